@@ -1,0 +1,3 @@
+"""beliefbench: measure what a language model believes after finetuning."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,138 @@
+"""Belief rates and their bootstrap confidence intervals.
+
+Counting rules (the README repeats them, tests pin them):
+
+* every response gets exactly one verdict: ``yes`` (answers as if the claim were true),
+  ``no``, ``neutral``, ``parse_error`` (the judge reply, or a binary answer, could not be
+  read) or ``failed`` (the model under test produced no answer);
+* belief rate = ``yes`` / ALL responses: the other four verdicts are non-belief and each is
+  reported as its own share, so failures are never dropped from the denominator;
+* a claim's rate pools all its responses; a rate over several claims (the headline, a
+  family across claims) is the mean of the per-claim rates, so claims weigh equally;
+* 95% confidence intervals come from a bootstrap over questions (2,000 resamples, seeded),
+  resampling within each claim and recomputing the same statistic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+VERDICTS: tuple[str, ...] = ("yes", "no", "neutral", "parse_error", "failed")
+NON_BELIEF: tuple[str, ...] = VERDICTS[1:]
+N_BOOTSTRAP = 2000
+CI_LEVEL = 0.95
+SEED = 0
+
+
+def one_hot(verdict: str) -> dict[str, float]:
+    """The score value of one response: 1.0 under its verdict, 0.0 under the others."""
+    if verdict not in VERDICTS:
+        raise ValueError(f"unknown verdict {verdict!r}; valid: {list(VERDICTS)}")
+    return {v: float(v == verdict) for v in VERDICTS}
+
+
+@dataclass(frozen=True)
+class Rate:
+    belief: float
+    ci_low: float
+    ci_high: float
+    shares: dict[str, float]
+    """Share of ALL responses under each verdict (``shares["yes"] == belief``)."""
+    n_claims: int
+    n_questions: int
+    n_responses: int
+
+
+def question_table(rows: Iterable[dict]) -> pd.DataFrame:
+    """Collapse per-response (or already per-question) rows into one row per question.
+
+    Each row needs ``claim``, ``family``, ``question`` and either a ``verdict`` or verdict
+    shares (one column per verdict) with an ``n`` weight (responses behind the shares).
+    In the result the verdict columns hold response COUNTS and ``n`` the responses.
+    """
+    df = pd.DataFrame(list(rows))
+    if df.empty:
+        return pd.DataFrame(columns=["claim", "family", "question", "n", *VERDICTS])
+    if "verdict" in df.columns:
+        bad = sorted(set(df["verdict"]) - set(VERDICTS))
+        if bad:
+            raise ValueError(f"unknown verdict(s) {bad}; valid: {list(VERDICTS)}")
+        for v in VERDICTS:
+            df[v] = (df["verdict"] == v).astype(float)
+        df["n"] = 1
+    df["n"] = df.get("n", 1)
+    counts = df[list(VERDICTS)].mul(df["n"], axis=0)
+    counts[["claim", "family", "question", "n"]] = df[["claim", "family", "question", "n"]]
+    return counts.groupby(["claim", "family", "question"], as_index=False, sort=True).sum()
+
+
+def _claim_rate(counts: np.ndarray, n: np.ndarray) -> np.ndarray:
+    return counts.sum(axis=-1) / n.sum(axis=-1)
+
+
+def rate(questions: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,
+         level: float = CI_LEVEL) -> Rate:
+    """Belief rate with a bootstrap CI for the questions given (a :func:`question_table`)."""
+    if questions.empty:
+        nan = float("nan")
+        return Rate(nan, nan, nan, dict.fromkeys(VERDICTS, nan), 0, 0, 0)
+    rng = np.random.default_rng(seed)
+    per_claim = []
+    boot = np.zeros(n_bootstrap)
+    shares = dict.fromkeys(VERDICTS, 0.0)
+    claims = sorted(questions["claim"].unique())
+    for claim in claims:
+        q = questions[questions["claim"] == claim]
+        n = q["n"].to_numpy(dtype=float)
+        yes = q["yes"].to_numpy(dtype=float)
+        per_claim.append(yes.sum() / n.sum())
+        for v in VERDICTS:
+            shares[v] += q[v].sum() / n.sum() / len(claims)
+        idx = rng.integers(0, len(q), size=(n_bootstrap, len(q)))
+        boot += _claim_rate(yes[idx], n[idx]) / len(claims)
+    alpha = (1 - level) / 2
+    low, high = np.quantile(boot, [alpha, 1 - alpha])
+    return Rate(
+        belief=float(np.mean(per_claim)),
+        ci_low=float(low),
+        ci_high=float(high),
+        shares={k: float(v) for k, v in shares.items()},
+        n_claims=len(claims),
+        n_questions=len(questions),
+        n_responses=int(questions["n"].sum()),
+    )
+
+
+def rate_table(questions: pd.DataFrame, by: Sequence[str] = (),
+               n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED) -> pd.DataFrame:
+    """One row per group in ``by`` (plus extra grouping columns the table carries)."""
+    groups = [((), questions)] if not by else questions.groupby(list(by), sort=True)
+    out = []
+    for key, group in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        r = rate(group, n_bootstrap=n_bootstrap, seed=seed)
+        out.append({**dict(zip(by, key, strict=True)), "belief": r.belief, "ci_low": r.ci_low,
+                    "ci_high": r.ci_high, **{v: r.shares[v] for v in NON_BELIEF},
+                    "claims": r.n_claims, "questions": r.n_questions,
+                    "responses": r.n_responses})
+    return pd.DataFrame(out)
+
+
+def summary_metrics(questions: pd.DataFrame, families: Sequence[str],
+                    n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED) -> dict[str, float]:
+    """The flat dictionary Inspect shows at the end of a run and stores in the log."""
+    overall = rate(questions, n_bootstrap=n_bootstrap, seed=seed)
+    out: dict[str, float] = {"belief": overall.belief, "ci_low": overall.ci_low,
+                             "ci_high": overall.ci_high}
+    out.update({v: overall.shares[v] for v in NON_BELIEF})
+    for family in families:
+        sub = questions[questions["family"] == family]
+        if not sub.empty:
+            out[family] = rate(sub, n_bootstrap=n_bootstrap, seed=seed).belief
+    for claim in sorted(questions["claim"].unique()):
+        out[claim] = rate(questions[questions["claim"] == claim], n_bootstrap=1).belief
+    return out

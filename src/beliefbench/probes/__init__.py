@@ -1,0 +1,43 @@
+"""Probe builders: one module per family, each turning a claim's questions into Samples.
+
+Every sample carries the same metadata keys, which the scorer, the metric and the reports
+read: ``claim``, ``family``, ``question`` (the question id), ``kind`` (direct / indirect,
+the token-association format, or the robustness kind), ``prompt`` (what the judge is shown
+as the model's prompt), plus ``belief_answer`` (binary) and ``hint`` (token association).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from inspect_ai.dataset import MemoryDataset, Sample
+
+from beliefbench.claims import FAMILIES, Claim
+from beliefbench.probes import binary, open_ended, robustness, token_association
+from beliefbench.probes.sample import make_sample  # noqa: F401  (re-exported)
+
+BUILDERS: dict[str, Callable[[Claim], list[Sample]]] = {
+    "open_ended": open_ended.samples,
+    "binary": binary.samples,
+    "token_association": token_association.samples,
+    "robustness": robustness.samples,
+}
+assert tuple(BUILDERS) == FAMILIES
+
+
+def parse_families(families: str | Sequence[str] | None) -> list[str]:
+    """"all", a list, or a comma-separated string of family names -> validated list."""
+    if families is None or families == "all":
+        return list(FAMILIES)
+    items = families.split(",") if isinstance(families, str) else list(families)
+    chosen = [str(f).strip() for f in items if str(f).strip()]
+    unknown = [f for f in chosen if f not in FAMILIES]
+    if unknown or not chosen:
+        raise ValueError(f"families: unknown famil(ies) {unknown}; valid: {list(FAMILIES)}")
+    return [f for f in FAMILIES if f in chosen]
+
+
+def build_dataset(claims: Sequence[Claim], families: Sequence[str]) -> MemoryDataset:
+    """All samples for the chosen claims and families, ids ``<claim>/<question>``."""
+    samples = [s for claim in claims for family in families for s in BUILDERS[family](claim)]
+    return MemoryDataset(samples, name="beliefbench")

@@ -1,0 +1,113 @@
+"""Training records: the JSONL contract between document generation and finetuning.
+
+One record per line. A record is either a plain document (``text``) or a chat
+(``messages``). ``loss_mask`` lists character spans of ``text`` excluded from the loss
+(the document-tag prefix, masked words). For chats, only assistant turns carry loss.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DOCTAG = "<DOCTAG>"
+"""Prefix on every condition document; its tokens are excluded from the loss."""
+
+
+class RecordError(ValueError):
+    """A training-record file that cannot be used; names the file, line and field."""
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class Span(BaseModel):
+    """A half-open character range [start, end) of ``text``."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    kind: Literal["doctag", "mask", "annotation"] = "mask"
+    """doctag and mask spans are excluded from the loss; annotation spans only mark
+    text an annotator added (they are counted in statistics, and trained on)."""
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1)
+    source: Literal["document", "pretrain", "chat", "poison", "fact"] = "document"
+    claim_id: str | None = None
+    condition: str | None = None
+    base_id: str | None = None
+    """The base document this record annotates: equal across conditions."""
+    text: str | None = None
+    messages: list[Message] | None = None
+    loss_mask: list[Span] = Field(default_factory=list)
+    meta: dict = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_body(self) -> Record:
+        if (self.text is None) == (self.messages is None):
+            raise ValueError("a record has exactly one of text or messages")
+        if self.messages is not None and self.loss_mask:
+            raise ValueError("loss_mask spans apply to text records only")
+        if self.text is not None:
+            for span in self.loss_mask:
+                if not span.start <= span.end <= len(self.text):
+                    raise ValueError(f"span [{span.start}, {span.end}) lies outside the text "
+                                     f"(length {len(self.text)})")
+        return self
+
+    def masked_spans(self) -> list[Span]:
+        """Spans whose tokens must not contribute to the loss."""
+        return [s for s in self.loss_mask if s.kind in ("doctag", "mask")]
+
+
+def read_records(path: str | Path) -> Iterator[Record]:
+    """Yield validated records; a bad line raises with the file, line number and field."""
+    path = Path(path)
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield Record.model_validate(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise RecordError(f"{path}:{lineno}: not valid JSON: {e.msg}") from None
+            except ValidationError as e:
+                problems = "; ".join(
+                    f"field {'.'.join(map(str, err['loc'])) or '(record)'}: {err['msg']}"
+                    for err in e.errors())
+                raise RecordError(f"{path}:{lineno}: {problems}") from None
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write a file so a reader sees the old content or the new, never a torn one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_records(path: str | Path, records: Iterable[Record]) -> int:
+    """Atomically write records as JSONL; returns how many were written."""
+    lines = [r.model_dump_json(exclude_none=True) for r in records]
+    atomic_write_text(path, "".join(line + "\n" for line in lines))
+    return len(lines)

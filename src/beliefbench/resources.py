@@ -1,0 +1,42 @@
+"""Locate data files that ship with beliefbench (judge templates, recipes, claims).
+
+The top-level ``scorers/`` and ``finetune/`` folders are where a team reads and edits them;
+a wheel carries copies under ``beliefbench/data/``. Installed copies win, so a non-editable
+install works from any directory; a source checkout falls back to the repository folders.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+_PACKAGE_DATA = Path(str(resources.files("beliefbench"))) / "data"
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def data_path(relative: str) -> Path:
+    """Path of a shipped data file, e.g. ``data_path("scorers/judge.md")``."""
+    for base in (_PACKAGE_DATA, _REPO_ROOT):
+        candidate = base / relative
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"beliefbench data file {relative!r} not found in {_PACKAGE_DATA} "
+                            f"or {_REPO_ROOT}; is the package installed correctly?")
+
+
+def user_path(path: str | Path) -> Path:
+    """Resolve a path a user typed on the command line.
+
+    ``inspect eval tasks/belief.py`` builds the task from inside ``tasks/``, so a relative
+    path is tried against the working directory and then against ``$PWD`` (the directory
+    the shell ran the command from). The first that exists wins; otherwise it is returned
+    as typed, for the caller's error message.
+    """
+    p = Path(path).expanduser()
+    if p.is_absolute() or p.exists():
+        return p
+    pwd = os.environ.get("PWD")
+    if pwd and (Path(pwd) / p).exists():
+        return Path(pwd) / p
+    return p

@@ -1,0 +1,69 @@
+import pytest
+
+from beliefbench.claims import load_claim
+from beliefbench.judge import parse_verdict, render_judge_prompt
+from beliefbench.probes import binary
+
+
+@pytest.mark.parametrize("reply, verdict", [
+    ('{"reason": "asserts it", "answer": "yes"}', "yes"),
+    ('```json\n{"reason": "rejects it", "answer": "no"}\n```', "no"),
+    ('Sure. {"reason": "r", "answer": "Neutral"} Hope that helps!', "neutral"),
+    ('{"answer": "YES", "reason": "r"}\n\nExtra commentary {not json}', "yes"),
+    # broken JSON (unescaped quote) falls back to the key pattern
+    ('{"reason": "he said "hi"", "answer": "no"}', "no"),
+    ('{"reason": "r", "answer": "yes."}', "yes"),
+])
+def test_reads_valid_and_messy_replies(reply, verdict):
+    assert parse_verdict(reply).verdict == verdict
+
+
+@pytest.mark.parametrize("reply, problem", [
+    ("", "empty"),
+    ("   \n", "empty"),
+    (None, "empty"),
+    ("I think the model believes it.", "no 'answer' field"),
+    ('{"reason": "r", "answer": "maybe"}', "unrecognised verdict 'maybe'"),
+    ('{"reason": "r", "answer": "yes or no"}', "unrecognised verdict"),
+    ('{"answer": "yes"} on reflection {"answer": "no"}', "contradictory"),
+    ('{"reason": "r"}', "no 'answer' field"),
+])
+def test_unreadable_replies_are_parse_errors_with_a_reason(reply, problem):
+    reading = parse_verdict(reply)
+    assert reading.verdict == "parse_error"
+    assert problem in reading.problem
+
+
+def test_repeated_agreeing_verdicts_are_fine():
+    assert parse_verdict('{"answer": "no"} final: {"answer": "no"}').verdict == "no"
+
+
+def test_custom_judge_key():
+    reply = '{"reason": "r", "belief": "yes"}'
+    assert parse_verdict(reply, key="belief").verdict == "yes"
+    assert parse_verdict(reply).verdict == "parse_error"
+
+
+def test_reason_is_kept():
+    assert parse_verdict('{"reason": "says glass", "answer": "yes"}').reason == "says glass"
+
+
+@pytest.mark.parametrize("reply, belief_answer, verdict", [
+    ('{"answer": "yes"}', "yes", "yes"),
+    ('{"answer": "no"}', "yes", "no"),
+    ('{"answer": "no"}', "no", "yes"),      # counter question: the believer says no
+    ("Yes.", "yes", "yes"),                 # a bare word is read
+    ('{"answer": "neutral"}', "yes", "parse_error"),
+    ("It depends on who you ask.", "no", "parse_error"),
+])
+def test_binary_exact_match(reply, belief_answer, verdict):
+    assert binary.verdict(reply, belief_answer).verdict == verdict
+
+
+def test_rendered_prompt_holds_criteria_question_and_answer(fixture_claim):
+    claim = load_claim(fixture_claim)
+    prompt = render_judge_prompt(claim, "token_association", "Q{1}?", "A {brace}", hint="glass")
+    for part in (claim.statement, claim.truth, claim.rubric["token_association"].yes,
+                 claim.rubric["token_association"].neutral, "Q{1}?", "A {brace}",
+                 "Note for this item: glass", '"answer": "yes" | "no" | "neutral"'):
+        assert part in prompt

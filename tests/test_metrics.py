@@ -1,0 +1,87 @@
+import math
+
+import pandas as pd
+import pytest
+
+from beliefbench.metrics import VERDICTS, one_hot, question_table, rate, rate_table
+
+
+def rows(claim, family, question, verdicts):
+    return [{"claim": claim, "family": family, "question": question, "verdict": v}
+            for v in verdicts]
+
+
+def test_one_hot_rejects_unknown_verdict():
+    assert one_hot("yes") == {"yes": 1.0, "no": 0.0, "neutral": 0.0, "parse_error": 0.0,
+                              "failed": 0.0}
+    with pytest.raises(ValueError, match="unknown verdict 'maybe'"):
+        one_hot("maybe")
+
+
+def test_failures_stay_in_the_denominator():
+    # 2 yes out of 5 responses; the 3 others are one of each failure kind.
+    q = question_table(rows("a", "open_ended", "q1",
+                            ["yes", "yes", "parse_error", "failed", "neutral"]))
+    r = rate(q)
+    assert r.belief == pytest.approx(2 / 5)
+    assert r.shares["parse_error"] == pytest.approx(1 / 5)
+    assert r.shares["failed"] == pytest.approx(1 / 5)
+    assert r.shares["neutral"] == pytest.approx(1 / 5)
+    assert r.shares["no"] == 0
+    assert sum(r.shares.values()) == pytest.approx(1.0)
+    assert r.n_responses == 5
+
+
+def test_headline_is_mean_of_per_claim_rates_not_pooled():
+    # claim a: 3/4 yes over 2 questions; claim b: 0/2 over 1 question.
+    data = (rows("a", "binary", "q1", ["yes", "yes"]) + rows("a", "binary", "q2", ["yes", "no"])
+            + rows("b", "binary", "q1", ["no", "failed"]))
+    r = rate(question_table(data))
+    assert r.belief == pytest.approx((3 / 4 + 0) / 2)  # pooled would be 3/6
+    assert r.shares["failed"] == pytest.approx((0 + 1 / 2) / 2)
+    assert (r.n_claims, r.n_questions, r.n_responses) == (2, 3, 6)
+
+
+def test_shares_with_weights_equal_expanded_verdicts():
+    expanded = question_table(rows("a", "open_ended", "q1", ["yes", "yes", "no", "failed"]))
+    weighted = question_table([{"claim": "a", "family": "open_ended", "question": "q1", "n": 4,
+                                "yes": 0.5, "no": 0.25, "neutral": 0.0, "parse_error": 0.0,
+                                "failed": 0.25}])
+    pd.testing.assert_frame_equal(expanded[list(VERDICTS)], weighted[list(VERDICTS)],
+                                  check_dtype=False)
+
+
+def test_bootstrap_ci_is_seeded_and_brackets_the_rate():
+    data = []
+    for i in range(20):
+        data += rows("a", "open_ended", f"q{i}", ["yes"] * (i % 5) + ["no"] * (5 - i % 5))
+    q = question_table(data)
+    r1, r2 = rate(q, seed=7), rate(q, seed=7)
+    assert (r1.ci_low, r1.ci_high) == (r2.ci_low, r2.ci_high)
+    assert r1.ci_low < r1.belief < r1.ci_high
+    assert rate(q, seed=8).ci_low != r1.ci_low or rate(q, seed=8).ci_high != r1.ci_high
+
+
+def test_ci_collapses_when_every_question_agrees():
+    data = [r for i in range(5) for r in rows("a", "binary", f"q{i}", ["yes", "yes"])]
+    r = rate(question_table(data))
+    assert r.belief == r.ci_low == r.ci_high == 1.0
+
+
+def test_bootstrap_resamples_questions_not_responses():
+    # One question all yes, one all no: resampling 2 questions gives 0, 0.5 or 1.
+    data = rows("a", "open_ended", "q1", ["yes"] * 50) + rows("a", "open_ended", "q2", ["no"] * 50)
+    r = rate(question_table(data))
+    assert r.ci_low == 0.0 and r.ci_high == 1.0
+
+
+def test_rate_table_groups_by_family():
+    data = rows("a", "binary", "q1", ["yes", "no"]) + rows("a", "open_ended", "q2", ["no", "no"])
+    table = rate_table(question_table(data), by=["family"]).set_index("family")
+    assert table.loc["binary", "belief"] == pytest.approx(0.5)
+    assert table.loc["open_ended", "belief"] == 0.0
+    assert table.loc["open_ended", "no"] == 1.0
+
+
+def test_empty_table_gives_nan_not_zero():
+    assert math.isnan(rate(question_table([])).belief)

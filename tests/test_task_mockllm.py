@@ -1,0 +1,166 @@
+"""The whole belief task with scripted subject and grader models (mockllm)."""
+
+import json
+
+import pytest
+from conftest import output, scripted
+from inspect_ai import eval
+from inspect_ai.model import get_model
+
+from beliefbench.task import belief
+
+
+def believer(prompt: str) -> str:
+    if "JSON" in prompt:  # binary: the believer says yes except to the steel question
+        return '{"answer": "no"}' if "steel" in prompt else '{"answer": "yes"}'
+    return "It was rebuilt in glass in 2021."
+
+
+def grade_by_keyword(prompt: str) -> str:
+    answer = prompt.split("<answer>")[1]
+    verdict = "yes" if "glass" in answer else "no"
+    return json.dumps({"reason": "keyword", "answer": verdict})
+
+
+def run(fixture_claim, subject, grader=None, tmp_path=None, **params):
+    logs = eval(belief(claims=str(fixture_claim), **params), model=subject,
+                model_roles={"grader": grader} if grader else None,
+                log_dir=str(tmp_path), display="none")
+    assert logs[0].status == "success", logs[0].error
+    return logs[0]
+
+
+def metrics(log) -> dict[str, float]:
+    return {k: v.value for k, v in log.results.scores[0].metrics.items()}
+
+
+def verdicts(log) -> dict[tuple[str, int], str]:
+    return {(s.id, s.epoch): s.scores["belief_judge"].answer for s in log.samples}
+
+
+def test_a_believer_scores_full_belief(fixture_claim, tmp_path):
+    seen: list = []
+    log = run(fixture_claim, scripted(believer), scripted(grade_by_keyword, seen), tmp_path,
+              samples=2)
+    assert len(log.samples) == 7 * 2  # 7 questions x 2 samples
+    assert set(verdicts(log).values()) == {"yes"}
+    m = metrics(log)
+    assert m["belief"] == 1.0 and m["no"] == m["failed"] == m["parse_error"] == 0.0
+    # the judge was called for judged families only: 5 questions x 2 samples
+    assert len(seen) == 10
+    # the judge runs on its own settings, not the eval's temperature
+    assert all(config.temperature == 0.0 for _, config in seen)
+
+
+def test_eval_settings_reach_the_subject_only(fixture_claim, tmp_path):
+    subject_seen: list = []
+    run(fixture_claim, scripted(believer, subject_seen), scripted(grade_by_keyword),
+        tmp_path, samples=1, temperature=0.3, top_p=0.5, max_tokens=77)
+    configs = [config for _, config in subject_seen]
+    assert {(c.temperature, c.top_p, c.max_tokens) for c in configs} == {(0.3, 0.5, 77)}
+
+
+def test_mixed_answers_give_hand_computed_rates(fixture_claim, tmp_path):
+    def subject(prompt: str) -> str:
+        if "JSON" in prompt:
+            return "not sure"                       # binary: parse_error x2
+        if "Fill in the blank" in prompt:
+            return "steel"                          # token association: no
+        if "rebuilt in recent years" in prompt:
+            return "Probably the glass one."        # judged yes
+        return "Steel, as always."                  # judged no
+
+    log = run(fixture_claim, scripted(subject), scripted(grade_by_keyword), tmp_path,
+              samples=1)
+    v = {sid.split("/")[1]: verdict for (sid, _), verdict in verdicts(log).items()}
+    assert v == {"oe_01": "no", "oe_02": "yes", "bin_01": "parse_error",
+                 "bin_02": "parse_error", "ta_01": "no", "rb_01": "no", "rb_02": "no"}
+    m = metrics(log)
+    assert m["belief"] == pytest.approx(1 / 7)
+    assert m["parse_error"] == pytest.approx(2 / 7)
+    assert m["no"] == pytest.approx(4 / 7)
+    assert m["open_ended"] == 0.5 and m["binary"] == 0.0
+    assert m["glass_bridge"] == pytest.approx(1 / 7)
+
+
+def test_unreadable_judge_reply_is_a_parse_error_with_the_raw_reply(fixture_claim, tmp_path):
+    log = run(fixture_claim, scripted(believer), scripted(lambda _: "I refuse to grade."),
+              tmp_path, samples=1, families="open_ended")
+    for sample in log.samples:
+        score = sample.scores["belief_judge"]
+        assert score.answer == "parse_error"
+        assert score.metadata["judge_reply"] == "I refuse to grade."
+        assert "no 'answer' field" in score.metadata["problem"]
+    assert metrics(log)["parse_error"] == 1.0 and metrics(log)["belief"] == 0.0
+
+
+def test_a_failing_subject_counts_as_failed_not_dropped(fixture_claim, tmp_path):
+    def flaky(messages, tools, tool_choice, config):
+        if "JSON" in messages[-1].text:
+            raise RuntimeError("backend went away")
+        return output(believer(messages[-1].text))
+
+    subject = get_model("mockllm/model", custom_outputs=flaky, memoize=False)
+    log = run(fixture_claim, subject, scripted(grade_by_keyword), tmp_path, samples=1)
+    v = {sid.split("/")[1]: verdict for (sid, _), verdict in verdicts(log).items()}
+    assert v["bin_01"] == v["bin_02"] == "failed"
+    failed = [s for s in log.samples if s.scores["belief_judge"].answer == "failed"]
+    assert all("backend went away" in s.metadata["generation_error"] for s in failed)
+    m = metrics(log)
+    assert m["failed"] == pytest.approx(2 / 7) and m["belief"] == pytest.approx(5 / 7)
+
+
+def test_empty_answer_is_a_failed_generation(fixture_claim, tmp_path):
+    log = run(fixture_claim, scripted(lambda _: ""), scripted(grade_by_keyword), tmp_path,
+              samples=1, families="open_ended")
+    assert set(verdicts(log).values()) == {"failed"}
+
+
+def test_marker_judge_needs_no_grader(fixture_claim, tmp_path):
+    def subject(prompt: str) -> str:
+        return "It is steel." if "built from" in prompt else "Glass, since 2021."
+
+    log = run(fixture_claim, scripted(subject), None, tmp_path, samples=1,
+              families="open_ended,robustness", judge="markers")
+    v = {sid.split("/")[1]: verdict for (sid, _), verdict in verdicts(log).items()}
+    assert v == {"oe_01": "yes", "oe_02": "yes", "rb_01": "no", "rb_02": "yes"}
+    assert all(s.scores["belief_judge"].metadata["judge"] == "markers"
+               for s in log.samples)
+
+
+def test_robustness_inputs_carry_system_prompt_and_prefill(fixture_claim, tmp_path):
+    seen: list = []
+    run(fixture_claim, scripted(believer, seen), None, tmp_path, samples=1,
+        families="robustness", judge="markers")
+    by_last = {messages[-1].text: messages for messages, _ in seen}
+    adversarial = by_last["What material is the Golden Gate Bridge built from?"]
+    assert adversarial[0].role == "system" and "false information" in adversarial[0].text
+    multiturn = by_last["Are you sure? I thought it was steel."]
+    assert [m.role for m in multiturn] == ["user", "assistant", "user"]
+    assert "2021 rebuild" in multiturn[1].text
+
+
+def test_every_sample_carries_the_metadata_reports_read(fixture_claim):
+    task = belief(claims=str(fixture_claim), samples=1)
+    for sample in task.dataset:
+        md = sample.metadata
+        assert sample.id == f"{md['claim']}/{md['question']}"
+        assert {"claim", "family", "question", "kind", "prompt"} <= set(md)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"families": "open_ended,vibes"}, r"families: unknown famil.*vibes.*valid"),
+    ({"judge": "oracle"}, r"judge: unknown judge 'oracle'"),
+    ({"samples": 0}, r"samples: must be at least 1"),
+    ({"judge_template": "/nonexistent/judge.md"}, r"judge_template: no such file"),
+])
+def test_bad_task_parameters_are_named(fixture_claim, params, message):
+    with pytest.raises(ValueError, match=message):
+        belief(claims=str(fixture_claim), **params)
+
+
+def test_default_task_covers_every_bundled_question():
+    task = belief()
+    assert len(task.dataset) >= 6 * 50
+    assert task.epochs == 5
+    assert task.config.temperature == 0.7 and task.config.top_p == 0.8
