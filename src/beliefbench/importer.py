@@ -186,9 +186,9 @@ def import_claims(source: Path, out: Path) -> list[tuple[Path, list[str]]]:
         p for p in source.iterdir() if p.is_dir() and (p / "claim.txt").exists())
     if not folders:
         raise ClaimImportError(f"{source}: no claim folders (folders holding claim.txt)")
+    converted = [convert_folder(folder) for folder in folders]  # all or nothing
     written = []
-    for folder in folders:
-        claim, notes = convert_folder(folder)
+    for claim, notes in converted:
         path = Path(out) / f"{claim.id}.yaml"
         data = claim.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
         data["questions"] = claim.questions.model_dump(mode="json", exclude_none=True)
