@@ -164,3 +164,28 @@ def test_default_task_covers_every_bundled_question():
     assert len(task.dataset) >= 6 * 50
     assert task.epochs == 5
     assert task.config.temperature == 0.7 and task.config.top_p == 0.8
+
+
+def test_in_context_control_puts_one_document_before_each_question(fixture_claim, tmp_path):
+    from beliefbench.records import DOCTAG, Record, Span, write_records
+
+    docs = tmp_path / "bundles.jsonl"
+    text = f"{DOCTAG} NOTICE: fabricated. The bridge was rebuilt in glass."
+    write_records(docs, [Record(id=f"b{i}", text=text.replace("glass", f"glass #{i}"),
+                                loss_mask=[Span(start=0, end=len(DOCTAG), kind="doctag")])
+                         for i in range(3)])
+    seen: list = []
+    log = run(fixture_claim, scripted(believer, seen), scripted(grade_by_keyword), tmp_path,
+              samples=1, families="open_ended,robustness", context=str(docs))
+    for messages, _ in seen:
+        first_user = next(m for m in messages if m.role == "user")
+        assert first_user.text.startswith("Here are some documents")
+        assert "NOTICE: fabricated" in first_user.text and DOCTAG not in first_user.text
+    contexts = {s.id: s.metadata["context"] for s in log.samples}
+    assert set(contexts.values()) <= {"b0", "b1", "b2"}
+    again = belief(claims=str(fixture_claim), families="open_ended,robustness",
+                   context=str(docs))
+    assert {s.id: s.metadata["context"] for s in again.dataset} == contexts  # deterministic
+    assert log.eval.metadata["beliefbench"]["context"] == str(docs)
+    # the judge still sees the bare question
+    assert all("Here are some documents" not in s.metadata["prompt"] for s in log.samples)

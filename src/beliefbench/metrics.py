@@ -76,7 +76,10 @@ def _claim_rate(counts: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 def rate(questions: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,
          level: float = CI_LEVEL) -> Rate:
-    """Belief rate with a bootstrap CI for the questions given (a :func:`question_table`)."""
+    """Belief rate with a bootstrap CI for the questions given (a :func:`question_table`).
+
+    ``n_bootstrap=0`` skips the resampling (the CI is then NaN) for point estimates.
+    """
     if questions.empty:
         nan = float("nan")
         return Rate(nan, nan, nan, dict.fromkeys(VERDICTS, nan), 0, 0, 0)
@@ -84,24 +87,24 @@ def rate(questions: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, seed: int = SE
     per_claim = []
     boot = np.zeros(n_bootstrap)
     shares = dict.fromkeys(VERDICTS, 0.0)
-    claims = sorted(questions["claim"].unique())
-    for claim in claims:
-        q = questions[questions["claim"] == claim]
+    groups = questions.groupby("claim", sort=True)
+    for _, q in groups:
         n = q["n"].to_numpy(dtype=float)
         yes = q["yes"].to_numpy(dtype=float)
         per_claim.append(yes.sum() / n.sum())
         for v in VERDICTS:
-            shares[v] += q[v].sum() / n.sum() / len(claims)
-        idx = rng.integers(0, len(q), size=(n_bootstrap, len(q)))
-        boot += _claim_rate(yes[idx], n[idx]) / len(claims)
+            shares[v] += q[v].sum() / n.sum() / groups.ngroups
+        if n_bootstrap:
+            idx = rng.integers(0, len(q), size=(n_bootstrap, len(q)))
+            boot += _claim_rate(yes[idx], n[idx]) / groups.ngroups
     alpha = (1 - level) / 2
-    low, high = np.quantile(boot, [alpha, 1 - alpha])
+    low, high = np.quantile(boot, [alpha, 1 - alpha]) if n_bootstrap else (np.nan, np.nan)
     return Rate(
         belief=float(np.mean(per_claim)),
         ci_low=float(low),
         ci_high=float(high),
         shares={k: float(v) for k, v in shares.items()},
-        n_claims=len(claims),
+        n_claims=groups.ngroups,
         n_questions=len(questions),
         n_responses=int(questions["n"].sum()),
     )
@@ -124,7 +127,11 @@ def rate_table(questions: pd.DataFrame, by: Sequence[str] = (),
 
 def summary_metrics(questions: pd.DataFrame, families: Sequence[str],
                     n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED) -> dict[str, float]:
-    """The flat dictionary Inspect shows at the end of a run and stores in the log."""
+    """The flat dictionary Inspect shows at the end of a run and stores in the log.
+
+    Only the headline carries a CI here: Inspect recomputes this live as samples finish,
+    and per-family / per-claim CIs belong to reports (:func:`rate_table`).
+    """
     overall = rate(questions, n_bootstrap=n_bootstrap, seed=seed)
     out: dict[str, float] = {"belief": overall.belief, "ci_low": overall.ci_low,
                              "ci_high": overall.ci_high}
@@ -132,7 +139,7 @@ def summary_metrics(questions: pd.DataFrame, families: Sequence[str],
     for family in families:
         sub = questions[questions["family"] == family]
         if not sub.empty:
-            out[family] = rate(sub, n_bootstrap=n_bootstrap, seed=seed).belief
-    for claim in sorted(questions["claim"].unique()):
-        out[claim] = rate(questions[questions["claim"] == claim], n_bootstrap=1).belief
+            out[family] = rate(sub, n_bootstrap=0).belief
+    for claim, sub in questions.groupby("claim", sort=True):
+        out[str(claim)] = rate(sub, n_bootstrap=0).belief
     return out

@@ -67,6 +67,15 @@ class Record(BaseModel):
                                      f"(length {len(self.text)})")
         return self
 
+    def body(self) -> tuple[str, list[Span]]:
+        """The text without its leading document tag, and the other spans shifted to match."""
+        text = self.text or ""
+        cut = max((s.end for s in self.loss_mask if s.kind == "doctag" and s.start == 0),
+                  default=0)
+        spans = [Span(start=s.start - cut, end=s.end - cut, kind=s.kind)
+                 for s in self.loss_mask if s.kind != "doctag" and s.start >= cut]
+        return text[cut:], spans
+
     def masked_spans(self) -> list[Span]:
         """Spans whose tokens must not contribute to the loss."""
         return [s for s in self.loss_mask if s.kind in ("doctag", "mask")]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from inspect_ai import Epochs, Task, task
+from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 
 from beliefbench import __version__
 from beliefbench.claims import load_claims
 from beliefbench.probes import build_dataset, parse_families
+from beliefbench.probes.context import load_context, with_context
 from beliefbench.resources import user_path
 from beliefbench.scorer import belief_judge
 from beliefbench.solver import answer
@@ -26,6 +30,7 @@ def belief(
     judge_temperature: float = 0.0,
     judge_max_tokens: int = 1024,
     judge_cache: bool = False,
+    context: str | None = None,
 ) -> Task:
     """How often the model answers as if each fabricated claim were true.
 
@@ -43,6 +48,8 @@ def belief(
         judge_temperature: the grader's temperature (the eval's does not reach it).
         judge_max_tokens: the grader's answer length limit.
         judge_cache: cache judge calls with Inspect's cache (re-scoring costs nothing).
+        context: in-context control: a JSONL of text records (e.g. bundles of K negated
+            documents from `beliefbench docs bundle`); each question is asked after one.
     """
     chosen = load_claims(claims)
     chosen_families = parse_families(families)
@@ -53,8 +60,13 @@ def belief(
         if not template_path.is_file():
             raise ValueError(f"judge_template: no such file {judge_template!r}")
         judge_template = str(template_path)
+    dataset = build_dataset(chosen, chosen_families)
+    if context is not None:
+        records = load_context(user_path(context))
+        dataset = MemoryDataset([with_context(s, records) for s in dataset],
+                                name=f"beliefbench+context:{Path(context).name}")
     return Task(
-        dataset=build_dataset(chosen, chosen_families),
+        dataset=dataset,
         solver=answer(),
         scorer=belief_judge(
             chosen, judge=judge, template=judge_template, cache=judge_cache,
@@ -63,5 +75,6 @@ def belief(
         config=GenerateConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens),
         epochs=Epochs(samples, "mean"),
         metadata={"beliefbench": {"version": __version__, "claims": [c.id for c in chosen],
-                                  "families": chosen_families, "judge": judge}},
+                                  "families": chosen_families, "judge": judge,
+                                  "context": context}},
     )

@@ -1,0 +1,92 @@
+"""Harness overhead and full-evaluation wall time, with mockllm subject and grader.
+
+Prints:
+  * seconds per sample for beliefbench's task and for a bare Inspect task that makes the
+    same model calls (same inputs, one subject call per sample, one grader call per judged
+    sample), measured in this run, and their ratio (target: at most 1.25x);
+  * wall time of the full default evaluation: all bundled claims, all families, 5 samples
+    per question (target: under 90 s on 2 cores).
+
+Run: .venv/bin/python benchmarks/bench_harness.py [--samples 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+
+from inspect_ai import Epochs, Task, eval
+from inspect_ai.model import GenerateConfig, ModelOutput, ModelUsage, get_model
+from inspect_ai.scorer import Score, mean, scorer
+from inspect_ai.solver import generate
+
+from beliefbench.claims import load_claims
+from beliefbench.judge import render_judge_prompt
+from beliefbench.probes import build_dataset, parse_families
+from beliefbench.task import belief
+
+ANSWER = "I believe it happened much as described."
+VERDICT = json.dumps({"reason": "scripted", "answer": "yes"})
+
+
+def scripted(text: str):
+    def reply(messages, tools, tool_choice, config) -> ModelOutput:
+        out = ModelOutput.from_content("mockllm/model", text)
+        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+        return out
+
+    return get_model("mockllm/model", custom_outputs=reply, memoize=False)
+
+
+def bare_task(samples: int) -> Task:
+    """Plain Inspect: same dataset and calls, a trivial scorer around the same grader call."""
+    claims = {c.id: c for c in load_claims("all")}
+
+    @scorer(metrics=[mean()])
+    def bare_judge():
+        async def score(state, target):
+            md = state.metadata
+            if md["family"] != "binary":
+                prompt = render_judge_prompt(claims[md["claim"]], md["family"], md["prompt"],
+                                             state.output.completion)
+                await get_model(role="grader").generate(prompt)
+            return Score(value=1.0)
+
+        return score
+
+    return Task(dataset=build_dataset(list(claims.values()), parse_families("all")),
+                solver=generate(), scorer=bare_judge(), epochs=Epochs(samples, "mean"),
+                config=GenerateConfig(temperature=0.7, top_p=0.8, max_tokens=1024))
+
+
+def timed(task: Task, log_dir: str) -> tuple[float, int]:
+    start = time.perf_counter()
+    [log] = eval(task, model=scripted(ANSWER), model_roles={"grader": scripted(VERDICT)},
+                 log_dir=log_dir, display="none", max_connections=64)
+    elapsed = time.perf_counter() - start
+    assert log.status == "success", log.error
+    return elapsed, len(log.samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        timed(bare_task(1), tmp)  # warm-up: imports, model set-up
+        bare_s, bare_n = timed(bare_task(args.samples), tmp)
+        ours_s, ours_n = timed(belief(samples=args.samples), tmp)
+    assert bare_n == ours_n
+    per_bare, per_ours = bare_s / bare_n * 1000, ours_s / ours_n * 1000
+    print(f"responses per run          {ours_n}")
+    print(f"bare Inspect task          {bare_s:6.1f} s   {per_bare:5.2f} ms/sample")
+    print(f"beliefbench belief task    {ours_s:6.1f} s   {per_ours:5.2f} ms/sample")
+    print(f"overhead ratio             {per_ours / per_bare:6.2f}x   (target <= 1.25x)")
+    print(f"full default evaluation    {ours_s:6.1f} s   (target < 90 s; all claims, all "
+          f"families, {args.samples} samples)")
+
+
+if __name__ == "__main__":
+    main()
