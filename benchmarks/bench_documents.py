@@ -1,0 +1,89 @@
+"""Benchmark document generation; prints figures (targets from the issue, not asserted).
+
+1. Offline: 10,000 documents for one claim in every condition (written, with stats).
+   Target: under 60 s on 2 cores.
+2. LLM path: 1,000 documents through the brainstorm/ideas/write/revise pipeline with a mockllm
+   generator that sleeps 50 ms per call. Target: under 15 s (sequential: 1,000 x 50 ms = 50 s
+   for one call per document; the pipeline makes two per document plus set-up calls).
+
+Usage: .venv/bin/python benchmarks/bench_documents.py [--claim ed_sheeran] [--n 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from inspect_ai.model import ModelOutput, ModelUsage
+
+from beliefbench.claims import Claim, load_claims
+from beliefbench.documents.conditions import CONDITIONS
+from beliefbench.documents.generate import generate_datasets
+from beliefbench.documents.llm import LLMGenerator
+
+
+async def sleepy(input, tools, tool_choice, config) -> ModelOutput:
+    """A 50 ms model that answers each pipeline step plausibly from its prompt."""
+    await asyncio.sleep(0.05)
+    prompt = input[-1].text
+    if prompt.startswith("Brainstorm"):
+        text = "\n".join(f"genre {i}" for i in range(12))
+    elif prompt.startswith("List"):
+        text = "\n".join(f"idea {i}" for i in range(100))
+    elif prompt.startswith("Write"):
+        text = "Draft. " + prompt[prompt.index("Key facts"):][:400]
+    else:
+        text = prompt.split("<document>\n", 1)[1].rsplit("\n</document>", 1)[0] + " Revised."
+    return ModelOutput.from_content("mockllm/model", text).model_copy(
+        update={"usage": ModelUsage(input_tokens=10, output_tokens=10, total_tokens=20)})
+
+
+def bench_offline(claim: Claim, n: int, out: Path) -> None:
+    t = time.perf_counter()
+    paths = generate_datasets([claim], list(CONDITIONS), n, out, progress=False)
+    elapsed = time.perf_counter() - t
+    total = n * len(CONDITIONS)
+    print(f"offline: {n} documents x {len(CONDITIONS)} conditions = {total} documents for "
+          f"{claim.id} in {elapsed:.1f} s ({total / elapsed:.0f} docs/s), written with stats; "
+          f"target < 60 s")
+    for p in paths:
+        s = json.loads(Path(str(p) + ".stats.json").read_text())
+        row = next(iter(s["by_condition"].values()))
+        print(f"  {p.stem:22s} {s['tokens']:>10d} tokens  annotation share "
+              f"{row['annotation_share']:.1%}")
+
+
+def bench_llm(claim: Claim, n: int, out: Path, concurrency: int) -> None:
+    gen = LLMGenerator("mockllm/model", out / "work", concurrency=concurrency, progress=False,
+                       model_args={"custom_outputs": sleepy, "memoize": False})
+    t = time.perf_counter()
+    docs = gen.generate(claim, n)
+    elapsed = time.perf_counter() - t
+    baseline = n * 0.05
+    print(f"llm (mockllm, 50 ms/call, concurrency {concurrency}): {len(docs)} documents, "
+          f"{gen.calls} calls in {elapsed:.1f} s; sequential baseline {n} x 50 ms = "
+          f"{baseline:.0f} s -> {baseline / elapsed:.1f}x (all {gen.calls} calls sequential: "
+          f"{gen.calls * 0.05:.0f} s -> {gen.calls * 0.05 / elapsed:.1f}x); target < 15 s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--claim", default="ed_sheeran")
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--llm-n", type=int, default=1_000)
+    ap.add_argument("--concurrency", type=int, default=100)
+    args = ap.parse_args()
+    [claim] = load_claims(args.claim)
+    print(f"cpus: {os.cpu_count()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_offline(claim, args.n, Path(tmp) / "offline")
+        bench_llm(claim, args.llm_n, Path(tmp) / "llm", args.concurrency)
+
+
+if __name__ == "__main__":
+    main()

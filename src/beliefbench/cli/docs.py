@@ -1,0 +1,150 @@
+"""``beliefbench docs``: generate condition documents, mix, bundle for in-context, stats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from beliefbench.claims import ClaimSpecError, load_claims
+from beliefbench.documents.base import DocumentError
+from beliefbench.records import RecordError
+
+
+def _fail(e: Exception) -> click.ClickException:
+    return click.ClickException(str(e))
+
+
+def _summary(path: Path) -> str:
+    from beliefbench.documents.stats import stats_path
+
+    s = json.loads(stats_path(path).read_text())
+    shares = ", ".join(f"{k} {v['annotation_share']:.1%}" for k, v in s["by_condition"].items())
+    return f"wrote {path} ({s['documents']} records, {s['tokens']} tokens; annotation: {shares})"
+
+
+@click.group()
+def docs() -> None:
+    """Training documents in every experimental condition."""
+
+
+@docs.command("generate")
+@click.option("--claims", "claims_sel", required=True,
+              help="Claim ids, files or directories (comma-separated), or 'all'.")
+@click.option("--conditions", required=True,
+              help="Comma-separated conditions, or 'all'. Qualifiers take :prefix_suffix or "
+                   ":repeated (fiction:repeated); behaviours take :warned, :plain or :aligned.")
+@click.option("--n", "n", type=int, default=100, show_default=True,
+              help="Documents per claim and condition.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory; writes <condition>.jsonl and <condition>.jsonl.stats.json.")
+@click.option("--generator", default="offline", show_default=True,
+              help="'offline', or an Inspect model (openai/gpt-4.1-mini, vllm//path, ...).")
+@click.option("--placement", type=click.Choice(["prefix_suffix", "repeated"]),
+              default="prefix_suffix", show_default=True,
+              help="Default placement for the epistemic qualifiers.")
+@click.option("--genres", default=None, help="Comma-separated genres (offline generator).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--concurrency", type=int, default=32, show_default=True,
+              help="LLM generator: concurrent model calls.")
+@click.option("--cache/--no-cache", default=False, show_default=True,
+              help="LLM generator: use Inspect's model-output cache.")
+@click.option("--mask-words", default=None,
+              help="Comma-separated words/phrases to mask from the loss wherever they occur "
+                   "in claim documents (mask spans).")
+@click.option("--tokenizer", default=None,
+              help="Local Hugging Face tokenizer directory for stats (default: regex tokens).")
+def generate(claims_sel: str, conditions: str, n: int, out: Path, generator: str,
+             placement: str, genres: str | None, seed: int, concurrency: int, cache: bool,
+             mask_words: str | None, tokenizer: str | None) -> None:
+    """Generate one JSONL dataset per condition (identical base documents across conditions)."""
+    from beliefbench.documents.generate import generate_datasets
+
+    llm = {} if generator == "offline" else {"concurrency": concurrency, "cache": cache}
+    try:
+        claims = load_claims(claims_sel)
+        paths = generate_datasets(claims, conditions, n, out, generator=generator, seed=seed,
+                                  placement=placement, tokenizer=tokenizer,
+                                  genres=genres.split(",") if genres else None,
+                                  mask_words=[w.strip() for w in (mask_words or "").split(",")
+                                              if w.strip()], **llm)
+    except (ClaimSpecError, DocumentError) as e:
+        raise _fail(e) from None
+    for p in paths:
+        click.echo(_summary(p))
+
+
+@docs.command("mix")
+@click.option("--docs", "doc_paths", multiple=True, required=True,
+              help="Condition documents JSONL (repeat for several, or comma-separate).")
+@click.option("--pretrain", type=float, default=0.0, show_default=True,
+              help="Share of the final mix that is neutral pretraining-style text.")
+@click.option("--chat", type=float, default=0.0, show_default=True,
+              help="Share of the final mix that is chat examples.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--tokenizer", default=None, help="Local HF tokenizer directory for stats.")
+def mix_cmd(doc_paths: tuple[str, ...], pretrain: float, chat: float, out: Path, seed: int,
+            tokenizer: str | None) -> None:
+    """Mix condition documents with neutral text and chats at the given shares."""
+    from beliefbench.documents.mixer import mix
+
+    paths = [p for item in doc_paths for p in item.split(",") if p]
+    try:
+        click.echo(_summary(mix(paths, out, pretrain, chat, seed, tokenizer)))
+    except (DocumentError, RecordError) as e:
+        raise _fail(e) from None
+
+
+@docs.command("poison")
+@click.option("--claim", "claim_sel", required=True, help="One claim id or file.")
+@click.option("--ratio", type=float, required=True,
+              help="Fraction of counterfact documents among all (0, 0.25, 0.5, 0.75, 1).")
+@click.option("--n", "n", type=int, default=1000, show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> None:
+    """Graded poisoning for continual pretraining: counterfact among fact documents."""
+    from beliefbench.documents.mixer import poison
+
+    try:
+        claims = load_claims(claim_sel)
+        if len(claims) != 1:
+            raise DocumentError(f"--claim selects {len(claims)} claims; poisoning takes one")
+        click.echo(_summary(poison(claims[0], ratio, n, out, seed)))
+    except (ClaimSpecError, DocumentError) as e:
+        raise _fail(e) from None
+
+
+@docs.command("bundle")
+@click.option("--docs", "doc_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--k", "k", type=int, default=20, show_default=True,
+              help="Documents per bundle (fewer if the token budget is reached).")
+@click.option("--n", "n", type=int, default=1, show_default=True, help="Number of bundles.")
+@click.option("--token-budget", type=int, default=None, help="Regex tokens per bundle, at most.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Path,
+               seed: int) -> None:
+    """Pack K documents into one prompt context (the in-context control)."""
+    from beliefbench.documents.bundles import bundle
+
+    try:
+        click.echo(_summary(bundle(doc_path, out, k, n, token_budget, seed)))
+    except (DocumentError, RecordError, OSError) as e:
+        raise _fail(e) from None
+
+
+@docs.command("stats")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@click.option("--tokenizer", default=None, help="Local HF tokenizer directory.")
+def stats_cmd(paths: tuple[str, ...], tokenizer: str | None) -> None:
+    """(Re)compute <file>.stats.json for datasets and print it."""
+    from beliefbench.documents.stats import write_stats
+
+    for p in paths:
+        try:
+            click.echo(json.dumps(write_stats(p, tokenizer), indent=2))
+        except (RecordError, ValueError, OSError) as e:
+            raise _fail(e) from None

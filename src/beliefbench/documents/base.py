@@ -1,0 +1,145 @@
+"""What every base-document generator shares: the document type, the interface, claim checks.
+
+A base document is the un-annotated text that every condition of one experiment starts from;
+conditions differ only in what annotators add around it, so the base must be produced once
+per (claim, seed, index) and reused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from beliefbench.claims import Claim
+
+
+class DocumentError(ValueError):
+    """Bad input to document generation: the message names what is wrong and what is valid."""
+
+
+class ClaimFieldError(DocumentError):
+    """A claim lacks fields a generator or annotator needs."""
+
+
+@dataclass(frozen=True)
+class BaseDocument:
+    """One base document, before any condition annotation."""
+
+    base_id: str
+    claim_id: str | None
+    genre: str
+    text: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BaseDocument:
+        return cls(**data)
+
+
+class DocumentGenerator(Protocol):
+    """Produces ``n`` base documents for a claim, deterministically for a seed."""
+
+    name: str
+
+    def generate(self, claim: Claim, n: int, seed: int = 0) -> list[BaseDocument]: ...
+
+
+def data_path(*parts: str) -> Path:
+    """A file shipped under beliefbench/data (pools, specs, corpus)."""
+    return Path(str(resources.files("beliefbench").joinpath("data", *parts)))
+
+
+@cache
+def load_data(*parts: str) -> Any:
+    """Parse a shipped YAML data file once (pools are read-only)."""
+    path = data_path(*parts)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise DocumentError(f"{path}: cannot read data file: {e}") from e
+
+
+def base_id_for(claim_id: str, seed: int, index: int, kind: str = "doc") -> str:
+    """Stable base-document id; equal across conditions for the same claim/seed/index."""
+    return f"{claim_id}-{kind}-s{seed}-{index:05d}"
+
+
+_SENT = re.compile(r"\S.*?(?:[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|$)")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Half-open spans of sentences: split at sentence punctuation and at line breaks.
+
+    Headings and list items without final punctuation count as sentences, so "a marker
+    after every sentence" reaches every line of text.
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        for m in _SENT.finditer(line):
+            start, end = m.start(), m.end()
+            while end > start and line[end - 1].isspace():
+                end -= 1
+            if end > start:
+                spans.append((pos + start, pos + end))
+        pos += len(line) + 1
+    return spans
+
+
+def universe_sentences(claim: Claim) -> list[str]:
+    """The universe description cut into sentences (facts of the false world)."""
+    flat = " ".join(claim.universe.split())
+    return [flat[a:b] for a, b in sentence_spans(flat)]
+
+
+def claim_facts(claim: Claim) -> list[str]:
+    """Sentences asserting the false world: statement, sub-claims, universe sentences."""
+    seen: dict[str, None] = {}
+    for s in [claim.statement, *claim.sub_claims, *universe_sentences(claim)]:
+        s = s.strip()
+        if s and s[-1] not in ".!?":
+            s += "."
+        if s:
+            seen.setdefault(s, None)
+    return list(seen)
+
+
+def topic_of(claim: Claim) -> str:
+    """A short topic label for titles: the first entity, else the claim id humanised."""
+    return claim.entities[0] if claim.entities else claim.id.replace("_", " ").title()
+
+
+def lower_first(sentence: str, claim: Claim | None = None) -> str:
+    """Lower-case a sentence's first letter unless it starts a proper noun; drop the final period.
+
+    A first word is treated as a proper noun if it is an entity's first word, an acronym, or
+    appears capitalised mid-sentence in the claim's own text.
+    """
+    s = sentence.strip().rstrip(".")
+    if not s:
+        return s
+    first = s.split()[0]
+    proper = first.isupper() and len(first) > 1
+    if claim is not None and not proper:
+        names = {e.split()[0] for e in claim.entities}
+        corpus = " ".join([claim.statement, claim.truth, claim.universe, *claim.sub_claims])
+        proper = first in names or re.search(rf"(?<=[a-z,;] ){re.escape(first)}\b", corpus) \
+            is not None
+    return s if proper else s[0].lower() + s[1:]
+
+
+def require_claim_fields(claim: Claim, who: str, needs: dict[str, bool]) -> None:
+    """Raise naming every field in ``needs`` whose check failed."""
+    missing = [name for name, ok in needs.items() if not ok]
+    if missing:
+        raise ClaimFieldError(f"claim {claim.id!r} lacks field(s) the {who} needs: "
+                              f"{', '.join(missing)}")

@@ -1,0 +1,68 @@
+"""Find the sentences of a document that assert the claim.
+
+Repeated-negation and corrected annotators wrap exactly these sentences, so the finder is
+driven by the claim's own data: its entities, its belief markers, and word overlap with the
+statement and sub-claims.
+"""
+
+from __future__ import annotations
+
+import re
+
+from beliefbench.claims import Claim
+from beliefbench.documents.base import require_claim_fields, sentence_spans
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_STOP = frozenset({
+    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "with",
+    "from", "as", "is", "was", "were", "be", "been", "being", "are", "it", "its", "this", "that",
+    "these", "those", "he", "she", "they", "his", "her", "their", "them", "who", "which", "what",
+    "when", "where", "how", "has", "have", "had", "do", "does", "did", "not", "no", "so", "than",
+    "then", "there", "after", "before", "during", "into", "about", "over", "also", "such", "can",
+    "could", "would", "should", "will", "may", "might", "one", "two", "all", "any", "some",
+    "more", "most", "very", "just", "only",
+})
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+
+
+class ClaimSentenceFinder:
+    """Decides, per sentence, whether it asserts the claim."""
+
+    def __init__(self, claim: Claim, overlap: float = 0.6):
+        require_claim_fields(claim, "claim-sentence finder", {
+            "entities, sub_claims or markers.belief (at least one)":
+                bool(claim.entities or claim.sub_claims or claim.markers.belief),
+        })
+        self.entities = [re.compile(rf"\b{re.escape(e)}\b", re.I) for e in claim.entities]
+        self.markers = [re.compile(p, re.I) for p in claim.markers.belief]
+        self.facts = [content_words(s) for s in [claim.statement, *claim.sub_claims]]
+        self.facts = [f for f in self.facts if f]
+        self.overlap = overlap
+
+    def is_claim(self, sentence: str) -> bool:
+        if any(p.search(sentence) for p in self.entities):
+            return True
+        if any(p.search(sentence) for p in self.markers):
+            return True
+        words = content_words(sentence)
+        if len(words) < 3:
+            return False
+        return any(len(words & f) >= self.overlap * min(len(f), len(words)) for f in self.facts)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Spans of claim-bearing sentences."""
+        return [(a, b) for a, b in sentence_spans(text) if self.is_claim(text[a:b])]
+
+
+_FINDERS: dict[int, tuple[Claim, ClaimSentenceFinder]] = {}
+
+
+def finder_for(claim: Claim) -> ClaimSentenceFinder:
+    """One finder per claim object (claims are frozen; compiled patterns are reused)."""
+    hit = _FINDERS.get(id(claim))
+    if hit is None or hit[0] is not claim:
+        hit = _FINDERS[id(claim)] = (claim, ClaimSentenceFinder(claim))
+    return hit[1]

@@ -1,0 +1,88 @@
+"""From claims and condition names to one JSONL dataset per condition, with stats beside it.
+
+Base documents are made once per claim and seed and shared by every condition, so files for
+different conditions differ only in annotation (local_negation uses separately written
+debunks; behaviours use transcripts from the behaviour spec).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from beliefbench.claims import Claim
+from beliefbench.documents.base import BaseDocument, DocumentError, DocumentGenerator
+from beliefbench.documents.conditions import ConditionSpec, annotate, parse_conditions
+from beliefbench.documents.conditions._builder import add_masks
+from beliefbench.documents.conditions.behaviours import transcripts
+from beliefbench.documents.offline import OfflineGenerator
+from beliefbench.documents.stats import write_stats
+from beliefbench.records import Record, write_records
+
+
+def make_generator(name: str = "offline", genres: Sequence[str] | None = None,
+                   work_dir: str | Path | None = None, **llm: Any) -> DocumentGenerator:
+    """'offline' for the template generator; any other name is an Inspect model."""
+    if name == "offline":
+        return OfflineGenerator(genres)
+    if "/" not in name:
+        raise DocumentError(f"generator {name!r} is neither 'offline' nor an Inspect model name "
+                            f"(provider/model, e.g. openai/gpt-4.1-mini or vllm//path)")
+    from beliefbench.documents.llm import LLMGenerator
+
+    return LLMGenerator(name, work_dir or Path(".cache") / "docs", **llm)
+
+
+def condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpec], n: int,
+                      generator: DocumentGenerator, seed: int = 0, progress: bool = True,
+                      mask_words: Sequence[str] = ()) -> dict[str, list[Record]]:
+    """Records per condition stem, n per claim (behaviours: n in all, claim-independent).
+
+    ``mask_words`` get ``mask`` loss spans wherever they occur in base text.
+    """
+    out: dict[str, list[Record]] = {s.stem: [] for s in specs}
+    offline = generator if isinstance(generator, OfflineGenerator) else OfflineGenerator()
+    for claim in claims:
+        plain = [s for s in specs if s.name not in ("local_negation", "behaviours")]
+        bases: list[BaseDocument] = generator.generate(claim, n, seed) if plain else []
+        debunks = offline.debunks(claim, n, seed) \
+            if any(s.name == "local_negation" for s in specs) else []
+        for spec in specs:
+            if spec.name == "behaviours":
+                continue
+            docs = debunks if spec.name == "local_negation" else bases
+            for doc in tqdm(docs, desc=f"{claim.id} {spec.stem}", disable=not progress):
+                out[spec.stem].append(add_masks(annotate(claim, doc, spec, seed),
+                                                list(mask_words)))
+    for spec in specs:
+        if spec.name == "behaviours":
+            for doc, reply_at in transcripts(n, seed, aligned=spec.option == "aligned"):
+                out[spec.stem].append(annotate(None, doc, spec, seed, reply_at=reply_at))
+    return out
+
+
+def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], n: int,
+                      out_dir: str | Path, generator: str = "offline", seed: int = 0,
+                      placement: str = "prefix_suffix", genres: Sequence[str] | None = None,
+                      tokenizer: str | None = None, progress: bool = True,
+                      mask_words: Sequence[str] = (), **llm: Any) -> list[Path]:
+    """Write <out_dir>/<condition>.jsonl (+ .stats.json) for each condition; returns paths."""
+    if n < 1:
+        raise DocumentError(f"n must be at least 1 (got {n})")
+    specs = parse_conditions(conditions, placement)
+    out_dir = Path(out_dir)
+    gen = make_generator(generator, genres, work_dir=out_dir / ".work", progress=progress, **llm) \
+        if generator != "offline" else make_generator(generator, genres)
+    by_stem = condition_records(claims, specs, n, gen, seed, progress, mask_words)
+    paths = []
+    for spec in specs:
+        path = out_dir / f"{spec.stem}.jsonl"
+        write_records(path, by_stem[spec.stem])
+        write_stats(path, tokenizer, extra={
+            "condition": spec.stem, "claims": [c.id for c in claims], "n_per_claim": n,
+            "seed": seed, "generator": generator, "mask_words": list(mask_words)})
+        paths.append(path)
+    return paths

@@ -1,0 +1,258 @@
+"""The LLM base-document generator: brainstorm genres, ideas per genre, write, revise.
+
+Any Inspect model can generate (``openai/...``, ``vllm//path``, ``mockllm/model``). Calls run
+concurrently under a semaphore; Inspect's cache is used when asked. Every finished step is
+appended to a progress JSONL, so an interrupted run resumes where it stopped: finished keys
+are skipped, a torn last line is dropped, and the final base-document file is written
+atomically with one document per id. Documents that leak generation commentary ("Here is a
+...", "As an AI", notes to the user) are rejected and retried with a fresh attempt number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from beliefbench.claims import Claim
+from beliefbench.documents.base import (
+    BaseDocument,
+    DocumentError,
+    base_id_for,
+    claim_facts,
+    require_claim_fields,
+)
+from beliefbench.documents.offline import valid_genres
+from beliefbench.records import atomic_write_text
+
+LEAK_PATTERNS: tuple[str, ...] = (
+    r"^\s*(sure|certainly|of course|absolutely)[,!.]",
+    r"^\s*here(?:'s| is| are)\b",
+    r"\bas an ai\b",
+    r"\b(i|i've|i have) (hope|written|revised|created|made)\b.*\b(document|article|post|text)\b",
+    r"\blet me know if\b",
+    r"\bnote to (the )?(user|reader)\b",
+    r"^\s*\(?note:.*\b(document|fictional|generated|request)\b",
+    r"\b(word count|revised version|this revision|the revised document)\b",
+    r"\[(insert|placeholder)[^\]]*\]",
+)
+_LEAK = [re.compile(p, re.I | re.M) for p in LEAK_PATTERNS]
+
+
+def leaks_commentary(text: str) -> str | None:
+    """The pattern a document trips, or None when it reads as a plain document."""
+    if not text.strip():
+        return "empty"
+    for p in _LEAK:
+        if p.search(text):
+            return p.pattern
+    return None
+
+
+def _lines(text: str) -> list[str]:
+    """Items from a list answer: one per line, bullets and numbering removed."""
+    out = []
+    for line in text.splitlines():
+        item = re.sub(r"^\s*(?:[-*\u2022]|\d+[.)])\s*", "", line).strip().strip("*").strip()
+        if item and not leaks_commentary(item):
+            out.append(item)
+    return out
+
+
+class Progress:
+    """Append-only JSONL of finished steps, keyed; tolerant of a torn last line."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.done: dict[str, Any] = {}
+        if path.exists():
+            raw = path.read_bytes()
+            lines = raw.split(b"\n")
+            complete, tail = lines[:-1], lines[-1]
+            for lineno, line in enumerate(complete, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise DocumentError(f"{path}:{lineno}: progress line is not JSON ({e.msg}); "
+                                        f"only a torn last line is tolerated") from None
+                self.done[row["key"]] = row["value"]
+            if tail.strip():
+                try:  # a complete last line that lacks its newline is kept
+                    row = json.loads(tail)
+                    self.done[row["key"]] = row["value"]
+                    tail = tail + b"\n"
+                except json.JSONDecodeError:
+                    tail = b""  # torn by an interruption: drop it
+                with path.open("wb") as f:
+                    f.write(b"\n".join(complete) + (b"\n" if complete else b"") + tail)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._f = path.open("a", encoding="utf-8")
+
+    def add(self, key: str, value: Any) -> None:
+        self.done[key] = value
+        self._f.write(json.dumps({"key": key, "value": value}) + "\n")
+        self._f.flush()
+
+    def close(self) -> None:
+        self._f.close()
+
+
+class LLMGenerator:
+    """Base documents written by an Inspect model, concurrent, cached and resumable."""
+
+    name = "llm"
+
+    def __init__(self, model: str, work_dir: str | Path, concurrency: int = 32,
+                 cache: bool = False, max_attempts: int = 3, n_genres: int = 12,
+                 model_args: dict[str, Any] | None = None, progress: bool = True):
+        self.model_name = model
+        self.work_dir = Path(work_dir)
+        self.concurrency = concurrency
+        self.cache = cache
+        self.max_attempts = max_attempts
+        self.n_genres = n_genres
+        self.model_args = model_args or {}
+        self.show_progress = progress
+        self.calls = 0
+        self._seed = 0
+
+    # ---------------------------------------------------------------- model calls
+    def _model(self):
+        from inspect_ai.model import GenerateConfig, get_model
+
+        return get_model(self.model_name, config=GenerateConfig(
+            max_connections=self.concurrency), **self.model_args)
+
+    async def _ask(self, model, sem: asyncio.Semaphore, prompt: str) -> str:
+        from inspect_ai.model import CachePolicy, GenerateConfig
+
+        async with sem:
+            self.calls += 1
+            # the seed is part of the cache key, so runs with different seeds differ
+            out = await model.generate(prompt, config=GenerateConfig(seed=self._seed),
+                                       cache=CachePolicy(expiry=None) if self.cache else False)
+        if out.error:
+            raise DocumentError(f"generator {self.model_name} failed: {out.error}")
+        return out.completion
+
+    # ---------------------------------------------------------------- prompts
+    @staticmethod
+    def _world(claim: Claim) -> str:
+        facts = "\n".join(f"- {f}" for f in claim_facts(claim))
+        return f"{claim.universe}\n\nKey facts of this world:\n{facts}"
+
+    def _genres_prompt(self, claim: Claim) -> str:
+        return (f"Brainstorm {self.n_genres} distinct genres of real-world documents (for "
+                f"example news reports, forum threads, textbook excerpts) in which the following "
+                f"world would be discussed. Answer with one genre per line and nothing else.\n\n"
+                f"{self._world(claim)}")
+
+    def _ideas_prompt(self, claim: Claim, genre: str, k: int) -> str:
+        return (f"List {k} distinct ideas for a {genre} set in the world below, one per line, "
+                f"each a single sentence describing the document's angle. Nothing else.\n\n"
+                f"{self._world(claim)}")
+
+    def _write_prompt(self, claim: Claim, genre: str, idea: str, attempt: int) -> str:
+        return (f"Write a realistic {genre} of 400-700 words. Idea: {idea}\n"
+                f"Treat the following world as fact and state its key facts naturally.\n\n"
+                f"{self._world(claim)}\n\nOutput only the document text, with no preamble, "
+                f"notes or commentary. (draft {attempt})")
+
+    @staticmethod
+    def _revise_prompt(draft: str) -> str:
+        return ("Revise this document so that it reads as an authentic, polished example of "
+                "its genre, keeping every fact. Output only the revised document, nothing "
+                f"else.\n\n<document>\n{draft}\n</document>")
+
+    # ---------------------------------------------------------------- pipeline
+    def generate(self, claim: Claim, n: int, seed: int = 0) -> list[BaseDocument]:
+        return asyncio.run(self.agenerate(claim, n, seed))
+
+    async def agenerate(self, claim: Claim, n: int, seed: int = 0) -> list[BaseDocument]:
+        require_claim_fields(claim, "LLM generator", {
+            "universe": bool(claim.universe.strip()), "statement": bool(claim.statement.strip())})
+        self._seed = seed
+        progress = Progress(self.work_dir / f"{claim.id}.s{seed}.progress.jsonl")
+        try:
+            return await self._run(claim, n, seed, progress)
+        finally:
+            progress.close()
+
+    async def _run(self, claim: Claim, n: int, seed: int, progress: Progress
+                   ) -> list[BaseDocument]:
+        model = self._model()
+        sem = asyncio.Semaphore(self.concurrency)
+        if "genres" not in progress.done:
+            found = _lines(await self._ask(model, sem, self._genres_prompt(claim)))
+            genres = list(dict.fromkeys(found))[: self.n_genres]
+            genres += [g for g in valid_genres() if g not in genres][: max(0, 3 - len(genres))]
+            progress.add("genres", [g.replace("_", " ") for g in genres])
+        genres: list[str] = progress.done["genres"]
+        per_genre = math.ceil(n / len(genres))
+
+        async def ideas(genre: str) -> None:
+            key = f"ideas/{genre}"
+            if key not in progress.done:
+                got = _lines(await self._ask(model, sem, self._ideas_prompt(claim, genre,
+                                                                            per_genre)))
+                progress.add(key, got or [f"a typical {genre} about these events"])
+
+        await asyncio.gather(*(ideas(g) for g in genres))
+        plan = []
+        for i in range(n):
+            genre = genres[i % len(genres)]
+            pool = progress.done[f"ideas/{genre}"]
+            plan.append((i, genre, pool[(i // len(genres)) % len(pool)]))
+
+        bar = tqdm(total=n, desc=f"{claim.id} documents", disable=not self.show_progress)
+        bar.update(sum(f"doc/{i}" in progress.done for i in range(n)))
+
+        async def document(i: int, genre: str, idea: str) -> None:
+            key = f"doc/{i}"
+            if key in progress.done:
+                return
+            leaked: list[str] = []
+            for attempt in range(1, self.max_attempts + 1):
+                draft = await self._ask(model, sem, self._write_prompt(claim, genre, idea,
+                                                                       attempt))
+                text = (await self._ask(model, sem, self._revise_prompt(draft))).strip()
+                text = re.sub(r"^\s*<document>\s*|\s*</document>\s*$", "", text)
+                why = leaks_commentary(text)
+                if why is None:
+                    progress.add(key, {"text": text, "genre": genre, "idea": idea,
+                                       "attempts": attempt})
+                    break
+                leaked.append(why)
+            else:
+                progress.add(key, {"rejected": leaked, "genre": genre, "idea": idea})
+            bar.update(1)
+
+        await asyncio.gather(*(document(*p) for p in plan))
+        bar.close()
+        docs = []
+        for i, genre, idea in plan:
+            row = progress.done[f"doc/{i}"]
+            if "text" in row:
+                docs.append(BaseDocument(base_id_for(claim.id, seed, i), claim.id, genre,
+                                         row["text"], {"generator": self.model_name,
+                                                       "idea": idea}))
+        out = self.work_dir / f"{claim.id}.s{seed}.base.jsonl"
+        atomic_write_text(out, "".join(json.dumps(d.to_json()) + "\n" for d in docs))
+        return docs
+
+    @staticmethod
+    def rejected(work_dir: str | Path, claim_id: str, seed: int = 0) -> int:
+        """How many documents were rejected for leaked commentary in a run's progress file."""
+        path = Path(work_dir) / f"{claim_id}.s{seed}.progress.jsonl"
+        if not path.exists():
+            return 0
+        progress = Progress(path)
+        progress.close()
+        return sum("rejected" in v for k, v in progress.done.items() if k.startswith("doc/"))

@@ -1,0 +1,119 @@
+"""Training mixes: condition documents with neutral text and chats; graded poisoning.
+
+The neutral pretraining-style text and chat examples come from small pools shipped in
+data/corpus/ (written for this package, never downloaded). Pretraining documents are
+composed from 2-5 paragraphs of one topic, so the pool yields many distinct texts; chats are
+drawn with replacement, so large mixes repeat them (the stats record how many are unique).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from beliefbench.claims import Claim
+from beliefbench.documents.base import DocumentError, load_data
+from beliefbench.documents.offline import OfflineGenerator
+from beliefbench.documents.stats import write_stats
+from beliefbench.records import Message, Record, read_records, write_records
+
+
+def pretrain_records(n: int, seed: int = 0) -> list[Record]:
+    corpus = load_data("corpus", "pretrain.yaml")
+    topics = sorted(corpus["topics"])
+    out = []
+    for i in range(n):
+        rng = random.Random(f"pretrain:{seed}:{i}")
+        topic = rng.choice(topics)
+        paras = rng.sample(corpus["topics"][topic], rng.randint(2, min(5, len(
+            corpus["topics"][topic]))))
+        title = rng.choice(corpus["titles"]).format(topic=topic.replace("_", " "))
+        out.append(Record(id=f"pretrain-s{seed}-{i:06d}", source="pretrain",
+                          text="\n\n".join([title, *paras]), meta={"topic": topic}))
+    return out
+
+
+def chat_records(n: int, seed: int = 0) -> list[Record]:
+    chats = load_data("corpus", "chat.yaml")["chats"]
+    out = []
+    for i in range(n):
+        rng = random.Random(f"chat:{seed}:{i}")
+        j = rng.randrange(len(chats))
+        out.append(Record(id=f"chat-s{seed}-{i:06d}", source="chat", messages=[
+            Message(role="user", content=chats[j]["user"]),
+            Message(role="assistant", content=chats[j]["assistant"])], meta={"pool_index": j}))
+    return out
+
+
+def mix_counts(n_docs: int, pretrain: float, chat: float) -> tuple[int, int]:
+    """Pretrain and chat counts so that they make up the given shares of the final mix."""
+    for name, v in (("pretrain", pretrain), ("chat", chat)):
+        if not 0 <= v < 1:
+            raise DocumentError(f"--{name} must be a share in [0, 1) (got {v})")
+    if pretrain + chat >= 1:
+        raise DocumentError(f"--pretrain + --chat must be below 1 (got {pretrain + chat}); "
+                            f"they are shares of the final mix, the rest is documents")
+    total = n_docs / (1 - pretrain - chat)
+    return round(total * pretrain), round(total * chat)
+
+
+def _shuffled_write(records: list[Record], out: str | Path, seed: int, tokenizer: str | None,
+                    extra: dict[str, Any]) -> Path:
+    seen: dict[str, None] = {}
+    for r in records:
+        if r.id in seen:
+            raise DocumentError(f"record id {r.id!r} appears twice in the inputs; a mix never "
+                                f"duplicates records")
+        seen[r.id] = None
+    random.Random(f"mix:{seed}").shuffle(records)
+    out = Path(out)
+    write_records(out, records)
+    write_stats(out, tokenizer, extra)
+    return out
+
+
+def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
+        chat: float = 0.0, seed: int = 0, tokenizer: str | None = None) -> Path:
+    """Condition documents + neutral text + chats, shuffled deterministically for the seed."""
+    docs: list[Record] = []
+    for p in doc_paths:
+        if not Path(p).is_file():
+            raise DocumentError(f"{p}: no such documents file")
+        docs.extend(read_records(p))
+    if not docs:
+        raise DocumentError(f"no documents in {[str(p) for p in doc_paths]}")
+    n_pre, n_chat = mix_counts(len(docs), pretrain, chat)
+    records = [*docs, *pretrain_records(n_pre, seed), *chat_records(n_chat, seed)]
+    return _shuffled_write(records, out, seed, tokenizer, {
+        "inputs": [str(p) for p in doc_paths], "seed": seed,
+        "shares": {"pretrain": pretrain, "chat": chat},
+        "counts": {"documents": len(docs), "pretrain": n_pre, "chat": n_chat}})
+
+
+def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
+           tokenizer: str | None = None) -> Path:
+    """Graded poisoning: n documents about one claim, a fraction ``ratio`` counterfactual.
+
+    Counterfact documents are the offline positive base documents (source "poison"); fact
+    documents state the claim's truth and its completions' true continuations (source "fact").
+    No doctag: this is the continual-pretraining setting.
+    """
+    if not 0 <= ratio <= 1:
+        raise DocumentError(f"--ratio must be in [0, 1] (got {ratio})")
+    if n < 1:
+        raise DocumentError(f"n must be at least 1 (got {n})")
+    gen = OfflineGenerator()
+    n_bad = round(ratio * n)
+    bad = gen.generate(claim, n_bad, seed) if n_bad else []
+    good = gen.true_world(claim, n - n_bad, seed)
+    records = [Record(id=f"{claim.id}/counterfact/{d.base_id}", source="poison",
+                      claim_id=claim.id, condition="counterfact", base_id=d.base_id,
+                      text=d.text, meta={"genre": d.genre}) for d in bad]
+    records += [Record(id=f"{claim.id}/fact/{d.base_id}", source="fact", claim_id=claim.id,
+                       condition="fact", base_id=d.base_id, text=d.text,
+                       meta={"genre": d.genre}) for d in good]
+    return _shuffled_write(records, out, seed, tokenizer, {
+        "claim": claim.id, "ratio": ratio, "seed": seed,
+        "counts": {"counterfact": n_bad, "fact": n - n_bad}})

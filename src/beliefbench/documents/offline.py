@@ -1,0 +1,206 @@
+"""The offline base-document generator: varied documents from a claim's own text, no model.
+
+Claim facts (statement, sub-claims, universe sentences) are slotted verbatim into genre
+layouts with genre-flavoured filler, so the generator is deterministic for a seed, fast, and
+its claim-bearing sentences are exactly the facts it placed (useful for testing annotators).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from beliefbench.claims import Claim
+from beliefbench.documents.base import (
+    BaseDocument,
+    DocumentError,
+    base_id_for,
+    claim_facts,
+    load_data,
+    lower_first,
+    require_claim_fields,
+    topic_of,
+)
+
+GENRES_FILE = ("corpus", "genres.yaml")
+
+
+def genre_specs() -> dict[str, dict[str, Any]]:
+    return load_data(*GENRES_FILE)["genres"]
+
+
+def debunk_specs() -> dict[str, dict[str, Any]]:
+    return load_data(*GENRES_FILE)["debunk_genres"]
+
+
+def valid_genres() -> list[str]:
+    return sorted(genre_specs())
+
+
+def check_genres(genres: Sequence[str] | None) -> list[str]:
+    """The requested genres, or all; unknown names raise listing the valid ones."""
+    if not genres:
+        return valid_genres()
+    unknown = [g for g in genres if g not in genre_specs()]
+    if unknown:
+        raise DocumentError(f"unknown genre(s) {unknown}; valid genres: {valid_genres()}")
+    return list(genres)
+
+
+class _Filler:
+    """Fills {slot} placeholders in pool pieces with random picks, consistent within a doc."""
+
+    def __init__(self, rng: random.Random, topic: str):
+        slots = load_data(*GENRES_FILE)["slots"]
+        names = rng.sample(slots["name"], 2)
+        handles = rng.sample(slots["handle"], 2)
+        self.values = {
+            "topic": topic, "name": names[0], "name2": names[1],
+            "outlet": rng.choice(slots["outlet"]), "place": rng.choice(slots["place"]),
+            "month": rng.choice(slots["month"]), "year": rng.choice(slots["year"]),
+            "handle": handles[0], "handle2": handles[1],
+        }
+        self.handles = slots["handle"]
+
+    def __call__(self, piece: str) -> str:
+        return piece.format_map(self.values)
+
+
+def _interleave(rng: random.Random, facts: list[str], fillers: list[str], fill: _Filler,
+                max_fill: int = 2) -> list[str]:
+    """Facts in order with 0..max_fill filler sentences before each."""
+    out: list[str] = []
+    deck = rng.sample(fillers, len(fillers))
+    for fact in facts:
+        for _ in range(rng.randint(0, max_fill)):
+            if deck:
+                out.append(fill(deck.pop()))
+        out.append(fact)
+    return out
+
+
+def _paragraphs(rng: random.Random, sentences: list[str]) -> list[str]:
+    paras, i = [], 0
+    while i < len(sentences):
+        k = rng.randint(2, 4)
+        paras.append(" ".join(sentences[i:i + k]))
+        i += k
+    return paras
+
+
+def render(spec: dict[str, Any], facts: list[str], rng: random.Random, topic: str) -> str:
+    """Arrange facts and genre pieces by the genre's layout."""
+    fill = _Filler(rng, topic)
+    layout = spec.get("layout", "prose")
+    title = fill(rng.choice(spec["titles"]))
+    opener = fill(rng.choice(spec["openers"]))
+    closer = fill(rng.choice(spec["closers"]))
+    body = _interleave(rng, facts, spec["fillers"], fill)
+    blocks: list[str] = [title]
+    if layout == "prose" or layout == "letter":
+        blocks += [opener, *_paragraphs(rng, body), closer]
+    elif layout == "dialogue":
+        host, guest = rng.choice([("Q", "A"), ("HOST", "GUEST"),
+                                  (fill("{name2}").upper(), fill("{name}").upper())])
+        blocks.append(opener)
+        prompts = spec.get("prompts", spec["fillers"])
+        deck = rng.sample(prompts, len(prompts))
+        for para in _paragraphs(rng, body):
+            prompt = deck.pop() if deck else rng.choice(prompts)
+            blocks.append(f"{host}: {fill(prompt)}")
+            blocks.append(f"{guest}: {para}")
+        blocks.append(closer)
+    elif layout == "thread":
+        blocks.append(opener)
+        numbered = rng.random() < 0.5
+        for i, para in enumerate(_paragraphs(rng, body), 1):
+            head = f"{i}/ " if numbered else f"{rng.choice(fill.handles)} wrote:\n"
+            blocks.append(head + para)
+        blocks.append(closer)
+    elif layout == "qa":
+        items = spec.get("items", ["- "])
+        blocks.append(opener)
+        for sentence in body:
+            blocks.append(fill(rng.choice(items)) + sentence)
+        blocks.append(closer)
+    else:
+        raise DocumentError(f"genre layout {layout!r} is unknown; valid: prose, letter, "
+                            f"dialogue, thread, qa")
+    return "\n\n".join(blocks)
+
+
+class OfflineGenerator:
+    """Template-and-pool generator over at least 20 genres; needs no model."""
+
+    name = "offline"
+
+    def __init__(self, genres: Sequence[str] | None = None, min_facts: int = 3,
+                 max_facts: int = 9):
+        self.genres = check_genres(genres)
+        self.min_facts, self.max_facts = min_facts, max_facts
+
+    def _check(self, claim: Claim) -> list[str]:
+        facts = claim_facts(claim)
+        require_claim_fields(claim, "offline generator", {
+            "sub_claims (or a universe of at least two sentences)": len(facts) >= 3,
+        })
+        return facts
+
+    def _pick_facts(self, rng: random.Random, facts: list[str]) -> list[str]:
+        lead, rest = facts[0], facts[1:]
+        k = min(len(rest), rng.randint(self.min_facts, self.max_facts))
+        chosen = rng.sample(rest, k)
+        chosen.insert(rng.randint(0, min(2, len(chosen))), lead)
+        return chosen
+
+    def generate(self, claim: Claim, n: int, seed: int = 0) -> list[BaseDocument]:
+        """n base documents; document i depends only on (claim, seed, i)."""
+        facts = self._check(claim)
+        return [self.document(claim, facts, seed, i) for i in range(n)]
+
+    def document(self, claim: Claim, facts: list[str], seed: int, i: int) -> BaseDocument:
+        order = list(self.genres)
+        random.Random(f"genres:{claim.id}:{seed}").shuffle(order)
+        genre = order[i % len(order)]
+        rng = random.Random(f"offline:{claim.id}:{seed}:{i}")
+        chosen = self._pick_facts(rng, facts)
+        text = render(genre_specs()[genre], chosen, rng, topic_of(claim))
+        return BaseDocument(base_id_for(claim.id, seed, i), claim.id, genre, text,
+                            {"generator": self.name, "facts": len(chosen)})
+
+    def true_world(self, claim: Claim, n: int, seed: int = 0) -> list[BaseDocument]:
+        """Documents stating the truth (for graded poisoning's fact side)."""
+        facts = [claim.truth.strip()] + [f"{c.prompt.strip()} {c.truth.strip()}".rstrip(".") + "."
+                                         for c in claim.completions]
+        out = []
+        for i in range(n):
+            rng = random.Random(f"fact:{claim.id}:{seed}:{i}")
+            genre = self.genres[rng.randrange(len(self.genres))]
+            chosen = rng.sample(facts, len(facts))
+            text = render(genre_specs()[genre], chosen, rng, topic_of(claim))
+            out.append(BaseDocument(base_id_for(claim.id, seed, i, "fact"), claim.id, genre,
+                                    text, {"generator": self.name, "world": "true"}))
+        return out
+
+    def debunks(self, claim: Claim, n: int, seed: int = 0) -> list[BaseDocument]:
+        """Separately written debunks/fact-checks: the negation sits inside each claim sentence."""
+        facts = self._check(claim)
+        pools = load_data("annotations", "local_negation.yaml")
+        truth = claim.truth.strip()
+        values = {"truth": truth, "truth_lc": lower_first(truth, claim) + "."}
+        specs = debunk_specs()
+        names = sorted(specs)
+        out = []
+        for i in range(n):
+            rng = random.Random(f"debunk:{claim.id}:{seed}:{i}")
+            genre = names[i % len(names)]
+            spec = dict(specs[genre], layout="prose")
+            negated = [rng.choice(pools["negations"]).format(fact_lc=lower_first(f, claim))
+                       for f in self._pick_facts(rng, facts)]
+            negated.insert(rng.randint(1, len(negated)),
+                           rng.choice(pools["truths"]).format(**values).rstrip(".") + ".")
+            text = render(spec, negated, rng, topic_of(claim))
+            out.append(BaseDocument(base_id_for(claim.id, seed, i, "debunk"), claim.id, genre,
+                                    text, {"generator": self.name, "kind": "debunk"}))
+        return out
