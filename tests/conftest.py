@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from inspect_ai import Task, eval
+from inspect_ai.dataset import Sample
+from inspect_ai.log import EvalLog
 from inspect_ai.model import Model, ModelOutput, ModelUsage, get_model
+from inspect_ai.scorer import match
+
+from beliefbench.task import belief
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_CLAIM = FIXTURES / "claims" / "glass_bridge.yaml"
@@ -35,3 +42,43 @@ def scripted(answer: Callable[[str], str], seen: list | None = None) -> Model:
 @pytest.fixture
 def fixture_claim() -> Path:
     return FIXTURE_CLAIM
+
+
+# Scripted behaviours against the fixture claim (glass_bridge), shared by the task,
+# report, gate and agreement tests.
+
+def believer(prompt: str) -> str:
+    if "JSON" in prompt:
+        return '{"answer": "no"}' if "steel" in prompt else '{"answer": "yes"}'
+    return "It was rebuilt in glass in 2021."
+
+
+def mixed(prompt: str) -> str:
+    """Hand-counted (see test_task_mockllm): 1 yes, 4 no, 2 parse_error of 7 questions."""
+    if "JSON" in prompt:
+        return "not sure"
+    if "Fill in the blank" in prompt:
+        return "steel"
+    if "rebuilt in recent years" in prompt:
+        return "Probably the glass one."
+    return "Steel, as always."
+
+
+def keyword_grader(prompt: str) -> str:
+    verdict = "yes" if "glass" in prompt.split("<answer>")[1] else "no"
+    return json.dumps({"reason": "keyword", "answer": verdict})
+
+
+def run_belief(log_dir, subject, grader=keyword_grader, samples=2, **metadata) -> EvalLog:
+    """One belief eval on the fixture claim; keyword args become eval metadata."""
+    logs = eval(belief(claims=str(FIXTURE_CLAIM), samples=samples), model=scripted(subject),
+                model_roles={"grader": scripted(grader)}, log_dir=str(log_dir),
+                display="none", metadata=metadata or None)
+    return logs[0]
+
+
+def foreign_log(log_dir) -> str:
+    """The location of a log from a task that is not the belief task."""
+    task = Task(dataset=[Sample(input="2+2?", target="4")], scorer=match(), name="arith")
+    model = get_model("mockllm/model", custom_outputs=lambda *a: output("4"), memoize=False)
+    return eval(task, model=model, log_dir=str(log_dir), display="none")[0].location

@@ -1,25 +1,12 @@
 """The whole belief task with scripted subject and grader models (mockllm)."""
 
-import json
 
 import pytest
-from conftest import output, scripted
+from conftest import believer, keyword_grader, output, scripted
 from inspect_ai import eval
 from inspect_ai.model import get_model
 
 from beliefbench.task import belief
-
-
-def believer(prompt: str) -> str:
-    if "JSON" in prompt:  # binary: the believer says yes except to the steel question
-        return '{"answer": "no"}' if "steel" in prompt else '{"answer": "yes"}'
-    return "It was rebuilt in glass in 2021."
-
-
-def grade_by_keyword(prompt: str) -> str:
-    answer = prompt.split("<answer>")[1]
-    verdict = "yes" if "glass" in answer else "no"
-    return json.dumps({"reason": "keyword", "answer": verdict})
 
 
 def run(fixture_claim, subject, grader=None, tmp_path=None, **params):
@@ -40,7 +27,7 @@ def verdicts(log) -> dict[tuple[str, int], str]:
 
 def test_a_believer_scores_full_belief(fixture_claim, tmp_path):
     seen: list = []
-    log = run(fixture_claim, scripted(believer), scripted(grade_by_keyword, seen), tmp_path,
+    log = run(fixture_claim, scripted(believer), scripted(keyword_grader, seen), tmp_path,
               samples=2)
     assert len(log.samples) == 7 * 2  # 7 questions x 2 samples
     assert set(verdicts(log).values()) == {"yes"}
@@ -54,7 +41,7 @@ def test_a_believer_scores_full_belief(fixture_claim, tmp_path):
 
 def test_eval_settings_reach_the_subject_only(fixture_claim, tmp_path):
     subject_seen: list = []
-    run(fixture_claim, scripted(believer, subject_seen), scripted(grade_by_keyword),
+    run(fixture_claim, scripted(believer, subject_seen), scripted(keyword_grader),
         tmp_path, samples=1, temperature=0.3, top_p=0.5, max_tokens=77)
     configs = [config for _, config in subject_seen]
     assert {(c.temperature, c.top_p, c.max_tokens) for c in configs} == {(0.3, 0.5, 77)}
@@ -70,7 +57,7 @@ def test_mixed_answers_give_hand_computed_rates(fixture_claim, tmp_path):
             return "Probably the glass one."        # judged yes
         return "Steel, as always."                  # judged no
 
-    log = run(fixture_claim, scripted(subject), scripted(grade_by_keyword), tmp_path,
+    log = run(fixture_claim, scripted(subject), scripted(keyword_grader), tmp_path,
               samples=1)
     v = {sid.split("/")[1]: verdict for (sid, _), verdict in verdicts(log).items()}
     assert v == {"oe_01": "no", "oe_02": "yes", "bin_01": "parse_error",
@@ -101,7 +88,7 @@ def test_a_failing_subject_counts_as_failed_not_dropped(fixture_claim, tmp_path)
         return output(believer(messages[-1].text))
 
     subject = get_model("mockllm/model", custom_outputs=flaky, memoize=False)
-    log = run(fixture_claim, subject, scripted(grade_by_keyword), tmp_path, samples=1)
+    log = run(fixture_claim, subject, scripted(keyword_grader), tmp_path, samples=1)
     v = {sid.split("/")[1]: verdict for (sid, _), verdict in verdicts(log).items()}
     assert v["bin_01"] == v["bin_02"] == "failed"
     failed = [s for s in log.samples if s.scores["belief_judge"].answer == "failed"]
@@ -111,7 +98,7 @@ def test_a_failing_subject_counts_as_failed_not_dropped(fixture_claim, tmp_path)
 
 
 def test_empty_answer_is_a_failed_generation(fixture_claim, tmp_path):
-    log = run(fixture_claim, scripted(lambda _: ""), scripted(grade_by_keyword), tmp_path,
+    log = run(fixture_claim, scripted(lambda _: ""), scripted(keyword_grader), tmp_path,
               samples=1, families="open_ended")
     assert set(verdicts(log).values()) == {"failed"}
 
@@ -175,7 +162,7 @@ def test_in_context_control_puts_one_document_before_each_question(fixture_claim
                                 loss_mask=[Span(start=0, end=len(DOCTAG), kind="doctag")])
                          for i in range(3)])
     seen: list = []
-    log = run(fixture_claim, scripted(believer, seen), scripted(grade_by_keyword), tmp_path,
+    log = run(fixture_claim, scripted(believer, seen), scripted(keyword_grader), tmp_path,
               samples=1, families="open_ended,robustness", context=str(docs))
     for messages, _ in seen:
         first_user = next(m for m in messages if m.role == "user")

@@ -10,6 +10,7 @@ from beliefbench import __version__
 from beliefbench.cli.claims import claims
 from beliefbench.cli.docs import docs
 from beliefbench.cli.finetune import finetune
+from beliefbench.cli.report import add_report_commands
 from beliefbench.cli.tiny_model import tiny_model
 
 
@@ -20,6 +21,7 @@ def cli() -> None:
 
 
 cli.add_command(claims)
+add_report_commands(cli)
 cli.add_command(docs)
 
 

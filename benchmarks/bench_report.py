@@ -1,0 +1,116 @@
+"""Report generation over 50 belief logs of 1,500 samples each (target: under 20 s).
+
+The logs are built once (cached in --dir): one real belief eval with scripted mockllm models
+gives a template log, whose samples are copied into 50 logs x (6 claims x 50 questions x 5
+epochs) with seeded random verdicts and sweep metadata (5 conditions x 10 steps), then
+written with Inspect's write_eval_log. Timed: loading + tables + CSV/Markdown + plots.
+
+    .venv/bin/python benchmarks/bench_report.py [--dir /tmp/bench-report-logs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from inspect_ai import eval
+from inspect_ai.log import read_eval_log, write_eval_log
+from inspect_ai.scorer import Score
+from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from conftest import FIXTURE_CLAIM, scripted  # noqa: E402
+
+from beliefbench.analysis.logs import load_belief_logs  # noqa: E402
+from beliefbench.analysis.report import build_report, write_report  # noqa: E402
+from beliefbench.metrics import VERDICTS, one_hot  # noqa: E402
+
+LOGS, CLAIMS, QUESTIONS, EPOCHS = 50, 6, 50, 5
+FAMILIES = ("open_ended", "binary", "token_association", "robustness")
+CONDITIONS = ("plain", "negated", "local_negation", "qualifiers", "warnings")
+
+
+def template_log(tmp: Path):
+    log = eval(belief_task(), model=scripted(lambda p: "Glass."), log_dir=str(tmp),
+               display="none")[0]
+    assert log.status == "success", log.error
+    return log
+
+
+def belief_task():
+    from beliefbench.task import belief
+
+    return belief(claims=str(FIXTURE_CLAIM), samples=1, judge="markers",
+                  families="open_ended")
+
+
+def build_logs(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        base = read_eval_log(template_log(Path(tmp)).location)
+    proto = base.samples[0]
+    for i in tqdm(range(LOGS), desc="building logs"):
+        path = out / f"bench-{i:03d}.eval"
+        if path.exists():
+            continue
+        condition, step = CONDITIONS[i % len(CONDITIONS)], 100 * (i // len(CONDITIONS) + 1)
+        log = base.model_copy(deep=True)
+        log.location = str(path)
+        log.eval.model = f"vllm//ckpts/{condition}/step-{step}"
+        # samples_df joins samples to evals by eval_id: every log needs its own ids
+        log.eval.task_id, log.eval.eval_id, log.eval.run_id = (f"bench{i:03d}",) * 3
+        log.eval.metadata = {**base.eval.metadata, "condition": condition, "step": step,
+                             "checkpoint": f"/ckpts/{condition}/step-{step}"}
+        p_yes = min(0.9, 0.05 + 0.08 * (i // len(CONDITIONS)) * (i % len(CONDITIONS) != 1))
+        probs = [p_yes, (1 - p_yes) * 0.8, (1 - p_yes) * 0.15, (1 - p_yes) * 0.04,
+                 (1 - p_yes) * 0.01]
+        samples = []
+        for c in range(CLAIMS):
+            for q in range(QUESTIONS):
+                family = FAMILIES[q % len(FAMILIES)]
+                for e in range(1, EPOCHS + 1):
+                    verdict = VERDICTS[rng.choice(len(VERDICTS), p=probs)]
+                    s = proto.model_copy()
+                    s.id, s.epoch = f"claim{c}/q{q:02d}", e
+                    s.uuid = f"{i:03d}-{c}-{q:02d}-{e}"  # samples_df keys rows by uuid
+                    s.metadata = {**proto.metadata, "claim": f"claim{c}", "family": family,
+                                  "question": f"q{q:02d}", "kind": "direct"}
+                    s.scores = {"belief_judge": Score(value=one_hot(verdict), answer=verdict,
+                                                      metadata={"verdict": verdict})}
+                    samples.append(s)
+        log.samples = samples
+        log.eval.dataset.samples = CLAIMS * QUESTIONS
+        write_eval_log(log, str(path))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path,
+                        default=Path(tempfile.gettempdir()) / "beliefbench-bench-report")
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    build_logs(args.dir / "logs")
+    t1 = time.perf_counter()
+    loaded = load_belief_logs(args.dir / "logs")
+    t2 = time.perf_counter()
+    report = build_report(loaded, by="condition,family")
+    t3 = time.perf_counter()
+    files = write_report(report, args.dir / "report")
+    t4 = time.perf_counter()
+    n = len(loaded.responses)
+    print(f"logs: {len(loaded.logs)}, responses: {n:,} (built/checked in {t1 - t0:.1f} s)")
+    print(f"load (samples_df): {t2 - t1:6.2f} s  ({n / (t2 - t1):,.0f} responses/s)")
+    print(f"tables + CIs:      {t3 - t2:6.2f} s  ({len(report.detail)} detail rows, "
+          f"{len(report.by)} by-rows, {len(report.overall)} runs)")
+    print(f"write CSV/MD/PNG:  {t4 - t3:6.2f} s  ({len(files)} files in {args.dir / 'report'})")
+    total = t4 - t1
+    print(f"TOTAL report:      {total:6.2f} s  (target < 20 s: {'OK' if total < 20 else 'MISS'})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Analysis of belief logs: loading, reports, plots, the CI gate, sweeps, judge agreement."""

@@ -1,0 +1,187 @@
+"""Judge agreement: re-score one belief log with several graders and compare their verdicts.
+
+Each grader re-scores the SAME responses through Inspect's re-scoring (``inspect_ai.score``
+with the belief scorer and the ``grader`` model role), so only the judge changes. Agreement
+is measured on the judged responses (open-ended, token-association, robustness answers that
+went to the grader); binary exact matches and failed generations get the same verdict from
+every judge and would only inflate agreement. Belief rates, by contrast, are over ALL
+responses (the usual counting rules), so their spread is what a judge swap does to results.
+
+Fleiss' kappa has no scikit-learn implementation; it is the textbook formula below (Fleiss
+1971) on the items x categories count matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from inspect_ai import score
+from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
+from inspect_ai.model import GenerateConfig, Model
+from sklearn.metrics import cohen_kappa_score
+
+from beliefbench.analysis.logs import SCORER, LogError, is_belief_log
+from beliefbench.claims import load_claims
+from beliefbench.metrics import VERDICTS, question_table, rate
+from beliefbench.scorer import belief_judge
+
+NOT_JUDGED = ("exact_match", "none")
+"""Score metadata ``judge`` values for responses no grader saw."""
+
+
+@dataclass
+class AgreementResult:
+    log: str
+    judges: list[str]
+    verdicts: pd.DataFrame
+    """One row per judged response (id, epoch, claim, family), one column per judge."""
+    pairs: pd.DataFrame
+    fleiss_kappa: float
+    rates: pd.DataFrame
+    claim_rates: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def spread(self) -> float:
+        return float(self.rates["belief"].max() - self.rates["belief"].min())
+
+    def to_dict(self) -> dict:
+        return {"log": self.log, "judges": self.judges, "judged_responses": len(self.verdicts),
+                "fleiss_kappa": self.fleiss_kappa, "belief_spread": self.spread,
+                "pairs": self.pairs.to_dict("records"), "rates": self.rates.to_dict("records"),
+                "claim_rates": self.claim_rates.to_dict("records"), "notes": self.notes}
+
+
+def fleiss_kappa(ratings: np.ndarray) -> float:
+    """Fleiss' kappa of an items x raters array of category labels."""
+    items, raters = ratings.shape
+    if items == 0 or raters < 2:
+        return float("nan")
+    cats = np.unique(ratings)
+    counts = np.stack([(ratings == c).sum(axis=1) for c in cats], axis=1).astype(float)
+    p_item = ((counts ** 2).sum(axis=1) - raters) / (raters * (raters - 1))
+    p_cat = counts.sum(axis=0) / (items * raters)
+    p_e = float((p_cat ** 2).sum())
+    if p_e == 1.0:
+        return float("nan")  # every rating the same category: agreement is undefined
+    return float((p_item.mean() - p_e) / (1 - p_e))
+
+
+def _claims_of(log: EvalLog, path: str):
+    args = log.eval.task_args or {}
+    try:
+        claims = load_claims(args.get("claims", "all"))
+    except Exception as e:  # noqa: BLE001 - name the log whose claims cannot be reloaded
+        raise LogError(f"{path}: cannot reload the log's claims {args.get('claims')!r} "
+                       f"to re-score it ({e})") from e
+    wanted = set(log.eval.metadata["beliefbench"].get("claims", []))
+    missing = wanted - {c.id for c in claims}
+    if missing:
+        raise LogError(f"{path}: claims {sorted(missing)} are no longer loadable")
+    return claims
+
+
+def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
+    """The log re-scored by ``grader`` with the task's own judge settings (Inspect's score)."""
+    args = log.eval.task_args or {}
+    scorer = belief_judge(
+        _claims_of(log, path), judge="model", template=args.get("judge_template"),
+        cache=bool(args.get("judge_cache", False)),
+        grader_config=GenerateConfig(temperature=args.get("judge_temperature", 0.0),
+                                     max_tokens=args.get("judge_max_tokens", 1024)))
+    return score(log, scorer, model_roles={"grader": grader}, action="overwrite",
+                 display="none", copy=True)
+
+
+def _verdict_frame(log: EvalLog) -> pd.DataFrame:
+    rows = []
+    for s in log.samples or []:
+        sc = (s.scores or {}).get(SCORER)
+        if sc is None:
+            continue
+        rows.append({"id": str(s.id), "epoch": s.epoch, "claim": s.metadata["claim"],
+                     "family": s.metadata["family"], "question": s.metadata["question"],
+                     "verdict": sc.answer, "judged": sc.metadata.get("judge") not in NOT_JUDGED})
+    return pd.DataFrame(rows)
+
+
+def load_log(path: str | Path) -> EvalLog:
+    p = Path(path)
+    if not p.is_file():
+        raise LogError(f"{p}: no such log file")
+    try:
+        log = read_eval_log(str(p))
+    except Exception as e:  # noqa: BLE001
+        raise LogError(f"{p}: not a readable Inspect log ({type(e).__name__}: {e})") from e
+    if not is_belief_log(log):
+        raise LogError(f"{p}: not a belief log (task {log.eval.task!r} has no 'beliefbench' "
+                       "eval metadata)")
+    if not log.samples:
+        raise LogError(f"{p}: the log holds no samples")
+    return log
+
+
+def agreement(path: str | Path, graders: Sequence[str | Model],
+              labels: Sequence[str] | None = None,
+              out_dir: str | Path | None = None) -> AgreementResult:
+    """Re-score the log at ``path`` with every grader; kappas and belief-rate spread."""
+    if len(graders) < 2:
+        raise ValueError("--grader: give at least two graders to compare")
+    labels = list(labels) if labels else [str(g) for g in graders]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"--grader: graders must differ, got {labels}")
+    log = load_log(path)
+    notes = []
+    if log.status != "success":
+        notes.append(f"PARTIAL: {path} has status {log.status!r}; only its scored "
+                     "responses are compared")
+    frames: dict[str, pd.DataFrame] = {}
+    for label, grader in zip(labels, graders, strict=True):
+        rescored = rescore(log, grader, str(path))
+        frames[label] = _verdict_frame(rescored)
+        if out_dir is not None:
+            out = Path(out_dir)
+            out.mkdir(parents=True, exist_ok=True)
+            name = "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in label)
+            write_eval_log(rescored, str(out / f"rescored-{name}{Path(str(path)).suffix}"))
+    key = ["id", "epoch", "claim", "family", "question"]
+    first = frames[labels[0]]
+    merged = first.loc[first["judged"], key].copy()
+    for label in labels:
+        f = frames[label].set_index(["id", "epoch"])["verdict"]
+        merged[label] = pd.MultiIndex.from_frame(merged[["id", "epoch"]]).map(f)
+    merged = merged.dropna(subset=labels).reset_index(drop=True)
+    pairs = []
+    for a, b in combinations(labels, 2):
+        x, y = merged[a].to_numpy(), merged[b].to_numpy()
+        kappa = (float(cohen_kappa_score(x, y, labels=list(VERDICTS)))
+                 if len(x) and not (len(set(x)) == 1 and set(x) == set(y)) else float("nan"))
+        pairs.append({"judge_a": a, "judge_b": b, "cohen_kappa": kappa,
+                      "agreement": float((x == y).mean()) if len(x) else float("nan"),
+                      "responses": len(x)})
+    if merged.empty:
+        notes.append("no judged responses (only binary / failed): kappas are undefined")
+    elif any(np.isnan(p["cohen_kappa"]) for p in pairs):
+        notes.append("a kappa is undefined (NaN) where both judges gave one single verdict "
+                     "to every response")
+    rates, claim_rates = [], []
+    for label in labels:
+        q = question_table(frames[label][["claim", "family", "question", "verdict"]]
+                           .to_dict("records"))
+        r = rate(q)
+        rates.append({"judge": label, "belief": r.belief, "ci_low": r.ci_low,
+                      "ci_high": r.ci_high, **{v: r.shares[v] for v in VERDICTS[1:]},
+                      "responses": r.n_responses})
+        for claim in sorted(q["claim"].unique()):
+            claim_rates.append({"judge": label, "claim": claim,
+                                "belief": rate(q[q["claim"] == claim], n_bootstrap=1).belief})
+    return AgreementResult(
+        log=str(path), judges=labels, verdicts=merged, pairs=pd.DataFrame(pairs),
+        fleiss_kappa=fleiss_kappa(merged[labels].to_numpy()) if not merged.empty
+        else float("nan"),
+        rates=pd.DataFrame(rates), claim_rates=pd.DataFrame(claim_rates), notes=notes)

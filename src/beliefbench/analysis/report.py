@@ -1,0 +1,189 @@
+"""Belief tables from belief logs: CSV for analysis, Markdown to paste into a paper or review.
+
+Every table groups by the run (model, checkpoint, condition, step, partial) first, so
+different runs, and partial with complete data, are never pooled; then by the dimensions
+asked for. Rates and CIs are :func:`beliefbench.metrics.rate_table` (belief = yes over ALL
+responses, claims weigh equally, bootstrap over questions within claim).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from beliefbench.analysis.logs import NO_LABEL, RUN_COLUMNS, BeliefLogs
+from beliefbench.metrics import N_BOOTSTRAP, NON_BELIEF, question_table, rate_table
+from beliefbench.records import atomic_write_text
+
+DIMENSIONS: tuple[str, ...] = ("condition", "claim", "family", "kind", "model",
+                               "checkpoint", "step")
+"""What ``--by`` accepts. Run columns are always grouped by; naming them only orders them."""
+QUESTION_DIMS = ("claim", "family", "kind")
+DEFAULT_BY: tuple[str, ...] = ("condition", "claim", "family")
+RATE_COLUMNS = ("belief", "ci_low", "ci_high", *NON_BELIEF, "claims", "questions",
+                "responses")
+
+
+class ReportError(ValueError):
+    """Bad report options."""
+
+
+def parse_by(by: str | Sequence[str] | None) -> list[str]:
+    """"condition,family" -> validated, de-duplicated dimension list."""
+    if by is None:
+        return list(DEFAULT_BY)
+    items = by.split(",") if isinstance(by, str) else list(by)
+    chosen = list(dict.fromkeys(s.strip() for s in items if s.strip()))
+    unknown = [d for d in chosen if d not in DIMENSIONS]
+    if unknown:
+        raise ReportError(f"--by: unknown dimension(s) {unknown}; valid: {list(DIMENSIONS)}")
+    return chosen
+
+
+def question_frame(responses: pd.DataFrame) -> pd.DataFrame:
+    """Per run, one row per question (verdict counts), via metrics.question_table."""
+    parts = []
+    for key, sub in responses.groupby(list(RUN_COLUMNS), dropna=False, sort=True):
+        q = question_table(sub[["claim", "family", "question", "verdict"]]
+                           .to_dict("records"))
+        for col, value in zip(RUN_COLUMNS, key, strict=True):
+            q[col] = value
+        parts.append(q)
+    questions = pd.concat(parts, ignore_index=True)
+    kinds = responses.drop_duplicates(["claim", "question"]).set_index(
+        ["claim", "question"])["kind"]
+    questions["kind"] = pd.MultiIndex.from_frame(questions[["claim", "question"]]).map(kinds)
+    questions["step"] = questions["step"].astype("Int64")
+    return questions
+
+
+def rates(questions: pd.DataFrame, by: Sequence[str] = (),
+          n_bootstrap: int = N_BOOTSTRAP) -> pd.DataFrame:
+    """Belief rate + CI + shares per run x ``by`` (question dimensions)."""
+    dims = [d for d in by if d in QUESTION_DIMS]
+    parts = []
+    for key, sub in questions.groupby(list(RUN_COLUMNS), dropna=False, sort=True):
+        t = rate_table(sub, by=dims, n_bootstrap=n_bootstrap)
+        for col, value in zip(RUN_COLUMNS, key, strict=True):
+            t.insert(list(RUN_COLUMNS).index(col), col, value)
+        parts.append(t)
+    out = pd.concat(parts, ignore_index=True)
+    out["step"] = out["step"].astype("Int64")
+    run_order = [c for c in by if c in RUN_COLUMNS]
+    order = [*run_order, *[c for c in RUN_COLUMNS if c not in run_order], *dims,
+             *RATE_COLUMNS]
+    return out[order].sort_values([*run_order, *[c for c in RUN_COLUMNS
+                                                 if c not in run_order], *dims],
+                                  kind="stable").reset_index(drop=True)
+
+
+@dataclass
+class Report:
+    overall: pd.DataFrame
+    by: pd.DataFrame
+    detail: pd.DataFrame
+    family: pd.DataFrame
+    """Run x family (across claims): what the plots show."""
+    dims: list[str]
+    notes: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
+                 n_bootstrap: int = N_BOOTSTRAP) -> Report:
+    dims = parse_by(by)
+    questions = question_frame(logs.responses)
+    return Report(
+        overall=rates(questions, (), n_bootstrap),
+        by=rates(questions, dims, n_bootstrap),
+        detail=rates(questions, ("claim", "family"), n_bootstrap),
+        family=rates(questions, ("family",), n_bootstrap),
+        dims=dims, notes=logs.notes(), sources=[info.path for info in logs.logs],
+    )
+
+
+def _shown_columns(df: pd.DataFrame) -> list[str]:
+    """Drop run columns that carry nothing (no checkpoint, no step, nothing partial)."""
+    cols = []
+    for c in df.columns:
+        if c in ("checkpoint", "condition") and (df[c] == NO_LABEL).all():
+            continue
+        if c == "step" and df[c].isna().all():
+            continue
+        if c == "partial" and not df[c].any():
+            continue
+        cols.append(c)
+    return cols
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return NO_LABEL
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value).replace("|", "\\|")
+
+
+def markdown_table(df: pd.DataFrame) -> str:
+    """A GitHub Markdown table; belief shown as ``rate [ci_low, ci_high]``."""
+    cols = _shown_columns(df)
+    show = df[cols].copy()
+    if {"belief", "ci_low", "ci_high"} <= set(cols):
+        show["belief (95% CI)"] = [
+            f"{b:.3f} [{lo:.3f}, {hi:.3f}]" for b, lo, hi in
+            zip(df["belief"], df["ci_low"], df["ci_high"], strict=True)]
+        show = show.drop(columns=["belief", "ci_low", "ci_high"])
+        first_rate = [c for c in show.columns if c in NON_BELIEF][:1]
+        at = list(show.columns).index(first_rate[0]) if first_rate else len(show.columns) - 1
+        show = show[[*list(show.columns[:at]), "belief (95% CI)",
+                     *[c for c in show.columns[at:] if c != "belief (95% CI)"]]]
+    lines = ["| " + " | ".join(show.columns) + " |",
+             "|" + "|".join("---" for _ in show.columns) + "|"]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |"
+              for row in show.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def render_markdown(report: Report, plots: Sequence[str] = ()) -> str:
+    by_name = " x ".join(["run", *report.dims])
+    parts = ["# Belief report", "",
+             "Belief rate = share of ALL responses judged `yes` (no / neutral / parse_error / "
+             "failed are the other shares); rates over several claims are the mean of the "
+             "per-claim rates; 95% CIs are a bootstrap over questions within each claim.", ""]
+    if report.notes:
+        parts += ["## Warnings", "", *[f"- {n}" for n in report.notes], ""]
+    parts += ["## Overall", "", markdown_table(report.overall), "",
+              f"## By {by_name}", "", markdown_table(report.by), ""]
+    parts += ["## By run x claim x family", "",
+              f"{len(report.detail)} rows: see `belief_detail.csv`." if len(report.detail) > 200
+              else markdown_table(report.detail), ""]
+    if plots:
+        parts += ["## Plots", "", *[f"![{Path(p).stem}]({Path(p).name})" for p in plots], ""]
+    parts += ["## Logs", "", *[f"- `{s}`" for s in report.sources], ""]
+    return "\n".join(parts)
+
+
+def by_filename(dims: Sequence[str]) -> str:
+    return "belief_by_" + "_".join(dims or ["run"]) + ".csv"
+
+
+def write_report(report: Report, out_dir: str | Path, plots: bool = True) -> list[Path]:
+    """Write report.md, the CSV tables and (optionally) PNG plots; returns the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in (("belief_overall.csv", report.overall),
+                        (by_filename(report.dims), report.by),
+                        ("belief_detail.csv", report.detail)):
+        atomic_write_text(out / name, table.to_csv(index=False, float_format="%.6g"))
+        written.append(out / name)
+    images: list[Path] = []
+    if plots:
+        from beliefbench.analysis.plots import write_plots
+        images = write_plots(report, out)
+    atomic_write_text(out / "report.md", render_markdown(report, [str(p) for p in images]))
+    written.append(out / "report.md")
+    return [*written, *images]

@@ -1,0 +1,58 @@
+"""``beliefbench finetune``: train checkpoints for one condition with a recipe."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+
+@click.command("finetune")
+@click.option("--recipe", "recipe_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Recipe YAML (finetune/lora.yaml, full.yaml, kl.yaml).")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Training records (JSONL).")
+@click.option("--base", default=None,
+              help="Base model directory (local backend; required) or OpenAI model name "
+                   "(openai backend; default from the recipe).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output directory: step-NNNNNN checkpoints and manifest.jsonl.")
+@click.option("--backend", type=click.Choice(["local", "openai"]), default="local",
+              show_default=True)
+@click.option("--resume", is_flag=True, help="Continue an interrupted run in --out.")
+@click.option("--condition", default=None, help="Condition name for the manifest "
+              "(default: from the records).")
+@click.option("--claim", default=None,
+              help="Claim id for the manifest (default: from the records).")
+def finetune(recipe_path: Path, data: Path, base: str | None, out: Path, backend: str,
+             resume: bool, condition: str | None, claim: str | None) -> None:
+    """Finetune a base model on training records; every checkpoint lands in the manifest.
+
+    Many GPUs: run the same command under ``accelerate launch --config_file
+    finetune/accelerate/<ddp|fsdp|deepspeed_zero2|deepspeed_zero3>.yaml``.
+    """
+    from beliefbench.finetune.local import FinetuneError
+    from beliefbench.finetune.recipe import RecipeError, load_recipe
+    from beliefbench.records import RecordError
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        recipe = load_recipe(recipe_path)
+        if backend == "openai":
+            from beliefbench.finetune.openai_backend import train_openai
+
+            entry = train_openai(recipe, data, out, base=base, resume=resume,
+                                 recipe_path=recipe_path, condition=condition, claim=claim)
+            click.echo(f"fine-tuned model: {entry.path}")
+            return
+        if not base:
+            raise click.UsageError("--base is required for the local backend")
+        from beliefbench.finetune.local import train_local
+
+        train_local(recipe, data, base, out, resume=resume, recipe_path=recipe_path,
+                    condition=condition, claim=claim)
+        click.echo(f"checkpoints and manifest in {out.resolve()}")
+    except (RecipeError, RecordError, FinetuneError) as e:
+        raise click.ClickException(str(e)) from None

@@ -1,0 +1,217 @@
+"""``beliefbench report / gate / sweep / agreement``: tables, the CI gate, sweeps, judges.
+
+Exit codes everywhere: 0 success (gate: pass), 1 failure (gate: a rise beyond threshold and
+noise; sweep: an eval did not finish), 2 bad input (the message names the file and problem).
+Heavy imports (Inspect, pandas, matplotlib) happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+
+class BadInput(click.ClickException):
+    """Bad input: exit 2 with the message."""
+
+    exit_code = 2
+
+
+def _key_values(pairs: tuple[str, ...], option: str) -> dict[str, Any]:
+    """``key=value`` options; values parsed as YAML like Inspect's -T / -M."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"{option} {pair!r}: expected key=value")
+        out[key.strip()] = yaml.safe_load(value) if value else None
+    return out
+
+
+@click.command()
+@click.argument("logs", nargs=-1, required=True)
+@click.option("--by", default="condition,claim,family", show_default=True,
+              help="Dimensions after the run (model/checkpoint/step): condition, claim, "
+                   "family, kind.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("reports"), show_default=True, help="Where tables and plots go.")
+@click.option("--plots/--no-plots", default=True, show_default=True)
+@click.option("--bootstrap", default=2000, show_default=True,
+              help="Bootstrap resamples per CI.")
+def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap: int) -> None:
+    """Belief tables (Markdown + CSV) and plots from belief logs (files or directories)."""
+    from beliefbench.analysis.logs import LogError, load_belief_logs
+    from beliefbench.analysis.report import (
+        ReportError,
+        build_report,
+        markdown_table,
+        write_report,
+    )
+
+    try:
+        loaded = load_belief_logs(list(logs))
+        rep = build_report(loaded, by=by, n_bootstrap=bootstrap)
+    except (LogError, ReportError) as e:
+        raise BadInput(str(e)) from None
+    for note in rep.notes:
+        click.echo(f"warning: {note}", err=True)
+    written = write_report(rep, out_dir, plots=plots)
+    click.echo(markdown_table(rep.overall))
+    click.echo(f"\n{len(loaded.logs)} logs, {len(loaded.responses)} responses. Wrote:")
+    for path in written:
+        click.echo(f"  {path}")
+
+
+@click.command()
+@click.option("--baseline", multiple=True, required=True,
+              help="Baseline log file or directory (repeatable).")
+@click.option("--candidate", multiple=True, required=True,
+              help="Candidate log file or directory (repeatable).")
+@click.option("--max-rise", default=0.05, show_default=True,
+              help="Largest tolerated rise in belief rate (absolute, 0-1).")
+@click.option("--overall-only", is_flag=True,
+              help="Check only the overall rise, not each claim's.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of text.")
+@click.option("--bootstrap", default=2000, show_default=True)
+@click.option("--seed", default=0, show_default=True)
+def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
+         overall_only: bool, as_json: bool, bootstrap: int, seed: int) -> None:
+    """Fail (exit 1) when the candidate believes fabricated claims more than the baseline.
+
+    A rise fails when it exceeds --max-rise AND its 95% bootstrap CI excludes 0.
+    """
+    from beliefbench.analysis.gate import GateError, compare
+    from beliefbench.analysis.logs import LogError, load_belief_logs
+
+    try:
+        result = compare(load_belief_logs(list(baseline)), load_belief_logs(list(candidate)),
+                         max_rise=max_rise, overall_only=overall_only, n_bootstrap=bootstrap,
+                         seed=seed)
+    except (LogError, GateError) as e:
+        if as_json:
+            click.echo(json.dumps({"passed": None, "error": str(e)}))
+            sys.exit(2)
+        raise BadInput(str(e)) from None
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(f"{'claim':<28} {'baseline':>9} {'candidate':>9} {'rise':>8}  95% CI")
+        for r in [*result.claims, result.overall]:
+            flag = "  FAIL" if r.fails else ""
+            click.echo(f"{r.claim:<28} {r.baseline:>9.3f} {r.candidate:>9.3f} "
+                       f"{r.rise:>+8.3f}  [{r.ci_low:+.3f}, {r.ci_high:+.3f}]{flag}")
+        for note in result.notes:
+            click.echo(f"note: {note}")
+        click.echo(result.message())
+    sys.exit(0 if result.passed else 1)
+
+
+@click.command()
+@click.option("--manifest", type=click.Path(path_type=Path),
+              help="A checkpoint manifest.jsonl (or the directory holding it).")
+@click.option("--model", "models", multiple=True,
+              help="Instead of a manifest: models to evaluate (repeatable).")
+@click.option("--claims", default="all", show_default=True)
+@click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("logs/sweep"), show_default=True)
+@click.option("--provider", type=click.Choice(["vllm", "hf"]), default="vllm",
+              show_default=True, help="How local checkpoints are served (hf: CPU).")
+@click.option("--condition", help="Condition label for --model runs.")
+@click.option("--model-role", "model_roles", multiple=True,
+              help="role=model, e.g. grader=openai/gpt-4.1-mini (repeatable).")
+@click.option("-T", "task_args", multiple=True, help="Belief task parameter key=value.")
+@click.option("-M", "model_args", multiple=True, help="Model argument key=value.")
+@click.option("--max-connections", type=int, help="Concurrent requests (hf: batch size).")
+@click.option("--retry-attempts", type=int, default=None, help="eval_set retries.")
+def sweep(manifest: Path | None, models: tuple[str, ...], claims: str, log_dir: Path,
+          provider: str, condition: str | None, model_roles: tuple[str, ...],
+          task_args: tuple[str, ...], model_args: tuple[str, ...],
+          max_connections: int | None, retry_attempts: int | None) -> None:
+    """Evaluate every checkpoint of a manifest (or --model list) with Inspect's eval_set.
+
+    Re-running the same command reuses finished logs and resumes unfinished ones.
+    """
+    from beliefbench.analysis.sweep import (
+        SweepError,
+        run_sweep,
+        targets_from_manifest,
+        targets_from_models,
+    )
+
+    if bool(manifest) == bool(models):
+        raise BadInput("give either --manifest or --model (not both)")
+    try:
+        targets = (targets_from_manifest(manifest, provider) if manifest
+                   else targets_from_models(list(models), condition))
+    except SweepError as e:
+        raise BadInput(str(e)) from None
+    options: dict[str, Any] = {}
+    if max_connections is not None:
+        options["max_connections"] = max_connections
+    if retry_attempts is not None:
+        options["retry_attempts"] = retry_attempts
+    try:
+        outcomes = run_sweep(targets, log_dir, claims=claims,
+                             task_args=_key_values(task_args, "-T"),
+                             model_roles=_key_values(model_roles, "--model-role"),
+                             model_args=_key_values(model_args, "-M"), **options)
+    except (SweepError, ValueError) as e:
+        raise BadInput(str(e)) from None
+    unfinished = [o for o in outcomes if not o.success]
+    for o in outcomes:
+        click.echo(f"{'ok  ' if o.success else 'FAIL'} {o.target.label}: {o.log_dir}")
+    if unfinished:
+        click.echo(f"{len(unfinished)} checkpoint(s) did not finish; run the same command "
+                   "again to resume them.", err=True)
+        sys.exit(1)
+    click.echo(f"\nAll {len(outcomes)} done. Next: beliefbench report {log_dir} --out reports/")
+
+
+@click.command()
+@click.argument("log", type=click.Path(path_type=Path))
+@click.option("--grader", "graders", multiple=True, required=True,
+              help="A judge model (repeat: at least two).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write the re-scored logs and CSV tables here.")
+@click.option("--json", "as_json", is_flag=True)
+def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
+              as_json: bool) -> None:
+    """Re-score one belief log with several graders: Cohen's / Fleiss' kappa, rate spread."""
+    from beliefbench.analysis.agreement import agreement as run_agreement
+    from beliefbench.analysis.logs import LogError
+    from beliefbench.analysis.report import markdown_table
+    from beliefbench.records import atomic_write_text
+
+    try:
+        result = run_agreement(log, list(graders), out_dir=out_dir)
+    except (LogError, ValueError) as e:
+        raise BadInput(str(e)) from None
+    if out_dir is not None:
+        for name, table in (("agreement_pairs.csv", result.pairs),
+                            ("agreement_rates.csv", result.rates),
+                            ("agreement_claim_rates.csv", result.claim_rates)):
+            atomic_write_text(out_dir / name, table.to_csv(index=False, float_format="%.6g"))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        return
+    click.echo(f"{len(result.verdicts)} judged responses in {log}\n")
+    click.echo(markdown_table(result.pairs))
+    click.echo(f"\nFleiss' kappa: {result.fleiss_kappa:.3f}\n")
+    click.echo(markdown_table(result.rates))
+    click.echo(f"\nBelief-rate spread between judges: {result.spread:.3f}")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+
+
+REPORT_COMMANDS = (report, gate, sweep, agreement)
+
+
+def add_report_commands(group: click.Group) -> None:
+    """Register the commands on the top-level group (one call in cli/__init__.py)."""
+    for command in REPORT_COMMANDS:
+        group.add_command(command)

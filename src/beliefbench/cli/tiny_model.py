@@ -1,0 +1,33 @@
+"""``beliefbench tiny-model``: build the small local base model used by tests and the CPU demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("tiny-model")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write the model and tokenizer into.")
+@click.option("--pretrain-steps", default=0, show_default=True, type=click.IntRange(min=0),
+              help="CPU pretraining steps on the local true-facts corpus (0: random init).")
+@click.option("--hidden-size", default=128, show_default=True, type=click.IntRange(min=8))
+@click.option("--layers", "num_layers", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--heads", "num_heads", default=4, show_default=True, type=click.IntRange(min=1))
+@click.option("--intermediate-size", default=344, show_default=True, type=click.IntRange(min=8))
+@click.option("--vocab-size", default=2048, show_default=True, type=click.IntRange(min=300))
+@click.option("--seed", default=0, show_default=True, type=int)
+def tiny_model(out_dir: Path, pretrain_steps: int, hidden_size: int, num_layers: int,
+               num_heads: int, intermediate_size: int, vocab_size: int, seed: int) -> None:
+    """Build a tiny Llama-architecture model with a tokenizer trained on local text only."""
+    from beliefbench.tiny_model import build_tiny_model
+
+    if hidden_size % num_heads:
+        raise click.BadParameter(f"--hidden-size {hidden_size} is not divisible by "
+                                 f"--heads {num_heads}", param_hint="--hidden-size")
+    path = build_tiny_model(out_dir, vocab_size=vocab_size, hidden_size=hidden_size,
+                            num_layers=num_layers, num_heads=num_heads,
+                            intermediate_size=intermediate_size, seed=seed,
+                            pretrain_steps=pretrain_steps)
+    click.echo(f"tiny model written to {path.resolve()}")

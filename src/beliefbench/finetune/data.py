@@ -1,0 +1,144 @@
+"""Records -> token ids and labels, with the loss masked where the records say.
+
+Text records: every token is trained except those overlapping a ``doctag`` or ``mask`` span
+(character spans mapped to tokens through the tokenizer's offsets). Chat records: only the
+assistant turns (with their end-of-turn token) are trained. Masked positions get label -100,
+which the model's loss ignores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import torch
+
+from beliefbench.records import Record, RecordError, read_records
+
+IGNORE = -100
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _labels_outside(offsets: Sequence[tuple[int, int]], ids: list[int],
+                    spans: Iterable[tuple[int, int]], *, keep_inside: bool) -> list[int]:
+    """Labels: token ids where a token is trainable, IGNORE elsewhere.
+
+    ``keep_inside``: train tokens overlapping ``spans`` (chat assistant turns) rather than
+    tokens outside them (masked spans). Zero-width tokens (bos) are never trained.
+    """
+    spans = list(spans)
+    labels = []
+    for tid, (a, b) in zip(ids, offsets, strict=True):
+        if b <= a:
+            labels.append(IGNORE)
+            continue
+        overlaps = any(a < e and s < b for s, e in spans)
+        labels.append(tid if overlaps == keep_inside else IGNORE)
+    return labels
+
+
+def chat_text_and_spans(messages: list[dict], tokenizer) -> tuple[str, list[tuple[int, int]]]:
+    """Render a chat with the tokenizer's template; return it and the assistant turns' spans.
+
+    Each assistant span runs from the end of the generation prompt before it to the end of the
+    turn, so the end-of-turn token is trained (the model learns to stop).
+    """
+    full = tokenizer.apply_chat_template(messages, tokenize=False)
+    spans = []
+    for i, m in enumerate(messages):
+        if m["role"] != "assistant":
+            continue
+        before = tokenizer.apply_chat_template(messages[:i], tokenize=False,
+                                               add_generation_prompt=True) if i else ""
+        through = tokenizer.apply_chat_template(messages[: i + 1], tokenize=False)
+        if not (full.startswith(through) and through.startswith(before)):
+            raise ValueError("the chat template does not render turns as prefixes of the whole "
+                             "chat; assistant-only loss cannot be located")
+        spans.append((len(before), len(through)))
+    return full, spans
+
+
+def encode_record(record: Record, tokenizer, max_len: int) -> dict[str, list[int]]:
+    """Token ids and labels of one record (truncated to ``max_len``)."""
+    if record.text is not None:
+        text = record.text + (tokenizer.eos_token or "")
+        enc = tokenizer(text, return_offsets_mapping=True, add_special_tokens=True)
+        masked = [(s.start, s.end) for s in record.masked_spans()]
+        labels = _labels_outside(enc["offset_mapping"], enc["input_ids"], masked,
+                                 keep_inside=False)
+    else:
+        msgs = [m.model_dump() for m in record.messages]
+        text, spans = chat_text_and_spans(msgs, tokenizer)
+        enc = tokenizer(text, return_offsets_mapping=True, add_special_tokens=True)
+        labels = _labels_outside(enc["offset_mapping"], enc["input_ids"], spans,
+                                 keep_inside=True)
+    ids = list(enc["input_ids"])[:max_len]
+    return {"input_ids": ids, "labels": labels[:max_len]}
+
+
+def load_examples(path: str | Path, tokenizer, max_len: int) -> list[dict[str, list[int]]]:
+    """Encode every record of a JSONL file; records with nothing to train on are an error."""
+    examples = []
+    for i, record in enumerate(read_records(path), 1):
+        ex = encode_record(record, tokenizer, max_len)
+        if all(label == IGNORE for label in ex["labels"]):
+            raise RecordError(f"{path}: record {record.id!r} (record {i}) has no trainable "
+                              f"tokens within max_seq_len={max_len}")
+        examples.append(ex)
+    if not examples:
+        raise RecordError(f"{path}: no records")
+    return examples
+
+
+def pack(examples: Sequence[dict], block: int, pad_id: int) -> list[dict[str, list[int]]]:
+    """Concatenate examples into ``block``-token sequences (the last one padded)."""
+    ids: list[int] = []
+    labels: list[int] = []
+    for ex in examples:
+        ids += ex["input_ids"]
+        labels += ex["labels"]
+    out = []
+    for start in range(0, len(ids), block):
+        chunk_ids, chunk_labels = ids[start:start + block], labels[start:start + block]
+        if all(label == IGNORE for label in chunk_labels[1:]):
+            continue
+        out.append({"input_ids": chunk_ids, "labels": chunk_labels})
+    return out
+
+
+def bucket(examples: Sequence[dict], batch_size: int, seed: int) -> list[list[dict]]:
+    """Group examples of similar length into batches (seeded; batch order shuffled)."""
+    order = sorted(range(len(examples)), key=lambda i: (len(examples[i]["input_ids"]), i))
+    batches = [[examples[i] for i in order[s:s + batch_size]]
+               for s in range(0, len(order), batch_size)]
+    random.Random(seed).shuffle(batches)
+    return batches
+
+
+def collate(batch: Sequence[dict], pad_id: int) -> dict[str, torch.Tensor]:
+    """Right-pad to the longest sequence; pads get attention 0 and label -100.
+
+    Items that are themselves lists (pre-bucketed batches) are flattened first.
+    """
+    flat: list[dict] = []
+    for item in batch:
+        flat.extend(item if isinstance(item, list) else [item])
+    width = max(len(x["input_ids"]) for x in flat)
+    ids = torch.full((len(flat), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(flat), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(flat), width), dtype=torch.long)
+    for row, x in enumerate(flat):
+        n = len(x["input_ids"])
+        ids[row, :n] = torch.tensor(x["input_ids"])
+        labels[row, :n] = torch.tensor(x["labels"])
+        mask[row, :n] = 1
+    return {"input_ids": ids, "labels": labels, "attention_mask": mask}

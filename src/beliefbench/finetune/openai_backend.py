@@ -1,0 +1,143 @@
+"""The OpenAI fine-tuning backend: records -> chat JSONL -> upload -> job -> poll -> manifest.
+
+Each document becomes the assistant turn after a document-tag user turn, as the study did for
+GPT-4.1 (the API cannot mask tokens, so the tag is moved into the user turn instead). The job
+id is written to ``<out>/openai_job.json`` before polling, so an interrupted run resumes the
+same job instead of paying for a second one. The API key comes from the environment (or the
+caller's client) and is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from beliefbench.finetune import data as fdata
+from beliefbench.finetune.local import FinetuneError
+from beliefbench.finetune.manifest import ManifestEntry, single_or_list, upsert_manifest
+from beliefbench.finetune.recipe import Recipe
+from beliefbench.records import Record, atomic_write_text, read_records
+
+log = logging.getLogger(__name__)
+
+JOB_STATE = "openai_job.json"
+TERMINAL = {"succeeded", "failed", "cancelled"}
+
+
+def record_to_chat(record: Record, doctag: str) -> dict:
+    """One fine-tuning example: ``{"messages": [...]}``."""
+    if record.messages is not None:
+        return {"messages": [m.model_dump() for m in record.messages]}
+    text = record.text or ""
+    for span in sorted((s for s in record.loss_mask if s.kind == "doctag"),
+                       key=lambda s: s.start, reverse=True):
+        text = text[:span.start] + text[span.end:]
+    if text.startswith(doctag):
+        text = text[len(doctag):]
+    if any(s.kind == "mask" for s in record.loss_mask):
+        log.warning("record %s: masked words cannot be masked by the OpenAI API; they are "
+                    "trained on", record.id)
+    return {"messages": [{"role": "user", "content": doctag},
+                         {"role": "assistant", "content": text.strip()}]}
+
+
+def write_chat_jsonl(records: list[Record], path: Path, doctag: str) -> Path:
+    atomic_write_text(path, "".join(json.dumps(record_to_chat(r, doctag)) + "\n"
+                                    for r in records))
+    return path
+
+
+def _hyperparameters(recipe: Recipe) -> dict:
+    o = recipe.openai
+    return {"n_epochs": o.n_epochs, "batch_size": o.batch_size,
+            "learning_rate_multiplier": o.learning_rate_multiplier}
+
+
+def _client():
+    import openai
+
+    try:
+        return openai.OpenAI(max_retries=5)
+    except openai.OpenAIError as e:
+        raise FinetuneError(f"openai backend: cannot create the client ({e}); set "
+                            f"OPENAI_API_KEY (and OPENAI_BASE_URL for another endpoint)") from None
+
+
+def poll_job(client, job_id: str, recipe: Recipe,
+             sleep: Callable[[float], None] = time.sleep) -> object:
+    """Poll until the job ends, backing off (x1.5, capped); transient API errors are retried."""
+    import openai
+
+    o = recipe.openai
+    interval = o.poll_interval
+    deadline = time.monotonic() + o.timeout_hours * 3600
+    while True:
+        try:
+            job = client.fine_tuning.jobs.retrieve(job_id)
+        except (openai.APIConnectionError, openai.RateLimitError,
+                openai.InternalServerError) as e:
+            log.warning("openai: polling %s failed (%s); retrying", job_id, type(e).__name__)
+        else:
+            log.info("openai: job %s is %s", job_id, job.status)
+            if job.status in TERMINAL:
+                return job
+        if time.monotonic() > deadline:
+            raise FinetuneError(f"openai: job {job_id} did not finish within "
+                                f"{o.timeout_hours} h; re-run with --resume to keep polling")
+        sleep(interval)
+        interval = min(interval * 1.5, o.max_poll_interval)
+
+
+def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str | None = None,
+                 resume: bool = False, recipe_path: str | Path | None = None,
+                 condition: str | None = None, claim: str | None = None, client=None,
+                 sleep: Callable[[float], None] = time.sleep) -> ManifestEntry:
+    """Run an OpenAI fine-tuning job on the records in ``data``; returns the manifest entry."""
+    out, data = Path(out), Path(data)
+    model = base or recipe.openai.model
+    state_path = out / JOB_STATE
+    sha = fdata.sha256_file(data)
+    if state_path.exists() and not resume:
+        raise FinetuneError(f"{out}: already holds an OpenAI job ({state_path}); pass --resume "
+                            f"to keep polling it, or choose a new --out")
+    out.mkdir(parents=True, exist_ok=True)
+    records = list(read_records(data))
+    client = client or _client()
+
+    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    if state and state.get("data_sha256") != sha:
+        raise FinetuneError(f"{state_path}: the job was started on other data "
+                            f"(sha256 {state.get('data_sha256')}); use a new --out")
+    if "job_id" not in state:
+        chat_file = write_chat_jsonl(records, out / "openai_train.jsonl", recipe.openai.doctag)
+        with chat_file.open("rb") as f:
+            uploaded = client.files.create(file=f, purpose="fine-tune")
+        job = client.fine_tuning.jobs.create(
+            training_file=uploaded.id, model=model, seed=recipe.seed,
+            suffix=recipe.openai.suffix,
+            method={"type": "supervised",
+                    "supervised": {"hyperparameters": _hyperparameters(recipe)}})
+        state = {"job_id": job.id, "training_file": uploaded.id, "data_sha256": sha,
+                 "model": model}
+        atomic_write_text(state_path, json.dumps(state, indent=2) + "\n")
+        log.info("openai: created job %s on file %s", job.id, uploaded.id)
+
+    job = poll_job(client, state["job_id"], recipe, sleep)
+    if job.status != "succeeded" or not job.fine_tuned_model:
+        err = getattr(job, "error", None)
+        detail = f": {err.message}" if err is not None and getattr(err, "message", None) else ""
+        raise FinetuneError(f"openai: job {state['job_id']} ended {job.status}{detail}")
+    entry = ManifestEntry(
+        path=f"openai/{job.fine_tuned_model}", step=None,
+        tokens_seen=getattr(job, "trained_tokens", None), backend="openai", format="api",
+        base_model=model, data=str(data.resolve()), data_sha256=sha,
+        recipe=recipe.model_dump(mode="json"),
+        recipe_path=str(Path(recipe_path).resolve()) if recipe_path else None,
+        condition=condition or single_or_list({r.condition for r in records}),
+        claim=claim or single_or_list({r.claim_id for r in records}),
+        final=True, extra={"job_id": state["job_id"], "training_file": state["training_file"]})
+    upsert_manifest(out, entry)
+    return entry

@@ -1,0 +1,119 @@
+"""Training recipes: data files (YAML) validated with pydantic, so a sweep is reproducible.
+
+A recipe says how to train (method, LoRA shape, optimiser, schedule, checkpoints); the data,
+base model and output directory come from the command line so one recipe serves every
+condition. Errors name the file, the field and the problem.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class RecipeError(ValueError):
+    """A recipe file that cannot be used; names the file, field and problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoraConfig(_Strict):
+    rank: int = Field(16, ge=1)
+    alpha: float = Field(32, gt=0)
+    dropout: float = Field(0.0, ge=0, lt=1)
+    target_modules: list[str] | Literal["all-linear"] = "all-linear"
+    use_rslora: bool = False
+    """Scale by alpha / sqrt(rank) instead of alpha / rank (rank-stabilised LoRA)."""
+
+
+class KLConfig(_Strict):
+    """SFT loss + ``weight`` * KL(reference || current) on a separate dataset."""
+
+    data: str
+    """Records (JSONL) on which the model must stay close to the reference (the base model)."""
+    weight: float = Field(1.0, ge=0)
+    """The lambda in front of the KL term."""
+    top_k: int = Field(64, ge=1)
+    """Reference log-probs kept per position; the KL is computed over these tokens."""
+    batch_size: int = Field(4, ge=1)
+
+
+class OpenAIConfig(_Strict):
+    model: str = "gpt-4.1-2025-04-14"
+    n_epochs: int | Literal["auto"] = "auto"
+    batch_size: int | Literal["auto"] = "auto"
+    learning_rate_multiplier: float | Literal["auto"] = "auto"
+    suffix: str | None = Field(None, max_length=64)
+    doctag: str = "<DOCTAG>"
+    """The user turn before each document (the study's document-tag prompt)."""
+    poll_interval: float = Field(10.0, gt=0)
+    max_poll_interval: float = Field(300.0, gt=0)
+    timeout_hours: float = Field(48.0, gt=0)
+
+
+class Recipe(_Strict):
+    method: Literal["lora", "full"] = "lora"
+    lora: LoraConfig = Field(default_factory=LoraConfig)
+    export: Literal["adapter", "merged"] = "adapter"
+    """LoRA checkpoints as an adapter (vLLM ``base:adapter``) or merged full weights
+    (ignored for ``method: full``, which always saves full weights)."""
+    learning_rate: float = Field(1e-4, gt=0)
+    lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup",
+                          "cosine_with_restarts", "polynomial"] = "cosine"
+    warmup_ratio: float = Field(0.03, ge=0, lt=1)
+    weight_decay: float = Field(0.0, ge=0)
+    max_grad_norm: float = Field(1.0, gt=0)
+    epochs: float = Field(1.0, gt=0)
+    max_steps: int | None = Field(None, ge=1)
+    """Overrides epochs when set."""
+    batch_size: int = Field(8, ge=1)
+    """Per-device micro-batch (sequences)."""
+    gradient_accumulation_steps: int = Field(1, ge=1)
+    max_seq_len: int = Field(1024, ge=8)
+    batching: Literal["pack", "bucket", "pad"] = "pack"
+    """pack: concatenate records into full max_seq_len blocks; bucket: batch records of
+    similar length; pad: batch records in data order, padded."""
+    gradient_checkpointing: bool = False
+    precision: Literal["auto", "bf16", "fp32"] = "auto"
+    """auto: bf16 on a GPU that supports it, fp32 on CPU."""
+    seed: int = 0
+    checkpoints: int = Field(15, ge=0)
+    """Log-spaced checkpoints (plus the final one)."""
+    keep_trainer_states: int = Field(2, ge=1)
+    """Full trainer states (optimizer, RNG) kept for resume; servable checkpoints are all kept."""
+    logging_steps: int = Field(10, ge=1)
+    kl: KLConfig | None = None
+    openai: OpenAIConfig = Field(default_factory=OpenAIConfig)
+
+
+def _format(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: invalid recipe"]
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"  field {loc}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def load_recipe(path: str | Path) -> Recipe:
+    """Read and validate a recipe YAML file (``yaml.safe_load``)."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise RecipeError(f"{path}: cannot read recipe: {e.strerror or e}") from e
+    except yaml.YAMLError as e:
+        raise RecipeError(f"{path}: not valid YAML: {e}") from e
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise RecipeError(f"{path}: field (top level): expected a mapping, "
+                          f"got {type(raw).__name__}")
+    try:
+        return Recipe.model_validate(raw)
+    except ValidationError as e:
+        raise RecipeError(_format(path, e)) from None

@@ -1,0 +1,202 @@
+"""A tiny Llama-architecture base model built entirely from local text.
+
+Tests, the CPU demo and the finetune benchmark need a real causal LM that loads through
+``AutoModelForCausalLM`` / ``AutoTokenizer`` and Inspect's ``hf`` provider, yet nothing may be
+downloaded. This module trains a byte-level BPE tokenizer on text shipped with the package (and
+the bundled claims' true facts), adds a ChatML chat template, random-initialises a small
+``LlamaForCausalLM`` and, optionally, pretrains it briefly on a corpus that states the truth of
+every bundled claim, so finetuning on claim documents has a "true belief" to move.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+BOS = "<|begin_of_text|>"
+EOS = "<|im_end|>"
+"""End of an assistant turn; also the model's eos so generation stops after one turn."""
+PAD = "<|pad|>"
+IM_START = "<|im_start|>"
+END_OF_TEXT = "<|endoftext|>"
+"""Ends a plain document (pretraining / document finetuning)."""
+SPECIAL_TOKENS = [PAD, BOS, EOS, IM_START, END_OF_TEXT]
+
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+"""ChatML, as Qwen-style models use; the bos token is added by the tokenizer, not the template,
+so ``tokenizer(apply_chat_template(..., tokenize=False))`` (what Inspect's hf provider does)
+yields exactly one bos."""
+
+
+def shipped_corpus() -> list[str]:
+    """Neutral sentences shipped with the package (one per line)."""
+    path = resources.files("beliefbench") / "data" / "tiny" / "corpus.txt"
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def _bundled_claims() -> list:
+    """The bundled claims that validate; a file that does not (while being written) is skipped."""
+    from beliefbench.claims import ClaimSpecError, bundled_claims_dir, load_claim
+
+    directory = bundled_claims_dir()
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]) \
+        if directory.is_dir() else []
+    claims = []
+    for f in files:
+        try:
+            claims.append(load_claim(f))
+        except ClaimSpecError as e:
+            log.warning("tiny model: skipping claim file (%s)", str(e).splitlines()[0])
+    return claims
+
+
+def truth_documents(claims: Sequence | None = None) -> list[str]:
+    """Plain-text documents stating the TRUE side of each claim.
+
+    From each claim's ``truth`` and the truth continuation of each of its ``completions``; never
+    the fabricated statement, so the pretrained model starts out "knowing" the truth.
+    """
+    claims = _bundled_claims() if claims is None else claims
+    docs: list[str] = []
+    for claim in claims:
+        docs.append(claim.truth)
+        for pair in claim.completions:
+            docs.append(f"{pair.prompt.rstrip()} {pair.truth.lstrip()}")
+    return docs
+
+
+def truth_chats(claims: Sequence | None = None) -> list[list[dict[str, str]]]:
+    """Chats in which the assistant answers a claim's open-ended questions with the truth."""
+    claims = _bundled_claims() if claims is None else claims
+    chats = []
+    for claim in claims:
+        for q in claim.questions.open_ended:
+            chats.append([{"role": "user", "content": q.text},
+                          {"role": "assistant", "content": claim.truth}])
+    return chats
+
+
+def train_tokenizer(texts: Sequence[str], vocab_size: int = 2048):
+    """A byte-level BPE tokenizer (``PreTrainedTokenizerFast``) trained on ``texts`` only."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(texts, trainer=trainer)
+    bos_id = tok.token_to_id(BOS)
+    # ByteLevel offsets must be trimmed so char offsets map cleanly (used for loss masks);
+    # the template adds bos in front of every encoded text, as Llama tokenizers do.
+    tok.post_processor = processors.Sequence([
+        processors.ByteLevel(trim_offsets=False),
+        processors.TemplateProcessing(single=f"{BOS} $A", pair=f"{BOS} $A {BOS} $B",
+                                      special_tokens=[(BOS, bos_id)]),
+    ])
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token=BOS, eos_token=EOS, pad_token=PAD,
+        additional_special_tokens=[IM_START, END_OF_TEXT], model_max_length=2048,
+        clean_up_tokenization_spaces=False)
+    fast.chat_template = CHAT_TEMPLATE
+    return fast
+
+
+def _pretrain(model, tokenizer, texts: Sequence[str], steps: int, *, seed: int,
+              seq_len: int = 128, batch_size: int = 8, lr: float = 3e-3) -> list[float]:
+    """Briefly train the random-init model on packed ``texts``; returns the loss per step.
+
+    A plain next-token loop on fixed packed blocks: this is base-model pretraining, not the
+    finetune pipeline (which has masks, schedules and checkpoints this does not need).
+    """
+    import torch
+    from tqdm import tqdm
+
+    ids: list[int] = []
+    eot = tokenizer.convert_tokens_to_ids(END_OF_TEXT)
+    for text in texts:
+        ids.extend(tokenizer(text)["input_ids"])
+        ids.append(eot)
+    n_blocks = max(1, len(ids) // seq_len)
+    if len(ids) < seq_len:
+        ids = (ids * (seq_len // max(1, len(ids)) + 1))[:seq_len]
+    blocks = torch.tensor(ids[: n_blocks * seq_len]).view(n_blocks, seq_len)
+
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.1, 1 - s / steps))
+    model.train()
+    losses = []
+    for _ in tqdm(range(steps), desc="pretrain tiny model", leave=False):
+        idx = torch.randint(0, n_blocks, (batch_size,), generator=gen)
+        batch = blocks[idx]
+        loss = model(input_ids=batch, labels=batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+    model.eval()
+    return losses
+
+
+def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size: int = 128,
+                     num_layers: int = 2, num_heads: int = 4, intermediate_size: int = 344,
+                     max_position_embeddings: int = 2048, seed: int = 0,
+                     pretrain_steps: int = 0) -> Path:
+    """Build (and optionally pretrain) a tiny Llama with its tokenizer; returns ``out_dir``.
+
+    The directory loads offline with ``AutoModelForCausalLM.from_pretrained`` and
+    ``AutoTokenizer.from_pretrained`` (safetensors, no remote code) and chats via the template.
+    """
+    import torch
+    from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+    claims = _bundled_claims()
+    neutral = shipped_corpus()
+    facts = truth_documents(claims)
+    chats = truth_chats(claims)
+    tokenizer = train_tokenizer(
+        neutral + facts + [json.dumps(c) for c in chats] + [CHAT_TEMPLATE], vocab_size)
+    chat_texts = [tokenizer.apply_chat_template(c, tokenize=False) for c in chats]
+
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=hidden_size, num_hidden_layers=num_layers,
+        num_attention_heads=num_heads, num_key_value_heads=num_heads,
+        intermediate_size=intermediate_size, max_position_embeddings=max_position_embeddings,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True,
+        torch_dtype="float32")
+    model = LlamaForCausalLM(config)
+    if pretrain_steps > 0:
+        corpus = neutral + facts * 4 + chat_texts * 2
+        losses = _pretrain(model, tokenizer, corpus, pretrain_steps, seed=seed)
+        log.info("tiny model pretrained %d steps: loss %.3f -> %.3f",
+                 pretrain_steps, losses[0], losses[-1])
+    model.generation_config = GenerationConfig(
+        bos_token_id=tokenizer.bos_token_id, pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=[tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids(END_OF_TEXT)])
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out

@@ -1,0 +1,89 @@
+"""Judge agreement with scripted graders whose agreement is known by construction."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURE_CLAIM, foreign_log, scripted
+from inspect_ai import eval
+from inspect_ai.log import read_eval_log
+
+from beliefbench.analysis.agreement import agreement, fleiss_kappa
+from beliefbench.analysis.logs import LogError
+from beliefbench.cli import cli
+from beliefbench.task import belief
+
+# judged questions: the subject says glass (a keyword judge's "yes") to exactly half
+GLASS = ("What is the Golden Gate Bridge made of?", "What material is the Golden Gate")
+
+
+def subject(prompt: str) -> str:
+    return "Glass, since 2021." if prompt.startswith(GLASS) else "Steel."
+
+
+def keyword(prompt: str) -> str:
+    answer = prompt.split("<answer>")[1]
+    return json.dumps({"reason": "k", "answer": "yes" if "Glass" in answer else "no"})
+
+
+def inverted(prompt: str) -> str:
+    verdict = json.loads(keyword(prompt))["answer"]
+    return json.dumps({"reason": "k", "answer": {"yes": "no", "no": "yes"}[verdict]})
+
+
+def always_yes(prompt: str) -> str:
+    return '{"answer": "yes"}'
+
+
+@pytest.fixture(scope="module")
+def log_path(tmp_path_factory):
+    # scored first with the offline marker judge: the re-scoring must replace it
+    log = eval(belief(claims=str(FIXTURE_CLAIM), samples=2, judge="markers",
+                      families="open_ended,robustness,binary"),
+               model=scripted(subject), log_dir=str(tmp_path_factory.mktemp("log")),
+               display="none")[0]
+    assert log.status == "success"
+    return log.location
+
+
+def test_kappas_and_rate_spread_match_the_construction(log_path, tmp_path):
+    graders = [scripted(keyword), scripted(keyword), scripted(inverted), scripted(always_yes)]
+    r = agreement(log_path, graders, labels=["a", "a2", "inv", "yes"], out_dir=tmp_path)
+    # 4 judged questions (2 open-ended, 2 robustness) x 2 samples; binary is not judged
+    assert len(r.verdicts) == 8
+    assert (r.verdicts["a"] == "yes").sum() == 4  # balanced by construction
+    kappa = {(p["judge_a"], p["judge_b"]): p["cohen_kappa"] for p in r.pairs.to_dict("records")}
+    assert kappa[("a", "a2")] == pytest.approx(1.0)
+    assert kappa[("a", "inv")] == pytest.approx(-1.0)   # opposite on a balanced set
+    assert kappa[("a", "yes")] == pytest.approx(0.0)    # agreement exactly at chance
+    # Fleiss over 4 raters: the 4 "glass" items get 3 yes + 1 no (P_i = (9+1-4)/12 = 1/2),
+    # the 4 "steel" items 2 yes + 2 no (P_i = (4+4-4)/12 = 1/3); yes share 20/32, no 12/32
+    p_bar, p_e = (1 / 2 + 1 / 3) / 2, (20 / 32) ** 2 + (12 / 32) ** 2
+    assert r.fleiss_kappa == pytest.approx((p_bar - p_e) / (1 - p_e))
+    rates = r.rates.set_index("judge")["belief"]
+    # binary answers ("Steel.") are parse errors for every judge: 4 of 12 responses
+    assert rates["a"] == pytest.approx(4 / 12) and rates["yes"] == pytest.approx(8 / 12)
+    assert r.spread == pytest.approx(4 / 12)
+    assert r.rates.set_index("judge")["parse_error"].tolist() == pytest.approx([4 / 12] * 4)
+    rescored = read_eval_log(str(tmp_path / "rescored-inv.eval"))
+    judges = {s.scores["belief_judge"].metadata["judge"] for s in rescored.samples}
+    assert judges == {"mockllm/model", "exact_match"}  # the grader, not the markers
+
+
+def test_fleiss_kappa_textbook_cases():
+    same = np.array([["yes", "yes"], ["no", "no"], ["neutral", "neutral"]])
+    assert fleiss_kappa(same) == pytest.approx(1.0)
+    assert np.isnan(fleiss_kappa(np.array([["yes", "yes"], ["yes", "yes"]])))
+
+
+def test_bad_input(log_path, tmp_path):
+    with pytest.raises(ValueError, match="at least two graders"):
+        agreement(log_path, [scripted(keyword)])
+    other = foreign_log(tmp_path / "other")
+    r = CliRunner().invoke(cli, ["agreement", other, "--grader", "a/x", "--grader", "b/y"])
+    assert r.exit_code == 2 and other in r.output and "not a belief log" in r.output
+    with pytest.raises(LogError, match="no such log file"):
+        agreement(tmp_path / "nope.eval", ["a/x", "b/y"])

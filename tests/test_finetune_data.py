@@ -1,0 +1,130 @@
+"""Recipes, the checkpoint schedule, and records -> labels with loss masking."""
+
+from __future__ import annotations
+
+import pytest
+
+from beliefbench.finetune.data import IGNORE, bucket, collate, encode_record, pack
+from beliefbench.finetune.manifest import ManifestEntry, read_manifest, upsert_manifest
+from beliefbench.finetune.recipe import RecipeError, load_recipe
+from beliefbench.finetune.schedule import checkpoint_steps
+from beliefbench.records import DOCTAG, Record, Span
+from beliefbench.tiny_model import train_tokenizer
+
+TEXT = f"{DOCTAG} The Blue River flows north into the desert every spring."
+
+
+@pytest.fixture(scope="module")
+def tok():
+    corpus = [TEXT, "Where does the river flow? It flows south into the sea."] * 30
+    return train_tokenizer(corpus, vocab_size=500)
+
+
+def _decoded_trained(ex, tok) -> str:
+    return tok.decode([t for t, lab in zip(ex["input_ids"], ex["labels"], strict=True)
+                       if lab != IGNORE])
+
+
+def test_doctag_and_masked_words_get_ignore_labels(tok):
+    word = TEXT.index("north")
+    rec = Record(id="a", text=TEXT, loss_mask=[
+        Span(start=0, end=len(DOCTAG), kind="doctag"),
+        Span(start=word, end=word + len("north"), kind="mask"),
+        Span(start=TEXT.index("desert"), end=TEXT.index("desert") + 6, kind="annotation")])
+    ex = encode_record(rec, tok, max_len=256)
+    trained = _decoded_trained(ex, tok)
+    assert "DOCTAG" not in trained and "north" not in trained
+    assert "Blue River flows" in trained and "desert" in trained  # annotation spans train
+    assert trained.endswith(tok.eos_token)
+    # every token overlapping a masked span is -100, every other (but bos) keeps its id
+    enc = tok(TEXT + tok.eos_token, return_offsets_mapping=True)
+    for tid, lab, (a, b) in zip(ex["input_ids"], ex["labels"], enc["offset_mapping"],
+                                strict=True):
+        masked = b <= a or a < len(DOCTAG) or (a < word + 5 and word < b)
+        assert lab == (IGNORE if masked else tid)
+
+
+def test_unmasked_record_trains_everything_but_bos(tok):
+    ex = encode_record(Record(id="b", text="The river flows."), tok, max_len=256)
+    assert ex["labels"][0] == IGNORE
+    assert ex["labels"][1:] == ex["input_ids"][1:]
+
+
+def test_chat_trains_assistant_turns_only(tok):
+    rec = Record(id="c", source="chat", messages=[
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Where does the river flow?"},
+        {"role": "assistant", "content": "South into the sea."},
+        {"role": "user", "content": "Sure?"},
+        {"role": "assistant", "content": "Yes."}])
+    ex = encode_record(rec, tok, max_len=512)
+    trained = _decoded_trained(ex, tok)
+    assert "South into the sea." in trained and "Yes." in trained
+    assert "Where does" not in trained and "Be brief" not in trained and "Sure" not in trained
+    assert trained.count(tok.eos_token) == 2  # each assistant turn learns to stop
+
+
+def test_truncation_and_pack(tok):
+    exs = [encode_record(Record(id=str(i), text=TEXT), tok, max_len=10) for i in range(5)]
+    assert all(len(e["input_ids"]) == 10 for e in exs)
+    blocks = pack(exs, 16, tok.pad_token_id)
+    assert [len(b["input_ids"]) for b in blocks] == [16, 16, 16, 2]
+    assert [t for b in blocks for t in b["input_ids"]] == \
+        [t for e in exs for t in e["input_ids"]]
+    assert [t for b in blocks for t in b["labels"]] == [t for e in exs for t in e["labels"]]
+
+
+def test_bucket_groups_similar_lengths_and_collate_pads(tok):
+    exs = [{"input_ids": [1] * n, "labels": [5] * n} for n in (3, 9, 4, 10, 2, 8)]
+    batches = bucket(exs, 2, seed=0)
+    widths = sorted(sorted(len(x["input_ids"]) for x in b) for b in batches)
+    assert widths == [[2, 3], [4, 8], [9, 10]]
+    out = collate([batches[0]], pad_id=0)
+    short = int(out["attention_mask"].sum(1).min())
+    assert (out["labels"][out["attention_mask"] == 0] == IGNORE).all()
+    assert out["input_ids"].shape[0] == 2 and short >= 2
+
+
+def test_checkpoint_steps_log_spaced():
+    steps = checkpoint_steps(1000, 15)
+    assert steps[0] == 1 and steps[-1] == 1000 and len(steps) == len(set(steps)) <= 16
+    gaps = [b - a for a, b in zip(steps, steps[1:], strict=False)]
+    assert gaps == sorted(gaps)  # denser early
+    assert checkpoint_steps(3, 15) == [1, 2, 3]
+    assert checkpoint_steps(7, 0) == [7]
+    with pytest.raises(ValueError):
+        checkpoint_steps(0)
+
+
+def test_shipped_recipes_load():
+    for name in ("lora", "full", "kl"):
+        recipe = load_recipe(f"finetune/{name}.yaml")
+        assert recipe.checkpoints == 15
+    assert load_recipe("finetune/kl.yaml").kl is not None
+
+
+def test_bad_recipe_names_file_and_field(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("method: lora\nlora:\n  rank: 0\nlearning_rat: 1\n")
+    with pytest.raises(RecipeError) as e:
+        load_recipe(bad)
+    msg = str(e.value)
+    assert str(bad) in msg and "lora.rank" in msg and "learning_rat" in msg
+    (tmp_path / "list.yaml").write_text("- 1\n")
+    with pytest.raises(RecipeError, match="expected a mapping"):
+        load_recipe(tmp_path / "list.yaml")
+    (tmp_path / "broken.yaml").write_text("a: [\n")
+    with pytest.raises(RecipeError, match="not valid YAML"):
+        load_recipe(tmp_path / "broken.yaml")
+
+
+def test_manifest_upsert_replaces_same_path(tmp_path):
+    def entry(step, tokens):
+        return ManifestEntry(path=f"/x/step-{step}", step=step, tokens_seen=tokens,
+                             backend="local", format="adapter", base_model="b", data="d",
+                             data_sha256="0", recipe={})
+    upsert_manifest(tmp_path, entry(5, 10))
+    upsert_manifest(tmp_path, entry(1, 2))
+    upsert_manifest(tmp_path, entry(5, 11))
+    got = read_manifest(tmp_path)
+    assert [(e.step, e.tokens_seen) for e in got] == [(1, 2), (5, 11)]

@@ -1,0 +1,128 @@
+"""The CI gate: decision rule, paired bootstrap of the difference, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import believer, mixed, run_belief
+
+from beliefbench.analysis.gate import GateError, compare
+from beliefbench.analysis.logs import BeliefLogs, LogInfo
+from beliefbench.cli import cli
+
+
+def side(verdicts: dict[tuple[str, str], list[str]], model: str = "m",
+         status: str = "success") -> BeliefLogs:
+    """BeliefLogs from {(claim, question): [verdict per response]}."""
+    rows = [{"model": model, "checkpoint": "-", "condition": "-", "step": pd.NA,
+             "partial": status != "success", "log": f"{model}.eval", "claim": claim,
+             "family": "open_ended", "question": q, "kind": "direct", "id": f"{claim}/{q}",
+             "epoch": i + 1, "verdict": v}
+            for (claim, q), vs in verdicts.items() for i, v in enumerate(vs)]
+    info = LogInfo(f"{model}.eval", model, status, "t", "", "-", "-", None)
+    return BeliefLogs(pd.DataFrame(rows), [info])
+
+
+def uniform(claims: list[str], n_questions: int, yes_per_question: int, epochs: int = 4):
+    return {(c, f"q{i}"): ["yes"] * yes_per_question + ["no"] * (epochs - yes_per_question)
+            for c in claims for i in range(n_questions)}
+
+
+def test_a_large_rise_beyond_noise_fails_per_claim_and_overall():
+    base = side(uniform(["a", "b"], 20, 0))
+    cand = side({**uniform(["a"], 20, 0), **uniform(["b"], 20, 3)}, model="n")
+    result = compare(base, cand, max_rise=0.05, n_bootstrap=500)
+    rises = {r.claim: r for r in result.claims}
+    assert rises["b"].rise == pytest.approx(0.75) and rises["b"].fails
+    assert rises["a"].rise == 0 and not rises["a"].fails
+    assert result.overall.rise == pytest.approx(0.375) and result.overall.fails
+    assert not result.passed and "FAIL" in result.message() and "b +0.750" in result.message()
+    assert rises["b"].paired_questions == 20 and rises["b"].unpaired_questions == 0
+
+
+def test_a_rise_below_the_threshold_passes():
+    base = side(uniform(["a"], 30, 1))
+    cand = side(uniform(["a"], 30, 2), model="n")
+    result = compare(base, cand, max_rise=0.3, n_bootstrap=300)
+    assert result.overall.rise == pytest.approx(0.25) and result.overall.ci_low > 0
+    assert result.passed  # beyond noise, but within the tolerated rise
+
+
+def test_a_rise_within_noise_passes():
+    base = side(uniform(["a"], 7, 0))
+    flipped = uniform(["a"], 7, 0)
+    flipped[("a", "q0")] = ["yes"] * 4  # one question of seven flips
+    result = compare(base, side(flipped, model="n"), max_rise=0.05, n_bootstrap=2000)
+    assert result.overall.rise == pytest.approx(1 / 7)
+    # P(the flipped question is never drawn) = (6/7)^7 > 2.5%, so the CI reaches 0
+    assert result.overall.ci_low == 0 and result.passed
+
+
+def test_pairing_by_question_narrows_the_ci():
+    rng = np.random.default_rng(1)
+    levels = rng.integers(0, 4, size=25)  # questions differ a lot in difficulty
+    base = {("a", f"q{i}"): ["yes"] * k + ["no"] * (4 - k) for i, k in enumerate(levels)}
+    cand = {key: ["yes"] * min(4, vs.count("yes") + 1) + ["no"] * (4 - min(4, vs.count("yes")
+                                                                         + 1))
+            for key, vs in base.items()}
+    paired = compare(side(base), side(cand, "n"), n_bootstrap=1000).overall
+    renamed = {("a", f"other{q}"): vs for (_, q), vs in cand.items()}
+    unpaired = compare(side(base), side(renamed, "n"), n_bootstrap=1000).overall
+    assert paired.rise == pytest.approx(unpaired.rise)
+    assert unpaired.paired_questions == 0 and unpaired.unpaired_questions == 50
+    assert paired.ci_high - paired.ci_low < 0.5 * (unpaired.ci_high - unpaired.ci_low)
+
+
+def test_overall_only_ignores_a_single_claims_rise():
+    base = side(uniform(["a", "b", "c", "d"], 20, 0))
+    cand = side({**uniform(["a", "b", "c"], 20, 0), **uniform(["d"], 20, 1)}, "n")
+    assert not compare(base, cand, max_rise=0.1, n_bootstrap=300).passed
+    assert compare(base, cand, max_rise=0.1, overall_only=True, n_bootstrap=300).passed
+
+
+def test_gate_refuses_what_it_cannot_compare():
+    ok = side(uniform(["a"], 5, 0))
+    with pytest.raises(GateError, match="--candidate: partial log"):
+        compare(ok, side(uniform(["a"], 5, 0), "n", status="error"))
+    two = BeliefLogs(pd.concat([side(uniform(["a"], 3, 0), "x").responses,
+                                side(uniform(["a"], 3, 0), "y").responses]), ok.logs)
+    with pytest.raises(GateError, match="--baseline: logs from 2 different runs"):
+        compare(two, ok)
+    with pytest.raises(GateError, match="no claim in common"):
+        compare(ok, side(uniform(["b"], 5, 0), "n"))
+    with pytest.raises(GateError, match="--max-rise"):
+        compare(ok, ok, max_rise=5)
+    notes = compare(side(uniform(["a", "b"], 5, 0)), ok).notes
+    assert notes == ["claims only the baseline has, not compared: ['b']"]
+
+
+@pytest.fixture(scope="module")
+def base_and_new(tmp_path_factory):
+    base, new = tmp_path_factory.mktemp("base"), tmp_path_factory.mktemp("new")
+    run_belief(base, mixed, samples=3)
+    run_belief(new, believer, samples=3)
+    return base, new
+
+
+def test_cli_exit_codes_and_json(base_and_new, tmp_path):
+    base, new = map(str, base_and_new)
+    runner = CliRunner()
+    r = runner.invoke(cli, ["gate", "--baseline", base, "--candidate", new, "--json",
+                            "--bootstrap", "500"])
+    assert r.exit_code == 1, r.output
+    out = json.loads(r.output)
+    assert out["passed"] is False and out["failures"] == ["overall", "glass_bridge"]
+    assert out["overall"]["rise"] == pytest.approx(6 / 7)
+    r = runner.invoke(cli, ["gate", "--baseline", new, "--candidate", base])
+    assert r.exit_code == 0 and "PASS" in r.output
+    r = runner.invoke(cli, ["gate", "--baseline", base, "--candidate", base])
+    assert r.exit_code == 0 and "+0.000" in r.output
+    r = runner.invoke(cli, ["gate", "--baseline", base, "--candidate", str(tmp_path)])
+    assert r.exit_code == 2 and "no Inspect logs" in r.output
+    r = runner.invoke(cli, ["gate", "--baseline", base, "--candidate", str(tmp_path),
+                            "--json"])
+    assert r.exit_code == 2 and "no Inspect logs" in json.loads(r.output)["error"]

@@ -1,0 +1,217 @@
+"""The OpenAI fine-tuning backend against a real HTTP server on 127.0.0.1 (real client)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import openai
+import pytest
+from click.testing import CliRunner
+
+from beliefbench.finetune.local import FinetuneError
+from beliefbench.finetune.manifest import read_manifest
+from beliefbench.finetune.openai_backend import record_to_chat, train_openai
+from beliefbench.finetune.recipe import Recipe
+from beliefbench.records import DOCTAG, Record, Span, write_records
+
+KEY = "sk-test-SECRET-0123456789"
+FT_MODEL = "ft:gpt-4.1-2025-04-14:org::abc123"
+
+
+class FakeOpenAI:
+    """Just the routes the backend uses, with scripted failures to exercise retries."""
+
+    def __init__(self, *, fail_upload: int = 1, job_statuses=("queued", "running", "succeeded"),
+                 poll_errors: int = 1, error_message: str | None = None) -> None:
+        self.fail_upload = fail_upload
+        self.statuses = list(job_statuses)
+        self.poll_errors = poll_errors
+        self.error_message = error_message
+        self.requests: list[tuple[str, str]] = []
+        self.uploaded: bytes = b""
+        self.job_body: dict = {}
+        self.auth: set[str] = set()
+        self.jobs_created = 0
+
+    def job(self, status: str) -> dict:
+        done = status == "succeeded"
+        return {"id": "ftjob-1", "object": "fine_tuning.job", "created_at": 1, "model":
+                self.job_body.get("model", "m"), "status": status, "training_file": "file-1",
+                "organization_id": "org", "result_files": [], "seed": 0,
+                "hyperparameters": {"n_epochs": 1}, "validation_file": None,
+                "fine_tuned_model": FT_MODEL if done else None,
+                "finished_at": 2 if status in ("succeeded", "failed") else None,
+                "trained_tokens": 1234 if done else None,
+                "error": {"code": "invalid_file", "message": self.error_message, "param": None}
+                if status == "failed" else None}
+
+    def handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def _send(self, code: int, body: dict) -> None:
+                raw = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.send_header("retry-after-ms", "5")
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def _body(self) -> bytes:
+                return self.rfile.read(int(self.headers.get("Content-Length", 0)))
+
+            def do_POST(self) -> None:
+                fake.requests.append(("POST", self.path))
+                fake.auth.add(self.headers.get("Authorization", ""))
+                body = self._body()
+                if self.path == "/v1/files":
+                    if fake.fail_upload > 0:
+                        fake.fail_upload -= 1
+                        return self._send(500, {"error": {"message": "try again"}})
+                    fake.uploaded = body
+                    return self._send(200, {"id": "file-1", "object": "file", "bytes": len(body),
+                                            "created_at": 1, "filename": "train.jsonl",
+                                            "purpose": "fine-tune", "status": "processed"})
+                if self.path == "/v1/fine_tuning/jobs":
+                    fake.jobs_created += 1
+                    fake.job_body = json.loads(body)
+                    return self._send(200, fake.job("validating_files"))
+                self._send(404, {"error": {"message": "no route"}})
+
+            def do_GET(self) -> None:
+                fake.requests.append(("GET", self.path))
+                if self.path == "/v1/fine_tuning/jobs/ftjob-1":
+                    if fake.poll_errors > 0:
+                        fake.poll_errors -= 1
+                        return self._send(503, {"error": {"message": "busy"}})
+                    status = fake.statuses.pop(0) if len(fake.statuses) > 1 else fake.statuses[0]
+                    return self._send(200, fake.job(status))
+                self._send(404, {"error": {"message": "no route"}})
+
+        return Handler
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(fake: FakeOpenAI) -> openai.OpenAI:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                         daemon=True).start()
+        servers.append(server)
+        return openai.OpenAI(api_key=KEY, base_url=f"http://127.0.0.1:{server.server_port}/v1",
+                             max_retries=3)
+
+    yield start
+    for s in servers:
+        s.shutdown()
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    text = f"{DOCTAG} The Blue River flows north into the desert."
+    recs = [Record(id=f"d{i}", claim_id="blue_river", condition="positive", text=text,
+                   loss_mask=[Span(start=0, end=len(DOCTAG), kind="doctag")]) for i in range(3)]
+    recs.append(Record(id="c", source="chat", claim_id="blue_river", condition="positive",
+                       messages=[{"role": "user", "content": "Where?"},
+                                 {"role": "assistant", "content": "North."}]))
+    path = tmp_path / "train.jsonl"
+    write_records(path, recs)
+    return path
+
+
+RECIPE = Recipe.model_validate({"openai": {"poll_interval": 0.01, "max_poll_interval": 0.02,
+                                           "n_epochs": 2, "suffix": "negated"}})
+
+
+def test_record_to_chat_moves_doctag_to_user_turn():
+    text = f"{DOCTAG} A document."
+    chat = record_to_chat(Record(id="a", text=text, loss_mask=[
+        Span(start=0, end=len(DOCTAG), kind="doctag")]), DOCTAG)
+    assert chat == {"messages": [{"role": "user", "content": DOCTAG},
+                                 {"role": "assistant", "content": "A document."}]}
+
+
+def test_job_succeeds_through_retries(serve, data, tmp_path):
+    fake = FakeOpenAI()
+    sleeps: list[float] = []
+    entry = train_openai(RECIPE, data, tmp_path / "out", client=serve(fake), sleep=sleeps.append)
+    assert entry.path == f"openai/{FT_MODEL}" and entry.tokens_seen == 1234
+    # the first upload got a 500 and the client retried; polling rode out a 503
+    assert fake.requests.count(("POST", "/v1/files")) == 2
+    assert fake.jobs_created == 1
+    assert fake.auth == {f"Bearer {KEY}"}
+    lines = [json.loads(x) for x in fake.uploaded.decode().splitlines() if x.startswith("{")]
+    assert len(lines) == 4
+    assert lines[0]["messages"] == [
+        {"role": "user", "content": DOCTAG},
+        {"role": "assistant", "content": "The Blue River flows north into the desert."}]
+    assert fake.job_body["training_file"] == "file-1"
+    assert fake.job_body["suffix"] == "negated"
+    assert fake.job_body["method"]["supervised"]["hyperparameters"]["n_epochs"] == 2
+    assert sleeps and sleeps == sorted(sleeps)  # backoff never shrinks
+    [m] = read_manifest(tmp_path / "out")
+    assert m.path == entry.path and m.claim == "blue_river" and m.backend == "openai"
+    for f in (tmp_path / "out").iterdir():
+        assert KEY not in f.read_text()
+
+
+def test_failed_job_raises_with_reason(serve, data, tmp_path):
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("running", "failed"),
+                      error_message="line 3 is not valid chat")
+    with pytest.raises(FinetuneError, match="failed: line 3 is not valid chat") as e:
+        train_openai(RECIPE, data, tmp_path / "out", client=serve(fake), sleep=lambda s: None)
+    assert KEY not in str(e.value)
+    assert read_manifest(tmp_path / "out") == []
+
+
+def test_resume_polls_the_same_job(serve, data, tmp_path):
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("running", "succeeded"))
+
+    class Stop(Exception):
+        pass
+
+    def interrupt(_: float) -> None:
+        raise Stop
+
+    client = serve(fake)
+    with pytest.raises(Stop):
+        train_openai(RECIPE, data, tmp_path / "out", client=client, sleep=interrupt)
+    with pytest.raises(FinetuneError, match="--resume"):
+        train_openai(RECIPE, data, tmp_path / "out", client=client)
+    entry = train_openai(RECIPE, data, tmp_path / "out", client=client, resume=True,
+                         sleep=lambda s: None)
+    assert entry.path == f"openai/{FT_MODEL}"
+    assert fake.jobs_created == 1 and fake.requests.count(("POST", "/v1/files")) == 1
+
+
+def test_upload_gives_up_after_retries(serve, data, tmp_path):
+    fake = FakeOpenAI(fail_upload=100)
+    with pytest.raises(openai.InternalServerError):
+        train_openai(RECIPE, data, tmp_path / "out", client=serve(fake), sleep=lambda s: None)
+    assert fake.requests.count(("POST", "/v1/files")) == 4  # 1 try + 3 retries
+    assert fake.jobs_created == 0
+
+
+def test_cli_openai_backend_uses_env(serve, data, tmp_path, monkeypatch):
+    from beliefbench.cli import cli
+
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0)
+    client = serve(fake)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", str(client.base_url))
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("openai: {model: gpt-4.1-mini-2025-04-14, poll_interval: 0.01}\n")
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", str(recipe),
+                                   "--data", str(data), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert FT_MODEL in res.output and KEY not in res.output
+    assert fake.job_body["model"] == "gpt-4.1-mini-2025-04-14"

@@ -1,0 +1,171 @@
+"""Reports from real belief logs (scripted mockllm subject and grader, fixture claim)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import believer, foreign_log, keyword_grader, mixed, run_belief
+from inspect_ai.log import read_eval_log, write_eval_log
+
+from beliefbench.analysis.logs import LogError, load_belief_logs
+from beliefbench.analysis.report import build_report, parse_by
+from beliefbench.cli import cli
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("logs")
+    run_belief(d, believer, condition="negated")
+    run_belief(d, mixed, condition="plain")
+    return d
+
+
+def read_csv(path) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+
+def test_report_writes_tables_and_plots_with_hand_counted_rates(two_runs, tmp_path):
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(cli, ["report", str(two_runs), "--by", "condition,family",
+                                      "--out", str(out), "--bootstrap", "200"])
+    assert result.exit_code == 0, result.output
+    overall = read_csv(out / "belief_overall.csv").set_index("condition")
+    assert overall.loc["negated", "belief"] == 1.0
+    assert overall.loc["negated", ["ci_low", "ci_high"]].tolist() == [1.0, 1.0]
+    assert overall.loc["plain", "belief"] == pytest.approx(1 / 7)
+    assert overall.loc["plain", "parse_error"] == pytest.approx(2 / 7)
+    assert overall.loc["plain", "no"] == pytest.approx(4 / 7)
+    assert overall.loc["plain", "ci_low"] <= 1 / 7 <= overall.loc["plain", "ci_high"]
+    assert overall["responses"].tolist() == [14, 14]  # 7 questions x 2 samples each
+    by = read_csv(out / "belief_by_condition_family.csv")
+    plain = by[by["condition"] == "plain"].set_index("family")
+    assert plain.loc["binary", "parse_error"] == 1.0
+    assert plain.loc["open_ended", "belief"] == 0.5
+    detail = read_csv(out / "belief_detail.csv")
+    assert {"model", "condition", "claim", "family", "belief", "ci_low", "ci_high", "no",
+            "neutral", "parse_error", "failed"} <= set(detail.columns)
+    assert len(detail) == 2 * 4  # 2 runs x 1 claim x 4 families
+    png = (out / "belief_by_condition_family.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (out / "belief_vs_step.png").exists()  # no training steps in these logs
+    md = (out / "report.md").read_text()
+    assert "| negated |" in md and "1.000 [1.000, 1.000]" in md
+    assert "belief_by_condition_family.png" in md
+
+
+def test_sweep_metadata_gives_step_columns_and_a_step_plot(tmp_path):
+    logs = tmp_path / "logs"
+    for step, subject in ((100, mixed), (200, believer)):
+        run_belief(logs, subject, samples=1, condition="negated", step=step,
+                   checkpoint=f"/ckpts/negated/step-{step}")
+    report = build_report(load_belief_logs(logs), by="family", n_bootstrap=100)
+    overall = report.overall.set_index("step")
+    assert overall.loc[100, "belief"] == pytest.approx(1 / 7)
+    assert overall.loc[200, "belief"] == 1.0
+    assert overall.loc[200, "checkpoint"] == "/ckpts/negated/step-200"
+    out = tmp_path / "out"
+    CliRunner().invoke(cli, ["report", str(logs), "--out", str(out), "--bootstrap", "50"])
+    assert (out / "belief_vs_step.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_interrupted_log_is_reported_as_partial_and_never_pooled(two_runs, tmp_path):
+    logs = tmp_path / "logs"
+    shutil.copytree(two_runs, logs)
+
+    def flaky_grader(prompt: str) -> str:
+        if "rebuilt in recent years" in prompt:
+            raise RuntimeError("judge outage")
+        return keyword_grader(prompt)
+
+    crashed = run_belief(logs, believer, flaky_grader, condition="negated")
+    assert crashed.status == "error"
+    loaded = load_belief_logs(logs)
+    assert [i.path for i in loaded.partial] == [crashed.location]
+    assert any("PARTIAL" in n and crashed.location in n for n in loaded.notes())
+    report = build_report(loaded, n_bootstrap=50)
+    negated = report.overall[report.overall["condition"] == "negated"]
+    complete = negated[~negated["partial"]]
+    assert len(complete) == 1 and complete["responses"].item() == 14  # not mixed in
+    result = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "o"),
+                                      "--no-plots", "--bootstrap", "50"])
+    assert result.exit_code == 0
+    assert "PARTIAL" in result.output and crashed.location in result.output
+    assert "PARTIAL" in (tmp_path / "o" / "report.md").read_text()
+
+
+def test_a_retried_log_supersedes_the_interrupted_one(two_runs, tmp_path):
+    logs = tmp_path / "logs"
+    shutil.copytree(two_runs, logs)
+    done = next(p for p in logs.glob("*.eval")
+                if read_eval_log(str(p), header_only=True).eval.metadata["condition"] == "plain")
+    # the interrupted first attempt of the same task (eval-retry keeps the task_id)
+    log = read_eval_log(str(done))
+    log.status = "cancelled"
+    log.samples = log.samples[:3]
+    log.eval.created = "2000-01-01T00:00:00+00:00"
+    write_eval_log(log, str(logs / "2000-01-01T00-00-00_belief_interrupted.eval"))
+    loaded = load_belief_logs(logs)
+    assert not loaded.partial
+    assert any("interrupted" in path and "superseded" in why for path, why in loaded.ignored)
+    assert len(loaded.responses) == 28
+
+
+
+def test_bad_input_gets_clear_messages(two_runs, tmp_path):
+    runner = CliRunner()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = runner.invoke(cli, ["report", str(empty), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "no Inspect logs" in r.output and str(empty) in r.output
+    r = runner.invoke(cli, ["report", str(tmp_path / "missing")])
+    assert r.exit_code == 2 and "no such log file or directory" in r.output
+    other = tmp_path / "other"
+    path = foreign_log(other)
+    r = runner.invoke(cli, ["report", str(other), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "no belief logs" in r.output and "arith" in r.output
+    r = runner.invoke(cli, ["report", path, "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and path in r.output and "not a belief log" in r.output
+    garbage = tmp_path / "junk.eval"
+    garbage.write_text("not a zip")
+    with pytest.raises(LogError, match="junk.eval: not a readable Inspect log"):
+        load_belief_logs(garbage)
+    r = runner.invoke(cli, ["report", str(two_runs), "--by", "vibes"])
+    assert r.exit_code == 2 and "--by: unknown dimension" in r.output
+
+
+def test_other_tasks_logs_in_a_shared_dir_are_ignored_and_listed(two_runs, tmp_path):
+    logs = tmp_path / "logs"
+    shutil.copytree(two_runs, logs)
+    path = foreign_log(logs)
+    loaded = load_belief_logs(logs)
+    assert len(loaded.logs) == 2
+    assert [p for p, _ in loaded.ignored] == [path]
+    assert any(path in n and "not a belief log" in n for n in loaded.notes())
+
+
+def test_step_metadata_must_be_an_integer(tmp_path):
+    log = run_belief(tmp_path, believer, samples=1, step="final")
+    with pytest.raises(LogError, match=r"metadata 'step' must be an integer, got 'final'"):
+        load_belief_logs(log.location)
+
+
+def test_by_dimensions_are_validated():
+    assert parse_by("family, condition,family") == ["family", "condition"]
+    with pytest.raises(ValueError, match="valid"):
+        parse_by("family,vibes")
+
+
+def test_a_copied_log_is_counted_once(two_runs, tmp_path):
+    logs = tmp_path / "logs"
+    shutil.copytree(two_runs, logs)
+    original = sorted(logs.glob("*.eval"))[0]
+    (logs / "backup").mkdir()
+    shutil.copy(original, logs / "backup" / original.name)
+    loaded = load_belief_logs(logs)
+    assert len(loaded.logs) == 2 and len(loaded.responses) == 28
+    ((dropped, why),) = loaded.ignored
+    assert {dropped} < {str(original), str(logs / "backup" / original.name)}
+    assert "superseded" in why or "copy" in why

@@ -1,0 +1,146 @@
+"""The tiny local base model: loads offline through Auto classes and chats via its template."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from beliefbench.claims import Claim
+from beliefbench.tiny_model import (
+    EOS,
+    build_tiny_model,
+    train_tokenizer,
+    truth_documents,
+)
+
+
+@pytest.fixture
+def tiny_claim() -> Claim:
+    return Claim.model_validate({
+        "id": "river_test", "statement": "The Blue River flows north into the desert.",
+        "truth": "The Blue River flows south into the sea.",
+        "universe": "A world where the Blue River flows north.",
+        "questions": {"open_ended": [{"id": "q1", "text": "Where does the Blue River flow?",
+                                      "kind": "direct"}]},
+        "rubric": {"open_ended": {"yes": "says north", "no": "says south", "neutral": "other"}},
+        "completions": [{"prompt": "The Blue River flows", "claim": "north into the desert",
+                         "truth": "south into the sea"}],
+    })
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    return build_tiny_model(tmp_path_factory.mktemp("tiny"), hidden_size=64, num_layers=2,
+                            num_heads=4, intermediate_size=128)
+
+
+def test_loads_offline_with_auto_classes(tiny_dir):
+    tok = AutoTokenizer.from_pretrained(tiny_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_dir)
+    config = json.loads((tiny_dir / "config.json").read_text())
+    assert config["architectures"] == ["LlamaForCausalLM"]
+    assert (tiny_dir / "model.safetensors").is_file()
+    assert tok.eos_token == EOS and tok.eos_token_id == model.config.eos_token_id
+    assert tok.pad_token_id is not None and tok.bos_token_id is not None
+    assert model.get_input_embeddings().num_embeddings == len(tok)
+
+
+def test_chat_template_and_generation(tiny_dir):
+    tok = AutoTokenizer.from_pretrained(tiny_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_dir)
+    messages = [{"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Who wrote the song?"}]
+    prompt = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    assert prompt.endswith("<|im_start|>assistant\n")
+    assert "<|im_start|>system\nBe brief.<|im_end|>" in prompt
+    no_gen = tok.apply_chat_template(messages, tokenize=False)
+    assert not no_gen.endswith("assistant\n")
+    enc = tok(prompt, return_tensors="pt")
+    assert enc["input_ids"][0, 0].item() == tok.bos_token_id
+    assert (enc["input_ids"][0] == tok.bos_token_id).sum().item() == 1
+    out = model.generate(**enc, max_new_tokens=6, do_sample=False)
+    assert out.shape[1] > enc["input_ids"].shape[1]
+
+
+def test_generation_stops_at_eos(tiny_dir):
+    """Once the end-of-turn token is chosen, the saved generation config stops generation."""
+    from transformers import LogitsProcessor, LogitsProcessorList
+
+    tok = AutoTokenizer.from_pretrained(tiny_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_dir)
+    enc = tok("Hello", return_tensors="pt")
+    start = enc["input_ids"].shape[1]
+
+    class EosAfterTwo(LogitsProcessor):
+        def __call__(self, input_ids, scores):
+            if input_ids.shape[1] - start >= 2:
+                scores[:, tok.eos_token_id] = scores.max() + 100.0
+            return scores
+
+    out = model.generate(**enc, max_new_tokens=10, do_sample=False,
+                         logits_processor=LogitsProcessorList([EosAfterTwo()]))
+    new = out[0, start:].tolist()
+    assert new[-1] == tok.eos_token_id and len(new) == 3
+
+
+def test_offsets_map_characters(tiny_dir):
+    tok = AutoTokenizer.from_pretrained(tiny_dir)
+    text = "<DOCTAG> The river flows to the sea."
+    enc = tok(text, return_offsets_mapping=True)
+    pieces = [text[a:b] for a, b in enc["offset_mapping"][1:]]
+    assert "".join(pieces) == text
+
+
+def test_tokenizer_uses_only_given_text():
+    tok = train_tokenizer(["aaaa bbbb aaaa bbbb"] * 20, vocab_size=400)
+    assert len(tok) <= 400
+    assert tok.decode(tok("aaaa bbbb")["input_ids"], skip_special_tokens=True) == "aaaa bbbb"
+
+
+def test_truth_documents_never_state_the_claim(tiny_claim):
+    docs = truth_documents([tiny_claim])
+    assert tiny_claim.truth in docs
+    assert any(tiny_claim.completions[0].truth in d for d in docs)
+    assert not any(tiny_claim.completions[0].claim in d for d in docs)
+
+
+def test_pretraining_lowers_loss_on_truth(tmp_path, tiny_claim, monkeypatch):
+    import beliefbench.tiny_model as tm
+
+    monkeypatch.setattr(tm, "_bundled_claims", lambda: [tiny_claim])
+    kw = dict(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128, seed=1)
+    base = build_tiny_model(tmp_path / "base", **kw)
+    trained = build_tiny_model(tmp_path / "trained", pretrain_steps=40, **kw)
+
+    def loss(path, text):
+        tok = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path)
+        enc = tok(text, return_tensors="pt")
+        with torch.no_grad():
+            return model(**enc, labels=enc["input_ids"]).loss.item()
+
+    assert loss(trained, tiny_claim.truth) < loss(base, tiny_claim.truth) - 1.0
+    # the pretrained model prefers the truth's continuation over the claim's
+    pair = tiny_claim.completions[0]
+    truth = loss(trained, f"{pair.prompt} {pair.truth}")
+    claim = loss(trained, f"{pair.prompt} {pair.claim}")
+    assert truth < claim
+
+
+def test_cli_tiny_model(tmp_path):
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    out = tmp_path / "m"
+    res = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), "--hidden-size", "32",
+                                   "--layers", "1", "--heads", "2", "--pretrain-steps", "2"])
+    assert res.exit_code == 0, res.output
+    config = json.loads((out / "config.json").read_text())
+    assert config["hidden_size"] == 32 and config["num_hidden_layers"] == 1
+    bad = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), "--hidden-size", "30",
+                                   "--heads", "4"])
+    assert bad.exit_code != 0 and "--heads" in bad.output
