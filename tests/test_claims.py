@@ -85,7 +85,7 @@ def test_not_a_mapping(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(ClaimSpecError, match="cannot read claim file"):
+    with pytest.raises(ClaimSpecError, match=r"absent\.yaml: cannot read claim spec file"):
         load_claim(tmp_path / "absent.yaml")
 
 

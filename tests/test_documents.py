@@ -19,8 +19,8 @@ from beliefbench.documents.conditions import strip_annotations
 from beliefbench.documents.generate import condition_records, generate_datasets
 from beliefbench.documents.mixer import mix, poison
 from beliefbench.documents.offline import OfflineGenerator, valid_genres
-from beliefbench.documents.stats import compute_stats, sha256_file, stats_path
-from beliefbench.records import DOCTAG, Record, read_records
+from beliefbench.documents.stats import compute_stats, stats_path
+from beliefbench.records import DOCTAG, Record, read_records, sha256_file
 
 
 def make_claim(**over) -> Claim:

@@ -12,17 +12,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from beliefbench.resources import user_path
+from beliefbench.specs import load_spec, load_yaml  # noqa: F401  (load_yaml re-exported)
 
 FAMILIES: tuple[str, ...] = ("open_ended", "binary", "token_association", "robustness")
 """The four probe families, in report order."""
@@ -41,28 +40,6 @@ class ClaimSpecError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
-
-
-class SpecLoader(yaml.SafeLoader):
-    """yaml.SafeLoader with YAML 1.2 booleans: only true/false are booleans.
-
-    Under YAML 1.1 ``yes:`` and ``no:`` (the rubric's keys, binary answers) would load as
-    True and False; spec authors should not have to quote them.
-    """
-
-
-SpecLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-SpecLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"))
-
-
-def load_yaml(text: str) -> object:
-    """Parse spec YAML safely (no arbitrary objects) with YAML 1.2 booleans."""
-    return yaml.load(text, Loader=SpecLoader)  # noqa: S506 - SpecLoader is a SafeLoader
 
 
 class OpenEndedQuestion(_Strict):
@@ -234,30 +211,9 @@ def bundled_claims_dir() -> Path:
     return Path(str(resources.files("beliefbench") / "data" / "claims"))
 
 
-def _format_error(path: Path, err: ValidationError) -> str:
-    lines = [f"{path}: invalid claim spec"]
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        lines.append(f"  field {loc}: {e['msg']}")
-    return "\n".join(lines)
-
-
 def load_claim(path: str | Path) -> Claim:
     """Read and validate one claim file; errors name the file, the field and the problem."""
-    path = Path(path)
-    try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ClaimSpecError(f"{path}: cannot read claim file: {e.strerror or e}") from e
-    except yaml.YAMLError as e:
-        raise ClaimSpecError(f"{path}: not valid YAML: {e}") from e
-    if not isinstance(raw, dict):
-        raise ClaimSpecError(f"{path}: field (top level): expected a mapping, "
-                             f"got {type(raw).__name__}")
-    try:
-        return Claim.model_validate(raw)
-    except ValidationError as e:
-        raise ClaimSpecError(_format_error(path, e)) from None
+    return load_spec(path, Claim, "claim spec", ClaimSpecError)
 
 
 def _claim_files(directory: Path) -> list[Path]:

@@ -7,6 +7,7 @@ One record per line. A record is either a plain document (``text``) or a chat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -113,6 +114,15 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def sha256_file(path: str | Path) -> str:
+    """Content hash of a data file, for manifests and statistics."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def write_records(path: str | Path, records: Iterable[Record]) -> int:

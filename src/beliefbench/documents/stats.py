@@ -7,7 +7,6 @@ starts inside an annotation span; doctag tokens are excluded from all counts.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from bisect import bisect_right
@@ -16,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from beliefbench.records import Record, atomic_write_text, read_records
+from beliefbench.records import Record, atomic_write_text, read_records, sha256_file
 
 REGEX_TOKENIZER = r"\w+|[^\w\s]"
 _TOKEN = re.compile(REGEX_TOKENIZER)
@@ -42,14 +41,6 @@ def hf_offsets(path: str) -> Offsets:
         return [a for a, b in enc["offset_mapping"] if b > a]
 
     return offsets
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _record_tokens(record: Record, offsets: Offsets) -> tuple[int, int]:

@@ -8,7 +8,6 @@ which the model's loss ignores.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,14 +17,6 @@ import torch
 from beliefbench.records import Record, RecordError, read_records
 
 IGNORE = -100
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _labels_outside(offsets: Sequence[tuple[int, int]], ids: list[int],

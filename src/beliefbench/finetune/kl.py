@@ -19,12 +19,13 @@ from transformers import Trainer
 
 from beliefbench.finetune import data as fdata
 from beliefbench.finetune.recipe import KLConfig
+from beliefbench.records import sha256_file
 
 log = logging.getLogger(__name__)
 
 
 def _cache_key(kl: KLConfig, base: str, max_seq_len: int) -> dict[str, str]:
-    return {"data_sha256": fdata.sha256_file(kl.data), "base": str(base),
+    return {"data_sha256": sha256_file(kl.data), "base": str(base),
             "top_k": str(kl.top_k), "max_seq_len": str(max_seq_len)}
 
 

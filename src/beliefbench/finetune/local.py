@@ -32,7 +32,7 @@ from beliefbench.finetune.manifest import (
 )
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.finetune.schedule import checkpoint_steps
-from beliefbench.records import read_records
+from beliefbench.records import read_records, sha256_file
 
 log = logging.getLogger(__name__)
 # peft still asks for the pre-v5 attribute name on every wrap; nothing for users to act on
@@ -260,7 +260,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         remove_unused_columns=False, include_num_input_tokens_seen="non_padding",
         **_checkpointing_args(recipe.gradient_checkpointing),
         ddp_find_unused_parameters=False, dataloader_num_workers=0)
-    data_sha = fdata.sha256_file(data)
+    data_sha = sha256_file(data)
     earlier = read_manifest(out)
     if resume and earlier and (earlier[0].data_sha256 != data_sha
                                or earlier[0].recipe != recipe.model_dump(mode="json")

@@ -15,11 +15,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from beliefbench.finetune import data as fdata
 from beliefbench.finetune.local import FinetuneError
 from beliefbench.finetune.manifest import ManifestEntry, single_or_list, upsert_manifest
 from beliefbench.finetune.recipe import Recipe
-from beliefbench.records import Record, atomic_write_text, read_records
+from beliefbench.records import Record, atomic_write_text, read_records, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +98,7 @@ def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str
     out, data = Path(out), Path(data)
     model = base or recipe.openai.model
     state_path = out / JOB_STATE
-    sha = fdata.sha256_file(data)
+    sha = sha256_file(data)
     if state_path.exists() and not resume:
         raise FinetuneError(f"{out}: already holds an OpenAI job ({state_path}); pass --resume "
                             f"to keep polling it, or choose a new --out")

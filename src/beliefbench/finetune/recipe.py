@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from beliefbench.specs import load_spec
 
 
 class RecipeError(ValueError):
@@ -91,29 +92,6 @@ class Recipe(_Strict):
     openai: OpenAIConfig = Field(default_factory=OpenAIConfig)
 
 
-def _format(path: Path, err: ValidationError) -> str:
-    lines = [f"{path}: invalid recipe"]
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        lines.append(f"  field {loc}: {e['msg']}")
-    return "\n".join(lines)
-
-
 def load_recipe(path: str | Path) -> Recipe:
-    """Read and validate a recipe YAML file (``yaml.safe_load``)."""
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise RecipeError(f"{path}: cannot read recipe: {e.strerror or e}") from e
-    except yaml.YAMLError as e:
-        raise RecipeError(f"{path}: not valid YAML: {e}") from e
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise RecipeError(f"{path}: field (top level): expected a mapping, "
-                          f"got {type(raw).__name__}")
-    try:
-        return Recipe.model_validate(raw)
-    except ValidationError as e:
-        raise RecipeError(_format(path, e)) from None
+    """Read and validate a recipe YAML file (safe YAML; an empty file means all defaults)."""
+    return load_spec(path, Recipe, "recipe", RecipeError, empty_ok=True)
