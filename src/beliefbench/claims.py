@@ -222,7 +222,13 @@ def _claim_files(directory: Path) -> list[Path]:
 
 def load_claims(selection: str | Sequence[str] | None = "all",
                 search: Iterable[str | Path] = ()) -> list[Claim]:
-    """Resolve a user's selection into validated claims.
+    """Resolve a user's selection into validated claims (see :func:`resolve_claims`)."""
+    return [claim for _, claim in resolve_claims(selection, search)]
+
+
+def resolve_claims(selection: str | Sequence[str] | None = "all",
+                   search: Iterable[str | Path] = ()) -> list[tuple[Path, Claim]]:
+    """Resolve a user's selection into (file, validated claim) pairs.
 
     ``selection`` is "all" (the bundled claims), or a list (or comma-separated string) whose
     items are each a claim file, a directory of claim files, or the id of a bundled claim (or of
@@ -235,7 +241,7 @@ def load_claims(selection: str | Sequence[str] | None = "all",
     items = [s for s in items if s]
     dirs = [Path(d) for d in search] + [bundled_claims_dir()]
 
-    claims: list[Claim] = []
+    claims: list[tuple[Path, Claim]] = []
     origin: dict[str, Path] = {}
 
     def add(path: Path) -> None:
@@ -244,7 +250,7 @@ def load_claims(selection: str | Sequence[str] | None = "all",
             raise ClaimSpecError(f"{path}: field id: claim id {claim.id!r} is also defined in "
                                  f"{origin[claim.id]}")
         origin[claim.id] = path
-        claims.append(claim)
+        claims.append((path.resolve(), claim))
 
     for item in items:
         path = user_path(item)

@@ -26,7 +26,7 @@ from inspect_ai.scorer import (
 )
 from inspect_ai.solver import TaskState
 
-from beliefbench.claims import FAMILIES, Claim
+from beliefbench.claims import FAMILIES, load_claim
 from beliefbench.judge import JudgeReading, parse_verdict, render_judge_prompt
 from beliefbench.markers import marker_verdict
 from beliefbench.metrics import VERDICTS, one_hot, question_table, summary_metrics
@@ -56,14 +56,15 @@ def belief_summary() -> Metric:
 
 
 @scorer(metrics=[belief_summary()])
-def belief_judge(claims: Sequence[Claim], judge: JudgeMode = "model",
+def belief_judge(claims: Sequence[str], judge: JudgeMode = "model",
                  template: str | Path | None = None,
                  grader_config: GenerateConfig | None = None,
                  cache: bool = False) -> Scorer:
     """Score each response yes / no / neutral / parse_error / failed.
 
     Args:
-        claims: the claims the dataset was built from (looked up by sample metadata).
+        claims: the claim files the dataset was built from (paths, not Claim objects:
+            Inspect records scorer arguments in every score event, so they must be small).
         judge: "model" (the grader role) or "markers" (offline heuristic).
         template: a judge prompt template to use instead of scorers/judge.md.
         grader_config: the grader's own generation settings (never the eval's).
@@ -71,7 +72,7 @@ def belief_judge(claims: Sequence[Claim], judge: JudgeMode = "model",
     """
     if judge not in JUDGE_MODES:
         raise ValueError(f"judge: unknown judge {judge!r}; valid: {list(JUDGE_MODES)}")
-    by_id = {c.id: c for c in claims}
+    by_id = {c.id: c for c in map(load_claim, claims)}
     config = grader_config or GenerateConfig(temperature=0.0, max_tokens=1024)
 
     async def score(state: TaskState, target: Target) -> Score:
@@ -97,7 +98,7 @@ def belief_judge(claims: Sequence[Claim], judge: JudgeMode = "model",
             output = await grader.generate(prompt, cache=cache)
             judge_reply = output.completion
             reading = parse_verdict(judge_reply, key=claim.rubric[family].judge_key)
-            used = str(grader)
+            used = str(grader)  # provider/name
         return Score(
             value=one_hot(reading.verdict),
             answer=reading.verdict,

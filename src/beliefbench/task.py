@@ -9,7 +9,7 @@ from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 
 from beliefbench import __version__
-from beliefbench.claims import load_claims
+from beliefbench.claims import resolve_claims
 from beliefbench.probes import build_dataset, parse_families
 from beliefbench.probes.context import load_context, with_context
 from beliefbench.resources import user_path
@@ -51,7 +51,8 @@ def belief(
         context: in-context control: a JSONL of text records (e.g. bundles of K negated
             documents from `beliefbench docs bundle`); each question is asked after one.
     """
-    chosen = load_claims(claims)
+    resolved = resolve_claims(claims)
+    chosen = [claim for _, claim in resolved]
     chosen_families = parse_families(families)
     if samples < 1:
         raise ValueError(f"samples: must be at least 1, got {samples}")
@@ -69,7 +70,8 @@ def belief(
         dataset=dataset,
         solver=answer(),
         scorer=belief_judge(
-            chosen, judge=judge, template=judge_template, cache=judge_cache,
+            [str(path) for path, _ in resolved], judge=judge, template=judge_template,
+            cache=judge_cache,
             grader_config=GenerateConfig(temperature=judge_temperature,
                                          max_tokens=judge_max_tokens)),
         config=GenerateConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens),

@@ -26,7 +26,7 @@ from inspect_ai.model import GenerateConfig, Model
 from sklearn.metrics import cohen_kappa_score
 
 from beliefbench.analysis.logs import SCORER, LogError, is_belief_log
-from beliefbench.claims import load_claims
+from beliefbench.claims import resolve_claims
 from beliefbench.metrics import VERDICTS, question_table, rate
 from beliefbench.scorer import belief_judge
 
@@ -72,25 +72,26 @@ def fleiss_kappa(ratings: np.ndarray) -> float:
     return float((p_item.mean() - p_e) / (1 - p_e))
 
 
-def _claims_of(log: EvalLog, path: str):
+def _claim_files_of(log: EvalLog, path: str) -> list[str]:
+    """The claim files behind a log, re-resolved from its task arguments."""
     args = log.eval.task_args or {}
     try:
-        claims = load_claims(args.get("claims", "all"))
+        resolved = resolve_claims(args.get("claims", "all"))
     except Exception as e:  # noqa: BLE001 - name the log whose claims cannot be reloaded
         raise LogError(f"{path}: cannot reload the log's claims {args.get('claims')!r} "
                        f"to re-score it ({e})") from e
     wanted = set(log.eval.metadata["beliefbench"].get("claims", []))
-    missing = wanted - {c.id for c in claims}
+    missing = wanted - {c.id for _, c in resolved}
     if missing:
         raise LogError(f"{path}: claims {sorted(missing)} are no longer loadable")
-    return claims
+    return [str(p) for p, _ in resolved]
 
 
 def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     """The log re-scored by ``grader`` with the task's own judge settings (Inspect's score)."""
     args = log.eval.task_args or {}
     scorer = belief_judge(
-        _claims_of(log, path), judge="model", template=args.get("judge_template"),
+        _claim_files_of(log, path), judge="model", template=args.get("judge_template"),
         cache=bool(args.get("judge_cache", False)),
         grader_config=GenerateConfig(temperature=args.get("judge_temperature", 0.0),
                                      max_tokens=args.get("judge_max_tokens", 1024)))
