@@ -1,6 +1,8 @@
 """The whole belief task with scripted subject and grader models (mockllm)."""
 
 
+import json
+
 import pytest
 from conftest import believer, keyword_grader, output, scripted
 from inspect_ai import eval
@@ -176,3 +178,12 @@ def test_in_context_control_puts_one_document_before_each_question(fixture_claim
     assert log.eval.metadata["beliefbench"]["context"] == str(docs)
     # the judge still sees the bare question
     assert all("Here are some documents" not in s.metadata["prompt"] for s in log.samples)
+
+
+def test_score_events_stay_small(fixture_claim, tmp_path):
+    # Inspect stores scorer arguments in every score event: they must not carry whole claims.
+    log = run(fixture_claim, scripted(believer), scripted(keyword_grader), tmp_path, samples=1,
+              families="binary")
+    events = [e for s in log.samples for e in s.events if e.event == "score"]
+    assert events
+    assert all(len(json.dumps(e.scorer_args, default=str)) < 2000 for e in events)
