@@ -85,3 +85,11 @@ def test_rate_table_groups_by_family():
 
 def test_empty_table_gives_nan_not_zero():
     assert math.isnan(rate(question_table([])).belief)
+
+
+def test_dataframe_input_matches_dict_rows_and_is_not_mutated():
+    data = rows("a", "binary", "q1", ["yes", "no", "failed"]) + rows("b", "binary", "q1", ["no"])
+    frame = pd.DataFrame(data)
+    before = frame.copy()
+    pd.testing.assert_frame_equal(question_table(frame), question_table(data))
+    pd.testing.assert_frame_equal(frame, before)

@@ -12,22 +12,16 @@ import pandas as pd
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog
 
+from beliefbench.analysis.logs import load_belief_logs
 from beliefbench.metrics import question_table, rate_table
 from beliefbench.task import belief
 from beliefbench.tiny_model import build_tiny_model
 
 
-def log_rows(log: EvalLog) -> list[dict]:
-    """One row per response of a belief log: claim, family, question, verdict."""
-    return [{"claim": s.metadata["claim"], "family": s.metadata["family"],
-             "question": s.metadata["question"],
-             "verdict": s.scores["belief_judge"].answer}
-            for s in log.samples or [] if s.scores and "belief_judge" in s.scores]
-
-
 def belief_tables(log: EvalLog) -> dict[str, pd.DataFrame]:
     """Rates by claim and by family, and the overall row, from one log."""
-    questions = question_table(log_rows(log))
+    responses = load_belief_logs(log.location).responses
+    questions = question_table(responses[["claim", "family", "question", "verdict"]])
     return {"overall": rate_table(questions), "claim": rate_table(questions, by=["claim"]),
             "family": rate_table(questions, by=["family"])}
 

@@ -47,14 +47,14 @@ class Rate:
     n_responses: int
 
 
-def question_table(rows: Iterable[dict]) -> pd.DataFrame:
+def question_table(rows: Iterable[dict] | pd.DataFrame) -> pd.DataFrame:
     """Collapse per-response (or already per-question) rows into one row per question.
 
     Each row needs ``claim``, ``family``, ``question`` and either a ``verdict`` or verdict
     shares (one column per verdict) with an ``n`` weight (responses behind the shares).
     In the result the verdict columns hold response COUNTS and ``n`` the responses.
     """
-    df = pd.DataFrame(list(rows))
+    df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if df.empty:
         return pd.DataFrame(columns=["claim", "family", "question", "n", *VERDICTS])
     if "verdict" in df.columns:

@@ -172,8 +172,7 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
                      "to every response")
     rates, claim_rates = [], []
     for label in labels:
-        q = question_table(frames[label][["claim", "family", "question", "verdict"]]
-                           .to_dict("records"))
+        q = question_table(frames[label][["claim", "family", "question", "verdict"]])
         r = rate(q)
         rates.append({"judge": label, "belief": r.belief, "ci_low": r.ci_low,
                       "ci_high": r.ci_high, **{v: r.shares[v] for v in VERDICTS[1:]},

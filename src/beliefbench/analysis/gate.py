@@ -87,8 +87,7 @@ def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, dict]:
                            for row in runs.to_dict("records")[:4])
         raise GateError(f"--{name}: logs from {len(runs)} different runs ({listed}); "
                         "point it at one model's logs")
-    questions = question_table(logs.responses[["claim", "family", "question", "verdict"]]
-                               .to_dict("records"))
+    questions = question_table(logs.responses[["claim", "family", "question", "verdict"]])
     info = {"model": str(runs.iloc[0]["model"]), "logs": [i.path for i in logs.logs],
             "responses": int(questions["n"].sum())}
     return questions, info

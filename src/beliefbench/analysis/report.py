@@ -47,8 +47,7 @@ def question_frame(responses: pd.DataFrame) -> pd.DataFrame:
     """Per run, one row per question (verdict counts), via metrics.question_table."""
     parts = []
     for key, sub in responses.groupby(list(RUN_COLUMNS), dropna=False, sort=True):
-        q = question_table(sub[["claim", "family", "question", "verdict"]]
-                           .to_dict("records"))
+        q = question_table(sub[["claim", "family", "question", "verdict"]])
         for col, value in zip(RUN_COLUMNS, key, strict=True):
             q[col] = value
         parts.append(q)
