@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from beliefbench.resources import user_path
-from beliefbench.specs import load_spec, load_yaml  # noqa: F401  (load_yaml re-exported)
+from beliefbench.specs import load_spec
 
 FAMILIES: tuple[str, ...] = ("open_ended", "binary", "token_association", "robustness")
 """The four probe families, in report order."""

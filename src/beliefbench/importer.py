@@ -17,8 +17,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from beliefbench.claims import JUDGED_FAMILIES, Claim, load_yaml
+from beliefbench.claims import JUDGED_FAMILIES, Claim
 from beliefbench.records import atomic_write_text
+from beliefbench.specs import load_yaml
 
 FAMILY_FILES = {
     "open_ended": "open_ended.yaml",
