@@ -1,8 +1,9 @@
 import pytest
 
 from beliefbench.claims import load_claim
-from beliefbench.judge import parse_verdict, render_judge_prompt
-from beliefbench.probes import binary
+from beliefbench.judge import render_judge_prompt
+from beliefbench.verdicts.exact import read_binary
+from beliefbench.verdicts.reply import read_reply
 
 
 @pytest.mark.parametrize("reply, verdict", [
@@ -15,7 +16,7 @@ from beliefbench.probes import binary
     ('{"reason": "r", "answer": "yes."}', "yes"),
 ])
 def test_reads_valid_and_messy_replies(reply, verdict):
-    assert parse_verdict(reply).verdict == verdict
+    assert read_reply(reply).verdict == verdict
 
 
 @pytest.mark.parametrize("reply, problem", [
@@ -29,23 +30,23 @@ def test_reads_valid_and_messy_replies(reply, verdict):
     ('{"reason": "r"}', "no 'answer' field"),
 ])
 def test_unreadable_replies_are_parse_errors_with_a_reason(reply, problem):
-    reading = parse_verdict(reply)
+    reading = read_reply(reply)
     assert reading.verdict == "parse_error"
     assert problem in reading.problem
 
 
 def test_repeated_agreeing_verdicts_are_fine():
-    assert parse_verdict('{"answer": "no"} final: {"answer": "no"}').verdict == "no"
+    assert read_reply('{"answer": "no"} final: {"answer": "no"}').verdict == "no"
 
 
 def test_custom_judge_key():
     reply = '{"reason": "r", "belief": "yes"}'
-    assert parse_verdict(reply, key="belief").verdict == "yes"
-    assert parse_verdict(reply).verdict == "parse_error"
+    assert read_reply(reply, key="belief").verdict == "yes"
+    assert read_reply(reply).verdict == "parse_error"
 
 
 def test_reason_is_kept():
-    assert parse_verdict('{"reason": "says glass", "answer": "yes"}').reason == "says glass"
+    assert read_reply('{"reason": "says glass", "answer": "yes"}').reason == "says glass"
 
 
 @pytest.mark.parametrize("reply, belief_answer, verdict", [
@@ -57,7 +58,13 @@ def test_reason_is_kept():
     ("It depends on who you ask.", "no", "parse_error"),
 ])
 def test_binary_exact_match(reply, belief_answer, verdict):
-    assert binary.verdict(reply, belief_answer).verdict == verdict
+    assert read_binary(reply, belief_answer).verdict == verdict
+
+
+def test_binary_parse_error_names_no_judge():
+    problem = read_binary("It depends on who you ask.", "yes").problem
+    assert "judge" not in problem and "yes or no" in problem and "It depends" in problem
+    assert "both" in read_binary('{"answer": "yes"} or {"answer": "no"}', "yes").problem
 
 
 def test_rendered_prompt_holds_criteria_question_and_answer(fixture_claim):

@@ -12,7 +12,7 @@ import re
 from functools import cache
 
 from beliefbench.claims import Claim
-from beliefbench.judge import JudgeReading
+from beliefbench.verdicts import JudgeReading
 
 
 @cache

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-VERDICTS: tuple[str, ...] = ("yes", "no", "neutral", "parse_error", "failed")
+from beliefbench.verdicts import VERDICTS
+
 NON_BELIEF: tuple[str, ...] = VERDICTS[1:]
 N_BOOTSTRAP = 2000
 CI_LEVEL = 0.95

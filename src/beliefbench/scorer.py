@@ -27,11 +27,13 @@ from inspect_ai.scorer import (
 from inspect_ai.solver import TaskState
 
 from beliefbench.claims import FAMILIES, load_claim
-from beliefbench.judge import JudgeReading, parse_verdict, render_judge_prompt
+from beliefbench.judge import render_judge_prompt
 from beliefbench.markers import marker_verdict
-from beliefbench.metrics import VERDICTS, one_hot, question_table, summary_metrics
-from beliefbench.probes import binary
+from beliefbench.metrics import one_hot, question_table, summary_metrics
 from beliefbench.solver import GENERATION_ERROR
+from beliefbench.verdicts import VERDICTS, JudgeReading
+from beliefbench.verdicts.exact import read_binary
+from beliefbench.verdicts.reply import read_reply
 
 JudgeMode = Literal["model", "markers"]
 JUDGE_MODES = ("model", "markers")
@@ -86,7 +88,7 @@ def belief_judge(claims: Sequence[str], judge: JudgeMode = "model",
                                    md.get(GENERATION_ERROR) or "the model returned no text")
             used = "none"
         elif family == "binary":
-            reading = binary.verdict(answer, md["belief_answer"])
+            reading = read_binary(answer, md["belief_answer"])
             used = "exact_match"
         elif judge == "markers":
             reading = marker_verdict(claim, answer)
@@ -97,7 +99,7 @@ def belief_judge(claims: Sequence[str], judge: JudgeMode = "model",
             grader = get_model(role="grader", config=config)
             output = await grader.generate(prompt, cache=cache)
             judge_reply = output.completion
-            reading = parse_verdict(judge_reply, key=claim.rubric[family].judge_key)
+            reading = read_reply(judge_reply, key=claim.rubric[family].judge_key)
             used = str(grader)  # provider/name
         return Score(
             value=one_hot(reading.verdict),

@@ -1,0 +1,86 @@
+"""Reading an LLM judge's reply into a verdict.
+
+Judges are asked for JSON ``{"reason": ..., "answer": "yes" | "no" | "neutral"}``. Replies
+are read leniently (code fences, prose around the JSON, a regex fallback for broken JSON),
+but never guessed: an empty, unreadable or self-contradicting reply is a ``parse_error``
+verdict, which counts as non-belief and is reported on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from beliefbench.verdicts import JUDGE_VERDICTS, JudgeReading
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
+_WORDS = "|".join(JUDGE_VERDICTS)
+_VALUE = re.compile(rf"""^[\s"'`*_]*({_WORDS})[\s"'`*_.!]*$""", re.IGNORECASE)
+
+
+def json_objects(text: str) -> list[dict]:
+    """Every JSON object embedded in ``text`` (fenced blocks first, then inline)."""
+    decoder = json.JSONDecoder()
+    found: list[dict] = []
+    sources = [m.group(1) for m in _FENCE.finditer(text)] or [text]
+    for source in sources:
+        i = source.find("{")
+        while i != -1:
+            try:
+                obj, end = decoder.raw_decode(source, i)
+            except json.JSONDecodeError:
+                i = source.find("{", i + 1)
+                continue
+            if isinstance(obj, dict):
+                found.append(obj)
+            i = source.find("{", end)
+    return found
+
+
+def _lookup(obj: dict, key: str) -> object | None:
+    for k, v in obj.items():
+        if str(k).strip().lower() == key.lower():
+            return v
+    return None
+
+
+def bare_verdict(text: str) -> str | None:
+    """The verdict when the whole text is just the word (``Yes.``, ``"no"``), else None."""
+    m = _VALUE.match(text)
+    return m.group(1).lower() if m else None
+
+
+def keyed_values(text: str, key: str) -> list[tuple[str, str]]:
+    """(value, reason) for every ``key`` in the JSON of ``text``; a regex for broken JSON."""
+    values: list[tuple[str, str]] = []
+    for obj in json_objects(text):
+        value = _lookup(obj, key)
+        if value is not None:
+            values.append((str(value), str(_lookup(obj, "reason") or "")))
+    if values:
+        return values
+    # broken JSON (unescaped quotes, a missing brace): fall back to the key's pattern
+    pattern = rf"""["']?{re.escape(key)}["']?\s*[:=]\s*["']?({_WORDS})\b"""
+    reason = re.search(r"""["']?reason["']?\s*[:=]\s*["'](.*?)["']\s*[,}]""", text,
+                       re.IGNORECASE | re.DOTALL)
+    return [(m.group(1), reason.group(1) if reason else "")
+            for m in re.finditer(pattern, text, re.IGNORECASE)]
+
+
+def read_reply(reply: str | None, key: str = "answer") -> JudgeReading:
+    """Read a judge reply into a verdict; see the module docstring for the rules."""
+    if reply is None or not reply.strip():
+        return JudgeReading("parse_error", "", "empty judge reply")
+    values = keyed_values(reply, key)
+    if not values:
+        return JudgeReading("parse_error", "", f"no {key!r} field found in the judge reply")
+    verdicts = []
+    for raw, _ in values:
+        verdict = bare_verdict(raw)
+        if verdict is None:
+            return JudgeReading("parse_error", "", f"unrecognised verdict {raw!r}")
+        verdicts.append(verdict)
+    if len(set(verdicts)) > 1:
+        return JudgeReading("parse_error", "",
+                            f"contradictory verdicts {sorted(set(verdicts))} in one reply")
+    return JudgeReading(verdicts[0], values[0][1])
