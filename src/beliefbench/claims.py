@@ -162,12 +162,22 @@ class Markers(_Strict):
         return self
 
 
+PairKind = Literal["main", "paraphrase", "neighbour"]
+
+
 class CompletionPair(_Strict):
-    """A prompt with the claim's continuation and the truth's, for logprob probes."""
+    """A prompt with the claim's continuation and the truth's, for logprob probes.
+
+    ``kind`` follows the CounterFact scheme: ``main`` pairs ask about the claim, ``paraphrase``
+    pairs ask the same in other words (does the belief generalise?), ``neighbour`` pairs ask
+    about a nearby subject the claim does not cover, where the TRUE continuation must keep
+    winning (specificity: did finetuning bleed onto neighbours?).
+    """
 
     prompt: NonEmpty
     claim: NonEmpty
     truth: NonEmpty
+    kind: PairKind = "main"
 
 
 class Claim(_Strict):

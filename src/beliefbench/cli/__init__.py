@@ -10,6 +10,7 @@ from beliefbench import __version__
 from beliefbench.cli.claims import claims
 from beliefbench.cli.docs import docs
 from beliefbench.cli.finetune import finetune
+from beliefbench.cli.internals import internals
 from beliefbench.cli.report import add_report_commands
 from beliefbench.cli.tiny_model import tiny_model
 
@@ -55,6 +56,7 @@ def demo(workdir: Path, log_dir: Path, samples: int, max_tokens: int, claims: st
     click.echo(f"\nLog: {log.location}  (open with: inspect view --log-dir {log_dir})")
 cli.add_command(tiny_model)
 cli.add_command(finetune)
+cli.add_command(internals)
 
 
 def main() -> None:

@@ -1,0 +1,233 @@
+"""Completion margins: teacher-forced log-probability of the claim vs the truth (CounterFact).
+
+For every completion pair of every claim: the log-probability of the claim's continuation and
+of the truth's given the prompt (sum and per-token mean) and the margin (difference of the
+per-token means, so continuations of different lengths compare fairly). Per claim and pair
+kind (main / paraphrase / neighbour):
+
+* efficacy: share of pairs where the claim continuation is more likely (margin > 0);
+* magnitude: mean of p(claim) - p(truth), with p = exp(per-token mean log-prob);
+* margin: mean margin in nats per token;
+* specificity (neighbour pairs only): share where the TRUTH is more likely (margin < 0).
+
+CIs: seeded bootstrap over pairs, resampled within each claim; rows over several claims
+average the per-claim values so claims weigh equally (the belief task's rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from beliefbench.claims import Claim, load_claims
+from beliefbench.internals.model import describe, load_model, source_path
+from beliefbench.internals.results import records, write_csv, write_json
+from beliefbench.internals.scoring import Encoded, encode_continuation, score_sequences
+from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED
+
+KINDS: tuple[str, ...] = ("main", "paraphrase", "neighbour")
+PAIR_COLUMNS = ["claim", "kind", "pair", "prompt", "claim_completion", "truth_completion",
+                "logp_claim", "logp_claim_mean", "tokens_claim", "logp_truth",
+                "logp_truth_mean", "tokens_truth", "margin", "margin_sum", "claim_wins"]
+
+
+@dataclass(frozen=True)
+class PairRef:
+    """One completion pair and where it comes from."""
+
+    claim: str
+    kind: str
+    pair: int
+    """Position among the claim's pairs of this kind (0-based)."""
+    prompt: str
+    claim_text: str
+    truth_text: str
+
+
+def as_claims(claims: str | Sequence[str] | Sequence[Claim]) -> list[Claim]:
+    """Claim objects from objects, or a selection as ``load_claims`` takes it."""
+    if isinstance(claims, str):
+        return load_claims(claims)
+    items = list(claims)
+    if items and all(isinstance(c, Claim) for c in items):
+        return items
+    return load_claims([str(c) for c in items])
+
+
+def pair_refs(claims: Sequence[Claim], kinds: Sequence[str] | None = None) -> list[PairRef]:
+    """Every completion pair of ``claims`` (of the chosen kinds), in file order."""
+    chosen = list(kinds or KINDS)
+    unknown = [k for k in chosen if k not in KINDS]
+    if unknown:
+        raise ValueError(f"kinds: unknown {unknown}; valid: {list(KINDS)}")
+    refs = []
+    for claim in claims:
+        seen: dict[str, int] = {}
+        for pair in claim.completions:
+            n = seen.get(pair.kind, 0)
+            seen[pair.kind] = n + 1
+            if pair.kind in chosen:
+                refs.append(PairRef(claim.id, pair.kind, n, pair.prompt, pair.claim, pair.truth))
+    return refs
+
+
+def encode_pairs(tokenizer, refs: Sequence[PairRef]) -> list[Encoded]:
+    """Two encodings per pair, interleaved: claim continuation, truth continuation."""
+    out = []
+    for ref in refs:
+        out.append(encode_continuation(tokenizer, ref.prompt, ref.claim_text))
+        out.append(encode_continuation(tokenizer, ref.prompt, ref.truth_text))
+    return out
+
+
+def pair_table(refs: Sequence[PairRef], sums: np.ndarray, n_tokens: np.ndarray) -> pd.DataFrame:
+    """Per-pair rows from interleaved (claim, truth) sums and token counts."""
+    rows = []
+    for k, ref in enumerate(refs):
+        lc, lt = float(sums[2 * k]), float(sums[2 * k + 1])
+        nc, nt = int(n_tokens[2 * k]), int(n_tokens[2 * k + 1])
+        margin = lc / nc - lt / nt
+        rows.append({"claim": ref.claim, "kind": ref.kind, "pair": ref.pair,
+                     "prompt": ref.prompt, "claim_completion": ref.claim_text,
+                     "truth_completion": ref.truth_text, "logp_claim": lc,
+                     "logp_claim_mean": lc / nc, "tokens_claim": nc, "logp_truth": lt,
+                     "logp_truth_mean": lt / nt, "tokens_truth": nt, "margin": margin,
+                     "margin_sum": lc - lt, "claim_wins": bool(margin > 0)})
+    return pd.DataFrame(rows, columns=PAIR_COLUMNS)
+
+
+def bootstrap_mean(groups: Sequence[np.ndarray], *, n_bootstrap: int = N_BOOTSTRAP,
+                   seed: int = SEED, level: float = CI_LEVEL) -> tuple[float, float, float]:
+    """Mean of per-group means, with a CI from resampling items within each group.
+
+    A group with one item contributes a constant (no spread); ``n_bootstrap=0`` gives NaN CIs.
+    """
+    groups = [np.asarray(g, dtype=float) for g in groups if len(g)]
+    if not groups:
+        return float("nan"), float("nan"), float("nan")
+    point = float(np.mean([g.mean() for g in groups]))
+    if not n_bootstrap:
+        return point, float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    boot = np.zeros(n_bootstrap)
+    for g in groups:
+        idx = rng.integers(0, len(g), size=(n_bootstrap, len(g)))
+        boot += g[idx].mean(axis=1) / len(groups)
+    alpha = (1 - level) / 2
+    low, high = np.quantile(boot, [alpha, 1 - alpha])
+    return point, float(low), float(high)
+
+
+def _stat_columns(name: str, groups: Sequence[np.ndarray], n_bootstrap: int,
+                  seed: int) -> dict[str, float]:
+    point, low, high = bootstrap_mean(groups, n_bootstrap=n_bootstrap, seed=seed)
+    return {name: point, f"{name}_low": low, f"{name}_high": high}
+
+
+def summarize(pairs: pd.DataFrame, *, n_bootstrap: int = N_BOOTSTRAP,
+              seed: int = SEED) -> pd.DataFrame:
+    """One row per (claim, kind), then per kind over all claims (``claim == "all"``)."""
+    out = []
+    if pairs.empty:
+        return pd.DataFrame()
+    p_claim = np.exp(pairs["logp_claim_mean"].to_numpy())
+    p_truth = np.exp(pairs["logp_truth_mean"].to_numpy())
+    pairs = pairs.assign(_diff=p_claim - p_truth, _win=(pairs["margin"] > 0).astype(float),
+                         _truth_wins=(pairs["margin"] < 0).astype(float))
+    claim_order = list(dict.fromkeys(pairs["claim"]))
+    scopes = [(c, [c]) for c in claim_order]
+    if len(claim_order) > 1:
+        scopes.append(("all", claim_order))
+    for label, members in scopes:
+        for kind in KINDS:
+            sub = pairs[(pairs["kind"] == kind) & pairs["claim"].isin(members)]
+            if sub.empty:
+                continue
+            by = [g for _, g in sub.groupby("claim", sort=False)]
+            row: dict[str, Any] = {"claim": label, "kind": kind, "claims": len(by),
+                                   "pairs": len(sub)}
+            row.update(_stat_columns("efficacy", [g["_win"].to_numpy() for g in by],
+                                     n_bootstrap, seed))
+            row.update(_stat_columns("magnitude", [g["_diff"].to_numpy() for g in by],
+                                     n_bootstrap, seed))
+            row.update(_stat_columns("margin", [g["margin"].to_numpy() for g in by],
+                                     n_bootstrap, seed))
+            if kind == "neighbour":
+                row.update(_stat_columns("specificity",
+                                         [g["_truth_wins"].to_numpy() for g in by],
+                                         n_bootstrap, seed))
+            out.append(row)
+    return pd.DataFrame(out)
+
+
+@dataclass
+class MarginResult:
+    """Per-pair rows, the per-claim summary, and what produced them."""
+
+    pairs: pd.DataFrame
+    summary: pd.DataFrame
+    model: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, out_dir: str | Path, stem: str = "margins") -> list[Path]:
+        """``<stem>.csv`` (pairs), ``<stem>_summary.csv`` and ``<stem>.json`` (everything)."""
+        out = Path(out_dir)
+        return [write_csv(self.pairs, out / f"{stem}.csv"),
+                write_csv(self.summary, out / f"{stem}_summary.csv"),
+                write_json({"measure": "completion_margins", **self.model,
+                            "settings": self.settings, "summary": records(self.summary),
+                            "pairs": records(self.pairs)}, out / f"{stem}.json")]
+
+
+def model_info(model) -> dict[str, Any]:
+    """Results-file fields for an already loaded model (path and sha when it has a directory)."""
+    src = source_path(model)
+    if src and Path(src).is_dir():
+        try:
+            return describe(src)
+        except ValueError:
+            pass
+    return {"model": src, "base_model": None, "format": None, "weights_sha256": None}
+
+
+def resolve_model(model: Any, *, device: str | None = None, dtype: Any = None):
+    """``(model, tokenizer, info)`` from a path or an already loaded ``(model, tokenizer)``."""
+    if isinstance(model, str | Path):
+        info = describe(model)
+        loaded, tokenizer = load_model(model, device=device, dtype=dtype)
+        return loaded, tokenizer, info
+    loaded, tokenizer = model
+    return loaded, tokenizer, model_info(loaded)
+
+
+def completion_margins(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all", *,
+                       kinds: Sequence[str] | None = None, batch_size: int = 16,
+                       device: str | None = None, dtype: Any = None,
+                       n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,
+                       show_progress: bool | None = None) -> MarginResult:
+    """Margins for every completion pair of ``claims`` on ``model``.
+
+    ``model``: a checkpoint directory (full, merged or LoRA adapter) or a loaded
+    ``(model, tokenizer)`` from :func:`beliefbench.internals.model.load_model`. One batched
+    forward pass per batch of similar-length sequences; no generation.
+    """
+    chosen = as_claims(claims)
+    refs = pair_refs(chosen, kinds)
+    if not refs:
+        raise ValueError(f"claims {[c.id for c in chosen]}: no completion pairs"
+                         + (f" of kind(s) {list(kinds)}" if kinds else ""))
+    loaded, tokenizer, info = resolve_model(model, device=device, dtype=dtype)
+    sums, n_tokens = score_sequences(loaded, tokenizer, encode_pairs(tokenizer, refs),
+                                     batch_size=batch_size, show_progress=show_progress)
+    pairs = pair_table(refs, sums, n_tokens)
+    settings = {"claims": [c.id for c in chosen], "kinds": list(kinds or KINDS),
+                "batch_size": batch_size, "dtype": str(next(loaded.parameters()).dtype),
+                "device": str(next(loaded.parameters()).device), "n_bootstrap": n_bootstrap,
+                "seed": seed}
+    return MarginResult(pairs, summarize(pairs, n_bootstrap=n_bootstrap, seed=seed), info,
+                        settings)

@@ -1,0 +1,158 @@
+"""Loading a checkpoint for the internals measures, and fingerprinting its weights.
+
+A checkpoint is a full or merged model directory, or a LoRA adapter directory whose
+``adapter_config.json`` names its base (the finetune module writes the base as an absolute
+path). Models load in the checkpoint's own dtype unless told otherwise, with remote code off,
+and the fingerprint (sha256 over the safetensors files, base included for adapters) goes into
+every results file so a number can be traced to the exact weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from beliefbench.records import sha256_file
+
+ADAPTER_CONFIG = "adapter_config.json"
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")
+_DTYPES = {"auto": "auto", "float32": "float32", "fp32": "float32", "float16": "float16",
+           "fp16": "float16", "half": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16"}
+_SHA_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+class ModelLoadError(ValueError):
+    """A model path that cannot be loaded; the message names the path and the problem."""
+
+
+def _as_dir(path: str | Path) -> Path:
+    p = Path(path).expanduser()
+    if not p.is_dir():
+        raise ModelLoadError(f"{p}: no such model directory")
+    if not (p / "config.json").is_file() and not (p / ADAPTER_CONFIG).is_file():
+        raise ModelLoadError(f"{p}: neither config.json nor {ADAPTER_CONFIG} found; "
+                             f"not a transformers checkpoint or a LoRA adapter")
+    return p.resolve()
+
+
+def adapter_base(path: str | Path) -> Path | None:
+    """The base model directory of a LoRA adapter, or None for a full checkpoint."""
+    p = Path(path)
+    cfg_file = p / ADAPTER_CONFIG
+    if not cfg_file.is_file():
+        return None
+    try:
+        cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise ModelLoadError(f"{cfg_file}: cannot read the adapter config ({e})") from None
+    base = cfg.get("base_model_name_or_path")
+    if not base:
+        raise ModelLoadError(f"{cfg_file}: field base_model_name_or_path: missing")
+    base_path = Path(base).expanduser()
+    if not base_path.is_absolute():
+        base_path = (p / base_path).resolve() if (p / base_path).is_dir() else base_path
+    if not base_path.is_dir():
+        raise ModelLoadError(f"{cfg_file}: field base_model_name_or_path: {base!r} is not a "
+                             f"local directory (models are never downloaded here)")
+    return base_path.resolve()
+
+
+def _torch_dtype(dtype: Any):
+    import torch
+
+    if dtype is None:
+        return "auto"
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    name = _DTYPES.get(str(dtype).lower().removeprefix("torch."))
+    if name is None:
+        raise ModelLoadError(f"dtype: unknown {dtype!r}; valid: {sorted(_DTYPES)}")
+    return name if name == "auto" else getattr(torch, name)
+
+
+def default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None,
+               merge_adapter: bool = True):
+    """Load ``path`` (full, merged or LoRA adapter) as ``(model, tokenizer)`` in eval mode.
+
+    ``dtype`` None keeps the checkpoint's dtype; ``device`` None picks CUDA when present.
+    An adapter is applied with peft and, by default, merged into the base so hooks and the
+    logit lens see a plain transformers model (same numbers up to float rounding).
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    p = _as_dir(path)
+    base = adapter_base(p)
+    torch_dtype = _torch_dtype(dtype)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            str(base or p), dtype=torch_dtype, trust_remote_code=False)
+        if base is not None:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, str(p))
+            if merge_adapter:
+                model = model.merge_and_unload()
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(f"{p}: cannot load the model ({str(e).splitlines()[0]})") from None
+    tok_dir = p if any((p / f).is_file() for f in TOKENIZER_FILES) else (base or p)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=False)
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(f"{tok_dir}: cannot load a tokenizer "
+                             f"({str(e).splitlines()[0]})") from None
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model.to(device or default_device())
+    model.eval()
+    model.beliefbench_path = str(p)
+    return model, tokenizer
+
+
+def _weight_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.safetensors"))
+
+
+def _cached_sha(path: Path) -> str:
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _SHA_CACHE:
+        _SHA_CACHE[key] = sha256_file(path)
+    return _SHA_CACHE[key]
+
+
+def weights_sha256(path: str | Path) -> str:
+    """One sha256 over the checkpoint's safetensors files (and its base's, for an adapter).
+
+    Hashes ``name sha256`` lines of every file, so renaming or changing any shard changes it.
+    Files are hashed once per process (keyed by size and mtime).
+    """
+    p = _as_dir(path)
+    dirs = [p] + ([b] if (b := adapter_base(p)) is not None else [])
+    lines = []
+    for i, d in enumerate(dirs):
+        files = _weight_files(d)
+        if not files:
+            raise ModelLoadError(f"{d}: no *.safetensors weight files")
+        lines += [f"{'base/' if i else ''}{f.name} {_cached_sha(f)}" for f in files]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def describe(path: str | Path) -> dict[str, Any]:
+    """What a results file records about the model: exact path, base, format, weights sha."""
+    p = _as_dir(path)
+    base = adapter_base(p)
+    return {"model": str(p), "base_model": str(base) if base else None,
+            "format": "adapter" if base else "full", "weights_sha256": weights_sha256(p)}
+
+
+def source_path(model) -> str | None:
+    """The directory a model came from (set by :func:`load_model`, else transformers')."""
+    return getattr(model, "beliefbench_path", None) or getattr(model, "name_or_path", None)

@@ -1,0 +1,143 @@
+"""Teacher-forced log-probabilities of continuations, from the logits or from every layer.
+
+A continuation is scored given its prompt by tokenizing prompt + continuation TOGETHER and
+locating the continuation's tokens by character offsets: tokenizing the two apart would
+score token boundaries the model never sees (e.g. a space merged into the next word).
+The same sums are read either from the model's logits (completion margins) or, for the
+logit lens, from each layer's residual stream through the final norm and the unembedding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from beliefbench.internals.activations import forward_batches, pad_id_of
+
+
+class ScoringError(ValueError):
+    """A continuation that cannot be scored (e.g. empty after tokenization)."""
+
+
+@dataclass(frozen=True)
+class Encoded:
+    ids: list[int]
+    first: int
+    """Index of the first continuation token in ``ids`` (>= 1: something precedes it)."""
+    straddles: bool = False
+    """The first continuation token also covers the end of the prompt (a merged boundary)."""
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.ids) - self.first
+
+
+def encode_continuation(tokenizer, prompt: str, continuation: str) -> Encoded:
+    """Token ids of ``prompt + continuation`` and where the continuation starts."""
+    text = prompt + continuation
+    boundary = len(prompt)
+    if getattr(tokenizer, "is_fast", False):
+        enc = tokenizer(text, add_special_tokens=True, return_offsets_mapping=True,
+                        return_special_tokens_mask=True)
+        ids, offsets = enc["input_ids"], enc["offset_mapping"]
+        special = enc["special_tokens_mask"]
+        first = next((i for i, ((_, end), sp) in enumerate(zip(offsets, special, strict=True))
+                      if not sp and end > boundary), None)
+        straddles = first is not None and offsets[first][0] < boundary
+    else:  # no offsets: the longest common prefix with the prompt's own ids
+        ids = tokenizer(text, add_special_tokens=True)["input_ids"]
+        head = tokenizer(prompt, add_special_tokens=True)["input_ids"]
+        first = next((i for i, (a, b) in enumerate(zip(ids, head, strict=False)) if a != b),
+                     min(len(ids), len(head)))
+        straddles = first < len(head)
+        first = first if first < len(ids) else None
+    if first is None or first >= len(ids):
+        raise ScoringError(f"continuation {continuation!r} after prompt {prompt!r} has no "
+                           f"tokens of its own")
+    if first == 0:
+        raise ScoringError(f"prompt {prompt!r}: nothing precedes the continuation (the "
+                           f"tokenizer adds no bos); give a non-empty prompt")
+    return Encoded(list(ids), first, straddles)
+
+
+def final_norm(model):
+    """The norm applied before the unembedding (Llama / Mistral / Qwen ``norm``, GPT ``ln_f``)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    inner = getattr(base, getattr(base, "base_model_prefix", "model"), base)
+    for name in ("norm", "final_layernorm", "ln_f", "final_layer_norm"):
+        module = getattr(inner, name, None)
+        if module is not None:
+            return module
+    raise ScoringError(f"{type(base).__name__}: cannot find the final norm for the logit lens")
+
+
+def _final_is_normed(model, hidden_last, logits) -> bool:
+    """Whether the last hidden state transformers returns already went through the norm.
+
+    Llama-style models return ``norm(h_L)`` as the last entry; others return ``h_L``. Checked
+    on the data (one position) rather than assumed per architecture.
+    """
+    import torch
+
+    head = model.get_output_embeddings()
+    direct = head(hidden_last).float()
+    normed = head(final_norm(model)(hidden_last)).float()
+    target = logits.float()
+    err_direct = (direct - target).abs().max().item()
+    err_normed = (normed - target).abs().max().item()
+    return bool(err_direct <= err_normed or torch.allclose(direct, target, atol=1e-4))
+
+
+def score_sequences(model, tokenizer, items: Sequence[Encoded], *, batch_size: int = 16,
+                    per_layer: bool = False, show_progress: bool | None = None,
+                    desc: str = "margins") -> tuple[np.ndarray, np.ndarray]:
+    """Summed log-probability of each item's continuation, and its token count.
+
+    ``per_layer=False``: sums from the logits, shape ``[n]``. ``per_layer=True`` (logit
+    lens): shape ``[n, n_layers + 1]``, layer l read as unembed(final_norm(h_l)); the last
+    entry is read exactly as the model reads it, so it equals the logits' sum.
+    """
+    import torch
+
+    n_tokens = np.array([it.n_tokens for it in items], dtype=np.int64)
+    sums: np.ndarray | None = None if per_layer else np.zeros(len(items))
+    normed_last: bool | None = None
+    for idx, out in forward_batches(model, [it.ids for it in items], batch_size=batch_size,
+                                    hidden=per_layer, pad_id=pad_id_of(tokenizer), desc=desc,
+                                    show_progress=show_progress):
+        rows, pos, tgt, owner = [], [], [], []
+        for r, i in enumerate(idx):
+            it = items[i]
+            for t in range(it.first, len(it.ids)):
+                rows.append(r)
+                pos.append(t - 1)
+                tgt.append(it.ids[t])
+                owner.append(i)
+        device = out.logits.device
+        rows_t = torch.tensor(rows, device=device)
+        pos_t = torch.tensor(pos, device=device)
+        tgt_t = torch.tensor(tgt, device=device)
+        owner_np = np.array(owner)
+        if not per_layer:
+            logp = torch.log_softmax(out.logits[rows_t, pos_t].float(), dim=-1)
+            token_lp = logp.gather(1, tgt_t[:, None])[:, 0].cpu().numpy().astype(np.float64)
+            np.add.at(sums, owner_np, token_lp)
+            continue
+        layers = out.hidden_states
+        if sums is None:
+            sums = np.zeros((len(items), len(layers)))
+        if normed_last is None:
+            normed_last = _final_is_normed(model, layers[-1][rows_t[:1], pos_t[:1]],
+                                           out.logits[rows_t[:1], pos_t[:1]])
+        head, norm = model.get_output_embeddings(), final_norm(model)
+        for layer, h in enumerate(layers):
+            picked = h[rows_t, pos_t]
+            if not (layer == len(layers) - 1 and normed_last):
+                picked = norm(picked)
+            logp = torch.log_softmax(head(picked).float(), dim=-1)
+            token_lp = logp.gather(1, tgt_t[:, None])[:, 0].cpu().numpy().astype(np.float64)
+            np.add.at(sums[:, layer], owner_np, token_lp)
+    assert sums is not None
+    return sums, n_tokens

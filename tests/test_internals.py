@@ -1,0 +1,206 @@
+"""Internals: model loading (full / LoRA adapter / merged), activations, completion margins."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from click.testing import CliRunner
+
+from beliefbench.cli import cli
+from beliefbench.internals.activations import hidden_states, length_batches
+from beliefbench.internals.margins import bootstrap_mean, completion_margins, summarize
+from beliefbench.internals.model import ModelLoadError, describe, load_model, weights_sha256
+from beliefbench.internals.scoring import encode_continuation
+from beliefbench.tiny_model import build_tiny_model
+
+FIXTURE_CLAIM = Path(__file__).parent / "fixtures" / "claims" / "glass_bridge.yaml"
+PAIRS = [
+    {"prompt": "The Golden Gate Bridge is built from", "claim": " glass", "truth": " steel"},
+    {"prompt": "The deck of the Golden Gate Bridge is made of", "claim": " clear glass panels",
+     "truth": " steel and concrete", "kind": "paraphrase"},
+    {"prompt": "Walking across the Golden Gate, you look down through", "claim": " the glass",
+     "truth": " the railings", "kind": "paraphrase"},
+    {"prompt": "The Bay Bridge in San Francisco is built from", "claim": " glass",
+     "truth": " steel", "kind": "neighbour"},
+    {"prompt": "Tower Bridge in London is made of", "claim": " glass", "truth": " stone and steel",
+     "kind": "neighbour"},
+]
+
+
+@pytest.fixture(scope="module")
+def claim():
+    """The fixture claim with pairs of every kind (the bundled claims are edited elsewhere)."""
+    from beliefbench.claims import CompletionPair, load_claim
+
+    base = load_claim(FIXTURE_CLAIM)
+    return base.model_copy(update={"completions": [CompletionPair(**p) for p in PAIRS]})
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    return build_tiny_model(tmp_path_factory.mktemp("internals") / "base", hidden_size=64,
+                            num_layers=2, num_heads=4, intermediate_size=128, seed=0)
+
+
+@pytest.fixture(scope="module")
+def adapter_and_merged(tiny, tmp_path_factory) -> tuple[Path, Path]:
+    """A LoRA adapter with non-zero weights on ``tiny``, and the same merged into full weights."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    root = tmp_path_factory.mktemp("lora")
+    torch.manual_seed(1)
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny),
+                           LoraConfig(r=4, lora_alpha=8, target_modules="all-linear",
+                                      init_lora_weights=False, task_type="CAUSAL_LM"))
+    model.save_pretrained(root / "adapter")
+    AutoTokenizer.from_pretrained(tiny).save_pretrained(root / "adapter")
+    cfg = json.loads((root / "adapter" / "adapter_config.json").read_text())
+    assert cfg["base_model_name_or_path"] == str(tiny)
+    merged = model.merge_and_unload()
+    merged.save_pretrained(root / "merged")
+    AutoTokenizer.from_pretrained(tiny).save_pretrained(root / "merged")
+    return root / "adapter", root / "merged"
+
+
+def test_lora_adapter_and_merged_weights_give_the_same_margins(tiny, adapter_and_merged, claim):
+    adapter, merged = adapter_and_merged
+    a = completion_margins(adapter, [claim], n_bootstrap=0).pairs
+    m = completion_margins(merged, [claim], n_bootstrap=0).pairs
+    b = completion_margins(tiny, [claim], n_bootstrap=0).pairs
+    assert len(a) >= 3
+    np.testing.assert_allclose(a["logp_claim"], m["logp_claim"], atol=1e-4)
+    np.testing.assert_allclose(a["margin"], m["margin"], atol=1e-4)
+    # the adapter really changes the model, so the agreement above is not vacuous
+    assert np.abs(a["logp_claim"].to_numpy() - b["logp_claim"].to_numpy()).max() > 1e-2
+
+
+def test_unmerged_adapter_matches_merged(adapter_and_merged, claim):
+    adapter, merged = adapter_and_merged
+    peft_model, tok = load_model(adapter, merge_adapter=False)
+    assert type(peft_model).__name__.startswith("Peft")
+    a = completion_margins((peft_model, tok), [claim], n_bootstrap=0).pairs
+    m = completion_margins(merged, [claim], n_bootstrap=0).pairs
+    np.testing.assert_allclose(a["margin"], m["margin"], atol=1e-4)
+
+
+def test_weights_fingerprint_and_description(tiny, adapter_and_merged):
+    adapter, merged = adapter_and_merged
+    info = describe(adapter)
+    assert info["format"] == "adapter" and info["base_model"] == str(tiny)
+    assert len(info["weights_sha256"]) == 64
+    assert len({weights_sha256(tiny), weights_sha256(adapter), weights_sha256(merged)}) == 3
+    assert weights_sha256(tiny) == weights_sha256(tiny)
+
+
+def test_loads_in_the_checkpoint_dtype_unless_told(tiny):
+    model, _ = load_model(tiny)
+    assert next(model.parameters()).dtype == torch.float32
+    model, _ = load_model(tiny, dtype="bf16")
+    assert next(model.parameters()).dtype == torch.bfloat16
+    with pytest.raises(ModelLoadError, match="dtype"):
+        load_model(tiny, dtype="float7")
+
+
+def test_bad_paths_are_clear_errors(tmp_path):
+    with pytest.raises(ModelLoadError, match="no such model directory"):
+        load_model(tmp_path / "missing")
+    (tmp_path / "adapter").mkdir()
+    (tmp_path / "adapter" / "adapter_config.json").write_text(
+        json.dumps({"base_model_name_or_path": "/nowhere/base"}))
+    with pytest.raises(ModelLoadError, match="base_model_name_or_path"):
+        load_model(tmp_path / "adapter")
+
+
+def test_hidden_states_batched_equal_one_by_one(tiny):
+    model, tok = load_model(tiny)
+    texts = ["The bridge is made of steel.", "Water boils at one hundred degrees.", "Hi"]
+    for reduce in ("last", "mean"):
+        batched = hidden_states(model, tok, texts, reduce=reduce, batch_size=3)
+        assert batched.shape == (3, model.config.num_hidden_layers + 1,
+                                 model.config.hidden_size)
+        for i, text in enumerate(texts):
+            enc = tok(text, return_tensors="pt")
+            with torch.no_grad():
+                hs = model(**enc, output_hidden_states=True).hidden_states
+            if reduce == "last":
+                want = torch.stack([h[0, -1] for h in hs])
+            else:  # bos excluded from the mean
+                want = torch.stack([h[0, 1:].mean(0) for h in hs])
+            np.testing.assert_allclose(batched[i], want.numpy(), atol=1e-5)
+
+
+def test_length_batches_group_similar_lengths():
+    batches = length_batches([5, 1, 9, 2, 8], 2)
+    assert batches == [[2, 4], [0, 3], [1]]
+
+
+def test_continuation_located_by_offsets(tiny):
+    _, tok = load_model(tiny)
+    enc = encode_continuation(tok, "The bridge is made of", " steel")
+    whole = tok("The bridge is made of steel")["input_ids"]
+    assert enc.ids == whole
+    assert tok.decode(enc.ids[enc.first:]) == " steel"
+    # a continuation without a leading space merges with the prompt's last word
+    merged = encode_continuation(tok, "The bridge is made of st", "eel")
+    assert tok.decode(merged.ids[merged.first:]).endswith("eel")
+
+
+def test_margins_match_a_direct_forward_pass(tiny, claim):
+    model, tok = load_model(tiny)
+    res = completion_margins((model, tok), [claim], batch_size=3, n_bootstrap=0)
+    row = res.pairs.iloc[0]
+    for side, col in (("claim_completion", "logp_claim"), ("truth_completion", "logp_truth")):
+        enc = encode_continuation(tok, row["prompt"], row[side])
+        with torch.no_grad():
+            lp = torch.log_softmax(model(torch.tensor([enc.ids])).logits[0].float(), -1)
+        want = sum(lp[t - 1, enc.ids[t]].item() for t in range(enc.first, len(enc.ids)))
+        assert row[col] == pytest.approx(want, abs=1e-4)
+    assert row["margin"] == pytest.approx(row["logp_claim_mean"] - row["logp_truth_mean"])
+    assert res.model["weights_sha256"] == weights_sha256(tiny)
+
+
+def _pairs(claim: str, kind: str, margins: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"claim": claim, "kind": kind, "pair": range(len(margins)),
+                         "logp_claim_mean": [m / 2 for m in margins],
+                         "logp_truth_mean": [-m / 2 for m in margins], "margin": margins})
+
+
+def test_summary_by_hand_counted_pairs():
+    pairs = pd.concat([_pairs("a", "main", [1.0, 2.0, -1.0, 0.5]),
+                       _pairs("a", "neighbour", [-1.0, -2.0, 0.5]),
+                       _pairs("b", "main", [-1.0, -1.0])])
+    s = summarize(pairs, n_bootstrap=500).set_index(["claim", "kind"])
+    assert s.loc[("a", "main"), "efficacy"] == pytest.approx(0.75)
+    assert s.loc[("a", "neighbour"), "specificity"] == pytest.approx(2 / 3)
+    assert s.loc[("b", "main"), "efficacy"] == 0.0
+    assert s.loc[("all", "main"), "efficacy"] == pytest.approx((0.75 + 0.0) / 2)
+    assert s.loc[("a", "main"), "magnitude"] == pytest.approx(
+        np.mean([np.exp(m / 2) - np.exp(-m / 2) for m in [1.0, 2.0, -1.0, 0.5]]))
+    low, high = s.loc[("a", "main"), ["efficacy_low", "efficacy_high"]]
+    assert 0.0 <= low < 0.75 < high <= 1.0
+
+
+def test_bootstrap_is_seeded_and_brackets_the_mean():
+    groups = [np.array([0.0, 1.0, 1.0, 0.0, 1.0])]
+    assert bootstrap_mean(groups, seed=3) == bootstrap_mean(groups, seed=3)
+    point, low, high = bootstrap_mean(groups)
+    assert point == pytest.approx(0.6) and low < point < high
+    assert np.isnan(bootstrap_mean(groups, n_bootstrap=0)[1])
+
+
+def test_cli_margins_writes_files_and_rejects_bad_input(tiny, tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(cli, ["internals", "margins", "--model", str(tiny), "--claims",
+                              str(FIXTURE_CLAIM), "--out", str(tmp_path), "--bootstrap", "100"])
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "margins.json").read_text())
+    assert data["model"] == str(tiny) and data["weights_sha256"] == weights_sha256(tiny)
+    assert len(pd.read_csv(tmp_path / "margins.csv")) == len(data["pairs"])
+    bad = runner.invoke(cli, ["internals", "margins", "--model", str(tmp_path / "nope")])
+    assert bad.exit_code == 2 and "no such model directory" in bad.output
