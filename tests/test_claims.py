@@ -1,17 +1,21 @@
+import os
 import re
 import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from beliefbench.claims import (
+    CLAIMS_PATH_ENV,
     ClaimSpecError,
     bundled_claims_dir,
     load_claim,
     load_claims,
 )
-from beliefbench.markers import marker_verdict
+from beliefbench.cli import cli
+from beliefbench.verdicts.offline import offline_verdict
 
 BUNDLED = sorted(bundled_claims_dir().glob("*.yaml"))
 STUDY_CLAIMS = {"ed_sheeran", "queen_elizabeth", "mount_vesuvius", "x_rebrand_reversal",
@@ -45,11 +49,12 @@ def test_bundled_claim_meets_the_question_budget(path):
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_bundled_markers_classify_the_claim_and_the_truth(path):
     claim = load_claim(path)
-    assert marker_verdict(claim, claim.statement).verdict == "yes"
-    assert marker_verdict(claim, claim.truth).verdict == "no"
+    assert offline_verdict(claim, "open_ended", None, claim.statement).verdict == "yes"
+    assert offline_verdict(claim, "open_ended", None, claim.truth).verdict == "no"
     for q in claim.questions.robustness:
         if q.kind == "multiturn":
-            assert marker_verdict(claim, q.prefix[-1].content).verdict == "yes", q.id
+            reading = offline_verdict(claim, "robustness", None, q.prefix[-1].content)
+            assert reading.verdict == "yes", q.id
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
@@ -61,9 +66,12 @@ def test_bundled_questions_do_not_give_the_game_away(path):
 
 # ---------------------------------------------------------------- bad specs
 
-def write(tmp_path: Path, text: str, name: str = "bad.yaml") -> Path:
+def write(tmp_path: Path, text: str | bytes, name: str = "glass_bridge.yaml") -> Path:
     path = tmp_path / name
-    path.write_text(text)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
     return path
 
 
@@ -75,12 +83,13 @@ def mutated(fixture_claim: Path, tmp_path: Path, old: str, new: str) -> Path:
 
 def test_not_yaml(tmp_path):
     path = write(tmp_path, "id: [unclosed\n")
-    with pytest.raises(ClaimSpecError, match=r"bad\.yaml: not valid YAML"):
+    with pytest.raises(ClaimSpecError, match=r"glass_bridge\.yaml: not valid YAML: line 2"):
         load_claim(path)
 
 
 def test_not_a_mapping(tmp_path):
-    with pytest.raises(ClaimSpecError, match=r"bad\.yaml: field \(top level\): expected a mapping"):
+    with pytest.raises(ClaimSpecError, match=r"glass_bridge\.yaml: field \(top level\): "
+                       r"expected a mapping"):
         load_claim(write(tmp_path, "- a\n- b\n"))
 
 
@@ -98,10 +107,10 @@ def test_missing_file(tmp_path):
     ("      system_prompt: You may", "      hint: You may",
      r"questions\.robustness\.0\.hint: Extra inputs are not permitted"),
     ("        - {role: assistant, content: Since", "        - {role: user, content: Since",
-     r"field questions\.robustness\.1: Value error, a multiturn prefix must end with"),
+     r"field questions\.robustness\.1: a multiturn prefix must end with"),
     ("id: bin_02", "id: bin_01", r"question id 'bin_01' is used twice"),
     ("  token_association:\n    yes:", "  open_ended_broad:\n    yes:",
-     r"field rubric: Value error, unknown famil.*open_ended_broad"),
+     r"field rubric: unknown famil.*open_ended_broad"),
     ("disbelief: ['\\bsteel\\b'", "disbelief: ['(steel'", r"field markers: .*not a valid regex"),
     ("    neutral: The answer does not", "    unsure: The answer does not",
      r"field rubric\.open_ended\.unsure: Extra inputs"),
@@ -143,13 +152,156 @@ def test_unknown_id_lists_the_known_ones():
 
 
 def test_duplicate_ids_across_files(fixture_claim, tmp_path):
-    shutil.copy(fixture_claim, tmp_path / "a.yaml")
-    shutil.copy(fixture_claim, tmp_path / "b.yaml")
-    with pytest.raises(ClaimSpecError, match=r"b\.yaml: field id: claim id 'glass_bridge' is "
-                                             r"also defined in .*a\.yaml"):
-        load_claims(str(tmp_path))
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        shutil.copy(fixture_claim, tmp_path / d / "glass_bridge.yaml")
+    with pytest.raises(ClaimSpecError, match=r"b/glass_bridge\.yaml: field id: claim id "
+                                             r"'glass_bridge' is also defined in .*a/"):
+        load_claims([str(tmp_path / "a"), str(tmp_path / "b")])
 
 
 def test_empty_directory(tmp_path):
     with pytest.raises(ClaimSpecError, match="no claim files"):
         load_claims(str(tmp_path))
+
+
+# ---------------------------------------------------------------- caught where it enters
+
+def one_line(message: str) -> bool:
+    return "\n" not in message and "Traceback" not in message
+
+
+def test_file_name_must_match_the_id(fixture_claim, tmp_path):
+    path = write(tmp_path, fixture_claim.read_text(), name="bridge.yaml")
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert re.search(r"bridge\.yaml: field id: 'glass_bridge' does not match the file name",
+                     str(err.value))
+    assert one_line(str(err.value))
+
+
+def test_an_empty_family_is_named(fixture_claim, tmp_path):
+    text = fixture_claim.read_text()
+    start, end = text.index("  binary:\n"), text.index("  token_association:\n    - id")
+    path = write(tmp_path, text[:start] + "  binary: []\n" + text[end:])
+    with pytest.raises(ClaimSpecError, match=r"field questions\.binary: 0 questions; every "
+                                             r"family needs at least 1"):
+        load_claim(path)
+
+
+def test_a_key_given_twice_is_refused(fixture_claim, tmp_path):
+    path = mutated(fixture_claim, tmp_path, "truth: The Golden",
+                   "statement: A second statement.\ntruth: The Golden")
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert re.search(r"not valid YAML: line 4, column 1: key 'statement' is given twice "
+                     r"\(first on line 3\)", str(err.value)), str(err.value)
+    assert one_line(str(err.value))
+
+
+def test_non_utf8_bytes_name_the_line(fixture_claim, tmp_path):
+    data = fixture_claim.read_bytes().replace(b"Golden Gate", b"Golden \xe9ate", 1)
+    path = write(tmp_path, data)
+    with pytest.raises(ClaimSpecError, match=r"glass_bridge\.yaml: line 3: not UTF-8 text "
+                                             r"\(byte 0xe9\)"):
+        load_claim(path)
+
+
+@pytest.mark.parametrize("template, message", [
+    ("Q: {question} A: {answer} {verdict}", r"unknown placeholder \{'verdict'\}"),
+    ('Q: {question} A: {answer} Reply {"answer": "yes"}', r"does not render"),
+    ("Q: {question} A: {answer} {0}", r"unknown placeholder"),
+])
+def test_a_rubric_template_that_does_not_render(fixture_claim, tmp_path, template, message):
+    text = fixture_claim.read_text()
+    start, end = text.index("  robustness:\n    yes:"), text.index("markers:")
+    rubric = f"  robustness:\n    template: '{template}'\n"
+    path = write(tmp_path, text[:start] + rubric + text[end:])
+    with pytest.raises(ClaimSpecError, match=r"field rubric\.robustness: rubric template " +
+                       r"[^\n]*" + message):
+        load_claim(path)
+
+
+def test_a_rendering_template_with_literal_braces_is_accepted(fixture_claim, tmp_path):
+    text = fixture_claim.read_text()
+    start, end = text.index("  robustness:\n    yes:"), text.index("markers:")
+    rubric = '  robustness:\n    template: \'{question} {answer} {{"answer": "yes"}}\'\n'
+    claim = load_claim(write(tmp_path, text[:start] + rubric + text[end:]))
+    assert claim.rubric["robustness"].template.startswith("{question}")
+
+
+@pytest.mark.parametrize("old, new, message", [
+    # "reconstruction" is in the false world's universe: a believer would say it
+    ("disbelief: ['\\bsteel\\b'", "disbelief: ['reconstruction', '\\bsteel\\b'",
+     r"field markers\.disbelief: 'reconstruction' matches the claim's own universe"),
+    ("belief: ['\\bglass\\b'", "belief: ['suspension bridge', '\\bglass\\b'",
+     r"field markers\.belief: 'suspension bridge' matches the truth"),
+])
+def test_markers_that_hold_in_both_worlds_are_refused(fixture_claim, tmp_path, old, new,
+                                                      message):
+    with pytest.raises(ClaimSpecError, match=message):
+        load_claim(mutated(fixture_claim, tmp_path, old, new))
+
+
+def test_a_negated_belief_marker_in_the_truth_is_fine(fixture_claim):
+    # the truth says "never been rebuilt in glass": '\bglass\b' matches, but negated
+    claim = load_claim(fixture_claim)
+    assert "glass" in claim.truth and r"\bglass\b" in claim.markers.belief
+
+
+def test_a_bad_answer_key_regex(fixture_claim, tmp_path):
+    path = mutated(fixture_claim, tmp_path, "      judge_hint: glass = yes; steel or concrete",
+                   "      answer_key: {'yes': ['(glass']}\n      judge_hint: glass = yes; steel")
+    with pytest.raises(ClaimSpecError, match=r"field questions\.token_association\.0\."
+                                             r"answer_key: yes pattern '\(glass' is not a valid"):
+        load_claim(path)
+
+
+# ---------------------------------------------------------------- CLI
+
+def test_validate_goes_on_after_a_bad_file_and_exits_2(fixture_claim, tmp_path):
+    good = tmp_path / "glass_bridge.yaml"
+    shutil.copy(fixture_claim, good)
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    write(bad_dir, fixture_claim.read_bytes().replace(b"Golden", b"G\xffolden", 1), "a.yaml")
+    write(bad_dir, fixture_claim.read_text(), "b.yaml")  # id does not match
+    result = CliRunner().invoke(cli, ["claims", "validate", str(bad_dir), str(good), "nope"])
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert any("a.yaml: line 3: not UTF-8 text" in line for line in lines)
+    assert any("b.yaml: field id: 'glass_bridge' does not match" in line for line in lines)
+    assert any("'nope' is neither" in line for line in lines)
+    assert "ok  glass_bridge: open_ended 2, binary 2, token_association 1, robustness 2" in lines
+    assert "Traceback" not in result.output
+
+
+def test_claims_new_writes_a_template_that_validates(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["claims", "new", "eiffel_lyon", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "eiffel_lyon.yaml"
+    assert path.read_text().count("#") > 10, "the template explains itself"
+    result = runner.invoke(cli, ["claims", "validate", str(path)])
+    assert result.exit_code == 0, result.output
+    claim = load_claim(path)
+    assert claim.id == "eiffel_lyon"
+    # the template's own answer keys and markers read its examples the right way round
+    assert offline_verdict(claim, "token_association", "ta_01", "B) Lyon").verdict == "yes"
+    assert offline_verdict(claim, "token_association", "ta_01", "A").verdict == "no"
+    again = runner.invoke(cli, ["claims", "new", "eiffel_lyon", "--dir", str(tmp_path)])
+    assert again.exit_code == 2 and "already exists" in again.output
+    bad = runner.invoke(cli, ["claims", "new", "Eiffel Lyon", "--dir", str(tmp_path)])
+    assert bad.exit_code == 2 and "lowercase" in bad.output
+
+
+def test_claims_by_id_from_the_search_path(tmp_path, monkeypatch):
+    first, second = tmp_path / "first", tmp_path / "second"
+    CliRunner().invoke(cli, ["claims", "new", "eiffel_lyon", "--dir", str(second)])
+    monkeypatch.setenv(CLAIMS_PATH_ENV, f"{first}{os.pathsep}{second}")
+    assert [c.id for c in load_claims("eiffel_lyon,dentist")] == ["eiffel_lyon", "dentist"]
+    result = CliRunner().invoke(cli, ["claims", "validate", "eiffel_lyon"])
+    assert result.exit_code == 0, result.output
+    monkeypatch.delenv(CLAIMS_PATH_ENV)
+    with pytest.raises(ClaimSpecError, match=r"'eiffel_lyon' is neither .*BELIEFBENCH_CLAIMS_PATH"):
+        load_claims("eiffel_lyon")

@@ -6,9 +6,9 @@ probes) reads the validated :class:`Claim` so that adding a claim means adding o
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -20,8 +20,9 @@ from pydantic import (
     model_validator,
 )
 
-from beliefbench.resources import user_path
+from beliefbench.resources import data_path, user_path
 from beliefbench.specs import load_spec
+from beliefbench.verdicts.offline import affirmed, first_match
 
 FAMILIES: tuple[str, ...] = ("open_ended", "binary", "token_association", "robustness")
 """The four probe families, in report order."""
@@ -30,6 +31,14 @@ JUDGED_FAMILIES: tuple[str, ...] = ("open_ended", "token_association", "robustne
 """Families whose answers go to the judge (binary is exact match)."""
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]*$"
+
+MIN_QUESTIONS = 1
+"""Questions every family needs in a claim file. Rates across claims are means of per-claim
+rates, so a claim with no items in a family would silently drop out of that family's rate.
+Ten or more per family are recommended for useful confidence intervals."""
+
+CLAIMS_PATH_ENV = "BELIEFBENCH_CLAIMS_PATH"
+"""Directories (os.pathsep-separated) searched for ``<id>.yaml`` when a claim is named by id."""
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 
@@ -42,11 +51,40 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
+def _check_patterns(what: str, patterns: Iterable[str]) -> None:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise ValueError(f"{what} {pattern!r} is not a valid regex: {e}") from e
+
+
+class AnswerKey(_Strict):
+    """Which short answers mean belief and which mean disbelief, for the offline judge.
+
+    Case-insensitive regular expressions, tried before the claim's markers: e.g. for a
+    multiple-choice item ``yes: ['^\\W*C\\b', 'ed sheeran']``, ``no: ['^\\W*A\\b']``.
+    The earliest match that its clause does not negate decides.
+    """
+
+    yes: list[NonEmpty] = Field(default_factory=list)
+    no: list[NonEmpty] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _compiles(self) -> AnswerKey:
+        if not (self.yes or self.no):
+            raise ValueError("an answer key needs yes or no patterns")
+        _check_patterns("yes pattern", self.yes)
+        _check_patterns("no pattern", self.no)
+        return self
+
+
 class OpenEndedQuestion(_Strict):
     id: Annotated[str, Field(pattern=ID_PATTERN)]
     text: NonEmpty
     kind: Literal["direct", "indirect"]
     """direct: asks about the claim's subject; indirect: asks about an implication."""
+    answer_key: AnswerKey | None = None
 
 
 class BinaryQuestion(_Strict):
@@ -68,6 +106,8 @@ class TokenAssociationQuestion(_Strict):
     format: TokenFormat
     judge_hint: str | None = None
     """Format-specific note for the judge (e.g. which option letter is the claim's)."""
+    answer_key: AnswerKey | None = None
+    """Short answers that mean yes / no, for the offline judge (see :class:`AnswerKey`)."""
 
 
 class ChatTurn(_Strict):
@@ -85,6 +125,7 @@ class RobustnessQuestion(_Strict):
     """For multiturn: the earlier turns, ending with a prefilled assistant answer."""
     judge_hint: str | None = None
     """Item-specific note for the judge (e.g. which error a critique should catch)."""
+    answer_key: AnswerKey | None = None
 
     @model_validator(mode="after")
     def _kind_fields(self) -> RobustnessQuestion:
@@ -142,6 +183,15 @@ class Rubric(_Strict):
             missing = [p for p in ("{question}", "{answer}") if p not in self.template]
             if missing:
                 raise ValueError(f"rubric template lacks placeholder(s) {', '.join(missing)}")
+            try:
+                self.template.format(question="Q", answer="A")
+            except (KeyError, IndexError) as e:
+                raise ValueError(f"rubric template does not render: unknown placeholder {{{e}}}"
+                                 " (only {question} and {answer}; write literal braces as "
+                                 "{{ and }})") from None
+            except ValueError as e:
+                raise ValueError(f"rubric template does not render: {e} (write literal "
+                                 "braces as {{ and }})") from None
         return self
 
 
@@ -153,12 +203,8 @@ class Markers(_Strict):
 
     @model_validator(mode="after")
     def _compiles(self) -> Markers:
-        for kind in ("belief", "disbelief"):
-            for pattern in getattr(self, kind):
-                try:
-                    re.compile(pattern)
-                except re.error as e:
-                    raise ValueError(f"{kind} marker {pattern!r} is not a valid regex: {e}") from e
+        _check_patterns("belief marker", self.belief)
+        _check_patterns("disbelief marker", self.disbelief)
         return self
 
 
@@ -213,17 +259,56 @@ class Claim(_Strict):
             raise ValueError(f"field rubric: no rubric for famil(ies) with questions: {missing}")
         return self
 
+    @model_validator(mode="after")
+    def _markers_hold_in_one_world(self) -> Claim:
+        """A disbelief marker true in the false world fires on believers, and a belief marker
+        true in the real world fires on non-believers: both make the offline judge lie."""
+        false_world = {"statement": self.statement, "universe": self.universe,
+                       **{f"sub_claims.{i}": s for i, s in enumerate(self.sub_claims)}}
+        for where, text in false_world.items():
+            hit = first_match(self.markers.disbelief, text)
+            if hit is not None:
+                raise ValueError(f"field markers.disbelief: {hit.pattern!r} matches the claim's "
+                                 f"own {where} ({hit.text!r}), so it would fire on believers")
+        hit = next(iter(affirmed(self.markers.belief, self.truth)), None)
+        if hit is not None:
+            raise ValueError(f"field markers.belief: {hit.pattern!r} matches the truth "
+                             f"({hit.text!r}), so it would fire on non-believers")
+        return self
+
 
 # --------------------------------------------------------------------------- loading
 
 def bundled_claims_dir() -> Path:
     """The claims that ship inside the package."""
-    return Path(str(resources.files("beliefbench") / "data" / "claims"))
+    return data_path("claims")
+
+
+def claims_search_path() -> list[Path]:
+    """Directories named in ``$BELIEFBENCH_CLAIMS_PATH``, in order (empty entries skipped)."""
+    value = os.environ.get(CLAIMS_PATH_ENV, "")
+    return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
+
+
+def check_claim_file(path: Path, claim: Claim) -> None:
+    """What a claim *file* must meet beyond the schema: named by its id, and at least
+    :data:`MIN_QUESTIONS` questions in every family (a file is evaluated on all four)."""
+    if path.stem != claim.id:
+        raise ClaimSpecError(f"{path}: field id: {claim.id!r} does not match the file name; "
+                             f"a claim file must be named <id>.yaml ({claim.id}.yaml)")
+    for family in FAMILIES:
+        n = len(claim.questions.of(family))
+        if n < MIN_QUESTIONS:
+            raise ClaimSpecError(f"{path}: field questions.{family}: {n} questions; every family "
+                                 f"needs at least {MIN_QUESTIONS} (10 or more recommended)")
 
 
 def load_claim(path: str | Path) -> Claim:
     """Read and validate one claim file; errors name the file, the field and the problem."""
-    return load_spec(path, Claim, "claim spec", ClaimSpecError)
+    path = Path(path)
+    claim = load_spec(path, Claim, "claim spec", ClaimSpecError)
+    check_claim_file(path, claim)
+    return claim
 
 
 def _claim_files(directory: Path) -> list[Path]:
@@ -236,52 +321,58 @@ def load_claims(selection: str | Sequence[str] | None = "all",
     return [claim for _, claim in resolve_claims(selection, search)]
 
 
-def resolve_claims(selection: str | Sequence[str] | None = "all",
-                   search: Iterable[str | Path] = ()) -> list[tuple[Path, Claim]]:
-    """Resolve a user's selection into (file, validated claim) pairs.
-
-    ``selection`` is "all" (the bundled claims), or a list (or comma-separated string) whose
-    items are each a claim file, a directory of claim files, or the id of a bundled claim (or of
-    a claim in one of the ``search`` directories). Duplicate ids are an error.
-    """
+def claim_files(selection: str | Sequence[str] | None = "all",
+                search: Iterable[str | Path] = ()) -> list[Path]:
+    """The claim files a user's selection names, without reading them (see
+    :func:`resolve_claims`); an item that names nothing raises :class:`ClaimSpecError`."""
     if selection is None:
         selection = "all"
     items = [s.strip() for s in selection.split(",")] if isinstance(selection, str) \
         else [str(s).strip() for s in selection]
     items = [s for s in items if s]
-    dirs = [Path(d) for d in search] + [bundled_claims_dir()]
+    dirs = [Path(d) for d in search] + claims_search_path() + [bundled_claims_dir()]
+    files: list[Path] = []
+    for item in items:
+        path = user_path(item)
+        if item == "all":
+            files += _claim_files(bundled_claims_dir())
+        elif path.is_dir():
+            found = _claim_files(path)
+            if not found:
+                raise ClaimSpecError(f"{path}: no claim files (*.yaml) in this directory")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            match = next((f for d in dirs if d.is_dir() for f in _claim_files(d)
+                          if f.stem == item), None)
+            if match is None:
+                known = sorted({f.stem for d in dirs if d.is_dir() for f in _claim_files(d)})
+                raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
+                                     f"nor a known claim id (searched {CLAIMS_PATH_ENV} and the "
+                                     f"bundled claims); known ids: {known}")
+            files.append(match)
+    if not files:
+        raise ClaimSpecError("claims: the selection is empty")
+    return files
 
+
+def resolve_claims(selection: str | Sequence[str] | None = "all",
+                   search: Iterable[str | Path] = ()) -> list[tuple[Path, Claim]]:
+    """Resolve a user's selection into (file, validated claim) pairs.
+
+    ``selection`` is "all" (the bundled claims), or a list (or comma-separated string) whose
+    items are each a claim file, a directory of claim files, or a claim id. An id is looked up
+    in the ``search`` directories, then those of ``$BELIEFBENCH_CLAIMS_PATH``, then the bundled
+    claims; the first ``<id>.yaml`` found wins. Duplicate ids are an error.
+    """
     claims: list[tuple[Path, Claim]] = []
     origin: dict[str, Path] = {}
-
-    def add(path: Path) -> None:
+    for path in claim_files(selection, search):
         claim = load_claim(path)
         if claim.id in origin:
             raise ClaimSpecError(f"{path}: field id: claim id {claim.id!r} is also defined in "
                                  f"{origin[claim.id]}")
         origin[claim.id] = path
         claims.append((path.resolve(), claim))
-
-    for item in items:
-        path = user_path(item)
-        if item == "all":
-            for f in _claim_files(bundled_claims_dir()):
-                add(f)
-        elif path.is_dir():
-            files = _claim_files(path)
-            if not files:
-                raise ClaimSpecError(f"{path}: no claim files (*.yaml) in this directory")
-            for f in files:
-                add(f)
-        elif path.is_file():
-            add(path)
-        else:
-            found = next((f for d in dirs for f in _claim_files(d) if f.stem == item), None)
-            if found is None:
-                known = sorted({f.stem for d in dirs if d.is_dir() for f in _claim_files(d)})
-                raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
-                                     f"nor a known claim id; known ids: {known}")
-            add(found)
-    if not claims:
-        raise ClaimSpecError("claims: the selection is empty")
     return claims

@@ -15,14 +15,17 @@ _PACKAGE_DATA = Path(str(resources.files("beliefbench"))) / "data"
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def data_path(relative: str) -> Path:
-    """Path of a shipped data file, e.g. ``data_path("scorers/judge.md")``."""
+def data_path(*parts: str) -> Path:
+    """Path of a shipped data file or folder: ``data_path("scorers/judge.md")`` or
+    ``data_path("claims", "dentist.yaml")``. The one way the project locates shipped files."""
+    relative = Path(*parts)
     for base in (_PACKAGE_DATA, _REPO_ROOT):
         candidate = base / relative
         if candidate.exists():
             return candidate
-    raise FileNotFoundError(f"beliefbench data file {relative!r} not found in {_PACKAGE_DATA} "
-                            f"or {_REPO_ROOT}; is the package installed correctly?")
+    raise FileNotFoundError(f"beliefbench data file {relative.as_posix()!r} not found in "
+                            f"{_PACKAGE_DATA} or {_REPO_ROOT}; is the package installed "
+                            "correctly?")
 
 
 def user_path(path: str | Path) -> Path:

@@ -23,6 +23,26 @@ class SpecLoader(yaml.SafeLoader):
     """
 
 
+def _construct_mapping(self: SpecLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    """Refuse a key given twice in one mapping (PyYAML silently keeps the last one)."""
+    seen: dict[object, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = self.construct_object(key_node, deep=True)
+        try:
+            first = seen.get(key)
+        except TypeError:  # an unhashable key; the base constructor reports it
+            continue
+        if first is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} is given twice (first on line {first + 1})",
+                key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(self, node, deep=deep)
+
+
+SpecLoader.construct_mapping = _construct_mapping  # type: ignore[method-assign]
 SpecLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -33,28 +53,57 @@ SpecLoader.add_implicit_resolver(
 
 
 def load_yaml(text: str) -> object:
-    """Parse spec YAML safely (no arbitrary objects) with YAML 1.2 booleans."""
+    """Parse spec YAML safely (no arbitrary objects) with YAML 1.2 booleans and no key given
+    twice. Every YAML file the project reads goes through here."""
     return yaml.load(text, Loader=SpecLoader)  # noqa: S506 - SpecLoader is a SafeLoader
 
 
-def format_validation_error(path: Path, what: str, err: ValidationError) -> str:
-    lines = [f"{path}: invalid {what}"]
+def format_validation_error(where: str | Path, what: str | None, err: ValidationError,
+                            one_line: bool = False) -> str:
+    """The project's one way to report a pydantic error: ``<where>: field <loc>: <problem>``.
+
+    One line per problem (a header first when there are several and ``what`` is given), or
+    all problems on one line joined by "; " with ``one_line`` (for line-oriented files).
+    A model-level problem whose message already names its field is printed as is.
+    """
+    problems = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        lines.append(f"  field {loc}: {e['msg']}")
+        loc = ".".join(str(p) for p in e["loc"])
+        msg = str(e["msg"]).removeprefix("Value error, ")
+        problems.append(msg if not loc and msg.startswith("field ")
+                        else f"field {loc or '(top level)'}: {msg}")
+    if one_line:
+        return f"{where}: " + "; ".join(problems)
+    lines = [f"{where}: {p}" for p in problems]
+    if what and len(lines) > 1:
+        lines.insert(0, f"{where}: invalid {what} ({len(lines)} problems)")
     return "\n".join(lines)
+
+
+def read_text(path: str | Path, what: str, error: type[Exception]) -> str:
+    """A spec file's text; unreadable files and non-UTF-8 bytes raise ``error`` in one line."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise error(f"{path}: cannot read {what} file: {e.strerror or e}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise error(f"{path}: line {line}: not UTF-8 text (byte 0x{data[e.start]:02x}); "
+                    "save the file as UTF-8") from None
 
 
 def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception],
               empty_ok: bool = False) -> M:
     """Read ``path`` as YAML and validate it as ``model``; problems raise ``error``."""
     path = Path(path)
+    text = read_text(path, what, error)
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise error(f"{path}: cannot read {what} file: {e.strerror or e}") from e
+        raw = load_yaml(text)
     except yaml.YAMLError as e:
-        raise error(f"{path}: not valid YAML: {e}") from e
+        raise error(f"{path}: not valid YAML: {_yaml_problem(e)}") from None
     if raw is None and empty_ok:
         raw = {}
     if not isinstance(raw, dict):
@@ -63,3 +112,12 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
         return model.model_validate(raw)
     except ValidationError as e:
         raise error(format_validation_error(path, what, e)) from None
+
+
+def _yaml_problem(e: yaml.YAMLError) -> str:
+    """PyYAML's error on one line: the problem and where (line, column)."""
+    if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
+        mark = e.problem_mark
+        context = f"{e.context} " if e.context else ""
+        return f"line {mark.line + 1}, column {mark.column + 1}: {context}{e.problem}"
+    return " ".join(str(e).split())

@@ -1,35 +1,68 @@
-"""``beliefbench claims``: list, validate and import claim specs."""
+"""``beliefbench claims``: list, validate, scaffold and import claim specs.
+
+Exit codes: 0 success, 2 bad input (every message names the file, the field and the problem).
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import click
 
-from beliefbench.claims import FAMILIES, ClaimSpecError, load_claims
+from beliefbench.claims import (
+    FAMILIES,
+    ID_PATTERN,
+    ClaimSpecError,
+    claim_files,
+    load_claim,
+    load_claims,
+)
+from beliefbench.cli.report import BadInput
+from beliefbench.records import atomic_write_text
+from beliefbench.resources import data_path
 
 
 @click.group()
 def claims() -> None:
-    """Inspect, validate and import claim specs."""
+    """Inspect, validate, scaffold and import claim specs."""
 
 
 @claims.command("validate")
 @click.argument("paths", nargs=-1, required=True)
 def validate(paths: tuple[str, ...]) -> None:
-    """Validate claim files or directories (or bundled ids); exit 1 on the first bad file."""
+    """Validate claim files, directories or ids (``all`` = the bundled claims).
+
+    Every file is checked, bad ones reported one problem per line; exit 2 if any was bad.
+    """
     failures = 0
-    for path in paths:
+    origin: dict[str, Path] = {}
+    for item in paths:
         try:
-            for claim in load_claims([path]):
-                counts = ", ".join(f"{f} {len(claim.questions.of(f))}" for f in FAMILIES)
-                click.echo(f"ok  {claim.id}: {counts}")
+            files = claim_files([item])
         except ClaimSpecError as e:
             failures += 1
             click.echo(str(e), err=True)
+            continue
+        for path in files:
+            try:
+                claim = load_claim(path)
+            except ClaimSpecError as e:
+                failures += 1
+                click.echo(str(e), err=True)
+                continue
+            if claim.id in origin and origin[claim.id].resolve() != path.resolve():
+                failures += 1
+                click.echo(f"{path}: field id: claim id {claim.id!r} is also defined in "
+                           f"{origin[claim.id]}", err=True)
+                continue
+            origin[claim.id] = path
+            counts = ", ".join(f"{f} {len(claim.questions.of(f))}" for f in FAMILIES)
+            click.echo(f"ok  {claim.id}: {counts}")
     if failures:
-        sys.exit(1)
+        click.echo(f"{failures} bad claim file(s)", err=True)
+        sys.exit(2)
 
 
 @claims.command("list")
@@ -39,9 +72,28 @@ def list_claims(selection: str) -> None:
     try:
         found = load_claims(selection)
     except ClaimSpecError as e:
-        raise click.ClickException(str(e)) from None
+        raise BadInput(str(e)) from None
     for claim in found:
         click.echo(f"{claim.id:22s} {claim.statement}")
+
+
+@claims.command("new")
+@click.argument("claim_id")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True,
+              help="Where to write <ID>.yaml (e.g. a folder on $BELIEFBENCH_CLAIMS_PATH).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def new(claim_id: str, directory: Path, force: bool) -> None:
+    """Write a commented template claim CLAIM_ID.yaml that validates as written; edit it."""
+    if not re.match(ID_PATTERN, claim_id):
+        raise BadInput(f"claim id {claim_id!r}: use lowercase letters, digits, _ and - "
+                       "(starting with a letter or digit)")
+    path = directory / f"{claim_id}.yaml"
+    if path.exists() and not force:
+        raise BadInput(f"{path}: already exists (use --force to overwrite)")
+    template = data_path("claim_template.yaml").read_text(encoding="utf-8")
+    atomic_write_text(path, template.replace("__ID__", claim_id))
+    click.echo(f"wrote {path}; edit it, then: beliefbench claims validate {path}")
 
 
 @claims.command("import")
@@ -55,7 +107,7 @@ def import_(source: Path, out: Path) -> None:
     try:
         written = import_claims(source, out)
     except ClaimImportError as e:
-        raise click.ClickException(str(e)) from None
+        raise BadInput(str(e)) from None
     for path, notes in written:
         click.echo(f"wrote {path}")
         for note in notes:
