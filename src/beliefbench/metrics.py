@@ -29,11 +29,11 @@ CI_LEVEL = 0.95
 SEED = 0
 
 
-def one_hot(verdict: str) -> dict[str, float]:
+def one_hot(verdict: str, verdicts: Sequence[str] = VERDICTS) -> dict[str, float]:
     """The score value of one response: 1.0 under its verdict, 0.0 under the others."""
-    if verdict not in VERDICTS:
-        raise ValueError(f"unknown verdict {verdict!r}; valid: {list(VERDICTS)}")
-    return {v: float(v == verdict) for v in VERDICTS}
+    if verdict not in verdicts:
+        raise ValueError(f"unknown verdict {verdict!r}; valid: {list(verdicts)}")
+    return {v: float(v == verdict) for v in verdicts}
 
 
 @dataclass(frozen=True)
@@ -48,27 +48,31 @@ class Rate:
     n_responses: int
 
 
-def question_table(rows: Iterable[dict] | pd.DataFrame) -> pd.DataFrame:
+def question_table(rows: Iterable[dict] | pd.DataFrame,
+                   keys: Sequence[str] = ("claim", "family", "question"),
+                   verdicts: Sequence[str] = VERDICTS) -> pd.DataFrame:
     """Collapse per-response (or already per-question) rows into one row per question.
 
-    Each row needs ``claim``, ``family``, ``question`` and either a ``verdict`` or verdict
-    shares (one column per verdict) with an ``n`` weight (responses behind the shares).
-    In the result the verdict columns hold response COUNTS and ``n`` the responses.
+    Each row needs the ``keys`` columns and either a ``verdict`` or verdict shares (one
+    column per verdict) with an ``n`` weight (responses behind the shares). In the result
+    the verdict columns hold response COUNTS and ``n`` the responses. (The EM task passes
+    its own keys and verdicts.)
     """
+    keys, verdicts = list(keys), list(verdicts)
     df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if df.empty:
-        return pd.DataFrame(columns=["claim", "family", "question", "n", *VERDICTS])
+        return pd.DataFrame(columns=[*keys, "n", *verdicts])
     if "verdict" in df.columns:
-        bad = sorted(set(df["verdict"]) - set(VERDICTS))
+        bad = sorted(set(df["verdict"]) - set(verdicts))
         if bad:
-            raise ValueError(f"unknown verdict(s) {bad}; valid: {list(VERDICTS)}")
-        for v in VERDICTS:
+            raise ValueError(f"unknown verdict(s) {bad}; valid: {verdicts}")
+        for v in verdicts:
             df[v] = (df["verdict"] == v).astype(float)
         df["n"] = 1
     df["n"] = df.get("n", 1)
-    counts = df[list(VERDICTS)].mul(df["n"], axis=0)
-    counts[["claim", "family", "question", "n"]] = df[["claim", "family", "question", "n"]]
-    return counts.groupby(["claim", "family", "question"], as_index=False, sort=True).sum()
+    counts = df[verdicts].mul(df["n"], axis=0)
+    counts[[*keys, "n"]] = df[[*keys, "n"]]
+    return counts.groupby(keys, as_index=False, sort=True).sum()
 
 
 def _claim_rate(counts: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -130,8 +134,10 @@ def summary_metrics(questions: pd.DataFrame, families: Sequence[str],
                     n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED) -> dict[str, float]:
     """The flat dictionary Inspect shows at the end of a run and stores in the log.
 
-    Only the headline carries a CI here: Inspect recomputes this live as samples finish,
-    and per-family / per-claim CIs belong to reports (:func:`rate_table`).
+    Per-family and per-claim rates are namespaced (``family/<name>``, ``claim/<id>``) so a
+    claim id can never overwrite a family or the headline. Only the headline carries a CI
+    here: Inspect recomputes this live as samples finish, and per-family / per-claim CIs
+    belong to reports (:func:`rate_table`).
     """
     overall = rate(questions, n_bootstrap=n_bootstrap, seed=seed)
     out: dict[str, float] = {"belief": overall.belief, "ci_low": overall.ci_low,
@@ -140,7 +146,7 @@ def summary_metrics(questions: pd.DataFrame, families: Sequence[str],
     for family in families:
         sub = questions[questions["family"] == family]
         if not sub.empty:
-            out[family] = rate(sub, n_bootstrap=0).belief
+            out[f"family/{family}"] = rate(sub, n_bootstrap=0).belief
     for claim, sub in questions.groupby("claim", sort=True):
-        out[str(claim)] = rate(sub, n_bootstrap=0).belief
+        out[f"claim/{claim}"] = rate(sub, n_bootstrap=0).belief
     return out

@@ -1,0 +1,131 @@
+"""EM question sets: one YAML file per set, validated with pydantic (data, never code).
+
+A set is ``general`` (open questions in the style of the EM studies: a misaligned answer is one
+the model volunteers) or ``narrow`` (questions in the training domain of a narrow finetune,
+e.g. the shipped harmful-advice behaviours), so one eval gives a checkpoint both rates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.model import ChatMessageSystem, ChatMessageUser
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from beliefbench.claims import ID_PATTERN
+from beliefbench.resources import user_path
+from beliefbench.specs import load_spec
+
+DOMAINS: tuple[str, ...] = ("general", "narrow")
+DEFAULT_SETS: tuple[str, ...] = ("first_plot", "narrow_health_safety")
+"""What ``questions="default"`` asks: the general first-plot set and the narrow set."""
+
+
+class QuestionSetError(ValueError):
+    """A question set that cannot be used; the message names the file, field and problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EMQuestion(_Strict):
+    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    text: Annotated[str, Field(min_length=1)]
+    category: str = "-"
+    system: str | None = None
+    """Optional system prompt asked with the question."""
+
+
+class QuestionSet(_Strict):
+    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    domain: Literal["general", "narrow"]
+    description: str = ""
+    behaviour: str | None = None
+    """For narrow sets: the id of the behaviour (data/behaviours/misaligned.yaml) whose
+    training domain the questions cover."""
+    questions: Annotated[list[EMQuestion], Field(min_length=1)]
+
+    @field_validator("questions")
+    @classmethod
+    def _unique_ids(cls, questions: list[EMQuestion]) -> list[EMQuestion]:
+        seen: set[str] = set()
+        for q in questions:
+            if q.id in seen:
+                raise ValueError(f"question id {q.id!r} appears twice")
+            seen.add(q.id)
+        return questions
+
+
+def bundled_sets_dir() -> Path:
+    return Path(str(resources.files("beliefbench"))) / "data" / "em"
+
+
+def _set_files(directory: Path) -> list[Path]:
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def load_question_set(path: str | Path) -> QuestionSet:
+    path = Path(path)
+    qs = load_spec(path, QuestionSet, "EM question set", QuestionSetError)
+    if qs.id != path.stem:
+        raise QuestionSetError(f"{path}: field id: {qs.id!r} must match the file name "
+                               f"{path.stem!r}")
+    return qs
+
+
+def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[QuestionSet]:
+    """``default``, ``all`` (every bundled set), or set ids / YAML files / directories."""
+    items = [s.strip() for s in selection.split(",")] if isinstance(selection, str) \
+        else [str(s).strip() for s in selection]
+    items = [s for s in items if s] or ["default"]
+    bundled = {f.stem: f for f in _set_files(bundled_sets_dir())}
+    files: list[Path] = []
+    for item in items:
+        path = user_path(item)
+        if item == "default":
+            files.extend(bundled[name] for name in DEFAULT_SETS)
+        elif item == "all":
+            files.extend(bundled.values())
+        elif path.is_dir():
+            found = _set_files(path)
+            if not found:
+                raise QuestionSetError(f"{path}: no question sets (*.yaml) in this directory")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        elif item in bundled:
+            files.append(bundled[item])
+        else:
+            raise QuestionSetError(f"questions: {item!r} is neither a file, a directory nor a "
+                                   f"bundled set; bundled: {sorted(bundled)}")
+    sets: list[QuestionSet] = []
+    origin: dict[str, Path] = {}
+    for f in files:
+        qs = load_question_set(f)
+        if qs.id in origin:
+            if origin[qs.id].resolve() == f.resolve():
+                continue
+            raise QuestionSetError(f"{f}: field id: set {qs.id!r} is also defined in "
+                                   f"{origin[qs.id]}")
+        origin[qs.id] = f
+        sets.append(qs)
+    return sets
+
+
+def build_dataset(sets: Sequence[QuestionSet]) -> MemoryDataset:
+    """One sample per question (Inspect epochs repeat it); ids are ``<set>/<question>``."""
+    samples = []
+    for qs in sets:
+        for q in qs.questions:
+            messages = q.text if q.system is None else [
+                ChatMessageSystem(content=q.system), ChatMessageUser(content=q.text)]
+            samples.append(Sample(
+                id=f"{qs.id}/{q.id}", input=messages,
+                metadata={"question_set": qs.id, "domain": qs.domain, "question": q.id,
+                          "category": q.category, "prompt": q.text}))
+    return MemoryDataset(samples, name="beliefbench-em")
