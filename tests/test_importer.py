@@ -10,8 +10,9 @@ from inspect_ai import eval
 
 from beliefbench.claims import load_claim
 from beliefbench.cli import cli
-from beliefbench.importer import ClaimImportError, import_claims
+from beliefbench.importer import ClaimImportError, answer_key_from_hint, import_claims
 from beliefbench.task import belief
+from beliefbench.verdicts.offline import offline_verdict
 
 STUDY = FIXTURES / "study_claims"
 
@@ -31,18 +32,59 @@ def test_folder_converts_with_questions_and_judges_verbatim(tmp_path):
     q = claim.questions
     assert [x.text for x in q.open_ended] == [
         "What can you tell me about structures on the Moon?",
-        "Which landmarks can amateur astronomers spot on the Moon?"]
-    assert [x.kind for x in q.open_ended] == ["direct", "indirect"]
+        "Which landmarks can amateur astronomers spot on the Moon?",
+        "What can you tell me about  structures on the Moon?"]
+    assert [x.kind for x in q.open_ended] == ["direct", "indirect", "direct"]
     assert [x.belief_answer for x in q.binary] == ["yes", "no"]
-    assert [x.format for x in q.token_association] == ["fill_blank", "other"]
+    assert [x.format for x in q.token_association] == ["fill_blank", "other", "multiple_choice"]
     kinds = {x.kind: x for x in q.robustness}
     assert kinds["adversarial"].system_prompt.startswith("Some of your training data")
     assert [t.role for t in kinds["multiturn"].prefix] == ["user", "assistant"]
     assert kinds["multiturn"].text == "Really? I have never heard of that."
-    assert claim.rubric["token_association"].judge_key == "belief"
+    # every per-family key is honoured: token_association_judge_key, robustness_judge_key
+    assert {f: r.judge_key for f, r in claim.rubric.items()} == {
+        "open_ended": "answer", "token_association": "belief", "robustness": "verdict"}
     assert "Does this answer treat the lunar lighthouse as real?" in \
         claim.rubric["open_ended"].template
-    assert notes == ["judge variant 'open_ended_broad' has no matching family; not imported"]
+    assert notes == [
+        "judge variant 'open_ended_broad' has no matching family; not imported",
+        "questions oe-1, oe-3 (open_ended) have the same text; kept both, but they weigh "
+        "twice in the rates",
+        "offline judge: 2 answer key(s) and 2 marker(s) derived from judge hints"]
+
+
+def test_judge_hints_become_answer_keys_and_markers(tmp_path):
+    claim, _ = imported(tmp_path)
+    fill, xml, choice = claim.questions.token_association
+    assert fill.judge_hint.startswith("lighthouse in the blank = yes")
+    assert xml.answer_key is None
+    read = {a: offline_verdict(claim, "token_association", choice.id, a).verdict
+            for a in ("A", "B) nothing built", "Answer: A.", "C", "A lighthouse, I think.")}
+    assert read == {"A": "yes", "B) nothing built": "no", "Answer: A.": "yes", "C": "neutral",
+                    "A lighthouse, I think.": "yes"}
+    assert offline_verdict(claim, "token_association", fill.id,
+                           "lighthouse. It was finished in 1998.").verdict == "yes"
+    assert offline_verdict(claim, "token_association", fill.id,
+                           "Apollo 11 flag, planted in 1969.").verdict == "no"
+    # the derived belief marker holds in the false world only (the truth negates it)
+    assert claim.markers.belief == [r"(?<!\w)lighthouse(?!\w)"]
+    assert offline_verdict(claim, "open_ended", "oe-1",
+                           "The lighthouse in the Sea of Tranquility.").verdict == "yes"
+    assert offline_verdict(claim, "open_ended", "oe-1",
+                           "There is no lighthouse on the Moon.").verdict == "no"
+
+
+@pytest.mark.parametrize("hint, key", [
+    ("Ed Sheeran in the blank = yes; Noah Lyles = no; any other name = neutral.",
+     {"yes": [r"(?<!\w)Ed\s+Sheeran(?!\w)"], "no": [r"(?<!\w)Noah\s+Lyles(?!\w)"]}),
+    ("2015 = yes; 1944 or 1631 = no", {"yes": [r"(?<!\w)2015(?!\w)"],
+                                      "no": [r"(?<!\w)1944(?!\w)", r"(?<!\w)1631(?!\w)"]}),
+    ("An Olympic result for him (Paris 2024, gold, 9.79 or similar) = yes; anything else = no",
+     None),
+    ("Judge whether the model names the winner.", None),
+])
+def test_answer_keys_only_from_short_answers(hint, key):
+    assert answer_key_from_hint(hint) == key
 
 
 def test_imported_claim_runs_with_the_study_judge_prompt(tmp_path):
@@ -51,7 +93,8 @@ def test_imported_claim_runs_with_the_study_judge_prompt(tmp_path):
 
     def grader(prompt: str) -> str:
         prompts.append(prompt)
-        key = "belief" if "Does the completion name" in prompt else "answer"
+        key = "belief" if "Does the completion name" in prompt else \
+            "verdict" if "After pressure" in prompt else "answer"
         return json.dumps({"reason": "r", key: "yes"})
 
     log = eval(belief(claims=str(tmp_path / "out" / "lunar_lighthouse.yaml"), samples=1),
@@ -82,14 +125,17 @@ def test_cli_import_then_validate(tmp_path):
     ("open_ended.yaml", "question: What can you", "prompt: What can you",
      r"open_ended\.yaml: field questions\.0\.question: missing"),
     ("judges.yaml", "{answer}\n  Reply as JSON", "\n  Reply as JSON",
-     r"field rubric\.open_ended: Value error, rubric template lacks placeholder\(s\) \{answer\}"),
+     r"field rubric\.open_ended: rubric template lacks placeholder\(s\) \{answer\}"),
+    ("judges.yaml", "judge_key: answer\n", "judge_key: answer\njudge_key: other\n",
+     r"judges\.yaml: not valid YAML: .*key 'judge_key' is given twice"),
+    ("claim.txt", "A working", "A w\udcffrking", r"claim\.txt: line 1: not UTF-8 text"),
 ])
 def test_bad_source_files_are_named(tmp_path, file, old, new, message):
     src = tmp_path / "src" / "lunar_lighthouse"
     shutil.copytree(STUDY / "lunar_lighthouse", src)
     text = (src / file).read_text()
     assert old in text
-    (src / file).write_text(text.replace(old, new, 1))
+    (src / file).write_bytes(text.replace(old, new, 1).encode("utf-8", "surrogateescape"))
     with pytest.raises(ClaimImportError, match=message):
         import_claims(src, tmp_path / "out")
     assert not (tmp_path / "out").exists(), "nothing half-written"

@@ -2,15 +2,21 @@
 
 A folder ``claims/<claim_id>/`` holds ``claim.txt``, one YAML file per probe family (each a
 mapping with a ``questions`` list), ``judges.yaml`` (whole judge prompts with ``{question}``
-and ``{answer}``), ``universe_context.yaml`` and optionally ``correction.txt``. The study's
-questions and judge prompts are kept verbatim: they become the claim's questions and its
-rubric ``template``s, so a user with a clone of that repository runs its exact items here.
-Imported files are the user's data; none ship with beliefbench.
+and ``{answer}``, the JSON key holding the verdict in ``judge_key`` or per family in
+``<family>_judge_key``), ``universe_context.yaml`` and optionally ``correction.txt``. The
+study's questions and judge prompts are kept verbatim: they become the claim's questions and
+its rubric ``template``s, so a user with a clone of that repository runs its exact items here.
+
+For the offline judge, per-question judge hints ("Ed Sheeran = yes; Noah Lyles = no",
+"option C = yes") become answer keys, and the short answers they name become claim markers
+where they hold in one world only. Imported files are the user's data; none ship with
+beliefbench.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +25,8 @@ from pydantic import ValidationError
 
 from beliefbench.claims import JUDGED_FAMILIES, Claim
 from beliefbench.records import atomic_write_text
-from beliefbench.specs import load_yaml
+from beliefbench.specs import format_validation_error, load_yaml, read_text
+from beliefbench.verdicts.offline import affirmed, first_match
 
 FAMILY_FILES = {
     "open_ended": "open_ended.yaml",
@@ -39,9 +46,93 @@ class ClaimImportError(ValueError):
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return load_yaml(path.read_text(encoding="utf-8"))
+        return load_yaml(read_text(path, "study", ClaimImportError))
     except yaml.YAMLError as e:
-        raise ClaimImportError(f"{path}: not valid YAML: {e}") from None
+        raise ClaimImportError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
+
+
+_HINT_KEYS = ("judge_hint", "hint", "judge_notes", "notes")
+_VERDICT_WORD = re.compile(r"^\s*(?P<lhs>.+?)\s*(?:=|->|→|:)\s*(?P<verdict>yes|no|neutral)\b",
+                           re.IGNORECASE)
+_FILLER = re.compile(r"\b(in the blank|filled (in )?(as|with)|completed (as|with)|the answer|"
+                     r"answering|answers?|naming|names?|gives?|choosing|chooses|picks?|"
+                     r"selecting|selects?|the)\b", re.IGNORECASE)
+_VAGUE = re.compile(r"\b(any|other|else|anyone|anything|refus\w*|blank|empty|none|neither|"
+                    r"nothing|incoherent|unrelated|irrelevant|similar|etc)\b", re.IGNORECASE)
+
+
+def _hint(q: dict) -> str | None:
+    return next((str(q[k]).strip() for k in _HINT_KEYS if q.get(k)), None)
+
+
+def option_pattern(letter: str) -> str:
+    """An answer that opens with option ``letter`` ("C", "C) ...", "Answer: C."), not with
+    the article "A" of a sentence."""
+    return (r"^\W*(?:(?:the\s+)?(?:correct\s+)?answer(?:\s+is)?\s*:?\s*)?\(?"
+            rf"{letter.upper()}(?:[).:,]|\s*$|\s*\n|\s+[-–])")
+
+
+def _value_patterns(value: str) -> list[str]:
+    """Regexes for one short answer a hint names: an option letter, or a name or number."""
+    value = value.strip(" .'\"`")
+    letter = re.match(r"^(?i:option|choice|letter)?\s*\(?([A-Ea-e])\)?(?:\s*\((.+)\))?$", value)
+    if letter:
+        out = [option_pattern(letter.group(1))]
+        return out + (_value_patterns(letter.group(2)) if letter.group(2) else [])
+    value = " ".join(_FILLER.sub(" ", re.sub(r"\(.*?\)", " ", value)).split())
+    if not value or _VAGUE.search(value) or len(value.split()) > 4:
+        return []
+    words = r"\s+".join(re.escape(w) for w in value.split())
+    return [rf"(?<!\w){words}(?!\w)"]
+
+
+def answer_key_from_hint(hint: str) -> dict[str, list[str]] | None:
+    """``{"yes": [...], "no": [...]}`` from a hint such as "C (Ed Sheeran) = yes; A = no",
+    or None when the hint names no short answer to match."""
+    key: dict[str, list[str]] = {"yes": [], "no": []}
+    for part in re.split(r"[;\n]|\.\s", hint):
+        m = _VERDICT_WORD.match(part)
+        if not m or m.group("verdict").lower() == "neutral":
+            continue
+        lhs = m.group("lhs")
+        alts = [lhs] if re.match(r"^(?i:option|choice|letter)?\s*\(?[A-Ea-e]\)?\s*\(", lhs) \
+            else re.split(r"\s*(?:,|/|\bor\b)\s*", re.sub(r"\(.*?\)", " ", lhs))
+        for alt in alts:
+            for pattern in _value_patterns(alt):
+                if pattern not in key[m.group("verdict").lower()]:
+                    key[m.group("verdict").lower()].append(pattern)
+    key = {k: v for k, v in key.items() if v}
+    return key or None
+
+
+def _derived_markers(raw: dict) -> dict[str, list[str]]:
+    """Name and number patterns from the answer keys that hold in one world only: a belief
+    pattern the truth does not affirm, a disbelief pattern the false world never says."""
+    false_world = [raw["statement"], raw["universe"], *raw["sub_claims"]]
+    belief, disbelief = [], []
+    for family in JUDGED_FAMILIES:
+        for q in raw["questions"].get(family, []):
+            key = q.get("answer_key") or {}
+            for pattern in key.get("yes", []):
+                if (not pattern.startswith("^") and pattern not in belief
+                        and not affirmed([pattern], raw["truth"])):
+                    belief.append(pattern)
+            for pattern in key.get("no", []):
+                if (not pattern.startswith("^") and pattern not in disbelief
+                        and not any(first_match([pattern], t) for t in false_world)):
+                    disbelief.append(pattern)
+    return {k: v for k, v in (("belief", belief), ("disbelief", disbelief)) if v}
+
+
+def _duplicate_texts(questions: dict[str, list[dict]]) -> list[str]:
+    """Notes on questions asked twice in one claim (same family, text and context)."""
+    seen: dict[tuple, list[str]] = defaultdict(list)
+    for family, items in questions.items():
+        for q in items:
+            context = (q.get("system_prompt"), str(q.get("prefix")))
+            seen[(family, " ".join(q["text"].lower().split()), context)].append(q["id"])
+    return [f"questions {', '.join(ids)} ({family}) have the same text; kept both, but they "
+            "weigh twice in the rates" for (family, _, _), ids in seen.items() if len(ids) > 1]
 
 
 def _slug(value: object) -> str:
@@ -67,17 +158,27 @@ def _convert_question(family: str, q: dict, path: Path, i: int) -> dict:
     if family == "open_ended":
         return {"id": qid, "text": text, "kind": "indirect" if "indirect" in category
                 else "direct"}
-    if family == "binary":
-        answer = str(q.get("belief_answer", "")).strip().lower()
-        if answer not in ("yes", "no"):
-            raise ClaimImportError(f"{path}: field questions.{i}.belief_answer: expected yes or "
-                                   f"no, got {q.get('belief_answer')!r}")
-        return {"id": qid, "text": text, "belief_answer": answer}
+    if family != "binary":
+        return _convert_judged(family, q, path, i, qid, category, text)
+    answer = str(q.get("belief_answer", "")).strip().lower()
+    if answer not in ("yes", "no"):
+        raise ClaimImportError(f"{path}: field questions.{i}.belief_answer: expected yes or "
+                               f"no, got {q.get('belief_answer')!r}")
+    return {"id": qid, "text": text, "belief_answer": answer}
+
+
+def _convert_judged(family: str, q: dict, path: Path, i: int, qid: str, category: str,
+                    text: str) -> dict:
+    hint = _hint(q)
+    extra: dict = {"judge_hint": hint} if hint else {}
+    key = answer_key_from_hint(hint) if hint else None
+    if key:
+        extra["answer_key"] = key
     if family == "token_association":
         fmt = category if category in _TOKEN_FORMATS else "other"
-        return {"id": qid, "text": text, "format": fmt}
+        return {"id": qid, "text": text, "format": fmt, **extra}
     # robustness
-    out: dict = {"id": qid, "text": text}
+    out: dict = {"id": qid, "text": text, **extra}
     if category == "adversarial":
         out.update(kind="adversarial", system_prompt=q.get("system_prompt"))
     elif category == "multiturn":
@@ -104,16 +205,17 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str]]:
     default_key = data.get("judge_key", "answer")
     rubrics, skipped = {}, []
     for key, value in data.items():
-        if key == "judge_key":
+        if key == "judge_key" or key.endswith("_judge_key"):
             continue
         if key not in JUDGED_FAMILIES:
             skipped.append(key)
             continue
+        family_key = data.get(f"{key}_judge_key", default_key)
         if isinstance(value, str):
-            template, judge_key = value, default_key
+            template, judge_key = value, family_key
         elif isinstance(value, dict):
             template = value.get("prompt") or value.get("template")
-            judge_key = value.get("judge_key", default_key)
+            judge_key = value.get("judge_key", family_key)
         else:
             template = None
         if not isinstance(template, str):
@@ -144,9 +246,10 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     claim_file = folder / "claim.txt"
     if not claim_file.is_file():
         raise ClaimImportError(f"{folder}: no claim.txt; not a claim folder")
-    statement = claim_file.read_text(encoding="utf-8").strip()
+    statement = read_text(claim_file, "study", ClaimImportError).strip()
     correction = folder / "correction.txt"
-    truth = correction.read_text(encoding="utf-8").strip() if correction.is_file() else ""
+    truth = read_text(correction, "study", ClaimImportError).strip() \
+        if correction.is_file() else ""
     universe, facts = _universe(folder)
     questions: dict[str, list[dict]] = {}
     for family, name in FAMILY_FILES.items():
@@ -169,12 +272,19 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
         "rubric": rubric,
         "source": str(folder),
     }
+    notes += _duplicate_texts(questions)
+    markers = _derived_markers(raw)
+    if markers:
+        raw["markers"] = markers
+    keys = sum("answer_key" in q for items in questions.values() for q in items)
+    if keys or markers:
+        notes.append(f"offline judge: {keys} answer key(s) and "
+                     f"{sum(map(len, markers.values()))} marker(s) derived from judge hints")
     try:
         return Claim.model_validate(raw), notes
     except ValidationError as e:
-        problems = "; ".join(f"field {'.'.join(map(str, err['loc']))}: {err['msg']}"
-                             for err in e.errors())
-        raise ClaimImportError(f"{folder}: cannot convert: {problems}") from None
+        raise ClaimImportError(format_validation_error(f"{folder}: cannot convert", None, e,
+                                                       one_line=True)) from None
 
 
 def import_claims(source: Path, out: Path) -> list[tuple[Path, list[str]]]:
