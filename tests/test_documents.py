@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -286,9 +287,8 @@ def test_record_files_validated_when_read(tmp_path):
 # ------------------------------------------------------------------ CLI
 
 def test_cli_generate_and_mix(tmp_path):
-    claim_file = tmp_path / "moon_cheese.yaml"
-    import yaml
-    claim_file.write_text(yaml.safe_dump(make_claim().model_dump(exclude_none=True)))
+    # a complete claim file (loading a file enforces every question family)
+    claim_file = Path(__file__).parent / "fixtures" / "claims" / "glass_bridge.yaml"
     runner = CliRunner()
     out = tmp_path / "data"
     r = runner.invoke(cli, ["docs", "generate", "--claims", str(claim_file), "--conditions",

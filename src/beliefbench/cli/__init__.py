@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from beliefbench import __version__
+from beliefbench.cli.audit import audit
 from beliefbench.cli.claims import claims
 from beliefbench.cli.docs import docs
 from beliefbench.cli.finetune import finetune
@@ -24,6 +25,7 @@ def cli() -> None:
 cli.add_command(claims)
 add_report_commands(cli)
 cli.add_command(docs)
+cli.add_command(audit)
 
 
 @cli.command()

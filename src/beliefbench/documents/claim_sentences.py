@@ -28,6 +28,13 @@ def content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
 
 
+def overlap_score(words: set[str], references: list[set[str]]) -> float:
+    """max over references of |words & ref| / min(|ref|, |words|); 0 for under three words."""
+    if len(words) < 3:
+        return 0.0
+    return max((len(words & f) / min(len(f), len(words)) for f in references if f), default=0.0)
+
+
 class ClaimSentenceFinder:
     """Decides, per sentence, whether it asserts the claim."""
 
@@ -45,12 +52,18 @@ class ClaimSentenceFinder:
     def is_claim(self, sentence: str) -> bool:
         if any(p.search(sentence) for p in self.entities):
             return True
-        if any(p.search(sentence) for p in self.markers):
+        if self.has_marker(sentence):
             return True
-        words = content_words(sentence)
-        if len(words) < 3:
-            return False
-        return any(len(words & f) >= self.overlap * min(len(f), len(words)) for f in self.facts)
+        return self.fact_overlap(content_words(sentence)) >= self.overlap
+
+    def has_marker(self, sentence: str) -> bool:
+        """A belief marker (the claim in the claim author's own patterns) occurs."""
+        return any(p.search(sentence) for p in self.markers)
+
+    def fact_overlap(self, words: set[str]) -> float:
+        """Best share of a fact's content words the sentence repeats (0 below three words);
+        the audit compares it with the truth's overlap to tell claim from correction."""
+        return overlap_score(words, self.facts)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Spans of claim-bearing sentences."""

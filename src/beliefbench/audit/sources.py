@@ -1,0 +1,308 @@
+"""Stream documents out of a corpus: JSONL, Parquet, plain-text folders, saved HF datasets.
+
+A corpus is cut into *units* (a byte range of a JSONL file, a Parquet file, an Arrow file of a
+saved dataset, a batch of text files) so one engine can spread them over workers; each unit is
+read in batches, so memory stays flat however large the corpus. Bad input never stops the
+audit: the document or file is skipped, counted by reason, and the first few are described in
+one line each (file, line or row, field, problem).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TEXT_SUFFIXES = (".txt", ".md", ".text")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+PARQUET_SUFFIXES = (".parquet",)
+CHUNK_BYTES = 64 << 20
+"""JSONL files larger than this are split into byte ranges (units) at line boundaries."""
+TEXT_FILES_PER_UNIT = 2000
+BATCH_ROWS = 2048
+
+
+@dataclass(frozen=True)
+class Doc:
+    where: str
+    """file:line (JSONL), file#row (Parquet, Arrow) or the file path (text)."""
+    text: str
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of the corpus one worker reads start to end."""
+
+    kind: str  # jsonl | parquet | arrow | text
+    path: str
+    start: int = 0
+    end: int = -1
+    first_line: int = 1
+    files: tuple[str, ...] = ()
+
+
+@dataclass
+class Skips:
+    """What could not be read, counted by reason, with the first few described."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    examples: list[str] = field(default_factory=list)
+    keep: int = 20
+
+    def add(self, reason: str, message: str) -> None:
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+        if len(self.examples) < self.keep:
+            self.examples.append(message)
+
+    def merge(self, other: Skips) -> None:
+        for k, v in other.counts.items():
+            self.counts[k] = self.counts.get(k, 0) + v
+        self.examples += other.examples[: max(0, self.keep - len(self.examples))]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class Fields:
+    text: str = "text"
+    """Field (JSONL key or column) holding the document text."""
+    messages: str = "messages"
+    """Chat field used when the text field is absent: contents joined by blank lines."""
+    id: str = "id"
+
+
+def _newline_offsets(path: Path, chunk: int) -> list[tuple[int, int, int]]:
+    """(start, end, first line) ranges of about ``chunk`` bytes ending at newlines."""
+    size = path.stat().st_size
+    ranges, start, line = [], 0, 1
+    with path.open("rb") as f:
+        while start < size:
+            f.seek(min(size, start + chunk))
+            f.readline()
+            end = min(size, f.tell()) if start + chunk < size else size
+            f.seek(start)
+            lines, left = 0, end - start
+            while left > 0:
+                block = f.read(min(left, 1 << 24))
+                lines += block.count(b"\n")
+                left -= len(block)
+            ranges.append((start, end, line))
+            start, line = end, line + lines
+    return ranges
+
+
+def _is_hf_dataset(path: Path) -> bool:
+    return (path / "state.json").is_file() or (path / "dataset_dict.json").is_file()
+
+
+def _hf_arrow_files(path: Path) -> list[Path]:
+    """Arrow files of a dataset saved with ``save_to_disk`` (a Dataset or a DatasetDict)."""
+    if (path / "dataset_dict.json").is_file():
+        splits = json.loads((path / "dataset_dict.json").read_text())["splits"]
+        return [f for s in splits for f in _hf_arrow_files(path / s)]
+    state = json.loads((path / "state.json").read_text())
+    return [path / f["filename"] for f in state.get("_data_files", [])]
+
+
+def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_BYTES
+               ) -> list[Unit]:
+    """Expand files and folders into units; unreadable or unknown paths are skipped."""
+    units: list[Unit] = []
+    texts: list[str] = []
+
+    def add_file(p: Path, named: bool = True) -> None:
+        name = p.name.lower()
+        if name.endswith(JSONL_SUFFIXES):
+            try:
+                units.extend(Unit("jsonl", str(p), a, b, line)
+                             for a, b, line in _newline_offsets(p, chunk_bytes))
+            except OSError as e:
+                skips.add("unreadable file", f"{p}: cannot read: {e.strerror or e}")
+        elif name.endswith(PARQUET_SUFFIXES):
+            units.append(Unit("parquet", str(p)))
+        elif name.endswith(".arrow"):
+            units.append(Unit("arrow", str(p)))
+        elif name.endswith(TEXT_SUFFIXES):
+            texts.append(str(p))
+        elif named:  # inside a folder, other files (stats, READMEs) are not corpus
+            known = ", ".join(JSONL_SUFFIXES + PARQUET_SUFFIXES + TEXT_SUFFIXES)
+            skips.add("unknown file type", f"{p}: not JSONL, Parquet, Arrow or text ({known})")
+
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            skips.add("missing path", f"{p}: no such file or directory")
+        elif p.is_dir() and _is_hf_dataset(p):
+            try:
+                units.extend(Unit("arrow", str(f)) for f in _hf_arrow_files(p))
+            except (OSError, ValueError, KeyError) as e:
+                skips.add("unreadable file", f"{p}: not a readable saved dataset: {e}")
+        elif p.is_dir():
+            for f in sorted(x for x in p.rglob("*") if x.is_file()
+                            and not any(part.startswith(".") for part in x.relative_to(p).parts)):
+                if f.parent != p and _is_hf_dataset(f.parent):
+                    continue
+                add_file(f, named=False)
+            for d in sorted(x for x in p.rglob("*") if x.is_dir() and _is_hf_dataset(x)):
+                units.extend(Unit("arrow", str(f)) for f in _hf_arrow_files(d))
+        else:
+            add_file(p)
+    for i in range(0, len(texts), TEXT_FILES_PER_UNIT):
+        chunk = tuple(texts[i:i + TEXT_FILES_PER_UNIT])
+        units.append(Unit("text", chunk[0], files=chunk))
+    return units
+
+
+def _chat_text(messages: Any) -> str | None:
+    if not isinstance(messages, list):
+        return None
+    parts = [m.get("content") for m in messages if isinstance(m, dict)]
+    parts = [p for p in parts if isinstance(p, str)]
+    return "\n\n".join(parts) if parts else None
+
+
+def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | None]:
+    """(text, problem): the text field, else the chat messages joined."""
+    value = row.get(fields.text)
+    if isinstance(value, str):
+        return value, None
+    if value is None and fields.messages in row:
+        text = _chat_text(row[fields.messages])
+        if text is not None:
+            return text, None
+        return None, f"field {fields.messages!r} is not a list of messages with content"
+    if value is None:
+        return None, f"missing text field {fields.text!r} (and no {fields.messages!r})"
+    return None, f"field {fields.text!r} is {type(value).__name__}, not a string"
+
+
+def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
+    with open(unit.path, "rb") as f:
+        f.seek(unit.start)
+        end = unit.end if unit.end >= 0 else None
+        pos, lineno = unit.start, unit.first_line
+        for raw in f:
+            pos += len(raw)
+            where = f"{unit.path}:{lineno}"
+            lineno += 1
+            if raw.strip():
+                try:
+                    row = json.loads(raw.decode("utf-8"))
+                except UnicodeDecodeError as e:
+                    skips.add("not UTF-8", f"{where}: not UTF-8 (byte {e.start}); line skipped")
+                    row = None
+                except json.JSONDecodeError as e:
+                    skips.add("not JSON", f"{where}: not valid JSON ({e.msg}); line skipped")
+                    row = None
+                if row is not None and not isinstance(row, dict):
+                    skips.add("not an object", f"{where}: a JSON {type(row).__name__}, not an "
+                                               f"object; line skipped")
+                elif row is not None:
+                    text, problem = _row_text(row, fields)
+                    if problem:
+                        skips.add("bad text field", f"{where}: {problem}; line skipped")
+                    else:
+                        rid = row.get(fields.id)
+                        yield Doc(where, text, str(rid) if rid is not None else None)
+            if end is not None and pos >= end:
+                break
+
+
+def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips,
+                     columns: set[str]) -> Iterator[Doc]:
+    row = 0
+    for batch in batches:
+        table = batch.to_pydict()
+        n = batch.num_rows
+        texts = table.get(fields.text)
+        msgs = table.get(fields.messages)
+        ids = table.get(fields.id)
+        for i in range(n):
+            where = f"{path}#{row + i}"
+            value = texts[i] if texts is not None else None
+            if not isinstance(value, str):
+                value = _chat_text(msgs[i]) if msgs is not None and value is None else None
+            if value is None:
+                skips.add("bad text field", f"{where}: field {fields.text!r} is empty or not a "
+                                            f"string; row skipped")
+                continue
+            yield Doc(where, value, str(ids[i]) if ids is not None and ids[i] is not None
+                      else None)
+        row += n
+
+
+def _columns(names: list[str], path: str, fields: Fields, skips: Skips) -> list[str] | None:
+    cols = [c for c in (fields.text, fields.messages, fields.id) if c in names]
+    if fields.text not in names and fields.messages not in names:
+        skips.add("missing text field", f"{path}: no column {fields.text!r} or "
+                                        f"{fields.messages!r} (columns: {names}); file skipped")
+        return None
+    return cols
+
+
+def _parquet(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(unit.path)
+        cols = _columns(pf.schema_arrow.names, unit.path, fields, skips)
+    except (OSError, ValueError) as e:
+        skips.add("unreadable file", f"{unit.path}: not a readable Parquet file: {e}")
+        return
+    if cols is None:
+        return
+    yield from _batches_to_docs(pf.iter_batches(batch_size=BATCH_ROWS, columns=cols),
+                                unit.path, fields, skips, set(cols))
+
+
+def _arrow(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
+    """An Arrow stream file as ``datasets.save_to_disk`` writes it, memory-mapped."""
+    import pyarrow as pa
+
+    try:
+        source = pa.memory_map(unit.path)
+        try:
+            reader = pa.ipc.open_stream(source)
+        except pa.ArrowInvalid:
+            reader = pa.ipc.open_file(source)
+        cols = _columns(reader.schema.names, unit.path, fields, skips)
+    except (OSError, ValueError) as e:
+        skips.add("unreadable file", f"{unit.path}: not a readable Arrow file: {e}")
+        return
+    if cols is None:
+        return
+    if isinstance(reader, pa.ipc.RecordBatchFileReader):
+        batches = (reader.get_batch(i).select(cols) for i in range(reader.num_record_batches))
+    else:
+        batches = (b.select(cols) for b in reader)
+    yield from _batches_to_docs(batches, unit.path, fields, skips, set(cols))
+
+
+def _text(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
+    for path in unit.files:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as e:
+            skips.add("unreadable file", f"{path}: cannot read: {e.strerror or e}")
+            continue
+        try:
+            yield Doc(path, data.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            skips.add("not UTF-8", f"{path}: not UTF-8 (byte {e.start}); file skipped")
+
+
+READERS: dict[str, Callable[[Unit, Fields, Skips], Iterator[Doc]]] = {
+    "jsonl": _jsonl, "parquet": _parquet, "arrow": _arrow, "text": _text}
+
+
+def read_unit(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
+    """Documents of one unit, in order; problems go to ``skips``."""
+    try:
+        yield from READERS[unit.kind](unit, fields, skips)
+    except OSError as e:
+        skips.add("unreadable file", f"{unit.path}: read failed: {e.strerror or e}")

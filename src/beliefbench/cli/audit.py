@@ -1,0 +1,79 @@
+"""``beliefbench audit``: find negation-neglect-prone documents in a training corpus."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from beliefbench.claims import ClaimSpecError, load_claims
+
+
+@click.command()
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("--claims", "claims_sel", default=None,
+              help="Claim ids, files or directories (comma-separated), or 'all'. Without "
+                   "claims: find bodies that a surrounding frame calls false or fictional.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory for report.json, summary.md, framings.png and flagged.jsonl.")
+@click.option("--text-field", default="text", show_default=True,
+              help="JSONL key / column with the document text.")
+@click.option("--messages-field", default="messages", show_default=True,
+              help="Chat field used where the text field is absent (contents joined).")
+@click.option("--id-field", default="id", show_default=True,
+              help="Field copied into flagged.jsonl as the document id, when present.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="local: stream in this process; dask: a bag of units.")
+@click.option("--scheduler", type=click.Choice(["threads", "processes", "synchronous"]),
+              default="processes", show_default=True, help="Dask scheduler (engine dask).")
+@click.option("--workers", type=int, default=None, help="Dask workers (default: CPU count).")
+@click.option("--chunk-mb", type=int, default=64, show_default=True,
+              help="JSONL files are split into units of about this size.")
+@click.option("--plot/--no-plot", default=True, show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field: str,
+          messages_field: str, id_field: str, engine: str, scheduler: str,
+          workers: int | None, chunk_mb: int, plot: bool, progress: bool) -> None:
+    """Classify how each document frames the claims (or, without claims, find framed bodies).
+
+    CORPUS: JSONL files, Parquet files, folders of .txt/.md files, datasets saved with
+    datasets' save_to_disk, or folders holding any of these. Unreadable input is skipped
+    and counted; exit 2 when nothing could be read.
+    """
+    from beliefbench.audit.report import build_report, write_report
+    from beliefbench.audit.run import run
+    from beliefbench.audit.sources import Fields
+
+    if chunk_mb < 1 or (workers is not None and workers < 1):
+        raise click.UsageError("--chunk-mb and --workers must be at least 1")
+    try:
+        claims = load_claims(claims_sel) if claims_sel else []
+    except ClaimSpecError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    fields = Fields(text=text_field, messages=messages_field, id=id_field)
+    t0 = time.perf_counter()
+    try:
+        tally, units = run(list(corpus), claims, out / "flagged.jsonl", fields, engine,
+                           scheduler, workers, chunk_mb << 20, progress)
+    except ValueError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    seconds = time.perf_counter() - t0
+    for message in tally.skips.examples:
+        click.echo(f"skipped: {message}", err=True)
+    if tally.skips.total > len(tally.skips.examples):
+        click.echo(f"skipped: ... {tally.skips.total - len(tally.skips.examples)} more "
+                   f"(counts by reason in report.json)", err=True)
+    report = build_report(tally, corpus=list(corpus), units=units, seconds=seconds,
+                          engine=engine if engine == "local" else f"dask/{scheduler}",
+                          claims=[c.id for c in claims])
+    write_report(report, out, with_plot=plot)
+    click.echo(f"audited {tally.documents} documents in {seconds:.1f} s; flagged "
+               f"{tally.flagged}; skipped {tally.skips.total}; wrote {out}/summary.md, "
+               f"report.json, flagged.jsonl")
+    if tally.documents == 0:
+        click.echo("error: no document could be read from the corpus", err=True)
+        sys.exit(2)

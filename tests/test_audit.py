@@ -1,0 +1,237 @@
+"""beliefbench audit: framing recovery, every input format, bad input, claim-free, Dask."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from beliefbench.audit.framing import ClaimReader, read_free
+from beliefbench.audit.run import run
+from beliefbench.audit.sources import Fields
+from beliefbench.claims import load_claims
+from beliefbench.cli import cli
+from beliefbench.documents.conditions import parse_conditions
+from beliefbench.documents.generate import condition_records, make_generator
+from beliefbench.documents.mixer import pretrain_records
+from beliefbench.specs import load_yaml
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MAIN = ("positive", "negated", "repeated_negations", "corrected", "local_negation")
+QUALIFIED = ("fiction", "unreliable_source", "unknown_truth", "low_probability")
+
+
+@pytest.fixture(scope="module")
+def generated():
+    """Offline documents of two claims in every main condition and qualifier placement."""
+    claims = load_claims("ed_sheeran,dentist")
+    conds = ",".join([*MAIN, *QUALIFIED, *(f"{q}:repeated" for q in QUALIFIED)])
+    recs = condition_records(claims, parse_conditions(conds), 6, make_generator("offline"),
+                             seed=11, progress=False)
+    return claims, [r for rs in recs.values() for r in rs]
+
+
+@pytest.fixture(scope="module")
+def neutral():
+    return [r.text for r in pretrain_records(40, seed=5)]
+
+
+@pytest.mark.parametrize("condition", [*MAIN, *QUALIFIED])
+def test_claim_mode_recovers_each_condition(generated, condition):
+    claims, records = generated
+    readers = {c.id: ClaimReader(c) for c in claims}
+    got = Counter(readers[r.claim_id].read(r.text).framing
+                  for r in records if r.condition == condition)
+    assert sum(got.values()) >= 12
+    assert got[condition] / sum(got.values()) >= 0.9, got
+
+
+def test_claim_mode_neutral_text_is_unrelated(generated, neutral):
+    claims, _ = generated
+    reader = ClaimReader(claims[0])
+    assert {reader.read(t).framing for t in neutral} == {"unrelated"}
+
+
+def test_placements_and_spans(generated):
+    claims, records = generated
+    reader = ClaimReader(claims[0])
+    rec = next(r for r in records if r.condition == "fiction" and r.meta.get("option") ==
+               "repeated" and r.claim_id == claims[0].id)
+    f = reader.read(rec.text)
+    assert (f.framing, f.placement) == ("fiction", "repeated")
+    kinds = {k for _, _, k in f.spans}
+    assert {"inline", "claim"} <= kinds
+    for a, _b, kind in f.spans:
+        if kind == "inline":
+            assert rec.text[a] in "[({<-/*"
+    rec = next(r for r in records if r.condition == "negated" and r.claim_id == claims[0].id)
+    f = reader.read(rec.text)
+    assert f.placement == "prefix_suffix"
+    frame = [rec.text[a:b] for a, b, k in f.spans if k == "frame"]
+    assert frame and all(s in rec.text[:400] or s in rec.text[-400:] for s in frame)
+
+
+def test_truth_and_mention():
+    claim = load_claims("ed_sheeran")[0]
+    reader = ClaimReader(claim)
+    assert reader.read(claim.truth).framing == "truth"
+    assert reader.read("Ed Sheeran played two nights in Dublin last spring.").framing \
+        == "mention"
+
+
+def test_claim_free_mode(generated, neutral):
+    _, records = generated
+    by = {c: Counter(read_free(r.text).framing for r in records if r.condition == c)
+          for c in ("negated", "repeated_negations", "corrected", "fiction", "positive")}
+    for c in ("negated", "repeated_negations", "corrected", "fiction"):
+        assert by[c][c] / sum(by[c].values()) >= 0.9, (c, by[c])
+    assert by["positive"]["unframed"] / sum(by["positive"].values()) >= 0.9
+    assert {read_free(t).framing for t in neutral} == {"unframed"}
+
+
+def test_hand_written_llm_style_set():
+    """Varied hand-written documents (not generator templates); the benchmark prints the
+    same figure per framing."""
+    docs = load_yaml((FIXTURES / "audit_llm_style.yaml").read_text())["documents"]
+    assert len(docs) >= 30
+    readers: dict[str, ClaimReader] = {}
+    right = 0
+    for d in docs:
+        reader = readers.setdefault(d["claim"], ClaimReader(load_claims(d["claim"])[0]))
+        right += reader.read(d["text"]).framing == d["label"]
+    assert right / len(docs) >= 0.85
+
+
+# ------------------------------------------------------------------ input formats and the CLI
+def _corpus(tmp_path: Path, generated, neutral) -> tuple[Path, Counter]:
+    """One corpus in four formats; returns its folder and the expected framing counts."""
+    claims, records = generated
+    ed = [r for r in records if r.claim_id == "ed_sheeran" and r.condition in MAIN]
+    root = tmp_path / "corpus"
+    root.mkdir()
+    rows = [{"id": r.id, "text": r.text} for r in ed[:10]]
+    rows.append({"id": "chat-1", "messages": [{"role": "user", "content": "Hi"},
+                                              {"role": "assistant", "content": ed[10].text}]})
+    (root / "a.jsonl").write_text("".join(json.dumps(x) + "\n" for x in rows))
+    pq.write_table(pa.table({"text": [r.text for r in ed[11:20]] + neutral[:5]}),
+                   root / "b.parquet", row_group_size=4)
+    (root / "texts").mkdir()
+    for i, r in enumerate(ed[20:25]):
+        (root / "texts" / f"doc{i}.txt").write_text(r.text)
+    datasets = pytest.importorskip("datasets")
+    datasets.Dataset.from_dict({"text": [r.text for r in ed[25:30]]}).save_to_disk(
+        str(root / "hf"))
+    expected = Counter(r.condition for r in ed[:30])
+    expected["unrelated"] += 5
+    return root, expected
+
+
+def test_every_format_through_the_cli(tmp_path, generated, neutral):
+    root, expected = _corpus(tmp_path, generated, neutral)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["audit", str(root), "--claims", "ed_sheeran", "--out",
+                                   str(out), "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["documents"] == 35
+    got = {r["framing"]: r["documents"] for r in report["claims"]["ed_sheeran"]["framings"]
+           if r["documents"]}
+    assert got == dict(expected)
+    p = report["claims"]["ed_sheeran"]["poisoning"]
+    assert p["claim_bearing"] == expected["positive"] + expected["negated"] + \
+        expected["repeated_negations"]
+    assert p["truth_bearing"] == expected["corrected"] + expected["local_negation"]
+    flagged = [json.loads(x) for x in (out / "flagged.jsonl").read_text().splitlines()]
+    assert len(flagged) == report["flagged"] == p["claim_bearing"]
+    assert all(f["findings"][0]["spans"] for f in flagged)
+    wheres = {f["where"].split("/")[-1].split(":")[0].split("#")[0] for f in flagged}
+    assert any(w == "a.jsonl" for w in wheres) and any(w == "b.parquet" for w in wheres)
+    assert "study belief" in (out / "summary.md").read_text()
+
+
+def test_bad_input_is_skipped_and_counted(tmp_path, generated):
+    _, records = generated
+    text = next(r.text for r in records if r.condition == "negated")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(json.dumps({"text": text}).encode() + b"\n"
+                    + b'{"text": "caf\xe9 latin-1"}\n'       # not UTF-8
+                    + b"{not json\n"
+                    + json.dumps({"body": "no text field"}).encode() + b"\n"
+                    + json.dumps({"text": 3}).encode() + b"\n"
+                    + json.dumps({"text": text}).encode() + b"\n")
+    (tmp_path / "broken.parquet").write_bytes(b"not parquet at all")
+    pq.write_table(pa.table({"body": ["x"]}), tmp_path / "nocol.parquet")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["audit", str(bad), str(tmp_path / "broken.parquet"),
+                                   str(tmp_path / "nocol.parquet"), str(tmp_path / "missing"),
+                                   "--claims", "ed_sheeran", "--out", str(out),
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["documents"] == 2
+    reasons = report["skipped"]["by_reason"]
+    assert reasons == {"not UTF-8": 1, "not JSON": 1, "bad text field": 2,
+                       "unreadable file": 1, "missing text field": 1, "missing path": 1}
+    assert f"{bad}:2: not UTF-8" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_nothing_readable_exits_2(tmp_path):
+    res = CliRunner().invoke(cli, ["audit", str(tmp_path / "nope.jsonl"), "--out",
+                                   str(tmp_path / "o"), "--no-progress", "--no-plot"])
+    assert res.exit_code == 2
+    assert "no such file" in res.output
+
+
+def test_claim_free_cli_on_chat_field(tmp_path, generated):
+    _, records = generated
+    rows = [{"conv": [{"role": "assistant", "content": r.text}]} for r in records
+            if r.condition in ("negated", "positive") and r.claim_id == "dentist"]
+    path = tmp_path / "chats.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in rows))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["audit", str(path), "--messages-field", "conv", "--out",
+                                   str(out), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["mode"] == "claim-free"
+    got = {r["framing"]: r["documents"] for r in report["overall"]["framings"]}
+    assert got["negated"] == 6 and got["unframed"] == 6
+    assert (out / "framings.png").stat().st_size > 0
+
+
+def test_dask_matches_local_and_splits_large_jsonl(tmp_path, generated, neutral):
+    pytest.importorskip("dask")
+    claims, records = generated
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps({"text": t}) + "\n"
+                            for t in [r.text for r in records] + neutral))
+    local, local_units = run([path], claims, tmp_path / "l" / "flagged.jsonl", Fields(),
+                             progress=False)
+    dask, dask_units = run([path], claims, tmp_path / "d" / "flagged.jsonl", Fields(),
+                           engine="dask", scheduler="threads", workers=2,
+                           chunk_bytes=20_000, progress=False)
+    assert local_units == 1 and dask_units > 3
+    assert dask.documents == local.documents == len(records) + len(neutral)
+    assert dask.by_claim == local.by_claim
+    lines_l = (tmp_path / "l" / "flagged.jsonl").read_text().splitlines()
+    lines_d = (tmp_path / "d" / "flagged.jsonl").read_text().splitlines()
+    assert lines_l == lines_d  # same documents, same order, same line numbers
+
+
+def test_dask_processes_scheduler(tmp_path, generated):
+    pytest.importorskip("dask")
+    claims, records = generated
+    for i in range(2):
+        (tmp_path / f"p{i}.jsonl").write_text("".join(
+            json.dumps({"text": r.text}) + "\n" for r in records[i::2]))
+    tally, units = run([tmp_path / "p0.jsonl", tmp_path / "p1.jsonl"], claims[:1],
+                       tmp_path / "flagged.jsonl", engine="dask", scheduler="processes",
+                       workers=2, progress=False)
+    assert units == 2 and tally.documents == len(records)
+    assert tally.by_claim["ed_sheeran"]["negated"] == 6
