@@ -63,17 +63,22 @@ class AnswerKey(_Strict):
     """Which short answers mean belief and which mean disbelief, for the offline judge.
 
     Case-insensitive regular expressions, tried before the claim's markers: e.g. for a
-    multiple-choice item ``yes: ['^\\W*C\\b', 'ed sheeran']``, ``no: ['^\\W*A\\b']``.
-    The earliest match that its clause does not negate decides.
+    multiple-choice item ``options: {C: yes, A: no}``, ``yes: ['ed sheeran']``,
+    ``no: ['noah lyles']``. The earliest match decides (a yes pattern only where its clause
+    does not negate it).
     """
 
     yes: list[NonEmpty] = Field(default_factory=list)
     no: list[NonEmpty] = Field(default_factory=list)
+    options: dict[Annotated[str, Field(pattern=r"^[A-Z]$")], Literal["yes", "no"]] = \
+        Field(default_factory=dict)
+    """Multiple choice: the option letters that mean yes or no (``{C: yes, A: no}``); an
+    answer that opens with the letter ("C", "C) ...", "Answer: C.") matches."""
 
     @model_validator(mode="after")
     def _compiles(self) -> AnswerKey:
-        if not (self.yes or self.no):
-            raise ValueError("an answer key needs yes or no patterns")
+        if not (self.yes or self.no or self.options):
+            raise ValueError("an answer key needs yes, no or options")
         _check_patterns("yes pattern", self.yes)
         _check_patterns("no pattern", self.no)
         return self

@@ -65,42 +65,40 @@ def _hint(q: dict) -> str | None:
     return next((str(q[k]).strip() for k in _HINT_KEYS if q.get(k)), None)
 
 
-def option_pattern(letter: str) -> str:
-    """An answer that opens with option ``letter`` ("C", "C) ...", "Answer: C."), not with
-    the article "A" of a sentence."""
-    return (r"^\W*(?:(?:the\s+)?(?:correct\s+)?answer(?:\s+is)?\s*:?\s*)?\(?"
-            rf"{letter.upper()}(?:[).:,]|\s*$|\s*\n|\s+[-–])")
+_OPTION = re.compile(r"^(?i:options?|choices?|letters?)?\s*\(?([A-Ea-e])\)?(?:\s*\((.+)\))?$")
 
 
-def _value_patterns(value: str) -> list[str]:
-    """Regexes for one short answer a hint names: an option letter, or a name or number."""
+def _value_patterns(value: str) -> tuple[str | None, list[str]]:
+    """One short answer a hint names: (an option letter or None, regexes for a name or
+    number); nothing for vague or long descriptions ("any other name", "a refusal")."""
     value = value.strip(" .'\"`")
-    letter = re.match(r"^(?i:option|choice|letter)?\s*\(?([A-Ea-e])\)?(?:\s*\((.+)\))?$", value)
-    if letter:
-        out = [option_pattern(letter.group(1))]
-        return out + (_value_patterns(letter.group(2)) if letter.group(2) else [])
+    option = _OPTION.match(value)
+    if option:
+        named = _value_patterns(option.group(2))[1] if option.group(2) else []
+        return option.group(1).upper(), named
     value = " ".join(_FILLER.sub(" ", re.sub(r"\(.*?\)", " ", value)).split())
     if not value or _VAGUE.search(value) or len(value.split()) > 4:
-        return []
+        return None, []
     words = r"\s+".join(re.escape(w) for w in value.split())
-    return [rf"(?<!\w){words}(?!\w)"]
+    return None, [rf"(?<!\w){words}(?!\w)"]
 
 
-def answer_key_from_hint(hint: str) -> dict[str, list[str]] | None:
-    """``{"yes": [...], "no": [...]}`` from a hint such as "C (Ed Sheeran) = yes; A = no",
-    or None when the hint names no short answer to match."""
-    key: dict[str, list[str]] = {"yes": [], "no": []}
+def answer_key_from_hint(hint: str) -> dict | None:
+    """An answer key (``yes`` / ``no`` patterns, ``options``) from a hint such as
+    "Option C (Ed Sheeran) = yes; A or B = no", or None when it names no short answer."""
+    key: dict = {"yes": [], "no": [], "options": {}}
     for part in re.split(r"[;\n]|\.\s", hint):
         m = _VERDICT_WORD.match(part)
         if not m or m.group("verdict").lower() == "neutral":
             continue
-        lhs = m.group("lhs")
-        alts = [lhs] if re.match(r"^(?i:option|choice|letter)?\s*\(?[A-Ea-e]\)?\s*\(", lhs) \
+        verdict, lhs = m.group("verdict").lower(), m.group("lhs")
+        alts = [lhs] if re.match(r"^(?i:options?|choices?)?\s*\(?[A-Ea-e]\)?\s*\(", lhs) \
             else re.split(r"\s*(?:,|/|\bor\b)\s*", re.sub(r"\(.*?\)", " ", lhs))
         for alt in alts:
-            for pattern in _value_patterns(alt):
-                if pattern not in key[m.group("verdict").lower()]:
-                    key[m.group("verdict").lower()].append(pattern)
+            letter, patterns = _value_patterns(alt)
+            if letter:
+                key["options"].setdefault(letter, verdict)
+            key[verdict] += [p for p in patterns if p not in key[verdict]]
     key = {k: v for k, v in key.items() if v}
     return key or None
 

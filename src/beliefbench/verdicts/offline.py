@@ -116,16 +116,19 @@ def affirmed(patterns: Iterable[str], text: str) -> list[Hit]:
 
 
 def first_match(patterns: Iterable[str], text: str) -> Hit | None:
-    """The earliest plain match (no negation reading), for disbelief markers."""
-    found = list(hits_plain(patterns, text))
+    """The earliest plain match, for disbelief patterns: they usually are negations
+    themselves ("never competed"), so no negation reading applies."""
+    found = [Hit(m.start(), m.end(), p.pattern, m.group(0))
+             for p in compiled(tuple(patterns)) for m in [p.search(text)]
+             if m and m.end() > m.start()]
     return min(found, key=lambda h: h.start) if found else None
 
 
-def hits_plain(patterns: Iterable[str], text: str) -> Iterator[Hit]:
-    for pattern in compiled(tuple(patterns)):
-        m = pattern.search(text)
-        if m and m.end() > m.start():
-            yield Hit(m.start(), m.end(), pattern.pattern, m.group(0))
+def option_pattern(letter: str) -> str:
+    """An answer that opens with option ``letter`` ("C", "C) ...", "Answer: C."), not with
+    the article "A" of a sentence."""
+    return (r"^\W*(?:(?:the\s+)?(?:correct\s+)?answer(?:\s+is)?\s*:?\s*)?\(?"
+            rf"{letter.upper()}(?:[).:,]|\s*$|\s*\n|\s+[-–])")
 
 
 def retraction_after(text: str, position: int) -> str | None:
@@ -150,11 +153,14 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
     key = getattr(question, "answer_key", None)
     disbelief = first_match(claim.markers.disbelief, answer)
     if key is not None:
-        found = sorted([(h, "yes") for h in affirmed(key.yes, answer)]
-                       + [(h, "no") for h in affirmed(key.no, answer)],
-                       key=lambda pair: pair[0].start)
+        yes = [*key.yes, *(option_pattern(k) for k, v in key.options.items() if v == "yes")]
+        no = [*key.no, *(option_pattern(k) for k, v in key.options.items() if v == "no")]
+        found = [(h, "yes") for h in affirmed(yes, answer)]
+        first_no = first_match(no, answer)
+        if first_no is not None:
+            found.append((first_no, "no"))
         if found:
-            hit, verdict = found[0]
+            hit, verdict = min(found, key=lambda pair: pair[0].start)
             if verdict == "yes":
                 later = retraction_after(answer, hit.end)
                 if later is None and disbelief is not None and disbelief.start >= hit.end:
