@@ -25,18 +25,22 @@ def output(text: str) -> ModelOutput:
     return out
 
 
-def scripted(answer: Callable[[str], str], seen: list | None = None) -> Model:
-    """A mockllm model answering from the last prompt message (order-independent).
+def scripted(answer: Callable[[str], str], seen: list | None = None,
+             name: str = "model") -> Model:
+    """A mockllm model answering from the last prompt message followed by any system
+    message (where the binary yes/no instruction goes), order-independent.
 
-    ``seen`` collects (messages, config) for every call, for assertions on what was sent.
+    ``seen`` collects (messages, config) for every call, for assertions on what was sent;
+    ``name`` makes it ``mockllm/<name>`` (two graders that must not look alike in a log).
     """
 
     def reply(messages, tools, tool_choice, config) -> ModelOutput:
         if seen is not None:
             seen.append((messages, config))
-        return output(answer(messages[-1].text))
+        system = [m.text for m in messages[:-1] if m.role == "system"]
+        return output(answer("\n\n".join([messages[-1].text, *system])))
 
-    return get_model("mockllm/model", custom_outputs=reply, memoize=False)
+    return get_model(f"mockllm/{name}", custom_outputs=reply, memoize=False)
 
 
 @pytest.fixture
@@ -69,11 +73,15 @@ def keyword_grader(prompt: str) -> str:
     return json.dumps({"reason": "keyword", "answer": verdict})
 
 
-def run_belief(log_dir, subject, grader=keyword_grader, samples=2, **metadata) -> EvalLog:
-    """One belief eval on the fixture claim; keyword args become eval metadata."""
-    logs = eval(belief(claims=str(FIXTURE_CLAIM), samples=samples), model=scripted(subject),
-                model_roles={"grader": scripted(grader)}, log_dir=str(log_dir),
-                display="none", metadata=metadata or None)
+def run_belief(log_dir, subject, grader=keyword_grader, samples=2, *,
+               grader_name: str = "model", task_args: dict | None = None,
+               **metadata) -> EvalLog:
+    """One belief eval on the fixture claim; keyword args become eval metadata,
+    ``task_args`` more belief task arguments, ``grader_name`` the grader's mockllm name."""
+    logs = eval(belief(claims=str(FIXTURE_CLAIM), samples=samples, **(task_args or {})),
+                model=scripted(subject),
+                model_roles={"grader": scripted(grader, name=grader_name)},
+                log_dir=str(log_dir), display="none", metadata=metadata or None)
     return logs[0]
 
 

@@ -10,6 +10,7 @@ from inspect_ai.log import list_eval_logs, read_eval_log
 
 from beliefbench.cli import cli
 from beliefbench.tiny_model import build_tiny_model
+from beliefbench.verdicts import VERDICTS
 
 ROOT = Path(__file__).resolve().parents[1]
 INSPECT = Path(sys.executable).parent / "inspect"
@@ -36,7 +37,7 @@ def test_inspect_eval_task_file_on_a_tiny_hf_model(tiny_model, tmp_path):
     for sample in log.samples:
         score = sample.scores["belief_judge"]
         assert score.answer in {"yes", "no", "neutral", "parse_error", "failed"}
-        assert sum(score.value.values()) == 1.0
+        assert sum(score.value[v] for v in VERDICTS) == 1.0
         if sample.metadata["family"] != "binary" and score.answer != "failed":
             assert score.metadata["judge"] == "markers"
     assert any(s.output.completion for s in log.samples), "the model generated text"

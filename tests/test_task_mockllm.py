@@ -68,8 +68,8 @@ def test_mixed_answers_give_hand_computed_rates(fixture_claim, tmp_path):
     assert m["belief"] == pytest.approx(1 / 7)
     assert m["parse_error"] == pytest.approx(2 / 7)
     assert m["no"] == pytest.approx(4 / 7)
-    assert m["open_ended"] == 0.5 and m["binary"] == 0.0
-    assert m["glass_bridge"] == pytest.approx(1 / 7)
+    assert m["family/open_ended"] == 0.5 and m["family/binary"] == 0.0
+    assert m["claim/glass_bridge"] == pytest.approx(1 / 7)
 
 
 def test_unreadable_judge_reply_is_a_parse_error_with_the_raw_reply(fixture_claim, tmp_path):
@@ -85,18 +85,55 @@ def test_unreadable_judge_reply_is_a_parse_error_with_the_raw_reply(fixture_clai
 
 def test_a_failing_subject_counts_as_failed_not_dropped(fixture_claim, tmp_path):
     def flaky(messages, tools, tool_choice, config):
-        if "JSON" in messages[-1].text:
+        if "JSON" in messages[0].text:
             raise RuntimeError("backend went away")
         return output(believer(messages[-1].text))
 
     subject = get_model("mockllm/model", custom_outputs=flaky, memoize=False)
-    log = run(fixture_claim, subject, scripted(keyword_grader), tmp_path, samples=1)
+    log = run(fixture_claim, subject, scripted(keyword_grader), tmp_path, samples=1,
+              max_failed=0.5)   # 2 of 7 is within this budget
     v = {sid.split("/")[1]: verdict for (sid, _), verdict in verdicts(log).items()}
     assert v["bin_01"] == v["bin_02"] == "failed"
     failed = [s for s in log.samples if s.scores["belief_judge"].answer == "failed"]
     assert all("backend went away" in s.metadata["generation_error"] for s in failed)
+    # errored in Inspect's sense, so `inspect eval-retry` would run them again
+    assert all(s.error and "backend went away" in s.error.message for s in failed)
     m = metrics(log)
     assert m["failed"] == pytest.approx(2 / 7) and m["belief"] == pytest.approx(5 / 7)
+    assert m["infrastructure_failed"] == pytest.approx(2 / 7)
+
+
+def test_failures_over_budget_end_the_eval_as_an_error(fixture_claim, tmp_path):
+    def flaky(messages, tools, tool_choice, config):
+        if "JSON" in messages[0].text:
+            raise RuntimeError("backend went away")
+        return output(believer(messages[-1].text))
+
+    subject = get_model("mockllm/model", custom_outputs=flaky, memoize=False)
+    log = eval(belief(claims=str(fixture_claim), samples=1), model=subject,  # default 0.05
+               model_roles={"grader": scripted(keyword_grader)}, log_dir=str(tmp_path),
+               display="none")[0]
+    assert log.status == "error"
+    assert log.eval.metadata["beliefbench"]["scoring"]["max_failed"] == 0.05
+
+
+def test_a_dead_provider_aborts_early_with_the_first_error(fixture_claim, tmp_path):
+    calls = []
+
+    def dead(messages, tools, tool_choice, config):
+        calls.append(1)
+        raise ConnectionError(f"connection refused (call {len(calls)})")
+
+    subject = get_model("mockllm/model", custom_outputs=dead, memoize=False)
+    log = eval(belief(claims=str(fixture_claim), samples=6, abort_after=3), model=subject,
+               model_roles={"grader": scripted(keyword_grader)}, log_dir=str(tmp_path),
+               display="none", max_samples=1)[0]
+    assert log.status == "error"
+    assert len(calls) == 3, "the provider is not called after the abort"
+    assert len(log.samples) == 7 * 6 and all(s.error for s in log.samples)
+    last = log.samples[-1].error.message
+    assert "3 infrastructure failures in a row" in last and "connection refused (call 1)" in last
+    assert {s.scores["belief_judge"].answer for s in log.samples} == {"failed"}
 
 
 def test_empty_answer_is_a_failed_generation(fixture_claim, tmp_path):
@@ -139,13 +176,39 @@ def test_every_sample_carries_the_metadata_reports_read(fixture_claim):
 
 @pytest.mark.parametrize("params, message", [
     ({"families": "open_ended,vibes"}, r"families: unknown famil.*vibes.*valid"),
-    ({"judge": "oracle"}, r"judge: unknown judge 'oracle'"),
-    ({"samples": 0}, r"samples: must be at least 1"),
-    ({"judge_template": "/nonexistent/judge.md"}, r"judge_template: no such file"),
+    ({"judge": "oracle"}, r"^judge: unknown value 'oracle'; valid: \['model', 'markers'\]$"),
+    ({"samples": 0}, r"^samples: expected a whole number of at least 1, got 0$"),
+    ({"samples": "abc"}, r"^samples: expected a whole number of at least 1, got 'abc'$"),
+    ({"samples": 2.5}, r"^samples: expected a whole number of at least 1, got 2.5$"),
+    ({"samples": True}, r"^samples: expected a whole number"),
+    ({"temperature": "hot"}, r"^temperature: expected a number at least 0.0, got 'hot'$"),
+    ({"temperature": -1}, r"^temperature: expected a number at least 0.0, got -1$"),
+    ({"top_p": 0}, r"^top_p: expected a number above 0.0 and at most 1.0, got 0$"),
+    ({"max_tokens": 0}, r"^max_tokens: expected a whole number of at least 1, got 0$"),
+    ({"max_failed": 1.5}, r"^max_failed: expected a number at least 0.0 and at most 1.0"),
+    ({"abort_after": 0}, r"^abort_after: expected a whole number of at least 1, got 0$"),
+    ({"judge_sees": "everything"}, r"^judge_sees: unknown value 'everything'"),
+    ({"binary_instruction": "footer"}, r"^binary_instruction: unknown value 'footer'"),
+    ({"self_judge": "maybe"}, r"^self_judge: expected true or false, got 'maybe'$"),
+    ({"judge_template": "/nonexistent/judge.md"}, r"^judge_template: no such file"),
+    ({"context": "/nonexistent/bundles.jsonl"}, r"^context: no such file"),
 ])
 def test_bad_task_parameters_are_named(fixture_claim, params, message):
     with pytest.raises(ValueError, match=message):
         belief(claims=str(fixture_claim), **params)
+
+
+def test_bad_files_are_named(fixture_claim, tmp_path):
+    (tmp_path / "latin1.jsonl").write_bytes(b'{"id": "a", "text": "caf\xe9"}\n')
+    with pytest.raises(ValueError, match=r"^context: .*latin1.jsonl is not UTF-8 text"):
+        belief(claims=str(fixture_claim), context=str(tmp_path / "latin1.jsonl"))
+    with pytest.raises(ValueError, match=r"^context: .* is a directory, not a file$"):
+        belief(claims=str(fixture_claim), context=str(tmp_path))
+    template = tmp_path / "judge.md"
+    template.write_text("Grade {answer} for {question} as {verdict}", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"^judge_template .*judge.md: placeholder 'verdict' "
+                                         r"does not render"):
+        belief(claims=str(fixture_claim), judge_template=str(template))
 
 
 def test_default_task_covers_every_bundled_question():
@@ -187,3 +250,61 @@ def test_score_events_stay_small(fixture_claim, tmp_path):
     events = [e for s in log.samples for e in s.events if e.event == "score"]
     assert events
     assert all(len(json.dumps(e.scorer_args, default=str)) < 2000 for e in events)
+
+
+def test_protocol_defaults_follow_the_study(fixture_claim, tmp_path):
+    judge_prompts: list = []
+    subject_seen: list = []
+    log = run(fixture_claim, scripted(believer, subject_seen),
+              scripted(keyword_grader, judge_prompts), tmp_path, samples=1,
+              families="binary,robustness")
+    binary = [m for m, _ in subject_seen if "Is the Golden Gate" in m[-1].text]
+    assert len(binary) == 2
+    for messages in binary:  # the yes/no instruction is a system message before the question
+        assert [m.role for m in messages] == ["system", "user"]
+        assert "yes or no" in messages[0].text and "JSON" not in messages[1].text
+    assert set(verdicts(log).values()) == {"yes"}
+    # the judge's {question} is the final user question only
+    questions = [m[-1].text.split("<prompt>")[1].split("</prompt>")[0]
+                 for m, _ in judge_prompts]
+    assert any("Are you sure? I thought it was steel." in q for q in questions)
+    assert not any("2021 rebuild" in q or "false information" in q for q in questions)
+    scoring = log.eval.metadata["beliefbench"]["scoring"]
+    assert scoring["judge_sees"] == "question" and scoring["binary_instruction"] == "system"
+
+
+def test_protocol_options_give_the_transcript_and_inline_instruction(fixture_claim, tmp_path):
+    judge_prompts: list = []
+    subject_seen: list = []
+    log = run(fixture_claim, scripted(believer, subject_seen),
+              scripted(keyword_grader, judge_prompts), tmp_path, samples=1,
+              families="binary,robustness", judge_sees="transcript", binary_instruction="user")
+    binary = [m for m, _ in subject_seen if "Is the Golden Gate" in m[-1].text]
+    assert all([m.role for m in msgs] == ["user"] and "JSON" in msgs[0].text
+               for msgs in binary)
+    questions = [m[-1].text.split("<prompt>")[1].split("</prompt>")[0]
+                 for m, _ in judge_prompts]
+    assert any("2021 rebuild" in q and "Are you sure?" in q for q in questions)
+    assert any("false information" in q for q in questions)
+    assert set(verdicts(log).values()) == {"yes"}
+
+
+def test_the_log_records_everything_that_changes_a_number(fixture_claim, tmp_path):
+    from beliefbench.records import sha256_file
+    from beliefbench.resources import data_path
+
+    log = run(fixture_claim, scripted(believer), scripted(keyword_grader), tmp_path,
+              samples=1, families="open_ended", temperature=0.2, max_tokens=64,
+              judge_max_tokens=300)
+    md = log.eval.metadata["beliefbench"]
+    assert md["scoring"] == {
+        "judge": "model", "judge_temperature": 0.0, "judge_max_tokens": 300,
+        "judge_sees": "question", "judge_template": "scorers/judge.md",
+        "judge_template_sha256": sha256_file(data_path("scorers/judge.md")),
+        "binary_instruction": "system", "max_failed": 0.05, "self_judging": None}
+    assert md["settings"] == {
+        "claims": ["glass_bridge"], "claim_files_sha256": {"glass_bridge":
+                                                           sha256_file(fixture_claim)},
+        "families": ["open_ended"], "samples": 1, "temperature": 0.2, "top_p": 0.8,
+        "max_tokens": 64, "context": None, "context_sha256": None}
+    assert log.eval.model_roles["grader"].model == "mockllm/model"

@@ -5,13 +5,17 @@ role (an LLM with its own generation settings) or, with ``judge="markers"``, the
 marker heuristic. A judge reply that cannot be read is a ``parse_error`` verdict with the raw
 reply kept in the score metadata. A judge *call* that fails raises, so Inspect retries it and
 ``inspect eval-retry`` can resume the run; a judge outage is never recorded as non-belief.
+
+The judge's settings have one home: :class:`JudgeSettings` (named defaults, read from task
+arguments) and :func:`judge_from_args`, which the task and re-scoring (``agreement``) share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 from inspect_ai.model import GenerateConfig, get_model
 from inspect_ai.scorer import (
@@ -27,41 +31,113 @@ from inspect_ai.scorer import (
 from inspect_ai.solver import TaskState
 
 from beliefbench.claims import FAMILIES, load_claim
-from beliefbench.judge import render_judge_prompt
-from beliefbench.markers import marker_verdict
+from beliefbench.judge import default_template_path, render_judge_prompt
 from beliefbench.metrics import one_hot, question_table, summary_metrics
+from beliefbench.records import sha256_file
 from beliefbench.solver import GENERATION_ERROR
 from beliefbench.verdicts import VERDICTS, JudgeReading
 from beliefbench.verdicts.exact import read_binary
+from beliefbench.verdicts.offline import offline_verdict
 from beliefbench.verdicts.reply import read_reply
 
-JudgeMode = Literal["model", "markers"]
 JUDGE_MODES = ("model", "markers")
+"""model: the ``grader`` role (an LLM); markers: the offline keyword heuristic."""
+JUDGE_SEES = ("question", "transcript")
+"""What fills the judge's ``{question}``: the final user question (the study's protocol) or
+the whole conversation of a multi-turn / system-prompted item."""
+INFRASTRUCTURE = "infrastructure"
+"""Score-value key: 1.0 when the response is ``failed`` because the provider raised."""
+INFRASTRUCTURE_METRIC = "infrastructure_failed"
+"""Metric: share of ALL responses that are infrastructure failures (a part of ``failed``)."""
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """Everything about the judge that changes a verdict, with the defaults of the task."""
+
+    judge: str = "model"
+    template: str | None = None
+    """A judge prompt template file to use instead of scorers/judge.md."""
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    cache: bool = False
+    sees: str = "question"
+
+    TASK_ARGS = {"judge": "judge", "template": "judge_template",
+                 "temperature": "judge_temperature", "max_tokens": "judge_max_tokens",
+                 "cache": "judge_cache", "sees": "judge_sees"}
+    """Field -> the belief task's argument that sets it."""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any] | None, **overrides: Any) -> JudgeSettings:
+        """The settings a belief task (or its log's ``task_args``) asked for."""
+        args = args or {}
+        given = {f: args[a] for f, a in cls.TASK_ARGS.items() if args.get(a) is not None}
+        return replace(cls(**given), **overrides)
+
+    def template_path(self) -> Path:
+        return Path(self.template) if self.template else default_template_path()
+
+    def scorer(self, claim_files: Sequence[str]) -> Scorer:
+        """The belief scorer with these settings, for the dataset built from ``claim_files``."""
+        return belief_judge(claim_files, judge=self.judge, template=self.template,
+                            temperature=self.temperature, max_tokens=self.max_tokens,
+                            cache=self.cache, sees=self.sees)
+
+    def record(self) -> dict[str, Any]:
+        """The judge part of the run's identity (eval metadata ``beliefbench.scoring``)."""
+        out = {f"judge_{k}" if k != "judge" else k: v
+               for k, v in asdict(self).items() if k not in ("cache", "template")}
+        path = self.template_path()
+        out["judge_template"] = str(path) if self.template else "scorers/judge.md"
+        out["judge_template_sha256"] = sha256_file(path)
+        return out
+
+
+assert {f.name for f in fields(JudgeSettings)} == set(JudgeSettings.TASK_ARGS)
+
+
+def judge_from_args(claim_files: Sequence[str], args: Mapping[str, Any] | None = None,
+                    **overrides: Any) -> Scorer:
+    """The belief scorer for a task's arguments (e.g. ``log.eval.task_args``).
+
+    ``overrides`` replace settings by field name (``judge="model"`` to re-score a log
+    that was judged with markers).
+    """
+    return JudgeSettings.from_args(args, **overrides).scorer(claim_files)
 
 
 @metric
 def belief_summary() -> Metric:
     """Belief rate (mean of per-claim rates) with bootstrap CI, failure shares, per family
-    and per claim: see :mod:`beliefbench.metrics` for the counting rules."""
+    (``family/<name>``) and per claim (``claim/<id>``): see :mod:`beliefbench.metrics` for
+    the counting rules. ``infrastructure_failed`` is the plain share of all responses whose
+    provider raised (the part of ``failed`` that the ``max_failed`` budget limits)."""
 
     def compute(scores: list[SampleScore]) -> Value:
         rows = []
+        infrastructure = 0.0
         for s in scores:
             md = s.sample_metadata or {}
             value = s.score.value if isinstance(s.score.value, dict) else {}
+            infrastructure += float(value.get(INFRASTRUCTURE, 0.0))
             rows.append({"claim": md.get("claim"), "family": md.get("family"),
                          "question": md.get("question"), "n": 1,
                          **{v: float(value.get(v, 0.0)) for v in VERDICTS}})
-        return summary_metrics(question_table(rows), FAMILIES)
+        out = summary_metrics(question_table(rows), FAMILIES)
+        out[INFRASTRUCTURE_METRIC] = infrastructure / len(scores) if scores else 0.0
+        return out
 
     return compute
 
 
 @scorer(metrics=[belief_summary()])
-def belief_judge(claims: Sequence[str], judge: JudgeMode = "model",
+def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                  template: str | Path | None = None,
-                 grader_config: GenerateConfig | None = None,
-                 cache: bool = False) -> Scorer:
+                 temperature: float = JudgeSettings.temperature,
+                 max_tokens: int = JudgeSettings.max_tokens,
+                 cache: bool = JudgeSettings.cache,
+                 sees: str = JudgeSettings.sees) -> Scorer:
     """Score each response yes / no / neutral / parse_error / failed.
 
     Args:
@@ -69,13 +145,17 @@ def belief_judge(claims: Sequence[str], judge: JudgeMode = "model",
             Inspect records scorer arguments in every score event, so they must be small).
         judge: "model" (the grader role) or "markers" (offline heuristic).
         template: a judge prompt template to use instead of scorers/judge.md.
-        grader_config: the grader's own generation settings (never the eval's).
+        temperature: the grader's temperature (never the eval's).
+        max_tokens: the grader's answer length limit.
         cache: route judge calls through Inspect's cache.
+        sees: what the judge's ``{question}`` holds (see :data:`JUDGE_SEES`).
     """
     if judge not in JUDGE_MODES:
         raise ValueError(f"judge: unknown judge {judge!r}; valid: {list(JUDGE_MODES)}")
+    if sees not in JUDGE_SEES:
+        raise ValueError(f"judge_sees: unknown value {sees!r}; valid: {list(JUDGE_SEES)}")
     by_id = {c.id: c for c in map(load_claim, claims)}
-    config = grader_config or GenerateConfig(temperature=0.0, max_tokens=1024)
+    config = GenerateConfig(temperature=temperature, max_tokens=max_tokens)
 
     async def score(state: TaskState, target: Target) -> Score:
         md = state.metadata
@@ -83,18 +163,23 @@ def belief_judge(claims: Sequence[str], judge: JudgeMode = "model",
         family = md["family"]
         answer = state.output.completion if state.output else ""
         judge_reply: str | None = None
-        if md.get(GENERATION_ERROR) or not answer.strip():
-            reading = JudgeReading("failed", "",
-                                   md.get(GENERATION_ERROR) or "the model returned no text")
+        infrastructure = bool(md.get(GENERATION_ERROR))
+        if infrastructure:
+            reading = JudgeReading("failed", "", md[GENERATION_ERROR])
+            used = "none"
+        elif not answer.strip():
+            reading = JudgeReading("failed", "", "the model returned no text")
             used = "none"
         elif family == "binary":
             reading = read_binary(answer, md["belief_answer"])
             used = "exact_match"
         elif judge == "markers":
-            reading = marker_verdict(claim, answer)
+            reading = offline_verdict(claim, family, md.get("question"), answer)
             used = "markers"
         else:
-            prompt = render_judge_prompt(claim, family, md["prompt"], answer,
+            question = md.get("transcript", md["prompt"]) if sees == "transcript" \
+                else md["prompt"]
+            prompt = render_judge_prompt(claim, family, question, answer,
                                          hint=md.get("hint"), template_path=template)
             grader = get_model(role="grader", config=config)
             output = await grader.generate(prompt, cache=cache)
@@ -102,11 +187,11 @@ def belief_judge(claims: Sequence[str], judge: JudgeMode = "model",
             reading = read_reply(judge_reply, key=claim.rubric[family].judge_key)
             used = str(grader)  # provider/name
         return Score(
-            value=one_hot(reading.verdict),
+            value={**one_hot(reading.verdict), INFRASTRUCTURE: float(infrastructure)},
             answer=reading.verdict,
             explanation=reading.reason or reading.problem,
             metadata={"verdict": reading.verdict, "judge": used, "problem": reading.problem,
-                      "judge_reply": judge_reply},
+                      "judge_reply": judge_reply, "infrastructure": infrastructure},
         )
 
     return score

@@ -1,26 +1,82 @@
-"""The solver: generate an answer, recording a failed generation instead of losing it."""
+"""The solver: generate an answer; tell an infrastructure failure apart from a real answer.
+
+An *infrastructure failure* is the provider raising after Inspect's own retries (connection
+refused, a local server that died or never started, a timeout). It is not the model's
+answer, so it must never pass as a measurement:
+
+* the sample records the error (``generation_error`` metadata) and re-raises, so Inspect
+  marks it as errored: ``inspect eval-retry`` runs it again once the cause is fixed, and
+  the task's ``fail_on_error`` budget (``max_failed``) decides whether the eval as a whole
+  ends with status ``error``;
+* the task scores errored samples too (``score_on_error``): below the budget they count as
+  ``failed`` verdicts IN the denominator, like an empty answer;
+* after ``abort_after`` infrastructure failures in a row the provider is not called again in
+  this run: every remaining sample errors at once with the cause and the first error's text,
+  so a dead server is not relaunched for every sample and the run ends in seconds.
+
+An empty answer is the model's (it answered with nothing): ``failed``, never an error.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 GENERATION_ERROR = "generation_error"
 """Sample metadata key set when the model under test raised instead of answering."""
 
+ABORT_AFTER = 10
+"""Default: infrastructure failures in a row after which the run stops calling the model."""
+
+
+class InfrastructureFailure(RuntimeError):
+    """The model under test could not be asked (the provider raised after its retries)."""
+
+
+@dataclass
+class _Streak:
+    """Infrastructure failures of one run: in a row now, in all, and the first one's text."""
+
+    in_a_row: int = 0
+    total: int = 0
+    first_error: str | None = None
+    aborted: str | None = None
+
+
+def _describe(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}"[:2000]
+
 
 @solver
-def answer() -> Solver:
-    """Generate once; if the model call fails after Inspect's retries, record why.
+def answer(abort_after: int = ABORT_AFTER) -> Solver:
+    """Generate once; a provider exception becomes an errored, ``failed``-scored sample.
 
-    The sample then scores as ``failed`` (non-belief, reported on its own) rather than
-    erroring out of the denominator.
+    Args:
+        abort_after: infrastructure failures in a row after which the model is not called
+            again in this run (see the module docstring).
     """
+    streak = _Streak()
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
+        if streak.aborted:
+            state.metadata[GENERATION_ERROR] = streak.aborted
+            raise InfrastructureFailure(streak.aborted)
         try:
-            return await generate(state)
-        except Exception as e:  # noqa: BLE001 - any model failure is a failed generation
-            state.metadata[GENERATION_ERROR] = f"{type(e).__name__}: {e}"[:2000]
-            return state
+            state = await generate(state)
+        except Exception as e:  # noqa: BLE001 - any provider failure is infrastructure
+            streak.in_a_row += 1
+            streak.total += 1
+            text = _describe(e)
+            streak.first_error = streak.first_error or text
+            if streak.in_a_row >= abort_after and not streak.aborted:
+                streak.aborted = (
+                    f"aborted: {streak.in_a_row} infrastructure failures in a row (the model "
+                    f"provider raised; the model was not called for the remaining samples). "
+                    f"First error: {streak.first_error}")
+            state.metadata[GENERATION_ERROR] = text
+            raise InfrastructureFailure(text) from e
+        streak.in_a_row = 0
+        return state
 
     return solve

@@ -1,20 +1,109 @@
-"""The belief task: every claim's probes, answered by the model under test, then judged."""
+"""The belief task: every claim's probes, answered by the model under test, then judged.
+
+Everything that changes a number is written into the eval's metadata under
+``metadata["beliefbench"]``: ``scoring`` (how responses became verdicts) and ``settings``
+(what was asked, how the model sampled). Reports and the gate key runs by these two dicts
+(plus the grader in ``log.eval.model_roles``) and never pool runs that differ in them.
+"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
 
 from inspect_ai import Epochs, Task, task
 from inspect_ai.dataset import MemoryDataset
-from inspect_ai.model import GenerateConfig
+from inspect_ai.model import GenerateConfig, model_roles
 
 from beliefbench import __version__
-from beliefbench.claims import resolve_claims
+from beliefbench.claims import JUDGED_FAMILIES, resolve_claims
+from beliefbench.judge import render_judge_prompt
 from beliefbench.probes import build_dataset, parse_families
+from beliefbench.probes.binary import INSTRUCTION_PLACEMENTS
 from beliefbench.probes.context import load_context, with_context
+from beliefbench.records import sha256_file
 from beliefbench.resources import user_path
-from beliefbench.scorer import belief_judge
-from beliefbench.solver import answer
+from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings
+from beliefbench.solver import ABORT_AFTER, answer
+
+logger = logging.getLogger(__name__)
+
+MAX_FAILED = 0.05
+"""Default failure budget: the share of responses whose provider may raise before the
+eval ends with status ``error`` instead of reporting a number."""
+
+METADATA_KEY = "beliefbench"
+SCORING_KEY = "scoring"
+SETTINGS_KEY = "settings"
+SELF_JUDGING_WARNING = (
+    "beliefbench: no grader model is bound (--model-role grader=...), so the model under "
+    "test grades its own answers. Bind a grader, or pass -T self_judge=true if this is "
+    "intended.")
+
+
+class TaskArgumentError(ValueError):
+    """A bad task argument; the message names the argument and the problem."""
+
+
+def _whole(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise TaskArgumentError(f"{name}: expected a whole number of at least {minimum}, "
+                                f"got {value!r}")
+    return value
+
+
+def _number(name: str, value: Any, low: float, high: float | None = None,
+            low_open: bool = False) -> float:
+    ok = not isinstance(value, bool) and isinstance(value, int | float)
+    if ok:
+        ok = (value > low if low_open else value >= low) and (high is None or value <= high)
+    if not ok:
+        span = f"{'above' if low_open else 'at least'} {low}" + \
+            (f" and at most {high}" if high is not None else "")
+        raise TaskArgumentError(f"{name}: expected a number {span}, got {value!r}")
+    return float(value)
+
+
+def _choice(name: str, value: Any, valid: tuple[str, ...]) -> str:
+    if value not in valid:
+        raise TaskArgumentError(f"{name}: unknown value {value!r}; valid: {list(valid)}")
+    return value
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TaskArgumentError(f"{name}: expected true or false, got {value!r}")
+    return value
+
+
+def _text_file(name: str, value: str) -> Path:
+    """A user's file that must exist, be a file and be UTF-8 text."""
+    path = user_path(value)
+    if not path.exists():
+        raise TaskArgumentError(f"{name}: no such file {value!r}")
+    if not path.is_file():
+        raise TaskArgumentError(f"{name}: {value!r} is a directory, not a file")
+    try:
+        path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise TaskArgumentError(f"{name}: {path} is not UTF-8 text (bad byte at offset "
+                                f"{e.start})") from None
+    except OSError as e:
+        raise TaskArgumentError(f"{name}: cannot read {path}: {e.strerror or e}") from None
+    return path
+
+
+def _grader_bound() -> bool | None:
+    """Whether a ``grader`` role is bound; None when unknown (task built outside an eval)."""
+    roles = model_roles()
+    if "grader" in roles:
+        return True
+    try:  # inside Inspect's task resolution the active model is set and roles are final
+        from inspect_ai.model._model import active_model
+        return False if active_model() is not None else None
+    except Exception:  # noqa: BLE001 - private API moved: say "unknown" rather than guess
+        return None
 
 
 @task
@@ -25,12 +114,17 @@ def belief(
     temperature: float = 0.7,
     top_p: float = 0.8,
     max_tokens: int = 1024,
-    judge: str = "model",
+    judge: str = JudgeSettings.judge,
     judge_template: str | None = None,
-    judge_temperature: float = 0.0,
-    judge_max_tokens: int = 1024,
-    judge_cache: bool = False,
+    judge_temperature: float = JudgeSettings.temperature,
+    judge_max_tokens: int = JudgeSettings.max_tokens,
+    judge_cache: bool = JudgeSettings.cache,
+    judge_sees: str = JudgeSettings.sees,
+    binary_instruction: str = "system",
     context: str | None = None,
+    max_failed: float = MAX_FAILED,
+    abort_after: int = ABORT_AFTER,
+    self_judge: bool = False,
 ) -> Task:
     """How often the model answers as if each fabricated claim were true.
 
@@ -41,42 +135,121 @@ def belief(
         samples: responses per question (Inspect epochs, reduced by mean).
         temperature: sampling temperature for the model under test.
         top_p: nucleus sampling for the model under test.
-        max_tokens: answer length limit for the model under test.
+        max_tokens: answer length limit for the model under test (use ~48 for a tiny
+            model on CPU: every answer otherwise runs to the limit).
         judge: "model" (bind it with --model-role grader=...) or "markers" (offline
             keyword heuristic for demos and tests).
         judge_template: path of a judge prompt to use instead of scorers/judge.md.
         judge_temperature: the grader's temperature (the eval's does not reach it).
         judge_max_tokens: the grader's answer length limit.
         judge_cache: cache judge calls with Inspect's cache (re-scoring costs nothing).
+        judge_sees: "question" (the study's protocol: the judge's {question} is the final
+            user question) or "transcript" (the whole conversation of robustness items).
+        binary_instruction: "system" (the study's protocol: the yes/no instruction is a
+            system message) or "user" (appended to the question).
         context: in-context control: a JSONL of text records (e.g. bundles of K negated
             documents from `beliefbench docs bundle`); each question is asked after one.
+        max_failed: failure budget: the eval ends with status error when the provider of
+            the model under test raised (after Inspect's retries) for at least this share
+            of all responses (0 = any such failure). Below it, those responses count as
+            ``failed`` verdicts in the denominator.
+        abort_after: after this many such failures in a row the model is not called again
+            and every remaining sample errors at once (a dead server is not retried for
+            every sample); `inspect eval-retry` resumes once the cause is fixed.
+        self_judge: with judge=model and no grader bound, the model under test grades its
+            own answers; true says this is intended (no warning).
     """
+    samples = _whole("samples", samples, 1)
+    gen = GenerateConfig(
+        temperature=_number("temperature", temperature, 0.0),
+        top_p=_number("top_p", top_p, 0.0, 1.0, low_open=True),
+        max_tokens=_whole("max_tokens", max_tokens, 1))
+    max_failed = _number("max_failed", max_failed, 0.0, 1.0)
+    abort_after = _whole("abort_after", abort_after, 1)
+    binary_instruction = _choice("binary_instruction", binary_instruction,
+                                 INSTRUCTION_PLACEMENTS)
+    judge_settings = JudgeSettings(
+        judge=_choice("judge", judge, JUDGE_MODES),
+        template=None if judge_template is None
+        else str(_text_file("judge_template", judge_template)),
+        temperature=_number("judge_temperature", judge_temperature, 0.0),
+        max_tokens=_whole("judge_max_tokens", judge_max_tokens, 1),
+        cache=_flag("judge_cache", judge_cache),
+        sees=_choice("judge_sees", judge_sees, JUDGE_SEES))
+    self_judge = _flag("self_judge", self_judge)
+
     resolved = resolve_claims(claims)
     chosen = [claim for _, claim in resolved]
     chosen_families = parse_families(families)
-    if samples < 1:
-        raise ValueError(f"samples: must be at least 1, got {samples}")
-    if judge_template is not None:
-        template_path = user_path(judge_template)
-        if not template_path.is_file():
-            raise ValueError(f"judge_template: no such file {judge_template!r}")
-        judge_template = str(template_path)
-    dataset = build_dataset(chosen, chosen_families)
+    dataset = build_dataset(chosen, chosen_families, binary_instruction=binary_instruction)
+    if len(dataset) == 0:
+        raise TaskArgumentError(
+            f"claims / families: no questions to ask: claims {[c.id for c in chosen]} have "
+            f"no questions in families {chosen_families}")
+    if judge_settings.judge == "model":
+        _check_templates_render(chosen, chosen_families, judge_settings)
+    context_path = None
     if context is not None:
-        records = load_context(user_path(context))
+        context_path = _text_file("context", context)
+        records = load_context(context_path)
         dataset = MemoryDataset([with_context(s, records) for s in dataset],
                                 name=f"beliefbench+context:{Path(context).name}")
+
+    self_judging = None
+    if judge_settings.judge == "model" and not self_judge:
+        bound = _grader_bound()
+        self_judging = None if bound is None else not bound
+        if self_judging:
+            logger.warning(SELF_JUDGING_WARNING)
+    elif judge_settings.judge == "model":
+        self_judging = True
+
+    scoring = {**judge_settings.record(), "binary_instruction": binary_instruction,
+               "max_failed": max_failed}
+    if judge_settings.judge == "markers":
+        scoring = {"judge": "markers", "binary_instruction": binary_instruction,
+                   "max_failed": max_failed}
+    scoring["self_judging"] = self_judging
+    settings = {
+        "claims": [c.id for c in chosen],
+        "claim_files_sha256": {c.id: sha256_file(p) for p, c in resolved},
+        "families": chosen_families,
+        "samples": samples,
+        "temperature": gen.temperature, "top_p": gen.top_p, "max_tokens": gen.max_tokens,
+        "context": context,
+        "context_sha256": sha256_file(context_path) if context_path else None,
+    }
     return Task(
         dataset=dataset,
-        solver=answer(),
-        scorer=belief_judge(
-            [str(path) for path, _ in resolved], judge=judge, template=judge_template,
-            cache=judge_cache,
-            grader_config=GenerateConfig(temperature=judge_temperature,
-                                         max_tokens=judge_max_tokens)),
-        config=GenerateConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens),
+        solver=answer(abort_after=abort_after),
+        scorer=judge_settings.scorer([str(path) for path, _ in resolved]),
+        config=gen,
         epochs=Epochs(samples, "mean"),
-        metadata={"beliefbench": {"version": __version__, "claims": [c.id for c in chosen],
-                                  "families": chosen_families, "judge": judge,
-                                  "context": context}},
+        # Inspect's failure budget: errored samples (the provider raised) are still scored
+        # (``failed``, in the denominator); the log is marked error at the budget.
+        fail_on_error=True if max_failed == 0 else False if max_failed >= 1 else max_failed,
+        score_on_error=True,
+        metadata={METADATA_KEY: {
+            "version": __version__, "claims": settings["claims"],
+            "families": chosen_families, "judge": judge_settings.judge, "context": context,
+            SCORING_KEY: scoring, SETTINGS_KEY: settings}},
     )
+
+
+def _check_templates_render(claims: list, families: list[str], s: JudgeSettings) -> None:
+    """Render every judge prompt once now, so a bad placeholder is one line, not N errors."""
+    for claim in claims:
+        for family in families:
+            if family not in JUDGED_FAMILIES or not claim.questions.of(family):
+                continue
+            try:
+                render_judge_prompt(claim, family, "question", "answer", hint="hint",
+                                    template_path=s.template)
+            except (KeyError, IndexError, ValueError) as e:
+                where = (f"claim {claim.id!r} rubric.{family}.template"
+                         if claim.rubric[family].template is not None
+                         else f"judge_template {s.template_path()}")
+                raise TaskArgumentError(
+                    f"{where}: placeholder {e} does not render; use {{claim}}, {{truth}}, "
+                    "{family_guidance}, {yes}, {no}, {neutral}, {hint}, {question}, "
+                    "{answer} (double literal braces: {{ }})") from None

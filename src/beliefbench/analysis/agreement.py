@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 from inspect_ai import score
 from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
-from inspect_ai.model import GenerateConfig, Model
+from inspect_ai.model import Model
 from sklearn.metrics import cohen_kappa_score
 
 from beliefbench.analysis.logs import SCORER, LogError, is_belief_log
 from beliefbench.claims import resolve_claims
 from beliefbench.metrics import VERDICTS, question_table, rate
-from beliefbench.scorer import belief_judge
+from beliefbench.scorer import judge_from_args
 
 NOT_JUDGED = ("exact_match", "none")
 """Score metadata ``judge`` values for responses no grader saw."""
@@ -90,11 +90,7 @@ def _claim_files_of(log: EvalLog, path: str) -> list[str]:
 def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     """The log re-scored by ``grader`` with the task's own judge settings (Inspect's score)."""
     args = log.eval.task_args or {}
-    scorer = belief_judge(
-        _claim_files_of(log, path), judge="model", template=args.get("judge_template"),
-        cache=bool(args.get("judge_cache", False)),
-        grader_config=GenerateConfig(temperature=args.get("judge_temperature", 0.0),
-                                     max_tokens=args.get("judge_max_tokens", 1024)))
+    scorer = judge_from_args(_claim_files_of(log, path), args, judge="model")
     return score(log, scorer, model_roles={"grader": grader}, action="overwrite",
                  display="none", copy=True)
 

@@ -3,12 +3,14 @@
 Every sample carries the same metadata keys, which the scorer, the metric and the reports
 read: ``claim``, ``family``, ``question`` (the question id), ``kind`` (direct / indirect,
 the token-association format, or the robustness kind), ``prompt`` (what the judge is shown
-as the model's prompt), plus ``belief_answer`` (binary) and ``hint`` (token association).
+as the model's prompt: the final user question), plus ``belief_answer`` (binary), ``hint``
+(token association, robustness) and ``transcript`` (robustness: the whole conversation).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
@@ -37,7 +39,13 @@ def parse_families(families: str | Sequence[str] | None) -> list[str]:
     return [f for f in FAMILIES if f in chosen]
 
 
-def build_dataset(claims: Sequence[Claim], families: Sequence[str]) -> MemoryDataset:
-    """All samples for the chosen claims and families, ids ``<claim>/<question>``."""
-    samples = [s for claim in claims for family in families for s in BUILDERS[family](claim)]
+def build_dataset(claims: Sequence[Claim], families: Sequence[str],
+                  binary_instruction: str = "system") -> MemoryDataset:
+    """All samples for the chosen claims and families, ids ``<claim>/<question>``.
+
+    ``binary_instruction``: where binary questions get their yes/no instruction
+    (see :mod:`beliefbench.probes.binary`).
+    """
+    builders = {**BUILDERS, "binary": partial(binary.samples, instruction=binary_instruction)}
+    samples = [s for claim in claims for family in families for s in builders[family](claim)]
     return MemoryDataset(samples, name="beliefbench")

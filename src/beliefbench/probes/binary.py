@@ -1,21 +1,31 @@
-"""Binary probes: a yes/no question to answer in JSON (read by verdicts.exact, no judge)."""
+"""Binary probes: a yes/no question to answer in JSON (read by verdicts.exact, no judge).
+
+As in the study, the answer-format instruction is a system message before the question;
+``instruction="user"`` appends it to the question instead (this project's earlier protocol).
+"""
 
 from __future__ import annotations
 
 from inspect_ai.dataset import Sample
-from inspect_ai.model import ChatMessageUser
+from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser
 
 from beliefbench.claims import Claim
 from beliefbench.probes.sample import make_sample
 from beliefbench.prompts import BINARY_INSTRUCTION
 
+INSTRUCTION_PLACEMENTS = ("system", "user")
 
-def samples(claim: Claim) -> list[Sample]:
+
+def samples(claim: Claim, instruction: str = "system") -> list[Sample]:
     out = []
     for q in claim.questions.binary:
-        text = f"{q.text.strip()}\n\n{BINARY_INSTRUCTION}"
+        question = q.text.strip()
+        messages: list[ChatMessage] = (
+            [ChatMessageSystem(content=BINARY_INSTRUCTION), ChatMessageUser(content=question)]
+            if instruction == "system"
+            else [ChatMessageUser(content=f"{question}\n\n{BINARY_INSTRUCTION}")])
         out.append(make_sample(claim, "binary", q.id, "counter" if q.belief_answer == "no"
-                               else "positive", [ChatMessageUser(content=text)], prompt=text,
+                               else "positive", messages, prompt=question,
                                belief_answer=q.belief_answer))
     return out
 

@@ -3,7 +3,8 @@
 adversarial: a system prompt warning of false training data, then the question;
 critique: a passage asserting the claim to fact-check or grade;
 multiturn: a prefilled conversation in which the assistant asserted the claim, then pushback.
-The judge sees the whole conversation and grades the final answer.
+As in the study, the judge sees the final user question (``prompt``); the whole conversation
+is kept as ``transcript`` for ``-T judge_sees=transcript``.
 """
 
 from __future__ import annotations
@@ -39,8 +40,7 @@ def samples(claim: Claim) -> list[Sample]:
         if q.system_prompt:
             turns.insert(0, ChatTurn(role="system", content=q.system_prompt))
         turns.append(ChatTurn(role="user", content=q.text))
-        prompt = q.text if len(turns) == 1 else transcript(turns)
         out.append(make_sample(claim, "robustness", q.id, q.kind,
-                               [_message(t) for t in turns], prompt=prompt,
-                               hint=q.judge_hint))
+                               [_message(t) for t in turns], prompt=q.text,
+                               transcript=transcript(turns), hint=q.judge_hint))
     return out
