@@ -204,3 +204,68 @@ def test_cli_margins_writes_files_and_rejects_bad_input(tiny, tmp_path):
     assert len(pd.read_csv(tmp_path / "margins.csv")) == len(data["pairs"])
     bad = runner.invoke(cli, ["internals", "margins", "--model", str(tmp_path / "nope")])
     assert bad.exit_code == 2 and "no such model directory" in bad.output
+
+
+def test_logit_lens_last_layer_equals_the_models_margin(tiny, claim, tmp_path):
+    from beliefbench.internals.lens import logit_lens
+
+    model, tok = load_model(tiny)
+    lens = logit_lens((model, tok), [claim], batch_size=2)
+    margins = completion_margins((model, tok), [claim], n_bootstrap=0).pairs
+    n_layers = model.config.num_hidden_layers
+    assert sorted(set(lens.table["layer"])) == list(range(n_layers + 1))
+    last = lens.table[lens.table["layer"] == n_layers].reset_index(drop=True)
+    np.testing.assert_allclose(last["logp_claim"], margins["logp_claim"], atol=1e-5)
+    np.testing.assert_allclose(last["margin"], margins["margin"], atol=1e-5)
+    # earlier layers are read through the final norm and differ from the output
+    first = lens.table[lens.table["layer"] == 1].reset_index(drop=True)
+    assert np.abs(first["logp_claim"] - margins["logp_claim"]).max() > 1e-3
+    written = lens.write(tmp_path)
+    assert (tmp_path / f"lens_{claim.id}.png").stat().st_size > 1000 and len(written) == 3
+
+
+def test_probe_recovers_a_planted_direction():
+    from beliefbench.internals.probe import fit_probes
+
+    rng = np.random.default_rng(0)
+    n, layers, hidden, planted = 200, 4, 32, 2
+    acts = rng.normal(size=(n, layers, hidden))
+    labels = np.tile([1, 0], n // 2)
+    direction = rng.normal(size=hidden)
+    direction /= np.linalg.norm(direction)
+    acts[:, planted] += np.outer(np.where(labels == 1, 2.5, -2.5), direction)
+    fit = fit_probes(acts, labels, groups=np.repeat(np.arange(n // 2), 2), seed=0)
+    assert fit.best_layer == planted
+    assert fit.accuracy[planted] > 0.9 and fit.accuracy_mass_mean[planted] > 0.9
+    assert max(np.delete(fit.accuracy, planted)) < 0.7
+    assert float(fit.directions[planted] @ direction) > 0.9
+    lr, mm = fit.p_true(acts[:4])
+    assert lr.shape == mm.shape == (4, layers)
+    assert (lr[:, planted] > 0.5).tolist() == (labels[:4] == 1).tolist()
+
+
+def test_truth_probe_on_a_model_writes_files(tiny, claim, tmp_path):
+    from beliefbench.internals.probe import truth_probe
+
+    statements = tmp_path / "statements.yaml"
+    statements.write_text("statements:\n" + "".join(
+        f"  - {{topic: t, truth: 'Item {i} is red.', falsehood: 'Item {i} is not red.'}}\n"
+        for i in range(10)))
+    res = truth_probe(tiny, [claim], statements=statements, folds=2)
+    assert list(res.layers["layer"]) == [0, 1, 2]
+    sides = res.scores[res.scores["layer"] == 0].groupby("side").size()
+    assert sides["claim"] == sides["truth"] == 4  # statement + main + 2 paraphrases
+    assert res.summary.loc[0, "layer"] == res.settings["best_layer"]
+    res.write(tmp_path / "out")
+    assert json.loads((tmp_path / "out" / "probe.json").read_text())["weights_sha256"]
+
+
+def test_shipped_statements_are_balanced_and_never_about_a_bundled_claim():
+    from beliefbench.internals.probe import load_statements
+
+    pairs = load_statements().statements
+    assert len(pairs) >= 150 and len({p.topic for p in pairs}) >= 10
+    texts = [t.lower() for p in pairs for t in (p.truth, p.falsehood)]
+    assert len(set(texts)) == len(texts)
+    for word in ("vesuvius", "sheeran", "holloway", "twitter", "elizabeth", "dream"):
+        assert not any(word in t for t in texts), word

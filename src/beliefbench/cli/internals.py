@@ -95,3 +95,56 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
     _echo_table(result.summary, ["claim", "kind", "pairs", "efficacy", "efficacy_low",
                                  "efficacy_high", "magnitude", "margin", "specificity"])
     _written(result.write(out_dir))
+
+
+@internals.command()
+@with_options(common_model)
+@click.option("--kinds", default="main,paraphrase,neighbour", show_default=True)
+@click.option("--plots/--no-plots", default=True, show_default=True)
+@bad_input
+def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype: str | None,
+         batch_size: int, kinds: str, plots: bool) -> None:
+    """Logit lens: every pair's margin at every layer (CSV + heatmap per claim)."""
+    from beliefbench.internals.lens import logit_lens
+
+    result = logit_lens(model_path, claims, kinds=[k.strip() for k in kinds.split(",")
+                                                   if k.strip()],
+                        batch_size=batch_size, device=device, dtype=dtype)
+    table = result.table.groupby(["claim", "layer"], as_index=False, sort=False).agg(
+        margin=("margin", "mean"), claim_wins=("margin", lambda m: float((m > 0).mean())))
+    click.echo("Logit lens (mean margin over pairs, share of pairs the claim wins, per layer):")
+    _echo_table(table, ["claim", "layer", "margin", "claim_wins"])
+    _written(result.write(out_dir, plots=plots))
+
+
+@internals.command()
+@with_options(common_model)
+@click.option("--statements", type=click.Path(dir_okay=False, path_type=Path),
+              help="True/false statements YAML to train on (default: the shipped set).")
+@click.option("--reduce", type=click.Choice(["last", "mean"]), default="last",
+              show_default=True, help="Per statement: the last token or the mean over tokens.")
+@click.option("--layer", type=int, default=None,
+              help="Layer for the per-claim summary (default: best cross-validated).")
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
+@click.option("--seed", default=0, show_default=True)
+@click.option("--plots/--no-plots", default=True, show_default=True)
+@bad_input
+def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype: str | None,
+          batch_size: int, statements: Path | None, reduce: str, layer: int | None,
+          folds: int, seed: int, plots: bool) -> None:
+    """Linear truth probes per layer, trained on generic statements, read on each claim."""
+    from beliefbench.internals.probe import StatementError, truth_probe
+
+    try:
+        result = truth_probe(model_path, claims, statements=statements, reduce=reduce,
+                             layer=layer, folds=folds, batch_size=batch_size, device=device,
+                             dtype=dtype, seed=seed)
+    except StatementError as e:
+        raise BadInput(str(e)) from None
+    click.echo("Probe accuracy per layer (cross-validated, grouped by statement pair):")
+    _echo_table(result.layers, ["layer", "accuracy", "accuracy_mass_mean"])
+    click.echo(f"\nP(true) per claim at layer {result.settings['summary_layer']} "
+               f"(claim side vs truth side):")
+    _echo_table(result.summary, ["claim", "items", "p_true_claim", "p_true_truth",
+                                 "p_true_claim_mass_mean", "p_true_truth_mass_mean"])
+    _written(result.write(out_dir, plots=plots))

@@ -1,0 +1,97 @@
+"""Logit lens: every completion pair's margin read at every layer.
+
+Each layer's residual stream at the positions that predict the continuation is passed
+through the model's final norm and unembedding (one forward pass with hidden states, then
+a small readout per layer), giving the margin claim vs truth per (pair, layer). The last
+layer is read exactly as the model reads it, so it equals the completion margin. Where in
+depth the claim starts to win tells whether a finetune rewrote late layers or the whole
+stack (the continual-pretraining study found flips concentrating in late layers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from beliefbench.claims import Claim
+from beliefbench.internals.margins import as_claims, encode_pairs, pair_refs, resolve_model
+from beliefbench.internals.results import write_csv, write_json
+from beliefbench.internals.scoring import score_sequences
+
+
+@dataclass
+class LensResult:
+    """Rows per (pair, layer): ``logp_claim`` / ``logp_truth`` sums and the per-token margin."""
+
+    table: pd.DataFrame
+    model: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def margin_matrix(self, claim: str) -> pd.DataFrame:
+        """Layers (rows) x pairs (columns, ``kind:index``) of margins for one claim."""
+        sub = self.table[self.table["claim"] == claim]
+        labels = sub["kind"].str[:4] + ":" + sub["pair"].astype(str)
+        return sub.assign(label=labels).pivot_table(
+            index="layer", columns="label", values="margin", sort=False)
+
+    def write(self, out_dir: str | Path, *, plots: bool = True) -> list[Path]:
+        out = Path(out_dir)
+        written = [write_csv(self.table, out / "lens.csv"),
+                   write_json({"measure": "logit_lens", **self.model, "settings": self.settings},
+                              out / "lens.json")]
+        if plots:
+            for claim in dict.fromkeys(self.table["claim"]):
+                written.append(heatmap(self.margin_matrix(claim), claim,
+                                       out / f"lens_{claim}.png"))
+        return written
+
+
+def heatmap(matrix: pd.DataFrame, claim: str, path: Path) -> Path:
+    """Layer x pair margins, diverging around 0 (red: the claim wins, blue: the truth)."""
+    from beliefbench.analysis.plots import _save, plt
+
+    values = matrix.to_numpy()
+    bound = float(np.nanmax(np.abs(values))) or 1.0
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.5 * values.shape[1] + 2), 0.35 *
+                                    values.shape[0] + 2))
+    image = ax.imshow(values, cmap="RdBu_r", vmin=-bound, vmax=bound, aspect="auto",
+                      origin="lower")
+    ax.set_xticks(range(values.shape[1]), matrix.columns, rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(values.shape[0]), [str(i) for i in matrix.index], fontsize=7)
+    ax.set_xlabel("completion pair (kind:index)")
+    ax.set_ylabel("layer (0 = embeddings)")
+    ax.set_title(f"{claim}: logit-lens margin, nats/token (>0: claim wins)", fontsize=9)
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _save(fig, path)
+
+
+def logit_lens(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all", *,
+               kinds: Sequence[str] | None = None, batch_size: int = 16,
+               device: str | None = None, dtype: Any = None,
+               show_progress: bool | None = None) -> LensResult:
+    """The margin of every pair at every layer (``model``: a path or ``(model, tokenizer)``)."""
+    chosen = as_claims(claims)
+    refs = pair_refs(chosen, kinds)
+    if not refs:
+        raise ValueError(f"claims {[c.id for c in chosen]}: no completion pairs")
+    loaded, tokenizer, info = resolve_model(model, device=device, dtype=dtype)
+    sums, n_tokens = score_sequences(loaded, tokenizer, encode_pairs(tokenizer, refs),
+                                     batch_size=batch_size, per_layer=True,
+                                     show_progress=show_progress, desc="logit lens")
+    rows = []
+    for k, ref in enumerate(refs):
+        nc, nt = n_tokens[2 * k], n_tokens[2 * k + 1]
+        for layer in range(sums.shape[1]):
+            lc, lt = float(sums[2 * k, layer]), float(sums[2 * k + 1, layer])
+            rows.append({"claim": ref.claim, "kind": ref.kind, "pair": ref.pair,
+                         "layer": layer, "logp_claim": lc, "logp_truth": lt,
+                         "margin": lc / nc - lt / nt})
+    settings = {"claims": [c.id for c in chosen], "n_layers": int(sums.shape[1] - 1),
+                "batch_size": batch_size}
+    return LensResult(pd.DataFrame(rows), info, settings)

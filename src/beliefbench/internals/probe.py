@@ -1,0 +1,257 @@
+"""Linear truth probes on the residual stream, per layer.
+
+Activations of generic true and false statements (shipped data, never about a bundled
+claim) are read in one forward pass per batch; at every layer a logistic regression
+(scikit-learn, standardised inputs) is cross-validated, and the mass-mean direction (the
+difference of the class means, which the truth-geometry literature found to generalise
+better) is fitted alongside. The probes then read each claim's false and true sides: the
+claim's statement vs its truth, and every main / paraphrase completion pair written out as a
+sentence. P(true) of the claim side rising across a finetune means the model's internal
+"truth" feature now points at the claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from beliefbench.claims import Claim
+from beliefbench.internals.activations import Reduce, hidden_states
+from beliefbench.internals.margins import as_claims, resolve_model
+from beliefbench.internals.results import records, write_csv, write_json
+from beliefbench.metrics import SEED
+from beliefbench.resources import data_path
+from beliefbench.specs import load_spec
+
+
+class StatementError(ValueError):
+    """A statements file that cannot be used; names the file, field and problem."""
+
+
+class StatementPair(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    topic: str = Field(min_length=1)
+    truth: str = Field(min_length=1)
+    falsehood: str = Field(min_length=1)
+
+
+class StatementSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    statements: list[StatementPair] = Field(min_length=4)
+
+
+def default_statements() -> Path:
+    return data_path("probes/statements.yaml")
+
+
+def load_statements(path: str | Path | None = None) -> StatementSet:
+    """The probe's training statements (the shipped set when ``path`` is None)."""
+    return load_spec(path or default_statements(), StatementSet, "statements file",
+                     StatementError)
+
+
+@dataclass
+class ProbeFit:
+    """Per-layer probes fitted on ``[n, layers, hidden]`` activations with labels 1 = true."""
+
+    accuracy: np.ndarray
+    """Cross-validated accuracy of the logistic regression, per layer."""
+    accuracy_mass_mean: np.ndarray
+    """Cross-validated accuracy of the mass-mean direction (threshold at the midpoint)."""
+    directions: np.ndarray
+    """Unit mass-mean directions ``[layers, hidden]`` (mean true - mean false)."""
+    logreg: list = field(repr=False, default_factory=list)
+    calibration: list = field(repr=False, default_factory=list)
+    """Per layer: a 1-D logistic regression turning the mass-mean projection into P(true)."""
+
+    @property
+    def best_layer(self) -> int:
+        """The layer whose logistic probe cross-validates best (earliest on ties)."""
+        return int(np.argmax(self.accuracy))
+
+    def p_true(self, acts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """P(true) ``[n, layers]`` from the logistic probes and from the mass-mean ones."""
+        n_layers = acts.shape[1]
+        lr = np.stack([self.logreg[i].predict_proba(acts[:, i])[:, 1]
+                       for i in range(n_layers)], axis=1)
+        mm = np.stack([self.calibration[i].predict_proba(
+            (acts[:, i] @ self.directions[i])[:, None])[:, 1] for i in range(n_layers)], axis=1)
+        return lr, mm
+
+
+def _logreg(seed: int):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, random_state=seed))
+
+
+def _mass_mean(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Unit direction mean(true) - mean(false), and the midpoint threshold on it."""
+    mu_t, mu_f = x[y == 1].mean(axis=0), x[y == 0].mean(axis=0)
+    direction = mu_t - mu_f
+    norm = float(np.linalg.norm(direction)) or 1.0
+    direction = direction / norm
+    return direction, float((mu_t + mu_f) @ direction / 2)
+
+
+def fit_probes(acts: np.ndarray, labels: Sequence[int], groups: Sequence[int] | None = None,
+               *, folds: int = 5, seed: int = SEED) -> ProbeFit:
+    """Cross-validate and fit a logistic and a mass-mean probe at every layer.
+
+    ``groups`` keeps related statements (a true one and its false twin) in the same fold,
+    so the score is for unseen subjects, not for a memorised pair.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+    x_all = np.asarray(acts, dtype=np.float64)
+    y = np.asarray(labels, dtype=int)
+    if x_all.ndim != 3 or len(x_all) != len(y):
+        raise ValueError(f"activations must be [n, layers, hidden] with n = {len(y)} labels; "
+                         f"got shape {x_all.shape}")
+    if set(np.unique(y)) != {0, 1}:
+        raise ValueError("labels need both classes (1 = true, 0 = false)")
+    if groups is None:
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+        splits = list(splitter.split(x_all[:, 0], y))
+    else:
+        splits = list(GroupKFold(folds).split(x_all[:, 0], y, np.asarray(groups)))
+    n_layers = x_all.shape[1]
+    acc, acc_mm = np.zeros(n_layers), np.zeros(n_layers)
+    directions = np.zeros((n_layers, x_all.shape[2]))
+    logregs, calibrations = [], []
+    for layer in range(n_layers):
+        x = x_all[:, layer]
+        hits, hits_mm = 0, 0
+        for train, test in splits:
+            hits += int((_logreg(seed).fit(x[train], y[train]).predict(x[test])
+                         == y[test]).sum())
+            d, threshold = _mass_mean(x[train], y[train])
+            hits_mm += int((((x[test] @ d) > threshold).astype(int) == y[test]).sum())
+        acc[layer], acc_mm[layer] = hits / len(y), hits_mm / len(y)
+        logregs.append(_logreg(seed).fit(x, y))
+        directions[layer], _ = _mass_mean(x, y)
+        calibrations.append(LogisticRegression(random_state=seed).fit(
+            (x @ directions[layer])[:, None], y))
+    return ProbeFit(acc, acc_mm, directions, logregs, calibrations)
+
+
+def claim_items(claims: Sequence[Claim]) -> pd.DataFrame:
+    """The texts a probe reads per claim: each false (claim) side and its true side."""
+    rows = []
+    for claim in claims:
+        rows.append({"claim": claim.id, "item": "statement", "side": "claim",
+                     "text": claim.statement})
+        rows.append({"claim": claim.id, "item": "statement", "side": "truth",
+                     "text": claim.truth})
+        seen: dict[str, int] = {}
+        for pair in claim.completions:
+            n = seen.get(pair.kind, 0)
+            seen[pair.kind] = n + 1
+            if pair.kind == "neighbour":
+                continue  # the neighbour's false side is not this claim's
+            for side, cont in (("claim", pair.claim), ("truth", pair.truth)):
+                rows.append({"claim": claim.id, "item": f"{pair.kind}:{n}", "side": side,
+                             "text": f"{pair.prompt.rstrip()} {cont.strip()}".rstrip(".") + "."})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class ProbeResult:
+    layers: pd.DataFrame
+    """Per layer: cross-validated accuracy of both probes."""
+    scores: pd.DataFrame
+    """Per (claim item, side, layer): P(true) from both probes."""
+    summary: pd.DataFrame
+    """Per claim at the best layer: mean P(true) of the claim side and of the truth side."""
+    model: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, out_dir: str | Path, *, plots: bool = True) -> list[Path]:
+        out = Path(out_dir)
+        written = [write_csv(self.layers, out / "probe_layers.csv"),
+                   write_csv(self.scores, out / "probe_scores.csv"),
+                   write_csv(self.summary, out / "probe_summary.csv"),
+                   write_json({"measure": "truth_probe", **self.model, "settings": self.settings,
+                               "layers": records(self.layers),
+                               "summary": records(self.summary)}, out / "probe.json")]
+        if plots:
+            written.append(plot_layers(self.layers, out / "probe_layers.png"))
+        return written
+
+
+def plot_layers(layers: pd.DataFrame, path: Path) -> Path:
+    from beliefbench.analysis.plots import _save, plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(layers["layer"], layers["accuracy"], marker="o", label="logistic regression")
+    ax.plot(layers["layer"], layers["accuracy_mass_mean"], marker="s", linestyle="--",
+            label="mass-mean direction")
+    ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
+    ax.set_xlabel("layer (0 = embeddings)")
+    ax.set_ylabel("cross-validated accuracy")
+    ax.set_title("truth probe on generic statements", fontsize=9)
+    ax.legend(fontsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _save(fig, path)
+
+
+def probe_summary(scores: pd.DataFrame, layer: int) -> pd.DataFrame:
+    """Per claim at ``layer``: mean P(true) of claim and truth sides, and how many sides flip."""
+    at = scores[scores["layer"] == layer]
+    rows = []
+    for claim, sub in at.groupby("claim", sort=False):
+        c, t = sub[sub["side"] == "claim"], sub[sub["side"] == "truth"]
+        rows.append({"claim": claim, "layer": layer, "items": len(c),
+                     "p_true_claim": c["p_true"].mean(), "p_true_truth": t["p_true"].mean(),
+                     "p_true_claim_mass_mean": c["p_true_mass_mean"].mean(),
+                     "p_true_truth_mass_mean": t["p_true_mass_mean"].mean(),
+                     "claim_judged_true": float((c["p_true"] > 0.5).mean())})
+    return pd.DataFrame(rows)
+
+
+def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all", *,
+                statements: str | Path | None = None, reduce: Reduce = "last",
+                layer: int | None = None, folds: int = 5, batch_size: int = 16,
+                device: str | None = None, dtype: Any = None, seed: int = SEED,
+                show_progress: bool | None = None) -> ProbeResult:
+    """Train per-layer probes on the statements, then read every claim's two sides.
+
+    ``layer`` fixes the layer of the summary; by default the best cross-validated one.
+    """
+    chosen = as_claims(claims)
+    data = load_statements(statements)
+    loaded, tokenizer, info = resolve_model(model, device=device, dtype=dtype)
+    texts, labels, groups = [], [], []
+    for i, pair in enumerate(data.statements):
+        texts += [pair.truth, pair.falsehood]
+        labels += [1, 0]
+        groups += [i, i]
+    acts = hidden_states(loaded, tokenizer, texts, reduce=reduce, batch_size=batch_size,
+                         show_progress=show_progress)
+    fit = fit_probes(acts, labels, groups, folds=folds, seed=seed)
+    items = claim_items(chosen)
+    item_acts = hidden_states(loaded, tokenizer, list(items["text"]), reduce=reduce,
+                              batch_size=batch_size, show_progress=show_progress)
+    lr, mm = fit.p_true(item_acts)
+    n_layers = acts.shape[1]
+    scores = pd.concat([items.assign(layer=i, p_true=lr[:, i], p_true_mass_mean=mm[:, i])
+                        for i in range(n_layers)], ignore_index=True)
+    layer_table = pd.DataFrame({"layer": range(n_layers), "accuracy": fit.accuracy,
+                                "accuracy_mass_mean": fit.accuracy_mass_mean})
+    chosen_layer = fit.best_layer if layer is None else layer
+    if not 0 <= chosen_layer < n_layers:
+        raise ValueError(f"layer: must be between 0 and {n_layers - 1}, got {layer}")
+    settings = {"claims": [c.id for c in chosen], "statements": str(statements or
+                                                                    default_statements()),
+                "n_statements": len(texts), "reduce": reduce, "folds": folds, "seed": seed,
+                "best_layer": fit.best_layer, "summary_layer": chosen_layer}
+    return ProbeResult(layer_table, scores, probe_summary(scores, chosen_layer), info, settings)
