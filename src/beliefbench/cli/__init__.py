@@ -12,6 +12,7 @@ from beliefbench.cli.claims import claims
 from beliefbench.cli.docs import docs
 from beliefbench.cli.finetune import finetune
 from beliefbench.cli.internals import internals
+from beliefbench.cli.interventions import add_intervention_commands
 from beliefbench.cli.report import add_report_commands
 from beliefbench.cli.tiny_model import tiny_model
 
@@ -59,6 +60,7 @@ def demo(workdir: Path, log_dir: Path, samples: int, max_tokens: int, claims: st
 cli.add_command(tiny_model)
 cli.add_command(finetune)
 cli.add_command(internals)
+add_intervention_commands(internals)
 
 
 def main() -> None:

@@ -1,0 +1,269 @@
+"""``beliefbench internals direction | steer | ablate | patch | stability | efficiency``.
+
+Directions and interventions on local checkpoints (transformers forward hooks), added to the
+``internals`` group by ``beliefbench.cli``. Every intervention runs with its same-norm
+random-direction control (and, unless ``--no-baseline``, the unmodified checkpoint). Bad
+input exits 2 with a one-line message; heavy imports happen inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from beliefbench.cli.report import BadInput, _key_values
+
+OUT_HELP = "Where results go."
+
+
+def _split(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def _guard(fn):
+    """Input errors as exit-2 one-liners: the internals group's own handling."""
+    from beliefbench.cli.internals import bad_input
+
+    return bad_input(fn)
+
+
+def _table(df, float_format: str = "{:.3f}") -> None:
+    click.echo(df.to_string(index=False, float_format=lambda x: float_format.format(x)))
+
+
+def _written(paths) -> None:
+    click.echo("Wrote:")
+    for p in paths:
+        click.echo(f"  {p}")
+
+
+@click.command()
+@click.option("--model", "model_path", required=True,
+              help="Checkpoint whose activations are read (full, merged or LoRA adapter).")
+@click.option("--log", "log_path", required=True, type=click.Path(dir_okay=False),
+              help="An EM log (em vs ok answers) or a belief log (yes vs no answers).")
+@click.option("--positive", default=None, help="Verdicts of the positive set (default: em / "
+              "yes).")
+@click.option("--negative", default=None, help="Verdicts of the negative set (default: ok / "
+              "no).")
+@click.option("--claim", default=None, help="Belief logs: only this claim's answers.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("internals/direction"), show_default=True, help=OUT_HELP)
+@click.option("--device", default=None)
+@click.option("--dtype", default=None)
+@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1))
+@_guard
+def direction(model_path: str, log_path: str, positive: str | None, negative: str | None,
+              claim: str | None, out_dir: Path, device: str | None, dtype: str | None,
+              batch_size: int) -> None:
+    """Mean-difference direction (positive - negative answers) at every residual index."""
+    from beliefbench.internals.directions import (
+        answer_activations,
+        answers_from_log,
+        mean_difference,
+        save_directions,
+        separation,
+    )
+    from beliefbench.internals.model import describe, load_model
+    from beliefbench.internals.results import records, write_csv, write_json
+
+    pos, neg, info = answers_from_log(log_path, _split(positive), _split(negative), claim)
+    model, tokenizer = load_model(model_path, device=device, dtype=dtype)
+    a_pos = answer_activations(model, tokenizer, pos, batch_size=batch_size)
+    a_neg = answer_activations(model, tokenizer, neg, batch_size=batch_size)
+    dirs = mean_difference(a_pos, a_neg)
+    table = separation(a_pos, a_neg, dirs)
+    inner = table[table["layer"] > 0]
+    best = int(inner.loc[inner["cohens_d"].idxmax(), "layer"]) if inner["cohens_d"].notna() \
+        .any() else int(len(table) // 2)
+    meta = {**describe(model_path), **info, "best_layer": best,
+            "reduce": "mean over answer tokens"}
+    click.echo(f"{info['n_positive']} positive vs {info['n_negative']} negative answers; "
+               f"best separating residual index: {best}")
+    _table(table)
+    _written([save_directions(out_dir / "directions.safetensors", dirs, meta),
+              write_csv(table, out_dir / "direction.csv"),
+              write_json({"measure": "mean_difference_direction", **meta,
+                          "layers": records(table)}, out_dir / "direction.json")])
+
+
+def _intervention_command(mode: str):
+    """``steer`` (mode add) and ``ablate`` share everything but their knobs."""
+
+    @click.option("--model", "model_path", required=True, help="Local checkpoint directory.")
+    @click.option("--direction", "direction_path", required=True,
+                  type=click.Path(dir_okay=False, path_type=Path),
+                  help="directions.safetensors from `internals direction`.")
+    @click.option("--layer", default=None, type=int,
+                  help="Residual index of the direction (default: the file's best_layer).")
+    @click.option("--task", "task_name", type=click.Choice(["margins", "em", "belief"]),
+                  default="margins", show_default=True,
+                  help="margins: judge-free completion margins in-process; em / belief: the "
+                       "Inspect task on each arm (the steer provider serves the model).")
+    @click.option("--claims", default="all", show_default=True, help="--task margins.")
+    @click.option("--seed", default=0, show_default=True, help="Seed of the random control.")
+    @click.option("-T", "task_args", multiple=True, help="Task parameter key=value.")
+    @click.option("-M", "model_args", multiple=True, help="hf model argument key=value.")
+    @click.option("--model-role", "model_roles", multiple=True,
+                  help="e.g. grader=openai/gpt-4.1-mini.")
+    @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
+                  default=Path("logs/interventions"), show_default=True)
+    @click.option("--baseline/--no-baseline", default=True, show_default=True,
+                  help="Also evaluate the unmodified checkpoint.")
+    @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                  default=Path(f"internals/{'steer' if mode == 'add' else 'ablate'}"),
+                  show_default=True, help=OUT_HELP + " (--task margins)")
+    @click.option("--device", default=None)
+    @_guard
+    def command(model_path: str, direction_path: Path, layer: int | None, task_name: str,
+                claims: str, seed: int, task_args: tuple[str, ...], model_args: tuple[str, ...],
+                model_roles: tuple[str, ...], log_dir: Path, baseline: bool, out_dir: Path,
+                device: str | None, coef: float = 1.0, layers: str = "all") -> None:
+        from beliefbench.internals.interventions import (
+            InterventionSpec,
+            intervention_margins,
+            run_evals,
+        )
+
+        spec = InterventionSpec(direction_path, mode, layer, coef=coef,  # type: ignore[arg-type]
+                                ablate_layers=layers, seed=seed)
+        if task_name == "margins":
+            from beliefbench.internals.model import load_model
+            from beliefbench.internals.results import write_csv
+
+            model, tokenizer = load_model(model_path, device=device)
+            rows, summary = intervention_margins(model, tokenizer, spec, claims)
+            _table(summary[[c for c in ("condition", "claim", "kind", "pairs", "efficacy",
+                                        "margin", "mean_effect") if c in summary.columns]])
+            _written([write_csv(rows, out_dir / "intervention_margins.csv"),
+                      write_csv(summary, out_dir / "intervention_summary.csv")])
+            return
+        logs = run_evals(task_name, model_path, spec, log_dir=log_dir,
+                         task_args=_key_values(task_args, "-T"),
+                         model_args=_key_values(model_args, "-M"),
+                         model_roles=_key_values(model_roles, "--model-role"),
+                         baseline=baseline)
+        for log in logs:
+            label = (log.eval.metadata or {}).get("condition")
+            click.echo(f"{label}: {log.status}  {log.location}")
+        click.echo(f"Compare the arms: beliefbench em-report {log_dir}" if task_name == "em"
+                   else f"Compare the arms: beliefbench report {log_dir} --by condition")
+        if any(log.status != "success" for log in logs):
+            raise click.exceptions.Exit(1)
+
+    return command
+
+
+steer = click.command(name="steer")(click.option(
+    "--coef", default=1.0, show_default=True,
+    help="Multiple of the direction added at --layer, at every position.")(
+        _intervention_command("add")))
+steer.help = ("Add a direction while the model runs, with a same-norm random control.")
+ablate = click.command(name="ablate")(click.option(
+    "--layers", default="all", show_default=True,
+    help="Residual indices the direction is projected out of (all, 3, 2-5, 2,4).")(
+        _intervention_command("ablate")))
+ablate.help = ("Project a direction out of the residual stream at every position, with a "
+               "same-norm random control.")
+
+
+@click.command()
+@click.option("--source", required=True, help="Checkpoint A whose activations are patched in.")
+@click.option("--target", required=True, help="Checkpoint B that runs with them.")
+@click.option("--claims", default="all", show_default=True)
+@click.option("--layers", default="all", show_default=True,
+              help="Residual indices to patch, one at a time (all, 3, 2-5, 2,4).")
+@click.option("--positions", type=click.Choice(["prompt", "last", "all"]), default="prompt",
+              show_default=True, help="Which positions take A's activations.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random control.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("internals/patch"), show_default=True, help=OUT_HELP)
+@click.option("--device", default=None)
+@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1))
+@_guard
+def patch(source: str, target: str, claims: str, layers: str, positions: str, seed: int,
+          out_dir: Path, device: str | None, batch_size: int) -> None:
+    """Run B with one layer's activations from A; margins per layer, with a control."""
+    from beliefbench.internals.model import describe, load_model
+    from beliefbench.internals.patching import patch_margins, summarize_patching
+    from beliefbench.internals.results import records, write_csv, write_json
+
+    rows = patch_margins(load_model(source, device=device), load_model(target, device=device),
+                         claims, layers=layers, positions=positions,  # type: ignore[arg-type]
+                         batch_size=batch_size, seed=seed)
+    summary = summarize_patching(rows)
+    _table(summary)
+    _written([write_csv(rows, out_dir / "patch.csv"),
+              write_csv(summary, out_dir / "patch_summary.csv"),
+              write_json({"measure": "activation_patching", "source": describe(source),
+                          "target": describe(target), "positions": positions, "seed": seed,
+                          "summary": records(summary)}, out_dir / "patch.json")])
+
+
+@click.command()
+@click.option("--model", "model_path", required=True)
+@click.option("--data", required=True, type=click.Path(dir_okay=False),
+              help="Records (JSONL) to measure the loss on, e.g. the training data.")
+@click.option("--scales", default="0,0.01,0.02,0.05,0.1,0.2", show_default=True,
+              help="Noise scales, relative to each weight tensor's RMS.")
+@click.option("--seeds", default=3, show_default=True, type=click.IntRange(min=1))
+@click.option("--limit", default=None, type=click.IntRange(min=1), help="First N records.")
+@click.option("--max-len", default=1024, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("internals/stability"), show_default=True, help=OUT_HELP)
+@click.option("--device", default=None)
+@_guard
+def stability(model_path: str, data: str, scales: str, seeds: int, limit: int | None,
+              max_len: int, out_dir: Path, device: str | None) -> None:
+    """Loss under Gaussian weight noise of growing scale (less stable = loses more)."""
+    from beliefbench.internals.activations import pad_id_of
+    from beliefbench.internals.model import describe, load_model
+    from beliefbench.internals.results import records, write_csv, write_json
+    from beliefbench.internals.stability import load_loss_data, noise_curve, summarize_noise
+
+    try:
+        values = [float(s) for s in scales.split(",") if s.strip()]
+    except ValueError:
+        raise BadInput(f"--scales {scales!r}: expected comma-separated numbers") from None
+    if not values or any(v < 0 for v in values):
+        raise BadInput(f"--scales {scales!r}: expected numbers >= 0")
+    model, tokenizer = load_model(model_path, device=device, dtype="float32")
+    examples = load_loss_data(data, tokenizer, max_len, limit)
+    curve = noise_curve(model, examples, values, pad_id=pad_id_of(tokenizer),
+                        seeds=list(range(seeds)))
+    summary = summarize_noise(curve)
+    _table(summary, "{:.4f}")
+    _written([write_csv(curve, out_dir / "noise.csv"),
+              write_csv(summary, out_dir / "noise_summary.csv"),
+              write_json({"measure": "weight_noise", **describe(model_path), "data": data,
+                          "summary": records(summary)}, out_dir / "noise.json")])
+
+
+@click.command()
+@click.option("--manifest", required=True, help="manifest.jsonl or the run folder holding it.")
+@click.option("--data", required=True, type=click.Path(dir_okay=False),
+              help="Records (JSONL) to measure the loss on, e.g. the training data.")
+@click.option("--base", default=None, help="Base model (default: the manifest's).")
+@click.option("--limit", default=None, type=click.IntRange(min=1))
+@click.option("--max-len", default=1024, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("internals/efficiency"), show_default=True, help=OUT_HELP)
+@click.option("--device", default=None)
+@_guard
+def efficiency(manifest: str, data: str, base: str | None, limit: int | None, max_len: int,
+               out_dir: Path, device: str | None) -> None:
+    """Loss vs distance from the base (||theta - theta_base||) along a finetune."""
+    from beliefbench.internals.results import write_csv
+    from beliefbench.internals.stability import efficiency_curve
+
+    curve = efficiency_curve(manifest, data, base=base, device=device, max_len=max_len,
+                             limit=limit)
+    _table(curve[["step", "kl", "loss", "param_distance"]], "{:.4f}")
+    _written([write_csv(curve, out_dir / "efficiency.csv")])
+
+
+def add_intervention_commands(group: click.Group) -> None:
+    """Register this module's commands in the ``internals`` group."""
+    for cmd in (direction, steer, ablate, patch, stability, efficiency):
+        group.add_command(cmd)

@@ -1,0 +1,184 @@
+"""Mean-difference directions in the residual stream, from two sets of answers.
+
+The EM follow-up study found general misalignment to be (close to) a single direction: the
+difference between the mean activation over misaligned answers and over aligned answers to
+the same questions. The same recipe gives a "belief" direction from believing vs
+disbelieving answers to a claim. Activations are averaged over the ANSWER's tokens only (the
+shared question would only dilute the difference), at every residual index, in one forward
+pass per batch. Answers come from Inspect logs: an EM log (verdicts ``em`` vs ``ok``) or a
+belief log (``yes`` vs ``no``), so the sets are exactly what the model said and the judge read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from beliefbench.internals.activations import forward_batches, pad_id_of
+from beliefbench.internals.scoring import encode_continuation
+
+DIRECTIONS_KEY = "directions"
+LOG_KINDS = {  # eval metadata key -> (scorer, default positive verdicts, default negative)
+    "beliefbench_em": ("em_judge", ("em",), ("ok",)),
+    "beliefbench": ("belief_judge", ("yes",), ("no",)),
+}
+
+
+class DirectionError(ValueError):
+    """Bad input for a direction (an unusable log, too few answers, a bad file)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    messages: list[dict[str, str]]
+    """The conversation before the answer (system / user / earlier turns)."""
+    answer: str
+    verdict: str
+    question: str
+
+
+def chat_prefix(tokenizer, messages: Sequence[dict[str, str]]) -> str:
+    """The text the model saw before answering: its chat template with the generation prompt
+    (as Inspect's hf provider renders it), or plain ``role: content`` lines without one."""
+    if getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template(list(messages), tokenize=False,
+                                             add_generation_prompt=True)
+    return "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant: "
+
+
+def answer_activations(model, tokenizer, answers: Sequence[Answer], *, batch_size: int = 8,
+                       show_progress: bool | None = None) -> np.ndarray:
+    """``[n, n_residual, hidden]``: per answer, the mean over its own tokens at every index."""
+    import torch
+
+    if not answers:
+        raise DirectionError("no answers to read activations from")
+    items = [encode_continuation(tokenizer, chat_prefix(tokenizer, a.messages), a.answer)
+             for a in answers]
+    out_arr: np.ndarray | None = None
+    for idx, out in forward_batches(model, [it.ids for it in items], batch_size=batch_size,
+                                    hidden=True, pad_id=pad_id_of(tokenizer),
+                                    desc="activations", show_progress=show_progress):
+        layers = out.hidden_states
+        if out_arr is None:
+            out_arr = np.zeros((len(items), len(layers), layers[0].shape[-1]), np.float32)
+        for row, i in enumerate(idx):
+            span = slice(items[i].first, len(items[i].ids))
+            out_arr[i] = torch.stack([h[row, span].float().mean(dim=0) for h in layers]) \
+                .cpu().numpy()
+    assert out_arr is not None
+    return out_arr
+
+
+def mean_difference(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
+    """``mean(positive) - mean(negative)`` per residual index: ``[n_residual, hidden]``."""
+    if len(positive) == 0 or len(negative) == 0:
+        raise DirectionError(f"a direction needs answers on both sides; got {len(positive)} "
+                             f"positive and {len(negative)} negative")
+    return positive.mean(axis=0) - negative.mean(axis=0)
+
+
+def separation(positive: np.ndarray, negative: np.ndarray, directions: np.ndarray
+               ) -> pd.DataFrame:
+    """Per index: the direction's norm, and how well projecting on it splits the two sets
+    (Cohen's d of the projections, and the accuracy of the midpoint threshold; in-sample)."""
+    rows = []
+    for layer in range(directions.shape[0]):
+        d = directions[layer]
+        norm = float(np.linalg.norm(d))
+        u = d / norm if norm > 0 else d
+        p, n = positive[:, layer] @ u, negative[:, layer] @ u
+        pooled = np.sqrt((p.var() + n.var()) / 2)
+        mid = (p.mean() + n.mean()) / 2
+        acc = (np.sum(p > mid) + np.sum(n <= mid)) / (len(p) + len(n))
+        rows.append({"layer": layer, "norm": norm,
+                     "cohens_d": float((p.mean() - n.mean()) / pooled) if pooled > 0
+                     else float("nan"), "accuracy": float(acc)})
+    return pd.DataFrame(rows)
+
+
+def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
+                     negative: Sequence[str] | None = None, claim: str | None = None
+                     ) -> tuple[list[Answer], list[Answer], dict[str, Any]]:
+    """Positive and negative answers of an EM or belief log, by verdict."""
+    from inspect_ai.log import read_eval_log
+
+    try:
+        log = read_eval_log(str(path))
+    except Exception as e:  # noqa: BLE001 - any unreadable file is bad input
+        raise DirectionError(f"{path}: not a readable Inspect log ({type(e).__name__})") from e
+    md = log.eval.metadata or {}
+    kind = next((k for k in LOG_KINDS if isinstance(md.get(k), dict)), None)
+    if kind is None:
+        raise DirectionError(f"{path}: neither an EM log nor a belief log (no "
+                             f"{' / '.join(LOG_KINDS)} eval metadata)")
+    scorer, default_pos, default_neg = LOG_KINDS[kind]
+    pos_v, neg_v = set(positive or default_pos), set(negative or default_neg)
+    pos: list[Answer] = []
+    neg: list[Answer] = []
+    for sample in log.samples or []:
+        score = (sample.scores or {}).get(scorer)
+        smd = sample.metadata or {}
+        if score is None or (claim is not None and smd.get("claim") != claim):
+            continue
+        answer = sample.output.completion if sample.output else ""
+        if not answer.strip():
+            continue
+        before = [{"role": m.role, "content": m.text} for m in sample.messages
+                  if m.role in ("system", "user", "assistant")]
+        if before and before[-1]["role"] == "assistant":
+            before = before[:-1]
+        item = Answer(before, answer, str(score.answer), str(smd.get("question", sample.id)))
+        if item.verdict in pos_v:
+            pos.append(item)
+        elif item.verdict in neg_v:
+            neg.append(item)
+    info = {"log": str(path), "log_kind": "em" if kind == "beliefbench_em" else "belief",
+            "positive_verdicts": sorted(pos_v), "negative_verdicts": sorted(neg_v),
+            "claim": claim, "n_positive": len(pos), "n_negative": len(neg)}
+    if not pos or not neg:
+        raise DirectionError(f"{path}: {len(pos)} answers with verdict {sorted(pos_v)} and "
+                             f"{len(neg)} with {sorted(neg_v)}; a direction needs both")
+    return pos, neg, info
+
+
+def save_directions(path: str | Path, directions: np.ndarray, meta: dict[str, Any]) -> Path:
+    """``directions`` ``[n_residual, hidden]`` as safetensors, with ``meta`` as JSON inside."""
+    from safetensors.numpy import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp"  # same folder: os.replace is atomic
+    try:
+        save_file({DIRECTIONS_KEY: np.ascontiguousarray(directions, dtype=np.float32)},
+                  str(tmp), metadata={"beliefbench": json.dumps(meta, default=str)})
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def load_directions(path: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
+    """``(directions [n_residual, hidden], meta)`` from :func:`save_directions`' file."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise DirectionError(f"{path}: no such directions file")
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            meta = json.loads((f.metadata() or {}).get("beliefbench", "{}"))
+            directions = f.get_tensor(DIRECTIONS_KEY)
+    except Exception as e:  # noqa: BLE001 - a corrupt or foreign file is bad input
+        raise DirectionError(f"{path}: not a beliefbench directions file ({e})") from None
+    if directions.ndim != 2:
+        raise DirectionError(f"{path}: field {DIRECTIONS_KEY}: expected [layers, hidden], "
+                             f"got shape {directions.shape}")
+    return directions, meta

@@ -1,0 +1,126 @@
+"""Running an intervention and its control: judge-free margins, or any Inspect task.
+
+Every run has three arms: the ``baseline`` (the checkpoint as it is), the ``intervention``
+(a direction added or ablated) and the ``control`` (the same operation with a seeded random
+direction of the same norm). The arms are labelled in the results (margins) or in each
+eval's metadata (``condition``, ``intervention``, ``control``, ``layer``, ``coef``,
+``direction``), so ``beliefbench em-report`` / ``report`` show them side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from beliefbench.internals.directions import load_directions
+from beliefbench.internals.steering import Mode, intervened, plan
+from beliefbench.records import sha256_file
+
+ARMS: tuple[str, ...] = ("baseline", "intervention", "control")
+TASKS: tuple[str, ...] = ("margins", "em", "belief")
+
+
+@dataclass(frozen=True)
+class InterventionSpec:
+    direction: Path
+    mode: Mode
+    layer: int | None = None
+    """Residual index of the direction (None: the file's ``best_layer``)."""
+    coef: float = 1.0
+    ablate_layers: str = "all"
+    seed: int = 0
+
+    def resolve(self) -> tuple[np.ndarray, int, dict[str, Any]]:
+        directions, meta = load_directions(self.direction)
+        layer = self.layer if self.layer is not None else meta.get("best_layer")
+        if layer is None:
+            raise ValueError(f"{self.direction}: names no best_layer; give --layer")
+        return directions, int(layer), meta
+
+    def label(self, arm: str, layer: int) -> str:
+        if arm == "baseline":
+            return "baseline"
+        what = f"add L{layer} x{self.coef:g}" if self.mode == "add" \
+            else f"ablate L{layer}@{self.ablate_layers}"
+        return what + (" random-control" if arm == "control" else "")
+
+    def arm_metadata(self, arm: str, layer: int) -> dict[str, Any]:
+        md: dict[str, Any] = {"condition": self.label(arm, layer), "intervention": "none"
+                              if arm == "baseline" else self.mode,
+                              "control": "random" if arm == "control" else "none"}
+        if arm != "baseline":
+            md.update({"layer": layer, "direction": str(self.direction.resolve()),
+                       "direction_sha256": sha256_file(self.direction), "seed": self.seed})
+            md.update({"coef": self.coef} if self.mode == "add"
+                      else {"ablate_layers": self.ablate_layers})
+        return md
+
+    def model_args(self, arm: str, layer: int) -> dict[str, Any]:
+        args: dict[str, Any] = {"direction": str(self.direction.resolve()), "layer": layer,
+                                "mode": self.mode, "seed": self.seed,
+                                "control": "random" if arm == "control" else "none"}
+        args.update({"coef": self.coef} if self.mode == "add"
+                    else {"ablate_layers": self.ablate_layers})
+        return args
+
+
+def intervention_margins(model, tokenizer, spec: InterventionSpec,
+                         claims: str | Sequence = "all", *, batch_size: int = 16,
+                         n_bootstrap: int = 2000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Completion margins of the three arms on one loaded model: per-pair rows (with
+    ``arm``) and a per-arm summary with the effect against the baseline."""
+    from beliefbench.internals.margins import completion_margins
+
+    directions, layer, _ = spec.resolve()
+    pairs, summaries = [], []
+    for arm in ARMS:
+        hooks = [] if arm == "baseline" else plan(
+            directions, spec.mode, layer, coef=spec.coef, ablate_layers=spec.ablate_layers,
+            control="random" if arm == "control" else "none", seed=spec.seed)
+        with intervened(model, hooks):
+            res = completion_margins((model, tokenizer), claims, batch_size=batch_size,
+                                     n_bootstrap=n_bootstrap)
+        label = spec.label(arm, layer)
+        pairs.append(res.pairs.assign(arm=arm, condition=label))
+        summaries.append(res.summary.assign(arm=arm, condition=label))
+    rows = pd.concat(pairs, ignore_index=True)
+    base = rows[rows["arm"] == "baseline"]["margin"].to_numpy()
+    rows["effect"] = rows["margin"] - np.tile(base, len(ARMS))
+    summary = pd.concat(summaries, ignore_index=True)
+    effects = rows.groupby("arm", sort=False)["effect"].mean()
+    summary["mean_effect"] = summary["arm"].map(effects)
+    return rows, summary
+
+
+def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
+              log_dir: str | Path, task_args: dict[str, Any] | None = None,
+              model_args: dict[str, Any] | None = None,
+              model_roles: dict[str, Any] | None = None, baseline: bool = True,
+              **eval_options: Any) -> list:
+    """The task on each arm, one eval after another (one model in memory at a time); the
+    intervention and control are served by the ``steer`` provider."""
+    from inspect_ai import eval as inspect_eval
+
+    if task_name == "em":
+        from beliefbench.em.task import em as make_task
+    elif task_name == "belief":
+        from beliefbench.task import belief as make_task
+    else:
+        raise ValueError(f"task: unknown {task_name!r}; valid: {list(TASKS)}")
+    _, layer, _ = spec.resolve()
+    path = str(Path(checkpoint).resolve())
+    logs = []
+    for arm in ARMS if baseline else ARMS[1:]:
+        model = f"hf/{path}" if arm == "baseline" else f"steer/{path}"
+        args = {**(model_args or {}), **({} if arm == "baseline"
+                                         else spec.model_args(arm, layer))}
+        logs += inspect_eval(make_task(**(task_args or {})), model=model, model_args=args,
+                             model_roles=model_roles or None, log_dir=str(log_dir),
+                             metadata={"checkpoint": path, **spec.arm_metadata(arm, layer)},
+                             **eval_options)
+    return logs

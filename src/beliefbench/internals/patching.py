@@ -1,0 +1,147 @@
+"""Activation patching between two checkpoints (the continual-pretraining reversal test).
+
+For every completion pair of the chosen claims and every residual index ``l``: run the prompt
++ continuation through checkpoint B with B's activations at ``l`` replaced, on the prompt's
+positions, by checkpoint A's for the same tokens, and read B's completion margin. If A holds
+the truth and B the poisoned belief, the share of pairs whose margin flips back to A's sign
+says where the belief is carried. The control patches B's own activations plus seeded random
+vectors of the same norm as the A - B difference at each position, so an effect can be told
+apart from "any perturbation that large". Both models must share the tokenizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from beliefbench.internals.margins import as_claims, encode_pairs, pair_refs, pair_table
+from beliefbench.internals.scoring import Encoded, score_sequences
+from beliefbench.internals.steering import n_residual, parse_layers, recorded, replaced
+
+Positions = Literal["prompt", "last", "all"]
+POSITIONS: tuple[str, ...] = ("prompt", "last", "all")
+
+
+class PatchError(ValueError):
+    """Checkpoints that cannot be patched into each other (tokenizers or shapes differ)."""
+
+
+def _position_mask(items: Sequence[Encoded], idx: list[int], width: int, positions: str):
+    import torch
+
+    mask = torch.zeros((len(idx), width), dtype=torch.bool)
+    for row, i in enumerate(idx):
+        it = items[i]
+        if positions == "all":
+            mask[row, :len(it.ids)] = True
+        elif positions == "prompt":
+            mask[row, :it.first] = True
+        else:  # the last prompt token: the position that predicts the continuation
+            mask[row, it.first - 1] = True
+    return mask
+
+
+def _batches(items: Sequence[Encoded], batch_size: int) -> list[list[int]]:
+    from beliefbench.internals.activations import length_batches
+
+    return length_batches([len(it.ids) for it in items], batch_size)
+
+
+def _swapper(variant: str, masks: list, src_acts: list, noise: list):
+    """The replacement for each forward batch in turn: source activations on the masked
+    positions (patched), or the target's own plus the same-norm noise (control)."""
+    import torch
+
+    calls = iter(range(len(masks)))
+
+    def swap(h):
+        k = next(calls)
+        m = masks[k].to(h.device).unsqueeze(-1)
+        if variant == "patched":
+            return torch.where(m, src_acts[k].to(device=h.device, dtype=h.dtype), h)
+        return h + noise[k].to(device=h.device, dtype=h.dtype)
+
+    return swap
+
+
+def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
+                  layers: str | Sequence[int] = "all", positions: Positions = "prompt",
+                  kinds: Sequence[str] | None = None, batch_size: int = 16, seed: int = 0,
+                  show_progress: bool | None = None) -> pd.DataFrame:
+    """Per (layer, pair): margins of source, target, target patched from source, and the
+    same-norm random control. ``source`` / ``target``: loaded ``(model, tokenizer)`` pairs."""
+    import torch
+
+    if positions not in POSITIONS:
+        raise PatchError(f"positions: unknown {positions!r}; valid: {list(POSITIONS)}")
+    (src, src_tok), (tgt, tgt_tok) = source, target
+    if src_tok.get_vocab() != tgt_tok.get_vocab():
+        raise PatchError("the two checkpoints' tokenizers differ; patching needs the same "
+                         "tokens in both")
+    if n_residual(src) != n_residual(tgt):
+        raise PatchError(f"residual indices differ: {n_residual(src)} vs {n_residual(tgt)}")
+    refs = pair_refs(as_claims(claims), kinds)
+    if not refs:
+        raise PatchError("no completion pairs to patch")
+    items = encode_pairs(tgt_tok, refs)
+    chosen = parse_layers(layers, n_residual(tgt))
+    order = _batches(items, batch_size)
+
+    def margins(model) -> pd.DataFrame:
+        sums, n_tok = score_sequences(model, tgt_tok, items, batch_size=batch_size,
+                                      show_progress=False)
+        return pair_table(refs, sums, n_tok)
+
+    base_src, base_tgt = margins(src), margins(tgt)
+    rows = []
+    rng = np.random.default_rng(seed)
+    for layer in chosen:
+        src_acts: list = []
+        tgt_acts: list = []
+        with recorded(src, layer, src_acts):
+            margins(src)
+        with recorded(tgt, layer, tgt_acts):
+            margins(tgt)
+        masks = [_position_mask(items, idx, a.shape[1], positions)
+                 for idx, a in zip(order, src_acts, strict=True)]
+        noise = []
+        for a, b, m in zip(src_acts, tgt_acts, masks, strict=True):
+            r = torch.as_tensor(rng.standard_normal(a.shape), dtype=torch.float32)
+            size = (a - b).norm(dim=-1, keepdim=True)
+            noise.append(torch.where(m.unsqueeze(-1), r / r.norm(dim=-1, keepdim=True) * size,
+                                     torch.zeros_like(r)))
+        for variant in ("patched", "control"):
+            swap = _swapper(variant, masks, src_acts, noise)
+            with replaced(tgt, layer, swap):
+                got = margins(tgt)
+            for k, ref in enumerate(refs):
+                rows.append({"layer": layer, "variant": variant, "claim": ref.claim,
+                             "kind": ref.kind, "pair": ref.pair, "prompt": ref.prompt,
+                             "margin_source": base_src["margin"][k],
+                             "margin_target": base_tgt["margin"][k],
+                             "margin": got["margin"][k]})
+    return pd.DataFrame(rows)
+
+
+def summarize_patching(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per layer and variant: mean margin, recovery ``(m - target) / (source - target)``
+    averaged over pairs whose source and target margins differ, and the flip rate (share of
+    pairs where source and target disagree in sign whose patched margin takes the source's
+    sign)."""
+    out = []
+    for (layer, variant), g in rows.groupby(["layer", "variant"], sort=True):
+        gap = g["margin_source"] - g["margin_target"]
+        moved = gap.abs() > 1e-9
+        recovery = ((g["margin"] - g["margin_target"])[moved] / gap[moved]).mean()
+        disagree = np.sign(g["margin_source"]) != np.sign(g["margin_target"])
+        flips = (np.sign(g["margin"][disagree]) == np.sign(g["margin_source"][disagree]))
+        out.append({"layer": layer, "variant": variant, "pairs": len(g),
+                    "margin": g["margin"].mean(), "margin_source": g["margin_source"].mean(),
+                    "margin_target": g["margin_target"].mean(),
+                    "recovery": float(recovery) if moved.any() else float("nan"),
+                    "flip_pairs": int(disagree.sum()),
+                    "flip_rate": float(flips.mean()) if disagree.any() else float("nan")})
+    return pd.DataFrame(out)

@@ -1,0 +1,150 @@
+"""Stability and efficiency of a solution: loss under weight noise, loss vs parameter norm.
+
+The EM follow-up study compared the "general" misaligned solution with a "narrow" one (SFT plus
+a KL penalty on out-of-domain text) on two measures, both here:
+
+* stability: the training loss when Gaussian noise of growing scale is added to the weights.
+  Noise on each tensor is relative to that tensor's RMS (``W + s * rms(W) * N(0, 1)``), seeded,
+  so one scale means the same on every layer and every model; a less stable solution loses
+  more at the same scale;
+* efficiency: along a finetune's checkpoints (its manifest), the training loss against the
+  distance travelled from the base model, ``||theta - theta_base||`` (L2 over every weight the
+  two share; for a LoRA checkpoint its merged weights). A less efficient solution reaches a
+  given loss only at a larger norm.
+
+Loss is the mean token NLL over the trained tokens of the records (the finetune module's own
+encoding and loss mask), so it is the loss the model was trained on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from beliefbench.internals.activations import model_device, progress
+
+
+def load_loss_data(path: str | Path, tokenizer, max_len: int = 1024, limit: int | None = None
+                   ) -> list[dict[str, list[int]]]:
+    """Records (beliefbench JSONL) encoded with the finetune module's labels and loss mask."""
+    from beliefbench.finetune.data import load_examples
+
+    examples = load_examples(path, tokenizer, max_len)
+    return examples[:limit] if limit else examples
+
+
+def mean_loss(model, examples: Sequence[dict], *, pad_id: int, batch_size: int = 8) -> float:
+    """Mean NLL per trained token (labels != -100) over ``examples``, no grad."""
+    import torch
+
+    from beliefbench.finetune.data import collate
+
+    device = model_device(model)
+    total, count = 0.0, 0
+    order = sorted(range(len(examples)), key=lambda i: -len(examples[i]["input_ids"]))
+    with torch.inference_mode():
+        for s in range(0, len(order), batch_size):
+            batch = collate([examples[i] for i in order[s:s + batch_size]], pad_id)
+            batch = {k: v.to(device) for k, v in batch.items()}
+            labels = batch.pop("labels")
+            logits = model(**batch, use_cache=False).logits[:, :-1].float()
+            target = labels[:, 1:]
+            nll = torch.nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
+                ignore_index=-100, reduction="sum")
+            total += float(nll)
+            count += int((target != -100).sum())
+    if count == 0:
+        raise ValueError("no trained tokens in the loss data")
+    return total / count
+
+
+def noise_curve(model, examples: Sequence[dict], scales: Sequence[float], *, pad_id: int,
+                seeds: Sequence[int] = (0, 1, 2), batch_size: int = 8) -> pd.DataFrame:
+    """Loss at each relative noise scale and seed (scale 0 = the model itself); the weights
+    are restored exactly after each draw."""
+    import torch
+
+    params = [p for p in model.parameters() if p.dtype.is_floating_point]
+    originals = [p.detach().clone() for p in params]
+    rms = [float(p.detach().float().pow(2).mean().sqrt()) for p in params]
+    rows = []
+    clean = mean_loss(model, examples, pad_id=pad_id, batch_size=batch_size)
+    runs = [(s, seed) for s in scales for seed in (seeds if s > 0 else [None])]
+    for scale, seed in progress(runs, total=len(runs), desc="noise"):
+        if scale == 0:
+            rows.append({"scale": 0.0, "seed": None, "loss": clean, "loss_increase": 0.0})
+            continue
+        gen = torch.Generator(device="cpu").manual_seed(int(seed))
+        try:
+            with torch.no_grad():
+                for p, r in zip(params, rms, strict=True):
+                    noise = torch.randn(p.shape, generator=gen, dtype=torch.float32)
+                    p.add_((noise * (scale * r)).to(device=p.device, dtype=p.dtype))
+            loss = mean_loss(model, examples, pad_id=pad_id, batch_size=batch_size)
+        finally:
+            with torch.no_grad():
+                for p, o in zip(params, originals, strict=True):
+                    p.copy_(o)
+        rows.append({"scale": float(scale), "seed": int(seed), "loss": loss,
+                     "loss_increase": loss - clean})
+    return pd.DataFrame(rows)
+
+
+def summarize_noise(curve: pd.DataFrame) -> pd.DataFrame:
+    """Mean and spread over seeds per scale."""
+    g = curve.groupby("scale", sort=True)
+    return pd.DataFrame({"scale": list(g.groups), "loss": g["loss"].mean().to_numpy(),
+                         "loss_sd": g["loss"].std(ddof=1).fillna(0.0).to_numpy(),
+                         "loss_increase": g["loss_increase"].mean().to_numpy(),
+                         "seeds": g["loss"].count().to_numpy()})
+
+
+def parameter_distance(model, base) -> float:
+    """``||theta - theta_base||_2`` over the parameters the two models share by name/shape."""
+    base_params = dict(base.named_parameters())
+    total = 0.0
+    shared = 0
+    for name, p in model.named_parameters():
+        q = base_params.get(name)
+        if q is None or q.shape != p.shape:
+            continue
+        total += float((p.detach().float().cpu() - q.detach().float().cpu()).pow(2).sum())
+        shared += 1
+    if shared == 0:
+        raise ValueError("the checkpoint and the base share no parameters (different models?)")
+    return float(np.sqrt(total))
+
+
+def efficiency_curve(manifest: str | Path, data: str | Path, *, base: str | None = None,
+                     device: str | None = None, max_len: int = 1024, limit: int | None = None,
+                     batch_size: int = 8) -> pd.DataFrame:
+    """Loss and distance from the base for every local checkpoint of a finetune manifest."""
+    from beliefbench.finetune.manifest import manifest_file, read_manifest_file
+    from beliefbench.internals.activations import pad_id_of
+    from beliefbench.internals.model import load_model
+
+    path = manifest_file(manifest)
+    entries = [e for e in read_manifest_file(path) if e.format != "api"]
+    if not entries:
+        raise ValueError(f"{path}: no local checkpoints (API checkpoints have no weights)")
+    base_dir = base or entries[0].base_model
+    base_model, tokenizer = load_model(base_dir, device=device, dtype="float32")
+    examples = load_loss_data(data, tokenizer, max_len, limit)
+    pad = pad_id_of(tokenizer)
+    rows = [{"step": 0, "tokens_seen": 0, "path": str(base_dir), "kl": None,
+             "loss": mean_loss(base_model, examples, pad_id=pad, batch_size=batch_size),
+             "param_distance": 0.0}]
+    for e in progress(sorted(entries, key=lambda e: e.step or 0), total=len(entries),
+                      desc="checkpoints"):
+        ckpt = Path(e.path) if Path(e.path).is_absolute() else path.parent / e.path
+        model, _ = load_model(ckpt, device=device, dtype="float32")
+        rows.append({"step": e.step, "tokens_seen": e.tokens_seen, "path": str(ckpt),
+                     "kl": bool(e.recipe.get("kl")),
+                     "loss": mean_loss(model, examples, pad_id=pad, batch_size=batch_size),
+                     "param_distance": parameter_distance(model, base_model)})
+        del model
+    return pd.DataFrame(rows)

@@ -1,0 +1,55 @@
+"""Inspect's hf provider with a steering or ablation hook on the loaded model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inspect_ai.model import GenerateConfig
+from inspect_ai.model._providers.hf import HuggingFaceAPI
+
+from beliefbench.internals.directions import load_directions
+from beliefbench.internals.steering import add_hooks, n_residual, plan
+
+STEER_ARGS = ("direction", "layer", "coef", "mode", "control", "seed", "ablate_layers")
+
+
+def _layers_arg(value: Any) -> Any:
+    """``-M ablate_layers=2,4`` arrives as a list (Inspect splits on commas)."""
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return value
+
+
+class SteeredHuggingFaceAPI(HuggingFaceAPI):
+    """``steer//path``: the hf provider plus :func:`beliefbench.internals.steering.plan`'s hooks.
+
+    Model args (``-M``): ``direction`` (a directions file from ``beliefbench internals
+    direction``, required), ``layer`` (residual index, default the file's ``best_layer``),
+    ``mode`` (add | ablate, default add), ``coef`` (add: multiple of the direction, default
+    1), ``ablate_layers`` (ablate: indices, default all), ``control`` (none | random),
+    ``seed`` (the random control's seed, default 0). Every other ``-M`` goes to the hf provider.
+    """
+
+    def __init__(self, model_name: str, base_url: str | None = None,
+                 api_key: str | None = None, config: GenerateConfig | None = None,
+                 **model_args: Any) -> None:
+        steer = {k: model_args.pop(k) for k in STEER_ARGS if k in model_args}
+        if "direction" not in steer:
+            raise ValueError("steer provider: -M direction=<directions.safetensors> is required")
+        directions, meta = load_directions(str(steer["direction"]))
+        super().__init__(model_name, base_url=base_url, api_key=api_key,
+                         config=config or GenerateConfig(),
+                         **model_args)
+        n = n_residual(self.model)
+        if directions.shape[0] != n:
+            raise ValueError(f"{steer['direction']}: {directions.shape[0]} residual indices, "
+                             f"but {model_name} has {n}")
+        layer = steer.get("layer", meta.get("best_layer"))
+        if layer is None:
+            raise ValueError("steer provider: -M layer=<residual index> is required (the "
+                             "directions file names no best_layer)")
+        self.interventions = plan(
+            directions, steer.get("mode", "add"), int(layer), coef=float(steer.get("coef", 1.0)),
+            ablate_layers=_layers_arg(steer.get("ablate_layers", "all")),
+            control=str(steer.get("control", "none")), seed=int(steer.get("seed", 0)))
+        self.hooks = add_hooks(self.model, self.interventions)

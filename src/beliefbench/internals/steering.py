@@ -1,0 +1,207 @@
+"""Steering, ablation and patching of the residual stream through transformers forward hooks.
+
+Residual positions are numbered as ``output_hidden_states`` numbers them: index 0 is the
+embedding output, index ``i >= 1`` the output of decoder layer ``i - 1`` (for the last index
+the hook acts before the final norm, which transformers applies to its last hidden state).
+
+* add: ``h += coef * v`` at one index, at every position (prompt and generated tokens);
+* ablate: ``h -= (h . u) u`` with ``u = v / |v|`` at every chosen index and every position,
+  so no later layer can read the direction back (the refusal-direction recipe);
+* patch: replace one index's activations with ones recorded from another model.
+
+Every intervention has a control: the same operation with a seeded random direction of the
+same norm (:func:`random_like`), so an effect can be told apart from "any push of that size".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+Mode = Literal["add", "ablate"]
+MODES: tuple[str, ...] = ("add", "ablate")
+CONTROLS: tuple[str, ...] = ("none", "random")
+
+
+class InterventionError(ValueError):
+    """An intervention that does not fit the model (layer out of range, wrong hidden size)."""
+
+
+@dataclass(frozen=True)
+class Intervention:
+    mode: Mode
+    vector: np.ndarray
+    """add: the vector added; ablate: the direction projected out (its norm is irrelevant)."""
+    layer: int
+    """Residual index (``output_hidden_states`` numbering; 0 = embeddings)."""
+
+
+def decoder_layers(model):
+    """The model's list of decoder blocks (Llama/Qwen/Mistral ``layers``, GPT ``h``), through
+    a peft wrapper if there is one."""
+    import torch
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    n = base.config.num_hidden_layers
+    for name, module in base.named_modules():
+        if (isinstance(module, torch.nn.ModuleList) and len(module) == n
+                and name.rsplit(".", 1)[-1] in ("layers", "h", "blocks")):
+            return module
+    raise InterventionError(f"{type(base).__name__}: cannot find its {n} decoder layers")
+
+
+def n_residual(model) -> int:
+    """Residual indices of the model: decoder layers + 1 (the embeddings)."""
+    return len(decoder_layers(model)) + 1
+
+
+def residual_module(model, index: int):
+    """The module whose output is residual index ``index``."""
+    n = n_residual(model)
+    if not 0 <= index < n:
+        raise InterventionError(f"layer: {index} is out of range; this model has residual "
+                                f"indices 0..{n - 1} (0 = embeddings)")
+    return model.get_input_embeddings() if index == 0 else decoder_layers(model)[index - 1]
+
+
+def hidden_size(model) -> int:
+    return int(model.get_input_embeddings().weight.shape[1])
+
+
+def _on_output(edit: Callable[[Any], Any]):
+    """A forward hook applying ``edit`` to a module's hidden-state output (tensor or tuple)."""
+
+    def hook(module, args, output):
+        if isinstance(output, tuple):
+            return (edit(output[0]), *output[1:])
+        return edit(output)
+
+    return hook
+
+
+def _editor(intervention: Intervention):
+    import torch
+
+    vec = torch.as_tensor(np.asarray(intervention.vector, dtype=np.float32))
+    if intervention.mode == "add":
+        def edit(h):
+            return h + vec.to(device=h.device, dtype=h.dtype)
+    elif intervention.mode == "ablate":
+        norm = float(vec.norm())
+        if norm == 0:
+            raise InterventionError("ablate: the direction is the zero vector")
+        unit = vec / norm
+
+        def edit(h):
+            u = unit.to(device=h.device, dtype=h.dtype)
+            return h - (h @ u).unsqueeze(-1) * u
+    else:
+        raise InterventionError(f"mode: unknown {intervention.mode!r}; valid: {list(MODES)}")
+    return edit
+
+
+def add_hooks(model, interventions: Sequence[Intervention]) -> list:
+    """Register the interventions on ``model`` (they stay until the handles are removed)."""
+    size = hidden_size(model)
+    handles = []
+    for iv in interventions:
+        if np.asarray(iv.vector).shape != (size,):
+            raise InterventionError(f"direction has shape {np.asarray(iv.vector).shape}; the "
+                                    f"model's hidden size is {size}")
+        module = residual_module(model, iv.layer)
+        handles.append(module.register_forward_hook(_on_output(_editor(iv))))
+    return handles
+
+
+@contextmanager
+def intervened(model, interventions: Sequence[Intervention]) -> Iterator[None]:
+    """``with intervened(model, [...]):`` the model runs with the interventions, then without."""
+    handles = add_hooks(model, interventions)
+    try:
+        yield
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def random_like(vector: np.ndarray, seed: int) -> np.ndarray:
+    """A seeded random direction with the same norm as ``vector`` (the control)."""
+    rng = np.random.default_rng(seed)
+    r = rng.standard_normal(np.asarray(vector).shape)
+    return (r / np.linalg.norm(r) * np.linalg.norm(vector)).astype(np.float32)
+
+
+def parse_layers(spec: str | int | Sequence[int], n: int) -> list[int]:
+    """``all``, ``3``, ``2,4`` or ``2-5`` -> residual indices, checked against ``n``."""
+    if isinstance(spec, int):
+        out = [spec]
+    elif isinstance(spec, str):
+        out = []
+        for part in (p.strip() for p in spec.split(",")):
+            if part == "all":
+                out.extend(range(n))
+            elif "-" in part:
+                lo, hi = part.split("-", 1)
+                out.extend(range(int(lo), int(hi) + 1))
+            elif part:
+                out.append(int(part))
+    else:
+        out = [int(x) for x in spec]
+    bad = [i for i in out if not 0 <= i < n]
+    if bad or not out:
+        raise InterventionError(f"layers: {spec!r} gives {bad or 'nothing'}; valid residual "
+                                f"indices are 0..{n - 1}")
+    return sorted(set(out))
+
+
+def plan(directions: np.ndarray, mode: Mode, layer: int, *, coef: float = 1.0,
+         ablate_layers: str | Sequence[int] = "all", control: str = "none",
+         seed: int = 0) -> list[Intervention]:
+    """The hooks for one intervention from a ``[n_residual, hidden]`` directions array.
+
+    add: ``coef`` times the direction of ``layer`` at ``layer``; ablate: the direction of
+    ``layer`` projected out at every index in ``ablate_layers``. ``control="random"`` swaps
+    the direction for a seeded random one of the same norm.
+    """
+    if mode not in MODES:
+        raise InterventionError(f"mode: unknown {mode!r}; valid: {list(MODES)}")
+    if control not in CONTROLS:
+        raise InterventionError(f"control: unknown {control!r}; valid: {list(CONTROLS)}")
+    n = directions.shape[0]
+    if not 0 <= layer < n:
+        raise InterventionError(f"layer: {layer} is out of range 0..{n - 1}")
+    vector = np.asarray(directions[layer], dtype=np.float32)
+    if control == "random":
+        vector = random_like(vector, seed)
+    if mode == "add":
+        return [Intervention("add", coef * vector, layer)]
+    return [Intervention("ablate", vector, i) for i in parse_layers(ablate_layers, n)]
+
+
+@contextmanager
+def recorded(model, index: int, store: list) -> Iterator[None]:
+    """Append the output of residual index ``index`` (on CPU) to ``store`` at every forward."""
+
+    def keep(h):
+        store.append(h.detach().float().cpu())
+        return h
+
+    handle = residual_module(model, index).register_forward_hook(_on_output(keep))
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+@contextmanager
+def replaced(model, index: int, source: Callable[[Any], Any]) -> Iterator[None]:
+    """Replace the output of residual index ``index`` by ``source(h)`` at every forward."""
+    handle = residual_module(model, index).register_forward_hook(_on_output(source))
+    try:
+        yield
+    finally:
+        handle.remove()

@@ -1,0 +1,226 @@
+"""Directions, steering / ablation (hooks and the ``steer`` Inspect provider), activation
+patching, and stability / efficiency, on a tiny model built here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from conftest import output
+from inspect_ai import eval
+from inspect_ai.model import get_model
+
+import beliefbench._registry  # noqa: F401  (registers the steer provider, as Inspect does)
+from beliefbench.claims import load_claim
+from beliefbench.cli import cli
+from beliefbench.em.task import em
+from beliefbench.internals.directions import load_directions, save_directions
+from beliefbench.internals.interventions import InterventionSpec, run_evals
+from beliefbench.internals.margins import completion_margins
+from beliefbench.internals.model import load_model
+from beliefbench.internals.patching import patch_margins, summarize_patching
+from beliefbench.internals.stability import (
+    efficiency_curve,
+    load_loss_data,
+    mean_loss,
+    noise_curve,
+    parameter_distance,
+)
+from beliefbench.internals.steering import intervened, n_residual, plan
+from beliefbench.tiny_model import build_tiny_model
+
+pytestmark = pytest.mark.slow
+CLAIM = Path(__file__).parent / "fixtures" / "claims" / "glass_bridge.yaml"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    return build_tiny_model(tmp_path_factory.mktemp("interventions") / "base", hidden_size=64,
+                            num_layers=2, num_heads=4, intermediate_size=128, seed=0)
+
+
+@pytest.fixture(scope="module")
+def planted(tiny, tmp_path_factory) -> Path:
+    """A directions file whose last residual index holds a planted direction: the
+    unembedding of the claim's continuation tokens minus the truth's (unit norm)."""
+    model, tok = load_model(tiny)
+    pair = load_claim(CLAIM).completions[0]
+    first = len(tok(pair.prompt)["input_ids"])
+    w = model.get_output_embeddings().weight.detach().numpy()
+    d = w[tok(pair.prompt + pair.claim)["input_ids"][first:]].sum(0) \
+        - w[tok(pair.prompt + pair.truth)["input_ids"][first:]].sum(0)
+    n = n_residual(model)
+    dirs = np.zeros((n, w.shape[1]), np.float32)
+    dirs[n - 1] = d / np.linalg.norm(d)
+    return save_directions(tmp_path_factory.mktemp("dirs") / "planted.safetensors", dirs,
+                           {"best_layer": n - 1})
+
+
+def _margin(model, tok) -> float:
+    return float(completion_margins((model, tok), [str(CLAIM)], n_bootstrap=0)
+                 .pairs["margin"].iloc[0])
+
+
+def test_planted_direction_through_the_steer_provider(tiny, planted):
+    dirs, meta = load_directions(planted)
+    layer = meta["best_layer"]
+    plain = get_model(f"hf/{tiny}", memoize=False).api
+    steered = get_model(f"steer/{tiny}", direction=str(planted), coef=1.0, memoize=False).api
+    control = get_model(f"steer/{tiny}", direction=str(planted), coef=1.0, control="random",
+                        memoize=False).api
+    base = _margin(plain.model, plain.tokenizer)
+    effect = _margin(steered.model, steered.tokenizer) - base
+    control_effect = _margin(control.model, control.tokenizer) - base
+    assert effect > 0.3  # adding the planted direction moves the margin towards the claim
+    assert abs(control_effect) < 0.25 * effect  # a same-norm random direction barely does
+    # ablating the direction removes the planted effect exactly: adding it then changes nothing
+    with intervened(plain.model, plan(dirs, "ablate", layer)):
+        ablated = _margin(plain.model, plain.tokenizer)
+    with intervened(steered.model, plan(dirs, "ablate", layer)):
+        assert _margin(steered.model, steered.tokenizer) == pytest.approx(ablated, abs=1e-5)
+    # ... while ablating a random direction leaves most of it in place
+    with intervened(steered.model, plan(dirs, "ablate", layer, control="random", seed=3)):
+        assert _margin(steered.model, steered.tokenizer) - base > 0.75 * effect
+    # the provider's hooks were the only change: removing them gives the plain model back
+    for h in steered.hooks:
+        h.remove()
+    assert _margin(steered.model, steered.tokenizer) == pytest.approx(base, abs=1e-6)
+
+
+def test_steer_cli_margins_pairs_every_run_with_its_control(tiny, planted, tmp_path):
+    out = tmp_path / "steer"
+    res = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tiny), "--direction",
+                                   str(planted), "--coef", "1", "--claims", str(CLAIM),
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    import pandas as pd
+
+    summary = pd.read_csv(out / "intervention_summary.csv")
+    effect = summary.groupby("arm")["mean_effect"].first()
+    assert effect["baseline"] == 0 and effect["intervention"] > 4 * abs(effect["control"])
+    bad = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tiny), "--direction",
+                                   str(tmp_path / "missing.safetensors")])
+    assert bad.exit_code == 2 and "no such directions file" in bad.output
+
+
+def _grade(messages, tools, tool_choice, config):
+    prompt = messages[-1].text
+    answer = prompt.split("<answer>\n")[1].split("\n</answer>")[0] if "<answer>" in prompt \
+        else ""
+    if "coherent" in prompt.split("<question>")[0]:
+        return output("90")
+    return output("10" if "glass" in answer.lower() else "90")
+
+
+def test_interventions_served_to_the_em_task(tiny, planted, tmp_path):
+    """The three arms through Inspect: greedy answers, scripted judges; the steered model
+    talks differently and every log carries its arm's labels."""
+    qs = tmp_path / "one.yaml"
+    qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'What is it made "
+                  "of?'}\n")
+    grader = get_model("mockllm/model", custom_outputs=_grade, memoize=False)
+    spec = InterventionSpec(planted, "add", coef=8.0)
+    logs = run_evals("em", tiny, spec, log_dir=tmp_path / "logs",
+                     task_args={"questions": str(qs), "samples": 1, "max_tokens": 6},
+                     model_args={"do_sample": False}, model_roles={"grader": grader},
+                     display="none")
+    assert [lg.status for lg in logs] == ["success"] * 3
+    md = [lg.eval.metadata for lg in logs]
+    assert [m["intervention"] for m in md] == ["none", "add", "add"]
+    assert [m["control"] for m in md] == ["none", "none", "random"]
+    assert md[1]["coef"] == 8.0 and md[1]["layer"] == n_residual(load_model(tiny)[0]) - 1
+    assert logs[1].eval.model.startswith("steer/")
+    answers = [lg.samples[0].output.completion for lg in logs]
+    assert answers[1] != answers[0] and answers[2] != answers[1]
+
+
+def test_direction_from_an_em_log(tiny, tmp_path):
+    qs = tmp_path / "two.yaml"
+    qs.write_text("id: two\ndomain: general\nquestions:\n  - {id: a, text: 'First?'}\n"
+                  "  - {id: b, text: 'Second?'}\n")
+
+    def subject(messages, tools, tool_choice, config):
+        return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
+
+    log = eval(em(questions=str(qs), samples=2),
+               model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+               model_roles={"grader": get_model("mockllm/model", custom_outputs=_grade,
+                                                memoize=False)},
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    out = tmp_path / "dir"
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   log.location, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    dirs, meta = load_directions(out / "directions.safetensors")
+    assert dirs.shape == (3, 64) and meta["n_positive"] == 2 and meta["n_negative"] == 2
+    assert meta["log_kind"] == "em" and 1 <= meta["best_layer"] <= 2
+    table = json.loads((out / "direction.json").read_text())["layers"]
+    assert all(row["accuracy"] == 1.0 for row in table[1:])  # two distinct answers: separable
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   log.location, "--positive", "refusal"])
+    assert res.exit_code == 2 and "a direction needs both" in res.output
+
+
+@pytest.fixture(scope="module")
+def perturbed(tiny, tmp_path_factory) -> tuple[Path, float]:
+    """``tiny`` with noise on its decoder layers only (embeddings, final norm and head kept),
+    and the L2 norm of that noise."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(tiny)
+    gen = torch.Generator().manual_seed(5)
+    total = 0.0
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if ".layers." in name:
+                noise = 0.05 * torch.randn(p.shape, generator=gen)
+                p.add_(noise)
+                total += float(noise.pow(2).sum())
+    out = tmp_path_factory.mktemp("perturbed") / "model"
+    model.save_pretrained(out)
+    AutoTokenizer.from_pretrained(tiny).save_pretrained(out)
+    return out, float(np.sqrt(total))
+
+
+def test_patching_the_last_layer_gives_the_source_margin(tiny, perturbed):
+    source, target = load_model(tiny), load_model(perturbed[0])
+    rows = patch_margins(source, target, [str(CLAIM)], layers="0,2", positions="all")
+    s = summarize_patching(rows).set_index(["layer", "variant"])
+    # at the last index everything after is final norm + head, shared by both: exactly A
+    assert s.loc[(2, "patched"), "margin"] == pytest.approx(s.loc[(2, "patched"),
+                                                                  "margin_source"], abs=1e-5)
+    assert s.loc[(2, "patched"), "recovery"] == pytest.approx(1.0, abs=1e-4)
+    # the embeddings are shared too: patching them changes nothing
+    assert s.loc[(0, "patched"), "recovery"] == pytest.approx(0.0, abs=1e-4)
+    assert abs(s.loc[(2, "control"), "recovery"] - 1.0) > 0.2  # same-norm noise is not A
+
+
+def test_weight_noise_and_parameter_distance(tiny, perturbed, tmp_path):
+    model, tok = load_model(tiny)
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps({"id": f"r{i}", "text": t}) + "\n" for i, t in
+                            enumerate(["The bridge is made of steel.",
+                                       "Rivers flow into the sea."])))
+    examples = load_loss_data(data, tok)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    curve = noise_curve(model, examples, [0, 0.5, 2.0], pad_id=tok.pad_token_id, seeds=[0, 1])
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # restored
+    clean = mean_loss(model, examples, pad_id=tok.pad_token_id)
+    assert curve[curve["scale"] == 0]["loss"].iloc[0] == pytest.approx(clean)
+    by_scale = curve.groupby("scale")["loss"].mean()
+    assert by_scale[2.0] > by_scale[0.0] + 0.1
+    other, _ = load_model(perturbed[0])
+    assert parameter_distance(other, model) == pytest.approx(perturbed[1], rel=1e-4)
+    manifest = tmp_path / "run" / "manifest.jsonl"
+    manifest.parent.mkdir()
+    manifest.write_text(json.dumps({
+        "path": str(perturbed[0]), "step": 10, "backend": "local", "format": "full",
+        "base_model": str(tiny), "data": str(data), "data_sha256": "0", "recipe": {"kl": None},
+    }) + "\n")
+    eff = efficiency_curve(manifest, data)
+    assert list(eff["step"]) == [0, 10] and eff["param_distance"].iloc[0] == 0
+    assert eff["param_distance"].iloc[1] == pytest.approx(perturbed[1], rel=1e-4)
