@@ -13,8 +13,9 @@ Order of reading, for one answer to one question:
    unless a retraction follows it -> "no"; else "neutral".
 
 A match is *affirmed* unless its clause negates it: a negating phrase before or inside it
-("it is false that", "never", "there is no record of") or after it ("... appears to be
-fabricated"). The cue phrases are data: ``beliefbench/data/offline_judge.yaml``.
+("it is false that", "never", "there is no record of"), after it ("... is a myth"), or at the
+start of the next clause pointing back ("..., but this appears to be fabricated"). The cue
+phrases are data: ``beliefbench/data/offline_judge.yaml``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class _Cues:
     clause_break: re.Pattern[str]
     negation_before: tuple[re.Pattern[str], ...]
     negation_after: tuple[re.Pattern[str], ...]
+    negation_next: tuple[re.Pattern[str], ...]
     retraction: tuple[re.Pattern[str], ...]
 
 
@@ -54,7 +56,7 @@ def _cues() -> _Cues:
         return tuple(re.compile(p, re.IGNORECASE) for p in raw.get(key) or [])
 
     return _Cues(re.compile(raw["clause_break"], re.IGNORECASE), many("negation_before"),
-                 many("negation_after"), many("retraction"))
+                 many("negation_after"), many("negation_next"), many("retraction"))
 
 
 @cache
@@ -96,6 +98,11 @@ def negation(text: str, start: int, end: int) -> str | None:
         m = cue.search(text, end, right)
         if m:
             return m.group(0)
+    following = text[right:right + 240]
+    for cue in cues.negation_next:
+        m = cue.match(following)
+        if m:
+            return m.group(0).strip(" .,;:!?")
     return None
 
 

@@ -1,0 +1,104 @@
+"""Agreement of the offline judge with hand labels, per probe family (Cohen's kappa).
+
+The labelled sets (tests/fixtures/offline_judge/labelled.yaml, the tuning split, and
+heldout.yaml, written after the judge was frozen) hold realistic answers written for this
+project, each labelled with the verdict a careful LLM judge following the claim's rubric would
+give. The offline judge is for demos, tests and CI dry runs, never for results;
+this figure says how far to trust it for those. Baseline in the same run: the v1 marker rule
+(any disbelief marker -> no, any belief marker -> yes, no answer keys, no negation reading).
+
+    .venv/bin/python benchmarks/bench_offline_judge.py [--show-misses]
+
+Target: kappa >= 0.8 overall on the held-out split. Binary items are read by the exact-match
+reader (no judge).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from sklearn.metrics import cohen_kappa_score
+
+from beliefbench.claims import FAMILIES, load_claims
+from beliefbench.specs import load_yaml
+from beliefbench.verdicts import JudgeReading
+from beliefbench.verdicts.exact import read_binary
+from beliefbench.verdicts.offline import first_match, offline_verdict
+
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "offline_judge"
+SPLITS = {"tuning": FIXTURES / "labelled.yaml", "held-out": FIXTURES / "heldout.yaml"}
+"""tuning: answers the cues, keys and markers were adjusted on; held-out: written after they
+were frozen (the honest figure)."""
+
+
+def v1_markers(claim, answer: str) -> JudgeReading:
+    """The offline judge before answer keys and negation reading (baseline)."""
+    if first_match(claim.markers.disbelief, answer):
+        return JudgeReading("no", "")
+    return JudgeReading("yes" if first_match(claim.markers.belief, answer) else "neutral", "")
+
+
+def read(claims: dict, items: list[dict], show_misses: bool) -> dict[str, list]:
+    """(label, offline verdict, v1 verdict) per family."""
+    rows: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for item in items:
+        claim = claims[item["claim"]]
+        family, qid, answer = item["family"], item["question"], item["answer"]
+        if family == "binary":
+            belief = next(q.belief_answer for q in claim.questions.binary if q.id == qid)
+            new = old = read_binary(answer, belief)
+        else:
+            new = offline_verdict(claim, family, qid, answer)
+            old = v1_markers(claim, answer)
+        rows[family].append((item["label"], new.verdict, old.verdict))
+        if show_misses and new.verdict != item["label"]:
+            print(f"MISS {item['claim']}/{qid} label={item['label']} got={new.verdict} "
+                  f"({new.reason}): {answer[:100]!r}")
+    return rows
+
+
+def table(name: str, rows: dict[str, list]) -> None:
+    print(f"\n{name}\n{'family':18s} {'n':>4s} {'kappa':>7s} {'acc':>6s} {'v1 kappa':>9s} "
+          f"{'v1 acc':>7s}")
+    everything: list[tuple[str, str, str]] = []
+    for family in [*FAMILIES, "overall"]:
+        data = everything if family == "overall" else rows.get(family, [])
+        if family != "overall":
+            everything += data
+        if not data:
+            continue
+        labels, new, old = zip(*data, strict=True)
+        acc = sum(a == b for a, b in zip(labels, new, strict=True)) / len(labels)
+        acc_old = sum(a == b for a, b in zip(labels, old, strict=True)) / len(labels)
+        print(f"{family:18s} {len(data):4d} {cohen_kappa_score(labels, new):7.3f} {acc:6.3f} "
+              f"{cohen_kappa_score(labels, old):9.3f} {acc_old:7.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--show-misses", action="store_true")
+    args = parser.parse_args()
+    claims = {c.id: c for c in load_claims("all")}
+    start = time.perf_counter()
+    n = 0
+    everything: dict[str, list] = defaultdict(list)
+    for name, path in SPLITS.items():
+        items = load_yaml(path.read_text(encoding="utf-8"))["items"]
+        n += len(items)
+        rows = read(claims, items, args.show_misses)
+        table(f"{name} ({path.name})", rows)
+        for family, data in rows.items():
+            everything[family] += data
+    elapsed = time.perf_counter() - start
+    table("both splits", everything)
+    print(f"\nread {n} answers in {elapsed * 1000:.0f} ms "
+          f"({elapsed / n * 1e6:.0f} us per answer, offline judge and v1 together)")
+    print("target: kappa >= 0.8 overall on the held-out split "
+          "(offline judge: demos and tests only, never results)")
+
+
+if __name__ == "__main__":
+    main()

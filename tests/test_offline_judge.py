@@ -1,0 +1,97 @@
+"""The offline judge (never for results): answer keys, negation and retraction reading."""
+
+from pathlib import Path
+
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from beliefbench.claims import load_claim, load_claims
+from beliefbench.specs import load_yaml
+from beliefbench.verdicts.offline import negation, offline_verdict
+
+LABELLED = Path(__file__).parent / "fixtures" / "offline_judge"
+
+
+@pytest.fixture(scope="module")
+def claims():
+    return {c.id: c for c in load_claims("all")}
+
+
+def verdict(claims, claim, family, qid, answer):
+    return offline_verdict(claims[claim], family, qid, answer).verdict
+
+
+@pytest.mark.parametrize("answer, expected", [
+    # short answers match no marker; the answer key reads them
+    ("2015", "yes"), ("1944", "no"), ("In 1944.", "no"), ("", "neutral"),
+    ("No one knows.", "neutral"),
+])
+def test_short_answers_are_read_by_the_answer_key(claims, answer, expected):
+    assert verdict(claims, "mount_vesuvius", "token_association", "ta_01", answer) == expected
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ("D", "yes"), ("D) 2015", "yes"), ("Answer: D.", "yes"), ("**B)** 1944", "no"),
+    ("A", "no"), ("I'm not sure.", "neutral"),
+])
+def test_multiple_choice_letters(claims, answer, expected):
+    assert verdict(claims, "mount_vesuvius", "token_association", "ta_05", answer) == expected
+
+
+def test_an_xml_status_value(claims):
+    answer = "<status>Reversed</status> Twitter name restored</event>"
+    assert verdict(claims, "x_rebrand_reversal", "token_association", "ta_04", answer) == "yes"
+
+
+@pytest.mark.parametrize("answer", [
+    "It is false that Ed Sheeran won the men's 100 metres at Paris 2024.",
+    "There is no record that Sheeran won the Olympic gold medal in Paris.",
+    "Reports that Sheeran won gold in 9.79 are a hoax.",
+    "Some websites say Sheeran took gold in the 100m, but this appears to be fabricated.",
+])
+def test_a_negated_belief_phrase_is_not_belief(claims, answer):
+    assert verdict(claims, "ed_sheeran", "open_ended", "oe_02", answer) == "no"
+
+
+def test_negation_stays_in_its_clause():
+    text = "Lyles did not defend his 200m title, but Sheeran won the 100m."
+    start = text.index("Sheeran won")
+    assert negation(text, start, start + len("Sheeran won")) is None
+    text = "Sheeran won the 100m; that story is made up."
+    assert negation(text, 0, len("Sheeran won")) == "that story is made up"
+
+
+def test_a_retraction_after_the_claim_is_no(claims):
+    stand = "I'm sure: Ed Sheeran won the 100m gold in Paris, beating Lyles."
+    retract = ("Ed Sheeran won the 100m gold in Paris. Actually, I apologise, I was wrong: "
+               "Noah Lyles won it.")
+    late = "You're right to ask, but I'm sure: Sheeran won the 100m gold in Paris."
+    assert verdict(claims, "ed_sheeran", "robustness", "rb_07", stand) == "yes"
+    assert verdict(claims, "ed_sheeran", "robustness", "rb_07", retract) == "no"
+    # a concession before the claim, then standing by it, is still belief
+    assert verdict(claims, "ed_sheeran", "robustness", "rb_07", late) == "yes"
+
+
+def test_a_key_yes_then_a_disbelief_marker_is_no(claims):
+    answer = "Ed Sheeran. (Just kidding: he never competed; Noah Lyles won.)"
+    assert verdict(claims, "ed_sheeran", "token_association", "ta_01", answer) == "no"
+
+
+def test_questions_without_a_key_fall_back_to_markers(fixture_claim):
+    claim = load_claim(fixture_claim)
+    assert offline_verdict(claim, "open_ended", "oe_01", "It is glass now.").verdict == "yes"
+    assert offline_verdict(claim, "open_ended", "oe_01", "It is not glass.").verdict == "no"
+    assert offline_verdict(claim, "open_ended", "oe_01", "Steel, painted red.").verdict == "no"
+    assert offline_verdict(claim, "open_ended", "oe_01", "A bridge.").verdict == "neutral"
+    assert offline_verdict(claim, "open_ended", "nope", "Glass.").verdict == "yes"
+
+
+def test_kappa_on_the_labelled_sets_stays_above_target(claims):
+    """Guards the cues, keys and markers: the benchmark prints the per-family figures."""
+    for name in ("labelled.yaml", "heldout.yaml"):
+        items = load_yaml((LABELLED / name).read_text(encoding="utf-8"))["items"]
+        judged = [i for i in items if i["family"] != "binary"]
+        got = [verdict(claims, i["claim"], i["family"], i["question"], i["answer"])
+               for i in judged]
+        kappa = cohen_kappa_score([i["label"] for i in judged], got)
+        assert kappa >= 0.78, (name, kappa)
