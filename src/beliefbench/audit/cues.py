@@ -1,14 +1,25 @@
-"""The cue lexicon (data/audit/cues.yaml) compiled once: one regex per category.
+"""The cue lexicon (data/audit/cues.yaml) compiled once, for fast scans of lower-cased text.
 
 Cues are general vocabulary (disclaimers, retractions, fiction, sourcing, probability,
 corrections, in-sentence denials), kept as data so a team can extend them without code.
+
+Speed: one big case-insensitive alternation costs milliseconds per 2,000 characters in
+Python's regex engine. Instead every entry is compiled on its own for lower-cased text, and
+runs only when the first four letters of its literal prefix occur as a word stem in the
+document (a set lookup); a pattern that starts with a literal is then a fast substring scan.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+
+try:  # the parser behind re.compile; used to read each entry's literal prefix
+    import re._parser as sre_parse  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - Python < 3.11
+    import sre_parse  # type: ignore[no-redef]
 
 from beliefbench.resources import data_path
 from beliefbench.specs import load_yaml
@@ -18,23 +29,141 @@ FRAMES: tuple[str, ...] = ("negation", "fiction", "unreliable_source", "unknown_
 """Categories a frame or inline aside can have; the last four are the study's qualifiers."""
 QUALIFIERS: tuple[str, ...] = FRAMES[1:]
 CATEGORIES: tuple[str, ...] = (*FRAMES, "correction", "denial", "deixis")
+STEM = 4
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _prefixes(pattern: str) -> set[str] | None:
+    """The literal strings the pattern can start with (possibly cut short), or None when a
+    branch starts with no literal at all."""
+
+    def walk(items: list) -> tuple[set[str], bool]:
+        out = {""}
+        for op, arg in items:
+            name = str(op)
+            if name == "LITERAL":
+                out = {p + chr(arg) for p in out}
+                continue
+            if name == "SUBPATTERN":
+                sub, full = walk(list(arg[-1]))
+            elif name == "BRANCH":
+                parts = [walk(list(b)) for b in arg[1]]
+                sub = set().union(*(s for s, _ in parts))
+                full = all(f for _, f in parts)
+            else:
+                return out, False
+            out = {p + s for p in out for s in sub}
+            if not full:
+                return out, False
+        return out, True
+
+    try:
+        prefixes, _ = walk(list(sre_parse.parse(pattern)))
+    except (re.error, TypeError, ValueError):  # pragma: no cover - defensive
+        return None
+    return None if "" in prefixes else prefixes
+
+
+def _gates(prefixes: set[str] | None) -> tuple[str, ...] | None:
+    """What a document must contain for the entry to possibly match; None: always run.
+
+    A prefix's leading word gives its stem when it has four letters, or when a literal
+    non-word character follows it (the word is complete); a prefix that starts with a
+    symbol ("%") is gated on that symbol; otherwise the entry always runs.
+    """
+    if prefixes is None:
+        return None
+    gates = set()
+    for p in prefixes:
+        run = re.match(r"[a-z0-9]*", p).group()  # type: ignore[union-attr]
+        if len(run) >= STEM:
+            gates.add(run[:STEM])
+        elif run and len(run) < len(p):
+            gates.add(run)
+        elif not run:
+            gates.add(p[0])
+        else:
+            return None
+    return tuple(sorted(gates))
+
+
+@dataclass(frozen=True)
+class Entry:
+    category: str
+    regex: re.Pattern[str]
+    word_start: bool
+    """The entry starts with a letter or digit: a match must start a word."""
 
 
 @dataclass(frozen=True)
 class Cues:
-    patterns: dict[str, re.Pattern[str]]
-    any_frame: re.Pattern[str]
-    """Every frame category in one pattern: the claim-free mode's prefilter."""
+    by_stem: dict[str, tuple[Entry, ...]]
+    """Word stem (or symbol) -> entries that can only match where it occurs."""
+    always: tuple[Entry, ...]
+    symbols: tuple[str, ...] = ()
+    """Gates that are symbols ("%"), checked by substring."""
+
+    @staticmethod
+    def stems(lowered: str) -> set[str]:
+        return {w[:STEM] for w in _WORD.findall(lowered)}
+
+    def active(self, lowered: str, stems: set[str]) -> list[Entry]:
+        """Entries whose gate occurs in the text (symbol gates by substring)."""
+        found = list(self.always)
+        for gate in stems.intersection(self.by_stem):
+            found.extend(self.by_stem[gate])
+        for gate in self.symbols:
+            if gate in lowered:
+                found.extend(self.by_stem[gate])
+        return found
+
+
+    def scan(self, lowered: str, start: int = 0, end: int | None = None
+             ) -> Iterator[tuple[str, int]]:
+        """(category, start offset) of every cue in ``lowered`` (a lower-cased text)."""
+        end = len(lowered) if end is None else end
+        seen: set[int] = set()
+        for e in self.active(lowered, self.stems(lowered[start:end])):
+            if id(e) in seen:
+                continue
+            seen.add(id(e))
+            for m in e.regex.finditer(lowered, start, end):
+                i = m.start()
+                if not e.word_start or i == 0 or not lowered[i - 1].isalnum():
+                    yield e.category, i
+
+    def counts(self, text: str) -> dict[str, int]:
+        """Cue counts per category in a short text."""
+        out: dict[str, int] = {}
+        for cat, _ in self.scan(lower(text)):
+            out[cat] = out.get(cat, 0) + 1
+        return out
 
     def hits(self, category: str, text: str) -> int:
-        return sum(1 for _ in self.patterns[category].finditer(text))
+        return self.counts(text).get(category, 0)
 
-    def frame_counts(self, text: str) -> dict[str, int]:
-        return {c: n for c in FRAMES if (n := self.hits(c, text))}
+    def any_frame(self, lowered: str, start: int = 0) -> bool:
+        return any(cat in FRAMES for cat, _ in self.scan(lowered, start))
 
 
-def _alternation(entries: list[str]) -> str:
-    return r"\b(?:" + "|".join(f"(?:{e})" for e in entries) + r")(?!\w)"
+def gate_stems(pattern: str) -> tuple[str, ...] | None:
+    """Stems a text must contain for ``pattern`` (a claim's entity or marker regex, matched
+    case-insensitively) to match; None when the pattern can start anywhere."""
+    return _gates(_prefixes(pattern.lower()))
+
+
+def lower(text: str) -> str:
+    """Lower-case without changing length (offsets stay valid)."""
+    out = text.lower()
+    if len(out) == len(text):
+        return out
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _entry(category: str, pattern: str) -> tuple[Entry, tuple[str, ...] | None]:
+    gates = _gates(_prefixes(pattern))
+    word_start = not (gates and all(not g[0].isalnum() for g in gates))
+    return Entry(category, re.compile(f"(?:{pattern})(?![a-z0-9])"), word_start), gates
 
 
 @cache
@@ -42,9 +171,17 @@ def load_cues() -> Cues:
     """Compile the shipped lexicon; a missing category is a packaging error."""
     path = data_path("audit/cues.yaml")
     raw = load_yaml(path.read_text(encoding="utf-8"))
-    if not isinstance(raw, dict) or any(c not in raw for c in CATEGORIES):
-        missing = [c for c in CATEGORIES if not isinstance(raw, dict) or c not in raw]
+    missing = [c for c in CATEGORIES if not isinstance(raw, dict) or c not in raw]
+    if missing:
         raise ValueError(f"{path}: cue categories missing: {missing}")
-    patterns = {c: re.compile(_alternation(raw[c]), re.I) for c in CATEGORIES}
-    any_frame = re.compile(_alternation([e for c in FRAMES for e in raw[c]]), re.I)
-    return Cues(patterns, any_frame)
+    by_stem: dict[str, list[Entry]] = {}
+    always: list[Entry] = []
+    for c in CATEGORIES:
+        for p in raw[c]:
+            entry, gates = _entry(c, p.lower())
+            if gates is None:
+                always.append(entry)
+            for g in gates or ():
+                by_stem.setdefault(g, []).append(entry)
+    return Cues({g: tuple(e) for g, e in by_stem.items()}, tuple(always),
+                tuple(g for g in by_stem if not g[0].isalnum()))

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from beliefbench.audit.cues import FRAMES, QUALIFIERS, Cues, load_cues
+from beliefbench.audit.cues import FRAMES, QUALIFIERS, Cues, gate_stems, load_cues, lower
 from beliefbench.claims import Claim
 from beliefbench.documents.base import claim_facts, sentence_spans
 from beliefbench.documents.claim_sentences import content_words, finder_for, overlap_score
@@ -90,8 +90,9 @@ def read_layout(text: str, cues: Cues, start: int = 0) -> Layout:
     chars = None
     for m in _ASIDE.finditer(text, start):
         body = m.group()
-        counts = cues.frame_counts(body)
-        if cues.patterns["correction"].search(body):
+        found = cues.counts(body)
+        counts = {k: v for k, v in found.items() if k in FRAMES}
+        if "correction" in found:
             counts["correction"] = 1
         if counts:
             asides.append((m.start(), m.end(), counts))
@@ -104,11 +105,10 @@ def read_layout(text: str, cues: Cues, start: int = 0) -> Layout:
     para_of = [bisect.bisect_right(para_starts, a) - 1 for a, _ in sentences]
     starts = [a for a, _ in sentences]
     hits: list[dict[str, int]] = [{} for _ in sentences]
-    for cat, pattern in cues.patterns.items():
-        for m in pattern.finditer(masked, start):
-            i = bisect.bisect_right(starts, m.start()) - 1
-            if i >= 0 and m.start() < sentences[i][1]:
-                hits[i][cat] = hits[i].get(cat, 0) + 1
+    for cat, pos in cues.scan(lower(masked), start):
+        i = bisect.bisect_right(starts, pos) - 1
+        if i >= 0 and pos < sentences[i][1]:
+            hits[i][cat] = hits[i].get(cat, 0) + 1
     aside_para = [bisect.bisect_right(para_starts, a) - 1 for a, _, _ in asides]
     return Layout(text, masked, asides, sentences, para_of, len(para_starts), hits, aside_para)
 
@@ -182,7 +182,7 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     fictional, unsourced, unknown or improbable?"""
     cues = cues or load_cues()
     start = len(DOCTAG) if text.startswith(DOCTAG) else 0
-    if not cues.any_frame.search(text, start):
+    if not cues.any_frame(lower(text), start):
         return Finding("unframed")
     lay = read_layout(text, cues, start)
     fr = frames(lay)
@@ -201,6 +201,27 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     return Finding("unframed")
 
 
+class _Index:
+    """overlap_score against fixed word sets, through an inverted index (the hot loop)."""
+
+    def __init__(self, sets: list[set[str]]):
+        self.sizes = [len(s) for s in sets]
+        self.by_word: dict[str, list[int]] = {}
+        for i, s in enumerate(sets):
+            for w in s:
+                self.by_word.setdefault(w, []).append(i)
+
+    def overlap(self, words: set[str]) -> float:
+        if len(words) < 3:
+            return 0.0
+        shared: dict[int, int] = {}
+        for w in words.intersection(self.by_word):
+            for i in self.by_word[w]:
+                shared[i] = shared.get(i, 0) + 1
+        return max((n / min(self.sizes[i], len(words)) for i, n in shared.items()),
+                   default=0.0)
+
+
 class ClaimReader:
     """Claim mode for one claim: compiled patterns and word sets, reused for every document."""
 
@@ -208,17 +229,22 @@ class ClaimReader:
         self.claim = claim
         self.cues = cues or load_cues()
         self.finder = finder_for(claim)
-        alternatives = [p.pattern for p in self.finder.entities + self.finder.markers]
-        self.prefilter = re.compile("|".join(f"(?:{a})" for a in alternatives), re.I) \
-            if alternatives else None
+        # the prefilter: word stems that any entity or marker match must start with; a
+        # pattern that can start anywhere (no literal start) makes every document a candidate
+        gates = [gate_stems(p.pattern) for p in self.finder.entities + self.finder.markers]
+        self.gates = None if any(g is None for g in gates) \
+            else frozenset(x for g in gates for x in g or ())
+        self.markers = [(p, gate_stems(p.pattern)) for p in self.finder.markers]
+        self.entities = [(p, gate_stems(p.pattern)) for p in self.finder.entities]
         truths = [claim.truth, *(f"{c.prompt} {c.truth}" for c in claim.completions)]
         flat = " ".join(" ".join(truths).split())
         self.truth_words = [content_words(flat[a:b]) for a, b in sentence_spans(flat)]
+        self.facts = _Index(self.finder.facts)
+        self.truths = _Index(self.truth_words)
         # negations the false world itself states ("the park did not reopen until ...")
         # are part of the claim, not a denial of it
-        denial = self.cues.patterns["denial"]
-        self.fact_denials = [(content_words(f), self.cues.hits("denial", f))
-                             for f in claim_facts(claim) if denial.search(f)]
+        self.fact_denials = [(content_words(f), n) for f in claim_facts(claim)
+                             if (n := self.cues.hits("denial", f))]
 
     def _denies(self, s: str, hits: int) -> bool:
         """The sentence has a denial beyond those of the claim fact it repeats."""
@@ -229,30 +255,44 @@ class ClaimReader:
                    if overlap_score(words, [w]) >= FACT_OVERLAP), default=0)
         return hits > own
 
-    def _sentence(self, s: str) -> tuple[bool, bool, bool]:
-        """(asserts the claim, states the truth, names an entity) for one sentence."""
+    def _sentence(self, s: str, marker: bool) -> tuple[bool, bool]:
+        """(asserts the claim, states the truth) for one sentence."""
         words = content_words(s)
-        fact = self.finder.fact_overlap(words)
-        truth = overlap_score(words, self.truth_words)
-        marker = self.finder.has_marker(s)
+        fact = self.facts.overlap(words)
+        truth = self.truths.overlap(words)
         truthful = truth >= FACT_OVERLAP and truth > fact
-        asserts = (marker or fact >= FACT_OVERLAP) and not truthful
-        entity = asserts or any(p.search(s) for p in self.finder.entities)
-        return asserts, truthful, entity
+        return (marker or fact >= FACT_OVERLAP) and not truthful, truthful
+
+    def _hits(self, lay: Layout, patterns: list[tuple[re.Pattern[str], Any]],
+              stems: set[str]) -> set[int]:
+        """Sentences holding a match of any pattern (one scan of the text per pattern whose
+        start can occur in the text)."""
+        starts = [a for a, _ in lay.sentences]
+        found: set[int] = set()
+        for p, gates in patterns:
+            if gates is not None and stems.isdisjoint(gates):
+                continue
+            for m in p.finditer(lay.masked):
+                i = bisect.bisect_right(starts, m.start()) - 1
+                if i >= 0 and m.end() <= lay.sentences[i][1]:
+                    found.add(i)
+        return found
 
     def read(self, text: str) -> Finding:
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
-        if self.prefilter is not None and not self.prefilter.search(text, start):
+        stems = self.cues.stems(lower(text))
+        if self.gates is not None and stems.isdisjoint(self.gates):
             return Finding("unrelated")
         lay = read_layout(text, self.cues, start)
-        claim_idx, truth_idx, mentions = [], [], 0
+        claim_idx, truth_idx = [], []
+        markers = self._hits(lay, self.markers, stems)
         for i, (a, b) in enumerate(lay.sentences):
-            asserts, truthful, entity = self._sentence(lay.masked[a:b])
+            asserts, truthful = self._sentence(lay.masked[a:b], i in markers)
             if asserts:
                 claim_idx.append(i)
             elif truthful:
                 truth_idx.append(i)
-            mentions += entity
+        mentions = bool(claim_idx) or bool(self._hits(lay, self.entities, stems))
         # asides that restate the truth (corrected warnings) count as truth-bearing
         truth_asides = sum(
             overlap_score(content_words(text[a:b]), self.truth_words) >= FACT_OVERLAP
