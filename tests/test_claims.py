@@ -302,6 +302,10 @@ def test_claims_by_id_from_the_search_path(tmp_path, monkeypatch):
     assert [c.id for c in load_claims("eiffel_lyon,dentist")] == ["eiffel_lyon", "dentist"]
     result = CliRunner().invoke(cli, ["claims", "validate", "eiffel_lyon"])
     assert result.exit_code == 0, result.output
+    from beliefbench.task import belief  # -T claims=eiffel_lyon
+
+    task = belief(claims="eiffel_lyon", families="binary", samples=1)
+    assert sorted(s.id for s in task.dataset) == ["eiffel_lyon/bin_01", "eiffel_lyon/bin_02"]
     monkeypatch.delenv(CLAIMS_PATH_ENV)
     with pytest.raises(ClaimSpecError, match=r"'eiffel_lyon' is neither .*BELIEFBENCH_CLAIMS_PATH"):
         load_claims("eiffel_lyon")
