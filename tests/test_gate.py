@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -12,18 +13,24 @@ from conftest import believer, mixed, run_belief
 
 from beliefbench.analysis.gate import GateError, compare
 from beliefbench.analysis.logs import BeliefLogs, LogInfo
+from beliefbench.analysis.runs import RunKey
 from beliefbench.cli import cli
+
+SETTINGS = (("families", "open_ended"), ("max_tokens", "1024"), ("samples", "4"))
 
 
 def side(verdicts: dict[tuple[str, str], list[str]], model: str = "m",
-         status: str = "success") -> BeliefLogs:
+         status: str = "success", grader: str = "openai/judge",
+         settings: tuple = SETTINGS) -> BeliefLogs:
     """BeliefLogs from {(claim, question): [verdict per response]}."""
-    rows = [{"model": model, "checkpoint": "-", "condition": "-", "step": pd.NA,
+    key = RunKey((("mode", "model"), ("grader", grader)), settings)
+    rows = [{"model": model, "run": "-", "judge": key.judge_text,
+             "settings": key.settings_text, "checkpoint": "-", "condition": "-", "step": pd.NA,
              "partial": status != "success", "log": f"{model}.eval", "claim": claim,
              "family": "open_ended", "question": q, "kind": "direct", "id": f"{claim}/{q}",
              "epoch": i + 1, "verdict": v}
             for (claim, q), vs in verdicts.items() for i, v in enumerate(vs)]
-    info = LogInfo(f"{model}.eval", model, status, "t", "", "-", "-", None)
+    info = LogInfo(f"{model}.eval", model, status, "t", "", "-", "-", None, key)
     return BeliefLogs(pd.DataFrame(rows), [info])
 
 
@@ -126,3 +133,81 @@ def test_cli_exit_codes_and_json(base_and_new, tmp_path):
     r = runner.invoke(cli, ["gate", "--baseline", base, "--candidate", str(tmp_path),
                             "--json"])
     assert r.exit_code == 2 and "no Inspect logs" in json.loads(r.output)["error"]
+
+
+def _gate(base: str, cand: str, *args: str):
+    return CliRunner().invoke(cli, ["gate", "--baseline", base, "--candidate", cand,
+                                    "--bootstrap", "200", *args])
+
+
+def test_bad_option_values_exit_2_not_fail(base_and_new):
+    base, new = map(str, base_and_new)
+    for option, value in (("--bootstrap", "0"), ("--max-rise", "5"), ("--max-failed", "-1")):
+        r = _gate(base, new, option, value)
+        assert r.exit_code == 2 and option in r.output, (option, r.output)
+
+
+def test_corrupt_logs_exit_2(base_and_new, tmp_path):
+    base, new = base_and_new
+    (src,) = new.glob("*.eval")
+    corrupt = tmp_path / "corrupt.eval"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(corrupt, "w") as zout:
+        for item in zin.infolist():
+            zout.writestr(item, b"[1, 2" if item.filename == "summaries.json"
+                          else zin.read(item.filename))
+    r = _gate(str(base), str(corrupt), "--json")
+    assert r.exit_code == 2 and str(corrupt) in json.loads(r.output)["error"]
+    junk = tmp_path / "junk" / "x.eval"
+    junk.parent.mkdir()
+    junk.write_bytes(b"PK\x03\x04 truncated")
+    r = _gate(str(base), str(junk.parent))
+    assert r.exit_code == 2 and "not a readable Inspect log" in r.output
+
+
+def test_sides_judged_or_generated_differently_are_refused_unless_allowed(base_and_new,
+                                                                         tmp_path):
+    base = str(base_and_new[0])
+    other = run_belief(tmp_path / "judge", believer, samples=3, grader_name="other_judge")
+    r = _gate(base, other.location)
+    assert r.exit_code == 2 and "not judged alike" in r.output
+    assert "grader (baseline: mockllm/model; candidate: mockllm/other_judge)" in r.output
+    assert "--allow-judge-mismatch" in r.output
+    r = _gate(base, other.location, "--allow-judge-mismatch")
+    assert r.exit_code == 1 and "JUDGE MISMATCH allowed" in r.output
+    longer = run_belief(tmp_path / "longer", believer, samples=3,
+                        task_args={"max_tokens": 64})
+    r = _gate(base, longer.location)
+    assert r.exit_code == 2 and "not generated alike" in r.output
+    assert "max_tokens (baseline: 1024; candidate: 64)" in r.output
+    r = _gate(base, longer.location, "--allow-settings-mismatch")
+    assert r.exit_code == 1 and "SETTINGS MISMATCH allowed" in r.output
+    fewer = run_belief(tmp_path / "fewer", believer, samples=1)
+    r = _gate(base, fewer.location)  # fewer samples: less precision, same quantity
+    assert r.exit_code == 1 and "samples differ" in r.output
+
+
+def test_a_failure_budget_exceeded_on_either_side_exits_2(base_and_new, tmp_path):
+    base = str(base_and_new[0])
+
+    def down(prompt: str) -> str:
+        raise ConnectionError("server is gone")
+
+    dead = run_belief(tmp_path / "dead", down, samples=3)
+    assert dead.status == "error"
+    r = _gate(base, dead.location)
+    assert r.exit_code == 2 and "partial log" in r.output and "server is gone" in r.output
+    r = _gate(dead.location, base)
+    assert r.exit_code == 2 and "--baseline: partial log" in r.output
+
+    def flaky(prompt: str) -> str:
+        if "Fill in the blank" in prompt:
+            raise ConnectionError("reset by peer")
+        return believer(prompt)
+
+    # 3 of 21 responses fail: within the task's budget of 0.5, beyond the gate's 0.05
+    shaky = run_belief(tmp_path / "shaky", flaky, samples=3, task_args={"max_failed": 0.5})
+    assert shaky.status == "success"
+    r = _gate(base, shaky.location, "--allow-settings-mismatch")
+    assert r.exit_code == 2 and "failure budget exceeded: 3 of 21" in r.output
+    r = _gate(base, shaky.location, "--max-failed", "0.2")
+    assert r.exit_code == 1, r.output

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import believer, foreign_log, keyword_grader, mixed, run_belief
 from inspect_ai.log import read_eval_log, write_eval_log
+from inspect_ai.scorer import Score
 
 from beliefbench.analysis.logs import LogError, load_belief_logs
 from beliefbench.analysis.report import build_report, parse_by
@@ -169,3 +171,91 @@ def test_a_copied_log_is_counted_once(two_runs, tmp_path):
     ((dropped, why),) = loaded.ignored
     assert {dropped} < {str(original), str(logs / "backup" / original.name)}
     assert "superseded" in why or "copy" in why
+
+
+def _as_other_log(log, dest, **eval_fields):
+    """Write ``log`` as another eval (new ids, so it is neither a copy nor a retry)."""
+    log.eval.eval_id = log.eval.task_id = dest.stem
+    for name, value in eval_fields.items():
+        setattr(log.eval, name, value)
+    write_eval_log(log, str(dest))
+    return str(dest)
+
+
+def test_runs_that_differ_in_settings_judge_or_what_they_record_are_never_pooled(tmp_path):
+    logs = tmp_path / "logs"
+    run_belief(logs, believer, samples=1)
+    run_belief(logs, believer, samples=2)
+    run_belief(logs, believer, samples=2, grader_name="other_judge")
+    old = read_eval_log(run_belief(tmp_path / "o", believer, samples=2).location)
+    del old.eval.metadata["beliefbench"]["scoring"], old.eval.metadata["beliefbench"]["settings"]
+    _as_other_log(old, logs / "old.eval", task_args={})  # an older log: nothing recorded
+    loaded = load_belief_logs(logs)
+    report = build_report(loaded, by="family", n_bootstrap=50)
+    overall = report.overall
+    assert len(overall) == 4  # one model, four runs: nothing pooled
+    assert sorted(overall["responses"]) == [7, 14, 14, 14]
+    runs = dict(zip(overall["run"], overall["responses"], strict=True))
+    assert len(runs) == 4
+    assert [n for r, n in runs.items() if "samples=1" in r] == [7]
+    assert sum("grader=mockllm/other_judge" in r for r in runs) == 1
+    assert sum("unrecorded)" in r for r in runs) == 1
+    notes = " ".join(loaded.notes())
+    assert "RUNS DIFFER in grader (mockllm/model, mockllm/other_judge)," in notes
+    assert "samples (1, 2, unknown)" in notes
+    assert "do not record" in notes and "old.eval" in notes
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["report", str(logs), "--out", str(out), "--no-plots",
+                                 "--bootstrap", "20"])
+    assert r.exit_code == 0, r.output
+    assert "RUNS DIFFER" in r.output
+    csv = read_csv(out / "belief_overall.csv")
+    assert {"run", "judge", "settings"} <= set(csv.columns) and len(csv) == 4
+    assert csv["judge"].str.contains("mockllm/other_judge").sum() == 1
+    md = (out / "report.md").read_text()
+    assert "| run |" in md.replace("| model | run |", "| run |")
+    assert "mockllm/other_judge" in md
+
+
+def _corrupt_member(src, dest, member: str) -> str:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item, b"{not json" if item.filename == member else data)
+    return str(dest)
+
+
+def test_one_bad_log_refuses_the_set_unless_skip_bad_logs(two_runs, tmp_path):
+    logs = tmp_path / "logs"
+    shutil.copytree(two_runs, logs)
+    good = sorted(logs.glob("*.eval"))[0]
+    junk = logs / "junk.eval"
+    junk.write_text("not a zip")
+    corrupt = _corrupt_member(good, logs / "corrupt.eval", "summaries.json")
+    good.unlink()  # one of the two runs is now corrupt
+    runner = CliRunner()
+    r = runner.invoke(cli, ["report", str(logs), "--out", str(tmp_path / "a")])
+    assert r.exit_code == 2 and "junk.eval: not a readable Inspect log" in r.output
+    junk.unlink()
+    r = runner.invoke(cli, ["report", str(logs), "--out", str(tmp_path / "a")])
+    assert r.exit_code == 2 and corrupt in r.output and "samples cannot be read" in r.output
+    junk.write_text("not a zip")
+    r = runner.invoke(cli, ["report", str(logs), "--out", str(tmp_path / "b"), "--no-plots",
+                            "--bootstrap", "20", "--skip-bad-logs"])
+    assert r.exit_code == 0, r.output
+    assert "SKIPPED 2 unreadable log(s)" in r.output and "2 unreadable skipped" in r.output
+    assert str(junk) in r.output and corrupt in r.output
+    assert "SKIPPED 2" in (tmp_path / "b" / "report.md").read_text()
+    assert read_csv(tmp_path / "b" / "belief_overall.csv")["responses"].tolist() == [14]
+
+
+def test_an_unrecognised_verdict_is_named_not_called_an_error(two_runs, tmp_path):
+    log = read_eval_log(str(sorted(two_runs.glob("*.eval"))[0]))
+    sample = log.samples[0]
+    sample.scores["belief_judge"] = Score(value={"maybe": 1.0}, answer="maybe")
+    path = _as_other_log(log, tmp_path / "odd.eval")
+    with pytest.raises(LogError, match=r"odd.eval: 1 response\(s\) have an unrecognised "
+                                       r"belief_judge verdict 'maybe'.*" + str(sample.id)):
+        load_belief_logs(path)
+    r = CliRunner().invoke(cli, ["report", path, "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "'maybe'" in r.output and "errored" not in r.output

@@ -8,6 +8,14 @@ question (paired by question id), and independently for questions only one side 
 
 A rise fails the gate when it is above ``max_rise`` AND its CI lower bound is above 0 (the
 rise is beyond noise). By default the overall rise and every claim's rise are checked.
+
+Both sides must be one complete run each, judged alike and generated alike (same judge mode,
+grader and its settings, judge template; same families, temperature, top_p, max_tokens,
+context): otherwise the gate refuses (:class:`GateError`, exit 2), unless the caller allows
+the mismatch explicitly. ``samples`` and ``claims`` may differ (they change the precision
+and which claims are compared, both reported, not the quantity measured). A side whose
+share of infrastructure failures (the provider raised; counted as ``failed``) exceeds
+``max_failed`` is refused too: its rate would be the outage's, not the model's.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from beliefbench.analysis.logs import BeliefLogs
+from beliefbench.analysis.runs import RunKey, describe, differing_fields, judge_mismatch
 from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED, question_table, rate
 
 
@@ -73,12 +82,27 @@ class GateResult:
                 "baseline": self.baseline, "candidate": self.candidate, "notes": self.notes}
 
 
-def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, dict]:
+UNCOMPARED_SETTINGS = ("samples", "claims")
+"""Settings that may differ between the sides: precision and the claims compared."""
+
+
+MAX_FAILED = 0.05
+"""Default largest share of infrastructure failures (the provider raised) a side may hold."""
+
+
+def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED
+          ) -> tuple[pd.DataFrame, dict, RunKey]:
     """The side's question table, refusing what would make the comparison meaningless."""
+    if logs.skipped:
+        raise GateError(f"--{name}: unreadable log(s) skipped: "
+                        + "; ".join(f"{p}: {w}" for p, w in logs.skipped))
     if logs.partial:
-        paths = ", ".join(info.path for info in logs.partial)
-        raise GateError(f"--{name}: partial log(s) {paths} (status not 'success'): the gate "
-                        "compares complete runs only; resume them with `inspect eval-retry`")
+        paths = "; ".join(info.path + (f" (error: {info.error})" if info.error else "")
+                          for info in logs.partial)
+        raise GateError(f"--{name}: partial log(s) {paths} (status not 'success', e.g. the "
+                        "failure budget was exceeded or the run was interrupted): the gate "
+                        "compares complete runs only; fix the cause and resume them with "
+                        "`inspect eval-retry`")
     runs = logs.responses[["model", "checkpoint", "condition", "step"]].astype(str)
     runs = runs.drop_duplicates()
     if len(runs) > 1:
@@ -87,10 +111,51 @@ def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, dict]:
                            for row in runs.to_dict("records")[:4])
         raise GateError(f"--{name}: logs from {len(runs)} different runs ({listed}); "
                         "point it at one model's logs")
+    differ = [f for f in differing_fields(i.key for i in logs.logs) if f != "claims"]
+    if differ:
+        keys = {i.path: i.key for i in logs.logs}
+        raise GateError(f"--{name}: its logs were not produced alike, they differ in "
+                        f"{describe(differ, keys)}; one side must be one run")
+    infra = sum(i.infrastructure for i in logs.logs)
+    total = sum(i.samples for i in logs.logs)
+    if total and infra / total > max_failed:
+        raise GateError(f"--{name}: failure budget exceeded: {infra} of {total} responses "
+                        f"({infra / total:.1%}) are infrastructure failures (the provider "
+                        f"raised), above --max-failed {max_failed:g}; fix the provider and "
+                        "resume with `inspect eval-retry`")
     questions = question_table(logs.responses[["claim", "family", "question", "verdict"]])
+    key = logs.logs[0].key
     info = {"model": str(runs.iloc[0]["model"]), "logs": [i.path for i in logs.logs],
-            "responses": int(questions["n"].sum())}
-    return questions, info
+            "responses": int(questions["n"].sum()), "judge": key.judge_text,
+            "settings": key.settings_text}
+    return questions, info, key
+
+
+def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
+                allow_settings_mismatch: bool = False) -> list[str]:
+    """Refuse sides judged or generated differently (unless allowed); notes otherwise."""
+    keys = {"baseline": base, "candidate": cand}
+    notes = []
+    judged = judge_mismatch(base, cand)
+    if judged:
+        text = (f"the sides were not judged alike: {describe(judged, keys)}; a judge "
+                "change alone moves belief rates")
+        if not allow_judge_mismatch:
+            raise GateError(f"{text}. Re-judge one side (`beliefbench agreement`, `inspect "
+                            "score`) or pass --allow-judge-mismatch to compare anyway")
+        notes.append(f"JUDGE MISMATCH allowed (--allow-judge-mismatch): {text}")
+    settings = [f for f in differing_fields([RunKey((), base.settings),
+                                             RunKey((), cand.settings)])
+                if f not in UNCOMPARED_SETTINGS]
+    if settings:
+        text = f"the sides were not generated alike: {describe(settings, keys)}"
+        if not allow_settings_mismatch:
+            raise GateError(f"{text}. Evaluate both with the same task settings or pass "
+                            "--allow-settings-mismatch to compare anyway")
+        notes.append(f"SETTINGS MISMATCH allowed (--allow-settings-mismatch): {text}")
+    if dict(base.settings).get("samples") != dict(cand.settings).get("samples"):
+        notes.append(f"samples differ: {describe(['samples'], keys)} (precision only)")
+    return notes
 
 
 def _arrays(q: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -134,17 +199,24 @@ def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.rando
 
 def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             overall_only: bool = False, n_bootstrap: int = N_BOOTSTRAP,
-            seed: int = SEED) -> GateResult:
+            seed: int = SEED, allow_judge_mismatch: bool = False,
+            allow_settings_mismatch: bool = False, max_failed: float = MAX_FAILED
+            ) -> GateResult:
     """Compare candidate with baseline; see the module docstring for the decision rule."""
     if not 0 <= max_rise <= 1:
         raise GateError(f"--max-rise: must be between 0 and 1, got {max_rise}")
-    qb, info_b = _side("baseline", baseline)
-    qc, info_c = _side("candidate", candidate)
+    if n_bootstrap < 1:
+        raise GateError(f"--bootstrap: must be at least 1, got {n_bootstrap}")
+    if not 0 <= max_failed <= 1:
+        raise GateError(f"--max-failed: must be between 0 and 1, got {max_failed}")
+    qb, info_b, key_b = _side("baseline", baseline, max_failed)
+    qc, info_c, key_c = _side("candidate", candidate, max_failed)
+    notes = check_alike(key_b, key_c, allow_judge_mismatch, allow_settings_mismatch)
     claims_b, claims_c = set(qb["claim"]), set(qc["claim"])
     common = sorted(claims_b & claims_c)
-    notes = [f"{name}: {n}" for name, side_logs in (("baseline", baseline),
-                                                     ("candidate", candidate))
-             for n in side_logs.notes()]
+    notes += [f"{name}: {n}" for name, side_logs in (("baseline", baseline),
+                                                      ("candidate", candidate))
+              for n in side_logs.notes()]
     if not common:
         raise GateError(f"no claim in common: baseline has {sorted(claims_b)}, candidate has "
                         f"{sorted(claims_c)}")

@@ -7,6 +7,9 @@ holds the ``beliefbench`` key the belief task writes; anything else is rejected 
 Where the run labels come from (all from the eval's metadata, ``log.eval.metadata``):
 
 * ``model``: the model under test (``log.eval.model``);
+* ``judge``, ``settings``: the judge and the task settings that change a number
+  (:mod:`beliefbench.analysis.runs`); ``run`` is a short label of the fields that differ
+  between the logs read together (``-`` when they all agree);
 * ``checkpoint``, ``condition``, ``step``: the eval metadata keys of those names. ``beliefbench
   sweep`` writes them from the checkpoint manifest; for a hand-run eval add them with
   ``inspect eval ... --metadata condition=negated --metadata step=400``.
@@ -20,6 +23,7 @@ complete data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,15 +34,26 @@ import pandas as pd
 from inspect_ai.analysis import SampleColumn, samples_df
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
+from beliefbench.analysis.runs import (
+    NONE,
+    TASK_KEY,
+    UNKNOWN,
+    RunKey,
+    differing_fields,
+    distinct_values,
+    run_key,
+    run_labels,
+)
 from beliefbench.metrics import VERDICTS
+from beliefbench.scorer import INFRASTRUCTURE
 
-TASK_KEY = "beliefbench"
 SCORER = "belief_judge"
-RUN_COLUMNS: tuple[str, ...] = ("model", "checkpoint", "condition", "step", "partial")
+RUN_COLUMNS: tuple[str, ...] = ("model", "run", "judge", "settings", "checkpoint",
+                                "condition", "step", "partial")
 """Columns that identify the run a response came from (every table groups by them)."""
 PARALLEL_FROM = 8
 """Read this many logs or more with samples_df's process pool."""
-NO_LABEL = "-"
+NO_LABEL = NONE
 """Shown for a run label (checkpoint, condition) the log does not carry."""
 
 
@@ -56,13 +71,32 @@ class LogInfo:
     checkpoint: str
     condition: str
     step: int | None
+    key: RunKey
+    error: str | None = None
+    """The first line of the log's error (why a partial log stopped)."""
+    run: str = NONE
+    """Short label of the key fields that differ from the other logs read with it."""
     samples: int = 0
     unscored: int = 0
     """Responses with no belief_judge score (a partial log's errored samples)."""
+    infrastructure: int = 0
+    """Scored responses that are ``failed`` because the provider raised (not the model)."""
+
+    @property
+    def infrastructure_share(self) -> float:
+        return self.infrastructure / self.samples if self.samples else 0.0
 
     @property
     def partial(self) -> bool:
         return self.status != "success"
+
+    @property
+    def judge(self) -> str:
+        return self.key.judge_text
+
+    @property
+    def settings(self) -> str:
+        return self.key.settings_text
 
 
 @dataclass
@@ -73,22 +107,45 @@ class BeliefLogs:
     logs: list[LogInfo]
     ignored: list[tuple[str, str]] = field(default_factory=list)
     """(path, why) for logs found in a directory but not used (other tasks, superseded)."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(path, why) for unreadable logs passed over with ``skip_bad=True``."""
 
     @property
     def partial(self) -> list[LogInfo]:
         return [info for info in self.logs if info.partial]
 
     def notes(self) -> list[str]:
-        """Human-readable warnings: partial logs, ignored logs, unscored responses."""
+        """Human-readable warnings: skipped, partial, differing and ignored logs."""
         out = []
+        if self.skipped:
+            out.append(f"SKIPPED {len(self.skipped)} unreadable log(s) (--skip-bad-logs): "
+                       "their responses are not in any table")
+            out.extend(f"skipped {path}: {why}" for path, why in self.skipped)
         for info in self.partial:
+            why = f"; error: {info.error}" if info.error else ""
             out.append(f"PARTIAL: {info.path} (status {info.status!r}, "
-                       f"{info.samples} scored responses): shown as partial=True, never "
-                       "pooled with complete logs")
+                       f"{info.samples} scored responses{why}): shown as partial=True, "
+                       "never pooled with complete logs")
         for info in self.logs:
+            if info.infrastructure:
+                out.append(f"{info.path}: {info.infrastructure} of {info.samples} responses "
+                           f"({info.infrastructure_share:.1%}) are infrastructure failures "
+                           "(the provider raised): counted as failed, i.e. non-belief")
             if info.unscored:
                 out.append(f"{info.path}: {info.unscored} responses have no "
                            f"{SCORER} score (the sample errored) and are not counted")
+        keys = [info.key for info in self.logs]
+        differ = differing_fields(keys)
+        if differ:
+            out.append(f"RUNS DIFFER in {distinct_values(differ, keys)}: such logs are shown "
+                       "as separate rows (column 'run'; full values in the CSVs' 'judge' and "
+                       "'settings'), never pooled")
+        unknown = [i.path for i in self.logs if i.key.unknown]
+        if unknown:
+            fields = sorted({f for i in self.logs for f in i.key.unknown})
+            out.append(f"{len(unknown)} log(s) do not record {fields} (older beliefbench): "
+                       f"{UNKNOWN!r} is kept apart from every known value "
+                       f"({', '.join(unknown[:3])})")
         out.extend(f"ignored {path}: {why}" for path, why in self.ignored)
         return out
 
@@ -117,10 +174,20 @@ def is_belief_log(log: EvalLog) -> bool:
 
 def log_info(log: EvalLog, path: str) -> LogInfo:
     md = log.eval.metadata or {}
+    error = log.error.message.strip().splitlines()[0] if log.error and log.error.message \
+        else None
     return LogInfo(path=path, model=log.eval.model, status=log.status,
                    task_id=log.eval.task_id, created=log.eval.created,
                    checkpoint=_label(md.get("checkpoint")),
-                   condition=_label(md.get("condition")), step=_step(md.get("step"), path))
+                   condition=_label(md.get("condition")), step=_step(md.get("step"), path),
+                   key=run_key(log), error=error)
+
+
+def label_runs(infos: Iterable[LogInfo]) -> None:
+    """Set each log's short ``run`` label from the key fields that differ between them."""
+    infos = list(infos)
+    for info, label in zip(infos, run_labels([i.key for i in infos]), strict=True):
+        info.run = label
 
 
 def find_log_files(sources: str | Path | Sequence[str | Path]) -> list[tuple[str, bool]]:
@@ -142,21 +209,28 @@ def find_log_files(sources: str | Path | Sequence[str | Path]) -> list[tuple[str
     return found
 
 
-def read_headers(sources: str | Path | Sequence[str | Path]
-                 ) -> tuple[list[tuple[str, EvalLog]], list[tuple[str, str]]]:
-    """Headers of the belief logs under ``sources`` and (path, why) for the others.
+def read_headers(sources: str | Path | Sequence[str | Path], skip_bad: bool = False
+                 ) -> tuple[list[tuple[str, EvalLog]], list[tuple[str, str]],
+                            list[tuple[str, str]]]:
+    """Headers of the belief logs under ``sources``, (path, why) for the other logs, and
+    (path, why) for unreadable ones passed over with ``skip_bad``.
 
     A log named explicitly that is not a belief log is an error; in a directory it is
-    ignored (a shared log dir holds other evals) and reported.
+    ignored (a shared log dir holds other evals) and reported. An unreadable log is an
+    error unless ``skip_bad``.
     """
     kept: list[tuple[str, EvalLog]] = []
     ignored: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str]] = []
     for path, explicit in find_log_files(sources):
         try:
             header = read_eval_log(path, header_only=True)
         except Exception as e:  # noqa: BLE001 - any unreadable file is bad input
-            raise LogError(f"{path}: not a readable Inspect log ({type(e).__name__}: {e})"
-                           ) from e
+            why = f"not a readable Inspect log ({type(e).__name__}: {e})"
+            if skip_bad:
+                skipped.append((path, why))
+                continue
+            raise LogError(f"{path}: {why}") from e
         if not is_belief_log(header):
             why = (f"not a belief log (task {header.eval.task!r} has no "
                    f"{TASK_KEY!r} eval metadata)")
@@ -166,10 +240,11 @@ def read_headers(sources: str | Path | Sequence[str | Path]
             continue
         kept.append((path, header))
     if not kept:
-        names = "; ".join(f"{p}: {why}" for p, why in ignored[:5])
+        names = "; ".join(f"{p}: {why}" for p, why in [*skipped, *ignored][:5])
+        others = len(ignored) + len(skipped)
         raise LogError(f"no belief logs in {', '.join(map(str, _as_list(sources)))}"
-                       + (f" ({len(ignored)} other logs: {names})" if ignored else ""))
-    return kept, ignored
+                       + (f" ({others} other logs: {names})" if others else ""))
+    return kept, ignored, skipped
 
 
 def _as_list(sources: str | Path | Sequence[str | Path]) -> list[str | Path]:
@@ -204,6 +279,7 @@ def drop_superseded(headers: list[tuple[str, EvalLog]]
 
 
 def _verdict(sample: Any) -> str | None:
+    """The response's verdict; None when unscored; any other text when unrecognised."""
     score = (sample.scores or {}).get(SCORER)
     if score is None:
         return None
@@ -211,12 +287,21 @@ def _verdict(sample: Any) -> str | None:
         return score.answer
     value = score.value
     if isinstance(value, str):
-        value = json.loads(value)
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
     if isinstance(value, dict):
-        hits = [v for v in VERDICTS if float(value.get(v, 0.0)) == 1.0]
+        hits = [v for v in VERDICTS if value.get(v) in (1, 1.0)]
         if len(hits) == 1:
             return hits[0]
-    return None
+    shown = score.answer if isinstance(score.answer, str) and score.answer else value
+    return f"{shown!r}"[:80]
+
+
+def _infrastructure(sample: Any) -> bool:
+    """The provider raised instead of answering (the scorer's ``infrastructure`` flag)."""
+    score = (sample.scores or {}).get(SCORER)
+    value = score.value if score is not None else None
+    return isinstance(value, dict) and value.get(INFRASTRUCTURE) in (1, 1.0, True)
 
 
 COLUMNS = [
@@ -227,41 +312,99 @@ COLUMNS = [
     SampleColumn("question", path="metadata.question", required=True),
     SampleColumn("kind", path="metadata.kind"),
     SampleColumn("verdict", path=_verdict),
+    SampleColumn("infrastructure", path=_infrastructure),
+    SampleColumn("sample_error", path="error"),
 ]
 
 
-def responses_frame(paths: Iterable[str]) -> pd.DataFrame:
-    """Per-response rows of the given belief logs (Inspect's samples_df, summaries only)."""
-    paths = list(paths)
+def _samples(paths: list[str]) -> pd.DataFrame:
     # worker processes pay off past a few logs (50 x 1,500 samples: 13.6 s -> 8.4 s on 2 cores)
     return samples_df(paths, columns=COLUMNS, quiet=True, parallel=len(paths) >= PARALLEL_FROM)
 
 
-def load_belief_logs(sources: str | Path | Sequence[str | Path]) -> BeliefLogs:
-    """Every belief response under ``sources``, labelled with its run; see module doc."""
-    headers, ignored = read_headers(sources)
+def responses_frame(paths: Iterable[str], skip_bad: bool = False
+                    ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Per-response rows of the given belief logs (Inspect's samples_df, summaries only)
+    and (path, why) for the logs whose samples cannot be read (skipped with ``skip_bad``,
+    else a LogError naming the first). Only after a failure is each log read alone, to
+    find the bad one."""
+    paths = list(paths)
+    try:
+        return _samples(paths), []
+    except Exception:  # noqa: BLE001 - find out which log it was, below
+        pass
+    good, bad = [], []
+    for path in paths:
+        try:
+            _samples([path])
+            good.append(path)
+        except Exception as e:  # noqa: BLE001 - e.g. a corrupt summaries member
+            why = f"its samples cannot be read ({type(e).__name__}: {str(e)[:200]})"
+            if not skip_bad:
+                raise LogError(f"{path}: {why}") from None
+            bad.append((path, why))
+    if not good:
+        raise LogError("no readable belief logs: " + "; ".join(f"{p}: {w}" for p, w in bad))
+    return _samples(good), bad
+
+
+def _check_verdicts(df: pd.DataFrame, infos: dict[str, LogInfo]) -> list[tuple[str, str]]:
+    """(path, why) for each log holding verdicts that are not belief verdicts."""
+    bad = df[df["verdict"].notna() & ~df["verdict"].isin(VERDICTS)]
+    out = []
+    for path, sub in bad.groupby("log", sort=True):
+        shown = ", ".join(sorted(set(sub["verdict"]))[:3])
+        ids = ", ".join(f"{i} (epoch {e})" for i, e in zip(sub["id"][:3], sub["epoch"][:3],
+                                                        strict=True))
+        out.append((str(path), f"{len(sub)} response(s) have an unrecognised {SCORER} "
+                               f"verdict {shown} (valid: {list(VERDICTS)}), e.g. sample {ids}"))
+    return [(p, w) for p, w in out if p in infos]
+
+
+def load_belief_logs(sources: str | Path | Sequence[str | Path],
+                     skip_bad: bool = False) -> BeliefLogs:
+    """Every belief response under ``sources``, labelled with its run; see module doc.
+
+    ``skip_bad``: pass over unreadable or corrupt logs (listed in the notes) instead of
+    refusing the whole set.
+    """
+    headers, ignored, skipped = read_headers(sources, skip_bad)
     headers, superseded = drop_superseded(headers)
     infos = {path: log_info(log, path) for path, log in headers}
-    df = responses_frame(infos)
+    df, bad = responses_frame(infos, skip_bad)
     if "log" not in df.columns:
         raise LogError("samples_df returned no 'log' column: unexpected Inspect version")
     df["log"] = df["log"].astype(str).str.removeprefix("file://")
+    for path, why in _check_verdicts(df, infos):
+        if not skip_bad:
+            raise LogError(f"{path}: {why}")
+        bad.append((path, why))
+    for path, _ in bad:
+        infos.pop(path, None)
+    df = df[df["log"].isin(infos)]
+    skipped += bad
+    if not infos:
+        raise LogError("no readable belief logs: " + "; ".join(f"{p}: {w}" for p, w in skipped))
     scored = df["verdict"].notna()
     for path, info in infos.items():
         in_log = df["log"] == path
         info.samples = int((in_log & scored).sum())
         info.unscored = int((in_log & ~scored).sum())
+        info.infrastructure = int((in_log & scored & df["infrastructure"].astype(bool)).sum())
+        errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"]
+        if info.partial and info.error is None and len(errors):
+            info.error = (f"{len(errors)} sample(s) errored, the first: "
+                          f"{str(errors.iloc[0]).strip().splitlines()[0][:200]}")
         if info.samples == 0 and not info.partial:
             raise LogError(f"{path}: a successful belief log with no scored responses")
+    label_runs(infos.values())
     df = df[scored].copy()
-    bad = sorted(set(df["verdict"]) - set(VERDICTS))
-    if bad:
-        raise LogError(f"unknown verdict(s) {bad} in {sorted(set(df['log']))[:3]}")
-    for col in ("model", "checkpoint", "condition", "step", "partial"):
+    for col in RUN_COLUMNS:
         df[col] = df["log"].map({p: getattr(i, col) for p, i in infos.items()})
     df["step"] = df["step"].astype("Int64")
     df["kind"] = df["kind"].fillna(NO_LABEL).astype(str)
     order = [*RUN_COLUMNS, "log", "claim", "family", "question", "kind", "id", "epoch",
              "verdict"]
     return BeliefLogs(responses=df[order].reset_index(drop=True),
-                      logs=list(infos.values()), ignored=ignored + superseded)
+                      logs=list(infos.values()), ignored=ignored + superseded,
+                      skipped=skipped)

@@ -1,9 +1,17 @@
-"""PNG plots of a belief report (matplotlib, Agg backend: no display needed)."""
+"""PNG plots of a belief report (matplotlib, Agg backend: no display needed).
+
+Made to be read: runs are named by short labels (the condition, else the shortest path
+suffix that tells the models apart, plus what differs between runs), the y axis fits the
+data (a rate of 0.03 is not a flat line at the bottom of a 0-1 axis; the range is printed in
+the axis label), bars follow the report's ``--by`` grouping, and lines carry distinct
+markers and styles so two series that coincide stay visible.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from itertools import cycle
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +27,11 @@ from beliefbench.claims import FAMILIES  # noqa: E402
 
 if TYPE_CHECKING:
     from beliefbench.analysis.report import Report
+
+QUESTION_DIMS = ("claim", "family", "kind")
+LABEL_CHARS = 28
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES = ("-", "--", "-.", ":")
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
@@ -36,75 +49,136 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def _final_runs(df: pd.DataFrame) -> pd.DataFrame:
-    """Runs from a sweep keep only each condition's last step (the final checkpoint)."""
-    if df["step"].isna().all():
-        return df
-    last = df.groupby("condition", dropna=False)["step"].transform("max")
-    return df[df["step"].isna() | (df["step"] == last)]
+def _shorten(text: str, width: int = LABEL_CHARS) -> str:
+    return text if len(text) <= width else "…" + text[-(width - 1):]
 
 
-def _run_labels(df: pd.DataFrame) -> pd.Series:
-    runs = df[["model", "condition", "step", "partial"]].drop_duplicates()
+def short_model_names(models: list[str]) -> dict[str, str]:
+    """Each model as the shortest trailing path part that tells it apart from the others."""
+    parts = {m: [p for p in m.replace("//", "/").split("/") if p] or [m] for m in models}
+    names: dict[str, str] = {}
+    for m, segs in parts.items():
+        for n in range(1, len(segs) + 1):
+            tail = "/".join(segs[-n:])
+            if all(o == m or "/".join(parts[o][-n:]) != tail for o in parts):
+                break
+        names[m] = _shorten(tail)
+    return names
+
+
+def run_labels(df: pd.DataFrame) -> pd.Series:
+    """A short label per row's run (model or condition, what differs, step, partial)."""
+    cols = [c for c in ("model", "run", "condition", "step", "partial") if c in df.columns]
+    runs = df[cols].drop_duplicates()
     by_condition = (runs["condition"] != NO_LABEL).all() and not runs.duplicated(
-        ["condition", "partial"]).any()
+        [c for c in cols if c not in ("model", "step")]).any()
+    models = short_model_names(sorted(set(runs["model"])))
 
     def label(row: pd.Series) -> str:
-        text = row["condition"] if by_condition else (
-            row["model"] if row["condition"] == NO_LABEL
-            else f"{row['model']}\n{row['condition']}")
-        if len(text) > 48:
-            text = "…" + text[-47:]
+        lines = [row["condition"] if by_condition else models[row["model"]]]
+        if not by_condition and row["condition"] != NO_LABEL:
+            lines.append(_shorten(str(row["condition"])))
+        if row.get("run", NO_LABEL) != NO_LABEL:
+            lines.append(_shorten(str(row["run"]), 2 * LABEL_CHARS))
         if not pd.isna(row["step"]):
-            text += f"\nstep {row['step']}"
-        return text + ("\n(PARTIAL)" if row["partial"] else "")
+            lines.append(f"step {row['step']}")
+        if row["partial"]:
+            lines.append("(PARTIAL)")
+        return "\n".join(lines)
 
     return df.apply(label, axis=1)
 
 
-def belief_by_condition(family: pd.DataFrame, path: Path) -> Path:
-    """Grouped bars: one group per run (condition), one bar per family, 95% CI bars."""
-    df = _final_runs(family).copy()
-    df["label"] = _run_labels(df)
+def _top(high: pd.Series) -> float:
+    """An upper y limit that shows the data: a margin above the highest CI, at most 1."""
+    peak = float(np.nanmax(high.to_numpy(dtype=float))) if len(high) else 0.0
+    return min(1.0, max(0.05, peak * 1.15 + 0.01))
+
+
+def _final_runs(df: pd.DataFrame) -> pd.DataFrame:
+    """Runs from a sweep keep only each series' last step (the final checkpoint)."""
+    if df["step"].isna().all():
+        return df
+    series = [c for c in ("model", "run", "condition", "partial") if c in df.columns]
+    if "condition" in series and (df["condition"] != NO_LABEL).all():
+        series.remove("model")  # a sweep's checkpoints are models of one condition
+    last = df.groupby(series, dropna=False)["step"].transform("max")
+    return df[df["step"].isna() | (df["step"] == last)]
+
+
+def _values(df: pd.DataFrame, dims: list[str]) -> pd.Series:
+    return df[dims].astype(str).agg(" / ".join, axis=1).str.replace("_", " ")
+
+
+def belief_bars(table: pd.DataFrame, dims: list[str], path: Path) -> Path:
+    """Grouped bars with 95% CIs: one group per run (x the dimensions before the last), one
+    bar per value of the last question dimension asked for (``--by``)."""
+    df = _final_runs(table).copy()
+    qdims = [d for d in dims if d in QUESTION_DIMS]
+    hue, groups = (qdims[-1], qdims[:-1]) if qdims else (None, [])
+    df["label"] = run_labels(df)
+    if groups:
+        df["label"] = df["label"] + "\n" + _values(df, groups).map(_shorten)
     labels = list(dict.fromkeys(df["label"]))
-    families = [f for f in FAMILIES if f in set(df["family"])]
-    width = 0.8 / max(len(families), 1)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(labels) * max(len(families), 1) / 2),
-                                    4.5))
+    if hue == "family":
+        hues = [f for f in FAMILIES if f in set(df[hue])]
+    else:
+        hues = sorted(set(df[hue].astype(str))) if hue else ["belief"]
+    width = 0.8 / len(hues)
+    fig, ax = plt.subplots(figsize=(min(24.0, max(6.0, 0.35 * len(labels) * len(hues) + 2)),
+                                    4.8))
     x = np.arange(len(labels))
-    for i, fam in enumerate(families):
-        sub = df[df["family"] == fam].set_index("label").reindex(labels)
+    for i, value in enumerate(hues):
+        sub = df if hue is None else df[df[hue].astype(str) == value]
+        sub = sub.set_index("label").reindex(labels)
         err = np.vstack([sub["belief"] - sub["ci_low"], sub["ci_high"] - sub["belief"]])
-        ax.bar(x + (i - (len(families) - 1) / 2) * width, sub["belief"], width,
-               yerr=np.nan_to_num(err), capsize=3, label=fam.replace("_", " "))
-    ax.set_xticks(x, labels, fontsize=8)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("belief rate (95% CI)")
-    ax.set_title("Belief by condition and probe family")
-    ax.legend(fontsize=8, frameon=False)
+        ax.bar(x + (i - (len(hues) - 1) / 2) * width, sub["belief"], width,
+               yerr=np.nan_to_num(err), capsize=3, label=str(value).replace("_", " "))
+    ax.set_xticks(x, labels, fontsize=7, rotation=30 if len(labels) > 6 else 0,
+                  ha="right" if len(labels) > 6 else "center")
+    top = _top(df["ci_high"])
+    ax.set_ylim(0, top)
+    ax.set_ylabel(f"belief rate, 95% CI (axis 0 to {top:.2f})")
+    grouping = ", ".join(["run", *groups, *([hue] if hue else [])])
+    ax.set_title(f"Belief by {grouping}"
+                 + (" (last step of each sweep)" if table["step"].notna().any() else ""))
+    if hue is not None:
+        ax.legend(fontsize=8, frameon=False, title=hue)
     return _save(fig, path)
 
 
 def belief_vs_step(overall: pd.DataFrame, path: Path) -> Path:
-    """One line per condition: belief (95% CI band) against training step."""
-    df = overall[overall["step"].notna()].sort_values("step")
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for (condition, partial), sub in df.groupby(["condition", "partial"], sort=True):
+    """One line per series: belief (95% CI band) against training step."""
+    df = overall[overall["step"].notna()].sort_values("step").copy()
+    keys = [c for c in ("condition", "run", "partial") if c in df.columns]
+    fig, ax = plt.subplots(figsize=(6.8, 4.2))
+    styles = cycle([(m, ls) for ls in LINESTYLES for m in MARKERS])
+    for key, sub in df.groupby(keys, sort=True):
+        named = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+        name = " ".join(str(v) for k, v in named.items() if k != "partial" and v != NO_LABEL)
+        name = _shorten(name or "run", 2 * LABEL_CHARS) + (
+            " (PARTIAL)" if named.get("partial") else "")
+        marker, style = next(styles)
         steps = sub["step"].astype(float).to_numpy()
-        name = str(condition) + (" (PARTIAL)" if partial else "")
-        ax.plot(steps, sub["belief"], marker="o", label=name)
+        line, = ax.plot(steps, sub["belief"], marker=marker, linestyle=style, markersize=6,
+                        markerfacecolor="none", label=name)
         ax.fill_between(steps, sub["ci_low"].astype(float), sub["ci_high"].astype(float),
-                        alpha=0.2)
+                        alpha=0.15, color=line.get_color())
     ax.set_xlabel("training step")
-    ax.set_ylabel("belief rate (95% CI)")
-    ax.set_ylim(0, 1.05)
+    top = _top(df["ci_high"])
+    ax.set_ylim(0, top)
+    ax.set_ylabel(f"belief rate, 95% CI (axis 0 to {top:.2f})")
     ax.set_title("Belief against training step")
     ax.legend(fontsize=8, frameon=False)
     return _save(fig, path)
 
 
 def write_plots(report: Report, out: Path) -> list[Path]:
-    paths = [belief_by_condition(report.family, out / "belief_by_condition_family.png")]
+    """The bars of the report's ``--by`` table, and the step curve when logs carry steps."""
+    from beliefbench.analysis.report import by_filename
+
+    bars = out / by_filename(report.dims).replace(".csv", ".png")
+    paths = [belief_bars(report.by, report.dims, bars)]
     if report.overall["step"].notna().any():
         paths.append(belief_vs_step(report.overall, out / "belief_vs_step.png"))
     return paths

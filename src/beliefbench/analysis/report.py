@@ -1,9 +1,11 @@
 """Belief tables from belief logs: CSV for analysis, Markdown to paste into a paper or review.
 
-Every table groups by the run (model, checkpoint, condition, step, partial) first, so
-different runs, and partial with complete data, are never pooled; then by the dimensions
-asked for. Rates and CIs are :func:`beliefbench.metrics.rate_table` (belief = yes over ALL
-responses, claims weigh equally, bootstrap over questions within claim).
+Every table groups by the run (model, judge, task settings, checkpoint, condition, step,
+partial) first, so different runs, and partial with complete data, are never pooled; then by
+the dimensions asked for. The CSVs carry the full ``judge`` and ``settings`` of each row; the
+Markdown tables show the short ``run`` label (the fields that differ) instead. Rates and CIs
+are :func:`beliefbench.metrics.rate_table` (belief = yes over ALL responses, claims weigh
+equally, bootstrap over questions within claim).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from beliefbench.metrics import N_BOOTSTRAP, NON_BELIEF, question_table, rate_ta
 from beliefbench.records import atomic_write_text
 
 DIMENSIONS: tuple[str, ...] = ("condition", "claim", "family", "kind", "model",
-                               "checkpoint", "step")
+                               "checkpoint", "step", "run")
 """What ``--by`` accepts. Run columns are always grouped by; naming them only orders them."""
 QUESTION_DIMS = ("claim", "family", "kind")
 DEFAULT_BY: tuple[str, ...] = ("condition", "claim", "family")
@@ -105,10 +107,14 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
 
 
 def _shown_columns(df: pd.DataFrame) -> list[str]:
-    """Drop run columns that carry nothing (no checkpoint, no step, nothing partial)."""
+    """Drop run columns that carry nothing (no checkpoint, no step, nothing partial, runs
+    that do not differ), and the full judge / settings (in the CSVs; ``run`` shows what
+    differs)."""
     cols = []
     for c in df.columns:
-        if c in ("checkpoint", "condition") and (df[c] == NO_LABEL).all():
+        if c in ("judge", "settings"):
+            continue
+        if c in ("checkpoint", "condition", "run") and (df[c] == NO_LABEL).all():
             continue
         if c == "step" and df[c].isna().all():
             continue

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 
 class BadInput(click.ClickException):
@@ -23,13 +22,20 @@ class BadInput(click.ClickException):
 
 
 def _key_values(pairs: tuple[str, ...], option: str) -> dict[str, Any]:
-    """``key=value`` options; values parsed as YAML like Inspect's -T / -M."""
+    """``key=value`` options; values parsed as YAML like Inspect's -T / -M (the project's
+    loader: YAML 1.2 booleans, so ``yes`` stays a string)."""
+    from beliefbench.specs import load_yaml
+
     out: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise BadInput(f"{option} {pair!r}: expected key=value")
-        out[key.strip()] = yaml.safe_load(value) if value else None
+        try:
+            out[key.strip()] = load_yaml(value) if value else None
+        except Exception as e:  # noqa: BLE001 - yaml.YAMLError and its kin
+            raise BadInput(f"{option} {pair!r}: not a YAML value "
+                           f"({str(e).splitlines()[0]})") from None
     return out
 
 
@@ -41,10 +47,17 @@ def _key_values(pairs: tuple[str, ...], option: str) -> dict[str, Any]:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True, help="Where tables and plots go.")
 @click.option("--plots/--no-plots", default=True, show_default=True)
-@click.option("--bootstrap", default=2000, show_default=True,
+@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=1),
               help="Bootstrap resamples per CI.")
-def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap: int) -> None:
-    """Belief tables (Markdown + CSV) and plots from belief logs (files or directories)."""
+@click.option("--skip-bad-logs", is_flag=True,
+              help="Warn about unreadable or corrupt logs and report the rest (default: "
+                   "refuse the whole set).")
+def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap: int,
+           skip_bad_logs: bool) -> None:
+    """Belief tables (Markdown + CSV) and plots from belief logs (files or directories).
+
+    Logs that differ in model, judge or task settings are separate rows (column `run`).
+    """
     from beliefbench.analysis.logs import LogError, load_belief_logs
     from beliefbench.analysis.report import (
         ReportError,
@@ -54,7 +67,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     )
 
     try:
-        loaded = load_belief_logs(list(logs))
+        loaded = load_belief_logs(list(logs), skip_bad=skip_bad_logs)
         rep = build_report(loaded, by=by, n_bootstrap=bootstrap)
     except (LogError, ReportError) as e:
         raise BadInput(str(e)) from None
@@ -62,7 +75,9 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         click.echo(f"warning: {note}", err=True)
     written = write_report(rep, out_dir, plots=plots)
     click.echo(markdown_table(rep.overall))
-    click.echo(f"\n{len(loaded.logs)} logs, {len(loaded.responses)} responses. Wrote:")
+    skipped = f", {len(loaded.skipped)} unreadable skipped" if loaded.skipped else ""
+    click.echo(f"\n{len(loaded.logs)} logs{skipped}, {len(loaded.responses)} responses. "
+               "Wrote:")
     for path in written:
         click.echo(f"  {path}")
 
@@ -72,18 +87,28 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
               help="Baseline log file or directory (repeatable).")
 @click.option("--candidate", multiple=True, required=True,
               help="Candidate log file or directory (repeatable).")
-@click.option("--max-rise", default=0.05, show_default=True,
+@click.option("--max-rise", default=0.05, show_default=True, type=click.FloatRange(0, 1),
               help="Largest tolerated rise in belief rate (absolute, 0-1).")
 @click.option("--overall-only", is_flag=True,
               help="Check only the overall rise, not each claim's.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of text.")
-@click.option("--bootstrap", default=2000, show_default=True)
+@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=0, show_default=True)
+@click.option("--allow-judge-mismatch", is_flag=True,
+              help="Compare sides judged differently (grader, judge settings or template).")
+@click.option("--allow-settings-mismatch", is_flag=True,
+              help="Compare sides generated with different task settings (families, "
+                   "temperature, top_p, max_tokens, context).")
+@click.option("--max-failed", default=0.05, show_default=True, type=click.FloatRange(0, 1),
+              help="Largest share of infrastructure failures (provider errors) per side.")
 def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
-         overall_only: bool, as_json: bool, bootstrap: int, seed: int) -> None:
+         overall_only: bool, as_json: bool, bootstrap: int, seed: int,
+         allow_judge_mismatch: bool, allow_settings_mismatch: bool, max_failed: float) -> None:
     """Fail (exit 1) when the candidate believes fabricated claims more than the baseline.
 
-    A rise fails when it exceeds --max-rise AND its 95% bootstrap CI excludes 0.
+    A rise fails when it exceeds --max-rise AND its 95% bootstrap CI excludes 0. Exit 0:
+    pass; 1: a real rise; 2: no usable comparison (bad options, unreadable, corrupt or
+    partial logs, a failure budget exceeded, sides judged or generated differently).
     """
     from beliefbench.analysis.gate import GateError, compare
     from beliefbench.analysis.logs import LogError, load_belief_logs
@@ -91,7 +116,9 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     try:
         result = compare(load_belief_logs(list(baseline)), load_belief_logs(list(candidate)),
                          max_rise=max_rise, overall_only=overall_only, n_bootstrap=bootstrap,
-                         seed=seed)
+                         seed=seed, allow_judge_mismatch=allow_judge_mismatch,
+                         allow_settings_mismatch=allow_settings_mismatch,
+                         max_failed=max_failed)
     except (LogError, GateError) as e:
         if as_json:
             click.echo(json.dumps({"passed": None, "error": str(e)}))

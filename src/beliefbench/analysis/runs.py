@@ -1,0 +1,235 @@
+"""What identifies a run: everything that changes a number.
+
+Two belief logs belong to the same run only when they agree on the model (compared
+elsewhere), the judge (mode, grader model and its settings, judge template) and every task
+setting that changes generation or scoring (claims, families, samples, temperature, top_p,
+max_tokens, context, ...). Report, gate, sweep and agreement group by this key, so logs that
+differ in any of it are never pooled.
+
+Where each field comes from, newest first:
+
+* the task's own record, ``log.eval.metadata["beliefbench"]["scoring"]`` and ``["settings"]``;
+* the eval's task arguments (``log.eval.task_args``, Inspect fills in the defaults) and the
+  grader role (``log.eval.model_roles["grader"]``);
+* otherwise the field is ``unknown``: an unknown value is a value of its own, so a log that
+  does not record a field is never pooled with one that does.
+
+Eval-level generation options (``inspect eval --max-tokens 48``) override the task's
+settings for the model under test, so they override the recorded value here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from inspect_ai.log import EvalLog
+
+TASK_KEY = "beliefbench"
+UNKNOWN = "unknown"
+NONE = "-"
+SELF_JUDGED = "self:"
+"""Prefix of the grader when no grader role was bound (Inspect falls back to the model)."""
+
+SETTING_ARGS = ("claims", "families", "samples", "temperature", "top_p", "max_tokens",
+                "context")
+"""Task arguments that change generation, read when the log has no ``settings`` record."""
+JUDGE_ARGS = {"template": "judge_template", "temperature": "judge_temperature",
+              "max_tokens": "judge_max_tokens"}
+"""Judge fields -> the task arguments they come from in logs without a ``scoring`` record."""
+GENERATION_OVERRIDES = ("temperature", "top_p", "max_tokens")
+"""Eval-level GenerateConfig fields that override the task's settings."""
+NOT_KEYED = frozenset({"max_failed", "version", "cache", "judge_cache", "abort_after",
+                       "self_judging"})
+"""Recorded fields that decide whether a run finishes (or warns), not what it measures."""
+MODEL_ONLY = frozenset({"template", "temperature", "max_tokens", "grader", "sees"})
+"""Judge fields that only matter for an LLM judge (the marker judge ignores them)."""
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return NONE
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple):
+        return "+".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k}:{_text(v)}" for k, v in sorted(value.items()))
+    return str(value)
+
+
+def _name(key: str) -> str:
+    return "mode" if key in ("judge", "mode") else key.removeprefix("judge_")
+
+
+def _hashed(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields of a recorded dict, a file's sha256 standing in for its path where both exist."""
+    out = {}
+    for key, value in record.items():
+        base = key.removesuffix("_sha256")
+        if key in NOT_KEYED:
+            continue
+        if base != key and isinstance(value, Mapping):  # one hash per file, e.g. per claim
+            out |= {f"{_name(base)}.{k}": str(v)[:12] for k, v in value.items()}
+        elif base != key:
+            out[_name(base)] = str(value)[:12] if value else value
+        elif not ({f"{key}_sha256", f"{key.removesuffix('_path')}_sha256"} & set(record)):
+            out[_name(key.removesuffix("_path"))] = value
+    return out
+
+
+def _grader(log: EvalLog) -> str:
+    role = (log.eval.model_roles or {}).get("grader")
+    if role is None:
+        return SELF_JUDGED + log.eval.model
+    config = role.config.model_dump(exclude_none=True) if role.config else {}
+    return role.model + (f"[{_text(config)}]" if config else "")
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """A run's identity apart from the model and its checkpoint labels."""
+
+    judge: tuple[tuple[str, str], ...]
+    settings: tuple[tuple[str, str], ...]
+
+    @property
+    def judge_text(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in self.judge)
+
+    @property
+    def settings_text(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in self.settings)
+
+    def fields(self) -> dict[str, str]:
+        """Every field, judge fields prefixed ``judge.``."""
+        return {**{f"judge.{k}": v for k, v in self.judge}, **dict(self.settings)}
+
+    @property
+    def unknown(self) -> list[str]:
+        return [k for k, v in self.fields().items() if v == UNKNOWN]
+
+
+def run_key(log: EvalLog) -> RunKey:
+    """The judge and settings that produced a belief log's numbers (see module docstring)."""
+    md = (log.eval.metadata or {}).get(TASK_KEY) or {}
+    args = log.eval.task_args or {}
+    scoring = md.get("scoring")
+    if isinstance(scoring, dict):
+        judge = _hashed(scoring)
+    else:
+        judge = {"mode": args.get("judge", md.get("judge", UNKNOWN))}
+        judge |= {f: args.get(a, UNKNOWN) for f, a in JUDGE_ARGS.items()}
+    mode = _text(judge.get("mode", UNKNOWN))
+    if mode == "markers":
+        judge = {k: v for k, v in judge.items() if k not in MODEL_ONLY}
+    else:
+        judge["grader"] = _grader(log)
+    settings_record = md.get("settings")
+    if isinstance(settings_record, dict):
+        settings = _hashed(settings_record)
+    else:
+        settings = {a: args.get(a, UNKNOWN) for a in SETTING_ARGS}
+        if "claims" in md:
+            settings["claims"] = md["claims"]  # the resolved ids, not the argument
+        if "families" in md:
+            settings["families"] = md["families"]
+    overrides = log.eval.model_generate_config
+    for name in GENERATION_OVERRIDES:
+        value = getattr(overrides, name, None) if overrides else None
+        if value is not None:
+            settings[name] = value
+    first = ("mode", "grader")
+    judge_items = sorted(judge.items(), key=lambda kv: (kv[0] not in first,
+                                                        first.index(kv[0]) if kv[0] in first
+                                                        else 0, kv[0]))
+    return RunKey(judge=tuple((k, _text(v)) for k, v in judge_items),
+                  settings=tuple((k, _text(v)) for k, v in sorted(settings.items())))
+
+
+PER_CLAIM = "claim_files."
+"""Prefix of the per-claim file hashes: compared only between runs that both have the claim
+(runs with different claims already differ in ``claims``)."""
+
+
+def differing_fields(keys: Iterable[RunKey]) -> list[str]:
+    """The fields whose value is not the same in every key (judge fields first)."""
+    keys = list(keys)
+    names = list(dict.fromkeys(name for k in keys for name in k.fields()))
+    out = []
+    for name in names:
+        values = {k.fields().get(name, UNKNOWN) for k in keys}
+        if name.startswith(PER_CLAIM):
+            values = {k.fields()[name] for k in keys if name in k.fields()}
+        if len(values) > 1:
+            out.append(name)
+    return out
+
+
+def _display(name: str, names: Iterable[str]) -> str:
+    """``judge.grader`` -> ``grader`` unless a setting has the same name (max_tokens)."""
+    short = name.removeprefix("judge.")
+    return short if short == name or short not in set(names) else name
+
+
+def run_labels(keys: Sequence[RunKey], width: int = 60) -> list[str]:
+    """A short, distinct label per key: the values of the fields that differ between the
+    keys (fields a key does not record are counted, not listed); ``-`` when none differ."""
+    differ = differing_fields(keys)
+    names = [n for k in keys for n in k.fields()]
+    known = {n: {k.fields().get(n, UNKNOWN) for k in keys} - {UNKNOWN} for n in differ}
+    labels = []
+    for key in keys:
+        values = key.fields()
+        parts, unknown = [], 0
+        for name in differ:
+            value = values.get(name, UNKNOWN)
+            if value == UNKNOWN:
+                unknown += 1
+                continue
+            if len(known[name]) < 2:
+                continue  # only the logs that do not record it differ: they say so
+            if len(value) > 24:
+                value = "…" + value[-23:]
+            parts.append(f"{_display(name, names)}={value}")
+        if unknown:
+            parts.append(f"({unknown} unrecorded)")
+        text = " ".join(parts) or NONE
+        labels.append(text if len(text) <= width else text[: width - 1] + "…")
+    for label in set(labels):  # truncation made two runs look alike: number them
+        same = [k for k, lab in zip(keys, labels, strict=True) if lab == label]
+        if len(set(same)) > 1:
+            numbers = {k: i for i, k in enumerate(dict.fromkeys(same), 1)}
+            labels = [f"{lab} #{numbers[k]}" if lab == label else lab
+                      for k, lab in zip(keys, labels, strict=True)]
+    return labels
+
+
+def judge_mismatch(a: RunKey, b: RunKey) -> list[str]:
+    """Judge fields (``judge.<name>``) that differ between two runs, or are unknown."""
+    fa, fb = a.fields(), b.fields()
+    names = [n for n in dict.fromkeys([*fa, *fb]) if n.startswith("judge.")]
+    return [n for n in names
+            if fa.get(n, UNKNOWN) != fb.get(n, UNKNOWN) or fa.get(n) == UNKNOWN]
+
+
+def distinct_values(fields: Iterable[str], keys: Sequence[RunKey]) -> str:
+    """``name (value, value)`` for each field: the values the runs hold."""
+    names = [n for key in keys for n in key.fields()]
+    return ", ".join(
+        f"{_display(n, names)} ({', '.join(sorted({k.fields().get(n, UNKNOWN) for k in keys}))})"
+        for n in fields)
+
+
+def describe(fields: Iterable[str], keys: Mapping[str, RunKey]) -> str:
+    """``name (label: value; label: value)`` for each field: what differs, where."""
+    names = [n for key in keys.values() for n in key.fields()]
+    out = []
+    for name in fields:
+        values = "; ".join(f"{label}: {key.fields().get(name, UNKNOWN)}"
+                           for label, key in keys.items())
+        out.append(f"{_display(name, names)} ({values})")
+    return ", ".join(out)
