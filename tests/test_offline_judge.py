@@ -95,3 +95,22 @@ def test_kappa_on_the_labelled_sets_stays_above_target(claims):
                for i in judged]
         kappa = cohen_kappa_score([i["label"] for i in judged], got)
         assert kappa >= 0.78, (name, kappa)
+
+
+def test_the_task_reads_answer_keys_with_judge_markers(tmp_path):
+    """The scorer passes the question id, so `-T judge=markers` uses the answer keys."""
+    from conftest import scripted
+    from inspect_ai import eval
+
+    from beliefbench.task import belief
+
+    def believer(prompt: str) -> str:  # bare short answers: no marker would match them
+        return "D" if "A) 1906" in prompt or "A) 1631" in prompt else "2015"
+
+    log = eval(belief(claims="mount_vesuvius", families="token_association", samples=1,
+                      judge="markers"),
+               model=scripted(believer), log_dir=str(tmp_path), display="none")[0]
+    assert log.status == "success"
+    verdicts = {s.id: s.scores["belief_judge"].answer for s in log.samples}
+    for qid in ("ta_01", "ta_03", "ta_05", "ta_06", "ta_08"):
+        assert verdicts[f"mount_vesuvius/{qid}"] == "yes", (qid, verdicts)
