@@ -101,7 +101,7 @@ def em_table(questions: pd.DataFrame, by: Sequence[str] = ("domain",),
         r = em_rate(group, n_bootstrap=n_bootstrap, seed=seed)
         rows.append({**dict(zip(by, key, strict=True)), "em": r.em, "ci_low": r.ci_low,
                      "ci_high": r.ci_high, **{v: r.shares[v] for v in NOT_EM},
-                     "questions": r.n_questions, "responses": r.n_responses})
+                     "questions": r.n_questions, "responses": int(r.n_responses)})
     return pd.DataFrame(rows)
 
 

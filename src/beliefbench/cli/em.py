@@ -1,0 +1,37 @@
+"""``beliefbench em-report``: EM tables (general vs narrow, with and without KL) and plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from beliefbench.cli.report import BadInput
+
+
+@click.command("em-report")
+@click.argument("logs", nargs=-1, required=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("reports/em"), show_default=True, help="Where tables and plots go.")
+@click.option("--plots/--no-plots", default=True, show_default=True)
+@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
+              help="Bootstrap resamples per CI.")
+def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int) -> None:
+    """EM rate per run, general beside narrow, from EM logs (files or directories)."""
+    from beliefbench.analysis.em_report import build_em_report, load_em_logs, write_em_report
+    from beliefbench.analysis.logs import LogError
+
+    try:
+        loaded = load_em_logs(list(logs))
+        rep = build_em_report(loaded, n_bootstrap=bootstrap)
+    except LogError as e:
+        raise BadInput(str(e)) from None
+    for note in rep.notes:
+        click.echo(f"warning: {note}", err=True)
+    written = write_em_report(rep, out_dir, plots=plots)
+    side = rep.side_by_side.drop(columns=["partial"] if not rep.side_by_side["partial"].any()
+                                 else [])
+    click.echo(side.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    click.echo(f"\n{len(loaded.logs)} logs, {len(loaded.responses)} responses. Wrote:")
+    for path in written:
+        click.echo(f"  {path}")
