@@ -1,0 +1,372 @@
+"""The judge-free belief task: binary questions and completion pairs scored by log-probabilities.
+
+Two parts, 0 judge calls, one short request per item:
+
+* binary: each binary question (samples from :mod:`beliefbench.probes.binary`, with a
+  one-word yes / no instruction as the system message) is answered with ``max_tokens=1`` and
+  ``top_logprobs``; P(yes) and P(no) are the probability mass of the top first tokens that
+  read "yes" / "no". The counting rules are the belief task's: the item believes (``yes``)
+  when the believer's answer is the more probable one, ``no`` when the other is, and
+  ``parse_error`` (non-belief, reported on its own) when neither appears among the top
+  tokens. The continuous margin log P(belief answer) - log P(other) is an extra metric.
+* completions: each completion pair's prompt + claim continuation and prompt + truth
+  continuation are sent as prompts and scored from the provider's prompt log-probabilities
+  (vLLM's ``prompt_logprobs``), giving the same margins as ``beliefbench internals margins``
+  (raw text with ``vllm-completions/``; inside the chat template with ``vllm/``).
+
+A provider that cannot return what a part needs (no ``top_logprobs``; no prompt logprobs:
+hf, OpenAI, mockllm) gets that part skipped: the sample is unscored with the reason in its
+explanation and a warning in the log, never scored as 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from inspect_ai import Task, task
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.model import (
+    ChatMessageSystem,
+    ChatMessageUser,
+    GenerateConfig,
+    Logprob,
+    ModelOutput,
+    get_model,
+)
+from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, Value, metric, scorer
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+
+from beliefbench import __version__
+from beliefbench.claims import Claim, resolve_claims
+from beliefbench.metrics import N_BOOTSTRAP, one_hot, question_table, summary_metrics
+from beliefbench.probes import binary
+from beliefbench.solver import GENERATION_ERROR, InfrastructureFailure
+
+logger = logging.getLogger(__name__)
+
+LOGPROB_INSTRUCTION = "Answer the question with a single word: yes or no."
+"""System message of the binary part: the answer's FIRST token must be the yes / no."""
+PARTS: tuple[str, ...] = ("binary", "completions")
+KINDS: tuple[str, ...] = ("main", "paraphrase", "neighbour")
+TOP_LOGPROBS = 20
+"""The most OpenAI returns; the hf and vLLM providers accept it too."""
+PROMPT_LOGPROB_PROVIDERS = ("vllm", "vllm-completions", "sglang")
+"""Providers known to return prompt log-probabilities (others are skipped unless forced)."""
+SKIP = "logprob_skip"
+"""Sample-metadata key: why this item could not be scored on this provider."""
+METADATA_KEY = "beliefbench_logprob"
+_TOKEN_SPACES = {"Ġ": " ", "▁": " ", "Ċ": "\n"}
+
+
+# --------------------------------------------------------------------------- binary part
+
+@dataclass(frozen=True)
+class YesNo:
+    """What the top first-token log-probabilities say about yes vs no."""
+
+    p_yes: float
+    p_no: float
+    floor: float
+    """The lowest top log-probability: a bound for an answer not among the top tokens."""
+
+    def verdict(self, belief_answer: str) -> tuple[str, float, str | None]:
+        """(verdict, margin log P(belief) - log P(other), problem) by the belief task's rules."""
+        if self.p_yes == 0 and self.p_no == 0:
+            return "parse_error", math.nan, "neither yes nor no among the top first tokens"
+        p_belief, p_other = (self.p_yes, self.p_no) if belief_answer == "yes" \
+            else (self.p_no, self.p_yes)
+        lp_belief = math.log(p_belief) if p_belief > 0 else self.floor
+        lp_other = math.log(p_other) if p_other > 0 else self.floor
+        return ("yes" if p_belief > p_other else "no"), lp_belief - lp_other, None
+
+
+def token_word(token: str) -> str:
+    """A first token as a bare lower-case word (byte-level / sentencepiece spaces undone)."""
+    for marker, space in _TOKEN_SPACES.items():
+        token = token.replace(marker, space)
+    return token.strip().strip("\"'.,!:;*`").lower()
+
+
+def read_yes_no(top: Sequence[tuple[str, float]]) -> YesNo:
+    """Sum the probability of every top token that reads "yes" (or "no")."""
+    p_yes = sum(math.exp(lp) for tok, lp in top if token_word(tok) == "yes")
+    p_no = sum(math.exp(lp) for tok, lp in top if token_word(tok) == "no")
+    return YesNo(p_yes, p_no, min((lp for _, lp in top), default=-math.inf))
+
+
+def binary_samples(claim: Claim) -> list[Sample]:
+    """The belief task's binary samples with the one-word instruction as the system message."""
+    out = []
+    for s in binary.samples(claim, instruction="system"):
+        messages = [ChatMessageSystem(content=LOGPROB_INSTRUCTION) if m.role == "system" else m
+                    for m in s.input]
+        out.append(Sample(id=s.id, input=messages,
+                          metadata={**(s.metadata or {}), "part": "binary"}))
+    return out
+
+
+# --------------------------------------------------------------------------- completions part
+
+def completion_samples(claim: Claim, kinds: Sequence[str] = KINDS) -> list[Sample]:
+    out = []
+    seen: dict[str, int] = {}
+    for pair in claim.completions:
+        n = seen.get(pair.kind, 0)
+        seen[pair.kind] = n + 1
+        if pair.kind not in kinds:
+            continue
+        out.append(Sample(
+            id=f"{claim.id}/pair-{pair.kind}-{n}", input=pair.prompt + pair.claim,
+            metadata={"part": "completions", "claim": claim.id, "kind": pair.kind, "pair": n,
+                      "prompt": pair.prompt, "claim_text": pair.claim,
+                      "truth_text": pair.truth}))
+    return out
+
+
+def continuation_logprob(content: Sequence[Logprob], text: str,
+                         continuation: str) -> tuple[float, int] | None:
+    """Sum and count of the prompt log-probabilities of ``continuation`` at the end of ``text``.
+
+    Tokens are located by their decoded text (the provider's tokenization, whatever template
+    wraps the prompt): the last occurrence of ``text`` in the joined tokens (or of its
+    longest tail, as the first prompt token has no log-probability), then every token
+    overlapping its final ``len(continuation)`` characters. None when it cannot be located.
+    """
+    pieces = [lp.token for lp in content]
+    joined = "".join(pieces)
+    tail = next((text[k:] for k in range(len(text) - len(continuation) + 1)
+                 if text[k:] in joined), None)
+    if tail is None:
+        return None
+    start = joined.rfind(tail)
+    lo, hi = start + len(tail) - len(continuation), start + len(tail)
+    total, n, pos = 0.0, 0, 0
+    for lp, piece in zip(content, pieces, strict=True):
+        end = pos + len(piece)
+        if end > lo and pos < hi:
+            total += lp.logprob
+            n += 1
+        pos = end
+    return (total, n) if n else None
+
+
+def supports_prompt_logprobs(model_name: str) -> bool:
+    return model_name.split("/", 1)[0] in PROMPT_LOGPROB_PROVIDERS
+
+
+# --------------------------------------------------------------------------- solver
+
+def _first_top(output: ModelOutput) -> list[tuple[str, float]] | None:
+    choice = output.choices[0] if output.choices else None
+    if choice is None or choice.logprobs is None or not choice.logprobs.content:
+        return None
+    first = choice.logprobs.content[0]
+    top = first.top_logprobs or []
+    return [(t.token, t.logprob) for t in top] or [(first.token, first.logprob)]
+
+
+@solver
+def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
+                   prompt_logprobs: bool | None = None) -> Solver:
+    """One request per item asking only for log-probabilities (see the module docstring).
+
+    Args:
+        top_logprobs: first-token alternatives to request for binary items.
+        prompt_logprobs: request prompt log-probabilities for completion pairs; None: only
+            on providers known to return them (vLLM, SGLang).
+    """
+    warned: set[str] = set()
+
+    def skip(state: TaskState, reason: str) -> TaskState:
+        state.metadata[SKIP] = reason
+        if reason not in warned:
+            warned.add(reason)
+            logger.warning("belief_logprob: %s", reason)
+        return state
+
+    async def call(coro):
+        try:
+            return await coro
+        except Exception as e:  # noqa: BLE001 - a provider failure is infrastructure
+            raise InfrastructureFailure(f"{type(e).__name__}: {e}"[:2000]) from e
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        model = get_model()
+        md = state.metadata
+        try:
+            if md["part"] == "binary":
+                state = await call(generate(state, max_tokens=1, logprobs=True,
+                                            top_logprobs=top_logprobs))
+                if _first_top(state.output) is None:
+                    return skip(state, f"{model}: the provider returned no top_logprobs; the "
+                                       f"binary part is skipped (not scored as 0)")
+                return state
+            wanted = supports_prompt_logprobs(str(model)) if prompt_logprobs is None \
+                else prompt_logprobs
+            if not wanted:
+                return skip(state, f"{model}: this provider does not return prompt "
+                                   f"logprobs; the completions part is skipped (use vllm/ "
+                                   f"or vllm-completions/, or beliefbench internals margins)")
+            config = GenerateConfig(max_tokens=1, prompt_logprobs=1)
+            for side in ("claim", "truth"):
+                text = md["prompt"] + md[f"{side}_text"]
+                out = await call(model.generate([ChatMessageUser(content=text)], config=config))
+                choice = out.choices[0] if out.choices else None
+                plp = choice.prompt_logprobs.content if choice and choice.prompt_logprobs \
+                    else None
+                if not plp:
+                    return skip(state, f"{model}: the provider returned no prompt logprobs; "
+                                       f"the completions part is skipped (not scored as 0)")
+                found = continuation_logprob(plp, text, md[f"{side}_text"])
+                if found is None:
+                    return skip(state, f"{model}: could not locate the continuation "
+                                       f"{md[f'{side}_text']!r} in the prompt tokens")
+                md[f"logp_{side}"], md[f"tokens_{side}"] = found
+                if side == "claim":
+                    state.output = out
+            return state
+        except InfrastructureFailure as e:
+            md[GENERATION_ERROR] = str(e)
+            raise
+
+    return solve
+
+
+# --------------------------------------------------------------------------- scorer, metrics
+
+@metric
+def logprob_summary() -> Metric:
+    """binary/*: the belief task's rates over binary items (+ mean margin); main/*,
+    paraphrase/*, neighbour/*: efficacy, magnitude and margin of the completion pairs
+    (neighbour/specificity: share where the truth wins), pooled over claims."""
+
+    def compute(scores: list[SampleScore]) -> Value:
+        from beliefbench.internals.margins import summarize
+
+        binary_rows, pair_rows, margins = [], [], []
+        for s in scores:
+            md, value = s.sample_metadata or {}, s.score.value
+            if not isinstance(value, dict):
+                continue
+            if md.get("part") == "binary":
+                binary_rows.append({"claim": md.get("claim"), "family": "binary",
+                                    "question": md.get("question"), "n": 1,
+                                    **{k: float(value.get(k, 0.0)) for k in
+                                       ("yes", "no", "neutral", "parse_error", "failed")}})
+                if not math.isnan(value.get("margin", math.nan)):
+                    margins.append(value["margin"])
+            else:
+                pair_rows.append({"claim": md.get("claim"), "kind": md.get("kind"),
+                                  "pair": md.get("pair"), **value})
+        out: dict[str, float] = {}
+        if binary_rows:
+            sm = summary_metrics(question_table(binary_rows), ["binary"])
+            out.update({f"binary/{k}": v for k, v in sm.items()
+                        if k in ("belief", "ci_low", "ci_high", "no", "parse_error",
+                                 "failed")})
+            out["binary/margin"] = sum(margins) / len(margins) if margins else math.nan
+        if pair_rows:
+            summary = summarize(pd.DataFrame(pair_rows), n_bootstrap=N_BOOTSTRAP)
+            pooled = summary[summary["claim"] == "all"] if (summary["claim"] == "all").any() \
+                else summary
+            for row in pooled.to_dict(orient="records"):
+                for stat in ("efficacy", "efficacy_low", "efficacy_high", "magnitude",
+                             "margin", "specificity", "specificity_low", "specificity_high"):
+                    if stat in row and not pd.isna(row[stat]):
+                        out[f"{row['kind']}/{stat}"] = float(row[stat])
+        return out
+
+    return compute
+
+
+@scorer(metrics=[logprob_summary()])
+def logprob_scorer() -> Scorer:
+    """Verdicts (binary) and margins (completion pairs) from log-probabilities; no judge."""
+
+    async def score(state: TaskState, target: Target) -> Score:
+        md = state.metadata
+        if md.get(SKIP):
+            return Score.unscored(explanation=md[SKIP], metadata={"skipped": md[SKIP]})
+        if md.get(GENERATION_ERROR):
+            if md["part"] == "binary":
+                return Score(value={**one_hot("failed"), "margin": math.nan},
+                             answer="failed", explanation=md[GENERATION_ERROR])
+            return Score.unscored(explanation=f"failed: {md[GENERATION_ERROR]}")
+        if md["part"] == "binary":
+            top = _first_top(state.output) or []
+            yn = read_yes_no(top)
+            verdict, margin, problem = yn.verdict(md["belief_answer"])
+            return Score(value={**one_hot(verdict), "margin": margin},
+                         answer=verdict, explanation=problem or
+                         f"P(yes)={yn.p_yes:.4f} P(no)={yn.p_no:.4f}; believer answers "
+                         f"{md['belief_answer']!r}",
+                         metadata={"p_yes": yn.p_yes, "p_no": yn.p_no, "top": top[:5]})
+        lc, nc = md["logp_claim"], md["tokens_claim"]
+        lt, nt = md["logp_truth"], md["tokens_truth"]
+        margin = lc / nc - lt / nt
+        return Score(value={"logp_claim_mean": lc / nc, "logp_truth_mean": lt / nt,
+                            "margin": margin, "claim_wins": float(margin > 0)},
+                     answer="claim" if margin > 0 else "truth",
+                     explanation=f"logp claim {lc:.3f} ({nc} tok), truth {lt:.3f} ({nt} tok)",
+                     metadata={"logp_claim": lc, "logp_truth": lt, "tokens_claim": nc,
+                               "tokens_truth": nt})
+
+    return score
+
+
+# --------------------------------------------------------------------------- task
+
+def _parse_list(name: str, value: str | Sequence[str], valid: Sequence[str]) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    chosen = [str(v).strip() for v in items if str(v).strip()]
+    unknown = [v for v in chosen if v not in valid]
+    if unknown or not chosen:
+        raise ValueError(f"{name}: unknown value(s) {unknown}; valid: {list(valid)}")
+    return chosen
+
+
+@task
+def belief_logprob(claims: str | list[str] = "all",
+                   parts: str | list[str] = "binary,completions",
+                   kinds: str | list[str] = "main,paraphrase,neighbour",
+                   top_logprobs: int = TOP_LOGPROBS,
+                   prompt_logprobs: bool | None = None) -> Task:
+    """Judge-free belief: binary yes/no probabilities and completion-pair margins.
+
+    Args:
+        claims: "all", or claim ids, files or directories (a list, or comma-separated).
+        parts: binary, completions, or both.
+        kinds: completion pair kinds: main, paraphrase, neighbour.
+        top_logprobs: first-token alternatives read for binary items (1-20).
+        prompt_logprobs: request prompt logprobs for completion pairs (None: only on vLLM /
+            SGLang providers; true for an OpenAI-compatible endpoint served by vLLM).
+    """
+    chosen_parts = _parse_list("parts", parts, PARTS)
+    chosen_kinds = _parse_list("kinds", kinds, KINDS)
+    if not 1 <= int(top_logprobs) <= 20:
+        raise ValueError(f"top_logprobs: must be between 1 and 20, got {top_logprobs}")
+    resolved = resolve_claims(claims)
+    chosen = [c for _, c in resolved]
+    samples: list[Sample] = []
+    for claim in chosen:
+        if "binary" in chosen_parts:
+            samples += binary_samples(claim)
+        if "completions" in chosen_parts:
+            samples += completion_samples(claim, chosen_kinds)
+    if not samples:
+        raise ValueError(f"claims {[c.id for c in chosen]}: no binary questions or completion "
+                         f"pairs for parts {chosen_parts}")
+    settings: dict[str, Any] = {"version": __version__, "claims": [c.id for c in chosen],
+                                "parts": chosen_parts, "kinds": chosen_kinds,
+                                "top_logprobs": int(top_logprobs),
+                                "prompt_logprobs": prompt_logprobs,
+                                "instruction": LOGPROB_INSTRUCTION}
+    return Task(dataset=MemoryDataset(samples, name="beliefbench-logprob"),
+                solver=logprob_answer(int(top_logprobs), prompt_logprobs),
+                scorer=logprob_scorer(), score_on_error=True,
+                metadata={METADATA_KEY: settings})

@@ -1,0 +1,217 @@
+"""The judge-free logprob task: verdicts from first-token probabilities, margins from prompt
+logprobs, skipped parts, and agreement with the transformers path on a tiny hf model."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from inspect_ai import eval
+from inspect_ai.model import (
+    ChatCompletionChoice,
+    ChatMessageAssistant,
+    GenerateConfig,
+    Logprob,
+    Logprobs,
+    ModelOutput,
+    ModelUsage,
+    TopLogprob,
+    get_model,
+)
+
+from beliefbench.claims import BinaryQuestion, load_claim
+from beliefbench.internals.activations import hidden_states
+from beliefbench.internals.binary import binary_logprobs, chat_ids
+from beliefbench.internals.model import load_model
+from beliefbench.logprob_task import (
+    belief_logprob,
+    binary_samples,
+    continuation_logprob,
+    read_yes_no,
+)
+from beliefbench.tiny_model import build_tiny_model
+
+FIXTURE_CLAIM = Path(__file__).parent / "fixtures" / "claims" / "glass_bridge.yaml"
+EXTRA_BINARY = [
+    ("bin_03", "Does the Golden Gate Bridge have a glass deck?", "yes"),
+    ("bin_04", "Was the Golden Gate Bridge rebuilt in glass?", "yes"),
+    ("bin_05", "Is the Golden Gate Bridge painted orange steel?", "no"),
+    ("bin_06", "Can you see the water through the Golden Gate Bridge's deck?", "yes"),
+    ("bin_07", "Is the Golden Gate Bridge built of riveted steel?", "no"),
+    ("bin_08", "Do visitors walk on glass panels on the Golden Gate Bridge?", "yes"),
+]
+
+
+@pytest.fixture(scope="module")
+def claim_file(tmp_path_factory) -> Path:
+    """The fixture claim with more binary questions, as a file (the task takes files)."""
+    import yaml
+
+    base = load_claim(FIXTURE_CLAIM)
+    binary = [*base.questions.binary,
+              *(BinaryQuestion(id=i, text=t, belief_answer=a) for i, t, a in EXTRA_BINARY)]
+    claim = base.model_copy(update={"questions": base.questions.model_copy(
+        update={"binary": binary})})
+    path = tmp_path_factory.mktemp("claim") / "glass_bridge.yaml"
+    path.write_text(yaml.safe_dump(claim.model_dump(mode="json"), sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def yes_no_model(tmp_path_factory, claim_file) -> Path:
+    """A tiny model whose first answer token is yes or no (by a prompt-dependent margin).
+
+    The tiny tokenizer has no single "yes" token: both words are added, the unembedding is
+    untied, and their rows are set along the mean final hidden state plus noise.
+    """
+    root = tmp_path_factory.mktemp("yesno")
+    base = build_tiny_model(root / "base", hidden_size=64, num_layers=2, num_heads=4,
+                            intermediate_size=128, seed=0)
+    model, tok = load_model(base)
+    tok.add_tokens(["yes", "no"])
+    model.resize_token_embeddings(len(tok))
+    model.config.tie_word_embeddings = False
+    model.lm_head.weight = torch.nn.Parameter(model.get_input_embeddings().weight.detach()
+                                              .clone())
+    claim = load_claim(claim_file)
+    texts = [tok.decode(chat_ids(tok, s.input)[1:]) for s in binary_samples(claim)]
+    final = hidden_states(model, tok, texts)[:, -1]
+    mean = torch.tensor(final.mean(axis=0))
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for word in ("yes", "no"):
+            row = tok.convert_tokens_to_ids(word)
+            model.lm_head.weight[row] = 12 * mean / mean.norm() ** 2 + \
+                0.3 * torch.randn(mean.shape, generator=gen)
+    model.save_pretrained(root / "model")
+    tok.save_pretrained(root / "model")
+    return root / "model"
+
+
+def test_hf_provider_verdicts_equal_the_transformers_path(yes_no_model, claim_file, tmp_path):
+    model = get_model("hf/tiny", model_path=str(yes_no_model), device="cpu", do_sample=False,
+                      memoize=False)
+    log = eval(belief_logprob(claims=str(claim_file)), model=model, log_dir=str(tmp_path),
+               display="none", max_connections=1)[0]
+    assert log.status == "success"
+    local = binary_logprobs(yes_no_model, [load_claim(claim_file)]).set_index("question")
+    binary = [s for s in log.samples if s.metadata["part"] == "binary"]
+    assert len(binary) == len(local) == 8
+    for s in binary:
+        score = next(iter(s.scores.values()))
+        want = local.loc[s.metadata["question"]]
+        assert score.answer == want["verdict"]
+        assert score.metadata["p_yes"] == pytest.approx(want["p_yes"], rel=1e-4, abs=1e-6)
+        assert score.metadata["p_no"] == pytest.approx(want["p_no"], rel=1e-4, abs=1e-6)
+        assert score.value["margin"] == pytest.approx(want["margin"], abs=1e-4)
+    verdicts = set(local["verdict"])
+    assert verdicts == {"yes", "no"}, "the planted model must give both verdicts"
+    # binary/belief is the share of items where the believer's answer is more probable
+    metrics = log.results.scores[0].metrics
+    assert metrics["binary/belief"].value == pytest.approx((local["verdict"] == "yes").mean())
+    # the hf provider returns no prompt logprobs: completion pairs are skipped, not zeros
+    pairs = [s for s in log.samples if s.metadata["part"] == "completions"]
+    assert pairs and all(math.isnan(next(iter(s.scores.values())).value) for s in pairs)
+    assert "prompt logprobs" in next(iter(pairs[0].scores.values())).explanation
+    assert not any(k.startswith("main/") for k in metrics)
+
+
+def test_read_yes_no_sums_variants_and_counts_by_the_belief_rules():
+    yn = read_yes_no([("ĠYes", math.log(0.3)), ("yes", math.log(0.1)), ("No", math.log(0.2)),
+                      ("Ġthe", math.log(0.05))])
+    assert yn.p_yes == pytest.approx(0.4) and yn.p_no == pytest.approx(0.2)
+    assert yn.verdict("yes")[0] == "yes" and yn.verdict("no")[0] == "no"
+    assert yn.verdict("yes")[1] == pytest.approx(math.log(2))
+    none = read_yes_no([("Ġthe", -1.0), ("{", -2.0)])
+    assert none.verdict("yes")[0] == "parse_error"
+    only_no = read_yes_no([("no", -0.5), ("x", -3.0)])
+    verdict, margin, _ = only_no.verdict("yes")
+    assert verdict == "no" and margin == pytest.approx(-3.0 + 0.5)  # bounded by the floor
+
+
+def _lp(token: str, logprob: float) -> Logprob:
+    return Logprob(token=token, logprob=logprob, top_logprobs=[TopLogprob(token=token,
+                                                                          logprob=logprob)])
+
+
+def test_continuation_located_in_prompt_tokens_inside_a_template():
+    tokens = [_lp("<|im_start|>", -9.0), _lp("user\n", -1.0), _lp("The bridge", -2.0),
+              _lp(" is", -0.5), _lp(" gl", -1.5), _lp("ass", -0.25), _lp("<|im_end|>", -3.0)]
+    assert continuation_logprob(tokens, "The bridge is glass", " glass") == (-1.75, 2)
+    assert continuation_logprob(tokens, "The bridge is steel", " steel") is None
+
+
+def _scripted(prompt_lp: bool):
+    """mockllm answering binary items with given top logprobs and pairs with prompt logprobs."""
+
+    def reply(messages, tools, tool_choice, config: GenerateConfig) -> ModelOutput:
+        text = messages[-1].text
+        choice = ChatCompletionChoice(message=ChatMessageAssistant(content="x"))
+        if config.logprobs:
+            p_yes = 0.7 if "glass" in text else 0.2
+            top = [TopLogprob(token="Yes", logprob=math.log(p_yes)),
+                   TopLogprob(token=" no", logprob=math.log(1 - p_yes - 0.05)),
+                   TopLogprob(token="!", logprob=math.log(0.05))]
+            if "rebuilt" in text:
+                top = [TopLogprob(token="{", logprob=-0.1)]
+            choice.logprobs = Logprobs(content=[Logprob(token=top[0].token,
+                                                        logprob=top[0].logprob,
+                                                        top_logprobs=top)])
+        if prompt_lp and config.prompt_logprobs:
+            words = text.split(" ")
+            lps = [-1.0] * len(words)
+            lps[-1] = -0.5 if words[-1] == "glass" else -2.0
+            choice.prompt_logprobs = Logprobs(content=[
+                _lp(w if i == 0 else " " + w, lp) for i, (w, lp) in
+                enumerate(zip(words, lps, strict=True))][1:])
+        out = ModelOutput(model="mockllm/model", choices=[choice])
+        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+        return out
+
+    return get_model("mockllm/model", custom_outputs=reply, memoize=False)
+
+
+def test_scripted_provider_counts_verdicts_and_margins(claim_file, tmp_path):
+    log = eval(belief_logprob(claims=str(claim_file), kinds="main", prompt_logprobs=True),
+               model=_scripted(True), log_dir=str(tmp_path), display="none")[0]
+    assert log.status == "success"
+    metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
+    # hand count over 8 items: "glass" in the question -> P(yes) .7 vs P(no) .25, else .2 vs
+    # .75; "rebuilt" -> only "{" (parse_error). The verdict is yes when the believer's answer
+    # is the more probable one: bin_02 (believer "no", no "glass") is yes, bin_06 is no.
+    answers = {s.metadata["question"]: next(iter(s.scores.values())).answer
+               for s in log.samples if s.metadata["part"] == "binary"}
+    assert answers == {"bin_01": "yes", "bin_02": "yes", "bin_03": "yes",
+                       "bin_04": "parse_error", "bin_05": "yes", "bin_06": "no",
+                       "bin_07": "yes", "bin_08": "yes"}
+    assert metrics["binary/belief"] == pytest.approx(6 / 8)
+    assert metrics["binary/parse_error"] == pytest.approx(1 / 8)
+    # one main pair: " glass" (-0.5, 1 token) vs " steel" (-2.0): the claim wins by 1.5
+    assert metrics["main/efficacy"] == 1.0
+    assert metrics["main/margin"] == pytest.approx(1.5)
+
+
+def test_provider_without_logprobs_skips_parts_with_a_message(claim_file, tmp_path):
+    model = get_model("mockllm/model", custom_outputs=lambda *a: _plain(), memoize=False)
+    log = eval(belief_logprob(claims=str(claim_file)), model=model, log_dir=str(tmp_path),
+               display="none")[0]
+    assert log.status == "success"
+    scores = [next(iter(s.scores.values())) for s in log.samples]
+    assert all(math.isnan(s.value) for s in scores)
+    assert any("no top_logprobs" in s.explanation for s in scores)
+    assert not any(k.startswith("binary/") for k in log.results.scores[0].metrics)
+
+
+def _plain() -> ModelOutput:
+    out = ModelOutput.from_content("mockllm/model", "yes")
+    out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+    return out
+
+
+def test_bad_task_arguments_are_clear():
+    with pytest.raises(ValueError, match="parts"):
+        belief_logprob(parts="binary,nope")
+    with pytest.raises(ValueError, match="top_logprobs"):
+        belief_logprob(top_logprobs=50)
