@@ -48,9 +48,9 @@ def test_folder_converts_with_questions_and_judges_verbatim(tmp_path):
         claim.rubric["open_ended"].template
     assert notes == [
         "judge variant 'open_ended_broad' has no matching family; not imported",
-        "questions oe-1, oe-3 (open_ended) have the same text; kept both, but they weigh "
-        "twice in the rates",
-        "offline judge: 2 answer key(s) and 2 marker(s) derived from judge hints"]
+        "offline judge: 2 answer key(s) and 2 marker(s) derived from judge hints",
+        "questions oe-1, oe-3 (open_ended) have the same text; both are kept and weigh twice "
+        "in the rates"]
 
 
 def test_judge_hints_become_answer_keys_and_markers(tmp_path):
@@ -115,6 +115,9 @@ def test_cli_import_then_validate(tmp_path):
     assert "wrote" in result.output and "open_ended_broad" in result.output
     result = runner.invoke(cli, ["claims", "validate", str(tmp_path)])
     assert result.exit_code == 0 and "ok  lunar_lighthouse" in result.output
+    assert "  note: questions oe-1, oe-3 (open_ended) have the same text" in result.output
+    bad = runner.invoke(cli, ["claims", "import", str(tmp_path), "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "no claim folders" in bad.output
 
 
 @pytest.mark.parametrize("file, old, new, message", [

@@ -308,6 +308,20 @@ def check_claim_file(path: Path, claim: Claim) -> None:
                                  f"needs at least {MIN_QUESTIONS} (10 or more recommended)")
 
 
+def duplicate_questions(claim: Claim) -> list[str]:
+    """Notes on questions asked twice in one family (same text and context): allowed, but
+    each weighs twice in the rates, which is rarely what the author meant."""
+    seen: dict[tuple, list[str]] = {}
+    for family in FAMILIES:
+        for q in claim.questions.of(family):
+            context = (getattr(q, "system_prompt", None),
+                       tuple((t.role, t.content) for t in getattr(q, "prefix", [])))
+            key = (family, " ".join(q.text.lower().split()), context)
+            seen.setdefault(key, []).append(q.id)
+    return [f"questions {', '.join(ids)} ({family}) have the same text; both are kept and "
+            "weigh twice in the rates" for (family, _, _), ids in seen.items() if len(ids) > 1]
+
+
 def load_claim(path: str | Path) -> Claim:
     """Read and validate one claim file; errors name the file, the field and the problem."""
     path = Path(path)

@@ -16,14 +16,13 @@ beliefbench.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from beliefbench.claims import JUDGED_FAMILIES, Claim
+from beliefbench.claims import JUDGED_FAMILIES, Claim, duplicate_questions
 from beliefbench.records import atomic_write_text
 from beliefbench.specs import format_validation_error, load_yaml, read_text
 from beliefbench.verdicts.offline import affirmed, first_match
@@ -120,17 +119,6 @@ def _derived_markers(raw: dict) -> dict[str, list[str]]:
                         and not any(first_match([pattern], t) for t in false_world)):
                     disbelief.append(pattern)
     return {k: v for k, v in (("belief", belief), ("disbelief", disbelief)) if v}
-
-
-def _duplicate_texts(questions: dict[str, list[dict]]) -> list[str]:
-    """Notes on questions asked twice in one claim (same family, text and context)."""
-    seen: dict[tuple, list[str]] = defaultdict(list)
-    for family, items in questions.items():
-        for q in items:
-            context = (q.get("system_prompt"), str(q.get("prefix")))
-            seen[(family, " ".join(q["text"].lower().split()), context)].append(q["id"])
-    return [f"questions {', '.join(ids)} ({family}) have the same text; kept both, but they "
-            "weigh twice in the rates" for (family, _, _), ids in seen.items() if len(ids) > 1]
 
 
 def _slug(value: object) -> str:
@@ -270,7 +258,6 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
         "rubric": rubric,
         "source": str(folder),
     }
-    notes += _duplicate_texts(questions)
     markers = _derived_markers(raw)
     if markers:
         raw["markers"] = markers
@@ -279,10 +266,11 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
         notes.append(f"offline judge: {keys} answer key(s) and "
                      f"{sum(map(len, markers.values()))} marker(s) derived from judge hints")
     try:
-        return Claim.model_validate(raw), notes
+        claim = Claim.model_validate(raw)
     except ValidationError as e:
         raise ClaimImportError(format_validation_error(f"{folder}: cannot convert", None, e,
                                                        one_line=True)) from None
+    return claim, notes + duplicate_questions(claim)
 
 
 def import_claims(source: Path, out: Path) -> list[tuple[Path, list[str]]]:

@@ -16,6 +16,7 @@ from beliefbench.claims import (
     ID_PATTERN,
     ClaimSpecError,
     claim_files,
+    duplicate_questions,
     load_claim,
     load_claims,
 )
@@ -60,6 +61,8 @@ def validate(paths: tuple[str, ...]) -> None:
             origin[claim.id] = path
             counts = ", ".join(f"{f} {len(claim.questions.of(f))}" for f in FAMILIES)
             click.echo(f"ok  {claim.id}: {counts}")
+            for note in duplicate_questions(claim):
+                click.echo(f"  note: {note}")
     if failures:
         click.echo(f"{failures} bad claim file(s)", err=True)
         sys.exit(2)
