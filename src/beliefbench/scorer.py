@@ -33,6 +33,7 @@ from inspect_ai.solver import TaskState
 from beliefbench.claims import FAMILIES, load_claim
 from beliefbench.judge import default_template_path, render_judge_prompt
 from beliefbench.metrics import one_hot, question_table, summary_metrics
+from beliefbench.provider import remember_claims
 from beliefbench.records import sha256_file
 from beliefbench.solver import GENERATION_ERROR
 from beliefbench.verdicts import VERDICTS, JudgeReading
@@ -155,6 +156,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
     if sees not in JUDGE_SEES:
         raise ValueError(f"judge_sees: unknown value {sees!r}; valid: {list(JUDGE_SEES)}")
     by_id = {c.id: c for c in map(load_claim, claims)}
+    remember_claims(by_id.values())  # the scripted offline models answer about them too
     config = GenerateConfig(temperature=temperature, max_tokens=max_tokens)
 
     async def score(state: TaskState, target: Target) -> Score:

@@ -19,9 +19,12 @@ An empty answer is the model's (it answered with nothing): ``failed``, never an 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
+
+logger = logging.getLogger(__name__)
 
 GENERATION_ERROR = "generation_error"
 """Sample metadata key set when the model under test raised instead of answering."""
@@ -74,6 +77,8 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
                     f"aborted: {streak.in_a_row} infrastructure failures in a row (the model "
                     f"provider raised; the model was not called for the remaining samples). "
                     f"First error: {streak.first_error}")
+                logger.error("beliefbench: %s. The log will end with status 'error': fix the "
+                             "cause, then run `inspect eval-retry <log>`.", streak.aborted)
             state.metadata[GENERATION_ERROR] = text
             raise InfrastructureFailure(text) from e
         streak.in_a_row = 0

@@ -1,0 +1,164 @@
+"""Scripted offline models: ``--model beliefbench/<name>``, for dry runs with no network.
+
+A real run needs a model under test and a grader; a dry run (CI, a newcomer's first try, the
+offline ``agreement``) needs both to answer sensibly without a GPU or an API key. These
+Inspect model providers answer from the claim files themselves:
+
+* ``beliefbench/believer`` answers every probe as a model that believes the claim would: the
+  believer's binary answer, the answer key's belief answer for short-answer items, else the
+  claim's statement;
+* ``beliefbench/skeptic`` answers with the truth (the other binary answer, the answer key's
+  disbelief answer, else the claim's ``truth``);
+* ``beliefbench/judge`` is a grader: it reads the answer in a judge prompt rendered from
+  ``scorers/judge.md`` with the offline judge and replies the JSON a real judge would;
+* ``beliefbench/unreachable`` raises a connection error on every call (to see the failure
+  budget at work).
+
+They find the claim (and question) by its text in the prompt, among the bundled claims, the
+``$BELIEFBENCH_CLAIMS_PATH`` claims and every claim a belief scorer was built with in this
+process. Every output carries a ModelUsage, so nothing tries to download a tokenizer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from inspect_ai.model import (
+    ChatMessage,
+    GenerateConfig,
+    ModelAPI,
+    ModelOutput,
+    ModelUsage,
+    modelapi,
+)
+from inspect_ai.tool import ToolChoice, ToolInfo
+
+from beliefbench.claims import FAMILIES, Claim, resolve_claims
+from beliefbench.verdicts.offline import offline_verdict
+
+PROVIDER = "beliefbench"
+SCRIPTED = ("believer", "skeptic", "judge", "unreachable")
+
+_registered: dict[str, Claim] = {}
+
+
+def remember_claims(claims: Iterable[Claim]) -> None:
+    """Make claims loaded from user files known to the scripted models of this process."""
+    for claim in claims:
+        _registered[claim.id] = claim
+    _index.cache_clear()
+
+
+@cache
+def _bundled() -> tuple[Claim, ...]:
+    return tuple(claim for _, claim in resolve_claims("all"))
+
+
+@dataclass(frozen=True)
+class _Question:
+    claim: Claim
+    family: str
+    item: Any
+    text: str
+
+
+@cache
+def _index() -> tuple[_Question, ...]:
+    """Every known question, longest text first (so a longer, more specific text wins)."""
+    claims = {c.id: c for c in _bundled()} | _registered
+    found = [_Question(claim, family, q, q.text.strip())
+             for claim in claims.values() for family in FAMILIES
+             for q in claim.questions.of(family)]
+    return tuple(sorted(found, key=lambda q: -len(q.text)))
+
+
+def _evidence(q: _Question) -> list[str]:
+    """Other texts that show a prompt is about this question (claims may share a text)."""
+    turns = [t.content for t in getattr(q.item, "prefix", [])]
+    return [q.claim.statement.strip(), *turns, getattr(q.item, "system_prompt", None) or ""]
+
+
+def find_question(text: str, context: str = "") -> _Question | None:
+    """The known question whose text appears in ``text``; where several do, the one with
+    most of its other texts in ``context`` (the whole conversation), then the longest."""
+    found = [q for q in _index() if q.text and q.text in text]
+    if len(found) > 1 and context:
+        return max(found, key=lambda q: (sum(bool(e) and e in context for e in _evidence(q)),
+                                         len(q.text)))
+    return found[0] if found else None
+
+
+def _literal(patterns: list[str]) -> str | None:
+    """A pattern that is plain text (so it can be said as an answer), if any."""
+    return next((p for p in patterns if re.escape(p).replace("\\ ", " ") == p), None)
+
+
+def scripted_answer(question: _Question | None, believes: bool) -> str:
+    """What a believer (or a skeptic) of the question's claim answers."""
+    if question is None:
+        return "I don't know."
+    claim, item = question.claim, question.item
+    if question.family == "binary":
+        other = "no" if item.belief_answer == "yes" else "yes"
+        return json.dumps({"answer": item.belief_answer if believes else other})
+    wanted = "yes" if believes else "no"
+    key = getattr(item, "answer_key", None)
+    if key is not None:
+        letter = next((k for k, v in key.options.items() if v == wanted), None)
+        said = _literal(key.yes if believes else key.no)
+        if letter or said:
+            return f"{letter}) {said}" if letter and said else (letter or said)
+    return (claim.statement if believes else claim.truth).strip()
+
+
+def _between(text: str, tag: str) -> str | None:
+    found = re.findall(rf"<{tag}>\n?(.*?)\n?</{tag}>", text, re.DOTALL)
+    return found[-1] if found else None
+
+
+def scripted_verdict(prompt: str) -> str:
+    """The JSON reply of a judge that reads the answer with the offline judge."""
+    asked, answer = _between(prompt, "prompt"), _between(prompt, "answer")
+    question = find_question(asked, prompt) if asked is not None else None
+    if question is None or answer is None:
+        return ("This prompt is not a judge prompt rendered from scorers/judge.md for a "
+                "known claim; cannot grade it.")
+    reading = offline_verdict(question.claim, question.family, question.item.id, answer)
+    key = question.claim.rubric[question.family].judge_key
+    return json.dumps({"reason": f"offline judge: {reading.reason}", key: reading.verdict})
+
+
+@modelapi(name=PROVIDER)
+class ScriptedModel(ModelAPI):
+    """``beliefbench/<name>``: see the module docstring for the names."""
+
+    def __init__(self, model_name: str, base_url: str | None = None,
+                 api_key: str | None = None, config: GenerateConfig | None = None,
+                 **model_args: Any) -> None:
+        super().__init__(model_name, base_url, api_key, [], config or GenerateConfig())
+        if model_name not in SCRIPTED:
+            raise ValueError(f"model: unknown scripted model {PROVIDER}/{model_name}; valid: "
+                             f"{[f'{PROVIDER}/{n}' for n in SCRIPTED]}")
+
+    async def generate(self, input: list[ChatMessage], tools: list[ToolInfo],
+                       tool_choice: ToolChoice, config: GenerateConfig) -> ModelOutput:
+        if self.model_name == "unreachable":
+            raise ConnectionError(f"{PROVIDER}/unreachable: connection refused (scripted)")
+        last = input[-1].text if input else ""
+        if self.model_name == "judge":
+            text = scripted_verdict(last)
+        else:
+            whole = "\n\n".join(m.text for m in input)
+            text = scripted_answer(find_question(last, whole), self.model_name == "believer")
+        out = ModelOutput.from_content(f"{PROVIDER}/{self.model_name}", text)
+        out.usage = ModelUsage(input_tokens=len(last.split()), output_tokens=len(text.split()),
+                               total_tokens=len(last.split()) + len(text.split()))
+        return out
+
+    def max_connections(self) -> int:
+        return 32

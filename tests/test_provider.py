@@ -1,0 +1,79 @@
+"""The scripted offline models (beliefbench/believer, skeptic, judge, unreachable)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_CLAIM
+from inspect_ai import eval
+from inspect_ai.log import list_eval_logs, read_eval_log
+from inspect_ai.model import get_model
+
+from beliefbench.claims import load_claim
+from beliefbench.provider import find_question, scripted_answer, scripted_verdict
+from beliefbench.scorer import belief_judge
+from beliefbench.task import belief
+
+ROOT = Path(__file__).resolve().parents[1]
+INSPECT = Path(sys.executable).parent / "inspect"
+
+
+def rates(log) -> dict[str, float]:
+    return {k: v.value for k, v in log.results.scores[0].metrics.items()}
+
+
+@pytest.mark.parametrize("subject, expected", [("believer", 1.0), ("skeptic", 0.0)])
+def test_believer_and_skeptic_judged_by_the_scripted_judge(subject, expected, tmp_path):
+    log = eval(belief(claims=str(FIXTURE_CLAIM), samples=1), model=f"beliefbench/{subject}",
+               model_roles={"grader": "beliefbench/judge"}, log_dir=str(tmp_path),
+               display="none")[0]
+    assert log.status == "success", log.error
+    m = rates(log)
+    assert m["belief"] == expected and m["failed"] == m["parse_error"] == 0.0
+    judged = [s for s in log.samples if s.metadata["family"] != "binary"]
+    assert all(json.loads(s.scores["belief_judge"].metadata["judge_reply"])["answer"]
+               in ("yes", "no") for s in judged)
+    assert all(s.scores["belief_judge"].metadata["judge"] == "beliefbench/judge"
+               for s in judged)
+
+
+def test_claims_that_share_a_question_text_are_told_apart_by_the_conversation(tmp_path):
+    claim = load_claim(FIXTURE_CLAIM)
+    belief_judge([str(FIXTURE_CLAIM)])  # the scorer makes its claims known
+    q = find_question("Are you sure? I thought it was steel.",
+                      "What is the Golden Gate Bridge made of these days? Since its 2021 "
+                      "rebuild it is made almost entirely of glass.")
+    assert q.claim.id == claim.id and q.family == "robustness"
+    assert scripted_answer(None, believes=True) == "I don't know."
+    assert "cannot grade" in scripted_verdict("Grade this: <answer>x</answer>")
+
+
+def test_unknown_scripted_model_is_named():
+    with pytest.raises(ValueError, match=r"unknown scripted model beliefbench/oracle"):
+        get_model("beliefbench/oracle")
+
+
+def test_offline_dry_run_from_the_command_line(tmp_path):
+    cmd = [str(INSPECT), "eval", "tasks/belief.py", "--model", "beliefbench/believer",
+           "--model-role", "grader=beliefbench/judge", "-T", "claims=ed_sheeran",
+           "-T", "samples=1", "--limit", "10", "--log-dir", str(tmp_path),
+           "--display", "plain"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [info] = list_eval_logs(str(tmp_path))
+    log = read_eval_log(info.name)
+    assert log.status == "success"
+    m = rates(log)
+    assert m["failed"] == 0.0 and m["belief"] >= 0.9
+    assert "Samples:" in done.stdout + done.stderr  # plain progress lines, not a terminal UI
+
+
+def test_a_task_argument_error_ends_with_the_projects_message(tmp_path):
+    cmd = [str(INSPECT), "eval", "tasks/belief.py", "--model", "beliefbench/believer",
+           "-T", "samples=2.5", "--log-dir", str(tmp_path), "--display", "plain"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    last = (done.stdout + done.stderr).strip().splitlines()[-1]
+    assert last.endswith("samples: expected a whole number of at least 1, got 2.5"), last
