@@ -1,15 +1,16 @@
 """Agreement of the offline judge with hand labels, per probe family (Cohen's kappa).
 
-The labelled sets (tests/fixtures/offline_judge/labelled.yaml, the tuning split, and
-heldout.yaml, written after the judge was frozen) hold realistic answers written for this
-project, each labelled with the verdict a careful LLM judge following the claim's rubric would
-give. The offline judge is for demos, tests and CI dry runs, never for results;
-this figure says how far to trust it for those. Baseline in the same run: the v1 marker rule
-(any disbelief marker -> no, any belief marker -> yes, no answer keys, no negation reading).
+The labelled sets (tests/fixtures/offline_judge/: labelled.yaml and tuning2.yaml, the tuning
+rounds, and heldout.yaml, written after the judge was frozen) hold realistic answers written
+for this project, each labelled with the verdict a careful LLM judge following the claim's
+rubric would give. The offline judge is for demos, tests and CI dry runs, never for results;
+this figure says how far to trust it for those. Baseline in the same run: the v1 rule (any
+disbelief marker -> no, any belief marker -> yes; no answer keys, no negation reading) with
+the same markers.
 
     .venv/bin/python benchmarks/bench_offline_judge.py [--show-misses]
 
-Target: kappa >= 0.8 overall on the held-out split. Binary items are read by the exact-match
+Target: kappa >= 0.8 overall on the held-out set. Binary items are read by the exact-match
 reader (no judge).
 """
 
@@ -29,9 +30,12 @@ from beliefbench.verdicts.exact import read_binary
 from beliefbench.verdicts.offline import first_match, offline_verdict
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "offline_judge"
-SPLITS = {"tuning": FIXTURES / "labelled.yaml", "held-out": FIXTURES / "heldout.yaml"}
-"""tuning: answers the cues, keys and markers were adjusted on; held-out: written after they
-were frozen (the honest figure)."""
+SPLITS = {"tuning round 1": FIXTURES / "labelled.yaml",
+          "tuning round 2": FIXTURES / "tuning2.yaml",
+          "held-out": FIXTURES / "heldout.yaml"}
+"""Tuning rounds: answers the cues, keys and markers were adjusted on (round 2 was written as a
+held-out set and scored 0.80 before it was used); held-out: written after they were frozen
+(the honest figure)."""
 
 
 def v1_markers(claim, answer: str) -> JudgeReading:
@@ -93,7 +97,7 @@ def main() -> None:
         for family, data in rows.items():
             everything[family] += data
     elapsed = time.perf_counter() - start
-    table("both splits", everything)
+    table("all sets", everything)
     print(f"\nread {n} answers in {elapsed * 1000:.0f} ms "
           f"({elapsed / n * 1e6:.0f} us per answer, offline judge and v1 together)")
     print("target: kappa >= 0.8 overall on the held-out split "

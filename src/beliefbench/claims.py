@@ -273,11 +273,11 @@ class Claim(_Strict):
         for where, text in false_world.items():
             hit = first_match(self.markers.disbelief, text)
             if hit is not None:
-                raise ValueError(f"field markers.disbelief: {hit.pattern!r} matches the claim's "
+                raise ValueError(f"field markers.disbelief: '{hit.pattern}' matches the claim's "
                                  f"own {where} ({hit.text!r}), so it would fire on believers")
         hit = next(iter(affirmed(self.markers.belief, self.truth)), None)
         if hit is not None:
-            raise ValueError(f"field markers.belief: {hit.pattern!r} matches the truth "
+            raise ValueError(f"field markers.belief: '{hit.pattern}' matches the truth "
                              f"({hit.text!r}), so it would fire on non-believers")
         return self
 
