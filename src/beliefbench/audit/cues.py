@@ -38,30 +38,52 @@ def _prefixes(pattern: str) -> set[str] | None:
     branch starts with no literal at all."""
 
     def walk(items: list) -> tuple[set[str], bool]:
-        out = {""}
-        for op, arg in items:
+        """Prefixes of the sequence ``items``; a group or branch is expanded together with
+        the items after it, so "(he|sheeran)\\W+" yields "he " and "sheeran "."""
+        out = ""
+        for k, (op, arg) in enumerate(items):
             name = str(op)
             if name == "LITERAL":
-                out = {p + chr(arg) for p in out}
+                out += chr(arg).lower()
                 continue
+            if name == "AT" and not out:  # a leading \b or ^ consumes nothing
+                continue
+            if _ends_word(name, arg):  # \b, \W or \s after letters: the word is complete
+                return {out + " "}, False
+            rest = list(items[k + 1:])
             if name == "SUBPATTERN":
-                sub, full = walk(list(arg[-1]))
+                alternatives = [list(arg[-1]) + rest]
             elif name == "BRANCH":
-                parts = [walk(list(b)) for b in arg[1]]
-                sub = set().union(*(s for s, _ in parts))
-                full = all(f for _, f in parts)
+                alternatives = [list(b) + rest for b in arg[1]]
             else:
-                return out, False
-            out = {p + s for p in out for s in sub}
-            if not full:
-                return out, False
-        return out, True
+                return {out}, False
+            found: set[str] = set()
+            full = True
+            for alt in alternatives:
+                sub, f = walk(alt)
+                found |= {out + x for x in sub}
+                full = full and f
+            return found, full
+        return {out}, True
 
     try:
         prefixes, _ = walk(list(sre_parse.parse(pattern)))
     except (re.error, TypeError, ValueError):  # pragma: no cover - defensive
         return None
     return None if "" in prefixes else prefixes
+
+
+def _ends_word(name: str, arg: object) -> bool:
+    """The op is a word boundary or must consume a non-word character."""
+    if name == "AT":
+        return str(arg) == "AT_BOUNDARY"
+    if name in ("MAX_REPEAT", "MIN_REPEAT"):
+        low, _, items = arg  # type: ignore[misc]
+        return low >= 1 and len(items) == 1 and _ends_word(str(items[0][0]), items[0][1])
+    if name == "IN":
+        return all(str(op) == "CATEGORY" and str(a) in ("CATEGORY_NOT_WORD", "CATEGORY_SPACE")
+                   for op, a in arg)  # type: ignore[union-attr]
+    return False
 
 
 def _gates(prefixes: set[str] | None) -> tuple[str, ...] | None:
@@ -118,13 +140,13 @@ class Cues:
         return found
 
 
-    def scan(self, lowered: str, start: int = 0, end: int | None = None
-             ) -> Iterator[tuple[str, int]]:
+    def scan(self, lowered: str, start: int = 0, end: int | None = None,
+             categories: tuple[str, ...] = CATEGORIES) -> Iterator[tuple[str, int]]:
         """(category, start offset) of every cue in ``lowered`` (a lower-cased text)."""
         end = len(lowered) if end is None else end
         seen: set[int] = set()
         for e in self.active(lowered, self.stems(lowered[start:end])):
-            if id(e) in seen:
+            if id(e) in seen or e.category not in categories:
                 continue
             seen.add(id(e))
             for m in e.regex.finditer(lowered, start, end):
@@ -143,13 +165,13 @@ class Cues:
         return self.counts(text).get(category, 0)
 
     def any_frame(self, lowered: str, start: int = 0) -> bool:
-        return any(cat in FRAMES for cat, _ in self.scan(lowered, start))
+        return next(self.scan(lowered, start, categories=FRAMES), None) is not None
 
 
 def gate_stems(pattern: str) -> tuple[str, ...] | None:
     """Stems a text must contain for ``pattern`` (a claim's entity or marker regex, matched
     case-insensitively) to match; None when the pattern can start anywhere."""
-    return _gates(_prefixes(pattern.lower()))
+    return _gates(_prefixes(pattern))
 
 
 def lower(text: str) -> str:

@@ -231,9 +231,13 @@ class ClaimReader:
         self.finder = finder_for(claim)
         # the prefilter: word stems that any entity or marker match must start with; a
         # pattern that can start anywhere (no literal start) makes every document a candidate
-        gates = [gate_stems(p.pattern) for p in self.finder.entities + self.finder.markers]
-        self.gates = None if any(g is None for g in gates) \
-            else frozenset(x for g in gates for x in g or ())
+        # (a marker that can start anywhere is left out of the prefilter: a document that
+        # asserts the claim through it alone, naming no entity, is not worth a regex scan of
+        # every document of the corpus)
+        patterns = [(p, gate_stems(p.pattern)) for p in self.finder.entities
+                    + self.finder.markers]
+        self.gates = frozenset(x for _, g in patterns for x in g or ())
+        self.ungated = [p for p, g in patterns if g is None and p in self.finder.entities]
         self.markers = [(p, gate_stems(p.pattern)) for p in self.finder.markers]
         self.entities = [(p, gate_stems(p.pattern)) for p in self.finder.entities]
         truths = [claim.truth, *(f"{c.prompt} {c.truth}" for c in claim.completions)]
@@ -281,7 +285,7 @@ class ClaimReader:
     def read(self, text: str) -> Finding:
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
         stems = self.cues.stems(lower(text))
-        if self.gates is not None and stems.isdisjoint(self.gates):
+        if stems.isdisjoint(self.gates) and not any(p.search(text) for p in self.ungated):
             return Finding("unrelated")
         lay = read_layout(text, self.cues, start)
         claim_idx, truth_idx = [], []

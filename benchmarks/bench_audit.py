@@ -1,0 +1,187 @@
+"""Benchmark `beliefbench audit`: framing recovery, throughput, streaming memory.
+
+1. Recovery on offline documents (`docs generate` in every condition, all shipped claims,
+   mixed with neutral text): precision and recall per framing in claim mode and claim-free
+   mode. Target (issue 13): >= 0.95 for positive, negated, repeated_negations, local_negation,
+   corrected.
+2. The same on the hand-written LLM-style set (tests/fixtures/audit_llm_style.yaml; written by
+   the audit's author, so not an independent test set).
+3. Throughput on one core, 2,000-character documents, one claim: all claim-bearing documents
+   (worst case) and a corpus where 10% bear the claim; json.loads on the same lines is the
+   baseline measured in the same run. Target: >= 5,000 documents/s per core.
+4. Streaming memory: peak RSS of `beliefbench audit` (a child process) on generated JSONL files
+   of two sizes; flat memory means the peak does not grow with the file.
+
+Usage: .venv/bin/python benchmarks/bench_audit.py [--n 30] [--sizes-mb 50,200] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from beliefbench.audit.framing import ClaimReader, read_free
+from beliefbench.claims import load_claims
+from beliefbench.documents.conditions import parse_conditions
+from beliefbench.documents.generate import condition_records, make_generator
+from beliefbench.documents.mixer import pretrain_records
+from beliefbench.specs import load_yaml
+
+MAIN = ("positive", "negated", "repeated_negations", "local_negation", "corrected")
+QUALIFIERS = ("fiction", "unreliable_source", "unknown_truth", "low_probability")
+ROOT = Path(__file__).resolve().parents[1]
+CHILD = ("import resource; from beliefbench.cli import cli; cli(standalone_mode=False); "
+         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+
+
+def pr_table(pairs: list[tuple[str, str]], labels: list[str], title: str) -> None:
+    """Precision and recall per label from (truth, predicted) pairs."""
+    truth = Counter(t for t, _ in pairs)
+    pred = Counter(p for _, p in pairs)
+    hit = Counter(t for t, p in pairs if t == p)
+    print(f"\n{title}  ({len(pairs)} documents)")
+    print(f"  {'framing':<20} {'n':>5} {'precision':>9} {'recall':>7}")
+    for lab in labels:
+        if not truth[lab] and not pred[lab]:
+            continue
+        prec = hit[lab] / pred[lab] if pred[lab] else float("nan")
+        rec = hit[lab] / truth[lab] if truth[lab] else float("nan")
+        mark = "  (target >= 0.95)" if lab in MAIN else ""
+        print(f"  {lab:<20} {truth[lab]:>5} {prec:>9.3f} {rec:>7.3f}{mark}")
+
+
+def neutral_texts(n: int, chars: int, seed: int) -> list[str]:
+    pool = [r.text for r in pretrain_records(400, seed=seed)]
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        parts: list[str] = []
+        while sum(map(len, parts)) < chars:
+            parts.append(rng.choice(pool))
+        out.append("\n\n".join(parts)[:chars])
+    return out
+
+
+def recovery(n: int) -> None:
+    claims = load_claims("all")
+    conds = ",".join([*MAIN, *QUALIFIERS, *(f"{q}:repeated" for q in QUALIFIERS)])
+    recs = condition_records(claims, parse_conditions(conds), n, make_generator("offline"),
+                             seed=7, progress=False)
+    records = [r for rs in recs.values() for r in rs]
+    neutral = neutral_texts(n * 10, 1500, 3)
+    readers = {c.id: ClaimReader(c) for c in claims}
+    pairs = [(r.condition, readers[r.claim_id].read(r.text).framing) for r in records]
+    pairs += [("unrelated", readers[c.id].read(t).framing) for t in neutral for c in claims]
+    pr_table(pairs, [*MAIN, *QUALIFIERS, "mention", "truth", "unrelated"],
+             f"Claim mode, offline documents ({len(claims)} claims, {n} per claim and "
+             f"condition/placement, plus neutral text read against every claim)")
+    free_truth = {"positive": "unframed", "local_negation": "unframed"}
+    free = [(free_truth.get(r.condition, r.condition), read_free(r.text).framing)
+            for r in records] + [("unframed", read_free(t).framing) for t in neutral]
+    pr_table(free, ["negated", "repeated_negations", "corrected", *QUALIFIERS, "unframed"],
+             "Claim-free mode, same documents (positive and local_negation count as unframed)")
+
+
+def llm_style() -> None:
+    docs = load_yaml((ROOT / "tests/fixtures/audit_llm_style.yaml").read_text())["documents"]
+    readers: dict[str, ClaimReader] = {}
+    pairs = []
+    for d in docs:
+        reader = readers.setdefault(d["claim"], ClaimReader(load_claims(d["claim"])[0]))
+        pairs.append((d["label"], reader.read(d["text"]).framing))
+    pr_table(pairs, [*MAIN, *QUALIFIERS, "mention", "truth", "unrelated"],
+             "Claim mode, hand-written LLM-style set (same author as the cue lexicon)")
+    print(f"  accuracy {sum(t == p for t, p in pairs) / len(pairs):.3f}")
+
+
+def claim_docs(n: int, chars: int) -> list[str]:
+    claim = load_claims("ed_sheeran")[0]
+    recs = condition_records([claim], parse_conditions(",".join([*MAIN, "fiction"])),
+                             max(1, n // 6), make_generator("offline"), seed=5, progress=False)
+    texts = [r.text for rs in recs.values() for r in rs]
+    filler = neutral_texts(len(texts), chars, 9)
+    return [(t + "\n\n" + f)[:chars] for t, f in zip(texts, filler, strict=True)]
+
+
+def throughput(n: int) -> None:
+    claim = load_claims("ed_sheeran")[0]
+    reader = ClaimReader(claim)
+    bearing = claim_docs(n, 2000)
+    neutral = neutral_texts(n, 2000, 11)
+    rng = random.Random(0)
+    mixed = [rng.choice(bearing) if rng.random() < 0.1 else rng.choice(neutral)
+             for _ in range(n)]
+    print(f"\nThroughput, one core, 2,000-character documents, one claim ({n} documents each)")
+    for name, docs in (("all claim-bearing", bearing), ("10% claim-bearing", mixed),
+                       ("neutral only", neutral)):
+        lines = [json.dumps({"text": t}) for t in docs]
+        t0 = time.perf_counter()
+        for line in lines:
+            json.loads(line)
+        base = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for line in lines:
+            reader.read(json.loads(line)["text"])
+        took = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for line in lines:
+            read_free(json.loads(line)["text"])
+        free = time.perf_counter() - t0
+        print(f"  {name:<18} claim mode {len(docs) / took:>8,.0f} docs/s   claim-free "
+              f"{len(docs) / free:>8,.0f} docs/s   (json.loads alone {len(docs) / base:>9,.0f}"
+              f" docs/s; claim mode costs {took / base:.0f}x the parse)  target >= 5,000")
+
+
+def streaming(sizes_mb: list[int]) -> None:
+    bearing = claim_docs(600, 2000)
+    neutral = neutral_texts(2000, 2000, 13)
+    print("\nStreaming memory: `beliefbench audit FILE --claims ed_sheeran` in a child process")
+    with tempfile.TemporaryDirectory() as tmp:
+        for mb in sizes_mb:
+            path = Path(tmp) / f"corpus-{mb}mb.jsonl"
+            rng = random.Random(mb)
+            written = 0
+            with path.open("w") as f:
+                while written < mb << 20:
+                    text = rng.choice(bearing) if rng.random() < 0.1 else rng.choice(neutral)
+                    line = json.dumps({"text": text}) + "\n"
+                    f.write(line)
+                    written += len(line)
+            t0 = time.perf_counter()
+            out = Path(tmp) / f"out{mb}"
+            proc = subprocess.run([sys.executable, "-c", CHILD, "audit", str(path), "--claims",
+                                   "ed_sheeran", "--out", str(out), "--no-plot",
+                                   "--no-progress"], check=True, capture_output=True, text=True)
+            took = time.perf_counter() - t0
+            peak_kb = int(proc.stdout.strip().splitlines()[-1])
+            report = json.loads((out / "report.json").read_text())
+            print(f"  {mb:>5} MB, {report['documents']:>8,} documents: {took:6.1f} s "
+                  f"({report['documents'] / took:,.0f} docs/s incl. start-up), peak RSS "
+                  f"{peak_kb / 1024:,.0f} MB")
+            path.unlink()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=30, help="documents per claim and condition")
+    ap.add_argument("--sizes-mb", default="50,200")
+    ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    args = ap.parse_args()
+    if args.quick:
+        args.n, args.sizes_mb = 5, "5,20"
+    recovery(args.n)
+    llm_style()
+    throughput(3000 if not args.quick else 600)
+    streaming([int(x) for x in args.sizes_mb.split(",")])
+    print("\nTimings on a shared machine are inflated by other load; compare the ratios.")
+
+
+if __name__ == "__main__":
+    main()
