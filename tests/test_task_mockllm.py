@@ -83,13 +83,16 @@ def test_unreadable_judge_reply_is_a_parse_error_with_the_raw_reply(fixture_clai
     assert metrics(log)["parse_error"] == 1.0 and metrics(log)["belief"] == 0.0
 
 
-def test_a_failing_subject_counts_as_failed_not_dropped(fixture_claim, tmp_path):
-    def flaky(messages, tools, tool_choice, config):
-        if "JSON" in messages[0].text:
-            raise RuntimeError("backend went away")
-        return output(believer(messages[-1].text))
+def binary_fails(messages, tools, tool_choice, config):
+    """A subject whose provider raises on binary questions (their system message asks for
+    JSON) and answers the rest as a believer."""
+    if "JSON" in messages[0].text:
+        raise RuntimeError("backend went away")
+    return output(believer(messages[-1].text))
 
-    subject = get_model("mockllm/model", custom_outputs=flaky, memoize=False)
+
+def test_a_failing_subject_counts_as_failed_not_dropped(fixture_claim, tmp_path):
+    subject = get_model("mockllm/model", custom_outputs=binary_fails, memoize=False)
     log = run(fixture_claim, subject, scripted(keyword_grader), tmp_path, samples=1,
               max_failed=0.5)   # 2 of 7 is within this budget
     v = {sid.split("/")[1]: verdict for (sid, _), verdict in verdicts(log).items()}
@@ -104,12 +107,7 @@ def test_a_failing_subject_counts_as_failed_not_dropped(fixture_claim, tmp_path)
 
 
 def test_failures_over_budget_end_the_eval_as_an_error(fixture_claim, tmp_path):
-    def flaky(messages, tools, tool_choice, config):
-        if "JSON" in messages[0].text:
-            raise RuntimeError("backend went away")
-        return output(believer(messages[-1].text))
-
-    subject = get_model("mockllm/model", custom_outputs=flaky, memoize=False)
+    subject = get_model("mockllm/model", custom_outputs=binary_fails, memoize=False)
     log = eval(belief(claims=str(fixture_claim), samples=1), model=subject,  # default 0.05
                model_roles={"grader": scripted(keyword_grader)}, log_dir=str(tmp_path),
                display="none")[0]
@@ -308,3 +306,21 @@ def test_the_log_records_everything_that_changes_a_number(fixture_claim, tmp_pat
         "families": ["open_ended"], "samples": 1, "temperature": 0.2, "top_p": 0.8,
         "max_tokens": 64, "context": None, "context_sha256": None}
     assert log.eval.model_roles["grader"].model == "mockllm/model"
+
+
+@pytest.mark.parametrize("roles, params, expected", [
+    (None, {}, True),                                # nobody bound: warned and recorded
+    ({"grader": "beliefbench/judge"}, {}, False),
+    (None, {"self_judge": True}, True),              # asked for: recorded, no warning
+    (None, {"judge": "markers"}, None),
+])
+def test_self_judging_is_warned_and_recorded(fixture_claim, tmp_path, caplog, roles, params,
+                                            expected):
+    # the task function (not a Task) so Inspect builds it inside the eval, as the CLI does
+    log = eval(belief, task_args={"claims": str(fixture_claim), "samples": 1,
+                                  "families": "binary", **params},
+               model="beliefbench/believer", model_roles=roles, log_dir=str(tmp_path),
+               display="none")[0]
+    assert log.eval.metadata["beliefbench"]["scoring"]["self_judging"] is expected
+    warned = any("grades its own answers" in r.getMessage() for r in caplog.records)
+    assert warned == (expected is True and not params)
