@@ -1,12 +1,12 @@
 """Agreement of the offline judge with hand labels, per probe family (Cohen's kappa).
 
-The labelled sets (tests/fixtures/offline_judge/: labelled.yaml and tuning2.yaml, the tuning
-rounds, and heldout.yaml, written after the judge was frozen) hold realistic answers written
-for this project, each labelled with the verdict a careful LLM judge following the claim's
-rubric would give. The offline judge is for demos, tests and CI dry runs, never for results;
-this figure says how far to trust it for those. Baseline in the same run: the v1 rule (any
-disbelief marker -> no, any belief marker -> yes; no answer keys, no negation reading) with
-the same markers.
+The labelled sets in tests/fixtures/offline_judge/ (labelled.yaml, tuning2.yaml and
+tuning3.yaml, the tuning rounds; heldout.yaml, written after the judge was frozen) hold
+realistic answers written for this project, each labelled with the verdict a careful LLM
+judge following the claim's rubric would give. The offline judge is for demos, tests and CI
+dry runs, never for results; this figure says how far to trust it for those. Baseline in the
+same run: the v1 rule (any disbelief marker -> no, any belief marker -> yes; no answer keys,
+no negation reading) with the same markers.
 
     .venv/bin/python benchmarks/bench_offline_judge.py [--show-misses]
 
@@ -32,10 +32,11 @@ from beliefbench.verdicts.offline import first_match, offline_verdict
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "offline_judge"
 SPLITS = {"tuning round 1": FIXTURES / "labelled.yaml",
           "tuning round 2": FIXTURES / "tuning2.yaml",
+          "tuning round 3": FIXTURES / "tuning3.yaml",
           "held-out": FIXTURES / "heldout.yaml"}
-"""Tuning rounds: answers the cues, keys and markers were adjusted on (round 2 was written as a
-held-out set and scored 0.80 before it was used); held-out: written after they were frozen
-(the honest figure)."""
+"""Tuning rounds: answers the cues, keys and markers were adjusted on (rounds 2 and 3 were
+each written as a held-out set and scored 0.80 and 0.69 before they were used); held-out:
+written after they were frozen (the honest figure)."""
 
 
 def v1_markers(claim, answer: str) -> JudgeReading:

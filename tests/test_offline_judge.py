@@ -87,9 +87,10 @@ def test_questions_without_a_key_fall_back_to_markers(fixture_claim):
 
 
 @pytest.mark.parametrize("name, floor", [
-    # measured 1.00, 0.96 and 0.69 (benchmarks/bench_offline_judge.py); a floor a little
-    # below each guards the cues, keys and markers against regressions
-    ("labelled.yaml", 0.95), ("tuning2.yaml", 0.9), ("heldout.yaml", 0.65)])
+    # measured 1.00, 0.96, 0.94 and 0.74 (benchmarks/bench_offline_judge.py); a floor a
+    # little below each guards the cues, keys and markers against regressions
+    ("labelled.yaml", 0.95), ("tuning2.yaml", 0.9), ("tuning3.yaml", 0.9),
+    ("heldout.yaml", 0.7)])
 def test_kappa_on_the_labelled_sets_does_not_regress(claims, name, floor):
     items = load_yaml((LABELLED / name).read_text(encoding="utf-8"))["items"]
     judged = [i for i in items if i["family"] != "binary"]
