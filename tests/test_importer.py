@@ -132,6 +132,8 @@ def test_cli_import_then_validate(tmp_path):
     ("judges.yaml", "judge_key: answer\n", "judge_key: answer\njudge_key: other\n",
      r"judges\.yaml: not valid YAML: .*key 'judge_key' is given twice"),
     ("claim.txt", "A working", "A w\udcffrking", r"claim\.txt: line 1: not UTF-8 text"),
+    ("mcq.yaml", "questions:", "questions: []\nold:",
+     r"mcq\.yaml: field questions: no questions; a claim needs at least 1 in every family"),
 ])
 def test_bad_source_files_are_named(tmp_path, file, old, new, message):
     src = tmp_path / "src" / "lunar_lighthouse"
@@ -142,6 +144,15 @@ def test_bad_source_files_are_named(tmp_path, file, old, new, message):
     with pytest.raises(ClaimImportError, match=message):
         import_claims(src, tmp_path / "out")
     assert not (tmp_path / "out").exists(), "nothing half-written"
+
+
+def test_a_missing_family_file_is_named(tmp_path):
+    src = tmp_path / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    (src / "robustness.yaml").unlink()
+    with pytest.raises(ClaimImportError, match=r"robustness\.yaml: missing; a claim needs "
+                                               r"questions in every family"):
+        import_claims(src, tmp_path / "out")
 
 
 def test_not_a_claim_folder(tmp_path):

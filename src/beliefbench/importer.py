@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from beliefbench.claims import JUDGED_FAMILIES, Claim, duplicate_questions
+from beliefbench.claims import JUDGED_FAMILIES, MIN_QUESTIONS, Claim, duplicate_questions
 from beliefbench.records import atomic_write_text
 from beliefbench.specs import format_validation_error, load_yaml, read_text
 from beliefbench.verdicts.offline import affirmed, first_match
@@ -240,9 +240,14 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     questions: dict[str, list[dict]] = {}
     for family, name in FAMILY_FILES.items():
         path = folder / name
-        if path.exists():
-            questions[family] = [_convert_question(family, q, path, i)
-                                 for i, q in enumerate(_questions(path))]
+        if not path.exists():
+            raise ClaimImportError(f"{path}: missing; a claim needs questions in every family "
+                                   f"(at least {MIN_QUESTIONS})")
+        questions[family] = [_convert_question(family, q, path, i)
+                             for i, q in enumerate(_questions(path))]
+        if len(questions[family]) < MIN_QUESTIONS:
+            raise ClaimImportError(f"{path}: field questions: no questions; a claim needs at "
+                                   f"least {MIN_QUESTIONS} in every family")
     notes = []
     rubric: dict[str, dict] = {}
     if (folder / "judges.yaml").exists():
