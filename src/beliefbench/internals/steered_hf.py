@@ -9,6 +9,7 @@ from inspect_ai.model._providers.hf import HuggingFaceAPI
 
 from beliefbench.internals.directions import load_directions
 from beliefbench.internals.steering import add_hooks, n_residual, plan
+from beliefbench.resources import user_path
 
 STEER_ARGS = ("direction", "layer", "coef", "mode", "control", "seed", "ablate_layers")
 
@@ -36,7 +37,8 @@ class SteeredHuggingFaceAPI(HuggingFaceAPI):
         steer = {k: model_args.pop(k) for k in STEER_ARGS if k in model_args}
         if "direction" not in steer:
             raise ValueError("steer provider: -M direction=<directions.safetensors> is required")
-        directions, meta = load_directions(str(steer["direction"]))
+        # Inspect may build the model from inside the task's folder: resolve as typed
+        directions, meta = load_directions(user_path(str(steer["direction"])))
         super().__init__(model_name, base_url=base_url, api_key=api_key,
                          config=config or GenerateConfig(),
                          **model_args)
