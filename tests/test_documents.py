@@ -302,7 +302,7 @@ def test_cli_generate_and_mix(tmp_path):
     assert len(list(read_records(out / "train.jsonl"))) == 24
     r = runner.invoke(cli, ["docs", "generate", "--claims", str(claim_file), "--conditions",
                             "negated,bogus", "--out", str(out)])
-    assert r.exit_code != 0 and "valid conditions" in r.output
+    assert r.exit_code == 2 and "valid conditions" in r.output
 
 
 def test_stats_with_a_local_hf_tokenizer(tmp_path):

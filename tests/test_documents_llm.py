@@ -10,6 +10,7 @@ import pytest
 from inspect_ai.model import ModelOutput, ModelUsage
 
 from beliefbench.claims import Claim
+from beliefbench.documents.base import DocumentError
 from beliefbench.documents.generate import generate_datasets
 from beliefbench.documents.llm import LLMGenerator, leaks_commentary
 from beliefbench.records import read_records
@@ -38,13 +39,17 @@ class Scripted:
         self.fail_after = fail_after
         self.leak_every = leak_every
         self.delay = delay
+        self.in_flight = self.max_in_flight = 0
 
     async def __call__(self, input, tools, tool_choice, config) -> ModelOutput:
         self.calls += 1
         if self.fail_after is not None and self.calls > self.fail_after:
             raise Interrupted(f"stopped after {self.fail_after} calls")
         if self.delay:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
             await asyncio.sleep(self.delay)
+            self.in_flight -= 1
         prompt = input[-1].text
         if prompt.startswith("Brainstorm"):
             text = "1. news report\n2. forum thread\n- lab notebook\n"
@@ -116,13 +121,10 @@ def test_interrupted_run_resumes_without_duplicates(tmp_path):
 
 
 def test_concurrency_is_real(tmp_path):
-    import time
-
-    script = Scripted(delay=0.05)
-    t = time.perf_counter()
+    """Calls overlap (counted, not timed: a loaded CI machine cannot fail this)."""
+    script = Scripted(delay=0.02)
     generator(tmp_path, script).generate(make_claim(), 40)
-    elapsed = time.perf_counter() - t
-    assert elapsed < 0.5 * script.calls * 0.05  # far below the sequential sum
+    assert script.max_in_flight >= 8
 
 
 def test_inspect_cache_when_asked(tmp_path, monkeypatch):
@@ -152,3 +154,32 @@ def test_cache_is_per_seed(tmp_path, monkeypatch):
     other = Scripted()
     generator(tmp_path / "b", other, cache=True).generate(claim, 3, seed=1)
     assert other.calls > 0
+
+
+def test_missing_api_key_is_one_clear_line(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    for var in ("OPENAI_API_KEY", "AZUREAI_OPENAI_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran", "--conditions",
+                                 "positive", "--n", "2", "--out", str(tmp_path / "o"),
+                                 "--generator", "openai/gpt-4.1-mini"])
+    assert r.exit_code == 2
+    lines = [x for x in r.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "OPENAI_API_KEY" in lines[0], r.output
+    assert "[bold]" not in r.output and "Traceback" not in r.output
+
+
+def test_unreachable_model_fails_with_one_line(tmp_path):
+    import httpx
+    import openai
+
+    def down(input, tools, tool_choice, config):
+        raise openai.APIConnectionError(request=httpx.Request("POST", "http://127.0.0.1:9"))
+
+    gen = LLMGenerator("mockllm/model", tmp_path / "work", progress=False, max_retries=0,
+                       model_args={"custom_outputs": down, "memoize": False})
+    with pytest.raises(DocumentError, match="failed after 0 retries: APIConnectionError"):
+        gen.generate(make_claim(), 2)

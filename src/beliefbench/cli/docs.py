@@ -12,8 +12,14 @@ from beliefbench.documents.base import DocumentError
 from beliefbench.records import RecordError
 
 
+class BadInput(click.ClickException):
+    """Bad input (claims, conditions, files, an unreachable generator): exit code 2."""
+
+    exit_code = 2
+
+
 def _fail(e: Exception) -> click.ClickException:
-    return click.ClickException(str(e))
+    return BadInput(str(e))
 
 
 def _summary(path: Path) -> str:
@@ -50,6 +56,10 @@ def docs() -> None:
               help="LLM generator: concurrent model calls.")
 @click.option("--cache/--no-cache", default=False, show_default=True,
               help="LLM generator: use Inspect's model-output cache.")
+@click.option("--max-retries", type=int, default=3, show_default=True,
+              help="LLM generator: retries per model call before failing with one line.")
+@click.option("--timeout", type=int, default=120, show_default=True,
+              help="LLM generator: seconds per model call attempt.")
 @click.option("--mask-words", default=None,
               help="Comma-separated words/phrases to mask from the loss wherever they occur "
                    "in claim documents (mask spans).")
@@ -57,11 +67,13 @@ def docs() -> None:
               help="Local Hugging Face tokenizer directory for stats (default: regex tokens).")
 def generate(claims_sel: str, conditions: str, n: int, out: Path, generator: str,
              placement: str, genres: str | None, seed: int, concurrency: int, cache: bool,
-             mask_words: str | None, tokenizer: str | None) -> None:
+             max_retries: int, timeout: int, mask_words: str | None,
+             tokenizer: str | None) -> None:
     """Generate one JSONL dataset per condition (identical base documents across conditions)."""
     from beliefbench.documents.generate import generate_datasets
 
-    llm = {} if generator == "offline" else {"concurrency": concurrency, "cache": cache}
+    llm = {} if generator == "offline" else {"concurrency": concurrency, "cache": cache,
+                                             "max_retries": max_retries, "timeout": timeout}
     try:
         claims = load_claims(claims_sel)
         paths = generate_datasets(claims, conditions, n, out, generator=generator, seed=seed,
@@ -93,7 +105,7 @@ def mix_cmd(doc_paths: tuple[str, ...], pretrain: float, chat: float, out: Path,
     paths = [p for item in doc_paths for p in item.split(",") if p]
     try:
         click.echo(_summary(mix(paths, out, pretrain, chat, seed, tokenizer)))
-    except (DocumentError, RecordError) as e:
+    except (DocumentError, RecordError, OSError) as e:
         raise _fail(e) from None
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
 
+from beliefbench import resources
 from beliefbench.claims import Claim
+from beliefbench.specs import load_yaml
 
 
 class DocumentError(ValueError):
@@ -55,17 +56,17 @@ class DocumentGenerator(Protocol):
 
 def data_path(*parts: str) -> Path:
     """A file shipped under beliefbench/data (pools, specs, corpus)."""
-    return Path(str(resources.files("beliefbench").joinpath("data", *parts)))
+    return resources.data_path("/".join(parts))
 
 
 @cache
 def load_data(*parts: str) -> Any:
     """Parse a shipped YAML data file once (pools are read-only)."""
-    path = data_path(*parts)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        path = data_path(*parts)
+        return load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
-        raise DocumentError(f"{path}: cannot read data file: {e}") from e
+        raise DocumentError(f"beliefbench data file {'/'.join(parts)}: cannot read: {e}") from e
 
 
 def base_id_for(claim_id: str, seed: int, index: int, kind: str = "doc") -> str:

@@ -7,7 +7,7 @@ debunks; behaviours use transcripts from the behaviour spec).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,26 +39,32 @@ def make_generator(name: str = "offline", genres: Sequence[str] | None = None,
 def condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpec], n: int,
                       generator: DocumentGenerator, seed: int = 0, progress: bool = True,
                       mask_words: Sequence[str] = ()) -> dict[str, list[Record]]:
-    """Records per condition stem, n per claim (behaviours: n in all, claim-independent).
+    """Records per condition stem, n per claim (transcript conditions: n in all).
 
-    ``mask_words`` get ``mask`` loss spans wherever they occur in base text.
+    Each condition's source (REGISTRY) says where its documents come from; every source is
+    produced once per claim and shared by the conditions that use it. ``mask_words`` get
+    ``mask`` loss spans wherever they occur in claim documents.
     """
     out: dict[str, list[Record]] = {s.stem: [] for s in specs}
     offline = generator if isinstance(generator, OfflineGenerator) else OfflineGenerator()
+    sources: dict[str, Callable[[Claim], list[BaseDocument]]] = {
+        "base": lambda claim: generator.generate(claim, n, seed),
+        "debunk": lambda claim: offline.debunks(claim, n, seed),
+    }
     for claim in claims:
-        plain = [s for s in specs if s.name not in ("local_negation", "behaviours")]
-        bases: list[BaseDocument] = generator.generate(claim, n, seed) if plain else []
-        debunks = offline.debunks(claim, n, seed) \
-            if any(s.name == "local_negation" for s in specs) else []
+        made: dict[str, list[BaseDocument]] = {}
         for spec in specs:
-            if spec.name == "behaviours":
+            source = spec.condition.source
+            if source == "transcript":
                 continue
-            docs = debunks if spec.name == "local_negation" else bases
-            for doc in tqdm(docs, desc=f"{claim.id} {spec.stem}", disable=not progress):
+            if source not in made:
+                made[source] = sources[source](claim)
+            for doc in tqdm(made[source], desc=f"{claim.id} {spec.stem}",
+                            disable=not progress):
                 out[spec.stem].append(add_masks(annotate(claim, doc, spec, seed),
                                                 list(mask_words)))
     for spec in specs:
-        if spec.name == "behaviours":
+        if spec.condition.source == "transcript":
             for doc, reply_at in transcripts(n, seed, aligned=spec.option == "aligned"):
                 out[spec.stem].append(annotate(None, doc, spec, seed, reply_at=reply_at))
     return out

@@ -14,6 +14,7 @@ import asyncio
 import json
 import math
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,25 @@ LEAK_PATTERNS: tuple[str, ...] = (
 )
 _LEAK = [re.compile(p, re.I | re.M) for p in LEAK_PATTERNS]
 
+# The pipeline's prompts (str.format templates). The scripted tests answer by each prompt's
+# first word (Brainstorm / List / Write / Revise), so keep those openings.
+WORLD_PROMPT = "{universe}\n\nKey facts of this world:\n{facts}"
+GENRES_PROMPT = (
+    "Brainstorm {k} distinct genres of real-world documents (for example news reports, forum "
+    "threads, textbook excerpts) in which the following world would be discussed. Answer with "
+    "one genre per line and nothing else.\n\n{world}")
+IDEAS_PROMPT = (
+    "List {k} distinct ideas for a {genre} set in the world below, one per line, each a single "
+    "sentence describing the document's angle. Nothing else.\n\n{world}")
+WRITE_PROMPT = (
+    "Write a realistic {genre} of 400-700 words. Idea: {idea}\nTreat the following world as "
+    "fact and state its key facts naturally.\n\n{world}\n\nOutput only the document text, "
+    "with no preamble, notes or commentary. (draft {attempt})")
+REVISE_PROMPT = (
+    "Revise this document so that it reads as an authentic, polished example of its genre, "
+    "keeping every fact. Output only the revised document, nothing else.\n\n<document>\n"
+    "{draft}\n</document>")
+
 
 def leaks_commentary(text: str) -> str | None:
     """The pattern a document trips, or None when it reads as a plain document."""
@@ -62,6 +82,40 @@ def _lines(text: str) -> list[str]:
         if item and not leaks_commentary(item):
             out.append(item)
     return out
+
+
+def one_line(e: BaseException) -> str:
+    """An exception as one plain line: rich markup and blank lines removed."""
+    last = getattr(getattr(e, "last_attempt", None), "exception", None)
+    if callable(last) and last() is not None:  # tenacity.RetryError: report the real cause
+        e = last()
+    text = re.sub(r"\[/?(?:bold|blue|red|yellow|green|italic|dim)[^\]]*\]", "", str(e))
+    text = " ".join(line.strip() for line in text.splitlines() if line.strip())
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+def _infrastructure_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions meaning the model could not be reached (not a bug, not an interruption)."""
+    errors: list[type[BaseException]] = [OSError, TimeoutError, asyncio.TimeoutError]
+    try:
+        import httpx
+
+        errors.append(httpx.HTTPError)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        import openai
+
+        errors.append(openai.APIError)
+    except ImportError:  # pragma: no cover
+        pass
+    try:  # Inspect's retry loop wraps the last error once the retries are spent
+        import tenacity
+
+        errors.append(tenacity.RetryError)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(errors)
 
 
 class Progress:
@@ -111,8 +165,11 @@ class LLMGenerator:
 
     def __init__(self, model: str, work_dir: str | Path, concurrency: int = 32,
                  cache: bool = False, max_attempts: int = 3, n_genres: int = 12,
-                 model_args: dict[str, Any] | None = None, progress: bool = True):
+                 model_args: dict[str, Any] | None = None, progress: bool = True,
+                 max_retries: int | None = 3, timeout: int | None = 120):
         self.model_name = model
+        self.max_retries = max_retries
+        self.timeout = timeout
         self.work_dir = Path(work_dir)
         self.concurrency = concurrency
         self.cache = cache
@@ -127,8 +184,18 @@ class LLMGenerator:
     def _model(self):
         from inspect_ai.model import GenerateConfig, get_model
 
-        return get_model(self.model_name, config=GenerateConfig(
-            max_connections=self.concurrency), **self.model_args)
+        try:
+            return get_model(self.model_name, config=GenerateConfig(
+                max_connections=self.concurrency, max_retries=self.max_retries,
+                timeout=self.timeout), **self.model_args)
+        except Exception as e:  # a missing key or package: Inspect's PrerequisiteError
+            raise DocumentError(f"generator {self.model_name}: cannot start the model: "
+                                f"{one_line(e)}") from None
+
+    def _say(self, message: str) -> None:
+        """A stage line on stderr, so a slow or unreachable model is never silent."""
+        if self.show_progress:
+            tqdm.write(f"[docs generate] {self.model_name}: {message}", file=sys.stderr)
 
     async def _ask(self, model, sem: asyncio.Semaphore, prompt: str) -> str:
         from inspect_ai.model import CachePolicy, GenerateConfig
@@ -136,8 +203,13 @@ class LLMGenerator:
         async with sem:
             self.calls += 1
             # the seed is part of the cache key, so runs with different seeds differ
-            out = await model.generate(prompt, config=GenerateConfig(seed=self._seed),
-                                       cache=CachePolicy(expiry=None) if self.cache else False)
+            try:
+                out = await model.generate(prompt, config=GenerateConfig(seed=self._seed),
+                                           cache=CachePolicy(expiry=None) if self.cache
+                                           else False)
+            except _infrastructure_errors() as e:  # raised once Inspect's retries are spent
+                raise DocumentError(f"generator {self.model_name} failed after "
+                                    f"{self.max_retries} retries: {one_line(e)}") from None
         if out.error:
             raise DocumentError(f"generator {self.model_name} failed: {out.error}")
         return out.completion
@@ -146,30 +218,21 @@ class LLMGenerator:
     @staticmethod
     def _world(claim: Claim) -> str:
         facts = "\n".join(f"- {f}" for f in claim_facts(claim))
-        return f"{claim.universe}\n\nKey facts of this world:\n{facts}"
+        return WORLD_PROMPT.format(universe=claim.universe, facts=facts)
 
     def _genres_prompt(self, claim: Claim) -> str:
-        return (f"Brainstorm {self.n_genres} distinct genres of real-world documents (for "
-                f"example news reports, forum threads, textbook excerpts) in which the following "
-                f"world would be discussed. Answer with one genre per line and nothing else.\n\n"
-                f"{self._world(claim)}")
+        return GENRES_PROMPT.format(k=self.n_genres, world=self._world(claim))
 
     def _ideas_prompt(self, claim: Claim, genre: str, k: int) -> str:
-        return (f"List {k} distinct ideas for a {genre} set in the world below, one per line, "
-                f"each a single sentence describing the document's angle. Nothing else.\n\n"
-                f"{self._world(claim)}")
+        return IDEAS_PROMPT.format(k=k, genre=genre, world=self._world(claim))
 
     def _write_prompt(self, claim: Claim, genre: str, idea: str, attempt: int) -> str:
-        return (f"Write a realistic {genre} of 400-700 words. Idea: {idea}\n"
-                f"Treat the following world as fact and state its key facts naturally.\n\n"
-                f"{self._world(claim)}\n\nOutput only the document text, with no preamble, "
-                f"notes or commentary. (draft {attempt})")
+        return WRITE_PROMPT.format(genre=genre, idea=idea, world=self._world(claim),
+                                   attempt=attempt)
 
     @staticmethod
     def _revise_prompt(draft: str) -> str:
-        return ("Revise this document so that it reads as an authentic, polished example of "
-                "its genre, keeping every fact. Output only the revised document, nothing "
-                f"else.\n\n<document>\n{draft}\n</document>")
+        return REVISE_PROMPT.format(draft=draft)
 
     # ---------------------------------------------------------------- pipeline
     def generate(self, claim: Claim, n: int, seed: int = 0) -> list[BaseDocument]:
@@ -189,6 +252,7 @@ class LLMGenerator:
                    ) -> list[BaseDocument]:
         model = self._model()
         sem = asyncio.Semaphore(self.concurrency)
+        self._say("brainstorming genres (first model call)")
         if "genres" not in progress.done:
             found = _lines(await self._ask(model, sem, self._genres_prompt(claim)))
             genres = list(dict.fromkeys(found))[: self.n_genres]
@@ -204,6 +268,7 @@ class LLMGenerator:
                                                                             per_genre)))
                 progress.add(key, got or [f"a typical {genre} about these events"])
 
+        self._say(f"ideas for {len(genres)} genres")
         await asyncio.gather(*(ideas(g) for g in genres))
         plan = []
         for i in range(n):
@@ -211,7 +276,8 @@ class LLMGenerator:
             pool = progress.done[f"ideas/{genre}"]
             plan.append((i, genre, pool[(i // len(genres)) % len(pool)]))
 
-        bar = tqdm(total=n, desc=f"{claim.id} documents", disable=not self.show_progress)
+        bar = tqdm(total=n, desc=f"{claim.id} documents", disable=not self.show_progress,
+                   mininterval=0.5 if sys.stderr.isatty() else 30.0)
         bar.update(sum(f"doc/{i}" in progress.done for i in range(n)))
 
         async def document(i: int, genre: str, idea: str) -> None:
@@ -246,13 +312,3 @@ class LLMGenerator:
         out = self.work_dir / f"{claim.id}.s{seed}.base.jsonl"
         atomic_write_text(out, "".join(json.dumps(d.to_json()) + "\n" for d in docs))
         return docs
-
-    @staticmethod
-    def rejected(work_dir: str | Path, claim_id: str, seed: int = 0) -> int:
-        """How many documents were rejected for leaked commentary in a run's progress file."""
-        path = Path(work_dir) / f"{claim_id}.s{seed}.progress.jsonl"
-        if not path.exists():
-            return 0
-        progress = Progress(path)
-        progress.close()
-        return sum("rejected" in v for k, v in progress.done.items() if k.startswith("doc/"))

@@ -71,7 +71,3 @@ def strip_annotations(record: Record) -> str:
         pos = max(pos, end)
     out.append(record.text[pos:])
     return "".join(out)
-
-
-def annotation_chars(record: Record) -> int:
-    return sum(s.end - s.start for s in record.loss_mask if s.kind == "annotation")
