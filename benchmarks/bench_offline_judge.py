@@ -1,7 +1,7 @@
 """Agreement of the offline judge with hand labels, per probe family (Cohen's kappa).
 
-The labelled sets in tests/fixtures/offline_judge/ (labelled.yaml, tuning2.yaml and
-tuning3.yaml, the tuning rounds; heldout.yaml, written after the judge was frozen) hold
+The labelled sets in tests/fixtures/offline_judge/ (labelled.yaml and tuning2-4.yaml, the
+tuning rounds; heldout.yaml, written after the judge was frozen) hold
 realistic answers written for this project, each labelled with the verdict a careful LLM
 judge following the claim's rubric would give. The offline judge is for demos, tests and CI
 dry runs, never for results; this figure says how far to trust it for those. Baseline in the
@@ -33,10 +33,11 @@ FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "offline
 SPLITS = {"tuning round 1": FIXTURES / "labelled.yaml",
           "tuning round 2": FIXTURES / "tuning2.yaml",
           "tuning round 3": FIXTURES / "tuning3.yaml",
+          "tuning round 4": FIXTURES / "tuning4.yaml",
           "held-out": FIXTURES / "heldout.yaml"}
-"""Tuning rounds: answers the cues, keys and markers were adjusted on (rounds 2 and 3 were
-each written as a held-out set and scored 0.80 and 0.69 before they were used); held-out:
-written after they were frozen (the honest figure)."""
+"""Tuning rounds: answers the cues, keys and markers were adjusted on (rounds 2, 3 and 4 were
+each written as a held-out set and scored 0.80, 0.69 and 0.74 before they were used);
+held-out: written after they were frozen (the honest figure)."""
 
 
 def v1_markers(claim, answer: str) -> JudgeReading:
