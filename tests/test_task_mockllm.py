@@ -324,3 +324,25 @@ def test_self_judging_is_warned_and_recorded(fixture_claim, tmp_path, caplog, ro
     assert log.eval.metadata["beliefbench"]["scoring"]["self_judging"] is expected
     warned = any("grades its own answers" in r.getMessage() for r in caplog.records)
     assert warned == (expected is True and not params)
+
+
+@pytest.mark.parametrize("max_failed, status", [(0.5, "success"), (0.05, "error")])
+def test_a_judge_outage_is_failed_in_the_denominator_and_errored(fixture_claim, tmp_path,
+                                                                 max_failed, status):
+    def grader(messages, tools, tool_choice, config):
+        if "rebuilt in recent years" in messages[-1].text:
+            raise ConnectionError("grader down")
+        return output(keyword_grader(messages[-1].text))
+
+    log = eval(belief(claims=str(fixture_claim), samples=1, max_failed=max_failed),
+               model=scripted(believer),
+               model_roles={"grader": get_model("mockllm/model", custom_outputs=grader,
+                                                memoize=False)},
+               log_dir=str(tmp_path), display="none")[0]
+    assert log.status == status
+    [down] = [s for s in log.samples if s.id == "glass_bridge/oe_02"]
+    assert down.error and "judge call failed" in down.error.message  # eval-retry re-judges it
+    assert down.scores["belief_judge"].answer == "failed"
+    m = metrics(log)
+    assert m["belief"] == pytest.approx(6 / 7) and m["failed"] == pytest.approx(1 / 7)
+    assert m["infrastructure_failed"] == pytest.approx(1 / 7)

@@ -35,7 +35,7 @@ from beliefbench.judge import default_template_path, render_judge_prompt
 from beliefbench.metrics import one_hot, question_table, summary_metrics
 from beliefbench.provider import remember_claims
 from beliefbench.records import sha256_file
-from beliefbench.solver import GENERATION_ERROR
+from beliefbench.solver import GENERATION_ERROR, InfrastructureFailure
 from beliefbench.verdicts import VERDICTS, JudgeReading
 from beliefbench.verdicts.exact import read_binary
 from beliefbench.verdicts.offline import offline_verdict
@@ -48,6 +48,8 @@ JUDGE_SEES = ("question", "transcript")
 the whole conversation of a multi-turn / system-prompted item."""
 INFRASTRUCTURE = "infrastructure"
 """Score-value key: 1.0 when the response is ``failed`` because the provider raised."""
+JUDGE_ERROR = "judge_error"
+"""Sample metadata key set when the judge call raised (read by :func:`judge_outage`)."""
 INFRASTRUCTURE_METRIC = "infrastructure_failed"
 """Metric: share of ALL responses that are infrastructure failures (a part of ``failed``)."""
 
@@ -184,9 +186,17 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             prompt = render_judge_prompt(claim, family, question, answer,
                                          hint=md.get("hint"), template_path=template)
             grader = get_model(role="grader", config=config)
-            output = await grader.generate(prompt, cache=cache)
-            judge_reply = output.completion
-            reading = read_reply(judge_reply, key=claim.rubric[family].judge_key)
+            try:
+                output = await grader.generate(prompt, cache=cache)
+            except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
+                output = None
+                problem = f"judge call failed ({grader}): {type(e).__name__}: {e}"[:2000]
+                md[JUDGE_ERROR] = problem  # judge_outage() raises on it: see its docstring
+                reading = JudgeReading("failed", "", problem)
+                infrastructure = True
+            if output is not None:
+                judge_reply = output.completion
+                reading = read_reply(judge_reply, key=claim.rubric[family].judge_key)
             used = str(grader)  # provider/name
         return Score(
             value={**one_hot(reading.verdict), INFRASTRUCTURE: float(infrastructure)},
@@ -195,5 +205,24 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             metadata={"verdict": reading.verdict, "judge": used, "problem": reading.problem,
                       "judge_reply": judge_reply, "infrastructure": infrastructure},
         )
+
+    return score
+
+
+@scorer(metrics=[])
+def judge_outage() -> Scorer:
+    """Raise for a response whose judge call failed, after :func:`belief_judge` scored it.
+
+    Inspect keeps the scores of the scorers that finished before one raised, so the response
+    stays a ``failed`` verdict in the denominator, while the raise marks the sample errored:
+    it counts toward the ``max_failed`` budget and ``inspect eval-retry`` judges it again.
+    Listed after ``belief_judge`` in the task; re-scoring (``inspect score``) needs only that.
+    """
+
+    async def score(state: TaskState, target: Target) -> Score:
+        problem = state.metadata.get(JUDGE_ERROR)
+        if problem:
+            raise InfrastructureFailure(problem)
+        return Score(value=0, explanation="the judge answered (or was not needed)")
 
     return score

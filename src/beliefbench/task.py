@@ -24,7 +24,7 @@ from beliefbench.probes.binary import INSTRUCTION_PLACEMENTS
 from beliefbench.probes.context import load_context, with_context
 from beliefbench.records import sha256_file
 from beliefbench.resources import user_path
-from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings
+from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings, judge_outage
 from beliefbench.solver import ABORT_AFTER, answer
 
 logger = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ def belief(
     return Task(
         dataset=dataset,
         solver=answer(abort_after=abort_after),
-        scorer=judge_settings.scorer([str(path) for path, _ in resolved]),
+        scorer=[judge_settings.scorer([str(path) for path, _ in resolved]), judge_outage()],
         config=gen,
         epochs=Epochs(samples, "mean"),
         # Inspect's failure budget: errored samples (the provider raised) are still scored
