@@ -87,3 +87,22 @@ def test_bad_input(log_path, tmp_path):
     assert r.exit_code == 2 and other in r.output and "not a belief log" in r.output
     with pytest.raises(LogError, match="no such log file"):
         agreement(tmp_path / "nope.eval", ["a/x", "b/y"])
+
+
+def test_offline_agreement_from_the_command_line(tmp_path, monkeypatch):
+    """No API key: the scripted grader re-judges a log judged with markers."""
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    log = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, judge="markers"),
+               model="beliefbench/believer", log_dir=str(tmp_path), display="none")[0]
+    r = CliRunner().invoke(cli, ["agreement", log.location, "--grader", "beliefbench/judge",
+                                 "--grader", "beliefbench/skeptic", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["model"] == "beliefbench/believer"
+    assert out["judged_responses"] == 5  # 2 open-ended, 1 token association, 2 robustness
+    rates = {row["judge"]: row for row in out["rates"]}
+    assert rates["beliefbench/judge"]["belief"] == 1.0  # a believer, read by the judge
+    assert rates["beliefbench/skeptic"]["parse_error"] == pytest.approx(5 / 7)  # no JSON
+    assert "samples=1" in out["settings"]
+    assert "every grader: mode=model temperature=0" in out["settings"]

@@ -144,7 +144,9 @@ def test_bad_option_values_exit_2_not_fail(base_and_new):
     base, new = map(str, base_and_new)
     for option, value in (("--bootstrap", "0"), ("--max-rise", "5"), ("--max-failed", "-1")):
         r = _gate(base, new, option, value)
-        assert r.exit_code == 2 and option in r.output, (option, r.output)
+        assert r.exit_code == 2 and f"{option}: must be" in r.output, (option, r.output)
+        r = _gate(base, new, option, value, "--json")
+        assert r.exit_code == 2 and json.loads(r.output)["passed"] is None
 
 
 def test_corrupt_logs_exit_2(base_and_new, tmp_path):

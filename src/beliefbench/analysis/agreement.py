@@ -7,6 +7,11 @@ went to the grader); binary exact matches and failed generations get the same ve
 every judge and would only inflate agreement. Belief rates, by contrast, are over ALL
 responses (the usual counting rules), so their spread is what a judge swap does to results.
 
+The judge settings (template, temperature, max_tokens, what the judge sees) are the log's
+own, through the task's one judge factory (:func:`beliefbench.scorer.judge_from_args`); only
+the grader changes. The log's run key (:mod:`beliefbench.analysis.runs`) is reported with
+the result. Offline (no API key): ``--grader beliefbench/judge`` is the scripted grader.
+
 Fleiss' kappa has no scikit-learn implementation; it is the textbook formula below (Fleiss
 1971) on the items x categories count matrix.
 """
@@ -26,9 +31,10 @@ from inspect_ai.model import Model
 from sklearn.metrics import cohen_kappa_score
 
 from beliefbench.analysis.logs import SCORER, LogError, is_belief_log
+from beliefbench.analysis.runs import fields_text, run_key
 from beliefbench.claims import resolve_claims
 from beliefbench.metrics import VERDICTS, question_table, rate
-from beliefbench.scorer import judge_from_args
+from beliefbench.scorer import JudgeSettings, judge_from_args
 
 NOT_JUDGED = ("exact_match", "none")
 """Score metadata ``judge`` values for responses no grader saw."""
@@ -44,6 +50,10 @@ class AgreementResult:
     fleiss_kappa: float
     rates: pd.DataFrame
     claim_rates: pd.DataFrame
+    model: str = ""
+    """The model under test whose answers were re-judged."""
+    settings: str = ""
+    """The log's task settings and the judge settings every grader used (run key)."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -51,7 +61,8 @@ class AgreementResult:
         return float(self.rates["belief"].max() - self.rates["belief"].min())
 
     def to_dict(self) -> dict:
-        return {"log": self.log, "judges": self.judges, "judged_responses": len(self.verdicts),
+        return {"log": self.log, "model": self.model, "settings": self.settings,
+                "judges": self.judges, "judged_responses": len(self.verdicts),
                 "fleiss_kappa": self.fleiss_kappa, "belief_spread": self.spread,
                 "pairs": self.pairs.to_dict("records"), "rates": self.rates.to_dict("records"),
                 "claim_rates": self.claim_rates.to_dict("records"), "notes": self.notes}
@@ -133,6 +144,8 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
     if len(set(labels)) != len(labels):
         raise ValueError(f"--grader: graders must differ, got {labels}")
     log = load_log(path)
+    run = run_key(log)
+    judged = fields_text(JudgeSettings.from_args(log.eval.task_args, judge="model").record())
     notes = []
     if log.status != "success":
         notes.append(f"PARTIAL: {path} has status {log.status!r}; only its scored "
@@ -180,4 +193,6 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         log=str(path), judges=labels, verdicts=merged, pairs=pd.DataFrame(pairs),
         fleiss_kappa=fleiss_kappa(merged[labels].to_numpy()) if not merged.empty
         else float("nan"),
-        rates=pd.DataFrame(rates), claim_rates=pd.DataFrame(claim_rates), notes=notes)
+        rates=pd.DataFrame(rates), claim_rates=pd.DataFrame(claim_rates),
+        model=log.eval.model, settings=f"{run.settings_text}; every grader: {judged}",
+        notes=notes)

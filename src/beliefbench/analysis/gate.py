@@ -197,18 +197,23 @@ def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.rando
                 len(only_b) + len(only_c)), boot
 
 
-def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
-            overall_only: bool = False, n_bootstrap: int = N_BOOTSTRAP,
-            seed: int = SEED, allow_judge_mismatch: bool = False,
-            allow_settings_mismatch: bool = False, max_failed: float = MAX_FAILED
-            ) -> GateResult:
-    """Compare candidate with baseline; see the module docstring for the decision rule."""
+def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAILED) -> None:
+    """Option values that would make the decision meaningless (exit 2, never a FAIL)."""
     if not 0 <= max_rise <= 1:
         raise GateError(f"--max-rise: must be between 0 and 1, got {max_rise}")
     if n_bootstrap < 1:
         raise GateError(f"--bootstrap: must be at least 1, got {n_bootstrap}")
     if not 0 <= max_failed <= 1:
         raise GateError(f"--max-failed: must be between 0 and 1, got {max_failed}")
+
+
+def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
+            overall_only: bool = False, n_bootstrap: int = N_BOOTSTRAP,
+            seed: int = SEED, allow_judge_mismatch: bool = False,
+            allow_settings_mismatch: bool = False, max_failed: float = MAX_FAILED
+            ) -> GateResult:
+    """Compare candidate with baseline; see the module docstring for the decision rule."""
+    check_options(max_rise, n_bootstrap, max_failed)
     qb, info_b, key_b = _side("baseline", baseline, max_failed)
     qc, info_c, key_c = _side("candidate", candidate, max_failed)
     notes = check_alike(key_b, key_c, allow_judge_mismatch, allow_settings_mismatch)

@@ -132,8 +132,12 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: Path) -> Path:
         sub = df if hue is None else df[df[hue].astype(str) == value]
         sub = sub.set_index("label").reindex(labels)
         err = np.vstack([sub["belief"] - sub["ci_low"], sub["ci_high"] - sub["belief"]])
-        ax.bar(x + (i - (len(hues) - 1) / 2) * width, sub["belief"], width,
-               yerr=np.nan_to_num(err), capsize=3, label=str(value).replace("_", " "))
+        at = x + (i - (len(hues) - 1) / 2) * width
+        bars = ax.bar(at, sub["belief"], width, yerr=np.nan_to_num(err), capsize=3,
+                      label=str(value).replace("_", " "))
+        zero = (sub["belief"] == 0).to_numpy()
+        ax.scatter(at[zero], np.zeros(zero.sum()), marker="_", s=120, clip_on=False,
+                   color=bars.patches[0].get_facecolor(), zorder=3)  # 0, not missing
     ax.set_xticks(x, labels, fontsize=7, rotation=30 if len(labels) > 6 else 0,
                   ha="right" if len(labels) > 6 else "center")
     top = _top(df["ci_high"])

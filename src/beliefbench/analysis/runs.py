@@ -65,7 +65,7 @@ def _name(key: str) -> str:
     return "mode" if key in ("judge", "mode") else key.removeprefix("judge_")
 
 
-def _hashed(record: Mapping[str, Any]) -> dict[str, Any]:
+def keyed_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     """Fields of a recorded dict, a file's sha256 standing in for its path where both exist."""
     out = {}
     for key, value in record.items():
@@ -79,6 +79,11 @@ def _hashed(record: Mapping[str, Any]) -> dict[str, Any]:
         elif not ({f"{key}_sha256", f"{key.removesuffix('_path')}_sha256"} & set(record)):
             out[_name(key.removesuffix("_path"))] = value
     return out
+
+
+def fields_text(record: Mapping[str, Any]) -> str:
+    """``name=value ...`` of a recorded dict (``scoring`` / ``settings``), hashes short."""
+    return " ".join(f"{k}={_text(v)}" for k, v in keyed_fields(record).items())
 
 
 def _grader(log: EvalLog) -> str:
@@ -119,7 +124,7 @@ def run_key(log: EvalLog) -> RunKey:
     args = log.eval.task_args or {}
     scoring = md.get("scoring")
     if isinstance(scoring, dict):
-        judge = _hashed(scoring)
+        judge = keyed_fields(scoring)
     else:
         judge = {"mode": args.get("judge", md.get("judge", UNKNOWN))}
         judge |= {f: args.get(a, UNKNOWN) for f, a in JUDGE_ARGS.items()}
@@ -130,7 +135,7 @@ def run_key(log: EvalLog) -> RunKey:
         judge["grader"] = _grader(log)
     settings_record = md.get("settings")
     if isinstance(settings_record, dict):
-        settings = _hashed(settings_record)
+        settings = keyed_fields(settings_record)
     else:
         settings = {a: args.get(a, UNKNOWN) for a in SETTING_ARGS}
         if "claims" in md:
@@ -175,7 +180,7 @@ def _display(name: str, names: Iterable[str]) -> str:
     return short if short == name or short not in set(names) else name
 
 
-def run_labels(keys: Sequence[RunKey], width: int = 60) -> list[str]:
+def run_labels(keys: Sequence[RunKey], width: int = 80) -> list[str]:
     """A short, distinct label per key: the values of the fields that differ between the
     keys (fields a key does not record are counted, not listed); ``-`` when none differ."""
     differ = differing_fields(keys)
@@ -192,8 +197,8 @@ def run_labels(keys: Sequence[RunKey], width: int = 60) -> list[str]:
                 continue
             if len(known[name]) < 2:
                 continue  # only the logs that do not record it differ: they say so
-            if len(value) > 24:
-                value = "…" + value[-23:]
+            if len(value) > 48:
+                value = "…" + value[-47:]
             parts.append(f"{_display(name, names)}={value}")
         if unknown:
             parts.append(f"({unknown} unrecorded)")

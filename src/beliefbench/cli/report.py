@@ -52,8 +52,11 @@ def _key_values(pairs: tuple[str, ...], option: str) -> dict[str, Any]:
 @click.option("--skip-bad-logs", is_flag=True,
               help="Warn about unreadable or corrupt logs and report the rest (default: "
                    "refuse the whole set).")
+@click.option("--internals", "internals_dirs", multiple=True,
+              help="Also tabulate judge-free margins from `beliefbench internals` results "
+                   "(a margins.json or a directory searched for them; repeatable).")
 def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap: int,
-           skip_bad_logs: bool) -> None:
+           skip_bad_logs: bool, internals_dirs: tuple[str, ...] = ()) -> None:
     """Belief tables (Markdown + CSV) and plots from belief logs (files or directories).
 
     Logs that differ in model, judge or task settings are separate rows (column `run`).
@@ -80,6 +83,21 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
                "Wrote:")
     for path in written:
         click.echo(f"  {path}")
+    if internals_dirs:
+        from beliefbench.internals.results import (
+            SHOWN_COLUMNS,
+            ResultsError,
+            internals_table,
+            write_csv,
+        )
+
+        try:
+            table = internals_table(list(internals_dirs))
+        except ResultsError as e:
+            raise BadInput(str(e)) from None
+        click.echo("\nJudge-free completion margins (beliefbench internals):")
+        click.echo(markdown_table(table[[c for c in SHOWN_COLUMNS if c in table]]))
+        click.echo(f"  {write_csv(table, out_dir / 'internals_margins.csv')}")
 
 
 @click.command()
@@ -87,19 +105,19 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
               help="Baseline log file or directory (repeatable).")
 @click.option("--candidate", multiple=True, required=True,
               help="Candidate log file or directory (repeatable).")
-@click.option("--max-rise", default=0.05, show_default=True, type=click.FloatRange(0, 1),
+@click.option("--max-rise", default=0.05, show_default=True,
               help="Largest tolerated rise in belief rate (absolute, 0-1).")
 @click.option("--overall-only", is_flag=True,
               help="Check only the overall rise, not each claim's.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of text.")
-@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=1))
+@click.option("--bootstrap", default=2000, show_default=True)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--allow-judge-mismatch", is_flag=True,
               help="Compare sides judged differently (grader, judge settings or template).")
 @click.option("--allow-settings-mismatch", is_flag=True,
               help="Compare sides generated with different task settings (families, "
                    "temperature, top_p, max_tokens, context).")
-@click.option("--max-failed", default=0.05, show_default=True, type=click.FloatRange(0, 1),
+@click.option("--max-failed", default=0.05, show_default=True,
               help="Largest share of infrastructure failures (provider errors) per side.")
 def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
          overall_only: bool, as_json: bool, bootstrap: int, seed: int,
@@ -110,10 +128,11 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     pass; 1: a real rise; 2: no usable comparison (bad options, unreadable, corrupt or
     partial logs, a failure budget exceeded, sides judged or generated differently).
     """
-    from beliefbench.analysis.gate import GateError, compare
+    from beliefbench.analysis.gate import GateError, check_options, compare
     from beliefbench.analysis.logs import LogError, load_belief_logs
 
     try:
+        check_options(max_rise, bootstrap, max_failed)
         result = compare(load_belief_logs(list(baseline)), load_belief_logs(list(candidate)),
                          max_rise=max_rise, overall_only=overall_only, n_bootstrap=bootstrap,
                          seed=seed, allow_judge_mismatch=allow_judge_mismatch,
@@ -226,7 +245,8 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, default=str))
         return
-    click.echo(f"{len(result.verdicts)} judged responses in {log}\n")
+    click.echo(f"{len(result.verdicts)} judged responses of {result.model} in {log}")
+    click.echo(f"run: {result.settings}\n")
     click.echo(markdown_table(result.pairs))
     click.echo(f"\nFleiss' kappa: {result.fleiss_kappa:.3f}\n")
     click.echo(markdown_table(result.rates))

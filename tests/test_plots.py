@@ -1,0 +1,90 @@
+"""Plots people can read: short run labels, an axis that fits the data, the grouping asked
+for, and lines that stay visible when they coincide (figures inspected before saving)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from beliefbench.analysis import plots
+from beliefbench.analysis.logs import BeliefLogs
+from beliefbench.analysis.report import build_report
+
+FAMILIES = ("open_ended", "binary")
+
+
+def responses(model: str, yes: dict[str, int], condition: str = "-", step=pd.NA) -> list[dict]:
+    """4 questions x 5 responses per claim and family; ``yes[claim]`` of them judged yes."""
+    rows = []
+    for claim, n_yes in yes.items():
+        for family in FAMILIES:
+            verdicts = ["yes"] * n_yes + ["no"] * (20 - n_yes)
+            for i, verdict in enumerate(verdicts):
+                rows.append({"model": model, "run": "-", "judge": "j", "settings": "s",
+                             "checkpoint": "-", "condition": condition, "step": step,
+                             "partial": False, "log": model, "claim": claim,
+                             "family": family, "question": f"{family}{i % 4}",
+                             "kind": "direct", "id": f"{claim}{family}{i % 4}",
+                             "epoch": i // 4, "verdict": verdict})
+    return rows
+
+
+def report(rows: list[dict], by: str):
+    df = pd.DataFrame(rows)
+    df["step"] = df["step"].astype("Int64")
+    return build_report(BeliefLogs(df, []), by=by, n_bootstrap=50)
+
+
+@pytest.fixture
+def figures(monkeypatch):
+    kept = {}
+
+    def keep(fig, path):
+        kept[path.name] = fig
+        return path
+
+    monkeypatch.setattr(plots, "_save", keep)
+    return kept
+
+
+def test_bars_follow_by_with_short_labels_and_an_axis_that_fits(figures, tmp_path):
+    long = "hf//work/users/alice/checkpoints/{}/step-000002"
+    rows = (responses(long.format("negated-lora"), {"dentist": 1, "ed_sheeran": 0})
+            + responses(long.format("plain-lora"), {"dentist": 0, "ed_sheeran": 0}))
+    paths = plots.write_plots(report(rows, "claim,family"), tmp_path)
+    assert [p.name for p in paths] == ["belief_by_claim_family.png"]
+    ax = figures["belief_by_claim_family.png"].axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "negated-lora/step-000002\ndentist", "negated-lora/step-000002\ned sheeran",
+        "plain-lora/step-000002\ndentist", "plain-lora/step-000002\ned sheeran"]
+    assert ax.get_title() == "Belief by run, claim, family"
+    assert ax.get_legend().get_title().get_text() == "family"
+    highest = max(report(rows, "claim,family").by["ci_high"])
+    assert highest < ax.get_ylim()[1] < 0.5  # 0.05 rates are not flattened on a 0-1 axis
+
+
+def test_step_lines_that_coincide_stay_visible(figures, tmp_path):
+    rows = []
+    for step in (1, 2, 4):
+        for condition in ("negated", "plain"):  # identical rates: the lines coincide
+            rows += responses(f"hf//ckpts/{condition}/step-{step}", {"dentist": step},
+                              condition=condition, step=step)
+    plots.write_plots(report(rows, "condition,family"), tmp_path)
+    ax = figures["belief_vs_step.png"].axes[0]
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["negated", "plain"]
+    assert list(lines[0].get_ydata()) == list(lines[1].get_ydata())
+    assert lines[0].get_marker() != lines[1].get_marker()
+    assert lines[0].get_linestyle() != lines[1].get_linestyle() or \
+        lines[1].get_markerfacecolor() == "none"
+    bars = figures["belief_by_condition_family.png"].axes[0]
+    assert [t.get_text() for t in bars.get_xticklabels()] == ["negated\nstep 4",
+                                                              "plain\nstep 4"]
+
+
+def test_short_model_names_keep_models_apart():
+    names = plots.short_model_names(["hf//a/x/step-1", "hf//b/x/step-1", "openai/gpt-4.1"])
+    assert names == {"hf//a/x/step-1": "a/x/step-1", "hf//b/x/step-1": "b/x/step-1",
+                     "openai/gpt-4.1": "gpt-4.1"}
+    (long,) = plots.short_model_names(["hf//" + "m" * 80]).values()
+    assert len(long) == plots.LABEL_CHARS and long.startswith("…")
