@@ -77,3 +77,26 @@ def test_a_task_argument_error_ends_with_the_projects_message(tmp_path):
     assert done.returncode != 0
     last = (done.stdout + done.stderr).strip().splitlines()[-1]
     assert last.endswith("samples: expected a whole number of at least 1, got 2.5"), last
+
+
+def test_eval_retry_resumes_an_aborted_run_once_the_provider_is_back(tmp_path, monkeypatch):
+    from inspect_ai import eval_retry
+
+    from beliefbench.provider import ScriptedModel
+
+    answer = ScriptedModel.generate
+
+    async def down(self, *args, **kwargs):
+        raise ConnectionError("connection refused")
+
+    monkeypatch.setattr(ScriptedModel, "generate", down)
+    [log] = eval(belief(claims=str(FIXTURE_CLAIM), samples=2, abort_after=2),
+                 model="beliefbench/believer", model_roles={"grader": "beliefbench/judge"},
+                 log_dir=str(tmp_path), display="none", max_samples=1)
+    assert log.status == "error" and all(s.error for s in log.samples)
+    monkeypatch.setattr(ScriptedModel, "generate", answer)  # the server is back
+    [again] = eval_retry(log.location, log_dir=str(tmp_path), display="none")
+    assert again.status == "success"
+    assert len(again.samples) == 7 * 2 and not any(s.error for s in again.samples)
+    m = rates(again)
+    assert m["belief"] == 1.0 and m["failed"] == m["infrastructure_failed"] == 0.0

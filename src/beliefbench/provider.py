@@ -133,7 +133,6 @@ def scripted_verdict(prompt: str) -> str:
     return json.dumps({"reason": f"offline judge: {reading.reason}", key: reading.verdict})
 
 
-@modelapi(name=PROVIDER)
 class ScriptedModel(ModelAPI):
     """``beliefbench/<name>``: see the module docstring for the names."""
 
@@ -162,3 +161,9 @@ class ScriptedModel(ModelAPI):
 
     def max_connections(self) -> int:
         return 32
+
+
+@modelapi(name=PROVIDER)
+def scripted() -> type[ModelAPI]:
+    """Register ``beliefbench/<name>`` with Inspect (the package's entry point imports this)."""
+    return ScriptedModel
