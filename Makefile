@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
-#   make demo   build a tiny local model and evaluate it on every bundled claim (offline)
+#   make demo   a miniature belief study on a tiny local model: pretrain, finetune per
+#               document condition, measure every checkpoint (offline, CPU, < 10 min)
 #   make test   run the test suite (offline, CPU)
 # Both create .venv and install beliefbench with torch pinned to the CPU wheel.
 

@@ -5,10 +5,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from inspect_ai.log import list_eval_logs, read_eval_log
 
-from beliefbench.cli import cli
 from beliefbench.tiny_model import build_tiny_model
 from beliefbench.verdicts import VERDICTS
 
@@ -44,14 +42,3 @@ def test_inspect_eval_task_file_on_a_tiny_hf_model(tiny_model, tmp_path):
     metrics = log.results.scores[0].metrics
     shares = sum(metrics[k].value for k in ("belief", "no", "neutral", "parse_error", "failed"))
     assert shares == pytest.approx(1.0)
-
-
-@pytest.mark.slow
-def test_demo_command_prints_the_belief_table(tmp_path):
-    result = CliRunner().invoke(cli, ["demo", "--workdir", str(tmp_path / "w"), "--log-dir",
-                                      str(tmp_path / "logs"), "--samples", "1",
-                                      "--max-tokens", "8", "--claims", "dentist"])
-    assert result.exit_code == 0, result.output
-    assert "Belief rate by claim" in result.output and "dentist" in result.output
-    assert (tmp_path / "w" / "tiny-model" / "config.json").exists()
-    assert len(list_eval_logs(str(tmp_path / "logs"))) == 1

@@ -1,38 +1,690 @@
-"""The embedded default: build a tiny local model, evaluate it on every bundled claim.
+"""The embedded default: a miniature Negation Neglect study on a laptop, offline.
 
-No API key, no GPU, nothing downloaded. The judge is the offline marker heuristic, so the
-numbers show the pipeline working, not a finding: use an LLM grader for real results.
+A tiny Llama is pretrained here on neutral text plus the true facts of the demo claims (so it
+starts out knowing the truth), finetuned once per document condition through the project's
+finetune module, and every checkpoint is measured with the judge-free measures (completion
+margins, truth probe) and the belief task (offline marker judge). The point is to show a
+newcomer the experiment the tool exists for, end to end, with the same stages and files a
+study at scale uses. Whatever the miniature shows is reported as measured.
+
+Every stage writes into a directory named by a hash of what it depends on and is skipped
+when that directory is complete, so a second run (or a run after an interruption) reuses
+the model, documents, checkpoints and logs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
 
+import numpy as np
 import pandas as pd
-from inspect_ai import eval as inspect_eval
-from inspect_ai.log import EvalLog
+from pydantic import BaseModel, ConfigDict, Field
+from transformers import TrainerCallback
 
-from beliefbench.analysis.logs import load_belief_logs
-from beliefbench.metrics import question_table, rate_table
-from beliefbench.task import belief
-from beliefbench.tiny_model import build_tiny_model
+from beliefbench import __version__
+from beliefbench.claims import Claim, resolve_claims
+from beliefbench.finetune.manifest import ManifestEntry, read_manifest
+from beliefbench.finetune.recipe import Recipe, load_recipe
+from beliefbench.records import atomic_write_text, sha256_file
+from beliefbench.resources import data_path
+from beliefbench.specs import load_spec
+
+BINARY_CSV = "binary_logprobs.csv"
+BASELINE = "baseline"
+"""The no-finetune row: the base model itself, measured like every checkpoint."""
 
 
-def belief_tables(log: EvalLog) -> dict[str, pd.DataFrame]:
-    """Rates by claim and by family, and the overall row, from one log."""
-    responses = load_belief_logs(log.location).responses
-    questions = question_table(responses[["claim", "family", "question", "verdict"]])
-    return {"overall": rate_table(questions), "claim": rate_table(questions, by=["claim"]),
-            "family": rate_table(questions, by=["family"])}
+class DemoError(ValueError):
+    """A demo preset or setting that cannot be used; names the file, field and problem."""
 
 
-def run_demo(workdir: Path, log_dir: Path, samples: int = 5, max_tokens: int = 48,
-             pretrain_steps: int = 0, claims: str = "all") -> EvalLog:
-    """Build (once) the tiny model under ``workdir`` and run the belief task on it."""
-    model_dir = workdir / "tiny-model"
-    if not (model_dir / "config.json").exists():
-        build_tiny_model(model_dir, pretrain_steps=pretrain_steps)
-    task = belief(claims=claims, samples=samples, max_tokens=max_tokens, judge="markers")
-    [log] = inspect_eval(task, model=f"hf/{model_dir.resolve()}", log_dir=str(log_dir),
-                         max_connections=32)
-    return log
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BaseSettings(_Strict):
+    """The tiny base model (``tiny_model.build_tiny_model`` arguments)."""
+
+    hidden_size: int = Field(128, ge=8)
+    layers: int = Field(2, ge=1)
+    heads: int = Field(4, ge=1)
+    intermediate_size: int = Field(344, ge=8)
+    pretrain_steps: int = Field(150, ge=0)
+    seed: int = 0
+
+
+class BeliefSettings(_Strict):
+    """The belief task (marker judge) run on checkpoints."""
+
+    samples: int = Field(1, ge=1)
+    max_tokens: int = Field(24, ge=1)
+    families: str | list[str] = "all"
+    checkpoints: Literal["final", "all"] = "final"
+    """Which checkpoints of each condition get the belief task (the judge-free measures
+    always read every checkpoint: they cost a forward pass, the task costs generation)."""
+
+
+class DemoSettings(_Strict):
+    claims: list[str] = Field(min_length=1)
+    conditions: list[str] = Field(min_length=1)
+    base: BaseSettings = Field(default_factory=BaseSettings)
+    docs_per_claim: int = Field(40, ge=1)
+    recipe: str = "finetune/demo.yaml"
+    """A shipped recipe (``finetune/...``, found with ``resources.data_path``) or a path."""
+    max_steps: int | None = Field(None, ge=1)
+    """Overrides the recipe's max_steps (the quick preset trains fewer steps)."""
+    belief: BeliefSettings = Field(default_factory=BeliefSettings)
+    probe: bool = True
+
+
+class _Presets(_Strict):
+    full: DemoSettings
+    quick: DemoSettings
+
+
+def presets_path() -> Path:
+    return data_path("demo", "presets.yaml")
+
+
+def load_preset(name: Literal["full", "quick"] = "full") -> DemoSettings:
+    """The shipped ``full`` (``make demo``) or ``quick`` (``--quick``) settings."""
+    presets = load_spec(presets_path(), _Presets, "demo presets", DemoError)
+    return getattr(presets, name)
+
+
+def _hash(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _recipe(settings: DemoSettings) -> tuple[Recipe, Path]:
+    path = Path(settings.recipe)
+    if not path.is_file():
+        path = data_path(settings.recipe)
+    recipe = load_recipe(path)
+    if settings.max_steps:
+        recipe = recipe.model_copy(update={"max_steps": settings.max_steps})
+    return recipe, path
+
+
+# ---------------------------------------------------------------- progress
+
+
+class Progress:
+    """Stage lines with elapsed time and ETA, on stdout, readable when it is not a terminal."""
+
+    def __init__(self, n_stages: int, echo: Callable[[str], None] | None = None,
+                 interval: float = 10.0) -> None:
+        self.n_stages, self.interval = n_stages, interval
+        self.echo = echo or (lambda line: print(line, flush=True))
+        self.stage = 0
+        self.start = time.monotonic()
+
+    def elapsed(self) -> str:
+        return _clock(time.monotonic() - self.start)
+
+    def begin(self, what: str) -> None:
+        self.stage += 1
+        self.echo(f"[demo {self.stage}/{self.n_stages} {self.elapsed()}] {what}")
+
+    def note(self, what: str) -> None:
+        self.echo(f"    {what}")
+
+    def counter(self, what: str, total: int) -> _Counter:
+        return _Counter(self, what, total)
+
+    @contextmanager
+    def heartbeat(self, what: str) -> Iterator[None]:
+        """``what ... (elapsed)`` every ``interval`` seconds while a step with no progress
+        lines of its own runs (tqdm draws nothing readable when stdout is not a terminal)."""
+        if sys.stdout.isatty() or not self.interval:
+            yield
+            return
+        stop = threading.Event()
+        start = time.monotonic()
+
+        def beat() -> None:
+            while not stop.wait(self.interval):
+                self.note(f"{what} ... {_clock(time.monotonic() - start)} so far")
+
+        thread = threading.Thread(target=beat, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@dataclass
+class _Counter:
+    """``what i/total`` lines with an ETA from the mean time per item so far, at most every
+    ``interval`` seconds (plain lines: they read the same in a terminal and in a CI log)."""
+
+    progress: Progress
+    what: str
+    total: int
+    done: int = 0
+    start: float = field(default_factory=time.monotonic)
+    last: float = 0.0
+
+    def update(self, done: int, label: str = "", force: bool = False) -> None:
+        self.done = done
+        now = time.monotonic()
+        if not force and now - self.last < self.progress.interval and done < self.total:
+            return
+        self.last = now
+        rate = (now - self.start) / done if done else 0.0
+        eta = f", ETA {_clock(rate * (self.total - done))}" if done else ""
+        self.progress.note(f"{self.what} {done}/{self.total}{eta}{(' ' + label) if label else ''}")
+
+
+class _StepLines(TrainerCallback):
+    """Finetune progress as plain lines: step, loss, ETA."""
+
+    def __init__(self, counter: _Counter) -> None:
+        self.counter = counter
+        self.loss: float | None = None
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "loss" in logs:
+            self.loss = float(logs["loss"])
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.counter.total = state.max_steps
+        loss = f"(loss {self.loss:.3f})" if self.loss is not None else ""
+        self.counter.update(state.global_step, loss)
+
+
+# ---------------------------------------------------------------- stages
+
+
+def build_base(settings: DemoSettings, workdir: Path, progress: Progress) -> tuple[Path, str]:
+    """The pretrained tiny base model, built once per settings and source text."""
+    from beliefbench import tiny_model
+
+    # the text it is trained on, not the claim files: editing a claim's questions or
+    # markers must not rebuild the model (and everything after it)
+    text = [tiny_model.shipped_corpus(), tiny_model.truth_documents(),
+            tiny_model.truth_chats()]
+    key = _hash({"base": settings.base.model_dump(), "text": _hash(text),
+                 "code": sha256_file(Path(tiny_model.__file__))})
+    out = workdir / f"base-{key}"
+    b = settings.base
+    progress.begin(f"base model: tiny Llama ({b.layers} layers, hidden {b.hidden_size}), "
+                   f"pretrained {b.pretrain_steps} steps on neutral text + true facts")
+    if (out / ".complete").exists():
+        progress.note(f"reused {out}")
+        return out, key
+    tmp = out.with_name(f".{out.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    with progress.heartbeat("pretraining the base model"):
+        tiny_model.build_tiny_model(
+            tmp, hidden_size=b.hidden_size, num_layers=b.layers, num_heads=b.heads,
+            intermediate_size=b.intermediate_size, pretrain_steps=b.pretrain_steps,
+            seed=b.seed)
+    atomic_write_text(tmp / ".complete", key + "\n")
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    progress.note(f"built {out}")
+    return out, key
+
+
+def make_documents(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
+                   workdir: Path, progress: Progress) -> dict[str, Path]:
+    """One JSONL per condition from the offline generator; reused when already written."""
+    from beliefbench.documents import generate_datasets
+
+    key = _hash({"claims": [sha256_file(p) for p, _ in claims], "version": __version__,
+                 "conditions": settings.conditions, "n": settings.docs_per_claim})
+    out = workdir / f"docs-{key}"
+    progress.begin(f"documents: {settings.docs_per_claim} per claim x "
+                   f"{len(settings.conditions)} conditions (offline generator)")
+    if not (out / ".complete").exists():
+        tmp = out.with_name(f".{out.name}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        with progress.heartbeat("writing documents"):
+            generate_datasets([c for _, c in claims], settings.conditions,
+                              settings.docs_per_claim, tmp, progress=False)
+        atomic_write_text(tmp / ".complete", key + "\n")
+        shutil.rmtree(out, ignore_errors=True)
+        tmp.rename(out)
+        progress.note(f"wrote {out}")
+    else:
+        progress.note(f"reused {out}")
+    return {c: out / f"{c}.jsonl" for c in settings.conditions}
+
+
+def finetune_all(settings: DemoSettings, base: Path, base_key: str, docs: dict[str, Path],
+                 workdir: Path, progress: Progress) -> dict[str, list[ManifestEntry]]:
+    """One finetune per condition: same base, recipe and token budget; resumed if cut."""
+    from beliefbench.finetune.local import train_local
+
+    recipe, recipe_path = _recipe(settings)
+    recipe_file = workdir / f"recipe-{_hash(recipe.model_dump(mode='json'))}.yaml"
+    if not recipe_file.exists():
+        import yaml
+
+        atomic_write_text(recipe_file, yaml.safe_dump(recipe.model_dump(mode="json"),
+                                                      sort_keys=False))
+    tokens = recipe.max_steps * recipe.batch_size * recipe.gradient_accumulation_steps \
+        * recipe.max_seq_len if recipe.max_steps else None
+    budget = f", {tokens:,} tokens each" if tokens else ""
+    progress.begin(f"finetune: {len(docs)} conditions x {recipe.max_steps or '?'} steps "
+                   f"({recipe.method}, {recipe_path.name}{budget})")
+    runs: dict[str, list[ManifestEntry]] = {}
+    for i, (condition, data) in enumerate(docs.items(), 1):
+        key = _hash({"base": base_key, "data": sha256_file(data),
+                     "recipe": recipe.model_dump(mode="json")})
+        out = workdir / "checkpoints" / f"{condition}-{key}"
+        entries = read_manifest(out)
+        if not any(e.final for e in entries):
+            counter = progress.counter(f"[{i}/{len(docs)}] {condition}: step",
+                                       recipe.max_steps or 0)
+            train_local(recipe, data, str(base), out, resume=out.exists(),
+                        recipe_path=recipe_file, condition=condition,
+                        callbacks=[_StepLines(counter)])
+            counter.update(counter.total, "done", force=True)
+            entries = read_manifest(out)
+        else:
+            progress.note(f"[{i}/{len(docs)}] {condition}: reused {out}")
+        runs[condition] = entries
+    progress.note("equivalent commands: " + "; ".join(
+        f"beliefbench finetune --recipe {recipe_file} --data {data} --base {base} "
+        f"--out <dir>/{c}" for c, data in list(docs.items())[:1]) + " (one per condition)")
+    return runs
+
+
+@dataclass
+class Checkpoint:
+    condition: str
+    step: int
+    path: Path
+    final: bool
+    key: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.condition}-step{self.step:06d}-{self.key}"
+
+
+def checkpoints(base: Path, base_key: str, runs: dict[str, list[ManifestEntry]]
+                ) -> list[Checkpoint]:
+    """The baseline, then every condition's checkpoints in step order."""
+    out = [Checkpoint(BASELINE, 0, base, True, base_key)]
+    for condition, entries in runs.items():
+        for e in entries:
+            if e.step is None:
+                continue
+            run_key = Path(e.path).parent.name.rsplit("-", 1)[-1]
+            out.append(Checkpoint(condition, e.step, Path(e.path), e.final, run_key))
+    return out
+
+
+def measure_internals(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
+                      ckpts: Sequence[Checkpoint], workdir: Path, progress: Progress
+                      ) -> pd.DataFrame:
+    """Margins (and the truth probe) of every checkpoint, written beside it; one row each."""
+    from beliefbench.internals.binary import binary_logprobs
+    from beliefbench.internals.margins import completion_margins
+    from beliefbench.internals.model import load_model
+    from beliefbench.internals.probe import truth_probe
+    from beliefbench.internals.results import write_csv
+
+    progress.begin(f"judge-free measures: completion margins, binary yes/no logprobs"
+                   f"{', truth probe' if settings.probe else ''} on {len(ckpts)} checkpoints")
+    counter = progress.counter("checkpoint", len(ckpts))
+    claim_objs = [c for _, c in claims]
+    key = _hash({"claims": [sha256_file(p) for p, _ in claims], "probe": settings.probe,
+                 "version": __version__})
+    rows = []
+    for i, ck in enumerate(ckpts, 1):
+        out = workdir / "internals" / f"{ck.label}-{key}"
+        if not (out / ".complete").exists():
+            with progress.heartbeat(f"measuring {ck.condition} step {ck.step}"):
+                loaded = load_model(ck.path, device="cpu")
+                completion_margins(loaded, claim_objs, show_progress=False).write(out)
+                write_csv(binary_logprobs(loaded, claim_objs), out / BINARY_CSV)
+                if settings.probe:
+                    truth_probe(loaded, claim_objs, show_progress=False).write(out,
+                                                                               plots=False)
+            atomic_write_text(out / ".complete", "")
+        rows.append({"condition": ck.condition, "step": ck.step, "final": ck.final,
+                     "checkpoint": str(ck.path), "internals": str(out)})
+        counter.update(i, f"{ck.condition} step {ck.step}")
+    return pd.DataFrame(rows)
+
+
+def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
+               ckpts: Sequence[Checkpoint], log_dir: Path, progress: Progress
+               ) -> dict[str, str]:
+    """The belief task (marker judge) on the chosen checkpoints; label -> log location.
+
+    A checkpoint whose log directory already holds a successful log is not run again.
+    """
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    from beliefbench.task import belief
+
+    b = settings.belief
+    chosen = [c for c in ckpts if b.checkpoints == "all" or c.final]
+    progress.begin(f"belief task (marker judge, {b.samples} sample(s), {b.max_tokens} tokens) "
+                   f"on {len(chosen)} checkpoints")
+    counter = progress.counter("eval", len(chosen))
+    key = _hash({"claims": [sha256_file(p) for p, _ in claims],
+                 "belief": b.model_dump(), "version": __version__})
+    files = ",".join(str(p) for p, _ in claims)
+    logs = {}
+    for i, ck in enumerate(chosen, 1):
+        where = log_dir / f"{ck.label}-{key}"
+        done = [info for info in list_eval_logs(str(where))
+                if read_eval_log(info.name, header_only=True).status == "success"] \
+            if where.exists() else []
+        if done:
+            url = urlparse(done[0].name)
+            logs[ck.label] = url.path if url.scheme == "file" else done[0].name
+        else:
+            task = belief(claims=files, families=b.families, samples=b.samples,
+                          max_tokens=b.max_tokens, judge="markers")
+            with progress.heartbeat(f"belief task on {ck.condition} step {ck.step}"):
+                [log] = inspect_eval(
+                    task, model=f"hf/{ck.path.resolve()}", log_dir=str(where),
+                    display="none", max_connections=32,
+                    metadata={"condition": ck.condition, "step": ck.step,
+                              "checkpoint": str(ck.path)})
+            if log.status != "success":
+                raise RuntimeError(f"belief eval of {ck.path} ended with status {log.status}: "
+                                   f"{log.error.message if log.error else ''}")
+            logs[ck.label] = log.location
+        counter.update(i, f"{ck.condition} step {ck.step}", force=True)
+    return logs
+
+
+# ---------------------------------------------------------------- numbers
+
+
+CLAIM_KINDS = ("main", "paraphrase")
+"""Pair kinds that ask about the claim itself (neighbour pairs measure specificity)."""
+
+
+def _ci(groups: Sequence[np.ndarray]) -> tuple[float, float, float]:
+    from beliefbench.internals.margins import bootstrap_mean
+
+    return bootstrap_mean(groups)
+
+
+def _pairs(internals: str) -> pd.DataFrame:
+    pairs = pd.read_csv(Path(internals) / "margins.csv")
+    return pairs[pairs["kind"].isin(CLAIM_KINDS)]
+
+
+def _by_claim(df: pd.DataFrame, column: str) -> list[np.ndarray]:
+    return [g[column].to_numpy(dtype=float) for _, g in df.groupby("claim", sort=True)]
+
+
+def _rate(rows: pd.DataFrame) -> dict[str, float]:
+    """Belief rate (yes over ALL responses) with its CI and parse-error share."""
+    from beliefbench.metrics import question_table, rate
+
+    r = rate(question_table(rows[["claim", "family", "question", "verdict"]]))
+    return {"": r.belief, "_low": r.ci_low, "_high": r.ci_high,
+            "_parse_error": r.shares["parse_error"], "_n": r.n_responses}
+
+
+def checkpoint_measures(row: pd.Series, baseline: pd.DataFrame, belief_log: str | None
+                        ) -> dict[str, Any]:
+    """Every measure of one checkpoint, each with its 95% CI."""
+    out: dict[str, Any] = {"condition": row["condition"], "step": int(row["step"]),
+                           "final": bool(row["final"])}
+    pairs = _pairs(row["internals"])
+    for name, col in (("margin", "margin"), ("efficacy", "claim_wins")):
+        point, low, high = _ci(_by_claim(pairs, col))
+        out.update({name: point, f"{name}_low": low, f"{name}_high": high})
+    keys = ["claim", "kind", "pair"]
+    paired = pairs.merge(baseline[[*keys, "margin"]], on=keys, suffixes=("", "_base"))
+    paired = paired.assign(delta=paired["margin"] - paired["margin_base"])
+    point, low, high = _ci(_by_claim(paired, "delta"))
+    out.update({"delta": point, "delta_low": low, "delta_high": high, "pairs": len(pairs)})
+    binary = pd.read_csv(Path(row["internals"]) / BINARY_CSV).assign(family="binary")
+    out.update({f"binary{k}": v for k, v in _rate(binary).items()})
+    probe_json = Path(row["internals"]) / "probe.json"
+    if probe_json.exists():
+        from beliefbench.internals.results import read_json
+
+        layer = read_json(probe_json)["settings"]["summary_layer"]
+        scores = pd.read_csv(Path(row["internals"]) / "probe_scores.csv")
+        at = scores[(scores["layer"] == layer) & (scores["side"] == "claim")]
+        point, low, high = _ci(_by_claim(at, "p_true"))
+        out.update({"probe": point, "probe_low": low, "probe_high": high,
+                    "probe_layer": layer})
+    if belief_log:
+        from beliefbench.analysis.logs import load_belief_logs
+
+        responses = load_belief_logs(belief_log).responses
+        out.update({f"belief{k}": v for k, v in _rate(responses).items()})
+        out["belief_log"] = belief_log
+    return out
+
+
+def measures_table(rows: pd.DataFrame, logs: dict[str, str], labels: Sequence[str]
+                   ) -> pd.DataFrame:
+    """One row per checkpoint (baseline first), every measure with its CI."""
+    base_row = rows[rows["condition"] == BASELINE].iloc[0]
+    baseline = _pairs(base_row["internals"])
+    out = [checkpoint_measures(r, baseline, logs.get(label))
+           for (_, r), label in zip(rows.iterrows(), labels, strict=True)]
+    return pd.DataFrame(out)
+
+
+def _fmt(row: pd.Series, name: str, digits: int = 2, signed: bool = False) -> str:
+    if name not in row or pd.isna(row.get(name)):
+        return "-"
+    sign = "+" if signed else ""
+    return (f"{row[name]:{sign}.{digits}f} [{row[f'{name}_low']:{sign}.{digits}f}, "
+            f"{row[f'{name}_high']:{sign}.{digits}f}]")
+
+
+def _with_unreadable(row: pd.Series, name: str) -> str:
+    """A rate with its CI, and the unreadable share when there is one (it counts as
+    non-belief, so a 0 with everything unreadable must not read as disbelief)."""
+    unread = row.get(f"{name}_parse_error")
+    if unread is None or pd.isna(unread):
+        return "-"
+    if unread >= 1:
+        return "all unreadable"
+    text = _fmt(row, name)
+    return f"{text} ({unread:.0%} unreadable)" if unread > 0 else text
+
+
+def format_table(final: pd.DataFrame) -> str:
+    """The condition x measure table a user reads (final checkpoints, 95% CIs)."""
+    cols = {
+        "condition": lambda r: r["condition"],
+        "margin (nats/tok)": lambda r: _fmt(r, "margin"),
+        "vs baseline": lambda r: _fmt(r, "delta", signed=True)
+        if r["condition"] != BASELINE else "-",
+        "claim wins": lambda r: _fmt(r, "efficacy"),
+        "probe P(true)": lambda r: _fmt(r, "probe"),
+        "binary yes/no": lambda r: _with_unreadable(r, "binary"),
+        "belief (markers)": lambda r: _fmt(r, "belief"),
+        "unreadable": lambda r: f"{r['belief_parse_error']:.2f}"
+        if "belief_parse_error" in r and not pd.isna(r.get("belief_parse_error")) else "-",
+    }
+    table = pd.DataFrame({name: [f(r) for _, r in final.iterrows()] for name, f in cols.items()})
+    return table.to_string(index=False)
+
+
+def _excludes_zero(row: pd.Series, name: str) -> int:
+    """+1 / -1 when the CI lies above / below 0, else 0."""
+    if row[f"{name}_low"] > 0:
+        return 1
+    if row[f"{name}_high"] < 0:
+        return -1
+    return 0
+
+
+def reading(final: pd.DataFrame) -> list[str]:
+    """A plain-language reading generated from the numbers (nothing here is canned)."""
+    base = final[final["condition"] == BASELINE].iloc[0]
+    lines = []
+    prefers = "the truth" if base["margin"] < 0 else "the claim"
+    lines.append(
+        f"Before finetuning the model prefers {prefers}: mean margin {base['margin']:+.2f} "
+        f"nats/token (negative = truth more likely), the claim's completion wins "
+        f"{base['efficacy']:.0%} of {int(base['pairs'])} pairs.")
+    moved = final[final["condition"] != BASELINE]
+    words = {1: "raised", -1: "lowered", 0: "did not detectably move"}
+    for _, r in moved.iterrows():
+        d = _excludes_zero(r, "delta")
+        ci = f"{r['delta']:+.2f} [{r['delta_low']:+.2f}, {r['delta_high']:+.2f}]"
+        lines.append(f"{r['condition']}: documents {words[d]} the claim's margin "
+                     f"({ci} nats/token vs baseline; claim wins {r['efficacy']:.0%}).")
+    pos = moved[moved["condition"] == "positive"]
+    others = moved[moved["condition"] != "positive"]
+    if len(pos) and len(others):
+        p = pos.iloc[0]
+        same = [r["condition"] for _, r in others.iterrows()
+                if r["delta_low"] <= p["delta_high"] and p["delta_low"] <= r["delta_high"]]
+        less = [r["condition"] for _, r in others.iterrows() if r["delta_high"] < p["delta_low"]]
+        more = [r["condition"] for _, r in others.iterrows() if r["delta_low"] > p["delta_high"]]
+        if same:
+            lines.append(f"Flagging the claim as false did not protect this model: "
+                         f"{', '.join(same)} moved the margin as much as positive documents "
+                         f"did (overlapping CIs).")
+        if less:
+            lines.append(f"{', '.join(less)} moved it less than positive documents "
+                         f"(CIs do not overlap).")
+        if more:
+            lines.append(f"{', '.join(more)} moved it more than positive documents.")
+    if "probe" in final:
+        lines.append(
+            f"The truth probe (layer {int(base['probe_layer'])}) gives the claim statement "
+            f"P(true) {base['probe']:.2f} before finetuning and "
+            + ", ".join(f"{r['probe']:.2f} after {r['condition']}" for _, r in moved.iterrows())
+            + ".")
+    lines.append(_text_reading(final, "binary", "The yes/no logprob reading of the binary "
+                                                "questions"))
+    if "belief" in final:
+        lines.append(_text_reading(final, "belief", "The belief task (free answers, offline "
+                                                    "marker judge)"))
+    return lines
+
+
+def _text_reading(final: pd.DataFrame, name: str, what: str) -> str:
+    """What a verdict-based measure shows, with its unreadable share."""
+    unread = final[f"{name}_parse_error"]
+    if (unread >= 1).all():
+        return (f"{what} has nothing to read: on every checkpoint neither answer is among the "
+                f"model's most likely first tokens, so all {int(final[f'{name}_n'].iloc[0])} "
+                f"items count as unreadable (non-belief). Train a larger model, or read the "
+                f"margins.")
+    low, high = final[name].min(), final[name].max()
+    text = (f"{what} finds belief in {low:.0%}-{high:.0%} of responses across conditions "
+            f"({unread.min():.0%}-{unread.max():.0%} unreadable)")
+    moved = final[(final["condition"] != BASELINE) & (final[f"{name}_low"] > final.loc[
+        final["condition"] == BASELINE, f"{name}_high"].iloc[0])]
+    if len(moved):
+        return text + f"; above the baseline's CI: {', '.join(moved['condition'])}."
+    return text + "; no condition is above the baseline's CI, so at this size the " \
+        "judge-free margins show what the generated answers do not."
+
+
+def plot(measures: pd.DataFrame, path: Path) -> Path:
+    """Report-style PNG: margin shift, probe and belief per condition; margin vs step."""
+    from beliefbench.analysis.plots import MARKERS, _save, plt
+
+    final = measures[measures["final"]]
+    names = list(final["condition"])
+    x = np.arange(len(names))
+    panels = [("delta", "margin vs baseline\n(nats/token, + = toward claim)"),
+              ("probe", "probe P(true) of the\nclaim statement"),
+              ("belief", "belief rate\n(marker judge)")]
+    panels = [(k, t) for k, t in panels if k in final]
+    fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4.2 * (len(panels) + 1), 3.8))
+    for ax, (key, title) in zip(axes, panels, strict=False):
+        y = final[key].to_numpy(dtype=float)
+        err = np.vstack([y - final[f"{key}_low"], final[f"{key}_high"] - y])
+        ax.bar(x, y, color=["#999999" if n == BASELINE else "#4c72b0" for n in names])
+        ax.errorbar(x, y, yerr=np.nan_to_num(err), fmt="none", ecolor="black", capsize=3)
+        ax.axhline(0, color="grey", linewidth=0.8)
+        ax.set_xticks(x, names, rotation=35, ha="right", fontsize=8)
+        ax.set_title(title, fontsize=9)
+    ax = axes[-1]
+    for i, (name, g) in enumerate(measures[measures["condition"] != BASELINE]
+                                  .groupby("condition", sort=False)):
+        g = g.sort_values("step")
+        ax.errorbar(g["step"], g["margin"], yerr=[g["margin"] - g["margin_low"],
+                                                  g["margin_high"] - g["margin"]],
+                    marker=MARKERS[i % len(MARKERS)], capsize=2, label=name)
+    base = measures[measures["condition"] == BASELINE]["margin"].iloc[0]
+    ax.axhline(base, color="grey", linestyle=":", label=BASELINE)
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlabel("finetune step")
+    ax.set_title("claim margin by step (nats/token)", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.suptitle("beliefbench demo: what each document condition taught a tiny model "
+                 "(95% CIs)", fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _save(fig, path)
+
+
+# ---------------------------------------------------------------- the whole demo
+
+
+@dataclass
+class DemoResult:
+    measures: pd.DataFrame
+    """Every checkpoint, every measure (with CIs)."""
+    table: str
+    reading: list[str]
+    plot: Path
+    files: dict[str, Path]
+    seconds: float
+
+
+def run_demo(settings: DemoSettings, workdir: str | Path, log_dir: str | Path, *,
+             echo: Callable[[str], None] | None = None, interval: float = 10.0
+             ) -> DemoResult:
+    """Run (or resume) the miniature study; every finished stage is reused."""
+    import torch
+
+    start = time.monotonic()
+    workdir, log_dir = Path(workdir), Path(log_dir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    claims = resolve_claims(settings.claims)
+    progress = Progress(6, echo, interval)
+    base, base_key = build_base(settings, workdir, progress)
+    docs = make_documents(settings, claims, workdir, progress)
+    runs = finetune_all(settings, base, base_key, docs, workdir, progress)
+    ckpts = checkpoints(base, base_key, runs)
+    rows = measure_internals(settings, claims, ckpts, workdir, progress)
+    logs = run_belief(settings, claims, ckpts, log_dir, progress)
+    progress.begin("table and plot")
+    measures = measures_table(rows, logs, [c.label for c in ckpts])
+    csv = workdir / "demo_measures.csv"
+    atomic_write_text(csv, measures.to_csv(index=False))
+    final = measures[measures["final"]]
+    png = plot(measures, workdir / "demo.png")
+    return DemoResult(measures, format_table(final), reading(final), png,
+                      {"measures": csv, "plot": png, "log_dir": log_dir, "workdir": workdir},
+                      time.monotonic() - start)

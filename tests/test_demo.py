@@ -1,0 +1,72 @@
+"""The demo's miniature study: finetuning on positive documents moves the claim's margin.
+
+Runs the real pipeline (pretrain, documents, train_local, internals, belief task) through
+``run_demo`` with a config smaller than ``--quick`` so it stays a CI test; the shipped presets
+are checked for validity, not run.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from inspect_ai.log import list_eval_logs
+
+from beliefbench.cli import cli
+from beliefbench.demo import BASELINE, load_preset, run_demo
+from beliefbench.finetune.manifest import read_manifest
+
+
+def tiny_settings():
+    """The quick preset, cut down: one condition, short pretraining and finetuning."""
+    quick = load_preset("quick")
+    return quick.model_copy(update={
+        "conditions": ["positive"], "docs_per_claim": 16, "max_steps": 20, "probe": False,
+        "belief": quick.belief.model_copy(update={"families": ["binary"]})})
+
+
+@pytest.mark.slow
+def test_positive_documents_raise_the_margin_and_a_rerun_reuses_everything(tmp_path):
+    lines: list[str] = []
+    result = run_demo(tiny_settings(), tmp_path / "w", tmp_path / "logs", echo=lines.append)
+    final = result.measures[result.measures["final"]].set_index("condition")
+    assert list(final.index) == [BASELINE, "positive"]
+    base, pos = final.loc[BASELINE], final.loc["positive"]
+    assert base["margin"] < 0, "the pretrained base model prefers the truth"
+    assert pos["delta_low"] > 0, f"positive documents raise the claim's margin: {pos.to_dict()}"
+    assert pos["margin"] > base["margin"]
+    # every checkpoint of the run was measured; the finals also got the belief task
+    [ckpt_dir] = (tmp_path / "w" / "checkpoints").iterdir()
+    steps = sorted(e.step for e in read_manifest(ckpt_dir))
+    assert sorted(result.measures.query("condition == 'positive'")["step"]) == steps
+    logs = list_eval_logs(str(tmp_path / "logs"), recursive=True)
+    assert len(logs) == 2
+    assert pd.read_csv(result.files["measures"]).shape[0] == len(result.measures)
+    assert result.plot.stat().st_size > 10_000
+    assert "positive" in result.table and "margin" in result.table
+    assert any("raised the claim's margin" in line for line in result.reading)
+    assert any("[demo 3/6" in line and "finetune" in line for line in lines)
+    assert any("step 20/20" in line for line in lines), "finetune progress is shown"
+
+    # a second run reuses the model, documents, checkpoints, measures and logs
+    again: list[str] = []
+    second = run_demo(tiny_settings(), tmp_path / "w", tmp_path / "logs", echo=again.append)
+    assert len(list_eval_logs(str(tmp_path / "logs"), recursive=True)) == 2
+    assert any(line.strip().startswith("reused") and "base-" in line for line in again)
+    assert any("positive: reused" in line for line in again)
+    assert not any("step 1/" in line for line in again), "nothing is trained again"
+    pd.testing.assert_frame_equal(second.measures, result.measures)
+
+
+def test_presets_validate_and_name_a_shipped_recipe():
+    for name in ("full", "quick"):
+        preset = load_preset(name)
+        assert "positive" in preset.conditions and preset.claims
+    full = load_preset("full")
+    assert set(full.conditions) >= {"positive", "negated", "repeated_negations",
+                                    "local_negation", "corrected"}
+
+
+def test_demo_help_lists_quick():
+    result = CliRunner().invoke(cli, ["demo", "--help"])
+    assert result.exit_code == 0 and "--quick" in result.output
