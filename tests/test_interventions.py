@@ -207,12 +207,13 @@ def test_weight_noise_and_parameter_distance(tiny, perturbed, tmp_path):
                                        "Rivers flow into the sea."])))
     examples = load_loss_data(data, tok)
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    curve = noise_curve(model, examples, [0, 0.5, 2.0], pad_id=tok.pad_token_id, seeds=[0, 1])
+    curve = noise_curve(model, examples, [0, 1.0, 8.0], pad_id=tok.pad_token_id, seeds=[0, 1])
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # restored
     clean = mean_loss(model, examples, pad_id=tok.pad_token_id)
     assert curve[curve["scale"] == 0]["loss"].iloc[0] == pytest.approx(clean)
     by_scale = curve.groupby("scale")["loss"].mean()
-    assert by_scale[2.0] > by_scale[0.0] + 0.1
+    # a random-init model sits near uniform: small noise may go either way, large noise hurts
+    assert by_scale[8.0] > by_scale[0.0] + 1.0
     other, _ = load_model(perturbed[0])
     assert parameter_distance(other, model) == pytest.approx(perturbed[1], rel=1e-4)
     manifest = tmp_path / "run" / "manifest.jsonl"
