@@ -123,12 +123,12 @@ def test_a_dead_provider_aborts_early_with_the_first_error(fixture_claim, tmp_pa
         raise ConnectionError(f"connection refused (call {len(calls)})")
 
     subject = get_model("mockllm/model", custom_outputs=dead, memoize=False)
-    log = eval(belief(claims=str(fixture_claim), samples=6, abort_after=3), model=subject,
+    log = eval(belief(claims=str(fixture_claim), samples=2, abort_after=3), model=subject,
                model_roles={"grader": scripted(keyword_grader)}, log_dir=str(tmp_path),
                display="none", max_samples=1)[0]
     assert log.status == "error"
     assert len(calls) == 3, "the provider is not called after the abort"
-    assert len(log.samples) == 7 * 6 and all(s.error for s in log.samples)
+    assert len(log.samples) == 7 * 2 and all(s.error for s in log.samples)
     last = log.samples[-1].error.message
     assert "3 infrastructure failures in a row" in last and "connection refused (call 1)" in last
     assert {s.scores["belief_judge"].answer for s in log.samples} == {"failed"}
