@@ -129,30 +129,32 @@ class Cues:
     def stems(lowered: str) -> set[str]:
         return {w[:STEM] for w in _WORD.findall(lowered)}
 
-    def active(self, lowered: str, stems: set[str]) -> list[Entry]:
-        """Entries whose gate occurs in the text (symbol gates by substring)."""
-        found = list(self.always)
-        for gate in stems.intersection(self.by_stem):
-            found.extend(self.by_stem[gate])
-        for gate in self.symbols:
-            if gate in lowered:
-                found.extend(self.by_stem[gate])
-        return found
-
-
     def scan(self, lowered: str, start: int = 0, end: int | None = None,
-             categories: tuple[str, ...] = CATEGORIES) -> Iterator[tuple[str, int]]:
-        """(category, start offset) of every cue in ``lowered`` (a lower-cased text)."""
+             categories: tuple[str, ...] = CATEGORIES, stems: set[str] | None = None
+             ) -> Iterator[tuple[str, int]]:
+        """(category, start offset) of every cue in ``lowered`` (a lower-cased text).
+
+        ``stems`` may be a superset of the text's stems (e.g. those of the unmasked text).
+        """
         end = len(lowered) if end is None else end
-        seen: set[int] = set()
-        for e in self.active(lowered, self.stems(lowered[start:end])):
-            if id(e) in seen or e.category not in categories:
+        stems = self.stems(lowered[start:end]) if stems is None else stems
+        for e in self.always:
+            if e.category in categories:
+                for m in e.regex.finditer(lowered, start, end):
+                    i = m.start()
+                    if not e.word_start or i == 0 or not lowered[i - 1].isalnum():
+                        yield e.category, i
+        gated = [*stems.intersection(self.by_stem), *(g for g in self.symbols if g in lowered)]
+        seen: set[tuple[int, int]] = set()  # an entry under two gates ("do", "does")
+        for gate in gated:
+            entries = [e for e in self.by_stem[gate] if e.category in categories]
+            if not entries:
                 continue
-            seen.add(id(e))
-            for m in e.regex.finditer(lowered, start, end):
-                i = m.start()
-                if not e.word_start or i == 0 or not lowered[i - 1].isalnum():
-                    yield e.category, i
+            for i in gate_starts(lowered, gate, start, end):
+                for e in entries:
+                    if e.regex.match(lowered, i, end) and (id(e), i) not in seen:
+                        seen.add((id(e), i))
+                        yield e.category, i
 
     def counts(self, text: str) -> dict[str, int]:
         """Cue counts per category in a short text."""
@@ -166,6 +168,22 @@ class Cues:
 
     def any_frame(self, lowered: str, start: int = 0) -> bool:
         return next(self.scan(lowered, start, categories=FRAMES), None) is not None
+
+
+def gate_starts(lowered: str, gate: str, start: int = 0, end: int | None = None
+                ) -> Iterator[int]:
+    """Offsets where a word beginning with ``gate`` starts (a symbol gate: anywhere).
+
+    A pattern whose literal prefixes all begin with one of its gates can only match at these
+    offsets, so an anchored match there replaces a scan of the whole text.
+    """
+    end = len(lowered) if end is None else end
+    word = gate[0].isalnum()
+    i = lowered.find(gate, start, end)
+    while i >= 0:
+        if not word or i == 0 or not lowered[i - 1].isalnum():
+            yield i
+        i = lowered.find(gate, i + 1, end)
 
 
 def gate_stems(pattern: str) -> tuple[str, ...] | None:

@@ -21,7 +21,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from beliefbench.audit.cues import FRAMES, QUALIFIERS, Cues, gate_stems, load_cues, lower
+from beliefbench.audit.cues import (
+    FRAMES,
+    QUALIFIERS,
+    Cues,
+    gate_starts,
+    gate_stems,
+    load_cues,
+    lower,
+)
 from beliefbench.claims import Claim
 from beliefbench.documents.base import claim_facts, sentence_spans
 from beliefbench.documents.claim_sentences import content_words, finder_for, overlap_score
@@ -78,13 +86,16 @@ class Layout:
     hits: list[dict[str, int]]
     """Cue counts per sentence (frame categories, correction, denial, deixis)."""
     aside_para: list[int]
+    lowered: str = ""
+    """``masked`` lower-cased (same offsets)."""
 
     def edge(self, para: int) -> bool:
         """Among the first two or the last two paragraphs (where a frame sits)."""
         return para < 2 or para >= self.n_paras - 2
 
 
-def read_layout(text: str, cues: Cues, start: int = 0) -> Layout:
+def read_layout(text: str, cues: Cues, start: int = 0, stems: set[str] | None = None
+                ) -> Layout:
     """Mask cue-bearing asides, cut sentences and paragraphs, count cues per sentence."""
     asides: list[tuple[int, int, dict[str, int]]] = []
     chars = None
@@ -105,12 +116,14 @@ def read_layout(text: str, cues: Cues, start: int = 0) -> Layout:
     para_of = [bisect.bisect_right(para_starts, a) - 1 for a, _ in sentences]
     starts = [a for a, _ in sentences]
     hits: list[dict[str, int]] = [{} for _ in sentences]
-    for cat, pos in cues.scan(lower(masked), start):
+    lowered = lower(masked)
+    for cat, pos in cues.scan(lowered, start, stems=stems):
         i = bisect.bisect_right(starts, pos) - 1
         if i >= 0 and pos < sentences[i][1]:
             hits[i][cat] = hits[i].get(cat, 0) + 1
     aside_para = [bisect.bisect_right(para_starts, a) - 1 for a, _, _ in asides]
-    return Layout(text, masked, asides, sentences, para_of, len(para_starts), hits, aside_para)
+    return Layout(text, masked, asides, sentences, para_of, len(para_starts), hits, aside_para,
+                  lowered)
 
 
 def _frame_score(h: dict[str, int]) -> int:
@@ -273,13 +286,23 @@ class ClaimReader:
         start can occur in the text)."""
         starts = [a for a, _ in lay.sentences]
         found: set[int] = set()
+
+        def add(a: int, b: int) -> None:
+            i = bisect.bisect_right(starts, a) - 1
+            if i >= 0 and b <= lay.sentences[i][1]:
+                found.add(i)
+
         for p, gates in patterns:
-            if gates is not None and stems.isdisjoint(gates):
+            if gates is None:
+                for m in p.finditer(lay.masked):
+                    add(m.start(), m.end())
                 continue
-            for m in p.finditer(lay.masked):
-                i = bisect.bisect_right(starts, m.start()) - 1
-                if i >= 0 and m.end() <= lay.sentences[i][1]:
-                    found.add(i)
+            # a match can only start where a word beginning with a gate starts
+            for g in stems.intersection(gates):
+                for pos in gate_starts(lay.lowered, g):
+                    m = p.match(lay.masked, pos)
+                    if m:
+                        add(m.start(), m.end())
         return found
 
     def read(self, text: str) -> Finding:
@@ -287,7 +310,7 @@ class ClaimReader:
         stems = self.cues.stems(lower(text))
         if stems.isdisjoint(self.gates) and not any(p.search(text) for p in self.ungated):
             return Finding("unrelated")
-        lay = read_layout(text, self.cues, start)
+        lay = read_layout(text, self.cues, start, stems)
         claim_idx, truth_idx = [], []
         markers = self._hits(lay, self.markers, stems)
         for i, (a, b) in enumerate(lay.sentences):

@@ -50,6 +50,9 @@ def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
         "corpus": corpus, "engine": engine, "units": units, "documents": docs,
         "characters": tally.chars, "seconds": round(seconds, 3),
         "docs_per_second": round(docs / seconds, 1) if seconds > 0 else None,
+        "cpu_seconds": round(tally.cpu_seconds, 3),
+        "docs_per_cpu_second": round(docs / tally.cpu_seconds, 1)
+        if tally.cpu_seconds > 0 else None,
         "flagged": tally.flagged,
         "skipped": {"total": tally.skips.total, "by_reason": dict(tally.skips.counts),
                     "examples": tally.skips.examples},
@@ -94,7 +97,8 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
     lines = ["# Training-data audit", "",
              f"{report['documents']} documents from {len(report['corpus'])} path(s), "
              f"{report['units']} unit(s), engine {report['engine']}, "
-             f"{report['seconds']:.1f} s ({report['docs_per_second']} documents/s). "
+             f"{report['seconds']:.1f} s wall ({report['docs_per_second']} documents/s; "
+             f"{report['docs_per_cpu_second']} per CPU-second of reading and classifying). "
              f"Flagged: {report['flagged']} (see flagged.jsonl). "
              f"Skipped: {report['skipped']['total']}.", ""]
     if report["skipped"]["total"]:

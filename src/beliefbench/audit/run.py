@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ class Tally:
     documents: int = 0
     chars: int = 0
     flagged: int = 0
+    cpu_seconds: float = 0.0
+    """CPU time of the per-document work (thread time, summed over workers): throughput per
+    core that other load on the machine does not distort."""
     by_claim: dict[str, Counter[str]] = field(default_factory=dict)
     """claim id -> framing -> documents (claim mode)."""
     placements: dict[str, Counter[str]] = field(default_factory=dict)
@@ -55,6 +59,7 @@ class Tally:
         self.documents += other.documents
         self.chars += other.chars
         self.flagged += other.flagged
+        self.cpu_seconds += other.cpu_seconds
         for src, dst in ((other.by_claim, self.by_claim), (other.placements, self.placements)):
             for k, c in src.items():
                 dst.setdefault(k, Counter()).update(c)
@@ -101,6 +106,7 @@ def audit_unit(unit: Unit, claims: Sequence[Claim], fields: Fields, sink: IO[str
     """Read one unit, classify every document, write flagged ones to ``sink``."""
     readers = _readers(claims)
     tally = Tally()
+    cpu0 = time.thread_time()
     for doc in read_unit(unit, fields, tally.skips):
         findings = audit_document(doc, readers)
         tally.documents += 1
@@ -116,6 +122,7 @@ def audit_unit(unit: Unit, claims: Sequence[Claim], fields: Fields, sink: IO[str
             tally.flagged += 1
         if bar is not None:
             bar.update(1)
+    tally.cpu_seconds = time.thread_time() - cpu0
     return tally
 
 
@@ -187,7 +194,8 @@ def _run_dask(units: list[Unit], claims: Sequence[Claim], fields: Fields, sink: 
         if progress:
             from dask.diagnostics import ProgressBar
 
-            with ProgressBar(minimum=1.0, out=sys.stderr), dask.config.set(**options):
+            dt = 0.5 if sys.stderr.isatty() else 30.0  # periodic lines when redirected
+            with ProgressBar(minimum=1.0, dt=dt, out=sys.stderr), dask.config.set(**options):
                 results = tallies.compute()
         else:
             with dask.config.set(**options):
