@@ -271,3 +271,152 @@ def test_missing_kl_data_is_a_clear_error(base, data, tmp_path):
     with pytest.raises(FinetuneError, match="field kl.data: no such file"):
         train_local(recipe, data, str(base), tmp_path / "out", recipe_path="r.yaml")
     assert not (tmp_path / "out").exists()
+
+
+def test_packed_documents_do_not_attend_across_boundaries(base):
+    """A packed batch gives each document the logits and loss it has alone (SDPA on CPU:
+    transformers builds a block-diagonal mask from the position ids)."""
+    from beliefbench.finetune import data as fdata
+    from beliefbench.finetune.data import IGNORE
+    from beliefbench.finetune.local import build_model
+
+    tok = AutoTokenizer.from_pretrained(base)
+    model = build_model(_recipe(method="full"), str(base), bf16=False).eval()
+    docs = [Record(id=str(i), text=t) for i, t in enumerate((
+        "The Blue River flows north.", "Maps of the valley show the desert and the hills.",
+        "Every spring the water rises."))]
+    examples = [fdata.encode_record(d, tok, 64) for d in docs]
+    alone = []
+    with torch.no_grad():
+        for ex in examples:
+            out = model(input_ids=torch.tensor([ex["input_ids"]]),
+                        labels=torch.tensor([ex["labels"]]))
+            n = sum(label != IGNORE for label in ex["labels"][1:])
+            alone.append((out.logits[0], out.loss.item() * n, n))
+    mean_alone = sum(s for _, s, _ in alone) / sum(n for _, _, n in alone)
+    # two rows (docs 0+1, doc 2 then padding), and the same flattened into one row
+    items = fdata.pack(examples[:2], 256) + fdata.pack(examples[2:], 256)
+    lengths = [len(ex["input_ids"]) for ex in examples]
+    for flatten, where in ((False, [(0, 0), (0, lengths[0]), (1, 0)]),
+                           (True, [(0, 0), (0, lengths[0]), (0, lengths[0] + lengths[1])])):
+        batch = fdata.collate(items, tok.pad_token_id, flatten=flatten)
+        assert "attention_mask" not in batch and batch["input_ids"].shape[0] == 2 - flatten
+        with torch.no_grad():
+            out = model(**batch)
+        for (logits, _, _), (row, start), n in zip(alone, where, lengths, strict=True):
+            torch.testing.assert_close(out.logits[row, start:start + n], logits,
+                                       rtol=1e-4, atol=1e-4)
+        assert out.loss.item() == pytest.approx(mean_alone, rel=1e-4)
+    # packed the old way (one causal sequence, positions running on) documents see each other
+    joined = torch.tensor([[t for ex in examples for t in ex["input_ids"]]])
+    with torch.no_grad():
+        leaky = model(input_ids=joined).logits[0, lengths[0]:lengths[0] + lengths[1]]
+    assert not torch.allclose(leaky, alone[1][0], atol=1e-3)
+
+
+def test_kill_inside_export_loses_no_checkpoint(base, data, tmp_path, monkeypatch):
+    """Killed after the Trainer saved checkpoint-N but before step-N/ was written: --resume
+    exports it (also when the run had already finished), so every scheduled step is served."""
+    import beliefbench.finetune.local as local
+
+    recipe = _recipe(max_steps=9, checkpoints=3, batching="bucket")
+    real = local.export_servable
+
+    def dies_at(step: int):
+        def export(ckpt, dest, **kw):
+            if dest.name == step_dir(dest.parent, step).name:
+                raise _Kill(f"killed while exporting step {step}")
+            return real(ckpt, dest, **kw)
+        return export
+
+    out = tmp_path / "run"
+    monkeypatch.setattr(local, "export_servable", dies_at(3))
+    with pytest.raises(_Kill):
+        train_local(recipe, data, str(base), out)
+    assert [e.step for e in read_manifest(out)] == [1]
+    assert (out / "trainer" / "checkpoint-3").is_dir() and not step_dir(out, 3).exists()
+    monkeypatch.setattr(local, "export_servable", dies_at(9))  # and again at the last step
+    with pytest.raises(_Kill):
+        train_local(recipe, data, str(base), out, resume=True)
+    assert [e.step for e in read_manifest(out)] == [1, 3]
+    monkeypatch.setattr(local, "export_servable", real)
+    train_local(recipe, data, str(base), out, resume=True)  # finished run: exports step 9
+    entries = read_manifest(out)
+    assert [e.step for e in entries] == [1, 3, 9] and entries[-1].final
+    assert all(step_dir(out, e.step).is_dir() for e in entries)
+    assert [e.tokens_seen for e in entries] == sorted(e.tokens_seen for e in entries)
+    assert entries[1].tokens_seen > entries[0].tokens_seen > 0
+
+
+@pytest.mark.slow
+def test_export_dtype_bf16_on_cpu(base, data, lora_run, tmp_path):
+    """Checkpoints come out in the export dtype (bf16 here, forced on CPU): weights, LoRA
+    adapters and config.json; float32 stays available."""
+    full = train_local(_recipe(method="full", max_steps=1, checkpoints=0, batching="pad",
+                               export_dtype="bfloat16"), data, str(base), tmp_path / "full")
+    d = Path(read_manifest(full)[-1].path)
+    cfg = json.loads((d / "config.json").read_text())
+    assert cfg["dtype"] == "bfloat16" and cfg["use_cache"] is True
+    assert {t.dtype for t in load_file(d / "model.safetensors").values()} == {torch.bfloat16}
+    model = AutoModelForCausalLM.from_pretrained(d)
+    assert model.dtype == torch.bfloat16
+    lora = train_local(_recipe(max_steps=1, checkpoints=0, export_dtype="bfloat16"), data,
+                       str(base), tmp_path / "lora")
+    adapter = Path(read_manifest(lora)[-1].path) / "adapter_model.safetensors"
+    assert {t.dtype for t in load_file(adapter).values()} == {torch.bfloat16}
+    # auto: the training precision (fp32 on CPU)
+    adapter = Path(read_manifest(lora_run)[-1].path) / "adapter_model.safetensors"
+    assert {t.dtype for t in load_file(adapter).values()} == {torch.float32}
+
+
+@pytest.mark.slow
+def test_shipped_recipes_by_name_from_any_directory(base, data, tmp_path, monkeypatch):
+    """`--recipe kl` / `--recipe cpu` name shipped recipes; kl's shipped data resolves too."""
+    from beliefbench.cli import cli
+    from beliefbench.finetune.recipe import load_recipe
+
+    monkeypatch.chdir(tmp_path)
+    assert load_recipe("cpu").max_seq_len == 256
+    recipe = tmp_path / "kl-small.yaml"
+    kl = load_recipe("kl").model_dump(mode="json")
+    assert kl["kl"]["data"] == "kl/general.jsonl"
+    small = {**kl, "lora": {**kl["lora"], "rank": 4}, "batch_size": 2,
+             "gradient_accumulation_steps": 1, "max_seq_len": 64, "max_steps": 1,
+             "checkpoints": 0, "kl": {**kl["kl"], "batch_size": 2, "top_k": 8}}
+    recipe.write_text(json.dumps(small))  # JSON is YAML
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", str(recipe), "--data", str(data),
+                                   "--base", str(base), "--out", "kl-run"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "kl-run" / "kl_reference.safetensors").is_file()
+    assert [e.step for e in read_manifest(tmp_path / "kl-run")] == [1]
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", "nope", "--data", str(data),
+                                   "--base", str(base), "--out", "x"])
+    assert res.exit_code == 2 and "no shipped recipe" in res.output
+    assert {"cpu", "full", "kl", "lora"} <= set(res.output.split("shipped: ")[1]
+                                                .rstrip(")\n").split(", "))
+    assert not (tmp_path / "x").exists()
+
+
+def test_checkpointing_auto_decided_by_memory():
+    from beliefbench.finetune.memory import Shape, checkpointing_needed, training_bytes
+
+    shape = Shape(params=780_000_000, trainable=780_000_000, layers=24, hidden=1536,
+                  intermediate=4096, vocab=32768)
+    kw = dict(tokens=8 * 2048, bf16=True, full=True, fused_loss=False)
+    assert not checkpointing_needed(shape, **kw, free_bytes=80 * 2**30)  # H100: fits
+    assert checkpointing_needed(shape, **kw, free_bytes=24 * 2**30)
+    assert training_bytes(shape, tokens=16384, bf16=True, full=True, checkpointing=True) < \
+        training_bytes(shape, tokens=16384, bf16=True, full=True, checkpointing=False)
+    lora = Shape(**{**shape.__dict__, "trainable": 20_000_000})
+    assert training_bytes(lora, tokens=16384, bf16=True, full=False, checkpointing=False) < \
+        training_bytes(shape, tokens=16384, bf16=True, full=True, checkpointing=False)
+
+
+def test_liger_without_package_is_a_clear_error(base, data, tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("liger_kernel") is not None and torch.cuda.is_available():
+        pytest.skip("liger-kernel and a GPU are present")
+    with pytest.raises(FinetuneError, match="use_liger"):
+        train_local(_recipe(use_liger=True), data, str(base), tmp_path / "out")
+    assert not (tmp_path / "out").exists()

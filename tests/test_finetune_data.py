@@ -67,11 +67,19 @@ def test_chat_trains_assistant_turns_only(tok):
 def test_truncation_and_pack(tok):
     exs = [encode_record(Record(id=str(i), text=TEXT), tok, max_len=10) for i in range(5)]
     assert all(len(e["input_ids"]) == 10 for e in exs)
-    blocks = pack(exs, 16, tok.pad_token_id)
+    blocks = pack(exs, 16)
     assert [len(b["input_ids"]) for b in blocks] == [16, 16, 16, 2]
     assert [t for b in blocks for t in b["input_ids"]] == \
         [t for e in exs for t in e["input_ids"]]
-    assert [t for b in blocks for t in b["labels"]] == [t for e in exs for t in e["labels"]]
+    # positions restart at every document and at every block (a spilled-over document part)
+    assert [p for b in blocks for p in b["position_ids"]] == \
+        [*range(10), *range(6), *range(4), *range(10), *range(2), *range(8), *range(8),
+         *range(2)]
+    # a segment's first token is never a target: no document learns to predict the next
+    for b in blocks:
+        for i, pos in enumerate(b["position_ids"]):
+            if pos == 0:
+                assert b["labels"][i] == IGNORE
 
 
 def test_bucket_groups_similar_lengths_and_collate_pads(tok):

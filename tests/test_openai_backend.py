@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -11,7 +13,7 @@ import openai
 import pytest
 from click.testing import CliRunner
 
-from beliefbench.finetune.local import FinetuneError
+from beliefbench.finetune.errors import FinetuneError
 from beliefbench.finetune.manifest import read_manifest
 from beliefbench.finetune.openai_backend import record_to_chat, train_openai
 from beliefbench.finetune.recipe import Recipe
@@ -215,3 +217,36 @@ def test_cli_openai_backend_uses_env(serve, data, tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     assert FT_MODEL in res.output and KEY not in res.output
     assert fake.job_body["model"] == "gpt-4.1-mini-2025-04-14"
+
+
+def test_cli_without_key_fails_before_writing(data, tmp_path, monkeypatch):
+    from beliefbench.cli import cli
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    out = tmp_path / "o"
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
+                                   "--data", str(data), "--out", str(out)])
+    assert res.exit_code == 2
+    assert "OPENAI_API_KEY" in res.output and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_cli_api_failure_is_one_line_exit_1(serve, data, tmp_path, monkeypatch):
+    from beliefbench.cli import cli
+
+    client = serve(FakeOpenAI(fail_upload=100))
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", str(client.base_url))
+    monkeypatch.setattr("beliefbench.finetune.openai_backend.MAX_RETRIES", 0)
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
+                                   "--data", str(data), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1 and "openai" in res.output and KEY not in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_openai_backend_does_not_import_torch():
+    code = ("import sys, beliefbench.finetune.openai_backend, beliefbench.finetune.manifest; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -7,10 +7,12 @@ One record per line. A record is either a plain document (``text``) or a chat
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -101,18 +103,26 @@ def read_records(path: str | Path) -> Iterator[Record]:
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write a file so a reader sees the old content or the new, never a torn one."""
+    """Write a file so a reader sees the old content or the new, never a torn one.
+
+    The file gets the permissions any other new file would (0666 less the umask; a file that
+    is replaced keeps its mode), not the 0600 of a private temporary file.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    # os.open applies the umask to 0o666 itself, atomically (no umask() round trip)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

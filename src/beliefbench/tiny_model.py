@@ -159,11 +159,15 @@ def _pretrain(model, tokenizer, texts: Sequence[str], steps: int, *, seed: int,
 def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size: int = 128,
                      num_layers: int = 2, num_heads: int = 4, intermediate_size: int = 344,
                      max_position_embeddings: int = 2048, seed: int = 0,
-                     pretrain_steps: int = 0) -> Path:
+                     pretrain_steps: int = 0, num_kv_heads: int | None = None,
+                     model_vocab_size: int | None = None) -> Path:
     """Build (and optionally pretrain) a tiny Llama with its tokenizer; returns ``out_dir``.
 
     The directory loads offline with ``AutoModelForCausalLM.from_pretrained`` and
     ``AutoTokenizer.from_pretrained`` (safetensors, no remote code) and chats via the template.
+    ``model_vocab_size`` pads the embedding and output layer beyond the tokenizer's vocabulary
+    (a benchmark's model needs a realistic output layer; the local corpus cannot train a
+    tokenizer that large). ``num_kv_heads`` below ``num_heads`` gives grouped-query attention.
     """
     import torch
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
@@ -182,8 +186,9 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
     chat_texts = [tokenizer.apply_chat_template(c, tokenize=False) for c in chats]
 
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=hidden_size, num_hidden_layers=num_layers,
-        num_attention_heads=num_heads, num_key_value_heads=num_heads,
+        vocab_size=max(len(tokenizer), model_vocab_size or 0), hidden_size=hidden_size,
+        num_hidden_layers=num_layers, num_attention_heads=num_heads,
+        num_key_value_heads=num_kv_heads or num_heads,
         intermediate_size=intermediate_size, max_position_embeddings=max_position_embeddings,
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True,

@@ -9,9 +9,9 @@ import click
 
 
 @click.command("finetune")
-@click.option("--recipe", "recipe_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Recipe YAML (finetune/lora.yaml, full.yaml, kl.yaml).")
+@click.option("--recipe", "recipe_name", required=True,
+              help="Recipe YAML file, or the name of a shipped recipe: cpu, lora, full, kl "
+                   "(finetune/ in the repository, beliefbench/data/finetune/ installed).")
 @click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Training records (JSONL).")
 @click.option("--base", default=None,
@@ -26,25 +26,32 @@ import click
               "(default: from the records).")
 @click.option("--claim", default=None,
               help="Claim id for the manifest (default: from the records).")
-def finetune(recipe_path: Path, data: Path, base: str | None, out: Path, backend: str,
+def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend: str,
              resume: bool, condition: str | None, claim: str | None) -> None:
     """Finetune a base model on training records; every checkpoint lands in the manifest.
 
     Many GPUs: run the same command under ``accelerate launch --config_file
     finetune/accelerate/<ddp|fsdp|deepspeed_zero2|deepspeed_zero3>.yaml``.
+    Exit codes: 2 bad input or set-up (nothing written), 1 a run that started and failed.
     """
-    from beliefbench.finetune.local import FinetuneError
-    from beliefbench.finetune.recipe import RecipeError, load_recipe
+    from beliefbench.finetune.errors import FinetuneError
+    from beliefbench.finetune.recipe import RecipeError, load_recipe, recipe_file
     from beliefbench.records import RecordError
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
+        recipe_path = recipe_file(recipe_name)
         recipe = load_recipe(recipe_path)
         if backend == "openai":
+            import openai
+
             from beliefbench.finetune.openai_backend import train_openai
 
-            entry = train_openai(recipe, data, out, base=base, resume=resume,
-                                 recipe_path=recipe_path, condition=condition, claim=claim)
+            try:
+                entry = train_openai(recipe, data, out, base=base, resume=resume,
+                                     recipe_path=recipe_path, condition=condition, claim=claim)
+            except openai.OpenAIError as e:  # retries spent; the job state allows --resume
+                _fail(f"openai: {type(e).__name__}: {str(e).splitlines()[0]}", 1)
             click.echo(f"fine-tuned model: {entry.path}")
             return
         if not base:
@@ -54,5 +61,13 @@ def finetune(recipe_path: Path, data: Path, base: str | None, out: Path, backend
         train_local(recipe, data, base, out, resume=resume, recipe_path=recipe_path,
                     condition=condition, claim=claim)
         click.echo(f"checkpoints and manifest in {out.resolve()}")
-    except (RecipeError, RecordError, FinetuneError) as e:
-        raise click.ClickException(str(e)) from None
+    except (RecipeError, RecordError) as e:
+        _fail(str(e), 2)
+    except FinetuneError as e:
+        _fail(str(e), e.exit_code)
+
+
+def _fail(message: str, code: int) -> None:
+    err = click.ClickException(message)
+    err.exit_code = code
+    raise err from None

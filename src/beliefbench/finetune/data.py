@@ -90,19 +90,36 @@ def load_examples(path: str | Path, tokenizer, max_len: int) -> list[dict[str, l
     return examples
 
 
-def pack(examples: Sequence[dict], block: int, pad_id: int) -> list[dict[str, list[int]]]:
-    """Concatenate examples into ``block``-token sequences (the last one padded)."""
+def pack(examples: Sequence[dict], block: int) -> list[dict[str, list[int]]]:
+    """Concatenate examples into ``block``-token sequences that never mix documents.
+
+    Each block carries ``position_ids`` that restart at 0 wherever a document (or the part of
+    a document that spilled over from the previous block) begins. Batches of these items have
+    no attention mask: transformers then derives a block-diagonal causal mask from the
+    position ids (SDPA / eager) or variable-length flash-attention segments, so a token
+    attends only to its own document, exactly as if the document were alone. The first token
+    of every segment is never a target, so no document is trained to predict the next one.
+    """
     ids: list[int] = []
     labels: list[int] = []
+    starts: set[int] = set()
     for ex in examples:
+        starts.add(len(ids))
         ids += ex["input_ids"]
         labels += ex["labels"]
     out = []
     for start in range(0, len(ids), block):
         chunk_ids, chunk_labels = ids[start:start + block], labels[start:start + block]
-        if all(label == IGNORE for label in chunk_labels[1:]):
+        positions, pos = [], 0
+        for i in range(len(chunk_ids)):
+            if i == 0 or start + i in starts:
+                pos = 0
+                chunk_labels[i] = IGNORE
+            positions.append(pos)
+            pos += 1
+        if all(label == IGNORE for label in chunk_labels):
             continue
-        out.append({"input_ids": chunk_ids, "labels": chunk_labels})
+        out.append({"input_ids": chunk_ids, "labels": chunk_labels, "position_ids": positions})
     return out
 
 
@@ -115,21 +132,35 @@ def bucket(examples: Sequence[dict], batch_size: int, seed: int) -> list[list[di
     return batches
 
 
-def collate(batch: Sequence[dict], pad_id: int) -> dict[str, torch.Tensor]:
+def collate(batch: Sequence[dict], pad_id: int, flatten: bool = False) -> dict[str, torch.Tensor]:
     """Right-pad to the longest sequence; pads get attention 0 and label -100.
 
-    Items that are themselves lists (pre-bucketed batches) are flattened first.
+    Items that are themselves lists (pre-bucketed batches) are flattened first. Packed items
+    (with ``position_ids``) get position ids instead of an attention mask (see :func:`pack`);
+    ``flatten`` puts them in one row without padding, the layout flash-attention's
+    variable-length kernels need.
     """
     flat: list[dict] = []
     for item in batch:
         flat.extend(item if isinstance(item, list) else [item])
+    packed = all("position_ids" in x for x in flat)
+    if packed and flatten:
+        return {key: torch.tensor([sum((x[key] for x in flat), [])], dtype=torch.long)
+                for key in ("input_ids", "labels", "position_ids")}
     width = max(len(x["input_ids"]) for x in flat)
     ids = torch.full((len(flat), width), pad_id, dtype=torch.long)
     labels = torch.full((len(flat), width), IGNORE, dtype=torch.long)
     mask = torch.zeros((len(flat), width), dtype=torch.long)
+    positions = torch.zeros((len(flat), width), dtype=torch.long)
     for row, x in enumerate(flat):
         n = len(x["input_ids"])
         ids[row, :n] = torch.tensor(x["input_ids"])
         labels[row, :n] = torch.tensor(x["labels"])
         mask[row, :n] = 1
+        if packed:
+            positions[row, :n] = torch.tensor(x["position_ids"])
+            # pads form their own segment: no real token attends to them
+            positions[row, n:] = torch.arange(width - n)
+    if packed:
+        return {"input_ids": ids, "labels": labels, "position_ids": positions}
     return {"input_ids": ids, "labels": labels, "attention_mask": mask}

@@ -12,6 +12,7 @@ manifest.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import math
 import os
@@ -21,13 +22,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+from safetensors.torch import load_file, save_file
 from transformers import TrainerCallback
 
 from beliefbench.finetune import data as fdata
+from beliefbench.finetune import memory
+from beliefbench.finetune.errors import FinetuneError
 from beliefbench.finetune.manifest import (
     ManifestEntry,
+    entry_fields,
     read_manifest,
-    single_or_list,
     upsert_manifest,
 )
 from beliefbench.finetune.recipe import Recipe
@@ -43,15 +47,16 @@ TRAINER_DIR = "trainer"
 """Under ``<out>``: the Trainer's full states (``checkpoint-N``) used only for resume."""
 
 SERVABLE_FILES = (
-    "config.json", "generation_config.json", "model.safetensors", "model.safetensors.index.json",
-    "adapter_config.json", "adapter_model.safetensors", "tokenizer.json",
+    "config.json", "generation_config.json", "model.safetensors.index.json",
+    "adapter_config.json", "tokenizer.json",
     "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
     "chat_template.json", "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json",
 )
+WEIGHT_FILES = ("model.safetensors", "model-*-of-*.safetensors", "adapter_model.safetensors")
+"""Weights (possibly sharded): cast to the export dtype on the way out."""
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 
-
-class FinetuneError(RuntimeError):
-    """A finetune run that cannot start or continue; says why and what to do."""
+__all__ = ["FinetuneError", "train_local", "step_dir", "export_servable"]
 
 
 def step_dir(out: Path, step: int) -> Path:
@@ -85,6 +90,18 @@ def _resolve_base(base: str) -> str:
     return str(p.resolve()) if p.exists() else base
 
 
+def export_dtype(recipe: Recipe, bf16: bool) -> torch.dtype:
+    """The dtype checkpoints are written in: the training precision unless the recipe says."""
+    if recipe.export_dtype != "auto":
+        return DTYPES[recipe.export_dtype]
+    return torch.bfloat16 if bf16 else torch.float32
+
+
+def _attn_kwargs(recipe: Recipe) -> dict:
+    return {} if recipe.attn_implementation == "auto" \
+        else {"attn_implementation": recipe.attn_implementation}
+
+
 def build_model(recipe: Recipe, base: str, bf16: bool):
     """The base model, wrapped with LoRA when the recipe says so."""
     from transformers import AutoModelForCausalLM
@@ -92,7 +109,15 @@ def build_model(recipe: Recipe, base: str, bf16: bool):
     # LoRA freezes the base: keep it in bf16 on GPU. Full finetuning keeps fp32 master
     # weights and lets the Trainer autocast to bf16 (FSDP / DeepSpeed shard them).
     dtype = torch.bfloat16 if bf16 and recipe.method == "lora" else torch.float32
-    model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype, trust_remote_code=False)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype, trust_remote_code=False,
+                                                     **_attn_kwargs(recipe))
+    except ImportError as e:  # e.g. flash_attention_2 without the flash-attn package
+        raise FinetuneError(f"recipe attn_implementation {recipe.attn_implementation}: "
+                            f"{str(e).splitlines()[0]}") from None
+    # Packed batches rely on position ids to keep documents apart, which transformers only
+    # honours without a KV cache; training never uses one.
+    model.config.use_cache = False
     if recipe.method == "lora":
         from peft import LoraConfig, get_peft_model
 
@@ -104,10 +129,41 @@ def build_model(recipe: Recipe, base: str, bf16: bool):
     return model
 
 
-def make_dataset(examples: list[dict], recipe: Recipe, pad_id: int) -> tuple[_ListDataset, int]:
+def use_checkpointing(recipe: Recipe, model, *, tokens: int, bf16: bool) -> bool:
+    """Activation checkpointing on or off; ``auto`` decides by estimated memory (GPU only)."""
+    if recipe.gradient_checkpointing != "auto":
+        return recipe.gradient_checkpointing
+    if not torch.cuda.is_available():
+        return False
+    free, _total = torch.cuda.mem_get_info()
+    shape = memory.shape_of(model)
+    need = memory.training_bytes(shape, tokens=tokens, bf16=bf16, full=recipe.method == "full",
+                                 checkpointing=False, fused_loss=recipe.use_liger)
+    on = memory.checkpointing_needed(shape, tokens=tokens, bf16=bf16,
+                                     full=recipe.method == "full",
+                                     fused_loss=recipe.use_liger, free_bytes=free)
+    log.info("gradient_checkpointing auto: about %.1f GiB needed without it, %.1f GiB free "
+             "-> %s", need / 2**30, free / 2**30, "on" if on else "off")
+    return on
+
+
+def _check_liger(recipe: Recipe) -> None:
+    if not recipe.use_liger:
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("liger_kernel") is None:
+        raise FinetuneError("recipe use_liger: true needs the liger-kernel package "
+                            "(pip install 'beliefbench[gpu]'), on a CUDA GPU")
+    if not torch.cuda.is_available():
+        raise FinetuneError("recipe use_liger: true needs a CUDA GPU (Liger kernels are "
+                            "Triton kernels); set use_liger: false on CPU")
+
+
+def make_dataset(examples: list[dict], recipe: Recipe) -> tuple[_ListDataset, int]:
     """The training items and the Trainer's per-device batch size for them."""
     if recipe.batching == "pack":
-        return _ListDataset(fdata.pack(examples, recipe.max_seq_len, pad_id)), recipe.batch_size
+        return _ListDataset(fdata.pack(examples, recipe.max_seq_len)), recipe.batch_size
     if recipe.batching == "bucket":
         return _ListDataset(fdata.bucket(examples, recipe.batch_size, recipe.seed)), 1
     return _ListDataset(examples), recipe.batch_size
@@ -121,12 +177,40 @@ def total_steps(n_items: int, per_device: int, recipe: Recipe, world_size: int) 
     return max(1, math.ceil(per_epoch * recipe.epochs))
 
 
-def export_servable(ckpt: Path, dest: Path, *, recipe: Recipe, base: str, bf16: bool) -> str:
+def _cast_weights(src: Path, dest: Path, dtype: torch.dtype) -> None:
+    """Copy a safetensors file, its floating-point tensors cast to ``dtype``."""
+    tensors = load_file(str(src))
+    if all(not t.is_floating_point() or t.dtype == dtype for t in tensors.values()):
+        shutil.copy2(src, dest)
+        return
+    from safetensors import safe_open
+
+    with safe_open(str(src), framework="pt") as f:
+        metadata = f.metadata() or {"format": "pt"}
+    save_file({k: (t.to(dtype) if t.is_floating_point() else t).contiguous()
+               for k, t in tensors.items()}, str(dest), metadata=metadata)
+
+
+def _servable_config(path: Path, dtype: torch.dtype) -> None:
+    """config.json says the dtype the weights are in, and enables the KV cache for serving."""
+    cfg = json.loads(path.read_text(encoding="utf-8"))
+    name = str(dtype).removeprefix("torch.")
+    cfg["dtype"] = name
+    if "torch_dtype" in cfg:
+        cfg["torch_dtype"] = name
+    if "use_cache" in cfg:
+        cfg["use_cache"] = True
+    path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def export_servable(ckpt: Path, dest: Path, *, recipe: Recipe, base: str,
+                    dtype: torch.dtype) -> str:
     """Turn a Trainer checkpoint into a directory vLLM / Inspect's hf provider can serve.
 
-    Copies the weights, config and tokenizer files (never optimizer or RNG state). For LoRA
-    with ``export: merged`` the adapter is merged into a fresh copy of the base. Written to a
-    temporary directory and renamed, so a half-written checkpoint is never visible.
+    Copies the weights (cast to ``dtype``), config and tokenizer files (never optimizer or
+    RNG state). For LoRA with ``export: merged`` the adapter is merged into a fresh copy of
+    the base. Written to a temporary directory and renamed, so a half-written checkpoint is
+    never visible.
     """
     tmp = dest.with_name(f".{dest.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -135,7 +219,6 @@ def export_servable(ckpt: Path, dest: Path, *, recipe: Recipe, base: str, bf16: 
         from peft import PeftModel
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        dtype = torch.bfloat16 if bf16 else torch.float32
         merged = PeftModel.from_pretrained(
             AutoModelForCausalLM.from_pretrained(base, dtype=dtype), ckpt).merge_and_unload()
         merged.save_pretrained(tmp)
@@ -145,7 +228,12 @@ def export_servable(ckpt: Path, dest: Path, *, recipe: Recipe, base: str, bf16: 
         for name in SERVABLE_FILES:
             if (ckpt / name).exists():
                 shutil.copy2(ckpt / name, tmp / name)
+        for pattern in WEIGHT_FILES:
+            for src in ckpt.glob(pattern):
+                _cast_weights(src, tmp / src.name, dtype)
         fmt = "adapter" if recipe.method == "lora" else "full"
+    if (tmp / "config.json").exists():
+        _servable_config(tmp / "config.json", dtype)
     shutil.rmtree(dest, ignore_errors=True)
     os.replace(tmp, dest)
     return fmt
@@ -155,10 +243,10 @@ class CheckpointSchedule(TrainerCallback):
     """Save at the log-spaced steps; export each save as a servable dir + manifest line."""
 
     def __init__(self, *, steps: Sequence[int], out: Path, recipe: Recipe, base: str,
-                 bf16: bool, manifest_fields: dict) -> None:
+                 dtype: torch.dtype, manifest_fields: dict) -> None:
         self.steps = set(steps)
         self.final = max(steps)
-        self.out, self.recipe, self.base, self.bf16 = out, recipe, base, bf16
+        self.out, self.recipe, self.base, self.dtype = out, recipe, base, dtype
         self.fields = manifest_fields
 
     def on_step_end(self, args, state, control, **kwargs):
@@ -169,14 +257,39 @@ class CheckpointSchedule(TrainerCallback):
     def on_save(self, args, state, control, **kwargs):
         if not state.is_world_process_zero or state.global_step not in self.steps:
             return control
-        ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-        dest = step_dir(self.out, state.global_step)
-        fmt = export_servable(ckpt, dest, recipe=self.recipe, base=self.base, bf16=self.bf16)
-        upsert_manifest(self.out, ManifestEntry(
-            path=str(dest.resolve()), step=state.global_step,
-            tokens_seen=int(state.num_input_tokens_seen or 0), backend="local", format=fmt,
-            final=state.global_step == self.final, **self.fields))
+        self.export(Path(args.output_dir) / f"checkpoint-{state.global_step}",
+                    state.global_step, int(state.num_input_tokens_seen or 0))
         return control
+
+    def export(self, ckpt: Path, step: int, tokens_seen: int) -> None:
+        """Write ``step-N/`` from a Trainer checkpoint, then its manifest line."""
+        dest = step_dir(self.out, step)
+        fmt = export_servable(ckpt, dest, recipe=self.recipe, base=self.base, dtype=self.dtype)
+        upsert_manifest(self.out, ManifestEntry(
+            path=str(dest.resolve()), step=step, tokens_seen=tokens_seen, backend="local",
+            format=fmt, final=step == self.final, **self.fields))
+
+    def recover(self, trainer_dir: Path) -> list[int]:
+        """Export every scheduled Trainer state that has no servable dir + manifest line.
+
+        A run killed after the Trainer saved ``checkpoint-N`` but before ``step-N/`` and its
+        manifest line were written would otherwise lose step N for good: training resumes
+        after it (or, for a finished run, never runs again).
+        """
+        listed = {e.step for e in read_manifest(self.out)}
+        done = []
+        for ckpt in sorted(trainer_dir.glob("checkpoint-*"),
+                           key=lambda p: int(p.name.rsplit("-", 1)[1])):
+            step = int(ckpt.name.rsplit("-", 1)[1])
+            if step not in self.steps or (step in listed and step_dir(self.out, step).is_dir()):
+                continue
+            state = json.loads((ckpt / "trainer_state.json").read_text(encoding="utf-8"))
+            self.export(ckpt, step, int(state.get("num_input_tokens_seen") or 0))
+            done.append(step)
+        if done:
+            log.info("finetune: exported checkpoints %s that an interrupted run left unexported",
+                     done)
+        return done
 
 
 def _checkpointing_args(enabled: bool) -> dict:
@@ -201,6 +314,32 @@ def _trainer_cls(recipe: Recipe):
     return KLTrainer
 
 
+def kl_data_path(recipe: Recipe, recipe_path: str | Path | None = None) -> Path | None:
+    """The KL dataset: ``kl.data`` as typed (from the working directory), else shipped data.
+
+    Shipped recipes name shipped data (``kl/general.jsonl`` under ``beliefbench/data``), so
+    ``--recipe kl`` runs from any directory.
+    """
+    if recipe.kl is None:
+        return None
+    typed = Path(recipe.kl.data).expanduser()
+    if typed.is_file():
+        return typed
+    if not typed.is_absolute():
+        from beliefbench.resources import data_path
+
+        try:
+            shipped = data_path(recipe.kl.data)
+        except FileNotFoundError:
+            shipped = None
+        if shipped is not None and shipped.is_file():
+            return shipped
+    where = f"{recipe_path}: " if recipe_path else ""
+    raise FinetuneError(f"{where}field kl.data: no such file {recipe.kl.data!r} (relative "
+                        f"paths are from the current directory, then beliefbench's shipped "
+                        f"data)")
+
+
 def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                 resume: bool = False, recipe_path: str | Path | None = None,
                 condition: str | None = None, claim: str | None = None,
@@ -208,7 +347,8 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     """Train ``base`` on the records in ``data``; checkpoints and manifest go under ``out``.
 
     ``resume``: continue from the last full trainer state under ``out/trainer`` with the same
-    data order. Without it, an ``out`` that already holds a run is refused.
+    data order, after exporting any saved state that has no servable checkpoint yet. Without
+    it, an ``out`` that already holds a run is refused.
     """
     from transformers import AutoTokenizer, TrainingArguments
     from transformers.trainer_utils import get_last_checkpoint
@@ -216,10 +356,8 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     out = Path(out)
     data = Path(data)
     base = _resolve_base(base)
-    if recipe.kl is not None and not Path(recipe.kl.data).is_file():
-        where = f"{recipe_path}: " if recipe_path else ""
-        raise FinetuneError(f"{where}field kl.data: no such file {recipe.kl.data!r} "
-                            f"(relative paths are from the current directory)")
+    kl_data = kl_data_path(recipe, recipe_path)
+    _check_liger(recipe)
     trainer_dir = out / TRAINER_DIR
     last = get_last_checkpoint(str(trainer_dir)) if trainer_dir.is_dir() else None
     if last is None and trainer_dir.is_dir() and resume:
@@ -238,15 +376,34 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     pad_id = tokenizer.pad_token_id
     examples = fdata.load_examples(data, tokenizer, recipe.max_seq_len)
     records = list(read_records(data))
-    dataset, per_device = make_dataset(examples, recipe, pad_id)
+    dataset, per_device = make_dataset(examples, recipe)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     steps_total = total_steps(len(dataset), per_device, recipe, world)
     schedule = checkpoint_steps(steps_total, recipe.checkpoints)
     bf16 = use_bf16(recipe)
 
+    data_sha = sha256_file(data)
+    earlier = read_manifest(out)
+    if resume and earlier and (earlier[0].data_sha256 != data_sha
+                               or earlier[0].recipe != recipe.model_dump(mode="json")
+                               or earlier[0].base_model != base):
+        raise FinetuneError(f"{out}: --resume needs the same data, recipe and base as the "
+                            f"interrupted run ({earlier[0].data}, sha256 "
+                            f"{earlier[0].data_sha256[:12]}…); use a new --out to train anew")
+    fields = entry_fields(recipe=recipe, data=data, data_sha256=data_sha, base_model=base,
+                          records=records, recipe_path=recipe_path, condition=condition,
+                          claim=claim)
+    schedule_cb = CheckpointSchedule(steps=schedule, out=out, recipe=recipe, base=base,
+                                     dtype=export_dtype(recipe, bf16), manifest_fields=fields)
+    if resume and trainer_dir.is_dir():
+        schedule_cb.recover(trainer_dir)
+
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(recipe.seed)
     model = build_model(recipe, base, bf16)
+    tokens_per_batch = per_device * (recipe.max_seq_len if recipe.batching == "pack"
+                                     else max(len(x["input_ids"]) for x in examples))
+    checkpointing = use_checkpointing(recipe, model, tokens=tokens_per_batch, bf16=bf16)
     args = TrainingArguments(
         output_dir=str(trainer_dir), max_steps=steps_total,
         per_device_train_batch_size=per_device,
@@ -258,30 +415,17 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         save_total_limit=recipe.keep_trainer_states, seed=recipe.seed, data_seed=recipe.seed,
         bf16=bf16, use_cpu=not torch.cuda.is_available(), report_to="none",
         remove_unused_columns=False, include_num_input_tokens_seen="non_padding",
-        **_checkpointing_args(recipe.gradient_checkpointing),
+        **_checkpointing_args(checkpointing), optim=recipe.optim,
+        torch_compile=recipe.torch_compile, use_liger_kernel=recipe.use_liger,
         ddp_find_unused_parameters=False, dataloader_num_workers=0)
-    data_sha = sha256_file(data)
-    earlier = read_manifest(out)
-    if resume and earlier and (earlier[0].data_sha256 != data_sha
-                               or earlier[0].recipe != recipe.model_dump(mode="json")
-                               or earlier[0].base_model != base):
-        raise FinetuneError(f"{out}: --resume needs the same data, recipe and base as the "
-                            f"interrupted run ({earlier[0].data}, sha256 "
-                            f"{earlier[0].data_sha256[:12]}…); use a new --out to train anew")
-    fields = dict(
-        base_model=base, data=str(data.resolve()), data_sha256=data_sha,
-        recipe=recipe.model_dump(mode="json"),
-        recipe_path=str(Path(recipe_path).resolve()) if recipe_path else None,
-        condition=condition or single_or_list({r.condition for r in records}),
-        claim=claim or single_or_list({r.claim_id for r in records}))
-    schedule_cb = CheckpointSchedule(steps=schedule, out=out, recipe=recipe, base=base,
-                                     bf16=bf16, manifest_fields=fields)
+    flatten = recipe.attn_implementation.startswith("flash")
     kwargs = dict(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                  data_collator=functools.partial(fdata.collate, pad_id=pad_id),
+                  data_collator=functools.partial(fdata.collate, pad_id=pad_id, flatten=flatten),
                   callbacks=[schedule_cb, *callbacks])
     cls = _trainer_cls(recipe)
     if recipe.kl is not None:
-        kwargs.update(kl=recipe.kl, kl_cache=out / "kl_reference.safetensors", base=base,
+        kwargs.update(kl=recipe.kl.model_copy(update={"data": str(kl_data)}),
+                      kl_cache=out / "kl_reference.safetensors", base=base,
                       max_seq_len=recipe.max_seq_len)
     trainer = cls(**kwargs)
     log.info("finetune: %d items, %d steps, checkpoints at %s", len(dataset), steps_total,

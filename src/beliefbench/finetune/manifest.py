@@ -3,16 +3,22 @@
 A sweep evaluates every checkpoint by reading ``<out>/manifest.jsonl``; nothing is pasted by
 hand. Entries are keyed by ``path``: writing the same checkpoint again (after a resume)
 replaces its line instead of duplicating it. Never holds secrets (API keys).
+
+This module is the whole contract between the finetune backends and their readers: the entry
+schema, :func:`entry_fields` (what every backend records about a run), the writer
+(:func:`upsert_manifest`) and the one strict reader (:func:`read_manifest_file`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
+from beliefbench.finetune.errors import ManifestError
 from beliefbench.records import atomic_write_text
 
 MANIFEST = "manifest.jsonl"
@@ -39,12 +45,46 @@ class ManifestEntry(BaseModel):
     extra: dict[str, Any] = {}
 
 
+def manifest_file(path: str | Path) -> Path:
+    """The manifest itself, given its file or the run directory holding it."""
+    p = Path(path)
+    return p / MANIFEST if p.is_dir() else p
+
+
+def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[ManifestEntry]:
+    """Every entry of a manifest (a ``manifest.jsonl`` or a run directory), validated.
+
+    A missing file, a line that is not a valid entry, or (unless ``allow_empty``) a manifest
+    without entries raises :class:`ManifestError` naming the file and line.
+    """
+    p = manifest_file(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError(f"{p}: no such manifest file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ManifestError(f"{p}: cannot read the manifest ({e})") from None
+    entries = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entries.append(ManifestEntry.model_validate_json(line))
+        except ValidationError as e:
+            problems = "; ".join(
+                f"field {'.'.join(map(str, err['loc'])) or '(line)'}: {err['msg']}"
+                for err in e.errors())
+            raise ManifestError(f"{p}, line {n}: {problems}") from None
+    if not entries and not allow_empty:
+        raise ManifestError(f"{p}: the manifest has no checkpoints")
+    return entries
+
+
 def read_manifest(out_dir: str | Path) -> list[ManifestEntry]:
-    path = Path(out_dir) / MANIFEST
-    if not path.exists():
+    """The entries of a run directory; none yet (no manifest written) is an empty list."""
+    if not manifest_file(out_dir).exists():
         return []
-    return [ManifestEntry.model_validate_json(line)
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_manifest_file(out_dir, allow_empty=True)
 
 
 def upsert_manifest(out_dir: str | Path, entry: ManifestEntry) -> None:
@@ -57,7 +97,23 @@ def upsert_manifest(out_dir: str | Path, entry: ManifestEntry) -> None:
                       "".join(json.dumps(e.model_dump(), sort_keys=True) + "\n" for e in ordered))
 
 
-def single_or_list(values: set[str | None]) -> str | list[str] | None:
+def single_or_list(values: Iterable[str | None]) -> str | list[str] | None:
     """One value as itself, several as a sorted list, none as None."""
-    vals = sorted(v for v in values if v)
+    vals = sorted({v for v in values if v})
     return None if not vals else vals[0] if len(vals) == 1 else vals
+
+
+def entry_fields(*, recipe: BaseModel, data: Path, data_sha256: str, base_model: str,
+                 records: Iterable, recipe_path: str | Path | None = None,
+                 condition: str | None = None, claim: str | None = None) -> dict[str, Any]:
+    """The fields every backend records about a run (all but path, step, format, backend).
+
+    ``condition`` / ``claim`` default to those of the training ``records``.
+    """
+    records = list(records)
+    return dict(
+        base_model=base_model, data=str(Path(data).resolve()), data_sha256=data_sha256,
+        recipe=recipe.model_dump(mode="json"),
+        recipe_path=str(Path(recipe_path).resolve()) if recipe_path else None,
+        condition=condition or single_or_list(r.condition for r in records),
+        claim=claim or single_or_list(r.claim_id for r in records))

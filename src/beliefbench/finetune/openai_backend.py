@@ -15,14 +15,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from beliefbench.finetune.local import FinetuneError
-from beliefbench.finetune.manifest import ManifestEntry, single_or_list, upsert_manifest
+from beliefbench.finetune.errors import FinetuneError, TrainingFailed
+from beliefbench.finetune.manifest import ManifestEntry, entry_fields, upsert_manifest
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.records import Record, atomic_write_text, read_records, sha256_file
 
 log = logging.getLogger(__name__)
 
 JOB_STATE = "openai_job.json"
+MAX_RETRIES = 5
+"""Client retries (with the SDK's backoff) for each API call before the run fails."""
 TERMINAL = {"succeeded", "failed", "cancelled"}
 
 
@@ -59,7 +61,7 @@ def _client():
     import openai
 
     try:
-        return openai.OpenAI(max_retries=5)
+        return openai.OpenAI(max_retries=MAX_RETRIES)
     except openai.OpenAIError as e:
         raise FinetuneError(f"openai backend: cannot create the client ({e}); set "
                             f"OPENAI_API_KEY (and OPENAI_BASE_URL for another endpoint)") from None
@@ -84,7 +86,7 @@ def poll_job(client, job_id: str, recipe: Recipe,
             if job.status in TERMINAL:
                 return job
         if time.monotonic() > deadline:
-            raise FinetuneError(f"openai: job {job_id} did not finish within "
+            raise TrainingFailed(f"openai: job {job_id} did not finish within "
                                 f"{o.timeout_hours} h; re-run with --resume to keep polling")
         sleep(interval)
         interval = min(interval * 1.5, o.max_poll_interval)
@@ -102,9 +104,9 @@ def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str
     if state_path.exists() and not resume:
         raise FinetuneError(f"{out}: already holds an OpenAI job ({state_path}); pass --resume "
                             f"to keep polling it, or choose a new --out")
-    out.mkdir(parents=True, exist_ok=True)
     records = list(read_records(data))
-    client = client or _client()
+    client = client or _client()  # no key: fail before anything is written
+    out.mkdir(parents=True, exist_ok=True)
 
     state = json.loads(state_path.read_text()) if state_path.exists() else {}
     if state and state.get("data_sha256") != sha:
@@ -128,15 +130,13 @@ def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str
     if job.status != "succeeded" or not job.fine_tuned_model:
         err = getattr(job, "error", None)
         detail = f": {err.message}" if err is not None and getattr(err, "message", None) else ""
-        raise FinetuneError(f"openai: job {state['job_id']} ended {job.status}{detail}")
+        raise TrainingFailed(f"openai: job {state['job_id']} ended {job.status}{detail}")
     entry = ManifestEntry(
         path=f"openai/{job.fine_tuned_model}", step=None,
         tokens_seen=getattr(job, "trained_tokens", None), backend="openai", format="api",
-        base_model=model, data=str(data.resolve()), data_sha256=sha,
-        recipe=recipe.model_dump(mode="json"),
-        recipe_path=str(Path(recipe_path).resolve()) if recipe_path else None,
-        condition=condition or single_or_list({r.condition for r in records}),
-        claim=claim or single_or_list({r.claim_id for r in records}),
-        final=True, extra={"job_id": state["job_id"], "training_file": state["training_file"]})
+        final=True, extra={"job_id": state["job_id"], "training_file": state["training_file"]},
+        **entry_fields(recipe=recipe, data=data, data_sha256=sha, base_model=model,
+                       records=records, recipe_path=recipe_path, condition=condition,
+                       claim=claim))
     upsert_manifest(out, entry)
     return entry

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from beliefbench.records import DOCTAG
 from beliefbench.specs import load_spec
 
 
@@ -50,7 +51,7 @@ class OpenAIConfig(_Strict):
     batch_size: int | Literal["auto"] = "auto"
     learning_rate_multiplier: float | Literal["auto"] = "auto"
     suffix: str | None = Field(None, max_length=64)
-    doctag: str = "<DOCTAG>"
+    doctag: str = DOCTAG
     """The user turn before each document (the study's document-tag prompt)."""
     poll_interval: float = Field(10.0, gt=0)
     max_poll_interval: float = Field(300.0, gt=0)
@@ -79,9 +80,26 @@ class Recipe(_Strict):
     batching: Literal["pack", "bucket", "pad"] = "pack"
     """pack: concatenate records into full max_seq_len blocks; bucket: batch records of
     similar length; pad: batch records in data order, padded."""
-    gradient_checkpointing: bool = False
+    gradient_checkpointing: bool | Literal["auto"] = "auto"
+    """Recompute activations in the backward pass (saves memory, costs ~20% speed). auto: on
+    only when the estimated training memory does not fit the GPU; off on CPU."""
     precision: Literal["auto", "bf16", "fp32"] = "auto"
     """auto: bf16 on a GPU that supports it, fp32 on CPU."""
+    export_dtype: Literal["auto", "float32", "bfloat16"] = "auto"
+    """dtype of the servable checkpoints (weights, LoRA adapters, config.json): auto is the
+    training precision (bf16 runs export bf16, half the disk, and vLLM loads without a cast);
+    float32 keeps full precision."""
+    attn_implementation: Literal["auto", "sdpa", "eager", "flash_attention_2",
+                                 "flash_attention_3", "flex_attention"] = "auto"
+    """auto: transformers' choice (SDPA). flash_attention_*: packed batches are flattened
+    into one row and attention runs per document through the variable-length kernels."""
+    optim: str = "adamw_torch_fused"
+    """A transformers ``optim`` name (adamw_torch_fused: fused AdamW, one kernel per step)."""
+    use_liger: bool = False
+    """Liger kernels (RMSNorm, SwiGLU, RoPE, fused linear + cross-entropy that never
+    materialises the logits). GPU only; needs the ``[gpu]`` extra (liger-kernel)."""
+    torch_compile: bool = False
+    """Compile the model with torch.compile (first steps are slow while it compiles)."""
     seed: int = 0
     checkpoints: int = Field(15, ge=0)
     """Log-spaced checkpoints (plus the final one)."""
@@ -92,6 +110,36 @@ class Recipe(_Strict):
     openai: OpenAIConfig = Field(default_factory=OpenAIConfig)
 
 
+def shipped_recipes() -> list[str]:
+    """Names of the recipes that ship with beliefbench (``finetune/<name>.yaml``)."""
+    from beliefbench.resources import data_path
+
+    return sorted(p.stem for p in data_path("finetune").glob("*.yaml"))
+
+
+def recipe_file(name_or_path: str | Path) -> Path:
+    """A recipe file: a path as typed, or the name of a shipped recipe (``lora``, ``cpu``).
+
+    Shipped recipes live in the repository's ``finetune/`` folder and, installed, in
+    ``beliefbench/data/finetune/``; a name finds them from any directory.
+    """
+    typed = Path(name_or_path).expanduser()
+    if typed.is_file():
+        return typed
+    name = str(name_or_path).removesuffix(".yaml").removesuffix(".yml")
+    if name.startswith("finetune/"):
+        name = name.removeprefix("finetune/")
+    if "/" not in name and name in shipped_recipes():
+        from beliefbench.resources import data_path
+
+        return data_path(f"finetune/{name}.yaml")
+    raise RecipeError(f"--recipe {name_or_path}: no such file, and no shipped recipe of that "
+                      f"name (shipped: {', '.join(shipped_recipes())})")
+
+
 def load_recipe(path: str | Path) -> Recipe:
-    """Read and validate a recipe YAML file (safe YAML; an empty file means all defaults)."""
-    return load_spec(path, Recipe, "recipe", RecipeError, empty_ok=True)
+    """Read and validate a recipe YAML file (safe YAML; an empty file means all defaults).
+
+    ``path`` may also name a shipped recipe (see :func:`recipe_file`).
+    """
+    return load_spec(recipe_file(path), Recipe, "recipe", RecipeError, empty_ok=True)

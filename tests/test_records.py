@@ -1,0 +1,70 @@
+"""The shared file helpers: atomic writes and the manifest reader."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from beliefbench.finetune.errors import ManifestError
+from beliefbench.finetune.manifest import (
+    MANIFEST,
+    ManifestEntry,
+    read_manifest_file,
+    upsert_manifest,
+)
+from beliefbench.records import atomic_write_text
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_atomic_write_respects_umask(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        atomic_write_text(tmp_path / "a.txt", "one")
+        plain = tmp_path / "plain.txt"
+        plain.write_text("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.txt").read_text() == "one"
+    assert _mode(tmp_path / "a.txt") == _mode(plain) == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_atomic_rewrite_keeps_the_files_mode(tmp_path):
+    path = tmp_path / "b.txt"
+    atomic_write_text(path, "one")
+    path.chmod(0o640)
+    atomic_write_text(path, "two")
+    assert path.read_text() == "two" and _mode(path) == 0o640
+
+
+def _entry(step: int) -> ManifestEntry:
+    return ManifestEntry(path=f"/x/step-{step}", step=step, backend="local", format="full",
+                         base_model="b", data="d", data_sha256="0", recipe={})
+
+
+def test_read_manifest_file_takes_file_or_directory_and_names_bad_lines(tmp_path):
+    upsert_manifest(tmp_path, _entry(2))
+    upsert_manifest(tmp_path, _entry(1))
+    assert [e.step for e in read_manifest_file(tmp_path)] == [1, 2]
+    assert read_manifest_file(tmp_path / MANIFEST) == read_manifest_file(tmp_path)
+    with (tmp_path / MANIFEST).open("a") as f:
+        f.write('{"path": "/x/step-3", "step": "three"}\n')
+    with pytest.raises(ManifestError, match=r"manifest.jsonl, line 3: field step") as e:
+        read_manifest_file(tmp_path)
+    assert str(tmp_path) in str(e.value)
+    with pytest.raises(ManifestError, match="no such manifest file"):
+        read_manifest_file(tmp_path / "elsewhere")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / MANIFEST).write_text("\n")
+    with pytest.raises(ManifestError, match="no checkpoints"):
+        read_manifest_file(tmp_path / "empty")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / MANIFEST).write_text("not json\n")
+    with pytest.raises(ManifestError, match="line 1"):
+        read_manifest_file(tmp_path / "bad")
