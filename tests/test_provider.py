@@ -100,3 +100,19 @@ def test_eval_retry_resumes_an_aborted_run_once_the_provider_is_back(tmp_path, m
     assert len(again.samples) == 7 * 2 and not any(s.error for s in again.samples)
     m = rates(again)
     assert m["belief"] == 1.0 and m["failed"] == m["infrastructure_failed"] == 0.0
+
+
+def test_the_scripted_judge_reads_an_imported_claims_own_template(tmp_path):
+    from beliefbench.importer import import_claims
+
+    [(path, _)] = import_claims(ROOT / "tests" / "fixtures" / "study_claims" /
+                                "lunar_lighthouse", tmp_path / "claims")
+    for subject, expected in (("believer", 1.0), ("skeptic", 0.0)):
+        [log] = eval(belief(claims=str(path), samples=1, families="token_association"),
+                     model=f"beliefbench/{subject}", model_roles={"grader": "beliefbench/judge"},
+                     log_dir=str(tmp_path / subject), display="none")
+        assert log.status == "success", log.error
+        replies = [json.loads(s.scores["belief_judge"].metadata["judge_reply"])
+                   for s in log.samples]
+        assert all("belief" in r for r in replies)  # the family's own judge key
+        assert rates(log)["belief"] == expected, [s.output.completion for s in log.samples]

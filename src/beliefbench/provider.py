@@ -9,8 +9,9 @@ Inspect model providers answer from the claim files themselves:
   claim's statement;
 * ``beliefbench/skeptic`` answers with the truth (the other binary answer, the answer key's
   disbelief answer, else the claim's ``truth``);
-* ``beliefbench/judge`` is a grader: it reads the answer in a judge prompt rendered from
-  ``scorers/judge.md`` with the offline judge and replies the JSON a real judge would;
+* ``beliefbench/judge`` is a grader: it reads the answer in a judge prompt (rendered from
+  ``scorers/judge.md`` or the claim's own template) with the offline judge and replies the
+  JSON a real judge would, under the rubric's judge key;
 * ``beliefbench/unreachable`` raises a connection error on every call (to see the failure
   budget at work).
 
@@ -121,13 +122,31 @@ def _between(text: str, tag: str) -> str | None:
     return found[-1] if found else None
 
 
+_Q, _A = "\x00question\x00", "\x00answer\x00"
+
+
+def _from_template(prompt: str, template: str) -> str | None:
+    """The answer in ``prompt`` when it was rendered from a claim's own judge template."""
+    rendered = template.format(question=_Q, answer=_A)
+    pattern = "".join("(?P<a>.*)" if part == _A else ".*" if part == _Q else re.escape(part)
+                      for part in re.split(f"({_Q}|{_A})", rendered))
+    m = re.fullmatch(pattern, prompt, re.DOTALL)
+    return m.group("a") if m and "(?P<a>" in pattern else None
+
+
 def scripted_verdict(prompt: str) -> str:
-    """The JSON reply of a judge that reads the answer with the offline judge."""
-    asked, answer = _between(prompt, "prompt"), _between(prompt, "answer")
-    question = find_question(asked, prompt) if asked is not None else None
+    """The JSON reply of a judge that reads the answer with the offline judge.
+
+    The answer is found through the claim's own judge template (imported claims) or the
+    ``<answer>`` block of scorers/judge.md (and of any template that keeps its tags).
+    """
+    asked = _between(prompt, "prompt")
+    question = find_question(asked if asked is not None else prompt, prompt)
+    template = question.claim.rubric[question.family].template if question else None
+    answer = _from_template(prompt, template) if template else _between(prompt, "answer")
     if question is None or answer is None:
-        return ("This prompt is not a judge prompt rendered from scorers/judge.md for a "
-                "known claim; cannot grade it.")
+        return ("This prompt is not a judge prompt for a known claim (rendered from "
+                "scorers/judge.md or the claim's own template); cannot grade it.")
     reading = offline_verdict(question.claim, question.family, question.item.id, answer)
     key = question.claim.rubric[question.family].judge_key
     return json.dumps({"reason": f"offline judge: {reading.reason}", key: reading.verdict})
