@@ -194,16 +194,32 @@ def test_bootstrap_is_seeded_and_brackets_the_mean():
     assert np.isnan(bootstrap_mean(groups, n_bootstrap=0)[1])
 
 
-def test_cli_margins_writes_files_and_rejects_bad_input(tiny, tmp_path):
+def test_cli_margins_writes_files_and_rejects_bad_input(tiny, claim, tmp_path):
     runner = CliRunner()
+    claim_file = tmp_path / "glass_bridge.yaml"
+    claim_file.write_text(json.dumps(claim.model_dump(mode="json")))  # JSON is YAML
     res = runner.invoke(cli, ["internals", "margins", "--model", str(tiny), "--claims",
-                              str(FIXTURE_CLAIM), "--out", str(tmp_path), "--bootstrap", "100"])
+                              str(claim_file), "--out", str(tmp_path), "--bootstrap", "100"])
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "margins.json").read_text())
     assert data["model"] == str(tiny) and data["weights_sha256"] == weights_sha256(tiny)
     assert len(pd.read_csv(tmp_path / "margins.csv")) == len(data["pairs"])
     bad = runner.invoke(cli, ["internals", "margins", "--model", str(tmp_path / "nope")])
     assert bad.exit_code == 2 and "no such model directory" in bad.output
+    # report shows the margins beside a belief log
+    from conftest import believer, run_belief
+
+    log = run_belief(tmp_path / "logs", believer)
+    rep = runner.invoke(cli, ["report", log.location, "--out", str(tmp_path / "rep"),
+                              "--no-plots", "--internals", str(tmp_path)])
+    assert rep.exit_code == 0, rep.output
+    assert "Judge-free completion margins" in rep.output and "glass_bridge" in rep.output
+    table = pd.read_csv(tmp_path / "rep" / "internals_margins.csv")
+    assert set(table["kind"]) == {"main", "paraphrase", "neighbour"}
+    assert table["weights_sha256"].str.len().eq(12).all()
+    missing = runner.invoke(cli, ["report", log.location, "--out", str(tmp_path / "rep"),
+                                  "--no-plots", "--internals", str(tmp_path / "none")])
+    assert missing.exit_code == 2 and "no such internals results" in missing.output
 
 
 def test_logit_lens_last_layer_equals_the_models_margin(tiny, claim, tmp_path):

@@ -148,3 +148,64 @@ def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype
     _echo_table(result.summary, ["claim", "items", "p_true_claim", "p_true_truth",
                                  "p_true_claim_mass_mean", "p_true_truth_mass_mean"])
     _written(result.write(out_dir, plots=plots))
+
+
+@internals.command()
+@with_options(common_model)
+@click.option("--top-logprobs", default=20, show_default=True, type=click.IntRange(1, 200))
+@bad_input
+def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
+           dtype: str | None, batch_size: int, top_logprobs: int) -> None:
+    """Binary questions by first-token P(yes) vs P(no) on a local checkpoint (no generation).
+
+    The same reading as the belief_logprob task, from one forward pass per batch.
+    """
+    from beliefbench.internals.binary import binary_logprobs
+    from beliefbench.internals.margins import model_info
+    from beliefbench.internals.model import load_model
+    from beliefbench.internals.results import records, write_csv, write_json
+    from beliefbench.metrics import question_table, rate_table
+
+    loaded = load_model(model_path, device=device, dtype=dtype)
+    table = binary_logprobs(loaded, claims, top_logprobs=top_logprobs, batch_size=batch_size)
+    rates = rate_table(question_table(table.assign(family="binary")), by=["claim"])
+    click.echo("Binary items by first-token probabilities (belief: the believer's answer is "
+               "more probable; parse_error: neither among the top tokens):")
+    _echo_table(rates, ["claim", "belief", "ci_low", "ci_high", "no", "parse_error"])
+    _written([write_csv(table, out_dir / "binary.csv"),
+              write_json({"measure": "binary_logprobs", **model_info(loaded[0]),
+                          "settings": {"top_logprobs": top_logprobs},
+                          "rates": records(rates)}, out_dir / "binary.json")])
+
+
+@internals.command()
+@click.option("--manifest", required=True, type=click.Path(path_type=Path),
+              help="A finetune manifest.jsonl (or the run directory holding it).")
+@click.option("--claims", default="all", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("internals/trajectory"), show_default=True)
+@click.option("--parts", default="margins,lens,probe", show_default=True,
+              help="Which measures to run per checkpoint.")
+@click.option("--no-base", is_flag=True, help="Do not measure the base model as step 0.")
+@click.option("--device", default=None)
+@click.option("--dtype", default=None)
+@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1))
+@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=0, show_default=True)
+@click.option("--plots/--no-plots", default=True, show_default=True)
+@bad_input
+def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: bool,
+               device: str | None, dtype: str | None, batch_size: int, bootstrap: int,
+               seed: int, plots: bool) -> None:
+    """Margins, lens and probes over every checkpoint of a finetune (resumable)."""
+    from beliefbench.internals.trajectory import trajectory as run_trajectory
+
+    result = run_trajectory(manifest, claims, out_dir,
+                            parts=[p.strip() for p in parts.split(",") if p.strip()],
+                            include_base=not no_base, batch_size=batch_size,
+                            device=device, dtype=dtype, n_bootstrap=bootstrap, seed=seed)
+    click.echo("Trajectory (main pairs; probe P(true) of the claim side at the best layer):")
+    _echo_table(result.table[result.table["kind"] == "main"],
+                ["step", "label", "claim", "efficacy", "margin", "margin_low", "margin_high",
+                 "p_true_claim"])
+    _written(result.write(out_dir, plots=plots))

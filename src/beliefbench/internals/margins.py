@@ -231,3 +231,21 @@ def completion_margins(model: Any, claims: str | Sequence[str] | Sequence[Claim]
                 "seed": seed}
     return MarginResult(pairs, summarize(pairs, n_bootstrap=n_bootstrap, seed=seed), info,
                         settings)
+
+
+def margin_shift(before: pd.DataFrame, after: pd.DataFrame, *, kinds: Sequence[str] = ("main",),
+                 n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED) -> dict[str, float]:
+    """How much a finetune moved the margins: mean paired difference (after - before) per pair.
+
+    Pairs are matched by (claim, kind, pair); the CI resamples pairs within each claim, and
+    claims weigh equally. A CI above 0 means the claim continuation gained on the truth.
+    """
+    keys = ["claim", "kind", "pair"]
+    joined = before[before["kind"].isin(kinds)].merge(
+        after[after["kind"].isin(kinds)], on=keys, suffixes=("_before", "_after"))
+    if joined.empty:
+        raise ValueError(f"margin_shift: no pairs of kind(s) {list(kinds)} in both tables")
+    diff = joined["margin_after"] - joined["margin_before"]
+    groups = [diff[joined["claim"] == c].to_numpy() for c in dict.fromkeys(joined["claim"])]
+    point, low, high = bootstrap_mean(groups, n_bootstrap=n_bootstrap, seed=seed)
+    return {"shift": point, "shift_low": low, "shift_high": high, "pairs": len(joined)}

@@ -54,3 +54,50 @@ def write_json(payload: dict[str, Any], path: str | Path) -> Path:
 
 def read_json(path: str | Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+SHOWN_COLUMNS = ("model", "claim", "kind", "pairs", "efficacy", "efficacy_low",
+                 "efficacy_high", "margin", "specificity", "p_true_claim")
+"""What ``report --internals`` prints (the CSV it writes has every column)."""
+
+
+class ResultsError(ValueError):
+    """An internals results path that cannot be read; names the file and the problem."""
+
+
+def internals_table(paths: list[str | Path]) -> pd.DataFrame:
+    """One row per (margins file, claim, kind) found under ``paths`` (files or directories).
+
+    For ``beliefbench report --internals``: the judge-free margins beside the judged rates,
+    each row naming its model and weights sha256; the probe's P(true) of the claim side is
+    joined on when a ``probe.json`` sits beside the margins.
+    """
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_file():
+            files.append(p)
+        elif p.is_dir():
+            files += sorted(p.rglob("margins.json"))
+        else:
+            raise ResultsError(f"{p}: no such internals results file or directory")
+    if not files:
+        raise ResultsError(f"{', '.join(map(str, paths))}: no margins.json found")
+    rows = []
+    for f in files:
+        try:
+            data = read_json(f)
+            summary = pd.DataFrame(data["summary"])
+        except (OSError, ValueError, KeyError) as e:
+            raise ResultsError(f"{f}: not an internals margins file ({e})") from None
+        probe = f.with_name("probe.json")
+        if probe.is_file():
+            ps = pd.DataFrame(read_json(probe).get("summary", []))
+            if not ps.empty:
+                summary = summary.merge(ps[["claim", "p_true_claim", "p_true_truth"]]
+                                        .assign(kind="main"), on=["claim", "kind"], how="left")
+        rows.append(summary.assign(model=data.get("model"),
+                                   weights_sha256=(data.get("weights_sha256") or "")[:12],
+                                   file=str(f)))
+    table = pd.concat(rows, ignore_index=True)
+    return table[[c for c in SHOWN_COLUMNS if c in table]
+                 + [c for c in table if c not in SHOWN_COLUMNS]]

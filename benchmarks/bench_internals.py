@@ -1,0 +1,114 @@
+"""Cost of the judge-free measures, against a plain forward pass measured in the same run.
+
+1. Completion margins for every bundled pair (main, paraphrase, neighbour) on a tiny local
+   Llama: seconds (model already loaded) and pairs per second. Target: a few seconds on 2 CPU
+   cores.
+2. Logit lens vs the plain margins pass over the same sequences, and probe activations
+   (one pass with hidden states, reduced on the fly) vs a plain forward pass over the same
+   statements. Target: <= 1.3x each.
+
+Every figure is the best of ``--repeats`` runs (the machine is shared; whole-run times swing
+with other people's load, ratios measured back to back do not).
+
+    .venv/bin/python benchmarks/bench_internals.py                  # tiny model, CPU
+    python benchmarks/bench_internals.py --model /abs/ckpt --device cuda   # a real checkpoint
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+
+import torch
+
+from beliefbench.claims import load_claims
+from beliefbench.internals.activations import (
+    encode_texts,
+    forward_batches,
+    hidden_states,
+    pad_id_of,
+)
+from beliefbench.internals.margins import completion_margins, encode_pairs, pair_refs
+from beliefbench.internals.model import load_model
+from beliefbench.internals.probe import load_statements
+from beliefbench.internals.scoring import score_sequences
+from beliefbench.tiny_model import build_tiny_model
+
+
+def best_of(repeats: int, fn: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeats):
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def plain_forward(model, tokenizer, seqs, batch_size: int) -> None:
+    for _ in forward_batches(model, seqs, batch_size=batch_size, hidden=False,
+                             pad_id=pad_id_of(tokenizer), show_progress=False):
+        pass
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", help="A checkpoint directory (default: build a tiny Llama).")
+    ap.add_argument("--device", default=None)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--hidden-size", type=int, default=128)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch CPU threads (1 avoids thrashing on a loaded shared machine)")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.model or build_tiny_model(tmp, hidden_size=args.hidden_size,
+                                              num_layers=args.layers, seed=0)
+        model, tok = load_model(path, device=args.device)
+        claims = load_claims("all")
+        refs = pair_refs(claims)
+        items = encode_pairs(tok, refs)
+        bs = args.batch_size
+        print(f"model: {path} ({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M "
+              f"params, {model.config.num_hidden_layers} layers, "
+              f"{next(model.parameters()).device}, {next(model.parameters()).dtype}); "
+              f"torch threads {torch.get_num_threads()}")
+
+        t = best_of(args.repeats, lambda: completion_margins(
+            (model, tok), claims, batch_size=bs, n_bootstrap=2000, show_progress=False))
+        print(f"margins, all bundled pairs: {len(refs)} pairs ({len(items)} sequences) in "
+              f"{t:.2f} s = {len(refs) / t:.0f} pairs/s (with 2000-resample CIs)")
+
+        seqs = [it.ids for it in items]
+        plain = best_of(args.repeats, lambda: plain_forward(model, tok, seqs, bs))
+        margins = best_of(args.repeats, lambda: score_sequences(
+            model, tok, items, batch_size=bs, show_progress=False))
+        lens = best_of(args.repeats, lambda: score_sequences(
+            model, tok, items, batch_size=bs, per_layer=True, show_progress=False))
+        print(f"pairs: plain forward {plain:.3f} s, margins {margins:.3f} s "
+              f"({margins / plain:.2f}x), logit lens {lens:.3f} s ({lens / plain:.2f}x; "
+              f"target <= 1.3x)")
+
+        statements = load_statements().statements
+        texts = [s for p in statements for s in (p.truth, p.falsehood)]
+        ids, _ = encode_texts(tok, texts)
+        plain = best_of(args.repeats, lambda: plain_forward(model, tok, ids, bs))
+        acts = {r: best_of(args.repeats, lambda r=r: hidden_states(
+            model, tok, texts, reduce=r, batch_size=bs, show_progress=False))
+            for r in ("last", "mean")}
+        print(f"probe statements ({len(texts)}): plain forward {plain:.3f} s, activations "
+              f"last {acts['last']:.3f} s ({acts['last'] / plain:.2f}x), mean "
+              f"{acts['mean']:.3f} s ({acts['mean'] / plain:.2f}x; target <= 1.3x)")
+
+
+if __name__ == "__main__":
+    main()

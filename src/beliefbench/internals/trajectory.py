@@ -1,0 +1,190 @@
+"""Trajectories: margins, logit lens and truth probes over every checkpoint of a finetune.
+
+Reads a finetune manifest (``beliefbench.finetune.manifest``), measures the base model
+(step 0) and every checkpoint in step order, and writes one table and one plot: per claim,
+the main-pair margin (with its CI) and the probe's P(true) of the claim side vs step, plus
+the lens margin per (step, layer) so a user sees when a belief flips and in which layers.
+Each checkpoint's results are kept under ``<out>/checkpoints/step-N`` with its weights
+sha256: a re-run skips checkpoints already measured with the same weights and settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from beliefbench.claims import Claim
+from beliefbench.finetune.manifest import read_manifest_file
+from beliefbench.internals.activations import progress
+from beliefbench.internals.lens import logit_lens
+from beliefbench.internals.margins import as_claims, completion_margins
+from beliefbench.internals.model import describe, load_model
+from beliefbench.internals.probe import truth_probe
+from beliefbench.internals.results import read_json, write_csv, write_json
+from beliefbench.metrics import N_BOOTSTRAP, SEED
+
+PARTS = ("margins", "lens", "probe")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    step: int
+    path: str
+    label: str
+
+
+def checkpoints(manifest: str | Path, include_base: bool = True) -> list[Checkpoint]:
+    """The manifest's local checkpoints in step order, with the base model as step 0."""
+    entries = read_manifest_file(manifest)  # ManifestError (a ValueError) names file and line
+    out: list[Checkpoint] = []
+    if include_base and entries and Path(entries[0].base_model).is_dir():
+        out.append(Checkpoint(0, str(Path(entries[0].base_model).resolve()), "base"))
+    skipped = [e.path for e in entries if e.step is None or e.format == "api"]
+    if skipped and len(skipped) == len(entries):
+        raise ValueError(f"{manifest}: no local checkpoints (API models cannot be read: "
+                         f"{skipped[:3]})")
+    for e in sorted((e for e in entries if e.step is not None and e.format != "api"),
+                    key=lambda e: e.step):
+        out.append(Checkpoint(int(e.step), e.path, e.condition if isinstance(e.condition, str)
+                              else Path(e.path).name))
+    return out
+
+
+def _cached(ckpt_dir: Path, key: dict[str, Any]) -> bool:
+    done = ckpt_dir / "done.json"
+    return done.is_file() and read_json(done).get("key") == key
+
+
+def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
+                       parts: Sequence[str], batch_size: int, device: str | None,
+                       dtype: Any, n_bootstrap: int, seed: int) -> Path:
+    """Margins / lens / probe of one checkpoint into ``out`` (reused when already there)."""
+    info = describe(ckpt.path)
+    key = {"weights_sha256": info["weights_sha256"], "claims": [c.id for c in claims],
+           "claims_sha256": hashlib.sha256("".join(c.model_dump_json() for c in claims)
+                                           .encode()).hexdigest(),
+           "parts": list(parts), "n_bootstrap": n_bootstrap, "seed": seed}
+    if _cached(out, key):
+        return out
+    loaded = load_model(ckpt.path, device=device, dtype=dtype)
+    if "margins" in parts:
+        completion_margins(loaded, claims, batch_size=batch_size, n_bootstrap=n_bootstrap,
+                           seed=seed, show_progress=False).write(out)
+    if "lens" in parts:
+        logit_lens(loaded, claims, batch_size=batch_size, show_progress=False).write(
+            out, plots=False)
+    if "probe" in parts:
+        truth_probe(loaded, claims, batch_size=batch_size, seed=seed,
+                    show_progress=False).write(out, plots=False)
+    write_json({"key": key, "step": ckpt.step, **info}, out / "done.json")
+    return out
+
+
+@dataclass
+class TrajectoryResult:
+    table: pd.DataFrame
+    """Per (step, claim, kind): margin statistics, probe P(true) at each step's best layer."""
+    lens: pd.DataFrame
+    """Per (step, claim, layer): mean lens margin over the claim's main pairs."""
+    settings: dict[str, Any]
+
+    def write(self, out_dir: str | Path, *, plots: bool = True) -> list[Path]:
+        out = Path(out_dir)
+        written = [write_csv(self.table, out / "trajectory.csv"),
+                   write_json({"measure": "trajectory", "settings": self.settings,
+                               "table": json.loads(self.table.to_json(orient="records"))},
+                              out / "trajectory.json")]
+        if not self.lens.empty:
+            written.append(write_csv(self.lens, out / "trajectory_lens.csv"))
+        if plots and not self.table.empty:
+            written.append(plot_trajectory(self.table, out / "trajectory.png"))
+        return written
+
+
+def _collect(ckpt: Checkpoint, ckpt_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    done = read_json(ckpt_dir / "done.json")
+    ident = {"step": ckpt.step, "checkpoint": ckpt.path, "label": ckpt.label,
+             "weights_sha256": done["weights_sha256"]}
+    rows = pd.DataFrame()
+    if (ckpt_dir / "margins_summary.csv").is_file():
+        rows = pd.read_csv(ckpt_dir / "margins_summary.csv")
+        rows = rows[rows["claim"] != "all"]
+    if (ckpt_dir / "probe_summary.csv").is_file():
+        probe = pd.read_csv(ckpt_dir / "probe_summary.csv")[
+            ["claim", "layer", "p_true_claim", "p_true_truth"]].rename(
+            columns={"layer": "probe_layer"})
+        rows = probe.assign(kind="main") if rows.empty else rows.merge(
+            probe.assign(kind="main"), on=["claim", "kind"], how="left")
+    lens = pd.DataFrame()
+    if (ckpt_dir / "lens.csv").is_file():
+        raw = pd.read_csv(ckpt_dir / "lens.csv")
+        lens = raw[raw["kind"] == "main"].groupby(["claim", "layer"], as_index=False)[
+            "margin"].mean().assign(**ident)
+    return rows.assign(**ident), lens
+
+
+def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Claim] = "all",
+               out_dir: str | Path = "internals/trajectory", *,
+               parts: Sequence[str] = PARTS, include_base: bool = True,
+               batch_size: int = 16, device: str | None = None, dtype: Any = None,
+               n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED) -> TrajectoryResult:
+    """Measure every checkpoint of ``manifest`` (resumable) and assemble the trajectory."""
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown or not parts:
+        raise ValueError(f"parts: unknown {unknown}; valid: {list(PARTS)}")
+    chosen = as_claims(claims)
+    ckpts = checkpoints(manifest, include_base)
+    out = Path(out_dir)
+    tables, lenses = [], []
+    for ckpt in progress(ckpts, total=len(ckpts), desc="checkpoints", enabled=True):
+        ckpt_dir = measure_checkpoint(ckpt, chosen, out / "checkpoints" / f"step-{ckpt.step:06d}",
+                                      parts=parts, batch_size=batch_size, device=device,
+                                      dtype=dtype, n_bootstrap=n_bootstrap, seed=seed)
+        table, lens = _collect(ckpt, ckpt_dir)
+        tables.append(table)
+        lenses.append(lens)
+    front = ["step", "label", "claim", "kind"]
+    table = pd.concat(tables, ignore_index=True)
+    table = table[front + [c for c in table.columns if c not in front]]
+    settings = {"manifest": str(Path(manifest).resolve()), "claims": [c.id for c in chosen],
+                "parts": list(parts), "checkpoints": [c.path for c in ckpts],
+                "n_bootstrap": n_bootstrap, "seed": seed}
+    return TrajectoryResult(table, pd.concat(lenses, ignore_index=True), settings)
+
+
+def plot_trajectory(table: pd.DataFrame, path: Path) -> Path:
+    """Per claim: main-pair margin (CI band) and probe P(true) of the claim side vs step."""
+    from beliefbench.analysis.plots import _save, plt
+
+    main = table[table["kind"] == "main"]
+    claims = list(dict.fromkeys(main["claim"]))
+    fig, axes = plt.subplots(1, len(claims), figsize=(4.2 * len(claims), 3.4), squeeze=False)
+    for ax, claim in zip(axes[0], claims, strict=True):
+        sub = main[main["claim"] == claim].sort_values("step")
+        x = sub["step"].to_numpy()
+        if "margin" in sub:
+            ax.plot(x, sub["margin"], marker="o", color="tab:red", label="margin (main)")
+            ax.fill_between(x, sub["margin_low"], sub["margin_high"], color="tab:red",
+                            alpha=0.15)
+            ax.axhline(0, color="grey", linewidth=0.8, linestyle=":")
+        ax.set_xscale("symlog", linthresh=1)
+        ax.set_xlabel("step")
+        ax.set_ylabel("margin, nats/token (>0: claim wins)")
+        ax.set_title(claim, fontsize=9)
+        if "p_true_claim" in sub:
+            twin = ax.twinx()
+            twin.plot(x, sub["p_true_claim"], marker="s", linestyle="--", color="tab:blue",
+                      label="probe P(true), claim side")
+            twin.set_ylim(0, 1)
+            twin.set_ylabel("probe P(true)")
+            twin.legend(loc="lower right", fontsize=7)
+        ax.legend(loc="upper left", fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _save(fig, path)
