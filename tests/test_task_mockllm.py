@@ -312,6 +312,7 @@ def test_the_log_records_everything_that_changes_a_number(fixture_claim, tmp_pat
     (None, {}, True),                                # nobody bound: warned and recorded
     ({"grader": "beliefbench/judge"}, {}, False),
     (None, {"self_judge": True}, True),              # asked for: recorded, no warning
+    ({"grader": "beliefbench/judge"}, {"self_judge": True}, False),
     (None, {"judge": "markers"}, None),
 ])
 def test_self_judging_is_warned_and_recorded(fixture_claim, tmp_path, caplog, roles, params,
@@ -323,7 +324,7 @@ def test_self_judging_is_warned_and_recorded(fixture_claim, tmp_path, caplog, ro
                display="none")[0]
     assert log.eval.metadata["beliefbench"]["scoring"]["self_judging"] is expected
     warned = any("grades its own answers" in r.getMessage() for r in caplog.records)
-    assert warned == (expected is True and not params)
+    assert warned == (expected is True and "self_judge" not in params)
 
 
 @pytest.mark.parametrize("max_failed, status", [(0.5, "success"), (0.05, "error")])

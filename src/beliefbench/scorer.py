@@ -88,7 +88,10 @@ class JudgeSettings:
                             cache=self.cache, sees=self.sees)
 
     def record(self) -> dict[str, Any]:
-        """The judge part of the run's identity (eval metadata ``beliefbench.scoring``)."""
+        """The judge part of the run's identity (eval metadata ``beliefbench.scoring``);
+        the offline judge has no settings, so only its name."""
+        if self.judge == "markers":
+            return {"judge": "markers"}
         out = {f"judge_{k}" if k != "judge" else k: v
                for k, v in asdict(self).items() if k not in ("cache", "template")}
         path = self.template_path()

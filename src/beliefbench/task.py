@@ -17,7 +17,7 @@ from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig, model_roles
 
 from beliefbench import __version__
-from beliefbench.claims import JUDGED_FAMILIES, resolve_claims
+from beliefbench.claims import JUDGED_FAMILIES, Claim, resolve_claims
 from beliefbench.judge import render_judge_prompt
 from beliefbench.probes import build_dataset, parse_families
 from beliefbench.probes.binary import INSTRUCTION_PLACEMENTS
@@ -104,6 +104,16 @@ def _grader_bound() -> bool | None:
         return False if active_model() is not None else None
     except Exception:  # noqa: BLE001 - private API moved: say "unknown" rather than guess
         return None
+
+
+def _self_judging(judge: str, asked_for: bool) -> bool | None:
+    """Whether the model under test grades itself (None: not known when the task is built)."""
+    if judge != "model":
+        return None
+    bound = _grader_bound()
+    if bound is None:
+        return True if asked_for else None
+    return not bound
 
 
 @task
@@ -195,21 +205,11 @@ def belief(
         dataset = MemoryDataset([with_context(s, records) for s in dataset],
                                 name=f"beliefbench+context:{Path(context).name}")
 
-    self_judging = None
-    if judge_settings.judge == "model" and not self_judge:
-        bound = _grader_bound()
-        self_judging = None if bound is None else not bound
-        if self_judging:
-            logger.warning(SELF_JUDGING_WARNING)
-    elif judge_settings.judge == "model":
-        self_judging = True
-
+    self_judging = _self_judging(judge_settings.judge, self_judge)
+    if self_judging and not self_judge:
+        logger.warning(SELF_JUDGING_WARNING)
     scoring = {**judge_settings.record(), "binary_instruction": binary_instruction,
-               "max_failed": max_failed}
-    if judge_settings.judge == "markers":
-        scoring = {"judge": "markers", "binary_instruction": binary_instruction,
-                   "max_failed": max_failed}
-    scoring["self_judging"] = self_judging
+               "max_failed": max_failed, "self_judging": self_judging}
     settings = {
         "claims": [c.id for c in chosen],
         "claim_files_sha256": {c.id: sha256_file(p) for p, c in resolved},
@@ -236,7 +236,8 @@ def belief(
     )
 
 
-def _check_templates_render(claims: list, families: list[str], s: JudgeSettings) -> None:
+def _check_templates_render(claims: list[Claim], families: list[str],
+                            s: JudgeSettings) -> None:
     """Render every judge prompt once now, so a bad placeholder is one line, not N errors."""
     for claim in claims:
         for family in families:
