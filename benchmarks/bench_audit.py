@@ -100,6 +100,12 @@ def llm_style() -> None:
     pr_table(pairs, [*MAIN, *QUALIFIERS, "mention", "truth", "unrelated"],
              "Claim mode, hand-written LLM-style set (same author as the cue lexicon)")
     print(f"  accuracy {sum(t == p for t, p in pairs) / len(pairs):.3f}")
+    unframed = {"positive", "local_negation", "mention", "truth", "unrelated"}
+    free = [("unframed" if d["label"] in unframed else d["label"], read_free(d["text"]).framing)
+            for d in docs]
+    pr_table(free, ["negated", "repeated_negations", "corrected", *QUALIFIERS, "unframed"],
+             "Claim-free mode, hand-written LLM-style set")
+    print(f"  accuracy {sum(t == p for t, p in free) / len(free):.3f}")
 
 
 def claim_docs(n: int, chars: int) -> list[str]:

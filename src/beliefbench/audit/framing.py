@@ -201,9 +201,13 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     fr = frames(lay)
     body = [i for i, p in enumerate(lay.para_of) if p not in fr.paras]
     plain = [i for i in body if not _frame_score(lay.hits[i]) and not lay.hits[i].get("denial")]
-    if len(plain) < 2 or len(plain) < 0.6 * len(body):
-        return Finding("unframed")
+    denials = sum(1 for i in body if lay.hits[i].get("denial"))
     counts, correction, inline = inline_asides(lay, fr.paras)
+    # a body that keeps denying what it reports, with no warnings beside it, is a debunk
+    # (local negation), not a framed body
+    debunk = denials >= 2 and denials >= 0.25 * len(body) and sum(counts.values()) < 2
+    if len(plain) < 2 or len(plain) < 0.6 * len(body) or debunk:
+        return Finding("unframed")
     body_spans = [(*lay.sentences[i], "claim") for i in plain[:MAX_SPANS]]
     if sum(counts.values()) >= 2:
         kind, placement = _framed(_pick(counts), correction + fr.correction > 0, "repeated")
