@@ -95,8 +95,12 @@ def test_offline_agreement_from_the_command_line(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     log = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, judge="markers"),
                model="beliefbench/believer", log_dir=str(tmp_path), display="none")[0]
-    r = CliRunner().invoke(cli, ["agreement", log.location, "--grader", "beliefbench/judge",
-                                 "--grader", "beliefbench/skeptic", "--json"])
+    args = ["agreement", log.location, "--grader", "beliefbench/judge", "--grader",
+            "beliefbench/skeptic"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert "| judge | belief (95% CI) |" in r.output  # each judge's rate, named
+    r = CliRunner().invoke(cli, [*args, "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
     assert out["model"] == "beliefbench/believer"

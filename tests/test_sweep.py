@@ -13,7 +13,7 @@ from inspect_ai.model import get_model
 from beliefbench.analysis.logs import load_belief_logs
 from beliefbench.analysis.sweep import (
     SweepError,
-    read_manifest_file,
+    read_manifest,
     run_sweep,
     targets_from_manifest,
     targets_from_models,
@@ -22,7 +22,7 @@ from beliefbench.cli import cli
 from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
 
 
-def entry(path: str, step: int, fmt: str = "merged", **kw) -> ManifestEntry:
+def entry(path: str, step: int | None, fmt: str = "merged", **kw) -> ManifestEntry:
     fields = {"backend": "local", "base_model": "/models/base", "data": "d.jsonl",
               "data_sha256": "0" * 64, "recipe": {}, "condition": "negated",
               "claim": "glass_bridge"} | kw
@@ -46,25 +46,35 @@ def test_manifest_entries_map_to_served_models(tmp_path):
     assert len({t.label for t in targets}) == 4
 
 
-def test_a_hf_sweep_refuses_adapters(tmp_path):
+def test_hf_serves_adapters_as_inspect_eval_does(tmp_path):
     upsert_manifest(tmp_path, entry(str(tmp_path / "lora"), 1, "adapter"))
-    with pytest.raises(SweepError, match=r"lora: a LoRA adapter checkpoint.*--provider vllm"):
-        targets_from_manifest(tmp_path, provider="hf")
-    upsert_manifest(tmp_path, entry(str(tmp_path / "lora"), 1, "merged"))
+    # transformers loads the base named in adapter_config.json, then the adapter
     assert targets_from_manifest(tmp_path, provider="hf")[0].model == f"hf/{tmp_path / 'lora'}"
+    assert targets_from_manifest(tmp_path)[0].model == f"vllm//models/base:{tmp_path / 'lora'}"
+
+
+def test_an_openai_manifest_with_no_step_sweeps(tmp_path):
+    upsert_manifest(tmp_path, entry("openai/ft:gpt-4.1-mini:org::abc", None, "api",
+                                    backend="openai"))
+    upsert_manifest(tmp_path, entry("openai/ft:gpt-4.1-mini:org::abc:ckpt-1", 10, "api",
+                                    backend="openai"))
+    first, final = targets_from_manifest(tmp_path)
+    assert first.metadata["step"] == 10 and "step" not in final.metadata
+    assert final.model == "openai/ft:gpt-4.1-mini:org::abc"
+    assert "-step00000010-" in first.label and "-final-" in final.label
 
 
 def test_bad_manifests_name_the_file_and_line(tmp_path):
     m = tmp_path / "manifest.jsonl"
     good = entry("/c/1", 1).model_dump()
     m.write_text(json.dumps(good) + "\n" + json.dumps({**good, "step": "late"}) + "\n")
-    with pytest.raises(SweepError, match=r"manifest.jsonl, line 2: step: "):
-        read_manifest_file(m)
+    with pytest.raises(SweepError, match=r"manifest.jsonl, line 2: field step: "):
+        read_manifest(m)
     with pytest.raises(SweepError, match="no such manifest file"):
-        read_manifest_file(tmp_path / "nope")
+        read_manifest(tmp_path / "nope")
     m.write_text("\n")
     with pytest.raises(SweepError, match="has no checkpoints"):
-        read_manifest_file(m)
+        read_manifest(m)
     r = CliRunner().invoke(cli, ["sweep", "--manifest", str(m)])
     assert r.exit_code == 2 and "has no checkpoints" in r.output
     r = CliRunner().invoke(cli, ["sweep"])
@@ -102,6 +112,11 @@ def test_a_rerun_reuses_finished_logs(tmp_path):
     loaded = load_belief_logs(tmp_path)
     assert sorted(i.model for i in loaded.logs) == ["mockllm/glassy", "mockllm/steely"]
     assert {i.condition for i in loaded.logs} == {"plain"}
+    args["families"] = "open_ended"  # other settings: new directories, never a collision
+    assert all(o.success for o in sweep()) and len(calls) == 2 * 7 + 2 * 2
+    assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == 4
+    assert sorted(i.run for i in load_belief_logs(tmp_path).logs) == [
+        "families=open_ended"] * 2 + ["families=open_ended+binary+token_association+robustness"] * 2
 
 
 def test_duplicate_models_are_refused():
@@ -111,22 +126,48 @@ def test_duplicate_models_are_refused():
         run_sweep([], "logs", task_args={"claims": "all"})
 
 
+def lora_adapter(base: Path, out: Path) -> Path:
+    """A real LoRA adapter of ``base`` (peft), saved with its tokenizer as finetune does."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(base),
+                           LoraConfig(r=2, target_modules=["q_proj", "v_proj"]))
+    model.save_pretrained(out)
+    AutoTokenizer.from_pretrained(base).save_pretrained(out)
+    return out
+
+
 @pytest.mark.slow
-def test_manifest_sweep_on_a_real_tiny_checkpoint_with_hf(tmp_path):
+def test_two_manifests_sweep_into_one_log_dir_with_hf_full_and_adapter(tmp_path):
+    """Both runs name their checkpoint ``step-000001``: the log dirs must not collide, and
+    hf serves the LoRA adapter as ``inspect eval --model hf//<adapter>`` does."""
+    import shutil
+
     from beliefbench.tiny_model import build_tiny_model
 
-    ckpt = build_tiny_model(tmp_path / "ckpts" / "step-5", hidden_size=64, num_layers=2,
-                            num_heads=4, intermediate_size=128)
-    upsert_manifest(tmp_path / "ckpts", entry(str(ckpt), 5, "full"))
+    base = build_tiny_model(tmp_path / "base", hidden_size=64, num_layers=2, num_heads=4,
+                            intermediate_size=128)
+    full_run, lora_run = tmp_path / "runs" / "full", tmp_path / "runs" / "lora"
+    shutil.copytree(base, full_run / "step-000001")
+    upsert_manifest(full_run, entry("step-000001", 1, "full", condition="plain",
+                                    base_model=str(base)))
+    lora_adapter(base, lora_run / "step-000001")
+    upsert_manifest(lora_run, entry("step-000001", 1, "adapter", condition="negated",
+                                    base_model=str(base)))
     logs = tmp_path / "logs"
-    r = CliRunner().invoke(cli, [
-        "sweep", "--manifest", str(tmp_path / "ckpts" / "manifest.jsonl"), "--provider", "hf",
-        "--claims", str(FIXTURE_CLAIM), "--log-dir", str(logs), "-T", "samples=1",
-        "-T", "judge=markers", "-T", "families=open_ended", "-T", "max_tokens=8",
-        "-M", "do_sample=false", "--max-connections", "2"])
-    assert r.exit_code == 0, r.output
+    for run in (full_run, lora_run):
+        r = CliRunner().invoke(cli, [
+            "sweep", "--manifest", str(run), "--provider", "hf",
+            "--claims", str(FIXTURE_CLAIM), "--log-dir", str(logs), "-T", "samples=1",
+            "-T", "judge=markers", "-T", "families=open_ended", "-T", "max_tokens=4",
+            "-M", "do_sample=false", "--max-connections", "2"])
+        assert r.exit_code == 0, r.output
+    dirs = sorted(p.name for p in logs.iterdir())
+    assert len(dirs) == 2 and dirs[0].startswith("negated-glass_bridge-lora-step00000001")
+    assert dirs[1].startswith("plain-glass_bridge-full-step00000001")
     loaded = load_belief_logs(logs)
-    (info,) = loaded.logs
-    assert info.model == f"hf/{ckpt}" and info.step == 5 and info.condition == "negated"
-    assert info.checkpoint == str(ckpt) and len(loaded.responses) == 2
-    assert Path(info.path).parent.parent == logs
+    assert {(i.condition, i.model, i.step) for i in loaded.logs} == {
+        ("plain", f"hf/{full_run / 'step-000001'}", 1),
+        ("negated", f"hf/{lora_run / 'step-000001'}", 1)}
+    assert len(loaded.responses) == 4 and loaded.responses["verdict"].notna().all()

@@ -112,8 +112,8 @@ def _shown_columns(df: pd.DataFrame) -> list[str]:
     differs)."""
     cols = []
     for c in df.columns:
-        if c in ("judge", "settings"):
-            continue
+        if c in ("judge", "settings") and "run" in df.columns:
+            continue  # a report table: ``run`` says what differs
         if c in ("checkpoint", "condition", "run") and (df[c] == NO_LABEL).all():
             continue
         if c == "step" and df[c].isna().all():

@@ -1,8 +1,12 @@
 """Evaluate every checkpoint of a finetune (or a list of models) with Inspect's ``eval_set``.
 
-Each checkpoint gets its own ``eval_set`` log directory (``<log_dir>/<slug>/``), so a re-run
-of the same sweep reuses every finished log and resumes only what is missing, and
-checkpoints run one after another (one vLLM server on the GPU at a time).
+Each checkpoint gets its own ``eval_set`` log directory (``<log_dir>/<label>-<hash>/``), so a
+re-run of the same sweep reuses every finished log and resumes only what is missing, and
+checkpoints run one after another (one vLLM server on the GPU at a time). The label names the
+condition, claim, run directory and step; the hash is of everything that makes the run (the
+served model, i.e. the checkpoint's absolute path, the claims, task arguments, model roles and
+model arguments), so two manifests swept into one ``--log-dir``, or one swept again with other
+settings, never share a directory.
 
 Run labels travel in the eval's metadata (``log.eval.metadata``), which the report reads:
 ``checkpoint`` (the manifest path), ``step``, ``condition``, ``claim`` (the claims the
@@ -11,13 +15,19 @@ checkpoint was trained on), ``base_model``, ``format``, ``manifest``.
 How a manifest entry is served (``ManifestEntry.format``):
 
 * ``merged`` / ``full``: ``<provider>/<abs path>`` (``vllm/...`` by default, ``hf/...`` on CPU);
-* ``adapter`` (LoRA): ``vllm/<base_model>:<abs adapter path>`` (vLLM only);
-* ``api``: the path is a provider model id and is used as it is.
+* ``adapter`` (LoRA): ``vllm/<base_model>:<abs adapter path>`` with vLLM; with hf,
+  ``hf/<abs adapter path>`` (transformers loads the base named in the adapter's
+  ``adapter_config.json`` and applies the adapter, as ``inspect eval --model hf//...`` does);
+* ``api``: the path is a provider model id and is used as it is (``step`` may be null).
+
+Manifests are read by the finetune module's one strict reader
+(:func:`beliefbench.finetune.manifest.read_manifest_file`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,10 +37,10 @@ from typing import Any, Literal
 from inspect_ai import eval_set
 from inspect_ai.log import EvalLog
 from inspect_ai.model import Model
-from pydantic import ValidationError
 from tqdm import tqdm
 
-from beliefbench.finetune.manifest import MANIFEST, ManifestEntry
+from beliefbench.finetune.errors import ManifestError
+from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
 from beliefbench.task import belief
 
 Provider = Literal["vllm", "hf"]
@@ -57,37 +67,18 @@ class SweepOutcome:
     logs: list[EvalLog]
 
 
-def _slug(text: str) -> str:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[-60:]
-    return f"{safe}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+def _slug(label: str, identity: str) -> str:
+    """A directory name: the readable label, and a hash of what makes the target unique."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_")[-80:]
+    return f"{safe}-{hashlib.sha1(identity.encode()).hexdigest()[:8]}"
 
 
-def manifest_file(path: str | Path) -> Path:
-    """The manifest itself, given its file or the checkpoint directory holding it."""
-    p = Path(path)
-    if p.is_dir():
-        p = p / MANIFEST
-    if not p.is_file():
-        raise SweepError(f"{p}: no such manifest file")
-    return p
-
-
-def read_manifest_file(path: str | Path) -> list[ManifestEntry]:
-    """Manifest entries (the finetune module's schema), errors naming file and line."""
-    p = manifest_file(path)
-    entries = []
-    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            entries.append(ManifestEntry.model_validate_json(line))
-        except ValidationError as e:
-            problems = "; ".join(f"{'.'.join(map(str, err['loc'])) or '(line)'}: {err['msg']}"
-                                 for err in e.errors())
-            raise SweepError(f"{p}, line {n}: {problems}") from None
-    if not entries:
-        raise SweepError(f"{p}: the manifest has no checkpoints")
-    return entries
+def read_manifest(path: str | Path) -> tuple[Path, list[ManifestEntry]]:
+    """The manifest file and its entries (the finetune module's strict reader)."""
+    try:
+        return manifest_file(path), read_manifest_file(path)
+    except ManifestError as e:
+        raise SweepError(str(e)) from None
 
 
 def _local(path: str, manifest_dir: Path) -> str:
@@ -105,11 +96,7 @@ def entry_model(entry: ManifestEntry, manifest_dir: Path, provider: Provider = "
     if entry.format == "api":
         return entry.path
     path = _local(entry.path, manifest_dir)
-    if entry.format == "adapter":
-        if provider != "vllm":
-            raise SweepError(f"{path}: a LoRA adapter checkpoint is served by vLLM as "
-                             "base:adapter; the hf provider serves whole weights only "
-                             "(use --provider vllm, or merge the adapter first)")
+    if entry.format == "adapter" and provider == "vllm":
         base = entry.base_model
         if Path(base).exists():
             base = str(Path(base).resolve())
@@ -117,17 +104,30 @@ def entry_model(entry: ManifestEntry, manifest_dir: Path, provider: Provider = "
     return f"{provider}/{path}"
 
 
+def _names(value: str | list[str] | None) -> str:
+    return "+".join(value) if isinstance(value, list) else value or ""
+
+
+def target_label(entry: ManifestEntry, manifest: Path) -> str:
+    """condition-claim-rundir-stepN-checkpoint: readable, and what a user looks for."""
+    step = "final" if entry.step is None else f"step{entry.step:08d}"
+    parts = [_names(entry.condition), _names(entry.claim), manifest.parent.name, step,
+             Path(entry.path).name]
+    return "-".join(p for p in parts if p)
+
+
 def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
                           ) -> list[SweepTarget]:
-    """One target per checkpoint, labelled with its manifest fields, in step order."""
-    path = manifest_file(manifest)
+    """One target per checkpoint, labelled with its manifest fields, in step order (an API
+    backend's entries, with no step, last)."""
+    path, entries = read_manifest(manifest)
     targets = []
-    for e in sorted(read_manifest_file(path), key=lambda e: (e.step, e.path)):
+    for e in sorted(entries, key=lambda e: (e.step is None, e.step or 0, e.path)):
         model = entry_model(e, path.parent, provider)
         md = {"checkpoint": e.path, "step": e.step, "condition": e.condition,
               "claim": e.claim, "base_model": e.base_model, "format": e.format,
               "manifest": str(path.resolve())}
-        targets.append(SweepTarget(model, f"step{e.step:08d}-{Path(e.path).name}",
+        targets.append(SweepTarget(model, target_label(e, path),
                                    {k: v for k, v in md.items() if v is not None}))
     return targets
 
@@ -160,7 +160,11 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str =
     outcomes = []
     for target in tqdm(targets, desc="checkpoints", unit="ckpt"):
         task = belief(claims=claims, **task_args)
-        out = root / _slug(target.label)
+        identity = json.dumps({"model": str(target.model), "claims": claims,
+                               "task_args": task_args, "model_args": model_args,
+                               "model_roles": {k: str(v) for k, v in (model_roles or {}).items()}},
+                              sort_keys=True, default=str)
+        out = root / _slug(target.label, identity)
         success, logs = eval_set(task, log_dir=str(out), model=target.model,
                                  model_roles=model_roles or None,
                                  model_args=model_args or {},
