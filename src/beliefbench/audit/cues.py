@@ -179,9 +179,12 @@ def gate_starts(lowered: str, gate: str, start: int = 0, end: int | None = None
     """
     end = len(lowered) if end is None else end
     word = gate[0].isalnum()
+    whole = word and len(gate) < STEM  # a short gate is a whole word ("a", "is", "he")
+    n = len(gate)
     i = lowered.find(gate, start, end)
     while i >= 0:
-        if not word or i == 0 or not lowered[i - 1].isalnum():
+        if (not word or i == 0 or not lowered[i - 1].isalnum()) and not (
+                whole and i + n < len(lowered) and lowered[i + n].isalnum()):
             yield i
         i = lowered.find(gate, i + 1, end)
 
