@@ -38,6 +38,8 @@ SETTING_ARGS = ("claims", "families", "samples", "temperature", "top_p", "max_to
 JUDGE_ARGS = {"template": "judge_template", "temperature": "judge_temperature",
               "max_tokens": "judge_max_tokens"}
 """Judge fields -> the task arguments they come from in logs without a ``scoring`` record."""
+ASKED_IN_SCORING = ("binary_instruction",)
+"""``scoring`` fields that change the prompt the model under test sees: keyed as settings."""
 GENERATION_OVERRIDES = ("temperature", "top_p", "max_tokens")
 """Eval-level GenerateConfig fields that override the task's settings."""
 NOT_KEYED = frozenset({"max_failed", "version", "cache", "judge_cache", "abort_after",
@@ -142,6 +144,9 @@ def run_key(log: EvalLog) -> RunKey:
             settings["claims"] = md["claims"]  # the resolved ids, not the argument
         if "families" in md:
             settings["families"] = md["families"]
+    for name in ASKED_IN_SCORING:  # recorded with the judge, but changes what is asked
+        if name in judge:
+            settings[name] = judge.pop(name)
     overrides = log.eval.model_generate_config
     for name in GENERATION_OVERRIDES:
         value = getattr(overrides, name, None) if overrides else None
