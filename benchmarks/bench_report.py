@@ -3,7 +3,9 @@
 The logs are built once (cached in --dir): one real belief eval with scripted mockllm models
 gives a template log, whose samples are copied into 50 logs x (6 claims x 50 questions x 5
 epochs) with seeded random verdicts and sweep metadata (5 conditions x 10 steps), then
-written with Inspect's write_eval_log. Timed: loading + tables + CSV/Markdown + plots.
+written with Inspect's write_eval_log. Timed: loading + tables + CSV/Markdown + plots, and as
+a baseline in the same run Inspect's samples_df reading only the sample ids of the same logs
+(the ratio is what the project's columns, verdict decoding and run keys add to a bare read).
 
     .venv/bin/python benchmarks/bench_report.py [--dir /tmp/bench-report-logs]
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from inspect_ai import eval
+from inspect_ai.analysis import SampleColumn, samples_df
 from inspect_ai.log import read_eval_log, write_eval_log
 from inspect_ai.scorer import Score
 from tqdm import tqdm
@@ -25,7 +28,7 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import FIXTURE_CLAIM, scripted  # noqa: E402
 
-from beliefbench.analysis.logs import load_belief_logs  # noqa: E402
+from beliefbench.analysis.logs import PARALLEL_FROM, load_belief_logs  # noqa: E402
 from beliefbench.analysis.report import build_report, write_report  # noqa: E402
 from beliefbench.metrics import VERDICTS, one_hot  # noqa: E402
 
@@ -95,6 +98,11 @@ def main() -> None:
     args = parser.parse_args()
     t0 = time.perf_counter()
     build_logs(args.dir / "logs")
+    paths = sorted(str(p) for p in (args.dir / "logs").glob("*.eval"))
+    b0 = time.perf_counter()
+    samples_df(paths, columns=[SampleColumn("id", path="id", required=True)], quiet=True,
+               parallel=len(paths) >= PARALLEL_FROM)
+    baseline = time.perf_counter() - b0
     t1 = time.perf_counter()
     loaded = load_belief_logs(args.dir / "logs")
     t2 = time.perf_counter()
@@ -104,7 +112,9 @@ def main() -> None:
     t4 = time.perf_counter()
     n = len(loaded.responses)
     print(f"logs: {len(loaded.logs)}, responses: {n:,} (built/checked in {t1 - t0:.1f} s)")
-    print(f"load (samples_df): {t2 - t1:6.2f} s  ({n / (t2 - t1):,.0f} responses/s)")
+    print(f"baseline (ids):    {baseline:6.2f} s  (Inspect's samples_df, sample ids only)")
+    print(f"load (samples_df): {t2 - t1:6.2f} s  ({n / (t2 - t1):,.0f} responses/s, "
+          f"{(t2 - t1) / baseline:.2f}x the baseline)")
     print(f"tables + CIs:      {t3 - t2:6.2f} s  ({len(report.detail)} detail rows, "
           f"{len(report.by)} by-rows, {len(report.overall)} runs)")
     print(f"write CSV/MD/PNG:  {t4 - t3:6.2f} s  ({len(files)} files in {args.dir / 'report'})")
