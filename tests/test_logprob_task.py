@@ -215,3 +215,28 @@ def test_bad_task_arguments_are_clear():
         belief_logprob(parts="binary,nope")
     with pytest.raises(ValueError, match="top_logprobs"):
         belief_logprob(top_logprobs=50)
+
+
+def test_sequence_method_scores_whole_answers(yes_no_model, claim_file):
+    from beliefbench.internals.binary import chat_text
+    from beliefbench.internals.scoring import encode_continuation
+
+    claim = load_claim(claim_file)
+    model, tok = load_model(yes_no_model)
+    table = binary_logprobs((model, tok), [claim], method="sequence")
+    sample = binary_samples(claim)[0]
+    prompt = chat_text(tok, sample.input)
+    want = {}
+    for answer, spellings in (("yes", ("yes", "Yes")), ("no", ("no", "No"))):
+        total = 0.0
+        for word in spellings:
+            enc = encode_continuation(tok, prompt, word)
+            with torch.no_grad():
+                lp = torch.log_softmax(model(torch.tensor([enc.ids])).logits[0], -1)
+            total += math.exp(sum(lp[t - 1, enc.ids[t]].item()
+                                  for t in range(enc.first, len(enc.ids))))
+        want[answer] = total
+    row = table.iloc[0]
+    assert row["p_yes"] == pytest.approx(want["yes"], rel=1e-4)
+    assert row["p_no"] == pytest.approx(want["no"], rel=1e-4)
+    assert row["verdict"] == ("yes" if want["yes"] > want["no"] else "no")  # believer: yes

@@ -153,12 +153,15 @@ def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype
 @internals.command()
 @with_options(common_model)
 @click.option("--top-logprobs", default=20, show_default=True, type=click.IntRange(1, 200))
+@click.option("--method", type=click.Choice(["first_token", "sequence"]), default="first_token",
+              show_default=True, help="first_token: the belief_logprob task's reading; "
+              "sequence: P of the whole answer, for tokenizers that split yes / no.")
 @bad_input
 def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
-           dtype: str | None, batch_size: int, top_logprobs: int) -> None:
-    """Binary questions by first-token P(yes) vs P(no) on a local checkpoint (no generation).
+           dtype: str | None, batch_size: int, top_logprobs: int, method: str) -> None:
+    """Binary questions by P(yes) vs P(no) on a local checkpoint (no generation).
 
-    The same reading as the belief_logprob task, from one forward pass per batch.
+    first_token is the same reading as the belief_logprob task, one forward pass per batch.
     """
     from beliefbench.internals.binary import binary_logprobs
     from beliefbench.internals.margins import model_info
@@ -167,14 +170,15 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
     from beliefbench.metrics import question_table, rate_table
 
     loaded = load_model(model_path, device=device, dtype=dtype)
-    table = binary_logprobs(loaded, claims, top_logprobs=top_logprobs, batch_size=batch_size)
+    table = binary_logprobs(loaded, claims, method=method, top_logprobs=top_logprobs,
+                            batch_size=batch_size)
     rates = rate_table(question_table(table.assign(family="binary")), by=["claim"])
     click.echo("Binary items by first-token probabilities (belief: the believer's answer is "
                "more probable; parse_error: neither among the top tokens):")
     _echo_table(rates, ["claim", "belief", "ci_low", "ci_high", "no", "parse_error"])
     _written([write_csv(table, out_dir / "binary.csv"),
               write_json({"measure": "binary_logprobs", **model_info(loaded[0]),
-                          "settings": {"top_logprobs": top_logprobs},
+                          "settings": {"method": method, "top_logprobs": top_logprobs},
                           "rates": records(rates)}, out_dir / "binary.json")])
 
 

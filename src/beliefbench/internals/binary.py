@@ -8,6 +8,7 @@ other and a CI job without a server still gets binary verdicts that need no gene
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,25 +17,70 @@ import pandas as pd
 from beliefbench.claims import Claim
 from beliefbench.internals.activations import forward_batches, pad_id_of
 from beliefbench.internals.margins import as_claims, resolve_model
-from beliefbench.logprob_task import TOP_LOGPROBS, binary_samples, read_yes_no
+from beliefbench.internals.scoring import encode_continuation, score_sequences
+from beliefbench.logprob_task import TOP_LOGPROBS, YesNo, binary_samples, read_yes_no
+
+
+def chat_text(tokenizer, messages: Sequence[Any]) -> str:
+    """A chat as Inspect's hf provider renders it (template text with the generation prompt)."""
+    return tokenizer.apply_chat_template(
+        [{"role": m.role, "content": m.text} for m in messages], tokenize=False,
+        add_generation_prompt=True)
 
 
 def chat_ids(tokenizer, messages: Sequence[Any]) -> list[int]:
     """Token ids of a chat as Inspect's hf provider builds them (template text, then encode)."""
-    text = tokenizer.apply_chat_template(
-        [{"role": m.role, "content": m.text} for m in messages], tokenize=False,
-        add_generation_prompt=True)
-    return tokenizer(text)["input_ids"]
+    return tokenizer(chat_text(tokenizer, messages))["input_ids"]
+
+
+ANSWER_SPELLINGS = {"yes": ("yes", "Yes"), "no": ("no", "No")}
+"""Whole answers scored by ``method="sequence"`` (their probabilities are summed)."""
+
+
+def _row(sample: Any, yn: YesNo) -> dict[str, Any]:
+    md = sample.metadata or {}
+    verdict, margin, problem = yn.verdict(md["belief_answer"])
+    return {"claim": md["claim"], "question": md["question"],
+            "belief_answer": md["belief_answer"], "p_yes": yn.p_yes, "p_no": yn.p_no,
+            "verdict": verdict, "margin": margin, "problem": problem}
+
+
+def _sequence_rows(loaded, tokenizer, samples: list, batch_size: int) -> pd.DataFrame:
+    """P(answer) of each whole spelling after the generation prompt (any tokenizer)."""
+    prompts = [chat_text(tokenizer, s.input) for s in samples]
+    spellings = [w for words in ANSWER_SPELLINGS.values() for w in words]
+    items = [encode_continuation(tokenizer, p, w) for p in prompts for w in spellings]
+    sums, _ = score_sequences(loaded, tokenizer, items, batch_size=batch_size,
+                              show_progress=False, desc="binary")
+    rows = []
+    for i, sample in enumerate(samples):
+        lp = dict(zip(spellings, sums[i * len(spellings):(i + 1) * len(spellings)],
+                      strict=True))
+        p = {a: float(sum(math.exp(lp[w]) for w in words))
+             for a, words in ANSWER_SPELLINGS.items()}
+        rows.append(_row(sample, YesNo(p["yes"], p["no"], -math.inf)))
+    return pd.DataFrame(rows)
 
 
 def binary_logprobs(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all", *,
-                    top_logprobs: int = TOP_LOGPROBS, batch_size: int = 16,
-                    device: str | None = None, dtype: Any = None) -> pd.DataFrame:
-    """Per binary item: P(yes), P(no) from the top first tokens, the verdict and the margin."""
+                    method: str = "first_token", top_logprobs: int = TOP_LOGPROBS,
+                    batch_size: int = 16, device: str | None = None,
+                    dtype: Any = None) -> pd.DataFrame:
+    """Per binary item: P(yes), P(no), the verdict and the margin.
+
+    ``method="first_token"``: the belief_logprob task's reading (top first tokens), which
+    needs "yes" / "no" to be single tokens. ``"sequence"``: the teacher-forced probability of
+    the whole answer ("yes" or "Yes" vs "no" or "No"), for tokenizers that split them (the
+    tiny model's); no Inspect provider returns this, so it has no served counterpart.
+    """
     import torch
 
+    if method not in ("first_token", "sequence"):
+        raise ValueError(f"method: must be first_token or sequence, got {method!r}")
     loaded, tokenizer, _ = resolve_model(model, device=device, dtype=dtype)
     samples = [s for claim in as_claims(claims) for s in binary_samples(claim)]
+    if method == "sequence":
+        return _sequence_rows(loaded, tokenizer, samples, batch_size)
     ids = [chat_ids(tokenizer, s.input) for s in samples]
     rows: list[dict[str, Any] | None] = [None] * len(samples)
     for idx, out in forward_batches(loaded, ids, batch_size=batch_size, hidden=False,
@@ -45,11 +91,5 @@ def binary_logprobs(model: Any, claims: str | Sequence[str] | Sequence[Claim] = 
         for r, i in enumerate(idx):
             top = [(tokenizer.convert_ids_to_tokens(int(t)), float(v))
                    for t, v in zip(tokens[r], values[r], strict=True)]
-            md = samples[i].metadata or {}
-            yn = read_yes_no(top)
-            verdict, margin, problem = yn.verdict(md["belief_answer"])
-            rows[i] = {"claim": md["claim"], "question": md["question"],
-                       "belief_answer": md["belief_answer"], "p_yes": yn.p_yes,
-                       "p_no": yn.p_no, "verdict": verdict, "margin": margin,
-                       "problem": problem}
+            rows[i] = _row(samples[i], read_yes_no(top))
     return pd.DataFrame(rows)
