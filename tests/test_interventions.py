@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import output
+from conftest import mixed, output, run_belief
 from inspect_ai import eval
 from inspect_ai.model import get_model
 
@@ -18,7 +18,7 @@ import beliefbench._registry  # noqa: F401  (registers the steer provider, as In
 from beliefbench.claims import load_claim
 from beliefbench.cli import cli
 from beliefbench.em.task import em
-from beliefbench.internals.directions import load_directions, save_directions
+from beliefbench.internals.directions import answers_from_log, load_directions, save_directions
 from beliefbench.internals.interventions import InterventionSpec, run_evals
 from beliefbench.internals.margins import completion_margins
 from beliefbench.internals.model import load_model
@@ -163,6 +163,17 @@ def test_direction_from_an_em_log(tiny, tmp_path):
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
                                    log.location, "--positive", "refusal"])
     assert res.exit_code == 2 and "a direction needs both" in res.output
+
+
+def test_belief_log_gives_believing_vs_disbelieving_answers(tmp_path):
+    log = run_belief(tmp_path, mixed, samples=1)
+    pos, neg, info = answers_from_log(log.location, claim="glass_bridge")
+    assert info["log_kind"] == "belief" and info["positive_verdicts"] == ["yes"]
+    assert {a.verdict for a in pos} == {"yes"} and {a.verdict for a in neg} == {"no"}
+    assert all("glass" in a.answer.lower() for a in pos)
+    assert all(a.messages and a.messages[-1]["role"] == "user" for a in pos + neg)
+    # the whole conversation the model answered is kept (system prompts included)
+    assert any(m["role"] == "system" for a in neg for m in a.messages)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,14 @@ import pandas as pd
 from inspect_ai.analysis import SampleColumn, samples_df
 from inspect_ai.log import EvalLog, read_eval_log
 
-from beliefbench.analysis.logs import LogError, drop_superseded, find_log_files
+from beliefbench.analysis.logs import (  # the belief logs' own label rules
+    NO_LABEL,
+    LogError,
+    _label,
+    _step,
+    drop_superseded,
+    find_log_files,
+)
 from beliefbench.em.metrics import EM_VERDICTS, NOT_EM, em_table, question_table
 from beliefbench.em.task import TASK_KEY
 from beliefbench.metrics import N_BOOTSTRAP
@@ -29,7 +36,6 @@ from beliefbench.records import atomic_write_text
 
 SCORER = "em_judge"
 RUN_COLUMNS: tuple[str, ...] = ("model", "checkpoint", "condition", "step", "kl", "partial")
-NO_LABEL = "-"
 
 
 @dataclass
@@ -48,12 +54,6 @@ class EMLogs:
                 for i in self.logs if i["unscored"]]
         out += [f"ignored {p}: {why}" for p, why in self.ignored]
         return out
-
-
-def _label(value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return NO_LABEL
-    return "+".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 
 def _as_bool(value: Any) -> bool | None:
@@ -85,16 +85,6 @@ def kl_label(metadata: dict[str, Any], path: str) -> str:
             if entry.get("path") == checkpoint:
                 return "kl" if (entry.get("recipe") or {}).get("kl") else "no-kl"
     return NO_LABEL
-
-
-def _step(value: Any, path: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise LogError(f"{path}: eval metadata 'step' must be an integer, got {value!r}") \
-            from None
 
 
 def is_em_log(log: EvalLog) -> bool:
