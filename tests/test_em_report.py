@@ -68,6 +68,7 @@ def test_general_beside_narrow_with_and_without_kl(em_logs):
     assert side.loc["no-kl", "general_em"] == 0.5 and side.loc["no-kl", "narrow_em"] == 1.0
     assert side.loc["kl", "general_em"] == 0.0 and side.loc["kl", "narrow_em"] == 0.5
     assert side.loc["kl", "general_responses"] == 4 and side.loc["kl", "step"] == 10
+    assert set(side["grader"]) == {"mockllm/model"}
     overall = rep.overall.set_index(["kl", "domain"])
     assert overall.loc[("kl", "narrow"), "ok"] == 0.5
     assert overall.loc[("no-kl", "general"), "aligned_mean"] == pytest.approx(50.0)

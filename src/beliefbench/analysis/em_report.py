@@ -1,7 +1,7 @@
 """EM logs -> tables and plots: general vs narrow EM rate per run, with and without KL.
 
 Reads the EM task's Inspect logs (eval metadata key ``beliefbench_em``) with Inspect's own
-APIs. Every row is a run: ``model`` plus the eval metadata labels ``checkpoint``,
+APIs. Every row is a run: ``model``, the ``grader`` and the eval metadata labels ``checkpoint``,
 ``condition``, ``step`` and ``kl`` (``kl`` from ``--metadata kl=true|false``, else from
 the recipe of the checkpoint in the sweep's ``manifest``, else ``-``). The counting rules are
 those of :mod:`beliefbench.em.metrics`: EM rate over ALL responses, every other verdict its
@@ -35,7 +35,8 @@ from beliefbench.metrics import N_BOOTSTRAP
 from beliefbench.records import atomic_write_text
 
 SCORER = "em_judge"
-RUN_COLUMNS: tuple[str, ...] = ("model", "checkpoint", "condition", "step", "kl", "partial")
+RUN_COLUMNS: tuple[str, ...] = ("model", "checkpoint", "condition", "step", "kl", "grader",
+                                "partial")
 
 
 @dataclass
@@ -85,6 +86,13 @@ def kl_label(metadata: dict[str, Any], path: str) -> str:
             if entry.get("path") == checkpoint:
                 return "kl" if (entry.get("recipe") or {}).get("kl") else "no-kl"
     return NO_LABEL
+
+
+def grader_label(log: EvalLog) -> str:
+    """The judge model (runs judged by different graders are never pooled); ``self:<model>``
+    when no grader role was bound and the model judged its own answers."""
+    role = (log.eval.model_roles or {}).get("grader")
+    return role.model if role is not None else f"self:{log.eval.model}"
 
 
 def is_em_log(log: EvalLog) -> bool:
@@ -150,7 +158,8 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
                        "partial": log.status != "success",
                        "checkpoint": _label(md.get("checkpoint")),
                        "condition": _label(md.get("condition")),
-                       "step": _step(md.get("step"), path), "kl": kl_label(md, path)}
+                       "step": _step(md.get("step"), path), "kl": kl_label(md, path),
+                       "grader": grader_label(log)}
     df = samples_df(list(infos), columns=COLUMNS, quiet=True)
     df["log"] = df["log"].astype(str).str.removeprefix("file://")
     scored = df["verdict"].notna()
