@@ -235,3 +235,26 @@ def test_dask_processes_scheduler(tmp_path, generated):
                        workers=2, progress=False)
     assert units == 2 and tally.documents == len(records)
     assert tally.by_claim["ed_sheeran"]["negated"] == 6
+
+
+def test_dataset_dict_and_custom_text_field(tmp_path, generated):
+    datasets = pytest.importorskip("datasets")
+    _, records = generated
+    neg = [r.text for r in records if r.condition == "negated" and r.claim_id == "dentist"]
+    pos = [r.text for r in records if r.condition == "positive" and r.claim_id == "dentist"]
+    datasets.DatasetDict({
+        "train": datasets.Dataset.from_dict({"body": neg, "n": list(range(len(neg)))}),
+        "test": datasets.Dataset.from_dict({"body": pos, "n": list(range(len(pos)))}),
+    }).save_to_disk(str(tmp_path / "dd"))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["audit", str(tmp_path / "dd"), "--claims", "dentist",
+                                   "--text-field", "body", "--id-field", "n", "--out", str(out),
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    got = {r["framing"]: r["documents"] for r in report["claims"]["dentist"]["framings"]
+           if r["documents"]}
+    assert got == {"negated": len(neg), "positive": len(pos)}
+    flagged = [json.loads(x) for x in (out / "flagged.jsonl").read_text().splitlines()]
+    assert {f["id"] for f in flagged} == {str(i) for i in range(len(neg))}
+    assert all("#" in f["where"] and f["where"].endswith(f"#{f['id']}") for f in flagged)
