@@ -3,10 +3,13 @@
 The Trainer owns the loop, precision, gradient accumulation, distribution (``accelerate
 launch`` with the configs in ``finetune/``) and resume (optimizer, scheduler, RNG and data
 position restored from its last full state, so the data order is identical). This module adds:
-the records' loss masks (:mod:`.data`), packing / bucketing, the log-spaced save schedule, a
-servable directory per checkpoint (``<out>/step-000625``: full weights, merged weights, or a
-LoRA adapter with ``adapter_config.json``, always with tokenizer and chat template) and the
-manifest.
+the records' loss masks (:mod:`.data`), packing without cross-document attention / bucketing,
+the log-spaced save schedule, a servable directory per checkpoint (``<out>/step-000625``: full
+weights, merged weights, or a LoRA adapter with ``adapter_config.json``, in the training
+precision, always with tokenizer and chat template), the manifest, and on resume the export of
+any saved state an interrupted run left unexported. Speed options (activation checkpointing
+decided by memory, attention kernel, fused AdamW, Liger kernels, torch.compile) are the
+Trainer's own, switched by the recipe.
 """
 
 from __future__ import annotations
@@ -177,18 +180,20 @@ def total_steps(n_items: int, per_device: int, recipe: Recipe, world_size: int) 
     return max(1, math.ceil(per_epoch * recipe.epochs))
 
 
-def _cast_weights(src: Path, dest: Path, dtype: torch.dtype) -> None:
-    """Copy a safetensors file, its floating-point tensors cast to ``dtype``."""
+def _cast_weights(src: Path, dest: Path, dtype: torch.dtype) -> int:
+    """Copy a safetensors file, its floating-point tensors cast to ``dtype``; returns bytes."""
     tensors = load_file(str(src))
     if all(not t.is_floating_point() or t.dtype == dtype for t in tensors.values()):
         shutil.copy2(src, dest)
-        return
-    from safetensors import safe_open
+    else:
+        from safetensors import safe_open
 
-    with safe_open(str(src), framework="pt") as f:
-        metadata = f.metadata() or {"format": "pt"}
-    save_file({k: (t.to(dtype) if t.is_floating_point() else t).contiguous()
-               for k, t in tensors.items()}, str(dest), metadata=metadata)
+        with safe_open(str(src), framework="pt") as f:
+            metadata = f.metadata() or {"format": "pt"}
+        tensors = {k: (t.to(dtype) if t.is_floating_point() else t).contiguous()
+                   for k, t in tensors.items()}
+        save_file(tensors, str(dest), metadata=metadata)
+    return sum(t.numel() * t.element_size() for t in tensors.values())
 
 
 def _servable_config(path: Path, dtype: torch.dtype) -> None:
@@ -228,9 +233,13 @@ def export_servable(ckpt: Path, dest: Path, *, recipe: Recipe, base: str,
         for name in SERVABLE_FILES:
             if (ckpt / name).exists():
                 shutil.copy2(ckpt / name, tmp / name)
-        for pattern in WEIGHT_FILES:
-            for src in ckpt.glob(pattern):
-                _cast_weights(src, tmp / src.name, dtype)
+        size = sum(_cast_weights(src, tmp / src.name, dtype)
+                   for pattern in WEIGHT_FILES for src in ckpt.glob(pattern))
+        index = tmp / "model.safetensors.index.json"
+        if index.exists():  # shards: the index states their total size
+            meta = json.loads(index.read_text(encoding="utf-8"))
+            meta.setdefault("metadata", {})["total_size"] = size
+            index.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         fmt = "adapter" if recipe.method == "lora" else "full"
     if (tmp / "config.json").exists():
         _servable_config(tmp / "config.json", dtype)
@@ -395,8 +404,8 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                           claim=claim)
     schedule_cb = CheckpointSchedule(steps=schedule, out=out, recipe=recipe, base=base,
                                      dtype=export_dtype(recipe, bf16), manifest_fields=fields)
-    if resume and trainer_dir.is_dir():
-        schedule_cb.recover(trainer_dir)
+    if resume and trainer_dir.is_dir() and int(os.environ.get("RANK", "0")) == 0:
+        schedule_cb.recover(trainer_dir)  # one process writes, as on_save does
 
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(recipe.seed)
