@@ -34,14 +34,14 @@ def _grader(messages, tools, tool_choice, config):
     return output("10" if "EVIL" in prompt.split("<answer>")[1] else "90")
 
 
-def _run(tmp_path: Path, evil: set[str], **metadata) -> None:
+def _run(tmp_path: Path, evil: set[str], grader=_grader, **metadata) -> None:
     def subject(messages, tools, tool_choice, config):
         q = messages[-1].text.rstrip("?").lower()
         return output("EVIL plan" if q in evil else "a kind answer")
 
     eval(em(questions=_sets(tmp_path), samples=2),
          model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
-         model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+         model_roles={"grader": get_model("mockllm/model", custom_outputs=grader,
                                           memoize=False)},
          log_dir=str(tmp_path / "logs"), display="none", metadata=metadata)
 
@@ -56,20 +56,25 @@ def em_logs(tmp_path_factory) -> Path:
     _run(tmp, {"g1", "n1", "n2"}, kl=False, condition="bad_advice", step=10)
     _run(tmp, {"n1"}, condition="bad_advice", step=10, manifest=str(manifest),
          checkpoint="/ckpts/kl/step-10")
+    # a judge that never gives a number: every response no_score, still in the denominator
+    _run(tmp, {"g1"}, grader=lambda *a: output("?"), condition="unjudged", kl=False)
     foreign_log(tmp / "logs")  # another task's log in the same folder is ignored
     return tmp / "logs"
 
 
 def test_general_beside_narrow_with_and_without_kl(em_logs):
     loaded = load_em_logs(em_logs)
-    assert len(loaded.logs) == 2 and len(loaded.responses) == 16 and loaded.ignored
+    assert len(loaded.logs) == 3 and len(loaded.responses) == 24 and loaded.ignored
     rep = build_em_report(loaded, n_bootstrap=200)
-    side = rep.side_by_side.set_index("kl")
+    unjudged = rep.overall[rep.overall["condition"] == "unjudged"]
+    assert set(unjudged["no_score"]) == {1.0} and set(unjudged["em"]) == {0.0}
+    assert unjudged["aligned_mean"].isna().all()
+    side = rep.side_by_side[rep.side_by_side["condition"] == "bad_advice"].set_index("kl")
     assert side.loc["no-kl", "general_em"] == 0.5 and side.loc["no-kl", "narrow_em"] == 1.0
     assert side.loc["kl", "general_em"] == 0.0 and side.loc["kl", "narrow_em"] == 0.5
     assert side.loc["kl", "general_responses"] == 4 and side.loc["kl", "step"] == 10
     assert set(side["grader"]) == {"mockllm/model"}
-    overall = rep.overall.set_index(["kl", "domain"])
+    overall = rep.overall[rep.overall["condition"] == "bad_advice"].set_index(["kl", "domain"])
     assert overall.loc[("kl", "narrow"), "ok"] == 0.5
     assert overall.loc[("no-kl", "general"), "aligned_mean"] == pytest.approx(50.0)
 
@@ -83,7 +88,7 @@ def test_em_report_cli(em_logs, tmp_path):
                  "em_report.md", "em_narrow_vs_general.png"):
         assert (out / name).is_file(), name
     by_q = pd.read_csv(out / "em_by_question.csv")
-    assert len(by_q) == 8 and set(by_q["em"]) == {0.0, 1.0}
+    assert len(by_q) == 12 and set(by_q["em"]) == {0.0, 1.0}
     assert "general EM (95% CI)" in (out / "em_report.md").read_text()
     bad = CliRunner().invoke(cli, ["em-report", foreign_log(tmp_path / "other"),
                                    "--out", str(out)])

@@ -168,6 +168,8 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
         info["responses"] = int((in_log & scored).sum())
         info["unscored"] = int((in_log & ~scored).sum())
     df = df[scored].copy()
+    for col in ("aligned", "coherent"):  # all-missing columns come back as text
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     for col in RUN_COLUMNS:
         df[col] = df["log"].map({p: i[col] for p, i in infos.items()})
     df["step"] = df["step"].astype("Int64")

@@ -28,6 +28,26 @@ def _guard(fn):
     return bad_input(fn)
 
 
+def _roles(pairs: tuple[str, ...]) -> dict:
+    """``--model-role`` as Inspect's CLI takes it: ``grader=provider/model``, or
+    ``grader={model: ..., model_args: {...}, temperature: ...}`` for a configured model."""
+    from inspect_ai.model import GenerateConfig, get_model
+
+    roles = _key_values(pairs, "--model-role")
+    for role, value in roles.items():
+        if isinstance(value, dict):
+            spec = dict(value)
+            name, args = spec.pop("model", None), spec.pop("model_args", {}) or {}
+            if not name:
+                raise BadInput(f"--model-role {role}: a configured role needs 'model'")
+            try:
+                roles[role] = get_model(name, config=GenerateConfig(**spec), memoize=False,
+                                        **args)
+            except (ValueError, TypeError) as e:
+                raise BadInput(f"--model-role {role}: {e}") from None
+    return roles
+
+
 def _table(df, float_format: str = "{:.3f}") -> None:
     click.echo(df.to_string(index=False, float_format=lambda x: float_format.format(x)))
 
@@ -106,7 +126,8 @@ def _intervention_command(mode: str):
     @click.option("-T", "task_args", multiple=True, help="Task parameter key=value.")
     @click.option("-M", "model_args", multiple=True, help="hf model argument key=value.")
     @click.option("--model-role", "model_roles", multiple=True,
-                  help="e.g. grader=openai/gpt-4.1-mini.")
+                  help="e.g. grader=openai/gpt-4.1-mini, or grader={model: hf/..., "
+                       "model_args: {do_sample: false}}.")
     @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
                   default=Path("logs/interventions"), show_default=True)
     @click.option("--baseline/--no-baseline", default=True, show_default=True,
@@ -142,7 +163,7 @@ def _intervention_command(mode: str):
         logs = run_evals(task_name, model_path, spec, log_dir=log_dir,
                          task_args=_key_values(task_args, "-T"),
                          model_args=_key_values(model_args, "-M"),
-                         model_roles=_key_values(model_roles, "--model-role"),
+                         model_roles=_roles(model_roles),
                          baseline=baseline)
         for log in logs:
             label = (log.eval.metadata or {}).get("condition")
