@@ -165,19 +165,25 @@ def test_bad_input_is_skipped_and_counted(tmp_path, generated):
                     + json.dumps({"text": 3}).encode() + b"\n"
                     + json.dumps({"text": text}).encode() + b"\n")
     (tmp_path / "broken.parquet").write_bytes(b"not parquet at all")
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "latin1.txt").write_bytes("Caf\xe9 notes, written in Latin-1.".encode("latin-1"))
+    (texts / "ok.md").write_text(text)
     pq.write_table(pa.table({"body": ["x"]}), tmp_path / "nocol.parquet")
     out = tmp_path / "out"
     res = CliRunner().invoke(cli, ["audit", str(bad), str(tmp_path / "broken.parquet"),
                                    str(tmp_path / "nocol.parquet"), str(tmp_path / "missing"),
+                                   str(texts),
                                    "--claims", "ed_sheeran", "--out", str(out),
                                    "--no-progress", "--no-plot"])
     assert res.exit_code == 0, res.output
     report = json.loads((out / "report.json").read_text())
-    assert report["documents"] == 2
+    assert report["documents"] == 3
     reasons = report["skipped"]["by_reason"]
-    assert reasons == {"not UTF-8": 1, "not JSON": 1, "bad text field": 2,
+    assert reasons == {"not UTF-8": 2, "not JSON": 1, "bad text field": 2,
                        "unreadable file": 1, "missing text field": 1, "missing path": 1}
     assert f"{bad}:2: not UTF-8" in res.output
+    assert f"{texts / 'latin1.txt'}: not UTF-8" in res.output
     assert "Traceback" not in res.output
 
 
