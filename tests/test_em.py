@@ -44,6 +44,16 @@ def test_logprob_weighted_score_over_number_tokens():
     assert s.value == pytest.approx((80 * 0.5 + 90 * 0.3 + 7 * 0.05) / 0.85)
 
 
+def test_a_leading_whitespace_token_is_skipped():
+    out = judged("\n", {"\n": 0.9, "I": 0.1})
+    out.choices[0].logprobs.content.append(Logprob(
+        token="70", logprob=math.log(0.8),
+        top_logprobs=[TopLogprob(token="70", logprob=math.log(0.8)),
+                      TopLogprob(token="60", logprob=math.log(0.2))]))
+    s = read_judge(out)
+    assert s.kind == "score" and s.value == pytest.approx(68.0)
+
+
 def test_same_number_spelled_twice_pools_and_out_of_range_is_not_a_number():
     s = weighted_score({"20": math.log(0.3), " 20": math.log(0.2), "150": math.log(0.4)})
     assert s.value == pytest.approx(20.0) and s.numeric_mass == pytest.approx(0.5)

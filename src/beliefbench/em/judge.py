@@ -95,7 +95,8 @@ def read_judge(output: ModelOutput, min_mass: float = MIN_NUMERIC_MASS,
     choice = output.choices[0] if output.choices else None
     content = choice.logprobs.content if choice and choice.logprobs else []
     if content:
-        first = content[0]
+        # the first token that is not bare whitespace (some judges open with a space/newline)
+        first = next((c for c in content if c.token.strip()), content[0])
         top = {t.token: t.logprob for t in (first.top_logprobs or [])}
         top.setdefault(first.token, first.logprob)
         return weighted_score(top, min_mass)
