@@ -14,8 +14,9 @@ bf16-autocast loop (the baseline), the backend with the recipe defaults, then ea
 optimisation switched on or off on its own line, and the combination of those that helped.
 Target (issue 14): >= 40% MFU for the full finetune, batch 8 x 2048.
 
-    python benchmarks/bench_finetune.py --device cuda            # ~5 min on one H100
-    python benchmarks/bench_finetune.py --device cuda --smoke    # same code paths, CPU, seconds
+    python benchmarks/bench_finetune.py --device cuda            # not yet timed on a GPU
+    python benchmarks/bench_finetune.py --device cuda --smoke    # same code paths, CPU
+    benchmarks/bench_finetune_gpu.sh     # on a GPU machine without a registry (see its header)
 """
 
 from __future__ import annotations
