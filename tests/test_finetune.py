@@ -231,11 +231,11 @@ def test_cli_finetune(base, data, tmp_path):
     assert res.exit_code == 0, res.output
     assert [e.condition for e in read_manifest(out)] == ["negated", "negated"]
     again = CliRunner().invoke(cli, args)
-    assert again.exit_code != 0 and "--resume" in again.output
+    assert again.exit_code == 2 and "--resume" in again.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("batch_size: -1\n")
     res = CliRunner().invoke(cli, [*args[:2], str(bad), *args[3:-4], "--out", str(tmp_path / "b")])
-    assert res.exit_code != 0 and "batch_size" in res.output and str(bad) in res.output
+    assert res.exit_code == 2 and "batch_size" in res.output and str(bad) in res.output
 
 
 TASK = Path(__file__).resolve().parents[1] / "tasks" / "belief.py"

@@ -292,7 +292,12 @@ class CheckpointSchedule(TrainerCallback):
             step = int(ckpt.name.rsplit("-", 1)[1])
             if step not in self.steps or (step in listed and step_dir(self.out, step).is_dir()):
                 continue
-            state = json.loads((ckpt / "trainer_state.json").read_text(encoding="utf-8"))
+            state_file = ckpt / "trainer_state.json"
+            if not state_file.is_file():  # the Trainer itself was killed while saving
+                log.warning("%s: incomplete Trainer state (no trainer_state.json); skipped",
+                            ckpt)
+                continue
+            state = json.loads(state_file.read_text(encoding="utf-8"))
             self.export(ckpt, step, int(state.get("num_input_tokens_seen") or 0))
             done.append(step)
         if done:
