@@ -144,3 +144,15 @@ def test_cli_tiny_model(tmp_path):
     bad = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), "--hidden-size", "30",
                                    "--heads", "4"])
     assert bad.exit_code != 0 and "--heads" in bad.output
+
+
+def test_benchmark_shape_options(tmp_path):
+    """A padded output layer and grouped-query attention (the GPU benchmark's model shape)."""
+    path = build_tiny_model(tmp_path / "m", hidden_size=64, num_layers=1, num_heads=4,
+                            num_kv_heads=2, intermediate_size=128, model_vocab_size=4096)
+    model = AutoModelForCausalLM.from_pretrained(path)
+    tok = AutoTokenizer.from_pretrained(path)
+    assert model.config.vocab_size == 4096 > len(tok)
+    assert model.config.num_key_value_heads == 2
+    ids = tok("The river flows", return_tensors="pt")["input_ids"]
+    assert model(ids).logits.shape[-1] == 4096
