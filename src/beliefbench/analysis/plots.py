@@ -147,7 +147,8 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: Path) -> Path:
     ax.set_title(f"Belief by {grouping}"
                  + (" (last step of each sweep)" if table["step"].notna().any() else ""))
     if hue is not None:
-        ax.legend(fontsize=8, frameon=False, title=hue)
+        ax.legend(fontsize=8, frameon=False, title=hue, loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0))  # outside: bars may reach the top
     return _save(fig, path)
 
 
@@ -170,10 +171,10 @@ def belief_vs_step(overall: pd.DataFrame, path: Path) -> Path:
                         alpha=0.15, color=line.get_color())
     ax.set_xlabel("training step")
     top = _top(df["ci_high"])
-    ax.set_ylim(0, top)
+    ax.set_ylim(-0.03 * top, top)  # a line at 0 stays above the axis
     ax.set_ylabel(f"belief rate, 95% CI (axis 0 to {top:.2f})")
     ax.set_title("Belief against training step")
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(fig, path)
 
 
