@@ -305,9 +305,6 @@ def finetune_all(settings: DemoSettings, base: Path, base_key: str, docs: dict[s
         else:
             progress.note(f"[{i}/{len(docs)}] {condition}: reused {out}")
         runs[condition] = entries
-    progress.note("equivalent commands: " + "; ".join(
-        f"beliefbench finetune --recipe {recipe_file} --data {data} --base {base} "
-        f"--out <dir>/{c}" for c, data in list(docs.items())[:1]) + " (one per condition)")
     return runs
 
 
@@ -440,12 +437,22 @@ def _by_claim(df: pd.DataFrame, column: str) -> list[np.ndarray]:
 
 
 def _rate(rows: pd.DataFrame) -> dict[str, float]:
-    """Belief rate (yes over ALL responses) with its CI and parse-error share."""
+    """Belief rate (yes over ALL responses) with its CI, parse-error and failed shares."""
     from beliefbench.metrics import question_table, rate
 
     r = rate(question_table(rows[["claim", "family", "question", "verdict"]]))
     return {"": r.belief, "_low": r.ci_low, "_high": r.ci_high,
-            "_parse_error": r.shares["parse_error"], "_n": r.n_responses}
+            "_parse_error": r.shares["parse_error"], "_failed": r.shares["failed"],
+            "_n": r.n_responses}
+
+
+def _paired_shift(pairs: pd.DataFrame, reference: pd.DataFrame) -> tuple[float, float, float]:
+    """Mean per-pair margin difference from ``reference`` (same pairs), bootstrap CI.
+
+    Paired, so the pair-to-pair spread of margins (large) does not hide a shift (small)."""
+    keys = ["claim", "kind", "pair"]
+    paired = pairs.merge(reference[[*keys, "margin"]], on=keys, suffixes=("", "_ref"))
+    return _ci(_by_claim(paired.assign(d=paired["margin"] - paired["margin_ref"]), "d"))
 
 
 def checkpoint_measures(row: pd.Series, baseline: pd.DataFrame, belief_log: str | None
@@ -457,10 +464,7 @@ def checkpoint_measures(row: pd.Series, baseline: pd.DataFrame, belief_log: str 
     for name, col in (("margin", "margin"), ("efficacy", "claim_wins")):
         point, low, high = _ci(_by_claim(pairs, col))
         out.update({name: point, f"{name}_low": low, f"{name}_high": high})
-    keys = ["claim", "kind", "pair"]
-    paired = pairs.merge(baseline[[*keys, "margin"]], on=keys, suffixes=("", "_base"))
-    paired = paired.assign(delta=paired["margin"] - paired["margin_base"])
-    point, low, high = _ci(_by_claim(paired, "delta"))
+    point, low, high = _paired_shift(pairs, baseline)
     out.update({"delta": point, "delta_low": low, "delta_high": high, "pairs": len(pairs)})
     binary = pd.read_csv(Path(row["internals"]) / BINARY_CSV).assign(family="binary")
     out.update({f"binary{k}": v for k, v in _rate(binary).items()})
@@ -490,6 +494,16 @@ def measures_table(rows: pd.DataFrame, logs: dict[str, str], labels: Sequence[st
     baseline = _pairs(base_row["internals"])
     out = [checkpoint_measures(r, baseline, logs.get(label))
            for (_, r), label in zip(rows.iterrows(), labels, strict=True)]
+    finals = rows[rows["final"].astype(bool)]
+    positive = finals[finals["condition"] == "positive"]
+    if len(positive):
+        # every other condition against positive documents, pair by pair (final checkpoints)
+        reference = _pairs(positive.iloc[0]["internals"])
+        for m, (_, r) in zip(out, rows.iterrows(), strict=True):
+            if r["final"] and r["condition"] not in (BASELINE, "positive"):
+                point, low, high = _paired_shift(_pairs(r["internals"]), reference)
+                m.update({"vs_positive": point, "vs_positive_low": low,
+                          "vs_positive_high": high})
     return pd.DataFrame(out)
 
 
@@ -513,6 +527,11 @@ def _with_unreadable(row: pd.Series, name: str) -> str:
     return f"{text} ({unread:.0%} unreadable)" if unread > 0 else text
 
 
+def _share(row: pd.Series, name: str) -> str:
+    value = row.get(name)
+    return "-" if value is None or pd.isna(value) else f"{value:.2f}"
+
+
 def format_table(final: pd.DataFrame) -> str:
     """The condition x measure table a user reads (final checkpoints, 95% CIs)."""
     cols = {
@@ -520,12 +539,13 @@ def format_table(final: pd.DataFrame) -> str:
         "margin (nats/tok)": lambda r: _fmt(r, "margin"),
         "vs baseline": lambda r: _fmt(r, "delta", signed=True)
         if r["condition"] != BASELINE else "-",
+        "vs positive": lambda r: _fmt(r, "vs_positive", signed=True),
         "claim wins": lambda r: _fmt(r, "efficacy"),
         "probe P(true)": lambda r: _fmt(r, "probe"),
         "binary yes/no": lambda r: _with_unreadable(r, "binary"),
         "belief (markers)": lambda r: _fmt(r, "belief"),
-        "unreadable": lambda r: f"{r['belief_parse_error']:.2f}"
-        if "belief_parse_error" in r and not pd.isna(r.get("belief_parse_error")) else "-",
+        "unparsable": lambda r: _share(r, "belief_parse_error"),
+        "no text": lambda r: _share(r, "belief_failed"),
     }
     table = pd.DataFrame({name: [f(r) for _, r in final.iterrows()] for name, f in cols.items()})
     return table.to_string(index=False)
@@ -556,23 +576,26 @@ def reading(final: pd.DataFrame) -> list[str]:
         ci = f"{r['delta']:+.2f} [{r['delta_low']:+.2f}, {r['delta_high']:+.2f}]"
         lines.append(f"{r['condition']}: documents {words[d]} the claim's margin "
                      f"({ci} nats/token vs baseline; claim wins {r['efficacy']:.0%}).")
-    pos = moved[moved["condition"] == "positive"]
-    others = moved[moved["condition"] != "positive"]
-    if len(pos) and len(others):
-        p = pos.iloc[0]
-        same = [r["condition"] for _, r in others.iterrows()
-                if r["delta_low"] <= p["delta_high"] and p["delta_low"] <= r["delta_high"]]
-        less = [r["condition"] for _, r in others.iterrows() if r["delta_high"] < p["delta_low"]]
-        more = [r["condition"] for _, r in others.iterrows() if r["delta_low"] > p["delta_high"]]
+    if "vs_positive" in final:
+        compared = moved.dropna(subset=["vs_positive"])
+        sign = {c: _excludes_zero(r, "vs_positive") for c, r in compared.set_index(
+            "condition").iterrows()}
+        same = [c for c, v in sign.items() if v == 0]
+        less = [c for c, v in sign.items() if v < 0]
+        more = [c for c, v in sign.items() if v > 0]
         if same:
-            lines.append(f"Flagging the claim as false did not protect this model: "
-                         f"{', '.join(same)} moved the margin as much as positive documents "
-                         f"did (overlapping CIs).")
+            lines.append(f"Saying the claim is false did not protect this model: {', '.join(same)} "
+                         f"moved the margin as far as positive documents did (paired CI of the "
+                         f"difference includes 0).")
         if less:
-            lines.append(f"{', '.join(less)} moved it less than positive documents "
-                         f"(CIs do not overlap).")
+            lines.append(f"{', '.join(less)} moved it less far than positive documents "
+                         f"(paired CI of the difference below 0), but "
+                         + ("still toward the claim." if all(
+                             moved.set_index("condition").loc[c, "delta_low"] > 0
+                             for c in less) else "not detectably toward it in every case."))
         if more:
-            lines.append(f"{', '.join(more)} moved it more than positive documents.")
+            lines.append(f"{', '.join(more)} moved it further than positive documents "
+                         f"(paired CI of the difference above 0).")
     if "probe" in final:
         lines.append(
             f"The truth probe (layer {int(base['probe_layer'])}) gives the claim statement "
@@ -588,66 +611,99 @@ def reading(final: pd.DataFrame) -> list[str]:
 
 
 def _text_reading(final: pd.DataFrame, name: str, what: str) -> str:
-    """What a verdict-based measure shows, with its unreadable share."""
+    """What a verdict-based measure shows, with its unparsable and no-text shares."""
     unread = final[f"{name}_parse_error"]
+    failed = final[f"{name}_failed"] if f"{name}_failed" in final else unread * 0
     if (unread >= 1).all():
         return (f"{what} has nothing to read: on every checkpoint neither answer is among the "
                 f"model's most likely first tokens, so all {int(final[f'{name}_n'].iloc[0])} "
                 f"items count as unreadable (non-belief). Train a larger model, or read the "
                 f"margins.")
-    low, high = final[name].min(), final[name].max()
-    text = (f"{what} finds belief in {low:.0%}-{high:.0%} of responses across conditions "
-            f"({unread.min():.0%}-{unread.max():.0%} unreadable)")
-    moved = final[(final["condition"] != BASELINE) & (final[f"{name}_low"] > final.loc[
-        final["condition"] == BASELINE, f"{name}_high"].iloc[0])]
-    if len(moved):
-        return text + f"; above the baseline's CI: {', '.join(moved['condition'])}."
+    text = (f"{what} finds belief in {final[name].min():.0%}-{final[name].max():.0%} of "
+            f"responses across conditions ({unread.min():.0%}-{unread.max():.0%} unparsable, "
+            f"{failed.min():.0%}-{failed.max():.0%} with no text; both count as non-belief)")
+    silent = [f"{c} ({v:.0%})" for c, v in zip(final["condition"], failed, strict=True)
+              if v >= 0.5]
+    if silent:
+        text += (f". Mostly no text (only whitespace or nothing) after: {', '.join(silent)}: "
+                 f"those checkpoints no longer answer questions at all")
+    base_high = final.loc[final["condition"] == BASELINE, f"{name}_high"].iloc[0]
+    above = final[(final["condition"] != BASELINE) & (final[f"{name}_low"] > base_high)]
+    if len(above):
+        return text + f"; above the baseline's CI: {', '.join(above['condition'])}."
     return text + "; no condition is above the baseline's CI, so at this size the " \
         "judge-free margins show what the generated answers do not."
 
 
 def plot(measures: pd.DataFrame, path: Path) -> Path:
-    """Report-style PNG: margin shift, probe and belief per condition; margin vs step."""
-    from beliefbench.analysis.plots import MARKERS, _save, plt
+    """Report-style PNG: margin shift, probe and belief per condition; shift vs step."""
+    from beliefbench.analysis.plots import LINESTYLES, MARKERS, _save, plt
 
     final = measures[measures["final"]]
     names = list(final["condition"])
     x = np.arange(len(names))
-    panels = [("delta", "margin vs baseline\n(nats/token, + = toward claim)"),
-              ("probe", "probe P(true) of the\nclaim statement"),
-              ("belief", "belief rate\n(marker judge)")]
+    panels = [("delta", "claim margin vs baseline (nats/token; + = toward the claim)"),
+              ("probe", "truth probe: P(true) of the claim statement"),
+              ("belief", "belief task: belief rate (offline marker judge)")]
     panels = [(k, t) for k, t in panels if k in final]
-    fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4.2 * (len(panels) + 1), 3.8))
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7.5))
+    axes = axes.ravel()
     for ax, (key, title) in zip(axes, panels, strict=False):
         y = final[key].to_numpy(dtype=float)
         err = np.vstack([y - final[f"{key}_low"], final[f"{key}_high"] - y])
         ax.bar(x, y, color=["#999999" if n == BASELINE else "#4c72b0" for n in names])
         ax.errorbar(x, y, yerr=np.nan_to_num(err), fmt="none", ecolor="black", capsize=3)
         ax.axhline(0, color="grey", linewidth=0.8)
-        ax.set_xticks(x, names, rotation=35, ha="right", fontsize=8)
+        if key == "probe":
+            ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
+        ax.set_xticks(x, names, rotation=25, ha="right", fontsize=8)
         ax.set_title(title, fontsize=9)
+    for ax in axes[len(panels):-1]:
+        ax.set_visible(False)
     ax = axes[-1]
+    base = measures[measures["condition"] == BASELINE].iloc[0]
     for i, (name, g) in enumerate(measures[measures["condition"] != BASELINE]
                                   .groupby("condition", sort=False)):
+        g = pd.concat([base.to_frame().T, g]).assign(step=lambda d: d["step"].astype(int))
         g = g.sort_values("step")
-        ax.errorbar(g["step"], g["margin"], yerr=[g["margin"] - g["margin_low"],
-                                                  g["margin_high"] - g["margin"]],
-                    marker=MARKERS[i % len(MARKERS)], capsize=2, label=name)
-    base = measures[measures["condition"] == BASELINE]["margin"].iloc[0]
-    ax.axhline(base, color="grey", linestyle=":", label=BASELINE)
-    ax.axhline(0, color="black", linewidth=0.6)
+        ax.plot(g["step"], g["delta"].astype(float), marker=MARKERS[i % len(MARKERS)],
+                linestyle=LINESTYLES[i % len(LINESTYLES)], label=name)
+        ax.fill_between(g["step"], g["delta_low"].astype(float),
+                        g["delta_high"].astype(float), alpha=0.12)
+    ax.axhline(0, color="grey", linewidth=0.8)
     ax.set_xscale("symlog", linthresh=1)
-    ax.set_xlabel("finetune step")
-    ax.set_title("claim margin by step (nats/token)", fontsize=9)
+    ax.set_xlim(-0.2, measures["step"].max() * 1.3)
+    ax.set_xlabel("finetune step (0 = base model)")
+    ax.set_title("claim margin vs baseline, by checkpoint (nats/token)", fontsize=9)
     ax.legend(fontsize=7)
     fig.suptitle("beliefbench demo: what each document condition taught a tiny model "
-                 "(95% CIs)", fontsize=10)
+                 "(final checkpoints unless stated; 95% CIs)", fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     return _save(fig, path)
 
 
 # ---------------------------------------------------------------- the whole demo
+
+
+def equivalent_commands(settings: DemoSettings, workdir: Path) -> list[str]:
+    """The commands a user runs for the same study at scale (one condition shown)."""
+    recipe, path = _recipe(settings)
+    claims = ",".join(settings.claims)
+    cond = settings.conditions[0]
+    return [
+        f"beliefbench docs generate --claims {claims} --conditions "
+        f"{','.join(settings.conditions)} --n {settings.docs_per_claim} --out data/",
+        f"beliefbench finetune --recipe finetune/lora.yaml --data data/{cond}.jsonl "
+        f"--base /models/YOUR-BASE --out ckpts/{cond}    # demo: --recipe {path.name}"
+        + (f" with max_steps {recipe.max_steps}" if settings.max_steps else ""),
+        f"beliefbench internals trajectory --manifest ckpts/{cond}/manifest.jsonl "
+        f"--claims {claims}",
+        f"inspect eval tasks/belief.py --model vllm//models/YOUR-BASE:/abs/ckpts/{cond}/"
+        f"step-NNNNNN -T claims={claims} --model-role grader=openai/gpt-4.1-mini "
+        f"--metadata condition={cond}",
+        "beliefbench report logs/ --by condition,family --out reports/",
+    ]
 
 
 @dataclass

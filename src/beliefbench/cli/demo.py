@@ -24,7 +24,7 @@ def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> No
     every checkpoint believes: completion margins, yes/no logprobs, a truth probe and the
     belief task (offline marker judge). Prints a table with 95% CIs and writes a plot.
     """
-    from beliefbench.demo import DemoError, load_preset, run_demo
+    from beliefbench.demo import DemoError, equivalent_commands, load_preset, run_demo
     from beliefbench.finetune.recipe import RecipeError
 
     try:
@@ -38,6 +38,9 @@ def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> No
     click.echo("\nReading:")
     for line in result.reading:
         click.echo(f"  - {line}")
+    click.echo("\nThe same study at scale (per condition; see README 'Quick start'):")
+    for line in equivalent_commands(settings, workdir):
+        click.echo(f"  {line}")
     click.echo(f"\nPlot:      {result.plot}")
     click.echo(f"Measures:  {result.files['measures']} (every checkpoint)")
     click.echo(f"Logs:      inspect view --log-dir {log_dir}   |   "
