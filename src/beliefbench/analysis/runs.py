@@ -15,7 +15,8 @@ Where each field comes from, newest first:
   does not record a field is never pooled with one that does.
 
 Eval-level generation options (``inspect eval --max-tokens 48``) override the task's
-settings for the model under test, so they override the recorded value here too.
+settings for the model under test; the eval's plan records the config the solver generated
+with (``log.plan.config``), which is what is keyed.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def run_key(log: EvalLog) -> RunKey:
     for name in ASKED_IN_SCORING:  # recorded with the judge, but changes what is asked
         if name in judge:
             settings[name] = judge.pop(name)
-    overrides = log.eval.model_generate_config
+    overrides = log.plan.config if log.plan else None  # the config the solver generated with
     for name in GENERATION_OVERRIDES:
         value = getattr(overrides, name, None) if overrides else None
         if value is not None:
