@@ -7,8 +7,11 @@
    (one pass with hidden states, reduced on the fly) vs a plain forward pass over the same
    statements. Target: <= 1.3x each.
 
-Every figure is the best of ``--repeats`` runs (the machine is shared; whole-run times swing
-with other people's load, ratios measured back to back do not).
+Every figure is the best of ``--repeats`` runs, the variants compared taking turns (the
+machine is shared; whole-run times swing with other people's load by +-20%). The lens reads
+every layer through the unembedding at the continuation's positions only, so its extra cost
+is layers x vocab x hidden per scored token: large next to a 2-layer tiny model, small next
+to the forward pass of a real one (``--hidden-size 512 --layers 8`` shows the trend on CPU).
 
     .venv/bin/python benchmarks/bench_internals.py                  # tiny model, CPU
     python benchmarks/bench_internals.py --model /abs/ckpt --device cuda   # a real checkpoint
@@ -37,17 +40,27 @@ from beliefbench.internals.scoring import score_sequences
 from beliefbench.tiny_model import build_tiny_model
 
 
+def _timed(fn: Callable[[], object]) -> float:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    fn()
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
 def best_of(repeats: int, fn: Callable[[], object]) -> float:
-    times = []
+    return min(_timed(fn) for _ in range(repeats))
+
+
+def interleaved(repeats: int, fns: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """Best time of each function, run in turn ``repeats`` times (load swings hit all alike)."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, fn in fns.items():
+            times[name].append(_timed(fn))
+    return {name: min(ts) for name, ts in times.items()}
 
 
 def plain_forward(model, tokenizer, seqs, batch_size: int) -> None:
@@ -61,7 +74,7 @@ def main() -> None:
     ap.add_argument("--model", help="A checkpoint directory (default: build a tiny Llama).")
     ap.add_argument("--device", default=None)
     ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--hidden-size", type=int, default=128)
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=None,
@@ -89,25 +102,26 @@ def main() -> None:
               f"{t:.2f} s = {len(refs) / t:.0f} pairs/s (with 2000-resample CIs)")
 
         seqs = [it.ids for it in items]
-        plain = best_of(args.repeats, lambda: plain_forward(model, tok, seqs, bs))
-        margins = best_of(args.repeats, lambda: score_sequences(
-            model, tok, items, batch_size=bs, show_progress=False))
-        lens = best_of(args.repeats, lambda: score_sequences(
-            model, tok, items, batch_size=bs, per_layer=True, show_progress=False))
-        print(f"pairs: plain forward {plain:.3f} s, margins {margins:.3f} s "
-              f"({margins / plain:.2f}x), logit lens {lens:.3f} s ({lens / plain:.2f}x; "
-              f"target <= 1.3x)")
+        t = interleaved(args.repeats, {
+            "plain": lambda: plain_forward(model, tok, seqs, bs),
+            "margins": lambda: score_sequences(model, tok, items, batch_size=bs,
+                                               show_progress=False),
+            "lens": lambda: score_sequences(model, tok, items, batch_size=bs, per_layer=True,
+                                            show_progress=False)})
+        print(f"pairs: plain forward {t['plain']:.3f} s, margins {t['margins']:.3f} s "
+              f"({t['margins'] / t['plain']:.2f}x), logit lens {t['lens']:.3f} s "
+              f"({t['lens'] / t['plain']:.2f}x; target <= 1.3x)")
 
         statements = load_statements().statements
         texts = [s for p in statements for s in (p.truth, p.falsehood)]
         ids, _ = encode_texts(tok, texts)
-        plain = best_of(args.repeats, lambda: plain_forward(model, tok, ids, bs))
-        acts = {r: best_of(args.repeats, lambda r=r: hidden_states(
-            model, tok, texts, reduce=r, batch_size=bs, show_progress=False))
-            for r in ("last", "mean")}
-        print(f"probe statements ({len(texts)}): plain forward {plain:.3f} s, activations "
-              f"last {acts['last']:.3f} s ({acts['last'] / plain:.2f}x), mean "
-              f"{acts['mean']:.3f} s ({acts['mean'] / plain:.2f}x; target <= 1.3x)")
+        t = interleaved(args.repeats, {
+            "plain": lambda: plain_forward(model, tok, ids, bs),
+            **{r: lambda r=r: hidden_states(model, tok, texts, reduce=r, batch_size=bs,
+                                            show_progress=False) for r in ("last", "mean")}})
+        print(f"probe statements ({len(texts)}): plain forward {t['plain']:.3f} s, "
+              f"activations last {t['last']:.3f} s ({t['last'] / t['plain']:.2f}x), mean "
+              f"{t['mean']:.3f} s ({t['mean'] / t['plain']:.2f}x; target <= 1.3x)")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,10 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
         if base is not None:
             from peft import PeftModel
 
-            model = PeftModel.from_pretrained(model, str(p))
+            with warnings.catch_warnings():  # peft asks for a pre-v5 name; nothing to act on
+                warnings.filterwarnings("ignore", message="`is_gradient_checkpointing`",
+                                        category=FutureWarning)
+                model = PeftModel.from_pretrained(model, str(p))
             if merge_adapter:
                 model = model.merge_and_unload()
     except (OSError, ValueError) as e:

@@ -132,12 +132,15 @@ def score_sequences(model, tokenizer, items: Sequence[Encoded], *, batch_size: i
             normed_last = _final_is_normed(model, layers[-1][rows_t[:1], pos_t[:1]],
                                            out.logits[rows_t[:1], pos_t[:1]])
         head, norm = model.get_output_embeddings(), final_norm(model)
-        for layer, h in enumerate(layers):
-            picked = h[rows_t, pos_t]
-            if not (layer == len(layers) - 1 and normed_last):
-                picked = norm(picked)
-            logp = torch.log_softmax(head(picked).float(), dim=-1)
-            token_lp = logp.gather(1, tgt_t[:, None])[:, 0].cpu().numpy().astype(np.float64)
-            np.add.at(sums[:, layer], owner_np, token_lp)
+        picked = torch.stack([h[rows_t, pos_t] for h in layers])  # [layers, K, hidden]
+        n_norm = len(layers) - 1 if normed_last else len(layers)
+        picked = torch.cat([norm(picked[:n_norm]), picked[n_norm:]])
+        # read several layers per matmul, within ~2^28 logits (1 GiB in float32)
+        step = max(1, (1 << 28) // max(1, len(rows) * head.weight.shape[0]))
+        for lo in range(0, len(layers), step):
+            logp = torch.log_softmax(head(picked[lo:lo + step]).float(), dim=-1)
+            token_lp = logp.gather(2, tgt_t[None, :, None].expand(logp.shape[0], -1, 1))
+            for k, lp in enumerate(token_lp[..., 0].cpu().numpy().astype(np.float64)):
+                np.add.at(sums[:, lo + k], owner_np, lp)
     assert sums is not None
     return sums, n_tokens
