@@ -91,8 +91,8 @@ def yes_no_model(tmp_path_factory, claim_file) -> Path:
 
 
 def test_hf_provider_verdicts_equal_the_transformers_path(yes_no_model, claim_file, tmp_path):
-    model = get_model("hf/tiny", model_path=str(yes_no_model), device="cpu", do_sample=False,
-                      memoize=False)
+    # the path as the model name: a name like "tiny" would send Inspect to the Hub first
+    model = get_model(f"hf/{yes_no_model}", device="cpu", do_sample=False, memoize=False)
     log = eval(belief_logprob(claims=str(claim_file)), model=model, log_dir=str(tmp_path),
                display="none", max_connections=1)[0]
     assert log.status == "success"
