@@ -415,8 +415,9 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(recipe.seed)
     model = build_model(recipe, base, bf16)
-    tokens_per_batch = per_device * (recipe.max_seq_len if recipe.batching == "pack"
-                                     else max(len(x["input_ids"]) for x in examples))
+    # sequences per micro-batch (a bucketed item is itself a batch) x the longest sequence
+    tokens_per_batch = recipe.batch_size * (recipe.max_seq_len if recipe.batching == "pack"
+                                            else max(len(x["input_ids"]) for x in examples))
     checkpointing = use_checkpointing(recipe, model, tokens=tokens_per_batch, bf16=bf16)
     args = TrainingArguments(
         output_dir=str(trainer_dir), max_steps=steps_total,
