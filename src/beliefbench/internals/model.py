@@ -92,9 +92,10 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
     p = _as_dir(path)
     base = adapter_base(p)
     torch_dtype = _torch_dtype(dtype)
-    try:
+    device = device or default_device()
+    try:  # straight onto the device: an 8B checkpoint never sits in CPU memory first
         model = AutoModelForCausalLM.from_pretrained(
-            str(base or p), dtype=torch_dtype, trust_remote_code=False)
+            str(base or p), dtype=torch_dtype, trust_remote_code=False, device_map=device)
         if base is not None:
             from peft import PeftModel
 
@@ -114,7 +115,7 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
                              f"({str(e).splitlines()[0]})") from None
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model.to(device or default_device())
+    model.to(device)
     model.eval()
     model.beliefbench_path = str(p)
     return model, tokenizer
