@@ -56,7 +56,8 @@ def test_trajectory_over_the_manifest_resumes(run, tmp_path):
     assert steps[0] == 0 and steps == sorted(steps) and len(steps) >= 3
     assert main["margin"].iloc[-1] > main["margin"].iloc[0]
     assert set(res.lens["layer"]) == {0, 1, 2}
-    assert (tmp_path / "trajectory.png").stat().st_size > 1000 and len(written) == 4
+    assert (tmp_path / "trajectory.png").stat().st_size > 1000 and len(written) == 5
+    assert (tmp_path / f"trajectory_lens_{CLAIM}.png").stat().st_size > 1000
     assert pd.read_csv(tmp_path / "trajectory.csv")["weights_sha256"].nunique() == len(steps)
     done = sorted(tmp_path.glob("checkpoints/*/done.json"))
     stamps = [json.loads(p.read_text())["written"] for p in done]

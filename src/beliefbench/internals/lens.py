@@ -51,8 +51,9 @@ class LensResult:
         return written
 
 
-def heatmap(matrix: pd.DataFrame, claim: str, path: Path) -> Path:
-    """Layer x pair margins, diverging around 0 (red: the claim wins, blue: the truth)."""
+def heatmap(matrix: pd.DataFrame, claim: str, path: Path,
+            xlabel: str = "completion pair (kind:index)") -> Path:
+    """Layer x pair (or step) margins, diverging around 0 (red: the claim wins, blue: truth)."""
     from beliefbench.analysis.plots import _save, plt
 
     values = matrix.to_numpy()
@@ -63,7 +64,7 @@ def heatmap(matrix: pd.DataFrame, claim: str, path: Path) -> Path:
                       origin="lower")
     ax.set_xticks(range(values.shape[1]), matrix.columns, rotation=60, ha="right", fontsize=7)
     ax.set_yticks(range(values.shape[0]), [str(i) for i in matrix.index], fontsize=7)
-    ax.set_xlabel("completion pair (kind:index)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("layer (0 = embeddings)")
     ax.set_title(f"{claim}: logit-lens margin, nats/token (>0: claim wins)", fontsize=9)
     fig.colorbar(image, ax=ax, shrink=0.8)

@@ -22,7 +22,7 @@ import pandas as pd
 from beliefbench.claims import Claim
 from beliefbench.finetune.manifest import read_manifest_file
 from beliefbench.internals.activations import progress
-from beliefbench.internals.lens import logit_lens
+from beliefbench.internals.lens import heatmap, logit_lens
 from beliefbench.internals.margins import as_claims, completion_margins
 from beliefbench.internals.model import describe, load_model
 from beliefbench.internals.probe import truth_probe
@@ -104,6 +104,11 @@ class TrajectoryResult:
             written.append(write_csv(self.lens, out / "trajectory_lens.csv"))
         if plots and not self.table.empty:
             written.append(plot_trajectory(self.table, out / "trajectory.png"))
+        if plots and not self.lens.empty:
+            for claim, sub in self.lens.groupby("claim", sort=False):
+                matrix = sub.pivot_table(index="layer", columns="step", values="margin")
+                written.append(heatmap(matrix, str(claim), out / f"trajectory_lens_{claim}.png",
+                                       xlabel="checkpoint step (main pairs, mean margin)"))
         return written
 
 
