@@ -3,9 +3,10 @@
 A tiny Llama is pretrained here on neutral text plus the true facts of the demo claims (so it
 starts out knowing the truth), finetuned once per document condition through the project's
 finetune module, and every checkpoint is measured with the judge-free measures (completion
-margins, truth probe) and the belief task (offline marker judge). The point is to show a
-newcomer the experiment the tool exists for, end to end, with the same stages and files a
-study at scale uses. Whatever the miniature shows is reported as measured.
+margins, yes/no first-token logprobs, truth probe) and the belief task (offline marker
+judge). The point is to show a newcomer the experiment the tool exists for, end to end, with
+the same stages and files a study at scale uses. Whatever the miniature shows is reported
+as measured.
 
 Every stage writes into a directory named by a hash of what it depends on and is skipped
 when that directory is complete, so a second run (or a run after an interruption) reuses
@@ -41,6 +42,8 @@ from beliefbench.resources import data_path
 from beliefbench.specs import load_spec
 
 BINARY_CSV = "binary_logprobs.csv"
+SEED = 0
+"""Sampling seed of the belief task (Inspect's hf provider seeds torch with it)."""
 BASELINE = "baseline"
 """The no-finetune row: the base model itself, measured like every checkpoint."""
 
@@ -386,7 +389,8 @@ def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
                    f"on {len(chosen)} checkpoints")
     counter = progress.counter("eval", len(chosen))
     key = _hash({"claims": [sha256_file(p) for p, _ in claims],
-                 "belief": b.model_dump(), "version": __version__})
+                 "belief": b.model_dump(exclude={"checkpoints"}), "version": __version__,
+                 "seed": SEED})
     files = ",".join(str(p) for p, _ in claims)
     logs = {}
     for i, ck in enumerate(chosen, 1):
@@ -403,7 +407,7 @@ def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
             with progress.heartbeat(f"belief task on {ck.condition} step {ck.step}"):
                 [log] = inspect_eval(
                     task, model=f"hf/{ck.path.resolve()}", log_dir=str(where),
-                    display="none", max_connections=32,
+                    display="none", max_connections=32, seed=SEED,
                     metadata={"condition": ck.condition, "step": ck.step,
                               "checkpoint": str(ck.path)})
             if log.status != "success":
@@ -721,12 +725,9 @@ def run_demo(settings: DemoSettings, workdir: str | Path, log_dir: str | Path, *
              echo: Callable[[str], None] | None = None, interval: float = 10.0
              ) -> DemoResult:
     """Run (or resume) the miniature study; every finished stage is reused."""
-    import torch
-
     start = time.monotonic()
     workdir, log_dir = Path(workdir), Path(log_dir)
     workdir.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     claims = resolve_claims(settings.claims)
     progress = Progress(6, echo, interval)
     base, base_key = build_base(settings, workdir, progress)

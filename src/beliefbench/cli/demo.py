@@ -24,14 +24,16 @@ def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> No
     every checkpoint believes: completion margins, yes/no logprobs, a truth probe and the
     belief task (offline marker judge). Prints a table with 95% CIs and writes a plot.
     """
+    from beliefbench.claims import ClaimSpecError
+    from beliefbench.cli.report import BadInput
     from beliefbench.demo import DemoError, equivalent_commands, load_preset, run_demo
     from beliefbench.finetune.recipe import RecipeError
 
     try:
         settings = load_preset("quick" if quick else "full")
-    except (DemoError, RecipeError) as e:
-        raise click.ClickException(str(e)) from None
-    result = run_demo(settings, workdir, log_dir, echo=click.echo, interval=progress_every)
+        result = run_demo(settings, workdir, log_dir, echo=click.echo, interval=progress_every)
+    except (DemoError, RecipeError, ClaimSpecError) as e:
+        raise BadInput(str(e)) from None
     click.echo("\nWhat each condition did to the claims (final checkpoints, 95% bootstrap "
                "CIs over completion pairs / questions):\n")
     click.echo(result.table)
