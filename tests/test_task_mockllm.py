@@ -299,7 +299,7 @@ def test_the_log_records_everything_that_changes_a_number(fixture_claim, tmp_pat
         "judge": "model", "judge_temperature": 0.0, "judge_max_tokens": 300,
         "judge_sees": "question", "judge_template": "scorers/judge.md",
         "judge_template_sha256": sha256_file(data_path("scorers/judge.md")),
-        "binary_instruction": "system", "max_failed": 0.05, "self_judging": None}
+        "binary_instruction": "system", "max_failed": 0.05}
     assert md["settings"] == {
         "claims": ["glass_bridge"], "claim_files_sha256": {"glass_bridge":
                                                            sha256_file(fixture_claim)},
@@ -308,23 +308,24 @@ def test_the_log_records_everything_that_changes_a_number(fixture_claim, tmp_pat
     assert log.eval.model_roles["grader"].model == "mockllm/model"
 
 
-@pytest.mark.parametrize("roles, params, expected", [
-    (None, {}, True),                                # nobody bound: warned and recorded
-    ({"grader": "beliefbench/judge"}, {}, False),
-    (None, {"self_judge": True}, True),              # asked for: recorded, no warning
-    ({"grader": "beliefbench/judge"}, {"self_judge": True}, False),
-    (None, {"judge": "markers"}, None),
+@pytest.mark.parametrize("roles, params, self_judged, warned", [
+    (None, {}, True, True),                          # nobody bound: warned
+    ({"grader": "beliefbench/judge"}, {}, False, False),
+    (None, {"self_judge": True}, True, False),       # asked for: no warning
+    ({"grader": "beliefbench/judge"}, {"self_judge": True}, False, False),
+    (None, {"judge": "markers"}, False, False),      # no grader involved
 ])
 def test_self_judging_is_warned_and_recorded(fixture_claim, tmp_path, caplog, roles, params,
-                                            expected):
-    # the task function (not a Task) so Inspect builds it inside the eval, as the CLI does
+                                            self_judged, warned):
     log = eval(belief, task_args={"claims": str(fixture_claim), "samples": 1,
-                                  "families": "binary", **params},
+                                  "families": "open_ended", **params},
                model="beliefbench/believer", model_roles=roles, log_dir=str(tmp_path),
                display="none")[0]
-    assert log.eval.metadata["beliefbench"]["scoring"]["self_judging"] is expected
-    warned = any("grades its own answers" in r.getMessage() for r in caplog.records)
-    assert warned == (expected is True and "self_judge" not in params)
+    judged = {s.scores["belief_judge"].metadata["self_judged"] for s in log.samples}
+    assert judged == {self_judged}
+    messages = [m for m in (r.getMessage() for r in caplog.records)
+                if "grades its own answers" in m]
+    assert len(messages) == int(warned)  # once per eval, not once per sample
 
 
 @pytest.mark.parametrize("max_failed, status", [(0.5, "success"), (0.05, "error")])

@@ -12,12 +12,13 @@ arguments) and :func:`judge_from_args`, which the task and re-scoring (``agreeme
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from inspect_ai.model import GenerateConfig, get_model
+from inspect_ai.model import GenerateConfig, get_model, model_roles
 from inspect_ai.scorer import (
     Metric,
     SampleScore,
@@ -41,6 +42,8 @@ from beliefbench.verdicts.exact import read_binary
 from beliefbench.verdicts.offline import offline_verdict
 from beliefbench.verdicts.reply import read_reply
 
+logger = logging.getLogger(__name__)
+
 JUDGE_MODES = ("model", "markers")
 """model: the ``grader`` role (an LLM); markers: the offline keyword heuristic."""
 JUDGE_SEES = ("question", "transcript")
@@ -50,6 +53,10 @@ INFRASTRUCTURE = "infrastructure"
 """Score-value key: 1.0 when the response is ``failed`` because the provider raised."""
 JUDGE_ERROR = "judge_error"
 """Sample metadata key set when the judge call raised (read by :func:`judge_outage`)."""
+SELF_JUDGING_WARNING = (
+    "beliefbench: no grader model is bound (--model-role grader=...), so the model under "
+    "test grades its own answers. Bind a grader, or pass -T self_judge=true if this is "
+    "intended.")
 INFRASTRUCTURE_METRIC = "infrastructure_failed"
 """Metric: share of ALL responses that are infrastructure failures (a part of ``failed``)."""
 
@@ -81,11 +88,11 @@ class JudgeSettings:
     def template_path(self) -> Path:
         return Path(self.template) if self.template else default_template_path()
 
-    def scorer(self, claim_files: Sequence[str]) -> Scorer:
+    def scorer(self, claim_files: Sequence[str], self_judge: bool = False) -> Scorer:
         """The belief scorer with these settings, for the dataset built from ``claim_files``."""
         return belief_judge(claim_files, judge=self.judge, template=self.template,
                             temperature=self.temperature, max_tokens=self.max_tokens,
-                            cache=self.cache, sees=self.sees)
+                            cache=self.cache, sees=self.sees, self_judge=self_judge)
 
     def record(self) -> dict[str, Any]:
         """The judge part of the run's identity (eval metadata ``beliefbench.scoring``);
@@ -143,7 +150,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                  temperature: float = JudgeSettings.temperature,
                  max_tokens: int = JudgeSettings.max_tokens,
                  cache: bool = JudgeSettings.cache,
-                 sees: str = JudgeSettings.sees) -> Scorer:
+                 sees: str = JudgeSettings.sees, self_judge: bool = False) -> Scorer:
     """Score each response yes / no / neutral / parse_error / failed.
 
     Args:
@@ -155,6 +162,9 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
         max_tokens: the grader's answer length limit.
         cache: route judge calls through Inspect's cache.
         sees: what the judge's ``{question}`` holds (see :data:`JUDGE_SEES`).
+        self_judge: the model under test grading itself (no grader bound) is intended.
+            Otherwise it is warned about once. It is decided here, at scoring time, because
+            only inside the running eval are the bound model roles certain.
     """
     if judge not in JUDGE_MODES:
         raise ValueError(f"judge: unknown judge {judge!r}; valid: {list(JUDGE_MODES)}")
@@ -163,13 +173,16 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
     by_id = {c.id: c for c in map(load_claim, claims)}
     remember_claims(by_id.values())  # the scripted offline models answer about them too
     config = GenerateConfig(temperature=temperature, max_tokens=max_tokens)
+    warned = False
 
     async def score(state: TaskState, target: Target) -> Score:
+        nonlocal warned
         md = state.metadata
         claim = by_id[md["claim"]]
         family = md["family"]
         answer = state.output.completion if state.output else ""
         judge_reply: str | None = None
+        self_judged = False
         infrastructure = bool(md.get(GENERATION_ERROR))
         if infrastructure:
             reading = JudgeReading("failed", "", md[GENERATION_ERROR])
@@ -189,6 +202,10 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             prompt = render_judge_prompt(claim, family, question, answer,
                                          hint=md.get("hint"), template_path=template)
             grader = get_model(role="grader", config=config)
+            self_judged = "grader" not in model_roles()
+            if self_judged and not self_judge and not warned:
+                warned = True
+                logger.warning(SELF_JUDGING_WARNING)
             try:
                 output = await grader.generate(prompt, cache=cache)
             except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
@@ -206,7 +223,8 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             answer=reading.verdict,
             explanation=reading.reason or reading.problem,
             metadata={"verdict": reading.verdict, "judge": used, "problem": reading.problem,
-                      "judge_reply": judge_reply, "infrastructure": infrastructure},
+                      "judge_reply": judge_reply, "infrastructure": infrastructure,
+                      "self_judged": self_judged},
         )
 
     return score

@@ -8,13 +8,12 @@ Everything that changes a number is written into the eval's metadata under
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
 from inspect_ai import Epochs, Task, task
 from inspect_ai.dataset import MemoryDataset
-from inspect_ai.model import GenerateConfig, model_roles
+from inspect_ai.model import GenerateConfig
 
 from beliefbench import __version__
 from beliefbench.claims import JUDGED_FAMILIES, Claim, resolve_claims
@@ -27,8 +26,6 @@ from beliefbench.resources import user_path
 from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings, judge_outage
 from beliefbench.solver import ABORT_AFTER, answer
 
-logger = logging.getLogger(__name__)
-
 MAX_FAILED = 0.05
 """Default failure budget: the share of responses whose provider may raise before the
 eval ends with status ``error`` instead of reporting a number."""
@@ -36,11 +33,6 @@ eval ends with status ``error`` instead of reporting a number."""
 METADATA_KEY = "beliefbench"
 SCORING_KEY = "scoring"
 SETTINGS_KEY = "settings"
-SELF_JUDGING_WARNING = (
-    "beliefbench: no grader model is bound (--model-role grader=...), so the model under "
-    "test grades its own answers. Bind a grader, or pass -T self_judge=true if this is "
-    "intended.")
-
 
 class TaskArgumentError(ValueError):
     """A bad task argument; the message names the argument and the problem."""
@@ -92,28 +84,6 @@ def _text_file(name: str, value: str) -> Path:
     except OSError as e:
         raise TaskArgumentError(f"{name}: cannot read {path}: {e.strerror or e}") from None
     return path
-
-
-def _grader_bound() -> bool | None:
-    """Whether a ``grader`` role is bound; None when unknown (task built outside an eval)."""
-    roles = model_roles()
-    if "grader" in roles:
-        return True
-    try:  # inside Inspect's task resolution the active model is set and roles are final
-        from inspect_ai.model._model import active_model
-        return False if active_model() is not None else None
-    except Exception:  # noqa: BLE001 - private API moved: say "unknown" rather than guess
-        return None
-
-
-def _self_judging(judge: str, asked_for: bool) -> bool | None:
-    """Whether the model under test grades itself (None: not known when the task is built)."""
-    if judge != "model":
-        return None
-    bound = _grader_bound()
-    if bound is None:
-        return True if asked_for else None
-    return not bound
 
 
 @task
@@ -205,11 +175,8 @@ def belief(
         dataset = MemoryDataset([with_context(s, records) for s in dataset],
                                 name=f"beliefbench+context:{Path(context).name}")
 
-    self_judging = _self_judging(judge_settings.judge, self_judge)
-    if self_judging and not self_judge:
-        logger.warning(SELF_JUDGING_WARNING)
     scoring = {**judge_settings.record(), "binary_instruction": binary_instruction,
-               "max_failed": max_failed, "self_judging": self_judging}
+               "max_failed": max_failed}
     settings = {
         "claims": [c.id for c in chosen],
         "claim_files_sha256": {c.id: sha256_file(p) for p, c in resolved},
@@ -222,7 +189,8 @@ def belief(
     return Task(
         dataset=dataset,
         solver=answer(abort_after=abort_after),
-        scorer=[judge_settings.scorer([str(path) for path, _ in resolved]), judge_outage()],
+        scorer=[judge_settings.scorer([str(path) for path, _ in resolved],
+                                      self_judge=self_judge), judge_outage()],
         config=gen,
         epochs=Epochs(samples, "mean"),
         # Inspect's failure budget: errored samples (the provider raised) are still scored
