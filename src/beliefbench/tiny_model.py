@@ -14,7 +14,6 @@ import json
 import logging
 import random
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,9 @@ yields exactly one bos."""
 
 def shipped_corpus() -> list[str]:
     """Neutral sentences shipped with the package (one per line)."""
-    path = resources.files("beliefbench") / "data" / "tiny" / "corpus.txt"
+    from beliefbench.resources import data_path
+
+    path = data_path("tiny", "corpus.txt")
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()]
 

@@ -8,7 +8,6 @@ e.g. the shipped harmful-advice behaviours), so one eval gives a checkpoint both
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -17,7 +16,7 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from beliefbench.claims import ID_PATTERN
-from beliefbench.resources import user_path
+from beliefbench.resources import data_path, user_path
 from beliefbench.specs import load_spec
 
 DOMAINS: tuple[str, ...] = ("general", "narrow")
@@ -62,7 +61,7 @@ class QuestionSet(_Strict):
 
 
 def bundled_sets_dir() -> Path:
-    return Path(str(resources.files("beliefbench"))) / "data" / "em"
+    return data_path("em")
 
 
 def _set_files(directory: Path) -> list[Path]:
