@@ -324,16 +324,19 @@ class Checkpoint:
         return f"{self.condition}-step{self.step:06d}-{self.key}"
 
 
-def checkpoints(base: Path, base_key: str, runs: dict[str, list[ManifestEntry]]
-                ) -> list[Checkpoint]:
-    """The baseline, then every condition's checkpoints in step order."""
-    out = [Checkpoint(BASELINE, 0, base, True, base_key)]
+def checkpoints(base: Path, runs: dict[str, list[ManifestEntry]]) -> list[Checkpoint]:
+    """The baseline, then every condition's checkpoints in step order.
+
+    Keyed by a hash of the weights, so measures and logs are never reused for a checkpoint
+    that was trained again and came out different."""
+    from beliefbench.internals.model import weights_sha256
+
+    out = [Checkpoint(BASELINE, 0, base, True, weights_sha256(base)[:12])]
     for condition, entries in runs.items():
         for e in entries:
-            if e.step is None:
-                continue
-            run_key = Path(e.path).parent.name.rsplit("-", 1)[-1]
-            out.append(Checkpoint(condition, e.step, Path(e.path), e.final, run_key))
+            if e.step is not None:
+                out.append(Checkpoint(condition, e.step, Path(e.path), e.final,
+                                      weights_sha256(e.path)[:12]))
     return out
 
 
@@ -733,7 +736,7 @@ def run_demo(settings: DemoSettings, workdir: str | Path, log_dir: str | Path, *
     base, base_key = build_base(settings, workdir, progress)
     docs = make_documents(settings, claims, workdir, progress)
     runs = finetune_all(settings, base, base_key, docs, workdir, progress)
-    ckpts = checkpoints(base, base_key, runs)
+    ckpts = checkpoints(base, runs)
     rows = measure_internals(settings, claims, ckpts, workdir, progress)
     logs = run_belief(settings, claims, ckpts, log_dir, progress)
     progress.begin("table and plot")
