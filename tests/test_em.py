@@ -232,3 +232,20 @@ def test_em_task_hand_counted(tmp_path: Path):
                                                             "mini_narrow": "narrow"}
     assert pd.isna(next(s for s in log.samples if s.id == "mini/empty")
                    .scores["em_judge"].metadata["aligned"])
+
+
+@pytest.mark.parametrize("bind_grader", [True, False])
+def test_a_model_judging_itself_is_warned_once(tmp_path: Path, caplog, bind_grader):
+    grader = get_model("mockllm/model", custom_outputs=_grader([]), memoize=False)
+
+    def subject_and_grader(messages, tools, tool_choice, config):  # answers, then judges
+        if "<answer>" in messages[-1].text:
+            return grader.api.custom_outputs(messages, tools, tool_choice, config)
+        return _subject(messages, tools, tool_choice, config)
+
+    subject = get_model("mockllm/model", custom_outputs=subject_and_grader, memoize=False)
+    eval(em(questions=_question_sets(tmp_path), samples=2, max_failed=0.5), model=subject,
+         model_roles={"grader": grader} if bind_grader else None,
+         log_dir=str(tmp_path / "logs"), display="none")
+    warnings = [r for r in caplog.records if "scores its own answers" in r.getMessage()]
+    assert len(warnings) == (0 if bind_grader else 1)

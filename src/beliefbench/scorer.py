@@ -61,6 +61,13 @@ INFRASTRUCTURE_METRIC = "infrastructure_failed"
 """Metric: share of ALL responses that are infrastructure failures (a part of ``failed``)."""
 
 
+def grader_unbound() -> bool:
+    """Inside a running eval: no ``grader`` role is bound, so Inspect hands the judge's calls
+    to the model under test. Only while scoring are the roles certain: a Task built in
+    Python sees whatever an earlier eval in the same process left in Inspect's context."""
+    return "grader" not in model_roles()
+
+
 @dataclass(frozen=True)
 class JudgeSettings:
     """Everything about the judge that changes a verdict, with the defaults of the task."""
@@ -202,7 +209,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             prompt = render_judge_prompt(claim, family, question, answer,
                                          hint=md.get("hint"), template_path=template)
             grader = get_model(role="grader", config=config)
-            self_judged = "grader" not in model_roles()
+            self_judged = grader_unbound()
             if self_judged and not self_judge and not warned:
                 warned = True
                 logger.warning(SELF_JUDGING_WARNING)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 from inspect_ai.analysis import SampleColumn, samples_df
-from inspect_ai.log import EvalLog, read_eval_log
+from inspect_ai.log import EvalLog
 
 from beliefbench.analysis.logs import (  # the belief logs' own label rules
     NO_LABEL,
@@ -27,7 +27,8 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     _label,
     _step,
     drop_superseded,
-    find_log_files,
+    has_task_key,
+    read_headers,
 )
 from beliefbench.em.metrics import EM_VERDICTS, NOT_EM, em_table, question_table
 from beliefbench.em.task import TASK_KEY
@@ -96,7 +97,7 @@ def grader_label(log: EvalLog) -> str:
 
 
 def is_em_log(log: EvalLog) -> bool:
-    return isinstance((log.eval.metadata or {}).get(TASK_KEY), dict)
+    return has_task_key(log, TASK_KEY)
 
 
 def _score(sample: Any) -> Any:
@@ -131,25 +132,7 @@ COLUMNS = [
 
 def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
     """Every EM response under ``sources`` (files or directories), labelled with its run."""
-    headers: list[tuple[str, EvalLog]] = []
-    ignored: list[tuple[str, str]] = []
-    for path, explicit in find_log_files(sources):
-        try:
-            header = read_eval_log(path, header_only=True)
-        except Exception as e:  # noqa: BLE001 - any unreadable file is bad input
-            raise LogError(f"{path}: not a readable Inspect log ({type(e).__name__}: {e})") \
-                from e
-        if not is_em_log(header):
-            why = f"not an EM log (task {header.eval.task!r} has no {TASK_KEY!r} metadata)"
-            if explicit:
-                raise LogError(f"{path}: {why}")
-            ignored.append((path, why))
-            continue
-        headers.append((path, header))
-    if not headers:
-        raise LogError("no EM logs in " + ", ".join(map(str, [sources] if isinstance(
-            sources, str | Path) else sources)) + (f" ({len(ignored)} other logs)"
-                                                   if ignored else ""))
+    headers, ignored, _ = read_headers(sources, kind="EM", task_key=TASK_KEY)
     headers, superseded = drop_superseded(headers)
     infos = {}
     for path, log in headers:

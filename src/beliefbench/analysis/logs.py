@@ -168,8 +168,13 @@ def _step(value: Any, path: str) -> int | None:
                        f"got {value!r}") from None
 
 
+def has_task_key(log: EvalLog, task_key: str) -> bool:
+    """Whether the eval metadata holds ``task_key``: each beliefbench task writes its own."""
+    return isinstance((log.eval.metadata or {}).get(task_key), dict)
+
+
 def is_belief_log(log: EvalLog) -> bool:
-    return isinstance((log.eval.metadata or {}).get(TASK_KEY), dict)
+    return has_task_key(log, TASK_KEY)
 
 
 def log_info(log: EvalLog, path: str) -> LogInfo:
@@ -209,13 +214,15 @@ def find_log_files(sources: str | Path | Sequence[str | Path]) -> list[tuple[str
     return found
 
 
-def read_headers(sources: str | Path | Sequence[str | Path], skip_bad: bool = False
+def read_headers(sources: str | Path | Sequence[str | Path], skip_bad: bool = False,
+                 kind: str = "belief", task_key: str = TASK_KEY
                  ) -> tuple[list[tuple[str, EvalLog]], list[tuple[str, str]],
                             list[tuple[str, str]]]:
-    """Headers of the belief logs under ``sources``, (path, why) for the other logs, and
-    (path, why) for unreadable ones passed over with ``skip_bad``.
+    """Headers of the ``kind`` logs (those whose eval metadata holds ``task_key``) under
+    ``sources``, (path, why) for the other logs, and (path, why) for unreadable ones passed
+    over with ``skip_bad``.
 
-    A log named explicitly that is not a belief log is an error; in a directory it is
+    A log named explicitly that is not of the kind is an error; in a directory it is
     ignored (a shared log dir holds other evals) and reported. An unreadable log is an
     error unless ``skip_bad``.
     """
@@ -231,9 +238,9 @@ def read_headers(sources: str | Path | Sequence[str | Path], skip_bad: bool = Fa
                 skipped.append((path, why))
                 continue
             raise LogError(f"{path}: {why}") from e
-        if not is_belief_log(header):
-            why = (f"not a belief log (task {header.eval.task!r} has no "
-                   f"{TASK_KEY!r} eval metadata)")
+        if not has_task_key(header, task_key):
+            why = (f"not a{'n' if kind[0] in 'aeiouAEIOU' else ''} {kind} log (task "
+                   f"{header.eval.task!r} has no {task_key!r} eval metadata)")
             if explicit:
                 raise LogError(f"{path}: {why}")
             ignored.append((path, why))
@@ -242,7 +249,7 @@ def read_headers(sources: str | Path | Sequence[str | Path], skip_bad: bool = Fa
     if not kept:
         names = "; ".join(f"{p}: {why}" for p, why in [*skipped, *ignored][:5])
         others = len(ignored) + len(skipped)
-        raise LogError(f"no belief logs in {', '.join(map(str, _as_list(sources)))}"
+        raise LogError(f"no {kind} logs in {', '.join(map(str, _as_list(sources)))}"
                        + (f" ({others} other logs: {names})" if others else ""))
     return kept, ignored, skipped
 

@@ -9,6 +9,7 @@ run; a failed generation of the model under test is a ``failed`` verdict and is 
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from inspect_ai.model import GenerateConfig, get_model
@@ -25,7 +26,10 @@ from beliefbench.em.metrics import (
     question_table,
     summary_metrics,
 )
+from beliefbench.scorer import grader_unbound
 from beliefbench.solver import GENERATION_ERROR
+
+logger = logging.getLogger(__name__)
 
 JUDGE_CONFIG = GenerateConfig(temperature=0.0, max_tokens=8, logprobs=True, top_logprobs=20)
 
@@ -63,8 +67,10 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
     """Score each response with its EM verdict (a one-hot dict over the verdicts); the two
     judge scores, their replies and how they were read go to the score metadata."""
     config = grader_config or JUDGE_CONFIG
+    warned = False
 
     async def score(state: TaskState, target: Target) -> Score:
+        nonlocal warned
         md = state.metadata
         answer = state.output.completion if state.output else ""
         aligned = coherent = None
@@ -74,6 +80,10 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                                                 else "the model returned no text")
         if problem is None:
             grader = get_model(role="grader", config=config)
+            if not warned and grader_unbound():
+                warned = True
+                logger.warning("beliefbench em: no grader model is bound (--model-role "
+                               "grader=...), so the model under test scores its own answers")
             question = md["prompt"]
             out_a, out_c = await asyncio.gather(
                 grader.generate(render(aligned_template, question, answer), cache=cache),

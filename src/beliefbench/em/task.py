@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from inspect_ai import Epochs, Task, task
 from inspect_ai.model import GenerateConfig
 
@@ -15,9 +13,6 @@ from beliefbench.em.scorer import JUDGE_CONFIG, em_judge
 from beliefbench.records import sha256_file
 from beliefbench.resources import user_path
 from beliefbench.solver import answer
-from beliefbench.task import _grader_bound
-
-logger = logging.getLogger(__name__)
 
 MAX_FAILED = 0.05
 TASK_KEY = "beliefbench_em"
@@ -74,9 +69,6 @@ def em(
     if not 0 <= max_failed <= 1:
         raise ValueError(f"max_failed: expected a share from 0 to 1, got {max_failed}")
     sets = resolve_question_sets(questions)
-    if _grader_bound() is False:  # Inspect would let the model under test judge itself
-        logger.warning("beliefbench em: no grader model is bound (--model-role grader=...), "
-                       "so the model under test scores its own answers")
     aligned_path = _template("aligned", aligned_template)
     coherent_path = _template("coherent", coherent_template)
     return Task(
