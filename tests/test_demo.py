@@ -7,6 +7,8 @@ are checked for validity, not run.
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -26,7 +28,7 @@ def tiny_settings():
 
 
 @pytest.mark.slow
-def test_positive_documents_raise_the_margin_and_a_rerun_reuses_everything(tmp_path):
+def test_positive_documents_raise_the_margin_a_rerun_reuses_and_a_cut_run_resumes(tmp_path):
     lines: list[str] = []
     result = run_demo(tiny_settings(), tmp_path / "w", tmp_path / "logs", echo=lines.append)
     final = result.measures[result.measures["final"]].set_index("condition")
@@ -56,6 +58,20 @@ def test_positive_documents_raise_the_margin_and_a_rerun_reuses_everything(tmp_p
     assert any("positive: reused" in line for line in again)
     assert not any("step 1/" in line for line in again), "nothing is trained again"
     pd.testing.assert_frame_equal(second.measures, result.measures)
+
+    # an interrupted finetune (final checkpoint and state missing) resumes from its last
+    # saved state to the same weights, so every later stage is found and reused
+    shutil.rmtree(ckpt_dir / "step-000020")
+    shutil.rmtree(ckpt_dir / "trainer" / "checkpoint-20")
+    manifest = ckpt_dir / "manifest.jsonl"
+    manifest.write_text("".join(line for line in manifest.read_text().splitlines(True)
+                                if '"step": 20' not in line))
+    resumed: list[str] = []
+    third = run_demo(tiny_settings(), tmp_path / "w", tmp_path / "logs", echo=resumed.append)
+    assert any("positive: step 20/20" in line for line in resumed)
+    assert not any("positive: step 1/" in line for line in resumed), "resumed, not restarted"
+    assert len(list_eval_logs(str(tmp_path / "logs"), recursive=True)) == 2
+    pd.testing.assert_frame_equal(third.measures, result.measures)
 
 
 def test_presets_validate_and_name_a_shipped_recipe():
