@@ -663,6 +663,14 @@ def plot(measures: pd.DataFrame, path: Path) -> Path:
         ax.axhline(0, color="grey", linewidth=0.8)
         if key == "probe":
             ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
+        if key == "belief" and "belief_failed" in final:
+            # a 0 with every answer blank is not disbelief: say so on the bar
+            top = max(float(np.nanmax(final["belief_high"])), 0.01)
+            ax.set_ylim(0, top * 1.25)
+            for xi, failed in zip(x, final["belief_failed"], strict=True):
+                if failed > 0:
+                    ax.text(xi, top * 1.05, f"{failed:.0%}\nno text", ha="center",
+                            fontsize=7, color="#b03a2e")
         ax.set_xticks(x, names, rotation=25, ha="right", fontsize=8)
         ax.set_title(title, fontsize=9)
     for ax in axes[len(panels):-1]:
