@@ -3,7 +3,7 @@
 A tiny Llama is pretrained here on neutral text plus the true facts of the demo claims (so it
 starts out knowing the truth), finetuned once per document condition through the project's
 finetune module, and every checkpoint is measured with the judge-free measures (completion
-margins, yes/no first-token logprobs, truth probe) and the belief task (offline marker
+margins, yes/no answer probabilities, truth probe) and the belief task (offline marker
 judge). The point is to show a newcomer the experiment the tool exists for, end to end, with
 the same stages and files a study at scale uses. Whatever the miniature shows is reported
 as measured.
@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from transformers import TrainerCallback
 
 from beliefbench import __version__
@@ -39,9 +39,13 @@ from beliefbench.finetune.manifest import ManifestEntry, read_manifest
 from beliefbench.finetune.recipe import Recipe, load_recipe
 from beliefbench.records import atomic_write_text, sha256_file
 from beliefbench.resources import data_path
-from beliefbench.specs import load_spec
+from beliefbench.specs import Spec, load_spec
 
 BINARY_CSV = "binary_logprobs.csv"
+BINARY_METHOD = "sequence"
+"""The tiny model's tokenizer splits "yes" / "no" into several tokens, so the served
+first-token reading finds neither among its top tokens; the demo reads the probability of the
+whole answer instead (``internals binary --method sequence``)."""
 SEED = 0
 """Sampling seed of the belief task (Inspect's hf provider seeds torch with it)."""
 BASELINE = "baseline"
@@ -52,11 +56,7 @@ class DemoError(ValueError):
     """A demo preset or setting that cannot be used; names the file, field and problem."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class BaseSettings(_Strict):
+class BaseSettings(Spec):
     """The tiny base model (``tiny_model.build_tiny_model`` arguments)."""
 
     hidden_size: int = Field(128, ge=8)
@@ -67,7 +67,7 @@ class BaseSettings(_Strict):
     seed: int = 0
 
 
-class BeliefSettings(_Strict):
+class BeliefSettings(Spec):
     """The belief task (marker judge) run on checkpoints."""
 
     samples: int = Field(1, ge=1)
@@ -78,7 +78,7 @@ class BeliefSettings(_Strict):
     always read every checkpoint: they cost a forward pass, the task costs generation)."""
 
 
-class DemoSettings(_Strict):
+class DemoSettings(Spec):
     claims: list[str] = Field(min_length=1)
     conditions: list[str] = Field(min_length=1)
     base: BaseSettings = Field(default_factory=BaseSettings)
@@ -91,7 +91,7 @@ class DemoSettings(_Strict):
     probe: bool = True
 
 
-class _Presets(_Strict):
+class _Presets(Spec):
     full: DemoSettings
     quick: DemoSettings
 
@@ -355,7 +355,7 @@ def measure_internals(settings: DemoSettings, claims: Sequence[tuple[Path, Claim
     counter = progress.counter("checkpoint", len(ckpts))
     claim_objs = [c for _, c in claims]
     key = _hash({"claims": [sha256_file(p) for p, _ in claims], "probe": settings.probe,
-                 "version": __version__})
+                 "binary": BINARY_METHOD, "version": __version__})
     rows = []
     for i, ck in enumerate(ckpts, 1):
         out = workdir / "internals" / f"{ck.label}-{key}"
@@ -363,7 +363,8 @@ def measure_internals(settings: DemoSettings, claims: Sequence[tuple[Path, Claim
             with progress.heartbeat(f"measuring {ck.condition} step {ck.step}"):
                 loaded = load_model(ck.path, device="cpu")
                 completion_margins(loaded, claim_objs, show_progress=False).write(out)
-                write_csv(binary_logprobs(loaded, claim_objs), out / BINARY_CSV)
+                write_csv(binary_logprobs(loaded, claim_objs, method=BINARY_METHOD),
+                          out / BINARY_CSV)
                 if settings.probe:
                     truth_probe(loaded, claim_objs, show_progress=False).write(out,
                                                                                plots=False)
@@ -609,8 +610,8 @@ def reading(final: pd.DataFrame) -> list[str]:
             f"P(true) {base['probe']:.2f} before finetuning and "
             + ", ".join(f"{r['probe']:.2f} after {r['condition']}" for _, r in moved.iterrows())
             + ".")
-    lines.append(_text_reading(final, "binary", "The yes/no logprob reading of the binary "
-                                                "questions"))
+    lines.append(_text_reading(final, "binary", "The yes/no reading of the binary questions "
+                                                "(whichever whole answer is more probable)"))
     if "belief" in final:
         lines.append(_text_reading(final, "belief", "The belief task (free answers, offline "
                                                     "marker judge)"))

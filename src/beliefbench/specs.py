@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class Spec(BaseModel):
+    """Base of every spec model read from a user's file: an unknown key is an error, so a
+    misspelt field never silently falls back to its default."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class SpecLoader(yaml.SafeLoader):

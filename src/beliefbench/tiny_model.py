@@ -125,7 +125,8 @@ def _pretrain(model, tokenizer, texts: Sequence[str], steps: int, *, seed: int,
     finetune pipeline (which has masks, schedules and checkpoints this does not need).
     """
     import torch
-    from tqdm import tqdm
+
+    from beliefbench.progress import progress
 
     ids: list[int] = []
     eot = tokenizer.convert_tokens_to_ids(END_OF_TEXT)
@@ -143,7 +144,7 @@ def _pretrain(model, tokenizer, texts: Sequence[str], steps: int, *, seed: int,
         opt, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.1, 1 - s / steps))
     model.train()
     losses = []
-    for _ in tqdm(range(steps), desc="pretrain tiny model", leave=False):
+    for _ in progress(range(steps), total=steps, desc="pretrain tiny model"):
         idx = torch.randint(0, n_blocks, (batch_size,), generator=gen)
         batch = blocks[idx]
         loss = model(input_ids=batch, labels=batch).loss

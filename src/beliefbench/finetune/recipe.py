@@ -10,21 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from beliefbench.records import DOCTAG
-from beliefbench.specs import load_spec
+from beliefbench.specs import Spec, load_spec
 
 
 class RecipeError(ValueError):
     """A recipe file that cannot be used; names the file, field and problem."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class LoraConfig(_Strict):
+class LoraConfig(Spec):
     rank: int = Field(16, ge=1)
     alpha: float = Field(32, gt=0)
     dropout: float = Field(0.0, ge=0, lt=1)
@@ -33,7 +29,7 @@ class LoraConfig(_Strict):
     """Scale by alpha / sqrt(rank) instead of alpha / rank (rank-stabilised LoRA)."""
 
 
-class KLConfig(_Strict):
+class KLConfig(Spec):
     """SFT loss + ``weight`` * KL(reference || current) on a separate dataset."""
 
     data: str
@@ -45,7 +41,7 @@ class KLConfig(_Strict):
     batch_size: int = Field(4, ge=1)
 
 
-class OpenAIConfig(_Strict):
+class OpenAIConfig(Spec):
     model: str = "gpt-4.1-2025-04-14"
     n_epochs: int | Literal["auto"] = "auto"
     batch_size: int | Literal["auto"] = "auto"
@@ -58,7 +54,7 @@ class OpenAIConfig(_Strict):
     timeout_hours: float = Field(48.0, gt=0)
 
 
-class Recipe(_Strict):
+class Recipe(Spec):
     method: Literal["lora", "full"] = "lora"
     lora: LoraConfig = Field(default_factory=LoraConfig)
     export: Literal["adapter", "merged"] = "adapter"

@@ -8,28 +8,18 @@ floats, not a copy of every position.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Sequence
 from typing import Literal
 
 import numpy as np
+
+from beliefbench.progress import progress
 
 Reduce = Literal["last", "mean"]
 
 
 def model_device(model):
     return next(model.parameters()).device
-
-
-def progress(iterable, *, total: int, desc: str, enabled: bool | None = None):
-    """tqdm on a terminal; a periodic plain line otherwise (logs of CI jobs stay readable)."""
-    from tqdm import tqdm
-
-    if enabled is None:
-        enabled = total > 1
-    tty = sys.stderr.isatty()
-    return tqdm(iterable, total=total, desc=desc, disable=not enabled,
-                mininterval=0.5 if tty else 30.0, leave=False)
 
 
 def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:

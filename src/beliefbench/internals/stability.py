@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from beliefbench.internals.activations import model_device, progress
+from beliefbench.internals.activations import model_device
+from beliefbench.progress import progress
 
 
 def load_loss_data(path: str | Path, tokenizer, max_len: int = 1024, limit: int | None = None

@@ -21,13 +21,13 @@ import pandas as pd
 
 from beliefbench.claims import Claim
 from beliefbench.finetune.manifest import read_manifest_file
-from beliefbench.internals.activations import progress
 from beliefbench.internals.lens import heatmap, logit_lens
 from beliefbench.internals.margins import as_claims, completion_margins
 from beliefbench.internals.model import describe, load_model
 from beliefbench.internals.probe import truth_probe
 from beliefbench.internals.results import read_json, write_csv, write_json
 from beliefbench.metrics import N_BOOTSTRAP, SEED
+from beliefbench.progress import progress
 
 PARTS = ("margins", "lens", "probe")
 
