@@ -107,6 +107,41 @@ def test_hand_written_llm_style_set():
     assert right / len(docs) >= 0.85
 
 
+def _varied_texts(records, neutral) -> list[str]:
+    """Documents plus odd cases the fast paths must read like the plain definitions:
+    case, non-ASCII letters (one lower-cases to two characters), asides of every kind."""
+    odd = ["İstanbul SHEERAN won the 100m. ſheeran did not. \u212aelvin (unverified) ok",
+           "x--a b -- and -- it is false -- here; a/x/ and /rumour/ and [fiction] <fake>",
+           "He won. ED SHEERAN's gold (9.79 s) -- per cent chance 5% -- \n\nIt is not true."]
+    return [r.text for r in records] + neutral + odd + [t.upper() for t in odd]
+
+
+def test_fast_paths_match_plain_definitions(generated, neutral):
+    """The audit's speed-ups (one prefilter search, words read off the lower-cased text,
+    cue scans of sentence windows) give what the plain definitions give."""
+    from beliefbench.audit.cues import lower
+    from beliefbench.audit.framing import read_layout
+    from beliefbench.documents.claim_sentences import content_words, lowered_words
+
+    claims, records = generated
+    texts = _varied_texts(records, neutral)
+    readers = [ClaimReader(c) for c in claims]
+    for text in texts:
+        low = lower(text)
+        stems = readers[0].cues.stems(low)
+        for r in readers:
+            assert bool(r.gate_re.search(low)) == (not stems.isdisjoint(r.gates)), text[:80]
+        full = read_layout(text, readers[0].cues)
+        lazy = read_layout(text, readers[0].cues, lazy=True)
+        lazy.scan(list(range(len(lazy.sentences)))[::-1])
+        assert lazy.hits == full.hits
+        whole = Counter(cat for cat, _ in full.cues.scan(full.lowered))
+        assert sum(map(Counter, full.hits), Counter()) <= whole
+        if len(text.lower()) == len(text):
+            for a, b in full.sentences:
+                assert lowered_words(full.lowered, a, b) == content_words(full.masked[a:b])
+
+
 # ------------------------------------------------------------------ input formats and the CLI
 def _corpus(tmp_path: Path, generated, neutral) -> tuple[Path, Counter]:
     """One corpus in four formats; returns its folder and the expected framing counts."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 try:  # the parser behind re.compile; used to read each entry's literal prefix
@@ -124,37 +124,64 @@ class Cues:
     always: tuple[Entry, ...]
     symbols: tuple[str, ...] = ()
     """Gates that are symbols ("%"), checked by substring."""
+    any_of: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+    """Gate -> one alternation of its entries: a single failed match at a gate's offset
+    rules them all out (None where an entry has groups of its own)."""
+    subsets: dict[tuple[str, tuple[str, ...]], tuple[tuple[Entry, ...], re.Pattern[str] | None]
+                  ] = field(default_factory=dict)
+    """(gate, categories) -> that gate's entries of those categories and their alternation,
+    built on first use."""
 
     @staticmethod
     def stems(lowered: str) -> set[str]:
         return {w[:STEM] for w in _WORD.findall(lowered)}
 
-    def scan(self, lowered: str, start: int = 0, end: int | None = None,
-             categories: tuple[str, ...] = CATEGORIES, stems: set[str] | None = None
-             ) -> Iterator[tuple[str, int]]:
-        """(category, start offset) of every cue in ``lowered`` (a lower-cased text).
+    def scan(self, lowered: str, start: int = 0, stop: int | None = None,
+             categories: tuple[str, ...] = CATEGORIES, stems: set[str] | None = None,
+             origin: int | None = None) -> Iterator[tuple[str, int]]:
+        """(category, start offset) of every cue starting in ``lowered[start:stop]`` (a
+        lower-cased text); a cue may run on past ``stop`` (it belongs where it starts).
 
         ``stems`` may be a superset of the text's stems (e.g. those of the unmasked text).
+        ``origin``: where a scan of the whole text would begin (a window of it finds the
+        same cues as that scan).
         """
-        end = len(lowered) if end is None else end
-        stems = self.stems(lowered[start:end]) if stems is None else stems
+        stop = len(lowered) if stop is None else stop
+        # a word that starts before stop has its stem in the next STEM characters
+        stems = self.stems(lowered[start:stop + STEM]) if stems is None else stems
+        every = categories == CATEGORIES
         for e in self.always:
             if e.category in categories:
-                for m in e.regex.finditer(lowered, start, end):
+                for m in e.regex.finditer(lowered, start if origin is None else origin):
                     i = m.start()
-                    if not e.word_start or i == 0 or not lowered[i - 1].isalnum():
+                    if i >= stop:
+                        break
+                    if i >= start and (not e.word_start or i == 0 or not lowered[i - 1].isalnum()):
                         yield e.category, i
         gated = [*stems.intersection(self.by_stem), *(g for g in self.symbols if g in lowered)]
         seen: set[tuple[int, int]] = set()  # an entry under two gates ("do", "does")
         for gate in gated:
-            entries = [e for e in self.by_stem[gate] if e.category in categories]
-            if not entries:
-                continue
-            for i in gate_starts(lowered, gate, start, end):
+            if every:
+                entries, any_of = self.by_stem[gate], self.any_of.get(gate)
+            else:
+                entries, any_of = self._subset(gate, categories)
+                if not entries:
+                    continue
+            for i in gate_starts(lowered, gate, start, stop):
+                if any_of is not None and not any_of.match(lowered, i):
+                    continue
                 for e in entries:
-                    if e.regex.match(lowered, i, end) and (id(e), i) not in seen:
+                    if e.regex.match(lowered, i) and (id(e), i) not in seen:
                         seen.add((id(e), i))
                         yield e.category, i
+
+    def _subset(self, gate: str, categories: tuple[str, ...]
+                ) -> tuple[tuple[Entry, ...], re.Pattern[str] | None]:
+        key = (gate, categories)
+        if key not in self.subsets:
+            entries = [e for e in self.by_stem[gate] if e.category in categories]
+            self.subsets[key] = (tuple(entries), _any_of(entries))
+        return self.subsets[key]
 
     def counts(self, text: str) -> dict[str, int]:
         """Cue counts per category in a short text."""
@@ -170,23 +197,29 @@ class Cues:
         return next(self.scan(lowered, start, categories=FRAMES), None) is not None
 
 
-def gate_starts(lowered: str, gate: str, start: int = 0, end: int | None = None
-                ) -> Iterator[int]:
-    """Offsets where a word beginning with ``gate`` starts (a symbol gate: anywhere).
+def gate_starts(lowered: str, gate: str, start: int = 0, stop: int | None = None
+                ) -> list[int]:
+    """Offsets in ``[start, stop)`` where a word beginning with ``gate`` starts (a symbol
+    gate: anywhere).
 
     A pattern whose literal prefixes all begin with one of its gates can only match at these
     offsets, so an anchored match there replaces a scan of the whole text.
     """
-    end = len(lowered) if end is None else end
+    stop = len(lowered) if stop is None else stop
     word = gate[0].isalnum()
     whole = word and len(gate) < STEM  # a short gate is a whole word ("a", "is", "he")
     n = len(gate)
-    i = lowered.find(gate, start, end)
+    size = len(lowered)
+    out = []
+    find = lowered.find
+    last = stop + n - 1  # an occurrence must start before stop
+    i = find(gate, start, last)
     while i >= 0:
         if (not word or i == 0 or not lowered[i - 1].isalnum()) and not (
-                whole and i + n < len(lowered) and lowered[i + n].isalnum()):
-            yield i
-        i = lowered.find(gate, i + 1, end)
+                whole and i + n < size and lowered[i + n].isalnum()):
+            out.append(i)
+        i = find(gate, i + 1, last)
+    return out
 
 
 def gate_stems(pattern: str) -> tuple[str, ...] | None:
@@ -227,4 +260,13 @@ def load_cues() -> Cues:
             for g in gates or ():
                 by_stem.setdefault(g, []).append(entry)
     return Cues({g: tuple(e) for g, e in by_stem.items()}, tuple(always),
-                tuple(g for g in by_stem if not g[0].isalnum()))
+                tuple(g for g in by_stem if not g[0].isalnum()),
+                {g: _any_of(e) for g, e in by_stem.items()})
+
+
+def _any_of(entries: list[Entry]) -> re.Pattern[str] | None:
+    """One alternation of the entries' patterns; None when joining them could renumber a
+    group that a back-reference names (their own groups stay apart)."""
+    if len(entries) < 2 or any(e.regex.groups for e in entries):
+        return None
+    return re.compile("|".join(e.regex.pattern for e in entries))
