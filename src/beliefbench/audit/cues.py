@@ -206,20 +206,23 @@ def gate_starts(lowered: str, gate: str, start: int = 0, stop: int | None = None
     offsets, so an anchored match there replaces a scan of the whole text.
     """
     stop = len(lowered) if stop is None else stop
-    word = gate[0].isalnum()
-    whole = word and len(gate) < STEM  # a short gate is a whole word ("a", "is", "he")
-    n = len(gate)
-    size = len(lowered)
-    out = []
-    find = lowered.find
-    last = stop + n - 1  # an occurrence must start before stop
-    i = find(gate, start, last)
-    while i >= 0:
-        if (not word or i == 0 or not lowered[i - 1].isalnum()) and not (
-                whole and i + n < size and lowered[i + n].isalnum()):
-            out.append(i)
-        i = find(gate, i + 1, last)
-    return out
+    # room for the character after the gate, which a short gate looks at
+    found = [m.start() for m in _gate_regex(gate).finditer(lowered, start, stop + len(gate))]
+    if found and found[-1] >= stop:
+        found.pop()
+    return found
+
+
+@cache
+def _gate_regex(gate: str) -> re.Pattern[str]:
+    """The gate's literal (found by the engine's fast substring search), then: no letter or
+    digit before it (``[^\\W_]`` is exactly str.isalnum), and for a gate shorter than a stem
+    none after it either (a short gate is a whole word ("a", "is", "he"))."""
+    lit = re.escape(gate)
+    if not gate[0].isalnum():
+        return re.compile(lit)
+    after = r"(?![^\W_])" if len(gate) < STEM else ""
+    return re.compile(rf"{lit}(?<![^\W_]{lit}){after}")
 
 
 def gate_stems(pattern: str) -> tuple[str, ...] | None:
