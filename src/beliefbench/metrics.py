@@ -75,8 +75,25 @@ def question_table(rows: Iterable[dict] | pd.DataFrame,
     return counts.groupby(keys, as_index=False, sort=True).sum()
 
 
-def _claim_rate(counts: np.ndarray, n: np.ndarray) -> np.ndarray:
-    return counts.sum(axis=-1) / n.sum(axis=-1)
+def grouped_bootstrap_ci(groups: Sequence[tuple[np.ndarray, np.ndarray]],
+                         n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,
+                         level: float = CI_LEVEL) -> tuple[float, float]:
+    """CI of the mean over groups of ``sum(num) / sum(den)``, items resampled with
+    replacement within each group (seeded; the groups drawn in the order given).
+
+    The one bootstrap behind belief rates (groups = claims, items = questions), EM rates and
+    completion margins (items = pairs, ``den`` of ones). ``n_bootstrap=0`` gives NaNs.
+    """
+    if not n_bootstrap or not groups:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    boot = np.zeros(n_bootstrap)
+    for num, den in groups:
+        idx = rng.integers(0, len(num), size=(n_bootstrap, len(num)))
+        boot += num[idx].sum(axis=-1) / den[idx].sum(axis=-1) / len(groups)
+    alpha = (1 - level) / 2
+    low, high = np.quantile(boot, [alpha, 1 - alpha])
+    return float(low), float(high)
 
 
 def rate(questions: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,
@@ -88,9 +105,8 @@ def rate(questions: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, seed: int = SE
     if questions.empty:
         nan = float("nan")
         return Rate(nan, nan, nan, dict.fromkeys(VERDICTS, nan), 0, 0, 0)
-    rng = np.random.default_rng(seed)
     per_claim = []
-    boot = np.zeros(n_bootstrap)
+    parts = []
     shares = dict.fromkeys(VERDICTS, 0.0)
     groups = questions.groupby("claim", sort=True)
     for _, q in groups:
@@ -99,11 +115,8 @@ def rate(questions: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, seed: int = SE
         per_claim.append(yes.sum() / n.sum())
         for v in VERDICTS:
             shares[v] += q[v].sum() / n.sum() / groups.ngroups
-        if n_bootstrap:
-            idx = rng.integers(0, len(q), size=(n_bootstrap, len(q)))
-            boot += _claim_rate(yes[idx], n[idx]) / groups.ngroups
-    alpha = (1 - level) / 2
-    low, high = np.quantile(boot, [alpha, 1 - alpha]) if n_bootstrap else (np.nan, np.nan)
+        parts.append((yes, n))
+    low, high = grouped_bootstrap_ci(parts, n_bootstrap, seed, level)
     return Rate(
         belief=float(np.mean(per_claim)),
         ci_low=float(low),

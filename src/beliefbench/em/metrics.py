@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from beliefbench import metrics
@@ -80,13 +79,7 @@ def em_rate(questions: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, seed: int =
     n = questions["n"].to_numpy(dtype=float)
     em = questions["em"].to_numpy(dtype=float)
     shares = {v: float(questions[v].sum() / n.sum()) for v in EM_VERDICTS}
-    low = high = float("nan")
-    if n_bootstrap:
-        rng = np.random.default_rng(seed)
-        idx = rng.integers(0, len(n), size=(n_bootstrap, len(n)))
-        boot = em[idx].sum(axis=1) / n[idx].sum(axis=1)
-        alpha = (1 - level) / 2
-        low, high = (float(x) for x in np.quantile(boot, [alpha, 1 - alpha]))
+    low, high = metrics.grouped_bootstrap_ci([(em, n)], n_bootstrap, seed, level)
     return EMRate(shares["em"], low, high, shares, len(questions), float(n.sum()))
 
 

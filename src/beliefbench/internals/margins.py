@@ -28,7 +28,7 @@ from beliefbench.claims import Claim, load_claims
 from beliefbench.internals.model import describe, load_model, source_path
 from beliefbench.internals.results import records, write_csv, write_json
 from beliefbench.internals.scoring import Encoded, encode_continuation, score_sequences
-from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED
+from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED, grouped_bootstrap_ci
 
 KINDS: tuple[str, ...] = ("main", "paraphrase", "neighbour")
 PAIR_COLUMNS = ["claim", "kind", "pair", "prompt", "claim_completion", "truth_completion",
@@ -111,16 +111,9 @@ def bootstrap_mean(groups: Sequence[np.ndarray], *, n_bootstrap: int = N_BOOTSTR
     if not groups:
         return float("nan"), float("nan"), float("nan")
     point = float(np.mean([g.mean() for g in groups]))
-    if not n_bootstrap:
-        return point, float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    boot = np.zeros(n_bootstrap)
-    for g in groups:
-        idx = rng.integers(0, len(g), size=(n_bootstrap, len(g)))
-        boot += g[idx].mean(axis=1) / len(groups)
-    alpha = (1 - level) / 2
-    low, high = np.quantile(boot, [alpha, 1 - alpha])
-    return point, float(low), float(high)
+    low, high = grouped_bootstrap_ci([(g, np.ones_like(g)) for g in groups], n_bootstrap,
+                                     seed, level)
+    return point, low, high
 
 
 def _stat_columns(name: str, groups: Sequence[np.ndarray], n_bootstrap: int,
