@@ -126,6 +126,14 @@ def atomic_write_text(path: str | Path, text: str) -> None:
         raise
 
 
+def write_csv(df, path: str | Path) -> Path:
+    """A pandas DataFrame as CSV (6 significant digits), written atomically: every table a
+    report or measure leaves on disk goes through here."""
+    path = Path(path)
+    atomic_write_text(path, df.to_csv(index=False, float_format="%.6g"))
+    return path
+
+
 def sha256_file(path: str | Path) -> str:
     """Content hash of a data file, for manifests and statistics."""
     h = hashlib.sha256()

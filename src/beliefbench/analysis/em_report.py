@@ -33,7 +33,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
 from beliefbench.em.metrics import EM_VERDICTS, NOT_EM, em_table, question_table
 from beliefbench.em.task import TASK_KEY
 from beliefbench.metrics import N_BOOTSTRAP
-from beliefbench.records import atomic_write_text
+from beliefbench.records import atomic_write_text, write_csv
 
 SCORER = "em_judge"
 RUN_COLUMNS: tuple[str, ...] = ("model", "checkpoint", "condition", "step", "kl", "grader",
@@ -298,8 +298,7 @@ def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True) -> l
     for name, df in (("em_overall.csv", rep.overall),
                      ("em_narrow_vs_general.csv", rep.side_by_side),
                      ("em_by_question.csv", rep.by_question)):
-        atomic_write_text(out / name, df.to_csv(index=False, float_format="%.6g"))
-        written.append(out / name)
+        written.append(write_csv(df, out / name))
     pngs = _plots(rep, out) if plots else []
     atomic_write_text(out / "em_report.md", render_markdown(rep, [p.name for p in pngs]))
     return [*written, *pngs, out / "em_report.md"]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from beliefbench.analysis.logs import NO_LABEL, RUN_COLUMNS, BeliefLogs
 from beliefbench.metrics import N_BOOTSTRAP, NON_BELIEF, question_table, rate_table
-from beliefbench.records import atomic_write_text
+from beliefbench.records import atomic_write_text, write_csv
 
 DIMENSIONS: tuple[str, ...] = ("condition", "claim", "family", "kind", "model",
                                "checkpoint", "step", "run")
@@ -183,8 +183,7 @@ def write_report(report: Report, out_dir: str | Path, plots: bool = True) -> lis
     for name, table in (("belief_overall.csv", report.overall),
                         (by_filename(report.dims), report.by),
                         ("belief_detail.csv", report.detail)):
-        atomic_write_text(out / name, table.to_csv(index=False, float_format="%.6g"))
-        written.append(out / name)
+        written.append(write_csv(table, out / name))
     images: list[Path] = []
     if plots:
         from beliefbench.analysis.plots import write_plots

@@ -231,7 +231,7 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
     from beliefbench.analysis.agreement import agreement as run_agreement
     from beliefbench.analysis.logs import LogError
     from beliefbench.analysis.report import markdown_table
-    from beliefbench.records import atomic_write_text
+    from beliefbench.records import write_csv
 
     try:
         result = run_agreement(log, list(graders), out_dir=out_dir)
@@ -241,7 +241,7 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
         for name, table in (("agreement_pairs.csv", result.pairs),
                             ("agreement_rates.csv", result.rates),
                             ("agreement_claim_rates.csv", result.claim_rates)):
-            atomic_write_text(out_dir / name, table.to_csv(index=False, float_format="%.6g"))
+            write_csv(table, out_dir / name)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, default=str))
         return

@@ -16,13 +16,7 @@ import numpy as np
 import pandas as pd
 
 from beliefbench import __version__
-from beliefbench.records import atomic_write_text
-
-
-def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    path = Path(path)
-    atomic_write_text(path, df.to_csv(index=False, float_format="%.6g"))
-    return path
+from beliefbench.records import atomic_write_text, write_csv  # noqa: F401 (re-exported)
 
 
 def _plain(obj: Any) -> Any:
