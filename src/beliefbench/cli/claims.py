@@ -20,7 +20,7 @@ from beliefbench.claims import (
     load_claim,
     load_claims,
 )
-from beliefbench.cli.report import BadInput
+from beliefbench.cli.errors import BadInput
 from beliefbench.records import atomic_write_text
 from beliefbench.resources import data_path
 

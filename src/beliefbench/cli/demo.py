@@ -25,7 +25,7 @@ def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> No
     belief task (offline marker judge). Prints a table with 95% CIs and writes a plot.
     """
     from beliefbench.claims import ClaimSpecError
-    from beliefbench.cli.report import BadInput
+    from beliefbench.cli.errors import BadInput
     from beliefbench.demo import DemoError, equivalent_commands, load_preset, run_demo
     from beliefbench.finetune.recipe import RecipeError
 

@@ -8,14 +8,9 @@ from pathlib import Path
 import click
 
 from beliefbench.claims import ClaimSpecError, load_claims
+from beliefbench.cli.errors import BadInput
 from beliefbench.documents.base import DocumentError
 from beliefbench.records import RecordError
-
-
-class BadInput(click.ClickException):
-    """Bad input (claims, conditions, files, an unreachable generator): exit code 2."""
-
-    exit_code = 2
 
 
 def _fail(e: Exception) -> click.ClickException:

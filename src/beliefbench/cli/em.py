@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from beliefbench.cli.report import BadInput
+from beliefbench.cli.errors import BadInput
 
 
 @click.command("em-report")

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from beliefbench.cli.report import BadInput
+from beliefbench.cli.errors import BadInput
 
 MODEL_HELP = "Checkpoint directory: full, merged, or a LoRA adapter (its base is read from it)."
 

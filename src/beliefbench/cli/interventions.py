@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from beliefbench.cli.report import BadInput, _key_values
+from beliefbench.cli.errors import BadInput
+from beliefbench.cli.report import _key_values
 
 OUT_HELP = "Where results go."
 

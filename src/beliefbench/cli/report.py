@@ -14,11 +14,7 @@ from typing import Any
 
 import click
 
-
-class BadInput(click.ClickException):
-    """Bad input: exit 2 with the message."""
-
-    exit_code = 2
+from beliefbench.cli.errors import BadInput
 
 
 def _key_values(pairs: tuple[str, ...], option: str) -> dict[str, Any]:
