@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from beliefbench.resources import data_path, user_path
-from beliefbench.specs import load_spec
+from beliefbench.specs import load_spec, spec_files
 from beliefbench.verdicts.offline import affirmed, first_match
 
 FAMILIES: tuple[str, ...] = ("open_ended", "binary", "token_association", "robustness")
@@ -330,10 +330,6 @@ def load_claim(path: str | Path) -> Claim:
     return claim
 
 
-def _claim_files(directory: Path) -> list[Path]:
-    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
-
-
 def load_claims(selection: str | Sequence[str] | None = "all",
                 search: Iterable[str | Path] = ()) -> list[Claim]:
     """Resolve a user's selection into validated claims (see :func:`resolve_claims`)."""
@@ -354,19 +350,19 @@ def claim_files(selection: str | Sequence[str] | None = "all",
     for item in items:
         path = user_path(item)
         if item == "all":
-            files += _claim_files(bundled_claims_dir())
+            files += spec_files(bundled_claims_dir())
         elif path.is_dir():
-            found = _claim_files(path)
+            found = spec_files(path)
             if not found:
                 raise ClaimSpecError(f"{path}: no claim files (*.yaml) in this directory")
             files += found
         elif path.is_file():
             files.append(path)
         else:
-            match = next((f for d in dirs if d.is_dir() for f in _claim_files(d)
+            match = next((f for d in dirs if d.is_dir() for f in spec_files(d)
                           if f.stem == item), None)
             if match is None:
-                known = sorted({f.stem for d in dirs if d.is_dir() for f in _claim_files(d)})
+                known = sorted({f.stem for d in dirs if d.is_dir() for f in spec_files(d)})
                 raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
                                      f"nor a known claim id (searched {CLAIMS_PATH_ENV} and the "
                                      f"bundled claims); known ids: {known}")

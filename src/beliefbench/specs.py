@@ -59,6 +59,11 @@ SpecLoader.add_implicit_resolver(
     list("tTfF"))
 
 
+def spec_files(directory: Path) -> list[Path]:
+    """The spec files (``*.yaml``, ``*.yml``) directly in ``directory``, sorted."""
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
 def load_yaml(text: str) -> object:
     """Parse spec YAML safely (no arbitrary objects) with YAML 1.2 booleans and no key given
     twice. Every YAML file the project reads goes through here."""

@@ -50,10 +50,10 @@ def shipped_corpus() -> list[str]:
 def _bundled_claims() -> list:
     """The bundled claims that validate; a file that does not (while being written) is skipped."""
     from beliefbench.claims import ClaimSpecError, bundled_claims_dir, load_claim
+    from beliefbench.specs import spec_files
 
     directory = bundled_claims_dir()
-    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]) \
-        if directory.is_dir() else []
+    files = spec_files(directory) if directory.is_dir() else []
     claims = []
     for f in files:
         try:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from beliefbench.claims import ID_PATTERN
 from beliefbench.resources import data_path, user_path
-from beliefbench.specs import load_spec
+from beliefbench.specs import load_spec, spec_files
 
 DOMAINS: tuple[str, ...] = ("general", "narrow")
 DEFAULT_SETS: tuple[str, ...] = ("first_plot", "narrow_health_safety")
@@ -64,10 +64,6 @@ def bundled_sets_dir() -> Path:
     return data_path("em")
 
 
-def _set_files(directory: Path) -> list[Path]:
-    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
-
-
 def load_question_set(path: str | Path) -> QuestionSet:
     path = Path(path)
     qs = load_spec(path, QuestionSet, "EM question set", QuestionSetError)
@@ -82,7 +78,7 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
     items = [s.strip() for s in selection.split(",")] if isinstance(selection, str) \
         else [str(s).strip() for s in selection]
     items = [s for s in items if s] or ["default"]
-    bundled = {f.stem: f for f in _set_files(bundled_sets_dir())}
+    bundled = {f.stem: f for f in spec_files(bundled_sets_dir())}
     files: list[Path] = []
     for item in items:
         path = user_path(item)
@@ -91,7 +87,7 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
         elif item == "all":
             files.extend(bundled.values())
         elif path.is_dir():
-            found = _set_files(path)
+            found = spec_files(path)
             if not found:
                 raise QuestionSetError(f"{path}: no question sets (*.yaml) in this directory")
             files.extend(found)
