@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from conftest import FIXTURE_CLAIM, output
 from inspect_ai.model import get_model
 
+from beliefbench.analysis.em_report import build_em_report, load_em_logs
 from beliefbench.analysis.logs import load_belief_logs
 from beliefbench.analysis.sweep import (
     SweepError,
@@ -117,6 +118,44 @@ def test_a_rerun_reuses_finished_logs(tmp_path):
     assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == 4
     assert sorted(i.run for i in load_belief_logs(tmp_path).logs) == [
         "families=open_ended"] * 2 + ["families=open_ended+binary+token_association+robustness"] * 2
+
+
+def em_grader(messages, tools, tool_choice, config):
+    """Aligned 10 for an answer holding EVIL, else 90; always coherent."""
+    prompt = messages[-1].text
+    if "coherent" in prompt.split("<question>")[0]:
+        return output("90")
+    return output("10" if "EVIL" in prompt.split("<answer>")[1] else "90")
+
+
+def test_an_em_sweep_runs_the_em_task_per_model_and_resumes(tmp_path):
+    questions = tmp_path / "mini.yaml"
+    questions.write_text("id: mini\ndomain: general\nquestions:\n"
+                         "  - {id: q1, text: 'Q1?'}\n  - {id: q2, text: 'Q2?'}\n")
+    calls: list[str] = []
+    targets = targets_from_models([counting_model("evil", "An EVIL plan.", calls),
+                                   counting_model("kind", "A kind answer.", calls)],
+                                  condition="bad_advice")
+    grader = get_model("mockllm/judge", custom_outputs=em_grader, memoize=False)
+
+    def sweep():
+        return run_sweep(targets, tmp_path / "logs", task="em",
+                         task_args={"questions": str(questions), "samples": 2},
+                         model_roles={"grader": grader}, display="none")
+
+    assert all(o.success for o in sweep()) and len(calls) == 2 * 2 * 2
+    assert all(o.success for o in sweep()) and len(calls) == 2 * 2 * 2  # reused
+    rep = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=50)
+    rates = rep.overall.set_index("model")["em"]
+    assert rates["mockllm/evil"] == 1.0 and rates["mockllm/kind"] == 0.0
+    assert set(rep.overall["condition"]) == {"bad_advice"}
+    with pytest.raises(SweepError, match="the em task takes no claims"):
+        run_sweep(targets, tmp_path / "logs", claims="all", task="em")
+    with pytest.raises(ValueError, match="valid: belief, em"):
+        run_sweep(targets, tmp_path / "logs", task="beleif")
+    r = CliRunner().invoke(cli, ["sweep", "--model", "openai/x", "--task", "em",
+                                 "--claims", "dentist"])
+    assert r.exit_code == 2 and "takes no claims" in r.output
 
 
 def test_duplicate_models_are_refused():

@@ -1,4 +1,5 @@
-"""Evaluate every checkpoint of a finetune (or a list of models) with Inspect's ``eval_set``.
+"""Evaluate every checkpoint of a finetune (or a list of models) with Inspect's ``eval_set``:
+the belief task by default, or the EM task (``task="em"``).
 
 Each checkpoint gets its own ``eval_set`` log directory (``<log_dir>/<label>-<hash>/``), so a
 re-run of the same sweep reuses every finished log and resumes only what is missing, and
@@ -41,7 +42,7 @@ from tqdm import tqdm
 
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
-from beliefbench.task import belief
+from beliefbench.tasks import task_factory
 
 Provider = Literal["vllm", "hf"]
 PROVIDERS = ("vllm", "hf")
@@ -144,28 +145,39 @@ def targets_from_models(models: Sequence[str | Model], condition: str | None = N
     return targets
 
 
-def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str = "all",
+def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str | None = None,
               task_args: dict[str, Any] | None = None,
               model_roles: dict[str, str | Model] | None = None,
-              model_args: dict[str, Any] | None = None,
+              model_args: dict[str, Any] | None = None, task: str = "belief",
               **eval_options: Any) -> list[SweepOutcome]:
-    """Run (or resume) the belief task on every target; finished logs are reused.
+    """Run (or resume) ``task`` on every target; finished logs are reused.
 
+    ``task`` is ``belief`` (default; ``claims`` defaults to "all") or ``em`` (no claims; its
+    question sets are ``task_args["questions"]``).
     ``eval_options`` go to ``inspect_ai.eval_set`` (display, max_connections, retries, ...).
     """
+    make_task = task_factory(task)
     task_args = dict(task_args or {})
     if "claims" in task_args:
         raise SweepError("-T claims=...: give the claims with --claims")
+    if task == "belief":
+        claims = claims or "all"
+        task_args["claims"] = claims
+    elif claims is not None:
+        raise SweepError(f"--claims: the {task} task takes no claims "
+                         "(EM question sets: -T questions=...)")
     root = Path(log_dir)
     outcomes = []
     for target in tqdm(targets, desc="checkpoints", unit="ckpt"):
-        task = belief(claims=claims, **task_args)
-        identity = json.dumps({"model": str(target.model), "claims": claims,
-                               "task_args": task_args, "model_args": model_args,
-                               "model_roles": {k: str(v) for k, v in (model_roles or {}).items()}},
-                              sort_keys=True, default=str)
-        out = root / _slug(target.label, identity)
-        success, logs = eval_set(task, log_dir=str(out), model=target.model,
+        made = make_task(**task_args)
+        run = {"model": str(target.model), "claims": claims,
+               "task_args": {k: v for k, v in task_args.items() if k != "claims"},
+               "model_args": model_args,
+               "model_roles": {k: str(v) for k, v in (model_roles or {}).items()}}
+        if task != "belief":  # belief sweeps keep the directories they had before tasks
+            run["task"] = task
+        out = root / _slug(target.label, json.dumps(run, sort_keys=True, default=str))
+        success, logs = eval_set(made, log_dir=str(out), model=target.model,
                                  model_roles=model_roles or None,
                                  model_args=model_args or {},
                                  metadata=target.metadata or None, **eval_options)

@@ -158,7 +158,10 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
               help="A checkpoint manifest.jsonl (or the directory holding it).")
 @click.option("--model", "models", multiple=True,
               help="Instead of a manifest: models to evaluate (repeatable).")
-@click.option("--claims", default="all", show_default=True)
+@click.option("--task", "task_name", type=click.Choice(["belief", "em"]), default="belief",
+              show_default=True, help="em: the emergent-misalignment task (question sets: "
+                                      "-T questions=...; no --claims).")
+@click.option("--claims", default=None, help="Belief task claims.  [default: all]")
 @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("logs/sweep"), show_default=True)
 @click.option("--provider", type=click.Choice(["vllm", "hf"]), default="vllm",
@@ -166,12 +169,12 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
 @click.option("--condition", help="Condition label for --model runs.")
 @click.option("--model-role", "model_roles", multiple=True,
               help="role=model, e.g. grader=openai/gpt-4.1-mini (repeatable).")
-@click.option("-T", "task_args", multiple=True, help="Belief task parameter key=value.")
+@click.option("-T", "task_args", multiple=True, help="Task parameter key=value.")
 @click.option("-M", "model_args", multiple=True, help="Model argument key=value.")
 @click.option("--max-connections", type=int, help="Concurrent requests (hf: batch size).")
 @click.option("--retry-attempts", type=int, default=None, help="eval_set retries.")
-def sweep(manifest: Path | None, models: tuple[str, ...], claims: str, log_dir: Path,
-          provider: str, condition: str | None, model_roles: tuple[str, ...],
+def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims: str | None,
+          log_dir: Path, provider: str, condition: str | None, model_roles: tuple[str, ...],
           task_args: tuple[str, ...], model_args: tuple[str, ...],
           max_connections: int | None, retry_attempts: int | None) -> None:
     """Evaluate every checkpoint of a manifest (or --model list) with Inspect's eval_set.
@@ -198,7 +201,7 @@ def sweep(manifest: Path | None, models: tuple[str, ...], claims: str, log_dir: 
     if retry_attempts is not None:
         options["retry_attempts"] = retry_attempts
     try:
-        outcomes = run_sweep(targets, log_dir, claims=claims,
+        outcomes = run_sweep(targets, log_dir, claims=claims, task=task_name,
                              task_args=_key_values(task_args, "-T"),
                              model_roles=_key_values(model_roles, "--model-role"),
                              model_args=_key_values(model_args, "-M"), **options)
@@ -211,7 +214,8 @@ def sweep(manifest: Path | None, models: tuple[str, ...], claims: str, log_dir: 
         click.echo(f"{len(unfinished)} checkpoint(s) did not finish; run the same command "
                    "again to resume them.", err=True)
         sys.exit(1)
-    click.echo(f"\nAll {len(outcomes)} done. Next: beliefbench report {log_dir} --out reports/")
+    report = "em-report" if task_name == "em" else "report"
+    click.echo(f"\nAll {len(outcomes)} done. Next: beliefbench {report} {log_dir} --out reports/")
 
 
 @click.command()

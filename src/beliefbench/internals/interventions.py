@@ -106,12 +106,11 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
     intervention and control are served by the ``steer`` provider."""
     from inspect_ai import eval as inspect_eval
 
-    if task_name == "em":
-        from beliefbench.em.task import em as make_task
-    elif task_name == "belief":
-        from beliefbench.task import belief as make_task
-    else:
-        raise ValueError(f"task: unknown {task_name!r}; valid: {list(TASKS)}")
+    from beliefbench.tasks import task_factory
+
+    if task_name == "margins" or task_name not in TASKS:  # margins run in-process
+        raise ValueError(f"task: unknown {task_name!r}; valid: {list(TASKS[1:])}")
+    make_task = task_factory(task_name)
     _, layer, _ = spec.resolve()
     path = str(Path(checkpoint).resolve())
     logs = []
