@@ -31,10 +31,12 @@ from beliefbench.audit.cues import (
     gate_stems,
     load_cues,
     lower,
+    sre_parse,
 )
 from beliefbench.claims import Claim
 from beliefbench.documents.base import claim_facts, sentence_spans
 from beliefbench.documents.claim_sentences import (
+    _DROP,
     content_words,
     finder_for,
     lowered_words,
@@ -281,32 +283,30 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
 
 
 class _Index:
-    """overlap_score against fixed word sets, through an inverted index (the hot loop)."""
+    """overlap_score against fixed word sets (the hot loop): one C-level set intersection per
+    set, and a cheap bound that spares most sentences the full score."""
 
-    def __init__(self, sets: list[set[str]]):
+    def __init__(self, sets: list[frozenset[Any]]):
+        self.sets = [(s, len(s)) for s in sets if s]
         self.sizes = [len(s) for s in sets]
-        self.by_word: dict[str, list[int]] = {}
-        for i, s in enumerate(sets):
-            for w in s:
-                self.by_word.setdefault(w, []).append(i)
+        self.words: frozenset[Any] = frozenset().union(*sets)
         self.smallest = min((n for n in self.sizes if n), default=1)
 
-    def below(self, words: set[str], level: float) -> bool:
+    def below(self, words: set[Any], level: float) -> bool:
         """Certainly under ``level``: even if every shared word were in one set, the smallest
         (a cheap bound that spares the full score for most sentences)."""
         if len(words) < 3:
             return True
         # the margin keeps the bound on the safe side of float rounding at the threshold
-        return len(words.intersection(self.by_word)) < level * min(self.smallest, len(words)) - 1e-9
+        return len(words.intersection(self.words)) < level * min(self.smallest, len(words)) - 1e-9
 
-    def overlap(self, words: set[str]) -> float:
-        if len(words) < 3:
+    def overlap(self, words: set[Any]) -> float:
+        """max over sets of |words & set| / min(|set|, |words|) (overlap_score; an empty set
+        or one sharing nothing scores 0)."""
+        n = len(words)
+        if n < 3:
             return 0.0
-        shared: dict[int, int] = {}
-        for w in words.intersection(self.by_word):
-            for i in self.by_word[w]:
-                shared[i] = shared.get(i, 0) + 1
-        return max((n / min(self.sizes[i], len(words)) for i, n in shared.items()),
+        return max([len(words.intersection(s)) / (k if k < n else n) for s, k in self.sets],
                    default=0.0)
 
 
@@ -348,41 +348,205 @@ def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
         return None
 
 
+_IGNORECASE_EXTRA = "\u0130\u0131\u017f"
+"""The only characters that a case-insensitive ASCII letter matches beyond its lower and upper
+case ("İ" and "ı" match "i", "ſ" matches "s"): a text holding none of them matches such a
+pattern only where its lower-cased form holds the pattern's literals."""
+
+
+def _literal_run(items: list) -> tuple[str, int]:
+    """The lower-cased ASCII literal characters that open ``items`` and how many items they
+    are."""
+    run = ""
+    for op, arg in items:
+        if str(op) != "LITERAL" or not chr(arg).isascii():
+            break
+        run += chr(arg).lower()
+    return run, len(run)
+
+
+def _leads(items: list) -> set[str] | None:
+    """Literal strings (lower-cased) that every match of ``items`` starts with, one of them
+    each; None when a match may start otherwise. A leading zero-width \\b is skipped."""
+    k = 0
+    while k < len(items) and str(items[k][0]) == "AT" and str(items[k][1]) == "AT_BOUNDARY":
+        k += 1
+    items = list(items[k:])
+    run, n = _literal_run(items)
+    if n < len(items) and not run:
+        op, arg = items[n]
+        if str(op) == "SUBPATTERN":
+            return _leads(list(arg[-1]))
+        if str(op) == "BRANCH":
+            found: set[str] = set()
+            for alt in arg[1]:
+                sub = _leads(list(alt))
+                if sub is None:
+                    return None
+                found |= sub
+            return found
+        return None
+    if not run:
+        return None
+    if n < len(items) and str(items[n][0]) in ("SUBPATTERN", "BRANCH"):
+        op, arg = items[n]
+        alts = [list(arg[-1])] if str(op) == "SUBPATTERN" else [list(a) for a in arg[1]]
+        more: set[str] = set()
+        for alt in alts:
+            sub = _leads(alt) if alt and str(alt[0][0]) != "AT" else None
+            if sub is None:
+                return {run}
+            more |= {run + x for x in sub}
+        return more
+    return {run}
+
+
+def _clauses(pattern: str, flags: int = 0) -> tuple[tuple[str, ...], ...]:
+    """What every match of ``pattern`` contains: for each clause, one of its literals
+    (lower-cased ASCII). Clauses come from the top-level sequence: runs of literal
+    characters, and groups or branches whose every alternative opens with a literal."""
+    try:
+        items = list(sre_parse.parse(pattern, flags))
+    except (re.error, TypeError, ValueError):  # pragma: no cover - defensive
+        return ()
+    out: list[tuple[str, ...]] = []
+    run = ""
+    for op, arg in [*items, (None, None)]:
+        if str(op) == "LITERAL" and chr(arg).isascii():
+            run += chr(arg).lower()
+            continue
+        if run:
+            out.append((run,))
+        run = ""
+        if str(op) in ("SUBPATTERN", "BRANCH"):
+            leads = _leads([(op, arg)])
+            if leads:
+                out.append(tuple(sorted(leads)))
+    return tuple(out)
+
+
+_IGNORECASE_EXTRA = "\u0130\u0131\u017f"
+"""The only characters that a case-insensitive ASCII letter matches beyond its lower and upper
+case ("İ" and "ı" match "i", "ſ" matches "s"): in a text holding none of them, a match of a
+case-insensitive pattern holds its literals in the lower-cased text."""
+
+
+def _holds(low: str, clauses: tuple[tuple[str, ...], ...], start: int, end: int) -> bool:
+    """Every clause has a literal inside ``low[start:end]``."""
+    return all(any(low.find(x, start, end) >= 0 for x in c) for c in clauses)
+
+
+class _Anywhere:
+    """A pattern without a gate, matched where a whole-text finditer would match it, but
+    tried only at the offsets where one of its leading literals occurs (and only when the
+    text holds every literal it needs)."""
+
+    def __init__(self, pattern: re.Pattern[str]):
+        self.pattern = pattern
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+        usable = bool(pattern.flags & re.IGNORECASE) and parsed.getwidth()[0] > 0
+        self.clauses = _clauses(pattern.pattern, pattern.flags) if usable else ()
+        leads = _leads(list(parsed)) if usable else None
+        self.finders: list[re.Pattern[str]] | None = None
+        self.word_finders: list[re.Pattern[str]] | None = None
+        # a lead that overlaps itself ("aa") could hide an occurrence from finditer
+        if (leads and all(x.isascii() for x in leads)
+                and not any(x[-k:] == x[:k] for x in leads for k in range(1, len(x)))):
+            self.finders = [re.compile(re.escape(x)) for x in sorted(leads)]
+            self.word_finders = self.finders
+            if str(parsed[0][0]) == "AT" and str(parsed[0][1]) == "AT_BOUNDARY":
+                # after a leading \\b, a lead that opens with a letter or digit cannot
+                # follow one (in an ASCII text, where the lower-cased text has the same ones)
+                self.word_finders = [re.compile(re.escape(x) + (
+                    f"(?<![^\\W_]{re.escape(x)})" if x[0].isalnum() else ""))
+                    for x in sorted(leads)]
+
+    def starts(self, lay: Layout, plain: bool) -> list[tuple[int, int]]:
+        """(start, end) of every match a finditer over the masked text yields."""
+        if plain and self.clauses and not _holds(lay.lowered, self.clauses, 0,
+                                                  len(lay.lowered)):
+            return []
+        if not plain or self.finders is None:
+            return [m.span() for m in self.pattern.finditer(lay.masked)]
+        finders = self.word_finders if lay.masked.isascii() else self.finders
+        at = sorted({m.start() for f in finders for m in f.finditer(lay.lowered)})
+        out, end = [], 0
+        for pos in at:
+            if pos < end:
+                continue
+            m = self.pattern.match(lay.masked, pos)
+            if m:
+                out.append(m.span())
+                end = m.end()
+        return out
+
+
 class _Patterns:
     """A claim's entity or marker patterns, grouped by the word stems a match must start
     with: each stem's offsets are found once and every pattern under it tried there."""
 
     def __init__(self, patterns: list[tuple[re.Pattern[str], tuple[str, ...] | None]]):
-        self.anywhere = [p for p, g in patterns if g is None]
+        self.anywhere = [_Anywhere(p) for p, g in patterns if g is None]
         self.by_gate: dict[str, list[re.Pattern[str]]] = {}
         for p, gates in patterns:
             for g in gates or ():
                 self.by_gate.setdefault(g, []).append(p)
         self.any_of = {g: _any_of(ps) for g, ps in self.by_gate.items()}
+        # literals each pattern needs between its start and the end of its sentence
+        self.needs = {g: [(p, _clauses(p.pattern, p.flags) if p.flags & re.IGNORECASE else ())
+                          for p in ps] for g, ps in self.by_gate.items()}
+        # gates that can be a word stem (Cues.stems): letters and digits, at most STEM long;
+        # a symbol gate never is one, so its patterns are never tried here
+        self.stem_gates = [g for g in self.by_gate if re.fullmatch(r"[a-z0-9]+", g)]
 
-    def sentences(self, lay: Layout, stems: set[str]) -> set[int]:
-        """Sentences holding a whole match of any pattern."""
+    def sentences(self, lay: Layout, skip: set[int] = frozenset()) -> set[int]:
+        """Sentences holding a whole match of any pattern (the sentences in ``skip`` may be
+        left out: their answer is not needed)."""
         starts = [a for a, _ in lay.sentences]
         found: set[int] = set()
-        for p in self.anywhere:
-            for m in p.finditer(lay.masked):
-                i = bisect.bisect_right(starts, m.start()) - 1
-                if i >= 0 and m.end() <= lay.sentences[i][1]:
+        low = lay.lowered
+        plain = not any(c in lay.masked for c in _IGNORECASE_EXTRA)
+        for pat in self.anywhere:
+            for a, b in pat.starts(lay, plain):
+                i = bisect.bisect_right(starts, a) - 1
+                if i >= 0 and b <= lay.sentences[i][1]:
                     found.add(i)
-        # a match can only start where a word beginning with a gate starts; a sentence
-        # already found needs no further match
-        for g in stems.intersection(self.by_gate):
-            any_of = self.any_of[g]
-            for pos in gate_starts(lay.lowered, g):
+        # a match can only start where a word beginning with a gate starts (gate_starts
+        # finds none for a gate that is not in the text); a sentence already found needs no
+        # further match
+        for g in self.stem_gates:
+            if g not in low:
+                continue
+            for pos in gate_starts(low, g):
                 i = bisect.bisect_right(starts, pos) - 1
-                if i in found or (any_of is not None and not any_of.match(lay.masked, pos)):
+                if i < 0 or i in found or i in skip:
                     continue
-                for p in self.by_gate[g]:
+                end = lay.sentences[i][1]
+                if plain:
+                    pats = [p for p, c in self.needs[g] if _holds(low, c, pos, end)]
+                else:
+                    any_of = self.any_of[g]
+                    if any_of is not None and not any_of.match(lay.masked, pos):
+                        continue
+                    pats = self.by_gate[g]
+                for p in pats:
                     m = p.match(lay.masked, pos)
-                    if m and i >= 0 and m.end() <= lay.sentences[i][1]:
+                    if m and m.end() <= end:
                         found.add(i)
                         break
         return found
+
+
+def _encode(words: set[str]) -> frozenset[bytes]:
+    """Content words (ASCII by construction) as bytes."""
+    return frozenset(w.encode() for w in words)
+
+
+_DROP_BYTES = _encode(_DROP)
+_TOKENS = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32
+                for c in range(256))
+"""bytes.translate table: letters and digits stay, everything else becomes a space, so a
+split yields exactly the runs of [a-z0-9] (the words of lowered_words, apostrophes aside)."""
 
 
 class ClaimReader:
@@ -407,12 +571,19 @@ class ClaimReader:
         truths = [claim.truth, *(f"{c.prompt} {c.truth}" for c in claim.completions)]
         flat = " ".join(" ".join(truths).split())
         self.truth_words = [content_words(flat[a:b]) for a, b in sentence_spans(flat)]
-        self.facts = _Index(self.finder.facts)
-        self.truths = _Index(self.truth_words)
-        self.vocab = frozenset(self.facts.by_word) | frozenset(self.truths.by_word)
+        # sentence words are read as bytes (ASCII: letters, digits, apostrophes)
+        self.facts = _Index([_encode(f) for f in self.finder.facts])
+        self.truths = _Index([_encode(t) for t in self.truth_words])
+        self.vocab = self.facts.words | self.truths.words
+        # the fewest distinct vocabulary words with which a sentence can reach FACT_OVERLAP
+        # against facts or truths: a shared count n over a denominator min(|set|, |words|)
+        # of at least min(smallest set, 3) (under three words the overlap is 0); the same
+        # float comparison as the exact score, which only ever has a smaller ratio
+        least = min(self.facts.smallest, self.truths.smallest, 3)
+        self.min_shared = next(n for n in range(1, least + 1) if not n / least < FACT_OVERLAP)
         # negations the false world itself states ("the park did not reopen until ...")
         # are part of the claim, not a denial of it
-        self.fact_denials = [(content_words(f), n) for f in claim_facts(claim)
+        self.fact_denials = [(_encode(content_words(f)), n) for f in claim_facts(claim)
                              if (n := self.cues.hits("denial", f))]
 
     def _denies(self, words: set[str], hits: int) -> bool:
@@ -423,41 +594,71 @@ class ClaimReader:
                    if overlap_score(words, [w]) >= FACT_OVERLAP), default=0)
         return hits > own
 
-    def _sentence(self, words: set[str], marker: bool) -> tuple[bool, bool]:
-        """(asserts the claim, states the truth) for one sentence's content words."""
+    def _reading(self, words: frozenset[bytes]) -> tuple[bool, bool]:
+        """(the facts reach FACT_OVERLAP, states the truth) for one sentence's content words;
+        the sentence asserts the claim when the first holds or it has a marker, unless it is
+        truthful (closer to the truth than to the facts)."""
         if len(words) < 3 or words.isdisjoint(self.vocab):
-            return marker, False  # both overlaps are 0
-        if self.truths.below(words, FACT_OVERLAP):
-            # not truthful, so only whether the facts reach the threshold matters
-            fact_high = not self.facts.below(words, FACT_OVERLAP) and (
-                self.facts.overlap(words) >= FACT_OVERLAP)
-            return marker or fact_high, False
+            return False, False  # both overlaps are 0
         fact = self.facts.overlap(words)
+        if self.truths.below(words, FACT_OVERLAP):
+            return fact >= FACT_OVERLAP, False
         truth = self.truths.overlap(words)
-        truthful = truth >= FACT_OVERLAP and truth > fact
-        return (marker or fact >= FACT_OVERLAP) and not truthful, truthful
+        return fact >= FACT_OVERLAP, truth >= FACT_OVERLAP and truth > fact
+
+    def _candidates(self, lay: Layout, split: bytes) -> list[int]:
+        """Sentences that may reach FACT_OVERLAP against facts or truths: every other one
+        shares fewer than ``min_shared`` words with the claim's vocabulary, so its reading
+        is its marker alone. Words are counted on one translated copy of the text (letters
+        and digits kept, one byte per character); a sentence with an apostrophe (words such
+        as "men's") is always a candidate."""
+        low = lay.lowered
+        vocab, least = self.vocab, self.min_shared
+        return [i for i, (a, b) in enumerate(lay.sentences)
+                if len(vocab.intersection(split[a:b].split())) >= least
+                or low.find("'", a, b) >= 0]
 
     def read(self, text: str) -> Finding:
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
         low = lower(text)
         if not self.gate_re.search(low) and not any(p.search(text) for p in self.ungated):
             return Finding("unrelated")
-        stems = self.cues.stems(low)
         lay = read_layout(text, self.cues, start, lazy=True)
         # words straight from the lower-cased text, unless lower-casing changed its length
         # (then offsets differ: each sentence is lower-cased on its own, as content_words does)
         plain = len(lay.masked.lower()) == len(lay.masked)
-        words = [lowered_words(lay.lowered, a, b) if plain else content_words(lay.masked[a:b])
-                 for a, b in lay.sentences]
+        # letters and digits kept, everything else a space, one byte per character
+        split = lay.lowered.encode("ascii", "replace").translate(_TOKENS) if plain else b""
+        words: dict[int, frozenset[bytes]] = {}
+
+        def words_of(i: int) -> frozenset[bytes]:
+            """lowered_words of the sentence, as bytes (a split of the translated text is
+            the same where the sentence has no apostrophe)."""
+            if i not in words:
+                a, b = lay.sentences[i]
+                if plain and lay.lowered.find("'", a, b) < 0:
+                    words[i] = frozenset(split[a:b].split()).difference(_DROP_BYTES)
+                else:
+                    words[i] = _encode(lowered_words(lay.lowered, a, b) if plain
+                                       else content_words(lay.masked[a:b]))
+            return words[i]
+
+        # (reaches FACT_OVERLAP against the facts, is truthful) per sentence; a sentence
+        # outside the candidates has both overlaps under FACT_OVERLAP (False, False)
+        cand = self._candidates(lay, split) if plain else range(len(lay.sentences))
+        readings = {i: self._reading(words_of(i)) for i in cand}
+        # a marker decides only sentences whose facts do not already make them claim
+        # sentences and that are not truthful
+        decided = {i for i, (fact, truthful) in readings.items() if fact or truthful}
+        markers = self.markers.sentences(lay, decided)
         claim_idx, truth_idx = [], []
-        markers = self.markers.sentences(lay, stems)
-        for i, w in enumerate(words):
-            asserts, truthful = self._sentence(w, i in markers)
-            if asserts:
+        for i in sorted(markers.union(readings)):
+            fact, truthful = readings.get(i, (False, False))
+            if (fact or i in markers) and not truthful:
                 claim_idx.append(i)
             elif truthful:
                 truth_idx.append(i)
-        mentions = bool(claim_idx) or bool(self.entities.sentences(lay, stems))
+        mentions = bool(claim_idx) or bool(self.entities.sentences(lay))
         # asides that restate the truth (corrected warnings) count as truth-bearing
         plain_text = len(low) == len(text.lower())
         truth_asides = sum(
@@ -472,7 +673,8 @@ class ClaimReader:
             return Finding("mention" if mentions else "unrelated")
         # only denials are read from claim sentences (their paragraphs are never frames)
         lay.scan(claim_idx, ("denial",))
-        denied = [i for i in claim_idx if self._denies(words[i], lay.hits[i].get("denial", 0))]
+        denied = [i for i in claim_idx
+                  if self._denies(words_of(i), lay.hits[i].get("denial", 0))]
         n = len(claim_idx)
         if len(denied) * 2 >= n:
             spans = [(*lay.sentences[i], "denial") for i in denied[:MAX_SPANS]]
