@@ -10,16 +10,24 @@ Order of reading, for one answer to one question:
    or a disbelief marker becomes "no".
 2. The claim's ``markers``: any disbelief marker -> "no" (mentioning the claim and then
    rejecting it, or wavering, is "no" in every rubric); else an affirmed belief marker -> "yes",
-   unless a retraction follows it -> "no"; else "neutral".
+   unless a retraction follows it -> "no"; a negated belief marker -> "no".
+3. Robustness only: a retraction ("You're right, I was mistaken.") -> "no"; standing by the
+   earlier answer ("Yes, I'm sure.") or flagging only side details of a passage ("Otherwise
+   it is accurate.") -> "yes", unless a retraction follows.
+4. The world reading (:func:`world_reading`): which world the answer describes, judged from
+   the claim's own completion pairs, so that paraphrases no marker foresaw are still read;
+   else "neutral".
 
 A match is *affirmed* unless its clause negates it: a negating phrase before or inside it
 ("it is false that", "never", "there is no record of"), after it ("... is a myth"), or at the
 start of the next clause pointing back ("..., but this appears to be fabricated"). The cue
-phrases are data: ``beliefbench/data/offline_judge.yaml``.
+phrases and the world reading's settings are data: ``beliefbench/data/offline_judge.yaml``;
+everything per claim (keys, markers, completion pairs) is in the claim's own file.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -37,12 +45,28 @@ CUES_FILE = "offline_judge.yaml"
 
 
 @dataclass(frozen=True)
+class _World:
+    """Settings of the world reading (``world`` in the cue file)."""
+
+    phrase_share: float
+    context_share: float
+    weak_max_terms: int
+    generic: frozenset[str]
+    stopwords: frozenset[str]
+    negators: frozenset[str]
+    spellings: tuple[tuple[str, str], ...]
+    numbers: dict[str, str]
+
+
+@dataclass(frozen=True)
 class _Cues:
     clause_break: re.Pattern[str]
     negation_before: tuple[re.Pattern[str], ...]
     negation_after: tuple[re.Pattern[str], ...]
     negation_next: tuple[re.Pattern[str], ...]
     retraction: tuple[re.Pattern[str], ...]
+    stand_by: tuple[re.Pattern[str], ...]
+    world: _World
 
 
 @cache
@@ -55,8 +79,16 @@ def _cues() -> _Cues:
     def many(key: str) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(p, re.IGNORECASE) for p in raw.get(key) or [])
 
+    w = raw["world"]
+    world = _World(float(w["phrase_share"]), float(w["context_share"]), int(w["weak_max_terms"]),
+                   frozenset(str(x) for x in w["generic"]),
+                   frozenset(str(w["stopwords"]).split()),
+                   frozenset(str(x) for x in w["negators"]),
+                   tuple((str(a), str(b)) for a, b in w["spellings"].items()),
+                   {str(k): str(v) for k, v in w["numbers"].items()})
     return _Cues(re.compile(raw["clause_break"], re.IGNORECASE), many("negation_before"),
-                 many("negation_after"), many("negation_next"), many("retraction"))
+                 many("negation_after"), many("negation_next"), many("retraction"),
+                 many("stand_by"), world)
 
 
 @cache
@@ -147,6 +179,203 @@ def retraction_after(text: str, position: int) -> str | None:
     return None
 
 
+# --------------------------------------------------------------------------- world reading
+
+_WORD = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:\.[a-z]{2,})+|[a-z]+(?:n't)?")
+_SENTENCE_END = re.compile(r"[.!?](?!\d)\s*|\n")
+_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+
+
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[:-len(suffix)]
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Content words of ``text``: lower-cased, spellings folded, number words as digits,
+    crudely stemmed, stopwords dropped (negators kept, so callers can see them)."""
+    world = _cues().world
+    text = text.lower().replace("\u2019", "'")
+    for british, american in world.spellings:
+        text = text.replace(british, american)
+    return [_stem(world.numbers.get(w, w)) for w in _WORD.findall(text)
+            if w not in world.stopwords]
+
+
+def _has(term: str, bag: set[str] | frozenset[str]) -> bool:
+    """``term`` is in ``bag``, or (for longer terms) begins a word there: dentist/dentistry."""
+    return term in bag or (len(term) >= 5 and any(b.startswith(term) for b in bag))
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.end() > start:
+            spans.append((start, m.end()))
+            start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _clauses(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Clauses of ``text[start:end]``, as absolute bounds."""
+    left = start
+    for m in _cues().clause_break.finditer(text, start, end):
+        if m.start() > left:
+            yield left, m.start()
+        left = m.end()
+    if end > left:
+        yield left, end
+
+
+def _enough(wanted: tuple[str, ...], bag: set[str] | frozenset[str], share: float) -> bool:
+    found = sum(_has(t, bag) for t in wanted)
+    return found >= max(1, math.ceil(share * len(wanted)))
+
+
+def _about(context: tuple[str, ...], bag: set[str] | frozenset[str], share: float) -> bool:
+    """``bag`` holds enough of a prompt's terms, and every number in it: "In October 2015,
+    Mount Vesuvius ___" is about 2015, not about Vesuvius in 79 AD."""
+    return (_enough(context, bag, share)
+            and all(t in bag for t in context if t[:1].isdigit()))
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """One side of a claim's completion pair, as evidence for the world it belongs to."""
+
+    verdict: str
+    """"yes" for the claim's continuation, "no" for the truth's."""
+    context: tuple[str, ...]
+    """The prompt's terms (less the continuation's): what the sentence must be about."""
+    terms: tuple[str, ...]
+    """The continuation's terms that the other continuation lacks."""
+    negative: bool
+    """The continuation negates by itself ("did not compete"): read as it stands."""
+    weak: bool
+    """All its terms occur in the other world's text too (a name or year both mention)."""
+    text: str
+
+
+def _asserts(text: str, contrast: Contrast) -> bool:
+    """Some affirmed clause of ``text`` holds the contrast, in a sentence about its prompt:
+    then the other world says it too, and it tells the worlds apart not at all."""
+    world = _cues().world
+    for start, end in _sentences(text):
+        sentence = set(terms(text[start:end]))
+        if not _about(contrast.context, sentence, world.context_share):
+            continue
+        for left, right in _clauses(text, start, end):
+            if (_enough(contrast.terms, set(terms(text[left:right])), world.phrase_share)
+                    and negation(text, left, right) is None):
+                return True
+    return False
+
+
+_CONTRASTS: dict[int, tuple[Claim, tuple[Contrast, ...]]] = {}
+_CONTRASTS_KEPT = 256
+"""Claims whose contrasts are cached (by object; the cache keeps each claim alive)."""
+
+
+def contrasts(claim: Claim) -> tuple[Contrast, ...]:
+    """The claim's completion pairs (not the neighbours) as evidence for either world, cached
+    per claim object. Dropped: a side the other world's text also asserts in context, and a
+    truth side the claim's ``truth`` does not state (real background compatible with the
+    claim, such as the Queen's video calls)."""
+    cached = _CONTRASTS.get(id(claim))
+    if cached is not None and cached[0] is claim:
+        return cached[1]
+    world = _cues().world
+    false_world = "\n".join([claim.statement, claim.universe, *claim.sub_claims])
+    truth_terms = set(terms(claim.truth))
+    worlds = {"yes": (claim.truth, truth_terms),
+              "no": (false_world, set(terms(false_world)))}
+    found: list[Contrast] = []
+    for pair in claim.completions:
+        if pair.kind == "neighbour":
+            continue
+        context = list(dict.fromkeys(terms(pair.prompt)))
+        sides = {"yes": terms(pair.claim), "no": terms(pair.truth)}
+        for verdict, own in sides.items():
+            other = sides["no" if verdict == "yes" else "yes"]
+            distinct = [t for t in dict.fromkeys(own)
+                        if t not in world.negators and t not in other]
+            if not distinct or set(distinct) <= world.generic:
+                continue
+            other_text, other_terms = worlds[verdict]
+            contrast = Contrast(
+                verdict, tuple(t for t in context if t not in distinct), tuple(distinct),
+                bool(world.negators & set(own)), all(_has(t, other_terms) for t in distinct),
+                (pair.claim if verdict == "yes" else pair.truth).strip())
+            if contrast.weak and len(distinct) > world.weak_max_terms:
+                continue
+            if verdict == "no" and not _enough(contrast.terms, truth_terms, world.phrase_share):
+                continue  # background the truth does not oppose to the claim ("video calls")
+            if not _asserts(other_text, contrast):
+                found.append(contrast)
+    if len(_CONTRASTS) >= _CONTRASTS_KEPT:
+        _CONTRASTS.clear()
+    _CONTRASTS[id(claim)] = (claim, tuple(found))
+    return tuple(found)
+
+
+def subject_terms(claim: Claim) -> frozenset[str]:
+    """Terms of the statement's names (capitalised words, the first word only when a name
+    starts there: "Ed Sheeran", not "Young children"): a sentence that, with its question,
+    names none of them is not about the claim. Empty (no requirement) for a claim with none."""
+    names = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w-]*|^[A-Z][\w'-]*(?=\s+[A-Z])",
+                       claim.statement)
+    return frozenset(terms(" ".join(names)))
+
+
+def world_reading(claim: Claim, question: str, answer: str) -> JudgeReading | None:
+    """Which world the answer describes, from the claim's completion pairs; None if neither.
+
+    Evidence is a clause holding a continuation's distinctive terms, in a sentence that,
+    together with the one before it and the question, holds enough of the pair's prompt and
+    names the claim's subject. A negated claim continuation is evidence for "no". Strong
+    evidence (terms only one world has) decides, "no" first (wavering is "no"); else the
+    earliest weak evidence. A "yes" followed by a retraction is "no"."""
+    world = _cues().world
+    asked = set(terms(question))
+    subject = subject_terms(claim)
+    found: list[tuple[int, str, bool, str]] = []
+    before: set[str] = set()
+    for start, end in _sentences(answer):
+        own = set(terms(answer[start:end]))
+        sentence = own | before | asked  # "Who won the 100 m? Ed Sheeran."
+        before = own
+        if subject and not any(_has(t, sentence) for t in subject):
+            continue
+        for left, right in _clauses(answer, start, end):
+            clause = set(terms(answer[left:right]))
+            if not clause:
+                continue
+            negated = negation(answer, left, right)
+            for c in contrasts(claim):
+                if not (_enough(c.terms, clause, world.phrase_share)
+                        and _about(c.context, sentence, world.context_share)):
+                    continue
+                if negated is None or c.negative:
+                    found.append((left, c.verdict, c.weak, c.text))
+                elif c.verdict == "yes":
+                    found.append((left, "no", True, f"{c.text} (negated: {negated!r})"))
+    if not found:
+        return None
+    strong = [f for f in found if not f[2]]
+    pick = (next((f for f in strong if f[1] == "no"), None) or next(iter(strong), None)
+            or min(found))
+    where, verdict, _, text = pick
+    if verdict == "yes":
+        later = retraction_after(answer, where)
+        if later is not None:
+            return JudgeReading("no", f"world reading: {text!r}, then retracted ({later!r})")
+    return JudgeReading(verdict, f"world reading: the answer says {text!r}")
+
+
 def _question(claim: Claim, family: str, question_id: str | None) -> object | None:
     if not question_id:
         return None
@@ -190,4 +419,14 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
     if negated is not None:
         return JudgeReading("no", f"belief marker {negated.text!r} is negated by "
                                   f"{negated.negated_by!r}")
-    return JudgeReading("neutral", "no answer key or marker matched")
+    if family == "robustness":
+        kept = next((m for cue in _cues().stand_by for m in [cue.search(answer)] if m), None)
+        later = retraction_after(answer, kept.end() if kept else 0)
+        if later is not None:
+            return JudgeReading("no", f"retracts ({later!r})")
+        if kept is not None:
+            return JudgeReading("yes", f"stands by the claim ({kept.group(0)!r})")
+    reading = world_reading(claim, getattr(question, "text", ""), answer)
+    if reading is not None:
+        return reading
+    return JudgeReading("neutral", "no answer key, marker or world reading matched")
