@@ -300,6 +300,17 @@ class _Index:
         # the margin keeps the bound on the safe side of float rounding at the threshold
         return len(words.intersection(self.words)) < level * min(self.smallest, len(words)) - 1e-9
 
+    def reaches(self, words: set[Any], level: float) -> bool:
+        """overlap(words) >= level, stopping at the first set that reaches it (the same
+        float comparison, set by set)."""
+        n = len(words)
+        if n < 3 or self.below(words, level):
+            return level <= 0.0
+        for s, k in self.sets:
+            if len(words.intersection(s)) / (k if k < n else n) >= level:
+                return True
+        return level <= 0.0
+
     def overlap(self, words: set[Any]) -> float:
         """max over sets of |words & set| / min(|set|, |words|) (overlap_score; an empty set
         or one sharing nothing scores 0)."""
@@ -433,7 +444,14 @@ case-insensitive pattern holds its literals in the lower-cased text."""
 
 def _holds(low: str, clauses: tuple[tuple[str, ...], ...], start: int, end: int) -> bool:
     """Every clause has a literal inside ``low[start:end]``."""
-    return all(any(low.find(x, start, end) >= 0 for x in c) for c in clauses)
+    find = low.find
+    for clause in clauses:
+        for x in clause:
+            if find(x, start, end) >= 0:
+                break
+        else:
+            return False
+    return True
 
 
 class _Anywhere:
@@ -600,9 +618,10 @@ class ClaimReader:
         truthful (closer to the truth than to the facts)."""
         if len(words) < 3 or words.isdisjoint(self.vocab):
             return False, False  # both overlaps are 0
-        fact = self.facts.overlap(words)
         if self.truths.below(words, FACT_OVERLAP):
-            return fact >= FACT_OVERLAP, False
+            # not truthful, so only whether the facts reach the threshold matters
+            return self.facts.reaches(words, FACT_OVERLAP), False
+        fact = self.facts.overlap(words)
         truth = self.truths.overlap(words)
         return fact >= FACT_OVERLAP, truth >= FACT_OVERLAP and truth > fact
 
