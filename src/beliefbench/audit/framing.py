@@ -123,22 +123,53 @@ class Layout:
             return
         todo.sort()
         starts = [a for a, _ in self.sentences]
-        run = [todo[0]]
-        for i in [*todo[1:], None]:
-            if i is not None and i == run[-1] + 1:
-                run.append(i)
-                continue
-            lo, hi = run[0], run[-1]
+        wanted = set(todo)
+        for lo, hi in _runs(todo):
             for cat, pos in self.cues.scan(self.lowered, self.sentences[lo][0],
                                            self.sentences[hi][1], categories,
                                            origin=self.origin):
                 k = bisect.bisect_right(starts, pos, lo, hi + 1) - 1
-                if k >= lo and pos < self.sentences[k][1]:
+                if k >= lo and pos < self.sentences[k][1] and k in wanted:
                     self.hits[k][cat] = self.hits[k].get(cat, 0) + 1
-            for k in run:
-                self.scanned[k] = every
-            if i is not None:
-                run = [i]
+        for k in todo:
+            self.scanned[k] = every
+
+
+    def any_cue(self, indices: list[int], categories: tuple[str, ...]) -> bool:
+        """Some sentence among these has a cue of these categories (a scan that stops at the
+        first; sentences already scanned answer from their counts)."""
+        todo = [i for i in indices if not self.scanned[i]]
+        if any(self.hits[i].get(c) for i in indices if self.scanned[i] for c in categories):
+            return True
+        if not todo or self.cues is None:
+            return False
+        starts = [a for a, _ in self.sentences]
+        wanted = set(todo)
+        for lo, hi in _runs(todo):
+            for _, pos in self.cues.scan(self.lowered, self.sentences[lo][0],
+                                         self.sentences[hi][1], categories,
+                                         origin=self.origin):
+                k = bisect.bisect_right(starts, pos, lo, hi + 1) - 1
+                if k >= lo and pos < self.sentences[k][1] and k in wanted:
+                    return True
+        return False
+
+
+_MERGE_GAP = 4
+"""Sentences this far apart (in index) share one cue-scan window."""
+
+
+def _runs(todo: list[int]) -> list[list[int]]:
+    """[first, last] index of each window of ``todo`` (sorted): neighbours, and sentences a
+    few apart, are scanned as one window (a cue belongs where it starts, whatever the
+    window, so only the cost changes): one scan call costs more than a few sentences."""
+    runs = [[todo[0], todo[0]]]
+    for i in todo[1:]:
+        if i - runs[-1][1] <= _MERGE_GAP:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return runs
 
 
 _ASIDE_CACHE: dict[tuple[str, int], dict[str, int]] = {}
@@ -212,6 +243,10 @@ def frames(lay: Layout, exclude: set[int] = frozenset()) -> _Frames:
     """Frame paragraphs at the edges: two cues, or one cue plus a pointer to the text."""
     per_para: dict[int, Counter[str]] = {}
     edge = [i for i, p in enumerate(lay.para_of) if p not in exclude and lay.edge(p)]
+    # a frame paragraph needs a frame cue in one of its own sentences: without any, the
+    # full scan of the edges (every category) cannot find a frame
+    if not lay.any_cue(edge, FRAMES):
+        return _Frames(set(), Counter(), 0, [])
     lay.scan(edge)
     for i in edge:
         h = lay.hits[i]
@@ -561,6 +596,7 @@ def _encode(words: set[str]) -> frozenset[bytes]:
 
 
 _DROP_BYTES = _encode(_DROP)
+_APOSTROPHE_DIGIT = re.compile(r"'[a-z]+[0-9]")
 _TOKENS = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32
                 for c in range(256))
 """bytes.translate table: letters and digits stay, everything else becomes a space, so a
@@ -593,6 +629,7 @@ class ClaimReader:
         self.facts = _Index([_encode(f) for f in self.finder.facts])
         self.truths = _Index([_encode(t) for t in self.truth_words])
         self.vocab = self.facts.words | self.truths.words
+        self.apostrophe_words = [w.decode() for w in self.vocab if b"'" in w]
         # the fewest distinct vocabulary words with which a sentence can reach FACT_OVERLAP
         # against facts or truths: a shared count n over a denominator min(|set|, |words|)
         # of at least min(smallest set, 3) (under three words the overlap is 0); the same
@@ -630,12 +667,23 @@ class ClaimReader:
         shares fewer than ``min_shared`` words with the claim's vocabulary, so its reading
         is its marker alone. Words are counted on one translated copy of the text (letters
         and digits kept, one byte per character); a sentence with an apostrophe (words such
-        as "men's") is always a candidate."""
+        as "men's") counts its apostrophe words on top."""
         low = lay.lowered
         vocab, least = self.vocab, self.min_shared
-        return [i for i, (a, b) in enumerate(lay.sentences)
-                if len(vocab.intersection(split[a:b].split())) >= least
-                or low.find("'", a, b) >= 0]
+        out = []
+        for i, (a, b) in enumerate(lay.sentences):
+            shared = len(vocab.intersection(split[a:b].split()))
+            if shared < least and low.find("'", a, b) >= 0:
+                # with apostrophes, the words may differ from the split's: a word such as
+                # "men's" (at most one per apostrophe word of the vocabulary the sentence
+                # holds), and a run cut after "x'ab" ("x'ab9" reads as "x'ab", "9")
+                if _APOSTROPHE_DIGIT.search(low, a, b):
+                    shared = least
+                else:
+                    shared += sum(1 for w in self.apostrophe_words if low.find(w, a, b) >= 0)
+            if shared >= least:
+                out.append(i)
+        return out
 
     def read(self, text: str) -> Finding:
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
