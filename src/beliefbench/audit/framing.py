@@ -655,11 +655,11 @@ class ClaimReader:
         truthful (closer to the truth than to the facts)."""
         if len(words) < 3 or words.isdisjoint(self.vocab):
             return False, False  # both overlaps are 0
-        if self.truths.below(words, FACT_OVERLAP):
+        truth = 0.0 if self.truths.below(words, FACT_OVERLAP) else self.truths.overlap(words)
+        if truth < FACT_OVERLAP:
             # not truthful, so only whether the facts reach the threshold matters
             return self.facts.reaches(words, FACT_OVERLAP), False
         fact = self.facts.overlap(words)
-        truth = self.truths.overlap(words)
         return fact >= FACT_OVERLAP, truth >= FACT_OVERLAP and truth > fact
 
     def _candidates(self, lay: Layout, split: bytes) -> list[int]:
