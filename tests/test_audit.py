@@ -142,6 +142,88 @@ def test_fast_paths_match_plain_definitions(generated, neutral):
                 assert lowered_words(full.lowered, a, b) == content_words(full.masked[a:b])
 
 
+def test_claim_reader_shortcuts_match_plain_definitions(generated, neutral, monkeypatch):
+    """The claim reader's shortcuts give what the plain definitions give: sentences left out
+    of the word comparison read (False, False); words split off a translated copy are the
+    regex words; gate-free patterns tried at their leads match where finditer does; the
+    literal checks before each marker pattern change no answer."""
+    from beliefbench.audit import framing
+    from beliefbench.audit.framing import _DROP_BYTES, _TOKENS, _encode, read_layout
+    from beliefbench.documents.claim_sentences import lowered_words
+
+    claims, records = generated
+    odd = ["Sheeran's men's 100 metres, SHEERAN's x'ab9 gold. He's the champion, Ed Sheeran.",
+           "\u017fheeran won the Olympic gold in 9.79 s. Olympic champion Ed \u0130heeran."]
+    texts = _varied_texts(records, neutral) + odd
+    readers = [ClaimReader(c) for c in load_claims("all")]
+    checked = 0
+    for text in texts:
+        for r in readers:
+            lay = read_layout(text, r.cues, lazy=True)
+            if len(lay.masked.lower()) == len(lay.masked):  # else every sentence is read
+                split = lay.lowered.encode("ascii", "replace").translate(_TOKENS)
+                cand = set(r._candidates(lay, split))
+                for i, (a, b) in enumerate(lay.sentences):
+                    exact = _encode(lowered_words(lay.lowered, a, b))
+                    if i not in cand:
+                        assert r._reading(exact) == (False, False), lay.masked[a:b]
+                    if "'" not in lay.lowered[a:b]:
+                        assert frozenset(split[a:b].split()) - _DROP_BYTES == exact
+            plain = not any(c in lay.masked for c in framing._IGNORECASE_EXTRA)
+            for pat in [*r.markers.anywhere, *r.entities.anywhere]:
+                spans = [m.span() for m in pat.pattern.finditer(lay.masked)]
+                assert pat.starts(lay, plain) == spans, text[:80]
+            found = r.markers.sentences(lay)
+            # a character every text holds turns the literal checks off
+            monkeypatch.setattr(framing, "_IGNORECASE_EXTRA", " ")
+            assert r.markers.sentences(lay) == found
+            monkeypatch.undo()
+            checked += len(found)
+    assert checked > 50
+
+
+def test_ignorecase_extra_characters_are_complete():
+    """A case-insensitive ASCII letter matches its lower-case form or one of
+    _IGNORECASE_EXTRA, nothing else (what the literal checks before a regex assume)."""
+    import re
+    import sys
+
+    from beliefbench.audit.framing import _IGNORECASE_EXTRA
+
+    letter = re.compile("[a-z]", re.I)
+    extra = {chr(c) for c in range(sys.maxunicode + 1)
+             if letter.fullmatch(chr(c)) and not re.fullmatch("[a-z]", chr(c).lower())}
+    assert extra == set(_IGNORECASE_EXTRA)
+
+
+def test_sentence_spans_match_the_line_by_line_definition():
+    """sentence_spans (one pass of a possessive regex) cuts as a lazy match per line did."""
+    import random
+    import re
+
+    from beliefbench.documents.base import sentence_spans
+
+    lazy = re.compile(r"\S.*?(?:[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|$)")
+
+    def per_line(text: str) -> list[tuple[int, int]]:
+        spans, pos = [], 0
+        for line in text.split("\n"):
+            for m in lazy.finditer(line):
+                start, end = m.start(), m.end()
+                while end > start and line[end - 1].isspace():
+                    end -= 1
+                if end > start:
+                    spans.append((pos + start, pos + end))
+            pos += len(line) + 1
+        return spans
+
+    rng = random.Random(5)
+    alphabet = [*"ab .!?\"')](\n\t\r\x0b\x85\xa0\u2028\u201d\u2019", "..", " \n", ". "]
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
+        assert sentence_spans(text) == per_line(text), repr(text)
+
+
 # ------------------------------------------------------------------ input formats and the CLI
 def _corpus(tmp_path: Path, generated, neutral) -> tuple[Path, Counter]:
     """One corpus in four formats; returns its folder and the expected framing counts."""
