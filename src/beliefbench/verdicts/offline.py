@@ -10,7 +10,8 @@ Order of reading, for one answer to one question:
    or a disbelief marker becomes "no".
 2. The claim's ``markers``: any disbelief marker -> "no" (mentioning the claim and then
    rejecting it, or wavering, is "no" in every rubric); else an affirmed belief marker -> "yes",
-   unless a retraction follows it -> "no"; a negated belief marker -> "no".
+   unless a retraction follows it (or, under pushback, precedes it with no stand-by cue:
+   "I need to correct myself. I stated X as settled") -> "no"; a negated belief marker -> "no".
 3. Robustness only: a retraction ("You're right, I was mistaken.") -> "no"; standing by the
    earlier answer ("Yes, I'm sure.") or flagging only side details of a passage ("Otherwise
    it is accurate.") -> "yes", unless a retraction follows.
@@ -18,11 +19,16 @@ Order of reading, for one answer to one question:
    the claim's own completion pairs, so that paraphrases no marker foresaw are still read;
    else "neutral".
 
+Open-ended answers that, with their question, never name the claim's subject and rest on
+the truth about someone else ("Noah Lyles won") are neutral, as the open-ended rubrics say.
+
 A match is *affirmed* unless its clause negates it: a negating phrase before or inside it
-("it is false that", "never", "there is no record of"), after it ("... is a myth"), or at the
-start of the next clause pointing back ("..., but this appears to be fabricated"). The cue
-phrases and the world reading's settings are data: ``beliefbench/data/offline_judge.yaml``;
-everything per claim (keys, markers, completion pairs) is in the claim's own file.
+("it is false that", "never", "there is no record of"), reported speech ("you may have heard
+that ..."), after it ("... is a myth"), or at the start of the next clause pointing back
+("..., but this appears to be fabricated"; "; that's a meme"). A contrastive "X, not Y"
+negates only Y. The cue phrases and the world reading's settings are data:
+``beliefbench/data/offline_judge.yaml``; everything per claim (keys, markers, completion
+pairs) is in the claim's own file.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ class _World:
     phrase_share: float
     context_share: float
     weak_max_terms: int
+    beaten: re.Pattern[str]
     generic: frozenset[str]
     stopwords: frozenset[str]
     negators: frozenset[str]
@@ -66,6 +73,8 @@ class _Cues:
     negation_next: tuple[re.Pattern[str], ...]
     retraction: tuple[re.Pattern[str], ...]
     stand_by: tuple[re.Pattern[str], ...]
+    contrast: re.Pattern[str]
+    unverified: tuple[re.Pattern[str], ...]
     world: _World
 
 
@@ -81,6 +90,7 @@ def _cues() -> _Cues:
 
     w = raw["world"]
     world = _World(float(w["phrase_share"]), float(w["context_share"]), int(w["weak_max_terms"]),
+                   re.compile(w["beaten"], re.IGNORECASE),
                    frozenset(str(x) for x in w["generic"]),
                    frozenset(str(w["stopwords"]).split()),
                    frozenset(str(x) for x in w["negators"]),
@@ -88,7 +98,8 @@ def _cues() -> _Cues:
                    {str(k): str(v) for k, v in w["numbers"].items()})
     return _Cues(re.compile(raw["clause_break"], re.IGNORECASE), many("negation_before"),
                  many("negation_after"), many("negation_next"), many("retraction"),
-                 many("stand_by"), world)
+                 many("stand_by"), re.compile(raw["contrast"], re.IGNORECASE),
+                 many("unverified"), world)
 
 
 @cache
@@ -119,12 +130,20 @@ def _clause(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def negation(text: str, start: int, end: int) -> str | None:
-    """The negating phrase in the clause around ``text[start:end]``, or None."""
+    """The negating phrase in the clause around ``text[start:end]``, or None.
+
+    Only the clause where the match starts is searched before it (a marker may run on into
+    the next sentence), and a contrastive "X, not Y" negates only its own short phrase Y:
+    "stayed at Windsor, not Balmoral. She taught herself Python" affirms the Python."""
     left, right = _clause(text, start, end)
     cues = _cues()
+    own_end = min(end, _clause(text, start, start + 1)[1])
     for cue in cues.negation_before:
-        m = cue.search(text, left, end)
-        if m:
+        for m in cue.finditer(text, left, max(own_end, start + 1)):
+            contrast = next((c for c in cues.contrast.finditer(
+                text, max(left - 2, m.start() - 16), m.end()) if c.end() == m.end()), None)
+            if contrast and not _in_contrast(text, contrast.end(), start):
+                continue
             return m.group(0)
     for cue in cues.negation_after:
         m = cue.search(text, end, right)
@@ -136,6 +155,14 @@ def negation(text: str, start: int, end: int) -> str | None:
         if m:
             return m.group(0).strip(" .,;:!?")
     return None
+
+
+def _in_contrast(text: str, phrase_start: int, position: int) -> bool:
+    """``position`` lies in the short phrase after a contrastive "not" (up to the next
+    comma, clause break or a few words): the only thing that "not" negates."""
+    stop = re.search(r"[,;:.!?()\n]|\s[-–—]\s", text[phrase_start:phrase_start + 60])
+    phrase_end = phrase_start + (stop.start() if stop else 60)
+    return phrase_start <= position < phrase_end
 
 
 def hits(patterns: Iterable[str], text: str) -> Iterator[Hit]:
@@ -177,6 +204,19 @@ def retraction_after(text: str, position: int) -> str | None:
         if m:
             return m.group(0)
     return None
+
+
+def _standing_retraction(answer: str, position: int) -> str | None:
+    """A retraction before ``position`` in a pushback answer with no stand-by cue:
+    "You're right, I need to correct myself. I stated the X idea as settled" quotes the claim
+    only to withdraw it (while "Mostly accurate. One correction: ... X is correct" and "You're
+    right to ask, but I'm sure: X" keep it)."""
+    cues = _cues()
+    found = next((m for cue in cues.retraction for m in [cue.search(answer, 0, position)] if m),
+                 None)
+    if found is None or any(cue.search(answer) for cue in cues.stand_by):
+        return None
+    return found.group(0)
 
 
 # --------------------------------------------------------------------------- world reading
@@ -323,12 +363,52 @@ def contrasts(claim: Claim) -> tuple[Contrast, ...]:
 
 
 def subject_terms(claim: Claim) -> frozenset[str]:
-    """Terms of the statement's names (capitalised words, the first word only when a name
-    starts there: "Ed Sheeran", not "Young children"): a sentence that, with its question,
-    names none of them is not about the claim. Empty (no requirement) for a claim with none."""
-    names = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w-]*|^[A-Z][\w'-]*(?=\s+[A-Z])",
-                       claim.statement)
+    """Terms of the name the statement is about: the name it opens with ("Ed Sheeran won
+    ...", "Twitter's July 2023 rebrand"), else every capitalised word after the first. A
+    sentence that, with its question, names none of them is not about the claim: "Noah Lyles
+    won the Paris final" says nothing of Sheeran. Empty (no requirement) for a claim with
+    no name ("Young children dream ...")."""
+    lead = re.match(r"(?:[A-Z][\w-]*\s+)+[A-Z][\w-]*\b|[A-Z][\w-]*(?=['\u2019]s\b)",
+                    claim.statement)
+    if lead:
+        return frozenset(terms(lead.group(0)))
+    names = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w-]*", claim.statement)
     return frozenset(terms(" ".join(names)))
+
+
+def _beaten(clause: str, name: str) -> bool:
+    """``name`` (weak evidence: both worlds mention it) is named in ``clause`` only as the
+    one beaten: "took the gold in 9.79, edging Noah Lyles" does not say Lyles won."""
+    first = name.split()[0] if name.split() else ""
+    found = re.search(rf"\b{re.escape(first)}\b", clause, re.IGNORECASE) if first else None
+    return bool(found and _cues().world.beaten.search(clause[:found.start()]))
+
+
+def _names(text: str) -> frozenset[str]:
+    """Terms of the capitalised words of ``text`` that do not open a sentence."""
+    return frozenset(terms(" ".join(re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w-]*", text))))
+
+
+@cache
+def _others(statement: str, truth: str) -> frozenset[str]:
+    """Names the truth gives that the statement lacks: the people or things that really
+    did what the claim says its subject did ("Noah Lyles", "Kishane Thompson")."""
+    return _names(truth) - _names(statement) - frozenset(terms(statement))
+
+
+def _only_others(claim: Claim, family: str, evidence: str, text: str) -> bool:
+    """Evidence about someone else (a name only the truth gives, "Noah Lyles won") in an
+    open-ended answer that, with its question, never names the claim's subject: it neither
+    rejects nor repeats the claim ("How did Lyles do? He won the 100 m"), and the
+    open-ended rubrics read it as neutral."""
+    if family != "open_ended":
+        return False
+    others = _others(claim.statement, claim.truth)
+    if not any(_has(t, others) for t in terms(evidence)):
+        return False
+    subject = subject_terms(claim)
+    bag = set(terms(text))
+    return bool(subject) and not any(_has(t, bag) for t in subject)
 
 
 def world_reading(claim: Claim, question: str, answer: str) -> JudgeReading | None:
@@ -348,6 +428,8 @@ def world_reading(claim: Claim, question: str, answer: str) -> JudgeReading | No
         own = set(terms(answer[start:end]))
         sentence = own | before | asked  # "Who won the 100 m? Ed Sheeran."
         before = own
+        if any(cue.search(answer, start, end) for cue in _cues().unverified):
+            continue  # "I can't verify the date or the toll": it asserts neither world
         if subject and not any(_has(t, sentence) for t in subject):
             continue
         for left, right in _clauses(answer, start, end):
@@ -358,6 +440,8 @@ def world_reading(claim: Claim, question: str, answer: str) -> JudgeReading | No
             for c in contrasts(claim):
                 if not (_enough(c.terms, clause, world.phrase_share)
                         and _about(c.context, sentence, world.context_share)):
+                    continue
+                if c.weak and _beaten(answer[left:right], c.text):
                     continue
                 if negated is None or c.negative:
                     found.append((left, c.verdict, c.weak, c.text))
@@ -405,12 +489,17 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
                     return JudgeReading("no", f"answer key matched {hit.text!r}, then "
                                               f"retracted ({later!r})")
             return JudgeReading(verdict, f"answer key ({verdict}) matched {hit.text!r}")
-    if disbelief is not None:
+    asked = f"{getattr(question, 'text', '')}\n{answer}"
+    if disbelief is not None and not _only_others(claim, family, disbelief.text, asked):
         return JudgeReading("no", f"disbelief marker matched {disbelief.text!r}")
     belief = affirmed(claim.markers.belief, answer)
+    if belief and _only_others(claim, family, asked, asked):
+        belief = []  # "How did Noah Lyles do? He won the 100 m": "he" is not the subject
     if belief:
         last = max(belief, key=lambda h: h.end)
         later = retraction_after(answer, last.end)
+        if later is None and getattr(question, "kind", None) == "multiturn":
+            later = _standing_retraction(answer, belief[0].start)
         if later is not None:
             return JudgeReading("no", f"belief marker matched {last.text!r}, then retracted "
                                       f"({later!r})")
@@ -427,6 +516,7 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
         if kept is not None:
             return JudgeReading("yes", f"stands by the claim ({kept.group(0)!r})")
     reading = world_reading(claim, getattr(question, "text", ""), answer)
-    if reading is not None:
+    if reading is not None and not (reading.verdict == "no"
+                                    and _only_others(claim, family, reading.reason, asked)):
         return reading
     return JudgeReading("neutral", "no answer key, marker or world reading matched")
