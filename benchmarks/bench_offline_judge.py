@@ -2,7 +2,8 @@
 
 The labelled sets in tests/fixtures/offline_judge/ (labelled.yaml and tuning2-6.yaml, the
 tuning rounds; each of rounds 2-6 was written as a held-out set after the judge was frozen,
-scored, and only then used for tuning) hold realistic answers written for this project,
+scored, and only then used for tuning; heldout7.yaml, the held-out set, written blind and
+never tuned on) hold realistic answers written for this project,
 each labelled with the verdict a careful LLM judge following the claim's rubric would give.
 The offline judge is for demos, tests and CI dry runs, never for results; this figure says
 how far to trust it for those. Baseline in the same run: the v1 rule (any disbelief marker
@@ -36,10 +37,13 @@ SPLITS = {"tuning round 1": FIXTURES / "labelled.yaml",
           "tuning round 3": FIXTURES / "tuning3.yaml",
           "tuning round 4": FIXTURES / "tuning4.yaml",
           "tuning round 5": FIXTURES / "tuning5.yaml",
-          "tuning round 6": FIXTURES / "tuning6.yaml"}
+          "tuning round 6": FIXTURES / "tuning6.yaml",
+          "held-out (round 7)": FIXTURES / "heldout7.yaml"}
 """Tuning rounds: answers the cues, keys and markers were adjusted on. Rounds 2, 3, 4, 5 and 6
 were each written as a held-out set and scored 0.80, 0.69, 0.74, 0.71 and 0.787 overall before
-they were used for tuning; those are the honest figures. A new held-out set is passed as a path."""
+they were used for tuning; those are the honest figures. Round 7 (heldout7.yaml) was written
+blind while the judge was tuned on rounds 1-6, and scored after the judge was frozen (0.964);
+it has never been tuned on. A newer held-out set is passed as a path."""
 
 
 def v1_markers(claim, answer: str) -> JudgeReading:
