@@ -239,15 +239,19 @@ class _Frames:
     spans: list[tuple[int, int, str]]
 
 
+_FRAME_CATEGORIES: tuple[str, ...] = (*FRAMES, "correction", "deixis")
+"""What a frame reading counts (every category but denial)."""
+
+
 def frames(lay: Layout, exclude: set[int] = frozenset()) -> _Frames:
     """Frame paragraphs at the edges: two cues, or one cue plus a pointer to the text."""
     per_para: dict[int, Counter[str]] = {}
     edge = [i for i, p in enumerate(lay.para_of) if p not in exclude and lay.edge(p)]
     # a frame paragraph needs a frame cue in one of its own sentences: without any, the
-    # full scan of the edges (every category) cannot find a frame
+    # scan of the edges cannot find a frame; denials are never read here
     if not lay.any_cue(edge, FRAMES):
         return _Frames(set(), Counter(), 0, [])
-    lay.scan(edge)
+    lay.scan(edge, _FRAME_CATEGORIES)
     for i in edge:
         h = lay.hits[i]
         if h and (_frame_score(h) or h.get("deixis")):
