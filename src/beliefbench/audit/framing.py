@@ -309,7 +309,15 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     # a body that keeps denying what it reports, with no warnings beside it, is a debunk
     # (local negation), not a framed body
     debunk = denials >= 2 and denials >= 0.25 * len(body) and sum(counts.values()) < 2
-    if len(plain) < 2 or len(plain) < 0.6 * len(body) or debunk:
+    # a short body under a frame paragraph may be a single statement, or two where one
+    # reads as a denial ("he ran as he had never run before")
+    # (fiction vocabulary on one side of a single statement is weak: writing about writing)
+    body_paras = {lay.para_of[i] for i in body}
+    around = bool(fr.paras) and bool(body_paras) and (
+        min(fr.paras) < min(body_paras) and max(fr.paras) > max(body_paras))
+    short = (bool(fr.paras) and len(plain) >= 1 and len(plain) >= 0.5 * len(body)
+             and (around or _pick(fr.counts) != "fiction"))
+    if (len(plain) < 2 or len(plain) < 0.6 * len(body) or debunk) and not (short and not debunk):
         return Finding("unframed")
     body_spans = [(*lay.sentences[i], "claim") for i in plain[:MAX_SPANS]]
     if sum(counts.values()) >= 2:
@@ -318,7 +326,50 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     if fr.paras:
         kind, placement = _framed(_pick(fr.counts), fr.correction > 0, "prefix_suffix")
         return Finding(kind, placement, [*fr.spans, *body_spans])
+    ends = _sandwich(lay, set(plain))
+    if ends is not None:
+        found, spans = ends
+        kind, placement = _framed(_pick(found), correction > 0, "prefix_suffix")
+        return Finding(kind, placement, [*spans, *body_spans])
     return Finding("unframed")
+
+
+_POINTER = re.compile(r"\b(?:this|that|these|it|such)\b")
+
+
+def _sandwich(lay: Layout, plain: set[int]) -> tuple[Counter[str], list] | None:
+    """A note before the body and one after it, each too weak to be a frame paragraph alone
+    ("Forecast (community probability: 3%)" ... "Most forecasters consider this very
+    unlikely."): the first paragraph with a frame cue is among the first two and holds it in a
+    bracketed aside, the last is among the last two and points back ("this", "it"), the two
+    differ and plain sentences lie between them. Their cues, or None."""
+    per_para: dict[int, Counter[str]] = {}
+    spans: list[tuple[int, int, str]] = []
+    for i, p in enumerate(lay.para_of):
+        if i not in plain and _frame_score(lay.hits[i]):
+            per_para.setdefault(p, Counter()).update(
+                {k: v for k, v in lay.hits[i].items() if k in FRAMES})
+            spans.append((*lay.sentences[i], "frame"))
+    noted: set[int] = set()
+    for (a, b, c), p in zip(lay.asides, lay.aside_para, strict=True):
+        if _frame_score(c):
+            per_para.setdefault(p, Counter()).update({k: v for k, v in c.items() if k in FRAMES})
+            spans.append((a, b, "frame"))
+            noted.add(p)
+    if len(per_para) < 2:
+        return None
+    head, tail = min(per_para), max(per_para)
+    # the opening note is a bracketed one ("(odds: 1 in 50)"), not a sentence that happens
+    # to use a cue word ("the press was invented in ...")
+    if head not in noted or head >= 2 or tail < lay.n_paras - 2 or not any(
+            head < lay.para_of[i] < tail for i in plain):
+        return None
+    # the closing note points back at the body ("consider this ...", "it is unlikely")
+    closing = [i for i, p in enumerate(lay.para_of) if p == tail and i not in plain]
+    if not any(_POINTER.search(lay.lowered, *lay.sentences[i]) for i in closing):
+        return None
+    found = per_para[head] + per_para[tail]
+    return found, sorted(spans)[:MAX_SPANS]
 
 
 class _Index:
