@@ -116,6 +116,20 @@ def _varied_texts(records, neutral) -> list[str]:
     return [r.text for r in records] + neutral + odd + [t.upper() for t in odd]
 
 
+def test_claim_free_mode_on_short_hand_written_documents():
+    """Short framed documents (one statement under a frame; a bracketed note before the body
+    and a note pointing back after it) are found, and the unframed items that use cue words
+    innocently (odds of rain, myths about an inventor, a fiction-writing workshop) are not
+    flagged."""
+    docs = load_yaml((FIXTURES / "audit_llm_style.yaml").read_text())["documents"]
+    unframed = {"positive", "local_negation", "mention", "truth", "unrelated"}
+    got = [(d["label"], read_free(d["text"]).framing) for d in docs]
+    assert not [t for t, p in got if t in unframed and p != "unframed"]
+    framed = [(t, p) for t, p in got if t not in unframed]
+    assert sum(p != "unframed" for _, p in framed) >= 0.9 * len(framed)
+    assert sum(t == p for t, p in framed) >= 0.85 * len(framed)
+
+
 def test_fast_paths_match_plain_definitions(generated, neutral):
     """The audit's speed-ups (one prefilter search, words read off the lower-cased text,
     cue scans of sentence windows) give what the plain definitions give."""
