@@ -135,26 +135,6 @@ class Layout:
             self.scanned[k] = every
 
 
-    def any_cue(self, indices: list[int], categories: tuple[str, ...]) -> bool:
-        """Some sentence among these has a cue of these categories (a scan that stops at the
-        first; sentences already scanned answer from their counts)."""
-        todo = [i for i in indices if not self.scanned[i]]
-        if any(self.hits[i].get(c) for i in indices if self.scanned[i] for c in categories):
-            return True
-        if not todo or self.cues is None:
-            return False
-        starts = [a for a, _ in self.sentences]
-        wanted = set(todo)
-        for lo, hi in _runs(todo):
-            for _, pos in self.cues.scan(self.lowered, self.sentences[lo][0],
-                                         self.sentences[hi][1], categories,
-                                         origin=self.origin):
-                k = bisect.bisect_right(starts, pos, lo, hi + 1) - 1
-                if k >= lo and pos < self.sentences[k][1] and k in wanted:
-                    return True
-        return False
-
-
 _MERGE_GAP = 4
 """Sentences this far apart (in index) share one cue-scan window."""
 
@@ -247,11 +227,7 @@ def frames(lay: Layout, exclude: set[int] = frozenset()) -> _Frames:
     """Frame paragraphs at the edges: two cues, or one cue plus a pointer to the text."""
     per_para: dict[int, Counter[str]] = {}
     edge = [i for i, p in enumerate(lay.para_of) if p not in exclude and lay.edge(p)]
-    # a frame paragraph needs a frame cue in one of its own sentences: without any, the
-    # scan of the edges cannot find a frame; denials are never read here
-    if not lay.any_cue(edge, FRAMES):
-        return _Frames(set(), Counter(), 0, [])
-    lay.scan(edge, _FRAME_CATEGORIES)
+    lay.scan(edge, _FRAME_CATEGORIES)  # denials are never read here
     for i in edge:
         h = lay.hits[i]
         if h and (_frame_score(h) or h.get("deixis")):
