@@ -36,7 +36,7 @@ from beliefbench.audit.cues import (
 from beliefbench.claims import Claim
 from beliefbench.documents.base import claim_facts, sentence_spans
 from beliefbench.documents.claim_sentences import (
-    _DROP,
+    DROP_WORDS,
     content_words,
     finder_for,
     lowered_words,
@@ -626,7 +626,7 @@ def _encode(words: set[str]) -> frozenset[bytes]:
     return frozenset(w.encode() for w in words)
 
 
-_DROP_BYTES = _encode(_DROP)
+_DROP_BYTES = _encode(DROP_WORDS)
 _APOSTROPHE_DIGIT = re.compile(r"'[a-z]+[0-9]")
 _TOKENS = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32
                 for c in range(256))

@@ -25,7 +25,7 @@ _STOP = frozenset({
 
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
-_DROP = _STOP | set(_ALNUM) | {a + b for a in _ALNUM for b in _ALNUM}
+DROP_WORDS = _STOP | set(_ALNUM) | {a + b for a in _ALNUM for b in _ALNUM}
 """Stop words and every token under three characters (a token with an apostrophe has three)."""
 
 
@@ -36,7 +36,7 @@ def content_words(text: str) -> set[str]:
 def lowered_words(lowered: str, start: int = 0, end: int | None = None) -> set[str]:
     """content_words of ``lowered[start:end]``, a lower-cased text (the audit reads every
     sentence of a document this way, without copying it out)."""
-    return set(_WORD.findall(lowered, start, len(lowered) if end is None else end)) - _DROP
+    return set(_WORD.findall(lowered, start, len(lowered) if end is None else end)) - DROP_WORDS
 
 
 def overlap_score(words: set[str], references: list[set[str]]) -> float:
