@@ -372,8 +372,7 @@ def subject_terms(claim: Claim) -> frozenset[str]:
                     claim.statement)
     if lead:
         return frozenset(terms(lead.group(0)))
-    names = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w-]*", claim.statement)
-    return frozenset(terms(" ".join(names)))
+    return _names(claim.statement)
 
 
 def _beaten(clause: str, name: str) -> bool:
