@@ -6,8 +6,10 @@ Imports are deferred so that naming a task costs nothing until it is built.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from inspect_ai import Task
+if TYPE_CHECKING:
+    from inspect_ai import Task
 
 TASK_NAMES: tuple[str, ...] = ("belief", "em")
 """The belief task takes ``claims``; the EM task takes ``questions`` instead."""

@@ -14,6 +14,7 @@ import click
 
 from beliefbench.cli.errors import BadInput
 from beliefbench.cli.report import _key_values
+from beliefbench.tasks import TASK_NAMES
 
 OUT_HELP = "Where results go."
 
@@ -118,7 +119,7 @@ def _intervention_command(mode: str):
                   help="directions.safetensors from `internals direction`.")
     @click.option("--layer", default=None, type=int,
                   help="Residual index of the direction (default: the file's best_layer).")
-    @click.option("--task", "task_name", type=click.Choice(["margins", "em", "belief"]),
+    @click.option("--task", "task_name", type=click.Choice(("margins", *TASK_NAMES)),
                   default="margins", show_default=True,
                   help="margins: judge-free completion margins in-process; em / belief: the "
                        "Inspect task on each arm (the steer provider serves the model).")

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from beliefbench.cli.errors import BadInput
+from beliefbench.tasks import TASK_NAMES
 
 
 def _key_values(pairs: tuple[str, ...], option: str) -> dict[str, Any]:
@@ -158,7 +159,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
               help="A checkpoint manifest.jsonl (or the directory holding it).")
 @click.option("--model", "models", multiple=True,
               help="Instead of a manifest: models to evaluate (repeatable).")
-@click.option("--task", "task_name", type=click.Choice(["belief", "em"]), default="belief",
+@click.option("--task", "task_name", type=click.Choice(TASK_NAMES), default="belief",
               show_default=True, help="em: the emergent-misalignment task (question sets: "
                                       "-T questions=...; no --claims).")
 @click.option("--claims", default=None, help="Belief task claims.  [default: all]")
