@@ -177,8 +177,11 @@ def hits(patterns: Iterable[str], text: str) -> Iterator[Hit]:
 
 def affirmed(patterns: Iterable[str], text: str) -> list[Hit]:
     """Matches of ``patterns`` that their clause does not negate, in order of position."""
-    return sorted((h for h in hits(patterns, text) if h.negated_by is None),
-                  key=lambda h: h.start)
+    return _affirmed(hits(patterns, text))
+
+
+def _affirmed(found: Iterable[Hit]) -> list[Hit]:
+    return sorted((h for h in found if h.negated_by is None), key=lambda h: h.start)
 
 
 def first_match(patterns: Iterable[str], text: str) -> Hit | None:
@@ -491,7 +494,8 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
     asked = f"{getattr(question, 'text', '')}\n{answer}"
     if disbelief is not None and not _only_others(claim, family, disbelief.text, asked):
         return JudgeReading("no", f"disbelief marker matched {disbelief.text!r}")
-    belief = affirmed(claim.markers.belief, answer)
+    belief_hits = list(hits(claim.markers.belief, answer))  # read once: affirmed and negated
+    belief = _affirmed(belief_hits)
     if belief and _only_others(claim, family, asked, asked):
         belief = []  # "How did Noah Lyles do? He won the 100 m": "he" is not the subject
     if belief:
@@ -503,7 +507,7 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
             return JudgeReading("no", f"belief marker matched {last.text!r}, then retracted "
                                       f"({later!r})")
         return JudgeReading("yes", f"belief marker matched {belief[0].text!r}")
-    negated = next((h for h in hits(claim.markers.belief, answer) if h.negated_by), None)
+    negated = next((h for h in belief_hits if h.negated_by), None)
     if negated is not None:
         return JudgeReading("no", f"belief marker {negated.text!r} is negated by "
                                   f"{negated.negated_by!r}")
