@@ -162,7 +162,8 @@ def test_claim_reader_shortcuts_match_plain_definitions(generated, neutral, monk
     regex words; gate-free patterns tried at their leads match where finditer does; the
     literal checks before each marker pattern change no answer."""
     from beliefbench.audit import framing
-    from beliefbench.audit.framing import _DROP_BYTES, _TOKENS, _encode, read_layout
+    from beliefbench.audit.cues import word_runs
+    from beliefbench.audit.framing import _DROP_BYTES, _encode, read_layout
     from beliefbench.documents.claim_sentences import lowered_words
 
     claims, records = generated
@@ -175,7 +176,7 @@ def test_claim_reader_shortcuts_match_plain_definitions(generated, neutral, monk
         for r in readers:
             lay = read_layout(text, r.cues, lazy=True)
             if len(lay.masked.lower()) == len(lay.masked):  # else every sentence is read
-                split = lay.lowered.encode("ascii", "replace").translate(_TOKENS)
+                split = word_runs(lay.lowered)
                 cand = set(r._candidates(lay, split))
                 for i, (a, b) in enumerate(lay.sentences):
                     exact = _encode(lowered_words(lay.lowered, a, b))

@@ -217,11 +217,16 @@ class Cues:
 _FIRST = itemgetter(slice(None, STEM))
 
 
+def word_runs(lowered: str) -> bytes:
+    """``lowered`` with [a-z0-9] kept and every other character a space, one byte per
+    character (offsets unchanged): its split is the text's runs of [a-z0-9]."""
+    return lowered.encode("ascii", "replace").translate(_RUNS)
+
+
 def _byte_stems(lowered: str) -> set[bytes]:
     """Cues.stems as bytes: the runs of [a-z0-9] come from one translated copy of the text
-    (letters and digits kept, anything else a space, one byte per character) split at
-    spaces, which the C string methods do far faster than a regex findall."""
-    return set(map(_FIRST, lowered.encode("ascii", "replace").translate(_RUNS).split()))
+    split at spaces, which the C string methods do far faster than a regex findall."""
+    return set(map(_FIRST, word_runs(lowered).split()))
 
 
 def gate_starts(lowered: str, gate: str, start: int = 0, stop: int | None = None

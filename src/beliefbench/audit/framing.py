@@ -32,6 +32,7 @@ from beliefbench.audit.cues import (
     load_cues,
     lower,
     sre_parse,
+    word_runs,
 )
 from beliefbench.claims import Claim
 from beliefbench.documents.base import claim_facts, sentence_spans
@@ -628,10 +629,6 @@ def _encode(words: set[str]) -> frozenset[bytes]:
 
 _DROP_BYTES = _encode(DROP_WORDS)
 _APOSTROPHE_DIGIT = re.compile(r"'[a-z]+[0-9]")
-_TOKENS = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32
-                for c in range(256))
-"""bytes.translate table: letters and digits stay, everything else becomes a space, so a
-split yields exactly the runs of [a-z0-9] (the words of lowered_words, apostrophes aside)."""
 
 
 class ClaimReader:
@@ -726,7 +723,7 @@ class ClaimReader:
         # (then offsets differ: each sentence is lower-cased on its own, as content_words does)
         plain = len(lay.masked.lower()) == len(lay.masked)
         # letters and digits kept, everything else a space, one byte per character
-        split = lay.lowered.encode("ascii", "replace").translate(_TOKENS) if plain else b""
+        split = word_runs(lay.lowered) if plain else b""
         words: dict[int, frozenset[bytes]] = {}
 
         def words_of(i: int) -> frozenset[bytes]:
