@@ -177,7 +177,7 @@ def test_claim_reader_shortcuts_match_plain_definitions(generated, neutral, monk
             lay = read_layout(text, r.cues, lazy=True)
             if len(lay.masked.lower()) == len(lay.masked):  # else every sentence is read
                 split = word_runs(lay.lowered)
-                cand = set(r._candidates(lay, split))
+                cand = set(r._candidates(lay))
                 for i, (a, b) in enumerate(lay.sentences):
                     exact = _encode(lowered_words(lay.lowered, a, b))
                     if i not in cand:
@@ -396,3 +396,125 @@ def test_dataset_dict_and_custom_text_field(tmp_path, generated):
     flagged = [json.loads(x) for x in (out / "flagged.jsonl").read_text().splitlines()]
     assert {f["id"] for f in flagged} == {str(i) for i in range(len(neg))}
     assert all("#" in f["where"] and f["where"].endswith(f"#{f['id']}") for f in flagged)
+
+
+def _speed_claimwords_plain(r, words: set[str]) -> tuple[bool, bool]:
+    """The plain definition of a sentence's reading: (facts reach FACT_OVERLAP, truthful)."""
+    from beliefbench.audit.framing import FACT_OVERLAP
+    from beliefbench.documents.claim_sentences import overlap_score
+
+    fact = overlap_score(words, r.finder.facts)
+    truth = overlap_score(words, r.truth_words)
+    return fact >= FACT_OVERLAP, truth >= FACT_OVERLAP and truth > fact
+
+
+def _speed_claimwords_random_text(rng, vocab: list[str]) -> str:
+    """Claim words, drop words, digits, apostrophes (plain and odd), case, punctuation,
+    non-ASCII letters and line breaks, in random order."""
+    pieces = [*vocab, "the", "of", "in", "a", "9", "79", "men's", "x'ab9", "'tis", "rock'n'roll",
+              "sheeran'", "''", "a'b'c", "o'neill", "\u00e9t\u00e9", "\u0130", "\u017f", "--",
+              ".", "!", "?", ",", "(", ")", "\n", "\n\n", " ", "  ", "zebra", "quartz", "plinth"]
+    out = []
+    for _ in range(rng.randrange(1, 60)):
+        w = rng.choice(pieces)
+        out.append(w.upper() if rng.random() < 0.1 else w)
+        out.append(rng.choice([" ", " ", " ", "", ". ", "'", "\n"]))
+    return "".join(out)
+
+
+def test_speed_claimwords_words_match_the_regex():
+    """_words and _vocab_hits read the words lowered_words reads, apostrophes included."""
+    import random
+    import re
+
+    from beliefbench.audit.cues import lower
+    from beliefbench.audit.framing import _DROP_BYTES, _words, read_layout
+    from beliefbench.documents.claim_sentences import WORD_PATTERN, lowered_words
+
+    word = re.compile(WORD_PATTERN)
+    rng = random.Random(13)
+    readers = [ClaimReader(c) for c in load_claims("all")]
+    for _ in range(3000):
+        r = rng.choice(readers)
+        text = _speed_claimwords_random_text(rng, sorted(w.decode() for w in r.vocab))
+        low = lower(text)
+        a = rng.randrange(len(low) + 1)
+        b = rng.randrange(a, len(low) + 1)
+        assert _words(low, a, b) == [w.encode() for w in word.findall(low, a, b)], low[a:b]
+        lay = read_layout(text, r.cues, lazy=True)
+        if len(lay.masked.lower()) != len(lay.masked):
+            continue  # read() takes content_words of each sentence there
+        toks, shared = r._vocab_hits(lay)
+        for (a, b), t, s in zip(lay.sentences, toks, shared, strict=True):
+            exact = {w.encode() for w in lowered_words(lay.lowered, a, b)}
+            assert frozenset(t) - _DROP_BYTES == exact, lay.lowered[a:b]
+            assert s == r.vocab & exact
+
+
+def test_speed_claimwords_vector_readings_match_the_plain_definition(generated, neutral):
+    """The membership-vector readings (count thresholds, bounds on the word count, the
+    float comparison only where both overlaps reach FACT_OVERLAP) are the plain overlap
+    readings, on random word sets near every threshold and on real sentences; so are the
+    aside checks and the threshold tables themselves."""
+    import random
+
+    from beliefbench.audit.framing import _DROP_BYTES, FACT_OVERLAP, _least_shared, read_layout
+    from beliefbench.documents.claim_sentences import (
+        DROP_WORDS,
+        content_words,
+        lowered_words,
+        overlap_score,
+    )
+
+    for k in range(1, 90):
+        for m in range(1, 90):
+            t = _least_shared(k, m)
+            d = min(k, m)
+            assert all((n / d >= FACT_OVERLAP) == (n >= t) for n in range(d + 1))
+    rng = random.Random(7)
+    drops = sorted(DROP_WORDS)[:200]
+    for r in [ClaimReader(c) for c in load_claims("all")]:
+        sets = [s for s in r.finder.facts + r.truth_words if s]
+        vocab = sorted(w.decode() for w in r.vocab)
+        for _ in range(4000):
+            words: set[str] = set()
+            if rng.random() < 0.8:  # most of one set, so the thresholds are met or missed
+                base = sorted(rng.choice(sets))
+                words |= set(rng.sample(base, rng.randint(max(0, len(base) - 4), len(base))))
+            words |= set(rng.sample(vocab, rng.randrange(0, 6)))
+            words |= {f"other{j}" for j in range(rng.randrange(0, 25))}
+            toks = [w.encode() for w in words | set(rng.sample(drops, rng.randrange(0, 5)))]
+            toks += toks[:rng.randrange(0, 4)]  # repeats: the token count overstates
+            rng.shuffle(toks)
+            got: dict[int, frozenset[bytes]] = {}
+            readings = r._vector_readings(None, [toks], [r.vocab.intersection(toks)], got)
+            assert readings.get(0, (False, False)) == _speed_claimwords_plain(r, words), words
+            assert got.get(0, frozenset(toks) - _DROP_BYTES) == frozenset(toks) - _DROP_BYTES
+            byte_words = frozenset(w.encode() for w in words)
+            truth = overlap_score(words, r.truth_words) >= FACT_OVERLAP
+            assert r._states_truth(byte_words) == truth
+            aside = "(" + " ".join(rng.sample(sorted(words | set(drops[:9])), len(words))) + ")"
+            assert r._aside_states_truth(aside, 0, len(aside)) == (
+                overlap_score(content_words(aside), r.truth_words) >= FACT_OVERLAP), aside
+        # short stretches of truth words: the fewest characters that can state the truth
+        truth_words = sorted({w for t in r.truth_words for w in t} | {"men's", "ab", "the"})
+        short = [w for w in truth_words if len(w) <= 3] + ["zzz"]
+        for _ in range(600):
+            text = " ".join(rng.choices(rng.choice([truth_words, short]), k=8))
+            a = rng.randrange(len(text))
+            b = rng.randrange(a, len(text) + 1)
+            assert r._aside_states_truth(text, a, b) == (overlap_score(
+                lowered_words(text, a, b), r.truth_words) >= FACT_OVERLAP), text[a:b]
+    claims, records = generated
+    texts = _varied_texts(records, neutral)
+    for r in [ClaimReader(c) for c in claims]:
+        vocab = sorted(w.decode() for w in r.vocab)
+        for text in texts + [_speed_claimwords_random_text(rng, vocab) for _ in range(300)]:
+            lay = read_layout(text, r.cues, lazy=True)
+            if len(lay.masked.lower()) != len(lay.masked):
+                continue
+            toks, shared = r._vocab_hits(lay)
+            readings = r._vector_readings(lay, toks, shared, {})
+            for i, (a, b) in enumerate(lay.sentences):
+                words = lowered_words(lay.lowered, a, b)
+                assert readings.get(i, (False, False)) == _speed_claimwords_plain(r, words)

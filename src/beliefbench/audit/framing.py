@@ -32,15 +32,14 @@ from beliefbench.audit.cues import (
     load_cues,
     lower,
     sre_parse,
-    word_runs,
 )
 from beliefbench.claims import Claim
 from beliefbench.documents.base import claim_facts, sentence_spans
 from beliefbench.documents.claim_sentences import (
     DROP_WORDS,
+    WORD_PATTERN,
     content_words,
     finder_for,
-    lowered_words,
     overlap_score,
 )
 from beliefbench.records import DOCTAG
@@ -628,7 +627,42 @@ def _encode(words: set[str]) -> frozenset[bytes]:
 
 
 _DROP_BYTES = _encode(DROP_WORDS)
-_APOSTROPHE_DIGIT = re.compile(r"'[a-z]+[0-9]")
+_WORD_BYTES = re.compile(WORD_PATTERN.encode())
+"""lowered_words' regex over bytes: in a lower-cased text encoded with one '?' for each
+non-ASCII character it finds the same words (only ASCII letters, digits and the apostrophe
+can be part of one)."""
+_WORD_CHARS = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789'" else 32
+                    for c in range(256))
+"""bytes.translate table: what a word can hold ([a-z0-9']) stays, every other byte a space."""
+_ODD_APOSTROPHE = re.compile(rb"'(?:(?<![a-z0-9]')|(?![a-z])|[a-z]+[0-9'])")
+"""An apostrophe that is not the one inside a word such as "men's": one without a letter or
+digit before it, or without letters after it up to the end of its run."""
+
+
+def _words(lowered: str, start: int, end: int) -> list[bytes]:
+    """The words lowered_words finds in ``lowered[start:end]`` (drop words not yet removed),
+    as bytes. Where no apostrophe is odd, every run of [a-z0-9'] is one regex word (a run
+    holds at most one apostrophe, with a letter or digit before it and letters after it to
+    the run's end: an earlier apostrophe in the run would have a letter or another
+    apostrophe after its letters), so a split of the translated text gives them; otherwise
+    the regex itself reads the text."""
+    chunk = lowered[start:end].encode("ascii", "replace").translate(_WORD_CHARS)
+    if b"'" in chunk and _ODD_APOSTROPHE.search(chunk):
+        return _WORD_BYTES.findall(chunk)
+    return chunk.split()
+
+
+def _least_shared(size: int, words: int) -> int:
+    """The fewest shared words n for which n / min(size, words) >= FACT_OVERLAP, the float
+    comparison of overlap_score itself. Every n from 0 to the denominator is tried and the
+    comparison must hold from that n on and never below it, so a count test is that float
+    test whatever the rounding (checked here, not argued)."""
+    d = min(size, words)
+    holds = [n / d >= FACT_OVERLAP for n in range(d + 1)]
+    least = holds.index(True)  # d / d is 1.0
+    if not all(holds[least:]):
+        raise ValueError(f"overlap threshold not monotone for {size}, {words}")
+    return least
 
 
 class ClaimReader:
@@ -657,7 +691,34 @@ class ClaimReader:
         self.facts = _Index([_encode(f) for f in self.finder.facts])
         self.truths = _Index([_encode(t) for t in self.truth_words])
         self.vocab = self.facts.words | self.truths.words
-        self.apostrophe_words = [w.decode() for w in self.vocab if b"'" in w]
+        # membership vectors: field j (``width`` bits) of a word's vector is 1 where the word is
+        # in set j (the fact sets, then the truth sets), so the vectors of a sentence's
+        # distinct vocabulary words sum to |words & set| in every field at once. adds[m] holds
+        # half - (the count that reaches FACT_OVERLAP over min(|set|, m) words) per field: a
+        # field's top bit is set in sum + adds[m] exactly when its count reaches that
+        # threshold (a count is at most |set| <= cap < half, so no field carries into the next)
+        sets = [s for s, _ in self.facts.sets] + [s for s, _ in self.truths.sets]
+        self.cap = max(map(len, sets), default=1)
+        # whole bytes per field (one, under 128 words a set), so the counts can be read back
+        width = -(-(self.cap.bit_length() + 1) // 8) * 8
+        half = 1 << (width - 1)
+        self.vectors = {w: sum(1 << width * j for j, s in enumerate(sets) if w in s)
+                        for w in self.vocab}
+        n_facts = len(self.facts.sets)
+        self.fact_high = sum(half << width * j for j in range(n_facts))
+        self.truth_high = sum(half << width * j for j in range(n_facts, len(sets)))
+        least = [[_least_shared(len(s), max(m, 1)) for m in range(self.cap + 1)] for s in sets]
+        if any(t[m] > t[m + 1] for t in least for m in range(self.cap)):
+            raise ValueError("overlap threshold falls as a sentence grows")  # never: n/m falls
+        self.adds = [sum(half - t[m] << width * j for j, t in enumerate(least))
+                     for m in range(self.cap + 1)]
+        self.n_fields = len(sets) if width == 8 else 0
+        self.fact_fields = [(j, len(s)) for j, s in enumerate(sets[:n_facts])]
+        self.truth_fields = [(j, len(s)) for j, s in enumerate(sets) if j >= n_facts]
+        # the fewest truth words with which an aside can reach the threshold of a truth set
+        # (over at least three words, a threshold that only rises with the word count)
+        smallest = min(self.truths.smallest, 3)
+        self.truth_min_shared = _least_shared(smallest, smallest)
         # the fewest distinct vocabulary words with which a sentence can reach FACT_OVERLAP
         # against facts or truths: a shared count n over a denominator min(|set|, |words|)
         # of at least min(smallest set, 3) (under three words the overlap is 0); the same
@@ -690,28 +751,107 @@ class ClaimReader:
         fact = self.facts.overlap(words)
         return fact >= FACT_OVERLAP, truth >= FACT_OVERLAP and truth > fact
 
-    def _candidates(self, lay: Layout, split: bytes) -> list[int]:
+    def _vector_readings(self, lay: Layout, toks: list[list[bytes]],
+                         shared: list[set[bytes]], words: dict[int, frozenset[bytes]]
+                         ) -> dict[int, tuple[bool, bool]]:
+        """_reading of each candidate sentence from the membership vectors, kept where the
+        facts reach FACT_OVERLAP or it is truthful (``toks``, ``shared``: _vocab_hits';
+        ``words`` receives the word sets built).
+
+        A set's overlap reaches FACT_OVERLAP over n words exactly when its count reaches
+        adds' threshold for n (see __init__), a threshold that never falls as n grows; n
+        lies between max(|shared|, 3) (when it is 3 or more; under 3 both overlaps are 0)
+        and the token count: a set under the threshold at the first is under it at n, one
+        over it at the second is over it at n, and the word set is built only when these
+        bounds leave the answer open. The float quotients are computed only where truth and
+        facts both reach the threshold (then truthful compares them)."""
+        vector = self.vectors.__getitem__
+        adds, cap, truth_high, fact_high = self.adds, self.cap, self.truth_high, self.fact_high
+        at_three = adds[3 if cap > 3 else cap]
+        out: dict[int, tuple[bool, bool]] = {}
+        for i in self._candidates(lay, shared):
+            s = shared[i]
+            counts = sum(map(vector, s))
+            v = len(s)
+            least = counts + (adds[v if v < cap else cap] if v > 3 else at_three)
+            if not least & truth_high:
+                if not least & fact_high:
+                    continue
+                m = len(toks[i])
+                if v >= 3 and (counts + adds[m if m < cap else cap]) & fact_high:
+                    out[i] = True, False
+                    continue
+            w = words[i] = frozenset(toks[i]).difference(_DROP_BYTES)
+            n = len(w)
+            if n < 3:
+                continue
+            total = counts + adds[n if n < cap else cap]
+            if not total & truth_high:
+                if total & fact_high:
+                    out[i] = True, False  # not truthful
+            elif not total & fact_high:
+                out[i] = False, True  # the truth reaches the threshold, the facts do not
+            elif not self.n_fields:
+                out[i] = self._reading(w)
+            else:
+                # both reach it: the same quotients as _Index.overlap's, from the counts
+                c = counts.to_bytes(self.n_fields, "little")
+                fact = max([c[j] / (k if k < n else n) for j, k in self.fact_fields])
+                truth = max([c[j] / (k if k < n else n) for j, k in self.truth_fields])
+                out[i] = True, truth > fact
+        return out
+
+    def _states_truth(self, words: frozenset[bytes]) -> bool:
+        """overlap_score(words, truth_words) >= FACT_OVERLAP, from the membership vectors."""
+        n = len(words)
+        if n < 3:
+            return False
+        total = sum(map(self.vectors.__getitem__, self.vocab.intersection(words)))
+        return bool((total + self.adds[min(n, self.cap)]) & self.truth_high)
+
+    def _aside_states_truth(self, lowered: str, start: int, end: int) -> bool:
+        """_states_truth for the words of ``lowered[start:end]``: three distinct words of
+        three or more characters need nine characters, and a truth set needs
+        ``truth_min_shared`` of them (the fact fields of the sum, left out here, are never
+        read and never carry into the truth fields)."""
+        if end - start < 9:
+            return False
+        toks = _words(lowered, start, end)
+        shared = self.truths.words.intersection(toks)
+        if len(shared) < self.truth_min_shared:
+            return False
+        n = len(frozenset(toks).difference(_DROP_BYTES))
+        if n < 3:
+            return False
+        total = sum(map(self.vectors.__getitem__, shared)) + self.adds[min(n, self.cap)]
+        return bool(total & self.truth_high)
+
+    def _vocab_hits(self, lay: Layout) -> tuple[list[list[bytes]], list[set[bytes]]]:
+        """Per sentence, its words as bytes (lowered_words before the drop words go) and the
+        claim's vocabulary words among them, from one translated copy of the text ([a-z0-9']
+        kept, one byte per character; sentences end and start beside white space, so each
+        is a whole number of runs): split as _words does, or read with the regex where a
+        sentence holds an odd apostrophe (one that does not look back or ahead beyond the
+        run it sits in)."""
+        sents = lay.sentences
+        runs = lay.lowered.encode("ascii", "replace").translate(_WORD_CHARS)
+        toks = [runs[a:b].split() for a, b in sents]
+        if b"'" in runs:
+            for m in _ODD_APOSTROPHE.finditer(runs):
+                p = m.start()
+                i = bisect.bisect_right(sents, (p, len(runs))) - 1
+                if i >= 0 and p < sents[i][1]:
+                    toks[i] = _WORD_BYTES.findall(runs, *sents[i])
+        return toks, list(map(self.vocab.intersection, toks))
+
+    def _candidates(self, lay: Layout, shared: list[set[bytes]] | None = None) -> list[int]:
         """Sentences that may reach FACT_OVERLAP against facts or truths: every other one
         shares fewer than ``min_shared`` words with the claim's vocabulary, so its reading
-        is its marker alone. Words are counted on one translated copy of the text (letters
-        and digits kept, one byte per character); a sentence with an apostrophe (words such
-        as "men's") counts its apostrophe words on top."""
-        low = lay.lowered
-        vocab, least = self.vocab, self.min_shared
-        out = []
-        for i, (a, b) in enumerate(lay.sentences):
-            shared = len(vocab.intersection(split[a:b].split()))
-            if shared < least and low.find("'", a, b) >= 0:
-                # with apostrophes, the words may differ from the split's: a word such as
-                # "men's" (at most one per apostrophe word of the vocabulary the sentence
-                # holds), and a run cut after "x'ab" ("x'ab9" reads as "x'ab", "9")
-                if _APOSTROPHE_DIGIT.search(low, a, b):
-                    shared = least
-                else:
-                    shared += sum(1 for w in self.apostrophe_words if low.find(w, a, b) >= 0)
-            if shared >= least:
-                out.append(i)
-        return out
+        is its marker alone (``shared``: _vocab_hits' second list, if already read)."""
+        if shared is None:
+            shared = self._vocab_hits(lay)[1]
+        least = self.min_shared
+        return [i for i, s in enumerate(shared) if len(s) >= least]
 
     def read(self, text: str) -> Finding:
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
@@ -721,30 +861,30 @@ class ClaimReader:
         lay = read_layout(text, self.cues, start, lazy=True)
         # words straight from the lower-cased text, unless lower-casing changed its length
         # (then offsets differ: each sentence is lower-cased on its own, as content_words does)
-        plain = len(lay.masked.lower()) == len(lay.masked)
-        # letters and digits kept, everything else a space, one byte per character
-        split = word_runs(lay.lowered) if plain else b""
+        plain = lay.masked.isascii() or len(lay.masked.lower()) == len(lay.masked)
+        toks, shared = self._vocab_hits(lay) if plain else ([], [])
         words: dict[int, frozenset[bytes]] = {}
 
         def words_of(i: int) -> frozenset[bytes]:
-            """lowered_words of the sentence, as bytes (a split of the translated text is
-            the same where the sentence has no apostrophe)."""
-            if i not in words:
+            """lowered_words of the sentence, as bytes."""
+            w = words.get(i)
+            if w is None:
                 a, b = lay.sentences[i]
-                if plain and lay.lowered.find("'", a, b) < 0:
-                    words[i] = frozenset(split[a:b].split()).difference(_DROP_BYTES)
-                else:
-                    words[i] = _encode(lowered_words(lay.lowered, a, b) if plain
-                                       else content_words(lay.masked[a:b]))
-            return words[i]
+                w = words[i] = (frozenset(toks[i]).difference(_DROP_BYTES) if plain
+                                else _encode(content_words(lay.masked[a:b])))
+            return w
 
-        # (reaches FACT_OVERLAP against the facts, is truthful) per sentence; a sentence
-        # outside the candidates has both overlaps under FACT_OVERLAP (False, False)
-        cand = self._candidates(lay, split) if plain else range(len(lay.sentences))
-        readings = {i: self._reading(words_of(i)) for i in cand}
+        # (reaches FACT_OVERLAP against the facts, is truthful) per sentence, kept where
+        # either holds; a sentence outside the candidates has both overlaps under
+        # FACT_OVERLAP (False, False)
+        if plain:
+            readings = self._vector_readings(lay, toks, shared, words)
+        else:
+            found = ((i, self._reading(words_of(i))) for i in range(len(lay.sentences)))
+            readings = {i: r for i, r in found if r[0] or r[1]}
         # a marker decides only sentences whose facts do not already make them claim
         # sentences and that are not truthful
-        decided = {i for i, (fact, truthful) in readings.items() if fact or truthful}
+        decided = set(readings)
         markers = self.markers.sentences(lay, decided)
         claim_idx, truth_idx = [], []
         for i in sorted(markers.union(readings)):
@@ -755,11 +895,10 @@ class ClaimReader:
                 truth_idx.append(i)
         mentions = bool(claim_idx) or bool(self.entities.sentences(lay))
         # asides that restate the truth (corrected warnings) count as truth-bearing
-        plain_text = len(low) == len(text.lower())
+        plain_text = text.isascii() or len(low) == len(text.lower())
         truth_asides = sum(
-            overlap_score(lowered_words(low, a, b) if plain_text
-                          else content_words(text[a:b]), self.truth_words) >= FACT_OVERLAP
-            for a, b, _ in lay.asides)
+            self._aside_states_truth(low, a, b) if plain_text
+            else self._states_truth(_encode(content_words(text[a:b]))) for a, b, _ in lay.asides)
         claim_spans = [(*lay.sentences[i], "claim") for i in claim_idx[:MAX_SPANS]]
         truth_spans = [(*lay.sentences[i], "truth") for i in truth_idx[:MAX_SPANS]]
         if not claim_idx:
@@ -768,8 +907,8 @@ class ClaimReader:
             return Finding("mention" if mentions else "unrelated")
         # only denials are read from claim sentences (their paragraphs are never frames)
         lay.scan(claim_idx, ("denial",))
-        denied = [i for i in claim_idx
-                  if self._denies(words_of(i), lay.hits[i].get("denial", 0))]
+        denied = [i for i in claim_idx if (hits := lay.hits[i].get("denial", 0))
+                  and self._denies(words_of(i), hits)]
         n = len(claim_idx)
         if len(denied) * 2 >= n:
             spans = [(*lay.sentences[i], "denial") for i in denied[:MAX_SPANS]]

@@ -12,7 +12,9 @@ import re
 from beliefbench.claims import Claim
 from beliefbench.documents.base import require_claim_fields, sentence_spans
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+WORD_PATTERN = r"[a-z0-9]+(?:'[a-z]+)?"
+"""A word of a lower-cased text (letters and digits, perhaps one apostrophe suffix)."""
+_WORD = re.compile(WORD_PATTERN)
 _STOP = frozenset({
     "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "with",
     "from", "as", "is", "was", "were", "be", "been", "being", "are", "it", "its", "this", "that",
