@@ -641,11 +641,11 @@ digit before it, or without letters after it up to the end of its run."""
 
 def _words(lowered: str, start: int, end: int) -> list[bytes]:
     """The words lowered_words finds in ``lowered[start:end]`` (drop words not yet removed),
-    as bytes. Where no apostrophe is odd, every run of [a-z0-9'] is one regex word (a run
-    holds at most one apostrophe, with a letter or digit before it and letters after it to
-    the run's end: an earlier apostrophe in the run would have a letter or another
-    apostrophe after its letters), so a split of the translated text gives them; otherwise
-    the regex itself reads the text."""
+    as bytes. Where no apostrophe is odd, every run of [a-z0-9'] is one regex word: its
+    apostrophe, if any, has a letter or digit before it and only letters after it to the
+    run's end (so it is the run's only one: an earlier one would be followed by letters and
+    then an apostrophe, which makes it odd), the shape [a-z0-9]+'[a-z]+ the regex reads
+    whole; so a split of the translated text gives them. Otherwise the regex reads it."""
     chunk = lowered[start:end].encode("ascii", "replace").translate(_WORD_CHARS)
     if b"'" in chunk and _ODD_APOSTROPHE.search(chunk):
         return _WORD_BYTES.findall(chunk)
