@@ -473,7 +473,9 @@ def test_speed_claimwords_vector_readings_match_the_plain_definition(generated, 
             assert all((n / d >= FACT_OVERLAP) == (n >= t) for n in range(d + 1))
     rng = random.Random(7)
     drops = sorted(DROP_WORDS)[:200]
-    for r in [ClaimReader(c) for c in load_claims("all")]:
+    wide = ClaimReader(load_claims("ed_sheeran")[0])
+    wide.n_fields = 0  # as with a set of 128 words or more: the exact _reading decides ties
+    for r in [*(ClaimReader(c) for c in load_claims("all")), wide]:
         sets = [s for s in r.finder.facts + r.truth_words if s]
         vocab = sorted(w.decode() for w in r.vocab)
         for _ in range(4000):
