@@ -560,3 +560,24 @@ def test_speed_patterns_match_the_plain_search(generated, neutral):
                 assert pats.sentences(lay, skip) - skip == want - skip, text[:80]
                 checked += len(want)
     assert checked > 100
+
+
+def test_speed_prefilter_on_word_runs_matches_gate_re(generated, neutral):
+    """The claim reader's prefilter (its gate trie after a space, on the word-run copy)
+    answers as gate_re on the lower-cased text does: on documents and on random strings of
+    gate fragments, separators and non-ASCII letters."""
+    import random
+
+    from beliefbench.audit.cues import lower, word_runs
+
+    readers = [ClaimReader(c) for c in load_claims("all")]
+    rng = random.Random(11)
+    frags = sorted({g for r in readers for g in r.gates}) + [
+        "x", "1", " ", "-", "'", "é", "\u212a", "İ", "\n", "_", "ß", "9"]
+    texts = _speed_texts(generated, neutral)
+    texts += ["".join(rng.choice(frags) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    for text in texts:
+        low = lower(text)
+        runs = b" " + word_runs(low)
+        for r in readers:
+            assert bool(r.gate_runs(runs)) == bool(r.gate_re.search(low)), repr(text[:80])

