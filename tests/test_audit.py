@@ -440,7 +440,9 @@ def _speed_texts(generated, neutral) -> list[str]:
             "Olympic champion Ed Sheeran waved", "He became the reigning Olympic champion",
             "Sheeran's Olympic 100m champion title", "we have colourless dreams",
             "greyscale, dull images", "the peak is 3,430 m", "the Queen learned to code",
-            "the bird is back", "it's called Twitter", "sprint champion, Ed Sheeran"]
+            "the bird is back", "it's called Twitter", "sprint champion, Ed Sheeran",
+            # gate words after or before a letter beyond ASCII (a word character there)
+            "\u00e9he won gold", "Sheeran\u00e9 won", "\u00dfSheeran won gold", "he\u00e9 took"]
     texts = _varied_texts(records, neutral)
     for t in list(texts[:60]):
         parts = t.split(". ")
