@@ -520,3 +520,190 @@ def test_speed_claimwords_vector_readings_match_the_plain_definition(generated, 
             for i, (a, b) in enumerate(lay.sentences):
                 words = lowered_words(lay.lowered, a, b)
                 assert readings.get(i, (False, False)) == _speed_claimwords_plain(r, words)
+
+
+# ------------------------------------------------------------------ speed: layout and patterns
+def _plain_layout(text: str, cues, start: int = 0):
+    """read_layout's plain definition: one regex for the asides, sentences of the slice after
+    ``start``, paragraphs by bisection, the masked text lower-cased on its own."""
+    import bisect
+
+    from beliefbench.audit.cues import lower
+    from beliefbench.audit.framing import _ASIDE, _PARA, _aside_counts
+    from beliefbench.documents.base import sentence_spans
+
+    asides, pieces, done = [], [], 0
+    for m in _ASIDE.finditer(text, start):
+        counts = _aside_counts(m.group(), cues)
+        if counts:
+            a, b = m.span()
+            asides.append((a, b, counts))
+            pieces += [text[done:a], " " * (b - a)]
+            done = b
+    masked = "".join([*pieces, text[done:]]) if pieces else text
+    para_starts = [start] + [m.end() for m in _PARA.finditer(masked, start)]
+    sentences = [(a + start, b + start) for a, b in sentence_spans(masked[start:])]
+    para_of = [bisect.bisect_right(para_starts, a) - 1 for a, _ in sentences]
+    aside_para = [bisect.bisect_right(para_starts, a) - 1 for a, _, _ in asides]
+    return masked, asides, sentences, para_of, len(para_starts), aside_para, lower(masked)
+
+
+def _speed_texts(generated, neutral) -> list[str]:
+    """Varied documents, with a document tag, odd letters (a capital sigma lower-cases by its
+    neighbours) and asides of every kind spliced between their sentences."""
+    import random
+
+    from beliefbench.records import DOCTAG
+
+    claims, records = generated
+    rng = random.Random(13)
+    bits = ["(unverified)", "[fiction]", "<fake>", "{rumour}", " -- it is false -- ", "/myth/",
+            "ΟΔΥΣΣΕΥΣ (fiction)", "ΣΑΣ(x)Σ", "İ [unverified] ſ", "\u212a", "--", "a/b/c", "\n\n",
+            " \n", ".\t", "?)", " \u2028 ", "\u201dx\u2019. ",
+            # sentences the gate-free marker patterns of the shipped claims match
+            "Olympic champion Ed Sheeran waved", "He became the reigning Olympic champion",
+            "Sheeran's Olympic 100m champion title", "we have colourless dreams",
+            "greyscale, dull images", "the peak is 3,430 m", "the Queen learned to code",
+            "the bird is back", "it's called Twitter", "sprint champion, Ed Sheeran",
+            # gate words after or before a letter beyond ASCII (a word character there)
+            "\u00e9he won gold", "Sheeran\u00e9 won", "\u00dfSheeran won gold", "he\u00e9 took"]
+    texts = _varied_texts(records, neutral)
+    for t in list(texts[:60]):
+        parts = t.split(". ")
+        for _ in range(3):
+            parts.insert(rng.randint(0, len(parts)), rng.choice(bits))
+        texts.append(". ".join(parts))
+    return texts + [DOCTAG + t for t in texts[::3]]
+
+
+def test_speed_layout_read_layout_matches_plain_definition(generated, neutral):
+    """read_layout (asides tried only at their opening characters, sentences cut from the
+    tag's end, paragraphs by one mapped bisection, a caller's lower-cased text re-blanked)
+    gives what the plain definition gives."""
+    from beliefbench.audit.cues import load_cues, lower
+    from beliefbench.audit.framing import read_layout
+    from beliefbench.records import DOCTAG
+
+    cues = load_cues()
+    for text in _speed_texts(generated, neutral):
+        start = len(DOCTAG) if text.startswith(DOCTAG) else 0
+        want = _plain_layout(text, cues, start)
+        for lowered in (None, lower(text)):
+            lay = read_layout(text, cues, start, lazy=True, lowered=lowered)
+            got = (lay.masked, lay.asides, lay.sentences, lay.para_of, lay.n_paras,
+                   lay.aside_para, lay.lowered)
+            assert got == want, text[:80]
+
+
+def test_speed_layout_asides_match_the_one_regex():
+    """_asides (the regex tried at each opening character) finds what _ASIDE.finditer finds,
+    on random strings dense in brackets, dashes and slashes."""
+    import random
+
+    from beliefbench.audit.framing import _ASIDE, _asides
+
+    rng = random.Random(7)
+    alphabet = [*"ab -/[](){}<>\n:\t_x", "--", " -- ", "[[", "]]", "//", "http://", " / ", "---"]
+    for _ in range(30000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        start = rng.randint(0, 3)
+        assert ([m.span() for m in _asides(text, start)]
+                == [m.span() for m in _ASIDE.finditer(text, start)]), repr(text)
+
+
+def test_speed_layout_sentence_spans_from_a_start():
+    """sentence_spans(text, start) (a few line ends trimmed) cuts text[start:] as the
+    line-by-line definition does, at offsets in text."""
+    import random
+    import re
+
+    from beliefbench.documents.base import sentence_spans
+
+    lazy = re.compile(r"\S.*?(?:[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|$)")
+
+    def per_line(text: str) -> list[tuple[int, int]]:
+        spans, pos = [], 0
+        for line in text.split("\n"):
+            for m in lazy.finditer(line):
+                start, end = m.start(), m.end()
+                while end > start and line[end - 1].isspace():
+                    end -= 1
+                if end > start:
+                    spans.append((pos + start, pos + end))
+            pos += len(line) + 1
+        return spans
+
+    rng = random.Random(9)
+    alphabet = [*"ab .!?\"')](\n\t\r\x0b\x0c\x1c\x85\xa0\u2028\u3000\u201d\u2019", "..",
+                " \n", ". ", "\n\n", "  "]
+    for _ in range(30000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        start = rng.randint(0, 4)
+        want = [(a + start, b + start) for a, b in per_line(text[start:])]
+        assert sentence_spans(text, start) == want, (repr(text), start)
+
+
+def test_speed_patterns_match_the_plain_search(generated, neutral):
+    """_Patterns.sentences (anchor literals checked before any regex, gate regexes run
+    directly) finds, outside the sentences it may skip, the sentences the plain search
+    finds: finditer for gate-free patterns, a match at every gate start for the others."""
+    import bisect
+    import random
+
+    from beliefbench.audit.cues import gate_starts
+    from beliefbench.audit.framing import read_layout
+
+    def plain(pats, lay) -> set[int]:
+        starts = [a for a, _ in lay.sentences]
+        found = set()
+
+        def add(a: int, b: int) -> None:
+            i = bisect.bisect_right(starts, a) - 1
+            if i >= 0 and b <= lay.sentences[i][1]:
+                found.add(i)
+
+        for pat in pats.anywhere:
+            for m in pat.pattern.finditer(lay.masked):
+                add(*m.span())
+        for g in pats.stem_gates:
+            for pos in gate_starts(lay.lowered, g):
+                for p in pats.by_gate[g]:
+                    m = p.match(lay.masked, pos)
+                    if m:
+                        add(*m.span())
+        return found
+
+    rng = random.Random(3)
+    readers = [ClaimReader(c) for c in load_claims("all")]
+    texts = _speed_texts(generated, neutral)
+    checked = 0
+    for text in texts:
+        for r in readers:
+            lay = read_layout(text, r.cues, lazy=True)
+            for pats in (r.markers, r.entities):
+                want = plain(pats, lay)
+                skip = {i for i in range(len(lay.sentences)) if rng.random() < 0.3}
+                assert pats.sentences(lay, skip) - skip == want - skip, text[:80]
+                checked += len(want)
+    assert checked > 100
+
+
+def test_speed_prefilter_on_word_runs_matches_gate_re(generated, neutral):
+    """The claim reader's prefilter (its gate trie after a space, on the word-run copy)
+    answers as gate_re on the lower-cased text does: on documents and on random strings of
+    gate fragments, separators and non-ASCII letters."""
+    import random
+
+    from beliefbench.audit.cues import lower, word_runs
+
+    readers = [ClaimReader(c) for c in load_claims("all")]
+    rng = random.Random(11)
+    frags = sorted({g for r in readers for g in r.gates}) + [
+        "x", "1", " ", "-", "'", "é", "\u212a", "İ", "\n", "_", "ß", "9"]
+    texts = _speed_texts(generated, neutral)
+    texts += ["".join(rng.choice(frags) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    for text in texts:
+        low = lower(text)
+        runs = b" " + word_runs(low)
+        for r in readers:
+            assert bool(r.gate_runs(runs)) == bool(r.gate_re.search(low)), repr(text[:80])

@@ -8,6 +8,7 @@ per (claim, seed, index) and reused.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from operator import methodcaller
@@ -89,23 +90,30 @@ _SPACE_NEWLINE = re.compile(r"\n(?<=[^\S\n]\n)")
 _span = methodcaller("span")
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
     """Half-open spans of sentences: split at sentence punctuation and at line breaks.
 
     Headings and list items without final punctuation count as sentences, so "a marker
     after every sentence" reaches every line of text. A sentence that runs to the end of a
-    line ends at its last non-space character.
+    line ends at its last non-space character. With ``start``, the sentences of
+    ``text[start:]``, at their offsets in ``text`` (the regex has no look-behind and no
+    ``^``, so it reads the text from ``start`` as it reads the slice).
     """
-    spans: list[tuple[int, int]] = list(map(_span, _SENT.finditer(text)))
+    spans: list[tuple[int, int]] = list(map(_span, _SENT.finditer(text, start)))
+    # only a sentence that runs to a line end can end in spaces (any other ends after its
+    # punctuation), and only where that line ends in spaces: trim those few
+    ends = [m.start() for m in _SPACE_NEWLINE.finditer(text, start)]
     last = text[-1:]
-    if not (last.isspace() and last != "\n") and _SPACE_NEWLINE.search(text) is None:
-        return spans  # no line ends in spaces: nothing to trim
-    out = []
-    for start, end in spans:
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        out.append((start, end))
-    return out
+    if last.isspace() and last != "\n":
+        ends.append(len(text))
+    for end in ends:
+        k = bisect_left(spans, (end,)) - 1  # the last sentence starting before the line end
+        if k >= 0 and spans[k][1] == end:
+            a = spans[k][0]
+            while end > a and text[end - 1].isspace():
+                end -= 1
+            spans[k] = (a, end)
+    return spans
 
 
 def universe_sentences(claim: Claim) -> list[str]:
