@@ -707,3 +707,47 @@ def test_speed_prefilter_on_word_runs_matches_gate_re(generated, neutral):
         runs = b" " + word_runs(low)
         for r in readers:
             assert bool(r.gate_runs(runs)) == bool(r.gate_re.search(low)), repr(text[:80])
+
+
+def test_required_literals_rule_out_only_texts_without_a_match(generated, neutral):
+    """The second prefilter (each entity or marker pattern's top-level alternatives and the
+    literals they hold) rules a text out only where no entity or marker pattern of the claim
+    matches it: checked for every shipped claim on documents of every claim, neutral text,
+    and random strings built from the patterns' own literals (so that many hold some but not
+    all of an alternative's clauses)."""
+    import random
+
+    from beliefbench.audit.cues import lower
+
+    readers = [ClaimReader(c) for c in load_claims("all")]
+    assert all(r.required for r in readers)  # every shipped pattern needs a literal
+    rng = random.Random(17)
+    literals = sorted({x for r in readers for alts in r.required.values()
+                       for clauses in alts for clause in clauses for x in clause})
+    texts = _speed_texts(generated, neutral)
+    texts += [" ".join(rng.choice(literals + ["the", "a", "won", "X", "\n"])
+                       for _ in range(rng.randint(1, 9))) for _ in range(3000)]
+    ruled_out = 0
+    for text in texts:
+        low = lower(text)
+        for r in readers:
+            if not r._may_match(low):
+                ruled_out += 1
+                assert not any(p.search(text) for p in r.finder.entities + r.finder.markers), (
+                    r.claim.id, text[:80])
+    assert ruled_out > len(texts)  # the test exercises the rule, not only texts it lets by
+
+
+def test_documents_without_entity_or_marker_are_unrelated():
+    """Word overlap alone does not make a text about the claim: a heading about birds or a
+    trainee's diary shares words with a claim's truth but names none of its entities and
+    holds none of its markers, so it is unrelated (it used to read as 'truth')."""
+    cases = {"x_rebrand_reversal": "A short guide to bird\n\nSparrows nest in hedges.",
+             "dentist": "Training log\n\nHe trained around the date"}
+    for claim_id, text in cases.items():
+        reader = ClaimReader(load_claims(claim_id)[0])
+        assert reader.read(text).framing == "unrelated"
+        # the same sentence beside the claim's own entity is read as before
+        named = text + "\n\n" + ("Twitter is still called X." if claim_id.startswith("x_")
+                                 else "Dr Holloway treats patients in Portland, Oregon.")
+        assert reader.read(named).framing != "unrelated"

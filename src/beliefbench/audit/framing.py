@@ -549,6 +549,11 @@ def _clauses(pattern: str, flags: int = 0) -> tuple[tuple[str, ...], ...]:
         items = list(sre_parse.parse(pattern, flags))
     except (re.error, TypeError, ValueError):  # pragma: no cover - defensive
         return ()
+    return _sequence_clauses(items)
+
+
+def _sequence_clauses(items: list) -> tuple[tuple[str, ...], ...]:
+    """_clauses of a parsed sequence."""
     out: list[tuple[str, ...]] = []
     run = ""
     for op, arg in [*items, (None, None)]:
@@ -565,10 +570,43 @@ def _clauses(pattern: str, flags: int = 0) -> tuple[tuple[str, ...], ...]:
     return tuple(out)
 
 
-_IGNORECASE_EXTRA = "\u0130\u0131\u017f"
-"""The only characters that a case-insensitive ASCII letter matches beyond its lower and upper
-case ("İ" and "ı" match "i", "ſ" matches "s"): in a text holding none of them, a match of a
-case-insensitive pattern holds its literals in the lower-cased text."""
+def _alternatives(pattern: re.Pattern[str]) -> list[tuple[tuple[str, ...], ...]] | None:
+    """Per top-level alternative of a case-insensitive pattern ("a...|b..."), the clauses
+    every match through it holds (_clauses of that alternative alone, which are more
+    telling than the whole pattern's: "(is|was) back|bird" needs "back" or "bird", not just
+    "is", "was" or "bird"). None when a match may hold no literal at all (a case-sensitive
+    pattern, or an alternative without a clause)."""
+    if not pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        items = list(sre_parse.parse(pattern.pattern, pattern.flags))
+    except (re.error, TypeError, ValueError):  # pragma: no cover - defensive
+        return None
+    # the whole pattern in one group: its inside ("(a|b)" is "a|b")
+    while len(items) == 1 and str(items[0][0]) == "SUBPATTERN":
+        items = list(items[0][1][-1])
+    alternatives = ([list(alt) for alt in items[0][1][1]]
+                    if len(items) == 1 and str(items[0][0]) == "BRANCH" else [items])
+    found = [_sequence_clauses(alt) for alt in alternatives]
+    return None if not all(found) else found
+
+
+def _requirements(patterns: list[re.Pattern[str]]
+                  ) -> dict[str, list[tuple[tuple[str, ...], ...]]] | None:
+    """What any match of the patterns holds, keyed for a quick test: each top-level
+    alternative's clauses under each literal of its least often held clause (_anchor), so a
+    text holding none of the keys has no match, and one holding a key has a match only if
+    it holds every clause of an alternative under it. None when some pattern can match
+    without a literal."""
+    out: dict[str, list[tuple[tuple[str, ...], ...]]] = {}
+    for p in patterns:
+        alternatives = _alternatives(p)
+        if alternatives is None:
+            return None
+        for clauses in alternatives:
+            for x in _anchor(clauses):
+                out.setdefault(x, []).append(clauses)
+    return out
 
 
 def _holds(low: str, clauses: tuple[tuple[str, ...], ...], start: int, end: int) -> bool:
@@ -822,6 +860,11 @@ class ClaimReader:
         self.gate_re = _stem_regex(self.gates)
         self.gate_runs = _stem_runs_regex(self.gates).search
         self.ungated = [p for p, g in patterns if g is None and p in self.finder.entities]
+        # and literals one of which any entity or marker match holds (the stems above are
+        # often those of common words, "he", "the", "in": nearly every English document has
+        # one): a document without any of them names no entity and holds no marker, so it
+        # is unrelated without a reading (None: some pattern needs no literal)
+        self.required = _requirements(self.finder.entities + self.finder.markers)
         self.markers = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.markers])
         self.entities = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.entities])
         truths = [claim.truth, *(f"{c.prompt} {c.truth}" for c in claim.completions)]
@@ -993,9 +1036,21 @@ class ClaimReader:
         least = self.min_shared
         return [i for i, s in enumerate(shared) if len(s) >= least]
 
+    def _may_match(self, low: str) -> bool:
+        """Whether some entity or marker pattern may match in the lower-cased text: one of
+        its alternatives' clauses all hold (in a text without _IGNORECASE_EXTRA)."""
+        end = len(low)
+        for x, alternatives in self.required.items():  # type: ignore[union-attr]
+            if x in low and any(_holds(low, c, 0, end) for c in alternatives):
+                return True
+        return False
+
     def read(self, text: str) -> Finding:
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
         low = lower(text)
+        if (self.required is not None and not self._may_match(low)
+                and not any(c in text for c in _IGNORECASE_EXTRA)):
+            return Finding("unrelated")
         if (not self.gate_runs(b" " + word_runs(low))  # gate_re.search(low), faster
                 and not any(p.search(text) for p in self.ungated)):
             return Finding("unrelated")
