@@ -477,12 +477,15 @@ def test_speed_cues_scan_matches_the_plain_definition(generated, neutral):
             found += sum(plain.values())
             assert Counter(cues.scan(low, start, stop, cats, origin=origin)) == plain, text
             assert Counter(cues.scan(low, start, stop, cats, origin=origin, runs=runs)) == plain
-        for given in (None, runs):
-            got = Counter(cues.scan_spans(low, spans, cats, origin=origin, runs=given))
-            want = Counter((j, c, i) for j, (a, b) in enumerate(spans)
-                           for (c, i), k in _plain_cues(cues, low, a, b, cats, origin).items()
-                           for _ in range(k))
-            assert got == want, text
+        # neighbours share a search; spans out of order or overlapping are read apart
+        for some in (spans, [(cuts[0], cuts[1]), (cuts[1], cuts[3]), (cuts[3], cuts[5])],
+                     [spans[2], spans[0], (cuts[0], cuts[5])]):
+            for given in (None, runs):
+                got = Counter(cues.scan_spans(low, some, cats, origin=origin, runs=given))
+                want = Counter((j, c, i) for j, (a, b) in enumerate(some) for (c, i), k
+                               in _plain_cues(cues, low, a, b, cats, origin).items()
+                               for _ in range(k))
+                assert got == want, text
     assert found > 1000  # the texts exercise the lexicon
 
 

@@ -315,19 +315,79 @@ class Cues:
         four letters or digits) picks the entries tried, exactly those the stem scan tries.
         """
         plan = self._plan(categories)
-        search, table, reach = (plan.find.search if plan.find is not None else None,
-                                plan.table, plan.reach)
+        if not spans:
+            return
+        first, last = min(spans)[0], max(map(_SECOND, spans))
+        # the rare paths, ruled out once for all the spans where none can hold: a gate-free
+        # entry's needs (a match in a span opens with one of them, starting in the span),
+        # a symbol gate's symbol
+        always = []
+        for e, needs in plan.always:
+            if needs is None or any([lowered.find(x, first, last + len(x) - 1) >= 0
+                                     for x in needs]):
+                always.append((e, needs))
+        stem_scan = bool(plan.gates) and (
+            plan.words or any([lowered.find(g, first, last) >= 0 for g in plan.gates]))
+        if always or stem_scan:
+            yield from self._rare(lowered, spans, categories, stems, origin, always,
+                                  stem_scan, plan)
+        if plan.find is None:
+            return
+        search, table, reach = plan.find.search, plan.table, plan.reach
         shift = 0
-        if runs is None and search is not None and spans:
+        if runs is None:
             # the runs the spans need: offset j holds the space before offset shift + j
-            shift = min(a for a, _ in spans)
-            end = max(b for _, b in spans) + reach
-            runs = (b" " if shift == 0 else b"") + word_runs(lowered[max(shift - 1, 0):end])
+            shift = first
+            runs = (b" " if shift == 0 else b"") + word_runs(
+                lowered[max(shift - 1, 0):last + reach])
+        n = len(spans)
+        j = 0
+        while j < n:
+            # neighbours (in order, a few characters apart) share one search; a candidate
+            # between two of them belongs to neither
+            start, stop = spans[j]
+            k = j
+            while k + 1 < n and 0 <= spans[k + 1][0] - spans[k][1] <= _SPAN_GAP:
+                k += 1
+            last = spans[k][1]
+            end = last + reach + 1 - shift
+            cur = j
+            m = search(runs, start - shift, end) if start < last else None
+            while m is not None:
+                i = m.start() + shift
+                if i >= last:
+                    break
+                # a search per candidate (few) costs less than a finditer object; the
+                # pattern consumes one byte, so the next search starts where finditer's would
+                m = search(runs, m.end(), end)
+                while i >= spans[cur][1]:
+                    cur += 1
+                if i < spans[cur][0] or (i and lowered[i - 1].isalnum()):
+                    continue  # between spans, or not a word start (after a non-ASCII letter)
+                # the gate that holds here: a stem gate (or a short one ending the text)
+                entries = table.get(lowered[i:i + STEM])
+                if entries is None:  # ... or a short gate that is the whole word
+                    for g in (1, 2, 3):
+                        entries = table.get(lowered[i:i + g])
+                        if entries is not None and not lowered[i + g:i + g + 1].isalnum():
+                            break
+                    else:
+                        continue
+                for e in entries:
+                    if e.regex.match(lowered, i):
+                        yield cur, e.category, i
+            j = k + 1
+
+    def _rare(self, lowered: str, spans: list[tuple[int, int]], categories: tuple[str, ...],
+              stems: set[str] | None, origin: int | None, always: list, stem_scan: bool,
+              plan: _Plan) -> Iterator[tuple[int, str, int]]:
+        """scan_spans for entries without a gate (a finditer from ``origin``) and entries
+        without openings (``_stem_scan``), span by span."""
         for j, (start, stop) in enumerate(spans):
-            for e, needs in plan.always:
+            for e, needs in always:
                 # a match in the span opens with one of the needs, starting in the span
-                if needs is not None and all(lowered.find(x, start, stop + len(x) - 1) < 0
-                                             for x in needs):
+                if needs is not None and not any([lowered.find(x, start, stop + len(x) - 1)
+                                                  >= 0 for x in needs]):
                     continue
                 for m in e.regex.finditer(lowered, start if origin is None else origin):
                     i = m.start()
@@ -336,32 +396,8 @@ class Cues:
                     if i >= start and (not e.word_start or i == 0
                                        or not lowered[i - 1].isalnum()):
                         yield j, e.category, i
-            if search is not None and start < stop:
-                # a search per candidate (few) costs less than a finditer object; the
-                # pattern consumes one byte, so the next search starts where finditer's would
-                end = stop + reach + 1 - shift
-                m = search(runs, start - shift, end)
-                while m is not None:
-                    i = m.start() + shift
-                    if i >= stop:
-                        break
-                    m = search(runs, m.end(), end)
-                    if i and lowered[i - 1].isalnum():  # not a word start (a non-ASCII letter)
-                        continue
-                    # the gate that holds here: a stem gate (or a short one ending the text)
-                    entries = table.get(lowered[i:i + STEM])
-                    if entries is None:  # ... or a short gate that is the whole word
-                        for k in (1, 2, 3):
-                            entries = table.get(lowered[i:i + k])
-                            if entries is not None and not lowered[i + k:i + k + 1].isalnum():
-                                break
-                        else:
-                            continue
-                    for e in entries:
-                        if e.regex.match(lowered, i):
-                            yield j, e.category, i
-            if plan.gates and (plan.words or any(lowered.find(g, start, stop) >= 0
-                                                 for g in plan.gates)):
+            if stem_scan and (plan.words or any([lowered.find(g, start, stop) >= 0
+                                                 for g in plan.gates])):
                 for cat, i in self._stem_scan(lowered, start, stop, categories, stems,
                                               plan.gates):
                     yield j, cat, i
@@ -437,6 +473,10 @@ class Cues:
 
 
 _FIRST = itemgetter(slice(None, STEM))
+_SECOND = itemgetter(1)
+_SPAN_GAP = 32
+"""Spans this close (in order) share one search in ``Cues.scan_spans``: the gap costs less
+than another search and the look past the end of a span (``_Plan.reach``)."""
 
 
 def word_runs(lowered: str) -> bytes:

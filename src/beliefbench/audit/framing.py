@@ -233,8 +233,9 @@ def frames(lay: Layout, exclude: set[int] = frozenset()) -> _Frames:
     total: Counter[str] = Counter()
     for p in paras:
         total.update({k: v for k, v in per_para[p].items() if k in FRAMES or k == "correction"})
-    spans = [(a, b, "frame") for i, (a, b) in enumerate(lay.sentences)
-             if para_of[i] in paras and _score(hits[i])] if paras else []
+    # a frame paragraph is an edge paragraph, so its sentences are all in edge (in order)
+    sentences = lay.sentences
+    spans = [(*sentences[i], "frame") for i in edge if para_of[i] in paras and _score(hits[i])]
     return _Frames(paras, total, total.pop("correction", 0), spans[:MAX_SPANS])
 
 
