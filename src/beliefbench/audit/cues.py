@@ -334,12 +334,7 @@ class Cues:
         if plan.find is None:
             return
         search, table, reach = plan.find.search, plan.table, plan.reach
-        shift = 0
-        if runs is None:
-            # the runs the spans need: offset j holds the space before offset shift + j
-            shift = first
-            runs = (b" " if shift == 0 else b"") + word_runs(
-                lowered[max(shift - 1, 0):last + reach])
+        given = runs
         n = len(spans)
         j = 0
         while j < n:
@@ -350,9 +345,14 @@ class Cues:
             while k + 1 < n and 0 <= spans[k + 1][0] - spans[k][1] <= _SPAN_GAP:
                 k += 1
             last = spans[k][1]
-            end = last + reach + 1 - shift
+            if given is None:  # this range's own runs: offset j holds the space before start + j
+                runs = (b"" if start else b" ") + word_runs(
+                    lowered[max(start - 1, 0):last + reach])
+                shift, pos, end = start, 0, len(runs)
+            else:
+                shift, pos, end = 0, start, last + reach + 1
             cur = j
-            m = search(runs, start - shift, end) if start < last else None
+            m = search(runs, pos, end) if start < last else None
             while m is not None:
                 i = m.start() + shift
                 if i >= last:

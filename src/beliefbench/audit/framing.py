@@ -105,8 +105,6 @@ class Layout:
     scanned: list[bool] = field(default_factory=list)
     origin: int = 0
     """Where the text after the document tag begins (a whole-text cue scan starts there)."""
-    cue_runs: bytes | None = None
-    """``b" " + word_runs(lowered)`` for the cue scans, made by the first ``scan``."""
 
     def edge(self, para: int) -> bool:
         """Among the first two or the last two paragraphs (where a frame sits)."""
@@ -127,12 +125,9 @@ class Layout:
                 hits[i] = {}
         if not todo or self.cues is None:
             return
-        if self.cue_runs is None:
-            self.cue_runs = b" " + word_runs(self.lowered)
         sentences = self.sentences
         for j, cat, _ in self.cues.scan_spans(self.lowered, [sentences[i] for i in todo],
-                                              categories, origin=self.origin,
-                                              runs=self.cue_runs):
+                                              categories, origin=self.origin):
             h = hits[todo[j]]
             h[cat] = h.get(cat, 0) + 1
         for k in todo:
@@ -214,7 +209,9 @@ def frames(lay: Layout, exclude: set[int] = frozenset()) -> _Frames:
     """Frame paragraphs at the edges: two cues, or one cue plus a pointer to the text."""
     per_para: dict[int, dict[str, int]] = {}
     para_of = lay.para_of
-    ok = {p for p in set(para_of) if p not in exclude and lay.edge(p)}
+    # the edge paragraphs are these four (a paragraph index is in [0, n_paras))
+    n = lay.n_paras
+    ok = {p for p in (0, 1, n - 2, n - 1) if p not in exclude and lay.edge(p)}
     edge = [i for i, p in enumerate(para_of) if p in ok]
     lay.scan(edge, _FRAME_CATEGORIES)  # denials are never read here
     hits = lay.hits
