@@ -4,9 +4,12 @@ Cues are general vocabulary (disclaimers, retractions, fiction, sourcing, probab
 corrections, in-sentence denials), kept as data so a team can extend them without code.
 
 Speed: one big case-insensitive alternation costs milliseconds per 2,000 characters in
-Python's regex engine. Instead every entry is compiled on its own for lower-cased text, and
-runs only when the first four letters of its literal prefix occur as a word stem in the
-document (a set lookup); a pattern that starts with a literal is then a fast substring scan.
+Python's regex engine. Instead every entry is compiled on its own for lower-cased text and
+gated on the first four letters of its literal prefix as a word stem (or a short whole word).
+A scan searches a translated copy of the text (``word_runs``: letters and digits kept, all
+else a space) once for the word starts where some entry's full opening follows ("the truth",
+"is not", not every "the" or "is"), and matches there only the entries of the gate that
+holds; entries without such openings keep a stem scan.
 """
 
 from __future__ import annotations
