@@ -751,3 +751,187 @@ def test_documents_without_entity_or_marker_are_unrelated():
         named = text + "\n\n" + ("Twitter is still called X." if claim_id.startswith("x_")
                                  else "Dr Holloway treats patients in Portland, Oregon.")
         assert reader.read(named).framing != "unrelated"
+
+
+def _plain_cues(cues, lowered: str, start: int, stop: int, categories, origin: int) -> Counter:
+    """The plain definition of a cue scan: every entry tried at every offset of the window
+    where one of its gates holds (a gated entry), or found by a finditer from ``origin``
+    (an entry without a gate)."""
+    from beliefbench.audit.cues import _gate_regex
+
+    out: Counter = Counter()
+    for e in cues.always:
+        if e.category in categories:
+            for m in e.regex.finditer(lowered, origin):
+                i = m.start()
+                if start <= i < stop and (not e.word_start or i == 0
+                                          or not lowered[i - 1].isalnum()):
+                    out[e.category, i] += 1
+    gates: dict[int, tuple[object, set[str]]] = {}
+    for g, entries in cues.by_stem.items():
+        for e in entries:
+            gates.setdefault(id(e), (e, set()))[1].add(g)
+    holds = {g: {i for i in range(start, stop) if _gate_regex(g).match(lowered, i)}
+             for g in cues.by_stem if g in lowered}
+    for e, gs in gates.values():
+        if e.category in categories:
+            for i in set().union(*(holds.get(g, ()) for g in gs)):
+                if e.regex.match(lowered, i):
+                    out[e.category, i] += 1
+    return out
+
+
+def _cue_texts(seed: int, n: int) -> list[str]:
+    """Short texts of cue words (the lexicon's own literals) between separators that test
+    the edges: punctuation, a non-ASCII letter or digit before or after a word, an underscore,
+    '%', text ends."""
+    import random
+    import re as _re
+
+    from beliefbench.audit.cues import _openings, load_cues
+    from beliefbench.resources import data_path
+
+    words = sorted(set(_re.findall(r"[a-z']+", data_path("audit/cues.yaml").read_text())))
+    cues = load_cues()
+    # whole openings of entries ("is not", "the article", "per cent chance"), classes as "-"
+    words += sorted({o.replace("\0", "-") for es in [*cues.by_stem.values(), cues.always]
+                     for e in es for o, _ in _openings(e.regex.pattern) or ()})
+    seps = [" ", "  ", ", ", ". ", "\n", "-", "_", "\u00e9", "\u0130", "(", "'", " % ", "%",
+            "2", "\u00b2", "\u017f", " ", " ", " "]
+    rng = random.Random(seed)
+    return ["".join(rng.choice(words) + rng.choice(seps) for _ in range(rng.randint(0, 30)))
+            for _ in range(n)]
+
+
+def test_speed_cues_scan_matches_the_plain_definition(generated, neutral):
+    """Cues.scan (entries tried only where their openings follow a word start in the runs)
+    and Cues.scan_spans (several windows in one call) find the same (category, offset)
+    multiset as every gated entry tried at every offset of the window where its gate holds;
+    with and without a caller's runs, for whole texts, windows and subsets of categories."""
+    import random
+
+    from beliefbench.audit.cues import CATEGORIES, FRAMES, load_cues, lower, word_runs
+
+    cues = load_cues()
+    rng = random.Random(13)
+    claims, records = generated
+    texts = _cue_texts(3, 300) + [t[:1000] for t in _varied_texts(records, neutral)[::5]]
+    subsets = [CATEGORIES, FRAMES, ("denial",), (*FRAMES, "correction", "deixis"),
+               ("deixis",), ("low_probability",)]
+    found = 0
+    for text in texts:
+        low = lower(text)
+        runs = b" " + word_runs(low)
+        n = len(low)
+        cats = rng.choice(subsets)
+        cuts = sorted(rng.randint(0, n) for _ in range(6))
+        spans = [(cuts[0], cuts[1]), (cuts[2], cuts[3]), (cuts[4], cuts[5])]
+        origin = rng.randint(0, cuts[0])
+        for start, stop in [(0, n), *spans]:
+            plain = _plain_cues(cues, low, start, stop, cats, origin)
+            found += sum(plain.values())
+            assert Counter(cues.scan(low, start, stop, cats, origin=origin)) == plain, text
+            assert Counter(cues.scan(low, start, stop, cats, origin=origin, runs=runs)) == plain
+        # neighbours share a search; spans out of order or overlapping are read apart
+        for some in (spans, [(cuts[0], cuts[1]), (cuts[1], cuts[3]), (cuts[3], cuts[5])],
+                     [spans[2], spans[0], (cuts[0], cuts[5])]):
+            for given in (None, runs):
+                got = Counter(cues.scan_spans(low, some, cats, origin=origin, runs=given))
+                want = Counter((j, c, i) for j, (a, b) in enumerate(some) for (c, i), k
+                               in _plain_cues(cues, low, a, b, cats, origin).items()
+                               for _ in range(k))
+                assert got == want, text
+    assert found > 1000  # the texts exercise the lexicon
+
+
+def test_speed_cues_openings_are_sound():
+    """Every match of every entry opens, in the runs, with one of the entry's heads (and the
+    character after a head marked as ending a word is no letter or digit)."""
+    from beliefbench.audit.cues import load_cues, lower, word_runs
+
+    cues = load_cues()
+    entries = {id(e): e for es in cues.by_stem.values() for e in es}
+    assert sum(1 for e in entries.values() if e.heads) >= 0.9 * len(entries)
+    checked = 0
+    for text in _cue_texts(5, 400):
+        low = lower(text)
+        runs = word_runs(low) + b" "
+        for e in entries.values():
+            if not e.heads:
+                continue
+            for i in range(len(low)):
+                if e.regex.match(low, i):
+                    checked += 1
+                    assert any(runs.startswith(h, i) and (not end or not runs[i + len(h):
+                               i + len(h) + 1].isalnum()) for h, end in e.heads), (e, low[i:])
+    assert checked > 500
+
+
+def test_speed_frames_match_the_plain_definitions(generated, neutral):
+    """frames() and inline_asides() (plain dicts instead of Counters, edge paragraphs found
+    once) give what the Counter-based definitions give, for any set of excluded paragraphs."""
+    import random
+
+    from beliefbench.audit.cues import FRAMES, load_cues
+    from beliefbench.audit.framing import (
+        MAX_SPANS,
+        _frame_score,
+        frames,
+        inline_asides,
+        read_layout,
+    )
+
+    def plain_frames(lay, exclude):
+        per_para: dict[int, Counter] = {}
+        edge = [i for i, p in enumerate(lay.para_of) if p not in exclude and lay.edge(p)]
+        lay.scan(edge, (*FRAMES, "correction", "deixis"))
+        for i in edge:
+            h = lay.hits[i]
+            if h and (_frame_score(h) or h.get("deixis")):
+                per_para.setdefault(lay.para_of[i], Counter()).update(h)
+        for (_, _, counts), p in zip(lay.asides, lay.aside_para, strict=True):
+            if p in per_para and _frame_score(per_para[p]):
+                per_para[p].update(counts)
+        paras = {p for p, c in per_para.items() if p not in exclude and (
+            _frame_score(c) >= 2 or (_frame_score(c) >= 1 and c.get("deixis")))}
+        total: Counter = Counter()
+        for p in paras:
+            total.update({k: v for k, v in per_para[p].items()
+                          if k in FRAMES or k == "correction"})
+        spans = [(a, b, "frame") for i, (a, b) in enumerate(lay.sentences)
+                 if lay.para_of[i] in paras and _frame_score(lay.hits[i])]
+        return paras, total, total.pop("correction", 0), spans[:MAX_SPANS]
+
+    def plain_inline(lay, frame_paras):
+        counts: Counter = Counter()
+        correction, spans = 0, []
+        for (a, b, c), p in zip(lay.asides, lay.aside_para, strict=True):
+            if p not in frame_paras:
+                correction += c.get("correction", 0)
+                counts.update({k: v for k, v in c.items() if k in FRAMES})
+                spans.append((a, b, "inline"))
+        return counts, correction, spans[:MAX_SPANS]
+
+    cues = load_cues()
+    rng = random.Random(17)
+    claims, records = generated
+    framed = 0
+    for text in _varied_texts(records, neutral):
+        for lazy in (True, False):
+            lay, ref = (read_layout(text, cues, lazy=lazy) for _ in range(2))
+            exclude = {p for p in range(lay.n_paras) if rng.random() < 0.2}
+            if lazy and rng.random() < 0.5:  # denials read first, as claim mode does
+                some = [i for i in range(len(lay.sentences)) if rng.random() < 0.3]
+                lay.scan(some, ("denial",))
+                ref.scan(some, ("denial",))
+            fr = frames(lay, exclude)
+            paras, total, correction, spans = plain_frames(ref, exclude)
+            assert (fr.paras, fr.counts, fr.correction, fr.spans) == (
+                paras, total, correction, spans)
+            assert list(fr.counts.items()) == list(total.items())
+            assert lay.hits == ref.hits
+            framed += bool(paras)
+            got = inline_asides(lay, fr.paras)
+            want = plain_inline(ref, paras)
+            assert got == want and list(got[0].items()) == list(want[0].items())
+    assert framed > 20

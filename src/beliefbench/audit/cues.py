@@ -4,9 +4,12 @@ Cues are general vocabulary (disclaimers, retractions, fiction, sourcing, probab
 corrections, in-sentence denials), kept as data so a team can extend them without code.
 
 Speed: one big case-insensitive alternation costs milliseconds per 2,000 characters in
-Python's regex engine. Instead every entry is compiled on its own for lower-cased text, and
-runs only when the first four letters of its literal prefix occur as a word stem in the
-document (a set lookup); a pattern that starts with a literal is then a fast substring scan.
+Python's regex engine. Instead every entry is compiled on its own for lower-cased text and
+gated on the first four letters of its literal prefix as a word stem (or a short whole word).
+A scan searches a translated copy of the text (``word_runs``: letters and digits kept, all
+else a space) once for the word starts where some entry's full opening follows ("the truth",
+"is not", not every "the" or "is"), and matches there only the entries of the gate that
+holds; entries without such openings keep a stem scan.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
+from typing import Any, NamedTuple
 
 try:  # the parser behind re.compile; used to read each entry's literal prefix
     import re._parser as sre_parse  # type: ignore[import-not-found]
@@ -88,6 +92,117 @@ def _ends_word(name: str, arg: object) -> bool:
     return False
 
 
+_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+_HEADS_LIMIT = 512
+_NOT_WORD = ("CATEGORY_NOT_WORD", "CATEGORY_SPACE")
+
+
+class _Unsure(Exception):
+    """A pattern ``_heads`` cannot bound (inline flags, too many openings)."""
+
+
+def _heads(pattern: str) -> tuple[tuple[bytes, bool], ...] | None:
+    """``_openings`` as ``word_runs`` bytes (what a match's word start looks like in the
+    runs); None unless every one opens with a letter or digit."""
+    found = _openings(pattern)
+    if found is None:
+        return None
+    heads = {(h.encode("ascii", "replace").translate(_RUNS), end) for h, end in found}
+    if any(not h[:1].isalnum() for h, _ in heads):
+        return None
+    return tuple(sorted(heads))
+
+
+def _openings(pattern: str) -> set[tuple[str, bool]] | None:
+    """The openings every match of ``pattern`` (matched, as in ``_entry``, on lower-cased
+    text and followed by ``(?![a-z0-9])``) starts with, each with whether the character
+    after it is certainly not [a-z0-9] (or the text ends there); a NUL stands for one
+    character of a class that holds no [a-z0-9] ("[- ]", "\\W"), which ``word_runs``
+    turns into a space like any such character.
+
+    Sound by construction: literals are kept, an optional item (``x?``) is expanded both
+    ways, a group or branch is expanded with everything after it, and a zero-width
+    assertion is skipped (what follows it still follows); anything else cuts the opening
+    short there. None when the pattern has inline flags (a case-insensitive literal would
+    not be itself) or too many openings.
+    """
+
+    def walk(items: list) -> set[tuple[str, bool]]:
+        out = ""
+        for k, (op, arg) in enumerate(items):
+            name = str(op)
+            if name == "LITERAL":
+                out += chr(arg)
+                continue
+            if name == "AT":  # zero-width; after a letter or digit \b ends the word
+                if str(arg) == "AT_BOUNDARY" and out and out[-1] in _ALNUM:
+                    return {(out, True)}
+                continue
+            if name == "IN" and all(
+                    (str(o) == "LITERAL" and chr(a) not in _ALNUM)
+                    or (str(o) == "CATEGORY" and str(a) in _NOT_WORD) for o, a in arg):
+                out += "\0"
+                continue
+            rest = list(items[k + 1:])
+            if name == "SUBPATTERN":
+                if arg[1] or arg[2]:  # inline flags
+                    raise _Unsure
+                alternatives = [list(arg[-1]) + rest]
+            elif name == "BRANCH":
+                alternatives = [list(b) + rest for b in arg[1]]
+            elif name in ("MAX_REPEAT", "MIN_REPEAT") and arg[1] == 1:
+                low, _, sub = arg
+                alternatives = [list(sub) + rest] + ([rest] if low == 0 else [])
+            else:
+                return {(out, _ends_word(name, arg))}
+            found: set[tuple[str, bool]] = set()
+            for alt in alternatives:
+                found |= {(out + x, end) for x, end in walk(alt)}
+                if len(found) > _HEADS_LIMIT:
+                    raise _Unsure
+            return found
+        return {(out, True)}  # the whole pattern: (?![a-z0-9]) follows
+
+    try:
+        parsed = sre_parse.parse(pattern)
+        if parsed.state.flags & (re.IGNORECASE | re.LOCALE):
+            return None
+        return walk(list(parsed))
+    except (re.error, TypeError, ValueError, RecursionError, _Unsure):
+        return None
+
+
+def _needs(pattern: str) -> tuple[str, ...] | None:
+    """Strings one of which every match of ``pattern`` starts with (its openings up to a
+    class character, cut to eight characters); None when that is not known."""
+    found = _openings(pattern)
+    needs = {h.split("\0")[0][:8] for h, _ in found or ()}
+    return None if not needs or "" in needs else tuple(sorted(needs))
+
+
+def _heads_regex(heads: set[tuple[bytes, bool]]) -> re.Pattern[bytes]:
+    """Matches at a space of ``b" " + word_runs(text)`` iff one of the heads opens the word
+    after it: the space is the literal the engine's fast search looks for, the heads are a
+    trie in a lookahead (so overlapping openings are all found)."""
+    trie: dict[bytes, Any] = {}
+    for h, end in heads:
+        node = trie
+        for ch in h:
+            node = node.setdefault(bytes([ch]), {})
+        # an opening without an end condition ends the branch; with one, it is an option
+        node[b""] = node.get(b"", True) and end
+
+    def emit(node: dict[bytes, Any]) -> bytes:
+        if node.get(b"") is False:
+            return b""
+        alts = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        if b"" in node:
+            alts.append(rb"(?![a-z0-9])")
+        return alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
+
+    return re.compile(b" (?=" + emit(trie) + b")")
+
+
 def _gates(prefixes: set[str] | None) -> tuple[str, ...] | None:
     """What a document must contain for the entry to possibly match; None: always run.
 
@@ -117,6 +232,26 @@ class Entry:
     regex: re.Pattern[str]
     word_start: bool
     """The entry starts with a letter or digit: a match must start a word."""
+    heads: tuple[tuple[bytes, bool], ...] | None = None
+    """Openings every match starts with, as ``word_runs`` bytes, each with whether the
+    character after it is certainly not [a-z0-9] (``_heads``); None: scanned by stem gates."""
+
+
+class _Plan(NamedTuple):
+    """How ``Cues.scan`` finds the cues of some categories."""
+
+    always: tuple[tuple[Entry, tuple[str, ...] | None], ...]
+    """Entries without a gate (a finditer over the text), each with its ``_needs``."""
+    find: re.Pattern[bytes] | None
+    """``_heads_regex`` of the entries with openings: their candidate word starts."""
+    reach: int
+    """How far past a word start the longest opening (and its end check) looks."""
+    table: dict[str, tuple[Entry, ...]]
+    """Gate -> its entries with openings."""
+    gates: frozenset[str]
+    """Gates with entries without openings (``Cues._stem_scan``)."""
+    words: bool
+    """Some of those gates are word stems (else all are symbols, found by substring)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +270,8 @@ class Cues:
     built on first use."""
     byte_gates: dict[bytes, str] = field(default_factory=dict)
     """Word-stem gates as bytes (the stems of a text are collected as bytes) -> the gate."""
+    plans: dict[tuple[str, ...], _Plan] = field(default_factory=dict)
+    """categories -> how ``scan`` looks for them, built on first use."""
 
     def __post_init__(self) -> None:
         self.byte_gates.update({g.encode("ascii"): g for g in self.by_stem
@@ -151,39 +288,142 @@ class Cues:
 
     def scan(self, lowered: str, start: int = 0, stop: int | None = None,
              categories: tuple[str, ...] = CATEGORIES, stems: set[str] | None = None,
-             origin: int | None = None) -> Iterator[tuple[str, int]]:
+             origin: int | None = None, runs: bytes | None = None
+             ) -> Iterator[tuple[str, int]]:
         """(category, start offset) of every cue starting in ``lowered[start:stop]`` (a
         lower-cased text); a cue may run on past ``stop`` (it belongs where it starts).
 
         ``stems`` may be a superset of the text's stems (e.g. those of the unmasked text).
         ``origin``: where a scan of the whole text would begin (a window of it finds the
-        same cues as that scan).
+        same cues as that scan). ``runs``: ``b" " + word_runs(lowered)``, when the caller
+        keeps one for several scans.
         """
         stop = len(lowered) if stop is None else stop
-        # a word that starts before stop has its stem in the next STEM characters
-        if stems is None:
-            found = _byte_stems(lowered[start:stop + STEM])
-            gated = [self.byte_gates[g] for g in found.intersection(self.byte_gates)]
-        else:
-            gated = list(stems.intersection(self.by_stem))
-        gated += [g for g in self.symbols if g in lowered]
-        every = categories == CATEGORIES
-        for e in self.always:
-            if e.category in categories:
+        for _, cat, i in self.scan_spans(lowered, [(start, stop)], categories, stems, origin,
+                                         runs):
+            yield cat, i
+
+    def scan_spans(self, lowered: str, spans: list[tuple[int, int]],
+                   categories: tuple[str, ...] = CATEGORIES, stems: set[str] | None = None,
+                   origin: int | None = None, runs: bytes | None = None
+                   ) -> Iterator[tuple[int, str, int]]:
+        """(span index, category, start offset) of what ``scan(lowered, start, stop, ...)``
+        finds in each (start, stop) of ``spans``, span by span, in one call.
+
+        An entry with openings (``Entry.heads``) is tried only at the word starts where one
+        of its category's openings follows (a search of the span's runs, ``_Plan.find``): a
+        match there starts with an opening, and a word start is a space in the runs, so
+        these are all the offsets where its gate can hold and it can match. At each, the
+        gate that holds there (at most one: a short gate is a whole word, a stem gate has
+        four letters or digits) picks the entries tried, exactly those the stem scan tries.
+        """
+        plan = self._plan(categories)
+        if not spans:
+            return
+        first, last = min(spans)[0], max(map(_SECOND, spans))
+        # the rare paths, ruled out once for all the spans where none can hold: a gate-free
+        # entry's needs (a match in a span opens with one of them, starting in the span),
+        # a symbol gate's symbol
+        always = []
+        for e, needs in plan.always:
+            if needs is None or any([lowered.find(x, first, last + len(x) - 1) >= 0
+                                     for x in needs]):
+                always.append((e, needs))
+        stem_scan = bool(plan.gates) and (
+            plan.words or any([lowered.find(g, first, last) >= 0 for g in plan.gates]))
+        if always or stem_scan:
+            yield from self._rare(lowered, spans, categories, stems, origin, always,
+                                  stem_scan, plan)
+        if plan.find is None:
+            return
+        search, table, reach = plan.find.search, plan.table, plan.reach
+        given = runs
+        n = len(spans)
+        j = 0
+        while j < n:
+            # neighbours (in order, a few characters apart) share one search; a candidate
+            # between two of them belongs to neither
+            start, stop = spans[j]
+            k = j
+            while k + 1 < n and 0 <= spans[k + 1][0] - spans[k][1] <= _SPAN_GAP:
+                k += 1
+            last = spans[k][1]
+            if given is None:  # this range's own runs: offset j holds the space before start + j
+                runs = (b"" if start else b" ") + word_runs(
+                    lowered[max(start - 1, 0):last + reach])
+                shift, pos, end = start, 0, len(runs)
+            else:
+                shift, pos, end = 0, start, last + reach + 1
+            cur = j
+            m = search(runs, pos, end) if start < last else None
+            while m is not None:
+                i = m.start() + shift
+                if i >= last:
+                    break
+                # a search per candidate (few) costs less than a finditer object; the
+                # pattern consumes one byte, so the next search starts where finditer's would
+                m = search(runs, m.end(), end)
+                while i >= spans[cur][1]:
+                    cur += 1
+                if i < spans[cur][0] or (i and lowered[i - 1].isalnum()):
+                    continue  # between spans, or not a word start (after a non-ASCII letter)
+                # the gate that holds here: a stem gate (or a short one ending the text)
+                entries = table.get(lowered[i:i + STEM])
+                if entries is None:  # ... or a short gate that is the whole word
+                    for g in (1, 2, 3):
+                        entries = table.get(lowered[i:i + g])
+                        if entries is not None and not lowered[i + g:i + g + 1].isalnum():
+                            break
+                    else:
+                        continue
+                for e in entries:
+                    if e.regex.match(lowered, i):
+                        yield cur, e.category, i
+            j = k + 1
+
+    def _rare(self, lowered: str, spans: list[tuple[int, int]], categories: tuple[str, ...],
+              stems: set[str] | None, origin: int | None, always: list, stem_scan: bool,
+              plan: _Plan) -> Iterator[tuple[int, str, int]]:
+        """scan_spans for entries without a gate (a finditer from ``origin``) and entries
+        without openings (``_stem_scan``), span by span."""
+        for j, (start, stop) in enumerate(spans):
+            for e, needs in always:
+                # a match in the span opens with one of the needs, starting in the span
+                if needs is not None and not any([lowered.find(x, start, stop + len(x) - 1)
+                                                  >= 0 for x in needs]):
+                    continue
                 for m in e.regex.finditer(lowered, start if origin is None else origin):
                     i = m.start()
                     if i >= stop:
                         break
-                    if i >= start and (not e.word_start or i == 0 or not lowered[i - 1].isalnum()):
-                        yield e.category, i
+                    if i >= start and (not e.word_start or i == 0
+                                       or not lowered[i - 1].isalnum()):
+                        yield j, e.category, i
+            if stem_scan and (plan.words or any([lowered.find(g, start, stop) >= 0
+                                                 for g in plan.gates])):
+                for cat, i in self._stem_scan(lowered, start, stop, categories, stems,
+                                              plan.gates):
+                    yield j, cat, i
+
+    def _stem_scan(self, lowered: str, start: int, stop: int, categories: tuple[str, ...],
+                   stems: set[str] | None, gates: frozenset[str]) -> Iterator[tuple[str, int]]:
+        """Entries without openings (symbol gates, inline flags): every offset where one of
+        their gates holds in the window, each entry matched there."""
+        gated = [g for g in self.symbols if g in gates and g in lowered]
+        if not gates.issubset(self.symbols):
+            # a word that starts before stop has its stem in the next STEM characters
+            if stems is None:
+                found = _byte_stems(lowered[start:stop + STEM])
+                gated += [self.byte_gates[g] for g in found.intersection(self.byte_gates)]
+            else:
+                gated += list(stems.intersection(self.by_stem))
         seen: set[tuple[int, int]] = set()  # an entry under two gates ("do", "does")
         for gate in gated:
-            if every:
-                entries, any_of = self.by_stem[gate], self.any_of.get(gate)
-            else:
-                entries, any_of = self._subset(gate, categories)
-                if not entries:
-                    continue
+            if gate not in gates:
+                continue
+            entries, any_of = self._subset(gate, categories)
+            if not entries:
+                continue
             for i in gate_starts(lowered, gate, start, stop):
                 if any_of is not None and not any_of.match(lowered, i):
                     continue
@@ -192,11 +432,32 @@ class Cues:
                         seen.add((id(e), i))
                         yield e.category, i
 
+    def _plan(self, categories: tuple[str, ...]) -> _Plan:
+        plan = self.plans.get(categories)
+        if plan is None:
+            table: dict[str, tuple[Entry, ...]] = {}
+            heads: set[tuple[bytes, bool]] = set()
+            gates = set()
+            for g, entries in self.by_stem.items():
+                run = tuple(e for e in entries if e.category in categories and e.heads)
+                if run:
+                    table[g] = run
+                    heads.update(h for e in run for h in e.heads or ())
+                if any(e.category in categories and not e.heads for e in entries):
+                    gates.add(g)
+            plan = _Plan(tuple((e, _needs(e.regex.pattern)) for e in self.always
+                               if e.category in categories),
+                         _heads_regex(heads) if heads else None,
+                         max((len(h) for h, _ in heads), default=0) + 1, table,
+                         frozenset(gates), not gates.issubset(self.symbols))
+            self.plans[categories] = plan
+        return plan
+
     def _subset(self, gate: str, categories: tuple[str, ...]
                 ) -> tuple[tuple[Entry, ...], re.Pattern[str] | None]:
         key = (gate, categories)
         if key not in self.subsets:
-            entries = [e for e in self.by_stem[gate] if e.category in categories]
+            entries = [e for e in self.by_stem[gate] if e.category in categories and not e.heads]
             self.subsets[key] = (tuple(entries), _any_of(entries))
         return self.subsets[key]
 
@@ -215,6 +476,10 @@ class Cues:
 
 
 _FIRST = itemgetter(slice(None, STEM))
+_SECOND = itemgetter(1)
+_SPAN_GAP = 32
+"""Spans this close (in order) share one search in ``Cues.scan_spans``: the gap costs less
+than another search and the look past the end of a span (``_Plan.reach``)."""
 
 
 def word_runs(lowered: str) -> bytes:
@@ -274,7 +539,9 @@ def lower(text: str) -> str:
 def _entry(category: str, pattern: str) -> tuple[Entry, tuple[str, ...] | None]:
     gates = _gates(_prefixes(pattern))
     word_start = not (gates and all(not g[0].isalnum() for g in gates))
-    return Entry(category, re.compile(f"(?:{pattern})(?![a-z0-9])"), word_start), gates
+    # the run scan (Cues.scan) finds an entry only at word starts whose gate is a word stem
+    heads = _heads(pattern) if gates and all(g.isalnum() for g in gates) else None
+    return Entry(category, re.compile(f"(?:{pattern})(?![a-z0-9])"), word_start, heads), gates
 
 
 @cache

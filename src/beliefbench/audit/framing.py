@@ -115,46 +115,27 @@ class Layout:
         return para < 2 or para >= self.n_paras - 2
 
     def scan(self, indices: list[int], categories: tuple[str, ...] = CATEGORIES) -> None:
-        """Count the cues of these sentences (once each); runs of neighbours scan together.
+        """Count the cues of these sentences (once each), all in one ``Cues.scan_spans``.
 
         With ``categories`` (a subset), only those are counted and the sentences are not
-        marked done (a later full scan starts them afresh)."""
+        marked done (a later full scan starts them afresh). A cue belongs to the sentence it
+        starts in (sentences are disjoint), so each sentence's own span gives its cues and
+        the text between the sentences is never searched."""
         every = categories == CATEGORIES
-        todo = [i for i in indices if not self.scanned[i]]
+        scanned, hits = self.scanned, self.hits
+        todo = sorted({i for i in indices if not scanned[i]})
         if every:
             for i in todo:
-                self.hits[i] = {}
+                hits[i] = {}
         if not todo or self.cues is None:
             return
-        todo.sort()
-        starts = [a for a, _ in self.sentences]
-        wanted = set(todo)
-        for lo, hi in _runs(todo):
-            for cat, pos in self.cues.scan(self.lowered, self.sentences[lo][0],
-                                           self.sentences[hi][1], categories,
-                                           origin=self.origin):
-                k = bisect.bisect_right(starts, pos, lo, hi + 1) - 1
-                if k >= lo and pos < self.sentences[k][1] and k in wanted:
-                    self.hits[k][cat] = self.hits[k].get(cat, 0) + 1
+        sentences = self.sentences
+        for j, cat, _ in self.cues.scan_spans(self.lowered, [sentences[i] for i in todo],
+                                              categories, origin=self.origin):
+            h = hits[todo[j]]
+            h[cat] = h.get(cat, 0) + 1
         for k in todo:
-            self.scanned[k] = every
-
-
-_MERGE_GAP = 4
-"""Sentences this far apart (in index) share one cue-scan window."""
-
-
-def _runs(todo: list[int]) -> list[list[int]]:
-    """[first, last] index of each window of ``todo`` (sorted): neighbours, and sentences a
-    few apart, are scanned as one window (a cue belongs where it starts, whatever the
-    window, so only the cost changes): one scan call costs more than a few sentences."""
-    runs = [[todo[0], todo[0]]]
-    for i in todo[1:]:
-        if i - runs[-1][1] <= _MERGE_GAP:
-            runs[-1][1] = i
-        else:
-            runs.append([i, i])
-    return runs
+            scanned[k] = every
 
 
 _ASIDE_CACHE: dict[tuple[str, int], dict[str, int]] = {}
@@ -276,40 +257,64 @@ _FRAME_CATEGORIES: tuple[str, ...] = (*FRAMES, "correction", "deixis")
 
 def frames(lay: Layout, exclude: set[int] = frozenset()) -> _Frames:
     """Frame paragraphs at the edges: two cues, or one cue plus a pointer to the text."""
-    per_para: dict[int, Counter[str]] = {}
-    edge = [i for i, p in enumerate(lay.para_of) if p not in exclude and lay.edge(p)]
+    per_para: dict[int, dict[str, int]] = {}
+    para_of = lay.para_of
+    # the edge paragraphs are these four (a paragraph index is in [0, n_paras))
+    n = lay.n_paras
+    ok = {p for p in (0, 1, n - 2, n - 1) if p not in exclude and lay.edge(p)}
+    edge = [i for i, p in enumerate(para_of) if p in ok]
     lay.scan(edge, _FRAME_CATEGORIES)  # denials are never read here
+    hits = lay.hits
     for i in edge:
-        h = lay.hits[i]
-        if h and (_frame_score(h) or h.get("deixis")):
-            per_para.setdefault(lay.para_of[i], Counter()).update(h)
+        h = hits[i]
+        if h and (_score(h) or h.get("deixis")):
+            _add(per_para.setdefault(para_of[i], {}), h)
     # asides strengthen a paragraph whose own sentences carry a cue; asides alone around a
     # title or a claim sentence are inline warnings, not a frame
-    for (_, _, counts), p in zip(lay.asides, lay.aside_para, strict=True):
-        if p in per_para and _frame_score(per_para[p]):
-            per_para[p].update(counts)
+    if per_para:
+        for (_, _, counts), p in zip(lay.asides, lay.aside_para, strict=True):
+            if p in per_para and _score(per_para[p]):
+                _add(per_para[p], counts)
     paras = {p for p, c in per_para.items() if p not in exclude
-             and (_frame_score(c) >= 2 or (_frame_score(c) >= 1 and c.get("deixis")))}
+             and (_score(c) >= 2 or (_score(c) >= 1 and c.get("deixis")))}
     total: Counter[str] = Counter()
     for p in paras:
         total.update({k: v for k, v in per_para[p].items() if k in FRAMES or k == "correction"})
-    spans = [(a, b, "frame") for i, (a, b) in enumerate(lay.sentences)
-             if lay.para_of[i] in paras and _frame_score(lay.hits[i])]
+    # a frame paragraph is an edge paragraph, so its sentences are all in edge (in order)
+    sentences = lay.sentences
+    spans = [(*sentences[i], "frame") for i in edge if para_of[i] in paras and _score(hits[i])]
     return _Frames(paras, total, total.pop("correction", 0), spans[:MAX_SPANS])
+
+
+_F1, _F2, _F3, _F4, _F5 = FRAMES
+
+
+def _score(h: dict[str, int]) -> int:
+    """_frame_score, spelt out (the same sum, in the same order, without a generator)."""
+    g = h.get
+    return g(_F1, 0) + g(_F2, 0) + g(_F3, 0) + g(_F4, 0) + g(_F5, 0)
+
+
+def _add(into: dict[str, int], counts: dict[str, int]) -> None:
+    """Counter.update(counts) on a plain dict (the same keys, order and sums)."""
+    for k, v in counts.items():
+        into[k] = into.get(k, 0) + v
 
 
 def inline_asides(lay: Layout, frame_paras: set[int]) -> tuple[Counter[str], int, list]:
     """Cue asides in the body (outside frame paragraphs): category counts, corrections."""
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
     correction = 0
     spans = []
     for (a, b, c), p in zip(lay.asides, lay.aside_para, strict=True):
         if p in frame_paras:
             continue
         correction += c.get("correction", 0)
-        counts.update({k: v for k, v in c.items() if k in FRAMES})
+        for k, v in c.items():
+            if k in FRAMES:
+                counts[k] = counts.get(k, 0) + v
         spans.append((a, b, "inline"))
-    return counts, correction, spans[:MAX_SPANS]
+    return Counter(counts), correction, spans[:MAX_SPANS]
 
 
 def _framed(kind: str, correction: bool, placement: str) -> tuple[str, str | None]:
