@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +25,23 @@ from beliefbench.specs import load_yaml
 FIXTURES = Path(__file__).parent / "fixtures"
 MAIN = ("positive", "negated", "repeated_negations", "corrected", "local_negation")
 QUALIFIED = ("fiction", "unreliable_source", "unknown_truth", "low_probability")
+
+
+_LAZY_SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|$)")
+
+
+def per_line(text: str) -> list[tuple[int, int]]:
+    """sentence_spans' plain definition: a lazy match per line, trailing space trimmed."""
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        for m in _LAZY_SENTENCE.finditer(line):
+            start, end = m.start(), m.end()
+            while end > start and line[end - 1].isspace():
+                end -= 1
+            if end > start:
+                spans.append((pos + start, pos + end))
+        pos += len(line) + 1
+    return spans
 
 
 @pytest.fixture(scope="module")
@@ -214,23 +232,8 @@ def test_ignorecase_extra_characters_are_complete():
 def test_sentence_spans_match_the_line_by_line_definition():
     """sentence_spans (one pass of a possessive regex) cuts as a lazy match per line did."""
     import random
-    import re
 
     from beliefbench.documents.base import sentence_spans
-
-    lazy = re.compile(r"\S.*?(?:[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|$)")
-
-    def per_line(text: str) -> list[tuple[int, int]]:
-        spans, pos = [], 0
-        for line in text.split("\n"):
-            for m in lazy.finditer(line):
-                start, end = m.start(), m.end()
-                while end > start and line[end - 1].isspace():
-                    end -= 1
-                if end > start:
-                    spans.append((pos + start, pos + end))
-            pos += len(line) + 1
-        return spans
 
     rng = random.Random(5)
     alphabet = [*"ab .!?\"')](\n\t\r\x0b\x85\xa0\u2028\u201d\u2019", "..", " \n", ". "]
@@ -615,23 +618,8 @@ def test_speed_layout_sentence_spans_from_a_start():
     """sentence_spans(text, start) (a few line ends trimmed) cuts text[start:] as the
     line-by-line definition does, at offsets in text."""
     import random
-    import re
 
     from beliefbench.documents.base import sentence_spans
-
-    lazy = re.compile(r"\S.*?(?:[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|$)")
-
-    def per_line(text: str) -> list[tuple[int, int]]:
-        spans, pos = [], 0
-        for line in text.split("\n"):
-            for m in lazy.finditer(line):
-                start, end = m.start(), m.end()
-                while end > start and line[end - 1].isspace():
-                    end -= 1
-                if end > start:
-                    spans.append((pos + start, pos + end))
-            pos += len(line) + 1
-        return spans
 
     rng = random.Random(9)
     alphabet = [*"ab .!?\"')](\n\t\r\x0b\x0c\x1c\x85\xa0\u2028\u3000\u201d\u2019", "..",
