@@ -745,7 +745,7 @@ def _plain_cues(cues, lowered: str, start: int, stop: int, categories, origin: i
     """The plain definition of a cue scan: every entry tried at every offset of the window
     where one of its gates holds (a gated entry), or found by a finditer from ``origin``
     (an entry without a gate)."""
-    from beliefbench.audit.cues import _gate_regex
+    from beliefbench.audit.cues import gate_regex
 
     out: Counter = Counter()
     for e in cues.always:
@@ -759,7 +759,7 @@ def _plain_cues(cues, lowered: str, start: int, stop: int, categories, origin: i
     for g, entries in cues.by_stem.items():
         for e in entries:
             gates.setdefault(id(e), (e, set()))[1].add(g)
-    holds = {g: {i for i in range(start, stop) if _gate_regex(g).match(lowered, i)}
+    holds = {g: {i for i in range(start, stop) if gate_regex(g).match(lowered, i)}
              for g in cues.by_stem if g in lowered}
     for e, gs in gates.values():
         if e.category in categories:

@@ -504,14 +504,14 @@ def gate_starts(lowered: str, gate: str, start: int = 0, stop: int | None = None
     """
     stop = len(lowered) if stop is None else stop
     # room for the character after the gate, which a short gate looks at
-    found = [m.start() for m in _gate_regex(gate).finditer(lowered, start, stop + len(gate))]
+    found = [m.start() for m in gate_regex(gate).finditer(lowered, start, stop + len(gate))]
     if found and found[-1] >= stop:
         found.pop()
     return found
 
 
 @cache
-def _gate_regex(gate: str) -> re.Pattern[str]:
+def gate_regex(gate: str) -> re.Pattern[str]:
     """The gate's literal (found by the engine's fast substring search), then: no letter or
     digit before it (``[^\\W_]`` is exactly str.isalnum), and for a gate shorter than a stem
     none after it either (a short gate is a whole word ("a", "is", "he"))."""

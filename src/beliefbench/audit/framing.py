@@ -29,7 +29,7 @@ from beliefbench.audit.cues import (
     QUALIFIERS,
     STEM,
     Cues,
-    _gate_regex,
+    gate_regex,
     gate_stems,
     load_cues,
     lower,
@@ -231,10 +231,6 @@ def read_layout(text: str, cues: Cues, start: int = 0, lazy: bool = False,
     return lay
 
 
-def _frame_score(h: dict[str, int]) -> int:
-    return sum(h.get(c, 0) for c in FRAMES)
-
-
 def _pick(counts: Counter[str]) -> str:
     """The strongest category; on a tie a qualifier wins over plain negation (qualifier
     vocabulary is the more specific, and negation words also describe bad sources)."""
@@ -267,30 +263,32 @@ def frames(lay: Layout, exclude: set[int] = frozenset()) -> _Frames:
     hits = lay.hits
     for i in edge:
         h = hits[i]
-        if h and (_score(h) or h.get("deixis")):
+        if h and (_frame_score(h) or h.get("deixis")):
             _add(per_para.setdefault(para_of[i], {}), h)
     # asides strengthen a paragraph whose own sentences carry a cue; asides alone around a
     # title or a claim sentence are inline warnings, not a frame
     if per_para:
         for (_, _, counts), p in zip(lay.asides, lay.aside_para, strict=True):
-            if p in per_para and _score(per_para[p]):
+            if p in per_para and _frame_score(per_para[p]):
                 _add(per_para[p], counts)
     paras = {p for p, c in per_para.items() if p not in exclude
-             and (_score(c) >= 2 or (_score(c) >= 1 and c.get("deixis")))}
+             and (_frame_score(c) >= 2 or (_frame_score(c) >= 1 and c.get("deixis")))}
     total: Counter[str] = Counter()
     for p in paras:
         total.update({k: v for k, v in per_para[p].items() if k in FRAMES or k == "correction"})
     # a frame paragraph is an edge paragraph, so its sentences are all in edge (in order)
     sentences = lay.sentences
-    spans = [(*sentences[i], "frame") for i in edge if para_of[i] in paras and _score(hits[i])]
+    spans = [(*sentences[i], "frame") for i in edge
+             if para_of[i] in paras and _frame_score(hits[i])]
     return _Frames(paras, total, total.pop("correction", 0), spans[:MAX_SPANS])
 
 
 _F1, _F2, _F3, _F4, _F5 = FRAMES
 
 
-def _score(h: dict[str, int]) -> int:
-    """_frame_score, spelt out (the same sum, in the same order, without a generator)."""
+def _frame_score(h: dict[str, int]) -> int:
+    """The frame cues of a count dict: the sum over FRAMES, spelt out (no generator: it
+    runs for every edge sentence and paragraph)."""
     g = h.get
     return g(_F1, 0) + g(_F2, 0) + g(_F3, 0) + g(_F4, 0) + g(_F5, 0)
 
@@ -749,7 +747,7 @@ class _Patterns:
         # literals: where none of them occurs, neither does any of its anchor literals
         # (one search of an alternation of plain literals, bounded by the sentence's end, tells
         # whether any of them occurs there: far cheaper than a find per literal)
-        self.gated = [(_gate_regex(g).finditer, self.anchors[g],
+        self.gated = [(gate_regex(g).finditer, self.anchors[g],
                        None if self.anchors[g] is None else re.compile(
                            "|".join(map(re.escape, self.anchors[g]))).search,
                        [(p, c, frozenset(y for y in self.anchors[g] or () for x in c[0] if y in x)
