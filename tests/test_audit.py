@@ -698,31 +698,48 @@ def test_speed_prefilter_on_word_runs_matches_gate_re(generated, neutral):
 
 
 def test_required_literals_rule_out_only_texts_without_a_match(generated, neutral):
-    """The second prefilter (each entity or marker pattern's top-level alternatives and the
-    literals they hold) rules a text out only where no entity or marker pattern of the claim
-    matches it: checked for every shipped claim on documents of every claim, neutral text,
-    and random strings built from the patterns' own literals (so that many hold some but not
-    all of an alternative's clauses)."""
+    """The later prefilters (the literals each top-level alternative of an entity or marker
+    pattern holds, then a search of the patterns that hold them in the masked text) rule a
+    text out only where no entity or marker pattern of the claim matches it where a reading
+    looks: checked for every shipped claim on documents of every claim, neutral text, and
+    random strings built from the patterns' own literals (so that many hold some but not all
+    of an alternative's clauses), against a reader without them."""
+    import copy
     import random
 
     from beliefbench.audit.cues import lower
+    from beliefbench.audit.framing import read_layout
 
     readers = [ClaimReader(c) for c in load_claims("all")]
     assert all(r.required for r in readers)  # every shipped pattern needs a literal
+    unfiltered = []
+    for r in readers:
+        u = copy.copy(r)
+        u.required = None
+        unfiltered.append(u)
     rng = random.Random(17)
     literals = sorted({x for r in readers for alts in r.required.values()
-                       for clauses in alts for clause in clauses for x in clause})
+                       for clauses, _ in alts for clause in clauses for x in clause})
     texts = _speed_texts(generated, neutral)
-    texts += [" ".join(rng.choice(literals + ["the", "a", "won", "X", "\n"])
+    texts += [" ".join(rng.choice(literals + ["the", "a", "won", "X", "\n", "[false]"])
                        for _ in range(rng.randint(1, 9))) for _ in range(3000)]
-    ruled_out = 0
+    ruled_out = changed = 0
     for text in texts:
         low = lower(text)
-        for r in readers:
-            if not r._may_match(low):
-                ruled_out += 1
-                assert not any(p.search(text) for p in r.finder.entities + r.finder.markers), (
-                    r.claim.id, text[:80])
+        for r, u in zip(readers, unfiltered, strict=True):
+            patterns = r.finder.entities + r.finder.markers
+            held = r._held(low, len(patterns))
+            ruled_out += not held
+            # a pattern left out of held (all looked for) never matches
+            assert not any(p.search(text) for p in patterns if p not in held), (
+                r.claim.id, text[:80])
+            got, before = r.read(text).framing, u.read(text).framing
+            if got != before:
+                # only a text that no pattern matches where the reading looks is ruled out
+                changed += 1
+                assert got == "unrelated", (r.claim.id, text[:80])
+                masked = read_layout(text, r.cues).masked
+                assert not any(p.search(masked) for p in patterns), (r.claim.id, text[:80])
     assert ruled_out > len(texts)  # the test exercises the rule, not only texts it lets by
 
 

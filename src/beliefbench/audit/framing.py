@@ -70,6 +70,8 @@ _ASIDE_OPEN = ("[", "(", "{", "<", "/")
 _PARA = re.compile(r"\n[ \t]*\n")
 FACT_OVERLAP = 0.6
 MAX_SPANS = 8
+_SEARCH_HELD = 3
+"""The most entity or marker patterns the prefilter searches a text for (ClaimReader.read)."""
 
 
 @dataclass
@@ -200,16 +202,24 @@ def _blank(text: str, asides: list[tuple[int, int, dict[str, int]]]) -> str:
 _first = itemgetter(0)
 
 
-def read_layout(text: str, cues: Cues, start: int = 0, lazy: bool = False,
-                lowered: str | None = None) -> Layout:
-    """Mask cue-bearing asides, cut sentences and paragraphs, count cues per sentence
-    (``lazy``: only when ``Layout.scan`` asks, sentence by sentence). ``lowered``: the
-    caller's ``lower(text)``, where it has one."""
-    asides: list[tuple[int, int, dict[str, int]]] = []
+def cue_asides(text: str, start: int, cues: Cues) -> list[tuple[int, int, dict[str, int]]]:
+    """The asides that carry a cue, with their counts: those masked out of the text."""
+    asides = []
     for m in _asides(text, start):
         counts = _aside_counts(m.group(), cues)
         if counts:
             asides.append((*m.span(), counts))
+    return asides
+
+
+def read_layout(text: str, cues: Cues, start: int = 0, lazy: bool = False,
+                lowered: str | None = None,
+                asides: list[tuple[int, int, dict[str, int]]] | None = None) -> Layout:
+    """Mask cue-bearing asides, cut sentences and paragraphs, count cues per sentence
+    (``lazy``: only when ``Layout.scan`` asks, sentence by sentence). ``lowered``: the
+    caller's ``lower(text)``, ``asides``: its ``cue_asides``, where it has them."""
+    if asides is None:
+        asides = cue_asides(text, start, cues)
     masked = _blank(text, asides) if asides else text
     if lowered is None or "\u03a3" in text:
         lowered = lower(masked)
@@ -595,20 +605,20 @@ def _alternatives(pattern: re.Pattern[str]) -> list[tuple[tuple[str, ...], ...]]
 
 
 def _requirements(patterns: list[re.Pattern[str]]
-                  ) -> dict[str, list[tuple[tuple[str, ...], ...]]] | None:
+                  ) -> dict[str, list[tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]]] | None:
     """What any match of the patterns holds, keyed for a quick test: each top-level
-    alternative's clauses under each literal of its least often held clause (_anchor), so a
-    text holding none of the keys has no match, and one holding a key has a match only if
-    it holds every clause of an alternative under it. None when some pattern can match
-    without a literal."""
-    out: dict[str, list[tuple[tuple[str, ...], ...]]] = {}
+    alternative's clauses (with its pattern) under each literal of its least often held
+    clause (_anchor), so a text holding none of the keys has no match, and one holding a key
+    has a match only if it holds every clause of an alternative under it. None when some
+    pattern can match without a literal."""
+    out: dict[str, list[tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]]] = {}
     for p in patterns:
         alternatives = _alternatives(p)
         if alternatives is None:
             return None
         for clauses in alternatives:
             for x in _anchor(clauses):
-                out.setdefault(x, []).append(clauses)
+                out.setdefault(x, []).append((clauses, p))
     return out
 
 
@@ -1044,29 +1054,46 @@ class ClaimReader:
         least = self.min_shared
         return [i for i, s in enumerate(shared) if len(s) >= least]
 
-    def _may_match(self, low: str) -> bool:
-        """Whether some entity or marker pattern may match in the lower-cased text: one of
-        its alternatives' clauses all hold (in a text without _IGNORECASE_EXTRA)."""
+    def _held(self, low: str, most: int) -> list[re.Pattern[str]]:
+        """The entity and marker patterns that may match in the lower-cased text (of one
+        without _IGNORECASE_EXTRA): those with an alternative whose clauses all hold; once
+        more than ``most`` are found, the rest are not looked for."""
         if not any(x in low for x in self.required_any):
-            return False
+            return []
         end = len(low)
+        held: dict[re.Pattern[str], None] = {}
         for x, alternatives in self.required.items():  # type: ignore[union-attr]
-            if x in low and any(_holds(low, c, 0, end) for c in alternatives):
-                return True
-        return False
+            if x in low:
+                for clauses, p in alternatives:
+                    if p not in held and _holds(low, clauses, 0, end):
+                        held[p] = None
+                        if len(held) > most:
+                            return list(held)
+        return list(held)
 
     def read(self, text: str) -> Finding:
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
         low = lower(text)
-        # two prefilters, the cheaper first: word stems an entity or marker match starts
-        # with, then literals one of which it holds
+        # prefilters, the cheaper first: word stems an entity or marker match starts with,
+        # then literals it holds, then the patterns that hold them
         if (not self.gate_runs(b" " + word_runs(low))  # gate_re.search(low), faster
                 and not any(p.search(text) for p in self.ungated)):
             return Finding("unrelated")
-        if (self.required is not None and not self._may_match(low)
-                and not any(c in text for c in _IGNORECASE_EXTRA)):
-            return Finding("unrelated")
-        lay = read_layout(text, self.cues, start, lazy=True, lowered=low)
+        asides = None
+        if self.required is not None and not any(c in text for c in _IGNORECASE_EXTRA):
+            held = self._held(low, _SEARCH_HELD)
+            if not held:
+                return Finding("unrelated")
+            # and, where only a few may (a document about the claim holds a dozen or more,
+            # and a failed search of a whole text costs a pattern far more than a reading's
+            # gated matches), whether one of them matches at all where the reading looks
+            # (the text with its cue asides masked; a reading wants the match in a sentence)
+            asides = cue_asides(text, start, self.cues)
+            if len(held) <= _SEARCH_HELD:
+                masked = _blank(text, asides) if asides else text
+                if not any(p.search(masked) for p in held):
+                    return Finding("unrelated")
+        lay = read_layout(text, self.cues, start, lazy=True, lowered=low, asides=asides)
         # words straight from the lower-cased text, unless lower-casing changed its length
         # (then offsets differ: each sentence is lower-cased on its own, as content_words does)
         plain = lay.masked.isascii() or len(lay.masked.lower()) == len(lay.masked)
