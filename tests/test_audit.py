@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from beliefbench.audit.framing import ClaimReader, read_free
+from beliefbench.audit.framing import ClaimReader, _stem_regex, read_free
 from beliefbench.audit.run import run
 from beliefbench.audit.sources import Fields
 from beliefbench.claims import load_claims
@@ -162,7 +162,8 @@ def test_fast_paths_match_plain_definitions(generated, neutral):
         low = lower(text)
         stems = readers[0].cues.stems(low)
         for r in readers:
-            assert bool(r.gate_re.search(low)) == (not stems.isdisjoint(r.gates)), text[:80]
+            assert bool(_stem_regex(r.gates).search(low)) == (
+                not stems.isdisjoint(r.gates)), text[:80]
         full = read_layout(text, readers[0].cues)
         lazy = read_layout(text, readers[0].cues, lazy=True)
         lazy.scan(list(range(len(lazy.sentences)))[::-1])
@@ -676,9 +677,9 @@ def test_speed_patterns_match_the_plain_search(generated, neutral):
     assert checked > 100
 
 
-def test_speed_prefilter_on_word_runs_matches_gate_re(generated, neutral):
+def test_speed_prefilter_on_word_runs_matches_the_stem_regex(generated, neutral):
     """The claim reader's prefilter (its gate trie after a space, on the word-run copy)
-    answers as gate_re on the lower-cased text does: on documents and on random strings of
+    answers as _stem_regex(gates) on the lower-cased text does: on documents and random strings of
     gate fragments, separators and non-ASCII letters."""
     import random
 
@@ -694,7 +695,8 @@ def test_speed_prefilter_on_word_runs_matches_gate_re(generated, neutral):
         low = lower(text)
         runs = b" " + word_runs(low)
         for r in readers:
-            assert bool(r.gate_runs(runs)) == bool(r.gate_re.search(low)), repr(text[:80])
+            assert bool(r.gate_runs(runs)) == bool(_stem_regex(r.gates).search(low)), (
+                repr(text[:80]))
 
 
 def test_required_literals_rule_out_only_texts_without_a_match(generated, neutral):

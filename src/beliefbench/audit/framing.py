@@ -870,7 +870,6 @@ class ClaimReader:
         patterns = [(p, gate_stems(p.pattern)) for p in self.finder.entities
                     + self.finder.markers]
         self.gates = frozenset(x for _, g in patterns for x in g or ())
-        self.gate_re = _stem_regex(self.gates)
         self.gate_runs = _stem_runs_regex(self.gates).search
         self.ungated = [p for p, g in patterns if g is None and p in self.finder.entities]
         # and literals one of which any entity or marker match holds (the stems above are
@@ -1076,7 +1075,7 @@ class ClaimReader:
         low = lower(text)
         # prefilters, the cheaper first: word stems an entity or marker match starts with,
         # then literals it holds, then the patterns that hold them
-        if (not self.gate_runs(b" " + word_runs(low))  # gate_re.search(low), faster
+        if (not self.gate_runs(b" " + word_runs(low))  # _stem_regex(gates).search(low), faster
                 and not any(p.search(text) for p in self.ungated)):
             return Finding("unrelated")
         asides = None
