@@ -47,7 +47,8 @@ def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
                  engine: str, claims: list[str]) -> dict[str, Any]:
     docs = tally.documents
     out: dict[str, Any] = {
-        "corpus": corpus, "engine": engine, "units": units, "documents": docs,
+        "corpus": corpus, "engine": engine, "units": units,
+        "units_resumed": tally.resumed_units, "documents": docs,
         "characters": tally.chars, "seconds": round(seconds, 3),
         "docs_per_second": round(docs / seconds, 1) if seconds > 0 else None,
         "cpu_seconds": round(tally.cpu_seconds, 3),

@@ -4,23 +4,32 @@
 in this process; the Dask engine maps it over a bag of units (threads, processes or a
 distributed cluster) and merges the tallies. Flagged documents stream to JSONL as they are
 found, so memory holds only counters, whatever the corpus size.
+
+Resumable: each finished unit leaves its flagged lines and its tally in ``<out>/audit-units/``
+(written atomically, the tally last: a unit counts as done only once both are complete), so
+an audit killed at any point continues with ``resume=True`` from the units not yet done,
+under either engine, and yields the same report and ``flagged.jsonl`` as a run never
+interrupted. The folder goes once ``flagged.jsonl`` is in place.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from tqdm import tqdm
 
+from beliefbench import __version__
 from beliefbench.audit.framing import TEACHING, ClaimReader, Finding, read_free
 from beliefbench.audit.sources import (
     CHUNK_BYTES,
@@ -32,9 +41,12 @@ from beliefbench.audit.sources import (
     read_unit,
 )
 from beliefbench.claims import Claim
+from beliefbench.records import atomic_write_text
 
 ENGINES = ("local", "dask")
 SCHEDULERS = ("threads", "processes", "synchronous")
+WORK = "audit-units"
+"""The folder of ``--out`` that holds finished units while an audit is unfinished."""
 
 
 @dataclass
@@ -54,18 +66,40 @@ class Tally:
     free: Counter[str] = field(default_factory=Counter)
     """framing -> documents (claim-free mode)."""
     skips: Skips = field(default_factory=Skips)
+    resumed_units: int = 0
+    """Units whose counts come from an earlier, interrupted run (read back, not re-read)."""
 
     def merge(self, other: Tally) -> Tally:
         self.documents += other.documents
         self.chars += other.chars
         self.flagged += other.flagged
         self.cpu_seconds += other.cpu_seconds
+        self.resumed_units += other.resumed_units
         for src, dst in ((other.by_claim, self.by_claim), (other.placements, self.placements)):
             for k, c in src.items():
                 dst.setdefault(k, Counter()).update(c)
         self.free.update(other.free)
         self.skips.merge(other.skips)
         return self
+
+    def to_json(self) -> str:
+        # by hand: dataclasses.asdict rebuilds a Counter from its items, counting the pairs
+        return json.dumps({
+            "documents": self.documents, "chars": self.chars, "flagged": self.flagged,
+            "cpu_seconds": self.cpu_seconds,
+            "by_claim": {k: dict(v) for k, v in self.by_claim.items()},
+            "placements": {k: dict(v) for k, v in self.placements.items()},
+            "free": dict(self.free), "resumed_units": self.resumed_units,
+            "skips": {"counts": self.skips.counts, "examples": self.skips.examples,
+                      "keep": self.skips.keep}})
+
+    @classmethod
+    def from_json(cls, text: str) -> Tally:
+        raw = json.loads(text)
+        return cls(raw["documents"], raw["chars"], raw["flagged"], raw["cpu_seconds"],
+                   {k: Counter(v) for k, v in raw["by_claim"].items()},
+                   {k: Counter(v) for k, v in raw["placements"].items()},
+                   Counter(raw["free"]), Skips(**raw["skips"]), raw["resumed_units"])
 
 
 _READERS: dict[tuple[str, int], ClaimReader] = {}
@@ -126,84 +160,168 @@ def audit_unit(unit: Unit, claims: Sequence[Claim], fields: Fields, sink: IO[str
     return tally
 
 
-def _dask_task(unit: Unit, claims: Sequence[Claim], fields: Fields, part: str) -> Tally:
-    with open(part, "w", encoding="utf-8") as sink:
-        return audit_unit(unit, claims, fields, sink)
-
-
 def _bar(progress: bool, desc: str, unit: str) -> tqdm:
     tty = sys.stderr.isatty()
     return tqdm(desc=desc, unit=unit, disable=not progress, mininterval=0.5 if tty else 30.0,
                 file=sys.stderr)
 
 
+def _part(work: Path, index: int) -> Path:
+    """Flagged lines of unit ``index``."""
+    return work / f"unit-{index:06d}.jsonl"
+
+
+def _done(work: Path, index: int) -> Path:
+    """Tally of unit ``index``: written last, so its presence means the unit is done."""
+    return work / f"unit-{index:06d}.json"
+
+
+def audit_unit_to(work: Path, index: int, unit: Unit, claims: Sequence[Claim],
+                  fields: Fields, bar: Any = None) -> Tally:
+    """``audit_unit`` into the work folder: the flagged lines (to a temporary file, synced,
+    then renamed), then the tally. Both engines run units through here, so a unit killed
+    half-way leaves nothing that counts, and one that finished is never read again."""
+    part = _part(work, index)
+    tmp = part.with_name(f".{part.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as sink:
+        tally = audit_unit(unit, claims, fields, sink, bar)
+        sink.flush()
+        os.fsync(sink.fileno())
+    os.replace(tmp, part)
+    atomic_write_text(_done(work, index), tally.to_json())
+    return tally
+
+
+def _fingerprint(units: list[Unit], claims: Sequence[Claim], fields: Fields
+                 ) -> dict[str, str]:
+    """What a resumed audit must share with the interrupted one, part by part (so a refusal
+    can say which differs): the units and the size and modification time of each file
+    (the corpus and --chunk-mb), the claims' full specs, the fields read, the code version."""
+    def digest(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def stat(path: str) -> list[int] | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return [st.st_size, st.st_mtime_ns]
+
+    corpus = [[asdict(u), [stat(f) for f in (u.files or (u.path,))]] for u in units]
+    return {"corpus": digest(json.dumps(corpus)),
+            "claims": digest(json.dumps([c.model_dump(mode="json") for c in claims])),
+            "fields": json.dumps(asdict(fields)), "version": __version__}
+
+
+def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tally]:
+    """The tallies of the units an interrupted audit in ``work`` finished (``resume``), or
+    a fresh work folder. Refuses to discard an unfinished audit without ``resume``, and to
+    resume one whose corpus, claims, fields or version differ."""
+    plan_file = work / "plan.json"
+    if not plan_file.is_file():
+        shutil.rmtree(work, ignore_errors=True)  # killed before its plan was written
+        work.mkdir(parents=True)
+        atomic_write_text(plan_file, json.dumps(plan, indent=1))
+        return {}
+    old = json.loads(plan_file.read_text(encoding="utf-8"))
+    done = {}
+    for i in range(old["units"]):
+        try:
+            tally = Tally.from_json(_done(work, i).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not done (or unreadable): the unit is read again
+        tally.resumed_units = 1
+        done[i] = tally
+    where = f"{work.parent}: holds an unfinished audit ({len(done)} of {old['units']} units done)"
+    if not resume:
+        raise ValueError(f"{where}; add --resume to continue it, or delete {work} to start "
+                         f"again")
+    new = plan["fingerprint"]
+    differ = [k for k in new if new[k] != old["fingerprint"].get(k)]  # the units: corpus
+    if differ:
+        names = {"corpus": "corpus (its files, their sizes or times, or --chunk-mb)",
+                 "claims": "claims", "fields": "text, messages or id field",
+                 "version": "beliefbench version"}
+        raise ValueError(f"{where}, but its {', '.join(names[k] for k in differ)} differ "
+                         f"from this run's: --resume continues only the same audit; delete "
+                         f"{work} to start again")
+    return done
+
+
 def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path,
         fields: Fields | None = None, engine: str = "local", scheduler: str = "threads",
         workers: int | None = None, chunk_bytes: int | None = None,
-        progress: bool = True) -> tuple[Tally, int]:
+        progress: bool = True, resume: bool = False) -> tuple[Tally, int]:
     """Audit the corpus; flagged documents go (atomically) to ``flagged_path``.
 
-    Returns the merged tally and the number of units read.
+    Finished units are kept in ``audit-units/`` beside ``flagged_path`` until the audit
+    ends; ``resume`` continues an interrupted audit from them (ValueError where there is
+    one and ``resume`` is not set, or where it read another corpus, claims or fields).
+    Returns the merged tally and the number of units.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; valid: {list(ENGINES)}")
+    if engine == "dask" and scheduler not in SCHEDULERS:
+        raise ValueError(f"unknown scheduler {scheduler!r}; valid: {list(SCHEDULERS)}")
     skips = Skips()
     fields = fields or Fields()
-
     units = plan_units(list(paths), skips, chunk_bytes or CHUNK_BYTES)
-    flagged_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=flagged_path.parent, prefix=f".{flagged_path.name}.")
+    work = flagged_path.parent / WORK
+    done = _open_work(work, {"fingerprint": _fingerprint(units, claims, fields),
+                             "units": len(units)}, resume)
+    todo = [(i, u) for i, u in enumerate(units) if i not in done]
+    tallies = dict(done)
+    if engine == "local":
+        with _bar(progress, "audit", "doc") as bar:
+            bar.update(sum(t.documents for t in done.values()))
+            for i, unit in todo:
+                tallies[i] = audit_unit_to(work, i, unit, claims, fields, bar)
+    else:
+        tallies.update(_run_dask(todo, claims, fields, work, scheduler, workers, progress))
+    # in unit order, as one uninterrupted pass would have counted (the first skip examples)
     total = Tally(skips=skips)
+    for i in range(len(units)):
+        total.merge(tallies[i])
+    fd, tmp = tempfile.mkstemp(dir=flagged_path.parent, prefix=f".{flagged_path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as sink:
-            if engine == "local":
-                with _bar(progress, "audit", "doc") as bar:
-                    for unit in units:
-                        total.merge(audit_unit(unit, claims, fields, sink, bar))
-            else:
-                total.merge(_run_dask(units, claims, fields, sink, flagged_path.parent,
-                                      scheduler, workers, progress))
+        with os.fdopen(fd, "wb") as sink:
+            for i in range(len(units)):
+                with open(_part(work, i), "rb") as part:
+                    shutil.copyfileobj(part, sink)
         os.chmod(tmp, 0o644)
         os.replace(tmp, flagged_path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    shutil.rmtree(work)
     return total, len(units)
 
 
-def _run_dask(units: list[Unit], claims: Sequence[Claim], fields: Fields, sink: IO[str],
-              work: Path, scheduler: str, workers: int | None, progress: bool) -> Tally:
-    """Map ``audit_unit`` over a Dask bag of units; parts are concatenated in unit order."""
+def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fields,
+              work: Path, scheduler: str, workers: int | None, progress: bool
+              ) -> dict[int, Tally]:
+    """Map ``audit_unit_to`` over a Dask bag of the units not yet done (the workers write
+    into ``work``, which a distributed cluster's workers must share)."""
     try:
         import dask
         import dask.bag as db
     except ImportError:
         raise ValueError("engine 'dask' needs the dask package: "
                          "pip install 'beliefbench[audit]'") from None
-    if scheduler not in SCHEDULERS:
-        raise ValueError(f"unknown scheduler {scheduler!r}; valid: {list(SCHEDULERS)}")
-    if not units:
-        return Tally()
-    with tempfile.TemporaryDirectory(dir=work, prefix=".audit-parts-") as parts_dir:
-        parts = [str(Path(parts_dir) / f"part-{i:06d}.jsonl") for i in range(len(units))]
-        bag = db.from_sequence(list(zip(units, parts, strict=True)), npartitions=len(units))
-        tallies = bag.map(lambda up: _dask_task(up[0], claims, fields, up[1]))
-        options: dict[str, Any] = {"scheduler": scheduler}
-        if workers and scheduler != "synchronous":
-            options["num_workers"] = workers
-        if progress:
-            from dask.diagnostics import ProgressBar
+    if not todo:
+        return {}
+    bag = db.from_sequence(todo, npartitions=len(todo))
+    tallies = bag.map(lambda iu: audit_unit_to(work, iu[0], iu[1], claims, fields))
+    options: dict[str, Any] = {"scheduler": scheduler}
+    if workers and scheduler != "synchronous":
+        options["num_workers"] = workers
+    if progress:
+        from dask.diagnostics import ProgressBar
 
-            dt = 0.5 if sys.stderr.isatty() else 30.0  # periodic lines when redirected
-            with ProgressBar(minimum=1.0, dt=dt, out=sys.stderr), dask.config.set(**options):
-                results = tallies.compute()
-        else:
-            with dask.config.set(**options):
-                results = tallies.compute()
-        total = Tally()
-        for tally, part in zip(results, parts, strict=True):
-            total.merge(tally)
-            with open(part, encoding="utf-8") as f:
-                for line in f:
-                    sink.write(line)
-        return total
+        dt = 0.5 if sys.stderr.isatty() else 30.0  # periodic lines when redirected
+        with ProgressBar(minimum=1.0, dt=dt, out=sys.stderr), dask.config.set(**options):
+            results = tallies.compute()
+    else:
+        with dask.config.set(**options):
+            results = tallies.compute()
+    return {i: t for (i, _), t in zip(todo, results, strict=True)}

@@ -31,23 +31,31 @@ from beliefbench.claims import ClaimSpecError, load_claims
 @click.option("--workers", type=int, default=None, help="Dask workers (default: CPU count).")
 @click.option("--chunk-mb", type=int, default=64, show_default=True,
               help="JSONL files are split into units of about this size.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted audit in --out from the units it finished.")
+@click.option("--max-flagged", type=int, default=None,
+              help="Exit 1 when more documents than this are flagged (a pipeline gate).")
 @click.option("--plot/--no-plot", default=True, show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field: str,
           messages_field: str, id_field: str, engine: str, scheduler: str,
-          workers: int | None, chunk_mb: int, plot: bool, progress: bool) -> None:
+          workers: int | None, chunk_mb: int, resume: bool, max_flagged: int | None,
+          plot: bool, progress: bool) -> None:
     """Classify how each document frames the claims (or, without claims, find framed bodies).
 
     CORPUS: JSONL files, Parquet files, folders of .txt/.md files, datasets saved with
     datasets' save_to_disk, or folders holding any of these. Unreadable input is skipped
-    and counted; exit 2 when nothing could be read.
+    and counted. Exit 0 done, 1 more flagged documents than --max-flagged, 2 bad input or
+    nothing could be read, 130 interrupted (finished units are kept: add --resume).
     """
     from beliefbench.audit.report import build_report, write_report
-    from beliefbench.audit.run import run
+    from beliefbench.audit.run import WORK, run
     from beliefbench.audit.sources import Fields
 
     if chunk_mb < 1 or (workers is not None and workers < 1):
         raise click.UsageError("--chunk-mb and --workers must be at least 1")
+    if max_flagged is not None and max_flagged < 0:
+        raise click.UsageError("--max-flagged must be at least 0")
     try:
         claims = load_claims(claims_sel) if claims_sel else []
     except ClaimSpecError as e:
@@ -57,16 +65,23 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     t0 = time.perf_counter()
     try:
         tally, units = run(list(corpus), claims, out / "flagged.jsonl", fields, engine,
-                           scheduler, workers, chunk_mb << 20, progress)
+                           scheduler, workers, chunk_mb << 20, progress, resume)
     except ValueError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: the finished units are kept in {out / WORK}; run the same "
+                   f"command with --resume to continue", err=True)
+        sys.exit(130)
     seconds = time.perf_counter() - t0
     for message in tally.skips.examples:
         click.echo(f"skipped: {message}", err=True)
     if tally.skips.total > len(tally.skips.examples):
         click.echo(f"skipped: ... {tally.skips.total - len(tally.skips.examples)} more "
                    f"(counts by reason in report.json)", err=True)
+    if tally.resumed_units:
+        click.echo(f"resumed: {tally.resumed_units} of {units} units were read by the "
+                   f"interrupted run", err=True)
     report = build_report(tally, corpus=list(corpus), units=units, seconds=seconds,
                           engine=engine if engine == "local" else f"dask/{scheduler}",
                           claims=[c.id for c in claims])
@@ -77,3 +92,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if tally.documents == 0:
         click.echo("error: no document could be read from the corpus", err=True)
         sys.exit(2)
+    if max_flagged is not None and tally.flagged > max_flagged:
+        click.echo(f"gate: {tally.flagged} documents flagged, more than --max-flagged "
+                   f"{max_flagged} (see {out}/flagged.jsonl)", err=True)
+        sys.exit(1)

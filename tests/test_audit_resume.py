@@ -1,0 +1,158 @@
+"""beliefbench audit: an interrupted audit resumes to the same result; the --max-flagged gate.
+
+The interruptions are real: the CLI runs in a child process that gets Ctrl-C (SIGINT) or is
+killed outright (SIGKILL) once it has finished some units of the corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from beliefbench.audit.run import WORK, Tally
+from beliefbench.audit.sources import Skips
+from beliefbench.claims import load_claims
+from beliefbench.cli import cli
+from beliefbench.documents.conditions import parse_conditions
+from beliefbench.documents.generate import condition_records, make_generator
+
+FILES = 12
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """FILES JSONL files (one unit each) of offline documents in five conditions."""
+    claims = load_claims("ed_sheeran")
+    conds = parse_conditions("positive,negated,repeated_negations,corrected,local_negation")
+    recs = condition_records(claims, conds, 30, make_generator("offline"), seed=3,
+                             progress=False)
+    texts = [r.text for rs in recs.values() for r in rs]
+    root = tmp_path_factory.mktemp("corpus")
+    for f in range(FILES):
+        (root / f"part{f:02d}.jsonl").write_text("".join(
+            json.dumps({"id": f"{f}-{i}", "text": t}) + "\n" for i, t in enumerate(texts)))
+    return root
+
+
+def _args(corpus: Path, out: Path, *more: str) -> list[str]:
+    return ["audit", str(corpus), "--claims", "ed_sheeran", "--out", str(out), "--no-progress",
+            "--no-plot", *more]
+
+
+def _child(args: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _done(work: Path) -> int:
+    return len(list(work.glob("unit-*.json")))
+
+
+def _wait_for(work: Path, units: int, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 300
+    while _done(work) < units:
+        if proc.poll() is not None:
+            raise AssertionError(f"the audit ended before {units} units were done: "
+                                 f"{proc.communicate()}")
+        assert time.monotonic() < deadline, "no unit finished in 300 s"
+        time.sleep(0.002)
+
+
+def _framings(out: Path) -> dict[str, int]:
+    report = json.loads((out / "report.json").read_text())
+    return {r["framing"]: r["documents"] for r in report["claims"]["ed_sheeran"]["framings"]}
+
+
+def test_interrupted_audit_resumes_to_the_same_result(tmp_path, corpus):
+    ref = tmp_path / "ref"
+    res = CliRunner().invoke(cli, _args(corpus, ref))
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "out"
+    work = out / WORK
+
+    # Ctrl-C once a unit is done: exit 130, the finished units kept, no flagged.jsonl yet
+    proc = _child(_args(corpus, out))
+    _wait_for(work, 1, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "--resume" in err and str(work) in err
+    first = _done(work)
+    assert 1 <= first < FILES
+    assert not (out / "flagged.jsonl").exists()
+
+    # without --resume the unfinished audit is neither discarded nor mixed into a new one
+    res = CliRunner().invoke(cli, _args(corpus, out))
+    assert res.exit_code == 2
+    assert f"unfinished audit ({first} of {FILES} units done)" in res.output
+    assert "--resume" in res.output
+    # --resume continues only the same audit: other claims or another corpus are refused
+    res = CliRunner().invoke(cli, [*_args(corpus, out, "--resume"), "--claims", "dentist"])
+    assert res.exit_code == 2 and "its claims differ" in res.output
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"text": "One more document."}) + "\n")
+    res = CliRunner().invoke(cli, [*_args(corpus, out, "--resume"), str(extra)])
+    assert res.exit_code == 2 and "its corpus" in res.output
+    assert _done(work) == first
+
+    # a resumed run killed outright (no chance to clean up) loses nothing either
+    proc = _child(_args(corpus, out, "--resume"))
+    _wait_for(work, first + 1, proc)
+    proc.kill()
+    proc.communicate(timeout=120)
+    if not work.exists():  # the child finished every unit before the kill landed
+        pytest.skip("the resumed audit finished before it could be killed")
+    second = _done(work)
+    assert first < second <= FILES
+
+    # finished on the Dask engine: the same flagged.jsonl, byte for byte, and the same counts
+    res = CliRunner().invoke(cli, _args(corpus, out, "--resume", "--engine", "dask",
+                                        "--scheduler", "threads", "--workers", "2"))
+    assert res.exit_code == 0, res.output
+    assert f"resumed: {second} of {FILES} units" in res.output
+    assert (out / "flagged.jsonl").read_bytes() == (ref / "flagged.jsonl").read_bytes()
+    assert _framings(out) == _framings(ref)
+    report, ref_report = (json.loads((d / "report.json").read_text()) for d in (out, ref))
+    assert report["units_resumed"] == second and ref_report["units_resumed"] == 0
+    assert report["documents"] == ref_report["documents"] == FILES * 150
+    assert report["flagged"] == ref_report["flagged"] > 0
+    assert not work.exists()
+
+
+def test_resume_without_an_unfinished_audit_runs_it_all(tmp_path, corpus):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, _args(corpus / "part00.jsonl", out, "--resume"))
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "report.json").read_text())["units_resumed"] == 0
+    assert not (out / WORK).exists()
+
+
+def test_tally_survives_its_json_round_trip():
+    skips = Skips()
+    skips.add("not JSON", "a.jsonl:3: not valid JSON")
+    tally = Tally(7, 1234, 2, 0.5, {"c": Counter({"negated": 2, "positive": 5})},
+                  {"c": Counter({"negated:prefix_suffix": 2})}, Counter({"unframed": 1}), skips)
+    back = Tally.from_json(tally.to_json())
+    assert back == tally
+    assert isinstance(back.by_claim["c"], Counter) and back.skips.total == 1
+
+
+def test_max_flagged_gates_the_pipeline(tmp_path, corpus):
+    one = corpus / "part00.jsonl"
+    res = CliRunner().invoke(cli, _args(one, tmp_path / "a", "--max-flagged", "0"))
+    assert res.exit_code == 1
+    flagged = json.loads((tmp_path / "a" / "report.json").read_text())["flagged"]
+    assert flagged > 0 and f"gate: {flagged} documents flagged" in res.output
+    assert len((tmp_path / "a" / "flagged.jsonl").read_text().splitlines()) == flagged
+    res = CliRunner().invoke(cli, _args(one, tmp_path / "b", "--max-flagged", str(flagged)))
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(cli, _args(one, tmp_path / "c", "--max-flagged", "-1"))
+    assert res.exit_code == 2 and "--max-flagged" in res.output
