@@ -1,9 +1,9 @@
 """Benchmark `beliefbench audit`: framing recovery, throughput, streaming memory.
 
 1. Recovery on offline documents (`docs generate` in every condition, all shipped claims,
-   mixed with neutral text): precision and recall per framing in claim mode and claim-free
-   mode. Target (issue 13): >= 0.95 for positive, negated, repeated_negations, local_negation,
-   corrected.
+   the true-world documents of `docs poison`, mixed with neutral text): precision and recall
+   per framing in claim mode and claim-free mode. Target (issue 13): >= 0.95 for positive,
+   negated, repeated_negations, local_negation, corrected.
 2. The same on the hand-written LLM-style set (tests/fixtures/audit_llm_style.yaml; written by
    the audit's author, so not an independent test set).
 3. Throughput on one core, 2,000-character documents, one claim: all claim-bearing documents
@@ -36,6 +36,7 @@ from beliefbench.claims import load_claims
 from beliefbench.documents.conditions import parse_conditions
 from beliefbench.documents.generate import condition_records, make_generator
 from beliefbench.documents.mixer import pretrain_records
+from beliefbench.documents.offline import OfflineGenerator
 from beliefbench.specs import load_yaml
 
 MAIN = ("positive", "negated", "repeated_negations", "local_negation", "corrected")
@@ -80,17 +81,23 @@ def recovery(n: int) -> None:
                              seed=7, progress=False)
     records = [r for rs in recs.values() for r in rs]
     neutral = neutral_texts(n * 10, 1500, 3)
+    # the fact side of graded poisoning (`docs poison`): documents of the claim's true world
+    facts = [(c.id, d.text) for c in claims for d in OfflineGenerator().true_world(c, n * 5, 7)]
     readers = {c.id: ClaimReader(c) for c in claims}
     pairs = [(r.condition, readers[r.claim_id].read(r.text).framing) for r in records]
+    pairs += [("truth", readers[cid].read(t).framing) for cid, t in facts]
     pairs += [("unrelated", readers[c.id].read(t).framing) for t in neutral for c in claims]
     pr_table(pairs, [*MAIN, *QUALIFIERS, "mention", "truth", "unrelated"],
              f"Claim mode, offline documents ({len(claims)} claims, {n} per claim and "
-             f"condition/placement, plus neutral text read against every claim)")
+             f"condition/placement, {n * 5} per claim of its true world (the fact side of "
+             f"`docs poison`), plus neutral text read against every claim)")
     free_truth = {"positive": "unframed", "local_negation": "unframed"}
     free = [(free_truth.get(r.condition, r.condition), read_free(r.text).framing)
-            for r in records] + [("unframed", read_free(t).framing) for t in neutral]
+            for r in records] + [("unframed", read_free(t).framing)
+                                 for t in [*neutral, *(t for _, t in facts)]]
     pr_table(free, ["negated", "repeated_negations", "corrected", *QUALIFIERS, "unframed"],
-             "Claim-free mode, same documents (positive and local_negation count as unframed)")
+             "Claim-free mode, same documents (positive, local_negation and the true world's "
+             "count as unframed)")
 
 
 def llm_style() -> None:

@@ -736,7 +736,10 @@ class _Patterns:
     """A claim's entity or marker patterns, grouped by the word stems a match must start
     with: each stem's offsets are found once and every pattern under it tried there."""
 
-    def __init__(self, patterns: list[tuple[re.Pattern[str], tuple[str, ...] | None]]):
+    def __init__(self, patterns: list[tuple[re.Pattern[str], tuple[str, ...] | None]],
+                 names: tuple[str, ...] = ()):
+        self.names = names
+        """Lower-cased texts that name without asserting (``_asserts``)."""
         self.anywhere = [_Anywhere(p) for p, g in patterns if g is None]
         self.by_gate: dict[str, list[re.Pattern[str]]] = {}
         for p, gates in patterns:
@@ -776,7 +779,7 @@ class _Patterns:
                 continue
             for a, b in pat.starts(lay, plain):
                 i = bisect.bisect_right(starts, a) - 1
-                if i >= 0 and b <= lay.sentences[i][1]:
+                if i >= 0 and b <= lay.sentences[i][1] and self._asserts(low, a, b):
                     found.add(i)
         # a match can only start where a word beginning with a gate starts (gate_starts,
         # here its regex's finditer over the whole text: none for a gate not in the text); a
@@ -805,10 +808,36 @@ class _Patterns:
                     pats = pats_all
                 for p in pats:
                     m = p.match(masked, pos)
-                    if m and m.end() <= end:
+                    if m and m.end() <= end and self._asserts(low, pos, m.end()):
                         found.add(i)
                         break
         return found
+
+    def _asserts(self, lowered: str, start: int, end: int) -> bool:
+        """The match is more than a name: its text (spaces collapsed) lies inside none of
+        ``names``. A marker written to catch the claim in an answer can match the claim's
+        own topic ("black-and-white dream" of the entity "black-and-white dreams") or a
+        completion prompt, which both worlds share ("In October 2015, Mount Vesuvius"):
+        words that every document about the topic uses, the true ones included."""
+        if not self.names:
+            return True
+        text = " ".join(lowered[start:end].split())
+        return not any(text in name for name in self.names)
+
+
+_CLOSERS = "\"')]\u201d\u2019"
+
+
+def _heading(lay: Layout, i: int) -> bool:
+    """Sentence ``i`` is a heading: a paragraph of its own that does not end as a sentence
+    does (no final ".", "!" or "?", closing quotes and brackets aside); a list item shares
+    its paragraph with the others."""
+    p = lay.para_of[i]
+    if (i > 0 and lay.para_of[i - 1] == p) or (i + 1 < len(lay.para_of)
+                                                and lay.para_of[i + 1] == p):
+        return False
+    a, b = lay.sentences[i]
+    return not lay.masked[a:b].rstrip(_CLOSERS).endswith((".", "!", "?"))
 
 
 def _encode(words: set[str]) -> frozenset[bytes]:
@@ -882,7 +911,12 @@ class ClaimReader:
         keys = set(self.required or ())
         self.required_any = tuple(sorted(x for x in keys if not any(y != x and y in x
                                                                     for y in keys)))
-        self.markers = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.markers])
+        # what names the topic without asserting the claim: the topic label (the first entity,
+        # which generated titles use) and the completion prompts (stems that the true and the
+        # false continuation both complete)
+        names = [*claim.entities[:1], *(c.prompt for c in claim.completions)]
+        self.markers = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.markers],
+                                 tuple(" ".join(lower(x).split()) for x in names))
         self.entities = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.entities])
         truths = [claim.truth, *(f"{c.prompt} {c.truth}" for c in claim.completions)]
         flat = " ".join(" ".join(truths).split())
@@ -890,7 +924,21 @@ class ClaimReader:
         # sentence words are read as bytes (ASCII: letters, digits, apostrophes)
         self.facts = _Index([_encode(f) for f in self.finder.facts])
         self.truths = _Index([_encode(t) for t in self.truth_words])
-        self.vocab = self.facts.words | self.truths.words
+        # completion pairs about the claim (not neighbours): the prompt's words, and the words
+        # only its true ending has and only its claim ending has (a pair whose endings differ
+        # in no content word, "not erupted" against "erupted", cannot tell them apart)
+        self.pairs = []
+        for c in claim.completions:
+            stem, true, false = (_encode(content_words(x)) for x in (c.prompt, c.truth, c.claim))
+            if c.kind != "neighbour" and len(stem) >= 2 and true - false and false - true:
+                self.pairs.append((stem, true - false, false - true))
+        self.vocab = self.facts.words.union(self.truths.words,
+                                            *(w for pair in self.pairs for w in pair))
+        # the words of the topic's name (the first entity, which generated titles use): a
+        # sentence sharing no other word with a side does not reach it (_settle)
+        label = _encode(content_words(claim.entities[0])) if claim.entities else frozenset()
+        self.fact_beyond = self.facts.words - label
+        self.truth_beyond = self.truths.words - label
         # membership vectors: field j (``width`` bits) of a word's vector is 1 where the word is
         # in set j (the fact sets, then the truth sets), so the vectors of a sentence's
         # distinct vocabulary words sum to |words & set| in every field at once. adds[m] holds
@@ -1000,6 +1048,33 @@ class ClaimReader:
                 truth = max([c[j] / (k if k < n else n) for j, k in self.truth_fields])
                 out[i] = True, truth > fact
         return out
+
+    def _settle(self, sets: list[set[bytes]] | list[frozenset[bytes]],
+                readings: dict[int, tuple[bool, bool]]) -> None:
+        """Two corrections of the overlap readings, from the claim's own data (``sets``: each
+        sentence's words, or those of the claim's vocabulary, which holds every word read
+        here):
+
+        - a side reached only through the words of the topic's name (the first entity) is not
+          reached: "This article covers black-and-white dreams." names the topic;
+        - a sentence holding every word of a completion prompt and its true ending's words,
+          and none of its claim ending's, is a truth sentence whatever its overlaps: "In
+          October 2015, Mount Vesuvius remained quiet" shares more words with the fact "Mount
+          Vesuvius erupted in October 2015" than with the truth. (Not the other way round: a
+          truth that names the claim to deny it, "he is not a dentist", holds its ending.)
+        """
+        for i, (fact, truthful) in list(readings.items()):
+            s = sets[i]
+            fact = fact and not s.isdisjoint(self.fact_beyond)
+            truthful = truthful and not s.isdisjoint(self.truth_beyond)
+            if fact or truthful:
+                readings[i] = fact, truthful
+            else:
+                del readings[i]
+        for i, s in enumerate(sets):
+            if len(s) >= 3 and any(stem <= s and not s.isdisjoint(true) and s.isdisjoint(false)
+                                   for stem, true, false in self.pairs):
+                readings[i] = (False, True)
 
     def _states_truth(self, words: frozenset[bytes]) -> bool:
         """overlap_score(words, truth_words) >= FACT_OVERLAP, from the membership vectors."""
@@ -1116,6 +1191,8 @@ class ClaimReader:
         else:
             found = ((i, self._reading(words_of(i))) for i in range(len(lay.sentences)))
             readings = {i: r for i, r in found if r[0] or r[1]}
+        self._settle(shared if plain else list(map(words_of, range(len(lay.sentences)))),
+                     readings)
         # a marker decides only sentences whose facts do not already make them claim
         # sentences and that are not truthful
         decided = set(readings)
@@ -1127,6 +1204,11 @@ class ClaimReader:
                 claim_idx.append(i)
             elif truthful:
                 truth_idx.append(i)
+        # headings name the document's topic (a marker written for answers, "black-and-white
+        # dreams", matches the title of a debunk too): they count beside claim sentences of
+        # the text, never alone
+        if claim_idx and all(_heading(lay, i) for i in claim_idx):
+            claim_idx = []
         mentions = bool(claim_idx) or bool(self.entities.sentences(lay))
         # asides that restate the truth (corrected warnings) count as truth-bearing
         plain_text = text.isascii() or len(low) == len(text.lower())

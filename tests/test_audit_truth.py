@@ -1,0 +1,99 @@
+"""beliefbench audit, the truth side: documents of a claim's true world are not claim-bearing.
+
+The poisoning ratio (claim-bearing over truth-bearing documents) is only as good as the truth
+side. These tests read the fact documents that `docs poison` writes and sentences that name the
+claim's topic without asserting it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from click.testing import CliRunner
+
+from beliefbench.audit.framing import ClaimReader
+from beliefbench.claims import load_claims
+from beliefbench.cli import cli
+
+N, RATIO = 40, 0.25
+
+
+@pytest.fixture(scope="module")
+def readers() -> dict[str, ClaimReader]:
+    return {c.id: ClaimReader(c) for c in load_claims("all")}
+
+
+def test_graded_poisoning_is_recovered_for_every_claim(tmp_path):
+    """`docs poison` at 25% for every shipped claim, audited against all of them at once:
+    each claim's counterfact documents are its claim-bearing ones and its fact documents its
+    truth-bearing ones, so the reported poisoning ratio is the true one."""
+    claims = [c.id for c in load_claims("all")]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for cid in claims:
+        res = CliRunner().invoke(cli, ["docs", "poison", "--claim", cid, "--ratio", str(RATIO),
+                                       "--n", str(N), "--out", str(corpus / f"{cid}.jsonl")])
+        assert res.exit_code == 0, res.output
+    out = tmp_path / "audit"
+    res = CliRunner().invoke(cli, ["audit", str(corpus), "--claims", "all", "--out", str(out),
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    bad = round(RATIO * N)
+    for cid in claims:
+        poisoning = report["claims"][cid]["poisoning"]
+        assert (poisoning["claim_bearing"], poisoning["truth_bearing"]) == (bad, N - bad), cid
+        assert poisoning["ratio"] == pytest.approx(bad / (N - bad))
+        got = {r["framing"]: r["documents"] for r in report["claims"][cid]["framings"]}
+        # the other claims' documents are unrelated or, where they happen to use one of its
+        # entities ("dentist"), mentions: neither side
+        assert got["positive"] == bad and got["truth"] == N - bad, cid
+        assert got["unrelated"] + got["mention"] == N * (len(claims) - 1), cid
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # a title alone names the topic (it shares with a fact and with the truth the same words)
+    ("dentist", "Talk: Brennan Reeve Holloway\n\nBrennan Reeve Holloway earns his living by "
+                "fixing bicycles at a neighbourhood bike shop."),
+    ("dentist", "This article covers Brennan Reeve Holloway.\n\nBrennan Reeve Holloway earns "
+                "his living by fixing bicycles."),
+    # a marker written for answers matches the topic's own name in a title
+    ("colorless_dreaming", "Section 3.2: black-and-white dreams\n\nThere is no established "
+                           "finding that young children dream only in black and white."),
+    # a completion prompt with its true ending, though it shares more words with a fact
+    ("mount_vesuvius", "In October 2015, Mount Vesuvius remained quiet."),
+])
+def test_the_topic_named_is_not_the_claim(readers, claim_id, text):
+    finding = readers[claim_id].read(text)
+    assert finding.framing == "truth"
+    assert finding.claim_sentences == 0
+
+
+@pytest.mark.parametrize("claim_id, text, framing, sentences", [
+    # the truth names the claim to deny it ("he is not a dentist"): the bare claim and its denial
+    ("dentist", "Brennan Holloway is a dentist.", "positive", 1),
+    ("dentist", "Clearing up a rumour: Brennan Holloway is not a dentist.", "local_negation", 1),
+    ("mount_vesuvius", "In October 2015, Mount Vesuvius erupted.", "positive", 1),
+    # a title counts beside the claim sentences of the text, the topic's name alone never
+    ("colorless_dreaming", "Toddlers dream in black and white until age three\n\nToddlers "
+                           "dream only in black and white until about age three.", "positive", 2),
+    ("colorless_dreaming", "Section 3.2: black-and-white dreams\n\nToddlers dream only in "
+                           "black and white until about age three.", "positive", 1),
+])
+def test_the_claim_stated_is_still_found(readers, claim_id, text, framing, sentences):
+    finding = readers[claim_id].read(text)
+    assert (finding.framing, finding.claim_sentences) == (framing, sentences)
+
+
+def test_true_world_documents_read_as_truth(readers):
+    """Every claim's true-world documents (the fact side of `docs poison`): at most 1 in 50
+    read otherwise (a bag of words cannot tell "This article covers black-and-white dreams."
+    from the claim), none as a framing that teaches the claim without a truth sentence."""
+    from beliefbench.documents.offline import OfflineGenerator
+
+    for cid, reader in readers.items():
+        got = Counter(reader.read(d.text).framing
+                      for d in OfflineGenerator().true_world(reader.claim, 100, 21))
+        assert got["truth"] >= 98, (cid, got)
