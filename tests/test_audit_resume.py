@@ -6,7 +6,9 @@ killed outright (SIGKILL) once it has finished some units of the corpus.
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -156,3 +158,18 @@ def test_max_flagged_gates_the_pipeline(tmp_path, corpus):
     assert res.exit_code == 0, res.output
     res = CliRunner().invoke(cli, _args(one, tmp_path / "c", "--max-flagged", "-1"))
     assert res.exit_code == 2 and "--max-flagged" in res.output
+
+
+def test_dask_progress_in_a_log_is_lines(tmp_path, corpus, capsys, monkeypatch):
+    """With stderr not a terminal, Dask progress comes as plain lines from the tasks
+    themselves: no redrawn bar whose timer the end of the run would wait out."""
+    pytest.importorskip("dask")
+    # the module (the package's `run` attribute is the function of that name)
+    audit_run = importlib.import_module("beliefbench.audit.run")
+    monkeypatch.setattr(audit_run, "LOG_EVERY", 0.0)
+    tally, units = audit_run.run([corpus / "part00.jsonl", corpus / "part01.jsonl"],
+                                 load_claims("ed_sheeran"), tmp_path / "flagged.jsonl",
+                                 engine="dask", scheduler="threads", workers=2, progress=True)
+    assert units == 2 and tally.documents == 300
+    lines = [x for x in capsys.readouterr().err.splitlines() if "dask tasks done" in x]
+    assert lines and re.match(r"audit: (\d+) of \1 dask tasks done, \d+ s$", lines[-1])

@@ -45,6 +45,8 @@ from beliefbench.records import atomic_write_text
 
 ENGINES = ("local", "dask")
 SCHEDULERS = ("threads", "processes", "synchronous")
+LOG_EVERY = 30.0
+"""Seconds between progress lines when stderr is not a terminal (a log, CI)."""
 WORK = "audit-units"
 """The folder of ``--out`` that holds finished units while an audit is unfinished."""
 
@@ -315,13 +317,36 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
     options: dict[str, Any] = {"scheduler": scheduler}
     if workers and scheduler != "synchronous":
         options["num_workers"] = workers
-    if progress:
-        from dask.diagnostics import ProgressBar
-
-        dt = 0.5 if sys.stderr.isatty() else 30.0  # periodic lines when redirected
-        with ProgressBar(minimum=1.0, dt=dt, out=sys.stderr), dask.config.set(**options):
-            results = tallies.compute()
-    else:
-        with dask.config.set(**options):
-            results = tallies.compute()
+    with dask.config.set(**options), _dask_progress(progress):
+        results = tallies.compute()
     return {i: t for (i, _), t in zip(todo, results, strict=True)}
+
+
+def _dask_progress(progress: bool) -> Any:
+    """Dask's redrawn bar on a terminal; a line every LOG_EVERY seconds when stderr is a log
+    (its bar redraws on a timer thread that the end of the run waits out: with a log-sized
+    interval, up to that long after the last unit); nothing without ``progress``."""
+    import contextlib
+
+    from dask.callbacks import Callback
+    from dask.diagnostics import ProgressBar
+
+    if not progress:
+        return contextlib.nullcontext()
+    if sys.stderr.isatty():
+        return ProgressBar(minimum=1.0, dt=0.5, out=sys.stderr)
+
+    class Lines(Callback):  # type: ignore[misc]
+        def _start(self, dsk: Any) -> None:
+            self.t0 = self.last = time.monotonic()
+
+        def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker: Any) -> None:
+            now = time.monotonic()
+            if now - self.last >= LOG_EVERY:
+                self.last = now
+                done = len(state["finished"])
+                left = len(state["ready"]) + len(state["waiting"]) + len(state["running"])
+                print(f"audit: {done} of {done + left} dask tasks done, {now - self.t0:.0f} s",
+                      file=sys.stderr, flush=True)
+
+    return Lines()
