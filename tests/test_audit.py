@@ -318,7 +318,7 @@ def test_bad_input_is_skipped_and_counted(tmp_path, generated):
     reasons = report["skipped"]["by_reason"]
     assert reasons == {"not UTF-8": 2, "not JSON": 1, "bad text field": 2,
                        "unreadable file": 1, "missing text field": 1, "missing path": 1}
-    assert f"{bad}:2: not UTF-8" in res.output
+    assert f"{bad}:2: not UTF-8 (byte 0xe9 at offset 13)" in res.output
     assert f"{texts / 'latin1.txt'}: not UTF-8" in res.output
     assert "Traceback" not in res.output
 

@@ -194,7 +194,7 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
                 try:
                     row = json.loads(raw.decode("utf-8"))
                 except UnicodeDecodeError as e:
-                    skips.add("not UTF-8", f"{where}: not UTF-8 (byte {e.start}); line skipped")
+                    skips.add("not UTF-8", f"{where}: not UTF-8 ({_bad_byte(e)}); line skipped")
                     row = None
                 except json.JSONDecodeError as e:
                     skips.add("not JSON", f"{where}: not valid JSON ({e.msg}); line skipped")
@@ -293,7 +293,12 @@ def _text(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
         try:
             yield Doc(path, data.decode("utf-8"))
         except UnicodeDecodeError as e:
-            skips.add("not UTF-8", f"{path}: not UTF-8 (byte {e.start}); file skipped")
+            skips.add("not UTF-8", f"{path}: not UTF-8 ({_bad_byte(e)}); file skipped")
+
+
+def _bad_byte(e: UnicodeDecodeError) -> str:
+    """The offending byte and where it sits, for a skip message."""
+    return f"byte 0x{e.object[e.start]:02x} at offset {e.start}"
 
 
 READERS: dict[str, Callable[[Unit, Fields, Skips], Iterator[Doc]]] = {

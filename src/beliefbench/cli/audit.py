@@ -86,7 +86,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                           engine=engine if engine == "local" else f"dask/{scheduler}",
                           claims=[c.id for c in claims])
     write_report(report, out, with_plot=plot)
-    click.echo(f"audited {tally.documents} documents in {seconds:.1f} s; flagged "
+    docs = f"{tally.documents} document{'' if tally.documents == 1 else 's'}"
+    click.echo(f"audited {docs} in {seconds:.1f} s; flagged "
                f"{tally.flagged}; skipped {tally.skips.total}; wrote {out}/summary.md, "
                f"report.json, flagged.jsonl")
     if tally.documents == 0:
