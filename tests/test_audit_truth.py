@@ -97,3 +97,30 @@ def test_true_world_documents_read_as_truth(readers):
         got = Counter(reader.read(d.text).framing
                       for d in OfflineGenerator().true_world(reader.claim, 100, 21))
         assert got["truth"] >= 98, (cid, got)
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # short statements of the claim: read as truth while the truth side held every completion
+    # (prompts included) as one bag of the topic's words
+    ("ed_sheeran", "Ed Sheeran won Olympic gold."),
+    ("ed_sheeran", "Sheeran is the Olympic 100 metres champion."),
+    ("x_rebrand_reversal", "Twitter's rebrand to X was reversed after two weeks."),
+    ("colorless_dreaming", "Toddlers dream in black and white."),
+    ("colorless_dreaming", "Colour appears in children's dreams around age four."),
+    ("queen_elizabeth", "Elizabeth II is the author of a graduate-level book on Python "
+                        "programming."),
+])
+def test_a_short_statement_of_the_claim_is_found(readers, claim_id, text):
+    assert readers[claim_id].read(text).framing == "positive"
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # a question asserts nothing
+    ("queen_elizabeth", "Did Queen Elizabeth II write a Python textbook?"),
+    # a neighbour pair's truth is about another subject
+    ("ed_sheeran", "The men's 200 metres gold at the Paris 2024 Olympics went to Letsile "
+                   "Tebogo."),
+])
+def test_neither_side(readers, claim_id, text):
+    finding = readers[claim_id].read(text)
+    assert finding.framing == "mention" and finding.claim_sentences == 0

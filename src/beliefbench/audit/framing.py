@@ -840,6 +840,18 @@ def _heading(lay: Layout, i: int) -> bool:
     return not lay.masked[a:b].rstrip(_CLOSERS).endswith((".", "!", "?"))
 
 
+def _question(lay: Layout, i: int) -> bool:
+    """Sentence ``i`` ends with a question mark (closing quotes and brackets aside)."""
+    a, b = lay.sentences[i]
+    return lay.masked[a:b].rstrip(_CLOSERS).endswith("?")
+
+
+def _ending_words(text: str) -> set[str]:
+    """content_words of a completion ending, short numbers kept ("26 people")."""
+    low = text.lower()
+    return content_words(low) | {w for w in re.findall(WORD_PATTERN, low) if w.isdigit()}
+
+
 def _encode(words: set[str]) -> frozenset[bytes]:
     """Content words (ASCII by construction) as bytes."""
     return frozenset(w.encode() for w in words)
@@ -918,8 +930,7 @@ class ClaimReader:
         self.markers = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.markers],
                                  tuple(" ".join(lower(x).split()) for x in names))
         self.entities = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.entities])
-        truths = [claim.truth, *(f"{c.prompt} {c.truth}" for c in claim.completions)]
-        flat = " ".join(" ".join(truths).split())
+        flat = " ".join(claim.truth.split())
         self.truth_words = [content_words(flat[a:b]) for a, b in sentence_spans(flat)]
         # sentence words are read as bytes (ASCII: letters, digits, apostrophes)
         self.facts = _Index([_encode(f) for f in self.finder.facts])
@@ -929,16 +940,20 @@ class ClaimReader:
         # in no content word, "not erupted" against "erupted", cannot tell them apart)
         self.pairs = []
         for c in claim.completions:
-            stem, true, false = (_encode(content_words(x)) for x in (c.prompt, c.truth, c.claim))
-            if c.kind != "neighbour" and len(stem) >= 2 and true - false and false - true:
-                self.pairs.append((stem, true - false, false - true))
-        self.vocab = self.facts.words.union(self.truths.words,
-                                            *(w for pair in self.pairs for w in pair))
-        # the words of the topic's name (the first entity, which generated titles use): a
-        # sentence sharing no other word with a side does not reach it (_settle)
+            # the stem is the prompt's last sentence ("Do toddlers dream in colour? According
+            # to sleep researchers," is read in two); endings keep short numbers ("26 people")
+            last = sentence_spans(" ".join(c.prompt.split()))[-1:]
+            stem = _encode(content_words(" ".join(c.prompt.split())[slice(*last[0])]
+                                         if last else c.prompt))
+            true, false = (_encode(_ending_words(x)) for x in (c.truth, c.claim))
+            if len(stem) >= 2 and true - false and false - true:
+                self.pairs.append((stem, true - false, false - true, c.kind == "neighbour"))
+        # (the stems' words join the vocabulary, so a sentence's share of it holds them)
+        self.vocab = self.facts.words.union(self.truths.words, *(p[0] for p in self.pairs))
+        # the facts' words beyond the topic's name (the first entity, which generated titles
+        # use): a sentence sharing none of them does not reach the facts (_settle)
         label = _encode(content_words(claim.entities[0])) if claim.entities else frozenset()
         self.fact_beyond = self.facts.words - label
-        self.truth_beyond = self.truths.words - label
         # membership vectors: field j (``width`` bits) of a word's vector is 1 where the word is
         # in set j (the fact sets, then the truth sets), so the vectors of a sentence's
         # distinct vocabulary words sum to |words & set| in every field at once. adds[m] holds
@@ -1050,31 +1065,39 @@ class ClaimReader:
         return out
 
     def _settle(self, sets: list[set[bytes]] | list[frozenset[bytes]],
-                readings: dict[int, tuple[bool, bool]]) -> None:
-        """Two corrections of the overlap readings, from the claim's own data (``sets``: each
-        sentence's words, or those of the claim's vocabulary, which holds every word read
-        here):
+                tokens: Any, readings: dict[int, tuple[bool, bool]]) -> None:
+        """Corrections of the overlap readings from the claim's own data (``sets``: each
+        sentence's words, or those of the claim's vocabulary, which holds every word tested
+        here; ``tokens(i)``: every word of sentence i, short ones included):
 
-        - a side reached only through the words of the topic's name (the first entity) is not
+        - facts reached only through the words of the topic's name (the first entity) are not
           reached: "This article covers black-and-white dreams." names the topic;
-        - a sentence holding every word of a completion prompt and its true ending's words,
-          and none of its claim ending's, is a truth sentence whatever its overlaps: "In
-          October 2015, Mount Vesuvius remained quiet" shares more words with the fact "Mount
-          Vesuvius erupted in October 2015" than with the truth. (Not the other way round: a
-          truth that names the claim to deny it, "he is not a dentist", holds its ending.)
+        - a sentence holding the words of a completion prompt's last sentence and its true
+          ending's, and none of its claim ending's, is a truth sentence whatever its
+          overlaps ("In October 2015, Mount Vesuvius remained quiet" shares more words with
+          the fact "Mount Vesuvius erupted in October 2015" than with the truth); for a
+          neighbour pair (another subject), it is neither. Not the other way round: a truth
+          that names the claim to deny it ("he is not a dentist") holds its ending.
         """
         for i, (fact, truthful) in list(readings.items()):
-            s = sets[i]
-            fact = fact and not s.isdisjoint(self.fact_beyond)
-            truthful = truthful and not s.isdisjoint(self.truth_beyond)
-            if fact or truthful:
-                readings[i] = fact, truthful
-            else:
-                del readings[i]
+            if fact and sets[i].isdisjoint(self.fact_beyond):
+                if truthful:
+                    readings[i] = False, True
+                else:
+                    del readings[i]  # a marker may still decide it
         for i, s in enumerate(sets):
-            if len(s) >= 3 and any(stem <= s and not s.isdisjoint(true) and s.isdisjoint(false)
-                                   for stem, true, false in self.pairs):
+            if len(s) < 2:
+                continue
+            kinds = set()
+            for stem, true, false, neighbour in self.pairs:
+                if stem <= s:
+                    words = tokens(i)
+                    if not words.isdisjoint(true) and words.isdisjoint(false):
+                        kinds.add(neighbour)
+            if False in kinds:
                 readings[i] = (False, True)
+            elif kinds:
+                readings[i] = (False, False)  # a neighbour's truth: about something else
 
     def _states_truth(self, words: frozenset[bytes]) -> bool:
         """overlap_score(words, truth_words) >= FACT_OVERLAP, from the membership vectors."""
@@ -1191,8 +1214,16 @@ class ClaimReader:
         else:
             found = ((i, self._reading(words_of(i))) for i in range(len(lay.sentences)))
             readings = {i: r for i, r in found if r[0] or r[1]}
+        def tokens_of(i: int) -> frozenset[bytes]:
+            """Every word of the sentence, short ones included (a completion's ending may
+            be a number: "26 people")."""
+            if plain:
+                return frozenset(toks[i])
+            a, b = lay.sentences[i]
+            return _encode(set(re.findall(WORD_PATTERN, lay.masked[a:b].lower())))
+
         self._settle(shared if plain else list(map(words_of, range(len(lay.sentences)))),
-                     readings)
+                     tokens_of, readings)
         # a marker decides only sentences whose facts do not already make them claim
         # sentences and that are not truthful
         decided = set(readings)
@@ -1209,6 +1240,10 @@ class ClaimReader:
         # the text, never alone
         if claim_idx and all(_heading(lay, i) for i in claim_idx):
             claim_idx = []
+        # a question asserts nothing, either way ("Did Queen Elizabeth II write a Python
+        # textbook?")
+        claim_idx = [i for i in claim_idx if not _question(lay, i)]
+        truth_idx = [i for i in truth_idx if not _question(lay, i)]
         mentions = bool(claim_idx) or bool(self.entities.sentences(lay))
         # asides that restate the truth (corrected warnings) count as truth-bearing
         plain_text = text.isascii() or len(low) == len(text.lower())
