@@ -327,6 +327,67 @@ def test_stats_with_a_local_hf_tokenizer(tmp_path):
     assert 0.2 < share < 0.7
 
 
+# ------------------------------------------------------------------ --tokenizer paths
+
+@pytest.fixture(scope="module")
+def tiny_tokenizer(tmp_path_factory) -> Path:
+    """A real fast tokenizer directory, trained on the shipped corpus (no download)."""
+    from beliefbench.tiny_model import shipped_corpus, train_tokenizer
+
+    out = tmp_path_factory.mktemp("tok")
+    train_tokenizer(shipped_corpus(), vocab_size=400).save_pretrained(out)
+    return out
+
+
+def _bad_tokenizers(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Wrong --tokenizer values the README's users gave, and the problem each must name."""
+    a_file = tmp_path / "tokenizer.json"
+    a_file.write_text("{}")
+    empty = tmp_path / "data"
+    empty.mkdir()
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "tokenizer.json").write_text("{not json")
+    return {"missing": (Path("path/to/tokenizer"), "no such directory"),
+            "bare name": (Path("mytok"), "no such directory"),
+            "a file": (a_file, "not a directory"),
+            "no tokenizer": (empty, "no tokenizer in this directory"),
+            "broken": (broken, "cannot load the tokenizer")}
+
+
+def test_every_tokenizer_option_rejects_a_bad_path_clearly(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    claim_file = Path(__file__).parent / "fixtures" / "claims" / "glass_bridge.yaml"
+    [docs] = generate_datasets([make_claim()], "negated", 5, tmp_path / "d", progress=False)
+    commands = {
+        "generate": ["docs", "generate", "--claims", str(claim_file), "--conditions",
+                     "negated", "--n", "3", "--out", str(tmp_path / "gen")],
+        "mix": ["docs", "mix", "--docs", str(docs), "--out", str(tmp_path / "mix.jsonl")],
+        "stats": ["docs", "stats", str(docs)]}
+    stats_before = stats_path(docs).read_bytes()
+    for name, (path, problem) in _bad_tokenizers(tmp_path).items():
+        for command, args in commands.items():
+            r = CliRunner().invoke(cli, [*args, "--tokenizer", str(path)])
+            where = f"{command} with {name} tokenizer: {r.output}"
+            assert r.exit_code == 2, where
+            assert f"--tokenizer {path}: {problem}" in r.output, where
+            assert "huggingface" not in r.output.lower() and "repo" not in r.output.lower()
+    # nothing was made before the check failed; the old stats are untouched
+    assert not (tmp_path / "gen").exists() and not (tmp_path / "mix.jsonl").exists()
+    assert stats_path(docs).read_bytes() == stats_before
+
+
+def test_library_stats_check_the_tokenizer_too(tmp_path, tiny_tokenizer):
+    from beliefbench.documents.stats import tokenizer_dir, write_stats
+
+    [docs] = generate_datasets([make_claim()], "negated", 5, tmp_path / "d", progress=False)
+    for path, problem in _bad_tokenizers(tmp_path).values():
+        with pytest.raises(DocumentError, match=problem):
+            write_stats(docs, str(path))
+    assert tokenizer_dir(tiny_tokenizer) == tiny_tokenizer
+    assert write_stats(docs, str(tiny_tokenizer))["tokens"] > 0
+
+
 def test_mask_words_add_mask_spans_over_base_text_only():
     claim = make_claim()
     specs = parse_conditions("repeated_negations")
