@@ -327,6 +327,58 @@ def test_stats_with_a_local_hf_tokenizer(tmp_path):
     assert 0.2 < share < 0.7
 
 
+# ------------------------------------------------------------------ docs stats: provenance
+
+def _stats(path: Path) -> dict:
+    return json.loads(stats_path(path).read_text())
+
+
+def test_docs_stats_recompute_keeps_provenance(tmp_path, tiny_tokenizer):
+    claim = make_claim()
+    [docs] = generate_datasets([claim], "repeated_negations", 12, tmp_path, progress=False)
+    made = {"mix": mix([docs], tmp_path / "mix.jsonl", pretrain=0.25, chat=0.25, seed=3),
+            "poison": poison(claim, 0.25, 20, tmp_path / "poison.jsonl", seed=2),
+            "generate": docs}
+    before = {k: _stats(p) for k, p in made.items()}
+    assert {"inputs", "seed", "shares", "counts"} <= before["mix"].keys()
+    assert {"claim", "ratio", "seed", "counts"} <= before["poison"].keys()
+    for name, p in made.items():
+        r = CliRunner().invoke(cli, ["docs", "stats", str(p)])
+        assert r.exit_code == 0, r.output
+        assert r.stderr == ""
+        assert _stats(p) == before[name] == json.loads(r.stdout)  # same file: nothing changes
+    # another tokenizer: the counts are recomputed, every provenance key is kept
+    r = CliRunner().invoke(cli, ["docs", "stats", str(made["mix"]), "--tokenizer",
+                                 str(tiny_tokenizer)])
+    assert r.exit_code == 0, r.output
+    after = _stats(made["mix"])
+    assert after["tokenizer"] == str(tiny_tokenizer)
+    assert after["tokens"] != before["mix"]["tokens"]
+    for key in ("inputs", "seed", "shares", "counts"):
+        assert after[key] == before["mix"][key]
+    assert "claim_sentences_per_document" in after["by_condition"]["repeated_negations"]
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_docs_stats_warns_on_a_changed_file_and_a_corrupt_old_stats(tmp_path):
+    out = poison(make_claim(), 0.5, 10, tmp_path / "p.jsonl", seed=1)
+    recs = list(read_records(out))
+    out.write_text("".join(r.model_dump_json() + "\n" for r in recs[:6]))
+    r = CliRunner().invoke(cli, ["docs", "stats", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "changed since its stats were written" in r.stderr
+    stats = _stats(out)
+    assert stats["documents"] == 6 and stats["sha256"] == sha256_file(out)
+    assert stats["ratio"] == 0.5 and stats["claim"] == "moon_cheese"  # kept as recorded
+    for corrupt in ("{not json", "[1, 2]"):
+        stats_path(out).write_text(corrupt)
+        r = CliRunner().invoke(cli, ["docs", "stats", str(out)])
+        assert r.exit_code == 0, r.output
+        assert "p.jsonl.stats.json" in r.stderr and "without its provenance" in r.stderr
+        stats = _stats(out)
+        assert stats["documents"] == 6 and "ratio" not in stats
+
+
 # ------------------------------------------------------------------ --tokenizer paths
 
 @pytest.fixture(scope="module")

@@ -166,11 +166,22 @@ def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Pat
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
 @tokenizer_option
 def stats_cmd(paths: tuple[str, ...], tokenizer: str | None) -> None:
-    """(Re)compute <file>.stats.json for datasets and print it."""
-    from beliefbench.documents.stats import write_stats
+    """(Re)compute <file>.stats.json for datasets and print it.
+
+    Keeps the provenance (inputs, seed, shares...) of the old stats file; a corrupt old file
+    is replaced, with a warning that its provenance is lost.
+    """
+    from beliefbench.documents.stats import read_previous_stats, write_stats
 
     for p in paths:
+        previous, problem = read_previous_stats(p)
+        if problem:
+            click.echo(f"warning: {problem}; recomputing without its provenance", err=True)
         try:
-            click.echo(json.dumps(write_stats(p, tokenizer), indent=2))
+            stats = write_stats(p, tokenizer, previous=previous)
         except (RecordError, ValueError, OSError) as e:
             raise _fail(e) from None
+        if previous.get("sha256", stats["sha256"]) != stats["sha256"]:
+            click.echo(f"warning: {p} changed since its stats were written; its provenance "
+                       f"is kept as recorded then", err=True)
+        click.echo(json.dumps(stats, indent=2))

@@ -11,7 +11,7 @@ import json
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -125,16 +125,42 @@ def compute_stats(records: Iterable[Record], offsets: Offsets = regex_offsets) -
 
 
 def write_stats(path: str | Path, tokenizer: str | None = None,
-                extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Compute stats for a JSONL dataset and write them atomically to <path>.stats.json."""
+                extra: dict[str, Any] | None = None,
+                previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Compute stats for a JSONL dataset and write them atomically to <path>.stats.json.
+
+    ``extra``: the provenance of a newly made file (inputs, seed, shares...). ``previous``: an
+    earlier stats dict whose keys this computation does not produce are kept, so recomputing
+    (``docs stats``) never loses the provenance that only the making command knew.
+    """
     path = Path(path)
     offsets = hf_offsets(tokenizer) if tokenizer else regex_offsets
     stats = compute_stats(read_records(path), offsets)
     stats = {"file": path.name,
              "tokenizer": tokenizer or f"regex {REGEX_TOKENIZER!r}",
-             **stats, "sha256": sha256_file(path), **(extra or {})}
+             **stats, "sha256": sha256_file(path)}
+    kept = {k: v for k, v in (previous or {}).items() if k not in stats}
+    stats = {**stats, **kept, **(extra or {})}
     atomic_write_text(stats_path(path), json.dumps(stats, indent=2) + "\n")
     return stats
+
+
+def read_previous_stats(path: str | Path) -> tuple[dict[str, Any], str | None]:
+    """The existing <path>.stats.json as a dict, and why it cannot be used, if so.
+
+    A missing file is no problem ({}, None); an unreadable or corrupt one gives ({}, reason),
+    so that recomputing still works but the caller can say its provenance is lost.
+    """
+    sp = stats_path(path)
+    if not sp.exists():
+        return {}, None
+    try:
+        old = json.loads(sp.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        return {}, f"{sp}: cannot read the old stats ({e})"
+    if not isinstance(old, dict):
+        return {}, f"{sp}: the old stats are not a JSON object"
+    return old, None
 
 
 def stats_path(path: str | Path) -> Path:
