@@ -327,6 +327,119 @@ def test_stats_with_a_local_hf_tokenizer(tmp_path):
     assert 0.2 < share < 0.7
 
 
+# ------------------------------------------------------------------ docs stats: provenance
+
+def _stats(path: Path) -> dict:
+    return json.loads(stats_path(path).read_text())
+
+
+def test_docs_stats_recompute_keeps_provenance(tmp_path, tiny_tokenizer):
+    claim = make_claim()
+    [docs] = generate_datasets([claim], "repeated_negations", 12, tmp_path, progress=False)
+    made = {"mix": mix([docs], tmp_path / "mix.jsonl", pretrain=0.25, chat=0.25, seed=3),
+            "poison": poison(claim, 0.25, 20, tmp_path / "poison.jsonl", seed=2),
+            "generate": docs}
+    before = {k: _stats(p) for k, p in made.items()}
+    assert {"inputs", "seed", "shares", "counts"} <= before["mix"].keys()
+    assert {"claim", "ratio", "seed", "counts"} <= before["poison"].keys()
+    for name, p in made.items():
+        r = CliRunner().invoke(cli, ["docs", "stats", str(p)])
+        assert r.exit_code == 0, r.output
+        assert r.stderr == ""
+        assert _stats(p) == before[name] == json.loads(r.stdout)  # same file: nothing changes
+    # another tokenizer: the counts are recomputed, every provenance key is kept
+    r = CliRunner().invoke(cli, ["docs", "stats", str(made["mix"]), "--tokenizer",
+                                 str(tiny_tokenizer)])
+    assert r.exit_code == 0, r.output
+    after = _stats(made["mix"])
+    assert after["tokenizer"] == str(tiny_tokenizer)
+    assert after["tokens"] != before["mix"]["tokens"]
+    for key in ("inputs", "seed", "shares", "counts"):
+        assert after[key] == before["mix"][key]
+    assert "claim_sentences_per_document" in after["by_condition"]["repeated_negations"]
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_docs_stats_warns_on_a_changed_file_and_a_corrupt_old_stats(tmp_path):
+    out = poison(make_claim(), 0.5, 10, tmp_path / "p.jsonl", seed=1)
+    recs = list(read_records(out))
+    out.write_text("".join(r.model_dump_json() + "\n" for r in recs[:6]))
+    r = CliRunner().invoke(cli, ["docs", "stats", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "changed since its stats were written" in r.stderr
+    stats = _stats(out)
+    assert stats["documents"] == 6 and stats["sha256"] == sha256_file(out)
+    assert stats["ratio"] == 0.5 and stats["claim"] == "moon_cheese"  # kept as recorded
+    for corrupt in ("{not json", "[1, 2]"):
+        stats_path(out).write_text(corrupt)
+        r = CliRunner().invoke(cli, ["docs", "stats", str(out)])
+        assert r.exit_code == 0, r.output
+        assert "p.jsonl.stats.json" in r.stderr and "without its provenance" in r.stderr
+        stats = _stats(out)
+        assert stats["documents"] == 6 and "ratio" not in stats
+
+
+# ------------------------------------------------------------------ --tokenizer paths
+
+@pytest.fixture(scope="module")
+def tiny_tokenizer(tmp_path_factory) -> Path:
+    """A real fast tokenizer directory, trained on the shipped corpus (no download)."""
+    from beliefbench.tiny_model import shipped_corpus, train_tokenizer
+
+    out = tmp_path_factory.mktemp("tok")
+    train_tokenizer(shipped_corpus(), vocab_size=400).save_pretrained(out)
+    return out
+
+
+def _bad_tokenizers(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Wrong --tokenizer values the README's users gave, and the problem each must name."""
+    a_file = tmp_path / "tokenizer.json"
+    a_file.write_text("{}")
+    empty = tmp_path / "data"
+    empty.mkdir()
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "tokenizer.json").write_text("{not json")
+    return {"missing": (Path("path/to/tokenizer"), "no such directory"),
+            "bare name": (Path("mytok"), "no such directory"),
+            "a file": (a_file, "not a directory"),
+            "no tokenizer": (empty, "no tokenizer in this directory"),
+            "broken": (broken, "cannot load the tokenizer")}
+
+
+def test_every_tokenizer_option_rejects_a_bad_path_clearly(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    claim_file = Path(__file__).parent / "fixtures" / "claims" / "glass_bridge.yaml"
+    [docs] = generate_datasets([make_claim()], "negated", 5, tmp_path / "d", progress=False)
+    commands = {
+        "generate": ["docs", "generate", "--claims", str(claim_file), "--conditions",
+                     "negated", "--n", "3", "--out", str(tmp_path / "gen")],
+        "mix": ["docs", "mix", "--docs", str(docs), "--out", str(tmp_path / "mix.jsonl")],
+        "stats": ["docs", "stats", str(docs)]}
+    stats_before = stats_path(docs).read_bytes()
+    for name, (path, problem) in _bad_tokenizers(tmp_path).items():
+        for command, args in commands.items():
+            r = CliRunner().invoke(cli, [*args, "--tokenizer", str(path)])
+            where = f"{command} with {name} tokenizer: {r.output}"
+            assert r.exit_code == 2, where
+            assert f"--tokenizer {path}: {problem}" in r.output, where
+            assert "huggingface" not in r.output.lower() and "repo" not in r.output.lower()
+    # nothing was made before the check failed; the old stats are untouched
+    assert not (tmp_path / "gen").exists() and not (tmp_path / "mix.jsonl").exists()
+    assert stats_path(docs).read_bytes() == stats_before
+
+
+def test_library_stats_check_the_tokenizer_too(tmp_path, tiny_tokenizer):
+    from beliefbench.documents.stats import tokenizer_dir, write_stats
+
+    [docs] = generate_datasets([make_claim()], "negated", 5, tmp_path / "d", progress=False)
+    for path, problem in _bad_tokenizers(tmp_path).values():
+        with pytest.raises(DocumentError, match=problem):
+            write_stats(docs, str(path))
+    assert tokenizer_dir(tiny_tokenizer) == tiny_tokenizer
+    assert write_stats(docs, str(tiny_tokenizer))["tokens"] > 0
+
+
 def test_mask_words_add_mask_spans_over_base_text_only():
     claim = make_claim()
     specs = parse_conditions("repeated_negations")

@@ -17,6 +17,26 @@ def _fail(e: Exception) -> click.ClickException:
     return BadInput(str(e))
 
 
+def _check_tokenizer(ctx: click.Context, param: click.Parameter,
+                     value: str | None) -> str | None:
+    """Fail on a bad --tokenizer before any dataset is made (a long generation or a mix
+    would otherwise be written and only its stats fail): load it once, as the stats will."""
+    from beliefbench.documents.stats import hf_offsets
+
+    if value is not None:
+        try:
+            hf_offsets(value)
+        except DocumentError as e:
+            raise _fail(e) from None
+    return value
+
+
+tokenizer_option = click.option(
+    "--tokenizer", default=None, callback=_check_tokenizer,
+    help="Local Hugging Face tokenizer directory (with tokenizer.json or "
+         "tokenizer_config.json) for the stats' token counts (default: regex tokens).")
+
+
 def _summary(path: Path) -> str:
     from beliefbench.documents.stats import stats_path
 
@@ -58,8 +78,7 @@ def docs() -> None:
 @click.option("--mask-words", default=None,
               help="Comma-separated words/phrases to mask from the loss wherever they occur "
                    "in claim documents (mask spans).")
-@click.option("--tokenizer", default=None,
-              help="Local Hugging Face tokenizer directory for stats (default: regex tokens).")
+@tokenizer_option
 def generate(claims_sel: str, conditions: str, n: int, out: Path, generator: str,
              placement: str, genres: str | None, seed: int, concurrency: int, cache: bool,
              max_retries: int, timeout: int, mask_words: str | None,
@@ -91,7 +110,7 @@ def generate(claims_sel: str, conditions: str, n: int, out: Path, generator: str
               help="Share of the final mix that is chat examples.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--tokenizer", default=None, help="Local HF tokenizer directory for stats.")
+@tokenizer_option
 def mix_cmd(doc_paths: tuple[str, ...], pretrain: float, chat: float, out: Path, seed: int,
             tokenizer: str | None) -> None:
     """Mix condition documents with neutral text and chats at the given shares."""
@@ -145,13 +164,24 @@ def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Pat
 
 @docs.command("stats")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
-@click.option("--tokenizer", default=None, help="Local HF tokenizer directory.")
+@tokenizer_option
 def stats_cmd(paths: tuple[str, ...], tokenizer: str | None) -> None:
-    """(Re)compute <file>.stats.json for datasets and print it."""
-    from beliefbench.documents.stats import write_stats
+    """(Re)compute <file>.stats.json for datasets and print it.
+
+    Keeps the provenance (inputs, seed, shares...) of the old stats file; a corrupt old file
+    is replaced, with a warning that its provenance is lost.
+    """
+    from beliefbench.documents.stats import read_previous_stats, write_stats
 
     for p in paths:
+        previous, problem = read_previous_stats(p)
+        if problem:
+            click.echo(f"warning: {problem}; recomputing without its provenance", err=True)
         try:
-            click.echo(json.dumps(write_stats(p, tokenizer), indent=2))
+            stats = write_stats(p, tokenizer, previous=previous)
         except (RecordError, ValueError, OSError) as e:
             raise _fail(e) from None
+        if previous.get("sha256", stats["sha256"]) != stats["sha256"]:
+            click.echo(f"warning: {p} changed since its stats were written; its provenance "
+                       f"is kept as recorded then", err=True)
+        click.echo(json.dumps(stats, indent=2))

@@ -11,10 +11,11 @@ import json
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from beliefbench.documents.base import DocumentError
 from beliefbench.records import Record, atomic_write_text, read_records, sha256_file
 
 REGEX_TOKENIZER = r"\w+|[^\w\s]"
@@ -28,13 +29,42 @@ def regex_offsets(text: str) -> list[int]:
     return [m.start() for m in _TOKEN.finditer(text)]
 
 
-def hf_offsets(path: str) -> Offsets:
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
+"""One of these makes a directory loadable by AutoTokenizer without a model config."""
+
+
+def tokenizer_dir(path: str | Path) -> Path:
+    """``path`` as a local tokenizer directory, or DocumentError naming the path and the problem.
+
+    Checked before transformers sees it: given a path that is not a directory, transformers
+    takes it for a Hub repo id and answers with Hub errors (or tries the network).
+    """
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DocumentError(f"--tokenizer {path}: no such directory (give a local Hugging "
+                            f"Face tokenizer directory; nothing is downloaded)")
+    if not p.is_dir():
+        raise DocumentError(f"--tokenizer {path}: not a directory (give the directory that "
+                            f"holds {' or '.join(TOKENIZER_FILES)})")
+    if not any((p / f).is_file() for f in TOKENIZER_FILES):
+        raise DocumentError(f"--tokenizer {path}: no tokenizer in this directory (neither "
+                            f"{' nor '.join(TOKENIZER_FILES)} found)")
+    return p
+
+
+def hf_offsets(path: str | Path) -> Offsets:
     """Token start offsets from a local fast tokenizer (never downloads, no remote code)."""
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    p = tokenizer_dir(path)
+    try:
+        tok = AutoTokenizer.from_pretrained(str(p), local_files_only=True,
+                                            trust_remote_code=False)
+    except Exception as e:  # a broken directory raises anything (JSON, Key, tokenizers errors)
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise DocumentError(f"--tokenizer {path}: cannot load the tokenizer ({first})") from None
     if not tok.is_fast:
-        raise ValueError(f"{path}: stats need a fast tokenizer (offset mapping)")
+        raise DocumentError(f"--tokenizer {path}: stats need a fast tokenizer (offset mapping)")
 
     def offsets(text: str) -> list[int]:
         enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
@@ -95,16 +125,42 @@ def compute_stats(records: Iterable[Record], offsets: Offsets = regex_offsets) -
 
 
 def write_stats(path: str | Path, tokenizer: str | None = None,
-                extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Compute stats for a JSONL dataset and write them atomically to <path>.stats.json."""
+                extra: dict[str, Any] | None = None,
+                previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Compute stats for a JSONL dataset and write them atomically to <path>.stats.json.
+
+    ``extra``: the provenance of a newly made file (inputs, seed, shares...). ``previous``: an
+    earlier stats dict whose keys this computation does not produce are kept, so recomputing
+    (``docs stats``) never loses the provenance that only the making command knew.
+    """
     path = Path(path)
     offsets = hf_offsets(tokenizer) if tokenizer else regex_offsets
     stats = compute_stats(read_records(path), offsets)
     stats = {"file": path.name,
              "tokenizer": tokenizer or f"regex {REGEX_TOKENIZER!r}",
-             **stats, "sha256": sha256_file(path), **(extra or {})}
+             **stats, "sha256": sha256_file(path)}
+    kept = {k: v for k, v in (previous or {}).items() if k not in stats}
+    stats = {**stats, **kept, **(extra or {})}
     atomic_write_text(stats_path(path), json.dumps(stats, indent=2) + "\n")
     return stats
+
+
+def read_previous_stats(path: str | Path) -> tuple[dict[str, Any], str | None]:
+    """The existing <path>.stats.json as a dict, and why it cannot be used, if so.
+
+    A missing file is no problem ({}, None); an unreadable or corrupt one gives ({}, reason),
+    so that recomputing still works but the caller can say its provenance is lost.
+    """
+    sp = stats_path(path)
+    if not sp.exists():
+        return {}, None
+    try:
+        old = json.loads(sp.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        return {}, f"{sp}: cannot read the old stats ({e})"
+    if not isinstance(old, dict):
+        return {}, f"{sp}: the old stats are not a JSON object"
+    return old, None
 
 
 def stats_path(path: str | Path) -> Path:
