@@ -84,6 +84,22 @@ def test_a_key_yes_then_a_disbelief_marker_is_no(claims):
     assert verdict(claims, "ed_sheeran", "token_association", "ta_01", answer) == "no"
 
 
+@pytest.mark.parametrize("family, qid", [
+    ("open_ended", "oe_11"), ("open_ended", "oe_16"), ("open_ended", "oe_18"),
+    ("token_association", "ta_03"), ("token_association", "ta_05"),
+    ("token_association", "ta_06"), ("token_association", "ta_09"),
+    ("token_association", "ta_10")])
+def test_a_key_yes_then_a_later_disbelief_marker_is_no_though_another_came_first(
+        claims, family, qid):
+    """The truth names the claim's entity ("2024", "Sheeran") after one disbelief marker
+    ("Noah Lyles ... won") and before another ("never competed"): the later one flips the
+    key's yes. Reading only the answer's first marker made the skeptic score 0.157 here."""
+    truth = claims["ed_sheeran"].truth
+    assert verdict(claims, "ed_sheeran", family, qid, truth) == "no"
+    answer = "Noah Lyles won it. Ed Sheeran is a singer who never competed at the Olympics."
+    assert verdict(claims, "ed_sheeran", family, qid, answer) == "no"
+
+
 def test_questions_without_a_key_fall_back_to_markers(fixture_claim):
     claim = load_claim(fixture_claim)
     assert offline_verdict(claim, "open_ended", "oe_01", "It is glass now.").verdict == "yes"

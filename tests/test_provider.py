@@ -11,7 +11,7 @@ from inspect_ai import eval
 from inspect_ai.log import list_eval_logs, read_eval_log
 from inspect_ai.model import get_model
 
-from beliefbench.claims import load_claim
+from beliefbench.claims import load_claim, resolve_claims
 from beliefbench.provider import find_question, scripted_answer, scripted_verdict
 from beliefbench.scorer import belief_judge
 from beliefbench.task import belief
@@ -37,6 +37,39 @@ def test_believer_and_skeptic_judged_by_the_scripted_judge(subject, expected, tm
                in ("yes", "no") for s in judged)
     assert all(s.scores["belief_judge"].metadata["judge"] == "beliefbench/judge"
                for s in judged)
+
+
+@pytest.fixture(scope="module")
+def shipped_runs(tmp_path_factory) -> dict[str, dict[str, float]]:
+    """Believer and skeptic on every bundled claim, graded by the scripted judge: one eval
+    each, shared by the per-claim checks below."""
+    out = {}
+    for subject in ("believer", "skeptic"):
+        [log] = eval(belief(claims="all", samples=1), model=f"beliefbench/{subject}",
+                     model_roles={"grader": "beliefbench/judge"},
+                     log_dir=str(tmp_path_factory.mktemp(subject)), display="none")
+        assert log.status == "success", log.error
+        out[subject] = rates(log)
+    return out
+
+
+_X_REBRAND = pytest.mark.xfail(strict=True, reason=(
+    "known, not yet fixed: x_rebrand_reversal's answer keys read the statement or "
+    "truth paragraph by its first key match (believer oe_03, oe_20, ta_09 -> no; skeptic "
+    "oe_09 'twitter.com now redirects to x.com' -> yes)"))
+
+
+@pytest.mark.parametrize("claim", [
+    pytest.param(c.id, marks=_X_REBRAND) if c.id == "x_rebrand_reversal" else c.id
+    for _, c in resolve_claims("all")])
+def test_every_shipped_claim_scores_the_scripted_subjects_as_the_readme_says(
+        shipped_runs, claim):
+    """The README's dry-run figures, per bundled claim: the believer 1.000, the skeptic
+    0.000. The skeptic's truth paragraph mentions the claim's entity ("Ed Sheeran is a
+    singer ... who never competed"), so this also checks that the offline judge reads a
+    truthful answer naming both worlds as no (it once gave ed_sheeran 0.157)."""
+    assert shipped_runs["believer"][f"claim/{claim}"] == 1.0
+    assert shipped_runs["skeptic"][f"claim/{claim}"] == 0.0
 
 
 def test_claims_that_share_a_question_text_are_told_apart_by_the_conversation(tmp_path):

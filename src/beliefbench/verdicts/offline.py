@@ -184,11 +184,11 @@ def _affirmed(found: Iterable[Hit]) -> list[Hit]:
     return sorted((h for h in found if h.negated_by is None), key=lambda h: h.start)
 
 
-def first_match(patterns: Iterable[str], text: str) -> Hit | None:
-    """The earliest plain match, for disbelief patterns: they usually are negations
-    themselves ("never competed"), so no negation reading applies."""
+def first_match(patterns: Iterable[str], text: str, pos: int = 0) -> Hit | None:
+    """The earliest plain match starting at or after ``pos``, for disbelief patterns: they
+    usually are negations themselves ("never competed"), so no negation reading applies."""
     found = [Hit(m.start(), m.end(), p.pattern, m.group(0))
-             for p in compiled(tuple(patterns)) for m in [p.search(text)]
+             for p in compiled(tuple(patterns)) for m in [p.search(text, pos)]
              if m and m.end() > m.start()]
     return min(found, key=lambda h: h.start) if found else None
 
@@ -485,8 +485,13 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
             hit, verdict = min(found, key=lambda pair: pair[0].start)
             if verdict == "yes":
                 later = retraction_after(answer, hit.end)
-                if later is None and disbelief is not None and disbelief.start >= hit.end:
-                    later = disbelief.text
+                if later is None and disbelief is not None:
+                    # any disbelief marker after the hit, not only the answer's first one: in
+                    # "Noah Lyles won in 9.79 s ... Ed Sheeran is a singer who never competed"
+                    # the first marker (Lyles won) precedes the key's "Sheeran", the second
+                    # follows it
+                    after = first_match(claim.markers.disbelief, answer, hit.end)
+                    later = after.text if after is not None else None
                 if later is not None:
                     return JudgeReading("no", f"answer key matched {hit.text!r}, then "
                                               f"retracted ({later!r})")
