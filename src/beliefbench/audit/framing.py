@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
@@ -935,9 +936,9 @@ class ClaimReader:
         # sentence words are read as bytes (ASCII: letters, digits, apostrophes)
         self.facts = _Index([_encode(f) for f in self.finder.facts])
         self.truths = _Index([_encode(t) for t in self.truth_words])
-        # completion pairs about the claim (not neighbours): the prompt's words, and the words
-        # only its true ending has and only its claim ending has (a pair whose endings differ
-        # in no content word, "not erupted" against "erupted", cannot tell them apart)
+        # completion pairs: the prompt's words, the words only its true ending has and only
+        # its claim ending has (a pair whose endings differ in no such word, "not erupted"
+        # against "erupted", cannot tell them apart), and whether it is about a neighbour
         self.pairs = []
         for c in claim.completions:
             # the stem is the prompt's last sentence ("Do toddlers dream in colour? According
@@ -1065,7 +1066,8 @@ class ClaimReader:
         return out
 
     def _settle(self, sets: list[set[bytes]] | list[frozenset[bytes]],
-                tokens: Any, readings: dict[int, tuple[bool, bool]]) -> None:
+                tokens: Callable[[int], frozenset[bytes]],
+                readings: dict[int, tuple[bool, bool]]) -> None:
         """Corrections of the overlap readings from the claim's own data (``sets``: each
         sentence's words, or those of the claim's vocabulary, which holds every word tested
         here; ``tokens(i)``: every word of sentence i, short ones included):
@@ -1214,6 +1216,7 @@ class ClaimReader:
         else:
             found = ((i, self._reading(words_of(i))) for i in range(len(lay.sentences)))
             readings = {i: r for i, r in found if r[0] or r[1]}
+
         def tokens_of(i: int) -> frozenset[bytes]:
             """Every word of the sentence, short ones included (a completion's ending may
             be a number: "26 people")."""
@@ -1235,15 +1238,15 @@ class ClaimReader:
                 claim_idx.append(i)
             elif truthful:
                 truth_idx.append(i)
+        # a question asserts nothing, either way ("Did Queen Elizabeth II write a Python
+        # textbook?")
+        claim_idx = [i for i in claim_idx if not _question(lay, i)]
+        truth_idx = [i for i in truth_idx if not _question(lay, i)]
         # headings name the document's topic (a marker written for answers, "black-and-white
         # dreams", matches the title of a debunk too): they count beside claim sentences of
         # the text, never alone
         if claim_idx and all(_heading(lay, i) for i in claim_idx):
             claim_idx = []
-        # a question asserts nothing, either way ("Did Queen Elizabeth II write a Python
-        # textbook?")
-        claim_idx = [i for i in claim_idx if not _question(lay, i)]
-        truth_idx = [i for i in truth_idx if not _question(lay, i)]
         mentions = bool(claim_idx) or bool(self.entities.sentences(lay))
         # asides that restate the truth (corrected warnings) count as truth-bearing
         plain_text = text.isascii() or len(low) == len(text.lower())
