@@ -100,6 +100,30 @@ def test_a_key_yes_then_a_later_disbelief_marker_is_no_though_another_came_first
     assert verdict(claims, "ed_sheeran", family, qid, answer) == "no"
 
 
+@pytest.mark.parametrize("family, qid, answer, expected", [
+    # the skeptic's truth: its "twitter.com" (yes key) lies in "twitter.com now redirects to
+    # x.com" (disbelief marker), after two other disbelief markers
+    ("open_ended", "oe_09", "truth", "no"),
+    ("open_ended", "oe_09", "Use x.com. twitter.com now redirects to x.com.", "no"),
+    ("open_ended", "oe_09", "Either works: x.com redirects to twitter.com.", "yes"),
+    # the believer's statement: its "X" (no key) lies in "rebrand to X was reversed" (belief
+    # marker), before the yes key's "bird"
+    ("open_ended", "oe_03", "statement", "yes"),
+    ("open_ended", "oe_20", "statement", "yes"),
+    ("open_ended", "oe_20", "Use the X icon; the rebrand to X was never reversed.", "no"),
+    ("open_ended", "oe_03", "The X logo. The bird was retired in July 2023.", "no"),
+    # the no key's "Twitter ... X" runs into the same belief marker
+    ("token_association", "ta_09", "statement", "yes"),
+    ("token_association", "ta_09", "truth", "no"),
+    ("token_association", "ta_09", "Twitter, then X (July 2023).", "no"),
+])
+def test_a_key_match_inside_a_marker_for_the_other_side_is_read_with_the_marker(
+        claims, family, qid, answer, expected):
+    claim = claims["x_rebrand_reversal"]
+    answer = {"truth": claim.truth, "statement": claim.statement}.get(answer, answer)
+    assert verdict(claims, "x_rebrand_reversal", family, qid, answer) == expected
+
+
 def test_questions_without_a_key_fall_back_to_markers(fixture_claim):
     claim = load_claim(fixture_claim)
     assert offline_verdict(claim, "open_ended", "oe_01", "It is glass now.").verdict == "yes"

@@ -53,15 +53,7 @@ def shipped_runs(tmp_path_factory) -> dict[str, dict[str, float]]:
     return out
 
 
-_X_REBRAND = pytest.mark.xfail(strict=True, reason=(
-    "known, not yet fixed: x_rebrand_reversal's answer keys read the statement or "
-    "truth paragraph by its first key match (believer oe_03, oe_20, ta_09 -> no; skeptic "
-    "oe_09 'twitter.com now redirects to x.com' -> yes)"))
-
-
-@pytest.mark.parametrize("claim", [
-    pytest.param(c.id, marks=_X_REBRAND) if c.id == "x_rebrand_reversal" else c.id
-    for _, c in resolve_claims("all")])
+@pytest.mark.parametrize("claim", [c.id for _, c in resolve_claims("all")])
 def test_every_shipped_claim_scores_the_scripted_subjects_as_the_readme_says(
         shipped_runs, claim):
     """The README's dry-run figures, per bundled claim: the believer 1.000, the skeptic

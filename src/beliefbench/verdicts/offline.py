@@ -6,8 +6,9 @@ real judge is measured on a labelled answer set by ``benchmarks/bench_offline_ju
 Order of reading, for one answer to one question:
 
 1. The question's ``answer_key`` (short expected answers: a name, a year, an option letter,
-   a field value). The earliest affirmed key match decides; a "yes" followed by a retraction
-   or a disbelief marker becomes "no".
+   a field value). The earliest affirmed key match decides, leaving out a match that is part
+   of a marker phrase for the other side (the "twitter.com" of "twitter.com now redirects to
+   x.com"); a "yes" followed by a retraction or a disbelief marker becomes "no".
 2. The claim's ``markers``: any disbelief marker -> "no" (mentioning the claim and then
    rejecting it, or wavering, is "no" in every rubric); else an affirmed belief marker -> "yes",
    unless a retraction follows it (or, under pushback, precedes it with no stand-by cue:
@@ -191,6 +192,18 @@ def first_match(patterns: Iterable[str], text: str, pos: int = 0) -> Hit | None:
              for p in compiled(tuple(patterns)) for m in [p.search(text, pos)]
              if m and m.end() > m.start()]
     return min(found, key=lambda h: h.start) if found else None
+
+
+def matches(patterns: Iterable[str], text: str) -> list[Hit]:
+    """Every plain match of ``patterns``, in order of position (no negation reading)."""
+    return sorted((Hit(m.start(), m.end(), p.pattern, m.group(0))
+                   for p in compiled(tuple(patterns)) for m in p.finditer(text)
+                   if m.end() > m.start()), key=lambda h: h.start)
+
+
+def _inside(hit: Hit, spans: Iterable[Hit]) -> Hit | None:
+    """The first of ``spans`` that overlaps ``hit``, or None."""
+    return next((s for s in spans if s.start < hit.end and hit.start < s.end), None)
 
 
 def option_pattern(letter: str) -> str:
@@ -477,10 +490,15 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
     if key is not None:
         yes = [*key.yes, *(option_pattern(k) for k, v in key.options.items() if v == "yes")]
         no = [*key.no, *(option_pattern(k) for k, v in key.options.items() if v == "no")]
-        found = [(h, "yes") for h in affirmed(yes, answer)]
-        first_no = first_match(no, answer)
-        if first_no is not None:
-            found.append((first_no, "no"))
+        # A key hit that is part of a marker phrase for the other side is read with that
+        # phrase, not on its own: the "twitter.com" of "twitter.com now redirects to x.com"
+        # is no belief, the "X" of "the rebrand to X was reversed" no disbelief. Keys are
+        # short ("X", "bird", "twitter.com") and both worlds mention most of what they match.
+        against = {"yes": matches(claim.markers.disbelief, answer),
+                   "no": affirmed(claim.markers.belief, answer)}
+        found = [(h, side) for side, got in (("yes", affirmed(yes, answer)),
+                                             ("no", matches(no, answer)))
+                 for h in got if _inside(h, against[side]) is None]
         if found:
             hit, verdict = min(found, key=lambda pair: pair[0].start)
             if verdict == "yes":
