@@ -18,7 +18,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
@@ -949,8 +948,13 @@ class ClaimReader:
             true, false = (_encode(_ending_words(x)) for x in (c.truth, c.claim))
             if len(stem) >= 2 and true - false and false - true:
                 self.pairs.append((stem, true - false, false - true, c.kind == "neighbour"))
-        # (the stems' words join the vocabulary, so a sentence's share of it holds them)
-        self.vocab = self.facts.words.union(self.truths.words, *(p[0] for p in self.pairs))
+        self.vocab = self.facts.words | self.truths.words
+        # each pair under its stem's longest word: a sentence without that word cannot hold
+        # the stem, so one set intersection per sentence finds the pairs worth testing
+        self.pair_keys: dict[bytes, list[tuple[Any, ...]]] = {}
+        for pair in self.pairs:
+            self.pair_keys.setdefault(max(sorted(pair[0]), key=len), []).append(pair)
+        self.pair_words = frozenset(self.pair_keys)
         # the facts' words beyond the topic's name (the first entity, which generated titles
         # use): a sentence sharing none of them does not reach the facts (_settle)
         label = _encode(content_words(claim.entities[0])) if claim.entities else frozenset()
@@ -1066,11 +1070,10 @@ class ClaimReader:
         return out
 
     def _settle(self, sets: list[set[bytes]] | list[frozenset[bytes]],
-                tokens: Callable[[int], frozenset[bytes]],
-                readings: dict[int, tuple[bool, bool]]) -> None:
+                tokens: list[list[bytes]], readings: dict[int, tuple[bool, bool]]) -> None:
         """Corrections of the overlap readings from the claim's own data (``sets``: each
-        sentence's words, or those of the claim's vocabulary, which holds every word tested
-        here; ``tokens(i)``: every word of sentence i, short ones included):
+        sentence's words, or those of the claim's vocabulary; ``tokens``: every word of each
+        sentence, short ones included):
 
         - facts reached only through the words of the topic's name (the first entity) are not
           reached: "This article covers black-and-white dreams." names the topic;
@@ -1087,15 +1090,12 @@ class ClaimReader:
                     readings[i] = False, True
                 else:
                     del readings[i]  # a marker may still decide it
-        for i, s in enumerate(sets):
-            if len(s) < 2:
-                continue
-            kinds = set()
-            for stem, true, false, neighbour in self.pairs:
-                if stem <= s:
-                    words = tokens(i)
-                    if not words.isdisjoint(true) and words.isdisjoint(false):
-                        kinds.add(neighbour)
+        keys = self.pair_words
+        for i in [i for i, t in enumerate(tokens) if not keys.isdisjoint(t)]:
+            words = frozenset(tokens[i])
+            kinds = {neighbour for key in keys.intersection(words)
+                     for stem, true, false, neighbour in self.pair_keys[key]
+                     if stem <= words and not words.isdisjoint(true) and words.isdisjoint(false)}
             if False in kinds:
                 readings[i] = (False, True)
             elif kinds:
@@ -1217,16 +1217,9 @@ class ClaimReader:
             found = ((i, self._reading(words_of(i))) for i in range(len(lay.sentences)))
             readings = {i: r for i, r in found if r[0] or r[1]}
 
-        def tokens_of(i: int) -> frozenset[bytes]:
-            """Every word of the sentence, short ones included (a completion's ending may
-            be a number: "26 people")."""
-            if plain:
-                return frozenset(toks[i])
-            a, b = lay.sentences[i]
-            return _encode(set(re.findall(WORD_PATTERN, lay.masked[a:b].lower())))
-
         self._settle(shared if plain else list(map(words_of, range(len(lay.sentences)))),
-                     tokens_of, readings)
+                     toks if plain else [_WORD_BYTES.findall(lay.masked[a:b].lower().encode(
+                         "ascii", "replace")) for a, b in lay.sentences], readings)
         # a marker decides only sentences whose facts do not already make them claim
         # sentences and that are not truthful
         decided = set(readings)
