@@ -5,7 +5,8 @@
    per framing in claim mode and claim-free mode. Target (issue 13): >= 0.95 for positive,
    negated, repeated_negations, local_negation, corrected.
 2. The same on the hand-written LLM-style set (tests/fixtures/audit_llm_style.yaml; written by
-   the audit's author, so not an independent test set).
+   the audit's author, so not an independent test set), and on the blind held-out sets
+   (tests/fixtures/audit_heldout*.yaml, written by helpers who saw only the claims).
 3. Throughput on one core, 2,000-character documents, one claim: all claim-bearing documents
    (worst case), corpora where 25% and 10% bear the claim, and neutral text alone (also
    read against every shipped claim: the prefilter depends on the claim's patterns);
@@ -31,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from beliefbench.audit.framing import ClaimReader, read_free
+from beliefbench.audit.framing import PROTECTIVE, TEACHING, ClaimReader, read_free
 from beliefbench.claims import load_claims
 from beliefbench.documents.conditions import parse_conditions
 from beliefbench.documents.generate import condition_records, make_generator
@@ -116,6 +117,37 @@ def llm_style() -> None:
     pr_table(free, ["negated", "repeated_negations", "corrected", *QUALIFIERS, "unframed"],
              "Claim-free mode, hand-written LLM-style set")
     print(f"  accuracy {sum(t == p for t, p in free) / len(free):.3f}")
+
+
+def side(framing: str) -> str:
+    """What a framing means for the poisoning ratio: teaching, protective, or itself."""
+    return "teaching" if framing in TEACHING else "protective" if framing in PROTECTIVE \
+        else framing
+
+
+def heldout() -> None:
+    """The blind held-out sets (tests/fixtures/audit_heldout*.yaml; written by helpers who saw
+    only the claims, never the audit): exact labels and sides (teaching / protective /
+    mention / unrelated), all documents and those their writer was sure of."""
+    for path in sorted((ROOT / "tests/fixtures").glob("audit_heldout*.yaml")):
+        data = load_yaml(path.read_text())
+        readers = {c.id: ClaimReader(c) for c in load_claims("all")}
+        got = [(d["label"], readers[d["claim"]].read(d["text"]).framing)
+               for d in data["documents"]]
+        print(f"\nClaim mode, {path.name} ({len(got)} documents)")
+        for name, keep in (("all", set(range(len(got)))),
+                           ("sure", set(range(len(got))) - set(data.get("unsure", [])))):
+            pairs = [got[i] for i in sorted(keep)]
+            exact = sum(t == p for t, p in pairs) / len(pairs)
+            sides = sum(side(t) == side(p) for t, p in pairs) / len(pairs)
+            print(f"  {name:<4} ({len(pairs)}): exact {exact:.3f}, side {sides:.3f}")
+        labels = Counter(t for t, _ in got)
+        right = Counter(t for t, p in got if t == p)
+        print("  right per label: " + ", ".join(f"{k} {right[k]}/{v}"
+                                                for k, v in sorted(labels.items())))
+        wrong = Counter((t, p) for t, p in got if t != p)
+        print("  confusions (label -> read): " + ", ".join(
+            f"{t}->{p} {n}" for (t, p), n in wrong.most_common()))
 
 
 def claim_docs(n: int, chars: int) -> list[str]:
@@ -214,6 +246,7 @@ def main() -> None:
     print(f"cpus: {os.cpu_count()}, load average {load} (other load inflates every time below)")
     recovery(args.n)
     llm_style()
+    heldout()
     throughput(3000 if not args.quick else 600, 3 if not args.quick else 1)
     streaming([int(x) for x in args.sizes_mb.split(",")])
     print("\nTimings on a shared machine are inflated by other load; compare the ratios.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -124,3 +125,26 @@ def test_a_short_statement_of_the_claim_is_found(readers, claim_id, text):
 def test_neither_side(readers, claim_id, text):
     finding = readers[claim_id].read(text)
     assert finding.framing == "mention" and finding.claim_sentences == 0
+
+
+@pytest.mark.parametrize("name, least_side, most_flagged_truths", [
+    # measured when the sets were added (bench_audit.py prints them): set 1, side 0.847 with
+    # 5 of 18 truth documents read as teaching; set 2 (never tuned on), 0.567 and 6 of 30
+    ("audit_heldout1.yaml", 0.84, 5),
+    ("audit_heldout2.yaml", 0.55, 6),
+])
+def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_flagged_truths):
+    """Documents written blind (from the claims alone) keep the side they were given
+    (teaching, protective, mention, unrelated) at least as often as when the set was added,
+    and no more true documents are flagged as teaching the claim."""
+    from beliefbench.audit.framing import PROTECTIVE, TEACHING
+    from beliefbench.specs import load_yaml
+
+    def side(framing: str) -> str:
+        return ("teaching" if framing in TEACHING else "protective" if framing in PROTECTIVE
+                else framing)
+
+    docs = load_yaml((Path(__file__).parent / "fixtures" / name).read_text())["documents"]
+    got = [(d["label"], readers[d["claim"]].read(d["text"]).framing) for d in docs]
+    assert sum(side(t) == side(p) for t, p in got) / len(got) >= least_side
+    assert sum(t == "truth" and p in TEACHING for t, p in got) <= most_flagged_truths

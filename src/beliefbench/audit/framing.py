@@ -19,8 +19,9 @@ import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import reduce
 from itertools import repeat
-from operator import itemgetter
+from operator import itemgetter, or_
 from typing import Any
 
 from beliefbench.audit.cues import (
@@ -951,10 +952,18 @@ class ClaimReader:
         self.vocab = self.facts.words | self.truths.words
         # each pair under its stem's longest word: a sentence without that word cannot hold
         # the stem, so one set intersection per sentence finds the pairs worth testing
-        self.pair_keys: dict[bytes, list[tuple[Any, ...]]] = {}
-        for pair in self.pairs:
-            self.pair_keys.setdefault(max(sorted(pair[0]), key=len), []).append(pair)
-        self.pair_words = frozenset(self.pair_keys)
+        # per word, bit j set where pair j's true (claim) ending holds it, and a count of one
+        # in byte j where its stem does: a sentence's pairs are read from a few sums and ORs
+        # (a stem has under 256 words)
+        def bits(part: int, shift: int) -> dict[bytes, int]:
+            out: dict[bytes, int] = {}
+            for j, pair in enumerate(self.pairs):
+                for w in pair[part]:
+                    out[w] = out.get(w, 0) | 1 << shift * j
+            return out
+
+        self.pair_true, self.pair_false, self.pair_stem = bits(1, 1), bits(2, 1), bits(0, 8)
+        self.pair_words = frozenset(self.pair_true) | frozenset(self.pair_false)
         # the facts' words beyond the topic's name (the first entity, which generated titles
         # use): a sentence sharing none of them does not reach the facts (_settle)
         label = _encode(content_words(claim.entities[0])) if claim.entities else frozenset()
@@ -1077,12 +1086,14 @@ class ClaimReader:
 
         - facts reached only through the words of the topic's name (the first entity) are not
           reached: "This article covers black-and-white dreams." names the topic;
-        - a sentence holding the words of a completion prompt's last sentence and its true
-          ending's, and none of its claim ending's, is a truth sentence whatever its
-          overlaps ("In October 2015, Mount Vesuvius remained quiet" shares more words with
-          the fact "Mount Vesuvius erupted in October 2015" than with the truth); for a
-          neighbour pair (another subject), it is neither. Not the other way round: a truth
-          that names the claim to deny it ("he is not a dentist") holds its ending.
+        - a sentence holding at least half the words of a completion prompt's last sentence
+          and a word of its true ending, none of its claim ending's, is a truth sentence
+          whatever its overlaps ("In October 2015, Mount Vesuvius remained quiet" shares
+          more words with the fact "Mount Vesuvius erupted in October 2015" than with the
+          truth; "Lyles took the 100 metres gold in Paris" paraphrases a prompt); for a
+          neighbour pair (another subject), it is neither. A pair's whole prompt with its
+          claim ending keeps the overlap reading, and the claim ending never makes a claim
+          sentence: a truth that names the claim to deny it ("he is not a dentist") holds it.
         """
         for i, (fact, truthful) in list(readings.items()):
             if fact and sets[i].isdisjoint(self.fact_beyond):
@@ -1091,15 +1102,33 @@ class ClaimReader:
                 else:
                     del readings[i]  # a marker may still decide it
         keys = self.pair_words
+        true_bits, false_bits, stem_counts = self.pair_true, self.pair_false, self.pair_stem
+        sizes = [len(p[0]) for p in self.pairs]
+        neighbours = [p[3] for p in self.pairs]
         for i in [i for i, t in enumerate(tokens) if not keys.isdisjoint(t)]:
             words = frozenset(tokens[i])
-            kinds = {neighbour for key in keys.intersection(words)
-                     for stem, true, false, neighbour in self.pair_keys[key]
-                     if stem <= words and not words.isdisjoint(true) and words.isdisjoint(false)}
-            if False in kinds:
-                readings[i] = (False, True)
-            elif kinds:
-                readings[i] = (False, False)  # a neighbour's truth: about something else
+            true = reduce(or_, map(true_bits.get, words.intersection(true_bits)), 0)
+            false = reduce(or_, map(false_bits.get, words.intersection(false_bits)), 0)
+            one = true ^ false  # pairs with one ending here, not both
+            if not one:
+                continue
+            counts = sum(map(stem_counts.get, words.intersection(stem_counts)))
+            votes: set[bool] | None = set()
+            while one:
+                j = (one & -one).bit_length() - 1  # the lowest pair left
+                one &= one - 1
+                shared, size = counts >> 8 * j & 255, sizes[j]
+                if 2 * shared < size:
+                    continue  # not this prompt
+                if not true >> j & 1:  # the claim's ending
+                    if shared == size:
+                        votes = None  # with the whole prompt: the overlap reading stands
+                        break
+                    continue
+                votes.add(neighbours[j])
+            if votes:
+                # a neighbour's truth alone is about something else: neither side
+                readings[i] = (False, True) if False in votes else (False, False)
 
     def _states_truth(self, words: frozenset[bytes]) -> bool:
         """overlap_score(words, truth_words) >= FACT_OVERLAP, from the membership vectors."""
