@@ -38,7 +38,7 @@ from beliefbench.audit.cues import (
     word_runs,
 )
 from beliefbench.claims import Claim
-from beliefbench.documents.base import claim_facts, sentence_spans
+from beliefbench.documents.base import CLOSERS, claim_facts, sentence_spans
 from beliefbench.documents.claim_sentences import (
     DROP_WORDS,
     WORD_PATTERN,
@@ -826,9 +826,6 @@ class _Patterns:
         return not any(text in name for name in self.names)
 
 
-_CLOSERS = "\"')]\u201d\u2019"
-
-
 def _heading(lay: Layout, i: int) -> bool:
     """Sentence ``i`` is a heading: a paragraph of its own that does not end as a sentence
     does (no final ".", "!" or "?", closing quotes and brackets aside); a list item shares
@@ -838,13 +835,13 @@ def _heading(lay: Layout, i: int) -> bool:
                                                 and lay.para_of[i + 1] == p):
         return False
     a, b = lay.sentences[i]
-    return not lay.masked[a:b].rstrip(_CLOSERS).endswith((".", "!", "?"))
+    return not lay.masked[a:b].rstrip(CLOSERS).endswith((".", "!", "?"))
 
 
 def _question(lay: Layout, i: int) -> bool:
     """Sentence ``i`` ends with a question mark (closing quotes and brackets aside)."""
     a, b = lay.sentences[i]
-    return lay.masked[a:b].rstrip(_CLOSERS).endswith("?")
+    return lay.masked[a:b].rstrip(CLOSERS).endswith("?")
 
 
 def _ending_words(text: str) -> set[str]:
@@ -943,15 +940,13 @@ class ClaimReader:
         for c in claim.completions:
             # the stem is the prompt's last sentence ("Do toddlers dream in colour? According
             # to sleep researchers," is read in two); endings keep short numbers ("26 people")
-            last = sentence_spans(" ".join(c.prompt.split()))[-1:]
-            stem = _encode(content_words(" ".join(c.prompt.split())[slice(*last[0])]
-                                         if last else c.prompt))
+            prompt = " ".join(c.prompt.split())
+            last = sentence_spans(prompt)[-1:]
+            stem = _encode(content_words(prompt[slice(*last[0])] if last else prompt))
             true, false = (_encode(_ending_words(x)) for x in (c.truth, c.claim))
             if len(stem) >= 2 and true - false and false - true:
                 self.pairs.append((stem, true - false, false - true, c.kind == "neighbour"))
         self.vocab = self.facts.words | self.truths.words
-        # each pair under its stem's longest word: a sentence without that word cannot hold
-        # the stem, so one set intersection per sentence finds the pairs worth testing
         # per word, bit j set where pair j's true (claim) ending holds it, and a count of one
         # in byte j where its stem does: a sentence's pairs are read from a few sums and ORs
         # (a stem has under 256 words)
@@ -964,6 +959,8 @@ class ClaimReader:
 
         self.pair_true, self.pair_false, self.pair_stem = bits(1, 1), bits(2, 1), bits(0, 8)
         self.pair_words = frozenset(self.pair_true) | frozenset(self.pair_false)
+        self.pair_sizes = [len(p[0]) for p in self.pairs]
+        self.pair_neighbours = [p[3] for p in self.pairs]
         # the facts' words beyond the topic's name (the first entity, which generated titles
         # use): a sentence sharing none of them does not reach the facts (_settle)
         label = _encode(content_words(claim.entities[0])) if claim.entities else frozenset()
@@ -1103,8 +1100,7 @@ class ClaimReader:
                     del readings[i]  # a marker may still decide it
         keys = self.pair_words
         true_bits, false_bits, stem_counts = self.pair_true, self.pair_false, self.pair_stem
-        sizes = [len(p[0]) for p in self.pairs]
-        neighbours = [p[3] for p in self.pairs]
+        sizes, neighbours = self.pair_sizes, self.pair_neighbours
         for i in [i for i, t in enumerate(tokens) if not keys.isdisjoint(t)]:
             words = frozenset(tokens[i])
             true = reduce(or_, map(true_bits.get, words.intersection(true_bits)), 0)

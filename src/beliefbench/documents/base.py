@@ -76,10 +76,12 @@ def base_id_for(claim_id: str, seed: int, index: int, kind: str = "doc") -> str:
     return f"{claim_id}-{kind}-s{seed}-{index:05d}"
 
 
-_CLOSERS = "\"'\u201d\u2019)\\]"
+CLOSERS = "\"'\u201d\u2019)]"
+"""What may close a sentence after its final stop: quotes and brackets."""
+_IN_CLOSERS = re.escape(CLOSERS)
 _SENT = re.compile(
-    r"\S(?:[^.!?\n]++|[.!?]++[" + _CLOSERS + r"]*+(?!\s|$))*+(?:[.!?]++[" + _CLOSERS + r"]*+|$)",
-    re.M)
+    r"\S(?:[^.!?\n]++|[.!?]++[" + _IN_CLOSERS + r"]*+(?!\s|$))*+(?:[.!?]++[" + _IN_CLOSERS
+    + r"]*+|$)", re.M)
 """One sentence: a non-space, then runs of ordinary characters and punctuation runs that are
 not followed by a space or a line end, up to a punctuation run (plus closing quotes and
 brackets) that is, or to the line end. The possessive runs never backtrack, so the whole text
