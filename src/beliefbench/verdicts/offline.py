@@ -201,9 +201,9 @@ def matches(patterns: Iterable[str], text: str) -> list[Hit]:
                    if m.end() > m.start()), key=lambda h: h.start)
 
 
-def _inside(hit: Hit, spans: Iterable[Hit]) -> Hit | None:
-    """The first of ``spans`` that overlaps ``hit``, or None."""
-    return next((s for s in spans if s.start < hit.end and hit.start < s.end), None)
+def _overlaps(hit: Hit, spans: Iterable[Hit]) -> bool:
+    """Some of ``spans`` overlaps ``hit``."""
+    return any(s.start < hit.end and hit.start < s.end for s in spans)
 
 
 def option_pattern(letter: str) -> str:
@@ -498,7 +498,7 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
                    "no": affirmed(claim.markers.belief, answer)}
         found = [(h, side) for side, got in (("yes", affirmed(yes, answer)),
                                              ("no", matches(no, answer)))
-                 for h in got if _inside(h, against[side]) is None]
+                 for h in got if not _overlaps(h, against[side])]
         if found:
             hit, verdict = min(found, key=lambda pair: pair[0].start)
             if verdict == "yes":
