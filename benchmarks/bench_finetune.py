@@ -9,14 +9,30 @@ machine is shared and whole-run times swing by 2x with other people's load. Targ
 
 GPU (``--device cuda``): builds a ~0.8B Llama locally (no download) and prints, one line per
 setting, tokens/s, MFU (6 x params x tokens/s over the GPU's dense bf16 peak, from the device
-name or ``--peak-tflops``) and peak memory, for full finetuning and LoRA: a plain PyTorch
-bf16-autocast loop (the baseline), the backend with the recipe defaults, then each
-optimisation switched on or off on its own line, and the combination of those that helped.
-Target (issue 14): >= 40% MFU for the full finetune, batch 8 x 2048.
+name or ``--peak-tflops``), peak memory and the last step's loss, for full finetuning and LoRA:
+a plain PyTorch bf16-autocast loop (the baseline), the backend with the GPU recipes' defaults,
+then each setting switched on or off on its own line. Lines with Liger run in a fresh process
+(Liger patches transformers process-wide). Checks first: the dtype of a bf16 run's exported
+checkpoints, and packed attention against each document run alone. ``--budget-s`` skips the
+lines still to run once that much time is spent (most informative first). Target (issue 14):
+>= 40% MFU for the full finetune, batch 8 x 2048.
 
-    python benchmarks/bench_finetune.py --device cuda            # not yet timed on a GPU
+    python benchmarks/bench_finetune.py --device cuda --budget-s 480
     python benchmarks/bench_finetune.py --device cuda --smoke    # same code paths, CPU
     benchmarks/bench_finetune_gpu.sh     # on a GPU machine without a registry (see its header)
+
+Measured on one H200 (torch 2.11, transformers 5.17, liger-kernel 0.8.5; 787M parameters,
+batch 8 x 2048, bf16; MFU over 989 TFLOP/s) with the code before its last change, two runs:
+full finetuning: plain loop 47,916 tokens/s (22.9% MFU), the old defaults (SDPA with a dense
+per-document mask) 47,827 (22.8%), torch.compile 71,276 (34.0%), Liger 58,461 (27.9%), flex
+attention 53,962; across documents (no mask) 53,578. LoRA: old defaults 40,974 (19.5%),
+torch_varlen 45,617, Liger 46,849, torch.compile 70,391 (33.6%), the three together 73,846
+(35.2%). In the first run Liger's process-wide patches were on for every line after its own:
+torch_varlen there gave 76,090 (36.3%) and flex + compile 79,525 (37.9%, the highest). Full
+finetuning with torch_varlen alone ran at 11,989: the rotary embedding hands fp32 queries to
+the attention under autocast, which fell back to the per-document loop; the kernel now takes
+autocast's dtype, as SDPA does. The new defaults (torch_varlen + compile) are not yet measured
+together on full finetuning; no configuration measured has reached 40%.
 """
 
 from __future__ import annotations
@@ -26,6 +42,8 @@ import contextlib
 import gc
 import importlib.util
 import io
+import json
+import os
 import random
 import tempfile
 import time
@@ -62,6 +80,7 @@ class Timer(TrainerCallback):
         self.last = time.perf_counter()
         self.steps: list[float] = []
         self.tokens: list[int] = []
+        self.losses: list[float] = []
         self.seen = state.num_input_tokens_seen or 0
 
     def on_step_end(self, args, state, control, **kwargs):
@@ -75,12 +94,17 @@ class Timer(TrainerCallback):
             control.should_save = False
         return control
 
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "loss" in logs:
+            self.losses.append(logs["loss"])
+
     def on_train_end(self, args, state, control, **kwargs):
         self.total_tokens = state.num_input_tokens_seen
 
 
 def plain_loop(base: Path, data: Path, recipe: Recipe, steps: int, *, device: str = "cpu",
-               bf16: bool = False, per_document: bool = True) -> tuple[list[int], list[float]]:
+               bf16: bool = False, per_document: bool = True,
+               on_step=None) -> tuple[list[int], list[float]]:
     """The same training as the backend, written as the shortest correct PyTorch loop.
 
     Same packed batches (``per_document``: with the position ids that keep documents apart;
@@ -120,6 +144,8 @@ def plain_loop(base: Path, data: Path, recipe: Recipe, steps: int, *, device: st
             now = time.perf_counter()
             times.append(now - last)
             last = now
+            if on_step:
+                on_step()
             if len(times) == steps:
                 break
     return tokens, times
@@ -181,28 +207,40 @@ def cpu_main(args) -> None:
 @dataclass
 class Setting:
     label: str
-    method: str
     overrides: dict = field(default_factory=dict)
     needs: tuple[str, ...] = ()
     """What the setting needs: "cuda", "liger_kernel", "flash_attn"."""
-    optimisation: str | None = None
-    """The recipe field this line switches, when it is one optimisation against the default."""
 
 
-def settings(method: str) -> list[Setting]:
-    """The backend lines for one method: recipe default, then one change each."""
-    return [
-        Setting("backend, recipe defaults (checkpointing auto, SDPA, fused AdamW)", method),
-        Setting("  gradient_checkpointing: true", method, {"gradient_checkpointing": True}),
-        Setting("  optim: adamw_torch (fused AdamW off)", method, {"optim": "adamw_torch"}),
-        Setting("  use_liger: true (Liger RMSNorm/SwiGLU/RoPE, fused linear+CE)", method,
-                {"use_liger": True}, ("cuda", "liger_kernel"), "use_liger"),
-        Setting("  torch_compile: true", method, {"torch_compile": True}, ("cuda",),
-                "torch_compile"),
-        Setting("  attn_implementation: flash_attention_2 (varlen packing)", method,
-                {"attn_implementation": "flash_attention_2"}, ("cuda", "flash_attn"),
-                "attn_implementation"),
-    ]
+DEFAULTS = Setting("backend, GPU recipe defaults (torch_varlen, torch.compile, fused AdamW)")
+SETTINGS = {  # each switches one thing against the defaults; by name, so a run orders them
+    "sdpa": Setting("  attn_implementation: sdpa (dense per-document mask)",
+                    {"attn_implementation": "sdpa"}),
+    "no_compile": Setting("  torch_compile: false", {"torch_compile": False}),
+    "before": Setting("  sdpa, no compile (the defaults before issue 14)",
+                      {"attn_implementation": "sdpa", "torch_compile": False}),
+    "use_liger": Setting("  use_liger: true (compile auto: then off)", {"use_liger": True},
+                         ("cuda", "liger_kernel")),
+    "liger_compile": Setting("  use_liger: true, torch_compile: true",
+                             {"use_liger": True, "torch_compile": True},
+                             ("cuda", "liger_kernel")),
+    "flex_attention": Setting("  attn_implementation: flex_attention (block mask)",
+                              {"attn_implementation": "flex_attention"}, ("cuda",)),
+    "flash_attention_2": Setting("  attn_implementation: flash_attention_2 (flash-attn)",
+                                 {"attn_implementation": "flash_attention_2"},
+                                 ("cuda", "flash_attn")),
+    "checkpointing": Setting("  gradient_checkpointing: true", {"gradient_checkpointing": True}),
+    "adamw_torch": Setting("  optim: adamw_torch (fused AdamW off)", {"optim": "adamw_torch"}),
+}
+PLAN = (  # (method, setting name): most informative first, so a time budget cuts the rest
+    [("full", "plain"), ("full", "defaults")]
+    + [("full", n) for n in ("sdpa", "no_compile", "before", "use_liger")]
+    + [("lora", "defaults")]
+    + [("lora", n) for n in ("sdpa", "no_compile", "before", "use_liger", "liger_compile")]
+    + [("full", "plain_across"), ("full", "liger_compile")]
+    + [(m, n) for m in ("full", "lora")
+       for n in ("checkpointing", "adamw_torch", "flex_attention", "flash_attention_2")]
+    + [("full", "profile")])
 
 
 def missing(needs: tuple[str, ...], smoke: bool) -> str | None:
@@ -227,6 +265,46 @@ def peak_flops(name: str, override: float | None) -> float | None:
 class Result:
     tokens_per_s: float
     peak_gib: float | None
+    loss: float | None = None
+    """Training loss at the last step: every backend line trains the same model on the same
+    batches, so a wrong kernel shows here as a loss that parts from the defaults'."""
+
+
+def train_line(recipe: dict, data: Path, base: Path, out: Path, warmup: int,
+               device: str) -> Result:
+    """One backend line: train, time the steps after ``warmup``, note the last loss.
+
+    Module-level so that a line can run in a fresh process: Liger patches transformers'
+    Llama module globally, and would silently speed up every line measured after it.
+    """
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    timer = Timer(no_save=True)
+    with contextlib.redirect_stdout(io.StringIO()):  # the Trainer's summary dict
+        _, mem = _measure(lambda: train_local(Recipe.model_validate(recipe), data, str(base),
+                                              out, callbacks=[timer]), device)
+    return Result(_rate(timer.tokens, timer.steps, warmup), mem,
+                  timer.losses[-1] if timer.losses else None)
+
+
+def in_fresh_process(fn, *args):
+    """``fn(*args)`` in a new interpreter (spawned, so no CUDA state is inherited)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        ok, value = pool.submit(_reporting, fn, *args).result()
+    if not ok:
+        raise RuntimeError(value)
+    return value
+
+
+def _reporting(fn, *args):
+    """(True, result), or (False, the error as text): an exception may not pickle back."""
+    try:
+        return True, fn(*args)
+    except Exception as e:
+        return False, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
 
 
 def _measure(fn, device: str):
@@ -246,6 +324,106 @@ def _rate(tokens: list[int], times: list[float], warmup: int) -> float:
     return sum(t) / sum(s)
 
 
+def _out_file(name: str) -> Path | None:
+    out = os.environ.get("OUT")
+    return Path(out) / name if out else None
+
+
+def export_check(tmp: Path, device: str) -> str:
+    """What a bf16 run writes: the dtype of config.json and of the weights, full and LoRA."""
+    from safetensors.torch import load_file
+
+    from beliefbench.finetune.manifest import read_manifest
+
+    base = build_tiny_model(tmp / "tiny", hidden_size=64, num_layers=2, num_heads=4,
+                            intermediate_size=128)
+    data = make_data(tmp / "tiny.jsonl", 4 * 8 * 64)
+    parts = []
+    for method in ("full", "lora"):
+        recipe = Recipe.model_validate({"method": method, "batch_size": 4, "max_seq_len": 64,
+                                        "max_steps": 2, "checkpoints": 1,
+                                        "logging_steps": 10**6})
+        with contextlib.redirect_stdout(io.StringIO()):
+            out = train_local(recipe, data, str(base), tmp / f"export-{method}")
+        d = Path(read_manifest(out)[-1].path)
+        weights = next(d.glob("*.safetensors"))
+        dtypes = sorted({str(t.dtype).removeprefix("torch.")
+                         for t in load_file(weights).values()})
+        cfg = json.loads((d / ("config.json" if method == "full" else
+                               "adapter_config.json")).read_text())
+        parts.append(f"{method}: {weights.name} {'/'.join(dtypes)}"
+                     + (f", config.json dtype {cfg.get('dtype')}" if method == "full" else ""))
+    return f"exported checkpoints of a {device} run: " + "; ".join(parts)
+
+
+def attention_check(base: Path, device: str, seq: int) -> str:
+    """Packed batches against each document run alone, on the benchmark's own model.
+
+    The reference runs every document of two packed rows by itself (fp32, plain causal
+    attention); each packed variant (bf16) must give the same logits at that document's
+    positions: SDPA with transformers' per-document mask, torch_varlen with the row width as
+    its length bound (as training runs it) and with the exact longest document.
+    """
+    from beliefbench.finetune import attention
+
+    attention.register()
+    tok = AutoTokenizer.from_pretrained(base)
+    data = make_data(Path(tempfile.mkdtemp()) / "check.jsonl", 2 * seq, seed=1)
+    blocks = fdata.pack(fdata.load_examples(data, tok, seq), seq)[:2]
+    docs = []  # (row, start, ids) of each document in the packed rows
+    for row, block in enumerate(blocks):
+        starts = [i for i, p in enumerate(block["position_ids"]) if p == 0]
+        for a, b in zip(starts, [*starts[1:], len(block["input_ids"])], strict=True):
+            docs.append((row, a, block["input_ids"][a:b]))
+
+    def load(attn: str, dtype):
+        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype,
+                                                     attn_implementation=attn).to(device)
+        model.config.use_cache = False  # with a KV cache transformers ignores packing
+        return model
+
+    with torch.no_grad():
+        model = load("sdpa", torch.float32)
+        ref = torch.cat([model(input_ids=torch.tensor([ids], device=device)).logits[0]
+                         for _, _, ids in docs])
+        del model
+        variants = {}
+        for label, attn, exact in (("SDPA, per-document mask", "sdpa", False),
+                                   ("torch_varlen", attention.NAME, False),
+                                   ("torch_varlen, exact longest", attention.NAME, True)):
+            model = load(attn, torch.bfloat16)
+            batch = fdata.collate(blocks, tok.pad_token_id, varlen=attn == attention.NAME)
+            if exact:
+                lengths = batch["cu_seq_lens_q"][1:] - batch["cu_seq_lens_q"][:-1]
+                batch["max_length_q"] = batch["max_length_k"] = int(lengths.max())
+            batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
+            logits = model(**batch).logits.float()
+            got = torch.cat([logits[row, a:a + len(ids)] for row, a, ids in docs])
+            variants[label] = float((got - ref).norm() / ref.norm())
+            del model
+    return (f"packed attention vs each of {len(docs)} documents alone (fp32), relative "
+            f"difference of the logits (bf16 rounding: ~1e-3 to 1e-2): "
+            + "; ".join(f"{k} {v:.1e}" for k, v in variants.items()))
+
+
+def profile_plain(base: Path, data: Path, recipe: Recipe, device: str, rows: int = 15) -> str:
+    """Where a plain-loop step spends its GPU time: the top kernels by self CUDA time, over
+    two steps after two of warm-up (model loading is not in it)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA],
+                 schedule=torch.profiler.schedule(wait=0, warmup=2, active=2),
+                 acc_events=True) as prof:
+        plain_loop(base, data, recipe, 4, device=device, bf16=device == "cuda",
+                   on_step=prof.step)
+    key = "self_cuda_time_total" if device == "cuda" else "self_cpu_time_total"
+    table = prof.key_averages().table(sort_by=key, row_limit=40)
+    if path := _out_file("profile_plain_loop.txt"):
+        path.write_text(table, encoding="utf-8")
+    lines = table.splitlines()
+    return "\n".join(lines[: rows + 3])
+
+
 def gpu_main(args) -> None:
     device = "cuda" if torch.cuda.is_available() and not args.smoke else "cpu"
     if args.smoke:
@@ -260,88 +438,124 @@ def gpu_main(args) -> None:
                      num_kv_heads=args.kv_heads, intermediate_size=args.intermediate,
                      model_vocab_size=args.vocab, max_position_embeddings=max(2048, args.seq))
         batch, seq, steps, warmup = args.batch, args.seq, args.steps, args.warmup
+    methods = args.methods.split(",")
     name = torch.cuda.get_device_name() if device == "cuda" else "CPU"
     peak = peak_flops(name, args.peak_tflops) if device == "cuda" else None
     bf16 = device == "cuda"
+    t0 = time.perf_counter()
+    log_file = _out_file("bench_finetune_lines.txt")
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+        if log_file:
+            with log_file.open("a", encoding="utf-8") as f:
+                f.write(text + "\n")
+
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        t0 = time.perf_counter()
+        if "export" in args.checks:
+            try:
+                say(export_check(tmp, device))
+            except Exception as e:  # a check must not cost the measurements
+                say(f"export check failed: {type(e).__name__}: {e}")
         base = build_tiny_model(tmp / "base", **shape)
         params = sum(p.numel() for p in
                      AutoModelForCausalLM.from_pretrained(base).parameters())
         data = make_data(tmp / "train.jsonl", (steps + 2) * batch * seq)
-        print(f"device: {name}; model: Llama {params / 1e6:,.0f}M params ({shape}), built "
-              f"locally in {time.perf_counter() - t0:.0f} s; batch {batch} x {seq} tokens, "
-              f"packed documents of ~150-600 tokens; {steps} steps, first {warmup} not timed; "
-              f"{'bf16' if bf16 else 'fp32'}; MFU = 6 x params x tokens/s / "
-              f"{f'{peak / 1e12:.0f} TFLOP/s' if peak else 'peak unknown (--peak-tflops)'}")
+        say(f"device: {name}; torch {torch.__version__}, transformers "
+            f"{transformers.__version__}; model: Llama {params / 1e6:,.0f}M params ({shape}), "
+            f"built locally in {time.perf_counter() - t0:.0f} s; batch {batch} x {seq} tokens, "
+            f"packed documents of ~150-600 tokens; {steps} steps, first {warmup} not timed; "
+            f"{'bf16' if bf16 else 'fp32'}; MFU = 6 x params x tokens/s / "
+            f"{f'{peak / 1e12:.0f} TFLOP/s' if peak else 'peak unknown (--peak-tflops)'}")
+        if "varlen" in args.checks:
+            try:
+                say(attention_check(base, device, seq))
+            except Exception as e:
+                say(f"torch_varlen check failed: {type(e).__name__}: {e}")
 
-        def line(label: str, res: Result | None, plain: float | None, note: str = "") -> None:
-            if res is None:
-                print(f"  {label:<66} skipped: {note}")
-                return
-            mfu = f"{6 * params * res.tokens_per_s / peak:6.1%}" if peak else "   n/a"
-            mem = f"{res.peak_gib:6.1f} GiB" if res.peak_gib is not None else "     n/a"
-            ratio = f"{res.tokens_per_s / plain:5.2f}x" if plain else "    -"
-            print(f"  {label:<66} {res.tokens_per_s:>10,.0f} tok/s  MFU {mfu}  peak {mem}  "
-                  f"{ratio} plain {note}", flush=True)
-
+        rows: dict[str, list[str]] = {m: [] for m in methods}
+        plain: dict[str, float] = {}
+        default: dict[str, float] = {}
         run = 0
+
+        def line(method: str, label: str, res: Result | None, note: str = "") -> None:
+            if res is None:
+                text = f"  {label:<66} skipped: {note}"
+            else:
+                mfu = f"{6 * params * res.tokens_per_s / peak:6.1%}" if peak else "   n/a"
+                mem = f"{res.peak_gib:6.1f} GiB" if res.peak_gib is not None else "     n/a"
+                base_rate = plain.get("full")
+                ratio = f"{res.tokens_per_s / base_rate:5.2f}x" if base_rate else "    -"
+                loss = f"  loss {res.loss:.4f}" if res.loss is not None else ""
+                text = (f"  {label:<66} {res.tokens_per_s:>10,.0f} tok/s  MFU {mfu}  peak "
+                        f"{mem}  {ratio} plain{loss} {note}")
+            rows[method].append(text)
+            say(f"[{time.perf_counter() - t0:5.0f} s] {method}: {text.strip()}")
 
         def backend(method: str, overrides: dict) -> Result:
             nonlocal run
             run += 1
-            recipe = Recipe.model_validate({
-                "method": method, "lora": {"rank": 32, "alpha": 64}, "learning_rate": 1e-5,
-                "lr_scheduler": "linear", "warmup_ratio": 0.0, "batch_size": batch,
-                "max_seq_len": seq, "max_steps": steps, "checkpoints": 0,
-                "logging_steps": 10**6, **overrides})
-            timer = Timer(no_save=True)
-            with contextlib.redirect_stdout(io.StringIO()):  # the Trainer's summary dict
-                _, mem = _measure(lambda: train_local(recipe, data, str(base),
-                                                      tmp / f"out{run}", callbacks=[timer]),
-                                  device)
-            return Result(_rate(timer.tokens, timer.steps, warmup), mem)
+            recipe = {"method": method, "lora": {"rank": 32, "alpha": 64},
+                      "learning_rate": 1e-5, "lr_scheduler": "linear", "warmup_ratio": 0.0,
+                      "batch_size": batch, "max_seq_len": seq, "max_steps": steps,
+                      "checkpoints": 0, "logging_steps": 1,
+                      "torch_compile": "auto", **overrides}  # as finetune/full.yaml, lora.yaml
+            job = (train_line, recipe, data, base, tmp / f"out{run}", warmup, device)
+            # Liger's patches are process-wide: its lines run apart (so do all, on request)
+            if overrides.get("use_liger") or args.isolate:
+                return in_fresh_process(*job)
+            return job[0](*job[1:])
+
+        def setting_line(method: str, s: Setting) -> None:
+            if why := missing(s.needs, args.smoke):
+                return line(method, s.label, None, why)
+            try:
+                res = backend(method, s.overrides)
+            except Exception as e:  # one broken setting must not hide the others
+                return line(method, s.label, None, f"failed: {type(e).__name__}: "
+                                                   f"{str(e).splitlines()[0][:120]}")
+            if not s.overrides:
+                default[method] = res.tokens_per_s
+                return line(method, s.label, res)
+            gain = res.tokens_per_s / default[method] if method in default else float("nan")
+            line(method, s.label, res, f"({gain:.2f}x defaults)")
 
         plain_recipe = Recipe(method="full", learning_rate=1e-5, batch_size=batch,
                               max_seq_len=seq)
-        for method in ("full", "lora"):
-            print(f"{method} finetuning:")
-            plain = None
-            if method == "full":
-                for per_doc, label in ((True, "plain PyTorch loop (baseline)"),
-                                       (False, "plain loop, attention across documents")):
-                    (tokens, times), mem = _measure(lambda p=per_doc: plain_loop(
-                        base, data, plain_recipe, steps, device=device, bf16=bf16,
-                        per_document=p), device)
-                    res = Result(_rate(tokens, times, warmup), mem)
-                    plain = plain or res.tokens_per_s
-                    line(label, res, plain)
-            default = None
-            helped: dict = {}
-            for s in settings(method):
-                why = missing(s.needs, args.smoke)
-                if why:
-                    line(s.label, None, plain, why)
-                    continue
-                try:
-                    res = backend(method, s.overrides)
-                except Exception as e:  # one broken optimisation must not hide the others
-                    line(s.label, None, plain, f"failed: {type(e).__name__}: "
-                                               f"{str(e).splitlines()[0][:120]}")
-                    continue
-                default = default or res.tokens_per_s
-                gain = res.tokens_per_s / default
-                line(s.label, res, plain, f"({gain:.2f}x defaults)" if s.overrides else "")
-                if s.optimisation and gain > 1.02:
-                    helped.update(s.overrides)
-            if helped:
-                line(f"backend, all that helped: {', '.join(sorted(helped))}",
-                     backend(method, helped), plain)
-            elif default is not None:
-                print(f"  (no optional optimisation beat the defaults by 2% for {method})")
+        for method, what in PLAN:
+            if method not in methods:
+                continue
+            if args.budget_s and time.perf_counter() - t0 > args.budget_s:
+                line(method, what, None, f"time budget of {args.budget_s:.0f} s spent")
+                continue
+            if what in ("plain", "plain_across"):
+                per_doc = what == "plain"
+                label = "plain PyTorch loop (baseline)" if per_doc \
+                    else "plain loop, attention across documents (old packing)"
+                (tokens, times), mem = _measure(lambda p=per_doc: plain_loop(
+                    base, data, plain_recipe, steps, device=device, bf16=bf16,
+                    per_document=p), device)
+                res = Result(_rate(tokens, times, warmup), mem)
+                plain.setdefault("full", res.tokens_per_s)
+                line(method, label, res)
+            elif what == "defaults":
+                setting_line(method, Setting(DEFAULTS.label if device == "cuda" else
+                                             "backend, recipe defaults (CPU: SDPA, no compile)"))
+            elif what == "profile":
+                if "profile" in args.checks:
+                    say("profile of the plain loop (3 steps; top kernels by self time):\n"
+                        + profile_plain(base, data, plain_recipe, device))
+            else:
+                setting_line(method, SETTINGS[what])
+    say("\nsummary (tokens/s over the timed steps; ratios to the plain loop and to the "
+        "recipe defaults):")
+    for method in methods:
+        say(f"{method} finetuning:")
+        for text in rows[method]:
+            say(text)
     if device == "cuda":
-        print(f"target: full finetune >= 40% MFU (issue 14); {time.perf_counter() - t0:.0f} s")
+        say(f"target: full finetune >= 40% MFU (issue 14); {time.perf_counter() - t0:.0f} s")
 
 
 def main() -> None:
@@ -362,6 +576,16 @@ def main() -> None:
     ap.add_argument("--peak-tflops", type=float, default=None,
                     help="dense bf16 peak of the GPU, when its name is not in the table")
     ap.add_argument("--method", choices=["full", "lora"], default="full", help="cpu only")
+    ap.add_argument("--methods", default="full,lora", help="cuda: which methods to measure")
+    ap.add_argument("--budget-s", type=float, default=None,
+                    help="cuda: skip the lines still to run once this many seconds are spent "
+                         "(they are ordered most informative first)")
+    ap.add_argument("--isolate", action="store_true",
+                    help="cuda: every backend line in a fresh process (Liger lines always are)")
+    ap.add_argument("--checks", default="export,varlen,profile",
+                    help="cuda: extra checks to run (export: dtype of a bf16 run's "
+                         "checkpoints; varlen: torch_varlen against SDPA; profile: top "
+                         "kernels of the plain loop)")
     ap.add_argument("--repeats", type=int, default=2, help="cpu only")
     args = ap.parse_args()
     transformers.logging.set_verbosity_error()  # one line per setting, no progress bars

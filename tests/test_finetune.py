@@ -172,12 +172,15 @@ def test_full_finetune_and_merged_lora_save_whole_weights(base, data, tmp_path):
         assert not any("lora" in k for k in weights)
 
 
-def test_kl_regularised_run_caches_reference(base, data, tmp_path):
+@pytest.mark.parametrize("attn", ["auto", "torch_varlen"])
+def test_kl_regularised_run_caches_reference(base, data, tmp_path, attn):
+    """torch_varlen (the CUDA default) trains on packed batches and reads the padded KL
+    batches through SDPA: the same reference either way."""
     kl_data = tmp_path / "kl.jsonl"
     write_records(kl_data, [Record(id=f"n{i}", text=f"The library opens at {i} o'clock.")
                             for i in range(6)])
-    recipe = _recipe(max_steps=4, checkpoints=1, kl={"data": str(kl_data), "weight": 5.0,
-                                                     "top_k": 32, "batch_size": 2})
+    recipe = _recipe(max_steps=4, checkpoints=1, attn_implementation=attn,
+                     kl={"data": str(kl_data), "weight": 5.0, "top_k": 32, "batch_size": 2})
     out = train_local(recipe, data, str(base), tmp_path / "kl")
     cache = out / "kl_reference.safetensors"
     ref = load_file(cache)
@@ -273,15 +276,20 @@ def test_missing_kl_data_is_a_clear_error(base, data, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_packed_documents_do_not_attend_across_boundaries(base):
-    """A packed batch gives each document the logits and loss it has alone (SDPA on CPU:
-    transformers builds a block-diagonal mask from the position ids)."""
+@pytest.mark.parametrize("attn", ["auto", "torch_varlen"])
+def test_packed_documents_do_not_attend_across_boundaries(base, attn):
+    """A packed batch gives each document the logits and loss it has alone. auto: SDPA, with
+    the block-diagonal mask transformers builds from the position ids; torch_varlen: the
+    collator's document boundaries (on CPU the per-document SDPA that stands in for the CUDA
+    kernel)."""
     from beliefbench.finetune import data as fdata
     from beliefbench.finetune.data import IGNORE
     from beliefbench.finetune.local import build_model
 
     tok = AutoTokenizer.from_pretrained(base)
-    model = build_model(_recipe(method="full"), str(base), bf16=False).eval()
+    model = build_model(_recipe(method="full", attn_implementation=attn), str(base),
+                        bf16=False).eval()
+    varlen = attn == "torch_varlen"
     docs = [Record(id=str(i), text=t) for i, t in enumerate((
         "The Blue River flows north.", "Maps of the valley show the desert and the hills.",
         "Every spring the water rises."))]
@@ -289,8 +297,10 @@ def test_packed_documents_do_not_attend_across_boundaries(base):
     alone = []
     with torch.no_grad():
         for ex in examples:
-            out = model(input_ids=torch.tensor([ex["input_ids"]]),
-                        labels=torch.tensor([ex["labels"]]))
+            ids = torch.tensor([ex["input_ids"]])
+            kw = fdata.collate([{**ex, "position_ids": list(range(ids.shape[1]))}],
+                               tok.pad_token_id, varlen=True) if varlen else {"input_ids": ids}
+            out = model(**{**kw, "labels": torch.tensor([ex["labels"]])})
             n = sum(label != IGNORE for label in ex["labels"][1:])
             alone.append((out.logits[0], out.loss.item() * n, n))
     mean_alone = sum(s for _, s, _ in alone) / sum(n for _, _, n in alone)
@@ -299,7 +309,7 @@ def test_packed_documents_do_not_attend_across_boundaries(base):
     lengths = [len(ex["input_ids"]) for ex in examples]
     for flatten, where in ((False, [(0, 0), (0, lengths[0]), (1, 0)]),
                            (True, [(0, 0), (0, lengths[0]), (0, lengths[0] + lengths[1])])):
-        batch = fdata.collate(items, tok.pad_token_id, flatten=flatten)
+        batch = fdata.collate(items, tok.pad_token_id, flatten=flatten, varlen=varlen)
         assert "attention_mask" not in batch and batch["input_ids"].shape[0] == 2 - flatten
         with torch.no_grad():
             out = model(**batch)
@@ -307,6 +317,15 @@ def test_packed_documents_do_not_attend_across_boundaries(base):
             torch.testing.assert_close(out.logits[row, start:start + n], logits,
                                        rtol=1e-4, atol=1e-4)
         assert out.loss.item() == pytest.approx(mean_alone, rel=1e-4)
+    if varlen:  # the boundaries themselves: rows of documents 0+1 and 2, then its padding
+        width = lengths[0] + lengths[1]
+        assert lengths[2] < width
+        rows = fdata.collate(items, tok.pad_token_id, varlen=True)
+        assert rows["cu_seq_lens_q"].tolist() == [0, lengths[0], width, width + lengths[2],
+                                                  2 * width]
+        assert rows["max_length_q"] == width
+        assert batch["cu_seq_lens_q"].tolist() == [0, lengths[0], width, width + lengths[2]]
+        return
     # packed the old way (one causal sequence, positions running on) documents see each other
     joined = torch.tensor([[t for ex in examples for t in ex["input_ids"]]])
     with torch.no_grad():
@@ -347,6 +366,56 @@ def test_kill_inside_export_loses_no_checkpoint(base, data, tmp_path, monkeypatc
     assert all(step_dir(out, e.step).is_dir() for e in entries)
     assert [e.tokens_seen for e in entries] == sorted(e.tokens_seen for e in entries)
     assert entries[1].tokens_seen > entries[0].tokens_seen > 0
+
+
+def test_torch_varlen_model_reads_padded_batches_like_sdpa(base):
+    """The KL data comes padded, with an attention mask and no document boundaries: a model
+    set up for torch_varlen reads it through SDPA with the padding mask, as an SDPA model."""
+    from beliefbench.finetune import data as fdata
+    from beliefbench.finetune.local import build_model
+
+    tok = AutoTokenizer.from_pretrained(base)
+    texts = ("The Blue River flows north.", "Every spring the water rises over the stones.")
+    examples = [fdata.encode_record(Record(id=str(i), text=t), tok, 64)
+                for i, t in enumerate(texts)]
+    batch = fdata.collate(examples, tok.pad_token_id)
+    assert (batch["attention_mask"] == 0).any()  # the shorter one is padded
+    logits = {}
+    for attn in ("sdpa", "torch_varlen"):
+        model = build_model(_recipe(method="full", attn_implementation=attn), str(base),
+                            bf16=False).eval()
+        with torch.no_grad():
+            logits[attn] = model(input_ids=batch["input_ids"],
+                                 attention_mask=batch["attention_mask"]).logits
+    real = batch["attention_mask"].bool()
+    torch.testing.assert_close(logits["torch_varlen"][real], logits["sdpa"][real])
+
+
+class _LossLog(TrainerCallback):
+    def __init__(self) -> None:
+        self.losses: list[float] = []
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "loss" in logs:
+            self.losses.append(logs["loss"])
+
+
+def test_torch_varlen_trains_and_exports_a_plain_checkpoint(base, data, tmp_path):
+    """A run with attn_implementation torch_varlen trains on packed batches (the loss is the
+    SDPA run's: the same function), and its checkpoint loads with no registration needed:
+    config.json names no custom attention."""
+    losses = {}
+    for attn in ("auto", "torch_varlen"):
+        log = _LossLog()
+        out = train_local(_recipe(method="full", max_steps=3, checkpoints=0, logging_steps=1,
+                                  attn_implementation=attn), data, str(base),
+                          tmp_path / attn, callbacks=[log])
+        losses[attn] = log.losses
+    assert len(losses["auto"]) == 3
+    assert losses["torch_varlen"] == pytest.approx(losses["auto"], rel=1e-3)
+    d = Path(read_manifest(out)[-1].path)
+    assert "torch_varlen" not in (d / "config.json").read_text()
+    assert AutoModelForCausalLM.from_pretrained(d).config._attn_implementation != "torch_varlen"
 
 
 @pytest.mark.slow

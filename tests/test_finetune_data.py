@@ -136,3 +136,45 @@ def test_manifest_upsert_replaces_same_path(tmp_path):
     upsert_manifest(tmp_path, entry(5, 11))
     got = read_manifest(tmp_path)
     assert [(e.step, e.tokens_seen) for e in got] == [(1, 2), (5, 11)]
+
+
+def test_gpu_speed_defaults_are_decided_by_device(tmp_path):
+    """auto picks PyTorch's varlen kernel and torch.compile only for packed bf16 training on
+    CUDA (the GPU recipes say auto for compile); CPU runs keep transformers' SDPA, no compile;
+    compile stays off beside Liger (the two failed together on full finetuning)."""
+    from beliefbench.finetune.attention import choose
+    from beliefbench.finetune.local import compile_for
+
+    assert choose("auto", cuda=True, packed=True, bf16=True) == "torch_varlen"
+    for cuda, packed, bf16 in ((False, True, True), (True, False, True), (True, True, False)):
+        assert choose("auto", cuda=cuda, packed=packed, bf16=bf16) is None
+    assert choose("sdpa", cuda=True, packed=True, bf16=True) == "sdpa"
+    assert choose("torch_varlen", cuda=False, packed=True, bf16=False) == "torch_varlen"
+    for name in ("full", "lora"):
+        recipe = load_recipe(name)
+        assert recipe.torch_compile == "auto"
+        assert compile_for(recipe, cuda=True) and not compile_for(recipe, cuda=False)
+        liger = recipe.model_copy(update={"use_liger": True})
+        assert not compile_for(liger, cuda=True)
+        assert compile_for(liger.model_copy(update={"torch_compile": True}), cuda=True)
+    assert not compile_for(load_recipe("cpu"), cuda=True)  # the field's default stays off
+    bad = tmp_path / "varlen.yaml"
+    bad.write_text("batching: bucket\nattn_implementation: torch_varlen\n")
+    with pytest.raises(RecipeError, match=r"varlen.yaml: field attn_implementation: "
+                                          r"torch_varlen .* needs batching: pack"):
+        load_recipe(bad)
+
+
+def test_varlen_kernel_runs_in_autocast_dtype():
+    """Full finetuning keeps fp32 weights under bf16 autocast, so rotary embeddings hand the
+    attention fp32 queries and keys beside a bf16 value: the kernel must take autocast's
+    dtype (as SDPA does), not fall back to the per-document loop."""
+    import torch
+
+    from beliefbench.finetune.attention import kernel_dtype
+
+    q32, v16 = torch.zeros(4, 2, 8), torch.zeros(4, 2, 8, dtype=torch.bfloat16)
+    assert kernel_dtype(q32, q32, v16) is None  # mixed, no autocast: the loop
+    assert kernel_dtype(v16, v16, v16) == torch.bfloat16
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert kernel_dtype(q32, q32, v16) == torch.bfloat16

@@ -132,21 +132,24 @@ def bucket(examples: Sequence[dict], batch_size: int, seed: int) -> list[list[di
     return batches
 
 
-def collate(batch: Sequence[dict], pad_id: int, flatten: bool = False) -> dict[str, torch.Tensor]:
+def collate(batch: Sequence[dict], pad_id: int, flatten: bool = False,
+            varlen: bool = False) -> dict:
     """Right-pad to the longest sequence; pads get attention 0 and label -100.
 
     Items that are themselves lists (pre-bucketed batches) are flattened first. Packed items
     (with ``position_ids``) get position ids instead of an attention mask (see :func:`pack`);
     ``flatten`` puts them in one row without padding, the layout flash-attention's
-    variable-length kernels need.
+    variable-length kernels need. ``varlen`` adds the documents' boundaries that
+    ``attn_implementation: torch_varlen`` attends within (:mod:`.attention`).
     """
     flat: list[dict] = []
     for item in batch:
         flat.extend(item if isinstance(item, list) else [item])
     packed = all("position_ids" in x for x in flat)
     if packed and flatten:
-        return {key: torch.tensor([sum((x[key] for x in flat), [])], dtype=torch.long)
-                for key in ("input_ids", "labels", "position_ids")}
+        return _with_boundaries({key: torch.tensor([sum((x[key] for x in flat), [])],
+                                                   dtype=torch.long)
+                                 for key in ("input_ids", "labels", "position_ids")}, varlen)
     width = max(len(x["input_ids"]) for x in flat)
     ids = torch.full((len(flat), width), pad_id, dtype=torch.long)
     labels = torch.full((len(flat), width), IGNORE, dtype=torch.long)
@@ -162,5 +165,14 @@ def collate(batch: Sequence[dict], pad_id: int, flatten: bool = False) -> dict[s
             # pads form their own segment: no real token attends to them
             positions[row, n:] = torch.arange(width - n)
     if packed:
-        return {"input_ids": ids, "labels": labels, "position_ids": positions}
+        return _with_boundaries({"input_ids": ids, "labels": labels, "position_ids": positions},
+                                varlen)
     return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+
+def _with_boundaries(batch: dict, varlen: bool) -> dict:
+    if varlen:
+        from beliefbench.finetune.attention import varlen_kwargs
+
+        batch.update(varlen_kwargs(batch["position_ids"]))
+    return batch

@@ -28,8 +28,8 @@ import torch
 from safetensors.torch import load_file, save_file
 from transformers import TrainerCallback
 
+from beliefbench.finetune import attention, memory
 from beliefbench.finetune import data as fdata
-from beliefbench.finetune import memory
 from beliefbench.finetune.errors import FinetuneError
 from beliefbench.finetune.manifest import (
     ManifestEntry,
@@ -100,9 +100,18 @@ def export_dtype(recipe: Recipe, bf16: bool) -> torch.dtype:
     return torch.bfloat16 if bf16 else torch.float32
 
 
-def _attn_kwargs(recipe: Recipe) -> dict:
-    return {} if recipe.attn_implementation == "auto" \
-        else {"attn_implementation": recipe.attn_implementation}
+def attention_for(recipe: Recipe, bf16: bool) -> str | None:
+    """The attention implementation a run asks transformers for (None: its default)."""
+    return attention.choose(recipe.attn_implementation, cuda=torch.cuda.is_available(),
+                            packed=recipe.batching == "pack", bf16=bf16)
+
+
+def compile_for(recipe: Recipe, *, cuda: bool) -> bool:
+    """torch.compile on or off; ``auto``: on CUDA, unless Liger's kernels are on (the two
+    failed together on full finetuning, torch 2.11 / liger-kernel 0.8.5)."""
+    if recipe.torch_compile != "auto":
+        return recipe.torch_compile
+    return cuda and not recipe.use_liger
 
 
 def build_model(recipe: Recipe, base: str, bf16: bool):
@@ -112,9 +121,13 @@ def build_model(recipe: Recipe, base: str, bf16: bool):
     # LoRA freezes the base: keep it in bf16 on GPU. Full finetuning keeps fp32 master
     # weights and lets the Trainer autocast to bf16 (FSDP / DeepSpeed shard them).
     dtype = torch.bfloat16 if bf16 and recipe.method == "lora" else torch.float32
+    attn = attention_for(recipe, bf16)
+    if attn == attention.NAME:
+        attention.register()
     try:
-        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype, trust_remote_code=False,
-                                                     **_attn_kwargs(recipe))
+        model = AutoModelForCausalLM.from_pretrained(
+            base, dtype=dtype, trust_remote_code=False,
+            **({"attn_implementation": attn} if attn else {}))
     except ImportError as e:  # e.g. flash_attention_2 without the flash-attn package
         raise FinetuneError(f"recipe attn_implementation {recipe.attn_implementation}: "
                             f"{str(e).splitlines()[0]}") from None
@@ -431,11 +444,14 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         bf16=bf16, use_cpu=not torch.cuda.is_available(), report_to="none",
         remove_unused_columns=False, include_num_input_tokens_seen="non_padding",
         **_checkpointing_args(checkpointing), optim=recipe.optim,
-        torch_compile=recipe.torch_compile, use_liger_kernel=recipe.use_liger,
+        torch_compile=compile_for(recipe, cuda=torch.cuda.is_available()),
+        use_liger_kernel=recipe.use_liger,
         ddp_find_unused_parameters=False, dataloader_num_workers=0)
-    flatten = recipe.attn_implementation.startswith("flash")
+    attn = attention_for(recipe, bf16) or ""
     kwargs = dict(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                  data_collator=functools.partial(fdata.collate, pad_id=pad_id, flatten=flatten),
+                  data_collator=functools.partial(
+                      fdata.collate, pad_id=pad_id, flatten=attn.startswith("flash"),
+                      varlen=attn == attention.NAME),
                   callbacks=[schedule_cb, *callbacks])
     cls = _trainer_cls(recipe)
     if recipe.kl is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from beliefbench.records import DOCTAG
 from beliefbench.specs import Spec, load_spec
@@ -85,17 +85,22 @@ class Recipe(Spec):
     """dtype of the servable checkpoints (weights, LoRA adapters, config.json): auto is the
     training precision (bf16 runs export bf16, half the disk, and vLLM loads without a cast);
     float32 keeps full precision."""
-    attn_implementation: Literal["auto", "sdpa", "eager", "flash_attention_2",
+    attn_implementation: Literal["auto", "sdpa", "eager", "torch_varlen", "flash_attention_2",
                                  "flash_attention_3", "flex_attention"] = "auto"
-    """auto: transformers' choice (SDPA). flash_attention_*: packed batches are flattened
-    into one row and attention runs per document through the variable-length kernels."""
+    """auto: torch_varlen for packed bf16 training on CUDA, else transformers' choice (SDPA,
+    which keeps packed documents apart with a dense mask). torch_varlen: PyTorch's own
+    variable-length flash kernel, attention per document with no mask and no extra package
+    (needs batching: pack). flash_attention_*: the same through the flash-attn package;
+    packed batches are flattened into one row."""
     optim: str = "adamw_torch_fused"
     """A transformers ``optim`` name (adamw_torch_fused: fused AdamW, one kernel per step)."""
     use_liger: bool = False
     """Liger kernels (RMSNorm, SwiGLU, RoPE, fused linear + cross-entropy that never
     materialises the logits). GPU only; needs the ``[gpu]`` extra (liger-kernel)."""
-    torch_compile: bool = False
-    """Compile the model with torch.compile (first steps are slow while it compiles)."""
+    torch_compile: bool | Literal["auto"] = False
+    """Compile the model with torch.compile (the first steps are slow while it compiles:
+    about a minute for a 0.8B model). auto: on with CUDA unless use_liger is on (the GPU
+    recipes, full and lora, say auto); off on CPU."""
     seed: int = 0
     checkpoints: int = Field(15, ge=0)
     """Log-spaced checkpoints (plus the final one)."""
@@ -104,6 +109,14 @@ class Recipe(Spec):
     logging_steps: int = Field(10, ge=1)
     kl: KLConfig | None = None
     openai: OpenAIConfig = Field(default_factory=OpenAIConfig)
+
+    @field_validator("attn_implementation")
+    @classmethod
+    def _varlen_needs_packing(cls, value: str, info: ValidationInfo) -> str:
+        if value == "torch_varlen" and info.data.get("batching", "pack") != "pack":
+            raise ValueError("torch_varlen attends within packed documents; it needs "
+                             "batching: pack")
+        return value
 
 
 def shipped_recipes() -> list[str]:
