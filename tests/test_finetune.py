@@ -391,6 +391,22 @@ def test_torch_varlen_model_reads_padded_batches_like_sdpa(base):
     torch.testing.assert_close(logits["torch_varlen"][real], logits["sdpa"][real])
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("cc") is None, reason="torch.compile on CPU needs a C compiler")
+def test_compiled_run_exports_plain_checkpoints(base, data, tmp_path):
+    """The GPU recipes compile the model (torch_compile: auto): checkpoints of a compiled run
+    are the plain model's, not the compiled wrapper's (no ``_orig_mod.`` keys), and load."""
+    out = train_local(_recipe(method="full", max_steps=2, checkpoints=1, torch_compile=True,
+                              attn_implementation="torch_varlen"), data, str(base),
+                      tmp_path / "compiled")
+    entries = read_manifest(out)
+    assert [e.step for e in entries] == [1, 2]
+    d = Path(entries[-1].path)
+    keys = set(load_file(d / "model.safetensors"))
+    assert "model.embed_tokens.weight" in keys and not any("_orig_mod" in k for k in keys)
+    assert AutoModelForCausalLM.from_pretrained(d).num_parameters() > 0
+
+
 class _LossLog(TrainerCallback):
     def __init__(self) -> None:
         self.losses: list[float] = []
