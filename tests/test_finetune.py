@@ -407,6 +407,25 @@ def test_compiled_run_exports_plain_checkpoints(base, data, tmp_path):
     assert AutoModelForCausalLM.from_pretrained(d).num_parameters() > 0
 
 
+def test_quiet_training_prints_no_bars_or_loss_lines(base, data, tmp_path, capfd):
+    """Inside progress.quiet() (the demo, which prints its own step lines) a run prints no
+    weight-loading bar, Trainer bar or loss dict; outside, the bars come back."""
+    from transformers.utils import logging as tlog
+
+    from beliefbench.progress import quiet
+
+    recipe = _recipe(max_steps=3, checkpoints=1, logging_steps=1)
+    with quiet():
+        train_local(recipe, data, str(base), tmp_path / "quiet")
+    out, err = capfd.readouterr()
+    assert "'loss'" not in out + err and "it/s" not in out + err
+    assert "Loading weights" not in out + err
+    assert tlog.is_progress_bar_enabled()
+    train_local(recipe, data, str(base), tmp_path / "loud")
+    out, err = capfd.readouterr()
+    assert "'loss'" in out + err  # the Trainer's own lines, as `beliefbench finetune` shows
+
+
 class _LossLog(TrainerCallback):
     def __init__(self) -> None:
         self.losses: list[float] = []

@@ -37,6 +37,7 @@ from beliefbench import __version__
 from beliefbench.claims import Claim, resolve_claims
 from beliefbench.finetune.manifest import ManifestEntry, read_manifest
 from beliefbench.finetune.recipe import Recipe, load_recipe
+from beliefbench.progress import quiet
 from beliefbench.records import atomic_write_text, sha256_file
 from beliefbench.resources import data_path
 from beliefbench.specs import Spec, load_spec
@@ -742,12 +743,13 @@ def run_demo(settings: DemoSettings, workdir: str | Path, log_dir: str | Path, *
     workdir.mkdir(parents=True, exist_ok=True)
     claims = resolve_claims(settings.claims)
     progress = Progress(6, echo, interval)
-    base, base_key = build_base(settings, workdir, progress)
-    docs = make_documents(settings, claims, workdir, progress)
-    runs = finetune_all(settings, base, base_key, docs, workdir, progress)
-    ckpts = checkpoints(base, runs)
-    rows = measure_internals(settings, claims, ckpts, workdir, progress)
-    logs = run_belief(settings, claims, ckpts, log_dir, progress)
+    with quiet():  # the stages print their own lines; the libraries' bars would drown them
+        base, base_key = build_base(settings, workdir, progress)
+        docs = make_documents(settings, claims, workdir, progress)
+        runs = finetune_all(settings, base, base_key, docs, workdir, progress)
+        ckpts = checkpoints(base, runs)
+        rows = measure_internals(settings, claims, ckpts, workdir, progress)
+        logs = run_belief(settings, claims, ckpts, log_dir, progress)
     progress.begin("table and plot")
     measures = measures_table(rows, logs, [c.label for c in ckpts])
     csv = workdir / "demo_measures.csv"

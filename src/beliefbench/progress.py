@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_quiet = False
 
 
 def progress(iterable, *, total: int, desc: str, enabled: bool | None = None):
@@ -12,5 +16,34 @@ def progress(iterable, *, total: int, desc: str, enabled: bool | None = None):
     if enabled is None:
         enabled = total > 1
     tty = sys.stderr.isatty()
-    return tqdm(iterable, total=total, desc=desc, disable=not enabled,
+    return tqdm(iterable, total=total, desc=desc, disable=not enabled or _quiet,
                 mininterval=0.5 if tty else 30.0, leave=False)
+
+
+def is_quiet() -> bool:
+    """True inside :func:`quiet`: the caller prints its own progress lines."""
+    return _quiet
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Silence the progress bars of beliefbench, transformers (weight loading and saving, the
+    Trainer's bar and loss lines, see ``finetune.local``) and the Hub, for a caller that
+    prints its own progress lines (the demo); restored on the way out."""
+    global _quiet
+    from huggingface_hub import utils as hub
+    from transformers.utils import logging as tlog
+
+    bars, hub_bars, before = (tlog.is_progress_bar_enabled(),
+                              not hub.are_progress_bars_disabled(), _quiet)
+    _quiet = True
+    tlog.disable_progress_bar()
+    hub.disable_progress_bars()
+    try:
+        yield
+    finally:
+        _quiet = before
+        if bars:
+            tlog.enable_progress_bar()
+        if hub_bars:
+            hub.enable_progress_bars()

@@ -28,6 +28,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from transformers import TrainerCallback
 
+from beliefbench import progress
 from beliefbench.finetune import attention, memory
 from beliefbench.finetune import data as fdata
 from beliefbench.finetune.errors import FinetuneError
@@ -446,7 +447,8 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         **_checkpointing_args(checkpointing), optim=recipe.optim,
         torch_compile=compile_for(recipe, cuda=torch.cuda.is_available()),
         use_liger_kernel=recipe.use_liger,
-        ddp_find_unused_parameters=False, dataloader_num_workers=0)
+        ddp_find_unused_parameters=False, dataloader_num_workers=0,
+        disable_tqdm=progress.is_quiet())
     attn = attention_for(recipe, bf16) or ""
     kwargs = dict(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                   data_collator=functools.partial(
@@ -459,6 +461,10 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                       kl_cache=out / "kl_reference.safetensors", base=base,
                       max_seq_len=recipe.max_seq_len)
     trainer = cls(**kwargs)
+    if progress.is_quiet():  # the caller prints its own lines: no loss dicts either
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
     log.info("finetune: %d items, %d steps, checkpoints at %s", len(dataset), steps_total,
              schedule)
     trainer.train(resume_from_checkpoint=last if resume else None)
