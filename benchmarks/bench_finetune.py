@@ -11,8 +11,9 @@ GPU (``--device cuda``): builds a ~0.8B Llama locally (no download) and prints, 
 setting, tokens/s, MFU (6 x params x tokens/s over the GPU's dense bf16 peak, from the device
 name or ``--peak-tflops``), peak memory and the last step's loss, for full finetuning and LoRA:
 a plain PyTorch bf16-autocast loop (the baseline), the backend with the GPU recipes' defaults,
-then each setting switched on or off on its own line. Lines with Liger run in a fresh process
-(Liger patches transformers process-wide). Checks first: the dtype of a bf16 run's exported
+then each setting switched on or off on its own line. On CUDA each backend line runs in a
+fresh process: Liger patches transformers process-wide, and torch.compile stops compiling a
+frame after eight versions in one process. Checks first: the dtype of a bf16 run's exported
 checkpoints, and packed attention against each document run alone. ``--budget-s`` skips the
 lines still to run once that much time is spent (most informative first). Target (issue 14):
 >= 40% MFU for the full finetune, batch 8 x 2048.
@@ -275,7 +276,8 @@ def train_line(recipe: dict, data: Path, base: Path, out: Path, warmup: int,
     """One backend line: train, time the steps after ``warmup``, note the last loss.
 
     Module-level so that a line can run in a fresh process: Liger patches transformers'
-    Llama module globally, and would silently speed up every line measured after it.
+    Llama module globally (it sped up every line measured after it in the first H200 run),
+    and torch.compile's per-process cache would fall back to eager after eight models.
     """
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
@@ -502,8 +504,9 @@ def gpu_main(args) -> None:
                       "checkpoints": 0, "logging_steps": 1,
                       "torch_compile": "auto", **overrides}  # as finetune/full.yaml, lora.yaml
             job = (train_line, recipe, data, base, tmp / f"out{run}", warmup, device)
-            # Liger's patches are process-wide: its lines run apart (so do all, on request)
-            if overrides.get("use_liger") or args.isolate:
+            # Liger's patches and torch.compile's caches (at most 8 compilations of a frame)
+            # are process-wide: on CUDA every line runs in a fresh process
+            if device == "cuda" or overrides.get("use_liger") or args.isolate:
                 return in_fresh_process(*job)
             return job[0](*job[1:])
 
@@ -518,13 +521,15 @@ def gpu_main(args) -> None:
             if not s.overrides:
                 default[method] = res.tokens_per_s
                 return line(method, s.label, res)
-            gain = res.tokens_per_s / default[method] if method in default else float("nan")
-            line(method, s.label, res, f"({gain:.2f}x defaults)")
+            gain = (f"({res.tokens_per_s / default[method]:.2f}x defaults)"
+                    if method in default else "")
+            line(method, s.label, res, gain)
 
         plain_recipe = Recipe(method="full", learning_rate=1e-5, batch_size=batch,
                               max_seq_len=seq)
+        chosen = set(args.settings.split(",")) if args.settings else None
         for method, what in PLAN:
-            if method not in methods:
+            if method not in methods or (chosen and what not in chosen):
                 continue
             if args.budget_s and time.perf_counter() - t0 > args.budget_s:
                 line(method, what, None, f"time budget of {args.budget_s:.0f} s spent")
@@ -577,11 +582,15 @@ def main() -> None:
                     help="dense bf16 peak of the GPU, when its name is not in the table")
     ap.add_argument("--method", choices=["full", "lora"], default="full", help="cpu only")
     ap.add_argument("--methods", default="full,lora", help="cuda: which methods to measure")
+    ap.add_argument("--settings", default=None,
+                    help="cuda: only these lines, by name (plain, defaults, sdpa, no_compile, "
+                         "before, use_liger, liger_compile, plain_across, checkpointing, "
+                         "adamw_torch, flex_attention, flash_attention_2, profile)")
     ap.add_argument("--budget-s", type=float, default=None,
                     help="cuda: skip the lines still to run once this many seconds are spent "
                          "(they are ordered most informative first)")
     ap.add_argument("--isolate", action="store_true",
-                    help="cuda: every backend line in a fresh process (Liger lines always are)")
+                    help="--smoke: every backend line in a fresh process, as on CUDA")
     ap.add_argument("--checks", default="export,varlen,profile",
                     help="cuda: extra checks to run (export: dtype of a bf16 run's "
                          "checkpoints; varlen: torch_varlen against SDPA; profile: top "
