@@ -450,6 +450,9 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         ddp_find_unused_parameters=False, dataloader_num_workers=0,
         disable_tqdm=progress.is_quiet())
     attn = attention_for(recipe, bf16) or ""
+    log.info("finetune: attention %s (recipe: %s), torch.compile %s (recipe: %s)",
+             attn or "transformers' default", recipe.attn_implementation,
+             "on" if args.torch_compile else "off", recipe.torch_compile)
     kwargs = dict(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                   data_collator=functools.partial(
                       fdata.collate, pad_id=pad_id, flatten=attn.startswith("flash"),
