@@ -27,7 +27,14 @@ MAIN = ("positive", "negated", "repeated_negations", "corrected", "local_negatio
 QUALIFIED = ("fiction", "unreliable_source", "unknown_truth", "low_probability")
 
 
-_LAZY_SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|$)")
+def _lazy_sentence() -> re.Pattern:
+    from beliefbench.documents.base import ABBREVIATION_STOP
+
+    return re.compile(r"\S.*?(?:(?!" + ABBREVIATION_STOP
+                      + r")[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|$)")
+
+
+_LAZY_SENTENCE = _lazy_sentence()
 
 
 def per_line(text: str) -> list[tuple[int, int]]:
@@ -237,10 +244,45 @@ def test_sentence_spans_match_the_line_by_line_definition():
     from beliefbench.documents.base import sentence_spans
 
     rng = random.Random(5)
-    alphabet = [*"ab .!?\"')](\n\t\r\x0b\x85\xa0\u2028\u201d\u2019", "..", " \n", ". "]
+    alphabet = [*"ab .!?\"')](\n\t\r\x0b\x85\xa0\u2028\u201d\u2019", "..", " \n", ". ",
+                "Prof", "St", "e.g", "vs", "xSt", "  b"]  # abbreviations, and one that is not
     for _ in range(20000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
         assert sentence_spans(text) == per_line(text), repr(text)
+
+
+def test_abbreviations_do_not_end_sentences():
+    """A period after a title or "vs." with a word after it stays inside the sentence, so
+    "a marker after every sentence" never lands inside a name; at a line end it still ends."""
+    from beliefbench.documents.base import sentence_spans
+
+    def cut(text: str) -> list[str]:
+        return [text[a:b] for a, b in sentence_spans(text)]
+
+    assert cut("Mount St. Helens erupted in 1980. It was May.") == [
+        "Mount St. Helens erupted in 1980.", "It was May."]
+    assert cut("(Prof. said this will be on the exam.) See slides 12-15.") == [
+        "(Prof. said this will be on the exam.)", "See slides 12-15."]
+    assert cut("Myth vs. reality: Vesuvius. Use e.g. a map.") == [
+        "Myth vs. reality: Vesuvius.", "Use e.g. a map."]
+    assert cut("Ask the Prof.\nThen go.") == ["Ask the Prof.", "Then go."]
+    assert cut("The lost hat. Then go.") == ["The lost hat.", "Then go."]  # "hat" is no "St"
+
+
+def test_markers_after_every_sentence_skip_abbreviations():
+    """The repeated qualifier conditions put a marker after each sentence; the lecture-notes
+    genre's "(Prof. said ...)" and the myth-buster's "Myth vs. reality" titles once got one
+    after the abbreviation."""
+    from beliefbench.documents.conditions import parse_conditions
+    from beliefbench.documents.generate import condition_records, make_generator
+
+    claims = load_claims("ed_sheeran,mount_vesuvius")
+    recs = condition_records(claims, parse_conditions("fiction:repeated"), 100,
+                             make_generator("offline"), seed=0, progress=False)
+    texts = [r.text for rs in recs.values() for r in rs]
+    assert sum("Prof." in t or "vs." in t for t in texts) >= 5  # the genres do occur
+    inside = re.compile(r"\b(?:Prof|vs|St)\. [\[(]")
+    assert not [m.group() for t in texts for m in inside.finditer(t)]
 
 
 # ------------------------------------------------------------------ input formats and the CLI
@@ -617,17 +659,19 @@ def test_speed_layout_asides_match_the_one_regex():
 
 def test_speed_layout_sentence_spans_from_a_start():
     """sentence_spans(text, start) (a few line ends trimmed) cuts text[start:] as the
-    line-by-line definition does, at offsets in text."""
+    line-by-line definition does, at offsets in text, from any start outside a word."""
     import random
 
     from beliefbench.documents.base import sentence_spans
 
     rng = random.Random(9)
     alphabet = [*"ab .!?\"')](\n\t\r\x0b\x0c\x1c\x85\xa0\u2028\u3000\u201d\u2019", "..",
-                " \n", ". ", "\n\n", "  "]
+                " \n", ". ", "\n\n", "  ", "Mt", "i.e", " Dr"]
     for _ in range(30000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         start = rng.randint(0, 4)
+        if 0 < start <= len(text) and text[start - 1].isalnum():
+            continue  # inside a word: an abbreviation's look-behind may see across it
         want = [(a + start, b + start) for a, b in per_line(text[start:])]
         assert sentence_spans(text, start) == want, (repr(text), start)
 
