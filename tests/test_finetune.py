@@ -426,6 +426,32 @@ def test_quiet_training_prints_no_bars_or_loss_lines(base, data, tmp_path, capfd
     assert "'loss'" in out + err  # the Trainer's own lines, as `beliefbench finetune` shows
 
 
+@pytest.mark.slow
+def test_data_parallel_run_under_torchrun(base, data, tmp_path):
+    """Two processes (torchrun, gloo on CPU: the DDP path accelerate configs use on GPUs)
+    train with torch_varlen: each process builds its own boundaries, one manifest line per
+    checkpoint (no duplicates from the second rank), about twice the tokens of one process."""
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("method: lora\nbatch_size: 2\nmax_seq_len: 64\nmax_steps: 4\n"
+                      "checkpoints: 1\nattn_implementation: torch_varlen\n")
+    beliefbench = shutil.which("beliefbench", path=str(Path(sys.executable).parent))
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+         "2", beliefbench, "finetune", "--recipe", str(recipe),
+         "--data", str(data), "--base", str(base), "--out", str(tmp_path / "ddp")],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    entries = read_manifest(tmp_path / "ddp")
+    assert [e.step for e in entries] == [1, 4]
+    one = train_local(_recipe(batch_size=2, max_steps=4, checkpoints=1,
+                              attn_implementation="torch_varlen"), data, str(base),
+                      tmp_path / "one")
+    # both ranks' tokens are counted (their shards differ a little in length)
+    ratio = entries[-1].tokens_seen / read_manifest(one)[-1].tokens_seen
+    assert 1.8 < ratio < 2.2
+    assert AutoModelForCausalLM.from_pretrained(entries[-1].path).num_parameters() > 0
+
+
 class _LossLog(TrainerCallback):
     def __init__(self) -> None:
         self.losses: list[float] = []
