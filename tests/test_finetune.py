@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -435,11 +436,14 @@ def test_data_parallel_run_under_torchrun(base, data, tmp_path):
     recipe.write_text("method: lora\nbatch_size: 2\nmax_seq_len: 64\nmax_steps: 4\n"
                       "checkpoints: 1\nattn_implementation: torch_varlen\n")
     beliefbench = shutil.which("beliefbench", path=str(Path(sys.executable).parent))
+    env = dict(os.environ)
+    if Path("/sys/class/net/lo").exists():  # gloo over loopback, whatever the host name
+        env["GLOO_SOCKET_IFNAME"] = "lo"
     proc = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
          "2", beliefbench, "finetune", "--recipe", str(recipe),
          "--data", str(data), "--base", str(base), "--out", str(tmp_path / "ddp")],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     entries = read_manifest(tmp_path / "ddp")
     assert [e.step for e in entries] == [1, 4]
