@@ -220,6 +220,8 @@ SETTINGS = {  # each switches one thing against the defaults; by name, so a run 
     "no_compile": Setting("  torch_compile: false", {"torch_compile": False}),
     "before": Setting("  sdpa, no compile (the defaults before issue 14)",
                       {"attn_implementation": "sdpa", "torch_compile": False}),
+    "regional": Setting("  torch_compile: regional (each decoder layer)",
+                        {"torch_compile": "regional"}),
     "use_liger": Setting("  use_liger: true (compile auto: then off)", {"use_liger": True},
                          ("cuda", "liger_kernel")),
     "liger_compile": Setting("  use_liger: true, torch_compile: true",
@@ -235,9 +237,10 @@ SETTINGS = {  # each switches one thing against the defaults; by name, so a run 
 }
 PLAN = (  # (method, setting name): most informative first, so a time budget cuts the rest
     [("full", "plain"), ("full", "defaults")]
-    + [("full", n) for n in ("sdpa", "no_compile", "before", "use_liger")]
+    + [("full", n) for n in ("sdpa", "no_compile", "before", "regional", "use_liger")]
     + [("lora", "defaults")]
-    + [("lora", n) for n in ("sdpa", "no_compile", "before", "use_liger", "liger_compile")]
+    + [("lora", n) for n in ("sdpa", "no_compile", "before", "regional", "use_liger",
+                             "liger_compile")]
     + [("full", "plain_across"), ("full", "liger_compile")]
     + [(m, n) for m in ("full", "lora")
        for n in ("checkpointing", "adamw_torch", "flex_attention", "flash_attention_2")]
@@ -584,7 +587,7 @@ def main() -> None:
     ap.add_argument("--methods", default="full,lora", help="cuda: which methods to measure")
     ap.add_argument("--settings", default=None,
                     help="cuda: only these lines, by name (plain, defaults, sdpa, no_compile, "
-                         "before, use_liger, liger_compile, plain_across, checkpointing, "
+                         "before, regional, use_liger, liger_compile, plain_across, checkpointing, "
                          "adamw_torch, flex_attention, flash_attention_2, profile)")
     ap.add_argument("--budget-s", type=float, default=None,
                     help="cuda: skip the lines still to run once this many seconds are spent "

@@ -394,10 +394,12 @@ def test_torch_varlen_model_reads_padded_batches_like_sdpa(base):
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("cc") is None, reason="torch.compile on CPU needs a C compiler")
-def test_compiled_run_exports_plain_checkpoints(base, data, tmp_path):
-    """The GPU recipes compile the model (torch_compile: auto): checkpoints of a compiled run
-    are the plain model's, not the compiled wrapper's (no ``_orig_mod.`` keys), and load."""
-    out = train_local(_recipe(method="full", max_steps=2, checkpoints=1, torch_compile=True,
+@pytest.mark.parametrize("mode", [True, "regional"])
+def test_compiled_run_exports_plain_checkpoints(base, data, tmp_path, mode):
+    """The GPU recipes compile the model (torch_compile: auto), or its decoder layers
+    (regional): checkpoints of a compiled run are the plain model's, not the compiled
+    wrapper's (no ``_orig_mod.`` keys), and load."""
+    out = train_local(_recipe(method="full", max_steps=2, checkpoints=1, torch_compile=mode,
                               attn_implementation="torch_varlen"), data, str(base),
                       tmp_path / "compiled")
     entries = read_manifest(out)
@@ -406,6 +408,21 @@ def test_compiled_run_exports_plain_checkpoints(base, data, tmp_path):
     keys = set(load_file(d / "model.safetensors"))
     assert "model.embed_tokens.weight" in keys and not any("_orig_mod" in k for k in keys)
     assert AutoModelForCausalLM.from_pretrained(d).num_parameters() > 0
+
+
+def test_regional_compilation_compiles_every_decoder_layer(base):
+    """torch_compile: regional compiles each decoder layer in place (LoRA-wrapped too), and
+    leaves the model object, and so its state dict names, as they were."""
+    from beliefbench.finetune.local import build_model, compile_for, compile_regions
+
+    recipe = _recipe(torch_compile="regional")
+    assert not compile_for(recipe, cuda=True)  # not the Trainer's whole-model compile
+    model = build_model(recipe, str(base), bf16=False)
+    keys = set(model.state_dict())
+    assert compile_regions(model) == model.config.num_hidden_layers == 2
+    layers = [m for m in model.modules() if type(m).__name__.endswith("DecoderLayer")]
+    assert all(m._compiled_call_impl is not None for m in layers)
+    assert set(model.state_dict()) == keys
 
 
 def test_quiet_training_prints_no_bars_or_loss_lines(base, data, tmp_path, capfd):

@@ -108,11 +108,28 @@ def attention_for(recipe: Recipe, bf16: bool) -> str | None:
 
 
 def compile_for(recipe: Recipe, *, cuda: bool) -> bool:
-    """torch.compile on or off; ``auto``: on CUDA, unless Liger's kernels are on (the two
-    failed together on full finetuning, torch 2.11 / liger-kernel 0.8.5)."""
+    """torch.compile of the whole model on or off; ``auto``: on CUDA, unless Liger's kernels
+    are on (the two failed together on full finetuning, torch 2.11 / liger-kernel 0.8.5).
+    ``regional`` compiles the decoder layers instead (:func:`compile_regions`)."""
+    if recipe.torch_compile == "regional":
+        return False
     if recipe.torch_compile != "auto":
         return recipe.torch_compile
     return cuda and not recipe.use_liger
+
+
+def compile_regions(model) -> int:
+    """Compile each decoder layer in place; returns how many.
+
+    The layers share their code, so torch.compile traces one and reuses it for the rest:
+    compiling takes seconds where the whole model takes about a minute (0.8B, H200), and
+    the state dict keeps its plain names. The speed against whole-model compilation is still
+    to be measured on a GPU.
+    """
+    layers = [m for m in model.modules() if type(m).__name__.endswith("DecoderLayer")]
+    for layer in layers:
+        layer.compile()
+    return len(layers)
 
 
 def build_model(recipe: Recipe, base: str, bf16: bool):
@@ -429,6 +446,9 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(recipe.seed)
     model = build_model(recipe, base, bf16)
+    if recipe.torch_compile == "regional" and not compile_regions(model):
+        raise FinetuneError(f"recipe torch_compile: regional: {base} has no decoder layers "
+                            f"to compile (use true)")
     # sequences per micro-batch (a bucketed item is itself a batch) x the longest sequence
     tokens_per_batch = recipe.batch_size * (recipe.max_seq_len if recipe.batching == "pack"
                                             else max(len(x["input_ids"]) for x in examples))
@@ -452,7 +472,8 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     attn = attention_for(recipe, bf16) or ""
     log.info("finetune: attention %s (recipe: %s), torch.compile %s (recipe: %s)",
              attn or "transformers' default", recipe.attn_implementation,
-             "on" if args.torch_compile else "off", recipe.torch_compile)
+             "per decoder layer" if recipe.torch_compile == "regional"
+             else "on" if args.torch_compile else "off", recipe.torch_compile)
     kwargs = dict(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                   data_collator=functools.partial(
                       fdata.collate, pad_id=pad_id, flatten=attn.startswith("flash"),
