@@ -121,10 +121,11 @@ def compile_for(recipe: Recipe, *, cuda: bool) -> bool:
 def compile_regions(model) -> int:
     """Compile each decoder layer in place; returns how many.
 
-    The layers share their code, so torch.compile traces one and reuses it for the rest:
-    compiling takes seconds where the whole model takes about a minute (0.8B, H200), and
-    the state dict keeps its plain names. The speed against whole-model compilation is still
-    to be measured on a GPU.
+    The layers share their code, so torch.compile traces one and reuses it for the rest, and
+    the state dict keeps its plain names. On CPU (an 8-layer tiny model, 2 steps) a run took
+    10.1 s against 39.9 s with the whole model compiled and 1.5 s without; the whole 0.8B
+    model took about a minute to compile on an H200. Its training speed there is still to be
+    measured.
     """
     layers = [m for m in model.modules() if type(m).__name__.endswith("DecoderLayer")]
     for layer in layers:

@@ -101,7 +101,8 @@ class Recipe(Spec):
     """Compile the model with torch.compile (the first steps are slow while it compiles:
     about a minute for a 0.8B model). auto: on with CUDA unless use_liger is on (the GPU
     recipes, full and lora, say auto); off on CPU. regional: each decoder layer compiled in
-    place, one compilation for all (seconds; its speed on a GPU is not yet measured)."""
+    place, one compilation for all (a quarter of the compile time on CPU; its training speed
+    on a GPU is not yet measured)."""
     seed: int = 0
     checkpoints: int = Field(15, ge=0)
     """Log-spaced checkpoints (plus the final one)."""
