@@ -21,6 +21,9 @@ import torch
 
 NAME = "torch_varlen"
 """The ``attn_implementation`` under which the kernel is registered with transformers."""
+_KERNEL: tuple | None = None
+"""(varlen_attn, its causal argument, whether it takes ``scale``): looked up once, in
+:func:`register`, not in every layer of every step."""
 
 
 def varlen_kwargs(position_ids: torch.Tensor) -> dict:
@@ -103,7 +106,10 @@ def varlen_attention(module, query: torch.Tensor, key: torch.Tensor, value: torc
     dtype = kernel_dtype(q, k, v)
     if q.is_cuda and dtype is not None:
         q, k, v = (t.to(dtype) for t in (q, k, v))
-        kernel, causal, takes_scale = _kernel_call()
+        if _KERNEL is None:
+            raise ValueError("attn_implementation torch_varlen needs torch.nn.attention.varlen "
+                             "(PyTorch 2.10 or later)")
+        kernel, causal, takes_scale = _KERNEL
         if not takes_scale and abs(scale - d ** -0.5) > 1e-12:
             raise ValueError("torch_varlen: this PyTorch's varlen_attn has no scale argument")
         extra = {"scale": scale} if takes_scale else {}
@@ -130,6 +136,11 @@ def register() -> None:
     from transformers import AttentionInterface
     from transformers.masking_utils import AttentionMaskInterface
 
+    global _KERNEL
+    try:
+        _KERNEL = _kernel_call()
+    except ImportError:  # an older PyTorch: the per-document path still runs, off CUDA
+        _KERNEL = None
     AttentionInterface.register(NAME, varlen_attention)
     AttentionMaskInterface.register(NAME, _mask)
 
