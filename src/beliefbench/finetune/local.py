@@ -47,6 +47,15 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated",
                         category=FutureWarning)
 
+
+def _not_mtime_notice(record: logging.LogRecord) -> bool:
+    """The Trainer orders its ``checkpoint-N`` folders by time and, where two were saved
+    within a second (a short run), says it falls back to their numbers: the order wanted."""
+    return not record.getMessage().startswith("mtime may not be reliable")
+
+
+logging.getLogger("transformers.trainer_utils").addFilter(_not_mtime_notice)
+
 TRAINER_DIR = "trainer"
 """Under ``<out>``: the Trainer's full states (``checkpoint-N``) used only for resume."""
 
