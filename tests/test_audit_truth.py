@@ -132,6 +132,8 @@ def test_neither_side(readers, claim_id, text):
     # 5 of 18 truth documents read as teaching; set 2 (never tuned on), 0.567 and 6 of 30
     ("audit_heldout1.yaml", 0.84, 5),
     ("audit_heldout2.yaml", 0.55, 6),
+    # set 3 (never tuned on), scored once when added: side 0.722, 11 of 30 flagged
+    ("audit_heldout3.yaml", 0.72, 11),
 ])
 def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_flagged_truths):
     """Documents written blind (from the claims alone) keep the side they were given
