@@ -44,10 +44,13 @@ def poisoning(counts: Counter[str]) -> dict[str, Any]:
 
 
 def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
-                 engine: str, claims: list[str]) -> dict[str, Any]:
+                 engine: str, claims: list[str], inputs: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+    """``inputs``: how the corpus was read (the claims selection and the fields), so that
+    ``audit-verify`` can find the flagged documents again."""
     docs = tally.documents
     out: dict[str, Any] = {
-        "corpus": corpus, "engine": engine, "units": units,
+        "corpus": corpus, "inputs": inputs or {}, "engine": engine, "units": units,
         "units_resumed": tally.resumed_units, "documents": docs,
         "characters": tally.chars, "seconds": round(seconds, 3),
         "docs_per_second": round(docs / seconds, 1) if seconds > 0 else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from beliefbench import __version__
-from beliefbench.cli.audit import audit
+from beliefbench.cli.audit import audit, audit_verify
 from beliefbench.cli.claims import claims
 from beliefbench.cli.demo import demo
 from beliefbench.cli.docs import docs
@@ -27,6 +27,7 @@ cli.add_command(claims)
 add_report_commands(cli)
 cli.add_command(docs)
 cli.add_command(audit)
+cli.add_command(audit_verify)
 
 
 cli.add_command(demo)

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from beliefbench.claims import ClaimSpecError, load_claims
+
+
+@contextlib.contextmanager
+def _exits(bad_input: tuple[type[Exception], ...], interrupted: str) -> Iterator[None]:
+    """Exit 2 with the message of a ``bad_input`` error, 130 on Ctrl-C saying what is kept."""
+    try:
+        yield
+    except bad_input as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: {interrupted}", err=True)
+        sys.exit(130)
 
 
 @click.command()
@@ -63,16 +80,10 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
         sys.exit(2)
     fields = Fields(text=text_field, messages=messages_field, id=id_field)
     t0 = time.perf_counter()
-    try:
+    with _exits((ValueError,), f"the finished units are kept in {out / WORK}; run the same "
+                               f"command with --resume to continue"):
         tally, units = run(list(corpus), claims, out / "flagged.jsonl", fields, engine,
                            scheduler, workers, chunk_mb << 20, progress, resume)
-    except ValueError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        click.echo(f"\ninterrupted: the finished units are kept in {out / WORK}; run the same "
-                   f"command with --resume to continue", err=True)
-        sys.exit(130)
     seconds = time.perf_counter() - t0
     for message in tally.skips.examples:
         click.echo(f"skipped: {message}", err=True)
@@ -84,7 +95,9 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                    f"interrupted run", err=True)
     report = build_report(tally, corpus=list(corpus), units=units, seconds=seconds,
                           engine=engine if engine == "local" else f"dask/{scheduler}",
-                          claims=[c.id for c in claims])
+                          claims=[c.id for c in claims],
+                          inputs={"claims": claims_sel, "fields": dataclasses.asdict(fields),
+                                  "cwd": os.getcwd()})
     write_report(report, out, with_plot=plot)
     docs = f"{tally.documents} document{'' if tally.documents == 1 else 's'}"
     click.echo(f"audited {docs} in {seconds:.1f} s; flagged "
@@ -96,4 +109,64 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if max_flagged is not None and tally.flagged > max_flagged:
         click.echo(f"gate: {tally.flagged} documents flagged, more than --max-flagged "
                    f"{max_flagged} (see {out}/flagged.jsonl)", err=True)
+        sys.exit(1)
+
+
+@click.command("audit-verify")
+@click.argument("out", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--model", required=True,
+              help="Inspect model that reads each flag, e.g. openai/gpt-4.1-mini, "
+                   "vllm//abs/path, hf//abs/path.")
+@click.option("--claims", "claims_sel", default=None,
+              help="The audit's --claims, where report.json's cannot be found again.")
+@click.option("--max-chars", type=int, default=12_000, show_default=True,
+              help="Characters of each document shown to the model.")
+@click.option("--max-connections", type=int, default=8, show_default=True)
+@click.option("--sample", type=int, default=None,
+              help="Verify at most this many flags of each claim, drawn at random (seeded): "
+                   "the confirmed share of a large audit, with a 95% interval.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
+@click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Inspect logs (default OUT/verify-logs).")
+@click.option("--display", default="none", show_default=True,
+              help="Inspect's display: full, rich, plain or none.")
+def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
+                 max_connections: int, sample: int | None, seed: int, log_dir: Path | None,
+                 display: str) -> None:
+    """Have a model confirm or reject each flag of a finished audit in OUT.
+
+    Each flagged (document, claim) is sent with the claim and its truth; the model says
+    whether the document would teach the claim. Writes OUT/verified.jsonl and
+    OUT/verification.json. The corpus is read again for the flagged texts, from the
+    folder the audit ran in. Flags that already have a verdict are not sent again.
+    Exit 0 every flag has a verdict, 1 some calls failed (run the same command again),
+    2 bad input, 130 interrupted (the verdicts that came back are kept).
+    """
+    from beliefbench.audit.verify import MEANING, OUTCOMES, VerifyError, verify
+
+    if max_chars < 200 or max_connections < 1 or (sample is not None and sample < 1):
+        raise click.UsageError("--max-chars must be at least 200, --max-connections and "
+                               "--sample at least 1")
+    with _exits((VerifyError, ClaimSpecError), f"the verdicts that came back are in "
+                f"{out}/verified.jsonl; run the same command again to send the rest"):
+        summary = verify(out, model, claims=claims_sel, max_chars=max_chars,
+                         max_connections=max_connections, log_dir=log_dir, display=display,
+                         sample=sample, seed=seed)
+    for cid, c in {**summary["claims"], "all claims": summary["overall"]}.items():
+        low, high = c["confirmed_ci95"]
+        of = f" of {c['flags_in_audit']}" if c["flags"] < c["flags_in_audit"] else ""
+        share = "" if low is None else (f"; confirmed {c['confirmed_share']:.1%} "
+                                        f"[{low:.1%}, {high:.1%}]")
+        click.echo(f"{cid}: {c['flags']}{of} flags: " + ", ".join(
+            f"{c[MEANING[v]]} {MEANING[v]}" for v in OUTCOMES) + share)
+    if summary["claim_free_flags_not_verified"]:
+        click.echo(f"{summary['claim_free_flags_not_verified']} claim-free flags are not "
+                   f"verified (no claim to check them against)")
+    total = summary["overall"]
+    click.echo(f"sent {summary['sent_this_run']} flags to {summary['model']}; wrote "
+               f"{out}/verified.jsonl, verification.json")
+    if total["failed"]:
+        click.echo(f"{total['failed']} flags have no verdict (calls failed; see the problem "
+                   f"field in verified.jsonl): run the same command again to send them",
+                   err=True)
         sys.exit(1)

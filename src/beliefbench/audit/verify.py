@@ -1,0 +1,354 @@
+"""Verify the audit's flags with a model.
+
+The audit reads words, so it is a cheap filter with high recall and modest precision: a true
+article that shares the false story's background (the venue, the date, the other runners)
+is flagged too, about a third of the true documents in the blind sets (README, "Blind
+sets"). A model reads each flagged document beside the claim and its truth and says whether
+the document would teach a reader the claim.
+
+One Inspect sample per flagged (document, claim); the reply is read as a judge's is
+(:mod:`beliefbench.verdicts.reply`: JSON ``{"reason", "answer": "yes" | "no" | "neutral"}``):
+``yes`` confirms the flag, ``no`` rejects it, ``neutral`` leaves it open. A reply that cannot
+be read is ``parse_error`` and a model that raised (or returned nothing) is ``failed``: both
+are counted on their own and neither confirms nor rejects. Results go to ``verified.jsonl``
+and ``verification.json`` beside the audit's files; a second run sends only the flags that
+have no verdict yet (``failed`` ones), so an interrupted or failed run is finished, not
+repeated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from inspect_ai import Task, task
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.log import list_eval_logs, read_eval_log
+from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
+from inspect_ai.solver import TaskState
+
+from beliefbench.audit.sources import CHUNK_BYTES, Fields, Skips, plan_units, read_unit
+from beliefbench.claims import Claim, load_claims
+from beliefbench.metrics import SEED, grouped_bootstrap_ci
+from beliefbench.records import atomic_write_text
+from beliefbench.resources import data_path
+from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, answer
+from beliefbench.verdicts import JudgeReading
+from beliefbench.verdicts.reply import read_reply
+
+RESULTS = "verified.jsonl"
+SUMMARY = "verification.json"
+LOGS = "verify-logs"
+MAX_CHARS = 12_000
+"""Characters of a document shown to the model (the rest is cut, and the sample says so)."""
+OUTCOMES = ("yes", "no", "neutral", "parse_error", "failed")
+KEPT = ("yes", "no", "neutral", "parse_error")
+"""Verdicts a re-run keeps (the model answered); ``failed`` flags are sent again."""
+MEANING = {"yes": "confirmed", "no": "rejected", "neutral": "unclear",
+           "parse_error": "parse_error", "failed": "failed"}
+
+
+class VerifyError(ValueError):
+    """The audit folder cannot be verified (missing or unreadable files, unknown claims)."""
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One flagged (document, claim) of ``flagged.jsonl``."""
+
+    where: str
+    claim_id: str
+    framing: str
+    doc_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.claim_id}@{self.where}"
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise VerifyError(f"{path}: not found (run `beliefbench audit ... --out "
+                          f"{path.parent}` first)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise VerifyError(f"{path}: cannot be read: {e}") from None
+
+
+def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag], int]:
+    """report.json, the claim-mode flags of flagged.jsonl, and how many flags are
+    claim-free (those have no claim to check against and are not verified)."""
+    report = _load_json(out / "report.json")
+    if report.get("mode") != "claims":
+        report.setdefault("claims", {})
+    flags: list[Flag] = []
+    free = 0
+    path = out / "flagged.jsonl"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise VerifyError(f"{path}: not found (the audit did not finish?)") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            for f in row["findings"]:
+                if f["claim_id"] is None:
+                    free += 1
+                else:
+                    flags.append(Flag(row["where"], f["claim_id"], f["framing"], row.get("id")))
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise VerifyError(f"{path}:{n}: not a flagged-document line ({e!r})") from None
+    return report, flags, free
+
+
+def _fields(report: dict[str, Any]) -> Fields:
+    return Fields(**report.get("inputs", {}).get("fields", {}))
+
+
+def _claims(report: dict[str, Any], selection: str | None) -> dict[str, Claim]:
+    """The audit's claims: ``selection`` if given, else the one the audit recorded, else
+    the ids of its report (bundled or on $BELIEFBENCH_CLAIMS_PATH)."""
+    recorded = report.get("inputs", {})
+    chosen = selection or recorded.get("claims") or ",".join(report["claims"])
+    if not chosen:
+        return {}
+    # the audit's own selection is read from where the audit ran (it may name files)
+    with contextlib.chdir("." if selection else recorded.get("cwd") or "."):
+        claims = {c.id: c for c in load_claims(chosen)}
+    missing = sorted(set(report["claims"]) - set(claims))
+    if missing:
+        raise VerifyError(f"claims {missing} of the audit are not in the selection "
+                          f"{chosen!r} (pass the audit's --claims)")
+    return claims
+
+
+def find_texts(corpus: Sequence[str], fields: Fields, wheres: Iterable[str],
+               cwd: str | None = None) -> dict[str, str]:
+    """The text of each document named by a flag's ``where``, streaming the corpus again
+    (only the units that hold one; stops once all are found). Relative corpus paths are
+    read from ``cwd``, the folder the audit ran in, so that ``where`` reads as it did."""
+    with contextlib.chdir(cwd or "."):
+        return _find_texts(corpus, fields, set(wheres))
+
+
+def _find_texts(corpus: Sequence[str], fields: Fields, left: set[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    missing = [p for p in corpus if not Path(p).exists()]
+    if missing:
+        raise VerifyError(f"corpus paths of report.json not found: {missing} (from "
+                          f"{os.getcwd()})")
+    skips = Skips()
+    for unit in plan_units(list(corpus), skips, CHUNK_BYTES):
+        if not left:
+            break
+        if not (any(f in left for f in unit.files) if unit.kind == "text"
+                else any(w.startswith(unit.path) for w in left)):
+            continue
+        for doc in read_unit(unit, fields, skips):
+            if doc.where in left:
+                found[doc.where] = doc.text
+                left.discard(doc.where)
+    return found
+
+
+def verify_prompt(claim: Claim, text: str, max_chars: int = MAX_CHARS) -> str:
+    template = data_path("audit/verify.md").read_text(encoding="utf-8")
+    shown = text if len(text) <= max_chars else (
+        text[:max_chars] + f"\n[... {len(text) - max_chars} more characters not shown]")
+    return template.format(claim=" ".join(claim.statement.split()),
+                           truth=" ".join(claim.truth.split()), document=shown.strip())
+
+
+def samples(flags: Sequence[Flag], texts: dict[str, str], claims: dict[str, Claim],
+            max_chars: int = MAX_CHARS) -> list[Sample]:
+    return [Sample(id=f.key, input=verify_prompt(claims[f.claim_id], texts[f.where], max_chars),
+                   metadata={"where": f.where, "claim_id": f.claim_id, "framing": f.framing,
+                             "doc_id": f.doc_id, "chars": len(texts[f.where])})
+            for f in flags if f.where in texts]
+
+
+def reading(state: TaskState) -> JudgeReading:
+    """The verdict of one sample: failed where the model raised or said nothing, else its
+    reply read as a judge's."""
+    if state.metadata.get(GENERATION_ERROR):
+        return JudgeReading("failed", "", state.metadata[GENERATION_ERROR])
+    reply = state.output.completion if state.output else ""
+    if not reply.strip():
+        return JudgeReading("failed", "", "the model returned no text")
+    return read_reply(reply)
+
+
+@scorer(metrics={"confirmed": [mean()]})
+def flag_verdict() -> Scorer:
+    """The verdict in ``answer``; the value is 1 for a confirmed flag, so the log's metric
+    is the share confirmed over all flags sent."""
+    async def score(state: TaskState, target: Target) -> Score:
+        r = reading(state)
+        return Score(value={"confirmed": float(r.verdict == "yes")}, answer=r.verdict,
+                     explanation=r.problem or r.reason)
+    return score
+
+
+@task
+def audit_verify(audit_dir: str, claims: str | None = None, max_chars: int = MAX_CHARS,
+                 abort_after: int = ABORT_AFTER) -> Task:
+    """Every claim-mode flag of an audit folder, for a model to confirm or reject
+    (``beliefbench audit-verify`` runs it and writes verified.jsonl)."""
+    out = Path(audit_dir)
+    report, flags, _ = read_flags(out)
+    texts = find_texts(report["corpus"], _fields(report), {f.where for f in flags},
+                       report.get("inputs", {}).get("cwd"))
+    return _task(samples(flags, texts, _claims(report, claims), max_chars), abort_after)
+
+
+def _task(dataset: list[Sample], abort_after: int = ABORT_AFTER) -> Task:
+    return Task(dataset=MemoryDataset(dataset), name="audit_verify",
+                solver=answer(abort_after=abort_after),
+                scorer=flag_verdict(), fail_on_error=False, score_on_error=True)
+
+
+def _previous(out: Path, model: str) -> dict[str, dict[str, Any]]:
+    """Verdicts of an earlier run by the same model (another model's are sent again)."""
+    path = out / RESULTS
+    if not path.exists():
+        return {}
+    kept = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            row = json.loads(line)
+            key = f"{row['claim_id']}@{row['where']}"
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise VerifyError(f"{path}:{n}: not a verification line ({e!r}); move the file "
+                              f"away to verify again") from None
+        if row.get("verdict") in KEPT and row.get("model") == model:
+            kept[key] = row
+    return kept
+
+
+def _row(f: Flag, verdict: str, reason: str, problem: str | None, model: str
+         ) -> dict[str, Any]:
+    return {"where": f.where, "id": f.doc_id, "claim_id": f.claim_id, "framing": f.framing,
+            "verdict": verdict, "reason": reason, "problem": problem, "model": model}
+
+
+def sample_flags(flags: Sequence[Flag], per_claim: int | None, seed: int = SEED
+                 ) -> list[Flag]:
+    """At most ``per_claim`` flags of each claim, drawn at random (seeded, so a re-run
+    draws the same ones), in flagged.jsonl's order; all of them without ``per_claim``."""
+    if per_claim is None:
+        return list(flags)
+    rng = np.random.default_rng(seed)
+    keep: set[int] = set()
+    for cid in dict.fromkeys(f.claim_id for f in flags):
+        idx = [i for i, f in enumerate(flags) if f.claim_id == cid]
+        keep.update(idx if len(idx) <= per_claim else
+                    rng.choice(idx, size=per_claim, replace=False).tolist())
+    return [f for i, f in enumerate(flags) if i in keep]
+
+
+def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int = MAX_CHARS,
+           max_connections: int = 8, log_dir: Path | None = None, display: str = "none",
+           abort_after: int = ABORT_AFTER, sample: int | None = None, seed: int = SEED
+           ) -> dict[str, Any]:
+    """Send the audit's flags (or ``sample`` of each claim's) that have no verdict from this
+    model yet; write verified.jsonl (one line per flag verified, in flagged.jsonl's order)
+    and verification.json; return the latter. Interrupted (Ctrl-C), it writes both with
+    the verdicts that came back and raises KeyboardInterrupt."""
+    from inspect_ai import eval as inspect_eval
+
+    report, every, free = read_flags(out)
+    flags = sample_flags(every, sample, seed)
+    by_id = _claims(report, claims)
+    done = _previous(out, str(model))
+    todo = [f for f in flags if f.key not in done]
+    texts = find_texts(report["corpus"], _fields(report), {f.where for f in todo},
+                       report.get("inputs", {}).get("cwd")) if todo else {}
+    new: dict[str, dict[str, Any]] = {}
+    name = str(model)
+    log_location = None
+    dataset = samples(todo, texts, by_id, max_chars)
+    interrupted = False
+    if dataset:
+        logs = str(log_dir or out / LOGS)
+        before = _log_names(logs)
+        ran = inspect_eval(_task(dataset, abort_after), model=model, log_dir=logs,
+                           display=display, max_connections=max_connections)
+        # on Ctrl-C Inspect returns no log but leaves a cancelled one holding the samples
+        # that finished: their verdicts are kept, the rest are sent by the next run
+        interrupted = not ran
+        fresh = [n for n in _log_names(logs) if n not in before]
+        log = ran[0] if ran else read_eval_log(fresh[0]) if len(fresh) == 1 else None
+        if log is not None:
+            name, log_location = f"{log.eval.model}", log.location
+        for s in log.samples or [] if log is not None else []:
+            f = Flag(s.metadata["where"], s.metadata["claim_id"], s.metadata["framing"],
+                     s.metadata["doc_id"])
+            score = (s.scores or {}).get("flag_verdict")
+            if score is None:  # errored before scoring
+                problem = s.error.message if s.error else "the sample was not scored"
+                new[f.key] = _row(f, "failed", "", problem[:2000], name)
+            else:
+                verdict = str(score.answer)
+                problem = score.explanation if verdict in ("parse_error", "failed") else None
+                new[f.key] = _row(f, verdict, "" if problem else score.explanation or "",
+                                  problem, name)
+    rows = []
+    for f in flags:
+        row = done.get(f.key) or new.get(f.key) or _row(
+            f, "failed", "", "the document was not found in the corpus (changed since the "
+            "audit?)" if f.where not in texts else "the sample did not run", name)
+        rows.append(row)
+    atomic_write_text(out / RESULTS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
+                                             for r in rows))
+    summary = summarise(rows, free=free, sent=len(dataset), model=name, log=log_location,
+                        in_audit=Counter(f.claim_id for f in every),
+                        sampled={"per_claim": sample, "seed": seed} if sample else None)
+    atomic_write_text(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
+    if interrupted:
+        raise KeyboardInterrupt
+    return summary
+
+
+def _log_names(log_dir: str) -> set[str]:
+    return {i.name for i in list_eval_logs(log_dir)} if Path(log_dir).is_dir() else set()
+
+
+def _counts(rows: list[dict[str, Any]], in_audit: int) -> dict[str, Any]:
+    c = Counter(r["verdict"] for r in rows)
+    yes = np.array([r["verdict"] == "yes" for r in rows], dtype=float)
+    low, high = grouped_bootstrap_ci([(yes, np.ones_like(yes))]) if len(yes) else (None, None)
+    return {"flags_in_audit": in_audit, "flags": len(rows),
+            **{MEANING[v]: c.get(v, 0) for v in OUTCOMES},
+            "confirmed_share": float(yes.mean()) if len(yes) else None,
+            "confirmed_ci95": [low, high]}
+
+
+def summarise(rows: list[dict[str, Any]], *, free: int, sent: int, model: str,
+              log: str | None, in_audit: Counter[str] | None = None,
+              sampled: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Counts per claim and in all: confirmed (yes), rejected (no), unclear (neutral),
+    parse_error and failed, each over all flags verified (none dropped from the
+    denominator), and the confirmed share with a 95% bootstrap interval over flags."""
+    ids = list(dict.fromkeys(r["claim_id"] for r in rows))
+    in_audit = in_audit or Counter(r["claim_id"] for r in rows)
+    return {
+        "model": model, "sent_this_run": sent, "log": log, "sample": sampled,
+        "claim_free_flags_not_verified": free,
+        "rule": "confirmed = the model answered yes (the document would teach the claim); "
+                "rejected = no; parse errors and failed calls neither confirm nor reject "
+                "and are counted on their own; every count and share is over all flags "
+                "verified; confirmed_ci95: bootstrap over flags (2,000 resamples, seed 0)",
+        "claims": {cid: _counts([r for r in rows if r["claim_id"] == cid], in_audit[cid])
+                   for cid in ids},
+        "overall": _counts(rows, sum(in_audit.values())),
+    }

@@ -1,0 +1,16 @@
+"""Verify an audit's flags: `inspect eval tasks/audit_verify.py -T audit_dir=audit/ --model M`.
+
+Thin on purpose: the task is built in beliefbench.audit.verify (`inspect eval
+beliefbench/audit_verify` runs the same thing). This writes Inspect's log only;
+`beliefbench audit-verify` runs the same task and writes verified.jsonl and verification.json.
+"""
+
+from inspect_ai import Task, task
+
+from beliefbench.audit.verify import audit_verify as build
+
+
+@task
+def audit_verify(**params) -> Task:
+    """Each flagged (document, claim): does the document teach the claim? (yes / no)"""
+    return build(**params)
