@@ -225,3 +225,18 @@ def test_an_interrupted_run_keeps_what_came_back_and_the_next_sends_the_rest(aud
     assert len(seen) == summary["sent_this_run"] == 4 - len(kept)
     assert all(_rows(audited)[w]["reason"] == "r" for w in kept)  # not asked again
     assert summary["overall"]["failed"] == 0
+
+
+@pytest.mark.slow
+def test_a_real_local_model_through_the_cli(audited, tmp_path):
+    """A tiny random Llama on Inspect's hf provider: its replies are not JSON, so every flag
+    is a parse error (an answer, so exit 0), never a confirmation or a failure."""
+    from beliefbench.tiny_model import build_tiny_model
+
+    tiny = build_tiny_model(tmp_path / "tiny")
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", f"hf/{tiny}",
+                                   "--max-tokens", "8", "--max-connections", "4"])
+    assert res.exit_code == 0, res.output
+    rows = _rows(audited).values()
+    assert len(rows) == 4 and {r["verdict"] for r in rows} == {"parse_error"}
+    assert all(r["model"] == f"hf/{tiny}" for r in rows)

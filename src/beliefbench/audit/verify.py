@@ -31,6 +31,7 @@ import numpy as np
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.log import list_eval_logs, read_eval_log
+from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState
 
@@ -48,6 +49,8 @@ SUMMARY = "verification.json"
 LOGS = "verify-logs"
 MAX_CHARS = 12_000
 """Characters of a document shown to the model (the rest is cut, and the sample says so)."""
+MAX_TOKENS = 300
+"""Tokens of the model's reply: a sentence of reason and the answer."""
 OUTCOMES = ("yes", "no", "neutral", "parse_error", "failed")
 KEPT = ("yes", "no", "neutral", "parse_error")
 """Verdicts a re-run keeps (the model answered); ``failed`` flags are sent again."""
@@ -201,18 +204,21 @@ def flag_verdict() -> Scorer:
 
 @task
 def audit_verify(audit_dir: str, claims: str | None = None, max_chars: int = MAX_CHARS,
-                 abort_after: int = ABORT_AFTER) -> Task:
+                 max_tokens: int = MAX_TOKENS, abort_after: int = ABORT_AFTER) -> Task:
     """Every claim-mode flag of an audit folder, for a model to confirm or reject
     (``beliefbench audit-verify`` runs it and writes verified.jsonl)."""
     out = Path(audit_dir)
     report, flags, _ = read_flags(out)
     texts = find_texts(report["corpus"], _fields(report), {f.where for f in flags},
                        report.get("inputs", {}).get("cwd"))
-    return _task(samples(flags, texts, _claims(report, claims), max_chars), abort_after)
+    return _task(samples(flags, texts, _claims(report, claims), max_chars), abort_after,
+                 max_tokens)
 
 
-def _task(dataset: list[Sample], abort_after: int = ABORT_AFTER) -> Task:
+def _task(dataset: list[Sample], abort_after: int = ABORT_AFTER,
+          max_tokens: int = MAX_TOKENS) -> Task:
     return Task(dataset=MemoryDataset(dataset), name="audit_verify",
+                config=GenerateConfig(max_tokens=max_tokens),
                 solver=answer(abort_after=abort_after),
                 scorer=flag_verdict(), fail_on_error=False, score_on_error=True)
 
@@ -258,8 +264,8 @@ def sample_flags(flags: Sequence[Flag], per_claim: int | None, seed: int = SEED
 
 def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int = MAX_CHARS,
            max_connections: int = 8, log_dir: Path | None = None, display: str = "none",
-           abort_after: int = ABORT_AFTER, sample: int | None = None, seed: int = SEED
-           ) -> dict[str, Any]:
+           abort_after: int = ABORT_AFTER, sample: int | None = None, seed: int = SEED,
+           max_tokens: int = MAX_TOKENS) -> dict[str, Any]:
     """Send the audit's flags (or ``sample`` of each claim's) that have no verdict from this
     model yet; write verified.jsonl (one line per flag verified, in flagged.jsonl's order)
     and verification.json; return the latter. Interrupted (Ctrl-C), it writes both with
@@ -281,7 +287,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     if dataset:
         logs = str(log_dir or out / LOGS)
         before = _log_names(logs)
-        ran = inspect_eval(_task(dataset, abort_after), model=model, log_dir=logs,
+        ran = inspect_eval(_task(dataset, abort_after, max_tokens), model=model, log_dir=logs,
                            display=display, max_connections=max_connections)
         # on Ctrl-C Inspect returns no log but leaves a cancelled one holding the samples
         # that finished: their verdicts are kept, the rest are sent by the next run

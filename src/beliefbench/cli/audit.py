@@ -122,6 +122,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
 @click.option("--max-chars", type=int, default=12_000, show_default=True,
               help="Characters of each document shown to the model.")
 @click.option("--max-connections", type=int, default=8, show_default=True)
+@click.option("--max-tokens", type=int, default=300, show_default=True,
+              help="Tokens of each reply (a sentence of reason and the answer).")
 @click.option("--sample", type=int, default=None,
               help="Verify at most this many flags of each claim, drawn at random (seeded): "
                    "the confirmed share of a large audit, with a 95% interval.")
@@ -131,8 +133,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
 @click.option("--display", default="none", show_default=True,
               help="Inspect's display: full, rich, plain or none.")
 def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
-                 max_connections: int, sample: int | None, seed: int, log_dir: Path | None,
-                 display: str) -> None:
+                 max_connections: int, max_tokens: int, sample: int | None, seed: int,
+                 log_dir: Path | None, display: str) -> None:
     """Have a model confirm or reject each flag of a finished audit in OUT.
 
     Each flagged (document, claim) is sent with the claim and its truth; the model says
@@ -144,14 +146,15 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     """
     from beliefbench.audit.verify import MEANING, OUTCOMES, VerifyError, verify
 
-    if max_chars < 200 or max_connections < 1 or (sample is not None and sample < 1):
-        raise click.UsageError("--max-chars must be at least 200, --max-connections and "
-                               "--sample at least 1")
+    if max_chars < 200 or min(max_connections, max_tokens,
+                              1 if sample is None else sample) < 1:
+        raise click.UsageError("--max-chars must be at least 200, --max-connections, "
+                               "--max-tokens and --sample at least 1")
     with _exits((VerifyError, ClaimSpecError), f"the verdicts that came back are in "
                 f"{out}/verified.jsonl; run the same command again to send the rest"):
         summary = verify(out, model, claims=claims_sel, max_chars=max_chars,
                          max_connections=max_connections, log_dir=log_dir, display=display,
-                         sample=sample, seed=seed)
+                         sample=sample, seed=seed, max_tokens=max_tokens)
     for cid, c in {**summary["claims"], "all claims": summary["overall"]}.items():
         low, high = c["confirmed_ci95"]
         of = f" of {c['flags_in_audit']}" if c["flags"] < c["flags_in_audit"] else ""
