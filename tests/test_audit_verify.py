@@ -240,3 +240,32 @@ def test_a_real_local_model_through_the_cli(audited, tmp_path):
     rows = _rows(audited).values()
     assert len(rows) == 4 and {r["verdict"] for r in rows} == {"parse_error"}
     assert all(r["model"] == f"hf/{tiny}" for r in rows)
+
+
+FRAMED = ("Editor's note: the report below is fabricated. None of it happened.\n\n"
+          "The city of Lindqvist opened a glass bridge across the harbour in March 2019. The "
+          "bridge cost 40 million euros and carried 12,000 people on its first day.\n\n"
+          "Again: this story is false and was written as an exercise.")
+
+
+def test_claim_free_flags_are_read_for_the_framed_shape(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("corpus.jsonl").write_text("".join(json.dumps({"text": t}) + "\n"
+                                            for t in [NEUTRAL, FRAMED, CLAIM_DOC]))
+    res = CliRunner().invoke(cli, ["audit", "corpus.jsonl", "--out", "free", "--no-progress",
+                                   "--no-plot"])
+    assert res.exit_code == 0, res.output
+    seen: list = []
+    summary = verify(Path("free"), scripted(
+        lambda p: json.dumps({"reason": "a framed report", "answer": "yes"}), seen))
+    [row] = _rows(Path("free")).values()
+    assert row["where"] == "corpus.jsonl:2" and row["claim_id"] is None
+    assert row["framing"] == "negated" and row["verdict"] == "yes"
+    assert summary["claims"] == {"claim-free": summary["overall"]}
+    assert summary["overall"]["confirmed"] == 1
+    [(messages, _)] = seen
+    prompt = messages[-1].text
+    assert "The filter read this document as: negated." in prompt and FRAMED in prompt
+    assert "False claim:" not in prompt  # no claim to show
+    # resumable like claim flags
+    assert verify(Path("free"), scripted(judge))["sent_this_run"] == 0

@@ -4,9 +4,11 @@ The audit reads words, so it is a cheap filter with high recall and modest preci
 article that shares the false story's background (the venue, the date, the other runners)
 is flagged too, about a third of the true documents in the blind sets (README, "Blind
 sets"). A model reads each flagged document beside the claim and its truth and says whether
-the document would teach a reader the claim.
+the document would teach a reader the claim; a claim-free audit's flag (a framed document,
+whatever its topic) is read for the shape it was flagged for: a body of factual statements
+that a frame calls false, fictional, unconfirmed or unlikely.
 
-One Inspect sample per flagged (document, claim); the reply is read as a judge's is
+One Inspect sample per flag; the reply is read as a judge's is
 (:mod:`beliefbench.verdicts.reply`: JSON ``{"reason", "answer": "yes" | "no" | "neutral"}``):
 ``yes`` confirms the flag, ``no`` rejects it, ``neutral`` leaves it open. A reply that cannot
 be read is ``parse_error`` and a model that raised (or returned nothing) is ``failed``: both
@@ -44,6 +46,8 @@ from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, answer
 from beliefbench.verdicts import JudgeReading
 from beliefbench.verdicts.reply import read_reply
 
+FREE = "claim-free"
+"""The summary's name for the flags of a claim-free audit."""
 RESULTS = "verified.jsonl"
 SUMMARY = "verification.json"
 LOGS = "verify-logs"
@@ -67,13 +71,14 @@ class Flag:
     """One flagged (document, claim) of ``flagged.jsonl``."""
 
     where: str
-    claim_id: str
+    claim_id: str | None
+    """None for a claim-free flag (a framed document, whatever its topic)."""
     framing: str
     doc_id: str | None = None
 
     @property
     def key(self) -> str:
-        return f"{self.claim_id}@{self.where}"
+        return f"{self.claim_id or FREE}@{self.where}"
 
 
 def _load_json(path: Path) -> Any:
@@ -86,14 +91,12 @@ def _load_json(path: Path) -> Any:
         raise VerifyError(f"{path}: cannot be read: {e}") from None
 
 
-def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag], int]:
-    """report.json, the claim-mode flags of flagged.jsonl, and how many flags are
-    claim-free (those have no claim to check against and are not verified)."""
+def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
+    """report.json and the flags of flagged.jsonl (one per flagged document and claim)."""
     report = _load_json(out / "report.json")
     if report.get("mode") != "claims":
         report.setdefault("claims", {})
     flags: list[Flag] = []
-    free = 0
     path = out / "flagged.jsonl"
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -104,14 +107,11 @@ def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag], int]:
             continue
         try:
             row = json.loads(line)
-            for f in row["findings"]:
-                if f["claim_id"] is None:
-                    free += 1
-                else:
-                    flags.append(Flag(row["where"], f["claim_id"], f["framing"], row.get("id")))
+            flags += [Flag(row["where"], f["claim_id"], f["framing"], row.get("id"))
+                      for f in row["findings"]]
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise VerifyError(f"{path}:{n}: not a flagged-document line ({e!r})") from None
-    return report, flags, free
+    return report, flags
 
 
 def _fields(report: dict[str, Any]) -> Fields:
@@ -164,17 +164,24 @@ def _find_texts(corpus: Sequence[str], fields: Fields, left: set[str]) -> dict[s
     return found
 
 
-def verify_prompt(claim: Claim, text: str, max_chars: int = MAX_CHARS) -> str:
-    template = data_path("audit/verify.md").read_text(encoding="utf-8")
+def verify_prompt(claim: Claim | None, text: str, max_chars: int = MAX_CHARS,
+                  framing: str = "") -> str:
+    """The model's prompt for one flag: with the claim and its truth (verify.md), or, for a
+    claim-free flag, about the framed shape itself (verify_free.md)."""
     shown = text if len(text) <= max_chars else (
         text[:max_chars] + f"\n[... {len(text) - max_chars} more characters not shown]")
+    if claim is None:
+        template = data_path("audit/verify_free.md").read_text(encoding="utf-8")
+        return template.format(framing=framing.replace("_", " "), document=shown.strip())
+    template = data_path("audit/verify.md").read_text(encoding="utf-8")
     return template.format(claim=" ".join(claim.statement.split()),
                            truth=" ".join(claim.truth.split()), document=shown.strip())
 
 
 def samples(flags: Sequence[Flag], texts: dict[str, str], claims: dict[str, Claim],
             max_chars: int = MAX_CHARS) -> list[Sample]:
-    return [Sample(id=f.key, input=verify_prompt(claims[f.claim_id], texts[f.where], max_chars),
+    return [Sample(id=f.key, input=verify_prompt(claims[f.claim_id] if f.claim_id else None,
+                                                 texts[f.where], max_chars, f.framing),
                    metadata={"where": f.where, "claim_id": f.claim_id, "framing": f.framing,
                              "doc_id": f.doc_id, "chars": len(texts[f.where])})
             for f in flags if f.where in texts]
@@ -208,7 +215,7 @@ def audit_verify(audit_dir: str, claims: str | None = None, max_chars: int = MAX
     """Every claim-mode flag of an audit folder, for a model to confirm or reject
     (``beliefbench audit-verify`` runs it and writes verified.jsonl)."""
     out = Path(audit_dir)
-    report, flags, _ = read_flags(out)
+    report, flags = read_flags(out)
     texts = find_texts(report["corpus"], _fields(report), {f.where for f in flags},
                        report.get("inputs", {}).get("cwd"))
     return _task(samples(flags, texts, _claims(report, claims), max_chars), abort_after,
@@ -232,7 +239,7 @@ def _previous(out: Path, model: str) -> dict[str, dict[str, Any]]:
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         try:
             row = json.loads(line)
-            key = f"{row['claim_id']}@{row['where']}"
+            key = f"{row['claim_id'] or FREE}@{row['where']}"
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise VerifyError(f"{path}:{n}: not a verification line ({e!r}); move the file "
                               f"away to verify again") from None
@@ -272,7 +279,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     the verdicts that came back and raises KeyboardInterrupt."""
     from inspect_ai import eval as inspect_eval
 
-    report, every, free = read_flags(out)
+    report, every = read_flags(out)
     flags = sample_flags(every, sample, seed)
     by_id = _claims(report, claims)
     done = _previous(out, str(model))
@@ -316,7 +323,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
         rows.append(row)
     atomic_write_text(out / RESULTS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
                                              for r in rows))
-    summary = summarise(rows, free=free, sent=len(dataset), model=name, log=log_location,
+    summary = summarise(rows, sent=len(dataset), model=name, log=log_location,
                         in_audit=Counter(f.claim_id for f in every),
                         sampled={"per_claim": sample, "seed": seed} if sample else None)
     atomic_write_text(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
@@ -339,7 +346,7 @@ def _counts(rows: list[dict[str, Any]], in_audit: int) -> dict[str, Any]:
             "confirmed_ci95": [low, high]}
 
 
-def summarise(rows: list[dict[str, Any]], *, free: int, sent: int, model: str,
+def summarise(rows: list[dict[str, Any]], *, sent: int, model: str,
               log: str | None, in_audit: Counter[str] | None = None,
               sampled: dict[str, Any] | None = None) -> dict[str, Any]:
     """Counts per claim and in all: confirmed (yes), rejected (no), unclear (neutral),
@@ -349,12 +356,11 @@ def summarise(rows: list[dict[str, Any]], *, free: int, sent: int, model: str,
     in_audit = in_audit or Counter(r["claim_id"] for r in rows)
     return {
         "model": model, "sent_this_run": sent, "log": log, "sample": sampled,
-        "claim_free_flags_not_verified": free,
         "rule": "confirmed = the model answered yes (the document would teach the claim); "
                 "rejected = no; parse errors and failed calls neither confirm nor reject "
                 "and are counted on their own; every count and share is over all flags "
                 "verified; confirmed_ci95: bootstrap over flags (2,000 resamples, seed 0)",
-        "claims": {cid: _counts([r for r in rows if r["claim_id"] == cid], in_audit[cid])
-                   for cid in ids},
+        "claims": {cid or FREE: _counts([r for r in rows if r["claim_id"] == cid],
+                                        in_audit[cid]) for cid in ids},
         "overall": _counts(rows, sum(in_audit.values())),
     }

@@ -125,8 +125,9 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
 @click.option("--max-tokens", type=int, default=300, show_default=True,
               help="Tokens of each reply (a sentence of reason and the answer).")
 @click.option("--sample", type=int, default=None,
-              help="Verify at most this many flags of each claim, drawn at random (seeded): "
-                   "the confirmed share of a large audit, with a 95% interval.")
+              help="Verify at most this many flags of each claim (or of a claim-free audit), "
+                   "drawn at random (seeded): the confirmed share of a large audit, with "
+                   "a 95% interval.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
 @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Inspect logs (default OUT/verify-logs).")
@@ -138,7 +139,8 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     """Have a model confirm or reject each flag of a finished audit in OUT.
 
     Each flagged (document, claim) is sent with the claim and its truth; the model says
-    whether the document would teach the claim. Writes OUT/verified.jsonl and
+    whether the document would teach the claim (a claim-free audit's flags: whether the
+    document has the framed shape it was flagged for). Writes OUT/verified.jsonl and
     OUT/verification.json. The corpus is read again for the flagged texts, from the
     folder the audit ran in. Flags that already have a verdict are not sent again.
     Exit 0 every flag has a verdict, 1 some calls failed (run the same command again),
@@ -162,9 +164,6 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                                         f"[{low:.1%}, {high:.1%}]")
         click.echo(f"{cid}: {c['flags']}{of} flags: " + ", ".join(
             f"{c[MEANING[v]]} {MEANING[v]}" for v in OUTCOMES) + share)
-    if summary["claim_free_flags_not_verified"]:
-        click.echo(f"{summary['claim_free_flags_not_verified']} claim-free flags are not "
-                   f"verified (no claim to check them against)")
     total = summary["overall"]
     click.echo(f"sent {summary['sent_this_run']} flags to {summary['model']}; wrote "
                f"{out}/verified.jsonl, verification.json")
