@@ -133,6 +133,11 @@ def test_bad_input_names_the_file_and_exits_2(tmp_path, audited):
     Path("c").rename("moved")
     with pytest.raises(VerifyError, match=r"corpus paths of report.json not found"):
         verify(audited, scripted(judge))
+    report = json.loads((audited / "report.json").read_text())
+    report["inputs"]["cwd"] = str(Path("gone").resolve())
+    (audited / "report.json").write_text(json.dumps(report))
+    with pytest.raises(VerifyError, match=r"the folder the audit ran in, .*gone, is not here"):
+        verify(audited, scripted(judge))
 
 
 def test_a_document_the_corpus_no_longer_holds_is_failed_not_guessed(audited):

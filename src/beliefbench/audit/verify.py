@@ -94,8 +94,7 @@ def _load_json(path: Path) -> Any:
 def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
     """report.json and the flags of flagged.jsonl (one per flagged document and claim)."""
     report = _load_json(out / "report.json")
-    if report.get("mode") != "claims":
-        report.setdefault("claims", {})
+    report.setdefault("claims", {})  # a claim-free audit's report has none
     flags: list[Flag] = []
     path = out / "flagged.jsonl"
     try:
@@ -118,6 +117,15 @@ def _fields(report: dict[str, Any]) -> Fields:
     return Fields(**report.get("inputs", {}).get("fields", {}))
 
 
+def _ran_in(report: dict[str, Any]) -> str:
+    """The folder the audit ran in (its relative corpus and claim paths start there)."""
+    cwd = report.get("inputs", {}).get("cwd") or "."
+    if not Path(cwd).is_dir():
+        raise VerifyError(f"the folder the audit ran in, {cwd}, is not here (report.json "
+                          f"inputs.cwd): run audit-verify where the corpus is")
+    return cwd
+
+
 def _claims(report: dict[str, Any], selection: str | None) -> dict[str, Claim]:
     """The audit's claims: ``selection`` if given, else the one the audit recorded, else
     the ids of its report (bundled or on $BELIEFBENCH_CLAIMS_PATH)."""
@@ -126,7 +134,7 @@ def _claims(report: dict[str, Any], selection: str | None) -> dict[str, Claim]:
     if not chosen:
         return {}
     # the audit's own selection is read from where the audit ran (it may name files)
-    with contextlib.chdir("." if selection else recorded.get("cwd") or "."):
+    with contextlib.chdir("." if selection else _ran_in(report)):
         claims = {c.id: c for c in load_claims(chosen)}
     missing = sorted(set(report["claims"]) - set(claims))
     if missing:
@@ -161,6 +169,8 @@ def _find_texts(corpus: Sequence[str], fields: Fields, left: set[str]) -> dict[s
             if doc.where in left:
                 found[doc.where] = doc.text
                 left.discard(doc.where)
+                if not left:
+                    break
     return found
 
 
@@ -217,7 +227,7 @@ def audit_verify(audit_dir: str, claims: str | None = None, max_chars: int = MAX
     out = Path(audit_dir)
     report, flags = read_flags(out)
     texts = find_texts(report["corpus"], _fields(report), {f.where for f in flags},
-                       report.get("inputs", {}).get("cwd"))
+                       _ran_in(report))
     return _task(samples(flags, texts, _claims(report, claims), max_chars), abort_after,
                  max_tokens)
 
@@ -285,7 +295,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     done = _previous(out, str(model))
     todo = [f for f in flags if f.key not in done]
     texts = find_texts(report["corpus"], _fields(report), {f.where for f in todo},
-                       report.get("inputs", {}).get("cwd")) if todo else {}
+                       _ran_in(report)) if todo else {}
     new: dict[str, dict[str, Any]] = {}
     name = str(model)
     log_location = None
