@@ -110,12 +110,12 @@ def test_a_rerun_sends_only_the_failed_flags_and_keeps_the_rest(audited):
     assert (audited / "verified.jsonl").read_text().splitlines() == rows
 
 
-def test_the_cli_counts_failed_calls_and_exits_1(audited, monkeypatch):
+def test_the_cli_counts_failed_calls_and_exits_3(audited, monkeypatch):
     out = audited.resolve()
     monkeypatch.chdir(out)  # anywhere: relative corpus paths are read from the audit's folder
     res = CliRunner().invoke(cli, ["audit-verify", str(out), "--model",
-                                   "beliefbench/unreachable"])
-    assert res.exit_code == 1, res.output
+                                   "beliefbench/unreachable", "--max-confirmed", "10"])
+    assert res.exit_code == 3, res.output  # the gate never passes on failed calls
     assert "4 failed" in res.output and "run the same command again" in res.output
     rows = _rows(out).values()
     assert len(rows) == 4 and all(r["verdict"] == "failed" for r in rows)
@@ -274,3 +274,16 @@ def test_claim_free_flags_are_read_for_the_framed_shape(tmp_path, monkeypatch):
     assert "False claim:" not in prompt  # no claim to show
     # resumable like claim flags
     assert verify(Path("free"), scripted(judge))["sent_this_run"] == 0
+
+
+def test_the_gate_on_confirmed_flags(audited):
+    """Exit 1 when more flags are confirmed than allowed (the files are written first)."""
+    assert verify(audited, scripted(judge))["overall"]["confirmed"] == 2
+    for limit, code in ((2, 0), (1, 1)):
+        # the same model name: every flag already has its verdict, nothing is sent
+        res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                       "mockllm/model", "--max-confirmed", str(limit)])
+        assert res.exit_code == code, res.output
+        assert ("gate: 2 flags confirmed, more than --max-confirmed 1" in res.output) == \
+            (code == 1)
+        assert "sent 0 flags" in res.output

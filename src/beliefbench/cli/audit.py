@@ -129,13 +129,16 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                    "drawn at random (seeded): the confirmed share of a large audit, with "
                    "a 95% interval.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
+@click.option("--max-confirmed", type=int, default=None,
+              help="Exit 1 when more flags than this are confirmed (a pipeline gate; never "
+                   "passes while some flags have no verdict).")
 @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Inspect logs (default OUT/verify-logs).")
 @click.option("--display", default="none", show_default=True,
               help="Inspect's display: full, rich, plain or none.")
 def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                  max_connections: int, max_tokens: int, sample: int | None, seed: int,
-                 log_dir: Path | None, display: str) -> None:
+                 max_confirmed: int | None, log_dir: Path | None, display: str) -> None:
     """Have a model confirm or reject each flag of a finished audit in OUT.
 
     Each flagged (document, claim) is sent with the claim and its truth; the model says
@@ -143,8 +146,9 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     document has the framed shape it was flagged for). Writes OUT/verified.jsonl and
     OUT/verification.json. The corpus is read again for the flagged texts, from the
     folder the audit ran in. Flags that already have a verdict are not sent again.
-    Exit 0 every flag has a verdict, 1 some calls failed (run the same command again),
-    2 bad input, 130 interrupted (the verdicts that came back are kept).
+    Exit 0 every flag has a verdict, 1 more flags confirmed than --max-confirmed, 2 bad
+    input, 3 some calls failed (run the same command again to send those), 130 interrupted
+    (the verdicts that came back are kept).
     """
     from beliefbench.audit.verify import MEANING, OUTCOMES, VerifyError, verify
 
@@ -152,6 +156,8 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                               1 if sample is None else sample) < 1:
         raise click.UsageError("--max-chars must be at least 200, --max-connections, "
                                "--max-tokens and --sample at least 1")
+    if max_confirmed is not None and max_confirmed < 0:
+        raise click.UsageError("--max-confirmed must be at least 0")
     with _exits((VerifyError, ClaimSpecError), f"the verdicts that came back are in "
                 f"{out}/verified.jsonl; run the same command again to send the rest"):
         summary = verify(out, model, claims=claims_sel, max_chars=max_chars,
@@ -171,4 +177,8 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
         click.echo(f"{total['failed']} flags have no verdict (calls failed; see the problem "
                    f"field in verified.jsonl): run the same command again to send them",
                    err=True)
+        sys.exit(3)
+    if max_confirmed is not None and total["confirmed"] > max_confirmed:
+        click.echo(f"gate: {total['confirmed']} flags confirmed, more than --max-confirmed "
+                   f"{max_confirmed} (see {out}/verified.jsonl)", err=True)
         sys.exit(1)
