@@ -83,6 +83,8 @@ def test_each_flag_gets_the_verifiers_verdict_from_its_own_text(audited):
                                   "confirmed_ci95": [0.0, 1.0]}
     assert summary["claims"]["ed_sheeran"] == summary["overall"]
     assert json.loads((audited / "verification.json").read_text()) == summary
+    table = (audited / "verification.md").read_text()
+    assert "| ed_sheeran | 4 | 4 | 2 | 1 | 0 | 1 | 0 | 50.0% [0.0%, 100.0%] |" in table
     # the model saw each document with the claim and its truth
     prompts = [m[-1].text for m, _ in seen]
     assert len(prompts) == 4 and sum(TRUE_REPORT in p for p in prompts) == 1

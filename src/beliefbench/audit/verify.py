@@ -50,6 +50,7 @@ FREE = "claim-free"
 """The summary's name for the flags of a claim-free audit."""
 RESULTS = "verified.jsonl"
 SUMMARY = "verification.json"
+SUMMARY_MD = "verification.md"
 LOGS = "verify-logs"
 MAX_CHARS = 12_000
 """Characters of a document shown to the model (the rest is cut, and the sample says so)."""
@@ -337,6 +338,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
                         in_audit=Counter(f.claim_id for f in every),
                         sampled={"per_claim": sample, "seed": seed} if sample else None)
     atomic_write_text(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(out / SUMMARY_MD, summary_markdown(summary))
     if interrupted:
         raise KeyboardInterrupt
     return summary
@@ -374,3 +376,28 @@ def summarise(rows: list[dict[str, Any]], *, sent: int, model: str,
                                         in_audit[cid]) for cid in ids},
         "overall": _counts(rows, sum(in_audit.values())),
     }
+
+
+def share_text(c: dict[str, Any]) -> str:
+    low, high = c["confirmed_ci95"]
+    return "-" if low is None else f"{c['confirmed_share']:.1%} [{low:.1%}, {high:.1%}]"
+
+
+def summary_markdown(summary: dict[str, Any]) -> str:
+    """verification.json as a table for people: one row per claim and one for all."""
+    sample = summary["sample"]
+    drawn = (f" A sample of at most {sample['per_claim']} flags per claim (seed "
+             f"{sample['seed']}) was verified." if sample else "")
+    lines = ["# Verification of the audit's flags", "",
+             f"Model: {summary['model']}.{drawn} Confirmed: the model says the document would "
+             f"teach the claim; rejected: it would not; parse errors and failed calls neither "
+             f"confirm nor reject, and every share is over all flags verified (95% interval: "
+             f"bootstrap over flags). Per flag: verified.jsonl.", "",
+             "| claim | flags verified | of flagged | confirmed | rejected | unclear | "
+             "parse errors | failed | confirmed share [95% CI] |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for cid, c in {**summary["claims"], "all": summary["overall"]}.items():
+        lines.append(f"| {cid} | {c['flags']} | {c['flags_in_audit']} | {c['confirmed']} | "
+                     f"{c['rejected']} | {c['unclear']} | {c['parse_error']} | {c['failed']} "
+                     f"| {share_text(c)} |")
+    return "\n".join(lines) + "\n"

@@ -150,7 +150,7 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     input, 3 some calls failed (run the same command again to send those), 130 interrupted
     (the verdicts that came back are kept).
     """
-    from beliefbench.audit.verify import MEANING, OUTCOMES, VerifyError, verify
+    from beliefbench.audit.verify import MEANING, OUTCOMES, VerifyError, share_text, verify
 
     if max_chars < 200 or min(max_connections, max_tokens,
                               1 if sample is None else sample) < 1:
@@ -164,15 +164,12 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                          max_connections=max_connections, log_dir=log_dir, display=display,
                          sample=sample, seed=seed, max_tokens=max_tokens)
     for cid, c in {**summary["claims"], "all claims": summary["overall"]}.items():
-        low, high = c["confirmed_ci95"]
         of = f" of {c['flags_in_audit']}" if c["flags"] < c["flags_in_audit"] else ""
-        share = "" if low is None else (f"; confirmed {c['confirmed_share']:.1%} "
-                                        f"[{low:.1%}, {high:.1%}]")
         click.echo(f"{cid}: {c['flags']}{of} flags: " + ", ".join(
-            f"{c[MEANING[v]]} {MEANING[v]}" for v in OUTCOMES) + share)
+            f"{c[MEANING[v]]} {MEANING[v]}" for v in OUTCOMES) + f"; confirmed {share_text(c)}")
     total = summary["overall"]
     click.echo(f"sent {summary['sent_this_run']} flags to {summary['model']}; wrote "
-               f"{out}/verified.jsonl, verification.json")
+               f"{out}/verified.jsonl, verification.json, verification.md")
     if total["failed"]:
         click.echo(f"{total['failed']} flags have no verdict (calls failed; see the problem "
                    f"field in verified.jsonl): run the same command again to send them",
