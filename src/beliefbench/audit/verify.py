@@ -191,6 +191,7 @@ def verify_prompt(claim: Claim | None, text: str, max_chars: int = MAX_CHARS,
 
 def samples(flags: Sequence[Flag], texts: dict[str, str], claims: dict[str, Claim],
             max_chars: int = MAX_CHARS) -> list[Sample]:
+    """One sample per flag whose text was found (the rest are reported as failed)."""
     return [Sample(id=f.key, input=verify_prompt(claims[f.claim_id] if f.claim_id else None,
                                                  texts[f.where], max_chars, f.framing),
                    metadata={"where": f.where, "claim_id": f.claim_id, "framing": f.framing,
@@ -223,8 +224,8 @@ def flag_verdict() -> Scorer:
 @task
 def audit_verify(audit_dir: str, claims: str | None = None, max_chars: int = MAX_CHARS,
                  max_tokens: int = MAX_TOKENS, abort_after: int = ABORT_AFTER) -> Task:
-    """Every claim-mode flag of an audit folder, for a model to confirm or reject
-    (``beliefbench audit-verify`` runs it and writes verified.jsonl)."""
+    """Every flag of an audit folder, for a model to confirm or reject (``beliefbench
+    audit-verify`` runs it and writes verified.jsonl)."""
     out = Path(audit_dir)
     report, flags = read_flags(out)
     texts = find_texts(report["corpus"], _fields(report), {f.where for f in flags},
@@ -298,7 +299,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     texts = find_texts(report["corpus"], _fields(report), {f.where for f in todo},
                        _ran_in(report)) if todo else {}
     new: dict[str, dict[str, Any]] = {}
-    name = str(model)
+    name = str(model)  # as asked for: what a re-run compares
     log_location = None
     dataset = samples(todo, texts, by_id, max_chars)
     interrupted = False
@@ -313,7 +314,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
         fresh = [n for n in _log_names(logs) if n not in before]
         log = ran[0] if ran else read_eval_log(fresh[0]) if len(fresh) == 1 else None
         if log is not None:
-            name, log_location = f"{log.eval.model}", log.location
+            log_location = log.location
         for s in log.samples or [] if log is not None else []:
             f = Flag(s.metadata["where"], s.metadata["claim_id"], s.metadata["framing"],
                      s.metadata["doc_id"])
@@ -379,6 +380,7 @@ def summarise(rows: list[dict[str, Any]], *, sent: int, model: str,
 
 
 def share_text(c: dict[str, Any]) -> str:
+    """The confirmed share with its 95% interval; "-" where no flag was verified."""
     low, high = c["confirmed_ci95"]
     return "-" if low is None else f"{c['confirmed_share']:.1%} [{low:.1%}, {high:.1%}]"
 
