@@ -104,7 +104,7 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
              f"{report['seconds']:.1f} s wall ({report['docs_per_second']} documents/s; "
              f"{report['docs_per_cpu_second']} per CPU-second of reading and classifying). "
              f"Flagged: {report['flagged']} (see flagged.jsonl; `beliefbench audit-verify` "
-             f"has a model confirm or reject each claim flag). "
+             f"has a model confirm or reject each flag). "
              f"Skipped: {report['skipped']['total']}.", ""]
     if report["skipped"]["total"]:
         lines += ["Skipped input by reason: " + ", ".join(
