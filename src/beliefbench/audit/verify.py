@@ -282,7 +282,8 @@ def sample_flags(flags: Sequence[Flag], per_claim: int | None, seed: int = SEED
 
 
 def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int = MAX_CHARS,
-           max_connections: int = 8, log_dir: Path | None = None, display: str = "none",
+           max_connections: int = 8, log_dir: Path | None = None,
+           display: str | None = "none",
            abort_after: int = ABORT_AFTER, sample: int | None = None, seed: int = SEED,
            max_tokens: int = MAX_TOKENS) -> dict[str, Any]:
     """Send the audit's flags (or ``sample`` of each claim's) that have no verdict from this
@@ -306,8 +307,9 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     if dataset:
         logs = str(log_dir or out / LOGS)
         before = _log_names(logs)
+        shown = {} if display is None else {"display": display}  # None: Inspect's default
         ran = inspect_eval(_task(dataset, abort_after, max_tokens), model=model, log_dir=logs,
-                           display=display, max_connections=max_connections)
+                           max_connections=max_connections, **shown)
         # on Ctrl-C Inspect returns no log but leaves a cancelled one holding the samples
         # that finished: their verdicts are kept, the rest are sent by the next run
         interrupted = not ran

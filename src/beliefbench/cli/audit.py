@@ -134,11 +134,13 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                    "passes while some flags have no verdict).")
 @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Inspect logs (default OUT/verify-logs).")
-@click.option("--display", default="none", show_default=True,
-              help="Inspect's display: full, rich, plain or none.")
+@click.option("--display", default=None,
+              help="Inspect's display: full, rich, plain or none (default: Inspect's own, "
+                   "with progress).")
 def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                  max_connections: int, max_tokens: int, sample: int | None, seed: int,
-                 max_confirmed: int | None, log_dir: Path | None, display: str) -> None:
+                 max_confirmed: int | None, log_dir: Path | None, display: str | None
+                 ) -> None:
     """Have a model confirm or reject each flag of a finished audit in OUT.
 
     Each flagged (document, claim) is sent with the claim and its truth; the model says
