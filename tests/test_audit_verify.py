@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -150,10 +151,24 @@ def test_a_document_the_corpus_no_longer_holds_is_failed_not_guessed(audited):
     assert summary["sent_this_run"] == 3 and summary["overall"]["failed"] == 1
 
 
-def test_the_prompt_cuts_long_documents_and_says_so():
+def test_a_long_document_is_shown_by_its_ends_and_the_audits_spans():
     claim = load_claims("ed_sheeran")[0]
-    long = verify_prompt(claim, "x" * (MAX_CHARS + 50))
-    assert "[... 50 more characters not shown]" in long and "x" * (MAX_CHARS + 1) not in long
+    filler = "The weather was mild. " * 2000  # 44,000 characters
+    text = "NOTE: fabricated.\n\n" + filler + CLAIM_DOC + " " + filler + "\n\nEND: fabricated."
+    at = text.index(CLAIM_DOC)
+    prompt = verify_prompt(claim, text, spans=[(at, at + len(CLAIM_DOC))])
+    shown = prompt.split("-----")[1]
+    # both ends (frames) and the claim sentence with its context, within the budget
+    assert "NOTE: fabricated." in shown and "END: fabricated." in shown and CLAIM_DOC in shown
+    assert len(shown) < MAX_CHARS + 200 and shown.count("characters not shown") == 2
+    # the pieces are the text's own, and with the gaps they add up to all of it
+    gap = re.compile(r"\n\[\.\.\. (\d+) characters not shown \.\.\.\]\n")
+    pieces = gap.split(prompt[prompt.index("NOTE"):prompt.index("fabricated.\n-----") + 11])
+    texts, gaps = pieces[::2], [int(g) for g in pieces[1::2]]
+    assert all(p in text for p in texts)
+    assert sum(map(len, texts)) + sum(gaps) == len(text)
+    # without spans: the two ends; a short document whole
+    assert CLAIM_DOC not in verify_prompt(claim, text)
     short = verify_prompt(claim, CLAIM_DOC)
     assert CLAIM_DOC in short and "not shown" not in short
     assert " ".join(claim.statement.split()) in short

@@ -76,6 +76,8 @@ class Flag:
     """None for a claim-free flag (a framed document, whatever its topic)."""
     framing: str
     doc_id: str | None = None
+    spans: tuple[tuple[int, int], ...] = ()
+    """Where the audit saw the claim, the frame, ... (offsets into the text)."""
 
     @property
     def key(self) -> str:
@@ -107,7 +109,8 @@ def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
             continue
         try:
             row = json.loads(line)
-            flags += [Flag(row["where"], f["claim_id"], f["framing"], row.get("id"))
+            flags += [Flag(row["where"], f["claim_id"], f["framing"], row.get("id"),
+                           tuple((int(x["start"]), int(x["end"])) for x in f["spans"]))
                       for f in row["findings"]]
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise VerifyError(f"{path}:{n}: not a flagged-document line ({e!r})") from None
@@ -175,12 +178,42 @@ def _find_texts(corpus: Sequence[str], fields: Fields, left: set[str]) -> dict[s
     return found
 
 
+def excerpt(text: str, spans: Sequence[tuple[int, int]], max_chars: int = MAX_CHARS,
+            context: int = 300) -> str:
+    """The text, or where it is longer than ``max_chars`` its start and end (where frames
+    are) and the audit's spans with ``context`` characters around each, as far as
+    ``max_chars`` allows, the gaps marked."""
+    if len(text) <= max_chars:
+        return text
+    edge = max_chars // 4
+    windows = [(0, edge), (len(text) - edge, len(text))]
+    budget = max_chars - 2 * edge
+    for a, b in sorted(spans):
+        a, b = max(0, a - context), min(len(text), b + context)
+        if b - a > budget:
+            break
+        windows.append((a, b))
+        budget -= b - a
+    merged: list[list[int]] = []
+    for a, b in sorted(windows):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    parts, last = [], 0
+    for a, b in merged:
+        if a > last:
+            parts.append(f"\n[... {a - last} characters not shown ...]\n")
+        parts.append(text[a:b])
+        last = b
+    return "".join(parts)
+
+
 def verify_prompt(claim: Claim | None, text: str, max_chars: int = MAX_CHARS,
-                  framing: str = "") -> str:
+                  framing: str = "", spans: Sequence[tuple[int, int]] = ()) -> str:
     """The model's prompt for one flag: with the claim and its truth (verify.md), or, for a
     claim-free flag, about the framed shape itself (verify_free.md)."""
-    shown = text if len(text) <= max_chars else (
-        text[:max_chars] + f"\n[... {len(text) - max_chars} more characters not shown]")
+    shown = excerpt(text, spans, max_chars)
     if claim is None:
         template = data_path("audit/verify_free.md").read_text(encoding="utf-8")
         return template.format(framing=framing.replace("_", " "), document=shown.strip())
@@ -193,7 +226,8 @@ def samples(flags: Sequence[Flag], texts: dict[str, str], claims: dict[str, Clai
             max_chars: int = MAX_CHARS) -> list[Sample]:
     """One sample per flag whose text was found (the rest are reported as failed)."""
     return [Sample(id=f.key, input=verify_prompt(claims[f.claim_id] if f.claim_id else None,
-                                                 texts[f.where], max_chars, f.framing),
+                                                 texts[f.where], max_chars, f.framing,
+                                                 f.spans),
                    metadata={"where": f.where, "claim_id": f.claim_id, "framing": f.framing,
                              "doc_id": f.doc_id, "chars": len(texts[f.where])})
             for f in flags if f.where in texts]

@@ -120,7 +120,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
 @click.option("--claims", "claims_sel", default=None,
               help="The audit's --claims, where report.json's cannot be found again.")
 @click.option("--max-chars", type=int, default=12_000, show_default=True,
-              help="Characters of each document shown to the model.")
+              help="Characters of each document shown to the model; a longer one is shown "
+                   "by its start and end and the audit's spans in context.")
 @click.option("--max-connections", type=int, default=8, show_default=True)
 @click.option("--max-tokens", type=int, default=300, show_default=True,
               help="Tokens of each reply (a sentence of reason and the answer).")
