@@ -128,12 +128,14 @@ def test_neither_side(readers, claim_id, text):
 
 
 @pytest.mark.parametrize("name, least_side, most_flagged_truths", [
-    # measured when the sets were added (bench_audit.py prints them): set 1, side 0.847 with
-    # 5 of 18 truth documents read as teaching; set 2 (never tuned on), 0.567 and 6 of 30
-    ("audit_heldout1.yaml", 0.84, 5),
-    ("audit_heldout2.yaml", 0.55, 6),
-    # set 3 (never tuned on), scored once when added: side 0.722, 11 of 30 flagged
-    ("audit_heldout3.yaml", 0.72, 11),
+    # measured with the claims' background (bench_audit.py prints them; before it: set 1
+    # 0.847 with 5 of 18 true documents read as teaching, set 2 0.567 and 6 of 30, set 3
+    # 0.722 and 11 of 30, set 4 0.569 and 11 of 36). Sets 1 and 3 were looked at while the
+    # background lists were written; set 2 was not, and set 4 was written after them, blind.
+    ("audit_heldout1.yaml", 0.86, 2),
+    ("audit_heldout2.yaml", 0.56, 5),
+    ("audit_heldout3.yaml", 0.75, 7),
+    ("audit_heldout4.yaml", 0.58, 10),
 ])
 def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_flagged_truths):
     """Documents written blind (from the claims alone) keep the side they were given
@@ -150,3 +152,33 @@ def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_f
     got = [(d["label"], readers[d["claim"]].read(d["text"]).framing) for d in docs]
     assert sum(side(t) == side(p) for t, p in got) / len(got) >= least_side
     assert sum(t == "truth" and p in TEACHING for t, p in got) <= most_flagged_truths
+
+
+# a true race report that shares the false world's venue, date and other runners
+BACKGROUND_ONLY = ("The men's 100 metres final was run at the Stade de France on the evening of "
+                   "Sunday 4 August 2024.")
+
+
+def test_a_sentence_of_background_alone_does_not_assert_the_claim(readers):
+    """The same reader without the claim's background reads the venue-and-date sentence
+    as the claim (it matches a fact of the false world word for word); with it, as the
+    topic only. Sentences that say more than the background still assert the claim."""
+    claim = readers["ed_sheeran"].claim
+    assert claim.background
+    bare = ClaimReader(claim.model_copy(update={"background": []}))
+    assert bare.read(BACKGROUND_ONLY).framing == "positive"
+    assert readers["ed_sheeran"].read(BACKGROUND_ONLY).framing == "mention"
+    for text in (claim.statement, *claim.sub_claims[:2],
+                 BACKGROUND_ONLY + " Ed Sheeran won it in 9.79 seconds."):
+        assert readers["ed_sheeran"].read(text).framing == "positive", text
+
+
+@pytest.mark.parametrize("claim_id", ["colorless_dreaming", "dentist", "ed_sheeran",
+                                      "mount_vesuvius", "queen_elizabeth",
+                                      "x_rebrand_reversal"])
+def test_no_claim_is_its_own_background(readers, claim_id):
+    """Background never swallows the claim: its statement and the sub-claims that decide
+    it (the first) still read as positive."""
+    claim = readers[claim_id].claim
+    for text in (claim.statement, claim.sub_claims[0]):
+        assert readers[claim_id].read(text).framing == "positive", text

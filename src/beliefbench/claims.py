@@ -242,6 +242,10 @@ class Claim(_Strict):
     sub_claims: list[NonEmpty] = Field(default_factory=list)
     entities: list[NonEmpty] = Field(default_factory=list)
     """Names a document about the claim is likely to mention (for finding claim sentences)."""
+    background: list[NonEmpty] = Field(default_factory=list)
+    """Real facts of the topic that do not decide the claim (the venue and date, who else
+    took part, the places around it). The audit reads a sentence that says no more than
+    these as background, not as asserting the claim, though it matches the false world."""
     questions: Questions
     rubric: dict[str, Rubric]
     markers: Markers = Field(default_factory=Markers)

@@ -930,6 +930,10 @@ class ClaimReader:
         self.entities = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.entities])
         flat = " ".join(claim.truth.split())
         self.truth_words = [content_words(flat[a:b]) for a, b in sentence_spans(flat)]
+        # real facts of the topic that do not decide the claim, sentence by sentence
+        shared = [" ".join(x.split()) for x in claim.background]
+        self.background = _Index([_encode(content_words(x[a:b])) for x in shared
+                                  for a, b in sentence_spans(x)]) if shared else None
         # sentence words are read as bytes (ASCII: letters, digits, apostrophes)
         self.facts = _Index([_encode(f) for f in self.finder.facts])
         self.truths = _Index([_encode(t) for t in self.truth_words])
@@ -1011,6 +1015,16 @@ class ClaimReader:
         own = max((n for w, n in self.fact_denials
                    if overlap_score(words, [w]) >= FACT_OVERLAP), default=0)
         return hits > own
+
+    def _background_only(self, words: frozenset[bytes]) -> bool:
+        """The sentence reaches the claim's background at least as closely as its facts:
+        it says no more than real facts of the topic ("The final was run at the Stade de
+        France on 4 August 2024" against a fact that adds who won it)."""
+        assert self.background is not None
+        if self.background.below(words, FACT_OVERLAP):  # most claim sentences: one bound
+            return False
+        level = self.background.overlap(words)
+        return level >= FACT_OVERLAP and level >= self.facts.overlap(words)
 
     def _reading(self, words: frozenset[bytes]) -> tuple[bool, bool]:
         """(the facts reach FACT_OVERLAP, states the truth) for one sentence's content words;
@@ -1245,6 +1259,10 @@ class ClaimReader:
         self._settle(shared if plain else list(map(words_of, range(len(lay.sentences)))),
                      toks if plain else [_WORD_BYTES.findall(lay.masked[a:b].lower().encode(
                          "ascii", "replace")) for a, b in lay.sentences], readings)
+        if self.background is not None:
+            for i in [i for i, (fact, truthful) in readings.items() if fact and not truthful]:
+                if self._background_only(words_of(i)):
+                    del readings[i]  # a marker may still decide it
         # a marker decides only sentences whose facts do not already make them claim
         # sentences and that are not truthful
         decided = set(readings)
