@@ -1,5 +1,6 @@
-"""Verify an audit's flags: `inspect eval tasks/audit_verify.py -T audit_dir=audit/ --model M`.
+"""Verify an audit's flags: `inspect eval tasks/audit_verify.py -T audit_dir=$PWD/audit --model M`.
 
+Give audit_dir as an absolute path: Inspect reads a task file's arguments from its folder.
 Thin on purpose: the task is built in beliefbench.audit.verify (`inspect eval
 beliefbench/audit_verify` runs the same thing). This writes Inspect's log only;
 `beliefbench audit-verify` runs the same task and writes verified.jsonl and verification.json.
