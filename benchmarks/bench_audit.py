@@ -14,8 +14,12 @@
    best of 3 passes (other load only adds time). Target: >= 5,000 documents/s per core.
 4. Streaming memory: peak RSS of `beliefbench audit` (a child process) on generated JSONL files
    of two sizes; flat memory means the peak does not grow with the file.
+5. `audit-verify`'s own cost: a corpus audited, then every flag sent to a model that answers
+   at once (mockllm), so what is left is the harness (finding the flagged texts again,
+   Inspect's samples and log, the files); the audit of the same corpus is the baseline.
 
-Usage: .venv/bin/python benchmarks/bench_audit.py [--n 30] [--sizes-mb 50,200] [--quick]
+Usage: .venv/bin/python benchmarks/bench_audit.py [--n 30] [--sizes-mb 50,200]
+       [--verify-docs 20000] [--quick]
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from beliefbench.audit.framing import PROTECTIVE, TEACHING, ClaimReader, read_free
+from beliefbench.audit.sources import Fields
 from beliefbench.claims import load_claims
 from beliefbench.documents.conditions import parse_conditions
 from beliefbench.documents.generate import condition_records, make_generator
@@ -234,14 +239,56 @@ def streaming(sizes_mb: list[int]) -> None:
             path.unlink()
 
 
+def verification(n: int) -> None:
+    from click.testing import CliRunner
+    from inspect_ai.model import ModelOutput, ModelUsage, get_model
+
+    from beliefbench.audit.verify import find_texts, read_flags, verify
+    from beliefbench.cli import cli
+
+    def instant(*_: object) -> ModelOutput:
+        out = ModelOutput.from_content("mockllm/model", '{"reason": "r", "answer": "yes"}')
+        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+        return out
+
+    bearing = claim_docs(600, 2000)
+    neutral = neutral_texts(2000, 2000, 17)
+    rng = random.Random(5)
+    print(f"\naudit-verify on {n:,} documents (10% bearing ed_sheeran), a model that answers "
+          f"at once")
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus, out = Path(tmp) / "corpus.jsonl", Path(tmp) / "audit"
+        corpus.write_text("".join(json.dumps({"text": rng.choice(bearing) if rng.random() < 0.1
+                                              else rng.choice(neutral)}) + "\n"
+                                  for _ in range(n)))
+        t0 = time.perf_counter()
+        res = CliRunner().invoke(cli, ["audit", str(corpus), "--claims", "ed_sheeran", "--out",
+                                       str(out), "--no-plot", "--no-progress"])
+        audit_s = time.perf_counter() - t0
+        assert res.exit_code == 0, res.output
+        report, flags = read_flags(out)
+        t0 = time.perf_counter()
+        find_texts(report["corpus"], Fields(), {f.where for f in flags})
+        find_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        summary = verify(out, get_model("mockllm/model", custom_outputs=instant,
+                                         memoize=False), max_connections=32)
+        verify_s = time.perf_counter() - t0
+        k = summary["overall"]["flags"]
+        print(f"  audit {audit_s:.1f} s wall (baseline); {k:,} flags; finding their texts again "
+              f"{find_s:.1f} s; audit-verify in all {verify_s:.1f} s = {verify_s / audit_s:.1f}x "
+              f"the audit, {1000 * verify_s / k:.1f} ms per flag before any model time")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=30, help="documents per claim and condition")
     ap.add_argument("--sizes-mb", default="50,200")
+    ap.add_argument("--verify-docs", type=int, default=20_000)
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     args = ap.parse_args()
     if args.quick:
-        args.n, args.sizes_mb = 5, "5,20"
+        args.n, args.sizes_mb, args.verify_docs = 5, "5,20", 2000
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"cpus: {os.cpu_count()}, load average {load} (other load inflates every time below)")
     recovery(args.n)
@@ -249,6 +296,7 @@ def main() -> None:
     heldout()
     throughput(3000 if not args.quick else 600, 3 if not args.quick else 1)
     streaming([int(x) for x in args.sizes_mb.split(",")])
+    verification(args.verify_docs)
     print("\nTimings on a shared machine are inflated by other load; compare the ratios.")
 
 
