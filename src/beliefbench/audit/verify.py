@@ -26,13 +26,14 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.log import list_eval_logs, read_eval_log
+from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState
@@ -215,11 +216,17 @@ def verify_prompt(claim: Claim | None, text: str, max_chars: int = MAX_CHARS,
     claim-free flag, about the framed shape itself (verify_free.md)."""
     shown = excerpt(text, spans, max_chars)
     if claim is None:
-        template = data_path("audit/verify_free.md").read_text(encoding="utf-8")
-        return template.format(framing=framing.replace("_", " "), document=shown.strip())
-    template = data_path("audit/verify.md").read_text(encoding="utf-8")
-    return template.format(claim=" ".join(claim.statement.split()),
-                           truth=" ".join(claim.truth.split()), document=shown.strip())
+        return _template("verify_free.md").format(framing=framing.replace("_", " "),
+                                                  document=shown.strip())
+    return _template("verify.md").format(claim=" ".join(claim.statement.split()),
+                                         truth=" ".join(claim.truth.split()),
+                                         document=shown.strip())
+
+
+@cache
+def _template(name: str) -> str:
+    """A prompt template of data/audit/, read once (not once per flag)."""
+    return data_path(f"audit/{name}").read_text(encoding="utf-8")
 
 
 def samples(flags: Sequence[Flag], texts: dict[str, str], claims: dict[str, Claim],
@@ -351,18 +358,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
         log = ran[0] if ran else read_eval_log(fresh[0]) if len(fresh) == 1 else None
         if log is not None:
             log_location = log.location
-        for s in log.samples or [] if log is not None else []:
-            f = Flag(s.metadata["where"], s.metadata["claim_id"], s.metadata["framing"],
-                     s.metadata["doc_id"])
-            score = (s.scores or {}).get("flag_verdict")
-            if score is None:  # errored before scoring
-                problem = s.error.message if s.error else "the sample was not scored"
-                new[f.key] = _row(f, "failed", "", problem[:2000], name)
-            else:
-                verdict = str(score.answer)
-                problem = score.explanation if verdict in ("parse_error", "failed") else None
-                new[f.key] = _row(f, verdict, "" if problem else score.explanation or "",
-                                  problem, name)
+            new = _verdicts(log, name)
     rows = []
     for f in flags:
         row = done.get(f.key) or new.get(f.key) or _row(
@@ -379,6 +375,24 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     if interrupted:
         raise KeyboardInterrupt
     return summary
+
+
+def _verdicts(log: EvalLog, model: str) -> dict[str, dict[str, Any]]:
+    """verified.jsonl's row of each sample of the log, by flag key."""
+    new = {}
+    for s in log.samples or []:
+        f = Flag(s.metadata["where"], s.metadata["claim_id"], s.metadata["framing"],
+                 s.metadata["doc_id"])
+        score = (s.scores or {}).get("flag_verdict")
+        if score is None:  # errored before scoring
+            problem = s.error.message if s.error else "the sample was not scored"
+            new[f.key] = _row(f, "failed", "", problem[:2000], model)
+        else:
+            verdict = str(score.answer)
+            problem = score.explanation if verdict in ("parse_error", "failed") else None
+            new[f.key] = _row(f, verdict, "" if problem else score.explanation or "", problem,
+                              model)
+    return new
 
 
 def _log_names(log_dir: str) -> set[str]:
