@@ -44,6 +44,7 @@ from beliefbench.metrics import SEED, grouped_bootstrap_ci
 from beliefbench.records import atomic_write_text
 from beliefbench.resources import data_path
 from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, answer
+from beliefbench.specs import read_text
 from beliefbench.verdicts import JudgeReading
 from beliefbench.verdicts.reply import read_reply
 
@@ -85,27 +86,25 @@ class Flag:
         return f"{self.claim_id or FREE}@{self.where}"
 
 
-def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise VerifyError(f"{path}: not found (run `beliefbench audit ... --out "
-                          f"{path.parent}` first)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise VerifyError(f"{path}: cannot be read: {e}") from None
+def _read(path: Path, what: str) -> str:
+    """A file of a finished audit (specs.read_text's errors, and a hint where it is missing)."""
+    if not path.exists():
+        raise VerifyError(f"{path}: not found (run `beliefbench audit ... --out {path.parent}` "
+                          f"first, and let it finish)")
+    return read_text(path, what, VerifyError)
 
 
 def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
     """report.json and the flags of flagged.jsonl (one per flagged document and claim)."""
-    report = _load_json(out / "report.json")
+    path = out / "report.json"
+    try:
+        report = json.loads(_read(path, "audit report"))
+    except json.JSONDecodeError as e:
+        raise VerifyError(f"{path}: not JSON ({e})") from None
     report.setdefault("claims", {})  # a claim-free audit's report has none
     flags: list[Flag] = []
     path = out / "flagged.jsonl"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise VerifyError(f"{path}: not found (the audit did not finish?)") from None
-    for n, line in enumerate(lines, 1):
+    for n, line in enumerate(_read(path, "flagged documents").splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -289,7 +288,7 @@ def _previous(out: Path, model: str) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
     kept = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(_read(path, "verification").splitlines(), 1):
         try:
             row = json.loads(line)
             key = f"{row['claim_id'] or FREE}@{row['where']}"
