@@ -45,7 +45,7 @@ from beliefbench.records import atomic_write_text
 from beliefbench.resources import data_path
 from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, answer
 from beliefbench.specs import read_text
-from beliefbench.verdicts import JudgeReading
+from beliefbench.verdicts import VERDICTS, JudgeReading
 from beliefbench.verdicts.reply import read_reply
 
 FREE = "claim-free"
@@ -58,8 +58,7 @@ MAX_CHARS = 12_000
 """Characters of a document shown to the model (the rest is cut, and the sample says so)."""
 MAX_TOKENS = 300
 """Tokens of the model's reply: a sentence of reason and the answer."""
-OUTCOMES = ("yes", "no", "neutral", "parse_error", "failed")
-KEPT = ("yes", "no", "neutral", "parse_error")
+KEPT = tuple(v for v in VERDICTS if v != "failed")
 """Verdicts a re-run keeps (the model answered); ``failed`` flags are sent again."""
 MEANING = {"yes": "confirmed", "no": "rejected", "neutral": "unclear",
            "parse_error": "parse_error", "failed": "failed"}
@@ -403,7 +402,7 @@ def _counts(rows: list[dict[str, Any]], in_audit: int) -> dict[str, Any]:
     yes = np.array([r["verdict"] == "yes" for r in rows], dtype=float)
     low, high = grouped_bootstrap_ci([(yes, np.ones_like(yes))]) if len(yes) else (None, None)
     return {"flags_in_audit": in_audit, "flags": len(rows),
-            **{MEANING[v]: c.get(v, 0) for v in OUTCOMES},
+            **{MEANING[v]: c.get(v, 0) for v in VERDICTS},
             "confirmed_share": float(yes.mean()) if len(yes) else None,
             "confirmed_ci95": [low, high]}
 

@@ -153,7 +153,8 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     input, 3 some calls failed (run the same command again to send those), 130 interrupted
     (the verdicts that came back are kept).
     """
-    from beliefbench.audit.verify import MEANING, OUTCOMES, VerifyError, share_text, verify
+    from beliefbench.audit.verify import MEANING, VerifyError, share_text, verify
+    from beliefbench.verdicts import VERDICTS
 
     if max_chars < 200 or min(max_connections, max_tokens,
                               1 if sample is None else sample) < 1:
@@ -169,7 +170,7 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     for cid, c in {**summary["claims"], "all claims": summary["overall"]}.items():
         of = f" of {c['flags_in_audit']}" if c["flags"] < c["flags_in_audit"] else ""
         click.echo(f"{cid}: {c['flags']}{of} flags: " + ", ".join(
-            f"{c[MEANING[v]]} {MEANING[v]}" for v in OUTCOMES) + f"; confirmed {share_text(c)}")
+            f"{c[MEANING[v]]} {MEANING[v]}" for v in VERDICTS) + f"; confirmed {share_text(c)}")
     total = summary["overall"]
     click.echo(f"sent {summary['sent_this_run']} flags to {summary['model']}; wrote "
                f"{out}/verified.jsonl, verification.json, verification.md")
