@@ -12,10 +12,10 @@ One Inspect sample per flag; the reply is read as a judge's is
 (:mod:`beliefbench.verdicts.reply`: JSON ``{"reason", "answer": "yes" | "no" | "neutral"}``):
 ``yes`` confirms the flag, ``no`` rejects it, ``neutral`` leaves it open. A reply that cannot
 be read is ``parse_error`` and a model that raised (or returned nothing) is ``failed``: both
-are counted on their own and neither confirms nor rejects. Results go to ``verified.jsonl``
-and ``verification.json`` beside the audit's files; a second run sends only the flags that
-have no verdict yet (``failed`` ones), so an interrupted or failed run is finished, not
-repeated.
+are counted on their own and neither confirms nor rejects. Results go to ``verified.jsonl``,
+``verification.json`` and ``verification.md`` beside the audit's files; a second run sends
+only the flags that have no verdict yet (``failed`` ones), so an interrupted or failed run is
+finished, not repeated.
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ SUMMARY = "verification.json"
 SUMMARY_MD = "verification.md"
 LOGS = "verify-logs"
 MAX_CHARS = 12_000
-"""Characters of a document shown to the model (the rest is cut, and the sample says so)."""
+"""Characters of a document shown to the model; a longer one is shown by its ends and the
+audit's spans (:func:`excerpt`)."""
 MAX_TOKENS = 300
 """Tokens of the model's reply: a sentence of reason and the answer."""
 KEPT = tuple(v for v in VERDICTS if v != "failed")
@@ -208,6 +209,12 @@ def excerpt(text: str, spans: Sequence[tuple[int, int]], max_chars: int = MAX_CH
     return "".join(parts)
 
 
+def _texts_of(report: dict[str, Any], flags: Sequence[Flag]) -> dict[str, str]:
+    """The flagged documents' texts, read as the audit read its corpus."""
+    return find_texts(report["corpus"], _fields(report), {f.where for f in flags},
+                      _ran_in(report))
+
+
 def verify_prompt(claim: Claim | None, text: str, max_chars: int = MAX_CHARS,
                   framing: str = "", spans: Sequence[tuple[int, int]] = ()) -> str:
     """The model's prompt for one flag: with the claim and its truth (verify.md), or, for a
@@ -267,8 +274,7 @@ def audit_verify(audit_dir: str, claims: str | None = None, max_chars: int = MAX
     audit-verify`` runs it and writes verified.jsonl)."""
     out = Path(audit_dir)
     report, flags = read_flags(out)
-    texts = find_texts(report["corpus"], _fields(report), {f.where for f in flags},
-                       _ran_in(report))
+    texts = _texts_of(report, flags)
     return _task(samples(flags, texts, _claims(report, claims), max_chars), abort_after,
                  max_tokens)
 
@@ -336,8 +342,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     by_id = _claims(report, claims)
     done = _previous(out, str(model))
     todo = [f for f in flags if f.key not in done]
-    texts = find_texts(report["corpus"], _fields(report), {f.where for f in todo},
-                       _ran_in(report)) if todo else {}
+    texts = _texts_of(report, todo) if todo else {}
     new: dict[str, dict[str, Any]] = {}
     name = str(model)  # as asked for: what a re-run compares
     log_location = None
