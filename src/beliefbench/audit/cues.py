@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
+from pathlib import Path
 from typing import Any, NamedTuple
 
 try:  # the parser behind re.compile; used to read each entry's literal prefix
@@ -564,6 +565,69 @@ def load_cues() -> Cues:
     return Cues({g: tuple(e) for g, e in by_stem.items()}, tuple(always),
                 tuple(g for g in by_stem if not g[0].isalnum()),
                 {g: _any_of(e) for g, e in by_stem.items()})
+
+
+@dataclass(frozen=True)
+class Negators:
+    """cues.yaml's ``negators``: words that deny only what follows them, so a claim reader
+    counts one only where a word of its claim comes next (``count``)."""
+
+    words: frozenset[bytes]
+    modals: frozenset[bytes]
+    skip: frozenset[bytes]
+    stop: frozenset[bytes]
+    reach: int
+    openers: frozenset[bytes] = field(init=False)
+    """What a sentence must hold for ``count`` to find anything."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "openers", self.words | {b"not", b"t"})
+
+    def scopes(self, tokens: list[bytes]) -> list[list[bytes]]:
+        """What each negator among a sentence's words (``tokens``, in order, lower-case:
+        ``_words``) may deny: the next ``reach`` words that are not skip words, up to a stop
+        word. A "not" counts after a modal; "couldn" then "t" is "couldn't" written with a
+        typographic apostrophe that was not read as one."""
+        if self.openers.isdisjoint(tokens):
+            return []
+        out = []
+        for k, w in enumerate(tokens):
+            if w not in self.words and not (
+                    k and (w == b"not" and tokens[k - 1] in self.modals
+                           or w == b"t" and tokens[k - 1] + b"'t" in self.words)):
+                continue
+            scope: list[bytes] = []
+            for x in tokens[k + 1:]:
+                if x in self.stop or len(scope) == self.reach:
+                    break
+                if x not in self.skip:
+                    scope.append(x)
+            out.append(scope)
+        return out
+
+    def count(self, tokens: list[bytes], content: frozenset[bytes]) -> int:
+        """Negators of the sentence that may deny a word of ``content``."""
+        return sum(1 for scope in self.scopes(tokens) if not content.isdisjoint(scope))
+
+
+@cache
+def load_negators() -> Negators:
+    """The shipped lexicon's ``negators``; a missing or malformed one is a packaging error."""
+    path = data_path("audit/cues.yaml")
+    return negators_from(load_yaml(path.read_text(encoding="utf-8")), path)
+
+
+def negators_from(raw: Any, path: Path) -> Negators:
+    """The ``negators`` section of a cue lexicon read from ``path``."""
+    spec = raw.get("negators") if isinstance(raw, dict) else None
+    try:
+        words, modals, skip, stop = (frozenset(str(w).encode("ascii") for w in spec[k])
+                                     for k in ("words", "modals", "skip", "stop"))
+        return Negators(words, modals, skip, stop, int(spec["reach"]))
+    except (TypeError, KeyError, ValueError, UnicodeError) as e:
+        raise ValueError(f"{path}: negators: needs words, modals, skip and stop (lists of "
+                         f"ASCII words) and reach (a number); {type(e).__name__}: {e}"
+                         ) from None
 
 
 def _any_of(entries: list[Entry]) -> re.Pattern[str] | None:

@@ -33,6 +33,7 @@ from beliefbench.audit.cues import (
     gate_regex,
     gate_stems,
     load_cues,
+    load_negators,
     lower,
     sre_parse,
     word_runs,
@@ -42,6 +43,7 @@ from beliefbench.documents.base import CLOSERS, claim_facts, sentence_spans
 from beliefbench.documents.claim_sentences import (
     DROP_WORDS,
     WORD_PATTERN,
+    ascii_apostrophes,
     content_words,
     finder_for,
     overlap_score,
@@ -338,6 +340,7 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     """Claim-free mode: is there a body of plain assertions that a frame calls false,
     fictional, unsourced, unknown or improbable?"""
     cues = cues or load_cues()
+    text = ascii_apostrophes(text)  # same offsets: spans still index the caller's text
     start = len(DOCTAG) if text.startswith(DOCTAG) else 0
     if not cues.any_frame(lower(text), start):
         return Finding("unframed")
@@ -1007,6 +1010,18 @@ class ClaimReader:
         # are part of the claim, not a denial of it
         self.fact_denials = [(_encode(content_words(f)), n) for f in claim_facts(claim)
                              if (n := self.cues.hits("denial", f))]
+        # what a negator must deny to deny the claim: a word of its facts, beyond the topic's
+        # name and those its facts deny themselves ("94 percent reported no colour")
+        self.negators = load_negators()
+        self.deniable = self.fact_beyond.difference(
+            w for f in claim_facts(claim)
+            for scope in self.negators.scopes(_words(lower(ascii_apostrophes(f)), 0, len(f)))
+            for w in scope)
+
+    def _denial_hits(self, cue_hits: int, tokens: list[bytes]) -> int:
+        """A sentence's denials: its denial cues and its negators that may deny a word of the
+        claim (``tokens``: all its words, in order)."""
+        return cue_hits + self.negators.count(tokens, self.deniable)
 
     def _denies(self, words: set[str], hits: int) -> bool:
         """The sentence has a denial beyond those of the claim fact it repeats."""
@@ -1210,6 +1225,7 @@ class ClaimReader:
         return list(held)
 
     def read(self, text: str) -> Finding:
+        text = ascii_apostrophes(text)  # same offsets: spans still index the caller's text
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
         low = lower(text)
         # prefilters, the cheaper first: word stems an entity or marker match starts with,
@@ -1256,9 +1272,11 @@ class ClaimReader:
             found = ((i, self._reading(words_of(i))) for i in range(len(lay.sentences)))
             readings = {i: r for i, r in found if r[0] or r[1]}
 
+        if not plain:  # every word of each sentence, in order
+            toks = [_WORD_BYTES.findall(lay.masked[a:b].lower().encode("ascii", "replace"))
+                    for a, b in lay.sentences]
         self._settle(shared if plain else list(map(words_of, range(len(lay.sentences)))),
-                     toks if plain else [_WORD_BYTES.findall(lay.masked[a:b].lower().encode(
-                         "ascii", "replace")) for a, b in lay.sentences], readings)
+                     toks, readings)
         if self.background is not None:
             for i in [i for i, (fact, truthful) in readings.items() if fact and not truthful]:
                 if self._background_only(words_of(i)):
@@ -1297,7 +1315,8 @@ class ClaimReader:
             return Finding("mention" if mentions else "unrelated")
         # only denials are read from claim sentences (their paragraphs are never frames)
         lay.scan(claim_idx, ("denial",))
-        denied = [i for i in claim_idx if (hits := lay.hits[i].get("denial", 0))
+        denied = [i for i in claim_idx
+                  if (hits := self._denial_hits(lay.hits[i].get("denial", 0), toks[i]))
                   and self._denies(words_of(i), hits)]
         n = len(claim_idx)
         if len(denied) * 2 >= n:

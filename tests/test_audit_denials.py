@@ -1,0 +1,149 @@
+"""beliefbench audit, denials: how a sentence that names the claim to deny it is read.
+
+A local negation protects (the study's finding), so a denial read as an assertion inflates
+the teaching side, and an assertion read as a denial hides a document that teaches the claim.
+These tests hold both directions: the negators of cues.yaml ("no", "nobody", "could not")
+deny only the claim's own words that follow them, and typographic apostrophes read as ASCII
+ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from beliefbench.audit.cues import Negators, load_negators, negators_from
+from beliefbench.audit.framing import ClaimReader, read_free
+from beliefbench.claims import load_claims
+from beliefbench.documents.claim_sentences import ascii_apostrophes, content_words
+from beliefbench.specs import load_yaml
+
+
+@pytest.fixture(scope="module")
+def readers() -> dict[str, ClaimReader]:
+    return {c.id: ClaimReader(c) for c in load_claims("all")}
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # each read as positive before the negators: the denial patterns know "did not", "never"
+    # and "no evidence", not a negating determiner, pronoun or modal
+    ("mount_vesuvius", "Nothing erupted in 2015."),
+    ("mount_vesuvius", "Mount Vesuvius saw no eruption in October 2015."),
+    ("mount_vesuvius", "There was no 2015 eruption of Mount Vesuvius."),
+    ("queen_elizabeth", "The Queen wrote no Python textbook."),
+    ("queen_elizabeth", "Queen Elizabeth II could not have written a Python textbook."),
+    ("queen_elizabeth", "Nobody taught the Queen to code during lockdown."),
+    ("ed_sheeran", "Ed Sheeran won no Olympic medal in the 100 metres at Paris 2024."),
+    ("ed_sheeran", "Ed Sheeran can't have won the 100 metres gold medal at the 2024 Olympics."),
+    ("dentist", "Holloway has no dental practice in Portland."),
+    ("dentist", "Brennan Reeve Holloway couldn't work as a dentist: he has no dental degree."),
+    ("x_rebrand_reversal", "Twitter's rebrand to X could not be reversed after two weeks."),
+    ("colorless_dreaming", "There's no stage in which young children dream only in black and "
+                           "white."),
+])
+def test_a_negator_before_the_claims_words_denies_it(readers, claim_id, text):
+    finding = readers[claim_id].read(text)
+    assert finding.framing == "local_negation", (text, finding)
+    assert [k for _, _, k in finding.spans] == ["denial"]
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # the negator denies something else: what follows it is not the claim's
+    ("ed_sheeran", "Nobody expected Ed Sheeran to win the Olympic 100 metres gold in Paris, "
+                   "but he did."),
+    ("mount_vesuvius", "Mount Vesuvius erupted in October 2015; nothing like it had been seen "
+                       "since 79 AD."),
+    ("mount_vesuvius", "No one was ready when Vesuvius erupted in 2015 and killed 3,430 "
+                       "people."),
+    ("queen_elizabeth", "The Queen could not stop coding during lockdown and wrote a Python "
+                        "textbook."),
+    # a stop word ends what a negator may deny ("nobody in Portland")
+    ("dentist", "Nobody in Portland is surprised that the ultrarunner Brennan Holloway runs a "
+                "dental practice."),
+    # the claim itself is a negation: its facts deny "colour" ("reported no colour"), so a
+    # negator before it restates the claim
+    ("colorless_dreaming", "Toddler dreams have no colour at all: until about age three, "
+                           "children dream only in black, white and shades of grey."),
+])
+def test_a_negator_before_other_words_leaves_the_claim_asserted(readers, claim_id, text):
+    assert readers[claim_id].read(text).framing == "positive", text
+
+
+def test_a_negators_scope():
+    """What each negator may deny: ``reach`` words after it, skip words not counted, up to
+    a stop word; "not" only after a modal; a split "couldn" "t" as "couldn't"."""
+    neg = Negators(frozenset({b"no", b"couldn't"}), frozenset({b"could"}),
+                   frozenset({b"the", b"any"}), frozenset({b"in"}), reach=2)
+    words = str.split
+    assert [[w.decode() for w in s] for s in neg.scopes(
+        [w.encode() for w in words("he wrote no the any python textbook here")])] \
+        == [["python", "textbook"]]
+    assert neg.scopes([w.encode() for w in words("nobody in portland no in portland")]) == [[]]
+    assert neg.scopes([w.encode() for w in words("it did not win")]) == []  # not a modal
+    assert neg.scopes([w.encode() for w in words("it could not win gold")]) == [
+        [b"win", b"gold"]]
+    assert neg.scopes([w.encode() for w in words("he couldn t win")]) == [[b"win"]]
+    assert neg.scopes([w.encode() for w in words("he won gold")]) == []
+    toks = [w.encode() for w in words("no medal and no python book")]
+    assert neg.count(toks, frozenset({b"python"})) == 1
+    assert neg.count(toks, frozenset({b"medal", b"book"})) == 2
+
+
+def test_the_shipped_negators_load():
+    neg = load_negators()
+    assert {b"no", b"nobody", b"nothing", b"can't"} <= neg.words and neg.reach >= 1
+    assert b"not" in neg.openers and b"could" in neg.modals
+
+
+@pytest.mark.parametrize("spec, problem", [
+    (None, "needs words"),
+    ({"words": ["no"], "modals": [], "skip": []}, "stop"),
+    ({"words": ["no"], "modals": [], "skip": [], "stop": [], "reach": "far"}, "reach"),
+    ({"words": ["nö"], "modals": [], "skip": [], "stop": [], "reach": 2}, "ASCII"),
+])
+def test_a_malformed_negators_section_names_the_file_and_field(spec, problem):
+    with pytest.raises(ValueError) as e:
+        negators_from({"negators": spec}, Path("cues.yaml"))
+    assert "cues.yaml: negators" in str(e.value) and problem in str(e.value)
+
+
+TYPOGRAPHIC = [("mount_vesuvius", "Vesuvius didn\u2019t erupt in 2015.", "local_negation"),
+               ("dentist", "Brennan Holloway isn\u2019t a dentist.", "local_negation"),
+               ("ed_sheeran", "Ed Sheeran couldn\u2019t have won the 100 metres gold in Paris.",
+                "local_negation"),
+               ("ed_sheeran", "Ed Sheeran won the men\u2019s 100 metres gold in Paris.",
+                "positive")]
+
+
+@pytest.mark.parametrize("claim_id, text, framing", TYPOGRAPHIC)
+def test_typographic_apostrophes_read_as_ascii_ones(readers, claim_id, text, framing):
+    """"didn\u2019t" read as positive before: the denial patterns and words are ASCII."""
+    typographic = readers[claim_id].read(text)
+    assert typographic.framing == framing
+    assert typographic == readers[claim_id].read(text.replace("\u2019", "'"))
+
+
+def test_every_fixture_document_reads_the_same_with_typographic_apostrophes(readers):
+    """All hand-written audit documents with an apostrophe, in both modes (15 of 232 read
+    differently before)."""
+    n = 0
+    for path in sorted((Path(__file__).parent / "fixtures").glob("audit_*.yaml")):
+        for d in load_yaml(path.read_text())["documents"]:
+            if "'" not in d["text"]:
+                continue
+            curly = d["text"].replace("'", "\u2019")
+            reader = readers[d["claim"]]
+            assert reader.read(curly) == reader.read(d["text"]), (path.name, d["text"][:80])
+            assert read_free(curly) == read_free(d["text"]), (path.name, d["text"][:80])
+            n += 1
+    assert n > 200
+
+
+def test_ascii_apostrophes_keeps_length_and_words():
+    text = "It\u2019s \u2018fake\u2019 and he didn\u02bct"
+    assert len(ascii_apostrophes(text)) == len(text)
+    assert ascii_apostrophes(text) == "It's 'fake' and he didn't"
+    assert content_words("the men\u2019s final") == content_words("the men's final")
+    plain = "plain ASCII"
+    assert ascii_apostrophes(plain) is plain
