@@ -143,6 +143,22 @@ def test_bad_input_names_the_file_and_exits_2(tmp_path, audited):
         verify(audited, scripted(judge))
 
 
+def test_the_report_holds_no_absolute_path_and_moves_with_its_corpus(tmp_path, audited,
+                                                                     monkeypatch):
+    """report.json records the folder the audit ran in relative to itself: no local path
+    in a shared report, and the audit and its corpus moved together still verify, from
+    any folder."""
+    raw = (audited / "report.json").read_text()
+    assert json.loads(raw)["inputs"]["cwd"] == ".." and str(tmp_path) not in raw
+    moved = tmp_path / "elsewhere" / "project"
+    moved.mkdir(parents=True)
+    for name in ("c", "out"):
+        Path(name).rename(moved / name)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    summary = verify(moved / "out", scripted(judge))
+    assert {k: summary["overall"][k] for k in VERDICTS} == VERDICTS
+
+
 def test_a_document_the_corpus_no_longer_holds_is_failed_not_guessed(audited):
     Path("c/texts/one.txt").unlink()
     summary = verify(audited, scripted(judge))

@@ -102,6 +102,10 @@ def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
     except json.JSONDecodeError as e:
         raise VerifyError(f"{path}: not JSON ({e})") from None
     report.setdefault("claims", {})  # a claim-free audit's report has none
+    inputs = report.get("inputs", {})
+    if isinstance(inputs, dict) and inputs.get("cwd"):
+        # recorded relative to the report's folder (older reports: absolute)
+        inputs["cwd"] = str((out.resolve() / inputs["cwd"]).resolve())
     flags: list[Flag] = []
     path = out / "flagged.jsonl"
     for n, line in enumerate(_read(path, "flagged documents").splitlines(), 1):

@@ -15,6 +15,16 @@ import click
 from beliefbench.claims import ClaimSpecError, load_claims
 
 
+def _relative_to(folder: Path, out: Path) -> str:
+    """``folder`` as seen from ``out`` (both resolved), so report.json holds no local
+    absolute path and still finds the corpus when the two move together; absolute where no
+    relative path exists (another drive)."""
+    try:
+        return os.path.relpath(folder.resolve(), out.resolve())
+    except ValueError:
+        return str(folder.resolve())
+
+
 @contextlib.contextmanager
 def _exits(bad_input: tuple[type[Exception], ...], interrupted: str) -> Iterator[None]:
     """Exit 2 with the message of a ``bad_input`` error, 130 on Ctrl-C saying what is kept."""
@@ -97,7 +107,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                           engine=engine if engine == "local" else f"dask/{scheduler}",
                           claims=[c.id for c in claims],
                           inputs={"claims": claims_sel, "fields": dataclasses.asdict(fields),
-                                  "cwd": os.getcwd()})
+                                  "cwd": _relative_to(Path.cwd(), out)})
     write_report(report, out, with_plot=plot)
     docs = f"{tally.documents} document{'' if tally.documents == 1 else 's'}"
     click.echo(f"audited {docs} in {seconds:.1f} s; flagged "
