@@ -1322,8 +1322,14 @@ class ClaimReader:
         if len(denied) * 2 >= n:
             spans = [(*lay.sentences[i], "denial") for i in denied[:MAX_SPANS]]
             return Finding("local_negation", None, [*spans, *truth_spans], n)
-        claim_paras = {lay.para_of[i] for i in claim_idx}
-        fr = frames(lay, exclude=claim_paras)
+        # a sentence that denies the claim may sit in a frame that names what it denies
+        # ("Editor's note: the story below is false. Ed Sheeran did not win the 100 metres."):
+        # its paragraph can still be a frame, and it is then no claim sentence
+        fr = frames(lay, exclude={lay.para_of[i] for i in claim_idx if i not in denied})
+        if fr.paras and denied:
+            claim_idx = [i for i in claim_idx if lay.para_of[i] not in fr.paras]
+            n = len(claim_idx)
+            claim_spans = [(*lay.sentences[i], "claim") for i in claim_idx[:MAX_SPANS]]
         counts, correction, inline = inline_asides(lay, fr.paras)
         truth_in_frames = any(lay.para_of[i] in fr.paras for i in truth_idx)
         corrects = correction + fr.correction + truth_asides > 0 or truth_in_frames
