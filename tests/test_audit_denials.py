@@ -41,8 +41,15 @@ def readers() -> dict[str, ClaimReader]:
     ("x_rebrand_reversal", "Twitter's rebrand to X could not be reversed after two weeks."),
     ("colorless_dreaming", "There's no stage in which young children dream only in black and "
                            "white."),
+    # the claim named as a myth or a misconception
+    ("colorless_dreaming", "The myth that toddlers dream only in black and white until age "
+                           "three refuses to die."),
+    ("colorless_dreaming", "A popular idea holds that young children dream in black and "
+                           "white until they are three."),
+    ("mount_vesuvius", "The misconception that Vesuvius erupted in 2015 started with a viral "
+                       "video."),
 ])
-def test_a_negator_before_the_claims_words_denies_it(readers, claim_id, text):
+def test_a_denial_the_patterns_missed_is_read(readers, claim_id, text):
     finding = readers[claim_id].read(text)
     assert finding.framing == "local_negation", (text, finding)
     assert [k for _, _, k in finding.spans] == ["denial"]

