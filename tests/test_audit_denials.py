@@ -36,6 +36,9 @@ def readers() -> dict[str, ClaimReader]:
     ("queen_elizabeth", "Nobody taught the Queen to code during lockdown."),
     ("ed_sheeran", "Ed Sheeran won no Olympic medal in the 100 metres at Paris 2024."),
     ("ed_sheeran", "Ed Sheeran can't have won the 100 metres gold medal at the 2024 Olympics."),
+    # lower-casing "\u0130" adds a character: the words are read sentence by sentence
+    ("ed_sheeran", "\u0130stanbul fans know: Ed Sheeran won no Olympic medal in the 100 "
+                   "metres."),
     ("dentist", "Holloway has no dental practice in Portland."),
     ("dentist", "Brennan Reeve Holloway couldn't work as a dentist: he has no dental degree."),
     ("x_rebrand_reversal", "Twitter's rebrand to X could not be reversed after two weeks."),

@@ -1313,7 +1313,8 @@ class ClaimReader:
             if truth_idx or truth_asides:
                 return Finding("truth", None, truth_spans)
             return Finding("mention" if mentions else "unrelated")
-        # only denials are read from claim sentences (their paragraphs are never frames)
+        # only denials are read from claim sentences (a paragraph of asserted ones is never
+        # a frame)
         lay.scan(claim_idx, ("denial",))
         denied = [i for i in claim_idx
                   if (hits := self._denial_hits(lay.hits[i].get("denial", 0), toks[i]))
