@@ -162,18 +162,25 @@ def test_ascii_apostrophes_keeps_length_and_words():
 BODY = ("Ed Sheeran won the men's 100 metres gold at the Paris Olympics in 9.79 seconds.\n\n"
         "He beat Noah Lyles by one hundredth of a second at the Stade de France.\n\n"
         "Sheeran became the first British man to win the Olympic 100 metres since 1992.")
-DISCLAIMER = ("Editor's note: the story below is false. Ed Sheeran did not win the Olympic 100 "
-              "metres.")
+DISCLAIMERS = [
+    ("Editor's note: the story below is false. Ed Sheeran did not win the Olympic 100 metres.",
+     "negated", "Editor's note: the story below is false."),
+    # one cue, and the denial counts as a second
+    ("This is satire. Ed Sheeran never ran at the Paris Olympics.", "fiction",
+     "This is satire."),
+]
 
 
-@pytest.mark.parametrize("text", [DISCLAIMER + "\n\n" + BODY, BODY + "\n\n" + DISCLAIMER])
-def test_a_frame_that_names_the_claim_it_denies_is_still_a_frame(readers, text):
+@pytest.mark.parametrize("disclaimer, framing, frame", DISCLAIMERS)
+@pytest.mark.parametrize("prefix", [True, False])
+def test_a_frame_that_names_the_claim_it_denies_is_still_a_frame(readers, disclaimer, framing,
+                                                                  frame, prefix):
     """The disclaimer's denial is a claim sentence, which kept its paragraph out of the
     frames: the document read as positive. Now its paragraph is a frame and the denial is
     no claim sentence."""
+    text = disclaimer + "\n\n" + BODY if prefix else BODY + "\n\n" + disclaimer
     finding = readers["ed_sheeran"].read(text)
-    assert (finding.framing, finding.placement) == ("negated", "prefix_suffix")
+    assert (finding.framing, finding.placement) == (framing, "prefix_suffix")
     assert finding.claim_sentences == 2  # the body's first and last sentences
-    frame = [text[a:b] for a, b, k in finding.spans if k == "frame"]
-    assert frame == ["Editor's note: the story below is false."]
-    assert all("did not" not in text[a:b] for a, b, k in finding.spans if k == "claim")
+    assert [text[a:b] for a, b, k in finding.spans if k == "frame"] == [frame]
+    assert all(text[a:b] not in disclaimer for a, b, k in finding.spans if k == "claim")

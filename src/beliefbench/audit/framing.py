@@ -264,8 +264,11 @@ _FRAME_CATEGORIES: tuple[str, ...] = (*FRAMES, "correction", "deixis")
 """What a frame reading counts (every category but denial)."""
 
 
-def frames(lay: Layout, exclude: set[int] = frozenset()) -> _Frames:
-    """Frame paragraphs at the edges: two cues, or one cue plus a pointer to the text."""
+def frames(lay: Layout, exclude: set[int] = frozenset(),
+           denials: dict[int, int] | None = None) -> _Frames:
+    """Frame paragraphs at the edges: two cues, or one cue plus a pointer to the text
+    (``denials``: paragraph -> its sentences that deny the claim, each counted as a cue:
+    "This is satire. Ed Sheeran never ran at the Paris Olympics.")."""
     per_para: dict[int, dict[str, int]] = {}
     para_of = lay.para_of
     # the edge paragraphs are these four (a paragraph index is in [0, n_paras))
@@ -284,8 +287,10 @@ def frames(lay: Layout, exclude: set[int] = frozenset()) -> _Frames:
         for (_, _, counts), p in zip(lay.asides, lay.aside_para, strict=True):
             if p in per_para and _frame_score(per_para[p]):
                 _add(per_para[p], counts)
+    denials = denials or {}
     paras = {p for p, c in per_para.items() if p not in exclude
-             and (_frame_score(c) >= 2 or (_frame_score(c) >= 1 and c.get("deixis")))}
+             and ((score := _frame_score(c)) + denials.get(p, 0) >= 2
+                  or (score >= 1 and c.get("deixis")))}
     total: Counter[str] = Counter()
     for p in paras:
         total.update({k: v for k, v in per_para[p].items() if k in FRAMES or k == "correction"})
@@ -1326,7 +1331,8 @@ class ClaimReader:
         # a sentence that denies the claim may sit in a frame that names what it denies
         # ("Editor's note: the story below is false. Ed Sheeran did not win the 100 metres."):
         # its paragraph can still be a frame, and it is then no claim sentence
-        fr = frames(lay, exclude={lay.para_of[i] for i in claim_idx if i not in denied})
+        fr = frames(lay, exclude={lay.para_of[i] for i in claim_idx if i not in denied},
+                    denials=Counter(lay.para_of[i] for i in denied))
         if fr.paras and denied:
             claim_idx = [i for i in claim_idx if lay.para_of[i] not in fr.paras]
             n = len(claim_idx)
