@@ -6,7 +6,8 @@
    negated, repeated_negations, local_negation, corrected.
 2. The same on the hand-written LLM-style set (tests/fixtures/audit_llm_style.yaml; written by
    the audit's author, so not an independent test set), and on the blind held-out sets
-   (tests/fixtures/audit_heldout*.yaml, written by helpers who saw only the claims).
+   (tests/fixtures/audit_heldout*.yaml, written by helpers who saw only the claims), and
+   single sentences by the audit's author (tests/fixtures/audit_statements.yaml).
 3. Throughput on one core, 2,000-character documents, one claim: all claim-bearing documents
    (worst case), corpora where 25% and 10% bear the claim, and neutral text alone (also
    read against every shipped claim: the prefilter depends on the claim's patterns);
@@ -155,6 +156,22 @@ def heldout() -> None:
             f"{t}->{p} {n}" for (t, p), n in wrong.most_common()))
 
 
+def statements() -> None:
+    """Single sentences (tests/fixtures/audit_statements.yaml, written by the audit's author):
+    how many of each group read as expected, and the others."""
+    data = load_yaml((ROOT / "tests/fixtures/audit_statements.yaml").read_text())
+    readers = {c.id: ClaimReader(c) for c in load_claims("all")}
+    print("\nClaim mode, single sentences (audit_statements.yaml, by the audit's author)")
+    for group, spec in data.items():
+        got = [(t, readers[cid].read(t).framing) for cid, texts in spec["sentences"].items()
+               for t in texts]
+        print(f"  {group:<27} {sum(f in spec['expect'] for _, f in got)}/{len(got)} read as "
+              + " or ".join(spec["expect"]))
+        for t, f in got:
+            if f not in spec["expect"]:
+                print(f"    {f}: {t}")
+
+
 def claim_docs(n: int, chars: int) -> list[str]:
     claim = load_claims("ed_sheeran")[0]
     recs = condition_records([claim], parse_conditions(",".join([*MAIN, "fiction"])),
@@ -294,6 +311,7 @@ def main() -> None:
     recovery(args.n)
     llm_style()
     heldout()
+    statements()
     throughput(3000 if not args.quick else 600, 3 if not args.quick else 1)
     streaming([int(x) for x in args.sizes_mb.split(",")])
     verification(args.verify_docs)
