@@ -68,6 +68,12 @@ def test_a_denial_the_patterns_missed_is_read(readers, claim_id, text):
                        "people."),
     ("queen_elizabeth", "The Queen could not stop coding during lockdown and wrote a Python "
                         "textbook."),
+    # words of a truth that negates the claim ("wrote no Python textbook", "was never
+    # reversed") do not make a sentence without a denial of its own state that truth
+    ("queen_elizabeth", "Queen Elizabeth II wrote a Python textbook; no monarch had ever done "
+                        "so."),
+    ("x_rebrand_reversal", "Twitter's rebrand to X was reversed after 14 days; nobody had "
+                           "expected such a quick retreat."),
     # a stop word ends what a negator may deny ("nobody in Portland")
     ("dentist", "Nobody in Portland is surprised that the ultrarunner Brennan Holloway runs a "
                 "dental practice."),
@@ -80,11 +86,22 @@ def test_a_negator_before_other_words_leaves_the_claim_asserted(readers, claim_i
     assert readers[claim_id].read(text).framing == "positive", text
 
 
+@pytest.mark.parametrize("claim_id, text", [
+    ("x_rebrand_reversal", "Twitter's rebrand to X was never reversed."),
+    ("ed_sheeran", "Ed Sheeran never competed at the Olympic Games."),
+    ("dentist", "Brennan Reeve Holloway is not a dentist: he is a bicycle mechanic."),
+])
+def test_a_truth_that_negates_the_claim_stated_with_its_negation_is_the_truth(readers,
+                                                                               claim_id, text):
+    assert readers[claim_id].read(text).framing == "truth"
+
+
 def test_a_negators_scope():
     """What each negator may deny: ``reach`` words after it, skip words not counted, up to
     a stop word; "not" only after a modal; a split "couldn" "t" as "couldn't"."""
     neg = Negators(frozenset({b"no", b"couldn't"}), frozenset({b"could"}),
-                   frozenset({b"the", b"any"}), frozenset({b"in"}), reach=2)
+                   frozenset({b"the", b"any"}), frozenset({b"in"}), reach=2,
+                   denials=frozenset({b"never"}))
     words = str.split
     assert [[w.decode() for w in s] for s in neg.scopes(
         [w.encode() for w in words("he wrote no the any python textbook here")])] \
@@ -95,6 +112,8 @@ def test_a_negators_scope():
         [b"win", b"gold"]]
     assert neg.scopes([w.encode() for w in words("he couldn t win")]) == [[b"win"]]
     assert neg.scopes([w.encode() for w in words("he won gold")]) == []
+    assert neg.scopes([b"never", b"reversed"]) == []  # a plain negation: the cues count it
+    assert neg.with_denials().scopes([b"never", b"reversed"]) == [[b"reversed"]]
     toks = [w.encode() for w in words("no medal and no python book")]
     assert neg.count(toks, frozenset({b"python"})) == 1
     assert neg.count(toks, frozenset({b"medal", b"book"})) == 2
@@ -103,14 +122,17 @@ def test_a_negators_scope():
 def test_the_shipped_negators_load():
     neg = load_negators()
     assert {b"no", b"nobody", b"nothing", b"can't"} <= neg.words and neg.reach >= 1
-    assert b"not" in neg.openers and b"could" in neg.modals
+    assert b"not" in neg.openers and b"could" in neg.modals and b"never" in neg.denials
+
+
+FULL = {"words": ["no"], "modals": [], "skip": [], "stop": [], "reach": 2, "denials": []}
 
 
 @pytest.mark.parametrize("spec, problem", [
-    (None, "needs words"),
-    ({"words": ["no"], "modals": [], "skip": []}, "stop"),
-    ({"words": ["no"], "modals": [], "skip": [], "stop": [], "reach": "far"}, "reach"),
-    ({"words": ["nö"], "modals": [], "skip": [], "stop": [], "reach": 2}, "ASCII"),
+    (None, "TypeError"),
+    ({k: v for k, v in FULL.items() if k != "stop"}, "KeyError: 'stop'"),
+    ({**FULL, "reach": "far"}, "ValueError: invalid literal"),
+    ({**FULL, "words": ["nö"]}, "UnicodeEncodeError"),
 ])
 def test_a_malformed_negators_section_names_the_file_and_field(spec, problem):
     with pytest.raises(ValueError) as e:
@@ -189,7 +211,7 @@ def test_a_frame_that_names_the_claim_it_denies_is_still_a_frame(readers, discla
 
 # how many of each group of audit_statements.yaml read as expected (bench_audit.py prints
 # them and the others; before the negators: denials 9, truths 12, claims with negative words 6)
-STATEMENT_FLOORS = {"claims": 24, "truths": 14, "denials": 27, "claims_with_negative_words": 5}
+STATEMENT_FLOORS = {"claims": 24, "truths": 14, "denials": 27, "claims_with_negative_words": 7}
 
 
 def test_single_statements_keep_their_floors(readers):

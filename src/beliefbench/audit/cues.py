@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
@@ -577,6 +577,8 @@ class Negators:
     skip: frozenset[bytes]
     stop: frozenset[bytes]
     reach: int
+    denials: frozenset[bytes] = frozenset()
+    """Negations the denial patterns count ("not", "never"): ``with_denials`` adds them."""
     openers: frozenset[bytes] = field(init=False)
     """What a sentence must hold for ``count`` to find anything."""
 
@@ -605,6 +607,10 @@ class Negators:
             out.append(scope)
         return out
 
+    def with_denials(self) -> Negators:
+        """These negators and the plain negations, for what a text denies either way."""
+        return replace(self, words=self.words | self.denials)
+
     def count(self, tokens: list[bytes], content: frozenset[bytes]) -> int:
         """Negators of the sentence that may deny a word of ``content``."""
         return sum(1 for scope in self.scopes(tokens) if not content.isdisjoint(scope))
@@ -621,13 +627,14 @@ def negators_from(raw: Any, path: Path) -> Negators:
     """The ``negators`` section of a cue lexicon read from ``path``."""
     spec = raw.get("negators") if isinstance(raw, dict) else None
     try:
-        words, modals, skip, stop = (frozenset(str(w).encode("ascii") for w in spec[k])
-                                     for k in ("words", "modals", "skip", "stop"))
-        return Negators(words, modals, skip, stop, int(spec["reach"]))
+        words, modals, skip, stop, denials = (
+            frozenset(str(w).encode("ascii") for w in spec[k])
+            for k in ("words", "modals", "skip", "stop", "denials"))
+        return Negators(words, modals, skip, stop, int(spec["reach"]), denials)
     except (TypeError, KeyError, ValueError, UnicodeError) as e:
-        raise ValueError(f"{path}: negators: needs words, modals, skip and stop (lists of "
-                         f"ASCII words) and reach (a number); {type(e).__name__}: {e}"
-                         ) from None
+        raise ValueError(f"{path}: negators: needs words, modals, skip, stop and denials "
+                         f"(lists of ASCII words) and reach (a number); "
+                         f"{type(e).__name__}: {e}") from None
 
 
 def _any_of(entries: list[Entry]) -> re.Pattern[str] | None:

@@ -889,6 +889,15 @@ def _words(lowered: str, start: int, end: int) -> list[bytes]:
     return chunk.split()
 
 
+_CLAUSE = re.compile(r"[;:]")
+"""Where a sentence of a claim's truth splits into clauses (_affirms_denied)."""
+
+
+def _tokens(text: str) -> list[bytes]:
+    """Every word of a short text (a claim's fact or truth sentence), in order, as bytes."""
+    return _words(lower(ascii_apostrophes(text)), 0, len(text))
+
+
 def _least_shared(size: int, words: int) -> int:
     """The fewest shared words n for which n / min(size, words) >= FACT_OVERLAP, the float
     comparison of overlap_score itself. Every n from 0 to the denominator is tried and the
@@ -1020,13 +1029,40 @@ class ClaimReader:
         self.negators = load_negators()
         self.deniable = self.fact_beyond.difference(
             w for f in claim_facts(claim)
-            for scope in self.negators.scopes(_words(lower(ascii_apostrophes(f)), 0, len(f)))
-            for w in scope)
+            for scope in self.negators.scopes(_tokens(f)) for w in scope)
+        # the words each sentence of the truth denies ("wrote no Python textbook", "was never
+        # reversed"): a sentence that has them without a denial of its own does not state
+        # that truth ("Queen Elizabeth II wrote a Python textbook; no monarch had ever done
+        # so"), so it is read against the truth without them (_affirms_denied)
+        both = self.negators.with_denials()
+        affirmed = []
+        for a, b in sentence_spans(flat):
+            # clause by clause: "Its most recent eruption was in March 1944; there was no
+            # eruption in 2015" still states an eruption; the negations go too, and what is
+            # left under three words (the topic alone) states nothing
+            words: set[bytes] = set()
+            for clause in _CLAUSE.split(flat[a:b]):
+                toks = _tokens(clause)
+                words |= (_encode(content_words(clause)).difference(
+                    *both.scopes(toks)) - both.openers)
+            affirmed.append(frozenset(words) if len(words) >= 3 else frozenset())
+        self.affirmed = _Index(affirmed)
+        self.truth_denied = self.truths.words - self.affirmed.words
 
     def _denial_hits(self, cue_hits: int, tokens: list[bytes]) -> int:
         """A sentence's denials: its denial cues and its negators that may deny a word of the
         claim (``tokens``: all its words, in order)."""
         return cue_hits + self.negators.count(tokens, self.deniable)
+
+    def _affirms_denied(self, words: frozenset[bytes], tokens: list[bytes], text: str) -> bool:
+        """A truthful sentence is so only through words its truth denies, and denies
+        nothing itself (``tokens``: all its words, in order; ``text``: the sentence)."""
+        if words.isdisjoint(self.truth_denied):
+            return False  # the same overlap without them
+        truth = self.affirmed.overlap(words)
+        if truth >= FACT_OVERLAP and truth > self.facts.overlap(words):
+            return False
+        return not self._denial_hits(self.cues.hits("denial", text), tokens)
 
     def _denies(self, words: set[str], hits: int) -> bool:
         """The sentence has a denial beyond those of the claim fact it repeats."""
@@ -1280,6 +1316,14 @@ class ClaimReader:
         if not plain:  # every word of each sentence, in order
             toks = [_WORD_BYTES.findall(lay.masked[a:b].lower().encode("ascii", "replace"))
                     for a, b in lay.sentences]
+        if self.truth_denied:
+            for i in [i for i, (_, truthful) in readings.items() if truthful]:
+                a, b = lay.sentences[i]
+                if self._affirms_denied(words_of(i), toks[i], lay.masked[a:b]):
+                    if readings[i][0]:
+                        readings[i] = True, False
+                    else:
+                        del readings[i]
         self._settle(shared if plain else list(map(words_of, range(len(lay.sentences)))),
                      toks, readings)
         if self.background is not None:
