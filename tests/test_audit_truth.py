@@ -127,23 +127,27 @@ def test_neither_side(readers, claim_id, text):
     assert finding.framing == "mention" and finding.claim_sentences == 0
 
 
-@pytest.mark.parametrize("name, least_side, most_flagged_truths", [
-    # measured with the claims' background, the negators and the myth cue (bench_audit.py
-    # prints them; before the background: set 1 0.847 with 5 of 18 true documents read as
-    # teaching, set 2 0.567 and 6 of 30, set 3 0.722 and 11 of 30, set 4 0.569 and 11 of 36;
-    # before the negators: set 3 0.750 and 7, set 4 0.583 and 10, set 5 0.653 and 1). Sets 1
-    # and 3 were looked at while the background lists were written, set 4 while the myth cue
-    # was; set 2 never was, and set 5 was written while the negators were designed, blind.
-    ("audit_heldout1.yaml", 0.86, 2),
-    ("audit_heldout2.yaml", 0.56, 5),
-    ("audit_heldout3.yaml", 0.77, 6),
-    ("audit_heldout4.yaml", 0.61, 8),
-    ("audit_heldout5.yaml", 0.73, 1),
+@pytest.mark.parametrize("name, least_side, most_flagged_truths, least_exact", [
+    # measured with the claims' background, the negators, the myth cue and the frame rules
+    # (bench_audit.py prints them; before the background: set 1 0.847 with 5 of 18 true
+    # documents read as teaching, set 2 0.567 and 6 of 30, set 3 0.722 and 11 of 30, set 4
+    # 0.569 and 11 of 36; before the negators: set 3 0.750 and 7, set 4 0.583 and 10, set 5
+    # 0.653 and 1). Sets 1 and 3 were looked at while the background lists were written, set
+    # 4 before the negators and the myth cue; set 2 never was, and sets 5 and 6 were written
+    # blind while the negators and the frame rules were designed.
+    ("audit_heldout1.yaml", 0.86, 2, 0.83),
+    ("audit_heldout2.yaml", 0.56, 5, 0.55),
+    ("audit_heldout3.yaml", 0.77, 6, 0.68),
+    ("audit_heldout4.yaml", 0.61, 8, 0.55),
+    ("audit_heldout5.yaml", 0.73, 1, 0.65),
+    # frames (before the frame rules: exact 0.514, side 0.833)
+    ("audit_heldout6.yaml", 0.86, 0, 0.66),
 ])
-def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_flagged_truths):
+def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_flagged_truths,
+                                                least_exact):
     """Documents written blind (from the claims alone) keep the side they were given
-    (teaching, protective, mention, unrelated) at least as often as when the set was added,
-    and no more true documents are flagged as teaching the claim."""
+    (teaching, protective, mention, unrelated) and their exact framing at least as often as
+    when the set was added, and no more true documents are flagged as teaching the claim."""
     from beliefbench.audit.framing import PROTECTIVE, TEACHING
     from beliefbench.specs import load_yaml
 
@@ -154,6 +158,7 @@ def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_f
     docs = load_yaml((Path(__file__).parent / "fixtures" / name).read_text())["documents"]
     got = [(d["label"], readers[d["claim"]].read(d["text"]).framing) for d in docs]
     assert sum(side(t) == side(p) for t, p in got) / len(got) >= least_side
+    assert sum(t == p for t, p in got) / len(got) >= least_exact
     assert sum(t == "truth" and p in TEACHING for t, p in got) <= most_flagged_truths
 
 

@@ -1034,7 +1034,7 @@ class ClaimReader:
         # reversed"): a sentence that has them without a denial of its own does not state
         # that truth ("Queen Elizabeth II wrote a Python textbook; no monarch had ever done
         # so"), so it is read against the truth without them (_affirms_denied)
-        both = self.negators.with_denials()
+        self.negations = both = self.negators.with_denials()
         affirmed = []
         for a, b in sentence_spans(flat):
             # clause by clause: "Its most recent eruption was in March 1944; there was no
@@ -1055,14 +1055,15 @@ class ClaimReader:
         return cue_hits + self.negators.count(tokens, self.deniable)
 
     def _affirms_denied(self, words: frozenset[bytes], tokens: list[bytes], text: str) -> bool:
-        """A truthful sentence is so only through words its truth denies, and denies
-        nothing itself (``tokens``: all its words, in order; ``text``: the sentence)."""
+        """A truthful sentence is so only through words its truth denies, and denies none
+        of them itself (``tokens``: all its words, in order; ``text``: the sentence)."""
         if words.isdisjoint(self.truth_denied):
             return False  # the same overlap without them
         truth = self.affirmed.overlap(words)
         if truth >= FACT_OVERLAP and truth > self.facts.overlap(words):
             return False
-        return not self._denial_hits(self.cues.hits("denial", text), tokens)
+        return not (self.cues.hits("denial", text) or any(
+            not self.truth_denied.isdisjoint(s) for s in self.negations.scopes(tokens)))
 
     def _denies(self, words: set[str], hits: int) -> bool:
         """The sentence has a denial beyond those of the claim fact it repeats."""
