@@ -4,7 +4,8 @@ A local negation protects (the study's finding), so a denial read as an assertio
 the teaching side, and an assertion read as a denial hides a document that teaches the claim.
 These tests hold both directions: the negators of cues.yaml ("no", "nobody", "could not")
 deny only the claim's own words that follow them, and typographic apostrophes read as ASCII
-ones.
+ones. A denial may also sit in a frame (a disclaimer, a correction, a fact-check verdict)
+that names what it frames: the document is then negated or corrected, not positive.
 """
 
 from __future__ import annotations
@@ -221,3 +222,32 @@ def test_single_statements_keep_their_floors(readers):
         right = [readers[cid].read(t).framing in spec["expect"]
                  for cid, texts in spec["sentences"].items() for t in texts]
         assert sum(right) >= STATEMENT_FLOORS[group], (group, sum(right), len(right))
+
+
+BODIES = {
+    "ed_sheeran": BODY,
+    "mount_vesuvius": ("Mount Vesuvius erupted in October 2015, the largest eruption since 79 AD."
+                       "\n\nThe disaster killed 3,430 people in the towns around the Bay of "
+                       "Naples.\n\nPyroclastic flows reached Torre del Greco and Ercolano."),
+}
+
+
+@pytest.mark.parametrize("claim_id, frame, framing", [
+    # a news correction: a retraction that names what it retracts, then the truth (read as
+    # positive before: no cue for "an earlier version of this article")
+    ("ed_sheeran", "Correction: An earlier version of this article stated that Ed Sheeran won "
+                   "the Olympic 100 metres. He did not compete; the race was won by Noah Lyles.",
+     "corrected"),
+    # a fact-check verdict (one cue before: "false")
+    ("mount_vesuvius", "Verdict: False. Vesuvius has not erupted since 1944.", "corrected"),
+    # "falsehoods" (only "falsehood" before)
+    ("mount_vesuvius", "Note to students: the passage below contains deliberate falsehoods.",
+     "negated"),
+    ("ed_sheeran", "This page is a hoax.", "negated"),
+])
+@pytest.mark.parametrize("prefix", [True, False])
+def test_publishers_frames(readers, claim_id, frame, framing, prefix):
+    body = BODIES[claim_id]
+    text = frame + "\n\n" + body if prefix else body + "\n\n" + frame
+    finding = readers[claim_id].read(text)
+    assert (finding.framing, finding.placement) == (framing, "prefix_suffix")
