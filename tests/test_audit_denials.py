@@ -192,6 +192,8 @@ DISCLAIMERS = [
     # one cue, and the denial counts as a second
     ("This is satire. Ed Sheeran never ran at the Paris Olympics.", "fiction",
      "This is satire."),
+    # the frame states the claim, pointing at the text: only its pointer counts
+    ("Fiction. In this story, Ed Sheeran wins the Olympic 100 metres.", "fiction", "Fiction."),
 ]
 
 
@@ -199,9 +201,9 @@ DISCLAIMERS = [
 @pytest.mark.parametrize("prefix", [True, False])
 def test_a_frame_that_names_the_claim_it_denies_is_still_a_frame(readers, disclaimer, framing,
                                                                   frame, prefix):
-    """The disclaimer's denial is a claim sentence, which kept its paragraph out of the
-    frames: the document read as positive. Now its paragraph is a frame and the denial is
-    no claim sentence."""
+    """The disclaimer's denial (or statement) of the claim is a claim sentence, which kept its
+    paragraph out of the frames: the document read as positive. Now its paragraph is a frame
+    and that sentence is no claim sentence."""
     text = disclaimer + "\n\n" + BODY if prefix else BODY + "\n\n" + disclaimer
     finding = readers["ed_sheeran"].read(text)
     assert (finding.framing, finding.placement) == (framing, "prefix_suffix")

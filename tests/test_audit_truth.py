@@ -141,9 +141,10 @@ def test_neither_side(readers, claim_id, text):
     ("audit_heldout4.yaml", 0.61, 8, 0.55),
     ("audit_heldout5.yaml", 0.73, 1, 0.65),
     # frames (before the frame rules: exact 0.514, side 0.833), and publishers' frames
-    # (before them: 0.500, 0.778)
-    ("audit_heldout6.yaml", 0.87, 0, 0.68),
-    ("audit_heldout7.yaml", 0.83, 0, 0.59),
+    # (before them: 0.500, 0.778); both read before the rule for a frame sentence that
+    # states the claim ("In this story, ...": 0.681 and 0.597 before it)
+    ("audit_heldout6.yaml", 0.87, 0, 0.69),
+    ("audit_heldout7.yaml", 0.83, 0, 0.65),
 ])
 def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_flagged_truths,
                                                 least_exact):

@@ -265,10 +265,12 @@ _FRAME_CATEGORIES: tuple[str, ...] = (*FRAMES, "correction", "deixis")
 
 
 def frames(lay: Layout, exclude: set[int] = frozenset(),
-           denials: dict[int, int] | None = None) -> _Frames:
+           denials: dict[int, int] | None = None, naming: set[int] = frozenset()) -> _Frames:
     """Frame paragraphs at the edges: two cues, or one cue plus a pointer to the text
     (``denials``: paragraph -> its sentences that deny the claim, each counted as a cue:
-    "This is satire. Ed Sheeran never ran at the Paris Olympics.")."""
+    "This is satire. Ed Sheeran never ran at the Paris Olympics."; ``naming``: sentences
+    that state the claim with a pointer to the text, of which only the pointer counts:
+    "Fiction. In this story, Ed Sheeran wins the Olympic 100 metres.")."""
     per_para: dict[int, dict[str, int]] = {}
     para_of = lay.para_of
     # the edge paragraphs are these four (a paragraph index is in [0, n_paras))
@@ -279,6 +281,8 @@ def frames(lay: Layout, exclude: set[int] = frozenset(),
     hits = lay.hits
     for i in edge:
         h = hits[i]
+        if i in naming:
+            h = {"deixis": h["deixis"]}
         if h and (_frame_score(h) or h.get("deixis")):
             _add(per_para.setdefault(para_of[i], {}), h)
     # asides strengthen a paragraph whose own sentences carry a cue; asides alone around a
@@ -1373,14 +1377,21 @@ class ClaimReader:
         if len(denied) * 2 >= n:
             spans = [(*lay.sentences[i], "denial") for i in denied[:MAX_SPANS]]
             return Finding("local_negation", None, [*spans, *truth_spans], n)
-        # a sentence that denies the claim may sit in a frame that names what it denies
-        # ("Editor's note: the story below is false. Ed Sheeran did not win the 100 metres."):
-        # its paragraph can still be a frame, and it is then no claim sentence
-        fr = frames(lay, exclude={lay.para_of[i] for i in claim_idx if i not in denied},
-                    denials=Counter(lay.para_of[i] for i in denied))
-        if fr.paras and denied:
-            claim_idx = [i for i in claim_idx if lay.para_of[i] not in fr.paras]
-            n = len(claim_idx)
+        # a frame may name what it frames: with a sentence that denies the claim ("Editor's
+        # note: the story below is false. Ed Sheeran did not win the 100 metres.") or one that
+        # states it with a pointer to the text ("Fiction. In this story, Ed Sheeran wins the
+        # Olympic 100 metres."); their paragraphs can still be frames, and they are then no
+        # claim sentences where the body has others
+        para_of = lay.para_of
+        edge = [i for i in claim_idx if i not in denied and lay.edge(para_of[i])]
+        lay.scan(edge)
+        naming = {i for i in edge if lay.hits[i].get("deixis")}
+        fr = frames(lay, exclude={para_of[i] for i in claim_idx
+                                  if i not in denied and i not in naming},
+                    denials=Counter(para_of[i] for i in denied), naming=naming)
+        body = [i for i in claim_idx if para_of[i] not in fr.paras]
+        if body and len(body) < n:
+            claim_idx, n = body, len(body)
             claim_spans = [(*lay.sentences[i], "claim") for i in claim_idx[:MAX_SPANS]]
         counts, correction, inline = inline_asides(lay, fr.paras)
         truth_in_frames = any(lay.para_of[i] in fr.paras for i in truth_idx)
