@@ -1367,8 +1367,8 @@ class ClaimReader:
             if truth_idx or truth_asides:
                 return Finding("truth", None, truth_spans)
             return Finding("mention" if mentions else "unrelated")
-        # only denials are read from claim sentences (a paragraph of asserted ones is never
-        # a frame)
+        # denials are read from every claim sentence, other cues only from those at the edges
+        # (a paragraph of asserted ones is never a frame)
         lay.scan(claim_idx, ("denial",))
         denied = [i for i in claim_idx
                   if (hits := self._denial_hits(lay.hits[i].get("denial", 0), toks[i]))
@@ -1382,12 +1382,12 @@ class ClaimReader:
         # states it with a pointer to the text ("Fiction. In this story, Ed Sheeran wins the
         # Olympic 100 metres."); their paragraphs can still be frames, and they are then no
         # claim sentences where the body has others
-        para_of = lay.para_of
-        edge = [i for i in claim_idx if i not in denied and lay.edge(para_of[i])]
+        para_of, denying = lay.para_of, set(denied)
+        edge = [i for i in claim_idx if i not in denying and lay.edge(para_of[i])]
         lay.scan(edge)
         naming = {i for i in edge if lay.hits[i].get("deixis")}
         fr = frames(lay, exclude={para_of[i] for i in claim_idx
-                                  if i not in denied and i not in naming},
+                                  if i not in denying and i not in naming},
                     denials=Counter(para_of[i] for i in denied), naming=naming)
         body = [i for i in claim_idx if para_of[i] not in fr.paras]
         if body and len(body) < n:
