@@ -470,7 +470,8 @@ class Cues:
         return out
 
     def hits(self, category: str, text: str) -> int:
-        return self.counts(text).get(category, 0)
+        """Cues of one category in a short text (only that category is looked for)."""
+        return sum(1 for _ in self.scan(lower(text), categories=(category,)))
 
     def any_frame(self, lowered: str, start: int = 0) -> bool:
         return next(self.scan(lowered, start, categories=FRAMES), None) is not None
