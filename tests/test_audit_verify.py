@@ -320,3 +320,15 @@ def test_the_gate_on_confirmed_flags(audited):
         assert ("gate: 2 flags confirmed, more than --max-confirmed 1" in res.output) == \
             (code == 1)
         assert "sent 0 flags" in res.output
+
+
+def test_the_cli_defaults_are_the_modules():
+    """The command keeps its own literals (the CLI starts without importing Inspect): they
+    must stay those of beliefbench.audit.verify."""
+    from beliefbench.audit.verify import MAX_TOKENS
+    from beliefbench.cli.audit import audit_verify
+    from beliefbench.metrics import SEED
+
+    defaults = {p.name: p.default for p in audit_verify.params}
+    assert (defaults["max_chars"], defaults["max_tokens"], defaults["seed"]) == (
+        MAX_CHARS, MAX_TOKENS, SEED)
