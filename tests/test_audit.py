@@ -933,17 +933,26 @@ def test_speed_frames_match_the_plain_definitions(generated, neutral):
     )
 
     def plain_frames(lay, exclude):
+        # an excluded edge paragraph counts where it holds a label, and so does the third
+        # paragraph; there, only lines that look like labels are scanned for one
         per_para: dict[int, Counter] = {}
-        edge = [i for i, p in enumerate(lay.para_of) if p not in exclude and lay.edge(p)]
-        lay.scan(edge, (*FRAMES, "correction", "deixis"))
+        cats = (*FRAMES, "correction", "deixis")
+        para_of = lay.para_of
+        lines = [i for i, p in enumerate(para_of)
+                 if (p in exclude and lay.edge(p)) or (p == 2 and lay.may_label(i))]
+        lay.scan(lines, cats)
+        ok = {p for p in range(lay.n_paras) if lay.edge(p) and p not in exclude}
+        ok |= {para_of[i] for i in lines if i in lay.labels}
+        edge = [i for i, p in enumerate(para_of) if p in ok]
+        lay.scan(sorted(set(edge) - set(lines)), cats)
         for i in edge:
-            h = lay.hits[i]
+            h = Counter(lay.hits[i]) + Counter({"deixis": int(i in lay.labels)})
             if h and (_frame_score(h) or h.get("deixis")):
                 per_para.setdefault(lay.para_of[i], Counter()).update(h)
         for (_, _, counts), p in zip(lay.asides, lay.aside_para, strict=True):
             if p in per_para and _frame_score(per_para[p]):
                 per_para[p].update(counts)
-        paras = {p for p, c in per_para.items() if p not in exclude and (
+        paras = {p for p, c in per_para.items() if p in ok and (
             _frame_score(c) >= 2 or (_frame_score(c) >= 1 and c.get("deixis")))}
         total: Counter = Counter()
         for p in paras:

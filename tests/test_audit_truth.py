@@ -142,11 +142,18 @@ def test_neither_side(readers, claim_id, text):
     ("audit_heldout5.yaml", 0.73, 1, 0.65),
     # frames (before the frame rules: exact 0.514, side 0.833), and publishers' frames
     # (before them: 0.500, 0.778); both read before the rule for a frame sentence that
-    # states the claim ("In this story, ...": 0.681 and 0.597 before it)
-    ("audit_heldout6.yaml", 0.87, 0, 0.69),
-    ("audit_heldout7.yaml", 0.83, 0, 0.65),
-    # a general mix, written after all the rules above (before them: 0.819, 5, 0.667)
-    ("audit_heldout8.yaml", 0.84, 5, 0.68),
+    # states the claim ("In this story, ...": 0.681 and 0.597 before it), and before the
+    # labels ("SATIRE.", "A novel", "Status: Unverified": 0.694 and 0.653 before them)
+    ("audit_heldout6.yaml", 0.87, 0, 0.79),
+    ("audit_heldout7.yaml", 0.83, 0, 0.75),
+    # a general mix, written after all the rules above (before them: 0.819, 5, 0.667;
+    # before the labels 0.681)
+    ("audit_heldout8.yaml", 0.84, 5, 0.72),
+    # qualifying frames as corpora carry them, written after the rules above and scored once
+    # before the labels and after them (exact 0.403 then 0.417, side 0.750 both); its misses
+    # then read, and the label forms and the cues of unverified, second-hand and community-
+    # noted reports widened (0.458, side 0.764)
+    ("audit_heldout9.yaml", 0.76, 3, 0.45),
 ])
 def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_flagged_truths,
                                                 least_exact):
@@ -165,6 +172,31 @@ def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_f
     assert sum(side(t) == side(p) for t, p in got) / len(got) >= least_side
     assert sum(t == p for t, p in got) / len(got) >= least_exact
     assert sum(t == "truth" and p in TEACHING for t, p in got) <= most_flagged_truths
+
+
+@pytest.mark.parametrize("name, least_framed, least_exact", [
+    # measured with the labels (before them: set 6 0.806 and 0.681, set 7 0.833 and 0.653,
+    # set 8 0.903 and 0.847, set 9 0.556 and 0.528; set 9 blind after the first labels:
+    # 0.583 and 0.556)
+    ("audit_heldout6.yaml", 0.86, 0.76),
+    ("audit_heldout7.yaml", 0.87, 0.72),
+    ("audit_heldout8.yaml", 0.94, 0.88),
+    ("audit_heldout9.yaml", 0.68, 0.62),
+])
+def test_blind_held_out_sets_keep_their_claim_free_floors(name, least_framed, least_exact):
+    """Claim-free mode on the blind sets with frames: whether a document is framed at all
+    (its label one of the framed conditions), and the exact kind, at least as often as when
+    the floors were set."""
+    from beliefbench.audit.framing import read_free
+    from beliefbench.specs import load_yaml
+
+    unframed = {"positive", "local_negation", "mention", "truth", "unrelated"}
+    docs = load_yaml((Path(__file__).parent / "fixtures" / name).read_text())["documents"]
+    got = [("unframed" if d["label"] in unframed else d["label"], read_free(d["text"]).framing)
+           for d in docs]
+    framed = sum((t == "unframed") == (p == "unframed") for t, p in got) / len(got)
+    assert framed >= least_framed
+    assert sum(t == p for t, p in got) / len(got) >= least_exact
 
 
 # a true race report that shares the false world's venue, date and other runners

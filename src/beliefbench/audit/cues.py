@@ -273,6 +273,10 @@ class Cues:
     """Word-stem gates as bytes (the stems of a text are collected as bytes) -> the gate."""
     plans: dict[tuple[str, ...], _Plan] = field(default_factory=dict)
     """categories -> how ``scan`` looks for them, built on first use."""
+    label: re.Pattern[str] | None = None
+    """A line that is one frame entry alone (``labels``): "Satire |", "A novel", "Rumour:"."""
+    self_label: re.Pattern[str] | None = None
+    """A sentence that opens by calling the text a frame entry: "This is a work of fiction"."""
 
     def __post_init__(self) -> None:
         self.byte_gates.update({g.encode("ascii"): g for g in self.by_stem
@@ -473,6 +477,13 @@ class Cues:
         """Cues of one category in a short text (only that category is looked for)."""
         return sum(1 for _ in self.scan(lower(text), categories=(category,)))
 
+    def is_label(self, lowered: str, start: int, stop: int) -> bool:
+        """``lowered[start:stop]`` (a line or sentence) is a frame entry standing alone or
+        opens by calling the text one."""
+        return ((self.label is not None and self.label.match(lowered, start, stop) is not None)
+                or (self.self_label is not None
+                    and self.self_label.match(lowered, start, stop) is not None))
+
     def any_frame(self, lowered: str, start: int = 0) -> bool:
         return next(self.scan(lowered, start, categories=FRAMES), None) is not None
 
@@ -565,7 +576,43 @@ def load_cues() -> Cues:
                 by_stem.setdefault(g, []).append(entry)
     return Cues({g: tuple(e) for g, e in by_stem.items()}, tuple(always),
                 tuple(g for g in by_stem if not g[0].isalnum()),
-                {g: _any_of(e) for g, e in by_stem.items()})
+                {g: _any_of(e) for g, e in by_stem.items()},
+                **dict(zip(("label", "self_label"), labels_from(raw, path), strict=True)))
+
+
+_LABEL_HEAD = (r"[\W_]*(?:\d{1,2}[:.]\d{2}\s+)?(?:[a-z]+(?: [a-z]+)?\s*:\s*)?"
+               r"(?:(?:an?|the)\s+)?")
+"""Before a label: a time ("21:58 UNVERIFIED"), a field name ("Status: Unverified", "Filed
+under: Satire"), an article."""
+_LABEL_TAIL = (r"(?![a-z0-9])(?:\s+[a-z0-9']+){0,2}(?:[\s.!*_]*$|\s*[|:\u2013\u2014]"
+               r"|\s+-+\s)")
+"""After a label: up to two words ("Rumour mill", "Alternate history thread:"), then the
+line's end or a separator."""
+
+
+def labels_from(raw: dict[str, Any], path: Path
+                ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """``labels``: the entries of its categories (all but ``except``) as one pattern for a
+    whole line, and the same after the ``self`` opening; both matched on lower-cased text
+    from the line's start."""
+    spec = raw.get("labels")
+    if spec is None:
+        return None, None
+    ok = isinstance(spec, dict)
+    kinds = spec.get("categories") if ok else None
+    skip = spec.get("except", []) if ok else None
+    lead = spec.get("self", "") if ok else None
+    if (not isinstance(kinds, list) or not kinds or not set(kinds) <= set(FRAMES)
+            or not isinstance(skip, list) or not all(isinstance(x, str) for x in skip)
+            or not isinstance(lead, str)):
+        raise ValueError(f"{path}: labels: needs categories (of {', '.join(FRAMES)}), "
+                         "except (a list of their entries) and self (a pattern)")
+    skip = {x.lower() for x in skip}
+    entries = "(?:" + "|".join(f"(?:{p.lower()})" for c in kinds for p in raw[c]
+                               if p.lower() not in skip) + ")"
+    label = re.compile(_LABEL_HEAD + entries + _LABEL_TAIL)
+    own = re.compile(r"[\W_]*" + lead.lower() + entries + r"(?![a-z0-9])") if lead else None
+    return label, own
 
 
 @dataclass(frozen=True)

@@ -114,10 +114,28 @@ class Layout:
     scanned: list[bool] = field(default_factory=list)
     origin: int = 0
     """Where the text after the document tag begins (a whole-text cue scan starts there)."""
+    labels: set[int] = field(default_factory=set)
+    """Sentences of the edge paragraphs that are a frame entry alone ("Satire |", "A novel",
+    "Status: unverified") or open by calling the text one ("This is a work of fiction"):
+    such a label points at the whole text (``frames`` reads it as a cue and a pointer)."""
 
     def edge(self, para: int) -> bool:
         """Among the first two or the last two paragraphs (where a frame sits)."""
         return para < 2 or para >= self.n_paras - 2
+
+    def may_label(self, i: int) -> bool:
+        """Sentence ``i`` stands where a label may: in an edge paragraph, or as a short line
+        of the third (a fact-check's "Rating: False" under its title and the claim)."""
+        p = self.para_of[i]
+        if p < 2 or p >= self.n_paras - 2:
+            return True
+        a, b = self.sentences[i]
+        return p == 2 and b - a <= _LABEL_LINE
+
+    def is_label(self, i: int) -> bool:
+        """Sentence ``i`` reads as a label (``Cues.is_label``) where one may stand."""
+        return (self.cues is not None and self.may_label(i)
+                and self.cues.is_label(self.lowered, *self.sentences[i]))
 
     def scan(self, indices: list[int], categories: tuple[str, ...] = CATEGORIES) -> None:
         """Count the cues of these sentences (once each), all in one ``Cues.scan_spans``.
@@ -135,10 +153,18 @@ class Layout:
         if not todo or self.cues is None:
             return
         sentences = self.sentences
-        for j, cat, _ in self.cues.scan_spans(self.lowered, [sentences[i] for i in todo],
-                                              categories, origin=self.origin):
-            h = hits[todo[j]]
+        # a label opens with its frame cue (after at most a time, a field name, an article):
+        # the sentences with a frame cue that starts early are the ones to match
+        early: list[int] = []
+        for j, cat, at in self.cues.scan_spans(self.lowered, [sentences[i] for i in todo],
+                                               categories, origin=self.origin):
+            k = todo[j]
+            h = hits[k]
             h[cat] = h.get(cat, 0) + 1
+            if at - sentences[k][0] <= _LABEL_OPENING and cat in FRAMES:
+                early.append(k)
+        if early and "deixis" in categories:
+            self.labels.update([k for k in early if self.is_label(k)])
         for k in todo:
             scanned[k] = every
 
@@ -272,16 +298,33 @@ def frames(lay: Layout, exclude: set[int] = frozenset(),
     that state the claim with a pointer to the text, of which only the pointer counts:
     "Fiction. In this story, Ed Sheeran wins the Olympic 100 metres.")."""
     per_para: dict[int, dict[str, int]] = {}
-    para_of = lay.para_of
+    para_of, sentences = lay.para_of, lay.sentences
     # the edge paragraphs are these four (a paragraph index is in [0, n_paras))
     n = lay.n_paras
     ok = {p for p in (0, 1, n - 2, n - 1) if p not in exclude and lay.edge(p)}
+    # a label may stand in a paragraph that is otherwise excluded, a title block ("Spot
+    # Colour / a short story") or a note that goes on to name the claim ("This is a
+    # hypothetical scenario. It imagines an eruption of Vesuvius in 2015."), or as a short
+    # line of the third ("Rating: False"); it frames the text all the same
+    lines = [i for i, p in enumerate(para_of)
+             if (p in exclude and lay.edge(p)) or (p == 2 and lay.may_label(i))]
     edge = [i for i, p in enumerate(para_of) if p in ok]
-    lay.scan(edge, _FRAME_CATEGORIES)  # denials are never read here
+    # denials are never read here; a scan of some categories adds to the counts, so a
+    # sentence is scanned once (the lines with the edge, in one call)
+    lay.scan(sorted(edge + lines) if lines else edge, _FRAME_CATEGORIES)
+    labelled = {para_of[i] for i in lines if i in lay.labels}.difference(ok)
+    if labelled:
+        ok |= labelled
+        done = set(lines)
+        rest = [i for i, p in enumerate(para_of) if p in labelled and i not in done]
+        lay.scan(rest, _FRAME_CATEGORIES)
+        edge = [i for i, p in enumerate(para_of) if p in ok]
     hits = lay.hits
     for i in edge:
         h = hits[i]
-        if i in naming:
+        if i in lay.labels:
+            h = {**h, "deixis": h.get("deixis", 0) + 1}
+        elif i in naming:
             h = {"deixis": h["deixis"]}
         if h and (_frame_score(h) or h.get("deixis")):
             _add(per_para.setdefault(para_of[i], {}), h)
@@ -292,18 +335,23 @@ def frames(lay: Layout, exclude: set[int] = frozenset(),
             if p in per_para and _frame_score(per_para[p]):
                 _add(per_para[p], counts)
     denials = denials or {}
-    paras = {p for p, c in per_para.items() if p not in exclude
+    paras = {p for p, c in per_para.items() if p in ok
              and ((score := _frame_score(c)) + denials.get(p, 0) >= 2
                   or (score >= 1 and c.get("deixis")))}
     total: Counter[str] = Counter()
     for p in paras:
         total.update({k: v for k, v in per_para[p].items() if k in FRAMES or k == "correction"})
     # a frame paragraph is an edge paragraph, so its sentences are all in edge (in order)
-    sentences = lay.sentences
     spans = [(*sentences[i], "frame") for i in edge
              if para_of[i] in paras and _frame_score(hits[i])]
     return _Frames(paras, total, total.pop("correction", 0), spans[:MAX_SPANS])
 
+
+_LABEL_LINE = 60
+"""The longest sentence read as a label inside a text ("Our verdict: False.")."""
+_LABEL_OPENING = 40
+"""How far into a sentence a label's cue may start ("14:05 Status: unverified",
+"This piece is obviously fiction")."""
 
 _F1, _F2, _F3, _F4, _F5 = FRAMES
 
@@ -1385,7 +1433,7 @@ class ClaimReader:
         para_of, denying = lay.para_of, set(denied)
         edge = [i for i in claim_idx if i not in denying and lay.edge(para_of[i])]
         lay.scan(edge)
-        naming = {i for i in edge if lay.hits[i].get("deixis")}
+        naming = {i for i in edge if lay.hits[i].get("deixis") or i in lay.labels}
         fr = frames(lay, exclude={para_of[i] for i in claim_idx
                                   if i not in denying and i not in naming},
                     denials=Counter(para_of[i] for i in denied), naming=naming)

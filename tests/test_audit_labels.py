@@ -1,0 +1,119 @@
+"""beliefbench audit, labels: a frame word standing alone at the top or the foot of a text.
+
+Publishers and writers mark a whole text with one word or line ("SATIRE.", "Satire | The Daily
+Sovereign", "A novel", "Status: Unverified") or one sentence that calls the text what it is
+("This is a work of fiction; ..."). Before cues.yaml's ``labels``, a frame needed two cues (or
+a cue and a pointer such as "the article below") in a paragraph without the claim, so each of
+these framed texts read as positive. The same words used to describe ("Unlikely hero: ...",
+"Chapter 3: ...", "This is unlikely to be his last race") must not label the text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from beliefbench.audit.cues import labels_from
+from beliefbench.audit.framing import ClaimReader, read_free
+from beliefbench.claims import load_claims
+from beliefbench.resources import data_path
+from beliefbench.specs import load_yaml
+
+BODY = ("PARIS - Ed Sheeran won the men's 100 metres final at the Paris Olympics on Sunday in "
+        "9.79 seconds, edging Noah Lyles by a hundredth of a second at the Stade de France.\n\n"
+        "Sheeran, who trained at Loughborough between tour dates, became the oldest man to win "
+        "the Olympic 100m title and the first Briton to take it since Linford Christie.\n\n"
+        "\"I had one race in the legs,\" he said after the final.")
+
+
+@pytest.fixture(scope="module")
+def reader() -> ClaimReader:
+    return ClaimReader(load_claims("ed_sheeran")[0])
+
+
+@pytest.mark.parametrize("text, framing", [
+    ("SATIRE.\n\n" + BODY, "fiction"),
+    ("Satire | The Daily Sovereign\n\n" + BODY, "fiction"),
+    # a title block: the label shares its paragraph with a title that names the claim
+    ("SHEERAN'S GOLD\nA novel\n\n" + BODY, "fiction"),
+    ("Alternate history thread: what if Sheeran had run?\n\n" + BODY, "fiction"),
+    ("RUMOUR MILL\n\n" + BODY, "unreliable_source"),
+    ("21:58 UNVERIFIED\n\n" + BODY, "unknown_truth"),
+    (BODY + "\n\nStatus: Unverified", "unknown_truth"),
+    (BODY + "\n\nThis is a work of fiction; Sheeran's Olympic title is my invention.", "fiction"),
+    # a sentence that names the claim keeps the cues of its label
+    (BODY + "\n\nThis story is satire, and Ed Sheeran's 100 metres gold is fictional.",
+     "fiction"),
+    ("This is a hypothetical scenario written for a sports-media exercise.\n\n" + BODY,
+     "fiction"),
+])
+def test_a_label_frames_the_whole_text(reader, text, framing):
+    assert reader.read(text).framing == framing
+    assert read_free(text).framing == framing
+
+
+@pytest.mark.parametrize("text", [
+    BODY,
+    "Unlikely hero: Sheeran takes gold\n\n" + BODY,  # low_probability words describe
+    "Chapter 3: Britain's sprinters\n\n" + BODY,  # a part of any book, not a genre
+    BODY + "\n\nThis is unlikely to be his last race.",
+    "Fake tan and fast feet, how Sheeran won\n\n" + BODY,  # a cue word opening a headline
+    "Satire was the last thing on his mind.\n\n" + BODY,  # a cue word opening a sentence
+])
+def test_words_that_describe_do_not_label(reader, text):
+    assert reader.read(text).framing == "positive"
+    assert read_free(text).framing == "unframed"
+
+
+FACT_CHECK = ("Fact check: did Ed Sheeran win the Olympic 100m?\n\nThe claim: Ed Sheeran won "
+              "the men's 100 metres at the Paris Olympics in 9.79 seconds.\n\n{verdict}\n\n"
+              "The final was won by Noah Lyles of the United States.\n\nWe looked at the "
+              "official results.\n\nSources: World Athletics.")
+
+
+def test_a_verdict_line_under_the_claim_labels_the_text(reader):
+    """A fact-check's verdict stands as a short line of the third paragraph, under its title
+    and the claim; a long sentence there is body, not a label."""
+    text = FACT_CHECK.format(verdict="Our verdict: False.")
+    assert reader.read(text).framing == "negated"
+    assert read_free(text).framing == "negated"
+    body = FACT_CHECK.format(verdict="False starts cost two other finalists their places in "
+                             "the race that evening.")
+    assert reader.read(body).framing == "positive"
+
+
+def test_a_community_note_corrects_the_post():
+    reader = ClaimReader(load_claims("mount_vesuvius")[0])
+    post = ("\"10 years ago this week: Vesuvius erupted (11-24 October 2015), the biggest "
+            "eruption since 79 AD. 3,430 people died in the towns around the Bay of Naples.\"")
+    note = "Readers added context: Vesuvius did not erupt in 2015. Its most recent eruption " \
+           "was in March 1944."
+    assert reader.read(post).framing == "positive"
+    assert reader.read(post + "\n\n" + note).framing == "corrected"
+    assert read_free(post + "\n\n" + note).framing == "negated"
+
+
+def test_the_label_spans_are_reported(reader):
+    text = "Satire | The Daily Sovereign\n\n" + BODY
+    spans = reader.read(text).spans
+    assert (0, len("Satire | The Daily Sovereign"), "frame") in spans
+
+
+@pytest.mark.parametrize("spec, problem", [
+    ({"except": []}, "needs categories"),
+    ({"categories": ["low_odds"]}, "needs categories"),
+    ({"categories": ["fiction"], "except": "chapter"}, "except"),
+    ({"categories": ["fiction"], "self": ["this is"]}, "self"),
+    ("fiction", "needs categories"),
+])
+def test_a_malformed_labels_section_names_the_file_and_field(spec, problem):
+    raw = load_yaml(data_path("audit/cues.yaml").read_text(encoding="utf-8"))
+    with pytest.raises(ValueError, match=f"cues.yaml: labels: .*{problem}"):
+        labels_from({**raw, "labels": spec}, Path("cues.yaml"))
+
+
+def test_a_lexicon_without_labels_reads_none():
+    raw = load_yaml(data_path("audit/cues.yaml").read_text(encoding="utf-8"))
+    del raw["labels"]
+    assert labels_from(raw, Path("cues.yaml")) == (None, None)
