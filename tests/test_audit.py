@@ -939,14 +939,15 @@ def test_speed_frames_match_the_plain_definitions(generated, neutral):
         cats = (*FRAMES, "correction", "deixis")
         para_of = lay.para_of
         lines = [i for i, p in enumerate(para_of)
-                 if (p in exclude and lay.edge(p)) or (p == 2 and lay.may_label(i))]
+                 if ((p in exclude and lay.edge(p)) or p == 2) and lay.may_label(i)
+                 and lay.could_label(i)]
         lay.scan(lines, cats)
         ok = {p for p in range(lay.n_paras) if lay.edge(p) and p not in exclude}
-        ok |= {para_of[i] for i in lines if i in lay.labels}
+        ok |= {para_of[i] for i in lines if lay.label(i)}
         edge = [i for i, p in enumerate(para_of) if p in ok]
         lay.scan(sorted(set(edge) - set(lines)), cats)
         for i in edge:
-            h = Counter(lay.hits[i]) + Counter({"deixis": int(i in lay.labels)})
+            h = Counter(lay.hits[i]) + Counter({"deixis": int(lay.label(i))})
             if h and (_frame_score(h) or h.get("deixis")):
                 per_para.setdefault(lay.para_of[i], Counter()).update(h)
         for (_, _, counts), p in zip(lay.asides, lay.aside_para, strict=True):

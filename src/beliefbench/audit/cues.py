@@ -477,10 +477,11 @@ class Cues:
         """Cues of one category in a short text (only that category is looked for)."""
         return sum(1 for _ in self.scan(lower(text), categories=(category,)))
 
-    def is_label(self, lowered: str, start: int, stop: int) -> bool:
-        """``lowered[start:stop]`` (a line or sentence) is a frame entry standing alone or
-        opens by calling the text one."""
-        return ((self.label is not None and self.label.match(lowered, start, stop) is not None)
+    def is_label(self, lowered: str, start: int, stop: int, line: bool = True) -> bool:
+        """``lowered[start:stop]`` (a sentence) opens by calling the text a frame entry, or
+        (``line``: it is short enough to be a label line) is one standing alone."""
+        return ((line and self.label is not None
+                 and self.label.match(lowered, start, stop) is not None)
                 or (self.self_label is not None
                     and self.self_label.match(lowered, start, stop) is not None))
 

@@ -114,10 +114,8 @@ class Layout:
     scanned: list[bool] = field(default_factory=list)
     origin: int = 0
     """Where the text after the document tag begins (a whole-text cue scan starts there)."""
-    labels: set[int] = field(default_factory=set)
-    """Sentences of the edge paragraphs that are a frame entry alone ("Satire |", "A novel",
-    "Status: unverified") or open by calling the text one ("This is a work of fiction"):
-    such a label points at the whole text (``frames`` reads it as a cue and a pointer)."""
+    labels: dict[int, bool] = field(default_factory=dict)
+    """``label`` per sentence, once asked."""
 
     def edge(self, para: int) -> bool:
         """Among the first two or the last two paragraphs (where a frame sits)."""
@@ -132,10 +130,26 @@ class Layout:
         a, b = self.sentences[i]
         return p == 2 and b - a <= _LABEL_LINE
 
-    def is_label(self, i: int) -> bool:
-        """Sentence ``i`` reads as a label (``Cues.is_label``) where one may stand."""
-        return (self.cues is not None and self.may_label(i)
-                and self.cues.is_label(self.lowered, *self.sentences[i]))
+    def could_label(self, i: int) -> bool:
+        """Worth a cue scan to find out whether sentence ``i`` is a label: a short line, or
+        a sentence that calls the text something (a cheap test before the scan)."""
+        a, b = self.sentences[i]
+        return b - a <= _LABEL_LINE or (self.cues is not None
+                                        and self.cues.is_label(self.lowered, a, b, line=False))
+
+    def label(self, i: int) -> bool:
+        """Sentence ``i`` (scanned for frame cues) is a frame entry alone ("Satire |", "A
+        novel", "Status: unverified") or opens by calling the text one ("This is a work of
+        fiction") where a label may stand: it points at the whole text, so ``frames`` reads
+        it as a cue and a pointer."""
+        found = self.labels.get(i)
+        if found is None:
+            h = self.hits[i]
+            a, b = self.sentences[i]
+            found = self.labels[i] = bool(
+                h and _frame_score(h) and self.cues is not None and self.may_label(i)
+                and self.cues.is_label(self.lowered, a, b, line=b - a <= _LABEL_LINE))
+        return found
 
     def scan(self, indices: list[int], categories: tuple[str, ...] = CATEGORIES) -> None:
         """Count the cues of these sentences (once each), all in one ``Cues.scan_spans``.
@@ -153,18 +167,10 @@ class Layout:
         if not todo or self.cues is None:
             return
         sentences = self.sentences
-        # a label opens with its frame cue (after at most a time, a field name, an article):
-        # the sentences with a frame cue that starts early are the ones to match
-        early: list[int] = []
-        for j, cat, at in self.cues.scan_spans(self.lowered, [sentences[i] for i in todo],
-                                               categories, origin=self.origin):
-            k = todo[j]
-            h = hits[k]
+        for j, cat, _ in self.cues.scan_spans(self.lowered, [sentences[i] for i in todo],
+                                              categories, origin=self.origin):
+            h = hits[todo[j]]
             h[cat] = h.get(cat, 0) + 1
-            if at - sentences[k][0] <= _LABEL_OPENING and cat in FRAMES:
-                early.append(k)
-        if early and "deixis" in categories:
-            self.labels.update([k for k in early if self.is_label(k)])
         for k in todo:
             scanned[k] = every
 
@@ -307,12 +313,13 @@ def frames(lay: Layout, exclude: set[int] = frozenset(),
     # hypothetical scenario. It imagines an eruption of Vesuvius in 2015."), or as a short
     # line of the third ("Rating: False"); it frames the text all the same
     lines = [i for i, p in enumerate(para_of)
-             if (p in exclude and lay.edge(p)) or (p == 2 and lay.may_label(i))]
+             if ((p in exclude and lay.edge(p)) or p == 2) and lay.may_label(i)
+             and lay.could_label(i)]
     edge = [i for i, p in enumerate(para_of) if p in ok]
     # denials are never read here; a scan of some categories adds to the counts, so a
     # sentence is scanned once (the lines with the edge, in one call)
     lay.scan(sorted(edge + lines) if lines else edge, _FRAME_CATEGORIES)
-    labelled = {para_of[i] for i in lines if i in lay.labels}.difference(ok)
+    labelled = {para_of[i] for i in lines if lay.label(i)}.difference(ok)
     if labelled:
         ok |= labelled
         done = set(lines)
@@ -322,7 +329,7 @@ def frames(lay: Layout, exclude: set[int] = frozenset(),
     hits = lay.hits
     for i in edge:
         h = hits[i]
-        if i in lay.labels:
+        if h and lay.label(i):
             h = {**h, "deixis": h.get("deixis", 0) + 1}
         elif i in naming:
             h = {"deixis": h["deixis"]}
@@ -348,10 +355,8 @@ def frames(lay: Layout, exclude: set[int] = frozenset(),
 
 
 _LABEL_LINE = 60
-"""The longest sentence read as a label inside a text ("Our verdict: False.")."""
-_LABEL_OPENING = 40
-"""How far into a sentence a label's cue may start ("14:05 Status: unverified",
-"This piece is obviously fiction")."""
+"""The longest line read as a label ("Satire | The Daily Sovereign", "Our verdict: False.");
+a sentence that calls the text something ("This is a work of fiction; ...") may be longer."""
 
 _F1, _F2, _F3, _F4, _F5 = FRAMES
 
@@ -1433,7 +1438,7 @@ class ClaimReader:
         para_of, denying = lay.para_of, set(denied)
         edge = [i for i in claim_idx if i not in denying and lay.edge(para_of[i])]
         lay.scan(edge)
-        naming = {i for i in edge if lay.hits[i].get("deixis") or i in lay.labels}
+        naming = {i for i in edge if lay.hits[i].get("deixis") or lay.label(i)}
         fr = frames(lay, exclude={para_of[i] for i in claim_idx
                                   if i not in denying and i not in naming},
                     denials=Counter(para_of[i] for i in denied), naming=naming)
