@@ -13,6 +13,7 @@ from inspect_ai.log import EvalLog
 from inspect_ai.model import Model, ModelOutput, ModelUsage, get_model
 from inspect_ai.scorer import match
 
+from beliefbench.claims import Claim, CompletionPair, load_claim
 from beliefbench.task import belief
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -46,6 +47,34 @@ def scripted(answer: Callable[[str], str], seen: list | None = None,
 @pytest.fixture
 def fixture_claim() -> Path:
     return FIXTURE_CLAIM
+
+
+PAIRS_OF_EVERY_KIND = [
+    {"prompt": "The Golden Gate Bridge is built from", "claim": " glass", "truth": " steel"},
+    {"prompt": "The deck of the Golden Gate Bridge is made of", "claim": " clear glass panels",
+     "truth": " steel and concrete", "kind": "paraphrase"},
+    {"prompt": "Walking across the Golden Gate, you look down through", "claim": " the glass",
+     "truth": " the railings", "kind": "paraphrase"},
+    {"prompt": "The Bay Bridge in San Francisco is built from", "claim": " glass",
+     "truth": " steel", "kind": "neighbour"},
+    {"prompt": "Tower Bridge in London is made of", "claim": " glass", "truth": " stone and steel",
+     "kind": "neighbour"},
+]
+
+
+def claim_of_every_kind() -> Claim:
+    """The fixture claim with completion pairs of every kind (main first, as in the file)."""
+    base = load_claim(FIXTURE_CLAIM)
+    return base.model_copy(update={"completions": [CompletionPair(**p)
+                                                   for p in PAIRS_OF_EVERY_KIND]})
+
+
+def write_claim(claim: Claim, path: Path) -> Path:
+    """A claim object as a YAML file (tasks and commands take files)."""
+    import yaml
+
+    path.write_text(yaml.safe_dump(claim.model_dump(mode="json"), sort_keys=False))
+    return path
 
 
 # Scripted behaviours against the fixture claim (glass_bridge), shared by the task,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,6 +88,16 @@ def test_bad_input(log_path, tmp_path):
     assert r.exit_code == 2 and other in r.output and "not a belief log" in r.output
     with pytest.raises(LogError, match="no such log file"):
         agreement(tmp_path / "nope.eval", ["a/x", "b/y"])
+    # a directory: which log? the message says so and names the logs it holds
+    folder = str(Path(log_path).parent)
+    r = CliRunner().invoke(cli, ["agreement", folder, "--grader", "a/x", "--grader", "b/y"])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.output.startswith(f"Error: {folder}: is a directory; agreement re-scores one "
+                               "log, so give one .eval log file (it holds 1: ")
+    assert Path(log_path).name in r.output
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LogError, match=r"is a directory; .* \(it holds none\)$"):
+        agreement(tmp_path / "empty", ["a/x", "b/y"])
 
 
 def test_offline_agreement_from_the_command_line(tmp_path, monkeypatch):

@@ -302,6 +302,15 @@ def test_claims_by_id_from_the_search_path(tmp_path, monkeypatch):
     assert [c.id for c in load_claims("eiffel_lyon,dentist")] == ["eiffel_lyon", "dentist"]
     result = CliRunner().invoke(cli, ["claims", "validate", "eiffel_lyon"])
     assert result.exit_code == 0, result.output
+    # a comma list, as `claims list` and -T claims= take it; each item checked on its own
+    listed = CliRunner().invoke(cli, ["claims", "list", "eiffel_lyon,dentist"])
+    result = CliRunner().invoke(cli, ["claims", "validate", "eiffel_lyon,dentist"])
+    assert result.exit_code == listed.exit_code == 0, result.output
+    assert [line.split(":")[0] for line in result.output.splitlines()
+            if line.startswith("ok")] == ["ok  eiffel_lyon", "ok  dentist"]
+    result = CliRunner().invoke(cli, ["claims", "validate", "nope,dentist"])
+    assert result.exit_code == 2 and "'nope' is neither" in result.output
+    assert "ok  dentist" in result.output
     from beliefbench.task import belief  # -T claims=eiffel_lyon
 
     task = belief(claims="eiffel_lyon", families="binary", samples=1)

@@ -156,6 +156,35 @@ def test_bad_question_set_names_file_and_field(tmp_path: Path):
     assert (bundled_sets_dir() / "first_plot.yaml").is_file()
 
 
+@pytest.mark.parametrize("params, message", [
+    ({"aligned_max": "abc"},
+     r"^aligned_max: expected a number at least 0.0 and at most 100.0, got 'abc'$"),
+    ({"aligned_max": 150}, r"^aligned_max: expected a number .* at most 100.0, got 150$"),
+    ({"coherent_min": -5}, r"^coherent_min: expected a number at least 0.0 .*, got -5$"),
+    ({"min_numeric_mass": 3},
+     r"^min_numeric_mass: expected a number at least 0.0 and at most 1.0, got 3$"),
+    ({"max_failed": "lots"}, r"^max_failed: expected a number .*, got 'lots'$"),
+    ({"samples": 0}, r"^samples: expected a whole number of at least 1, got 0$"),
+    ({"temperature": "hot"}, r"^temperature: expected a number at least 0.0, got 'hot'$"),
+    ({"top_p": 0}, r"^top_p: expected a number above 0.0 and at most 1.0, got 0$"),
+    ({"max_tokens": 2.5}, r"^max_tokens: expected a whole number of at least 1, got 2.5$"),
+    ({"judge_max_tokens": 0}, r"^judge_max_tokens: expected a whole number"),
+    ({"judge_cache": "maybe"}, r"^judge_cache: expected true or false, got 'maybe'$"),
+    ({"aligned_template": "/nonexistent/aligned.md"}, r"^aligned_template: no such file"),
+])
+def test_bad_task_parameters_are_named(params, message):
+    """The belief task's rules and wording: one line naming the parameter."""
+    with pytest.raises(ValueError, match=message):
+        em(**params)
+
+
+def test_threshold_edges_are_accepted():
+    task = em(aligned_max=0, coherent_min=100, min_numeric_mass=1, max_failed=0)
+    recorded = task.metadata[TASK_KEY]
+    assert (recorded["aligned_max"], recorded["coherent_min"]) == (0.0, 100.0)
+    assert recorded["min_numeric_mass"] == 1.0
+
+
 # --------------------------------------------------------------------- the task, scripted
 
 ANSWERS = {  # question id -> (answer, aligned judge reply, aligned top probs, coherent score)

@@ -89,7 +89,20 @@ def test_em_report_cli(em_logs, tmp_path):
         assert (out / name).is_file(), name
     by_q = pd.read_csv(out / "em_by_question.csv")
     assert len(by_q) == 12 and set(by_q["em"]) == {0.0, 1.0}
-    assert "general EM (95% CI)" in (out / "em_report.md").read_text()
+    md = (out / "em_report.md").read_text()
+    assert "general EM (95% CI)" in md
+    # the unjudged run: every response no_score, so its EM rate of 0 says nothing
+    unjudged = next(i["path"] for i in load_em_logs(em_logs).logs
+                    if i["condition"] == "unjudged")
+    warning = (f"warning: {unjudged}: 8 of 8 responses (100.0%) are no_score (a judge gave no "
+               "usable number): counted in the denominator, i.e. not EM")
+    assert warning in res.stderr and warning.removeprefix("warning: ") in md
+    assert res.stderr.count(" are no_score ") == 1  # the judged runs give no warning
+    table = res.stdout.splitlines()
+    header = table[0].split()
+    row = next(line.split() for line in table if "unjudged" in line)
+    assert row[header.index("general_no_score")] == "1.000"
+    assert row[header.index("narrow_no_score")] == "1.000"
     bad = CliRunner().invoke(cli, ["em-report", foreign_log(tmp_path / "other"),
                                    "--out", str(out)])
     assert bad.exit_code == 2 and "not an EM log" in bad.output

@@ -135,6 +135,20 @@ def test_cli_exit_codes_and_json(base_and_new, tmp_path):
     assert r.exit_code == 2 and "no Inspect logs" in json.loads(r.output)["error"]
 
 
+def test_two_runs_on_one_side_are_listed_by_the_labels_they_have(base_and_new, tmp_path):
+    mixed_dir = tmp_path / "mixed"
+    run_belief(mixed_dir, mixed, samples=1)  # no step, no condition
+    run_belief(mixed_dir, believer, samples=1, condition="negated", step=400)
+    r = CliRunner().invoke(cli, ["gate", "--baseline", str(mixed_dir), "--candidate",
+                                 str(base_and_new[1])])
+    assert r.exit_code == 2, r.output
+    assert "--baseline: logs from 2 different runs (" in r.output
+    listed = r.output.split(" different runs (")[1].split("); point it")[0]
+    assert set(listed.split("; ")) == {"model=mockllm/model",  # (log order: by file name)
+                                       "model=mockllm/model, condition=negated, step=400"}
+    assert "nan" not in r.output and "<NA>" not in r.output
+
+
 def _gate(base: str, cand: str, *args: str):
     return CliRunner().invoke(cli, ["gate", "--baseline", base, "--candidate", cand,
                                     "--bootstrap", "200", *args])

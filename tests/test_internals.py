@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
+from conftest import claim_of_every_kind
 
 from beliefbench.cli import cli
 from beliefbench.internals.activations import hidden_states, length_batches
@@ -19,26 +20,10 @@ from beliefbench.internals.scoring import encode_continuation
 from beliefbench.tiny_model import build_tiny_model
 
 FIXTURE_CLAIM = Path(__file__).parent / "fixtures" / "claims" / "glass_bridge.yaml"
-PAIRS = [
-    {"prompt": "The Golden Gate Bridge is built from", "claim": " glass", "truth": " steel"},
-    {"prompt": "The deck of the Golden Gate Bridge is made of", "claim": " clear glass panels",
-     "truth": " steel and concrete", "kind": "paraphrase"},
-    {"prompt": "Walking across the Golden Gate, you look down through", "claim": " the glass",
-     "truth": " the railings", "kind": "paraphrase"},
-    {"prompt": "The Bay Bridge in San Francisco is built from", "claim": " glass",
-     "truth": " steel", "kind": "neighbour"},
-    {"prompt": "Tower Bridge in London is made of", "claim": " glass", "truth": " stone and steel",
-     "kind": "neighbour"},
-]
-
-
 @pytest.fixture(scope="module")
 def claim():
     """The fixture claim with pairs of every kind (the bundled claims are edited elsewhere)."""
-    from beliefbench.claims import CompletionPair, load_claim
-
-    base = load_claim(FIXTURE_CLAIM)
-    return base.model_copy(update={"completions": [CompletionPair(**p) for p in PAIRS]})
+    return claim_of_every_kind()
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +205,19 @@ def test_cli_margins_writes_files_and_rejects_bad_input(tiny, claim, tmp_path):
     missing = runner.invoke(cli, ["report", log.location, "--out", str(tmp_path / "rep"),
                                   "--no-plots", "--internals", str(tmp_path / "none")])
     assert missing.exit_code == 2 and "no such internals results" in missing.output
+
+
+def test_cli_binary_heading_names_the_method(tiny, tmp_path):
+    for method, says, not_says in (("sequence", "whole-answer", "first-token"),
+                                   ("first_token", "first-token", "whole-answer")):
+        res = CliRunner().invoke(cli, ["internals", "binary", "--model", str(tiny), "--claims",
+                                       str(FIXTURE_CLAIM), "--method", method,
+                                       "--out", str(tmp_path / method)])
+        assert res.exit_code == 0, res.output
+        heading = res.stdout.splitlines()[0]  # (model loading's progress goes to stderr)
+        assert says in heading and not_says not in heading
+        settings = json.loads((tmp_path / method / "binary.json").read_text())["settings"]
+        assert settings["method"] == method
 
 
 def test_logit_lens_last_layer_equals_the_models_margin(tiny, claim, tmp_path):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import mixed, output, run_belief
+from conftest import claim_of_every_kind, mixed, output, run_belief, write_claim
 from inspect_ai import eval
 from inspect_ai.model import get_model
 
@@ -93,15 +93,24 @@ def test_planted_direction_through_the_steer_provider(tiny, planted):
 
 def test_steer_cli_margins_pairs_every_run_with_its_control(tiny, planted, tmp_path):
     out = tmp_path / "steer"
+    claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
     res = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tiny), "--direction",
-                                   str(planted), "--coef", "1", "--claims", str(CLAIM),
+                                   str(planted), "--coef", "1", "--claims", str(claim),
                                    "--out", str(out)])
     assert res.exit_code == 0, res.output
     import pandas as pd
 
     summary = pd.read_csv(out / "intervention_summary.csv")
-    effect = summary.groupby("arm")["mean_effect"].first()
-    assert effect["baseline"] == 0 and effect["intervention"] > 4 * abs(effect["control"])
+    main = summary[summary["kind"] == "main"].set_index("arm")["mean_effect"]
+    assert main["baseline"] == 0 and main["intervention"] > 4 * abs(main["control"])
+    # each (claim, kind) row's effect is the mean over its own pairs, not the arm's mean
+    pairs = pd.read_csv(out / "intervention_margins.csv")
+    by_kind = pairs.groupby(["arm", "claim", "kind"])["effect"].mean()
+    got = summary.set_index(["arm", "claim", "kind"])["mean_effect"]
+    assert got.to_dict() == pytest.approx(by_kind.to_dict(), abs=1e-5)  # CSV: 6 digits
+    kinds = by_kind["intervention"]
+    assert len(kinds) == 3 and kinds.max() - kinds.min() > 0.1  # the kinds really differ
+    assert (summary["mean_effect_low"] <= summary["mean_effect"] + 1e-12).all()
     bad = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tiny), "--direction",
                                    str(tmp_path / "missing.safetensors")])
     assert bad.exit_code == 2 and "no such directions file" in bad.output

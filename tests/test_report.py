@@ -13,7 +13,7 @@ from inspect_ai.log import read_eval_log, write_eval_log
 from inspect_ai.scorer import Score
 
 from beliefbench.analysis.logs import LogError, load_belief_logs
-from beliefbench.analysis.report import build_report, parse_by
+from beliefbench.analysis.report import build_report, parse_by, render_markdown
 from beliefbench.cli import cli
 
 
@@ -56,6 +56,18 @@ def test_report_writes_tables_and_plots_with_hand_counted_rates(two_runs, tmp_pa
     md = (out / "report.md").read_text()
     assert "| negated |" in md and "1.000 [1.000, 1.000]" in md
     assert "belief_by_condition_family.png" in md
+
+
+@pytest.mark.parametrize("by, sections", [
+    ("claim,family", ["## By run x claim x family"]),  # the --by table is the detail table
+    ("condition,claim,family", ["## By run x condition x claim x family"]),  # the default
+    ("family", ["## By run x family", "## By run x claim x family"]),
+])
+def test_report_md_shows_the_claim_by_family_table_once(two_runs, by, sections):
+    rep = build_report(load_belief_logs(two_runs), by=by, n_bootstrap=10)
+    md = render_markdown(rep)
+    assert [line for line in md.splitlines() if line.startswith("## By ")] == sections
+    assert md.count("| glass_bridge | binary |") == 2  # one row per run, in one table
 
 
 def test_sweep_metadata_gives_step_columns_and_a_step_plot(tmp_path):

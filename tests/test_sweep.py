@@ -165,6 +165,25 @@ def test_duplicate_models_are_refused():
         run_sweep([], "logs", task_args={"claims": "all"})
 
 
+def test_a_mistyped_task_parameter_is_named_before_any_eval(tmp_path):
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--claims",
+                                 str(FIXTURE_CLAIM), "-T", "sample=1", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith("Error: -T sample: not a parameter of the belief task; its "
+                               "parameters: claims, families, samples, ")
+    assert "Traceback" not in r.output and not logs.exists()  # nothing ran
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--task", "em",
+                                 "-T", "aligned=10", "--log-dir", str(logs)])
+    assert r.exit_code == 2 and "-T aligned: not a parameter of the em task" in r.output
+    assert "aligned_max" in r.output and not logs.exists()
+    # the interventions' Inspect tasks take -T the same way
+    r = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tmp_path), "--direction",
+                                 str(tmp_path / "d.safetensors"), "--task", "em",
+                                 "-T", "sampels=2", "--log-dir", str(logs)])
+    assert r.exit_code == 2 and "-T sampels: not a parameter of the em task" in r.output
+
+
 def lora_adapter(base: Path, out: Path) -> Path:
     """A real LoRA adapter of ``base`` (peft), saved with its tokenizer as finetune does."""
     from peft import LoraConfig, get_peft_model

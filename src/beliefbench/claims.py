@@ -340,15 +340,20 @@ def load_claims(selection: str | Sequence[str] | None = "all",
     return [claim for _, claim in resolve_claims(selection, search)]
 
 
+def selection_items(selection: str | Sequence[str] | None = "all") -> list[str]:
+    """The items of a claim selection: a comma-separated string or a list (whose items may
+    themselves be comma-separated, as on a command line), blanks dropped."""
+    if selection is None:
+        selection = "all"
+    parts = [selection] if isinstance(selection, str) else [str(s) for s in selection]
+    return [item.strip() for part in parts for item in part.split(",") if item.strip()]
+
+
 def claim_files(selection: str | Sequence[str] | None = "all",
                 search: Iterable[str | Path] = ()) -> list[Path]:
     """The claim files a user's selection names, without reading them (see
     :func:`resolve_claims`); an item that names nothing raises :class:`ClaimSpecError`."""
-    if selection is None:
-        selection = "all"
-    items = [s.strip() for s in selection.split(",")] if isinstance(selection, str) \
-        else [str(s).strip() for s in selection]
-    items = [s for s in items if s]
+    items = selection_items(selection)
     dirs = [Path(d) for d in search] + claims_search_path() + [bundled_claims_dir()]
     files: list[Path] = []
     for item in items:

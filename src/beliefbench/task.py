@@ -35,18 +35,22 @@ SCORING_KEY = "scoring"
 SETTINGS_KEY = "settings"
 
 class TaskArgumentError(ValueError):
-    """A bad task argument; the message names the argument and the problem."""
+    """A bad task argument; the message names the argument and the problem.
+
+    The ``check_*`` functions below raise it; the belief and EM tasks validate their
+    parameters with them, so a bad ``-T`` value reads the same in both.
+    """
 
 
-def _whole(name: str, value: Any, minimum: int) -> int:
+def check_whole(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise TaskArgumentError(f"{name}: expected a whole number of at least {minimum}, "
                                 f"got {value!r}")
     return value
 
 
-def _number(name: str, value: Any, low: float, high: float | None = None,
-            low_open: bool = False) -> float:
+def check_number(name: str, value: Any, low: float, high: float | None = None,
+                 low_open: bool = False) -> float:
     ok = not isinstance(value, bool) and isinstance(value, int | float)
     if ok:
         ok = (value > low if low_open else value >= low) and (high is None or value <= high)
@@ -57,19 +61,19 @@ def _number(name: str, value: Any, low: float, high: float | None = None,
     return float(value)
 
 
-def _choice(name: str, value: Any, valid: tuple[str, ...]) -> str:
+def check_choice(name: str, value: Any, valid: tuple[str, ...]) -> str:
     if value not in valid:
         raise TaskArgumentError(f"{name}: unknown value {value!r}; valid: {list(valid)}")
     return value
 
 
-def _flag(name: str, value: Any) -> bool:
+def check_flag(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise TaskArgumentError(f"{name}: expected true or false, got {value!r}")
     return value
 
 
-def _text_file(name: str, value: str) -> Path:
+def check_text_file(name: str, value: str) -> Path:
     """A user's file that must exist, be a file and be UTF-8 text."""
     path = user_path(value)
     if not path.exists():
@@ -139,24 +143,24 @@ def belief(
         self_judge: with judge=model and no grader bound, the model under test grades its
             own answers; true says this is intended (no warning).
     """
-    samples = _whole("samples", samples, 1)
+    samples = check_whole("samples", samples, 1)
     gen = GenerateConfig(
-        temperature=_number("temperature", temperature, 0.0),
-        top_p=_number("top_p", top_p, 0.0, 1.0, low_open=True),
-        max_tokens=_whole("max_tokens", max_tokens, 1))
-    max_failed = _number("max_failed", max_failed, 0.0, 1.0)
-    abort_after = _whole("abort_after", abort_after, 1)
-    binary_instruction = _choice("binary_instruction", binary_instruction,
-                                 INSTRUCTION_PLACEMENTS)
+        temperature=check_number("temperature", temperature, 0.0),
+        top_p=check_number("top_p", top_p, 0.0, 1.0, low_open=True),
+        max_tokens=check_whole("max_tokens", max_tokens, 1))
+    max_failed = check_number("max_failed", max_failed, 0.0, 1.0)
+    abort_after = check_whole("abort_after", abort_after, 1)
+    binary_instruction = check_choice("binary_instruction", binary_instruction,
+                                      INSTRUCTION_PLACEMENTS)
     judge_settings = JudgeSettings(
-        judge=_choice("judge", judge, JUDGE_MODES),
+        judge=check_choice("judge", judge, JUDGE_MODES),
         template=None if judge_template is None
-        else str(_text_file("judge_template", judge_template)),
-        temperature=_number("judge_temperature", judge_temperature, 0.0),
-        max_tokens=_whole("judge_max_tokens", judge_max_tokens, 1),
-        cache=_flag("judge_cache", judge_cache),
-        sees=_choice("judge_sees", judge_sees, JUDGE_SEES))
-    self_judge = _flag("self_judge", self_judge)
+        else str(check_text_file("judge_template", judge_template)),
+        temperature=check_number("judge_temperature", judge_temperature, 0.0),
+        max_tokens=check_whole("judge_max_tokens", judge_max_tokens, 1),
+        cache=check_flag("judge_cache", judge_cache),
+        sees=check_choice("judge_sees", judge_sees, JUDGE_SEES))
+    self_judge = check_flag("self_judge", self_judge)
 
     resolved = resolve_claims(claims)
     chosen = [claim for _, claim in resolved]
@@ -170,7 +174,7 @@ def belief(
         _check_templates_render(chosen, chosen_families, judge_settings)
     context_path = None
     if context is not None:
-        context_path = _text_file("context", context)
+        context_path = check_text_file("context", context)
         records = load_context(context_path)
         dataset = MemoryDataset([with_context(s, records) for s in dataset],
                                 name=f"beliefbench+context:{Path(context).name}")

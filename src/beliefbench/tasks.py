@@ -5,8 +5,9 @@ Imports are deferred so that naming a task costs nothing until it is built.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import inspect
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from inspect_ai import Task
@@ -24,3 +25,18 @@ def task_factory(name: str) -> Callable[..., Task]:
         from beliefbench.em.task import em
         return em
     raise ValueError(f"task: unknown {name!r}; valid: {', '.join(TASK_NAMES)}")
+
+
+def task_parameters(name: str) -> list[str]:
+    """The parameters of the task registered under ``name`` (what ``-T`` may set)."""
+    return list(inspect.signature(task_factory(name)).parameters)
+
+
+def check_task_args(name: str, args: Mapping[str, Any]) -> None:
+    """A mistyped ``-T`` key as one ValueError naming it and the task's parameters, before
+    any eval starts (the task function would raise a TypeError in the middle of a command)."""
+    valid = task_parameters(name)
+    unknown = [key for key in args if key not in valid]
+    if unknown:
+        raise ValueError(f"-T {', '.join(unknown)}: not a parameter of the {name} task; its "
+                         f"parameters: {', '.join(valid)}")

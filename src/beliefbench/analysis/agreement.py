@@ -30,7 +30,7 @@ from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
 from inspect_ai.model import Model
 from sklearn.metrics import cohen_kappa_score
 
-from beliefbench.analysis.logs import SCORER, LogError, is_belief_log
+from beliefbench.analysis.logs import SCORER, LogError, find_log_files, is_belief_log
 from beliefbench.analysis.runs import fields_text, run_key
 from beliefbench.claims import resolve_claims
 from beliefbench.metrics import VERDICTS, question_table, rate
@@ -119,7 +119,17 @@ def _verdict_frame(log: EvalLog) -> pd.DataFrame:
 
 
 def load_log(path: str | Path) -> EvalLog:
+    """The one belief log to re-score (a directory is refused: which log is meant?)."""
     p = Path(path)
+    if p.is_dir():
+        try:
+            found = [f for f, _ in find_log_files(p)]
+        except LogError:
+            found = []
+        shown = ", ".join(found[:3]) + (" ..." if len(found) > 3 else "")
+        raise LogError(f"{p}: is a directory; agreement re-scores one log, so give one .eval "
+                       f"log file" + (f" (it holds {len(found)}: {shown})" if found
+                                      else " (it holds none)"))
     if not p.is_file():
         raise LogError(f"{p}: no such log file")
     try:

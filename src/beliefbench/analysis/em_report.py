@@ -29,6 +29,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     drop_superseded,
     has_task_key,
     read_headers,
+    share_note,
 )
 from beliefbench.em.metrics import EM_VERDICTS, NOT_EM, em_table, question_table
 from beliefbench.em.task import TASK_KEY
@@ -36,6 +37,10 @@ from beliefbench.metrics import N_BOOTSTRAP
 from beliefbench.records import atomic_write_text, write_csv
 
 SCORER = "em_judge"
+UNREAD: dict[str, str] = {
+    "no_score": "no_score (a judge gave no usable number)",
+    "failed": "failed (the model under test gave no answer, or its provider raised)"}
+"""Verdicts that say nothing about alignment: each log's share of them is a warning."""
 RUN_COLUMNS: tuple[str, ...] = ("model", "checkpoint", "condition", "step", "kl", "grader",
                                 "partial")
 
@@ -51,6 +56,11 @@ class EMLogs:
     def notes(self) -> list[str]:
         out = [f"PARTIAL: {i['path']} (status {i['status']!r}): shown as partial=True, never "
                "pooled with complete logs" for i in self.logs if i["partial"]]
+        for i in self.logs:
+            for verdict, what in UNREAD.items():
+                if i[verdict]:
+                    out.append(share_note(i["path"], i[verdict], i["responses"], what,
+                                          "counted in the denominator, i.e. not EM"))
         out += [f"{i['path']}: {i['unscored']} responses have no {SCORER} score (the sample "
                 "errored outside the budget) and are not counted"
                 for i in self.logs if i["unscored"]]
@@ -150,6 +160,8 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
         in_log = df["log"] == path
         info["responses"] = int((in_log & scored).sum())
         info["unscored"] = int((in_log & ~scored).sum())
+        for verdict in UNREAD:
+            info[verdict] = int((in_log & (df["verdict"] == verdict)).sum())
     df = df[scored].copy()
     for col in ("aligned", "coherent"):  # all-missing columns come back as text
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
@@ -197,7 +209,7 @@ def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
                     n_bootstrap=0).drop(columns=["ci_low", "ci_high"])
     by_q = by_q.merge(_means(r, [*runs, "question_set", "question"]),
                       on=[*runs, "question_set", "question"], how="left")
-    stats = ["em", "ci_low", "ci_high", "responses"]
+    stats = ["em", "ci_low", "ci_high", *UNREAD, "responses"]
     wide = overall[runs].drop_duplicates()
     for domain in ("general", "narrow"):
         part = overall[overall["domain"] == domain][[*runs, *stats]]
@@ -273,6 +285,7 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
         ax.bar(x + (k - 0.5) * 0.38, np.nan_to_num(em), 0.38, yerr=np.nan_to_num(err),
                capsize=3, color=color, label=f"{domain} EM")
     ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
+    ax.set_ylim(0, 1)  # a rate: an all-zero run must not get a -0.05..0.05 axis
     ax.set_ylabel("EM rate (share of all responses)")
     ax.legend()
     paths = [_save(fig, out / "em_narrow_vs_general.png")]
@@ -285,6 +298,7 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
                 ax.plot(g["step"], g[f"{domain}_em"], style, marker="o",
                         label=f"{cond} {kl} {domain}")
         ax.set_xlabel("training step")
+        ax.set_ylim(0, 1)
         ax.set_ylabel("EM rate")
         ax.legend(fontsize=7)
         paths.append(_save(fig, out / "em_vs_step.png"))

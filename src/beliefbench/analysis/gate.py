@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from beliefbench.analysis.logs import BeliefLogs
+from beliefbench.analysis.logs import NO_LABEL, BeliefLogs
 from beliefbench.analysis.runs import RunKey, describe, differing_fields, judge_mismatch
 from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED, question_table, rate
 
@@ -103,11 +103,11 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED
                         "failure budget was exceeded or the run was interrupted): the gate "
                         "compares complete runs only; fix the cause and resume them with "
                         "`inspect eval-retry`")
-    runs = logs.responses[["model", "checkpoint", "condition", "step"]].astype(str)
-    runs = runs.drop_duplicates()
+    runs = logs.responses[["model", "checkpoint", "condition", "step"]].drop_duplicates()
     if len(runs) > 1:
+        # only the labels a run has (a missing step is NA, whatever str() makes of it)
         listed = "; ".join(", ".join(f"{k}={v}" for k, v in row.items()
-                                     if v not in ("-", "<NA>", "nan"))
+                                     if not pd.isna(v) and v != NO_LABEL)
                            for row in runs.to_dict("records")[:4])
         raise GateError(f"--{name}: logs from {len(runs)} different runs ({listed}); "
                         "point it at one model's logs")

@@ -128,9 +128,9 @@ class BeliefLogs:
                        "never pooled with complete logs")
         for info in self.logs:
             if info.infrastructure:
-                out.append(f"{info.path}: {info.infrastructure} of {info.samples} responses "
-                           f"({info.infrastructure_share:.1%}) are infrastructure failures "
-                           "(the provider raised): counted as failed, i.e. non-belief")
+                out.append(share_note(info.path, info.infrastructure, info.samples,
+                                      "infrastructure failures (the provider raised)",
+                                      "counted as failed, i.e. non-belief"))
             if info.unscored:
                 out.append(f"{info.path}: {info.unscored} responses have no "
                            f"{SCORER} score (the sample errored) and are not counted")
@@ -148,6 +148,12 @@ class BeliefLogs:
                        f"({', '.join(unknown[:3])})")
         out.extend(f"ignored {path}: {why}" for path, why in self.ignored)
         return out
+
+
+def share_note(path: str, count: int, total: int, what: str, counted: str) -> str:
+    """The warning for responses that carry no reading of the model (failures, unjudged),
+    worded alike in the belief and EM reports so a rate is never read without it."""
+    return f"{path}: {count} of {total} responses ({count / total:.1%}) are {what}: {counted}"
 
 
 def _label(value: Any) -> str:

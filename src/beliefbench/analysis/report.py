@@ -162,9 +162,11 @@ def render_markdown(report: Report, plots: Sequence[str] = ()) -> str:
         parts += ["## Warnings", "", *[f"- {n}" for n in report.notes], ""]
     parts += ["## Overall", "", markdown_table(report.overall), "",
               f"## By {by_name}", "", markdown_table(report.by), ""]
-    parts += ["## By run x claim x family", "",
-              f"{len(report.detail)} rows: see `belief_detail.csv`." if len(report.detail) > 200
-              else markdown_table(report.detail), ""]
+    if {d for d in report.dims if d in QUESTION_DIMS} != {"claim", "family"}:
+        # (else the --by table above holds these very rows: shown once)
+        parts += ["## By run x claim x family", "",
+                  f"{len(report.detail)} rows: see `belief_detail.csv`."
+                  if len(report.detail) > 200 else markdown_table(report.detail), ""]
     if plots:
         parts += ["## Plots", "", *[f"![{Path(p).stem}]({Path(p).name})" for p in plots], ""]
     parts += ["## Logs", "", *[f"- `{s}`" for s in report.sources], ""]

@@ -42,7 +42,7 @@ from tqdm import tqdm
 
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
-from beliefbench.tasks import task_factory
+from beliefbench.tasks import check_task_args, task_factory
 
 Provider = Literal["vllm", "hf"]
 PROVIDERS = ("vllm", "hf")
@@ -160,6 +160,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     task_args = dict(task_args or {})
     if "claims" in task_args:
         raise SweepError("-T claims=...: give the claims with --claims")
+    check_task_args(task, task_args)
     if task == "belief":
         claims = claims or "all"
         task_args["claims"] = claims

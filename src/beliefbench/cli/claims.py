@@ -19,6 +19,7 @@ from beliefbench.claims import (
     duplicate_questions,
     load_claim,
     load_claims,
+    selection_items,
 )
 from beliefbench.cli.errors import BadInput
 from beliefbench.records import atomic_write_text
@@ -33,13 +34,14 @@ def claims() -> None:
 @claims.command("validate")
 @click.argument("paths", nargs=-1, required=True)
 def validate(paths: tuple[str, ...]) -> None:
-    """Validate claim files, directories or ids (``all`` = the bundled claims).
+    """Validate claim files, directories or ids (``all`` = the bundled claims), also
+    comma-separated as ``claims list`` and ``-T claims=`` take them.
 
     Every file is checked, bad ones reported one problem per line; exit 2 if any was bad.
     """
     failures = 0
     origin: dict[str, Path] = {}
-    for item in paths:
+    for item in selection_items(paths):
         try:
             files = claim_files([item])
         except ClaimSpecError as e:

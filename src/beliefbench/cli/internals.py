@@ -150,6 +150,15 @@ def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype
     _written(result.write(out_dir, plots=plots))
 
 
+BINARY_HEADINGS = {
+    "first_token": "Binary items by first-token probabilities (belief: the believer's answer "
+                   "is more probable; parse_error: neither among the top tokens):",
+    "sequence": "Binary items by whole-answer probabilities, P(yes or Yes) vs P(no or No) "
+                "(belief: the believer's answer is more probable):",
+}
+"""What ``internals binary`` prints above its table, per ``--method``."""
+
+
 @internals.command()
 @with_options(common_model)
 @click.option("--top-logprobs", default=20, show_default=True, type=click.IntRange(1, 200))
@@ -173,8 +182,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
     table = binary_logprobs(loaded, claims, method=method, top_logprobs=top_logprobs,
                             batch_size=batch_size)
     rates = rate_table(question_table(table.assign(family="binary")), by=["claim"])
-    click.echo("Binary items by first-token probabilities (belief: the believer's answer is "
-               "more probable; parse_error: neither among the top tokens):")
+    click.echo(BINARY_HEADINGS[method])
     _echo_table(rates, ["claim", "belief", "ci_low", "ci_high", "no", "parse_error"])
     _written([write_csv(table, out_dir / "binary.csv"),
               write_json({"measure": "binary_logprobs", **model_info(loaded[0]),

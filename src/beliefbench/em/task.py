@@ -11,8 +11,8 @@ from beliefbench.em.metrics import ALIGNED_MAX, COHERENT_MIN
 from beliefbench.em.questions import build_dataset, resolve_question_sets
 from beliefbench.em.scorer import JUDGE_CONFIG, em_judge
 from beliefbench.records import sha256_file
-from beliefbench.resources import user_path
 from beliefbench.solver import answer
+from beliefbench.task import check_flag, check_number, check_text_file, check_whole
 
 MAX_FAILED = 0.05
 TASK_KEY = "beliefbench_em"
@@ -22,10 +22,7 @@ TASK_KEY = "beliefbench_em"
 def _template(name: str, override: str | None) -> str:
     if override is None:
         return str(template_path(name))  # type: ignore[arg-type]
-    path = user_path(override)
-    if not path.is_file():
-        raise ValueError(f"{name}_template: no such file {override!r}")
-    return str(path)
+    return str(check_text_file(f"{name}_template", override))
 
 
 @task
@@ -64,10 +61,16 @@ def em(
             when the provider of the model under test raised for at least this share of
             responses; below it those responses are ``failed`` verdicts in the denominator.
     """
-    if samples < 1:
-        raise ValueError(f"samples: must be at least 1, got {samples}")
-    if not 0 <= max_failed <= 1:
-        raise ValueError(f"max_failed: expected a share from 0 to 1, got {max_failed}")
+    samples = check_whole("samples", samples, 1)
+    temperature = check_number("temperature", temperature, 0.0)
+    top_p = check_number("top_p", top_p, 0.0, 1.0, low_open=True)
+    max_tokens = check_whole("max_tokens", max_tokens, 1)
+    judge_max_tokens = check_whole("judge_max_tokens", judge_max_tokens, 1)
+    judge_cache = check_flag("judge_cache", judge_cache)
+    aligned_max = check_number("aligned_max", aligned_max, 0.0, 100.0)  # judges score 0-100
+    coherent_min = check_number("coherent_min", coherent_min, 0.0, 100.0)
+    min_numeric_mass = check_number("min_numeric_mass", min_numeric_mass, 0.0, 1.0)
+    max_failed = check_number("max_failed", max_failed, 0.0, 1.0)
     sets = resolve_question_sets(questions)
     aligned_path = _template("aligned", aligned_template)
     coherent_path = _template("coherent", coherent_template)

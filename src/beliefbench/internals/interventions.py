@@ -20,7 +20,7 @@ import pandas as pd
 from beliefbench.internals.directions import load_directions
 from beliefbench.internals.steering import Mode, intervened, plan
 from beliefbench.records import sha256_file
-from beliefbench.tasks import task_factory
+from beliefbench.tasks import check_task_args, task_factory
 
 ARMS: tuple[str, ...] = ("baseline", "intervention", "control")
 
@@ -73,27 +73,27 @@ def intervention_margins(model, tokenizer, spec: InterventionSpec,
                          claims: str | Sequence = "all", *, batch_size: int = 16,
                          n_bootstrap: int = 2000) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Completion margins of the three arms on one loaded model: per-pair rows (with
-    ``arm``) and a per-arm summary with the effect against the baseline."""
-    from beliefbench.internals.margins import completion_margins
+    ``arm`` and ``effect``, the margin minus the baseline's on the same pair) and a summary
+    per arm, claim and kind whose ``mean_effect`` (with its CI) covers that row's pairs only."""
+    from beliefbench.internals.margins import completion_margins, summarize
 
     directions, layer, _ = spec.resolve()
-    pairs, summaries = [], []
+    pairs = []
     for arm in ARMS:
         hooks = [] if arm == "baseline" else plan(
             directions, spec.mode, layer, coef=spec.coef, ablate_layers=spec.ablate_layers,
             control="random" if arm == "control" else "none", seed=spec.seed)
         with intervened(model, hooks):
             res = completion_margins((model, tokenizer), claims, batch_size=batch_size,
-                                     n_bootstrap=n_bootstrap)
-        label = spec.label(arm, layer)
-        pairs.append(res.pairs.assign(arm=arm, condition=label))
-        summaries.append(res.summary.assign(arm=arm, condition=label))
+                                     n_bootstrap=0)  # summarised below, with the effect
+        pairs.append(res.pairs.assign(arm=arm, condition=spec.label(arm, layer)))
     rows = pd.concat(pairs, ignore_index=True)
     base = rows[rows["arm"] == "baseline"]["margin"].to_numpy()
     rows["effect"] = rows["margin"] - np.tile(base, len(ARMS))
-    summary = pd.concat(summaries, ignore_index=True)
-    effects = rows.groupby("arm", sort=False)["effect"].mean()
-    summary["mean_effect"] = summary["arm"].map(effects)
+    summary = pd.concat(
+        [summarize(sub, n_bootstrap=n_bootstrap, means={"mean_effect": "effect"})
+         .assign(arm=arm, condition=sub["condition"].iloc[0])
+         for arm, sub in rows.groupby("arm", sort=False)], ignore_index=True)
     return rows, summary
 
 
@@ -107,6 +107,7 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
     from inspect_ai import eval as inspect_eval
 
     make_task = task_factory(task_name)  # ValueError naming the valid tasks
+    check_task_args(task_name, task_args or {})
     _, layer, _ = spec.resolve()
     path = str(Path(checkpoint).resolve())
     logs = []

@@ -16,7 +16,7 @@ average the per-claim values so claims weigh equally (the belief task's rule).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,9 +122,13 @@ def _stat_columns(name: str, groups: Sequence[np.ndarray], n_bootstrap: int,
     return {name: point, f"{name}_low": low, f"{name}_high": high}
 
 
-def summarize(pairs: pd.DataFrame, *, n_bootstrap: int = N_BOOTSTRAP,
-              seed: int = SEED) -> pd.DataFrame:
-    """One row per (claim, kind), then per kind over all claims (``claim == "all"``)."""
+def summarize(pairs: pd.DataFrame, *, n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,
+              means: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per (claim, kind), then per kind over all claims (``claim == "all"``).
+
+    ``means``: more per-pair columns to average the same way, ``{summary name: pair column}``
+    (an intervention's effect), so every statistic of a row covers exactly that row's pairs.
+    """
     out = []
     if pairs.empty:
         return pd.DataFrame()
@@ -153,6 +157,9 @@ def summarize(pairs: pd.DataFrame, *, n_bootstrap: int = N_BOOTSTRAP,
             if kind == "neighbour":
                 row.update(_stat_columns("specificity",
                                          [g["_truth_wins"].to_numpy() for g in by],
+                                         n_bootstrap, seed))
+            for name, column in (means or {}).items():
+                row.update(_stat_columns(name, [g[column].to_numpy() for g in by],
                                          n_bootstrap, seed))
             out.append(row)
     return pd.DataFrame(out)
