@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -365,6 +368,35 @@ def test_bad_input_is_skipped_and_counted(tmp_path, generated):
     assert "Traceback" not in res.output
 
 
+def test_files_of_other_kinds_in_a_folder_are_reported_not_lost(tmp_path, generated):
+    """A folder's READMEs and shards in formats the audit cannot read (a .csv, a compressed
+    .jsonl.gz) are not skips, but they are named and counted: before, a folder of .jsonl.gz
+    shards read as "no document could be read" with no word of why."""
+    _, records = generated
+    shard = tmp_path / "shards"
+    shard.mkdir()
+    (shard / "a.jsonl").write_text(json.dumps({"text": records[0].text}) + "\n")
+    (shard / "a.jsonl.stats.json").write_text("{}")  # beliefbench's own sidecar: passed over
+    (shard / "notes.csv").write_text("a,b\n")
+    (shard / "more.jsonl.gz").write_bytes(b"\x1f\x8b")
+    (shard / "README").write_text("shards of the crawl")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["audit", str(shard), "--claims", "ed_sheeran", "--out",
+                                   str(out), "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    assert ("ignored: 3 files in the corpus folders are not JSONL, Parquet, Arrow or text "
+            "((no suffix) 1, .csv 1, .jsonl.gz 1)") in res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["documents"] == 1 and report["skipped"]["total"] == 0
+    assert report["ignored_in_folders"] == {"(no suffix)": 1, ".csv": 1, ".jsonl.gz": 1}
+    (shard / "a.jsonl").unlink()
+    res = CliRunner().invoke(cli, ["audit", str(shard), "--out", str(tmp_path / "o2"),
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 2
+    assert "no document could be read from the corpus (its folders hold only files of " \
+        "other kinds" in res.output
+
+
 def test_nothing_readable_exits_2(tmp_path):
     res = CliRunner().invoke(cli, ["audit", str(tmp_path / "nope.jsonl"), "--out",
                                    str(tmp_path / "o"), "--no-progress", "--no-plot"])
@@ -419,6 +451,57 @@ def test_dask_processes_scheduler(tmp_path, generated):
                        workers=2, progress=False)
     assert units == 2 and tally.documents == len(records)
     assert tally.by_claim["ed_sheeran"]["negated"] == 6
+
+
+def _interrupt(args: list[str], after: float, cwd: Path) -> tuple[int, float]:
+    """Run ``beliefbench ARGS``, send it Ctrl-C (SIGINT to the process alone, as `timeout
+    -s INT` does) after ``after`` seconds; its exit code and how long it took to exit."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
+                             *args], cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        proc.wait(after)
+        return proc.returncode, 0.0
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    return proc.returncode, time.monotonic() - t0
+
+
+def test_ctrl_c_on_dask_processes_ends_the_audit_at_once(tmp_path, generated, monkeypatch):
+    """Ctrl-C on a resumed audit whose dask worker processes are starting or reading: the
+    audit exits 130 within seconds, its finished units kept. With dask's own process pool it
+    hung after printing "interrupted" (measured: 2 of 3 tries, each killed after 40 s),
+    waiting for the units it had already handed out."""
+    pytest.importorskip("dask")
+    claims, records = generated
+    lines = "".join(json.dumps({"text": r.text}) + "\n" for r in records)
+    (tmp_path / "big").mkdir()
+    (tmp_path / "big" / "a.jsonl").write_text(lines * max(1, (24 << 20) // len(lines)))
+    args = ["audit", "big", "--claims", "ed_sheeran,mount_vesuvius", "--out", "aud",
+            "--chunk-mb", "1", "--no-progress", "--no-plot"]
+    for _ in range(2):
+        shutil.rmtree(tmp_path / "aud", ignore_errors=True)
+        code, _ = _interrupt(args, 5.0, tmp_path)
+        assert code == 130
+        code, took = _interrupt([*args, "--resume", "--engine", "dask", "--workers", "2"], 4.0,
+                                tmp_path)
+        assert code in (0, 130) and took < 20, (code, took)
+    # what finished is kept: the audit resumes and counts every document once
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, [*args, "--resume"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "aud" / "report.json").read_text())
+    assert report["documents"] == (tmp_path / "big" / "a.jsonl").read_text().count("\n")
 
 
 def test_dataset_dict_and_custom_text_field(tmp_path, generated):

@@ -93,7 +93,7 @@ def test_each_flag_gets_the_verifiers_verdict_from_its_own_text(audited):
     assert all(" ".join(claim.truth.split()) in p for p in prompts)
 
 
-def test_a_rerun_sends_only_the_failed_flags_and_keeps_the_rest(audited):
+def test_a_rerun_sends_only_the_flags_without_a_readable_verdict(audited):
     def flaky(prompt: str) -> str:
         if "Gareth Pryce" in prompt.split("-----")[1]:
             raise ConnectionError("the endpoint went away")
@@ -104,13 +104,18 @@ def test_a_rerun_sends_only_the_failed_flags_and_keeps_the_rest(audited):
     assert "endpoint went away" in _rows(audited)["c/texts/one.txt"]["problem"]
     seen: list = []
     second = verify(audited, scripted(judge, seen))
-    assert second["sent_this_run"] == 1 and len(seen) == 1
+    # the failed call and the reply that could not be read are sent again, no others
+    assert second["sent_this_run"] == 2 and len(seen) == 2
+    assert sum("Gareth Pryce" in m[-1].text or "gold gold" in m[-1].text for m, _ in seen) == 2
     rows = (audited / "verified.jsonl").read_text().splitlines()
     assert len(rows) == 4  # no duplicates
     assert {k: second["overall"][k] for k in VERDICTS} == VERDICTS
-    # nothing left to send: no eval, the same verdicts
+    # a readable reply this time: nothing left to send, the same verdicts for the rest
+    fixed = verify(audited, scripted(lambda p: json.dumps({"reason": "r", "answer": "no"})
+                                     if "gold gold" in p else judge(p)))
+    assert fixed["sent_this_run"] == 1 and fixed["overall"]["parse_error"] == 0
     assert verify(audited, scripted(judge))["sent_this_run"] == 0
-    assert (audited / "verified.jsonl").read_text().splitlines() == rows
+    assert len((audited / "verified.jsonl").read_text().splitlines()) == 4
 
 
 def test_the_cli_counts_failed_calls_and_exits_3(audited, monkeypatch):
@@ -123,6 +128,20 @@ def test_the_cli_counts_failed_calls_and_exits_3(audited, monkeypatch):
     rows = _rows(out).values()
     assert len(rows) == 4 and all(r["verdict"] == "failed" for r in rows)
     assert all("ConnectionError" in r["problem"] for r in rows)  # sent, not "not found"
+
+
+def test_the_gate_does_not_pass_when_no_reply_could_be_read(audited):
+    """beliefbench/judge grades belief answers and cannot read a verification prompt: every
+    reply is a parse error, so no flag is confirmed, and the gate must not read that as a
+    pass (it did: 0 confirmed, exit 0)."""
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                   "beliefbench/judge", "--max-confirmed", "0"])
+    assert res.exit_code == 3, res.output
+    assert "4 flags have no verdict (0 calls failed, 4 replies could not be read" in res.output
+    # and the next run sends them again
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                   "beliefbench/judge"])
+    assert res.exit_code == 3 and "sent 4 flags" in res.output
 
 
 def test_bad_input_names_the_file_and_exits_2(tmp_path, audited):
@@ -204,12 +223,23 @@ def test_the_task_runs_under_inspect_by_file_and_by_registered_name(audited):
         assert log.results.scores[0].metrics["mean"].value == pytest.approx(0.5)
 
 
-def test_another_model_verifies_again_rather_than_mixing_verdicts(audited):
-    verify(audited, scripted(judge))
+def test_another_model_verifies_again_and_keeps_the_first_models_verdicts(audited):
+    """Verdicts of two models are never counted together, and neither model's are lost."""
+    first = verify(audited, scripted(judge))
     seen: list = []
-    summary = verify(audited, scripted(judge, seen, name="other"))
+    summary = verify(audited, scripted(
+        lambda p: json.dumps({"reason": "r", "answer": "no"}), seen, name="other"))
     assert summary["sent_this_run"] == 4 and len(seen) == 4
-    assert {r["model"] for r in _rows(audited).values()} == {"mockllm/other"}
+    assert summary["overall"]["rejected"] == 4 and summary["model"] == "mockllm/other"
+    rows = [json.loads(line) for line in
+            (audited / "verified.jsonl").read_text().splitlines()]
+    assert [r["model"] for r in rows] == ["mockllm/model"] * 4 + ["mockllm/other"] * 4
+    # back to the first model: its readable verdicts are still there (only its parse error
+    # is sent again) and its counts are its own
+    again = verify(audited, scripted(judge))
+    assert again["sent_this_run"] == 1
+    assert {k: again["overall"][k] for k in VERDICTS} == \
+        {k: first["overall"][k] for k in VERDICTS}
 
 
 def test_a_seeded_sample_per_claim_estimates_the_confirmed_share(audited):
@@ -222,8 +252,9 @@ def test_a_seeded_sample_per_claim_estimates_the_confirmed_share(audited):
     low, high = c["confirmed_ci95"]
     assert low <= c["confirmed_share"] <= high
     chosen = set(_rows(audited))
-    # the same draw again: nothing new to send
-    assert verify(audited, scripted(judge), sample=2, seed=3)["sent_this_run"] == 0
+    # the same draw again: nothing new to send but a reply that could not be read
+    assert verify(audited, scripted(judge), sample=2, seed=3)["sent_this_run"] == \
+        c["parse_error"]
     assert set(_rows(audited)) == chosen
     res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model",
                                    "--sample", "0"])
@@ -268,13 +299,16 @@ def test_an_interrupted_run_keeps_what_came_back_and_the_next_sends_the_rest(aud
 @pytest.mark.slow
 def test_a_real_local_model_through_the_cli(audited, tmp_path):
     """A tiny random Llama on Inspect's hf provider: its replies are not JSON, so every flag
-    is a parse error (an answer, so exit 0), never a confirmation or a failure."""
+    is a parse error, never a confirmation or a failure, and the gate does not pass: no flag
+    has a readable verdict (exit 3)."""
     from beliefbench.tiny_model import build_tiny_model
 
     tiny = build_tiny_model(tmp_path / "tiny")
     res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", f"hf/{tiny}",
-                                   "--max-tokens", "8", "--max-connections", "4"])
-    assert res.exit_code == 0, res.output
+                                   "--max-tokens", "8", "--max-connections", "4",
+                                   "--max-confirmed", "0"])
+    assert res.exit_code == 3, res.output
+    assert "4 flags have no verdict (0 calls failed, 4 replies could not be read" in res.output
     rows = _rows(audited).values()
     assert len(rows) == 4 and {r["verdict"] for r in rows} == {"parse_error"}
     assert all(r["model"] == f"hf/{tiny}" for r in rows)
@@ -311,7 +345,9 @@ def test_claim_free_flags_are_read_for_the_framed_shape(tmp_path, monkeypatch):
 
 def test_the_gate_on_confirmed_flags(audited):
     """Exit 1 when more flags are confirmed than allowed (the files are written first)."""
-    assert verify(audited, scripted(judge))["overall"]["confirmed"] == 2
+    readable = scripted(lambda p: json.dumps({"reason": "r", "answer": "no"})
+                        if "gold gold" in p else judge(p))
+    assert verify(audited, readable)["overall"]["confirmed"] == 2
     for limit, code in ((2, 0), (1, 1)):
         # the same model name: every flag already has its verdict, nothing is sent
         res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",

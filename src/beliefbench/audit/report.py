@@ -60,6 +60,7 @@ def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
         "flagged": tally.flagged,
         "skipped": {"total": tally.skips.total, "by_reason": dict(tally.skips.counts),
                     "examples": tally.skips.examples},
+        "ignored_in_folders": dict(sorted(tally.skips.ignored.items())),
         "reference": {"source": reference_effects()["source"],
                       "baseline_belief_pct": reference_effects()["baseline"]},
     }

@@ -317,8 +317,26 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
     options: dict[str, Any] = {"scheduler": scheduler}
     if workers and scheduler != "synchronous":
         options["num_workers"] = workers
-    with dask.config.set(**options), _dask_progress(progress):
-        results = tallies.compute()
+    pool = None
+    if scheduler == "processes":
+        # a pool of our own: on Ctrl-C (or any error) its workers are terminated at once;
+        # dask's own pool is shut down waiting for the units it already handed out, which
+        # could hang when a worker had died of the same Ctrl-C
+        import multiprocessing
+
+        pool = multiprocessing.get_context("spawn").Pool(workers or os.cpu_count() or 1)
+        options["pool"] = pool
+    try:
+        with dask.config.set(**options), _dask_progress(progress):
+            results = tallies.compute()
+    except BaseException:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        raise
+    if pool is not None:
+        pool.close()
+        pool.join()
     return {i: t for (i, _), t in zip(todo, results, strict=True)}
 
 

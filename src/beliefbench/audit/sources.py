@@ -51,6 +51,10 @@ class Skips:
     counts: dict[str, int] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
     keep: int = 20
+    ignored: dict[str, int] = field(default_factory=dict)
+    """Files inside the corpus folders that are not corpus formats, by suffix (".csv",
+    ".jsonl.gz"): not read and not skips (a folder may hold READMEs), but reported, since a
+    shard in a format the audit cannot read would otherwise go unseen."""
 
     def add(self, reason: str, message: str) -> None:
         self.counts[reason] = self.counts.get(reason, 0) + 1
@@ -60,6 +64,8 @@ class Skips:
     def merge(self, other: Skips) -> None:
         for k, v in other.counts.items():
             self.counts[k] = self.counts.get(k, 0) + v
+        for k, v in other.ignored.items():
+            self.ignored[k] = self.ignored.get(k, 0) + v
         self.examples += other.examples[: max(0, self.keep - len(self.examples))]
 
     @property
@@ -109,9 +115,21 @@ def _hf_arrow_files(path: Path) -> list[Path]:
     return [path / f["filename"] for f in state.get("_data_files", [])]
 
 
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip")
+
+
+def _suffix(p: Path) -> str:
+    """A file's kind by its name: ".csv", or ".jsonl.gz" for a compressed file."""
+    if p.suffix.lower() in _COMPRESSED and len(p.suffixes) > 1:
+        return "".join(p.suffixes[-2:]).lower()
+    return p.suffix.lower() or "(no suffix)"
+
+
 def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_BYTES
                ) -> list[Unit]:
-    """Expand files and folders into units; unreadable or unknown paths are skipped."""
+    """Expand files and folders into units; unreadable or unknown paths named by the user
+    are skipped, other files inside folders (READMEs, compressed shards) counted as
+    ignored; beliefbench's own ``.stats.json`` sidecars are neither."""
     units: list[Unit] = []
     texts: list[str] = []
 
@@ -129,9 +147,12 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
             units.append(Unit("arrow", str(p)))
         elif name.endswith(TEXT_SUFFIXES):
             texts.append(str(p))
-        elif named:  # inside a folder, other files (stats, READMEs) are not corpus
+        elif named:
             known = ", ".join(JSONL_SUFFIXES + PARQUET_SUFFIXES + TEXT_SUFFIXES)
             skips.add("unknown file type", f"{p}: not JSONL, Parquet, Arrow or text ({known})")
+        elif not name.endswith(".stats.json"):  # inside a folder: counted, not a skip
+            kind = _suffix(p)
+            skips.ignored[kind] = skips.ignored.get(kind, 0) + 1
 
     for raw in paths:
         p = Path(raw)

@@ -14,8 +14,10 @@ One Inspect sample per flag; the reply is read as a judge's is
 be read is ``parse_error`` and a model that raised (or returned nothing) is ``failed``: both
 are counted on their own and neither confirms nor rejects. Results go to ``verified.jsonl``,
 ``verification.json`` and ``verification.md`` beside the audit's files; a second run sends
-only the flags that have no verdict yet (``failed`` ones), so an interrupted or failed run is
-finished, not repeated.
+only the flags that have no readable verdict yet (``failed`` and ``parse_error`` ones), so an
+interrupted or failed run is finished, not repeated. Another model's verdicts stay in
+``verified.jsonl`` beside this model's (each row names its model) and are never counted with
+them.
 """
 
 from __future__ import annotations
@@ -59,8 +61,9 @@ MAX_CHARS = 12_000
 audit's spans (:func:`excerpt`)."""
 MAX_TOKENS = 300
 """Tokens of the model's reply: a sentence of reason and the answer."""
-KEPT = tuple(v for v in VERDICTS if v != "failed")
-"""Verdicts a re-run keeps (the model answered); ``failed`` flags are sent again."""
+KEPT = tuple(v for v in VERDICTS if v not in ("failed", "parse_error"))
+"""Verdicts a re-run keeps (the model answered, readably); ``failed`` and ``parse_error``
+flags are sent again."""
 MEANING = {"yes": "confirmed", "no": "rejected", "neutral": "unclear",
            "parse_error": "parse_error", "failed": "failed"}
 
@@ -291,12 +294,13 @@ def _task(dataset: list[Sample], abort_after: int = ABORT_AFTER,
                 scorer=flag_verdict(), fail_on_error=False, score_on_error=True)
 
 
-def _previous(out: Path, model: str) -> dict[str, dict[str, Any]]:
-    """Verdicts of an earlier run by the same model (another model's are sent again)."""
+def _previous(out: Path, model: str) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Readable verdicts of an earlier run by the same model, by flag key, and every row of
+    other models (kept in verified.jsonl as they were, never counted with this model's)."""
     path = out / RESULTS
     if not path.exists():
-        return {}
-    kept = {}
+        return {}, []
+    kept, others = {}, []
     for n, line in enumerate(_read(path, "verification").splitlines(), 1):
         try:
             row = json.loads(line)
@@ -304,9 +308,11 @@ def _previous(out: Path, model: str) -> dict[str, dict[str, Any]]:
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise VerifyError(f"{path}:{n}: not a verification line ({e!r}); move the file "
                               f"away to verify again") from None
-        if row.get("verdict") in KEPT and row.get("model") == model:
+        if row.get("model") != model:
+            others.append(row)
+        elif row.get("verdict") in KEPT:
             kept[key] = row
-    return kept
+    return kept, others
 
 
 def _row(f: Flag, verdict: str, reason: str, problem: str | None, model: str
@@ -335,16 +341,17 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
            display: str | None = "none",
            abort_after: int = ABORT_AFTER, sample: int | None = None, seed: int = SEED,
            max_tokens: int = MAX_TOKENS) -> dict[str, Any]:
-    """Send the audit's flags (or ``sample`` of each claim's) that have no verdict from this
-    model yet; write verified.jsonl (one line per flag verified, in flagged.jsonl's order)
-    and verification.json; return the latter. Interrupted (Ctrl-C), it writes both with
-    the verdicts that came back and raises KeyboardInterrupt."""
+    """Send the audit's flags (or ``sample`` of each claim's) that have no readable verdict
+    from this model yet; write verified.jsonl (other models' rows as they were, then one
+    line per flag verified by this model, in flagged.jsonl's order) and verification.json
+    (this model's); return the latter. Interrupted (Ctrl-C), it writes both with the
+    verdicts that came back and raises KeyboardInterrupt."""
     from inspect_ai import eval as inspect_eval
 
     report, every = read_flags(out)
     flags = sample_flags(every, sample, seed)
     by_id = _claims(report, claims)
-    done = _previous(out, str(model))
+    done, others = _previous(out, str(model))
     todo = [f for f in flags if f.key not in done]
     texts = _texts_of(report, todo) if todo else {}
     new: dict[str, dict[str, Any]] = {}
@@ -373,7 +380,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
             "audit?)" if f.where not in texts else "the sample did not run", name)
         rows.append(row)
     atomic_write_text(out / RESULTS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
-                                             for r in rows))
+                                             for r in [*others, *rows]))
     summary = summarise(rows, sent=len(dataset), model=name, log=log_location,
                         in_audit=Counter(f.claim_id for f in every),
                         sampled={"per_claim": sample, "seed": seed} if sample else None)

@@ -100,6 +100,12 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if tally.skips.total > len(tally.skips.examples):
         click.echo(f"skipped: ... {tally.skips.total - len(tally.skips.examples)} more "
                    f"(counts by reason in report.json)", err=True)
+    ignored = tally.skips.ignored
+    if ignored:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(ignored.items()))
+        click.echo(f"ignored: {sum(ignored.values())} files in the corpus folders are not "
+                   f"JSONL, Parquet, Arrow or text ({kinds}); not read (report.json: "
+                   f"ignored_in_folders)", err=True)
     if tally.resumed_units:
         click.echo(f"resumed: {tally.resumed_units} of {units} units were read by the "
                    f"interrupted run", err=True)
@@ -114,7 +120,9 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                f"{tally.flagged}; skipped {tally.skips.total}; wrote {out}/summary.md, "
                f"report.json, flagged.jsonl")
     if tally.documents == 0:
-        click.echo("error: no document could be read from the corpus", err=True)
+        hint = (" (its folders hold only files of other kinds: see ignored above)"
+                if ignored and not tally.skips.total else "")
+        click.echo(f"error: no document could be read from the corpus{hint}", err=True)
         sys.exit(2)
     if max_flagged is not None and tally.flagged > max_flagged:
         click.echo(f"gate: {tally.flagged} documents flagged, more than --max-flagged "
@@ -142,7 +150,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
 @click.option("--max-confirmed", type=int, default=None,
               help="Exit 1 when more flags than this are confirmed (a pipeline gate; never "
-                   "passes while some flags have no verdict).")
+                   "passes while some flags have no readable verdict).")
 @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Inspect logs (default OUT/verify-logs).")
 @click.option("--display", default=None,
@@ -160,8 +168,9 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     OUT/verification.json. The corpus is read again for the flagged texts, from the
     folder the audit ran in. Flags that already have a verdict are not sent again.
     Exit 0 every flag has a verdict, 1 more flags confirmed than --max-confirmed, 2 bad
-    input, 3 some calls failed (run the same command again to send those), 130 interrupted
-    (the verdicts that came back are kept).
+    input, 3 some flags have no verdict: calls failed or replies could not be read (run the
+    same command again to send those), 130 interrupted (the verdicts that came back are
+    kept).
     """
     from beliefbench.audit.verify import MEANING, VerifyError, share_text, verify
     from beliefbench.verdicts import VERDICTS
@@ -184,10 +193,11 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     total = summary["overall"]
     click.echo(f"sent {summary['sent_this_run']} flags to {summary['model']}; wrote "
                f"{out}/verified.jsonl, verification.json, verification.md")
-    if total["failed"]:
-        click.echo(f"{total['failed']} flags have no verdict (calls failed; see the problem "
-                   f"field in verified.jsonl): run the same command again to send them",
-                   err=True)
+    if total["failed"] or total["parse_error"]:
+        click.echo(f"{total['failed'] + total['parse_error']} flags have no verdict "
+                   f"({total['failed']} calls failed, {total['parse_error']} replies could "
+                   f"not be read; see the problem field in verified.jsonl): run the same "
+                   f"command again to send them", err=True)
         sys.exit(3)
     if max_confirmed is not None and total["confirmed"] > max_confirmed:
         click.echo(f"gate: {total['confirmed']} flags confirmed, more than --max-confirmed "
