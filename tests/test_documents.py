@@ -284,6 +284,23 @@ def test_record_files_validated_when_read(tmp_path):
     assert result.exit_code != 0 and "bad.jsonl:2" in result.output
 
 
+@pytest.mark.parametrize("command", [
+    ["docs", "mix", "--docs", "{bad}", "--pretrain", "0.2", "--out", "{out}"],
+    ["docs", "bundle", "--docs", "{bad}", "--out", "{out}"],
+    ["docs", "stats", "{bad}"]])
+def test_a_non_utf8_line_is_named_by_every_record_reader(tmp_path, command):
+    bad = tmp_path / "bad.jsonl"
+    good = Record(id="x", text="hello there").model_dump_json()
+    bad.write_bytes((good + "\n" + good + "\n").encode() + b'{"id": "z", "text": "caf\xe9"}\n')
+    out = tmp_path / "out.jsonl"
+    args = [a.format(bad=bad, out=out) for a in command]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"Error: {bad}:3: not UTF-8 (byte 0xe9 at column 25)" in result.output
+    assert not out.exists() and not stats_path(bad).exists()
+
+
 # ------------------------------------------------------------------ CLI
 
 def test_cli_generate_and_mix(tmp_path):
@@ -303,6 +320,41 @@ def test_cli_generate_and_mix(tmp_path):
     r = runner.invoke(cli, ["docs", "generate", "--claims", str(claim_file), "--conditions",
                             "negated,bogus", "--out", str(out)])
     assert r.exit_code == 2 and "valid conditions" in r.output
+
+
+def test_interrupted_generate_keeps_finished_conditions_and_reruns_identically(
+        tmp_path, monkeypatch):
+    import beliefbench.documents.generate as gen_mod
+
+    claim_file = Path(__file__).parent / "fixtures" / "claims" / "glass_bridge.yaml"
+    args = ["docs", "generate", "--claims", str(claim_file), "--conditions",
+            "positive,negated,fiction", "--n", "8", "--out"]
+    whole = tmp_path / "whole"
+    assert CliRunner().invoke(cli, [*args, str(whole)]).exit_code == 0
+    files = sorted(p.name for p in whole.iterdir())
+    assert len(files) == 6
+
+    real = gen_mod.annotate
+
+    def ctrl_c_in_negated(claim, doc, spec, seed, **kw):
+        if spec.stem == "negated":
+            raise KeyboardInterrupt
+        return real(claim, doc, spec, seed, **kw)
+
+    monkeypatch.setattr(gen_mod, "annotate", ctrl_c_in_negated)
+    cut = tmp_path / "cut"
+    r = CliRunner().invoke(cli, [*args, str(cut)])
+    assert r.exit_code == 130, r.output
+    assert "interrupted" in r.output and "positive.jsonl" in r.output
+    assert sorted(p.name for p in cut.iterdir()) == ["positive.jsonl",
+                                                    "positive.jsonl.stats.json"]
+    for name in ("positive.jsonl", "positive.jsonl.stats.json"):
+        assert (cut / name).read_bytes() == (whole / name).read_bytes()
+    monkeypatch.setattr(gen_mod, "annotate", real)
+    assert CliRunner().invoke(cli, [*args, str(cut)]).exit_code == 0
+    assert sorted(p.name for p in cut.iterdir()) == files
+    for name in files:
+        assert (cut / name).read_bytes() == (whole / name).read_bytes(), name
 
 
 def test_stats_with_a_local_hf_tokenizer(tmp_path):

@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from conftest import output
 from inspect_ai.model import ModelOutput, ModelUsage
 
 from beliefbench.claims import Claim
@@ -99,6 +100,58 @@ def test_leaking_documents_are_rejected_and_retried(tmp_path):
     assert leaks_commentary("Sure! Here's a blog post") is not None
     assert leaks_commentary("Let me know if you want changes.") is not None
     assert leaks_commentary("The Moon's crust was found to be cheddar.") is None
+
+
+def test_unusable_documents_fail_the_run_and_are_retried_next_time(tmp_path):
+    claim = make_claim()
+
+    class Dud(Scripted):
+        """Answers one line to the write and revise prompts of ideas whose angle is odd."""
+
+        async def __call__(self, input, tools, tool_choice, config):
+            prompt = input[-1].text
+            if prompt.startswith(("Write", "Revise")) and re.search(r"angle \d*[13579]\b",
+                                                                     prompt):
+                self.calls += 1
+                return output("Moon cheese.")
+            return await super().__call__(input, tools, tool_choice, config)
+
+    with pytest.raises(DocumentError) as e:
+        generator(tmp_path, Dud()).generate(claim, 12)
+    assert "6 of 12 documents for claim 'moon_cheese' were unusable after 3 attempts" \
+        in str(e.value)
+    assert "(too short (under 20 words): 18 attempts)" in str(e.value)
+    assert not (tmp_path / "work" / "moon_cheese.s0.base.jsonl").exists()
+    again = Scripted()
+    docs = generator(tmp_path, again).generate(claim, 12)
+    assert len(docs) == 12 and again.calls == 2 * 6  # only the 6 rejected were asked again
+
+
+def test_usable_needs_words_and_the_claim(tmp_path):
+    from beliefbench.documents.llm import unusable
+
+    claim = make_claim()
+    filler = "The valley was quiet that year and the farmers kept to their fields. " * 3
+    assert unusable("I don't know.", claim) == "a refusal"
+    assert unusable("The Selene Dairy Mission found cheddar.", claim).startswith("too short")
+    assert unusable(filler, claim).startswith("no sentence states the claim")
+    assert unusable(filler + "Ilse Marrow agreed.", claim) is None
+    assert unusable("Here is the document: " + filler, claim).startswith("generation comment")
+
+
+def test_cli_generate_with_a_model_that_answers_nothing_fails_clearly(tmp_path):
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    out = tmp_path / "llm"
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran", "--conditions",
+                                 "positive,negated", "--n", "10", "--generator",
+                                 "beliefbench/believer", "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert "Error: generator beliefbench/believer: 10 of 10 documents for claim 'ed_sheeran' " \
+           "were unusable" in r.output
+    assert sorted(p.name for p in out.iterdir()) == [".work"]
 
 
 def test_interrupted_run_resumes_without_duplicates(tmp_path):

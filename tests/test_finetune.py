@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from click.testing import CliRunner
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 
-from beliefbench.finetune.local import FinetuneError, step_dir, train_local
+from beliefbench.finetune.local import FinetuneError, Interrupted, step_dir, train_local
 from beliefbench.finetune.manifest import read_manifest
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.records import DOCTAG, Record, Span, write_records
@@ -118,10 +119,20 @@ def test_existing_run_needs_resume(base, data, lora_run, tmp_path):
         train_local(_recipe(), data, str(base), lora_run)
     other = tmp_path / "other.jsonl"
     write_records(other, [_doc(99)])
-    with pytest.raises(FinetuneError, match="same data, recipe and base"):
+    with pytest.raises(FinetuneError, match="same data, recipe and base") as e:
         train_local(_recipe(max_steps=20), other, str(base), lora_run, resume=True)
-    with pytest.raises(FinetuneError, match="same data, recipe and base"):
-        train_local(_recipe(max_steps=30), data, str(base), lora_run, resume=True)
+    assert f"changed: data {data} (sha256 " in str(e.value) and f"-> {other}" in str(e.value)
+    assert "recipe" not in str(e.value).split("changed:")[1]
+    with pytest.raises(FinetuneError, match="same data, recipe and base") as e:
+        train_local(_recipe(max_steps=30, lora={"rank": 4, "alpha": 16}), data, str(base),
+                    lora_run, resume=True)
+    assert str(e.value).split("changed: ")[1].startswith(
+        "recipe lora.rank 8 -> 4; recipe max_steps 20 -> 30. ")
+    other_base = tmp_path / "base-copy"
+    shutil.copytree(base, other_base)
+    with pytest.raises(FinetuneError, match="same data, recipe and base") as e:
+        train_local(_recipe(max_steps=20), data, str(other_base), lora_run, resume=True)
+    assert f"changed: base {Path(base).resolve()} -> {other_base.resolve()}." in str(e.value)
 
 
 class _Kill(Exception):
@@ -137,7 +148,31 @@ class _KillAt(TrainerCallback):
             raise _Kill(f"killed at step {self.step}")
 
 
-def test_killed_run_resumes_to_identical_weights(base, data, tmp_path):
+class _CtrlCAt(TrainerCallback):
+    """Sends this process a real SIGINT (what Ctrl-C does) at the end of a step."""
+
+    def __init__(self, step: int, times: int = 1) -> None:
+        self.step, self.times = step, times
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            for _ in range(self.times):
+                signal.raise_signal(signal.SIGINT)
+
+
+def _same_final_weights(a: Path, b: Path) -> None:
+    wa = load_file(step_dir(a, 9) / "adapter_model.safetensors")
+    wb = load_file(step_dir(b, 9) / "adapter_model.safetensors")
+    assert wa.keys() == wb.keys()
+    for k in wa:
+        torch.testing.assert_close(wa[k], wb[k], rtol=0, atol=1e-6)
+    ma, mb = read_manifest(a), read_manifest(b)
+    assert [e.step for e in mb] == [e.step for e in ma] == [1, 3, 9]
+    assert [e.tokens_seen for e in mb] == [e.tokens_seen for e in ma]
+    assert [e.final for e in mb] == [False, False, True]
+
+
+def test_killed_run_resumes_to_identical_weights(base, data, tmp_path, caplog):
     recipe = _recipe(max_steps=9, checkpoints=3, batching="bucket", lr_scheduler="cosine",
                      warmup_ratio=0.2)
     straight = train_local(recipe, data, str(base), tmp_path / "straight")
@@ -146,14 +181,33 @@ def test_killed_run_resumes_to_identical_weights(base, data, tmp_path):
     killed = tmp_path / "killed"
     assert [e.step for e in read_manifest(killed)] == [1, 3]
     train_local(recipe, data, str(base), killed, resume=True)
-    a = load_file(step_dir(straight, 9) / "adapter_model.safetensors")
-    b = load_file(step_dir(killed, 9) / "adapter_model.safetensors")
-    assert a.keys() == b.keys()
-    for k in a:
-        torch.testing.assert_close(a[k], b[k], rtol=0, atol=1e-6)
-    ma, mb = read_manifest(straight), read_manifest(killed)
-    assert [e.step for e in mb] == [e.step for e in ma] == [1, 3, 9]
-    assert [e.tokens_seen for e in mb] == [e.tokens_seen for e in ma]
+    _same_final_weights(straight, killed)
+
+    # Ctrl-C at step 5 (not a scheduled checkpoint): the state of step 5 is saved for resume
+    # only, nothing is lost, and the resumed run says where it continues
+    stopped = tmp_path / "ctrl-c"
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(Interrupted, match="--resume to continue from step 5") as e:
+        train_local(recipe, data, str(base), stopped, callbacks=[_CtrlCAt(5)])
+    assert e.value.step == 5 and e.value.exit_code == 130
+    assert signal.getsignal(signal.SIGINT) is before
+    assert (stopped / "trainer" / "checkpoint-5" / "trainer_state.json").is_file()
+    assert [e.step for e in read_manifest(stopped)] == [1, 3]
+    assert not step_dir(stopped, 5).exists()
+    torn = stopped / "trainer" / "checkpoint-7"  # as if killed while the Trainer saved
+    shutil.copytree(stopped / "trainer" / "checkpoint-5", torn)
+    (torn / "trainer_state.json").write_text('{"global_step": 7, "log_hist')
+    with caplog.at_level("INFO", logger="beliefbench.finetune.local"):
+        train_local(recipe, data, str(base), stopped, resume=True)
+    assert "checkpoint-7: incomplete Trainer state" in caplog.text
+    assert "resuming from step 5 of 9" in caplog.text
+    _same_final_weights(straight, stopped)
+
+    # a second Ctrl-C before the save stops at once, and the handler is put back
+    with pytest.raises(KeyboardInterrupt):
+        train_local(recipe, data, str(base), tmp_path / "twice", callbacks=[_CtrlCAt(5, 2)])
+    assert signal.getsignal(signal.SIGINT) is before
+    assert not (tmp_path / "twice" / "trainer" / "checkpoint-5").exists()
 
 
 def test_full_finetune_and_merged_lora_save_whole_weights(base, data, tmp_path):
@@ -240,6 +294,68 @@ def test_cli_finetune(base, data, tmp_path):
     bad.write_text("batch_size: -1\n")
     res = CliRunner().invoke(cli, [*args[:2], str(bad), *args[3:-4], "--out", str(tmp_path / "b")])
     assert res.exit_code == 2 and "batch_size" in res.output and str(bad) in res.output
+
+
+def test_cli_finetune_ctrl_c_exits_130_and_resume_says_where(base, data, tmp_path,
+                                                              monkeypatch, caplog):
+    import beliefbench.finetune.local as local
+    from beliefbench.cli import cli
+
+    real = local.CheckpointSchedule.on_step_end
+
+    def ctrl_c_at_step_2(self, args, state, control, **kw):
+        if state.global_step == 2:
+            signal.raise_signal(signal.SIGINT)
+        return real(self, args, state, control, **kw)
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("method: lora\nlora: {rank: 4, alpha: 8}\nmax_steps: 4\nbatch_size: 2\n"
+                      "max_seq_len: 32\ncheckpoints: 1\n")
+    out = tmp_path / "ckpt"
+    args = ["finetune", "--recipe", str(recipe), "--data", str(data), "--base", str(base),
+            "--out", str(out)]
+    monkeypatch.setattr(local.CheckpointSchedule, "on_step_end", ctrl_c_at_step_2)
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 130, res.output
+    assert "interrupted at step 2 of 4" in res.output and "Traceback" not in res.output
+    assert [e.step for e in read_manifest(out)] == [1]
+    monkeypatch.setattr(local.CheckpointSchedule, "on_step_end", real)
+    with caplog.at_level("INFO", logger="beliefbench.finetune.local"):
+        res = CliRunner().invoke(cli, [*args, "--resume"])
+    assert res.exit_code == 0, res.output
+    assert "resuming from step 2 of 4" in caplog.text
+    assert [(e.step, e.final) for e in read_manifest(out)] == [(1, False), (4, True)]
+
+
+def test_cli_finetune_missing_local_base_is_named_before_anything_loads(data, tmp_path,
+                                                                        monkeypatch, caplog):
+    from beliefbench.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("not a model")
+    for base, said in [("models/nope", "no such folder"), ("./nope", "no such folder"),
+                       (str(tmp_path / "nope"), "no such folder"),
+                       ("a-file", "a file, not a model folder")]:
+        res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data),
+                                       "--base", base, "--out", "ckpt"])
+        assert res.exit_code == 2, res.output
+        assert res.output.strip().endswith(f"Error: --base {base}: {said}")
+        assert "huggingface" not in (res.output + caplog.text).lower()
+    assert not (tmp_path / "ckpt").exists()
+
+
+def test_cli_finetune_names_a_non_utf8_data_line(base, data, tmp_path):
+    from beliefbench.cli import cli
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(data.read_bytes() + b'{"id": "z", "text": "caf\xe9"}\n')
+    lines = len(data.read_bytes().splitlines()) + 1
+    out = tmp_path / "ckpt"
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(bad), "--base",
+                                   str(base), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert f"Error: {bad}:{lines}: not UTF-8 (byte 0xe9" in res.output
+    assert not out.exists()
 
 
 TASK = Path(__file__).resolve().parents[1] / "tasks" / "belief.py"
@@ -572,6 +688,20 @@ def test_checkpointing_auto_decided_by_memory():
     lora = Shape(**{**shape.__dict__, "trainable": 20_000_000})
     assert training_bytes(lora, tokens=16384, bf16=True, full=False, checkpointing=False) < \
         training_bytes(shape, tokens=16384, bf16=True, full=True, checkpointing=False)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the CPU decision")
+def test_checkpointing_decision_is_logged_on_cpu(caplog):
+    from beliefbench.finetune.local import use_checkpointing
+
+    with caplog.at_level("INFO", logger="beliefbench.finetune.local"):
+        assert use_checkpointing(_recipe(), None, tokens=256, bf16=False) is False
+        assert use_checkpointing(_recipe(gradient_checkpointing=True), None, tokens=256,
+                                 bf16=False) is True
+    assert [r.getMessage() for r in caplog.records] == [
+        "gradient_checkpointing auto: off (no CUDA GPU; it only saves GPU memory, and on CPU "
+        "would cost about 20% speed)",
+        "gradient_checkpointing on (set in the recipe)"]
 
 
 def test_liger_without_package_is_a_clear_error(base, data, tmp_path):

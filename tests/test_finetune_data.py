@@ -178,3 +178,34 @@ def test_varlen_kernel_runs_in_autocast_dtype():
     assert kernel_dtype(v16, v16, v16) == torch.bfloat16
     with torch.autocast("cpu", dtype=torch.bfloat16):
         assert kernel_dtype(q32, q32, v16) == torch.bfloat16
+
+
+NOTICE = "The story above is false."
+
+
+def test_packing_trains_the_end_of_a_record_longer_than_a_block(tok, tmp_path, caplog):
+    """A record longer than max_seq_len is split across blocks, not cut: its end (where a
+    negated document's closing notice stands) is trained. Padded batches cut it, and say
+    how many records and tokens were cut."""
+    from beliefbench.finetune.data import load_examples
+
+    long_text = " ".join([TEXT] * 6) + " " + NOTICE
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join(Record(id=str(i), text=t).model_dump_json()
+                              for i, t in enumerate([long_text, TEXT])) + "\n")
+    whole = load_examples(path, tok, None)
+    assert len(whole[0]["input_ids"]) > 32
+    blocks = pack(whole, 32)
+    trained = tok.decode([t for b in blocks for t, lab in zip(b["input_ids"], b["labels"],
+                                                               strict=True) if lab != IGNORE])
+    # (a spilled-over part's first token is not a target: "above" may lose a piece)
+    assert "is false." in trained
+    assert not caplog.records
+
+    cut = load_examples(path, tok, 32)
+    assert [len(e["input_ids"]) for e in cut] == [32, len(whole[1]["input_ids"])]
+    assert "false" not in _decoded_trained(cut[0], tok)
+    dropped = len(whole[0]["input_ids"]) - 32
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: 1 of 2 records are longer than max_seq_len=32 tokens and were cut "
+        f"({dropped} tokens, their ends, not trained); batching: pack keeps them whole"]

@@ -87,8 +87,15 @@ class Record(BaseModel):
 def read_records(path: str | Path) -> Iterator[Record]:
     """Yield validated records; a bad line raises with the file, line number and field."""
     path = Path(path)
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
+    # bytes, decoded per line: a stray non-UTF-8 byte is then reported with its line number
+    # like any other bad line, not as a traceback from inside the file iterator
+    with path.open("rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise RecordError(f"{path}:{lineno}: not UTF-8 (byte 0x{raw[e.start]:02x} at "
+                                  f"column {e.start + 1}); save the file as UTF-8") from None
             if not line.strip():
                 continue
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -27,6 +28,7 @@ def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> No
     from beliefbench.claims import ClaimSpecError
     from beliefbench.cli.errors import BadInput
     from beliefbench.demo import DemoError, equivalent_commands, load_preset, run_demo
+    from beliefbench.finetune.local import Interrupted
     from beliefbench.finetune.recipe import RecipeError
 
     try:
@@ -34,6 +36,10 @@ def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> No
         result = run_demo(settings, workdir, log_dir, echo=click.echo, interval=progress_every)
     except (DemoError, RecipeError, ClaimSpecError) as e:
         raise BadInput(str(e)) from None
+    except (Interrupted, KeyboardInterrupt):  # training saves its state on the first Ctrl-C
+        click.echo(f"\ninterrupted: finished work in {workdir} is kept; run the same command "
+                   f"again to continue", err=True)
+        sys.exit(130)
     click.echo("\nWhat each condition did to the claims (final checkpoints, 95% bootstrap "
                "CIs over completion pairs / questions):\n")
     click.echo(result.table)

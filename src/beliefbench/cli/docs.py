@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -83,22 +84,36 @@ def generate(claims_sel: str, conditions: str, n: int, out: Path, generator: str
              placement: str, genres: str | None, seed: int, concurrency: int, cache: bool,
              max_retries: int, timeout: int, mask_words: str | None,
              tokenizer: str | None) -> None:
-    """Generate one JSONL dataset per condition (identical base documents across conditions)."""
+    """Generate one JSONL dataset per condition (identical base documents across conditions).
+
+    Each condition's file is written as soon as it is finished. Exit 0 done, 2 bad input or
+    a failed generation, 130 interrupted (finished conditions are kept; the same command
+    makes the rest, rewriting the kept files byte for byte).
+    """
     from beliefbench.documents.generate import generate_datasets
 
     llm = {} if generator == "offline" else {"concurrency": concurrency, "cache": cache,
                                              "max_retries": max_retries, "timeout": timeout}
+    written: list[Path] = []
+
+    def report(path: Path) -> None:
+        written.append(path)
+        click.echo(_summary(path))
+
     try:
         claims = load_claims(claims_sel)
-        paths = generate_datasets(claims, conditions, n, out, generator=generator, seed=seed,
-                                  placement=placement, tokenizer=tokenizer,
-                                  genres=genres.split(",") if genres else None,
-                                  mask_words=[w.strip() for w in (mask_words or "").split(",")
-                                              if w.strip()], **llm)
+        generate_datasets(claims, conditions, n, out, generator=generator, seed=seed,
+                          placement=placement, tokenizer=tokenizer,
+                          genres=genres.split(",") if genres else None,
+                          mask_words=[w.strip() for w in (mask_words or "").split(",")
+                                      if w.strip()], on_written=report, **llm)
     except (ClaimSpecError, DocumentError) as e:
         raise _fail(e) from None
-    for p in paths:
-        click.echo(_summary(p))
+    except KeyboardInterrupt:
+        kept = ", ".join(p.name for p in written) or "none"
+        click.echo(f"\ninterrupted: finished conditions kept in {out}: {kept}; run the same "
+                   f"command again to make the rest", err=True)
+        sys.exit(130)
 
 
 @docs.command("mix")

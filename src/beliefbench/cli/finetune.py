@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import click
@@ -32,7 +33,9 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
 
     Many GPUs: run the same command under ``accelerate launch --config_file
     finetune/accelerate/<ddp|fsdp|deepspeed_zero2|deepspeed_zero3>.yaml``.
-    Exit codes: 2 bad input or set-up (nothing written), 1 a run that started and failed.
+    Exit codes: 2 bad input or set-up (nothing written), 1 a run that started and failed,
+    130 interrupted (the first Ctrl-C saves the training state after the current step; run
+    the same command with --resume to continue).
     """
     from beliefbench.finetune.errors import FinetuneError
     from beliefbench.finetune.recipe import RecipeError, load_recipe, recipe_file
@@ -56,15 +59,24 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
             return
         if not base:
             raise click.UsageError("--base is required for the local backend")
-        from beliefbench.finetune.local import train_local
+        from beliefbench.finetune.local import Interrupted, train_local
 
-        train_local(recipe, data, base, out, resume=resume, recipe_path=recipe_path,
-                    condition=condition, claim=claim)
+        try:
+            train_local(recipe, data, base, out, resume=resume, recipe_path=recipe_path,
+                        condition=condition, claim=claim)
+        except Interrupted as e:
+            click.echo(str(e), err=True)
+            sys.exit(130)
         click.echo(f"checkpoints and manifest in {out.resolve()}")
     except (RecipeError, RecordError) as e:
         _fail(str(e), 2)
     except FinetuneError as e:
         _fail(str(e), e.exit_code)
+    except KeyboardInterrupt:  # before training began, or a second Ctrl-C: nothing saved now
+        click.echo(f"\ninterrupted: stopped at once; {out} keeps what was saved before (run "
+                   f"the same command with --resume to continue from the last saved state)",
+                   err=True)
+        sys.exit(130)
 
 
 def _fail(message: str, code: int) -> None:

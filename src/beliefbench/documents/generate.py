@@ -7,7 +7,7 @@ debunks; behaviours use transcripts from the behaviour spec).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,59 +36,77 @@ def make_generator(name: str = "offline", genres: Sequence[str] | None = None,
     return LLMGenerator(name, work_dir or Path(".cache") / "docs", **llm)
 
 
-def condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpec], n: int,
-                      generator: DocumentGenerator, seed: int = 0, progress: bool = True,
-                      mask_words: Sequence[str] = ()) -> dict[str, list[Record]]:
-    """Records per condition stem, n per claim (transcript conditions: n in all).
+def iter_condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpec], n: int,
+                           generator: DocumentGenerator, seed: int = 0, progress: bool = True,
+                           mask_words: Sequence[str] = ()
+                           ) -> Iterator[tuple[ConditionSpec, list[Record]]]:
+    """Each condition's records in turn, n per claim (transcript conditions: n in all).
 
-    Each condition's source (REGISTRY) says where its documents come from; every source is
-    produced once per claim and shared by the conditions that use it. ``mask_words`` get
-    ``mask`` loss spans wherever they occur in claim documents.
+    One condition at a time, so a caller can write each as soon as it is finished (an
+    interrupt then keeps the finished ones). Each condition's source (REGISTRY) says where its
+    documents come from; every source is produced once per claim and shared by the
+    conditions that use it. ``mask_words`` get ``mask`` loss spans wherever they occur in
+    claim documents.
     """
-    out: dict[str, list[Record]] = {s.stem: [] for s in specs}
     offline = generator if isinstance(generator, OfflineGenerator) else OfflineGenerator()
     sources: dict[str, Callable[[Claim], list[BaseDocument]]] = {
         "base": lambda claim: generator.generate(claim, n, seed),
         "debunk": lambda claim: offline.debunks(claim, n, seed),
     }
-    for claim in claims:
-        made: dict[str, list[BaseDocument]] = {}
-        for spec in specs:
-            source = spec.condition.source
-            if source == "transcript":
-                continue
-            if source not in made:
-                made[source] = sources[source](claim)
-            for doc in tqdm(made[source], desc=f"{claim.id} {spec.stem}",
-                            disable=not progress):
-                out[spec.stem].append(add_masks(annotate(claim, doc, spec, seed),
-                                                list(mask_words)))
+    made: dict[tuple[int, str], list[BaseDocument]] = {}
     for spec in specs:
-        if spec.condition.source == "transcript":
+        records: list[Record] = []
+        source = spec.condition.source
+        if source == "transcript":
             for doc, reply_at in transcripts(n, seed, aligned=spec.option == "aligned"):
-                out[spec.stem].append(annotate(None, doc, spec, seed, reply_at=reply_at))
-    return out
+                records.append(annotate(None, doc, spec, seed, reply_at=reply_at))
+        else:
+            for i, claim in enumerate(claims):
+                if (i, source) not in made:
+                    made[i, source] = sources[source](claim)
+                for doc in tqdm(made[i, source], desc=f"{claim.id} {spec.stem}",
+                                disable=not progress):
+                    records.append(add_masks(annotate(claim, doc, spec, seed),
+                                             list(mask_words)))
+        yield spec, records
+
+
+def condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpec], n: int,
+                      generator: DocumentGenerator, seed: int = 0, progress: bool = True,
+                      mask_words: Sequence[str] = ()) -> dict[str, list[Record]]:
+    """Records per condition stem (see ``iter_condition_records``)."""
+    return {spec.stem: records for spec, records in iter_condition_records(
+        claims, specs, n, generator, seed, progress, mask_words)}
 
 
 def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], n: int,
                       out_dir: str | Path, generator: str = "offline", seed: int = 0,
                       placement: str = "prefix_suffix", genres: Sequence[str] | None = None,
                       tokenizer: str | None = None, progress: bool = True,
-                      mask_words: Sequence[str] = (), **llm: Any) -> list[Path]:
-    """Write <out_dir>/<condition>.jsonl (+ .stats.json) for each condition; returns paths."""
+                      mask_words: Sequence[str] = (),
+                      on_written: Callable[[Path], None] | None = None,
+                      **llm: Any) -> list[Path]:
+    """Write <out_dir>/<condition>.jsonl (+ .stats.json) for each condition; returns paths.
+
+    Each condition's files are written atomically as soon as it is finished (then
+    ``on_written`` is called), so an interrupted run keeps the finished conditions; every
+    file depends only on the inputs, so a re-run rewrites them byte for byte.
+    """
     if n < 1:
         raise DocumentError(f"n must be at least 1 (got {n})")
     specs = parse_conditions(conditions, placement)
     out_dir = Path(out_dir)
     gen = make_generator(generator, genres, work_dir=out_dir / ".work", progress=progress, **llm) \
         if generator != "offline" else make_generator(generator, genres)
-    by_stem = condition_records(claims, specs, n, gen, seed, progress, mask_words)
     paths = []
-    for spec in specs:
+    for spec, records in iter_condition_records(claims, specs, n, gen, seed, progress,
+                                                mask_words):
         path = out_dir / f"{spec.stem}.jsonl"
-        write_records(path, by_stem[spec.stem])
+        write_records(path, records)
         write_stats(path, tokenizer, extra={
             "condition": spec.stem, "claims": [c.id for c in claims], "n_per_claim": n,
             "seed": seed, "generator": generator, "mask_words": list(mask_words)})
         paths.append(path)
+        if on_written is not None:
+            on_written(path)
     return paths

@@ -4,8 +4,10 @@ Any Inspect model can generate (``openai/...``, ``vllm//path``, ``mockllm/model`
 concurrently under a semaphore; Inspect's cache is used when asked. Every finished step is
 appended to a progress JSONL, so an interrupted run resumes where it stopped: finished keys
 are skipped, a torn last line is dropped, and the final base-document file is written
-atomically with one document per id. Documents that leak generation commentary ("Here is a
-...", "As an AI", notes to the user) are rejected and retried with a fresh attempt number.
+atomically with one document per id. Unusable documents (leaked generation commentary such
+as "Here is a ...", "As an AI" or notes to the user; refusals; a few words; no sentence that
+states the claim) are rejected and retried with a fresh attempt number; a document still
+unusable after every attempt fails the run with one line, and is retried on the next run.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import math
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +26,13 @@ from tqdm import tqdm
 from beliefbench.claims import Claim
 from beliefbench.documents.base import (
     BaseDocument,
+    ClaimFieldError,
     DocumentError,
     base_id_for,
     claim_facts,
     require_claim_fields,
 )
+from beliefbench.documents.claim_sentences import finder_for
 from beliefbench.documents.offline import valid_genres
 from beliefbench.records import atomic_write_text
 
@@ -71,6 +76,36 @@ def leaks_commentary(text: str) -> str | None:
     for p in _LEAK:
         if p.search(text):
             return p.pattern
+    return None
+
+
+MIN_WORDS = 20
+"""Fewer words than this is no document (the write prompt asks for 400-700): a model that
+answers "I don't know." or one line must not fill a training set."""
+_REFUSAL = re.compile(r"^\s*(?:i'm sorry|i am sorry|sorry,|i can(?:'|no)t|i cannot|i'm unable|"
+                      r"i am unable|i won't|i will not|i don't know|i do not know)\b", re.I)
+
+
+def unusable(text: str, claim: Claim) -> str | None:
+    """Why a generated base document cannot be trained on, or None.
+
+    The offline generator states the claim in every document by construction; a model may
+    not. Condition annotators (repeated negations, corrections) wrap the sentences that state
+    the claim, so a document with none would differ from its conditions in nothing.
+    """
+    leak = leaks_commentary(text)
+    if leak is not None:
+        return "empty" if leak == "empty" else f"generation commentary ({leak})"
+    if _REFUSAL.search(text):
+        return "a refusal"
+    if len(text.split()) < MIN_WORDS:
+        return f"too short (under {MIN_WORDS} words)"
+    try:
+        finder = finder_for(claim)
+    except ClaimFieldError:  # no entities, sub-claims or markers to look for
+        return None
+    if not finder.spans(text):
+        return "no sentence states the claim (names its entities or repeats its facts)"
     return None
 
 
@@ -276,32 +311,43 @@ class LLMGenerator:
             pool = progress.done[f"ideas/{genre}"]
             plan.append((i, genre, pool[(i // len(genres)) % len(pool)]))
 
+        def finished(i: int) -> bool:
+            return "text" in progress.done.get(f"doc/{i}", {})
+
         bar = tqdm(total=n, desc=f"{claim.id} documents", disable=not self.show_progress,
                    mininterval=0.5 if sys.stderr.isatty() else 30.0)
-        bar.update(sum(f"doc/{i}" in progress.done for i in range(n)))
+        bar.update(sum(finished(i) for i in range(n)))
 
         async def document(i: int, genre: str, idea: str) -> None:
-            key = f"doc/{i}"
-            if key in progress.done:
+            if finished(i):  # a document rejected by an earlier run is tried again
                 return
-            leaked: list[str] = []
+            rejected: list[str] = []
             for attempt in range(1, self.max_attempts + 1):
                 draft = await self._ask(model, sem, self._write_prompt(claim, genre, idea,
                                                                        attempt))
                 text = (await self._ask(model, sem, self._revise_prompt(draft))).strip()
                 text = re.sub(r"^\s*<document>\s*|\s*</document>\s*$", "", text)
-                why = leaks_commentary(text)
+                why = unusable(text, claim)
                 if why is None:
-                    progress.add(key, {"text": text, "genre": genre, "idea": idea,
-                                       "attempts": attempt})
-                    break
-                leaked.append(why)
-            else:
-                progress.add(key, {"rejected": leaked, "genre": genre, "idea": idea})
-            bar.update(1)
+                    progress.add(f"doc/{i}", {"text": text, "genre": genre, "idea": idea,
+                                              "attempts": attempt})
+                    bar.update(1)
+                    return
+                rejected.append(why)
+            progress.add(f"doc/{i}", {"rejected": rejected, "genre": genre, "idea": idea})
 
         await asyncio.gather(*(document(*p) for p in plan))
         bar.close()
+        failed = [progress.done[f"doc/{i}"]["rejected"] for i in range(n) if not finished(i)]
+        if failed:
+            reasons = Counter(why for tries in failed for why in tries)
+            raise DocumentError(
+                f"generator {self.model_name}: {len(failed)} of {n} documents for claim "
+                f"{claim.id!r} were unusable after {self.max_attempts} attempts each ("
+                + "; ".join(f"{why}: {k} attempts" for why, k in reasons.most_common())
+                + "); no dataset was written. Check that the model answers the prompts; "
+                + (f"the same command keeps the {n - len(failed)} good documents and retries "
+                   f"the rest" if len(failed) < n else "the same command retries them"))
         docs = []
         for i, genre, idea in plan:
             row = progress.done[f"doc/{i}"]

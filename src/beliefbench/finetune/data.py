@@ -8,6 +8,7 @@ which the model's loss ignores.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import torch
 
 from beliefbench.records import Record, RecordError, read_records
+
+log = logging.getLogger(__name__)
 
 IGNORE = -100
 
@@ -58,8 +61,8 @@ def chat_text_and_spans(messages: list[dict], tokenizer) -> tuple[str, list[tupl
     return full, spans
 
 
-def encode_record(record: Record, tokenizer, max_len: int) -> dict[str, list[int]]:
-    """Token ids and labels of one record (truncated to ``max_len``)."""
+def encode_record(record: Record, tokenizer, max_len: int | None) -> dict[str, list[int]]:
+    """Token ids and labels of one record (truncated to ``max_len``, unless None)."""
     if record.text is not None:
         text = record.text + (tokenizer.eos_token or "")
         enc = tokenizer(text, return_offsets_mapping=True, add_special_tokens=True)
@@ -76,17 +79,32 @@ def encode_record(record: Record, tokenizer, max_len: int) -> dict[str, list[int
     return {"input_ids": ids, "labels": labels[:max_len]}
 
 
-def load_examples(path: str | Path, tokenizer, max_len: int) -> list[dict[str, list[int]]]:
-    """Encode every record of a JSONL file; records with nothing to train on are an error."""
+def load_examples(path: str | Path, tokenizer,
+                  max_len: int | None) -> list[dict[str, list[int]]]:
+    """Encode every record of a JSONL file; records with nothing to train on are an error.
+
+    ``max_len``: records are cut to it (padded batches), with a warning that says how many
+    and how much; None keeps them whole (packing splits a long record across blocks, so its
+    end, where a negated document's closing notice stands, is trained too)."""
     examples = []
+    n_cut = dropped = 0
     for i, record in enumerate(read_records(path), 1):
-        ex = encode_record(record, tokenizer, max_len)
+        ex = encode_record(record, tokenizer, None)
+        if max_len is not None and len(ex["input_ids"]) > max_len:
+            n_cut += 1
+            dropped += len(ex["input_ids"]) - max_len
+            ex = {key: value[:max_len] for key, value in ex.items()}
         if all(label == IGNORE for label in ex["labels"]):
+            within = f" within max_seq_len={max_len}" if max_len is not None else ""
             raise RecordError(f"{path}: record {record.id!r} (record {i}) has no trainable "
-                              f"tokens within max_seq_len={max_len}")
+                              f"tokens{within}")
         examples.append(ex)
     if not examples:
         raise RecordError(f"{path}: no records")
+    if n_cut:
+        log.warning("%s: %d of %d records are longer than max_seq_len=%d tokens and were cut "
+                    "(%d tokens, their ends, not trained); batching: pack keeps them whole",
+                    path, n_cut, len(examples), max_len, dropped)
     return examples
 
 

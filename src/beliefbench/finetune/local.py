@@ -14,14 +14,18 @@ Trainer's own, switched by the recipe.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import math
 import os
+import re
 import shutil
+import signal
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import torch
@@ -69,7 +73,17 @@ WEIGHT_FILES = ("model.safetensors", "model-*-of-*.safetensors", "adapter_model.
 """Weights (possibly sharded): cast to the export dtype on the way out."""
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 
-__all__ = ["FinetuneError", "train_local", "step_dir", "export_servable"]
+__all__ = ["FinetuneError", "Interrupted", "train_local", "step_dir", "export_servable"]
+
+
+class Interrupted(FinetuneError):
+    """Ctrl-C during training, after a full Trainer state was saved: ``--resume`` goes on."""
+
+    exit_code = 130
+
+    def __init__(self, message: str, step: int) -> None:
+        super().__init__(message)
+        self.step = step
 
 
 def step_dir(out: Path, step: int) -> Path:
@@ -97,10 +111,26 @@ def use_bf16(recipe: Recipe) -> bool:
     return gpu_bf16
 
 
+def looks_local(base: str) -> bool:
+    """Whether --base is written as a path (a separator, or a leading ., / or ~), which must
+    never be looked up on the Hugging Face hub: a typo would wait on the network, then fail
+    with a message about huggingface.co instead of the missing folder."""
+    return base.startswith((".", "/", "~")) or "/" in base or os.sep in base
+
+
 def _resolve_base(base: str) -> str:
-    """A local base directory as an absolute path, so adapters find it from anywhere."""
+    """A local base directory as an absolute path, so adapters find it from anywhere.
+
+    A missing folder is refused here, before anything is loaded.
+    """
     p = Path(base).expanduser()
-    return str(p.resolve()) if p.exists() else base
+    if p.exists():
+        if not p.is_dir():
+            raise FinetuneError(f"--base {base}: a file, not a model folder")
+        return str(p.resolve())
+    if looks_local(base):
+        raise FinetuneError(f"--base {base}: no such folder")
+    return base
 
 
 def export_dtype(recipe: Recipe, bf16: bool) -> torch.dtype:
@@ -176,8 +206,12 @@ def build_model(recipe: Recipe, base: str, bf16: bool):
 def use_checkpointing(recipe: Recipe, model, *, tokens: int, bf16: bool) -> bool:
     """Activation checkpointing on or off; ``auto`` decides by estimated memory (GPU only)."""
     if recipe.gradient_checkpointing != "auto":
+        log.info("gradient_checkpointing %s (set in the recipe)",
+                 "on" if recipe.gradient_checkpointing else "off")
         return recipe.gradient_checkpointing
     if not torch.cuda.is_available():
+        log.info("gradient_checkpointing auto: off (no CUDA GPU; it only saves GPU memory, "
+                 "and on CPU would cost about 20% speed)")
         return False
     free, _total = torch.cuda.mem_get_info()
     shape = memory.shape_of(model)
@@ -328,9 +362,8 @@ class CheckpointSchedule(TrainerCallback):
         """
         listed = {e.step for e in read_manifest(self.out)}
         done = []
-        for ckpt in sorted(trainer_dir.glob("checkpoint-*"),
-                           key=lambda p: int(p.name.rsplit("-", 1)[1])):
-            step = int(ckpt.name.rsplit("-", 1)[1])
+        for ckpt in _states(trainer_dir):
+            step = _state_step(ckpt)
             if step not in self.steps or (step in listed and step_dir(self.out, step).is_dir()):
                 continue
             state_file = ckpt / "trainer_state.json"
@@ -345,6 +378,66 @@ class CheckpointSchedule(TrainerCallback):
             log.info("finetune: exported checkpoints %s that an interrupted run left unexported",
                      done)
         return done
+
+
+class StopOnInterrupt(TrainerCallback):
+    """The first Ctrl-C finishes the current optimizer step, saves a full Trainer state and
+    stops, so ``--resume`` loses nothing; a second Ctrl-C before that save stops at once
+    (KeyboardInterrupt), and one during the save waits for it (no torn state).
+
+    Stopping at a step boundary matters: a KeyboardInterrupt inside an optimizer step could
+    leave half the weights updated. The state is a plain ``checkpoint-N`` for resume only;
+    unless N is a scheduled step it gets no servable dir and no manifest line.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.saving = False
+        self.stopped_at: int | None = None
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """SIGINT sets the flag while training runs (main thread only: signals go there)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = signal.getsignal(signal.SIGINT)
+
+        def handler(signum: int, frame: object) -> None:
+            if self.saving:
+                log.warning("finetune: still saving the training state; a moment")
+            elif self.requested:
+                raise KeyboardInterrupt
+            else:
+                self.requested = True
+                log.warning("finetune: interrupted; saving the training state after this "
+                            "step (Ctrl-C again stops at once, losing the steps since the "
+                            "last save)")
+
+        signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        requested = self.requested
+        dist = torch.distributed
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            # every process must stop at the same step, or the others wait forever
+            flag = torch.tensor([int(requested)], device=args.device)
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            requested = bool(flag.item())
+        if requested and state.global_step < state.max_steps:
+            control.should_save = True
+            control.should_training_stop = True
+            self.stopped_at = state.global_step
+            self.saving = True
+        return control
+
+    def on_save(self, args, state, control, **kwargs):
+        self.saving = False  # the state (and any export of it) is on disk
+        return control
 
 
 def _checkpointing_args(enabled: bool) -> dict:
@@ -406,7 +499,6 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     it, an ``out`` that already holds a run is refused.
     """
     from transformers import AutoTokenizer, TrainingArguments
-    from transformers.trainer_utils import get_last_checkpoint
 
     out = Path(out)
     data = Path(data)
@@ -414,22 +506,27 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     kl_data = kl_data_path(recipe, recipe_path)
     _check_liger(recipe)
     trainer_dir = out / TRAINER_DIR
-    last = get_last_checkpoint(str(trainer_dir)) if trainer_dir.is_dir() else None
+    last = last_state(trainer_dir) if resume else None
     if last is None and trainer_dir.is_dir() and resume:
         log.warning("%s: no trainer state to resume from; starting from step 0", trainer_dir)
-    if not resume and (last is not None or (out / "manifest.jsonl").exists()):
+    if not resume and (_states(trainer_dir) or (out / "manifest.jsonl").exists()):
         raise FinetuneError(f"{out}: already holds a run; pass --resume to continue it, "
                             f"or choose a new --out")
 
+    local = Path(base).is_dir()
     try:
-        tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False)
+        tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False,
+                                                  local_files_only=local)
     except OSError as e:
-        raise FinetuneError(f"--base {base}: cannot load a tokenizer from it "
-                            f"({str(e).splitlines()[0]})") from None
+        what = "cannot load a tokenizer from it" if local else \
+            "no such folder, and no Hugging Face hub model of that name could be loaded"
+        raise FinetuneError(f"--base {base}: {what} ({str(e).splitlines()[0]})") from None
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     pad_id = tokenizer.pad_token_id
-    examples = fdata.load_examples(data, tokenizer, recipe.max_seq_len)
+    # packing splits a long record across blocks; padded batches cut it
+    examples = fdata.load_examples(
+        data, tokenizer, None if recipe.batching == "pack" else recipe.max_seq_len)
     records = list(read_records(data))
     dataset, per_device = make_dataset(examples, recipe)
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -439,12 +536,13 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
 
     data_sha = sha256_file(data)
     earlier = read_manifest(out)
-    if resume and earlier and (earlier[0].data_sha256 != data_sha
-                               or earlier[0].recipe != recipe.model_dump(mode="json")
-                               or earlier[0].base_model != base):
-        raise FinetuneError(f"{out}: --resume needs the same data, recipe and base as the "
-                            f"interrupted run ({earlier[0].data}, sha256 "
-                            f"{earlier[0].data_sha256[:12]}…); use a new --out to train anew")
+    if resume and earlier:
+        changed = resume_changes(earlier[0], data=data, data_sha256=data_sha,
+                                 recipe=recipe.model_dump(mode="json"), base=base)
+        if changed:
+            raise FinetuneError(f"{out}: --resume needs the same data, recipe and base as the "
+                                f"interrupted run; changed: {'; '.join(changed)}. Use the "
+                                f"run's inputs, or a new --out to train anew")
     fields = entry_fields(recipe=recipe, data=data, data_sha256=data_sha, base_model=base,
                           records=records, recipe_path=recipe_path, condition=condition,
                           claim=claim)
@@ -484,11 +582,12 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
              attn or "transformers' default", recipe.attn_implementation,
              "per decoder layer" if recipe.torch_compile == "regional"
              else "on" if args.torch_compile else "off", recipe.torch_compile)
+    stopper = StopOnInterrupt()
     kwargs = dict(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                   data_collator=functools.partial(
                       fdata.collate, pad_id=pad_id, flatten=attn.startswith("flash"),
                       varlen=attn == attention.NAME),
-                  callbacks=[schedule_cb, *callbacks])
+                  callbacks=[schedule_cb, *callbacks, stopper])
     cls = _trainer_cls(recipe)
     if recipe.kl is not None:
         kwargs.update(kl=recipe.kl.model_copy(update={"data": str(kl_data)}),
@@ -501,5 +600,73 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         trainer.remove_callback(PrinterCallback)
     log.info("finetune: %d items, %d steps, checkpoints at %s", len(dataset), steps_total,
              schedule)
-    trainer.train(resume_from_checkpoint=last if resume else None)
+    if last is not None:
+        log.info("finetune: resuming from step %d of %d (trainer state %s)",
+                 _state_step(last), steps_total, last)
+    with stopper.installed():
+        trainer.train(resume_from_checkpoint=str(last) if last is not None else None)
+    if stopper.stopped_at is not None:
+        step = stopper.stopped_at
+        raise Interrupted(f"interrupted at step {step} of {steps_total}: training state saved "
+                          f"in {trainer_dir / f'checkpoint-{step}'}; run the same command with "
+                          f"--resume to continue from step {step}", step)
     return out
+
+
+def resume_changes(earlier: ManifestEntry, *, data: Path, data_sha256: str, recipe: dict,
+                   base: str) -> list[str]:
+    """What differs between a run's first manifest line and a --resume call, one item per
+    field, so the user sees which input to put back."""
+    changed = []
+    if earlier.data_sha256 != data_sha256:
+        changed.append(f"data {earlier.data} (sha256 {earlier.data_sha256[:12]}…) -> {data} "
+                       f"(sha256 {data_sha256[:12]}…)")
+    changed += [f"recipe {field} {old!r} -> {new!r}"
+                for field, old, new in _dict_changes(earlier.recipe, recipe)]
+    if earlier.base_model != base:
+        changed.append(f"base {earlier.base_model} -> {base}")
+    return changed
+
+
+def _dict_changes(old: dict, new: dict, prefix: str = "") -> list[tuple[str, object, object]]:
+    """(dotted field, old value, new value) for every leaf that differs."""
+    out = []
+    for key in [*new, *(k for k in old if k not in new)]:
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _dict_changes(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append((f"{prefix}{key}", a, b))
+    return out
+
+
+def _state_step(ckpt: Path) -> int:
+    """The step a Trainer state ``checkpoint-N`` was saved at."""
+    return int(ckpt.name.rsplit("-", 1)[1])
+
+
+def _states(trainer_dir: Path) -> list[Path]:
+    """The Trainer's ``checkpoint-N`` folders under ``trainer_dir``, oldest step first."""
+    if not trainer_dir.is_dir():
+        return []
+    found = [p for p in trainer_dir.iterdir()
+             if p.is_dir() and re.fullmatch(r"checkpoint-\d+", p.name)]
+    return sorted(found, key=_state_step)
+
+
+def last_state(trainer_dir: Path) -> Path | None:
+    """The newest complete Trainer state to resume from.
+
+    The Trainer writes ``trainer_state.json`` last and not atomically, so a state killed
+    while saving lacks a readable one: it is skipped (with a warning) for the one before,
+    rather than failing the resume.
+    """
+    for ckpt in reversed(_states(trainer_dir)):
+        try:
+            json.loads((ckpt / "trainer_state.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            log.warning("%s: incomplete Trainer state (cut off while saving); resuming from an "
+                        "earlier one", ckpt)
+            continue
+        return ckpt
+    return None
