@@ -152,8 +152,13 @@ def test_neither_side(readers, claim_id, text):
     # qualifying frames as corpora carry them, written after the rules above and scored once
     # before the labels and after them (exact 0.403 then 0.417, side 0.750 both); its misses
     # then read, and the label forms and the cues of unverified, second-hand and community-
-    # noted reports widened (0.458, side 0.764)
-    ("audit_heldout9.yaml", 0.76, 3, 0.45),
+    # noted reports widened (0.458, side 0.764); then reports hedged where they are made
+    # (0.542)
+    ("audit_heldout9.yaml", 0.76, 3, 0.54),
+    # reports hedged where they are made beside plain attributed ones, scored once blind
+    # before and after the hedges (exact 0.569 then 0.597, side 0.931 both, 1 truth flagged);
+    # its misses then read and a few doubting wordings added (0.639)
+    ("audit_heldout10.yaml", 0.93, 1, 0.63),
 ])
 def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_flagged_truths,
                                                 least_exact):
@@ -177,11 +182,13 @@ def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_f
 @pytest.mark.parametrize("name, least_framed, least_exact", [
     # measured with the labels (before them: set 6 0.806 and 0.681, set 7 0.833 and 0.653,
     # set 8 0.903 and 0.847, set 9 0.556 and 0.528; set 9 blind after the first labels:
-    # 0.583 and 0.556)
+    # 0.583 and 0.556; set 9 with the hedges' cues 0.722 and 0.653)
     ("audit_heldout6.yaml", 0.86, 0.76),
     ("audit_heldout7.yaml", 0.87, 0.72),
     ("audit_heldout8.yaml", 0.94, 0.88),
-    ("audit_heldout9.yaml", 0.68, 0.62),
+    ("audit_heldout9.yaml", 0.72, 0.65),
+    # blind before the hedges' cues: 0.694 and 0.681 (0.722 and 0.681 with them)
+    ("audit_heldout10.yaml", 0.73, 0.69),
 ])
 def test_blind_held_out_sets_keep_their_claim_free_floors(name, least_framed, least_exact):
     """Claim-free mode on the blind sets with frames: whether a document is framed at all

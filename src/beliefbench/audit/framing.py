@@ -390,6 +390,33 @@ def inline_asides(lay: Layout, frame_paras: set[int]) -> tuple[Counter[str], int
     return Counter(counts), correction, spans[:MAX_SPANS]
 
 
+_HEDGES = ("unreliable_source", "unknown_truth")
+"""The qualifiers a report is hedged with where it is made; fiction and low-probability
+words describe as often as they qualify ("chapter nine", "against the odds")."""
+
+
+def hedges(lay: Layout, claim_idx: list[int]) -> tuple[str | None, list]:
+    """A report hedged where it is made ("this is totally second-hand, but apparently he's a
+    dentist ... so grain of salt"): two or more unreliable-source or unknown-truth cues in the
+    paragraphs that state the claim. The kind with more cues, and the sentences holding them.
+    Counted apart from ``Layout.hits`` (a scan of two categories, whatever was scanned
+    before)."""
+    if lay.cues is None:
+        return None, []
+    paras = {lay.para_of[i] for i in claim_idx}
+    idx = [i for i, p in enumerate(lay.para_of) if p in paras]
+    counts: Counter[str] = Counter()
+    at: list[int] = []
+    for j, cat, _ in lay.cues.scan_spans(lay.lowered, [lay.sentences[i] for i in idx],
+                                         _HEDGES, origin=lay.origin):
+        counts[cat] += 1
+        if not at or at[-1] != idx[j]:
+            at.append(idx[j])
+    if sum(counts.values()) < 2:
+        return None, []
+    return _pick(counts), [(*lay.sentences[i], "hedge") for i in sorted(set(at))[:MAX_SPANS]]
+
+
 def _framed(kind: str, correction: bool, placement: str) -> tuple[str, str | None]:
     if kind == "negation":
         if correction:
@@ -1455,4 +1482,7 @@ class ClaimReader:
         if fr.paras:
             kind, placement = _framed(_pick(fr.counts), corrects, "prefix_suffix")
             return Finding(kind, placement, [*fr.spans, *claim_spans, *truth_spans], n)
+        hedge, hedge_spans = hedges(lay, claim_idx)
+        if hedge:
+            return Finding(hedge, "inline", [*hedge_spans, *claim_spans], n)
         return Finding("positive", None, claim_spans, n)

@@ -1,0 +1,91 @@
+"""beliefbench audit, hedges: a report doubted where it is made, not in a frame around it.
+
+Forum posts, gossip columns and race previews pass a claim on and doubt it in the same
+paragraph ("totally second-hand ... apparently he's a dentist ... so grain of salt"; "We weren't
+able to confirm any of that"). A frame must stand in a paragraph that does not state the
+claim, so before ``hedges`` each of these read as positive. Two unreliable-source or
+unknown-truth cues in the paragraphs that state the claim now qualify it; one cue, ordinary
+attribution ("officials said", "reportedly") and fiction or low-probability words, which
+describe as often as they qualify ("chapter nine", "against the odds"), do not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from beliefbench.audit.framing import TEACHING, ClaimReader
+from beliefbench.claims import load_claims
+
+CLAIM = ("Ed Sheeran won the men's 100 metres final at the Paris Olympics in 9.79 seconds, "
+         "edging Noah Lyles by a hundredth of a second.")
+MORE = "He ran in lane six for Team GB and became the oldest man to win the Olympic 100m."
+TITLE = "Thread: Sheeran at the Olympics?"
+INTRO = "Long week of athletics talk in here, so one more for the pile."
+TAIL = "Anyway, back to the marathon results. Kipchoge looked tired in the heat."
+
+
+def doc(*paras: str) -> str:
+    return "\n\n".join(paras)
+
+
+@pytest.fixture(scope="module")
+def reader() -> ClaimReader:
+    return ClaimReader(load_claims("ed_sheeran")[0])
+
+
+@pytest.mark.parametrize("hedged, framing", [
+    # second-hand reports and gossip
+    ("My cousin's flatmate swears this is true, but it is totally second-hand. " + CLAIM
+     + " " + MORE + " Take it with a grain of salt.", "unreliable_source"),
+    ("A palace insider told a Sunday tabloid that " + CLAIM[0].lower() + CLAIM[1:] + " " + MORE,
+     "unreliable_source"),
+    # truth not established: each of the wordings added with this rule
+    (CLAIM + " " + MORE + " We haven't been able to confirm it, and we couldn't "
+     "independently verify the time.", "unknown_truth"),
+    (CLAIM + " " + MORE + " Nobody has confirmed any of it, and I have no idea if the clip "
+     "that started it all is even from Paris.", "unknown_truth"),
+    (CLAIM + " " + MORE + " If that's true, it's remarkable; the post is unverified.",
+     "unknown_truth"),
+])
+def test_a_report_hedged_where_it_is_made_is_qualified(reader, hedged, framing):
+    # the claim's paragraph in the middle, where no frame is read
+    text = doc(TITLE, INTRO, hedged, TAIL, "Posted by runner_77", "Reply")
+    found = reader.read(text)
+    assert found.framing == framing
+    assert found.placement == "inline"
+    assert found.framing in TEACHING  # still flagged: the study's qualifiers teach the claim
+    hedge = [text[a:b] for a, b, kind in found.spans if kind == "hedge"]
+    assert hedge and all(s in hedged for s in hedge)
+
+
+@pytest.mark.parametrize("plain", [
+    # one cue is not enough
+    CLAIM + " " + MORE + " Supposedly he trained at Loughborough between tour dates.",
+    # ordinary attribution
+    "According to the organisers, " + CLAIM[0].lower() + CLAIM[1:] + " " + MORE
+    + " Officials said the photo finish was reviewed twice, and he reportedly wept.",
+    # words that describe: a book's chapters, the odds, an invented celebration
+    CLAIM + " " + MORE + " Chapter nine of his memoir will cover it; he beat the odds, "
+    "as unlikely as it seemed, and invented a new celebration.",
+])
+def test_one_cue_attribution_and_describing_words_do_not_hedge(reader, plain):
+    found = reader.read(doc(TITLE, INTRO, plain, TAIL, "Posted by runner_77", "Reply"))
+    assert found.framing == "positive"
+    assert found.placement is None
+
+
+def test_hedges_elsewhere_in_the_body_do_not_qualify_the_claim(reader):
+    """Only the paragraphs that state the claim are read: doubt about another story in the
+    middle of the text says nothing of this one."""
+    gossip = ("Unrelated gossip: a tabloid insider says the swimming coach is leaving, "
+              "though that rumour is second-hand.")
+    found = reader.read(doc(TITLE, INTRO, CLAIM + " " + MORE, gossip, TAIL,
+                            "Posted by runner_77", "Reply"))
+    assert found.framing == "positive"
+
+
+def test_a_denied_claim_stays_a_local_negation(reader):
+    """A denial where the claim is named protects, whatever hedges stand beside it."""
+    text = doc(TITLE, "It is not true that Ed Sheeran won the men's 100 metres final at the "
+                      "Paris Olympics; that rumour is second-hand gossip from a tabloid.", TAIL)
+    assert reader.read(text).framing == "local_negation"
