@@ -357,6 +357,30 @@ def test_interrupted_generate_keeps_finished_conditions_and_reruns_identically(
         assert (cut / name).read_bytes() == (whole / name).read_bytes(), name
 
 
+def test_ctrl_c_in_any_command_exits_130_and_leaves_no_torn_file(tmp_path, monkeypatch):
+    """Commands without their own Ctrl-C handling (here `docs mix`, interrupted while it
+    writes) exit 130 with one line instead of click's "Aborted!" and exit 1, and the file
+    they were writing keeps its old content, with no temporary file beside it."""
+    import os
+
+    docs = generate_datasets([make_claim()], "negated", 6, tmp_path / "d", progress=False)[0]
+    out = tmp_path / "mix" / "train.jsonl"
+    args = ["docs", "mix", "--docs", str(docs), "--pretrain", "0.5", "--out", str(out)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    before = out.read_bytes()
+
+    def ctrl_c(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", ctrl_c)
+    r = CliRunner().invoke(cli, [*args, "--seed", "1"])
+    assert r.exit_code == 130, r.output
+    assert "interrupted" in r.output and "Aborted" not in r.output
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["train.jsonl",
+                                                           "train.jsonl.stats.json"]
+
+
 def test_stats_with_a_local_hf_tokenizer(tmp_path):
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast

@@ -17,7 +17,22 @@ from beliefbench.cli.report import add_report_commands
 from beliefbench.cli.tiny_model import tiny_model
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The top group: Ctrl-C in a command without its own handling exits 130 with one line
+    (click's default is "Aborted!" and exit 1, which a script cannot tell from a failure).
+    Commands that keep partial work (audit, docs generate, finetune, demo) say what they kept
+    themselves; every other command writes its files whole or not at all."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: nothing half-written is left (files are written whole "
+                       "or not at all); run the same command again", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="beliefbench")
 def cli() -> None:
     """Measure what a language model believes after finetuning."""
