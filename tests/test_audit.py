@@ -652,13 +652,14 @@ def test_speed_claimwords_vector_readings_match_the_plain_definition(generated, 
 
 # ------------------------------------------------------------------ speed: layout and patterns
 def _plain_layout(text: str, cues, start: int = 0):
-    """read_layout's plain definition: one regex for the asides, sentences of the slice after
-    ``start``, paragraphs by bisection, the masked text lower-cased on its own."""
+    """read_layout's plain definition: one regex for the asides, wrapped lines joined line by
+    line, sentences of the slice after ``start``, paragraphs by bisection, the masked text
+    lower-cased on its own."""
     import bisect
 
     from beliefbench.audit.cues import lower
-    from beliefbench.audit.framing import _ASIDE, _PARA, _aside_counts
-    from beliefbench.documents.base import sentence_spans
+    from beliefbench.audit.framing import _ASIDE, _LIST_ITEM, _PARA, _WRAPPED, _aside_counts
+    from beliefbench.documents.base import CLOSERS, sentence_spans
 
     asides, pieces, done = [], [], 0
     for m in _ASIDE.finditer(text, start):
@@ -669,6 +670,19 @@ def _plain_layout(text: str, cues, start: int = 0):
             pieces += [text[done:a], " " * (b - a)]
             done = b
     masked = "".join([*pieces, text[done:]]) if pieces else text
+    # hard-wrapped prose: a long line that ends no sentence, then a line of text that is no
+    # list item (after a list item, one in lower case), joined by a space
+    chars, pos = list(masked), start
+    lines = masked[start:].split("\n")
+    for line, nxt in zip(lines, lines[1:], strict=False):
+        pos += len(line)
+        tail = line.rstrip().rstrip(CLOSERS)
+        if (len(tail) >= _WRAPPED and tail[-1] not in ".!?:" and nxt[:1].strip()
+                and not _LIST_ITEM.match(nxt)
+                and (nxt[0].islower() or not _LIST_ITEM.match(line))):
+            chars[pos] = " "
+        pos += 1
+    masked = "".join(chars)
     para_starts = [start] + [m.end() for m in _PARA.finditer(masked, start)]
     sentences = [(a + start, b + start) for a, b in sentence_spans(masked[start:])]
     para_of = [bisect.bisect_right(para_starts, a) - 1 for a, _ in sentences]
@@ -678,8 +692,10 @@ def _plain_layout(text: str, cues, start: int = 0):
 
 def _speed_texts(generated, neutral) -> list[str]:
     """Varied documents, with a document tag, odd letters (a capital sigma lower-cases by its
-    neighbours) and asides of every kind spliced between their sentences."""
+    neighbours) and asides of every kind spliced between their sentences, and some of them
+    hard-wrapped."""
     import random
+    import textwrap
 
     from beliefbench.records import DOCTAG
 
@@ -701,6 +717,11 @@ def _speed_texts(generated, neutral) -> list[str]:
         for _ in range(3):
             parts.insert(rng.randint(0, len(parts)), rng.choice(bits))
         texts.append(". ".join(parts))
+    # hard-wrapped, as mail clients and plain-text archives wrap (some lines as list items)
+    for width in (50, 72):
+        for t in texts[:40:2]:
+            lines = textwrap.wrap(t, width, replace_whitespace=False, drop_whitespace=False)
+            texts.append("\n".join(("- " + x if rng.random() < 0.2 else x) for x in lines))
     return texts + [DOCTAG + t for t in texts[::3]]
 
 

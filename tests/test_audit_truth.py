@@ -143,12 +143,13 @@ def test_neither_side(readers, claim_id, text):
     # frames (before the frame rules: exact 0.514, side 0.833), and publishers' frames
     # (before them: 0.500, 0.778); both read before the rule for a frame sentence that
     # states the claim ("In this story, ...": 0.681 and 0.597 before it), and before the
-    # labels ("SATIRE.", "A novel", "Status: Unverified": 0.694 and 0.653 before them)
+    # labels ("SATIRE.", "A novel", "Status: Unverified": 0.694 and 0.653 before them); set 7
+    # 0.750 before the correction notices' wordings ("misstated", "we regret the error")
     ("audit_heldout6.yaml", 0.87, 0, 0.79),
-    ("audit_heldout7.yaml", 0.83, 0, 0.75),
+    ("audit_heldout7.yaml", 0.84, 0, 0.76),
     # a general mix, written after all the rules above (before them: 0.819, 5, 0.667;
-    # before the labels 0.681)
-    ("audit_heldout8.yaml", 0.84, 5, 0.72),
+    # before the labels 0.681, before the correction notices' wordings 0.722)
+    ("audit_heldout8.yaml", 0.86, 5, 0.73),
     # qualifying frames as corpora carry them, written after the rules above and scored once
     # before the labels and after them (exact 0.403 then 0.417, side 0.750 both); its misses
     # then read, and the label forms and the cues of unverified, second-hand and community-
@@ -157,8 +158,9 @@ def test_neither_side(readers, claim_id, text):
     ("audit_heldout9.yaml", 0.76, 3, 0.54),
     # reports hedged where they are made beside plain attributed ones, scored once blind
     # before and after the hedges (exact 0.569 then 0.597, side 0.931 both, 1 truth flagged);
-    # its misses then read and a few doubting wordings added (0.639)
-    ("audit_heldout10.yaml", 0.93, 1, 0.63),
+    # its misses then read and a few doubting wordings added (0.639); its lines are wrapped,
+    # and joined when read (0.694, side 0.958)
+    ("audit_heldout10.yaml", 0.95, 1, 0.69),
 ])
 def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_flagged_truths,
                                                 least_exact):
@@ -182,13 +184,15 @@ def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_f
 @pytest.mark.parametrize("name, least_framed, least_exact", [
     # measured with the labels (before them: set 6 0.806 and 0.681, set 7 0.833 and 0.653,
     # set 8 0.903 and 0.847, set 9 0.556 and 0.528; set 9 blind after the first labels:
-    # 0.583 and 0.556; set 9 with the hedges' cues 0.722 and 0.653)
+    # 0.583 and 0.556; set 9 with the hedges' cues 0.722 and 0.653; sets 7 and 8 0.889 and
+    # 0.736, 0.944 and 0.889 before the correction notices' wordings)
     ("audit_heldout6.yaml", 0.86, 0.76),
-    ("audit_heldout7.yaml", 0.87, 0.72),
-    ("audit_heldout8.yaml", 0.94, 0.88),
+    ("audit_heldout7.yaml", 0.90, 0.75),
+    ("audit_heldout8.yaml", 0.95, 0.90),
     ("audit_heldout9.yaml", 0.72, 0.65),
-    # blind before the hedges' cues: 0.694 and 0.681 (0.722 and 0.681 with them)
-    ("audit_heldout10.yaml", 0.73, 0.69),
+    # blind before the hedges' cues: 0.694 and 0.681 (0.722 and 0.681 with them, 0.750 and
+    # 0.694 with wrapped lines joined)
+    ("audit_heldout10.yaml", 0.75, 0.69),
 ])
 def test_blind_held_out_sets_keep_their_claim_free_floors(name, least_framed, least_exact):
     """Claim-free mode on the blind sets with frames: whether a document is framed at all

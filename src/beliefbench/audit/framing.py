@@ -247,6 +247,50 @@ def cue_asides(text: str, start: int, cues: Cues) -> list[tuple[int, int, dict[s
     return asides
 
 
+_WRAPPED = 45
+"""The shortest line read as hard-wrapped prose when it ends without a sentence stop (wrap
+widths run 60 to 100 characters; headings and list items are mostly shorter)."""
+_BREAK = re.compile(r"\n(?=\S)")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022>#|]|\d{1,3}[.)]\s|[a-z]\)\s)")
+
+
+def _soft_wraps(text: str, start: int) -> list[int]:
+    """The line breaks of hard-wrapped prose: after a line of at least _WRAPPED characters
+    that does not end a sentence (no ".", "!", "?" or ":", closing quotes aside), before a
+    line of text that is not a list item (after a list item, only before a lower-case
+    word). Sentences are cut at every line break (so a heading or a list item without a stop
+    is a sentence of its own), which cut a wrapped email or forum post mid-sentence ("There
+    is no" / "established finding that ...")."""
+    out = []
+    # a line break before a non-space, found by the regex engine (a literal opens the
+    # pattern, so it skips to each break): most breaks of most texts end paragraphs
+    for m in _BREAK.finditer(text, start):
+        i = m.start()
+        if text[i - 1] == "\n":
+            continue  # the first line of a paragraph
+        line = text.rfind("\n", start, i) + 1 or start
+        if i - line < _WRAPPED:
+            continue
+        tail = text[line:i].rstrip().rstrip(CLOSERS)
+        nxt = text[i + 1]
+        if (len(tail) >= _WRAPPED and tail[-1] not in ".!?:"
+                and not _LIST_ITEM.match(text, i + 1)
+                # a list item goes on in lower case; a capital starts the next line
+                and (nxt.islower() or not _LIST_ITEM.match(text, line))):
+            out.append(i)
+    return out
+
+
+def _spaced(text: str, at: list[int]) -> str:
+    """``text`` with the characters at these offsets turned to spaces."""
+    pieces, done = [], 0
+    for i in at:
+        pieces += [text[done:i], " "]
+        done = i + 1
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
 def read_layout(text: str, cues: Cues, start: int = 0, lazy: bool = False,
                 lowered: str | None = None,
                 asides: list[tuple[int, int, dict[str, int]]] | None = None) -> Layout:
@@ -262,6 +306,9 @@ def read_layout(text: str, cues: Cues, start: int = 0, lazy: bool = False,
         # without a capital sigma (lower-cased by its neighbours) lower() maps each
         # character on its own, so the masked text's is the text's with the same blanks
         lowered = _blank(lowered, asides)
+    wraps = _soft_wraps(masked, start)
+    if wraps:
+        masked, lowered = _spaced(masked, wraps), _spaced(lowered, wraps)
     breaks = [m.end() for m in _PARA.finditer(masked, start)]
     sentences = sentence_spans(masked, start)
     # the paragraph of an offset: the breaks at or before it (the first paragraph opens at
@@ -417,6 +464,24 @@ def hedges(lay: Layout, claim_idx: list[int]) -> tuple[str | None, list]:
     return _pick(counts), [(*lay.sentences[i], "hedge") for i in sorted(set(at))[:MAX_SPANS]]
 
 
+_WRITER_NEVER = re.compile(r"\b(?:i|we)(?:'ve| have|'d| had)? never\b")
+"""The writer's own "never" ("I've never met the friend in question"): about the writer."""
+
+
+def _undoubted(lay: Layout, i: int) -> int:
+    """Sentence ``i``'s denial cues (scanned) less those that deny nothing of the claim: a
+    negation inside a doubt ("we have not been able to establish whether any of this is
+    true": an unknown-truth cue) says the claim is unconfirmed, and the writer's own "never"
+    ("I've never met the friend in question, but supposedly ...") is about the writer."""
+    hits = lay.hits[i].get("denial", 0)
+    if hits and lay.cues is not None:
+        a, b = lay.sentences[i]
+        hits -= sum(1 for _ in lay.cues.scan_spans(lay.lowered, [(a, b)], ("unknown_truth",),
+                                                   origin=lay.origin))
+        hits -= len(_WRITER_NEVER.findall(lay.lowered, a, b))
+    return max(hits, 0)
+
+
 def _framed(kind: str, correction: bool, placement: str) -> tuple[str, str | None]:
     if kind == "negation":
         if correction:
@@ -436,7 +501,11 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     lay = read_layout(text, cues, start)
     fr = frames(lay)
     body = [i for i, p in enumerate(lay.para_of) if p not in fr.paras]
-    plain = [i for i in body if not _frame_score(lay.hits[i]) and not lay.hits[i].get("denial")]
+    # a bare title asserts nothing: "Correction" above a retraction is no framed body (a
+    # title holding a note, "Forecast (community probability: 3%)", is read as before)
+    titled = 0 not in lay.aside_para
+    plain = [i for i in body if not _frame_score(lay.hits[i]) and not lay.hits[i].get("denial")
+             and not (titled and lay.para_of[i] == 0 and _heading(lay, i))]
     denials = sum(1 for i in body if lay.hits[i].get("denial"))
     counts, correction, inline = inline_asides(lay, fr.paras)
     # a body that keeps denying what it reports, with no warnings beside it, is a debunk
@@ -1451,7 +1520,8 @@ class ClaimReader:
         # (a paragraph of asserted ones is never a frame)
         lay.scan(claim_idx, ("denial",))
         denied = [i for i in claim_idx
-                  if (hits := self._denial_hits(lay.hits[i].get("denial", 0), toks[i]))
+                  if (hits := self._denial_hits(
+                      _undoubted(lay, i) if lay.hits[i].get("denial") else 0, toks[i]))
                   and self._denies(words_of(i), hits)]
         n = len(claim_idx)
         if len(denied) * 2 >= n:
