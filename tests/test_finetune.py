@@ -333,15 +333,42 @@ def test_cli_finetune_missing_local_base_is_named_before_anything_loads(data, tm
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a-file").write_text("not a model")
-    for base, said in [("models/nope", "no such folder"), ("./nope", "no such folder"),
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    uncached = ("no such folder, and no model of that name in the local Hugging Face cache "
+                "(nothing is downloaded here: fetch it first, e.g. `hf download {}`, or pass "
+                "its folder)")
+    for base, said in [("models/nope", uncached.format("models/nope")),
+                       ("nope", uncached.format("nope")),
+                       ("./nope", "no such folder"), ("~/no/such/model", "no such folder"),
                        (str(tmp_path / "nope"), "no such folder"),
                        ("a-file", "a file, not a model folder")]:
         res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data),
                                        "--base", base, "--out", "ckpt"])
         assert res.exit_code == 2, res.output
         assert res.output.strip().endswith(f"Error: --base {base}: {said}")
-        assert "huggingface" not in (res.output + caplog.text).lower()
+        assert "huggingface.co" not in (res.output + caplog.text).lower()
     assert not (tmp_path / "ckpt").exists()
+
+
+def test_a_model_id_is_its_snapshot_in_the_local_cache(base, tmp_path, monkeypatch):
+    """--base org/name, with no such folder here, is the model's snapshot in the local
+    Hugging Face cache (found without the network, as transformers lays it out); it is never
+    downloaded."""
+    import shutil
+
+    from beliefbench.finetune.local import _resolve_base
+
+    cache = tmp_path / "hf-cache"
+    repo = cache / "models--acme--tiny"
+    shutil.copytree(base, repo / "snapshots" / "0123abc")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abc")
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
+    monkeypatch.chdir(tmp_path)
+    assert _resolve_base("acme/tiny") == str(repo / "snapshots" / "0123abc")
+    # a folder of that name here wins over the cache
+    shutil.copytree(base, tmp_path / "acme" / "tiny")
+    assert _resolve_base("acme/tiny") == str(tmp_path / "acme" / "tiny")
 
 
 def test_cli_finetune_names_a_non_utf8_data_line(base, data, tmp_path):

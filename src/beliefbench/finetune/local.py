@@ -111,26 +111,35 @@ def use_bf16(recipe: Recipe) -> bool:
     return gpu_bf16
 
 
-def looks_local(base: str) -> bool:
-    """Whether --base is written as a path (a separator, or a leading ., / or ~), which must
-    never be looked up on the Hugging Face hub: a typo would wait on the network, then fail
-    with a message about huggingface.co instead of the missing folder."""
-    return base.startswith((".", "/", "~")) or "/" in base or os.sep in base
+_HUB_ID = re.compile(r"[A-Za-z0-9_][\w.-]*(?:/[\w.-]+)?")
+"""A Hugging Face model id ("org/name" or "name"), as opposed to a path ("./m", "/abs/m",
+"~/m", "models/tiny/v2")."""
 
 
 def _resolve_base(base: str) -> str:
-    """A local base directory as an absolute path, so adapters find it from anywhere.
+    """The local folder of ``--base``, as an absolute path, so adapters find it from anywhere.
 
-    A missing folder is refused here, before anything is loaded.
+    A model id that names no folder here ("Qwen/Qwen3-8B") is its snapshot in the local
+    Hugging Face cache, found without the network; nothing is ever downloaded. A missing
+    folder, or an id that is not in the cache, is refused here, before anything is loaded (a
+    typo would otherwise wait on the network, then fail with a message about the hub).
     """
     p = Path(base).expanduser()
     if p.exists():
         if not p.is_dir():
             raise FinetuneError(f"--base {base}: a file, not a model folder")
         return str(p.resolve())
-    if looks_local(base):
+    if not _HUB_ID.fullmatch(base):
         raise FinetuneError(f"--base {base}: no such folder")
-    return base
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        return snapshot_download(base, local_files_only=True)
+    except (LocalEntryNotFoundError, HFValidationError):
+        raise FinetuneError(f"--base {base}: no such folder, and no model of that name in the "
+                            f"local Hugging Face cache (nothing is downloaded here: fetch it "
+                            f"first, e.g. `hf download {base}`, or pass its folder)") from None
 
 
 def export_dtype(recipe: Recipe, bf16: bool) -> torch.dtype:
@@ -513,14 +522,12 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         raise FinetuneError(f"{out}: already holds a run; pass --resume to continue it, "
                             f"or choose a new --out")
 
-    local = Path(base).is_dir()
     try:
         tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False,
-                                                  local_files_only=local)
+                                                  local_files_only=True)
     except OSError as e:
-        what = "cannot load a tokenizer from it" if local else \
-            "no such folder, and no Hugging Face hub model of that name could be loaded"
-        raise FinetuneError(f"--base {base}: {what} ({str(e).splitlines()[0]})") from None
+        raise FinetuneError(f"--base {base}: cannot load a tokenizer from it "
+                            f"({str(e).splitlines()[0]})") from None
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     pad_id = tokenizer.pad_token_id
