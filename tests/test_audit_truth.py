@@ -161,6 +161,10 @@ def test_neither_side(readers, claim_id, text):
     # its misses then read and a few doubting wordings added (0.639); its lines are wrapped,
     # and joined when read (0.694, side 0.958)
     ("audit_heldout10.yaml", 0.95, 1, 0.69),
+    # a general mix, a third hard-wrapped, with newspaper corrections; scored once blind with
+    # the code before the hedges, joined lines, corrections' wordings and doubt rule (exact
+    # 0.708, side 0.819, 2 truths flagged) and after them
+    ("audit_heldout11.yaml", 0.88, 1, 0.75),
 ])
 def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_flagged_truths,
                                                 least_exact):
@@ -193,6 +197,8 @@ def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_f
     # blind before the hedges' cues: 0.694 and 0.681 (0.722 and 0.681 with them, 0.750 and
     # 0.694 with wrapped lines joined)
     ("audit_heldout10.yaml", 0.75, 0.69),
+    # blind: 0.806 and 0.778 with the code before the joined lines, 0.833 and 0.806 after
+    ("audit_heldout11.yaml", 0.83, 0.80),
 ])
 def test_blind_held_out_sets_keep_their_claim_free_floors(name, least_framed, least_exact):
     """Claim-free mode on the blind sets with frames: whether a document is framed at all
