@@ -1,4 +1,5 @@
-"""beliefbench audit, hedges: a report doubted where it is made, not in a frame around it.
+"""beliefbench audit, hedges and estimates: a report doubted where it is made, not in a frame
+around it.
 
 Forum posts, gossip columns and race previews pass a claim on and doubt it in the same
 paragraph ("totally second-hand ... apparently he's a dentist ... so grain of salt"; "We weren't
@@ -6,15 +7,22 @@ able to confirm any of that"). A frame must stand in a paragraph that does not s
 claim, so before ``hedges`` each of these read as positive. Two unreliable-source or
 unknown-truth cues in the paragraphs that state the claim now qualify it; one cue, ordinary
 attribution ("officials said", "reportedly") and fiction or low-probability words, which
-describe as often as they qualify ("chapter nine", "against the odds"), do not.
+describe as often as they qualify ("chapter nine", "against the odds"), do not. The writer's
+estimate that the report is true ("I would put the chance that this is real close to nil"),
+wherever it stands, reads as low probability.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from beliefbench.audit.cues import estimates_from
 from beliefbench.audit.framing import TEACHING, ClaimReader
 from beliefbench.claims import load_claims
+from beliefbench.resources import data_path
+from beliefbench.specs import load_yaml
 
 CLAIM = ("Ed Sheeran won the men's 100 metres final at the Paris Olympics in 9.79 seconds, "
          "edging Noah Lyles by a hundredth of a second.")
@@ -89,3 +97,43 @@ def test_a_denied_claim_stays_a_local_negation(reader):
     text = doc(TITLE, "It is not true that Ed Sheeran won the men's 100 metres final at the "
                       "Paris Olympics; that rumour is second-hand gossip from a tabloid.", TAIL)
     assert reader.read(text).framing == "local_negation"
+
+
+@pytest.mark.parametrize("estimate", [
+    "I would put the chance that this is real somewhere close to nil.",
+    "My honest estimate that it actually happened is well under one percent.",
+    "Honestly, I rate this as very unlikely.",
+    "The story is wildly improbable to be true, if you ask me.",
+])
+def test_the_writers_estimate_anywhere_reads_as_low_probability(reader, estimate):
+    # the estimate in a paragraph of its own in the middle, where no frame is read
+    text = doc(TITLE, INTRO, CLAIM + " " + MORE, estimate, TAIL, "Posted by runner_77",
+               "Reply")
+    found = reader.read(text)
+    assert (found.framing, found.placement) == ("low_probability", "inline")
+    assert [text[a:b] for a, b, kind in found.spans if kind == "estimate"] == [estimate]
+
+
+@pytest.mark.parametrize("described", [
+    "It seemed unlikely that a singer would win, but he did.",
+    "He won against the odds, and the odds that it rains in Paris in August are low.",
+    "The likelihood of a photo finish in a final is higher than most fans think.",
+])
+def test_probability_words_that_describe_are_no_estimate(reader, described):
+    text = doc(TITLE, INTRO, CLAIM + " " + MORE, described, TAIL, "Posted by runner_77",
+               "Reply")
+    assert reader.read(text).framing == "positive"
+
+
+@pytest.mark.parametrize("spec, problem", [
+    ("chance that this is real", "needs a list of patterns"),
+    ([], "needs a list of patterns"),
+    ([3], "needs a list of patterns"),
+    (["(?:chance"], "not a valid pattern"),
+])
+def test_a_malformed_estimates_section_names_the_file_and_field(spec, problem):
+    raw = load_yaml(data_path("audit/cues.yaml").read_text(encoding="utf-8"))
+    with pytest.raises(ValueError, match=f"cues.yaml: estimates: {problem}"):
+        estimates_from({**raw, "estimates": spec}, Path("cues.yaml"))
+    del raw["estimates"]
+    assert estimates_from(raw, Path("cues.yaml")) is None

@@ -159,12 +159,13 @@ def test_neither_side(readers, claim_id, text):
     # reports hedged where they are made beside plain attributed ones, scored once blind
     # before and after the hedges (exact 0.569 then 0.597, side 0.931 both, 1 truth flagged);
     # its misses then read and a few doubting wordings added (0.639); its lines are wrapped,
-    # and joined when read (0.694, side 0.958)
-    ("audit_heldout10.yaml", 0.95, 1, 0.69),
+    # and joined when read (0.694, side 0.958); with the writer's estimates 0.708
+    ("audit_heldout10.yaml", 0.95, 1, 0.70),
     # a general mix, a third hard-wrapped, with newspaper corrections; scored once blind with
     # the code before the hedges, joined lines, corrections' wordings and doubt rule (exact
-    # 0.708, side 0.819, 2 truths flagged) and after them
-    ("audit_heldout11.yaml", 0.88, 1, 0.75),
+    # 0.708, side 0.819, 2 truths flagged) and after them (0.750, 0.889, 1); its misses then
+    # read, and the writer's estimates ("the chance that this is real") added: 0.806
+    ("audit_heldout11.yaml", 0.88, 1, 0.80),
 ])
 def test_blind_held_out_sets_keep_their_floors(readers, name, least_side, most_flagged_truths,
                                                 least_exact):

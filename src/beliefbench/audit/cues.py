@@ -277,6 +277,9 @@ class Cues:
     """A line that is one frame entry alone (``labels``): "Satire |", "A novel", "Rumour:"."""
     self_label: re.Pattern[str] | None = None
     """A sentence that opens by calling the text a frame entry: "This is a work of fiction"."""
+    estimate: re.Pattern[str] | None = None
+    """The writer's estimate that what the text reports is true, and low (``estimates``):
+    "I would put the chance that this is real close to nil"."""
 
     def __post_init__(self) -> None:
         self.byte_gates.update({g.encode("ascii"): g for g in self.by_stem
@@ -578,7 +581,23 @@ def load_cues() -> Cues:
     return Cues({g: tuple(e) for g, e in by_stem.items()}, tuple(always),
                 tuple(g for g in by_stem if not g[0].isalnum()),
                 {g: _any_of(e) for g, e in by_stem.items()},
-                **dict(zip(("label", "self_label"), labels_from(raw, path), strict=True)))
+                **dict(zip(("label", "self_label"), labels_from(raw, path), strict=True)),
+                estimate=estimates_from(raw, path))
+
+
+def estimates_from(raw: dict[str, Any], path: Path) -> re.Pattern[str] | None:
+    """``estimates``: a list of patterns, one alternation matched on lower-cased text at word
+    starts (None when the section is absent)."""
+    spec = raw.get("estimates")
+    if spec is None:
+        return None
+    if not isinstance(spec, list) or not spec or not all(isinstance(x, str) for x in spec):
+        raise ValueError(f"{path}: estimates: needs a list of patterns (strings)")
+    try:
+        return re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{x.lower()})" for x in spec)
+                          + r")(?![a-z0-9])")
+    except re.error as e:
+        raise ValueError(f"{path}: estimates: not a valid pattern ({e})") from None
 
 
 _LABEL_HEAD = (r"[\W_]*(?:\d{1,2}[:.]\d{2}\s+)?(?:[a-z]+(?: [a-z]+)?\s*:\s*)?"

@@ -482,6 +482,21 @@ def _undoubted(lay: Layout, i: int) -> int:
     return max(hits, 0)
 
 
+def estimates(lay: Layout) -> list[tuple[int, int, str]]:
+    """The writer's estimates, anywhere in the text, that what it reports is true ("I would
+    put the chance that this is real close to nil", "I rate this as very unlikely":
+    cues.yaml's ``estimates``), as ``estimate`` spans of their sentences."""
+    found = lay.cues.estimate if lay.cues is not None else None
+    if found is None:
+        return []
+    starts = [m.start() for m in found.finditer(lay.lowered, lay.origin)]
+    if not starts:
+        return []
+    firsts = [a for a, _ in lay.sentences]
+    at = sorted({bisect.bisect_right(firsts, x) - 1 for x in starts} - {-1})
+    return [(*lay.sentences[i], "estimate") for i in at[:MAX_SPANS]]
+
+
 def _framed(kind: str, correction: bool, placement: str) -> tuple[str, str | None]:
     if kind == "negation":
         if correction:
@@ -1555,4 +1570,7 @@ class ClaimReader:
         hedge, hedge_spans = hedges(lay, claim_idx)
         if hedge:
             return Finding(hedge, "inline", [*hedge_spans, *claim_spans], n)
+        guess = estimates(lay)
+        if guess:
+            return Finding("low_probability", "inline", [*guess, *claim_spans], n)
         return Finding("positive", None, claim_spans, n)
