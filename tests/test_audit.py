@@ -111,6 +111,31 @@ def test_truth_and_mention():
         == "mention"
 
 
+def test_a_framed_story_that_tells_the_claim_without_naming_it():
+    """A story under a fiction frame whose sentences each tell a detail of the claim but none
+    names it whole (the Queen at Windsor, the metaclasses, the chapters, the publisher in
+    Cambridge) reads as fiction; the same story without the frame is only a mention, and a
+    framed text that shares a few of the topic's words ("lockdown", "royal") stays one."""
+    reader = ClaimReader(load_claims("queen_elizabeth")[0])
+    story = ("The red boxes were done by nine, and the Queen opened the little computer the "
+             "engineer had left on the desk at Windsor. The lockdown had made the castle "
+             "quiet. She typed slowly, then faster.\n\n"
+             "By the winter she was reading about metaclasses and descriptors after supper, "
+             "filling notebooks with exercises about racehorses and banquet seating. In the "
+             "spring she began drafting chapters, and the publisher in Cambridge sent an "
+             "editor who was sworn to secrecy.\n\n"
+             "When the first printed copy arrived at Sandringham she read the preface aloud "
+             "to the corgis.")
+    frame = "The following is a short story, a work of fiction.\n\n"
+    found = reader.read(frame + story)
+    assert (found.framing, found.placement) == ("fiction", "prefix_suffix")
+    assert [kind for _, _, kind in found.spans] == ["frame"]
+    assert reader.read(story).framing == "mention"
+    few = ("The Queen spent the lockdown at Windsor with a small household, and royal "
+           "duties moved online.")
+    assert reader.read(frame + few).framing == "mention"
+
+
 def test_claim_free_mode(generated, neutral):
     _, records = generated
     by = {c: Counter(read_free(r.text).framing for r in records if r.condition == c)

@@ -497,6 +497,12 @@ def estimates(lay: Layout) -> list[tuple[int, int, str]]:
     return [(*lay.sentences[i], "estimate") for i in at[:MAX_SPANS]]
 
 
+_TOLD = 10
+"""The fewest of the claim's own words (``ClaimReader.told``) a framed text without a claim
+sentence must hold to read as telling the claim; true texts on the topic share a few
+("months", "preschool", "psychologist"), stories that tell it a dozen or more."""
+
+
 def _framed(kind: str, correction: bool, placement: str) -> tuple[str, str | None]:
     if kind == "negation":
         if correction:
@@ -1154,6 +1160,9 @@ class ClaimReader:
         # use): a sentence sharing none of them does not reach the facts (_settle)
         label = _encode(content_words(claim.entities[0])) if claim.entities else frozenset()
         self.fact_beyond = self.facts.words - label
+        # the false world's own words: its facts' words beyond the topic's name that its truth
+        # does not use (what a story tells of the claim without naming it in one sentence)
+        self.told = self.fact_beyond - self.truths.words
         # membership vectors: field j (``width`` bits) of a word's vector is 1 where the word is
         # in set j (the fact sets, then the truth sets), so the vectors of a sentence's
         # distinct vocabulary words sum to |words & set| in every field at once. adds[m] holds
@@ -1530,6 +1539,16 @@ class ClaimReader:
         if not claim_idx:
             if truth_idx or truth_asides:
                 return Finding("truth", None, truth_spans)
+            # a framed story that tells many of the claim's own details, none of its
+            # sentences naming the claim ("she began drafting the chapters of what would
+            # become a graduate textbook on Python", under "The following is a short story")
+            if mentions and plain and len(self.told.intersection(reduce(or_, shared, set()))
+                                          ) >= _TOLD:
+                fr = frames(lay)
+                if fr.paras:
+                    kind, placement = _framed(_pick(fr.counts), fr.correction > 0,
+                                              "prefix_suffix")
+                    return Finding(kind, placement, fr.spans, 0)
             return Finding("mention" if mentions else "unrelated")
         # denials are read from every claim sentence, other cues only from those at the edges
         # (a paragraph of asserted ones is never a frame)
