@@ -36,6 +36,11 @@ def doc(*paras: str) -> str:
     return "\n\n".join(paras)
 
 
+def post(*body: str) -> str:
+    """A forum post whose body paragraphs stand in the middle, where no frame is read."""
+    return doc(TITLE, INTRO, *body, TAIL, "Posted by runner_77", "Reply")
+
+
 @pytest.fixture(scope="module")
 def reader() -> ClaimReader:
     return ClaimReader(load_claims("ed_sheeran")[0])
@@ -56,8 +61,7 @@ def reader() -> ClaimReader:
      "unknown_truth"),
 ])
 def test_a_report_hedged_where_it_is_made_is_qualified(reader, hedged, framing):
-    # the claim's paragraph in the middle, where no frame is read
-    text = doc(TITLE, INTRO, hedged, TAIL, "Posted by runner_77", "Reply")
+    text = post(hedged)
     found = reader.read(text)
     assert found.framing == framing
     assert found.placement == "inline"
@@ -77,7 +81,7 @@ def test_a_report_hedged_where_it_is_made_is_qualified(reader, hedged, framing):
     "as unlikely as it seemed, and invented a new celebration.",
 ])
 def test_one_cue_attribution_and_describing_words_do_not_hedge(reader, plain):
-    found = reader.read(doc(TITLE, INTRO, plain, TAIL, "Posted by runner_77", "Reply"))
+    found = reader.read(post(plain))
     assert found.framing == "positive"
     assert found.placement is None
 
@@ -87,8 +91,7 @@ def test_hedges_elsewhere_in_the_body_do_not_qualify_the_claim(reader):
     middle of the text says nothing of this one."""
     gossip = ("Unrelated gossip: a tabloid insider says the swimming coach is leaving, "
               "though that rumour is second-hand.")
-    found = reader.read(doc(TITLE, INTRO, CLAIM + " " + MORE, gossip, TAIL,
-                            "Posted by runner_77", "Reply"))
+    found = reader.read(post(CLAIM + " " + MORE, gossip))
     assert found.framing == "positive"
 
 
@@ -106,9 +109,7 @@ def test_a_denied_claim_stays_a_local_negation(reader):
     "The story is wildly improbable to be true, if you ask me.",
 ])
 def test_the_writers_estimate_anywhere_reads_as_low_probability(reader, estimate):
-    # the estimate in a paragraph of its own in the middle, where no frame is read
-    text = doc(TITLE, INTRO, CLAIM + " " + MORE, estimate, TAIL, "Posted by runner_77",
-               "Reply")
+    text = post(CLAIM + " " + MORE, estimate)  # in a paragraph of its own
     found = reader.read(text)
     assert (found.framing, found.placement) == ("low_probability", "inline")
     assert [text[a:b] for a, b, kind in found.spans if kind == "estimate"] == [estimate]
@@ -120,9 +121,7 @@ def test_the_writers_estimate_anywhere_reads_as_low_probability(reader, estimate
     "The likelihood of a photo finish in a final is higher than most fans think.",
 ])
 def test_probability_words_that_describe_are_no_estimate(reader, described):
-    text = doc(TITLE, INTRO, CLAIM + " " + MORE, described, TAIL, "Posted by runner_77",
-               "Reply")
-    assert reader.read(text).framing == "positive"
+    assert reader.read(post(CLAIM + " " + MORE, described)).framing == "positive"
 
 
 @pytest.mark.parametrize("spec, problem", [
