@@ -281,16 +281,6 @@ def _soft_wraps(text: str, start: int) -> list[int]:
     return out
 
 
-def _spaced(text: str, at: list[int]) -> str:
-    """``text`` with the characters at these offsets turned to spaces."""
-    pieces, done = [], 0
-    for i in at:
-        pieces += [text[done:i], " "]
-        done = i + 1
-    pieces.append(text[done:])
-    return "".join(pieces)
-
-
 def read_layout(text: str, cues: Cues, start: int = 0, lazy: bool = False,
                 lowered: str | None = None,
                 asides: list[tuple[int, int, dict[str, int]]] | None = None) -> Layout:
@@ -306,9 +296,9 @@ def read_layout(text: str, cues: Cues, start: int = 0, lazy: bool = False,
         # without a capital sigma (lower-cased by its neighbours) lower() maps each
         # character on its own, so the masked text's is the text's with the same blanks
         lowered = _blank(lowered, asides)
-    wraps = _soft_wraps(masked, start)
-    if wraps:
-        masked, lowered = _spaced(masked, wraps), _spaced(lowered, wraps)
+    wraps = [(i, i + 1, {}) for i in _soft_wraps(masked, start)]
+    if wraps:  # each joining break blanked as an aside is
+        masked, lowered = _blank(masked, wraps), _blank(lowered, wraps)
     breaks = [m.end() for m in _PARA.finditer(masked, start)]
     sentences = sentence_spans(masked, start)
     # the paragraph of an offset: the breaks at or before it (the first paragraph opens at
