@@ -393,32 +393,132 @@ def test_bad_input_is_skipped_and_counted(tmp_path, generated):
 
 
 def test_files_of_other_kinds_in_a_folder_are_reported_not_lost(tmp_path, generated):
-    """A folder's READMEs and shards in formats the audit cannot read (a .csv, a compressed
-    .jsonl.gz) are not skips, but they are named and counted: before, a folder of .jsonl.gz
-    shards read as "no document could be read" with no word of why."""
+    """A folder's READMEs and shards in formats the audit cannot read (a .csv, a zip archive)
+    are not skips, but they are named and counted: before, a folder of such shards read as
+    "no document could be read" with no word of why."""
     _, records = generated
     shard = tmp_path / "shards"
     shard.mkdir()
     (shard / "a.jsonl").write_text(json.dumps({"text": records[0].text}) + "\n")
     (shard / "a.jsonl.stats.json").write_text("{}")  # beliefbench's own sidecar: passed over
     (shard / "notes.csv").write_text("a,b\n")
-    (shard / "more.jsonl.gz").write_bytes(b"\x1f\x8b")
+    (shard / "more.jsonl.zip").write_bytes(b"PK")
     (shard / "README").write_text("shards of the crawl")
     out = tmp_path / "out"
     res = CliRunner().invoke(cli, ["audit", str(shard), "--claims", "ed_sheeran", "--out",
                                    str(out), "--no-progress", "--no-plot"])
     assert res.exit_code == 0, res.output
     assert ("ignored: 3 files in the corpus folders are not JSONL, Parquet, Arrow or text "
-            "((no suffix) 1, .csv 1, .jsonl.gz 1)") in res.output
+            "((no suffix) 1, .csv 1, .jsonl.zip 1)") in res.output
     report = json.loads((out / "report.json").read_text())
     assert report["documents"] == 1 and report["skipped"]["total"] == 0
-    assert report["ignored_in_folders"] == {"(no suffix)": 1, ".csv": 1, ".jsonl.gz": 1}
+    assert report["ignored_in_folders"] == {"(no suffix)": 1, ".csv": 1, ".jsonl.zip": 1}
     (shard / "a.jsonl").unlink()
     res = CliRunner().invoke(cli, ["audit", str(shard), "--out", str(tmp_path / "o2"),
                                    "--no-progress", "--no-plot"])
     assert res.exit_code == 2
     assert "no document could be read from the corpus (its folders hold only files of " \
         "other kinds" in res.output
+
+
+def test_compressed_shards_are_read_and_broken_ones_counted(tmp_path, generated):
+    """Pipelines store shards compressed (.jsonl.gz, .jsonl.zst, ...): the audit reads them as
+    it reads the plain files, and a truncated or corrupt shard keeps the documents before the
+    break and is counted, never passed as a shorter shard."""
+    import bz2
+    import gzip
+    import lzma
+
+    import zstandard
+
+    _, records = generated
+    ed = [r for r in records if r.claim_id == "ed_sheeran" and r.condition in MAIN]
+    lines = [json.dumps({"id": r.id, "text": r.text}).encode() + b"\n" for r in ed]
+    data = b"".join(lines)
+    plain, packed = tmp_path / "plain", tmp_path / "packed"
+    plain.mkdir(), packed.mkdir()
+    (plain / "all.jsonl").write_bytes(data * 3)
+    (plain / "one.txt").write_text(ed[0].text)
+    (packed / "a.jsonl.gz").write_bytes(gzip.compress(data))
+    (packed / "b.jsonl.bz2").write_bytes(bz2.compress(b"".join(lines[:10])))
+    (packed / "c.ndjson.xz").write_bytes(lzma.compress(b"".join(lines[10:])))
+    zc = zstandard.ZstdCompressor()  # frames joined end to end, one cut inside a line
+    (packed / "d.jsonl.zst").write_bytes(zc.compress(data[:999]) + zc.compress(data[999:]))
+    (packed / "one.txt.gz").write_bytes(gzip.compress(ed[0].text.encode()))
+
+    def audit(*paths: Path, out: str) -> tuple[dict, str]:
+        res = CliRunner().invoke(cli, ["audit", *map(str, paths), "--claims", "ed_sheeran",
+                                       "--out", str(tmp_path / out), "--no-progress",
+                                       "--no-plot"])
+        assert res.exit_code == 0, res.output
+        return json.loads((tmp_path / out / "report.json").read_text()), res.output
+
+    def framings(report: dict) -> dict:
+        return {r["framing"]: r["documents"]
+                for r in report["claims"]["ed_sheeran"]["framings"] if r["documents"]}
+
+    def flagged_lines(out: str) -> Counter:
+        """Flagged line numbers by file name."""
+        rows = (tmp_path / out / "flagged.jsonl").read_text().splitlines()
+        wheres = [json.loads(x)["where"].rsplit(":", 1) for x in rows]
+        return Counter((Path(w[0]).name, int(w[1]) % len(ed) if len(w) > 1 else 0)
+                       for w in wheres)
+
+    want, _ = audit(plain, out="o-plain")
+    got, _ = audit(packed, out="o-packed")
+    assert got["documents"] == want["documents"] == 3 * len(ed) + 1
+    assert framings(got) == framings(want)
+    assert got["skipped"]["total"] == 0 and got.get("ignored_in_folders", {}) == {}
+    # a flag names the shard and the line, as it does for a plain file
+    plain_lines, packed_lines = flagged_lines("o-plain"), flagged_lines("o-packed")
+    per_copy = {line for (name, line) in plain_lines if name == "all.jsonl"}
+    for shard in ("a.jsonl.gz", "d.jsonl.zst"):
+        assert {line for (name, line) in packed_lines if name == shard} == per_copy
+
+    # broken shards: cut short (zstd inside a frame, gzip before its end), or not gzip at all
+    frame = zc.compress(data)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "cut.jsonl.zst").write_bytes(frame + frame[: len(frame) // 2])
+    (broken / "cut.jsonl.gz").write_bytes(gzip.compress(data)[:-50])
+    (broken / "fake.jsonl.gz").write_text(lines[0].decode())
+    (broken / "fake.md.gz").write_text("plain text named as gzip")
+    report, output = audit(broken, out="o-broken")
+    assert report["skipped"]["by_reason"] == {"broken compressed file": 4}
+    assert report["documents"] == len(ed) + len(ed) - 1  # what came before the breaks
+    assert f"{broken / 'cut.jsonl.zst'}: the compressed data breaks after line {len(ed)} " \
+        in output
+    assert "the file ends inside a zstd frame (truncated)" in output
+    assert f"{broken / 'fake.jsonl.gz'}: the compressed data is broken from its start" in output
+    assert f"{broken / 'fake.md.gz'}: the compressed data is broken" in output
+    assert "Traceback" not in output
+
+
+def test_zstd_stream_reads_frames_joined_and_refuses_a_cut_one(tmp_path):
+    """The .zst reader against zstandard's own one-shot decompression, across frame ends,
+    empty frames and reads of every size; zstandard's stream reader returns a cut file's
+    bytes without a word, this one raises."""
+    import random
+
+    import zstandard
+
+    from beliefbench.audit.sources import open_stream
+
+    rng = random.Random(3)
+    chunks = [bytes(rng.choice(b"ab \n") for _ in range(rng.choice([0, 1, 70_000, 300_000])))
+              for _ in range(8)]
+    zc = zstandard.ZstdCompressor()
+    path = tmp_path / "x.jsonl.zst"
+    path.write_bytes(b"".join(zc.compress(c) for c in chunks))
+    with open_stream(str(path)) as f:
+        assert f.read() == b"".join(chunks)
+    with open_stream(str(path)) as f:
+        assert b"".join(iter(lambda: f.read(rng.randint(1, 5000)), b"")) == b"".join(chunks)
+    path.write_bytes(zc.compress(b"".join(chunks))[:-3])
+    with open_stream(str(path)) as f, pytest.raises(EOFError, match="truncated"):
+        f.read()
+    with zstandard.ZstdDecompressor().stream_reader(path.read_bytes()) as r:
+        assert len(r.read()) < len(b"".join(chunks))  # the silent shortfall this guards
 
 
 def test_nothing_readable_exits_2(tmp_path):

@@ -2,14 +2,21 @@
 
 A corpus is cut into *units* (a byte range of a JSONL file, a Parquet file, an Arrow file of a
 saved dataset, a batch of text files) so one engine can spread them over workers; each unit is
-read in batches, so memory stays flat however large the corpus. Bad input never stops the
-audit: the document or file is skipped, counted by reason, and the first few are described in
-one line each (file, line or row, field, problem).
+read in batches, so memory stays flat however large the corpus. JSONL and text files may be
+compressed as pipelines store their shards (gzip, bzip2, xz, zstd: ``.jsonl.zst``); a
+compressed file is one unit (it cannot be entered in the middle), decompressed as it streams.
+Bad input never stops the audit: the document or file is skipped, counted by reason, and the
+first few are described in one line each (file, line or row, field, problem).
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
 import json
+import lzma
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +25,8 @@ from typing import Any
 TEXT_SUFFIXES = (".txt", ".md", ".text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet",)
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+"""Compressions read as streams, after a JSONL or text suffix (``.jsonl.gz``, ``.txt.zst``)."""
 CHUNK_BYTES = 64 << 20
 """JSONL files larger than this are split into byte ranges (units) at line boundaries."""
 TEXT_FILES_PER_UNIT = 2000
@@ -115,14 +124,77 @@ def _hf_arrow_files(path: Path) -> list[Path]:
     return [path / f["filename"] for f in state.get("_data_files", [])]
 
 
-_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip")
+_COMPRESSED = (*COMPRESSED_SUFFIXES, ".zip")
 
 
 def _suffix(p: Path) -> str:
-    """A file's kind by its name: ".csv", or ".jsonl.gz" for a compressed file."""
+    """A file's kind by its name: ".csv", or ".csv.gz" for a compressed file."""
     if p.suffix.lower() in _COMPRESSED and len(p.suffixes) > 1:
         return "".join(p.suffixes[-2:]).lower()
     return p.suffix.lower() or "(no suffix)"
+
+
+class _ZstdStream(io.RawIOBase):
+    """A ``.zst`` file's bytes, frame after frame (shards are often frames joined end to
+    end), raising EOFError where the file ends inside a frame: zstandard's own stream reader
+    stops there without a word, and a truncated shard would pass as a short one."""
+
+    def __init__(self, path: str) -> None:
+        import zstandard
+
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._dctx = zstandard.ZstdDecompressor()
+        self._frame: Any = None
+        self._out = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._out:
+            raw = self._file.read(1 << 20)
+            if not raw:
+                if self._frame is not None and not self._frame.eof:
+                    raise EOFError("the file ends inside a zstd frame (truncated)")
+                return 0
+            parts = []
+            while raw:
+                if self._frame is None or self._frame.eof:
+                    self._frame = self._dctx.decompressobj()
+                parts.append(self._frame.decompress(raw))
+                raw = self._frame.unused_data if self._frame.eof else b""
+            self._out = memoryview(b"".join(parts))
+        n = min(len(buffer), len(self._out))
+        buffer[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+_OPENERS: dict[str, Callable[[str], Any]] = {
+    ".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open,
+    ".zst": lambda path: io.BufferedReader(_ZstdStream(path), 1 << 20)}
+
+
+def _compression(path: str) -> str | None:
+    """The compression suffix of a file name, if it has one the audit reads."""
+    return next((c for c in COMPRESSED_SUFFIXES if path.lower().endswith(c)), None)
+
+
+def open_stream(path: str) -> Any:
+    """A file's bytes, decompressed as they are read where its name says it is compressed."""
+    c = _compression(path)
+    return _OPENERS[c](path) if c else open(path, "rb")  # noqa: SIM115 - the caller's
+
+
+def _stream_errors() -> tuple[type[BaseException], ...]:
+    """What a broken compressed stream raises (truncated: EOFError; corrupt: the rest)."""
+    import zstandard
+
+    return OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError
 
 
 def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_BYTES
@@ -135,22 +207,29 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
 
     def add_file(p: Path, named: bool = True) -> None:
         name = p.name.lower()
-        if name.endswith(JSONL_SUFFIXES):
+        compression = _compression(name)
+        if compression:
+            name = name[: -len(compression)]
+        if compression and name.endswith(JSONL_SUFFIXES):
+            units.append(Unit("jsonl", str(p)))  # read start to end: no byte ranges
+        elif name.endswith(JSONL_SUFFIXES):
             try:
                 units.extend(Unit("jsonl", str(p), a, b, line)
                              for a, b, line in _newline_offsets(p, chunk_bytes))
             except OSError as e:
                 skips.add("unreadable file", f"{p}: cannot read: {e.strerror or e}")
-        elif name.endswith(PARQUET_SUFFIXES):
+        elif name.endswith(PARQUET_SUFFIXES) and not compression:
             units.append(Unit("parquet", str(p)))
-        elif name.endswith(".arrow"):
+        elif name.endswith(".arrow") and not compression:
             units.append(Unit("arrow", str(p)))
         elif name.endswith(TEXT_SUFFIXES):
             texts.append(str(p))
         elif named:
             known = ", ".join(JSONL_SUFFIXES + PARQUET_SUFFIXES + TEXT_SUFFIXES)
-            skips.add("unknown file type", f"{p}: not JSONL, Parquet, Arrow or text ({known})")
-        elif not name.endswith(".stats.json"):  # inside a folder: counted, not a skip
+            skips.add("unknown file type", f"{p}: not JSONL, Parquet, Arrow or text ({known}; "
+                                           f"JSONL and text may end in "
+                                           f"{', '.join(COMPRESSED_SUFFIXES)})")
+        elif compression or not name.endswith(".stats.json"):  # in a folder: counted, not skipped
             kind = _suffix(p)
             skips.ignored[kind] = skips.ignored.get(kind, 0) + 1
 
@@ -203,35 +282,52 @@ def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | No
 
 
 def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
-    with open(unit.path, "rb") as f:
-        f.seek(unit.start)
-        end = unit.end if unit.end >= 0 else None
-        pos, lineno = unit.start, unit.first_line
-        for raw in f:
-            pos += len(raw)
-            where = f"{unit.path}:{lineno}"
-            lineno += 1
-            if raw.strip():
-                try:
-                    row = json.loads(raw.decode("utf-8"))
-                except UnicodeDecodeError as e:
-                    skips.add("not UTF-8", f"{where}: not UTF-8 ({_bad_byte(e)}); line skipped")
-                    row = None
-                except json.JSONDecodeError as e:
-                    skips.add("not JSON", f"{where}: not valid JSON ({e.msg}); line skipped")
-                    row = None
-                if row is not None and not isinstance(row, dict):
-                    skips.add("not an object", f"{where}: a JSON {type(row).__name__}, not an "
-                                               f"object; line skipped")
-                elif row is not None:
-                    text, problem = _row_text(row, fields)
-                    if problem:
-                        skips.add("bad text field", f"{where}: {problem}; line skipped")
-                    else:
-                        rid = row.get(fields.id)
-                        yield Doc(where, text, str(rid) if rid is not None else None)
-            if end is not None and pos >= end:
-                break
+    broken = _stream_errors() if _compression(unit.path) else ()
+    lineno = unit.first_line
+    try:
+        with open_stream(unit.path) as f:
+            if unit.start:
+                f.seek(unit.start)
+            end = unit.end if unit.end >= 0 else None
+            pos = unit.start
+            for raw in f:
+                pos += len(raw)
+                where = f"{unit.path}:{lineno}"
+                lineno += 1
+                if raw.strip():
+                    yield from _jsonl_line(raw, where, fields, skips)
+                if end is not None and pos >= end:
+                    break
+    except broken as e:
+        if isinstance(e, OSError) and e.errno is not None:
+            raise  # the file system's error, not the data's: read_unit names it
+        # a truncated or corrupt shard: what came before the break is kept
+        what = (f"breaks after line {lineno - 1} ({e or type(e).__name__}); the lines "
+                f"before it were read" if lineno > unit.first_line else
+                f"is broken from its start ({e or type(e).__name__}); nothing was read")
+        skips.add("broken compressed file", f"{unit.path}: the compressed data {what}")
+
+
+def _jsonl_line(raw: bytes, where: str, fields: Fields, skips: Skips) -> Iterator[Doc]:
+    """The document of one JSONL line, or nothing (the problem goes to ``skips``)."""
+    try:
+        row = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        skips.add("not UTF-8", f"{where}: not UTF-8 ({_bad_byte(e)}); line skipped")
+        return
+    except json.JSONDecodeError as e:
+        skips.add("not JSON", f"{where}: not valid JSON ({e.msg}); line skipped")
+        return
+    if not isinstance(row, dict):
+        skips.add("not an object", f"{where}: a JSON {type(row).__name__}, not an object; "
+                                   f"line skipped")
+        return
+    text, problem = _row_text(row, fields)
+    if problem:
+        skips.add("bad text field", f"{where}: {problem}; line skipped")
+    else:
+        rid = row.get(fields.id)
+        yield Doc(where, text, str(rid) if rid is not None else None)
 
 
 def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips,
@@ -306,10 +402,16 @@ def _arrow(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
 
 def _text(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
     for path in unit.files:
+        broken = _stream_errors() if _compression(path) else ()
         try:
-            data = Path(path).read_bytes()
-        except OSError as e:
-            skips.add("unreadable file", f"{path}: cannot read: {e.strerror or e}")
+            with open_stream(path) as f:
+                data = f.read()
+        except (OSError, *broken) as e:
+            if isinstance(e, OSError) and (e.errno is not None or not broken):
+                skips.add("unreadable file", f"{path}: cannot read: {e.strerror or e}")
+            else:  # the data's error: truncated, corrupt, or not compressed as named
+                skips.add("broken compressed file", f"{path}: the compressed data is broken "
+                                                    f"({e or type(e).__name__}); file skipped")
             continue
         try:
             yield Doc(path, data.decode("utf-8"))
