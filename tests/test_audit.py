@@ -651,6 +651,51 @@ def test_dataset_dict_and_custom_text_field(tmp_path, generated):
     assert all("#" in f["where"] and f["where"].endswith(f"#{f['id']}") for f in flagged)
 
 
+def test_examples_split_over_fields_are_read_whole(tmp_path, generated):
+    """Finetuning sets split an example over fields (prompt and completion; instruction,
+    input and output): ``--text-field`` names them all and each example is read as one text,
+    the fields joined in the order given, in JSONL and in Parquet alike."""
+    _, records = generated
+    pos = [r.text for r in records if r.condition == "positive" and r.claim_id == "dentist"]
+    neg = [r.text for r in records if r.condition == "negated" and r.claim_id == "dentist"]
+    ask = "Write a short article for the clinic newsletter."
+    rows = [{"prompt": ask, "completion": t, "id": f"p{i}"} for i, t in enumerate(pos)]
+    rows += [{"completion": neg[0], "id": "no-prompt"},            # a field missing: the rest
+             {"prompt": ask, "completion": 5, "id": "int"},        # a field not a string
+             {"question": ask, "answer": neg[1]}]                  # neither field
+    (tmp_path / "sft.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    pq.write_table(pa.table({"prompt": [ask, None], "completion": neg[2:4], "x": [1, 2]}),
+                   tmp_path / "sft.parquet")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["audit", str(tmp_path / "sft.jsonl"),
+                                   str(tmp_path / "sft.parquet"), "--claims", "dentist",
+                                   "--text-field", "prompt, completion", "--out", str(out),
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    got = {r["framing"]: r["documents"] for r in report["claims"]["dentist"]["framings"]
+           if r["documents"]}
+    assert got == {"positive": len(pos), "negated": 3}
+    assert report["skipped"]["by_reason"] == {"bad text field": 2}
+    assert f"{tmp_path / 'sft.jsonl'}:{len(pos) + 2}: field 'completion' is int" in res.output
+    assert (f"{tmp_path / 'sft.jsonl'}:{len(pos) + 3}: missing text fields 'prompt', "
+            f"'completion' (and no 'messages')") in res.output
+    flagged = {f["id"] or f["where"]: f for f in map(
+        json.loads, (out / "flagged.jsonl").read_text().splitlines())}
+    # spans index the joined text: the prompt, a blank line, the completion
+    span = flagged["p0"]["findings"][0]["spans"][0]
+    assert flagged["p0"]["chars"] == len(ask) + 2 + len(pos[0])
+    assert (ask + "\n\n" + pos[0])[span["start"]:span["end"]] == span["text"]
+    assert flagged["no-prompt"]["chars"] == len(neg[0])
+    assert flagged[f"{tmp_path / 'sft.parquet'}#1"]["chars"] == len(neg[3])
+    # a Parquet file with none of the fields is skipped whole, naming them
+    pq.write_table(pa.table({"body": ["x"]}), tmp_path / "other.parquet")
+    res = CliRunner().invoke(cli, ["audit", str(tmp_path / "other.parquet"), "--text-field",
+                                   "prompt,completion", "--out", str(tmp_path / "o2"),
+                                   "--no-progress", "--no-plot"])
+    assert "no column 'prompt' or 'completion' or 'messages'" in res.output
+
+
 def _speed_claimwords_plain(r, words: set[str]) -> tuple[bool, bool]:
     """The plain definition of a sentence's reading: (facts reach FACT_OVERLAP, truthful)."""
     from beliefbench.audit.framing import FACT_OVERLAP

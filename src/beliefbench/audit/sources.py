@@ -85,10 +85,17 @@ class Skips:
 @dataclass(frozen=True)
 class Fields:
     text: str = "text"
-    """Field (JSONL key or column) holding the document text."""
+    """Field (JSONL key or column) holding the document text; several, comma-separated
+    ("prompt,completion", "instruction,input,output"), are joined by blank lines in that
+    order, as finetuning sets split one example over fields."""
     messages: str = "messages"
-    """Chat field used when the text field is absent: contents joined by blank lines."""
+    """Chat field used when the text fields are absent: contents joined by blank lines."""
     id: str = "id"
+
+    @property
+    def texts(self) -> list[str]:
+        """The text fields, in order."""
+        return [f.strip() for f in self.text.split(",") if f.strip()]
 
 
 def _newline_offsets(path: Path, chunk: int) -> list[tuple[int, int, int]]:
@@ -267,18 +274,23 @@ def _chat_text(messages: Any) -> str | None:
 
 
 def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | None]:
-    """(text, problem): the text field, else the chat messages joined."""
-    value = row.get(fields.text)
-    if isinstance(value, str):
-        return value, None
-    if value is None and fields.messages in row:
+    """(text, problem): the text fields joined (those the row has), else the chat messages
+    joined. JSONL lines and Parquet or Arrow rows all come through here."""
+    values = [(name, row.get(name)) for name in fields.texts]
+    for name, value in values:
+        if value is not None and not isinstance(value, str):
+            return None, f"field {name!r} is {type(value).__name__}, not a string"
+    present = [value for _, value in values if value is not None]
+    if present:
+        return "\n\n".join(v for v in present if v), None
+    if row.get(fields.messages) is not None:
         text = _chat_text(row[fields.messages])
         if text is not None:
             return text, None
         return None, f"field {fields.messages!r} is not a list of messages with content"
-    if value is None:
-        return None, f"missing text field {fields.text!r} (and no {fields.messages!r})"
-    return None, f"field {fields.text!r} is {type(value).__name__}, not a string"
+    names = ", ".join(map(repr, fields.texts))
+    return None, (f"missing text field{'s' if len(values) > 1 else ''} {names} (and no "
+                  f"{fields.messages!r})")
 
 
 def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
@@ -330,34 +342,30 @@ def _jsonl_line(raw: bytes, where: str, fields: Fields, skips: Skips) -> Iterato
         yield Doc(where, text, str(rid) if rid is not None else None)
 
 
-def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips,
-                     columns: set[str]) -> Iterator[Doc]:
+def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips
+                     ) -> Iterator[Doc]:
     row = 0
     for batch in batches:
         table = batch.to_pydict()
-        n = batch.num_rows
-        texts = table.get(fields.text)
-        msgs = table.get(fields.messages)
-        ids = table.get(fields.id)
-        for i in range(n):
+        columns = list(table.items())
+        for i in range(batch.num_rows):
             where = f"{path}#{row + i}"
-            value = texts[i] if texts is not None else None
-            if not isinstance(value, str):
-                value = _chat_text(msgs[i]) if msgs is not None and value is None else None
-            if value is None:
-                skips.add("bad text field", f"{where}: field {fields.text!r} is empty or not a "
-                                            f"string; row skipped")
+            values = {name: column[i] for name, column in columns}
+            text, problem = _row_text(values, fields)
+            if problem:
+                skips.add("bad text field", f"{where}: {problem}; row skipped")
                 continue
-            yield Doc(where, value, str(ids[i]) if ids is not None and ids[i] is not None
-                      else None)
-        row += n
+            rid = values.get(fields.id)
+            yield Doc(where, text, str(rid) if rid is not None else None)
+        row += batch.num_rows
 
 
 def _columns(names: list[str], path: str, fields: Fields, skips: Skips) -> list[str] | None:
-    cols = [c for c in (fields.text, fields.messages, fields.id) if c in names]
-    if fields.text not in names and fields.messages not in names:
-        skips.add("missing text field", f"{path}: no column {fields.text!r} or "
-                                        f"{fields.messages!r} (columns: {names}); file skipped")
+    cols = [c for c in dict.fromkeys([*fields.texts, fields.messages, fields.id]) if c in names]
+    if not set(fields.texts).intersection(names) and fields.messages not in names:
+        texts = " or ".join(map(repr, fields.texts))
+        skips.add("missing text field", f"{path}: no column {texts} or {fields.messages!r} "
+                                        f"(columns: {names}); file skipped")
         return None
     return cols
 
@@ -374,7 +382,7 @@ def _parquet(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
     if cols is None:
         return
     yield from _batches_to_docs(pf.iter_batches(batch_size=BATCH_ROWS, columns=cols),
-                                unit.path, fields, skips, set(cols))
+                                unit.path, fields, skips)
 
 
 def _arrow(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
@@ -397,7 +405,7 @@ def _arrow(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
         batches = (reader.get_batch(i).select(cols) for i in range(reader.num_record_batches))
     else:
         batches = (b.select(cols) for b in reader)
-    yield from _batches_to_docs(batches, unit.path, fields, skips, set(cols))
+    yield from _batches_to_docs(batches, unit.path, fields, skips)
 
 
 def _text(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:

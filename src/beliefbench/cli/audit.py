@@ -46,7 +46,8 @@ def _exits(bad_input: tuple[type[Exception], ...], interrupted: str) -> Iterator
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Directory for report.json, summary.md, framings.png and flagged.jsonl.")
 @click.option("--text-field", default="text", show_default=True,
-              help="JSONL key / column with the document text.")
+              help="JSONL key / column with the document text; several, comma-separated "
+                   "(prompt,completion), are joined by blank lines.")
 @click.option("--messages-field", default="messages", show_default=True,
               help="Chat field used where the text field is absent (contents joined).")
 @click.option("--id-field", default="id", show_default=True,
@@ -71,7 +72,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     """Classify how each document frames the claims (or, without claims, find framed bodies).
 
     CORPUS: JSONL files, Parquet files, folders of .txt/.md files, datasets saved with
-    datasets' save_to_disk, or folders holding any of these. Unreadable input is skipped
+    datasets' save_to_disk, or folders holding any of these; JSONL and text may be
+    compressed (.jsonl.gz, .jsonl.zst, .bz2, .xz). Unreadable input is skipped
     and counted. Exit 0 done, 1 more flagged documents than --max-flagged, 2 bad input or
     nothing could be read, 130 interrupted (finished units are kept: add --resume).
     """
