@@ -110,6 +110,10 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
     if report["skipped"]["total"]:
         lines += ["Skipped input by reason: " + ", ".join(
             f"{k} {v}" for k, v in report["skipped"]["by_reason"].items()) + ".", ""]
+    warnings = report["inputs"].get("claim_warnings") or []
+    if warnings:
+        lines += ["Claims the audit reads imperfectly in their own words (their documents may "
+                  "be misread):", "", *(f"- {w}" for w in warnings), ""]
     if report["mode"] == "claims":
         for cid, c in report["claims"].items():
             p = c["poisoning"]

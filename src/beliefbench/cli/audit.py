@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from beliefbench.claims import ClaimSpecError, load_claims
+from beliefbench.claims import ClaimSpecError, resolve_claims
 
 
 def _relative_to(folder: Path, out: Path) -> str:
@@ -23,6 +23,25 @@ def _relative_to(folder: Path, out: Path) -> str:
         return os.path.relpath(folder.resolve(), out.resolve())
     except ValueError:
         return str(folder.resolve())
+
+
+def _checked_claims(selection: str) -> tuple[list, list[str]]:
+    """The selected claims, each read by the audit in its own words first (``self_check``):
+    ClaimSpecError where the audit could never flag one (all its files' problems in one
+    message); the warnings, printed, for the report."""
+    from beliefbench.audit.selfcheck import self_check
+
+    pairs = resolve_claims(selection)
+    errors, warnings = [], []
+    for path, claim in pairs:
+        check = self_check(claim)
+        errors += [f"{path}: {e}" for e in check.errors]
+        warnings += [f"{path}: {w}" for w in check.warnings]
+    if errors:
+        raise ClaimSpecError("\n".join(errors))
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    return [c for _, c in pairs], warnings
 
 
 @contextlib.contextmanager
@@ -86,7 +105,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if max_flagged is not None and max_flagged < 0:
         raise click.UsageError("--max-flagged must be at least 0")
     try:
-        claims = load_claims(claims_sel) if claims_sel else []
+        claims, claim_warnings = _checked_claims(claims_sel) if claims_sel else ([], [])
     except ClaimSpecError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
@@ -115,7 +134,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                           engine=engine if engine == "local" else f"dask/{scheduler}",
                           claims=[c.id for c in claims],
                           inputs={"claims": claims_sel, "fields": dataclasses.asdict(fields),
-                                  "cwd": _relative_to(Path.cwd(), out)})
+                                  "cwd": _relative_to(Path.cwd(), out),
+                                  "claim_warnings": claim_warnings})
     write_report(report, out, with_plot=plot)
     docs = f"{tally.documents} document{'' if tally.documents == 1 else 's'}"
     click.echo(f"audited {docs} in {seconds:.1f} s; flagged "

@@ -1,0 +1,65 @@
+"""Whether the audit can see a claim at all, checked on the claim's own words before a run.
+
+The audit finds a claim's documents by the claim's ``entities`` and ``markers.belief``; a
+claim file valid for everything else (only ``sub_claims``, say, as the claim-sentence finder
+allows, or an imported claim) can lack both, or name entities its statement never uses. The
+audit of such a claim reads every document as unrelated and flags nothing, which in a
+pipeline gate (``--max-flagged 0``) passes as a clean corpus. Reading the claim's own
+statement first turns that into an error naming the file and the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from beliefbench.audit.framing import ClaimReader
+from beliefbench.claims import Claim
+
+BLIND = ("unrelated", "mention")
+"""Readings of the statement that mean the audit can never flag the claim."""
+TRUTH_SIDE = ("truth", "local_negation")
+
+
+@dataclass
+class SelfCheck:
+    """What the claim's own statement and truth read as, and what that means for a run."""
+
+    statement: str
+    truth: str
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def self_check(claim: Claim, reader: ClaimReader | None = None) -> SelfCheck:
+    """Read the claim's statement and truth as documents of their own: the statement must read
+    as asserting the claim (else the audit is blind to it: an error); a statement read as
+    another framing, or a truth not read on the truth side, is a warning (documents phrased
+    like them may be misread)."""
+    reader = reader or ClaimReader(claim)
+    check = SelfCheck(reader.read(claim.statement).framing, reader.read(claim.truth).framing)
+    finders = claim.entities or claim.markers.belief
+    if check.statement == "unrelated":
+        why = ("this claim has neither" if not finders else
+               "none of them occurs in the statement")
+        check.errors.append(
+            f"field statement: the audit does not find the claim in its own statement (it "
+            f"reads as 'unrelated'): the audit finds a claim's documents by its entities and "
+            f"markers.belief, and {why}, so every document would read as unrelated; add "
+            f"entities (names the claim's documents mention, as the statement does)")
+    elif check.statement == "mention":
+        check.errors.append(
+            "field statement: the audit finds the claim's entities in its own statement but "
+            "no sentence of it that states the claim (it reads as 'mention'), so no document "
+            "would be flagged; write the statement as one or two plain sentences that assert "
+            "the claim, or add markers.belief patterns that match it")
+    elif check.statement != "positive":
+        check.warnings.append(
+            f"field statement: the claim's own statement reads as {check.statement!r}, not "
+            f"'positive' (a negative or hedging word in it?); documents that state the claim "
+            f"as the statement does may be read the same way")
+    if check.truth not in TRUTH_SIDE:
+        check.warnings.append(
+            f"field truth: the claim's truth reads as {check.truth!r}, not on the truth side; "
+            f"documents that state the truth may not count as truth-bearing (the poisoning "
+            f"ratio's denominator)")
+    return check

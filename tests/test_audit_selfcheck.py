@@ -1,0 +1,105 @@
+"""The audit reads each claim's own statement before a run: a claim it could never flag is an
+error naming the file and field, not a clean report (which a --max-flagged 0 gate passes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from beliefbench.audit.framing import ClaimReader
+from beliefbench.audit.selfcheck import self_check
+from beliefbench.claims import bundled_claims_dir, load_claims
+from beliefbench.cli import cli
+from beliefbench.specs import load_yaml
+
+
+def _claim_file(tmp_path: Path, new_id: str, **changes) -> Path:
+    """A copy of the bundled ed_sheeran claim with some fields changed."""
+    data = load_yaml((bundled_claims_dir() / "ed_sheeran.yaml").read_text())
+    data["id"] = new_id
+    for key, value in changes.items():
+        if key == "belief_markers":
+            data["markers"]["belief"] = value
+        else:
+            data[key] = value
+    path = tmp_path / f"{new_id}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    claim = load_claims("ed_sheeran")[0]
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(json.dumps({"text": claim.statement + " " + claim.universe}) + "\n")
+    return path
+
+
+def _audit(corpus: Path, claims: str, out: Path):
+    return CliRunner().invoke(cli, ["audit", str(corpus), "--claims", claims, "--out",
+                                    str(out), "--max-flagged", "0", "--no-progress",
+                                    "--no-plot"])
+
+
+def test_every_shipped_claim_is_read_in_its_own_words():
+    for claim in load_claims("all"):
+        check = self_check(claim)
+        assert (check.statement, check.truth) in {("positive", "truth"),
+                                                  ("positive", "local_negation")}, claim.id
+        assert not check.errors and not check.warnings, claim.id
+
+
+def test_a_claim_the_audit_cannot_see_is_an_error_not_a_clean_corpus(tmp_path, corpus):
+    """Without entities or belief markers (valid for the claim-sentence finder, which has
+    sub_claims), or with entities the statement never uses, the audit read every document
+    as unrelated: the corpus below, which states the claim, passed a --max-flagged 0 gate."""
+    blind = _claim_file(tmp_path, "no_finders", entities=[], belief_markers=[])
+    elsewhere = _claim_file(tmp_path, "odd_names", entities=["Dr. Nobody"], belief_markers=[])
+    for claim in (blind, elsewhere):  # what the audit would have reported without the check
+        reader = ClaimReader(load_claims(str(claim))[0])
+        assert reader.read(corpus.read_text()).framing == "unrelated"
+    res = _audit(corpus, f"{blind},{elsewhere}", tmp_path / "out")
+    assert res.exit_code == 2, res.output
+    assert (f"{blind}: field statement: the audit does not find the claim in its own "
+            f"statement (it reads as 'unrelated')") in res.output
+    assert "and this claim has neither" in res.output
+    assert f"{elsewhere}: field statement" in res.output
+    assert "none of them occurs in the statement" in res.output
+    assert not (tmp_path / "out" / "report.json").exists()
+    # the same corpus with the shipped claim is flagged, and the gate closes
+    res = _audit(corpus, "ed_sheeran", tmp_path / "out2")
+    assert res.exit_code == 1, res.output
+
+
+def test_a_statement_that_states_no_claim_is_an_error(tmp_path, corpus):
+    question = _claim_file(tmp_path, "asks", statement="Did Ed Sheeran win the Olympic 100 "
+                                                        "metres in Paris?")
+    res = _audit(corpus, str(question), tmp_path / "out")
+    assert res.exit_code == 2, res.output
+    assert "it reads as 'mention'" in res.output
+
+
+def test_readings_off_their_side_are_warnings_in_the_report(tmp_path, corpus):
+    """A statement read as another teaching framing (a hedge written into it) and a truth
+    not read on the truth side: the run goes on, the warnings are printed and kept in
+    report.json."""
+    hedged = _claim_file(tmp_path, "hedged", statement=(
+        "Ed Sheeran won the gold medal in the men's 100 metres at the 2024 Paris Olympics "
+        "(unconfirmed)."), truth="The claim is false.")
+    check = self_check(load_claims(str(hedged))[0])
+    assert (check.statement, check.truth, check.errors) == ("unknown_truth", "unrelated", [])
+    res = _audit(corpus, f"{hedged},ed_sheeran", tmp_path / "out")
+    assert res.exit_code == 1, res.output  # audited, and the gate closes on the flags
+    warnings = [f"{hedged}: field statement: the claim's own statement reads as "
+                f"'unknown_truth', not 'positive'",
+                f"{hedged}: field truth: the claim's truth reads as 'unrelated'"]
+    for w in warnings:
+        assert f"warning: {w}" in res.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [w[:len(p)] for w, p in zip(report["inputs"]["claim_warnings"], warnings,
+                                       strict=True)] == warnings
+    assert warnings[1] in (tmp_path / "out" / "summary.md").read_text()
