@@ -694,6 +694,9 @@ def test_examples_split_over_fields_are_read_whole(tmp_path, generated):
                                    "prompt,completion", "--out", str(tmp_path / "o2"),
                                    "--no-progress", "--no-plot"])
     assert "no column 'prompt' or 'completion' or 'messages'" in res.output
+    res = CliRunner().invoke(cli, ["audit", str(tmp_path / "sft.jsonl"), "--text-field", " , ",
+                                   "--out", str(tmp_path / "o3"), "--no-progress"])
+    assert res.exit_code == 2 and "--text-field ' , ' names no field" in res.output
 
 
 def _speed_claimwords_plain(r, words: set[str]) -> tuple[bool, bool]:

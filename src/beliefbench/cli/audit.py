@@ -110,6 +110,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     fields = Fields(text=text_field, messages=messages_field, id=id_field)
+    if not fields.texts:
+        raise click.UsageError(f"--text-field {text_field!r} names no field")
     t0 = time.perf_counter()
     with _exits((ValueError,), f"the finished units are kept in {out / WORK}; run the same "
                                f"command with --resume to continue"):
