@@ -103,3 +103,17 @@ def test_readings_off_their_side_are_warnings_in_the_report(tmp_path, corpus):
     assert [w[:len(p)] for w, p in zip(report["inputs"]["claim_warnings"], warnings,
                                        strict=True)] == warnings
     assert warnings[1] in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_the_readme_pipeline_example_runs_as_printed(capsys):
+    """The README's Python example, cut from the README: it runs, and prints what its
+    comment says."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme[readme.index("**In a Python pipeline.**"):]
+    code = section[section.index("```python\n") + 10:]
+    code = code[:code.index("```")]
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.strip()
+    said = next(line.split("# ", 1)[1] for line in code.splitlines()
+                if line.startswith("print("))
+    assert printed == said
