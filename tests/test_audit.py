@@ -997,6 +997,32 @@ def test_speed_patterns_match_the_plain_search(generated, neutral):
     assert checked > 100
 
 
+def test_speed_estimates_look_for_literals_first(generated, neutral):
+    """estimates() runs its pattern only where the literals every match holds are found:
+    where the pattern matches at all, estimates() finds it, on documents and on sentences
+    strung from the patterns' own words (which hold the literals in every order)."""
+    import random
+
+    from beliefbench.audit.cues import load_cues
+    from beliefbench.audit.framing import estimates, read_layout
+
+    cues = load_cues()
+    rng = random.Random(5)
+    pieces = ["i would put the chance that this is real close to nil", "odds", "it", "that",
+              "is", "true", "rate this as very unlikely", "the story", "seems", "chance", "of",
+              "improbable to be true", "any of it", "really", "happened", "likelihood", "tru",
+              "\n\n", "Odds", "THIS IS UNLIKELY TO BE TRUE"]
+    strung = [" ".join(rng.choice(pieces) for _ in range(rng.randint(3, 14))) + "."
+              for _ in range(2000)]
+    found = 0
+    for text in [*_speed_texts(generated, neutral), *strung]:
+        lay = read_layout(text, cues, lazy=True)
+        want = any(True for _ in cues.estimate.finditer(lay.lowered, lay.origin))
+        assert bool(estimates(lay)) == want, text[:80]
+        found += want
+    assert found > 300
+
+
 def test_speed_prefilter_on_word_runs_matches_the_stem_regex(generated, neutral):
     """The claim reader's prefilter (its gate trie after a space, on the word-run copy)
     answers as _stem_regex(gates) on the lower-cased text does: on documents and random strings of

@@ -280,6 +280,9 @@ class Cues:
     estimate: re.Pattern[str] | None = None
     """The writer's estimate that what the text reports is true, and low (``estimates``):
     "I would put the chance that this is real close to nil"."""
+    estimate_parts: tuple[str, ...] = ()
+    """The lower-cased patterns ``estimate`` joins: what a match must hold is read from each
+    alone (framing's ``estimates`` looks for those literals before running it)."""
 
     def __post_init__(self) -> None:
         self.byte_gates.update({g.encode("ascii"): g for g in self.by_stem
@@ -582,7 +585,8 @@ def load_cues() -> Cues:
                 tuple(g for g in by_stem if not g[0].isalnum()),
                 {g: _any_of(e) for g, e in by_stem.items()},
                 **dict(zip(("label", "self_label"), labels_from(raw, path), strict=True)),
-                estimate=estimates_from(raw, path))
+                estimate=estimates_from(raw, path),
+                estimate_parts=tuple(x.lower() for x in raw.get("estimates") or ()))
 
 
 def estimates_from(raw: dict[str, Any], path: Path) -> re.Pattern[str] | None:

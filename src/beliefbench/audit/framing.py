@@ -19,7 +19,7 @@ import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cache, reduce
 from itertools import repeat
 from operator import itemgetter, or_
 from typing import Any
@@ -479,12 +479,28 @@ def estimates(lay: Layout) -> list[tuple[int, int, str]]:
     found = lay.cues.estimate if lay.cues is not None else None
     if found is None:
         return []
+    # what a match must hold ("chance" or "odds" ..., then "real" or "true" ...): the
+    # pattern opens with words as common as "it", so a failed search of a whole text costs
+    # it far more than a look for these literals
+    needs = _estimate_needs(lay.cues.estimate_parts)
+    low, start = lay.lowered, lay.origin
+    if needs is not None and not any(
+            x in low and any(_holds(low, clauses, start, len(low)) for clauses, _ in alts)
+            for x, alts in needs.items()):
+        return []
     starts = [m.start() for m in found.finditer(lay.lowered, lay.origin)]
     if not starts:
         return []
     firsts = [a for a, _ in lay.sentences]
     at = sorted({bisect.bisect_right(firsts, x) - 1 for x in starts} - {-1})
     return [(*lay.sentences[i], "estimate") for i in at[:MAX_SPANS]]
+
+
+@cache
+def _estimate_needs(parts: tuple[str, ...]) -> _Needs | None:
+    """``_requirements`` of the estimate patterns, each read alone (None: one can match
+    without a literal, or there are none)."""
+    return _requirements([re.compile(x, re.I) for x in parts]) if parts else None
 
 
 _TOLD = 10
@@ -777,14 +793,17 @@ def _alternatives(pattern: re.Pattern[str]) -> list[tuple[tuple[str, ...], ...]]
     return None if not all(found) else found
 
 
-def _requirements(patterns: list[re.Pattern[str]]
-                  ) -> dict[str, list[tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]]] | None:
+_Needs = dict[str, list[tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]]]
+"""Per literal, the alternatives (their clauses, their pattern) it anchors: _requirements."""
+
+
+def _requirements(patterns: list[re.Pattern[str]]) -> _Needs | None:
     """What any match of the patterns holds, keyed for a quick test: each top-level
     alternative's clauses (with its pattern) under each literal of its least often held
     clause (_anchor), so a text holding none of the keys has no match, and one holding a key
     has a match only if it holds every clause of an alternative under it. None when some
     pattern can match without a literal."""
-    out: dict[str, list[tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]]] = {}
+    out: _Needs = {}
     for p in patterns:
         alternatives = _alternatives(p)
         if alternatives is None:
