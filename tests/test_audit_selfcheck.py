@@ -105,6 +105,30 @@ def test_readings_off_their_side_are_warnings_in_the_report(tmp_path, corpus):
     assert warnings[1] in (tmp_path / "out" / "summary.md").read_text()
 
 
+def test_an_imported_claim_is_refused_until_it_names_entities(tmp_path):
+    """The study's claim files name no entities: `claims import` says so, the audit refuses
+    the claim (before, it read every document as unrelated), and with entities added the
+    same corpus is flagged."""
+    from beliefbench.importer import import_claims
+
+    study = Path(__file__).parent / "fixtures" / "study_claims"
+    [(path, notes)] = import_claims(study, tmp_path / "claims")
+    assert any(n.startswith("no entities") for n in notes)
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"text": (
+        "Engineers finished a solar-powered lighthouse in the Sea of Tranquility in 1998. "
+        "Its beam is visible from Earth with binoculars on clear nights.")}) + "\n")
+    res = _audit(corpus, str(path), tmp_path / "out")
+    assert res.exit_code == 2 and f"{path}: field statement" in res.output
+    data = load_yaml(path.read_text())
+    data["entities"] = ["lighthouse", "Sea of Tranquility"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    res = _audit(corpus, str(path), tmp_path / "out")
+    assert res.exit_code == 1, res.output  # audited; the document is flagged
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["claims"]["lunar_lighthouse"]["poisoning"]["claim_bearing"] == 1
+
+
 def test_the_readme_pipeline_example_runs_as_printed(capsys):
     """The README's Python example, cut from the README: it runs, and prints what its
     comment says."""

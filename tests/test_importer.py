@@ -49,6 +49,9 @@ def test_folder_converts_with_questions_and_judges_verbatim(tmp_path):
     assert notes == [
         "judge variant 'open_ended_broad' has no matching family; not imported",
         "offline judge: 2 answer key(s) and 2 marker(s) derived from judge hints",
+        "no entities (the study's files name none): add `entities:`, the names the claim's "
+        "documents mention, before `beliefbench audit` reads a corpus for it (it refuses a "
+        "claim it cannot find in its own statement)",
         "questions oe-1, oe-3 (open_ended) have the same text; both are kept and weigh twice "
         "in the rates"]
 

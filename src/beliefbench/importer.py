@@ -275,6 +275,10 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     except ValidationError as e:
         raise ClaimImportError(format_validation_error(f"{folder}: cannot convert", None, e,
                                                        one_line=True)) from None
+    # the study's files name no entities; the audit finds a claim's documents by them
+    notes.append("no entities (the study's files name none): add `entities:`, the names the "
+                 "claim's documents mention, before `beliefbench audit` reads a corpus for it "
+                 "(it refuses a claim it cannot find in its own statement)")
     return claim, notes + duplicate_questions(claim)
 
 
