@@ -488,37 +488,85 @@ def test_compressed_shards_are_read_and_broken_ones_counted(tmp_path, generated)
     assert report["documents"] == len(ed) + len(ed) - 1  # what came before the breaks
     assert f"{broken / 'cut.jsonl.zst'}: the compressed data breaks after line {len(ed)} " \
         in output
-    assert "the file ends inside a zstd frame (truncated)" in output
+    assert "the file ends inside a compressed stream (cut short)" in output
     assert f"{broken / 'fake.jsonl.gz'}: the compressed data is broken from its start" in output
     assert f"{broken / 'fake.md.gz'}: the compressed data is broken" in output
     assert "Traceback" not in output
 
 
-def test_zstd_stream_reads_frames_joined_and_refuses_a_cut_one(tmp_path):
-    """The .zst reader against zstandard's own one-shot decompression, across frame ends,
-    empty frames and reads of every size; zstandard's stream reader returns a cut file's
-    bytes without a word, this one raises."""
-    import random
+def _compress(kind: str, data: bytes) -> bytes:
+    import bz2
+    import gzip
+    import lzma
 
     import zstandard
+
+    return {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress,
+            ".zst": zstandard.ZstdCompressor().compress}[kind](data)
+
+
+@pytest.mark.parametrize("kind", [".gz", ".bz2", ".xz", ".zst"])
+def test_compressed_streams_joined_cut_corrupt_or_empty(tmp_path, kind):
+    """Each codec's reader against the codec's own one-shot decompression: streams joined
+    end to end (gzip members, bzip2 and xz streams, zstd frames; empty ones too) read whole
+    through reads of every size; a file cut short, one whose later stream is corrupt, one
+    with other bytes after its last stream, and an empty file raise, where Python's own
+    bzip2 and xz readers and zstandard's stream reader ended without a word."""
+    import random
 
     from beliefbench.audit.sources import open_stream
 
     rng = random.Random(3)
     chunks = [bytes(rng.choice(b"ab \n") for _ in range(rng.choice([0, 1, 70_000, 300_000])))
-              for _ in range(8)]
-    zc = zstandard.ZstdCompressor()
-    path = tmp_path / "x.jsonl.zst"
-    path.write_bytes(b"".join(zc.compress(c) for c in chunks))
+              for _ in range(6)]
+    whole = b"".join(chunks)
+    path = tmp_path / f"x.jsonl{kind}"
+    path.write_bytes(b"".join(_compress(kind, c) for c in chunks))
     with open_stream(str(path)) as f:
-        assert f.read() == b"".join(chunks)
+        assert f.read() == whole
     with open_stream(str(path)) as f:
-        assert b"".join(iter(lambda: f.read(rng.randint(1, 5000)), b"")) == b"".join(chunks)
-    path.write_bytes(zc.compress(b"".join(chunks))[:-3])
-    with open_stream(str(path)) as f, pytest.raises(EOFError, match="truncated"):
-        f.read()
-    with zstandard.ZstdDecompressor().stream_reader(path.read_bytes()) as r:
-        assert len(r.read()) < len(b"".join(chunks))  # the silent shortfall this guards
+        assert b"".join(iter(lambda: f.read(rng.randint(1, 5000)), b"")) == whole
+    first, second = _compress(kind, chunks[2]), bytearray(_compress(kind, chunks[3]))
+    second[0] ^= 0xFF
+    second[1] ^= 0xFF
+    cases = {"cut short": _compress(kind, whole)[:-3],
+             "corrupt later stream": first + bytes(second),
+             "bytes after the last stream": first + b"GARBAGE",
+             "empty": b""}
+    for name, data in cases.items():
+        path.write_bytes(data)
+        got = bytearray()
+        with open_stream(str(path)) as f, pytest.raises((EOFError, Exception)) as e:
+            while block := f.read(4096):
+                got += block
+        assert type(e.value).__name__ != "AssertionError", name
+        if name in ("corrupt later stream", "bytes after the last stream"):
+            assert bytes(got) == chunks[2], name  # the first stream's bytes were all read
+    if kind == ".gz":  # zero padding after the last member is allowed, as gzip allows it
+        path.write_bytes(first + bytes(1000))
+        with open_stream(str(path)) as f:
+            assert f.read() == chunks[2]
+
+
+def test_a_compression_bomb_is_read_in_bounded_steps(tmp_path):
+    """Every step of the reader returns at most tens of MB, however far the data expands
+    (zstd takes no bound on its output: its input comes in small steps); before, a 24 KB
+    .zst of 256 MB of spaces was decoded in one piece."""
+    import zstandard
+
+    from beliefbench.audit.sources import _Decompressed
+
+    path = tmp_path / "bomb.jsonl.zst"
+    with open(path, "wb") as raw, zstandard.ZstdCompressor().stream_writer(raw) as w:
+        for _ in range(256):
+            w.write(b" " * (1 << 20))
+    assert path.stat().st_size < 100_000
+    reader = _Decompressed(str(path), ".zst")
+    steps = []
+    while (out := reader._step()) is not None:
+        steps.append(len(out))
+    reader.close()
+    assert sum(steps) == 256 << 20 and max(steps) <= 64 << 20
 
 
 def test_nothing_readable_exits_2(tmp_path):

@@ -368,3 +368,137 @@ def test_the_cli_defaults_are_the_modules():
     defaults = {p.name: p.default for p in audit_verify.params}
     assert (defaults["max_chars"], defaults["max_tokens"], defaults["seed"]) == (
         MAX_CHARS, MAX_TOKENS, SEED)
+
+
+def test_a_corpus_edited_after_the_audit_is_never_verified_as_the_flagged_documents(audited):
+    """A line inserted at the top of a JSONL file shifts every later line: the flag of
+    c/a.jsonl:2 would be sent with the inserted line's text, and the next with the flag
+    above's. Each document found again is checked to be the one flagged (its length and id):
+    a changed one is not sent and counts as failed, never as confirmed or rejected."""
+    lines = Path("c/a.jsonl").read_text().splitlines(keepends=True)
+    inserted = json.dumps({"id": "new", "text": "Ed Sheeran won gold in Paris, some say."})
+    Path("c/a.jsonl").write_text(inserted + "\n" + "".join(lines))
+    seen: list = []
+    summary = verify(audited, scripted(judge, seen))
+    rows = _rows(audited)
+    assert {w: r["verdict"] for w, r in rows.items()} == {
+        "c/a.jsonl:2": "failed", "c/a.jsonl:3": "failed", "c/b.parquet#1": "parse_error",
+        "c/texts/one.txt": "yes"}
+    # line 2 now holds NEUTRAL (id j0), line 3 TRUE_REPORT (id j1): their lengths differ
+    assert rows["c/a.jsonl:2"]["problem"] == (
+        f"the document at c/a.jsonl:2 changed since the audit: {len(NEUTRAL)} characters, the "
+        f"audit read {len(TRUE_REPORT)} (audit the corpus again to verify this flag)")
+    assert rows["c/a.jsonl:3"]["problem"].startswith(
+        f"the document at c/a.jsonl:3 changed since the audit: {len(TRUE_REPORT)} characters")
+    # only the two unchanged documents went to the model
+    prompts = [m[-1].text for m, _ in seen]
+    assert len(prompts) == summary["sent_this_run"] == 2
+    assert not any(t in p for p in prompts for t in (NEUTRAL, TRUE_REPORT, "some say"))
+    assert summary["changed_since_audit"] == 2
+    assert {k: summary["overall"][k] for k in ("confirmed", "rejected", "failed")} == {
+        "confirmed": 1, "rejected": 0, "failed": 2}
+    assert "2 flags point at documents that changed since the audit" in \
+        (audited / "verification.md").read_text()
+    # the CLI: one warning line, and exit 3 (they have no verdict) naming them apart
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                   "beliefbench/judge"])
+    assert res.exit_code == 3, res.output
+    warnings = [line for line in res.output.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: 2 flags point at documents that changed since the audit "
+                        "(see the problem field in out/verified.jsonl): not sent, counted as "
+                        "failed; audit the corpus again to verify them"]
+    assert "sent 2 flags" in res.output
+    assert ("4 flags have no verdict (0 calls failed, 2 replies could not be read, 2 "
+            "documents changed since the audit;") in res.output
+    # audited again, the documents are found where they now are
+    res = CliRunner().invoke(cli, ["audit", "c", "--claims", "ed_sheeran", "--out", "again",
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    again = verify(Path("again"), scripted(judge))
+    assert again["changed_since_audit"] == 0 and again["overall"]["failed"] == 0
+    assert {"c/a.jsonl:3", "c/a.jsonl:4"} <= set(_rows(Path("again")))
+
+
+def test_a_document_found_again_must_have_the_flags_id_and_length(audited):
+    """Same texts under other ids (a reshuffled file of equal lines) and a text file edited
+    in place: each changed document is failed with its own reason; the untouched Parquet
+    row is sent, by verify and by the Inspect task."""
+    from inspect_ai import eval as inspect_eval
+
+    Path("c/a.jsonl").write_text("".join(json.dumps({"id": f"k{i}", "text": t}) + "\n"
+                                         for i, t in enumerate([NEUTRAL, TRUE_REPORT,
+                                                                CLAIM_DOC])))
+    with Path("c/texts/one.txt").open("a") as f:
+        f.write(" Edited.")
+    seen: list = []
+    summary = verify(audited, scripted(judge, seen))
+    rows = _rows(audited)
+    assert rows["c/a.jsonl:3"]["problem"] == (
+        "the document at c/a.jsonl:3 changed since the audit: its id is 'k2', the audit's "
+        "'j2' (audit the corpus again to verify this flag)")
+    assert "at c/texts/one.txt changed since the audit: " in rows["c/texts/one.txt"]["problem"]
+    assert [r["verdict"] for r in rows.values()].count("failed") == 3
+    assert summary["changed_since_audit"] == 3 and len(seen) == 1
+    assert "gold gold" in seen[0][0][-1].text
+    [log] = inspect_eval("beliefbench/audit_verify",
+                         task_args={"audit_dir": str(audited.resolve())},
+                         model=scripted(judge), log_dir=str(audited / "logs"), display="none")
+    assert [s.metadata["where"] for s in log.samples] == ["c/b.parquet#1"]
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda r: [], "a list, not an object (an audit's report; run `beliefbench audit ... "
+                   "--out out` again)"),
+    (lambda r: {k: v for k, v in r.items() if k != "corpus"},
+     "field corpus: missing (the audit's corpus paths)"),
+    (lambda r: {**r, "corpus": "c"},
+     "field corpus: a string, not a list of the audit's corpus paths"),
+    (lambda r: {**r, "corpus": []},
+     "field corpus: an empty list, not a list of the audit's corpus paths"),
+    (lambda r: {**r, "corpus": ["c", 3]}, "field corpus: holds a number, not a path"),
+    (lambda r: {**r, "inputs": {**r["inputs"], "fields": {**r["inputs"]["fields"],
+                                                          "colour": "red"}}},
+     "field inputs.fields.colour: unknown (the fields are id, messages, text)"),
+    (lambda r: {**r, "inputs": {**r["inputs"], "fields": {"text": 7}}},
+     "field inputs.fields.text: a number, not a field name"),
+    (lambda r: {**r, "inputs": {**r["inputs"], "fields": {"text": " , "}}},
+     "field inputs.fields.text: ' , ' names no field"),
+    (lambda r: {**r, "inputs": ["c"]}, "field inputs: a list, not an object"),
+    (lambda r: {**r, "inputs": {**r["inputs"], "cwd": 1}},
+     "field inputs.cwd: a number, not a string"),
+    (lambda r: {**r, "claims": ["ed_sheeran"]},
+     "field claims: a list, not an object of claim ids"),
+])
+def test_a_malformed_report_is_one_error_line_naming_the_field(audited, edit, message):
+    path = audited / "report.json"
+    path.write_text(json.dumps(edit(json.loads(path.read_text()))))
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model"])
+    assert res.exit_code == 2, res.output
+    assert res.output == f"error: {path}: {message}\n"
+    assert not (audited / "verified.jsonl").exists()
+
+
+def test_no_readable_verdict_is_no_share_not_zero_percent(audited):
+    """Every reply unreadable (or every call failed): 0 of 0 verdicts read is no share,
+    printed n/a with the reason and written as null, not 0.0% [0.0%, 0.0%]."""
+    garbage = verify(audited, scripted(lambda p: "Well, it depends."))
+    assert garbage["overall"]["parse_error"] == 4
+    assert garbage["overall"]["confirmed_share"] is None
+    assert garbage["overall"]["confirmed_ci95"] == [None, None]
+    assert "| all | 4 | 4 | 0 | 0 | 0 | 4 | 0 | n/a (none of the 4 flags has a readable " \
+           "verdict) |" in (audited / "verification.md").read_text()
+    for model, counts in (("beliefbench/judge", "4 parse_error, 0 failed"),
+                          ("beliefbench/unreachable", "0 parse_error, 4 failed")):
+        res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", model])
+        assert res.exit_code == 3, res.output
+        for cid in ("ed_sheeran", "all claims"):
+            assert (f"{cid}: 4 flags: 0 confirmed, 0 rejected, 0 unclear, {counts}; "
+                    f"confirmed n/a (none of the 4 flags has a readable verdict)"
+                    ) in res.output.splitlines()
+        assert "0.0%" not in res.output
+        overall = json.loads((audited / "verification.json").read_text())["overall"]
+        assert overall["confirmed_share"] is None and overall["confirmed_ci95"] == [None, None]
+    # one readable verdict among them: a share again, over all four flags
+    one = verify(audited, scripted(lambda p: json.dumps({"reason": "r", "answer": "yes"})
+                                   if "gold gold" in p else "Well, it depends.", name="one"))
+    assert one["overall"]["confirmed_share"] == 0.25

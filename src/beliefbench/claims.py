@@ -378,7 +378,10 @@ def claim_files(selection: str | Sequence[str] | None = "all",
             files.append(match)
     if not files:
         raise ClaimSpecError("claims: the selection is empty")
-    return files
+    once: dict[Path, Path] = {}  # a file named twice ("a,a", an id and its path) is read once
+    for f in files:
+        once.setdefault(f.resolve(), f)
+    return list(once.values())
 
 
 def resolve_claims(selection: str | Sequence[str] | None = "all",

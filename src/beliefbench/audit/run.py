@@ -49,6 +49,9 @@ LOG_EVERY = 30.0
 """Seconds between progress lines when stderr is not a terminal (a log, CI)."""
 WORK = "audit-units"
 """The folder of ``--out`` that holds finished units while an audit is unfinished."""
+OWN_FILES = ("summary.md", "verified.jsonl", "verify-logs")
+"""What audit and audit-verify write in ``--out`` (besides WORK and flagged.jsonl) that a
+corpus reader would read: left out of the corpus where --out lies inside it."""
 
 
 @dataclass
@@ -185,7 +188,9 @@ def audit_unit_to(work: Path, index: int, unit: Unit, claims: Sequence[Claim],
     half-way leaves nothing that counts, and one that finished is never read again."""
     part = _part(work, index)
     tmp = part.with_name(f".{part.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as sink:
+    # a lone surrogate (an id of "\ud800", a file name not in UTF-8) goes out as its JSON
+    # escape, which reads back as the same string
+    with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as sink:
         tally = audit_unit(unit, claims, fields, sink, bar)
         sink.flush()
         os.fsync(sink.fileno())
@@ -215,17 +220,39 @@ def _fingerprint(units: list[Unit], claims: Sequence[Claim], fields: Fields
             "fields": json.dumps(asdict(fields)), "version": __version__}
 
 
+def _read_plan(path: Path) -> dict[str, Any]:
+    """An unfinished audit's plan; ValueError naming the file where it is not one."""
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+        if not (isinstance(plan, dict) and isinstance(plan.get("units"), int)
+                and isinstance(plan.get("fingerprint"), dict)):
+            raise ValueError("not an object with units and fingerprint")
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{path}: not the plan of an unfinished audit ({e}); if "
+                         f"{path.parent} is an audit's work folder, delete it to start again, "
+                         f"else choose another --out") from None
+    return plan
+
+
 def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tally]:
     """The tallies of the units an interrupted audit in ``work`` finished (``resume``), or
     a fresh work folder. Refuses to discard an unfinished audit without ``resume``, and to
     resume one whose corpus, claims, fields or version differ."""
     plan_file = work / "plan.json"
     if not plan_file.is_file():
-        shutil.rmtree(work, ignore_errors=True)  # killed before its plan was written
+        # nothing there, or what an audit killed before its plan was written leaves (the
+        # plan's temporary file): anything else is not ours to delete
+        theirs = [x.name for x in work.iterdir() if not x.name.startswith(".plan.json")] \
+            if work.is_dir() else []
+        if theirs or (work.exists() and not work.is_dir()):
+            raise ValueError(f"{work}: exists and is not an audit's work folder (it has no "
+                             f"plan.json, and holds {', '.join(sorted(theirs)[:3]) or 'a file'}"
+                             f"); choose another --out, or move it")
+        shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         atomic_write_text(plan_file, json.dumps(plan, indent=1))
         return {}
-    old = json.loads(plan_file.read_text(encoding="utf-8"))
+    old = _read_plan(plan_file)
     done = {}
     for i in range(old["units"]):
         try:
@@ -267,8 +294,11 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
         raise ValueError(f"unknown scheduler {scheduler!r}; valid: {list(SCHEDULERS)}")
     skips = Skips()
     fields = fields or Fields()
-    units = plan_units(list(paths), skips, chunk_bytes or CHUNK_BYTES)
-    work = flagged_path.parent / WORK
+    out = flagged_path.parent
+    work = out / WORK
+    # where --out lies inside the corpus, the audit's own files are not corpus
+    units = plan_units(list(paths), skips, chunk_bytes or CHUNK_BYTES,
+                       exclude=[work, flagged_path, *(out / n for n in OWN_FILES)])
     done = _open_work(work, {"fingerprint": _fingerprint(units, claims, fields),
                              "units": len(units)}, resume)
     todo = [(i, u) for i, u in enumerate(units) if i not in done]

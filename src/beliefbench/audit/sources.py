@@ -12,12 +12,12 @@ first few are described in one line each (file, line or row, field, problem).
 from __future__ import annotations
 
 import bz2
-import gzip
 import io
 import json
 import lzma
+import os
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,7 @@ class Fields:
     @property
     def texts(self) -> list[str]:
         """The text fields, in order."""
-        return [f.strip() for f in self.text.split(",") if f.strip()]
+        return list(dict.fromkeys(f.strip() for f in self.text.split(",") if f.strip()))
 
 
 def _newline_offsets(path: Path, chunk: int) -> list[tuple[int, int, int]]:
@@ -141,36 +141,98 @@ def _suffix(p: Path) -> str:
     return p.suffix.lower() or "(no suffix)"
 
 
-class _ZstdStream(io.RawIOBase):
-    """A ``.zst`` file's bytes, frame after frame (shards are often frames joined end to
-    end), raising EOFError where the file ends inside a frame: zstandard's own stream reader
-    stops there without a word, and a truncated shard would pass as a short one."""
+_IN = 1 << 16
+"""Compressed bytes given to a decompressor at a time."""
+_IN_ZSTD = 1 << 8
+"""zstd's first step: its decompressor takes no bound on its output (a KiB of the most
+compressible data decodes to some 30 MB), so each step's input is sized from the ratio the
+step before it saw, to decode to about _OUT."""
+_OUT = 1 << 20
+"""Most bytes one step of a gzip, bzip2 or xz decompressor returns."""
 
-    def __init__(self, path: str) -> None:
-        import zstandard
 
+class _Decompressed(io.RawIOBase):
+    """A compressed file's bytes, stream after stream (gzip members, bzip2 and xz streams,
+    zstd frames: writers join them end to end), in memory bounded whatever the ratio.
+
+    Python's own readers end without a word at bytes after a bzip2 or xz stream that are no
+    stream (a corrupt later stream, its documents lost), and zstandard's at a file cut inside
+    a frame; this reader raises there (EOFError where the data stops short, the codec's error
+    where it is corrupt), so the shard counts as broken, its lines before the break kept. A
+    file of no bytes at all is no compressed file either (a shard whose writer died)."""
+
+    def __init__(self, path: str, kind: str) -> None:
         self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
-        self._dctx = zstandard.ZstdDecompressor()
-        self._frame: Any = None
+        self._kind = kind
+        self._dec: Any = None  # the stream being read; None between streams
+        self._input = b""  # compressed bytes no decompressor has taken yet
         self._out = memoryview(b"")
+        self._streams = 0
+        self._zstd_in = _IN_ZSTD
 
     def readable(self) -> bool:
         return True
 
+    def _take(self, size: int = _IN) -> bytes:
+        if not self._input:
+            return self._file.read(size)
+        data, self._input = self._input[:size], self._input[size:]
+        return data
+
+    def _open(self) -> bool:
+        """Start the next stream; False at the clean end of the file."""
+        data = self._take(_IN_ZSTD if self._kind == ".zst" else _IN)  # the stream's start
+        if self._kind == ".gz" and self._streams:  # zero padding after a member is allowed
+            while data and not data.strip(b"\0"):
+                data = self._take()
+            data = data.lstrip(b"\0")
+        if not data:
+            if not self._streams:
+                raise EOFError("the file is empty: no compressed data")
+            return False
+        self._input = data + self._input  # given to the new stream's decompressor
+        self._streams += 1
+        if self._kind == ".gz":
+            self._dec = zlib.decompressobj(31)  # one gzip member, its checksum checked
+        elif self._kind == ".bz2":
+            self._dec = bz2.BZ2Decompressor()
+        elif self._kind == ".xz":
+            self._dec = lzma.LZMADecompressor()
+        else:
+            import zstandard
+
+            self._dec = zstandard.ZstdDecompressor().decompressobj()
+        return True
+
+    def _step(self) -> bytes | None:
+        """The next bytes out (maybe none yet); None at the clean end of the file."""
+        if self._dec is None and not self._open():
+            return None
+        d = self._dec
+        if self._kind == ".gz":
+            data = d.unconsumed_tail or self._take()
+        elif self._kind == ".zst":
+            data = self._take(self._zstd_in)
+        else:  # bzip2, xz: input only when the decompressor has used what it holds
+            data = self._take() if d.needs_input else b""
+        if not data and (self._kind in (".gz", ".zst") or d.needs_input):
+            raise EOFError("the file ends inside a compressed stream (cut short)")
+        if self._kind == ".zst":
+            out = d.decompress(data)
+            ratio = max(1.0, len(out) / len(data))
+            self._zstd_in = int(min(_IN, max(_IN_ZSTD, _OUT / ratio)))
+        else:
+            out = d.decompress(data, _OUT)
+        if d.eof:  # what follows the stream must be another
+            self._input, self._dec = d.unused_data + self._input, None
+        return out
+
     def readinto(self, buffer: Any) -> int:
         while not self._out:
-            raw = self._file.read(1 << 20)
-            if not raw:
-                if self._frame is not None and not self._frame.eof:
-                    raise EOFError("the file ends inside a zstd frame (truncated)")
+            out = self._step()
+            if out is None:
                 return 0
-            parts = []
-            while raw:
-                if self._frame is None or self._frame.eof:
-                    self._frame = self._dctx.decompressobj()
-                parts.append(self._frame.decompress(raw))
-                raw = self._frame.unused_data if self._frame.eof else b""
-            self._out = memoryview(b"".join(parts))
+            self._out = memoryview(out)
         n = min(len(buffer), len(self._out))
         buffer[:n] = self._out[:n]
         self._out = self._out[n:]
@@ -181,11 +243,6 @@ class _ZstdStream(io.RawIOBase):
         super().close()
 
 
-_OPENERS: dict[str, Callable[[str], Any]] = {
-    ".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open,
-    ".zst": lambda path: io.BufferedReader(_ZstdStream(path), 1 << 20)}
-
-
 def _compression(path: str) -> str | None:
     """The compression suffix of a file name, if it has one the audit reads."""
     return next((c for c in COMPRESSED_SUFFIXES if path.lower().endswith(c)), None)
@@ -194,7 +251,8 @@ def _compression(path: str) -> str | None:
 def open_stream(path: str) -> Any:
     """A file's bytes, decompressed as they are read where its name says it is compressed."""
     c = _compression(path)
-    return _OPENERS[c](path) if c else open(path, "rb")  # noqa: SIM115 - the caller's
+    return io.BufferedReader(_Decompressed(path, c), 1 << 20) if c else \
+        open(path, "rb")  # noqa: SIM115 - the caller's
 
 
 def _stream_errors() -> tuple[type[BaseException], ...]:
@@ -204,15 +262,45 @@ def _stream_errors() -> tuple[type[BaseException], ...]:
     return OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError
 
 
-def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_BYTES
-               ) -> list[Unit]:
+def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_BYTES,
+               exclude: Iterable[str | Path] = ()) -> list[Unit]:
     """Expand files and folders into units; unreadable or unknown paths named by the user
     are skipped, other files inside folders (READMEs, compressed shards) counted as
-    ignored; beliefbench's own ``.stats.json`` sidecars are neither."""
+    ignored; beliefbench's own ``.stats.json`` sidecars are neither.
+
+    Each file or saved dataset is planned once, however often it is named (twice, or
+    itself and through its folder or a link). Links inside folders are followed (a loop
+    once); one that leads nowhere is a skip. ``exclude``: files and folders inside the
+    folders that are not corpus (an audit's own outputs where --out lies inside the corpus).
+    """
     units: list[Unit] = []
     texts: list[str] = []
+    seen: set[str] = set()
+    left_out = [os.path.realpath(x) for x in exclude]
+
+    def first_time(p: Path) -> bool:
+        real = os.path.realpath(p)
+        if real in seen:
+            return False
+        seen.add(real)
+        return True
+
+    def add_dataset(d: Path) -> None:
+        if first_time(d):
+            try:
+                units.extend(Unit("arrow", str(f)) for f in _hf_arrow_files(d))
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+                skips.add("unreadable file", f"{d}: not a readable saved dataset (its "
+                                             f"state.json or dataset_dict.json: "
+                                             f"{type(e).__name__}: {e})")
 
     def add_file(p: Path, named: bool = True) -> None:
+        if not first_time(p):
+            return
+        if not p.is_file():
+            skips.add("not a regular file", f"{p}: not a regular file (a pipe, socket or "
+                                            f"device); not read")
+            return
         name = p.name.lower()
         compression = _compression(name)
         if compression:
@@ -240,23 +328,53 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
             kind = _suffix(p)
             skips.ignored[kind] = skips.ignored.get(kind, 0) + 1
 
+    def outside(p: str) -> bool:
+        real = os.path.realpath(p)
+        return not any(real == x or real.startswith(x + os.sep) for x in left_out)
+
+    def walk(root: Path) -> None:
+        """Files (in path order) and saved datasets under ``root``; hidden names passed over."""
+        if not first_time(root):
+            return
+        files: list[Path] = []
+        datasets: list[Path] = []
+        visited: set[str] = set()
+        for top, dirs, names in os.walk(root, followlinks=True):
+            real = os.path.realpath(top)
+            if real in visited or not outside(top):
+                dirs[:] = []
+                continue
+            visited.add(real)
+            here = Path(top)
+            if here != root and _is_hf_dataset(here):  # its Arrow files, nothing else under it
+                datasets.append(here)
+                dirs[:] = []
+                continue
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in names:
+                f = here / name
+                if name.startswith(".") or not outside(str(f)):
+                    continue
+                if f.exists():
+                    files.append(f)
+                else:
+                    skips.add("broken link", f"{f}: a link to {os.readlink(f)} that leads "
+                                             f"nowhere; not read")
+        for f in sorted(files):
+            add_file(f, named=False)
+        for d in sorted(datasets):
+            add_dataset(d)
+
     for raw in paths:
         p = Path(raw)
         if not p.exists():
-            skips.add("missing path", f"{p}: no such file or directory")
+            skips.add("broken link" if p.is_symlink() else "missing path",
+                      f"{p}: a link that leads nowhere (or loops)" if p.is_symlink()
+                      else f"{p}: no such file or directory")
         elif p.is_dir() and _is_hf_dataset(p):
-            try:
-                units.extend(Unit("arrow", str(f)) for f in _hf_arrow_files(p))
-            except (OSError, ValueError, KeyError) as e:
-                skips.add("unreadable file", f"{p}: not a readable saved dataset: {e}")
+            add_dataset(p)
         elif p.is_dir():
-            for f in sorted(x for x in p.rglob("*") if x.is_file()
-                            and not any(part.startswith(".") for part in x.relative_to(p).parts)):
-                if f.parent != p and _is_hf_dataset(f.parent):
-                    continue
-                add_file(f, named=False)
-            for d in sorted(x for x in p.rglob("*") if x.is_dir() and _is_hf_dataset(x)):
-                units.extend(Unit("arrow", str(f)) for f in _hf_arrow_files(d))
+            walk(p)
         else:
             add_file(p)
     for i in range(0, len(texts), TEXT_FILES_PER_UNIT):
@@ -265,11 +383,27 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
     return units
 
 
+_JSON_TYPES = {type(None): "null", list: "array", str: "string", int: "number",
+               float: "number", bool: "boolean"}
+
+
+def _content_text(content: Any) -> str | None:
+    """A message's text: a string, or the text parts of a list of content parts
+    ({"type": "text", "text": ...}, as chat APIs write them; images and the like dropped)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = [c.get("text") for c in content if isinstance(c, dict)]
+        texts = [t for t in texts if isinstance(t, str)]
+        return "\n\n".join(texts) if texts else None
+    return None
+
+
 def _chat_text(messages: Any) -> str | None:
     if not isinstance(messages, list):
         return None
-    parts = [m.get("content") for m in messages if isinstance(m, dict)]
-    parts = [p for p in parts if isinstance(p, str)]
+    parts = [_content_text(m.get("content")) for m in messages if isinstance(m, dict)]
+    parts = [p for p in parts if p is not None]
     return "\n\n".join(parts) if parts else None
 
 
@@ -330,9 +464,13 @@ def _jsonl_line(raw: bytes, where: str, fields: Fields, skips: Skips) -> Iterato
     except json.JSONDecodeError as e:
         skips.add("not JSON", f"{where}: not valid JSON ({e.msg}); line skipped")
         return
+    except (ValueError, RecursionError) as e:  # an integer of 4,300+ digits; deep nesting
+        why = "nested too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
+        skips.add("not JSON", f"{where}: not valid JSON ({why}); line skipped")
+        return
     if not isinstance(row, dict):
-        skips.add("not an object", f"{where}: a JSON {type(row).__name__}, not an object; "
-                                   f"line skipped")
+        skips.add("not an object", f"{where}: a JSON {_JSON_TYPES.get(type(row), 'value')}, "
+                                   f"not an object; line skipped")
         return
     text, problem = _row_text(row, fields)
     if problem:
@@ -442,3 +580,7 @@ def read_unit(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
         yield from READERS[unit.kind](unit, fields, skips)
     except OSError as e:
         skips.add("unreadable file", f"{unit.path}: read failed: {e.strerror or e}")
+    except Exception as e:  # a file's bad bytes end that file, never the audit
+        # (pyarrow's errors on a corrupt page or a string column that is not UTF-8, ...)
+        skips.add("unreadable file", f"{unit.path}: reading stopped ({type(e).__name__}: "
+                                     f"{e}); the documents before it were read")

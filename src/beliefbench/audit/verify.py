@@ -12,17 +12,21 @@ One Inspect sample per flag; the reply is read as a judge's is
 (:mod:`beliefbench.verdicts.reply`: JSON ``{"reason", "answer": "yes" | "no" | "neutral"}``):
 ``yes`` confirms the flag, ``no`` rejects it, ``neutral`` leaves it open. A reply that cannot
 be read is ``parse_error`` and a model that raised (or returned nothing) is ``failed``: both
-are counted on their own and neither confirms nor rejects. Results go to ``verified.jsonl``,
-``verification.json`` and ``verification.md`` beside the audit's files; a second run sends
-only the flags that have no readable verdict yet (``failed`` and ``parse_error`` ones), so an
-interrupted or failed run is finished, not repeated. Another model's verdicts stay in
-``verified.jsonl`` beside this model's (each row names its model) and are never counted with
-them.
+are counted on their own and neither confirms nor rejects (where no flag has a readable
+verdict the confirmed share is null, not 0%). A flag whose document changed since the audit
+(the one found at its ``where`` has another length or id: a line inserted above shifts every
+later line) is not sent, lest another document's verdict be given as its, and is ``failed``
+too. Results go to ``verified.jsonl``, ``verification.json`` and ``verification.md`` beside
+the audit's files; a second run sends only the flags that have no readable verdict yet
+(``failed`` and ``parse_error`` ones), so an interrupted or failed run is finished, not
+repeated. Another model's verdicts stay in ``verified.jsonl`` beside this model's (each row
+names its model) and are never counted with them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 from collections import Counter
@@ -40,7 +44,7 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState
 
-from beliefbench.audit.sources import CHUNK_BYTES, Fields, Skips, plan_units, read_unit
+from beliefbench.audit.sources import CHUNK_BYTES, Doc, Fields, Skips, plan_units, read_unit
 from beliefbench.claims import Claim, load_claims
 from beliefbench.metrics import SEED, grouped_bootstrap_ci
 from beliefbench.records import atomic_write_text
@@ -83,6 +87,9 @@ class Flag:
     doc_id: str | None = None
     spans: tuple[tuple[int, int], ...] = ()
     """Where the audit saw the claim, the frame, ... (offsets into the text)."""
+    chars: int | None = None
+    """The document's length as the audit read it: the text found again at ``where`` must
+    have it (and the id ``doc_id``, where there is one) to be the document flagged."""
 
     @property
     def key(self) -> str:
@@ -97,13 +104,67 @@ def _read(path: Path, what: str) -> str:
     return read_text(path, what, VerifyError)
 
 
+_FIELDS = {f.name for f in dataclasses.fields(Fields)}
+"""The keys of report.json's inputs.fields (how the audit read its corpus)."""
+
+
+def _type(value: Any) -> str:
+    """What a JSON value is, in JSON's words."""
+    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+             list: "a list", dict: "an object"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
+
+
+def _check_report(report: Any, path: Path) -> None:
+    """VerifyError naming the field and its problem where report.json is not an audit's
+    report: it is read for the corpus to stream again and how, which a wrong type would
+    misread (a string corpus read as one path per letter) or fail on with a traceback."""
+    def bad(field: str, problem: str) -> VerifyError:
+        return VerifyError(f"{path}: field {field}: {problem}")
+
+    if not isinstance(report, dict):
+        raise VerifyError(f"{path}: {_type(report)}, not an object (an audit's report; run "
+                          f"`beliefbench audit ... --out {path.parent}` again)")
+    if "corpus" not in report:
+        raise bad("corpus", "missing (the audit's corpus paths)")
+    corpus = report["corpus"]
+    if not isinstance(corpus, list) or not corpus:
+        raise bad("corpus", f"{'an empty list' if corpus == [] else _type(corpus)}, not a "
+                            f"list of the audit's corpus paths")
+    for p in corpus:
+        if not isinstance(p, str) or not p:
+            raise bad("corpus", f"holds {_type(p) if p != '' else 'an empty string'}, not a "
+                                f"path")
+    if not isinstance(report.get("claims", {}), dict):
+        raise bad("claims", f"{_type(report['claims'])}, not an object of claim ids")
+    inputs = report.get("inputs", {})
+    if not isinstance(inputs, dict):
+        raise bad("inputs", f"{_type(inputs)}, not an object")
+    for key in ("cwd", "claims"):
+        if not isinstance(inputs.get(key), str | None):
+            raise bad(f"inputs.{key}", f"{_type(inputs[key])}, not a string")
+    fields = inputs.get("fields", {})
+    if not isinstance(fields, dict):
+        raise bad("inputs.fields", f"{_type(fields)}, not an object")
+    for key, value in fields.items():
+        if key not in _FIELDS:
+            raise bad(f"inputs.fields.{key}", f"unknown (the fields are "
+                                              f"{', '.join(sorted(_FIELDS))})")
+        if not isinstance(value, str):
+            raise bad(f"inputs.fields.{key}", f"{_type(value)}, not a field name")
+    if not Fields(**fields).texts:
+        raise bad("inputs.fields.text", f"{fields['text']!r} names no field")
+
+
 def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
-    """report.json and the flags of flagged.jsonl (one per flagged document and claim)."""
+    """report.json (checked: :func:`_check_report`) and the flags of flagged.jsonl (one per
+    flagged document and claim)."""
     path = out / "report.json"
     try:
         report = json.loads(_read(path, "audit report"))
     except json.JSONDecodeError as e:
         raise VerifyError(f"{path}: not JSON ({e})") from None
+    _check_report(report, path)
     report.setdefault("claims", {})  # a claim-free audit's report has none
     inputs = report.get("inputs", {})
     if isinstance(inputs, dict) and inputs.get("cwd"):
@@ -116,10 +177,15 @@ def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
             continue
         try:
             row = json.loads(line)
-            flags += [Flag(row["where"], f["claim_id"], f["framing"], row.get("id"),
-                           tuple((int(x["start"]), int(x["end"])) for x in f["spans"]))
+            where, doc_id, chars = row["where"], row.get("id"), row["chars"]
+            if not (isinstance(where, str) and isinstance(doc_id, str | None)
+                    and isinstance(chars, int)):
+                raise TypeError("where, id or chars of the wrong type")
+            flags += [Flag(where, f["claim_id"], f["framing"], doc_id,
+                           tuple((int(x["start"]), int(x["end"])) for x in f["spans"]),
+                           chars)
                       for f in row["findings"]]
-        except (json.JSONDecodeError, KeyError, TypeError) as e:
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
             raise VerifyError(f"{path}:{n}: not a flagged-document line ({e!r})") from None
     return report, flags
 
@@ -156,15 +222,21 @@ def _claims(report: dict[str, Any], selection: str | None) -> dict[str, Claim]:
 
 def find_texts(corpus: Sequence[str], fields: Fields, wheres: Iterable[str],
                cwd: str | None = None) -> dict[str, str]:
-    """The text of each document named by a flag's ``where``, streaming the corpus again
+    """The text of each document named by a flag's ``where`` (:func:`find_docs`)."""
+    return {w: d.text for w, d in find_docs(corpus, fields, wheres, cwd).items()}
+
+
+def find_docs(corpus: Sequence[str], fields: Fields, wheres: Iterable[str],
+              cwd: str | None = None) -> dict[str, Doc]:
+    """The document (text and id) named by each flag's ``where``, streaming the corpus again
     (only the units that hold one; stops once all are found). Relative corpus paths are
     read from ``cwd``, the folder the audit ran in, so that ``where`` reads as it did."""
     with contextlib.chdir(cwd or "."):
-        return _find_texts(corpus, fields, set(wheres))
+        return _find_docs(corpus, fields, set(wheres))
 
 
-def _find_texts(corpus: Sequence[str], fields: Fields, left: set[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
+def _find_docs(corpus: Sequence[str], fields: Fields, left: set[str]) -> dict[str, Doc]:
+    found: dict[str, Doc] = {}
     missing = [p for p in corpus if not Path(p).exists()]
     if missing:
         raise VerifyError(f"corpus paths of report.json not found: {missing} (from "
@@ -178,7 +250,7 @@ def _find_texts(corpus: Sequence[str], fields: Fields, left: set[str]) -> dict[s
             continue
         for doc in read_unit(unit, fields, skips):
             if doc.where in left:
-                found[doc.where] = doc.text
+                found[doc.where] = doc
                 left.discard(doc.where)
                 if not left:
                     break
@@ -216,10 +288,39 @@ def excerpt(text: str, spans: Sequence[tuple[int, int]], max_chars: int = MAX_CH
     return "".join(parts)
 
 
-def _texts_of(report: dict[str, Any], flags: Sequence[Flag]) -> dict[str, str]:
-    """The flagged documents' texts, read as the audit read its corpus."""
-    return find_texts(report["corpus"], _fields(report), {f.where for f in flags},
-                      _ran_in(report))
+def _changed(flag: Flag, doc: Doc | None) -> str | None:
+    """Why the document found at the flag's ``where`` is not the one the audit flagged (a
+    line inserted above it shifts every later line's document), or None where it is: its
+    length must be the audit's, and so must its id where the audit saw one."""
+    again = "audit the corpus again to verify this flag"
+    if doc is None:
+        return (f"the document at {flag.where} was not found in the corpus: it changed since "
+                f"the audit ({again})")
+    if flag.chars is not None and len(doc.text) != flag.chars:
+        return (f"the document at {flag.where} changed since the audit: {len(doc.text)} "
+                f"characters, the audit read {flag.chars} ({again})")
+    if flag.doc_id is not None and doc.id != flag.doc_id:
+        return (f"the document at {flag.where} changed since the audit: its id is "
+                f"{doc.id!r}, the audit's {flag.doc_id!r} ({again})")
+    return None
+
+
+def _texts_of(report: dict[str, Any], flags: Sequence[Flag]
+              ) -> tuple[dict[str, str], dict[str, str]]:
+    """The flagged documents' texts, read as the audit read its corpus, of those still the
+    documents the audit flagged; and, by ``where``, why each of the others is not
+    (:func:`_changed`): never sent, so that no verdict is given on another document."""
+    docs = find_docs(report["corpus"], _fields(report), {f.where for f in flags},
+                     _ran_in(report))
+    texts: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for f in flags:
+        problem = _changed(f, docs.get(f.where))
+        if problem:
+            problems[f.where] = problem
+        else:
+            texts[f.where] = docs[f.where].text
+    return texts, problems
 
 
 def verify_prompt(claim: Claim | None, text: str, max_chars: int = MAX_CHARS,
@@ -243,7 +344,8 @@ def _template(name: str) -> str:
 
 def samples(flags: Sequence[Flag], texts: dict[str, str], claims: dict[str, Claim],
             max_chars: int = MAX_CHARS) -> list[Sample]:
-    """One sample per flag whose text was found (the rest are reported as failed)."""
+    """One sample per flag whose text was found (the rest are reported as failed): ``texts``
+    holds only documents checked to be the flagged ones (:func:`_texts_of`)."""
     return [Sample(id=f.key, input=verify_prompt(claims[f.claim_id] if f.claim_id else None,
                                                  texts[f.where], max_chars, f.framing,
                                                  f.spans),
@@ -281,7 +383,7 @@ def audit_verify(audit_dir: str, claims: str | None = None, max_chars: int = MAX
     audit-verify`` runs it and writes verified.jsonl)."""
     out = Path(audit_dir)
     report, flags = read_flags(out)
-    texts = _texts_of(report, flags)
+    texts, _ = _texts_of(report, flags)
     return _task(samples(flags, texts, _claims(report, claims), max_chars), abort_after,
                  max_tokens)
 
@@ -353,7 +455,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     by_id = _claims(report, claims)
     done, others = _previous(out, str(model))
     todo = [f for f in flags if f.key not in done]
-    texts = _texts_of(report, todo) if todo else {}
+    texts, problems = _texts_of(report, todo) if todo else ({}, {})
     new: dict[str, dict[str, Any]] = {}
     name = str(model)  # as asked for: what a re-run compares
     log_location = None
@@ -376,12 +478,12 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     rows = []
     for f in flags:
         row = done.get(f.key) or new.get(f.key) or _row(
-            f, "failed", "", "the document was not found in the corpus (changed since the "
-            "audit?)" if f.where not in texts else "the sample did not run", name)
+            f, "failed", "", problems.get(f.where) or "the sample did not run", name)
         rows.append(row)
     atomic_write_text(out / RESULTS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
                                              for r in [*others, *rows]))
     summary = summarise(rows, sent=len(dataset), model=name, log=log_location,
+                        changed=sum(f.where in problems for f in todo),
                         in_audit=Counter(f.claim_id for f in every),
                         sampled={"per_claim": sample, "seed": seed} if sample else None)
     atomic_write_text(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
@@ -414,29 +516,38 @@ def _log_names(log_dir: str) -> set[str]:
 
 
 def _counts(rows: list[dict[str, Any]], in_audit: int) -> dict[str, Any]:
+    """The counts of ``rows``; the confirmed share and its interval are null where no flag
+    has a readable verdict (every one failed or unreadable: 0 of them confirmed says
+    nothing of how many would be)."""
     c = Counter(r["verdict"] for r in rows)
     yes = np.array([r["verdict"] == "yes" for r in rows], dtype=float)
-    low, high = grouped_bootstrap_ci([(yes, np.ones_like(yes))]) if len(yes) else (None, None)
+    read = any(r["verdict"] in KEPT for r in rows)
+    low, high = grouped_bootstrap_ci([(yes, np.ones_like(yes))]) if read else (None, None)
     return {"flags_in_audit": in_audit, "flags": len(rows),
             **{MEANING[v]: c.get(v, 0) for v in VERDICTS},
-            "confirmed_share": float(yes.mean()) if len(yes) else None,
+            "confirmed_share": float(yes.mean()) if read else None,
             "confirmed_ci95": [low, high]}
 
 
 def summarise(rows: list[dict[str, Any]], *, sent: int, model: str,
               log: str | None, in_audit: Counter[str] | None = None,
-              sampled: dict[str, Any] | None = None) -> dict[str, Any]:
+              sampled: dict[str, Any] | None = None, changed: int = 0) -> dict[str, Any]:
     """Counts per claim and in all: confirmed (yes), rejected (no), unclear (neutral),
     parse_error and failed, each over all flags verified (none dropped from the
-    denominator), and the confirmed share with a 95% bootstrap interval over flags."""
+    denominator), and the confirmed share with a 95% bootstrap interval over flags (null
+    where no flag has a readable verdict). ``changed``: flags of this run not sent because
+    their document changed since the audit (counted as failed)."""
     ids = list(dict.fromkeys(r["claim_id"] for r in rows))
     in_audit = in_audit or Counter(r["claim_id"] for r in rows)
     return {
-        "model": model, "sent_this_run": sent, "log": log, "sample": sampled,
+        "model": model, "sent_this_run": sent, "changed_since_audit": changed, "log": log,
+        "sample": sampled,
         "rule": "confirmed = the model answered yes (the document would teach the claim); "
                 "rejected = no; parse errors and failed calls neither confirm nor reject "
                 "and are counted on their own; every count and share is over all flags "
-                "verified; confirmed_ci95: bootstrap over flags (2,000 resamples, seed 0)",
+                "verified, and the share is null where no flag has a readable verdict; a "
+                "flag whose document changed since the audit is not sent and is failed; "
+                "confirmed_ci95: bootstrap over flags (2,000 resamples, seed 0)",
         "claims": {cid or FREE: _counts([r for r in rows if r["claim_id"] == cid],
                                         in_audit[cid]) for cid in ids},
         "overall": _counts(rows, sum(in_audit.values())),
@@ -444,8 +555,11 @@ def summarise(rows: list[dict[str, Any]], *, sent: int, model: str,
 
 
 def share_text(c: dict[str, Any]) -> str:
-    """The confirmed share with its 95% interval; "-" where no flag was verified."""
+    """The confirmed share with its 95% interval; "-" where no flag was verified, "n/a"
+    and why where none has a readable verdict (not 0%: nothing was read)."""
     low, high = c["confirmed_ci95"]
+    if c["flags"] and c["confirmed_share"] is None:
+        return f"n/a (none of the {c['flags']} flags has a readable verdict)"
     return "-" if low is None else f"{c['confirmed_share']:.1%} [{low:.1%}, {high:.1%}]"
 
 
@@ -454,11 +568,15 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     sample = summary["sample"]
     drawn = (f" A sample of at most {sample['per_claim']} flags per claim (seed "
              f"{sample['seed']}) was verified." if sample else "")
+    changed = (f" {summary['changed_since_audit']} flags point at documents that changed "
+               f"since the audit: not sent, counted as failed (audit the corpus again)."
+               if summary.get("changed_since_audit") else "")
     lines = ["# Verification of the audit's flags", "",
-             f"Model: {summary['model']}.{drawn} Confirmed: the model says the document would "
-             f"teach the claim; rejected: it would not; parse errors and failed calls neither "
-             f"confirm nor reject, and every share is over all flags verified (95% interval: "
-             f"bootstrap over flags). Per flag: verified.jsonl.", "",
+             f"Model: {summary['model']}.{drawn}{changed} Confirmed: the model says the "
+             f"document would teach the claim; rejected: it would not; parse errors and failed "
+             f"calls neither confirm nor reject, and every share is over all flags verified "
+             f"(95% interval: bootstrap over flags; n/a where no flag has a readable verdict). "
+             f"Per flag: verified.jsonl.", "",
              "| claim | flags verified | of flagged | confirmed | rejected | unclear | "
              "parse errors | failed | confirmed share [95% CI] |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]

@@ -30,6 +30,13 @@ class _Group(click.Group):
             click.echo("\ninterrupted: nothing half-written is left (files are written whole "
                        "or not at all); run the same command again", err=True)
             ctx.exit(130)
+        except OSError as e:
+            if e.filename is None:  # not about a path the user can fix: a real failure
+                raise
+            # an --out that cannot be made (a file in the way, no permission, a full disk)
+            where = f"{e.filename}" + (f" -> {e.filename2}" if e.filename2 else "")
+            click.echo(f"error: {where}: {e.strerror or e}", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -105,7 +105,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if max_flagged is not None and max_flagged < 0:
         raise click.UsageError("--max-flagged must be at least 0")
     try:
-        claims, claim_warnings = _checked_claims(claims_sel) if claims_sel else ([], [])
+        claims, claim_warnings = (_checked_claims(claims_sel) if claims_sel is not None
+                                  else ([], []))  # "" (an unset $CLAIMS) is an error
     except ClaimSpecError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
@@ -193,8 +194,9 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     folder the audit ran in. Flags that already have a verdict are not sent again.
     Exit 0 every flag has a verdict, 1 more flags confirmed than --max-confirmed, 2 bad
     input, 3 some flags have no verdict: calls failed or replies could not be read (run the
-    same command again to send those), 130 interrupted (the verdicts that came back are
-    kept).
+    same command again to send those), or their documents changed since the audit (a
+    warning says how many; they are never sent: audit again), 130 interrupted (the
+    verdicts that came back are kept).
     """
     from beliefbench.audit.verify import MEANING, VerifyError, share_text, verify
     from beliefbench.verdicts import VERDICTS
@@ -217,11 +219,20 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     total = summary["overall"]
     click.echo(f"sent {summary['sent_this_run']} flags to {summary['model']}; wrote "
                f"{out}/verified.jsonl, verification.json, verification.md")
+    changed = summary["changed_since_audit"]
+    if changed:
+        click.echo(f"warning: {changed} flags point at documents that changed since the "
+                   f"audit (see the problem field in {out}/verified.jsonl): not sent, "
+                   f"counted as failed; audit the corpus again to verify them", err=True)
     if total["failed"] or total["parse_error"]:
+        calls = total["failed"] - changed  # every failed row is of this run: changed ones too
+        again = ("run the same command again to send them" if calls or total["parse_error"]
+                 else "audit the corpus again, then verify")
         click.echo(f"{total['failed'] + total['parse_error']} flags have no verdict "
-                   f"({total['failed']} calls failed, {total['parse_error']} replies could "
-                   f"not be read; see the problem field in verified.jsonl): run the same "
-                   f"command again to send them", err=True)
+                   f"({calls} calls failed, {total['parse_error']} replies could not be "
+                   f"read" + (f", {changed} documents changed since the audit" if changed
+                              else "") +
+                   f"; see the problem field in verified.jsonl): {again}", err=True)
         sys.exit(3)
     if max_confirmed is not None and total["confirmed"] > max_confirmed:
         click.echo(f"gate: {total['confirmed']} flags confirmed, more than --max-confirmed "

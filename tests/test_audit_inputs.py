@@ -1,0 +1,187 @@
+"""Corpus layouts and records that once lost data, counted documents twice, hung, or ended
+the audit with a traceback (a tester's sweep): each is now read, or skipped with a reason."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from beliefbench.audit.sources import Skips, plan_units
+from beliefbench.claims import load_claims
+from beliefbench.cli import cli
+
+
+@pytest.fixture(scope="module")
+def claim_text() -> str:
+    claim = load_claims("ed_sheeran")[0]
+    return claim.statement + " " + claim.universe.split("\n\n")[0]
+
+
+def _jsonl(path: Path, texts: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n"
+                            for i, t in enumerate(texts)))
+    return path
+
+
+def _audit(*args: str) -> tuple[int, str, dict | None]:
+    res = CliRunner().invoke(cli, ["audit", *args, "--no-progress", "--no-plot"])
+    out = Path(args[list(args).index("--out") + 1])
+    report = json.loads((out / "report.json").read_text()) \
+        if res.exit_code in (0, 1) and (out / "report.json").exists() else None
+    return res.exit_code, res.output, report
+
+
+def test_a_folder_named_like_the_work_folder_is_never_deleted(tmp_path, claim_text,
+                                                               monkeypatch):
+    """The audit keeps finished units in <out>/audit-units and deleted whatever stood there
+    without a plan.json: here the corpus itself."""
+    corpus = _jsonl(tmp_path / "audit-units" / "shard.jsonl", [claim_text])
+    monkeypatch.chdir(tmp_path)
+    code, output, _ = _audit("audit-units", "--claims", "ed_sheeran", "--out", ".")
+    assert code == 2, output
+    assert "audit-units: exists and is not an audit's work folder (it has no plan.json, " \
+           "and holds shard.jsonl); choose another --out, or move it" in output
+    assert corpus.read_text().count("\n") == 1
+    # a damaged plan is named, and nothing is deleted either
+    work = tmp_path / "o" / "audit-units"
+    work.mkdir(parents=True)
+    (work / "plan.json").write_text("{}")
+    code, output, _ = _audit(str(corpus), "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert code == 2 and f"{work / 'plan.json'}: not the plan of an unfinished audit" in output
+    assert (work / "plan.json").exists()
+
+
+def test_out_inside_the_corpus_is_not_read_as_corpus(tmp_path, claim_text):
+    corpus = tmp_path / "c"
+    _jsonl(corpus / "a.jsonl", [claim_text, "A note on the weather in Leeds."])
+    for _ in range(2):  # the second run would have read the first one's flagged.jsonl
+        code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                      str(corpus / "aud"))
+        assert code == 0, output
+        assert report["documents"] == 2 and report["skipped"]["total"] == 0
+    # what it left out: its own files, not the corpus's
+    units = plan_units([corpus], Skips(), exclude=[corpus / "aud"])
+    assert [Path(u.path).name for u in units] == ["a.jsonl"]
+
+
+def test_each_file_is_read_once_and_links_are_followed(tmp_path, claim_text):
+    """A path named twice, a file and its folder, a dataset dict inside a folder (its
+    splits were read once more on their own), a linked folder (not read at all), a link
+    to a file already read, a link that leads nowhere, a link loop."""
+    datasets = pytest.importorskip("datasets")
+    gen = tmp_path / "gen"
+    _jsonl(gen / "a.jsonl", [claim_text] * 3)
+    top = tmp_path / "top"
+    _jsonl(top / "b.jsonl", [claim_text] * 2)
+    ds = datasets.Dataset.from_dict({"text": [claim_text] * 4})
+    datasets.DatasetDict({"train": ds, "test": ds.select(range(1))}).save_to_disk(
+        str(top / "wrap" / "dd"))
+    (top / "linked").symlink_to(gen, target_is_directory=True)
+    (top / "same.jsonl").symlink_to(top / "b.jsonl")
+    (top / "nowhere.jsonl").symlink_to(tmp_path / "missing.jsonl")
+    (top / "loop").symlink_to(top, target_is_directory=True)
+    code, output, report = _audit(str(top), str(top), str(top / "b.jsonl"), f"{top}/",
+                                  "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 3 + 2 + 4 + 1
+    assert report["skipped"]["by_reason"] == {"broken link": 1}
+    assert f"{top / 'nowhere.jsonl'}: a link to {tmp_path / 'missing.jsonl'} that leads " \
+           f"nowhere" in output
+    flagged = (tmp_path / "o" / "flagged.jsonl").read_text().splitlines()
+    wheres = [json.loads(x)["where"] for x in flagged]
+    assert len(wheres) == len(set(wheres)) == 10
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_pipe_is_skipped_not_waited_on(tmp_path, claim_text):
+    pipe = tmp_path / "stream.jsonl"
+    os.mkfifo(pipe)
+    good = _jsonl(tmp_path / "good.jsonl", [claim_text])
+    code, output, report = _audit(str(pipe), str(good), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["skipped"]["by_reason"] == {"not a regular file": 1}
+    assert f"{pipe}: not a regular file" in output
+
+
+def test_records_that_broke_the_reader_are_skipped_or_read(tmp_path, claim_text):
+    lines = [
+        '{"text": "x", "n": ' + "[" * 100_000 + "]" * 100_000 + "}",   # nested too deep
+        '{"text": "x", "n": ' + "1" * 5000 + "}",                       # a 5,000-digit int
+        "null",                                                         # not an object
+        json.dumps({"id": "\ud800", "text": claim_text}),               # a lone surrogate
+        json.dumps({"id": "parts", "messages": [                        # content parts
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "assistant", "content": [{"type": "text", "text": claim_text},
+                                              {"type": "image_url", "image_url": {}}]}]}),
+    ]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    code, output, report = _audit(str(path), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 2 and report["flagged"] == 2
+    assert report["skipped"]["by_reason"] == {"not JSON": 2, "not an object": 1}
+    assert f"{path}:1: not valid JSON (nested too deeply)" in output
+    assert f"{path}:2: not valid JSON (Exceeds the limit (4300 digits)" in output
+    assert f"{path}:3: a JSON null, not an object" in output
+    flagged = [json.loads(x) for x in (tmp_path / "o" / "flagged.jsonl").read_text()
+               .splitlines()]
+    assert [f["id"] for f in flagged] == ["\ud800", "parts"]  # read back as written
+
+
+def test_command_line_mistakes_are_one_line_errors(tmp_path, claim_text):
+    corpus = _jsonl(tmp_path / "a.jsonl", [claim_text])
+    # an unset $CLAIMS in CI: before, claim-free mode, and a --max-flagged 0 gate passed
+    code, output, _ = _audit(str(corpus), "--claims", "", "--max-flagged", "0", "--out",
+                             str(tmp_path / "o"))
+    assert code == 2 and "claims: the selection is empty" in output
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    code, output, _ = _audit(str(corpus), "--out", str(blocker / "sub"))
+    assert code == 2 and f"error: {blocker / 'sub'}" in output and "Traceback" not in output
+    # the same claim twice is one claim; the same field twice one field
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran,ed_sheeran",
+                                  "--text-field", "text,text", "--out", str(tmp_path / "o2"))
+    assert code == 0, output
+    assert list(report["claims"]) == ["ed_sheeran"] and report["characters"] == len(claim_text)
+
+
+def test_a_saved_dataset_with_bad_metadata_is_skipped_by_name(tmp_path, claim_text):
+    good = _jsonl(tmp_path / "c" / "a.jsonl", [claim_text])
+    bad = tmp_path / "c" / "sub" / "ds"
+    bad.mkdir(parents=True)
+    (bad / "state.json").write_text('{"_data_files": [{"name": "x"}]}')
+    bad2 = tmp_path / "c" / "sub" / "ds2"
+    bad2.mkdir()
+    (bad2 / "state.json").write_text("[]")
+    code, output, report = _audit(str(good.parent), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 1
+    assert report["skipped"]["by_reason"] == {"unreadable file": 2}
+    assert f"{bad}: not a readable saved dataset" in output
+    assert f"{bad2}: not a readable saved dataset" in output
+    assert "Traceback" not in output
+
+
+def test_a_parquet_file_with_bad_bytes_ends_that_file_only(tmp_path, claim_text):
+    """A string column that is not UTF-8 ended the whole audit with one line naming no
+    file; now that file is counted unreadable and the rest of the corpus is read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    corpus = tmp_path / "c"
+    _jsonl(corpus / "a.jsonl", [claim_text])
+    column = pa.array([b"fine", b"bad \xff"], pa.binary()).view(pa.string())
+    pq.write_table(pa.table({"text": column}), corpus / "b.parquet")
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 1 and report["skipped"]["by_reason"] == {"unreadable file": 1}
+    assert f"{corpus / 'b.parquet'}: reading stopped (" in output
