@@ -383,8 +383,11 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
     return units
 
 
-_JSON_TYPES = {type(None): "null", list: "array", str: "string", int: "number",
-               float: "number", bool: "boolean"}
+def json_type(value: Any) -> str:
+    """What a JSON value is, in JSON's words, for messages ("a list, not an object")."""
+    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+             list: "a list", dict: "an object"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
 
 
 def _content_text(content: Any) -> str | None:
@@ -469,8 +472,7 @@ def _jsonl_line(raw: bytes, where: str, fields: Fields, skips: Skips) -> Iterato
         skips.add("not JSON", f"{where}: not valid JSON ({why}); line skipped")
         return
     if not isinstance(row, dict):
-        skips.add("not an object", f"{where}: a JSON {_JSON_TYPES.get(type(row), 'value')}, "
-                                   f"not an object; line skipped")
+        skips.add("not an object", f"{where}: {json_type(row)}, not an object; line skipped")
         return
     text, problem = _row_text(row, fields)
     if problem:

@@ -44,7 +44,15 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState
 
-from beliefbench.audit.sources import CHUNK_BYTES, Doc, Fields, Skips, plan_units, read_unit
+from beliefbench.audit.sources import (
+    CHUNK_BYTES,
+    Doc,
+    Fields,
+    Skips,
+    json_type,
+    plan_units,
+    read_unit,
+)
 from beliefbench.claims import Claim, load_claims
 from beliefbench.metrics import SEED, grouped_bootstrap_ci
 from beliefbench.records import atomic_write_text
@@ -108,13 +116,6 @@ _FIELDS = {f.name for f in dataclasses.fields(Fields)}
 """The keys of report.json's inputs.fields (how the audit read its corpus)."""
 
 
-def _type(value: Any) -> str:
-    """What a JSON value is, in JSON's words."""
-    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
-             list: "a list", dict: "an object"}
-    return "null" if value is None else kinds.get(type(value), type(value).__name__)
-
-
 def _check_report(report: Any, path: Path) -> None:
     """VerifyError naming the field and its problem where report.json is not an audit's
     report: it is read for the corpus to stream again and how, which a wrong type would
@@ -123,35 +124,35 @@ def _check_report(report: Any, path: Path) -> None:
         return VerifyError(f"{path}: field {field}: {problem}")
 
     if not isinstance(report, dict):
-        raise VerifyError(f"{path}: {_type(report)}, not an object (an audit's report; run "
+        raise VerifyError(f"{path}: {json_type(report)}, not an object (an audit's report; run "
                           f"`beliefbench audit ... --out {path.parent}` again)")
     if "corpus" not in report:
         raise bad("corpus", "missing (the audit's corpus paths)")
     corpus = report["corpus"]
     if not isinstance(corpus, list) or not corpus:
-        raise bad("corpus", f"{'an empty list' if corpus == [] else _type(corpus)}, not a "
+        raise bad("corpus", f"{'an empty list' if corpus == [] else json_type(corpus)}, not a "
                             f"list of the audit's corpus paths")
     for p in corpus:
         if not isinstance(p, str) or not p:
-            raise bad("corpus", f"holds {_type(p) if p != '' else 'an empty string'}, not a "
+            raise bad("corpus", f"holds {json_type(p) if p != '' else 'an empty string'}, not a "
                                 f"path")
     if not isinstance(report.get("claims", {}), dict):
-        raise bad("claims", f"{_type(report['claims'])}, not an object of claim ids")
+        raise bad("claims", f"{json_type(report['claims'])}, not an object of claim ids")
     inputs = report.get("inputs", {})
     if not isinstance(inputs, dict):
-        raise bad("inputs", f"{_type(inputs)}, not an object")
+        raise bad("inputs", f"{json_type(inputs)}, not an object")
     for key in ("cwd", "claims"):
         if not isinstance(inputs.get(key), str | None):
-            raise bad(f"inputs.{key}", f"{_type(inputs[key])}, not a string")
+            raise bad(f"inputs.{key}", f"{json_type(inputs[key])}, not a string")
     fields = inputs.get("fields", {})
     if not isinstance(fields, dict):
-        raise bad("inputs.fields", f"{_type(fields)}, not an object")
+        raise bad("inputs.fields", f"{json_type(fields)}, not an object")
     for key, value in fields.items():
         if key not in _FIELDS:
             raise bad(f"inputs.fields.{key}", f"unknown (the fields are "
                                               f"{', '.join(sorted(_FIELDS))})")
         if not isinstance(value, str):
-            raise bad(f"inputs.fields.{key}", f"{_type(value)}, not a field name")
+            raise bad(f"inputs.fields.{key}", f"{json_type(value)}, not a field name")
     if not Fields(**fields).texts:
         raise bad("inputs.fields.text", f"{fields['text']!r} names no field")
 
