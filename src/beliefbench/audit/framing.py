@@ -483,10 +483,7 @@ def estimates(lay: Layout) -> list[tuple[int, int, str]]:
     # pattern opens with words as common as "it", so a failed search of a whole text costs
     # it far more than a look for these literals
     needs = _estimate_needs(lay.cues.estimate_parts)
-    low, start = lay.lowered, lay.origin
-    if needs is not None and not any(
-            x in low and any(_holds(low, clauses, start, len(low)) for clauses, _ in alts)
-            for x, alts in needs.items()):
+    if needs is not None and not _held(needs, lay.lowered, 0, lay.origin):
         return []
     starts = [m.start() for m in found.finditer(lay.lowered, lay.origin)]
     if not starts:
@@ -812,6 +809,22 @@ def _requirements(patterns: list[re.Pattern[str]]) -> _Needs | None:
             for x in _anchor(clauses):
                 out.setdefault(x, []).append((clauses, p))
     return out
+
+
+def _held(needs: _Needs, low: str, most: int, start: int = 0) -> list[re.Pattern[str]]:
+    """The patterns of ``needs`` that may match in ``low[start:]``: those with an alternative
+    whose clauses all hold there; once more than ``most`` are found, the rest are not looked
+    for (``most`` 0: whether any may)."""
+    end = len(low)
+    held: dict[re.Pattern[str], None] = {}
+    for x, alternatives in needs.items():
+        if x in low:
+            for clauses, p in alternatives:
+                if p not in held and _holds(low, clauses, start, end):
+                    held[p] = None
+                    if len(held) > most:
+                        return list(held)
+    return list(held)
 
 
 def _holds(low: str, clauses: tuple[tuple[str, ...], ...], start: int, end: int) -> bool:
@@ -1441,16 +1454,7 @@ class ClaimReader:
         more than ``most`` are found, the rest are not looked for."""
         if not any(x in low for x in self.required_any):
             return []
-        end = len(low)
-        held: dict[re.Pattern[str], None] = {}
-        for x, alternatives in self.required.items():  # type: ignore[union-attr]
-            if x in low:
-                for clauses, p in alternatives:
-                    if p not in held and _holds(low, clauses, 0, end):
-                        held[p] = None
-                        if len(held) > most:
-                            return list(held)
-        return list(held)
+        return _held(self.required, low, most)  # type: ignore[arg-type]
 
     def read(self, text: str) -> Finding:
         text = ascii_apostrophes(text)  # same offsets: spans still index the caller's text

@@ -12,12 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from beliefbench.audit.framing import ClaimReader
+from beliefbench.audit.framing import PROTECTIVE, ClaimReader
 from beliefbench.claims import Claim
-
-BLIND = ("unrelated", "mention")
-"""Readings of the statement that mean the audit can never flag the claim."""
-TRUTH_SIDE = ("truth", "local_negation")
 
 
 @dataclass
@@ -57,7 +53,7 @@ def self_check(claim: Claim, reader: ClaimReader | None = None) -> SelfCheck:
             f"field statement: the claim's own statement reads as {check.statement!r}, not "
             f"'positive' (a negative or hedging word in it?); documents that state the claim "
             f"as the statement does may be read the same way")
-    if check.truth not in TRUTH_SIDE:
+    if check.truth not in PROTECTIVE:  # what the report counts as truth-bearing
         check.warnings.append(
             f"field truth: the claim's truth reads as {check.truth!r}, not on the truth side; "
             f"documents that state the truth may not count as truth-bearing (the poisoning "
