@@ -430,8 +430,13 @@ def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | No
                   f"{fields.messages!r})")
 
 
+def _bad_data(e: BaseException, path: str) -> bool:
+    """Whether ``e`` is a compressed file's bad data (cut short, corrupt, not compressed as
+    its name says), not the file system's error (an OSError with an errno)."""
+    return bool(_compression(path)) and not (isinstance(e, OSError) and e.errno is not None)
+
+
 def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
-    broken = _stream_errors() if _compression(unit.path) else ()
     lineno = unit.first_line
     try:
         with open_stream(unit.path) as f:
@@ -447,8 +452,8 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
                     yield from _jsonl_line(raw, where, fields, skips)
                 if end is not None and pos >= end:
                     break
-    except broken as e:
-        if isinstance(e, OSError) and e.errno is not None:
+    except _stream_errors() as e:
+        if not _bad_data(e, unit.path):
             raise  # the file system's error, not the data's: read_unit names it
         # a truncated or corrupt shard: what came before the break is kept
         what = (f"breaks after line {lineno - 1} ({e or type(e).__name__}); the lines "
@@ -550,12 +555,11 @@ def _arrow(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
 
 def _text(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
     for path in unit.files:
-        broken = _stream_errors() if _compression(path) else ()
         try:
             with open_stream(path) as f:
                 data = f.read()
-        except (OSError, *broken) as e:
-            if isinstance(e, OSError) and (e.errno is not None or not broken):
+        except _stream_errors() as e:
+            if not _bad_data(e, path):
                 skips.add("unreadable file", f"{path}: cannot read: {e.strerror or e}")
             else:  # the data's error: truncated, corrupt, or not compressed as named
                 skips.add("broken compressed file", f"{path}: the compressed data is broken "
