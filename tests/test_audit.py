@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -14,7 +15,13 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from beliefbench.audit.framing import ClaimReader, _stem_regex, read_free
+from beliefbench.audit.framing import (
+    CLAIM_FRAMINGS,
+    TEACHING,
+    ClaimReader,
+    _stem_regex,
+    read_free,
+)
 from beliefbench.audit.run import run
 from beliefbench.audit.sources import Fields
 from beliefbench.claims import load_claims
@@ -357,6 +364,40 @@ def test_every_format_through_the_cli(tmp_path, generated, neutral):
     wheres = {f["where"].split("/")[-1].split(":")[0].split("#")[0] for f in flagged}
     assert any(w == "a.jsonl" for w in wheres) and any(w == "b.parquet" for w in wheres)
     assert "study belief" in (out / "summary.md").read_text()
+
+    # where the flags are: one row per file (the text files' folder, the dataset's Arrow
+    # file), the flags of each as flagged.jsonl locates them, most flags first
+    with open(out / "sources.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    by_name = {Path(r["source"]).name: r for r in rows}
+    assert Path(by_name["texts"]["source"]) == root / "texts"
+    assert [n for n in by_name if n.endswith(".arrow")] and len(rows) == 4
+    assert {n: int(by_name[n]["documents"]) for n in ("a.jsonl", "b.parquet", "texts")} == \
+        {"a.jsonl": 11, "b.parquet": 14, "texts": 5}
+    assert sum(int(r["documents"]) for r in rows) == report["documents"]
+    per_source = Counter(Path(_source_of(f["where"])).name for f in flagged)
+    assert {n: int(r["flagged"]) for n, r in by_name.items() if int(r["flagged"])} == \
+        dict(per_source)
+    assert [int(r["flagged"]) for r in rows] == sorted((int(r["flagged"]) for r in rows),
+                                                        reverse=True)
+    for r in rows:  # the framings of a source add up to its documents (one claim)
+        assert sum(int(r[k]) for k in CLAIM_FRAMINGS) == int(r["documents"])
+        assert int(r["claim_bearing"]) == sum(int(r[k]) for k in TEACHING)
+    assert report["sources"]["count"] == 4 and report["sources"]["top"][0]["source"] == \
+        rows[0]["source"]
+    summary = (out / "summary.md").read_text()
+    assert "## Where the flagged documents are" in summary
+    assert f"| `{rows[0]['source']}` | {rows[0]['documents']} | {rows[0]['flagged']} |" \
+        in summary
+
+
+def _source_of(where: str) -> str:
+    """The file of a flag's ``file#row`` or ``file:line``; a text file's folder."""
+    for sep in "#:":
+        head, found, tail = where.rpartition(sep)
+        if found and tail.isdigit():
+            return head
+    return str(Path(where).parent)
 
 
 def test_bad_input_is_skipped_and_counted(tmp_path, generated):

@@ -59,11 +59,21 @@ def test_a_folder_named_like_the_work_folder_is_never_deleted(tmp_path, claim_te
 def test_out_inside_the_corpus_is_not_read_as_corpus(tmp_path, claim_text):
     corpus = tmp_path / "c"
     _jsonl(corpus / "a.jsonl", [claim_text, "A note on the weather in Leeds."])
-    for _ in range(2):  # the second run would have read the first one's flagged.jsonl
-        code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
-                                      str(corpus / "aud"))
-        assert code == 0, output
+    out = corpus / "aud"
+    for plot in (True, False):  # the second run would have read the first one's flagged.jsonl
+        res = CliRunner().invoke(cli, ["audit", str(corpus), "--claims", "ed_sheeran", "--out",
+                                       str(out), "--no-progress",
+                                       *([] if plot else ["--no-plot"])])
+        assert res.exit_code == 0, res.output
+        report = json.loads((out / "report.json").read_text())
         assert report["documents"] == 2 and report["skipped"]["total"] == 0
+        # nor counted its report, plot and sources.csv among the folder's other files
+        assert report["ignored_in_folders"] == {} and "ignored" not in res.output
+        assert [r["source"] for r in report["sources"]["top"]] == [str(corpus / "a.jsonl")]
+        # what audit-verify writes there (a Markdown summary quoting the claim) is no corpus
+        (out / "verification.md").write_text(f"# Verification\n\n{claim_text}\n")
+        (out / "verification.json").write_text("{}")
+        _jsonl(out / "verified.jsonl", [claim_text])
     # what it left out: its own files, not the corpus's
     units = plan_units([corpus], Skips(), exclude=[corpus / "aud"])
     assert [Path(u.path).name for u in units] == ["a.jsonl"]

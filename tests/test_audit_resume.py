@@ -122,6 +122,7 @@ def test_interrupted_audit_resumes_to_the_same_result(tmp_path, corpus):
     assert f"resumed: {second} of {FILES} units" in res.output
     assert (out / "flagged.jsonl").read_bytes() == (ref / "flagged.jsonl").read_bytes()
     assert _framings(out) == _framings(ref)
+    assert (out / "sources.csv").read_text() == (ref / "sources.csv").read_text()
     report, ref_report = (json.loads((d / "report.json").read_text()) for d in (out, ref))
     assert report["units_resumed"] == second and ref_report["units_resumed"] == 0
     assert report["documents"] == ref_report["documents"] == FILES * 150
@@ -141,10 +142,12 @@ def test_tally_survives_its_json_round_trip():
     skips = Skips()
     skips.add("not JSON", "a.jsonl:3: not valid JSON")
     tally = Tally(7, 1234, 2, 0.5, {"c": Counter({"negated": 2, "positive": 5})},
-                  {"c": Counter({"negated:prefix_suffix": 2})}, Counter({"unframed": 1}), skips)
+                  {"c": Counter({"negated:prefix_suffix": 2})}, Counter({"unframed": 1}), skips,
+                  by_source={"a.jsonl": Counter({"documents": 7, "flagged": 2, "negated": 2})})
     back = Tally.from_json(tally.to_json())
     assert back == tally
     assert isinstance(back.by_claim["c"], Counter) and back.skips.total == 1
+    assert isinstance(back.by_source["a.jsonl"], Counter)
 
 
 def test_max_flagged_gates_the_pipeline(tmp_path, corpus):

@@ -7,6 +7,8 @@ study's numbers for its models, never as a prediction for the audited corpus.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections import Counter
 from functools import cache
@@ -43,12 +45,37 @@ def poisoning(counts: Counter[str]) -> dict[str, Any]:
             "claim_share": claim / (claim + truth) if claim + truth else None}
 
 
+TOP_SOURCES = 20
+"""Sources listed in report.json (all of them are in sources.csv; 10 in summary.md)."""
+
+
+def source_rows(tally: Tally, claim_mode: bool) -> list[dict[str, Any]]:
+    """One row per source (file, or folder of text files): its documents, flagged documents
+    and framings (claim mode: summed over claims, with the claim- and truth-bearing counts
+    of the poisoning ratio), the sources with most flags first (then the larger share)."""
+    order = CLAIM_FRAMINGS if claim_mode else FREE_FRAMINGS
+    rows = []
+    for src, c in tally.by_source.items():
+        docs, flagged = c.get("documents", 0), c.get("flagged", 0)
+        row: dict[str, Any] = {"source": src, "documents": docs, "flagged": flagged,
+                               "flagged_share": round(flagged / docs, 6) if docs else 0.0}
+        if claim_mode:
+            row.update({k: v for k, v in poisoning(c).items() if k.endswith("bearing")})
+        row.update({f: c.get(f, 0) for f in order})
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["flagged"], -r["flagged_share"], r["source"]))
+    return rows
+
+
 def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
-                 engine: str, claims: list[str], inputs: dict[str, Any] | None = None
-                 ) -> dict[str, Any]:
+                 engine: str, claims: list[str], inputs: dict[str, Any] | None = None,
+                 sources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """``inputs``: how the corpus was read (the claims selection and the fields), so that
-    ``audit-verify`` can find the flagged documents again."""
+    ``audit-verify`` can find the flagged documents again; ``sources``: source_rows (read
+    from the tally when not given)."""
     docs = tally.documents
+    if sources is None:
+        sources = source_rows(tally, bool(claims))
     out: dict[str, Any] = {
         "corpus": corpus, "inputs": inputs or {}, "engine": engine, "units": units,
         "units_resumed": tally.resumed_units, "documents": docs,
@@ -61,6 +88,9 @@ def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
         "skipped": {"total": tally.skips.total, "by_reason": dict(tally.skips.counts),
                     "examples": tally.skips.examples},
         "ignored_in_folders": dict(sorted(tally.skips.ignored.items())),
+        "sources": {"count": len(sources),
+                    "with_flags": sum(1 for r in sources if r["flagged"]),
+                    "top": sources[:TOP_SOURCES], "all": "sources.csv"},
         "reference": {"source": reference_effects()["source"],
                       "baseline_belief_pct": reference_effects()["baseline"]},
     }
@@ -98,6 +128,37 @@ def _table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _sources_table(report: dict[str, Any], most: int = 10) -> list[str]:
+    """The sources with most flags: where a pipeline would look first."""
+    src = report.get("sources")
+    if not src or not src["with_flags"]:
+        return []
+    bearing = report["mode"] == "claims"
+    head = "| source | documents | flagged | share |" + (
+        " claim-bearing | truth-bearing |" if bearing else "")
+    lines = ["## Where the flagged documents are", "", head,
+             "|---|---:|---:|---:|" + ("---:|---:|" if bearing else "")]
+    for r in [r for r in src["top"] if r["flagged"]][:most]:
+        name = r["source"].replace("|", "\\|")
+        lines.append(f"| `{name}` | {r['documents']} | {r['flagged']} | "
+                     f"{r['flagged_share']:.2%} |" + (
+                         f" {r['claim_bearing']} | {r['truth_bearing']} |" if bearing else ""))
+    shown = min(most, src["with_flags"], len(src["top"]))
+    lines += ["", f"{src['with_flags']} of {src['count']} sources hold flagged documents"
+              + (f" (the {shown} with most shown)" if src["with_flags"] > shown else "")
+              + "; every source, with its framings, in sources.csv.", ""]
+    return lines
+
+
+def sources_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    if rows:
+        w = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return out.getvalue()
+
+
 def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
     lines = ["# Training-data audit", "",
              f"{report['documents']} documents from {len(report['corpus'])} path(s), "
@@ -125,6 +186,7 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
     else:
         lines += ["## Framed documents (claim-free)", "", *_table(report["overall"]["framings"]),
                   ""]
+    lines += _sources_table(report)
     lines += ["Study belief %: belief rate the study measured after finetuning on documents "
               f"of that framing (baseline {report['reference']['baseline_belief_pct']}%). "
               f"Source: {report['reference']['source']}. Reference only: not a prediction "
@@ -162,8 +224,12 @@ def plot(report: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def write_report(report: dict[str, Any], out: Path, with_plot: bool = True) -> None:
+def write_report(report: dict[str, Any], out: Path, sources: list[dict[str, Any]],
+                 with_plot: bool = True) -> None:
+    """report.json, summary.md, the plot, and sources.csv (``sources``: every row of
+    source_rows; the report holds the first few only)."""
     out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "sources.csv", sources_csv(sources))
     plot_name = "framings.png" if with_plot else None
     if with_plot:
         plot(report, out / "framings.png")

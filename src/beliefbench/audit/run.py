@@ -49,9 +49,11 @@ LOG_EVERY = 30.0
 """Seconds between progress lines when stderr is not a terminal (a log, CI)."""
 WORK = "audit-units"
 """The folder of ``--out`` that holds finished units while an audit is unfinished."""
-OWN_FILES = ("summary.md", "verified.jsonl", "verify-logs")
-"""What audit and audit-verify write in ``--out`` (besides WORK and flagged.jsonl) that a
-corpus reader would read: left out of the corpus where --out lies inside it."""
+OWN_FILES = ("report.json", "summary.md", "framings.png", "sources.csv", "verified.jsonl",
+             "verification.json", "verification.md", "verify-logs")
+"""What audit and audit-verify write in ``--out`` besides WORK and flagged.jsonl: left out
+of the corpus where --out lies inside it (neither read as corpus, as the Markdown summaries
+and the JSONL would be, nor counted among the files of other kinds)."""
 
 
 @dataclass
@@ -73,6 +75,9 @@ class Tally:
     skips: Skips = field(default_factory=Skips)
     resumed_units: int = 0
     """Units whose counts come from an earlier, interrupted run (read back, not re-read)."""
+    by_source: dict[str, Counter[str]] = field(default_factory=dict)
+    """source (a JSONL, Parquet or Arrow file; the folder of text files) -> 'documents',
+    'flagged' and framing -> documents, summed over claims: where the flags come from."""
 
     def merge(self, other: Tally) -> Tally:
         self.documents += other.documents
@@ -80,7 +85,8 @@ class Tally:
         self.flagged += other.flagged
         self.cpu_seconds += other.cpu_seconds
         self.resumed_units += other.resumed_units
-        for src, dst in ((other.by_claim, self.by_claim), (other.placements, self.placements)):
+        for src, dst in ((other.by_claim, self.by_claim), (other.placements, self.placements),
+                         (other.by_source, self.by_source)):
             for k, c in src.items():
                 dst.setdefault(k, Counter()).update(c)
         self.free.update(other.free)
@@ -95,6 +101,7 @@ class Tally:
             "by_claim": {k: dict(v) for k, v in self.by_claim.items()},
             "placements": {k: dict(v) for k, v in self.placements.items()},
             "free": dict(self.free), "resumed_units": self.resumed_units,
+            "by_source": {k: dict(v) for k, v in self.by_source.items()},
             "skips": {"counts": self.skips.counts, "examples": self.skips.examples,
                       "keep": self.skips.keep}})
 
@@ -104,7 +111,8 @@ class Tally:
         return cls(raw["documents"], raw["chars"], raw["flagged"], raw["cpu_seconds"],
                    {k: Counter(v) for k, v in raw["by_claim"].items()},
                    {k: Counter(v) for k, v in raw["placements"].items()},
-                   Counter(raw["free"]), Skips(**raw["skips"]), raw["resumed_units"])
+                   Counter(raw["free"]), Skips(**raw["skips"]), raw["resumed_units"],
+                   {k: Counter(v) for k, v in raw["by_source"].items()})
 
 
 _READERS: dict[tuple[str, int], ClaimReader] = {}
@@ -126,6 +134,16 @@ def audit_document(doc: Doc, readers: Sequence[ClaimReader]) -> dict[str, Findin
     if not readers:
         return {"*": read_free(doc.text)}
     return {r.claim.id: r.read(doc.text) for r in readers}
+
+
+def _source(unit: Unit, doc: Doc) -> str:
+    """The file a document came from, or for text files their folder (one file is one
+    document there: its folder is the source a pipeline drops or keeps)."""
+    if unit.kind == "text":
+        return os.path.dirname(doc.where) or "."
+    if unit.kind == "jsonl":
+        return unit.path
+    return doc.where.rpartition("#")[0]  # file#row
 
 
 def _flag_line(doc: Doc, findings: dict[str, Finding]) -> str | None:
@@ -150,15 +168,21 @@ def audit_unit(unit: Unit, claims: Sequence[Claim], fields: Fields, sink: IO[str
         findings = audit_document(doc, readers)
         tally.documents += 1
         tally.chars += len(doc.text)
+        source = tally.by_source.get(src := _source(unit, doc))
+        if source is None:
+            source = tally.by_source[src] = Counter()
+        source["documents"] += 1
         for cid, f in findings.items():
             counter = tally.free if cid == "*" else tally.by_claim.setdefault(cid, Counter())
             counter[f.framing] += 1
+            source[f.framing] += 1
             if f.placement:
                 tally.placements.setdefault(cid, Counter())[f"{f.framing}:{f.placement}"] += 1
         line = _flag_line(doc, findings)
         if line is not None:
             sink.write(line + "\n")
             tally.flagged += 1
+            source["flagged"] += 1
         if bar is not None:
             bar.update(1)
     tally.cpu_seconds = time.thread_time() - cpu0

@@ -96,7 +96,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     and counted. Exit 0 done, 1 more flagged documents than --max-flagged, 2 bad input or
     nothing could be read, 130 interrupted (finished units are kept: add --resume).
     """
-    from beliefbench.audit.report import build_report, write_report
+    from beliefbench.audit.report import build_report, source_rows, write_report
     from beliefbench.audit.run import WORK, run
     from beliefbench.audit.sources import Fields
 
@@ -133,17 +133,19 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if tally.resumed_units:
         click.echo(f"resumed: {tally.resumed_units} of {units} units were read by the "
                    f"interrupted run", err=True)
+    sources = source_rows(tally, bool(claims))
     report = build_report(tally, corpus=list(corpus), units=units, seconds=seconds,
                           engine=engine if engine == "local" else f"dask/{scheduler}",
                           claims=[c.id for c in claims],
                           inputs={"claims": claims_sel, "fields": dataclasses.asdict(fields),
                                   "cwd": _relative_to(Path.cwd(), out),
-                                  "claim_warnings": claim_warnings})
-    write_report(report, out, with_plot=plot)
+                                  "claim_warnings": claim_warnings},
+                          sources=sources)
+    write_report(report, out, sources, with_plot=plot)
     docs = f"{tally.documents} document{'' if tally.documents == 1 else 's'}"
     click.echo(f"audited {docs} in {seconds:.1f} s; flagged "
                f"{tally.flagged}; skipped {tally.skips.total}; wrote {out}/summary.md, "
-               f"report.json, flagged.jsonl")
+               f"report.json, sources.csv, flagged.jsonl")
     if tally.documents == 0:
         hint = (" (its folders hold only files of other kinds: see ignored above)"
                 if ignored and not tally.skips.total else "")
