@@ -653,6 +653,49 @@ def test_dask_matches_local_and_splits_large_jsonl(tmp_path, generated, neutral)
     assert lines_l == lines_d  # same documents, same order, same line numbers
 
 
+def test_dask_cluster_matches_local(tmp_path, generated, neutral, monkeypatch):
+    """The engine's own local cluster (distributed.LocalCluster: a scheduler and two worker
+    processes on 127.0.0.1), reached by its address as a remote one would be: the same
+    counts, sources and flagged lines as the local engine, in corpus order."""
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    claims, records = generated
+    path = tmp_path / "big.jsonl"
+    texts = [r.text for r in records] + neutral[:60]
+    path.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    local, _ = run([path], claims, tmp_path / "l" / "flagged.jsonl", Fields(), progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        remote, units = run([path], claims, tmp_path / "c" / "flagged.jsonl", Fields(),
+                            engine="dask", scheduler=cluster.scheduler_address,
+                            chunk_bytes=path.stat().st_size // 5, progress=False)
+        with pytest.raises(ValueError, match="has the workers it was started with"):
+            run([path], claims, tmp_path / "w" / "flagged.jsonl", Fields(), engine="dask",
+                scheduler=cluster.scheduler_address, workers=2, progress=False)
+        # relative paths reach the workers (in folders of their own) as absolute ones
+        monkeypatch.chdir(tmp_path)
+        run(["big.jsonl"], claims, Path("r/flagged.jsonl"), Fields(), engine="dask",
+            scheduler=cluster.scheduler_address, progress=False)
+        address = cluster.scheduler_address
+    assert units > 3
+    assert remote.documents == local.documents == len(texts)
+    assert remote.by_claim == local.by_claim and remote.by_source == local.by_source
+    assert remote.cpu_seconds > 0  # the workers' time, carried back in their tallies
+    for name in "cr":
+        assert (tmp_path / name / "flagged.jsonl").read_bytes() == \
+            (tmp_path / "l" / "flagged.jsonl").read_bytes()
+    # the cluster gone: one line naming the address, nothing left half-done
+    dask = pytest.importorskip("dask")
+    with (dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+          pytest.raises(ValueError, match=f"cannot reach the Dask scheduler at {address}")):
+        run([path], claims, tmp_path / "g" / "flagged.jsonl", Fields(), engine="dask",
+            scheduler=address, progress=False)
+    with pytest.raises(ValueError, match=r"or the address of a Dask cluster's scheduler"):
+        run([path], claims, tmp_path / "u" / "flagged.jsonl", Fields(), engine="dask",
+            scheduler="cluster", progress=False)
+
+
 def test_dask_processes_scheduler(tmp_path, generated):
     pytest.importorskip("dask")
     claims, records = generated

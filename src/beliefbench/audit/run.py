@@ -1,9 +1,10 @@
 """Run an audit: units of the corpus through one per-document function, locally or on Dask.
 
 ``audit_unit`` is the only per-document code path: the local engine calls it unit after unit
-in this process; the Dask engine maps it over a bag of units (threads, processes or a
-distributed cluster) and merges the tallies. Flagged documents stream to JSONL as they are
-found, so memory holds only counters, whatever the corpus size.
+in this process; the Dask engine maps it over a bag of units (threads, processes, or a
+running distributed cluster given by its scheduler's address) and merges the tallies.
+Flagged documents stream to JSONL as they are found, so memory holds only counters,
+whatever the corpus size.
 
 Resumable: each finished unit leaves its flagged lines and its tally in ``<out>/audit-units/``
 (written atomically, the tally last: a unit counts as done only once both are complete), so
@@ -314,8 +315,17 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; valid: {list(ENGINES)}")
-    if engine == "dask" and scheduler not in SCHEDULERS:
-        raise ValueError(f"unknown scheduler {scheduler!r}; valid: {list(SCHEDULERS)}")
+    if engine == "dask" and scheduler not in SCHEDULERS and not _is_address(scheduler):
+        raise ValueError(f"unknown scheduler {scheduler!r}; valid: {list(SCHEDULERS)}, or the "
+                         f"address of a Dask cluster's scheduler (tcp://host:8786)")
+    if engine == "dask" and _is_address(scheduler) and workers:
+        raise ValueError("--workers sizes a local scheduler's pool; a cluster at "
+                         f"{scheduler} has the workers it was started with")
+    if engine == "dask" and _is_address(scheduler):
+        # a cluster's workers run in folders of their own: every path they read or write
+        # is absolute (the flags and sources then name absolute paths too)
+        paths = [os.path.abspath(p) for p in paths]
+        flagged_path = Path(os.path.abspath(flagged_path))
     skips = Skips()
     fields = fields or Fields()
     out = flagged_path.parent
@@ -368,6 +378,8 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
         return {}
     bag = db.from_sequence(todo, npartitions=len(todo))
     tallies = bag.map(lambda iu: audit_unit_to(work, iu[0], iu[1], claims, fields))
+    if _is_address(scheduler):
+        return _run_cluster(tallies, todo, scheduler, progress)
     options: dict[str, Any] = {"scheduler": scheduler}
     if workers and scheduler != "synchronous":
         options["num_workers"] = workers
@@ -391,6 +403,39 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
     if pool is not None:
         pool.close()
         pool.join()
+    return {i: t for (i, _), t in zip(todo, results, strict=True)}
+
+
+def _is_address(scheduler: str) -> bool:
+    """A Dask distributed scheduler's address (tcp://host:8786, tls://..., inproc://...)."""
+    return "://" in scheduler
+
+
+def _run_cluster(tallies: Any, todo: list[tuple[int, Unit]], address: str, progress: bool
+                 ) -> dict[int, Tally]:
+    """The bag's units on a running Dask cluster (``distributed``): one future per unit, a
+    progress bar over units as they finish, the futures cancelled on Ctrl-C or an error
+    (units already finished stay in the work folder for --resume)."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ValueError("a Dask cluster needs the distributed package: "
+                         "pip install 'beliefbench[audit]'") from None
+    try:
+        client = Client(address)  # connect timeout: distributed.comm.timeouts.connect
+    except (OSError, TimeoutError) as e:
+        raise ValueError(f"cannot reach the Dask scheduler at {address}: {e}") from None
+    with client:
+        futures = client.compute(tallies.to_delayed())  # one partition per unit
+        try:
+            with _bar(progress, "audit", "unit") as bar:
+                for _ in as_completed(futures):
+                    bar.update(1)
+            parts = client.gather(futures)
+        except BaseException:
+            client.cancel(futures)
+            raise
+    results = [t for part in parts for t in part]
     return {i: t for (i, _), t in zip(todo, results, strict=True)}
 
 

@@ -73,9 +73,12 @@ def _exits(bad_input: tuple[type[Exception], ...], interrupted: str) -> Iterator
               help="Field copied into flagged.jsonl as the document id, when present.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
               show_default=True, help="local: stream in this process; dask: a bag of units.")
-@click.option("--scheduler", type=click.Choice(["threads", "processes", "synchronous"]),
-              default="processes", show_default=True, help="Dask scheduler (engine dask).")
-@click.option("--workers", type=int, default=None, help="Dask workers (default: CPU count).")
+@click.option("--scheduler", default="processes", show_default=True,
+              help="Dask scheduler (engine dask): threads, processes or synchronous on this "
+                   "machine, or a running Dask cluster's scheduler address "
+                   "(tcp://host:8786; needs the distributed package).")
+@click.option("--workers", type=int, default=None,
+              help="Workers of a local Dask scheduler (default: CPU count).")
 @click.option("--chunk-mb", type=int, default=64, show_default=True,
               help="JSONL files are split into units of about this size.")
 @click.option("--resume", is_flag=True,
