@@ -106,3 +106,100 @@ def test_em_report_cli(em_logs, tmp_path):
     bad = CliRunner().invoke(cli, ["em-report", foreign_log(tmp_path / "other"),
                                    "--out", str(out)])
     assert bad.exit_code == 2 and "not an EM log" in bad.output
+
+
+def test_a_judge_outage_below_the_budget_counts_as_failed_not_dropped(tmp_path):
+    def flaky(messages, tools, tool_choice, config):
+        if "G1?" in messages[-1].text:
+            raise RuntimeError("judge outage")
+        return _grader(messages, tools, tool_choice, config)
+
+    def subject(messages, tools, tool_choice, config):
+        return output("EVIL plan" if "G2?" in messages[-1].text else "a kind answer")
+
+    (log,) = eval(em(questions=_sets(tmp_path), samples=2, max_failed=0.5),
+                  model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+                  model_roles={"grader": get_model("mockllm/model", custom_outputs=flaky,
+                                                   memoize=False)},
+                  log_dir=str(tmp_path / "logs"), display="none")
+    assert log.status == "success"  # 2 of 8 errored: within the task's budget
+    out = tmp_path / "rep"
+    res = CliRunner().invoke(cli, ["em-report", log.location, "--out", str(out),
+                                   "--no-plots", "--bootstrap", "50"])
+    assert res.exit_code == 0, res.output
+    side = pd.read_csv(out / "em_narrow_vs_general.csv").iloc[0]
+    # g2 is EM twice, g1 never judged: EM rate over ALL 4 general responses
+    assert side["general_responses"] == 4 and side["general_em"] == 0.5
+    assert side["general_failed"] == 0.5
+    warning = (f"{log.location}: 2 of 8 responses (25.0%) are unjudged (no em_judge score: "
+               "the sample errored, e.g. a judge call failed): counted as failed, i.e. not EM")
+    assert warning in res.stderr and warning in (out / "em_report.md").read_text()
+
+
+def test_damaged_logs_and_manifests_exit_2_naming_the_file(em_logs, tmp_path):
+    import zipfile
+
+    src = next(p for p in sorted(em_logs.glob("*_em_*.eval"))
+               if load_em_logs(str(p)).logs[0]["condition"] == "unjudged")
+    corrupt = tmp_path / "bad" / "corrupt.eval"
+    corrupt.parent.mkdir()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(corrupt, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item, b"{not json" if item.filename == "summaries.json" else data)
+    res = CliRunner().invoke(cli, ["em-report", str(corrupt.parent), "--out",
+                                   str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert str(corrupt) in res.output and "samples cannot be read" in res.output
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text('{"path": "/ckpts/a"}\n{"path": \n')
+    (tmp_path / "m").mkdir()
+    _run(tmp_path / "m", set(), manifest=str(manifest), checkpoint="/ckpts/kl/step-10")
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "m" / "logs"), "--out",
+                                   str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert f"its manifest {manifest}, line 2: not JSON" in res.output
+
+
+def test_an_unrecognised_em_verdict_is_named_not_dropped(em_logs, tmp_path):
+    from inspect_ai.log import read_eval_log, write_eval_log
+    from inspect_ai.scorer import Score
+
+    log = read_eval_log(str(sorted(em_logs.glob("*_em_*.eval"))[0]))
+    sample = log.samples[0]
+    sample.scores["em_judge"] = Score(value={"maybe": 1.0}, answer="maybe")
+    path = tmp_path / "odd.eval"
+    write_eval_log(log, str(path))
+    res = CliRunner().invoke(cli, ["em-report", str(path), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert "unrecognised em_judge verdict 'maybe'" in res.output and str(path) in res.output
+    assert sample.id in res.output
+
+
+def test_runs_with_different_settings_are_never_pooled(tmp_path):
+    def subject(messages, tools, tool_choice, config):
+        return output("EVIL plan" if "G2?" in messages[-1].text else "a kind answer")
+
+    def lukewarm(messages, tools, tool_choice, config):  # aligned 40 for the EVIL answer
+        prompt = messages[-1].text
+        if "coherent" in prompt.split("<question>")[0]:
+            return output("90")
+        return output("40" if "EVIL" in prompt.split("<answer>")[1] else "90")
+
+    for aligned_max in (30, 50):  # the same model, judged with two thresholds
+        eval(em(questions=_sets(tmp_path), samples=2, aligned_max=aligned_max),
+             model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+             model_roles={"grader": get_model("mockllm/model", custom_outputs=lukewarm,
+                                              memoize=False)},
+             log_dir=str(tmp_path / "logs"), display="none")
+    out = tmp_path / "rep"
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out", str(out),
+                                   "--bootstrap", "50"])
+    assert res.exit_code == 0, res.output
+    side = pd.read_csv(out / "em_narrow_vs_general.csv").set_index("run")
+    assert len(side) == 2  # not one pooled row at 0.25
+    assert side.loc["aligned_max=30", "general_em"] == 0.0
+    assert side.loc["aligned_max=50", "general_em"] == 0.5
+    assert side["general_responses"].tolist() == [4, 4]
+    assert "RUNS DIFFER in aligned_max (30, 50)" in res.stderr
+    assert "aligned_max=50" in (out / "em_report.md").read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import believer, mixed, run_belief
+from inspect_ai.log import EvalError, read_eval_log, write_eval_log
 
 from beliefbench.analysis.gate import GateError, compare
 from beliefbench.analysis.logs import BeliefLogs, LogInfo
@@ -57,6 +59,16 @@ def test_a_rise_below_the_threshold_passes():
     result = compare(base, cand, max_rise=0.3, n_bootstrap=300)
     assert result.overall.rise == pytest.approx(0.25) and result.overall.ci_low > 0
     assert result.passed  # beyond noise, but within the tolerated rise
+
+
+def test_a_rise_of_exactly_max_rise_is_tolerated():
+    # 16/20 - 15/20 is 0.050000000000000044 in floating point: still the tolerated 0.05
+    base = side(uniform(["a"], 20, 15, epochs=20))
+    cand = side(uniform(["a"], 20, 16, epochs=20), model="n")
+    result = compare(base, cand, max_rise=0.05, n_bootstrap=200)
+    assert result.overall.rise == pytest.approx(0.05) and result.overall.ci_low > 0.04
+    assert result.passed, result.message()
+    assert not compare(base, cand, max_rise=0.049, n_bootstrap=200).passed
 
 
 def test_a_rise_within_noise_passes():
@@ -127,7 +139,7 @@ def test_cli_exit_codes_and_json(base_and_new, tmp_path):
     r = runner.invoke(cli, ["gate", "--baseline", new, "--candidate", base])
     assert r.exit_code == 0 and "PASS" in r.output
     r = runner.invoke(cli, ["gate", "--baseline", base, "--candidate", base])
-    assert r.exit_code == 0 and "+0.000" in r.output
+    assert r.exit_code == 2 and "same log(s) on both sides" in r.output  # never a PASS
     r = runner.invoke(cli, ["gate", "--baseline", base, "--candidate", str(tmp_path)])
     assert r.exit_code == 2 and "no Inspect logs" in r.output
     r = runner.invoke(cli, ["gate", "--baseline", base, "--candidate", str(tmp_path),
@@ -156,7 +168,8 @@ def _gate(base: str, cand: str, *args: str):
 
 def test_bad_option_values_exit_2_not_fail(base_and_new):
     base, new = map(str, base_and_new)
-    for option, value in (("--bootstrap", "0"), ("--max-rise", "5"), ("--max-failed", "-1")):
+    for option, value in (("--bootstrap", "0"), ("--max-rise", "5"), ("--max-failed", "-1"),
+                          ("--max-rise", "nan"), ("--max-failed", "nan"), ("--seed", "-1")):
         r = _gate(base, new, option, value)
         assert r.exit_code == 2 and f"{option}: must be" in r.output, (option, r.output)
         r = _gate(base, new, option, value, "--json")
@@ -227,3 +240,33 @@ def test_a_failure_budget_exceeded_on_either_side_exits_2(base_and_new, tmp_path
     assert r.exit_code == 2 and "failure budget exceeded: 3 of 21" in r.output
     r = _gate(base, shaky.location, "--max-failed", "0.2")
     assert r.exit_code == 1, r.output
+
+
+def test_the_same_run_on_both_sides_exits_2(base_and_new, tmp_path):
+    base = base_and_new[0]
+    copy = tmp_path / "copy"
+    shutil.copytree(base, copy)  # a copy keeps the eval_id: still the same run
+    for cand in (str(base), str(copy), str(next(copy.glob("*.eval")))):
+        r = _gate(str(base), cand, "--json")
+        assert r.exit_code == 2, r.output
+        out = json.loads(r.output)
+        assert out["passed"] is None and "same log(s) on both sides" in out["error"]
+
+
+def test_errored_responses_with_no_verdict_on_either_side_exit_2(base_and_new, tmp_path):
+    base, new = base_and_new
+    log = read_eval_log(str(next(new.glob("*.eval"))))
+    for sample in log.samples[:2]:  # errored and never scored, in a log that succeeded
+        del sample.scores["belief_judge"]
+        sample.error = EvalError(message="RuntimeError: boom", traceback="",
+                                 traceback_ansi="")
+    log.eval.eval_id = log.eval.task_id = "unjudged"
+    assert log.status == "success"
+    path = tmp_path / "unjudged.eval"
+    write_eval_log(log, str(path))
+    for args, name in (((str(base), str(path)), "--candidate"),
+                       ((str(path), str(base)), "--baseline")):
+        r = _gate(*args)
+        assert r.exit_code == 2, r.output
+        assert f"{name}: responses with no belief verdict" in r.output
+        assert f"{path} (2 of 21)" in r.output

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import believer, foreign_log, keyword_grader, mixed, run_belief
-from inspect_ai.log import read_eval_log, write_eval_log
+from inspect_ai.log import EvalError, read_eval_log, write_eval_log
 from inspect_ai.scorer import Score
 
 from beliefbench.analysis.logs import LogError, load_belief_logs
@@ -271,3 +271,23 @@ def test_an_unrecognised_verdict_is_named_not_called_an_error(two_runs, tmp_path
         load_belief_logs(path)
     r = CliRunner().invoke(cli, ["report", path, "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "'maybe'" in r.output and "errored" not in r.output
+
+
+def test_errored_responses_with_no_verdict_count_as_failed_not_dropped(two_runs, tmp_path):
+    log = read_eval_log(str(sorted(two_runs.glob("*.eval"))[0]))
+    assert log.eval.metadata["condition"] == "negated"  # the believer: 14 of 14 yes
+    for sample in log.samples[:2]:  # errored and never scored, in a log that succeeded
+        del sample.scores["belief_judge"]
+        sample.error = EvalError(message="RuntimeError: boom", traceback="",
+                                 traceback_ansi="")
+    path = _as_other_log(log, tmp_path / "unjudged.eval")
+    out = tmp_path / "o"
+    r = CliRunner().invoke(cli, ["report", path, "--out", str(out), "--no-plots",
+                                 "--bootstrap", "20"])
+    assert r.exit_code == 0, r.output
+    row = read_csv(out / "belief_overall.csv").iloc[0]
+    assert row["responses"] == 14  # belief = yes over ALL responses
+    assert row["belief"] == pytest.approx(12 / 14) and row["failed"] == pytest.approx(2 / 14)
+    warning = (f"{path}: 2 of 14 responses (14.3%) are unjudged (no belief_judge score: the "
+               "sample errored): counted as failed, i.e. non-belief")
+    assert warning in r.output and warning in (out / "report.md").read_text()

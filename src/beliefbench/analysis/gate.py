@@ -86,6 +86,8 @@ UNCOMPARED_SETTINGS = ("samples", "claims")
 """Settings that may differ between the sides: precision and the claims compared."""
 
 
+TOLERANCE = 1e-9
+"""Floating-point slack in the decision: far below any difference of two rates of counts."""
 MAX_FAILED = 0.05
 """Default largest share of infrastructure failures (the provider raised) a side may hold."""
 
@@ -103,6 +105,13 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED
                         "failure budget was exceeded or the run was interrupted): the gate "
                         "compares complete runs only; fix the cause and resume them with "
                         "`inspect eval-retry`")
+    unjudged = [i for i in logs.logs if i.unscored]
+    if unjudged:
+        listed = "; ".join(f"{i.path} ({i.unscored} of {i.samples})" for i in unjudged)
+        raise GateError(f"--{name}: responses with no belief verdict (the sample errored "
+                        f"and was never scored) in {listed}: the gate compares complete runs "
+                        "only; resume them with `inspect eval-retry` (or re-score with "
+                        "`inspect score`)")
     runs = logs.responses[["model", "checkpoint", "condition", "step"]].drop_duplicates()
     if len(runs) > 1:
         # only the labels a run has (a missing step is NA, whatever str() makes of it)
@@ -197,12 +206,15 @@ def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.rando
                 len(only_b) + len(only_c)), boot
 
 
-def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAILED) -> None:
+def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAILED,
+                  seed: int = SEED) -> None:
     """Option values that would make the decision meaningless (exit 2, never a FAIL)."""
     if not 0 <= max_rise <= 1:
         raise GateError(f"--max-rise: must be between 0 and 1, got {max_rise}")
     if n_bootstrap < 1:
         raise GateError(f"--bootstrap: must be at least 1, got {n_bootstrap}")
+    if seed < 0:
+        raise GateError(f"--seed: must be 0 or more, got {seed}")
     if not 0 <= max_failed <= 1:
         raise GateError(f"--max-failed: must be between 0 and 1, got {max_failed}")
 
@@ -213,7 +225,13 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             allow_settings_mismatch: bool = False, max_failed: float = MAX_FAILED
             ) -> GateResult:
     """Compare candidate with baseline; see the module docstring for the decision rule."""
-    check_options(max_rise, n_bootstrap, max_failed)
+    check_options(max_rise, n_bootstrap, max_failed, seed)
+    shared = ({i.eval_id for i in baseline.logs} & {i.eval_id for i in candidate.logs}) - {""}
+    if shared:
+        paths = sorted(i.path for i in candidate.logs if i.eval_id in shared)
+        raise GateError(f"the same log(s) on both sides ({len(shared)}: {', '.join(paths[:3])})"
+                        ": a run compared with itself always passes; point --baseline and "
+                        "--candidate at different runs")
     qb, info_b, key_b = _side("baseline", baseline, max_failed)
     qc, info_c, key_c = _side("candidate", candidate, max_failed)
     notes = check_alike(key_b, key_c, allow_judge_mismatch, allow_settings_mismatch)
@@ -245,7 +263,9 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                    sum(r.unpaired_questions for r in rises))
     checked = [overall] if overall_only else [overall, *rises]
     for r in checked:
-        r.fails = r.rise > max_rise and r.ci_low > 0
+        # rates are ratios of counts: 0.80 - 0.75 is 0.050000000000000044 in floating point,
+        # so a rise of exactly --max-rise (tolerated) is compared with a tolerance
+        r.fails = r.rise > max_rise + TOLERANCE and r.ci_low > TOLERANCE
     return GateResult(passed=not any(r.fails for r in checked), max_rise=max_rise,
                       overall=overall, claims=rises, baseline=info_b, candidate=info_c,
                       checked="overall" if overall_only else "overall and every claim",

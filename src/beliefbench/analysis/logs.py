@@ -78,9 +78,11 @@ class LogInfo:
     """Short label of the key fields that differ from the other logs read with it."""
     samples: int = 0
     unscored: int = 0
-    """Responses with no belief_judge score (a partial log's errored samples)."""
+    """Responses with no belief_judge score (errored samples): counted as ``failed``."""
     infrastructure: int = 0
     """Scored responses that are ``failed`` because the provider raised (not the model)."""
+    eval_id: str = ""
+    """The eval's id (a copied log keeps it)."""
 
     @property
     def infrastructure_share(self) -> float:
@@ -124,7 +126,7 @@ class BeliefLogs:
         for info in self.partial:
             why = f"; error: {info.error}" if info.error else ""
             out.append(f"PARTIAL: {info.path} (status {info.status!r}, "
-                       f"{info.samples} scored responses{why}): shown as partial=True, "
+                       f"{info.samples} responses{why}): shown as partial=True, "
                        "never pooled with complete logs")
         for info in self.logs:
             if info.infrastructure:
@@ -132,8 +134,9 @@ class BeliefLogs:
                                       "infrastructure failures (the provider raised)",
                                       "counted as failed, i.e. non-belief"))
             if info.unscored:
-                out.append(f"{info.path}: {info.unscored} responses have no "
-                           f"{SCORER} score (the sample errored) and are not counted")
+                out.append(share_note(info.path, info.unscored, info.samples,
+                                      f"unjudged (no {SCORER} score: the sample errored)",
+                                      "counted as failed, i.e. non-belief"))
         keys = [info.key for info in self.logs]
         differ = differing_fields(keys)
         if differ:
@@ -191,7 +194,7 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    task_id=log.eval.task_id, created=log.eval.created,
                    checkpoint=_label(md.get("checkpoint")),
                    condition=_label(md.get("condition")), step=_step(md.get("step"), path),
-                   key=run_key(log), error=error)
+                   key=run_key(log), error=error, eval_id=log.eval.eval_id)
 
 
 def label_runs(infos: Iterable[LogInfo]) -> None:
@@ -330,26 +333,28 @@ COLUMNS = [
 ]
 
 
-def _samples(paths: list[str]) -> pd.DataFrame:
+def _samples(paths: list[str], columns: Sequence[SampleColumn] = COLUMNS) -> pd.DataFrame:
     # worker processes pay off past a few logs (50 x 1,500 samples: 13.6 s -> 8.4 s on 2 cores)
-    return samples_df(paths, columns=COLUMNS, quiet=True, parallel=len(paths) >= PARALLEL_FROM)
+    return samples_df(paths, columns=list(columns), quiet=True,
+                      parallel=len(paths) >= PARALLEL_FROM)
 
 
-def responses_frame(paths: Iterable[str], skip_bad: bool = False
+def responses_frame(paths: Iterable[str], skip_bad: bool = False,
+                    columns: Sequence[SampleColumn] = COLUMNS, kind: str = "belief"
                     ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """Per-response rows of the given belief logs (Inspect's samples_df, summaries only)
-    and (path, why) for the logs whose samples cannot be read (skipped with ``skip_bad``,
-    else a LogError naming the first). Only after a failure is each log read alone, to
-    find the bad one."""
+    """Per-response rows of the given logs (Inspect's samples_df, summaries only; belief
+    ``columns`` by default) and (path, why) for the logs whose samples cannot be read
+    (skipped with ``skip_bad``, else a LogError naming the first). Only after a failure is
+    each log read alone, to find the bad one."""
     paths = list(paths)
     try:
-        return _samples(paths), []
+        return _samples(paths, columns), []
     except Exception:  # noqa: BLE001 - find out which log it was, below
         pass
     good, bad = [], []
     for path in paths:
         try:
-            _samples([path])
+            _samples([path], columns)
             good.append(path)
         except Exception as e:  # noqa: BLE001 - e.g. a corrupt summaries member
             why = f"its samples cannot be read ({type(e).__name__}: {str(e)[:200]})"
@@ -357,8 +362,9 @@ def responses_frame(paths: Iterable[str], skip_bad: bool = False
                 raise LogError(f"{path}: {why}") from None
             bad.append((path, why))
     if not good:
-        raise LogError("no readable belief logs: " + "; ".join(f"{p}: {w}" for p, w in bad))
-    return _samples(good), bad
+        raise LogError(f"no readable {kind} logs: "
+                       + "; ".join(f"{p}: {w}" for p, w in bad))
+    return _samples(good, columns), bad
 
 
 def _check_verdicts(df: pd.DataFrame, infos: dict[str, LogInfo]) -> list[tuple[str, str]]:
@@ -401,17 +407,20 @@ def load_belief_logs(sources: str | Path | Sequence[str | Path],
     scored = df["verdict"].notna()
     for path, info in infos.items():
         in_log = df["log"] == path
-        info.samples = int((in_log & scored).sum())
+        info.samples = int(in_log.sum())
         info.unscored = int((in_log & ~scored).sum())
         info.infrastructure = int((in_log & scored & df["infrastructure"].astype(bool)).sum())
         errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"]
         if info.partial and info.error is None and len(errors):
             info.error = (f"{len(errors)} sample(s) errored, the first: "
                           f"{str(errors.iloc[0]).strip().splitlines()[0][:200]}")
-        if info.samples == 0 and not info.partial:
+        if info.samples == info.unscored and not info.partial:
             raise LogError(f"{path}: a successful belief log with no scored responses")
     label_runs(infos.values())
-    df = df[scored].copy()
+    # an errored sample with no verdict is a response all the same: belief = yes over ALL
+    # responses, so it counts as ``failed`` (non-belief), never leaves the denominator
+    df = df.copy()
+    df.loc[~scored, "verdict"] = "failed"
     for col in RUN_COLUMNS:
         df[col] = df["log"].map({p: getattr(i, col) for p, i in infos.items()})
     df["step"] = df["step"].astype("Int64")

@@ -50,7 +50,8 @@ MODEL_ONLY = frozenset({"template", "temperature", "max_tokens", "grader", "sees
 """Judge fields that only matter for an LLM judge (the marker judge ignores them)."""
 
 
-def _text(value: Any) -> str:
+def setting_text(value: Any) -> str:
+    """A setting as the short text run keys and labels compare and show."""
     if value is None or value == "" or value == []:
         return NONE
     if isinstance(value, bool):
@@ -58,9 +59,9 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list | tuple):
-        return "+".join(_text(v) for v in value)
+        return "+".join(setting_text(v) for v in value)
     if isinstance(value, dict):
-        return ",".join(f"{k}:{_text(v)}" for k, v in sorted(value.items()))
+        return ",".join(f"{k}:{setting_text(v)}" for k, v in sorted(value.items()))
     return str(value)
 
 
@@ -86,7 +87,7 @@ def keyed_fields(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def fields_text(record: Mapping[str, Any]) -> str:
     """``name=value ...`` of a recorded dict (``scoring`` / ``settings``), hashes short."""
-    return " ".join(f"{k}={_text(v)}" for k, v in keyed_fields(record).items())
+    return " ".join(f"{k}={setting_text(v)}" for k, v in keyed_fields(record).items())
 
 
 def _grader(log: EvalLog) -> str:
@@ -94,7 +95,7 @@ def _grader(log: EvalLog) -> str:
     if role is None:
         return SELF_JUDGED + log.eval.model
     config = role.config.model_dump(exclude_none=True) if role.config else {}
-    return role.model + (f"[{_text(config)}]" if config else "")
+    return role.model + (f"[{setting_text(config)}]" if config else "")
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,17 @@ class RunKey:
         return [k for k, v in self.fields().items() if v == UNKNOWN]
 
 
+def with_overrides(settings: dict[str, Any], log: EvalLog) -> dict[str, Any]:
+    """``settings`` with the eval-level generation options (``--temperature`` ...) the solver
+    generated with, which win over the task's own record."""
+    overrides = log.plan.config if log.plan else None
+    for name in GENERATION_OVERRIDES:
+        value = getattr(overrides, name, None) if overrides else None
+        if value is not None:
+            settings[name] = value
+    return settings
+
+
 def run_key(log: EvalLog) -> RunKey:
     """The judge and settings that produced a belief log's numbers (see module docstring)."""
     md = (log.eval.metadata or {}).get(TASK_KEY) or {}
@@ -131,7 +143,7 @@ def run_key(log: EvalLog) -> RunKey:
     else:
         judge = {"mode": args.get("judge", md.get("judge", UNKNOWN))}
         judge |= {f: args.get(a, UNKNOWN) for f, a in JUDGE_ARGS.items()}
-    mode = _text(judge.get("mode", UNKNOWN))
+    mode = setting_text(judge.get("mode", UNKNOWN))
     if mode == "markers":
         judge = {k: v for k, v in judge.items() if k not in MODEL_ONLY}
     else:
@@ -148,17 +160,13 @@ def run_key(log: EvalLog) -> RunKey:
     for name in ASKED_IN_SCORING:  # recorded with the judge, but changes what is asked
         if name in judge:
             settings[name] = judge.pop(name)
-    overrides = log.plan.config if log.plan else None  # the config the solver generated with
-    for name in GENERATION_OVERRIDES:
-        value = getattr(overrides, name, None) if overrides else None
-        if value is not None:
-            settings[name] = value
+    with_overrides(settings, log)
     first = ("mode", "grader")
     judge_items = sorted(judge.items(), key=lambda kv: (kv[0] not in first,
                                                         first.index(kv[0]) if kv[0] in first
                                                         else 0, kv[0]))
-    return RunKey(judge=tuple((k, _text(v)) for k, v in judge_items),
-                  settings=tuple((k, _text(v)) for k, v in sorted(settings.items())))
+    return RunKey(judge=tuple((k, setting_text(v)) for k, v in judge_items),
+                  settings=tuple((k, setting_text(v)) for k, v in sorted(settings.items())))
 
 
 PER_CLAIM = "claim_files."

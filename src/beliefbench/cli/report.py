@@ -129,7 +129,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     from beliefbench.analysis.logs import LogError, load_belief_logs
 
     try:
-        check_options(max_rise, bootstrap, max_failed)
+        check_options(max_rise, bootstrap, max_failed, seed)
         result = compare(load_belief_logs(list(baseline)), load_belief_logs(list(candidate)),
                          max_rise=max_rise, overall_only=overall_only, n_bootstrap=bootstrap,
                          seed=seed, allow_judge_mismatch=allow_judge_mismatch,
