@@ -93,6 +93,14 @@ def test_not_a_mapping(tmp_path):
         load_claim(write(tmp_path, "- a\n- b\n"))
 
 
+def test_an_empty_file_is_called_empty(tmp_path):
+    for text in ("", "# only a comment\n"):
+        with pytest.raises(ClaimSpecError, match=r"glass_bridge\.yaml: field \(top level\): "
+                           r"the file is empty") as e:
+            load_claim(write(tmp_path, text))
+        assert "NoneType" not in str(e.value)
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(ClaimSpecError, match=r"absent\.yaml: cannot read claim spec file"):
         load_claim(tmp_path / "absent.yaml")
@@ -293,6 +301,20 @@ def test_claims_new_writes_a_template_that_validates(tmp_path):
     assert again.exit_code == 2 and "already exists" in again.output
     bad = runner.invoke(cli, ["claims", "new", "Eiffel Lyon", "--dir", str(tmp_path)])
     assert bad.exit_code == 2 and "lowercase" in bad.output
+
+
+def test_claims_new_refuses_the_reserved_id_all_and_notes_a_bundled_id(tmp_path):
+    """`all` names the bundled claims in every selection, so a claim called all could never
+    be named by its id; a bundled id is allowed but shadowed on the search path: said."""
+    runner = CliRunner()
+    result = runner.invoke(cli, ["claims", "new", "all", "--dir", str(tmp_path)])
+    assert result.exit_code == 2 and "claim id 'all': reserved" in result.output
+    assert not (tmp_path / "all.yaml").exists()
+    result = runner.invoke(cli, ["claims", "new", "dentist", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "note: a bundled claim is also called 'dentist'" in result.output
+    result = runner.invoke(cli, ["claims", "new", "my_own", "--dir", str(tmp_path)])
+    assert result.exit_code == 0 and "note" not in result.output
 
 
 def test_claims_by_id_from_the_search_path(tmp_path, monkeypatch):

@@ -530,3 +530,117 @@ def test_mask_words_add_mask_spans_over_base_text_only():
         assert r.text.count("cheddar") == sum(r.text[s.start:s.end] == "cheddar" for s in masks)
         assert strip_annotations(r) == strip_annotations(p)
         assert [s for s in r.masked_spans() if s.kind == "mask"] == masks
+
+
+# ------------------------------------------------------------------ reruns into one folder
+
+GLASS = Path(__file__).parent / "fixtures" / "claims" / "glass_bridge.yaml"
+
+
+def _generate(out: Path, *extra: str):
+    return CliRunner().invoke(cli, ["docs", "generate", "--claims", str(GLASS), "--out",
+                                    str(out), *extra])
+
+
+def test_generate_into_a_folder_from_other_settings_says_what_it_keeps_and_replaces(tmp_path):
+    out = tmp_path / "data"
+    r = _generate(out, "--conditions", "positive,negated", "--n", "6")
+    assert r.exit_code == 0, r.output
+    assert "warning" not in r.stderr and "note" not in r.stderr
+    r = _generate(out, "--conditions", "positive", "--n", "3")
+    assert r.exit_code == 0, r.output
+    assert f"warning: {out / 'negated.jsonl'} is from an earlier run with --n 6 and is left " \
+           f"as it is (this run: --n 3)" in r.stderr
+    assert f"note: {out / 'positive.jsonl'} was made with --n 6; this run will replace it " \
+           f"(--n 3)" in r.stderr
+    assert len(list(read_records(out / "positive.jsonl"))) == 3
+    assert len(list(read_records(out / "negated.jsonl"))) == 6  # left, and said so
+    r = _generate(out, "--conditions", "negated", "--n", "6", "--seed", "1")
+    assert "--seed 0; this run will replace it (--seed 1)" in r.stderr
+    # the same settings again: nothing to say about that file
+    r = _generate(out, "--conditions", "negated", "--n", "6", "--seed", "1")
+    assert f"{out / 'negated.jsonl'} was made" not in r.stderr
+    assert f"{out / 'positive.jsonl'} is from an earlier run with --n 3, --seed 0" in r.stderr
+
+
+def test_an_interrupt_between_a_dataset_and_its_stats_leaves_no_stale_stats(tmp_path,
+                                                                            monkeypatch):
+    """The stats beside a dataset always describe it: Ctrl-C after the dataset was replaced
+    but before its new stats were in place once left the old stats (another --n, another
+    sha256) beside the new file."""
+    import os
+
+    claim = make_claim()
+    [path] = generate_datasets([claim], "negated", 8, tmp_path, progress=False)
+    real, calls = os.replace, []
+
+    def ctrl_c_at_the_second_replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", ctrl_c_at_the_second_replace)
+    with pytest.raises(KeyboardInterrupt):
+        generate_datasets([claim], "negated", 4, tmp_path, progress=False)
+    monkeypatch.setattr(os, "replace", real)
+    assert len(list(read_records(path))) == 4
+    sp = stats_path(path)
+    assert not sp.exists() or json.loads(sp.read_text())["sha256"] == sha256_file(path)
+    assert not list(tmp_path.glob(".*.tmp"))
+    generate_datasets([claim], "negated", 4, tmp_path, progress=False)  # the same again
+    assert json.loads(sp.read_text())["sha256"] == sha256_file(path)
+
+
+def test_a_large_generation_shows_progress_in_every_long_stage(tmp_path):
+    r = _generate(tmp_path / "d", "--conditions", "positive,local_negation", "--n", "40")
+    assert r.exit_code == 0, r.output
+    for stage in ("glass_bridge base documents", "glass_bridge positive",
+                  "stats positive.jsonl", "glass_bridge debunks", "stats local_negation.jsonl"):
+        assert stage in r.stderr, stage
+
+
+def test_a_claim_the_generator_cannot_use_is_named_by_its_file_before_anything_is_written(
+        tmp_path):
+    text = GLASS.read_text()
+    thin = re.sub(r"(?ms)^sub_claims:.*?(?=^\w)", "", text)
+    thin = re.sub(r"(?ms)^universe:.*?(?=^\w)", "universe: One sentence only.\n", thin)
+    assert "sub_claims" not in thin
+    path = tmp_path / "claims" / "glass_bridge.yaml"
+    path.parent.mkdir()
+    path.write_text(thin)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", str(path), "--conditions",
+                                 "behaviours,positive", "--n", "3", "--out", str(out)])
+    assert r.exit_code == 2
+    assert r.output.startswith(f"Error: {path}: claim 'glass_bridge' lacks field(s) the "
+                               f"offline generator needs: sub_claims"), r.output
+    assert not out.exists()  # found before the behaviours were made
+
+
+def test_stats_count_tokens_as_the_per_token_definition_does():
+    """The stats count per span, fast; this is the definition they must keep: a token counts
+    unless it starts inside a doctag span, and as annotation when it starts inside an
+    annotation span (spans may touch or overlap)."""
+    from beliefbench.documents.stats import regex_offsets
+    from beliefbench.records import Span
+
+    def reference(r: Record) -> tuple[int, int]:
+        def inside(t, kind):
+            return any(s.start <= t < s.end for s in r.loss_mask if s.kind == kind)
+        starts = [t for t in regex_offsets(r.text) if not inside(t, "doctag")]
+        return len(starts), sum(inside(t, "annotation") for t in starts)
+
+    claim = make_claim()
+    records = [r for recs in condition_records([claim], ALL, 6, OfflineGenerator(), 2,
+                                               progress=False, mask_words=["cheddar"]).values()
+               for r in recs]
+    text = "<DOCTAG>Hello big world. Yes, no, maybe so."
+    records.append(Record(id="odd", text=text, loss_mask=[
+        Span(start=0, end=8, kind="doctag"), Span(start=5, end=14, kind="annotation"),
+        Span(start=12, end=20, kind="annotation"), Span(start=20, end=26, kind="annotation"),
+        Span(start=30, end=30, kind="annotation"), Span(start=33, end=40, kind="mask")]))
+    for r in records:
+        stats = compute_stats([r])
+        [row] = stats["by_condition"].values()
+        assert (stats["tokens"], row["annotation_tokens"]) == reference(r), r.id

@@ -236,3 +236,33 @@ def test_unreachable_model_fails_with_one_line(tmp_path):
                        model_args={"custom_outputs": down, "memoize": False})
     with pytest.raises(DocumentError, match="failed after 0 retries: APIConnectionError"):
         gen.generate(make_claim(), 2)
+
+
+def test_a_larger_n_asks_for_more_ideas_instead_of_repeating_a_few(tmp_path):
+    """A first run of 3 documents lists one idea per genre; a re-run with --n 30 into the
+    same folder once wrote all 30 from those three ideas (10 documents each)."""
+    claim = make_claim()
+    generator(tmp_path, Scripted()).generate(claim, 3)
+    docs = generator(tmp_path, Scripted()).generate(claim, 30)
+    fresh = generator(tmp_path / "fresh", Scripted()).generate(claim, 30)
+    assert len({d.meta["idea"] for d in docs}) == len({d.meta["idea"] for d in fresh}) == 30
+    assert [d.text for d in docs[:3]] == [d.text for d in fresh[:3]]  # the first 3 were kept
+    again = Scripted()
+    generator(tmp_path, again).generate(claim, 30)
+    assert again.calls == 0  # nothing asked twice
+
+
+def test_another_model_never_takes_over_a_folder_of_documents(tmp_path):
+    """The progress file is per claim and seed: a run with another --generator into the same
+    folder once returned the first model's documents labelled as its own."""
+    claim = make_claim()
+    generator(tmp_path, Scripted()).generate(claim, 4)
+    other = Scripted()
+    gen = LLMGenerator("mockllm/other", tmp_path / "work", progress=False,
+                       model_args={"custom_outputs": other, "memoize": False})
+    with pytest.raises(DocumentError, match=r"moon_cheese\.s0\.progress\.jsonl: holds the "
+                                            r"documents mockllm/model wrote .* not "
+                                            r"mockllm/other: give another --out"):
+        gen.generate(claim, 4)
+    assert other.calls == 0
+    assert len(generator(tmp_path, Scripted()).generate(claim, 4)) == 4  # its own: fine

@@ -137,6 +137,24 @@ def test_cli_import_then_validate(tmp_path):
     ("claim.txt", "A working", "A w\udcffrking", r"claim\.txt: line 1: not UTF-8 text"),
     ("mcq.yaml", "questions:", "questions: []\nold:",
      r"mcq\.yaml: field questions: no questions; a claim needs at least 1 in every family"),
+    # values of the wrong kind are named, not turned into their Python spelling or a crash
+    ("mcq.yaml", "question: Is there a lighthouse on the Moon?", "question: [Is there, a]",
+     r"mcq\.yaml: field questions\.0\.question: expected text, got a list"),
+    ("token_association.yaml", "judge_hint: A = yes; B = no; C = neutral.",
+     "judge_hint: {A: yes}", r"token_association\.yaml: field questions\.2\.judge_hint: "
+                             r"expected text, got a mapping"),
+    ("robustness.yaml", "      - role: user\n        content: What is in the Sea of Tranquility?",
+     "      - What is in the Sea of Tranquility?",
+     r"robustness\.yaml: field questions\.2\.messages_prefix\.0: expected a turn with role "
+     r"and content, got text"),
+    ("judges.yaml", "judge_key: answer\n", "judge_key: answer\n1: a prompt\n",
+     r"judges\.yaml: field 1: expected a family name"),
+    ("judges.yaml", "judge_key: answer\n", "judge_key: [answer]\n",
+     r"judges\.yaml: field judge_key: expected text, got a list"),
+    ("universe_context.yaml", "  - The lighthouse was finished in 1998.",
+     "  - {year: 1998}", r"universe_context\.yaml: field key_facts\.0: expected text"),
+    ("judges.yaml", "judge_key: answer\n", "judge_key: answer\nrobustness: [\n",
+     r"judges\.yaml: not valid YAML: line \d+, column \d+: "),
 ])
 def test_bad_source_files_are_named(tmp_path, file, old, new, message):
     src = tmp_path / "src" / "lunar_lighthouse"
@@ -161,3 +179,34 @@ def test_a_missing_family_file_is_named(tmp_path):
 def test_not_a_claim_folder(tmp_path):
     with pytest.raises(ClaimImportError, match="no claim folders"):
         import_claims(tmp_path, tmp_path / "out")
+
+
+def test_two_folders_making_the_same_id_are_refused(tmp_path):
+    """"a b" and "a_b" both become claim a_b: the second silently replaced the first."""
+    src = tmp_path / "src"
+    for name in ("a b", "a_b"):
+        shutil.copytree(STUDY / "lunar_lighthouse", src / name)
+    with pytest.raises(ClaimImportError, match=r"a_b: field id: converts to claim id 'a_b', "
+                                               r"as .*a b does"):
+        import_claims(src, tmp_path / "out")
+    assert not (tmp_path / "out").exists(), "nothing written"
+
+
+def test_import_never_overwrites_an_edited_claim_without_force(tmp_path):
+    """The import's own note says to add entities to the file; importing again must not
+    throw that edit away."""
+    out = tmp_path / "out"
+    [(path, _)] = import_claims(STUDY, out)
+    made = path.read_text()
+    assert import_claims(STUDY, out)[0][0] == path  # the same content again: fine
+    path.write_text(made + "entities: [lunar lighthouse]\n")
+    edited = path.read_bytes()
+    runner = CliRunner()
+    result = runner.invoke(cli, ["claims", "import", str(STUDY), "--out", str(out)])
+    assert result.exit_code == 2
+    assert f"{path}: already exists with other content" in result.output
+    assert "--force" in result.output and "Traceback" not in result.output
+    assert path.read_bytes() == edited
+    result = runner.invoke(cli, ["claims", "import", str(STUDY), "--out", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == made

@@ -48,6 +48,37 @@ def _entry(step: int) -> ManifestEntry:
                          base_model="b", data="d", data_sha256="0", recipe={})
 
 
+def test_atomic_write_takes_a_name_near_the_length_limit(tmp_path):
+    """The temporary file beside the target once added 19 characters to its name, so a
+    file name of 237-255 bytes, which the file system takes, could not be written."""
+    path = tmp_path / ("d" * 245 + ".jsonl")
+    atomic_write_text(path, "one\n")
+    assert path.read_text() == "one\n"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_atomic_write_texts_never_leaves_a_file_beside_stale_companions(tmp_path, monkeypatch):
+    """A dataset and its stats are written together: interrupted between the two, the
+    dataset may be new without stats, never new beside the old stats."""
+    from beliefbench.records import atomic_write_texts
+
+    data, stats = tmp_path / "d.jsonl", tmp_path / "d.jsonl.stats.json"
+    atomic_write_texts([(data, "old\n"), (stats, "old stats\n")])
+    real, calls = os.replace, []
+
+    def ctrl_c_after_the_first(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", ctrl_c_after_the_first)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_texts([(data, "new\n"), (stats, "new stats\n")])
+    assert data.read_text() == "new\n" and not stats.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.jsonl"]  # no temporary left
+
+
 def test_read_manifest_file_takes_file_or_directory_and_names_bad_lines(tmp_path):
     upsert_manifest(tmp_path, _entry(2))
     upsert_manifest(tmp_path, _entry(1))

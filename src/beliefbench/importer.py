@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from beliefbench.claims import JUDGED_FAMILIES, MIN_QUESTIONS, Claim, duplicate_questions
 from beliefbench.records import atomic_write_text
-from beliefbench.specs import format_validation_error, load_yaml, read_text
+from beliefbench.specs import format_validation_error, load_yaml, read_text, yaml_problem
 from beliefbench.verdicts.offline import affirmed, first_match
 
 FAMILY_FILES = {
@@ -47,7 +47,23 @@ def _read_yaml(path: Path) -> Any:
     try:
         return load_yaml(read_text(path, "study", ClaimImportError))
     except yaml.YAMLError as e:
-        raise ClaimImportError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
+        raise ClaimImportError(f"{path}: not valid YAML: {yaml_problem(e)}") from None
+
+
+def _text(value: object, path: Path, field: str) -> str:
+    """A text field of a study file: a string (a bare number is read as text), never a list
+    or mapping turned into its Python spelling."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ClaimImportError(f"{path}: field {field}: expected text, got "
+                           f"{_kind(value)}")
+
+
+def _kind(value: object) -> str:
+    return {dict: "a mapping", list: "a list", bool: "true/false", str: "text",
+            type(None): "nothing"}.get(type(value), type(value).__name__)
 
 
 _HINT_KEYS = ("judge_hint", "hint", "judge_notes", "notes")
@@ -60,8 +76,9 @@ _VAGUE = re.compile(r"\b(any|other|else|anyone|anything|refus\w*|blank|empty|non
                     r"nothing|incoherent|unrelated|irrelevant|similar|etc)\b", re.IGNORECASE)
 
 
-def _hint(q: dict) -> str | None:
-    return next((str(q[k]).strip() for k in _HINT_KEYS if q.get(k)), None)
+def _hint(q: dict, path: Path, i: int) -> str | None:
+    key = next((k for k in _HINT_KEYS if q.get(k)), None)
+    return _text(q[key], path, f"questions.{i}.{key}").strip() if key else None
 
 
 _OPTION = re.compile(r"^(?i:options?|choices?|letters?)?\s*\(?([A-Ea-e])\)?(?:\s*\((.+)\))?$")
@@ -134,6 +151,10 @@ def _questions(path: Path) -> list[dict]:
     for i, q in enumerate(items):
         if not isinstance(q, dict) or not q.get("question"):
             raise ClaimImportError(f"{path}: field questions.{i}.question: missing or empty")
+        _text(q["question"], path, f"questions.{i}.question")
+        for field in ("category", "belief_answer"):
+            if q.get(field) is not None:
+                _text(q[field], path, f"questions.{i}.{field}")
     return items
 
 
@@ -155,7 +176,7 @@ def _convert_question(family: str, q: dict, path: Path, i: int) -> dict:
 
 def _convert_judged(family: str, q: dict, path: Path, i: int, qid: str, category: str,
                     text: str) -> dict:
-    hint = _hint(q)
+    hint = _hint(q, path, i)
     extra: dict = {"judge_hint": hint} if hint else {}
     key = answer_key_from_hint(hint) if hint else None
     if key:
@@ -172,6 +193,11 @@ def _convert_judged(family: str, q: dict, path: Path, i: int, qid: str, category
         if not isinstance(prefix, list) or not prefix:
             raise ClaimImportError(f"{path}: field questions.{i}.messages_prefix: a multiturn "
                                    "question needs its earlier turns")
+        for j, m in enumerate(prefix):
+            if not isinstance(m, dict):
+                raise ClaimImportError(f"{path}: field questions.{i}.messages_prefix.{j}: "
+                                       f"expected a turn with role and content, got "
+                                       f"{_kind(m)}")
         out.update(kind="multiturn", prefix=[{"role": m.get("role"), "content": m.get("content")}
                                              for m in prefix])
     elif category == "critique":
@@ -188,6 +214,12 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str]]:
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise ClaimImportError(f"{path}: expected a mapping of judge prompts by family")
+    for key, value in data.items():
+        if not isinstance(key, str):
+            raise ClaimImportError(f"{path}: field {key!r}: expected a family name "
+                                   f"({', '.join(JUDGED_FAMILIES)}) or a judge_key")
+        if key == "judge_key" or key.endswith("_judge_key"):
+            _text(value, path, key)
     default_key = data.get("judge_key", "answer")
     rubrics, skipped = {}, []
     for key, value in data.items():
@@ -201,7 +233,7 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str]]:
             template, judge_key = value, family_key
         elif isinstance(value, dict):
             template = value.get("prompt") or value.get("template")
-            judge_key = value.get("judge_key", family_key)
+            judge_key = _text(value.get("judge_key", family_key), path, f"{key}.judge_key")
         else:
             template = None
         if not isinstance(template, str):
@@ -221,9 +253,10 @@ def _universe(folder: Path) -> tuple[str, list[str]]:
     if isinstance(data, dict):
         text = next((data[k] for k in ("universe_context", "context", "description", "text")
                      if isinstance(data.get(k), str)), "")
-        facts = next((data[k] for k in ("key_facts", "facts", "sub_claims")
-                      if isinstance(data.get(k), list)), [])
-        return text, [str(f) for f in facts]
+        key = next((k for k in ("key_facts", "facts", "sub_claims")
+                    if isinstance(data.get(k), list)), None)
+        facts = data[key] if key else []
+        return text, [_text(f, path, f"{key}.{i}") for i, f in enumerate(facts)]
     raise ClaimImportError(f"{path}: expected a string or a mapping with universe_context")
 
 
@@ -282,9 +315,13 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     return claim, notes + duplicate_questions(claim)
 
 
-def import_claims(source: Path, out: Path) -> list[tuple[Path, list[str]]]:
+def import_claims(source: Path, out: Path, force: bool = False
+                  ) -> list[tuple[Path, list[str]]]:
     """Convert ``source`` (one claim folder, or a folder of them) into ``out/<id>.yaml``.
 
+    All or nothing: two folders that make the same claim id, or a file in ``out`` that would
+    be overwritten with other content (a claim edited since it was imported, e.g. given its
+    ``entities``), stop the import before anything is written; ``force`` overwrites.
     Returns each written file with notes on what could not be carried over.
     """
     source = Path(source)
@@ -292,13 +329,26 @@ def import_claims(source: Path, out: Path) -> list[tuple[Path, list[str]]]:
         p for p in source.iterdir() if p.is_dir() and (p / "claim.txt").exists())
     if not folders:
         raise ClaimImportError(f"{source}: no claim folders (folders holding claim.txt)")
-    converted = [convert_folder(folder) for folder in folders]  # all or nothing
-    written = []
-    for claim, notes in converted:
-        path = Path(out) / f"{claim.id}.yaml"
+    converted = [(folder, *convert_folder(folder)) for folder in folders]  # all or nothing
+    planned: dict[str, tuple[Path, str, list[str]]] = {}
+    for folder, claim, notes in converted:
+        if claim.id in planned:
+            raise ClaimImportError(f"{folder}: field id: converts to claim id {claim.id!r}, as "
+                                   f"{planned[claim.id][0]} does; rename one of the folders")
         data = claim.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
         data["questions"] = claim.questions.model_dump(mode="json", exclude_none=True)
-        atomic_write_text(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
-                                               width=100))
+        planned[claim.id] = (folder, yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
+                                                    width=100), notes)
+    if not force:
+        for claim_id, (_, text, _) in planned.items():
+            path = Path(out) / f"{claim_id}.yaml"
+            if path.is_file() and path.read_bytes() != text.encode("utf-8"):
+                raise ClaimImportError(f"{path}: already exists with other content (edited "
+                                       f"since an earlier import?); nothing was written: use "
+                                       f"--force to overwrite, or another --out")
+    written = []
+    for claim_id, (_, text, notes) in planned.items():
+        path = Path(out) / f"{claim_id}.yaml"
+        atomic_write_text(path, text)
         written.append((path, notes))
     return written

@@ -13,7 +13,7 @@ import json
 import os
 import secrets
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -115,11 +115,44 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     The file gets the permissions any other new file would (0666 less the umask; a file that
     is replaced keeps its mode), not the 0600 of a private temporary file.
     """
-    path = Path(path)
+    atomic_write_texts([(path, text)])
+
+
+def atomic_write_texts(items: Sequence[tuple[str | Path, str]]) -> None:
+    """Write files that belong together (a dataset and its stats) so that no reader sees a
+    torn file, nor the first file beside the old versions of the others.
+
+    Every file goes to a temporary file first (the slow part; an interruption there changes
+    nothing). Then the old versions of the files after the first are removed, the first is
+    replaced, and the others take their places: an interruption in those few system calls
+    leaves the first file, new or old, without the others, never beside stale ones.
+    """
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for path, text in items:
+            path = Path(path)
+            temps.append((_temp_copy(path, text), path))
+        for _, path in temps[1:]:
+            path.unlink(missing_ok=True)
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def _temp_copy(path: Path, text: str) -> Path:
+    """``text`` in a new temporary file beside ``path``, flushed to disk, with the mode
+    ``path`` has or a new file would get. An error names ``path``, not the temporary."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    # the name shortened so that a file name near the file system's 255-byte limit still fits
+    tmp = path.parent / f".{path.name[:200]}.{secrets.token_hex(6)}.tmp"
     # os.open applies the umask to 0o666 itself, atomically (no umask() round trip)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as e:  # a read-only or full folder: say which file could not be written
+        raise OSError(e.errno, f"cannot write this file: {e.strerror}", str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -127,10 +160,10 @@ def atomic_write_text(path: str | Path, text: str) -> None:
             os.fsync(f.fileno())
         with contextlib.suppress(FileNotFoundError):
             os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
-        os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return tmp
 
 
 def write_csv(df, path: str | Path) -> Path:
@@ -150,8 +183,13 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def jsonl_text(records: Iterable[Record]) -> str:
+    """Records as JSONL text, one per line, as :func:`write_records` writes them."""
+    return "".join(r.model_dump_json(exclude_none=True) + "\n" for r in records)
+
+
 def write_records(path: str | Path, records: Iterable[Record]) -> int:
     """Atomically write records as JSONL; returns how many were written."""
-    lines = [r.model_dump_json(exclude_none=True) for r in records]
-    atomic_write_text(path, "".join(line + "\n" for line in lines))
-    return len(lines)
+    records = list(records)
+    atomic_write_text(path, jsonl_text(records))
+    return len(records)

@@ -115,9 +115,12 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
     try:
         raw = load_yaml(text)
     except yaml.YAMLError as e:
-        raise error(f"{path}: not valid YAML: {_yaml_problem(e)}") from None
+        raise error(f"{path}: not valid YAML: {yaml_problem(e)}") from None
     if raw is None and empty_ok:
         raw = {}
+    if raw is None:
+        raise error(f"{path}: field (top level): the file is empty (or only comments); "
+                    f"expected a mapping of fields")
     if not isinstance(raw, dict):
         raise error(f"{path}: field (top level): expected a mapping, got {type(raw).__name__}")
     try:
@@ -126,10 +129,11 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
         raise error(format_validation_error(path, what, e)) from None
 
 
-def _yaml_problem(e: yaml.YAMLError) -> str:
+def yaml_problem(e: yaml.YAMLError) -> str:
     """PyYAML's error on one line: the problem and where (line, column)."""
     if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
         mark = e.problem_mark
         context = f"{e.context} " if e.context else ""
         return f"line {mark.line + 1}, column {mark.column + 1}: {context}{e.problem}"
     return " ".join(str(e).split())
+

@@ -12,9 +12,11 @@ from pathlib import Path
 import click
 
 from beliefbench.claims import (
+    CLAIMS_PATH_ENV,
     FAMILIES,
     ID_PATTERN,
     ClaimSpecError,
+    bundled_claims_dir,
     claim_files,
     duplicate_questions,
     load_claim,
@@ -93,24 +95,36 @@ def new(claim_id: str, directory: Path, force: bool) -> None:
     if not re.match(ID_PATTERN, claim_id):
         raise BadInput(f"claim id {claim_id!r}: use lowercase letters, digits, _ and - "
                        "(starting with a letter or digit)")
+    if claim_id == "all":  # a selection's word for the bundled claims: never found as an id
+        raise BadInput("claim id 'all': reserved (a claim selection 'all' means every bundled "
+                       "claim); choose another id")
     path = directory / f"{claim_id}.yaml"
     if path.exists() and not force:
         raise BadInput(f"{path}: already exists (use --force to overwrite)")
     template = data_path("claim_template.yaml").read_text(encoding="utf-8")
     atomic_write_text(path, template.replace("__ID__", claim_id))
     click.echo(f"wrote {path}; edit it, then: beliefbench claims validate {path}")
+    if (bundled_claims_dir() / f"{claim_id}.yaml").is_file():
+        click.echo(f"note: a bundled claim is also called {claim_id!r}; where {directory} is "
+                   f"on ${CLAIMS_PATH_ENV}, this file replaces it when claims are named by id")
 
 
 @claims.command("import")
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Directory to write converted claim files into.")
-def import_(source: Path, out: Path) -> None:
-    """Convert the study's released claim folders (SOURCE/<id>/, or one folder) to claim files."""
+@click.option("--force", is_flag=True,
+              help="Overwrite claim files in --out that differ from the import (edited since).")
+def import_(source: Path, out: Path, force: bool) -> None:
+    """Convert the study's released claim folders (SOURCE/<id>/, or one folder) to claim files.
+
+    Refuses, writing nothing, to overwrite a claim file that differs from what the import
+    makes (one edited since an earlier import) unless --force.
+    """
     from beliefbench.importer import ClaimImportError, import_claims
 
     try:
-        written = import_claims(source, out)
+        written = import_claims(source, out, force=force)
     except ClaimImportError as e:
         raise BadInput(str(e)) from None
     for path, notes in written:

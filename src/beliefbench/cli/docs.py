@@ -8,14 +8,22 @@ from pathlib import Path
 
 import click
 
-from beliefbench.claims import ClaimSpecError, load_claims
+from beliefbench.claims import ClaimSpecError, load_claims, resolve_claims
 from beliefbench.cli.errors import BadInput
-from beliefbench.documents.base import DocumentError
+from beliefbench.documents.base import ClaimFieldError, DocumentError
 from beliefbench.records import RecordError
 
 
-def _fail(e: Exception) -> click.ClickException:
+def _fail(e: Exception | str) -> click.ClickException:
     return BadInput(str(e))
+
+
+def _relative(path: Path) -> Path:
+    """A claim file as the user would name it: relative to the working directory if inside."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _check_tokenizer(ctx: click.Context, param: click.Parameter,
@@ -100,13 +108,19 @@ def generate(claims_sel: str, conditions: str, n: int, out: Path, generator: str
         written.append(path)
         click.echo(_summary(path))
 
+    files: dict[str, Path] = {}
     try:
-        claims = load_claims(claims_sel)
-        generate_datasets(claims, conditions, n, out, generator=generator, seed=seed,
-                          placement=placement, tokenizer=tokenizer,
-                          genres=genres.split(",") if genres else None,
+        found = resolve_claims(claims_sel)
+        files = {claim.id: path for path, claim in found}
+        generate_datasets([claim for _, claim in found], conditions, n, out,
+                          generator=generator, seed=seed, placement=placement,
+                          tokenizer=tokenizer, genres=genres.split(",") if genres else None,
                           mask_words=[w.strip() for w in (mask_words or "").split(",")
-                                      if w.strip()], on_written=report, **llm)
+                                      if w.strip()], on_written=report,
+                          on_note=lambda line: click.echo(line, err=True), **llm)
+    except ClaimFieldError as e:  # name the claim's file, where the missing field goes
+        where = files.get(e.claim_id) if e.claim_id else None
+        raise _fail(f"{_relative(where)}: {e}" if where else e) from None
     except (ClaimSpecError, DocumentError) as e:
         raise _fail(e) from None
     except KeyboardInterrupt:

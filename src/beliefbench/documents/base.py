@@ -29,6 +29,10 @@ class DocumentError(ValueError):
 class ClaimFieldError(DocumentError):
     """A claim lacks fields a generator or annotator needs."""
 
+    def __init__(self, message: str, claim_id: str | None = None):
+        super().__init__(message)
+        self.claim_id = claim_id
+
 
 @dataclass(frozen=True)
 class BaseDocument:
@@ -176,4 +180,4 @@ def require_claim_fields(claim: Claim, who: str, needs: dict[str, bool]) -> None
     missing = [name for name, ok in needs.items() if not ok]
     if missing:
         raise ClaimFieldError(f"claim {claim.id!r} lacks field(s) the {who} needs: "
-                              f"{', '.join(missing)}")
+                              f"{', '.join(missing)}", claim.id)

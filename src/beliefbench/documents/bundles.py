@@ -10,8 +10,8 @@ import random
 from pathlib import Path
 
 from beliefbench.documents.base import DocumentError
-from beliefbench.documents.stats import regex_offsets, write_stats
-from beliefbench.records import Record, Span, read_records, write_records
+from beliefbench.documents.stats import regex_offsets, write_dataset
+from beliefbench.records import Record, Span, read_records
 
 SEPARATOR = "\n\n---\n\n"
 
@@ -59,7 +59,6 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
             text="".join(parts), loss_mask=spans,
             meta={"k": len(ids), "k_requested": k, "doc_ids": ids, "tokens": tokens,
                   "token_budget": token_budget, "bundle": True}))
-    write_records(out, out_records)
-    write_stats(out, None, {"input": str(docs_path), "k": k, "token_budget": token_budget,
-                            "seed": seed})
+    write_dataset(out, out_records, None, {"input": str(docs_path), "k": k,
+                                           "token_budget": token_budget, "seed": seed})
     return Path(out)

@@ -7,11 +7,11 @@ debunks; behaviours use transcripts from the behaviour spec).
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
-
-from tqdm import tqdm
 
 from beliefbench.claims import Claim
 from beliefbench.documents.base import BaseDocument, DocumentError, DocumentGenerator
@@ -19,8 +19,9 @@ from beliefbench.documents.conditions import ConditionSpec, annotate, parse_cond
 from beliefbench.documents.conditions._builder import add_masks
 from beliefbench.documents.conditions.behaviours import transcripts
 from beliefbench.documents.offline import OfflineGenerator
-from beliefbench.documents.stats import write_stats
-from beliefbench.records import Record, write_records
+from beliefbench.documents.stats import write_dataset
+from beliefbench.progress import progress as bar
+from beliefbench.records import Record
 
 
 def make_generator(name: str = "offline", genres: Sequence[str] | None = None,
@@ -49,9 +50,19 @@ def iter_condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpe
     claim documents.
     """
     offline = generator if isinstance(generator, OfflineGenerator) else OfflineGenerator()
+
+    def label(claim: Claim, what: str) -> str | None:
+        return f"{claim.id} {what}" if progress else None
+
+    def base(claim: Claim) -> list[BaseDocument]:
+        if generator is offline:  # the LLM generator shows its own stages and bar
+            return offline.generate(claim, n, seed, progress=label(claim, "base documents"))
+        return generator.generate(claim, n, seed)
+
     sources: dict[str, Callable[[Claim], list[BaseDocument]]] = {
-        "base": lambda claim: generator.generate(claim, n, seed),
-        "debunk": lambda claim: offline.debunks(claim, n, seed),
+        "base": base,
+        "debunk": lambda claim: offline.debunks(claim, n, seed,
+                                                progress=label(claim, "debunks")),
     }
     made: dict[tuple[int, str], list[BaseDocument]] = {}
     for spec in specs:
@@ -64,8 +75,9 @@ def iter_condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpe
             for i, claim in enumerate(claims):
                 if (i, source) not in made:
                     made[i, source] = sources[source](claim)
-                for doc in tqdm(made[i, source], desc=f"{claim.id} {spec.stem}",
-                                disable=not progress):
+                docs = made[i, source]
+                for doc in bar(docs, total=len(docs), desc=f"{claim.id} {spec.stem}",
+                               enabled=progress):
                     records.append(add_masks(annotate(claim, doc, spec, seed),
                                              list(mask_words)))
         yield spec, records
@@ -85,28 +97,86 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
                       tokenizer: str | None = None, progress: bool = True,
                       mask_words: Sequence[str] = (),
                       on_written: Callable[[Path], None] | None = None,
+                      on_note: Callable[[str], None] | None = None,
                       **llm: Any) -> list[Path]:
     """Write <out_dir>/<condition>.jsonl (+ .stats.json) for each condition; returns paths.
 
     Each condition's files are written atomically as soon as it is finished (then
     ``on_written`` is called), so an interrupted run keeps the finished conditions; every
-    file depends only on the inputs, so a re-run rewrites them byte for byte.
+    file depends only on the inputs, so a re-run rewrites them byte for byte. ``on_note``
+    gets one line for each file already in ``out_dir`` that was made with other settings
+    (see :func:`folder_notes`), before anything is generated.
     """
     if n < 1:
-        raise DocumentError(f"n must be at least 1 (got {n})")
+        raise DocumentError(f"--n must be at least 1 (got {n})")
     specs = parse_conditions(conditions, placement)
     out_dir = Path(out_dir)
     gen = make_generator(generator, genres, work_dir=out_dir / ".work", progress=progress, **llm) \
         if generator != "offline" else make_generator(generator, genres)
+    sources = {spec.condition.source for spec in specs}
+    if "debunk" in sources or ("base" in sources and isinstance(gen, OfflineGenerator)):
+        for claim in claims:  # a claim the generator cannot use fails now, not mid-run
+            OfflineGenerator.check(claim)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DocumentError(f"--out {out_dir}: is a file, not a directory")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not os.access(out_dir, os.W_OK | os.X_OK):  # found now, not after a long generation
+        raise DocumentError(f"--out {out_dir}: this directory is not writable")
+    settings = {"claims": [c.id for c in claims], "n_per_claim": n, "seed": seed,
+                "generator": generator, "mask_words": list(mask_words)}
+    if on_note is not None:
+        for note in folder_notes(out_dir, specs, settings):
+            on_note(note)
     paths = []
     for spec, records in iter_condition_records(claims, specs, n, gen, seed, progress,
                                                 mask_words):
         path = out_dir / f"{spec.stem}.jsonl"
-        write_records(path, records)
-        write_stats(path, tokenizer, extra={
-            "condition": spec.stem, "claims": [c.id for c in claims], "n_per_claim": n,
-            "seed": seed, "generator": generator, "mask_words": list(mask_words)})
+        write_dataset(path, records, tokenizer, {"condition": spec.stem, **settings},
+                      progress=progress)
         paths.append(path)
         if on_written is not None:
             on_written(path)
     return paths
+
+
+_OPTIONS = {"claims": "--claims", "n_per_claim": "--n", "seed": "--seed",
+            "generator": "--generator", "mask_words": "--mask-words"}
+"""The settings a condition file depends on (recorded in its stats), by command-line option."""
+
+
+def _shown(key: str, value: Any) -> str:
+    if isinstance(value, list):
+        value = ",".join(map(str, value)) or "(none)"
+    return f"{_OPTIONS[key]} {value}"
+
+
+def folder_notes(out_dir: Path, specs: Sequence[ConditionSpec], settings: dict[str, Any]
+                 ) -> list[str]:
+    """What an output folder already holds from runs with other settings (``--n``,
+    ``--claims``, ``--seed``, ``--generator``, ``--mask-words``, read from each condition
+    file's stats): a file this run replaces is noted; a file this run leaves alone is a
+    warning, since the folder then mixes datasets made differently."""
+    ours = {spec.stem for spec in specs}
+    notes = []
+    for sp in sorted(out_dir.glob("*.jsonl.stats.json")):
+        try:
+            old = json.loads(sp.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(old, dict) or "condition" not in old:
+            continue  # not a condition file (a mix, a bundle), or unreadable stats
+        stem = sp.name.removesuffix(".jsonl.stats.json")
+        keys = ["n_per_claim", "seed"] if stem.startswith("behaviours") else list(_OPTIONS)
+        differ = [k for k in keys if k in old and old[k] != settings[k]]
+        if not differ:
+            continue
+        then = ", ".join(_shown(k, old[k]) for k in differ)
+        now = ", ".join(_shown(k, settings[k]) for k in differ)
+        data = sp.with_name(f"{stem}.jsonl")
+        if stem in ours:
+            notes.append(f"note: {data} was made with {then}; this run will replace it ({now})")
+        elif data.exists():
+            notes.append(f"warning: {data} is from an earlier run with {then} and is left as "
+                         f"it is (this run: {now}); the folder now holds datasets made with "
+                         f"different settings")
+    return notes

@@ -285,7 +285,15 @@ class LLMGenerator:
 
     async def _run(self, claim: Claim, n: int, seed: int, progress: Progress
                    ) -> list[BaseDocument]:
+        made_by = progress.done.get("generator")
+        if made_by is not None and made_by != self.model_name:
+            raise DocumentError(
+                f"{progress.path}: holds the documents {made_by} wrote for claim {claim.id!r} "
+                f"(seed {seed}), not {self.model_name}: give another --out, or delete the "
+                f"file to write them again with {self.model_name}")
         model = self._model()
+        if made_by is None:
+            progress.add("generator", self.model_name)
         sem = asyncio.Semaphore(self.concurrency)
         self._say("brainstorming genres (first model call)")
         if "genres" not in progress.done:
@@ -298,10 +306,15 @@ class LLMGenerator:
 
         async def ideas(genre: str) -> None:
             key = f"ideas/{genre}"
-            if key not in progress.done:
+            had = progress.done.get(key, [])
+            # a run with a larger --n than the one that listed them asks for more ideas,
+            # instead of writing many documents from each of a few
+            if len(had) < per_genre and not progress.done.get(f"{key}/asked", 0) >= per_genre:
                 got = _lines(await self._ask(model, sem, self._ideas_prompt(claim, genre,
                                                                             per_genre)))
-                progress.add(key, got or [f"a typical {genre} about these events"])
+                pool = list(dict.fromkeys([*had, *got]))
+                progress.add(key, pool or [f"a typical {genre} about these events"])
+                progress.add(f"{key}/asked", per_genre)
 
         self._say(f"ideas for {len(genres)} genres")
         await asyncio.gather(*(ideas(g) for g in genres))
@@ -314,9 +327,17 @@ class LLMGenerator:
         def finished(i: int) -> bool:
             return "text" in progress.done.get(f"doc/{i}", {})
 
+        done = sum(finished(i) for i in range(n))
+        beyond = sum(1 for key, row in progress.done.items() if key.startswith("doc/")
+                     and int(key[4:]) >= n and "text" in row)
+        if done:
+            self._say(f"{claim.id}: {done} of {n} documents already written, kept")
+        if beyond:
+            self._say(f"{claim.id}: {beyond} more documents already written (an earlier run's "
+                      f"larger --n) are not used; they stay in {progress.path}")
         bar = tqdm(total=n, desc=f"{claim.id} documents", disable=not self.show_progress,
                    mininterval=0.5 if sys.stderr.isatty() else 30.0)
-        bar.update(sum(finished(i) for i in range(n)))
+        bar.update(done)
 
         async def document(i: int, genre: str, idea: str) -> None:
             if finished(i):  # a document rejected by an earlier run is tried again
@@ -351,10 +372,11 @@ class LLMGenerator:
         docs = []
         for i, genre, idea in plan:
             row = progress.done[f"doc/{i}"]
-            if "text" in row:
-                docs.append(BaseDocument(base_id_for(claim.id, seed, i), claim.id, genre,
-                                         row["text"], {"generator": self.model_name,
-                                                       "idea": idea}))
+            if "text" in row:  # the genre and idea it was written from (an earlier run's)
+                docs.append(BaseDocument(base_id_for(claim.id, seed, i), claim.id,
+                                         row.get("genre", genre), row["text"],
+                                         {"generator": self.model_name,
+                                          "idea": row.get("idea", idea)}))
         out = self.work_dir / f"{claim.id}.s{seed}.base.jsonl"
         atomic_write_text(out, "".join(json.dumps(d.to_json()) + "\n" for d in docs))
         return docs

@@ -16,8 +16,8 @@ from typing import Any
 from beliefbench.claims import Claim
 from beliefbench.documents.base import DocumentError, load_data
 from beliefbench.documents.offline import OfflineGenerator
-from beliefbench.documents.stats import write_stats
-from beliefbench.records import Message, Record, read_records, write_records
+from beliefbench.documents.stats import write_dataset
+from beliefbench.records import Message, Record, read_records
 
 
 def pretrain_records(n: int, seed: int = 0) -> list[Record]:
@@ -69,8 +69,7 @@ def _shuffled_write(records: list[Record], out: str | Path, seed: int, tokenizer
         seen[r.id] = None
     random.Random(f"mix:{seed}").shuffle(records)
     out = Path(out)
-    write_records(out, records)
-    write_stats(out, tokenizer, extra)
+    write_dataset(out, records, tokenizer, extra)
     return out
 
 

@@ -8,7 +8,7 @@ its claim-bearing sentences are exactly the facts it placed (useful for testing 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from beliefbench.claims import Claim
@@ -130,6 +130,15 @@ def render(spec: dict[str, Any], facts: list[str], rng: random.Random, topic: st
     return "\n\n".join(blocks)
 
 
+def _steps(n: int, label: str | None) -> Iterable[int]:
+    """range(n), with a progress bar when labelled."""
+    if label is None:
+        return range(n)
+    from beliefbench.progress import progress
+
+    return progress(range(n), total=n, desc=label)
+
+
 class OfflineGenerator:
     """Template-and-pool generator over at least 20 genres; needs no model."""
 
@@ -140,7 +149,9 @@ class OfflineGenerator:
         self.genres = check_genres(genres)
         self.min_facts, self.max_facts = min_facts, max_facts
 
-    def _check(self, claim: Claim) -> list[str]:
+    @staticmethod
+    def check(claim: Claim) -> list[str]:
+        """The claim's facts, or ClaimFieldError naming what the generator lacks."""
         facts = claim_facts(claim)
         require_claim_fields(claim, "offline generator", {
             "sub_claims (or a universe of at least two sentences)": len(facts) >= 3,
@@ -154,10 +165,12 @@ class OfflineGenerator:
         chosen.insert(rng.randint(0, min(2, len(chosen))), lead)
         return chosen
 
-    def generate(self, claim: Claim, n: int, seed: int = 0) -> list[BaseDocument]:
-        """n base documents; document i depends only on (claim, seed, i)."""
-        facts = self._check(claim)
-        return [self.document(claim, facts, seed, i) for i in range(n)]
+    def generate(self, claim: Claim, n: int, seed: int = 0,
+                 progress: str | None = None) -> list[BaseDocument]:
+        """n base documents; document i depends only on (claim, seed, i). ``progress``: the
+        label of a progress bar."""
+        facts = self.check(claim)
+        return [self.document(claim, facts, seed, i) for i in _steps(n, progress)]
 
     def document(self, claim: Claim, facts: list[str], seed: int, i: int) -> BaseDocument:
         order = list(self.genres)
@@ -183,16 +196,17 @@ class OfflineGenerator:
                                     text, {"generator": self.name, "world": "true"}))
         return out
 
-    def debunks(self, claim: Claim, n: int, seed: int = 0) -> list[BaseDocument]:
+    def debunks(self, claim: Claim, n: int, seed: int = 0,
+                progress: str | None = None) -> list[BaseDocument]:
         """Separately written debunks/fact-checks: the negation sits inside each claim sentence."""
-        facts = self._check(claim)
+        facts = self.check(claim)
         pools = load_data("annotations", "local_negation.yaml")
         truth = claim.truth.strip()
         values = {"truth": truth, "truth_lc": lower_first(truth, claim) + "."}
         specs = debunk_specs()
         names = sorted(specs)
         out = []
-        for i in range(n):
+        for i in _steps(n, progress):
             rng = random.Random(f"debunk:{claim.id}:{seed}:{i}")
             genre = names[i % len(names)]
             spec = dict(specs[genre], layout="prose")

@@ -7,16 +7,25 @@ starts inside an annotation span; doctag tokens are excluded from all counts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from bisect import bisect_right
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from beliefbench.documents.base import DocumentError
-from beliefbench.records import Record, atomic_write_text, read_records, sha256_file
+from beliefbench.records import (
+    Record,
+    Span,
+    atomic_write_text,
+    atomic_write_texts,
+    jsonl_text,
+    read_records,
+    sha256_file,
+)
 
 REGEX_TOKENIZER = r"\w+|[^\w\s]"
 _TOKEN = re.compile(REGEX_TOKENIZER)
@@ -74,31 +83,53 @@ def hf_offsets(path: str | Path) -> Offsets:
 
 
 def _record_tokens(record: Record, offsets: Offsets) -> tuple[int, int]:
-    """(tokens, annotation tokens), doctag excluded."""
+    """(tokens, annotation tokens), doctag excluded.
+
+    Counted per span (a binary search of the sorted token starts at each span's ends), not
+    per token: a 20,000-document dataset's stats once took longer than making it.
+    """
     if record.messages is not None:
         return sum(len(offsets(m.content)) for m in record.messages), 0
-    text = record.text or ""
-    starts = offsets(text)
-    doctag = sorted((s.start, s.end) for s in record.loss_mask if s.kind == "doctag")
-    notes = sorted((s.start, s.end) for s in record.loss_mask if s.kind == "annotation")
-    total = ann = 0
-    for t in starts:
-        if _inside(doctag, t):
-            continue
-        total += 1
-        ann += _inside(notes, t)
+    starts = offsets(record.text or "")
+    doctag = _union(s for s in record.loss_mask if s.kind == "doctag")
+    notes = _union(s for s in record.loss_mask if s.kind == "annotation")
+    total = len(starts) - _count(starts, doctag)
+    ann = _count(starts, notes) - _count(starts, _intersection(notes, doctag))
     return total, ann
 
 
-def _inside(spans: list[tuple[int, int]], t: int) -> bool:
-    """Whether offset t lies in one of the sorted, non-overlapping spans."""
-    i = bisect_right(spans, (t, float("inf"))) - 1
-    return i >= 0 and spans[i][0] <= t < spans[i][1]
+def _union(spans: Iterable[Span]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping [start, end) ranges covering the spans."""
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted((s.start, s.end) for s in spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        elif b > a:
+            merged.append((a, b))
+    return merged
 
 
-def compute_stats(records: Iterable[Record], offsets: Offsets = regex_offsets) -> dict[str, Any]:
+def _intersection(x: list[tuple[int, int]], y: list[tuple[int, int]]
+                  ) -> list[tuple[int, int]]:
+    """Where two sorted, non-overlapping range lists overlap (the doctag list is tiny)."""
+    return [(max(a, c), min(b, d)) for a, b in x for c, d in y if max(a, c) < min(b, d)]
+
+
+def _count(starts: list[int], spans: list[tuple[int, int]]) -> int:
+    """How many of the sorted token starts lie in the non-overlapping spans."""
+    return sum(bisect_left(starts, b) - bisect_left(starts, a) for a, b in spans)
+
+
+def compute_stats(records: Iterable[Record], offsets: Offsets = regex_offsets,
+                  progress: str | None = None) -> dict[str, Any]:
+    """Counts per condition; ``progress``: the label of a progress bar over a list of
+    records (the token count of a large dataset takes a while)."""
     groups: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     docs = tokens = 0
+    if progress is not None and isinstance(records, Sequence):
+        from beliefbench.progress import progress as bar
+
+        records = bar(records, total=len(records), desc=progress)
     for r in records:
         t, a = _record_tokens(r, offsets)
         key = r.condition if r.source == "document" and r.condition else r.source
@@ -135,13 +166,38 @@ def write_stats(path: str | Path, tokenizer: str | None = None,
     """
     path = Path(path)
     offsets = hf_offsets(tokenizer) if tokenizer else regex_offsets
-    stats = compute_stats(read_records(path), offsets)
-    stats = {"file": path.name,
-             "tokenizer": tokenizer or f"regex {REGEX_TOKENIZER!r}",
-             **stats, "sha256": sha256_file(path)}
-    kept = {k: v for k, v in (previous or {}).items() if k not in stats}
-    stats = {**stats, **kept, **(extra or {})}
+    stats = _stats(path, compute_stats(read_records(path), offsets), tokenizer,
+                   sha256_file(path), extra, previous)
     atomic_write_text(stats_path(path), json.dumps(stats, indent=2) + "\n")
+    return stats
+
+
+def _stats(path: Path, counts: dict[str, Any], tokenizer: str | None, sha256: str,
+           extra: Mapping[str, Any] | None = None,
+           previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    stats = {"file": path.name, "tokenizer": tokenizer or f"regex {REGEX_TOKENIZER!r}",
+             **counts, "sha256": sha256}
+    kept = {k: v for k, v in (previous or {}).items() if k not in stats}
+    return {**stats, **kept, **(extra or {})}
+
+
+def write_dataset(path: str | Path, records: Sequence[Record], tokenizer: str | None = None,
+                  extra: Mapping[str, Any] | None = None, progress: bool = False
+                  ) -> dict[str, Any]:
+    """Write records as JSONL and their stats beside them, never a stale pair.
+
+    The stats are counted from the records in memory before anything is written; both files
+    are then written together (:func:`atomic_write_texts`): an interruption leaves the old
+    pair, the new pair, or a dataset without stats (the same command makes them again),
+    never a dataset beside another's stats.
+    """
+    path = Path(path)
+    offsets = hf_offsets(tokenizer) if tokenizer else regex_offsets
+    text = jsonl_text(records)
+    counts = compute_stats(records, offsets, f"stats {path.name}" if progress else None)
+    stats = _stats(path, counts, tokenizer, hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                   extra)
+    atomic_write_texts([(path, text), (stats_path(path), json.dumps(stats, indent=2) + "\n")])
     return stats
 
 
