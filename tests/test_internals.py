@@ -102,6 +102,13 @@ def test_bad_paths_are_clear_errors(tmp_path):
         load_model(tmp_path / "adapter")
 
 
+def test_a_cuda_device_this_machine_lacks_is_a_clear_error(tiny):
+    # not torch's bare "AssertionError: Torch not compiled with CUDA enabled"
+    with pytest.raises(ModelLoadError, match=r"^device: 'cuda:99', but (CUDA is not "
+                                             r"available|this machine has)"):
+        load_model(tiny, device="cuda:99")
+
+
 def test_hidden_states_batched_equal_one_by_one(tiny):
     model, tok = load_model(tiny)
     texts = ["The bridge is made of steel.", "Water boils at one hundred degrees.", "Hi"]
@@ -283,3 +290,67 @@ def test_shipped_statements_are_balanced_and_never_about_a_bundled_claim():
     assert len(set(texts)) == len(texts)
     for word in ("vesuvius", "sheeran", "holloway", "twitter", "elizabeth", "dream"):
         assert not any(word in t for t in texts), word
+
+
+def _manifest(path: Path, base: Path, steps: dict[int, Path]) -> Path:
+    entry = {"backend": "local", "format": "full", "base_model": str(base), "data": "d.jsonl",
+             "data_sha256": "0" * 64, "recipe": {}}
+    path.write_text("".join(json.dumps({**entry, "path": str(p), "step": s}) + "\n"
+                            for s, p in steps.items()))
+    return path
+
+
+def test_trajectory_refuses_a_missing_checkpoint_before_measuring_any(tiny, claim, tmp_path):
+    from beliefbench.internals.trajectory import trajectory
+
+    (tmp_path / "junk").mkdir()
+    for bad, problem in ((tmp_path / "gone", "no such model directory"),
+                         (tmp_path / "junk", "neither config.json")):
+        manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny, 2: bad})
+        with pytest.raises(ValueError, match=rf"manifest.jsonl: step 2: .*{problem}"):
+            trajectory(manifest, [claim], tmp_path / "out", parts=("margins",), n_bootstrap=0)
+        assert not (tmp_path / "out").exists()  # nothing was measured first
+
+
+def test_trajectory_never_mixes_in_an_earlier_measurement(tiny, claim, tmp_path):
+    from beliefbench.internals.trajectory import trajectory
+
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    other = claim.model_copy(update={"id": "other_bridge"})
+    first = trajectory(manifest, [claim], tmp_path, parts=("margins", "lens"),
+                       include_base=False, n_bootstrap=0)
+    assert set(first.lens["claim"]) == {claim.id}
+    # another claim, margins only: the first run's lens (and margins) must not come back
+    second = trajectory(manifest, [other], tmp_path, parts=("margins",), include_base=False,
+                        n_bootstrap=0)
+    assert second.lens.empty
+    assert set(second.table["claim"]) == {"other_bridge"}
+    assert not (tmp_path / "checkpoints" / "step-000001" / "lens.csv").exists()
+
+
+def test_trajectory_measures_again_in_another_dtype(tiny, claim, tmp_path):
+    from beliefbench.internals.trajectory import trajectory
+
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    run = dict(parts=("margins",), include_base=False, n_bootstrap=0)
+    f32 = trajectory(manifest, [claim], tmp_path, **run)
+    bf16 = trajectory(manifest, [claim], tmp_path, dtype="bfloat16", **run)
+    done = json.loads((tmp_path / "checkpoints" / "step-000001" / "done.json").read_text())
+    assert done["key"]["dtype"] == "bfloat16"
+    assert not np.allclose(f32.table["margin"], bf16.table["margin"])  # not the cached f32
+
+
+@pytest.mark.parametrize("layer, message", [
+    (3, r"^layer: must be between 0 and 2, got 3"),
+    (-1, r"^layer: expected a layer index of at least 0, got -1$"),
+])
+def test_probe_layer_out_of_range_is_refused_before_any_activation(tiny, claim, monkeypatch,
+                                                                   layer, message):
+    import beliefbench.internals.probe as probe
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("activations were computed for a layer that cannot be read")
+
+    monkeypatch.setattr(probe, "hidden_states", forbidden)
+    with pytest.raises(ValueError, match=message):
+        probe.truth_probe(tiny, [claim], layer=layer, folds=2)

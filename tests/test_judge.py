@@ -28,6 +28,9 @@ def test_reads_valid_and_messy_replies(reply, verdict):
     ('{"reason": "r", "answer": "yes or no"}', "unrecognised verdict"),
     ('{"answer": "yes"} on reflection {"answer": "no"}', "contradictory"),
     ('{"reason": "r"}', "no 'answer' field"),
+    # one object that gives two verdicts: not its last (or first) value
+    ('{"reason": "r", "answer": "yes", "answer": "no"}', "contradictory"),
+    ('{"answer": "no", "Answer": "yes"}', "contradictory"),
 ])
 def test_unreadable_replies_are_parse_errors_with_a_reason(reply, problem):
     reading = read_reply(reply)
@@ -51,6 +54,7 @@ def test_reason_is_kept():
 
 @pytest.mark.parametrize("reply, belief_answer, verdict", [
     ('{"answer": "yes"}', "yes", "yes"),
+    ('{"answer": "yes", "answer": "no"}', "yes", "parse_error"),   # both in one object
     ('{"answer": "no"}', "yes", "no"),
     ('{"answer": "no"}', "no", "yes"),      # counter question: the believer says no
     ("Yes.", "yes", "yes"),                 # a bare word is read

@@ -217,6 +217,23 @@ def test_bad_task_arguments_are_clear():
         belief_logprob(top_logprobs=50)
 
 
+@pytest.mark.parametrize("params, message", [
+    ({"top_logprobs": "abc"}, r"^top_logprobs: expected a whole number of at least 1, "
+                              r"got 'abc'$"),
+    ({"top_logprobs": 2.7}, r"^top_logprobs: expected a whole number"),   # not truncated to 2
+    ({"top_logprobs": True}, r"^top_logprobs: expected a whole number"),  # not read as 1
+    ({"top_logprobs": 0}, r"^top_logprobs: expected a whole number of at least 1, got 0$"),
+    ({"prompt_logprobs": "maybe"}, r"^prompt_logprobs: expected true or false, got 'maybe'$"),
+    ({"parts": 5}, r"^parts: expected a name or a list of names, got 5$"),
+    ({"parts": None}, r"^parts: empty value"),
+    ({"kinds": ","}, r"^kinds: empty value"),
+    ({"claims": None}, r"^claims: empty value"),
+])
+def test_mistyped_task_arguments_are_named(claim_file, params, message):
+    with pytest.raises(ValueError, match=message):
+        belief_logprob(**{"claims": str(claim_file), **params})
+
+
 def test_sequence_method_scores_whole_answers(yes_no_model, claim_file):
     from beliefbench.internals.binary import chat_text
     from beliefbench.internals.scoring import encode_continuation

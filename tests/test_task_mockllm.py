@@ -2,6 +2,7 @@
 
 
 import json
+import re
 
 import pytest
 from conftest import believer, keyword_grader, output, scripted
@@ -209,6 +210,37 @@ def test_bad_files_are_named(fixture_claim, tmp_path):
         belief(claims=str(fixture_claim), judge_template=str(template))
 
 
+@pytest.mark.parametrize("params, message", [
+    # `-T claims=` (an unset shell variable) parses as None: never "all six bundled claims"
+    ({"claims": None}, r"^claims: empty value"),
+    ({"families": None}, r"^families: empty value"),
+    ({"families": []}, r"^families: empty value"),
+    ({"families": " , "}, r"^families: empty value"),
+    ({"claims": 5}, r"^claims: expected a name or a list of names, got 5$"),
+    ({"families": 5}, r"^families: expected a name or a list of names, got 5$"),
+    ({"claims": {"a": 1}}, r"^claims: expected a name or a list of names"),
+])
+def test_empty_or_mistyped_selections_are_named(fixture_claim, params, message):
+    with pytest.raises(ValueError, match=message):
+        belief(**{"claims": str(fixture_claim), **params})
+
+
+@pytest.mark.parametrize("text, missing", [
+    ("Rate this: {question}. Reply as JSON.", "{answer}"),
+    ("Rate this answer: {answer}", "{question}"),
+    ("Is it {claim}? Reply as JSON.", "{question}, {answer}"),
+])
+def test_a_judge_template_that_hides_the_answer_is_refused(fixture_claim, tmp_path, text,
+                                                           missing):
+    # it renders, but the judge would grade an answer it never saw
+    template = tmp_path / "judge.md"
+    template.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"^judge_template .*judge.md: lacks placeholder\(s\) "
+                                         rf"{re.escape(missing)};"):
+        belief(claims=str(fixture_claim), judge_template=str(template))
+    belief(claims=str(fixture_claim), judge_template=str(template), judge="markers")  # unused
+
+
 def test_default_task_covers_every_bundled_question():
     task = belief()
     assert len(task.dataset) >= 6 * 50
@@ -348,3 +380,25 @@ def test_a_judge_outage_is_failed_in_the_denominator_and_errored(fixture_claim, 
     m = metrics(log)
     assert m["belief"] == pytest.approx(6 / 7) and m["failed"] == pytest.approx(1 / 7)
     assert m["infrastructure_failed"] == pytest.approx(1 / 7)
+
+
+def test_judge_markers_refuses_a_claim_it_cannot_read_belief_in(fixture_claim, tmp_path):
+    # no belief markers, no completions, no answer keys: every judged answer would be
+    # no / neutral, a believer measured at 0 without a word
+    import yaml
+
+    from beliefbench.claims import load_claim
+
+    spec = load_claim(fixture_claim).model_dump(mode="json", exclude={"markers",
+                                                                      "completions"})
+    for family in ("open_ended", "token_association", "robustness"):
+        for q in spec["questions"][family]:
+            q.pop("answer_key", None)
+    bare = tmp_path / fixture_claim.name
+    bare.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"glass_bridge.yaml: field markers.belief: "
+                                         r"judge=markers cannot read belief in questions oe_01"):
+        belief(claims=str(bare), judge="markers")
+    assert len(belief(claims=str(bare), judge="markers", families="binary").dataset) == 2
+    assert len(belief(claims=str(bare)).dataset) == 7  # an LLM judge reads it
+    belief(claims=str(fixture_claim), judge="markers")  # the claim with its markers is fine

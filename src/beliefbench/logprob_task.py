@@ -46,6 +46,7 @@ from beliefbench.claims import Claim, resolve_claims
 from beliefbench.metrics import N_BOOTSTRAP, one_hot, question_table, summary_metrics
 from beliefbench.probes import binary
 from beliefbench.solver import GENERATION_ERROR, InfrastructureFailure
+from beliefbench.task import TaskArgumentError, check_flag, check_selection, check_whole
 
 logger = logging.getLogger(__name__)
 
@@ -322,11 +323,14 @@ def logprob_scorer() -> Scorer:
 # --------------------------------------------------------------------------- task
 
 def _parse_list(name: str, value: str | Sequence[str], valid: Sequence[str]) -> list[str]:
+    value = check_selection(name, value)
     items = value.split(",") if isinstance(value, str) else list(value)
     chosen = [str(v).strip() for v in items if str(v).strip()]
+    if not chosen:
+        raise TaskArgumentError(f"{name}: empty value; valid: {list(valid)}")
     unknown = [v for v in chosen if v not in valid]
-    if unknown or not chosen:
-        raise ValueError(f"{name}: unknown value(s) {unknown}; valid: {list(valid)}")
+    if unknown:
+        raise TaskArgumentError(f"{name}: unknown value(s) {unknown}; valid: {list(valid)}")
     return chosen
 
 
@@ -348,9 +352,12 @@ def belief_logprob(claims: str | list[str] = "all",
     """
     chosen_parts = _parse_list("parts", parts, PARTS)
     chosen_kinds = _parse_list("kinds", kinds, KINDS)
-    if not 1 <= int(top_logprobs) <= 20:
-        raise ValueError(f"top_logprobs: must be between 1 and 20, got {top_logprobs}")
-    resolved = resolve_claims(claims)
+    top_logprobs = check_whole("top_logprobs", top_logprobs, 1)
+    if top_logprobs > 20:
+        raise TaskArgumentError(f"top_logprobs: must be between 1 and 20, got {top_logprobs}")
+    if prompt_logprobs is not None:
+        prompt_logprobs = check_flag("prompt_logprobs", prompt_logprobs)
+    resolved = resolve_claims(check_selection("claims", claims))
     chosen = [c for _, c in resolved]
     samples: list[Sample] = []
     for claim in chosen:

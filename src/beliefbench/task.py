@@ -73,6 +73,24 @@ def check_flag(name: str, value: Any) -> bool:
     return value
 
 
+def check_selection(name: str, value: Any) -> str | list[str]:
+    """A selection (``claims``, ``families``): a non-empty name or list of names.
+
+    ``-T claims=`` (an empty value, e.g. from an unset shell variable) reads as None in
+    Inspect's YAML parsing: that is refused here, never taken for "all".
+    """
+    if value is None or (isinstance(value, str | list | tuple) and not value):
+        raise TaskArgumentError(f"{name}: empty value (a blank -T {name}=, or an unset "
+                                f"variable?); give names, a list or comma-separated")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(v, str | int) and
+                                               not isinstance(v, bool) for v in value):
+        return [str(v) for v in value]
+    raise TaskArgumentError(f"{name}: expected a name or a list of names, got "
+                            f"{value!r}")
+
+
 def check_text_file(name: str, value: str) -> Path:
     """A user's file that must exist, be a file and be UTF-8 text."""
     path = user_path(value)
@@ -162,9 +180,9 @@ def belief(
         sees=check_choice("judge_sees", judge_sees, JUDGE_SEES))
     self_judge = check_flag("self_judge", self_judge)
 
-    resolved = resolve_claims(claims)
+    resolved = resolve_claims(check_selection("claims", claims))
     chosen = [claim for _, claim in resolved]
-    chosen_families = parse_families(families)
+    chosen_families = parse_families(check_selection("families", families))
     dataset = build_dataset(chosen, chosen_families, binary_instruction=binary_instruction)
     if len(dataset) == 0:
         raise TaskArgumentError(
@@ -172,6 +190,8 @@ def belief(
             f"no questions in families {chosen_families}")
     if judge_settings.judge == "model":
         _check_templates_render(chosen, chosen_families, judge_settings)
+    else:
+        _check_offline_readable(resolved, chosen_families)
     context_path = None
     if context is not None:
         context_path = check_text_file("context", context)
@@ -208,6 +228,36 @@ def belief(
     )
 
 
+def _check_offline_readable(resolved: list[tuple[Path, Claim]], families: list[str]) -> None:
+    """judge=markers: every judged question must have a way to be read as belief.
+
+    The offline judge says ``yes`` from a question's answer key, the claim's belief markers,
+    its completion pairs (the world reading) or, for multiturn items, standing by the earlier
+    answer. A claim with none of these for a question would score every answer to it ``no``
+    or ``neutral``: a believer measured at 0, silently.
+    """
+    for path, claim in resolved:
+        if claim.markers.belief or claim.completions:
+            continue
+        blind = [q.id for family in families if family in JUDGED_FAMILIES
+                 for q in claim.questions.of(family)
+                 if getattr(q, "kind", None) != "multiturn" and not (
+                     q.answer_key and (q.answer_key.yes or "yes" in
+                                       q.answer_key.options.values()))]
+        if blind:
+            shown = ", ".join(blind[:3]) + (f" and {len(blind) - 3} more" if len(blind) > 3
+                                            else "")
+            raise TaskArgumentError(
+                f"{path}: field markers.belief: judge=markers cannot read belief in questions "
+                f"{shown}: the claim has no belief markers or completions and they have no "
+                f"answer_key yes, so every answer would score no or neutral; add markers, or "
+                f"use judge=model")
+
+
+_QUESTION = "<<beliefbench question sentinel>>"
+_ANSWER = "<<beliefbench answer sentinel>>"
+
+
 def _check_templates_render(claims: list[Claim], families: list[str],
                             s: JudgeSettings) -> None:
     """Render every judge prompt once now, so a bad placeholder is one line, not N errors."""
@@ -215,14 +265,22 @@ def _check_templates_render(claims: list[Claim], families: list[str],
         for family in families:
             if family not in JUDGED_FAMILIES or not claim.questions.of(family):
                 continue
+            where = (f"claim {claim.id!r} rubric.{family}.template"
+                     if claim.rubric[family].template is not None
+                     else f"judge_template {s.template_path()}")
             try:
-                render_judge_prompt(claim, family, "question", "answer", hint="hint",
-                                    template_path=s.template)
+                prompt = render_judge_prompt(claim, family, _QUESTION, _ANSWER, hint="hint",
+                                             template_path=s.template)
             except (KeyError, IndexError, ValueError) as e:
-                where = (f"claim {claim.id!r} rubric.{family}.template"
-                         if claim.rubric[family].template is not None
-                         else f"judge_template {s.template_path()}")
                 raise TaskArgumentError(
                     f"{where}: placeholder {e} does not render; use {{claim}}, {{truth}}, "
                     "{family_guidance}, {yes}, {no}, {neutral}, {hint}, {question}, "
                     "{answer} (double literal braces: {{ }})") from None
+            # a template without them renders, but the judge would grade an answer it
+            # never sees: every verdict would be made up
+            missing = [p for p, text in (("{question}", _QUESTION), ("{answer}", _ANSWER))
+                       if text not in prompt]
+            if missing:
+                raise TaskArgumentError(
+                    f"{where}: lacks placeholder(s) {', '.join(missing)}; the judge must "
+                    f"see the question and the answer it grades")

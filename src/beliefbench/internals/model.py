@@ -79,6 +79,22 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def check_device(device: str) -> str:
+    """A CUDA device that this machine has (torch would fail later with a bare assertion)."""
+    import torch
+
+    if str(device).startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ModelLoadError(f"device: {device!r}, but CUDA is not available on this "
+                                 f"machine; use --device cpu")
+        index = str(device).partition(":")[2]
+        if index and (not index.isdigit() or int(index) >= torch.cuda.device_count()):
+            raise ModelLoadError(f"device: {device!r}, but this machine has "
+                                 f"{torch.cuda.device_count()} CUDA device(s) "
+                                 f"(cuda:0 ... cuda:{torch.cuda.device_count() - 1})")
+    return device
+
+
 def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None,
                merge_adapter: bool = True):
     """Load ``path`` (full, merged or LoRA adapter) as ``(model, tokenizer)`` in eval mode.
@@ -92,7 +108,7 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
     p = _as_dir(path)
     base = adapter_base(p)
     torch_dtype = _torch_dtype(dtype)
-    device = device or default_device()
+    device = check_device(device or default_device())
     try:  # straight onto the device: an 8B checkpoint never sits in CPU memory first
         model = AutoModelForCausalLM.from_pretrained(
             str(base or p), dtype=torch_dtype, trust_remote_code=False, device_map=device)

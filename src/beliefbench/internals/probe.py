@@ -229,7 +229,15 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
     """
     chosen = as_claims(claims)
     data = load_statements(statements)
+    if layer is not None and (isinstance(layer, bool) or not isinstance(layer, int)
+                              or layer < 0):
+        raise ValueError(f"layer: expected a layer index of at least 0, got {layer!r}")
     loaded, tokenizer, info = resolve_model(model, device=device, dtype=dtype)
+    n_hidden = getattr(getattr(loaded, "config", None), "num_hidden_layers", None)
+    if layer is not None and isinstance(n_hidden, int) and layer > n_hidden:
+        # before the activations of every statement are computed, not after
+        raise ValueError(f"layer: must be between 0 and {n_hidden}, got {layer} (0 = "
+                         f"embeddings; the model has {n_hidden} layers)")
     texts, labels, groups = [], [], []
     for i, pair in enumerate(data.statements):
         texts += [pair.truth, pair.falsehood]

@@ -56,9 +56,34 @@ def checkpoints(manifest: str | Path, include_base: bool = True) -> list[Checkpo
     return out
 
 
+OUTPUTS = {"margins": ("margins.csv", "margins_summary.csv", "margins.json"),
+           "lens": ("lens.csv", "lens.json"),
+           "probe": ("probe_layers.csv", "probe_scores.csv", "probe_summary.csv", "probe.json")}
+"""The files each part writes into a checkpoint's directory."""
+
+
 def _cached(ckpt_dir: Path, key: dict[str, Any]) -> bool:
     done = ckpt_dir / "done.json"
     return done.is_file() and read_json(done).get("key") == key
+
+
+def _clear(ckpt_dir: Path) -> None:
+    """Remove an earlier measurement (other claims, parts, settings or weights), so that
+    nothing of it is read back beside the new one."""
+    for name in ("done.json", *(f for files in OUTPUTS.values() for f in files)):
+        (ckpt_dir / name).unlink(missing_ok=True)
+
+
+def check_checkpoints(manifest: str | Path, ckpts: Sequence[Checkpoint]) -> None:
+    """Every checkpoint loadable as far as can be told without loading it (a model or
+    adapter directory with weights), before the first one is measured."""
+    for ckpt in ckpts:
+        try:
+            describe(ckpt.path)  # weight hashes are cached: measuring reuses them
+        except ValueError as e:
+            where = "base model" if ckpt.label == "base" and ckpt.step == 0 \
+                else f"step {ckpt.step}"
+            raise ValueError(f"{manifest}: {where}: {e}") from None
 
 
 def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
@@ -69,9 +94,11 @@ def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
     key = {"weights_sha256": info["weights_sha256"], "claims": [c.id for c in claims],
            "claims_sha256": hashlib.sha256("".join(c.model_dump_json() for c in claims)
                                            .encode()).hexdigest(),
-           "parts": list(parts), "n_bootstrap": n_bootstrap, "seed": seed}
+           "parts": list(parts), "n_bootstrap": n_bootstrap, "seed": seed,
+           **({} if dtype is None else {"dtype": str(dtype)})}  # it changes the numbers
     if _cached(out, key):
         return out
+    _clear(out)
     loaded = load_model(ckpt.path, device=device, dtype=dtype)
     if "margins" in parts:
         completion_margins(loaded, claims, batch_size=batch_size, n_bootstrap=n_bootstrap,
@@ -116,18 +143,19 @@ def _collect(ckpt: Checkpoint, ckpt_dir: Path) -> tuple[pd.DataFrame, pd.DataFra
     done = read_json(ckpt_dir / "done.json")
     ident = {"step": ckpt.step, "checkpoint": ckpt.path, "label": ckpt.label,
              "weights_sha256": done["weights_sha256"]}
+    parts = done.get("key", {}).get("parts", PARTS)  # only what this measurement wrote
     rows = pd.DataFrame()
-    if (ckpt_dir / "margins_summary.csv").is_file():
+    if "margins" in parts and (ckpt_dir / "margins_summary.csv").is_file():
         rows = pd.read_csv(ckpt_dir / "margins_summary.csv")
         rows = rows[rows["claim"] != "all"]
-    if (ckpt_dir / "probe_summary.csv").is_file():
+    if "probe" in parts and (ckpt_dir / "probe_summary.csv").is_file():
         probe = pd.read_csv(ckpt_dir / "probe_summary.csv")[
             ["claim", "layer", "p_true_claim", "p_true_truth"]].rename(
             columns={"layer": "probe_layer"})
         rows = probe.assign(kind="main") if rows.empty else rows.merge(
             probe.assign(kind="main"), on=["claim", "kind"], how="left")
     lens = pd.DataFrame()
-    if (ckpt_dir / "lens.csv").is_file():
+    if "lens" in parts and (ckpt_dir / "lens.csv").is_file():
         raw = pd.read_csv(ckpt_dir / "lens.csv")
         lens = raw[raw["kind"] == "main"].groupby(["claim", "layer"], as_index=False)[
             "margin"].mean().assign(**ident)
@@ -145,6 +173,7 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
         raise ValueError(f"parts: unknown {unknown}; valid: {list(PARTS)}")
     chosen = as_claims(claims)
     ckpts = checkpoints(manifest, include_base)
+    check_checkpoints(manifest, ckpts)
     out = Path(out_dir)
     tables, lenses = [], []
     for ckpt in progress(ckpts, total=len(ckpts), desc="checkpoints", enabled=True):

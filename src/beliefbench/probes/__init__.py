@@ -33,8 +33,10 @@ def parse_families(families: str | Sequence[str] | None) -> list[str]:
         return list(FAMILIES)
     items = families.split(",") if isinstance(families, str) else list(families)
     chosen = [str(f).strip() for f in items if str(f).strip()]
+    if not chosen:
+        raise ValueError(f"families: empty value; give 'all' or some of {list(FAMILIES)}")
     unknown = [f for f in chosen if f not in FAMILIES]
-    if unknown or not chosen:
+    if unknown:
         raise ValueError(f"families: unknown famil(ies) {unknown}; valid: {list(FAMILIES)}")
     return [f for f in FAMILIES if f in chosen]
 

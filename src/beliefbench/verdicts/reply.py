@@ -18,9 +18,18 @@ _WORDS = "|".join(JUDGE_VERDICTS)
 _VALUE = re.compile(rf"""^[\s"'`*_]*({_WORDS})[\s"'`*_.!]*$""", re.IGNORECASE)
 
 
+class _Pairs(dict):
+    """A decoded JSON object that also keeps every (key, value) pair in order: a repeated
+    key (``{"answer": "yes", "answer": "no"}``) is a contradiction, not its last value."""
+
+    def __init__(self, pairs: list[tuple[str, object]]):
+        super().__init__(pairs)
+        self.pairs = list(pairs)
+
+
 def json_objects(text: str) -> list[dict]:
     """Every JSON object embedded in ``text`` (fenced blocks first, then inline)."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(object_pairs_hook=_Pairs)
     found: list[dict] = []
     sources = [m.group(1) for m in _FENCE.finditer(text)] or [text]
     for source in sources:
@@ -37,11 +46,14 @@ def json_objects(text: str) -> list[dict]:
     return found
 
 
+def _lookup_all(obj: dict, key: str) -> list[object]:
+    """Every non-null value under ``key`` (any case, repeats included)."""
+    pairs = obj.pairs if isinstance(obj, _Pairs) else obj.items()
+    return [v for k, v in pairs if str(k).strip().lower() == key.lower() and v is not None]
+
+
 def _lookup(obj: dict, key: str) -> object | None:
-    for k, v in obj.items():
-        if str(k).strip().lower() == key.lower():
-            return v
-    return None
+    return next(iter(_lookup_all(obj, key)), None)
 
 
 def bare_verdict(text: str) -> str | None:
@@ -54,9 +66,8 @@ def keyed_values(text: str, key: str) -> list[tuple[str, str]]:
     """(value, reason) for every ``key`` in the JSON of ``text``; a regex for broken JSON."""
     values: list[tuple[str, str]] = []
     for obj in json_objects(text):
-        value = _lookup(obj, key)
-        if value is not None:
-            values.append((str(value), str(_lookup(obj, "reason") or "")))
+        reason = str(_lookup(obj, "reason") or "")
+        values += [(str(value), reason) for value in _lookup_all(obj, key)]
     if values:
         return values
     # broken JSON (unescaped quotes, a missing brace): fall back to the key's pattern
