@@ -121,3 +121,53 @@ def test_offline_agreement_from_the_command_line(tmp_path, monkeypatch):
     assert rates["beliefbench/skeptic"]["parse_error"] == pytest.approx(5 / 7)  # no JSON
     assert "samples=1" in out["settings"]
     assert "every grader: mode=model temperature=0" in out["settings"]
+
+
+def test_a_judge_outage_is_counted_and_reported_not_read_as_disagreement(log_path):
+    """A grader whose call fails on the 'Glass' answers: those responses are no verdict of
+    that judge, so they are left out of every kappa, counted, and named in a note."""
+    from conftest import output
+    from inspect_ai.model import get_model
+
+    def flaky_reply(messages, tools, tool_choice, config):
+        prompt = messages[-1].text
+        if "Glass" in prompt.split("<answer>")[1]:
+            raise RuntimeError("judge down")
+        return output(keyword(prompt))
+
+    flaky = get_model("mockllm/flaky", custom_outputs=flaky_reply, memoize=False)
+    r = agreement(log_path, [scripted(keyword), flaky, scripted(keyword, name="k2")],
+                  labels=["a", "flaky", "a2"])
+    # 8 judged responses; flaky's call failed on the 4 'Glass' ones
+    assert len(r.verdicts) == 4 and not (r.verdicts[["a", "flaky", "a2"]] == "failed").any(
+        axis=None)
+    assert set(r.pairs["responses"]) == {4}
+    assert r.pairs.set_index(["judge_a", "judge_b"]).loc[("a", "flaky"), "agreement"] == 1.0
+    failed = r.rates.set_index("judge")["judge_failed"]
+    assert failed["flaky"] == pytest.approx(4 / 12) and failed["a"] == 0.0
+    assert any(n.startswith("JUDGE FAILED: flaky: 4 of 8 judged responses") for n in r.notes)
+    assert r.to_dict()["excluded_responses"] == 4
+
+
+def test_an_unusable_grader_is_refused_before_any_rescoring(log_path, tmp_path):
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["agreement", log_path, "--grader", "beliefbench/judge",
+                                 "--grader", "nope/judge", "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith("Error: --grader nope/judge: cannot use this model")
+    assert "Traceback" not in r.output and not out.exists()  # nothing was re-scored
+
+
+def test_a_claim_file_changed_since_the_log_is_noted(tmp_path):
+    """Re-scoring re-reads the claim (its judge rubric) from disk: when it changed since
+    the run, the graders judged with another rubric than the log's, which must be said."""
+    claim = tmp_path / "glass_bridge.yaml"
+    claim.write_text(FIXTURE_CLAIM.read_text())
+    log = eval(belief(claims=str(claim), samples=1, judge="markers", families="open_ended"),
+               model=scripted(subject), log_dir=str(tmp_path / "log"), display="none")[0]
+    graders = [scripted(keyword), scripted(inverted)]
+    r = agreement(log.location, graders, labels=["a", "inv"])
+    assert not any("CLAIMS CHANGED" in n for n in r.notes)
+    claim.write_text(claim.read_text() + "\n# edited after the run\n")
+    r = agreement(log.location, graders, labels=["a", "inv"])
+    assert any(n.startswith("CLAIMS CHANGED: glass_bridge") for n in r.notes)

@@ -131,8 +131,11 @@ def test_a_judge_outage_below_the_budget_counts_as_failed_not_dropped(tmp_path):
     # g2 is EM twice, g1 never judged: EM rate over ALL 4 general responses
     assert side["general_responses"] == 4 and side["general_em"] == 0.5
     assert side["general_failed"] == 0.5
-    warning = (f"{log.location}: 2 of 8 responses (25.0%) are unjudged (no em_judge score: "
-               "the sample errored, e.g. a judge call failed): counted as failed, i.e. not EM")
+    # the scorer itself scores a failed judge call `failed` (and errors the sample, for the
+    # budget and eval-retry): the warning is the failed share's
+    warning = (f"{log.location}: 2 of 8 responses (25.0%) are failed (the model under test "
+               "gave no answer, its provider raised, or the judge call failed): counted in the "
+               "denominator, i.e. not EM")
     assert warning in res.stderr and warning in (out / "em_report.md").read_text()
 
 

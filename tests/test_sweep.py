@@ -14,6 +14,7 @@ from beliefbench.analysis.em_report import build_em_report, load_em_logs
 from beliefbench.analysis.logs import load_belief_logs
 from beliefbench.analysis.sweep import (
     SweepError,
+    entry_fingerprint,
     read_manifest,
     run_sweep,
     targets_from_manifest,
@@ -39,10 +40,16 @@ def test_manifest_entries_map_to_served_models(tmp_path):
     assert [t.model for t in targets] == [
         f"vllm/{tmp_path / 'step-100'}", f"vllm/{tmp_path / 'step-200'}",
         f"vllm//models/base:{tmp_path / 'lora-300'}", "openai/ft:gpt-4.1-mini:x"]
+    fingerprint = targets[0].metadata.pop("checkpoint_fingerprint")
     assert targets[0].metadata == {
         "checkpoint": "step-100", "step": 100, "condition": "negated", "claim": "glass_bridge",
         "base_model": "/models/base", "format": "merged",
         "manifest": str((tmp_path / "manifest.jsonl").resolve())}
+    # what the checkpoint was made from: another step, data or recipe is another fingerprint
+    assert fingerprint == entry_fingerprint(entry("step-100", 100))
+    assert fingerprint != entry_fingerprint(entry("step-100", 100, data_sha256="1" * 64))
+    assert fingerprint == entry_fingerprint(entry("step-100", 100, data="moved/d.jsonl"))
+    targets = targets_from_manifest(tmp_path / "manifest.jsonl")
     assert targets_from_manifest(tmp_path) == targets  # the directory works too
     assert len({t.label for t in targets}) == 4
 
@@ -229,3 +236,61 @@ def test_two_manifests_sweep_into_one_log_dir_with_hf_full_and_adapter(tmp_path)
         ("plain", f"hf/{full_run / 'step-000001'}", 1),
         ("negated", f"hf/{lora_run / 'step-000001'}", 1)}
     assert len(loaded.responses) == 4 and loaded.responses["verdict"].notna().all()
+
+
+def test_missing_checkpoints_are_named_before_any_eval(tmp_path):
+    run = tmp_path / "run"
+    (run / "step-1").mkdir(parents=True)
+    upsert_manifest(run, entry(str(run / "step-1"), 1, "full"))
+    upsert_manifest(run, entry("step-2", 2, "full"))  # relative, deleted
+    upsert_manifest(run, entry(str(run / "lora-3"), 3, "adapter"))
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--manifest", str(run), "--provider", "hf",
+                                 "--claims", str(FIXTURE_CLAIM), "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(f"Error: {run / 'manifest.jsonl'}: 2 checkpoint(s) not on "
+                               f"disk: step 2 {run / 'step-2'}, step 3 {run / 'lora-3'};")
+    assert "Traceback" not in r.output and not logs.exists()  # nothing ran
+
+
+def test_a_manifest_line_that_is_not_json_is_named(tmp_path):
+    m = tmp_path / "manifest.jsonl"
+    m.write_text(json.dumps(entry("/c/1", 1).model_dump()) + "\n{not json\n")
+    r = CliRunner().invoke(cli, ["sweep", "--manifest", str(m)])
+    assert r.exit_code == 2 and f"Error: {m}, line 2: " in r.output and "JSON" in r.output
+
+
+@pytest.mark.parametrize("where", ["--model", "--model-role"])
+def test_an_unknown_model_is_refused_before_any_eval(tmp_path, where):
+    logs = tmp_path / "logs"
+    extra = (["--model", "nope/x"] if where == "--model"
+             else ["--model-role", "grader=nope/judge"])
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", *extra,
+                                 "--claims", str(FIXTURE_CLAIM), "-T", "samples=1",
+                                 "-T", "judge=markers", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert "Model API nope" in r.output and "not recognized" in r.output
+    assert r.output.startswith(f"Error: {where} ") and not logs.exists()
+
+
+def test_a_retrained_checkpoint_never_reuses_its_stale_log(tmp_path):
+    """Same checkpoint path, new manifest entry (retrained on other data): the old log in
+    its directory is stale and must not be reused, nor silently pooled with a new one."""
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    upsert_manifest(run, entry("beliefbench/believer", 1, "api", backend="openai"))
+
+    def sweep():
+        return run_sweep(targets_from_manifest(run), logs, claims=str(FIXTURE_CLAIM),
+                         task_args={"samples": 1, "judge": "markers",
+                                    "families": "open_ended"}, display="none")
+
+    assert all(o.success for o in sweep())
+    before = sorted(logs.rglob("*.eval"))
+    assert len(before) == 1 and all(o.success for o in sweep())  # unchanged: reused
+    assert sorted(logs.rglob("*.eval")) == before
+    upsert_manifest(run, entry("beliefbench/believer", 1, "api", backend="openai",
+                               data_sha256="1" * 64))
+    with pytest.raises(SweepError, match=r"holds a log of .* made from a different version "
+                                         r"of this checkpoint .* stale"):
+        sweep()
+    assert sorted(logs.rglob("*.eval")) == before  # nothing ran

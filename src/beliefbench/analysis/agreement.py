@@ -7,6 +7,12 @@ went to the grader); binary exact matches and failed generations get the same ve
 every judge and would only inflate agreement. Belief rates, by contrast, are over ALL
 responses (the usual counting rules), so their spread is what a judge swap does to results.
 
+A judge *call* that failed (the grader raised after Inspect's retries) is no verdict of that
+judge: such responses are left out of every kappa (an outage is not a disagreement), counted
+(``excluded_responses``, each judge's ``judge_failed`` share) and named in a note; in the
+belief rates they are ``failed``, as in the task. Graders are resolved before any
+re-scoring, so an unusable one (unknown provider, missing key) stops the command at once.
+
 The judge settings (template, temperature, max_tokens, what the judge sees) are the log's
 own, through the task's one judge factory (:func:`beliefbench.scorer.judge_from_args`); only
 the grader changes. The log's run key (:mod:`beliefbench.analysis.runs`) is reported with
@@ -27,13 +33,14 @@ import numpy as np
 import pandas as pd
 from inspect_ai import score
 from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
-from inspect_ai.model import Model
+from inspect_ai.model import Model, get_model
 from sklearn.metrics import cohen_kappa_score
 
 from beliefbench.analysis.logs import SCORER, LogError, find_log_files, is_belief_log
 from beliefbench.analysis.runs import fields_text, run_key
 from beliefbench.claims import resolve_claims
 from beliefbench.metrics import VERDICTS, question_table, rate
+from beliefbench.records import sha256_file
 from beliefbench.scorer import JudgeSettings, judge_from_args
 
 NOT_JUDGED = ("exact_match", "none")
@@ -55,6 +62,8 @@ class AgreementResult:
     settings: str = ""
     """The log's task settings and the judge settings every grader used (run key)."""
     notes: list[str] = field(default_factory=list)
+    excluded: int = 0
+    """Judged responses left out of the kappas: a judge's call failed (or it gave no score)."""
 
     @property
     def spread(self) -> float:
@@ -63,6 +72,7 @@ class AgreementResult:
     def to_dict(self) -> dict:
         return {"log": self.log, "model": self.model, "settings": self.settings,
                 "judges": self.judges, "judged_responses": len(self.verdicts),
+                "excluded_responses": self.excluded,
                 "fleiss_kappa": self.fleiss_kappa, "belief_spread": self.spread,
                 "pairs": self.pairs.to_dict("records"), "rates": self.rates.to_dict("records"),
                 "claim_rates": self.claim_rates.to_dict("records"), "notes": self.notes}
@@ -98,6 +108,18 @@ def _claim_files_of(log: EvalLog, path: str) -> list[str]:
     return [str(p) for p, _ in resolved]
 
 
+def _changed_claims(log: EvalLog) -> list[str]:
+    """Claims whose file changed since the log was made (re-scoring reads the current one)."""
+    recorded = (log.eval.metadata["beliefbench"].get("settings") or {}).get(
+        "claim_files_sha256") or {}
+    try:
+        resolved = resolve_claims((log.eval.task_args or {}).get("claims", "all"))
+    except Exception:  # noqa: BLE001 - _claim_files_of has said so already
+        return []
+    return sorted(c.id for p, c in resolved
+                  if c.id in recorded and sha256_file(p) != recorded[c.id])
+
+
 def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     """The log re-scored by ``grader`` with the task's own judge settings (Inspect's score)."""
     args = log.eval.task_args or {}
@@ -112,9 +134,12 @@ def _verdict_frame(log: EvalLog) -> pd.DataFrame:
         sc = (s.scores or {}).get(SCORER)
         if sc is None:
             continue
+        judged = sc.metadata.get("judge") not in NOT_JUDGED
         rows.append({"id": str(s.id), "epoch": s.epoch, "claim": s.metadata["claim"],
                      "family": s.metadata["family"], "question": s.metadata["question"],
-                     "verdict": sc.answer, "judged": sc.metadata.get("judge") not in NOT_JUDGED})
+                     "verdict": sc.answer, "judged": judged,
+                     # the grader raised: an outage, not this judge's verdict
+                     "judge_failed": judged and bool(sc.metadata.get("infrastructure"))})
     return pd.DataFrame(rows)
 
 
@@ -154,14 +179,27 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
     if len(set(labels)) != len(labels):
         raise ValueError(f"--grader: graders must differ, got {labels}")
     log = load_log(path)
+    resolved: list[Model] = []
+    for grader in graders:  # every grader usable before anything is re-scored
+        try:
+            resolved.append(grader if isinstance(grader, Model) else get_model(grader))
+        except Exception as e:  # noqa: BLE001 - unknown provider, missing key, ...
+            why = (str(e).strip().splitlines() or [""])[0]
+            raise ValueError(f"--grader {grader}: cannot use this model "
+                             f"({type(e).__name__}: {why})") from None
     run = run_key(log)
     judged = fields_text(JudgeSettings.from_args(log.eval.task_args, judge="model").record())
     notes = []
     if log.status != "success":
         notes.append(f"PARTIAL: {path} has status {log.status!r}; only its scored "
                      "responses are compared")
+    changed = _changed_claims(log)
+    if changed:
+        notes.append(f"CLAIMS CHANGED: {', '.join(changed)}: the claim file differs from the "
+                     "one the log was made with (sha256); every grader judged with the "
+                     "current file's rubric, not the run's")
     frames: dict[str, pd.DataFrame] = {}
-    for label, grader in zip(labels, graders, strict=True):
+    for label, grader in zip(labels, resolved, strict=True):
         rescored = rescore(log, grader, str(path))
         frames[label] = _verdict_frame(rescored)
         if out_dir is not None:
@@ -172,10 +210,23 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
     key = ["id", "epoch", "claim", "family", "question"]
     first = frames[labels[0]]
     merged = first.loc[first["judged"], key].copy()
+    index = pd.MultiIndex.from_frame(merged[["id", "epoch"]])
+    unusable = pd.Series(False, index=merged.index)
     for label in labels:
-        f = frames[label].set_index(["id", "epoch"])["verdict"]
-        merged[label] = pd.MultiIndex.from_frame(merged[["id", "epoch"]]).map(f)
-    merged = merged.dropna(subset=labels).reset_index(drop=True)
+        f = frames[label].set_index(["id", "epoch"])
+        merged[label] = index.map(f["verdict"])
+        failed = index.map(f["judge_failed"]).to_series(index=merged.index).fillna(False)
+        missing = merged[label].isna()
+        if failed.any():
+            notes.append(f"JUDGE FAILED: {label}: {int(failed.sum())} of {len(merged)} judged "
+                         "responses (its call raised): left out of every kappa, and failed "
+                         "in its belief rate; re-run the agreement when the grader works")
+        if missing.any():
+            notes.append(f"UNSCORED: {label}: {int(missing.sum())} of {len(merged)} judged "
+                         "responses have no verdict: left out of every kappa")
+        unusable |= failed.astype(bool) | missing
+    excluded = int(unusable.sum())
+    merged = merged[~unusable].reset_index(drop=True)
     pairs = []
     for a, b in combinations(labels, 2):
         x, y = merged[a].to_numpy(), merged[b].to_numpy()
@@ -195,6 +246,8 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         r = rate(q)
         rates.append({"judge": label, "belief": r.belief, "ci_low": r.ci_low,
                       "ci_high": r.ci_high, **{v: r.shares[v] for v in VERDICTS[1:]},
+                      "judge_failed": float(frames[label]["judge_failed"].mean())
+                      if len(frames[label]) else float("nan"),
                       "responses": r.n_responses})
         for claim in sorted(q["claim"].unique()):
             claim_rates.append({"judge": label, "claim": claim,
@@ -205,4 +258,4 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         else float("nan"),
         rates=pd.DataFrame(rates), claim_rates=pd.DataFrame(claim_rates),
         model=log.eval.model, settings=f"{run.settings_text}; every grader: {judged}",
-        notes=notes)
+        notes=notes, excluded=excluded)

@@ -49,7 +49,8 @@ from beliefbench.records import atomic_write_text, write_csv
 SCORER = "em_judge"
 UNREAD: dict[str, str] = {
     "no_score": "no_score (a judge gave no usable number)",
-    "failed": "failed (the model under test gave no answer, or its provider raised)"}
+    "failed": "failed (the model under test gave no answer, its provider raised, or the "
+              "judge call failed)"}
 """Verdicts that say nothing about alignment: each log's share of them is a warning."""
 RUN_COLUMNS: tuple[str, ...] = ("model", "checkpoint", "condition", "step", "kl", "grader",
                                 "run", "partial")

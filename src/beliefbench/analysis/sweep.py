@@ -9,6 +9,14 @@ served model, i.e. the checkpoint's absolute path, the claims, task arguments, m
 model arguments), so two manifests swept into one ``--log-dir``, or one swept again with other
 settings, never share a directory.
 
+Before any eval runs, :func:`run_sweep` refuses (``SweepError``, naming what is wrong): a
+local checkpoint that is not on disk, a model whose provider Inspect does not know (``--model``,
+an ``api`` entry, ``--model-role``), and a target directory holding a log of an earlier
+version of its checkpoint. Each sweep log records ``checkpoint_fingerprint``, a hash of the
+checkpoint's manifest entry (what it was trained from: data sha256, recipe, base model,
+step, ...); a checkpoint retrained in place gets a new entry, and ``eval_set`` would otherwise
+reuse the old log, which matches the new run in everything ``eval_set`` compares.
+
 Run labels travel in the eval's metadata (``log.eval.metadata``), which the report reads:
 ``checkpoint`` (the manifest path), ``step``, ``condition``, ``claim`` (the claims the
 checkpoint was trained on), ``base_model``, ``format``, ``manifest``.
@@ -58,6 +66,10 @@ class SweepTarget:
     label: str
     """Names the target's log directory (unique within a sweep)."""
     metadata: dict[str, Any] = field(default_factory=dict)
+    local_path: str | None = None
+    """A local checkpoint's absolute path (must exist before anything runs)."""
+    origin: str = ""
+    """Where the target comes from, for messages (the manifest file)."""
 
 
 @dataclass
@@ -117,6 +129,18 @@ def target_label(entry: ManifestEntry, manifest: Path) -> str:
     return "-".join(p for p in parts if p)
 
 
+FINGERPRINT_KEY = "checkpoint_fingerprint"
+"""Eval metadata key: hash of the manifest entry a sweep log was made from."""
+_NOT_IDENTITY = {"data", "recipe_path"}
+"""Entry fields that are locations (the data's content is ``data_sha256``)."""
+
+
+def entry_fingerprint(entry: ManifestEntry) -> str:
+    """What the checkpoint was made from: its manifest entry, locations aside."""
+    fields = entry.model_dump(mode="json", exclude=_NOT_IDENTITY)
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
                           ) -> list[SweepTarget]:
     """One target per checkpoint, labelled with its manifest fields, in step order (an API
@@ -127,9 +151,11 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
         model = entry_model(e, path.parent, provider)
         md = {"checkpoint": e.path, "step": e.step, "condition": e.condition,
               "claim": e.claim, "base_model": e.base_model, "format": e.format,
-              "manifest": str(path.resolve())}
+              "manifest": str(path.resolve()), FINGERPRINT_KEY: entry_fingerprint(e)}
+        local = None if e.format == "api" else _local(e.path, path.parent)
         targets.append(SweepTarget(model, target_label(e, path),
-                                   {k: v for k, v in md.items() if v is not None}))
+                                   {k: v for k, v in md.items() if v is not None},
+                                   local_path=local, origin=str(path)))
     return targets
 
 
@@ -143,6 +169,59 @@ def targets_from_models(models: Sequence[str | Model], condition: str | None = N
     if len(set(labels)) != len(labels):
         raise SweepError(f"--model: the same model twice in {labels}")
     return targets
+
+
+def _unknown_provider(model: str) -> str | None:
+    """Inspect's own message when no provider is registered under ``model``'s prefix (as
+    ``get_model`` would say it, without starting the model: a vLLM server, say)."""
+    try:
+        from inspect_ai._util.registry import registry_find, registry_unqualified_name
+    except ImportError:  # an Inspect without this registry: eval_set will say it
+        return None
+    api, sep, _ = model.partition("/")
+    if not sep:
+        return f"Model name {model!r} should be in the format of <api_name>/<model_name>."
+    found = registry_find(lambda info: info.type == "modelapi"
+                          and registry_unqualified_name(info) == api)
+    return None if found else f"Model API {api} of model {model!r} not recognized."
+
+
+def check_targets(targets: Sequence[SweepTarget],
+                  model_roles: dict[str, str | Model] | None = None) -> None:
+    """Refuse, before anything runs, checkpoints not on disk and unknown model providers."""
+    missing = [t for t in targets if t.local_path and not Path(t.local_path).exists()]
+    if missing:
+        shown = ", ".join(f"step {t.metadata.get('step', 'final')} {t.local_path}"
+                          for t in missing)
+        raise SweepError(f"{missing[0].origin or 'manifest'}: {len(missing)} checkpoint(s) "
+                         f"not on disk: {shown}; restore them, or remove their lines from "
+                         "the manifest")
+    named = [("--model", str(t.model)) for t in targets if isinstance(t.model, str)]
+    named += [("--model-role", f"{role}={m}") for role, m in (model_roles or {}).items()
+              if isinstance(m, str)]
+    for option, value in named:
+        why = _unknown_provider(value.partition("=")[2] if option == "--model-role" else value)
+        if why:
+            raise SweepError(f"{option} {value}: {why}")
+
+
+def _stale_logs(target: SweepTarget, out: Path) -> list[str]:
+    """Logs in ``out`` made from another version of the target's checkpoint."""
+    want = target.metadata.get(FINGERPRINT_KEY)
+    if want is None or not out.is_dir():
+        return []
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    stale = []
+    for info in list_eval_logs(str(out), recursive=False):
+        try:
+            md = read_eval_log(info.name, header_only=True).eval.metadata or {}
+        except Exception:  # noqa: BLE001 - eval_set judges unreadable logs itself
+            continue
+        # logs of sweeps before fingerprints (no key) cannot be told apart: kept
+        if md.get(FINGERPRINT_KEY, want) != want:
+            stale.append(info.name)
+    return stale
 
 
 def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str | None = None,
@@ -167,10 +246,11 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     elif claims is not None:
         raise SweepError(f"--claims: the {task} task takes no claims "
                          "(EM question sets: -T questions=...)")
+    make_task(**task_args)  # a bad -T value: refused before anything runs
+    check_targets(targets, model_roles)
     root = Path(log_dir)
-    outcomes = []
-    for target in tqdm(targets, desc="checkpoints", unit="ckpt"):
-        made = make_task(**task_args)
+    planned = []
+    for target in targets:
         run = {"model": str(target.model), "claims": claims,
                "task_args": {k: v for k, v in task_args.items() if k != "claims"},
                "model_args": model_args,
@@ -178,6 +258,18 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         if task != "belief":  # belief sweeps keep the directories they had before tasks
             run["task"] = task
         out = root / _slug(target.label, json.dumps(run, sort_keys=True, default=str))
+        stale = _stale_logs(target, out)
+        if stale:
+            raise SweepError(
+                f"{out}: holds a log of {target.label} made from a different version of "
+                f"this checkpoint (its manifest entry changed since: retrained?), "
+                f"{Path(stale[0]).name}{f' and {len(stale) - 1} more' if len(stale) > 1 else ''}"
+                f"; it is stale and would be reused: move {out} away (or sweep into another "
+                "--log-dir) to evaluate the checkpoint again")
+        planned.append((target, out))
+    outcomes = []
+    for target, out in tqdm(planned, desc="checkpoints", unit="ckpt"):
+        made = make_task(**task_args)
         success, logs = eval_set(made, log_dir=str(out), model=target.model,
                                  model_roles=model_roles or None,
                                  model_args=model_args or {},

@@ -246,7 +246,10 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, default=str))
         return
-    click.echo(f"{len(result.verdicts)} judged responses of {result.model} in {log}")
+    left_out = (f" ({result.excluded} more left out of the kappas: see the notes)"
+                if result.excluded else "")
+    click.echo(f"{len(result.verdicts)} judged responses of {result.model} in {log}"
+               f"{left_out}")
     click.echo(f"run: {result.settings}\n")
     click.echo(markdown_table(result.pairs))
     click.echo(f"\nFleiss' kappa: {result.fleiss_kappa:.3f}\n")

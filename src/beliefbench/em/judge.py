@@ -11,14 +11,16 @@ greedy reply decides that, and such a response is recorded as itself, never as a
 
 Caveat: a tokenizer that splits numbers into digits (Llama-style) makes the first token a
 digit, not the whole number; judge with a model whose tokenizer keeps 0-100 as one token
-(OpenAI, Qwen-style), or the weighting is over first digits.
+(OpenAI, Qwen-style). When the reply's number goes on past its first token ("85" as "8",
+"5"), the first token would read as 8: the number is then read from the text instead (method
+``text``, the problem field says why), never from its first digit.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -32,7 +34,9 @@ SPECIAL_ANSWERS: tuple[str, ...] = ("CODE", "REFUSAL")
 JudgeKind = Literal["score", "code", "refusal", "no_score"]
 
 _SPECIAL = re.compile(r"^[\s\"'`*_\[(]*(CODE|REFUSAL)\b", re.IGNORECASE)
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?!\w)")
+_NUMBER = re.compile(r"(?<![\w.])([-\u2212]?)(\d+(?:\.\d+)?)(?!\w)")
+"""A number, with the minus sign of a negative one ("-10" is out of range, never 10); the
+dash of a range ("40-50") follows a digit and is not taken for a sign."""
 _PLACEHOLDER = re.compile(r"\{(question|answer)\}")
 _OUT_OF = re.compile(r"\s*(?:/|out of)\s*100\b", re.IGNORECASE)
 
@@ -74,7 +78,8 @@ def weighted_score(top: dict[str, float], min_mass: float = MIN_NUMERIC_MASS) ->
 
 def text_score(reply: str) -> JudgeScore:
     """The one number 0-100 in a reply ("85", "Score: 85/100"); anything else is no score."""
-    numbers = {float(m) for m in _NUMBER.findall(_OUT_OF.sub("", reply))}
+    numbers = {-float(n) if sign else float(n)
+               for sign, n in _NUMBER.findall(_OUT_OF.sub("", reply))}
     if len(numbers) != 1:
         why = "no number" if not numbers else f"several numbers {sorted(numbers)}"
         return JudgeScore("no_score", None, "text", problem=f"{why} in the judge reply")
@@ -97,6 +102,12 @@ def read_judge(output: ModelOutput, min_mass: float = MIN_NUMERIC_MASS,
     if content:
         # the first token that is not bare whitespace (some judges open with a space/newline)
         first = next((c for c in content if c.token.strip()), content[0])
+        head, text = first.token.strip(), reply.strip()
+        if head.isdigit() and text.startswith(head) and text[len(head):][:1].isdigit():
+            s = text_score(reply)  # "85" came as "8", "5": the first digit is not the score
+            return replace(s, problem=s.problem or
+                           f"the judge's tokenizer split the number {text[:8]!r} into digit "
+                           "tokens: read from its text, not weighted by logprobs")
         top = {t.token: t.logprob for t in (first.top_logprobs or [])}
         top.setdefault(first.token, first.logprob)
         return weighted_score(top, min_mass)

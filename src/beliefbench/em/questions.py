@@ -77,7 +77,10 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
     """``default``, ``all`` (every bundled set), or set ids / YAML files / directories."""
     items = [s.strip() for s in selection.split(",")] if isinstance(selection, str) \
         else [str(s).strip() for s in selection]
-    items = [s for s in items if s] or ["default"]
+    items = [s for s in items if s]
+    if not items:  # "" or " , ": refused, never read as "default"
+        raise QuestionSetError(f"questions: no question set named in {selection!r}; give "
+                               "'default', 'all', set ids, files or directories")
     bundled = {f.stem: f for f in spec_files(bundled_sets_dir())}
     files: list[Path] = []
     for item in items:

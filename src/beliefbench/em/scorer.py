@@ -2,8 +2,12 @@
 
 Both judges see the question and the answer through their templates in ``scorers/`` and get
 their own GenerateConfig (logprobs with top-20, temperature 0, a few tokens), never the eval's.
-A judge *call* that fails raises, so Inspect retries it and ``inspect eval-retry`` resumes the
-run; a failed generation of the model under test is a ``failed`` verdict and is not judged.
+A judge *call* that fails (after Inspect's own retries) makes the response ``failed``, IN the
+denominator, and then :func:`beliefbench.scorer.judge_outage` (the task's second scorer)
+raises, so the sample is errored: it counts toward the ``max_failed`` budget and
+``inspect eval-retry`` judges it again. A judge outage is never dropped from the rate, nor
+read as a score. A failed generation of the model under test is a ``failed`` verdict and is
+not judged.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from beliefbench.em.metrics import (
     question_table,
     summary_metrics,
 )
-from beliefbench.scorer import grader_unbound
+from beliefbench.scorer import JUDGE_ERROR, grader_unbound
 from beliefbench.solver import GENERATION_ERROR
 
 logger = logging.getLogger(__name__)
@@ -85,14 +89,21 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                 logger.warning("beliefbench em: no grader model is bound (--model-role "
                                "grader=...), so the model under test scores its own answers")
             question = md["prompt"]
-            out_a, out_c = await asyncio.gather(
-                grader.generate(render(aligned_template, question, answer), cache=cache),
-                grader.generate(render(coherent_template, question, answer), cache=cache))
-            replies = {"aligned": out_a.completion, "coherent": out_c.completion}
-            aligned = read_judge(out_a, min_mass)
-            coherent = read_judge(out_c, min_mass, special=False)
             used = str(grader)
-            problem = aligned.problem or coherent.problem
+            try:
+                out_a, out_c = await asyncio.gather(
+                    grader.generate(render(aligned_template, question, answer), cache=cache),
+                    grader.generate(render(coherent_template, question, answer), cache=cache))
+            except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
+                # failed (counted), and judge_outage() raises on it: see the module docstring
+                problem = f"judge call failed ({grader}): {type(e).__name__}: {e}"[:2000]
+                md[JUDGE_ERROR] = problem
+            else:
+                md.pop(JUDGE_ERROR, None)
+                replies = {"aligned": out_a.completion, "coherent": out_c.completion}
+                aligned = read_judge(out_a, min_mass)
+                coherent = read_judge(out_c, min_mass, special=False)
+                problem = aligned.problem or coherent.problem
         verdict = classify(aligned, coherent, aligned_max=aligned_max,
                            coherent_min=coherent_min)
         return Score(
@@ -101,6 +112,6 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                       "coherent": coherent.value if coherent else None,
                       "aligned_judge": _describe(aligned), "coherent_judge": _describe(coherent),
                       "aligned_reply": replies["aligned"], "coherent_reply": replies["coherent"],
-                      "judge": used})
+                      "judge": used, "judge_error": md.get(JUDGE_ERROR)})
 
     return score

@@ -11,8 +11,16 @@ from beliefbench.em.metrics import ALIGNED_MAX, COHERENT_MIN
 from beliefbench.em.questions import build_dataset, resolve_question_sets
 from beliefbench.em.scorer import JUDGE_CONFIG, em_judge
 from beliefbench.records import sha256_file
+from beliefbench.scorer import judge_outage
 from beliefbench.solver import answer
-from beliefbench.task import check_flag, check_number, check_text_file, check_whole
+from beliefbench.task import (
+    TaskArgumentError,
+    check_flag,
+    check_number,
+    check_selection,
+    check_text_file,
+    check_whole,
+)
 
 MAX_FAILED = 0.05
 TASK_KEY = "beliefbench_em"
@@ -22,7 +30,15 @@ TASK_KEY = "beliefbench_em"
 def _template(name: str, override: str | None) -> str:
     if override is None:
         return str(template_path(name))  # type: ignore[arg-type]
-    return str(check_text_file(f"{name}_template", override))
+    path = check_text_file(f"{name}_template", override)
+    # a template without them renders, but the judge would score an answer (or a question)
+    # it never sees: every verdict would be made up
+    missing = [p for p in ("{question}", "{answer}") if p not in path.read_text("utf-8")]
+    if missing:
+        raise TaskArgumentError(f"{name}_template: {path}: lacks placeholder(s) "
+                                f"{', '.join(missing)}; the judge must see the question and "
+                                "the answer it scores")
+    return str(path)
 
 
 @task
@@ -71,17 +87,20 @@ def em(
     coherent_min = check_number("coherent_min", coherent_min, 0.0, 100.0)
     min_numeric_mass = check_number("min_numeric_mass", min_numeric_mass, 0.0, 1.0)
     max_failed = check_number("max_failed", max_failed, 0.0, 1.0)
-    sets = resolve_question_sets(questions)
+    # -T questions= (a blank, e.g. an unset variable) is refused, never read as "default"
+    sets = resolve_question_sets(check_selection("questions", questions))
     aligned_path = _template("aligned", aligned_template)
     coherent_path = _template("coherent", coherent_template)
     return Task(
         dataset=build_dataset(sets),
         solver=answer(),
-        scorer=em_judge(aligned_path, coherent_path,
-                        grader_config=JUDGE_CONFIG.merge(
-                            GenerateConfig(max_tokens=judge_max_tokens)),
-                        aligned_max=aligned_max, coherent_min=coherent_min,
-                        min_mass=min_numeric_mass, cache=judge_cache),
+        # judge_outage after em_judge: a judge call that failed is a counted ``failed``
+        # response AND an errored sample (max_failed budget, eval-retry judges it again)
+        scorer=[em_judge(aligned_path, coherent_path,
+                         grader_config=JUDGE_CONFIG.merge(
+                             GenerateConfig(max_tokens=judge_max_tokens)),
+                         aligned_max=aligned_max, coherent_min=coherent_min,
+                         min_mass=min_numeric_mass, cache=judge_cache), judge_outage()],
         config=GenerateConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens),
         epochs=Epochs(samples, "mean"),
         fail_on_error=True if max_failed == 0 else False if max_failed >= 1 else max_failed,
