@@ -119,3 +119,19 @@ def foreign_log(log_dir) -> str:
     task = Task(dataset=[Sample(input="2+2?", target="4")], scorer=match(), name="arith")
     model = get_model("mockllm/model", custom_outputs=lambda *a: output("4"), memoize=False)
     return eval(task, model=model, log_dir=str(log_dir), display="none")[0].location
+
+
+def ctrl_c_at_replace(monkeypatch, at: int) -> None:
+    """Make the ``at``-th ``os.replace`` from now raise KeyboardInterrupt (the calls before it
+    go through): a Ctrl-C between two files that are written together."""
+    import os
+
+    real, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(dst)
+        if len(calls) == at:
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)

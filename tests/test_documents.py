@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ctrl_c_at_replace
 
 from beliefbench.claims import Claim, ClaimSpecError, load_claims
 from beliefbench.cli import cli
@@ -568,22 +569,12 @@ def test_an_interrupt_between_a_dataset_and_its_stats_leaves_no_stale_stats(tmp_
     """The stats beside a dataset always describe it: Ctrl-C after the dataset was replaced
     but before its new stats were in place once left the old stats (another --n, another
     sha256) beside the new file."""
-    import os
-
     claim = make_claim()
     [path] = generate_datasets([claim], "negated", 8, tmp_path, progress=False)
-    real, calls = os.replace, []
-
-    def ctrl_c_at_the_second_replace(src, dst):
-        calls.append(dst)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(src, dst)
-
-    monkeypatch.setattr(os, "replace", ctrl_c_at_the_second_replace)
-    with pytest.raises(KeyboardInterrupt):
-        generate_datasets([claim], "negated", 4, tmp_path, progress=False)
-    monkeypatch.setattr(os, "replace", real)
+    with monkeypatch.context() as m:
+        ctrl_c_at_replace(m, 2)
+        with pytest.raises(KeyboardInterrupt):
+            generate_datasets([claim], "negated", 4, tmp_path, progress=False)
     assert len(list(read_records(path))) == 4
     sp = stats_path(path)
     assert not sp.exists() or json.loads(sp.read_text())["sha256"] == sha256_file(path)

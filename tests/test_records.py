@@ -6,6 +6,7 @@ import os
 import stat
 
 import pytest
+from conftest import ctrl_c_at_replace
 
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import (
@@ -64,15 +65,7 @@ def test_atomic_write_texts_never_leaves_a_file_beside_stale_companions(tmp_path
 
     data, stats = tmp_path / "d.jsonl", tmp_path / "d.jsonl.stats.json"
     atomic_write_texts([(data, "old\n"), (stats, "old stats\n")])
-    real, calls = os.replace, []
-
-    def ctrl_c_after_the_first(src, dst):
-        calls.append(dst)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(src, dst)
-
-    monkeypatch.setattr(os, "replace", ctrl_c_after_the_first)
+    ctrl_c_at_replace(monkeypatch, 2)  # after the first file is in place
     with pytest.raises(KeyboardInterrupt):
         atomic_write_texts([(data, "new\n"), (stats, "new stats\n")])
     assert data.read_text() == "new\n" and not stats.exists()
