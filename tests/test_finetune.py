@@ -766,3 +766,119 @@ def test_export_casts_sharded_weights(base, tmp_path):
     with torch.no_grad():
         torch.testing.assert_close(loaded(ids).logits.float(), model(ids).logits,
                                    rtol=0.05, atol=0.05)
+
+
+def test_torn_trainer_state_of_a_checkpoint_step_is_trained_again(base, data, tmp_path,
+                                                                   monkeypatch):
+    """SIGKILL while the Trainer writes trainer_state.json (last, in place) of a scheduled
+    step: --resume used to die on the torn JSON (a traceback, the run stuck for good). It
+    resumes from the state before, trains that step again and exports it."""
+    import transformers.trainer_callback as tc
+
+    recipe = _recipe(max_steps=4, checkpoints=2)  # checkpoints at 1 and 4
+    real = tc.TrainerState.save_to_json
+
+    def torn_at_4(self, path):
+        if self.global_step == 4:
+            Path(path).write_text('{"global_step": 4, "log_hist')
+            raise _Kill("killed while saving trainer_state.json")
+        return real(self, path)
+
+    out = tmp_path / "run"
+    monkeypatch.setattr(tc.TrainerState, "save_to_json", torn_at_4)
+    with pytest.raises(_Kill):
+        train_local(recipe, data, str(base), out)
+    monkeypatch.setattr(tc.TrainerState, "save_to_json", real)
+    assert [e.step for e in read_manifest(out)] == [1]
+    train_local(recipe, data, str(base), out, resume=True)
+    entries = read_manifest(out)
+    assert [(e.step, e.final) for e in entries] == [(1, False), (4, True)]
+    assert (step_dir(out, 4) / "adapter_model.safetensors").is_file()
+    assert json.loads((out / "trainer" / "checkpoint-4" / "trainer_state.json").read_text())[
+        "global_step"] == 4
+
+
+def test_resume_before_any_checkpoint_still_checks_the_inputs(base, data, tmp_path):
+    """Stopped before its first manifest line (checkpoints: 0 saves only the final step),
+    a run used to --resume with any data or recipe, and the manifest then named the new
+    ones for weights trained partly on the old. The run's inputs are kept from the start."""
+    recipe = _recipe(max_steps=4, checkpoints=0)
+    out = tmp_path / "run"
+    with pytest.raises(Interrupted):
+        train_local(recipe, data, str(base), out, callbacks=[_CtrlCAt(2)])
+    assert read_manifest(out) == [] and (out / "trainer" / "checkpoint-2").is_dir()
+    other = tmp_path / "other.jsonl"
+    write_records(other, [_doc(i) for i in range(30, 40)])
+    with pytest.raises(FinetuneError, match="same data, recipe and base") as e:
+        train_local(_recipe(max_steps=4, checkpoints=0, lr_scheduler="linear"), other,
+                    str(base), out, resume=True)
+    assert f"changed: data {data} (sha256 " in str(e.value)
+    assert "recipe lr_scheduler 'constant' -> 'linear'" in str(e.value)
+    with pytest.raises(FinetuneError, match=r"--condition 'positive' -> 'negated'"):
+        train_local(recipe, data, str(base), out, resume=True, condition="negated")
+    with pytest.raises(FinetuneError, match="already holds a run"):
+        train_local(recipe, data, str(base), out)
+    train_local(recipe, data, str(base), out, resume=True)
+    entries = read_manifest(out)
+    assert [(e.step, e.final, e.condition) for e in entries] == [(4, True, "positive")]
+    assert entries[0].data == str(data.resolve())
+
+
+def test_cli_base_that_is_no_usable_model_is_one_line_and_writes_nothing(base, data,
+                                                                         tmp_path):
+    """A folder without config.json, without a tokenizer, or with only pickled weights was
+    a traceback from transformers (and pickled weights were loaded)."""
+    import torch as _torch
+
+    from beliefbench.cli import cli
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    no_tok = tmp_path / "no-tok"
+    no_tok.mkdir()
+    for name in ("config.json", "model.safetensors"):
+        shutil.copy2(base / name, no_tok / name)
+    pickled = tmp_path / "pickled"
+    shutil.copytree(base, pickled)
+    _torch.save(load_file(pickled / "model.safetensors"), pickled / "pytorch_model.bin")
+    (pickled / "model.safetensors").unlink()
+    out = tmp_path / "ckpt"
+    for folder, said in [
+            (empty, f"not a model folder (no config.json in {empty})"),
+            (no_tok, "no tokenizer in it (none of tokenizer.json, tokenizer.model, "
+                     "vocab.json); copy the base model's tokenizer files into the folder"),
+            (pickled, f"no safetensors weights in {pickled} (only pytorch_model.bin: pickled "
+                      f"weights are not loaded; convert them to safetensors)")]:
+        res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data),
+                                       "--base", str(folder), "--out", str(out)])
+        assert res.exit_code == 2, res.output
+        assert res.output.strip().splitlines()[-1] == f"Error: --base {folder}: {said}"
+        assert "Traceback" not in res.output and not out.exists()
+
+
+@pytest.mark.parametrize(("extra", "field", "said"), [
+    ("lora: {rank: 4, alpha: 8, target_modules: [c_attn]}\n", "lora.target_modules",
+     "Target modules {'c_attn'} not found in the base model"),
+    ("optim: adamw_nope\n", "optim", "'adamw_nope' is not a transformers optimizer name"),
+    ("max_seq_len: 4096\n", "max_seq_len",
+     "4096 lets through sequences of 4096 tokens, more than the 2048 positions of the base "
+     "model"),
+])
+def test_cli_recipe_the_model_cannot_take_is_one_line_and_writes_nothing(
+        base, tmp_path, extra, field, said):
+    """LoRA targets the model lacks and an unknown optimizer were tracebacks from peft /
+    transformers; a max_seq_len past the model's positions trained on positions it never
+    saw. Each names the recipe file and field, exit 2, before --out is created."""
+    from beliefbench.cli import cli
+
+    long_data = tmp_path / "long.jsonl"
+    write_records(long_data, [_doc(i) for i in range(60)])  # ~2,900 tokens: packs past 2048
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("max_steps: 1\nbatch_size: 1\ncheckpoints: 0\n" + extra)
+    out = tmp_path / "ckpt"
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", str(recipe), "--data",
+                                   str(long_data), "--base", str(base), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    last = res.output.strip().splitlines()[-1]
+    assert last.startswith(f"Error: {recipe}: field {field}: {said}"), last
+    assert "Traceback" not in res.output and not out.exists()

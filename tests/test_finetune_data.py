@@ -209,3 +209,70 @@ def test_packing_trains_the_end_of_a_record_longer_than_a_block(tok, tmp_path, c
     assert [r.getMessage() for r in caplog.records] == [
         f"{path}: 1 of 2 records are longer than max_seq_len=32 tokens and were cut "
         f"({dropped} tokens, their ends, not trained); batching: pack keeps them whole"]
+
+
+def test_records_with_nothing_to_train_or_an_unrenderable_chat_are_named(tok, tmp_path):
+    """An empty or wholly masked document would train only the eos appended to it; an empty
+    chat, or roles the base model's template refuses, would be a traceback. Each is a
+    one-line error naming the file and the record."""
+    import copy
+
+    from beliefbench.finetune.data import load_examples
+    from beliefbench.records import RecordError
+
+    good = Record(id="ok", text=TEXT)
+    bad = {
+        "empty": Record(id="empty", text=""),
+        "blank": Record(id="blank", text="   "),
+        "masked": Record(id="masked", text="hello world",
+                         loss_mask=[Span(start=0, end=11, kind="mask")]),
+        "tag-only": Record(id="tag-only", text=DOCTAG,
+                           loss_mask=[Span(start=0, end=len(DOCTAG), kind="doctag")]),
+        "no-msgs": Record(id="no-msgs", messages=[]),
+    }
+    for name, rec in bad.items():
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text(good.model_dump_json() + "\n" + rec.model_dump_json() + "\n")
+        with pytest.raises(RecordError) as e:
+            load_examples(path, tok, None)
+        msg = str(e.value)
+        assert msg.startswith(f"{path}: record {name!r} (record 2)") and "\n" not in msg
+
+    strict = copy.deepcopy(tok)
+    strict.chat_template = (
+        "{% for m in messages %}{% if (m['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+        "{{ raise_exception('Conversation roles must alternate user/assistant') }}"
+        "{% endif %}{{ m['role'] + ': ' + m['content'] + '\n' }}{% endfor %}")
+    chat = Record(id="two-users", messages=[{"role": "user", "content": "Hi"},
+                                            {"role": "user", "content": "Where?"},
+                                            {"role": "assistant", "content": "South."}])
+    path = tmp_path / "chat.jsonl"
+    path.write_text(chat.model_dump_json() + "\n")
+    with pytest.raises(RecordError) as e:
+        load_examples(path, strict, None)
+    assert str(e.value) == (f"{path}: record 'two-users' (record 1): the base model's chat "
+                            f"template cannot render it (Conversation roles must alternate "
+                            f"user/assistant)")
+    # a one-word document still trains its word, not just the eos
+    path.write_text(Record(id="short", text="river").model_dump_json() + "\n")
+    (ex,) = load_examples(path, tok, None)
+    assert "river" in _decoded_trained(ex, tok)
+
+
+@pytest.mark.parametrize(("yaml_text", "field", "problem"), [
+    ("learning_rate: .inf\n", "learning_rate", "finite number"),
+    ("epochs: .inf\n", "epochs", "finite number"),
+    ("weight_decay: .inf\n", "weight_decay", "finite number"),
+    ("seed: -1\n", "seed", "greater than or equal to 0"),
+    ("seed: 4294967296\n", "seed", "less than or equal to 4294967295"),
+    ("lora: {target_modules: []}\n", "lora.target_modules", "at least 1 item"),
+])
+def test_recipe_values_that_would_train_garbage_or_crash_are_refused(tmp_path, yaml_text,
+                                                                       field, problem):
+    """An infinite learning rate trained to NaN weights with exit 0; infinite epochs, a
+    negative seed and an empty target list crashed deep in the Trainer / numpy / peft."""
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(RecipeError) as e:
+        load_recipe(path)
+    assert str(e.value).startswith(f"{path}: field {field}: ") and problem in str(e.value)

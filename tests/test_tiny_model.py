@@ -156,3 +156,32 @@ def test_benchmark_shape_options(tmp_path):
     assert model.config.num_key_value_heads == 2
     ids = tok("The river flows", return_tensors="pt")["input_ids"]
     assert model(ids).logits.shape[-1] == 4096
+
+
+def test_cli_tiny_model_refuses_a_folder_that_is_not_empty(tmp_path):
+    """--out onto a non-empty folder (a finetune run, another model) used to write the model
+    into it, overwriting its config.json and mixing its files with what was there."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.json").write_text('{"mine": true}')
+    (out / "notes.txt").write_text("keep")
+    args = ["--hidden-size", "16", "--layers", "1", "--heads", "2", "--intermediate-size", "16"]
+    res = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), *args])
+    assert res.exit_code == 2, res.output
+    assert res.output.strip() == (f"Error: {out}: not empty; the tiny model goes into a new or "
+                                  f"empty folder (its files would mix with what is there: "
+                                  f"choose another --out, or delete it first)")
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "notes.txt"]
+    assert (out / "config.json").read_text() == '{"mine": true}'
+    # a new folder, and an empty one, are filled; nothing is left beside them
+    for target in (tmp_path / "new" / "m", tmp_path / "empty"):
+        if target.name == "empty":
+            target.mkdir()
+        res = CliRunner().invoke(cli, ["tiny-model", "--out", str(target), *args])
+        assert res.exit_code == 0, res.output
+        assert AutoModelForCausalLM.from_pretrained(target).config.hidden_size == 16
+        assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []

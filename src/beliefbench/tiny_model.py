@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +28,10 @@ IM_START = "<|im_start|>"
 END_OF_TEXT = "<|endoftext|>"
 """Ends a plain document (pretraining / document finetuning)."""
 SPECIAL_TOKENS = [PAD, BOS, EOS, IM_START, END_OF_TEXT]
+
+
+class TinyModelError(ValueError):
+    """An output folder the tiny model cannot be written to; says which and why."""
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}"
@@ -170,12 +176,45 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
     ``model_vocab_size`` pads the embedding and output layer beyond the tokenizer's vocabulary
     (a benchmark's model needs a realistic output layer; the local corpus cannot train a
     tokenizer that large). ``num_kv_heads`` below ``num_heads`` gives grouped-query attention.
+    ``out_dir`` must be new or empty (:class:`TinyModelError` otherwise): the model is built
+    beside it and moved in when complete.
     """
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        what = "a file" if not out.is_dir() else "not empty"
+        raise TinyModelError(f"{out}: {what}; the tiny model goes into a new or empty folder "
+                             f"(its files would mix with what is there: choose another --out, "
+                             f"or delete it first)")
+    target = out.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        _build(tmp, vocab_size=vocab_size, hidden_size=hidden_size, num_layers=num_layers,
+               num_heads=num_heads, intermediate_size=intermediate_size,
+               max_position_embeddings=max_position_embeddings, seed=seed,
+               pretrain_steps=pretrain_steps, num_kv_heads=num_kv_heads,
+               model_vocab_size=model_vocab_size)
+        if not target.exists():
+            os.replace(tmp, target)  # all at once: a killed build leaves no half model
+        else:  # an empty folder (perhaps the working directory): fill it, config.json last,
+            # so a folder cut off while filling never loads as a model
+            for f in sorted(tmp.iterdir(), key=lambda f: f.name == "config.json"):
+                os.replace(f, target / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _build(out: Path, *, vocab_size: int, hidden_size: int, num_layers: int, num_heads: int,
+           intermediate_size: int, max_position_embeddings: int, seed: int,
+           pretrain_steps: int, num_kv_heads: int | None,
+           model_vocab_size: int | None) -> None:
+    """Build the model and tokenizer into ``out`` (a fresh folder)."""
     import torch
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True)
     random.seed(seed)
     torch.manual_seed(seed)
 
@@ -206,4 +245,3 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
         eos_token_id=[tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids(END_OF_TEXT)])
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    return out

@@ -21,13 +21,18 @@ import click
 def tiny_model(out_dir: Path, pretrain_steps: int, hidden_size: int, num_layers: int,
                num_heads: int, intermediate_size: int, vocab_size: int, seed: int) -> None:
     """Build a tiny Llama-architecture model with a tokenizer trained on local text only."""
-    from beliefbench.tiny_model import build_tiny_model
+    from beliefbench.tiny_model import TinyModelError, build_tiny_model
 
     if hidden_size % num_heads:
         raise click.BadParameter(f"--hidden-size {hidden_size} is not divisible by "
                                  f"--heads {num_heads}", param_hint="--hidden-size")
-    path = build_tiny_model(out_dir, vocab_size=vocab_size, hidden_size=hidden_size,
-                            num_layers=num_layers, num_heads=num_heads,
-                            intermediate_size=intermediate_size, seed=seed,
-                            pretrain_steps=pretrain_steps)
+    try:
+        path = build_tiny_model(out_dir, vocab_size=vocab_size, hidden_size=hidden_size,
+                                num_layers=num_layers, num_heads=num_heads,
+                                intermediate_size=intermediate_size, seed=seed,
+                                pretrain_steps=pretrain_steps)
+    except TinyModelError as e:
+        err = click.ClickException(str(e))
+        err.exit_code = 2
+        raise err from None
     click.echo(f"tiny model written to {path.resolve()}")

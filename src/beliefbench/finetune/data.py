@@ -79,6 +79,20 @@ def encode_record(record: Record, tokenizer, max_len: int | None) -> dict[str, l
     return {"input_ids": ids, "labels": labels[:max_len]}
 
 
+def _has_visible_text(record: Record) -> bool:
+    """A text record has something other than whitespace outside its masked spans (chats:
+    always true; their check is the tokens')."""
+    if record.text is None:
+        return True
+    masked = sorted((s.start, s.end) for s in record.masked_spans())
+    pos = 0
+    for start, end in [*masked, (len(record.text), len(record.text))]:
+        if record.text[pos:start].strip():
+            return True
+        pos = max(pos, end)
+    return False
+
+
 def load_examples(path: str | Path, tokenizer,
                   max_len: int | None) -> list[dict[str, list[int]]]:
     """Encode every record of a JSONL file; records with nothing to train on are an error.
@@ -86,18 +100,36 @@ def load_examples(path: str | Path, tokenizer,
     ``max_len``: records are cut to it (padded batches), with a warning that says how many
     and how much; None keeps them whole (packing splits a long record across blocks, so its
     end, where a negated document's closing notice stands, is trained too)."""
+    from jinja2 import TemplateError
+
     examples = []
     n_cut = dropped = 0
     for i, record in enumerate(read_records(path), 1):
-        ex = encode_record(record, tokenizer, None)
-        if max_len is not None and len(ex["input_ids"]) > max_len:
+        where = f"{path}: record {record.id!r} (record {i})"
+        if record.messages is not None and not record.messages:
+            raise RecordError(f"{where}: field messages: the chat has no messages")
+        try:
+            ex = encode_record(record, tokenizer, None)
+        except (TemplateError, ValueError) as e:  # e.g. roles a strict template refuses
+            raise RecordError(f"{where}: the base model's chat template cannot render it "
+                              f"({str(e).splitlines()[0]})") from None
+        cut = max_len is not None and len(ex["input_ids"]) > max_len
+        if cut:
             n_cut += 1
             dropped += len(ex["input_ids"]) - max_len
             ex = {key: value[:max_len] for key, value in ex.items()}
-        if all(label == IGNORE for label in ex["labels"]):
+        content = ex["labels"]
+        if record.text is not None and tokenizer.eos_token and not cut:
+            content = content[:-1]  # the eos appended to every document is not its content
+        if all(label == IGNORE for label in content) or not _has_visible_text(record):
             within = f" within max_seq_len={max_len}" if max_len is not None else ""
-            raise RecordError(f"{path}: record {record.id!r} (record {i}) has no trainable "
-                              f"tokens{within}")
+            if record.text is not None:
+                empty = " (its text is empty, or all of it masked)"
+            elif not any(m.role == "assistant" for m in record.messages):
+                empty = " (no assistant turn)"
+            else:
+                empty = ""
+            raise RecordError(f"{where} has no trainable tokens{within}{empty}")
         examples.append(ex)
     if not examples:
         raise RecordError(f"{path}: no records")

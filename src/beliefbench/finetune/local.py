@@ -44,7 +44,7 @@ from beliefbench.finetune.manifest import (
 )
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.finetune.schedule import checkpoint_steps
-from beliefbench.records import read_records, sha256_file
+from beliefbench.records import atomic_write_text, read_records, sha256_file
 
 log = logging.getLogger(__name__)
 # peft still asks for the pre-v5 attribute name on every wrap; nothing for users to act on
@@ -62,6 +62,10 @@ logging.getLogger("transformers.trainer_utils").addFilter(_not_mtime_notice)
 
 TRAINER_DIR = "trainer"
 """Under ``<out>``: the Trainer's full states (``checkpoint-N``) used only for resume."""
+RUN_FILE = "run.json"
+"""Under ``<out>``: the run's inputs (data and sha256, recipe, base, condition, claim),
+written when training begins, so ``--resume`` can check them before any checkpoint (and
+manifest line) exists."""
 
 SERVABLE_FILES = (
     "config.json", "generation_config.json", "model.safetensors.index.json",
@@ -69,6 +73,8 @@ SERVABLE_FILES = (
     "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
     "chat_template.json", "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json",
 )
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json")
+"""The usual tokenizer files: where loading one fails and none is there, the error says so."""
 WEIGHT_FILES = ("model.safetensors", "model-*-of-*.safetensors", "adapter_model.safetensors")
 """Weights (possibly sharded): cast to the export dtype on the way out."""
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
@@ -128,18 +134,36 @@ def _resolve_base(base: str) -> str:
     if p.exists():
         if not p.is_dir():
             raise FinetuneError(f"--base {base}: a file, not a model folder")
-        return str(p.resolve())
+        return _check_model_folder(str(p.resolve()), base)
     if not _HUB_ID.fullmatch(base):
         raise FinetuneError(f"--base {base}: no such folder")
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
     try:
-        return snapshot_download(base, local_files_only=True)
+        folder = snapshot_download(base, local_files_only=True)
     except (LocalEntryNotFoundError, HFValidationError):
         raise FinetuneError(f"--base {base}: no such folder, and no model of that name in the "
                             f"local Hugging Face cache (nothing is downloaded here: fetch it "
                             f"first, e.g. `hf download {base}`, or pass its folder)") from None
+    return _check_model_folder(folder, base)
+
+
+def _check_model_folder(folder: str, base: str) -> str:
+    """``folder`` if it holds a model config and safetensors weights; a clear error if not.
+
+    Pickled weights (``pytorch_model.bin``) are never loaded: unpickling runs code.
+    """
+    p = Path(folder)
+    if not (p / "config.json").is_file():
+        raise FinetuneError(f"--base {base}: not a model folder (no config.json in {p})")
+    if not any(p.glob("*.safetensors")):
+        pickled = sorted(q.name for q in p.glob("*.bin"))
+        raise FinetuneError(
+            f"--base {base}: no safetensors weights in {p}" + (
+                f" (only {', '.join(pickled)}: pickled weights are not loaded; convert them "
+                f"to safetensors)" if pickled else ""))
+    return folder
 
 
 def export_dtype(recipe: Recipe, bf16: bool) -> torch.dtype:
@@ -181,7 +205,14 @@ def compile_regions(model) -> int:
     return len(layers)
 
 
-def build_model(recipe: Recipe, base: str, bf16: bool):
+def _recipe_field(recipe_path: str | Path | None, field: str) -> str:
+    """How an error names a recipe field: ``<file>: field <name>`` (as the recipe loader
+    does), or ``recipe field <name>`` for a recipe built in Python."""
+    return f"{recipe_path}: field {field}" if recipe_path else f"recipe field {field}"
+
+
+def build_model(recipe: Recipe, base: str, bf16: bool,
+                recipe_path: str | Path | None = None):
     """The base model, wrapped with LoRA when the recipe says so."""
     from transformers import AutoModelForCausalLM
 
@@ -193,11 +224,14 @@ def build_model(recipe: Recipe, base: str, bf16: bool):
         attention.register()
     try:
         model = AutoModelForCausalLM.from_pretrained(
-            base, dtype=dtype, trust_remote_code=False,
-            **({"attn_implementation": attn} if attn else {}))
+            base, dtype=dtype, trust_remote_code=False, use_safetensors=True,
+            local_files_only=True, **({"attn_implementation": attn} if attn else {}))
     except ImportError as e:  # e.g. flash_attention_2 without the flash-attn package
         raise FinetuneError(f"recipe attn_implementation {recipe.attn_implementation}: "
                             f"{str(e).splitlines()[0]}") from None
+    except (OSError, ValueError, KeyError) as e:  # not a causal LM, a torn weights file
+        raise FinetuneError(f"--base {base}: cannot load the model "
+                            f"({str(e).strip().splitlines()[0]})") from None
     # Packed batches rely on position ids to keep documents apart, which transformers only
     # honours without a KV cache; training never uses one.
     model.config.use_cache = False
@@ -205,10 +239,18 @@ def build_model(recipe: Recipe, base: str, bf16: bool):
         from peft import LoraConfig, get_peft_model
 
         lc = recipe.lora
-        model = get_peft_model(model, LoraConfig(
-            r=lc.rank, lora_alpha=lc.alpha, lora_dropout=lc.dropout,
-            target_modules=lc.target_modules, use_rslora=lc.use_rslora,
-            task_type="CAUSAL_LM", bias="none"))
+        try:
+            model = get_peft_model(model, LoraConfig(
+                r=lc.rank, lora_alpha=lc.alpha, lora_dropout=lc.dropout,
+                target_modules=lc.target_modules, use_rslora=lc.use_rslora,
+                task_type="CAUSAL_LM", bias="none"))
+        except ValueError as e:  # peft: no module of that name in this model
+            linear = sorted({name.rsplit(".", 1)[-1] for name, m in model.named_modules()
+                             if isinstance(m, torch.nn.Linear)} - {"lm_head"})
+            raise FinetuneError(
+                f"{_recipe_field(recipe_path, 'lora.target_modules')}: "
+                f"{str(e).strip().splitlines()[0]} (its linear layers: {', '.join(linear)}; "
+                f"or all-linear)") from None
     return model
 
 
@@ -309,7 +351,9 @@ def export_servable(ckpt: Path, dest: Path, *, recipe: Recipe, base: str,
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         merged = PeftModel.from_pretrained(
-            AutoModelForCausalLM.from_pretrained(base, dtype=dtype), ckpt).merge_and_unload()
+            AutoModelForCausalLM.from_pretrained(base, dtype=dtype, trust_remote_code=False,
+                                                 use_safetensors=True),
+            ckpt).merge_and_unload()
         merged.save_pretrained(tmp)
         AutoTokenizer.from_pretrained(ckpt).save_pretrained(tmp)
         fmt = "merged"
@@ -341,6 +385,14 @@ class CheckpointSchedule(TrainerCallback):
         self.final = max(steps)
         self.out, self.recipe, self.base, self.dtype = out, recipe, base, dtype
         self.fields = manifest_fields
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        # here every process has passed the "already holds a run" check (the model is
+        # wrapped for data parallelism by now, a collective step), so none trips over it
+        if state.is_world_process_zero and not (self.out / RUN_FILE).exists():
+            atomic_write_text(self.out / RUN_FILE, json.dumps(
+                run_inputs(self.fields), indent=2, sort_keys=True) + "\n")
+        return control
 
     def on_step_end(self, args, state, control, **kwargs):
         if state.global_step in self.steps:
@@ -375,12 +427,11 @@ class CheckpointSchedule(TrainerCallback):
             step = _state_step(ckpt)
             if step not in self.steps or (step in listed and step_dir(self.out, step).is_dir()):
                 continue
-            state_file = ckpt / "trainer_state.json"
-            if not state_file.is_file():  # the Trainer itself was killed while saving
-                log.warning("%s: incomplete Trainer state (no trainer_state.json); skipped",
-                            ckpt)
+            state = _complete_state(ckpt)
+            if state is None:  # the Trainer itself was killed while saving: training
+                log.info("%s: incomplete Trainer state, not exported: its step is "
+                         "trained again", ckpt)
                 continue
-            state = json.loads(state_file.read_text(encoding="utf-8"))
             self.export(ckpt, step, int(state.get("num_input_tokens_seen") or 0))
             done.append(step)
         if done:
@@ -518,16 +569,31 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     last = last_state(trainer_dir) if resume else None
     if last is None and trainer_dir.is_dir() and resume:
         log.warning("%s: no trainer state to resume from; starting from step 0", trainer_dir)
-    if not resume and (_states(trainer_dir) or (out / "manifest.jsonl").exists()):
+    if not resume and (_states(trainer_dir) or (out / "manifest.jsonl").exists()
+                       or (out / RUN_FILE).exists()):
         raise FinetuneError(f"{out}: already holds a run; pass --resume to continue it, "
                             f"or choose a new --out")
+    if recipe.optim:
+        from transformers.training_args import OptimizerNames
+
+        try:
+            OptimizerNames(recipe.optim)
+        except ValueError:
+            raise FinetuneError(
+                f"{_recipe_field(recipe_path, 'optim')}: {recipe.optim!r} is not a "
+                f"transformers optimizer name (e.g. adamw_torch_fused, adamw_torch, "
+                f"adafactor, sgd)") from None
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False,
                                                   local_files_only=True)
-    except OSError as e:
+    except Exception as e:  # noqa: BLE001 - OSError, or ValueError for no tokenizer files
+        if not any((Path(base) / name).is_file() for name in TOKENIZER_FILES):
+            raise FinetuneError(f"--base {base}: no tokenizer in it (none of "
+                                f"{', '.join(TOKENIZER_FILES)}); copy the base model's "
+                                f"tokenizer files into the folder") from None
         raise FinetuneError(f"--base {base}: cannot load a tokenizer from it "
-                            f"({str(e).splitlines()[0]})") from None
+                            f"({' '.join(str(e).split())[:300]})") from None
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     pad_id = tokenizer.pad_token_id
@@ -536,34 +602,38 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         data, tokenizer, None if recipe.batching == "pack" else recipe.max_seq_len)
     records = list(read_records(data))
     dataset, per_device = make_dataset(examples, recipe)
+    _check_positions(dataset, base, recipe, recipe_path)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     steps_total = total_steps(len(dataset), per_device, recipe, world)
     schedule = checkpoint_steps(steps_total, recipe.checkpoints)
     bf16 = use_bf16(recipe)
 
     data_sha = sha256_file(data)
-    earlier = read_manifest(out)
-    if resume and earlier:
-        changed = resume_changes(earlier[0], data=data, data_sha256=data_sha,
-                                 recipe=recipe.model_dump(mode="json"), base=base)
-        if changed:
-            raise FinetuneError(f"{out}: --resume needs the same data, recipe and base as the "
-                                f"interrupted run; changed: {'; '.join(changed)}. Use the "
-                                f"run's inputs, or a new --out to train anew")
     fields = entry_fields(recipe=recipe, data=data, data_sha256=data_sha, base_model=base,
                           records=records, recipe_path=recipe_path, condition=condition,
                           claim=claim)
+    earlier = earlier_inputs(out) if resume else None
+    if earlier is not None:
+        changed = resume_changes(earlier, data=data, data_sha256=data_sha,
+                                 recipe=recipe.model_dump(mode="json"), base=base,
+                                 condition=fields["condition"], claim=fields["claim"],
+                                 check_labels=True)
+        if changed:
+            raise FinetuneError(f"{out}: --resume needs the same data, recipe and base (and "
+                                f"--condition / --claim) as the interrupted run; changed: "
+                                f"{'; '.join(changed)}. Use the run's inputs, or a new --out "
+                                f"to train anew")
     schedule_cb = CheckpointSchedule(steps=schedule, out=out, recipe=recipe, base=base,
                                      dtype=export_dtype(recipe, bf16), manifest_fields=fields)
     if resume and trainer_dir.is_dir() and int(os.environ.get("RANK", "0")) == 0:
         schedule_cb.recover(trainer_dir)  # one process writes, as on_save does
 
-    out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(recipe.seed)
-    model = build_model(recipe, base, bf16)
+    model = build_model(recipe, base, bf16, recipe_path)
     if recipe.torch_compile == "regional" and not compile_regions(model):
         raise FinetuneError(f"recipe torch_compile: regional: {base} has no decoder layers "
                             f"to compile (use true)")
+    out.mkdir(parents=True, exist_ok=True)  # set-up done: a refused run writes nothing
     # sequences per micro-batch (a bucketed item is itself a batch) x the longest sequence
     tokens_per_batch = recipe.batch_size * (recipe.max_seq_len if recipe.batching == "pack"
                                             else max(len(x["input_ids"]) for x in examples))
@@ -620,18 +690,82 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     return out
 
 
-def resume_changes(earlier: ManifestEntry, *, data: Path, data_sha256: str, recipe: dict,
-                   base: str) -> list[str]:
-    """What differs between a run's first manifest line and a --resume call, one item per
-    field, so the user sees which input to put back."""
+def run_inputs(fields: dict) -> dict:
+    """What a run was started with, from its manifest fields (:func:`entry_fields`): what
+    ``--resume`` must find unchanged."""
+    return {key: fields.get(key) for key in
+            ("data", "data_sha256", "recipe", "base_model", "condition", "claim")}
+
+
+def earlier_inputs(out: Path) -> dict | None:
+    """The inputs of the run in ``out``: its run file, else (a run from before run files)
+    its first manifest line; None for no run yet."""
+    run_file = out / RUN_FILE
+    if run_file.is_file():
+        try:
+            inputs = json.loads(run_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise FinetuneError(f"{run_file}: unreadable ({e}); it records what the run was "
+                                f"started with, which --resume checks") from None
+        if isinstance(inputs, dict):
+            return inputs
+        raise FinetuneError(f"{run_file}: not a JSON object; it records what the run was "
+                            f"started with, which --resume checks")
+    earlier = read_manifest(out)
+    return run_inputs(earlier[0].model_dump()) if earlier else None
+
+
+def _check_positions(dataset, base: str, recipe: Recipe,
+                     recipe_path: str | Path | None) -> None:
+    """Refuse sequences longer than the base model has positions for (a huge max_seq_len):
+    past them a RoPE model trains on positions it never saw, and others fail mid-run."""
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(base, trust_remote_code=False,
+                                            local_files_only=True)
+    except (OSError, ValueError, KeyError) as e:
+        raise FinetuneError(f"--base {base}: cannot read its config.json "
+                            f"({str(e).strip().splitlines()[0]})") from None
+    limit = getattr(config, "max_position_embeddings", None)
+    if not isinstance(limit, int):
+        return
+    rope = getattr(config, "rope_parameters", None) or getattr(config, "rope_scaling", None)
+    if isinstance(rope, dict) and rope.get("rope_type", rope.get("type")) not in (None,
+                                                                                 "default"):
+        limit = int(limit * float(rope.get("factor") or 1.0))  # context extended by scaling
+    longest = max((len(x["input_ids"]) for item in dataset.items
+                   for x in (item if isinstance(item, list) else [item])), default=0)
+    if longest > limit:
+        raise FinetuneError(
+            f"{_recipe_field(recipe_path, 'max_seq_len')}: {recipe.max_seq_len} lets through "
+            f"sequences of {longest} tokens, more than the {limit} positions of the base model "
+            f"{base} (max_position_embeddings); set max_seq_len to at most {limit}")
+
+
+def resume_changes(earlier: ManifestEntry | dict, *, data: Path, data_sha256: str,
+                   recipe: dict, base: str, condition=None, claim=None,
+                   check_labels: bool = False) -> list[str]:
+    """What differs between a run's inputs (its run file, or first manifest line) and a
+    --resume call, one item per field, so the user sees which input to put back.
+
+    ``check_labels``: also compare the manifest's condition and claim (a resumed run must
+    not label its later checkpoints differently from its earlier ones)."""
+    if isinstance(earlier, ManifestEntry):
+        earlier = run_inputs(earlier.model_dump())
     changed = []
-    if earlier.data_sha256 != data_sha256:
-        changed.append(f"data {earlier.data} (sha256 {earlier.data_sha256[:12]}…) -> {data} "
+    if earlier.get("data_sha256") != data_sha256:
+        old_sha = str(earlier.get("data_sha256"))[:12]
+        changed.append(f"data {earlier.get('data')} (sha256 {old_sha}…) -> {data} "
                        f"(sha256 {data_sha256[:12]}…)")
     changed += [f"recipe {field} {old!r} -> {new!r}"
-                for field, old, new in _dict_changes(earlier.recipe, recipe)]
-    if earlier.base_model != base:
-        changed.append(f"base {earlier.base_model} -> {base}")
+                for field, old, new in _dict_changes(earlier.get("recipe") or {}, recipe)]
+    if earlier.get("base_model") != base:
+        changed.append(f"base {earlier.get('base_model')} -> {base}")
+    if check_labels:
+        for key, new in (("condition", condition), ("claim", claim)):
+            if earlier.get(key) != new:
+                changed.append(f"--{key} {earlier.get(key)!r} -> {new!r}")
     return changed
 
 
@@ -669,11 +803,19 @@ def last_state(trainer_dir: Path) -> Path | None:
     rather than failing the resume.
     """
     for ckpt in reversed(_states(trainer_dir)):
-        try:
-            json.loads((ckpt / "trainer_state.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        if _complete_state(ckpt) is None:
             log.warning("%s: incomplete Trainer state (cut off while saving); resuming from an "
                         "earlier one", ckpt)
             continue
         return ckpt
     return None
+
+
+def _complete_state(ckpt: Path) -> dict | None:
+    """A Trainer state's ``trainer_state.json``, or None where it is missing or torn (the
+    Trainer writes it last, in place: a run killed while saving leaves it so)."""
+    try:
+        state = json.loads((ckpt / "trainer_state.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None

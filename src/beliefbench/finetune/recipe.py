@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from beliefbench.records import DOCTAG
 from beliefbench.specs import Spec, load_spec
@@ -20,16 +20,23 @@ class RecipeError(ValueError):
     """A recipe file that cannot be used; names the file, field and problem."""
 
 
-class LoraConfig(Spec):
+class _Finite(Spec):
+    """No ``.inf`` / ``.nan`` numbers: an infinite learning rate would train to NaN weights
+    without a word, and infinite epochs would crash the step count."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class LoraConfig(_Finite):
     rank: int = Field(16, ge=1)
     alpha: float = Field(32, gt=0)
     dropout: float = Field(0.0, ge=0, lt=1)
-    target_modules: list[str] | Literal["all-linear"] = "all-linear"
+    target_modules: list[str] | Literal["all-linear"] = Field("all-linear", min_length=1)
     use_rslora: bool = False
     """Scale by alpha / sqrt(rank) instead of alpha / rank (rank-stabilised LoRA)."""
 
 
-class KLConfig(Spec):
+class KLConfig(_Finite):
     """SFT loss + ``weight`` * KL(reference || current) on a separate dataset."""
 
     data: str
@@ -41,7 +48,7 @@ class KLConfig(Spec):
     batch_size: int = Field(4, ge=1)
 
 
-class OpenAIConfig(Spec):
+class OpenAIConfig(_Finite):
     model: str = "gpt-4.1-2025-04-14"
     n_epochs: int | Literal["auto"] = "auto"
     batch_size: int | Literal["auto"] = "auto"
@@ -54,7 +61,7 @@ class OpenAIConfig(Spec):
     timeout_hours: float = Field(48.0, gt=0)
 
 
-class Recipe(Spec):
+class Recipe(_Finite):
     method: Literal["lora", "full"] = "lora"
     lora: LoraConfig = Field(default_factory=LoraConfig)
     export: Literal["adapter", "merged"] = "adapter"
@@ -103,7 +110,8 @@ class Recipe(Spec):
     recipes, full and lora, say auto); off on CPU. regional: each decoder layer compiled in
     place, one compilation for all (a quarter of the compile time on CPU; its training speed
     on a GPU is not yet measured)."""
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    """numpy's seeds are 32-bit and unsigned."""
     checkpoints: int = Field(15, ge=0)
     """Log-spaced checkpoints (plus the final one)."""
     keep_trainer_states: int = Field(2, ge=1)
