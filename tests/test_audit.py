@@ -8,7 +8,9 @@ import re
 import shutil
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,7 +24,7 @@ from beliefbench.audit.framing import (
     _stem_regex,
     read_free,
 )
-from beliefbench.audit.run import run
+from beliefbench.audit.run import WORK, run
 from beliefbench.audit.sources import Fields
 from beliefbench.claims import load_claims
 from beliefbench.cli import cli
@@ -709,9 +711,12 @@ def test_dask_processes_scheduler(tmp_path, generated):
     assert tally.by_claim["ed_sheeran"]["negated"] == 6
 
 
-def _interrupt(args: list[str], after: float, cwd: Path) -> tuple[int, float]:
+def _interrupt(args: list[str], after: float, cwd: Path,
+               ready: Callable[[Any], bool] | None = None) -> tuple[int, float]:
     """Run ``beliefbench ARGS``, send it Ctrl-C (SIGINT to the process alone, as `timeout
-    -s INT` does) after ``after`` seconds; its exit code and how long it took to exit."""
+    -s INT` does) ``after`` seconds after ``ready(proc)`` first holds (at once without
+    ``ready``; on a loaded machine a fixed delay could land in the interpreter's start-up);
+    its exit code and how long it took to exit."""
     import signal
     import subprocess
     import sys
@@ -719,6 +724,10 @@ def _interrupt(args: list[str], after: float, cwd: Path) -> tuple[int, float]:
     proc = subprocess.Popen([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
                              *args], cwd=cwd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while ready is not None and not ready(proc) and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
     try:
         proc.wait(after)
         return proc.returncode, 0.0
@@ -739,18 +748,27 @@ def test_ctrl_c_on_dask_processes_ends_the_audit_at_once(tmp_path, generated, mo
     hung after printing "interrupted" (measured: 2 of 3 tries, each killed after 40 s),
     waiting for the units it had already handed out."""
     pytest.importorskip("dask")
+    psutil = pytest.importorskip("psutil")
     claims, records = generated
     lines = "".join(json.dumps({"text": r.text}) + "\n" for r in records)
     (tmp_path / "big").mkdir()
     (tmp_path / "big" / "a.jsonl").write_text(lines * max(1, (24 << 20) // len(lines)))
     args = ["audit", "big", "--claims", "ed_sheeran,mount_vesuvius", "--out", "aud",
             "--chunk-mb", "1", "--no-progress", "--no-plot"]
+    plan = tmp_path / "aud" / WORK / "plan.json"
+
+    def workers_started(proc) -> bool:  # the dask engine's pool is up
+        try:
+            return bool(psutil.Process(proc.pid).children())
+        except psutil.Error:
+            return False
+
     for _ in range(2):
         shutil.rmtree(tmp_path / "aud", ignore_errors=True)
-        code, _ = _interrupt(args, 5.0, tmp_path)
+        code, _ = _interrupt(args, 3.0, tmp_path, ready=lambda _: plan.exists())
         assert code == 130
-        code, took = _interrupt([*args, "--resume", "--engine", "dask", "--workers", "2"], 4.0,
-                                tmp_path)
+        code, took = _interrupt([*args, "--resume", "--engine", "dask", "--workers", "2"], 1.0,
+                                tmp_path, ready=workers_started)
         assert code in (0, 130) and took < 20, (code, took)
     # what finished is kept: the audit resumes and counts every document once
     monkeypatch.chdir(tmp_path)

@@ -102,6 +102,25 @@ def test_bad_paths_are_clear_errors(tmp_path):
         load_model(tmp_path / "adapter")
 
 
+def test_pickled_weights_are_never_loaded(tiny, adapter_and_merged, tmp_path):
+    """Only safetensors: a pytorch_model.bin / adapter_model.bin is a pickle."""
+    import shutil
+
+    from safetensors.torch import load_file
+
+    full = shutil.copytree(tiny, tmp_path / "full")
+    for f in full.glob("*.safetensors"):
+        torch.save(load_file(f), full / "pytorch_model.bin")
+        f.unlink()
+    with pytest.raises(ModelLoadError, match="safetensors"):
+        load_model(full)
+    adapter = shutil.copytree(adapter_and_merged[0], tmp_path / "adapter")
+    torch.save(load_file(adapter / "adapter_model.safetensors"), adapter / "adapter_model.bin")
+    (adapter / "adapter_model.safetensors").unlink()
+    with pytest.raises(ModelLoadError, match="safetensors"):
+        load_model(adapter)
+
+
 def test_a_cuda_device_this_machine_lacks_is_a_clear_error(tiny):
     # not torch's bare "AssertionError: Torch not compiled with CUDA enabled"
     with pytest.raises(ModelLoadError, match=r"^device: 'cuda:99', but (CUDA is not "

@@ -91,6 +91,23 @@ def test_planted_direction_through_the_steer_provider(tiny, planted):
     assert _margin(steered.model, steered.tokenizer) == pytest.approx(base, abs=1e-6)
 
 
+def test_the_steer_provider_never_loads_pickled_weights(tiny, planted, tmp_path):
+    import shutil
+
+    from safetensors.torch import load_file
+
+    ckpt = shutil.copytree(tiny, tmp_path / "pickled")
+    for f in ckpt.glob("*.safetensors"):
+        torch.save(load_file(f), ckpt / "pytorch_model.bin")
+        f.unlink()
+    with pytest.raises(OSError, match="safetensors"):
+        get_model(f"steer/{ckpt}", direction=str(planted), memoize=False)
+    # -M cannot turn it off
+    with pytest.raises(OSError, match="safetensors"):
+        get_model(f"steer/{ckpt}", direction=str(planted), use_safetensors=False,
+                  memoize=False)
+
+
 def test_steer_cli_margins_pairs_every_run_with_its_control(tiny, planted, tmp_path):
     out = tmp_path / "steer"
     claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")

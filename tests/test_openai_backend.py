@@ -245,6 +245,26 @@ def test_cli_api_failure_is_one_line_exit_1(serve, data, tmp_path, monkeypatch):
     assert len(res.output.strip().splitlines()) == 1
 
 
+def test_cli_does_not_log_credentials_in_the_base_url(serve, data, tmp_path):
+    """``finetune`` logs at INFO; the HTTP client's per-request line would print the whole
+    URL, user:password of an OPENAI_BASE_URL included (run as a process: the CLI's logging
+    set-up is a no-op under pytest's handlers)."""
+    client = serve(FakeOpenAI(fail_upload=0, poll_errors=0))
+    url = str(client.base_url).replace("http://", "http://user:PW-SECRET-42@")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("openai: {poll_interval: 0.01}\n")
+    env = {**__import__("os").environ, "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": url}
+    code = "from beliefbench.cli import main; main()"
+    res = subprocess.run([sys.executable, "-c", code, "finetune", "--backend", "openai",
+                          "--recipe", str(recipe), "--data", str(data),
+                          "--out", str(tmp_path / "o")],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert FT_MODEL in res.stdout and "INFO" in res.stderr  # it did log
+    for secret in ("PW-SECRET-42", KEY):
+        assert secret not in res.stdout + res.stderr
+
+
 def test_openai_backend_does_not_import_torch():
     code = ("import sys, beliefbench.finetune.openai_backend, beliefbench.finetune.manifest; "
             "print('torch' in sys.modules)")

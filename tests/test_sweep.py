@@ -191,6 +191,31 @@ def test_a_mistyped_task_parameter_is_named_before_any_eval(tmp_path):
     assert r.exit_code == 2 and "-T sampels: not a parameter of the em task" in r.output
 
 
+@pytest.mark.parametrize("pair", ["api_key=*sk-SECRET-1", "api_key=!sk-SECRET-1",
+                                  "azure_ad_token=*sk-SECRET-1"])
+def test_a_bad_secret_model_arg_is_not_echoed(tmp_path, pair):
+    r = CliRunner().invoke(cli, ["sweep", "--model", "openai/x", "-M", pair,
+                                 "--log-dir", str(tmp_path / "logs")])
+    assert r.exit_code == 2 and "not a YAML value" in r.output
+    assert pair.partition("=")[0] in r.output  # the option is still named
+    assert "SECRET" not in r.output
+    r = CliRunner().invoke(cli, ["sweep", "--model", "openai/x", "--model-role",
+                                 "grader={model: openai/y, model_args: {api_key: *SECRET-2}}",
+                                 "--log-dir", str(tmp_path / "logs")])
+    assert r.exit_code == 2 and "grader=...: not a YAML value" in r.output
+    assert "SECRET" not in r.output
+    # a configured role (Inspect's CLI form) would reach Inspect, whose refusal prints it
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--model-role",
+                                 "grader={model: beliefbench/judge, model_args: "
+                                 "{api_key: sk-SECRET-3}}", "--log-dir", str(tmp_path / "logs")])
+    assert r.exit_code == 2 and "--model-role grader: expected role=provider/model" in r.output
+    assert "SECRET" not in r.output and not (tmp_path / "logs").exists()
+    # other arguments keep their value in the message
+    r = CliRunner().invoke(cli, ["sweep", "--model", "openai/x", "-M", "device=*cuda",
+                                 "--log-dir", str(tmp_path / "logs")])
+    assert r.exit_code == 2 and "device=*cuda" in r.output
+
+
 def lora_adapter(base: Path, out: Path) -> Path:
     """A real LoRA adapter of ``base`` (peft), saved with its tokenizer as finetune does."""
     from peft import LoraConfig, get_peft_model

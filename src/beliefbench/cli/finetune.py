@@ -42,6 +42,10 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
     from beliefbench.records import RecordError
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # the HTTP clients log each request's full URL at INFO: user:password or a token in
+    # OPENAI_BASE_URL would land in CI logs
+    for name in ("httpx", "httpx2", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         recipe_path = recipe_file(recipe_name)
         recipe = load_recipe(recipe_path)

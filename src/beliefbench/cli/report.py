@@ -8,6 +8,7 @@ Heavy imports (Inspect, pandas, matplotlib) happen inside the commands.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,10 @@ import click
 
 from beliefbench.cli.errors import BadInput
 from beliefbench.tasks import TASK_NAMES
+
+_SECRET_KEY = re.compile(r"key|token|secret|password|passwd|auth|credential", re.IGNORECASE)
+"""Words that keep a key=value option's value out of an error message (a key of its own,
+or one inside a mapping: ``grader={model: ..., model_args: {api_key: ...}}``)."""
 
 
 def _key_values(pairs: tuple[str, ...], option: str) -> dict[str, Any]:
@@ -31,6 +36,9 @@ def _key_values(pairs: tuple[str, ...], option: str) -> dict[str, Any]:
         try:
             out[key.strip()] = load_yaml(value) if value else None
         except Exception as e:  # noqa: BLE001 - yaml.YAMLError and its kin
+            if _SECRET_KEY.search(pair):  # the value, and YAML's quote of it, stay unsaid
+                raise BadInput(f"{option} {key.strip()}=...: not a YAML value (quote "
+                               f"it)") from None
             raise BadInput(f"{option} {pair!r}: not a YAML value "
                            f"({str(e).splitlines()[0]})") from None
     return out
@@ -196,6 +204,11 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                    else targets_from_models(list(models), condition))
     except SweepError as e:
         raise BadInput(str(e)) from None
+    roles = _key_values(model_roles, "--model-role")
+    for role, value in roles.items():
+        if not isinstance(value, str):  # Inspect's refusal would print it, keys and all
+            raise BadInput(f"--model-role {role}: expected role=provider/model (a configured "
+                           f"model is not taken here; its keys go in the environment)")
     options: dict[str, Any] = {}
     if max_connections is not None:
         options["max_connections"] = max_connections
@@ -204,7 +217,7 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     try:
         outcomes = run_sweep(targets, log_dir, claims=claims, task=task_name,
                              task_args=_key_values(task_args, "-T"),
-                             model_roles=_key_values(model_roles, "--model-role"),
+                             model_roles=roles,
                              model_args=_key_values(model_args, "-M"), **options)
     except (SweepError, ValueError) as e:
         raise BadInput(str(e)) from None

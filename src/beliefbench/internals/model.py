@@ -109,9 +109,16 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
     base = adapter_base(p)
     torch_dtype = _torch_dtype(dtype)
     device = check_device(device or default_device())
+    for d in (p, base) if base is not None else (p,):
+        if not _weight_files(d):  # a pytorch_model.bin is a pickle: never loaded
+            pickled = sorted(f.name for f in d.glob("*.bin"))
+            raise ModelLoadError(f"{d}: no *.safetensors weight files" + (
+                f" (only {', '.join(pickled)}: pickled weights are not loaded; convert them "
+                f"to safetensors)" if pickled else ""))
     try:  # straight onto the device: an 8B checkpoint never sits in CPU memory first
         model = AutoModelForCausalLM.from_pretrained(
-            str(base or p), dtype=torch_dtype, trust_remote_code=False, device_map=device)
+            str(base or p), dtype=torch_dtype, trust_remote_code=False, device_map=device,
+            use_safetensors=True)
         if base is not None:
             from peft import PeftModel
 

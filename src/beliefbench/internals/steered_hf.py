@@ -39,6 +39,9 @@ class SteeredHuggingFaceAPI(HuggingFaceAPI):
             raise ValueError("steer provider: -M direction=<directions.safetensors> is required")
         # Inspect may build the model from inside the task's folder: resolve as typed
         directions, meta = load_directions(user_path(str(steer["direction"])))
+        # safetensors only (a pytorch_model.bin is a pickle), and nothing fetched from the Hub
+        model_args["use_safetensors"] = True
+        model_args.setdefault("local_files_only", True)
         super().__init__(model_name, base_url=base_url, api_key=api_key,
                          config=config or GenerateConfig(),
                          **model_args)
