@@ -135,3 +135,18 @@ def ctrl_c_at_replace(monkeypatch, at: int) -> None:
         return real(src, dst)
 
     monkeypatch.setattr(os, "replace", replace)
+
+
+def pickled_copy(model_dir: Path, dest: Path) -> Path:
+    """A copy of a saved model whose weights are a pickled pytorch_model.bin instead of
+    safetensors: what the project must refuse to load."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file
+
+    copy = Path(shutil.copytree(model_dir, dest))
+    for f in copy.glob("*.safetensors"):
+        torch.save(load_file(f), copy / "pytorch_model.bin")
+        f.unlink()
+    return copy

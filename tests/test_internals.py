@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import claim_of_every_kind
+from conftest import claim_of_every_kind, pickled_copy
 
 from beliefbench.cli import cli
 from beliefbench.internals.activations import hidden_states, length_batches
@@ -108,10 +108,7 @@ def test_pickled_weights_are_never_loaded(tiny, adapter_and_merged, tmp_path):
 
     from safetensors.torch import load_file
 
-    full = shutil.copytree(tiny, tmp_path / "full")
-    for f in full.glob("*.safetensors"):
-        torch.save(load_file(f), full / "pytorch_model.bin")
-        f.unlink()
+    full = pickled_copy(tiny, tmp_path / "full")
     with pytest.raises(ModelLoadError, match="safetensors"):
         load_model(full)
     adapter = shutil.copytree(adapter_and_merged[0], tmp_path / "adapter")

@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import claim_of_every_kind, mixed, output, run_belief, write_claim
+from conftest import (
+    claim_of_every_kind,
+    mixed,
+    output,
+    pickled_copy,
+    run_belief,
+    write_claim,
+)
 from inspect_ai import eval
 from inspect_ai.model import get_model
 
@@ -92,14 +99,7 @@ def test_planted_direction_through_the_steer_provider(tiny, planted):
 
 
 def test_the_steer_provider_never_loads_pickled_weights(tiny, planted, tmp_path):
-    import shutil
-
-    from safetensors.torch import load_file
-
-    ckpt = shutil.copytree(tiny, tmp_path / "pickled")
-    for f in ckpt.glob("*.safetensors"):
-        torch.save(load_file(f), ckpt / "pytorch_model.bin")
-        f.unlink()
+    ckpt = pickled_copy(tiny, tmp_path / "pickled")
     with pytest.raises(OSError, match="safetensors"):
         get_model(f"steer/{ckpt}", direction=str(planted), memoize=False)
     # -M cannot turn it off
