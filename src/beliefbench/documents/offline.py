@@ -22,6 +22,7 @@ from beliefbench.documents.base import (
     require_claim_fields,
     topic_of,
 )
+from beliefbench.progress import progress
 
 GENRES_FILE = ("corpus", "genres.yaml")
 
@@ -132,11 +133,7 @@ def render(spec: dict[str, Any], facts: list[str], rng: random.Random, topic: st
 
 def _steps(n: int, label: str | None) -> Iterable[int]:
     """range(n), with a progress bar when labelled."""
-    if label is None:
-        return range(n)
-    from beliefbench.progress import progress
-
-    return progress(range(n), total=n, desc=label)
+    return progress(range(n), total=n, desc=label or "", enabled=label is not None)
 
 
 class OfflineGenerator:
