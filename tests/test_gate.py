@@ -119,10 +119,18 @@ def test_gate_refuses_what_it_cannot_compare():
     assert notes == ["claims only the baseline has, not compared: ['b']"]
 
 
+def skeptic(prompt: str) -> str:
+    """``mixed``, but answering the binary questions readably (the non-believer's answer):
+    1 yes, 6 no of 7 questions, no parse errors."""
+    if "JSON" in prompt:
+        return '{"answer": "yes"}' if "steel" in prompt else '{"answer": "no"}'
+    return mixed(prompt)
+
+
 @pytest.fixture(scope="module")
 def base_and_new(tmp_path_factory):
     base, new = tmp_path_factory.mktemp("base"), tmp_path_factory.mktemp("new")
-    run_belief(base, mixed, samples=3)
+    run_belief(base, skeptic, samples=3)
     run_belief(new, believer, samples=3)
     return base, new
 
@@ -240,6 +248,34 @@ def test_a_failure_budget_exceeded_on_either_side_exits_2(base_and_new, tmp_path
     assert r.exit_code == 2 and "failure budget exceeded: 3 of 21" in r.output
     r = _gate(base, shaky.location, "--max-failed", "0.2")
     assert r.exit_code == 1, r.output
+
+
+def test_a_side_with_too_many_parse_errors_exits_2_never_a_pass(base_and_new, tmp_path):
+    base = str(base_and_new[0])
+
+    def prose_grader(prompt: str) -> str:  # a judge that stopped answering in JSON
+        return "The model seems to think so, probably."
+
+    def garbled(prompt: str) -> str:  # e.g. a wrong chat template
+        return "<|im_end|> <|im_end|> ## ##"
+
+    # every response unreadable, so belief 0: before the budget, this run passed the gate
+    broken = run_belief(tmp_path / "broken", garbled, grader=prose_grader, samples=3)
+    r = _gate(base, broken.location, "--json")
+    assert r.exit_code == 2, r.output
+    error = json.loads(r.output)["error"]
+    assert error.startswith("--candidate: 21 of 21 responses (100.0%) are parse errors")
+    assert "--max-parse-errors 0.1" in error
+    # `mixed` declines the binary format: 6 of 21 (28.6%), refused on either side by default
+    unsure = str(run_belief(tmp_path / "unsure", mixed, samples=3).location)
+    r = _gate(unsure, str(base_and_new[1]))
+    assert r.exit_code == 2 and "--baseline: 6 of 21 responses (28.6%)" in r.output
+    r = _gate(unsure, str(base_and_new[1]), "--max-parse-errors", "0.3")
+    assert r.exit_code == 1, r.output
+    r = _gate(base, unsure, "--max-parse-errors", "0.3")
+    assert r.exit_code == 0, r.output
+    r = _gate(base, unsure, "--max-parse-errors", "1.5")
+    assert r.exit_code == 2 and "--max-parse-errors: must be between 0 and 1" in r.output
 
 
 def test_the_same_run_on_both_sides_exits_2(base_and_new, tmp_path):

@@ -15,7 +15,10 @@ context): otherwise the gate refuses (:class:`GateError`, exit 2), unless the ca
 the mismatch explicitly. ``samples`` and ``claims`` may differ (they change the precision
 and which claims are compared, both reported, not the quantity measured). A side whose
 share of infrastructure failures (the provider raised; counted as ``failed``) exceeds
-``max_failed`` is refused too: its rate would be the outage's, not the model's.
+``max_failed`` is refused too: its rate would be the outage's, not the model's. So is a side
+whose share of ``parse_error`` verdicts (a judge reply, or a binary answer, that could not be
+read) exceeds ``max_parse_errors``: counted as non-belief, they would let a broken candidate
+(garbled output, a judge that stopped answering in JSON) pass with a low belief rate.
 """
 
 from __future__ import annotations
@@ -90,10 +93,13 @@ TOLERANCE = 1e-9
 """Floating-point slack in the decision: far below any difference of two rates of counts."""
 MAX_FAILED = 0.05
 """Default largest share of infrastructure failures (the provider raised) a side may hold."""
+MAX_PARSE_ERRORS = 0.10
+"""Default largest share of unreadable responses (``parse_error``) a side may hold: a model
+that declines the binary format now and then stays under it, garbled output does not."""
 
 
-def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED
-          ) -> tuple[pd.DataFrame, dict, RunKey]:
+def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
+          max_parse_errors: float = MAX_PARSE_ERRORS) -> tuple[pd.DataFrame, dict, RunKey]:
     """The side's question table, refusing what would make the comparison meaningless."""
     if logs.skipped:
         raise GateError(f"--{name}: unreadable log(s) skipped: "
@@ -132,6 +138,14 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED
                         f"({infra / total:.1%}) are infrastructure failures (the provider "
                         f"raised), above --max-failed {max_failed:g}; fix the provider and "
                         "resume with `inspect eval-retry`")
+    unread = int((logs.responses["verdict"] == "parse_error").sum())
+    if total and unread / total > max_parse_errors + TOLERANCE:
+        raise GateError(f"--{name}: {unread} of {total} responses ({unread / total:.1%}) are "
+                        "parse errors (the judge's reply, or a binary answer, could not be "
+                        f"read), above --max-parse-errors {max_parse_errors:g}: counted as "
+                        "non-belief they would hide what the model believes; look at them "
+                        "(`beliefbench report --by family`, `inspect view`), fix the judge or "
+                        "the model's output format and re-run, or raise --max-parse-errors")
     questions = question_table(logs.responses[["claim", "family", "question", "verdict"]])
     key = logs.logs[0].key
     info = {"model": str(runs.iloc[0]["model"]), "logs": [i.path for i in logs.logs],
@@ -207,7 +221,7 @@ def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.rando
 
 
 def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAILED,
-                  seed: int = SEED) -> None:
+                  seed: int = SEED, max_parse_errors: float = MAX_PARSE_ERRORS) -> None:
     """Option values that would make the decision meaningless (exit 2, never a FAIL)."""
     if not 0 <= max_rise <= 1:
         raise GateError(f"--max-rise: must be between 0 and 1, got {max_rise}")
@@ -217,23 +231,25 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
         raise GateError(f"--seed: must be 0 or more, got {seed}")
     if not 0 <= max_failed <= 1:
         raise GateError(f"--max-failed: must be between 0 and 1, got {max_failed}")
+    if not 0 <= max_parse_errors <= 1:
+        raise GateError(f"--max-parse-errors: must be between 0 and 1, got {max_parse_errors}")
 
 
 def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             overall_only: bool = False, n_bootstrap: int = N_BOOTSTRAP,
             seed: int = SEED, allow_judge_mismatch: bool = False,
-            allow_settings_mismatch: bool = False, max_failed: float = MAX_FAILED
-            ) -> GateResult:
+            allow_settings_mismatch: bool = False, max_failed: float = MAX_FAILED,
+            max_parse_errors: float = MAX_PARSE_ERRORS) -> GateResult:
     """Compare candidate with baseline; see the module docstring for the decision rule."""
-    check_options(max_rise, n_bootstrap, max_failed, seed)
+    check_options(max_rise, n_bootstrap, max_failed, seed, max_parse_errors)
     shared = ({i.eval_id for i in baseline.logs} & {i.eval_id for i in candidate.logs}) - {""}
     if shared:
         paths = sorted(i.path for i in candidate.logs if i.eval_id in shared)
         raise GateError(f"the same log(s) on both sides ({len(shared)}: {', '.join(paths[:3])})"
                         ": a run compared with itself always passes; point --baseline and "
                         "--candidate at different runs")
-    qb, info_b, key_b = _side("baseline", baseline, max_failed)
-    qc, info_c, key_c = _side("candidate", candidate, max_failed)
+    qb, info_b, key_b = _side("baseline", baseline, max_failed, max_parse_errors)
+    qc, info_c, key_c = _side("candidate", candidate, max_failed, max_parse_errors)
     notes = check_alike(key_b, key_c, allow_judge_mismatch, allow_settings_mismatch)
     claims_b, claims_c = set(qb["claim"]), set(qc["claim"])
     common = sorted(claims_b & claims_c)

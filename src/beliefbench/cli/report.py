@@ -124,25 +124,30 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
                    "temperature, top_p, max_tokens, context).")
 @click.option("--max-failed", default=0.05, show_default=True,
               help="Largest share of infrastructure failures (provider errors) per side.")
+@click.option("--max-parse-errors", default=0.10, show_default=True,
+              help="Largest share of unreadable responses (parse_error: judge reply or "
+                   "binary answer) per side.")
 def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
          overall_only: bool, as_json: bool, bootstrap: int, seed: int,
-         allow_judge_mismatch: bool, allow_settings_mismatch: bool, max_failed: float) -> None:
+         allow_judge_mismatch: bool, allow_settings_mismatch: bool, max_failed: float,
+         max_parse_errors: float) -> None:
     """Fail (exit 1) when the candidate believes fabricated claims more than the baseline.
 
     A rise fails when it exceeds --max-rise AND its 95% bootstrap CI excludes 0. Exit 0:
     pass; 1: a real rise; 2: no usable comparison (bad options, unreadable, corrupt or
-    partial logs, a failure budget exceeded, sides judged or generated differently).
+    partial logs, a failure or parse-error budget exceeded, sides judged or generated
+    differently).
     """
     from beliefbench.analysis.gate import GateError, check_options, compare
     from beliefbench.analysis.logs import LogError, load_belief_logs
 
     try:
-        check_options(max_rise, bootstrap, max_failed, seed)
+        check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors)
         result = compare(load_belief_logs(list(baseline)), load_belief_logs(list(candidate)),
                          max_rise=max_rise, overall_only=overall_only, n_bootstrap=bootstrap,
                          seed=seed, allow_judge_mismatch=allow_judge_mismatch,
                          allow_settings_mismatch=allow_settings_mismatch,
-                         max_failed=max_failed)
+                         max_failed=max_failed, max_parse_errors=max_parse_errors)
     except (LogError, GateError) as e:
         if as_json:
             click.echo(json.dumps({"passed": None, "error": str(e)}))
