@@ -126,6 +126,24 @@ def test_bad_recipe_names_file_and_field(tmp_path):
         load_recipe(tmp_path / "broken.yaml")
 
 
+def test_a_boolean_is_refused_where_the_field_takes_none(tmp_path):
+    """pydantic's lax mode reads true as 1 and 1.0: a recipe saying `batch_size: true` trained
+    with batch 1 without a word."""
+    bad = tmp_path / "bool.yaml"
+    for text, field in (("batch_size: true\n", "batch_size"), ("epochs: false\n", "epochs"),
+                        ("lora:\n  rank: true\n", "lora.rank"),
+                        ("kl:\n  data: x.jsonl\n  weight: true\n", "kl.weight")):
+        bad.write_text(text)
+        with pytest.raises(RecipeError) as e:
+            load_recipe(bad)
+        assert f"{bad}: field {field}: got the boolean" in str(e.value), str(e.value)
+    bad.write_text("gradient_checkpointing: true\ntorch_compile: false\n"
+                   "lora:\n  use_rslora: true\n")  # boolean fields, and bool | Literal
+    recipe = load_recipe(bad)
+    assert recipe.gradient_checkpointing is True and recipe.torch_compile is False
+    assert recipe.lora.use_rslora is True
+
+
 def test_manifest_upsert_replaces_same_path(tmp_path):
     def entry(step, tokens):
         return ManifestEntry(path=f"/x/step-{step}", step=step, tokens_seen=tokens,

@@ -6,11 +6,13 @@ Every spec error names the file, the field and the problem, the same way for eac
 from __future__ import annotations
 
 import re
+import types
+import typing
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -20,6 +22,28 @@ class Spec(BaseModel):
     misspelt field never silently falls back to its default."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_as_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """pydantic reads ``batch_size: true`` as 1 and ``learning_rate: yes`` as 1.0; a
+        boolean is only accepted where the field says so."""
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and not _admits_bool(field.annotation):
+            raise ValueError(f"got the boolean {str(value).lower()} where this field takes "
+                             "no boolean")
+        return value
+
+
+def _admits_bool(annotation: Any) -> bool:
+    """Whether a field's type takes a boolean (bool, Any, or a union or Literal with one)."""
+    if annotation is bool or annotation is Any:
+        return True
+    if typing.get_origin(annotation) is typing.Literal:
+        return any(isinstance(a, bool) for a in typing.get_args(annotation))
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_admits_bool(a) for a in typing.get_args(annotation))
+    return False
 
 
 class SpecLoader(yaml.SafeLoader):
