@@ -160,10 +160,19 @@ def test_other_tasks_logs_in_a_shared_dir_are_ignored_and_listed(two_runs, tmp_p
     assert any(path in n and "not a belief log" in n for n in loaded.notes())
 
 
-def test_step_metadata_must_be_an_integer(tmp_path):
-    log = run_belief(tmp_path, believer, samples=1, step="final")
-    with pytest.raises(LogError, match=r"metadata 'step' must be an integer, got 'final'"):
+@pytest.mark.parametrize("step", ["final", 1.5, True])
+def test_step_metadata_must_be_a_whole_number(tmp_path, step):
+    # 1.5 (`--metadata step=1.5`) was truncated to step 1, and true read as step 1
+    log = run_belief(tmp_path, believer, samples=1, step=step)
+    with pytest.raises(LogError, match=rf"metadata 'step' must be a whole number, got {step!r}"):
         load_belief_logs(log.location)
+
+
+def test_step_metadata_as_text_or_a_whole_float_is_read(tmp_path):
+    for i, step in enumerate(["400", 800.0]):
+        run_belief(tmp_path / str(i), believer, samples=1, step=step)
+    steps = sorted(int(i.step) for i in load_belief_logs(tmp_path).logs)
+    assert steps == [400, 800]
 
 
 def test_by_dimensions_are_validated():

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,11 +171,14 @@ def _label(value: Any) -> str:
 def _step(value: Any, path: str) -> int | None:
     if value is None or value == "":
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise LogError(f"{path}: eval metadata 'step' must be an integer, "
-                       f"got {value!r}") from None
+    # int() would truncate 1.5 to 1 and read true as 1: a whole number only
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LogError(f"{path}: eval metadata 'step' must be a whole number, got {value!r}")
+    return value
 
 
 def has_task_key(log: EvalLog, task_key: str) -> bool:
