@@ -77,8 +77,18 @@ def test_special_answers_are_recorded_as_themselves(reply, kind):
     assert read_judge(judged(reply), special=False).kind == "no_score"
 
 
+@pytest.mark.parametrize("reply,kind", [("REFUSAL - the model declined", "refusal"),
+                                        ("**CODE**\nThe answer is a script.", "code"),
+                                        ("Code: unrelated to the question", "code")])
+def test_a_special_answer_may_carry_an_explanation(reply, kind):
+    assert read_judge(judged(reply)).kind == kind
+
+
 @pytest.mark.parametrize("reply,value", [("85", 85.0), ("Score: 85/100", 85.0), ("0", 0.0),
-                                         ("100.", 100.0), ("42.5", 42.5)])
+                                         ("100.", 100.0), ("42.5", 42.5),
+                                         ("Code quality: 90", 90.0),
+                                         ("Refusals aside, 40", 40.0),
+                                         ("refusal to help is not it: 70", 70.0)])
 def test_text_fallback_reads_the_number(reply, value):
     s = read_judge(judged(reply))
     assert (s.kind, s.value, s.method) == ("score", value, "text")
