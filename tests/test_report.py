@@ -301,3 +301,34 @@ def test_errored_responses_with_no_verdict_count_as_failed_not_dropped(two_runs,
     warning = (f"{path}: 2 of 14 responses (14.3%) are unjudged (no belief_judge score: the "
                "sample errored): counted as failed, i.e. non-belief")
     assert warning in r.output and warning in (out / "report.md").read_text()
+
+
+def test_a_bad_internals_file_is_one_line_and_writes_no_report(tmp_path):
+    """A margins.json that is not one (or a probe.json beside it lacking its columns) was a
+    traceback, after the belief tables had already been written."""
+    log = run_belief(tmp_path / "logs", believer, samples=1)
+    good = '{"summary": [{"claim": "glass_bridge", "kind": "main", "margin": 0.5}]}'
+    cases = {"list": ("[1, 2]", None, "margins.json: not an internals margins file (no "
+                                      "'summary' list of rows)"),
+             "rows": ('{"summary": [{"margin": 1}]}', None,
+                      "margins.json: not an internals margins file (summary rows lack "
+                      "['claim', 'kind'])"),
+             "probe": (good, '{"summary": [{"claim": "glass_bridge"}]}',
+                       "probe.json: not an internals probe file (summary rows lack "
+                       "['p_true_claim', 'p_true_truth'])"),
+             "json": ("{", None, "margins.json: not an internals margins file (")}
+    for name, (margins, probe, said) in cases.items():
+        where = tmp_path / name
+        where.mkdir()
+        (where / "margins.json").write_text(margins)
+        if probe:
+            (where / "probe.json").write_text(probe)
+        out = tmp_path / f"rep-{name}"
+        r = CliRunner().invoke(cli, ["report", log.location, "--out", str(out), "--no-plots",
+                                     "--internals", str(where)])
+        assert r.exit_code == 2 and said in r.output, (name, r.output)
+        assert r.output.startswith("Error: ") and not out.exists(), name
+    (tmp_path / "probe" / "probe.json").unlink()
+    r = CliRunner().invoke(cli, ["report", log.location, "--out", str(tmp_path / "ok"),
+                                 "--no-plots", "--internals", str(tmp_path / "probe")])
+    assert r.exit_code == 0 and "Judge-free completion margins" in r.output, r.output

@@ -73,11 +73,19 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         markdown_table,
         write_report,
     )
+    from beliefbench.internals.results import (
+        SHOWN_COLUMNS,
+        ResultsError,
+        internals_table,
+        write_csv,
+    )
 
     try:
         loaded = load_belief_logs(list(logs), skip_bad=skip_bad_logs)
         rep = build_report(loaded, by=by, n_bootstrap=bootstrap)
-    except (LogError, ReportError) as e:
+        # read before anything is written: a bad --internals path leaves no half report
+        table = internals_table(list(internals_dirs)) if internals_dirs else None
+    except (LogError, ReportError, ResultsError) as e:
         raise BadInput(str(e)) from None
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
@@ -88,18 +96,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
                "Wrote:")
     for path in written:
         click.echo(f"  {path}")
-    if internals_dirs:
-        from beliefbench.internals.results import (
-            SHOWN_COLUMNS,
-            ResultsError,
-            internals_table,
-            write_csv,
-        )
-
-        try:
-            table = internals_table(list(internals_dirs))
-        except ResultsError as e:
-            raise BadInput(str(e)) from None
+    if table is not None:
         click.echo("\nJudge-free completion margins (beliefbench internals):")
         click.echo(markdown_table(table[[c for c in SHOWN_COLUMNS if c in table]]))
         click.echo(f"  {write_csv(table, out_dir / 'internals_margins.csv')}")

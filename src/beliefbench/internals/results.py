@@ -59,6 +59,22 @@ class ResultsError(ValueError):
     """An internals results path that cannot be read; names the file and the problem."""
 
 
+def _summary_file(path: Path, what: str, columns: tuple[str, ...]) -> dict[str, Any]:
+    """An internals results JSON whose ``summary`` is a list of rows holding ``columns``."""
+    try:
+        data = read_json(path)
+    except (OSError, ValueError) as e:
+        raise ResultsError(f"{path}: not an internals {what} file ({e})") from None
+    rows = data.get("summary") if isinstance(data, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ResultsError(f"{path}: not an internals {what} file (no 'summary' list of rows)")
+    missing = sorted({c for r in rows for c in columns if c not in r})
+    if missing:
+        raise ResultsError(f"{path}: not an internals {what} file (summary rows lack "
+                           f"{missing})")
+    return data
+
+
 def internals_table(paths: list[str | Path]) -> pd.DataFrame:
     """One row per (margins file, claim, kind) found under ``paths`` (files or directories).
 
@@ -78,14 +94,12 @@ def internals_table(paths: list[str | Path]) -> pd.DataFrame:
         raise ResultsError(f"{', '.join(map(str, paths))}: no margins.json found")
     rows = []
     for f in files:
-        try:
-            data = read_json(f)
-            summary = pd.DataFrame(data["summary"])
-        except (OSError, ValueError, KeyError) as e:
-            raise ResultsError(f"{f}: not an internals margins file ({e})") from None
+        data = _summary_file(f, "margins", ("claim", "kind"))
+        summary = pd.DataFrame(data["summary"])
         probe = f.with_name("probe.json")
         if probe.is_file():
-            ps = pd.DataFrame(read_json(probe).get("summary", []))
+            ps = pd.DataFrame(_summary_file(probe, "probe",
+                                            ("claim", "p_true_claim", "p_true_truth"))["summary"])
             if not ps.empty:
                 summary = summary.merge(ps[["claim", "p_true_claim", "p_true_truth"]]
                                         .assign(kind="main"), on=["claim", "kind"], how="left")
