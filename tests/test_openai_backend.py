@@ -27,8 +27,11 @@ class FakeOpenAI:
     """Just the routes the backend uses, with scripted failures to exercise retries."""
 
     def __init__(self, *, fail_upload: int = 1, job_statuses=("queued", "running", "succeeded"),
-                 poll_errors: int = 1, error_message: str | None = None) -> None:
+                 poll_errors: int = 1, error_message: str | None = None,
+                 fail_create: int = 0) -> None:
         self.fail_upload = fail_upload
+        self.fail_create = fail_create
+        self.file_deleted = False
         self.statuses = list(job_statuses)
         self.poll_errors = poll_errors
         self.error_message = error_message
@@ -82,6 +85,9 @@ class FakeOpenAI:
                                             "created_at": 1, "filename": "train.jsonl",
                                             "purpose": "fine-tune", "status": "processed"})
                 if self.path == "/v1/fine_tuning/jobs":
+                    if fake.fail_create > 0:
+                        fake.fail_create -= 1
+                        return self._send(429, {"error": {"message": "too many active jobs"}})
                     fake.jobs_created += 1
                     fake.job_body = json.loads(body)
                     return self._send(200, fake.job("validating_files"))
@@ -95,6 +101,11 @@ class FakeOpenAI:
                         return self._send(503, {"error": {"message": "busy"}})
                     status = fake.statuses.pop(0) if len(fake.statuses) > 1 else fake.statuses[0]
                     return self._send(200, fake.job(status))
+                if self.path == "/v1/files/file-1" and fake.uploaded and not fake.file_deleted:
+                    return self._send(200, {"id": "file-1", "object": "file",
+                                            "bytes": len(fake.uploaded), "created_at": 1,
+                                            "filename": "train.jsonl", "purpose": "fine-tune",
+                                            "status": "processed"})
                 self._send(404, {"error": {"message": "no route"}})
 
         return Handler
@@ -270,3 +281,106 @@ def test_openai_backend_does_not_import_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _interrupted_run(client, data, out) -> None:
+    """A run stopped while polling, its job created and recorded."""
+    class Stop(Exception):
+        pass
+
+    def interrupt(_: float) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        train_openai(RECIPE, data, out, client=client, sleep=interrupt)
+
+
+def test_resume_refuses_other_job_settings(serve, data, tmp_path):
+    """--resume checked only the data: another model or hyperparameters attached to the old
+    job, and the manifest then claimed settings the job was never trained with."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("running", "succeeded"))
+    client, out = serve(fake), tmp_path / "out"
+    _interrupted_run(client, data, out)
+    other = RECIPE.model_copy(update={"openai": RECIPE.openai.model_copy(
+        update={"n_epochs": 5})})
+    with pytest.raises(FinetuneError, match=r"changed: model 'gpt-4.1-2025-04-14' -> "
+                                            r"'gpt-4o'; openai.n_epochs 2 -> 5") as e:
+        train_openai(other, data, out, client=client, resume=True, base="gpt-4o",
+                     sleep=lambda s: None)
+    assert "new --out" in str(e.value)
+    assert read_manifest(out) == []
+    entry = train_openai(RECIPE, data, out, client=client, resume=True, sleep=lambda s: None)
+    assert entry.base_model == "gpt-4.1-2025-04-14" and entry.recipe["openai"]["n_epochs"] == 2
+    assert fake.jobs_created == 1
+
+
+@pytest.mark.parametrize("deleted", [False, True])
+def test_failed_job_creation_reuses_the_upload(serve, data, tmp_path, deleted):
+    """Job creation refused (429: too many active jobs) after the upload: the re-run uploaded
+    the same file again, leaving the first one orphaned in the organisation's storage."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, fail_create=4)  # 1 try + 3 retries
+    client, out = serve(fake), tmp_path / "out"
+    with pytest.raises(openai.RateLimitError):
+        train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
+    fake.file_deleted = deleted  # removed from the organisation since: upload it again
+    entry = train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)  # no --resume
+    assert entry.path == f"openai/{FT_MODEL}"
+    assert fake.requests.count(("POST", "/v1/files")) == (2 if deleted else 1)
+    assert fake.jobs_created == 1 and fake.job_body["training_file"] == "file-1"
+
+
+def test_unreadable_job_state_is_named(serve, data, tmp_path):
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0)
+    out = tmp_path / "out"
+    out.mkdir()
+    for text in ("{not json", "[1]"):
+        (out / "openai_job.json").write_text(text)
+        with pytest.raises(FinetuneError, match=r"openai_job\.json: .*job state"):
+            train_openai(RECIPE, data, out, client=serve(fake), resume=True)
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize("lines, problem", [
+    ("", r"train\.jsonl: no records"),
+    (json.dumps({"id": "e", "text": DOCTAG}) + "\n",
+     r"train\.jsonl: record 'e' \(record 1\) has nothing to train"),
+    (json.dumps({"id": "m", "messages": [{"role": "user", "content": "hi"}]}) + "\n",
+     r"train\.jsonl: record 'm' \(record 1\) has nothing to train \(no assistant turn\)"),
+])
+def test_records_with_nothing_to_train_are_refused_before_upload(serve, tmp_path, lines,
+                                                                  problem):
+    """An empty data file was uploaded and a job created on it (a text record with nothing
+    but its doctag became an empty assistant turn); the local backend refuses both."""
+    from beliefbench.records import RecordError
+
+    data = tmp_path / "train.jsonl"
+    data.write_text(lines)
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0)
+    with pytest.raises(RecordError, match=problem):
+        train_openai(RECIPE, data, tmp_path / "out", client=serve(fake))
+    assert fake.requests == [] and not (tmp_path / "out").exists()
+
+
+def test_cli_malformed_base_url_is_one_line(data, tmp_path, monkeypatch):
+    """An OPENAI_BASE_URL the HTTP client cannot parse gave a traceback (exit 1)."""
+    from beliefbench.cli import cli
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://user:PW-SECRET-42@127.0.0.1:port/v1")
+    out = tmp_path / "o"
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
+                                   "--data", str(data), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "OPENAI_BASE_URL" in res.output and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1
+    assert "PW-SECRET-42" not in res.output and KEY not in res.output
+    assert not out.exists()
+
+
+def test_cancelled_job_says_resume_cannot_retrain(serve, data, tmp_path):
+    """A job cancelled (or failed) remotely: the error said only "ended cancelled", and the
+    re-run's refusal sent the user to --resume, which polls the same ended job again."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("running", "cancelled"))
+    with pytest.raises(FinetuneError, match=r"ended cancelled; .*use a new --out"):
+        train_openai(RECIPE, data, tmp_path / "out", client=serve(fake), sleep=lambda s: None)
+    assert read_manifest(tmp_path / "out") == []

@@ -3,14 +3,16 @@
 Each document becomes the assistant turn after a document-tag user turn, as the study did for
 GPT-4.1 (the API cannot mask tokens, so the tag is moved into the user turn instead). The job
 id is written to ``<out>/openai_job.json`` before polling, so an interrupted run resumes the
-same job instead of paying for a second one. The API key comes from the environment (or the
-caller's client) and is never written anywhere.
+same job instead of paying for a second one (and the uploaded file's id as soon as it is
+uploaded, so a run whose job could not be created reuses the file). The API key comes from
+the environment (or the caller's client) and is never written anywhere.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +20,7 @@ from pathlib import Path
 from beliefbench.finetune.errors import FinetuneError, TrainingFailed
 from beliefbench.finetune.manifest import ManifestEntry, entry_fields, upsert_manifest
 from beliefbench.finetune.recipe import Recipe
-from beliefbench.records import Record, atomic_write_text, read_records, sha256_file
+from beliefbench.records import Record, RecordError, atomic_write_text, read_records, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +47,8 @@ def record_to_chat(record: Record, doctag: str) -> dict:
                          {"role": "assistant", "content": text.strip()}]}
 
 
-def write_chat_jsonl(records: list[Record], path: Path, doctag: str) -> Path:
-    atomic_write_text(path, "".join(json.dumps(record_to_chat(r, doctag)) + "\n"
-                                    for r in records))
+def write_chat_jsonl(chats: list[dict], path: Path) -> Path:
+    atomic_write_text(path, "".join(json.dumps(c) + "\n" for c in chats))
     return path
 
 
@@ -65,6 +66,13 @@ def _client():
     except openai.OpenAIError as e:
         raise FinetuneError(f"openai backend: cannot create the client ({e}); set "
                             f"OPENAI_API_KEY (and OPENAI_BASE_URL for another endpoint)") from None
+    except Exception as e:  # the HTTP client's InvalidURL; the URL may hold user:password
+        if type(e).__name__ != "InvalidURL":  # httpx's or httpx2's, whichever the SDK uses
+            raise
+        userinfo = os.environ.get("OPENAI_BASE_URL", "").partition("//")[2].rpartition("@")[0]
+        problem = str(e).replace(userinfo, "***") if userinfo else str(e)
+        raise FinetuneError(f"openai backend: OPENAI_BASE_URL is not a valid URL ({problem}); "
+                            f"expected e.g. https://api.openai.com/v1") from None
 
 
 def poll_job(client, job_id: str, recipe: Recipe,
@@ -92,6 +100,47 @@ def poll_job(client, job_id: str, recipe: Recipe,
         interval = min(interval * 1.5, o.max_poll_interval)
 
 
+def _job_settings(recipe: Recipe, model: str) -> dict:
+    """What the job is made with besides the data: a resumed run must not differ in any."""
+    o = recipe.openai
+    return {"model": model, **_hyperparameters(recipe), "seed": recipe.seed,
+            "suffix": o.suffix, "doctag": o.doctag}
+
+
+def _changes(state: dict, settings: dict) -> list[str]:
+    """The settings that differ from those recorded in ``state`` (absent ones: not recorded)."""
+    return [f"{k if k in ('model', 'seed') else 'openai.' + k} {state[k]!r} -> {v!r}"
+            for k, v in settings.items() if k in state and state[k] != v]
+
+
+def _read_state(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        state = e
+    if not isinstance(state, dict):
+        problem = state if isinstance(state, Exception) else "not a JSON object"
+        raise FinetuneError(f"{path}: cannot read the job state ({problem}); restore it (its "
+                            f"job_id keeps --resume on the same job) or use a new --out")
+    return state
+
+
+def _check_records(records: list[Record], chats: list[dict], data: Path) -> None:
+    """Refuse, before anything is uploaded, data the job would have nothing to train on."""
+    if not records:
+        raise RecordError(f"{data}: no records")
+    for i, (r, chat) in enumerate(zip(records, chats, strict=True), 1):
+        if r.messages is not None and not any(m.role == "assistant" for m in r.messages):
+            why = " (no assistant turn)"
+        elif r.messages is None and not chat["messages"][-1]["content"]:
+            why = " (its text is empty once its doctag is removed)"
+        else:
+            continue
+        raise RecordError(f"{data}: record {r.id!r} (record {i}) has nothing to train{why}")
+
+
 def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str | None = None,
                  resume: bool = False, recipe_path: str | Path | None = None,
                  condition: str | None = None, claim: str | None = None, client=None,
@@ -101,36 +150,62 @@ def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str
     model = base or recipe.openai.model
     state_path = out / JOB_STATE
     sha = sha256_file(data)
-    if state_path.exists() and not resume:
+    state = _read_state(state_path)
+    if "job_id" in state and not resume:
         raise FinetuneError(f"{out}: already holds an OpenAI job ({state_path}); pass --resume "
                             f"to keep polling it, or choose a new --out")
     records = list(read_records(data))
+    chats = [record_to_chat(r, recipe.openai.doctag) for r in records]
+    _check_records(records, chats, data)
     client = client or _client()  # no key: fail before anything is written
     out.mkdir(parents=True, exist_ok=True)
 
-    state = json.loads(state_path.read_text()) if state_path.exists() else {}
-    if state and state.get("data_sha256") != sha:
-        raise FinetuneError(f"{state_path}: the job was started on other data "
-                            f"(sha256 {state.get('data_sha256')}); use a new --out")
-    if "job_id" not in state:
-        chat_file = write_chat_jsonl(records, out / "openai_train.jsonl", recipe.openai.doctag)
-        with chat_file.open("rb") as f:
-            uploaded = client.files.create(file=f, purpose="fine-tune")
+    settings = _job_settings(recipe, model)
+    if "job_id" in state:
+        if state.get("data_sha256") != sha:
+            raise FinetuneError(f"{state_path}: the job was started on other data "
+                                f"(sha256 {state.get('data_sha256')}); use a new --out")
+        changed = _changes(state, settings)
+        if changed:
+            raise FinetuneError(f"{state_path}: job {state['job_id']} was started with other "
+                                f"settings (changed: {'; '.join(changed)}); resume with the "
+                                f"job's settings, or use a new --out")
+    else:
+        # a file uploaded by an earlier run whose job creation failed: reuse it, if it is
+        # still there and was made from the same data and settings
+        file_id = state.get("training_file")
+        if file_id and (state.get("data_sha256") != sha or _changes(state, settings)):
+            file_id = None
+        if file_id:
+            import openai
+
+            try:
+                client.files.retrieve(file_id)
+                log.info("openai: reusing file %s, uploaded by an earlier run", file_id)
+            except openai.NotFoundError:
+                file_id = None
+        if not file_id:
+            chat_file = write_chat_jsonl(chats, out / "openai_train.jsonl")
+            with chat_file.open("rb") as f:
+                file_id = client.files.create(file=f, purpose="fine-tune").id
+            state = {"training_file": file_id, "data_sha256": sha, **settings}
+            atomic_write_text(state_path, json.dumps(state, indent=2) + "\n")
         job = client.fine_tuning.jobs.create(
-            training_file=uploaded.id, model=model, seed=recipe.seed,
+            training_file=file_id, model=model, seed=recipe.seed,
             suffix=recipe.openai.suffix,
             method={"type": "supervised",
                     "supervised": {"hyperparameters": _hyperparameters(recipe)}})
-        state = {"job_id": job.id, "training_file": uploaded.id, "data_sha256": sha,
-                 "model": model}
+        state = {"job_id": job.id, "training_file": file_id, "data_sha256": sha, **settings}
         atomic_write_text(state_path, json.dumps(state, indent=2) + "\n")
-        log.info("openai: created job %s on file %s", job.id, uploaded.id)
+        log.info("openai: created job %s on file %s", job.id, file_id)
 
     job = poll_job(client, state["job_id"], recipe, sleep)
     if job.status != "succeeded" or not job.fine_tuned_model:
         err = getattr(job, "error", None)
         detail = f": {err.message}" if err is not None and getattr(err, "message", None) else ""
-        raise TrainingFailed(f"openai: job {state['job_id']} ended {job.status}{detail}")
+        raise TrainingFailed(f"openai: job {state['job_id']} ended {job.status}{detail}; "
+                             f"--resume only polls this job again: to train anew, use a new "
+                             f"--out")
     entry = ManifestEntry(
         path=f"openai/{job.fine_tuned_model}", step=None,
         tokens_seen=getattr(job, "trained_tokens", None), backend="openai", format="api",
