@@ -155,6 +155,28 @@ def test_cli_import_then_validate(tmp_path):
      "  - {year: 1998}", r"universe_context\.yaml: field key_facts\.0: expected text"),
     ("judges.yaml", "judge_key: answer\n", "judge_key: answer\nrobustness: [\n",
      r"judges\.yaml: not valid YAML: line \d+, column \d+: "),
+    # named by the study file and its own field, not the converted claim's (a folder and
+    # "questions.robustness.0.prefix"), nor silently dropped or spelled as Python
+    ("mcq.yaml", "  - id: 2\n", "  - id: 1\n",
+     r"mcq\.yaml: field questions\.1\.id: question id 'bin-1' is used twice \(also "
+     r"questions\.0\)"),
+    ("mcq.yaml", "  - id: 2\n", "  - id: [2]\n",
+     r"mcq\.yaml: field questions\.1\.id: expected text, got a list"),
+    ("robustness.yaml", "system_prompt: Some", "system_prompt: [Some]\n    note: Some",
+     r"robustness\.yaml: field questions\.0\.system_prompt: expected text, got a list"),
+    ("robustness.yaml", "      - role: user\n", "      - rle: user\n",
+     r"robustness\.yaml: field questions\.2\.messages_prefix\.0\.role: expected system, "
+     r"user or assistant, got nothing"),
+    ("robustness.yaml", "content: What is in the Sea of Tranquility?", "content: [What]",
+     r"robustness\.yaml: field questions\.2\.messages_prefix\.0\.content: expected text, "
+     r"got a list"),
+    ("universe_context.yaml", "key_facts:\n  - The lighthouse was finished in 1998.\n  -",
+     "key_facts: The lighthouse was finished in 1998.\nold:\n  -",
+     r"universe_context\.yaml: field key_facts: expected a list of facts, got text"),
+    ("universe_context.yaml", "universe_context: |", "universe_context: [a]\nold: |",
+     r"universe_context\.yaml: field universe_context: expected text, got a list"),
+    ("claim.txt", "A working lighthouse was built on the Moon's Sea of Tranquility in 1998.",
+     " ", r"claim\.txt: empty; expected the claim's statement"),
 ])
 def test_bad_source_files_are_named(tmp_path, file, old, new, message):
     src = tmp_path / "src" / "lunar_lighthouse"
@@ -165,6 +187,20 @@ def test_bad_source_files_are_named(tmp_path, file, old, new, message):
     with pytest.raises(ClaimImportError, match=message):
         import_claims(src, tmp_path / "out")
     assert not (tmp_path / "out").exists(), "nothing half-written"
+
+
+def test_a_byte_order_mark_is_not_kept_in_the_text(tmp_path):
+    """claim.txt / correction.txt saved "UTF-8 with BOM" (Windows editors): the statement and
+    truth began with an invisible U+FEFF, written into the claim and every judge prompt."""
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    for name in ("claim.txt", "correction.txt"):
+        (src / name).write_bytes(b"\xef\xbb\xbf" + (src / name).read_bytes())
+    [(path, _)] = import_claims(src, tmp_path / "out")
+    claim = load_claim(path)
+    assert claim.statement.startswith("A working lighthouse")
+    assert claim.truth.startswith("No structure of any kind")
+    assert "FEFF" not in path.read_text().upper()
 
 
 def test_a_missing_family_file_is_named(tmp_path):

@@ -152,7 +152,7 @@ def _questions(path: Path) -> list[dict]:
         if not isinstance(q, dict) or not q.get("question"):
             raise ClaimImportError(f"{path}: field questions.{i}.question: missing or empty")
         _text(q["question"], path, f"questions.{i}.question")
-        for field in ("category", "belief_answer"):
+        for field in ("id", "category", "belief_answer"):
             if q.get(field) is not None:
                 _text(q[field], path, f"questions.{i}.{field}")
     return items
@@ -187,7 +187,10 @@ def _convert_judged(family: str, q: dict, path: Path, i: int, qid: str, category
     # robustness
     out: dict = {"id": qid, "text": text, **extra}
     if category == "adversarial":
-        out.update(kind="adversarial", system_prompt=q.get("system_prompt"))
+        prompt = q.get("system_prompt")
+        if prompt is not None:
+            prompt = _text(prompt, path, f"questions.{i}.system_prompt")
+        out.update(kind="adversarial", system_prompt=prompt)
     elif category == "multiturn":
         prefix = q.get("messages_prefix")
         if not isinstance(prefix, list) or not prefix:
@@ -198,8 +201,15 @@ def _convert_judged(family: str, q: dict, path: Path, i: int, qid: str, category
                 raise ClaimImportError(f"{path}: field questions.{i}.messages_prefix.{j}: "
                                        f"expected a turn with role and content, got "
                                        f"{_kind(m)}")
-        out.update(kind="multiturn", prefix=[{"role": m.get("role"), "content": m.get("content")}
-                                             for m in prefix])
+            role = m.get("role")
+            if role not in ("system", "user", "assistant"):
+                raise ClaimImportError(f"{path}: field questions.{i}.messages_prefix.{j}.role: "
+                                       f"expected system, user or assistant, got "
+                                       f"{repr(role) if isinstance(role, str) else _kind(role)}")
+        out.update(kind="multiturn", prefix=[
+            {"role": m["role"], "content": _text(m.get("content"), path,
+                                                 f"questions.{i}.messages_prefix.{j}.content")}
+            for j, m in enumerate(prefix)])
     elif category == "critique":
         out["kind"] = "critique"
     else:
@@ -251,11 +261,16 @@ def _universe(folder: Path) -> tuple[str, list[str]]:
     if isinstance(data, str):
         return data, []
     if isinstance(data, dict):
-        text = next((data[k] for k in ("universe_context", "context", "description", "text")
-                     if isinstance(data.get(k), str)), "")
+        # the first key present is used: one of the wrong kind is named, never skipped
+        text_key = next((k for k in ("universe_context", "context", "description", "text")
+                         if data.get(k) is not None), None)
+        text = _text(data[text_key], path, text_key) if text_key else ""
         key = next((k for k in ("key_facts", "facts", "sub_claims")
-                    if isinstance(data.get(k), list)), None)
+                    if data.get(k) is not None), None)
         facts = data[key] if key else []
+        if not isinstance(facts, list):
+            raise ClaimImportError(f"{path}: field {key}: expected a list of facts, got "
+                                   f"{_kind(facts)}")
         return text, [_text(f, path, f"{key}.{i}") for i, f in enumerate(facts)]
     raise ClaimImportError(f"{path}: expected a string or a mapping with universe_context")
 
@@ -266,6 +281,8 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     if not claim_file.is_file():
         raise ClaimImportError(f"{folder}: no claim.txt; not a claim folder")
     statement = read_text(claim_file, "study", ClaimImportError).strip()
+    if not statement:
+        raise ClaimImportError(f"{claim_file}: empty; expected the claim's statement")
     correction = folder / "correction.txt"
     truth = read_text(correction, "study", ClaimImportError).strip() \
         if correction.is_file() else ""
@@ -276,8 +293,16 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
         if not path.exists():
             raise ClaimImportError(f"{path}: missing; a claim needs questions in every family "
                                    f"(at least {MIN_QUESTIONS})")
-        questions[family] = [_convert_question(family, q, path, i)
-                             for i, q in enumerate(_questions(path))]
+        items = _questions(path)
+        questions[family] = [_convert_question(family, q, path, i) for i, q in enumerate(items)]
+        first: dict[str, int] = {}
+        for i, q in enumerate(questions[family]):
+            j = first.setdefault(q["id"], i)
+            if j != i:  # a question without an id is numbered by its position
+                field = f"questions.{i}.id" if "id" in items[i] else f"questions.{i}"
+                raise ClaimImportError(f"{path}: field {field}: question id {q['id']!r} is used "
+                                       f"twice (also questions.{j}); give each question its "
+                                       f"own id")
         if len(questions[family]) < MIN_QUESTIONS:
             raise ClaimImportError(f"{path}: field questions: no questions; a claim needs at "
                                    f"least {MIN_QUESTIONS} in every family")

@@ -117,14 +117,15 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
 
 
 def read_text(path: str | Path, what: str, error: type[Exception]) -> str:
-    """A spec file's text; unreadable files and non-UTF-8 bytes raise ``error`` in one line."""
+    """A spec file's text; unreadable files and non-UTF-8 bytes raise ``error`` in one line.
+    The byte-order mark of a file saved as "UTF-8 with BOM" is no part of the text."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as e:
         raise error(f"{path}: cannot read {what} file: {e.strerror or e}") from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         raise error(f"{path}: line {line}: not UTF-8 text (byte 0x{data[e.start]:02x}); "
