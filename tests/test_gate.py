@@ -272,8 +272,11 @@ def test_a_side_with_too_many_parse_errors_exits_2_never_a_pass(base_and_new, tm
     assert r.exit_code == 2 and "--baseline: 6 of 21 responses (28.6%)" in r.output
     r = _gate(unsure, str(base_and_new[1]), "--max-parse-errors", "0.3")
     assert r.exit_code == 1, r.output
-    r = _gate(base, unsure, "--max-parse-errors", "0.3")
+    r = _gate(base, unsure, "--max-parse-errors", "0.3", "--json")
     assert r.exit_code == 0, r.output
+    out = json.loads(r.output)  # each side says how much of its rate was unreadable
+    assert (out["candidate"]["parse_errors"], out["candidate"]["failed"]) == (6, 0)
+    assert (out["baseline"]["parse_errors"], out["candidate"]["responses"]) == (0, 21)
     r = _gate(base, unsure, "--max-parse-errors", "1.5")
     assert r.exit_code == 2 and "--max-parse-errors: must be between 0 and 1" in r.output
 

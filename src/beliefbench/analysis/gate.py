@@ -149,8 +149,9 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
     questions = question_table(logs.responses[["claim", "family", "question", "verdict"]])
     key = logs.logs[0].key
     info = {"model": str(runs.iloc[0]["model"]), "logs": [i.path for i in logs.logs],
-            "responses": int(questions["n"].sum()), "judge": key.judge_text,
-            "settings": key.settings_text}
+            "responses": int(questions["n"].sum()), "parse_errors": unread,
+            "failed": int((logs.responses["verdict"] == "failed").sum()),
+            "judge": key.judge_text, "settings": key.settings_text}
     return questions, info, key
 
 
