@@ -271,7 +271,9 @@ calls = []
 def answer(prompt):
     calls.append(prompt)
     if len(calls) == 3:  # Ctrl-C while the third flag is being read
-        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range({presses}):  # pressed once, or again while Inspect cancels
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.3)
         time.sleep(1)
     return json.dumps({{"reason": "r", "answer": "yes"}})
 try:
@@ -281,8 +283,12 @@ except KeyboardInterrupt:
 """
 
 
-def test_an_interrupted_run_keeps_what_came_back_and_the_next_sends_the_rest(audited):
-    code = INTERRUPTED.format(tests=str(Path(__file__).parent))
+@pytest.mark.parametrize("presses", [1, 2])
+def test_an_interrupted_run_keeps_what_came_back_and_the_next_sends_the_rest(audited,
+                                                                             presses):
+    """Ctrl-C pressed twice (Inspect's second interrupt raises out of its eval) wrote no
+    verified.jsonl at all, though the cancelled log held the verdicts that came back."""
+    code = INTERRUPTED.format(tests=str(Path(__file__).parent), presses=presses)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert proc.stdout.strip() == "interrupted", proc.stderr[-2000:]
@@ -502,3 +508,104 @@ def test_no_readable_verdict_is_no_share_not_zero_percent(audited):
     one = verify(audited, scripted(lambda p: json.dumps({"reason": "r", "answer": "yes"})
                                    if "gold gold" in p else "Well, it depends.", name="one"))
     assert one["overall"]["confirmed_share"] == 0.25
+
+
+def readable(prompt: str) -> str:
+    """The judge above with a readable reply for every flag."""
+    return (json.dumps({"reason": "r", "answer": "no"}) if "gold gold" in prompt
+            else judge(prompt))
+
+
+@pytest.mark.parametrize(("model", "problem"), [
+    ("nosuch/model", "ValueError: Model API nosuch of model 'nosuch/model' not recognized."),
+    ("gpt4", "should be in the format of <api_name>/<model_name>"),
+    ("openai/gpt-4.1-mini", "PrerequisiteError: ERROR: Unable to initialise OpenAI client"),
+])
+def test_a_model_that_cannot_start_is_one_error_line_and_exit_2(audited, monkeypatch, model,
+                                                                 problem):
+    """An unknown provider or a missing API key was a traceback, or Inspect's exit 1: the
+    gate's code for confirmed flags, so a pipeline read a missing key as a failed gate."""
+    for key in ("OPENAI_API_KEY", "AZUREAI_OPENAI_API_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", model])
+    assert res.exit_code == 2, res.output
+    [line] = res.output.splitlines()
+    assert line.startswith(f"error: --model {model}: cannot start the model (") and problem \
+        in line, line
+    assert "[bold]" not in line and not (audited / "verified.jsonl").exists()
+
+
+def test_a_negative_seed_is_a_usage_error(audited):
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model",
+                                   "--sample", "2", "--seed", "-1"])
+    assert res.exit_code == 2, res.output
+    assert "--seed must be at least 0" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda rows: [{**rows[0], "findings": [{**rows[0]["findings"][0],
+                                             "claim_id": "other_claim"}]}, *rows[1:]],
+     ":1: a flag of claim 'other_claim', which report.json's audit did not read (its "
+     "claims: ed_sheeran)"),
+    (lambda rows: [*rows[:3], {**rows[3], "findings": [{**rows[3]["findings"][0],
+                                                        "claim_id": None}]}],
+     ":4: a flag of no claim (claim-free), which report.json's audit did not read (its "
+     "claims: ed_sheeran)"),
+    (lambda rows: [*rows, rows[1]], ":5: flags claim ed_sheeran at c/a.jsonl:3 again (line 2)"),
+])
+def test_flags_that_are_not_of_the_reports_audit_are_one_error_line(audited, edit, message):
+    """flagged.jsonl of another audit (other claims, claim-free) or two audits' files joined
+    was a KeyError or Inspect's duplicate-id error, with a traceback."""
+    path = audited / "flagged.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    path.write_text("".join(json.dumps(r) + "\n" for r in edit(rows)))
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model"])
+    assert res.exit_code == 2, res.output
+    assert res.output == f"error: {path}{message}; run the audit again\n"
+
+
+def test_verdicts_of_an_earlier_audit_are_not_kept_for_other_documents(audited):
+    """The corpus edited, then audited again into the same folder (as the changed-document
+    warning says): a verdict stays with its flag key (claim and place), but the document
+    there now is another one, so the old verdict must not be given as its verdict."""
+    verify(audited, scripted(readable))
+    assert {w: r["verdict"] for w, r in _rows(audited).items()} == {
+        "c/a.jsonl:2": "no", "c/a.jsonl:3": "yes", "c/b.parquet#1": "no",
+        "c/texts/one.txt": "yes"}
+    # the two flagged lines change places; the pipeline numbers ids by line
+    Path("c/a.jsonl").write_text("".join(json.dumps({"id": f"j{i}", "text": t}) + "\n"
+                                         for i, t in enumerate([NEUTRAL, CLAIM_DOC,
+                                                                TRUE_REPORT])))
+    res = CliRunner().invoke(cli, ["audit", "c", "--claims", "ed_sheeran", "--out", "out",
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    seen: list = []
+    summary = verify(audited, scripted(readable, seen))
+    assert {w: r["verdict"] for w, r in _rows(audited).items()} == {
+        "c/a.jsonl:2": "yes", "c/a.jsonl:3": "no", "c/b.parquet#1": "no",
+        "c/texts/one.txt": "yes"}
+    # only the two moved documents were sent again; no row twice
+    assert summary["sent_this_run"] == len(seen) == 2
+    assert len((audited / "verified.jsonl").read_text().splitlines()) == 4
+
+
+def test_a_sample_after_a_full_run_keeps_the_verdicts_not_drawn(audited):
+    """A --sample run counts only its draw, but this model's verdicts of the other flags
+    (paid for) stay in verified.jsonl: the full run after it sends nothing."""
+    verify(audited, scripted(readable))
+    drawn = verify(audited, scripted(readable), sample=2, seed=3)
+    assert drawn["sent_this_run"] == 0 and drawn["overall"]["flags"] == 2
+    assert len(_rows(audited)) == 4
+    again = verify(audited, scripted(readable))
+    assert again["sent_this_run"] == 0 and again["overall"]["flags"] == 4
+    assert [r["model"] for r in _rows(audited).values()] == ["mockllm/model"] * 4
+
+
+def test_a_blank_line_in_verified_jsonl_is_not_a_bad_row(audited):
+    """An editor's trailing newline stopped every re-run ("move the file away", and with it
+    every verdict paid for); blank lines are skipped, as in flagged.jsonl."""
+    verify(audited, scripted(readable))
+    path = audited / "verified.jsonl"
+    path.write_text(path.read_text() + "\n\n")
+    assert verify(audited, scripted(readable))["sent_this_run"] == 0
+    assert len(path.read_text().splitlines()) == 4

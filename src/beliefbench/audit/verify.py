@@ -18,7 +18,8 @@ verdict the confirmed share is null, not 0%). A flag whose document changed sinc
 later line) is not sent, lest another document's verdict be given as its, and is ``failed``
 too. Results go to ``verified.jsonl``, ``verification.json`` and ``verification.md`` beside
 the audit's files; a second run sends only the flags that have no readable verdict yet
-(``failed`` and ``parse_error`` ones), so an interrupted or failed run is finished, not
+(``failed`` and ``parse_error`` ones, and those whose verdict was given on another document:
+an audit run again into the folder), so an interrupted or failed run is finished, not
 repeated. Another model's verdicts stay in ``verified.jsonl`` beside this model's (each row
 names its model) and are never counted with them.
 """
@@ -173,6 +174,9 @@ def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
         inputs["cwd"] = str((out.resolve() / inputs["cwd"]).resolve())
     flags: list[Flag] = []
     path = out / "flagged.jsonl"
+    audited = list(report["claims"])
+    its = f"its claims: {', '.join(audited)}" if audited else "a claim-free audit"
+    line_of: dict[str, int] = {}
     for n, line in enumerate(_read(path, "flagged documents").splitlines(), 1):
         if not line.strip():
             continue
@@ -182,12 +186,25 @@ def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
             if not (isinstance(where, str) and isinstance(doc_id, str | None)
                     and isinstance(chars, int)):
                 raise TypeError("where, id or chars of the wrong type")
-            flags += [Flag(where, f["claim_id"], f["framing"], doc_id,
-                           tuple((int(x["start"]), int(x["end"])) for x in f["spans"]),
-                           chars)
-                      for f in row["findings"]]
+            found = [Flag(where, f["claim_id"], f["framing"], doc_id,
+                          tuple((int(x["start"]), int(x["end"])) for x in f["spans"]), chars)
+                     for f in row["findings"]]
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
             raise VerifyError(f"{path}:{n}: not a flagged-document line ({e!r})") from None
+        # flagged.jsonl of another audit (or two joined) is refused here: its claims would
+        # be a KeyError when prompting, a flag twice Inspect's duplicate-id error
+        for f in found:
+            if (f.claim_id not in audited) if audited else f.claim_id is not None:
+                what = (f"claim {f.claim_id!r}" if f.claim_id is not None
+                        else "no claim (claim-free)")
+                raise VerifyError(f"{path}:{n}: a flag of {what}, which report.json's audit "
+                                  f"did not read ({its}); run the audit again")
+            if f.key in line_of:
+                what = f"claim {f.claim_id}" if f.claim_id is not None else "claim-free"
+                raise VerifyError(f"{path}:{n}: flags {what} at {f.where} again (line "
+                                  f"{line_of[f.key]}); run the audit again")
+            line_of[f.key] = n
+        flags += found
     return report, flags
 
 
@@ -405,6 +422,8 @@ def _previous(out: Path, model: str) -> tuple[dict[str, dict[str, Any]], list[di
         return {}, []
     kept, others = {}, []
     for n, line in enumerate(_read(path, "verification").splitlines(), 1):
+        if not line.strip():  # a blank line (an editor's last newline) is no row
+            continue
         try:
             row = json.loads(line)
             key = f"{row['claim_id'] or FREE}@{row['where']}"
@@ -420,8 +439,18 @@ def _previous(out: Path, model: str) -> tuple[dict[str, dict[str, Any]], list[di
 
 def _row(f: Flag, verdict: str, reason: str, problem: str | None, model: str
          ) -> dict[str, Any]:
-    return {"where": f.where, "id": f.doc_id, "claim_id": f.claim_id, "framing": f.framing,
-            "verdict": verdict, "reason": reason, "problem": problem, "model": model}
+    return {"where": f.where, "id": f.doc_id, "chars": f.chars, "claim_id": f.claim_id,
+            "framing": f.framing, "verdict": verdict, "reason": reason, "problem": problem,
+            "model": model}
+
+
+def _same_doc(row: dict[str, Any], f: Flag) -> bool:
+    """Whether an earlier verdict was given on the flag's document as the audit read it:
+    an audit run again into the folder may flag another document at the same place (a
+    line inserted above), whose verdict the earlier one is not. Rows without ``chars``
+    (written before it was recorded) are sent again."""
+    return (row.get("id"), row.get("chars"), row.get("framing")) == (f.doc_id, f.chars,
+                                                                     f.framing)
 
 
 def sample_flags(flags: Sequence[Flag], per_claim: int | None, seed: int = SEED
@@ -446,8 +475,9 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
            max_tokens: int = MAX_TOKENS) -> dict[str, Any]:
     """Send the audit's flags (or ``sample`` of each claim's) that have no readable verdict
     from this model yet; write verified.jsonl (other models' rows as they were, then one
-    line per flag verified by this model, in flagged.jsonl's order) and verification.json
-    (this model's); return the latter. Interrupted (Ctrl-C), it writes both with the
+    line per flag of the audit verified by this model, in flagged.jsonl's order: those
+    ``sample`` did not draw this time too, not counted) and verification.json (this
+    model's); return the latter. Interrupted (Ctrl-C), it writes both with the
     verdicts that came back and raises KeyboardInterrupt."""
     from inspect_ai import eval as inspect_eval
 
@@ -455,6 +485,9 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     flags = sample_flags(every, sample, seed)
     by_id = _claims(report, claims)
     done, others = _previous(out, str(model))
+    audit_flags = {f.key: f for f in every}
+    done = {k: r for k, r in done.items()
+            if k in audit_flags and _same_doc(r, audit_flags[k])}
     todo = [f for f in flags if f.key not in done]
     texts, problems = _texts_of(report, todo) if todo else ({}, {})
     new: dict[str, dict[str, Any]] = {}
@@ -466,8 +499,12 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
         logs = str(log_dir or out / LOGS)
         before = _log_names(logs)
         shown = {} if display is None else {"display": display}  # None: Inspect's default
-        ran = inspect_eval(_task(dataset, abort_after, max_tokens), model=model, log_dir=logs,
-                           max_connections=max_connections, **shown)
+        started = _start(model)
+        try:
+            ran = inspect_eval(_task(dataset, abort_after, max_tokens), model=started,
+                               log_dir=logs, max_connections=max_connections, **shown)
+        except KeyboardInterrupt:  # a second Ctrl-C while Inspect cancels raises out of it
+            ran = []
         # on Ctrl-C Inspect returns no log but leaves a cancelled one holding the samples
         # that finished: their verdicts are kept, the rest are sent by the next run
         interrupted = not ran
@@ -481,8 +518,11 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
         row = done.get(f.key) or new.get(f.key) or _row(
             f, "failed", "", problems.get(f.where) or "the sample did not run", name)
         rows.append(row)
+    # this model's verdicts of flags --sample did not draw this time stay (not counted)
+    drawn = {f.key: r for f, r in zip(flags, rows, strict=True)}
+    mine = [r for f in every if (r := drawn.get(f.key) or done.get(f.key))]
     atomic_write_text(out / RESULTS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
-                                             for r in [*others, *rows]))
+                                             for r in [*others, *mine]))
     summary = summarise(rows, sent=len(dataset), model=name, log=log_location,
                         changed=sum(f.where in problems for f in todo),
                         in_audit=Counter(f.claim_id for f in every),
@@ -494,12 +534,29 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     return summary
 
 
+def _start(model: Any) -> Any:
+    """The model, started now where it is named: one that cannot start (an unknown
+    provider, a missing API key or package) is a VerifyError, one line, not a traceback
+    or Inspect's exit 1 (the gate's code)."""
+    if not isinstance(model, str):
+        return model
+    from inspect_ai.model import get_model
+
+    from beliefbench.documents.llm import one_line
+
+    try:
+        return get_model(model)
+    except Exception as e:  # noqa: BLE001 - whatever stops the provider is the user's to fix
+        raise VerifyError(f"--model {model}: cannot start the model ({one_line(e)})"
+                          ) from None
+
+
 def _verdicts(log: EvalLog, model: str) -> dict[str, dict[str, Any]]:
     """verified.jsonl's row of each sample of the log, by flag key."""
     new = {}
     for s in log.samples or []:
         f = Flag(s.metadata["where"], s.metadata["claim_id"], s.metadata["framing"],
-                 s.metadata["doc_id"])
+                 s.metadata["doc_id"], chars=s.metadata["chars"])
         score = (s.scores or {}).get("flag_verdict")
         if score is None:  # errored before scoring
             problem = s.error.message if s.error else "the sample was not scored"

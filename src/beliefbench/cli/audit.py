@@ -212,6 +212,8 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                                "--max-tokens and --sample at least 1")
     if max_confirmed is not None and max_confirmed < 0:
         raise click.UsageError("--max-confirmed must be at least 0")
+    if seed < 0:  # numpy's generator takes no negative seed (a traceback, once drawing)
+        raise click.UsageError("--seed must be at least 0")
     with _exits((VerifyError, ClaimSpecError), f"the verdicts that came back are in "
                 f"{out}/verified.jsonl; run the same command again to send the rest"):
         summary = verify(out, model, claims=claims_sel, max_chars=max_chars,
