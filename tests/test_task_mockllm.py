@@ -107,6 +107,31 @@ def test_a_failing_subject_counts_as_failed_not_dropped(fixture_claim, tmp_path)
     assert m["infrastructure_failed"] == pytest.approx(2 / 7)
 
 
+def test_retries_exhausted_are_described_by_what_kept_failing(fixture_claim, tmp_path):
+    """A provider's retries give up with tenacity's RetryError, whose text names a Future,
+    not the connection error the user must fix."""
+    import tenacity
+
+    def retried(messages, tools, tool_choice, config):
+        if "JSON" in messages[0].text:
+            tenacity.Retrying(stop=tenacity.stop_after_attempt(2), wait=tenacity.wait_none())(
+                _refuse_connection)
+        return output(believer(messages[-1].text))
+
+    subject = get_model("mockllm/model", custom_outputs=retried, memoize=False)
+    log = run(fixture_claim, subject, scripted(keyword_grader), tmp_path, samples=1,
+              max_failed=0.5)
+    failed = [s for s in log.samples if s.scores["belief_judge"].answer == "failed"]
+    assert len(failed) == 2
+    for s in failed:
+        said = s.metadata["generation_error"]
+        assert said == "ConnectionRefusedError: [Errno 111] connection refused", said
+
+
+def _refuse_connection():
+    raise ConnectionRefusedError(111, "connection refused")
+
+
 def test_failures_over_budget_end_the_eval_as_an_error(fixture_claim, tmp_path):
     subject = get_model("mockllm/model", custom_outputs=binary_fails, memoize=False)
     log = eval(belief(claims=str(fixture_claim), samples=1), model=subject,  # default 0.05

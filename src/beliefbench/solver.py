@@ -48,7 +48,11 @@ class _Streak:
 
 
 def _describe(e: BaseException) -> str:
-    return f"{type(e).__name__}: {e}"[:2000]
+    """The failure as one line; retries exhausted are named by what kept failing (not
+    ``RetryError[<Future ... raised APIConnectionError>]``)."""
+    from beliefbench.documents.llm import one_line
+
+    return one_line(e)[:2000]
 
 
 @solver
