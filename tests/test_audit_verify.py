@@ -364,6 +364,28 @@ def test_the_gate_on_confirmed_flags(audited):
         assert "sent 0 flags" in res.output
 
 
+def test_a_gate_already_failed_exits_1_though_some_flags_have_no_verdict(audited):
+    """Flags without a verdict can only add confirmations: once more are confirmed than
+    allowed, the gate has failed (exit 1), not "run again" (exit 3, as it was)."""
+    readable = scripted(lambda p: json.dumps({"reason": "r", "answer": "no"})
+                        if "gold gold" in p else judge(p))
+    verify(audited, readable)
+    path = audited / "verified.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    for r in rows:  # 2 confirmed, 2 unreadable, as if verified by the model below
+        r["model"] = "beliefbench/unreachable"
+        if r["verdict"] == "no":
+            r["verdict"] = "parse_error"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for limit, code in ((1, 1), (2, 3)):  # the 2 unreadable are sent again and fail
+        res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                       "beliefbench/unreachable", "--max-confirmed", str(limit)])
+        assert res.exit_code == code, res.output
+        assert "sent 2 flags" in res.output and "2 flags have no verdict" in res.output
+        assert ("gate: 2 flags confirmed, more than --max-confirmed 1" in res.output) == \
+            (code == 1)
+
+
 def test_the_cli_defaults_are_the_modules():
     """The command keeps its own literals (the CLI starts without importing Inspect): they
     must stay those of beliefbench.audit.verify."""

@@ -231,6 +231,12 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
         click.echo(f"warning: {changed} flags point at documents that changed since the "
                    f"audit (see the problem field in {out}/verified.jsonl): not sent, "
                    f"counted as failed; audit the corpus again to verify them", err=True)
+    # more confirmed than allowed already fails the gate: flags without a verdict can only
+    # add to it, so that is exit 1 whether or not some are still missing
+    over = max_confirmed is not None and total["confirmed"] > max_confirmed
+    if over:
+        click.echo(f"gate: {total['confirmed']} flags confirmed, more than --max-confirmed "
+                   f"{max_confirmed} (see {out}/verified.jsonl)", err=True)
     if total["failed"] or total["parse_error"]:
         calls = total["failed"] - changed  # every failed row is of this run: changed ones too
         again = ("run the same command again to send them" if calls or total["parse_error"]
@@ -240,8 +246,6 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                    f"read" + (f", {changed} documents changed since the audit" if changed
                               else "") +
                    f"; see the problem field in verified.jsonl): {again}", err=True)
-        sys.exit(3)
-    if max_confirmed is not None and total["confirmed"] > max_confirmed:
-        click.echo(f"gate: {total['confirmed']} flags confirmed, more than --max-confirmed "
-                   f"{max_confirmed} (see {out}/verified.jsonl)", err=True)
+        sys.exit(1 if over else 3)
+    if over:
         sys.exit(1)
