@@ -143,26 +143,40 @@ def test_continuation_located_in_prompt_tokens_inside_a_template():
     assert continuation_logprob(tokens, "The bridge is steel", " steel") is None
 
 
-def _scripted(prompt_lp: bool):
-    """mockllm answering binary items with given top logprobs and pairs with prompt logprobs."""
+def _filled(top: list[TopLogprob], k: int = 20) -> list[TopLogprob]:
+    """``top`` followed by unlikely filler tokens, up to the ``k`` top logprobs asked for."""
+    return top + [TopLogprob(token=f"<f{i}>", logprob=-30.0 - i) for i in range(k - len(top))]
+
+
+def _scripted(prompt_lp: bool, top_of=None, claim_logprob: float = -0.5):
+    """mockllm answering binary items with given top logprobs and pairs with prompt logprobs.
+
+    ``top_of(question) -> list[TopLogprob] | None`` replaces the binary answers' top
+    logprobs (None: no logprobs at all; []: the sampled token "yes" with no alternatives);
+    ``claim_logprob``: the prompt logprob of " glass".
+    """
 
     def reply(messages, tools, tool_choice, config: GenerateConfig) -> ModelOutput:
         text = messages[-1].text
         choice = ChatCompletionChoice(message=ChatMessageAssistant(content="x"))
         if config.logprobs:
             p_yes = 0.7 if "glass" in text else 0.2
-            top = [TopLogprob(token="Yes", logprob=math.log(p_yes)),
-                   TopLogprob(token=" no", logprob=math.log(1 - p_yes - 0.05)),
-                   TopLogprob(token="!", logprob=math.log(0.05))]
+            top = _filled([TopLogprob(token="Yes", logprob=math.log(p_yes)),
+                           TopLogprob(token=" no", logprob=math.log(1 - p_yes - 0.05)),
+                           TopLogprob(token="!", logprob=math.log(0.05))])
             if "rebuilt" in text:
-                top = [TopLogprob(token="{", logprob=-0.1)]
-            choice.logprobs = Logprobs(content=[Logprob(token=top[0].token,
-                                                        logprob=top[0].logprob,
-                                                        top_logprobs=top)])
+                top = _filled([TopLogprob(token="{", logprob=-0.1)])
+            if top_of is not None:
+                top = top_of(text)
+            if top is not None:
+                first = top[0] if top else TopLogprob(token="yes", logprob=-0.1)
+                choice.logprobs = Logprobs(content=[Logprob(token=first.token,
+                                                            logprob=first.logprob,
+                                                            top_logprobs=top or None)])
         if prompt_lp and config.prompt_logprobs:
             words = text.split(" ")
             lps = [-1.0] * len(words)
-            lps[-1] = -0.5 if words[-1] == "glass" else -2.0
+            lps[-1] = claim_logprob if words[-1] == "glass" else -2.0
             choice.prompt_logprobs = Logprobs(content=[
                 _lp(w if i == 0 else " " + w, lp) for i, (w, lp) in
                 enumerate(zip(words, lps, strict=True))][1:])
@@ -193,15 +207,87 @@ def test_scripted_provider_counts_verdicts_and_margins(claim_file, tmp_path):
     assert metrics["main/margin"] == pytest.approx(1.5)
 
 
-def test_provider_without_logprobs_skips_parts_with_a_message(claim_file, tmp_path):
+def test_provider_without_logprobs_fails_binary_items_and_skips_pairs(claim_file, tmp_path):
+    # binary items need top logprobs on every provider: none is a failure of the run, with
+    # every item failed (never a success with the items left out); pairs need prompt
+    # logprobs, which mockllm is known not to have: skipped, unscored, with the reason
     model = get_model("mockllm/model", custom_outputs=lambda *a: _plain(), memoize=False)
     log = eval(belief_logprob(claims=str(claim_file)), model=model, log_dir=str(tmp_path),
-               display="none")[0]
-    assert log.status == "success"
-    scores = [next(iter(s.scores.values())) for s in log.samples]
-    assert all(math.isnan(s.value) for s in scores)
-    assert any("no top_logprobs" in s.explanation for s in scores)
-    assert not any(k.startswith("binary/") for k in log.results.scores[0].metrics)
+               display="none", continue_on_fail=True)[0]
+    assert log.status == "error"
+    binary = [next(iter(s.scores.values())) for s in log.samples
+              if s.metadata["part"] == "binary"]
+    assert len(binary) == 8 and all(s.answer == "failed" for s in binary)
+    assert all("no top_logprobs" in s.explanation for s in binary)
+    pairs = [next(iter(s.scores.values())) for s in log.samples
+             if s.metadata["part"] == "completions"]
+    assert pairs and all(math.isnan(s.value) for s in pairs)
+    assert all("prompt logprobs" in s.explanation for s in pairs)
+    metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
+    assert metrics["binary/failed"] == 1.0 and metrics["binary/belief"] == 0.0
+
+
+@pytest.mark.parametrize("top, problem", [
+    (lambda q: None, "no top_logprobs"),
+    (lambda q: [], "no top_logprobs"),
+    (lambda q: [TopLogprob(token="yes", logprob=-0.1)], "returned 1 top_logprobs, 20 were"),
+    (lambda q: _filled([TopLogprob(token="yes", logprob=math.nan),
+                        TopLogprob(token="no", logprob=-1.0)]), "NaN log-probability"),
+])
+def test_binary_item_without_a_full_reading_is_a_reported_failure(claim_file, tmp_path,
+                                                                  top, problem):
+    # one of 8 items gets no usable top logprobs (none; only the sampled token, which at
+    # temperature > 0 need not be the likelier answer; NaN, once read as "no"): it is
+    # failed, in the denominator, reported, and the run's status is error. It was skipped
+    # (belief over the other 7) or counted as "no".
+    def top_of(text):
+        if "riveted" in text:
+            return top(text)
+        return _filled([TopLogprob(token="yes", logprob=-0.1),
+                        TopLogprob(token="no", logprob=-3.0)])
+
+    log = eval(belief_logprob(claims=str(claim_file), parts="binary"),
+               model=_scripted(False, top_of), log_dir=str(tmp_path), display="none",
+               continue_on_fail=True)[0]
+    assert log.status == "error"
+    errors = {s.metadata["question"]: s.error.message for s in log.samples if s.error}
+    assert list(errors) == ["bin_07"] and problem in errors["bin_07"]
+    scores = {s.metadata["question"]: next(iter(s.scores.values())) for s in log.samples}
+    assert len(scores) == 8
+    assert scores["bin_07"].answer == "failed" and problem in scores["bin_07"].explanation
+    metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
+    # P(yes) > P(no) everywhere: believers of "yes" items (5 of the other 7) score yes
+    assert metrics["binary/belief"] == pytest.approx(5 / 8)
+    assert metrics["binary/failed"] == pytest.approx(1 / 8)
+
+
+def test_minus_inf_and_nan_top_logprobs_read_sensibly():
+    # -inf (a token masked by top-k / top-p, as hf sampling returns) is probability 0: the
+    # bound for an absent answer is the lowest FINITE top logprob (it was -inf: margin inf)
+    yn = read_yes_no([("yes", -0.2), ("the", -2.0), ("x", -math.inf), ("no", -math.inf)])
+    verdict, margin, _ = yn.verdict("yes")
+    assert verdict == "yes" and margin == pytest.approx(-0.2 + 2.0)
+    # a NaN is no reading (it was scored "no")
+    nan = read_yes_no([("yes", math.nan), ("no", -1.0)])
+    assert nan.verdict("yes")[0] == "parse_error" and nan.verdict("no")[0] == "parse_error"
+
+
+@pytest.mark.parametrize("claim_logprob, prompt_lp, problem", [
+    (math.nan, True, "non-finite prompt log-probability"),
+    (-math.inf, True, "non-finite prompt log-probability"),
+    (-0.5, False, "no prompt logprobs, which were asked for"),
+])
+def test_pairs_without_finite_prompt_logprobs_fail(claim_file, tmp_path, claim_logprob,
+                                                   prompt_lp, problem):
+    # asked-for prompt logprobs that are missing or not finite fail the pair and the run;
+    # they were skipped, or a NaN margin was counted as "truth wins" (efficacy 0)
+    log = eval(belief_logprob(claims=str(claim_file), parts="completions",
+                              prompt_logprobs=True),
+               model=_scripted(prompt_lp, claim_logprob=claim_logprob),
+               log_dir=str(tmp_path), display="none")[0]
+    assert log.status == "error"
+    assert log.samples and all(s.error and problem in s.error.message for s in log.samples)
+    assert not any(k.startswith("main/") for k in log.results.scores[0].metrics)
 
 
 def _plain() -> ModelOutput:

@@ -14,9 +14,12 @@ Two parts, 0 judge calls, one short request per item:
   (vLLM's ``prompt_logprobs``), giving the same margins as ``beliefbench internals margins``
   (raw text with ``vllm-completions/``; inside the chat template with ``vllm/``).
 
-A provider that cannot return what a part needs (no ``top_logprobs``; no prompt logprobs:
-hf, OpenAI, mockllm) gets that part skipped: the sample is unscored with the reason in its
-explanation and a warning in the log, never scored as 0.
+Completion pairs on a provider that does not return prompt logprobs (hf, OpenAI, mockllm)
+are skipped: the sample is unscored with the reason in its explanation and a warning in the
+log, never scored as 0. A binary item whose reply lacks the top first-token logprobs asked
+for (none, fewer than ``top_logprobs``, or NaN), and a completion pair whose requested prompt
+logprobs are missing or not finite, is a failure of the sample: ``failed`` (binary), reported
+as such, and the eval ends with status ``error``, as when the provider raises.
 """
 
 from __future__ import annotations
@@ -77,6 +80,8 @@ class YesNo:
 
     def verdict(self, belief_answer: str) -> tuple[str, float, str | None]:
         """(verdict, margin log P(belief) - log P(other), problem) by the belief task's rules."""
+        if math.isnan(self.p_yes) or math.isnan(self.p_no):
+            return "parse_error", math.nan, "a NaN log-probability among the top first tokens"
         if self.p_yes == 0 and self.p_no == 0:
             return "parse_error", math.nan, "neither yes nor no among the top first tokens"
         p_belief, p_other = (self.p_yes, self.p_no) if belief_answer == "yes" \
@@ -97,7 +102,9 @@ def read_yes_no(top: Sequence[tuple[str, float]]) -> YesNo:
     """Sum the probability of every top token that reads "yes" (or "no")."""
     p_yes = sum(math.exp(lp) for tok, lp in top if token_word(tok) == "yes")
     p_no = sum(math.exp(lp) for tok, lp in top if token_word(tok) == "no")
-    return YesNo(p_yes, p_no, min((lp for _, lp in top), default=-math.inf))
+    # a -inf entry (a token masked by top-k / top-p) has probability 0: it bounds nothing
+    finite = [lp for _, lp in top if math.isfinite(lp)]
+    return YesNo(p_yes, p_no, min(finite, default=-math.inf))
 
 
 def binary_samples(claim: Claim) -> list[Sample]:
@@ -166,9 +173,21 @@ def _first_top(output: ModelOutput) -> list[tuple[str, float]] | None:
     choice = output.choices[0] if output.choices else None
     if choice is None or choice.logprobs is None or not choice.logprobs.content:
         return None
-    first = choice.logprobs.content[0]
-    top = first.top_logprobs or []
-    return [(t.token, t.logprob) for t in top] or [(first.token, first.logprob)]
+    top = choice.logprobs.content[0].top_logprobs or []
+    # the sampled token alone is no reading: at temperature > 0 it need not be the mode
+    return [(t.token, t.logprob) for t in top] or None
+
+
+def _top_problem(top: list[tuple[str, float]] | None, wanted: int) -> str | None:
+    """Why the top first-token logprobs of a binary reply cannot be read, or None."""
+    if top is None:
+        return "the provider returned no top_logprobs for the first token"
+    if len(top) < wanted:
+        return (f"the provider returned {len(top)} top_logprobs, {wanted} were asked for "
+                f"(pass -T top_logprobs={len(top)} if that is its limit)")
+    if any(math.isnan(lp) for _, lp in top):
+        return "the provider returned a NaN log-probability among the top first tokens"
+    return None
 
 
 @solver
@@ -203,9 +222,10 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
             if md["part"] == "binary":
                 state = await call(generate(state, max_tokens=1, logprobs=True,
                                             top_logprobs=top_logprobs))
-                if _first_top(state.output) is None:
-                    return skip(state, f"{model}: the provider returned no top_logprobs; the "
-                                       f"binary part is skipped (not scored as 0)")
+                problem = _top_problem(_first_top(state.output), top_logprobs)
+                if problem:
+                    raise InfrastructureFailure(f"{model}: {problem}; the binary item cannot "
+                                                f"be read (counted as failed)")
                 return state
             wanted = supports_prompt_logprobs(str(model)) if prompt_logprobs is None \
                 else prompt_logprobs
@@ -221,12 +241,16 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                 plp = choice.prompt_logprobs.content if choice and choice.prompt_logprobs \
                     else None
                 if not plp:
-                    return skip(state, f"{model}: the provider returned no prompt logprobs; "
-                                       f"the completions part is skipped (not scored as 0)")
+                    raise InfrastructureFailure(f"{model}: the provider returned no prompt "
+                                                f"logprobs, which were asked for")
                 found = continuation_logprob(plp, text, md[f"{side}_text"])
                 if found is None:
                     return skip(state, f"{model}: could not locate the continuation "
                                        f"{md[f'{side}_text']!r} in the prompt tokens")
+                if not math.isfinite(found[0]):
+                    raise InfrastructureFailure(f"{model}: a non-finite prompt log-probability "
+                                                f"({found[0]}) for the continuation "
+                                                f"{md[f'{side}_text']!r}")
                 md[f"logp_{side}"], md[f"tokens_{side}"] = found
                 if side == "claim":
                     state.output = out
