@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -241,6 +242,21 @@ def test_cli_binary_heading_names_the_method(tiny, tmp_path):
         assert says in heading and not_says not in heading
         settings = json.loads((tmp_path / method / "binary.json").read_text())["settings"]
         assert settings["method"] == method
+
+
+def test_sequence_reading_sums_spellings_and_keeps_underflow_finite():
+    from beliefbench.internals.binary import sequence_reading
+
+    yn = sequence_reading({"yes": math.log(0.3), "Yes": math.log(0.1), "no": math.log(0.2),
+                           "No": math.log(0.2)})
+    assert yn.p_yes == pytest.approx(0.4) and yn.p_no == pytest.approx(0.4)
+    # P(no) underflows to 0 in float: the margin is its exact log-odds, not infinite
+    yn = sequence_reading({"yes": -1.0, "Yes": -1.0, "no": -900.0, "No": -901.0})
+    assert yn.p_no == 0.0
+    verdict, margin, problem = yn.verdict("yes")
+    expected = np.logaddexp(-1.0, -1.0) - np.logaddexp(-900.0, -901.0)
+    assert verdict == "yes" and problem is None and margin == pytest.approx(expected)
+    assert yn.verdict("no")[:2] == ("no", pytest.approx(-expected))
 
 
 def test_logit_lens_last_layer_equals_the_models_margin(tiny, claim, tmp_path):

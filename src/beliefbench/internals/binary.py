@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from beliefbench.claims import Claim
@@ -45,6 +46,15 @@ def _row(sample: Any, yn: YesNo) -> dict[str, Any]:
             "verdict": verdict, "margin": margin, "problem": problem}
 
 
+def sequence_reading(logp: dict[str, float]) -> YesNo:
+    """yes vs no from each spelling's whole-answer log-probability, summed in log space. The
+    floor is the exact log P of the answer less likely, so one whose probability underflows
+    to 0 gives a finite margin (a floor of -inf made it infinite)."""
+    answer = {a: float(np.logaddexp.reduce([logp[w] for w in words]))
+              for a, words in ANSWER_SPELLINGS.items()}
+    return YesNo(math.exp(answer["yes"]), math.exp(answer["no"]), min(answer.values()))
+
+
 def _sequence_rows(loaded, tokenizer, samples: list, batch_size: int) -> pd.DataFrame:
     """P(answer) of each whole spelling after the generation prompt (any tokenizer)."""
     prompts = [chat_text(tokenizer, s.input) for s in samples]
@@ -56,9 +66,7 @@ def _sequence_rows(loaded, tokenizer, samples: list, batch_size: int) -> pd.Data
     for i, sample in enumerate(samples):
         lp = dict(zip(spellings, sums[i * len(spellings):(i + 1) * len(spellings)],
                       strict=True))
-        p = {a: float(sum(math.exp(lp[w]) for w in words))
-             for a, words in ANSWER_SPELLINGS.items()}
-        rows.append(_row(sample, YesNo(p["yes"], p["no"], -math.inf)))
+        rows.append(_row(sample, sequence_reading(lp)))
     return pd.DataFrame(rows)
 
 
