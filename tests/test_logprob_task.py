@@ -26,6 +26,7 @@ from beliefbench.internals.activations import hidden_states
 from beliefbench.internals.binary import binary_logprobs, chat_ids
 from beliefbench.internals.model import load_model
 from beliefbench.logprob_task import (
+    METADATA_KEY,
     belief_logprob,
     binary_samples,
     continuation_logprob,
@@ -301,6 +302,14 @@ def test_bad_task_arguments_are_clear():
         belief_logprob(parts="binary,nope")
     with pytest.raises(ValueError, match="top_logprobs"):
         belief_logprob(top_logprobs=50)
+
+
+def test_a_part_or_kind_named_twice_is_recorded_once(claim_file):
+    task = belief_logprob(claims=str(claim_file), parts="binary, binary,completions",
+                          kinds=["main", "main"])
+    settings = task.metadata[METADATA_KEY]
+    assert settings["parts"] == ["binary", "completions"] and settings["kinds"] == ["main"]
+    assert len({s.id for s in task.dataset}) == len(task.dataset)
 
 
 @pytest.mark.parametrize("params, message", [

@@ -349,7 +349,7 @@ def logprob_scorer() -> Scorer:
 def _parse_list(name: str, value: str | Sequence[str], valid: Sequence[str]) -> list[str]:
     value = check_selection(name, value)
     items = value.split(",") if isinstance(value, str) else list(value)
-    chosen = [str(v).strip() for v in items if str(v).strip()]
+    chosen = list(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
     if not chosen:
         raise TaskArgumentError(f"{name}: empty value; valid: {list(valid)}")
     unknown = [v for v in chosen if v not in valid]
