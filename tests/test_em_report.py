@@ -106,6 +106,11 @@ def test_em_report_cli(em_logs, tmp_path):
     bad = CliRunner().invoke(cli, ["em-report", foreign_log(tmp_path / "other"),
                                    "--out", str(out)])
     assert bad.exit_code == 2 and "not an EM log" in bad.output
+    # as in `report`: no CI from 0 resamples (it wrote NaN intervals)
+    zero = CliRunner().invoke(cli, ["em-report", str(em_logs), "--out", str(tmp_path / "z"),
+                                    "--bootstrap", "0"])
+    assert zero.exit_code == 2 and "--bootstrap" in zero.output
+    assert not (tmp_path / "z").exists()
 
 
 def test_a_judge_outage_below_the_budget_counts_as_failed_not_dropped(tmp_path):

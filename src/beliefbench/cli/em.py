@@ -14,7 +14,7 @@ from beliefbench.cli.errors import BadInput
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports/em"), show_default=True, help="Where tables and plots go.")
 @click.option("--plots/--no-plots", default=True, show_default=True)
-@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
+@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=1),
               help="Bootstrap resamples per CI.")
 def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int) -> None:
     """EM rate per run, general beside narrow, from EM logs (files or directories)."""

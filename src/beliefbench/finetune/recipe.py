@@ -113,7 +113,8 @@ class Recipe(_Finite):
     seed: int = Field(0, ge=0, le=2**32 - 1)
     """numpy's seeds are 32-bit and unsigned."""
     checkpoints: int = Field(15, ge=0)
-    """Log-spaced checkpoints (plus the final one)."""
+    """Log-spaced checkpoint steps from 1 to the last, the final step among them (0: the
+    final one only)."""
     keep_trainer_states: int = Field(2, ge=1)
     """Full trainer states (optimizer, RNG) kept for resume; servable checkpoints are all kept."""
     logging_steps: int = Field(10, ge=1)

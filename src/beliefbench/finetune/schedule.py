@@ -6,10 +6,10 @@ import numpy as np
 
 
 def checkpoint_steps(total_steps: int, n: int = 15, first: int = 1) -> list[int]:
-    """``n`` log-spaced steps in [first, total_steps], plus ``total_steps`` itself.
+    """``n`` log-spaced steps in [first, total_steps]; the last of them is ``total_steps``.
 
-    Rounding collapses neighbours at the start, so fewer than ``n + 1`` unique steps may
-    come back for short runs; the final step is always included.
+    Rounding collapses neighbours at the start, so fewer than ``n`` unique steps may come
+    back for short runs; the final step is always included (also for ``n = 0``).
     """
     if total_steps < 1:
         raise ValueError(f"total_steps must be >= 1, got {total_steps}")
