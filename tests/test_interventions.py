@@ -29,7 +29,7 @@ from beliefbench.internals.directions import answers_from_log, load_directions, 
 from beliefbench.internals.interventions import InterventionSpec, run_evals
 from beliefbench.internals.margins import completion_margins
 from beliefbench.internals.model import load_model
-from beliefbench.internals.patching import patch_margins, summarize_patching
+from beliefbench.internals.patching import PatchError, patch_margins, summarize_patching
 from beliefbench.internals.stability import (
     efficiency_curve,
     load_loss_data,
@@ -37,7 +37,7 @@ from beliefbench.internals.stability import (
     noise_curve,
     parameter_distance,
 )
-from beliefbench.internals.steering import intervened, n_residual, plan
+from beliefbench.internals.steering import InterventionError, intervened, n_residual, plan
 from beliefbench.tiny_model import build_tiny_model
 
 pytestmark = pytest.mark.slow
@@ -128,9 +128,79 @@ def test_steer_cli_margins_pairs_every_run_with_its_control(tiny, planted, tmp_p
     kinds = by_kind["intervention"]
     assert len(kinds) == 3 and kinds.max() - kinds.min() > 0.1  # the kinds really differ
     assert (summary["mean_effect_low"] <= summary["mean_effect"] + 1e-12).all()
+    # the numbers name the checkpoint and the direction that produced them
+    info = json.loads((out / "intervention.json").read_text())
+    assert info["model"] == str(tiny.resolve()) and len(info["weights_sha256"]) == 64
+    assert info["direction"] == str(planted.resolve()) and info["layer"] == 2
+    assert info["intervention"] == "add" and info["coef"] == 1.0
     bad = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tiny), "--direction",
                                    str(tmp_path / "missing.safetensors")])
     assert bad.exit_code == 2 and "no such directions file" in bad.output
+
+
+def _foreign(tmp_path, name: str, shape: tuple[int, int], nan: bool = False) -> Path:
+    """A directions file of another model's shape (or with a NaN in it)."""
+    dirs = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    if nan:
+        dirs[1, 3] = np.nan
+    return save_directions(tmp_path / f"{name}.safetensors", dirs, {"best_layer": 1})
+
+
+def test_steer_refuses_bad_values_and_directions_of_another_model(tiny, planted, tmp_path):
+    """Each used to run to exit 0 with NaN (efficacy 0) or silently steer with a file made
+    for another model, or end in a message that named no option."""
+    claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
+
+    def steer(*args: str, command: str = "steer", direction: Path = planted):
+        out = tmp_path / "out"
+        res = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny),
+                                       "--direction", str(direction), "--claims", str(claim),
+                                       "--out", str(out), *args])
+        assert res.exit_code == 2, res.output
+        assert not out.exists()  # nothing written
+        return res.output
+
+    for coef in ("nan", "inf"):
+        assert f"coef: must be a finite number, got {coef}" in steer("--coef", coef)
+    deeper = _foreign(tmp_path, "deeper", (5, 64))  # same hidden size: used to steer silently
+    assert f"{deeper}: directions of shape [5, 64]" in steer(direction=deeper)
+    assert "the model has [3, 64]" in steer(direction=deeper)
+    narrower = _foreign(tmp_path, "narrower", (3, 32))
+    assert f"{narrower}: directions of shape [3, 32]" in steer(direction=narrower)
+    nan = _foreign(tmp_path, "nan", (3, 64), nan=True)
+    assert f"{nan}: field directions: NaN or infinite values at residual index(es) [1]" \
+        in steer(direction=nan)
+    # the planted file holds zeros except at its last index: steering there did nothing
+    assert "residual index 1 is the zero vector" in steer("--layer", "1")
+    assert "layers: '-1' is not an index or a range" in steer("--layers=-1", command="ablate")
+    assert "Invalid value for '--seed'" in steer("--seed", "-3")
+
+
+def test_run_evals_checks_the_direction_before_the_baseline_eval(tiny, tmp_path):
+    """A mismatched direction used to fail only at the steered arm, after the baseline
+    eval (and its grader calls) had run and left a lone baseline log behind."""
+    qs = tmp_path / "one.yaml"
+    qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'Why?'}\n")
+    grader = get_model("mockllm/model", custom_outputs=_grade, memoize=False)
+    deeper = _foreign(tmp_path, "deeper", (5, 64))
+    for spec in (InterventionSpec(deeper, "add"),
+                 InterventionSpec(_foreign(tmp_path, "ok", (3, 64)), "add", coef=float("nan"))):
+        with pytest.raises(InterventionError, match="directions of shape|coef"):
+            run_evals("em", tiny, spec, log_dir=tmp_path / "logs",
+                      task_args={"questions": str(qs), "samples": 1, "max_tokens": 2},
+                      model_roles={"grader": grader}, display="none")
+        assert not (tmp_path / "logs").exists()
+
+
+def test_the_steer_provider_names_the_file_and_argument_it_cannot_use(tiny, planted, tmp_path):
+    narrower = _foreign(tmp_path, "narrower", (3, 32))
+    with pytest.raises(InterventionError, match=f"{narrower}: directions of shape"):
+        get_model(f"steer/{tiny}", direction=str(narrower), memoize=False)
+    with pytest.raises(ValueError, match="-M layer='top' is not an integer"):
+        get_model(f"steer/{tiny}", direction=str(planted), layer="top", memoize=False)
+    for layer in (2.7, True):  # not truncated to 2, not read as 1
+        with pytest.raises(ValueError, match=f"-M layer={layer!r} is not an integer"):
+            get_model(f"steer/{tiny}", direction=str(planted), layer=layer, memoize=False)
 
 
 def _grade(messages, tools, tool_choice, config):
@@ -189,6 +259,9 @@ def test_direction_from_an_em_log(tiny, tmp_path):
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
                                    log.location, "--positive", "refusal"])
     assert res.exit_code == 2 and "a direction needs both" in res.output
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   log.location, "--positive", "em", "--negative", "em,ok"])
+    assert res.exit_code == 2 and "['em'] are both positive and negative" in res.output
 
 
 def test_belief_log_gives_believing_vs_disbelieving_answers(tmp_path):
@@ -234,6 +307,14 @@ def test_patching_the_last_layer_gives_the_source_margin(tiny, perturbed):
     # the embeddings are shared too: patching them changes nothing
     assert s.loc[(0, "patched"), "recovery"] == pytest.approx(0.0, abs=1e-4)
     assert abs(s.loc[(2, "control"), "recovery"] - 1.0) > 0.2  # same-norm noise is not A
+
+
+def test_patching_refuses_models_of_another_hidden_size(tiny, tmp_path):
+    """Used to end in a torch shape traceback (exit 1) after scoring both models."""
+    narrow = build_tiny_model(tmp_path / "narrow", hidden_size=32, num_layers=2, num_heads=4,
+                              intermediate_size=64, seed=0)
+    with pytest.raises(PatchError, match="hidden sizes differ: source 32 vs target 64"):
+        patch_margins(load_model(narrow), load_model(tiny), [str(CLAIM)], layers="1")
 
 
 def test_weight_noise_and_parameter_distance(tiny, perturbed, tmp_path):

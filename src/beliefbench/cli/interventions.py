@@ -124,7 +124,8 @@ def _intervention_command(mode: str):
                   help="margins: judge-free completion margins in-process; em / belief: the "
                        "Inspect task on each arm (the steer provider serves the model).")
     @click.option("--claims", default="all", show_default=True, help="--task margins.")
-    @click.option("--seed", default=0, show_default=True, help="Seed of the random control.")
+    @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+                  help="Seed of the random control.")
     @click.option("-T", "task_args", multiple=True, help="Task parameter key=value.")
     @click.option("-M", "model_args", multiple=True, help="hf model argument key=value.")
     @click.option("--model-role", "model_roles", multiple=True,
@@ -152,15 +153,21 @@ def _intervention_command(mode: str):
         spec = InterventionSpec(direction_path, mode, layer, coef=coef,  # type: ignore[arg-type]
                                 ablate_layers=layers, seed=seed)
         if task_name == "margins":
-            from beliefbench.internals.model import load_model
-            from beliefbench.internals.results import write_csv
+            from beliefbench.internals.model import describe, load_model
+            from beliefbench.internals.results import records, write_csv, write_json
 
             model, tokenizer = load_model(model_path, device=device)
             rows, summary = intervention_margins(model, tokenizer, spec, claims)
             _table(summary[[c for c in ("condition", "claim", "kind", "pairs", "efficacy",
                                         "margin", "mean_effect") if c in summary.columns]])
+            arm = spec.arm_metadata("intervention", spec.resolve()[1])
             _written([write_csv(rows, out_dir / "intervention_margins.csv"),
-                      write_csv(summary, out_dir / "intervention_summary.csv")])
+                      write_csv(summary, out_dir / "intervention_summary.csv"),
+                      write_json({"measure": "intervention_margins", **describe(model_path),
+                                  **{k: v for k, v in arm.items() if k not in (
+                                      "condition", "control")},
+                                  "summary": records(summary)},
+                                 out_dir / "intervention.json")])
             return
         logs = run_evals(task_name, model_path, spec, log_dir=log_dir,
                          task_args=_key_values(task_args, "-T"),
@@ -199,7 +206,8 @@ ablate.help = ("Project a direction out of the residual stream at every position
               help="Residual indices to patch, one at a time (all, 3, 2-5, 2,4).")
 @click.option("--positions", type=click.Choice(["prompt", "last", "all"]), default="prompt",
               show_default=True, help="Which positions take A's activations.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the random control.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Seed of the random control.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("internals/patch"), show_default=True, help=OUT_HELP)
 @click.option("--device", default=None)

@@ -121,6 +121,9 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
                              f"{' / '.join(LOG_KINDS)} eval metadata)")
     scorer, default_pos, default_neg = LOG_KINDS[kind]
     pos_v, neg_v = set(positive or default_pos), set(negative or default_neg)
+    if pos_v & neg_v:
+        raise DirectionError(f"verdicts {sorted(pos_v & neg_v)} are both positive and "
+                             f"negative; the two sets must not overlap")
     pos: list[Answer] = []
     neg: list[Answer] = []
     for sample in log.samples or []:
@@ -181,4 +184,8 @@ def load_directions(path: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
     if directions.ndim != 2:
         raise DirectionError(f"{path}: field {DIRECTIONS_KEY}: expected [layers, hidden], "
                              f"got shape {directions.shape}")
+    bad = ~np.isfinite(directions).all(axis=1)
+    if bad.any():
+        raise DirectionError(f"{path}: field {DIRECTIONS_KEY}: NaN or infinite values at "
+                             f"residual index(es) {np.flatnonzero(bad).tolist()}")
     return directions, meta

@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from beliefbench.internals.directions import load_directions
-from beliefbench.internals.steering import Mode, intervened, plan
+from beliefbench.internals.steering import (
+    Mode,
+    check_fits,
+    hidden_size,
+    intervened,
+    n_residual,
+    plan,
+)
 from beliefbench.records import sha256_file
 from beliefbench.tasks import check_task_args, task_factory
 
@@ -78,6 +85,7 @@ def intervention_margins(model, tokenizer, spec: InterventionSpec,
     from beliefbench.internals.margins import completion_margins, summarize
 
     directions, layer, _ = spec.resolve()
+    check_fits(directions, n_residual(model), hidden_size(model), spec.direction)
     pairs = []
     for arm in ARMS:
         hooks = [] if arm == "baseline" else plan(
@@ -97,6 +105,22 @@ def intervention_margins(model, tokenizer, spec: InterventionSpec,
     return rows, summary
 
 
+def _check_checkpoint(checkpoint: str | Path, directions: np.ndarray, source: Path) -> None:
+    """The directions against the checkpoint's config, before the baseline eval runs (the
+    steer provider checks again once the model is loaded)."""
+    from transformers import AutoConfig
+
+    from beliefbench.internals.model import adapter_base
+
+    try:
+        folder = adapter_base(checkpoint) or Path(checkpoint)
+        cfg = AutoConfig.from_pretrained(str(folder), local_files_only=True).get_text_config()
+        n, size = int(cfg.num_hidden_layers) + 1, int(cfg.hidden_size)
+    except (OSError, ValueError, AttributeError, TypeError):
+        return  # no readable config: the eval itself reports the checkpoint's problem
+    check_fits(directions, n, size, source)
+
+
 def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
               log_dir: str | Path, task_args: dict[str, Any] | None = None,
               model_args: dict[str, Any] | None = None,
@@ -108,7 +132,10 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
 
     make_task = task_factory(task_name)  # ValueError naming the valid tasks
     check_task_args(task_name, task_args or {})
-    _, layer, _ = spec.resolve()
+    directions, layer, _ = spec.resolve()
+    _check_checkpoint(checkpoint, directions, spec.direction)
+    plan(directions, spec.mode, layer, coef=spec.coef,  # bad layer / coef: before any eval
+         ablate_layers=spec.ablate_layers, seed=spec.seed)
     path = str(Path(checkpoint).resolve())
     logs = []
     for arm in ARMS if baseline else ARMS[1:]:

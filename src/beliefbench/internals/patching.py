@@ -19,7 +19,13 @@ import pandas as pd
 
 from beliefbench.internals.margins import as_claims, encode_pairs, pair_refs, pair_table
 from beliefbench.internals.scoring import Encoded, score_sequences
-from beliefbench.internals.steering import n_residual, parse_layers, recorded, replaced
+from beliefbench.internals.steering import (
+    hidden_size,
+    n_residual,
+    parse_layers,
+    recorded,
+    replaced,
+)
 
 Positions = Literal["prompt", "last", "all"]
 POSITIONS: tuple[str, ...] = ("prompt", "last", "all")
@@ -83,6 +89,9 @@ def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
                          "tokens in both")
     if n_residual(src) != n_residual(tgt):
         raise PatchError(f"residual indices differ: {n_residual(src)} vs {n_residual(tgt)}")
+    if hidden_size(src) != hidden_size(tgt):
+        raise PatchError(f"hidden sizes differ: source {hidden_size(src)} vs target "
+                         f"{hidden_size(tgt)}; patching needs the same architecture")
     refs = pair_refs(as_claims(claims), kinds)
     if not refs:
         raise PatchError("no completion pairs to patch")

@@ -8,7 +8,7 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.model._providers.hf import HuggingFaceAPI
 
 from beliefbench.internals.directions import load_directions
-from beliefbench.internals.steering import add_hooks, n_residual, plan
+from beliefbench.internals.steering import add_hooks, check_fits, hidden_size, n_residual, plan
 from beliefbench.resources import user_path
 
 STEER_ARGS = ("direction", "layer", "coef", "mode", "control", "seed", "ablate_layers")
@@ -19,6 +19,22 @@ def _layers_arg(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return ",".join(str(v) for v in value)
     return value
+
+
+def _number(kind: type, name: str, value: Any) -> Any:
+    """``-M name=value`` as ``kind``, or a ValueError naming the argument (int() would
+    truncate 2.7 to 2 and read true as 1)."""
+    try:
+        if isinstance(value, bool) or (kind is int and isinstance(value, float)
+                                       and not value.is_integer()):
+            raise ValueError(value)
+        out = kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"steer provider: -M {name}={value!r} is not "
+                         f"{'an integer' if kind is int else 'a number'}") from None
+    if name == "seed" and out < 0:
+        raise ValueError(f"steer provider: -M seed={value!r} must be >= 0")
+    return out
 
 
 class SteeredHuggingFaceAPI(HuggingFaceAPI):
@@ -45,16 +61,16 @@ class SteeredHuggingFaceAPI(HuggingFaceAPI):
         super().__init__(model_name, base_url=base_url, api_key=api_key,
                          config=config or GenerateConfig(),
                          **model_args)
-        n = n_residual(self.model)
-        if directions.shape[0] != n:
-            raise ValueError(f"{steer['direction']}: {directions.shape[0]} residual indices, "
-                             f"but {model_name} has {n}")
+        check_fits(directions, n_residual(self.model), hidden_size(self.model),
+                   steer["direction"])
         layer = steer.get("layer", meta.get("best_layer"))
         if layer is None:
             raise ValueError("steer provider: -M layer=<residual index> is required (the "
                              "directions file names no best_layer)")
         self.interventions = plan(
-            directions, steer.get("mode", "add"), int(layer), coef=float(steer.get("coef", 1.0)),
+            directions, steer.get("mode", "add"), _number(int, "layer", layer),
+            coef=_number(float, "coef", steer.get("coef", 1.0)),
             ablate_layers=_layers_arg(steer.get("ablate_layers", "all")),
-            control=str(steer.get("control", "none")), seed=int(steer.get("seed", 0)))
+            control=str(steer.get("control", "none")),
+            seed=_number(int, "seed", steer.get("seed", 0)))
         self.hooks = add_hooks(self.model, self.interventions)

@@ -72,6 +72,16 @@ def hidden_size(model) -> int:
     return int(model.get_input_embeddings().weight.shape[1])
 
 
+def check_fits(directions: np.ndarray, n: int, size: int, source: Any) -> None:
+    """Refuse a directions array made for another model (``n`` residual indices of hidden
+    size ``size`` expected): a file from a deeper model would otherwise steer silently."""
+    if tuple(directions.shape) != (n, size):
+        raise InterventionError(
+            f"{source}: directions of shape [{directions.shape[0]}, {directions.shape[1]}] "
+            f"(residual indices, hidden size), but the model has [{n}, {size}]; was the "
+            f"file made from another model?")
+
+
 def _on_output(edit: Callable[[Any], Any]):
     """A forward hook applying ``edit`` to a module's hidden-state output (tensor or tuple)."""
 
@@ -144,11 +154,18 @@ def parse_layers(spec: str | int | Sequence[int], n: int) -> list[int]:
         for part in (p.strip() for p in spec.split(",")):
             if part == "all":
                 out.extend(range(n))
-            elif "-" in part:
-                lo, hi = part.split("-", 1)
-                out.extend(range(int(lo), int(hi) + 1))
             elif part:
-                out.append(int(part))
+                try:
+                    if "-" in part:
+                        lo, hi = part.split("-", 1)
+                        out.extend(range(int(lo), int(hi) + 1))
+                    else:
+                        out.append(int(part))
+                except ValueError:
+                    raise InterventionError(
+                        f"layers: {part!r}" + (f" in {spec!r}" if part != spec else "")
+                        + f" is not an index or a range (all, 3, 2-5, 2,4); valid residual "
+                        f"indices are 0..{n - 1}") from None
     else:
         out = [int(x) for x in spec]
     bad = [i for i in out if not 0 <= i < n]
@@ -174,7 +191,12 @@ def plan(directions: np.ndarray, mode: Mode, layer: int, *, coef: float = 1.0,
     n = directions.shape[0]
     if not 0 <= layer < n:
         raise InterventionError(f"layer: {layer} is out of range 0..{n - 1}")
+    if not np.isfinite(coef):
+        raise InterventionError(f"coef: must be a finite number, got {coef}")
     vector = np.asarray(directions[layer], dtype=np.float32)
+    if not np.any(vector):
+        raise InterventionError(f"layer: the direction at residual index {layer} is the zero "
+                                f"vector (nothing to {mode}); choose another layer")
     if control == "random":
         vector = random_like(vector, seed)
     if mode == "add":
