@@ -86,3 +86,43 @@ def test_presets_validate_and_name_a_shipped_recipe():
 def test_demo_help_lists_quick():
     result = CliRunner().invoke(cli, ["demo", "--help"])
     assert result.exit_code == 0 and "--quick" in result.output
+
+
+def test_ctrl_c_in_the_belief_stage_is_an_interruption_and_a_rerun_replaces_its_log(
+        tmp_path, monkeypatch):
+    """Inspect answers Ctrl-C by returning no log: the demo crashed on that with a
+    ValueError traceback (not its "interrupted: run again" line), and the cancelled log
+    stayed beside the next run's for `beliefbench report` to show as a partial run."""
+    import os
+    import signal
+
+    import inspect_ai.model._providers.hf as hf
+    from inspect_ai.log import read_eval_log
+
+    from beliefbench.claims import resolve_claims
+    from beliefbench.demo import Checkpoint, Progress, run_belief
+    from beliefbench.tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "tiny", hidden_size=32, num_layers=1, num_heads=2,
+                             intermediate_size=64)
+    settings = tiny_settings()
+    claims = resolve_claims(settings.claims)
+    ckpts = [Checkpoint(BASELINE, 0, model, True, "k")]
+    generate, calls = hf.HuggingFaceAPI.generate, []
+
+    async def pressed(self, *args, **kwargs):  # the user presses Ctrl-C mid-eval
+        calls.append(1)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+        return await generate(self, *args, **kwargs)
+
+    monkeypatch.setattr(hf.HuggingFaceAPI, "generate", pressed)
+    with pytest.raises(KeyboardInterrupt):
+        run_belief(settings, claims, ckpts, tmp_path / "logs", Progress(1, lambda s: None))
+    [cancelled] = list_eval_logs(str(tmp_path / "logs"), recursive=True)
+    assert read_eval_log(cancelled.name, header_only=True).status == "cancelled"
+    monkeypatch.setattr(hf.HuggingFaceAPI, "generate", generate)
+    logs = run_belief(settings, claims, ckpts, tmp_path / "logs", Progress(1, lambda s: None))
+    [log] = list_eval_logs(str(tmp_path / "logs"), recursive=True)
+    assert log.name != cancelled.name and read_eval_log(log.name).status == "success"
+    assert list(logs.values()) == [log.name.removeprefix("file://")]

@@ -381,7 +381,10 @@ def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
                ) -> dict[str, str]:
     """The belief task (marker judge) on the chosen checkpoints; label -> log location.
 
-    A checkpoint whose log directory already holds a successful log is not run again.
+    A checkpoint whose log directory already holds a successful log is not run again; the
+    logs an interrupted or failed run left there are removed before it runs again (so
+    `beliefbench report` on the log dir never shows a superseded partial run beside it).
+    Ctrl-C during an eval raises KeyboardInterrupt (Inspect returns no log then).
     """
     from inspect_ai import eval as inspect_eval
     from inspect_ai.log import list_eval_logs, read_eval_log
@@ -400,24 +403,31 @@ def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
     logs = {}
     for i, ck in enumerate(chosen, 1):
         where = log_dir / f"{ck.label}-{key}"
-        done = [info for info in list_eval_logs(str(where))
-                if read_eval_log(info.name, header_only=True).status == "success"] \
-            if where.exists() else []
+        found = list_eval_logs(str(where)) if where.exists() else []
+        done = [info for info in found
+                if read_eval_log(info.name, header_only=True).status == "success"]
         if done:
             url = urlparse(done[0].name)
             logs[ck.label] = url.path if url.scheme == "file" else done[0].name
         else:
+            for info in found:  # an interrupted or failed run's log, superseded by this one
+                Path(urlparse(info.name).path).unlink(missing_ok=True)
             task = belief(claims=files, families=b.families, samples=b.samples,
                           max_tokens=b.max_tokens, judge="markers")
             with progress.heartbeat(f"belief task on {ck.condition} step {ck.step}"):
-                [log] = inspect_eval(
+                ran = inspect_eval(
                     task, model=f"hf/{ck.path.resolve()}", log_dir=str(where),
                     display="none", max_connections=32, seed=SEED,
                     metadata={"condition": ck.condition, "step": ck.step,
                               "checkpoint": str(ck.path)})
+            if not ran or ran[0].status == "cancelled":  # Ctrl-C: Inspect returns no log
+                raise KeyboardInterrupt
+            log = ran[0]
             if log.status != "success":
-                raise RuntimeError(f"belief eval of {ck.path} ended with status {log.status}: "
-                                   f"{log.error.message if log.error else ''}")
+                error = log.error.message.splitlines()[0] if log.error else ""
+                raise DemoError(f"the belief eval of {ck.path} ended with status "
+                                f"{log.status}: {error} (log: {log.location}); run the same "
+                                "command again to retry it")
             logs[ck.label] = log.location
         counter.update(i, f"{ck.condition} step {ck.step}", force=True)
     return logs
