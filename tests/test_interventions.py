@@ -234,6 +234,33 @@ def test_interventions_served_to_the_em_task(tiny, planted, tmp_path):
     assert answers[1] != answers[0] and answers[2] != answers[1]
 
 
+def test_ctrl_c_in_an_arm_stops_the_run(tiny, planted, tmp_path, monkeypatch):
+    """Inspect answers Ctrl-C by returning no log: the next arm used to start anyway."""
+    import os
+    import signal
+
+    import inspect_ai.model._providers.hf as hf
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    qs = tmp_path / "one.yaml"
+    qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'Why?'}\n")
+    generate = hf.HuggingFaceAPI.generate
+
+    async def pressed(self, *args, **kwargs):  # Ctrl-C while the baseline answers
+        os.kill(os.getpid(), signal.SIGINT)
+        return await generate(self, *args, **kwargs)
+
+    monkeypatch.setattr(hf.HuggingFaceAPI, "generate", pressed)
+    grader = get_model("mockllm/model", custom_outputs=_grade, memoize=False)
+    with pytest.raises(KeyboardInterrupt):
+        run_evals("em", tiny, InterventionSpec(planted, "add", coef=8.0),
+                  log_dir=tmp_path / "logs", model_roles={"grader": grader}, display="none",
+                  task_args={"questions": str(qs), "samples": 1, "max_tokens": 2})
+    [log] = list_eval_logs(str(tmp_path / "logs"))
+    header = read_eval_log(log.name, header_only=True)
+    assert header.status == "cancelled" and header.eval.metadata["intervention"] == "none"
+
+
 def test_direction_from_an_em_log(tiny, tmp_path):
     qs = tmp_path / "two.yaml"
     qs.write_text("id: two\ndomain: general\nquestions:\n  - {id: a, text: 'First?'}\n"

@@ -142,8 +142,11 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
         model = f"hf/{path}" if arm == "baseline" else f"steer/{path}"
         args = {**(model_args or {}), **({} if arm == "baseline"
                                          else spec.model_args(arm, layer))}
-        logs += inspect_eval(make_task(**(task_args or {})), model=model, model_args=args,
-                             model_roles=model_roles or None, log_dir=str(log_dir),
-                             metadata={"checkpoint": path, **spec.arm_metadata(arm, layer)},
-                             **eval_options)
+        ran = inspect_eval(make_task(**(task_args or {})), model=model, model_args=args,
+                           model_roles=model_roles or None, log_dir=str(log_dir),
+                           metadata={"checkpoint": path, **spec.arm_metadata(arm, layer)},
+                           **eval_options)
+        if not ran or ran[0].status == "cancelled":  # Ctrl-C (Inspect returns no log): stop,
+            raise KeyboardInterrupt                  # not go on to the next arm
+        logs += ran
     return logs
