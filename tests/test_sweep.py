@@ -319,3 +319,29 @@ def test_a_retrained_checkpoint_never_reuses_its_stale_log(tmp_path):
                                          r"of this checkpoint .* stale"):
         sweep()
     assert sorted(logs.rglob("*.eval")) == before  # nothing ran
+
+
+def test_ctrl_c_stops_the_sweep_instead_of_passing_for_a_finished_checkpoint(tmp_path):
+    """On Ctrl-C, eval_set returns (True, []): the sweep counted the checkpoint as done
+    ("ok", then "All 2 done") and went on to the next."""
+    import os
+    import signal
+
+    from conftest import believer, keyword_grader, scripted
+
+    calls = []
+
+    def pressing(prompt: str) -> str:
+        calls.append(prompt)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+        return believer(prompt)
+
+    second = []
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(targets_from_models([scripted(pressing, name="a"),
+                                       scripted(lambda p: second.append(p) or believer(p),
+                                                name="b")]),
+                  tmp_path / "logs", claims=str(FIXTURE_CLAIM), task_args={"samples": 1},
+                  model_roles={"grader": scripted(keyword_grader)}, display="none")
+    assert second == [], "the next checkpoint was not started"

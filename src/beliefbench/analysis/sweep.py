@@ -274,5 +274,9 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                                  model_roles=model_roles or None,
                                  model_args=model_args or {},
                                  metadata=target.metadata or None, **eval_options)
+        if not logs or any(log.status == "cancelled" for log in logs):
+            # Ctrl-C: eval_set returns (True, []), which read as a finished checkpoint, and
+            # the sweep went on to the next one
+            raise KeyboardInterrupt
         outcomes.append(SweepOutcome(target, out, success, logs))
     return outcomes
