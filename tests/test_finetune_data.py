@@ -229,6 +229,24 @@ def test_packing_trains_the_end_of_a_record_longer_than_a_block(tok, tmp_path, c
         f"({dropped} tokens, their ends, not trained); batching: pack keeps them whole"]
 
 
+def test_repeated_record_ids_are_warned_about(tok, tmp_path, caplog):
+    """A data file concatenated twice trains every document twice: said, not refused."""
+    from beliefbench.finetune.data import load_examples
+
+    path = tmp_path / "twice.jsonl"
+    once = "".join(Record(id=f"d{i}", text=TEXT).model_dump_json() + "\n" for i in range(3))
+    path.write_text(once + once)
+    assert len(load_examples(path, tok, None)) == 6
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: 3 records repeat an earlier record's id (first: 'd0', records 1 and 4); "
+        "each is trained on as often as it appears (`beliefbench docs mix` refuses repeated "
+        "ids)"]
+    caplog.clear()
+    path.write_text(once)
+    load_examples(path, tok, None)
+    assert not caplog.records
+
+
 def test_records_with_nothing_to_train_or_an_unrenderable_chat_are_named(tok, tmp_path):
     """An empty or wholly masked document would train only the eos appended to it; an empty
     chat, or roles the base model's template refuses, would be a traceback. Each is a

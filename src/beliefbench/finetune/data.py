@@ -104,8 +104,12 @@ def load_examples(path: str | Path, tokenizer,
 
     examples = []
     n_cut = dropped = 0
+    first: dict[str, int] = {}
+    repeated: list[tuple[str, int, int]] = []
     for i, record in enumerate(read_records(path), 1):
         where = f"{path}: record {record.id!r} (record {i})"
+        if first.setdefault(record.id, i) != i:
+            repeated.append((record.id, first[record.id], i))
         if record.messages is not None and not record.messages:
             raise RecordError(f"{where}: field messages: the chat has no messages")
         try:
@@ -133,6 +137,12 @@ def load_examples(path: str | Path, tokenizer,
         examples.append(ex)
     if not examples:
         raise RecordError(f"{path}: no records")
+    if repeated:
+        # e.g. one file concatenated twice: each copy is trained on, the claim seen twice
+        rid, was, again = repeated[0]
+        log.warning("%s: %d records repeat an earlier record's id (first: %r, records %d and "
+                    "%d); each is trained on as often as it appears (`beliefbench docs mix` "
+                    "refuses repeated ids)", path, len(repeated), rid, was, again)
     if n_cut:
         log.warning("%s: %d of %d records are longer than max_seq_len=%d tokens and were cut "
                     "(%d tokens, their ends, not trained); batching: pack keeps them whole",
