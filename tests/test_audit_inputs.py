@@ -195,3 +195,93 @@ def test_a_parquet_file_with_bad_bytes_ends_that_file_only(tmp_path, claim_text)
     assert code == 0, output
     assert report["documents"] == 1 and report["skipped"]["by_reason"] == {"unreadable file": 1}
     assert f"{corpus / 'b.parquet'}: reading stopped (" in output
+
+
+def test_empty_texts_are_counted_apart_not_as_documents(tmp_path, claim_text):
+    """An empty or whitespace-only text (a row of "", a chat of empty turns, an empty .txt,
+    a Parquet ""), was counted as a document read as unrelated: the shares' denominator
+    grew with every blank row and nothing said so. Now each is a skip, "empty text"."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    corpus = tmp_path / "c"
+    _jsonl(corpus / "a.jsonl", [claim_text, "", "  \r\n\t ", "A note on the weather."])
+    with (corpus / "a.jsonl").open("a") as f:
+        f.write(json.dumps({"messages": [{"role": "user", "content": " "}]}) + "\n")
+    pq.write_table(pa.table({"text": [claim_text, ""]}), corpus / "b.parquet")
+    (corpus / "t").mkdir()
+    (corpus / "t" / "empty.txt").write_text("\n\n")
+    (corpus / "t" / "ok.md").write_text(claim_text)
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 4 and report["flagged"] == 3
+    assert report["skipped"]["by_reason"] == {"empty text": 5}
+    assert f"{corpus / 'a.jsonl'}:2: the text is empty or only whitespace" in output
+    assert f"{corpus / 't' / 'empty.txt'}: the text is empty" in output
+    rows = report["claims"]["ed_sheeran"]["framings"]
+    assert sum(r["documents"] for r in rows) == report["documents"]
+    assert {r["framing"]: r["share"] for r in rows}["positive"] == 0.75
+    assert sum(r["documents"] for r in report["sources"]["top"]) == 4
+    # a corpus of nothing but empty texts has no document to audit
+    _jsonl(tmp_path / "blank.jsonl", ["", " "])
+    code, output, _ = _audit(str(tmp_path / "blank.jsonl"), "--out", str(tmp_path / "o2"))
+    assert code == 2 and "no document could be read" in output
+
+
+def test_a_byte_order_mark_before_the_first_line_is_read(tmp_path, claim_text):
+    """A JSONL file that Windows tools wrote (a UTF-8 byte-order mark, CRLF line ends) lost
+    its first line as "not JSON (Unexpected UTF-8 BOM)"."""
+    import gzip
+
+    data = b"\xef\xbb\xbf" + b"".join(json.dumps({"id": f"d{i}", "text": claim_text})
+                                     .encode() + b"\r\n" for i in range(3))
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "win.jsonl").write_bytes(data)
+    (tmp_path / "c" / "win.jsonl.gz").write_bytes(gzip.compress(data))
+    code, output, report = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 6 and report["skipped"]["total"] == 0
+    flagged = [json.loads(x) for x in (tmp_path / "o" / "flagged.jsonl").read_text()
+               .splitlines()]
+    assert [f["id"] for f in flagged] == ["d0", "d1", "d2"] * 2
+
+
+def test_a_text_field_that_is_null_is_named_as_null(tmp_path, claim_text):
+    """A null text field was reported as "missing text field 'text'": it is there."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"text": claim_text}, {"text": None}, {"text": 5}, {"text": ["a"]},
+        {"prompt": None, "completion": None}, {"body": "x"},
+        {"text": None, "messages": [{"role": "narrator", "content": claim_text}]}]))
+    pq.write_table(pa.table({"text": [claim_text, None]}), tmp_path / "b.parquet")
+    code, output, report = _audit(str(path), str(tmp_path / "b.parquet"), "--claims",
+                                  "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 3 and report["skipped"]["by_reason"] == {"bad text field": 6}
+    assert f"{path}:2: field 'text' is null (and no 'messages'); line skipped" in output
+    assert f"{path}:3: field 'text' is int, not a string" in output
+    assert f"{path}:6: missing text field 'text' (and no 'messages')" in output
+    assert f"{tmp_path / 'b.parquet'}#1: field 'text' is null" in output
+    code, output, _ = _audit(str(path), "--text-field", "prompt,completion", "--out",
+                             str(tmp_path / "o2"))
+    assert f"{path}:5: fields 'prompt', 'completion' are null" in output
+
+
+def test_ids_that_are_not_strings_are_written_in_json(tmp_path, claim_text):
+    """An --id-field value that is no string went into flagged.jsonl in Python's spelling
+    ("True", "{'shard': 3}"), which no JSON reader gives back."""
+    path = tmp_path / "a.jsonl"
+    ids = [7, 1.5, True, {"shard": 3, "row": "é"}, ["a", 1], "s", None]
+    path.write_text("".join(json.dumps({"id": i, "text": claim_text}) + "\n" for i in ids))
+    code, output, report = _audit(str(path), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    flagged = [json.loads(x)["id"] for x in (tmp_path / "o" / "flagged.jsonl").read_text()
+               .splitlines()]
+    assert flagged == ["7", "1.5", "true", '{"shard": 3, "row": "é"}', '["a", 1]', "s", None]
+    assert [json.loads(x) for x in flagged[:5]] == ids[:5]

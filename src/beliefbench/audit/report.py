@@ -74,13 +74,15 @@ def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
     ``audit-verify`` can find the flagged documents again; ``sources``: source_rows (read
     from the tally when not given)."""
     docs = tally.documents
+    read = docs - tally.resumed_documents  # this run's: the interrupted run read the rest
     if sources is None:
         sources = source_rows(tally, bool(claims))
     out: dict[str, Any] = {
         "corpus": corpus, "inputs": inputs or {}, "engine": engine, "units": units,
         "units_resumed": tally.resumed_units, "documents": docs,
+        "documents_resumed": tally.resumed_documents,
         "characters": tally.chars, "seconds": round(seconds, 3),
-        "docs_per_second": round(docs / seconds, 1) if seconds > 0 else None,
+        "docs_per_second": round(read / seconds, 1) if seconds > 0 and read else None,
         "cpu_seconds": round(tally.cpu_seconds, 3),
         "docs_per_cpu_second": round(docs / tally.cpu_seconds, 1)
         if tally.cpu_seconds > 0 else None,
@@ -161,9 +163,13 @@ def sources_csv(rows: list[dict[str, Any]]) -> str:
 
 def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
     lines = ["# Training-data audit", "",
-             f"{report['documents']} documents from {len(report['corpus'])} path(s), "
+             f"{report['documents']} documents"
+             + (f" ({report['documents_resumed']} of them read by the interrupted run)"
+                if report.get("documents_resumed") else "") +
+             f" from {len(report['corpus'])} path(s), "
              f"{report['units']} unit(s), engine {report['engine']}, "
-             f"{report['seconds']:.1f} s wall ({report['docs_per_second']} documents/s; "
+             f"{report['seconds']:.1f} s wall ({report['docs_per_second'] or '-'} "
+             f"documents/s; "
              f"{report['docs_per_cpu_second']} per CPU-second of reading and classifying). "
              f"Flagged: {report['flagged']} (see flagged.jsonl; `beliefbench audit-verify` "
              f"has a model confirm or reject each flag). "

@@ -79,6 +79,8 @@ class Tally:
     by_source: dict[str, Counter[str]] = field(default_factory=dict)
     """source (a JSONL, Parquet or Arrow file; the folder of text files) -> 'documents',
     'flagged' and framing -> documents, summed over claims: where the flags come from."""
+    resumed_documents: int = 0
+    """Documents of the resumed units (not read by this run: no part of its throughput)."""
 
     def merge(self, other: Tally) -> Tally:
         self.documents += other.documents
@@ -86,6 +88,7 @@ class Tally:
         self.flagged += other.flagged
         self.cpu_seconds += other.cpu_seconds
         self.resumed_units += other.resumed_units
+        self.resumed_documents += other.resumed_documents
         for src, dst in ((other.by_claim, self.by_claim), (other.placements, self.placements),
                          (other.by_source, self.by_source)):
             for k, c in src.items():
@@ -285,6 +288,7 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
         except (OSError, ValueError, KeyError, TypeError):
             continue  # not done (or unreadable): the unit is read again
         tally.resumed_units = 1
+        tally.resumed_documents = tally.documents
         done[i] = tally
     where = f"{work.parent}: holds an unfinished audit ({len(done)} of {old['units']} units done)"
     if not resume:

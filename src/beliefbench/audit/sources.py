@@ -425,15 +425,36 @@ def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | No
         if text is not None:
             return text, None
         return None, f"field {fields.messages!r} is not a list of messages with content"
+    nulls = [name for name in fields.texts if name in row]  # there, but null
+    if nulls:
+        return None, (f"field{'s' if len(nulls) > 1 else ''} {', '.join(map(repr, nulls))} "
+                      f"{'are' if len(nulls) > 1 else 'is'} null (and no {fields.messages!r})")
     names = ", ".join(map(repr, fields.texts))
     return None, (f"missing text field{'s' if len(values) > 1 else ''} {names} (and no "
                   f"{fields.messages!r})")
+
+
+def _id_text(value: Any) -> str | None:
+    """A document's id as text: a string as it is, a number, boolean, list or object in
+    JSON (``true``, ``{"shard": 3}``), not in Python's spelling (``True``, ``{'shard': 3}``)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, list, dict)):
+        try:
+            return json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):  # a Parquet list of dates, ...
+            pass
+    return str(value)
 
 
 def _bad_data(e: BaseException, path: str) -> bool:
     """Whether ``e`` is a compressed file's bad data (cut short, corrupt, not compressed as
     its name says), not the file system's error (an OSError with an errno)."""
     return bool(_compression(path)) and not (isinstance(e, OSError) and e.errno is not None)
+
+
+_BOM = b"\xef\xbb\xbf"
+"""UTF-8's byte-order mark: a JSONL file written by some Windows tools starts with it."""
 
 
 def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
@@ -446,6 +467,8 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
             pos = unit.start
             for raw in f:
                 pos += len(raw)
+                if pos == len(raw) and raw.startswith(_BOM):  # a file's first line: the
+                    raw = raw[len(_BOM):]  # byte-order mark Windows tools write before it
                 where = f"{unit.path}:{lineno}"
                 lineno += 1
                 if raw.strip():
@@ -483,8 +506,7 @@ def _jsonl_line(raw: bytes, where: str, fields: Fields, skips: Skips) -> Iterato
     if problem:
         skips.add("bad text field", f"{where}: {problem}; line skipped")
     else:
-        rid = row.get(fields.id)
-        yield Doc(where, text, str(rid) if rid is not None else None)
+        yield Doc(where, text, _id_text(row.get(fields.id)))
 
 
 def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips
@@ -500,8 +522,7 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
             if problem:
                 skips.add("bad text field", f"{where}: {problem}; row skipped")
                 continue
-            rid = values.get(fields.id)
-            yield Doc(where, text, str(rid) if rid is not None else None)
+            yield Doc(where, text, _id_text(values.get(fields.id)))
         row += batch.num_rows
 
 
@@ -581,9 +602,15 @@ READERS: dict[str, Callable[[Unit, Fields, Skips], Iterator[Doc]]] = {
 
 
 def read_unit(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
-    """Documents of one unit, in order; problems go to ``skips``."""
+    """Documents of one unit, in order; problems, and texts empty or only whitespace, go
+    to ``skips``."""
     try:
-        yield from READERS[unit.kind](unit, fields, skips)
+        for doc in READERS[unit.kind](unit, fields, skips):
+            if doc.text and not doc.text.isspace():  # (no copy of a long text, as strip makes)
+                yield doc
+            else:  # no document: counted apart, not in the shares' denominator
+                skips.add("empty text", f"{doc.where}: the text is empty or only "
+                                        f"whitespace; not counted as a document")
     except OSError as e:
         skips.add("unreadable file", f"{unit.path}: read failed: {e.strerror or e}")
     except Exception as e:  # a file's bad bytes end that file, never the audit
