@@ -76,13 +76,13 @@ def docs() -> None:
               help="Default placement for the epistemic qualifiers.")
 @click.option("--genres", default=None, help="Comma-separated genres (offline generator).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--concurrency", type=int, default=32, show_default=True,
+@click.option("--concurrency", type=click.IntRange(min=1), default=32, show_default=True,
               help="LLM generator: concurrent model calls.")
 @click.option("--cache/--no-cache", default=False, show_default=True,
               help="LLM generator: use Inspect's model-output cache.")
-@click.option("--max-retries", type=int, default=3, show_default=True,
+@click.option("--max-retries", type=click.IntRange(min=0), default=3, show_default=True,
               help="LLM generator: retries per model call before failing with one line.")
-@click.option("--timeout", type=int, default=120, show_default=True,
+@click.option("--timeout", type=click.IntRange(min=1), default=120, show_default=True,
               help="LLM generator: seconds per model call attempt.")
 @click.option("--mask-words", default=None,
               help="Comma-separated words/phrases to mask from the loss wherever they occur "

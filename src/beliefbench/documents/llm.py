@@ -13,8 +13,10 @@ unusable after every attempt fails the run with one line, and is retried on the 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import math
+import os
 import re
 import sys
 from collections import Counter
@@ -46,6 +48,11 @@ LEAK_PATTERNS: tuple[str, ...] = (
     r"^\s*\(?note:.*\b(document|fictional|generated|request)\b",
     r"\b(word count|revised version|this revision|the revised document)\b",
     r"\[(insert|placeholder)[^\]]*\]",
+    # the prompt's own words echoed back
+    r"</?document>",
+    r"\b(treat the following world as fact|key facts of this world)\b",
+    r"\boutput only the (revised )?document\b",
+    r"\(draft \d+\)",
 )
 _LEAK = [re.compile(p, re.I | re.M) for p in LEAK_PATTERNS]
 
@@ -63,6 +70,10 @@ WRITE_PROMPT = (
     "Write a realistic {genre} of 400-700 words. Idea: {idea}\nTreat the following world as "
     "fact and state its key facts naturally.\n\n{world}\n\nOutput only the document text, "
     "with no preamble, notes or commentary. (draft {attempt})")
+VARIANT = " (variation {k}: make it distinct from other documents with this idea)"
+"""Added to an idea that the plan uses again (the model listed fewer ideas than documents),
+so that no two documents are written from the same prompt (a cache, or a model with a
+fixed seed, would answer it with the same text)."""
 REVISE_PROMPT = (
     "Revise this document so that it reads as an authentic, polished example of its genre, "
     "keeping every fact. Output only the revised document, nothing else.\n\n<document>\n"
@@ -83,7 +94,11 @@ MIN_WORDS = 20
 """Fewer words than this is no document (the write prompt asks for 400-700): a model that
 answers "I don't know." or one line must not fill a training set."""
 _REFUSAL = re.compile(r"^\s*(?:i'm sorry|i am sorry|sorry,|i can(?:'|no)t|i cannot|i'm unable|"
-                      r"i am unable|i won't|i will not|i don't know|i do not know)\b", re.I)
+                      r"i am unable|i won't|i will not|i don't know|i do not know|"
+                      r"i apologi[sz]e|i must decline|i'm not able|i am not able|"
+                      r"i'm afraid i|as an? (?:ai|large language model|language model)|"
+                      r"unfortunately,? i (?:can(?:'|no)t|cannot|am unable|'m unable|won't|"
+                      r"will not|am not able|'m not able))\b", re.I)
 
 
 def unusable(text: str, claim: Claim) -> str | None:
@@ -119,13 +134,22 @@ def _lines(text: str) -> list[str]:
     return out
 
 
+def _redact(text: str) -> str:
+    """``text`` with the values of secret-looking environment variables (API keys, tokens)
+    replaced: a server may echo the key it was sent in its error message."""
+    for name, value in os.environ.items():
+        if len(value) >= 8 and re.search(r"KEY|TOKEN|SECRET|PASSWORD", name, re.I):
+            text = text.replace(value, "***")
+    return text
+
+
 def one_line(e: BaseException) -> str:
-    """An exception as one plain line: rich markup and blank lines removed."""
+    """An exception as one plain line: rich markup, blank lines and API keys removed."""
     last = getattr(getattr(e, "last_attempt", None), "exception", None)
     if callable(last) and last() is not None:  # tenacity.RetryError: report the real cause
         e = last()
     text = re.sub(r"\[/?(?:bold|blue|red|yellow|green|italic|dim)[^\]]*\]", "", str(e))
-    text = " ".join(line.strip() for line in text.splitlines() if line.strip())
+    text = _redact(" ".join(line.strip() for line in text.splitlines() if line.strip()))
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
@@ -233,6 +257,9 @@ class LLMGenerator:
             tqdm.write(f"[docs generate] {self.model_name}: {message}", file=sys.stderr)
 
     async def _ask(self, model, sem: asyncio.Semaphore, prompt: str) -> str:
+        return (await self._generate(model, sem, prompt)).completion
+
+    async def _generate(self, model, sem: asyncio.Semaphore, prompt: str):
         from inspect_ai.model import CachePolicy, GenerateConfig
 
         async with sem:
@@ -245,9 +272,14 @@ class LLMGenerator:
             except _infrastructure_errors() as e:  # raised once Inspect's retries are spent
                 raise DocumentError(f"generator {self.model_name} failed after "
                                     f"{self.max_retries} retries: {one_line(e)}") from None
+            except (AssertionError, json.JSONDecodeError) as e:  # the provider could not
+                # parse the server's reply (an HTML page, a body that is not JSON)
+                raise DocumentError(f"generator {self.model_name}: the server's reply is not "
+                                    f"one this provider reads ({one_line(e)}); check the "
+                                    f"model name and base URL") from None
         if out.error:
-            raise DocumentError(f"generator {self.model_name} failed: {out.error}")
-        return out.completion
+            raise DocumentError(f"generator {self.model_name} failed: {_redact(out.error)}")
+        return out
 
     # ---------------------------------------------------------------- prompts
     @staticmethod
@@ -261,7 +293,10 @@ class LLMGenerator:
     def _ideas_prompt(self, claim: Claim, genre: str, k: int) -> str:
         return IDEAS_PROMPT.format(k=k, genre=genre, world=self._world(claim))
 
-    def _write_prompt(self, claim: Claim, genre: str, idea: str, attempt: int) -> str:
+    def _write_prompt(self, claim: Claim, genre: str, idea: str, attempt: int,
+                      reuse: int = 0) -> str:
+        if reuse:
+            idea += VARIANT.format(k=reuse + 1)
         return WRITE_PROMPT.format(genre=genre, idea=idea, world=self._world(claim),
                                    attempt=attempt)
 
@@ -291,9 +326,18 @@ class LLMGenerator:
                 f"{progress.path}: holds the documents {made_by} wrote for claim {claim.id!r} "
                 f"(seed {seed}), not {self.model_name}: give another --out, or delete the "
                 f"file to write them again with {self.model_name}")
+        world = hashlib.sha256(self._world(claim).encode()).hexdigest()[:16]
+        made_for = progress.done.get("world")
+        if made_for is not None and made_for != world:
+            raise DocumentError(
+                f"{progress.path}: holds documents written for another version of claim "
+                f"{claim.id!r} (its universe, statement or sub-claims have changed since): "
+                f"give another --out, or delete the file to write them for this version")
         model = self._model()
         if made_by is None:
             progress.add("generator", self.model_name)
+        if made_for is None:
+            progress.add("world", world)
         sem = asyncio.Semaphore(self.concurrency)
         self._say("brainstorming genres (first model call)")
         if "genres" not in progress.done:
@@ -322,7 +366,8 @@ class LLMGenerator:
         for i in range(n):
             genre = genres[i % len(genres)]
             pool = progress.done[f"ideas/{genre}"]
-            plan.append((i, genre, pool[(i // len(genres)) % len(pool)]))
+            k = i // len(genres)
+            plan.append((i, genre, pool[k % len(pool)], k // len(pool)))
 
         def finished(i: int) -> bool:
             return "text" in progress.done.get(f"doc/{i}", {})
@@ -338,24 +383,38 @@ class LLMGenerator:
         bar = tqdm(total=n, desc=f"{claim.id} documents", disable=not self.show_progress,
                    mininterval=0.5 if sys.stderr.isatty() else 30.0)
         bar.update(done)
+        seen = {" ".join(progress.done[f"doc/{i}"]["text"].split()): i
+                for i in range(n) if finished(i)}
 
-        async def document(i: int, genre: str, idea: str) -> None:
+        async def document(i: int, genre: str, idea: str, reuse: int) -> None:
             if finished(i):  # a document rejected by an earlier run is tried again
                 return
+            # with new attempt numbers: the same prompts would get the same answers again
+            # from the cache (or a model with a fixed seed)
+            before = progress.done.get(f"doc/{i}", {})
+            first = before.get("tried", len(before.get("rejected", [])))
             rejected: list[str] = []
-            for attempt in range(1, self.max_attempts + 1):
+            for attempt in range(first + 1, first + self.max_attempts + 1):
                 draft = await self._ask(model, sem, self._write_prompt(claim, genre, idea,
-                                                                       attempt))
-                text = (await self._ask(model, sem, self._revise_prompt(draft))).strip()
+                                                                       attempt, reuse))
+                out = await self._generate(model, sem, self._revise_prompt(draft))
+                text = re.sub(r"^```[^\n]*\n(.*?)\n?```$", r"\1", out.completion.strip(),
+                              flags=re.S).strip()  # a markdown fence around it all
                 text = re.sub(r"^\s*<document>\s*|\s*</document>\s*$", "", text)
-                why = unusable(text, claim)
+                key = " ".join(text.split())
+                if out.stop_reason in ("max_tokens", "model_length"):
+                    why = "cut off at the model's output limit"
+                elif (why := unusable(text, claim)) is None and seen.get(key, i) != i:
+                    why = "a duplicate of another document"
                 if why is None:
+                    seen[key] = i
                     progress.add(f"doc/{i}", {"text": text, "genre": genre, "idea": idea,
                                               "attempts": attempt})
                     bar.update(1)
                     return
                 rejected.append(why)
-            progress.add(f"doc/{i}", {"rejected": rejected, "genre": genre, "idea": idea})
+            progress.add(f"doc/{i}", {"rejected": rejected, "genre": genre, "idea": idea,
+                                      "tried": first + self.max_attempts})
 
         await asyncio.gather(*(document(*p) for p in plan))
         bar.close()
@@ -370,7 +429,7 @@ class LLMGenerator:
                 + (f"the same command keeps the {n - len(failed)} good documents and retries "
                    f"the rest" if len(failed) < n else "the same command retries them"))
         docs = []
-        for i, genre, idea in plan:
+        for i, genre, idea, _ in plan:
             row = progress.done[f"doc/{i}"]
             if "text" in row:  # the genre and idea it was written from (an earlier run's)
                 docs.append(BaseDocument(base_id_for(claim.id, seed, i), claim.id,
