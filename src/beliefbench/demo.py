@@ -390,6 +390,7 @@ def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
     from inspect_ai.log import list_eval_logs, read_eval_log
 
     from beliefbench.task import belief
+    from beliefbench.tasks import stop_if_interrupted
 
     b = settings.belief
     chosen = [c for c in ckpts if b.checkpoints == "all" or c.final]
@@ -420,8 +421,7 @@ def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
                     display="none", max_connections=32, seed=SEED,
                     metadata={"condition": ck.condition, "step": ck.step,
                               "checkpoint": str(ck.path)})
-            if not ran or ran[0].status == "cancelled":  # Ctrl-C: Inspect returns no log
-                raise KeyboardInterrupt
+            stop_if_interrupted(ran)
             log = ran[0]
             if log.status != "success":
                 error = log.error.message.splitlines()[0] if log.error else ""

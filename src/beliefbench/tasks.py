@@ -10,7 +10,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from inspect_ai import Task
+    from inspect_ai.log import EvalLog
 
 TASK_NAMES: tuple[str, ...] = ("belief", "em")
 """The belief task takes ``claims``; the EM task takes ``questions`` instead."""
@@ -40,3 +43,11 @@ def check_task_args(name: str, args: Mapping[str, Any]) -> None:
     if unknown:
         raise ValueError(f"-T {', '.join(unknown)}: not a parameter of the {name} task; its "
                          f"parameters: {', '.join(valid)}")
+
+
+def stop_if_interrupted(logs: Sequence[EvalLog]) -> None:
+    """Raise KeyboardInterrupt where Inspect swallowed a Ctrl-C: ``eval`` then returns no
+    log and ``eval_set`` returns ``(True, [])``, which a caller would read as done and go
+    on to its next eval."""
+    if not logs or any(log.status == "cancelled" for log in logs):
+        raise KeyboardInterrupt

@@ -50,7 +50,7 @@ from tqdm import tqdm
 
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
-from beliefbench.tasks import check_task_args, task_factory
+from beliefbench.tasks import check_task_args, stop_if_interrupted, task_factory
 
 Provider = Literal["vllm", "hf"]
 PROVIDERS = ("vllm", "hf")
@@ -274,9 +274,6 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                                  model_roles=model_roles or None,
                                  model_args=model_args or {},
                                  metadata=target.metadata or None, **eval_options)
-        if not logs or any(log.status == "cancelled" for log in logs):
-            # Ctrl-C: eval_set returns (True, []), which read as a finished checkpoint, and
-            # the sweep went on to the next one
-            raise KeyboardInterrupt
+        stop_if_interrupted(logs)  # not "ok" and on to the next checkpoint
         outcomes.append(SweepOutcome(target, out, success, logs))
     return outcomes

@@ -27,7 +27,7 @@ from beliefbench.internals.steering import (
     plan,
 )
 from beliefbench.records import sha256_file
-from beliefbench.tasks import check_task_args, task_factory
+from beliefbench.tasks import check_task_args, stop_if_interrupted, task_factory
 
 ARMS: tuple[str, ...] = ("baseline", "intervention", "control")
 
@@ -146,7 +146,6 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
                            model_roles=model_roles or None, log_dir=str(log_dir),
                            metadata={"checkpoint": path, **spec.arm_metadata(arm, layer)},
                            **eval_options)
-        if not ran or ran[0].status == "cancelled":  # Ctrl-C (Inspect returns no log): stop,
-            raise KeyboardInterrupt                  # not go on to the next arm
+        stop_if_interrupted(ran)  # not on to the next arm
         logs += ran
     return logs
