@@ -285,3 +285,146 @@ def test_ids_that_are_not_strings_are_written_in_json(tmp_path, claim_text):
                .splitlines()]
     assert flagged == ["7", "1.5", "true", '{"shard": 3, "row": "é"}', '["a", 1]', "s", None]
     assert [json.loads(x) for x in flagged[:5]] == ids[:5]
+
+
+def test_an_unreadable_subfolder_is_reported_not_passed_over(tmp_path, claim_text):
+    """os.walk passed over a folder it could not list (no permission): its documents were
+    lost without a word. One that could be listed but not entered (r--) ended the audit with
+    a traceback. Each is now a skip, named, like an unreadable file."""
+    corpus = tmp_path / "c"
+    _jsonl(corpus / "a.jsonl", [claim_text])
+    locked = corpus / "locked"
+    _jsonl(locked / "b.jsonl", [claim_text])
+    listed = corpus / "listed"  # its names can be read, its files not reached
+    _jsonl(listed / "c.jsonl", [claim_text])
+    locked.chmod(0)
+    listed.chmod(0o444)
+    try:
+        if os.access(locked, os.R_OK) or os.access(listed, os.X_OK):
+            pytest.skip("permissions do not block this user (root)")
+        code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                      str(tmp_path / "o"))
+    finally:
+        locked.chmod(0o755)
+        listed.chmod(0o755)
+    assert code == 0, output
+    assert report["documents"] == 1
+    assert report["skipped"]["by_reason"] == {"unreadable folder": 2}
+    for folder in (locked, listed):
+        assert f"skipped: {folder}: cannot read the folder (Permission denied); nothing " \
+               f"under it was read" in output
+    assert "Traceback" not in output
+
+
+def test_an_earlier_audits_output_in_the_corpus_is_skipped_with_a_note(tmp_path, claim_text):
+    """Only this run's --out was left out of the corpus: an earlier audit's folder inside it
+    was read, its flagged.jsonl as lines without text, its summary.md (which quotes no
+    document, but may) as a document. A finished audit's folder and an unfinished one's are
+    both recognised by the files the audit writes, skipped and counted."""
+    from beliefbench.audit.run import WORK, _fingerprint, _open_work, audit_unit_to
+    from beliefbench.audit.sources import Fields
+
+    corpus = tmp_path / "c"
+    _jsonl(corpus / "a.jsonl", [claim_text, "A note on the weather in Leeds."])
+    code, output, _ = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                             str(corpus / "finished"))
+    assert code == 0, output
+    # what an audit interrupted after one of its two units leaves
+    claims, fields = load_claims("ed_sheeran"), Fields()
+    other = _jsonl(tmp_path / "other" / "b.jsonl", [claim_text])
+    units = plan_units([corpus / "a.jsonl", other], Skips())
+    work = corpus / "unfinished" / WORK
+    _open_work(work, {"fingerprint": _fingerprint(units, claims, fields),
+                      "units": len(units)}, resume=False)
+    audit_unit_to(work, 0, units[0], claims, fields)
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 2 and report["flagged"] == 1
+    assert report["skipped"]["by_reason"] == {"audit output": 2}
+    assert report["ignored_in_folders"] == {} and "ignored" not in output
+    for name in ("finished", "unfinished"):
+        assert f"skipped: {corpus / name}: an audit's output folder (it holds " in output
+    assert [r["source"] for r in report["sources"]["top"]] == [str(corpus / "a.jsonl")]
+    # this run's own --out, inside the corpus and already holding its last report, is left
+    # out without a note (it is no input the user might have meant)
+    for _ in range(2):
+        code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                      str(corpus / "finished"))
+        assert code == 0, output
+        assert report["documents"] == 2
+        assert report["skipped"]["by_reason"] == {"audit output": 1}
+        assert str(corpus / "unfinished") in output and f"{corpus / 'finished'}:" not in output
+
+
+def test_rows_without_the_id_field_are_warned_about_once_per_file(tmp_path, claim_text):
+    """An --id-field that rows do not have gave every flag id null, without a word (a typo,
+    or a corpus whose ids are under another name). Each file with such rows is named once,
+    with how many; the documents are still read. A text file has no fields: no warning."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from beliefbench.audit.run import run
+    from beliefbench.audit.sources import Fields
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    a = corpus / "a.jsonl"
+    a.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"doc_id": "x1", "text": claim_text}, {"id": "x2", "text": claim_text},
+        {"text": claim_text}, {"doc_id": None, "text": claim_text}]))
+    pq.write_table(pa.table({"id": ["p0", "p1"], "text": [claim_text] * 2}),
+                   corpus / "b.parquet")
+    (corpus / "t.txt").write_text(claim_text)
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--id-field",
+                                  "doc_id", "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 7 and report["skipped"]["total"] == 0
+    warnings = [x for x in output.splitlines() if x.startswith("warning:")]
+    assert warnings == [
+        f"warning: {a}: 2 rows have no field 'doc_id' (--id-field): their flags have id null",
+        f"warning: {corpus / 'b.parquet'}: 2 rows have no field 'doc_id' (--id-field): "
+        f"their flags have id null"]
+    assert report["rows_without_id"] == {"field": "doc_id", "rows": 4, "files": 2,
+                                         "examples": {str(a): 2,
+                                                      str(corpus / "b.parquet"): 2}}
+    flagged = [json.loads(x)["id"] for x in (tmp_path / "o" / "flagged.jsonl").read_text()
+               .splitlines()]
+    assert flagged == ["x1", None, None, None, None, None, None]
+    # a file read in several units (byte ranges) is still named once, its rows summed
+    tally, units = run([a], load_claims("ed_sheeran"), tmp_path / "o2" / "flagged.jsonl",
+                       Fields(id="doc_id"), chunk_bytes=200, progress=False)
+    assert units > 1 and tally.skips.no_id == {str(a): 2}
+    # every row has the field: nothing to say
+    code, output, _ = _audit(str(corpus / "b.parquet"), "--claims", "ed_sheeran", "--out",
+                             str(tmp_path / "o3"))
+    assert code == 0 and "warning:" not in output, output
+    # the default "id" that a corpus simply lacks is counted, not warned about
+    code, output, report = _audit(str(a), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o5"))
+    assert code == 0 and "warning:" not in output, output
+    assert report["rows_without_id"]["rows"] == 3
+    # --id-field '' reads no ids, and so warns of none
+    code, output, report = _audit(str(a), "--id-field", "", "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o4"))
+    assert code == 0 and "warning:" not in output, output
+    assert report["rows_without_id"]["rows"] == 0
+
+
+def test_a_byte_order_mark_before_a_text_file_is_not_text(tmp_path, claim_text):
+    """A .txt file that Windows tools wrote kept its UTF-8 byte-order mark as the text's
+    first character (a "\\ufeff" counted, and in every span's offset); JSONL already
+    dropped it."""
+    import gzip
+
+    (tmp_path / "c").mkdir()
+    data = b"\xef\xbb\xbf" + claim_text.encode()
+    (tmp_path / "c" / "win.txt").write_bytes(data)
+    (tmp_path / "c" / "win.md.gz").write_bytes(gzip.compress(data))
+    code, output, report = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 2 and report["characters"] == 2 * len(claim_text)
+    flagged = [json.loads(x) for x in (tmp_path / "o" / "flagged.jsonl").read_text()
+               .splitlines()]
+    assert [f["chars"] for f in flagged] == [len(claim_text)] * 2

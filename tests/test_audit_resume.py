@@ -214,3 +214,29 @@ def test_a_resumed_audit_reports_the_throughput_of_its_own_reading(tmp_path, cor
     report = json.loads((tmp_path / "o2" / "report.json").read_text())
     assert report["documents_resumed"] == 450 and report["docs_per_second"] is None
     assert "(- documents/s;" in (tmp_path / "o2" / "summary.md").read_text()
+
+
+def test_a_resumed_audit_still_names_the_files_whose_rows_lack_the_id_field(tmp_path, corpus):
+    """The unit tallies an interrupted audit leaves must keep the rows without an id field,
+    or a resumed audit would warn only of the files it read itself."""
+    from beliefbench.audit.run import _fingerprint, _open_work, audit_unit_to
+    from beliefbench.audit.sources import Fields, plan_units
+
+    claims, fields = load_claims("ed_sheeran"), Fields(id="doc_id")
+    paths = [corpus / "part00.jsonl", corpus / "part01.jsonl", corpus / "part02.jsonl"]
+    out = tmp_path / "out"
+    units = plan_units(paths, Skips())
+    _open_work(out / WORK, {"fingerprint": _fingerprint(units, claims, fields),
+                            "units": len(units)}, resume=False)
+    for i in (0, 1):  # what an audit interrupted after two units leaves
+        audit_unit_to(out / WORK, i, units[i], claims, fields)
+    res = CliRunner().invoke(cli, ["audit", *map(str, paths), "--claims", "ed_sheeran",
+                                   "--out", str(out), "--no-progress", "--no-plot",
+                                   "--id-field", "doc_id", "--resume"])
+    assert res.exit_code == 0, res.output
+    assert [x for x in res.output.splitlines() if x.startswith("warning:")] == [
+        f"warning: {p}: 150 rows have no field 'doc_id' (--id-field): their flags have id "
+        f"null" for p in paths]
+    report = json.loads((out / "report.json").read_text())
+    assert report["rows_without_id"]["rows"] == 450 and report["units_resumed"] == 2
+    assert "Documents whose row has no id field 'doc_id'" in (out / "summary.md").read_text()

@@ -631,3 +631,54 @@ def test_a_blank_line_in_verified_jsonl_is_not_a_bad_row(audited):
     path.write_text(path.read_text() + "\n\n")
     assert verify(audited, scripted(readable))["sent_this_run"] == 0
     assert len(path.read_text().splitlines()) == 4
+
+
+def test_max_retries_and_timeout_reach_every_model_call(audited):
+    """Without them a dead endpoint waited out Inspect's defaults (retries without end, no
+    timeout) before a flag could be counted failed; they now bound each call, as in
+    `docs generate`, whose names and defaults they share."""
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    from beliefbench.audit.verify import MAX_RETRIES, TIMEOUT
+    from beliefbench.cli.audit import audit_verify
+    from beliefbench.cli.docs import generate
+
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model",
+                                   "--max-retries", "1", "--timeout", "7"])
+    assert res.exit_code == 3, res.output  # mockllm's default reply is no verdict
+    [info] = list_eval_logs(str(audited / "verify-logs"))
+    config = read_eval_log(info).plan.config
+    assert (config.max_retries, config.timeout) == (1, 7)
+    # what each call is made with (the Python API; its defaults are the command's)
+    seen: list = []
+    verify(audited, scripted(judge, seen, name="other"), max_retries=0, timeout=30)
+    assert {(c.max_retries, c.timeout) for _, c in seen} == {(0, 30)}
+    seen.clear()
+    verify(audited, scripted(judge, seen, name="third"))
+    assert {(c.max_retries, c.timeout) for _, c in seen} == {(MAX_RETRIES, TIMEOUT)}
+    ours = {p.name: p for p in audit_verify.params}
+    theirs = {p.name: p for p in generate.params}
+    for name in ("max_retries", "timeout"):
+        assert ours[name].default == theirs[name].default
+        assert ours[name].type.min == theirs[name].type.min
+    assert (ours["max_retries"].default, ours["timeout"].default) == (MAX_RETRIES, TIMEOUT)
+    for bad in (["--max-retries", "-1"], ["--timeout", "0"]):
+        res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                       "mockllm/model", *bad])
+        assert res.exit_code == 2 and f"Invalid value for '{bad[0]}'" in res.output
+
+
+def test_an_unknown_display_is_a_usage_error(audited):
+    """--display foo was passed to Inspect, which warned and showed its full display."""
+    from typing import get_args
+
+    from inspect_ai.util import DisplayType
+
+    from beliefbench.cli.audit import audit_verify
+
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model",
+                                   "--display", "foo"])
+    assert res.exit_code == 2 and "Invalid value for '--display'" in res.output
+    assert not (audited / "verified.jsonl").exists()
+    [display] = [p for p in audit_verify.params if p.name == "display"]
+    assert tuple(display.type.choices) == get_args(DisplayType)

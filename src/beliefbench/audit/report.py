@@ -67,6 +67,15 @@ def source_rows(tally: Tally, claim_mode: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def rows_without_id(tally: Tally, field: str | None, most: int = 20) -> dict[str, Any]:
+    """Documents whose row lacks the --id-field (their flags have id null): how many, in
+    how many files, and the first ``most`` files with their counts, so that an id field no
+    row has (a typo) is seen in the report, not only in a null id per flag."""
+    no_id = tally.skips.no_id
+    return {"field": field, "rows": sum(no_id.values()), "files": len(no_id),
+            "examples": dict(list(no_id.items())[:most])}
+
+
 def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
                  engine: str, claims: list[str], inputs: dict[str, Any] | None = None,
                  sources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -90,6 +99,7 @@ def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
         "skipped": {"total": tally.skips.total, "by_reason": dict(tally.skips.counts),
                     "examples": tally.skips.examples},
         "ignored_in_folders": dict(sorted(tally.skips.ignored.items())),
+        "rows_without_id": rows_without_id(tally, (inputs or {}).get("fields", {}).get("id")),
         "sources": {"count": len(sources),
                     "with_flags": sum(1 for r in sources if r["flagged"]),
                     "top": sources[:TOP_SOURCES], "all": "sources.csv"},
@@ -177,6 +187,11 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
     if report["skipped"]["total"]:
         lines += ["Skipped input by reason: " + ", ".join(
             f"{k} {v}" for k, v in report["skipped"]["by_reason"].items()) + ".", ""]
+    no_id = report.get("rows_without_id") or {}
+    if no_id.get("rows"):
+        lines += [f"Documents whose row has no id field {no_id['field']!r} (their flags have "
+                  f"id null): {no_id['rows']}, in {no_id['files']} file(s); see "
+                  f"report.json rows_without_id.", ""]
     warnings = report["inputs"].get("claim_warnings") or []
     if warnings:
         lines += ["Claims the audit reads imperfectly in their own words (their documents may "

@@ -33,6 +33,8 @@ from tqdm import tqdm
 from beliefbench import __version__
 from beliefbench.audit.framing import TEACHING, ClaimReader, Finding, read_free
 from beliefbench.audit.sources import (
+    AUDIT_FILES,
+    AUDIT_WORK,
     CHUNK_BYTES,
     Doc,
     Fields,
@@ -48,13 +50,14 @@ ENGINES = ("local", "dask")
 SCHEDULERS = ("threads", "processes", "synchronous")
 LOG_EVERY = 30.0
 """Seconds between progress lines when stderr is not a terminal (a log, CI)."""
-WORK = "audit-units"
+WORK = AUDIT_WORK
 """The folder of ``--out`` that holds finished units while an audit is unfinished."""
-OWN_FILES = ("report.json", "summary.md", "framings.png", "sources.csv", "verified.jsonl",
-             "verification.json", "verification.md", "verify-logs")
+OWN_FILES = tuple(n for n in AUDIT_FILES if n not in (WORK, "flagged.jsonl"))
 """What audit and audit-verify write in ``--out`` besides WORK and flagged.jsonl: left out
 of the corpus where --out lies inside it (neither read as corpus, as the Markdown summaries
-and the JSONL would be, nor counted among the files of other kinds)."""
+and the JSONL would be, nor counted among the files of other kinds). An earlier audit's
+--out inside the corpus is recognised by its files (sources.audit_output) and left out too,
+with a note."""
 
 
 @dataclass
@@ -107,7 +110,7 @@ class Tally:
             "free": dict(self.free), "resumed_units": self.resumed_units,
             "by_source": {k: dict(v) for k, v in self.by_source.items()},
             "skips": {"counts": self.skips.counts, "examples": self.skips.examples,
-                      "keep": self.skips.keep}})
+                      "keep": self.skips.keep, "no_id": self.skips.no_id}})
 
     @classmethod
     def from_json(cls, text: str) -> Tally:

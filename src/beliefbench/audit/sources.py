@@ -12,6 +12,7 @@ first few are described in one line each (file, line or row, field, problem).
 from __future__ import annotations
 
 import bz2
+import errno
 import io
 import json
 import lzma
@@ -31,6 +32,16 @@ CHUNK_BYTES = 64 << 20
 """JSONL files larger than this are split into byte ranges (units) at line boundaries."""
 TEXT_FILES_PER_UNIT = 2000
 BATCH_ROWS = 2048
+AUDIT_WORK = "audit-units"
+"""The folder of an audit's --out that holds its finished units until it ends."""
+AUDIT_FILES = ("flagged.jsonl", "report.json", "summary.md", "framings.png", "sources.csv",
+               "verified.jsonl", "verification.json", "verification.md", "verify-logs",
+               AUDIT_WORK)
+"""What audit and audit-verify write in --out: never corpus (the Markdown summaries and the
+JSONL would be read as documents)."""
+AUDIT_MARKERS = ("report.json", "summary.md", "flagged.jsonl")
+"""Files every finished audit leaves in its --out together: a folder holding all three (or
+an AUDIT_WORK folder with a plan.json, an unfinished audit's) is an audit's output folder."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,10 @@ class Skips:
     """Files inside the corpus folders that are not corpus formats, by suffix (".csv",
     ".jsonl.gz"): not read and not skips (a folder may hold READMEs), but reported, since a
     shard in a format the audit cannot read would otherwise go unseen."""
+    no_id: dict[str, int] = field(default_factory=dict)
+    """File -> documents read from it whose row has no --id-field (their flags have id
+    null): not skips (the documents are read), but said once per file, since an id field
+    that no row has (a typo) otherwise gives every flag a null id without a word."""
 
     def add(self, reason: str, message: str) -> None:
         self.counts[reason] = self.counts.get(reason, 0) + 1
@@ -75,6 +90,8 @@ class Skips:
             self.counts[k] = self.counts.get(k, 0) + v
         for k, v in other.ignored.items():
             self.ignored[k] = self.ignored.get(k, 0) + v
+        for k, v in other.no_id.items():  # a file read in several units is one entry
+            self.no_id[k] = self.no_id.get(k, 0) + v
         self.examples += other.examples[: max(0, self.keep - len(self.examples))]
 
     @property
@@ -120,6 +137,19 @@ def _newline_offsets(path: Path, chunk: int) -> list[tuple[int, int, int]]:
 
 def _is_hf_dataset(path: Path) -> bool:
     return (path / "state.json").is_file() or (path / "dataset_dict.json").is_file()
+
+
+def audit_output(folder: str | os.PathLike[str], names: Iterable[str]) -> list[str]:
+    """The markers that make ``folder`` (holding ``names``) an audit's output folder, a
+    finished audit's or an unfinished one's, or [] where it is none: an earlier audit's
+    --out inside the corpus is no corpus (its flagged.jsonl and summaries would be read)."""
+    names = set(names)
+    if names.issuperset(AUDIT_MARKERS):
+        return list(AUDIT_MARKERS)
+    plan = os.path.join(AUDIT_WORK, "plan.json")
+    if AUDIT_WORK in names and os.path.isfile(os.path.join(folder, plan)):
+        return [plan]
+    return []
 
 
 def _hf_arrow_files(path: Path) -> list[Path]:
@@ -332,34 +362,68 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
         real = os.path.realpath(p)
         return not any(real == x or real.startswith(x + os.sep) for x in left_out)
 
+    own = {os.path.dirname(x) for x in left_out}
+    """This run's --out (the folder of the excluded files): its own files are left out
+    without a note."""
+
+    def unreadable_folder(e: OSError) -> None:
+        """os.walk's onerror: a folder that cannot be listed is a skip, as a file is."""
+        skips.add("unreadable folder", f"{e.filename}: cannot read the folder "
+                                       f"({e.strerror or e}); nothing under it was read")
+
+    def add_found(f: Path, files: list[Path]) -> None:
+        """A file named in a folder: kept in ``files``, or a skip where it leads nowhere or
+        cannot be reached (Path.exists raises on a permission error)."""
+        try:
+            os.stat(f)
+        except OSError as e:
+            if os.path.islink(f) and e.errno in (errno.ENOENT, errno.ELOOP):
+                skips.add("broken link", f"{f}: a link to {os.readlink(f)} that leads "
+                                         f"nowhere; not read")
+            else:
+                skips.add("unreadable file", f"{f}: cannot read: {e.strerror or e}")
+        else:
+            files.append(f)
+
     def walk(root: Path) -> None:
-        """Files (in path order) and saved datasets under ``root``; hidden names passed over."""
+        """Files (in path order) and saved datasets under ``root``; hidden names passed over,
+        and an audit's own files (in an earlier audit's output folder, with a note)."""
         if not first_time(root):
             return
         files: list[Path] = []
         datasets: list[Path] = []
         visited: set[str] = set()
-        for top, dirs, names in os.walk(root, followlinks=True):
+        for top, dirs, names in os.walk(root, followlinks=True, onerror=unreadable_folder):
             real = os.path.realpath(top)
             if real in visited or not outside(top):
                 dirs[:] = []
                 continue
             visited.add(real)
             here = Path(top)
-            if here != root and _is_hf_dataset(here):  # its Arrow files, nothing else under it
+            try:  # a folder listed but not entered (r--) fails here, on its first stat
+                dataset = here != root and _is_hf_dataset(here)
+            except OSError as e:  # named by the folder: its files are what was not read
+                unreadable_folder(OSError(e.errno, e.strerror, str(here)))
+                dirs[:] = []
+                continue
+            if dataset:  # its Arrow files, nothing else under it
                 datasets.append(here)
                 dirs[:] = []
                 continue
+            markers = audit_output(here, [*names, *dirs])
+            if markers and real not in own:
+                theirs = [n for n in AUDIT_FILES if n in names or n in dirs]
+                skips.add("audit output", f"{here}: an audit's output folder (it holds "
+                                          f"{', '.join(markers)}); its own files "
+                                          f"({', '.join(theirs)}) are not read as corpus")
+                dirs[:] = [d for d in dirs if d not in AUDIT_FILES]
+                names = [n for n in names if n not in AUDIT_FILES]
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             for name in names:
                 f = here / name
                 if name.startswith(".") or not outside(str(f)):
                     continue
-                if f.exists():
-                    files.append(f)
-                else:
-                    skips.add("broken link", f"{f}: a link to {os.readlink(f)} that leads "
-                                             f"nowhere; not read")
+                add_found(f, files)
         for f in sorted(files):
             add_file(f, named=False)
         for d in sorted(datasets):
@@ -367,11 +431,21 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
 
     for raw in paths:
         p = Path(raw)
-        if not p.exists():
+        try:  # a path whose folder cannot be entered raises here (Path.exists does)
+            exists = p.exists()
+        except OSError as e:
+            skips.add("unreadable file", f"{p}: cannot read: {e.strerror or e}")
+            continue
+        try:
+            dataset = exists and p.is_dir() and _is_hf_dataset(p)
+        except OSError as e:  # a folder listed but not entered (r--)
+            unreadable_folder(OSError(e.errno, e.strerror, str(p)))
+            continue
+        if not exists:
             skips.add("broken link" if p.is_symlink() else "missing path",
                       f"{p}: a link that leads nowhere (or loops)" if p.is_symlink()
                       else f"{p}: no such file or directory")
-        elif p.is_dir() and _is_hf_dataset(p):
+        elif dataset:
             add_dataset(p)
         elif p.is_dir():
             walk(p)
@@ -454,7 +528,8 @@ def _bad_data(e: BaseException, path: str) -> bool:
 
 
 _BOM = b"\xef\xbb\xbf"
-"""UTF-8's byte-order mark: a JSONL file written by some Windows tools starts with it."""
+"""UTF-8's byte-order mark: a JSONL or text file written by some Windows tools starts with
+it."""
 
 
 def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
@@ -472,7 +547,7 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
                 where = f"{unit.path}:{lineno}"
                 lineno += 1
                 if raw.strip():
-                    yield from _jsonl_line(raw, where, fields, skips)
+                    yield from _jsonl_line(raw, where, unit.path, fields, skips)
                 if end is not None and pos >= end:
                     break
     except _stream_errors() as e:
@@ -485,7 +560,13 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
         skips.add("broken compressed file", f"{unit.path}: the compressed data {what}")
 
 
-def _jsonl_line(raw: bytes, where: str, fields: Fields, skips: Skips) -> Iterator[Doc]:
+def _no_id(skips: Skips, path: str) -> None:
+    """Count a document of ``path`` whose row lacks the id field (said once per file)."""
+    skips.no_id[path] = skips.no_id.get(path, 0) + 1
+
+
+def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips
+                ) -> Iterator[Doc]:
     """The document of one JSONL line, or nothing (the problem goes to ``skips``)."""
     try:
         row = json.loads(raw.decode("utf-8"))
@@ -505,8 +586,10 @@ def _jsonl_line(raw: bytes, where: str, fields: Fields, skips: Skips) -> Iterato
     text, problem = _row_text(row, fields)
     if problem:
         skips.add("bad text field", f"{where}: {problem}; line skipped")
-    else:
-        yield Doc(where, text, _id_text(row.get(fields.id)))
+        return
+    if fields.id and fields.id not in row:
+        _no_id(skips, path)
+    yield Doc(where, text, _id_text(row.get(fields.id)) if fields.id else None)
 
 
 def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips
@@ -522,12 +605,15 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
             if problem:
                 skips.add("bad text field", f"{where}: {problem}; row skipped")
                 continue
-            yield Doc(where, text, _id_text(values.get(fields.id)))
+            if fields.id and fields.id not in values:  # no such column
+                _no_id(skips, path)
+            yield Doc(where, text, _id_text(values.get(fields.id)) if fields.id else None)
         row += batch.num_rows
 
 
 def _columns(names: list[str], path: str, fields: Fields, skips: Skips) -> list[str] | None:
-    cols = [c for c in dict.fromkeys([*fields.texts, fields.messages, fields.id]) if c in names]
+    cols = [c for c in dict.fromkeys([*fields.texts, fields.messages, fields.id])
+            if c and c in names]
     if not set(fields.texts).intersection(names) and fields.messages not in names:
         texts = " or ".join(map(repr, fields.texts))
         skips.add("missing text field", f"{path}: no column {texts} or {fields.messages!r} "
@@ -586,15 +672,17 @@ def _text(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
                 skips.add("broken compressed file", f"{path}: the compressed data is broken "
                                                     f"({e or type(e).__name__}); file skipped")
             continue
+        bom = len(_BOM) if data.startswith(_BOM) else 0  # Windows tools write one: no text
         try:
-            yield Doc(path, data.decode("utf-8"))
+            yield Doc(path, str(memoryview(data)[bom:], "utf-8"))
         except UnicodeDecodeError as e:
-            skips.add("not UTF-8", f"{path}: not UTF-8 ({_bad_byte(e)}); file skipped")
+            skips.add("not UTF-8", f"{path}: not UTF-8 ({_bad_byte(e, bom)}); file skipped")
 
 
-def _bad_byte(e: UnicodeDecodeError) -> str:
-    """The offending byte and where it sits, for a skip message."""
-    return f"byte 0x{e.object[e.start]:02x} at offset {e.start}"
+def _bad_byte(e: UnicodeDecodeError, shift: int = 0) -> str:
+    """The offending byte and where it sits in the file (``shift``: bytes before what was
+    decoded), for a skip message."""
+    return f"byte 0x{e.object[e.start]:02x} at offset {e.start + shift}"
 
 
 READERS: dict[str, Callable[[Unit, Fields, Skips], Iterator[Doc]]] = {

@@ -74,6 +74,12 @@ MAX_CHARS = 12_000
 audit's spans (:func:`excerpt`)."""
 MAX_TOKENS = 300
 """Tokens of the model's reply: a sentence of reason and the answer."""
+MAX_RETRIES = 3
+"""Retries of a model call before its flag is counted failed (Inspect's own default retries
+without end: a dead endpoint would never let the run finish)."""
+TIMEOUT = 120
+"""Seconds of a model call, its retries included (Inspect's ``timeout``), before its flag is
+counted failed. The names and defaults are ``docs generate``'s."""
 KEPT = tuple(v for v in VERDICTS if v not in ("failed", "parse_error"))
 """Verdicts a re-run keeps (the model answered, readably); ``failed`` and ``parse_error``
 flags are sent again."""
@@ -472,13 +478,16 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
            max_connections: int = 8, log_dir: Path | None = None,
            display: str | None = "none",
            abort_after: int = ABORT_AFTER, sample: int | None = None, seed: int = SEED,
-           max_tokens: int = MAX_TOKENS) -> dict[str, Any]:
+           max_tokens: int = MAX_TOKENS, max_retries: int | None = MAX_RETRIES,
+           timeout: int | None = TIMEOUT) -> dict[str, Any]:
     """Send the audit's flags (or ``sample`` of each claim's) that have no readable verdict
     from this model yet; write verified.jsonl (other models' rows as they were, then one
     line per flag of the audit verified by this model, in flagged.jsonl's order: those
     ``sample`` did not draw this time too, not counted) and verification.json (this
     model's); return the latter. Interrupted (Ctrl-C), it writes both with the
-    verdicts that came back and raises KeyboardInterrupt."""
+    verdicts that came back and raises KeyboardInterrupt. ``max_retries`` and ``timeout``
+    (seconds, retries included) bound each model call, so that a dead endpoint fails its
+    flags instead of being retried without end (None: Inspect's defaults)."""
     from inspect_ai import eval as inspect_eval
 
     report, every = read_flags(out)
@@ -502,7 +511,8 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
         started = _start(model)
         try:
             ran = inspect_eval(_task(dataset, abort_after, max_tokens), model=started,
-                               log_dir=logs, max_connections=max_connections, **shown)
+                               log_dir=logs, max_connections=max_connections,
+                               max_retries=max_retries, timeout=timeout, **shown)
         except KeyboardInterrupt:  # a second Ctrl-C while Inspect cancels raises out of it
             ran = []
         # on Ctrl-C Inspect returns no log but leaves a cancelled one holding the samples

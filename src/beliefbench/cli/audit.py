@@ -11,8 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from beliefbench.claims import ClaimSpecError, resolve_claims
+
+DISPLAYS = ("full", "conversation", "rich", "plain", "log", "none")
+"""Inspect's display types (inspect_ai.util.DisplayType), spelled here: the CLI starts
+without importing Inspect."""
 
 
 def _relative_to(folder: Path, out: Path) -> str:
@@ -57,6 +62,18 @@ def _exits(bad_input: tuple[type[Exception], ...], interrupted: str) -> Iterator
         sys.exit(130)
 
 
+def _warn_no_id(no_id: dict[str, int], field: str, most: int = 20) -> None:
+    """One warning per file whose rows lack the id field (the first ``most`` files): an id
+    field no row has would otherwise give every flag a null id without a word."""
+    for path, rows in list(no_id.items())[:most]:
+        click.echo(f"warning: {path}: {rows} row{'' if rows == 1 else 's'} "
+                   f"{'has' if rows == 1 else 'have'} no field {field!r} (--id-field): "
+                   f"their flags have id null", err=True)
+    if len(no_id) > most:
+        click.echo(f"warning: ... {len(no_id) - most} more files have rows without field "
+                   f"{field!r} (report.json: rows_without_id)", err=True)
+
+
 @click.command()
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("--claims", "claims_sel", default=None,
@@ -70,7 +87,9 @@ def _exits(bad_input: tuple[type[Exception], ...], interrupted: str) -> Iterator
 @click.option("--messages-field", default="messages", show_default=True,
               help="Chat field used where the text field is absent (contents joined).")
 @click.option("--id-field", default="id", show_default=True,
-              help="Field copied into flagged.jsonl as the document id, when present.")
+              help="Field copied into flagged.jsonl as the document id; given, files with "
+                   "rows that lack it are warned about (report.json counts them either "
+                   "way). '' reads no ids.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
               show_default=True, help="local: stream in this process; dask: a bag of units.")
 @click.option("--scheduler", default="processes", show_default=True,
@@ -95,8 +114,9 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
 
     CORPUS: JSONL files, Parquet files, folders of .txt/.md files, datasets saved with
     datasets' save_to_disk, or folders holding any of these; JSONL and text may be
-    compressed (.jsonl.gz, .jsonl.zst, .bz2, .xz). Unreadable input is skipped
-    and counted. Exit 0 done, 1 more flagged documents than --max-flagged, 2 bad input or
+    compressed (.jsonl.gz, .jsonl.zst, .bz2, .xz). Unreadable input (files and folders)
+    is skipped and counted, as are the files of an earlier audit's output folder inside
+    the corpus. Exit 0 done, 1 more flagged documents than --max-flagged, 2 bad input or
     nothing could be read, 130 interrupted (finished units are kept: add --resume).
     """
     from beliefbench.audit.report import build_report, source_rows, write_report
@@ -127,6 +147,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if tally.skips.total > len(tally.skips.examples):
         click.echo(f"skipped: ... {tally.skips.total - len(tally.skips.examples)} more "
                    f"(counts by reason in report.json)", err=True)
+    if click.get_current_context().get_parameter_source("id_field") != ParameterSource.DEFAULT:
+        _warn_no_id(tally.skips.no_id, fields.id)  # the default "id" often names nothing
     ignored = tally.skips.ignored
     if ignored:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(ignored.items()))
@@ -183,13 +205,18 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                    "passes while some flags have no readable verdict).")
 @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Inspect logs (default OUT/verify-logs).")
-@click.option("--display", default=None,
-              help="Inspect's display: full, rich, plain or none (default: Inspect's own, "
-                   "with progress).")
+@click.option("--max-retries", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Retries per model call before its flag is counted failed (run the same "
+                   "command again to send it).")
+@click.option("--timeout", type=click.IntRange(min=1), default=120, show_default=True,
+              help="Seconds per model call, its retries included, before its flag is "
+                   "counted failed.")
+@click.option("--display", type=click.Choice(DISPLAYS), default=None,
+              help="Inspect's display (default: Inspect's own, with progress).")
 def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                  max_connections: int, max_tokens: int, sample: int | None, seed: int,
-                 max_confirmed: int | None, log_dir: Path | None, display: str | None
-                 ) -> None:
+                 max_confirmed: int | None, log_dir: Path | None, max_retries: int,
+                 timeout: int, display: str | None) -> None:
     """Have a model confirm or reject each flag of a finished audit in OUT.
 
     Each flagged (document, claim) is sent with the claim and its truth; the model says
@@ -218,7 +245,8 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                 f"{out}/verified.jsonl; run the same command again to send the rest"):
         summary = verify(out, model, claims=claims_sel, max_chars=max_chars,
                          max_connections=max_connections, log_dir=log_dir, display=display,
-                         sample=sample, seed=seed, max_tokens=max_tokens)
+                         sample=sample, seed=seed, max_tokens=max_tokens,
+                         max_retries=max_retries, timeout=timeout)
     for cid, c in {**summary["claims"], "all claims": summary["overall"]}.items():
         of = f" of {c['flags_in_audit']}" if c["flags"] < c["flags_in_audit"] else ""
         click.echo(f"{cid}: {c['flags']}{of} flags: " + ", ".join(
