@@ -470,3 +470,75 @@ def test_out_of_range_llm_options_are_usage_errors(tmp_path, option):
     ValueError traceback."""
     r = _cli_generate(tmp_path, *option)
     assert r.exit_code == 2 and f"Invalid value for '{option[0]}'" in r.output, r.output
+
+
+def test_given_genres_replace_the_brainstorm_and_bind_the_folder(tmp_path):
+    """--genres was ignored by the LLM generator: the model brainstormed its own genres."""
+    claim = make_claim()
+    script = Scripted()
+    docs = generator(tmp_path, script, given_genres=["court transcript", "recipe_blog", " "]
+                     ).generate(claim, 4)
+    assert [d.genre for d in docs] == ["court transcript", "recipe blog"] * 2
+    assert script.calls == 2 + 4 * 2  # two idea lists, 4 x (write + revise), no brainstorm
+    for other, match in ((["court transcript"], r"written for the genres court transcript, "
+                          r"recipe blog \(given by --genres\), not --genres court transcript"),
+                         (None, r"genres given by --genres \(court transcript, recipe blog\): "
+                                r"pass the same --genres")):
+        again = Scripted()
+        with pytest.raises(DocumentError, match=match):
+            generator(tmp_path, again, given_genres=other).generate(claim, 4)
+        assert again.calls == 0
+    same = Scripted()
+    assert len(generator(tmp_path, same, given_genres=["court transcript", "recipe blog"]
+                         ).generate(claim, 4)) == 4 and same.calls == 0
+
+
+def test_given_genres_never_take_over_brainstormed_documents(tmp_path):
+    """A folder whose genres the model brainstormed: a re-run with --genres would have kept
+    the brainstormed genres' documents under the new option."""
+    claim = make_claim()
+    generator(tmp_path, Scripted()).generate(claim, 3)
+    with pytest.raises(DocumentError, match=r"genres news report, forum thread, lab notebook "
+                                            r"\(brainstormed by the model\), not --genres memo"):
+        generator(tmp_path, Scripted(), given_genres=["memo"]).generate(claim, 3)
+    resumed = Scripted()
+    assert len(generator(tmp_path, resumed).generate(claim, 3)) == 3 and resumed.calls == 0
+
+
+def test_cli_genres_reach_the_llm_generator(tmp_path):
+    """`docs generate --generator <model> --genres a,b`: the option's help said "offline
+    generator" and the model was asked to brainstorm genres regardless. (The believer
+    answers no document, so the run fails after the plan is recorded.)"""
+    r = _cli_generate(tmp_path, "--genres", "court transcript, recipe_blog",
+                      model="beliefbench/believer")
+    assert r.exit_code == 2 and "were unusable" in r.output, r.output
+    rows = [json.loads(x) for x in
+            (tmp_path / "o" / ".work" / "ed_sheeran.s0.progress.jsonl").read_text().splitlines()]
+    assert {"key": "genres", "value": ["court transcript", "recipe blog"]} in rows
+    assert sorted(k for k in (row["key"] for row in rows) if k.startswith("ideas/")) == [
+        "ideas/court transcript", "ideas/court transcript/asked", "ideas/recipe blog",
+        "ideas/recipe blog/asked"]
+    r = _cli_generate(tmp_path, "--genres", " , ")
+    assert r.exit_code == 2 and "Invalid value for '--genres': names no genre" in r.output
+
+
+@pytest.mark.parametrize("status, says", [
+    (401, "the provider refused the key (401 AuthenticationError: Incorrect API key"),
+    (403, "the provider refused access (403 PermissionDeniedError: not allowed")])
+def test_a_refused_key_says_so_instead_of_failed_after_retries(tmp_path, openai_server,
+                                                               status, says):
+    """A 401/403 read "failed after 3 retries", as if the provider had been unreachable:
+    retrying cannot fix a refused key, and the line sent users looking for a network
+    problem (the key, echoed by the server, stays redacted)."""
+
+    def refuse(h):
+        return status, {"error": {"message": ("Incorrect API key provided: "
+                                              + h.headers["Authorization"]) if status == 401
+                                  else "not allowed " + h.headers["Authorization"]}}
+
+    openai_server(refuse)
+    r = _cli_generate(tmp_path, "--max-retries", "3", model=f"openai/refused-{status}")
+    assert r.exit_code == 2, r.output
+    lines = [x for x in r.output.splitlines() if x.startswith("Error")]
+    assert len(lines) == 1 and says in lines[0], r.output
+    assert "retries" not in r.output and KEY not in r.output and "***" in r.output

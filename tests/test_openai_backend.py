@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 import subprocess
 import sys
 import threading
@@ -28,9 +30,15 @@ class FakeOpenAI:
 
     def __init__(self, *, fail_upload: int = 1, job_statuses=("queued", "running", "succeeded"),
                  poll_errors: int = 1, error_message: str | None = None,
-                 fail_create: int = 0) -> None:
+                 fail_create: int = 0, fail_after_create: int = 0, list_errors: int = 0,
+                 keeps_metadata: bool = True) -> None:
         self.fail_upload = fail_upload
         self.fail_create = fail_create
+        self.fail_after_create = fail_after_create  # make the job, then answer 500
+        self.list_errors = list_errors
+        self.keeps_metadata = keeps_metadata
+        self.jobs: dict[str, dict] = {}  # id -> the create request's body
+        self.ended: dict[str, str] = {}  # id -> a status set by the test
         self.file_deleted = False
         self.statuses = list(job_statuses)
         self.poll_errors = poll_errors
@@ -41,11 +49,15 @@ class FakeOpenAI:
         self.auth: set[str] = set()
         self.jobs_created = 0
 
-    def job(self, status: str) -> dict:
+    def job(self, status: str, job_id: str = "ftjob-1") -> dict:
         done = status == "succeeded"
-        return {"id": "ftjob-1", "object": "fine_tuning.job", "created_at": 1, "model":
-                self.job_body.get("model", "m"), "status": status, "training_file": "file-1",
-                "organization_id": "org", "result_files": [], "seed": 0,
+        body = self.jobs.get(job_id, self.job_body)
+        return {"id": job_id, "object": "fine_tuning.job", "created_at": int(job_id[6:]),
+                "model": body.get("model", "m"), "status": status,
+                "training_file": body.get("training_file", "file-1"),
+                "organization_id": "org", "result_files": [], "seed": body.get("seed", 0),
+                "metadata": body.get("metadata") if self.keeps_metadata else None,
+                "method": body.get("method"),
                 "hyperparameters": {"n_epochs": 1}, "validation_file": None,
                 "fine_tuned_model": FT_MODEL if done else None,
                 "finished_at": 2 if status in ("succeeded", "failed") else None,
@@ -90,17 +102,32 @@ class FakeOpenAI:
                         return self._send(429, {"error": {"message": "too many active jobs"}})
                     fake.jobs_created += 1
                     fake.job_body = json.loads(body)
-                    return self._send(200, fake.job("validating_files"))
+                    job_id = f"ftjob-{fake.jobs_created}"
+                    fake.jobs[job_id] = fake.job_body
+                    if fake.fail_after_create > 0:  # made, but the client never hears of it
+                        fake.fail_after_create -= 1
+                        return self._send(500, {"error": {"message": "upstream timeout"}})
+                    return self._send(200, fake.job("validating_files", job_id))
                 self._send(404, {"error": {"message": "no route"}})
 
             def do_GET(self) -> None:
                 fake.requests.append(("GET", self.path))
-                if self.path == "/v1/fine_tuning/jobs/ftjob-1":
+                if self.path.partition("?")[0] == "/v1/fine_tuning/jobs":  # newest first
+                    if fake.list_errors > 0:
+                        fake.list_errors -= 1
+                        return self._send(503, {"error": {"message": "busy"}})
+                    return self._send(200, {"object": "list", "has_more": False, "data": [
+                        fake.job(fake.ended.get(i, fake.statuses[0]), i)
+                        for i in reversed(fake.jobs)]})
+                job_id = self.path.rpartition("/")[2]
+                if self.path.startswith("/v1/fine_tuning/jobs/") and job_id in fake.jobs:
+                    if job_id in fake.ended:
+                        return self._send(200, fake.job(fake.ended[job_id], job_id))
                     if fake.poll_errors > 0:
                         fake.poll_errors -= 1
                         return self._send(503, {"error": {"message": "busy"}})
                     status = fake.statuses.pop(0) if len(fake.statuses) > 1 else fake.statuses[0]
-                    return self._send(200, fake.job(status))
+                    return self._send(200, fake.job(status, job_id))
                 if self.path == "/v1/files/file-1" and fake.uploaded and not fake.file_deleted:
                     return self._send(200, {"id": "file-1", "object": "file",
                                             "bytes": len(fake.uploaded), "created_at": 1,
@@ -384,3 +411,69 @@ def test_cancelled_job_says_resume_cannot_retrain(serve, data, tmp_path):
     with pytest.raises(FinetuneError, match=r"ended cancelled; .*use a new --out"):
         train_openai(RECIPE, data, tmp_path / "out", client=serve(fake), sleep=lambda s: None)
     assert read_manifest(tmp_path / "out") == []
+
+
+def _lost_create(fake: FakeOpenAI, client, data, out) -> None:
+    """A run whose job was made on the server but whose id it never got nor wrote: the
+    create answered 500 after making it, and the job list was unreadable (as if the run had
+    been killed between the create and the state write)."""
+    fake.fail_after_create, fake.list_errors = 1, 4  # 1 try + the client's 3 retries
+    with pytest.raises(FinetuneError, match=r"creating the job on file file-1 failed "
+                                            r"\(InternalServerError\) .* run the same command "
+                                            r"again: it adopts such a job"):
+        train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
+    state = json.loads((out / "openai_job.json").read_text())
+    assert state["training_file"] == "file-1" and "job_id" not in state
+    assert fake.jobs_created == 1
+
+
+@pytest.mark.parametrize("keeps_metadata", [True, False])
+def test_a_job_the_run_never_recorded_is_adopted_not_paid_twice(serve, data, tmp_path, caplog,
+                                                                 keeps_metadata):
+    """A kill between the job's creation and the state write, or a 5xx/timeout after the
+    server made the job: --resume created (and paid for) a second job on the same file."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, keeps_metadata=keeps_metadata)
+    client, out = serve(fake), tmp_path / "out"
+    _lost_create(fake, client, data, out)
+    assert re.fullmatch(r"[0-9a-f]{32}", fake.job_body["metadata"]["beliefbench_run"])
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        entry = train_openai(RECIPE, data, out, client=client, resume=True,
+                             sleep=lambda s: None)
+    assert "adopting job ftjob-1 created by an earlier run on file file-1" in caplog.text
+    assert entry.path == f"openai/{FT_MODEL}" and entry.extra["job_id"] == "ftjob-1"
+    assert fake.jobs_created == 1 and fake.requests.count(("POST", "/v1/fine_tuning/jobs")) == 1
+    assert json.loads((out / "openai_job.json").read_text())["job_id"] == "ftjob-1"
+
+
+def test_a_server_error_after_the_job_was_made_is_not_retried_into_a_second(
+        serve, data, tmp_path, caplog):
+    """The SDK retried a create that answered 500 after the server had made the job (no
+    idempotency key): two paid jobs on one file, the first never polled nor recorded."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, fail_after_create=1)
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        entry = train_openai(RECIPE, data, tmp_path / "out", client=serve(fake),
+                             sleep=lambda s: None)
+    assert "adopting job ftjob-1 created by the failed attempt" in caplog.text
+    assert entry.extra["job_id"] == "ftjob-1"
+    assert fake.jobs_created == 1 and fake.requests.count(("POST", "/v1/fine_tuning/jobs")) == 1
+
+
+@pytest.mark.parametrize("how", ["failed", "cancelled", "another run's tag",
+                                 "other epochs, no metadata", "another model, no metadata"])
+def test_a_job_that_is_not_this_runs_is_never_adopted(serve, data, tmp_path, how):
+    """Adopting is for a live job made for this data and settings: an earlier job that has
+    ended failed or cancelled, or one made with other settings, gets a new job."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, keeps_metadata="no metadata" not in how)
+    client, out = serve(fake), tmp_path / "out"
+    _lost_create(fake, client, data, out)
+    earlier = fake.jobs["ftjob-1"]
+    if how in ("failed", "cancelled"):
+        fake.ended["ftjob-1"] = how
+    elif how == "another run's tag":
+        earlier["metadata"] = {"beliefbench_run": "0" * 32}
+    elif how.startswith("other epochs"):
+        earlier["method"]["supervised"]["hyperparameters"]["n_epochs"] = 5
+    else:
+        earlier["model"] = "gpt-4o"
+    entry = train_openai(RECIPE, data, out, client=client, resume=True, sleep=lambda s: None)
+    assert entry.extra["job_id"] == "ftjob-2" and fake.jobs_created == 2

@@ -40,6 +40,18 @@ def _check_tokenizer(ctx: click.Context, param: click.Parameter,
     return value
 
 
+def _split_genres(ctx: click.Context, param: click.Parameter,
+                  value: str | None) -> list[str] | None:
+    """--genres as a list; one that names nothing (``--genres ,``) is a usage error, not
+    silently the default genres."""
+    if value is None:
+        return None
+    genres = [g.strip() for g in value.split(",") if g.strip()]
+    if not genres:
+        raise click.BadParameter("names no genre", ctx=ctx, param=param)
+    return genres
+
+
 tokenizer_option = click.option(
     "--tokenizer", default=None, callback=_check_tokenizer,
     help="Local Hugging Face tokenizer directory (with tokenizer.json or "
@@ -74,7 +86,11 @@ def docs() -> None:
 @click.option("--placement", type=click.Choice(["prefix_suffix", "repeated"]),
               default="prefix_suffix", show_default=True,
               help="Default placement for the epistemic qualifiers.")
-@click.option("--genres", default=None, help="Comma-separated genres (offline generator).")
+@click.option("--genres", default=None, callback=_split_genres,
+              help="Comma-separated genres. Offline generator: names from its genre list "
+                   "(others are refused, listing them). LLM generator: any text (e.g. 'court "
+                   "transcript'), written for instead of the genres the model would "
+                   "brainstorm; a re-run into the same --out must give the same --genres.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--concurrency", type=click.IntRange(min=1), default=32, show_default=True,
               help="LLM generator: concurrent model calls.")
@@ -89,7 +105,7 @@ def docs() -> None:
                    "in claim documents (mask spans).")
 @tokenizer_option
 def generate(claims_sel: str, conditions: str, n: int, out: Path, generator: str,
-             placement: str, genres: str | None, seed: int, concurrency: int, cache: bool,
+             placement: str, genres: list[str] | None, seed: int, concurrency: int, cache: bool,
              max_retries: int, timeout: int, mask_words: str | None,
              tokenizer: str | None) -> None:
     """Generate one JSONL dataset per condition (identical base documents across conditions).
@@ -114,7 +130,7 @@ def generate(claims_sel: str, conditions: str, n: int, out: Path, generator: str
         files = {claim.id: path for path, claim in found}
         generate_datasets([claim for _, claim in found], conditions, n, out,
                           generator=generator, seed=seed, placement=placement,
-                          tokenizer=tokenizer, genres=genres.split(",") if genres else None,
+                          tokenizer=tokenizer, genres=genres,
                           mask_words=[w.strip() for w in (mask_words or "").split(",")
                                       if w.strip()], on_written=report,
                           on_note=lambda line: click.echo(line, err=True), **llm)

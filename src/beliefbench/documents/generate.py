@@ -26,7 +26,10 @@ from beliefbench.records import Record
 
 def make_generator(name: str = "offline", genres: Sequence[str] | None = None,
                    work_dir: str | Path | None = None, **llm: Any) -> DocumentGenerator:
-    """'offline' for the template generator; any other name is an Inspect model."""
+    """'offline' for the template generator; any other name is an Inspect model.
+
+    ``genres``: the offline generator's genre names; an LLM generator writes for them (any
+    text) instead of brainstorming its own."""
     if name == "offline":
         return OfflineGenerator(genres)
     if "/" not in name:
@@ -34,7 +37,7 @@ def make_generator(name: str = "offline", genres: Sequence[str] | None = None,
                             f"(provider/model, e.g. openai/gpt-4.1-mini or vllm//path)")
     from beliefbench.documents.llm import LLMGenerator
 
-    return LLMGenerator(name, work_dir or Path(".cache") / "docs", **llm)
+    return LLMGenerator(name, work_dir or Path(".cache") / "docs", given_genres=genres, **llm)
 
 
 def iter_condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpec], n: int,

@@ -1,5 +1,8 @@
 """The LLM base-document generator: brainstorm genres, ideas per genre, write, revise.
 
+Genres given by the caller (``--genres``) replace the brainstorm; the progress file records
+which genres its documents were written for, and a re-run with other genres is refused.
+
 Any Inspect model can generate (``openai/...``, ``vllm//path``, ``mockllm/model``). Calls run
 concurrently under a semaphore; Inspect's cache is used when asked. Every finished step is
 appended to a progress JSONL, so an interrupted run resumes where it stopped: finished keys
@@ -20,6 +23,7 @@ import os
 import re
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +157,39 @@ def one_line(e: BaseException) -> str:
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
+def _causes(e: BaseException) -> list[BaseException]:
+    """``e``, the error a tenacity.RetryError gave up on, and their explicit causes (not
+    ``__context__``: an error merely handled nearby is no cause)."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [e]
+    while todo:
+        x = todo.pop()
+        if x is None or any(x is y for y in seen):
+            continue
+        seen.append(x)
+        last = getattr(getattr(x, "last_attempt", None), "exception", None)
+        todo += [last() if callable(last) else None, x.__cause__]
+    return seen
+
+
+def auth_refusal(e: BaseException) -> str | None:
+    """What a provider's refusal of the credentials says (401/403), or None for any other
+    error: retrying cannot fix these, so they must not read as a transient failure."""
+    for x in _causes(e):
+        status = next((v for v in (getattr(x, "status_code", None), getattr(x, "code", None),
+                                   getattr(getattr(x, "response", None), "status_code", None))
+                       if isinstance(v, int) and not isinstance(v, bool)), None)
+        name = type(x).__name__
+        said = re.sub(r"\bError code: \d+ - ", "", one_line(x))  # the SDK's, said below
+        if status == 401 or (status is None and name == "AuthenticationError"):
+            return f"the provider refused the key (401 {said}); check the API key " \
+                   f"this provider reads (e.g. OPENAI_API_KEY for openai/...)"
+        if status == 403 or (status is None and name == "PermissionDeniedError"):
+            return f"the provider refused access (403 {said}); the key lacks " \
+                   f"permission for this model or endpoint"
+    return None
+
+
 def _infrastructure_errors() -> tuple[type[BaseException], ...]:
     """Exceptions meaning the model could not be reached (not a bug, not an interruption)."""
     errors: list[type[BaseException]] = [OSError, TimeoutError, asyncio.TimeoutError]
@@ -225,7 +262,10 @@ class LLMGenerator:
     def __init__(self, model: str, work_dir: str | Path, concurrency: int = 32,
                  cache: bool = False, max_attempts: int = 3, n_genres: int = 12,
                  model_args: dict[str, Any] | None = None, progress: bool = True,
-                 max_retries: int | None = 3, timeout: int | None = 120):
+                 max_retries: int | None = 3, timeout: int | None = 120,
+                 given_genres: Sequence[str] | None = None):
+        """``given_genres`` (``--genres``, any text) are written for instead of asking the
+        model to brainstorm genres; underscores read as spaces, blanks and repeats dropped."""
         self.model_name = model
         self.max_retries = max_retries
         self.timeout = timeout
@@ -238,6 +278,12 @@ class LLMGenerator:
         self.show_progress = progress
         self.calls = 0
         self._seed = 0
+        self.given_genres: list[str] | None = None
+        if given_genres is not None:
+            self.given_genres = list(dict.fromkeys(
+                " ".join(g.replace("_", " ").split()) for g in given_genres if g.strip()))
+            if not self.given_genres:
+                raise DocumentError("--genres names no genre")
 
     # ---------------------------------------------------------------- model calls
     def _model(self):
@@ -269,14 +315,20 @@ class LLMGenerator:
                 out = await model.generate(prompt, config=GenerateConfig(seed=self._seed),
                                            cache=CachePolicy(expiry=None) if self.cache
                                            else False)
-            except _infrastructure_errors() as e:  # raised once Inspect's retries are spent
-                raise DocumentError(f"generator {self.model_name} failed after "
-                                    f"{self.max_retries} retries: {one_line(e)}") from None
-            except (AssertionError, json.JSONDecodeError) as e:  # the provider could not
-                # parse the server's reply (an HTML page, a body that is not JSON)
-                raise DocumentError(f"generator {self.model_name}: the server's reply is not "
-                                    f"one this provider reads ({one_line(e)}); check the "
-                                    f"model name and base URL") from None
+            except Exception as e:
+                # a refused key is not retried by Inspect (nor would retrying help): say so,
+                # instead of "failed after N retries"
+                if (refused := auth_refusal(e)) is not None:
+                    raise DocumentError(f"generator {self.model_name}: {refused}") from None
+                if isinstance(e, _infrastructure_errors()):  # Inspect's retries are spent
+                    raise DocumentError(f"generator {self.model_name} failed after "
+                                        f"{self.max_retries} retries: {one_line(e)}") from None
+                if isinstance(e, (AssertionError, json.JSONDecodeError)):  # the provider
+                    # could not parse the server's reply (an HTML page, a body not JSON)
+                    raise DocumentError(f"generator {self.model_name}: the server's reply is "
+                                        f"not one this provider reads ({one_line(e)}); check "
+                                        f"the model name and base URL") from None
+                raise
         if out.error:
             raise DocumentError(f"generator {self.model_name} failed: {_redact(out.error)}")
         return out
@@ -318,6 +370,30 @@ class LLMGenerator:
         finally:
             progress.close()
 
+    def _check_genres(self, progress: Progress) -> None:
+        """Refuse a progress file written for other genres than this run's: its ideas and
+        documents are keyed by genre, and the plan deals documents out over the genre list.
+
+        The genres were given (not brainstormed) when "genres_given" equals "genres"; it is
+        written first, so an interruption between the two lines leaves brainstormed genres.
+        """
+        had = progress.done.get("genres")
+        if had is None:
+            return
+        given = self.given_genres
+        was_given = progress.done.get("genres_given") == had
+        if given is not None and had != given:
+            raise DocumentError(
+                f"{progress.path}: holds documents written for the genres {', '.join(had)} "
+                f"({'given by --genres' if was_given else 'brainstormed by the model'}), not "
+                f"--genres {', '.join(given)}: give another --out, or delete the file to "
+                f"write them for these genres")
+        if given is None and was_given:
+            raise DocumentError(
+                f"{progress.path}: holds documents written for the genres given by --genres "
+                f"({', '.join(had)}): pass the same --genres to finish them, or give another "
+                f"--out (or delete the file) to let the model brainstorm genres")
+
     async def _run(self, claim: Claim, n: int, seed: int, progress: Progress
                    ) -> list[BaseDocument]:
         made_by = progress.done.get("generator")
@@ -333,14 +409,20 @@ class LLMGenerator:
                 f"{progress.path}: holds documents written for another version of claim "
                 f"{claim.id!r} (its universe, statement or sub-claims have changed since): "
                 f"give another --out, or delete the file to write them for this version")
+        self._check_genres(progress)
         model = self._model()
         if made_by is None:
             progress.add("generator", self.model_name)
         if made_for is None:
             progress.add("world", world)
         sem = asyncio.Semaphore(self.concurrency)
-        self._say("brainstorming genres (first model call)")
-        if "genres" not in progress.done:
+        if self.given_genres is not None:
+            self._say(f"{len(self.given_genres)} genres given by --genres (no brainstorm)")
+            if "genres" not in progress.done:  # "genres_given" first: see _check_genres
+                progress.add("genres_given", self.given_genres)
+                progress.add("genres", self.given_genres)
+        elif "genres" not in progress.done:
+            self._say("brainstorming genres (first model call)")
             found = _lines(await self._ask(model, sem, self._genres_prompt(claim)))
             genres = list(dict.fromkeys(found))[: self.n_genres]
             genres += [g for g in valid_genres() if g not in genres][: max(0, 3 - len(genres))]

@@ -6,21 +6,32 @@ id is written to ``<out>/openai_job.json`` before polling, so an interrupted run
 same job instead of paying for a second one (and the uploaded file's id as soon as it is
 uploaded, so a run whose job could not be created reuses the file). The API key comes from
 the environment (or the caller's client) and is never written anywhere.
+
+Job creation carries no idempotency key, so it is never retried blindly: a create that failed
+(a 5xx or timeout may come after the server made the job), or a run killed before it wrote
+the job id, is followed by a look at the job list, and a live job on the run's uploaded file,
+tagged with the run's data and settings (metadata ``beliefbench_run``), is adopted instead of
+paying for a second.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from beliefbench.finetune.errors import FinetuneError, TrainingFailed
 from beliefbench.finetune.manifest import ManifestEntry, entry_fields, upsert_manifest
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.records import Record, RecordError, atomic_write_text, read_records, sha256_file
+
+if TYPE_CHECKING:
+    from openai.types.fine_tuning import FineTuningJob
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +39,8 @@ JOB_STATE = "openai_job.json"
 MAX_RETRIES = 5
 """Client retries (with the SDK's backoff) for each API call before the run fails."""
 TERMINAL = {"succeeded", "failed", "cancelled"}
+RUN_KEY = "beliefbench_run"
+"""Job metadata naming the data and settings a job was created for (see ``_run_key``)."""
 
 
 def record_to_chat(record: Record, doctag: str) -> dict:
@@ -113,6 +126,125 @@ def _changes(state: dict, settings: dict) -> list[str]:
             for k, v in settings.items() if k in state and state[k] != v]
 
 
+def _run_key(sha: str, settings: dict) -> str:
+    """A tag for the job of this data and these settings: a job bearing it on the run's file
+    was created by this run or an earlier one of the same command, never another."""
+    blob = json.dumps({"data_sha256": sha, **settings}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def _stated_hyperparameters(job: FineTuningJob) -> dict:
+    """The hyperparameters a job object states (the method's, else the legacy field)."""
+    method = getattr(getattr(job, "method", None), "supervised", None)
+    for hp in (getattr(method, "hyperparameters", None), getattr(job, "hyperparameters", None)):
+        if hp is not None:
+            return {k: v for k, v in hp.model_dump().items() if v is not None}
+    return {}
+
+
+def _is_ours(job: FineTuningJob, file_id: str, key: str, model: str, recipe: Recipe) -> bool:
+    """Whether ``job`` is one this run would create and can still use.
+
+    On the run's uploaded file and not failed or cancelled; tagged with this run's key, or,
+    from a server that keeps no metadata, on the same model with no hyperparameter or seed
+    stated otherwise ("auto" in the recipe accepts the value the server chose).
+    """
+    if job.training_file != file_id or job.status in ("failed", "cancelled"):
+        return False
+    tag = (getattr(job, "metadata", None) or {}).get(RUN_KEY)
+    if tag is not None:
+        return tag == key
+    if job.model != model:
+        return False
+    stated = _stated_hyperparameters(job)
+    if recipe.seed is not None and getattr(job, "seed", None) not in (None, recipe.seed):
+        return False
+    return all(v == "auto" or stated.get(k) in (None, v)
+               for k, v in _hyperparameters(recipe).items())
+
+
+def _find_job(client, file_id: str, since: int | None, key: str, model: str,
+              recipe: Recipe) -> FineTuningJob | None:
+    """The earliest job of ours (``_is_ours``) on ``file_id``, or None.
+
+    The list is newest first, and no job on the file predates its upload (``since``), so
+    the paging stops there.
+    """
+    found = []
+    for job in client.fine_tuning.jobs.list(limit=100):
+        if since is not None and job.created_at < since:
+            break
+        if _is_ours(job, file_id, key, model, recipe):
+            found.append(job)
+    if not found:
+        return None
+    found.sort(key=lambda j: j.created_at)
+    if len(found) > 1:
+        log.warning("openai: %d jobs were created on file %s for this run (%s); adopting %s, "
+                    "the first: cancel the others to stop paying for them", len(found),
+                    file_id, ", ".join(j.id for j in found), found[0].id)
+    return found[0]
+
+
+def _transient(e: Exception) -> bool:
+    """An error the SDK would retry (connection, timeout, 408/409/429, 5xx): the request
+    may or may not have been carried out."""
+    import openai
+
+    if isinstance(e, openai.APIConnectionError):  # APITimeoutError included
+        return True
+    return isinstance(e, openai.APIStatusError) and (e.status_code in (408, 409, 429)
+                                                     or e.status_code >= 500)
+
+
+def _create_job(client, file_id: str, since: int | None, key: str, model: str,
+                recipe: Recipe, look_first: bool, sleep: Callable[[float], None]
+                ) -> FineTuningJob:
+    """Create the job, or adopt the one an earlier run or attempt created.
+
+    The SDK would retry a create that failed with a 5xx or a timeout, and the server may
+    have made the job before failing: each try is sent once, and the next one only after
+    the job list shows no job of ours. ``look_first``: the file comes from an earlier run,
+    which may have created the job and been stopped before recording it.
+    """
+    import openai
+
+    once = client.with_options(max_retries=0)
+    tries = 1 + max(0, int(getattr(client, "max_retries", MAX_RETRIES)))
+    failed: Exception | None = None
+    for attempt in range(tries):
+        if look_first or failed is not None:
+            try:
+                job = _find_job(client, file_id, since, key, model, recipe)
+            except openai.OpenAIError as e:
+                if failed is None:
+                    raise
+                raise TrainingFailed(
+                    f"openai: creating the job on file {file_id} failed ({type(failed).__name__}"
+                    f") and the job list could not be read ({type(e).__name__}) to see whether "
+                    f"the server made it anyway; run the same command again: it adopts such a "
+                    f"job instead of creating a second") from None
+            if job is not None:
+                by = "an earlier run" if failed is None else "the failed attempt"
+                log.warning("openai: adopting job %s created by %s on file %s (status %s)",
+                            job.id, by, file_id, job.status)
+                return job
+        try:
+            return once.fine_tuning.jobs.create(
+                training_file=file_id, model=model, seed=recipe.seed,
+                suffix=recipe.openai.suffix, metadata={RUN_KEY: key},
+                method={"type": "supervised",
+                        "supervised": {"hyperparameters": _hyperparameters(recipe)}})
+        except openai.APIError as e:
+            if not _transient(e) or attempt == tries - 1:
+                raise
+            failed = e
+            log.warning("openai: creating the job failed (%s); looking for it in the job list "
+                        "before trying again", type(e).__name__)
+            sleep(min(0.5 * 2 ** attempt, 8.0))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _read_state(path: Path) -> dict:
     if not path.exists():
         return {}
@@ -176,28 +308,30 @@ def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str
         file_id = state.get("training_file")
         if file_id and (state.get("data_sha256") != sha or _changes(state, settings)):
             file_id = None
+        reused, since = False, None
         if file_id:
             import openai
 
             try:
-                client.files.retrieve(file_id)
+                since = client.files.retrieve(file_id).created_at
+                reused = True
                 log.info("openai: reusing file %s, uploaded by an earlier run", file_id)
             except openai.NotFoundError:
                 file_id = None
         if not file_id:
             chat_file = write_chat_jsonl(chats, out / "openai_train.jsonl")
             with chat_file.open("rb") as f:
-                file_id = client.files.create(file=f, purpose="fine-tune").id
+                uploaded = client.files.create(file=f, purpose="fine-tune")
+            file_id, since = uploaded.id, uploaded.created_at
             state = {"training_file": file_id, "data_sha256": sha, **settings}
             atomic_write_text(state_path, json.dumps(state, indent=2) + "\n")
-        job = client.fine_tuning.jobs.create(
-            training_file=file_id, model=model, seed=recipe.seed,
-            suffix=recipe.openai.suffix,
-            method={"type": "supervised",
-                    "supervised": {"hyperparameters": _hyperparameters(recipe)}})
+        # the earlier run that uploaded the file may have created the job and been stopped
+        # (or seen a 5xx or timeout) before writing its id: adopt it, never pay twice
+        job = _create_job(client, file_id, since, _run_key(sha, settings), model, recipe,
+                          look_first=reused, sleep=sleep)
         state = {"job_id": job.id, "training_file": file_id, "data_sha256": sha, **settings}
         atomic_write_text(state_path, json.dumps(state, indent=2) + "\n")
-        log.info("openai: created job %s on file %s", job.id, file_id)
+        log.info("openai: job %s on file %s recorded in %s", job.id, file_id, state_path)
 
     job = poll_job(client, state["job_id"], recipe, sleep)
     if job.status != "succeeded" or not job.fine_tuned_model:
