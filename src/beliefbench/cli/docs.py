@@ -99,7 +99,7 @@ def docs() -> None:
 @click.option("--max-retries", type=click.IntRange(min=0), default=3, show_default=True,
               help="LLM generator: retries per model call before failing with one line.")
 @click.option("--timeout", type=click.IntRange(min=1), default=120, show_default=True,
-              help="LLM generator: seconds per model call attempt.")
+              help="LLM generator: seconds per model call, its retries included.")
 @click.option("--mask-words", default=None,
               help="Comma-separated words/phrases to mask from the loss wherever they occur "
                    "in claim documents (mask spans).")
