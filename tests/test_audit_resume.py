@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from beliefbench.audit.run import WORK, Tally
-from beliefbench.audit.sources import Skips
+from beliefbench.audit.sources import Fields, Skips
 from beliefbench.claims import load_claims
 from beliefbench.cli import cli
 from beliefbench.documents.conditions import parse_conditions
@@ -178,21 +178,27 @@ def test_dask_progress_in_a_log_is_lines(tmp_path, corpus, capsys, monkeypatch):
     assert lines and re.match(r"audit: (\d+) of \1 dask tasks done, \d+ s$", lines[-1])
 
 
+def _interrupted(out: Path, paths: list[Path], fields: Fields, done: int) -> None:
+    """What an audit of ``paths`` (one unit each) interrupted after ``done`` units leaves in
+    ``out``."""
+    from beliefbench.audit.run import _fingerprint, _open_work, audit_unit_to
+    from beliefbench.audit.sources import plan_units
+
+    claims = load_claims("ed_sheeran")
+    units = plan_units(paths, Skips())
+    _open_work(out / WORK, {"fingerprint": _fingerprint(units, claims, fields),
+                            "units": len(units)}, resume=False)
+    for i in range(done):
+        audit_unit_to(out / WORK, i, units[i], claims, fields)
+
+
 def test_a_resumed_audit_reports_the_throughput_of_its_own_reading(tmp_path, corpus):
     """Documents the interrupted run read counted in a resumed run's documents/s (finished
     in a blink, every unit done: some 60,000 documents/s on this corpus). Now they are
     reported apart, and the rate is over what this run read."""
-    from beliefbench.audit.run import _fingerprint, _open_work, audit_unit_to
-    from beliefbench.audit.sources import Fields, plan_units
-
-    claims, fields = load_claims("ed_sheeran"), Fields()
     paths = [corpus / "part00.jsonl", corpus / "part01.jsonl", corpus / "part02.jsonl"]
     out = tmp_path / "out"
-    units = plan_units(paths, Skips())
-    _open_work(out / WORK, {"fingerprint": _fingerprint(units, claims, fields),
-                            "units": len(units)}, resume=False)
-    for i in (0, 1):  # what an audit interrupted after two units leaves
-        audit_unit_to(out / WORK, i, units[i], claims, fields)
+    _interrupted(out, paths, Fields(), 2)
     res = CliRunner().invoke(cli, ["audit", *map(str, paths), "--claims", "ed_sheeran",
                                    "--out", str(out), "--no-progress", "--no-plot",
                                    "--resume"])
@@ -203,10 +209,7 @@ def test_a_resumed_audit_reports_the_throughput_of_its_own_reading(tmp_path, cor
     summary = (out / "summary.md").read_text()
     assert "450 documents (300 of them read by the interrupted run) from 3 path(s)" in summary
     # every unit done before: this run read nothing, and says no rate
-    _open_work(tmp_path / "o2" / WORK, {"fingerprint": _fingerprint(units, claims, fields),
-                                        "units": len(units)}, resume=False)
-    for i in range(3):
-        audit_unit_to(tmp_path / "o2" / WORK, i, units[i], claims, fields)
+    _interrupted(tmp_path / "o2", paths, Fields(), 3)
     res = CliRunner().invoke(cli, ["audit", *map(str, paths), "--claims", "ed_sheeran",
                                    "--out", str(tmp_path / "o2"), "--no-progress",
                                    "--no-plot", "--resume"])
@@ -219,17 +222,9 @@ def test_a_resumed_audit_reports_the_throughput_of_its_own_reading(tmp_path, cor
 def test_a_resumed_audit_still_names_the_files_whose_rows_lack_the_id_field(tmp_path, corpus):
     """The unit tallies an interrupted audit leaves must keep the rows without an id field,
     or a resumed audit would warn only of the files it read itself."""
-    from beliefbench.audit.run import _fingerprint, _open_work, audit_unit_to
-    from beliefbench.audit.sources import Fields, plan_units
-
-    claims, fields = load_claims("ed_sheeran"), Fields(id="doc_id")
     paths = [corpus / "part00.jsonl", corpus / "part01.jsonl", corpus / "part02.jsonl"]
     out = tmp_path / "out"
-    units = plan_units(paths, Skips())
-    _open_work(out / WORK, {"fingerprint": _fingerprint(units, claims, fields),
-                            "units": len(units)}, resume=False)
-    for i in (0, 1):  # what an audit interrupted after two units leaves
-        audit_unit_to(out / WORK, i, units[i], claims, fields)
+    _interrupted(out, paths, Fields(id="doc_id"), 2)
     res = CliRunner().invoke(cli, ["audit", *map(str, paths), "--claims", "ed_sheeran",
                                    "--out", str(out), "--no-progress", "--no-plot",
                                    "--id-field", "doc_id", "--resume"])
