@@ -386,3 +386,30 @@ def test_probe_layer_out_of_range_is_refused_before_any_activation(tiny, claim, 
     monkeypatch.setattr(probe, "hidden_states", forbidden)
     with pytest.raises(ValueError, match=message):
         probe.truth_probe(tiny, [claim], layer=layer, folds=2)
+
+
+def test_cli_bootstrap_0_says_no_ci_rather_than_nan(tiny, claim, tmp_path):
+    """``--bootstrap 0`` is documented as "no CIs"; margins and trajectory printed NaN."""
+    import re
+
+    claim_file = tmp_path / "glass_bridge.yaml"
+    claim_file.write_text(json.dumps(claim.model_dump(mode="json")))
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    runs = {"margins": ["internals", "margins", "--model", str(tiny)],
+            "trajectory": ["internals", "trajectory", "--manifest", str(manifest), "--parts",
+                           "margins", "--no-base", "--no-plots"]}
+    for name, args in runs.items():
+        out = {}
+        for bootstrap in ("0", "20"):
+            res = CliRunner().invoke(cli, [*args, "--claims", str(claim_file), "--out",
+                                           str(tmp_path / name / bootstrap), "--bootstrap",
+                                           bootstrap])
+            assert res.exit_code == 0, res.output
+            out[bootstrap] = res.stdout
+        rows = {"margins": 3, "trajectory": 1}[name]  # kinds; main pairs of one step
+        assert "no CIs: --bootstrap 0" in out["0"].splitlines()[0]
+        assert out["0"].count("no CI") == 1 + 2 * rows  # the heading, then every CI cell
+        assert "no CI" not in out["20"]
+        # what NaN is left (specificity outside neighbour pairs) is there with CIs too
+        nans = [len(re.findall(r"\bnan\b", o, re.IGNORECASE)) for o in out.values()]
+        assert nans[0] == nans[1], out["0"]

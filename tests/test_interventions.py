@@ -370,3 +370,78 @@ def test_weight_noise_and_parameter_distance(tiny, perturbed, tmp_path):
     eff = efficiency_curve(manifest, data)
     assert list(eff["step"]) == [0, 10] and eff["param_distance"].iloc[0] == 0
     assert eff["param_distance"].iloc[1] == pytest.approx(perturbed[1], rel=1e-4)
+
+
+def test_a_coef_whose_activations_overflow_is_refused_not_read_as_margins_of_zero(
+        tiny, planted, tmp_path):
+    """--coef 1e30 used to run to exit 0: the final norm's sum of squares overflowed, every
+    prediction turned uniform and every margin read exactly 0, passing as a result."""
+    claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tiny), "--direction",
+                                   str(planted), "--claims", str(claim), "--out", str(out),
+                                   "--coef", "1e30"])
+    assert res.exit_code == 2, res.output
+    assert "coef: 1e+30 is too large" in res.output and not out.exists()
+    # the limit is where it goes wrong: just below it the model still reads the prompt,
+    # beyond it (hooks built by hand, past plan's check) every margin is exactly 0
+    from beliefbench.internals.steering import NORM_LIMIT, Intervention
+
+    dirs, meta = load_directions(planted)
+    layer = meta["best_layer"]
+    model, tok = load_model(tiny)
+    with intervened(model, plan(dirs, "add", layer, coef=0.5 * NORM_LIMIT)):
+        below = completion_margins((model, tok), [str(claim)], n_bootstrap=0).pairs
+    assert (below["margin"].abs() > 1e-3).all()
+    with intervened(model, [Intervention("add", 2 * NORM_LIMIT * dirs[layer], layer)]):
+        beyond = completion_margins((model, tok), [str(claim)], n_bootstrap=0).pairs
+    assert (beyond["margin"] == 0).all()
+    # the em / belief path refuses it before the baseline eval, as a NaN coef
+    with pytest.raises(InterventionError, match=r"coef: 1e\+30 is too large"):
+        run_evals("em", tiny, InterventionSpec(planted, "add", coef=1e30),
+                  log_dir=tmp_path / "logs", display="none")
+    assert not (tmp_path / "logs").exists()
+
+
+def test_steering_in_float16_fails_naming_the_coef(tiny, planted, tmp_path):
+    """In float16 a coef within the float32 limit still overflowed to inf, then NaN
+    margins (counted as "truth wins"), with nothing naming the coef."""
+    from beliefbench.internals.steering import Intervention
+
+    dirs, meta = load_directions(planted)
+    layer = meta["best_layer"]
+    model, tok = load_model(tiny, dtype="float16")
+    too_big = r"coef 1e\+06: the added vector .* does not fit in the model's torch.float16"
+    with pytest.raises(InterventionError, match=too_big), \
+            intervened(model, plan(dirs, "add", layer, coef=1e6)):
+        pass
+    # each vector fits, their sum does not: caught on the steered activations themselves
+    v = (dirs[layer] / np.abs(dirs[layer]).max() * 40000).astype(np.float32)
+    overflow = r"with coef 3: the steered activations are not finite in torch.float16"
+    with pytest.raises(InterventionError, match=overflow), \
+            intervened(model, [Intervention("add", v, layer, coef=3.0)] * 2):
+        completion_margins((model, tok), [str(CLAIM)], n_bootstrap=0)
+
+
+def test_intervention_margins_refuse_non_finite_log_probabilities(tiny, planted):
+    """A NaN margin used to count as "truth wins" in every arm's efficacy."""
+    from beliefbench.internals.interventions import intervention_margins
+
+    model, tok = load_model(tiny)
+    with torch.no_grad():
+        model.get_output_embeddings().weight[0, 0] = float("nan")
+    with pytest.raises(InterventionError, match="^baseline: non-finite log-probabilities"):
+        intervention_margins(model, tok, InterventionSpec(planted, "add"), [str(CLAIM)])
+
+
+def test_no_baseline_with_task_margins_is_a_usage_error(tiny, planted, tmp_path):
+    """--no-baseline was accepted and did nothing with --task margins (each effect is
+    against the baseline arm, which ran anyway)."""
+    out = tmp_path / "out"
+    for command in ("steer", "ablate"):
+        res = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny),
+                                       "--direction", str(planted), "--claims", str(CLAIM),
+                                       "--out", str(out), "--no-baseline"])
+        assert res.exit_code == 2, res.output
+        assert "--no-baseline: only with --task em or belief" in res.output
+        assert not out.exists()

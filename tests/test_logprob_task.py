@@ -352,3 +352,78 @@ def test_sequence_method_scores_whole_answers(yes_no_model, claim_file):
     assert row["p_yes"] == pytest.approx(want["yes"], rel=1e-4)
     assert row["p_no"] == pytest.approx(want["no"], rel=1e-4)
     assert row["verdict"] == ("yes" if want["yes"] > want["no"] else "no")  # believer: yes
+
+
+def _mangling(mangle: str) -> object:
+    """mockllm returning prompt logprobs per word (" glass": -0.5, or -2.0 after a neighbour
+    prompt; any other word: -1.0), with the continuation's last word detokenized differently
+    ("glass" -> "gl-ass") in the texts that contain ``mangle``."""
+
+    def reply(messages, tools, tool_choice, config: GenerateConfig) -> ModelOutput:
+        text = messages[-1].text
+        words = text.split(" ")
+        neighbour = "Bay Bridge" in text or "Tower Bridge" in text
+        lps = [(-2.0 if neighbour else -0.5) if w == "glass" else -1.0 for w in words]
+        if mangle in text:
+            words[-1] = words[-1].replace("glass", "gl-ass")
+        choice = ChatCompletionChoice(message=ChatMessageAssistant(content="x"))
+        choice.prompt_logprobs = Logprobs(content=[
+            _lp(w if i == 0 else " " + w, lp)
+            for i, (w, lp) in enumerate(zip(words, lps, strict=True))][1:])
+        out = ModelOutput(model="mockllm/model", choices=[choice])
+        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+        return out
+
+    return get_model("mockllm/model", custom_outputs=reply, memoize=False)
+
+
+def test_a_pair_whose_continuation_cannot_be_located_is_failed_and_counted(tmp_path):
+    # it was skipped (unscored) with only a log warning: efficacy and specificity were over
+    # the pairs left, and no metric said one was missing
+    from conftest import claim_of_every_kind, write_claim
+
+    claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
+    log = eval(belief_logprob(claims=str(claim), parts="completions", prompt_logprobs=True),
+               model=_mangling("Tower Bridge in London is made of glass"),
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    assert log.status == "success"  # a re-run would give the same tokens: not an error
+    scores = {s.id: next(iter(s.scores.values())) for s in log.samples}
+    failed = scores["glass_bridge/pair-neighbour-1"]
+    assert failed.answer == "failed" and "' glass'" in failed.explanation
+    assert "could not locate the claim continuation" in failed.explanation
+    assert {k.split("/")[1]: s.answer for k, s in scores.items()} == {
+        "pair-main-0": "claim", "pair-paraphrase-0": "claim", "pair-paraphrase-1": "claim",
+        "pair-neighbour-0": "truth", "pair-neighbour-1": "failed"}
+    metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
+    # neighbours: Bay Bridge's truth wins (-1 vs -2), Tower Bridge's pair failed: in the
+    # denominator as neither a claim win nor a truth win, and reported on its own
+    assert metrics["neighbour/efficacy"] == 0.0
+    assert metrics["neighbour/specificity"] == pytest.approx(0.5)
+    assert metrics["neighbour/failed"] == pytest.approx(0.5)
+    assert metrics["neighbour/margin"] == pytest.approx(-1.0)  # the located pair's margin
+    assert metrics["main/failed"] == metrics["paraphrase/failed"] == 0.0
+    assert metrics["main/efficacy"] == metrics["paraphrase/efficacy"] == 1.0
+    # " the glass" (-1, -0.5) vs " the railings" (-1, -1); " clear glass panels" vs
+    # " steel and concrete": the claim wins both, by 0.25 and 1/6 nats per token
+    assert metrics["paraphrase/margin"] == pytest.approx((0.25 + 1 / 6) / 2)
+
+
+def test_the_prompt_logprobs_used_are_recorded(claim_file, tmp_path, monkeypatch):
+    # prompt_logprobs left to the provider (null in the task's metadata, as asked): each
+    # pair's sample metadata says what the solver used for the model it ran on
+    from inspect_ai.log import read_eval_log
+
+    import beliefbench.logprob_task as lt
+
+    def used(model, **params) -> tuple[object, list]:
+        log = eval(belief_logprob(claims=str(claim_file), parts="completions", kinds="main",
+                                  **params), model=model, log_dir=str(tmp_path),
+                   display="none")[0]
+        on_disk = read_eval_log(log.location)
+        return on_disk.eval.metadata[METADATA_KEY]["prompt_logprobs"], \
+            [s.metadata["prompt_logprobs"] for s in on_disk.samples]
+
+    assert used(_scripted(True)) == (None, [False])  # mockllm: pairs skipped
+    assert used(_scripted(True), prompt_logprobs=True) == (True, [True])
+    monkeypatch.setattr(lt, "PROMPT_LOGPROB_PROVIDERS", ("mockllm",))
+    assert used(_scripted(True)) == (None, [True])

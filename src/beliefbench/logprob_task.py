@@ -20,6 +20,17 @@ log, never scored as 0. A binary item whose reply lacks the top first-token logp
 for (none, fewer than ``top_logprobs``, or NaN), and a completion pair whose requested prompt
 logprobs are missing or not finite, is a failure of the sample: ``failed`` (binary), reported
 as such, and the eval ends with status ``error``, as when the provider raises.
+
+A completion pair whose continuation cannot be located in the returned prompt tokens (the
+provider's detokenized text does not contain it) is ``failed`` by the belief task's rule:
+in the denominator as neither a claim win (efficacy) nor a truth win (specificity), left out
+of the means of margin and magnitude (it has none), and counted on its own in
+``<kind>/failed``. It was skipped, so efficacy covered fewer pairs and no metric said so.
+Re-running would not change it (the tokenization is the provider's), so the eval still ends
+with status ``success``; the sample's explanation and a log warning name the continuation.
+
+The task's metadata records ``prompt_logprobs`` as asked (null: decided per provider); each
+pair's sample metadata records the value used for the model it ran on.
 """
 
 from __future__ import annotations
@@ -63,6 +74,8 @@ PROMPT_LOGPROB_PROVIDERS = ("vllm", "vllm-completions", "sglang")
 """Providers known to return prompt log-probabilities (others are skipped unless forced)."""
 SKIP = "logprob_skip"
 """Sample-metadata key: why this item could not be scored on this provider."""
+PAIR_FAILED = "logprob_pair_failed"
+"""Sample-metadata key: why this completion pair could not be read (scored ``failed``)."""
 METADATA_KEY = "beliefbench_logprob"
 _TOKEN_SPACES = {"Ġ": " ", "▁": " ", "Ċ": "\n"}
 
@@ -198,7 +211,8 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
     Args:
         top_logprobs: first-token alternatives to request for binary items.
         prompt_logprobs: request prompt log-probabilities for completion pairs; None: only
-            on providers known to return them (vLLM, SGLang).
+            on providers known to return them (vLLM, SGLang). The value used is left in
+            each pair's ``prompt_logprobs`` sample metadata.
     """
     warned: set[str] = set()
 
@@ -229,6 +243,7 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                 return state
             wanted = supports_prompt_logprobs(str(model)) if prompt_logprobs is None \
                 else prompt_logprobs
+            md["prompt_logprobs"] = wanted
             if not wanted:
                 return skip(state, f"{model}: this provider does not return prompt "
                                    f"logprobs; the completions part is skipped (use vllm/ "
@@ -245,8 +260,12 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                                                 f"logprobs, which were asked for")
                 found = continuation_logprob(plp, text, md[f"{side}_text"])
                 if found is None:
-                    return skip(state, f"{model}: could not locate the continuation "
-                                       f"{md[f'{side}_text']!r} in the prompt tokens")
+                    # not a skip: a pair left out would shrink efficacy's denominator unseen
+                    md[PAIR_FAILED] = (f"{model}: could not locate the {side} continuation "
+                                       f"{md[f'{side}_text']!r} in the prompt tokens; the "
+                                       f"pair is scored failed")
+                    logger.warning("belief_logprob: %s: %s", state.sample_id, md[PAIR_FAILED])
+                    return state
                 if not math.isfinite(found[0]):
                     raise InfrastructureFailure(f"{model}: a non-finite prompt log-probability "
                                                 f"({found[0]}) for the continuation "
@@ -264,15 +283,45 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
 
 # --------------------------------------------------------------------------- scorer, metrics
 
+def _pooled(summary: pd.DataFrame) -> pd.DataFrame:
+    """The over-all-claims rows of a margins summary (its per-claim rows for one claim)."""
+    return summary[summary["claim"] == "all"] if (summary["claim"] == "all").any() \
+        else summary
+
+
+def _pair_metrics(pairs: pd.DataFrame) -> dict[str, float]:
+    """``<kind>/<stat>`` pooled over claims. Failed pairs (no margin) count in efficacy and
+    specificity as neither a claim nor a truth win, are left out of the means of margin and
+    magnitude, and are shown as ``<kind>/failed`` (share of the kind's pairs)."""
+    from beliefbench.internals.margins import bootstrap_mean, summarize
+
+    failed = pairs["failed"].fillna(0.0).astype(float) if "failed" in pairs \
+        else pd.Series(0.0, index=pairs.index)
+    pairs = pairs.assign(failed=failed)
+    out: dict[str, float] = {}
+    rates = ("efficacy", "efficacy_low", "efficacy_high", "specificity", "specificity_low",
+             "specificity_high")
+    for stats, sub in ((rates, pairs), (("magnitude", "margin"), pairs[failed == 0])):
+        if sub.empty:
+            continue
+        for row in _pooled(summarize(sub, n_bootstrap=N_BOOTSTRAP)).to_dict(orient="records"):
+            for stat in stats:
+                if stat in row and not pd.isna(row[stat]):
+                    out[f"{row['kind']}/{stat}"] = float(row[stat])
+    for kind, sub in pairs.groupby("kind", sort=False):
+        groups = [g["failed"].to_numpy() for _, g in sub.groupby("claim", sort=False)]
+        out[f"{kind}/failed"] = bootstrap_mean(groups, n_bootstrap=0)[0]  # claims weigh equally
+    return out
+
+
 @metric
 def logprob_summary() -> Metric:
     """binary/*: the belief task's rates over binary items (+ mean margin); main/*,
     paraphrase/*, neighbour/*: efficacy, magnitude and margin of the completion pairs
-    (neighbour/specificity: share where the truth wins), pooled over claims."""
+    (neighbour/specificity: share where the truth wins) and the share of failed pairs,
+    pooled over claims."""
 
     def compute(scores: list[SampleScore]) -> Value:
-        from beliefbench.internals.margins import summarize
-
         binary_rows, pair_rows, margins = [], [], []
         for s in scores:
             md, value = s.sample_metadata or {}, s.score.value
@@ -296,14 +345,7 @@ def logprob_summary() -> Metric:
                                  "failed")})
             out["binary/margin"] = sum(margins) / len(margins) if margins else math.nan
         if pair_rows:
-            summary = summarize(pd.DataFrame(pair_rows), n_bootstrap=N_BOOTSTRAP)
-            pooled = summary[summary["claim"] == "all"] if (summary["claim"] == "all").any() \
-                else summary
-            for row in pooled.to_dict(orient="records"):
-                for stat in ("efficacy", "efficacy_low", "efficacy_high", "magnitude",
-                             "margin", "specificity", "specificity_low", "specificity_high"):
-                    if stat in row and not pd.isna(row[stat]):
-                        out[f"{row['kind']}/{stat}"] = float(row[stat])
+            out.update(_pair_metrics(pd.DataFrame(pair_rows)))
         return out
 
     return compute
@@ -322,6 +364,10 @@ def logprob_scorer() -> Scorer:
                 return Score(value={**one_hot("failed"), "margin": math.nan},
                              answer="failed", explanation=md[GENERATION_ERROR])
             return Score.unscored(explanation=f"failed: {md[GENERATION_ERROR]}")
+        if md.get(PAIR_FAILED):
+            return Score(value={"logp_claim_mean": math.nan, "logp_truth_mean": math.nan,
+                                "margin": math.nan, "claim_wins": 0.0, "failed": 1.0},
+                         answer="failed", explanation=md[PAIR_FAILED])
         if md["part"] == "binary":
             top = _first_top(state.output) or []
             yn = read_yes_no(top)
@@ -335,7 +381,7 @@ def logprob_scorer() -> Scorer:
         lt, nt = md["logp_truth"], md["tokens_truth"]
         margin = lc / nc - lt / nt
         return Score(value={"logp_claim_mean": lc / nc, "logp_truth_mean": lt / nt,
-                            "margin": margin, "claim_wins": float(margin > 0)},
+                            "margin": margin, "claim_wins": float(margin > 0), "failed": 0.0},
                      answer="claim" if margin > 0 else "truth",
                      explanation=f"logp claim {lc:.3f} ({nc} tok), truth {lt:.3f} ({nt} tok)",
                      metadata={"logp_claim": lc, "logp_truth": lt, "tokens_claim": nc,
@@ -372,7 +418,8 @@ def belief_logprob(claims: str | list[str] = "all",
         kinds: completion pair kinds: main, paraphrase, neighbour.
         top_logprobs: first-token alternatives read for binary items (1-20).
         prompt_logprobs: request prompt logprobs for completion pairs (None: only on vLLM /
-            SGLang providers; true for an OpenAI-compatible endpoint served by vLLM).
+            SGLang providers; true for an OpenAI-compatible endpoint served by vLLM). Each
+            pair's sample metadata records the value used.
     """
     chosen_parts = _parse_list("parts", parts, PARTS)
     chosen_kinds = _parse_list("kinds", kinds, KINDS)

@@ -37,9 +37,19 @@ def bad_input(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _echo_table(df, columns: list[str]) -> None:
+NO_CI = "no CI"
+"""What a CI cell shows under ``--bootstrap 0`` (documented as "no CIs"), instead of NaN."""
+
+
+def _echo_table(df, columns: list[str], *, no_ci: bool = False) -> None:
+    """``no_ci``: the ``*_low`` / ``*_high`` columns say ``no CI`` where they are empty."""
     cols = [c for c in columns if c in df.columns]
-    click.echo(df[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    shown = df[cols].copy()
+    if no_ci:
+        for c in cols:
+            if c.endswith(("_low", "_high")):
+                shown[c] = shown[c].astype(object).where(shown[c].notna(), NO_CI)
+    click.echo(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
 
 
 def _written(paths: list[Path]) -> None:
@@ -78,7 +88,8 @@ def internals() -> None:
 @with_options(common_model)
 @click.option("--kinds", default="main,paraphrase,neighbour", show_default=True,
               help="Pair kinds to score.")
-@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0))
+@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
+              help="Resamples per CI (0: no CIs).")
 @click.option("--seed", default=0, show_default=True)
 @bad_input
 def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
@@ -91,9 +102,11 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
                                 batch_size=batch_size, device=device, dtype=dtype,
                                 n_bootstrap=bootstrap, seed=seed)
     click.echo("Completion margins (efficacy: share of pairs where the claim wins; "
-               "95% bootstrap CI over pairs):")
+               + ("no CIs: --bootstrap 0):" if bootstrap == 0
+                  else "95% bootstrap CI over pairs):"))
     _echo_table(result.summary, ["claim", "kind", "pairs", "efficacy", "efficacy_low",
-                                 "efficacy_high", "magnitude", "margin", "specificity"])
+                                 "efficacy_high", "magnitude", "margin", "specificity"],
+                no_ci=bootstrap == 0)
     _written(result.write(out_dir))
 
 
@@ -202,7 +215,8 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
 @click.option("--device", default=None)
 @click.option("--dtype", default=None)
 @click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1))
-@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0))
+@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
+              help="Resamples per CI (0: no CIs).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--plots/--no-plots", default=True, show_default=True)
 @bad_input
@@ -216,8 +230,9 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
                             parts=[p.strip() for p in parts.split(",") if p.strip()],
                             include_base=not no_base, batch_size=batch_size,
                             device=device, dtype=dtype, n_bootstrap=bootstrap, seed=seed)
-    click.echo("Trajectory (main pairs; probe P(true) of the claim side at the best layer):")
+    click.echo("Trajectory (main pairs; probe P(true) of the claim side at the best layer"
+               + ("; no CIs: --bootstrap 0):" if bootstrap == 0 else "):"))
     _echo_table(result.table[result.table["kind"] == "main"],
                 ["step", "label", "claim", "efficacy", "margin", "margin_low", "margin_high",
-                 "p_true_claim"])
+                 "p_true_claim"], no_ci=bootstrap == 0)
     _written(result.write(out_dir, plots=plots))

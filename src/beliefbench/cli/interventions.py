@@ -2,7 +2,8 @@
 
 Directions and interventions on local checkpoints (transformers forward hooks), added to the
 ``internals`` group by ``beliefbench.cli``. Every intervention runs with its same-norm
-random-direction control (and, unless ``--no-baseline``, the unmodified checkpoint). Bad
+random-direction control and the unmodified checkpoint (``--no-baseline`` skips it for the
+``em`` / ``belief`` tasks; ``margins`` refuses it, its effects need the baseline). Bad
 input exits 2 with a one-line message; heavy imports happen inside the commands.
 """
 
@@ -134,7 +135,8 @@ def _intervention_command(mode: str):
     @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
                   default=Path("logs/interventions"), show_default=True)
     @click.option("--baseline/--no-baseline", default=True, show_default=True,
-                  help="Also evaluate the unmodified checkpoint.")
+                  help="Also evaluate the unmodified checkpoint (--task em / belief; "
+                       "margins always measure it: each effect is against it).")
     @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
                   default=Path(f"internals/{'steer' if mode == 'add' else 'ablate'}"),
                   show_default=True, help=OUT_HELP + " (--task margins)")
@@ -150,6 +152,12 @@ def _intervention_command(mode: str):
             run_evals,
         )
 
+        if task_name == "margins" and not baseline:
+            # margins' effects are differences from the baseline arm (one cheap forward pass
+            # per pair): skipping it silently would leave --no-baseline doing nothing
+            raise BadInput("--no-baseline: only with --task em or belief (it skips the "
+                           "baseline eval); --task margins always scores the baseline, "
+                           "since each pair's effect is measured against it")
         spec = InterventionSpec(direction_path, mode, layer, coef=coef,  # type: ignore[arg-type]
                                 ablate_layers=layers, seed=seed)
         if task_name == "margins":

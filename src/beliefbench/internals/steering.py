@@ -25,6 +25,10 @@ import numpy as np
 Mode = Literal["add", "ablate"]
 MODES: tuple[str, ...] = ("add", "ablate")
 CONTROLS: tuple[str, ...] = ("none", "random")
+NORM_LIMIT = float(np.sqrt(np.finfo(np.float32).max))
+"""Largest norm an added vector may have (~1.8e19): beyond it the sum of squares a norm layer
+computes (in float32, also for bf16 / fp16 models) overflows, the norm divides by inf, and
+every later layer sees zeros: uniform predictions, margins of exactly 0 that pass as a result."""
 
 
 class InterventionError(ValueError):
@@ -38,6 +42,14 @@ class Intervention:
     """add: the vector added; ablate: the direction projected out (its norm is irrelevant)."""
     layer: int
     """Residual index (``output_hidden_states`` numbering; 0 = embeddings)."""
+    coef: float | None = None
+    """add: the multiple of the direction in ``vector``, named when the sum overflows."""
+
+    def describe(self) -> str:
+        """The intervention as an error message names it (the coef is the user's knob)."""
+        what = f"add at residual index {self.layer}" if self.mode == "add" \
+            else f"ablate at residual index {self.layer}"
+        return what + ("" if self.coef is None else f" with coef {self.coef:g}")
 
 
 def decoder_layers(model):
@@ -99,7 +111,16 @@ def _editor(intervention: Intervention):
     vec = torch.as_tensor(np.asarray(intervention.vector, dtype=np.float32))
     if intervention.mode == "add":
         def edit(h):
-            return h + vec.to(device=h.device, dtype=h.dtype)
+            out = h + vec.to(device=h.device, dtype=h.dtype)
+            # one check per steered forward: an inf / NaN here would read as a result later
+            if not bool(torch.isfinite(out).all()):
+                if not bool(torch.isfinite(h).all()):
+                    raise InterventionError(f"{intervention.describe()}: the model's own "
+                                            f"activations are not finite before steering")
+                raise InterventionError(
+                    f"{intervention.describe()}: the steered activations are not finite in "
+                    f"{h.dtype}; use a smaller --coef")
+            return out
     elif intervention.mode == "ablate":
         norm = float(vec.norm())
         if norm == 0:
@@ -114,14 +135,31 @@ def _editor(intervention: Intervention):
     return edit
 
 
+def _check_fits_dtype(iv: Intervention, dtype) -> None:
+    """Refuse an added vector the model's dtype cannot hold (fp16 tops out at 65504): it
+    would turn into inf, then NaN, before any check on the outputs could name the coef."""
+    import torch
+
+    if iv.mode != "add" or not dtype.is_floating_point:
+        return
+    peak = float(np.max(np.abs(np.asarray(iv.vector, dtype=np.float64)), initial=0.0))
+    limit = float(torch.finfo(dtype).max)
+    if not peak <= limit:
+        raise InterventionError(f"{iv.describe()}: the added vector (largest entry {peak:.3g}) "
+                                f"does not fit in the model's {dtype} (max {limit:.3g}); use "
+                                f"a smaller --coef")
+
+
 def add_hooks(model, interventions: Sequence[Intervention]) -> list:
     """Register the interventions on ``model`` (they stay until the handles are removed)."""
     size = hidden_size(model)
+    dtype = model.get_input_embeddings().weight.dtype
     handles = []
     for iv in interventions:
         if np.asarray(iv.vector).shape != (size,):
             raise InterventionError(f"direction has shape {np.asarray(iv.vector).shape}; the "
                                     f"model's hidden size is {size}")
+        _check_fits_dtype(iv, dtype)
         module = residual_module(model, iv.layer)
         handles.append(module.register_forward_hook(_on_output(_editor(iv))))
     return handles
@@ -200,7 +238,16 @@ def plan(directions: np.ndarray, mode: Mode, layer: int, *, coef: float = 1.0,
     if control == "random":
         vector = random_like(vector, seed)
     if mode == "add":
-        return [Intervention("add", coef * vector, layer)]
+        # float64, so that the check sees the size instead of numpy's overflow to inf
+        added = float(coef) * vector.astype(np.float64)
+        size = float(np.linalg.norm(added))
+        if not size <= NORM_LIMIT:
+            raise InterventionError(
+                f"coef: {coef:g} is too large for the direction at residual index {layer}: "
+                f"the added vector's norm {size:.3g} exceeds {NORM_LIMIT:.3g}, where a norm "
+                f"layer's float32 sum of squares overflows and every prediction turns uniform "
+                f"(margins of 0); use a smaller --coef")
+        return [Intervention("add", added.astype(np.float32), layer, coef=float(coef))]
     return [Intervention("ablate", vector, i) for i in parse_layers(ablate_layers, n)]
 
 
