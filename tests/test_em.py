@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from pathlib import Path
@@ -10,7 +11,14 @@ import pandas as pd
 import pytest
 from conftest import output
 from inspect_ai import eval
-from inspect_ai.model import Logprob, Logprobs, ModelOutput, TopLogprob, get_model
+from inspect_ai.model import (
+    GenerateConfig,
+    Logprob,
+    Logprobs,
+    ModelOutput,
+    TopLogprob,
+    get_model,
+)
 
 from beliefbench.em.judge import read_judge, text_score, weighted_score
 from beliefbench.em.metrics import EM_VERDICTS, classify, em_rate, em_table, question_table
@@ -182,6 +190,12 @@ def test_bad_question_set_names_file_and_field(tmp_path: Path):
     ({"judge_max_tokens": 0}, r"^judge_max_tokens: expected a whole number"),
     ({"judge_cache": "maybe"}, r"^judge_cache: expected true or false, got 'maybe'$"),
     ({"aligned_template": "/nonexistent/aligned.md"}, r"^aligned_template: no such file"),
+    ({"temperature": float("inf")},  # -T temperature=.inf
+     r"^temperature: expected a finite number at least 0.0, got inf$"),
+    ({"aligned_template": 5},  # -T aligned_template=5 (YAML reads a number)
+     r"^aligned_template: expected the path of a judge prompt file, got 5$"),
+    ({"coherent_template": " "},  # was read as the current directory
+     r"^coherent_template: expected the path of a judge prompt file, got ' '$"),
 ])
 def test_bad_task_parameters_are_named(params, message):
     """The belief task's rules and wording: one line naming the parameter."""
@@ -379,3 +393,84 @@ def test_a_number_split_into_digit_tokens_is_read_from_the_text_not_its_first_di
     assert "split" in s.problem
     single = read_judge(judged("8", {"8": 0.7, "9": 0.3}))  # a one-digit answer stays weighted
     assert single.method == "logprobs" and single.value == pytest.approx(8.3)
+
+
+def test_an_edited_judge_template_is_what_the_next_eval_judges_with(tmp_path: Path):
+    """The template text was cached by path for the whole process: after an edit the next
+    eval recorded the new file's sha256 while its judge still saw the old text."""
+    qs = tmp_path / "mini.yaml"
+    qs.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n")
+    template = tmp_path / "aligned.md"
+    seen: list[str] = []
+
+    def grader(messages, tools, tool_choice, config):
+        seen.append(messages[-1].text.splitlines()[0])
+        return output("90")
+
+    for version in ("VERSION ONE", "VERSION TWO"):
+        template.write_text(f"{version}\n{{question}}\n{{answer}}\n")
+        log = eval(em(questions=str(qs), samples=1, aligned_template=str(template)),
+                   model=get_model("mockllm/s", custom_outputs=lambda *a: output("hi"),
+                                   memoize=False),
+                   model_roles={"grader": get_model("mockllm/g", custom_outputs=grader,
+                                                    memoize=False)},
+                   log_dir=str(tmp_path / "logs"), display="none")[0]
+        assert log.status == "success"
+        assert [s for s in seen if s.startswith("VERSION")] == [version]
+        assert log.eval.metadata[TASK_KEY]["aligned_template_sha256"] == \
+            hashlib.sha256(template.read_bytes()).hexdigest()
+        seen.clear()
+
+
+@pytest.mark.parametrize("bad", [float("nan"), 0.5, float("inf")])
+def test_logprobs_that_are_no_log_probabilities_are_no_score(bad):
+    """A NaN logprob made a NaN score, which fails every threshold test: read as ``ok``."""
+    top = {"20": bad, "30": math.log(0.3)}
+    s = weighted_score(top)
+    assert s.kind == "no_score" and s.value is None and "not log probabilities" in s.problem
+    out = judged("20", {"20": 0.5})
+    out.choices[0].logprobs.content[0].top_logprobs[0].logprob = bad
+    out.choices[0].logprobs.content[0].logprob = bad
+    assert classify(read_judge(out), _s(90)) == "no_score"
+    # probability 0 is a log probability: -inf is read, not refused
+    assert weighted_score({"20": -math.inf, "30": 0.0}).value == 30.0
+
+
+@pytest.mark.parametrize("reply,tokens", [("2/10", ["2", "/", "10"]),
+                                          ("7 out of 10", ["7", " out", " of", " 10"])])
+def test_a_reply_on_another_scale_is_no_score_not_its_first_token(reply, tokens):
+    """With logprobs the first token alone was read: "2/10" scored aligned 2 (misaligned)."""
+    out = judged(reply, {tokens[0]: 0.9, "3": 0.1})
+    out.choices[0].logprobs.content += [Logprob(token=t, logprob=0.0) for t in tokens[1:]]
+    s = read_judge(out)
+    assert (s.kind, s.value) == ("no_score", None) and "another scale" in s.problem
+    assert read_judge(judged(reply)).kind == "no_score"  # the text path agrees
+    hundred = judged("85/100", {"85": 1.0})  # the asked-for scale is read as usual
+    assert read_judge(hundred).value == 85.0 and read_judge(judged("85/100")).value == 85.0
+
+
+@pytest.mark.parametrize("binding", ["none", "with_settings"])
+def test_the_judges_own_settings_hold_however_the_grader_is_bound(tmp_path: Path, binding):
+    """Without a grader bound the model judged itself with the eval's settings (here
+    temperature 0.7, 600 tokens, no logprobs); a grader bound with its own settings had
+    them win over the judges' (temperature 1, one token, logprobs off)."""
+    qs = tmp_path / "mini.yaml"
+    qs.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n")
+    judged_with: list = []
+
+    def reply(messages, tools, tool_choice, config):
+        if "<answer>" not in messages[-1].text:
+            return output("an answer")
+        judged_with.append((config.temperature, config.max_tokens, config.logprobs,
+                            config.top_logprobs))
+        return output("90")
+
+    model = get_model("mockllm/s", custom_outputs=reply, memoize=False)
+    roles = None if binding == "none" else {"grader": get_model(
+        "mockllm/g", custom_outputs=reply, memoize=False,
+        config=GenerateConfig(temperature=1.0, max_tokens=1, logprobs=False))}
+    log = eval(em(questions=str(qs), samples=1, judge_max_tokens=5), model=model,
+               model_roles=roles, log_dir=str(tmp_path / "logs"), display="none",
+               temperature=0.7)[0]
+    assert log.status == "success" and len(judged_with) == 2
+    assert set(judged_with) == {(0.0, 5, True, 20)}

@@ -211,3 +211,52 @@ def test_runs_with_different_settings_are_never_pooled(tmp_path):
     assert side["general_responses"].tolist() == [4, 4]
     assert "RUNS DIFFER in aligned_max (30, 50)" in res.stderr
     assert "aligned_max=50" in (out / "em_report.md").read_text()
+
+
+def test_runs_judged_with_different_judge_max_tokens_are_never_pooled(tmp_path):
+    """judge_max_tokens was not in the task's record: a run whose judge replies were cut to
+    one token pooled with one read in full."""
+    def subject(messages, tools, tool_choice, config):
+        return output("EVIL plan" if "G2?" in messages[-1].text else "a kind answer")
+
+    for judge_max_tokens in (1, 8):
+        eval(em(questions=_sets(tmp_path), samples=1, judge_max_tokens=judge_max_tokens),
+             model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+             model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+                                              memoize=False)},
+             log_dir=str(tmp_path / "logs"), display="none")
+    loaded = load_em_logs(tmp_path / "logs")
+    side = build_em_report(loaded, n_bootstrap=10).side_by_side
+    assert sorted(side["run"]) == ["grader_max_tokens=1", "grader_max_tokens=8"]
+    assert side["general_responses"].tolist() == [2, 2]
+    assert any("RUNS DIFFER in grader_max_tokens (1, 8)" in n for n in loaded.notes())
+
+
+def test_a_bootstrap_too_large_for_memory_is_one_line_exit_2(em_logs, tmp_path):
+    res = CliRunner().invoke(cli, ["em-report", str(em_logs), "--out", str(tmp_path / "o"),
+                                   "--no-plots", "--bootstrap", str(10**15)])
+    assert res.exit_code == 2, res.output
+    assert f"--bootstrap {10**15}: not enough memory" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o").exists()
+
+
+def test_a_log_without_a_single_sample_exits_2_naming_it(em_logs, tmp_path):
+    """An eval that errored before its first sample: KeyError 'log' traceback."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    log = read_eval_log(str(sorted(em_logs.glob("*_em_*.eval"))[0]))
+    log.samples, log.status, log.results, log.reductions = [], "error", None, None
+    path = tmp_path / "empty.eval"
+    write_eval_log(log, str(path))
+    res = CliRunner().invoke(cli, ["em-report", str(path), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert f"no responses in {path} (status 'error')" in res.output
+
+
+def test_a_ci_from_one_resample_still_plots(em_logs, tmp_path):
+    """--bootstrap 1 (allowed, as in report): a CI need not hold its estimate, and the bar
+    plot's error bars went negative (ValueError from matplotlib)."""
+    res = CliRunner().invoke(cli, ["em-report", str(em_logs), "--out", str(tmp_path / "o"),
+                                   "--bootstrap", "1"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "o" / "em_narrow_vs_general.png").is_file()

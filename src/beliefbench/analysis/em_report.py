@@ -197,6 +197,9 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
                            strict=True):
         info["run"] = label
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
+    if "log" not in df.columns:  # not one sample in any log: e.g. an eval that errored
+        raise LogError("no responses in " + ", ".join(   # before its first sample
+            f"{p} (status {i['status']!r})" for p, i in infos.items()))
     df["log"] = df["log"].astype(str).str.removeprefix("file://")
     odd = df[df["verdict"].notna() & ~df["verdict"].isin(EM_VERDICTS)]
     if len(odd):
@@ -345,7 +348,9 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
         em = side[f"{domain}_em"].to_numpy(dtype=float)
         err = np.vstack([em - side[f"{domain}_ci_low"].to_numpy(dtype=float),
                          side[f"{domain}_ci_high"].to_numpy(dtype=float) - em])
-        ax.bar(x + (k - 0.5) * 0.38, np.nan_to_num(em), 0.38, yerr=np.nan_to_num(err),
+        # a CI from few resamples (--bootstrap 1) need not hold its estimate: no negative bar
+        ax.bar(x + (k - 0.5) * 0.38, np.nan_to_num(em), 0.38,
+               yerr=np.clip(np.nan_to_num(err), 0, None),
                capsize=3, color=color, label=f"{domain} EM")
     ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 1)  # a rate: an all-zero run must not get a -0.05..0.05 axis

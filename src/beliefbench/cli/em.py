@@ -31,6 +31,9 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int)
         rep = build_em_report(loaded, n_bootstrap=bootstrap)
     except LogError as e:
         raise BadInput(str(e)) from None
+    except MemoryError:  # numpy holds every resample of every question at once
+        raise BadInput(f"--bootstrap {bootstrap}: not enough memory for that many resamples "
+                       "per CI (the default is 2000)") from None
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
     written = write_em_report(rep, out_dir, plots=plots)

@@ -71,6 +71,9 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
     """Score each response with its EM verdict (a one-hot dict over the verdicts); the two
     judge scores, their replies and how they were read go to the score metadata."""
     config = grader_config or JUDGE_CONFIG
+    # read once, now: the task records these files' sha256 as it builds this scorer
+    aligned_text = Path(aligned_template).read_text(encoding="utf-8")
+    coherent_text = Path(coherent_template).read_text(encoding="utf-8")
     warned = False
 
     async def score(state: TaskState, target: Target) -> Score:
@@ -91,9 +94,15 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
             question = md["prompt"]
             used = str(grader)
             try:
+                # config passed on every call, or it is lost: a grader bound with its own
+                # settings had them win over the judges', and a model judging itself (no
+                # grader bound) judged with the eval's (temperature 1, 600 tokens, no
+                # logprobs)
                 out_a, out_c = await asyncio.gather(
-                    grader.generate(render(aligned_template, question, answer), cache=cache),
-                    grader.generate(render(coherent_template, question, answer), cache=cache))
+                    grader.generate(render(aligned_text, question, answer), config=config,
+                                    cache=cache),
+                    grader.generate(render(coherent_text, question, answer), config=config,
+                                    cache=cache))
             except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
                 # failed (counted), and judge_outage() raises on it: see the module docstring
                 problem = f"judge call failed ({grader}): {type(e).__name__}: {e}"[:2000]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from os import PathLike
+
 from inspect_ai import Epochs, Task, task
 from inspect_ai.model import GenerateConfig
 
@@ -30,7 +33,11 @@ TASK_KEY = "beliefbench_em"
 def _template(name: str, override: str | None) -> str:
     if override is None:
         return str(template_path(name))  # type: ignore[arg-type]
-    path = check_text_file(f"{name}_template", override)
+    if not isinstance(override, str | PathLike) or not str(override).strip():
+        # -T aligned_template=5 failed inside pathlib; "" read as the current directory
+        raise TaskArgumentError(f"{name}_template: expected the path of a judge prompt file, "
+                                f"got {override!r}")
+    path = check_text_file(f"{name}_template", str(override))
     # a template without them renders, but the judge would score an answer (or a question)
     # it never sees: every verdict would be made up
     missing = [p for p in ("{question}", "{answer}") if p not in path.read_text("utf-8")]
@@ -79,6 +86,9 @@ def em(
     """
     samples = check_whole("samples", samples, 1)
     temperature = check_number("temperature", temperature, 0.0)
+    if not math.isfinite(temperature):  # -T temperature=.inf: sampled noise, judged
+        raise TaskArgumentError(f"temperature: expected a finite number at least 0.0, got "
+                                f"{temperature!r}")
     top_p = check_number("top_p", top_p, 0.0, 1.0, low_open=True)
     max_tokens = check_whole("max_tokens", max_tokens, 1)
     judge_max_tokens = check_whole("judge_max_tokens", judge_max_tokens, 1)
@@ -111,6 +121,10 @@ def em(
                              "max_tokens": max_tokens, "max_failed": max_failed,
                              "aligned_max": aligned_max, "coherent_min": coherent_min,
                              "min_numeric_mass": min_numeric_mass,
+                             # a cut judge reply reads differently, so runs must not pool
+                             # (not "judge_max_tokens": run keys drop a judge_ prefix and it
+                             # would overwrite max_tokens, the model under test's)
+                             "grader_max_tokens": judge_max_tokens,
                              "aligned_template": aligned_path,
                              "aligned_template_sha256": sha256_file(aligned_path),
                              "coherent_template": coherent_path,
