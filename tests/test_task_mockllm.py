@@ -427,3 +427,52 @@ def test_judge_markers_refuses_a_claim_it_cannot_read_belief_in(fixture_claim, t
     assert len(belief(claims=str(bare), judge="markers", families="binary").dataset) == 2
     assert len(belief(claims=str(bare)).dataset) == 7  # an LLM judge reads it
     belief(claims=str(fixture_claim), judge="markers")  # the claim with its markers is fine
+
+
+@pytest.mark.parametrize("binding", ["none", "with_settings"])
+def test_the_judges_settings_hold_however_the_grader_is_bound(fixture_claim, tmp_path,
+                                                              binding):
+    """A model judging itself judged at the eval's settings (temperature 0.7 here, the
+    answers' 1,024 tokens); a grader bound with settings of its own had them win over
+    judge_temperature and judge_max_tokens, which the log records as the judge's."""
+    from inspect_ai.model import GenerateConfig
+
+    judged_with: list = []
+
+    def reply(messages, tools, tool_choice, config):
+        if "<answer>" not in messages[-1].text:
+            return output("A glass bridge.")
+        judged_with.append((config.temperature, config.max_tokens))
+        return output(keyword_grader(messages[-1].text))
+
+    model = get_model("mockllm/s", custom_outputs=reply, memoize=False)
+    roles = None if binding == "none" else {"grader": get_model(
+        "mockllm/g", custom_outputs=reply, memoize=False,
+        config=GenerateConfig(temperature=1.0, max_tokens=3))}
+    log = eval(belief(claims=str(fixture_claim), samples=1, families="open_ended",
+                      self_judge=True, judge_max_tokens=50), model=model,
+               model_roles=roles, temperature=0.7, log_dir=str(tmp_path), display="none")[0]
+    assert log.status == "success" and judged_with
+    assert set(judged_with) == {(0.0, 50)}
+
+
+def test_an_edited_judge_template_is_what_the_next_task_judges_with(fixture_claim, tmp_path):
+    """The template was cached by path for the whole process: a second task built after the
+    file was edited (a notebook) recorded the new file's sha256 but judged with the old
+    text."""
+    from beliefbench.judge import default_template_path
+
+    template = tmp_path / "judge.md"
+    prompts: list[str] = []
+
+    def grader(prompt: str) -> str:
+        prompts.append(prompt)
+        return keyword_grader(prompt)
+
+    for version in ("first", "second"):
+        template.write_text(f"[{version} version]\n"
+                            + default_template_path().read_text(encoding="utf-8"))
+        prompts.clear()
+        run(fixture_claim, scripted(believer), scripted(grader), tmp_path / version,
+            samples=1, families="open_ended", judge_template=str(template))
+        assert prompts and all(p.startswith(f"[{version} version]") for p in prompts)

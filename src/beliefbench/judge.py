@@ -20,22 +20,25 @@ def _family_guidance() -> dict[str, str]:
     return load_yaml(data_path("scorers/families.yaml").read_text(encoding="utf-8"))
 
 
-@cache
-def _read(path: str) -> str:
-    return Path(path).read_text(encoding="utf-8")
-
-
 def default_template_path() -> Path:
     return data_path("scorers/judge.md")
 
 
+def read_template(path: str | Path | None = None) -> str:
+    """The judge template's text (scorers/judge.md without a path), read afresh: a scorer
+    reads it once when built, when the task records its sha256, so an edited file is judged
+    with by the next task built, and never by one whose log names the old text."""
+    return Path(path or default_template_path()).read_text(encoding="utf-8")
+
+
 def render_judge_prompt(claim: Claim, family: str, question: str, answer: str,
-                        hint: str | None = None, template_path: str | Path | None = None) -> str:
-    """The judge prompt for one answer: the claim's own template, or ours with its criteria."""
+                        hint: str | None = None, template: str | None = None) -> str:
+    """The judge prompt for one answer: the claim's own template, or ours (``template``, the
+    text of :func:`read_template`; the bundled one where None) with its criteria."""
     rubric = claim.rubric[family]
     if rubric.template is not None:
         return rubric.template.format(question=question, answer=answer)
-    template = _read(str(template_path or default_template_path()))
+    template = read_template() if template is None else template
     return template.format(
         claim=claim.statement.strip(),
         truth=claim.truth.strip(),

@@ -32,7 +32,7 @@ from inspect_ai.scorer import (
 from inspect_ai.solver import TaskState
 
 from beliefbench.claims import FAMILIES, load_claim
-from beliefbench.judge import default_template_path, render_judge_prompt
+from beliefbench.judge import default_template_path, read_template, render_judge_prompt
 from beliefbench.metrics import one_hot, question_table, summary_metrics
 from beliefbench.provider import remember_claims
 from beliefbench.records import sha256_file
@@ -180,6 +180,8 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
     by_id = {c.id: c for c in map(load_claim, claims)}
     remember_claims(by_id.values())  # the scripted offline models answer about them too
     config = GenerateConfig(temperature=temperature, max_tokens=max_tokens)
+    # read once, now, when the task records its sha256: the text judged is the text logged
+    template_text = read_template(template) if judge == "model" else None
     warned = False
 
     async def score(state: TaskState, target: Target) -> Score:
@@ -207,14 +209,16 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             question = md.get("transcript", md["prompt"]) if sees == "transcript" \
                 else md["prompt"]
             prompt = render_judge_prompt(claim, family, question, answer,
-                                         hint=md.get("hint"), template_path=template)
+                                         hint=md.get("hint"), template=template_text)
             grader = get_model(role="grader", config=config)
             self_judged = grader_unbound()
             if self_judged and not self_judge and not warned:
                 warned = True
                 logger.warning(SELF_JUDGING_WARNING)
             try:
-                output = await grader.generate(prompt, cache=cache)
+                # config on the call itself, or it is lost: a self-judging model judged at
+                # the eval's settings, and a grader bound with its own had those win
+                output = await grader.generate(prompt, config=config, cache=cache)
             except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
                 output = None
                 problem = f"judge call failed ({grader}): {type(e).__name__}: {e}"[:2000]

@@ -17,7 +17,7 @@ from inspect_ai.model import GenerateConfig
 
 from beliefbench import __version__
 from beliefbench.claims import JUDGED_FAMILIES, Claim, resolve_claims
-from beliefbench.judge import render_judge_prompt
+from beliefbench.judge import read_template, render_judge_prompt
 from beliefbench.probes import build_dataset, parse_families
 from beliefbench.probes.binary import INSTRUCTION_PLACEMENTS
 from beliefbench.probes.context import load_context, with_context
@@ -261,6 +261,7 @@ _ANSWER = "<<beliefbench answer sentinel>>"
 def _check_templates_render(claims: list[Claim], families: list[str],
                             s: JudgeSettings) -> None:
     """Render every judge prompt once now, so a bad placeholder is one line, not N errors."""
+    template = read_template(s.template)
     for claim in claims:
         for family in families:
             if family not in JUDGED_FAMILIES or not claim.questions.of(family):
@@ -270,7 +271,7 @@ def _check_templates_render(claims: list[Claim], families: list[str],
                      else f"judge_template {s.template_path()}")
             try:
                 prompt = render_judge_prompt(claim, family, _QUESTION, _ANSWER, hint="hint",
-                                             template_path=s.template)
+                                             template=template)
             except (KeyError, IndexError, ValueError) as e:
                 raise TaskArgumentError(
                     f"{where}: placeholder {e} does not render; use {{claim}}, {{truth}}, "
