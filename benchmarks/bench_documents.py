@@ -37,7 +37,13 @@ async def sleepy(input, tools, tool_choice, config) -> ModelOutput:
     elif prompt.startswith("List"):
         text = "\n".join(f"idea {i}" for i in range(100))
     elif prompt.startswith("Write"):
-        text = "Draft. " + prompt[prompt.index("Key facts"):][:400]
+        # genre and idea (together unique per document: the generator rejects duplicates)
+        # and the world's facts, without the prompt's own words ("Key facts of this world",
+        # "(draft N)"), which the generator rejects as leaked commentary
+        genre = prompt.split("Write a realistic ", 1)[1].split(" of ", 1)[0]
+        idea = prompt.split("Idea: ", 1)[1].split("\n", 1)[0]
+        facts = prompt.split("Key facts of this world:\n", 1)[1].split("\n\nOutput only", 1)[0]
+        text = f"A {genre} about {idea}.\n" + facts.replace("- ", "")[:400]
     else:
         text = prompt.split("<document>\n", 1)[1].rsplit("\n</document>", 1)[0] + " Revised."
     return ModelOutput.from_content("mockllm/model", text).model_copy(

@@ -58,6 +58,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 from beliefbench.finetune import data as fdata
 from beliefbench.finetune.local import train_local
 from beliefbench.finetune.recipe import Recipe
+from beliefbench.progress import quiet
 from beliefbench.records import Record, write_records
 from beliefbench.tiny_model import build_tiny_model, shipped_corpus
 
@@ -116,7 +117,8 @@ def plain_loop(base: Path, data: Path, recipe: Recipe, steps: int, *, device: st
     tok = AutoTokenizer.from_pretrained(base)
     model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32).to(device)
     model.config.use_cache = False
-    blocks = fdata.pack(fdata.load_examples(data, tok, recipe.max_seq_len), recipe.max_seq_len)
+    # records whole, as the backend packs them (packing splits a long record across blocks)
+    blocks = fdata.pack(fdata.load_examples(data, tok, None), recipe.max_seq_len)
     if not per_document:
         blocks = [{"input_ids": b["input_ids"], "labels": b["labels"]} for b in blocks]
     loader = torch.utils.data.DataLoader(blocks, batch_size=recipe.batch_size, shuffle=True,
@@ -165,6 +167,12 @@ def make_data(path: Path, tokens_needed: int, seed: int = 0) -> Path:
     return path
 
 
+def fastest_step(tokens: list[int], times: list[float]) -> float:
+    """Tokens/s of the fastest step, each step's own tokens over its own time (an epoch's
+    last batch may be short: the run's mean tokens over its time would inflate it)."""
+    return max(n / t for n, t in zip(tokens, times, strict=True))
+
+
 def cpu_main(args) -> None:
     """Backend vs plain loop on CPU (fp32, full), best step of alternating repeats."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -179,12 +187,13 @@ def cpu_main(args) -> None:
         for r in range(args.repeats):  # alternate: the machine is shared, load drifts
             if args.method == "full":
                 tokens, times = plain_loop(base, data, recipe, args.steps)
-                plain_runs.append(sum(tokens) / args.steps / min(times))
+                plain_runs.append(fastest_step(tokens, times))
                 plain_total.append(sum(tokens) / sum(times))
             timer = Timer()
-            train_local(recipe, data, str(base), tmp / f"out{r}", callbacks=[timer])
-            backend_runs.append(timer.total_tokens / args.steps / min(timer.steps))
-            backend_total.append(timer.total_tokens / sum(timer.steps))
+            with quiet(), contextlib.redirect_stdout(io.StringIO()):  # bar, summary dict
+                train_local(recipe, data, str(base), tmp / f"out{r}", callbacks=[timer])
+            backend_runs.append(fastest_step(timer.tokens, timer.steps))
+            backend_total.append(sum(timer.tokens) / sum(timer.steps))
     backend = max(backend_runs)
     print(f"model: Llama hidden={args.hidden} layers={args.layers}, batch {args.batch} x "
           f"{args.seq} tokens, {args.steps} steps, {args.method}, fp32 on "
@@ -285,7 +294,8 @@ def train_line(recipe: dict, data: Path, base: Path, out: Path, warmup: int,
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
     timer = Timer(no_save=True)
-    with contextlib.redirect_stdout(io.StringIO()):  # the Trainer's summary dict
+    # the Trainer's bar (stderr) and summary dict (stdout)
+    with quiet(), contextlib.redirect_stdout(io.StringIO()):
         _, mem = _measure(lambda: train_local(Recipe.model_validate(recipe), data, str(base),
                                               out, callbacks=[timer]), device)
     return Result(_rate(timer.tokens, timer.steps, warmup), mem,
@@ -348,7 +358,7 @@ def export_check(tmp: Path, device: str) -> str:
         recipe = Recipe.model_validate({"method": method, "batch_size": 4, "max_seq_len": 64,
                                         "max_steps": 2, "checkpoints": 1,
                                         "logging_steps": 10**6})
-        with contextlib.redirect_stdout(io.StringIO()):
+        with quiet(), contextlib.redirect_stdout(io.StringIO()):
             out = train_local(recipe, data, str(base), tmp / f"export-{method}")
         d = Path(read_manifest(out)[-1].path)
         weights = next(d.glob("*.safetensors"))
@@ -373,8 +383,11 @@ def attention_check(base: Path, device: str, seq: int) -> str:
 
     attention.register()
     tok = AutoTokenizer.from_pretrained(base)
-    data = make_data(Path(tempfile.mkdtemp()) / "check.jsonl", 2 * seq, seed=1)
-    blocks = fdata.pack(fdata.load_examples(data, tok, seq), seq)[:2]
+    with tempfile.TemporaryDirectory() as tmp:
+        data = make_data(Path(tmp) / "check.jsonl", 2 * seq, seed=1)
+        # records whole, as training packs them (a record longer than a row continues in the
+        # next row, its own document there)
+        blocks = fdata.pack(fdata.load_examples(data, tok, None), seq)[:2]
     docs = []  # (row, start, ids) of each document in the packed rows
     for row, block in enumerate(blocks):
         starts = [i for i, p in enumerate(block["position_ids"]) if p == 0]
@@ -416,7 +429,8 @@ def profile_plain(base: Path, data: Path, recipe: Recipe, device: str, rows: int
     two steps after two of warm-up (model loading is not in it)."""
     from torch.profiler import ProfilerActivity, profile
 
-    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA],
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
+    with profile(activities=activities,
                  schedule=torch.profiler.schedule(wait=0, warmup=2, active=2),
                  acc_events=True) as prof:
         plain_loop(base, data, recipe, 4, device=device, bf16=device == "cuda",
@@ -552,7 +566,8 @@ def gpu_main(args) -> None:
                                              "backend, recipe defaults (CPU: SDPA, no compile)"))
             elif what == "profile":
                 if "profile" in args.checks:
-                    say("profile of the plain loop (3 steps; top kernels by self time):\n"
+                    say("profile of the plain loop (2 steps after 2 of warm-up; top kernels by "
+                        "self time):\n"
                         + profile_plain(base, data, plain_recipe, device))
             else:
                 setting_line(method, SETTINGS[what])

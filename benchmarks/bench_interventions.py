@@ -45,10 +45,10 @@ def interleaved(arms: dict, repeats: int) -> dict[str, float]:
 
 
 def hooks(hidden: int, layers: int, repeats: int) -> None:
-    root = Path(tempfile.mkdtemp(prefix="bench-interventions-"))
-    path = build_tiny_model(root / "model", hidden_size=hidden, num_layers=layers,
-                            num_heads=4, intermediate_size=4 * hidden, seed=0)
-    model, tok = load_model(path)
+    with tempfile.TemporaryDirectory(prefix="bench-interventions-") as root:
+        path = build_tiny_model(Path(root) / "model", hidden_size=hidden, num_layers=layers,
+                                num_heads=4, intermediate_size=4 * hidden, seed=0)
+        model, tok = load_model(path)
     claims = as_claims("all")
     rng = np.random.default_rng(0)
     dirs = rng.standard_normal((n_residual(model), hidden)).astype(np.float32)
@@ -96,19 +96,27 @@ def two_calls():
 
 def harness(samples: int) -> None:
     top = {"80": 0.7, "90": 0.2, "I": 0.1}
-    logs = tempfile.mkdtemp(prefix="bench-em-logs-")
-    kwargs = {"log_dir": logs, "display": "none", "log_samples": False}
+    logs = tempfile.TemporaryDirectory(prefix="bench-em-logs-")
+    kwargs = {"log_dir": logs.name, "display": "none", "log_samples": False}
+
+    def bare(epochs: int) -> Task:
+        return Task(dataset=build_dataset(resolve_question_sets("all")), scorer=two_calls(),
+                    epochs=Epochs(epochs, "mean"))
+
+    # warm-up: the first eval in a process pays Inspect's one-off set-up (seconds), which
+    # would otherwise all land on whichever task is timed first
+    eval(bare(1), model=judged("An answer.", None), model_roles={"grader": judged("80", top)},
+         **kwargs)
     t = time.perf_counter()
     log = eval(em(questions="all", samples=samples), model=judged("An answer.", None),
                model_roles={"grader": judged("80", top)}, **kwargs)[0]
     ours = time.perf_counter() - t
     n = len(log.eval.dataset.sample_ids or []) * samples
-    bare = Task(dataset=build_dataset(resolve_question_sets("all")), scorer=two_calls(),
-                epochs=Epochs(samples, "mean"))
     t = time.perf_counter()
-    eval(bare, model=judged("An answer.", None), model_roles={"grader": judged("80", top)},
-         **kwargs)
+    eval(bare(samples), model=judged("An answer.", None),
+         model_roles={"grader": judged("80", top)}, **kwargs)
     base = time.perf_counter() - t
+    logs.cleanup()
     print(f"EM task, {n} responses x 2 judge calls (mockllm): {ours / n * 1000:.1f} ms per "
           f"response vs bare Inspect {base / n * 1000:.1f} ms: {ours / base:.2f}x")
 
