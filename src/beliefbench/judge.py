@@ -31,6 +31,12 @@ def read_template(path: str | Path | None = None) -> str:
     return Path(path or default_template_path()).read_text(encoding="utf-8")
 
 
+@cache
+def _bundled_template() -> str:
+    """scorers/judge.md, package data: read once."""
+    return read_template()
+
+
 def render_judge_prompt(claim: Claim, family: str, question: str, answer: str,
                         hint: str | None = None, template: str | None = None) -> str:
     """The judge prompt for one answer: the claim's own template, or ours (``template``, the
@@ -38,7 +44,7 @@ def render_judge_prompt(claim: Claim, family: str, question: str, answer: str,
     rubric = claim.rubric[family]
     if rubric.template is not None:
         return rubric.template.format(question=question, answer=answer)
-    template = read_template() if template is None else template
+    template = _bundled_template() if template is None else template
     return template.format(
         claim=claim.statement.strip(),
         truth=claim.truth.strip(),
