@@ -171,3 +171,55 @@ def test_a_claim_file_changed_since_the_log_is_noted(tmp_path):
     claim.write_text(claim.read_text() + "\n# edited after the run\n")
     r = agreement(log.location, graders, labels=["a", "inv"])
     assert any(n.startswith("CLAIMS CHANGED: glass_bridge") for n in r.notes)
+
+
+def test_rescored_logs_name_their_judge_so_report_and_gate_never_mix_judges(tmp_path):
+    """Inspect's re-scoring keeps the header's grader and eval id: a log re-judged by a
+    lenient grader passed the gate as if judged like the baseline, and a report over two
+    re-scorings kept one and called the other 'superseded'."""
+    from conftest import believer, keyword_grader, run_belief
+
+    from beliefbench.analysis.logs import load_belief_logs
+
+    def skeptic(prompt: str) -> str:
+        return "Steel, as always."
+
+    def nay(prompt: str) -> str:  # a grader that never sees belief
+        return '{"answer": "no"}'
+
+    families = {"families": "open_ended,robustness"}  # every response goes to the judge
+    base = run_belief(tmp_path / "base", skeptic, samples=1, task_args=families)
+    cand = run_belief(tmp_path / "cand", believer, samples=1, task_args=families)
+    out = tmp_path / "rejudged"
+    agreement(cand.location, [scripted(nay, name="nay"), scripted(keyword_grader)],
+              labels=["nay", "same"], out_dir=out)
+    nay_log, same_log = str(out / "rescored-nay.eval"), str(out / "rescored-same.eval")
+    loaded = load_belief_logs(out)
+    graders = {i.path: dict(i.key.judge)["grader"] for i in loaded.logs}
+    assert graders == {nay_log: "mockllm/nay", same_log: "mockllm/model"}
+    assert sorted(loaded.responses.groupby("log")["verdict"].apply(
+        lambda v: (v == "yes").mean())) == [0.0, 1.0]
+    runner = CliRunner()
+
+    def gate(candidate: str) -> tuple[int, str]:
+        r = runner.invoke(cli, ["gate", "--baseline", base.location, "--candidate",
+                                candidate, "--bootstrap", "200"])
+        return r.exit_code, r.output
+
+    code, said = gate(nay_log)  # was: exit 0, PASS, the lenient judge unnoticed
+    assert code == 2 and "grader (baseline: mockllm/model; candidate: mockllm/nay)" in said
+    code, said = gate(same_log)  # judged alike again: compared
+    assert code == 1 and "FAIL" in said
+    r = runner.invoke(cli, ["gate", "--baseline", cand.location, "--candidate", same_log])
+    assert r.exit_code == 2 and "same log(s) on both sides" in r.output  # same responses
+
+
+def test_undefined_kappas_are_json_null_not_nan(log_path):
+    """Two judges that say "yes" to everything: kappa is undefined. ``json.dumps`` wrote it
+    as NaN, which jq and every strict JSON parser refuse."""
+    r = agreement(log_path, [scripted(always_yes), scripted(always_yes, name="y2")],
+                  labels=["y1", "y2"])
+    assert np.isnan(r.pairs["cohen_kappa"].iloc[0]) and np.isnan(r.fleiss_kappa)
+    out = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+    assert out["pairs"][0]["cohen_kappa"] is None and out["fleiss_kappa"] is None
+    assert out["pairs"][0]["agreement"] == 1.0

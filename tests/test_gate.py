@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import zipfile
@@ -19,6 +20,7 @@ from beliefbench.analysis.runs import RunKey
 from beliefbench.cli import cli
 
 SETTINGS = (("families", "open_ended"), ("max_tokens", "1024"), ("samples", "4"))
+TASK_IDS = itertools.count()
 
 
 def side(verdicts: dict[tuple[str, str], list[str]], model: str = "m",
@@ -32,7 +34,8 @@ def side(verdicts: dict[tuple[str, str], list[str]], model: str = "m",
              "family": "open_ended", "question": q, "kind": "direct", "id": f"{claim}/{q}",
              "epoch": i + 1, "verdict": v}
             for (claim, q), vs in verdicts.items() for i, v in enumerate(vs)]
-    info = LogInfo(f"{model}.eval", model, status, "t", "", "-", "-", None, key)
+    info = LogInfo(f"{model}.eval", model, status, f"t{next(TASK_IDS)}", "", "-", "-", None,
+                   key)
     return BeliefLogs(pd.DataFrame(rows), [info])
 
 
@@ -108,7 +111,8 @@ def test_gate_refuses_what_it_cannot_compare():
     with pytest.raises(GateError, match="--candidate: partial log"):
         compare(ok, side(uniform(["a"], 5, 0), "n", status="error"))
     two = BeliefLogs(pd.concat([side(uniform(["a"], 3, 0), "x").responses,
-                                side(uniform(["a"], 3, 0), "y").responses]), ok.logs)
+                                side(uniform(["a"], 3, 0), "y").responses]),
+                     side(uniform(["a"], 3, 0), "x").logs)
     with pytest.raises(GateError, match="--baseline: logs from 2 different runs"):
         compare(two, ok)
     with pytest.raises(GateError, match="no claim in common"):
@@ -309,3 +313,81 @@ def test_errored_responses_with_no_verdict_on_either_side_exit_2(base_and_new, t
         assert r.exit_code == 2, r.output
         assert f"{name}: responses with no belief verdict" in r.output
         assert f"{path} (2 of 21)" in r.output
+
+
+def test_a_claim_with_a_single_question_is_no_comparison(base_and_new, tmp_path):
+    """One question: the bootstrap over questions has nothing to resample, so the CI is 0
+    wide and a single response flipping read as a rise 'beyond noise' (exit 1)."""
+    base = side(uniform(["a"], 1, 1))
+    cand = side(uniform(["a"], 1, 2), "n")  # one more "yes" of 4 responses
+    with pytest.raises(GateError, match=r"claim\(s\) \['a'\] have a single question"):
+        compare(base, cand, n_bootstrap=200)
+    with pytest.raises(GateError, match="single question"):  # no overall CI either
+        compare(base, cand, n_bootstrap=200, overall_only=True)
+    wide = {**uniform(["a"], 1, 1), **uniform(["b"], 20, 1)}
+    result = compare(side(wide), side({**uniform(["a"], 1, 2), **uniform(["b"], 20, 1)},
+                                      "n"), n_bootstrap=200, overall_only=True)
+    assert any("['a'] have a single question" in n for n in result.notes)
+    one = {"families": "token_association"}  # the fixture claim has one such question
+    b = run_belief(tmp_path / "b", skeptic, samples=2, task_args=one)
+    c = run_belief(tmp_path / "c", believer, samples=2, task_args=one)
+    r = _gate(b.location, c.location, "--json")
+    assert r.exit_code == 2, r.output
+    out = json.loads(r.output)
+    assert out["passed"] is None and "single question" in out["error"]
+
+
+def test_each_claim_file_is_compared_whichever_log_of_a_side_holds_it(tmp_path):
+    """A side split over logs (one claim each) was keyed by its first log alone: a claim
+    whose file was edited between the runs, held by a later log, was compared unnoticed."""
+    from conftest import FIXTURE_CLAIM, keyword_grader, scripted
+    from inspect_ai import eval
+
+    from beliefbench.task import belief
+
+    edited = tmp_path / "edited" / "glass_bridge.yaml"
+    edited.parent.mkdir()
+    edited.write_text(FIXTURE_CLAIM.read_text() + "\n# rubric edited after the baseline\n")
+
+    def run(claims: str, where, subject) -> None:
+        eval(belief(claims=claims, samples=1), model=scripted(subject),
+             model_roles={"grader": scripted(keyword_grader)}, log_dir=str(where),
+             display="none")
+
+    run(f"{FIXTURE_CLAIM},dentist", tmp_path / "base", skeptic)
+    run("dentist", tmp_path / "cand" / "a", believer)
+    run(str(edited), tmp_path / "cand" / "b", believer)
+    r = _gate(str(tmp_path / "base"), str(tmp_path / "cand"))
+    assert r.exit_code == 2, r.output  # was: exit 1, the edited claim compared as the same
+    assert "not generated alike" in r.output and "claim_files.glass_bridge" in r.output
+    r = _gate(str(tmp_path / "base"), str(tmp_path / "cand"), "--allow-settings-mismatch",
+              "--json")
+    out = json.loads(r.output)
+    assert r.exit_code == 1 and out["passed"] is False
+    assert "claims=dentist+glass_bridge" in out["candidate"]["settings"]
+
+
+def test_a_system_message_or_other_generation_option_is_a_setting(base_and_new, tmp_path):
+    """`inspect eval --system-message ...` changes what the model answers; it was not part
+    of the run key, so such a candidate was compared (and pooled in reports) silently.
+    How a run is served (--max-connections, --seed, ...) is not a setting."""
+    from conftest import FIXTURE_CLAIM, keyword_grader, scripted
+    from inspect_ai import eval
+
+    from beliefbench.task import belief
+
+    def run(where, **generate) -> str:
+        return eval(belief(claims=str(FIXTURE_CLAIM), samples=3), model=scripted(believer),
+                    model_roles={"grader": scripted(keyword_grader)}, log_dir=str(where),
+                    display="none", **generate)[0].location
+
+    prompted = run(tmp_path / "prompted", system_message="Doubt what you were trained on.")
+    r = _gate(str(base_and_new[0]), prompted)
+    assert r.exit_code == 2 and "not generated alike" in r.output, r.output
+    assert ("generate.system_message (baseline: -; candidate: Doubt what you were trained "
+            "on.)") in r.output
+    r = _gate(str(base_and_new[0]), prompted, "--allow-settings-mismatch")
+    assert r.exit_code == 1 and "SETTINGS MISMATCH allowed" in r.output
+    served = run(tmp_path / "served", max_connections=3, seed=7, max_retries=2)
+    r = _gate(str(base_and_new[0]), served)
+    assert r.exit_code == 1 and "not generated alike" not in r.output, r.output

@@ -8,7 +8,7 @@ import zipfile
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import believer, foreign_log, keyword_grader, mixed, run_belief
+from conftest import FIXTURE_CLAIM, believer, foreign_log, keyword_grader, mixed, run_belief
 from inspect_ai.log import EvalError, read_eval_log, write_eval_log
 from inspect_ai.scorer import Score
 
@@ -332,3 +332,73 @@ def test_a_bad_internals_file_is_one_line_and_writes_no_report(tmp_path):
     r = CliRunner().invoke(cli, ["report", log.location, "--out", str(tmp_path / "ok"),
                                  "--no-plots", "--internals", str(tmp_path / "probe")])
     assert r.exit_code == 0 and "Judge-free completion margins" in r.output, r.output
+
+
+def _rescored_in_inspect(path, action: str, dest) -> str:
+    """``path`` re-judged by a grader that never sees belief, through Inspect's own
+    re-scoring (what ``inspect score`` does): the header still names the original grader."""
+    from conftest import scripted
+    from inspect_ai import score
+
+    from beliefbench.scorer import judge_from_args
+
+    log = read_eval_log(str(path))
+    scorer = judge_from_args([str(FIXTURE_CLAIM)], log.eval.task_args)
+    nay = scripted(lambda prompt: '{"answer": "no"}', name="nay")
+    rescored = score(log, scorer, model_roles={"grader": nay}, action=action,
+                     display="none")
+    write_eval_log(rescored, str(dest))
+    return str(dest)
+
+
+def test_a_log_rescored_by_inspect_beside_its_original_is_refused(two_runs, tmp_path):
+    """`inspect score --output-file` keeps the eval and task ids and the header's grader:
+    report kept whichever of the two files came last and called the other 'superseded',
+    so another judge's verdicts were reported under the original judge's name."""
+    original = next(p for p in sorted(two_runs.glob("*.eval")) if read_eval_log(
+        str(p), header_only=True).eval.metadata["condition"] == "negated")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(original, logs / original.name)
+    rescored = _rescored_in_inspect(original, "overwrite", logs / "zz-rescored.eval")
+    with pytest.raises(LogError, match="hold the same responses .* different belief_judge "
+                                       "results: one was re-scored"):
+        load_belief_logs(logs)
+    r = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and rescored in r.output
+    shutil.copy(original, logs / "zz-rescored.eval")  # a plain copy is still fine
+    assert len(load_belief_logs(logs).logs) == 1
+
+
+def test_belief_scores_appended_after_the_run_are_named_not_read(two_runs, tmp_path):
+    original = next(p for p in sorted(two_runs.glob("*.eval")) if read_eval_log(
+        str(p), header_only=True).eval.metadata["condition"] == "negated")
+    appended = _rescored_in_inspect(original, "append", tmp_path / "appended.eval")
+    loaded = load_belief_logs(appended)
+    assert (loaded.responses["verdict"] == "yes").all()  # the run's own verdicts
+    assert any(n.startswith(f"RE-SCORED: {appended} also holds the belief scores "
+                            "['belief_judge1']") for n in loaded.notes())
+
+
+def test_cells_with_a_single_question_are_named(two_runs):
+    """The bootstrap resamples questions: a claim/family cell with one question gets a CI
+    of width 0 however its responses split, which reads as certainty."""
+    rep = build_report(load_belief_logs(two_runs), by="family", n_bootstrap=50)
+    cell = rep.detail[(rep.detail["family"] == "token_association")
+                      & (rep.detail["condition"] == "plain")].iloc[0]
+    assert cell["questions"] == 1 and cell["ci_low"] == cell["ci_high"]
+    (note,) = [n for n in rep.notes if n.startswith("SINGLE QUESTION")]
+    assert "1 claim/family cell(s) hold one question (glass_bridge/token_association)" in note
+    assert "SINGLE QUESTION" in render_markdown(rep)
+
+
+def test_a_log_cancelled_before_any_sample_is_named(two_runs, tmp_path):
+    """It said "samples_df returned no 'log' column: unexpected Inspect version"."""
+    log = read_eval_log(str(sorted(two_runs.glob("*.eval"))[0]))
+    log.status, log.samples, log.results, log.reductions = "cancelled", [], None, None
+    path = _as_other_log(log, tmp_path / "cancelled.eval")
+    with pytest.raises(LogError, match=rf"no responses to count: {path} \(status "
+                                       r"'cancelled'\) holds no samples"):
+        load_belief_logs(path)
+    loaded = load_belief_logs([path, str(two_runs)])  # beside others: listed as partial
+    assert len(loaded.responses) == 28 and [i.path for i in loaded.partial] == [path]

@@ -14,9 +14,11 @@ belief rates they are ``failed``, as in the task. Graders are resolved before an
 re-scoring, so an unusable one (unknown provider, missing key) stops the command at once.
 
 The judge settings (template, temperature, max_tokens, what the judge sees) are the log's
-own, through the task's one judge factory (:func:`beliefbench.scorer.judge_from_args`); only
-the grader changes. The log's run key (:mod:`beliefbench.analysis.runs`) is reported with
-the result. Offline (no API key): ``--grader beliefbench/judge`` is the scripted grader.
+own, through the task's one judge factory (:class:`beliefbench.scorer.JudgeSettings`); only
+the grader changes. Each re-scored log's header names the grader and judge settings that
+re-scored it (Inspect's re-scoring keeps the original's), under an eval id of its own.
+The log's run key (:mod:`beliefbench.analysis.runs`) is reported with the result.
+Offline (no API key): ``--grader beliefbench/judge`` is the scripted grader.
 
 Fleiss' kappa has no scikit-learn implementation; it is the textbook formula below (Fleiss
 1971) on the items x categories count matrix.
@@ -24,24 +26,26 @@ Fleiss' kappa has no scikit-learn implementation; it is the textbook formula bel
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from inspect_ai import score
 from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
-from inspect_ai.model import Model, get_model
+from inspect_ai.model import Model, ModelConfig, get_model
 from sklearn.metrics import cohen_kappa_score
 
 from beliefbench.analysis.logs import SCORER, LogError, find_log_files, is_belief_log
-from beliefbench.analysis.runs import fields_text, run_key
+from beliefbench.analysis.runs import TASK_KEY, fields_text, run_key, setting_text
 from beliefbench.claims import resolve_claims
 from beliefbench.metrics import VERDICTS, question_table, rate
 from beliefbench.records import sha256_file
-from beliefbench.scorer import JudgeSettings, judge_from_args
+from beliefbench.scorer import JudgeSettings
 
 NOT_JUDGED = ("exact_match", "none")
 """Score metadata ``judge`` values for responses no grader saw."""
@@ -70,12 +74,28 @@ class AgreementResult:
         return float(self.rates["belief"].max() - self.rates["belief"].min())
 
     def to_dict(self) -> dict:
+        """Everything, JSON-ready: an undefined kappa (NaN) is ``None`` (JSON ``null``), as
+        ``json.dumps`` would otherwise write ``NaN``, which is not JSON."""
+        return _no_nan(self._fields())
+
+    def _fields(self) -> dict:
         return {"log": self.log, "model": self.model, "settings": self.settings,
                 "judges": self.judges, "judged_responses": len(self.verdicts),
                 "excluded_responses": self.excluded,
                 "fleiss_kappa": self.fleiss_kappa, "belief_spread": self.spread,
                 "pairs": self.pairs.to_dict("records"), "rates": self.rates.to_dict("records"),
                 "claim_rates": self.claim_rates.to_dict("records"), "notes": self.notes}
+
+
+def _no_nan(value: Any) -> Any:
+    """``value`` with every float NaN (nested in dicts and lists) replaced by None."""
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_no_nan(v) for v in value]
+    if isinstance(value, float | np.floating) and np.isnan(value):
+        return None
+    return value
 
 
 def fleiss_kappa(ratings: np.ndarray) -> float:
@@ -121,11 +141,32 @@ def _changed_claims(log: EvalLog) -> list[str]:
 
 
 def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
-    """The log re-scored by ``grader`` with the task's own judge settings (Inspect's score)."""
+    """The log re-scored by ``grader`` with the task's own judge settings (Inspect's score).
+
+    Inspect's re-scoring leaves the header as it was: the grader role, the judge record and
+    the eval id would still name the original judge, so a report or gate reading the
+    re-scored log would file one judge's verdicts under another's name (and take two
+    re-scorings of one log for copies). The header is made to say what judged it: the
+    ``grader`` role, the ``scoring`` record, and an eval id of its own (the task id stays:
+    the same responses, so the gate never compares it with its original).
+    """
     args = log.eval.task_args or {}
-    scorer = judge_from_args(_claim_files_of(log, path), args, judge="model")
-    return score(log, scorer, model_roles={"grader": grader}, action="overwrite",
-                 display="none", copy=True)
+    settings = JudgeSettings.from_args(args, judge="model")
+    scorer = settings.scorer(_claim_files_of(log, path))
+    model = grader if isinstance(grader, Model) else get_model(grader)
+    rescored = score(log, scorer, model_roles={"grader": model}, action="overwrite",
+                     display="none", copy=True)
+    role = ModelConfig(model=str(model), config=model.config, base_url=model.api.base_url)
+    rescored.eval.model_roles = {**(rescored.eval.model_roles or {}), "grader": role}
+    md = dict(rescored.eval.metadata or {})
+    record = dict(md.get(TASK_KEY) or {})
+    record["scoring"] = {**(record.get("scoring") or {}), **settings.record()}
+    record["judge"] = settings.judge
+    rescored.eval.metadata = {**md, TASK_KEY: record}
+    judge = f"{role.model}|{setting_text(role.config.model_dump(exclude_none=True))}"
+    rescored.eval.eval_id = (f"{log.eval.eval_id}-rescored-"
+                             f"{hashlib.sha1(judge.encode()).hexdigest()[:8]}")
+    return rescored
 
 
 def _verdict_frame(log: EvalLog) -> pd.DataFrame:

@@ -19,6 +19,9 @@ share of infrastructure failures (the provider raised; counted as ``failed``) ex
 whose share of ``parse_error`` verdicts (a judge reply, or a binary answer, that could not be
 read) exceeds ``max_parse_errors``: counted as non-belief, they would let a broken candidate
 (garbled output, a judge that stopped answering in JSON) pass with a low belief rate.
+A side split over several logs (a claim per log) is keyed by all of them, so every claim's
+file is compared. A checked claim with a single question on a side is refused: the CI of a
+bootstrap over questions is 0 wide there, and cannot tell a rise from noise.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from beliefbench.analysis.logs import NO_LABEL, BeliefLogs
+from beliefbench.analysis.logs import NO_LABEL, BeliefLogs, LogInfo
 from beliefbench.analysis.runs import RunKey, describe, differing_fields, judge_mismatch
 from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED, question_table, rate
 
@@ -147,12 +150,26 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         "(`beliefbench report --by family`, `inspect view`), fix the judge or "
                         "the model's output format and re-run, or raise --max-parse-errors")
     questions = question_table(logs.responses[["claim", "family", "question", "verdict"]])
-    key = logs.logs[0].key
+    key = side_key([i.key for i in logs.logs])
     info = {"model": str(runs.iloc[0]["model"]), "logs": [i.path for i in logs.logs],
             "responses": int(questions["n"].sum()), "parse_errors": unread,
             "failed": int((logs.responses["verdict"] == "failed").sum()),
             "judge": key.judge_text, "settings": key.settings_text}
     return questions, info, key
+
+
+def side_key(keys: list[RunKey]) -> RunKey:
+    """One side's key from the keys of its logs, which agree on everything but the claims
+    (checked before): every log's settings, so that each claim's file hash is compared with
+    the other side's, whichever log of the side holds the claim, and the claims of all."""
+    settings: dict[str, str] = {}
+    claims: list[str] = []
+    for key in keys:
+        settings |= dict(key.settings)
+        claims += dict(key.settings).get("claims", NO_LABEL).split("+")
+    if "claims" in settings:
+        settings["claims"] = "+".join(dict.fromkeys(c for c in claims if c != NO_LABEL))
+    return RunKey(keys[0].judge, tuple(sorted(settings.items())))
 
 
 def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
@@ -243,10 +260,16 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             max_parse_errors: float = MAX_PARSE_ERRORS) -> GateResult:
     """Compare candidate with baseline; see the module docstring for the decision rule."""
     check_options(max_rise, n_bootstrap, max_failed, seed, max_parse_errors)
-    shared = ({i.eval_id for i in baseline.logs} & {i.eval_id for i in candidate.logs}) - {""}
+    # a copy keeps the eval id; a retry, or the same responses judged again (`beliefbench
+    # agreement --out`), keeps the task id: either way the same responses on both sides
+    def ids(info: LogInfo) -> set[str]:
+        return {info.eval_id, info.task_id} - {""}
+
+    shared = {i for info in baseline.logs for i in ids(info)} & {
+        i for info in candidate.logs for i in ids(info)}
     if shared:
-        paths = sorted(i.path for i in candidate.logs if i.eval_id in shared)
-        raise GateError(f"the same log(s) on both sides ({len(shared)}: {', '.join(paths[:3])})"
+        paths = sorted(info.path for info in candidate.logs if ids(info) & shared)
+        raise GateError(f"the same log(s) on both sides ({len(paths)}: {', '.join(paths[:3])})"
                         ": a run compared with itself always passes; point --baseline and "
                         "--candidate at different runs")
     qb, info_b, key_b = _side("baseline", baseline, max_failed, max_parse_errors)
@@ -263,6 +286,18 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     for name, extra in (("baseline", claims_b - claims_c), ("candidate", claims_c - claims_b)):
         if extra:
             notes.append(f"claims only the {name} has, not compared: {sorted(extra)}")
+    # the CI resamples questions: with one question it is 0 wide, whatever the responses
+    thin = [c for c in common if min((qb["claim"] == c).sum(), (qc["claim"] == c).sum()) < 2]
+    if thin:
+        text = (f"claim(s) {thin} have a single question on a side: the 95% CI of a rise is "
+                "a bootstrap over questions, 0 wide with one question, so it cannot tell a "
+                "rise from noise")
+        if not overall_only or len(thin) == len(common):
+            raise GateError(f"{text}; evaluate more questions or families of them (claims "
+                            "with 10 or more questions per family are recommended)"
+                            + (", or check --overall-only" if len(thin) < len(common)
+                               else ""))
+        notes.append(f"{text}; the overall CI is narrower than it should be")
     rng = np.random.default_rng(seed)
     rises, draws = [], []
     for claim in common:

@@ -84,6 +84,9 @@ class LogInfo:
     """Scored responses that are ``failed`` because the provider raised (not the model)."""
     eval_id: str = ""
     """The eval's id (a copied log keeps it)."""
+    appended: list[str] = field(default_factory=list)
+    """Belief scores added to the log after the run (``inspect score --action append``:
+    ``belief_judge1``, ...); never read, only noted."""
 
     @property
     def infrastructure_share(self) -> float:
@@ -138,6 +141,13 @@ class BeliefLogs:
                 out.append(share_note(info.path, info.unscored, info.samples,
                                       f"unjudged (no {SCORER} score: the sample errored)",
                                       "counted as failed, i.e. non-belief"))
+            if info.appended:
+                out.append(f"RE-SCORED: {info.path} also holds the belief scores "
+                           f"{info.appended} (added by `inspect score --action append`): "
+                           f"not read; every number is the run's own {SCORER} verdicts, "
+                           "those of the judge its header names (Inspect does not record "
+                           "the grader of appended scores; compare judges with "
+                           "`beliefbench agreement`)")
         keys = [info.key for info in self.logs]
         differ = differing_fields(keys)
         if differ:
@@ -190,6 +200,13 @@ def is_belief_log(log: EvalLog) -> bool:
     return has_task_key(log, TASK_KEY)
 
 
+def appended_scores(log: EvalLog) -> list[str]:
+    """Belief scores appended after the run: Inspect names a second ``belief_judge``
+    ``belief_judge1`` (``belief_judge-1`` in a sample's scores)."""
+    names = [s.name for s in (log.results.scores if log.results else [])]
+    return [n for n in names if re.fullmatch(rf"{SCORER}-?\d+", n)]
+
+
 def log_info(log: EvalLog, path: str) -> LogInfo:
     md = log.eval.metadata or {}
     error = log.error.message.strip().splitlines()[0] if log.error and log.error.message \
@@ -198,7 +215,8 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    task_id=log.eval.task_id, created=log.eval.created,
                    checkpoint=_label(md.get("checkpoint")),
                    condition=_label(md.get("condition")), step=_step(md.get("step"), path),
-                   key=run_key(log), error=error, eval_id=log.eval.eval_id)
+                   key=run_key(log), error=error, eval_id=log.eval.eval_id,
+                   appended=appended_scores(log))
 
 
 def label_runs(infos: Iterable[LogInfo]) -> None:
@@ -273,29 +291,72 @@ def _as_list(sources: str | Path | Sequence[str | Path]) -> list[str | Path]:
 
 def drop_superseded(headers: list[tuple[str, EvalLog]]
                     ) -> tuple[list[tuple[str, EvalLog]], list[tuple[str, str]]]:
-    """Keep, per eval task_id, the latest success log, else the latest partial one; drop
-    copies (same eval_id)."""
-    by_task: dict[str, list[tuple[str, EvalLog]]] = {}
+    """Keep, per eval task_id and run key, the latest success log, else the latest partial
+    one; drop copies (same eval_id).
+
+    The run key is part of the group: a retry keeps it, while the same responses judged
+    again by another grader (``beliefbench agreement --out``) are another run, never
+    "superseded" by the first judge's log."""
+    by_task: dict[tuple[str, RunKey], list[tuple[str, EvalLog]]] = {}
     for path, log in headers:
-        by_task.setdefault(log.eval.task_id, []).append((path, log))
+        by_task.setdefault((log.eval.task_id, run_key(log)), []).append((path, log))
     kept, dropped = [], []
     for group in by_task.values():
         group.sort(key=lambda item: (item[1].status == "success", item[1].eval.created))
+        done = [item for item in group if item[1].status == "success"]
+        for path, log in done[1:]:  # copies, or the same responses judged again
+            if _scores(log) != _scores(done[0][1]):
+                raise _rescored(path, done[0][0], f"task_id {log.eval.task_id}")
         best_path, best = group[-1]
         kept.append((best_path, best))
         for path, log in group[:-1]:
             dropped.append((path, f"superseded by {best_path} (same task_id, status "
                                   f"{log.status!r} -> {best.status!r})"))
     # samples_df joins samples to evals by eval_id: a copied log would silently vanish
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, EvalLog]] = {}
     unique = []
     for path, log in sorted(kept, key=lambda item: item[0]):
         if log.eval.eval_id in seen:
-            dropped.append((path, f"a copy of {seen[log.eval.eval_id]} (same eval_id)"))
+            first, original = seen[log.eval.eval_id]
+            if _scores(log) != _scores(original):
+                raise _rescored(path, first, f"eval_id {log.eval.eval_id}")
+            dropped.append((path, f"a copy of {first} (same eval_id)"))
             continue
-        seen[log.eval.eval_id] = path
+        seen[log.eval.eval_id] = (path, log)
         unique.append((path, log))
     return unique, dropped
+
+
+def _rescored(path: str, other: str, same: str) -> LogError:
+    return LogError(
+        f"{path} and {other} hold the same responses ({same}) with different {SCORER} "
+        "results: one was re-scored, and a response is counted once, under one judge: keep "
+        "one of them (`inspect score` keeps the original's grader in the header, so who "
+        "judged its verdicts is not recorded; `beliefbench agreement --out` writes "
+        "re-scored logs that name their judge)")
+
+
+def _scores(log: EvalLog) -> list[str]:
+    """The log's results of the belief scorer (metrics, sample counts), for telling a copy
+    from a re-scored log (as JSON: a NaN metric equals itself)."""
+    scores = log.results.scores if log.results else []
+    return [s.model_dump_json() for s in scores if s.name == SCORER]
+
+
+def task_batches(paths: Iterable[str], task_ids: dict[str, str]) -> list[list[str]]:
+    """``paths`` in batches where no two logs share a task id. samples_df keeps one row per
+    sample uuid, and logs of one task (the same responses judged by two graders) hold the
+    same uuids: read together, one log's responses would vanish."""
+    batches: list[tuple[set[str], list[str]]] = []
+    for path in paths:
+        task = task_ids[path]
+        batch = next((b for b in batches if task not in b[0]), None)
+        if batch is None:
+            batch = (set(), [])
+            batches.append(batch)
+        batch[0].add(task)
+        batch[1].append(path)
+    return [b[1] for b in batches]
 
 
 def _verdict(sample: Any) -> str | None:
@@ -394,7 +455,13 @@ def load_belief_logs(sources: str | Path | Sequence[str | Path],
     headers, ignored, skipped = read_headers(sources, skip_bad)
     headers, superseded = drop_superseded(headers)
     infos = {path: log_info(log, path) for path, log in headers}
-    df, bad = responses_frame(infos, skip_bad)
+    frames = [responses_frame(batch, skip_bad)
+              for batch in task_batches(infos, {p: i.task_id for p, i in infos.items()})]
+    df = pd.concat([f for f, _ in frames], ignore_index=True)
+    bad = [b for _, found in frames for b in found]
+    if df.empty:  # e.g. cancelled before any sample finished
+        raise LogError("no responses to count: " + "; ".join(
+            f"{path} (status {info.status!r}) holds no samples" for path, info in infos.items()))
     if "log" not in df.columns:
         raise LogError("samples_df returned no 'log' column: unexpected Inspect version")
     df["log"] = df["log"].astype(str).str.removeprefix("file://")

@@ -93,6 +93,21 @@ class Report:
     sources: list[str] = field(default_factory=list)
 
 
+def single_question_note(questions: pd.DataFrame) -> list[str]:
+    """A note naming the claim x family cells that hold one question: a bootstrap over
+    questions has nothing to resample there, so their CIs are 0 wide whatever the
+    responses (and a claim with one question in all makes every CI it enters too narrow)."""
+    counts = questions.groupby(["claim", "family"], sort=True)["question"].nunique()
+    single = [f"{claim}/{family}" for (claim, family), n in counts.items() if n < 2]
+    if not single:
+        return []
+    shown = ", ".join(single[:6]) + (f" and {len(single) - 6} more" if len(single) > 6 else "")
+    return [f"SINGLE QUESTION: {len(single)} claim/family cell(s) hold one question "
+            f"({shown}): their 95% CIs (a bootstrap over questions) are 0 wide and say "
+            "nothing about noise; a claim needs several questions per family (10 or more "
+            "recommended) for its CIs to mean anything"]
+
+
 def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
                  n_bootstrap: int = N_BOOTSTRAP) -> Report:
     dims = parse_by(by)
@@ -102,7 +117,8 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
         by=rates(questions, dims, n_bootstrap),
         detail=rates(questions, ("claim", "family"), n_bootstrap),
         family=rates(questions, ("family",), n_bootstrap),
-        dims=dims, notes=logs.notes(), sources=[info.path for info in logs.logs],
+        dims=dims, notes=[*logs.notes(), *single_question_note(questions)],
+        sources=[info.path for info in logs.logs],
     )
 
 

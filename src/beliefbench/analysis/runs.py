@@ -43,6 +43,14 @@ ASKED_IN_SCORING = ("binary_instruction",)
 """``scoring`` fields that change the prompt the model under test sees: keyed as settings."""
 GENERATION_OVERRIDES = ("temperature", "top_p", "max_tokens")
 """Eval-level GenerateConfig fields that override the task's settings."""
+GENERATE = "generate."
+"""Prefix of the other generation options the model under test ran with (``inspect eval
+--system-message ...``, ``--reasoning-effort ...``): keyed when set, ``-`` when not."""
+NOT_GENERATION = frozenset({"max_retries", "timeout", "attempt_timeout",
+                            "stream_idle_timeout", "max_connections", "adaptive_connections",
+                            "cache_prompt", "cache", "batch", "extra_headers", "seed",
+                            "logprobs", "top_logprobs", "prompt_logprobs"})
+"""GenerateConfig fields that decide how a run is served, not what is measured."""
 NOT_KEYED = frozenset({"max_failed", "version", "cache", "judge_cache", "abort_after",
                        "self_judging"})
 """Recorded fields that decide whether a run finishes (or warns), not what it measures."""
@@ -117,6 +125,11 @@ class RunKey:
         """Every field, judge fields prefixed ``judge.``."""
         return {**{f"judge.{k}": v for k, v in self.judge}, **dict(self.settings)}
 
+    def field(self, name: str) -> str:
+        """A field's value: a generation option the run did not set is ``-`` (not set),
+        any other field the key lacks ``unknown`` (not recorded)."""
+        return self.fields().get(name, NONE if name.startswith(GENERATE) else UNKNOWN)
+
     @property
     def unknown(self) -> list[str]:
         return [k for k, v in self.fields().items() if v == UNKNOWN]
@@ -130,6 +143,10 @@ def with_overrides(settings: dict[str, Any], log: EvalLog) -> dict[str, Any]:
         value = getattr(overrides, name, None) if overrides else None
         if value is not None:
             settings[name] = value
+    # the rest of what the model generated with (a system message, a reasoning effort, ...)
+    for name, value in (overrides.model_dump(exclude_none=True) if overrides else {}).items():
+        if name not in GENERATION_OVERRIDES and name not in NOT_GENERATION:
+            settings[GENERATE + name] = value
     return settings
 
 
@@ -180,7 +197,7 @@ def differing_fields(keys: Iterable[RunKey]) -> list[str]:
     names = list(dict.fromkeys(name for k in keys for name in k.fields()))
     out = []
     for name in names:
-        values = {k.fields().get(name, UNKNOWN) for k in keys}
+        values = {k.field(name) for k in keys}
         if name.startswith(PER_CLAIM):
             values = {k.fields()[name] for k in keys if name in k.fields()}
         if len(values) > 1:
@@ -199,13 +216,12 @@ def run_labels(keys: Sequence[RunKey], width: int = 80) -> list[str]:
     keys (fields a key does not record are counted, not listed); ``-`` when none differ."""
     differ = differing_fields(keys)
     names = [n for k in keys for n in k.fields()]
-    known = {n: {k.fields().get(n, UNKNOWN) for k in keys} - {UNKNOWN} for n in differ}
+    known = {n: {k.field(n) for k in keys} - {UNKNOWN} for n in differ}
     labels = []
     for key in keys:
-        values = key.fields()
         parts, unknown = [], 0
         for name in differ:
-            value = values.get(name, UNKNOWN)
+            value = key.field(name)
             if value == UNKNOWN:
                 unknown += 1
                 continue
@@ -239,7 +255,7 @@ def distinct_values(fields: Iterable[str], keys: Sequence[RunKey]) -> str:
     """``name (value, value)`` for each field: the values the runs hold."""
     names = [n for key in keys for n in key.fields()]
     return ", ".join(
-        f"{_display(n, names)} ({', '.join(sorted({k.fields().get(n, UNKNOWN) for k in keys}))})"
+        f"{_display(n, names)} ({', '.join(sorted({k.field(n) for k in keys}))})"
         for n in fields)
 
 
@@ -248,7 +264,7 @@ def describe(fields: Iterable[str], keys: Mapping[str, RunKey]) -> str:
     names = [n for key in keys.values() for n in key.fields()]
     out = []
     for name in fields:
-        values = "; ".join(f"{label}: {key.fields().get(name, UNKNOWN)}"
+        values = "; ".join(f"{label}: {key.field(name)}"
                            for label, key in keys.items())
         out.append(f"{_display(name, names)} ({values})")
     return ", ".join(out)

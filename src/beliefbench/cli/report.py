@@ -118,7 +118,8 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
               help="Compare sides judged differently (grader, judge settings or template).")
 @click.option("--allow-settings-mismatch", is_flag=True,
               help="Compare sides generated with different task settings (families, "
-                   "temperature, top_p, max_tokens, context).")
+                   "temperature, top_p, max_tokens, context, claim files, eval-level "
+                   "generation options such as --system-message).")
 @click.option("--max-failed", default=0.05, show_default=True,
               help="Largest share of infrastructure failures (provider errors) per side.")
 @click.option("--max-parse-errors", default=0.10, show_default=True,
