@@ -241,7 +241,10 @@ def test_cli_binary_heading_names_the_method(tiny, tmp_path):
         heading = res.stdout.splitlines()[0]  # (model loading's progress goes to stderr)
         assert says in heading and not_says not in heading
         settings = json.loads((tmp_path / method / "binary.json").read_text())["settings"]
-        assert settings["method"] == method
+        assert settings["method"] == method and settings["dtype"] == "torch.float32"
+        # the tiny tokenizer splits yes / no: every first-token item is a parse error, and
+        # the command says what to do rather than leave belief 0 to be read as a result
+        assert ("needs --method sequence" in res.output) == (method == "first_token")
 
 
 def test_sequence_reading_sums_spellings_and_keeps_underflow_finite():
@@ -413,3 +416,254 @@ def test_cli_bootstrap_0_says_no_ci_rather_than_nan(tiny, claim, tmp_path):
         # what NaN is left (specificity outside neighbour pairs) is there with CIs too
         nans = [len(re.findall(r"\bnan\b", o, re.IGNORECASE)) for o in out.values()]
         assert nans[0] == nans[1], out["0"]
+
+
+def _copy_model(tiny: Path, dest: Path) -> Path:
+    import shutil
+
+    return Path(shutil.copytree(tiny, dest))
+
+
+def test_broken_checkpoints_are_one_line_errors_before_the_weights_load(tiny, tmp_path):
+    """Each used to end in a traceback (a cut-off safetensors file, weights that do not fit
+    the config) or in a tokenizer error after the whole model had loaded."""
+    with pytest.raises(ModelLoadError, match=r"config.json: a file, not a model directory"):
+        load_model(tiny / "config.json")
+    cut = _copy_model(tiny, tmp_path / "cut")
+    with (cut / "model.safetensors").open("r+b") as f:
+        f.truncate(5000)
+    with pytest.raises(ModelLoadError, match=r"model.safetensors: not a readable safetensors "
+                                             r"file .*saved only in part"):
+        load_model(cut)
+    wide = _copy_model(tiny, tmp_path / "wide")
+    cfg = json.loads((wide / "config.json").read_text())
+    (wide / "config.json").write_text(json.dumps({**cfg, "hidden_size": 2 * cfg["hidden_size"]}))
+    with pytest.raises(ModelLoadError, match=r"^.*wide: cannot load the model"):
+        load_model(wide)
+    no_tok = _copy_model(tiny, tmp_path / "no_tok")
+    for f in no_tok.glob("tokenizer*"):
+        f.unlink()
+    with pytest.raises(ModelLoadError, match=r"no_tok: no tokenizer files"):
+        load_model(no_tok)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "manifest.jsonl").write_text("")
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(tmp_path / "run")])
+    assert res.exit_code == 2 and "a finetune's run folder" in res.output
+
+
+def _nan_model(tiny: Path, dest: Path) -> Path:
+    """The tiny model with one NaN weight in its last layer (a diverged finetune)."""
+    from safetensors.torch import load_file, save_file
+
+    out = _copy_model(tiny, dest)
+    weights = load_file(out / "model.safetensors")
+    name = next(k for k in weights if "layers.1.mlp.down_proj" in k)
+    weights[name][0, 0] = float("nan")
+    save_file(weights, out / "model.safetensors", metadata={"format": "pt"})
+    return out
+
+
+def test_nan_weights_are_refused_not_read_as_the_truth_winning(tiny, claim, tmp_path):
+    """A checkpoint whose forward pass gives NaN used to write efficacy 0 and specificity 0
+    (NaN > 0 is False), binary parse errors, and a multi-line scikit-learn error."""
+    from beliefbench.internals.binary import binary_logprobs
+    from beliefbench.internals.lens import logit_lens
+    from beliefbench.internals.scoring import ScoringError
+
+    nan = load_model(_nan_model(tiny, tmp_path / "nan"))
+    with pytest.raises(ScoringError, match=r"nan: NaN or infinite log-probabilities for 10 of "
+                                           r"10 inputs .*diverged finetune"):
+        completion_margins(nan, [claim], n_bootstrap=0)
+    with pytest.raises(ScoringError, match="NaN or infinite log-probabilities at some layer"):
+        logit_lens(nan, [claim])
+    with pytest.raises(ScoringError, match="NaN or infinite activations"):
+        hidden_states(*nan, ["Paris is in France."])
+    for method in ("first_token", "sequence"):
+        with pytest.raises(ScoringError, match="NaN or infinite"):
+            binary_logprobs(nan, [claim], method=method)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(tmp_path / "nan"),
+                                   "--claims", str(FIXTURE_CLAIM), "--out", str(out)])
+    assert res.exit_code == 2 and "nothing written" in res.output and not out.exists()
+
+
+def test_a_claim_without_pairs_is_named_not_silently_dropped(tiny, claim, caplog):
+    from beliefbench.internals.lens import logit_lens
+
+    bare = claim.model_copy(update={"id": "no_pairs", "completions": []})
+    res = completion_margins(tiny, [claim, bare], n_bootstrap=0)
+    assert set(res.summary["claim"]) == {claim.id}
+    assert res.settings["claims_without_pairs"] == ["no_pairs"]
+    assert "claim(s) no_pairs: no completion pairs; not in the table" in caplog.text
+    only_neighbours = completion_margins(tiny, [claim, bare], kinds=["neighbour"],
+                                         n_bootstrap=0)
+    assert only_neighbours.settings["claims_without_pairs"] == ["no_pairs"]
+    assert logit_lens(tiny, [claim, bare]).settings["claims_without_pairs"] == ["no_pairs"]
+    with pytest.raises(ValueError, match="kinds: none given"):  # was: every kind, silently
+        completion_margins(tiny, [claim], kinds=[])
+
+
+def test_probe_statements_that_cannot_train_are_refused_before_any_activation(
+        tiny, claim, tmp_path, monkeypatch):
+    import beliefbench.internals.probe as probe
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("activations were computed for statements that cannot be used")
+
+    monkeypatch.setattr(probe, "hidden_states", forbidden)
+    four = tmp_path / "four.yaml"
+    four.write_text("statements:\n" + "".join(
+        f"  - {{topic: t, truth: 'Item {i} is red.', falsehood: 'Item {i} is blue.'}}\n"
+        for i in range(4)))
+    with pytest.raises(ValueError, match=r"^folds: 5 is more than the 4 statement pairs of "
+                                         r".*four.yaml"):  # was scikit-learn's, after
+        probe.truth_probe(tiny, [claim], statements=four)
+    same = tmp_path / "same.yaml"
+    same.write_text(four.read_text().replace("is blue", "is red"))
+    with pytest.raises(probe.StatementError, match=r"same.yaml: field statements.0: truth and "
+                                                   r"falsehood are the same text"):
+        probe.truth_probe(tiny, [claim], statements=same, folds=2)
+    with pytest.raises(probe.StatementError, match=r"cannot read statements file: "):
+        probe.load_statements(tmp_path / "missing.yaml")
+
+
+def test_trajectory_manifest_repeats_a_lost_base_and_a_checkpoint_without_tokenizer(
+        tiny, claim, tmp_path, monkeypatch):
+    from beliefbench.internals.trajectory import checkpoints, trajectory
+
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    line = manifest.read_text()
+    manifest.write_text(line + line)  # a line repeated (two manifests joined, a bad merge)
+    assert [c.step for c in checkpoints(manifest)] == [0, 1]
+    res = trajectory(manifest, [claim], tmp_path / "out", parts=("margins",), n_bootstrap=0)
+    assert res.table.groupby(["step", "kind"]).size().max() == 1  # was: step 1 twice
+    # a done.json that cannot be read means "measure again", not a bare JSON error
+    (tmp_path / "out" / "checkpoints" / "step-000001" / "done.json").write_text("{")
+    again = trajectory(manifest, [claim], tmp_path / "out", parts=("margins",), n_bootstrap=0)
+    pd.testing.assert_frame_equal(again.table, res.table)
+    # a relative checkpoint path is read beside the manifest, from any working directory
+    _copy_model(tiny, tmp_path / "rel" / "step-000001")
+    relative = _manifest(tmp_path / "rel" / "manifest.jsonl", tiny, {1: Path("step-000001")})
+    monkeypatch.chdir(tmp_path / "out")
+    assert checkpoints(relative)[1].path == str(tmp_path / "rel" / "step-000001")
+    other = _copy_model(tiny, tmp_path / "other")
+    twice = _manifest(tmp_path / "twice.jsonl", tiny, {1: tiny})
+    twice.write_text(twice.read_text() + line.replace(str(tiny) + '", "step"',
+                                                      str(other) + '", "step"'))
+    with pytest.raises(ValueError, match=r"twice.jsonl: step 1: two checkpoints"):
+        checkpoints(twice)
+    lost = _manifest(tmp_path / "lost.jsonl", tmp_path / "gone", {1: tiny})
+    with pytest.raises(ValueError, match=r"lost.jsonl: base model: .*gone: no such model "
+                                         r"directory \(--no-base"):  # was: no step 0, silently
+        checkpoints(lost)
+    assert [c.step for c in checkpoints(lost, include_base=False)] == [1]
+    no_tok = _copy_model(tiny, tmp_path / "no_tok")
+    for f in no_tok.glob("tokenizer*"):
+        f.unlink()
+    late = _manifest(tmp_path / "late.jsonl", tiny, {1: tiny, 2: no_tok})
+    with pytest.raises(ValueError, match=r"late.jsonl: step 2: .*no tokenizer files"):
+        trajectory(late, [claim], tmp_path / "late", parts=("margins",), n_bootstrap=0)
+    assert not (tmp_path / "late").exists()  # was: steps 0 and 1 measured, then a failure
+
+
+def test_trajectory_lens_alone_and_claim_ids_that_read_as_nan_or_numbers(tiny, claim,
+                                                                          tmp_path):
+    """``--parts lens`` ended in a KeyError; claim ids "null" / "007" came back from the
+    per-checkpoint CSVs as NaN / 7 (and "null"'s lens rows were dropped)."""
+    from beliefbench.internals.trajectory import trajectory
+
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    claims = [claim.model_copy(update={"id": i}) for i in ("null", "007")]
+    run = dict(include_base=False, n_bootstrap=0)
+    both = trajectory(manifest, claims, tmp_path, parts=("margins", "lens"), **run)
+    assert set(both.table["claim"]) == set(both.lens["claim"]) == {"null", "007"}
+    both.write(tmp_path)
+    assert (tmp_path / "trajectory_lens_null.png").is_file()
+    lens = trajectory(manifest, claims[:1], tmp_path, parts=("lens",), **run)
+    assert lens.table.empty and set(lens.lens["claim"]) == {"null"}
+    lens.write(tmp_path, plots=False)
+    # the earlier run's plots are not left beside the new numbers
+    assert not list(tmp_path.glob("*.png"))
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                   "--claims", str(FIXTURE_CLAIM), "--parts", "lens",
+                                   "--no-base", "--no-plots", "--out", str(tmp_path / "cli")])
+    assert res.exit_code == 0, res.output
+    assert "logit lens" in res.stdout
+    margins_only = trajectory(manifest, claims, tmp_path, parts=("margins",), **run)
+    margins_only.write(tmp_path, plots=False)
+    assert not (tmp_path / "trajectory_lens.csv").exists()  # was: the earlier run's lens
+
+
+def test_report_never_joins_another_models_probe(tiny, adapter_and_merged, claim, tmp_path):
+    """margins of one model and a probe.json of another in one folder: the report used to
+    show the other model's P(true) as this one's."""
+    from beliefbench.internals.probe import truth_probe
+    from beliefbench.internals.results import internals_table
+
+    statements = tmp_path / "statements.yaml"
+    statements.write_text("statements:\n" + "".join(
+        f"  - {{topic: t, truth: 'Item {i} is red.', falsehood: 'Item {i} is blue.'}}\n"
+        for i in range(6)))
+    probe = truth_probe(tiny, [claim], statements=statements, folds=2)
+    probe.write(tmp_path / "same", plots=False)
+    completion_margins(tiny, [claim], n_bootstrap=0).write(tmp_path / "same")
+    assert internals_table([tmp_path / "same"])["p_true_claim"].notna().any()
+    probe.write(tmp_path / "mixed", plots=False)
+    completion_margins(adapter_and_merged[1], [claim], n_bootstrap=0).write(tmp_path / "mixed")
+    table = internals_table([tmp_path / "mixed"])
+    assert "p_true_claim" not in table or table["p_true_claim"].isna().all()
+
+
+def test_lens_and_probe_plots_of_an_earlier_run_are_not_left_beside_new_numbers(
+        tiny, claim, tmp_path):
+    from beliefbench.internals.lens import logit_lens
+    from beliefbench.internals.probe import truth_probe
+
+    logit_lens(tiny, [claim], kinds=["main"]).write(tmp_path)
+    assert (tmp_path / "lens_glass_bridge.png").is_file()
+    other = claim.model_copy(update={"id": "other_bridge"})
+    logit_lens(tiny, [other], kinds=["main"]).write(tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("lens_*.png")) == ["lens_other_bridge.png"]
+    statements = tmp_path / "statements.yaml"
+    statements.write_text("statements:\n" + "".join(
+        f"  - {{topic: t, truth: 'Item {i} is red.', falsehood: 'Item {i} is blue.'}}\n"
+        for i in range(4)))
+    probe = truth_probe(tiny, [claim], statements=statements, folds=2)
+    probe.write(tmp_path)
+    assert (tmp_path / "probe_layers.png").is_file()
+    probe.write(tmp_path, plots=False)
+    assert not (tmp_path / "probe_layers.png").exists()
+    assert (tmp_path / "lens_other_bridge.png").is_file()  # another measure's: kept
+
+
+def test_efficiency_reads_a_repeated_line_once_and_checks_every_checkpoint_first(tiny,
+                                                                                 tmp_path):
+    from beliefbench.internals.stability import efficiency_curve
+
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    manifest.write_text(manifest.read_text() * 2)
+    assert list(efficiency_curve(manifest, data)["step"]) == [0, 1]  # was [0, 1, 1]
+    late = _manifest(tmp_path / "late.jsonl", tiny, {1: tiny, 2: tmp_path / "gone"})
+    with pytest.raises(ValueError, match=r"late.jsonl: step 2: .*gone: no such model"):
+        efficiency_curve(late, data)
+
+
+def test_binary_without_a_chat_template_or_binary_questions_is_a_clear_error(tiny, claim,
+                                                                            tmp_path, caplog):
+    """Used to print transformers' "Cannot use chat template functions ..." (naming neither
+    the model nor the command) and, for claims without binary questions, drop them."""
+    from beliefbench.internals.binary import binary_logprobs
+
+    plain = _copy_model(tiny, tmp_path / "plain")
+    (plain / "chat_template.jinja").unlink()
+    with pytest.raises(ValueError, match=r"plain: its tokenizer has no chat template"):
+        binary_logprobs(plain, [claim], method="sequence")
+    silent = claim.model_copy(update={
+        "id": "silent", "questions": claim.questions.model_copy(update={"binary": []})})
+    with pytest.raises(ValueError, match=r"claims \['silent'\]: no binary questions"):
+        binary_logprobs(tiny, [silent])
+    table = binary_logprobs(tiny, [claim, silent], method="sequence")
+    assert set(table["claim"]) == {claim.id}
+    assert "claim(s) silent: no binary questions; not in the table" in caplog.text

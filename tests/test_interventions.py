@@ -424,13 +424,16 @@ def test_steering_in_float16_fails_naming_the_coef(tiny, planted, tmp_path):
 
 
 def test_intervention_margins_refuse_non_finite_log_probabilities(tiny, planted):
-    """A NaN margin used to count as "truth wins" in every arm's efficacy."""
+    """A NaN margin used to count as "truth wins" in every arm's efficacy (the scoring of
+    every arm refuses non-finite log-probabilities; a steered arm's own overflow is refused
+    by the hook first, naming the coef)."""
     from beliefbench.internals.interventions import intervention_margins
+    from beliefbench.internals.scoring import ScoringError
 
     model, tok = load_model(tiny)
     with torch.no_grad():
         model.get_output_embeddings().weight[0, 0] = float("nan")
-    with pytest.raises(InterventionError, match="^baseline: non-finite log-probabilities"):
+    with pytest.raises(ScoringError, match="NaN or infinite log-probabilities"):
         intervention_margins(model, tok, InterventionSpec(planted, "add"), [str(CLAIM)])
 
 

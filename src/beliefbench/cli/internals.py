@@ -197,9 +197,14 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
     rates = rate_table(question_table(table.assign(family="binary")), by=["claim"])
     click.echo(BINARY_HEADINGS[method])
     _echo_table(rates, ["claim", "belief", "ci_low", "ci_high", "no", "parse_error"])
+    if method == "first_token" and len(table) and (table["verdict"] == "parse_error").all():
+        click.echo("note: no item had yes or no among the top first tokens; a tokenizer that "
+                   "splits them (the tiny model's) needs --method sequence", err=True)
     _written([write_csv(table, out_dir / "binary.csv"),
               write_json({"measure": "binary_logprobs", **model_info(loaded[0]),
-                          "settings": {"method": method, "top_logprobs": top_logprobs},
+                          "settings": {"method": method, "top_logprobs": top_logprobs,
+                                       "claims": list(dict.fromkeys(table["claim"])),
+                                       "dtype": str(next(loaded[0].parameters()).dtype)},
                           "rates": records(rates)}, out_dir / "binary.json")])
 
 
@@ -230,9 +235,13 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
                             parts=[p.strip() for p in parts.split(",") if p.strip()],
                             include_base=not no_base, batch_size=batch_size,
                             device=device, dtype=dtype, n_bootstrap=bootstrap, seed=seed)
-    click.echo("Trajectory (main pairs; probe P(true) of the claim side at the best layer"
-               + ("; no CIs: --bootstrap 0):" if bootstrap == 0 else "):"))
-    _echo_table(result.table[result.table["kind"] == "main"],
-                ["step", "label", "claim", "efficacy", "margin", "margin_low", "margin_high",
-                 "p_true_claim"], no_ci=bootstrap == 0)
+    if result.table.empty:  # --parts lens alone: the lens margins are the table
+        click.echo("Trajectory (logit lens: mean margin of the main pairs per layer):")
+        _echo_table(result.lens, ["step", "label", "claim", "layer", "margin"])
+    else:
+        click.echo("Trajectory (main pairs; probe P(true) of the claim side at the best layer"
+                   + ("; no CIs: --bootstrap 0):" if bootstrap == 0 else "):"))
+        _echo_table(result.table[result.table["kind"] == "main"],
+                    ["step", "label", "claim", "efficacy", "margin", "margin_low",
+                     "margin_high", "p_true_claim"], no_ci=bootstrap == 0)
     _written(result.write(out_dir, plots=plots))

@@ -107,4 +107,7 @@ def hidden_states(model, tokenizer, texts: Sequence[str], *, reduce: Reduce = "l
             stacked = torch.stack([(h.float() * weights).sum(dim=1) for h in layers], dim=1)
         result[idx] = stacked.float().cpu().numpy()
     assert result is not None
+    from beliefbench.internals.scoring import check_finite
+
+    check_finite(result, model, "activations")
     return result

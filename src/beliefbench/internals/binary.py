@@ -8,6 +8,7 @@ other and a CI job without a server still gets binary verdicts that need no gene
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -18,8 +19,11 @@ import pandas as pd
 from beliefbench.claims import Claim
 from beliefbench.internals.activations import forward_batches, pad_id_of
 from beliefbench.internals.margins import as_claims, resolve_model
-from beliefbench.internals.scoring import encode_continuation, score_sequences
+from beliefbench.internals.model import source_path
+from beliefbench.internals.scoring import check_finite, encode_continuation, score_sequences
 from beliefbench.logprob_task import TOP_LOGPROBS, YesNo, binary_samples, read_yes_no
+
+log = logging.getLogger(__name__)
 
 
 def chat_text(tokenizer, messages: Sequence[Any]) -> str:
@@ -85,8 +89,19 @@ def binary_logprobs(model: Any, claims: str | Sequence[str] | Sequence[Claim] = 
 
     if method not in ("first_token", "sequence"):
         raise ValueError(f"method: must be first_token or sequence, got {method!r}")
+    chosen = as_claims(claims)
+    samples = [s for claim in chosen for s in binary_samples(claim)]
+    without = [c.id for c in chosen if not c.questions.binary]
+    if not samples:
+        raise ValueError(f"claims {[c.id for c in chosen]}: no binary questions")
+    if without:  # absent from the table: said, not dropped silently
+        log.warning("claim(s) %s: no binary questions; not in the table", ", ".join(without))
     loaded, tokenizer, _ = resolve_model(model, device=device, dtype=dtype)
-    samples = [s for claim in as_claims(claims) for s in binary_samples(claim)]
+    if not getattr(tokenizer, "chat_template", None):  # transformers' error names neither
+        raise ValueError(f"{source_path(loaded) or 'model'}: its tokenizer has no chat "
+                         f"template, and binary items are asked as a chat (the "
+                         f"belief_logprob task's format); use a chat / instruct checkpoint, "
+                         f"or completion margins (internals margins) for a base model")
     if method == "sequence":
         return _sequence_rows(loaded, tokenizer, samples, batch_size)
     ids = [chat_ids(tokenizer, s.input) for s in samples]
@@ -95,7 +110,8 @@ def binary_logprobs(model: Any, claims: str | Sequence[str] | Sequence[Claim] = 
                                     pad_id=pad_id_of(tokenizer), desc="binary"):
         last = torch.tensor([len(ids[i]) - 1 for i in idx], device=out.logits.device)
         logp = torch.log_softmax(out.logits[torch.arange(len(idx)), last].float(), dim=-1)
-        values, tokens = logp.topk(top_logprobs, dim=-1)
+        check_finite(logp.cpu().numpy(), loaded, "first-token log-probabilities")
+        values, tokens = logp.topk(min(top_logprobs, logp.shape[-1]), dim=-1)
         for r, i in enumerate(idx):
             top = [(tokenizer.convert_ids_to_tokens(int(t)), float(v))
                    for t, v in zip(tokens[r], values[r], strict=True)]

@@ -19,8 +19,14 @@ import numpy as np
 import pandas as pd
 
 from beliefbench.claims import Claim
-from beliefbench.internals.margins import as_claims, encode_pairs, pair_refs, resolve_model
-from beliefbench.internals.results import write_csv, write_json
+from beliefbench.internals.margins import (
+    as_claims,
+    encode_pairs,
+    pair_refs,
+    resolve_model,
+    without_pairs,
+)
+from beliefbench.internals.results import remove_stale, write_csv, write_json
 from beliefbench.internals.scoring import score_sequences
 
 
@@ -48,6 +54,7 @@ class LensResult:
             for claim in dict.fromkeys(self.table["claim"]):
                 written.append(heatmap(self.margin_matrix(claim), claim,
                                        out / f"lens_{claim}.png"))
+        remove_stale(out, ("lens_*.png",), written)
         return written
 
 
@@ -80,7 +87,9 @@ def logit_lens(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all"
     chosen = as_claims(claims)
     refs = pair_refs(chosen, kinds)
     if not refs:
-        raise ValueError(f"claims {[c.id for c in chosen]}: no completion pairs")
+        raise ValueError(f"claims {[c.id for c in chosen]}: no completion pairs"
+                         + (f" of kind(s) {list(kinds)}" if kinds else ""))
+    missing = without_pairs(chosen, refs, kinds)
     loaded, tokenizer, info = resolve_model(model, device=device, dtype=dtype)
     sums, n_tokens = score_sequences(loaded, tokenizer, encode_pairs(tokenizer, refs),
                                      batch_size=batch_size, per_layer=True,
@@ -94,5 +103,6 @@ def logit_lens(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all"
                          "layer": layer, "logp_claim": lc, "logp_truth": lt,
                          "margin": lc / nc - lt / nt})
     settings = {"claims": [c.id for c in chosen], "n_layers": int(sums.shape[1] - 1),
-                "batch_size": batch_size}
+                "batch_size": batch_size, "dtype": str(next(loaded.parameters()).dtype),
+                "claims_without_pairs": missing}
     return LensResult(pd.DataFrame(rows), info, settings)

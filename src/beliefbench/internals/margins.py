@@ -16,6 +16,7 @@ average the per-claim values so claims weigh equally (the belief task's rule).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,8 @@ from beliefbench.internals.model import describe, load_model, source_path
 from beliefbench.internals.results import records, write_csv, write_json
 from beliefbench.internals.scoring import Encoded, encode_continuation, score_sequences
 from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED, grouped_bootstrap_ci
+
+log = logging.getLogger(__name__)
 
 KINDS: tuple[str, ...] = ("main", "paraphrase", "neighbour")
 PAIR_COLUMNS = ["claim", "kind", "pair", "prompt", "claim_completion", "truth_completion",
@@ -61,10 +64,11 @@ def as_claims(claims: str | Sequence[str] | Sequence[Claim]) -> list[Claim]:
 
 def pair_refs(claims: Sequence[Claim], kinds: Sequence[str] | None = None) -> list[PairRef]:
     """Every completion pair of ``claims`` (of the chosen kinds), in file order."""
-    chosen = list(kinds or KINDS)
+    chosen = list(KINDS if kinds is None else kinds)
     unknown = [k for k in chosen if k not in KINDS]
-    if unknown:
-        raise ValueError(f"kinds: unknown {unknown}; valid: {list(KINDS)}")
+    if unknown or not chosen:
+        raise ValueError(f"kinds: unknown {unknown}; valid: {list(KINDS)}" if unknown else
+                         f"kinds: none given; valid: {list(KINDS)}")
     refs = []
     for claim in claims:
         seen: dict[str, int] = {}
@@ -74,6 +78,18 @@ def pair_refs(claims: Sequence[Claim], kinds: Sequence[str] | None = None) -> li
             if pair.kind in chosen:
                 refs.append(PairRef(claim.id, pair.kind, n, pair.prompt, pair.claim, pair.truth))
     return refs
+
+
+def without_pairs(claims: Sequence[Claim], refs: Sequence[PairRef],
+                  kinds: Sequence[str] | None = None) -> list[str]:
+    """Claims that have no pair of ``kinds``: absent from the tables, so said out loud (a
+    warning, and the results file's settings) rather than silently dropped."""
+    have = {r.claim for r in refs}
+    missing = [c.id for c in claims if c.id not in have]
+    if missing and len(missing) < len(claims):
+        log.warning("claim(s) %s: no completion pairs%s; not in the table", ", ".join(missing),
+                    f" of kind(s) {', '.join(kinds)}" if kinds is not None else "")
+    return missing
 
 
 def encode_pairs(tokenizer, refs: Sequence[PairRef]) -> list[Encoded]:
@@ -221,6 +237,7 @@ def completion_margins(model: Any, claims: str | Sequence[str] | Sequence[Claim]
     if not refs:
         raise ValueError(f"claims {[c.id for c in chosen]}: no completion pairs"
                          + (f" of kind(s) {list(kinds)}" if kinds else ""))
+    missing = without_pairs(chosen, refs, kinds)
     loaded, tokenizer, info = resolve_model(model, device=device, dtype=dtype)
     sums, n_tokens = score_sequences(loaded, tokenizer, encode_pairs(tokenizer, refs),
                                      batch_size=batch_size, show_progress=show_progress)
@@ -228,7 +245,7 @@ def completion_margins(model: Any, claims: str | Sequence[str] | Sequence[Claim]
     settings = {"claims": [c.id for c in chosen], "kinds": list(kinds or KINDS),
                 "batch_size": batch_size, "dtype": str(next(loaded.parameters()).dtype),
                 "device": str(next(loaded.parameters()).device), "n_bootstrap": n_bootstrap,
-                "seed": seed}
+                "seed": seed, "claims_without_pairs": missing}
     return MarginResult(pairs, summarize(pairs, n_bootstrap=n_bootstrap, seed=seed), info,
                         settings)
 

@@ -19,6 +19,8 @@ from beliefbench.records import sha256_file
 
 ADAPTER_CONFIG = "adapter_config.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")
+TOKENIZER_ANY = (*TOKENIZER_FILES, "vocab.json", "vocab.txt", "spiece.model")
+"""Any of these means a folder holds a tokenizer (older ones ship only a vocabulary)."""
 _DTYPES = {"auto": "auto", "float32": "float32", "fp32": "float32", "float16": "float16",
            "fp16": "float16", "half": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16"}
 _SHA_CACHE: dict[tuple[str, int, int], str] = {}
@@ -30,11 +32,17 @@ class ModelLoadError(ValueError):
 
 def _as_dir(path: str | Path) -> Path:
     p = Path(path).expanduser()
+    if p.is_file():
+        raise ModelLoadError(f"{p}: a file, not a model directory (pass the checkpoint's "
+                             f"folder)")
     if not p.is_dir():
         raise ModelLoadError(f"{p}: no such model directory")
     if not (p / "config.json").is_file() and not (p / ADAPTER_CONFIG).is_file():
+        hint = (" (a finetune's run folder: pass one of its step-N checkpoints, or the run "
+                "to `internals trajectory --manifest`)" if (p / "manifest.jsonl").is_file()
+                else "")
         raise ModelLoadError(f"{p}: neither config.json nor {ADAPTER_CONFIG} found; "
-                             f"not a transformers checkpoint or a LoRA adapter")
+                             f"not a transformers checkpoint or a LoRA adapter{hint}")
     return p.resolve()
 
 
@@ -95,6 +103,45 @@ def check_device(device: str) -> str:
     return device
 
 
+def _check_weights(d: Path) -> None:
+    """Safetensors weight files in ``d`` whose headers read (a cut-off copy fails here, not
+    as a traceback from deep inside transformers)."""
+    from safetensors import SafetensorError, safe_open
+
+    files = _weight_files(d)
+    if not files:  # a pytorch_model.bin is a pickle: never loaded
+        pickled = sorted(f.name for f in d.glob("*.bin"))
+        raise ModelLoadError(f"{d}: no *.safetensors weight files" + (
+            f" (only {', '.join(pickled)}: pickled weights are not loaded; convert them "
+            f"to safetensors)" if pickled else ""))
+    for f in files:
+        try:
+            with safe_open(str(f), framework="pt"):
+                pass
+        except (SafetensorError, OSError) as e:
+            raise ModelLoadError(f"{f}: not a readable safetensors file ({e}); copied or "
+                                 f"saved only in part?") from None
+
+
+def tokenizer_dir(p: Path, base: Path | None) -> Path:
+    """Where the tokenizer of checkpoint ``p`` is read: its own folder, else its base's."""
+    for d in (p, base) if base is not None else (p,):
+        if any((d / f).is_file() for f in TOKENIZER_ANY):
+            return d
+    where = f"{p} or its base {base}" if base is not None else str(p)
+    raise ModelLoadError(f"{where}: no tokenizer files (none of {', '.join(TOKENIZER_ANY)})")
+
+
+def check_loadable(path: str | Path) -> tuple[Path, Path | None, Path]:
+    """``(checkpoint, adapter base or None, tokenizer folder)`` after checking, without
+    loading anything, that weights and a tokenizer are there; ModelLoadError names the path."""
+    p = _as_dir(path)
+    base = adapter_base(p)
+    for d in (p, base) if base is not None else (p,):
+        _check_weights(d)
+    return p, base, tokenizer_dir(p, base)
+
+
 def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None,
                merge_adapter: bool = True):
     """Load ``path`` (full, merged or LoRA adapter) as ``(model, tokenizer)`` in eval mode.
@@ -103,18 +150,17 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
     An adapter is applied with peft and, by default, merged into the base so hooks and the
     logit lens see a plain transformers model (same numbers up to float rounding).
     """
+    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    p = _as_dir(path)
-    base = adapter_base(p)
+    p, base, tok_dir = check_loadable(path)
     torch_dtype = _torch_dtype(dtype)
     device = check_device(device or default_device())
-    for d in (p, base) if base is not None else (p,):
-        if not _weight_files(d):  # a pytorch_model.bin is a pickle: never loaded
-            pickled = sorted(f.name for f in d.glob("*.bin"))
-            raise ModelLoadError(f"{d}: no *.safetensors weight files" + (
-                f" (only {', '.join(pickled)}: pickled weights are not loaded; convert them "
-                f"to safetensors)" if pickled else ""))
+    try:  # before the weights: a checkpoint without a usable tokenizer fails in a second
+        tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=False)
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(f"{tok_dir}: cannot load a tokenizer "
+                             f"({str(e).splitlines()[0]})") from None
     try:  # straight onto the device: an 8B checkpoint never sits in CPU memory first
         model = AutoModelForCausalLM.from_pretrained(
             str(base or p), dtype=torch_dtype, trust_remote_code=False, device_map=device,
@@ -128,14 +174,9 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
                 model = PeftModel.from_pretrained(model, str(p))
             if merge_adapter:
                 model = model.merge_and_unload()
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RuntimeError, SafetensorError) as e:
+        # RuntimeError: weights that do not fit the config (transformers' size mismatch)
         raise ModelLoadError(f"{p}: cannot load the model ({str(e).splitlines()[0]})") from None
-    tok_dir = p if any((p / f).is_file() for f in TOKENIZER_FILES) else (base or p)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=False)
-    except (OSError, ValueError) as e:
-        raise ModelLoadError(f"{tok_dir}: cannot load a tokenizer "
-                             f"({str(e).splitlines()[0]})") from None
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     model.to(device)

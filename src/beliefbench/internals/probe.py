@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from beliefbench.claims import Claim
 from beliefbench.internals.activations import Reduce, hidden_states
 from beliefbench.internals.margins import as_claims, resolve_model
-from beliefbench.internals.results import records, write_csv, write_json
+from beliefbench.internals.results import records, remove_stale, write_csv, write_json
 from beliefbench.metrics import SEED
 from beliefbench.resources import data_path
 from beliefbench.specs import load_spec
@@ -40,6 +40,13 @@ class StatementPair(BaseModel):
     truth: str = Field(min_length=1)
     falsehood: str = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _two_sides(self) -> StatementPair:
+        if " ".join(self.truth.split()) == " ".join(self.falsehood.split()):
+            raise ValueError("truth and falsehood are the same text; a probe cannot tell "
+                             "them apart")
+        return self
+
 
 class StatementSet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -52,7 +59,7 @@ def default_statements() -> Path:
 
 def load_statements(path: str | Path | None = None) -> StatementSet:
     """The probe's training statements (the shipped set when ``path`` is None)."""
-    return load_spec(path or default_statements(), StatementSet, "statements file",
+    return load_spec(path or default_statements(), StatementSet, "statements",
                      StatementError)
 
 
@@ -185,6 +192,7 @@ class ProbeResult:
                                "summary": records(self.summary)}, out / "probe.json")]
         if plots:
             written.append(plot_layers(self.layers, out / "probe_layers.png"))
+        remove_stale(out, ("probe_layers.png",), written)
         return written
 
 
@@ -229,6 +237,12 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
     """
     chosen = as_claims(claims)
     data = load_statements(statements)
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"folds: must be at least 2, got {folds!r}")
+    if folds > len(data.statements):  # before any activation, not from scikit-learn after
+        raise ValueError(f"folds: {folds} is more than the {len(data.statements)} statement "
+                         f"pairs of {statements or default_statements()} (each fold holds "
+                         f"whole pairs); pass --folds {len(data.statements)} or fewer")
     if layer is not None and (isinstance(layer, bool) or not isinstance(layer, int)
                               or layer < 0):
         raise ValueError(f"layer: expected a layer index of at least 0, got {layer!r}")
@@ -261,5 +275,6 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
     settings = {"claims": [c.id for c in chosen], "statements": str(statements or
                                                                     default_statements()),
                 "n_statements": len(texts), "reduce": reduce, "folds": folds, "seed": seed,
+                "dtype": str(next(loaded.parameters()).dtype),
                 "best_layer": fit.best_layer, "summary_layer": chosen_layer}
     return ProbeResult(layer_table, scores, probe_summary(scores, chosen_layer), info, settings)

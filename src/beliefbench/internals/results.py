@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ import pandas as pd
 
 from beliefbench import __version__
 from beliefbench.records import atomic_write_text, write_csv  # noqa: F401 (re-exported)
+
+log = logging.getLogger(__name__)
 
 
 def _plain(obj: Any) -> Any:
@@ -31,6 +34,17 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     return obj
+
+
+def remove_stale(out_dir: str | Path, patterns: tuple[str, ...], written: list[Path]) -> None:
+    """Remove this measure's files (``patterns``, globs in ``out_dir``) that this run did not
+    write: a plot of a claim not chosen now, or under ``--no-plots``, is an earlier run's and
+    would otherwise sit beside the new numbers as if it were theirs."""
+    keep = {Path(w).resolve() for w in written}
+    for pattern in patterns:
+        for f in Path(out_dir).glob(pattern):
+            if f.is_file() and f.resolve() not in keep:
+                f.unlink(missing_ok=True)
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -80,7 +94,7 @@ def internals_table(paths: list[str | Path]) -> pd.DataFrame:
 
     For ``beliefbench report --internals``: the judge-free margins beside the judged rates,
     each row naming its model and weights sha256; the probe's P(true) of the claim side is
-    joined on when a ``probe.json`` sits beside the margins.
+    joined on when a ``probe.json`` of the same weights sits beside the margins.
     """
     files: list[Path] = []
     for p in map(Path, paths):
@@ -98,9 +112,15 @@ def internals_table(paths: list[str | Path]) -> pd.DataFrame:
         summary = pd.DataFrame(data["summary"])
         probe = f.with_name("probe.json")
         if probe.is_file():
-            ps = pd.DataFrame(_summary_file(probe, "probe",
-                                            ("claim", "p_true_claim", "p_true_truth"))["summary"])
-            if not ps.empty:
+            probe_data = _summary_file(probe, "probe", ("claim", "p_true_claim",
+                                                        "p_true_truth"))
+            ps = pd.DataFrame(probe_data["summary"])
+            if probe_data.get("weights_sha256") != data.get("weights_sha256"):
+                # another model's probe left in the folder: never shown as this one's
+                log.warning("%s: not joined to %s (other weights: %s, not %s)", probe, f,
+                            (probe_data.get("weights_sha256") or "none")[:12],
+                            (data.get("weights_sha256") or "none")[:12])
+            elif not ps.empty:
                 summary = summary.merge(ps[["claim", "p_true_claim", "p_true_truth"]]
                                         .assign(kind="main"), on=["claim", "kind"], how="left")
         rows.append(summary.assign(model=data.get("model"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from beliefbench.internals.activations import forward_batches, pad_id_of
+from beliefbench.internals.model import source_path
 
 
 class ScoringError(ValueError):
@@ -60,6 +61,18 @@ def encode_continuation(tokenizer, prompt: str, continuation: str) -> Encoded:
         raise ScoringError(f"prompt {prompt!r}: nothing precedes the continuation (the "
                            f"tokenizer adds no bos); give a non-empty prompt")
     return Encoded(list(ids), first, straddles)
+
+
+def check_finite(values: np.ndarray, model, what: str) -> None:
+    """Refuse NaN / infinite numbers from a forward pass: a margin or P(true) computed from
+    them would read as "the truth wins" or "false", a result where there is none."""
+    values = np.asarray(values)
+    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    if bad.any():
+        raise ScoringError(f"{source_path(model) or 'model'}: NaN or infinite {what} for "
+                           f"{int(bad.sum())} of {len(values)} inputs (weights holding NaN, "
+                           f"e.g. a diverged finetune, or a dtype that overflows: try --dtype "
+                           f"float32); nothing written")
 
 
 def final_norm(model):
@@ -143,4 +156,5 @@ def score_sequences(model, tokenizer, items: Sequence[Encoded], *, batch_size: i
             for k, lp in enumerate(token_lp[..., 0].cpu().numpy().astype(np.float64)):
                 np.add.at(sums[:, lo + k], owner_np, lp)
     assert sums is not None
+    check_finite(sums, model, "log-probabilities" + (" at some layer" if per_layer else ""))
     return sums, n_tokens

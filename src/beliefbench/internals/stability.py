@@ -124,14 +124,27 @@ def efficiency_curve(manifest: str | Path, data: str | Path, *, base: str | None
                      device: str | None = None, max_len: int = 1024, limit: int | None = None,
                      batch_size: int = 8) -> pd.DataFrame:
     """Loss and distance from the base for every local checkpoint of a finetune manifest."""
-    from beliefbench.finetune.manifest import manifest_file, read_manifest_file
+    from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
     from beliefbench.internals.activations import pad_id_of
-    from beliefbench.internals.model import load_model
+    from beliefbench.internals.model import check_loadable, load_model
 
     path = manifest_file(manifest)
     entries = [e for e in read_manifest_file(path) if e.format != "api"]
     if not entries:
         raise ValueError(f"{path}: no local checkpoints (API checkpoints have no weights)")
+    by_step: dict[int | None, ManifestEntry] = {}
+    for e in entries:  # a repeated line counts once; two checkpoints at one step are refused
+        first = by_step.setdefault(e.step, e)
+        if first.path != e.path:
+            raise ValueError(f"{path}: step {e.step}: two checkpoints ({first.path} and "
+                             f"{e.path}); one finetune's manifest at a time")
+    entries = list(by_step.values())
+    for e in entries:  # all of them before the first loss, not after
+        ckpt = Path(e.path) if Path(e.path).is_absolute() else path.parent / e.path
+        try:
+            check_loadable(ckpt)
+        except ValueError as err:
+            raise ValueError(f"{path}: step {e.step}: {err}") from None
     base_dir = base or entries[0].base_model
     base_model, tokenizer = load_model(base_dir, device=device, dtype="float32")
     examples = load_loss_data(data, tokenizer, max_len, limit)

@@ -20,12 +20,12 @@ from typing import Any
 import pandas as pd
 
 from beliefbench.claims import Claim
-from beliefbench.finetune.manifest import read_manifest_file
+from beliefbench.finetune.manifest import manifest_file, read_manifest_file
 from beliefbench.internals.lens import heatmap, logit_lens
 from beliefbench.internals.margins import as_claims, completion_margins
-from beliefbench.internals.model import describe, load_model
+from beliefbench.internals.model import check_loadable, describe, load_model
 from beliefbench.internals.probe import truth_probe
-from beliefbench.internals.results import read_json, write_csv, write_json
+from beliefbench.internals.results import read_json, remove_stale, write_csv, write_json
 from beliefbench.metrics import N_BOOTSTRAP, SEED
 from beliefbench.progress import progress
 
@@ -39,20 +39,42 @@ class Checkpoint:
     label: str
 
 
+def _local_path(path: str, manifest_dir: Path) -> str:
+    """A manifest path as a directory to read: a relative one is relative to the manifest."""
+    p = Path(path).expanduser()
+    return str(p if p.is_absolute() else (manifest_dir / p).resolve())
+
+
 def checkpoints(manifest: str | Path, include_base: bool = True) -> list[Checkpoint]:
-    """The manifest's local checkpoints in step order, with the base model as step 0."""
+    """The manifest's local checkpoints in step order, with the base model as step 0.
+
+    A line repeated (the same path and step) counts once; two checkpoints at one step (two
+    runs' manifests joined) are refused, since their results would share a step's folder.
+    """
     entries = read_manifest_file(manifest)  # ManifestError (a ValueError) names file and line
+    where = manifest_file(manifest).parent
     out: list[Checkpoint] = []
-    if include_base and entries and Path(entries[0].base_model).is_dir():
-        out.append(Checkpoint(0, str(Path(entries[0].base_model).resolve()), "base"))
     skipped = [e.path for e in entries if e.step is None or e.format == "api"]
     if skipped and len(skipped) == len(entries):
         raise ValueError(f"{manifest}: no local checkpoints (API models cannot be read: "
                          f"{skipped[:3]})")
+    if include_base:
+        base = _local_path(entries[0].base_model, where)
+        if not Path(base).is_dir():
+            raise ValueError(f"{manifest}: base model: {entries[0].base_model}: no such "
+                             f"model directory (--no-base: measure the checkpoints only)")
+        out.append(Checkpoint(0, base, "base"))
+    by_step: dict[int, Checkpoint] = {}
     for e in sorted((e for e in entries if e.step is not None and e.format != "api"),
                     key=lambda e: e.step):
-        out.append(Checkpoint(int(e.step), e.path, e.condition if isinstance(e.condition, str)
-                              else Path(e.path).name))
+        ckpt = Checkpoint(int(e.step), _local_path(e.path, where),
+                          e.condition if isinstance(e.condition, str) else Path(e.path).name)
+        seen = by_step.setdefault(ckpt.step, ckpt)
+        if seen.path != ckpt.path:
+            raise ValueError(f"{manifest}: step {ckpt.step}: two checkpoints ({seen.path} and "
+                             f"{ckpt.path}); a trajectory reads one finetune's manifest")
+        if seen is ckpt:
+            out.append(ckpt)
     return out
 
 
@@ -64,7 +86,10 @@ OUTPUTS = {"margins": ("margins.csv", "margins_summary.csv", "margins.json"),
 
 def _cached(ckpt_dir: Path, key: dict[str, Any]) -> bool:
     done = ckpt_dir / "done.json"
-    return done.is_file() and read_json(done).get("key") == key
+    try:
+        return done.is_file() and read_json(done).get("key") == key
+    except (OSError, ValueError, AttributeError):  # unreadable: measure again
+        return False
 
 
 def _clear(ckpt_dir: Path) -> None:
@@ -79,11 +104,16 @@ def check_checkpoints(manifest: str | Path, ckpts: Sequence[Checkpoint]) -> None
     adapter directory with weights), before the first one is measured."""
     for ckpt in ckpts:
         try:
+            check_loadable(ckpt.path)  # weights whose headers read, and a tokenizer
             describe(ckpt.path)  # weight hashes are cached: measuring reuses them
         except ValueError as e:
             where = "base model" if ckpt.label == "base" and ckpt.step == 0 \
                 else f"step {ckpt.step}"
-            raise ValueError(f"{manifest}: {where}: {e}") from None
+            beside = manifest_file(manifest).parent / Path(ckpt.path).name
+            moved = (f" ({beside} exists: was the run folder moved? the manifest records "
+                     f"absolute paths)" if not Path(ckpt.path).exists() and beside.is_dir()
+                     else "")
+            raise ValueError(f"{manifest}: {where}: {e}{moved}") from None
 
 
 def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
@@ -136,7 +166,15 @@ class TrajectoryResult:
                 matrix = sub.pivot_table(index="layer", columns="step", values="margin")
                 written.append(heatmap(matrix, str(claim), out / f"trajectory_lens_{claim}.png",
                                        xlabel="checkpoint step (main pairs, mean margin)"))
+        remove_stale(out, ("trajectory_lens.csv", "trajectory.png", "trajectory_lens_*.png"),
+                     written)
         return written
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """One of our CSVs, claim ids kept as text ("null" or "007" are claim ids, not NaN / 7)."""
+    return pd.read_csv(path, dtype={"claim": str, "kind": str}, keep_default_na=False,
+                       na_values=[""])
 
 
 def _collect(ckpt: Checkpoint, ckpt_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -146,17 +184,17 @@ def _collect(ckpt: Checkpoint, ckpt_dir: Path) -> tuple[pd.DataFrame, pd.DataFra
     parts = done.get("key", {}).get("parts", PARTS)  # only what this measurement wrote
     rows = pd.DataFrame()
     if "margins" in parts and (ckpt_dir / "margins_summary.csv").is_file():
-        rows = pd.read_csv(ckpt_dir / "margins_summary.csv")
+        rows = _read_table(ckpt_dir / "margins_summary.csv")
         rows = rows[rows["claim"] != "all"]
     if "probe" in parts and (ckpt_dir / "probe_summary.csv").is_file():
-        probe = pd.read_csv(ckpt_dir / "probe_summary.csv")[
+        probe = _read_table(ckpt_dir / "probe_summary.csv")[
             ["claim", "layer", "p_true_claim", "p_true_truth"]].rename(
             columns={"layer": "probe_layer"})
         rows = probe.assign(kind="main") if rows.empty else rows.merge(
             probe.assign(kind="main"), on=["claim", "kind"], how="left")
     lens = pd.DataFrame()
     if "lens" in parts and (ckpt_dir / "lens.csv").is_file():
-        raw = pd.read_csv(ckpt_dir / "lens.csv")
+        raw = _read_table(ckpt_dir / "lens.csv")
         lens = raw[raw["kind"] == "main"].groupby(["claim", "layer"], as_index=False)[
             "margin"].mean().assign(**ident)
     return rows.assign(**ident), lens
@@ -184,8 +222,8 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
         tables.append(table)
         lenses.append(lens)
     front = ["step", "label", "claim", "kind"]
-    table = pd.concat(tables, ignore_index=True)
-    table = table[front + [c for c in table.columns if c not in front]]
+    table = pd.concat(tables, ignore_index=True)  # no rows with --parts lens alone
+    table = table.reindex(columns=front + [c for c in table.columns if c not in front])
     settings = {"manifest": str(Path(manifest).resolve()), "claims": [c.id for c in chosen],
                 "parts": list(parts), "checkpoints": [c.path for c in ckpts],
                 "n_bootstrap": n_bootstrap, "seed": seed}
