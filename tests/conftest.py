@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,15 @@ from beliefbench.task import belief
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_CLAIM = FIXTURES / "claims" / "glass_bridge.yaml"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Make Ctrl-C an interrupt again where the suite was started ignoring it: a shell without
+    job control starts ``cmd &`` with SIGINT ignored, children inherit that, and every test
+    of what Ctrl-C does (audit, audit-verify, sweep, interventions, demo) would see nothing.
+    A handler set here is reset to the default in the processes the tests start."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def output(text: str) -> ModelOutput:
