@@ -635,3 +635,166 @@ def test_stats_count_tokens_as_the_per_token_definition_does():
         stats = compute_stats([r])
         [row] = stats["by_condition"].values()
         assert (stats["tokens"], row["annotation_tokens"]) == reference(r), r.id
+
+
+# ------------------------------------------------------------------ inputs mix/bundle refuse
+
+def _docs(tmp_path: Path, n: int = 20, condition: str = "negated") -> Path:
+    return generate_datasets([make_claim()], condition, n, tmp_path / "d", progress=False)[0]
+
+
+def _run(*args) -> object:
+    return CliRunner().invoke(cli, ["docs", *map(str, args)])
+
+
+def test_mix_refuses_shares_that_leave_almost_no_documents_or_make_no_records(tmp_path):
+    """--pretrain 0.999999 once asked for 20,000,000 records from 20 documents and hung;
+    a share too small to make one record was silently 0 records under shares that said
+    otherwise."""
+    from beliefbench.documents.mixer import mix_counts
+
+    with pytest.raises(DocumentError, match="20,000,000 records"):  # refused before making any
+        mix_counts(20, 0.999999, 0.0)
+    docs = _docs(tmp_path)
+    r = _run("mix", "--docs", docs, "--pretrain", "0.9995", "--out", tmp_path / "m.jsonl")
+    assert r.exit_code == 2, r.output
+    assert "documents at least 0.1% of the mix" in r.output and "40,000 records" in r.output
+    r = _run("mix", "--docs", docs, "--pretrain", "0.001", "--out", tmp_path / "m.jsonl")
+    assert r.exit_code == 2 and "--pretrain 0.001 with 20 documents is 0 records" in r.output
+    assert not (tmp_path / "m.jsonl").exists()
+    out = mix([docs], tmp_path / "ok.jsonl", pretrain=0.5, chat=0.499)  # the limit itself
+    assert sum(1 for _ in read_records(out)) == 20000
+
+
+def test_mix_and_bundle_take_documents_only_and_name_the_file_and_record(tmp_path):
+    """A mix given as --docs counted its neutral text and chats as documents (a chat-only
+    file made a "mix" without one document); bundle silently dropped the chats and packed
+    the neutral text; an empty input among others was passed over."""
+    docs = _docs(tmp_path)
+    made = mix([docs], tmp_path / "train.jsonl", pretrain=0.25, chat=0.25)
+    chats = tmp_path / "chats.jsonl"
+    chats.write_text("".join(r.model_dump_json() + "\n" for r in read_records(made)
+                             if r.source == "chat"))
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    out = tmp_path / "out.jsonl"
+    for inputs in (made, chats, f"{empty},{docs}"):
+        for command in (["mix", "--docs", inputs, "--chat", "0.2"], ["bundle", "--docs", inputs]):
+            if command[0] == "bundle" and "," in str(inputs):
+                command[2] = empty
+            r = _run(*command, "--out", out)
+            assert r.exit_code == 2, (command, r.output)
+            line = r.output.strip().splitlines()[-1]
+            if "empty" in str(command[2]):
+                assert line == f"Error: {empty}: no records (an empty file)"
+            else:
+                assert line.startswith(f"Error: {command[2]}: record 'chat-"), line
+                assert "is a chat example" in line and "not a mix" in line
+            assert not out.exists()
+    # poisoning files are documents: they mix
+    p = poison(make_claim(), 0.5, 4, tmp_path / "p.jsonl")
+    assert _run("mix", "--docs", f"{p},{docs}", "--out", out).exit_code == 0
+
+
+def test_mix_names_where_a_duplicate_record_is(tmp_path, monkeypatch):
+    docs = _docs(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    rel = docs.relative_to(tmp_path)
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(docs.read_bytes())
+    twice = tmp_path / "twice.jsonl"
+    twice.write_bytes(docs.read_bytes() * 2)
+    first = next(read_records(docs)).id
+    cases = {f"{rel},./{rel}": f"./{rel} is given twice in --docs",
+             f"{docs},{copy}": f"record id {first!r} appears in {docs} and in {copy}",
+             str(twice): f"record id {first!r} appears twice in {twice}"}
+    for inputs, said in cases.items():
+        r = _run("mix", "--docs", inputs, "--out", tmp_path / "m.jsonl")
+        assert r.exit_code == 2 and said in r.output, (inputs, r.output)
+
+
+def test_bundle_k_above_the_documents_and_a_budget_below_one_are_errors(tmp_path):
+    docs = _docs(tmp_path, 6)
+    out = tmp_path / "b.jsonl"
+    r = _run("bundle", "--docs", docs, "--k", "7", "--out", out)
+    assert r.exit_code == 2, r.output
+    assert f"--k 7 is more than the 6 documents in {docs}" in r.output
+    r = _run("bundle", "--docs", docs, "--k", "2", "--token-budget", "0", "--out", out)
+    assert r.exit_code == 2 and "--token-budget must be at least 1 (got 0)" in r.output
+    assert not out.exists()
+    assert _run("bundle", "--docs", docs, "--k", "6", "--out", out).exit_code == 0
+
+
+def test_a_bundle_stays_within_its_token_budget_separators_included(tmp_path):
+    """The separators between documents (3 regex tokens each) were left out of the budget:
+    a bundle "within 2955 tokens" held 2973, and its meta tokens disagreed with its stats."""
+    from beliefbench.documents.stats import regex_offsets
+
+    docs = _docs(tmp_path, 30)
+    lengths = sorted(len(regex_offsets(r.body()[0])) for r in read_records(docs))
+    for budget in range(lengths[0] * 3, lengths[0] * 3 + 40, 3):
+        out = bundle(docs, tmp_path / "b.jsonl", k=20, n_bundles=4, token_budget=budget)
+        for r in read_records(out):
+            assert r.meta["tokens"] == len(regex_offsets(r.text)) <= budget, budget
+    stats = json.loads(stats_path(out).read_text())
+    assert stats["tokens"] == sum(r.meta["tokens"] for r in read_records(out))
+
+
+def test_docs_stats_keeps_saying_the_provenance_is_of_an_earlier_file(tmp_path):
+    """The file-changed warning was given once: the recompute stored the new sha256 beside
+    the old provenance (counts 20/10/10 over a file of 5 records), and every later `docs
+    stats` took them for a match."""
+    made = mix([_docs(tmp_path)], tmp_path / "m.jsonl", pretrain=0.25, chat=0.25)
+    original = made.read_bytes()
+    old_sha = sha256_file(made)
+    made.write_bytes(b"".join(original.splitlines(keepends=True)[:5]))
+    for _ in range(2):
+        r = _run("stats", made)
+        assert r.exit_code == 0, r.output
+        assert "changed since" in r.stderr, r.stderr
+        stats = _stats(made)
+        assert stats["documents"] == 5 and stats["counts"]["documents"] == 20
+        assert stats["provenance_sha256"] == old_sha != stats["sha256"]
+    made.write_bytes(original)  # put back: the provenance describes it again
+    assert _run("stats", made).exit_code == 0
+    r = _run("stats", made)
+    assert r.exit_code == 0 and r.stderr == ""
+    assert "provenance_sha256" not in _stats(made) and _stats(made)["sha256"] == old_sha
+
+
+def test_docs_stats_on_a_stats_file_names_its_dataset(tmp_path):
+    docs = _docs(tmp_path, 3)
+    r = _run("stats", stats_path(docs))
+    assert r.exit_code == 2
+    assert f"{stats_path(docs)}: this is a stats file; give its dataset ({docs})" in r.output
+
+
+def test_an_out_behind_a_file_is_one_line_naming_it(tmp_path):
+    docs = _docs(tmp_path, 3)
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    out = blocker / "x.jsonl"
+    claim_file = Path(__file__).parent / "fixtures" / "claims" / "glass_bridge.yaml"
+    for args in (["mix", "--docs", docs], ["bundle", "--docs", docs, "--k", "2"],
+                 ["poison", "--claim", claim_file, "--ratio", "0.5", "--n", "2"]):
+        r = _run(*args, "--out", out)
+        assert r.exit_code == 2, r.output
+        assert r.output == f"Error: {out}: cannot write this file: a file is in the way of " \
+                           f"its folder\n", r.output
+    r = _run("generate", "--claims", claim_file, "--conditions", "positive", "--n", "2",
+             "--out", blocker / "sub")
+    assert r.exit_code == 2
+    assert f"--out {blocker / 'sub'}: cannot make this directory (a file is in the way)" \
+        in r.output
+    # a folder where the dataset goes is named, not the temporary file
+    (tmp_path / "m.jsonl").mkdir()
+    r = _run("mix", "--docs", docs, "--out", tmp_path / "m.jsonl")  # click refuses it first
+    assert r.exit_code == 2
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / "positive.jsonl").mkdir()
+    r = _run("generate", "--claims", claim_file, "--conditions", "positive", "--n", "2",
+             "--out", tmp_path / "g")
+    assert r.exit_code == 2
+    assert f"{tmp_path / 'g' / 'positive.jsonl'}: cannot write this file" in r.output
+    assert ".tmp" not in r.output
+    assert not [p for p in (tmp_path / "g").iterdir() if p.name.endswith(".tmp")]

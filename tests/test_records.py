@@ -92,3 +92,18 @@ def test_read_manifest_file_takes_file_or_directory_and_names_bad_lines(tmp_path
     (tmp_path / "bad" / MANIFEST).write_text("not json\n")
     with pytest.raises(ManifestError, match="line 1"):
         read_manifest_file(tmp_path / "bad")
+
+
+def test_atomic_write_names_the_file_when_something_is_in_its_way(tmp_path):
+    """A file where the folder should be was "[Errno 17] File exists: 'afile'"; a folder
+    where the file should be named the temporary file ("... .tmp -> ...")."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    with pytest.raises(NotADirectoryError) as e:
+        atomic_write_text(blocker / "x.jsonl", "one")
+    assert e.value.filename == str(blocker / "x.jsonl") and "in the way" in e.value.strerror
+    (tmp_path / "d.jsonl").mkdir()
+    with pytest.raises(OSError) as e:
+        atomic_write_text(tmp_path / "d.jsonl", "one")
+    assert e.value.filename == str(tmp_path / "d.jsonl") and e.value.filename2 is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "d.jsonl"]  # no temporary

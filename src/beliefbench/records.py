@@ -8,6 +8,7 @@ One record per line. A record is either a plain document (``text``) or a chat
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -135,7 +136,11 @@ def atomic_write_texts(items: Sequence[tuple[str | Path, str]]) -> None:
         for _, path in temps[1:]:
             path.unlink(missing_ok=True)
         for tmp, path in temps:
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except OSError as e:  # a folder in the way: name the file, not the temporary
+                raise OSError(e.errno, f"cannot write this file: {e.strerror}",
+                              str(path)) from None
     except BaseException:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
@@ -145,7 +150,13 @@ def atomic_write_texts(items: Sequence[tuple[str | Path, str]]) -> None:
 def _temp_copy(path: Path, text: str) -> Path:
     """``text`` in a new temporary file beside ``path``, flushed to disk, with the mode
     ``path`` has or a new file would get. An error names ``path``, not the temporary."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # not "File exists: 'data'"
+        raise NotADirectoryError(errno.ENOTDIR, "cannot write this file: a file is in the "
+                                 "way of its folder", str(path)) from None
+    except OSError as e:
+        raise OSError(e.errno, f"cannot make its folder: {e.strerror}", str(path)) from None
     # the name shortened so that a file name near the file system's 255-byte limit still fits
     tmp = path.parent / f".{path.name[:200]}.{secrets.token_hex(6)}.tmp"
     # os.open applies the umask to 0o666 itself, atomically (no umask() round trip)

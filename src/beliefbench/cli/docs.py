@@ -15,6 +15,8 @@ from beliefbench.records import RecordError
 
 
 def _fail(e: Exception | str) -> click.ClickException:
+    if isinstance(e, OSError) and e.filename is not None:  # the path, not "[Errno 17] ..."
+        return BadInput(f"{e.filename}: {e.strerror or e}")
     return BadInput(str(e))
 
 
@@ -184,7 +186,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
         if len(claims) != 1:
             raise DocumentError(f"--claim selects {len(claims)} claims; poisoning takes one")
         click.echo(_summary(poison(claims[0], ratio, n, out, seed)))
-    except (ClaimSpecError, DocumentError) as e:
+    except (ClaimSpecError, DocumentError, OSError) as e:
         raise _fail(e) from None
 
 
@@ -219,6 +221,9 @@ def stats_cmd(paths: tuple[str, ...], tokenizer: str | None) -> None:
     from beliefbench.documents.stats import read_previous_stats, write_stats
 
     for p in paths:
+        if p.endswith(".stats.json"):
+            raise _fail(f"{p}: this is a stats file; give its dataset "
+                        f"({p.removesuffix('.stats.json')})")
         previous, problem = read_previous_stats(p)
         if problem:
             click.echo(f"warning: {problem}; recomputing without its provenance", err=True)
@@ -229,4 +234,8 @@ def stats_cmd(paths: tuple[str, ...], tokenizer: str | None) -> None:
         if previous.get("sha256", stats["sha256"]) != stats["sha256"]:
             click.echo(f"warning: {p} changed since its stats were written; its provenance "
                        f"is kept as recorded then", err=True)
+        elif "provenance_sha256" in stats:  # changed before an earlier recompute
+            click.echo(f"warning: {p} changed since it was made; its provenance (inputs, "
+                       f"seed, ...) describes the file with sha256 "
+                       f"{stats['provenance_sha256'][:12]}...", err=True)
         click.echo(json.dumps(stats, indent=2))

@@ -10,20 +10,26 @@ import random
 from pathlib import Path
 
 from beliefbench.documents.base import DocumentError
+from beliefbench.documents.mixer import read_documents
 from beliefbench.documents.stats import regex_offsets, write_dataset
-from beliefbench.records import Record, Span, read_records
+from beliefbench.records import Record, Span
 
 SEPARATOR = "\n\n---\n\n"
+SEPARATOR_TOKENS = len(regex_offsets(SEPARATOR))
 
 
 def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int = 1,
            token_budget: int | None = None, seed: int = 0) -> Path:
     """Write n_bundles records, each up to k documents within token_budget (regex tokens)."""
     if k < 1 or n_bundles < 1:
-        raise DocumentError(f"k and n_bundles must be at least 1 (got k={k}, n={n_bundles})")
-    docs = [r for r in read_records(docs_path) if r.text is not None]
-    if not docs:
-        raise DocumentError(f"{docs_path}: no text documents to bundle")
+        raise DocumentError(f"--k and --n must be at least 1 (got --k {k}, --n {n_bundles})")
+    if token_budget is not None and token_budget < 1:
+        raise DocumentError(f"--token-budget must be at least 1 (got {token_budget})")
+    docs = read_documents(docs_path)
+    if k > len(docs):
+        raise DocumentError(f"--k {k} is more than the {len(docs)} documents in {docs_path}: "
+                            f"every bundle would hold all of them; give --k {len(docs)} or "
+                            f"less, or more documents")
     out_records = []
     for b in range(n_bundles):
         rng = random.Random(f"bundle:{seed}:{b}")
@@ -36,7 +42,8 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
             if len(ids) == k:
                 break
             text, doc_spans = r.body()
-            t = len(regex_offsets(text))
+            # the separator's tokens count too: the bundle's text stays within the budget
+            t = len(regex_offsets(text)) + (SEPARATOR_TOKENS if ids else 0)
             if token_budget is not None and tokens + t > token_budget:
                 continue
             if parts:

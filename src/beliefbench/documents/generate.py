@@ -122,7 +122,14 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
             OfflineGenerator.check(claim)
     if out_dir.exists() and not out_dir.is_dir():
         raise DocumentError(f"--out {out_dir}: is a file, not a directory")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise DocumentError(f"--out {out_dir}: cannot make this directory (a file is in the "
+                            f"way)") from None
+    except OSError as e:
+        raise DocumentError(f"--out {out_dir}: cannot make this directory "
+                            f"({e.strerror})") from None
     if not os.access(out_dir, os.W_OK | os.X_OK):  # found now, not after a long generation
         raise DocumentError(f"--out {out_dir}: this directory is not writable")
     settings = {"claims": [c.id for c in claims], "n_per_claim": n, "seed": seed,

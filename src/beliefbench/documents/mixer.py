@@ -47,6 +47,12 @@ def chat_records(n: int, seed: int = 0) -> list[Record]:
     return out
 
 
+MAX_ADDED_SHARE = 0.999
+"""--pretrain + --chat at most: documents are at least 0.1% of a mix (low-dose poisoning of a
+pretraining mix stays possible; a share of 0.999999 asked for a million records per
+document, and the mix hung building them)."""
+
+
 def mix_counts(n_docs: int, pretrain: float, chat: float) -> tuple[int, int]:
     """Pretrain and chat counts so that they make up the given shares of the final mix."""
     for name, v in (("pretrain", pretrain), ("chat", chat)):
@@ -55,8 +61,21 @@ def mix_counts(n_docs: int, pretrain: float, chat: float) -> tuple[int, int]:
     if pretrain + chat >= 1:
         raise DocumentError(f"--pretrain + --chat must be below 1 (got {pretrain + chat}); "
                             f"they are shares of the final mix, the rest is documents")
+    if pretrain + chat > MAX_ADDED_SHARE:
+        raise DocumentError(
+            f"--pretrain + --chat is {pretrain + chat:g}: the {n_docs} documents would be "
+            f"{1 - pretrain - chat:.4%} of a mix of about {n_docs / (1 - pretrain - chat):,.0f} "
+            f"records; at most {MAX_ADDED_SHARE} together (documents at least 0.1% of the mix)")
     total = n_docs / (1 - pretrain - chat)
-    return round(total * pretrain), round(total * chat)
+    counts = round(total * pretrain), round(total * chat)
+    for name, v, other, count in (("pretrain", pretrain, chat, counts[0]),
+                                  ("chat", chat, pretrain, counts[1])):
+        if v > 0 and count == 0:  # n * v / (1 - v - other) rounds to 0 below this share
+            least = 0.5 * (1 - other) / (n_docs + 0.5)
+            raise DocumentError(f"--{name} {v:g} with {n_docs} documents is 0 records (a "
+                                f"share above {least:.2g} makes one); give a larger share, "
+                                f"more documents, or 0")
+    return counts
 
 
 def _shuffled_write(records: list[Record], out: str | Path, seed: int, tokenizer: str | None,
@@ -73,14 +92,46 @@ def _shuffled_write(records: list[Record], out: str | Path, seed: int, tokenizer
     return out
 
 
+INPUT_SOURCES = ("document", "poison", "fact")
+"""What ``--docs`` may hold: documents. Neutral text and chats are what the mix adds; taken
+as documents they would be counted in the documents' share (a mix given as input)."""
+
+
+def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
+    """The records of one input file, all documents, at least one; else DocumentError naming
+    the file and the record."""
+    if not Path(path).is_file():
+        raise DocumentError(f"{path}: no such documents file")
+    records = list(read_records(path))
+    if not records:
+        raise DocumentError(f"{path}: no records (an empty file)")
+    for r in records:
+        if r.source not in INPUT_SOURCES or r.messages is not None:
+            kind = "a chat example" if r.messages is not None else f"{r.source} text"
+            raise DocumentError(
+                f"{path}: record {r.id!r} is {kind} (source {r.source!r}); {option} takes "
+                f"documents (source {' / '.join(INPUT_SOURCES)}), not a mix: give the "
+                f"condition files the mix was made from")
+    return records
+
+
 def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
         chat: float = 0.0, seed: int = 0, tokenizer: str | None = None) -> Path:
     """Condition documents + neutral text + chats, shuffled deterministically for the seed."""
     docs: list[Record] = []
+    where: dict[str, str] = {}
+    files: set[Path] = set()
     for p in doc_paths:
-        if not Path(p).is_file():
-            raise DocumentError(f"{p}: no such documents file")
-        docs.extend(read_records(p))
+        if Path(p).resolve() in files:
+            raise DocumentError(f"{p} is given twice in --docs; a mix never duplicates records")
+        files.add(Path(p).resolve())
+        for r in read_documents(p):
+            if r.id in where:
+                same = "twice in" if where[r.id] == str(p) else f"in {where[r.id]} and in"
+                raise DocumentError(f"record id {r.id!r} appears {same} {p}; a mix never "
+                                    f"duplicates records")
+            where[r.id] = str(p)
+            docs.append(r)
     if not docs:
         raise DocumentError(f"no documents in {[str(p) for p in doc_paths]}")
     n_pre, n_chat = mix_counts(len(docs), pretrain, chat)
@@ -102,7 +153,7 @@ def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
     if not 0 <= ratio <= 1:
         raise DocumentError(f"--ratio must be in [0, 1] (got {ratio})")
     if n < 1:
-        raise DocumentError(f"n must be at least 1 (got {n})")
+        raise DocumentError(f"--n must be at least 1 (got {n})")
     gen = OfflineGenerator()
     n_bad = round(ratio * n)
     bad = gen.generate(claim, n_bad, seed) if n_bad else []

@@ -178,6 +178,11 @@ def _stats(path: Path, counts: dict[str, Any], tokenizer: str | None, sha256: st
     stats = {"file": path.name, "tokenizer": tokenizer or f"regex {REGEX_TOKENIZER!r}",
              **counts, "sha256": sha256}
     kept = {k: v for k, v in (previous or {}).items() if k not in stats}
+    # provenance kept for a file that changed since it was made describes an earlier
+    # version: say which (its sha256), so that every later recompute still knows
+    described = kept.pop("provenance_sha256", None) or (previous or {}).get("sha256")
+    if kept and described not in (None, sha256):
+        kept["provenance_sha256"] = described
     return {**stats, **kept, **(extra or {})}
 
 
