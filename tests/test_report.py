@@ -340,10 +340,10 @@ def _rescored_in_inspect(path, action: str, dest) -> str:
     from conftest import scripted
     from inspect_ai import score
 
-    from beliefbench.scorer import judge_from_args
+    from beliefbench.scorer import JudgeSettings
 
     log = read_eval_log(str(path))
-    scorer = judge_from_args([str(FIXTURE_CLAIM)], log.eval.task_args)
+    scorer = JudgeSettings.from_args(log.eval.task_args).scorer([str(FIXTURE_CLAIM)])
     nay = scripted(lambda prompt: '{"answer": "no"}', name="nay")
     rescored = score(log, scorer, model_roles={"grader": nay}, action=action,
                      display="none")

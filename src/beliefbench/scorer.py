@@ -7,7 +7,7 @@ reply kept in the score metadata. A judge *call* that fails raises, so Inspect r
 ``inspect eval-retry`` can resume the run; a judge outage is never recorded as non-belief.
 
 The judge's settings have one home: :class:`JudgeSettings` (named defaults, read from task
-arguments) and :func:`judge_from_args`, which the task and re-scoring (``agreement``) share.
+arguments, and the scorer they make), which the task and re-scoring (``agreement``) share.
 """
 
 from __future__ import annotations
@@ -115,16 +115,6 @@ class JudgeSettings:
 
 
 assert {f.name for f in fields(JudgeSettings)} == set(JudgeSettings.TASK_ARGS)
-
-
-def judge_from_args(claim_files: Sequence[str], args: Mapping[str, Any] | None = None,
-                    **overrides: Any) -> Scorer:
-    """The belief scorer for a task's arguments (e.g. ``log.eval.task_args``).
-
-    ``overrides`` replace settings by field name (``judge="model"`` to re-score a log
-    that was judged with markers).
-    """
-    return JudgeSettings.from_args(args, **overrides).scorer(claim_files)
 
 
 @metric
