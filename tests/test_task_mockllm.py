@@ -476,3 +476,10 @@ def test_an_edited_judge_template_is_what_the_next_task_judges_with(fixture_clai
         run(fixture_claim, scripted(believer), scripted(grader), tmp_path / version,
             samples=1, families="open_ended", judge_template=str(template))
         assert prompts and all(p.startswith(f"[{version} version]") for p in prompts)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_a_number_that_is_not_finite_is_refused(fixture_claim, value):
+    """-T temperature=.inf was accepted (no upper bound) and sampled noise to be judged."""
+    with pytest.raises(ValueError, match=r"^temperature: expected a finite number at least 0.0"):
+        belief(claims=str(fixture_claim), temperature=value)

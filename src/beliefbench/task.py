@@ -8,6 +8,7 @@ Everything that changes a number is written into the eval's metadata under
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +52,16 @@ def check_whole(name: str, value: Any, minimum: int) -> int:
 
 def check_number(name: str, value: Any, low: float, high: float | None = None,
                  low_open: bool = False) -> float:
+    """A number in range; never NaN or infinite (-T temperature=.inf sampled noise, judged)."""
     ok = not isinstance(value, bool) and isinstance(value, int | float)
-    if ok:
+    finite = ok and math.isfinite(value)
+    if finite:
         ok = (value > low if low_open else value >= low) and (high is None or value <= high)
-    if not ok:
+    if not (ok and finite):
         span = f"{'above' if low_open else 'at least'} {low}" + \
             (f" and at most {high}" if high is not None else "")
-        raise TaskArgumentError(f"{name}: expected a number {span}, got {value!r}")
+        kind = "a finite number" if ok else "a number"
+        raise TaskArgumentError(f"{name}: expected {kind} {span}, got {value!r}")
     return float(value)
 
 

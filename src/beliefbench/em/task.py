@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from os import PathLike
 
 from inspect_ai import Epochs, Task, task
@@ -86,9 +85,6 @@ def em(
     """
     samples = check_whole("samples", samples, 1)
     temperature = check_number("temperature", temperature, 0.0)
-    if not math.isfinite(temperature):  # -T temperature=.inf: sampled noise, judged
-        raise TaskArgumentError(f"temperature: expected a finite number at least 0.0, got "
-                                f"{temperature!r}")
     top_p = check_number("top_p", top_p, 0.0, 1.0, low_open=True)
     max_tokens = check_whole("max_tokens", max_tokens, 1)
     judge_max_tokens = check_whole("judge_max_tokens", judge_max_tokens, 1)
