@@ -483,3 +483,11 @@ def test_a_number_that_is_not_finite_is_refused(fixture_claim, value):
     """-T temperature=.inf was accepted (no upper bound) and sampled noise to be judged."""
     with pytest.raises(ValueError, match=r"^temperature: expected a finite number at least 0.0"):
         belief(claims=str(fixture_claim), temperature=value)
+
+
+@pytest.mark.parametrize("param", ["judge_template", "context"])
+@pytest.mark.parametrize("value", [5, "", "  "])
+def test_a_file_parameter_that_is_no_path_is_named(fixture_claim, param, value):
+    """-T judge_template=5 failed inside pathlib; a blank one read as the current folder."""
+    with pytest.raises(ValueError, match=rf"^{param}: expected the path of a file, got "):
+        belief(claims=str(fixture_claim), **{param: value})

@@ -9,6 +9,7 @@ Everything that changes a number is written into the eval's metadata under
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -95,9 +96,13 @@ def check_selection(name: str, value: Any) -> str | list[str]:
                             f"{value!r}")
 
 
-def check_text_file(name: str, value: str) -> Path:
-    """A user's file that must exist, be a file and be UTF-8 text."""
-    path = user_path(value)
+def check_text_file(name: str, value: Any, what: str = "file") -> Path:
+    """A user's file that must exist, be a file and be UTF-8 text. ``what`` names it in the
+    error for a value that is no path (``-T judge_template=5`` failed inside pathlib; a blank
+    one read as the current directory)."""
+    if not isinstance(value, str | os.PathLike) or not str(value).strip():
+        raise TaskArgumentError(f"{name}: expected the path of a {what}, got {value!r}")
+    path = user_path(str(value))
     if not path.exists():
         raise TaskArgumentError(f"{name}: no such file {value!r}")
     if not path.is_file():

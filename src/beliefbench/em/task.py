@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from os import PathLike
-
 from inspect_ai import Epochs, Task, task
 from inspect_ai.model import GenerateConfig
 
@@ -32,11 +30,7 @@ TASK_KEY = "beliefbench_em"
 def _template(name: str, override: str | None) -> str:
     if override is None:
         return str(template_path(name))  # type: ignore[arg-type]
-    if not isinstance(override, str | PathLike) or not str(override).strip():
-        # -T aligned_template=5 failed inside pathlib; "" read as the current directory
-        raise TaskArgumentError(f"{name}_template: expected the path of a judge prompt file, "
-                                f"got {override!r}")
-    path = check_text_file(f"{name}_template", str(override))
+    path = check_text_file(f"{name}_template", override, "judge prompt file")
     # a template without them renders, but the judge would score an answer (or a question)
     # it never sees: every verdict would be made up
     missing = [p for p in ("{question}", "{answer}") if p not in path.read_text("utf-8")]
