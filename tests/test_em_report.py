@@ -250,7 +250,7 @@ def test_a_log_without_a_single_sample_exits_2_naming_it(em_logs, tmp_path):
     write_eval_log(log, str(path))
     res = CliRunner().invoke(cli, ["em-report", str(path), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2, res.output
-    assert f"no responses in {path} (status 'error')" in res.output
+    assert f"no responses to count: {path} (status 'error') holds no samples" in res.output
 
 
 def test_a_ci_from_one_resample_still_plots(em_logs, tmp_path):

@@ -370,6 +370,25 @@ def test_a_log_rescored_by_inspect_beside_its_original_is_refused(two_runs, tmp_
     assert len(load_belief_logs(logs).logs) == 1
 
 
+def test_a_log_rescored_in_place_by_another_judge_is_refused(two_runs, tmp_path):
+    """`inspect score --action overwrite` on the log itself keeps the header's grader, and
+    with no original beside it nothing told: the new judge's verdicts were reported (and
+    gated) under the first judge's name."""
+    original = next(p for p in sorted(two_runs.glob("*.eval")) if read_eval_log(
+        str(p), header_only=True).eval.metadata["condition"] == "negated")
+    named = read_eval_log(str(original), header_only=True).eval.model_roles["grader"].model
+    rescored = _rescored_in_inspect(original, "overwrite", tmp_path / "rescored.eval")
+    with pytest.raises(LogError, match=rf"{rescored}: \d+ response\(s\) were judged by "
+                                       rf"mockllm/nay, but the log names {named} as its "
+                                       r"judge: it was re-scored in place"):
+        load_belief_logs(rescored)
+    other = next(str(p) for p in sorted(two_runs.glob("*.eval")) if p != original)
+    loaded = load_belief_logs([rescored, other], skip_bad=True)  # passed over, named
+    assert [i.path for i in loaded.logs] == [other]
+    assert [p for p, _ in loaded.skipped] == [rescored]
+    assert len(load_belief_logs(original).responses) == 14  # its own judge's: read
+
+
 def test_belief_scores_appended_after_the_run_are_named_not_read(two_runs, tmp_path):
     original = next(p for p in sorted(two_runs.glob("*.eval")) if read_eval_log(
         str(p), header_only=True).eval.metadata["condition"] == "negated")

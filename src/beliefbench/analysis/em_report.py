@@ -31,6 +31,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     read_headers,
     responses_frame,
     share_note,
+    with_log_paths,
 )
 from beliefbench.analysis.runs import (
     RunKey,
@@ -197,10 +198,7 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
                            strict=True):
         info["run"] = label
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
-    if "log" not in df.columns:  # not one sample in any log: e.g. an eval that errored
-        raise LogError("no responses in " + ", ".join(   # before its first sample
-            f"{p} (status {i['status']!r})" for p, i in infos.items()))
-    df["log"] = df["log"].astype(str).str.removeprefix("file://")
+    df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})
     odd = df[df["verdict"].notna() & ~df["verdict"].isin(EM_VERDICTS)]
     if len(odd):
         first = odd.iloc[0]

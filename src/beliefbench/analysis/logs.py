@@ -385,6 +385,30 @@ def _infrastructure(sample: Any) -> bool:
     return isinstance(value, dict) and value.get(INFRASTRUCTURE) in (1, 1.0, True)
 
 
+def _judge_used(sample: Any) -> str | None:
+    """Who gave the response's verdict, as the scorer recorded it (a model's
+    ``provider/name``, ``markers``; ``exact_match``/``none`` where no judge was asked)."""
+    score = (sample.scores or {}).get(SCORER)
+    used = (score.metadata or {}).get("judge") if score is not None else None
+    return used if isinstance(used, str) else None
+
+
+NO_JUDGE_ASKED = {"exact_match", "none"}
+"""Verdicts read without a judge (binary answers, no response): any run gives them."""
+
+
+def expected_judge(log: EvalLog) -> str | None:
+    """Who the header says judged the log: the grader role's model, the model itself when
+    none was bound, ``markers`` offline; None when the log does not record its judge mode."""
+    mode = dict(run_key(log).judge).get("mode")
+    if mode == "markers":
+        return "markers"
+    if mode != "model":
+        return None
+    role = (log.eval.model_roles or {}).get("grader")
+    return role.model if role is not None else log.eval.model
+
+
 COLUMNS = [
     SampleColumn("id", path="id", required=True, type=str),
     SampleColumn("epoch", path="epoch", required=True),
@@ -395,6 +419,7 @@ COLUMNS = [
     SampleColumn("verdict", path=_verdict),
     SampleColumn("infrastructure", path=_infrastructure),
     SampleColumn("sample_error", path="error"),
+    SampleColumn("judge_used", path=_judge_used),
 ]
 
 
@@ -432,6 +457,16 @@ def responses_frame(paths: Iterable[str], skip_bad: bool = False,
     return _samples(good, columns), bad
 
 
+def with_log_paths(df: pd.DataFrame, statuses: dict[str, str]) -> pd.DataFrame:
+    """``df`` with its ``log`` column as plain paths; a LogError when no log (path ->
+    status) holds a sample (e.g. cancelled or errored before the first one finished)."""
+    if df.empty or "log" not in df.columns:
+        raise LogError("no responses to count: " + "; ".join(
+            f"{path} (status {status!r}) holds no samples" for path, status in statuses.items()))
+    df["log"] = df["log"].astype(str).str.removeprefix("file://")
+    return df
+
+
 def _check_verdicts(df: pd.DataFrame, infos: dict[str, LogInfo]) -> list[tuple[str, str]]:
     """(path, why) for each log holding verdicts that are not belief verdicts."""
     bad = df[df["verdict"].notna() & ~df["verdict"].isin(VERDICTS)]
@@ -445,6 +480,27 @@ def _check_verdicts(df: pd.DataFrame, infos: dict[str, LogInfo]) -> list[tuple[s
     return [(p, w) for p, w in out if p in infos]
 
 
+def _check_judges(df: pd.DataFrame, judges: dict[str, str | None]
+                  ) -> list[tuple[str, str]]:
+    """(path, why) for each log whose verdicts were given by another judge than its header
+    names: re-scored in place (``inspect score --action overwrite`` keeps the header's grader),
+    so its run key, and the verdicts it would be pooled with, would be another judge's."""
+    out = []
+    used = df[df["judge_used"].notna() & ~df["judge_used"].isin(NO_JUDGE_ASKED)]
+    for path, sub in used.groupby("log", sort=True):
+        expected = judges.get(str(path))
+        others = sorted(set(sub["judge_used"]) - {expected})
+        if expected is None or not others:
+            continue
+        out.append((str(path), f"{(sub['judge_used'] != expected).sum()} response(s) were "
+                               f"judged by {', '.join(others)[:200]}, but the log names "
+                               f"{expected} as its judge: it was re-scored in place (`inspect "
+                               "score --action overwrite`), so whose verdicts these are is "
+                               "not recorded; re-judge into a new log with `beliefbench "
+                               "agreement --out`"))
+    return out
+
+
 def load_belief_logs(sources: str | Path | Sequence[str | Path],
                      skip_bad: bool = False) -> BeliefLogs:
     """Every belief response under ``sources``, labelled with its run; see module doc.
@@ -455,17 +511,13 @@ def load_belief_logs(sources: str | Path | Sequence[str | Path],
     headers, ignored, skipped = read_headers(sources, skip_bad)
     headers, superseded = drop_superseded(headers)
     infos = {path: log_info(log, path) for path, log in headers}
+    judges = {path: expected_judge(log) for path, log in headers}
     frames = [responses_frame(batch, skip_bad)
               for batch in task_batches(infos, {p: i.task_id for p, i in infos.items()})]
-    df = pd.concat([f for f, _ in frames], ignore_index=True)
+    df = with_log_paths(pd.concat([f for f, _ in frames], ignore_index=True),
+                        {path: info.status for path, info in infos.items()})
     bad = [b for _, found in frames for b in found]
-    if df.empty:  # e.g. cancelled before any sample finished
-        raise LogError("no responses to count: " + "; ".join(
-            f"{path} (status {info.status!r}) holds no samples" for path, info in infos.items()))
-    if "log" not in df.columns:
-        raise LogError("samples_df returned no 'log' column: unexpected Inspect version")
-    df["log"] = df["log"].astype(str).str.removeprefix("file://")
-    for path, why in _check_verdicts(df, infos):
+    for path, why in [*_check_verdicts(df, infos), *_check_judges(df, judges)]:
         if not skip_bad:
             raise LogError(f"{path}: {why}")
         bad.append((path, why))
