@@ -74,6 +74,18 @@ def test_a_rise_of_exactly_max_rise_is_tolerated():
     assert not compare(base, cand, max_rise=0.049, n_bootstrap=200).passed
 
 
+def test_model_arguments_may_differ_between_the_sides_and_are_noted():
+    """The sides are different models by design (a LoRA and a full checkpoint are served
+    with different `-M` arguments); within a side they must agree like any setting."""
+    verdicts = uniform(["c1", "c2"], 5, 1)
+    base = side(verdicts, settings=(*SETTINGS, ("model_args.do_sample", "false")))
+    cand = side(verdicts, model="n", settings=(*SETTINGS, ("model_args.do_sample", "true")))
+    result = compare(base, cand, n_bootstrap=200)
+    assert result.passed
+    assert "model arguments differ: model_args.do_sample (baseline: false; candidate: " \
+        "true)" in result.notes
+
+
 def test_a_rise_within_noise_passes():
     base = side(uniform(["a"], 7, 0))
     flipped = uniform(["a"], 7, 0)

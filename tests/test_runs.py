@@ -67,3 +67,19 @@ def test_labels_name_only_what_differs_and_stay_distinct(log):
     twin.eval.metadata["beliefbench"]["settings"]["samples"] = 3
     assert run_labels([a, run_key(twin), a]) == ["samples=1", "samples=3", "samples=1"]
     assert run_labels([a, a]) == ["-", "-"]
+
+
+def test_model_arguments_are_keyed_but_not_serving_options_or_secrets(log):
+    """`-M do_sample=false` changes what an hf model answers; it was in no run key, so such
+    runs pooled with sampled ones. Where it runs, and any secret, never count."""
+    assert not [f for f in run_key(log).fields() if f.startswith("model_args.")]
+    built = log.model_copy(deep=True)
+    built.eval.model_args = {"do_sample": False, "tokenizer": "tok", "device": "cuda:0",
+                             "hf_token": "s3cret", "client_auth": "s3cret",
+                             "gpu_memory_utilization": 0.5}
+    fields = run_key(built).fields()
+    assert {k: v for k, v in fields.items() if k.startswith("model_args.")} == {
+        "model_args.do_sample": "false", "model_args.tokenizer": "tok"}
+    assert "s3cret" not in str(run_key(built))
+    assert differing_fields([run_key(log), run_key(built)]) == ["model_args.do_sample",
+                                                                "model_args.tokenizer"]

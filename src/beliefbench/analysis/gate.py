@@ -13,7 +13,8 @@ Both sides must be one complete run each, judged alike and generated alike (same
 grader and its settings, judge template; same families, temperature, top_p, max_tokens,
 context): otherwise the gate refuses (:class:`GateError`, exit 2), unless the caller allows
 the mismatch explicitly. ``samples`` and ``claims`` may differ (they change the precision
-and which claims are compared, both reported, not the quantity measured). A side whose
+and which claims are compared, both reported, not the quantity measured), and so may the
+models' ``-M`` arguments (the models differ by design; a note names them). A side whose
 share of infrastructure failures (the provider raised; counted as ``failed``) exceeds
 ``max_failed`` is refused too: its rate would be the outage's, not the model's. So is a side
 whose share of ``parse_error`` verdicts (a judge reply, or a binary answer, that could not be
@@ -32,7 +33,13 @@ import numpy as np
 import pandas as pd
 
 from beliefbench.analysis.logs import NO_LABEL, BeliefLogs, LogInfo
-from beliefbench.analysis.runs import RunKey, describe, differing_fields, judge_mismatch
+from beliefbench.analysis.runs import (
+    MODEL_ARGS,
+    RunKey,
+    describe,
+    differing_fields,
+    judge_mismatch,
+)
 from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED, question_table, rate
 
 
@@ -185,9 +192,12 @@ def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
             raise GateError(f"{text}. Re-judge one side (`beliefbench agreement`, `inspect "
                             "score`) or pass --allow-judge-mismatch to compare anyway")
         notes.append(f"JUDGE MISMATCH allowed (--allow-judge-mismatch): {text}")
-    settings = [f for f in differing_fields([RunKey((), base.settings),
-                                             RunKey((), cand.settings)])
-                if f not in UNCOMPARED_SETTINGS]
+    differ = differing_fields([RunKey((), base.settings), RunKey((), cand.settings)])
+    settings = [f for f in differ
+                if f not in UNCOMPARED_SETTINGS and not f.startswith(MODEL_ARGS)]
+    built = [f for f in differ if f.startswith(MODEL_ARGS)]
+    if built:  # the models differ by design; how each was built is shown, not refused
+        notes.append(f"model arguments differ: {describe(built, keys)}")
     if settings:
         text = f"the sides were not generated alike: {describe(settings, keys)}"
         if not allow_settings_mismatch:

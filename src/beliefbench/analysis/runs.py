@@ -16,7 +16,9 @@ Where each field comes from, newest first:
 
 Eval-level generation options (``inspect eval --max-tokens 48``) override the task's
 settings for the model under test; the eval's plan records the config the solver generated
-with (``log.plan.config``), which is what is keyed.
+with (``log.plan.config``), which is what is keyed. So are the model's ``-M`` arguments
+(``log.eval.model_args``) as ``model_args.<name>``, except those that only decide how it is
+served and any whose name marks a secret.
 """
 
 from __future__ import annotations
@@ -51,6 +53,17 @@ NOT_GENERATION = frozenset({"max_retries", "timeout", "attempt_timeout",
                             "cache_prompt", "cache", "batch", "extra_headers", "seed",
                             "logprobs", "top_logprobs", "prompt_logprobs"})
 """GenerateConfig fields that decide how a run is served, not what is measured."""
+MODEL_ARGS = "model_args."
+"""Prefix of the ``-M`` arguments the model under test was built with (``-M
+do_sample=false``, ``-M dtype=...``): keyed, since they can change what it answers."""
+NOT_MODEL_ARGS = frozenset({"device", "device_map", "batch_size", "gpu_memory_utilization",
+                            "tensor_parallel_size", "pipeline_parallel_size",
+                            "data_parallel_size", "host", "port", "base_url", "timeout",
+                            "max_connections", "download_dir", "enforce_eager"})
+"""``-M`` arguments that decide where and how fast a model is served, not what it answers."""
+SECRET_PARTS = frozenset({"key", "token", "secret", "password", "credentials", "auth",
+                          "authorization"})
+"""A ``-M`` argument with one of these words in its name is never keyed (nor shown)."""
 NOT_KEYED = frozenset({"max_failed", "version", "cache", "judge_cache", "abort_after",
                        "self_judging"})
 """Recorded fields that decide whether a run finishes (or warns), not what it measures."""
@@ -126,9 +139,10 @@ class RunKey:
         return {**{f"judge.{k}": v for k, v in self.judge}, **dict(self.settings)}
 
     def field(self, name: str) -> str:
-        """A field's value: a generation option the run did not set is ``-`` (not set),
-        any other field the key lacks ``unknown`` (not recorded)."""
-        return self.fields().get(name, NONE if name.startswith(GENERATE) else UNKNOWN)
+        """A field's value: a generation option or model argument the run did not set is
+        ``-`` (not set), any other field the key lacks ``unknown`` (not recorded)."""
+        return self.fields().get(name, NONE if name.startswith((GENERATE, MODEL_ARGS))
+                                 else UNKNOWN)
 
     @property
     def unknown(self) -> list[str]:
@@ -137,7 +151,7 @@ class RunKey:
 
 def with_overrides(settings: dict[str, Any], log: EvalLog) -> dict[str, Any]:
     """``settings`` with the eval-level generation options (``--temperature`` ...) the solver
-    generated with, which win over the task's own record."""
+    generated with, which win over the task's own record, and the model's ``-M`` arguments."""
     overrides = log.plan.config if log.plan else None
     for name in GENERATION_OVERRIDES:
         value = getattr(overrides, name, None) if overrides else None
@@ -147,6 +161,10 @@ def with_overrides(settings: dict[str, Any], log: EvalLog) -> dict[str, Any]:
     for name, value in (overrides.model_dump(exclude_none=True) if overrides else {}).items():
         if name not in GENERATION_OVERRIDES and name not in NOT_GENERATION:
             settings[GENERATE + name] = value
+    for name, value in (log.eval.model_args or {}).items():
+        if value is not None and name not in NOT_MODEL_ARGS \
+                and not SECRET_PARTS & set(name.lower().split("_")):
+            settings[MODEL_ARGS + name] = value
     return settings
 
 
