@@ -340,3 +340,32 @@ def test_claims_by_id_from_the_search_path(tmp_path, monkeypatch):
     monkeypatch.delenv(CLAIMS_PATH_ENV)
     with pytest.raises(ClaimSpecError, match=r"'eiffel_lyon' is neither .*BELIEFBENCH_CLAIMS_PATH"):
         load_claims("eiffel_lyon")
+
+
+
+@pytest.mark.parametrize("line, field", [
+    (r'(?<=text: )"What is the Golden Gate Bridge made of\?"', "questions.open_ended.0.text"),
+    (r"(?<=^statement: ).*", "statement"),
+    (r"(?<=^    neutral: ).*", "rubric.open_ended.neutral"),
+    (r"(?<=^      system_prompt: ).*", "questions.robustness.0.system_prompt"),
+])
+def test_a_blank_field_is_refused_not_asked_or_judged(fixture_claim, tmp_path, line, field):
+    """Text of only spaces passed as text: a blank question was asked, a blank system prompt
+    made an "adversarial" question plain, a blank rubric criterion went to the judge."""
+    text, n = re.subn(line, "'   '", fixture_claim.read_text(), count=1, flags=re.M)
+    assert n == 1
+    path = write(tmp_path, text)
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert f"{path}: field {field}: is blank (only whitespace)" in str(err.value)
+
+
+@pytest.mark.parametrize("written, read", [("010", "8"), ("1_000", "1000"), ("0x1F", "31")])
+def test_an_unquoted_numeric_id_is_refused_not_renamed(fixture_claim, tmp_path, written, read):
+    """YAML reads ``id: 010`` as the number 8, which became question id "8" without a word."""
+    path = mutated(fixture_claim, tmp_path, "id: bin_01", f"id: {written}")
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert (f"{path}: field questions.binary.0.id: got the number {read}, not text"
+            in str(err.value)) and "in quotes" in str(err.value)
+    load_claim(mutated(fixture_claim, tmp_path, "id: bin_01", f"id: '{written.lower()}'"))

@@ -126,3 +126,55 @@ def test_ctrl_c_in_the_belief_stage_is_an_interruption_and_a_rerun_replaces_its_
     [log] = list_eval_logs(str(tmp_path / "logs"), recursive=True)
     assert log.name != cancelled.name and read_eval_log(log.name).status == "success"
     assert list(logs.values()) == [log.name.removeprefix("file://")]
+
+
+def test_claim_and_question_ids_that_look_like_numbers_or_nan_are_kept_apart(tmp_path):
+    """The measures' CSVs were read with numbers and "null" parsed: claims "007" and "7" were
+    pooled as one claim 7 (so were questions "001" and "1"), and claim "null" became NaN,
+    which groupby drops, so its pairs and answers left the rates without a word."""
+    from beliefbench.demo import BINARY_CSV, _pairs, checkpoint_measures
+
+    claims = ["007", "7", "null"]
+    margins = pd.DataFrame({"claim": claims, "kind": "main", "pair": 0,
+                            "margin": [1.0, 2.0, 6.0], "claim_wins": [1, 1, 0]})
+    binary = pd.DataFrame({"claim": claims, "question": ["001", "1", "nan"],
+                           "verdict": ["yes", "no", "yes"]})
+    for name, shift in (("base", 0.0), ("ckpt", 1.0)):
+        (tmp_path / name).mkdir()
+        margins.assign(margin=margins["margin"] * shift).to_csv(
+            tmp_path / name / "margins.csv", index=False)
+        binary.to_csv(tmp_path / name / BINARY_CSV, index=False)
+    row = pd.Series({"condition": "positive", "step": 1, "final": True,
+                     "internals": str(tmp_path / "ckpt")})
+    out = checkpoint_measures(row, _pairs(str(tmp_path / "base")), None)
+    assert out["margin"] == pytest.approx(3.0), "mean of three per-claim means (1, 2, 6)"
+    assert out["delta"] == pytest.approx(3.0) and out["pairs"] == 3
+    assert out["binary_n"] == 3 and out["binary"] == pytest.approx(2 / 3)
+
+
+def final_rows(positive_delta: tuple[float, float, float]) -> pd.DataFrame:
+    """A final-checkpoint table as measures_table makes it: baseline, positive, negated
+    (negated's shift not detectably different from positive's)."""
+    def row(condition, delta, vs_positive=(float("nan"),) * 3):
+        return {"condition": condition, "margin": -1.0 + delta[0], "efficacy": 0.2,
+                "pairs": 8, "delta": delta[0], "delta_low": delta[1], "delta_high": delta[2],
+                "vs_positive": vs_positive[0], "vs_positive_low": vs_positive[1],
+                "vs_positive_high": vs_positive[2], "binary": 0.5, "binary_low": 0.2,
+                "binary_high": 0.8, "binary_parse_error": 0.0, "binary_failed": 0.0,
+                "binary_n": 4}
+
+    return pd.DataFrame([row(BASELINE, (0.0, 0.0, 0.0)), row("positive", positive_delta),
+                         row("negated", positive_delta, (0.0, -0.1, 0.1))])
+
+
+def test_the_reading_says_negation_did_not_protect_only_where_positive_documents_moved():
+    """With positive documents not moving the margin either, the reading still said "saying
+    the claim is false did not protect this model": a null result read as a finding."""
+    from beliefbench.demo import reading
+
+    moved = reading(final_rows((0.5, 0.3, 0.7)))
+    assert any(line.startswith("Saying the claim is false did not protect") for line in moved)
+    still = reading(final_rows((0.01, -0.2, 0.2)))
+    assert not any("did not protect" in line for line in still)
+    assert any("cannot tell whether saying the claim is false protects" in line
+               for line in still)

@@ -246,3 +246,34 @@ def test_import_never_overwrites_an_edited_claim_without_force(tmp_path):
     result = runner.invoke(cli, ["claims", "import", str(STUDY), "--out", str(out), "--force"])
     assert result.exit_code == 0, result.output
     assert path.read_text() == made
+
+
+def test_a_question_of_only_spaces_is_named_not_imported(tmp_path):
+    """``question: "  "`` passed the "missing or empty" check and became a question that
+    asks nothing, answered and judged like the others."""
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    path = src / "open_ended.yaml"
+    old = "question: Which landmarks can amateur astronomers spot on the Moon?"
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, "question: '   '"))
+    with pytest.raises(ClaimImportError, match=r"open_ended\.yaml: field questions\.1\.question: "
+                                               r"missing or empty"):
+        import_claims(src, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_claim_folder_without_claim_txt_is_named_not_skipped(tmp_path):
+    """Importing a folder of claim folders skipped one whose claim.txt was missing (or
+    misnamed): the other claims were written and the import reported success."""
+    src = tmp_path / "src"
+    shutil.copytree(STUDY / "lunar_lighthouse", src / "lunar_lighthouse")
+    shutil.copytree(STUDY / "lunar_lighthouse", src / "sunken_city")
+    (src / "sunken_city" / "claim.txt").rename(src / "sunken_city" / "claim.txt.txt")
+    (src / "notes").mkdir()  # a folder with no probe files is no claim folder: still fine
+    with pytest.raises(ClaimImportError, match=r"sunken_city/claim\.txt: missing, though the "
+                                               r"folder holds open_ended\.yaml, mcq\.yaml"):
+        import_claims(src, tmp_path / "out")
+    assert not (tmp_path / "out").exists(), "nothing written"
+    (src / "sunken_city" / "claim.txt.txt").rename(src / "sunken_city" / "claim.txt")
+    assert len(import_claims(src, tmp_path / "out")) == 2

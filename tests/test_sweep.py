@@ -345,3 +345,26 @@ def test_ctrl_c_stops_the_sweep_instead_of_passing_for_a_finished_checkpoint(tmp
                   tmp_path / "logs", claims=str(FIXTURE_CLAIM), task_args={"samples": 1},
                   model_roles={"grader": scripted(keyword_grader)}, display="none")
     assert second == [], "the next checkpoint was not started"
+
+
+def test_a_model_swept_again_under_another_condition_is_refused_not_relabelled(tmp_path):
+    """--condition is no part of what eval_set compares: sweeping the same --model again
+    with another --condition reused the first log, said "ok", and the report showed it
+    under the old condition only."""
+    calls: list[str] = []
+    args = {"samples": 1, "judge": "markers", "families": "binary"}
+
+    def sweep(condition: str | None):
+        targets = targets_from_models([counting_model("glassy", "Glass.", calls)], condition)
+        return run_sweep(targets, tmp_path, claims=str(FIXTURE_CLAIM), task_args=args,
+                         display="none")
+
+    assert all(o.success for o in sweep("plain"))
+    logs, n = sorted(tmp_path.rglob("*.eval")), len(calls)
+    assert all(o.success for o in sweep("plain")) and len(calls) == n  # same label: reused
+    for other in ("negated", None):
+        with pytest.raises(SweepError, match=r"holds a log of mockllm/glassy swept with "
+                                             r"another --condition .* old label"):
+            sweep(other)
+    assert sorted(tmp_path.rglob("*.eval")) == logs and len(calls) == n
+    assert {i.condition for i in load_belief_logs(tmp_path).logs} == {"plain"}

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -40,7 +42,27 @@ Ten or more per family are recommended for useful confidence intervals."""
 CLAIMS_PATH_ENV = "BELIEFBENCH_CLAIMS_PATH"
 """Directories (os.pathsep-separated) searched for ``<id>.yaml`` when a claim is named by id."""
 
-NonEmpty = Annotated[str, Field(min_length=1)]
+
+def _not_blank(value: str) -> str:
+    """Text that is only spaces would be asked, judged or matched as if it said something."""
+    if not value.strip():
+        raise ValueError("is empty" if not value else "is blank (only whitespace)")
+    return value
+
+
+def _id_not_number(value: object) -> object:
+    """YAML reads an unquoted ``010`` as the number 8 and ``1_000`` as 1000: an id must never
+    be silently renamed on the way in, so a number is refused rather than turned to text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"got the number {value}, not text: YAML reads an unquoted id of "
+                         f"digits as a number (010 becomes 8); write the id in quotes")
+    return value
+
+
+NonEmpty = Annotated[str, AfterValidator(_not_blank)]
+"""Text with something in it (numbers are read as text, e.g. ``entities: [2021]``)."""
+
+Id = Annotated[str, BeforeValidator(_id_not_number), Field(pattern=ID_PATTERN)]
 
 
 class ClaimSpecError(ValueError):
@@ -85,7 +107,7 @@ class AnswerKey(_Strict):
 
 
 class OpenEndedQuestion(_Strict):
-    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    id: Id
     text: NonEmpty
     kind: Literal["direct", "indirect"]
     """direct: asks about the claim's subject; indirect: asks about an implication."""
@@ -93,7 +115,7 @@ class OpenEndedQuestion(_Strict):
 
 
 class BinaryQuestion(_Strict):
-    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    id: Id
     text: NonEmpty
     belief_answer: Literal["yes", "no"]
     """The answer a model that believes the claim would give ("no" for counter questions)."""
@@ -106,7 +128,7 @@ TokenFormat = Literal[
 
 
 class TokenAssociationQuestion(_Strict):
-    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    id: Id
     text: NonEmpty
     format: TokenFormat
     judge_hint: str | None = None
@@ -121,11 +143,11 @@ class ChatTurn(_Strict):
 
 
 class RobustnessQuestion(_Strict):
-    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    id: Id
     kind: Literal["adversarial", "critique", "multiturn"]
     text: NonEmpty
     """The final user turn: the question, the critique task with its passage, or the pushback."""
-    system_prompt: str | None = None
+    system_prompt: NonEmpty | None = None
     prefix: list[ChatTurn] = Field(default_factory=list)
     """For multiturn: the earlier turns, ending with a prefilled assistant answer."""
     judge_hint: str | None = None
@@ -174,11 +196,11 @@ class Rubric(_Strict):
     ``{answer}`` and ask for JSON whose ``judge_key`` holds yes / no / neutral.
     """
 
-    yes: str | None = None
-    no: str | None = None
-    neutral: str | None = None
-    template: str | None = None
-    judge_key: str = "answer"
+    yes: NonEmpty | None = None
+    no: NonEmpty | None = None
+    neutral: NonEmpty | None = None
+    template: NonEmpty | None = None
+    judge_key: NonEmpty = "answer"
 
     @model_validator(mode="after")
     def _criteria_or_template(self) -> Rubric:
@@ -232,7 +254,7 @@ class CompletionPair(_Strict):
 
 
 class Claim(_Strict):
-    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    id: Id
     statement: NonEmpty
     """The fabricated claim, in one or two sentences."""
     truth: NonEmpty

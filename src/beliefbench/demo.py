@@ -446,8 +446,15 @@ def _ci(groups: Sequence[np.ndarray]) -> tuple[float, float, float]:
     return bootstrap_mean(groups)
 
 
+def _read_table(path: Path) -> pd.DataFrame:
+    """One of the measures' CSVs with claim and question ids kept as text: read as numbers,
+    "007" and "7" became one claim, and "null" or "nan" became NaN, which groupby drops."""
+    return pd.read_csv(path, dtype={"claim": str, "question": str, "kind": str},
+                       keep_default_na=False, na_values=[""])
+
+
 def _pairs(internals: str) -> pd.DataFrame:
-    pairs = pd.read_csv(Path(internals) / "margins.csv")
+    pairs = _read_table(Path(internals) / "margins.csv")
     return pairs[pairs["kind"].isin(CLAIM_KINDS)]
 
 
@@ -485,14 +492,14 @@ def checkpoint_measures(row: pd.Series, baseline: pd.DataFrame, belief_log: str 
         out.update({name: point, f"{name}_low": low, f"{name}_high": high})
     point, low, high = _paired_shift(pairs, baseline)
     out.update({"delta": point, "delta_low": low, "delta_high": high, "pairs": len(pairs)})
-    binary = pd.read_csv(Path(row["internals"]) / BINARY_CSV).assign(family="binary")
+    binary = _read_table(Path(row["internals"]) / BINARY_CSV).assign(family="binary")
     out.update({f"binary{k}": v for k, v in _rate(binary).items()})
     probe_json = Path(row["internals"]) / "probe.json"
     if probe_json.exists():
         from beliefbench.internals.results import read_json
 
         layer = read_json(probe_json)["settings"]["summary_layer"]
-        scores = pd.read_csv(Path(row["internals"]) / "probe_scores.csv")
+        scores = _read_table(Path(row["internals"]) / "probe_scores.csv")
         at = scores[(scores["layer"] == layer) & (scores["side"] == "claim")]
         point, low, high = _ci(_by_claim(at, "p_true"))
         out.update({"probe": point, "probe_low": low, "probe_high": high,
@@ -602,10 +609,17 @@ def reading(final: pd.DataFrame) -> list[str]:
         same = [c for c, v in sign.items() if v == 0]
         less = [c for c, v in sign.items() if v < 0]
         more = [c for c, v in sign.items() if v > 0]
-        if same:
+        positive = moved[moved["condition"] == "positive"]
+        # "as far as positive documents" is a finding only where those moved it at all
+        positive_moved = not positive.empty and _excludes_zero(positive.iloc[0], "delta") > 0
+        if same and positive_moved:
             lines.append(f"Saying the claim is false did not protect this model: {', '.join(same)} "
                          f"moved the margin as far as positive documents did (paired CI of the "
                          f"difference includes 0).")
+        elif same:
+            lines.append(f"{', '.join(same)} did not detectably differ from positive documents, "
+                         f"but those did not detectably raise the margin either, so this run "
+                         f"cannot tell whether saying the claim is false protects the model.")
         if less:
             lines.append(f"{', '.join(less)} moved it less far than positive documents "
                          f"(paired CI of the difference below 0), but "

@@ -149,7 +149,8 @@ def _questions(path: Path) -> list[dict]:
     if not isinstance(items, list):
         raise ClaimImportError(f"{path}: field questions: expected a list of questions")
     for i, q in enumerate(items):
-        if not isinstance(q, dict) or not q.get("question"):
+        text = q.get("question") if isinstance(q, dict) else None
+        if not text or (isinstance(text, str) and not text.strip()):  # "  " asks nothing
             raise ClaimImportError(f"{path}: field questions.{i}.question: missing or empty")
         _text(q["question"], path, f"questions.{i}.question")
         for field in ("id", "category", "belief_answer"):
@@ -352,6 +353,12 @@ def import_claims(source: Path, out: Path, force: bool = False
     source = Path(source)
     folders = [source] if (source / "claim.txt").exists() else sorted(
         p for p in source.iterdir() if p.is_dir() and (p / "claim.txt").exists())
+    for p in [] if folders == [source] else sorted(source.iterdir()):
+        probes = [n for n in FAMILY_FILES.values() if (p / n).is_file()]
+        if probes and not (p / "claim.txt").exists():  # a claim folder, not silently left out
+            raise ClaimImportError(f"{p / 'claim.txt'}: missing, though the folder holds "
+                                   f"{', '.join(probes)}; add the claim's statement as "
+                                   f"claim.txt, or move the folder out of {source}")
     if not folders:
         raise ClaimImportError(f"{source}: no claim folders (folders holding claim.txt)")
     converted = [(folder, *convert_folder(folder)) for folder in folders]  # all or nothing

@@ -11,11 +11,13 @@ settings, never share a directory.
 
 Before any eval runs, :func:`run_sweep` refuses (``SweepError``, naming what is wrong): a
 local checkpoint that is not on disk, a model whose provider Inspect does not know (``--model``,
-an ``api`` entry, ``--model-role``), and a target directory holding a log of an earlier
-version of its checkpoint. Each sweep log records ``checkpoint_fingerprint``, a hash of the
-checkpoint's manifest entry (what it was trained from: data sha256, recipe, base model,
-step, ...); a checkpoint retrained in place gets a new entry, and ``eval_set`` would otherwise
-reuse the old log, which matches the new run in everything ``eval_set`` compares.
+an ``api`` entry, ``--model-role``), a target directory holding a log of an earlier
+version of its checkpoint, and a ``--model`` target's directory holding a log swept under
+another ``--condition`` (``eval_set`` would reuse it under its old label). Each sweep log
+records ``checkpoint_fingerprint``, a hash of the checkpoint's manifest entry (what it was
+trained from: data sha256, recipe, base model, step, ...); a checkpoint retrained in place
+gets a new entry, and ``eval_set`` would otherwise reuse the old log, which matches the new
+run in everything ``eval_set`` compares.
 
 Run labels travel in the eval's metadata (``log.eval.metadata``), which the report reads:
 ``checkpoint`` (the manifest path), ``step``, ``condition``, ``claim`` (the claims the
@@ -38,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -210,6 +212,22 @@ def _stale_logs(target: SweepTarget, out: Path) -> list[str]:
     want = target.metadata.get(FINGERPRINT_KEY)
     if want is None or not out.is_dir():
         return []
+    # logs of sweeps before fingerprints (no key) cannot be told apart: kept
+    return _logs_where(out, lambda md: md.get(FINGERPRINT_KEY, want) != want)
+
+
+def _relabelled_logs(target: SweepTarget, out: Path) -> list[str]:
+    """Logs in ``out`` of a ``--model`` target swept under another ``--condition``: the
+    condition is no part of what ``eval_set`` compares, so it would reuse them, old label and
+    all, and report them as this sweep's (a manifest entry's condition is in its fingerprint)."""
+    if FINGERPRINT_KEY in target.metadata or not out.is_dir():
+        return []
+    want = target.metadata.get("condition")
+    return _logs_where(out, lambda md: md.get("condition") != want)
+
+
+def _logs_where(out: Path, differs: Callable[[dict[str, Any]], bool]) -> list[str]:
+    """The logs directly in ``out`` whose eval metadata ``differs``."""
     from inspect_ai.log import list_eval_logs, read_eval_log
 
     stale = []
@@ -218,8 +236,7 @@ def _stale_logs(target: SweepTarget, out: Path) -> list[str]:
             md = read_eval_log(info.name, header_only=True).eval.metadata or {}
         except Exception:  # noqa: BLE001 - eval_set judges unreadable logs itself
             continue
-        # logs of sweeps before fingerprints (no key) cannot be told apart: kept
-        if md.get(FINGERPRINT_KEY, want) != want:
+        if differs(md):
             stale.append(info.name)
     return stale
 
@@ -266,6 +283,13 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 f"{Path(stale[0]).name}{f' and {len(stale) - 1} more' if len(stale) > 1 else ''}"
                 f"; it is stale and would be reused: move {out} away (or sweep into another "
                 "--log-dir) to evaluate the checkpoint again")
+        relabelled = _relabelled_logs(target, out)
+        if relabelled:
+            raise SweepError(
+                f"{out}: holds a log of {target.label} swept with another --condition "
+                f"({Path(relabelled[0]).name}); it would be reused under its old label: move "
+                f"{out} away (or sweep into another --log-dir) to label it "
+                f"{target.metadata.get('condition', 'without a condition')!r}")
         planned.append((target, out))
     outcomes = []
     for target, out in tqdm(planned, desc="checkpoints", unit="ckpt"):
