@@ -83,3 +83,16 @@ def test_model_arguments_are_keyed_but_not_serving_options_or_secrets(log):
     assert "s3cret" not in str(run_key(built))
     assert differing_fields([run_key(log), run_key(built)]) == ["model_args.do_sample",
                                                                 "model_args.tokenizer"]
+
+
+def test_how_the_grader_is_served_is_no_judge_difference(log):
+    """A grader bound with `max_connections` (or timeouts, retries) judges the same way;
+    the gate refused such sides as "not judged alike"."""
+    from inspect_ai.model import GenerateConfig
+
+    served, hotter = log.model_copy(deep=True), log.model_copy(deep=True)
+    served.eval.model_roles["grader"].config = GenerateConfig(max_connections=4, timeout=30)
+    hotter.eval.model_roles["grader"].config = GenerateConfig(temperature=0.7)
+    assert judge_mismatch(run_key(log), run_key(served)) == []
+    assert judge_mismatch(run_key(log), run_key(hotter)) == ["judge.grader"]
+    assert run_key(hotter).fields()["judge.grader"] == "mockllm/kw[temperature:0.7]"

@@ -111,12 +111,19 @@ def fields_text(record: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={setting_text(v)}" for k, v in keyed_fields(record).items())
 
 
-def _grader(log: EvalLog) -> str:
-    role = (log.eval.model_roles or {}).get("grader")
+def grader_text(role: Any, model: str) -> str:
+    """The grader role as a run key shows it: its model and the generation settings bound
+    with it (how it is served, e.g. ``max_connections``, is left out); ``self:<model>`` when
+    no grader was bound."""
     if role is None:
-        return SELF_JUDGED + log.eval.model
+        return SELF_JUDGED + model
     config = role.config.model_dump(exclude_none=True) if role.config else {}
+    config = {k: v for k, v in config.items() if k not in NOT_GENERATION}
     return role.model + (f"[{setting_text(config)}]" if config else "")
+
+
+def _grader(log: EvalLog) -> str:
+    return grader_text((log.eval.model_roles or {}).get("grader"), log.eval.model)
 
 
 @dataclass(frozen=True)
