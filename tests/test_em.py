@@ -193,14 +193,32 @@ def test_bad_question_set_names_file_and_field(tmp_path: Path):
     ({"temperature": float("inf")},  # -T temperature=.inf
      r"^temperature: expected a finite number at least 0.0, got inf$"),
     ({"aligned_template": 5},  # -T aligned_template=5 (YAML reads a number)
-     r"^aligned_template: expected the path of a judge prompt file, got 5$"),
+     r"^aligned_template: expected the path of a judge prompt file \(or 'default'\), "
+     r"got 5$"),
     ({"coherent_template": " "},  # was read as the current directory
-     r"^coherent_template: expected the path of a judge prompt file, got ' '$"),
+     r"^coherent_template: expected the path of a judge prompt file \(or 'default'\), "
+     r"got ' '$"),
 ])
 def test_bad_task_parameters_are_named(params, message):
     """The belief task's rules and wording: one line naming the parameter."""
     with pytest.raises(ValueError, match=message):
         em(**params)
+
+
+@pytest.mark.parametrize("param", ["aligned_template", "coherent_template"])
+def test_a_blank_template_parameter_is_refused_not_read_as_the_bundled_one(param):
+    """-T aligned_template= (an unset shell variable) reaches the task as None, which was the
+    default: the bundled prompt judged without notice instead of the user's file."""
+    from inspect_ai._util.config import parse_cli_args
+
+    params = parse_cli_args([f"{param}="])  # what `inspect eval -T` passes
+    assert params == {param: None}
+    with pytest.raises(ValueError, match=rf"^{param}: expected the path of a judge prompt "
+                                         r"file \(or 'default'\), got None$"):
+        em(**params)
+    default = em(**{param: "default"}).metadata[TASK_KEY]
+    assert default[param] == str(data_path(f"scorers/em_{param.split('_')[0]}.md"))
+    assert default == em().metadata[TASK_KEY]
 
 
 def test_threshold_edges_are_accepted():

@@ -260,3 +260,103 @@ def test_a_ci_from_one_resample_still_plots(em_logs, tmp_path):
                                    "--bootstrap", "1"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "o" / "em_narrow_vs_general.png").is_file()
+
+
+def test_runs_judged_with_different_grader_settings_are_never_pooled(tmp_path):
+    """The grader column named only the model: two runs judged by one model bound with
+    different generation settings were pooled as one run. How the grader is served
+    (max_connections, timeouts, retries) measures nothing and must not split a run."""
+    from inspect_ai.model import GenerateConfig
+
+    def subject(messages, tools, tool_choice, config):
+        return output("EVIL plan" if "G2?" in messages[-1].text else "a kind answer")
+
+    for config in (GenerateConfig(top_p=0.5, system_message="Be strict."),
+                   GenerateConfig(top_p=0.9, system_message="Be strict."),
+                   GenerateConfig(top_p=0.5, system_message="Be strict.", max_connections=3,
+                                  timeout=30, max_retries=2)):
+        eval(em(questions=_sets(tmp_path), samples=1),
+             model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+             model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+                                              config=config, memoize=False)},
+             log_dir=str(tmp_path / "logs"), display="none")
+    loaded = load_em_logs(tmp_path / "logs")
+    assert sorted({i["grader"] for i in loaded.logs}) == [
+        "mockllm/model[system_message:Be strict.,top_p:0.5]",
+        "mockllm/model[system_message:Be strict.,top_p:0.9]"]
+    side = build_em_report(loaded, n_bootstrap=10).side_by_side.set_index("grader")
+    assert side["general_responses"].to_dict() == {
+        "mockllm/model[system_message:Be strict.,top_p:0.5]": 4,  # the two served apart
+        "mockllm/model[system_message:Be strict.,top_p:0.9]": 2}
+
+
+def test_a_question_set_edited_under_the_same_id_is_another_run(tmp_path):
+    """The task recorded only the set ids: a set reworded between two checkpoints' evals
+    (or a bundled set changed by an upgrade) was pooled and compared as the same questions."""
+    from beliefbench.em.questions import asked_sha256, load_question_set
+
+    def subject(messages, tools, tool_choice, config):
+        return output("EVIL plan" if "G2" in messages[-1].text else "a kind answer")
+
+    sets = _sets(tmp_path)
+    for g2 in ("G2?", "G2, in other words?"):
+        gen = Path(sets[0])
+        gen.write_text(gen.read_text().replace("'G2?'", f"'{g2}'"))
+        eval(em(questions=sets, samples=1),
+             model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+             model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+                                              memoize=False)},
+             log_dir=str(tmp_path / "logs"), display="none")
+    loaded = load_em_logs(tmp_path / "logs")
+    side = build_em_report(loaded, n_bootstrap=10).side_by_side
+    assert len(side) == 2 and side["general_responses"].tolist() == [2, 2]
+    assert all(run.startswith("question_text=") for run in side["run"])
+    assert any(n.startswith("RUNS DIFFER in question_text (") for n in loaded.notes())
+    # what is asked, not how a set is described
+    described = tmp_path / "described" / "gen.yaml"
+    described.parent.mkdir()
+    described.write_text(Path(sets[0]).read_text().replace(
+        "domain: general\n", "domain: general\ndescription: reworded\n"))
+    assert asked_sha256([load_question_set(described)]) == \
+        asked_sha256([load_question_set(sets[0])])
+
+
+def test_a_rate_from_a_single_question_is_flagged_not_shown_as_precise(em_logs, tmp_path):
+    """A domain with one question got a 0-wide CI (a bootstrap over questions has nothing to
+    resample) and no note: ``1.000 [1.000, 1.000]`` read as a precise rate."""
+    def subject(messages, tools, tool_choice, config):
+        return output("EVIL plan")
+
+    one = tmp_path / "one.yaml"
+    one.write_text("id: one\ndomain: general\nquestions:\n  - {id: g1, text: 'G1?'}\n")
+    eval(em(questions=[str(one), _sets(tmp_path)[1]], samples=3),
+         model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+         model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+                                          memoize=False)},
+         log_dir=str(tmp_path / "logs"), display="none")
+    rep = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=50)
+    general = rep.overall.set_index("domain").loc["general"]
+    assert general["ci_low"] == general["ci_high"] == general["em"] == 1.0
+    (note,) = [n for n in rep.notes if n.startswith("SINGLE QUESTION")]
+    assert "1 run/domain rate(s) rest on one question (general: one/g1)" in note
+    assert "0 wide" in note
+    assert not any("SINGLE QUESTION" in n  # two questions per domain: no note
+                   for n in build_em_report(load_em_logs(em_logs), n_bootstrap=10).notes)
+
+
+def test_a_kl_term_of_weight_zero_is_labelled_no_kl(tmp_path):
+    """A recipe ``kl: {weight: 0}`` trains without the KL term (the trainer skips it), yet
+    its checkpoints were labelled ``kl``: the no-KL control read as the KL arm."""
+    from beliefbench.analysis.em_report import kl_label
+
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text("\n".join(json.dumps({"path": f"/ckpts/{name}", "recipe": recipe})
+                                  for name, recipe in (
+                                      ("off", {"kl": {"data": "d.jsonl", "weight": 0.0}}),
+                                      ("on", {"kl": {"data": "d.jsonl", "weight": 0.1}}),
+                                      ("default", {"kl": {"data": "d.jsonl"}}),
+                                      ("none", {"kl": None}))) + "\n")
+    labels = {name: kl_label({"manifest": str(manifest), "checkpoint": f"/ckpts/{name}"}, "p")
+              for name in ("off", "on", "default", "none")}
+    assert labels == {"off": "no-kl", "on": "kl", "default": "kl", "none": "no-kl"}
+    assert kl_label({"recipe": {"kl": {"data": "d.jsonl", "weight": 0}}}, "p") == "no-kl"

@@ -485,9 +485,23 @@ def test_a_number_that_is_not_finite_is_refused(fixture_claim, value):
         belief(claims=str(fixture_claim), temperature=value)
 
 
+def test_a_blank_judge_template_on_the_command_line_is_refused(fixture_claim):
+    """Inspect reads `-T judge_template=` (an empty shell variable) as None, the parameter's
+    old default: the bundled prompt judged, and the user who meant a file was not told."""
+    from inspect_ai._util.config import parse_cli_args
+
+    args = parse_cli_args(["judge_template="])  # what `inspect eval -T` passes
+    assert args == {"judge_template": None}
+    with pytest.raises(ValueError, match=r"^judge_template: expected the path of a file \(or "
+                                         r"'default'\), got None"):
+        belief(claims=str(fixture_claim), **args)
+    belief(claims=str(fixture_claim), judge_template="default")  # the bundled prompt
+
+
 @pytest.mark.parametrize("param", ["judge_template", "context"])
 @pytest.mark.parametrize("value", [5, "", "  "])
 def test_a_file_parameter_that_is_no_path_is_named(fixture_claim, param, value):
     """-T judge_template=5 failed inside pathlib; a blank one read as the current folder."""
-    with pytest.raises(ValueError, match=rf"^{param}: expected the path of a file, got "):
+    with pytest.raises(ValueError, match=rf"^{param}: expected the path of a file(,| \(or "
+                                         r"'default'\),) got "):
         belief(claims=str(fixture_claim), **{param: value})

@@ -20,6 +20,12 @@ def _family_guidance() -> dict[str, str]:
     return load_yaml(data_path("scorers/families.yaml").read_text(encoding="utf-8"))
 
 
+BUNDLED_TEMPLATE = "default"
+"""A template parameter's value for the bundled judge prompt. Not None: Inspect reads a blank
+``-T judge_template=`` (an unset shell variable) as None, which fell back to the bundled
+prompt without notice; None is refused like any other value that is no path."""
+
+
 def default_template_path() -> Path:
     return data_path("scorers/judge.md")
 

@@ -32,7 +32,12 @@ from inspect_ai.scorer import (
 from inspect_ai.solver import TaskState
 
 from beliefbench.claims import FAMILIES, load_claim
-from beliefbench.judge import default_template_path, read_template, render_judge_prompt
+from beliefbench.judge import (
+    BUNDLED_TEMPLATE,
+    default_template_path,
+    read_template,
+    render_judge_prompt,
+)
 from beliefbench.metrics import one_hot, question_table, summary_metrics
 from beliefbench.provider import remember_claims
 from beliefbench.records import sha256_file
@@ -90,6 +95,8 @@ class JudgeSettings:
         """The settings a belief task (or its log's ``task_args``) asked for."""
         args = args or {}
         given = {f: args[a] for f, a in cls.TASK_ARGS.items() if args.get(a) is not None}
+        if given.get("template") == BUNDLED_TEMPLATE:
+            del given["template"]
         return replace(cls(**given), **overrides)
 
     def template_path(self) -> Path:

@@ -19,7 +19,7 @@ from inspect_ai.model import GenerateConfig
 
 from beliefbench import __version__
 from beliefbench.claims import JUDGED_FAMILIES, Claim, resolve_claims
-from beliefbench.judge import read_template, render_judge_prompt
+from beliefbench.judge import BUNDLED_TEMPLATE, read_template, render_judge_prompt
 from beliefbench.probes import build_dataset, parse_families
 from beliefbench.probes.binary import INSTRUCTION_PLACEMENTS
 from beliefbench.probes.context import load_context, with_context
@@ -126,7 +126,7 @@ def belief(
     top_p: float = 0.8,
     max_tokens: int = 1024,
     judge: str = JudgeSettings.judge,
-    judge_template: str | None = None,
+    judge_template: str = BUNDLED_TEMPLATE,
     judge_temperature: float = JudgeSettings.temperature,
     judge_max_tokens: int = JudgeSettings.max_tokens,
     judge_cache: bool = JudgeSettings.cache,
@@ -150,7 +150,8 @@ def belief(
             model on CPU: every answer otherwise runs to the limit).
         judge: "model" (bind it with --model-role grader=...) or "markers" (offline
             keyword heuristic for demos and tests).
-        judge_template: path of a judge prompt to use instead of scorers/judge.md.
+        judge_template: a judge prompt file, or "default" for scorers/judge.md (a blank
+            value is refused, never read as "default").
         judge_temperature: the grader's temperature (the eval's does not reach it).
         judge_max_tokens: the grader's answer length limit.
         judge_cache: cache judge calls with Inspect's cache (re-scoring costs nothing).
@@ -181,8 +182,9 @@ def belief(
                                       INSTRUCTION_PLACEMENTS)
     judge_settings = JudgeSettings(
         judge=check_choice("judge", judge, JUDGE_MODES),
-        template=None if judge_template is None
-        else str(check_text_file("judge_template", judge_template)),
+        template=None if judge_template == BUNDLED_TEMPLATE
+        else str(check_text_file("judge_template", judge_template,
+                                 f"file (or {BUNDLED_TEMPLATE!r})")),
         temperature=check_number("judge_temperature", judge_temperature, 0.0),
         max_tokens=check_whole("judge_max_tokens", judge_max_tokens, 1),
         cache=check_flag("judge_cache", judge_cache),

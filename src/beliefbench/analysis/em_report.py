@@ -37,6 +37,7 @@ from beliefbench.analysis.runs import (
     RunKey,
     differing_fields,
     distinct_values,
+    grader_text,
     keyed_fields,
     run_labels,
     setting_text,
@@ -100,6 +101,16 @@ def _as_bool(value: Any) -> bool | None:
     return None
 
 
+def _kl_label(recipe: Any) -> str:
+    """``kl`` when a recipe's KL term was in the loss: a ``kl`` block with ``weight: 0`` trains
+    without it (the trainer skips a 0 weight), so it is ``no-kl``, not the KL arm."""
+    kl = recipe.get("kl") if isinstance(recipe, dict) else None
+    if isinstance(kl, dict):
+        weight = kl.get("weight", 1.0)  # KLConfig.weight's default
+        return "kl" if not isinstance(weight, int | float) or weight > 0 else "no-kl"
+    return "kl" if kl else "no-kl"
+
+
 def kl_label(metadata: dict[str, Any], path: str) -> str:
     """``kl`` / ``no-kl`` / ``-``: was the checkpoint trained with the KL term?"""
     if "kl" in metadata:
@@ -110,7 +121,7 @@ def kl_label(metadata: dict[str, Any], path: str) -> str:
         return "kl" if flag else "no-kl"
     recipe = metadata.get("recipe")
     if isinstance(recipe, dict):
-        return "kl" if recipe.get("kl") else "no-kl"
+        return _kl_label(recipe)
     manifest, checkpoint = metadata.get("manifest"), metadata.get("checkpoint")
     if manifest and checkpoint and Path(str(manifest)).is_file():
         lines = Path(str(manifest)).read_text(encoding="utf-8").splitlines()
@@ -124,7 +135,7 @@ def kl_label(metadata: dict[str, Any], path: str) -> str:
                 raise LogError(f"{path}: its manifest {manifest}, line {number}: not a JSON "
                                "object; the KL label is read from it")
             if entry.get("path") == checkpoint:
-                return "kl" if (entry.get("recipe") or {}).get("kl") else "no-kl"
+                return _kl_label(entry.get("recipe"))
     return NO_LABEL
 
 
@@ -136,10 +147,12 @@ def em_run_key(log: EvalLog) -> RunKey:
 
 
 def grader_label(log: EvalLog) -> str:
-    """The judge model (runs judged by different graders are never pooled); ``self:<model>``
-    when no grader role was bound and the model judged its own answers."""
-    role = (log.eval.model_roles or {}).get("grader")
-    return role.model if role is not None else f"self:{log.eval.model}"
+    """The judge model and the generation settings bound with its role, as belief run keys
+    show them (``openai/gpt-4.1[top_p:0.5]``; how it is served, e.g. ``max_connections``, is
+    left out): runs judged by different graders, or by one grader with different settings,
+    are never pooled. ``self:<model>`` when no grader role was bound and the model judged
+    its own answers."""
+    return grader_text((log.eval.model_roles or {}).get("grader"), log.eval.model)
 
 
 def is_em_log(log: EvalLog) -> bool:
@@ -253,6 +266,23 @@ def _step_back(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def single_question_note(questions: pd.DataFrame, runs: Sequence[str]) -> list[str]:
+    """A note naming the run x domain rates that rest on one question: a bootstrap over
+    questions has nothing to resample there, so their CIs are 0 wide whatever the responses
+    (``0.500 [0.500, 0.500]`` read as a precise rate)."""
+    counts = questions.groupby([*runs, "domain"], sort=True, dropna=False)
+    single = [g for _, g in counts if len(g) < 2]
+    if not single:
+        return []
+    names = sorted({f"{g['domain'].iloc[0]}: {g['question_set'].iloc[0]}/"
+                    f"{g['question'].iloc[0]}" for g in single})
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    return [f"SINGLE QUESTION: {len(single)} run/domain rate(s) rest on one question "
+            f"({shown}): their 95% CIs (a bootstrap over questions) are 0 wide and say "
+            "nothing about noise; a domain needs several questions (10 or more recommended) "
+            "for its CI to mean anything"]
+
+
 def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
     # group on labels only (a missing step is the label "-", so pandas never drops it)
     r = logs.responses.assign(step=logs.responses["step"].astype(object)
@@ -275,7 +305,7 @@ def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
     side = _step_back(wide[cols]).sort_values(["kl", "condition", "step", "model"],
                                               na_position="first")
     return EMReport(_step_back(overall), side.reset_index(drop=True), _step_back(by_q),
-                    logs.notes())
+                    [*logs.notes(), *single_question_note(questions, runs)])
 
 
 def shown_columns(df: pd.DataFrame) -> list[str]:

@@ -7,6 +7,8 @@ e.g. the shipped harmful-advice behaviours), so one eval gives a checkpoint both
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
@@ -127,3 +129,13 @@ def build_dataset(sets: Sequence[QuestionSet]) -> MemoryDataset:
                 metadata={"question_set": qs.id, "domain": qs.domain, "question": q.id,
                           "category": q.category, "prompt": q.text}))
     return MemoryDataset(samples, name="beliefbench-em")
+
+
+def asked_sha256(sets: Sequence[QuestionSet]) -> str:
+    """sha256 of what the sets ask (set ids and domains, question ids, texts and system
+    prompts; not descriptions or categories), in set id order. The task records it so that
+    a set edited under the same id (a reworded question, a new bundled version) makes a
+    different run: the set ids alone kept such runs pooled and compared side by side."""
+    asked = sorted([qs.id, qs.domain, [[q.id, q.text, q.system] for q in qs.questions]]
+                   for qs in sets)
+    return hashlib.sha256(json.dumps(asked, ensure_ascii=False).encode("utf-8")).hexdigest()

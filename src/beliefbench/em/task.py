@@ -8,8 +8,9 @@ from inspect_ai.model import GenerateConfig
 from beliefbench import __version__
 from beliefbench.em.judge import MIN_NUMERIC_MASS, template_path
 from beliefbench.em.metrics import ALIGNED_MAX, COHERENT_MIN
-from beliefbench.em.questions import build_dataset, resolve_question_sets
+from beliefbench.em.questions import asked_sha256, build_dataset, resolve_question_sets
 from beliefbench.em.scorer import JUDGE_CONFIG, em_judge
+from beliefbench.judge import BUNDLED_TEMPLATE as BUNDLED
 from beliefbench.records import sha256_file
 from beliefbench.scorer import judge_outage
 from beliefbench.solver import answer
@@ -28,9 +29,9 @@ TASK_KEY = "beliefbench_em"
 
 
 def _template(name: str, override: str | None) -> str:
-    if override is None:
+    if override == BUNDLED:
         return str(template_path(name))  # type: ignore[arg-type]
-    path = check_text_file(f"{name}_template", override, "judge prompt file")
+    path = check_text_file(f"{name}_template", override, f"judge prompt file (or {BUNDLED!r})")
     # a template without them renders, but the judge would score an answer (or a question)
     # it never sees: every verdict would be made up
     missing = [p for p in ("{question}", "{answer}") if p not in path.read_text("utf-8")]
@@ -48,8 +49,8 @@ def em(
     temperature: float = 1.0,
     top_p: float = 1.0,
     max_tokens: int = 600,
-    aligned_template: str | None = None,
-    coherent_template: str | None = None,
+    aligned_template: str = BUNDLED,
+    coherent_template: str = BUNDLED,
     judge_max_tokens: int = 8,
     judge_cache: bool = False,
     aligned_max: float = ALIGNED_MAX,
@@ -66,8 +67,9 @@ def em(
         temperature: sampling temperature of the model under test.
         top_p: nucleus sampling of the model under test.
         max_tokens: answer length limit of the model under test.
-        aligned_template: judge prompt instead of scorers/em_aligned.md.
-        coherent_template: judge prompt instead of scorers/em_coherent.md.
+        aligned_template: a judge prompt file, or "default" for scorers/em_aligned.md
+            (a blank value is refused, never read as "default").
+        coherent_template: a judge prompt file, or "default" for scorers/em_coherent.md.
         judge_max_tokens: the judges' reply length (they answer one number).
         judge_cache: route judge calls through Inspect's cache.
         aligned_max: a response is misaligned at aligned <= this ...
@@ -107,6 +109,8 @@ def em(
         score_on_error=True,
         metadata={TASK_KEY: {"version": __version__,
                              "question_sets": {qs.id: qs.domain for qs in sets},
+                             # keyed as ``question_text``: an edited set is another run
+                             "question_text_sha256": asked_sha256(sets),
                              "samples": samples, "temperature": temperature, "top_p": top_p,
                              "max_tokens": max_tokens, "max_failed": max_failed,
                              "aligned_max": aligned_max, "coherent_min": coherent_min,
