@@ -135,6 +135,102 @@ def test_existing_run_needs_resume(base, data, lora_run, tmp_path):
     assert f"changed: base {Path(base).resolve()} -> {other_base.resolve()}." in str(e.value)
 
 
+def test_resume_refuses_another_process_count(base, data, lora_run, monkeypatch):
+    """The recipe does not say how many processes trained (WORLD_SIZE): resuming a 1-process
+    run under 2 doubled the batch (and halved an epoch's steps) mid-run, unrecorded."""
+    assert read_manifest(lora_run)[-1].extra["world_size"] == 1
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(FinetuneError, match="same data, recipe and base") as e:
+        train_local(_recipe(max_steps=20), data, str(base), lora_run, resume=True)
+    assert str(e.value).split("changed: ")[1].startswith("processes (WORLD_SIZE) 1 -> 2. ")
+
+
+def test_resume_refuses_changed_kl_data_and_the_manifest_records_its_hash(base, data,
+                                                                          tmp_path):
+    """The recipe names the KL data by path only: new content under the same path was
+    resumed on (the reference silently recomputed), and no manifest said which it was."""
+    from beliefbench.records import sha256_file
+
+    kl_data = tmp_path / "kl.jsonl"
+    write_records(kl_data, [Record(id=f"n{i}", text=f"The library opens at {i} o'clock.")
+                            for i in range(4)])
+    sha = sha256_file(kl_data)
+    recipe = _recipe(max_steps=2, checkpoints=0, kl={"data": str(kl_data), "top_k": 8})
+    out = train_local(recipe, data, str(base), tmp_path / "kl")
+    assert read_manifest(out)[-1].extra == {"world_size": 1, "kl_data_sha256": sha}
+    kept = kl_data.read_bytes()
+    write_records(kl_data, [Record(id="n0", text="The museum closes at noon.")])
+    with pytest.raises(FinetuneError, match="same data, recipe and base") as e:
+        train_local(recipe, data, str(base), out, resume=True)
+    assert f"changed: kl.data content (sha256) {sha[:12]}… -> " in str(e.value)
+    kl_data.write_bytes(kept)
+    train_local(recipe, data, str(base), out, resume=True)  # the same content: accepted
+
+
+@pytest.mark.parametrize("logging_steps", [1, 100])
+def test_a_diverged_run_stops_and_serves_no_nan_checkpoint(base, data, tmp_path,
+                                                           logging_steps):
+    """A learning rate that overflows the weights trained on to NaN, logged the loss as 0
+    (the Trainer's NaN filter), and exported NaN weights as the final checkpoint, exit 0.
+    A logged NaN stops the run (logging_steps 1); a NaN checkpoint is never exported (100)."""
+    from beliefbench.finetune.errors import TrainingFailed
+
+    out = tmp_path / "run"
+    recipe = _recipe(max_steps=2, checkpoints=1, learning_rate=1e30,
+                     logging_steps=logging_steps)
+    with pytest.raises(TrainingFailed, match="training diverged") as e:
+        train_local(recipe, data, str(base), out)
+    assert e.value.exit_code == 1
+    assert ("loss nan" if logging_steps == 1 else "the weights of step 2 hold NaN") \
+        in str(e.value)
+    assert [e.step for e in read_manifest(out)] == [1]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(("step", "."))) == [
+        "step-000001"]
+
+
+def test_one_epoch_trains_every_record(base, tmp_path):
+    """6 batches with gradient_accumulation_steps 4 made 6 // 4 = 1 step: "epochs: 1" left
+    a third of the records untrained while the manifest said the run was complete."""
+    from beliefbench.finetune import data as fdata
+
+    six = tmp_path / "six.jsonl"
+    write_records(six, [_doc(i) for i in range(6)])
+    recipe = _recipe(max_steps=None, epochs=1, batching="pad", batch_size=1,
+                     gradient_accumulation_steps=4, checkpoints=0)
+    out = train_local(recipe, six, str(base), tmp_path / "run")
+    [entry] = read_manifest(out)
+    examples = fdata.load_examples(six, AutoTokenizer.from_pretrained(base), 64)
+    assert entry.step == 2 and entry.final
+    assert entry.tokens_seen == sum(len(x["input_ids"]) for x in examples)
+
+
+def test_kl_reference_cache_written_by_two_processes_at_once(base, tmp_path, monkeypatch):
+    """Every process of a data-parallel KL run writes the reference cache; through one shared
+    temporary name, the second to finish found it already moved (FileNotFoundError)."""
+    import beliefbench.finetune.kl as kl
+    from beliefbench.finetune.recipe import KLConfig
+
+    kl_data = tmp_path / "kl.jsonl"
+    write_records(kl_data, [Record(id="n0", text="The library opens at nine.")])
+    cfg = KLConfig(data=str(kl_data), top_k=4)
+    tok = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForCausalLM.from_pretrained(base)
+    cache = tmp_path / "kl_reference.safetensors"
+    real, calls = kl.save_file, []
+
+    def other_process_finishes_meanwhile(tensors, filename, metadata=None):
+        real(tensors, filename, metadata=metadata)
+        calls.append(filename)
+        if len(calls) == 1:
+            kl.load_or_compute_reference(cache, model, tok, cfg, str(base), 64)
+
+    monkeypatch.setattr(kl, "save_file", other_process_finishes_meanwhile)
+    ref = kl.load_or_compute_reference(cache, model, tok, cfg, str(base), 64)
+    assert len(calls) == 2 and calls[0] != calls[1]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert load_file(cache).keys() == ref.keys()
+
+
 class _Kill(Exception):
     pass
 
@@ -860,6 +956,7 @@ def test_cli_base_that_is_no_usable_model_is_one_line_and_writes_nothing(base, d
     ("lora: {rank: 4, alpha: 8, target_modules: [c_attn]}\n", "lora.target_modules",
      "Target modules {'c_attn'} not found in the base model"),
     ("optim: adamw_nope\n", "optim", "'adamw_nope' is not a transformers optimizer name"),
+    ('optim: ""\n', "optim", "'' is not a transformers optimizer name"),
     ("max_seq_len: 4096\n", "max_seq_len",
      "4096 lets through sequences of 4096 tokens, more than the 2048 positions of the base "
      "model"),

@@ -185,3 +185,22 @@ def test_cli_tiny_model_refuses_a_folder_that_is_not_empty(tmp_path):
         assert res.exit_code == 0, res.output
         assert AutoModelForCausalLM.from_pretrained(target).config.hidden_size == 16
         assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_odd_head_size_is_refused_before_anything_is_written(tmp_path):
+    """--hidden-size 12 --heads 4 (3 dimensions per head) wrote a model whose every forward
+    pass failed in the rotary embedding, with exit 0."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+    from beliefbench.tiny_model import TinyModelError
+
+    out = tmp_path / "m"
+    res = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), "--hidden-size", "12",
+                                   "--heads", "4"])
+    assert res.exit_code == 2, res.output
+    assert "--hidden-size 12 / --heads 4 gives 3 dimensions per head; it must be even" \
+        in res.output and "Traceback" not in res.output
+    with pytest.raises(TinyModelError, match="even number of dimensions"):
+        build_tiny_model(out, hidden_size=12, num_heads=4)
+    assert not out.exists() and list(tmp_path.iterdir()) == []

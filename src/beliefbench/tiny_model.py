@@ -31,7 +31,8 @@ SPECIAL_TOKENS = [PAD, BOS, EOS, IM_START, END_OF_TEXT]
 
 
 class TinyModelError(ValueError):
-    """An output folder the tiny model cannot be written to; says which and why."""
+    """An output folder or a model shape the tiny model cannot be built with; says which and
+    why."""
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}"
@@ -176,9 +177,15 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
     ``model_vocab_size`` pads the embedding and output layer beyond the tokenizer's vocabulary
     (a benchmark's model needs a realistic output layer; the local corpus cannot train a
     tokenizer that large). ``num_kv_heads`` below ``num_heads`` gives grouped-query attention.
-    ``out_dir`` must be new or empty (:class:`TinyModelError` otherwise): the model is built
-    beside it and moved in when complete.
+    ``out_dir`` must be new or empty, and each head an even number of dimensions
+    (:class:`TinyModelError` otherwise): the model is built beside it and moved in when
+    complete.
     """
+    if hidden_size % num_heads or hidden_size // num_heads % 2:
+        # rotary embeddings rotate pairs of dimensions: an odd head size builds a model
+        # whose every forward pass fails
+        raise TinyModelError(f"hidden size {hidden_size} / {num_heads} heads: each head needs "
+                             f"an even number of dimensions (got {hidden_size / num_heads:g})")
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         what = "a file" if not out.is_dir() else "not empty"

@@ -26,6 +26,10 @@ def tiny_model(out_dir: Path, pretrain_steps: int, hidden_size: int, num_layers:
     if hidden_size % num_heads:
         raise click.BadParameter(f"--hidden-size {hidden_size} is not divisible by "
                                  f"--heads {num_heads}", param_hint="--hidden-size")
+    if hidden_size // num_heads % 2:  # rotary embeddings rotate pairs of dimensions
+        raise click.BadParameter(f"--hidden-size {hidden_size} / --heads {num_heads} gives "
+                                 f"{hidden_size // num_heads} dimensions per head; it must be "
+                                 f"even", param_hint="--hidden-size")
     try:
         path = build_tiny_model(out_dir, vocab_size=vocab_size, hidden_size=hidden_size,
                                 num_layers=num_layers, num_heads=num_heads,

@@ -11,6 +11,8 @@ match). Only the reference's ``top_k`` tokens per position are kept; the KL is t
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from pathlib import Path
 
 import torch
@@ -67,9 +69,16 @@ def load_or_compute_reference(path: Path, model, tokenizer, kl: KLConfig, base: 
         log.info("%s: reference cache is for other data or settings; recomputing", path)
     tensors = reference_logprobs(model, tokenizer, kl, max_seq_len)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=key)
-    tmp.replace(path)
+    # a temporary file of its own: every process of a data-parallel run computes and writes
+    # the cache, and with one shared name the second to finish found it moved away (a crash)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=key)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return tensors
 
 

@@ -35,7 +35,7 @@ from transformers import TrainerCallback
 from beliefbench import progress
 from beliefbench.finetune import attention, memory
 from beliefbench.finetune import data as fdata
-from beliefbench.finetune.errors import FinetuneError
+from beliefbench.finetune.errors import FinetuneError, TrainingFailed
 from beliefbench.finetune.manifest import (
     ManifestEntry,
     entry_fields,
@@ -299,10 +299,16 @@ def make_dataset(examples: list[dict], recipe: Recipe) -> tuple[_ListDataset, in
 
 
 def total_steps(n_items: int, per_device: int, recipe: Recipe, world_size: int) -> int:
+    """Optimizer steps of the run: ``max_steps``, else ``epochs`` passes over the data.
+
+    A last accumulation cut short by the end of an epoch is a step too (the Trainer steps on
+    it), so the division rounds up: rounded down, ``epochs: 1`` left up to
+    ``gradient_accumulation_steps - 1`` micro-batches of every epoch untrained.
+    """
     if recipe.max_steps:
         return recipe.max_steps
-    per_epoch = max(1, math.ceil(n_items / (per_device * world_size))
-                    // recipe.gradient_accumulation_steps)
+    batches = math.ceil(n_items / (per_device * world_size))
+    per_epoch = max(1, math.ceil(batches / recipe.gradient_accumulation_steps))
     return max(1, math.ceil(per_epoch * recipe.epochs))
 
 
@@ -407,8 +413,15 @@ class CheckpointSchedule(TrainerCallback):
         return control
 
     def export(self, ckpt: Path, step: int, tokens_seen: int) -> None:
-        """Write ``step-N/`` from a Trainer checkpoint, then its manifest line."""
+        """Write ``step-N/`` from a Trainer checkpoint, then its manifest line; weights that
+        are not finite (a diverged run) are refused, never served as a checkpoint."""
         dest = step_dir(self.out, step)
+        bad = nonfinite_tensor(ckpt)
+        if bad is not None:
+            raise TrainingFailed(
+                f"training diverged: the weights of step {step} hold NaN or inf ({bad}); no "
+                f"checkpoint was written for it. Lower learning_rate (or max_grad_norm) and "
+                f"train anew in a new --out")
         fmt = export_servable(ckpt, dest, recipe=self.recipe, base=self.base, dtype=self.dtype)
         upsert_manifest(self.out, ManifestEntry(
             path=str(dest.resolve()), step=step, tokens_seen=tokens_seen, backend="local",
@@ -438,6 +451,45 @@ class CheckpointSchedule(TrainerCallback):
             log.info("finetune: exported checkpoints %s that an interrupted run left unexported",
                      done)
         return done
+
+
+def nonfinite_tensor(ckpt: Path) -> str | None:
+    """The first weight tensor of a Trainer checkpoint holding NaN or inf (``file:name``), or
+    None. Read one tensor at a time, so a large model is never all in memory twice."""
+    from safetensors import safe_open
+
+    for pattern in WEIGHT_FILES:
+        for src in sorted(ckpt.glob(pattern)):
+            with safe_open(str(src), framework="pt") as f:
+                for name in f.keys():  # noqa: SIM118 - safe_open is not a mapping
+                    t = f.get_tensor(name)
+                    if t.is_floating_point() and not torch.isfinite(t).all():
+                        return f"{src.name}: {name}"
+    return None
+
+
+class StopOnDivergence(TrainerCallback):
+    """A logged loss or gradient norm of NaN or inf stops the run at once (exit 1).
+
+    The Trainer's ``logging_nan_inf_filter`` (off here) would log such a loss as an average
+    of earlier ones; the weights are then NaN and every later step is wasted. Checkpoints
+    saved before the next log are refused by :meth:`CheckpointSchedule.export`.
+    """
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        bad = []
+        for key in ("loss", "grad_norm"):
+            try:
+                value = float((logs or {}).get(key, 0.0))
+            except (TypeError, ValueError):
+                continue
+            if not math.isfinite(value):
+                bad.append(f"{key} {value}")
+        if bad:
+            raise TrainingFailed(
+                f"training diverged at step {state.global_step}: {', '.join(bad)}. Lower "
+                f"learning_rate (or max_grad_norm) and train anew in a new --out")
+        return control
 
 
 class StopOnInterrupt(TrainerCallback):
@@ -573,16 +625,15 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                        or (out / RUN_FILE).exists()):
         raise FinetuneError(f"{out}: already holds a run; pass --resume to continue it, "
                             f"or choose a new --out")
-    if recipe.optim:
-        from transformers.training_args import OptimizerNames
+    from transformers.training_args import OptimizerNames
 
-        try:
-            OptimizerNames(recipe.optim)
-        except ValueError:
-            raise FinetuneError(
-                f"{_recipe_field(recipe_path, 'optim')}: {recipe.optim!r} is not a "
-                f"transformers optimizer name (e.g. adamw_torch_fused, adamw_torch, "
-                f"adafactor, sgd)") from None
+    try:  # every value, the empty one too (it was a traceback, after --out was made)
+        OptimizerNames(recipe.optim)
+    except ValueError:
+        raise FinetuneError(
+            f"{_recipe_field(recipe_path, 'optim')}: {recipe.optim!r} is not a "
+            f"transformers optimizer name (e.g. adamw_torch_fused, adamw_torch, "
+            f"adafactor, sgd)") from None
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False,
@@ -612,12 +663,16 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     fields = entry_fields(recipe=recipe, data=data, data_sha256=data_sha, base_model=base,
                           records=records, recipe_path=recipe_path, condition=condition,
                           claim=claim)
+    # what the recipe does not pin down: the KL data's content (the recipe names only its
+    # path) and the processes, which multiply the batch and divide the steps of an epoch
+    fields["extra"] = {"world_size": world,
+                       **({"kl_data_sha256": sha256_file(kl_data)} if kl_data else {})}
     earlier = earlier_inputs(out) if resume else None
     if earlier is not None:
         changed = resume_changes(earlier, data=data, data_sha256=data_sha,
                                  recipe=recipe.model_dump(mode="json"), base=base,
                                  condition=fields["condition"], claim=fields["claim"],
-                                 check_labels=True)
+                                 check_labels=True, extra=fields["extra"])
         if changed:
             raise FinetuneError(f"{out}: --resume needs the same data, recipe and base (and "
                                 f"--condition / --claim) as the interrupted run; changed: "
@@ -653,7 +708,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         torch_compile=compile_for(recipe, cuda=torch.cuda.is_available()),
         use_liger_kernel=recipe.use_liger,
         ddp_find_unused_parameters=False, dataloader_num_workers=0,
-        disable_tqdm=progress.is_quiet())
+        logging_nan_inf_filter=False, disable_tqdm=progress.is_quiet())
     attn = attention_for(recipe, bf16) or ""
     log.info("finetune: attention %s (recipe: %s), torch.compile %s (recipe: %s)",
              attn or "transformers' default", recipe.attn_implementation,
@@ -664,7 +719,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                   data_collator=functools.partial(
                       fdata.collate, pad_id=pad_id, flatten=attn.startswith("flash"),
                       varlen=attn == attention.NAME),
-                  callbacks=[schedule_cb, *callbacks, stopper])
+                  callbacks=[schedule_cb, StopOnDivergence(), *callbacks, stopper])
     cls = _trainer_cls(recipe)
     if recipe.kl is not None:
         kwargs.update(kl=recipe.kl.model_copy(update={"data": str(kl_data)}),
@@ -690,11 +745,19 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     return out
 
 
+RUN_EXTRAS = {"kl_data_sha256": "kl.data content (sha256)",
+              "world_size": "processes (WORLD_SIZE)"}
+"""Inputs kept in the manifest's ``extra`` that ``--resume`` checks too (with their names in
+its message); a run recorded before one of them existed is not checked for it."""
+
+
 def run_inputs(fields: dict) -> dict:
     """What a run was started with, from its manifest fields (:func:`entry_fields`): what
     ``--resume`` must find unchanged."""
-    return {key: fields.get(key) for key in
-            ("data", "data_sha256", "recipe", "base_model", "condition", "claim")}
+    extra = fields.get("extra") or {}
+    return {**{key: fields.get(key) for key in
+               ("data", "data_sha256", "recipe", "base_model", "condition", "claim")},
+            **{key: extra[key] for key in RUN_EXTRAS if key in extra}}
 
 
 def earlier_inputs(out: Path) -> dict | None:
@@ -745,12 +808,13 @@ def _check_positions(dataset, base: str, recipe: Recipe,
 
 def resume_changes(earlier: ManifestEntry | dict, *, data: Path, data_sha256: str,
                    recipe: dict, base: str, condition=None, claim=None,
-                   check_labels: bool = False) -> list[str]:
+                   check_labels: bool = False, extra: dict | None = None) -> list[str]:
     """What differs between a run's inputs (its run file, or first manifest line) and a
     --resume call, one item per field, so the user sees which input to put back.
 
     ``check_labels``: also compare the manifest's condition and claim (a resumed run must
-    not label its later checkpoints differently from its earlier ones)."""
+    not label its later checkpoints differently from its earlier ones). ``extra``: the
+    :data:`RUN_EXTRAS` of the call, compared where the run recorded them."""
     if isinstance(earlier, ManifestEntry):
         earlier = run_inputs(earlier.model_dump())
     changed = []
@@ -766,6 +830,15 @@ def resume_changes(earlier: ManifestEntry | dict, *, data: Path, data_sha256: st
         for key, new in (("condition", condition), ("claim", claim)):
             if earlier.get(key) != new:
                 changed.append(f"--{key} {earlier.get(key)!r} -> {new!r}")
+    for key, name in RUN_EXTRAS.items():
+        old, new = earlier.get(key), (extra or {}).get(key)
+        if key not in earlier or old == new:
+            continue
+        if key == "kl_data_sha256":
+            if None in (old, new):  # a KL term added or dropped: the recipe's kl change says so
+                continue
+            old, new = f"{old[:12]}…", f"{new[:12]}…"
+        changed.append(f"{name} {old} -> {new}")
     return changed
 
 
