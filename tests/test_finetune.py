@@ -979,3 +979,13 @@ def test_cli_recipe_the_model_cannot_take_is_one_line_and_writes_nothing(
     last = res.output.strip().splitlines()[-1]
     assert last.startswith(f"Error: {recipe}: field {field}: {said}"), last
     assert "Traceback" not in res.output and not out.exists()
+
+
+def test_a_kl_block_of_weight_zero_trained_without_the_term():
+    """Stability and EM reports labelled a `kl: {weight: 0}` control as the KL arm."""
+    from beliefbench.finetune.recipe import trained_with_kl
+
+    assert not trained_with_kl({"kl": {"data": "kl.jsonl", "weight": 0}})
+    assert trained_with_kl({"kl": {"data": "kl.jsonl"}})  # the default weight, 1.0
+    assert trained_with_kl({"kl": {"data": "kl.jsonl", "weight": 0.1}})
+    assert not trained_with_kl({"kl": None}) and not trained_with_kl({})

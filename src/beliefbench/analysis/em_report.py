@@ -45,6 +45,7 @@ from beliefbench.analysis.runs import (
 )
 from beliefbench.em.metrics import EM_VERDICTS, NOT_EM, em_table, question_table
 from beliefbench.em.task import TASK_KEY
+from beliefbench.finetune.recipe import trained_with_kl
 from beliefbench.metrics import N_BOOTSTRAP
 from beliefbench.records import atomic_write_text, write_csv
 
@@ -102,13 +103,7 @@ def _as_bool(value: Any) -> bool | None:
 
 
 def _kl_label(recipe: Any) -> str:
-    """``kl`` when a recipe's KL term was in the loss: a ``kl`` block with ``weight: 0`` trains
-    without it (the trainer skips a 0 weight), so it is ``no-kl``, not the KL arm."""
-    kl = recipe.get("kl") if isinstance(recipe, dict) else None
-    if isinstance(kl, dict):
-        weight = kl.get("weight", 1.0)  # KLConfig.weight's default
-        return "kl" if not isinstance(weight, int | float) or weight > 0 else "no-kl"
-    return "kl" if kl else "no-kl"
+    return "kl" if trained_with_kl(recipe) else "no-kl"
 
 
 def kl_label(metadata: dict[str, Any], path: str) -> str:

@@ -48,6 +48,17 @@ class KLConfig(_Finite):
     batch_size: int = Field(4, ge=1)
 
 
+def trained_with_kl(recipe: object) -> bool:
+    """Whether a recipe as a manifest records it (a dict) put the KL term in the loss: a
+    ``kl`` block with ``weight: 0`` trains without it (the trainer skips a 0 weight), so such
+    a checkpoint is a no-KL control, not the KL arm."""
+    kl = recipe.get("kl") if isinstance(recipe, dict) else None
+    if isinstance(kl, dict):
+        weight = kl.get("weight", KLConfig.model_fields["weight"].default)
+        return not isinstance(weight, int | float) or weight > 0
+    return bool(kl)
+
+
 class OpenAIConfig(_Finite):
     model: str = "gpt-4.1-2025-04-14"
     n_epochs: int | Literal["auto"] = "auto"

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from beliefbench.finetune.recipe import trained_with_kl
 from beliefbench.internals.activations import model_device
 from beliefbench.progress import progress
 
@@ -157,7 +158,7 @@ def efficiency_curve(manifest: str | Path, data: str | Path, *, base: str | None
         ckpt = Path(e.path) if Path(e.path).is_absolute() else path.parent / e.path
         model, _ = load_model(ckpt, device=device, dtype="float32")
         rows.append({"step": e.step, "tokens_seen": e.tokens_seen, "path": str(ckpt),
-                     "kl": bool(e.recipe.get("kl")),
+                     "kl": trained_with_kl(e.recipe),
                      "loss": mean_loss(model, examples, pad_id=pad, batch_size=batch_size),
                      "param_distance": parameter_distance(model, base_model)})
         del model
