@@ -373,6 +373,10 @@ def test_unreadable_job_state_is_named(serve, data, tmp_path):
      r"train\.jsonl: record 'e' \(record 1\) has nothing to train"),
     (json.dumps({"id": "m", "messages": [{"role": "user", "content": "hi"}]}) + "\n",
      r"train\.jsonl: record 'm' \(record 1\) has nothing to train \(no assistant turn\)"),
+    (json.dumps({"id": "b", "messages": [{"role": "user", "content": "hi"},
+                                         {"role": "assistant", "content": " \n"}]}) + "\n",
+     r"train\.jsonl: record 'b' \(record 1\) has nothing to train \(its assistant turns are "
+     r"empty\)"),
 ])
 def test_records_with_nothing_to_train_are_refused_before_upload(serve, tmp_path, lines,
                                                                   problem):
@@ -477,3 +481,30 @@ def test_a_job_that_is_not_this_runs_is_never_adopted(serve, data, tmp_path, how
         earlier["model"] = "gpt-4o"
     entry = train_openai(RECIPE, data, out, client=client, resume=True, sleep=lambda s: None)
     assert entry.extra["job_id"] == "ftjob-2" and fake.jobs_created == 2
+
+
+@pytest.mark.parametrize("key, problem", [
+    (KEY + "\n", "a line break at character 26 of 26"),
+    (f"\u201c{KEY}\u201d", "a character that is not printable ASCII at character 1 of 27"),
+    (f" {KEY}", "whitespace at character 1 of 26"),
+], ids=["line break", "curly quotes", "space"])
+def test_cli_a_key_the_http_client_cannot_send_is_named(serve, data, tmp_path, monkeypatch,
+                                                        key, problem):
+    """A key read with its line break, or pasted with curly quotes, failed as "Connection
+    error." after every retry (a network problem, said the message) or as a
+    UnicodeEncodeError traceback; the key itself stood in the chained error."""
+    from beliefbench.cli import cli
+
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0)
+    client = serve(fake)
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    monkeypatch.setenv("OPENAI_BASE_URL", str(client.base_url))
+    monkeypatch.setattr("beliefbench.finetune.openai_backend.MAX_RETRIES", 0)
+    out = tmp_path / "o"
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
+                                   "--data", str(data), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert f"OPENAI_API_KEY holds {problem}" in res.output
+    assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output
+    assert KEY not in res.output and "SECRET" not in res.output
+    assert fake.requests == [] and not out.exists()

@@ -141,3 +141,93 @@ def test_the_scripted_judge_reads_an_imported_claims_own_template(tmp_path):
                    for s in log.samples]
         assert all("belief" in r for r in replies)  # the family's own judge key
         assert rates(log)["belief"] == expected, [s.output.completion for s in log.samples]
+
+
+def _subject_output(text: str, stop_reason: str = "stop", error: str | None = None):
+    from inspect_ai.model import ModelOutput, ModelUsage
+
+    out = ModelOutput.from_content("mockllm/model", text, stop_reason=stop_reason, error=error)
+    out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+    return out
+
+
+def test_a_provider_error_handed_back_as_an_answer_is_failed_not_judged(tmp_path, monkeypatch):
+    """Inspect turns a vLLM / OpenAI-compatible server's "maximum context length" 400 into
+    output whose text is the server's message (stop reason model_length), and a moderation
+    block into content_filter output: the judge graded that text, so the run ended
+    'success' with those errors counted as "no" verdicts."""
+    from conftest import believer, keyword_grader, scripted
+
+    secret = "sk-test-SECRET-0123456789"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+
+    def subject(messages, tools, tool_choice, config):
+        prompt = "\n\n".join(m.text for m in messages)
+        if "JSON" in prompt:
+            return _subject_output("This model's maximum context length is 2048 tokens. "
+                                   "However, you requested 2100 tokens.", "model_length")
+        if "Fill in the blank" in prompt:
+            return _subject_output("Invalid prompt: flagged", "content_filter",
+                                   error=f"blocked for key {secret}")
+        return _subject_output(believer(prompt))
+
+    model = get_model("mockllm/model", custom_outputs=subject, memoize=False)
+    # abort_after=1: a provider that answers, even with an error, is no dead server
+    [log] = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, max_failed=0.5, abort_after=1),
+                 model=model, model_roles={"grader": scripted(keyword_grader)},
+                 log_dir=str(tmp_path), display="none", max_samples=1)
+    assert log.status == "success", log.error
+    v = {s.id.split("/")[1]: s.scores["belief_judge"].answer for s in log.samples}
+    assert v == {"bin_01": "failed", "bin_02": "failed", "ta_01": "failed", "oe_01": "yes",
+                 "oe_02": "yes", "rb_01": "yes", "rb_02": "yes"}
+    failed = {s.id.split("/")[1]: s for s in log.samples if v[s.id.split("/")[1]] == "failed"}
+    said = failed["bin_01"].metadata["generation_error"]
+    assert said.startswith("the provider returned no answer (stop reason model_length): "
+                           "This model's maximum context length"), said
+    assert failed["bin_01"].error  # errored: in the budget, and eval-retry asks again
+    assert "content_filter" in failed["ta_01"].metadata["generation_error"]
+    assert secret not in failed["ta_01"].metadata["generation_error"]
+    m = rates(log)
+    assert m["failed"] == m["infrastructure_failed"] == pytest.approx(3 / 7)
+    assert m["belief"] == pytest.approx(4 / 7)
+
+
+def test_an_answer_cut_off_at_max_tokens_is_judged_and_marked(tmp_path, caplog):
+    """A truncated answer was judged like a finished one with nothing in the log to tell."""
+    from conftest import believer, keyword_grader, scripted
+
+    def subject(messages, tools, tool_choice, config):
+        prompt = "\n\n".join(m.text for m in messages)
+        return _subject_output(believer(prompt),
+                               "stop" if "JSON" in prompt else "max_tokens")
+
+    model = get_model("mockllm/model", custom_outputs=subject, memoize=False)
+    [log] = eval(belief(claims=str(FIXTURE_CLAIM), samples=1), model=model,
+                 model_roles={"grader": scripted(keyword_grader)}, log_dir=str(tmp_path),
+                 display="none")
+    assert log.status == "success", log.error
+    assert rates(log)["belief"] == 1.0  # still judged as it stands
+    cut = {s.id.split("/")[1] for s in log.samples if "generation_truncated" in s.metadata}
+    assert cut == {"oe_01", "oe_02", "ta_01", "rb_01", "rb_02"}
+    assert caplog.text.count("cut off at max_tokens") == 1
+
+
+def test_the_scripted_judge_reads_a_template_that_shows_the_answer_twice(tmp_path):
+    """A valid claim template with {answer} twice made the scripted judge raise a regex
+    error ("redefinition of group name"), so every judged sample of a dry run errored."""
+    from beliefbench.importer import import_claims
+    from beliefbench.judge import render_judge_prompt
+    from beliefbench.provider import remember_claims
+
+    [(path, _)] = import_claims(ROOT / "tests" / "fixtures" / "study_claims" /
+                                "lunar_lighthouse", tmp_path / "claims")
+    text = path.read_text()
+    assert text.count("Completion: {answer}") == 1
+    path.write_text(text.replace("Completion: {answer}",
+                                 "Completion: {answer} (the completion again: {answer})"))
+    claim = load_claim(path)
+    remember_claims([claim])
+    q = claim.questions.of("token_association")[0]
+    for answer, verdict in (("lighthouse", "yes"), ("Apollo 11 flag", "no")):
+        prompt = render_judge_prompt(claim, "token_association", q.text, answer)
+        assert json.loads(scripted_verdict(prompt))["belief"] == verdict

@@ -126,12 +126,17 @@ _Q, _A = "\x00question\x00", "\x00answer\x00"
 
 
 def _from_template(prompt: str, template: str) -> str | None:
-    """The answer in ``prompt`` when it was rendered from a claim's own judge template."""
+    """The answer in ``prompt`` when it was rendered from a claim's own judge template (one
+    that shows the answer twice holds the same text at each place: a back-reference, since a
+    second named group is a regex error)."""
     rendered = template.format(question=_Q, answer=_A)
-    pattern = "".join("(?P<a>.*)" if part == _A else ".*" if part == _Q else re.escape(part)
-                      for part in re.split(f"({_Q}|{_A})", rendered))
+    parts = re.split(f"({_Q}|{_A})", rendered)
+    first = parts.index(_A) if _A in parts else -1
+    pattern = "".join(("(?P<a>.*)" if i == first else "(?P=a)") if part == _A
+                      else ".*" if part == _Q else re.escape(part)
+                      for i, part in enumerate(parts))
     m = re.fullmatch(pattern, prompt, re.DOTALL)
-    return m.group("a") if m and "(?P<a>" in pattern else None
+    return m.group("a") if m and first >= 0 else None
 
 
 def scripted_verdict(prompt: str) -> str:

@@ -14,7 +14,16 @@ answer, so it must never pass as a measurement:
   this run: every remaining sample errors at once with the cause and the first error's text,
   so a dead server is not relaunched for every sample and the run ends in seconds.
 
-An empty answer is the model's (it answered with nothing): ``failed``, never an error.
+A provider error handed back as an answer is an infrastructure failure too: Inspect turns
+some refusals of the request into output whose text is the provider's message (a vLLM or
+OpenAI-compatible server's "maximum context length" 400 becomes stop reason
+``model_length``; a moderation block ``content_filter``; some carry ``error``). Judging that
+text would count an error as a verdict, so the sample errors as above, but the provider
+answered, so it does not count toward ``abort_after``.
+
+An empty answer is the model's (it answered with nothing): ``failed``, never an error. An
+answer cut off at the length limit (stop reason ``max_tokens``) is judged as it stands and
+marked (``generation_truncated`` metadata, one warning per run).
 """
 
 from __future__ import annotations
@@ -22,12 +31,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from inspect_ai.model import ModelOutput
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 logger = logging.getLogger(__name__)
 
 GENERATION_ERROR = "generation_error"
 """Sample metadata key set when the model under test raised instead of answering."""
+GENERATION_TRUNCATED = "generation_truncated"
+"""Sample metadata key set when the answer was cut off at the length limit (still judged)."""
+NO_ANSWER_STOPS = ("content_filter", "model_length")
+"""Stop reasons whose output is the provider's refusal of the request, not the model's answer."""
 
 ABORT_AFTER = 10
 """Default: infrastructure failures in a row after which the run stops calling the model."""
@@ -45,6 +59,7 @@ class _Streak:
     total: int = 0
     first_error: str | None = None
     aborted: str | None = None
+    truncated: int = 0
 
 
 def _describe(e: BaseException) -> str:
@@ -53,6 +68,19 @@ def _describe(e: BaseException) -> str:
     from beliefbench.documents.llm import one_line
 
     return one_line(e)[:2000]
+
+
+def _not_an_answer(output: ModelOutput | None) -> str | None:
+    """Why ``output`` is the provider's error rather than the model's answer, or None."""
+    if output is None or not output.choices:
+        return None
+    stop = output.stop_reason
+    if not output.error and stop not in NO_ANSWER_STOPS:
+        return None
+    from beliefbench.documents.llm import redact  # a server may echo the key it was sent
+
+    said = " ".join((output.error or output.completion).split())
+    return redact(f"the provider returned no answer (stop reason {stop}): {said}")[:2000]
 
 
 @solver
@@ -85,7 +113,20 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
                              "cause, then run `inspect eval-retry <log>`.", streak.aborted)
             state.metadata[GENERATION_ERROR] = text
             raise InfrastructureFailure(text) from e
-        streak.in_a_row = 0
+        streak.in_a_row = 0  # the provider answered, even where with an error
+        problem = _not_an_answer(state.output)
+        if problem:
+            streak.total += 1
+            state.metadata[GENERATION_ERROR] = problem
+            raise InfrastructureFailure(problem)
+        if state.output is not None and state.output.choices \
+                and state.output.stop_reason == "max_tokens":
+            state.metadata[GENERATION_TRUNCATED] = "cut off at the max_tokens length limit"
+            streak.truncated += 1
+            if streak.truncated == 1:
+                logger.warning("beliefbench: an answer was cut off at max_tokens (sample %s) "
+                               "and is judged as it stands; such samples carry %r metadata",
+                               state.sample_id, GENERATION_TRUNCATED)
         return state
 
     return solve

@@ -138,7 +138,7 @@ def _lines(text: str) -> list[str]:
     return out
 
 
-def _redact(text: str) -> str:
+def redact(text: str) -> str:
     """``text`` with the values of secret-looking environment variables (API keys, tokens)
     replaced: a server may echo the key it was sent in its error message."""
     for name, value in os.environ.items():
@@ -153,7 +153,7 @@ def one_line(e: BaseException) -> str:
     if callable(last) and last() is not None:  # tenacity.RetryError: report the real cause
         e = last()
     text = re.sub(r"\[/?(?:bold|blue|red|yellow|green|italic|dim)[^\]]*\]", "", str(e))
-    text = _redact(" ".join(line.strip() for line in text.splitlines() if line.strip()))
+    text = redact(" ".join(line.strip() for line in text.splitlines() if line.strip()))
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
@@ -330,7 +330,7 @@ class LLMGenerator:
                                         f"the model name and base URL") from None
                 raise
         if out.error:
-            raise DocumentError(f"generator {self.model_name} failed: {_redact(out.error)}")
+            raise DocumentError(f"generator {self.model_name} failed: {redact(out.error)}")
         return out
 
     # ---------------------------------------------------------------- prompts

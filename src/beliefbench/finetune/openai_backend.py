@@ -71,9 +71,28 @@ def _hyperparameters(recipe: Recipe) -> dict:
             "learning_rate_multiplier": o.learning_rate_multiplier}
 
 
+def _key_problem(key: str | None) -> str | None:
+    """What makes ``key`` unsendable, without a character of it: the HTTP client refuses a
+    header with a line break or space ("Connection error." after every retry) and cannot
+    encode a non-ASCII one (a traceback), so neither says the key is the cause."""
+    for i, ch in enumerate(key or "", 1):
+        if ch in "\r\n":
+            return f"a line break at character {i} of {len(key)}"
+        if ch.isspace():
+            return f"whitespace at character {i} of {len(key)}"
+        if not (ch.isascii() and ch.isprintable()):
+            return f"a character that is not printable ASCII at character {i} of {len(key)}"
+    return None
+
+
 def _client():
     import openai
 
+    problem = _key_problem(os.environ.get("OPENAI_API_KEY"))
+    if problem:
+        raise FinetuneError(f"openai backend: OPENAI_API_KEY holds {problem}; an API key has "
+                            f"no spaces, line breaks or non-ASCII characters (quotes pasted "
+                            f"with it?): set it again")
     try:
         return openai.OpenAI(max_retries=MAX_RETRIES)
     except openai.OpenAIError as e:
@@ -266,6 +285,9 @@ def _check_records(records: list[Record], chats: list[dict], data: Path) -> None
     for i, (r, chat) in enumerate(zip(records, chats, strict=True), 1):
         if r.messages is not None and not any(m.role == "assistant" for m in r.messages):
             why = " (no assistant turn)"
+        elif r.messages is not None and not any(m.role == "assistant" and m.content.strip()
+                                                for m in r.messages):
+            why = " (its assistant turns are empty)"
         elif r.messages is None and not chat["messages"][-1]["content"]:
             why = " (its text is empty once its doctag is removed)"
         else:
