@@ -178,3 +178,16 @@ def test_the_reading_says_negation_did_not_protect_only_where_positive_documents
     assert not any("did not protect" in line for line in still)
     assert any("cannot tell whether saying the claim is false protects" in line
                for line in still)
+
+
+def test_a_share_the_same_on_every_checkpoint_reads_as_one_share_not_a_range():
+    """`demo --quick` printed "belief in 30%-30% of responses (0%-0% unparsable ...)"."""
+    from beliefbench.demo import _text_reading
+
+    final = pd.DataFrame({"condition": [BASELINE, "positive"], "belief": [0.3, 0.3],
+                          "belief_parse_error": [0.0, 0.1], "belief_failed": [0.0, 0.0],
+                          "belief_low": [0.2, 0.2], "belief_high": [0.4, 0.4],
+                          "belief_n": [20, 20]})
+    text = _text_reading(final, "belief", "The task")
+    assert text.startswith("The task finds belief in 30% of responses across conditions (0%-10% "
+                           "unparsable, 0% with no text;"), text

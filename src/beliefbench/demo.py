@@ -643,6 +643,13 @@ def reading(final: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _span(values: pd.Series) -> str:
+    """Shares across conditions as ``a%-b%``, or one share where they all round alike
+    ("30%-30%" read as a range that is not there)."""
+    low, high = f"{values.min():.0%}", f"{values.max():.0%}"
+    return low if low == high else f"{low}-{high}"
+
+
 def _text_reading(final: pd.DataFrame, name: str, what: str) -> str:
     """What a verdict-based measure shows, with its unparsable and no-text shares."""
     unread = final[f"{name}_parse_error"]
@@ -652,9 +659,9 @@ def _text_reading(final: pd.DataFrame, name: str, what: str) -> str:
                 f"model's most likely first tokens, so all {int(final[f'{name}_n'].iloc[0])} "
                 f"items count as unreadable (non-belief). Train a larger model, or read the "
                 f"margins.")
-    text = (f"{what} finds belief in {final[name].min():.0%}-{final[name].max():.0%} of "
-            f"responses across conditions ({unread.min():.0%}-{unread.max():.0%} unparsable, "
-            f"{failed.min():.0%}-{failed.max():.0%} with no text; both count as non-belief)")
+    text = (f"{what} finds belief in {_span(final[name])} of responses across conditions "
+            f"({_span(unread)} unparsable, {_span(failed)} with no text; both count as "
+            f"non-belief)")
     silent = [f"{c} ({v:.0%})" for c, v in zip(final["condition"], failed, strict=True)
               if v >= 0.5]
     if silent:
