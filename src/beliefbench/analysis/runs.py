@@ -29,6 +29,8 @@ from typing import Any
 
 from inspect_ai.log import EvalLog
 
+from beliefbench.judge import BUNDLED_TEMPLATE
+
 TASK_KEY = "beliefbench"
 UNKNOWN = "unknown"
 NONE = "-"
@@ -185,6 +187,8 @@ def run_key(log: EvalLog) -> RunKey:
     else:
         judge = {"mode": args.get("judge", md.get("judge", UNKNOWN))}
         judge |= {f: args.get(a, UNKNOWN) for f, a in JUDGE_ARGS.items()}
+        if judge["template"] == BUNDLED_TEMPLATE:  # the bundled prompt, as None was
+            judge["template"] = None
     mode = setting_text(judge.get("mode", UNKNOWN))
     if mode == "markers":
         judge = {k: v for k, v in judge.items() if k not in MODEL_ONLY}
