@@ -170,6 +170,23 @@ def mix_cmd(doc_paths: tuple[str, ...], pretrain: float, chat: float, out: Path,
         raise _fail(e) from None
 
 
+def _check_poison_counts(ratio: float, n: int) -> None:
+    """--ratio of --n is rounded to whole documents: refuse a ratio strictly between 0 and 1
+    that rounds to no counterfact or no fact document (it would pass as that ratio while
+    being 0 or 1), and say so on stderr when the written ratio differs from the asked one."""
+    if not (0 <= ratio <= 1 and n >= 1):
+        return  # poison() names the bad value
+    n_bad = round(ratio * n)  # as poison() counts them
+    if 0 < ratio < 1 and n_bad in (0, n):
+        kind = "counterfact" if n_bad == 0 else "fact"
+        raise DocumentError(f"--ratio {ratio} of --n {n} rounds to {n_bad} counterfact and "
+                            f"{n - n_bad} fact documents, so no {kind} document; raise --n")
+    if n_bad != ratio * n:
+        click.echo(f"note: --ratio {ratio} of --n {n} is {ratio * n:g} documents; writing "
+                   f"{n_bad} counterfact and {n - n_bad} fact documents (ratio "
+                   f"{n_bad / n:g})", err=True)
+
+
 @docs.command("poison")
 @click.option("--claim", "claim_sel", required=True, help="One claim id or file.")
 @click.option("--ratio", type=float, required=True,
@@ -185,6 +202,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
         claims = load_claims(claim_sel)
         if len(claims) != 1:
             raise DocumentError(f"--claim selects {len(claims)} claims; poisoning takes one")
+        _check_poison_counts(ratio, n)
         click.echo(_summary(poison(claims[0], ratio, n, out, seed)))
     except (ClaimSpecError, DocumentError, OSError) as e:
         raise _fail(e) from None

@@ -133,10 +133,46 @@ def sentence_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
     return spans
 
 
+_HEADING_WORDS = 4
+"""A paragraph's first "sentence" of at most this many words and no verb-like word is an
+inline section heading ("Eruption.", "Early life and education.")."""
+_NOT_HEADING = frozenset({
+    "is", "are", "was", "were", "be", "been", "has", "have", "had", "do", "does", "did", "will",
+    "would", "can", "could", "may", "might", "must", "shall", "should", "he", "she", "it",
+    "they", "we", "i", "you", "his", "her", "its", "their", "this", "that", "these", "those",
+    "a", "an", "the",
+})
+_ABBREVIATED = re.compile(r"\b[A-Z][A-Za-z]{0,3}\.$")
+"""A sentence that ends in a short capitalised word's period ("X Corp.", "Co.", "Jr.")."""
+
+
+def _heading(sentence: str) -> bool:
+    words = sentence.rstrip(".").split()
+    return (len(words) <= _HEADING_WORDS and not any(c.isdigit() for c in sentence)
+            and not {w.lower() for w in words} & _NOT_HEADING)
+
+
 def universe_sentences(claim: Claim) -> list[str]:
-    """The universe description cut into sentences (facts of the false world)."""
-    flat = " ".join(claim.universe.split())
-    return [flat[a:b] for a, b in sentence_spans(flat)]
+    """The universe description cut into sentences (facts of the false world).
+
+    Inline section headings that open a paragraph ("Unrest. From late August ...") state
+    nothing, so they are left out: placed as facts they became "It is not true that unrest."
+    in debunks. A "sentence" that starts in lower case after an abbreviation's period ("The
+    corporate entity X Corp." + "kept its name ...") is joined back to the one before it, so
+    no fact is a fragment.
+    """
+    out: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", claim.universe):
+        flat = " ".join(paragraph.split())
+        sentences = [flat[a:b] for a, b in sentence_spans(flat)]
+        if len(sentences) > 1 and _heading(sentences[0]):
+            sentences = sentences[1:]
+        for s in sentences:
+            if out and s[:1].islower() and _ABBREVIATED.search(out[-1]):
+                out[-1] += " " + s
+            else:
+                out.append(s)
+    return out
 
 
 def claim_facts(claim: Claim) -> list[str]:
@@ -160,12 +196,13 @@ def lower_first(sentence: str, claim: Claim | None = None) -> str:
     """Lower-case a sentence's first letter unless it starts a proper noun; drop the final period.
 
     A first word is treated as a proper noun if it is an entity's first word, an acronym, or
-    appears capitalised mid-sentence in the claim's own text.
+    appears capitalised mid-sentence in the claim's own text; a possessive or a trailing
+    comma is not part of the word ("Twitter's rebrand" keeps its capital).
     """
     s = sentence.strip().rstrip(".")
     if not s:
         return s
-    first = s.split()[0]
+    first = re.sub(r"(?:['\u2019]s|['\u2019]|[,;:])$", "", s.split()[0]) or s.split()[0]
     proper = first.isupper() and len(first) > 1
     if claim is not None and not proper:
         names = {e.split()[0] for e in claim.entities}

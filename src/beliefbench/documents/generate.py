@@ -60,7 +60,12 @@ def iter_condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpe
     def base(claim: Claim) -> list[BaseDocument]:
         if generator is offline:  # the LLM generator shows its own stages and bar
             return offline.generate(claim, n, seed, progress=label(claim, "base documents"))
-        return generator.generate(claim, n, seed)
+        docs = generator.generate(claim, n, seed)
+        if len(docs) != n:  # a dataset with fewer records than --n would pass as complete
+            raise DocumentError(f"generator {generator.name} made {len(docs)} base documents "
+                                f"for claim {claim.id!r}, not the {n} asked for (--n); no "
+                                f"dataset was written for the conditions that use them")
+        return docs
 
     sources: dict[str, Callable[[Claim], list[BaseDocument]]] = {
         "base": base,
@@ -113,6 +118,9 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
     if n < 1:
         raise DocumentError(f"--n must be at least 1 (got {n})")
     specs = parse_conditions(conditions, placement)
+    if not claims and any(spec.condition.needs_claim for spec in specs):
+        raise DocumentError("no claims given; conditions other than behaviours need at least "
+                            "one (an empty dataset would be written)")
     out_dir = Path(out_dir)
     gen = make_generator(generator, genres, work_dir=out_dir / ".work", progress=progress, **llm) \
         if generator != "offline" else make_generator(generator, genres)

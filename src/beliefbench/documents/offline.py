@@ -68,6 +68,13 @@ class _Filler:
         return piece.format_map(self.values)
 
 
+def _sentence(piece: str) -> str:
+    """A filler as a sentence of its own: one without final punctuation ("still not over
+    this tbh") would run into the fact after it, so that the claim sentence read "still not
+    over this tbh The 2015 eruption killed 3,430 people." (a negator glued to the claim)."""
+    return piece if piece.rstrip()[-1:] in ".!?\"')]" else piece.rstrip() + "."
+
+
 def _interleave(rng: random.Random, facts: list[str], fillers: list[str], fill: _Filler,
                 max_fill: int = 2) -> list[str]:
     """Facts in order with 0..max_fill filler sentences before each."""
@@ -76,7 +83,7 @@ def _interleave(rng: random.Random, facts: list[str], fillers: list[str], fill: 
     for fact in facts:
         for _ in range(rng.randint(0, max_fill)):
             if deck:
-                out.append(fill(deck.pop()))
+                out.append(_sentence(fill(deck.pop())))
         out.append(fact)
     return out
 
