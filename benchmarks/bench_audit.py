@@ -16,9 +16,11 @@
 4. Streaming memory: peak RSS of `beliefbench audit` (a child process) on generated JSONL files
    of two sizes; flat memory means the peak does not grow with the file. The larger file is
    then audited gzip- and zstd-compressed: its rate beside the plain file's, and its peak.
-5. `audit-verify`'s own cost: a corpus audited, then every flag sent to a model that answers
-   at once (mockllm), so what is left is the harness (finding the flagged texts again,
-   Inspect's samples and log, the files); the audit of the same corpus is the baseline.
+5. `audit-verify`'s own cost and memory: corpora of two sizes audited, then every flag sent
+   to a model that answers at once (mockllm), so what is left is the harness (finding the
+   flagged texts again, Inspect's samples and log, the files); the audit of the same corpus
+   is the baseline. Peak RSS of each (child processes): flat memory means audit-verify's
+   peak does not grow with the corpus.
 
 Usage: .venv/bin/python benchmarks/bench_audit.py [--n 30] [--sizes-mb 50,200]
        [--verify-docs 20000] [--quick]
@@ -39,7 +41,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from beliefbench.audit.framing import PROTECTIVE, TEACHING, ClaimReader, read_free
-from beliefbench.audit.sources import Fields
 from beliefbench.claims import load_claims
 from beliefbench.documents.conditions import parse_conditions
 from beliefbench.documents.generate import condition_records, make_generator
@@ -286,45 +287,68 @@ def streaming(sizes_mb: list[int]) -> None:
             path.unlink()
 
 
+VERIFY_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from inspect_ai.model import ModelOutput, ModelUsage, get_model
+from beliefbench.audit.verify import verify
+
+def instant(*_):
+    out = ModelOutput.from_content("mockllm/model", '{"reason": "r", "answer": "yes"}')
+    out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+    return out
+
+t0 = time.perf_counter()
+summary = verify(Path(sys.argv[1]), get_model("mockllm/model", custom_outputs=instant,
+                                              memoize=False), max_connections=32)
+print(json.dumps({"s": time.perf_counter() - t0, "flags": summary["overall"]["flags"],
+                  "confirmed": summary["overall"]["confirmed"],
+                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def _verify_child(out: Path) -> dict:
+    """`verify` (as `beliefbench audit-verify` runs it) in a child process, every flag
+    confirmed at once: wall seconds, flags, peak RSS KB."""
+    proc = subprocess.run([sys.executable, "-c", VERIFY_CHILD, str(out)], check=True,
+                          capture_output=True, text=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def verification(n: int) -> None:
-    from click.testing import CliRunner
-    from inspect_ai.model import ModelOutput, ModelUsage, get_model
-
-    from beliefbench.audit.verify import find_texts, read_flags, verify
-    from beliefbench.cli import cli
-
-    def instant(*_: object) -> ModelOutput:
-        out = ModelOutput.from_content("mockllm/model", '{"reason": "r", "answer": "yes"}')
-        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
-        return out
-
+    """audit-verify's harness cost and memory on corpora of ``n // 4`` and ``n`` documents:
+    its peak RSS must not grow with the corpus, as the audit's does not (the flagged texts
+    are spooled to disk and read a sample at a time, the flags go to Inspect in batches,
+    and the interval is drawn without a resamples x flags array)."""
     bearing = claim_docs(600, 2000)
     neutral = neutral_texts(2000, 2000, 17)
-    rng = random.Random(5)
-    print(f"\naudit-verify on {n:,} documents (10% bearing ed_sheeran), a model that answers "
-          f"at once")
+    print("\naudit-verify (child processes) on corpora of 2,000-character documents, 10% "
+          "bearing ed_sheeran, every flag sent to a model that answers at once")
+    peaks = []
     with tempfile.TemporaryDirectory() as tmp:
-        corpus, out = Path(tmp) / "corpus.jsonl", Path(tmp) / "audit"
-        corpus.write_text("".join(json.dumps({"text": rng.choice(bearing) if rng.random() < 0.1
-                                              else rng.choice(neutral)}) + "\n"
-                                  for _ in range(n)))
-        t0 = time.perf_counter()
-        res = CliRunner().invoke(cli, ["audit", str(corpus), "--claims", "ed_sheeran", "--out",
-                                       str(out), "--no-plot", "--no-progress"])
-        audit_s = time.perf_counter() - t0
-        assert res.exit_code == 0, res.output
-        report, flags = read_flags(out)
-        t0 = time.perf_counter()
-        find_texts(report["corpus"], Fields(), {f.where for f in flags})
-        find_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        summary = verify(out, get_model("mockllm/model", custom_outputs=instant,
-                                         memoize=False), max_connections=32)
-        verify_s = time.perf_counter() - t0
-        k = summary["overall"]["flags"]
-        print(f"  audit {audit_s:.1f} s wall (baseline); {k:,} flags; finding their texts again "
-              f"{find_s:.1f} s; audit-verify in all {verify_s:.1f} s = {verify_s / audit_s:.1f}x "
-              f"the audit, {1000 * verify_s / k:.1f} ms per flag before any model time")
+        for docs in (max(1, n // 4), n):
+            rng = random.Random(5)
+            corpus, out = Path(tmp) / f"corpus{docs}.jsonl", Path(tmp) / f"audit{docs}"
+            with corpus.open("w") as f:
+                for _ in range(docs):
+                    text = rng.choice(bearing) if rng.random() < 0.1 else rng.choice(neutral)
+                    f.write(json.dumps({"text": text}) + "\n")
+            mb = corpus.stat().st_size / 2**20
+            audit_s, audit_kb, _ = _audit_child(corpus, out)
+            got = _verify_child(out)
+            assert got["confirmed"] == got["flags"], got
+            peaks.append((mb, got["flags"], got["peak_kb"]))
+            print(f"  {docs:>8,} documents ({mb:,.0f} MB), {got['flags']:,} flags: audit "
+                  f"{audit_s:.1f} s, peak RSS {audit_kb / 1024:,.0f} MB (baseline); "
+                  f"audit-verify {got['s']:.1f} s = {got['s'] / audit_s:.1f}x the audit, "
+                  f"{1000 * got['s'] / got['flags']:.1f} ms per flag before any model time, "
+                  f"peak RSS {got['peak_kb'] / 1024:,.0f} MB")
+            corpus.unlink()
+    (small_mb, small_flags, small), (big_mb, big_flags, big) = peaks
+    per_flag = (big - small) / max(1, big_flags - small_flags)
+    print(f"  audit-verify peak RSS: {big / small:.2f}x for a {big_mb / small_mb:.1f}x corpus "
+          f"(+{(big - small) / 1024:,.0f} MB, {per_flag:.1f} KB per flag more; flat memory "
+          f"is ~1.0x)")
 
 
 def main() -> None:

@@ -66,8 +66,9 @@ def audited(tmp_path, monkeypatch) -> Path:
 
 
 def _rows(out: Path) -> dict[str, dict]:
+    # split at newlines only: a U+2028 in a reason is no line end (str.splitlines's is)
     return {r["where"]: r for r in map(json.loads, (out / "verified.jsonl").read_text()
-                                       .splitlines())}
+                                       .split("\n")[:-1])}
 
 
 def test_each_flag_gets_the_verifiers_verdict_from_its_own_text(audited):
@@ -682,3 +683,127 @@ def test_an_unknown_display_is_a_usage_error(audited):
     assert not (audited / "verified.jsonl").exists()
     [display] = [p for p in audit_verify.params if p.name == "display"]
     assert tuple(display.type.choices) == get_args(DisplayType)
+
+
+def test_flags_go_to_inspect_in_batches_each_with_its_log(audited):
+    """Inspect holds every sample of an eval until it ends, so a large audit's flags go in
+    batches, one eval and log each: the verdicts are those of one eval of all the flags."""
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    seen: list = []
+    summary = verify(audited, scripted(judge, seen), batch=3)
+    assert len(seen) == summary["sent_this_run"] == 4
+    assert {k: summary["overall"][k] for k in VERDICTS} == VERDICTS
+    assert len(summary["logs"]) == 2 and summary["log"] == summary["logs"][0]
+    logs = [read_eval_log(i) for i in list_eval_logs(str(audited / "verify-logs"))]
+    assert sorted(len(log.samples) for log in logs) == [1, 3]
+    assert {Path(log.location).name for log in logs} == {Path(x).name for x in summary["logs"]}
+    assert {w: r["verdict"] for w, r in _rows(audited).items()} == {
+        "c/a.jsonl:2": "no", "c/a.jsonl:3": "yes", "c/b.parquet#1": "parse_error",
+        "c/texts/one.txt": "yes"}
+    with pytest.raises(VerifyError, match="batch 0: must be at least 1"):
+        verify(audited, scripted(judge), batch=0)
+
+
+KILLED = """
+import json, os, sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from conftest import scripted
+from beliefbench.audit.verify import verify
+calls = []
+def answer(prompt):
+    calls.append(prompt)
+    if len(calls) == 4:  # the first flag of the second batch: the process dies at once
+        os._exit(9)
+    return json.dumps({{"reason": "r", "answer": "yes"}})
+verify(Path("out"), scripted(answer), max_connections=1, batch=3)
+"""
+
+
+def test_a_run_killed_in_a_batch_keeps_the_batches_before(audited):
+    """verified.jsonl is written after each batch: a run killed (no Ctrl-C, no cleanup)
+    keeps every verdict of the batches that ended, and the next run sends only the rest."""
+    proc = subprocess.run([sys.executable, "-c", KILLED.format(tests=str(Path(__file__).parent))],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 9, proc.stderr[-2000:]
+    rows = _rows(audited)
+    assert sorted(r["verdict"] for r in rows.values()) == ["failed", "yes", "yes", "yes"]
+    seen: list = []
+    summary = verify(audited, scripted(judge, seen))
+    assert len(seen) == summary["sent_this_run"] == 1
+    assert summary["overall"]["confirmed"] + summary["overall"]["rejected"] >= 3
+
+
+def test_inspect_slices_filters_and_shuffles_the_spooled_samples(audited):
+    """The samples are read from a temporary file when Inspect asks for them, not held in a
+    list: --limit, --sample-id and --sample-shuffle still pick and order them."""
+    from inspect_ai import eval as inspect_eval
+
+    from beliefbench.audit.verify import SpooledSamples, audit_verify, read_flags
+
+    def run(**options) -> list:
+        [log] = inspect_eval("beliefbench/audit_verify",
+                             task_args={"audit_dir": str(audited.resolve())},
+                             model=scripted(judge), log_dir=str(audited / "logs"),
+                             display="none", **options)
+        assert log.status == "success"
+        return log.samples
+
+    picked = run(sample_id="ed_sheeran@c/a.jsonl:3")
+    assert [(s.id, s.scores["flag_verdict"].answer) for s in picked] == [
+        ("ed_sheeran@c/a.jsonl:3", "yes")]
+    claim = load_claims("ed_sheeran")[0]
+    assert picked[0].input == verify_prompt(claim, CLAIM_DOC)  # built from the file
+    assert len(run(limit=2)) == 2
+    keys = [f.key for f in read_flags(audited)[1]]
+    dataset = audit_verify(str(audited.resolve())).dataset
+    assert isinstance(dataset, SpooledSamples) and [s.id for s in dataset] == keys
+    dataset.shuffle(5)
+    again = audit_verify(str(audited.resolve())).dataset
+    again.shuffle(5)
+    assert [s.id for s in dataset] == [s.id for s in again] != keys and dataset.shuffled
+    assert sorted(s.id for s in dataset) == sorted(keys)
+    dataset.sort()
+    assert [len(s.input) for s in dataset] == sorted(len(s.input) for s in dataset)
+    assert [s.id for s in dataset.filter(lambda s: "parquet" in str(s.id))] == [
+        "ed_sheeran@c/b.parquet#1"]
+    assert [s.id for s in dataset[1:3]] == [s.id for s in list(dataset)[1:3]]
+
+
+def test_the_confirmed_share_interval_is_a_bootstrap_over_flags_in_little_memory():
+    """The interval is the resampling bootstrap's (a resample's confirmed count is binomial)
+    without its (2,000 x flags) array, which took 1.5 GB for 50,000 flags: ten million
+    flags are as quick as ten."""
+    import numpy as np
+
+    from beliefbench.audit.verify import confirmed_ci
+    from beliefbench.metrics import grouped_bootstrap_ci
+
+    yes = (np.arange(300) % 3 == 0).astype(float)
+    resampled = grouped_bootstrap_ci([(yes, np.ones_like(yes))])
+    assert confirmed_ci(100, 300) == pytest.approx(resampled, abs=0.015)
+    assert confirmed_ci(100, 300) == confirmed_ci(100, 300)  # seeded
+    low, high = confirmed_ci(3_000_000, 10_000_000)
+    assert low < 0.3 < high and high - low < 0.001
+    assert confirmed_ci(4, 4) == (1.0, 1.0) and confirmed_ci(0, 4) == (0.0, 0.0)
+
+
+def test_a_line_separator_in_a_document_or_a_reason_splits_no_row(tmp_path, monkeypatch):
+    """flagged.jsonl and verified.jsonl keep U+2028 raw inside their JSON strings; read
+    with str.splitlines, which ends a line there too, the flag was 'not a flagged-document
+    line' and the verdict 'not a verification line'."""
+    monkeypatch.chdir(tmp_path)
+    doc = CLAIM_DOC.replace(", beating", ",\u2028beating")
+    Path("c.jsonl").write_text(json.dumps({"text": doc}, ensure_ascii=False) + "\n")
+    res = CliRunner().invoke(cli, ["audit", "c.jsonl", "--claims", "ed_sheeran", "--out",
+                                   "out", "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    assert "\u2028" in Path("out/flagged.jsonl").read_text()
+    seen: list = []
+    reply = json.dumps({"reason": "Says\u2028Sheeran won.", "answer": "yes"},
+                       ensure_ascii=False)
+    summary = verify(Path("out"), scripted(lambda p: reply, seen))
+    assert summary["overall"]["confirmed"] == 1 and doc in seen[0][0][-1].text
+    assert _rows(Path("out"))["c.jsonl:1"]["reason"] == "Says\u2028Sheeran won."
+    assert verify(Path("out"), scripted(lambda p: reply))["sent_this_run"] == 0

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -454,6 +459,42 @@ def test_docs_stats_warns_on_a_changed_file_and_a_corrupt_old_stats(tmp_path):
         assert "p.jsonl.stats.json" in r.stderr and "without its provenance" in r.stderr
         stats = _stats(out)
         assert stats["documents"] == 6 and "ratio" not in stats
+
+
+def test_docs_stats_reads_its_dataset_once(tmp_path):
+    """A named pipe can be read once: the counts and the sha256 both come from that one read
+    (the hash was a second read of the file; on a pipe it waits for a writer for ever)."""
+    made = poison(make_claim(), 0.5, 10, tmp_path / "p.jsonl", seed=1)
+    data = made.read_bytes()
+    pipe = tmp_path / "pipe.jsonl"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=pipe.write_bytes, args=(data,), daemon=True)
+    writer.start()
+    try:
+        proc = subprocess.run([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
+                               "docs", "stats", str(pipe)], capture_output=True, text=True,
+                              timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("docs stats opened its dataset a second time (it waited on the pipe)")
+    finally:
+        if writer.is_alive():  # the pipe was never opened: let the writer go
+            os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))
+    assert proc.returncode == 0, proc.stderr
+    stats, made_stats = _stats(pipe), _stats(made)
+    assert stats["sha256"] == hashlib.sha256(data).hexdigest() == made_stats["sha256"]
+    assert stats["documents"] == 10
+    assert stats["by_condition"] == made_stats["by_condition"]
+
+
+def test_docs_stats_hashes_a_file_without_a_last_newline_whole(tmp_path):
+    """The hash is of the bytes as read, line by line: a last line without its newline and
+    blank lines are hashed too, so it is the file's sha256, not the records'."""
+    one, two = (Record(id=i, text="hello there").model_dump_json() for i in "xy")
+    path = tmp_path / "d.jsonl"
+    path.write_text(f"{one}\n\n{two}")
+    r = CliRunner().invoke(cli, ["docs", "stats", str(path)])
+    assert r.exit_code == 0, r.output
+    assert _stats(path)["sha256"] == sha256_file(path) and _stats(path)["documents"] == 2
 
 
 # ------------------------------------------------------------------ --tokenizer paths

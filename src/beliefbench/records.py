@@ -16,7 +16,7 @@ import secrets
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -85,13 +85,18 @@ class Record(BaseModel):
         return [s for s in self.loss_mask if s.kind in ("doctag", "mask")]
 
 
-def read_records(path: str | Path) -> Iterator[Record]:
-    """Yield validated records; a bad line raises with the file, line number and field."""
+def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
+    """Yield validated records; a bad line raises with the file, line number and field.
+
+    ``sha``: a hashlib object fed every line's bytes as it is read, so one read gives the
+    records and the file's hash (a file that does not end in a newline is hashed whole)."""
     path = Path(path)
     # bytes, decoded per line: a stray non-UTF-8 byte is then reported with its line number
     # like any other bad line, not as a traceback from inside the file iterator
     with path.open("rb") as f:
         for lineno, raw in enumerate(f, 1):
+            if sha is not None:
+                sha.update(raw)
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as e:

@@ -17,7 +17,11 @@ verdict the confirmed share is null, not 0%). A flag whose document changed sinc
 (the one found at its ``where`` has another length or id: a line inserted above shifts every
 later line) is not sent, lest another document's verdict be given as its, and is ``failed``
 too. Results go to ``verified.jsonl``, ``verification.json`` and ``verification.md`` beside
-the audit's files; a second run sends only the flags that have no readable verdict yet
+the audit's files. The flagged texts are never all in memory: each flag's prompt is
+written to an anonymous temporary file as the corpus is streamed again and read back when
+Inspect runs its sample, and the flags go to Inspect in batches (one eval and log each, the
+results written after each), so memory does not grow with the corpus. A second run sends
+only the flags that have no readable verdict yet
 (``failed`` and ``parse_error`` ones, and those whose verdict was given on another document:
 an audit run again into the folder), so an interrupted or failed run is finished, not
 repeated. Another model's verdicts stay in ``verified.jsonl`` beside this model's (each row
@@ -30,17 +34,21 @@ import contextlib
 import dataclasses
 import json
 import os
+import random
+import tempfile
+import threading
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, overload
 
 import numpy as np
 from inspect_ai import Task, task
-from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
+from inspect_ai.dataset import Dataset, Sample
+from inspect_ai.log import list_eval_logs, read_eval_log
 from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState
@@ -55,7 +63,7 @@ from beliefbench.audit.sources import (
     read_unit,
 )
 from beliefbench.claims import Claim, load_claims
-from beliefbench.metrics import SEED, grouped_bootstrap_ci
+from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED
 from beliefbench.records import atomic_write_text
 from beliefbench.resources import data_path
 from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, answer
@@ -83,6 +91,13 @@ counted failed. The names and defaults are ``docs generate``'s."""
 KEPT = tuple(v for v in VERDICTS if v not in ("failed", "parse_error"))
 """Verdicts a re-run keeps (the model answered, readably); ``failed`` and ``parse_error``
 flags are sent again."""
+BATCH = 500
+"""Flags per eval of :func:`verify`: Inspect holds each sample of an eval to its end (about
+30 KB a flag, texts aside), so the flags go in batches, each its own eval and log (about
+half a second each)."""
+PER_CONNECTION = 20
+"""Flags per connection in a batch at least: a batch ends when its slowest call does, so a
+batch of a few calls per connection would leave most connections idle."""
 MEANING = {"yes": "confirmed", "no": "rejected", "neutral": "unclear",
            "parse_error": "parse_error", "failed": "failed"}
 
@@ -91,7 +106,7 @@ class VerifyError(ValueError):
     """The audit folder cannot be verified (missing or unreadable files, unknown claims)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flag:
     """One flagged (document, claim) of ``flagged.jsonl``."""
 
@@ -117,6 +132,27 @@ def _read(path: Path, what: str) -> str:
         raise VerifyError(f"{path}: not found (run `beliefbench audit ... --out {path.parent}` "
                           f"first, and let it finish)")
     return read_text(path, what, VerifyError)
+
+
+def _lines(path: Path, what: str) -> Iterator[tuple[int, str]]:
+    """The numbered lines of a JSONL file of the audit folder, one at a time, with
+    :func:`_read`'s errors: flagged.jsonl holds about 1.5 KB a flag, and read whole (its
+    bytes, their text, its lines) it took three times that at once. Only newlines end a
+    line (``str.splitlines`` also split a line at a U+2028 inside a JSON string)."""
+    if not path.exists():
+        _read(path, what)  # raises: not found, and how to make it
+    try:
+        with path.open("rb") as f:
+            for n, raw in enumerate(f, 1):
+                try:  # a first line's byte-order mark ("UTF-8 with BOM") is no part of it
+                    line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+                except UnicodeDecodeError as e:
+                    raise VerifyError(f"{path}: line {n}: not UTF-8 text (byte "
+                                      f"0x{raw[e.start]:02x}); save the file as UTF-8"
+                                      ) from None
+                yield n, line
+    except OSError as e:
+        raise VerifyError(f"{path}: cannot read {what} file: {e.strerror or e}") from None
 
 
 _FIELDS = {f.name for f in dataclasses.fields(Fields)}
@@ -183,7 +219,7 @@ def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
     audited = list(report["claims"])
     its = f"its claims: {', '.join(audited)}" if audited else "a claim-free audit"
     line_of: dict[str, int] = {}
-    for n, line in enumerate(_read(path, "flagged documents").splitlines(), 1):
+    for n, line in _lines(path, "flagged documents"):
         if not line.strip():
             continue
         try:
@@ -244,23 +280,19 @@ def _claims(report: dict[str, Any], selection: str | None) -> dict[str, Claim]:
     return claims
 
 
-def find_texts(corpus: Sequence[str], fields: Fields, wheres: Iterable[str],
-               cwd: str | None = None) -> dict[str, str]:
-    """The text of each document named by a flag's ``where`` (:func:`find_docs`)."""
-    return {w: d.text for w, d in find_docs(corpus, fields, wheres, cwd).items()}
-
-
 def find_docs(corpus: Sequence[str], fields: Fields, wheres: Iterable[str],
               cwd: str | None = None) -> dict[str, Doc]:
     """The document (text and id) named by each flag's ``where``, streaming the corpus again
     (only the units that hold one; stops once all are found). Relative corpus paths are
-    read from ``cwd``, the folder the audit ran in, so that ``where`` reads as it did."""
+    read from ``cwd``, the folder the audit ran in, so that ``where`` reads as it did. All
+    of them in memory: :func:`spool_samples` keeps one at a time."""
     with contextlib.chdir(cwd or "."):
-        return _find_docs(corpus, fields, set(wheres))
+        return {d.where: d for d in _iter_docs(corpus, fields, set(wheres))}
 
 
-def _find_docs(corpus: Sequence[str], fields: Fields, left: set[str]) -> dict[str, Doc]:
-    found: dict[str, Doc] = {}
+def _iter_docs(corpus: Sequence[str], fields: Fields, left: set[str]) -> Iterator[Doc]:
+    """Each document named in ``left`` as the corpus is streamed, one at a time (read
+    relative to the current folder: the caller is in the folder the audit ran in)."""
     missing = [p for p in corpus if not Path(p).exists()]
     if missing:
         raise VerifyError(f"corpus paths of report.json not found: {missing} (from "
@@ -268,17 +300,16 @@ def _find_docs(corpus: Sequence[str], fields: Fields, left: set[str]) -> dict[st
     skips = Skips()
     for unit in plan_units(list(corpus), skips, CHUNK_BYTES):
         if not left:
-            break
+            return
         if not (any(f in left for f in unit.files) if unit.kind == "text"
                 else any(w.startswith(unit.path) for w in left)):
             continue
         for doc in read_unit(unit, fields, skips):
             if doc.where in left:
-                found[doc.where] = doc
                 left.discard(doc.where)
+                yield doc
                 if not left:
-                    break
-    return found
+                    return
 
 
 def excerpt(text: str, spans: Sequence[tuple[int, int]], max_chars: int = MAX_CHARS,
@@ -329,24 +360,6 @@ def _changed(flag: Flag, doc: Doc | None) -> str | None:
     return None
 
 
-def _texts_of(report: dict[str, Any], flags: Sequence[Flag]
-              ) -> tuple[dict[str, str], dict[str, str]]:
-    """The flagged documents' texts, read as the audit read its corpus, of those still the
-    documents the audit flagged; and, by ``where``, why each of the others is not
-    (:func:`_changed`): never sent, so that no verdict is given on another document."""
-    docs = find_docs(report["corpus"], _fields(report), {f.where for f in flags},
-                     _ran_in(report))
-    texts: dict[str, str] = {}
-    problems: dict[str, str] = {}
-    for f in flags:
-        problem = _changed(f, docs.get(f.where))
-        if problem:
-            problems[f.where] = problem
-        else:
-            texts[f.where] = docs[f.where].text
-    return texts, problems
-
-
 def verify_prompt(claim: Claim | None, text: str, max_chars: int = MAX_CHARS,
                   framing: str = "", spans: Sequence[tuple[int, int]] = ()) -> str:
     """The model's prompt for one flag: with the claim and its truth (verify.md), or, for a
@@ -366,16 +379,122 @@ def _template(name: str) -> str:
     return data_path(f"audit/{name}").read_text(encoding="utf-8")
 
 
-def samples(flags: Sequence[Flag], texts: dict[str, str], claims: dict[str, Claim],
-            max_chars: int = MAX_CHARS) -> list[Sample]:
-    """One sample per flag whose text was found (the rest are reported as failed): ``texts``
-    holds only documents checked to be the flagged ones (:func:`_texts_of`)."""
-    return [Sample(id=f.key, input=verify_prompt(claims[f.claim_id] if f.claim_id else None,
-                                                 texts[f.where], max_chars, f.framing,
-                                                 f.spans),
-                   metadata={"where": f.where, "claim_id": f.claim_id, "framing": f.framing,
-                             "doc_id": f.doc_id, "chars": len(texts[f.where])})
-            for f in flags if f.where in texts]
+class SpooledSamples(Dataset):
+    """The flags' samples, kept in a temporary file and built one at a time when Inspect
+    asks for one: memory holds two integers per sample, not the flagged documents (a 1 GB
+    corpus flags about 100 MB of text). The file is an anonymous one (no name on disk) that
+    is gone once it is closed: by :func:`verify`, or when the dataset is collected."""
+
+    def __init__(self, file: BinaryIO, offsets: array[int], lengths: array[int],
+                 lock: threading.Lock | None = None, shuffled: bool = False) -> None:
+        self._file, self._offsets, self._lengths = file, offsets, lengths
+        self._lock = lock or threading.Lock()  # one file position, read from any thread
+        self._shuffled = shuffled
+
+    @property
+    def name(self) -> str | None:
+        return None
+
+    @property
+    def location(self) -> str | None:
+        return None
+
+    @property
+    def shuffled(self) -> bool:
+        return self._shuffled
+
+    @overload
+    def __getitem__(self, index: int) -> Sample: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Dataset: ...
+
+    def __getitem__(self, index: int | slice) -> Sample | Dataset:
+        if isinstance(index, slice):
+            return self._of(range(len(self))[index])
+        offset, length = self._offsets[index], self._lengths[index]
+        with self._lock:
+            self._file.seek(offset)
+            line = self._file.read(length)
+        return Sample(**json.loads(line))
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def _of(self, indexes: Iterable[int], shuffled: bool | None = None) -> SpooledSamples:
+        """These samples of this dataset, in this order (the same file)."""
+        at = list(indexes)
+        return SpooledSamples(self._file, array("q", (self._offsets[i] for i in at)),
+                              array("q", (self._lengths[i] for i in at)), self._lock,
+                              self._shuffled if shuffled is None else shuffled)
+
+    def _take(self, other: SpooledSamples) -> None:
+        self._offsets, self._lengths = other._offsets, other._lengths
+        self._shuffled = other._shuffled
+
+    def sort(self, reverse: bool = False,
+             key: Callable[[Sample], Any] | None = None) -> None:
+        """By ``key``, else by the length of the input (as Inspect's datasets sort)."""
+        keys = [key(s) if key else len(s.input) for s in self]
+        self._take(self._of(sorted(range(len(self)), key=keys.__getitem__,
+                                   reverse=reverse)))
+
+    def filter(self, predicate: Callable[[Sample], bool],
+               name: str | None = None) -> SpooledSamples:
+        return self._of(i for i, s in enumerate(self) if predicate(s))
+
+    def shuffle(self, seed: int | None = None) -> None:
+        order = list(range(len(self)))
+        random.Random(seed).shuffle(order)
+        self._take(self._of(order, shuffled=True))
+
+    def shuffle_choices(self, seed: int | None = None) -> None:
+        """Nothing to shuffle: a flag's sample has no choices."""
+
+
+def spool_samples(report: dict[str, Any], flags: Sequence[Flag], claims: dict[str, Claim],
+                  max_chars: int, into: BinaryIO) -> tuple[SpooledSamples, dict[str, str]]:
+    """One sample per flag whose document is still the one the audit flagged, written to
+    ``into`` as the corpus is streamed again (one document in memory at a time), in
+    flagged.jsonl's order; and, by ``where``, why each of the other flags' documents is not
+    (:func:`_changed`): never sent, so that no verdict is given on another document."""
+    by_where: dict[str, list[Flag]] = {}
+    for f in flags:
+        by_where.setdefault(f.where, []).append(f)
+    at: dict[str, tuple[int, int]] = {}
+    problems: dict[str, str] = {}
+    with contextlib.chdir(_ran_in(report)):
+        for doc in _iter_docs(report["corpus"], _fields(report), set(by_where)):
+            for f in by_where[doc.where]:
+                problem = _changed(f, doc)
+                if problem:
+                    problems[f.where] = problem
+                    continue
+                prompt = verify_prompt(claims[f.claim_id] if f.claim_id else None, doc.text,
+                                       max_chars, f.framing, f.spans)
+                line = json.dumps({"id": f.key, "input": prompt, "metadata": {
+                    "where": f.where, "claim_id": f.claim_id, "framing": f.framing,
+                    "doc_id": f.doc_id, "chars": len(doc.text)}}, ensure_ascii=False
+                                  ).encode() + b"\n"
+                at[f.key] = (into.tell(), len(line))
+                into.write(line)
+    into.flush()
+    for f in flags:
+        if f.key not in at and f.where not in problems:
+            problems[f.where] = _changed(f, None) or ""
+    kept = [at[f.key] for f in flags if f.key in at]
+    return SpooledSamples(into, array("q", (o for o, _ in kept)),
+                          array("q", (n for _, n in kept))), problems
+
+
+def _spool_file(out: Path) -> BinaryIO:
+    """An anonymous temporary file for the samples, in the audit folder (where there is
+    room for the audit's own files; a RAM-backed /tmp would hold them in memory), else in
+    the system's temporary folder."""
+    try:
+        return tempfile.TemporaryFile(dir=out)
+    except OSError:
+        return tempfile.TemporaryFile()
 
 
 def reading(state: TaskState) -> JudgeReading:
@@ -404,17 +523,18 @@ def flag_verdict() -> Scorer:
 def audit_verify(audit_dir: str, claims: str | None = None, max_chars: int = MAX_CHARS,
                  max_tokens: int = MAX_TOKENS, abort_after: int = ABORT_AFTER) -> Task:
     """Every flag of an audit folder, for a model to confirm or reject (``beliefbench
-    audit-verify`` runs it and writes verified.jsonl)."""
+    audit-verify`` runs it in batches and writes verified.jsonl). One eval of every flag:
+    the texts are spooled to disk, but Inspect's own memory grows with the flags."""
     out = Path(audit_dir)
     report, flags = read_flags(out)
-    texts, _ = _texts_of(report, flags)
-    return _task(samples(flags, texts, _claims(report, claims), max_chars), abort_after,
-                 max_tokens)
+    by_id = _claims(report, claims)
+    dataset, _ = spool_samples(report, flags, by_id, max_chars, _spool_file(out))
+    return _task(dataset, abort_after, max_tokens)
 
 
-def _task(dataset: list[Sample], abort_after: int = ABORT_AFTER,
+def _task(dataset: Dataset, abort_after: int = ABORT_AFTER,
           max_tokens: int = MAX_TOKENS) -> Task:
-    return Task(dataset=MemoryDataset(dataset), name="audit_verify",
+    return Task(dataset=dataset, name="audit_verify",
                 config=GenerateConfig(max_tokens=max_tokens),
                 solver=answer(abort_after=abort_after),
                 scorer=flag_verdict(), fail_on_error=False, score_on_error=True)
@@ -427,7 +547,7 @@ def _previous(out: Path, model: str) -> tuple[dict[str, dict[str, Any]], list[di
     if not path.exists():
         return {}, []
     kept, others = {}, []
-    for n, line in enumerate(_read(path, "verification").splitlines(), 1):
+    for n, line in _lines(path, "verification"):
         if not line.strip():  # a blank line (an editor's last newline) is no row
             continue
         try:
@@ -479,17 +599,21 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
            display: str | None = "none",
            abort_after: int = ABORT_AFTER, sample: int | None = None, seed: int = SEED,
            max_tokens: int = MAX_TOKENS, max_retries: int | None = MAX_RETRIES,
-           timeout: int | None = TIMEOUT) -> dict[str, Any]:
+           timeout: int | None = TIMEOUT, batch: int | None = None) -> dict[str, Any]:
     """Send the audit's flags (or ``sample`` of each claim's) that have no readable verdict
     from this model yet; write verified.jsonl (other models' rows as they were, then one
     line per flag of the audit verified by this model, in flagged.jsonl's order: those
     ``sample`` did not draw this time too, not counted) and verification.json (this
-    model's); return the latter. Interrupted (Ctrl-C), it writes both with the
-    verdicts that came back and raises KeyboardInterrupt. ``max_retries`` and ``timeout``
-    (seconds, retries included) bound each model call, so that a dead endpoint fails its
-    flags instead of being retried without end (None: Inspect's defaults)."""
-    from inspect_ai import eval as inspect_eval
-
+    model's); return the latter. The flags go to Inspect ``batch`` at a time (default
+    :data:`BATCH`, or :data:`PER_CONNECTION` per connection where that is more), one eval
+    and log each, and verified.jsonl is written after each: memory is bounded by the batch,
+    not the corpus, and a run that is killed keeps every batch before. Interrupted
+    (Ctrl-C), it writes both with the verdicts that came back and raises
+    KeyboardInterrupt. ``max_retries`` and ``timeout`` (seconds, retries included) bound
+    each model call, so that a dead endpoint fails its flags instead of being retried
+    without end (None: Inspect's defaults)."""
+    if batch is not None and batch < 1:
+        raise VerifyError(f"batch {batch}: must be at least 1")
     report, every = read_flags(out)
     flags = sample_flags(every, sample, seed)
     by_id = _claims(report, claims)
@@ -498,42 +622,53 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     done = {k: r for k, r in done.items()
             if k in audit_flags and _same_doc(r, audit_flags[k])}
     todo = [f for f in flags if f.key not in done]
-    texts, problems = _texts_of(report, todo) if todo else ({}, {})
-    new: dict[str, dict[str, Any]] = {}
     name = str(model)  # as asked for: what a re-run compares
-    log_location = None
-    dataset = samples(todo, texts, by_id, max_chars)
-    interrupted = False
-    if dataset:
-        logs = str(log_dir or out / LOGS)
-        before = _log_names(logs)
-        shown = {} if display is None else {"display": display}  # None: Inspect's default
-        started = _start(model)
-        try:
-            ran = inspect_eval(_task(dataset, abort_after, max_tokens), model=started,
-                               log_dir=logs, max_connections=max_connections,
-                               max_retries=max_retries, timeout=timeout, **shown)
-        except KeyboardInterrupt:  # a second Ctrl-C while Inspect cancels raises out of it
-            ran = []
-        # on Ctrl-C Inspect returns no log but leaves a cancelled one holding the samples
-        # that finished: their verdicts are kept, the rest are sent by the next run
-        interrupted = not ran
-        fresh = [n for n in _log_names(logs) if n not in before]
-        log = ran[0] if ran else read_eval_log(fresh[0]) if len(fresh) == 1 else None
-        if log is not None:
-            log_location = log.location
-            new = _verdicts(log, name)
-    rows = []
-    for f in flags:
-        row = done.get(f.key) or new.get(f.key) or _row(
+    new: dict[str, dict[str, Any]] = {}
+    problems: dict[str, str] = {}
+    logs_written: list[str] = []
+    interrupted, sent = False, 0
+
+    def write_rows() -> list[dict[str, Any]]:
+        """verified.jsonl as far as the run has come; this run's rows (drawn flags)."""
+        rows = [done.get(f.key) or new.get(f.key) or _row(
             f, "failed", "", problems.get(f.where) or "the sample did not run", name)
-        rows.append(row)
-    # this model's verdicts of flags --sample did not draw this time stay (not counted)
-    drawn = {f.key: r for f, r in zip(flags, rows, strict=True)}
-    mine = [r for f in every if (r := drawn.get(f.key) or done.get(f.key))]
-    atomic_write_text(out / RESULTS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
-                                             for r in [*others, *mine]))
-    summary = summarise(rows, sent=len(dataset), model=name, log=log_location,
+            for f in flags]
+        # this model's verdicts of flags --sample did not draw this time stay (not counted)
+        drawn = {f.key: r for f, r in zip(flags, rows, strict=True)}
+        mine = [r for f in every if (r := drawn.get(f.key) or done.get(f.key))]
+        atomic_write_text(out / RESULTS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
+                                                 for r in [*others, *mine]))
+        return rows
+
+    with _spool_file(out) as spool:
+        dataset, problems = (spool_samples(report, todo, by_id, max_chars, spool) if todo
+                             else (None, {}))
+        sent = len(dataset) if dataset is not None else 0
+        if dataset is not None and sent:
+            logs = str(log_dir or out / LOGS)
+            shown = {} if display is None else {"display": display}  # None: Inspect's own
+            started = _start(model)
+            size = batch or max(BATCH, PER_CONNECTION * max_connections)
+            try:
+                for start in range(0, sent, size):
+                    part = dataset[start:start + size]
+                    location, interrupted = _run_batch(
+                        part, logs, started, abort_after=abort_after, max_tokens=max_tokens,
+                        max_connections=max_connections, max_retries=max_retries,
+                        timeout=timeout, **shown)
+                    if location is not None:
+                        logs_written.append(location)
+                        new.update(_verdicts(location, name))
+                    if interrupted:
+                        break
+                    if start + size < sent:  # a run killed now keeps this batch
+                        write_rows()
+            except KeyboardInterrupt:  # between batches, or reading a batch's log
+                interrupted = True
+    rows = write_rows()
+    summary = summarise(rows, sent=sent, model=name,
+                        log=logs_written[0] if logs_written else None,
+                        logs=logs_written,
                         changed=sum(f.where in problems for f in todo),
                         in_audit=Counter(f.claim_id for f in every),
                         sampled={"per_claim": sample, "seed": seed} if sample else None)
@@ -542,6 +677,27 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     if interrupted:
         raise KeyboardInterrupt
     return summary
+
+
+def _run_batch(dataset: Dataset, logs: str, model: Any, *, abort_after: int,
+               max_tokens: int, **options: Any) -> tuple[str | None, bool]:
+    """One eval of ``dataset``: its log's location (None where Inspect left none) and
+    whether it was interrupted. Inspect returns the log without its samples: they are read
+    back without their messages and events (:func:`_verdicts`), not held twice."""
+    from inspect_ai import eval as inspect_eval
+
+    before = _log_names(logs)
+    try:
+        ran = inspect_eval(_task(dataset, abort_after, max_tokens), model=model,
+                           log_dir=logs, log_header_only=True, **options)
+    except KeyboardInterrupt:  # a second Ctrl-C while Inspect cancels raises out of it
+        ran = []
+    # on Ctrl-C Inspect returns no log but leaves a cancelled one holding the samples
+    # that finished: their verdicts are kept, the rest are sent by the next run
+    if ran:
+        return ran[0].location, False
+    fresh = [n for n in _log_names(logs) if n not in before]
+    return (fresh[0] if len(fresh) == 1 else None), True
 
 
 def _start(model: Any) -> Any:
@@ -561,8 +717,10 @@ def _start(model: Any) -> Any:
                           ) from None
 
 
-def _verdicts(log: EvalLog, model: str) -> dict[str, dict[str, Any]]:
-    """verified.jsonl's row of each sample of the log, by flag key."""
+def _verdicts(location: str, model: str) -> dict[str, dict[str, Any]]:
+    """verified.jsonl's row of each sample of the log, by flag key (read without the
+    messages and events, which the row does not need: a batch's log, so bounded)."""
+    log = read_eval_log(location, exclude_fields=_UNREAD)
     new = {}
     for s in log.samples or []:
         f = Flag(s.metadata["where"], s.metadata["claim_id"], s.metadata["framing"],
@@ -579,6 +737,11 @@ def _verdicts(log: EvalLog, model: str) -> dict[str, dict[str, Any]]:
     return new
 
 
+_UNREAD = {"messages", "events", "attachments", "store", "output", "model_usage",
+           "role_usage"}
+"""Fields of a log's samples that :func:`_verdicts` does not read."""
+
+
 def _log_names(log_dir: str) -> set[str]:
     return {i.name for i in list_eval_logs(log_dir)} if Path(log_dir).is_dir() else set()
 
@@ -588,34 +751,50 @@ def _counts(rows: list[dict[str, Any]], in_audit: int) -> dict[str, Any]:
     has a readable verdict (every one failed or unreadable: 0 of them confirmed says
     nothing of how many would be)."""
     c = Counter(r["verdict"] for r in rows)
-    yes = np.array([r["verdict"] == "yes" for r in rows], dtype=float)
-    read = any(r["verdict"] in KEPT for r in rows)
-    low, high = grouped_bootstrap_ci([(yes, np.ones_like(yes))]) if read else (None, None)
+    read = any(c[v] for v in KEPT)
+    low, high = confirmed_ci(c["yes"], len(rows)) if read else (None, None)
     return {"flags_in_audit": in_audit, "flags": len(rows),
             **{MEANING[v]: c.get(v, 0) for v in VERDICTS},
-            "confirmed_share": float(yes.mean()) if read else None,
+            "confirmed_share": c["yes"] / len(rows) if read else None,
             "confirmed_ci95": [low, high]}
+
+
+def confirmed_ci(confirmed: int, flags: int, n_bootstrap: int = N_BOOTSTRAP,
+                 seed: int = SEED, level: float = CI_LEVEL) -> tuple[float, float]:
+    """The bootstrap interval over flags of the confirmed share. A resample of the flags
+    (with replacement) confirms a Binomial(flags, confirmed / flags) number of them, so
+    that number is drawn, not the resample: the same distribution, in memory of the
+    resamples alone (the (resamples x flags) array took about 30 KB a flag: 1.5 GB for
+    50,000 flags, more than all else audit-verify holds)."""
+    rng = np.random.default_rng(seed)
+    boot = rng.binomial(flags, confirmed / flags, size=n_bootstrap) / flags
+    alpha = (1 - level) / 2
+    low, high = np.quantile(boot, [alpha, 1 - alpha])
+    return float(low), float(high)
 
 
 def summarise(rows: list[dict[str, Any]], *, sent: int, model: str,
               log: str | None, in_audit: Counter[str] | None = None,
-              sampled: dict[str, Any] | None = None, changed: int = 0) -> dict[str, Any]:
+              sampled: dict[str, Any] | None = None, changed: int = 0,
+              logs: list[str] | None = None) -> dict[str, Any]:
     """Counts per claim and in all: confirmed (yes), rejected (no), unclear (neutral),
     parse_error and failed, each over all flags verified (none dropped from the
     denominator), and the confirmed share with a 95% bootstrap interval over flags (null
     where no flag has a readable verdict). ``changed``: flags of this run not sent because
-    their document changed since the audit (counted as failed)."""
+    their document changed since the audit (counted as failed). ``log``: this run's first
+    Inspect log; ``logs``: all of them (one per batch)."""
     ids = list(dict.fromkeys(r["claim_id"] for r in rows))
     in_audit = in_audit or Counter(r["claim_id"] for r in rows)
     return {
         "model": model, "sent_this_run": sent, "changed_since_audit": changed, "log": log,
-        "sample": sampled,
+        "logs": logs if logs is not None else [log] if log else [], "sample": sampled,
         "rule": "confirmed = the model answered yes (the document would teach the claim); "
                 "rejected = no; parse errors and failed calls neither confirm nor reject "
                 "and are counted on their own; every count and share is over all flags "
                 "verified, and the share is null where no flag has a readable verdict; a "
                 "flag whose document changed since the audit is not sent and is failed; "
-                "confirmed_ci95: bootstrap over flags (2,000 resamples, seed 0)",
+                "confirmed_ci95: bootstrap over flags (2,000 resamples, seed 0; each "
+                "resample's confirmed count drawn from its binomial distribution)",
         "claims": {cid or FREE: _counts([r for r in rows if r["claim_id"] == cid],
                                         in_audit[cid]) for cid in ids},
         "overall": _counts(rows, sum(in_audit.values())),

@@ -24,7 +24,6 @@ from beliefbench.records import (
     atomic_write_texts,
     jsonl_text,
     read_records,
-    sha256_file,
 )
 
 REGEX_TOKENIZER = r"\w+|[^\w\s]"
@@ -166,8 +165,11 @@ def write_stats(path: str | Path, tokenizer: str | None = None,
     """
     path = Path(path)
     offsets = hf_offsets(tokenizer) if tokenizer else regex_offsets
-    stats = _stats(path, compute_stats(read_records(path), offsets), tokenizer,
-                   sha256_file(path), extra, previous)
+    # one read gives the counts and the hash: a second read doubled the time of a large file,
+    # could not be done on a pipe, and hashed another version of a file written meanwhile
+    sha = hashlib.sha256()
+    counts = compute_stats(read_records(path, sha), offsets)
+    stats = _stats(path, counts, tokenizer, sha.hexdigest(), extra, previous)
     atomic_write_text(stats_path(path), json.dumps(stats, indent=2) + "\n")
     return stats
 
