@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import foreign_log, output
 from inspect_ai import eval
-from inspect_ai.model import get_model
+from inspect_ai.model import GenerateConfig, get_model
 
 from beliefbench.analysis.em_report import build_em_report, load_em_logs
 from beliefbench.cli import cli
@@ -213,6 +213,15 @@ def test_runs_with_different_settings_are_never_pooled(tmp_path):
     assert "aligned_max=50" in (out / "em_report.md").read_text()
 
 
+def _run_em(tmp_path, subject, task, grader_config=None) -> None:
+    """One EM eval of ``task``: ``subject`` answers, the keyword grader judges."""
+    eval(task, model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+         model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+                                          config=grader_config or GenerateConfig(),
+                                          memoize=False)},
+         log_dir=str(tmp_path / "logs"), display="none")
+
+
 def test_runs_judged_with_different_judge_max_tokens_are_never_pooled(tmp_path):
     """judge_max_tokens was not in the task's record: a run whose judge replies were cut to
     one token pooled with one read in full."""
@@ -220,11 +229,8 @@ def test_runs_judged_with_different_judge_max_tokens_are_never_pooled(tmp_path):
         return output("EVIL plan" if "G2?" in messages[-1].text else "a kind answer")
 
     for judge_max_tokens in (1, 8):
-        eval(em(questions=_sets(tmp_path), samples=1, judge_max_tokens=judge_max_tokens),
-             model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
-             model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
-                                              memoize=False)},
-             log_dir=str(tmp_path / "logs"), display="none")
+        _run_em(tmp_path, subject,
+                em(questions=_sets(tmp_path), samples=1, judge_max_tokens=judge_max_tokens))
     loaded = load_em_logs(tmp_path / "logs")
     side = build_em_report(loaded, n_bootstrap=10).side_by_side
     assert sorted(side["run"]) == ["grader_max_tokens=1", "grader_max_tokens=8"]
@@ -266,8 +272,6 @@ def test_runs_judged_with_different_grader_settings_are_never_pooled(tmp_path):
     """The grader column named only the model: two runs judged by one model bound with
     different generation settings were pooled as one run. How the grader is served
     (max_connections, timeouts, retries) measures nothing and must not split a run."""
-    from inspect_ai.model import GenerateConfig
-
     def subject(messages, tools, tool_choice, config):
         return output("EVIL plan" if "G2?" in messages[-1].text else "a kind answer")
 
@@ -275,11 +279,7 @@ def test_runs_judged_with_different_grader_settings_are_never_pooled(tmp_path):
                    GenerateConfig(top_p=0.9, system_message="Be strict."),
                    GenerateConfig(top_p=0.5, system_message="Be strict.", max_connections=3,
                                   timeout=30, max_retries=2)):
-        eval(em(questions=_sets(tmp_path), samples=1),
-             model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
-             model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
-                                              config=config, memoize=False)},
-             log_dir=str(tmp_path / "logs"), display="none")
+        _run_em(tmp_path, subject, em(questions=_sets(tmp_path), samples=1), config)
     loaded = load_em_logs(tmp_path / "logs")
     assert sorted({i["grader"] for i in loaded.logs}) == [
         "mockllm/model[system_message:Be strict.,top_p:0.5]",
@@ -302,11 +302,7 @@ def test_a_question_set_edited_under_the_same_id_is_another_run(tmp_path):
     for g2 in ("G2?", "G2, in other words?"):
         gen = Path(sets[0])
         gen.write_text(gen.read_text().replace("'G2?'", f"'{g2}'"))
-        eval(em(questions=sets, samples=1),
-             model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
-             model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
-                                              memoize=False)},
-             log_dir=str(tmp_path / "logs"), display="none")
+        _run_em(tmp_path, subject, em(questions=sets, samples=1))
     loaded = load_em_logs(tmp_path / "logs")
     side = build_em_report(loaded, n_bootstrap=10).side_by_side
     assert len(side) == 2 and side["general_responses"].tolist() == [2, 2]
@@ -329,11 +325,7 @@ def test_a_rate_from_a_single_question_is_flagged_not_shown_as_precise(em_logs, 
 
     one = tmp_path / "one.yaml"
     one.write_text("id: one\ndomain: general\nquestions:\n  - {id: g1, text: 'G1?'}\n")
-    eval(em(questions=[str(one), _sets(tmp_path)[1]], samples=3),
-         model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
-         model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
-                                          memoize=False)},
-         log_dir=str(tmp_path / "logs"), display="none")
+    _run_em(tmp_path, subject, em(questions=[str(one), _sets(tmp_path)[1]], samples=3))
     rep = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=50)
     general = rep.overall.set_index("domain").loc["general"]
     assert general["ci_low"] == general["ci_high"] == general["em"] == 1.0
