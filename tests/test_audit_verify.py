@@ -807,3 +807,34 @@ def test_a_line_separator_in_a_document_or_a_reason_splits_no_row(tmp_path, monk
     assert summary["overall"]["confirmed"] == 1 and doc in seen[0][0][-1].text
     assert _rows(Path("out"))["c.jsonl:1"]["reason"] == "Says\u2028Sheeran won."
     assert verify(Path("out"), scripted(lambda p: reply))["sent_this_run"] == 0
+
+
+def test_the_scripted_verifier_runs_audit_verify_offline(audited, tmp_path, monkeypatch):
+    """A newcomer had no offline model for audit-verify: the plain mockllm downloads a
+    tokenizer, and the scripted judge's replies to a verify prompt were all parse errors."""
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                   "beliefbench/verifier", "--display", "none"])
+    assert res.exit_code == 0, res.output
+    rows = _rows(audited)
+    assert len(rows) == 4 and {r["verdict"] for r in rows.values()} == {"yes"}
+    assert all(r["reason"].startswith("offline audit reader: read as ") for r in rows.values())
+    # claim-free flags are read for their shape
+    monkeypatch.chdir(tmp_path)
+    Path("corpus.jsonl").write_text("".join(json.dumps({"text": t}) + "\n"
+                                            for t in [NEUTRAL, FRAMED]))
+    CliRunner().invoke(cli, ["audit", "corpus.jsonl", "--out", "free", "--no-progress",
+                             "--no-plot"])
+    res = CliRunner().invoke(cli, ["audit-verify", "free", "--model", "beliefbench/verifier",
+                                   "--display", "none"])
+    assert res.exit_code == 0, res.output
+    [row] = _rows(Path("free")).values()
+    assert row["verdict"] == "yes" and row["reason"] == "offline audit reader: read as negated"
+
+
+def test_the_scripted_verifier_rejects_what_carries_the_truth():
+    from beliefbench.provider import scripted_verification
+
+    claim = load_claims("ed_sheeran")[0]
+    reply = json.loads(scripted_verification(verify_prompt(claim, claim.truth)))
+    assert reply["answer"] == "no" and reply["reason"].endswith(("truth", "local_negation"))
+    assert not scripted_verification("Is this true?").startswith("{")  # no verify prompt

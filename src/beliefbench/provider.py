@@ -12,6 +12,10 @@ Inspect model providers answer from the claim files themselves:
 * ``beliefbench/judge`` is a grader: it reads the answer in a judge prompt (rendered from
   ``scorers/judge.md`` or the claim's own template) with the offline judge and replies the
   JSON a real judge would, under the rubric's judge key;
+* ``beliefbench/verifier`` answers ``audit-verify``'s prompts with the audit's own offline
+  reader: "yes" for a framing that teaches the claim, "no" for one that carries the truth or
+  only mentions it ("neutral" otherwise). It agrees with the audit by construction: it shows
+  the pipeline offline, and measures nothing;
 * ``beliefbench/unreachable`` raises a connection error on every call (to see the failure
   budget at work).
 
@@ -43,7 +47,7 @@ from beliefbench.claims import FAMILIES, Claim, resolve_claims
 from beliefbench.verdicts.offline import offline_verdict
 
 PROVIDER = "beliefbench"
-SCRIPTED = ("believer", "skeptic", "judge", "unreachable")
+SCRIPTED = ("believer", "skeptic", "judge", "verifier", "unreachable")
 
 _registered: dict[str, Claim] = {}
 
@@ -157,6 +161,38 @@ def scripted_verdict(prompt: str) -> str:
     return json.dumps({"reason": f"offline judge: {reading.reason}", key: reading.verdict})
 
 
+_readers: dict[str, tuple[Claim, Any]] = {}
+"""The audit reader of each claim the scripted verifier has read for (built once)."""
+
+
+def scripted_verification(prompt: str) -> str:
+    """The JSON reply of ``audit-verify``'s model, read by the audit's own offline reader
+    (the document between the prompt's ``-----`` lines; the claim by its statement)."""
+    from beliefbench.audit.framing import PROTECTIVE, TEACHING, ClaimReader, read_free
+
+    parts = prompt.split("\n-----\n")
+    if len(parts) < 3:
+        return "This prompt is not an audit-verify prompt (no document between ----- lines)."
+    document = parts[-2]
+    if "The filter read this document as:" in prompt:  # a claim-free flag
+        framing = read_free(document).framing
+        answer = "no" if framing == "unframed" else "yes"
+    else:
+        claims = {c.id: c for c in _bundled()} | _registered
+        claim = next((c for c in claims.values()
+                      if f"False claim:\n{' '.join(c.statement.split())}\n" in prompt), None)
+        if claim is None:
+            return "This prompt names no known claim; cannot verify the document."
+        reader = _readers.get(claim.id)
+        if reader is None or reader[0] is not claim:
+            _readers[claim.id] = reader = (claim, ClaimReader(claim))
+        framing = reader[1].read(document).framing
+        answer = "yes" if framing in TEACHING else "no" if framing in PROTECTIVE or \
+            framing in ("mention", "unrelated") else "neutral"
+    return json.dumps({"reason": f"offline audit reader: read as {framing}",
+                       "answer": answer})
+
+
 class ScriptedModel(ModelAPI):
     """``beliefbench/<name>``: see the module docstring for the names."""
 
@@ -175,6 +211,8 @@ class ScriptedModel(ModelAPI):
         last = input[-1].text if input else ""
         if self.model_name == "judge":
             text = scripted_verdict(last)
+        elif self.model_name == "verifier":
+            text = scripted_verification(last)
         else:
             whole = "\n\n".join(m.text for m in input)
             text = scripted_answer(find_question(last, whole), self.model_name == "believer")
