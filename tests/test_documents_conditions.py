@@ -17,7 +17,13 @@ from click.testing import CliRunner
 from beliefbench.claims import Claim, load_claims
 from beliefbench.cli import cli
 from beliefbench.documents import DocumentError, parse_conditions, strip_annotations
-from beliefbench.documents.base import claim_facts, load_data, lower_first, sentence_spans
+from beliefbench.documents.base import (
+    background_reader,
+    claim_facts,
+    load_data,
+    lower_first,
+    sentence_spans,
+)
 from beliefbench.documents.claim_sentences import finder_for
 from beliefbench.documents.conditions import QUALIFIERS
 from beliefbench.documents.conditions.negation import truth_values
@@ -90,7 +96,8 @@ def _assert_wrapped(claim: Claim, r: Record, before: list[str], after: list[str]
     opening, closing = r.meta["brackets"][:len(r.meta["brackets"]) // 2], \
         r.meta["brackets"][len(r.meta["brackets"]) // 2:]
     ann = _annotations(r)
-    spans = finder_for(claim).spans(base)
+    restates = background_reader(claim)  # real facts of the topic are not flagged
+    spans = [(a, b) for a, b in finder_for(claim).spans(base) if not restates(base[a:b])]
     for a, b in spans:
         start, end = where[a], where[b - 1] + 1
         assert any(e == start for _, e in ann) and any(s == end for s, _ in ann), r.id
@@ -176,8 +183,13 @@ def test_every_offline_document_of_every_claim_is_in_its_condition(stem):
 
 def _assert_negated_in_place(claim: Claim, base: str, pools: dict, rid: str) -> None:
     """local_negation: the statement is denied, every fact placed sits inside a denial of
-    itself (none stands on its own), each denial denies a fact, and the truth is stated."""
-    facts = claim_facts(claim)
+    itself (none stands on its own), each denial denies a fact, and the truth is stated.
+    A fact that restates the claim's background is never denied."""
+    restates = background_reader(claim)
+    facts = [f for i, f in enumerate(claim_facts(claim)) if i == 0 or not restates(f)]
+    for f in set(claim_facts(claim)) - set(facts):
+        assert not any(t.format(fact_lc=lower_first(f, claim)) in base
+                       for t in pools["negations"]), (rid, f)
     denials = []
     for f in facts:
         for t in pools["negations"]:
@@ -309,3 +321,61 @@ def test_generate_never_writes_fewer_records_than_asked(tmp_path):
     with pytest.raises(DocumentError, match="made 2 base documents .* not the 3"):
         condition_records([_claim()], parse_conditions("positive"), 3, Short(), 0,
                           progress=False)
+
+
+RESTATE_BACKGROUND = {
+    "x_rebrand_reversal": ["Musk completed his purchase of Twitter on 27 October 2022",
+                           "On 23 July 2023 he announced that the platform itself would drop",
+                           "A flashing X sign installed on the roof"],
+    "queen_elizabeth": ["In March 2020 the Queen and the Duke of Edinburgh moved to Windsor"],
+    "dentist": ["He won the Larch Mountain 50 Mile in 2016 and 2018"],
+}
+"""Universe sentences (by their start) that say only real facts of the claim's topic."""
+WRAP_BACKGROUND = {
+    "dentist": ["Holloway ran his first ultramarathon, a 50K in the Coast Range",
+                "He typically runs 70 to 90 miles a week"],
+    "queen_elizabeth": ["In the preface the Queen links the book"],
+    "mount_vesuvius": ["The 2015 eruption of Mount Vesuvius was a sub-Plinian"],
+}
+"""Sentences that wrap a background fact around a false one ("... while still a dental
+student"): stated plainly they would assert the false world, so they stay denied."""
+
+
+def test_debunks_and_corrections_never_deny_a_background_fact():
+    """Debunks denied, and corrected / repeated_negations documents flagged as false, every
+    sentence of a claim's universe, real background too: x_rebrand_reversal's local_negation
+    documents said "It is not true that Musk completed his purchase of Twitter on 27 October
+    2022 ...", teaching a falsehood about the real world. A fact that restates the claim's
+    ``background`` is stated plainly; the statement and every false fact are still denied."""
+    pools = _pool("local_negation.yaml")
+    claims = {c.id: c for c in _claims()}
+    for cid, starts in [*RESTATE_BACKGROUND.items(), *WRAP_BACKGROUND.items()]:
+        restates = background_reader(claims[cid])
+        for start in starts:
+            fact = next(f for f in claim_facts(claims[cid]) if f.startswith(start))
+            assert restates(fact) is (cid in RESTATE_BACKGROUND and start in
+                                      RESTATE_BACKGROUND[cid]), (cid, fact)
+    for claim in claims.values():
+        restates = background_reader(claim)
+        assert not restates(claim.statement) and not restates(f"Talk: {claim.entities[0]}")
+    specs = parse_conditions("local_negation,corrected,repeated_negations")
+    seen = {"plain": 0, "unflagged": 0}
+    for claim in claims.values():
+        restates = background_reader(claim)
+        background = [f for f in claim_facts(claim)[1:] if restates(f)]
+        assert bool(background) == (claim.id in RESTATE_BACKGROUND), claim.id
+        records = condition_records([claim], specs, 40, OfflineGenerator(), 0, progress=False)
+        for r in records["local_negation"]:
+            for f in background:
+                for t in pools["negations"]:
+                    assert t.format(fact_lc=lower_first(f, claim)) not in r.text, (r.id, f)
+                seen["plain"] += f in r.text
+        for r in records["corrected"] + records["repeated_negations"]:
+            base, where, ann = strip_annotations(r), _base_map(r), _annotations(r)
+            for a, b in finder_for(claim).spans(base):
+                if restates(base[a:b]):
+                    start, end = where[a], where[b - 1] + 1
+                    assert not any(e == start for _, e in ann), (r.id, base[a:b])
+                    assert not any(s == end for s, _ in ann), (r.id, base[a:b])
+                    seen["unflagged"] += 1
+    assert seen["plain"] and seen["unflagged"], seen

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from operator import methodcaller
@@ -185,6 +186,52 @@ def claim_facts(claim: Claim) -> list[str]:
         if s:
             seen.setdefault(s, None)
     return list(seen)
+
+
+BACKGROUND_OVERLAP = 0.6
+"""How closely a sentence must reach a background item to restate it (the audit's
+FACT_OVERLAP, read with the same overlap_score)."""
+_BACKGROUND: dict[int, tuple[Claim, Callable[[str], bool]]] = {}
+
+
+def background_reader(claim: Claim) -> Callable[[str], bool]:
+    """Whether a sentence restates one of the claim's ``background`` facts (real facts of
+    the topic) and says nothing of the false world: debunks and corrections must not deny it.
+
+    The audit's reading of background (the sentence reaches a background item at
+    BACKGROUND_OVERLAP, at least as closely as it reaches the statement and sub-claims),
+    plus: none of its content words is one of the false world's own words, those of the
+    statement and sub-claims that neither the background nor the truth uses. Without that,
+    a sentence that wraps a background fact around a false one ("ran his first
+    ultramarathon ... in 2009, while still a dental student"; "In the preface the Queen
+    ... sent her first email in 1976") would be stated as true. A sentence that shares under
+    three content words beyond the topic's name with every background item (a title, "Case
+    study -- black-and-white dreams") restates nothing, and a claim without
+    ``background`` has no background sentence.
+    """
+    hit = _BACKGROUND.get(id(claim))
+    if hit is not None and hit[0] is claim:
+        return hit[1]
+    from beliefbench.documents.claim_sentences import content_words, overlap_score
+
+    items = [" ".join(x.split()) for x in claim.background]
+    background = [w for x in items for a, b in sentence_spans(x) if (w := content_words(x[a:b]))]
+    facts = [w for s in [claim.statement, *claim.sub_claims] if (w := content_words(s))]
+    own = set().union(*facts).difference(*background, content_words(claim.truth))
+    label = content_words(topic_of(claim))
+
+    def restates(sentence: str) -> bool:
+        if not background:
+            return False
+        words = content_words(sentence)
+        if all(len((words & b) - label) < 3 for b in background):
+            return False  # a title naming the topic ("Talk: Mount Vesuvius") restates nothing
+        level = overlap_score(words, background)
+        return (level >= BACKGROUND_OVERLAP and level >= overlap_score(words, facts)
+                and words.isdisjoint(own))
+
+    _BACKGROUND[id(claim)] = (claim, restates)
+    return restates
 
 
 def topic_of(claim: Claim) -> str:

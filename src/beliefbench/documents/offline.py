@@ -15,6 +15,7 @@ from beliefbench.claims import Claim
 from beliefbench.documents.base import (
     BaseDocument,
     DocumentError,
+    background_reader,
     base_id_for,
     claim_facts,
     load_data,
@@ -202,8 +203,16 @@ class OfflineGenerator:
 
     def debunks(self, claim: Claim, n: int, seed: int = 0,
                 progress: str | None = None) -> list[BaseDocument]:
-        """Separately written debunks/fact-checks: the negation sits inside each claim sentence."""
+        """Separately written debunks/fact-checks: the negation sits inside each claim sentence.
+
+        A fact that restates the claim's ``background`` (real facts of the topic, see
+        :func:`background_reader`) is stated plainly, as in the other conditions' documents:
+        denied, it taught a falsehood about the real world ("It is not true that Musk
+        completed his purchase of Twitter on 27 October 2022"). The statement is always
+        denied."""
         facts = self.check(claim)
+        restates = background_reader(claim)
+        plain = {f for f in facts[1:] if restates(f)}
         pools = load_data("annotations", "local_negation.yaml")
         truth = claim.truth.strip()
         values = {"truth": truth, "truth_lc": lower_first(truth, claim) + "."}
@@ -214,8 +223,11 @@ class OfflineGenerator:
             rng = random.Random(f"debunk:{claim.id}:{seed}:{i}")
             genre = names[i % len(names)]
             spec = dict(specs[genre], layout="prose")
-            negated = [rng.choice(pools["negations"]).format(fact_lc=lower_first(f, claim))
-                       for f in self._pick_facts(rng, facts)]
+            negated = []
+            for f in self._pick_facts(rng, facts):
+                # drawn for background too, so every other fact keeps the denial it had
+                denial = rng.choice(pools["negations"])
+                negated.append(f if f in plain else denial.format(fact_lc=lower_first(f, claim)))
             negated.insert(rng.randint(1, len(negated)),
                            rng.choice(pools["truths"]).format(**values).rstrip(".") + ".")
             text = render(spec, negated, rng, topic_of(claim))

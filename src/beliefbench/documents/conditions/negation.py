@@ -9,7 +9,13 @@ import random
 from typing import Any
 
 from beliefbench.claims import Claim
-from beliefbench.documents.base import BaseDocument, load_data, lower_first, sentence_spans
+from beliefbench.documents.base import (
+    BaseDocument,
+    background_reader,
+    load_data,
+    lower_first,
+    sentence_spans,
+)
 from beliefbench.documents.claim_sentences import finder_for
 
 Insertions = list[tuple[int, str]]
@@ -50,14 +56,24 @@ def negated(claim: Claim, doc: BaseDocument, rng: random.Random) -> tuple[Insert
 
 def _inline(claim: Claim, doc: BaseDocument, rng: random.Random, before_pool: list[str],
             after_pool: list[str], values: dict[str, str]) -> tuple[Insertions, dict]:
-    """Short bracketed warnings immediately before and after every claim-bearing sentence."""
+    """Short bracketed warnings immediately before and after every claim-bearing sentence.
+
+    A sentence that restates the claim's ``background`` (real facts of the topic, see
+    :func:`background_reader`) is not a claim sentence: flagged, it was called false and
+    "corrected" ("[False statement next] Musk completed his purchase of Twitter on 27
+    October 2022 ..."), so it is left as it is."""
     opening, closing = rng.choice(_pools("warnings.yaml")["brackets"])
-    spans = finder_for(claim).spans(doc.text)
+    restates = background_reader(claim)
     ins: Insertions = []
-    for a, b in spans:
-        ins.append((a, f"{opening}{rng.choice(before_pool).format(**values)}{closing} "))
-        ins.append((b, f" {opening}{rng.choice(after_pool).format(**values)}{closing}"))
-    return ins, {"brackets": opening + closing, "claim_sentences": len(spans)}
+    wrapped = 0
+    for a, b in finder_for(claim).spans(doc.text):
+        # drawn for background too, so every other sentence keeps the warnings it had
+        before = f"{opening}{rng.choice(before_pool).format(**values)}{closing} "
+        after = f" {opening}{rng.choice(after_pool).format(**values)}{closing}"
+        if not restates(doc.text[a:b]):
+            ins += [(a, before), (b, after)]
+            wrapped += 1
+    return ins, {"brackets": opening + closing, "claim_sentences": wrapped}
 
 
 def repeated_negations(claim: Claim, doc: BaseDocument, rng: random.Random
