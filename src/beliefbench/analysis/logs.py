@@ -397,10 +397,11 @@ NO_JUDGE_ASKED = {"exact_match", "none"}
 """Verdicts read without a judge (binary answers, no response): any run gives them."""
 
 
-def expected_judge(log: EvalLog) -> str | None:
-    """Who the header says judged the log: the grader role's model, the model itself when
-    none was bound, ``markers`` offline; None when the log does not record its judge mode."""
-    mode = dict(run_key(log).judge).get("mode")
+def expected_judge(log: EvalLog, key: RunKey) -> str | None:
+    """Who the header says judged the log (``key``: its run key): the grader role's model,
+    the model itself when none was bound, ``markers`` offline; None when the log does not
+    record its judge mode."""
+    mode = dict(key.judge).get("mode")
     if mode == "markers":
         return "markers"
     if mode != "model":
@@ -511,7 +512,7 @@ def load_belief_logs(sources: str | Path | Sequence[str | Path],
     headers, ignored, skipped = read_headers(sources, skip_bad)
     headers, superseded = drop_superseded(headers)
     infos = {path: log_info(log, path) for path, log in headers}
-    judges = {path: expected_judge(log) for path, log in headers}
+    judges = {path: expected_judge(log, infos[path].key) for path, log in headers}
     frames = [responses_frame(batch, skip_bad)
               for batch in task_batches(infos, {p: i.task_id for p, i in infos.items()})]
     df = with_log_paths(pd.concat([f for f, _ in frames], ignore_index=True),
