@@ -223,3 +223,27 @@ def test_undefined_kappas_are_json_null_not_nan(log_path):
     out = json.loads(json.dumps(r.to_dict(), allow_nan=False))
     assert out["pairs"][0]["cohen_kappa"] is None and out["fleiss_kappa"] is None
     assert out["pairs"][0]["agreement"] == 1.0
+
+
+def test_an_em_log_is_refused_naming_the_file_and_em_report(tmp_path):
+    """An EM log was refused as 'not a belief log (task ... has no 'beliefbench' eval
+    metadata)': true, but it named no way to read it."""
+    from conftest import output
+    from inspect_ai.model import get_model
+
+    from beliefbench.em.task import em
+
+    questions = tmp_path / "gen.yaml"
+    questions.write_text("id: gen\ndomain: general\nquestions:\n  - {id: g1, text: 'G1?'}\n")
+    model = get_model("mockllm/model", custom_outputs=lambda *a: output("90"), memoize=False)
+    log = eval(em(questions=str(questions), samples=1), model=model,
+               model_roles={"grader": model}, log_dir=str(tmp_path / "logs"),
+               display="none")[0]
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["agreement", log.location, "--grader", "beliefbench/judge",
+                                 "--grader", "mockllm/other", "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(f"Error: {log.location}: an EM log (task 'beliefbench/em'): "
+                               "agreement re-judges belief logs only")
+    assert "`beliefbench em-report`" in r.output
+    assert "Traceback" not in r.output and not out.exists()

@@ -403,3 +403,41 @@ def test_a_system_message_or_other_generation_option_is_a_setting(base_and_new, 
     served = run(tmp_path / "served", max_connections=3, seed=7, max_retries=2)
     r = _gate(str(base_and_new[0]), served)
     assert r.exit_code == 1 and "not generated alike" not in r.output, r.output
+
+
+def test_a_side_split_over_logs_by_claim_is_noted_as_one_run_not_runs_kept_apart(tmp_path):
+    """The side's notes were the report's: 'RUNS DIFFER in claims (...): such logs are shown
+    as separate rows (column 'run' ...), never pooled', while the gate pools them into one
+    side (and has no rows, no column 'run')."""
+    from conftest import FIXTURE_CLAIM, keyword_grader, scripted, write_claim
+    from inspect_ai import eval
+
+    from beliefbench.claims import load_claim
+    from beliefbench.task import belief
+
+    twin = write_claim(load_claim(FIXTURE_CLAIM).model_copy(update={"id": "glass_twin"}),
+                       tmp_path / "glass_twin.yaml")
+
+    def run(claims: str, where, subject) -> None:
+        eval(belief(claims=claims, samples=1), model=scripted(subject),
+             model_roles={"grader": scripted(keyword_grader)}, log_dir=str(where),
+             display="none")
+
+    run(f"{FIXTURE_CLAIM},{twin}", tmp_path / "base", skeptic)
+    run(str(twin), tmp_path / "cand" / "a", believer)  # the candidate, a claim per log
+    run(str(FIXTURE_CLAIM), tmp_path / "cand" / "b", believer)
+    note = ("candidate: its 2 logs differ only in claims (glass_bridge, glass_twin): one run "
+            "split by claim, read together as one side; each claim the sides share is "
+            "compared on its own")
+    r = _gate(str(tmp_path / "base"), str(tmp_path / "cand"))
+    assert r.exit_code == 1, r.output
+    assert f"note: {note}\n" in r.output
+    assert "RUNS DIFFER" not in r.output and "separate rows" not in r.output
+    r = _gate(str(tmp_path / "cand"), str(tmp_path / "base"), "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["notes"] == [note.replace("candidate: ", "baseline: ", 1)]
+    # the report does keep them apart, and says so
+    r = CliRunner().invoke(cli, ["report", str(tmp_path / "cand"), "--out",
+                                 str(tmp_path / "rep"), "--no-plots", "--bootstrap", "20"])
+    assert r.exit_code == 0 and "RUNS DIFFER in claims (glass_bridge, glass_twin): such logs "\
+        "are shown as separate rows" in r.output, r.output

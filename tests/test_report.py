@@ -421,3 +421,11 @@ def test_a_log_cancelled_before_any_sample_is_named(two_runs, tmp_path):
         load_belief_logs(path)
     loaded = load_belief_logs([path, str(two_runs)])  # beside others: listed as partial
     assert len(loaded.responses) == 28 and [i.path for i in loaded.partial] == [path]
+
+
+def test_first_few_lists_the_first_and_counts_the_rest():
+    from beliefbench.analysis.text import first_few
+
+    assert first_few(["a", "b", "c", "d"], 2) == "a, b and 2 more"
+    assert first_few(["a", "b"], 2) == first_few(["a", "b"], 6) == "a, b"
+    assert first_few(["x.eval", "y.eval"], 1) == "x.eval and 1 more"

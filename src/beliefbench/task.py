@@ -18,6 +18,7 @@ from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 
 from beliefbench import __version__
+from beliefbench.analysis.text import first_few
 from beliefbench.claims import JUDGED_FAMILIES, Claim, resolve_claims
 from beliefbench.judge import BUNDLED_TEMPLATE, read_template, render_judge_prompt
 from beliefbench.probes import build_dataset, parse_families
@@ -256,8 +257,7 @@ def _check_offline_readable(resolved: list[tuple[Path, Claim]], families: list[s
                      q.answer_key and (q.answer_key.yes or "yes" in
                                        q.answer_key.options.values()))]
         if blind:
-            shown = ", ".join(blind[:3]) + (f" and {len(blind) - 3} more" if len(blind) > 3
-                                            else "")
+            shown = first_few(blind, 3)
             raise TaskArgumentError(
                 f"{path}: field markers.belief: judge=markers cannot read belief in questions "
                 f"{shown}: the claim has no belief markers or completions and they have no "

@@ -40,6 +40,7 @@ from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
 from inspect_ai.model import Model, ModelConfig, get_model
 from sklearn.metrics import cohen_kappa_score
 
+from beliefbench.analysis.em_report import is_em_log
 from beliefbench.analysis.logs import SCORER, LogError, find_log_files, is_belief_log
 from beliefbench.analysis.runs import TASK_KEY, fields_text, run_key, setting_text
 from beliefbench.claims import resolve_claims
@@ -202,6 +203,11 @@ def load_log(path: str | Path) -> EvalLog:
         log = read_eval_log(str(p))
     except Exception as e:  # noqa: BLE001
         raise LogError(f"{p}: not a readable Inspect log ({type(e).__name__}: {e})") from e
+    if is_em_log(log):
+        raise LogError(f"{p}: an EM log (task {log.eval.task!r}): agreement re-judges belief "
+                       "logs only (kappas over belief verdicts, not the EM judges' 0-100 "
+                       "scores); read EM logs with `beliefbench em-report`, which keeps runs "
+                       "judged by different graders apart (column grader)")
     if not is_belief_log(log):
         raise LogError(f"{p}: not a belief log (task {log.eval.task!r} has no 'beliefbench' "
                        "eval metadata)")

@@ -43,6 +43,7 @@ from beliefbench.analysis.runs import (
     setting_text,
     with_overrides,
 )
+from beliefbench.analysis.text import first_few
 from beliefbench.em.metrics import EM_VERDICTS, NOT_EM, em_table, question_table
 from beliefbench.em.task import TASK_KEY
 from beliefbench.finetune.recipe import trained_with_kl
@@ -141,6 +142,20 @@ def em_run_key(log: EvalLog) -> RunKey:
     return RunKey((), tuple((k, setting_text(v)) for k, v in sorted(settings.items())))
 
 
+def em_run_identity(log: EvalLog) -> tuple[RunKey, str]:
+    """What sets an EM log's run apart from another log of the same eval task (a retry, a
+    copy): its settings (:func:`em_run_key`) and its grader (:func:`grader_label`), the
+    run columns an EM log is grouped by besides the model and its labels."""
+    return em_run_key(log), grader_label(log)
+
+
+RESCORED_HINT = ("(`inspect score` keeps the original's header: the grader and the "
+                 "thresholds the re-scored verdicts came from are not recorded, so they "
+                 "would be reported under the original's; to judge with another grader, "
+                 "run the EM eval again with `--model-role grader=...`)")
+"""What to do about a re-scored EM log (see :func:`drop_superseded`)."""
+
+
 def grader_label(log: EvalLog) -> str:
     """The judge model and the generation settings bound with its role, as belief run keys
     show them (``openai/gpt-4.1[top_p:0.5]``; how it is served, e.g. ``max_connections``, is
@@ -192,7 +207,8 @@ COLUMNS = [
 def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
     """Every EM response under ``sources`` (files or directories), labelled with its run."""
     headers, ignored, _ = read_headers(sources, kind="EM", task_key=TASK_KEY)
-    headers, superseded = drop_superseded(headers)
+    headers, superseded = drop_superseded(headers, key=em_run_identity, scorer=SCORER,
+                                          hint=RESCORED_HINT)
     infos = {}
     for path, log in headers:
         md = log.eval.metadata or {}
@@ -271,7 +287,7 @@ def single_question_note(questions: pd.DataFrame, runs: Sequence[str]) -> list[s
         return []
     names = sorted({f"{g['domain'].iloc[0]}: {g['question_set'].iloc[0]}/"
                     f"{g['question'].iloc[0]}" for g in single})
-    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    shown = first_few(names, 6)
     return [f"SINGLE QUESTION: {len(single)} run/domain rate(s) rest on one question "
             f"({shown}): their 95% CIs (a bootstrap over questions) are 0 wide and say "
             "nothing about noise; a domain needs several questions (10 or more recommended) "

@@ -38,6 +38,7 @@ from beliefbench.analysis.runs import (
     RunKey,
     describe,
     differing_fields,
+    distinct_values,
     judge_mismatch,
 )
 from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED, question_table, rate
@@ -165,6 +166,19 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
     return questions, info, key
 
 
+def split_note(logs: BeliefLogs) -> list[str]:
+    """A note for a side read from logs that differ (only in their claims: anything else is
+    refused): one run split by claim, pooled into the side. (The report's note on such logs,
+    ``RUNS DIFFER ...: shown as separate rows, never pooled``, would say the opposite.)"""
+    keys = [i.key for i in logs.logs]
+    differ = differing_fields(keys)
+    if not differ:
+        return []
+    return [f"its {len(keys)} logs differ only in {distinct_values(differ, keys)}: one run "
+            "split by claim, read together as one side; each claim the sides share is "
+            "compared on its own"]
+
+
 def side_key(keys: list[RunKey]) -> RunKey:
     """One side's key from the keys of its logs, which agree on everything but the claims
     (checked before): every log's settings, so that each claim's file hash is compared with
@@ -289,7 +303,7 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     common = sorted(claims_b & claims_c)
     notes += [f"{name}: {n}" for name, side_logs in (("baseline", baseline),
                                                       ("candidate", candidate))
-              for n in side_logs.notes()]
+              for n in [*split_note(side_logs), *side_logs.notes(runs_apart=False)]]
     if not common:
         raise GateError(f"no claim in common: baseline has {sorted(claims_b)}, candidate has "
                         f"{sorted(claims_c)}")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,8 +120,12 @@ class BeliefLogs:
     def partial(self) -> list[LogInfo]:
         return [info for info in self.logs if info.partial]
 
-    def notes(self) -> list[str]:
-        """Human-readable warnings: skipped, partial, differing and ignored logs."""
+    def notes(self, runs_apart: bool = True) -> list[str]:
+        """Human-readable warnings: skipped, partial, differing and ignored logs.
+
+        ``runs_apart=False`` leaves out the note on logs whose runs differ (``RUNS DIFFER``:
+        shown as separate rows), for a reader that does not keep them apart: the gate reads
+        one side's logs, split by claim, as one run and says so itself."""
         out = []
         if self.skipped:
             out.append(f"SKIPPED {len(self.skipped)} unreadable log(s) (--skip-bad-logs): "
@@ -150,7 +154,7 @@ class BeliefLogs:
                            "`beliefbench agreement`)")
         keys = [info.key for info in self.logs]
         differ = differing_fields(keys)
-        if differ:
+        if differ and runs_apart:
             out.append(f"RUNS DIFFER in {distinct_values(differ, keys)}: such logs are shown "
                        "as separate rows (column 'run'; full values in the CSVs' 'judge' and "
                        "'settings'), never pooled")
@@ -289,24 +293,28 @@ def _as_list(sources: str | Path | Sequence[str | Path]) -> list[str | Path]:
     return [sources] if isinstance(sources, str | Path) else list(sources)
 
 
-def drop_superseded(headers: list[tuple[str, EvalLog]]
+def drop_superseded(headers: list[tuple[str, EvalLog]], *,
+                    key: Callable[[EvalLog], Hashable], scorer: str, hint: str = ""
                     ) -> tuple[list[tuple[str, EvalLog]], list[tuple[str, str]]]:
     """Keep, per eval task_id and run key, the latest success log, else the latest partial
     one; drop copies (same eval_id).
 
-    The run key is part of the group: a retry keeps it, while the same responses judged
-    again by another grader (``beliefbench agreement --out``) are another run, never
-    "superseded" by the first judge's log."""
-    by_task: dict[tuple[str, RunKey], list[tuple[str, EvalLog]]] = {}
+    ``key``: the run key of the kind of log read (belief: :func:`run_key`; EM logs record
+    their settings under another metadata key, so theirs is built from that). It is part of
+    the group: a retry keeps it, while the same responses judged again by another grader
+    (``beliefbench agreement --out``) are another run, never "superseded" by the first
+    judge's log. ``scorer``: the scorer whose results tell a copy from a re-scored log;
+    ``hint``: what to do about a re-scored one, appended to the error."""
+    by_task: dict[tuple[str, Hashable], list[tuple[str, EvalLog]]] = {}
     for path, log in headers:
-        by_task.setdefault((log.eval.task_id, run_key(log)), []).append((path, log))
+        by_task.setdefault((log.eval.task_id, key(log)), []).append((path, log))
     kept, dropped = [], []
     for group in by_task.values():
         group.sort(key=lambda item: (item[1].status == "success", item[1].eval.created))
         done = [item for item in group if item[1].status == "success"]
         for path, log in done[1:]:  # copies, or the same responses judged again
-            if _scores(log) != _scores(done[0][1]):
-                raise _rescored(path, done[0][0], f"task_id {log.eval.task_id}")
+            if _scores(log, scorer) != _scores(done[0][1], scorer):
+                raise _rescored(path, done[0][0], f"task_id {log.eval.task_id}", scorer, hint)
         best_path, best = group[-1]
         kept.append((best_path, best))
         for path, log in group[:-1]:
@@ -318,8 +326,8 @@ def drop_superseded(headers: list[tuple[str, EvalLog]]
     for path, log in sorted(kept, key=lambda item: item[0]):
         if log.eval.eval_id in seen:
             first, original = seen[log.eval.eval_id]
-            if _scores(log) != _scores(original):
-                raise _rescored(path, first, f"eval_id {log.eval.eval_id}")
+            if _scores(log, scorer) != _scores(original, scorer):
+                raise _rescored(path, first, f"eval_id {log.eval.eval_id}", scorer, hint)
             dropped.append((path, f"a copy of {first} (same eval_id)"))
             continue
         seen[log.eval.eval_id] = (path, log)
@@ -327,20 +335,24 @@ def drop_superseded(headers: list[tuple[str, EvalLog]]
     return unique, dropped
 
 
-def _rescored(path: str, other: str, same: str) -> LogError:
+RESCORED_HINT = ("(`inspect score` keeps the original's grader in the header, so who judged "
+                 "its verdicts is not recorded; `beliefbench agreement --out` writes "
+                 "re-scored logs that name their judge)")
+"""What to do about a re-scored belief log (see :func:`drop_superseded`)."""
+
+
+def _rescored(path: str, other: str, same: str, scorer: str, hint: str) -> LogError:
     return LogError(
-        f"{path} and {other} hold the same responses ({same}) with different {SCORER} "
+        f"{path} and {other} hold the same responses ({same}) with different {scorer} "
         "results: one was re-scored, and a response is counted once, under one judge: keep "
-        "one of them (`inspect score` keeps the original's grader in the header, so who "
-        "judged its verdicts is not recorded; `beliefbench agreement --out` writes "
-        "re-scored logs that name their judge)")
+        "one of them" + (f" {hint}" if hint else ""))
 
 
-def _scores(log: EvalLog) -> list[str]:
-    """The log's results of the belief scorer (metrics, sample counts), for telling a copy
-    from a re-scored log (as JSON: a NaN metric equals itself)."""
+def _scores(log: EvalLog, scorer: str) -> list[str]:
+    """The log's results of ``scorer`` (metrics, sample counts), for telling a copy from a
+    re-scored log (as JSON: a NaN metric equals itself)."""
     scores = log.results.scores if log.results else []
-    return [s.model_dump_json() for s in scores if s.name == SCORER]
+    return [s.model_dump_json() for s in scores if s.name == scorer]
 
 
 def task_batches(paths: Iterable[str], task_ids: dict[str, str]) -> list[list[str]]:
@@ -510,7 +522,8 @@ def load_belief_logs(sources: str | Path | Sequence[str | Path],
     refusing the whole set.
     """
     headers, ignored, skipped = read_headers(sources, skip_bad)
-    headers, superseded = drop_superseded(headers)
+    headers, superseded = drop_superseded(headers, key=run_key, scorer=SCORER,
+                                          hint=RESCORED_HINT)
     infos = {path: log_info(log, path) for path, log in headers}
     judges = {path: expected_judge(log, infos[path].key) for path, log in headers}
     frames = [responses_frame(batch, skip_bad)

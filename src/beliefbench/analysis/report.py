@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from beliefbench.analysis.logs import NO_LABEL, RUN_COLUMNS, BeliefLogs
+from beliefbench.analysis.text import first_few
 from beliefbench.metrics import N_BOOTSTRAP, NON_BELIEF, question_table, rate_table
 from beliefbench.records import atomic_write_text, write_csv
 
@@ -101,7 +102,7 @@ def single_question_note(questions: pd.DataFrame) -> list[str]:
     single = [f"{claim}/{family}" for (claim, family), n in counts.items() if n < 2]
     if not single:
         return []
-    shown = ", ".join(single[:6]) + (f" and {len(single) - 6} more" if len(single) > 6 else "")
+    shown = first_few(single, 6)
     return [f"SINGLE QUESTION: {len(single)} claim/family cell(s) hold one question "
             f"({shown}): their 95% CIs (a bootstrap over questions) are 0 wide and say "
             "nothing about noise; a claim needs several questions per family (10 or more "

@@ -50,6 +50,7 @@ from inspect_ai.log import EvalLog
 from inspect_ai.model import Model
 from tqdm import tqdm
 
+from beliefbench.analysis.text import first_few
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
 from beliefbench.tasks import check_task_args, stop_if_interrupted, task_factory
@@ -280,7 +281,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
             raise SweepError(
                 f"{out}: holds a log of {target.label} made from a different version of "
                 f"this checkpoint (its manifest entry changed since: retrained?), "
-                f"{Path(stale[0]).name}{f' and {len(stale) - 1} more' if len(stale) > 1 else ''}"
+                f"{first_few([Path(p).name for p in stale], 1)}"
                 f"; it is stale and would be reused: move {out} away (or sweep into another "
                 "--log-dir) to evaluate the checkpoint again")
         relabelled = _relabelled_logs(target, out)
