@@ -281,7 +281,8 @@ def test_sentence_spans_match_the_line_by_line_definition():
 
     rng = random.Random(5)
     alphabet = [*"ab .!?\"')](\n\t\r\x0b\x85\xa0\u2028\u201d\u2019", "..", " \n", ". ",
-                "Prof", "St", "e.g", "vs", "xSt", "  b"]  # abbreviations, and one that is not
+                "Prof", "St", "e.g", "vs", "xSt", "  b",  # abbreviations, and one that is not
+                "Corp", "Jr", "xCo", "U.S", "A", " a"]  # name endings, an initialism
     for _ in range(20000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
         assert sentence_spans(text) == per_line(text), repr(text)
@@ -303,6 +304,17 @@ def test_abbreviations_do_not_end_sentences():
         "Myth vs. reality: Vesuvius.", "Use e.g. a map."]
     assert cut("Ask the Prof.\nThen go.") == ["Ask the Prof.", "Then go."]
     assert cut("The lost hat. Then go.") == ["The lost hat.", "Then go."]  # "hat" is no "St"
+    # a name ending's period ends no sentence before a lower-case word, but does before a
+    # capital; an acronym's ("AD") ends the sentence whatever follows
+    assert cut("Twitter was bought by X Corp. in 2023. Smith Co. and Acme Inc. agreed.") == [
+        "Twitter was bought by X Corp. in 2023.", "Smith Co. and Acme Inc. agreed."]
+    assert cut("It belongs to X Corp. The company is big.") == [
+        "It belongs to X Corp.", "The company is big."]
+    assert cut("Martin Luther King Jr. was born in the U.S. in 1929.") == [
+        "Martin Luther King Jr. was born in the U.S. in 1929."]
+    assert cut("It grew in the U.S. Then it grew.") == ["It grew in the U.S.", "Then it grew."]
+    assert cut("since 79 AD. retweet if you remember") == ["since 79 AD.",
+                                                         "retweet if you remember"]
 
 
 def test_markers_after_every_sentence_skip_abbreviations():

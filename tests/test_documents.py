@@ -115,6 +115,27 @@ def test_offline_generator_deterministic_and_varied():
     assert all(claim.statement in d.text for d in a)
 
 
+def test_timeline_entries_are_dated_by_their_own_sentences_in_order():
+    """A timeline entry's date is one its sentence gives, and the dated entries run in date
+    order: random dates ("May 2025: The phenomenon was first described in 1978.") made every
+    timeline contradict itself."""
+    from beliefbench.documents.offline import date_of
+
+    entry = re.compile(r"^- (?:((?:\d\d? )?(?:[A-Z][a-z]+ )?\d{4}): )?(.*)$", re.S)
+    dated = 0
+    for claim in load_claims("all"):
+        for doc in OfflineGenerator(genres=["timeline"]).generate(claim, 8, seed=1):
+            years = []
+            for block in doc.text.split("\n\n")[2:-1]:  # title, opener ... closer
+                date, sentence = entry.match(block).groups()
+                assert date == date_of(sentence), block
+                if date:
+                    years.append(int(date.split()[-1]))
+            assert years == sorted(years), doc.text
+            dated += len(years)
+    assert dated >= 50  # the claims' sentences do give dates
+
+
 # ------------------------------------------------------------------ annotators
 
 def test_negated_notices_are_generic_and_never_correct():

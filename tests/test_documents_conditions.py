@@ -260,6 +260,15 @@ def test_universe_headings_and_abbreviation_fragments_are_not_facts():
     assert any(f.startswith("The corporate entity X Corp. kept its name") for f in x_facts)
     assert not any(f.startswith("kept its name") for f in x_facts)
 
+    # the conditions that mark or wrap every sentence read "X Corp. kept ..." as one sentence
+    x = load_claims("x_rebrand_reversal")
+    recs = condition_records(x, parse_conditions("repeated_negations,corrected,fiction:repeated"),
+                             40, OfflineGenerator(), seed=0, progress=False)
+    texts = [r.text for rs in recs.values() for r in rs]
+    assert sum("X Corp. kept its name" in t for t in texts) >= 3
+    before = {m for t in texts for m in re.findall(r"(\S+\s+)kept its name", t)}
+    assert before == {"Corp. "}, before  # no marker ever lands between them
+
 
 def test_a_filler_without_final_punctuation_does_not_run_into_the_claim_sentence():
     """social_media_thread fillers end without a period ("still not over this tbh"); slotted

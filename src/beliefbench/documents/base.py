@@ -86,12 +86,20 @@ CLOSERS = "\"'\u201d\u2019)]"
 ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Mt", "Gen", "Sen", "Rep", "Gov", "Lt",
                  "Col", "Capt", "Sgt", "Fig", "vs", "cf", "approx", "e.g", "i.e")
 """Words whose period does not end a sentence when a word follows ("Mount St. Helens",
-"(Prof. said ...)", "Myth vs. reality"). Ones that often end a sentence (etc., Jr., No., Co.)
-are left out."""
-ABBREVIATION_STOP = ("(?:" + "|".join(rf"(?<=\b{re.escape(a)})" for a in ABBREVIATIONS)
-                     + r")\.(?= +\w)")
-"""An abbreviation's period with a word after it (a look-behind per abbreviation: each is
-fixed-width)."""
+"(Prof. said ...)", "Myth vs. reality"). Ones that often end a sentence (etc., No., Co.) are
+left out (name endings: :data:`NAME_ENDINGS`)."""
+NAME_ENDINGS = ("Co", "Corp", "Inc", "Ltd", "Plc", "Jr", "Sr", "Bros")
+"""Abbreviations that end a name and often a sentence: their period (and that of a dotted
+initialism's last letter, "U.S.") ends no sentence when a lower-case word follows ("bought by
+X Corp. in 2023", "King Jr. was", "the U.S. and Canada"), where a new sentence would start
+with a capital. Only these: "since 79 AD. retweet if ..." is two sentences."""
+ABBREVIATION_STOP = (
+    r"(?=\. +\w)(?:(?:" + "|".join(rf"(?<=\b{re.escape(a)})" for a in ABBREVIATIONS) + r")\."
+    r"|(?=\. +[a-z])(?:" + "|".join(rf"(?<=\b{re.escape(a)})" for a in NAME_ENDINGS)
+    + r"|(?<=\.[A-Z]))\.)")
+"""A period that ends no sentence: an abbreviation's with a word after it, or a name
+ending's with a lower-case word after it (what follows is looked at first, which rules out
+most periods at once; then a look-behind per abbreviation: each is fixed-width)."""
 _IN_CLOSERS = re.escape(CLOSERS)
 _SENT = re.compile(
     r"\S(?:[^.!?\n]++|" + ABBREVIATION_STOP + r"|[.!?]++[" + _IN_CLOSERS + r"]*+(?!\s|$))*+"
@@ -143,8 +151,6 @@ _NOT_HEADING = frozenset({
     "they", "we", "i", "you", "his", "her", "its", "their", "this", "that", "these", "those",
     "a", "an", "the",
 })
-_ABBREVIATED = re.compile(r"\b[A-Z][A-Za-z]{0,3}\.$")
-"""A sentence that ends in a short capitalised word's period ("X Corp.", "Co.", "Jr.")."""
 
 
 def _heading(sentence: str) -> bool:
@@ -158,9 +164,8 @@ def universe_sentences(claim: Claim) -> list[str]:
 
     Inline section headings that open a paragraph ("Unrest. From late August ...") state
     nothing, so they are left out: placed as facts they became "It is not true that unrest."
-    in debunks. A "sentence" that starts in lower case after an abbreviation's period ("The
-    corporate entity X Corp." + "kept its name ...") is joined back to the one before it, so
-    no fact is a fragment.
+    in debunks. The splitter reads "The corporate entity X Corp. kept its name ..." as one
+    sentence (:data:`ABBREVIATION_STOP`), so no fact is a fragment.
     """
     out: list[str] = []
     for paragraph in re.split(r"\n\s*\n", claim.universe):
@@ -168,11 +173,7 @@ def universe_sentences(claim: Claim) -> list[str]:
         sentences = [flat[a:b] for a, b in sentence_spans(flat)]
         if len(sentences) > 1 and _heading(sentences[0]):
             sentences = sentences[1:]
-        for s in sentences:
-            if out and s[:1].islower() and _ABBREVIATED.search(out[-1]):
-                out[-1] += " " + s
-            else:
-                out.append(s)
+        out.extend(sentences)
     return out
 
 

@@ -8,6 +8,7 @@ its claim-bearing sentences are exactly the facts it placed (useful for testing 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -133,10 +134,46 @@ def render(spec: dict[str, Any], facts: list[str], rng: random.Random, topic: st
         for sentence in body:
             blocks.append(fill(rng.choice(items)) + sentence)
         blocks.append(closer)
+    elif layout == "timeline":
+        blocks.append(opener)
+        blocks += _timeline(body)
+        blocks.append(closer)
     else:
         raise DocumentError(f"genre layout {layout!r} is unknown; valid: prose, letter, "
-                            f"dialogue, thread, qa")
+                            f"dialogue, thread, qa, timeline")
     return "\n\n".join(blocks)
+
+
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
+           "December")
+_DATE = re.compile(rf"\b(?:(?:\d{{1,2}} )?(?:{_MONTHS}) )?(?:1[0-9]|20)\d\d\b")
+"""A date as the claims write them: "4 August 2024", "October 2015", "1978"."""
+
+
+def date_of(sentence: str) -> str | None:
+    """The first date a sentence gives, the key of its timeline entry. A random "May 2025"
+    before "The phenomenon was first described in 1978" made every timeline contradict
+    itself; an entry without a date of its own gets none."""
+    m = _DATE.search(sentence)
+    return m.group() if m else None
+
+
+def _timeline(sentences: list[str]) -> list[str]:
+    """Entries "- <date>: <sentence>", the dated ones in date order (in the places the
+    dated sentences held; undated ones, fillers among them, stay where they were)."""
+    dates = [date_of(s) for s in sentences]
+    months = _MONTHS.split("|")
+
+    def when(i: int) -> tuple[int, int, int]:
+        *day_month, year = str(dates[i]).split()
+        month = months.index(day_month[-1]) + 1 if day_month else 0
+        return int(year), month, int(day_month[0]) if len(day_month) == 2 else 0
+
+    dated = [i for i, d in enumerate(dates) if d]
+    out = [f"- {s}" for s in sentences]
+    for slot, i in zip(dated, sorted(dated, key=when), strict=True):
+        out[slot] = f"- {dates[i]}: {sentences[i]}"
+    return out
 
 
 def _steps(n: int, label: str | None) -> Iterable[int]:
