@@ -19,15 +19,8 @@ import numpy as np
 import pandas as pd
 
 from beliefbench.claims import Claim
-from beliefbench.internals.margins import (
-    as_claims,
-    encode_pairs,
-    pair_refs,
-    resolve_model,
-    without_pairs,
-)
+from beliefbench.internals.margins import score_pairs
 from beliefbench.internals.results import remove_stale, write_csv, write_json
-from beliefbench.internals.scoring import score_sequences
 
 
 @dataclass
@@ -84,25 +77,16 @@ def logit_lens(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all"
                device: str | None = None, dtype: Any = None,
                show_progress: bool | None = None) -> LensResult:
     """The margin of every pair at every layer (``model``: a path or ``(model, tokenizer)``)."""
-    chosen = as_claims(claims)
-    refs = pair_refs(chosen, kinds)
-    if not refs:
-        raise ValueError(f"claims {[c.id for c in chosen]}: no completion pairs"
-                         + (f" of kind(s) {list(kinds)}" if kinds else ""))
-    missing = without_pairs(chosen, refs, kinds)
-    loaded, tokenizer, info = resolve_model(model, device=device, dtype=dtype)
-    sums, n_tokens = score_sequences(loaded, tokenizer, encode_pairs(tokenizer, refs),
-                                     batch_size=batch_size, per_layer=True,
-                                     show_progress=show_progress, desc="logit lens")
+    s = score_pairs(model, claims, kinds, batch_size=batch_size, device=device, dtype=dtype,
+                    show_progress=show_progress, per_layer=True, desc="logit lens")
     rows = []
-    for k, ref in enumerate(refs):
-        nc, nt = n_tokens[2 * k], n_tokens[2 * k + 1]
-        for layer in range(sums.shape[1]):
-            lc, lt = float(sums[2 * k, layer]), float(sums[2 * k + 1, layer])
+    for k, ref in enumerate(s.refs):
+        nc, nt = s.n_tokens[2 * k], s.n_tokens[2 * k + 1]
+        for layer in range(s.sums.shape[1]):
+            lc, lt = float(s.sums[2 * k, layer]), float(s.sums[2 * k + 1, layer])
             rows.append({"claim": ref.claim, "kind": ref.kind, "pair": ref.pair,
                          "layer": layer, "logp_claim": lc, "logp_truth": lt,
                          "margin": lc / nc - lt / nt})
-    settings = {"claims": [c.id for c in chosen], "n_layers": int(sums.shape[1] - 1),
-                "batch_size": batch_size, "dtype": str(next(loaded.parameters()).dtype),
-                "claims_without_pairs": missing}
-    return LensResult(pd.DataFrame(rows), info, settings)
+    settings = {**s.settings, "n_layers": int(s.sums.shape[1] - 1),
+                "claims_without_pairs": s.missing}
+    return LensResult(pd.DataFrame(rows), s.info, settings)

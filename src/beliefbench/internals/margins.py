@@ -232,6 +232,39 @@ def completion_margins(model: Any, claims: str | Sequence[str] | Sequence[Claim]
     ``(model, tokenizer)`` from :func:`beliefbench.internals.model.load_model`. One batched
     forward pass per batch of similar-length sequences; no generation.
     """
+    s = score_pairs(model, claims, kinds, batch_size=batch_size, device=device, dtype=dtype,
+                    show_progress=show_progress)
+    pairs = pair_table(s.refs, s.sums, s.n_tokens)
+    settings = {**s.settings, "kinds": list(kinds or KINDS),
+                "device": str(next(s.model.parameters()).device), "n_bootstrap": n_bootstrap,
+                "seed": seed, "claims_without_pairs": s.missing}
+    return MarginResult(pairs, summarize(pairs, n_bootstrap=n_bootstrap, seed=seed), s.info,
+                        settings)
+
+
+@dataclass(frozen=True)
+class PairScores:
+    """Every completion pair of some claims scored on one model (margins, logit lens)."""
+
+    refs: list[PairRef]
+    sums: np.ndarray
+    """Summed log-probability of each continuation: claim at 2k, truth at 2k+1 (per layer
+    for the lens)."""
+    n_tokens: np.ndarray
+    missing: list[str]
+    """Claims with no pairs (of the kinds asked for)."""
+    model: Any
+    info: dict[str, Any]
+    settings: dict[str, Any]
+    """What both measures record: the claims, the batch size, the model's dtype."""
+
+
+def score_pairs(model: Any, claims: str | Sequence[str] | Sequence[Claim],
+                kinds: Sequence[str] | None, *, batch_size: int, device: str | None,
+                dtype: Any, show_progress: bool | None, per_layer: bool = False,
+                desc: str = "margins") -> PairScores:
+    """The pairs of ``claims`` (a ValueError when there are none), the model loaded, and
+    one batched forward pass per batch of similar-length sequences."""
     chosen = as_claims(claims)
     refs = pair_refs(chosen, kinds)
     if not refs:
@@ -240,14 +273,11 @@ def completion_margins(model: Any, claims: str | Sequence[str] | Sequence[Claim]
     missing = without_pairs(chosen, refs, kinds)
     loaded, tokenizer, info = resolve_model(model, device=device, dtype=dtype)
     sums, n_tokens = score_sequences(loaded, tokenizer, encode_pairs(tokenizer, refs),
-                                     batch_size=batch_size, show_progress=show_progress)
-    pairs = pair_table(refs, sums, n_tokens)
-    settings = {"claims": [c.id for c in chosen], "kinds": list(kinds or KINDS),
-                "batch_size": batch_size, "dtype": str(next(loaded.parameters()).dtype),
-                "device": str(next(loaded.parameters()).device), "n_bootstrap": n_bootstrap,
-                "seed": seed, "claims_without_pairs": missing}
-    return MarginResult(pairs, summarize(pairs, n_bootstrap=n_bootstrap, seed=seed), info,
-                        settings)
+                                     batch_size=batch_size, per_layer=per_layer,
+                                     show_progress=show_progress, desc=desc)
+    settings = {"claims": [c.id for c in chosen], "batch_size": batch_size,
+                "dtype": str(next(loaded.parameters()).dtype)}
+    return PairScores(refs, sums, n_tokens, missing, loaded, info, settings)
 
 
 def margin_shift(before: pd.DataFrame, after: pd.DataFrame, *, kinds: Sequence[str] = ("main",),
