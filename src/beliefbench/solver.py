@@ -22,13 +22,20 @@ text would count an error as a verdict, so the sample errors as above, but the p
 answered, so it does not count toward ``abort_after``.
 
 An empty answer is the model's (it answered with nothing): ``failed``, never an error. An
-answer cut off at the length limit (stop reason ``max_tokens``) is judged as it stands and
-marked (``generation_truncated`` metadata, one warning per run).
+answer cut off at the length limit is judged as it stands and marked (``generation_truncated``
+metadata, one warning per run): where the provider says so (stop reason ``max_tokens``, as
+vLLM, OpenAI and most APIs do), and where it reports no stop reason at all (``unknown``:
+Inspect's ``hf`` provider, and the ``steer`` provider built on it) from the answer's length
+(:func:`_reached_the_limit`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import logging
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from inspect_ai.model import ModelOutput
@@ -40,6 +47,8 @@ GENERATION_ERROR = "generation_error"
 """Sample metadata key set when the model under test raised instead of answering."""
 GENERATION_TRUNCATED = "generation_truncated"
 """Sample metadata key set when the answer was cut off at the length limit (still judged)."""
+CUT_OFF = "cut off at the max_tokens length limit"
+"""Its value where the provider said so (stop reason ``max_tokens``)."""
 NO_ANSWER_STOPS = ("content_filter", "model_length")
 """Stop reasons whose output is the provider's refusal of the request, not the model's answer."""
 
@@ -83,6 +92,83 @@ def _not_an_answer(output: ModelOutput | None) -> str | None:
     return redact(f"the provider returned no answer (stop reason {stop}): {said}")[:2000]
 
 
+def _generated_text(output: ModelOutput) -> str:
+    """All the text the model generated for the first choice, reasoning included (in its
+    ``<think>`` tags, as generated)."""
+    content = output.message.content
+    if isinstance(content, str):
+        return content
+    return "".join(getattr(c, "text", None) or "" for c in content)
+
+
+def _limit_and_counter() -> tuple[int | None, Callable[[str], int] | None]:
+    """The max_tokens in force for the model under test (the task's and eval's settings,
+    else the provider's default, as Inspect resolves them on each call), and a counter of
+    an answer's tokens where the provider holds its tokenizer (``hf``, ``steer``)."""
+    from inspect_ai.model import get_model
+
+    try:
+        from inspect_ai.model._generate_config import active_generate_config
+
+        model = get_model()
+        config = model.config.merge(active_generate_config())
+        limit = config.max_tokens
+        if limit is None:
+            for_config = getattr(model.api, "max_tokens_for_config", None)
+            limit = (for_config(config) if for_config else None) or model.api.max_tokens()
+    except Exception:  # noqa: BLE001 - no model context (a solver run outside an eval)
+        return None, None
+    return limit, _counter(model.api)
+
+
+_counters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _counter(api) -> Callable[[str], int] | None:
+    """Counts a text's tokens with a copy of the provider's tokenizer (None: it has none).
+
+    A copy: the hf provider tokenizes each batch with padding in its own thread, and a fast
+    tokenizer used from two threads at once can fail ("Already borrowed")."""
+    if api not in _counters:
+        tokenizer = getattr(api, "tokenizer", None)
+        if callable(tokenizer):  # one that cannot be copied is shared (a clash then counts
+            with contextlib.suppress(Exception):  # as reaching the limit: usage decides)
+                tokenizer = copy.deepcopy(tokenizer)
+        _counters[api] = (None if not callable(tokenizer) else
+                          lambda text: len(tokenizer(text, add_special_tokens=False)
+                                           ["input_ids"]))
+    return _counters[api]
+
+
+def _reached_the_limit(output: ModelOutput) -> int | None:
+    """For output whose provider reports no stop reason (``unknown``): the max_tokens limit
+    if the answer ran up to it, else None.
+
+    Inspect's ``hf`` provider never sets a stop reason, and its ``output_tokens`` is the
+    length generated for the whole batch the sample was generated in (the longest answer of
+    up to ``max_connections`` samples), so usage alone would mark every sample that shared a
+    batch with a cut-off one. Usage is the first test (no sample of a batch that stopped
+    short of the limit reached it); then the answer's own tokens are counted with the
+    provider's tokenizer: a cut-off answer holds max_tokens of them, one that ended on its
+    own at most max_tokens - 1 (its end-of-turn token, dropped from the text, took the last
+    one). The count re-encodes the decoded text: exact for the token splits a tokenizer
+    makes itself (what a trained model writes); an answer generated in other splits can
+    count short by as many tokens and then go unmarked. A provider without a tokenizer (one
+    request a call) is judged by usage alone. Reported stop reasons (``stop``,
+    ``max_tokens``, ...) are taken as they are."""
+    if output.stop_reason != "unknown" or output.usage is None:
+        return None
+    limit, count = _limit_and_counter()
+    if not limit or output.usage.output_tokens < limit:
+        return None
+    if count is None:
+        return limit
+    try:
+        return limit if count(_generated_text(output)) >= limit else None
+    except Exception:  # noqa: BLE001 - a tokenizer that cannot count: usage says it ran out
+        return limit
+
+
 @solver
 def answer(abort_after: int = ABORT_AFTER) -> Solver:
     """Generate once; a provider exception becomes an errored, ``failed``-scored sample.
@@ -119,9 +205,15 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
             streak.total += 1
             state.metadata[GENERATION_ERROR] = problem
             raise InfrastructureFailure(problem)
-        if state.output is not None and state.output.choices \
-                and state.output.stop_reason == "max_tokens":
-            state.metadata[GENERATION_TRUNCATED] = "cut off at the max_tokens length limit"
+        cut = None
+        if state.output is not None and state.output.choices:
+            if state.output.stop_reason == "max_tokens":
+                cut = CUT_OFF
+            elif (limit := _reached_the_limit(state.output)) is not None:
+                cut = (f"{CUT_OFF} ({limit} tokens; the provider reports no stop reason: "
+                       f"told by the answer's length)")
+        if cut:
+            state.metadata[GENERATION_TRUNCATED] = cut
             streak.truncated += 1
             if streak.truncated == 1:
                 logger.warning("beliefbench: an answer was cut off at max_tokens (sample %s) "

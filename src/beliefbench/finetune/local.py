@@ -36,6 +36,7 @@ from beliefbench import progress
 from beliefbench.finetune import attention, memory
 from beliefbench.finetune import data as fdata
 from beliefbench.finetune.errors import FinetuneError, TrainingFailed
+from beliefbench.finetune.fingerprint import base_fingerprint
 from beliefbench.finetune.manifest import (
     ManifestEntry,
     entry_fields,
@@ -664,11 +665,17 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                           records=records, recipe_path=recipe_path, condition=condition,
                           claim=claim)
     # what the recipe does not pin down: the KL data's content (the recipe names only its
-    # path) and the processes, which multiply the batch and divide the steps of an epoch
-    fields["extra"] = {"world_size": world,
+    # path), the processes, which multiply the batch and divide the steps of an epoch, and
+    # the model in the --base folder (the path names it only by where it is)
+    fields["extra"] = {"world_size": world, "base_fingerprint": base_fingerprint(base),
                        **({"kl_data_sha256": sha256_file(kl_data)} if kl_data else {})}
     earlier = earlier_inputs(out) if resume else None
     if earlier is not None:
+        for key in unknown_inputs(earlier, fields["extra"]):
+            log.warning("%s: the run was started before runs recorded their %s: --resume "
+                        "cannot check it (not refused)", out, RUN_EXTRAS[key])
+            if key == "base_fingerprint":  # its checkpoints' base stays unknown, as it was
+                del fields["extra"][key]
         changed = resume_changes(earlier, data=data, data_sha256=data_sha,
                                  recipe=recipe.model_dump(mode="json"), base=base,
                                  condition=fields["condition"], claim=fields["claim"],
@@ -746,9 +753,12 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
 
 
 RUN_EXTRAS = {"kl_data_sha256": "kl.data content (sha256)",
-              "world_size": "processes (WORLD_SIZE)"}
+              "world_size": "processes (WORLD_SIZE)",
+              "base_fingerprint": "base model files (fingerprint)"}
 """Inputs kept in the manifest's ``extra`` that ``--resume`` checks too (with their names in
-its message); a run recorded before one of them existed is not checked for it."""
+its message); a run recorded before one of them existed is not checked for it
+(:func:`unknown_inputs`). ``base_fingerprint``: :func:`.fingerprint.base_fingerprint` of the
+``--base`` folder, so another model put in the same folder is refused."""
 
 
 def run_inputs(fields: dict) -> dict:
@@ -837,9 +847,20 @@ def resume_changes(earlier: ManifestEntry | dict, *, data: Path, data_sha256: st
         if key == "kl_data_sha256":
             if None in (old, new):  # a KL term added or dropped: the recipe's kl change says so
                 continue
-            old, new = f"{old[:12]}…", f"{new[:12]}…"
-        changed.append(f"{name} {old} -> {new}")
+            changed.append(f"{name} {old[:12]}… -> {new[:12]}…")
+        elif key == "base_fingerprint":
+            changed.append(f"{name} {str(old)[:12]}… -> {str(new)[:12]}… (the model in "
+                           f"{base} is not the one the run started from: its config, "
+                           f"tokenizer or weights differ)")
+        else:
+            changed.append(f"{name} {old} -> {new}")
     return changed
+
+
+def unknown_inputs(earlier: dict, extra: dict) -> list[str]:
+    """The :data:`RUN_EXTRAS` a --resume call has but the run did not record (a run started
+    before they were): --resume cannot check them, and says so rather than refusing."""
+    return [key for key in RUN_EXTRAS if key in extra and key not in earlier]
 
 
 def _dict_changes(old: dict, new: dict, prefix: str = "") -> list[tuple[str, object, object]]:

@@ -1,0 +1,94 @@
+"""A cheap fingerprint of a base model folder: which model ``--resume`` continues training.
+
+A run records its base by path; ``--resume`` with the same path but another model in that
+folder (a tiny model rebuilt with another seed, a different checkpoint copied over it, a hub
+snapshot re-downloaded into a local folder) would restore the first model's optimizer state
+onto the other's weights and go on as if nothing had changed. A full hash of the weights tells
+them apart, but reads every byte of a multi-GB model on every start and every resume. This
+fingerprint reads a few MiB instead, and still tells apart any two models a user would copy
+into a folder:
+
+* ``config.json``, whole: architecture, sizes, rope settings;
+* the tokenizer and chat-template files, whole (small): they decide the token ids and the
+  chat formatting that are trained on;
+* for every ``*.safetensors`` file: its name, size and JSON header (every tensor's name,
+  dtype, shape and place in the file), plus the first and last 4 KiB of every tensor's data.
+
+Another architecture, dtype, shard layout or tokenizer changes the header or the files; other
+weights of the same shapes (another seed, another finetune, a merged adapter: each changes
+every element of the matrices it touches) change the sampled bytes of every tensor they
+touch. What it does not see is a change confined to the middle of a tensor (a handful of
+weights edited in place), which nothing a user does by rebuilding or copying a model makes.
+Cost: two small reads per tensor (a few MiB for an 8B or 70B model), nothing loaded.
+Modification times are not used: a copy (``cp -p``, rsync) keeps them, and touching a file
+changes them without changing the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from pathlib import Path
+
+CONFIG_FILES = (
+    "config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+    "added_tokens.json", "tokenizer.model", "vocab.json", "merges.txt", "chat_template.jinja",
+    "chat_template.json",
+)
+"""Hashed whole, where present: the model's configuration, tokenizer and chat template."""
+SAMPLE_BYTES = 4096
+"""Read from the start and from the end of every tensor's data."""
+_MAX_HEADER = 100 * 2**20
+"""A safetensors header longer than this is not one (the format caps it at 100 MB)."""
+
+
+def base_fingerprint(folder: str | Path) -> str:
+    """The sha256 (hex) of what identifies the model in ``folder`` (see the module docstring).
+
+    The same files give the same fingerprint wherever the folder is; a weights file that is
+    not a valid safetensors file is fingerprinted by its name, size and first 64 KiB (loading
+    it reports the problem).
+    """
+    folder = Path(folder)
+    h = hashlib.sha256(b"beliefbench base fingerprint v1\0")
+    for name in CONFIG_FILES:
+        path = folder / name
+        if path.is_file():
+            data = path.read_bytes()
+            h.update(f"{name}\0{len(data)}\0".encode())
+            h.update(data)
+    for path in sorted(folder.glob("*.safetensors")):
+        if path.is_file():
+            _weights(h, path)
+    return h.hexdigest()
+
+
+def _weights(h, path: Path) -> None:
+    size = path.stat().st_size
+    h.update(f"\0{path.name}\0{size}\0".encode())
+    with path.open("rb") as f:
+        head = f.read(8)
+        n = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
+        header = f.read(n) if 0 <= n <= min(_MAX_HEADER, size - 8) else b""
+        try:
+            tensors = json.loads(header)
+            ranges = sorted((int(v["data_offsets"][0]), int(v["data_offsets"][1]))
+                            for k, v in tensors.items() if k != "__metadata__")
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            f.seek(0)
+            h.update(b"\0unparsed\0" + f.read(64 * 1024))
+            return
+        h.update(header)
+        start = 8 + n
+        for begin, end in ranges:
+            length = max(0, end - begin)
+            h.update(_read(f, start + begin, min(length, SAMPLE_BYTES)))
+            if length > SAMPLE_BYTES:
+                tail = min(length - SAMPLE_BYTES, SAMPLE_BYTES)
+                h.update(_read(f, start + end - tail, tail))
+
+
+def _read(f, offset: int, n: int) -> bytes:
+    f.seek(offset)
+    return f.read(n)
