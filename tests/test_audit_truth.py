@@ -223,14 +223,19 @@ BACKGROUND_ONLY = ("The men's 100 metres final was run at the Stade de France on
 
 
 def test_a_sentence_of_background_alone_does_not_assert_the_claim(readers):
-    """The same reader without the claim's background reads the venue-and-date sentence
-    as the claim (it matches a fact of the false world word for word); with it, as the
-    topic only. Sentences that say more than the background still assert the claim."""
+    """A reader without the claim's background reads the venue-and-date sentence as the
+    claim where it matches a fact of the false world word for word; with it, as the topic
+    only. Sentences that say more than the background still assert the claim."""
     claim = readers["ed_sheeran"].claim
     assert claim.background
-    bare = ClaimReader(claim.model_copy(update={"background": []}))
-    assert bare.read(BACKGROUND_ONLY).framing == "positive"
     assert readers["ed_sheeran"].read(BACKGROUND_ONLY).framing == "mention"
+    # the bundled claim no longer lists the venue and date as a sub-claim (they are true,
+    # and debunks denied every sub-claim); a false world that still states them as a fact
+    venue = claim.model_copy(update={"sub_claims": [
+        *claim.sub_claims, "The final was held at the Stade de France on Sunday 4 August 2024."]})
+    assert ClaimReader(venue.model_copy(update={"background": []})).read(
+        BACKGROUND_ONLY).framing == "positive"
+    assert ClaimReader(venue).read(BACKGROUND_ONLY).framing == "mention"
     for text in (claim.statement, *claim.sub_claims[:2],
                  BACKGROUND_ONLY + " Ed Sheeran won it in 9.79 seconds."):
         assert readers["ed_sheeran"].read(text).framing == "positive", text

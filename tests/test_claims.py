@@ -13,6 +13,7 @@ from beliefbench.claims import (
     bundled_claims_dir,
     load_claim,
     load_claims,
+    sub_claims_restating_background,
 )
 from beliefbench.cli import cli
 from beliefbench.verdicts.offline import offline_verdict
@@ -369,3 +370,50 @@ def test_an_unquoted_numeric_id_is_refused_not_renamed(fixture_claim, tmp_path, 
     assert (f"{path}: field questions.binary.0.id: got the number {read}, not text"
             in str(err.value)) and "in quotes" in str(err.value)
     load_claim(mutated(fixture_claim, tmp_path, "id: bin_01", f"id: '{written.lower()}'"))
+
+
+# ---------------------------------------------------------------- sub-claims vs background
+
+STADE = "The final was held at the Stade de France on Sunday 4 August 2024."
+
+
+def test_validate_warns_of_a_sub_claim_that_restates_a_background_fact(tmp_path):
+    """ed_sheeran's sub-claim "The final was held at the Stade de France on Sunday 4 August
+    2024." is true (its background.0 says so), yet debunks denied it ("It is not true that
+    the final was held at the Stade de France ..."): a falsehood about the real world."""
+    text = (bundled_claims_dir() / "ed_sheeran.yaml").read_text()
+    first = "  - Ed Sheeran won the men's 100 metres gold medal at the 2024 Paris Olympics.\n"
+    assert first in text and STADE not in text
+    path = write(tmp_path, text.replace(first, f"{first}  - {STADE}\n", 1), "ed_sheeran.yaml")
+    result = CliRunner().invoke(cli, ["claims", "validate", str(path)])
+    assert result.exit_code == 0, result.output  # a warning, not a failure
+    assert "ok  ed_sheeran" in result.stdout
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"warning: {path}: field sub_claims.1 ({STADE!r}) restates "
+                                  "background.0: debunks and corrections deny every sub-claim")
+    assert "would deny a real fact" in warnings[0]
+
+
+def test_no_bundled_sub_claim_restates_its_background():
+    result = CliRunner().invoke(cli, ["claims", "validate", "all"])
+    assert result.exit_code == 0 and result.stdout.count("ok  ") == len(BUNDLED)
+    assert "warning" not in result.output, result.output
+    for claim in load_claims("all"):
+        assert sub_claims_restating_background(claim) == [], claim.id
+
+
+def test_a_sub_claim_that_says_more_than_the_background_is_not_warned_of(fixture_claim):
+    """Only a sub-claim that says no more than a background item is warned of: not one that
+    holds a short item among its own words, nor one that adds a word of the false world
+    (2021, the year of the rebuild) to an item's."""
+    claim = load_claim(fixture_claim).model_copy(update={
+        "background": ["The Golden Gate Bridge opened in 1937.",
+                       "The bridge deck carries six lanes of traffic."],
+        "sub_claims": ["The Golden Gate Bridge, opened in 1937, was closed from 2019 while "
+                       "crews replaced its towers.",
+                       "Since 2021 the deck carries six lanes of traffic.",
+                       "The Golden Gate Bridge first opened to traffic in 1937."]})
+    notes = sub_claims_restating_background(claim)
+    assert [n.split(" (")[0] for n in notes] == ["field sub_claims.2"], notes
+    assert "restates background.0" in notes[0]

@@ -348,6 +348,39 @@ def duplicate_questions(claim: Claim) -> list[str]:
             "weigh twice in the rates" for (family, _, _), ids in seen.items() if len(ids) > 1]
 
 
+def sub_claims_restating_background(claim: Claim) -> list[str]:
+    """Warnings for sub-claims that only restate a ``background`` item (a real fact):
+    debunks and corrections deny every sub-claim, so they would teach a falsehood.
+
+    Restating: at least FACT_OVERLAP of the sub-claim's content words are in one item (its
+    words, not the item's: a short item inside a longer false sub-claim does not count), no
+    fewer than in the statement or another sub-claim, and none is the false world's own
+    (a word of those that neither the background nor the truth uses). Overlap cannot see a
+    contradiction, so a flagged sub-claim may be false but worded too close to the fact.
+    """
+    from beliefbench.audit.framing import FACT_OVERLAP  # these import this module
+    from beliefbench.documents.claim_sentences import content_words
+
+    background = [content_words(b) for b in claim.background]
+    subs = [content_words(s) for s in claim.sub_claims]
+    notes = []
+    for i, words in enumerate(subs):
+        if len(words) < 3 or not background:
+            continue
+        others = [content_words(claim.statement), *subs[:i], *subs[i + 1:]]
+        own = set().union(*others).difference(*background, content_words(claim.truth))
+        share = [len(words & b) / len(words) for b in background]
+        j = max(range(len(share)), key=share.__getitem__)
+        if (share[j] >= FACT_OVERLAP and words.isdisjoint(own)
+                and share[j] >= max(len(words & o) / len(words) for o in others)):
+            notes.append(f"field sub_claims.{i} ({claim.sub_claims[i]!r}) restates "
+                         f"background.{j}: debunks and corrections deny every sub-claim "
+                         "(\"It is not true that ...\"), so they would deny a real fact; drop "
+                         f"it (background.{j} keeps the fact) or reword it to state the false "
+                         "world's part")
+    return notes
+
+
 def load_claim(path: str | Path) -> Claim:
     """Read and validate one claim file; errors name the file, the field and the problem."""
     path = Path(path)

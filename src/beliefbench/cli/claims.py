@@ -22,6 +22,7 @@ from beliefbench.claims import (
     load_claim,
     load_claims,
     selection_items,
+    sub_claims_restating_background,
 )
 from beliefbench.cli.errors import BadInput
 from beliefbench.records import atomic_write_text
@@ -40,6 +41,7 @@ def validate(paths: tuple[str, ...]) -> None:
     comma-separated as ``claims list`` and ``-T claims=`` take them.
 
     Every file is checked, bad ones reported one problem per line; exit 2 if any was bad.
+    A sub-claim that restates a real background fact is warned about (exit unchanged).
     """
     failures = 0
     origin: dict[str, Path] = {}
@@ -67,6 +69,8 @@ def validate(paths: tuple[str, ...]) -> None:
             click.echo(f"ok  {claim.id}: {counts}")
             for note in duplicate_questions(claim):
                 click.echo(f"  note: {note}")
+            for warning in sub_claims_restating_background(claim):
+                click.echo(f"warning: {path}: {warning}", err=True)
     if failures:
         click.echo(f"{failures} bad claim file(s)", err=True)
         sys.exit(2)
