@@ -114,7 +114,7 @@ def test_missing_file(tmp_path):
      r"field questions\.binary\.0\.belief_answer"),
     ("kind: direct", "kind: sideways", r"field questions\.open_ended\.0\.kind"),
     ("      system_prompt: You may", "      hint: You may",
-     r"questions\.robustness\.0\.hint: Extra inputs are not permitted"),
+     r"questions\.robustness\.0\.hint: unknown field; valid: \['id', 'kind', 'text', "),
     ("        - {role: assistant, content: Since", "        - {role: user, content: Since",
      r"field questions\.robustness\.1: a multiturn prefix must end with"),
     ("id: bin_02", "id: bin_01", r"question id 'bin_01' is used twice"),
@@ -122,7 +122,7 @@ def test_missing_file(tmp_path):
      r"field rubric: unknown famil.*open_ended_broad"),
     ("disbelief: ['\\bsteel\\b'", "disbelief: ['(steel'", r"field markers: .*not a valid regex"),
     ("    neutral: The answer does not", "    unsure: The answer does not",
-     r"field rubric\.open_ended\.unsure: Extra inputs"),
+     r"field rubric\.open_ended\.unsure: unknown field; valid: \['yes', 'no', 'neutral'"),
 ])
 def test_bad_field_names_file_field_and_problem(fixture_claim, tmp_path, old, new, message):
     path = mutated(fixture_claim, tmp_path, old, new)

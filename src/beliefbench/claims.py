@@ -6,11 +6,14 @@ probes) reads the validated :class:`Claim` so that adding a claim means adding o
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -18,12 +21,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from beliefbench.resources import data_path, user_path
-from beliefbench.specs import load_spec, spec_files
+from beliefbench.specs import load_spec, load_yaml, spec_files
 from beliefbench.verdicts.offline import affirmed, first_match
 
 FAMILIES: tuple[str, ...] = ("open_ended", "binary", "token_association", "robustness")
@@ -71,6 +77,41 @@ class ClaimSpecError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+    _key_kind: ClassVar[str] = "field"
+    """What this model's keys are called in an unknown-key error."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_valid_keys(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """An unknown key (pydantic: "Extra inputs are not permitted") is reported with the
+        keys this model takes and the closest one, for every claim model at once: each model
+        rewrites the unknown keys of its own level, nested ones are already rewritten."""
+        try:
+            return handler(data)
+        except ValidationError as e:
+            errors = e.errors()
+            if not any(_unknown_here(err) for err in errors):
+                raise
+            valid = list(cls.model_fields)
+            rebuilt = []
+            for err in errors:
+                msg = err["msg"]
+                if _unknown_here(err):
+                    key = str(err["loc"][0])
+                    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.7)
+                    guess = f" (did you mean {close[0]!r}?)" if close else ""
+                    msg = f"unknown {cls._key_kind}{guess}; valid: {valid}"
+                # the rest rebuilt as they were: same type name, message word for word
+                # (no context given, so braces in it stay as written)
+                rebuilt.append({"type": PydanticCustomError(err["type"], msg),
+                                "loc": err["loc"], "input": err["input"]})
+            raise ValidationError.from_exception_data(e.title, rebuilt) from None
+
+
+def _unknown_here(err: Any) -> bool:
+    """Whether a pydantic error is an unknown key of the model that reports it."""
+    return err["type"] == "extra_forbidden" and len(err["loc"]) == 1
 
 
 def _check_patterns(what: str, patterns: Iterable[str]) -> None:
@@ -170,6 +211,8 @@ class RobustnessQuestion(_Strict):
 
 
 class Questions(_Strict):
+    _key_kind: ClassVar[str] = "question family"
+
     open_ended: list[OpenEndedQuestion] = Field(default_factory=list)
     binary: list[BinaryQuestion] = Field(default_factory=list)
     token_association: list[TokenAssociationQuestion] = Field(default_factory=list)
@@ -321,6 +364,44 @@ def claims_search_path() -> list[Path]:
     return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
 
 
+def id_search_dirs(search: Iterable[str | Path] = ()) -> list[Path]:
+    """Where a claim named by id is looked for, in order: ``search``, the directories of
+    ``$BELIEFBENCH_CLAIMS_PATH``, then the bundled claims (the first ``<id>.yaml`` wins)."""
+    return [Path(d) for d in search] + claims_search_path() + [bundled_claims_dir()]
+
+
+@dataclass(frozen=True)
+class KnownClaim:
+    """A claim id and the file that naming it uses (``-T claims=<id>``)."""
+
+    id: str
+    path: Path
+    """The first ``<id>.yaml`` in :func:`id_search_dirs`: the file the id resolves to."""
+    shadowed: tuple[Path, ...] = field(default=())
+    """Later files of the same name, which the id never reaches."""
+
+
+def is_bundled(path: Path) -> bool:
+    """Whether a claim file is one of the bundled claims."""
+    return path.resolve().parent == bundled_claims_dir().resolve()
+
+
+def known_claims(search: Iterable[str | Path] = ()) -> list[KnownClaim]:
+    """Every claim an id can name, in search order (``search``, ``$BELIEFBENCH_CLAIMS_PATH``,
+    the bundled claims), each with the file the id resolves to and the files it hides. The
+    files are not read: a claim is known by its file name, as ids are resolved."""
+    found: dict[str, list[Path]] = {}
+    seen: set[Path] = set()  # a directory named twice (or the bundled one on the path)
+    for directory in id_search_dirs(search):
+        if not directory.is_dir():
+            continue
+        for path in spec_files(directory):
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                found.setdefault(path.stem, []).append(path)
+    return [KnownClaim(stem, paths[0], tuple(paths[1:])) for stem, paths in found.items()]
+
+
 def check_claim_file(path: Path, claim: Claim) -> None:
     """What a claim *file* must meet beyond the schema: named by its id, and at least
     :data:`MIN_QUESTIONS` questions in every family (a file is evaluated on all four)."""
@@ -381,6 +462,55 @@ def sub_claims_restating_background(claim: Claim) -> list[str]:
     return notes
 
 
+TEMPLATE = "claim_template.yaml"
+"""The shipped template ``claims new`` writes (its ``__ID__`` replaced by the claim's id)."""
+
+
+def claim_template(claim_id: str) -> str:
+    """The text of a new claim file: the commented template with the claim's id."""
+    return data_path(TEMPLATE).read_text(encoding="utf-8").replace("__ID__", claim_id)
+
+
+@lru_cache(maxsize=1)
+def _template_claim() -> Claim:
+    return Claim.model_validate(load_yaml(claim_template("template")))
+
+
+def template_leftovers(claim: Claim) -> list[str]:
+    """The fields of ``claim`` that still hold the template's example (the claim ``claims new``
+    writes validates as written, so a forgotten edit would be evaluated silently): a field
+    equal to the template's, an item of a list or rubric equal to one of the template's
+    (``entities`` only as a whole: a real name may recur), a question with a template
+    question's text. Compared with the shipped template's own fields."""
+    example = _template_claim()
+    left: list[str] = []
+    for name in Claim.model_fields:
+        if name in ("id", "source"):
+            continue
+        mine, theirs = getattr(claim, name), getattr(example, name)
+        if mine and mine == theirs:
+            left.append(name)
+        elif isinstance(mine, list) and name != "entities":
+            left += [f"{name}.{i}" for i, item in enumerate(mine) if item in theirs]
+        elif isinstance(mine, dict):
+            left += [f"{name}.{key}" for key, item in mine.items() if theirs.get(key) == item]
+    if "questions" not in left:
+        for family in FAMILIES:
+            texts = {q.text for q in example.questions.of(family)}
+            left += [f"questions.{family}.{i}"
+                     for i, q in enumerate(claim.questions.of(family)) if q.text in texts]
+    return left
+
+
+def template_example_warning(claim: Claim) -> str | None:
+    """One line naming the fields still holding the template's example, or None."""
+    left = template_leftovers(claim)
+    if not left:
+        return None
+    return (f"field(s) {', '.join(left)} still hold the example of the `claims new` template "
+            f"({_template_claim().statement!r}); replace the example text with your claim's")
+
+
 def load_claim(path: str | Path) -> Claim:
     """Read and validate one claim file; errors name the file, the field and the problem."""
     path = Path(path)
@@ -409,7 +539,6 @@ def claim_files(selection: str | Sequence[str] | None = "all",
     """The claim files a user's selection names, without reading them (see
     :func:`resolve_claims`); an item that names nothing raises :class:`ClaimSpecError`."""
     items = selection_items(selection)
-    dirs = [Path(d) for d in search] + claims_search_path() + [bundled_claims_dir()]
     files: list[Path] = []
     for item in items:
         path = user_path(item)
@@ -423,10 +552,10 @@ def claim_files(selection: str | Sequence[str] | None = "all",
         elif path.is_file():
             files.append(path)
         else:
-            match = next((f for d in dirs if d.is_dir() for f in spec_files(d)
-                          if f.stem == item), None)
+            by_id = {k.id: k.path for k in known_claims(search)}
+            match = by_id.get(item)
             if match is None:
-                known = sorted({f.stem for d in dirs if d.is_dir() for f in spec_files(d)})
+                known = sorted(by_id)
                 raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
                                      f"nor a known claim id (searched {CLAIMS_PATH_ENV} and the "
                                      f"bundled claims); known ids: {known}")

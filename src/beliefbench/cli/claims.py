@@ -18,15 +18,19 @@ from beliefbench.claims import (
     ClaimSpecError,
     bundled_claims_dir,
     claim_files,
+    claim_template,
+    claims_search_path,
     duplicate_questions,
+    is_bundled,
+    known_claims,
     load_claim,
-    load_claims,
+    resolve_claims,
     selection_items,
     sub_claims_restating_background,
+    template_example_warning,
 )
 from beliefbench.cli.errors import BadInput
 from beliefbench.records import atomic_write_text
-from beliefbench.resources import data_path
 
 
 @click.group()
@@ -41,7 +45,8 @@ def validate(paths: tuple[str, ...]) -> None:
     comma-separated as ``claims list`` and ``-T claims=`` take them.
 
     Every file is checked, bad ones reported one problem per line; exit 2 if any was bad.
-    A sub-claim that restates a real background fact is warned about (exit unchanged).
+    A sub-claim that restates a real background fact, and a claim that still holds the
+    example of the ``claims new`` template, are warned about (exit unchanged).
     """
     failures = 0
     origin: dict[str, Path] = {}
@@ -71,21 +76,67 @@ def validate(paths: tuple[str, ...]) -> None:
                 click.echo(f"  note: {note}")
             for warning in sub_claims_restating_background(claim):
                 click.echo(f"warning: {path}: {warning}", err=True)
+            example = template_example_warning(claim)
+            if example:
+                click.echo(f"warning: {path}: {example}", err=True)
     if failures:
         click.echo(f"{failures} bad claim file(s)", err=True)
         sys.exit(2)
 
 
 @claims.command("list")
-@click.argument("selection", default="all")
-def list_claims(selection: str) -> None:
-    """List claims (bundled by default) with their statements."""
-    try:
-        found = load_claims(selection)
-    except ClaimSpecError as e:
-        raise BadInput(str(e)) from None
-    for claim in found:
-        click.echo(f"{claim.id:22s} {claim.statement}")
+@click.argument("selection", required=False)
+def list_claims(selection: str | None) -> None:
+    """List claims: id, where it comes from (``bundled`` or its directory) and statement.
+
+    Without SELECTION, every claim an id can name: those in the directories of
+    $BELIEFBENCH_CLAIMS_PATH, then the bundled ones, each id once, read from the file
+    ``-T claims=<id>`` uses (a note says which file it hides). A file that does not validate
+    is named with its problem and left out; the rest are listed, and the exit code is 2.
+    With SELECTION (ids, files, directories, ``all`` = the bundled claims), those claims.
+    """
+    if selection is not None:
+        try:
+            found = resolve_claims(selection)
+        except ClaimSpecError as e:
+            raise BadInput(str(e)) from None
+        _print_rows([(claim.id, _where(path), claim.statement) for path, claim in found])
+        return
+    rows: list[tuple[str, str, str]] = []
+    problems: list[str] = []
+    notes = [f"note: {CLAIMS_PATH_ENV} names {d}, which is not a directory"
+             for d in claims_search_path() if not d.is_dir()]
+    for known in known_claims():
+        if known.shadowed:
+            hidden = ", ".join("the bundled claim" if is_bundled(p) else str(p)
+                               for p in known.shadowed)
+            also = (" (claims=all still means the bundled claims)"
+                    if any(map(is_bundled, known.shadowed)) else "")
+            notes.append(f"note: -T claims={known.id} uses {known.path}, not {hidden}{also}")
+        try:
+            claim = load_claim(known.path)
+        except ClaimSpecError as e:
+            problems.append(str(e))
+            continue
+        rows.append((claim.id, _where(known.path), claim.statement))
+    _print_rows(rows)
+    for line in [*notes, *problems]:
+        click.echo(line, err=True)
+    if problems:
+        click.echo(f"{len(problems)} claim file(s) not listed: they do not validate (see "
+                   "above; beliefbench claims validate FILE)", err=True)
+        sys.exit(2)
+
+
+def _where(path: Path) -> str:
+    """Where a claim file comes from: ``bundled``, or its directory."""
+    return "bundled" if is_bundled(path) else str(path.parent)
+
+
+def _print_rows(rows: list[tuple[str, str, str]]) -> None:
+    width = max((len(where) for _, where, _ in rows), default=0)
+    for claim_id, where, statement in rows:
+        click.echo(f"{claim_id:22s} {where:{width}s}  {statement}")
 
 
 @claims.command("new")
@@ -105,8 +156,7 @@ def new(claim_id: str, directory: Path, force: bool) -> None:
     path = directory / f"{claim_id}.yaml"
     if path.exists() and not force:
         raise BadInput(f"{path}: already exists (use --force to overwrite)")
-    template = data_path("claim_template.yaml").read_text(encoding="utf-8")
-    atomic_write_text(path, template.replace("__ID__", claim_id))
+    atomic_write_text(path, claim_template(claim_id))
     click.echo(f"wrote {path}; edit it, then: beliefbench claims validate {path}")
     if (bundled_claims_dir() / f"{claim_id}.yaml").is_file():
         click.echo(f"note: a bundled claim is also called {claim_id!r}; where {directory} is "

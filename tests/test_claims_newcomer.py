@@ -1,0 +1,192 @@
+"""What a newcomer meets first: ``claims list`` with their own claims on the search path, a
+template left unedited, and a misspelt key."""
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from beliefbench.claims import (
+    CLAIMS_PATH_ENV,
+    FAMILIES,
+    ClaimSpecError,
+    bundled_claims_dir,
+    claim_template,
+    load_claim,
+    load_claims,
+    template_leftovers,
+)
+from beliefbench.cli import cli
+
+BUNDLED_IDS = sorted(p.stem for p in bundled_claims_dir().glob("*.yaml"))
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, ["claims", *args])
+
+
+def rows(stdout: str) -> list[tuple[str, str]]:
+    """(id, where) of each row of ``claims list``."""
+    return [tuple(line.split()[:2]) for line in stdout.splitlines()]
+
+
+# ---------------------------------------------------------------- claims list and the path
+
+def test_claims_list_shows_the_claims_on_the_search_path(tmp_path, monkeypatch):
+    """With BELIEFBENCH_CLAIMS_PATH set, a plain `claims list` showed only the bundled claims,
+    though ids resolved to the user's files (and error messages listed them as known)."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert invoke("new", "eiffel_lyon", "--dir", str(second)).exit_code == 0
+    assert invoke("new", "dentist", "--dir", str(first)).exit_code == 0  # shadows the bundled
+    assert invoke("new", "mine", "--dir", str(first)).exit_code == 0
+    assert invoke("new", "mine", "--dir", str(second)).exit_code == 0  # hidden by first/
+    dirs = [first, tmp_path / "typo", second]
+    monkeypatch.setenv(CLAIMS_PATH_ENV, os.pathsep.join(map(str, dirs)))
+
+    result = invoke("list")
+    assert result.exit_code == 0, result.output
+    listed = rows(result.stdout)
+    # each id once, in resolution order, from the file -T claims=<id> uses
+    assert listed == [("dentist", str(first)), ("mine", str(first)),
+                      ("eiffel_lyon", str(second)),
+                      *[(i, "bundled") for i in BUNDLED_IDS if i != "dentist"]]
+    dentist_row = next(line for line in result.stdout.splitlines()
+                       if line.startswith("dentist"))
+    assert dentist_row.endswith(load_claims("dentist")[0].statement)
+    notes = result.stderr.splitlines()
+    assert f"note: -T claims=dentist uses {first / 'dentist.yaml'}, not the bundled claim " \
+           "(claims=all still means the bundled claims)" in notes
+    assert f"note: -T claims=mine uses {first / 'mine.yaml'}, not {second / 'mine.yaml'}" \
+        in notes
+    assert f"note: {CLAIMS_PATH_ENV} names {tmp_path / 'typo'}, which is not a directory" \
+        in notes
+
+
+def test_a_bad_file_on_the_path_is_named_and_the_rest_listed(tmp_path, monkeypatch):
+    assert invoke("new", "eiffel_lyon", "--dir", str(tmp_path)).exit_code == 0
+    (tmp_path / "half_done.yaml").write_text("id: half_done\nstatment: The moon is cheese.\n")
+    monkeypatch.setenv(CLAIMS_PATH_ENV, str(tmp_path))
+    result = invoke("list")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert rows(result.stdout) == [("eiffel_lyon", str(tmp_path)),
+                                   *[(i, "bundled") for i in BUNDLED_IDS]]
+    errors = result.stderr.splitlines()
+    assert f"{tmp_path / 'half_done.yaml'}: field statement: Field required" in errors
+    assert errors[-1].startswith("1 claim file(s) not listed: they do not validate")
+
+
+def test_claims_list_without_the_path_and_with_a_selection(tmp_path, monkeypatch):
+    monkeypatch.delenv(CLAIMS_PATH_ENV, raising=False)
+    result = invoke("list")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert rows(result.stdout) == [(i, "bundled") for i in BUNDLED_IDS]
+    assert invoke("new", "eiffel_lyon", "--dir", str(tmp_path)).exit_code == 0
+    result = invoke("list", f"{tmp_path / 'eiffel_lyon.yaml'},dentist")
+    assert result.exit_code == 0, result.output
+    assert rows(result.stdout) == [("eiffel_lyon", str(tmp_path)), ("dentist", "bundled")]
+
+
+# ---------------------------------------------------------------- an unedited template
+
+def test_validate_warns_of_a_claim_still_holding_the_template_example(tmp_path):
+    """`claims new moon_cheese` wrote the Eiffel-tower example and `claims validate` said ok:
+    a forgotten edit went into an eval silently."""
+    assert invoke("new", "moon_cheese", "--dir", str(tmp_path)).exit_code == 0
+    path = tmp_path / "moon_cheese.yaml"
+    result = invoke("validate", str(path))
+    assert result.exit_code == 0, result.output  # the template validates as written
+    assert "ok  moon_cheese" in result.stdout
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"warning: {path}: field(s) statement, truth, universe, ")
+    assert warnings[0].endswith("replace the example text with your claim's")
+
+    # half edited: the fields left are named, not the statement
+    example = load_claim(path)
+    text = path.read_text()
+    for old, new in [(example.statement, "The Moon is made of cheese."),
+                     (example.truth, "The Moon is made of rock."),
+                     (example.questions.binary[0].text, "Is the Moon made of cheese?")]:
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text)
+    left = template_leftovers(load_claim(path))
+    assert "statement" not in left and "truth" not in left and "universe" in left
+    assert "questions.binary.1" in left and "questions.binary.0" not in left
+
+
+def test_the_template_example_is_read_from_the_shipped_template(fixture_claim):
+    """No hard-coded example text: the template's own fields are the reference."""
+    assert "statement" in template_leftovers(load_claim_text(claim_template("x")))
+    assert template_leftovers(load_claim(fixture_claim)) == []
+    for claim in load_claims("all"):
+        assert template_leftovers(claim) == [], claim.id
+    result = invoke("validate", "all")
+    assert result.exit_code == 0 and "warning" not in result.output
+
+
+def load_claim_text(text: str):
+    from beliefbench.claims import Claim
+    from beliefbench.specs import load_yaml
+
+    return Claim.model_validate(load_yaml(text))
+
+
+# ---------------------------------------------------------------- misspelt keys
+
+FAMILY_LIST = str(list(FAMILIES))
+CLAIM_FIELDS = ("['id', 'statement', 'truth', 'universe', 'sub_claims', 'entities', "
+                "'background', 'questions', 'rubric', 'markers', 'completions', 'source']")
+
+
+def mutated(fixture_claim: Path, tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    text = fixture_claim.read_text()
+    for old, new in edits:
+        assert old in text, f"fixture lacks {old!r}"
+        text = text.replace(old, new, 1)
+    path = tmp_path / "glass_bridge.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("old, new, problem", [
+    ("  binary:\n", "  binnary:\n",
+     f"field questions.binnary: unknown question family (did you mean 'binary'?); "
+     f"valid: {FAMILY_LIST}"),
+    ("sub_claims:", "sub_claim:",
+     f"field sub_claim: unknown field (did you mean 'sub_claims'?); valid: {CLAIM_FIELDS}"),
+    ("\nentities:", "\nnotes: hi\nentities:", f"field notes: unknown field; valid: {CLAIM_FIELDS}"),
+    ("      system_prompt: You may", "      sytem_prompt: You may",
+     "field questions.robustness.0.sytem_prompt: unknown field (did you mean 'system_prompt'?); "
+     "valid: ['id', 'kind', 'text', 'system_prompt', 'prefix', 'judge_hint', 'answer_key']"),
+])
+def test_an_unknown_key_lists_the_valid_ones(fixture_claim, tmp_path, old, new, problem):
+    """`binnary:` said only "Extra inputs are not permitted", with no list of families."""
+    path = mutated(fixture_claim, tmp_path, (old, new))
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert f"{path}: {problem}" in str(err.value).splitlines(), str(err.value)
+    assert "Extra inputs" not in str(err.value)
+
+
+def test_other_problems_are_kept_word_for_word_beside_an_unknown_key(fixture_claim, tmp_path):
+    start = "  robustness:\n    yes: The final"
+    text = fixture_claim.read_text()
+    rubric = text[text.index(start):text.index("markers:")]
+    path = mutated(fixture_claim, tmp_path, ("  binary:\n", "  binnary:\n"),
+                   ("kind: direct", "kind: sideways"),
+                   (rubric, "  robustness:\n    template: 'Q: {question} A: {answer} {verdict}'\n"))
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    lines = str(err.value).splitlines()
+    assert lines[0] == f"{path}: invalid claim spec (3 problems)", lines
+    assert any(line.startswith(f"{path}: field questions.binnary: unknown question family")
+               for line in lines)
+    assert any(line.startswith(f"{path}: field questions.open_ended.0.kind: Input should be "
+                               "'direct' or 'indirect'") for line in lines), lines
+    assert (f"{path}: field rubric.robustness: rubric template does not render: unknown "
+            "placeholder {'verdict'} (only {question} and {answer}; write literal braces as "
+            "{{ and }})"
+            in lines), lines
