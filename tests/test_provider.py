@@ -104,6 +104,30 @@ def test_a_task_argument_error_ends_with_the_projects_message(tmp_path):
     assert last.endswith("samples: expected a whole number of at least 1, got 2.5"), last
 
 
+def test_a_mistyped_task_argument_is_named_with_the_tasks_parameters(tmp_path):
+    """`-T sample=1` for `samples` ended Inspect's traceback with a bare "TypeError: belief()
+    got an unexpected keyword argument 'sample'"; every task file now names it and lists
+    the parameters."""
+    import importlib.util
+
+    cmd = [str(INSPECT), "eval", "tasks/belief.py", "--model", "beliefbench/believer",
+           "-T", "sample=1", "--log-dir", str(tmp_path), "--display", "plain"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    last = (done.stdout + done.stderr).strip().splitlines()[-1]
+    assert "-T sample: not a parameter of the belief task; its parameters: claims, " \
+        "families, samples," in last, last
+    for name in ("belief", "em", "belief_logprob", "audit_verify"):
+        spec = importlib.util.spec_from_file_location(f"task_file_{name}",
+                                                      ROOT / "tasks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        with pytest.raises(ValueError, match=rf"-T colour: not a parameter of the {name} "
+                                             r"task; its parameters: \w+"):
+            getattr(module, name)(colour="red")
+    assert not list(tmp_path.iterdir())  # refused before any log was started
+
+
 def test_eval_retry_resumes_an_aborted_run_once_the_provider_is_back(tmp_path, monkeypatch):
     from inspect_ai import eval_retry
 

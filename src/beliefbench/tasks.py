@@ -35,14 +35,24 @@ def task_parameters(name: str) -> list[str]:
     return list(inspect.signature(task_factory(name)).parameters)
 
 
-def check_task_args(name: str, args: Mapping[str, Any]) -> None:
+def check_task_args(name: str, args: Mapping[str, Any],
+                    builder: Callable[..., Task] | None = None) -> None:
     """A mistyped ``-T`` key as one ValueError naming it and the task's parameters, before
-    any eval starts (the task function would raise a TypeError in the middle of a command)."""
-    valid = task_parameters(name)
+    any eval starts (the task function would raise a TypeError in the middle of a command).
+    ``builder``: the task function, where ``name`` is not one of :data:`TASK_NAMES`."""
+    valid = list(inspect.signature(builder).parameters) if builder else task_parameters(name)
     unknown = [key for key in args if key not in valid]
     if unknown:
         raise ValueError(f"-T {', '.join(unknown)}: not a parameter of the {name} task; its "
                          f"parameters: {', '.join(valid)}")
+
+
+def build_task(name: str, builder: Callable[..., Task], params: Mapping[str, Any]) -> Task:
+    """A task file's task (``tasks/*.py`` take ``**params`` and pass them on): a mistyped
+    ``-T`` key is refused naming it and the parameters, where the builder would end Inspect's
+    traceback with a bare ``TypeError: belief() got an unexpected keyword argument``."""
+    check_task_args(name, params, builder)
+    return builder(**params)
 
 
 def stop_if_interrupted(logs: Sequence[EvalLog]) -> None:
