@@ -321,6 +321,35 @@ def test_a_retrained_checkpoint_never_reuses_its_stale_log(tmp_path):
     assert sorted(logs.rglob("*.eval")) == before  # nothing ran
 
 
+def test_a_log_without_a_fingerprint_is_reused_with_a_warning(tmp_path, caplog):
+    """A log of a sweep made before sweeps recorded the checkpoint's fingerprint cannot be
+    checked for staleness: reused (it may well be current), but never silently."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    from beliefbench.analysis.sweep import FINGERPRINT_KEY
+
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    upsert_manifest(run, entry("beliefbench/believer", 1, "api", backend="openai"))
+
+    def sweep():
+        return run_sweep(targets_from_manifest(run), logs, claims=str(FIXTURE_CLAIM),
+                         task_args={"samples": 1, "judge": "markers",
+                                    "families": "open_ended"}, display="none")
+
+    assert all(o.success for o in sweep())
+    assert not [r for r in caplog.records if "fingerprint" in r.getMessage()]
+    [path] = sorted(logs.rglob("*.eval"))
+    old = read_eval_log(str(path))
+    del old.eval.metadata[FINGERPRINT_KEY]
+    write_eval_log(old, str(path))
+    caplog.clear()
+    assert all(o.success for o in sweep())
+    assert sorted(logs.rglob("*.eval")) == [path]  # reused
+    [warning] = [r.getMessage() for r in caplog.records if "fingerprint" in r.getMessage()]
+    assert f"1 log(s) of {targets_from_manifest(run)[0].label} record no checkpoint " \
+        "fingerprint" in warning and path.name in warning and "move" in warning
+
+
 def test_ctrl_c_stops_the_sweep_instead_of_passing_for_a_finished_checkpoint(tmp_path):
     """On Ctrl-C, eval_set returns (True, []): the sweep counted the checkpoint as done
     ("ok", then "All 2 done") and went on to the next."""

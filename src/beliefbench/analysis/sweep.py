@@ -39,8 +39,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -54,6 +55,8 @@ from beliefbench.analysis.text import first_few
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
 from beliefbench.tasks import check_task_args, stop_if_interrupted, task_factory
+
+log = logging.getLogger(__name__)
 
 Provider = Literal["vllm", "hf"]
 PROVIDERS = ("vllm", "hf")
@@ -208,38 +211,48 @@ def check_targets(targets: Sequence[SweepTarget],
             raise SweepError(f"{option} {value}: {why}")
 
 
-def _stale_logs(target: SweepTarget, out: Path) -> list[str]:
-    """Logs in ``out`` made from another version of the target's checkpoint."""
+def _stale_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
+    """Logs (:func:`_log_metadata`) made from another version of the target's checkpoint."""
     want = target.metadata.get(FINGERPRINT_KEY)
-    if want is None or not out.is_dir():
+    if want is None:
         return []
-    # logs of sweeps before fingerprints (no key) cannot be told apart: kept
-    return _logs_where(out, lambda md: md.get(FINGERPRINT_KEY, want) != want)
+    # logs of sweeps before fingerprints (no key) cannot be told apart: kept, with a warning
+    # (_unfingerprinted_logs)
+    return [p for p, md in logs.items() if md.get(FINGERPRINT_KEY, want) != want]
 
 
-def _relabelled_logs(target: SweepTarget, out: Path) -> list[str]:
-    """Logs in ``out`` of a ``--model`` target swept under another ``--condition``: the
-    condition is no part of what ``eval_set`` compares, so it would reuse them, old label and
-    all, and report them as this sweep's (a manifest entry's condition is in its fingerprint)."""
-    if FINGERPRINT_KEY in target.metadata or not out.is_dir():
+def _unfingerprinted_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
+    """Logs of a manifest target that record no fingerprint (older sweeps): not refused
+    (they may well be current), but said, since staleness cannot be checked."""
+    if FINGERPRINT_KEY not in target.metadata:
+        return []
+    return [p for p, md in logs.items() if FINGERPRINT_KEY not in md]
+
+
+def _relabelled_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
+    """Logs of a ``--model`` target swept under another ``--condition``: the condition is no
+    part of what ``eval_set`` compares, so it would reuse them, old label and all, and report
+    them as this sweep's (a manifest entry's condition is in its fingerprint)."""
+    if FINGERPRINT_KEY in target.metadata:
         return []
     want = target.metadata.get("condition")
-    return _logs_where(out, lambda md: md.get("condition") != want)
+    return [p for p, md in logs.items() if md.get("condition") != want]
 
 
-def _logs_where(out: Path, differs: Callable[[dict[str, Any]], bool]) -> list[str]:
-    """The logs directly in ``out`` whose eval metadata ``differs``."""
+def _log_metadata(out: Path) -> dict[str, dict[str, Any]]:
+    """The eval metadata of each log directly in ``out`` (read once for the checks above;
+    an unreadable log is left to eval_set, which judges it itself)."""
     from inspect_ai.log import list_eval_logs, read_eval_log
 
-    stale = []
+    found: dict[str, dict[str, Any]] = {}
+    if not out.is_dir():
+        return found
     for info in list_eval_logs(str(out), recursive=False):
         try:
-            md = read_eval_log(info.name, header_only=True).eval.metadata or {}
+            found[info.name] = read_eval_log(info.name, header_only=True).eval.metadata or {}
         except Exception:  # noqa: BLE001 - eval_set judges unreadable logs itself
             continue
-        if differs(md):
-            stale.append(info.name)
-    return stale
+    return found
 
 
 def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str | None = None,
@@ -276,7 +289,8 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         if task != "belief":  # belief sweeps keep the directories they had before tasks
             run["task"] = task
         out = root / _slug(target.label, json.dumps(run, sort_keys=True, default=str))
-        stale = _stale_logs(target, out)
+        existing = _log_metadata(out)
+        stale = _stale_logs(target, existing)
         if stale:
             raise SweepError(
                 f"{out}: holds a log of {target.label} made from a different version of "
@@ -284,7 +298,14 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 f"{first_few([Path(p).name for p in stale], 1)}"
                 f"; it is stale and would be reused: move {out} away (or sweep into another "
                 "--log-dir) to evaluate the checkpoint again")
-        relabelled = _relabelled_logs(target, out)
+        unchecked = _unfingerprinted_logs(target, existing)
+        if unchecked:
+            log.warning("%s: %d log(s) of %s record no checkpoint fingerprint (made by a sweep "
+                        "before sweeps recorded one), so whether the checkpoint was retrained "
+                        "since cannot be told: reused as they are (%s); if it was, move %s away "
+                        "to evaluate it again", out, len(unchecked), target.label,
+                        first_few([Path(p).name for p in unchecked], 1), out)
+        relabelled = _relabelled_logs(target, existing)
         if relabelled:
             raise SweepError(
                 f"{out}: holds a log of {target.label} swept with another --condition "
