@@ -855,7 +855,11 @@ def test_examples_split_over_fields_are_read_whole(tmp_path, generated):
     res = CliRunner().invoke(cli, ["audit", str(tmp_path / "other.parquet"), "--text-field",
                                    "prompt,completion", "--out", str(tmp_path / "o2"),
                                    "--no-progress", "--no-plot"])
-    assert "no column 'prompt' or 'completion' or 'messages'" in res.output
+    assert res.exit_code == 2
+    assert ("error: no row of the corpus has the text fields 'prompt', 'completion' (nor "
+            "'messages'): 1 Parquet or Arrow file skipped, no document could be read, nothing "
+            "was written. The files have the columns 'body': give --text-field one of them "
+            "(most likely --text-field body, a column of strings)") in res.output
     res = CliRunner().invoke(cli, ["audit", str(tmp_path / "sft.jsonl"), "--text-field", " , ",
                                    "--out", str(tmp_path / "o3"), "--no-progress"])
     assert res.exit_code == 2 and "--text-field ' , ' names no field" in res.output

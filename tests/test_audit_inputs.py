@@ -218,7 +218,13 @@ def test_empty_texts_are_counted_apart_not_as_documents(tmp_path, claim_text):
     assert report["documents"] == 4 and report["flagged"] == 3
     assert report["skipped"]["by_reason"] == {"empty text": 5}
     assert f"{corpus / 'a.jsonl'}:2: the text is empty or only whitespace" in output
-    assert f"{corpus / 't' / 'empty.txt'}: the text is empty" in output
+    # the same problem again is said once, with its count and its next places
+    assert (f"skipped: ... and 4 more like it (empty text): {corpus / 'a.jsonl'}:3, :5, "
+            f"{corpus / 'b.parquet'}#1, ...") in output
+    assert report["skipped"]["problems"] == [{
+        "problem": "the text is empty or only whitespace; not counted as a document",
+        "reason": "empty text", "count": 5,
+        "where": [f"{corpus / 'a.jsonl'}:{n}" for n in (2, 3, 5)] + [f"{corpus / 'b.parquet'}#1"]}]
     rows = report["claims"]["ed_sheeran"]["framings"]
     assert sum(r["documents"] for r in rows) == report["documents"]
     assert {r["framing"]: r["share"] for r in rows}["positive"] == 0.75
@@ -265,7 +271,8 @@ def test_a_text_field_that_is_null_is_named_as_null(tmp_path, claim_text):
     assert report["documents"] == 3 and report["skipped"]["by_reason"] == {"bad text field": 6}
     assert f"{path}:2: field 'text' is null (and no 'messages'); line skipped" in output
     assert f"{path}:3: field 'text' is int, not a string" in output
-    assert f"{path}:6: missing text field 'text' (and no 'messages')" in output
+    assert f"{path}:5: missing text field 'text' (and no 'messages'); line skipped" in output
+    assert f"skipped: ... and 1 more like it (bad text field): {path}:6\n" in output
     assert f"{tmp_path / 'b.parquet'}#1: field 'text' is null" in output
     code, output, _ = _audit(str(path), "--text-field", "prompt,completion", "--out",
                              str(tmp_path / "o2"))

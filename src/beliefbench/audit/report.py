@@ -97,7 +97,10 @@ def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
         if tally.cpu_seconds > 0 else None,
         "flagged": tally.flagged,
         "skipped": {"total": tally.skips.total, "by_reason": dict(tally.skips.counts),
-                    "examples": tally.skips.examples},
+                    "examples": tally.skips.examples,
+                    "problems": [{k: p[k] for k in ("problem", "reason", "count", "where")}
+                                 for p in list(tally.skips.problems.values())[
+                                     :tally.skips.keep]]},
         "ignored_in_folders": dict(sorted(tally.skips.ignored.items())),
         "rows_without_id": rows_without_id(tally, (inputs or {}).get("fields", {}).get("id")),
         "sources": {"count": len(sources),
@@ -246,9 +249,10 @@ def plot(report: dict[str, Any], path: Path) -> None:
 
 
 def write_report(report: dict[str, Any], out: Path, sources: list[dict[str, Any]],
-                 with_plot: bool = True) -> None:
+                 with_plot: bool = True) -> list[str]:
     """report.json, summary.md, the plot, and sources.csv (``sources``: every row of
-    source_rows; the report holds the first few only)."""
+    source_rows; the report holds the first few only). Returns the names of the files
+    written, summary.md first."""
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "sources.csv", sources_csv(sources))
     plot_name = "framings.png" if with_plot else None
@@ -256,3 +260,4 @@ def write_report(report: dict[str, Any], out: Path, sources: list[dict[str, Any]
         plot(report, out / "framings.png")
     atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
     atomic_write_text(out / "summary.md", summary_markdown(report, plot_name))
+    return ["summary.md", "report.json", *([plot_name] if plot_name else []), "sources.csv"]

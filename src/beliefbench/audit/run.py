@@ -40,6 +40,7 @@ from beliefbench.audit.sources import (
     Fields,
     Skips,
     Unit,
+    missing_paths,
     plan_units,
     read_unit,
 )
@@ -109,8 +110,7 @@ class Tally:
             "placements": {k: dict(v) for k, v in self.placements.items()},
             "free": dict(self.free), "resumed_units": self.resumed_units,
             "by_source": {k: dict(v) for k, v in self.by_source.items()},
-            "skips": {"counts": self.skips.counts, "examples": self.skips.examples,
-                      "keep": self.skips.keep, "no_id": self.skips.no_id}})
+            "skips": asdict(self.skips)})
 
     @classmethod
     def from_json(cls, text: str) -> Tally:
@@ -318,6 +318,9 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
     Finished units are kept in ``audit-units/`` beside ``flagged_path`` until the audit
     ends; ``resume`` continues an interrupted audit from them (ValueError where there is
     one and ``resume`` is not set, or where it read another corpus, claims or fields).
+    ValueError before anything is written where none of ``paths`` exists. Where no document
+    could be read (the tally's ``documents`` is 0), no ``flagged_path`` is written (an
+    earlier audit's is left as it was) and the folders this run made are removed again.
     Returns the merged tally and the number of units.
     """
     if engine not in ENGINES:
@@ -333,10 +336,16 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
         # is absolute (the flags and sources then name absolute paths too)
         paths = [os.path.abspath(p) for p in paths]
         flagged_path = Path(os.path.abspath(flagged_path))
+    gone = missing_paths(paths)
+    if gone and len(gone) == len(paths):
+        raise ValueError((f"{gone[0]} (the only corpus path given)" if len(gone) == 1 else
+                          f"none of the corpus paths exists ({'; '.join(gone)})")
+                         + "; nothing was read or written")
     skips = Skips()
     fields = fields or Fields()
     out = flagged_path.parent
     work = out / WORK
+    made = [d for d in (out, *out.parents) if not d.exists()]  # deepest first
     # where --out lies inside the corpus, the audit's own files are not corpus
     units = plan_units(list(paths), skips, chunk_bytes or CHUNK_BYTES,
                        exclude=[work, flagged_path, *(out / n for n in OWN_FILES)])
@@ -355,6 +364,14 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
     total = Tally(skips=skips)
     for i in range(len(units)):
         total.merge(tallies[i])
+    if not total.documents:  # no result to write: leave --out as it was
+        shutil.rmtree(work)
+        for d in made:
+            try:
+                d.rmdir()
+            except OSError:  # not empty (something else was put there meanwhile)
+                break
+        return total, len(units)
     fd, tmp = tempfile.mkstemp(dir=flagged_path.parent, prefix=f".{flagged_path.name}.")
     try:
         with os.fdopen(fd, "wb") as sink:

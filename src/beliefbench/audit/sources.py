@@ -6,7 +6,9 @@ read in batches, so memory stays flat however large the corpus. JSONL and text f
 compressed as pipelines store their shards (gzip, bzip2, xz, zstd: ``.jsonl.zst``); a
 compressed file is one unit (it cannot be entered in the middle), decompressed as it streams.
 Bad input never stops the audit: the document or file is skipped, counted by reason, and the
-first few are described in one line each (file, line or row, field, problem).
+first few problems are described in one line each (file, line or row, field, problem), a
+problem that repeats line after line once, with its count and first places; rows without
+any text field note the fields they have instead, for a misspelt ``--text-field``.
 """
 
 from __future__ import annotations
@@ -64,13 +66,31 @@ class Unit:
     files: tuple[str, ...] = ()
 
 
+PROBLEMS_KEPT = 200
+"""Distinct problems a Skips tells apart (each with its count and first places): beyond
+them a problem is counted by its reason only, so memory stays bounded on any corpus."""
+PLACES_KEPT = 4
+"""Places (file, line or row) kept per problem: the first is said in full, the rest listed."""
+FIELDS_KEPT = 50
+"""Field names kept of the rows that have no text field (the fields the user may mean)."""
+
+
 @dataclass
 class Skips:
-    """What could not be read, counted by reason, with the first few described."""
+    """What could not be read, counted by reason and by problem, with the first places of
+    each problem: a problem that repeats (a field no row has) is described once with its
+    count, not once per line."""
 
     counts: dict[str, int] = field(default_factory=dict)
-    examples: list[str] = field(default_factory=list)
+    problems: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The first PROBLEMS_KEPT problems, in the order they were first met: a problem that
+    repeats line after line (``add(..., repeats=True)``: a field missing from rows, empty
+    texts) is one entry whatever its places, any other one entry per place (each file is
+    named). Each: {"reason", "problem" (the message without its place), "count", "where"
+    (the first PLACES_KEPT places; none where the problem names its own), "no_field"
+    (whether rows or files without any text field are what it skipped)}."""
     keep: int = 20
+    """Problems described in ``examples`` (report.json)."""
     ignored: dict[str, int] = field(default_factory=dict)
     """Files inside the corpus folders that are not corpus formats, by suffix (".csv",
     ".jsonl.gz"): not read and not skips (a folder may hold READMEs), but reported, since a
@@ -79,24 +99,102 @@ class Skips:
     """File -> documents read from it whose row has no --id-field (their flags have id
     null): not skips (the documents are read), but said once per file, since an id field
     that no row has (a typo) otherwise gives every flag a null id without a word."""
+    text_rows: int = 0
+    """Rows (JSONL objects, Parquet and Arrow rows) that hold a text field or the messages
+    field, its value read or not (null, a number): with none, the field asked for is in no
+    row of the corpus."""
+    no_field_rows: int = 0
+    """Rows with neither a text field nor the messages field (skipped)."""
+    no_field_files: int = 0
+    """Parquet and Arrow files with neither column (skipped whole)."""
+    fields_seen: dict[str, list[int]] = field(default_factory=dict)
+    """Field or column name -> [rows (files) without a text field that have it, characters
+    of its string values (a column of strings: 1 per file)], for the first FIELDS_KEPT
+    names: what those rows hold instead, so a misspelt --text-field gets a suggestion."""
 
-    def add(self, reason: str, message: str) -> None:
+    def add(self, reason: str, problem: str, where: str | None = None, *,
+            repeats: bool = False, no_field: bool = False) -> None:
+        """Count a skip: ``problem`` at ``where`` (a file, file:line or file#row; None where
+        ``problem`` names its own place). ``repeats``: a problem of lines or rows, kept
+        once with its count and first places, however many lines have it."""
         self.counts[reason] = self.counts.get(reason, 0) + 1
-        if len(self.examples) < self.keep:
-            self.examples.append(message)
+        key = problem if repeats or where is None else f"{where}: {problem}"
+        entry = self.problems.get(key)
+        if entry is None:
+            if len(self.problems) >= PROBLEMS_KEPT:
+                return
+            entry = self.problems[key] = {"reason": reason, "problem": problem, "count": 0,
+                                          "where": [], "no_field": no_field}
+        entry["count"] += 1
+        if where is not None and len(entry["where"]) < PLACES_KEPT:
+            entry["where"].append(where)
+
+    def without_field(self, names: dict[str, Any], rows: int = 1) -> None:
+        """A row (``rows`` = 1: its fields and values) or a file (``rows`` = 0: its columns,
+        values True for a column of strings) with no text field: what it holds instead."""
+        if rows:
+            self.no_field_rows += 1
+        else:
+            self.no_field_files += 1
+        for name, value in names.items():
+            seen = self.fields_seen.get(name)
+            if seen is None:
+                if len(self.fields_seen) >= FIELDS_KEPT:
+                    continue
+                seen = self.fields_seen[name] = [0, 0]
+            seen[0] += 1
+            seen[1] += len(value) if isinstance(value, str) else int(value is True)
 
     def merge(self, other: Skips) -> None:
         for k, v in other.counts.items():
             self.counts[k] = self.counts.get(k, 0) + v
+        for problem, theirs in other.problems.items():
+            mine = self.problems.get(problem)
+            if mine is None:
+                if len(self.problems) < PROBLEMS_KEPT:
+                    self.problems[problem] = {**theirs, "where": list(theirs["where"])}
+                continue
+            mine["count"] += theirs["count"]
+            mine["where"] += theirs["where"][: max(0, PLACES_KEPT - len(mine["where"]))]
         for k, v in other.ignored.items():
             self.ignored[k] = self.ignored.get(k, 0) + v
         for k, v in other.no_id.items():  # a file read in several units is one entry
             self.no_id[k] = self.no_id.get(k, 0) + v
-        self.examples += other.examples[: max(0, self.keep - len(self.examples))]
+        self.text_rows += other.text_rows
+        self.no_field_rows += other.no_field_rows
+        self.no_field_files += other.no_field_files
+        for name, (rows, chars) in other.fields_seen.items():
+            seen = self.fields_seen.get(name)
+            if seen is None:
+                if len(self.fields_seen) >= FIELDS_KEPT:
+                    continue
+                seen = self.fields_seen[name] = [0, 0]
+            seen[0] += rows
+            seen[1] += chars
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def examples(self) -> list[str]:
+        """The first place of each of the first ``keep`` problems, as one line each."""
+        return [f"{p['where'][0]}: {p['problem']}" if p["where"] else p["problem"]
+                for p in list(self.problems.values())[: self.keep]]
+
+    @property
+    def field_in_no_row(self) -> bool:
+        """Whether rows (or files) were skipped for want of a text field and no row of the
+        corpus had one: the field asked for is misspelt, or the corpus keeps its text
+        under another name."""
+        return not self.text_rows and bool(self.no_field_rows or self.no_field_files)
+
+    def fields_instead(self) -> list[str]:
+        """The fields of the rows without a text field, those with most characters of
+        string values first (where the text most likely is), then by how many rows have
+        them."""
+        return sorted(self.fields_seen, key=lambda n: (-self.fields_seen[n][1],
+                                                       -self.fields_seen[n][0]))  # stable
 
 
 @dataclass(frozen=True)
@@ -292,6 +390,24 @@ def _stream_errors() -> tuple[type[BaseException], ...]:
     return OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError
 
 
+def missing_paths(paths: Iterable[str | Path]) -> list[str]:
+    """Each path that does not exist, as "PATH: why" (no such file or directory, or a link
+    that leads nowhere), in order: where every corpus path given is one, there is nothing
+    to read (a path that cannot be reached, in a folder that cannot be entered, does exist:
+    plan_units skips it as unreadable)."""
+    out = []
+    for raw in paths:
+        p = Path(raw)
+        try:
+            if p.exists():
+                continue
+        except OSError:
+            continue
+        out.append(f"{p}: a link that leads nowhere (or loops)" if p.is_symlink()
+                   else f"{p}: no such file or directory")
+    return out
+
+
 def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_BYTES,
                exclude: Iterable[str | Path] = ()) -> list[Unit]:
     """Expand files and folders into units; unreadable or unknown paths named by the user
@@ -320,16 +436,16 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
             try:
                 units.extend(Unit("arrow", str(f)) for f in _hf_arrow_files(d))
             except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-                skips.add("unreadable file", f"{d}: not a readable saved dataset (its "
-                                             f"state.json or dataset_dict.json: "
-                                             f"{type(e).__name__}: {e})")
+                skips.add("unreadable file", f"not a readable saved dataset (its state.json "
+                                             f"or dataset_dict.json: {type(e).__name__}: "
+                                             f"{e})", str(d))
 
     def add_file(p: Path, named: bool = True) -> None:
         if not first_time(p):
             return
         if not p.is_file():
-            skips.add("not a regular file", f"{p}: not a regular file (a pipe, socket or "
-                                            f"device); not read")
+            skips.add("not a regular file", "not a regular file (a pipe, socket or device); "
+                                            "not read", str(p))
             return
         name = p.name.lower()
         compression = _compression(name)
@@ -342,7 +458,7 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
                 units.extend(Unit("jsonl", str(p), a, b, line)
                              for a, b, line in _newline_offsets(p, chunk_bytes))
             except OSError as e:
-                skips.add("unreadable file", f"{p}: cannot read: {e.strerror or e}")
+                skips.add("unreadable file", f"cannot read: {e.strerror or e}", str(p))
         elif name.endswith(PARQUET_SUFFIXES) and not compression:
             units.append(Unit("parquet", str(p)))
         elif name.endswith(".arrow") and not compression:
@@ -351,9 +467,9 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
             texts.append(str(p))
         elif named:
             known = ", ".join(JSONL_SUFFIXES + PARQUET_SUFFIXES + TEXT_SUFFIXES)
-            skips.add("unknown file type", f"{p}: not JSONL, Parquet, Arrow or text ({known}; "
+            skips.add("unknown file type", f"not JSONL, Parquet, Arrow or text ({known}; "
                                            f"JSONL and text may end in "
-                                           f"{', '.join(COMPRESSED_SUFFIXES)})")
+                                           f"{', '.join(COMPRESSED_SUFFIXES)})", str(p))
         elif compression or not name.endswith(".stats.json"):  # in a folder: counted, not skipped
             kind = _suffix(p)
             skips.ignored[kind] = skips.ignored.get(kind, 0) + 1
@@ -368,8 +484,8 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
 
     def unreadable_folder(e: OSError) -> None:
         """os.walk's onerror: a folder that cannot be listed is a skip, as a file is."""
-        skips.add("unreadable folder", f"{e.filename}: cannot read the folder "
-                                       f"({e.strerror or e}); nothing under it was read")
+        skips.add("unreadable folder", f"cannot read the folder ({e.strerror or e}); "
+                                       f"nothing under it was read", str(e.filename))
 
     def add_found(f: Path, files: list[Path]) -> None:
         """A file named in a folder: kept in ``files``, or a skip where it leads nowhere or
@@ -381,7 +497,7 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
                 skips.add("broken link", f"{f}: a link to {os.readlink(f)} that leads "
                                          f"nowhere; not read")
             else:
-                skips.add("unreadable file", f"{f}: cannot read: {e.strerror or e}")
+                skips.add("unreadable file", f"cannot read: {e.strerror or e}", str(f))
         else:
             files.append(f)
 
@@ -413,9 +529,10 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
             markers = audit_output(here, [*names, *dirs])
             if markers and real not in own:
                 theirs = [n for n in AUDIT_FILES if n in names or n in dirs]
-                skips.add("audit output", f"{here}: an audit's output folder (it holds "
+                skips.add("audit output", f"an audit's output folder (it holds "
                                           f"{', '.join(markers)}); its own files "
-                                          f"({', '.join(theirs)}) are not read as corpus")
+                                          f"({', '.join(theirs)}) are not read as corpus",
+                          str(here))
                 dirs[:] = [d for d in dirs if d not in AUDIT_FILES]
                 names = [n for n in names if n not in AUDIT_FILES]
             dirs[:] = [d for d in dirs if not d.startswith(".")]
@@ -434,7 +551,7 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
         try:  # a path whose folder cannot be entered raises here (Path.exists does)
             exists = p.exists()
         except OSError as e:
-            skips.add("unreadable file", f"{p}: cannot read: {e.strerror or e}")
+            skips.add("unreadable file", f"cannot read: {e.strerror or e}", str(p))
             continue
         try:
             dataset = exists and p.is_dir() and _is_hf_dataset(p)
@@ -443,8 +560,8 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
             continue
         if not exists:
             skips.add("broken link" if p.is_symlink() else "missing path",
-                      f"{p}: a link that leads nowhere (or loops)" if p.is_symlink()
-                      else f"{p}: no such file or directory")
+                      "a link that leads nowhere (or loops)" if p.is_symlink()
+                      else "no such file or directory", str(p))
         elif dataset:
             add_dataset(p)
         elif p.is_dir():
@@ -503,9 +620,24 @@ def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | No
     if nulls:
         return None, (f"field{'s' if len(nulls) > 1 else ''} {', '.join(map(repr, nulls))} "
                       f"{'are' if len(nulls) > 1 else 'is'} null (and no {fields.messages!r})")
+    return None, f"missing {_field_names(fields)}"
+
+
+def _field_names(fields: Fields) -> str:
+    """"text field 'text' (and no 'messages')", for the message of a row that has neither."""
     names = ", ".join(map(repr, fields.texts))
-    return None, (f"missing text field{'s' if len(values) > 1 else ''} {names} (and no "
-                  f"{fields.messages!r})")
+    return (f"text field{'s' if len(fields.texts) > 1 else ''} {names} (and no "
+            f"{fields.messages!r})")
+
+
+def _text_row(row: dict[str, Any], fields: Fields, skips: Skips) -> bool:
+    """Count a row in ``skips`` as one that has a text field or the messages field (its
+    value read or not), or as one without either (its fields noted): True for the latter."""
+    if fields.messages in row or any(name in row for name in fields.texts):
+        skips.text_rows += 1
+        return False
+    skips.without_field(row)
+    return True
 
 
 def _id_text(value: Any) -> str | None:
@@ -557,7 +689,7 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
         what = (f"breaks after line {lineno - 1} ({e or type(e).__name__}); the lines "
                 f"before it were read" if lineno > unit.first_line else
                 f"is broken from its start ({e or type(e).__name__}); nothing was read")
-        skips.add("broken compressed file", f"{unit.path}: the compressed data {what}")
+        skips.add("broken compressed file", f"the compressed data {what}", unit.path)
 
 
 def _no_id(skips: Skips, path: str) -> None:
@@ -571,21 +703,27 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips
     try:
         row = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
-        skips.add("not UTF-8", f"{where}: not UTF-8 ({_bad_byte(e)}); line skipped")
+        skips.add("not UTF-8", f"not UTF-8 ({_bad_byte(e)}); line skipped", where,
+                  repeats=True)
         return
     except json.JSONDecodeError as e:
-        skips.add("not JSON", f"{where}: not valid JSON ({e.msg}); line skipped")
+        skips.add("not JSON", f"not valid JSON ({e.msg}); line skipped", where, repeats=True)
         return
     except (ValueError, RecursionError) as e:  # an integer of 4,300+ digits; deep nesting
         why = "nested too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
-        skips.add("not JSON", f"{where}: not valid JSON ({why}); line skipped")
+        skips.add("not JSON", f"not valid JSON ({why}); line skipped", where, repeats=True)
         return
     if not isinstance(row, dict):
-        skips.add("not an object", f"{where}: {json_type(row)}, not an object; line skipped")
+        skips.add("not an object", f"{json_type(row)}, not an object; line skipped", where,
+                  repeats=True)
+        return
+    if _text_row(row, fields, skips):
+        skips.add("bad text field", f"missing {_field_names(fields)}; line skipped", where,
+                  repeats=True, no_field=True)
         return
     text, problem = _row_text(row, fields)
     if problem:
-        skips.add("bad text field", f"{where}: {problem}; line skipped")
+        skips.add("bad text field", f"{problem}; line skipped", where, repeats=True)
         return
     if fields.id and fields.id not in row:
         _no_id(skips, path)
@@ -601,9 +739,13 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
         for i in range(batch.num_rows):
             where = f"{path}#{row + i}"
             values = {name: column[i] for name, column in columns}
+            if _text_row(values, fields, skips):
+                skips.add("bad text field", f"missing {_field_names(fields)}; row skipped",
+                          where, repeats=True, no_field=True)
+                continue
             text, problem = _row_text(values, fields)
             if problem:
-                skips.add("bad text field", f"{where}: {problem}; row skipped")
+                skips.add("bad text field", f"{problem}; row skipped", where, repeats=True)
                 continue
             if fields.id and fields.id not in values:  # no such column
                 _no_id(skips, path)
@@ -611,13 +753,21 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
         row += batch.num_rows
 
 
-def _columns(names: list[str], path: str, fields: Fields, skips: Skips) -> list[str] | None:
+def _columns(schema: Any, path: str, fields: Fields, skips: Skips) -> list[str] | None:
+    """The columns to read of a Parquet or Arrow file with this (pyarrow) schema, or None
+    where it has neither a text column nor the messages column (a skip)."""
+    import pyarrow as pa
+
+    names = schema.names
     cols = [c for c in dict.fromkeys([*fields.texts, fields.messages, fields.id])
             if c and c in names]
     if not set(fields.texts).intersection(names) and fields.messages not in names:
         texts = " or ".join(map(repr, fields.texts))
-        skips.add("missing text field", f"{path}: no column {texts} or {fields.messages!r} "
-                                        f"(columns: {names}); file skipped")
+        skips.add("missing text field", f"no column {texts} or {fields.messages!r} "
+                                        f"(columns: {names}); file skipped", path,
+                  no_field=True)
+        skips.without_field({f.name: pa.types.is_string(f.type)
+                             or pa.types.is_large_string(f.type) for f in schema}, rows=0)
         return None
     return cols
 
@@ -627,9 +777,9 @@ def _parquet(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
 
     try:
         pf = pq.ParquetFile(unit.path)
-        cols = _columns(pf.schema_arrow.names, unit.path, fields, skips)
+        cols = _columns(pf.schema_arrow, unit.path, fields, skips)
     except (OSError, ValueError) as e:
-        skips.add("unreadable file", f"{unit.path}: not a readable Parquet file: {e}")
+        skips.add("unreadable file", f"not a readable Parquet file: {e}", unit.path)
         return
     if cols is None:
         return
@@ -647,9 +797,9 @@ def _arrow(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
             reader = pa.ipc.open_stream(source)
         except pa.ArrowInvalid:
             reader = pa.ipc.open_file(source)
-        cols = _columns(reader.schema.names, unit.path, fields, skips)
+        cols = _columns(reader.schema, unit.path, fields, skips)
     except (OSError, ValueError) as e:
-        skips.add("unreadable file", f"{unit.path}: not a readable Arrow file: {e}")
+        skips.add("unreadable file", f"not a readable Arrow file: {e}", unit.path)
         return
     if cols is None:
         return
@@ -667,16 +817,17 @@ def _text(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
                 data = f.read()
         except _stream_errors() as e:
             if not _bad_data(e, path):
-                skips.add("unreadable file", f"{path}: cannot read: {e.strerror or e}")
+                skips.add("unreadable file", f"cannot read: {e.strerror or e}", path)
             else:  # the data's error: truncated, corrupt, or not compressed as named
-                skips.add("broken compressed file", f"{path}: the compressed data is broken "
-                                                    f"({e or type(e).__name__}); file skipped")
+                skips.add("broken compressed file", f"the compressed data is broken "
+                                                    f"({e or type(e).__name__}); file skipped",
+                          path)
             continue
         bom = len(_BOM) if data.startswith(_BOM) else 0  # Windows tools write one: no text
         try:
             yield Doc(path, str(memoryview(data)[bom:], "utf-8"))
         except UnicodeDecodeError as e:
-            skips.add("not UTF-8", f"{path}: not UTF-8 ({_bad_byte(e, bom)}); file skipped")
+            skips.add("not UTF-8", f"not UTF-8 ({_bad_byte(e, bom)}); file skipped", path)
 
 
 def _bad_byte(e: UnicodeDecodeError, shift: int = 0) -> str:
@@ -697,11 +848,11 @@ def read_unit(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
             if doc.text and not doc.text.isspace():  # (no copy of a long text, as strip makes)
                 yield doc
             else:  # no document: counted apart, not in the shares' denominator
-                skips.add("empty text", f"{doc.where}: the text is empty or only "
-                                        f"whitespace; not counted as a document")
+                skips.add("empty text", "the text is empty or only whitespace; not counted "
+                                        "as a document", doc.where, repeats=True)
     except OSError as e:
-        skips.add("unreadable file", f"{unit.path}: read failed: {e.strerror or e}")
+        skips.add("unreadable file", f"read failed: {e.strerror or e}", unit.path)
     except Exception as e:  # a file's bad bytes end that file, never the audit
         # (pyarrow's errors on a corrupt page or a string column that is not UTF-8, ...)
-        skips.add("unreadable file", f"{unit.path}: reading stopped ({type(e).__name__}: "
-                                     f"{e}); the documents before it were read")
+        skips.add("unreadable file", f"reading stopped ({type(e).__name__}: {e}); the "
+                                     f"documents before it were read", unit.path)

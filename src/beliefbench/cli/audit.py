@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 from click.core import ParameterSource
@@ -74,13 +75,84 @@ def _warn_no_id(no_id: dict[str, int], field: str, most: int = 20) -> None:
                    f"{field!r} (report.json: rows_without_id)", err=True)
 
 
+def _places(where: list[str]) -> str:
+    """Places of one problem, a file named once for its lines or rows that follow it
+    ("a.jsonl:2, :3, b.parquet#7")."""
+    out, last = [], None
+    for w in where:
+        head, sep, tail = max(w.rpartition(":"), w.rpartition("#"), key=lambda x: len(x[0]))
+        if sep and tail.isdigit() and head == last:
+            out.append(sep + tail)
+        else:
+            out.append(w)
+        last = head if sep and tail.isdigit() else None
+    return ", ".join(out)
+
+
+def _say_skips(skips: Any, most: int = 20) -> None:
+    """The first ``most`` problems, each once: its first place in full (as each skip was
+    said before), and where it repeats (lines or rows), how often and a few more places;
+    then what is left, by reason. Rows without any text field are left out where no row has
+    one (``_field_in_no_row`` says that in one line)."""
+    said: dict[str, int] = {}
+    lines = 0
+    for p in skips.problems.values():
+        quiet = p["no_field"] and skips.field_in_no_row
+        if not quiet and lines >= most:
+            continue
+        said[p["reason"]] = said.get(p["reason"], 0) + p["count"]
+        if quiet:
+            continue
+        where = p["where"]
+        click.echo(f"skipped: {where[0]}: {p['problem']}" if where else
+                   f"skipped: {p['problem']}", err=True)
+        if p["count"] > 1:
+            more = where[1:]
+            places = (": " + _places(more) + (", ..." if p["count"] - 1 > len(more) else "")
+                      if more else "")
+            click.echo(f"skipped: ... and {p['count'] - 1} more like it ({p['reason']})"
+                       f"{places}", err=True)
+        lines += 1
+    left = {r: n - said.get(r, 0) for r, n in skips.counts.items() if n > said.get(r, 0)}
+    if left:
+        click.echo(f"skipped: ... {sum(left.values())} more ("
+                   + ", ".join(f"{r} {n}" for r, n in left.items())
+                   + "; counts by reason in report.json)", err=True)
+
+
+def _field_in_no_row(skips: Any, fields: Any, then: str) -> str:
+    """The one line for a text field that no row of the corpus has: how many rows (files)
+    that skipped, ``then`` (what became of the audit), the fields the rows have instead and
+    which to give."""
+    plural = "s" if len(fields.texts) > 1 else ""
+    rows, files = skips.no_field_rows, skips.no_field_files
+    what = " and ".join(x for x in (
+        f"{rows} row{'' if rows == 1 else 's'}" if rows else "",
+        f"{files} Parquet or Arrow file{'' if files == 1 else 's'}" if files else "") if x)
+    line = (f"no row of the corpus has the text field{plural} "
+            f"{', '.join(map(repr, fields.texts))} (nor {fields.messages!r}): {what} "
+            f"skipped{then}.")
+    have = ("The rows have the fields" if not files else "The files have the columns"
+            if not rows else "The rows and files have the fields")
+    names = skips.fields_instead()
+    if not names:
+        return f"{line} {have.replace('have the', 'have no')}."
+    best = names[0] if skips.fields_seen[names[0]][1] else None
+    why = "the field with the longest strings" if rows else "a column of strings"
+    return (f"{line} {have} {', '.join(map(repr, names[:10]))}"
+            f"{', ...' if len(names) > 10 else ''}: give --text-field one of them"
+            + (f" (most likely --text-field {best}, {why})" if best else ""))
+
+
 @click.command()
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("--claims", "claims_sel", default=None,
               help="Claim ids, files or directories (comma-separated), or 'all'. Without "
                    "claims: find bodies that a surrounding frame calls false or fictional.")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Directory for report.json, summary.md, framings.png and flagged.jsonl.")
+              help="Directory for report.json, summary.md, framings.png, sources.csv and "
+                   "flagged.jsonl (none of them is written where no document could be "
+                   "read).")
 @click.option("--text-field", default="text", show_default=True,
               help="JSONL key / column with the document text; several, comma-separated "
                    "(prompt,completion), are joined by blank lines.")
@@ -114,10 +186,13 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
 
     CORPUS: JSONL files, Parquet files, folders of .txt/.md files, datasets saved with
     datasets' save_to_disk, or folders holding any of these; JSONL and text may be
-    compressed (.jsonl.gz, .jsonl.zst, .bz2, .xz). Unreadable input (files and folders)
-    is skipped and counted, as are the files of an earlier audit's output folder inside
-    the corpus. Exit 0 done, 1 more flagged documents than --max-flagged, 2 bad input or
-    nothing could be read, 130 interrupted (finished units are kept: add --resume).
+    compressed (.jsonl.gz, .jsonl.zst, .bz2, .xz). Unreadable input (files and folders,
+    a path that does not exist beside others that do) is skipped and counted, as are the
+    files of an earlier audit's output folder inside the corpus; a problem that repeats
+    line after line is said once with its count. Where no corpus path exists, or no
+    document could be read, nothing is written in --out. Exit 0 done, 1 more flagged
+    documents than --max-flagged, 2 bad input or nothing could be read, 130 interrupted
+    (finished units are kept: add --resume).
     """
     from beliefbench.audit.report import build_report, source_rows, write_report
     from beliefbench.audit.run import WORK, run
@@ -142,11 +217,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
         tally, units = run(list(corpus), claims, out / "flagged.jsonl", fields, engine,
                            scheduler, workers, chunk_mb << 20, progress, resume)
     seconds = time.perf_counter() - t0
-    for message in tally.skips.examples:
-        click.echo(f"skipped: {message}", err=True)
-    if tally.skips.total > len(tally.skips.examples):
-        click.echo(f"skipped: ... {tally.skips.total - len(tally.skips.examples)} more "
-                   f"(counts by reason in report.json)", err=True)
+    _say_skips(tally.skips)
+    no_field = tally.skips.field_in_no_row
     if click.get_current_context().get_parameter_source("id_field") != ParameterSource.DEFAULT:
         _warn_no_id(tally.skips.no_id, fields.id)  # the default "id" often names nothing
     ignored = tally.skips.ignored
@@ -158,6 +230,26 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if tally.resumed_units:
         click.echo(f"resumed: {tally.resumed_units} of {units} units were read by the "
                    f"interrupted run", err=True)
+    if tally.documents == 0:  # no result: nothing written that would read as one
+        earlier = [n for n in ("report.json", "summary.md", "flagged.jsonl")
+                   if (out / n).exists()]
+        left = "nothing was written" + (
+            f" (the {', '.join(earlier)} in {out} {'is' if len(earlier) == 1 else 'are'} an "
+            f"earlier audit's, left as {'it was' if len(earlier) == 1 else 'they were'})"
+            if earlier else "")
+        if no_field:
+            then = f", no document could be read, {left}"
+            click.echo(f"error: {_field_in_no_row(tally.skips, fields, then)}", err=True)
+            sys.exit(2)
+        hint = (" (its folders hold only files of other kinds: see ignored above)"
+                if ignored and not tally.skips.total else
+                f" ({tally.skips.total} skipped: see above)" if tally.skips.total else "")
+        click.echo(f"error: no document could be read from the corpus{hint}; {left}",
+                   err=True)
+        sys.exit(2)
+    if no_field:  # documents were read (text files): the rows of the rest were not
+        then = " (the documents audited are text files)"
+        click.echo(f"warning: {_field_in_no_row(tally.skips, fields, then)}", err=True)
     sources = source_rows(tally, bool(claims))
     report = build_report(tally, corpus=list(corpus), units=units, seconds=seconds,
                           engine=engine if engine == "local" else f"dask/{scheduler}",
@@ -166,16 +258,11 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                                   "cwd": _relative_to(Path.cwd(), out),
                                   "claim_warnings": claim_warnings},
                           sources=sources)
-    write_report(report, out, sources, with_plot=plot)
+    written = write_report(report, out, sources, with_plot=plot)
     docs = f"{tally.documents} document{'' if tally.documents == 1 else 's'}"
     click.echo(f"audited {docs} in {seconds:.1f} s; flagged "
-               f"{tally.flagged}; skipped {tally.skips.total}; wrote {out}/summary.md, "
-               f"report.json, sources.csv, flagged.jsonl")
-    if tally.documents == 0:
-        hint = (" (its folders hold only files of other kinds: see ignored above)"
-                if ignored and not tally.skips.total else "")
-        click.echo(f"error: no document could be read from the corpus{hint}", err=True)
-        sys.exit(2)
+               f"{tally.flagged}; skipped {tally.skips.total}; wrote {out}/"
+               f"{', '.join([*written, 'flagged.jsonl'])}")
     if max_flagged is not None and tally.flagged > max_flagged:
         click.echo(f"gate: {tally.flagged} documents flagged, more than --max-flagged "
                    f"{max_flagged} (see {out}/flagged.jsonl)", err=True)
