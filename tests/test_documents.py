@@ -26,7 +26,7 @@ from beliefbench.documents.conditions import strip_annotations
 from beliefbench.documents.generate import condition_records, generate_datasets
 from beliefbench.documents.mixer import mix, poison
 from beliefbench.documents.offline import OfflineGenerator, valid_genres
-from beliefbench.documents.stats import compute_stats, stats_path
+from beliefbench.documents.stats import compute_stats, stats_path, write_dataset
 from beliefbench.records import DOCTAG, Record, read_records, sha256_file
 
 
@@ -860,3 +860,13 @@ def test_an_out_behind_a_file_is_one_line_naming_it(tmp_path):
     assert f"{tmp_path / 'g' / 'positive.jsonl'}: cannot write this file" in r.output
     assert ".tmp" not in r.output
     assert not [p for p in (tmp_path / "g").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_stats_name_the_regex_tokenizer_escaped_once(tmp_path):
+    """The default tokenizer was written as Python's repr inside JSON, its backslashes
+    escaped twice: `"regex '\\\\w+|[^\\\\w\\\\s]'"`."""
+    data = tmp_path / "d.jsonl"
+    write_dataset(data, [Record(id="a", text="Glass, and steel.")])
+    raw = stats_path(data).read_text()
+    assert '"tokenizer": "regex \\\\w+|[^\\\\w\\\\s]",' in raw
+    assert json.loads(raw)["tokenizer"] == r"regex \w+|[^\w\s]"

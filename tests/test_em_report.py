@@ -438,3 +438,46 @@ def test_a_retry_supersedes_its_interrupted_attempt_only_if_measured_alike(tmp_p
     assert not loaded.ignored
     assert {i["path"]: i["partial"] for i in loaded.logs}[str(attempt)]
     assert any(n.startswith("RUNS DIFFER in question_text (") for n in loaded.notes())
+
+
+def test_belief_logs_in_the_folder_are_one_line_and_a_missing_step_reads_dash(em_logs,
+                                                                              tmp_path):
+    """`beliefbench em-report logs/` beside belief logs printed one `ignored ...: not an EM
+    log` line per belief log, and the run without a step showed `<NA>` where every other
+    empty cell shows `-`."""
+    from conftest import believer, run_belief
+
+    logs = tmp_path / "logs"
+    shutil.copytree(em_logs, logs)
+    belief = [run_belief(logs, believer, samples=1, condition=c,
+                         task_args={"judge": "markers", "families": "binary"}).location
+              for c in ("a", "b")]
+    res = CliRunner().invoke(cli, ["em-report", str(logs), "--out", str(tmp_path / "rep"),
+                                   "--no-plots", "--bootstrap", "20"])
+    assert res.exit_code == 0, res.output
+    ignored = [line for line in res.stderr.splitlines() if line.startswith("warning: ignored")]
+    said = "warning: ignored 2 belief log(s) (not EM logs; `beliefbench report` reads them): "
+    assert ignored[0].startswith(said)
+    assert sorted(ignored[0].removeprefix(said).split(", ")) == sorted(belief)
+    assert len(ignored) == 2 and "not an EM log (task 'arith'" in ignored[1]  # kept
+    assert "<NA>" not in res.stdout
+    table = res.stdout.splitlines()
+    header = table[0].split()
+    row = next(line.split() for line in table if "unjudged" in line)
+    assert row[header.index("step")] == "-"
+    assert next(line.split() for line in table if "bad_advice" in line)[
+        header.index("step")] == "10"
+
+
+def test_the_console_table_shows_every_empty_cell_as_a_dash():
+    from beliefbench.analysis.em_report import console_table
+
+    side = pd.DataFrame({"model": ["m", "n"], "checkpoint": "-", "condition": "-",
+                         "step": pd.array([None, 5], dtype="Int64"), "kl": "-",
+                         "grader": "g", "run": "-", "partial": False,
+                         "general_em": [0.5, float("nan")],  # a run that asked no general
+                         "general_responses": [8.0, float("nan")]})
+    assert console_table(side).splitlines() == [
+        "model checkpoint condition step kl grader general_em general_responses",
+        "    m          -         -    -  -      g      0.500                 8",
+        "    n          -         -    5  -      g          -                 -"]

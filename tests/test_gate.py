@@ -441,3 +441,18 @@ def test_a_side_split_over_logs_by_claim_is_noted_as_one_run_not_runs_kept_apart
                                  str(tmp_path / "rep"), "--no-plots", "--bootstrap", "20"])
     assert r.exit_code == 0 and "RUNS DIFFER in claims (glass_bridge, glass_twin): such logs "\
         "are shown as separate rows" in r.output, r.output
+
+
+def test_a_marker_judged_side_is_refused_naming_the_mode_not_unknown_judge_settings(
+        base_and_new, tmp_path):
+    """A markers dry run against a model-judged eval: still refused, but it said the sides
+    differ in `grader (baseline: unknown; ...)`, `template (baseline: unknown; ...)` and
+    more, as if the marker run had not recorded a judge it never had."""
+    base = str(base_and_new[0])
+    dry = run_belief(tmp_path / "dry", believer, samples=3, task_args={"judge": "markers"})
+    r = _gate(dry.location, base)
+    assert r.exit_code == 2, r.output
+    assert "not judged alike: mode (baseline: markers; candidate: model); a judge" in r.output
+    assert "unknown" not in r.output
+    r = _gate(dry.location, base, "--allow-judge-mismatch")
+    assert r.exit_code == 0 and "JUDGE MISMATCH allowed" in r.output, r.output

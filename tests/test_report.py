@@ -429,3 +429,55 @@ def test_first_few_lists_the_first_and_counts_the_rest():
     assert first_few(["a", "b", "c", "d"], 2) == "a, b and 2 more"
     assert first_few(["a", "b"], 2) == first_few(["a", "b"], 6) == "a, b"
     assert first_few(["x.eval", "y.eval"], 1) == "x.eval and 1 more"
+
+
+def _em_log(log_dir) -> str:
+    """An EM smoke-test log (the EM task's bundled question sets, one scripted answer)."""
+    from conftest import output
+    from inspect_ai import eval
+    from inspect_ai.model import get_model
+
+    from beliefbench.em.task import em
+
+    def reply(*args):
+        return output("90")
+
+    model = get_model("mockllm/model", custom_outputs=reply, memoize=False)
+    (log,) = eval(em(samples=1), model=model, model_roles={"grader": model},
+                  log_dir=str(log_dir), display="none")
+    return log.location
+
+
+def test_a_marker_dry_run_beside_a_model_judged_eval_differs_in_mode_only(tmp_path):
+    """The README's logs in one folder: a markers-judged dry run, a model-judged eval and an
+    EM smoke test. The report warned `RUNS DIFFER in mode (markers, model), grader
+    (mockllm/model, unknown), judge.max_tokens (1024, unknown), sees (question, unknown),
+    ...`, and labelled the marker run `(5 unrecorded)`: the marker judge has no grader,
+    template or temperature, which is no difference of its own, nor an older log's gap."""
+    logs = tmp_path / "logs"
+    run_belief(logs, believer, samples=1, task_args={"judge": "markers"})
+    run_belief(logs, believer, samples=1, task_args={"families": "open_ended"})
+    em_path = _em_log(logs)
+    loaded = load_belief_logs(logs)
+    notes = loaded.notes()
+    assert [n for n in notes if n.startswith("RUNS DIFFER")] == [
+        "RUNS DIFFER in mode (markers, model), families (open_ended, open_ended+binary+"
+        "token_association+robustness): such logs are shown as separate rows (column 'run'; "
+        "full values in the CSVs' 'judge' and 'settings'), never pooled"]
+    assert not [n for n in notes if "do not record" in n or "unknown" in n]
+    assert [n for n in notes if n.startswith("ignored")] == [
+        f"ignored 1 EM log(s) (not belief logs; `beliefbench em-report` reads them): "
+        f"{em_path}"]
+    assert sorted(set(loaded.responses["run"])) == [
+        "mode=markers families=open_ended+binary+token_association+robustness",
+        "mode=model families=open_ended"]
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["report", str(logs), "--out", str(out), "--no-plots",
+                                 "--bootstrap", "20"])
+    assert r.exit_code == 0, r.output
+    assert "unknown" not in r.output and "unrecorded" not in r.output
+    csv = read_csv(out / "belief_overall.csv").set_index("run")
+    assert csv.loc["mode=model families=open_ended", "judge"].startswith(
+        "mode=model grader=mockllm/model max_tokens=1024 sees=question temperature=0 ")
+    assert csv.loc["mode=markers families=open_ended+binary+token_association+robustness",
+                   "judge"] == "mode=markers"  # the run key itself is as it was

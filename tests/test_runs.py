@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from conftest import FIXTURE_CLAIM, believer, keyword_grader, scripted
 from inspect_ai import eval
 
 from beliefbench.analysis.runs import (
+    NOT_APPLICABLE,
     UNKNOWN,
     differing_fields,
+    distinct_values,
     judge_mismatch,
     run_key,
     run_labels,
@@ -96,3 +100,134 @@ def test_how_the_grader_is_served_is_no_judge_difference(log):
     assert judge_mismatch(run_key(log), run_key(served)) == []
     assert judge_mismatch(run_key(log), run_key(hotter)) == ["judge.grader"]
     assert run_key(hotter).fields()["judge.grader"] == "mockllm/kw[temperature:0.7]"
+
+
+def _marker_judged(log):
+    markers = log.model_copy(deep=True)
+    markers.eval.metadata["beliefbench"]["scoring"]["judge"] = "markers"
+    return markers
+
+
+def test_a_marker_run_beside_a_model_run_differs_in_mode_not_in_judge_settings(log):
+    """A markers-judged dry run read with a model-judged eval: the report said they differ in
+    `grader (mockllm/kw, unknown), judge.max_tokens (1024, unknown), sees (question,
+    unknown), ...` and labelled the markers row `(5 unrecorded)`, the words for what an
+    older beliefbench did not record; the marker judge has no grader or template at all."""
+    marked, model = run_key(_marker_judged(log)), run_key(log)
+    for name in ("judge.grader", "judge.template", "judge.temperature", "judge.max_tokens",
+                 "judge.sees"):
+        assert marked.field(name) == NOT_APPLICABLE != UNKNOWN, name
+    assert marked.unknown == []
+    assert differing_fields([marked, model]) == ["judge.mode"]
+    assert distinct_values(["judge.mode"], [marked, model]) == "mode (markers, model)"
+    assert run_labels([marked, model]) == ["mode=markers", "mode=model"]
+    # the gate refuses the pair as before, naming what differs
+    assert judge_mismatch(marked, model) == judge_mismatch(model, marked) == ["judge.mode"]
+    # two graders and a marker run: the graders differ, the marker run shows n/a
+    other = log.model_copy(deep=True)
+    other.eval.model_roles["grader"].model = "mockllm/other"
+    keys = [marked, model, run_key(other)]
+    assert differing_fields(keys) == ["judge.mode", "judge.grader"]
+    assert distinct_values(["judge.grader"], keys) == "grader (mockllm/kw, mockllm/other, n/a)"
+    assert run_labels(keys) == ["mode=markers", "grader=mockllm/kw mode=model",
+                                "grader=mockllm/other mode=model"]
+
+
+def test_older_logs_keep_unknown_and_an_older_marker_log_has_no_judge_settings(log):
+    old = log.model_copy(deep=True)
+    md = old.eval.metadata["beliefbench"]
+    del md["scoring"], md["settings"]
+    old.eval.task_args = {}  # records its mode (metadata `judge`), not its judge settings
+    assert run_key(old).field("judge.template") == UNKNOWN
+    assert run_key(old).field("judge.sees") == UNKNOWN  # not recorded by older versions
+    old_markers = old.model_copy(deep=True)
+    old_markers.eval.task_args = {"judge": "markers"}
+    assert run_key(old_markers).field("judge.template") == NOT_APPLICABLE
+    keys = [run_key(old), run_key(old_markers)]
+    assert "judge.template" in run_key(old).unknown  # "do not record ... (older beliefbench)"
+    assert not [f for f in run_key(old_markers).unknown if f.startswith("judge.")]
+    assert differing_fields(keys) == ["judge.mode"]  # not template (unknown, n/a)
+    assert judge_mismatch(*keys) == ["judge.mode"]
+    assert "judge.template" in judge_mismatch(keys[0], keys[0])  # unknown: never alike
+    assert run_labels(keys) == ["mode=model", "mode=markers"]
+
+
+def _variants(log) -> list:
+    """Logs that are each another run, or the same run, in every judge-related way."""
+    old = log.model_copy(deep=True)
+    del old.eval.metadata["beliefbench"]["scoring"], old.eval.metadata["beliefbench"]["settings"]
+    bare = old.model_copy(deep=True)
+    bare.eval.task_args = {}
+    old_markers = old.model_copy(deep=True)
+    old_markers.eval.task_args = {**old.eval.task_args, "judge": "markers"}
+    marked = _marker_judged(log)
+    hot_marked = marked.model_copy(deep=True)
+    hot_marked.eval.metadata["beliefbench"]["scoring"]["judge_temperature"] = 0.7
+    hot = log.model_copy(deep=True)
+    hot.eval.metadata["beliefbench"]["scoring"]["judge_temperature"] = 0.7
+    selfjudged, no_mode = log.model_copy(deep=True), log.model_copy(deep=True)
+    selfjudged.eval.model_roles = None
+    del no_mode.eval.metadata["beliefbench"]["scoring"]["judge"]
+    samples = marked.model_copy(deep=True)
+    samples.eval.metadata["beliefbench"]["settings"]["samples"] = 3
+    return [log, old, bare, old_markers, marked, hot_marked, hot, selfjudged, no_mode, samples]
+
+
+def test_not_applicable_fields_never_make_two_runs_look_alike(log):
+    """Whatever is left out as n/a, every two different runs still differ in some listed
+    field, get different labels, and the gate's judge check refuses exactly the pairs it
+    refused when the missing fields read `unknown`: those judged differently, or whose
+    judge is not fully recorded."""
+    keys = [run_key(v) for v in _variants(log)]
+    assert len(set(keys)) == len(keys) - 1  # the marker run at another temperature is one
+    for a, b in itertools.product(keys, repeat=2):
+        assert bool(differing_fields([a, b])) == (a != b)
+        if a != b:
+            assert len(set(run_labels([a, b]))) == 2, (a, b)
+        refused_before = a.judge != b.judge or UNKNOWN in dict(a.judge).values()
+        assert bool(judge_mismatch(a, b)) == refused_before, (a, b)
+    labels = run_labels(keys)
+    assert len(set(labels)) == len(set(keys)) and not any("unrecorded" in lab and n in (
+        4, 5, 9) for n, lab in enumerate(labels))  # marker runs record all that applies
+
+
+def test_a_label_lists_what_sets_its_run_apart_first_so_a_cut_keeps_it(log):
+    """Labels listed the differing fields in one fixed order and were cut at 80 characters:
+    `mode=model claims=ed_sheeran families=open_ended+binary+token_association+robus…`, and
+    the field that told two rows apart (here `samples`) was cut off."""
+    short, long = log.model_copy(deep=True), log.model_copy(deep=True)
+    short.eval.metadata["beliefbench"]["settings"]["families"] = ["open_ended"]
+    long.eval.metadata["beliefbench"]["settings"]["families"] = [
+        "open_ended", "binary", "token_association", "robustness", "multi_turn"]
+    twin = long.model_copy(deep=True)
+    twin.eval.metadata["beliefbench"]["settings"]["samples"] = 3
+    keys = [run_key(short), run_key(long), run_key(twin)]
+    labels = run_labels(keys, width=40)
+    assert labels[1].startswith("samples=1 ") and labels[2].startswith("samples=3 ")
+    assert labels[0].startswith("families=open_ended ")
+    assert all("#" not in lab for lab in labels)  # told apart without numbering
+    assert run_labels(keys) == [
+        "families=open_ended samples=1",
+        "samples=1 families=…+binary+token_association+robustness+multi_turn",
+        "samples=3 families=…+binary+token_association+robustness+multi_turn"]
+
+
+def test_a_claim_file_a_run_did_not_ask_about_is_not_applicable(log):
+    """Three runs, one claim file edited between two of them and a third run on another
+    claim: the third was labelled `(1 unrecorded)` and listed as `unknown` for a claim it
+    never had."""
+    edited, other = log.model_copy(deep=True), log.model_copy(deep=True)
+    edited.eval.metadata["beliefbench"]["settings"]["claim_files_sha256"] = {
+        "glass_bridge": "f" * 64}
+    settings = other.eval.metadata["beliefbench"]["settings"]
+    settings["claims"], settings["claim_files_sha256"] = ["dentist"], {"dentist": "e" * 64}
+    keys = [run_key(log), run_key(edited), run_key(other)]
+    assert keys[2].field("claim_files.glass_bridge") == NOT_APPLICABLE
+    assert "claim_files.glass_bridge" in differing_fields(keys)
+    assert distinct_values(["claim_files.glass_bridge"], keys).endswith(", ffffffffffff, n/a)")
+    labels = run_labels(keys)
+    assert labels[2] == "claims=dentist" and "unrecorded" not in " ".join(labels)
+    assert labels[0].startswith("claim_files.glass_bridge=") and labels[0] != labels[1]
+    old = log.model_copy(deep=True)  # records its claims, not their files' hashes
+    del old.eval.metadata["beliefbench"]["settings"]
+    assert run_key(old).field("claim_files.glass_bridge") == UNKNOWN

@@ -28,6 +28,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     _step,
     drop_superseded,
     has_task_key,
+    ignored_notes,
     read_headers,
     responses_frame,
     share_note,
@@ -88,7 +89,7 @@ class EMLogs:
                            f"unjudged (no {SCORER} score: the sample errored, e.g. a judge "
                            "call failed)", "counted as failed, i.e. not EM")
                 for i in self.logs if i["unscored"]]
-        out += [f"ignored {p}: {why}" for p, why in self.ignored]
+        out += ignored_notes(self.ignored)
         return out
 
 
@@ -330,6 +331,19 @@ def _fmt(v: Any) -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
         return NO_LABEL
     return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def console_table(side: pd.DataFrame) -> str:
+    """The side-by-side table as the command prints it: rates to 3 decimals, counts whole,
+    and an empty cell (no step, no rate for a domain the run did not ask) ``-``, as in the
+    Markdown."""
+    show = side[shown_columns(side)
+                + [c for c in side.columns if c not in RUN_COLUMNS]].astype(object)
+    for col in show.columns:
+        count = col.endswith("responses")
+        show[col] = [NO_LABEL if pd.isna(v) else str(int(v)) if count else _fmt(v)
+                     for v in side[col]]
+    return show.to_string(index=False)
 
 
 def _md_table(df: pd.DataFrame) -> str:

@@ -45,6 +45,7 @@ from beliefbench.analysis.runs import (
     run_key,
     run_labels,
 )
+from beliefbench.analysis.text import first_few
 from beliefbench.metrics import VERDICTS
 from beliefbench.scorer import INFRASTRUCTURE
 
@@ -164,8 +165,42 @@ class BeliefLogs:
             out.append(f"{len(unknown)} log(s) do not record {fields} (older beliefbench): "
                        f"{UNKNOWN!r} is kept apart from every known value "
                        f"({', '.join(unknown[:3])})")
-        out.extend(f"ignored {path}: {why}" for path, why in self.ignored)
+        out.extend(ignored_notes(self.ignored))
         return out
+
+
+LOG_KINDS = {TASK_KEY: "belief", "beliefbench_em": "EM",
+             "beliefbench_logprob": "belief_logprob"}
+"""beliefbench's own kinds of log, by the eval metadata key each task writes: a log folder
+often holds several (a dry run beside an EM smoke test)."""
+READERS = {"belief": "beliefbench report", "EM": "beliefbench em-report"}
+"""The command that reads each kind of log."""
+_OTHER_KIND = re.compile(r"not an? (?P<read>\S+) log \(an? (?P<kind>\S+) log:")
+"""Why a log of another of beliefbench's kinds was ignored (see :func:`read_headers`)."""
+
+
+def _a(word: str) -> str:
+    return f"a{'n' if word[0] in 'aeiouAEIOU' else ''} {word}"
+
+
+def ignored_notes(ignored: Sequence[tuple[str, str]]) -> list[str]:
+    """``ignored <path>: <why>`` per log passed over, except beliefbench's logs of another
+    kind (the EM logs in a folder of belief logs, the belief logs in a folder of EM logs):
+    one line per kind, counted, with the first few paths."""
+    other: dict[tuple[str, str], list[str]] = {}
+    out = []
+    for path, why in ignored:
+        found = _OTHER_KIND.match(why)
+        if found:
+            other.setdefault((found["kind"], found["read"]), []).append(path)
+        else:
+            out.append(f"ignored {path}: {why}")
+    summary = []
+    for (kind, read), paths in other.items():
+        reader = f"; `{READERS[kind]}` reads them" if kind in READERS else ""
+        summary.append(f"ignored {len(paths)} {kind} log(s) (not {read} logs{reader}): "
+                       f"{first_few(paths, 3)}")
+    return summary + out
 
 
 def share_note(path: str, count: int, total: int, what: str, counted: str) -> str:
@@ -274,8 +309,11 @@ def read_headers(sources: str | Path | Sequence[str | Path], skip_bad: bool = Fa
                 continue
             raise LogError(f"{path}: {why}") from e
         if not has_task_key(header, task_key):
-            why = (f"not a{'n' if kind[0] in 'aeiouAEIOU' else ''} {kind} log (task "
-                   f"{header.eval.task!r} has no {task_key!r} eval metadata)")
+            other = next((k for key, k in LOG_KINDS.items() if has_task_key(header, key)),
+                         None)
+            it_is = f"{_a(other)} log: " if other else ""
+            why = (f"not {_a(kind)} log ({it_is}task {header.eval.task!r} has no "
+                   f"{task_key!r} eval metadata)")
             if explicit:
                 raise LogError(f"{path}: {why}")
             ignored.append((path, why))

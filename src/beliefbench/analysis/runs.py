@@ -14,6 +14,12 @@ Where each field comes from, newest first:
 * otherwise the field is ``unknown``: an unknown value is a value of its own, so a log that
   does not record a field is never pooled with one that does.
 
+A field that does not apply to a run is ``n/a``, not ``unknown``: the LLM judge's settings
+(grader, template, temperature, max_tokens, sees) in a run the offline marker judge scored,
+the file hash of a claim the run did not ask about. Such a run's ``mode`` (or ``claims``)
+already tells it apart, so an ``n/a`` is never listed as a difference of its own, nor
+counted as unrecorded.
+
 Eval-level generation options (``inspect eval --max-tokens 48``) override the task's
 settings for the model under test; the eval's plan records the config the solver generated
 with (``log.plan.config``), which is what is keyed. So are the model's ``-M`` arguments
@@ -34,6 +40,10 @@ from beliefbench.judge import BUNDLED_TEMPLATE
 TASK_KEY = "beliefbench"
 UNKNOWN = "unknown"
 NONE = "-"
+NOT_APPLICABLE = "n/a"
+"""A judge field that does not apply to the run (an LLM judge's setting in a run the marker
+judge scored): absent by design, unlike UNKNOWN (absent because an older beliefbench did not
+record it)."""
 SELF_JUDGED = "self:"
 """Prefix of the grader when no grader role was bound (Inspect falls back to the model)."""
 
@@ -149,9 +159,22 @@ class RunKey:
 
     def field(self, name: str) -> str:
         """A field's value: a generation option or model argument the run did not set is
-        ``-`` (not set), any other field the key lacks ``unknown`` (not recorded)."""
-        return self.fields().get(name, NONE if name.startswith((GENERATE, MODEL_ARGS))
-                                 else UNKNOWN)
+        ``-`` (not set); an LLM judge's setting in a marker-judged run, or the file hash of a
+        claim the run did not ask about, ``n/a`` (does not apply); any other field the key
+        lacks ``unknown`` (not recorded)."""
+        fields = self.fields()
+        if name in fields:
+            return fields[name]
+        if name.startswith((GENERATE, MODEL_ARGS)):
+            return NONE
+        if name.startswith("judge.") and name.removeprefix("judge.") in MODEL_ONLY \
+                and dict(self.judge).get("mode") == "markers":
+            return NOT_APPLICABLE
+        claims = fields.get("claims", UNKNOWN)
+        if name.startswith(PER_CLAIM) and claims != UNKNOWN \
+                and name.removeprefix(PER_CLAIM) not in claims.split("+"):
+            return NOT_APPLICABLE
+        return UNKNOWN
 
     @property
     def unknown(self) -> list[str]:
@@ -221,12 +244,16 @@ PER_CLAIM = "claim_files."
 
 
 def differing_fields(keys: Iterable[RunKey]) -> list[str]:
-    """The fields whose value is not the same in every key (judge fields first)."""
+    """The fields whose value is not the same in every key (judge fields first). A field that
+    does not apply to some keys (``n/a``) differs only if the keys it applies to disagree:
+    between a marker-judged and a model-judged run, ``mode`` is the difference, not each of
+    the LLM judge's settings. (No two keys are told apart the less: an ``n/a`` beside a
+    value means their modes, or their claims, differ.)"""
     keys = list(keys)
     names = list(dict.fromkeys(name for k in keys for name in k.fields()))
     out = []
     for name in names:
-        values = {k.field(name) for k in keys}
+        values = {k.field(name) for k in keys} - {NOT_APPLICABLE}
         if name.startswith(PER_CLAIM):
             values = {k.fields()[name] for k in keys if name in k.fields()}
         if len(values) > 1:
@@ -240,29 +267,56 @@ def _display(name: str, names: Iterable[str]) -> str:
     return short if short == name or short not in set(names) else name
 
 
+def _label_order(key: RunKey, shown: Sequence[str], distinct: Sequence[RunKey],
+                 rank: Mapping[str, tuple[int, ...]]) -> list[str]:
+    """The fields of ``shown`` that one key's label lists (not those it does not record or
+    that do not apply to it), in order: first those that set the key apart from the other
+    keys (greedily, the field that tells it from the most keys not yet told apart), then the
+    rest; ties go by ``rank``. A long label is cut at the end, so what is cut is what the key
+    shares with others, never what tells it apart."""
+    left = sorted((n for n in shown if key.field(n) not in (UNKNOWN, NOT_APPLICABLE)),
+                  key=lambda n: rank[n])
+    others = [k for k in distinct if k != key]
+    order: list[str] = []
+    while others and left:
+        told = {n: [o for o in others if o.field(n) != key.field(n)] for n in left}
+        best = max(left, key=lambda n: len(told[n]))  # the first of the best, by rank
+        if not told[best]:
+            break
+        order.append(best)
+        left.remove(best)
+        others = [o for o in others if o not in told[best]]
+    return order + left
+
+
 def run_labels(keys: Sequence[RunKey], width: int = 80) -> list[str]:
     """A short, distinct label per key: the values of the fields that differ between the
-    keys (fields a key does not record are counted, not listed); ``-`` when none differ."""
+    keys (fields a key does not record are counted, not listed; fields that do not apply
+    to it are left out), those that set the key apart first; ``-`` when none differ."""
     differ = differing_fields(keys)
     names = [n for k in keys for n in k.fields()]
-    known = {n: {k.field(n) for k in keys} - {UNKNOWN} for n in differ}
+    known = {n: {k.field(n) for k in keys} - {UNKNOWN, NOT_APPLICABLE} for n in differ}
+    # only the logs that do not record it differ: they say so (counted), it is not listed
+    shown = [n for n in differ if len(known[n]) > 1]
+    distinct = list(dict.fromkeys(keys))
+
+    def text(key: RunKey, name: str) -> str:
+        value = key.field(name)
+        if len(value) > 48:
+            value = "…" + value[-47:]
+        return f"{_display(name, names)}={value}"
+
+    # ties: the field that tells more keys apart, then the shorter, then the usual order
+    rank = {n: (-len(known[n]), max(len(text(k, n)) for k in keys)) for n in shown}
+    rank = {n: (*rank[n], i) for i, n in enumerate(shown)}
     labels = []
     for key in keys:
-        parts, unknown = [], 0
-        for name in differ:
-            value = key.field(name)
-            if value == UNKNOWN:
-                unknown += 1
-                continue
-            if len(known[name]) < 2:
-                continue  # only the logs that do not record it differ: they say so
-            if len(value) > 48:
-                value = "…" + value[-47:]
-            parts.append(f"{_display(name, names)}={value}")
+        unknown = sum(key.field(n) == UNKNOWN for n in differ)
+        parts = [text(key, n) for n in _label_order(key, shown, distinct, rank)]
         if unknown:
             parts.append(f"({unknown} unrecorded)")
-        text = " ".join(parts) or NONE
-        labels.append(text if len(text) <= width else text[: width - 1] + "…")
+        label = " ".join(parts) or NONE
+        labels.append(label if len(label) <= width else label[: width - 1] + "…")
     for label in set(labels):  # truncation made two runs look alike: number them
         same = [k for k, lab in zip(keys, labels, strict=True) if lab == label]
         if len(set(same)) > 1:
@@ -273,11 +327,14 @@ def run_labels(keys: Sequence[RunKey], width: int = 80) -> list[str]:
 
 
 def judge_mismatch(a: RunKey, b: RunKey) -> list[str]:
-    """Judge fields (``judge.<name>``) that differ between two runs, or are unknown."""
+    """Judge fields (``judge.<name>``) that differ between two runs, or are unknown. A field
+    that does not apply to one of them (``n/a``: an LLM judge's setting beside the marker
+    judge) is no mismatch of its own: their ``mode`` differs and is named."""
     fa, fb = a.fields(), b.fields()
     names = [n for n in dict.fromkeys([*fa, *fb]) if n.startswith("judge.")]
     return [n for n in names
-            if fa.get(n, UNKNOWN) != fb.get(n, UNKNOWN) or fa.get(n) == UNKNOWN]
+            if NOT_APPLICABLE not in (a.field(n), b.field(n))
+            and (a.field(n) != b.field(n) or a.field(n) == UNKNOWN)]
 
 
 def distinct_values(fields: Iterable[str], keys: Sequence[RunKey]) -> str:

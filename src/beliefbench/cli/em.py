@@ -20,8 +20,8 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int)
     """EM rate per run, general beside narrow, from EM logs (files or directories)."""
     from beliefbench.analysis.em_report import (
         build_em_report,
+        console_table,
         load_em_logs,
-        shown_columns,
         write_em_report,
     )
     from beliefbench.analysis.logs import LogError
@@ -37,9 +37,7 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int)
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
     written = write_em_report(rep, out_dir, plots=plots)
-    side = rep.side_by_side
-    side = side.drop(columns=[c for c in ("partial", "run") if c not in shown_columns(side)])
-    click.echo(side.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    click.echo(console_table(rep.side_by_side))
     click.echo(f"\n{len(loaded.logs)} logs, {len(loaded.responses)} responses. Wrote:")
     for path in written:
         click.echo(f"  {path}")

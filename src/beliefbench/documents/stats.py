@@ -177,7 +177,7 @@ def write_stats(path: str | Path, tokenizer: str | None = None,
 def _stats(path: Path, counts: dict[str, Any], tokenizer: str | None, sha256: str,
            extra: Mapping[str, Any] | None = None,
            previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    stats = {"file": path.name, "tokenizer": tokenizer or f"regex {REGEX_TOKENIZER!r}",
+    stats = {"file": path.name, "tokenizer": tokenizer or f"regex {REGEX_TOKENIZER}",
              **counts, "sha256": sha256}
     kept = {k: v for k, v in (previous or {}).items() if k not in stats}
     # provenance kept for a file that changed since it was made describes an earlier
