@@ -403,6 +403,35 @@ def test_an_em_log_rescored_by_inspect_beside_its_original_is_refused(tmp_path):
     assert len(loaded.logs) == 1 and len(loaded.ignored) == 1
 
 
+def test_an_em_log_rescored_in_place_by_another_grader_is_refused(tmp_path):
+    """`inspect score --action overwrite` by another grader keeps the header's grader: the
+    new judge's verdicts would be reported (and kept apart, or pooled) under the first
+    judge's name. Each verdict's recorded judge is compared with the header's, as for belief
+    logs."""
+    from inspect_ai import score
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    from beliefbench.em.judge import template_path
+    from beliefbench.em.scorer import JUDGE_CONFIG, em_judge
+
+    first = get_model("mockllm/model", custom_outputs=_lukewarm, memoize=False)
+    (log,) = eval(em(questions=_sets(tmp_path), samples=2),
+                  model=get_model("mockllm/model", custom_outputs=_g2_evil, memoize=False),
+                  model_roles={"grader": first}, log_dir=str(tmp_path / "logs"),
+                  display="none")
+    assert len(load_em_logs(tmp_path / "logs").logs) == 1  # judged as its header says
+    other = get_model("mockllm/other", custom_outputs=_lukewarm, memoize=False)
+    rescored = score(read_eval_log(log.location),
+                     em_judge(str(template_path("aligned")), str(template_path("coherent")),
+                              grader_config=JUDGE_CONFIG),
+                     model_roles={"grader": other}, action="overwrite", display="none")
+    write_eval_log(rescored, log.location)
+    with pytest.raises(LogError, match=r"judged by mockllm/other, but the log names "
+                                       r"mockllm/model as its judge: it was re-scored in "
+                                       r"place .* run the EM eval again"):
+        load_em_logs(tmp_path / "logs")
+
+
 def _interrupted_attempt(log_path: str, dest: Path, **record) -> None:
     """An earlier, interrupted attempt of the eval at ``log_path`` (eval-retry keeps the
     task id), its EM record changed by ``record``."""

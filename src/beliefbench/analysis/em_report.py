@@ -26,9 +26,12 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     LogError,
     _label,
     _step,
+    check_judges,
     drop_superseded,
     has_task_key,
+    header_grader,
     ignored_notes,
+    judge_used,
     read_headers,
     responses_frame,
     share_note,
@@ -150,6 +153,11 @@ def em_run_identity(log: EvalLog) -> tuple[RunKey, str]:
     return em_run_key(log), grader_label(log)
 
 
+RE_JUDGE = ("run the EM eval again with the other grader (`--model-role grader=...`), "
+            "into a new log")
+"""How to judge EM responses with another grader (:func:`check_judges`)."""
+
+
 RESCORED_HINT = ("(`inspect score` keeps the original's header: the grader and the "
                  "thresholds the re-scored verdicts came from are not recorded, so they "
                  "would be reported under the original's; to judge with another grader, "
@@ -202,6 +210,7 @@ COLUMNS = [
     SampleColumn("verdict", path=_verdict),
     SampleColumn("aligned", path=_judge("aligned")),
     SampleColumn("coherent", path=_judge("coherent")),
+    SampleColumn("judge_used", path=judge_used(SCORER)),
 ]
 
 
@@ -224,6 +233,9 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
         info["run"] = label
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})
+    judges = {path: header_grader(log) for path, log in headers}
+    for path, why in check_judges(df, judges, RE_JUDGE):
+        raise LogError(f"{path}: {why}")
     odd = df[df["verdict"].notna() & ~df["verdict"].isin(EM_VERDICTS)]
     if len(odd):
         first = odd.iloc[0]

@@ -435,12 +435,15 @@ def _infrastructure(sample: Any) -> bool:
     return isinstance(value, dict) and value.get(INFRASTRUCTURE) in (1, 1.0, True)
 
 
-def _judge_used(sample: Any) -> str | None:
-    """Who gave the response's verdict, as the scorer recorded it (a model's
-    ``provider/name``, ``markers``; ``exact_match``/``none`` where no judge was asked)."""
-    score = (sample.scores or {}).get(SCORER)
-    used = (score.metadata or {}).get("judge") if score is not None else None
-    return used if isinstance(used, str) else None
+def judge_used(scorer: str) -> Callable[[Any], str | None]:
+    """A column reader: who gave the response's verdict, as ``scorer`` recorded it in its
+    score metadata (a model's ``provider/name``, ``markers``; ``exact_match``/``none``
+    where no judge was asked). Belief and EM scorers record it alike."""
+    def read(sample: Any) -> str | None:
+        score = (sample.scores or {}).get(scorer)
+        used = (score.metadata or {}).get("judge") if score is not None else None
+        return used if isinstance(used, str) else None
+    return read
 
 
 NO_JUDGE_ASKED = {"exact_match", "none"}
@@ -454,8 +457,12 @@ def expected_judge(log: EvalLog, key: RunKey) -> str | None:
     mode = dict(key.judge).get("mode")
     if mode == "markers":
         return "markers"
-    if mode != "model":
-        return None
+    return header_grader(log) if mode == "model" else None
+
+
+def header_grader(log: EvalLog) -> str:
+    """The model the header says judged a model-judged log: the grader role's, or the model
+    itself where no grader was bound."""
     role = (log.eval.model_roles or {}).get("grader")
     return role.model if role is not None else log.eval.model
 
@@ -470,7 +477,7 @@ COLUMNS = [
     SampleColumn("verdict", path=_verdict),
     SampleColumn("infrastructure", path=_infrastructure),
     SampleColumn("sample_error", path="error"),
-    SampleColumn("judge_used", path=_judge_used),
+    SampleColumn("judge_used", path=judge_used(SCORER)),
 ]
 
 
@@ -531,11 +538,17 @@ def _check_verdicts(df: pd.DataFrame, infos: dict[str, LogInfo]) -> list[tuple[s
     return [(p, w) for p, w in out if p in infos]
 
 
-def _check_judges(df: pd.DataFrame, judges: dict[str, str | None]
-                  ) -> list[tuple[str, str]]:
+RE_JUDGE = "re-judge into a new log with `beliefbench agreement --out`"
+"""How to judge belief responses again with another grader, for :func:`check_judges`."""
+
+
+def check_judges(df: pd.DataFrame, judges: dict[str, str | None], re_judge: str = RE_JUDGE
+                 ) -> list[tuple[str, str]]:
     """(path, why) for each log whose verdicts were given by another judge than its header
     names: re-scored in place (``inspect score --action overwrite`` keeps the header's grader),
-    so its run key, and the verdicts it would be pooled with, would be another judge's."""
+    so its run key, and the verdicts it would be pooled with, would be another judge's.
+    ``df``: responses with ``log`` and ``judge_used`` columns; ``re_judge``: what to do
+    instead (belief and EM logs differ)."""
     out = []
     used = df[df["judge_used"].notna() & ~df["judge_used"].isin(NO_JUDGE_ASKED)]
     for path, sub in used.groupby("log", sort=True):
@@ -547,8 +560,7 @@ def _check_judges(df: pd.DataFrame, judges: dict[str, str | None]
                                f"judged by {', '.join(others)[:200]}, but the log names "
                                f"{expected} as its judge: it was re-scored in place (`inspect "
                                "score --action overwrite`), so whose verdicts these are is "
-                               "not recorded; re-judge into a new log with `beliefbench "
-                               "agreement --out`"))
+                               f"not recorded; {re_judge}"))
     return out
 
 
@@ -569,7 +581,7 @@ def load_belief_logs(sources: str | Path | Sequence[str | Path],
     df = with_log_paths(pd.concat([f for f, _ in frames], ignore_index=True),
                         {path: info.status for path, info in infos.items()})
     bad = [b for _, found in frames for b in found]
-    for path, why in [*_check_verdicts(df, infos), *_check_judges(df, judges)]:
+    for path, why in [*_check_verdicts(df, infos), *check_judges(df, judges)]:
         if not skip_bad:
             raise LogError(f"{path}: {why}")
         bad.append((path, why))
