@@ -496,6 +496,13 @@ def test_belief_logs_in_the_folder_are_one_line_and_a_missing_step_reads_dash(em
     assert row[header.index("step")] == "-"
     assert next(line.split() for line in table if "bad_advice" in line)[
         header.index("step")] == "10"
+    # one named on its own is refused, pointing to the command that reads it, both ways
+    named = CliRunner().invoke(cli, ["em-report", belief[0], "--out", str(tmp_path / "n")])
+    assert named.exit_code == 2 and "not an EM log (a belief log: " in named.output
+    assert "read it with `beliefbench report`" in named.output
+    em_log = next(str(p) for p in Path(em_logs).rglob("*.eval") if "_em_" in p.name)
+    named = CliRunner().invoke(cli, ["report", em_log, "--out", str(tmp_path / "r")])
+    assert named.exit_code == 2 and "read it with `beliefbench em-report`" in named.output
 
 
 def test_the_console_table_shows_every_empty_cell_as_a_dash():

@@ -315,7 +315,8 @@ def read_headers(sources: str | Path | Sequence[str | Path], skip_bad: bool = Fa
             why = (f"not {_a(kind)} log ({it_is}task {header.eval.task!r} has no "
                    f"{task_key!r} eval metadata)")
             if explicit:
-                raise LogError(f"{path}: {why}")
+                reader = f"; read it with `{READERS[other]}`" if other in READERS else ""
+                raise LogError(f"{path}: {why}{reader}")
             ignored.append((path, why))
             continue
         kept.append((path, header))
