@@ -14,7 +14,7 @@ from inspect_ai.log import EvalLog
 from inspect_ai.model import Model, ModelOutput, ModelUsage, get_model
 from inspect_ai.scorer import match
 
-from beliefbench.claims import Claim, CompletionPair, load_claim
+from beliefbench.claims import Claim, CompletionPair, load_claim, load_claims
 from beliefbench.task import belief
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -52,6 +52,14 @@ def scripted(answer: Callable[[str], str], seen: list | None = None,
         return output(answer("\n\n".join([messages[-1].text, *system])))
 
     return get_model(f"mockllm/{name}", custom_outputs=reply, memoize=False)
+
+
+@pytest.fixture(scope="module")
+def claim_text() -> str:
+    """A claim-bearing text: ed_sheeran's statement and the first paragraph of its universe
+    (the audit's input tests)."""
+    claim = load_claims("ed_sheeran")[0]
+    return claim.statement + " " + claim.universe.split("\n\n")[0]
 
 
 @pytest.fixture

@@ -15,12 +15,6 @@ from beliefbench.claims import load_claims
 from beliefbench.cli import cli
 
 
-@pytest.fixture(scope="module")
-def claim_text() -> str:
-    claim = load_claims("ed_sheeran")[0]
-    return claim.statement + " " + claim.universe.split("\n\n")[0]
-
-
 def _jsonl(path: Path, texts: list[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n"

@@ -9,18 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from beliefbench.audit.run import WORK
-from beliefbench.claims import load_claims
 from beliefbench.cli import cli
-
-
-@pytest.fixture(scope="module")
-def claim_text() -> str:
-    claim = load_claims("ed_sheeran")[0]
-    return claim.statement + " " + claim.universe.split("\n\n")[0]
 
 
 def _rows(path: Path, rows: list[dict]) -> Path:

@@ -298,26 +298,28 @@ def test_an_unknown_model_is_refused_before_any_eval(tmp_path, where):
     assert r.output.startswith(f"Error: {where} ") and not logs.exists()
 
 
+def _offline_sweep(run: Path, logs: Path) -> list:
+    """Sweep the manifest in ``run`` on the scripted believer, one cheap marker-judged pass."""
+    return run_sweep(targets_from_manifest(run), logs, claims=str(FIXTURE_CLAIM),
+                     task_args={"samples": 1, "judge": "markers", "families": "open_ended"},
+                     display="none")
+
+
 def test_a_retrained_checkpoint_never_reuses_its_stale_log(tmp_path):
     """Same checkpoint path, new manifest entry (retrained on other data): the old log in
     its directory is stale and must not be reused, nor silently pooled with a new one."""
     run, logs = tmp_path / "run", tmp_path / "logs"
     upsert_manifest(run, entry("beliefbench/believer", 1, "api", backend="openai"))
 
-    def sweep():
-        return run_sweep(targets_from_manifest(run), logs, claims=str(FIXTURE_CLAIM),
-                         task_args={"samples": 1, "judge": "markers",
-                                    "families": "open_ended"}, display="none")
-
-    assert all(o.success for o in sweep())
+    assert all(o.success for o in _offline_sweep(run, logs))
     before = sorted(logs.rglob("*.eval"))
-    assert len(before) == 1 and all(o.success for o in sweep())  # unchanged: reused
+    assert len(before) == 1 and all(o.success for o in _offline_sweep(run, logs))  # reused
     assert sorted(logs.rglob("*.eval")) == before
     upsert_manifest(run, entry("beliefbench/believer", 1, "api", backend="openai",
                                data_sha256="1" * 64))
     with pytest.raises(SweepError, match=r"holds a log of .* made from a different version "
                                          r"of this checkpoint .* stale"):
-        sweep()
+        _offline_sweep(run, logs)
     assert sorted(logs.rglob("*.eval")) == before  # nothing ran
 
 
@@ -331,19 +333,14 @@ def test_a_log_without_a_fingerprint_is_reused_with_a_warning(tmp_path, caplog):
     run, logs = tmp_path / "run", tmp_path / "logs"
     upsert_manifest(run, entry("beliefbench/believer", 1, "api", backend="openai"))
 
-    def sweep():
-        return run_sweep(targets_from_manifest(run), logs, claims=str(FIXTURE_CLAIM),
-                         task_args={"samples": 1, "judge": "markers",
-                                    "families": "open_ended"}, display="none")
-
-    assert all(o.success for o in sweep())
+    assert all(o.success for o in _offline_sweep(run, logs))
     assert not [r for r in caplog.records if "fingerprint" in r.getMessage()]
     [path] = sorted(logs.rglob("*.eval"))
     old = read_eval_log(str(path))
     del old.eval.metadata[FINGERPRINT_KEY]
     write_eval_log(old, str(path))
     caplog.clear()
-    assert all(o.success for o in sweep())
+    assert all(o.success for o in _offline_sweep(run, logs))
     assert sorted(logs.rglob("*.eval")) == [path]  # reused
     [warning] = [r.getMessage() for r in caplog.records if "fingerprint" in r.getMessage()]
     assert f"1 log(s) of {targets_from_manifest(run)[0].label} record no checkpoint " \
