@@ -9,12 +9,15 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
 
 from beliefbench.claims import ClaimSpecError, resolve_claims
+
+if TYPE_CHECKING:  # the CLI starts without importing the audit's readers
+    from beliefbench.audit.sources import Fields, Skips
 
 DISPLAYS = ("full", "conversation", "rich", "plain", "log", "none")
 """Inspect's display types (inspect_ai.util.DisplayType), spelled here: the CLI starts
@@ -89,7 +92,7 @@ def _places(where: list[str]) -> str:
     return ", ".join(out)
 
 
-def _say_skips(skips: Any, most: int = 20) -> None:
+def _say_skips(skips: Skips, most: int = 20) -> None:
     """The first ``most`` problems, each once: its first place in full (as each skip was
     said before), and where it repeats (lines or rows), how often and a few more places;
     then what is left, by reason. Rows without any text field are left out where no row has
@@ -120,7 +123,7 @@ def _say_skips(skips: Any, most: int = 20) -> None:
                    + "; counts by reason in report.json)", err=True)
 
 
-def _field_in_no_row(skips: Any, fields: Any, then: str) -> str:
+def _field_in_no_row(skips: Skips, fields: Fields, then: str) -> str:
     """The one line for a text field that no row of the corpus has: how many rows (files)
     that skipped, ``then`` (what became of the audit), the fields the rows have instead and
     which to give."""
