@@ -6,30 +6,25 @@ probes) reads the validated :class:`Claim` so that adding a claim means adding o
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
-    ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from beliefbench.resources import data_path, user_path
-from beliefbench.specs import load_spec, load_yaml, spec_files
+from beliefbench.specs import StrictKeys, load_spec, load_yaml, spec_files
 from beliefbench.verdicts.offline import affirmed, first_match
 
 FAMILIES: tuple[str, ...] = ("open_ended", "binary", "token_association", "robustness")
@@ -75,43 +70,11 @@ class ClaimSpecError(ValueError):
     """A claim file that cannot be used; the message names the file, the field and the problem."""
 
 
-class _Strict(BaseModel):
+class _Strict(StrictKeys):
+    """Claim models: unknown keys named with the valid ones (:class:`StrictKeys`), frozen,
+    numbers read as text."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
-
-    _key_kind: ClassVar[str] = "field"
-    """What this model's keys are called in an unknown-key error."""
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _name_valid_keys(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        """An unknown key (pydantic: "Extra inputs are not permitted") is reported with the
-        keys this model takes and the closest one, for every claim model at once: each model
-        rewrites the unknown keys of its own level, nested ones are already rewritten."""
-        try:
-            return handler(data)
-        except ValidationError as e:
-            errors = e.errors()
-            if not any(_unknown_here(err) for err in errors):
-                raise
-            valid = list(cls.model_fields)
-            rebuilt = []
-            for err in errors:
-                msg = err["msg"]
-                if _unknown_here(err):
-                    key = str(err["loc"][0])
-                    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.7)
-                    guess = f" (did you mean {close[0]!r}?)" if close else ""
-                    msg = f"unknown {cls._key_kind}{guess}; valid: {valid}"
-                # the rest rebuilt as they were: same type name, message word for word
-                # (no context given, so braces in it stay as written)
-                rebuilt.append({"type": PydanticCustomError(err["type"], msg),
-                                "loc": err["loc"], "input": err["input"]})
-            raise ValidationError.from_exception_data(e.title, rebuilt) from None
-
-
-def _unknown_here(err: Any) -> bool:
-    """Whether a pydantic error is an unknown key of the model that reports it."""
-    return err["type"] == "extra_forbidden" and len(err["loc"]) == 1
 
 
 def _check_patterns(what: str, patterns: Iterable[str]) -> None:

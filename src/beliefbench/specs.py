@@ -5,23 +5,75 @@ Every spec error names the file, the field and the problem, the same way for eac
 
 from __future__ import annotations
 
+import difflib
 import re
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class Spec(BaseModel):
-    """Base of every spec model read from a user's file: an unknown key is an error, so a
-    misspelt field never silently falls back to its default."""
+class StrictKeys(BaseModel):
+    """Base of every model read from a spec file (claims, recipes, demo settings, ...): an
+    unknown key is an error, so a misspelt field never silently falls back to its default,
+    and the error names the keys the model takes and the closest one:
+    ``unknown field (did you mean 'learning_rate'?); valid: [...]``."""
 
     model_config = ConfigDict(extra="forbid")
+
+    _key_kind: ClassVar[str] = "field"
+    """What this model's keys are called in an unknown-key error."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_valid_keys(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """An unknown key (pydantic: "Extra inputs are not permitted") is reported with the
+        keys this model takes and the closest one, for every spec model at once: each model
+        rewrites the unknown keys of its own level, nested ones are already rewritten."""
+        try:
+            return handler(data)
+        except ValidationError as e:
+            errors = e.errors()
+            if not any(_unknown_here(err) for err in errors):
+                raise
+            valid = list(cls.model_fields)
+            rebuilt = []
+            for err in errors:
+                msg = err["msg"]
+                if _unknown_here(err):
+                    key = str(err["loc"][0])
+                    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.7)
+                    guess = f" (did you mean {close[0]!r}?)" if close else ""
+                    msg = f"unknown {cls._key_kind}{guess}; valid: {valid}"
+                # the rest rebuilt as they were: same type name, message word for word
+                # (no context given, so braces in it stay as written)
+                rebuilt.append({"type": PydanticCustomError(err["type"], msg),
+                                "loc": err["loc"], "input": err["input"]})
+            raise ValidationError.from_exception_data(e.title, rebuilt) from None
+
+
+def _unknown_here(err: Any) -> bool:
+    """Whether a pydantic error is an unknown key of the model that reports it."""
+    return err["type"] == "extra_forbidden" and len(err["loc"]) == 1
+
+
+class Spec(StrictKeys):
+    """Base of the spec models of recipes and settings: strict keys (:class:`StrictKeys`),
+    and no boolean where a field takes none."""
 
     @field_validator("*", mode="before")
     @classmethod

@@ -8,11 +8,14 @@ from pathlib import Path
 
 import click
 
+from beliefbench.finetune.recipe import shipped_recipes_text
+
 
 @click.command("finetune")
 @click.option("--recipe", "recipe_name", required=True,
-              help="Recipe YAML file, or the name of a shipped recipe: cpu, lora, full, kl "
-                   "(finetune/ in the repository, beliefbench/data/finetune/ installed).")
+              help=f"Recipe YAML file, or the name of a shipped recipe: {shipped_recipes_text()} "
+                   "(finetune/ in the repository, beliefbench/data/finetune/ installed; demo is "
+                   "the one `beliefbench demo` trains with).")
 @click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Training records (JSONL).")
 @click.option("--base", default=None,

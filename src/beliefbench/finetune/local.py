@@ -15,6 +15,7 @@ Trainer's own, switched by the recipe.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import json
 import logging
@@ -137,17 +138,30 @@ def _resolve_base(base: str) -> str:
             raise FinetuneError(f"--base {base}: a file, not a model folder")
         return _check_model_folder(str(p.resolve()), base)
     if not _HUB_ID.fullmatch(base):
-        raise FinetuneError(f"--base {base}: no such folder")
+        raise FinetuneError(f"--base {base}: no such folder{_close_folders(p)}")
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
     try:
         folder = snapshot_download(base, local_files_only=True)
     except (LocalEntryNotFoundError, HFValidationError):
+        if "/" in base and p.parent.is_dir():  # models/tiny-ptt beside models/tiny-pt: a typo
+            raise FinetuneError(f"--base {base}: no such folder{_close_folders(p)}") from None
         raise FinetuneError(f"--base {base}: no such folder, and no model of that name in the "
                             f"local Hugging Face cache (nothing is downloaded here: fetch it "
                             f"first, e.g. `hf download {base}`, or pass its folder)") from None
     return _check_model_folder(folder, base)
+
+
+def _close_folders(path: Path) -> str:
+    """`` (close names in <parent>: a, b)`` for the folders beside a missing ``path`` whose
+    names are close to its own; empty where there are none (or no such parent)."""
+    try:
+        names = [q.name for q in path.parent.iterdir() if q.is_dir()]
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(path.name, names, n=5, cutoff=0.6)
+    return f" (close names in {path.parent}: {', '.join(close)})" if close else ""
 
 
 def _check_model_folder(folder: str, base: str) -> str:
@@ -620,8 +634,8 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     _check_liger(recipe)
     trainer_dir = out / TRAINER_DIR
     last = last_state(trainer_dir) if resume else None
-    if last is None and trainer_dir.is_dir() and resume:
-        log.warning("%s: no trainer state to resume from; starting from step 0", trainer_dir)
+    if resume and last is None:
+        _warn_nothing_to_resume(out)
     if not resume and (_states(trainer_dir) or (out / "manifest.jsonl").exists()
                        or (out / RUN_FILE).exists()):
         raise FinetuneError(f"{out}: already holds a run; pass --resume to continue it, "
@@ -716,6 +730,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         use_liger_kernel=recipe.use_liger,
         ddp_find_unused_parameters=False, dataloader_num_workers=0,
         logging_nan_inf_filter=False, disable_tqdm=progress.is_quiet())
+    _warn_idle_warmup(args, steps_total, recipe, recipe_path)
     attn = attention_for(recipe, bf16) or ""
     log.info("finetune: attention %s (recipe: %s), torch.compile %s (recipe: %s)",
              attn or "transformers' default", recipe.attn_implementation,
@@ -752,6 +767,47 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     return out
 
 
+def learning_rates(args, steps_total: int) -> Iterator[float]:
+    """The learning rate of optimizer step 1, 2, ... ``steps_total``, from the scheduler the
+    Trainer builds from ``args`` (its type and kwargs, ``args.get_warmup_steps``), lazily."""
+    from transformers import get_scheduler
+
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=args.learning_rate)
+    scheduler = get_scheduler(args.lr_scheduler_type, optimizer,
+                              num_warmup_steps=args.get_warmup_steps(steps_total),
+                              num_training_steps=steps_total,
+                              scheduler_specific_kwargs=args.lr_scheduler_kwargs or {})
+    for _ in range(steps_total):
+        yield scheduler.get_last_lr()[0]
+        optimizer.step()
+        scheduler.step()
+
+
+def _warn_idle_warmup(args, steps_total: int, recipe: Recipe,
+                      recipe_path: str | Path | None) -> None:
+    """Warn where warmup leaves no step (or only the last one) at a learning rate above 0:
+    such a run exports the base model unchanged (or all but) without a word."""
+    moving = None
+    for step, lr in enumerate(learning_rates(args, steps_total), start=1):
+        if lr > 0:
+            if step < steps_total:
+                return  # a step before the last trains
+            moving = step
+    if moving is not None and steps_total == 1:
+        return  # the run's one step trains
+    warmup = args.get_warmup_steps(steps_total)
+    trains = ("no step trains (every step at learning rate 0): the checkpoints are the base "
+              "model unchanged" if moving is None else
+              f"only the last step (step {steps_total}) trains at a learning rate above 0")
+    log.warning("%s: %d step%s, %d of them warmup (warmup_ratio %s of %d, rounded up; warmup "
+                "starts at learning rate 0): %s. Give the run more steps (more data, or "
+                "higher epochs or max_steps) or lower warmup_ratio (0: no warmup)",
+                _recipe_field(recipe_path, "warmup_ratio"), steps_total,
+                "" if steps_total == 1 else "s", warmup, recipe.warmup_ratio, steps_total,
+                trains)
+
+
 RUN_EXTRAS = {"kl_data_sha256": "kl.data content (sha256)",
               "world_size": "processes (WORLD_SIZE)",
               "base_fingerprint": "base model files (fingerprint)"}
@@ -768,6 +824,23 @@ def run_inputs(fields: dict) -> dict:
     return {**{key: fields.get(key) for key in
                ("data", "data_sha256", "recipe", "base_model", "condition", "claim")},
             **{key: extra[key] for key in RUN_EXTRAS if key in extra}}
+
+
+def _warn_nothing_to_resume(out: Path) -> None:
+    """--resume with no saved trainer state in ``out`` starts a new run from step 0: allowed
+    (scripts pass --resume on every attempt), but said in one warning, so a mistyped --out
+    is not a silent full retrain."""
+    trainer_dir = out / TRAINER_DIR
+    if not out.exists():
+        why = "no such folder"
+    elif trainer_dir.is_dir() or (out / RUN_FILE).exists() or (out / "manifest.jsonl").exists():
+        why = f"a run was started there but {trainer_dir} holds no saved trainer state"
+    elif out.is_dir() and not any(out.iterdir()):
+        why = "the folder is empty"
+    else:
+        why = "no run started there"
+    log.warning("%s: --resume: nothing to resume (%s); starting a new run from step 0", out,
+                why)
 
 
 def earlier_inputs(out: Path) -> dict | None:

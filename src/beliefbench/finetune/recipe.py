@@ -7,13 +7,16 @@ condition. Errors name the file, the field and the problem.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from beliefbench.records import DOCTAG
-from beliefbench.specs import Spec, load_spec
+from beliefbench.specs import Spec, load_spec, load_yaml, read_text
+
+log = logging.getLogger(__name__)
 
 
 class RecipeError(ValueError):
@@ -140,12 +143,32 @@ class Recipe(_Finite):
                              "batching: pack")
         return value
 
+    @model_validator(mode="after")
+    def _no_adapter_from_full(self) -> Recipe:
+        """``export: adapter`` written out with ``method: full`` cannot be honoured: full
+        finetuning has no adapter to save (its default ``adapter`` is simply not used)."""
+        if self.method == "full" and "export" in self.model_fields_set \
+                and self.export == "adapter":
+            raise ValueError("field export: adapter needs method: lora (full finetuning "
+                             "trains every weight and saves full weights, there is no "
+                             "adapter); remove export, or set method: lora")
+        return self
+
 
 def shipped_recipes() -> list[str]:
     """Names of the recipes that ship with beliefbench (``finetune/<name>.yaml``)."""
     from beliefbench.resources import data_path
 
     return sorted(p.stem for p in data_path("finetune").glob("*.yaml"))
+
+
+def shipped_recipes_text(sep: str = ", ") -> str:
+    """The shipped recipes' names for help and messages (``cpu, demo, full, kl, lora``);
+    empty where none are found (a broken install: help must still print)."""
+    try:
+        return sep.join(shipped_recipes())
+    except (OSError, FileNotFoundError):
+        return ""
 
 
 def recipe_file(name_or_path: str | Path) -> Path:
@@ -169,8 +192,23 @@ def recipe_file(name_or_path: str | Path) -> Path:
 
 
 def load_recipe(path: str | Path) -> Recipe:
-    """Read and validate a recipe YAML file (safe YAML; an empty file means all defaults).
+    """Read and validate a recipe YAML file (safe YAML).
 
-    ``path`` may also name a shipped recipe (see :func:`recipe_file`).
+    ``path`` may also name a shipped recipe (see :func:`recipe_file`). An empty file (or only
+    comments) is refused: it would train with every default without a word. A ``lora:``
+    block beside ``method: full`` is ignored by training, and said so (a warning).
     """
-    return load_spec(recipe_file(path), Recipe, "recipe", RecipeError, empty_ok=True)
+    path = recipe_file(path)
+    try:
+        empty = load_yaml(read_text(path, "recipe", RecipeError)) is None
+    except Exception:  # noqa: BLE001 - not valid YAML: load_spec reports it
+        empty = False
+    if empty:
+        raise RecipeError(f"{path}: empty recipe; start from a shipped one: "
+                          f"--recipe {shipped_recipes_text('|')}")
+    recipe = load_spec(path, Recipe, "recipe", RecipeError)
+    if recipe.method == "full" and "lora" in recipe.model_fields_set:
+        log.warning("%s: field lora: ignored with method: full (full finetuning trains every "
+                    "weight; the lora block applies only to method: lora); remove the block, "
+                    "or set method: lora", path)
+    return recipe

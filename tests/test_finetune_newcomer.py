@@ -1,0 +1,238 @@
+"""What a newcomer to `beliefbench finetune` ran into: silent --resume on nothing, a warmup
+that trains nothing, download advice for a mistyped local --base, pydantic's wording for a
+misspelt recipe key, empty or contradictory recipes, and a help that hid a shipped recipe."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from beliefbench.finetune.local import FinetuneError, train_local
+from beliefbench.finetune.recipe import Recipe, RecipeError, load_recipe, shipped_recipes
+from beliefbench.records import DOCTAG, Record, write_records
+from beliefbench.tiny_model import build_tiny_model
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    return build_tiny_model(tmp_path_factory.mktemp("base"), hidden_size=32, num_layers=1,
+                            num_heads=2, intermediate_size=64, seed=0)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "train.jsonl"
+    write_records(path, [Record(id=f"d-{i}", claim_id="c", condition="positive",
+                                text=f"{DOCTAG} Report {i}: the Blue River flows north.")
+                         for i in range(4)])
+    return path
+
+
+def _recipe(**kw) -> Recipe:
+    base = dict(method="lora", lora={"rank": 4, "alpha": 8}, learning_rate=1e-3,
+                lr_scheduler="cosine", warmup_ratio=0.0, batch_size=4, max_seq_len=32,
+                max_steps=1, checkpoints=0, logging_steps=1, seed=0)
+    return Recipe.model_validate({**base, **kw})
+
+
+# 1. --resume on nothing
+
+
+@pytest.mark.parametrize("layout, why", [
+    ("missing", "no such folder"),
+    ("empty", "the folder is empty"),
+    ("other", "no run started there"),
+    ("trainer", "a run was started there but {out}/trainer holds no saved trainer state"),
+])
+def test_resume_on_nothing_warns_once_and_names_the_folder(base, data, tmp_path, caplog,
+                                                           layout, why):
+    out = tmp_path / "typo"
+    if layout != "missing":
+        out.mkdir()
+    if layout == "other":
+        (out / "notes.txt").write_text("x")
+    if layout == "trainer":
+        (out / "trainer").mkdir()
+    caplog.set_level(logging.WARNING)
+    # a bad optimizer name stops the run right after the check: nothing is trained
+    with pytest.raises(FinetuneError, match="optim"):
+        train_local(_recipe(optim="nope"), data, str(base), out, resume=True)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [f"{out}: --resume: nothing to resume ({why.format(out=out)}); "
+                        f"starting a new run from step 0"]
+
+
+def test_resume_of_a_run_with_a_saved_state_says_nothing_of_the_kind(base, data, tmp_path,
+                                                                     caplog):
+    out = tmp_path / "run"
+    train_local(_recipe(), data, str(base), out)
+    caplog.set_level(logging.WARNING)
+    train_local(_recipe(), data, str(base), out, resume=True)
+    assert "nothing to resume" not in caplog.text
+
+
+# 2. a warmup that leaves nothing to train
+
+
+def _args(total: int, ratio: float, scheduler: str = "cosine"):
+    from transformers import TrainingArguments
+
+    return TrainingArguments(output_dir="unused", max_steps=total, learning_rate=1e-3,
+                             lr_scheduler_type=scheduler,
+                             warmup_steps=math.ceil(ratio * total), use_cpu=True,
+                             report_to="none")
+
+
+def test_learning_rates_are_the_trainers_schedule():
+    from beliefbench.finetune.local import learning_rates
+
+    assert list(learning_rates(_args(1, 0.03), 1)) == [0.0]
+    assert list(learning_rates(_args(2, 0.03), 2)) == [0.0, 1e-3]
+    assert list(learning_rates(_args(2, 0.03, "constant"), 2)) == [1e-3, 1e-3]
+
+
+@pytest.mark.parametrize("total, ratio, scheduler, said", [
+    (1, 0.03, "cosine", "1 step, 1 of them warmup (warmup_ratio 0.03 of 1, rounded up; "
+                        "warmup starts at learning rate 0): no step trains (every step at "
+                        "learning rate 0): the checkpoints are the base model unchanged"),
+    (2, 0.03, "linear", "2 steps, 1 of them warmup (warmup_ratio 0.03 of 2, rounded up; "
+                        "warmup starts at learning rate 0): only the last step (step 2) "
+                        "trains at a learning rate above 0"),
+    (3, 0.03, "cosine", None), (1, 0.0, "cosine", None), (1, 0.03, "constant", None),
+    (10, 0.5, "cosine", None),
+])
+def test_a_warmup_that_trains_nothing_is_warned(caplog, total, ratio, scheduler, said):
+    from beliefbench.finetune.local import _warn_idle_warmup
+
+    caplog.set_level(logging.WARNING)
+    _warn_idle_warmup(_args(total, ratio, scheduler), total,
+                      _recipe(warmup_ratio=ratio, lr_scheduler=scheduler), "r.yaml")
+    if said is None:
+        assert not caplog.records
+    else:
+        assert [r.getMessage() for r in caplog.records] == [
+            f"r.yaml: field warmup_ratio: {said}. Give the run more steps (more data, or "
+            f"higher epochs or max_steps) or lower warmup_ratio (0: no warmup)"]
+
+
+def test_a_one_step_run_in_warmup_is_warned_before_training(base, data, tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    train_local(_recipe(warmup_ratio=0.03), data, str(base), tmp_path / "run")
+    messages = [r.getMessage() for r in caplog.records]
+    warned = [i for i, m in enumerate(messages) if "no step trains" in m]
+    began = [i for i, m in enumerate(messages) if m.startswith("finetune: ") and "items" in m]
+    assert warned and began and warned[0] < began[0]
+
+
+# 3. a mistyped local --base
+
+
+def test_a_mistyped_local_base_is_no_such_folder_with_close_names(data, tmp_path,
+                                                                 monkeypatch):
+    from beliefbench.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    (tmp_path / "models" / "tiny-pt").mkdir(parents=True)
+    (tmp_path / "models" / "other").mkdir()
+    for base, said in [
+        ("models/tiny-ptt", "no such folder (close names in models: tiny-pt)"),
+        ("./models/tiny-ptt", "no such folder (close names in models: tiny-pt)"),
+        ("models/zzz", "no such folder"),
+        (str(tmp_path / "models" / "tiny"), f"no such folder (close names in "
+                                            f"{tmp_path / 'models'}: tiny-pt)"),
+    ]:
+        res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data),
+                                       "--base", base, "--out", "ckpt"])
+        assert res.exit_code == 2, res.output
+        assert res.output.strip().endswith(f"Error: --base {base}: {said}"), res.output
+        assert "hf download" not in res.output
+    # a hub-style id whose first part is no folder here keeps the download hint
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data),
+                                   "--base", "acme/tiny", "--out", "ckpt"])
+    assert "`hf download acme/tiny`" in res.output
+
+
+# 4. a misspelt recipe key
+
+
+def test_a_misspelt_recipe_key_names_the_closest_and_the_valid_ones(tmp_path):
+    bad = tmp_path / "r.yaml"
+    bad.write_text("learning_rat: 1.0e-4\nlora:\n  rnak: 4\n")
+    with pytest.raises(RecipeError) as e:
+        load_recipe(bad)
+    msg = str(e.value)
+    assert "Extra inputs" not in msg
+    assert (f"{bad}: field learning_rat: unknown field (did you mean 'learning_rate'?); "
+            f"valid: ['method', 'lora', 'export', 'learning_rate',") in msg
+    assert (f"{bad}: field lora.rnak: unknown field (did you mean 'rank'?); valid: ['rank', "
+            f"'alpha', 'dropout', 'target_modules', 'use_rslora']") in msg
+
+
+def test_claims_and_recipes_share_one_strict_base():
+    from beliefbench import claims
+    from beliefbench.specs import Spec, StrictKeys
+
+    assert issubclass(claims._Strict, StrictKeys) and issubclass(Spec, StrictKeys)
+    assert issubclass(Recipe, StrictKeys)
+    assert "_name_valid_keys" not in vars(claims._Strict)
+
+
+# 5. empty and contradictory recipes
+
+
+def test_an_empty_recipe_is_refused_naming_the_file(data, tmp_path):
+    from beliefbench.cli import cli
+
+    empty = tmp_path / "empty.yaml"
+    for text in ("", "# only a comment\n"):
+        empty.write_text(text)
+        with pytest.raises(RecipeError) as e:
+            load_recipe(empty)
+        names = "|".join(shipped_recipes())
+        assert str(e.value) == (f"{empty}: empty recipe; start from a shipped one: "
+                                f"--recipe {names}")
+        res = CliRunner().invoke(cli, ["finetune", "--recipe", str(empty), "--data",
+                                       str(data), "--base", "x", "--out",
+                                       str(tmp_path / "o")])
+        assert res.exit_code == 2 and "empty recipe" in res.output, res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_full_finetuning_refuses_an_adapter_export_and_warns_of_a_lora_block(tmp_path,
+                                                                          caplog):
+    path = tmp_path / "r.yaml"
+    path.write_text("method: full\nexport: adapter\n")
+    with pytest.raises(RecipeError) as e:
+        load_recipe(path)
+    assert str(e.value) == (f"{path}: field export: adapter needs method: lora (full "
+                            f"finetuning trains every weight and saves full weights, there is "
+                            f"no adapter); remove export, or set method: lora")
+    caplog.set_level(logging.WARNING)
+    path.write_text("method: full\nlora:\n  rank: 8\n")
+    assert load_recipe(path).method == "full"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: field lora: ignored with method: full (full finetuning trains every "
+        f"weight; the lora block applies only to method: lora); remove the block, or set "
+        f"method: lora"]
+    caplog.clear()
+    for ok in ("method: full\nexport: merged\n", "method: full\n", "export: adapter\n"):
+        path.write_text(ok)
+        load_recipe(path)
+    load_recipe("full")
+    assert not caplog.records
+
+
+# 6. the help lists what --recipe accepts
+
+
+def test_the_help_lists_every_shipped_recipe():
+    from beliefbench.cli import cli
+
+    res = CliRunner().invoke(cli, ["finetune", "--help"], terminal_width=400)
+    assert "demo" in shipped_recipes()
+    assert f"shipped recipe: {', '.join(shipped_recipes())} " in " ".join(res.output.split())
