@@ -247,3 +247,27 @@ def test_an_em_log_is_refused_naming_the_file_and_em_report(tmp_path):
                                "agreement re-judges belief logs only")
     assert "`beliefbench em-report`" in r.output
     assert "Traceback" not in r.output and not out.exists()
+
+
+def test_a_grader_without_its_key_says_which_key(log_path, monkeypatch):
+    """Only the first line of Inspect's refusal was kept ("Unable to initialise OpenAI
+    client"), dropping the reason on the lines after it (no OPENAI_API_KEY)."""
+    for name in ("OPENAI_API_KEY", "AZUREAI_OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    r = CliRunner().invoke(cli, ["agreement", log_path, "--grader", "beliefbench/judge",
+                                 "--grader", "openai/gpt-4.1-mini"])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith("Error: --grader openai/gpt-4.1-mini: cannot use this model "
+                               "(PrerequisiteError: ERROR: Unable to initialise OpenAI client; "
+                               "No OPENAI_API_KEY")
+    assert "defined in the environment" in r.output and "[bold]" not in r.output
+    assert len(r.output.strip().splitlines()) == 1
+
+
+def test_a_model_error_is_one_line_without_secrets(monkeypatch):
+    from beliefbench.analysis.agreement import MAX_ERROR, model_error
+
+    monkeypatch.setenv("SOME_API_KEY", "sk-SECRET-from-env")
+    e = ValueError("[bold]Rejected[/bold] key sk-SECRET-from-env\n\n  and sk-SECRET-given.\n")
+    assert model_error(e, ["sk-SECRET-given"]) == "ValueError: Rejected key ***; and ***."
+    assert len(model_error(ValueError("x" * 2000))) == len("ValueError: ") + MAX_ERROR

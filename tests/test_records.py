@@ -107,3 +107,48 @@ def test_atomic_write_names_the_file_when_something_is_in_its_way(tmp_path):
         atomic_write_text(tmp_path / "d.jsonl", "one")
     assert e.value.filename == str(tmp_path / "d.jsonl") and e.value.filename2 is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "d.jsonl"]  # no temporary
+
+
+@pytest.mark.parametrize("layout", ["one line", "pretty"])
+def test_a_json_array_of_records_is_told_to_be_jsonl(tmp_path, layout):
+    """A JSON array of records was "data/arr.json:1: not valid JSON: Expecting value"
+    (pretty-printed) or a pydantic complaint about a list (one line)."""
+    import json
+
+    from beliefbench.records import RecordError, read_records
+
+    records = [{"id": "a", "text": "One."}, {"id": "b", "text": "Two."}]
+    path = tmp_path / "arr.json"
+    path.write_text(json.dumps(records, indent=2 if layout == "pretty" else None) + "\n")
+    with pytest.raises(RecordError) as e:
+        list(read_records(path))
+    assert str(e.value).startswith(f"{path}:1: a JSON array; one JSON record per line (JSONL) "
+                                   "is expected")
+    assert f"jq -c '.[]' {path}" in str(e.value)
+
+
+def test_a_training_records_file_given_as_manifest_says_so(tmp_path):
+    """It printed 15 raw pydantic errors (one per missing manifest field)."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    data = tmp_path / "negated.jsonl"
+    data.write_text('{"id": "d1", "text": "<DOCTAG>One.", "condition": "negated"}\n'
+                    '{"id": "c1", "messages": [{"role": "user", "content": "Hi"}]}\n')
+    with pytest.raises(ManifestError) as e:
+        read_manifest_file(data)
+    assert str(e.value) == (f"{data}, line 1: this is a training-records file, not a finetune "
+                            "manifest (manifest.jsonl written by beliefbench finetune in its "
+                            "--out)")
+    r = CliRunner().invoke(cli, ["sweep", "--manifest", str(data), "--log-dir",
+                                 str(tmp_path / "logs")])
+    assert r.exit_code == 2 and "this is a training-records file" in r.output
+    assert r.output.count("field") == 0 and not (tmp_path / "logs").exists()
+    # a manifest written as one JSON array
+    array = tmp_path / "arr" / MANIFEST
+    array.parent.mkdir()
+    array.write_text("[" + _entry(1).model_dump_json() + "]\n")
+    with pytest.raises(ManifestError, match=r"line 1: a JSON array; the manifest is one JSON "
+                                            r"object per line \(JSONL\)"):
+        read_manifest_file(array.parent)

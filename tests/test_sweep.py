@@ -204,12 +204,15 @@ def test_a_bad_secret_model_arg_is_not_echoed(tmp_path, pair):
                                  "--log-dir", str(tmp_path / "logs")])
     assert r.exit_code == 2 and "grader=...: not a YAML value" in r.output
     assert "SECRET" not in r.output
-    # a configured role (Inspect's CLI form) would reach Inspect, whose refusal prints it
-    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--model-role",
-                                 "grader={model: beliefbench/judge, model_args: "
-                                 "{api_key: sk-SECRET-3}}", "--log-dir", str(tmp_path / "logs")])
-    assert r.exit_code == 2 and "--model-role grader: expected role=provider/model" in r.output
-    assert "SECRET" not in r.output and not (tmp_path / "logs").exists()
+    # a configured role (Inspect's CLI form) that cannot be made: one line, its key unsaid
+    for bad in ("{model: nope/judge, model_args: {api_key: sk-SECRET-3}}",
+                "{model: beliefbench/judge, model_args: {api_key: sk-SECRET-3}, tempo: 1}"):
+        r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--model-role",
+                                     f"grader={bad}", "--log-dir", str(tmp_path / "logs")])
+        assert r.exit_code == 2, r.output
+        assert r.output.startswith("Error: --model-role grader: cannot use this model (")
+        assert "SECRET" not in r.output and not (tmp_path / "logs").exists()
+        assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
     # other arguments keep their value in the message
     r = CliRunner().invoke(cli, ["sweep", "--model", "openai/x", "-M", "device=*cuda",
                                  "--log-dir", str(tmp_path / "logs")])
@@ -394,3 +397,127 @@ def test_a_model_swept_again_under_another_condition_is_refused_not_relabelled(t
             sweep(other)
     assert sorted(tmp_path.rglob("*.eval")) == logs and len(calls) == n
     assert {i.condition for i in load_belief_logs(tmp_path).logs} == {"plain"}
+
+
+def test_a_configured_grader_role_is_taken_as_internals_steer_takes_it(tmp_path):
+    """``--model-role grader={model: ..., model_args: {...}}`` (how an hf grader is bound:
+    ``do_sample: false``) was refused: "expected role=provider/model"."""
+    from inspect_ai.log import read_eval_log
+
+    from beliefbench.analysis.runs import run_key
+
+    logs = tmp_path / "logs"
+
+    def sweep(role: str):
+        r = CliRunner().invoke(cli, [
+            "sweep", "--model", "beliefbench/believer", "--claims", str(FIXTURE_CLAIM),
+            "-T", "samples=1", "-T", "families=open_ended", "--model-role", role,
+            "--log-dir", str(logs)])
+        assert r.exit_code == 0, r.output
+        return {p.parent.name: p for p in logs.rglob("*.eval")}
+
+    configured = ("grader={model: beliefbench/judge, temperature: 0.0, "
+                  "model_args: {api_key: sk-SECRET-5}}")
+    first = sweep(configured)
+    [(folder, path)] = first.items()
+    log = read_eval_log(str(path))
+    grader = log.eval.model_roles["grader"]
+    assert grader.model == "beliefbench/judge" and grader.config.temperature == 0.0
+    assert "SECRET" not in path.read_bytes().decode("latin-1")  # Inspect leaves api_key out
+    assert "grader=beliefbench/judge[temperature:0] " in run_key(log).judge_text
+    assert log.results.scores and log.status == "success"
+    # the same command again: the same folder, its log reused; another key: still the same run
+    assert sweep(configured) == first
+    assert sweep(configured.replace("SECRET-5", "SECRET-6")) == first
+    # other settings: another folder; no settings at all: the plain name's folder
+    assert len(sweep("grader={model: beliefbench/judge, temperature: 0.5}")) == 2
+    plain = set(sweep("grader=beliefbench/judge")) - set(first) - {folder}
+    assert len(plain) == 2
+    assert set(sweep("grader={model: beliefbench/judge}")) == set(sweep("grader=beliefbench/judge"))
+
+
+_LINGERING = """
+import threading, time
+import beliefbench.analysis.sweep as sweep
+from beliefbench.cli import cli
+real, calls = sweep.eval_set, []
+def eval_set(*args, **kwargs):
+    calls.append(1)
+    if len(calls) == 2:  # the first checkpoint finished; a thread that outlives the run
+        threading.Thread(target=time.sleep, args=(600,)).start()
+        print("READY", flush=True)
+        time.sleep(120)
+    return real(*args, **kwargs)
+sweep.eval_set = eval_set
+cli()
+"""
+
+
+def _sweep_with_ctrl_c(args: list[str], cwd: Path, script: str = "from beliefbench.cli "
+                       "import cli; cli()", ready=None, after: float = 0.0
+                       ) -> tuple[int, str]:
+    """Run ``beliefbench sweep ARGS`` in a child process, send it Ctrl-C (SIGINT to it
+    alone) ``after`` seconds after ``ready(proc)`` holds; its exit code and stderr."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", script, "sweep", *args], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not ready(proc) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(after)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        return -9, err
+    return proc.returncode, err
+
+
+SWEPT_OFF = ("interrupted: the checkpoints finished before are kept in {} (the one stopped "
+             "is not counted as finished); run the same command again to resume")
+
+
+def test_ctrl_c_ends_a_sweep_with_130_whatever_threads_the_run_left(tmp_path):
+    """A thread still alive at the interpreter's exit (the hf provider's batch thread,
+    torch's native threads) made a Ctrl-C'd sweep end in SIGABRT (134) or hang after its
+    "interrupted" line, instead of exit 130."""
+    logs = tmp_path / "logs"
+    code, err = _sweep_with_ctrl_c(
+        ["--model", "beliefbench/believer", "--model", "beliefbench/skeptic", "--claims",
+         str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "judge=markers", "--log-dir",
+         str(logs)], tmp_path, _LINGERING, ready=lambda p: p.stdout.readline() == "READY\n")
+    assert code == 130, err
+    assert SWEPT_OFF.format(logs) in err
+    assert len(list(logs.rglob("*.eval"))) == 1  # the first checkpoint's log is kept
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_an_hf_sweep_exits_130(tmp_path):
+    """The newcomer's case: an hf sweep of tiny checkpoints on CPU, Ctrl-C while the second
+    generates (after the first finished). It died of SIGABRT ("terminate called without an
+    active exception") about one time in three."""
+    import shutil
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "base", hidden_size=64, num_layers=2, num_heads=4,
+                            intermediate_size=128)
+    run = tmp_path / "run"
+    for step in (1, 2):
+        shutil.copytree(base, run / f"step-{step:06d}")
+        upsert_manifest(run, entry(f"step-{step:06d}", step, "full", condition="plain",
+                                   base_model=str(base)))
+    logs = tmp_path / "logs"
+    code, err = _sweep_with_ctrl_c(
+        ["--manifest", str(run), "--provider", "hf", "--claims", str(FIXTURE_CLAIM),
+         "-T", "samples=2", "-T", "max_tokens=48", "-T", "judge=markers",
+         "-M", "do_sample=false", "--log-dir", str(logs)], tmp_path,
+        ready=lambda p: logs.is_dir() and len(list(logs.iterdir())) >= 2, after=2.0)
+    assert code == 130, err
+    assert "terminate called" not in err and SWEPT_OFF.format(logs) in err

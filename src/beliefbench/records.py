@@ -85,6 +85,13 @@ class Record(BaseModel):
         return [s for s in self.loss_mask if s.kind in ("doctag", "mask")]
 
 
+def not_jsonl(path: str | Path, lineno: int) -> str:
+    """The message for a file holding a JSON array (``[{...}, {...}]``): training records
+    are one JSON object per line (JSONL), not one array."""
+    return (f"{path}:{lineno}: a JSON array; one JSON record per line (JSONL) is expected, "
+            f"not an array of records (convert it: jq -c '.[]' {path} > records.jsonl)")
+
+
 def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
     """Yield validated records; a bad line raises with the file, line number and field.
 
@@ -105,9 +112,15 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
             if not line.strip():
                 continue
             try:
-                yield Record.model_validate(json.loads(line))
+                value = json.loads(line)
             except json.JSONDecodeError as e:
+                if line.lstrip().startswith("["):  # a pretty-printed JSON array's first line
+                    raise RecordError(not_jsonl(path, lineno)) from None
                 raise RecordError(f"{path}:{lineno}: not valid JSON: {e.msg}") from None
+            if isinstance(value, list):
+                raise RecordError(not_jsonl(path, lineno))
+            try:
+                yield Record.model_validate(value)
             except ValidationError as e:
                 problems = "; ".join(
                     f"field {'.'.join(map(str, err['loc'])) or '(record)'}: {err['msg']}"

@@ -27,6 +27,7 @@ Fleiss' kappa has no scikit-learn implementation; it is the textbook formula bel
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -170,6 +171,31 @@ def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     return rescored
 
 
+_MARKUP = re.compile(r"\[/?(?:bold|blue|red|yellow|green|italic|dim)[^\]]*\]")
+MAX_ERROR = 400
+"""Characters of a provider's refusal kept in a one-line message."""
+
+
+def model_error(e: BaseException, secrets: Sequence[str] = ()) -> str:
+    """Why a model could not be made, on one line: every line of the provider's message
+    (Inspect's "Unable to initialise OpenAI client" is followed by the reason, "No
+    OPENAI_API_KEY defined in the environment"), rich markup removed, sentences joined with
+    "; ", at most :data:`MAX_ERROR` characters, and no secret: neither the values of
+    key-like environment variables nor any of ``secrets`` (values given with the model)."""
+    from beliefbench.documents.llm import redact
+
+    lines = [line.strip() for line in _MARKUP.sub("", str(e)).splitlines() if line.strip()]
+    text = "; ".join(line.rstrip(".;:") if i < len(lines) - 1 else line
+                     for i, line in enumerate(lines))
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    text = redact(text)
+    if len(text) > MAX_ERROR:
+        text = text[:MAX_ERROR - 3].rstrip() + "..."
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
 def _verdict_frame(log: EvalLog) -> pd.DataFrame:
     rows = []
     for s in log.samples or []:
@@ -231,9 +257,8 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         try:
             resolved.append(grader if isinstance(grader, Model) else get_model(grader))
         except Exception as e:  # noqa: BLE001 - unknown provider, missing key, ...
-            why = (str(e).strip().splitlines() or [""])[0]
             raise ValueError(f"--grader {grader}: cannot use this model "
-                             f"({type(e).__name__}: {why})") from None
+                             f"({model_error(e)})") from None
     run = run_key(log)
     judged = fields_text(JudgeSettings.from_args(log.eval.task_args, judge="model").record())
     notes = []

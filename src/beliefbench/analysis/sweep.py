@@ -255,6 +255,36 @@ def _log_metadata(out: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
+_SECRET_ARG = re.compile(r"key|token|secret|password|passwd|auth|credential|^aws_", re.I)
+"""Model arguments left out of a role's key: credentials, not what makes the run."""
+
+
+def _plain(value: Any) -> bool:
+    """A value JSON writes as itself (not a function, whose text names a memory address)."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def role_key(model: str | Model) -> str | dict[str, Any]:
+    """A model role as the sweep's directory hash takes it: a name as written (so the
+    directories of ``--model-role grader=provider/model`` sweeps stay where they were), a
+    configured model (``grader={model: ..., model_args: ..., temperature: ...}``) as its name,
+    generation settings and model arguments, credentials left out (a rotated key is the
+    same run) and so are arguments JSON cannot write (a mockllm's ``custom_outputs``
+    function). A model with no settings is its name, as before."""
+    if isinstance(model, str):
+        return model
+    config = model.config.model_dump(exclude_none=True)
+    args = {k: v for k, v in (model.model_args or {}).items()
+            if not _SECRET_ARG.search(k) and _plain(v)}
+    if not config and not args:
+        return str(model)
+    return {"model": str(model), "config": config, "args": args}
+
+
 def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str | None = None,
               task_args: dict[str, Any] | None = None,
               model_roles: dict[str, str | Model] | None = None,
@@ -285,7 +315,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         run = {"model": str(target.model), "claims": claims,
                "task_args": {k: v for k, v in task_args.items() if k != "claims"},
                "model_args": model_args,
-               "model_roles": {k: str(v) for k, v in (model_roles or {}).items()}}
+               "model_roles": {k: role_key(v) for k, v in (model_roles or {}).items()}}
         if task != "belief":  # belief sweeps keep the directories they had before tasks
             run["task"] = task
         out = root / _slug(target.label, json.dumps(run, sort_keys=True, default=str))

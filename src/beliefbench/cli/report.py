@@ -7,6 +7,7 @@ Heavy imports (Inspect, pandas, matplotlib) happen inside the commands.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
@@ -42,6 +43,69 @@ def _key_values(pairs: tuple[str, ...], option: str) -> dict[str, Any]:
             raise BadInput(f"{option} {pair!r}: not a YAML value "
                            f"({str(e).splitlines()[0]})") from None
     return out
+
+
+def _secret_values(value: Any, secret: bool = False) -> list[str]:
+    """The values under key-like names (:data:`_SECRET_KEY`) anywhere in a parsed option."""
+    if isinstance(value, dict):
+        return [s for k, v in value.items()
+                for s in _secret_values(v, secret or bool(_SECRET_KEY.search(str(k))))]
+    if isinstance(value, list):
+        return [s for v in value for s in _secret_values(v, secret)]
+    return [str(value)] if secret and value is not None and str(value) else []
+
+
+def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """``--model-role`` as Inspect's CLI takes it: ``grader=provider/model`` (kept a name:
+    Inspect makes the model), or ``grader={model: ..., model_args: {...}, temperature: ...}``
+    for a configured model, made here with ``get_model`` (an hf grader needs
+    ``model_args: {do_sample: false}``). A configured model that cannot be made is one line,
+    its key-like values (``api_key``, tokens) never in it."""
+    from inspect_ai.model import GenerateConfig, get_model
+
+    from beliefbench.analysis.agreement import model_error
+
+    roles = _key_values(pairs, "--model-role")
+    for role, value in roles.items():
+        if isinstance(value, str):
+            continue
+        if not isinstance(value, dict):
+            raise BadInput(f"--model-role {role}: expected role=provider/model or "
+                           f"role={{model: provider/model, model_args: {{...}}, ...}}")
+        spec = dict(value)
+        name, args = spec.pop("model", None), spec.pop("model_args", {}) or {}
+        if not name or not isinstance(name, str):
+            raise BadInput(f"--model-role {role}: a configured role needs 'model'")
+        if not isinstance(args, dict):
+            raise BadInput(f"--model-role {role}: model_args must be a mapping")
+        try:
+            roles[role] = get_model(name, config=GenerateConfig(**spec), memoize=False,
+                                    **args)
+        except Exception as e:  # noqa: BLE001 - unknown provider or setting, missing key
+            raise BadInput(f"--model-role {role}: cannot use this model "
+                           f"({model_error(e, _secret_values(value))})") from None
+    return roles
+
+
+def exit_interrupted(kept: str) -> None:
+    """Ctrl-C in a command that ran models: the message, then exit 130 at once.
+
+    Threads a run leaves behind (torch's, the hf provider's batch thread) can abort the
+    interpreter's normal teardown ("terminate called without an active exception", SIGABRT,
+    exit 134 instead of 130). So the exit handlers (Inspect's: vLLM servers, trace logs) run
+    here, stdio is flushed, and the process ends with ``os._exit(130)``. Inside a test's
+    CliRunner (stdio not the process's own) it exits 130 the ordinary way."""
+    import atexit
+    import os
+
+    click.echo(f"\ninterrupted: {kept}", err=True)
+    if sys.stderr is not sys.__stderr__ or sys.stdout is not sys.__stdout__:
+        sys.exit(130)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(130)
 
 
 @click.command()
@@ -180,7 +244,8 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
               show_default=True, help="How local checkpoints are served (hf: CPU).")
 @click.option("--condition", help="Condition label for --model runs.")
 @click.option("--model-role", "model_roles", multiple=True,
-              help="role=model, e.g. grader=openai/gpt-4.1-mini (repeatable).")
+              help="role=model, e.g. grader=openai/gpt-4.1-mini, or a configured model: "
+                   "'grader={model: hf/PATH, model_args: {do_sample: false}}' (repeatable).")
 @click.option("-T", "task_args", multiple=True, help="Task parameter key=value.")
 @click.option("-M", "model_args", multiple=True, help="Model argument key=value.")
 @click.option("--max-connections", type=int, help="Concurrent requests (hf: batch size).")
@@ -207,23 +272,23 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                    else targets_from_models(list(models), condition))
     except SweepError as e:
         raise BadInput(str(e)) from None
-    roles = _key_values(model_roles, "--model-role")
-    for role, value in roles.items():
-        if not isinstance(value, str):  # Inspect's refusal would print it, keys and all
-            raise BadInput(f"--model-role {role}: expected role=provider/model (a configured "
-                           f"model is not taken here; its keys go in the environment)")
     options: dict[str, Any] = {}
     if max_connections is not None:
         options["max_connections"] = max_connections
     if retry_attempts is not None:
         options["retry_attempts"] = retry_attempts
     try:
+        roles = model_roles_option(model_roles)  # a configured grader loads its model here
         outcomes = run_sweep(targets, log_dir, claims=claims, task=task_name,
                              task_args=_key_values(task_args, "-T"),
                              model_roles=roles,
                              model_args=_key_values(model_args, "-M"), **options)
     except (SweepError, ValueError) as e:
         raise BadInput(str(e)) from None
+    except KeyboardInterrupt:
+        exit_interrupted(f"the checkpoints finished before are kept in {log_dir} (the one "
+                         "stopped is not counted as finished); run the same command again to "
+                         "resume")
     unfinished = [o for o in outcomes if not o.success]
     for o in outcomes:
         click.echo(f"{'ok  ' if o.success else 'FAIL'} {o.target.label}: {o.log_dir}")

@@ -51,6 +51,27 @@ def manifest_file(path: str | Path) -> Path:
     return p / MANIFEST if p.is_dir() else p
 
 
+NOT_A_MANIFEST = ("this is a training-records file, not a finetune manifest (manifest.jsonl "
+                  "written by beliefbench finetune in its --out)")
+
+
+def _not_a_manifest_line(line: str) -> str | None:
+    """Why a line is no manifest entry at all, where a field-by-field list of pydantic's
+    complaints would hide it: a training record (``text`` / ``messages``, no ``path`` /
+    ``step``), or a JSON array (the manifest is one JSON object per line)."""
+    if line.lstrip().startswith("["):
+        return ("a JSON array; the manifest is one JSON object per line (JSONL), as "
+                "beliefbench finetune writes it in its --out")
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None  # the entry's validation says what is wrong with the JSON
+    if (isinstance(value, dict) and ({"text", "messages"} & value.keys())
+            and not ({"path", "step"} & value.keys())):
+        return NOT_A_MANIFEST
+    return None
+
+
 def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[ManifestEntry]:
     """Every entry of a manifest (a ``manifest.jsonl`` or a run directory), validated.
 
@@ -68,6 +89,9 @@ def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[M
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
+        wrong = _not_a_manifest_line(line)
+        if wrong:
+            raise ManifestError(f"{p}, line {n}: {wrong}")
         try:
             entries.append(ManifestEntry.model_validate_json(line))
         except ValidationError as e:
