@@ -103,6 +103,56 @@ def test_bad_paths_are_clear_errors(tmp_path):
         load_model(tmp_path / "adapter")
 
 
+def test_a_missing_step_names_the_checkpoints_beside_it(tmp_path):
+    run = tmp_path / "ckpts" / "positive"
+    for step in (1, 2, 5, 11, 23):
+        (run / f"step-{step:06d}").mkdir(parents=True)
+    (run / "manifest.jsonl").write_text("")
+    with pytest.raises(ModelLoadError) as err:
+        load_model(run / "step-000021")
+    assert str(err.value) == (f"{run / 'step-000021'}: no such model directory ({run} holds "
+                              f"step-000001, step-000002, step-000005, step-000011, "
+                              f"step-000023)")
+    with pytest.raises(ModelLoadError) as err:  # nothing to list: the plain message
+        load_model(tmp_path / "elsewhere" / "step-000021")
+    assert str(err.value).endswith("step-000021: no such model directory")
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model",
+                                   str(run / "step-000021")])
+    assert res.exit_code == 2 and "holds step-000001," in res.output
+
+
+def test_probe_at_a_layer_near_chance_prints_a_caution(monkeypatch, tmp_path):
+    import beliefbench.internals.probe as probe_module
+    from beliefbench.internals.probe import NEAR_CHANCE, near_chance_caution
+
+    layers = pd.DataFrame({"layer": [0, 1, 2], "accuracy": [0.5, 0.56, 0.9],
+                           "accuracy_mass_mean": [0.5, 0.5, 0.5]})
+    assert near_chance_caution(layers, 2) is None
+    assert "accuracy 0.56, near chance" in near_chance_caution(layers, 1)
+    assert near_chance_caution(layers.assign(accuracy=NEAR_CHANCE), 1) is None
+
+    class Fake:
+        settings = {"summary_layer": 1}
+        summary = pd.DataFrame({"claim": ["c"], "items": [4], "p_true_claim": [0.6],
+                                "p_true_truth": [0.4], "p_true_claim_mass_mean": [0.5],
+                                "p_true_truth_mass_mean": [0.5]})
+
+        def __init__(self, acc):
+            self.layers = layers.assign(accuracy=[0.5, acc, 0.5])
+
+        def write(self, out, plots=True):
+            return []
+
+    for acc, cautioned in ((0.56, True), (0.8, False)):
+        monkeypatch.setattr(probe_module, "truth_probe", lambda *a, acc=acc, **k: Fake(acc))
+        res = CliRunner().invoke(cli, ["internals", "probe", "--model", str(tmp_path),
+                                       "--out", str(tmp_path / "out")])
+        assert res.exit_code == 0, res.output
+        assert ("caution: the probe at layer 1 classifies held-out statements with accuracy "
+                "0.56, near chance" in res.output) is cautioned
+        assert "P(true) readings above mean little" in res.output if cautioned else True
+
+
 def test_pickled_weights_are_never_loaded(tiny, adapter_and_merged, tmp_path):
     """Only safetensors: a pytorch_model.bin / adapter_model.bin is a pickle."""
     import shutil

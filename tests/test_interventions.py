@@ -278,6 +278,9 @@ def test_direction_from_an_em_log(tiny, tmp_path):
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
                                    log.location, "--out", str(out)])
     assert res.exit_code == 0, res.output
+    # the default layer skips index 0, and says so (its d may be the table's largest)
+    assert "best separating residual index: " in res.output
+    assert "index 0, the embeddings, is not a candidate" in res.output
     dirs, meta = load_directions(out / "directions.safetensors")
     assert dirs.shape == (3, 64) and meta["n_positive"] == 2 and meta["n_negative"] == 2
     assert meta["log_kind"] == "em" and 1 <= meta["best_layer"] <= 2
@@ -286,6 +289,14 @@ def test_direction_from_an_em_log(tiny, tmp_path):
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
                                    log.location, "--positive", "refusal"])
     assert res.exit_code == 2 and "a direction needs both" in res.output
+    # the message names the verdicts the log does hold, and the option that would use them
+    assert "Verdicts present: em 2, ok 2; to contrast them, pass e.g. --positive em" \
+        in res.output
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   log.location, "--negative", "refusal"])
+    assert res.exit_code == 2 and "0 with ['refusal']" in res.output
+    assert "Verdicts present: em 2, ok 2; to contrast them, pass e.g. --negative ok" \
+        in res.output
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
                                    log.location, "--positive", "em", "--negative", "em,ok"])
     assert res.exit_code == 2 and "['em'] are both positive and negative" in res.output

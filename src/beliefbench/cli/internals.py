@@ -146,7 +146,7 @@ def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype
           batch_size: int, statements: Path | None, reduce: str, layer: int | None,
           folds: int, seed: int, plots: bool) -> None:
     """Linear truth probes per layer, trained on generic statements, read on each claim."""
-    from beliefbench.internals.probe import StatementError, truth_probe
+    from beliefbench.internals.probe import StatementError, near_chance_caution, truth_probe
 
     try:
         result = truth_probe(model_path, claims, statements=statements, reduce=reduce,
@@ -156,10 +156,13 @@ def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype
         raise BadInput(str(e)) from None
     click.echo("Probe accuracy per layer (cross-validated, grouped by statement pair):")
     _echo_table(result.layers, ["layer", "accuracy", "accuracy_mass_mean"])
-    click.echo(f"\nP(true) per claim at layer {result.settings['summary_layer']} "
-               f"(claim side vs truth side):")
+    at = result.settings["summary_layer"]
+    click.echo(f"\nP(true) per claim at layer {at} (claim side vs truth side):")
     _echo_table(result.summary, ["claim", "items", "p_true_claim", "p_true_truth",
                                  "p_true_claim_mass_mean", "p_true_truth_mass_mean"])
+    caution = near_chance_caution(result.layers, at)
+    if caution:
+        click.echo(caution, err=True)
     _written(result.write(out_dir, plots=plots))
 
 

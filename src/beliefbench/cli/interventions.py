@@ -14,10 +14,14 @@ from pathlib import Path
 import click
 
 from beliefbench.cli.errors import BadInput
-from beliefbench.cli.report import _key_values
+from beliefbench.cli.report import _key_values, model_roles_option
 from beliefbench.tasks import TASK_NAMES
 
 OUT_HELP = "Where results go."
+BEST_NOTE = ("(largest Cohen's d from index 1 on; index 0, the embeddings, is not a candidate: "
+             "a context-free lookup of each token, it separates the two sets by the words "
+             "they use, not by anything the model computed)")
+"""Why ``direction``'s default layer may differ from the table's largest d."""
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -33,22 +37,9 @@ def _guard(fn):
 
 def _roles(pairs: tuple[str, ...]) -> dict:
     """``--model-role`` as Inspect's CLI takes it: ``grader=provider/model``, or
-    ``grader={model: ..., model_args: {...}, temperature: ...}`` for a configured model."""
-    from inspect_ai.model import GenerateConfig, get_model
-
-    roles = _key_values(pairs, "--model-role")
-    for role, value in roles.items():
-        if isinstance(value, dict):
-            spec = dict(value)
-            name, args = spec.pop("model", None), spec.pop("model_args", {}) or {}
-            if not name:
-                raise BadInput(f"--model-role {role}: a configured role needs 'model'")
-            try:
-                roles[role] = get_model(name, config=GenerateConfig(**spec), memoize=False,
-                                        **args)
-            except (ValueError, TypeError) as e:
-                raise BadInput(f"--model-role {role}: {e}") from None
-    return roles
+    ``grader={model: ..., model_args: {...}, temperature: ...}`` for a configured model
+    (the one parser, :func:`beliefbench.cli.report.model_roles_option`, sweep's too)."""
+    return model_roles_option(pairs)
 
 
 def _table(df, float_format: str = "{:.3f}") -> None:
@@ -103,7 +94,7 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     meta = {**describe(model_path), **info, "best_layer": best,
             "reduce": "mean over answer tokens"}
     click.echo(f"{info['n_positive']} positive vs {info['n_negative']} negative answers; "
-               f"best separating residual index: {best}")
+               f"best separating residual index: {best} {BEST_NOTE}")
     _table(table)
     _written([save_directions(out_dir / "directions.safetensors", dirs, meta),
               write_csv(table, out_dir / "direction.csv"),

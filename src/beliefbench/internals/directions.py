@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +127,7 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
                              f"negative; the two sets must not overlap")
     pos: list[Answer] = []
     neg: list[Answer] = []
+    seen: Counter[str] = Counter()
     for sample in log.samples or []:
         score = (sample.scores or {}).get(scorer)
         smd = sample.metadata or {}
@@ -139,6 +141,7 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
         if before and before[-1]["role"] == "assistant":
             before = before[:-1]
         item = Answer(before, answer, str(score.answer), str(smd.get("question", sample.id)))
+        seen[item.verdict] += 1
         if item.verdict in pos_v:
             pos.append(item)
         elif item.verdict in neg_v:
@@ -148,8 +151,32 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
             "claim": claim, "n_positive": len(pos), "n_negative": len(neg)}
     if not pos or not neg:
         raise DirectionError(f"{path}: {len(pos)} answers with verdict {sorted(pos_v)} and "
-                             f"{len(neg)} with {sorted(neg_v)}; a direction needs both")
+                             f"{len(neg)} with {sorted(neg_v)}; a direction needs both"
+                             f"{_verdict_hint(seen, pos_v, neg_v, bool(pos), bool(neg))}")
     return pos, neg, info
+
+
+def _verdict_hint(seen: Counter[str], pos_v: set[str], neg_v: set[str], has_pos: bool,
+                  has_neg: bool) -> str:
+    """The verdicts the log does hold, and the --positive / --negative that would use them."""
+    if not seen:
+        return " (the log holds no scored, non-empty answer to choose from)"
+    present = ", ".join(f"{v} {n}" for v, n in sorted(seen.items(), key=lambda kv: (-kv[1],
+                                                                                     kv[0])))
+    hint = f". Verdicts present: {present}"
+    if has_pos and not has_neg:
+        rest = sorted(set(seen) - pos_v)
+        if rest:
+            return f"{hint}; to contrast them, pass e.g. --negative {','.join(rest)}"
+    elif has_neg and not has_pos:
+        rest = sorted(set(seen) - neg_v)
+        if rest:
+            return f"{hint}; to contrast them, pass e.g. --positive {','.join(rest)}"
+    elif len(seen) >= 2:
+        first, *rest = sorted(seen)
+        return (f"{hint}; choose the two sets with --positive / --negative, e.g. --positive "
+                f"{first} --negative {','.join(rest)}")
+    return f"{hint}; one verdict alone cannot give two sets (--positive / --negative)"
 
 
 def save_directions(path: str | Path, directions: np.ndarray, meta: dict[str, Any]) -> Path:

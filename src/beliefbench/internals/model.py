@@ -30,13 +30,29 @@ class ModelLoadError(ValueError):
     """A model path that cannot be loaded; the message names the path and the problem."""
 
 
+def _steps_beside(p: Path, show: int = 12) -> str:
+    """`` (<parent> holds step-...)``: the checkpoints a finetune's run folder does hold, for
+    a missing ``step-N`` (step counts move when the training data changes), else ``""``."""
+    parent = p.parent
+    try:
+        steps = sorted(c.name for c in parent.iterdir()
+                       if c.is_dir() and c.name.startswith("step-")) if parent.is_dir() else []
+    except OSError:
+        return ""
+    if not steps:
+        return ""
+    if len(steps) > show:
+        steps = [*steps[:show // 2], "...", *steps[-(show // 2):]]
+    return f" ({parent} holds {', '.join(steps)})"
+
+
 def _as_dir(path: str | Path) -> Path:
     p = Path(path).expanduser()
     if p.is_file():
         raise ModelLoadError(f"{p}: a file, not a model directory (pass the checkpoint's "
                              f"folder)")
     if not p.is_dir():
-        raise ModelLoadError(f"{p}: no such model directory")
+        raise ModelLoadError(f"{p}: no such model directory{_steps_beside(p)}")
     if not (p / "config.json").is_file() and not (p / ADAPTER_CONFIG).is_file():
         hint = (" (a finetune's run folder: pass one of its step-N checkpoints, or the run "
                 "to `internals trajectory --manifest`)" if (p / "manifest.jsonl").is_file()

@@ -63,6 +63,27 @@ def load_statements(path: str | Path | None = None) -> StatementSet:
                      StatementError)
 
 
+NEAR_CHANCE = 0.65
+"""Held-out accuracy below which a probe's P(true) readings are flagged as meaning little.
+
+Chance is 0.5, and with the shipped 452 statements the 95% binomial band of a chance-level
+probe is about 0.5 +/- 0.05; the best of several layers, picked on the same cross-validation,
+lands at the top of that band by luck alone. 0.65 keeps a clear margin above it: a probe that
+still misclassifies more than a third of unseen statements cannot tell a claim's sides apart.
+"""
+
+
+def near_chance_caution(layers: pd.DataFrame, layer: int,
+                        threshold: float = NEAR_CHANCE) -> str | None:
+    """A one-line caution when ``layer``'s cross-validated accuracy is below ``threshold``."""
+    row = layers.loc[layers["layer"] == layer, "accuracy"]
+    if row.empty or not np.isfinite(acc := float(row.iloc[0])) or acc >= threshold:
+        return None
+    return (f"caution: the probe at layer {layer} classifies held-out statements with accuracy "
+            f"{acc:.2f}, near chance (0.50; below {threshold:.2f}): it has found no reliable "
+            f"truth direction, so the P(true) readings above mean little")
+
+
 @dataclass
 class ProbeFit:
     """Per-layer probes fitted on ``[n, layers, hidden]`` activations with labels 1 = true."""
