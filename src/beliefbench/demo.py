@@ -399,7 +399,7 @@ def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
     counter = progress.counter("eval", len(chosen))
     key = _hash({"claims": [sha256_file(p) for p, _ in claims],
                  "belief": b.model_dump(exclude={"checkpoints"}), "version": __version__,
-                 "seed": SEED})
+                 "seed": SEED, "batch": "all"})
     files = ",".join(str(p) for p, _ in claims)
     logs = {}
     for i, ck in enumerate(chosen, 1):
@@ -415,10 +415,15 @@ def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
                 Path(urlparse(info.name).path).unlink(missing_ok=True)
             task = belief(claims=files, families=b.families, samples=b.samples,
                           max_tokens=b.max_tokens, judge="markers")
+            # every response in one batch: the hf provider batches requests as they arrive,
+            # so with smaller batches which answers shared a batch (their padding, their
+            # draws from the seeded sampler) depended on timing, and a loaded machine gave
+            # other answers from the same checkpoint
+            batch = len(task.dataset) * b.samples
             with progress.heartbeat(f"belief task on {ck.condition} step {ck.step}"):
                 ran = inspect_eval(
                     task, model=f"hf/{ck.path.resolve()}", log_dir=str(where),
-                    display="none", max_connections=32, seed=SEED,
+                    display="none", max_connections=batch, seed=SEED,
                     metadata={"condition": ck.condition, "step": ck.step,
                               "checkpoint": str(ck.path)})
             stop_if_interrupted(ran)
