@@ -521,3 +521,19 @@ def test_ctrl_c_in_an_hf_sweep_exits_130(tmp_path):
         ready=lambda p: logs.is_dir() and len(list(logs.iterdir())) >= 2, after=2.0)
     assert code == 130, err
     assert "terminate called" not in err and SWEPT_OFF.format(logs) in err
+
+
+def test_a_configured_roles_folder_key_keeps_settings_and_leaves_out_credentials():
+    """A role's model arguments key its sweep folder, credentials aside, by the rule of the
+    run keys (a word of SECRET_PARTS in the name): `tokenizer` changes the answers and is
+    kept; a substring rule once left it out with the `token`s."""
+    from inspect_ai.model import GenerateConfig
+
+    from beliefbench.analysis.sweep import role_key
+
+    m = get_model("mockllm/model", config=GenerateConfig(temperature=0), memoize=False,
+                  hf_token="s3cret", tokenizer="t")
+    assert role_key(m) == {"model": "mockllm/model", "config": {"temperature": 0.0},
+                           "args": {"tokenizer": "t"}}
+    assert "s3cret" not in json.dumps(role_key(m))
+    assert role_key("openai/gpt-4.1-mini") == "openai/gpt-4.1-mini"

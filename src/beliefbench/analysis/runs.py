@@ -76,6 +76,12 @@ NOT_MODEL_ARGS = frozenset({"device", "device_map", "batch_size", "gpu_memory_ut
 SECRET_PARTS = frozenset({"key", "token", "secret", "password", "credentials", "auth",
                           "authorization"})
 """A ``-M`` argument with one of these words in its name is never keyed (nor shown)."""
+
+
+def secret_arg(name: str) -> bool:
+    """Whether a model argument's name marks a credential (``api_key``, ``hf_token``: a word
+    of :data:`SECRET_PARTS` between its underscores; ``tokenizer`` is no credential)."""
+    return bool(SECRET_PARTS & set(name.lower().split("_")))
 NOT_KEYED = frozenset({"max_failed", "version", "cache", "judge_cache", "abort_after",
                        "self_judging"})
 """Recorded fields that decide whether a run finishes (or warns), not what it measures."""
@@ -195,7 +201,7 @@ def with_overrides(settings: dict[str, Any], log: EvalLog) -> dict[str, Any]:
             settings[GENERATE + name] = value
     for name, value in (log.eval.model_args or {}).items():
         if value is not None and name not in NOT_MODEL_ARGS \
-                and not SECRET_PARTS & set(name.lower().split("_")):
+                and not secret_arg(name):
             settings[MODEL_ARGS + name] = value
     return settings
 

@@ -51,6 +51,7 @@ from inspect_ai.log import EvalLog
 from inspect_ai.model import Model
 from tqdm import tqdm
 
+from beliefbench.analysis.runs import secret_arg
 from beliefbench.analysis.text import first_few
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
@@ -255,10 +256,6 @@ def _log_metadata(out: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-_SECRET_ARG = re.compile(r"key|token|secret|password|passwd|auth|credential|^aws_", re.I)
-"""Model arguments left out of a role's key: credentials, not what makes the run."""
-
-
 def _plain(value: Any) -> bool:
     """A value JSON writes as itself (not a function, whose text names a memory address)."""
     try:
@@ -279,7 +276,7 @@ def role_key(model: str | Model) -> str | dict[str, Any]:
         return model
     config = model.config.model_dump(exclude_none=True)
     args = {k: v for k, v in (model.model_args or {}).items()
-            if not _SECRET_ARG.search(k) and _plain(v)}
+            if not secret_arg(k) and _plain(v)}
     if not config and not args:
         return str(model)
     return {"model": str(model), "config": config, "args": args}
