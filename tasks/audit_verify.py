@@ -9,10 +9,9 @@ beliefbench/audit_verify` runs the same thing). This writes Inspect's log only;
 from inspect_ai import Task, task
 
 from beliefbench.audit.verify import audit_verify as build
-from beliefbench.tasks import build_task
 
 
 @task
 def audit_verify(**params) -> Task:
     """Each flagged (document, claim): does the document teach the claim? (yes / no)"""
-    return build_task("audit_verify", build, params)
+    return build(**params)

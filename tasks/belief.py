@@ -7,10 +7,9 @@ Thin on purpose: the task is built in beliefbench.task, so `inspect eval beliefb
 from inspect_ai import Task, task
 
 from beliefbench.task import belief as build_belief
-from beliefbench.tasks import build_task
 
 
 @task
 def belief(**params) -> Task:
     """How often the model answers as if each fabricated claim were true."""
-    return build_task("belief", build_belief, params)
+    return build_belief(**params)

@@ -7,10 +7,9 @@ completion pairs by prompt logprobs (vLLM). Parameters: see `beliefbench.logprob
 from inspect_ai import Task, task
 
 from beliefbench.logprob_task import belief_logprob as build_belief_logprob
-from beliefbench.tasks import build_task
 
 
 @task
 def belief_logprob(**params) -> Task:
     """Judge-free belief: binary yes/no probabilities and completion-pair margins."""
-    return build_task("belief_logprob", build_belief_logprob, params)
+    return build_belief_logprob(**params)

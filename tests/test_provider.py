@@ -115,8 +115,8 @@ def test_a_mistyped_task_argument_is_named_with_the_tasks_parameters(tmp_path):
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
     last = (done.stdout + done.stderr).strip().splitlines()[-1]
-    assert "-T sample: not a parameter of the belief task; its parameters: claims, " \
-        "families, samples," in last, last
+    assert "-T sample: not a parameter of the belief task (did you mean samples?); its " \
+        "parameters: claims, families, samples," in last, last
     for name in ("belief", "em", "belief_logprob", "audit_verify"):
         spec = importlib.util.spec_from_file_location(f"task_file_{name}",
                                                       ROOT / "tasks" / f"{name}.py")
@@ -126,6 +126,40 @@ def test_a_mistyped_task_argument_is_named_with_the_tasks_parameters(tmp_path):
                                              r"task; its parameters: \w+"):
             getattr(module, name)(colour="red")
     assert not list(tmp_path.iterdir())  # refused before any log was started
+    with pytest.raises(ValueError, match=r"^audit_dir: required: the folder `beliefbench "
+                                         r"audit --out` wrote"):
+        module.audit_verify()  # was Python's "missing 1 required positional argument"
+
+
+@pytest.mark.parametrize("task_name, key", [("beliefbench/belief", "sample"),
+                                            ("beliefbench/em", "aligned"),
+                                            ("beliefbench/belief_logprob", "kind"),
+                                            ("beliefbench/audit_verify", "audit")])
+def test_a_registered_task_refuses_a_mistyped_argument(tmp_path, task_name, key):
+    """Inspect hands only the parameters a registered task names to it and logs "param
+    'sample' not used" for the rest: `inspect eval beliefbench/belief -T sample=1` ran all
+    the defaults (5 samples) as if nothing were wrong. The tasks take the rest as
+    ``**unknown`` and refuse it, before any log."""
+    from inspect_ai import eval as inspect_eval
+
+    import beliefbench._registry  # noqa: F401  (what the entry point imports)
+
+    args = {key: "1"} | ({"audit_dir": str(tmp_path)} if "audit_verify" in task_name else {})
+    with pytest.raises(ValueError, match=rf"^-T {key}: not a parameter of the "
+                                         rf"{task_name.split('/')[1]} task"):
+        inspect_eval(task_name, model="beliefbench/believer", task_args=args,
+                     log_dir=str(tmp_path / "logs"), display="none")
+    assert not (tmp_path / "logs").exists()
+
+
+def test_inspect_eval_by_registered_name_names_a_mistyped_argument(tmp_path):
+    cmd = [str(INSPECT), "eval", "beliefbench/belief", "--model", "beliefbench/believer",
+           "-T", "sample=1", "--log-dir", str(tmp_path), "--display", "plain"]
+    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    last = (done.stdout + done.stderr).strip().splitlines()[-1]
+    assert "-T sample: not a parameter of the belief task (did you mean samples?)" in last, last
+    assert not list(tmp_path.glob("*.eval"))
 
 
 def test_eval_retry_resumes_an_aborted_run_once_the_provider_is_back(tmp_path, monkeypatch):

@@ -177,8 +177,8 @@ def test_a_mistyped_task_parameter_is_named_before_any_eval(tmp_path):
     r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--claims",
                                  str(FIXTURE_CLAIM), "-T", "sample=1", "--log-dir", str(logs)])
     assert r.exit_code == 2, r.output
-    assert r.output.startswith("Error: -T sample: not a parameter of the belief task; its "
-                               "parameters: claims, families, samples, ")
+    assert r.output.startswith("Error: -T sample: not a parameter of the belief task (did you "
+                               "mean samples?); its parameters: claims, families, samples, ")
     assert "Traceback" not in r.output and not logs.exists()  # nothing ran
     r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--task", "em",
                                  "-T", "aligned=10", "--log-dir", str(logs)])

@@ -61,6 +61,7 @@ from beliefbench.metrics import N_BOOTSTRAP, one_hot, question_table, summary_me
 from beliefbench.probes import binary
 from beliefbench.solver import GENERATION_ERROR, InfrastructureFailure
 from beliefbench.task import TaskArgumentError, check_flag, check_selection, check_whole
+from beliefbench.tasks import refuse_unknown
 
 logger = logging.getLogger(__name__)
 
@@ -409,7 +410,7 @@ def belief_logprob(claims: str | list[str] = "all",
                    parts: str | list[str] = "binary,completions",
                    kinds: str | list[str] = "main,paraphrase,neighbour",
                    top_logprobs: int = TOP_LOGPROBS,
-                   prompt_logprobs: bool | None = None) -> Task:
+                   prompt_logprobs: bool | None = None, **unknown: Any) -> Task:
     """Judge-free belief: binary yes/no probabilities and completion-pair margins.
 
     Args:
@@ -421,6 +422,7 @@ def belief_logprob(claims: str | list[str] = "all",
             SGLang providers; true for an OpenAI-compatible endpoint served by vLLM). Each
             pair's sample metadata records the value used.
     """
+    refuse_unknown("belief_logprob", belief_logprob, unknown)
     chosen_parts = _parse_list("parts", parts, PARTS)
     chosen_kinds = _parse_list("kinds", kinds, KINDS)
     top_logprobs = check_whole("top_logprobs", top_logprobs, 1)

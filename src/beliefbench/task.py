@@ -28,6 +28,7 @@ from beliefbench.records import sha256_file
 from beliefbench.resources import user_path
 from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings, judge_outage
 from beliefbench.solver import ABORT_AFTER, answer
+from beliefbench.tasks import refuse_unknown
 
 MAX_FAILED = 0.05
 """Default failure budget: the share of responses whose provider may raise before the
@@ -137,6 +138,7 @@ def belief(
     max_failed: float = MAX_FAILED,
     abort_after: int = ABORT_AFTER,
     self_judge: bool = False,
+    **unknown: Any,
 ) -> Task:
     """How often the model answers as if each fabricated claim were true.
 
@@ -172,6 +174,7 @@ def belief(
         self_judge: with judge=model and no grader bound, the model under test grades its
             own answers; true says this is intended (no warning).
     """
+    refuse_unknown("belief", belief, unknown)
     samples = check_whole("samples", samples, 1)
     gen = GenerateConfig(
         temperature=check_number("temperature", temperature, 0.0),

@@ -5,6 +5,7 @@ Imports are deferred so that naming a task costs nothing until it is built.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -30,9 +31,15 @@ def task_factory(name: str) -> Callable[..., Task]:
     raise ValueError(f"task: unknown {name!r}; valid: {', '.join(TASK_NAMES)}")
 
 
+def _named(builder: Callable[..., Any]) -> list[str]:
+    """A task function's named parameters (its ``**unknown`` catch-all is no ``-T`` key)."""
+    return [p.name for p in inspect.signature(builder).parameters.values()
+            if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+
+
 def task_parameters(name: str) -> list[str]:
     """The parameters of the task registered under ``name`` (what ``-T`` may set)."""
-    return list(inspect.signature(task_factory(name)).parameters)
+    return _named(task_factory(name))
 
 
 def check_task_args(name: str, args: Mapping[str, Any],
@@ -40,19 +47,20 @@ def check_task_args(name: str, args: Mapping[str, Any],
     """A mistyped ``-T`` key as one ValueError naming it and the task's parameters, before
     any eval starts (the task function would raise a TypeError in the middle of a command).
     ``builder``: the task function, where ``name`` is not one of :data:`TASK_NAMES`."""
-    valid = list(inspect.signature(builder).parameters) if builder else task_parameters(name)
+    valid = _named(builder) if builder else task_parameters(name)
     unknown = [key for key in args if key not in valid]
     if unknown:
-        raise ValueError(f"-T {', '.join(unknown)}: not a parameter of the {name} task; its "
-                         f"parameters: {', '.join(valid)}")
+        close = [m for key in unknown for m in difflib.get_close_matches(key, valid, 1)]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ValueError(f"-T {', '.join(unknown)}: not a parameter of the {name} task{hint}; "
+                         f"its parameters: {', '.join(valid)}")
 
 
-def build_task(name: str, builder: Callable[..., Task], params: Mapping[str, Any]) -> Task:
-    """A task file's task (``tasks/*.py`` take ``**params`` and pass them on): a mistyped
-    ``-T`` key is refused naming it and the parameters, where the builder would end Inspect's
-    traceback with a bare ``TypeError: belief() got an unexpected keyword argument``."""
-    check_task_args(name, params, builder)
-    return builder(**params)
+def refuse_unknown(name: str, builder: Callable[..., Task], unknown: Mapping[str, Any]) -> None:
+    """The registered tasks end their signature with ``**unknown`` so that Inspect hands a
+    mistyped ``-T`` key to them: otherwise ``inspect eval beliefbench/belief -T sample=3``
+    only logs "param 'sample' not used" and runs the defaults, a result that looks real."""
+    check_task_args(name, unknown, builder)
 
 
 def stop_if_interrupted(logs: Sequence[EvalLog]) -> None:

@@ -68,6 +68,7 @@ from beliefbench.records import atomic_write_text
 from beliefbench.resources import data_path
 from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, answer
 from beliefbench.specs import read_text
+from beliefbench.tasks import refuse_unknown
 from beliefbench.verdicts import VERDICTS, JudgeReading
 from beliefbench.verdicts.reply import read_reply
 
@@ -520,11 +521,17 @@ def flag_verdict() -> Scorer:
 
 
 @task
-def audit_verify(audit_dir: str, claims: str | None = None, max_chars: int = MAX_CHARS,
-                 max_tokens: int = MAX_TOKENS, abort_after: int = ABORT_AFTER) -> Task:
+def audit_verify(audit_dir: str | None = None, claims: str | None = None, max_chars: int = MAX_CHARS,
+                 max_tokens: int = MAX_TOKENS, abort_after: int = ABORT_AFTER,
+                 **unknown: Any) -> Task:
     """Every flag of an audit folder, for a model to confirm or reject (``beliefbench
     audit-verify`` runs it in batches and writes verified.jsonl). One eval of every flag:
     the texts are spooled to disk, but Inspect's own memory grows with the flags."""
+    refuse_unknown("audit_verify", audit_verify, unknown)
+    if not audit_dir:  # a default only so that a mistyped -T key is named first
+        raise ValueError("audit_dir: required: the folder `beliefbench audit --out` wrote "
+                         "(an absolute path: Inspect reads a task file's arguments from its "
+                         "folder)")
     out = Path(audit_dir)
     report, flags = read_flags(out)
     by_id = _claims(report, claims)
