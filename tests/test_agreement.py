@@ -225,6 +225,20 @@ def test_undefined_kappas_are_json_null_not_nan(log_path):
     assert out["pairs"][0]["agreement"] == 1.0
 
 
+def test_undefined_kappas_print_as_a_dash_like_the_table(log_path, monkeypatch):
+    """The pairs table showed an undefined kappa as '-' and the Fleiss line as 'nan'."""
+    import beliefbench.analysis.agreement as module
+
+    both_yes = agreement(log_path, [scripted(always_yes), scripted(always_yes, name="y2")],
+                         labels=["y1", "y2"])
+    monkeypatch.setattr(module, "agreement", lambda *args, **kwargs: both_yes)
+    r = CliRunner().invoke(cli, ["agreement", str(log_path), "--grader", "a/y1",
+                                 "--grader", "b/y2"])
+    assert r.exit_code == 0, r.output
+    assert "Fleiss' kappa: -\n" in r.output and "nan" not in r.output.lower()
+    assert "a kappa is undefined ('-'; null in --json)" in r.output
+
+
 def test_an_em_log_is_refused_naming_the_file_and_em_report(tmp_path):
     """An EM log was refused as 'not a belief log (task ... has no 'beliefbench' eval
     metadata)': true, but it named no way to read it."""

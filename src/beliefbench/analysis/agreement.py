@@ -310,8 +310,8 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
     if merged.empty:
         notes.append("no judged responses (only binary / failed): kappas are undefined")
     elif any(np.isnan(p["cohen_kappa"]) for p in pairs):
-        notes.append("a kappa is undefined (NaN) where both judges gave one single verdict "
-                     "to every response")
+        notes.append("a kappa is undefined ('-'; null in --json) where both judges gave one "
+                     "single verdict to every response")
     rates, claim_rates = [], []
     for label in labels:
         q = question_table(frames[label][["claim", "family", "question", "verdict"]])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -333,7 +334,8 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
                f"{left_out}")
     click.echo(f"run: {result.settings}\n")
     click.echo(markdown_table(result.pairs))
-    click.echo(f"\nFleiss' kappa: {result.fleiss_kappa:.3f}\n")
+    fleiss = "-" if math.isnan(result.fleiss_kappa) else f"{result.fleiss_kappa:.3f}"
+    click.echo(f"\nFleiss' kappa: {fleiss}\n")  # undefined as '-', as in the pairs table
     click.echo(markdown_table(result.rates))
     click.echo(f"\nBelief-rate spread between judges: {result.spread:.3f}")
     for note in result.notes:
