@@ -537,3 +537,19 @@ def test_a_configured_roles_folder_key_keeps_settings_and_leaves_out_credentials
                            "args": {"tokenizer": "t"}}
     assert "s3cret" not in json.dumps(role_key(m))
     assert role_key("openai/gpt-4.1-mini") == "openai/gpt-4.1-mini"
+
+
+def test_ctrl_c_in_a_command_without_its_own_handling_exits_130_with_one_line(monkeypatch):
+    """click's default is "Aborted!" and exit 1, which a script cannot tell from a failure."""
+    import sys
+
+    claims_cli = sys.modules["beliefbench.cli.claims"]  # the package's `claims` is the group
+
+    def pressed():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(claims_cli, "known_claims", pressed)
+    r = CliRunner().invoke(cli, ["claims", "list"])
+    assert r.exit_code == 130, r.output
+    assert r.output.strip() == ("interrupted: nothing half-written is left (files are written "
+                                "whole or not at all); run the same command again")

@@ -10,6 +10,7 @@ from beliefbench.cli.claims import claims
 from beliefbench.cli.demo import demo
 from beliefbench.cli.docs import docs
 from beliefbench.cli.em import em_report
+from beliefbench.cli.errors import exit_interrupted
 from beliefbench.cli.finetune import finetune
 from beliefbench.cli.internals import internals
 from beliefbench.cli.interventions import add_intervention_commands
@@ -27,9 +28,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
-            click.echo("\ninterrupted: nothing half-written is left (files are written whole "
-                       "or not at all); run the same command again", err=True)
-            ctx.exit(130)
+            exit_interrupted("nothing half-written is left (files are written whole or not at "
+                             "all); run the same command again")
         except OSError as e:
             if e.filename is None:  # not about a path the user can fix: a real failure
                 raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -26,7 +25,7 @@ def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> No
     belief task (offline marker judge). Prints a table with 95% CIs and writes a plot.
     """
     from beliefbench.claims import ClaimSpecError
-    from beliefbench.cli.errors import BadInput
+    from beliefbench.cli.errors import BadInput, exit_interrupted
     from beliefbench.demo import DemoError, equivalent_commands, load_preset, run_demo
     from beliefbench.finetune.local import Interrupted
     from beliefbench.finetune.recipe import RecipeError
@@ -37,9 +36,8 @@ def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> No
     except (DemoError, RecipeError, ClaimSpecError) as e:
         raise BadInput(str(e)) from None
     except (Interrupted, KeyboardInterrupt):  # training saves its state on the first Ctrl-C
-        click.echo(f"\ninterrupted: finished work in {workdir} is kept; run the same command "
-                   f"again to continue", err=True)
-        sys.exit(130)
+        exit_interrupted(f"finished work in {workdir} is kept; run the same command again to "
+                         f"continue")
     click.echo("\nWhat each condition did to the claims (final checkpoints, 95% bootstrap "
                "CIs over completion pairs / questions):\n")
     click.echo(result.table)

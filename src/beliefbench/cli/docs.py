@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
 from beliefbench.claims import ClaimSpecError, load_claims, resolve_claims
-from beliefbench.cli.errors import BadInput
+from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.documents.base import ClaimFieldError, DocumentError
 from beliefbench.records import RecordError
 
@@ -143,9 +142,8 @@ def generate(claims_sel: str, conditions: str, n: int, out: Path, generator: str
         raise _fail(e) from None
     except KeyboardInterrupt:
         kept = ", ".join(p.name for p in written) or "none"
-        click.echo(f"\ninterrupted: finished conditions kept in {out}: {kept}; run the same "
-                   f"command again to make the rest", err=True)
-        sys.exit(130)
+        exit_interrupted(f"finished conditions kept in {out}: {kept}; run the same command "
+                         f"again to make the rest")
 
 
 @docs.command("mix")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import click
 
+from beliefbench.cli.errors import exit_interrupted
 from beliefbench.finetune.recipe import shipped_recipes_text
 
 
@@ -72,18 +72,15 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
             train_local(recipe, data, base, out, resume=resume, recipe_path=recipe_path,
                         condition=condition, claim=claim)
         except Interrupted as e:
-            click.echo(str(e), err=True)
-            sys.exit(130)
+            exit_interrupted("", message=str(e))
         click.echo(f"checkpoints and manifest in {out.resolve()}")
     except (RecipeError, RecordError) as e:
         _fail(str(e), 2)
     except FinetuneError as e:
         _fail(str(e), e.exit_code)
     except KeyboardInterrupt:  # before training began, or a second Ctrl-C: nothing saved now
-        click.echo(f"\ninterrupted: stopped at once; {out} keeps what was saved before (run "
-                   f"the same command with --resume to continue from the last saved state)",
-                   err=True)
-        sys.exit(130)
+        exit_interrupted(f"stopped at once; {out} keeps what was saved before (run the same "
+                         f"command with --resume to continue from the last saved state)")
 
 
 def _fail(message: str, code: int) -> None:

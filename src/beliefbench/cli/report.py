@@ -7,7 +7,6 @@ Heavy imports (Inspect, pandas, matplotlib) happen inside the commands.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import re
@@ -17,7 +16,7 @@ from typing import Any
 
 import click
 
-from beliefbench.cli.errors import BadInput
+from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.tasks import TASK_NAMES
 
 _SECRET_KEY = re.compile(r"key|token|secret|password|passwd|auth|credential", re.IGNORECASE)
@@ -86,27 +85,6 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
             raise BadInput(f"--model-role {role}: cannot use this model "
                            f"({model_error(e, _secret_values(value))})") from None
     return roles
-
-
-def exit_interrupted(kept: str) -> None:
-    """Ctrl-C in a command that ran models: the message, then exit 130 at once.
-
-    Threads a run leaves behind (torch's, the hf provider's batch thread) can abort the
-    interpreter's normal teardown ("terminate called without an active exception", SIGABRT,
-    exit 134 instead of 130). So the exit handlers (Inspect's: vLLM servers, trace logs) run
-    here, stdio is flushed, and the process ends with ``os._exit(130)``. Inside a test's
-    CliRunner (stdio not the process's own) it exits 130 the ordinary way."""
-    import atexit
-    import os
-
-    click.echo(f"\ninterrupted: {kept}", err=True)
-    if sys.stderr is not sys.__stderr__ or sys.stdout is not sys.__stdout__:
-        sys.exit(130)
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
-            stream.flush()
-    os._exit(130)
 
 
 @click.command()
