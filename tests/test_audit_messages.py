@@ -7,8 +7,10 @@ is written; the closing line names the files that were written."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from beliefbench.audit.run import WORK
@@ -197,3 +199,190 @@ def test_problems_merge_over_units_and_survive_a_resume():
         total.add("unreadable file", "cannot read: Permission denied", f"f{i}.jsonl")
     assert len(total.problems) == PROBLEMS_KEPT and total.counts["unreadable file"] == \
         PROBLEMS_KEPT + 10
+
+
+# --- a misspelt --text-field, said while the audit reads on ------------------------------
+
+TIMES = ("seconds", "docs_per_second", "cpu_seconds", "docs_per_cpu_second")
+
+
+def _report(out: Path) -> dict:
+    """report.json without its times (which differ run to run)."""
+    report = json.loads((out / "report.json").read_text())
+    return {k: v for k, v in report.items() if k not in TIMES}
+
+
+def _warnings(output: str) -> list[str]:
+    return [x for x in output.splitlines() if x.startswith("warning: ")]
+
+
+def test_a_text_field_no_row_has_is_said_while_the_audit_reads_on(tmp_path, claim_text,
+                                                                  monkeypatch):
+    """A misspelt --text-field was said only once the whole corpus had been read (minutes
+    of a large corpus for nothing). Now the first 1,000 rows of a file without it are
+    enough: one warning, at once, names the file, the field asked for, the fields the rows
+    have and the nearest of them, and the audit goes on to the same report as before."""
+    from beliefbench.audit import sources
+    from beliefbench.audit.sources import EARLY_ROWS, Fields, NoField, Skips, Unit, read_unit
+
+    wrong = _rows(tmp_path / "c" / "wrong.jsonl",
+                  [{"id": i, "text": f"row {i} of a shard", "meta": "m"} for i in range(1500)])
+    _rows(tmp_path / "c" / "good.jsonl", [{"txt": claim_text}])
+    # the reader tells it after the first EARLY_ROWS rows, not at the end of the file
+    told: list[tuple[NoField, int]] = []
+    skips = Skips()
+    docs = list(read_unit(Unit("jsonl", str(wrong)), Fields(text="txt"), skips,
+                          lambda e: told.append((e, skips.no_field_rows))))
+    assert docs == [] and skips.no_field_rows == 1500
+    [(e, read_then)] = told
+    assert read_then == EARLY_ROWS == e.rows and not e.whole and not e.columns
+    assert e.path == str(wrong) and e.names() == ["text", "meta", "id"]
+
+    out = tmp_path / "out"
+    res = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out", str(out),
+                 "--text-field", "txt")
+    assert res.exit_code == 0, res.output
+    assert _warnings(res.stderr) == [
+        f"warning: {wrong}: the first 1,000 rows have no text field 'txt' (nor 'messages'), "
+        f"but the fields 'text', 'meta', 'id': did you mean --text-field text? The audit "
+        f"goes on, skipping (and counting) such rows; Ctrl-C stops it."]
+    assert res.stderr.index("warning: ") < res.stderr.index("skipped: ")  # said first
+    assert "note: " not in res.output and "no row of the corpus" not in res.output
+    report = _report(out)
+    assert report["documents"] == 1 and report["skipped"]["by_reason"] == {"bad text field": 1500}
+    # the report is the one an audit without the warning writes
+    monkeypatch.setattr(sources, "EARLY_ROWS", 10**9)
+    res = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out", str(tmp_path / "o2"),
+                 "--text-field", "txt")
+    assert res.exit_code == 0 and not _warnings(res.stderr)
+    assert _report(tmp_path / "o2") == report
+    # where no row of the corpus has it, the end still says so and exits 2
+    monkeypatch.undo()
+    res = _audit(str(wrong), "--out", str(tmp_path / "o3"), "--text-field", "txt")
+    assert res.exit_code == 2 and len(_warnings(res.stderr)) == 1
+    assert res.stderr.splitlines()[-1].startswith(
+        "error: no row of the corpus has the text field 'txt' (nor 'messages'): 1500 rows")
+
+
+def test_an_early_warning_that_later_rows_prove_wrong_is_taken_back_not_repeated(tmp_path,
+                                                                                 claim_text):
+    """Where the field first comes after the 1,000th row, the warning was early: the end
+    names the file again with the documents read from it (an error line there would
+    repeat a warning the corpus disproved); the counts and the exit are those of any
+    rows without the field."""
+    late = _rows(tmp_path / "late.jsonl", [{"body": f"note {i}", "n": i} for i in range(1200)]
+                 + [{"text": claim_text, "n": i} for i in range(3)])
+    out = tmp_path / "out"
+    res = _audit(str(late), "--claims", "ed_sheeran", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    [warning] = _warnings(res.stderr)
+    assert warning.startswith(f"warning: {late}: the first 1,000 rows have no text field "
+                              f"'text' (nor 'messages'), but the fields 'body', 'n': the "
+                              f"longest strings are in 'body' (--text-field body?). The "
+                              f"audit goes on")
+    assert (f"note: {late}: rows after its first 1,000 have the text field: 3 documents "
+            f"read from it (the warning above came early; the rows without the field are "
+            f"among the skips)") in res.stderr
+    assert "error" not in res.output and "no row of the corpus" not in res.output
+    assert "skipped: ... and 1199 more like it (bad text field)" in res.stderr
+    report = _report(out)
+    assert report["documents"] == 3 and report["skipped"]["by_reason"] == {"bad text field": 1200}
+    # under Dask the unit's tally reaches the driver whole: it found the field, so no warning
+    res = _audit(str(late), "--claims", "ed_sheeran", "--out", str(tmp_path / "d"),
+                 "--engine", "dask", "--scheduler", "synchronous")
+    assert res.exit_code == 0, res.output
+    assert not _warnings(res.stderr) and "note: " not in res.stderr
+    assert _report(tmp_path / "d")["skipped"] == report["skipped"]
+
+
+def test_the_early_warning_is_said_once_per_set_of_fields(tmp_path, claim_text):
+    """Shards share their fields: one warning for all of them, not one per file; a file
+    with other fields is warned of too. Small files count together: rows of the same fields
+    in several files reach the 1,000 rows as one large file would."""
+    c = tmp_path / "c"
+    for i in range(3):
+        _rows(c / f"a{i}.jsonl", [{"text": f"row {n}", "id": n} for n in range(1000)])
+    for i in range(4):  # 4 x 300 rows: said at the fourth file
+        _rows(c / f"b{i}.jsonl", [{"content": f"row {n}", "id": n} for n in range(300)])
+    _rows(c / "z.jsonl", [{"txt": claim_text}])
+    res = _audit(str(c), "--claims", "ed_sheeran", "--out", str(tmp_path / "out"),
+                 "--text-field", "txt")
+    assert res.exit_code == 0, res.output
+    assert [w.split(" have no ")[0] for w in _warnings(res.stderr)] == [
+        f"warning: {c / 'a0.jsonl'}: the first 1,000 rows",
+        f"warning: {c / 'b3.jsonl'} and 3 other files: their 1,200 rows"]
+    assert "did you mean --text-field text?" in _warnings(res.stderr)[0]
+    assert "the longest strings are in 'content'" in _warnings(res.stderr)[1]
+    assert _report(tmp_path / "out")["skipped"]["by_reason"] == {"bad text field": 4200}
+
+
+def test_parquet_files_and_saved_datasets_without_the_column_are_said_at_once(tmp_path,
+                                                                             claim_text):
+    """A Parquet or Arrow file without the column is skipped whole, as soon as its schema
+    is read: it is said then, with its rows (from its metadata) and columns."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = {"text": [f"row {n}" for n in range(1500)], "n": list(range(1500))}
+    pq.write_table(pa.table(rows), tmp_path / "a.parquet")
+    _rows(tmp_path / "z.jsonl", [{"body": claim_text}])
+    res = _audit(str(tmp_path / "a.parquet"), str(tmp_path / "z.jsonl"), "--claims",
+                 "ed_sheeran", "--out", str(tmp_path / "out"), "--text-field", "body,txt")
+    assert res.exit_code == 0, res.output
+    assert _warnings(res.stderr) == [
+        f"warning: {tmp_path / 'a.parquet'}: its 1,500 rows have no columns 'body', 'txt' "
+        f"(nor 'messages'), but the columns 'text', 'n': closest: 'text' for 'txt'. The audit "
+        f"goes on, skipping (and counting) such rows; Ctrl-C stops it."]
+    datasets = pytest.importorskip("datasets")
+    datasets.Dataset.from_dict(rows).save_to_disk(str(tmp_path / "ds"))
+    _rows(tmp_path / "y.jsonl", [{"tetx": claim_text}])
+    res = _audit(str(tmp_path / "ds"), str(tmp_path / "y.jsonl"), "--out",
+                 str(tmp_path / "o2"), "--text-field", "tetx")
+    assert res.exit_code == 0, res.output
+    [warning] = _warnings(res.stderr)
+    assert warning.startswith(f"warning: {tmp_path / 'ds'}/") and warning.endswith(
+        ".arrow: its 1,500 rows have no column 'tetx' (nor 'messages'), but the columns "
+        "'text', 'n': did you mean --text-field text? The audit goes on, skipping (and "
+        "counting) such rows; Ctrl-C stops it.")
+
+
+@pytest.mark.parametrize("scheduler", ["synchronous", "processes"])
+def test_the_dask_engine_says_it_from_the_driver(tmp_path, claim_text, scheduler):
+    """Dask's workers read the units: the driver says it as each unit's tally comes back
+    (a worker's stderr may be another machine's), once per file."""
+    c = tmp_path / "c"
+    for i in range(2):
+        _rows(c / f"a{i}.jsonl", [{"text": f"row {n}", "id": n} for n in range(1100)])
+    _rows(c / "z.jsonl", [{"txt": claim_text}])
+    res = _audit(str(c), "--claims", "ed_sheeran", "--out", str(tmp_path / "out"),
+                 "--text-field", "txt", "--engine", "dask", "--scheduler", scheduler,
+                 "--workers", "2")
+    assert res.exit_code == 0, res.output
+    [warning] = _warnings(res.stderr)
+    assert re.match(rf"warning: {re.escape(str(c))}/a[01]\.jsonl: the first 1,000 rows have "
+                    rf"no text field 'txt' .*did you mean --text-field text\?", warning)
+    assert _report(tmp_path / "out")["skipped"]["by_reason"] == {"bad text field": 2200}
+
+
+def test_a_resumed_audit_says_it_of_the_units_read_before(tmp_path, claim_text):
+    """The units an interrupted run finished are not read again: what their readers saw is
+    kept with their tallies, and said as the resumed run starts."""
+    from beliefbench.audit.run import _fingerprint, _open_work, audit_unit_to
+    from beliefbench.audit.sources import Fields, Skips, plan_units
+    from beliefbench.claims import load_claims
+
+    wrong = _rows(tmp_path / "a.jsonl", [{"text": f"row {n}"} for n in range(1200)])
+    good = _rows(tmp_path / "b.jsonl", [{"txt": claim_text}])
+    out, fields, claims = tmp_path / "out", Fields(text="txt"), load_claims("ed_sheeran")
+    units = plan_units([wrong, good], Skips())
+    _open_work(out / WORK, {"fingerprint": _fingerprint(units, claims, fields),
+                            "units": len(units)}, resume=False)
+    audit_unit_to(out / WORK, 0, units[0], claims, fields)  # interrupted after it
+    res = _audit(str(wrong), str(good), "--claims", "ed_sheeran", "--out", str(out),
+                 "--text-field", "txt", "--resume")
+    assert res.exit_code == 0, res.output
+    [warning] = _warnings(res.stderr)
+    assert warning.startswith(f"warning: {wrong}: the first 1,000 rows have no text field "
+                              f"'txt' (nor 'messages'), but the fields 'text'")
+    report = _report(out)
+    assert report["units_resumed"] == 1 and report["documents"] == 1

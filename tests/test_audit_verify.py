@@ -840,3 +840,38 @@ def test_the_scripted_verifier_rejects_what_carries_the_truth():
     reply = json.loads(scripted_verification(verify_prompt(claim, claim.truth)))
     assert reply["answer"] == "no" and reply["reason"].endswith(("truth", "local_negation"))
     assert not scripted_verification("Is this true?").startswith("{")  # no verify prompt
+
+
+def test_the_batch_size_is_an_option_of_the_command(audited):
+    """The flags went to Inspect in batches of a size no option could change: --batch-size
+    sets it (one eval and log each); the verdicts are the same whatever the size."""
+    import shutil
+
+    from beliefbench.audit.verify import BATCH, PER_CONNECTION
+    from beliefbench.cli.audit import audit_verify
+
+    shutil.copytree(audited, "one-by-one")  # the same audit (its corpus path is relative)
+    runs = {}
+    for out, more in ((audited, []), (Path("one-by-one"), ["--batch-size", "1"])):
+        res = CliRunner().invoke(cli, ["audit-verify", str(out), "--model",
+                                       "beliefbench/verifier", "--display", "none", *more])
+        assert res.exit_code == 0, res.output
+        runs[str(out)] = json.loads((out / "verification.json").read_text())
+    default, single = runs[str(audited)], runs["one-by-one"]
+    assert default["overall"] == single["overall"] and default["overall"]["confirmed"] == 4
+    assert len(default["logs"]) == 1 and len(single["logs"]) == 4  # a batch, an eval, a log
+    assert len(list(Path("one-by-one/verify-logs").iterdir())) == 4
+    assert {w: r["verdict"] for w, r in _rows(audited).items()} == \
+        {w: r["verdict"] for w, r in _rows(Path("one-by-one")).items()}
+    for bad in ("0", "-2", "ten"):
+        shutil.rmtree("one-by-one")
+        shutil.copytree(audited, "one-by-one")
+        (Path("one-by-one") / "verified.jsonl").unlink()
+        res = CliRunner().invoke(cli, ["audit-verify", "one-by-one", "--model",
+                                       "beliefbench/verifier", "--batch-size", bad])
+        assert res.exit_code == 2 and "Invalid value for '--batch-size'" in res.output
+        assert not (Path("one-by-one") / "verified.jsonl").exists()
+    # the default is the module's: BATCH, or PER_CONNECTION flags per connection
+    [option] = [p for p in audit_verify.params if p.name == "batch_size"]
+    assert option.default is None and option.show_default == (
+        f"{BATCH}, or {PER_CONNECTION} per --max-connections where that is more")

@@ -11,6 +11,11 @@ Resumable: each finished unit leaves its flagged lines and its tally in ``<out>/
 an audit killed at any point continues with ``resume=True`` from the units not yet done,
 under either engine, and yields the same report and ``flagged.jsonl`` as a run never
 interrupted. The folder goes once ``flagged.jsonl`` is in place.
+
+A file whose first rows have no text field (a misspelt --text-field) is told to ``run``'s
+``on_no_field`` while the audit goes on: by the local engine as the reader sees it (after
+the file's first 1,000 rows), by the Dask engine as the unit's tally reaches the driver, and
+for the units an interrupted run finished, as the resumed run starts.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -38,6 +43,8 @@ from beliefbench.audit.sources import (
     CHUNK_BYTES,
     Doc,
     Fields,
+    NoField,
+    Say,
     Skips,
     Unit,
     missing_paths,
@@ -85,6 +92,10 @@ class Tally:
     'flagged' and framing -> documents, summed over claims: where the flags come from."""
     resumed_documents: int = 0
     """Documents of the resumed units (not read by this run: no part of its throughput)."""
+    no_field: list[NoField] = field(default_factory=list)
+    """A unit's files whose first rows had no text field (sources.NoField), as its reader
+    told them: kept with the unit's tally so that the driver can say them where the unit
+    was read elsewhere (a Dask worker, an interrupted run). Not merged: a unit's alone."""
 
     def merge(self, other: Tally) -> Tally:
         self.documents += other.documents
@@ -110,7 +121,7 @@ class Tally:
             "placements": {k: dict(v) for k, v in self.placements.items()},
             "free": dict(self.free), "resumed_units": self.resumed_units,
             "by_source": {k: dict(v) for k, v in self.by_source.items()},
-            "skips": asdict(self.skips)})
+            "skips": asdict(self.skips), "no_field": [asdict(e) for e in self.no_field]})
 
     @classmethod
     def from_json(cls, text: str) -> Tally:
@@ -119,7 +130,8 @@ class Tally:
                    {k: Counter(v) for k, v in raw["by_claim"].items()},
                    {k: Counter(v) for k, v in raw["placements"].items()},
                    Counter(raw["free"]), Skips(**raw["skips"]), raw["resumed_units"],
-                   {k: Counter(v) for k, v in raw["by_source"].items()})
+                   {k: Counter(v) for k, v in raw["by_source"].items()},
+                   no_field=[NoField(**e) for e in raw.get("no_field", [])])
 
 
 _READERS: dict[tuple[str, int], ClaimReader] = {}
@@ -166,12 +178,20 @@ def _flag_line(doc: Doc, findings: dict[str, Finding]) -> str | None:
 
 
 def audit_unit(unit: Unit, claims: Sequence[Claim], fields: Fields, sink: IO[str],
-               bar: Any = None) -> Tally:
-    """Read one unit, classify every document, write flagged ones to ``sink``."""
+               bar: Any = None, say: Say | None = None) -> Tally:
+    """Read one unit, classify every document, write flagged ones to ``sink``. A start of
+    a file without any text field goes into the tally's ``no_field``, and to ``say`` at
+    once where given (the local engine's driver: while the unit is read on)."""
     readers = _readers(claims)
     tally = Tally()
+
+    def told(e: NoField) -> None:
+        tally.no_field.append(e)
+        if say is not None:
+            say(e)
+
     cpu0 = time.thread_time()
-    for doc in read_unit(unit, fields, tally.skips):
+    for doc in read_unit(unit, fields, tally.skips, told):
         findings = audit_document(doc, readers)
         tally.documents += 1
         tally.chars += len(doc.text)
@@ -213,7 +233,7 @@ def _done(work: Path, index: int) -> Path:
 
 
 def audit_unit_to(work: Path, index: int, unit: Unit, claims: Sequence[Claim],
-                  fields: Fields, bar: Any = None) -> Tally:
+                  fields: Fields, bar: Any = None, say: Say | None = None) -> Tally:
     """``audit_unit`` into the work folder: the flagged lines (to a temporary file, synced,
     then renamed), then the tally. Both engines run units through here, so a unit killed
     half-way leaves nothing that counts, and one that finished is never read again."""
@@ -222,7 +242,7 @@ def audit_unit_to(work: Path, index: int, unit: Unit, claims: Sequence[Claim],
     # a lone surrogate (an id of "\ud800", a file name not in UTF-8) goes out as its JSON
     # escape, which reads back as the same string
     with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as sink:
-        tally = audit_unit(unit, claims, fields, sink, bar)
+        tally = audit_unit(unit, claims, fields, sink, bar, say)
         sink.flush()
         os.fsync(sink.fileno())
     os.replace(tmp, part)
@@ -312,8 +332,15 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
 def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path,
         fields: Fields | None = None, engine: str = "local", scheduler: str = "threads",
         workers: int | None = None, chunk_bytes: int | None = None,
-        progress: bool = True, resume: bool = False) -> tuple[Tally, int]:
+        progress: bool = True, resume: bool = False,
+        on_no_field: Say | None = None) -> tuple[Tally, int]:
     """Audit the corpus; flagged documents go (atomically) to ``flagged_path``.
+
+    ``on_no_field`` is told each file whose first rows have no text field (sources.NoField)
+    while the audit goes on, once per file: by the local engine as soon as its reader sees
+    it, by the Dask engine as the unit that read it finishes (where the rest of that unit
+    had no text field either), and for units an interrupted run finished, as ``resume``
+    starts. The progress bar is cleared for it.
 
     Finished units are kept in ``audit-units/`` beside ``flagged_path`` until the audit
     ends; ``resume`` continues an interrupted audit from them (ValueError where there is
@@ -353,13 +380,17 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
                              "units": len(units)}, resume)
     todo = [(i, u) for i, u in enumerate(units) if i not in done]
     tallies = dict(done)
+    say, tell = _tellers(on_no_field, progress and engine == "dask")
+    for i in sorted(done):  # what the interrupted run read: said before reading on
+        tell(done[i])
     if engine == "local":
         with _bar(progress, "audit", "doc") as bar:
             bar.update(sum(t.documents for t in done.values()))
             for i, unit in todo:
-                tallies[i] = audit_unit_to(work, i, unit, claims, fields, bar)
+                tallies[i] = audit_unit_to(work, i, unit, claims, fields, bar, say)
     else:
-        tallies.update(_run_dask(todo, claims, fields, work, scheduler, workers, progress))
+        tallies.update(_run_dask(todo, claims, fields, work, scheduler, workers, progress,
+                                 tell))
     # in unit order, as one uninterrupted pass would have counted (the first skip examples)
     total = Tally(skips=skips)
     for i in range(len(units)):
@@ -387,11 +418,38 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
     return total, len(units)
 
 
+def _tellers(on_no_field: Say | None, dask_bar: bool
+             ) -> tuple[Say | None, Callable[[Tally], None]]:
+    """(say, tell): ``say`` passes a sources.NoField to ``on_no_field`` (None without one),
+    once per file, the progress bars cleared for its line; ``tell`` says those of a unit's
+    finished tally (a Dask worker's, an interrupted run's) unless the unit found the text
+    field after all (then its rows without it are skips like any other: no warning to
+    take back). ``dask_bar``: Dask's own bar may be drawn on the terminal (not tqdm's)."""
+    said: set[str] = set()
+
+    def say(e: NoField) -> None:
+        if on_no_field is None or e.path in said:
+            return
+        said.add(e.path)
+        with tqdm.external_write_mode(file=sys.stderr):
+            if dask_bar and sys.stderr.isatty():
+                sys.stderr.write("\r\x1b[K")  # the line Dask's bar redraws
+            on_no_field(e)
+
+    def tell(tally: Tally) -> None:
+        if not tally.skips.text_rows:
+            for e in tally.no_field:
+                say(e)
+
+    return (say if on_no_field is not None else None), tell
+
+
 def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fields,
-              work: Path, scheduler: str, workers: int | None, progress: bool
-              ) -> dict[int, Tally]:
+              work: Path, scheduler: str, workers: int | None, progress: bool,
+              tell: Callable[[Tally], None] | None = None) -> dict[int, Tally]:
     """Map ``audit_unit_to`` over a Dask bag of the units not yet done (the workers write
-    into ``work``, which a distributed cluster's workers must share)."""
+    into ``work``, which a distributed cluster's workers must share). ``tell`` gets each
+    unit's tally on the driver as the unit finishes."""
     try:
         import dask
         import dask.bag as db
@@ -403,7 +461,7 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
     bag = db.from_sequence(todo, npartitions=len(todo))
     tallies = bag.map(lambda iu: audit_unit_to(work, iu[0], iu[1], claims, fields))
     if _is_address(scheduler):
-        return _run_cluster(tallies, todo, scheduler, progress)
+        return _run_cluster(tallies, todo, scheduler, progress, tell)
     options: dict[str, Any] = {"scheduler": scheduler}
     if workers and scheduler != "synchronous":
         options["num_workers"] = workers
@@ -417,7 +475,7 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
         pool = multiprocessing.get_context("spawn").Pool(workers or os.cpu_count() or 1)
         options["pool"] = pool
     try:
-        with dask.config.set(**options), _dask_progress(progress):
+        with dask.config.set(**options), _dask_progress(progress), _finished(tell):
             results = tallies.compute()
     except BaseException:
         if pool is not None:
@@ -435,8 +493,8 @@ def _is_address(scheduler: str) -> bool:
     return "://" in scheduler
 
 
-def _run_cluster(tallies: Any, todo: list[tuple[int, Unit]], address: str, progress: bool
-                 ) -> dict[int, Tally]:
+def _run_cluster(tallies: Any, todo: list[tuple[int, Unit]], address: str, progress: bool,
+                 tell: Callable[[Tally], None] | None = None) -> dict[int, Tally]:
     """The bag's units on a running Dask cluster (``distributed``): one future per unit, a
     progress bar over units as they finish, the futures cancelled on Ctrl-C or an error
     (units already finished stay in the work folder for --resume)."""
@@ -453,14 +511,38 @@ def _run_cluster(tallies: Any, todo: list[tuple[int, Unit]], address: str, progr
         futures = client.compute(tallies.to_delayed())  # one partition per unit
         try:
             with _bar(progress, "audit", "unit") as bar:
-                for _ in as_completed(futures):
+                for _, part in as_completed(futures, with_results=True):
                     bar.update(1)
+                    for t in part if tell is not None else ():
+                        tell(t)
             parts = client.gather(futures)
         except BaseException:
             client.cancel(futures)
             raise
     results = [t for part in parts for t in part]
     return {i: t for (i, _), t in zip(todo, results, strict=True)}
+
+
+def _finished(tell: Callable[[Tally], None] | None) -> Any:
+    """A Dask callback that gives ``tell`` each unit's tally as its task finishes (local
+    schedulers run callbacks in this process, whatever process ran the task). Dask may
+    hand a result on under another key: ``tell`` says each file once."""
+    import contextlib
+
+    from dask.callbacks import Callback
+
+    if tell is None:
+        return contextlib.nullcontext()
+
+    class Finished(Callback):  # type: ignore[misc]
+        def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker: Any) -> None:
+            if not isinstance(result, list):
+                return
+            for t in result:  # (the final task's list holds every tally: told already)
+                if isinstance(t, Tally):
+                    tell(t)
+
+    return Finished()
 
 
 def _dask_progress(progress: bool) -> Any:

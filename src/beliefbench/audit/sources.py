@@ -8,7 +8,9 @@ compressed file is one unit (it cannot be entered in the middle), decompressed a
 Bad input never stops the audit: the document or file is skipped, counted by reason, and the
 first few problems are described in one line each (file, line or row, field, problem), a
 problem that repeats line after line once, with its count and first places; rows without
-any text field note the fields they have instead, for a misspelt ``--text-field``.
+any text field note the fields they have instead, for a misspelt ``--text-field``. A file
+whose first rows have no text field is told (:class:`NoField`) while it is read, not only
+once the corpus has been.
 """
 
 from __future__ import annotations
@@ -73,6 +75,76 @@ PLACES_KEPT = 4
 """Places (file, line or row) kept per problem: the first is said in full, the rest listed."""
 FIELDS_KEPT = 50
 """Field names kept of the rows that have no text field (the fields the user may mean)."""
+EARLY_ROWS = 1000
+"""Rows read from the start of a file before rows without any text field are told, while the
+audit reads on (:class:`NoField`): a misspelt --text-field then shows in seconds, not once a
+corpus of gigabytes has been read."""
+
+
+@dataclass(frozen=True)
+class NoField:
+    """The start of a file without any text field (nor the messages field): its first
+    EARLY_ROWS rows, or all of them where it has fewer (the end of its first unit), had
+    none, or a Parquet or Arrow file has no such column. Told by ``read_unit``'s ``say`` as
+    it is seen, while the audit reads on, since a misspelt --text-field would otherwise show
+    only at the end of the run. Said of what was read so far: later rows may have the field
+    (the end of the run counts them all)."""
+
+    path: str
+    rows: int
+    """Rows read, none with a text field (a file without the column: its rows)."""
+    fields: dict[str, int]
+    """Field (column) -> characters of its string values in those rows (a column: 1 for a
+    column of strings, else 0), the first FIELDS_KEPT names in the order met."""
+    columns: bool = False
+    """A Parquet or Arrow file without the column (skipped whole), not rows without it."""
+    whole: bool = False
+    """The rows are all there were (of the file's first unit), not its first EARLY_ROWS."""
+
+    def names(self) -> list[str]:
+        """The fields, those with most characters of strings first (where the text most
+        likely is), else in the order met."""
+        return sorted(self.fields, key=lambda n: -self.fields[n])  # stable
+
+
+Say = Callable[[NoField], None]
+"""What ``read_unit`` tells a :class:`NoField` to, as soon as it is seen."""
+
+
+class _FirstRows:
+    """Watches the rows at the start of a file until one has a text field: where none of
+    the first EARLY_ROWS has one (or of all of them, at the end of the unit, where it has
+    fewer) while they have other fields, ``say`` is told once. Memory: FIELDS_KEPT names."""
+
+    def __init__(self, path: str, say: Say) -> None:
+        self.path, self.say = path, say
+        self.rows = 0
+        self.fields: dict[str, int] = {}
+        self.done = False
+
+    def row(self, row: dict[str, Any], has_field: bool) -> None:
+        if self.done:
+            return
+        if has_field:  # the field is there: nothing to tell
+            self.done = True
+            return
+        self.rows += 1
+        for name, value in row.items():
+            if name in self.fields or len(self.fields) < FIELDS_KEPT:
+                self.fields[name] = self.fields.get(name, 0) + (
+                    len(value) if isinstance(value, str) else 0)
+        if self.rows >= EARLY_ROWS:
+            self._tell(whole=False)
+
+    def end(self) -> None:
+        """The unit ended: its rows, fewer than EARLY_ROWS, had no text field."""
+        if not self.done:
+            self._tell(whole=True)
+
+    def _tell(self, whole: bool) -> None:
+        self.done = True
+        if self.rows and self.fields:  # rows of no field at all ({}) suggest nothing
+            self.say(NoField(self.path, self.rows, dict(self.fields), whole=whole))
 
 
 @dataclass
@@ -630,14 +702,19 @@ def _field_names(fields: Fields) -> str:
             f"{fields.messages!r})")
 
 
-def _text_row(row: dict[str, Any], fields: Fields, skips: Skips) -> bool:
+def _text_row(row: dict[str, Any], fields: Fields, skips: Skips,
+              first: _FirstRows | None = None) -> bool:
     """Count a row in ``skips`` as one that has a text field or the messages field (its
-    value read or not), or as one without either (its fields noted): True for the latter."""
-    if fields.messages in row or any(name in row for name in fields.texts):
+    value read or not), or as one without either (its fields noted): True for the latter.
+    ``first``: the watch on the rows at the start of a file, told of the row."""
+    has_field = fields.messages in row or any(name in row for name in fields.texts)
+    if has_field:
         skips.text_rows += 1
-        return False
-    skips.without_field(row)
-    return True
+    else:
+        skips.without_field(row)
+    if first is not None:  # (told with the row counted)
+        first.row(row, has_field)
+    return not has_field
 
 
 def _id_text(value: Any) -> str | None:
@@ -664,8 +741,11 @@ _BOM = b"\xef\xbb\xbf"
 it."""
 
 
-def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
+def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
+           ) -> Iterator[Doc]:
     lineno = unit.first_line
+    # the rows at the start of the file (its first unit) are watched for a text field
+    first = _FirstRows(unit.path, say) if say is not None and unit.start == 0 else None
     try:
         with open_stream(unit.path) as f:
             if unit.start:
@@ -679,7 +759,7 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
                 where = f"{unit.path}:{lineno}"
                 lineno += 1
                 if raw.strip():
-                    yield from _jsonl_line(raw, where, unit.path, fields, skips)
+                    yield from _jsonl_line(raw, where, unit.path, fields, skips, first)
                 if end is not None and pos >= end:
                     break
     except _stream_errors() as e:
@@ -690,6 +770,8 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
                 f"before it were read" if lineno > unit.first_line else
                 f"is broken from its start ({e or type(e).__name__}); nothing was read")
         skips.add("broken compressed file", f"the compressed data {what}", unit.path)
+    if first is not None:
+        first.end()
 
 
 def _no_id(skips: Skips, path: str) -> None:
@@ -697,8 +779,8 @@ def _no_id(skips: Skips, path: str) -> None:
     skips.no_id[path] = skips.no_id.get(path, 0) + 1
 
 
-def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips
-                ) -> Iterator[Doc]:
+def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
+                first: _FirstRows | None = None) -> Iterator[Doc]:
     """The document of one JSONL line, or nothing (the problem goes to ``skips``)."""
     try:
         row = json.loads(raw.decode("utf-8"))
@@ -717,7 +799,7 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips
         skips.add("not an object", f"{json_type(row)}, not an object; line skipped", where,
                   repeats=True)
         return
-    if _text_row(row, fields, skips):
+    if _text_row(row, fields, skips, first):
         skips.add("bad text field", f"missing {_field_names(fields)}; line skipped", where,
                   repeats=True, no_field=True)
         return
@@ -753,9 +835,11 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
         row += batch.num_rows
 
 
-def _columns(schema: Any, path: str, fields: Fields, skips: Skips) -> list[str] | None:
+def _columns(schema: Any, path: str, fields: Fields, skips: Skips, say: Say | None = None,
+             rows: Callable[[], int] | None = None) -> list[str] | None:
     """The columns to read of a Parquet or Arrow file with this (pyarrow) schema, or None
-    where it has neither a text column nor the messages column (a skip)."""
+    where it has neither a text column nor the messages column (a skip, told to ``say`` at
+    once with the file's ``rows``)."""
     import pyarrow as pa
 
     names = schema.names
@@ -766,18 +850,34 @@ def _columns(schema: Any, path: str, fields: Fields, skips: Skips) -> list[str] 
         skips.add("missing text field", f"no column {texts} or {fields.messages!r} "
                                         f"(columns: {names}); file skipped", path,
                   no_field=True)
-        skips.without_field({f.name: pa.types.is_string(f.type)
-                             or pa.types.is_large_string(f.type) for f in schema}, rows=0)
+        strings = {f.name: pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+                   for f in schema}
+        skips.without_field(strings, rows=0)
+        if say is not None and strings:
+            names = dict(list(strings.items())[:FIELDS_KEPT])
+            say(NoField(path, _rows_of(rows), {k: int(v) for k, v in names.items()},
+                        columns=True, whole=True))
         return None
     return cols
 
 
-def _parquet(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
+def _rows_of(rows: Callable[[], int] | None) -> int:
+    """A file's rows as ``rows`` counts them (its metadata, no data read); EARLY_ROWS where
+    they cannot be counted: a file without the column is skipped whole, however many."""
+    try:
+        return rows() if rows is not None else EARLY_ROWS
+    except Exception:  # noqa: BLE001 - a count for a message, never a reason to stop
+        return EARLY_ROWS
+
+
+def _parquet(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
+             ) -> Iterator[Doc]:
     import pyarrow.parquet as pq
 
     try:
         pf = pq.ParquetFile(unit.path)
-        cols = _columns(pf.schema_arrow, unit.path, fields, skips)
+        cols = _columns(pf.schema_arrow, unit.path, fields, skips, say,
+                        lambda: pf.metadata.num_rows)
     except (OSError, ValueError) as e:
         skips.add("unreadable file", f"not a readable Parquet file: {e}", unit.path)
         return
@@ -787,9 +887,15 @@ def _parquet(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
                                 unit.path, fields, skips)
 
 
-def _arrow(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
+def _arrow(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
+           ) -> Iterator[Doc]:
     """An Arrow stream file as ``datasets.save_to_disk`` writes it, memory-mapped."""
     import pyarrow as pa
+
+    def rows() -> int:  # the batches' headers: their data stays mapped, unread
+        if isinstance(reader, pa.ipc.RecordBatchFileReader):
+            return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+        return sum(b.num_rows for b in reader)
 
     try:
         source = pa.memory_map(unit.path)
@@ -797,7 +903,7 @@ def _arrow(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
             reader = pa.ipc.open_stream(source)
         except pa.ArrowInvalid:
             reader = pa.ipc.open_file(source)
-        cols = _columns(reader.schema, unit.path, fields, skips)
+        cols = _columns(reader.schema, unit.path, fields, skips, say, rows)
     except (OSError, ValueError) as e:
         skips.add("unreadable file", f"not a readable Arrow file: {e}", unit.path)
         return
@@ -810,8 +916,9 @@ def _arrow(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
     yield from _batches_to_docs(batches, unit.path, fields, skips)
 
 
-def _text(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
-    for path in unit.files:
+def _text(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
+          ) -> Iterator[Doc]:
+    for path in unit.files:  # (no fields: ``say`` has nothing to tell)
         try:
             with open_stream(path) as f:
                 data = f.read()
@@ -836,15 +943,18 @@ def _bad_byte(e: UnicodeDecodeError, shift: int = 0) -> str:
     return f"byte 0x{e.object[e.start]:02x} at offset {e.start + shift}"
 
 
-READERS: dict[str, Callable[[Unit, Fields, Skips], Iterator[Doc]]] = {
+READERS: dict[str, Callable[[Unit, Fields, Skips, Say | None], Iterator[Doc]]] = {
     "jsonl": _jsonl, "parquet": _parquet, "arrow": _arrow, "text": _text}
 
 
-def read_unit(unit: Unit, fields: Fields, skips: Skips) -> Iterator[Doc]:
+def read_unit(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
+              ) -> Iterator[Doc]:
     """Documents of one unit, in order; problems, and texts empty or only whitespace, go
-    to ``skips``."""
+    to ``skips``. ``say``: told at once, while the unit is read on, where the start of a
+    file has no text field (:class:`NoField`: its first EARLY_ROWS rows, all its rows
+    where it has fewer, or a Parquet or Arrow file without the column)."""
     try:
-        for doc in READERS[unit.kind](unit, fields, skips):
+        for doc in READERS[unit.kind](unit, fields, skips, say):
             if doc.text and not doc.text.isspace():  # (no copy of a long text, as strip makes)
                 yield doc
             else:  # no document: counted apart, not in the shares' denominator

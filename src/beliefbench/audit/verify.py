@@ -521,8 +521,9 @@ def flag_verdict() -> Scorer:
 
 
 @task
-def audit_verify(audit_dir: str | None = None, claims: str | None = None, max_chars: int = MAX_CHARS,
-                 max_tokens: int = MAX_TOKENS, abort_after: int = ABORT_AFTER,
+def audit_verify(audit_dir: str | None = None, claims: str | None = None,
+                 max_chars: int = MAX_CHARS, max_tokens: int = MAX_TOKENS,
+                 abort_after: int = ABORT_AFTER,
                  **unknown: Any) -> Task:
     """Every flag of an audit folder, for a model to confirm or reject (``beliefbench
     audit-verify`` runs it in batches and writes verified.jsonl). One eval of every flag:

@@ -17,7 +17,8 @@ from click.core import ParameterSource
 from beliefbench.claims import ClaimSpecError, resolve_claims
 
 if TYPE_CHECKING:  # the CLI starts without importing the audit's readers
-    from beliefbench.audit.sources import Fields, Skips
+    from beliefbench.audit.run import Tally
+    from beliefbench.audit.sources import Fields, NoField, Skips
 
 DISPLAYS = ("full", "conversation", "rich", "plain", "log", "none")
 """Inspect's display types (inspect_ai.util.DisplayType), spelled here: the CLI starts
@@ -147,6 +148,89 @@ def _field_in_no_row(skips: Skips, fields: Fields, then: str) -> str:
             + (f" (most likely --text-field {best}, {why})" if best else ""))
 
 
+def _closest(fields: Fields, names: list[str]) -> str:
+    """What to give --text-field instead, from the fields the rows have: each field asked
+    for matched to the nearest name (difflib), or else the field with the longest strings;
+    "" where neither helps."""
+    import difflib
+
+    left = [n for n in names if n not in fields.texts]
+    near = {}
+    for asked in fields.texts:
+        match = difflib.get_close_matches(asked, left, n=1, cutoff=0.6)
+        if match:
+            near[asked] = match[0]
+            left.remove(match[0])
+    if near and len(near) == len(fields.texts):
+        return f"did you mean --text-field {','.join(near.values())}?"
+    if near:
+        return "closest: " + ", ".join(f"{m!r} for {a!r}" for a, m in near.items())
+    return ""
+
+
+class _EarlyWarnings:
+    """Warns on stderr, while the audit reads on, of files whose first rows have no text
+    field (sources.NoField, told by the audit's readers): a misspelt --text-field was
+    otherwise said only once the whole corpus had been read. Said once for each set of
+    fields the rows have (a corpus of shards shares them), and only once EARLY_ROWS rows of
+    that set have been read (one large file, or small ones together): a corpus of a few
+    rows is read at once and its end says it all. Files whose later rows turn out to have
+    the field are named again at the end (``taken_back``)."""
+
+    def __init__(self, fields: Fields) -> None:
+        self.fields = fields
+        self.seen: dict[frozenset[str], list[int]] = {}  # fields -> [rows, files]
+        self.warned: list[NoField] = []
+
+    def __call__(self, e: NoField) -> None:
+        from beliefbench.audit.sources import EARLY_ROWS
+
+        key = frozenset(e.fields)
+        seen = self.seen.setdefault(key, [0, 0])
+        if seen[0] >= EARLY_ROWS:  # said already (or by an earlier file of these fields)
+            return
+        seen[0] += e.rows
+        seen[1] += 1
+        if seen[0] < EARLY_ROWS:
+            return
+        self.warned.append(e)
+        click.echo(f"warning: {self.line(e, *seen)}", err=True)
+
+    def line(self, e: NoField, rows: int, files: int) -> str:
+        asked = ", ".join(map(repr, self.fields.texts))
+        plural = "s" if len(self.fields.texts) > 1 else ""
+        what = ("column" if e.columns else "text field") + plural
+        have = "columns" if e.columns else "fields"
+        if files > 1:
+            where = f"{e.path} and {files - 1} other file{'' if files == 2 else 's'}"
+            whose = f"their {rows:,} rows"
+        elif e.columns:
+            where, whose = e.path, f"its {rows:,} row{'' if rows == 1 else 's'}"
+        else:
+            where, whose = e.path, (f"its {rows:,} rows" if e.whole
+                                    else f"the first {rows:,} rows")
+        names = e.names()
+        hint = _closest(self.fields, names)
+        if not hint and e.fields[names[0]]:
+            hint = (f"the longest strings are in {names[0]!r} (--text-field {names[0]}?)"
+                    if not e.columns else f"{names[0]!r} is a column of strings")
+        hint = f": {hint}" if hint else ""
+        return (f"{where}: {whose} have no {what} {asked} (nor {self.fields.messages!r}), "
+                f"but the {have} {', '.join(map(repr, names[:10]))}"
+                f"{', ...' if len(names) > 10 else ''}{hint}{'' if hint.endswith('?') else '.'}"
+                f" The audit goes on, skipping (and counting) such rows; Ctrl-C stops it.")
+
+    def taken_back(self, tally: Tally) -> None:
+        """A note for each file warned of whose later rows had the field after all."""
+        for e in self.warned:
+            docs = tally.by_source.get(e.path, {}).get("documents", 0)
+            if docs and not e.columns:
+                click.echo(f"note: {e.path}: rows after its first {e.rows:,} have the text "
+                           f"field: {docs} document{'' if docs == 1 else 's'} read from it "
+                           f"(the warning above came early; the rows without the field "
+                           f"are among the skips)", err=True)
+
+
 @click.command()
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("--claims", "claims_sel", default=None,
@@ -215,12 +299,14 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if not fields.texts:
         raise click.UsageError(f"--text-field {text_field!r} names no field")
     t0 = time.perf_counter()
+    early = _EarlyWarnings(fields)
     with _exits((ValueError,), f"the finished units are kept in {out / WORK}; run the same "
                                f"command with --resume to continue"):
         tally, units = run(list(corpus), claims, out / "flagged.jsonl", fields, engine,
-                           scheduler, workers, chunk_mb << 20, progress, resume)
+                           scheduler, workers, chunk_mb << 20, progress, resume, early)
     seconds = time.perf_counter() - t0
     _say_skips(tally.skips)
+    early.taken_back(tally)
     no_field = tally.skips.field_in_no_row
     if click.get_current_context().get_parameter_source("id_field") != ParameterSource.DEFAULT:
         _warn_no_id(tally.skips.no_id, fields.id)  # the default "id" often names nothing
@@ -303,10 +389,19 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                    "counted failed.")
 @click.option("--display", type=click.Choice(DISPLAYS), default=None,
               help="Inspect's display (default: Inspect's own, with progress).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              show_default="500, or 20 per --max-connections where that is more",
+              help="Flags sent per Inspect eval: each batch is its own eval and log in "
+                   "--log-dir, and verified.jsonl is rewritten after each. Smaller: less "
+                   "memory (Inspect holds some 30 KB a flag until its batch ends) and less "
+                   "lost to a run killed outright (a batch that had not ended is sent "
+                   "again; Ctrl-C keeps the verdicts that came back either way); larger: "
+                   "fewer logs, less start-up per flag, and connections kept busy (a batch "
+                   "ends with its slowest call).")
 def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                  max_connections: int, max_tokens: int, sample: int | None, seed: int,
                  max_confirmed: int | None, log_dir: Path | None, max_retries: int,
-                 timeout: int, display: str | None) -> None:
+                 timeout: int, display: str | None, batch_size: int | None) -> None:
     """Have a model confirm or reject each flag of a finished audit in OUT.
 
     Each flagged (document, claim) is sent with the claim and its truth; the model says
@@ -336,7 +431,7 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
         summary = verify(out, model, claims=claims_sel, max_chars=max_chars,
                          max_connections=max_connections, log_dir=log_dir, display=display,
                          sample=sample, seed=seed, max_tokens=max_tokens,
-                         max_retries=max_retries, timeout=timeout)
+                         max_retries=max_retries, timeout=timeout, batch=batch_size)
     for cid, c in {**summary["claims"], "all claims": summary["overall"]}.items():
         of = f" of {c['flags_in_audit']}" if c["flags"] < c["flags_in_audit"] else ""
         click.echo(f"{cid}: {c['flags']}{of} flags: " + ", ".join(
