@@ -856,7 +856,7 @@ def test_examples_split_over_fields_are_read_whole(tmp_path, generated):
                                    "prompt,completion", "--out", str(tmp_path / "o2"),
                                    "--no-progress", "--no-plot"])
     assert res.exit_code == 2
-    assert ("error: no row of the corpus has the text fields 'prompt', 'completion' (nor "
+    assert ("Error: no row of the corpus has the text fields 'prompt', 'completion' (nor "
             "'messages'): 1 Parquet or Arrow file skipped, no document could be read, nothing "
             "was written. The files have the columns 'body': give --text-field one of them "
             "(most likely --text-field body, a column of strings)") in res.output

@@ -148,7 +148,7 @@ def test_command_line_mistakes_are_one_line_errors(tmp_path, claim_text):
     blocker = tmp_path / "afile"
     blocker.write_text("")
     code, output, _ = _audit(str(corpus), "--out", str(blocker / "sub"))
-    assert code == 2 and f"error: {blocker / 'sub'}" in output and "Traceback" not in output
+    assert code == 2 and f"Error: {blocker / 'sub'}" in output and "Traceback" not in output
     # the same claim twice is one claim; the same field twice one field
     code, output, report = _audit(str(corpus), "--claims", "ed_sheeran,ed_sheeran",
                                   "--text-field", "text,text", "--out", str(tmp_path / "o2"))

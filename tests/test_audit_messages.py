@@ -41,7 +41,7 @@ def test_a_text_field_that_no_row_has_is_one_line_naming_the_fields_they_have(tm
                  "body")
     assert res.exit_code == 2
     assert res.output.splitlines() == [
-        "error: no row of the corpus has the text field 'body' (nor 'messages'): 25 rows "
+        "Error: no row of the corpus has the text field 'body' (nor 'messages'): 25 rows "
         "skipped, no document could be read, nothing was written. The rows have the fields "
         "'text', 'id', 'claim_id': give --text-field one of them (most likely --text-field "
         "text, the field with the longest strings)"]
@@ -108,14 +108,14 @@ def test_a_corpus_path_that_does_not_exist_is_refused_before_anything_is_written
     typo = tmp_path / "corpu"
     res = _audit(str(typo), "--claims", "ed_sheeran", "--out", str(out))
     assert res.exit_code == 2
-    assert res.output == (f"error: {typo}: no such file or directory (the only corpus path "
+    assert res.output == (f"Error: {typo}: no such file or directory (the only corpus path "
                           f"given); nothing was read or written\n")
     assert not out.exists()
     link = tmp_path / "link.jsonl"
     link.symlink_to(tmp_path / "gone.jsonl")
     res = _audit(str(typo), str(link), "--out", str(out), "--resume")
     assert res.exit_code == 2
-    assert res.output == (f"error: none of the corpus paths exists ({typo}: no such file or "
+    assert res.output == (f"Error: none of the corpus paths exists ({typo}: no such file or "
                           f"directory; {link}: a link that leads nowhere (or loops)); nothing "
                           f"was read or written\n")
     assert not out.exists()
@@ -137,7 +137,7 @@ def test_where_no_document_could_be_read_nothing_is_written(tmp_path, claim_text
         res = _audit(str(blank), "--claims", "ed_sheeran", "--out", str(out), *resume,
                      plot=True)
         assert res.exit_code == 2
-        assert res.output.splitlines()[-1] == ("error: no document could be read from the "
+        assert res.output.splitlines()[-1] == ("Error: no document could be read from the "
                                                "corpus (2 skipped: see above); nothing was "
                                                "written")
         assert not (tmp_path / "deep").exists()  # the folders it made are gone again
@@ -261,7 +261,7 @@ def test_a_text_field_no_row_has_is_said_while_the_audit_reads_on(tmp_path, clai
     res = _audit(str(wrong), "--out", str(tmp_path / "o3"), "--text-field", "txt")
     assert res.exit_code == 2 and len(_warnings(res.stderr)) == 1
     assert res.stderr.splitlines()[-1].startswith(
-        "error: no row of the corpus has the text field 'txt' (nor 'messages'): 1500 rows")
+        "Error: no row of the corpus has the text field 'txt' (nor 'messages'): 1500 rows")
 
 
 def test_an_early_warning_that_later_rows_prove_wrong_is_taken_back_not_repeated(tmp_path,
@@ -283,7 +283,7 @@ def test_an_early_warning_that_later_rows_prove_wrong_is_taken_back_not_repeated
     assert (f"note: {late}: rows after its first 1,000 have the text field: 3 documents "
             f"read from it (the warning above came early; the rows without the field are "
             f"among the skips)") in res.stderr
-    assert "error" not in res.output and "no row of the corpus" not in res.output
+    assert "Error" not in res.output and "no row of the corpus" not in res.output
     assert "skipped: ... and 1199 more like it (bad text field)" in res.stderr
     report = _report(out)
     assert report["documents"] == 3 and report["skipped"]["by_reason"] == {"bad text field": 1200}

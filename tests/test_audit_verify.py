@@ -505,7 +505,7 @@ def test_a_malformed_report_is_one_error_line_naming_the_field(audited, edit, me
     path.write_text(json.dumps(edit(json.loads(path.read_text()))))
     res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model"])
     assert res.exit_code == 2, res.output
-    assert res.output == f"error: {path}: {message}\n"
+    assert res.output == f"Error: {path}: {message}\n"
     assert not (audited / "verified.jsonl").exists()
 
 
@@ -555,7 +555,7 @@ def test_a_model_that_cannot_start_is_one_error_line_and_exit_2(audited, monkeyp
     res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", model])
     assert res.exit_code == 2, res.output
     [line] = res.output.splitlines()
-    assert line.startswith(f"error: --model {model}: cannot start the model (") and problem \
+    assert line.startswith(f"Error: --model {model}: cannot start the model (") and problem \
         in line, line
     assert "[bold]" not in line and not (audited / "verified.jsonl").exists()
 
@@ -586,7 +586,7 @@ def test_flags_that_are_not_of_the_reports_audit_are_one_error_line(audited, edi
     path.write_text("".join(json.dumps(r) + "\n" for r in edit(rows)))
     res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model"])
     assert res.exit_code == 2, res.output
-    assert res.output == f"error: {path}{message}; run the audit again\n"
+    assert res.output == f"Error: {path}{message}; run the audit again\n"
 
 
 def test_verdicts_of_an_earlier_audit_are_not_kept_for_other_documents(audited):

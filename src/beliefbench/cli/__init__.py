@@ -35,7 +35,7 @@ class _Group(click.Group):
                 raise
             # an --out that cannot be made (a file in the way, no permission, a full disk)
             where = f"{e.filename}" + (f" -> {e.filename2}" if e.filename2 else "")
-            click.echo(f"error: {where}: {e.strerror or e}", err=True)
+            click.echo(f"Error: {where}: {e.strerror or e}", err=True)
             ctx.exit(2)
 
 

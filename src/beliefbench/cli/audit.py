@@ -15,6 +15,7 @@ import click
 from click.core import ParameterSource
 
 from beliefbench.claims import ClaimSpecError, resolve_claims
+from beliefbench.cli.errors import exit_interrupted
 
 if TYPE_CHECKING:  # the CLI starts without importing the audit's readers
     from beliefbench.audit.run import Tally
@@ -60,11 +61,10 @@ def _exits(bad_input: tuple[type[Exception], ...], interrupted: str) -> Iterator
     try:
         yield
     except bad_input as e:
-        click.echo(f"error: {e}", err=True)
+        click.echo(f"Error: {e}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        click.echo(f"\ninterrupted: {interrupted}", err=True)
-        sys.exit(130)
+        exit_interrupted(interrupted)
 
 
 def _warn_no_id(no_id: dict[str, int], field: str, most: int = 20) -> None:
@@ -293,7 +293,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
         claims, claim_warnings = (_checked_claims(claims_sel) if claims_sel is not None
                                   else ([], []))  # "" (an unset $CLAIMS) is an error
     except ClaimSpecError as e:
-        click.echo(f"error: {e}", err=True)
+        click.echo(f"Error: {e}", err=True)
         sys.exit(2)
     fields = Fields(text=text_field, messages=messages_field, id=id_field)
     if not fields.texts:
@@ -328,12 +328,12 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
             if earlier else "")
         if no_field:
             then = f", no document could be read, {left}"
-            click.echo(f"error: {_field_in_no_row(tally.skips, fields, then)}", err=True)
+            click.echo(f"Error: {_field_in_no_row(tally.skips, fields, then)}", err=True)
             sys.exit(2)
         hint = (" (its folders hold only files of other kinds: see ignored above)"
                 if ignored and not tally.skips.total else
                 f" ({tally.skips.total} skipped: see above)" if tally.skips.total else "")
-        click.echo(f"error: no document could be read from the corpus{hint}; {left}",
+        click.echo(f"Error: no document could be read from the corpus{hint}; {left}",
                    err=True)
         sys.exit(2)
     if no_field:  # documents were read (text files): the rows of the rest were not
