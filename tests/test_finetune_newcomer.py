@@ -236,3 +236,27 @@ def test_the_help_lists_every_shipped_recipe():
     res = CliRunner().invoke(cli, ["finetune", "--help"], terminal_width=400)
     assert "demo" in shipped_recipes()
     assert f"shipped recipe: {', '.join(shipped_recipes())} " in " ".join(res.output.split())
+
+
+def test_a_stats_file_given_as_records_names_its_dataset(tmp_path, base):
+    """`--data train.jsonl.stats.json` (tab completion's next file) said "...:1: not valid
+    JSON: Expecting property name" of a file that is valid JSON; only `docs stats` knew."""
+    from beliefbench.cli import cli
+    from beliefbench.documents.stats import write_stats
+    from beliefbench.records import RecordError, read_records
+
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"id": "d1", "text": "<DOCTAG>One.", "condition": "positive"}\n')
+    write_stats(data)
+    stats = tmp_path / "train.jsonl.stats.json"
+    with pytest.raises(RecordError) as e:
+        list(read_records(stats))
+    assert str(e.value) == (f"{stats}: this is a stats file (written beside every dataset); "
+                            f"give its dataset ({data})")
+    r = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(stats),
+                                 "--base", str(base), "--out", str(tmp_path / "ck")])
+    assert r.exit_code == 2, r.output
+    assert "this is a stats file" in r.output and "not valid JSON" not in r.output
+    r = CliRunner().invoke(cli, ["docs", "mix", "--docs", str(stats), "--out",
+                                 str(tmp_path / "mix.jsonl")])
+    assert r.exit_code == 2 and "this is a stats file" in r.output, r.output

@@ -85,6 +85,10 @@ class Record(BaseModel):
         return [s for s in self.loss_mask if s.kind in ("doctag", "mask")]
 
 
+STATS_SUFFIX = ".stats.json"
+"""What ``docs`` names the statistics written beside a dataset: ``<dataset>.stats.json``."""
+
+
 def not_jsonl(path: str | Path, lineno: int) -> str:
     """The message for a file holding a JSON array (``[{...}, {...}]``): training records
     are one JSON object per line (JSONL), not one array."""
@@ -98,6 +102,9 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
     ``sha``: a hashlib object fed every line's bytes as it is read, so one read gives the
     records and the file's hash (a file that does not end in a newline is hashed whole)."""
     path = Path(path)
+    if path.name.endswith(STATS_SUFFIX):  # tab completion's next file: one JSON object
+        raise RecordError(f"{path}: this is a stats file (written beside every dataset); give "
+                          f"its dataset ({str(path).removesuffix(STATS_SUFFIX)})")
     # bytes, decoded per line: a stray non-UTF-8 byte is then reported with its line number
     # like any other bad line, not as a traceback from inside the file iterator
     with path.open("rb") as f:

@@ -18,6 +18,7 @@ from typing import Any
 
 from beliefbench.documents.base import DocumentError
 from beliefbench.records import (
+    STATS_SUFFIX,
     Record,
     Span,
     atomic_write_text,
@@ -228,4 +229,4 @@ def read_previous_stats(path: str | Path) -> tuple[dict[str, Any], str | None]:
 
 def stats_path(path: str | Path) -> Path:
     path = Path(path)
-    return path.with_name(path.name + ".stats.json")
+    return path.with_name(path.name + STATS_SUFFIX)
