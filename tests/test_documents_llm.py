@@ -238,6 +238,26 @@ def test_unreachable_model_fails_with_one_line(tmp_path):
         gen.generate(make_claim(), 2)
 
 
+def test_mockllms_tiktoken_download_is_named_not_read_as_an_outage(tmp_path):
+    """Offline, Inspect's plain mockllm/model fails on every call fetching tiktoken's
+    o200k_base: "generator mockllm/model failed after 3 retries: ConnectionError: ...", the
+    cause explained only in the README's Development section."""
+    import requests
+
+    def download(input, tools, tool_choice, config):  # what tiktoken raises offline
+        raise requests.ConnectionError(
+            "HTTPSConnectionPool(host='openaipublic.blob.core.windows.net', port=443): Max "
+            "retries exceeded with url: /encodings/o200k_base.tiktoken")
+
+    gen = LLMGenerator("mockllm/model", tmp_path / "work", progress=False, max_retries=0,
+                       model_args={"custom_outputs": download, "memoize": False})
+    with pytest.raises(DocumentError) as e:
+        gen.generate(make_claim(), 2)
+    assert str(e.value).endswith("o200k_base, which it downloads on first use: offline, point "
+                                 "TIKTOKEN_CACHE_DIR at a cache that holds it, or use a "
+                                 "scripted model such as beliefbench/believer)")
+
+
 def test_a_larger_n_asks_for_more_ideas_instead_of_repeating_a_few(tmp_path):
     """A first run of 3 documents lists one idea per genre; a re-run with --n 30 into the
     same folder once wrote all 30 from those three ideas (10 documents each)."""

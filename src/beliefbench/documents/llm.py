@@ -154,7 +154,14 @@ def one_line(e: BaseException) -> str:
         e = last()
     text = re.sub(r"\[/?(?:bold|blue|red|yellow|green|italic|dim)[^\]]*\]", "", str(e))
     text = redact(" ".join(line.strip() for line in text.splitlines() if line.strip()))
-    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+    said = f"{type(e).__name__}: {text}" if text else type(e).__name__
+    return said + (TIKTOKEN_HINT if "o200k_base.tiktoken" in text else "")
+
+
+TIKTOKEN_HINT = (" (Inspect's mockllm/model counts tokens with tiktoken's o200k_base, which it "
+                 "downloads on first use: offline, point TIKTOKEN_CACHE_DIR at a cache that "
+                 "holds it, or use a scripted model such as beliefbench/believer)")
+"""Said after a failed download of tiktoken's encoding, which reads as a model outage."""
 
 
 def _causes(e: BaseException) -> list[BaseException]:
