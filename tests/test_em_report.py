@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -113,6 +114,24 @@ def test_em_report_cli(em_logs, tmp_path):
                                     "--bootstrap", "0"])
     assert zero.exit_code == 2 and "--bootstrap" in zero.output
     assert not (tmp_path / "z").exists()
+
+
+def test_a_second_report_into_the_default_folder_says_it_replaces_the_first(em_logs, tmp_path,
+                                                                           monkeypatch):
+    """The README's `em-report logs/ablate` (no --out) replaced the smoke test's report in
+    reports/em without a word."""
+    monkeypatch.chdir(tmp_path)
+    first = CliRunner().invoke(cli, ["em-report", str(em_logs), "--no-plots"])
+    assert first.exit_code == 0, first.output
+    assert "note:" not in first.output and (tmp_path / "reports/em/em_report.md").is_file()
+    again = CliRunner().invoke(cli, ["em-report", str(em_logs), "--no-plots"])
+    assert again.exit_code == 0, again.output
+    assert re.search(r"note: reports/em \(the default --out\) holds the report written "
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d; it is replaced \(pass --out DIR to keep "
+                     r"both\)", again.output), again.output
+    mine = CliRunner().invoke(cli, ["em-report", str(em_logs), "--no-plots", "--out",
+                                    "reports/em"])
+    assert mine.exit_code == 0 and "note:" not in mine.output  # --out given: the user's call
 
 
 def test_a_judge_outage_below_the_budget_counts_as_failed_not_dropped(tmp_path):

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from beliefbench.cli.errors import BadInput
+from beliefbench.cli.outputs import note_if_replacing
 
 
 @click.command("em-report")
@@ -36,6 +37,7 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int)
                        "per CI (the default is 2000)") from None
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
+    note_if_replacing(out_dir, "em_report.md")
     written = write_em_report(rep, out_dir, plots=plots)
     click.echo(console_table(rep.side_by_side))
     click.echo(f"\n{len(loaded.logs)} logs, {len(loaded.responses)} responses. Wrote:")
