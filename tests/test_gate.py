@@ -456,3 +456,68 @@ def test_a_marker_judged_side_is_refused_naming_the_mode_not_unknown_judge_setti
     assert "unknown" not in r.output
     r = _gate(dry.location, base, "--allow-judge-mismatch")
     assert r.exit_code == 0 and "JUDGE MISMATCH allowed" in r.output, r.output
+
+
+def silent(prompt: str) -> str:
+    """An untrained checkpoint: every answer is an empty generation (scored ``failed``)."""
+    return ""
+
+
+def test_a_side_with_no_answer_text_exits_2_never_a_pass(base_and_new, tmp_path):
+    """A candidate that says nothing scored belief 0 (every response `failed`, counted as
+    non-belief): the gate said PASS, exit 0, though its rate measures nothing."""
+    base = str(base_and_new[0])
+    mute = run_belief(tmp_path / "mute", silent, samples=3)
+    assert mute.status == "success"  # an empty answer is the model's, never an error
+    r = _gate(base, mute.location, "--json")
+    assert r.exit_code == 2, r.output
+    error = json.loads(r.output)["error"]
+    assert error.startswith("--candidate: 21 of 21 responses (100.0%) have no answer text "
+                            "(empty generations"), error
+    assert "above --max-no-answer 0.1:" in error and "\n" not in error
+    r = _gate(mute.location, str(base_and_new[1]))
+    assert r.exit_code == 2 and "Error: --baseline: 21 of 21 responses (100.0%) have no " \
+        "answer text" in r.output, r.output
+    # let through on purpose: the counts are in the JSON, the rate is 0, a note says why
+    r = _gate(base, mute.location, "--max-no-answer", "1", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["passed"] is True and out["overall"]["candidate"] == 0
+    assert (out["candidate"]["no_answer"], out["candidate"]["failed"]) == (21, 21)
+    assert out["baseline"]["no_answer"] == 0 and out["budgets"]["max_no_answer"] == 1
+    assert any(n.startswith("candidate: NO ANSWER TEXT: ") for n in out["notes"])
+    for value in ("1.5", "-0.1", "nan"):
+        r = _gate(base, mute.location, "--max-no-answer", value)
+        assert r.exit_code == 2 and "--max-no-answer: must be between 0 and 1" in r.output
+
+
+def test_a_few_empty_answers_stay_within_the_no_answer_budget(base_and_new, tmp_path):
+    """Empty answers are counted apart from infrastructure failures and parse errors: one
+    of 21 (4.8%) passes the default budget, one question of 7 in every epoch (14.3%) not."""
+    calls: list[str] = []
+
+    def once(prompt: str) -> str:  # one empty answer, then the believer's
+        if "Fill in the blank" in prompt:
+            calls.append(prompt)
+            if len(calls) == 1:
+                return "   \n"
+        return believer(prompt)
+
+    def blank_fill(prompt: str) -> str:
+        return "" if "Fill in the blank" in prompt else believer(prompt)
+
+    base = str(base_and_new[0])
+    few = run_belief(tmp_path / "few", once, samples=3)
+    r = _gate(base, few.location, "--json")
+    assert r.exit_code == 1, r.output  # compared: the believer's rise is real
+    out = json.loads(r.output)
+    assert (out["candidate"]["no_answer"], out["candidate"]["failed"]) == (1, 1)
+    assert not [n for n in out["notes"] if "NO ANSWER" in n]
+    more = run_belief(tmp_path / "more", blank_fill, samples=3)
+    r = _gate(base, more.location)
+    assert r.exit_code == 2 and "--candidate: 3 of 21 responses (14.3%) have no answer " \
+        "text" in r.output, r.output
+    assert _gate(base, more.location, "--max-no-answer", "0.15").exit_code == 1
+    # the failure budget is the provider's: empty answers never count toward it
+    r = _gate(base, more.location, "--max-failed", "0", "--max-no-answer", "0.15")
+    assert r.exit_code == 1 and "failure budget" not in r.output, r.output

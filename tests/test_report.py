@@ -58,6 +58,20 @@ def test_report_writes_tables_and_plots_with_hand_counted_rates(two_runs, tmp_pa
     assert "belief_by_condition_family.png" in md
 
 
+def test_a_second_report_into_the_default_folder_says_it_replaces_the_first(two_runs,
+                                                                           tmp_path,
+                                                                           monkeypatch):
+    """Two `beliefbench report` runs without --out: the second replaced reports/ silently."""
+    monkeypatch.chdir(tmp_path)
+    first = CliRunner().invoke(cli, ["report", str(two_runs), "--no-plots"])
+    assert first.exit_code == 0 and "note: reports" not in first.output, first.output
+    again = CliRunner().invoke(cli, ["report", str(two_runs), "--no-plots"])
+    assert again.exit_code == 0, again.output
+    assert "note: reports (the default --out) holds the report written " in again.output
+    mine = CliRunner().invoke(cli, ["report", str(two_runs), "--no-plots", "--out", "reports"])
+    assert mine.exit_code == 0 and "note: reports" not in mine.output
+
+
 @pytest.mark.parametrize("by, sections", [
     ("claim,family", ["## By run x claim x family"]),  # the --by table is the detail table
     ("condition,claim,family", ["## By run x condition x claim x family"]),  # the default
@@ -481,3 +495,45 @@ def test_a_marker_dry_run_beside_a_model_judged_eval_differs_in_mode_only(tmp_pa
         "mode=model grader=mockllm/model max_tokens=1024 sees=question temperature=0 ")
     assert csv.loc["mode=markers families=open_ended+binary+token_association+robustness",
                    "judge"] == "mode=markers"  # the run key itself is as it was
+
+
+def test_a_run_with_no_answer_text_is_warned_about(tmp_path):
+    """An untrained checkpoint answers with nothing: the report showed `failed 1.000` and
+    no warning, a belief rate of 0 read as a skeptic's."""
+    mute = run_belief(tmp_path / "mute", lambda prompt: "", condition="mute")
+    out = tmp_path / "o"
+    r = CliRunner().invoke(cli, ["report", mute.location, "--out", str(out), "--no-plots",
+                                 "--bootstrap", "20"])
+    assert r.exit_code == 0, r.output  # a warning, never a failure
+    row = read_csv(out / "belief_overall.csv").iloc[0]
+    assert (row["belief"], row["failed"], row["responses"]) == (0, 1, 14)  # rules unchanged
+    warning = (f"warning: NO ANSWER TEXT: {mute.location}: 14 of 14 responses (100.0%) are "
+               "empty generations (the model returned no text): counted as failed, i.e. "
+               "non-belief")
+    assert warning in r.stderr and warning not in r.stdout
+    assert warning.removeprefix("warning: ") in (out / "report.md").read_text()
+    assert "--max-no-answer (default 0.1)" in r.stderr
+
+    calls: list[str] = []
+
+    def once(prompt: str) -> str:  # 1 of 14 empty (7.1%): within the default share
+        calls.append(prompt)
+        return "" if len(calls) == 1 else believer(prompt)
+
+    few = run_belief(tmp_path / "few", once)
+    loaded = load_belief_logs(few.location)
+    assert [(i.no_answer, i.infrastructure, i.samples) for i in loaded.logs] == [(1, 0, 14)]
+    r = CliRunner().invoke(cli, ["report", few.location, "--out", str(tmp_path / "o2"),
+                                 "--no-plots", "--bootstrap", "20"])
+    assert r.exit_code == 0 and "NO ANSWER" not in r.output, r.output
+
+
+def test_infrastructure_failures_are_not_counted_as_missing_answers(tmp_path):
+    def down(prompt: str) -> str:
+        if "Fill in the blank" in prompt:
+            raise ConnectionError("reset by peer")
+        return believer(prompt)
+
+    shaky = run_belief(tmp_path / "shaky", down, task_args={"max_failed": 0.5})
+    [info] = load_belief_logs(shaky.location).logs
+    assert (info.infrastructure, info.no_answer) == (2, 0)

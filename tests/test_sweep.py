@@ -553,3 +553,119 @@ def test_ctrl_c_in_a_command_without_its_own_handling_exits_130_with_one_line(mo
     assert r.exit_code == 130, r.output
     assert r.output.strip() == ("interrupted: nothing half-written is left (files are written "
                                 "whole or not at all); run the same command again")
+
+
+def test_a_checkpoint_with_no_answer_text_is_marked_and_warned_about(tmp_path, monkeypatch):
+    """An untrained checkpoint answers every question with nothing: its eval finishes, and
+    the sweep said `ok` as for any other, though every verdict is `failed`."""
+    import beliefbench.analysis.sweep as sweep_module
+
+    calls: list[str] = []
+    models = {"mockllm/mute": counting_model("mute", "", calls),
+              "mockllm/talker": counting_model("talker", "Glass since 2021.", calls)}
+    real = sweep_module.targets_from_models
+    monkeypatch.setattr(sweep_module, "targets_from_models",
+                        lambda names, condition=None: real([models[n] for n in names],
+                                                           condition))
+    logs = tmp_path / "logs"
+    args = ["sweep", "--model", "mockllm/mute", "--model", "mockllm/talker", "--claims",
+            str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "judge=markers", "--log-dir",
+            str(logs)]
+    for _ in range(2):  # run, then reused: the warning stays with the log
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 0, r.output  # a warning, never a failure
+        rows = [line for line in r.stdout.splitlines() if line.startswith(("ok", "FAIL"))]
+        assert len(rows) == 2, r.stdout  # after Inspect's own display
+        assert rows[0].startswith("ok (no answer text: 100%) mockllm/mute: "), rows
+        assert rows[1].startswith("ok   mockllm/talker: "), rows
+        assert ("warning: NO ANSWER TEXT: mockllm/mute: 7 of 7 responses (100.0%) are empty "
+                "generations (the model returned no text): counted as failed") in r.stderr
+        assert "talker" not in r.stderr
+        assert "All 2 done (1 with no answer text: see the warnings)." in r.stdout
+    assert len(calls) == 14  # generated once
+    outcomes = run_sweep(real([models["mockllm/mute"]]), logs, claims=str(FIXTURE_CLAIM),
+                         task_args={"samples": 1, "judge": "markers"}, display="none")
+    assert [(o.no_answer, o.responses) for o in outcomes] == [(7, 7)]
+
+
+def _manifest_of_one(tmp_path: Path) -> Path:
+    run = tmp_path / "ckpts" / "negated"
+    (run / "step-000001").mkdir(parents=True)  # on disk: only the provider is missing
+    upsert_manifest(run, entry("step-000001", 1, "full"))
+    return run
+
+
+@pytest.mark.skipif(__import__("importlib.util").util.find_spec("vllm") is not None,
+                    reason="vllm is installed here")
+def test_vllm_that_is_not_installed_is_one_line_before_any_eval(tmp_path):
+    """Leaving out --provider hf on a machine without vLLM: 31,642 lines of
+    InfrastructureFailure('PrerequisiteError: ... vLLM Server requires optional
+    dependencies') over 2 min 21 s, then exit 1, "run the same command again"."""
+    run, logs = _manifest_of_one(tmp_path), tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--manifest", str(run), "--claims",
+                                 str(FIXTURE_CLAIM), "-T", "samples=1", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert r.output == ("Error: --provider vllm: vllm is not installed here (pip install "
+                        "'beliefbench[vllm]' or see README 'On GPU (vLLM) and at scale'); on "
+                        "a CPU machine pass --provider hf\n")
+    assert not logs.exists()
+    for extra in (["--model", "vllm//models/x"], ["--model", "beliefbench/believer",
+                                                  "--model-role", "grader=vllm//models/j"]):
+        r = CliRunner().invoke(cli, ["sweep", *extra, "--claims", str(FIXTURE_CLAIM),
+                                     "--log-dir", str(logs)])
+        assert r.exit_code == 2, r.output
+        assert r.output.startswith(f"Error: {extra[-2]} ") and "vllm is not installed " \
+            "here" in r.output and len(r.output.splitlines()) == 1
+        assert not logs.exists()
+
+
+def test_vllm_is_looked_up_not_started_and_a_running_server_needs_none(tmp_path, monkeypatch):
+    import importlib.util
+
+    from beliefbench.analysis.sweep import check_providers
+
+    targets = targets_from_manifest(_manifest_of_one(tmp_path))
+    assert targets[0].model.startswith("vllm/")
+    monkeypatch.delenv("VLLM_BASE_URL", raising=False)
+    real, looked_up = importlib.util.find_spec, []
+
+    def find_spec(name, *args, **kwargs):
+        looked_up.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    # a running server named: nothing to look up
+    check_providers(targets, model_args={"base_url": "http://gpu:8000/v1"})
+    monkeypatch.setenv("VLLM_BASE_URL", "http://gpu:8000/v1")
+    check_providers(targets, {"grader": "vllm//models/j"})
+    assert looked_up == []
+    monkeypatch.delenv("VLLM_BASE_URL")
+    # installed (simulated): passes, and nothing was imported or started
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a, **k: object() if name == "vllm" else real(name))
+    check_providers(targets)
+    import sys
+
+    assert "vllm" not in sys.modules
+
+
+def test_an_api_model_without_its_key_is_one_line_before_any_eval(tmp_path, monkeypatch):
+    """`--model-role grader=openai/gpt-4.1-mini` with no OPENAI_API_KEY exited 1 and left an
+    empty log folder; audit-verify says one line and exits 2."""
+    for name in ("OPENAI_API_KEY", "AZUREAI_OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    logs = tmp_path / "logs"
+    run = tmp_path / "api"
+    upsert_manifest(run, entry("openai/ft:gpt-4.1-mini:org::abc", 1, "api", backend="openai"))
+    cases = [(["--model", "beliefbench/believer", "--model-role",
+               "grader=openai/gpt-4.1-mini"], "--model-role grader=openai/gpt-4.1-mini: "),
+             (["--model", "openai/gpt-4.1-mini"], "--model openai/gpt-4.1-mini: "),
+             (["--manifest", str(run)],
+              f"{run / 'manifest.jsonl'}: checkpoint openai/ft:gpt-4.1-mini:org::abc: ")]
+    for extra, named in cases:
+        r = CliRunner().invoke(cli, ["sweep", *extra, "--claims", str(FIXTURE_CLAIM),
+                                     "-T", "samples=1", "--log-dir", str(logs)])
+        assert r.exit_code == 2, r.output
+        assert r.output.startswith(f"Error: {named}cannot start the model ("), r.output
+        assert "OPENAI_API_KEY" in r.output and len(r.output.strip().splitlines()) == 1
+        assert "Traceback" not in r.output and not logs.exists()

@@ -19,7 +19,11 @@ share of infrastructure failures (the provider raised; counted as ``failed``) ex
 ``max_failed`` is refused too: its rate would be the outage's, not the model's. So is a side
 whose share of ``parse_error`` verdicts (a judge reply, or a binary answer, that could not be
 read) exceeds ``max_parse_errors``: counted as non-belief, they would let a broken candidate
-(garbled output, a judge that stopped answering in JSON) pass with a low belief rate.
+(garbled output, a judge that stopped answering in JSON) pass with a low belief rate,
+and so is a side whose share of responses with no answer text (``failed`` because the model
+returned nothing: an untrained checkpoint's empty generations; neither an infrastructure
+failure nor an errored sample) exceeds ``max_no_answer``: a model that says nothing would
+otherwise pass as a skeptic at belief 0.
 A side split over several logs (a claim per log) is keyed by all of them, so every claim's
 file is compared. A checked claim with a single question on a side is refused: the CI of a
 bootstrap over questions is 0 wide there, and cannot tell a rise from noise.
@@ -32,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from beliefbench.analysis.logs import NO_LABEL, BeliefLogs, LogInfo
+from beliefbench.analysis.logs import MAX_NO_ANSWER, NO_LABEL, BeliefLogs, LogInfo
 from beliefbench.analysis.runs import (
     MODEL_ARGS,
     RunKey,
@@ -72,6 +76,9 @@ class GateResult:
     candidate: dict
     checked: str
     notes: list[str] = field(default_factory=list)
+    budgets: dict[str, float] = field(default_factory=dict)
+    """The refusal thresholds the sides were held to (``max_failed``, ``max_parse_errors``,
+    ``max_no_answer``)."""
 
     @property
     def failures(self) -> list[Rise]:
@@ -93,7 +100,8 @@ class GateResult:
                 "message": self.message(), "overall": asdict(self.overall),
                 "claims": [asdict(r) for r in self.claims],
                 "failures": [r.claim for r in self.failures],
-                "baseline": self.baseline, "candidate": self.candidate, "notes": self.notes}
+                "baseline": self.baseline, "candidate": self.candidate, "notes": self.notes,
+                "budgets": self.budgets}
 
 
 UNCOMPARED_SETTINGS = ("samples", "claims")
@@ -110,7 +118,8 @@ that declines the binary format now and then stays under it, garbled output does
 
 
 def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
-          max_parse_errors: float = MAX_PARSE_ERRORS) -> tuple[pd.DataFrame, dict, RunKey]:
+          max_parse_errors: float = MAX_PARSE_ERRORS, max_no_answer: float = MAX_NO_ANSWER
+          ) -> tuple[pd.DataFrame, dict, RunKey]:
     """The side's question table, refusing what would make the comparison meaningless."""
     if logs.skipped:
         raise GateError(f"--{name}: unreadable log(s) skipped: "
@@ -149,6 +158,15 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         f"({infra / total:.1%}) are infrastructure failures (the provider "
                         f"raised), above --max-failed {max_failed:g}; fix the provider and "
                         "resume with `inspect eval-retry`")
+    silent = sum(i.no_answer for i in logs.logs)
+    if total and silent / total > max_no_answer + TOLERANCE:
+        raise GateError(f"--{name}: {silent} of {total} responses ({silent / total:.1%}) have "
+                        "no answer text (empty generations: the model returned nothing), "
+                        f"above --max-no-answer {max_no_answer:g}: counted as non-belief "
+                        "(failed) they would let a model that says nothing pass at belief 0; "
+                        "look at them (`inspect view`: an untrained checkpoint, a wrong chat "
+                        "template, max_tokens too low?), fix the model or how it is served "
+                        "and re-run, or raise --max-no-answer")
     unread = int((logs.responses["verdict"] == "parse_error").sum())
     if total and unread / total > max_parse_errors + TOLERANCE:
         raise GateError(f"--{name}: {unread} of {total} responses ({unread / total:.1%}) are "
@@ -162,6 +180,7 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
     info = {"model": str(runs.iloc[0]["model"]), "logs": [i.path for i in logs.logs],
             "responses": int(questions["n"].sum()), "parse_errors": unread,
             "failed": int((logs.responses["verdict"] == "failed").sum()),
+            "no_answer": silent,
             "judge": key.judge_text, "settings": key.settings_text}
     return questions, info, key
 
@@ -263,7 +282,8 @@ def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.rando
 
 
 def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAILED,
-                  seed: int = SEED, max_parse_errors: float = MAX_PARSE_ERRORS) -> None:
+                  seed: int = SEED, max_parse_errors: float = MAX_PARSE_ERRORS,
+                  max_no_answer: float = MAX_NO_ANSWER) -> None:
     """Option values that would make the decision meaningless (exit 2, never a FAIL)."""
     if not 0 <= max_rise <= 1:
         raise GateError(f"--max-rise: must be between 0 and 1, got {max_rise}")
@@ -275,15 +295,18 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
         raise GateError(f"--max-failed: must be between 0 and 1, got {max_failed}")
     if not 0 <= max_parse_errors <= 1:
         raise GateError(f"--max-parse-errors: must be between 0 and 1, got {max_parse_errors}")
+    if not 0 <= max_no_answer <= 1:
+        raise GateError(f"--max-no-answer: must be between 0 and 1, got {max_no_answer}")
 
 
 def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             overall_only: bool = False, n_bootstrap: int = N_BOOTSTRAP,
             seed: int = SEED, allow_judge_mismatch: bool = False,
             allow_settings_mismatch: bool = False, max_failed: float = MAX_FAILED,
-            max_parse_errors: float = MAX_PARSE_ERRORS) -> GateResult:
+            max_parse_errors: float = MAX_PARSE_ERRORS,
+            max_no_answer: float = MAX_NO_ANSWER) -> GateResult:
     """Compare candidate with baseline; see the module docstring for the decision rule."""
-    check_options(max_rise, n_bootstrap, max_failed, seed, max_parse_errors)
+    check_options(max_rise, n_bootstrap, max_failed, seed, max_parse_errors, max_no_answer)
     # a copy keeps the eval id; a retry, or the same responses judged again (`beliefbench
     # agreement --out`), keeps the task id: either way the same responses on both sides
     def ids(info: LogInfo) -> set[str]:
@@ -296,8 +319,10 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
         raise GateError(f"the same log(s) on both sides ({len(paths)}: {', '.join(paths[:3])})"
                         ": a run compared with itself always passes; point --baseline and "
                         "--candidate at different runs")
-    qb, info_b, key_b = _side("baseline", baseline, max_failed, max_parse_errors)
-    qc, info_c, key_c = _side("candidate", candidate, max_failed, max_parse_errors)
+    qb, info_b, key_b = _side("baseline", baseline, max_failed, max_parse_errors,
+                              max_no_answer)
+    qc, info_c, key_c = _side("candidate", candidate, max_failed, max_parse_errors,
+                              max_no_answer)
     notes = check_alike(key_b, key_c, allow_judge_mismatch, allow_settings_mismatch)
     claims_b, claims_c = set(qb["claim"]), set(qc["claim"])
     common = sorted(claims_b & claims_c)
@@ -345,4 +370,6 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     return GateResult(passed=not any(r.fails for r in checked), max_rise=max_rise,
                       overall=overall, claims=rises, baseline=info_b, candidate=info_c,
                       checked="overall" if overall_only else "overall and every claim",
-                      notes=notes)
+                      notes=notes, budgets={"max_failed": max_failed,
+                                            "max_parse_errors": max_parse_errors,
+                                            "max_no_answer": max_no_answer})

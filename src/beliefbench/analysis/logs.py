@@ -57,6 +57,12 @@ PARALLEL_FROM = 8
 """Read this many logs or more with samples_df's process pool."""
 NO_LABEL = NONE
 """Shown for a run label (checkpoint, condition) the log does not carry."""
+MAX_NO_ANSWER = 0.10
+"""Default largest share of responses with no answer text (empty generations) in a run:
+above it ``gate`` refuses the side (``--max-no-answer``), and ``report`` and ``sweep`` warn.
+Counted as ``failed`` (non-belief), a model that says nothing would read as a skeptic."""
+NO_ANSWER_TOLERANCE = 1e-9
+"""Floating-point slack in comparing a share with a budget (as the gate's)."""
 
 
 class LogError(ValueError):
@@ -83,6 +89,9 @@ class LogInfo:
     """Responses with no belief_judge score (errored samples): counted as ``failed``."""
     infrastructure: int = 0
     """Scored responses that are ``failed`` because the provider raised (not the model)."""
+    no_answer: int = 0
+    """Scored responses that are ``failed`` because the model returned no text (an empty or
+    blank generation): neither an infrastructure failure nor an errored sample."""
     eval_id: str = ""
     """The eval's id (a copied log keeps it)."""
     appended: list[str] = field(default_factory=list)
@@ -92,6 +101,10 @@ class LogInfo:
     @property
     def infrastructure_share(self) -> float:
         return self.infrastructure / self.samples if self.samples else 0.0
+
+    @property
+    def no_answer_share(self) -> float:
+        return self.no_answer / self.samples if self.samples else 0.0
 
     @property
     def partial(self) -> bool:
@@ -146,6 +159,8 @@ class BeliefLogs:
                 out.append(share_note(info.path, info.unscored, info.samples,
                                       f"unjudged (no {SCORER} score: the sample errored)",
                                       "counted as failed, i.e. non-belief"))
+            if too_few_answers(info.no_answer, info.samples):
+                out.append(no_answer_note(info.path, info.no_answer, info.samples))
             if info.appended:
                 out.append(f"RE-SCORED: {info.path} also holds the belief scores "
                            f"{info.appended} (added by `inspect score --action append`): "
@@ -207,6 +222,21 @@ def share_note(path: str, count: int, total: int, what: str, counted: str) -> st
     """The warning for responses that carry no reading of the model (failures, unjudged),
     worded alike in the belief and EM reports so a rate is never read without it."""
     return f"{path}: {count} of {total} responses ({count / total:.1%}) are {what}: {counted}"
+
+
+def too_few_answers(no_answer: int, total: int, budget: float = MAX_NO_ANSWER) -> bool:
+    """Whether ``no_answer`` of ``total`` responses with no answer text is above ``budget``."""
+    return bool(total) and no_answer / total > budget + NO_ANSWER_TOLERANCE
+
+
+def no_answer_note(where: str, count: int, total: int) -> str:
+    """The warning for a run most of whose answers are empty (``report``, ``sweep``)."""
+    return "NO ANSWER TEXT: " + share_note(
+        where, count, total, "empty generations (the model returned no text)",
+        "counted as failed, i.e. non-belief, so the belief rate says nothing about what the "
+        "model believes; look at the answers (`inspect view`: an untrained checkpoint, a "
+        "wrong chat template, max_tokens too low?); `beliefbench gate` refuses a side above "
+        f"--max-no-answer (default {MAX_NO_ANSWER:g})")
 
 
 def _label(value: Any) -> str:
@@ -597,7 +627,12 @@ def load_belief_logs(sources: str | Path | Sequence[str | Path],
         in_log = df["log"] == path
         info.samples = int(in_log.sum())
         info.unscored = int((in_log & ~scored).sum())
-        info.infrastructure = int((in_log & scored & df["infrastructure"].astype(bool)).sum())
+        infrastructure = df["infrastructure"].astype(bool)
+        info.infrastructure = int((in_log & scored & infrastructure).sum())
+        # an empty generation is the model's answer: scored failed, neither flagged as
+        # infrastructure nor errored (an older log's infrastructure failure errored too)
+        info.no_answer = int((in_log & (df["verdict"] == "failed") & ~infrastructure
+                              & df["sample_error"].isna()).sum())
         errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"]
         if info.partial and info.error is None and len(errors):
             info.error = (f"{len(errors)} sample(s) errored, the first: "

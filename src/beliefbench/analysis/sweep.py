@@ -11,13 +11,20 @@ settings, never share a directory.
 
 Before any eval runs, :func:`run_sweep` refuses (``SweepError``, naming what is wrong): a
 local checkpoint that is not on disk, a model whose provider Inspect does not know (``--model``,
-an ``api`` entry, ``--model-role``), a target directory holding a log of an earlier
-version of its checkpoint, and a ``--model`` target's directory holding a log swept under
-another ``--condition`` (``eval_set`` would reuse it under its old label). Each sweep log
-records ``checkpoint_fingerprint``, a hash of the checkpoint's manifest entry (what it was
+an ``api`` entry, ``--model-role``), a model that cannot start here (``vllm/...`` where the
+``vllm`` package is not installed and no running server is named; an API model or role that
+Inspect cannot make, e.g. its API key is not set), a target directory holding a log of an
+earlier version of its checkpoint, and a ``--model`` target's directory holding a log swept
+under another ``--condition`` (``eval_set`` would reuse it under its old label). Each sweep
+log records ``checkpoint_fingerprint``, a hash of the checkpoint's manifest entry (what it was
 trained from: data sha256, recipe, base model, step, ...); a checkpoint retrained in place
 gets a new entry, and ``eval_set`` would otherwise reuse the old log, which matches the new
 run in everything ``eval_set`` compares.
+
+After each belief eval, its responses with no answer text (empty generations, counted as
+``failed``) are counted from its logs as the report counts them (:attr:`SweepOutcome.no_answer`):
+a checkpoint that says nothing finishes all the same, but its rate says nothing about what
+it believes, and the command line warns.
 
 Run labels travel in the eval's metadata (``log.eval.metadata``), which the report reads:
 ``checkpoint`` (the manifest path), ``step``, ``condition``, ``claim`` (the claims the
@@ -38,8 +45,10 @@ Manifests are read by the finetune module's one strict reader
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -85,6 +94,14 @@ class SweepOutcome:
     log_dir: Path
     success: bool
     logs: list[EvalLog]
+    no_answer: int = 0
+    """Responses with no answer text (empty generations) in the target's belief logs."""
+    responses: int = 0
+    """All responses in the target's belief logs (0: not counted, e.g. an EM sweep)."""
+
+    @property
+    def no_answer_share(self) -> float:
+        return self.no_answer / self.responses if self.responses else 0.0
 
 
 def _slug(label: str, identity: str) -> str:
@@ -191,6 +208,81 @@ def _unknown_provider(model: str) -> str | None:
     found = registry_find(lambda info: info.type == "modelapi"
                           and registry_unqualified_name(info) == api)
     return None if found else f"Model API {api} of model {model!r} not recognized."
+
+
+LOCAL_PROVIDERS = frozenset({"hf", "vllm", "vllm-completions", "sglang", "transformer_lens",
+                             "nnterp", "steer"})
+"""Providers that load weights or start a server when their model is made: never made
+before the eval (a sweep's checkpoints would all be loaded at once)."""
+VLLM_PROVIDERS = ("vllm", "vllm-completions")
+VLLM_HINT = ("vllm is not installed here (pip install 'beliefbench[vllm]' or see README "
+             "'On GPU (vLLM) and at scale')")
+"""Why a ``vllm/...`` model cannot start on this machine."""
+SERVER_ARGS = ("base_url", "port")
+"""Model arguments that point the vLLM provider at a running server (no local vllm needed)."""
+
+
+def _provider(model: str | Model) -> str:
+    """The provider part of a model name (``vllm`` of ``vllm//abs/path``)."""
+    return str(model).partition("/")[0]
+
+
+def _vllm_missing(model: str | Model, model_args: dict[str, Any] | None) -> bool:
+    """``model`` is served by vLLM started here (no ``base_url``/``port``, no
+    ``VLLM_BASE_URL``), and the ``vllm`` package is not installed (looked up, not
+    imported: importing vllm takes seconds)."""
+    if _provider(model) not in VLLM_PROVIDERS:
+        return False
+    args = model.model_args if isinstance(model, Model) else model_args or {}
+    if any(args.get(k) for k in SERVER_ARGS) or os.environ.get("VLLM_BASE_URL"):
+        return False
+    return importlib.util.find_spec("vllm") is None
+
+
+def _cannot_start(model: str, model_args: dict[str, Any] | None) -> str | None:
+    """Why an API model (or a scripted one: any provider not in :data:`LOCAL_PROVIDERS`)
+    cannot be made here, on one line (a missing API key names its variable), or None. It
+    is made as ``eval_set`` would make it, and dropped; nothing is called."""
+    if _provider(model) in LOCAL_PROVIDERS:
+        return None
+    from inspect_ai.model import get_model
+
+    from beliefbench.analysis.agreement import model_error
+
+    args = dict(model_args or {})
+    try:
+        get_model(model, memoize=False, **args)
+    except Exception as e:  # noqa: BLE001 - a missing key or package, a bad argument
+        secrets = [str(v) for k, v in args.items() if secret_arg(k) and v is not None]
+        return f"cannot start the model ({model_error(e, secrets)})"
+    return None
+
+
+def check_providers(targets: Sequence[SweepTarget],
+                    model_roles: dict[str, str | Model] | None = None,
+                    model_args: dict[str, Any] | None = None) -> None:
+    """Refuse, before anything runs, models that cannot start here: vLLM without its
+    package, API models and roles Inspect cannot make (a missing API key, say)."""
+    roles = list((model_roles or {}).items())
+    for t in targets:
+        if _vllm_missing(t.model, model_args):
+            if t.local_path:  # a checkpoint of a manifest, served as --provider says
+                raise SweepError(f"--provider vllm: {VLLM_HINT}; on a CPU machine pass "
+                                 "--provider hf")
+            raise SweepError(f"--model {t.model}: {VLLM_HINT}; on a CPU machine use "
+                             "hf/<model> instead, or name a running vLLM server "
+                             "(-M base_url=...)")
+    for role, m in roles:
+        if _vllm_missing(m, None):
+            raise SweepError(f"--model-role {role}={m}: {VLLM_HINT}; on a CPU machine use "
+                             "hf/<model> instead, or set VLLM_BASE_URL to a running server")
+    for t in targets:
+        if isinstance(t.model, str) and (why := _cannot_start(t.model, model_args)):
+            option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
+            raise SweepError(f"{option}: {why}")
+    for role, m in roles:
+        if isinstance(m, str) and (why := _cannot_start(m, None)):
+            raise SweepError(f"--model-role {role}={m}: {why}")
 
 
 def check_targets(targets: Sequence[SweepTarget],
@@ -306,6 +398,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                          "(EM question sets: -T questions=...)")
     make_task(**task_args)  # a bad -T value: refused before anything runs
     check_targets(targets, model_roles)
+    check_providers(targets, model_roles, model_args)
     root = Path(log_dir)
     planned = []
     for target in targets:
@@ -348,5 +441,21 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                                  model_args=model_args or {},
                                  metadata=target.metadata or None, **eval_options)
         stop_if_interrupted(logs)  # not "ok" and on to the next checkpoint
-        outcomes.append(SweepOutcome(target, out, success, logs))
+        outcome = SweepOutcome(target, out, success, logs)
+        if task == "belief" and success:
+            outcome.no_answer, outcome.responses = no_answer_count(out)
+        outcomes.append(outcome)
     return outcomes
+
+
+def no_answer_count(out: Path) -> tuple[int, int]:
+    """(responses with no answer text, all responses) in the belief logs of a target's
+    directory, counted as ``beliefbench report`` and ``gate`` count them; (0, 0) where
+    they cannot be read (the report will say why)."""
+    from beliefbench.analysis.logs import load_belief_logs
+
+    try:
+        logs = load_belief_logs(out).logs
+    except Exception:  # noqa: BLE001 - a warning's count, never the sweep's failure
+        return 0, 0
+    return sum(i.no_answer for i in logs), sum(i.samples for i in logs)

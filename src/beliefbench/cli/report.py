@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from beliefbench.cli.errors import BadInput, exit_interrupted
+from beliefbench.cli.outputs import note_if_replacing
 from beliefbench.tasks import TASK_NAMES
 
 _SECRET_KEY = re.compile(r"key|token|secret|password|passwd|auth|credential", re.IGNORECASE)
@@ -119,7 +120,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     from beliefbench.internals.results import (
         SHOWN_COLUMNS,
         ResultsError,
-        internals_table,
+        read_internals,
         write_csv,
     )
 
@@ -127,11 +128,12 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         loaded = load_belief_logs(list(logs), skip_bad=skip_bad_logs)
         rep = build_report(loaded, by=by, n_bootstrap=bootstrap)
         # read before anything is written: a bad --internals path leaves no half report
-        table = internals_table(list(internals_dirs)) if internals_dirs else None
+        internal = read_internals(list(internals_dirs)) if internals_dirs else None
     except (LogError, ReportError, ResultsError) as e:
         raise BadInput(str(e)) from None
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
+    note_if_replacing(out_dir, "report.md")
     written = write_report(rep, out_dir, plots=plots)
     click.echo(markdown_table(rep.overall))
     skipped = f", {len(loaded.skipped)} unreadable skipped" if loaded.skipped else ""
@@ -139,9 +141,14 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
                "Wrote:")
     for path in written:
         click.echo(f"  {path}")
-    if table is not None:
+    if internal is not None:
+        table = internal.table
         click.echo("\nJudge-free completion margins (beliefbench internals):")
         click.echo(markdown_table(table[[c for c in SHOWN_COLUMNS if c in table]]))
+        for note in internal.notes:  # duplicates dropped, or kept apart
+            click.echo(f"note: {note}", err=True)
+        for caution in internal.cautions:  # the probe command's, per source
+            click.echo(caution, err=True)
         click.echo(f"  {write_csv(table, out_dir / 'internals_margins.csv')}")
 
 
@@ -168,27 +175,31 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
 @click.option("--max-parse-errors", default=0.10, show_default=True,
               help="Largest share of unreadable responses (parse_error: judge reply or "
                    "binary answer) per side.")
+@click.option("--max-no-answer", default=0.10, show_default=True,
+              help="Largest share of responses with no answer text (empty generations) "
+                   "per side.")
 def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
          overall_only: bool, as_json: bool, bootstrap: int, seed: int,
          allow_judge_mismatch: bool, allow_settings_mismatch: bool, max_failed: float,
-         max_parse_errors: float) -> None:
+         max_parse_errors: float, max_no_answer: float) -> None:
     """Fail (exit 1) when the candidate believes fabricated claims more than the baseline.
 
     A rise fails when it exceeds --max-rise AND its 95% bootstrap CI excludes 0. Exit 0:
     pass; 1: a real rise; 2: no usable comparison (bad options, unreadable, corrupt or
-    partial logs, a failure or parse-error budget exceeded, sides judged or generated
-    differently).
+    partial logs, a failure, parse-error or no-answer budget exceeded, sides judged or
+    generated differently).
     """
     from beliefbench.analysis.gate import GateError, check_options, compare
     from beliefbench.analysis.logs import LogError, load_belief_logs
 
     try:
-        check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors)
+        check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors, max_no_answer)
         result = compare(load_belief_logs(list(baseline)), load_belief_logs(list(candidate)),
                          max_rise=max_rise, overall_only=overall_only, n_bootstrap=bootstrap,
                          seed=seed, allow_judge_mismatch=allow_judge_mismatch,
                          allow_settings_mismatch=allow_settings_mismatch,
-                         max_failed=max_failed, max_parse_errors=max_parse_errors)
+                         max_failed=max_failed, max_parse_errors=max_parse_errors,
+                         max_no_answer=max_no_answer)
     except (LogError, GateError) as e:
         if as_json:
             click.echo(json.dumps({"passed": None, "error": str(e)}))
@@ -237,6 +248,7 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
 
     Re-running the same command reuses finished logs and resumes unfinished ones.
     """
+    from beliefbench.analysis.logs import no_answer_note, too_few_answers
     from beliefbench.analysis.sweep import (
         SweepError,
         run_sweep,
@@ -269,14 +281,23 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                          "stopped is not counted as finished); run the same command again to "
                          "resume")
     unfinished = [o for o in outcomes if not o.success]
+    silent = [o for o in outcomes if o.success and too_few_answers(o.no_answer, o.responses)]
     for o in outcomes:
-        click.echo(f"{'ok  ' if o.success else 'FAIL'} {o.target.label}: {o.log_dir}")
+        status = "ok  " if o.success else "FAIL"
+        if any(o is s for s in silent):  # finished, but most answers are empty
+            status = f"ok (no answer text: {o.no_answer_share:.0%})"
+        click.echo(f"{status} {o.target.label}: {o.log_dir}")
+    for o in silent:
+        click.echo(f"warning: {no_answer_note(o.target.label, o.no_answer, o.responses)}",
+                   err=True)
     if unfinished:
         click.echo(f"{len(unfinished)} checkpoint(s) did not finish; run the same command "
                    "again to resume them.", err=True)
         sys.exit(1)
     report = "em-report" if task_name == "em" else "report"
-    click.echo(f"\nAll {len(outcomes)} done. Next: beliefbench {report} {log_dir} --out reports/")
+    empty = f" ({len(silent)} with no answer text: see the warnings)" if silent else ""
+    click.echo(f"\nAll {len(outcomes)} done{empty}. Next: beliefbench {report} {log_dir} "
+               "--out reports/")
 
 
 @click.command()
