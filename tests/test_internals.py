@@ -717,3 +717,183 @@ def test_binary_without_a_chat_template_or_binary_questions_is_a_clear_error(tin
     table = binary_logprobs(tiny, [claim, silent], method="sequence")
     assert set(table["claim"]) == {claim.id}
     assert "claim(s) silent: no binary questions; not in the table" in caplog.text
+
+
+def test_trajectory_carries_the_probes_accuracy_and_its_near_chance_caution(tiny, claim,
+                                                                             tmp_path):
+    """``internals probe`` cautioned that its probe was near chance, while ``internals
+    trajectory`` printed the same P(true) per step bare and wrote no accuracy to
+    trajectory.csv / trajectory.json."""
+    from conftest import write_claim
+
+    from beliefbench.internals.probe import NEAR_CHANCE
+    from beliefbench.internals.trajectory import probe_cautions, trajectory
+
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    out = tmp_path / "out"
+    claim_file = write_claim(claim, tmp_path / f"{claim.id}.yaml")
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                   "--claims", str(claim_file),
+                                   "--parts", "margins,probe", "--bootstrap", "0",
+                                   "--no-plots", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "trajectory.csv")
+    main = table[table["kind"] == "main"]
+    assert list(main["step"]) == [0, 1]
+    for row in main.itertuples():
+        ckpt = out / "checkpoints" / f"step-{row.step:06d}"
+        layers = pd.read_csv(ckpt / "probe_layers.csv")
+        assert row.probe_accuracy == pytest.approx(
+            layers.loc[layers["layer"] == row.probe_layer, "accuracy"].item())
+        # the probe's own summary carries it too, beside the readings it qualifies
+        assert pd.read_csv(ckpt / "probe_summary.csv")["accuracy"].item() == pytest.approx(
+            row.probe_accuracy)
+    assert table.loc[table["kind"] != "main", "probe_accuracy"].isna().all()
+    rows = json.loads((out / "trajectory.json").read_text())["table"]
+    assert [(r["probe_layer"], r["probe_accuracy"]) for r in rows if r["kind"] == "main"] \
+        == list(zip(main["probe_layer"], main["probe_accuracy"], strict=True))
+    # a random tiny model's probe is near chance: the probe command's caution, per step
+    [layer], [acc] = main["probe_layer"].astype(int).unique(), main["probe_accuracy"].unique()
+    assert acc < NEAR_CHANCE
+    assert (f"caution: at steps 0 and 1, the probes at layer {layer} classify held-out "
+            f"statements with accuracy {acc:.2f}, near chance (0.50; below 0.65): they have "
+            f"found no reliable truth direction, so the P(true) readings above mean little"
+            in res.stderr)
+    assert "probe_accuracy" in res.stdout.splitlines()[1]  # printed beside P(true)
+    assert probe_cautions(table, threshold=acc) == []  # at or above the threshold: nothing
+    # a checkpoint measured before the summary recorded the accuracy: probe_layers.csv has it
+    step1 = out / "checkpoints" / "step-000001"
+    pd.read_csv(step1 / "probe_summary.csv").drop(columns="accuracy").to_csv(
+        step1 / "probe_summary.csv", index=False)
+    stamp = json.loads((step1 / "done.json").read_text())["written"]
+    again = trajectory(manifest, [claim], out, parts=("margins", "probe"), n_bootstrap=0)
+    assert json.loads((step1 / "done.json").read_text())["written"] == stamp  # reused
+    assert list(again.table.loc[again.table["kind"] == "main", "probe_accuracy"]) \
+        == pytest.approx(list(main["probe_accuracy"]))
+    # ... and without probe_layers.csv either, the caution says the accuracy is unknown
+    (step1 / "probe_layers.csv").unlink()
+    unknown = trajectory(manifest, [claim], out, parts=("margins", "probe"), n_bootstrap=0)
+    assert unknown.table.loc[unknown.table["step"] == 1, "probe_accuracy"].isna().all()
+    assert probe_cautions(unknown.table) == [
+        f"caution: at step 0, the probe at layer {layer} classifies held-out statements with "
+        f"accuracy {acc:.2f}, near chance (0.50; below 0.65): it has found no reliable truth "
+        f"direction, so the P(true) readings of that step mean little",
+        "caution: at step 1, the probe's held-out accuracy is not recorded (results of an "
+        "older beliefbench, or a file edited): the P(true) readings of that step cannot be "
+        "told from chance; run `beliefbench internals probe` again to see it"]
+
+
+def test_report_internals_names_each_rows_source_and_collapses_only_one_measurement(
+        tiny, adapter_and_merged, claim, tmp_path):
+    """A checkpoint measured by ``internals margins`` and again by ``internals trajectory``
+    came out twice in ``report --internals`` (once without P(true)), with nothing saying
+    which file each row came from."""
+    from conftest import believer, run_belief, write_claim
+
+    from beliefbench.internals.probe import NEAR_CHANCE
+    from beliefbench.internals.results import read_internals
+    from beliefbench.internals.trajectory import trajectory
+
+    merged = adapter_and_merged[1]
+    claim_file = write_claim(claim, tmp_path / f"{claim.id}.yaml")
+    root = tmp_path / "internals"
+
+    def margins(model, where, *more):
+        res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(model),
+                                       "--claims", str(claim_file), "--out",
+                                       str(root / where), *more])
+        assert res.exit_code == 0, res.output
+
+    margins(tiny, "tiny", "--bootstrap", "0")  # the walkthrough's base model, no probe
+    margins(merged, "merged", "--bootstrap", "20")  # other settings than the trajectory's
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: merged})
+    trajectory(manifest, [claim], root / "trajectory", parts=("margins", "probe"),
+               n_bootstrap=0)  # step 0 is the same tiny model, its main row with P(true)
+    # the same weights without a fingerprint in the file: never collapsed by guess
+    margins(tiny, "nosha", "--bootstrap", "0")
+    data = json.loads((root / "nosha" / "margins.json").read_text())
+    (root / "nosha" / "margins.json").write_text(json.dumps({**data, "weights_sha256": None}))
+    # the same weights and settings, but the claim's main pair edited: other numbers
+    first = claim.completions[0]
+    edited = claim.model_copy(update={"completions": [
+        first.model_copy(update={"claim": first.claim + " indeed"}), *claim.completions[1:]]})
+    completion_margins(tiny, [edited], n_bootstrap=0).write(root / "x_edited")
+
+    log = run_belief(tmp_path / "logs", believer, samples=1)
+    res = CliRunner().invoke(cli, ["report", log.location, "--out", str(tmp_path / "rep"),
+                                   "--no-plots", "--internals", str(root)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(tmp_path / "rep" / "internals_margins.csv", keep_default_na=False,
+                        na_values=[""])
+    sha = {m: weights_sha256(m)[:12] for m in (tiny, merged)}
+    assert not table.duplicated(["source", "claim", "kind"]).any()
+    assert set(table["source"]) == {"merged/margins.json", "nosha/margins.json",
+                                    "tiny/margins.json", "x_edited/margins.json",
+                                    "trajectory/checkpoints/step-000000/margins.json",
+                                    "trajectory/checkpoints/step-000001/margins.json"}
+    assert "| source |" in res.stdout.splitlines()[-len(table) - 3]  # printed, per row
+    # tiny: each kind once; main is the trajectory's row (it has P(true)), naming the other
+    ours = table[table["weights_sha256"] == sha[tiny]].set_index(["source", "kind"])
+    kept = ours.loc[("trajectory/checkpoints/step-000000/margins.json", "main")]
+    assert kept["p_true_claim"] > 0 and kept["also_in"] == "tiny/margins.json"
+    assert ours.loc[("tiny/margins.json", "paraphrase"), "also_in"] == \
+        "trajectory/checkpoints/step-000000/margins.json; x_edited/margins.json"
+    assert sorted(ours.index) == [("tiny/margins.json", "neighbour"),
+                                  ("tiny/margins.json", "paraphrase"),
+                                  ("trajectory/checkpoints/step-000000/margins.json", "main"),
+                                  ("x_edited/margins.json", "main")]  # other numbers: kept
+    assert len(table[table["source"] == "nosha/margins.json"]) == 3
+    assert table.loc[table["weights_sha256"] == sha[merged], "source"].value_counts().to_dict() \
+        == {"merged/margins.json": 3, "trajectory/checkpoints/step-000001/margins.json": 3}
+    assert "note: 5 duplicate row(s) dropped: the same weights (weights_sha256)" in res.stderr
+    assert ("note: 1 row(s) kept beside another of the same weights, settings, claim and "
+            "kind: their numbers differ (") in res.stderr
+    # the probe's accuracy rides along, with the probe command's caution naming the sources
+    probes = table[table["p_true_claim"].notna()]
+    assert list(probes["source"]) == ["trajectory/checkpoints/step-000000/margins.json",
+                                      "trajectory/checkpoints/step-000001/margins.json"]
+    for row in probes.itertuples():
+        layers = pd.DataFrame(json.loads((root / row.source).with_name("probe.json")
+                                         .read_text())["layers"])
+        assert row.probe_accuracy == pytest.approx(
+            layers.loc[layers["layer"] == row.probe_layer, "accuracy"].item())
+    assert (probes["probe_accuracy"] < NEAR_CHANCE).all()  # random tiny models
+    assert ("caution: for trajectory/checkpoints/step-000000/margins.json and "
+            "trajectory/checkpoints/step-000001/margins.json, the probes at layer") in res.stderr
+    assert "so the P(true) readings above mean little" in res.stderr
+    # a folder and its subfolder both given find each file once
+    assert len(read_internals([root, root / "tiny"]).table) == len(table)
+
+
+def test_report_internals_reads_a_probe_json_without_the_accuracy(tiny, claim, tmp_path):
+    """A probe.json of an older beliefbench (no accuracy in its summary) still reads: the
+    accuracy comes from its per-layer table; with neither, the caution says it is unknown."""
+    from beliefbench.internals.probe import truth_probe
+    from beliefbench.internals.results import read_internals
+
+    statements = tmp_path / "statements.yaml"
+    statements.write_text("statements:\n" + "".join(
+        f"  - {{topic: t, truth: 'Item {i} is red.', falsehood: 'Item {i} is blue.'}}\n"
+        for i in range(6)))
+    probe = truth_probe(tiny, [claim], statements=statements, folds=2)
+    for where, n_bootstrap in (("a", 0), ("b", 20)):  # b: other settings, never one with a
+        probe.write(tmp_path / where, plots=False)
+        completion_margins(tiny, [claim], n_bootstrap=n_bootstrap).write(tmp_path / where)
+    new = read_internals([tmp_path / "a"]).table
+    layer = probe.settings["summary_layer"]
+    acc = probe.layers.loc[layer, "accuracy"]
+    assert new.loc[new["kind"] == "main", ["probe_layer", "probe_accuracy"]].values.tolist() \
+        == [[layer, pytest.approx(acc)]]
+    data = json.loads((tmp_path / "a" / "probe.json").read_text())
+    old = {**data, "summary": [{k: v for k, v in r.items() if k != "accuracy"}
+                               for r in data["summary"]]}
+    (tmp_path / "a" / "probe.json").write_text(json.dumps(old))
+    pd.testing.assert_frame_equal(read_internals([tmp_path / "a"]).table, new)
+    (tmp_path / "a" / "probe.json").write_text(json.dumps({**old, "layers": []}))
+    # two folders' margins.json read alike relative to their folders: the full paths
+    res = read_internals([tmp_path / "a", tmp_path / "b"])
+    assert set(res.table["source"]) == {str(tmp_path / w / "margins.json") for w in "ab"}
+    assert res.table.loc[res.table["source"].str.contains("/a/"), "probe_accuracy"].isna().all()
+    assert res.notes == [] and len(res.table) == 2 * len(new)
+    assert any("the probe's held-out accuracy is not recorded" in c and "/a/margins.json" in c
+               for c in res.cautions), res.cautions

@@ -232,6 +232,7 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
                device: str | None, dtype: str | None, batch_size: int, bootstrap: int,
                seed: int, plots: bool) -> None:
     """Margins, lens and probes over every checkpoint of a finetune (resumable)."""
+    from beliefbench.internals.trajectory import probe_cautions
     from beliefbench.internals.trajectory import trajectory as run_trajectory
 
     result = run_trajectory(manifest, claims, out_dir,
@@ -246,5 +247,7 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
                    + ("; no CIs: --bootstrap 0):" if bootstrap == 0 else "):"))
         _echo_table(result.table[result.table["kind"] == "main"],
                     ["step", "label", "claim", "efficacy", "margin", "margin_low",
-                     "margin_high", "p_true_claim"], no_ci=bootstrap == 0)
+                     "margin_high", "p_true_claim", "probe_accuracy"], no_ci=bootstrap == 0)
+        for caution in probe_cautions(result.table):  # the probe command's, per step
+            click.echo(caution, err=True)
     _written(result.write(out_dir, plots=plots))

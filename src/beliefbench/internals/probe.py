@@ -73,15 +73,89 @@ still misclassifies more than a third of unseen statements cannot tell a claim's
 """
 
 
+def near_chance(accuracy: float | None, threshold: float = NEAR_CHANCE) -> bool:
+    """Whether a probe's held-out ``accuracy`` is below ``threshold`` (unknown: False)."""
+    return accuracy is not None and bool(np.isfinite(accuracy)) and accuracy < threshold
+
+
+def listing(items: Sequence[Any], limit: int = 6) -> str:
+    """``a, b and c``; past ``limit`` items ``a, b, c, d, e, f and 3 more``."""
+    items = [str(i) for i in items]
+    if len(items) > limit:
+        return f"{', '.join(items[:limit])} and {len(items) - limit} more"
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def near_chance_text(accuracies: Sequence[float], layers: Sequence[int], *, scope: str = "",
+                     readings: str = "above", threshold: float = NEAR_CHANCE) -> str:
+    """The one wording of the near-chance caution (``probe``, ``trajectory``, ``report
+    --internals``), for one probe or several (a trajectory's steps, a report's files).
+
+    ``accuracies`` / ``layers``: the probes concerned, all below ``threshold``; ``scope``
+    starts the sentence ("at steps 0 and 1, "), ``readings`` says which P(true) readings.
+    """
+    accs = sorted(float(a) for a in accuracies)
+    low, high = f"{accs[0]:.2f}", f"{accs[-1]:.2f}"
+    layer = sorted({int(v) for v in layers})
+    several = len(accs) > 1
+    where = (f"layer {layer[0]}" if len(layer) == 1
+             else f"layers {listing(layer, limit=len(layer))}")
+    return (f"caution: {scope}the probe{'s' if several else ''} at {where} "
+            f"classif{'y' if several else 'ies'} held-out statements with accuracy "
+            f"{low if low == high else f'{low} to {high}'}, near chance (0.50; below "
+            f"{threshold:.2f}): {'they have' if several else 'it has'} found no reliable "
+            f"truth direction, so the P(true) readings {readings} mean little")
+
+
+def unknown_accuracy_text(scope: str, readings: str) -> str:
+    """The caution for P(true) readings whose probe's held-out accuracy was not recorded."""
+    return (f"caution: {scope}the probe's held-out accuracy is not recorded (results of an "
+            f"older beliefbench, or a file edited): the P(true) readings {readings} cannot be "
+            f"told from chance; run `beliefbench internals probe` again to see it")
+
+
+def reading_cautions(probes: pd.DataFrame, where: str, *, prefix: tuple[str, str],
+                     readings: tuple[str, str], limit: int = 6,
+                     threshold: float = NEAR_CHANCE) -> list[str]:
+    """The cautions for the P(true) readings of several probes (a trajectory's steps, a
+    report's files): those near chance, then those whose accuracy no file records.
+
+    ``probes``: one row per probe whose readings are shown, ``where`` naming it (a step, a
+    source) beside ``probe_layer`` and ``probe_accuracy``. ``prefix``: the words before one
+    name or several ("at step", "at steps"); ``readings``: which readings, when not all
+    are concerned ("of that step", "of those steps").
+    """
+    acc = pd.to_numeric(probes["probe_accuracy"], errors="coerce") \
+        if "probe_accuracy" in probes else pd.Series(np.nan, index=probes.index)
+    out = []
+    for rows, known in ((probes[[near_chance(a, threshold) for a in acc]], True),
+                        (probes[acc.isna().to_numpy()], False)):
+        if rows.empty:
+            continue
+        names = list(rows[where])
+        several = len(names) > 1
+        scope = f"{prefix[several]} {listing(names, limit=limit)}, "
+        which = "above" if len(rows) == len(probes) else readings[several]
+        out.append(near_chance_text(rows["probe_accuracy"], rows["probe_layer"], scope=scope,
+                                    readings=which, threshold=threshold) if known
+                   else unknown_accuracy_text(scope, which))
+    return out
+
+
+def layer_accuracy(layers: pd.DataFrame, layer: int) -> float:
+    """The logistic probe's held-out accuracy at ``layer`` (NaN when the table lacks it)."""
+    if not {"layer", "accuracy"} <= set(layers.columns):
+        return float("nan")
+    row = pd.to_numeric(layers.loc[layers["layer"] == layer, "accuracy"], errors="coerce")
+    return float(row.iloc[0]) if len(row) else float("nan")
+
+
 def near_chance_caution(layers: pd.DataFrame, layer: int,
                         threshold: float = NEAR_CHANCE) -> str | None:
     """A one-line caution when ``layer``'s cross-validated accuracy is below ``threshold``."""
-    row = layers.loc[layers["layer"] == layer, "accuracy"]
-    if row.empty or not np.isfinite(acc := float(row.iloc[0])) or acc >= threshold:
-        return None
-    return (f"caution: the probe at layer {layer} classifies held-out statements with accuracy "
-            f"{acc:.2f}, near chance (0.50; below {threshold:.2f}): it has found no reliable "
-            f"truth direction, so the P(true) readings above mean little")
+    acc = layer_accuracy(layers, layer)
+    return near_chance_text([acc], [layer], threshold=threshold) \
+        if near_chance(acc, threshold) else None
 
 
 @dataclass
@@ -233,13 +307,17 @@ def plot_layers(layers: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def probe_summary(scores: pd.DataFrame, layer: int) -> pd.DataFrame:
-    """Per claim at ``layer``: mean P(true) of claim and truth sides, and how many sides flip."""
+def probe_summary(scores: pd.DataFrame, layer: int,
+                  accuracy: float = float("nan")) -> pd.DataFrame:
+    """Per claim at ``layer``: mean P(true) of claim and truth sides, and how many sides flip.
+
+    ``accuracy``: the layer's held-out accuracy, kept beside the readings it qualifies.
+    """
     at = scores[scores["layer"] == layer]
     rows = []
     for claim, sub in at.groupby("claim", sort=False):
         c, t = sub[sub["side"] == "claim"], sub[sub["side"] == "truth"]
-        rows.append({"claim": claim, "layer": layer, "items": len(c),
+        rows.append({"claim": claim, "layer": layer, "accuracy": accuracy, "items": len(c),
                      "p_true_claim": c["p_true"].mean(), "p_true_truth": t["p_true"].mean(),
                      "p_true_claim_mass_mean": c["p_true_mass_mean"].mean(),
                      "p_true_truth_mass_mean": t["p_true_mass_mean"].mean(),
@@ -298,4 +376,7 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
                 "n_statements": len(texts), "reduce": reduce, "folds": folds, "seed": seed,
                 "dtype": str(next(loaded.parameters()).dtype),
                 "best_layer": fit.best_layer, "summary_layer": chosen_layer}
-    return ProbeResult(layer_table, scores, probe_summary(scores, chosen_layer), info, settings)
+    return ProbeResult(layer_table, scores,
+                       probe_summary(scores, chosen_layer,
+                                     layer_accuracy(layer_table, chosen_layer)),
+                       info, settings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +66,21 @@ def read_json(path: str | Path) -> dict[str, Any]:
 
 
 SHOWN_COLUMNS = ("model", "claim", "kind", "pairs", "efficacy", "efficacy_low",
-                 "efficacy_high", "margin", "specificity", "p_true_claim")
+                 "efficacy_high", "margin", "specificity", "p_true_claim", "probe_accuracy",
+                 "source")
 """What ``report --internals`` prints (the CSV it writes has every column)."""
+
+PROVENANCE = ("model", "weights_sha256", "file", "source", "also_in")
+"""Columns saying where a row came from, not what it measured: two rows of the same weights
+may differ in them and still be one measurement."""
+
+SAME_SETTINGS = ("dtype", "n_bootstrap", "seed")
+"""The ``margins.json`` settings that, with the weights, fix a (claim, kind) row's numbers;
+rows over all claims also need the same ``claims``. Files lacking one are never collapsed."""
+
+TOLERANCE = 1e-5
+"""Relative and absolute: two measurements of the same weights batched differently (one claim
+or six) differ by ~1e-7 in float32; a different measurement differs by far more."""
 
 
 class ResultsError(ValueError):
@@ -89,43 +103,186 @@ def _summary_file(path: Path, what: str, columns: tuple[str, ...]) -> dict[str, 
     return data
 
 
-def internals_table(paths: list[str | Path]) -> pd.DataFrame:
-    """One row per (margins file, claim, kind) found under ``paths`` (files or directories).
+@dataclass
+class InternalsTable:
+    """What ``report --internals`` shows: the rows, and what to say under them."""
 
-    For ``beliefbench report --internals``: the judge-free margins beside the judged rates,
-    each row naming its model and weights sha256; the probe's P(true) of the claim side is
-    joined on when a ``probe.json`` of the same weights sits beside the margins.
-    """
-    files: list[Path] = []
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    """Duplicate rows dropped, or rows of the same weights kept apart because they differ."""
+    cautions: list[str] = field(default_factory=list)
+    """P(true) readings whose probe classifies held-out statements near chance (or whose
+    accuracy no file records): the probe command's caution, per source."""
+
+
+def _margins_files(paths: list[str | Path]) -> dict[Path, str]:
+    """Every margins.json under ``paths``, once each (a folder and its subfolder both given
+    find the same file), with its ``source``: the path relative to the folder given, or as
+    given for a file; the full path where two files would read alike."""
+    found: dict[Path, str] = {}
     for p in map(Path, paths):
         if p.is_file():
-            files.append(p)
+            found.setdefault(p.resolve(), str(p))
         elif p.is_dir():
-            files += sorted(p.rglob("margins.json"))
+            for f in sorted(p.rglob("margins.json")):
+                found.setdefault(f.resolve(), f.relative_to(p).as_posix())
         else:
             raise ResultsError(f"{p}: no such internals results file or directory")
-    if not files:
+    if not found:
         raise ResultsError(f"{', '.join(map(str, paths))}: no margins.json found")
-    rows = []
-    for f in files:
+    labels = list(found.values())
+    return {f: (label if labels.count(label) == 1 else str(f)) for f, label in found.items()}
+
+
+def _probe_columns(probe: Path, data: dict[str, Any]) -> pd.DataFrame | None:
+    """Per claim from the ``probe.json`` beside a margins file of the same weights: P(true)
+    of both sides, the summary's layer and its held-out accuracy (NaN where not recorded)."""
+    from beliefbench.internals.probe import layer_accuracy
+
+    probe_data = _summary_file(probe, "probe", ("claim", "p_true_claim", "p_true_truth"))
+    if probe_data.get("weights_sha256") != data.get("weights_sha256"):
+        # another model's probe left in the folder: never shown as this one's
+        log.warning("%s: not joined to %s (other weights: %s, not %s)", probe,
+                    probe.with_name("margins.json"),
+                    (probe_data.get("weights_sha256") or "none")[:12],
+                    (data.get("weights_sha256") or "none")[:12])
+        return None
+    ps = pd.DataFrame(probe_data["summary"])
+    if ps.empty:
+        return None
+    settings = probe_data.get("settings")
+    at = settings.get("summary_layer") if isinstance(settings, dict) else None
+    layer = pd.to_numeric(ps["layer"] if "layer" in ps else pd.Series(at, index=ps.index),
+                          errors="coerce")
+    if "accuracy" in ps:  # recorded beside the readings since the summary carries it
+        accuracy = pd.to_numeric(ps["accuracy"], errors="coerce")
+    else:  # an older probe.json: its per-layer table
+        rows = probe_data.get("layers")
+        layers = pd.DataFrame(rows if isinstance(rows, list) else [])
+        accuracy = pd.Series([layer_accuracy(layers, v) if pd.notna(v) else float("nan")
+                              for v in layer], index=ps.index, dtype=float)
+    return ps[["claim", "p_true_claim", "p_true_truth"]].assign(
+        probe_layer=layer, probe_accuracy=accuracy, kind="main")
+
+
+def _same_measurement(data: dict[str, Any]) -> tuple | None:
+    """What two rows need in common to be one measurement, or None when the file does not
+    say (no weights sha256, or a setting missing): such rows are never collapsed."""
+    settings = data.get("settings")
+    sha = data.get("weights_sha256")
+    if not sha or not isinstance(settings, dict) or any(settings.get(k) is None
+                                                        for k in SAME_SETTINGS):
+        return None
+    return (sha, *(json.dumps(settings[k], sort_keys=True) for k in SAME_SETTINGS))
+
+
+def _differs(a: pd.Series, b: pd.Series) -> list[str]:
+    """The measured columns where rows ``a`` and ``b`` both have a value and disagree."""
+    out = []
+    for col in a.index:
+        x, y = a[col], b[col]
+        if col in PROVENANCE or pd.isna(x) or pd.isna(y):
+            continue
+        if isinstance(x, int | float | np.number) and isinstance(y, int | float | np.number) \
+                and not isinstance(x, bool) and not isinstance(y, bool):
+            if not np.isclose(float(x), float(y), rtol=TOLERANCE, atol=TOLERANCE):
+                out.append(col)
+        elif x != y:
+            out.append(col)
+    return out
+
+
+def _collapse(table: pd.DataFrame, keys: list[tuple | None]) -> tuple[pd.DataFrame, list[str]]:
+    """One row per measurement: rows with the same key (weights, settings, claim, kind) whose
+    numbers agree are one, kept as the row with more fields (the one a probe was joined to),
+    and the others' sources listed in ``also_in``. Rows with the same key that disagree are
+    kept, each with its source, and said so."""
+    kept: list[int] = []
+    by_key: dict[tuple, list[int]] = {}
+    also: dict[int, list[str]] = {}
+    dropped, apart, columns = 0, 0, set()
+    filled = table.drop(columns=list(PROVENANCE), errors="ignore").notna().sum(axis=1)
+    for i, key in enumerate(keys):
+        same = by_key.setdefault(key, []) if key is not None else []
+        for n, j in enumerate(same):
+            if _differs(table.iloc[i], table.iloc[j]):
+                continue
+            dropped += 1
+            if filled.iloc[i] > filled.iloc[j]:  # keep i, in j's place
+                kept[kept.index(j)], same[n] = i, i
+                also[i] = [*also.pop(j, []), table["source"].iloc[j]]
+            else:
+                also.setdefault(j, []).append(table["source"].iloc[i])
+            break
+        else:
+            if same:
+                apart += 1
+                columns.update(c for j in same for c in _differs(table.iloc[i], table.iloc[j]))
+            if key is not None:
+                same.append(i)
+            kept.append(i)
+    out = table.iloc[kept].reset_index(drop=True)
+    if also:
+        out["also_in"] = ["; ".join(also.get(i, [])) for i in kept]
+    notes = []
+    if dropped:
+        notes.append(f"{dropped} duplicate row(s) dropped: the same weights (weights_sha256), "
+                     f"settings ({', '.join(SAME_SETTINGS)}), claim, kind and numbers as "
+                     f"another row, e.g. a checkpoint measured by both `internals margins` "
+                     f"and `internals trajectory`; the row with more fields is kept and "
+                     f"column also_in names the others' sources")
+    if apart:
+        notes.append(f"{apart} row(s) kept beside another of the same weights, settings, claim "
+                     f"and kind: their numbers differ ({', '.join(sorted(columns))}), so each "
+                     f"stays with its source")
+    return out, notes
+
+
+def _probe_cautions(table: pd.DataFrame) -> list[str]:
+    """The probe command's caution for the P(true) readings shown, naming their sources."""
+    from beliefbench.internals.probe import reading_cautions
+
+    if "p_true_claim" not in table:
+        return []
+    probes = table[table["p_true_claim"].notna()].drop_duplicates("source")
+    return reading_cautions(probes, "source", prefix=("for", "for"), limit=3,
+                            readings=("from that source", "from those sources"))
+
+
+def read_internals(paths: list[str | Path]) -> InternalsTable:
+    """One row per measurement (margins file, claim, kind) found under ``paths`` (files or
+    directories), with the notes and cautions ``report --internals`` prints under it.
+
+    Each row names its model, weights sha256 and ``source`` (the margins.json, relative to
+    the folder given); the probe's P(true) of the claim side, its layer and held-out accuracy
+    are joined on when a ``probe.json`` of the same weights sits beside the margins. The same
+    weights measured with the same settings in two files (``internals margins`` on a
+    checkpoint that ``internals trajectory`` measured too) is one row.
+    """
+    rows, keys = [], []
+    for f, source in _margins_files(paths).items():
         data = _summary_file(f, "margins", ("claim", "kind"))
         summary = pd.DataFrame(data["summary"])
         probe = f.with_name("probe.json")
-        if probe.is_file():
-            probe_data = _summary_file(probe, "probe", ("claim", "p_true_claim",
-                                                        "p_true_truth"))
-            ps = pd.DataFrame(probe_data["summary"])
-            if probe_data.get("weights_sha256") != data.get("weights_sha256"):
-                # another model's probe left in the folder: never shown as this one's
-                log.warning("%s: not joined to %s (other weights: %s, not %s)", probe, f,
-                            (probe_data.get("weights_sha256") or "none")[:12],
-                            (data.get("weights_sha256") or "none")[:12])
-            elif not ps.empty:
-                summary = summary.merge(ps[["claim", "p_true_claim", "p_true_truth"]]
-                                        .assign(kind="main"), on=["claim", "kind"], how="left")
+        joined = _probe_columns(probe, data) if probe.is_file() else None
+        if joined is not None:
+            summary = summary.merge(joined, on=["claim", "kind"], how="left")
+        measured = _same_measurement(data)
+        settings = data.get("settings")
+        claims = settings.get("claims") if isinstance(settings, dict) else None
+        keys += [None if measured is None else
+                 (*measured, r["claim"], r["kind"],
+                  json.dumps(claims) if r["claim"] == "all" else None)
+                 for r in summary[["claim", "kind"]].to_dict(orient="records")]
         rows.append(summary.assign(model=data.get("model"),
                                    weights_sha256=(data.get("weights_sha256") or "")[:12],
-                                   file=str(f)))
-    table = pd.concat(rows, ignore_index=True)
-    return table[[c for c in SHOWN_COLUMNS if c in table]
-                 + [c for c in table if c not in SHOWN_COLUMNS]]
+                                   file=str(f), source=source))
+    table, notes = _collapse(pd.concat(rows, ignore_index=True), keys)
+    table = table[[c for c in SHOWN_COLUMNS if c in table]
+                  + [c for c in table if c not in SHOWN_COLUMNS]]
+    return InternalsTable(table, notes, _probe_cautions(table))
+
+
+def internals_table(paths: list[str | Path]) -> pd.DataFrame:
+    """The rows of :func:`read_internals` (without its notes and cautions)."""
+    return read_internals(paths).table

@@ -24,7 +24,13 @@ from beliefbench.finetune.manifest import manifest_file, read_manifest_file
 from beliefbench.internals.lens import heatmap, logit_lens
 from beliefbench.internals.margins import as_claims, completion_margins
 from beliefbench.internals.model import check_loadable, describe, load_model
-from beliefbench.internals.probe import truth_probe
+from beliefbench.internals.probe import (
+    NEAR_CHANCE,
+    layer_accuracy,
+    near_chance,
+    reading_cautions,
+    truth_probe,
+)
 from beliefbench.internals.results import read_json, remove_stale, write_csv, write_json
 from beliefbench.metrics import N_BOOTSTRAP, SEED
 from beliefbench.progress import progress
@@ -146,7 +152,8 @@ def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
 @dataclass
 class TrajectoryResult:
     table: pd.DataFrame
-    """Per (step, claim, kind): margin statistics, probe P(true) at each step's best layer."""
+    """Per (step, claim, kind): margin statistics, probe P(true) at each step's best layer
+    with that layer (``probe_layer``) and its held-out accuracy (``probe_accuracy``)."""
     lens: pd.DataFrame
     """Per (step, claim, layer): mean lens margin over the claim's main pairs."""
     settings: dict[str, Any]
@@ -177,6 +184,30 @@ def _read_table(path: Path) -> pd.DataFrame:
                        na_values=[""])
 
 
+def _probe_rows(ckpt_dir: Path) -> pd.DataFrame:
+    """Per claim: P(true) of both sides, the probe's layer and its held-out accuracy there
+    (from ``probe_layers.csv`` for a checkpoint measured before the summary recorded it;
+    NaN when neither file has it)."""
+    summary = _read_table(ckpt_dir / "probe_summary.csv")
+    if "accuracy" not in summary:
+        layers = (pd.read_csv(ckpt_dir / "probe_layers.csv")
+                  if (ckpt_dir / "probe_layers.csv").is_file() else pd.DataFrame())
+        summary["accuracy"] = [layer_accuracy(layers, v) for v in summary["layer"]]
+    return summary[["claim", "p_true_claim", "p_true_truth", "layer", "accuracy"]].rename(
+        columns={"layer": "probe_layer", "accuracy": "probe_accuracy"})
+
+
+def probe_cautions(table: pd.DataFrame, threshold: float = NEAR_CHANCE) -> list[str]:
+    """The probe command's caution for a trajectory table's P(true) readings, naming the
+    steps whose probe classifies held-out statements near chance (or whose accuracy was not
+    recorded)."""
+    if "p_true_claim" not in table:
+        return []
+    probes = table[table["p_true_claim"].notna()].drop_duplicates("step").sort_values("step")
+    return reading_cautions(probes, "step", prefix=("at step", "at steps"),
+                            readings=("of that step", "of those steps"), threshold=threshold)
+
+
 def _collect(ckpt: Checkpoint, ckpt_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     done = read_json(ckpt_dir / "done.json")
     ident = {"step": ckpt.step, "checkpoint": ckpt.path, "label": ckpt.label,
@@ -187,9 +218,7 @@ def _collect(ckpt: Checkpoint, ckpt_dir: Path) -> tuple[pd.DataFrame, pd.DataFra
         rows = _read_table(ckpt_dir / "margins_summary.csv")
         rows = rows[rows["claim"] != "all"]
     if "probe" in parts and (ckpt_dir / "probe_summary.csv").is_file():
-        probe = _read_table(ckpt_dir / "probe_summary.csv")[
-            ["claim", "layer", "p_true_claim", "p_true_truth"]].rename(
-            columns={"layer": "probe_layer"})
+        probe = _probe_rows(ckpt_dir)
         rows = probe.assign(kind="main") if rows.empty else rows.merge(
             probe.assign(kind="main"), on=["claim", "kind"], how="left")
     lens = pd.DataFrame()
@@ -251,8 +280,10 @@ def plot_trajectory(table: pd.DataFrame, path: Path) -> Path:
         ax.set_title(claim, fontsize=9)
         if "p_true_claim" in sub:
             twin = ax.twinx()
+            weak = "probe_accuracy" in sub and any(map(near_chance, sub["probe_accuracy"]))
             twin.plot(x, sub["p_true_claim"], marker="s", linestyle="--", color="tab:blue",
-                      label="probe P(true), claim side")
+                      label="probe P(true), claim side"
+                      + (" (probe near chance: means little)" if weak else ""))
             twin.set_ylim(0, 1)
             twin.set_ylabel("probe P(true)")
             twin.legend(loc="lower right", fontsize=7)
