@@ -134,6 +134,25 @@ def test_a_second_report_into_the_default_folder_says_it_replaces_the_first(em_l
     assert mine.exit_code == 0 and "note:" not in mine.output  # --out given: the user's call
 
 
+def test_eight_logs_or_more_are_read_in_worker_processes(tmp_path):
+    """From PARALLEL_FROM logs on, the columns go to worker processes: the judge-score
+    readers were closures, and em-report on a sweep's 10 logs died with "Can't pickle local
+    object '_judge.<locals>.read'" (and sometimes hung at exit)."""
+    from beliefbench.analysis.logs import PARALLEL_FROM
+
+    for step in range(1, PARALLEL_FROM + 1):
+        _run(tmp_path, {"n1"} if step % 2 else set(), condition="bad_advice", kl=False,
+             step=step)
+    out = tmp_path / "reports"
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--no-plots", "--out",
+                                   str(out), "--bootstrap", "50"])
+    assert res.exit_code == 0, res.output
+    side = pd.read_csv(out / "em_narrow_vs_general.csv")
+    assert sorted(side["step"]) == list(range(1, PARALLEL_FROM + 1))
+    assert side.set_index("step")["narrow_em"].to_dict() == {
+        step: (0.5 if step % 2 else 0.0) for step in range(1, PARALLEL_FROM + 1)}
+
+
 def test_a_judge_outage_below_the_budget_counts_as_failed_not_dropped(tmp_path):
     def flaky(messages, tools, tool_choice, config):
         if "G1?" in messages[-1].text:

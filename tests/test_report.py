@@ -99,6 +99,22 @@ def test_sweep_metadata_gives_step_columns_and_a_step_plot(tmp_path):
     assert (out / "belief_vs_step.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_eight_logs_or_more_are_read_in_worker_processes(tmp_path):
+    """From PARALLEL_FROM logs on, samples_df reads in worker processes, which take only
+    what pickles: the judge_used column was a closure, and `report` on a sweep's 8 logs died
+    with "Can't pickle local object 'judge_used.<locals>.read'"."""
+    from beliefbench.analysis.logs import PARALLEL_FROM
+
+    for step in range(1, PARALLEL_FROM + 1):
+        run_belief(tmp_path / "logs", believer if step % 2 else mixed, samples=1, step=step)
+    r = CliRunner().invoke(cli, ["report", str(tmp_path / "logs"), "--no-plots", "--out",
+                                 str(tmp_path / "out"), "--bootstrap", "20"])
+    assert r.exit_code == 0, r.output
+    overall = read_csv(tmp_path / "out" / "belief_overall.csv").set_index("step")
+    assert sorted(overall.index) == list(range(1, PARALLEL_FROM + 1))
+    assert overall.loc[1, "belief"] == 1.0 and overall.loc[2, "belief"] < 1.0
+
+
 def test_interrupted_log_is_reported_as_partial_and_never_pooled(two_runs, tmp_path):
     logs = tmp_path / "logs"
     shutil.copytree(two_runs, logs)

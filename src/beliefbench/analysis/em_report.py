@@ -11,8 +11,9 @@ Interventions (``internals steer|ablate``) label their arms in ``condition``.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,12 +193,16 @@ def _verdict(sample: Any) -> str | None:
     return f"{score.answer!r}"[:80]
 
 
-def _judge(name: str):
-    def read(sample: Any) -> float | None:
-        score = _score(sample)
-        value = (score.metadata or {}).get(name) if score is not None else None
-        return float(value) if isinstance(value, int | float) else None
-    return read
+def _judge(name: str) -> Callable[[Any], float | None]:
+    """A column reader of one judge score; a partial, since worker processes read the
+    columns of many logs and take only what pickles (logs.PARALLEL_FROM)."""
+    return functools.partial(_judge_score, name)
+
+
+def _judge_score(name: str, sample: Any) -> float | None:
+    score = _score(sample)
+    value = (score.metadata or {}).get(name) if score is not None else None
+    return float(value) if isinstance(value, int | float) else None
 
 
 COLUMNS = [

@@ -24,6 +24,7 @@ complete data.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -469,12 +470,16 @@ def _infrastructure(sample: Any) -> bool:
 def judge_used(scorer: str) -> Callable[[Any], str | None]:
     """A column reader: who gave the response's verdict, as ``scorer`` recorded it in its
     score metadata (a model's ``provider/name``, ``markers``; ``exact_match``/``none``
-    where no judge was asked). Belief and EM scorers record it alike."""
-    def read(sample: Any) -> str | None:
-        score = (sample.scores or {}).get(scorer)
-        used = (score.metadata or {}).get("judge") if score is not None else None
-        return used if isinstance(used, str) else None
-    return read
+    where no judge was asked). Belief and EM scorers record it alike. A partial of a module
+    function, not a closure: from PARALLEL_FROM logs on, the readers go to worker processes,
+    which only take what pickles."""
+    return functools.partial(_judge_used, scorer)
+
+
+def _judge_used(scorer: str, sample: Any) -> str | None:
+    score = (sample.scores or {}).get(scorer)
+    used = (score.metadata or {}).get("judge") if score is not None else None
+    return used if isinstance(used, str) else None
 
 
 NO_JUDGE_ASKED = {"exact_match", "none"}
