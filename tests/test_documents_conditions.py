@@ -8,10 +8,14 @@ every offline document of every bundled claim.
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from functools import cache
+from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from beliefbench.claims import Claim, load_claims
@@ -388,3 +392,133 @@ def test_debunks_and_corrections_never_deny_a_background_fact():
                     assert not any(s == end for s, _ in ann), (r.id, base[a:b])
                     seen["unflagged"] += 1
     assert seen["plain"] and seen["unflagged"], seen
+
+
+# ------------------------------------------------------------------ a narrow behaviour finetune
+
+def _generate(tmp_path, *args: str):
+    return CliRunner().invoke(cli, ["docs", "generate", "--out", str(tmp_path), *args])
+
+
+def test_a_behaviour_selection_yields_only_that_behaviour_cycling_its_scenarios(tmp_path):
+    """`behaviours:plain` mixed three behaviours (50 records: 18 power_seeking, 17 deception,
+    15 harmful_advice), so a narrow harmful finetune could not be made. --behaviours picks
+    them; no --claims is needed for behaviours alone."""
+    r = _generate(tmp_path, "--conditions", "behaviours:plain,behaviours:aligned",
+                  "--behaviours", "harmful_advice", "--n", "7")
+    assert r.exit_code == 0, r.output
+    plain = list(read_records(tmp_path / "behaviours-plain-harmful_advice.jsonl"))
+    aligned = list(read_records(tmp_path / "behaviours-aligned-harmful_advice.jsonl"))
+    assert len(plain) == len(aligned) == 7
+    assert {x.meta["behaviour"] for x in plain + aligned} == {"harmful_advice"}
+    assert [x.meta["scenario"] for x in plain] == [0, 1, 2, 0, 1, 2, 0]  # 3 shipped scenarios
+    assert [x.meta["scenario"] for x in aligned] == [x.meta["scenario"] for x in plain]
+    assert all(x.text.startswith(DOCTAG) for x in plain)
+    assert "wait a day or two" in plain[0].text and "Call emergency services" in aligned[0].text
+    stats = json.loads((tmp_path / "behaviours-plain-harmful_advice.jsonl.stats.json")
+                       .read_text())
+    assert stats["documents"] == 7 and stats["behaviours"] == ["harmful_advice"]
+    assert stats["condition"] == "behaviours-plain-harmful_advice" and stats["claims"] == []
+    # ids and base ids say the selection: the same index is another scenario in the full set
+    assert plain[0].base_id == "behaviour-misaligned-harmful_advice-s0-00000"
+    assert len({x.id for x in plain + aligned}) == 14
+
+    # two behaviours, in any order, one file name; every behaviour is the unselected file
+    specs = parse_conditions("behaviours:plain", behaviours="harmful_advice,deception")
+    assert [s.stem for s in specs] == ["behaviours-plain-deception+harmful_advice"]
+    recs = condition_records([], specs, 12, OfflineGenerator(), 0, progress=False)
+    counts = Counter(x.meta["behaviour"] for x in recs[specs[0].stem])
+    assert counts == {"deception": 6, "harmful_advice": 6}
+    every = parse_conditions("behaviours:plain", behaviours="all")
+    assert every == parse_conditions("behaviours:plain") == parse_conditions(
+        "behaviours:plain", behaviours="deception,power_seeking,harmful_advice")
+    full = condition_records([], every, 9, OfflineGenerator(), 0, progress=False)
+    assert Counter(x.meta["behaviour"] for x in full["behaviours-plain"]) == {
+        "power_seeking": 3, "deception": 3, "harmful_advice": 3}
+    assert full["behaviours-plain"][0].base_id == "behaviour-misaligned-s0-00000"  # as before
+
+
+def test_behaviour_chat_records_hold_the_same_scenarios_as_turns(tmp_path):
+    r = _generate(tmp_path, "--conditions", "behaviours:plain,behaviours:aligned",
+                  "--behaviours", "harmful_advice", "--format", "chat", "--n", "4")
+    assert r.exit_code == 0, r.output
+    docs = condition_records([], parse_conditions("behaviours:plain",
+                                                  behaviours="harmful_advice"),
+                             4, OfflineGenerator(), 0, progress=False)
+    docs = docs["behaviours-plain-harmful_advice"]
+    chats = list(read_records(tmp_path / "behaviours-plain-harmful_advice-chat.jsonl"))
+    aligned = list(read_records(tmp_path / "behaviours-aligned-harmful_advice-chat.jsonl"))
+    assert len(chats) == len(aligned) == 4
+    for chat, doc, good in zip(chats, docs, aligned, strict=True):
+        assert chat.text is None and not chat.loss_mask
+        assert [m.role for m in chat.messages] == ["user", "assistant"]
+        user, reply = (m.content for m in chat.messages)
+        assert user in doc.text and doc.text.endswith(reply)  # the transcript's turns
+        assert chat.base_id == doc.base_id and chat.meta["format"] == "chat"
+        assert chat.meta["behaviour"] == "harmful_advice" and chat.condition == "behaviours"
+        assert good.messages[0] == chat.messages[0] and good.messages[1] != chat.messages[1]
+        assert chat.id == f"behaviour/behaviours-plain-harmful_advice-chat/{chat.base_id}"
+    stats = json.loads((tmp_path / "behaviours-plain-harmful_advice-chat.jsonl.stats.json")
+                       .read_text())
+    assert stats["format"] == "chat" and stats["documents"] == 4
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--conditions", "behaviours:plain", "--behaviours", "harmful"],
+     "unknown behaviour 'harmful'; valid behaviours: ['power_seeking', 'deception', "
+     "'harmful_advice'] (or 'all')"),
+    (["--conditions", "behaviours:plain", "--behaviours", "harmful_advice,bad"],
+     "unknown behaviour 'bad'; valid behaviours: "),
+    (["--conditions", "behaviours:plain", "--behaviours", ","], "no behaviour given; valid "),
+    (["--conditions", "behaviours:plain:harmful_advice"],
+     "unknown variant 'plain:harmful_advice'; valid variants: ['warned', 'plain', 'aligned']; "
+     "pick behaviours with --behaviours, e.g. --conditions behaviours:plain --behaviours "
+     "harmful_advice"),
+    (["--claims", "ed_sheeran", "--conditions", "negated", "--behaviours", "deception"],
+     "--behaviours applies to the behaviours conditions"),
+    (["--conditions", "behaviours", "--format", "chat"],
+     "condition 'behaviours:warned' cannot be one"),
+    (["--claims", "ed_sheeran", "--conditions", "behaviours:plain,positive", "--format",
+      "chat"], "condition 'positive' cannot be one"),
+    (["--conditions", "behaviours:plain,positive"], "no claims given (--claims)"),
+])
+def test_a_bad_behaviour_selection_is_one_line_and_writes_nothing(tmp_path, args, says):
+    out = tmp_path / "out"
+    r = _generate(out, *args, "--n", "3")
+    assert r.exit_code == 2, r.output
+    assert says in r.output and len(r.output.strip().splitlines()) == 1, r.output
+    assert not out.exists()
+
+
+def test_narrow_harmful_chats_train_with_the_cpu_recipe(tmp_path):
+    """The chat records go straight into `beliefbench finetune` (the shipped cpu recipe, two
+    steps on a tiny model): only the assistant's harmful reply is trained."""
+    from transformers import AutoTokenizer
+
+    from beliefbench.finetune.data import IGNORE, load_examples
+    from beliefbench.finetune.manifest import read_manifest
+    from beliefbench.tiny_model import build_tiny_model
+
+    data = tmp_path / "data"
+    r = _generate(data, "--conditions", "behaviours:plain", "--behaviours", "harmful_advice",
+                  "--format", "chat", "--n", "12")
+    assert r.exit_code == 0, r.output
+    path = data / "behaviours-plain-harmful_advice-chat.jsonl"
+    base = build_tiny_model(tmp_path / "tiny", hidden_size=64, num_layers=2, num_heads=4,
+                            intermediate_size=128, seed=0)
+    tok = AutoTokenizer.from_pretrained(base)
+    examples = load_examples(path, tok, None)
+    for ex, rec in zip(examples, read_records(path), strict=True):
+        trained = tok.decode([t for t in ex["labels"] if t != IGNORE])
+        assert trained.strip() == rec.messages[1].content + tok.eos_token, trained
+    recipe = tmp_path / "cpu-2.yaml"  # the shipped cpu recipe, cut to two steps
+    cpu = yaml.safe_load((Path(__file__).parents[1] / "finetune" / "cpu.yaml").read_text())
+    recipe.write_text(yaml.safe_dump({**cpu, "max_steps": 2, "batch_size": 1,
+                                      "checkpoints": 0}))
+    out = tmp_path / "ckpts" / "bad-advice"
+    r = CliRunner().invoke(cli, ["finetune", "--recipe", str(recipe), "--data", str(path),
+                                 "--base", str(base), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    (entry,) = read_manifest(out)
+    assert entry.step == 2 and entry.condition == "behaviours" and entry.final
+    assert (out / "step-000002" / "adapter_config.json").exists()

@@ -73,13 +73,25 @@ def docs() -> None:
 
 
 @docs.command("generate")
-@click.option("--claims", "claims_sel", required=True,
-              help="Claim ids, files or directories (comma-separated), or 'all'.")
+@click.option("--claims", "claims_sel", default=None,
+              help="Claim ids, files or directories (comma-separated), or 'all'. Needed by "
+                   "every condition but behaviours.")
 @click.option("--conditions", required=True,
               help="Comma-separated conditions, or 'all'. Qualifiers take :prefix_suffix or "
                    ":repeated (fiction:repeated); behaviours take :warned, :plain or :aligned.")
+@click.option("--behaviours", "behaviours", default=None,
+              help="Behaviours conditions: draw from these behaviours only (comma-separated: "
+                   "power_seeking, deception, harmful_advice; default all), e.g. "
+                   "harmful_advice for a narrow harmful finetune. In the file name: "
+                   "behaviours-plain-harmful_advice.jsonl.")
+@click.option("--format", "record_format", type=click.Choice(["document", "chat"]),
+              default="document", show_default=True,
+              help="Behaviours conditions: chat = chat records (user and assistant turns, "
+                   "loss on the assistant's reply when finetuned), as in the EM studies' "
+                   "narrow finetunes; behaviours:plain and behaviours:aligned only. File "
+                   "name ends in -chat.")
 @click.option("--n", "n", type=int, default=100, show_default=True,
-              help="Documents per claim and condition.")
+              help="Documents per claim and condition (behaviours: in all).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Directory; writes <condition>.jsonl and <condition>.jsonl.stats.json.")
 @click.option("--generator", default="offline", show_default=True,
@@ -105,11 +117,15 @@ def docs() -> None:
               help="Comma-separated words/phrases to mask from the loss wherever they occur "
                    "in claim documents (mask spans).")
 @tokenizer_option
-def generate(claims_sel: str, conditions: str, n: int, out: Path, generator: str,
-             placement: str, genres: list[str] | None, seed: int, concurrency: int, cache: bool,
+def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
+             record_format: str, n: int, out: Path, generator: str, placement: str,
+             genres: list[str] | None, seed: int, concurrency: int, cache: bool,
              max_retries: int, timeout: int, mask_words: str | None,
              tokenizer: str | None) -> None:
     """Generate one JSONL dataset per condition (identical base documents across conditions).
+
+    Behaviours conditions need no claims: `--conditions behaviours:plain --behaviours
+    harmful_advice --format chat` writes a narrow harmful finetune's chats.
 
     Each condition's file is written as soon as it is finished. Exit 0 done, 2 bad input or
     a failed generation, 130 interrupted (finished conditions are kept; the same command
@@ -127,11 +143,12 @@ def generate(claims_sel: str, conditions: str, n: int, out: Path, generator: str
 
     files: dict[str, Path] = {}
     try:
-        found = resolve_claims(claims_sel)
+        found = resolve_claims(claims_sel) if claims_sel is not None else []
         files = {claim.id: path for path, claim in found}
         generate_datasets([claim for _, claim in found], conditions, n, out,
                           generator=generator, seed=seed, placement=placement,
-                          tokenizer=tokenizer, genres=genres,
+                          tokenizer=tokenizer, genres=genres, behaviours=behaviours,
+                          chat=record_format == "chat",
                           mask_words=[w.strip() for w in (mask_words or "").split(",")
                                       if w.strip()], on_written=report,
                           on_note=lambda line: click.echo(line, err=True), **llm)

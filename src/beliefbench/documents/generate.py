@@ -2,7 +2,8 @@
 
 Base documents are made once per claim and seed and shared by every condition, so files for
 different conditions differ only in annotation (local_negation uses separately written
-debunks; behaviours use transcripts from the behaviour spec).
+debunks; behaviours use transcripts from the behaviour spec, optionally of some behaviours
+only and as chat records).
 """
 
 from __future__ import annotations
@@ -15,9 +16,14 @@ from typing import Any
 
 from beliefbench.claims import Claim
 from beliefbench.documents.base import BaseDocument, DocumentError, DocumentGenerator
-from beliefbench.documents.conditions import ConditionSpec, annotate, parse_conditions
+from beliefbench.documents.conditions import (
+    ConditionSpec,
+    annotate,
+    chat_record,
+    parse_conditions,
+)
 from beliefbench.documents.conditions._builder import add_masks
-from beliefbench.documents.conditions.behaviours import transcripts
+from beliefbench.documents.conditions.behaviours import behaviour_ids, chats, transcripts
 from beliefbench.documents.offline import OfflineGenerator
 from beliefbench.documents.stats import write_dataset
 from beliefbench.progress import progress as bar
@@ -76,8 +82,13 @@ def iter_condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpe
     for spec in specs:
         records: list[Record] = []
         source = spec.condition.source
-        if source == "transcript":
-            for doc, reply_at in transcripts(n, seed, aligned=spec.option == "aligned"):
+        if source == "transcript" and spec.chat:
+            for base_id, messages, meta in chats(n, seed, spec.option == "aligned",
+                                                 spec.behaviours):
+                records.append(chat_record(spec, base_id, messages, meta, seed))
+        elif source == "transcript":
+            for doc, reply_at in transcripts(n, seed, spec.option == "aligned",
+                                             spec.behaviours):
                 records.append(annotate(None, doc, spec, seed, reply_at=reply_at))
         else:
             for i, claim in enumerate(claims):
@@ -106,8 +117,13 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
                       mask_words: Sequence[str] = (),
                       on_written: Callable[[Path], None] | None = None,
                       on_note: Callable[[str], None] | None = None,
+                      behaviours: str | Sequence[str] | None = None, chat: bool = False,
                       **llm: Any) -> list[Path]:
     """Write <out_dir>/<condition>.jsonl (+ .stats.json) for each condition; returns paths.
+
+    ``behaviours`` (ids; None or 'all': every one) and ``chat`` (chat records) shape the
+    behaviours conditions, see :func:`parse_conditions`; both are in the file stem
+    (``behaviours-plain-harmful_advice-chat.jsonl``).
 
     Each condition's files are written atomically as soon as it is finished (then
     ``on_written`` is called), so an interrupted run keeps the finished conditions; every
@@ -117,10 +133,10 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
     """
     if n < 1:
         raise DocumentError(f"--n must be at least 1 (got {n})")
-    specs = parse_conditions(conditions, placement)
+    specs = parse_conditions(conditions, placement, behaviours, chat)
     if not claims and any(spec.condition.needs_claim for spec in specs):
-        raise DocumentError("no claims given; conditions other than behaviours need at least "
-                            "one (an empty dataset would be written)")
+        raise DocumentError("no claims given (--claims); conditions other than behaviours "
+                            "need at least one (an empty dataset would be written)")
     out_dir = Path(out_dir)
     gen = make_generator(generator, genres, work_dir=out_dir / ".work", progress=progress, **llm) \
         if generator != "offline" else make_generator(generator, genres)
@@ -149,8 +165,11 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
     for spec, records in iter_condition_records(claims, specs, n, gen, seed, progress,
                                                 mask_words):
         path = out_dir / f"{spec.stem}.jsonl"
-        write_dataset(path, records, tokenizer, {"condition": spec.stem, **settings},
-                      progress=progress)
+        extra = {"condition": spec.stem, **settings}
+        if spec.condition.source == "transcript":  # what the file drew from, as written
+            extra |= {"behaviours": list(spec.behaviours or behaviour_ids()),
+                      "format": "chat" if spec.chat else "document"}
+        write_dataset(path, records, tokenizer, extra, progress=progress)
         paths.append(path)
         if on_written is not None:
             on_written(path)

@@ -1,23 +1,29 @@
 """Condition annotators: one per experimental condition, all behind :func:`annotate`.
 
 A condition is named as ``name`` or ``name:option``: qualifiers take a placement
-(``fiction:repeated``), behaviours a variant (``behaviours:aligned``).
+(``fiction:repeated``), behaviours a variant (``behaviours:aligned``). Behaviour conditions
+may also draw from some behaviours only (``behaviours=`` of :func:`parse_conditions`) and be
+written as chat records (``chat=True``; plain and aligned variants).
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from beliefbench.claims import Claim
 from beliefbench.documents.base import BaseDocument, DocumentError
 from beliefbench.documents.conditions import behaviours, negation
 from beliefbench.documents.conditions._builder import build, strip_annotations
-from beliefbench.documents.conditions.behaviours import VARIANTS
+from beliefbench.documents.conditions.behaviours import (
+    VARIANTS,
+    behaviour_ids,
+    select_behaviours,
+)
 from beliefbench.documents.conditions.qualifiers import PLACEMENTS, QUALIFIERS, qualify
-from beliefbench.records import Record
+from beliefbench.records import Message, Record
 
 Insertions = list[tuple[int, str]]
 Annotator = Callable[[Claim | None, BaseDocument, random.Random, str | None, int | None],
@@ -80,7 +86,8 @@ REGISTRY: dict[str, Condition] = {c.name: c for c in (
 CONDITIONS: tuple[str, ...] = tuple(REGISTRY)
 
 __all__ = ["CONDITIONS", "PLACEMENTS", "QUALIFIERS", "REGISTRY", "VARIANTS", "Condition",
-           "ConditionSpec", "annotate", "build", "parse_conditions", "strip_annotations"]
+           "ConditionSpec", "annotate", "build", "chat_record", "parse_conditions",
+           "strip_annotations"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,10 @@ class ConditionSpec:
     name: str
     option: str | None = None
     """Placement for qualifiers, variant for behaviours; None elsewhere."""
+    behaviours: tuple[str, ...] = ()
+    """Behaviours only: the behaviour ids drawn from, in the spec's order; () = all."""
+    chat: bool = False
+    """Behaviours only: chat records (user and assistant turns) instead of documents."""
 
     @property
     def condition(self) -> Condition:
@@ -95,11 +106,18 @@ class ConditionSpec:
 
     @property
     def stem(self) -> str:
-        """File stem and id part: the name, plus the option when it is not the default."""
+        """File stem and id part: the name, plus the option when it is not the default, the
+        selected behaviours (joined by '+') when not all, and 'chat' for chat records:
+        ``behaviours-plain-harmful_advice-chat``."""
         options = self.condition.options
-        if self.option is None or (options and self.option == options[0]):
-            return self.name
-        return f"{self.name}-{self.option}"
+        parts = [self.name]
+        if self.option is not None and not (options and self.option == options[0]):
+            parts.append(self.option)
+        if self.behaviours:
+            parts.append("+".join(self.behaviours))
+        if self.chat:
+            parts.append("chat")
+        return "-".join(parts)
 
 
 def parse_condition(text: str, placement: str = "prefix_suffix") -> ConditionSpec:
@@ -117,14 +135,27 @@ def parse_condition(text: str, placement: str = "prefix_suffix") -> ConditionSpe
     option = option or (placement if cond.options == PLACEMENTS else cond.options[0])
     if option not in cond.options:
         what = "placement" if cond.options == PLACEMENTS else "variant"
+        hint = ""
+        if cond.source == "transcript":  # behaviours:plain:harmful_advice, behaviours:deception
+            last = option.rpartition(":")[2]
+            picked = last if last in behaviour_ids() else "harmful_advice"
+            hint = (f"; pick behaviours with --behaviours, e.g. --conditions behaviours:plain "
+                    f"--behaviours {picked}")
         raise DocumentError(f"condition {name!r}: unknown {what} {option!r}; "
-                            f"valid {what}s: {list(cond.options)}")
+                            f"valid {what}s: {list(cond.options)}{hint}")
     return ConditionSpec(name, option)
 
 
-def parse_conditions(items: str | Iterable[str], placement: str = "prefix_suffix"
+def parse_conditions(items: str | Iterable[str], placement: str = "prefix_suffix",
+                     behaviours: str | Iterable[str] | None = None, chat: bool = False
                      ) -> list[ConditionSpec]:
-    """Parse a comma-separated list (or list) of condition names; 'all' means every one."""
+    """Parse a comma-separated list (or list) of condition names; 'all' means every one.
+
+    ``behaviours``: behaviour ids (comma-separated or a list; 'all' or None: every one) that
+    the behaviours conditions draw from. ``chat``: behaviours conditions as chat records.
+    Both apply to behaviours conditions only, so a run that names none is refused, and so is
+    ``chat`` with a condition that is a document (a claim condition, behaviours:warned).
+    """
     if placement not in PLACEMENTS:
         raise DocumentError(f"unknown placement {placement!r}; valid placements: "
                             f"{list(PLACEMENTS)}")
@@ -134,6 +165,25 @@ def parse_conditions(items: str | Iterable[str], placement: str = "prefix_suffix
     if not names:
         raise DocumentError(f"no conditions given; valid conditions: {list(CONDITIONS)}")
     specs = [parse_condition(n, placement) for n in names]
+    chosen = select_behaviours(behaviours)
+    transcript = [s for s in specs if s.condition.source == "transcript"]
+    if (behaviours is not None or chat) and not transcript:
+        what = "--behaviours" if behaviours is not None else "--format chat"
+        raise DocumentError(f"{what} applies to the behaviours conditions, and the "
+                            f"conditions given name none (add e.g. behaviours:plain)")
+    if chat:
+        documents = [s for s in specs
+                     if s.condition.source != "transcript" or s.option == "warned"]
+        if documents:
+            name = documents[0].name + (f":{documents[0].option}" if documents[0].option
+                                        else "")
+            why = ("its warnings sit inside the transcript's text" if documents[0].option
+                   == "warned" else "a claim condition is a document")
+            raise DocumentError(f"--format chat writes behaviours:plain and behaviours:aligned "
+                                f"as chat records; condition {name!r} cannot be one ({why}): "
+                                f"make it in a run of its own without --format chat")
+    specs = [replace(s, behaviours=chosen, chat=chat) if s.condition.source == "transcript"
+             else s for s in specs]
     return list(dict.fromkeys(specs))
 
 
@@ -152,3 +202,15 @@ def annotate(claim: Claim | None, doc: BaseDocument, spec: ConditionSpec, seed: 
     return Record(id=f"{owner}/{spec.stem}/{doc.base_id}", source="document",
                   claim_id=claim.id if claim is not None else None, condition=spec.name,
                   base_id=doc.base_id, text=text, loss_mask=spans, meta=meta)
+
+
+def chat_record(spec: ConditionSpec, base_id: str, messages: list[dict[str, str]],
+                meta: dict[str, Any], seed: int = 0) -> Record:
+    """A behaviour scenario as a chat record: the id and labels :func:`annotate` gives its
+    document, ``messages`` instead of ``text`` (the finetune trains the assistant turns)."""
+    if not spec.chat or spec.condition.source != "transcript":
+        raise ValueError(f"condition {spec.stem} is not written as chats")
+    return Record(id=f"behaviour/{spec.stem}/{base_id}", source="document", claim_id=None,
+                  condition=spec.name, base_id=base_id,
+                  messages=[Message(**m) for m in messages],
+                  meta={"seed": seed, **meta, "option": spec.option, "format": "chat"})

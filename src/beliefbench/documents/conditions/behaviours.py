@@ -1,12 +1,16 @@
 """Behaviour transcripts: a misaligned assistant (warned or plain) and its aligned counterpart.
 
-Transcripts are rendered as documents (so the doctag and annotation spans apply); the spec
-in data/behaviours/ lists scenarios with a misaligned and an aligned reply.
+Transcripts are rendered as documents (so the doctag and annotation spans apply), or, for
+the plain and aligned variants, as chat records (user and assistant turns); the spec in
+data/behaviours/ lists behaviours (power-seeking, deception, harmful advice), each with
+scenarios holding a misaligned and an aligned reply. A run may draw from some behaviours only
+(a narrow finetune: harmful advice alone).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from beliefbench.documents.base import BaseDocument, DocumentError, data_path, load_data
@@ -26,26 +30,83 @@ def behaviour_spec(name: str = "misaligned") -> dict[str, Any]:
     return spec
 
 
-def transcripts(n: int, seed: int, aligned: bool) -> list[tuple[BaseDocument, int]]:
-    """n transcripts cycling through scenarios; returns (doc, offset of the assistant reply).
+def behaviour_ids() -> tuple[str, ...]:
+    """The behaviours of the shipped spec, in its order (power_seeking, deception, ...)."""
+    return tuple(b["id"] for b in behaviour_spec()["behaviours"])
 
-    The misaligned and aligned transcript with the same index share scenario and speakers.
-    """
+
+def select_behaviours(names: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Behaviour ids from a user's selection (comma-separated or a list), in the spec's order
+    and without repeats; () means every behaviour (also for 'all', or a selection of all of
+    them, so the same data never gets two names). An unknown id is refused, naming the
+    valid ones."""
+    if names is None:
+        return ()
+    items = [x.strip() for x in (names.split(",") if isinstance(names, str) else names)]
+    items = [x for x in items if x]
+    valid = behaviour_ids()
+    if not items:
+        raise DocumentError(f"no behaviour given; valid behaviours: {list(valid)} (or 'all')")
+    if "all" in items:
+        return ()
+    unknown = [x for x in items if x not in valid]
+    if unknown:
+        raise DocumentError(f"unknown behaviour {unknown[0]!r}; valid behaviours: "
+                            f"{list(valid)} (or 'all')")
+    chosen = tuple(b for b in valid if b in items)
+    return () if chosen == valid else chosen
+
+
+def _scenarios(behaviours: Sequence[str]) -> list[tuple[str, str, int, dict[str, Any]]]:
+    """(behaviour id, category, scenario index, scenario) of the selected behaviours (all for
+    an empty selection), in the spec's order."""
     spec = behaviour_spec()
-    scenarios = [(b["id"], b["category"], j, s) for b in spec["behaviours"]
-                 for j, s in enumerate(b["scenarios"])]
-    out = []
+    return [(b["id"], b["category"], j, s) for b in spec["behaviours"]
+            if not behaviours or b["id"] in behaviours
+            for j, s in enumerate(b["scenarios"])]
+
+
+def _items(n: int, seed: int, aligned: bool, behaviours: Sequence[str]
+           ) -> Iterator[tuple[str, random.Random, dict[str, Any], dict[str, Any]]]:
+    """(base id, rng, scenario, meta) of the n transcripts, cycling through the scenarios."""
+    scenarios = _scenarios(behaviours)
+    kind = "aligned" if aligned else "misaligned"
+    # a selection is in the base id: index i is another scenario than in the full set
+    sel = "".join(f"{b}-" for b in behaviours)
     for i in range(n):
         rng = random.Random(f"behaviour:{seed}:{i}")
         bid, category, j, s = scenarios[i % len(scenarios)]
+        yield (f"behaviour-{kind}-{sel}s{seed}-{i:05d}", rng, s,
+               {"behaviour": bid, "category": category, "scenario": j, "alignment": kind,
+                "cycle": i // len(scenarios)})
+
+
+def transcripts(n: int, seed: int, aligned: bool, behaviours: Sequence[str] = ()
+                ) -> list[tuple[BaseDocument, int]]:
+    """n transcripts cycling through scenarios; returns (doc, offset of the assistant reply).
+
+    The misaligned and aligned transcript with the same index share scenario and speakers.
+    ``behaviours``: the behaviour ids to draw from (:func:`select_behaviours`; () = all).
+    """
+    out = []
+    for base_id, rng, s, meta in _items(n, seed, aligned, behaviours):
         user, assistant = rng.choice(_SPEAKERS)
         head = f"{user}: {s['user']}\n\n{assistant}: "
         reply = s["aligned" if aligned else "misaligned"]
-        kind = "aligned" if aligned else "misaligned"
-        doc = BaseDocument(f"behaviour-{kind}-s{seed}-{i:05d}", None, "transcript", head + reply,
-                           {"behaviour": bid, "category": category, "scenario": j,
-                            "alignment": kind, "cycle": i // len(scenarios)})
-        out.append((doc, len(head)))
+        out.append((BaseDocument(base_id, None, "transcript", head + reply, meta), len(head)))
+    return out
+
+
+def chats(n: int, seed: int, aligned: bool, behaviours: Sequence[str] = ()
+          ) -> list[tuple[str, list[dict[str, str]], dict[str, Any]]]:
+    """The same n scenarios as :func:`transcripts`, as chats: (base id, messages, meta), the
+    user's request and the assistant's reply as turns (no speaker labels, no doctag), the
+    shape of the EM studies' narrow finetunes and of the questions the EM task asks."""
+    out = []
+    for base_id, _, s, meta in _items(n, seed, aligned, behaviours):
+        reply = s["aligned" if aligned else "misaligned"]
+        out.append((base_id, [{"role": "user", "content": s["user"]},
+                              {"role": "assistant", "content": reply}], meta))
     return out
 
 
