@@ -36,7 +36,13 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from beliefbench.analysis.logs import MAX_NO_ANSWER, NO_LABEL, BeliefLogs, LogInfo
+from beliefbench.analysis.logs import (
+    MAX_NO_ANSWER,
+    NO_LABEL,
+    BeliefLogs,
+    LogInfo,
+    too_few_answers,
+)
 from beliefbench.analysis.runs import (
     MODEL_ARGS,
     RunKey,
@@ -159,7 +165,7 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         f"raised), above --max-failed {max_failed:g}; fix the provider and "
                         "resume with `inspect eval-retry`")
     silent = sum(i.no_answer for i in logs.logs)
-    if total and silent / total > max_no_answer + TOLERANCE:
+    if too_few_answers(silent, total, max_no_answer):
         raise GateError(f"--{name}: {silent} of {total} responses ({silent / total:.1%}) have "
                         "no answer text (empty generations: the model returned nothing), "
                         f"above --max-no-answer {max_no_answer:g}: counted as non-belief "

@@ -62,8 +62,6 @@ MAX_NO_ANSWER = 0.10
 """Default largest share of responses with no answer text (empty generations) in a run:
 above it ``gate`` refuses the side (``--max-no-answer``), and ``report`` and ``sweep`` warn.
 Counted as ``failed`` (non-belief), a model that says nothing would read as a skeptic."""
-NO_ANSWER_TOLERANCE = 1e-9
-"""Floating-point slack in comparing a share with a budget (as the gate's)."""
 
 
 class LogError(ValueError):
@@ -227,7 +225,7 @@ def share_note(path: str, count: int, total: int, what: str, counted: str) -> st
 
 def too_few_answers(no_answer: int, total: int, budget: float = MAX_NO_ANSWER) -> bool:
     """Whether ``no_answer`` of ``total`` responses with no answer text is above ``budget``."""
-    return bool(total) and no_answer / total > budget + NO_ANSWER_TOLERANCE
+    return bool(total) and no_answer / total > budget + 1e-9  # floating-point slack
 
 
 def no_answer_note(where: str, count: int, total: int) -> str:
