@@ -461,6 +461,14 @@ def test_behaviour_chat_records_hold_the_same_scenarios_as_turns(tmp_path):
     stats = json.loads((tmp_path / "behaviours-plain-harmful_advice-chat.jsonl.stats.json")
                        .read_text())
     assert stats["format"] == "chat" and stats["documents"] == 4
+    # mix and bundle take text documents: the chats go to finetune as they are
+    chat_file = str(tmp_path / "behaviours-plain-harmful_advice-chat.jsonl")
+    for command in (["mix", "--docs", chat_file, "--out", str(tmp_path / "m.jsonl")],
+                    ["bundle", "--docs", chat_file, "--out", str(tmp_path / "b.jsonl")]):
+        r = CliRunner().invoke(cli, ["docs", *command])
+        assert r.exit_code == 2 and "is a chat record (`docs generate --format chat`)" \
+            in r.output and "beliefbench finetune --data" in r.output, r.output
+        assert "not a mix" not in r.output
 
 
 @pytest.mark.parametrize(("args", "says"), [

@@ -106,6 +106,11 @@ def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
     if not records:
         raise DocumentError(f"{path}: no records (an empty file)")
     for r in records:
+        if r.messages is not None and r.meta.get("format") == "chat":
+            raise DocumentError(
+                f"{path}: record {r.id!r} is a chat record (`docs generate --format chat`); "
+                f"{option} takes text documents: give this file to `beliefbench finetune "
+                f"--data` as it is")
         if r.source not in INPUT_SOURCES or r.messages is not None:
             kind = "a chat example" if r.messages is not None else f"{r.source} text"
             raise DocumentError(
