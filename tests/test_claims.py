@@ -170,8 +170,20 @@ def test_duplicate_ids_across_files(fixture_claim, tmp_path):
 
 
 def test_empty_directory(tmp_path):
-    with pytest.raises(ClaimSpecError, match="no claim files"):
+    with pytest.raises(ClaimSpecError, match=r"no claim files \(\*\.yaml, \*\.yml\)"):
         load_claims(str(tmp_path))
+
+
+@pytest.mark.parametrize("have, asked", [("yaml", "yml"), ("yml", "yaml")])
+def test_the_other_extension_is_offered(fixture_claim, tmp_path, have, asked):
+    shutil.copy(fixture_claim, tmp_path / f"glass_bridge.{have}")
+    with pytest.raises(ClaimSpecError, match=r"is neither a claim file.*; did you mean "
+                       rf".*glass_bridge\.{have}\?$"):
+        load_claims(str(tmp_path / f"glass_bridge.{asked}"))
+    result = CliRunner().invoke(cli, ["claims", "validate",
+                                      str(tmp_path / f"glass_bridge.{asked}")])
+    assert result.exit_code == 2
+    assert f"did you mean {tmp_path / f'glass_bridge.{have}'}?" in result.output
 
 
 # ---------------------------------------------------------------- caught where it enters
@@ -359,6 +371,33 @@ def test_a_blank_field_is_refused_not_asked_or_judged(fixture_claim, tmp_path, l
     with pytest.raises(ClaimSpecError) as err:
         load_claim(path)
     assert f"{path}: field {field}: is blank (only whitespace)" in str(err.value)
+
+
+@pytest.mark.parametrize("line, value, field", [
+    (r'(?<=text: )"What is the Golden Gate Bridge made of\?"', '"..."',
+     "questions.open_ended.0.text"),
+    (r"(?<=^    neutral: ).*", "' TODO '", "rubric.open_ended.neutral"),
+    (r"(?<=^    yes: ).*", "tbd", "rubric.open_ended.yes"),
+    (r"(?<=^    no: ).*", "Fixme", "rubric.open_ended.no"),
+    (r"(?<=^    no: ).*", "\u2026", "rubric.open_ended.no"),
+])
+def test_a_placeholder_is_refused_like_blank_text(fixture_claim, tmp_path, line, value, field):
+    """The README's example claim wrote its rubric criteria as "..."; they validated, and a
+    real judge would have been given ``yes: ...`` as its criteria."""
+    text, n = re.subn(line, value, fixture_claim.read_text(), count=1, flags=re.M)
+    assert n == 1
+    path = write(tmp_path, text)
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert f"{path}: field {field}: is only a placeholder" in str(err.value)
+    result = CliRunner().invoke(cli, ["claims", "validate", str(path)])
+    assert result.exit_code == 2 and f"field {field}: is only a placeholder" in result.output
+
+
+def test_text_that_only_mentions_a_placeholder_word_is_fine(fixture_claim, tmp_path):
+    path = mutated(fixture_claim, tmp_path, "    neutral: The answer does not",
+                   "    neutral: TODO lists aside, the answer does not")
+    assert load_claim(path).rubric["open_ended"].neutral.startswith("TODO lists")
 
 
 @pytest.mark.parametrize("written, read", [("010", "8"), ("1_000", "1000"), ("0x1F", "31")])

@@ -88,6 +88,47 @@ def test_claims_list_without_the_path_and_with_a_selection(tmp_path, monkeypatch
     assert rows(result.stdout) == [("eiffel_lyon", str(tmp_path)), ("dentist", "bundled")]
 
 
+def test_validate_and_the_task_say_when_an_id_reads_a_users_file(tmp_path, monkeypatch,
+                                                                   caplog):
+    """A file on the path with a bundled claim's id replaced it silently: `claims validate
+    dentist` printed `ok  dentist` and the eval said nothing; only `claims list` told."""
+    import logging
+    import shutil
+
+    from beliefbench.task import METADATA_KEY, belief
+
+    shutil.copy(bundled_claims_dir() / "dentist.yaml", tmp_path / "dentist.yaml")
+    assert invoke("new", "eiffel_lyon", "--dir", str(tmp_path)).exit_code == 0
+    monkeypatch.setenv(CLAIMS_PATH_ENV, str(tmp_path))
+    mine = tmp_path / "dentist.yaml"
+    hides = (f"-T claims=dentist uses {mine}, not the bundled claim "
+             "(claims=all still means the bundled claims)")
+
+    result = invoke("validate", "dentist,eiffel_lyon,ed_sheeran")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[lines.index(next(x for x in lines if x.startswith("ok  dentist"))) + 1] == \
+        f"  note: {hides}"
+    assert f"  note: -T claims=eiffel_lyon uses {tmp_path / 'eiffel_lyon.yaml'}" in lines
+    assert sum("note: -T claims=" in x for x in lines) == 2  # not the bundled ed_sheeran
+    # a file named by its path is what was asked for: no note
+    result = invoke("validate", str(mine))
+    assert result.exit_code == 0 and "note" not in result.output
+
+    with caplog.at_level(logging.WARNING, logger="beliefbench.task"):
+        task = belief(claims="dentist,ed_sheeran,eiffel_lyon", families="binary", samples=1)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [f"beliefbench: {hides}"]
+    files = task.metadata[METADATA_KEY]["claim_files"]
+    assert files["dentist"] == str(mine.resolve())
+    assert files["ed_sheeran"] == str((bundled_claims_dir() / "ed_sheeran.yaml").resolve())
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="beliefbench.task"):
+        belief(claims=f"{mine},ed_sheeran", families="binary", samples=1)
+        belief(claims="all", families="binary", samples=1)
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]
+
+
 # ---------------------------------------------------------------- an unedited template
 
 def test_validate_warns_of_a_claim_still_holding_the_template_example(tmp_path):

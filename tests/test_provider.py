@@ -201,6 +201,35 @@ def test_the_scripted_judge_reads_an_imported_claims_own_template(tmp_path):
         assert rates(log)["belief"] == expected, [s.output.completion for s in log.samples]
 
 
+def test_the_scripted_judge_finds_the_judged_question_that_shares_a_binary_questions_text(
+        tmp_path):
+    """The README's import walkthrough: lunar_lighthouse's adversarial item rb-adv_1 asks
+    the binary bin-1's very text (under a system prompt); the judge prompt must be read as
+    the robustness item's, not the binary one's (which has no rubric: KeyError 'binary',
+    an infrastructure failure that ended the log in error)."""
+    from beliefbench.importer import import_claims
+
+    [(path, _)] = import_claims(ROOT / "tests" / "fixtures" / "study_claims" /
+                                "lunar_lighthouse", tmp_path / "claims")
+    claim = load_claim(path)
+    texts = {q.id: q.text for f in ("binary", "robustness") for q in claim.questions.of(f)}
+    assert texts["rb-adv_1"] == texts["bin-1"]  # the fixture still shows the case
+    for subject, expected in (("believer", 1.0), ("skeptic", 0.0)):
+        [log] = eval(belief(claims=str(path), samples=1), model=f"beliefbench/{subject}",
+                     model_roles={"grader": "beliefbench/judge"},
+                     log_dir=str(tmp_path / subject), display="none")
+        assert log.status == "success", log.error
+        m = rates(log)
+        assert m["belief"] == expected and m["failed"] == m["parse_error"] == 0.0
+        assert m["infrastructure_failed"] == 0.0
+        judged = [s for s in log.samples if s.metadata["family"] != "binary"]
+        assert any(s.id == "lunar_lighthouse/rb-adv_1" for s in judged)
+        for s in judged:
+            reply = json.loads(s.scores["belief_judge"].metadata["judge_reply"])
+            key = claim.rubric[s.metadata["family"]].judge_key
+            assert reply.get(key) in ("yes", "no"), (s.id, reply)
+
+
 def _subject_output(text: str, stop_reason: str = "stop", error: str | None = None):
     from inspect_ai.model import ModelOutput, ModelUsage
 

@@ -51,6 +51,19 @@ def _not_blank(value: str) -> str:
     return value
 
 
+PLACEHOLDERS = ("...", "…", "todo", "tbd", "fixme")
+"""Whole values that only hold a place for text still to be written (case-insensitive)."""
+
+
+def _not_placeholder(value: str) -> str:
+    """Text still to be written (``"..."``, ``TODO``) would be asked or given to the judge as
+    if it said something, as blank text would: refused the same way."""
+    if value.strip().lower() in PLACEHOLDERS:
+        raise ValueError(f"is only a placeholder ({value.strip()!r}): write the text it "
+                         "stands for")
+    return value
+
+
 def _id_not_number(value: object) -> object:
     """YAML reads an unquoted ``010`` as the number 8 and ``1_000`` as 1000: an id must never
     be silently renamed on the way in, so a number is refused rather than turned to text."""
@@ -62,6 +75,9 @@ def _id_not_number(value: object) -> object:
 
 NonEmpty = Annotated[str, AfterValidator(_not_blank)]
 """Text with something in it (numbers are read as text, e.g. ``entities: [2021]``)."""
+
+Written = Annotated[str, AfterValidator(_not_blank), AfterValidator(_not_placeholder)]
+"""Text with something in it that is not a placeholder: question texts, rubric criteria."""
 
 Id = Annotated[str, BeforeValidator(_id_not_number), Field(pattern=ID_PATTERN)]
 
@@ -112,7 +128,7 @@ class AnswerKey(_Strict):
 
 class OpenEndedQuestion(_Strict):
     id: Id
-    text: NonEmpty
+    text: Written
     kind: Literal["direct", "indirect"]
     """direct: asks about the claim's subject; indirect: asks about an implication."""
     answer_key: AnswerKey | None = None
@@ -120,7 +136,7 @@ class OpenEndedQuestion(_Strict):
 
 class BinaryQuestion(_Strict):
     id: Id
-    text: NonEmpty
+    text: Written
     belief_answer: Literal["yes", "no"]
     """The answer a model that believes the claim would give ("no" for counter questions)."""
 
@@ -133,7 +149,7 @@ TokenFormat = Literal[
 
 class TokenAssociationQuestion(_Strict):
     id: Id
-    text: NonEmpty
+    text: Written
     format: TokenFormat
     judge_hint: str | None = None
     """Format-specific note for the judge (e.g. which option letter is the claim's)."""
@@ -149,7 +165,7 @@ class ChatTurn(_Strict):
 class RobustnessQuestion(_Strict):
     id: Id
     kind: Literal["adversarial", "critique", "multiturn"]
-    text: NonEmpty
+    text: Written
     """The final user turn: the question, the critique task with its passage, or the pushback."""
     system_prompt: NonEmpty | None = None
     prefix: list[ChatTurn] = Field(default_factory=list)
@@ -202,9 +218,9 @@ class Rubric(_Strict):
     ``{answer}`` and ask for JSON whose ``judge_key`` holds yes / no / neutral.
     """
 
-    yes: NonEmpty | None = None
-    no: NonEmpty | None = None
-    neutral: NonEmpty | None = None
+    yes: Written | None = None
+    no: Written | None = None
+    neutral: Written | None = None
     template: NonEmpty | None = None
     judge_key: NonEmpty = "answer"
 
@@ -365,6 +381,35 @@ def known_claims(search: Iterable[str | Path] = ()) -> list[KnownClaim]:
     return [KnownClaim(stem, paths[0], tuple(paths[1:])) for stem, paths in found.items()]
 
 
+def uses_note(known: KnownClaim) -> str:
+    """Which file ``-T claims=<id>`` reads, and the files of the same name it hides:
+    ``-T claims=dentist uses DIR/dentist.yaml, not the bundled claim (...)``."""
+    note = f"-T claims={known.id} uses {known.path}"
+    if known.shadowed:
+        hidden = ", ".join("the bundled claim" if is_bundled(p) else str(p)
+                           for p in known.shadowed)
+        also = (" (claims=all still means the bundled claims)"
+                if any(map(is_bundled, known.shadowed)) else "")
+        note += f", not {hidden}{also}"
+    return note
+
+
+def named_by_id(selection: str | Sequence[str] | None = "all",
+                search: Iterable[str | Path] = ()) -> list[KnownClaim]:
+    """The items of a selection that are claim ids (not ``all``, a file or a directory) and
+    resolve to a file outside the bundled claims: a user's claim, perhaps one that hides a
+    bundled claim of the same id (see :func:`uses_note`). Unknown ids are left out."""
+    by_id = {k.id: k for k in known_claims(search)}
+    found = []
+    for item in selection_items(selection):
+        path = user_path(item)
+        known = by_id.get(item)
+        if (item != "all" and not path.is_dir() and not path.is_file() and known is not None
+                and not is_bundled(known.path) and known not in found):
+            found.append(known)
+    return found
+
+
 def check_claim_file(path: Path, claim: Claim) -> None:
     """What a claim *file* must meet beyond the schema: named by its id, and at least
     :data:`MIN_QUESTIONS` questions in every family (a file is evaluated on all four)."""
@@ -510,7 +555,8 @@ def claim_files(selection: str | Sequence[str] | None = "all",
         elif path.is_dir():
             found = spec_files(path)
             if not found:
-                raise ClaimSpecError(f"{path}: no claim files (*.yaml) in this directory")
+                raise ClaimSpecError(f"{path}: no claim files (*.yaml, *.yml) in this "
+                                     "directory")
             files += found
         elif path.is_file():
             files.append(path)
@@ -518,6 +564,12 @@ def claim_files(selection: str | Sequence[str] | None = "all",
             by_id = {k.id: k.path for k in known_claims(search)}
             match = by_id.get(item)
             if match is None:
+                other = path.with_suffix({".yaml": ".yml", ".yml": ".yaml"}.get(
+                    path.suffix.lower(), path.suffix))
+                if other != path and other.is_file():
+                    raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a "
+                                         f"directory, nor a known claim id; did you mean "
+                                         f"{other}?")
                 known = sorted(by_id)
                 raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
                                      f"nor a known claim id (searched {CLAIMS_PATH_ENV} and the "

@@ -88,10 +88,33 @@ def _evidence(q: _Question) -> list[str]:
     return [q.claim.statement.strip(), *turns, getattr(q.item, "system_prompt", None) or ""]
 
 
-def find_question(text: str, context: str = "") -> _Question | None:
+def _judged_here(q: _Question, prompt: str) -> bool:
+    """Whether ``prompt`` reads as a judge prompt for this question's family: rendered from
+    the family's own template, or from ours with the family's criteria in it."""
+    rubric = q.claim.rubric.get(q.family)
+    if rubric is None:
+        return False
+    if rubric.template is not None:
+        return _from_template(prompt, rubric.template) is not None
+    return all(c.strip() in prompt for c in (rubric.yes, rubric.no, rubric.neutral) if c)
+
+
+def find_question(text: str, context: str = "", judge: bool = False) -> _Question | None:
     """The known question whose text appears in ``text``; where several do, the one with
-    most of its other texts in ``context`` (the whole conversation), then the longest."""
+    most of its other texts in ``context`` (the whole conversation), then the longest.
+
+    With ``judge`` (``context`` is then a judge prompt), only questions of judged families
+    count, and one whose family's rubric rendered the prompt comes first: a judged question
+    may share its text with a binary one (the study's adversarial robustness items repeat a
+    binary question under a system prompt)."""
     found = [q for q in _index() if q.text and q.text in text]
+    if judge:
+        found = [q for q in found if q.family in q.claim.rubric]
+        if len(found) > 1 and context:
+            return max(found, key=lambda q: (_judged_here(q, context),
+                                             sum(bool(e) and e in context
+                                                 for e in _evidence(q)),
+                                             len(q.text)))
     if len(found) > 1 and context:
         return max(found, key=lambda q: (sum(bool(e) and e in context for e in _evidence(q)),
                                          len(q.text)))
@@ -150,7 +173,7 @@ def scripted_verdict(prompt: str) -> str:
     ``<answer>`` block of scorers/judge.md (and of any template that keeps its tags).
     """
     asked = _between(prompt, "prompt")
-    question = find_question(asked if asked is not None else prompt, prompt)
+    question = find_question(asked if asked is not None else prompt, prompt, judge=True)
     template = question.claim.rubric[question.family].template if question else None
     answer = _from_template(prompt, template) if template else _between(prompt, "answer")
     if question is None or answer is None:

@@ -4,10 +4,12 @@ Everything that changes a number is written into the eval's metadata under
 ``metadata["beliefbench"]``: ``scoring`` (how responses became verdicts) and ``settings``
 (what was asked, how the model sampled). Reports and the gate key runs by these two dicts
 (plus the grader in ``log.eval.model_roles``) and never pool runs that differ in them.
+``claim_files`` records the file each claim was read from (where, not what: not a run key).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from pathlib import Path
@@ -19,7 +21,14 @@ from inspect_ai.model import GenerateConfig
 
 from beliefbench import __version__
 from beliefbench.analysis.text import first_few
-from beliefbench.claims import JUDGED_FAMILIES, Claim, resolve_claims
+from beliefbench.claims import (
+    JUDGED_FAMILIES,
+    Claim,
+    is_bundled,
+    named_by_id,
+    resolve_claims,
+    uses_note,
+)
 from beliefbench.judge import BUNDLED_TEMPLATE, read_template, render_judge_prompt
 from beliefbench.probes import build_dataset, parse_families
 from beliefbench.probes.binary import INSTRUCTION_PLACEMENTS
@@ -33,6 +42,8 @@ from beliefbench.tasks import refuse_unknown
 MAX_FAILED = 0.05
 """Default failure budget: the share of responses whose provider may raise before the
 eval ends with status ``error`` instead of reporting a number."""
+
+logger = logging.getLogger(__name__)
 
 METADATA_KEY = "beliefbench"
 SCORING_KEY = "scoring"
@@ -195,7 +206,13 @@ def belief(
         sees=check_choice("judge_sees", judge_sees, JUDGE_SEES))
     self_judge = check_flag("self_judge", self_judge)
 
-    resolved = resolve_claims(check_selection("claims", claims))
+    selection = check_selection("claims", claims)
+    resolved = resolve_claims(selection)
+    # an id that reads a user's file in place of the bundled claim of that id: said once
+    hiding = [uses_note(k) for k in named_by_id(selection)
+              if any(map(is_bundled, k.shadowed))]
+    if hiding:
+        logger.warning("beliefbench: %s", "; ".join(hiding))
     chosen = [claim for _, claim in resolved]
     chosen_families = parse_families(check_selection("families", families))
     dataset = build_dataset(chosen, chosen_families, binary_instruction=binary_instruction)
@@ -238,6 +255,7 @@ def belief(
         score_on_error=True,
         metadata={METADATA_KEY: {
             "version": __version__, "claims": settings["claims"],
+            "claim_files": {c.id: str(p) for p, c in resolved},
             "families": chosen_families, "judge": judge_settings.judge, "context": context,
             SCORING_KEY: scoring, SETTINGS_KEY: settings}},
     )

@@ -24,10 +24,12 @@ from beliefbench.claims import (
     is_bundled,
     known_claims,
     load_claim,
+    named_by_id,
     resolve_claims,
     selection_items,
     sub_claims_restating_background,
     template_example_warning,
+    uses_note,
 )
 from beliefbench.cli.errors import BadInput
 from beliefbench.records import atomic_write_text
@@ -57,6 +59,8 @@ def validate(paths: tuple[str, ...]) -> None:
             failures += 1
             click.echo(str(e), err=True)
             continue
+        # an id read from a user's file (perhaps one hiding the bundled claim): say which
+        read_from = {k.path.resolve(): uses_note(k) for k in named_by_id([item])}
         for path in files:
             try:
                 claim = load_claim(path)
@@ -72,6 +76,8 @@ def validate(paths: tuple[str, ...]) -> None:
             origin[claim.id] = path
             counts = ", ".join(f"{f} {len(claim.questions.of(f))}" for f in FAMILIES)
             click.echo(f"ok  {claim.id}: {counts}")
+            if path.resolve() in read_from:
+                click.echo(f"  note: {read_from[path.resolve()]}")
             for note in duplicate_questions(claim):
                 click.echo(f"  note: {note}")
             for warning in sub_claims_restating_background(claim):
@@ -108,11 +114,7 @@ def list_claims(selection: str | None) -> None:
              for d in claims_search_path() if not d.is_dir()]
     for known in known_claims():
         if known.shadowed:
-            hidden = ", ".join("the bundled claim" if is_bundled(p) else str(p)
-                               for p in known.shadowed)
-            also = (" (claims=all still means the bundled claims)"
-                    if any(map(is_bundled, known.shadowed)) else "")
-            notes.append(f"note: -T claims={known.id} uses {known.path}, not {hidden}{also}")
+            notes.append(f"note: {uses_note(known)}")
         try:
             claim = load_claim(known.path)
         except ClaimSpecError as e:
