@@ -521,3 +521,25 @@ def test_a_few_empty_answers_stay_within_the_no_answer_budget(base_and_new, tmp_
     # the failure budget is the provider's: empty answers never count toward it
     r = _gate(base, more.location, "--max-failed", "0", "--max-no-answer", "0.15")
     assert r.exit_code == 1 and "failure budget" not in r.output, r.output
+
+
+def test_offline_sides_are_compared_with_a_note_saying_so(tmp_path):
+    """A marker-judged dry run, or a scripted model, gated as if it were a result: PASS, and
+    nothing said the numbers are a pipeline check."""
+    base = run_belief(tmp_path / "b", skeptic, samples=3, task_args={"judge": "markers"})
+    new = run_belief(tmp_path / "n", skeptic, samples=3, task_args={"judge": "markers"})
+    r = _gate(base.location, new.location)
+    assert r.exit_code == 0, r.output  # never refused: dry-run gates use them
+    for name in ("baseline", "candidate"):
+        assert (f"note: OFFLINE: the {name} was judged by the offline marker heuristic "
+                "(-T judge=markers): a pipeline check, not a result") in r.output, r.output
+    assert r.output.count("OFFLINE") == 2  # one per side, not one per log
+    out = json.loads(_gate(base.location, new.location, "--json").output)
+    assert [n for n in out["notes"] if n.startswith("OFFLINE: ")] == [
+        f"OFFLINE: the {name} was judged by the offline marker heuristic (-T judge=markers)"
+        ": a pipeline check, not a result" for name in ("baseline", "candidate")]
+
+
+def test_a_model_judged_run_by_other_models_carries_no_offline_note(base_and_new):
+    r = _gate(*map(str, base_and_new), "--json")
+    assert not [n for n in json.loads(r.output)["notes"] if "OFFLINE" in n]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 
@@ -553,3 +554,129 @@ def test_infrastructure_failures_are_not_counted_as_missing_answers(tmp_path):
     shaky = run_belief(tmp_path / "shaky", down, task_args={"max_failed": 0.5})
     [info] = load_belief_logs(shaky.location).logs
     assert (info.infrastructure, info.no_answer) == (2, 0)
+
+
+def _eval_belief(log_dir, subject, grader=keyword_grader, samples=1, task_args=None,
+                 **eval_args):
+    """A belief eval on the fixture claim with Inspect's own eval options (limit, epochs);
+    ``subject``/``grader``: a scripted function or a model name; ``grader=None``: no grader
+    bound."""
+    from conftest import scripted
+    from inspect_ai import eval as inspect_eval
+
+    from beliefbench.task import belief
+
+    def model(m, name="model"):
+        return m if isinstance(m, str) else scripted(m, name=name)
+
+    roles = {"grader": model(grader)} if grader is not None else None
+    [log] = inspect_eval(belief(claims=str(FIXTURE_CLAIM), samples=samples,
+                                **(task_args or {})),
+                         model=model(subject), model_roles=roles, log_dir=str(log_dir),
+                         display="none", **eval_args)
+    return log
+
+
+def _report(path, out):
+    return CliRunner().invoke(cli, ["report", str(path), "--out", str(out), "--no-plots",
+                                    "--bootstrap", "20"])
+
+
+def test_a_run_cut_short_with_limit_is_incomplete_in_report_and_refused_by_gate(tmp_path):
+    """`--limit` ends a run `success` with part of its questions: the report showed it as
+    complete and the gate passed it, a claim it never reached listed as 'not compared'."""
+    full = run_belief(tmp_path / "full", believer, samples=1)
+    cut = _eval_belief(tmp_path / "cut", believer, limit=3)
+    assert cut.status == "success"
+    [info] = load_belief_logs(cut.location).logs
+    assert (info.incomplete, info.samples, info.expected) == (True, 3, 7)
+    r = _report(cut.location, tmp_path / "o")
+    assert r.exit_code == 0, r.output  # a warning, never a failure
+    warning = (f"warning: INCOMPLETE: {cut.location}: 3 of 7 responses (42.9%; run with "
+               "--limit 3): status 'success', but its rates cover only part")
+    assert warning in r.stderr and warning not in r.stdout
+    assert warning.removeprefix("warning: ") in (tmp_path / "o" / "report.md").read_text()
+    r = CliRunner().invoke(cli, ["gate", "--baseline", full.location, "--candidate",
+                                 cut.location, "--json"])
+    assert r.exit_code == 2, r.output
+    error = json.loads(r.output)["error"]
+    assert error.startswith(f"--candidate: incomplete log(s) {cut.location} (3 of 7 "
+                            "responses, run with --limit 3)"), error
+    assert "re-run without --limit" in error and "\n" not in error
+    ids = _eval_belief(tmp_path / "ids", believer,
+                       sample_id=["glass_bridge/oe_01", "glass_bridge/bin_01"])
+    r = CliRunner().invoke(cli, ["gate", "--baseline", ids.location, "--candidate",
+                                 full.location])
+    assert r.exit_code == 2 and "--baseline: incomplete log(s)" in r.output
+    assert ("(2 of 7 responses, run with --sample-id glass_bridge/oe_01, "
+            "glass_bridge/bin_01)") in r.output, r.output
+    # the whole run is complete: no warning
+    r = _report(full.location, tmp_path / "o2")
+    assert r.exit_code == 0 and "INCOMPLETE" not in r.output, r.output
+
+
+def test_parse_errors_above_the_gate_budget_are_warned_about(tmp_path):
+    """A wrong grader bound (it never answers in JSON): parse_error 1.0 on every judged
+    response and belief 0, shown as clean numbers."""
+    garbled = run_belief(tmp_path / "g", believer, grader=lambda prompt: "Glass, surely.")
+    r = _report(garbled.location, tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    warning = (f"warning: PARSE ERRORS: {garbled.location}: 10 of 14 responses (71.4%) are "
+               "parse errors")
+    assert warning in r.stderr and warning not in r.stdout
+    assert "--max-parse-errors (default 0.1)" in r.stderr
+    assert warning.removeprefix("warning: ") in (tmp_path / "o" / "report.md").read_text()
+    [info] = load_belief_logs(garbled.location).logs
+    assert info.parse_errors == 10
+    r = _report(run_belief(tmp_path / "ok", mixed).location, tmp_path / "o2")  # 2 of 7 ...
+    assert r.exit_code == 0 and "PARSE ERRORS" in r.stderr  # ... 28.6%: above 0.1
+
+
+def test_a_self_judged_run_is_warned_about_unless_it_asked_to_be(tmp_path):
+    def answers_and_judges(prompt: str) -> str:
+        return keyword_grader(prompt) if "<answer>" in prompt else believer(prompt)
+
+    own = _eval_belief(tmp_path / "own", answers_and_judges, grader=None)
+    r = _report(own.location, tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    warning = (f"warning: SELF-JUDGED: {own.location}: no grader role was bound, so the "
+               "model under test (mockllm/model) judged its own answers")
+    assert warning in r.stderr
+    assert warning.removeprefix("warning: ") in (tmp_path / "o" / "report.md").read_text()
+    asked = _eval_belief(tmp_path / "asked", answers_and_judges, grader=None,
+                         task_args={"self_judge": True})
+    r = _report(asked.location, tmp_path / "o2")
+    assert r.exit_code == 0 and "SELF-JUDGED" not in r.stderr, r.output
+    r = _report(run_belief(tmp_path / "bound", believer).location, tmp_path / "o3")
+    assert "SELF-JUDGED" not in r.stderr
+
+
+def test_offline_runs_are_marked_as_pipeline_checks(tmp_path):
+    markers = run_belief(tmp_path / "m", believer, task_args={"judge": "markers"})
+    r = _report(markers.location, tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    warning = (f"warning: OFFLINE: {markers.location}: judged by the offline marker heuristic "
+               "(-T judge=markers): a pipeline check, not a result")
+    assert warning in r.stderr
+    assert warning.removeprefix("warning: ") in (tmp_path / "o" / "report.md").read_text()
+    scripted_run = _eval_belief(tmp_path / "s", "beliefbench/skeptic",
+                                grader="beliefbench/judge")
+    r = _report(scripted_run.location, tmp_path / "o2")
+    assert (f"warning: OFFLINE: {scripted_run.location}: answered by a scripted model "
+            "(beliefbench/skeptic) and judged by a scripted model (beliefbench/judge): a "
+            "pipeline check, not a result") in r.stderr, r.stderr
+    r = _report(run_belief(tmp_path / "real", believer).location, tmp_path / "o3")
+    assert "OFFLINE" not in r.stderr  # mockllm: the tests' own models, not beliefbench's
+
+
+def test_epochs_beyond_the_recorded_samples_are_warned_about(tmp_path):
+    """`--epochs 3 -T samples=1`: 3 responses per question while the run key says 1."""
+    log = _eval_belief(tmp_path / "e", believer, samples=1, epochs=3)
+    r = _report(log.location, tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    assert (f"warning: SAMPLES DIFFER: {log.location}: 21 responses for 7 questions (3 per "
+            "question), but the run records samples=1: it ran with --epochs 3") in r.stderr
+    [info] = load_belief_logs(log.location).logs
+    assert not info.incomplete  # 21 of 7 x 3 responses
+    r = _report(run_belief(tmp_path / "s", believer, samples=3).location, tmp_path / "o2")
+    assert "SAMPLES DIFFER" not in r.stderr

@@ -38,9 +38,11 @@ import pandas as pd
 
 from beliefbench.analysis.logs import (
     MAX_NO_ANSWER,
+    MAX_PARSE_ERRORS,
     NO_LABEL,
     BeliefLogs,
     LogInfo,
+    offline_text,
     too_few_answers,
 )
 from beliefbench.analysis.runs import (
@@ -118,9 +120,6 @@ TOLERANCE = 1e-9
 """Floating-point slack in the decision: far below any difference of two rates of counts."""
 MAX_FAILED = 0.05
 """Default largest share of infrastructure failures (the provider raised) a side may hold."""
-MAX_PARSE_ERRORS = 0.10
-"""Default largest share of unreadable responses (``parse_error``) a side may hold: a model
-that declines the binary format now and then stays under it, garbled output does not."""
 
 
 def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
@@ -137,6 +136,14 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         "failure budget was exceeded or the run was interrupted): the gate "
                         "compares complete runs only; fix the cause and resume them with "
                         "`inspect eval-retry`")
+    cut = [i for i in logs.logs if i.incomplete]
+    if cut:
+        listed = "; ".join(f"{i.path} ({i.samples} of {i.expected} responses, {i.cut})"
+                           for i in cut)
+        raise GateError(f"--{name}: incomplete log(s) {listed}: status 'success', but only "
+                        "part of the run's questions were evaluated (a claim may be missing "
+                        "altogether), and the gate compares complete runs only; re-run "
+                        "without --limit (or --sample-id)")
     unjudged = [i for i in logs.logs if i.unscored]
     if unjudged:
         listed = "; ".join(f"{i.path} ({i.unscored} of {i.samples})" for i in unjudged)
@@ -202,6 +209,13 @@ def split_note(logs: BeliefLogs) -> list[str]:
     return [f"its {len(keys)} logs differ only in {distinct_values(differ, keys)}: one run "
             "split by claim, read together as one side; each claim the sides share is "
             "compared on its own"]
+
+
+def offline_note(name: str, logs: BeliefLogs) -> list[str]:
+    """One note per side judged by the marker heuristic or answered / judged by a scripted
+    model: compared all the same (dry runs gate too), never a result."""
+    reasons = list(dict.fromkeys(r for i in logs.logs for r in i.offline))
+    return [f"OFFLINE: the {name} was {offline_text(reasons)}"] if reasons else []
 
 
 def side_key(keys: list[RunKey]) -> RunKey:
@@ -334,7 +348,9 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     common = sorted(claims_b & claims_c)
     notes += [f"{name}: {n}" for name, side_logs in (("baseline", baseline),
                                                       ("candidate", candidate))
-              for n in [*split_note(side_logs), *side_logs.notes(runs_apart=False)]]
+              for n in [*split_note(side_logs),
+                        *side_logs.notes(runs_apart=False, offline=False)]]
+    notes += [*offline_note("baseline", baseline), *offline_note("candidate", candidate)]
     if not common:
         raise GateError(f"no claim in common: baseline has {sorted(claims_b)}, candidate has "
                         f"{sorted(claims_c)}")

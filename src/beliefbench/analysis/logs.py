@@ -18,7 +18,9 @@ Status rules: a log whose status is not ``success`` (error, cancelled, started) 
 ``eval-retry`` (and ``eval_set``'s retries) keep the eval's ``task_id``, so a partial log whose
 task has a later log is *superseded* and skipped (listed in the notes); otherwise it is kept
 with ``partial=True``, which every table groups by, so partial data never pools with
-complete data.
+complete data. A ``success`` log holding fewer responses than its dataset calls for (dataset
+samples x epochs: run with ``--limit`` or ``--sample-id``) is INCOMPLETE: noted by ``report``,
+refused by ``gate``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
 from beliefbench.analysis.runs import (
     NONE,
+    SELF_JUDGED,
     TASK_KEY,
     UNKNOWN,
     RunKey,
@@ -62,6 +65,16 @@ MAX_NO_ANSWER = 0.10
 """Default largest share of responses with no answer text (empty generations) in a run:
 above it ``gate`` refuses the side (``--max-no-answer``), and ``report`` and ``sweep`` warn.
 Counted as ``failed`` (non-belief), a model that says nothing would read as a skeptic."""
+MAX_PARSE_ERRORS = 0.10
+"""Default largest share of unreadable responses (``parse_error``: a judge reply, or a binary
+answer, that could not be read) in a run: above it ``gate`` refuses the side
+(``--max-parse-errors``) and ``report`` warns. A model that declines the binary format now
+and then stays under it; garbled output, or a wrong grader, does not."""
+SHARE_SLACK = 1e-9
+"""Floating-point slack when a share is compared with its budget."""
+SCRIPTED_PROVIDER = "beliefbench/"
+"""The offline scripted models (``beliefbench/believer``, ``skeptic``, ``judge``,
+``verifier``): a pipeline check, never a result."""
 
 
 class LogError(ValueError):
@@ -96,6 +109,25 @@ class LogInfo:
     appended: list[str] = field(default_factory=list)
     """Belief scores added to the log after the run (``inspect score --action append``:
     ``belief_judge1``, ...); never read, only noted."""
+    parse_errors: int = 0
+    """Responses whose verdict is ``parse_error``."""
+    expected: int | None = None
+    """Responses a run of the whole dataset calls for (dataset samples x epochs); None when
+    the log does not record its dataset size."""
+    cut: str = ""
+    """Why the log holds fewer responses than ``expected`` (``--limit 20``, ``--sample-id
+    ...``), from the eval's config."""
+    epochs: int = 1
+    samples_setting: int | None = None
+    """The ``samples`` the run records (responses per question it asked for: the task's
+    epochs, which Inspect's ``--epochs`` overrides)."""
+    questions: int = 0
+    """Distinct questions (claim, family, question) among the log's responses."""
+    offline: list[str] = field(default_factory=list)
+    """Why the log is a pipeline check, not a result: judged by the marker heuristic, or
+    answered / judged by a scripted model (provider ``beliefbench``)."""
+    self_judged: bool = False
+    """Judged by the model under test (no grader bound) without ``-T self_judge=true``."""
 
     @property
     def infrastructure_share(self) -> float:
@@ -108,6 +140,17 @@ class LogInfo:
     @property
     def partial(self) -> bool:
         return self.status != "success"
+
+    @property
+    def incomplete(self) -> bool:
+        """A successful log holding fewer responses than its whole dataset calls for (run
+        with ``--limit`` or ``--sample-id``): its rates cover part of the run only."""
+        return (not self.partial and self.expected is not None
+                and self.samples < self.expected)
+
+    @property
+    def parse_error_share(self) -> float:
+        return self.parse_errors / self.samples if self.samples else 0.0
 
     @property
     def judge(self) -> str:
@@ -133,12 +176,14 @@ class BeliefLogs:
     def partial(self) -> list[LogInfo]:
         return [info for info in self.logs if info.partial]
 
-    def notes(self, runs_apart: bool = True) -> list[str]:
-        """Human-readable warnings: skipped, partial, differing and ignored logs.
+    def notes(self, runs_apart: bool = True, offline: bool = True) -> list[str]:
+        """Human-readable warnings: skipped, partial, incomplete, differing and ignored
+        logs, and runs whose numbers are not results (offline, self-judged, unreadable).
 
         ``runs_apart=False`` leaves out the note on logs whose runs differ (``RUNS DIFFER``:
         shown as separate rows), for a reader that does not keep them apart: the gate reads
-        one side's logs, split by claim, as one run and says so itself."""
+        one side's logs, split by claim, as one run and says so itself. ``offline=False``
+        leaves out the per-log ``OFFLINE`` notes (the gate writes one per side)."""
         out = []
         if self.skipped:
             out.append(f"SKIPPED {len(self.skipped)} unreadable log(s) (--skip-bad-logs): "
@@ -150,6 +195,17 @@ class BeliefLogs:
                        f"{info.samples} responses{why}): shown as partial=True, "
                        "never pooled with complete logs")
         for info in self.logs:
+            if info.incomplete:
+                out.append(incomplete_note(info))
+            if offline and info.offline:
+                out.append(f"OFFLINE: {info.path}: {offline_text(info.offline)}")
+            if info.self_judged:
+                out.append(self_judged_note(info))
+            if too_many_parse_errors(info.parse_errors, info.samples):
+                out.append(parse_error_note(info.path, info.parse_errors, info.samples))
+            if info.samples_setting is not None and (info.epochs != info.samples_setting
+                                                     or mismatched_samples(info)):
+                out.append(samples_note(info))
             if info.infrastructure:
                 out.append(share_note(info.path, info.infrastructure, info.samples,
                                       "infrastructure failures (the provider raised)",
@@ -238,6 +294,102 @@ def no_answer_note(where: str, count: int, total: int) -> str:
         f"--max-no-answer (default {MAX_NO_ANSWER:g})")
 
 
+def too_many_parse_errors(count: int, total: int, budget: float = MAX_PARSE_ERRORS) -> bool:
+    """Whether ``count`` of ``total`` responses read ``parse_error`` is above ``budget``."""
+    return bool(total) and count / total > budget + SHARE_SLACK
+
+
+def parse_error_note(where: str, count: int, total: int) -> str:
+    """The warning for a run many of whose responses could not be read (``report``)."""
+    return "PARSE ERRORS: " + share_note(
+        where, count, total, "parse errors (the judge's reply, or a binary answer, could not "
+        "be read)", "counted as non-belief, so the belief rate hides what the model believes; "
+        "look at them (`inspect view`: a wrong grader bound, a judge that stopped replying in "
+        "JSON, garbled output?); `beliefbench gate` refuses a side above --max-parse-errors "
+        f"(default {MAX_PARSE_ERRORS:g})")
+
+
+def incomplete_note(info: LogInfo) -> str:
+    """The warning for a successful log that holds only part of its dataset."""
+    return (f"INCOMPLETE: {info.path}: {info.samples} of {info.expected} responses "
+            f"({info.samples / info.expected:.1%}; {info.cut}): status 'success', but its "
+            "rates cover only part of the run's questions (a claim may be missing "
+            "altogether); re-run without --limit / --sample-id for results; `beliefbench "
+            "gate` refuses it")
+
+
+def offline_text(reasons: Sequence[str]) -> str:
+    return " and ".join(reasons) + ": a pipeline check, not a result"
+
+
+def self_judged_note(info: LogInfo) -> str:
+    return (f"SELF-JUDGED: {info.path}: no grader role was bound, so the model under test "
+            f"({info.model}) judged its own answers: not an independent judge; bind one "
+            "(`--model-role grader=...`), or pass -T self_judge=true when this is intended")
+
+
+def mismatched_samples(info: LogInfo) -> bool:
+    """Whether a complete log holds another number of responses per question than the
+    ``samples`` it records."""
+    return (not info.partial and not info.incomplete and bool(info.questions)
+            and info.samples_setting is not None
+            and info.samples != info.questions * info.samples_setting)
+
+
+def samples_note(info: LogInfo) -> str:
+    per = info.samples / info.questions if info.questions else float("nan")
+    why = (f"it ran with --epochs {info.epochs} (Inspect's option, which overrides the "
+           f"task's samples: each question {info.epochs} times)"
+           if info.epochs != info.samples_setting else "the log holds another number")
+    return (f"SAMPLES DIFFER: {info.path}: {info.samples} responses for {info.questions} "
+            f"questions ({per:g} per question), but the run records samples="
+            f"{info.samples_setting}: {why}; its run key (column 'settings') says samples="
+            f"{info.samples_setting}, so it is not told apart from a run with that many; use "
+            "-T samples=N instead of --epochs")
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in {"true", "1", "yes"}
+
+
+def _cut(log: EvalLog) -> str:
+    """Why a log holds only part of its dataset, from the eval's config."""
+    config = log.eval.config
+    limit, ids = config.limit, config.sample_id
+    if isinstance(limit, list | tuple):
+        return f"run with --limit {limit[0]},{limit[1]}"
+    if limit is not None:
+        return f"run with --limit {limit}"
+    if ids is not None:
+        shown = ids if isinstance(ids, list) else [ids]
+        return f"run with --sample-id {first_few([str(i) for i in shown], 3)}"
+    total = log.results.total_samples if log.results else None
+    return f"Inspect planned {total} of them" if total else "samples missing from the log"
+
+
+def _offline(log: EvalLog, key: RunKey) -> list[str]:
+    """Why a log is a pipeline check: the marker judge, or a scripted model."""
+    out = []
+    mode = dict(key.judge).get("mode")
+    if mode == "markers":
+        out.append("judged by the offline marker heuristic (-T judge=markers)")
+    if log.eval.model.startswith(SCRIPTED_PROVIDER):
+        out.append(f"answered by a scripted model ({log.eval.model})")
+    role = (log.eval.model_roles or {}).get("grader")
+    if mode != "markers" and role is not None and role.model.startswith(SCRIPTED_PROVIDER):
+        out.append(f"judged by a scripted model ({role.model})")
+    return out
+
+
+def _recorded_samples(log: EvalLog) -> int | None:
+    md = (log.eval.metadata or {}).get(TASK_KEY) or {}
+    settings = md.get("settings") if isinstance(md.get("settings"), dict) else {}
+    value = settings.get("samples", (log.eval.task_args or {}).get("samples"))
+    with contextlib.suppress(TypeError, ValueError):
+        return int(value) if value is not None and not isinstance(value, bool) else None
+    return None
+
+
 def _label(value: Any) -> str:
     if value is None or value == "" or value == []:
         return NO_LABEL
@@ -279,12 +431,21 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
     md = log.eval.metadata or {}
     error = log.error.message.strip().splitlines()[0] if log.error and log.error.message \
         else None
+    key = run_key(log)
+    epochs = log.eval.config.epochs or 1
+    size = log.eval.dataset.samples if log.eval.dataset else None
+    judge = dict(key.judge)
+    self_judged = (judge.get("mode") == "model" and judge.get("grader", "").startswith(
+        SELF_JUDGED) and not _truthy((log.eval.task_args or {}).get("self_judge")))
     return LogInfo(path=path, model=log.eval.model, status=log.status,
                    task_id=log.eval.task_id, created=log.eval.created,
                    checkpoint=_label(md.get("checkpoint")),
                    condition=_label(md.get("condition")), step=_step(md.get("step"), path),
-                   key=run_key(log), error=error, eval_id=log.eval.eval_id,
-                   appended=appended_scores(log))
+                   key=key, error=error, eval_id=log.eval.eval_id,
+                   appended=appended_scores(log),
+                   expected=size * epochs if size else None, cut=_cut(log), epochs=epochs,
+                   samples_setting=_recorded_samples(log), offline=_offline(log, key),
+                   self_judged=self_judged)
 
 
 def label_runs(infos: Iterable[LogInfo]) -> None:
@@ -629,6 +790,8 @@ def load_belief_logs(sources: str | Path | Sequence[str | Path],
     for path, info in infos.items():
         in_log = df["log"] == path
         info.samples = int(in_log.sum())
+        info.parse_errors = int((in_log & (df["verdict"] == "parse_error")).sum())
+        info.questions = len(df.loc[in_log, ["claim", "family", "question"]].drop_duplicates())
         info.unscored = int((in_log & ~scored).sum())
         infrastructure = df["infrastructure"].astype(bool)
         info.infrastructure = int((in_log & scored & infrastructure).sum())
