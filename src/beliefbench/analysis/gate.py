@@ -40,10 +40,12 @@ from beliefbench.analysis.logs import (
     MAX_NO_ANSWER,
     MAX_PARSE_ERRORS,
     NO_LABEL,
+    SHARE_SLACK,
     BeliefLogs,
     LogInfo,
     offline_text,
     too_few_answers,
+    too_many_parse_errors,
 )
 from beliefbench.analysis.runs import (
     MODEL_ARGS,
@@ -116,7 +118,7 @@ UNCOMPARED_SETTINGS = ("samples", "claims")
 """Settings that may differ between the sides: precision and the claims compared."""
 
 
-TOLERANCE = 1e-9
+TOLERANCE = SHARE_SLACK
 """Floating-point slack in the decision: far below any difference of two rates of counts."""
 MAX_FAILED = 0.05
 """Default largest share of infrastructure failures (the provider raised) a side may hold."""
@@ -181,7 +183,7 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         "template, max_tokens too low?), fix the model or how it is served "
                         "and re-run, or raise --max-no-answer")
     unread = int((logs.responses["verdict"] == "parse_error").sum())
-    if total and unread / total > max_parse_errors + TOLERANCE:
+    if too_many_parse_errors(unread, total, max_parse_errors):
         raise GateError(f"--{name}: {unread} of {total} responses ({unread / total:.1%}) are "
                         "parse errors (the judge's reply, or a binary answer, could not be "
                         f"read), above --max-parse-errors {max_parse_errors:g}: counted as "

@@ -281,7 +281,7 @@ def share_note(path: str, count: int, total: int, what: str, counted: str) -> st
 
 def too_few_answers(no_answer: int, total: int, budget: float = MAX_NO_ANSWER) -> bool:
     """Whether ``no_answer`` of ``total`` responses with no answer text is above ``budget``."""
-    return bool(total) and no_answer / total > budget + 1e-9  # floating-point slack
+    return bool(total) and no_answer / total > budget + SHARE_SLACK
 
 
 def no_answer_note(where: str, count: int, total: int) -> str:
