@@ -13,3 +13,12 @@ def first_few(items: Sequence[str], shown: int) -> str:
     ``first_few(["a", "b", "c", "d"], 2)`` is ``a, b and 2 more``."""
     rest = len(items) - shown
     return ", ".join(items[:shown]) + (f" and {rest} more" if rest > 0 else "")
+
+
+def listing(items: Sequence[object], shown: int = 6) -> str:
+    """Items as a phrase: ``a, b and c``; past ``shown`` items as :func:`first_few` writes
+    them (``a, b, c, d, e, f and 3 more``)."""
+    texts = [str(i) for i in items]
+    if len(texts) > shown:
+        return first_few(texts, shown)
+    return texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} and {texts[-1]}"

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from beliefbench.analysis.text import listing
 from beliefbench.claims import Claim
 from beliefbench.internals.activations import Reduce, hidden_states
 from beliefbench.internals.margins import as_claims, resolve_model
@@ -78,14 +79,6 @@ def near_chance(accuracy: float | None, threshold: float = NEAR_CHANCE) -> bool:
     return accuracy is not None and bool(np.isfinite(accuracy)) and accuracy < threshold
 
 
-def listing(items: Sequence[Any], limit: int = 6) -> str:
-    """``a, b and c``; past ``limit`` items ``a, b, c, d, e, f and 3 more``."""
-    items = [str(i) for i in items]
-    if len(items) > limit:
-        return f"{', '.join(items[:limit])} and {len(items) - limit} more"
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 def near_chance_text(accuracies: Sequence[float], layers: Sequence[int], *, scope: str = "",
                      readings: str = "above", threshold: float = NEAR_CHANCE) -> str:
     """The one wording of the near-chance caution (``probe``, ``trajectory``, ``report
@@ -99,7 +92,7 @@ def near_chance_text(accuracies: Sequence[float], layers: Sequence[int], *, scop
     layer = sorted({int(v) for v in layers})
     several = len(accs) > 1
     where = (f"layer {layer[0]}" if len(layer) == 1
-             else f"layers {listing(layer, limit=len(layer))}")
+             else f"layers {listing(layer, shown=len(layer))}")
     return (f"caution: {scope}the probe{'s' if several else ''} at {where} "
             f"classif{'y' if several else 'ies'} held-out statements with accuracy "
             f"{low if low == high else f'{low} to {high}'}, near chance (0.50; below "
@@ -134,7 +127,7 @@ def reading_cautions(probes: pd.DataFrame, where: str, *, prefix: tuple[str, str
             continue
         names = list(rows[where])
         several = len(names) > 1
-        scope = f"{prefix[several]} {listing(names, limit=limit)}, "
+        scope = f"{prefix[several]} {listing(names, shown=limit)}, "
         which = "above" if len(rows) == len(probes) else readings[several]
         out.append(near_chance_text(rows["probe_accuracy"], rows["probe_layer"], scope=scope,
                                     readings=which, threshold=threshold) if known
