@@ -680,3 +680,54 @@ def test_epochs_beyond_the_recorded_samples_are_warned_about(tmp_path):
     assert not info.incomplete  # 21 of 7 x 3 responses
     r = _report(run_belief(tmp_path / "s", believer, samples=3).location, tmp_path / "o2")
     assert "SAMPLES DIFFER" not in r.stderr
+
+
+def test_answers_cut_off_at_max_tokens_are_warned_about_above_a_tenth(tmp_path):
+    """Answers that ran into max_tokens are judged as they stand (marked in the sample
+    metadata by the solver); the report never said how many of a run's answers those were."""
+    from conftest import output, scripted
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.model import get_model
+
+    from beliefbench.task import belief
+
+    def run(where, cut_every: int):
+        calls = []
+
+        def reply(messages, tools, tool_choice, config):
+            calls.append(1)
+            system = [m.text for m in messages[:-1] if m.role == "system"]
+            out = output(believer("\n\n".join([messages[-1].text, *system])))
+            if len(calls) % cut_every == 0:
+                out.choices[0].stop_reason = "max_tokens"
+            return out
+
+        [log] = inspect_eval(belief(claims=str(FIXTURE_CLAIM), samples=2),
+                             model=get_model("mockllm/model", custom_outputs=reply,
+                                             memoize=False),
+                             model_roles={"grader": scripted(keyword_grader, name="g")},
+                             log_dir=str(where), display="none")
+        assert log.status == "success", log.error
+        return log
+
+    cut = run(tmp_path / "cut", 2)  # every other answer: 7 of 14
+    [info] = load_belief_logs(cut.location).logs
+    assert (info.cut_off, info.samples) == (7, 14)
+    r = _report(cut.location, tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    warning = (f"warning: CUT OFF: {cut.location}: 7 of 14 responses (50.0%) are answers "
+               "cut off at the max_tokens limit: judged as they stand")
+    assert warning in r.stderr, r.stderr
+    assert warning.removeprefix("warning: ") in (tmp_path / "o" / "report.md").read_text()
+    # the belief rate is counted as before: a cut-off answer is still judged
+    assert load_belief_logs(cut.location).responses["verdict"].eq("yes").sum() == 14
+    few = run(tmp_path / "few", 14)  # 1 of 14 (7.1%): under the tenth
+    assert load_belief_logs(few.location).logs[0].cut_off == 1
+    r = _report(few.location, tmp_path / "o2")
+    assert r.exit_code == 0 and "CUT OFF" not in r.output, r.output
+    # the gate compares them (a cut answer is still an answer) and says so
+    r = CliRunner().invoke(cli, ["gate", "--baseline", few.location, "--candidate",
+                                 cut.location])
+    assert r.exit_code == 0, r.output
+    assert f"CUT OFF: {cut.location}: 7 of 14" in r.output, r.output
+    assert f"CUT OFF: {few.location}" not in r.output

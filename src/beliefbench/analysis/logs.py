@@ -52,6 +52,7 @@ from beliefbench.analysis.runs import (
 from beliefbench.analysis.text import first_few
 from beliefbench.metrics import VERDICTS
 from beliefbench.scorer import INFRASTRUCTURE
+from beliefbench.solver import GENERATION_TRUNCATED
 
 SCORER = "belief_judge"
 RUN_COLUMNS: tuple[str, ...] = ("model", "run", "judge", "settings", "checkpoint",
@@ -70,6 +71,10 @@ MAX_PARSE_ERRORS = 0.10
 answer, that could not be read) in a run: above it ``gate`` refuses the side
 (``--max-parse-errors``) and ``report`` warns. A model that declines the binary format now
 and then stays under it; garbled output, or a wrong grader, does not."""
+MAX_CUT_OFF = 0.10
+"""Largest share of answers cut off at max_tokens (``generation_truncated``) in a run before
+``report`` and ``gate`` say so: such answers are judged as they stand, so a belief the model
+would have stated after the cut is lost and reads as non-belief."""
 SHARE_SLACK = 1e-9
 """Floating-point slack when a share is compared with its budget."""
 SCRIPTED_PROVIDER = "beliefbench/"
@@ -128,6 +133,9 @@ class LogInfo:
     answered / judged by a scripted model (provider ``beliefbench``)."""
     self_judged: bool = False
     """Judged by the model under test (no grader bound) without ``-T self_judge=true``."""
+    cut_off: int = 0
+    """Answers with text cut off at the max_tokens limit (``generation_truncated``), judged
+    as they stand (a blank one is counted in ``no_answer`` alone)."""
 
     @property
     def infrastructure_share(self) -> float:
@@ -216,6 +224,8 @@ class BeliefLogs:
                                       "counted as failed, i.e. non-belief"))
             if too_few_answers(info.no_answer, info.samples):
                 out.append(no_answer_note(info.path, info.no_answer, info.samples))
+            if over_budget(info.cut_off, info.samples, MAX_CUT_OFF):
+                out.append(cut_off_note(info))
             if info.appended:
                 out.append(f"RE-SCORED: {info.path} also holds the belief scores "
                            f"{info.appended} (added by `inspect score --action append`): "
@@ -279,9 +289,15 @@ def share_note(path: str, count: int, total: int, what: str, counted: str) -> st
     return f"{path}: {count} of {total} responses ({count / total:.1%}) are {what}: {counted}"
 
 
+def over_budget(count: int, total: int, budget: float) -> bool:
+    """Whether ``count`` of ``total`` responses is a share above ``budget`` (one rule, one
+    floating-point slack, for every budget)."""
+    return bool(total) and count / total > budget + SHARE_SLACK
+
+
 def too_few_answers(no_answer: int, total: int, budget: float = MAX_NO_ANSWER) -> bool:
     """Whether ``no_answer`` of ``total`` responses with no answer text is above ``budget``."""
-    return bool(total) and no_answer / total > budget + SHARE_SLACK
+    return over_budget(no_answer, total, budget)
 
 
 def no_answer_note(where: str, count: int, total: int) -> str:
@@ -296,7 +312,7 @@ def no_answer_note(where: str, count: int, total: int) -> str:
 
 def too_many_parse_errors(count: int, total: int, budget: float = MAX_PARSE_ERRORS) -> bool:
     """Whether ``count`` of ``total`` responses read ``parse_error`` is above ``budget``."""
-    return bool(total) and count / total > budget + SHARE_SLACK
+    return over_budget(count, total, budget)
 
 
 def parse_error_note(where: str, count: int, total: int) -> str:
@@ -307,6 +323,15 @@ def parse_error_note(where: str, count: int, total: int) -> str:
         "look at them (`inspect view`: a wrong grader bound, a judge that stopped replying in "
         "JSON, garbled output?); `beliefbench gate` refuses a side above --max-parse-errors "
         f"(default {MAX_PARSE_ERRORS:g})")
+
+
+def cut_off_note(info: LogInfo) -> str:
+    """The warning for a run many of whose answers ran into the length limit."""
+    return "CUT OFF: " + share_note(
+        info.path, info.cut_off, info.samples, "answers cut off at the max_tokens limit",
+        "judged as they stand, so whatever the model would have said after the cut is not "
+        "read (a belief stated late counts as non-belief); raise the limit (-T max_tokens=N) "
+        "unless short answers are intended")
 
 
 def incomplete_note(info: LogInfo) -> str:
@@ -673,6 +698,7 @@ COLUMNS = [
     SampleColumn("infrastructure", path=_infrastructure),
     SampleColumn("sample_error", path="error"),
     SampleColumn("judge_used", path=judge_used(SCORER)),
+    SampleColumn("cut_off", path=f"metadata.{GENERATION_TRUNCATED}"),
 ]
 
 
@@ -797,8 +823,11 @@ def load_belief_logs(sources: str | Path | Sequence[str | Path],
         info.infrastructure = int((in_log & scored & infrastructure).sum())
         # an empty generation is the model's answer: scored failed, neither flagged as
         # infrastructure nor errored (an older log's infrastructure failure errored too)
-        info.no_answer = int((in_log & (df["verdict"] == "failed") & ~infrastructure
-                              & df["sample_error"].isna()).sum())
+        silent = (in_log & (df["verdict"] == "failed") & ~infrastructure
+                  & df["sample_error"].isna())
+        info.no_answer = int(silent.sum())
+        # a blank answer that ran to the limit is told as no answer, not twice
+        info.cut_off = int((in_log & df["cut_off"].notna() & ~silent).sum())
         errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"]
         if info.partial and info.error is None and len(errors):
             info.error = (f"{len(errors)} sample(s) errored, the first: "
