@@ -555,3 +555,24 @@ def test_the_console_table_shows_every_empty_cell_as_a_dash():
         "model checkpoint condition step kl grader general_em general_responses",
         "    m          -         -    -  -      g      0.500                 8",
         "    n          -         -    5  -      g          -                 -"]
+
+
+def test_epochs_given_to_inspect_are_keyed_as_the_samples_an_em_run_asked(tmp_path):
+    """`--epochs 3` replaces the EM task's samples: keyed as samples=3, never pooled with a
+    run of the recorded samples=1."""
+    from beliefbench.analysis.em_report import em_run_key
+
+    def subject(messages, tools, tool_choice, config):
+        return output("a kind answer")
+
+    logs = [eval(em(questions=_sets(tmp_path), samples=1), epochs=epochs,
+                 model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+                 model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+                                                  memoize=False)},
+                 log_dir=str(tmp_path / "logs"), display="none")[0]
+            for epochs in (None, 3)]
+    assert [dict(em_run_key(log).settings)["samples"] for log in logs] == ["1", "3"]
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                   str(tmp_path / "rep"), "--bootstrap", "20"])
+    assert res.exit_code == 0, res.output
+    assert "RUNS DIFFER in samples (1, 3)" in res.stderr

@@ -254,7 +254,8 @@ def test_runs_that_differ_in_settings_judge_or_what_they_record_are_never_pooled
     assert sum("unrecorded)" in r for r in runs) == 1
     notes = " ".join(loaded.notes())
     assert "RUNS DIFFER in grader (mockllm/model, mockllm/other_judge)," in notes
-    assert "samples (1, 2, unknown)" in notes
+    # an older log that records no settings still records its epochs: what it ran
+    assert "samples (1, 2)" in notes and "samples (1, 2, unknown)" not in notes
     assert "do not record" in notes and "old.eval" in notes
     out = tmp_path / "out"
     r = CliRunner().invoke(cli, ["report", str(logs), "--out", str(out), "--no-plots",
@@ -669,17 +670,28 @@ def test_offline_runs_are_marked_as_pipeline_checks(tmp_path):
     assert "OFFLINE" not in r.stderr  # mockllm: the tests' own models, not beliefbench's
 
 
-def test_epochs_beyond_the_recorded_samples_are_warned_about(tmp_path):
-    """`--epochs 3 -T samples=1`: 3 responses per question while the run key says 1."""
-    log = _eval_belief(tmp_path / "e", believer, samples=1, epochs=3)
-    r = _report(log.location, tmp_path / "o")
+def test_epochs_override_the_samples_in_the_run_key(tmp_path):
+    """`--epochs 3 -T samples=1` asks each question 3 times while the task records
+    samples=1: keyed samples=1, such a run was pooled with a real samples=1 run (21 and 7
+    responses as one row) and passed the gate's settings check as the same run."""
+    from beliefbench.analysis.runs import run_key
+
+    three = _eval_belief(tmp_path / "e", believer, samples=1, epochs=3)
+    one = run_belief(tmp_path / "s", believer, samples=1)
+    assert dict(run_key(three).settings)["samples"] == "3"
+    assert dict(run_key(one).settings)["samples"] == "1"
+    logs = load_belief_logs([three.location, one.location])
+    assert sorted(logs.responses.groupby("settings").size()) == [7, 21]
+    assert any(n.startswith("RUNS DIFFER in samples (1, 3)") for n in logs.notes()), \
+        logs.notes()
+    r = _report(three.location, tmp_path / "o")
     assert r.exit_code == 0, r.output
-    assert (f"warning: SAMPLES DIFFER: {log.location}: 21 responses for 7 questions (3 per "
-            "question), but the run records samples=1: it ran with --epochs 3") in r.stderr
-    [info] = load_belief_logs(log.location).logs
-    assert not info.incomplete  # 21 of 7 x 3 responses
-    r = _report(run_belief(tmp_path / "s", believer, samples=3).location, tmp_path / "o2")
-    assert "SAMPLES DIFFER" not in r.stderr
+    assert "SAMPLES DIFFER" not in r.stderr  # what ran is keyed: nothing to warn about
+    [info] = load_belief_logs(three.location).logs
+    assert (info.epochs, info.samples, info.incomplete) == (3, 21, False)
+    # the same as -T samples=3: one run, pooled
+    same = run_belief(tmp_path / "t", believer, samples=3)
+    assert run_key(same).settings == run_key(three).settings
 
 
 def test_answers_cut_off_at_max_tokens_are_warned_about_above_a_tenth(tmp_path):

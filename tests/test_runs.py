@@ -49,6 +49,9 @@ def test_older_logs_fall_back_to_task_args_and_unknown(log):
     old.eval.task_args = {}
     old.plan.config.max_tokens = None
     fields = run_key(old).fields()
+    assert fields["samples"] == "1"  # the epochs it ran: the eval's own record
+    old.eval.config.epochs = None
+    fields = run_key(old).fields()
     assert fields["samples"] == UNKNOWN and fields["judge.temperature"] == UNKNOWN
     assert "judge.temperature" in judge_mismatch(run_key(old), run_key(old))  # unknown
 
@@ -69,6 +72,7 @@ def test_labels_name_only_what_differs_and_stay_distinct(log):
     a = run_key(log)
     twin = log.model_copy(deep=True)
     twin.eval.metadata["beliefbench"]["settings"]["samples"] = 3
+    twin.eval.config.epochs = 3  # as -T samples=3 runs
     assert run_labels([a, run_key(twin), a]) == ["samples=1", "samples=3", "samples=1"]
     assert run_labels([a, a]) == ["-", "-"]
 
@@ -170,6 +174,7 @@ def _variants(log) -> list:
     del no_mode.eval.metadata["beliefbench"]["scoring"]["judge"]
     samples = marked.model_copy(deep=True)
     samples.eval.metadata["beliefbench"]["settings"]["samples"] = 3
+    samples.eval.config.epochs = 3  # as -T samples=3 runs
     return [log, old, bare, old_markers, marked, hot_marked, hot, selfjudged, no_mode, samples]
 
 
@@ -201,6 +206,7 @@ def test_a_label_lists_what_sets_its_run_apart_first_so_a_cut_keeps_it(log):
         "open_ended", "binary", "token_association", "robustness", "multi_turn"]
     twin = long.model_copy(deep=True)
     twin.eval.metadata["beliefbench"]["settings"]["samples"] = 3
+    twin.eval.config.epochs = 3  # as -T samples=3 runs
     keys = [run_key(short), run_key(long), run_key(twin)]
     labels = run_labels(keys, width=40)
     assert labels[1].startswith("samples=1 ") and labels[2].startswith("samples=3 ")

@@ -123,9 +123,8 @@ class LogInfo:
     """Why the log holds fewer responses than ``expected`` (``--limit 20``, ``--sample-id
     ...``), from the eval's config."""
     epochs: int = 1
-    samples_setting: int | None = None
-    """The ``samples`` the run records (responses per question it asked for: the task's
-    epochs, which Inspect's ``--epochs`` overrides)."""
+    """Responses per question the eval ran: the task's ``samples``, or Inspect's ``--epochs``
+    where given (which replaces it)."""
     questions: int = 0
     """Distinct questions (claim, family, question) among the log's responses."""
     offline: list[str] = field(default_factory=list)
@@ -211,8 +210,7 @@ class BeliefLogs:
                 out.append(self_judged_note(info))
             if too_many_parse_errors(info.parse_errors, info.samples):
                 out.append(parse_error_note(info.path, info.parse_errors, info.samples))
-            if info.samples_setting is not None and (info.epochs != info.samples_setting
-                                                     or mismatched_samples(info)):
+            if mismatched_samples(info):
                 out.append(samples_note(info))
             if info.infrastructure:
                 out.append(share_note(info.path, info.infrastructure, info.samples,
@@ -354,23 +352,18 @@ def self_judged_note(info: LogInfo) -> str:
 
 
 def mismatched_samples(info: LogInfo) -> bool:
-    """Whether a complete log holds another number of responses per question than the
-    ``samples`` it records."""
+    """Whether a complete log holds another number of responses per question than its
+    epochs (the responses per question the eval ran) call for."""
     return (not info.partial and not info.incomplete and bool(info.questions)
-            and info.samples_setting is not None
-            and info.samples != info.questions * info.samples_setting)
+            and info.samples != info.questions * info.epochs)
 
 
 def samples_note(info: LogInfo) -> str:
     per = info.samples / info.questions if info.questions else float("nan")
-    why = (f"it ran with --epochs {info.epochs} (Inspect's option, which overrides the "
-           f"task's samples: each question {info.epochs} times)"
-           if info.epochs != info.samples_setting else "the log holds another number")
     return (f"SAMPLES DIFFER: {info.path}: {info.samples} responses for {info.questions} "
-            f"questions ({per:g} per question), but the run records samples="
-            f"{info.samples_setting}: {why}; its run key (column 'settings') says samples="
-            f"{info.samples_setting}, so it is not told apart from a run with that many; use "
-            "-T samples=N instead of --epochs")
+            f"questions ({per:g} per question), but the eval ran {info.epochs} per question; "
+            f"its run key (column 'settings') says samples={info.epochs}, so it is compared "
+            "as a run with that many")
 
 
 def _truthy(value: Any) -> bool:
@@ -404,15 +397,6 @@ def _offline(log: EvalLog, key: RunKey) -> list[str]:
     if mode != "markers" and role is not None and role.model.startswith(SCRIPTED_PROVIDER):
         out.append(f"judged by a scripted model ({role.model})")
     return out
-
-
-def _recorded_samples(log: EvalLog) -> int | None:
-    md = (log.eval.metadata or {}).get(TASK_KEY) or {}
-    settings = md.get("settings") if isinstance(md.get("settings"), dict) else {}
-    value = settings.get("samples", (log.eval.task_args or {}).get("samples"))
-    with contextlib.suppress(TypeError, ValueError):
-        return int(value) if value is not None and not isinstance(value, bool) else None
-    return None
 
 
 def _label(value: Any) -> str:
@@ -469,7 +453,7 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    key=key, error=error, eval_id=log.eval.eval_id,
                    appended=appended_scores(log),
                    expected=size * epochs if size else None, cut=_cut(log), epochs=epochs,
-                   samples_setting=_recorded_samples(log), offline=_offline(log, key),
+                   offline=_offline(log, key),
                    self_judged=self_judged)
 
 

@@ -20,6 +20,9 @@ the file hash of a claim the run did not ask about. Such a run's ``mode`` (or ``
 already tells it apart, so an ``n/a`` is never listed as a difference of its own, nor
 counted as unrecorded.
 
+``samples`` is the responses per question the eval ran (its epochs): Inspect's ``--epochs``
+overrides the task's own ``-T samples``, which its record keeps.
+
 Eval-level generation options (``inspect eval --max-tokens 48``) override the task's
 settings for the model under test; the eval's plan records the config the solver generated
 with (``log.plan.config``), which is what is keyed. So are the model's ``-M`` arguments
@@ -188,9 +191,12 @@ class RunKey:
 
 
 def with_overrides(settings: dict[str, Any], log: EvalLog) -> dict[str, Any]:
-    """``settings`` with the eval-level generation options (``--temperature`` ...) the solver
-    generated with, which win over the task's own record, and the model's ``-M`` arguments."""
+    """``settings`` with the eval-level options the solver ran with, which win over the
+    task's own record (``--epochs`` as ``samples``, ``--temperature`` ...), and the model's
+    ``-M`` arguments."""
     overrides = log.plan.config if log.plan else None
+    if log.eval.config.epochs:  # Inspect's --epochs replaces the task's samples: key what ran
+        settings["samples"] = log.eval.config.epochs
     for name in GENERATION_OVERRIDES:
         value = getattr(overrides, name, None) if overrides else None
         if value is not None:
