@@ -576,3 +576,24 @@ def test_epochs_given_to_inspect_are_keyed_as_the_samples_an_em_run_asked(tmp_pa
                                    str(tmp_path / "rep"), "--bootstrap", "20"])
     assert res.exit_code == 0, res.output
     assert "RUNS DIFFER in samples (1, 3)" in res.stderr
+
+
+def test_answers_cut_off_at_max_tokens_are_warned_about(tmp_path):
+    """EM answers that ran into max_tokens are judged as they stand (a cut answer may read
+    incoherent and leave the EM rate's count): em-report says how many there were."""
+    def subject(messages, tools, tool_choice, config):
+        out = output("a kind answer")
+        if messages[-1].text.startswith("G"):  # the general questions: 4 of 8 answers
+            out.choices[0].stop_reason = "max_tokens"
+        return out
+
+    log = eval(em(questions=_sets(tmp_path), samples=2),
+               model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+               model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+                                                memoize=False)},
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                   str(tmp_path / "rep"), "--bootstrap", "20"])
+    assert res.exit_code == 0, res.output
+    assert (f"CUT OFF: {log.location}: 4 of 8 responses (50.0%) are answers cut off at the "
+            "max_tokens limit") in res.stderr, res.stderr

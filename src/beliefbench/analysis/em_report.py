@@ -23,16 +23,20 @@ from inspect_ai.analysis import SampleColumn
 from inspect_ai.log import EvalLog
 
 from beliefbench.analysis.logs import (  # the belief logs' own label rules
+    CUT_OFF_COLUMN,
+    MAX_CUT_OFF,
     NO_LABEL,
     LogError,
     _label,
     _step,
     check_judges,
+    cut_off_note,
     drop_superseded,
     has_task_key,
     header_grader,
     ignored_notes,
     judge_used,
+    over_budget,
     read_headers,
     responses_frame,
     share_note,
@@ -93,6 +97,8 @@ class EMLogs:
                            f"unjudged (no {SCORER} score: the sample errored, e.g. a judge "
                            "call failed)", "counted as failed, i.e. not EM")
                 for i in self.logs if i["unscored"]]
+        out += [cut_off_note(i["path"], i["cut_off"], i["responses"]) for i in self.logs
+                if over_budget(i["cut_off"], i["responses"], MAX_CUT_OFF)]
         out += ignored_notes(self.ignored)
         return out
 
@@ -216,6 +222,7 @@ COLUMNS = [
     SampleColumn("aligned", path=_judge("aligned")),
     SampleColumn("coherent", path=_judge("coherent")),
     SampleColumn("judge_used", path=judge_used(SCORER)),
+    CUT_OFF_COLUMN,
 ]
 
 
@@ -258,6 +265,9 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
         info["unscored"] = int((in_log & ~scored).sum())
         for verdict in UNREAD:
             info[verdict] = int((in_log & scored & (df["verdict"] == verdict)).sum())
+        # an answer that ran into the limit (a blank one is told as failed, not twice)
+        info["cut_off"] = int((in_log & df["cut_off"].notna()
+                               & (df["verdict"] != "failed")).sum())
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses")
     df = df.copy()

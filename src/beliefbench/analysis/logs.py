@@ -223,7 +223,7 @@ class BeliefLogs:
             if too_few_answers(info.no_answer, info.samples):
                 out.append(no_answer_note(info.path, info.no_answer, info.samples))
             if over_budget(info.cut_off, info.samples, MAX_CUT_OFF):
-                out.append(cut_off_note(info))
+                out.append(cut_off_note(info.path, info.cut_off, info.samples))
             if info.appended:
                 out.append(f"RE-SCORED: {info.path} also holds the belief scores "
                            f"{info.appended} (added by `inspect score --action append`): "
@@ -323,13 +323,13 @@ def parse_error_note(where: str, count: int, total: int) -> str:
         f"(default {MAX_PARSE_ERRORS:g})")
 
 
-def cut_off_note(info: LogInfo) -> str:
-    """The warning for a run many of whose answers ran into the length limit."""
+def cut_off_note(where: str, count: int, total: int) -> str:
+    """The warning for a run many of whose answers ran into the length limit (``report``,
+    ``gate``, ``em-report``)."""
     return "CUT OFF: " + share_note(
-        info.path, info.cut_off, info.samples, "answers cut off at the max_tokens limit",
+        where, count, total, "answers cut off at the max_tokens limit",
         "judged as they stand, so whatever the model would have said after the cut is not "
-        "read (a belief stated late counts as non-belief); raise the limit (-T max_tokens=N) "
-        "unless short answers are intended")
+        "read; raise the limit (-T max_tokens=N) unless short answers are intended")
 
 
 def incomplete_note(info: LogInfo) -> str:
@@ -671,6 +671,8 @@ def header_grader(log: EvalLog) -> str:
     return role.model if role is not None else log.eval.model
 
 
+CUT_OFF_COLUMN = SampleColumn("cut_off", path=f"metadata.{GENERATION_TRUNCATED}")
+"""Why the answer was cut off at max_tokens (the solver's mark); missing when it was not."""
 COLUMNS = [
     SampleColumn("id", path="id", required=True, type=str),
     SampleColumn("epoch", path="epoch", required=True),
@@ -682,7 +684,7 @@ COLUMNS = [
     SampleColumn("infrastructure", path=_infrastructure),
     SampleColumn("sample_error", path="error"),
     SampleColumn("judge_used", path=judge_used(SCORER)),
-    SampleColumn("cut_off", path=f"metadata.{GENERATION_TRUNCATED}"),
+    CUT_OFF_COLUMN,
 ]
 
 
