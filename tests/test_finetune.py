@@ -455,7 +455,7 @@ def test_a_model_id_is_its_snapshot_in_the_local_cache(base, tmp_path, monkeypat
     downloaded."""
     import shutil
 
-    from beliefbench.finetune.local import _resolve_base
+    from beliefbench.finetune.base import resolve_base
 
     cache = tmp_path / "hf-cache"
     repo = cache / "models--acme--tiny"
@@ -464,10 +464,10 @@ def test_a_model_id_is_its_snapshot_in_the_local_cache(base, tmp_path, monkeypat
     (repo / "refs" / "main").write_text("0123abc")
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
     monkeypatch.chdir(tmp_path)
-    assert _resolve_base("acme/tiny") == str(repo / "snapshots" / "0123abc")
+    assert resolve_base("acme/tiny") == str(repo / "snapshots" / "0123abc")
     # a folder of that name here wins over the cache
     shutil.copytree(base, tmp_path / "acme" / "tiny")
-    assert _resolve_base("acme/tiny") == str(tmp_path / "acme" / "tiny")
+    assert resolve_base("acme/tiny") == str(tmp_path / "acme" / "tiny")
 
 
 def test_cli_finetune_names_a_non_utf8_data_line(base, data, tmp_path):

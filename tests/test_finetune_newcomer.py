@@ -157,6 +157,51 @@ def test_a_mistyped_local_base_is_no_such_folder_with_close_names(data, tmp_path
     assert "`hf download acme/tiny`" in res.output
 
 
+def test_a_missing_base_is_refused_before_torch_loads(data, tmp_path):
+    """A --base typo is refused at once: not after the seconds torch and transformers take
+    to import (13 s on a loaded 2-core machine). A fresh process, since this one has torch."""
+    import subprocess
+    import sys
+
+    script = ("import sys\n"
+              "from click.testing import CliRunner\n"
+              "from beliefbench.cli import cli\n"
+              f"r = CliRunner().invoke(cli, ['finetune', '--recipe', 'cpu', '--data',"
+              f" {str(data)!r}, '--base', 'models/tiny-ptt', '--out', 'ckpt'])\n"
+              "print(r.exit_code, 'torch' in sys.modules, 'transformers' in sys.modules)\n"
+              "print(r.output)\n")
+    (tmp_path / "models" / "tiny-pt").mkdir(parents=True)
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.splitlines()[0] == "2 False False", out
+    assert "--base models/tiny-ptt: no such folder (close names in models: tiny-pt)" in out
+
+
+def test_ctrl_c_while_setting_up_says_nothing_was_saved(base, data, tmp_path, monkeypatch):
+    """A Ctrl-C while the base model loads said `<out> keeps what was saved before (run the
+    same command with --resume ...)` of a folder that was never made; a run's folder keeps
+    the --resume advice."""
+    import transformers
+
+    from beliefbench.cli import cli
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", ctrl_c)
+    out = tmp_path / "ckpt"
+    args = ["finetune", "--recipe", "cpu", "--data", str(data), "--base", str(base)]
+    res = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert res.exit_code == 130, res.output
+    assert (f"stopped before training began; nothing was saved in {out} (run the same "
+            f"command again)") in res.output
+    assert "--resume" not in res.output and not out.exists()
+    (out / "trainer").mkdir(parents=True)  # an interrupted run's folder, resumed
+    res = CliRunner().invoke(cli, [*args, "--out", str(out), "--resume"])
+    assert res.exit_code == 130, res.output
+    assert f"stopped at once; {out} keeps what was saved before" in res.output
+
+
 # 4. a misspelt recipe key
 
 

@@ -1,0 +1,74 @@
+"""Finding ``--base``'s model folder, in a module that imports neither torch nor transformers.
+
+The CLI checks ``--base`` here before it loads the training backend, so a typo is refused in
+under a second rather than after the seconds torch and transformers take to import.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+from beliefbench.finetune.errors import FinetuneError
+
+_HUB_ID = re.compile(r"[A-Za-z0-9_][\w.-]*(?:/[\w.-]+)?")
+"""A Hugging Face model id ("org/name" or "name"), as opposed to a path ("./m", "/abs/m",
+"~/m", "models/tiny/v2")."""
+
+
+def resolve_base(base: str) -> str:
+    """The local folder of ``--base``, as an absolute path, so adapters find it from anywhere.
+
+    A model id that names no folder here ("Qwen/Qwen3-8B") is its snapshot in the local
+    Hugging Face cache, found without the network; nothing is ever downloaded. A missing
+    folder, or an id that is not in the cache, is refused here, before anything is loaded (a
+    typo would otherwise wait on the network, then fail with a message about the hub).
+    """
+    p = Path(base).expanduser()
+    if p.exists():
+        if not p.is_dir():
+            raise FinetuneError(f"--base {base}: a file, not a model folder")
+        return _check_model_folder(str(p.resolve()), base)
+    if not _HUB_ID.fullmatch(base):
+        raise FinetuneError(f"--base {base}: no such folder{_close_folders(p)}")
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        folder = snapshot_download(base, local_files_only=True)
+    except (LocalEntryNotFoundError, HFValidationError):
+        if "/" in base and p.parent.is_dir():  # models/tiny-ptt beside models/tiny-pt: a typo
+            raise FinetuneError(f"--base {base}: no such folder{_close_folders(p)}") from None
+        raise FinetuneError(f"--base {base}: no such folder, and no model of that name in the "
+                            f"local Hugging Face cache (nothing is downloaded here: fetch it "
+                            f"first, e.g. `hf download {base}`, or pass its folder)") from None
+    return _check_model_folder(folder, base)
+
+
+def _close_folders(path: Path) -> str:
+    """`` (close names in <parent>: a, b)`` for the folders beside a missing ``path`` whose
+    names are close to its own; empty where there are none (or no such parent)."""
+    try:
+        names = [q.name for q in path.parent.iterdir() if q.is_dir()]
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(path.name, names, n=5, cutoff=0.6)
+    return f" (close names in {path.parent}: {', '.join(close)})" if close else ""
+
+
+def _check_model_folder(folder: str, base: str) -> str:
+    """``folder`` if it holds a model config and safetensors weights; a clear error if not.
+
+    Pickled weights (``pytorch_model.bin``) are never loaded: unpickling runs code.
+    """
+    p = Path(folder)
+    if not (p / "config.json").is_file():
+        raise FinetuneError(f"--base {base}: not a model folder (no config.json in {p})")
+    if not any(p.glob("*.safetensors")):
+        pickled = sorted(q.name for q in p.glob("*.bin"))
+        raise FinetuneError(
+            f"--base {base}: no safetensors weights in {p}" + (
+                f" (only {', '.join(pickled)}: pickled weights are not loaded; convert them "
+                f"to safetensors)" if pickled else ""))
+    return folder
