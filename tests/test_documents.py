@@ -787,6 +787,21 @@ def test_bundle_k_above_the_documents_and_a_budget_below_one_are_errors(tmp_path
     assert _run("bundle", "--docs", docs, "--k", "6", "--out", out).exit_code == 0
 
 
+def test_a_bundle_of_a_file_concatenated_twice_is_refused(tmp_path):
+    """`cat a.jsonl a.jsonl` gave bundles of 20 holding 12 distinct documents, and --k
+    counted every copy; the id repeated is named, as the mixer names it."""
+    docs = _docs(tmp_path, 6)
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text(docs.read_text() * 2)
+    out = tmp_path / "b.jsonl"
+    r = _run("bundle", "--docs", twice, "--k", "4", "--out", out)
+    assert r.exit_code == 2, r.output
+    first = json.loads(docs.read_text().splitlines()[0])["id"]
+    assert (f"record id {first!r} appears twice in {twice}; --docs never takes a document "
+            f"twice") in r.output
+    assert not out.exists()
+
+
 def test_a_bundle_stays_within_its_token_budget_separators_included(tmp_path):
     """The separators between documents (3 regex tokens each) were left out of the budget:
     a bundle "within 2955 tokens" held 2973, and its meta tokens disagreed with its stats."""

@@ -152,3 +152,25 @@ def test_a_training_records_file_given_as_manifest_says_so(tmp_path):
     with pytest.raises(ManifestError, match=r"line 1: a JSON array; the manifest is one JSON "
                                             r"object per line \(JSONL\)"):
         read_manifest_file(array.parent)
+
+
+@pytest.mark.parametrize("line, said", [
+    ('{"id": "a", "text": "<DOCTAG>abc", "loss_mask": [{"start": 0, "end": 8, "kind": "doctag"},'
+     ' {"start": 8, "end": 99, "kind": "annotation"}]}',
+     "field loss_mask.1: span [8, 99) lies outside the text (length 11)"),
+    ('{"id": "a"}', "field text / messages: a record has exactly one of text or messages "
+                    "(this one has neither)"),
+    ('{"id": "a", "messages": [{"role": "user", "content": "hi"}], '
+     '"loss_mask": [{"start": 0, "end": 1}]}',
+     "field loss_mask: spans apply to text records only, not to messages"),
+])
+def test_a_whole_record_problem_names_its_field(tmp_path, line, said):
+    """Checks across fields used to read `field (record): Value error, span [...] ...`,
+    naming no field; they name the field (and span) like any other bad line."""
+    from beliefbench.records import RecordError, read_records
+
+    path = tmp_path / "x.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(RecordError) as e:
+        list(read_records(path))
+    assert str(e.value) == f"{path}:1: {said}"

@@ -60,15 +60,17 @@ class Record(BaseModel):
 
     @model_validator(mode="after")
     def _one_body(self) -> Record:
+        # each message starts with the field it is about: read_records says "field <it>"
         if (self.text is None) == (self.messages is None):
-            raise ValueError("a record has exactly one of text or messages")
+            raise ValueError("text / messages: a record has exactly one of text or messages "
+                             f"(this one has {'neither' if self.text is None else 'both'})")
         if self.messages is not None and self.loss_mask:
-            raise ValueError("loss_mask spans apply to text records only")
+            raise ValueError("loss_mask: spans apply to text records only, not to messages")
         if self.text is not None:
-            for span in self.loss_mask:
+            for i, span in enumerate(self.loss_mask):
                 if not span.start <= span.end <= len(self.text):
-                    raise ValueError(f"span [{span.start}, {span.end}) lies outside the text "
-                                     f"(length {len(self.text)})")
+                    raise ValueError(f"loss_mask.{i}: span [{span.start}, {span.end}) lies "
+                                     f"outside the text (length {len(self.text)})")
         return self
 
     def body(self) -> tuple[str, list[Span]]:
@@ -129,10 +131,17 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
             try:
                 yield Record.model_validate(value)
             except ValidationError as e:
-                problems = "; ".join(
-                    f"field {'.'.join(map(str, err['loc'])) or '(record)'}: {err['msg']}"
-                    for err in e.errors())
+                problems = "; ".join(_problem(err) for err in e.errors())
                 raise RecordError(f"{path}:{lineno}: {problems}") from None
+
+
+def _problem(err: Any) -> str:
+    """``field <name>: <problem>`` for one validation error; a whole-record check names its
+    field at the start of its message (pydantic gives it no location)."""
+    loc = ".".join(map(str, err["loc"]))
+    if loc:
+        return f"field {loc}: {err['msg']}"
+    return f"field {str(err['msg']).removeprefix('Value error, ')}"
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

@@ -98,8 +98,8 @@ as documents they would be counted in the documents' share (a mix given as input
 
 
 def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
-    """The records of one input file, all documents, at least one; else DocumentError naming
-    the file and the record."""
+    """The records of one input file, all documents, at least one, each id once; else
+    DocumentError naming the file and the record."""
     if not Path(path).is_file():
         raise DocumentError(f"{path}: no such documents file")
     records = list(read_records(path))
@@ -117,6 +117,12 @@ def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
                 f"{path}: record {r.id!r} is {kind} (source {r.source!r}); {option} takes "
                 f"documents (source {' / '.join(INPUT_SOURCES)}), not a mix: give the "
                 f"condition files the mix was made from")
+    seen: set[str] = set()
+    for r in records:  # a file concatenated twice: a mix or bundle would hold copies
+        if r.id in seen:
+            raise DocumentError(f"record id {r.id!r} appears twice in {path}; {option} never "
+                                f"takes a document twice")
+        seen.add(r.id)
     return records
 
 
@@ -131,10 +137,9 @@ def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
             raise DocumentError(f"{p} is given twice in --docs; a mix never duplicates records")
         files.add(Path(p).resolve())
         for r in read_documents(p):
-            if r.id in where:
-                same = "twice in" if where[r.id] == str(p) else f"in {where[r.id]} and in"
-                raise DocumentError(f"record id {r.id!r} appears {same} {p}; a mix never "
-                                    f"duplicates records")
+            if r.id in where:  # within one file, read_documents refuses it
+                raise DocumentError(f"record id {r.id!r} appears in {where[r.id]} and in "
+                                    f"{p}; a mix never duplicates records")
             where[r.id] = str(p)
             docs.append(r)
     if not docs:
