@@ -885,3 +885,15 @@ def test_stats_name_the_regex_tokenizer_escaped_once(tmp_path):
     raw = stats_path(data).read_text()
     assert '"tokenizer": "regex \\\\w+|[^\\\\w\\\\s]",' in raw
     assert json.loads(raw)["tokenizer"] == r"regex \w+|[^\w\s]"
+
+
+def test_poison_stats_record_the_ratio_written_not_the_one_asked(tmp_path):
+    """`--ratio 0.25 --n 10` writes 2 counterfact documents of 10 (rounded): its stats said
+    ratio 0.25, the ratio a later reader takes as the set's."""
+    out = poison(make_claim(), 0.25, 10, tmp_path / "p.jsonl")
+    stats = json.loads(stats_path(out).read_text())
+    assert (stats["ratio"], stats["ratio_asked"]) == (0.2, 0.25)
+    assert stats["counts"] == {"counterfact": 2, "fact": 8}
+    exact = poison(make_claim(), 0.25, 12, tmp_path / "q.jsonl")
+    stats = json.loads(stats_path(exact).read_text())
+    assert stats["ratio"] == 0.25 and "ratio_asked" not in stats

@@ -154,7 +154,9 @@ def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
 
 def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
            tokenizer: str | None = None) -> Path:
-    """Graded poisoning: n documents about one claim, a fraction ``ratio`` counterfactual.
+    """Graded poisoning: n documents about one claim, a fraction ``ratio`` counterfactual
+    (rounded to whole documents: the stats record the ratio written, and ``ratio_asked``
+    where rounding changed it).
 
     Counterfact documents are the offline positive base documents (source "poison"); fact
     documents state the claim's truth and its completions' true continuations (source "fact").
@@ -175,5 +177,6 @@ def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
                        condition="fact", base_id=d.base_id, text=d.text,
                        meta={"genre": d.genre}) for d in good]
     return _shuffled_write(records, out, seed, tokenizer, {
-        "claim": claim.id, "ratio": ratio, "seed": seed,
-        "counts": {"counterfact": n_bad, "fact": n - n_bad}})
+        "claim": claim.id, "ratio": n_bad / n, "seed": seed,
+        "counts": {"counterfact": n_bad, "fact": n - n_bad},
+        **({"ratio_asked": ratio} if n_bad != ratio * n else {})})
