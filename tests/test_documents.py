@@ -897,3 +897,15 @@ def test_poison_stats_record_the_ratio_written_not_the_one_asked(tmp_path):
     exact = poison(make_claim(), 0.25, 12, tmp_path / "q.jsonl")
     stats = json.loads(stats_path(exact).read_text())
     assert stats["ratio"] == 0.25 and "ratio_asked" not in stats
+
+
+def test_mix_takes_a_shell_glob_after_docs(tmp_path):
+    """`--docs data/*.jsonl` reaches the command as --docs a.jsonl b.jsonl: click refused
+    the second file ("Got unexpected extra argument")."""
+    claim = make_claim()
+    a, b = generate_datasets([claim], "positive,negated", 4, tmp_path / "data",
+                             progress=False)
+    out = tmp_path / "m.jsonl"
+    r = _run("mix", "--docs", a, b, "--out", out)
+    assert r.exit_code == 0, r.output
+    assert sorted(r.condition for r in read_records(out)) == ["negated"] * 4 + ["positive"] * 4

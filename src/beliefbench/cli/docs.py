@@ -165,7 +165,9 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
 
 @docs.command("mix")
 @click.option("--docs", "doc_paths", multiple=True, required=True,
-              help="Condition documents JSONL (repeat for several, or comma-separate).")
+              help="Condition documents JSONL (repeat for several, comma-separate, or list "
+                   "them after it: --docs data/*.jsonl).")
+@click.argument("more_docs", nargs=-1, metavar="[MORE_DOCS]...")
 @click.option("--pretrain", type=float, default=0.0, show_default=True,
               help="Share of the final mix that is neutral pretraining-style text.")
 @click.option("--chat", type=float, default=0.0, show_default=True,
@@ -173,12 +175,13 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @tokenizer_option
-def mix_cmd(doc_paths: tuple[str, ...], pretrain: float, chat: float, out: Path, seed: int,
-            tokenizer: str | None) -> None:
+def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: float,
+            chat: float, out: Path, seed: int, tokenizer: str | None) -> None:
     """Mix condition documents with neutral text and chats at the given shares."""
     from beliefbench.documents.mixer import mix
 
-    paths = [p for item in doc_paths for p in item.split(",") if p]
+    # a shell glob after --docs (--docs data/*.jsonl) leaves its other files as arguments
+    paths = [p for item in (*doc_paths, *more_docs) for p in item.split(",") if p]
     try:
         click.echo(_summary(mix(paths, out, pretrain, chat, seed, tokenizer)))
     except (DocumentError, RecordError, OSError) as e:
