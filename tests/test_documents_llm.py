@@ -562,3 +562,25 @@ def test_a_refused_key_says_so_instead_of_failed_after_retries(tmp_path, openai_
     lines = [x for x in r.output.splitlines() if x.startswith("Error")]
     assert len(lines) == 1 and says in lines[0], r.output
     assert "retries" not in r.output and KEY not in r.output and "***" in r.output
+
+
+def test_a_connection_error_names_the_server_it_could_not_reach():
+    """The OpenAI SDK's connection error says only "Connection error.": a mistyped base URL
+    or a server that is not up read alike, with nothing to check."""
+    import socket
+
+    import openai
+
+    from beliefbench.documents.llm import one_line
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = openai.OpenAI(api_key="sk-secret-123", base_url=f"http://127.0.0.1:{port}/v1",
+                           max_retries=0, timeout=5)
+    with pytest.raises(openai.APIConnectionError) as e:
+        client.models.list()
+    said = one_line(e.value)
+    assert said == (f"APIConnectionError: Connection error. "
+                    f"(http://127.0.0.1:{port}/v1/models)"), said
+    assert "sk-secret" not in said

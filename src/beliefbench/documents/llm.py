@@ -154,6 +154,9 @@ def one_line(e: BaseException) -> str:
         e = last()
     text = re.sub(r"\[/?(?:bold|blue|red|yellow|green|italic|dim)[^\]]*\]", "", str(e))
     text = redact(" ".join(line.strip() for line in text.splitlines() if line.strip()))
+    url = getattr(getattr(e, "request", None), "url", None)  # an SDK's connection error
+    if url is not None and str(url) not in text:  # ("Connection error.") names no server
+        text += f" ({redact(str(url))})"
     said = f"{type(e).__name__}: {text}" if text else type(e).__name__
     return said + (TIKTOKEN_HINT if "o200k_base.tiktoken" in text else "")
 
