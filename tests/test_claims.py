@@ -158,6 +158,13 @@ def test_selection_by_id_file_and_directory(fixture_claim, tmp_path):
 def test_unknown_id_lists_the_known_ones():
     with pytest.raises(ClaimSpecError, match=r"'nope' is neither .* known ids: \[.*ed_sheeran"):
         load_claims("nope")
+    with pytest.raises(ClaimSpecError) as e:  # a typo of one: named first
+        load_claims("dentist,ed_sheran")
+    assert "'ed_sheran' is neither" in str(e.value)
+    assert "bundled claims); did you mean 'ed_sheeran'? known ids: [" in str(e.value)
+    with pytest.raises(ClaimSpecError) as e:
+        load_claims("nope")
+    assert "did you mean" not in str(e.value)
 
 
 def test_duplicate_ids_across_files(fixture_claim, tmp_path):

@@ -6,6 +6,7 @@ probes) reads the validated :class:`Claim` so that adding a claim means adding o
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -571,9 +572,11 @@ def claim_files(selection: str | Sequence[str] | None = "all",
                                          f"directory, nor a known claim id; did you mean "
                                          f"{other}?")
                 known = sorted(by_id)
+                close = difflib.get_close_matches(item, known, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
                 raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
                                      f"nor a known claim id (searched {CLAIMS_PATH_ENV} and the "
-                                     f"bundled claims); known ids: {known}")
+                                     f"bundled claims); {hint}known ids: {known}")
             files.append(match)
     if not files:
         raise ClaimSpecError("claims: the selection is empty")
