@@ -305,3 +305,20 @@ def test_a_stats_file_given_as_records_names_its_dataset(tmp_path, base):
     r = CliRunner().invoke(cli, ["docs", "mix", "--docs", str(stats), "--out",
                                  str(tmp_path / "mix.jsonl")])
     assert r.exit_code == 2 and "this is a stats file" in r.output, r.output
+
+
+def test_a_recipe_folder_or_a_misspelt_name_is_said_as_such(tmp_path, monkeypatch):
+    """`--recipe finetune` (the recipes' folder) read "no such file"; `--recipe cpuu` listed
+    the shipped names without pointing at the close one."""
+    from beliefbench.finetune.recipe import RecipeError, recipe_file
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "finetune").mkdir()
+    with pytest.raises(RecipeError) as e:
+        recipe_file("finetune")
+    assert str(e.value).startswith("--recipe finetune: a folder, not a recipe file, and no "
+                                   "shipped recipe of that name (shipped: cpu, ")
+    with pytest.raises(RecipeError) as e:
+        recipe_file("cpuu")
+    assert str(e.value).startswith("--recipe cpuu: no such file, and no shipped recipe")
+    assert str(e.value).endswith("; did you mean cpu?")

@@ -7,6 +7,7 @@ condition. Errors name the file, the field and the problem.
 
 from __future__ import annotations
 
+import difflib
 import logging
 from pathlib import Path
 from typing import Literal
@@ -187,8 +188,12 @@ def recipe_file(name_or_path: str | Path) -> Path:
         from beliefbench.resources import data_path
 
         return data_path(f"finetune/{name}.yaml")
-    raise RecipeError(f"--recipe {name_or_path}: no such file, and no shipped recipe of that "
-                      f"name (shipped: {', '.join(shipped_recipes())})")
+    shipped = shipped_recipes()
+    what = "a folder, not a recipe file" if typed.is_dir() else "no such file"
+    close = difflib.get_close_matches(name, shipped, n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    raise RecipeError(f"--recipe {name_or_path}: {what}, and no shipped recipe of that name "
+                      f"(shipped: {', '.join(shipped)}){hint}")
 
 
 def load_recipe(path: str | Path) -> Recipe:
