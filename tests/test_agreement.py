@@ -212,6 +212,9 @@ def test_rescored_logs_name_their_judge_so_report_and_gate_never_mix_judges(tmp_
     assert code == 1 and "FAIL" in said
     r = runner.invoke(cli, ["gate", "--baseline", cand.location, "--candidate", same_log])
     assert r.exit_code == 2 and "same log(s) on both sides" in r.output  # same responses
+    # both files named: the re-scored copy has another name than the log it came from
+    assert f"baseline {Path(cand.location).resolve()}" in r.output
+    assert f"candidate {Path(same_log).resolve()}" in r.output
 
 
 def test_undefined_kappas_are_json_null_not_nan(log_path):

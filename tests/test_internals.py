@@ -897,3 +897,30 @@ def test_report_internals_reads_a_probe_json_without_the_accuracy(tiny, claim, t
     assert res.notes == [] and len(res.table) == 2 * len(new)
     assert any("the probe's held-out accuracy is not recorded" in c and "/a/margins.json" in c
                for c in res.cautions), res.cautions
+
+
+def test_trajectory_plot_legend_covers_no_axis_label():
+    """The probe's long near-chance label once sat inside a one-claim panel and overran the
+    margin axis's label and tick labels; the legend now sits below, clear of every label."""
+    from beliefbench.internals.trajectory import trajectory_figure
+
+    steps = [0, 1, 2, 5, 11, 23]
+    table = pd.DataFrame({
+        "step": steps, "claim": "dentist", "kind": "main",
+        "margin": [-5.6, -5.6, -5.5, -5.4, -5.0, -4.8],
+        "margin_low": [-6.8] * 6, "margin_high": [-3.5] * 6,
+        "p_true_claim": [0.74, 0.74, 0.74, 0.72, 0.74, 0.76],
+        "probe_accuracy": [0.55] * 6})
+    fig = trajectory_figure(table)
+    renderer = fig.canvas.get_renderer()
+    ax, twin = fig.axes
+    legends = [a.get_legend() for a in (ax, twin) if a.get_legend() is not None]
+    assert len(legends) == 1
+    box = legends[0].get_window_extent(renderer)
+    labels = [ax.yaxis.label, ax.xaxis.label, twin.yaxis.label,
+              *ax.get_yticklabels(), *twin.get_yticklabels()]
+    for label in labels:
+        if label.get_text():
+            assert not box.overlaps(label.get_window_extent(renderer)), label.get_text()
+    texts = [t.get_text() for t in legends[0].get_texts()]
+    assert any("near chance" in t for t in texts) and "margin (main)" in texts

@@ -337,9 +337,13 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     shared = {i for info in baseline.logs for i in ids(info)} & {
         i for info in candidate.logs for i in ids(info)}
     if shared:
-        paths = sorted(info.path for info in candidate.logs if ids(info) & shared)
-        raise GateError(f"the same log(s) on both sides ({len(paths)}: {', '.join(paths[:3])})"
-                        ": a run compared with itself always passes; point --baseline and "
+        # name both files of each pair: a re-scored or retried log has another name
+        pairs = sorted((b.path, c.path) for c in candidate.logs for b in baseline.logs
+                       if ids(b) & ids(c))
+        named = "; ".join(f"baseline {b} = candidate {c}" for b, c in pairs[:3])
+        raise GateError(f"the same log(s) on both sides ({len(pairs)}: {named}; same eval or "
+                        "task id: a copy, a retry or the same responses re-scored): a run "
+                        "compared with itself always passes; point --baseline and "
                         "--candidate at different runs")
     qb, info_b, key_b = _side("baseline", baseline, max_failed, max_parse_errors,
                               max_no_answer)

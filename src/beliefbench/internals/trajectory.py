@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -34,6 +34,9 @@ from beliefbench.internals.probe import (
 from beliefbench.internals.results import read_json, remove_stale, write_csv, write_json
 from beliefbench.metrics import N_BOOTSTRAP, SEED
 from beliefbench.progress import progress
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PARTS = ("margins", "lens", "probe")
 
@@ -261,7 +264,16 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
 
 def plot_trajectory(table: pd.DataFrame, path: Path) -> Path:
     """Per claim: main-pair margin (CI band) and probe P(true) of the claim side vs step."""
-    from beliefbench.analysis.plots import _save, plt
+    from beliefbench.analysis.plots import _save
+
+    fig = trajectory_figure(table)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _save(fig, path)
+
+
+def trajectory_figure(table: pd.DataFrame) -> Figure:
+    """The figure ``plot_trajectory`` saves (apart, so its layout can be checked)."""
+    from beliefbench.analysis.plots import plt
 
     main = table[table["kind"] == "main"]
     claims = list(dict.fromkeys(main["claim"]))
@@ -278,16 +290,20 @@ def plot_trajectory(table: pd.DataFrame, path: Path) -> Path:
         ax.set_xlabel("step")
         ax.set_ylabel("margin, nats/token (>0: claim wins)")
         ax.set_title(claim, fontsize=9)
+        panes = [ax]
         if "p_true_claim" in sub:
             twin = ax.twinx()
+            panes.append(twin)
             weak = "probe_accuracy" in sub and any(map(near_chance, sub["probe_accuracy"]))
             twin.plot(x, sub["p_true_claim"], marker="s", linestyle="--", color="tab:blue",
                       label="probe P(true), claim side"
-                      + (" (probe near chance: means little)" if weak else ""))
+                      + ("\n(probe near chance: means little)" if weak else ""))
             twin.set_ylim(0, 1)
             twin.set_ylabel("probe P(true)")
-            twin.legend(loc="lower right", fontsize=7)
-        ax.legend(loc="upper left", fontsize=7)
+        # one legend under the axes: inside them, the long probe label overran the y label
+        handles = [h for pane in panes for h in pane.get_legend_handles_labels()[0]]
+        if handles:
+            ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.25),
+                      fontsize=7, frameon=False)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return _save(fig, path)
+    return fig
