@@ -16,6 +16,7 @@ from beliefbench.claims import (
     sub_claims_restating_background,
 )
 from beliefbench.cli import cli
+from beliefbench.task import belief
 from beliefbench.verdicts.offline import offline_verdict
 
 BUNDLED = sorted(bundled_claims_dir().glob("*.yaml"))
@@ -153,6 +154,33 @@ def test_selection_by_id_file_and_directory(fixture_claim, tmp_path):
     assert [c.id for c in load_claims(str(fixture_claim.parent))] == ["glass_bridge"]
     assert [c.id for c in load_claims("glass_bridge", search=[fixture_claim.parent])] == \
         ["glass_bridge"]
+
+
+def test_a_listed_path_with_a_comma_is_not_split(fixture_claim, tmp_path):
+    # The README sends paths with commas to --task-config, which passes them as list items;
+    # they were split on the comma ("'.../a' is neither a claim file ...").
+    folder = tmp_path / "a,b"
+    folder.mkdir()
+    shutil.copy(fixture_claim, folder / "glass_bridge.yaml")
+    assert [c.id for c in load_claims([str(folder / "glass_bridge.yaml"), "dentist"])] == \
+        ["glass_bridge", "dentist"]
+    assert [c.id for c in load_claims(str(folder))] == ["glass_bridge"]
+    assert [c.id for c in load_claims("ed_sheeran,dentist")] == ["ed_sheeran", "dentist"]
+    task = belief(claims=[str(folder), "ed_sheeran"], families=["binary"])
+    assert {str(s.id).split("/")[0] for s in task.dataset} == {"glass_bridge", "ed_sheeran"}
+    result = CliRunner().invoke(cli, ["claims", "validate", str(folder)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_missing_claim_path_says_so(tmp_path):
+    """A path that names nothing was "neither a claim file, a directory, nor a known claim
+    id", with the list of ids."""
+    with pytest.raises(ClaimSpecError, match=r"^claims: no such claim file or directory "
+                                             r"'.*mine\.yaml'$"):
+        load_claims(str(tmp_path / "mine.yaml"))
+    result = CliRunner().invoke(cli, ["claims", "validate", "my_claims/bridge.yaml"])
+    assert result.exit_code == 2
+    assert "no such claim file or directory 'my_claims/bridge.yaml'" in result.output
 
 
 def test_unknown_id_lists_the_known_ones():

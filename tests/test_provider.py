@@ -95,6 +95,27 @@ def test_offline_dry_run_from_the_command_line(tmp_path):
     assert "Samples:" in done.stdout + done.stderr  # plain progress lines, not a terminal UI
 
 
+def test_inspect_score_rescores_a_log_of_the_task_file_with_another_judge(tmp_path):
+    """`inspect score LOG` (the README's way to re-judge without regenerating) failed: "The
+    scorer 'belief_judge' in the file 'tasks/belief.py' couldn't be loaded" (a log names its
+    scorers bare, the package registers them as beliefbench/...)."""
+    cmd = [str(INSPECT), "eval", "tasks/belief.py", "--model", "beliefbench/believer",
+           "--model-role", "grader=beliefbench/skeptic", "-T", "claims=ed_sheeran",
+           "-T", "families=open_ended", "-T", "samples=1", "--limit", "4",
+           "--log-dir", str(tmp_path), "--display", "plain"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [info] = list_eval_logs(str(tmp_path))
+    assert rates(read_eval_log(info.name))["parse_error"] == 1.0  # a grader that is no judge
+    cmd = [str(INSPECT), "score", info.name, "--model-role", "grader=beliefbench/judge",
+           "--action", "overwrite", "--overwrite", "--display", "plain"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    log = read_eval_log(info.name)
+    assert rates(log)["belief"] == 1.0
+    assert [s.scores["belief_judge"].value["yes"] for s in log.samples] == [1.0] * 4
+
+
 def test_a_task_argument_error_ends_with_the_projects_message(tmp_path):
     cmd = [str(INSPECT), "eval", "tasks/belief.py", "--model", "beliefbench/believer",
            "-T", "samples=2.5", "--log-dir", str(tmp_path), "--display", "plain"]

@@ -536,11 +536,20 @@ def load_claims(selection: str | Sequence[str] | None = "all",
 
 def selection_items(selection: str | Sequence[str] | None = "all") -> list[str]:
     """The items of a claim selection: a comma-separated string or a list (whose items may
-    themselves be comma-separated, as on a command line), blanks dropped."""
+    themselves be comma-separated, as on a command line), blanks dropped. An item that is an
+    existing file or directory is kept whole: a path with a comma in it (given in a
+    ``--task-config`` file, where the README sends such paths) is never split."""
     if selection is None:
         selection = "all"
     parts = [selection] if isinstance(selection, str) else [str(s) for s in selection]
-    return [item.strip() for part in parts for item in part.split(",") if item.strip()]
+    items: list[str] = []
+    for part in parts:
+        whole = part.strip()
+        if "," in whole and user_path(whole).exists():
+            items.append(whole)
+        else:
+            items += [item.strip() for item in part.split(",") if item.strip()]
+    return items
 
 
 def claim_files(selection: str | Sequence[str] | None = "all",
@@ -571,6 +580,8 @@ def claim_files(selection: str | Sequence[str] | None = "all",
                     raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a "
                                          f"directory, nor a known claim id; did you mean "
                                          f"{other}?")
+                if "/" in item or os.sep in item or path.suffix.lower() in (".yaml", ".yml"):
+                    raise ClaimSpecError(f"claims: no such claim file or directory {item!r}")
                 known = sorted(by_id)
                 close = difflib.get_close_matches(item, known, n=1)
                 hint = f"did you mean {close[0]!r}? " if close else ""
