@@ -6,7 +6,6 @@ probes) reads the validated :class:`Claim` so that adding a claim means adding o
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -24,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from beliefbench.analysis.text import did_you_mean
 from beliefbench.resources import data_path, user_path
 from beliefbench.specs import StrictKeys, load_spec, load_yaml, spec_files
 from beliefbench.verdicts.offline import affirmed, first_match
@@ -583,11 +583,10 @@ def claim_files(selection: str | Sequence[str] | None = "all",
                 if "/" in item or os.sep in item or path.suffix.lower() in (".yaml", ".yml"):
                     raise ClaimSpecError(f"claims: no such claim file or directory {item!r}")
                 known = sorted(by_id)
-                close = difflib.get_close_matches(item, known, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
                 raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
-                                     f"nor a known claim id (searched {CLAIMS_PATH_ENV} and the "
-                                     f"bundled claims); {hint}known ids: {known}")
+                                     f"nor a known claim id{did_you_mean(item, known)} "
+                                     f"(searched {CLAIMS_PATH_ENV} and the bundled claims); "
+                                     f"known ids: {known}")
             files.append(match)
     if not files:
         raise ClaimSpecError("claims: the selection is empty")

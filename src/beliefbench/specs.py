@@ -5,7 +5,6 @@ Every spec error names the file, the field and the problem, the same way for eac
 
 from __future__ import annotations
 
-import difflib
 import re
 import types
 import typing
@@ -23,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from beliefbench.analysis.text import did_you_mean
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -56,8 +57,7 @@ class StrictKeys(BaseModel):
                 msg = err["msg"]
                 if _unknown_here(err):
                     key = str(err["loc"][0])
-                    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.7)
-                    guess = f" (did you mean {close[0]!r}?)" if close else ""
+                    guess = did_you_mean(key, valid, cutoff=0.7)
                     msg = f"unknown {cls._key_kind}{guess}; valid: {valid}"
                 # the rest rebuilt as they were: same type name, message word for word
                 # (no context given, so braces in it stay as written)

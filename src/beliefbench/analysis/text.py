@@ -5,7 +5,8 @@ It imports nothing of beliefbench, so any module (a task, an analysis) may use i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 
 
 def first_few(items: Sequence[str], shown: int) -> str:
@@ -22,3 +23,10 @@ def listing(items: Sequence[object], shown: int = 6) -> str:
     if len(texts) > shown:
         return first_few(texts, shown)
     return texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} and {texts[-1]}"
+
+
+def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    """`` (did you mean 'x'?)`` for the choice closest to a mistyped ``word``; empty when
+    none is close: one wording for every "unknown name" message."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return f" (did you mean {close[0]!r}?)" if close else ""

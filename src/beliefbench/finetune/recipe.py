@@ -7,13 +7,13 @@ condition. Errors name the file, the field and the problem.
 
 from __future__ import annotations
 
-import difflib
 import logging
 from pathlib import Path
 from typing import Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from beliefbench.analysis.text import did_you_mean
 from beliefbench.records import DOCTAG
 from beliefbench.specs import Spec, load_spec, load_yaml, read_text
 
@@ -190,10 +190,8 @@ def recipe_file(name_or_path: str | Path) -> Path:
         return data_path(f"finetune/{name}.yaml")
     shipped = shipped_recipes()
     what = "a folder, not a recipe file" if typed.is_dir() else "no such file"
-    close = difflib.get_close_matches(name, shipped, n=1)
-    hint = f"; did you mean {close[0]}?" if close else ""
-    raise RecipeError(f"--recipe {name_or_path}: {what}, and no shipped recipe of that name "
-                      f"(shipped: {', '.join(shipped)}){hint}")
+    raise RecipeError(f"--recipe {name_or_path}: {what}, and no shipped recipe of that name"
+                      f"{did_you_mean(name, shipped)} (shipped: {', '.join(shipped)})")
 
 
 def load_recipe(path: str | Path) -> Recipe:

@@ -14,6 +14,7 @@ from functools import partial
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
+from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import FAMILIES, Claim
 from beliefbench.probes import binary, open_ended, robustness, token_association
 from beliefbench.probes.sample import make_sample  # noqa: F401  (re-exported)
@@ -37,7 +38,8 @@ def parse_families(families: str | Sequence[str] | None) -> list[str]:
         raise ValueError(f"families: empty value; give 'all' or some of {list(FAMILIES)}")
     unknown = [f for f in chosen if f not in FAMILIES]
     if unknown:
-        raise ValueError(f"families: unknown famil(ies) {unknown}; valid: {list(FAMILIES)}")
+        raise ValueError(f"families: unknown famil(ies) {unknown}"
+                         f"{did_you_mean(unknown[0], FAMILIES)}; valid: {list(FAMILIES)}")
     return [f for f in FAMILIES if f in chosen]
 
 
