@@ -158,6 +158,31 @@ def test_a_retried_log_supersedes_the_interrupted_one(two_runs, tmp_path):
     assert len(loaded.responses) == 28
 
 
+def test_a_run_stopped_with_ctrl_c_says_so_not_the_cancel_scopes_text(two_runs, tmp_path):
+    """Ctrl-C ends the samples in flight as errors reading `CancelledError("Cancelled via
+    cancel scope 7f74... by <Task cancelling name='inspect_ai._util...` (as a real
+    interrupted hf run wrote them): PARTIAL quoted that, cut mid-path."""
+    done = sorted(two_runs.glob("*.eval"))[0]
+    log = read_eval_log(str(done))
+    log.status = "cancelled"
+    for sample in log.samples[:3]:
+        sample.scores, sample.error = {}, EvalError(
+            message='CancelledError("Cancelled via cancel scope 7f7490f307c0 by <Task '
+                    "cancelling name='inspect_ai._util.asyncfiles.with_async_fs.<locals>."
+                    "wrapper' coro=<with_async_fs.<locals>.wrapper() running at /work/ma",
+            traceback="", traceback_ansi="")
+    write_eval_log(log, str(tmp_path / "stopped.eval"))
+    [info] = load_belief_logs(tmp_path / "stopped.eval").logs
+    assert info.error == ("interrupted: 3 sample(s) stopped unfinished (counted as failed "
+                          "here); `inspect eval-retry <log>` runs them again")
+    # another error among them is named, not the cancel scope
+    log.samples[0].error = EvalError(message="RuntimeError: CUDA out of memory", traceback="",
+                                     traceback_ansi="")
+    write_eval_log(log, str(tmp_path / "mixed.eval"))
+    [info] = load_belief_logs(tmp_path / "mixed.eval").logs
+    assert info.error == "3 sample(s) errored, the first: RuntimeError: CUDA out of memory"
+
+
 
 def test_bad_input_gets_clear_messages(two_runs, tmp_path):
     runner = CliRunner()
