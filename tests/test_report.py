@@ -768,3 +768,7 @@ def test_answers_cut_off_at_max_tokens_are_warned_about_above_a_tenth(tmp_path):
     assert r.exit_code == 0, r.output
     assert f"CUT OFF: {cut.location}: 7 of 14" in r.output, r.output
     assert f"CUT OFF: {few.location}" not in r.output
+    r = CliRunner().invoke(cli, ["gate", "--baseline", few.location, "--candidate",
+                                 cut.location, "--json"])
+    out = json.loads(r.output)
+    assert (out["baseline"]["cut_off"], out["candidate"]["cut_off"]) == (1, 7)

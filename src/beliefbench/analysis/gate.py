@@ -44,6 +44,7 @@ from beliefbench.analysis.logs import (
     BeliefLogs,
     LogInfo,
     offline_text,
+    over_budget,
     too_few_answers,
     too_many_parse_errors,
 )
@@ -168,7 +169,7 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         f"{describe(differ, keys)}; one side must be one run")
     infra = sum(i.infrastructure for i in logs.logs)
     total = sum(i.samples for i in logs.logs)
-    if total and infra / total > max_failed:
+    if over_budget(infra, total, max_failed):
         raise GateError(f"--{name}: failure budget exceeded: {infra} of {total} responses "
                         f"({infra / total:.1%}) are infrastructure failures (the provider "
                         f"raised), above --max-failed {max_failed:g}; fix the provider and "
@@ -195,7 +196,7 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
     info = {"model": str(runs.iloc[0]["model"]), "logs": [i.path for i in logs.logs],
             "responses": int(questions["n"].sum()), "parse_errors": unread,
             "failed": int((logs.responses["verdict"] == "failed").sum()),
-            "no_answer": silent,
+            "no_answer": silent, "cut_off": sum(i.cut_off for i in logs.logs),
             "judge": key.judge_text, "settings": key.settings_text}
     return questions, info, key
 
