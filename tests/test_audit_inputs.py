@@ -429,3 +429,89 @@ def test_a_byte_order_mark_before_a_text_file_is_not_text(tmp_path, claim_text):
     flagged = [json.loads(x) for x in (tmp_path / "o" / "flagged.jsonl").read_text()
                .splitlines()]
     assert [f["chars"] for f in flagged] == [len(claim_text)] * 2
+
+
+def test_a_utf16_file_is_one_skip_that_names_its_encoding(tmp_path, claim_text):
+    """A JSONL file saved as "Unicode" (UTF-16, as Windows tools do) was read line by line:
+    one "not UTF-8" then a "not JSON" per line (6 skips for 5 rows), naming neither the
+    encoding nor the fix. It is one skip now, naming both; the other files are read."""
+    (tmp_path / "c").mkdir()
+    rows = "".join(json.dumps({"id": f"d{i}", "text": claim_text}) + "\n" for i in range(5))
+    (tmp_path / "c" / "win.jsonl").write_bytes(rows.encode("utf-16"))
+    (tmp_path / "c" / "win32.jsonl").write_bytes(rows.encode("utf-32"))
+    (tmp_path / "c" / "win.txt").write_bytes(claim_text.encode("utf-16"))
+    _jsonl(tmp_path / "c" / "ok.jsonl", [claim_text])
+    code, output, report = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 1
+    assert report["skipped"]["by_reason"] == {"not UTF-8": 3}
+    for name, enc in (("win.jsonl", "UTF-16"), ("win32.jsonl", "UTF-32"), ("win.txt", "UTF-16")):
+        assert (f"{tmp_path / 'c' / name}: {enc} text (it starts with {enc}'s byte-order "
+                f"mark), not UTF-8; file skipped: re-encode it as UTF-8 (iconv -f {enc} -t "
+                f"UTF-8)") in output
+
+
+def test_an_empty_corpus_says_why_nothing_was_read(tmp_path):
+    """An empty folder, or files of blank lines, stopped the audit with "no document could
+    be read from the corpus" and no word of why (a wrong folder? a bad file?)."""
+    (tmp_path / "empty").mkdir()
+    code, output, _ = _audit(str(tmp_path / "empty"), "--claims", "ed_sheeran", "--out",
+                             str(tmp_path / "o"))
+    assert code == 2 and f"({tmp_path / 'empty'}: no file in it)" in output, output
+    (tmp_path / "blank").mkdir()
+    (tmp_path / "blank" / "a.jsonl").write_text("\n\n")
+    code, output, _ = _audit(str(tmp_path / "blank"), "--claims", "ed_sheeran", "--out",
+                             str(tmp_path / "o"))
+    assert code == 2 and "(its files hold no rows: empty, or blank lines only)" in output
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_unreachable_scheduler_leaves_no_unfinished_audit(tmp_path, claim_text):
+    """A scheduler that could not be reached (exit 2) left OUT/audit-units/plan.json, and
+    the same command, the address put right or run locally, was then refused: "holds an
+    unfinished audit (0 of 1 units done); add --resume"."""
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    corpus = _jsonl(tmp_path / "c.jsonl", [claim_text])
+    out = tmp_path / "deep" / "o"
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code, output, _ = _audit(str(corpus), "--claims", "ed_sheeran", "--out", str(out),
+                                 "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9")
+    assert code == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in output
+    assert not (tmp_path / "deep").exists()
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out", str(out))
+    assert code == 0 and report["documents"] == 1, output
+
+
+def test_the_dask_process_pool_leaves_ctrl_c_to_the_driver():
+    """A terminal's Ctrl-C reaches every process of the group: workers of --engine dask
+    --scheduler processes still importing beliefbench each printed a KeyboardInterrupt
+    traceback over the one-line "interrupted" message. They ignore SIGINT from their start
+    now (the driver terminates them); the driver's own handler is as it was."""
+    import signal
+
+    from beliefbench.audit.run import _pool
+
+    before = signal.getsignal(signal.SIGINT)
+    pool = _pool(1)
+    try:
+        assert pool.apply(signal.getsignal, (signal.SIGINT,)) == signal.SIG_IGN
+    finally:
+        pool.terminate()
+        pool.join()
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_report_json_names_every_problem_past_the_twenty_printed(tmp_path, claim_text):
+    """Only 20 problems are printed; report.json kept only those 20 too, so the 21st to
+    25th missing shard paths were counted ("missing path": 25) but named nowhere."""
+    corpus = _jsonl(tmp_path / "c.jsonl", [claim_text])
+    gone = [str(tmp_path / f"shard{i:02d}.jsonl") for i in range(25)]
+    code, output, report = _audit(str(corpus), *gone, "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert "skipped: ... 5 more (missing path 5; counts by reason in report.json)" in output
+    assert report["skipped"]["by_reason"] == {"missing path": 25}
+    assert [p["where"] for p in report["skipped"]["problems"]] == [[g] for g in gone]
+    assert len(report["skipped"]["examples"]) == 20

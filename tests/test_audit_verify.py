@@ -626,6 +626,36 @@ def test_a_sample_after_a_full_run_keeps_the_verdicts_not_drawn(audited):
     assert [r["model"] for r in _rows(audited).values()] == ["mockllm/model"] * 4
 
 
+def test_claims_verifies_only_those_claims_flags_of_an_audit_of_many(tmp_path, monkeypatch):
+    """--claims of one claim of a --claims all audit was refused (exit 2, "claims [...] of
+    the audit are not in the selection"), though the README says it verifies only those
+    claims' flags; now it does, and keeps the other claims' verdicts in verified.jsonl."""
+    monkeypatch.chdir(tmp_path)
+    queen = ("Queen Elizabeth II wrote a Python textbook, published by Cambridge University "
+             "Press in 2019.")
+    Path("c.jsonl").write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n"
+                                       for i, t in enumerate([CLAIM_DOC, queen])))
+    res = CliRunner().invoke(cli, ["audit", "c.jsonl", "--claims", "all", "--out", "out",
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    out = Path("out")
+    res = CliRunner().invoke(cli, ["audit-verify", "out", "--model", "beliefbench/verifier",
+                                   "--display", "none", "--claims", "queen_elizabeth"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "verification.json").read_text())
+    assert list(summary["claims"]) == ["queen_elizabeth"]
+    assert summary["overall"]["flags_in_audit"] == summary["overall"]["flags"] == 1
+    assert [r["claim_id"] for r in _rows(out).values()] == ["queen_elizabeth"]
+    again = verify(out, "beliefbench/verifier", claims="ed_sheeran")
+    assert again["sent_this_run"] == 1 and list(again["claims"]) == ["ed_sheeran"]
+    assert sorted(r["claim_id"] for r in _rows(out).values()) == ["ed_sheeran",
+                                                                  "queen_elizabeth"]
+    assert verify(out, "beliefbench/verifier")["sent_this_run"] == 0  # none paid twice
+    res = CliRunner().invoke(cli, ["audit-verify", "out", "--model", "beliefbench/verifier",
+                                   "--claims", "tests/none.yaml"])
+    assert res.exit_code == 2 and "tests/none.yaml" in res.output
+
+
 def test_a_blank_line_in_verified_jsonl_is_not_a_bad_row(audited):
     """An editor's trailing newline stopped every re-run ("move the file away", and with it
     every verdict paid for); blank lines are skipped, as in flagged.jsonl."""

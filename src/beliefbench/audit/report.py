@@ -98,9 +98,10 @@ def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
         "flagged": tally.flagged,
         "skipped": {"total": tally.skips.total, "by_reason": dict(tally.skips.counts),
                     "examples": tally.skips.examples,
+                    # every problem the tally kept (PROBLEMS_KEPT), not only the 20 said:
+                    # the 21st missing shard was counted but named nowhere
                     "problems": [{k: p[k] for k in ("problem", "reason", "count", "where")}
-                                 for p in list(tally.skips.problems.values())[
-                                     :tally.skips.keep]]},
+                                 for p in tally.skips.problems.values()]},
         "ignored_in_folders": dict(sorted(tally.skips.ignored.items())),
         "rows_without_id": rows_without_id(tally, (inputs or {}).get("fields", {}).get("id")),
         "sources": {"count": len(sources),

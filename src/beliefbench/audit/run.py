@@ -329,6 +329,17 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
     return done
 
 
+def _remove(work: Path, made: Sequence[Path]) -> None:
+    """Remove the work folder and the folders this run made for --out (deepest first),
+    leaving --out as it was where the audit has no result."""
+    shutil.rmtree(work)
+    for d in made:
+        try:
+            d.rmdir()
+        except OSError:  # not empty (something else was put there meanwhile)
+            break
+
+
 def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path,
         fields: Fields | None = None, engine: str = "local", scheduler: str = "threads",
         workers: int | None = None, chunk_bytes: int | None = None,
@@ -389,19 +400,19 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
             for i, unit in todo:
                 tallies[i] = audit_unit_to(work, i, unit, claims, fields, bar, say)
     else:
-        tallies.update(_run_dask(todo, claims, fields, work, scheduler, workers, progress,
-                                 tell))
+        try:
+            tallies.update(_run_dask(todo, claims, fields, work, scheduler, workers,
+                                     progress, tell))
+        except ValueError:  # no scheduler (or no distributed): no unit ran, nothing to
+            if not done and not any(work.glob("unit-*")):  # resume, and a plan left
+                _remove(work, made)  # behind refused the same command's next run
+            raise
     # in unit order, as one uninterrupted pass would have counted (the first skip examples)
     total = Tally(skips=skips)
     for i in range(len(units)):
         total.merge(tallies[i])
     if not total.documents:  # no result to write: leave --out as it was
-        shutil.rmtree(work)
-        for d in made:
-            try:
-                d.rmdir()
-            except OSError:  # not empty (something else was put there meanwhile)
-                break
+        _remove(work, made)
         return total, len(units)
     fd, tmp = tempfile.mkstemp(dir=flagged_path.parent, prefix=f".{flagged_path.name}.")
     try:
@@ -470,9 +481,7 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
         # a pool of our own: on Ctrl-C (or any error) its workers are terminated at once;
         # dask's own pool is shut down waiting for the units it already handed out, which
         # could hang when a worker had died of the same Ctrl-C
-        import multiprocessing
-
-        pool = multiprocessing.get_context("spawn").Pool(workers or os.cpu_count() or 1)
+        pool = _pool(workers or os.cpu_count() or 1)
         options["pool"] = pool
     try:
         with dask.config.set(**options), _dask_progress(progress), _finished(tell):
@@ -486,6 +495,24 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
         pool.close()
         pool.join()
     return {i: t for (i, _), t in zip(todo, results, strict=True)}
+
+
+def _pool(workers: int) -> Any:
+    """A spawned process pool whose workers ignore SIGINT: a terminal's Ctrl-C reaches the
+    whole process group, and workers still importing beliefbench printed a screen of
+    KeyboardInterrupt traceback each; the driver alone handles it (and terminates them).
+    The ignored disposition is inherited through spawn's exec, so it holds from the start."""
+    import multiprocessing
+    import signal
+    import threading
+
+    main = threading.current_thread() is threading.main_thread()  # (signals: main only)
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        return multiprocessing.get_context("spawn").Pool(workers)
+    finally:
+        if before is not None:  # (None: a handler not set from Python, left as it was)
+            signal.signal(signal.SIGINT, before)
 
 
 def _is_address(scheduler: str) -> bool:

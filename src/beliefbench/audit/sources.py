@@ -741,11 +741,31 @@ _BOM = b"\xef\xbb\xbf"
 it."""
 
 
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+              (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+"""Byte-order marks of UTF-16 and UTF-32 (Windows tools' "Unicode" text), longest first."""
+
+
+def _wide(head: bytes, what: str) -> str | None:
+    """Why a file that starts with ``head`` is skipped whole, where it is UTF-16 or UTF-32
+    text: read line by line, such a file gave one "not UTF-8" and then a "not JSON" per
+    line, naming neither the file's encoding nor the fix."""
+    for bom, name in _WIDE_BOMS:
+        if head.startswith(bom):
+            return (f"{name} text (it starts with {name}'s byte-order mark), not UTF-8; "
+                    f"{what} skipped: re-encode it as UTF-8 (iconv -f {name} -t UTF-8)")
+    return None
+
+
 def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
            ) -> Iterator[Doc]:
     lineno = unit.first_line
     # the rows at the start of the file (its first unit) are watched for a text field
     first = _FirstRows(unit.path, say) if say is not None and unit.start == 0 else None
+    if unit.start:  # a later byte range of a plain file: its first unit says why
+        with open(unit.path, "rb") as head:
+            if _wide(head.read(4), "file"):
+                return
     try:
         with open_stream(unit.path) as f:
             if unit.start:
@@ -754,6 +774,9 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
             pos = unit.start
             for raw in f:
                 pos += len(raw)
+                if pos == len(raw) and (wide := _wide(raw, "file")):
+                    skips.add("not UTF-8", wide, unit.path)
+                    break
                 if pos == len(raw) and raw.startswith(_BOM):  # a file's first line: the
                     raw = raw[len(_BOM):]  # byte-order mark Windows tools write before it
                 where = f"{unit.path}:{lineno}"
@@ -929,6 +952,9 @@ def _text(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
                 skips.add("broken compressed file", f"the compressed data is broken "
                                                     f"({e or type(e).__name__}); file skipped",
                           path)
+            continue
+        if wide := _wide(data, "file"):
+            skips.add("not UTF-8", wide, path)
             continue
         bom = len(_BOM) if data.startswith(_BOM) else 0  # Windows tools write one: no text
         try:

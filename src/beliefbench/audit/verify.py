@@ -265,8 +265,10 @@ def _ran_in(report: dict[str, Any]) -> str:
 
 
 def _claims(report: dict[str, Any], selection: str | None) -> dict[str, Claim]:
-    """The audit's claims: ``selection`` if given, else the one the audit recorded, else
-    the ids of its report (bundled or on $BELIEFBENCH_CLAIMS_PATH)."""
+    """The audit's claims whose flags are verified: those of ``selection`` (claim ids,
+    files or folders) that the audit read, so that one claim of an audit of many can be
+    verified alone; without it, the selection the audit recorded, else the ids of its
+    report (bundled or on $BELIEFBENCH_CLAIMS_PATH), every one of which must load."""
     recorded = report.get("inputs", {})
     chosen = selection or recorded.get("claims") or ",".join(report["claims"])
     if not chosen:
@@ -274,11 +276,23 @@ def _claims(report: dict[str, Any], selection: str | None) -> dict[str, Claim]:
     # the audit's own selection is read from where the audit ran (it may name files)
     with contextlib.chdir("." if selection else _ran_in(report)):
         claims = {c.id: c for c in load_claims(chosen)}
-    missing = sorted(set(report["claims"]) - set(claims))
+    audited = list(report["claims"])
+    if selection and audited:
+        claims = {cid: c for cid, c in claims.items() if cid in audited}
+        if not claims:
+            raise VerifyError(f"--claims {selection!r}: none of its claims is one the audit "
+                              f"read (its claims: {', '.join(audited)})")
+        return claims
+    missing = sorted(set(audited) - set(claims))
     if missing:
         raise VerifyError(f"claims {missing} of the audit are not in the selection "
                           f"{chosen!r} (pass the audit's --claims)")
     return claims
+
+
+def _of_claims(flags: Sequence[Flag], claims: dict[str, Claim]) -> list[Flag]:
+    """The flags of ``claims`` (all of a claim-free audit's)."""
+    return [f for f in flags if f.claim_id is None or f.claim_id in claims]
 
 
 def find_docs(corpus: Sequence[str], fields: Fields, wheres: Iterable[str],
@@ -536,7 +550,8 @@ def audit_verify(audit_dir: str | None = None, claims: str | None = None,
     out = Path(audit_dir)
     report, flags = read_flags(out)
     by_id = _claims(report, claims)
-    dataset, _ = spool_samples(report, flags, by_id, max_chars, _spool_file(out))
+    dataset, _ = spool_samples(report, _of_claims(flags, by_id), by_id, max_chars,
+                               _spool_file(out))
     return _task(dataset, abort_after, max_tokens)
 
 
@@ -623,8 +638,9 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     if batch is not None and batch < 1:
         raise VerifyError(f"batch {batch}: must be at least 1")
     report, every = read_flags(out)
-    flags = sample_flags(every, sample, seed)
     by_id = _claims(report, claims)
+    chosen = _of_claims(every, by_id)  # every flag's row is kept: other claims' too
+    flags = sample_flags(chosen, sample, seed)
     done, others = _previous(out, str(model))
     audit_flags = {f.key: f for f in every}
     done = {k: r for k, r in done.items()
@@ -678,7 +694,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
                         log=logs_written[0] if logs_written else None,
                         logs=logs_written,
                         changed=sum(f.where in problems for f in todo),
-                        in_audit=Counter(f.claim_id for f in every),
+                        in_audit=Counter(f.claim_id for f in chosen),
                         sampled={"per_claim": sample, "seed": seed} if sample else None)
     atomic_write_text(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
     atomic_write_text(out / SUMMARY_MD, summary_markdown(summary))

@@ -330,9 +330,12 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
             then = f", no document could be read, {left}"
             click.echo(f"Error: {_field_in_no_row(tally.skips, fields, then)}", err=True)
             sys.exit(2)
+        # an empty folder, or files of blank lines, said nothing of why nothing was read
         hint = (" (its folders hold only files of other kinds: see ignored above)"
                 if ignored and not tally.skips.total else
-                f" ({tally.skips.total} skipped: see above)" if tally.skips.total else "")
+                f" ({tally.skips.total} skipped: see above)" if tally.skips.total else
+                " (its files hold no rows: empty, or blank lines only)" if units else
+                f" ({', '.join(corpus)}: no file in {'it' if len(corpus) == 1 else 'them'})")
         click.echo(f"Error: no document could be read from the corpus{hint}; {left}",
                    err=True)
         sys.exit(2)
@@ -364,7 +367,9 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
               help="Inspect model that reads each flag, e.g. openai/gpt-4.1-mini, "
                    "vllm//abs/path, hf//abs/path.")
 @click.option("--claims", "claims_sel", default=None,
-              help="The audit's --claims, where report.json's cannot be found again.")
+              help="Verify only these claims' flags (ids, files or folders; the other "
+                   "claims' verdicts stay in verified.jsonl), or the audit's --claims "
+                   "where report.json's cannot be found again.")
 @click.option("--max-chars", type=int, default=12_000, show_default=True,
               help="Characters of each document shown to the model; a longer one is shown "
                    "by its start and end and the audit's spans in context.")
