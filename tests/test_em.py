@@ -172,6 +172,8 @@ def test_bad_question_set_names_file_and_field(tmp_path: Path):
         load_question_set(bad)
     with pytest.raises(QuestionSetError, match="bundled"):
         resolve_question_sets("no_such_set")
+    with pytest.raises(QuestionSetError, match=r"bundled set \(did you mean 'first_plot'\?\)"):
+        resolve_question_sets("first_plot,first_plt")  # a misspelt id names the one meant
     assert (bundled_sets_dir() / "first_plot.yaml").is_file()
 
 

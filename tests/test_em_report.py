@@ -308,6 +308,17 @@ def test_a_ci_from_one_resample_still_plots(em_logs, tmp_path):
     assert (tmp_path / "o" / "em_narrow_vs_general.png").is_file()
 
 
+def test_a_report_replaced_in_its_folder_leaves_no_figure_of_the_old_one(em_logs, tmp_path):
+    """The README says a report already in --out is replaced: em_vs_step.png of a run with
+    steps stayed beside a later report (no steps, or --no-plots) as if it were its figure."""
+    out = tmp_path / "o"
+    res = CliRunner().invoke(cli, ["em-report", str(em_logs), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (out / "em_vs_step.png").is_file() and (out / "em_narrow_vs_general.png").is_file()
+    res = CliRunner().invoke(cli, ["em-report", str(em_logs), "--out", str(out), "--no-plots"])
+    assert res.exit_code == 0, res.output
+    assert not list(out.glob("*.png")) and ".png" not in (out / "em_report.md").read_text()
+
 def test_runs_judged_with_different_grader_settings_are_never_pooled(tmp_path):
     """The grader column named only the model: two runs judged by one model bound with
     different generation settings were pooled as one run. How the grader is served

@@ -103,6 +103,21 @@ def test_bad_paths_are_clear_errors(tmp_path):
         load_model(tmp_path / "adapter")
 
 
+@pytest.mark.parametrize(("scales", "why"), [("0,nan", "expected finite numbers >= 0"),
+                                             ("0,inf", "expected finite numbers >= 0"),
+                                             ("0,-0.1", "expected finite numbers >= 0"),
+                                             (",", "no scale given")])
+def test_stability_scales_that_cannot_be_noise_are_one_line(tmp_path, scales, why):
+    """``float()`` reads nan and inf: nan ended in a TypeError traceback mid-measurement."""
+    data = tmp_path / "d.jsonl"
+    data.write_text("")
+    r = CliRunner().invoke(cli, ["internals", "stability", "--model", str(tmp_path),
+                                 "--data", str(data), "--scales", scales,
+                                 "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(f"Error: --scales {scales!r}: {why}"), r.output
+
+
 def test_a_missing_step_names_the_checkpoints_beside_it(tmp_path):
     run = tmp_path / "ckpts" / "positive"
     for step in (1, 2, 5, 11, 23):

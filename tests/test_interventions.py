@@ -192,6 +192,20 @@ def test_run_evals_checks_the_direction_before_the_baseline_eval(tiny, tmp_path)
         assert not (tmp_path / "logs").exists()
 
 
+@pytest.mark.parametrize("grader", ["hf/{tmp}/no-such-judge", "nope/judge"])
+def test_a_grader_that_cannot_start_is_one_line_before_the_baseline_eval(tiny, planted,
+                                                                          tmp_path, grader):
+    """As in sweep: Inspect found the grader only inside the baseline eval, after loading
+    the checkpoint, and printed its own multi-line error (exit 1)."""
+    role = grader.format(tmp=tmp_path)
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["internals", "ablate", "--model", str(tiny), "--direction",
+                                 str(planted), "--task", "em", "--model-role",
+                                 f"grader={role}", "-T", "samples=1", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(f"Error: --model-role grader={role}: "), r.output
+    assert len(r.output.strip().splitlines()) == 1 and not logs.exists()
+
 def test_the_steer_provider_names_the_file_and_argument_it_cannot_use(tiny, planted, tmp_path):
     narrower = _foreign(tmp_path, "narrower", (3, 32))
     with pytest.raises(InterventionError, match=f"{narrower}: directions of shape"):

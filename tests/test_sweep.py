@@ -165,6 +165,34 @@ def test_an_em_sweep_runs_the_em_task_per_model_and_resumes(tmp_path):
     assert r.exit_code == 2 and "takes no claims" in r.output
 
 
+def test_an_em_sweep_points_at_em_report_and_its_own_folder(tmp_path):
+    """The closing hint names em-report's folder (reports/em, as the README), not the
+    belief report's reports/."""
+    questions = tmp_path / "mini.yaml"
+    questions.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q1, text: 'Q1?'}\n")
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--task", "em",
+                                 "-T", f"questions={questions}", "-T", "samples=1",
+                                 "--log-dir", str(logs)])
+    assert r.exit_code == 0, r.output
+    assert f"Next: beliefbench em-report {logs} --out reports/em\n" in r.output
+
+
+def test_a_server_url_given_with_m_base_url_reaches_the_model(tmp_path):
+    """``-M base_url=...`` (a running server, as the vLLM hint says) went to Inspect beside
+    its own base_url: get_model() got it twice, a TypeError traceback."""
+    questions = tmp_path / "mini.yaml"
+    questions.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q1, text: 'Q1?'}\n")
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--task", "em",
+                                 "-M", "base_url=http://127.0.0.1:9/v1", "-T",
+                                 f"questions={questions}", "-T", "samples=1",
+                                 "--log-dir", str(logs)])
+    assert r.exit_code == 0, r.output
+    from inspect_ai.log import list_eval_logs, read_eval_log
+    [info] = list_eval_logs(str(logs), recursive=True)
+    assert read_eval_log(info, header_only=True).eval.model_base_url == "http://127.0.0.1:9/v1"
+
 def test_duplicate_models_are_refused():
     with pytest.raises(SweepError, match="the same model twice"):
         targets_from_models(["openai/x", "openai/x"])
@@ -299,6 +327,29 @@ def test_an_unknown_model_is_refused_before_any_eval(tmp_path, where):
     assert r.exit_code == 2, r.output
     assert "Model API nope" in r.output and "not recognized" in r.output
     assert r.output.startswith(f"Error: {where} ") and not logs.exists()
+
+
+@pytest.mark.parametrize("where", ["--model", "--model-role"])
+def test_a_local_model_folder_not_on_disk_is_refused_before_any_eval(tmp_path, where,
+                                                                     monkeypatch):
+    """A missing hf folder is one line, not Inspect's traceback about a Hub repo id from
+    inside eval_set, after the log folder was made."""
+    from beliefbench.analysis.sweep import _missing_local_path
+
+    logs, gone = tmp_path / "logs", tmp_path / "models" / "nope"
+    extra = {"--model": ["--model", f"hf/{gone}"],
+             "--model-role": ["--model-role", f"grader=hf/{gone}"]}
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", *extra[where],
+                                 "--claims", str(FIXTURE_CLAIM), "-T", "samples=1",
+                                 "-T", "judge=markers", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert f"no such local model folder {gone}" in r.output, r.output
+    assert "Traceback" not in r.output and not logs.exists()
+    # either side of a vLLM base:adapter; a Hub id, or a running server's paths, are not local
+    monkeypatch.delenv("VLLM_BASE_URL", raising=False)
+    assert _missing_local_path(f"vllm/{tmp_path}:{gone}") == str(gone)
+    assert _missing_local_path("hf/gpt2") is None
+    assert _missing_local_path(f"vllm/{gone}", {"base_url": "http://gpu:8000/v1"}) is None
 
 
 def _offline_sweep(run: Path, logs: Path) -> list:

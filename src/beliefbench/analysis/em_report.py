@@ -57,7 +57,7 @@ from beliefbench.em.metrics import EM_VERDICTS, NOT_EM, em_table, question_table
 from beliefbench.em.task import TASK_KEY
 from beliefbench.finetune.recipe import trained_with_kl
 from beliefbench.metrics import N_BOOTSTRAP
-from beliefbench.records import atomic_write_text, write_csv
+from beliefbench.records import atomic_write_text, remove_stale, write_csv
 
 SCORER = "em_judge"
 UNREAD: dict[str, str] = {
@@ -463,5 +463,12 @@ def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True) -> l
                      ("em_by_question.csv", rep.by_question)):
         written.append(write_csv(df, out / name))
     pngs = _plots(rep, out) if plots else []
+    # an earlier report's figure this one does not draw (em_vs_step.png of a run with steps,
+    # any figure under --no-plots) would sit beside the new tables as if it were theirs
+    remove_stale(out, EM_FIGURES, pngs)
     atomic_write_text(out / "em_report.md", render_markdown(rep, [p.name for p in pngs]))
     return [*written, *pngs, out / "em_report.md"]
+
+
+EM_FIGURES = ("em_narrow_vs_general.png", "em_vs_step.png")
+"""The figures ``em-report`` may write: each run removes those it did not draw."""

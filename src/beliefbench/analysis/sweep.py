@@ -222,6 +222,25 @@ SERVER_ARGS = ("base_url", "port")
 """Model arguments that point the vLLM provider at a running server (no local vllm needed)."""
 
 
+def _missing_local_path(model: str, model_args: dict[str, Any] | None = None) -> str | None:
+    """A local folder that ``model`` (``hf//abs/ckpt``, ``vllm//abs/base:/abs/adapter``)
+    names and that is not on disk, or None. Only names written as paths (``/``, ``./``,
+    ``../``, ``~``) are looked up: ``hf/gpt2`` is a Hub id, and a running vLLM server's
+    paths are on its machine. Inspect would otherwise fail in the middle of ``eval_set``
+    with a traceback about a Hub repo id, after making the log folder."""
+    api, _, name = model.partition("/")
+    if api not in LOCAL_PROVIDERS or not name:
+        return None
+    if api in VLLM_PROVIDERS and (any((model_args or {}).get(k) for k in SERVER_ARGS)
+                                  or os.environ.get("VLLM_BASE_URL")):
+        return None  # served elsewhere
+    parts = name.split(":") if api in VLLM_PROVIDERS else [name]  # base:adapter
+    for part in parts:
+        if part.startswith(("/", "./", "../", "~")) and not Path(part).expanduser().exists():
+            return part
+    return None
+
+
 def _provider(model: str | Model) -> str:
     """The provider part of a model name (``vllm`` of ``vllm//abs/path``)."""
     return str(model).partition("/")[0]
@@ -262,7 +281,8 @@ def check_providers(targets: Sequence[SweepTarget],
                     model_roles: dict[str, str | Model] | None = None,
                     model_args: dict[str, Any] | None = None) -> None:
     """Refuse, before anything runs, models that cannot start here: vLLM without its
-    package, API models and roles Inspect cannot make (a missing API key, say)."""
+    package, a local model folder not on disk, API models and roles Inspect cannot make (a
+    missing API key, say)."""
     roles = list((model_roles or {}).items())
     for t in targets:
         if _vllm_missing(t.model, model_args):
@@ -276,6 +296,12 @@ def check_providers(targets: Sequence[SweepTarget],
         if _vllm_missing(m, None):
             raise SweepError(f"--model-role {role}={m}: {VLLM_HINT}; on a CPU machine use "
                              "hf/<model> instead, or set VLLM_BASE_URL to a running server")
+    named = [(f"--model {t.model}", str(t.model), model_args) for t in targets
+             if isinstance(t.model, str) and not t.local_path]  # checked by check_targets
+    named += [(f"--model-role {role}={m}", m, None) for role, m in roles if isinstance(m, str)]
+    for option, name, args in named:  # after the vLLM check: "not installed" says more
+        if missing := _missing_local_path(name, args):
+            raise SweepError(f"{option}: no such local model folder {missing}")
     for t in targets:
         if isinstance(t.model, str) and (why := _cannot_start(t.model, model_args)):
             option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
@@ -434,11 +460,15 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 f"{target.metadata.get('condition', 'without a condition')!r}")
         planned.append((target, out))
     outcomes = []
+    # Inspect passes its own base_url beside the model args: -M base_url=... (a running
+    # server) would reach get_model twice, a TypeError; it goes as model_base_url instead
+    served_args = dict(model_args or {})
+    base_url = served_args.pop("base_url", None)
     for target, out in tqdm(planned, desc="checkpoints", unit="ckpt"):
         made = make_task(**task_args)
         success, logs = eval_set(made, log_dir=str(out), model=target.model,
                                  model_roles=model_roles or None,
-                                 model_args=model_args or {},
+                                 model_args=served_args, model_base_url=base_url,
                                  metadata=target.metadata or None, **eval_options)
         stop_if_interrupted(logs)  # not "ok" and on to the next checkpoint
         outcome = SweepOutcome(target, out, success, logs)

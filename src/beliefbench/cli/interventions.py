@@ -9,6 +9,7 @@ input exits 2 with a one-line message; heavy imports happen inside the commands.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -256,8 +257,12 @@ def stability(model_path: str, data: str, scales: str, seeds: int, limit: int | 
         values = [float(s) for s in scales.split(",") if s.strip()]
     except ValueError:
         raise BadInput(f"--scales {scales!r}: expected comma-separated numbers") from None
-    if not values or any(v < 0 for v in values):
-        raise BadInput(f"--scales {scales!r}: expected numbers >= 0")
+    if not values:
+        raise BadInput(f"--scales {scales!r}: no scale given; expected comma-separated "
+                       "numbers >= 0, e.g. 0,0.01,0.1")
+    # float() reads nan and inf: nan reached the noise loop as a traceback, inf a NaN loss
+    if any(not math.isfinite(v) or v < 0 for v in values):
+        raise BadInput(f"--scales {scales!r}: expected finite numbers >= 0")
     model, tokenizer = load_model(model_path, device=device, dtype="float32")
     examples = load_loss_data(data, tokenizer, max_len, limit)
     curve = noise_curve(model, examples, values, pad_id=pad_id_of(tokenizer),

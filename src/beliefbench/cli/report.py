@@ -294,10 +294,12 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         click.echo(f"{len(unfinished)} checkpoint(s) did not finish; run the same command "
                    "again to resume them.", err=True)
         sys.exit(1)
-    report = "em-report" if task_name == "em" else "report"
+    # each report's own default folder: `em-report --out reports/` would mix the EM files
+    # with a belief report's, where the README (and em-report's default) say reports/em
+    report, out = ("em-report", "reports/em") if task_name == "em" else ("report", "reports/")
     empty = f" ({len(silent)} with no answer text: see the warnings)" if silent else ""
     click.echo(f"\nAll {len(outcomes)} done{empty}. Next: beliefbench {report} {log_dir} "
-               "--out reports/")
+               f"--out {out}")
 
 
 @click.command()

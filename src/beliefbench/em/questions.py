@@ -17,6 +17,7 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import ID_PATTERN
 from beliefbench.resources import data_path, user_path
 from beliefbench.specs import load_spec, spec_files
@@ -102,7 +103,8 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
             files.append(bundled[item])
         else:
             raise QuestionSetError(f"questions: {item!r} is neither a file, a directory nor a "
-                                   f"bundled set; bundled: {sorted(bundled)}")
+                                   f"bundled set{did_you_mean(item, bundled)}; bundled: "
+                                   f"{sorted(bundled)}")
     sets: list[QuestionSet] = []
     origin: dict[str, Path] = {}
     for f in files:

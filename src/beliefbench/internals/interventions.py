@@ -136,6 +136,12 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
     _check_checkpoint(checkpoint, directions, spec.direction)
     plan(directions, spec.mode, layer, coef=spec.coef,  # bad layer / coef: before any eval
          ablate_layers=spec.ablate_layers, seed=spec.seed)
+    # a grader that cannot start (no API key, a folder not on disk) is sweep's one line,
+    # before the baseline eval: Inspect would print its error after loading the checkpoint
+    from beliefbench.analysis.sweep import check_providers, check_targets
+
+    check_targets([], model_roles)
+    check_providers([], model_roles)
     path = str(Path(checkpoint).resolve())
     logs = []
     for arm in ARMS if baseline else ARMS[1:]:
