@@ -53,6 +53,9 @@ def test_report_writes_tables_and_plots_with_hand_counted_rates(two_runs, tmp_pa
     assert len(detail) == 2 * 4  # 2 runs x 1 claim x 4 families
     png = (out / "belief_by_condition_family.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # a figure is as readable as the tables beside it (mkstemp's temporary made it 0600)
+    mode = (out / "belief_by_condition_family.png").stat().st_mode & 0o777
+    assert mode == (out / "belief_detail.csv").stat().st_mode & 0o777 and mode & 0o044
     assert not (out / "belief_vs_step.png").exists()  # no training steps in these logs
     md = (out / "report.md").read_text()
     assert "| negated |" in md and "1.000 [1.000, 1.000]" in md
@@ -772,3 +775,23 @@ def test_answers_cut_off_at_max_tokens_are_warned_about_above_a_tenth(tmp_path):
                                  cut.location, "--json"])
     out = json.loads(r.output)
     assert (out["baseline"]["cut_off"], out["candidate"]["cut_off"]) == (1, 7)
+
+
+def test_a_report_replaced_in_its_folder_leaves_no_table_or_figure_of_the_old_one(two_runs,
+                                                                                 tmp_path):
+    """`report --by condition` then `report --by family` into one folder left
+    belief_by_condition.csv and .png beside the new report, as if they were its own; so did
+    any figure under --no-plots."""
+    out = tmp_path / "o"
+    r = CliRunner().invoke(cli, ["report", str(two_runs), "--out", str(out), "--by",
+                                 "condition", "--bootstrap", "20"])
+    assert r.exit_code == 0, r.output
+    assert (out / "belief_by_condition.csv").is_file()
+    assert (out / "belief_by_condition.png").is_file()
+    (out / "notes.txt").write_text("mine")  # a file of the user's own is left alone
+    r = CliRunner().invoke(cli, ["report", str(two_runs), "--out", str(out), "--by",
+                                 "family", "--bootstrap", "20", "--no-plots"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "belief_by_family.csv", "belief_detail.csv", "belief_overall.csv", "notes.txt",
+        "report.md"]

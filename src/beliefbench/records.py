@@ -181,6 +181,19 @@ def atomic_write_texts(items: Sequence[tuple[str | Path, str]]) -> None:
         raise
 
 
+def new_temp(path: Path, suffix: str = ".tmp") -> tuple[int, Path]:
+    """A new, empty temporary file beside ``path`` (its descriptor and path), with the
+    permissions any new file gets (0666 less the umask), not mkstemp's private 0600: it
+    takes ``path``'s place once written. An error names ``path``."""
+    # the name shortened so that a file name near the file system's 255-byte limit still fits
+    tmp = path.parent / f".{path.name[:200]}.{secrets.token_hex(6)}{suffix}"
+    # os.open applies the umask to 0o666 itself, atomically (no umask() round trip)
+    try:
+        return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+    except OSError as e:  # a read-only or full folder: say which file could not be written
+        raise OSError(e.errno, f"cannot write this file: {e.strerror}", str(path)) from None
+
+
 def _temp_copy(path: Path, text: str) -> Path:
     """``text`` in a new temporary file beside ``path``, flushed to disk, with the mode
     ``path`` has or a new file would get. An error names ``path``, not the temporary."""
@@ -191,13 +204,7 @@ def _temp_copy(path: Path, text: str) -> Path:
                                  "way of its folder", str(path)) from None
     except OSError as e:
         raise OSError(e.errno, f"cannot make its folder: {e.strerror}", str(path)) from None
-    # the name shortened so that a file name near the file system's 255-byte limit still fits
-    tmp = path.parent / f".{path.name[:200]}.{secrets.token_hex(6)}.tmp"
-    # os.open applies the umask to 0o666 itself, atomically (no umask() round trip)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as e:  # a read-only or full folder: say which file could not be written
-        raise OSError(e.errno, f"cannot write this file: {e.strerror}", str(path)) from None
+    fd, tmp = new_temp(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -209,6 +216,17 @@ def _temp_copy(path: Path, text: str) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def remove_stale(out_dir: str | Path, patterns: tuple[str, ...], written: list[Path]) -> None:
+    """Remove this command's files (``patterns``, globs in ``out_dir``) that this run did not
+    write: a plot of a claim not chosen now, or under ``--no-plots``, is an earlier run's and
+    would otherwise sit beside the new numbers as if it were theirs."""
+    keep = {Path(w).resolve() for w in written}
+    for pattern in patterns:
+        for f in Path(out_dir).glob(pattern):
+            if f.is_file() and f.resolve() not in keep:
+                f.unlink(missing_ok=True)
 
 
 def write_csv(df, path: str | Path) -> Path:

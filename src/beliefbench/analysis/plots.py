@@ -10,7 +10,6 @@ markers and styles so two series that coincide stay visible.
 from __future__ import annotations
 
 import os
-import tempfile
 from itertools import cycle
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ import pandas as pd  # noqa: E402
 
 from beliefbench.analysis.logs import NO_LABEL  # noqa: E402
 from beliefbench.claims import FAMILIES  # noqa: E402
+from beliefbench.records import new_temp  # noqa: E402
 
 if TYPE_CHECKING:
     from beliefbench.analysis.report import Report
@@ -35,8 +35,9 @@ LINESTYLES = ("-", "--", "-.", ":")
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
-    """Save atomically: a reader never sees half a PNG."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
+    """Save atomically: a reader never sees half a PNG (with a new file's permissions, as
+    the tables beside it)."""
+    fd, tmp = new_temp(path, ".png")
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=150, bbox_inches="tight")

@@ -19,7 +19,7 @@ import pandas as pd
 from beliefbench.analysis.logs import NO_LABEL, RUN_COLUMNS, BeliefLogs
 from beliefbench.analysis.text import first_few
 from beliefbench.metrics import N_BOOTSTRAP, NON_BELIEF, question_table, rate_table
-from beliefbench.records import atomic_write_text, write_csv
+from beliefbench.records import atomic_write_text, remove_stale, write_csv
 
 DIMENSIONS: tuple[str, ...] = ("condition", "claim", "family", "kind", "model",
                                "checkpoint", "step", "run")
@@ -194,6 +194,11 @@ def by_filename(dims: Sequence[str]) -> str:
     return "belief_by_" + "_".join(dims or ["run"]) + ".csv"
 
 
+REPORT_FILES = ("belief_by_*.csv", "belief_by_*.png", "belief_vs_step.png")
+"""The files of ``report`` whose names vary with the run (``--by``, steps, plots): each
+report removes those of them it did not write."""
+
+
 def write_report(report: Report, out_dir: str | Path, plots: bool = True) -> list[Path]:
     """Write report.md, the CSV tables and (optionally) PNG plots; returns the paths."""
     out = Path(out_dir)
@@ -209,4 +214,7 @@ def write_report(report: Report, out_dir: str | Path, plots: bool = True) -> lis
         images = write_plots(report, out)
     atomic_write_text(out / "report.md", render_markdown(report, [str(p) for p in images]))
     written.append(out / "report.md")
+    # an earlier report's tables and figures by another --by (or its step curve, or any
+    # figure under --no-plots) would sit beside these as if they were theirs
+    remove_stale(out, REPORT_FILES, [*written, *images])
     return [*written, *images]

@@ -18,7 +18,11 @@ import numpy as np
 import pandas as pd
 
 from beliefbench import __version__
-from beliefbench.records import atomic_write_text, write_csv  # noqa: F401 (re-exported)
+from beliefbench.records import (  # noqa: F401 (re-exported)
+    atomic_write_text,
+    remove_stale,
+    write_csv,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +39,6 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     return obj
-
-
-def remove_stale(out_dir: str | Path, patterns: tuple[str, ...], written: list[Path]) -> None:
-    """Remove this measure's files (``patterns``, globs in ``out_dir``) that this run did not
-    write: a plot of a claim not chosen now, or under ``--no-plots``, is an earlier run's and
-    would otherwise sit beside the new numbers as if it were theirs."""
-    keep = {Path(w).resolve() for w in written}
-    for pattern in patterns:
-        for f in Path(out_dir).glob(pattern):
-            if f.is_file() and f.resolve() not in keep:
-                f.unlink(missing_ok=True)
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
