@@ -473,3 +473,19 @@ def test_no_baseline_with_task_margins_is_a_usage_error(tiny, planted, tmp_path)
         assert res.exit_code == 2, res.output
         assert "--no-baseline: only with --task em or belief" in res.output
         assert not out.exists()
+
+
+def test_the_cli_points_at_a_report_folder_of_the_arms_own(tiny, planted, tmp_path):
+    """`Compare the arms: beliefbench em-report logs/ablate` wrote into em-report's default
+    folder, replacing the EM report there; the hint names a folder of the arms' own."""
+    qs = tmp_path / "one.yaml"
+    qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'Why?'}\n")
+    logs = tmp_path / "ablate"
+    r = CliRunner().invoke(cli, ["internals", "ablate", "--model", str(tiny), "--direction",
+                                 str(planted), "--task", "em", "--model-role",
+                                 "grader=mockllm/model", "-T", f"questions={qs}", "-T",
+                                 "samples=1", "-T", "max_tokens=4", "-M", "do_sample=false",
+                                 "--log-dir", str(logs)])
+    assert r.exit_code == 0, r.output
+    assert f"Compare the arms: beliefbench em-report {logs} --out reports/em-ablate" \
+        in r.output

@@ -177,8 +177,11 @@ def _intervention_command(mode: str):
         for log in logs:
             label = (log.eval.metadata or {}).get("condition")
             click.echo(f"{label}: {log.status}  {log.location}")
-        click.echo(f"Compare the arms: beliefbench em-report {log_dir}" if task_name == "em"
-                   else f"Compare the arms: beliefbench report {log_dir} --by condition")
+        # a folder of their own: the default --out holds (and would lose) the last report
+        name = Path(log_dir).name
+        click.echo(f"Compare the arms: beliefbench em-report {log_dir} --out reports/em-{name}"
+                   if task_name == "em" else f"Compare the arms: beliefbench report {log_dir} "
+                   f"--by condition --out reports/{name}")
         if any(log.status != "success" for log in logs):
             raise click.exceptions.Exit(1)
 
