@@ -814,15 +814,16 @@ def load_belief_logs(sources: str | Path | Sequence[str | Path],
         info.no_answer = int(silent.sum())
         # a blank answer that ran to the limit is told as no answer, not twice
         info.cut_off = int((in_log & df["cut_off"].notna() & ~silent).sum())
-        errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"]
-        stopped = errors.astype(str).str.startswith("CancelledError")
-        if info.partial and info.error is None and len(errors) and stopped.all():
-            # Ctrl-C: the samples in flight end as errors that say only where they stopped
-            info.error = (f"interrupted: {len(errors)} sample(s) stopped unfinished (counted "
-                          "as failed here); `inspect eval-retry <log>` runs them again")
-        elif info.partial and info.error is None and len(errors):
-            info.error = (f"{len(errors)} sample(s) errored, the first: "
-                          f"{str(errors[~stopped].iloc[0]).strip().splitlines()[0][:200]}")
+        errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"].astype(str)
+        if info.partial and info.error is None and len(errors):
+            stopped = errors.str.startswith("CancelledError")
+            if stopped.all():  # Ctrl-C: samples in flight end as errors saying where they were
+                info.error = (f"interrupted: {len(errors)} sample(s) stopped unfinished "
+                              "(counted as failed here); `inspect eval-retry <log>` runs them "
+                              "again")
+            else:
+                info.error = (f"{len(errors)} sample(s) errored, the first: "
+                              f"{errors[~stopped].iloc[0].strip().splitlines()[0][:200]}")
         if info.samples == info.unscored and not info.partial:
             raise LogError(f"{path}: a successful belief log with no scored responses")
     label_runs(infos.values())
