@@ -118,6 +118,24 @@ def test_stability_scales_that_cannot_be_noise_are_one_line(tmp_path, scales, wh
     assert r.output.startswith(f"Error: --scales {scales!r}: {why}"), r.output
 
 
+def test_a_bad_data_file_or_coef_is_refused_before_the_model_loads(tmp_path):
+    """A missing --data (stability, efficiency) or a NaN --coef (steer) was found only after
+    the checkpoint had loaded (seconds to minutes); the model here does not even exist, so
+    only a check made first can answer."""
+    gone = tmp_path / "no-such-model"
+    missing = tmp_path / "missing.jsonl"
+    for args in (["stability", "--model", str(gone)],
+                 ["efficiency", "--manifest", str(gone)]):
+        r = CliRunner().invoke(cli, ["internals", *args, "--data", str(missing)])
+        assert r.exit_code == 2 and "'--data'" in r.output and "does not exist" in r.output, \
+            r.output
+    (tmp_path / "d.safetensors").write_bytes(b"")
+    r = CliRunner().invoke(cli, ["internals", "steer", "--model", str(gone), "--direction",
+                                 str(tmp_path / "d.safetensors"), "--coef", "nan"])
+    assert r.exit_code == 2 and "--coef: must be a finite number, got nan" in r.output, \
+        r.output
+
+
 def test_a_missing_step_names_the_checkpoints_beside_it(tmp_path):
     run = tmp_path / "ckpts" / "positive"
     for step in (1, 2, 5, 11, 23):

@@ -150,6 +150,8 @@ def _intervention_command(mode: str):
             raise BadInput("--no-baseline: only with --task em or belief (it skips the "
                            "baseline eval); --task margins always scores the baseline, "
                            "since each pair's effect is measured against it")
+        if not math.isfinite(coef):  # before the checkpoint loads, not after
+            raise BadInput(f"--coef: must be a finite number, got {coef}")
         spec = InterventionSpec(direction_path, mode, layer, coef=coef,  # type: ignore[arg-type]
                                 ablate_layers=layers, seed=seed)
         if task_name == "margins":
@@ -237,7 +239,7 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
 
 @click.command()
 @click.option("--model", "model_path", required=True)
-@click.option("--data", required=True, type=click.Path(dir_okay=False),
+@click.option("--data", required=True, type=click.Path(dir_okay=False, exists=True),
               help="Records (JSONL) to measure the loss on, e.g. the training data.")
 @click.option("--scales", default="0,0.01,0.02,0.05,0.1,0.2", show_default=True,
               help="Noise scales, relative to each weight tensor's RMS.")
@@ -280,7 +282,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, limit: int | 
 
 @click.command()
 @click.option("--manifest", required=True, help="manifest.jsonl or the run folder holding it.")
-@click.option("--data", required=True, type=click.Path(dir_okay=False),
+@click.option("--data", required=True, type=click.Path(dir_okay=False, exists=True),
               help="Records (JSONL) to measure the loss on, e.g. the training data.")
 @click.option("--base", default=None, help="Base model (default: the manifest's).")
 @click.option("--limit", default=None, type=click.IntRange(min=1))
