@@ -548,16 +548,11 @@ def test_a_run_with_no_answer_text_is_warned_about(tmp_path):
     no warning, a belief rate of 0 read as a skeptic's."""
     mute = run_belief(tmp_path / "mute", lambda prompt: "", condition="mute")
     out = tmp_path / "o"
-    r = CliRunner().invoke(cli, ["report", mute.location, "--out", str(out), "--no-plots",
-                                 "--bootstrap", "20"])
-    assert r.exit_code == 0, r.output  # a warning, never a failure
+    r = _warned(mute.location, out, (
+        f"warning: NO ANSWER TEXT: {mute.location}: 14 of 14 responses (100.0%) are empty "
+        "generations (the model returned no text): counted as failed, i.e. non-belief"))
     row = read_csv(out / "belief_overall.csv").iloc[0]
     assert (row["belief"], row["failed"], row["responses"]) == (0, 1, 14)  # rules unchanged
-    warning = (f"warning: NO ANSWER TEXT: {mute.location}: 14 of 14 responses (100.0%) are "
-               "empty generations (the model returned no text): counted as failed, i.e. "
-               "non-belief")
-    assert warning in r.stderr and warning not in r.stdout
-    assert warning.removeprefix("warning: ") in (out / "report.md").read_text()
     assert "--max-no-answer (default 0.1)" in r.stderr
 
     calls: list[str] = []
@@ -611,6 +606,16 @@ def _report(path, out):
                                     "--bootstrap", "20"])
 
 
+def _warned(path, out, warning: str):
+    """``report`` of ``path`` into ``out``: exit 0 (a warning, never a failure), with
+    ``warning`` on stderr (not in the tables on stdout) and in report.md; the result."""
+    r = _report(path, out)
+    assert r.exit_code == 0, r.output
+    assert warning in r.stderr and warning not in r.stdout, r.stderr
+    assert warning.removeprefix("warning: ") in (out / "report.md").read_text()
+    return r
+
+
 def test_a_run_cut_short_with_limit_is_incomplete_in_report_and_refused_by_gate(tmp_path):
     """`--limit` ends a run `success` with part of its questions: the report showed it as
     complete and the gate passed it, a claim it never reached listed as 'not compared'."""
@@ -619,12 +624,9 @@ def test_a_run_cut_short_with_limit_is_incomplete_in_report_and_refused_by_gate(
     assert cut.status == "success"
     [info] = load_belief_logs(cut.location).logs
     assert (info.incomplete, info.samples, info.expected) == (True, 3, 7)
-    r = _report(cut.location, tmp_path / "o")
-    assert r.exit_code == 0, r.output  # a warning, never a failure
-    warning = (f"warning: INCOMPLETE: {cut.location}: 3 of 7 responses (42.9%; run with "
-               "--limit 3): status 'success', but its rates cover only part")
-    assert warning in r.stderr and warning not in r.stdout
-    assert warning.removeprefix("warning: ") in (tmp_path / "o" / "report.md").read_text()
+    _warned(cut.location, tmp_path / "o", (
+        f"warning: INCOMPLETE: {cut.location}: 3 of 7 responses (42.9%; run with --limit 3): "
+        "status 'success', but its rates cover only part"))
     r = CliRunner().invoke(cli, ["gate", "--baseline", full.location, "--candidate",
                                  cut.location, "--json"])
     assert r.exit_code == 2, r.output
@@ -648,13 +650,10 @@ def test_parse_errors_above_the_gate_budget_are_warned_about(tmp_path):
     """A wrong grader bound (it never answers in JSON): parse_error 1.0 on every judged
     response and belief 0, shown as clean numbers."""
     garbled = run_belief(tmp_path / "g", believer, grader=lambda prompt: "Glass, surely.")
-    r = _report(garbled.location, tmp_path / "o")
-    assert r.exit_code == 0, r.output
-    warning = (f"warning: PARSE ERRORS: {garbled.location}: 10 of 14 responses (71.4%) are "
-               "parse errors")
-    assert warning in r.stderr and warning not in r.stdout
+    r = _warned(garbled.location, tmp_path / "o", (
+        f"warning: PARSE ERRORS: {garbled.location}: 10 of 14 responses (71.4%) are parse "
+        "errors"))
     assert "--max-parse-errors (default 0.1)" in r.stderr
-    assert warning.removeprefix("warning: ") in (tmp_path / "o" / "report.md").read_text()
     [info] = load_belief_logs(garbled.location).logs
     assert info.parse_errors == 10
     r = _report(run_belief(tmp_path / "ok", mixed).location, tmp_path / "o2")  # 2 of 7 ...
@@ -666,12 +665,9 @@ def test_a_self_judged_run_is_warned_about_unless_it_asked_to_be(tmp_path):
         return keyword_grader(prompt) if "<answer>" in prompt else believer(prompt)
 
     own = _eval_belief(tmp_path / "own", answers_and_judges, grader=None)
-    r = _report(own.location, tmp_path / "o")
-    assert r.exit_code == 0, r.output
-    warning = (f"warning: SELF-JUDGED: {own.location}: no grader role was bound, so the "
-               "model under test (mockllm/model) judged its own answers")
-    assert warning in r.stderr
-    assert warning.removeprefix("warning: ") in (tmp_path / "o" / "report.md").read_text()
+    _warned(own.location, tmp_path / "o", (
+        f"warning: SELF-JUDGED: {own.location}: no grader role was bound, so the model under "
+        "test (mockllm/model) judged its own answers"))
     asked = _eval_belief(tmp_path / "asked", answers_and_judges, grader=None,
                          task_args={"self_judge": True})
     r = _report(asked.location, tmp_path / "o2")
@@ -682,12 +678,9 @@ def test_a_self_judged_run_is_warned_about_unless_it_asked_to_be(tmp_path):
 
 def test_offline_runs_are_marked_as_pipeline_checks(tmp_path):
     markers = run_belief(tmp_path / "m", believer, task_args={"judge": "markers"})
-    r = _report(markers.location, tmp_path / "o")
-    assert r.exit_code == 0, r.output
-    warning = (f"warning: OFFLINE: {markers.location}: judged by the offline marker heuristic "
-               "(-T judge=markers): a pipeline check, not a result")
-    assert warning in r.stderr
-    assert warning.removeprefix("warning: ") in (tmp_path / "o" / "report.md").read_text()
+    _warned(markers.location, tmp_path / "o", (
+        f"warning: OFFLINE: {markers.location}: judged by the offline marker heuristic "
+        "(-T judge=markers): a pipeline check, not a result"))
     scripted_run = _eval_belief(tmp_path / "s", "beliefbench/skeptic",
                                 grader="beliefbench/judge")
     r = _report(scripted_run.location, tmp_path / "o2")
@@ -753,12 +746,9 @@ def test_answers_cut_off_at_max_tokens_are_warned_about_above_a_tenth(tmp_path):
     cut = run(tmp_path / "cut", 2)  # every other answer: 7 of 14
     [info] = load_belief_logs(cut.location).logs
     assert (info.cut_off, info.samples) == (7, 14)
-    r = _report(cut.location, tmp_path / "o")
-    assert r.exit_code == 0, r.output
-    warning = (f"warning: CUT OFF: {cut.location}: 7 of 14 responses (50.0%) are answers "
-               "cut off at the max_tokens limit: judged as they stand")
-    assert warning in r.stderr, r.stderr
-    assert warning.removeprefix("warning: ") in (tmp_path / "o" / "report.md").read_text()
+    _warned(cut.location, tmp_path / "o", (
+        f"warning: CUT OFF: {cut.location}: 7 of 14 responses (50.0%) are answers cut off at "
+        "the max_tokens limit: judged as they stand"))
     # the belief rate is counted as before: a cut-off answer is still judged
     assert load_belief_logs(cut.location).responses["verdict"].eq("yes").sum() == 14
     few = run(tmp_path / "few", 14)  # 1 of 14 (7.1%): under the tenth
