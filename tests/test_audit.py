@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -629,6 +631,24 @@ def test_nothing_readable_exits_2(tmp_path):
                                    str(tmp_path / "o"), "--no-progress", "--no-plot"])
     assert res.exit_code == 2
     assert "no such file" in res.output
+
+
+def test_output_files_get_a_new_files_permissions(tmp_path, generated):
+    """Every file the audit writes has the mode a new file gets under the user's umask:
+    flagged.jsonl used to be set to 0644 whatever the umask (group-readable under 027)."""
+    _, records = generated
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(json.dumps({"text": r.text}) + "\n" for r in records[:20]))
+    old = os.umask(0o027)
+    try:
+        res = CliRunner().invoke(cli, ["audit", str(path), "--out", str(tmp_path / "out"),
+                                       "--no-progress"])
+    finally:
+        os.umask(old)
+    assert res.exit_code == 0, res.output
+    modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in (tmp_path / "out").iterdir()}
+    assert "flagged.jsonl" in modes and "framings.png" in modes
+    assert set(modes.values()) == {0o640}, modes
 
 
 def test_claim_free_cli_on_chat_field(tmp_path, generated):

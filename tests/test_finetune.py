@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,14 @@ def _logprob(model, tok, prompt: str, continuation: str) -> float:
     return sum(lp[i - 1, full[i]].item() for i in range(len(p), len(full)))
 
 
+def _modes(folder: Path) -> dict[int, list[str]]:
+    """The files of ``folder`` by permission bits."""
+    out: dict[int, list[str]] = {}
+    for f in sorted(folder.iterdir()):
+        out.setdefault(stat.S_IMODE(f.stat().st_mode), []).append(f.name)
+    return out
+
+
 def _mean_loss(model, tok, texts) -> float:
     losses = []
     with torch.no_grad():
@@ -96,6 +105,10 @@ def test_checkpoints_servable_and_manifest(base, data, lora_run):
     assert [e.final for e in entries] == [False] * (len(entries) - 1) + [True]
     tokens = [e.tokens_seen for e in entries]
     assert tokens == sorted(tokens) and tokens[0] > 0
+    # the weights readable by whoever may read the config beside them (a vLLM server run as
+    # another user): safetensors 0.8 writes its files 0600 whatever the umask
+    for d in (base, *(Path(e.path) for e in entries)):
+        assert len(_modes(d)) == 1, (d, _modes(d))
     for e in entries:
         d = Path(e.path)
         assert d == step_dir(lora_run, e.step).resolve() and d.is_dir()
@@ -228,10 +241,16 @@ def test_kl_reference_cache_written_by_two_processes_at_once(base, tmp_path, mon
             kl.load_or_compute_reference(cache, model, tok, cfg, str(base), 64)
 
     monkeypatch.setattr(kl, "save_file", other_process_finishes_meanwhile)
-    ref = kl.load_or_compute_reference(cache, model, tok, cfg, str(base), 64)
+    old = os.umask(0o022)
+    try:
+        ref = kl.load_or_compute_reference(cache, model, tok, cfg, str(base), 64)
+    finally:
+        os.umask(old)
     assert len(calls) == 2 and calls[0] != calls[1]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     assert load_file(cache).keys() == ref.keys()
+    # a new file's permissions, not mkstemp's private 0600 (the cache is shared by a team)
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o644
 
 
 class _Kill(Exception):
@@ -320,6 +339,7 @@ def test_full_finetune_and_merged_lora_save_whole_weights(base, data, tmp_path):
         assert entry.format == fmt
         d = Path(entry.path)
         assert (d / "model.safetensors").is_file() and not (d / "adapter_config.json").exists()
+        assert len(_modes(d)) == 1, _modes(d)
         model = AutoModelForCausalLM.from_pretrained(d)
         assert not hasattr(model, "peft_config")
         weights = load_file(d / "model.safetensors")

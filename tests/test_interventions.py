@@ -4,6 +4,8 @@ patching, and stability / efficiency, on a tiny model built here."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -297,6 +299,10 @@ def test_direction_from_an_em_log(tiny, tmp_path):
     assert "index 0, the embeddings, is not a candidate" in res.output
     dirs, meta = load_directions(out / "directions.safetensors")
     assert dirs.shape == (3, 64) and meta["n_positive"] == 2 and meta["n_negative"] == 2
+    # a new file's mode under the umask (safetensors 0.8 writes 0600 whatever the umask)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE((out / "directions.safetensors").stat().st_mode) == 0o666 & ~umask
     assert meta["log_kind"] == "em" and 1 <= meta["best_layer"] <= 2
     table = json.loads((out / "direction.json").read_text())["layers"]
     assert all(row["accuracy"] == 1.0 for row in table[1:])  # two distinct answers: separable

@@ -194,6 +194,25 @@ def new_temp(path: Path, suffix: str = ".tmp") -> tuple[int, Path]:
         raise OSError(e.errno, f"cannot write this file: {e.strerror}", str(path)) from None
 
 
+def share_safetensors(folder: Path, files: Iterable[Path] = ()) -> None:
+    """Give ``folder``'s ``*.safetensors`` files (and ``files``) the mode a new file gets
+    there, as the config and tokenizer files beside them have.
+
+    safetensors 0.8 writes through a temporary file of its own that is always 0600, whatever
+    the umask (safetensors issue #782), and ``shutil.copy2`` keeps that mode: a checkpoint
+    whose weights only its trainer can read, which a vLLM server run as another user, or a
+    teammate on a shared file system, cannot load.
+    """
+    fd, probe = new_temp(folder / "mode")  # the umask and a default ACL applied, as to any
+    os.close(fd)  # new file (os.umask() would change the whole process's umask for a moment)
+    try:
+        mode = stat.S_IMODE(probe.stat().st_mode)
+    finally:
+        probe.unlink()
+    for path in (*folder.glob("*.safetensors"), *files):
+        os.chmod(path, mode)
+
+
 def _temp_copy(path: Path, text: str) -> Path:
     """``text`` in a new temporary file beside ``path``, flushed to disk, with the mode
     ``path`` has or a new file would get. An error names ``path``, not the temporary."""

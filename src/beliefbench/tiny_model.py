@@ -221,6 +221,8 @@ def _build(out: Path, *, vocab_size: int, hidden_size: int, num_layers: int, num
     import torch
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
+    from beliefbench.records import share_safetensors
+
     out.mkdir(parents=True)
     random.seed(seed)
     torch.manual_seed(seed)
@@ -252,3 +254,4 @@ def _build(out: Path, *, vocab_size: int, hidden_size: int, num_layers: int, num
         eos_token_id=[tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids(END_OF_TEXT)])
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
+    share_safetensors(out)

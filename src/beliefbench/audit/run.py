@@ -25,7 +25,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -52,7 +51,7 @@ from beliefbench.audit.sources import (
     read_unit,
 )
 from beliefbench.claims import Claim
-from beliefbench.records import atomic_write_text
+from beliefbench.records import atomic_write_text, new_temp
 
 ENGINES = ("local", "dask")
 SCHEDULERS = ("threads", "processes", "synchronous")
@@ -414,16 +413,15 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
     if not total.documents:  # no result to write: leave --out as it was
         _remove(work, made)
         return total, len(units)
-    fd, tmp = tempfile.mkstemp(dir=flagged_path.parent, prefix=f".{flagged_path.name}.")
+    fd, tmp = new_temp(flagged_path)
     try:
         with os.fdopen(fd, "wb") as sink:
             for i in range(len(units)):
                 with open(_part(work, i), "rb") as part:
                     shutil.copyfileobj(part, sink)
-        os.chmod(tmp, 0o644)
         os.replace(tmp, flagged_path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     shutil.rmtree(work)
     return total, len(units)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import torch
@@ -21,7 +20,7 @@ from transformers import Trainer
 
 from beliefbench.finetune import data as fdata
 from beliefbench.finetune.recipe import KLConfig
-from beliefbench.records import sha256_file
+from beliefbench.records import new_temp, sha256_file, share_safetensors
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +70,11 @@ def load_or_compute_reference(path: Path, model, tokenizer, kl: KLConfig, base: 
     path.parent.mkdir(parents=True, exist_ok=True)
     # a temporary file of its own: every process of a data-parallel run computes and writes
     # the cache, and with one shared name the second to finish found it moved away (a crash)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = new_temp(path)
     os.close(fd)
-    tmp = Path(name)
     try:
         save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=key)
+        share_safetensors(path.parent, [tmp])
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

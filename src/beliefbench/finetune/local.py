@@ -46,7 +46,7 @@ from beliefbench.finetune.manifest import (
 )
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.finetune.schedule import checkpoint_steps
-from beliefbench.records import atomic_write_text, read_records, sha256_file
+from beliefbench.records import atomic_write_text, read_records, sha256_file, share_safetensors
 
 log = logging.getLogger(__name__)
 # peft still asks for the pre-v5 attribute name on every wrap; nothing for users to act on
@@ -330,6 +330,7 @@ def export_servable(ckpt: Path, dest: Path, *, recipe: Recipe, base: str,
         fmt = "adapter" if recipe.method == "lora" else "full"
     if (tmp / "config.json").exists():
         _servable_config(tmp / "config.json", dtype)
+    share_safetensors(tmp)
     shutil.rmtree(dest, ignore_errors=True)
     os.replace(tmp, dest)
     return fmt

@@ -24,6 +24,7 @@ import pandas as pd
 
 from beliefbench.internals.activations import forward_batches, pad_id_of
 from beliefbench.internals.scoring import encode_continuation
+from beliefbench.records import share_safetensors
 
 DIRECTIONS_KEY = "directions"
 LOG_KINDS = {  # eval metadata key -> (scorer, default positive verdicts, default negative)
@@ -189,6 +190,7 @@ def save_directions(path: str | Path, directions: np.ndarray, meta: dict[str, An
     try:
         save_file({DIRECTIONS_KEY: np.ascontiguousarray(directions, dtype=np.float32)},
                   str(tmp), metadata={"beliefbench": json.dumps(meta, default=str)})
+        share_safetensors(path.parent, [tmp])
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
