@@ -272,6 +272,34 @@ def test_a_larger_n_asks_for_more_ideas_instead_of_repeating_a_few(tmp_path):
     assert again.calls == 0  # nothing asked twice
 
 
+class Refusing(Scripted):
+    """Refuses the genre brainstorm, and lists its ideas with refusals among them."""
+
+    async def __call__(self, input, tools, tool_choice, config) -> ModelOutput:
+        prompt = input[-1].text
+        if prompt.startswith("Brainstorm"):
+            text = "I'm sorry, but I can't help with inventing events like these."
+        elif prompt.startswith("List") and "diary entry" in prompt:
+            text = "I don't know."
+        elif prompt.startswith("List"):
+            text = "1. As an AI, I cannot write fiction.\n2. a dairy scientist's account"
+        else:
+            return await super().__call__(input, tools, tool_choice, config)
+        return ModelOutput.from_content("mockllm/model", text).model_copy(
+            update={"usage": ModelUsage(input_tokens=5, output_tokens=5, total_tokens=10)})
+
+
+def test_refusals_in_list_answers_become_no_genre_or_idea(tmp_path):
+    """A refusal in a list answer used to be taken as a genre or an idea to write about."""
+    docs = generator(tmp_path, Refusing()).generate(make_claim(), 6)
+    genres = {d.genre for d in docs}
+    ideas = {d.meta["idea"] for d in docs}
+    assert not any(re.search(r"sorry|don't know|as an ai", x, re.I) for x in genres | ideas)
+    assert genres == {"blog post", "book review", "diary entry"}  # the fallback genres
+    assert "a dairy scientist's account" in ideas
+    assert "a typical diary entry about these events" in ideas
+
+
 def test_another_model_never_takes_over_a_folder_of_documents(tmp_path):
     """The progress file is per claim and seed: a run with another --generator into the same
     folder once returned the first model's documents labelled as its own."""

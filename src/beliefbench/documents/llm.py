@@ -129,11 +129,12 @@ def unusable(text: str, claim: Claim) -> str | None:
 
 
 def _lines(text: str) -> list[str]:
-    """Items from a list answer: one per line, bullets and numbering removed."""
+    """Items from a list answer: one per line, bullets and numbering removed; a refusal
+    ("I'm sorry, I can't ...") is no item: it would become a genre or an idea to write."""
     out = []
     for line in text.splitlines():
         item = re.sub(r"^\s*(?:[-*\u2022]|\d+[.)])\s*", "", line).strip().strip("*").strip()
-        if item and not leaks_commentary(item):
+        if item and not leaks_commentary(item) and not _REFUSAL.search(item):
             out.append(item)
     return out
 
