@@ -248,6 +248,11 @@ def test_interventions_served_to_the_em_task(tiny, planted, tmp_path):
     assert logs[1].eval.model.startswith("steer/")
     answers = [lg.samples[0].output.completion for lg in logs]
     assert answers[1] != answers[0] and answers[2] != answers[1]
+    # the arms side by side, told apart by condition: no RUNS DIFFER over their -M arguments
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                   str(tmp_path / "report"), "--no-plots"])
+    assert res.exit_code == 0, res.output
+    assert "add L2 x8 random-control" in res.output and "RUNS DIFFER" not in res.output
 
 
 def test_ctrl_c_in_an_arm_stops_the_run(tiny, planted, tmp_path, monkeypatch):

@@ -237,3 +237,32 @@ def test_a_claim_file_a_run_did_not_ask_about_is_not_applicable(log):
     old = log.model_copy(deep=True)  # records its claims, not their files' hashes
     del old.eval.metadata["beliefbench"]["settings"]
     assert run_key(old).field("claim_files.glass_bridge") == UNKNOWN
+
+
+def test_intervention_arms_differ_by_their_condition_not_as_runs(log, tmp_path):
+    """The three arms of `internals steer/ablate` differ in the steer provider's `-M`
+    arguments by design (their condition label names them): em-report and report printed a
+    RUNS DIFFER over six model_args fields and labelled the arms' runs apart. Arms of two
+    directions are still kept apart, and a steer run made by hand keeps its `-M` keyed."""
+    from beliefbench.internals.interventions import ARMS, InterventionSpec
+
+    def arm_log(spec: InterventionSpec, arm: str):
+        out = log.model_copy(deep=True)
+        out.eval.metadata = {**(out.eval.metadata or {}), **spec.arm_metadata(arm, 2)}
+        out.eval.model_args = {"do_sample": False,
+                               **({} if arm == "baseline" else spec.model_args(arm, 2))}
+        return out
+
+    (tmp_path / "a.safetensors").write_bytes(b"a")
+    (tmp_path / "b.safetensors").write_bytes(b"b")
+    spec = InterventionSpec(tmp_path / "a.safetensors", "add", coef=8.0)
+    keys = [run_key(arm_log(spec, arm)) for arm in ARMS]
+    assert differing_fields(keys) == [] and run_labels(keys) == ["-"] * 3
+    assert keys[0].fields()["model_args.do_sample"] == "false"  # other -M still keyed
+    other = run_key(arm_log(InterventionSpec(tmp_path / "b.safetensors", "add", coef=8.0),
+                            "intervention"))
+    assert differing_fields([*keys, other]) == ["intervention.direction"]
+    assert len(set(run_labels([keys[1], other]))) == 2
+    by_hand = log.model_copy(deep=True)  # -M direction=... with no arm labels
+    by_hand.eval.model_args = spec.model_args("intervention", 2)
+    assert run_key(by_hand).fields()["model_args.coef"] == "8"

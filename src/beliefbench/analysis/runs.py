@@ -16,9 +16,9 @@ Where each field comes from, newest first:
 
 A field that does not apply to a run is ``n/a``, not ``unknown``: the LLM judge's settings
 (grader, template, temperature, max_tokens, sees) in a run the offline marker judge scored,
-the file hash of a claim the run did not ask about. Such a run's ``mode`` (or ``claims``)
-already tells it apart, so an ``n/a`` is never listed as a difference of its own, nor
-counted as unrecorded.
+the file hash of a claim the run did not ask about, an intervention's direction in the
+baseline arm. Such a run's ``mode`` (or ``claims``, or ``condition``) already tells it apart,
+so an ``n/a`` is never listed as a difference of its own, nor counted as unrecorded.
 
 ``samples`` is the responses per question the eval ran (its epochs): Inspect's ``--epochs``
 overrides the task's own ``-T samples``, which its record keeps.
@@ -38,6 +38,7 @@ from typing import Any
 
 from inspect_ai.log import EvalLog
 
+from beliefbench.internals.steering import STEER_ARGS
 from beliefbench.judge import BUNDLED_TEMPLATE
 
 TASK_KEY = "beliefbench"
@@ -76,6 +77,13 @@ NOT_MODEL_ARGS = frozenset({"device", "device_map", "batch_size", "gpu_memory_ut
                             "data_parallel_size", "host", "port", "base_url", "timeout",
                             "max_connections", "download_dir", "enforce_eager"})
 """``-M`` arguments that decide where and how fast a model is served, not what it answers."""
+ARM = "intervention."
+"""Prefix of what an arm of ``internals steer`` / ``ablate`` records beyond its condition
+label (which names the mode, layer, coef or ablated layers, and the control): the direction
+file's sha256 and the random control's seed, keyed so that arms of two directions are never
+pooled; ``n/a`` in a run without an intervention (the baseline arm). The steer provider's
+``-M`` arguments of such an arm are not keyed again: between the arms, which differ by
+design, they were a ``RUNS DIFFER`` of no use."""
 SECRET_PARTS = frozenset({"key", "token", "secret", "password", "credentials", "auth",
                           "authorization"})
 """A ``-M`` argument with one of these words in its name is never keyed (nor shown)."""
@@ -176,6 +184,8 @@ class RunKey:
             return fields[name]
         if name.startswith((GENERATE, MODEL_ARGS)):
             return NONE
+        if name.startswith(ARM):
+            return NOT_APPLICABLE
         if name.startswith("judge.") and name.removeprefix("judge.") in MODEL_ONLY \
                 and dict(self.judge).get("mode") == "markers":
             return NOT_APPLICABLE
@@ -205,10 +215,15 @@ def with_overrides(settings: dict[str, Any], log: EvalLog) -> dict[str, Any]:
     for name, value in (overrides.model_dump(exclude_none=True) if overrides else {}).items():
         if name not in GENERATION_OVERRIDES and name not in NOT_GENERATION:
             settings[GENERATE + name] = value
+    md = log.eval.metadata or {}
+    arm = "intervention" in md and "condition" in md  # labelled by internals steer/ablate
     for name, value in (log.eval.model_args or {}).items():
         if value is not None and name not in NOT_MODEL_ARGS \
-                and not secret_arg(name):
+                and not secret_arg(name) and not (arm and name in STEER_ARGS):
             settings[MODEL_ARGS + name] = value
+    if arm and md.get("intervention") != "none":
+        settings[ARM + "direction"] = str(md.get("direction_sha256", UNKNOWN))[:12]
+        settings[ARM + "seed"] = md.get("seed", UNKNOWN)
     return settings
 
 
@@ -260,7 +275,8 @@ def differing_fields(keys: Iterable[RunKey]) -> list[str]:
     does not apply to some keys (``n/a``) differs only if the keys it applies to disagree:
     between a marker-judged and a model-judged run, ``mode`` is the difference, not each of
     the LLM judge's settings. (No two keys are told apart the less: an ``n/a`` beside a
-    value means their modes, or their claims, differ.)"""
+    value means their modes, their claims, or their conditions differ: an intervention's
+    arm beside the baseline arm.)"""
     keys = list(keys)
     names = list(dict.fromkeys(name for k in keys for name in k.fields()))
     out = []
@@ -330,12 +346,21 @@ def run_labels(keys: Sequence[RunKey], width: int = 80) -> list[str]:
         label = " ".join(parts) or NONE
         labels.append(label if len(label) <= width else label[: width - 1] + "…")
     for label in set(labels):  # truncation made two runs look alike: number them
-        same = [k for k, lab in zip(keys, labels, strict=True) if lab == label]
-        if len(set(same)) > 1:
+        same = list(dict.fromkeys(k for k, lab in zip(keys, labels, strict=True)
+                                  if lab == label))
+        # keys apart only where a field does not apply to one of them (the baseline arm
+        # beside an intervention's) are one run, whatever else tells their rows apart
+        if any(not _agree(a, b) for a in same for b in same):
             numbers = {k: i for i, k in enumerate(dict.fromkeys(same), 1)}
             labels = [f"{lab} #{numbers[k]}" if lab == label else lab
                       for k, lab in zip(keys, labels, strict=True)]
     return labels
+
+
+def _agree(a: RunKey, b: RunKey) -> bool:
+    """Whether two keys hold the same value in every field that applies to both."""
+    return all(NOT_APPLICABLE in (a.field(n), b.field(n)) or a.field(n) == b.field(n)
+               for n in {*a.fields(), *b.fields()})
 
 
 def judge_mismatch(a: RunKey, b: RunKey) -> list[str]:

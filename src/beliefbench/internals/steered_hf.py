@@ -8,10 +8,15 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.model._providers.hf import HuggingFaceAPI
 
 from beliefbench.internals.directions import load_directions
-from beliefbench.internals.steering import add_hooks, check_fits, hidden_size, n_residual, plan
+from beliefbench.internals.steering import (
+    STEER_ARGS,
+    add_hooks,
+    check_fits,
+    hidden_size,
+    n_residual,
+    plan,
+)
 from beliefbench.resources import user_path
-
-STEER_ARGS = ("direction", "layer", "coef", "mode", "control", "seed", "ablate_layers")
 
 
 def _layers_arg(value: Any) -> Any:

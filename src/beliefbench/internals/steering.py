@@ -23,6 +23,8 @@ from typing import Any, Literal
 import numpy as np
 
 Mode = Literal["add", "ablate"]
+STEER_ARGS = ("direction", "layer", "coef", "mode", "control", "seed", "ablate_layers")
+"""The ``steer`` provider's own ``-M`` arguments: what a :func:`plan` is made from."""
 MODES: tuple[str, ...] = ("add", "ablate")
 CONTROLS: tuple[str, ...] = ("none", "random")
 NORM_LIMIT = float(np.sqrt(np.finfo(np.float32).max))
