@@ -200,6 +200,23 @@ def test_bad_option_values_exit_2_not_fail(base_and_new):
         assert r.exit_code == 2 and json.loads(r.output)["passed"] is None
 
 
+def test_values_click_cannot_read_are_a_json_error_too(base_and_new):
+    """--json printed nothing for a value that is not a number (an unset CI input:
+    --max-rise ""), or an option left out: click's usage error on stderr, and the CI step
+    reading gate.json found it empty."""
+    base, new = map(str, base_and_new)
+    for args in (["--max-rise", ""], ["--bootstrap", "many"], ["--candidate"]):
+        r = CliRunner().invoke(cli, ["gate", "--json", "--baseline", base, *args])
+        assert r.exit_code == 2, (args, r.output)
+        out = json.loads(r.stdout)
+        assert out["passed"] is None and out["error"], (args, out)
+    r = CliRunner().invoke(cli, ["gate", "--json", "--baseline", base, "--max-rise", "x",
+                                 "--candidate", new])
+    assert "'x' is not a valid float" in json.loads(r.stdout)["error"]
+    r = CliRunner().invoke(cli, ["gate", "--baseline", base, "--max-rise", "x"])
+    assert r.exit_code == 2 and "Usage:" in r.output  # without --json: click's own
+
+
 def test_corrupt_logs_exit_2(base_and_new, tmp_path):
     base, new = base_and_new
     (src,) = new.glob("*.eval")
@@ -306,6 +323,23 @@ def test_the_same_run_on_both_sides_exits_2(base_and_new, tmp_path):
         assert r.exit_code == 2, r.output
         out = json.loads(r.output)
         assert out["passed"] is None and "same log(s) on both sides" in out["error"]
+
+
+def test_two_runs_of_the_same_claims_on_one_side_exit_2(base_and_new, tmp_path):
+    """Two complete evals alike in model name and settings (a stale candidate log left in
+    the folder) were pooled into one side in silence: the old run diluting the new one."""
+    base, new = base_and_new
+    cand = tmp_path / "cand"
+    shutil.copytree(new, cand)
+    run_belief(cand, skeptic, samples=3)  # an earlier candidate's run, same model name
+    for args, name in (((str(base), str(cand)), "--candidate"),
+                       ((str(cand), str(base)), "--baseline")):
+        r = _gate(*args, "--json")
+        assert r.exit_code == 2, r.output
+        out = json.loads(r.output)
+        assert out["passed"] is None, out
+        assert f"{name}: claim(s) ['glass_bridge'] were evaluated by more than one eval" \
+            in out["error"]
 
 
 def test_errored_responses_with_no_verdict_on_either_side_exit_2(base_and_new, tmp_path):

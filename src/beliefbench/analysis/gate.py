@@ -25,8 +25,9 @@ returned nothing: an untrained checkpoint's empty generations; neither an infras
 failure nor an errored sample) exceeds ``max_no_answer``: a model that says nothing would
 otherwise pass as a skeptic at belief 0.
 A side split over several logs (a claim per log) is keyed by all of them, so every claim's
-file is compared. A checked claim with a single question on a side is refused: the CI of a
-bootstrap over questions is 0 wide there, and cannot tell a rise from noise.
+file is compared; a claim answered by two of a side's evals (task ids) is refused: two
+runs. A checked claim with a single question on a side is refused: the CI of a bootstrap
+over questions is 0 wide there, and cannot tell a rise from noise.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from beliefbench.analysis.runs import (
     distinct_values,
     judge_mismatch,
 )
+from beliefbench.analysis.text import first_few
 from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED, question_table, rate
 
 
@@ -167,6 +169,14 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
         keys = {i.path: i.key for i in logs.logs}
         raise GateError(f"--{name}: its logs were not produced alike, they differ in "
                         f"{describe(differ, keys)}; one side must be one run")
+    repeated = repeated_claims(logs)
+    if repeated:
+        paths = sorted({p for ps in repeated.values() for p in ps})
+        raise GateError(f"--{name}: claim(s) {list(repeated)} were evaluated by more than one "
+                        f"eval (different task ids) in {first_few(paths, 3)}: two runs of "
+                        "the same questions (e.g. a stale log left in the folder) would be "
+                        "pooled, one diluting the other; one side must be one run: point it "
+                        "at that run's logs")
     infra = sum(i.infrastructure for i in logs.logs)
     total = sum(i.samples for i in logs.logs)
     if over_budget(infra, total, max_failed):
@@ -199,6 +209,22 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
             "no_answer": silent, "cut_off": sum(i.cut_off for i in logs.logs),
             "judge": key.judge_text, "settings": key.settings_text}
     return questions, info, key
+
+
+def repeated_claims(logs: BeliefLogs) -> dict[str, list[str]]:
+    """Claims that more than one eval (task id) of a side answered, with those logs. A retry
+    keeps its task id (and a superseded log is dropped before), so these are separate runs:
+    a run split by claim holds each claim once, and logs alike in every setting would
+    otherwise pool silently (an earlier candidate's log beside the new one, same model
+    name)."""
+    task = {i.path: i.task_id or i.path for i in logs.logs}
+    pairs = logs.responses[["claim", "log"]].drop_duplicates()
+    out: dict[str, list[str]] = {}
+    for claim, sub in pairs.groupby("claim", sort=True):
+        paths = sorted(sub["log"])
+        if len({task.get(p, p) for p in paths}) > 1:
+            out[str(claim)] = paths
+    return out
 
 
 def split_note(logs: BeliefLogs) -> list[str]:

@@ -152,7 +152,23 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         click.echo(f"  {write_csv(table, out_dir / 'internals_margins.csv')}")
 
 
-@click.command()
+class _JsonUsageErrors(click.Command):
+    """With ``--json``, an option click itself refuses (not a number, left out: its usage
+    error, exit 2) is printed as the gate's JSON error object too, as the docs promise for
+    every exit 2: a CI step reading the output (``--max-rise "$UNSET"``) gets one."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, list(args), parent, **extra)
+        except click.UsageError as e:
+            if "--json" not in args:
+                raise
+            click.echo(json.dumps({"passed": None, "error": e.format_message()}))
+            raise click.exceptions.Exit(2) from None
+
+
+@click.command(cls=_JsonUsageErrors)
 @click.option("--baseline", multiple=True, required=True,
               help="Baseline log file or directory (repeatable).")
 @click.option("--candidate", multiple=True, required=True,
