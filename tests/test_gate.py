@@ -200,6 +200,25 @@ def test_bad_option_values_exit_2_not_fail(base_and_new):
         assert r.exit_code == 2 and json.loads(r.output)["passed"] is None
 
 
+def test_an_unexpected_error_is_no_comparison_not_a_failed_gate(base_and_new, monkeypatch):
+    """A bug or an out-of-memory error in the comparison ended in a traceback and exit 1,
+    which a CI job reads as "the candidate regressed"; it is exit 2, as any comparison that
+    could not be made, with the traceback kept on stderr."""
+    import beliefbench.analysis.gate as gate_module
+
+    def broken(*args, **kwargs):
+        raise MemoryError("cannot allocate the bootstrap table")
+
+    monkeypatch.setattr(gate_module, "compare", broken)
+    base, new = map(str, base_and_new)
+    r = _gate(base, new)
+    assert r.exit_code == 2 and "unexpected error (MemoryError: cannot allocate" in r.output
+    assert "Traceback" in r.stderr
+    r = _gate(base, new, "--json")
+    out = json.loads(r.stdout)
+    assert r.exit_code == 2 and out["passed"] is None and "MemoryError" in out["error"]
+
+
 def test_values_click_cannot_read_are_a_json_error_too(base_and_new):
     """--json printed nothing for a value that is not a number (an unset CI input:
     --max-rise ""), or an option left out: click's usage error on stderr, and the CI step

@@ -11,8 +11,9 @@ import json
 import math
 import re
 import sys
+import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -152,6 +153,14 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         click.echo(f"  {write_csv(table, out_dir / 'internals_margins.csv')}")
 
 
+def _no_comparison(error: str, as_json: bool) -> NoReturn:
+    """Exit 2, the gate's "no usable comparison", with ``error`` (as JSON with ``--json``)."""
+    if as_json:
+        click.echo(json.dumps({"passed": None, "error": error}))
+        sys.exit(2)
+    raise BadInput(error) from None
+
+
 class _JsonUsageErrors(click.Command):
     """With ``--json``, an option click itself refuses (not a number, left out: its usage
     error, exit 2) is printed as the gate's JSON error object too, as the docs promise for
@@ -217,10 +226,11 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
                          max_failed=max_failed, max_parse_errors=max_parse_errors,
                          max_no_answer=max_no_answer)
     except (LogError, GateError) as e:
-        if as_json:
-            click.echo(json.dumps({"passed": None, "error": str(e)}))
-            sys.exit(2)
-        raise BadInput(str(e)) from None
+        _no_comparison(str(e), as_json)
+    except Exception as e:  # a bug, or out of memory: a traceback's exit 1 would read as
+        traceback.print_exc()  # "the candidate regressed" to a CI job
+        _no_comparison(f"the gate stopped on an unexpected error ({type(e).__name__}: {e}; "
+                       "traceback above): no comparison was made", as_json)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
