@@ -616,6 +616,20 @@ def _warned(path, out, warning: str):
     return r
 
 
+def test_two_evals_of_a_claim_pooled_in_one_row_are_named(tmp_path):
+    """Two runs alike in model name and every setting (an earlier run's log left in the
+    folder) pool into one row, each question counted twice: the report said nothing."""
+    logs = tmp_path / "logs"
+    first = run_belief(logs, believer, samples=1)
+    second = run_belief(logs, mixed, samples=1)
+    r = _warned(logs, tmp_path / "out", "warning: REPEATED: claim 'glass_bridge' was "
+                                        "answered by 2 evals pooled in one row")
+    assert first.location in r.stderr and second.location in r.stderr
+    one = run_belief(tmp_path / "one", believer, samples=1)
+    r = _report(one.location, tmp_path / "out1")
+    assert r.exit_code == 0 and "REPEATED" not in r.output
+
+
 def test_a_run_cut_short_with_limit_is_incomplete_in_report_and_refused_by_gate(tmp_path):
     """`--limit` ends a run `success` with part of its questions: the report showed it as
     complete and the gate passed it, a claim it never reached listed as 'not compared'."""

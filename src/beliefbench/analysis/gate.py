@@ -169,7 +169,7 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
         keys = {i.path: i.key for i in logs.logs}
         raise GateError(f"--{name}: its logs were not produced alike, they differ in "
                         f"{describe(differ, keys)}; one side must be one run")
-    repeated = repeated_claims(logs)
+    repeated = logs.repeated_claims()
     if repeated:
         paths = sorted({p for ps in repeated.values() for p in ps})
         raise GateError(f"--{name}: claim(s) {list(repeated)} were evaluated by more than one "
@@ -209,22 +209,6 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
             "no_answer": silent, "cut_off": sum(i.cut_off for i in logs.logs),
             "judge": key.judge_text, "settings": key.settings_text}
     return questions, info, key
-
-
-def repeated_claims(logs: BeliefLogs) -> dict[str, list[str]]:
-    """Claims that more than one eval (task id) of a side answered, with those logs. A retry
-    keeps its task id (and a superseded log is dropped before), so these are separate runs:
-    a run split by claim holds each claim once, and logs alike in every setting would
-    otherwise pool silently (an earlier candidate's log beside the new one, same model
-    name)."""
-    task = {i.path: i.task_id or i.path for i in logs.logs}
-    pairs = logs.responses[["claim", "log"]].drop_duplicates()
-    out: dict[str, list[str]] = {}
-    for claim, sub in pairs.groupby("claim", sort=True):
-        paths = sorted(sub["log"])
-        if len({task.get(p, p) for p in paths}) > 1:
-            out[str(claim)] = paths
-    return out
 
 
 def split_note(logs: BeliefLogs) -> list[str]:

@@ -183,6 +183,20 @@ class BeliefLogs:
     def partial(self) -> list[LogInfo]:
         return [info for info in self.logs if info.partial]
 
+    def repeated_claims(self, by: Sequence[str] = ()) -> dict[str, list[str]]:
+        """Claims that more than one eval (task id) answered within one group of ``by``
+        columns (all the logs, with none), with those logs. A retry keeps its task id (and
+        a superseded log is dropped before), so these are separate runs of the same
+        questions, pooled: an earlier run's log left beside the new one, alike in model
+        name and every setting, counts each question once per eval."""
+        task = {i.path: i.task_id or i.path for i in self.logs}
+        pairs = self.responses[[*by, "claim", "log"]].drop_duplicates()
+        out: dict[str, set[str]] = {}
+        for (*_, claim), sub in pairs.groupby([*by, "claim"], sort=True, dropna=False):
+            if len({task.get(p, p) for p in sub["log"]}) > 1:
+                out.setdefault(str(claim), set()).update(sub["log"])
+        return {claim: sorted(paths) for claim, paths in out.items()}
+
     def notes(self, runs_apart: bool = True, offline: bool = True) -> list[str]:
         """Human-readable warnings: skipped, partial, incomplete, differing and ignored
         logs, and runs whose numbers are not results (offline, self-judged, unreadable).
@@ -231,6 +245,11 @@ class BeliefLogs:
                            "those of the judge its header names (Inspect does not record "
                            "the grader of appended scores; compare judges with "
                            "`beliefbench agreement`)")
+        if runs_apart:  # (the gate refuses a side with such a claim)
+            out += [f"REPEATED: claim {claim!r} was answered by {len(paths)} evals pooled in "
+                    f"one row ({first_few(paths, 3)}): each of its questions is counted once "
+                    "per eval; if one is an earlier run left in the folder, leave it out"
+                    for claim, paths in self.repeated_claims(RUN_COLUMNS).items()]
         keys = [info.key for info in self.logs]
         differ = differing_fields(keys)
         if differ and runs_apart:
