@@ -240,6 +240,13 @@ def test_by_dimensions_are_validated():
         parse_by("family,vibes")
 
 
+def test_a_log_named_and_in_a_named_folder_is_read_once(two_runs):
+    """`report DIR DIR/x.eval` read x twice and said it was "superseded by" itself."""
+    named = sorted(two_runs.glob("*.eval"))[0]
+    loaded = load_belief_logs([two_runs, named])
+    assert len(loaded.logs) == 2 and len(loaded.responses) == 28 and loaded.ignored == []
+
+
 def test_a_copied_log_is_counted_once(two_runs, tmp_path):
     logs = tmp_path / "logs"
     shutil.copytree(two_runs, logs)

@@ -484,22 +484,26 @@ def label_runs(infos: Iterable[LogInfo]) -> None:
 
 
 def find_log_files(sources: str | Path | Sequence[str | Path]) -> list[tuple[str, bool]]:
-    """(path, named_explicitly) for every Inspect log under the sources (dirs recurse)."""
+    """(path, named_explicitly) for every Inspect log under the sources (dirs recurse),
+    each once: a log both named and in a named folder was read twice, the second reading
+    reported as "superseded by" the first, itself."""
     if isinstance(sources, str | Path):
         sources = [sources]
-    found: list[tuple[str, bool]] = []
+    found: dict[str, bool] = {}
     for source in sources:
         p = Path(source)
         if p.is_dir():
             infos = list_eval_logs(str(p), recursive=True, descending=False)
             if not infos:
                 raise LogError(f"{p}: no Inspect logs (.eval or .json) in this directory")
-            found.extend((info.name.removeprefix("file://"), False) for info in infos)
+            paths = [(info.name.removeprefix("file://"), False) for info in infos]
         elif p.is_file():
-            found.append((str(p.resolve()), True))
+            paths = [(str(p.resolve()), True)]
         else:
             raise LogError(f"{p}: no such log file or directory")
-    return found
+        for path, explicit in paths:
+            found[path] = found.get(path, False) or explicit
+    return list(found.items())
 
 
 def read_headers(sources: str | Path | Sequence[str | Path], skip_bad: bool = False,
