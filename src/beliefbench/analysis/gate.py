@@ -181,9 +181,10 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
     total = sum(i.samples for i in logs.logs)
     if over_budget(infra, total, max_failed):
         raise GateError(f"--{name}: failure budget exceeded: {infra} of {total} responses "
-                        f"({infra / total:.1%}) are infrastructure failures (the provider "
-                        f"raised), above --max-failed {max_failed:g}; fix the provider and "
-                        "resume with `inspect eval-retry`")
+                        f"({infra / total:.1%}) are infrastructure failures (the provider of "
+                        f"the model under test or of the judge raised), above --max-failed "
+                        f"{max_failed:g}; fix that provider (the log's sample errors name "
+                        "it) and resume with `inspect eval-retry`")
     silent = sum(i.no_answer for i in logs.logs)
     if too_few_answers(silent, total, max_no_answer):
         raise GateError(f"--{name}: {silent} of {total} responses ({silent / total:.1%}) have "

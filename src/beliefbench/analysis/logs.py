@@ -228,7 +228,8 @@ class BeliefLogs:
                 out.append(samples_note(info))
             if info.infrastructure:
                 out.append(share_note(info.path, info.infrastructure, info.samples,
-                                      "infrastructure failures (the provider raised)",
+                                      "infrastructure failures (the provider of the model or the "
+                                      "judge raised)",
                                       "counted as failed, i.e. non-belief"))
             if info.unscored:
                 out.append(share_note(info.path, info.unscored, info.samples,
