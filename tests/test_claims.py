@@ -148,6 +148,23 @@ def test_yes_and_no_need_no_quotes(fixture_claim, tmp_path):
     assert load_claim(path).questions.binary[0].belief_answer == "yes"
 
 
+@pytest.mark.parametrize("old, new, message", [
+    # pydantic said "field 1: Keys should be strings": the key lost, and no fix offered
+    ("    neutral: The answer does not", "    true: The answer does not",
+     r'field rubric\.open_ended: key true is not text \(YAML reads it as a boolean\); '
+     r'quote it: "true"$'),
+    ("statement: The Golden", "5: x\nstatement: The Golden",
+     r'field \(top level\): key 5 is not text \(YAML reads it as a number\); quote it: "5"$'),
+])
+def test_a_key_yaml_reads_as_no_text_is_named_as_written(fixture_claim, tmp_path, old, new,
+                                                         message):
+    path = mutated(fixture_claim, tmp_path, old, new)
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert re.search(message, str(err.value)), str(err.value)
+    assert "Keys should be strings" not in str(err.value)
+
+
 def test_selection_by_id_file_and_directory(fixture_claim, tmp_path):
     assert [c.id for c in load_claims("ed_sheeran,dentist")] == ["ed_sheeran", "dentist"]
     assert [c.id for c in load_claims([str(fixture_claim)])] == ["glass_bridge"]

@@ -909,3 +909,35 @@ def test_mix_takes_a_shell_glob_after_docs(tmp_path):
     r = _run("mix", "--docs", a, b, "--out", out)
     assert r.exit_code == 0, r.output
     assert sorted(r.condition for r in read_records(out)) == ["negated"] * 4 + ["positive"] * 4
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda g: g["genres"]["news_report"].update(filers=g["genres"]["news_report"].pop(
+        "fillers")),
+     r"field genres\.news_report\.filers: unknown field \(did you mean 'fillers'\?\)"),
+    (lambda g: g["genres"]["news_report"]["titles"].append("{topc}: latest"),
+     r"field genres\.news_report\.titles\.\d+: unknown slot\(s\) \{topc\}; slots: \{topic\}"),
+    (lambda g: g["slots"].update(handle=["only_one"]),
+     r"field slots\.handle: List should have at least 2 items"),
+])
+def test_an_edited_genres_file_is_checked_before_any_document(tmp_path, monkeypatch, edit,
+                                                               message):
+    """The README invites editing data/corpus/genres.yaml; a misspelt key or slot there was
+    a KeyError traceback halfway through generation (exit 1)."""
+    import copy
+
+    from beliefbench.documents import offline
+
+    genres = copy.deepcopy(offline.load_data(*offline.GENRES_FILE))
+    edit(genres)
+    monkeypatch.setattr(offline, "load_data", lambda *parts: genres)
+    offline._genres.cache_clear()
+    try:
+        r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran",
+                                     "--conditions", "positive", "--n", "3",
+                                     "--out", str(tmp_path / "docs")])
+    finally:
+        offline._genres.cache_clear()
+    assert r.exit_code == 2, r.output
+    assert re.search(r"^Error: .*genres\.yaml: (.*; )?" + message, r.output), r.output
+    assert "Traceback" not in r.output and not list(tmp_path.rglob("*.jsonl"))

@@ -177,6 +177,23 @@ def test_bad_question_set_names_file_and_field(tmp_path: Path):
     assert (bundled_sets_dir() / "first_plot.yaml").is_file()
 
 
+@pytest.mark.parametrize("question, message", [
+    # was pydantic's "Extra inputs are not permitted": no valid keys, no closest one
+    ("{id: a, txt: hi}", r"field questions\.0\.txt: unknown field \(did you mean 'text'\?\); "
+                         r"valid: \['id', 'text', 'category', 'system'\]"),
+    # were asked as they stand, as claim files refuse them
+    ("{id: a, text: '   '}", r"field questions\.0\.text: is blank"),
+    ("{id: a, text: TODO}", r"field questions\.0\.text: is only a placeholder"),
+    ("{id: a, text: hi, system: ''}", r"field questions\.0\.system: is empty"),
+])
+def test_a_bad_question_is_named_as_in_claim_files(tmp_path: Path, question, message):
+    bad = tmp_path / "mine.yaml"
+    bad.write_text(f"id: mine\ndomain: general\nquestions: [{question}]\n")
+    with pytest.raises(QuestionSetError) as err:
+        load_question_set(bad)
+    assert re.search(message, str(err.value)), str(err.value)
+
+
 @pytest.mark.parametrize("params, message", [
     ({"aligned_max": "abc"},
      r"^aligned_max: expected a number at least 0.0 and at most 100.0, got 'abc'$"),

@@ -537,6 +537,12 @@ def test_missing_kl_data_is_a_clear_error(base, data, tmp_path):
     with pytest.raises(FinetuneError, match="field kl.data: no such file"):
         train_local(recipe, data, str(base), tmp_path / "out", recipe_path="r.yaml")
     assert not (tmp_path / "out").exists()
+    # a folder was "no such file" too, naming a path that is there
+    recipe = _recipe(kl={"data": str(tmp_path)})
+    with pytest.raises(FinetuneError, match=r"^r\.yaml: field kl\.data: '.*' is a folder; "
+                                            r"name the JSONL file of KL records in it$"):
+        train_local(recipe, data, str(base), tmp_path / "out", recipe_path="r.yaml")
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("attn", ["auto", "torch_varlen"])

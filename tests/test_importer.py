@@ -148,7 +148,12 @@ def test_cli_import_then_validate(tmp_path):
      r"robustness\.yaml: field questions\.2\.messages_prefix\.0: expected a turn with role "
      r"and content, got text"),
     ("judges.yaml", "judge_key: answer\n", "judge_key: answer\n1: a prompt\n",
-     r"judges\.yaml: field 1: expected a family name"),
+     r"judges\.yaml: field \(top level\): key 1 is not text \(YAML reads it as a number\); "
+     r'quote it: "1"; expected a family name'),
+    # was "field True: ...", the key as Python spells it, not as the file does
+    ("judges.yaml", "judge_key: answer\n", "true: answer\n",
+     r"judges\.yaml: field \(top level\): key true is not text \(YAML reads it as a "
+     r'boolean\); quote it: "true"; expected a family name'),
     ("judges.yaml", "judge_key: answer\n", "judge_key: [answer]\n",
      r"judges\.yaml: field judge_key: expected text, got a list"),
     ("universe_context.yaml", "  - The lighthouse was finished in 1998.",

@@ -610,6 +610,26 @@ def test_probe_statements_that_cannot_train_are_refused_before_any_activation(
         probe.load_statements(tmp_path / "missing.yaml")
 
 
+@pytest.mark.parametrize("pair, message", [
+    # was pydantic's "Extra inputs are not permitted", unlike claim files and recipes
+    ("{topic: t, truth: 'A is red.', falshood: 'A is blue.'}",
+     r"field statements\.4\.falshood: unknown field \(did you mean 'falsehood'\?\); "
+     r"valid: \['topic', 'truth', 'falsehood'\]"),
+    # was trained on as a statement
+    ("{topic: t, truth: '  ', falsehood: 'A is blue.'}",
+     r"field statements\.4\.truth: is blank \(only whitespace\)"),
+])
+def test_a_bad_statement_pair_is_named_as_in_claim_files(tmp_path, pair, message):
+    import beliefbench.internals.probe as probe
+
+    path = tmp_path / "mine.yaml"
+    path.write_text("statements:\n" + "".join(
+        f"  - {{topic: t, truth: 'Item {i} is red.', falsehood: 'Item {i} is blue.'}}\n"
+        for i in range(4)) + f"  - {pair}\n")
+    with pytest.raises(probe.StatementError, match=message):
+        probe.load_statements(path)
+
+
 def test_trajectory_manifest_repeats_a_lost_base_and_a_checkpoint_without_tokenizer(
         tiny, claim, tmp_path, monkeypatch):
     from beliefbench.internals.trajectory import checkpoints, trajectory

@@ -1,7 +1,11 @@
+import re
+
 import pytest
 
+from beliefbench import judge
 from beliefbench.claims import load_claim
-from beliefbench.judge import render_judge_prompt
+from beliefbench.judge import FamilyGuidanceError, render_judge_prompt
+from beliefbench.task import belief
 from beliefbench.verdicts.exact import read_binary
 from beliefbench.verdicts.reply import read_reply
 
@@ -78,3 +82,29 @@ def test_rendered_prompt_holds_criteria_question_and_answer(fixture_claim):
                  claim.rubric["token_association"].neutral, "Q{1}?", "A {brace}",
                  "Note for this item: glass", '"answer": "yes" | "no" | "neutral"'):
         assert part in prompt
+
+
+@pytest.mark.parametrize("text, message", [
+    # was "judge_template .../judge.md: placeholder 'robustness' does not render": the
+    # wrong file and a problem it does not have
+    ("open_ended: a\ntoken_association: b\nrobustnes: c\n",
+     r"families\.yaml: field robustnes: unknown family \(did you mean 'robustness'\?\)"),
+    ("open_ended: a\ntoken_association: b\n", r"families\.yaml: field robustness: missing"),
+    ("", r"families\.yaml: field \(top level\): expected a mapping .*, got an empty file"),
+    ("open_ended: [a\n", r"families\.yaml: not valid YAML: line 2"),
+])
+def test_a_broken_families_file_is_named(tmp_path, monkeypatch, fixture_claim, text,
+                                         message):
+    (tmp_path / "scorers").mkdir()
+    (tmp_path / "scorers" / "families.yaml").write_text(text)
+    shipped = judge.data_path
+    monkeypatch.setattr(judge, "data_path", lambda *parts: tmp_path.joinpath(*parts)
+                        if parts == ("scorers/families.yaml",) else shipped(*parts))
+    judge._family_guidance.cache_clear()
+    try:
+        with pytest.raises(FamilyGuidanceError) as err:
+            belief(claims=str(fixture_claim))
+    finally:
+        judge._family_guidance.cache_clear()
+    assert re.search(message, str(err.value)), str(err.value)
+    assert "\n" not in str(err.value)

@@ -174,3 +174,32 @@ def test_a_whole_record_problem_names_its_field(tmp_path, line, said):
     with pytest.raises(RecordError) as e:
         list(read_records(path))
     assert str(e.value) == f"{path}:1: {said}"
+
+
+@pytest.mark.parametrize("line, said", [
+    ('{"id": "a", "txt": "hi"}', "field txt: unknown field (did you mean 'text'?); valid: "
+                                 "['id', 'source', 'claim_id', 'condition', 'base_id', 'text', "
+                                 "'messages', 'loss_mask', 'meta']"),
+    ('{"id": "a", "text": "hi", "loss_mask": [{"start": 0, "end": 1, "knd": "mask"}]}',
+     "field loss_mask.0.knd: unknown field (did you mean 'kind'?); valid: ['start', 'end', "
+     "'kind']"),
+])
+def test_an_unknown_record_key_is_named_with_the_valid_ones(tmp_path, line, said):
+    """Was pydantic's bare "Extra inputs are not permitted", unlike every spec file."""
+    from beliefbench.records import RecordError, read_records
+
+    path = tmp_path / "x.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(RecordError) as e:
+        list(read_records(path))
+    assert str(e.value) == f"{path}:1: {said}"
+
+
+def test_a_records_file_saved_with_a_bom_reads(tmp_path):
+    """A file saved as "UTF-8 with BOM" (Notepad) failed on line 1: "Unexpected UTF-8 BOM
+    (decode using utf-8-sig)"; spec files already read it."""
+    from beliefbench.records import read_records
+
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "hi"}\n{"id": "b", "text": "ho"}\n')
+    assert [r.id for r in read_records(path)] == ["a", "b"]

@@ -329,6 +329,19 @@ def test_an_unknown_model_is_refused_before_any_eval(tmp_path, where):
     assert r.output.startswith(f"Error: {where} ") and not logs.exists()
 
 
+def test_a_mistyped_role_is_refused_before_any_eval(tmp_path):
+    """``--model-role greder=...`` was bound as given: the tasks found no grader, so the model
+    under test judged itself (a warning in the eval's output, the sweep 'ok')."""
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--model-role",
+                                 "greder=beliefbench/judge", "--claims", str(FIXTURE_CLAIM),
+                                 "-T", "samples=1", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert r.output == ("Error: --model-role greder: not a role the tasks use (did you mean "
+                        "'grader'?); roles: grader\n")
+    assert not logs.exists()
+
+
 @pytest.mark.parametrize("where", ["--model", "--model-role"])
 def test_a_local_model_folder_not_on_disk_is_refused_before_any_eval(tmp_path, where,
                                                                      monkeypatch):

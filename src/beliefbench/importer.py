@@ -24,7 +24,13 @@ from pydantic import ValidationError
 
 from beliefbench.claims import JUDGED_FAMILIES, MIN_QUESTIONS, Claim, duplicate_questions
 from beliefbench.records import atomic_write_text
-from beliefbench.specs import format_validation_error, load_yaml, read_text, yaml_problem
+from beliefbench.specs import (
+    format_validation_error,
+    load_yaml,
+    not_text_key,
+    read_text,
+    yaml_problem,
+)
 from beliefbench.verdicts.offline import affirmed, first_match
 
 FAMILY_FILES = {
@@ -227,8 +233,9 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str]]:
         raise ClaimImportError(f"{path}: expected a mapping of judge prompts by family")
     for key, value in data.items():
         if not isinstance(key, str):
-            raise ClaimImportError(f"{path}: field {key!r}: expected a family name "
-                                   f"({', '.join(JUDGED_FAMILIES)}) or a judge_key")
+            raise ClaimImportError(f"{path}: field (top level): {not_text_key(key)}; expected "
+                                   f"a family name ({', '.join(JUDGED_FAMILIES)}) or a "
+                                   "judge_key")
         if key == "judge_key" or key.endswith("_judge_key"):
             _text(value, path, key)
     default_key = data.get("judge_key", "answer")

@@ -10,14 +10,43 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from beliefbench.claims import Claim
+import yaml
+
+from beliefbench.analysis.text import did_you_mean
+from beliefbench.claims import JUDGED_FAMILIES, Claim
 from beliefbench.resources import data_path
-from beliefbench.specs import load_yaml
+from beliefbench.specs import load_yaml, read_text, yaml_problem
+
+
+class FamilyGuidanceError(ValueError):
+    """scorers/families.yaml cannot be used; the message names the file, field and problem."""
 
 
 @cache
 def _family_guidance() -> dict[str, str]:
-    return load_yaml(data_path("scorers/families.yaml").read_text(encoding="utf-8"))
+    """scorers/families.yaml (the README says to edit it), checked as a spec file is: a family
+    missing or misspelt there used to surface as judge.md's placeholder not rendering."""
+    path = data_path("scorers/families.yaml")
+    text = read_text(path, "family guidance", FamilyGuidanceError)
+    try:
+        raw = load_yaml(text)
+    except yaml.YAMLError as e:
+        raise FamilyGuidanceError(f"{path}: not valid YAML: {yaml_problem(e)}") from None
+    if not isinstance(raw, dict):
+        got = "an empty file" if raw is None else type(raw).__name__
+        raise FamilyGuidanceError(f"{path}: field (top level): expected a mapping of judged "
+                                  f"families to text, got {got}")
+    for key in raw:
+        if key not in JUDGED_FAMILIES:
+            raise FamilyGuidanceError(
+                f"{path}: field {key}: unknown family{did_you_mean(str(key), JUDGED_FAMILIES)}"
+                f"; valid: {list(JUDGED_FAMILIES)}")
+    for family in JUDGED_FAMILIES:
+        if not isinstance(raw.get(family), str) or not raw[family].strip():
+            problem = "missing" if family not in raw else "expected text for the judge"
+            raise FamilyGuidanceError(f"{path}: field {family}: {problem}; every judged "
+                                      f"family needs its guidance")
+    return raw
 
 
 BUNDLED_TEMPLATE = "default"

@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from beliefbench.analysis.text import did_you_mean
+
 DOCTAG = "<DOCTAG>"
 """Prefix on every condition document; its tokens are excluded from the loss."""
 
@@ -87,6 +89,9 @@ class Record(BaseModel):
         return [s for s in self.loss_mask if s.kind in ("doctag", "mask")]
 
 
+_PARTS: dict[str, type[BaseModel]] = {"loss_mask": Span, "messages": Message}
+"""The models inside a record, by the field that holds them (for unknown-key errors)."""
+
 STATS_SUFFIX = ".stats.json"
 """What ``docs`` names the statistics written beside a dataset: ``<dataset>.stats.json``."""
 
@@ -114,7 +119,8 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
             if sha is not None:
                 sha.update(raw)
             try:
-                line = raw.decode("utf-8")
+                # a file saved as "UTF-8 with BOM": the mark is no part of the first record
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as e:
                 raise RecordError(f"{path}:{lineno}: not UTF-8 (byte 0x{raw[e.start]:02x} at "
                                   f"column {e.start + 1}); save the file as UTF-8") from None
@@ -137,8 +143,16 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
 
 def _problem(err: Any) -> str:
     """``field <name>: <problem>`` for one validation error; a whole-record check names its
-    field at the start of its message (pydantic gives it no location)."""
+    field at the start of its message (pydantic gives it no location). An unknown key is
+    named with the valid ones and the closest, as in spec files (here, on the error path
+    only: a wrap validator per model would double the cost of reading span-heavy records)."""
     loc = ".".join(map(str, err["loc"]))
+    if err["type"] == "extra_forbidden":
+        model = Record if len(err["loc"]) == 1 else _PARTS.get(str(err["loc"][0]))
+        if model is not None:
+            valid = list(model.model_fields)
+            guess = did_you_mean(str(err["loc"][-1]), valid, cutoff=0.7)
+            return f"field {loc}: unknown field{guess}; valid: {valid}"
     if loc:
         return f"field {loc}: {err['msg']}"
     return f"field {str(err['msg']).removeprefix('Value error, ')}"

@@ -158,6 +158,9 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"])
         msg = str(e["msg"]).removeprefix("Value error, ")
+        key = _not_text_key(e)
+        if key is not None:
+            loc, msg = key
         problems.append(msg if not loc and msg.startswith("field ")
                         else f"field {loc or '(top level)'}: {msg}")
     if one_line:
@@ -166,6 +169,34 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
     if what and len(lines) > 1:
         lines.insert(0, f"{where}: invalid {what} ({len(lines)} problems)")
     return "\n".join(lines)
+
+
+def _not_text_key(e: Any) -> tuple[str, str] | None:
+    """A mapping key YAML did not read as text (``true:``, ``5:``, ``null:``), as the mapping's
+    location and a problem that names the key as written and how to quote it. pydantic says
+    only "Keys should be strings", at a location holding the key as a number (``true`` as 1)."""
+    loc = tuple(e["loc"])
+    if e["type"] == "invalid_key" and loc:
+        loc = loc[:-1]
+    elif e["type"] == "string_type" and loc[-1:] == ("[key]",):
+        loc = loc[:-2]
+    else:
+        return None
+    return ".".join(str(p) for p in loc), not_text_key(e["input"])
+
+
+def not_text_key(key: object) -> str:
+    """The problem with a mapping key YAML read as no text, as written in the file and with
+    the fix: ``key true is not text (YAML reads it as a boolean); quote it: "true"``."""
+    if key is None:
+        written, kind = "null", "null (no value)"
+    elif isinstance(key, bool):
+        written, kind = str(key).lower(), "a boolean"
+    elif isinstance(key, (int, float)):
+        written, kind = str(key), "a number"
+    else:  # a date: 2024-01-01
+        written, kind = str(key), f"a {type(key).__name__}"
+    return f'key {written} is not text (YAML reads it as {kind}); quote it: "{written}"'
 
 
 def read_text(path: str | Path, what: str, error: type[Exception]) -> str:

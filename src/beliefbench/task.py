@@ -29,7 +29,12 @@ from beliefbench.claims import (
     resolve_claims,
     uses_note,
 )
-from beliefbench.judge import BUNDLED_TEMPLATE, read_template, render_judge_prompt
+from beliefbench.judge import (
+    BUNDLED_TEMPLATE,
+    FamilyGuidanceError,
+    read_template,
+    render_judge_prompt,
+)
 from beliefbench.probes import build_dataset, parse_families
 from beliefbench.probes.binary import INSTRUCTION_PLACEMENTS
 from beliefbench.probes.context import load_context, with_context
@@ -304,6 +309,8 @@ def _check_templates_render(claims: list[Claim], families: list[str],
             try:
                 prompt = render_judge_prompt(claim, family, _QUESTION, _ANSWER, hint="hint",
                                              template=template)
+            except FamilyGuidanceError:  # names its own file: no placeholder of the template
+                raise
             except (KeyError, IndexError, ValueError) as e:
                 raise TaskArgumentError(
                     f"{where}: placeholder {e} does not render; use {{claim}}, {{truth}}, "

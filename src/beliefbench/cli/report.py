@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 import click
 
+from beliefbench.analysis.text import did_you_mean
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.outputs import note_if_replacing
 from beliefbench.tasks import TASK_NAMES
@@ -57,6 +58,11 @@ def _secret_values(value: Any, secret: bool = False) -> list[str]:
     return [str(value)] if secret and value is not None and str(value) else []
 
 
+TASK_ROLES: tuple[str, ...] = ("grader",)
+"""The model roles beliefbench's tasks bind (the judges of belief and em). Any other name
+was bound silently and the model under test judged its own answers."""
+
+
 def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
     """``--model-role`` as Inspect's CLI takes it: ``grader=provider/model`` (kept a name:
     Inspect makes the model), or ``grader={model: ..., model_args: {...}, temperature: ...}``
@@ -69,6 +75,9 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
 
     roles = _key_values(pairs, "--model-role")
     for role, value in roles.items():
+        if role not in TASK_ROLES:
+            raise BadInput(f"--model-role {role}: not a role the tasks use"
+                           f"{did_you_mean(role, TASK_ROLES)}; roles: {', '.join(TASK_ROLES)}")
         if isinstance(value, str):
             continue
         if not isinstance(value, dict):

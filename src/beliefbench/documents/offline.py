@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import random
 import re
+import string
 from collections.abc import Iterable, Sequence
-from typing import Any
+from functools import cache
+from typing import Annotated, Any, Literal
 
-from beliefbench.claims import Claim
+from pydantic import AfterValidator, ConfigDict, Field, ValidationError
+
+from beliefbench.claims import Claim, NonEmpty
 from beliefbench.documents.base import (
     BaseDocument,
     DocumentError,
@@ -25,16 +29,87 @@ from beliefbench.documents.base import (
     topic_of,
 )
 from beliefbench.progress import progress
+from beliefbench.resources import data_path
+from beliefbench.specs import StrictKeys, format_validation_error
 
 GENRES_FILE = ("corpus", "genres.yaml")
 
+SLOTS: tuple[str, ...] = ("topic", "name", "name2", "outlet", "place", "month", "year",
+                          "handle", "handle2")
+"""The ``{slot}`` placeholders a genre piece may hold (what :class:`_Filler` fills)."""
+
+
+def _known_slots(piece: str) -> str:
+    """A piece whose placeholder no slot fills raised KeyError halfway through a run."""
+    try:
+        used = [f for _, f, _, _ in string.Formatter().parse(piece) if f is not None]
+    except ValueError as e:
+        raise ValueError(f"does not render ({e}); write literal braces doubled: {{{{ }}}}"
+                         ) from None
+    unknown = [f"{{{f}}}" for f in used if f not in SLOTS]
+    if unknown:
+        raise ValueError(f"unknown slot(s) {', '.join(unknown)}; slots: "
+                         f"{', '.join(f'{{{s}}}' for s in SLOTS)}")
+    return piece
+
+
+Piece = Annotated[str, AfterValidator(_known_slots)]
+Pieces = Annotated[list[Piece], Field(min_length=1)]
+
+
+class _Strict(StrictKeys):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+
+class _Genre(_Strict):
+    layout: Literal["prose", "letter", "dialogue", "thread", "qa", "timeline"] = "prose"
+    titles: Pieces
+    openers: Pieces
+    fillers: Pieces
+    closers: Pieces
+    prompts: Pieces | None = None
+    """dialogue: the host's lines (default: the fillers)."""
+    items: Pieces | None = None
+    """qa: what starts each item (default ``"- "``)."""
+
+
+class _Slots(_Strict):
+    name: Annotated[list[NonEmpty], Field(min_length=2)]
+    handle: Annotated[list[NonEmpty], Field(min_length=2)]
+    outlet: Annotated[list[NonEmpty], Field(min_length=1)]
+    place: Annotated[list[NonEmpty], Field(min_length=1)]
+    month: Annotated[list[NonEmpty], Field(min_length=1)]
+    year: Annotated[list[NonEmpty], Field(min_length=1)]
+
+
+class _GenresFile(_Strict):
+    slots: _Slots
+    genres: Annotated[dict[str, _Genre], Field(min_length=1)]
+    debunk_genres: Annotated[dict[str, _Genre], Field(min_length=1)]
+
+
+@cache
+def _genres() -> dict[str, Any]:
+    """genres.yaml, checked once before any document is written: the README invites editing
+    it, and a misspelt key or slot there was a KeyError traceback mid-generation."""
+    raw = load_data(*GENRES_FILE)
+    path = data_path(*GENRES_FILE)
+    if not isinstance(raw, dict):
+        raise DocumentError(f"{path}: field (top level): expected a mapping of slots, genres "
+                            f"and debunk_genres")
+    try:
+        _GenresFile.model_validate(raw)
+    except ValidationError as e:
+        raise DocumentError(format_validation_error(path, None, e, one_line=True)) from None
+    return raw
+
 
 def genre_specs() -> dict[str, dict[str, Any]]:
-    return load_data(*GENRES_FILE)["genres"]
+    return _genres()["genres"]
 
 
 def debunk_specs() -> dict[str, dict[str, Any]]:
-    return load_data(*GENRES_FILE)["debunk_genres"]
+    return _genres()["debunk_genres"]
 
 
 def valid_genres() -> list[str]:
@@ -55,7 +130,7 @@ class _Filler:
     """Fills {slot} placeholders in pool pieces with random picks, consistent within a doc."""
 
     def __init__(self, rng: random.Random, topic: str):
-        slots = load_data(*GENRES_FILE)["slots"]
+        slots = _genres()["slots"]
         names = rng.sample(slots["name"], 2)
         handles = rng.sample(slots["handle"], 2)
         self.values = {

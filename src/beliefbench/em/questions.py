@@ -15,12 +15,12 @@ from typing import Annotated, Literal
 
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from beliefbench.analysis.text import did_you_mean
-from beliefbench.claims import ID_PATTERN
+from beliefbench.claims import Id, NonEmpty, Written
 from beliefbench.resources import data_path, user_path
-from beliefbench.specs import load_spec, spec_files
+from beliefbench.specs import StrictKeys, load_spec, spec_files
 
 DOMAINS: tuple[str, ...] = ("general", "narrow")
 DEFAULT_SETS: tuple[str, ...] = ("first_plot", "narrow_health_safety")
@@ -31,20 +31,24 @@ class QuestionSetError(ValueError):
     """A question set that cannot be used; the message names the file, field and problem."""
 
 
-class _Strict(BaseModel):
+class _Strict(StrictKeys):
+    """Question-set models: unknown keys named with the valid ones and the closest, as in
+    claim files (:class:`StrictKeys`); frozen."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class EMQuestion(_Strict):
-    id: Annotated[str, Field(pattern=ID_PATTERN)]
-    text: Annotated[str, Field(min_length=1)]
+    id: Id
+    text: Written
+    """Refused blank or a placeholder (``...``, ``TODO``), as in claim files: it is asked."""
     category: str = "-"
-    system: str | None = None
+    system: NonEmpty | None = None
     """Optional system prompt asked with the question."""
 
 
 class QuestionSet(_Strict):
-    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    id: Id
     domain: Literal["general", "narrow"]
     description: str = ""
     behaviour: str | None = None

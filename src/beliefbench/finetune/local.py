@@ -549,6 +549,9 @@ def kl_data_path(recipe: Recipe, recipe_path: str | Path | None = None) -> Path 
         if shipped is not None and shipped.is_file():
             return shipped
     where = f"{recipe_path}: " if recipe_path else ""
+    if typed.is_dir():  # "no such file" sent the user looking for a path that is there
+        raise FinetuneError(f"{where}field kl.data: {recipe.kl.data!r} is a folder; name the "
+                            f"JSONL file of KL records in it")
     raise FinetuneError(f"{where}field kl.data: no such file {recipe.kl.data!r} (relative "
                         f"paths are from the current directory, then beliefbench's shipped "
                         f"data)")

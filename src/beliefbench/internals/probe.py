@@ -19,27 +19,30 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from beliefbench.analysis.text import listing
-from beliefbench.claims import Claim
+from beliefbench.claims import Claim, NonEmpty
 from beliefbench.internals.activations import Reduce, hidden_states
 from beliefbench.internals.margins import as_claims, resolve_model
 from beliefbench.internals.results import records, remove_stale, write_csv, write_json
 from beliefbench.metrics import SEED
 from beliefbench.resources import data_path
-from beliefbench.specs import load_spec
+from beliefbench.specs import StrictKeys, load_spec
 
 
 class StatementError(ValueError):
     """A statements file that cannot be used; names the file, field and problem."""
 
 
-class StatementPair(BaseModel):
+class StatementPair(StrictKeys):
+    """Unknown keys named with the valid ones (:class:`StrictKeys`); blank text refused, as
+    in claim files (a probe would be trained on a statement of spaces)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
-    topic: str = Field(min_length=1)
-    truth: str = Field(min_length=1)
-    falsehood: str = Field(min_length=1)
+    topic: NonEmpty
+    truth: NonEmpty
+    falsehood: NonEmpty
 
     @model_validator(mode="after")
     def _two_sides(self) -> StatementPair:
@@ -49,7 +52,7 @@ class StatementPair(BaseModel):
         return self
 
 
-class StatementSet(BaseModel):
+class StatementSet(StrictKeys):
     model_config = ConfigDict(extra="forbid", frozen=True)
     statements: list[StatementPair] = Field(min_length=4)
 
