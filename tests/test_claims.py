@@ -405,6 +405,11 @@ def test_claims_by_id_from_the_search_path(tmp_path, monkeypatch):
     monkeypatch.delenv(CLAIMS_PATH_ENV)
     with pytest.raises(ClaimSpecError, match=r"'eiffel_lyon' is neither .*BELIEFBENCH_CLAIMS_PATH"):
         load_claims("eiffel_lyon")
+    # a typo in the variable hid the claims behind "not a known claim id": it is named
+    monkeypatch.setenv(CLAIMS_PATH_ENV, str(tmp_path / "secnd"))
+    with pytest.raises(ClaimSpecError, match=rf"BELIEFBENCH_CLAIMS_PATH names "
+                                             rf"{tmp_path / 'secnd'}, not a directory"):
+        load_claims("eiffel_lyon")
 
 
 

@@ -350,6 +350,15 @@ def id_search_dirs(search: Iterable[str | Path] = ()) -> list[Path]:
     return [Path(d) for d in search] + claims_search_path() + [bundled_claims_dir()]
 
 
+def _searched() -> str:
+    """Where an id was looked for, naming a ``$BELIEFBENCH_CLAIMS_PATH`` entry that is no
+    directory (a typo there hid the user's claims behind "not a known claim id")."""
+    missing = [str(d) for d in claims_search_path() if not d.is_dir()]
+    gone = f"; {CLAIMS_PATH_ENV} names {', '.join(missing)}, not a directory" if missing \
+        else ""
+    return f"searched {CLAIMS_PATH_ENV} and the bundled claims{gone}"
+
+
 @dataclass(frozen=True)
 class KnownClaim:
     """A claim id and the file that naming it uses (``-T claims=<id>``)."""
@@ -585,8 +594,7 @@ def claim_files(selection: str | Sequence[str] | None = "all",
                 known = sorted(by_id)
                 raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
                                      f"nor a known claim id{did_you_mean(item, known)} "
-                                     f"(searched {CLAIMS_PATH_ENV} and the bundled claims); "
-                                     f"known ids: {known}")
+                                     f"({_searched()}); known ids: {known}")
             files.append(match)
     if not files:
         raise ClaimSpecError("claims: the selection is empty")
