@@ -30,6 +30,9 @@ def test_reads_valid_and_messy_replies(reply, verdict):
     ("I think the model believes it.", "no 'answer' field"),
     ('{"reason": "r", "answer": "maybe"}', "unrecognised verdict 'maybe'"),
     ('{"reason": "r", "answer": "yes or no"}', "unrecognised verdict"),
+    # named as the reply wrote it (JSON), not in Python's spelling (True, None)
+    ('{"reason": "r", "answer": true}', "unrecognised verdict 'true'"),
+    ('{"reason": "r", "answer": ["yes"]}', """unrecognised verdict '["yes"]'"""),
     ('{"answer": "yes"} on reflection {"answer": "no"}', "contradictory"),
     ('{"reason": "r"}', "no 'answer' field"),
     # one object that gives two verdicts: not its last (or first) value

@@ -67,7 +67,9 @@ def keyed_values(text: str, key: str) -> list[tuple[str, str]]:
     values: list[tuple[str, str]] = []
     for obj in json_objects(text):
         reason = str(_lookup(obj, "reason") or "")
-        values += [(str(value), reason) for value in _lookup_all(obj, key)]
+        # a value that is no string as the reply wrote it: `true`, not Python's `True`
+        values += [(value if isinstance(value, str) else json.dumps(value), reason)
+                   for value in _lookup_all(obj, key)]
     if values:
         return values
     # broken JSON (unescaped quotes, a missing brace): fall back to the key's pattern
