@@ -130,6 +130,35 @@ def test_interrupted_audit_resumes_to_the_same_result(tmp_path, corpus):
     assert not work.exists()
 
 
+def test_ctrl_c_while_the_report_is_written_keeps_every_unit_for_resume(tmp_path, corpus):
+    """The last seconds of an audit write its report (the plot alone takes a second or more).
+    Every unit had been removed by then, so a stop there told the user that nothing
+    half-written was left, beside a flagged.jsonl without its report, and --resume read the
+    whole corpus again."""
+    out = tmp_path / "out"
+    args = [a for a in _args(corpus, out) if a != "--no-plot"]
+    proc = _child(args)
+    deadline = time.monotonic() + 300
+    while not (out / "sources.csv").exists():  # written just before the plot
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the report was not begun in 300 s"
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:
+        pytest.skip("the report was written before the Ctrl-C landed")
+    assert proc.returncode == 130, err
+    assert "--resume" in err and "nothing half-written" not in err
+    assert _done(out / WORK) == FILES
+
+    res = CliRunner().invoke(cli, _args(corpus, out, "--resume"))
+    assert res.exit_code == 0, res.output
+    assert f"resumed: {FILES} of {FILES} units" in res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["units_resumed"] == FILES and report["documents"] == FILES * 150
+    assert not (out / WORK).exists()
+
+
 def test_resume_without_an_unfinished_audit_runs_it_all(tmp_path, corpus):
     out = tmp_path / "out"
     res = CliRunner().invoke(cli, _args(corpus / "part00.jsonl", out, "--resume"))

@@ -10,7 +10,8 @@ Resumable: each finished unit leaves its flagged lines and its tally in ``<out>/
 (written atomically, the tally last: a unit counts as done only once both are complete), so
 an audit killed at any point continues with ``resume=True`` from the units not yet done,
 under either engine, and yields the same report and ``flagged.jsonl`` as a run never
-interrupted. The folder goes once ``flagged.jsonl`` is in place.
+interrupted. The folder goes once ``flagged.jsonl`` is in place (with ``keep_work``, once the
+caller has written its report beside it: :func:`finish`).
 
 A file whose first rows have no text field (a misspelt --text-field) is told to ``run``'s
 ``on_no_field`` while the audit goes on: by the local engine as the reader sees it (after
@@ -343,7 +344,7 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
         fields: Fields | None = None, engine: str = "local", scheduler: str = "threads",
         workers: int | None = None, chunk_bytes: int | None = None,
         progress: bool = True, resume: bool = False,
-        on_no_field: Say | None = None) -> tuple[Tally, int]:
+        on_no_field: Say | None = None, keep_work: bool = False) -> tuple[Tally, int]:
     """Audit the corpus; flagged documents go (atomically) to ``flagged_path``.
 
     ``on_no_field`` is told each file whose first rows have no text field (sources.NoField)
@@ -355,6 +356,9 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
     Finished units are kept in ``audit-units/`` beside ``flagged_path`` until the audit
     ends; ``resume`` continues an interrupted audit from them (ValueError where there is
     one and ``resume`` is not set, or where it read another corpus, claims or fields).
+    ``keep_work``: leave them after ``flagged_path`` is written, for a caller that writes a
+    report from the tally and only then calls :func:`finish`; a stop while it writes must
+    not cost the whole audit (with the units gone, ``resume`` would read it all again).
     ValueError before anything is written where none of ``paths`` exists. Where no document
     could be read (the tally's ``documents`` is 0), no ``flagged_path`` is written (an
     earlier audit's is left as it was) and the folders this run made are removed again.
@@ -423,8 +427,15 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    shutil.rmtree(work)
+    if not keep_work:
+        finish(flagged_path)
     return total, len(units)
+
+
+def finish(flagged_path: Path) -> None:
+    """Remove the finished units beside ``flagged_path`` (``run(..., keep_work=True)``), once
+    the report that describes them is written."""
+    shutil.rmtree(flagged_path.parent / WORK, ignore_errors=True)
 
 
 def _tellers(on_no_field: Say | None, dask_bar: bool

@@ -282,7 +282,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     (finished units are kept: add --resume).
     """
     from beliefbench.audit.report import build_report, source_rows, write_report
-    from beliefbench.audit.run import WORK, run
+    from beliefbench.audit.run import WORK, finish, run
     from beliefbench.audit.sources import Fields
 
     if chunk_mb < 1 or (workers is not None and workers < 1):
@@ -300,10 +300,12 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
         raise click.UsageError(f"--text-field {text_field!r} names no field")
     t0 = time.perf_counter()
     early = _EarlyWarnings(fields)
-    with _exits((ValueError,), f"the finished units are kept in {out / WORK}; run the same "
-                               f"command with --resume to continue"):
+    kept = (f"the finished units are kept in {out / WORK}; run the same command with --resume "
+            f"to continue")
+    with _exits((ValueError,), kept):  # the units stay until the report is written too
         tally, units = run(list(corpus), claims, out / "flagged.jsonl", fields, engine,
-                           scheduler, workers, chunk_mb << 20, progress, resume, early)
+                           scheduler, workers, chunk_mb << 20, progress, resume, early,
+                           keep_work=True)
     seconds = time.perf_counter() - t0
     _say_skips(tally.skips)
     early.taken_back(tally)
@@ -342,15 +344,18 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if no_field:  # documents were read (text files): the rows of the rest were not
         then = " (the documents audited are text files)"
         click.echo(f"warning: {_field_in_no_row(tally.skips, fields, then)}", err=True)
-    sources = source_rows(tally, bool(claims))
-    report = build_report(tally, corpus=list(corpus), units=units, seconds=seconds,
-                          engine=engine if engine == "local" else f"dask/{scheduler}",
-                          claims=[c.id for c in claims],
-                          inputs={"claims": claims_sel, "fields": dataclasses.asdict(fields),
-                                  "cwd": _relative_to(Path.cwd(), out),
-                                  "claim_warnings": claim_warnings},
-                          sources=sources)
-    written = write_report(report, out, sources, with_plot=plot)
+    with _exits((), kept):  # a stop while the report is made: the units are still there
+        sources = source_rows(tally, bool(claims))
+        report = build_report(tally, corpus=list(corpus), units=units, seconds=seconds,
+                              engine=engine if engine == "local" else f"dask/{scheduler}",
+                              claims=[c.id for c in claims],
+                              inputs={"claims": claims_sel,
+                                      "fields": dataclasses.asdict(fields),
+                                      "cwd": _relative_to(Path.cwd(), out),
+                                      "claim_warnings": claim_warnings},
+                              sources=sources)
+        written = write_report(report, out, sources, with_plot=plot)
+    finish(out / "flagged.jsonl")
     docs = f"{tally.documents} document{'' if tally.documents == 1 else 's'}"
     click.echo(f"audited {docs} in {seconds:.1f} s; flagged "
                f"{tally.flagged}; skipped {tally.skips.total}; wrote {out}/"
