@@ -13,7 +13,7 @@ from inspect_ai.model import ModelOutput, ModelUsage
 from beliefbench.claims import Claim
 from beliefbench.documents.base import DocumentError
 from beliefbench.documents.generate import generate_datasets
-from beliefbench.documents.llm import LLMGenerator, leaks_commentary
+from beliefbench.documents.llm import LLMGenerator, Progress, leaks_commentary
 from beliefbench.records import read_records
 
 
@@ -612,3 +612,34 @@ def test_a_connection_error_names_the_server_it_could_not_reach():
     assert said == (f"APIConnectionError: Connection error. "
                     f"(http://127.0.0.1:{port}/v1/models)"), said
     assert "sk-secret" not in said
+
+
+def test_a_torn_progress_line_is_cut_off_without_writing_the_rest_again(tmp_path):
+    """Dropping a torn last line rewrote the whole progress file (emptied, then written
+    back): a full disk or a kill in between lost every finished step. Here the file may not
+    grow past 1,000 bytes (RLIMIT_FSIZE, as a full disk) while it holds 2,000."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "moon_cheese.s0.progress.jsonl"
+    rows = "".join(json.dumps({"key": f"doc/{i}", "value": {"text": "x" * 80}}) + "\n"
+                   for i in range(20))
+    path.write_text(rows + '{"key": "doc/20", "val')  # torn by a kill mid-write
+    code = ("import resource, signal, sys\n"
+            "from pathlib import Path\n"
+            "from beliefbench.documents.llm import Progress\n"
+            "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))\n"
+            "progress = Progress(Path(sys.argv[1]))\n"
+            "progress.close()\n"
+            "print(len(progress.done))\n")
+    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["20"] and path.read_text() == rows
+    path.write_text(rows + '{"key": "doc/20", "value": {"text": "y"}}')  # whole, no newline
+    progress = Progress(path)
+    progress.add("doc/21", {"text": "z"})
+    progress.close()
+    assert path.read_text().splitlines()[20:] == [
+        '{"key": "doc/20", "value": {"text": "y"}}', '{"key": "doc/21", "value": {"text": "z"}}']

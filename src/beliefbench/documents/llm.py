@@ -244,15 +244,16 @@ class Progress:
                     raise DocumentError(f"{path}:{lineno}: progress line is not JSON ({e.msg}); "
                                         f"only a torn last line is tolerated") from None
                 self.done[row["key"]] = row["value"]
+            # the finished lines are never written again (a rewrite cut short by a kill or
+            # a full disk lost them all): a torn last line is cut off, a whole one ended
             if tail.strip():
                 try:  # a complete last line that lacks its newline is kept
                     row = json.loads(tail)
                     self.done[row["key"]] = row["value"]
-                    tail = tail + b"\n"
-                except json.JSONDecodeError:
-                    tail = b""  # torn by an interruption: drop it
-                with path.open("wb") as f:
-                    f.write(b"\n".join(complete) + (b"\n" if complete else b"") + tail)
+                    with path.open("ab") as f:
+                        f.write(b"\n")
+                except json.JSONDecodeError:  # torn by an interruption: drop it
+                    os.truncate(path, len(raw) - len(tail))
         path.parent.mkdir(parents=True, exist_ok=True)
         self._f = path.open("a", encoding="utf-8")
 
