@@ -158,6 +158,25 @@ def test_benchmark_shape_options(tmp_path):
     assert model(ids).logits.shape[-1] == 4096
 
 
+def test_a_killed_builds_half_model_is_removed_by_the_next_build(tmp_path):
+    """A build killed outright (SIGKILL: no cleanup ran) left its hidden `.m.tmp-<pid>`
+    folder beside the model for good; the next build removes it, never a running one's."""
+    import os
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    orphan, running = tmp_path / f".m.tmp-{gone}", tmp_path / f".m.tmp-{os.getppid()}"
+    for folder in (orphan, running):
+        folder.mkdir()
+        (folder / "model.safetensors").write_bytes(b"half")
+    build_tiny_model(tmp_path / "m", hidden_size=64, num_layers=1, num_heads=4,
+                     intermediate_size=128)
+    assert not orphan.exists() and running.exists()
+    assert (tmp_path / "m" / "config.json").is_file()
+
+
 def test_cli_tiny_model_refuses_a_folder_that_is_not_empty(tmp_path):
     """--out onto a non-empty folder (a finetune run, another model) used to write the model
     into it, overwriting its config.json and mixing its files with what was there."""

@@ -196,6 +196,7 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
+    _remove_orphans(target)
     try:
         _build(tmp, vocab_size=vocab_size, hidden_size=hidden_size, num_layers=num_layers,
                num_heads=num_heads, intermediate_size=intermediate_size,
@@ -211,6 +212,21 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def _remove_orphans(target: Path) -> None:
+    """Remove the half-built folders of builds of ``target`` that were killed (SIGKILL, a
+    preempted machine: no ``finally`` ran), named by the process id of a process gone."""
+    for folder in target.parent.glob(f".{target.name}.tmp-*"):
+        pid = folder.name.rpartition("-")[2]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)  # raises where no such process is running
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # running, as another user: not ours to remove
+            continue
 
 
 def _build(out: Path, *, vocab_size: int, hidden_size: int, num_layers: int, num_heads: int,
