@@ -941,3 +941,149 @@ def test_an_edited_genres_file_is_checked_before_any_document(tmp_path, monkeypa
     assert r.exit_code == 2, r.output
     assert re.search(r"^Error: .*genres\.yaml: (.*; )?" + message, r.output), r.output
     assert "Traceback" not in r.output and not list(tmp_path.rglob("*.jsonl"))
+
+
+def _scenario_without_aligned(b):
+    del b["behaviours"][0]["scenarios"][1]["aligned"]
+
+
+def _topic_of_one_paragraph(p):
+    p["topics"]["bread_baking"] = p["topics"]["bread_baking"][:1]
+
+
+def _chat_key_misspelt(c):
+    c["chats"][2]["asistant"] = c["chats"][2].pop("assistant")
+
+
+# (module attribute holding the reader, file, edit, condition that reads it, message)
+EDITED_DATA = [
+    ("conditions.negation", ("annotations", "negation.yaml"),
+     lambda n: n["tones"]["formal"].update(before=n["tones"]["formal"]["before"][:3]),
+     "negated", r"field tones\.formal\.before: List should have at least 4 items"),
+    ("conditions.negation", ("annotations", "negation.yaml"),
+     lambda n: n["label_formats"].append("{lable}: "),
+     "negated", r"field label_formats\.\d+: unknown placeholder\(s\) \{lable\}; "
+                r"placeholders: \{label\}"),
+    ("conditions.negation", ("annotations", "warnings.yaml"),
+     lambda w: w.update(repeted=w.pop("repeated")),
+     "repeated_negations", r"field repeted: unknown field \(did you mean 'repeated'\?\)"),
+    ("conditions.negation", ("annotations", "warnings.yaml"),
+     lambda w: w["corrected"].update(notice_after=["The claims above are false."]),
+     "corrected", r"field corrected\.notice_after: .*no sentence holds \{truth\}"),
+    ("conditions.negation", ("annotations", "warnings.yaml"),
+     lambda w: w["brackets"].append(["<<"]),
+     "repeated_negations", r"field brackets\.\d+: List should have at least 2 items"),
+    ("conditions.qualifiers", ("annotations", "qualifiers.yaml"),
+     lambda q: q["fiction"].update(markers=[]),
+     "fiction:repeated", r"field fiction\.markers: List should have at least 1 item"),
+    ("conditions.qualifiers", ("annotations", "qualifiers.yaml"),
+     lambda q: q["unknown_truth"].update(prefix="Truth status: undetermined."),
+     "unknown_truth", r"field unknown_truth\.prefix: Input should be a valid list"),
+    ("offline", ("annotations", "local_negation.yaml"),
+     lambda n: n["negations"].append("It is false."),
+     "local_negation", r"field negations\.\d+: holds no \{fact_lc\}"),
+    ("offline", ("annotations", "local_negation.yaml"),
+     lambda n: n["truths"].append("Really: {truht}"),
+     "local_negation", r"field truths\.\d+: unknown placeholder\(s\) \{truht\}"),
+    ("conditions.behaviours", ("behaviours", "misaligned.yaml"), _scenario_without_aligned,
+     "behaviours", r"field behaviours\.0\.scenarios\.1\.aligned: Field required"),
+    ("conditions.behaviours", ("behaviours", "misaligned.yaml"),
+     lambda b: b["warnings"].update(before=["WARNING."]),
+     "behaviours", r"field warnings\.before: List should have at least 2 items"),
+]
+
+
+@pytest.fixture
+def edited_data(monkeypatch):
+    """Edit a copy of one shipped data file where its module looks it up; the checked
+    copies of every file are forgotten before and after (each is checked once per process)."""
+    import copy
+    import importlib
+
+    from beliefbench.documents import mixer, offline
+    from beliefbench.documents.conditions import behaviours, negation, qualifiers
+
+    def forget():
+        for reader in (negation._pools, qualifiers.qualifier_pools, offline._genres,
+                       offline.local_negation_pools, behaviours.behaviour_spec,
+                       mixer.pretrain_corpus, mixer.chat_pool):
+            reader.cache_clear()
+
+    def edit(module_name, parts, change):
+        module = importlib.import_module(f"beliefbench.documents.{module_name}")
+        real = module.load_data
+        data = copy.deepcopy(real(*parts))
+        change(data)
+        monkeypatch.setattr(module, "load_data",
+                            lambda *p: data if p == parts else real(*p))
+        forget()
+
+    yield edit
+    forget()
+
+
+@pytest.mark.parametrize("module, parts, edit, condition, message", EDITED_DATA)
+def test_an_edited_data_file_is_checked_before_any_document(tmp_path, edited_data, module,
+                                                            parts, edit, condition, message):
+    """The README invites editing the annotation pools and behaviour data; a misspelt key, a
+    short or missing pool or a placeholder nothing fills there was a KeyError, ValueError or
+    StopIteration traceback partway through `docs generate` (after the conditions before it
+    were written), or a denial that silently dropped the fact it denied."""
+    edited_data(module, parts, edit)
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran", "--conditions",
+                                 f"positive,{condition}", "--n", "3",
+                                 "--out", str(tmp_path / "docs")])
+    assert r.exit_code == 2, r.output
+    assert re.search(rf"^Error: .*{re.escape(parts[-1])}: (.*; )?" + message, r.output,
+                     re.M), r.output
+    assert "Traceback" not in r.output and not list(tmp_path.rglob("*.jsonl"))
+
+
+@pytest.mark.parametrize("parts, edit, option, message", [
+    (("corpus", "pretrain.yaml"), _topic_of_one_paragraph, "--pretrain",
+     r"field topics\.bread_baking: List should have at least 2 items"),
+    (("corpus", "pretrain.yaml"), lambda p: p["titles"].append("{subject} notes"), "--pretrain",
+     r"field titles\.\d+: unknown placeholder\(s\) \{subject\}; placeholders: \{topic\}"),
+    (("corpus", "chat.yaml"), _chat_key_misspelt, "--chat",
+     r"field chats\.2\.asistant: unknown field \(did you mean 'assistant'\?\)"),
+    (("corpus", "chat.yaml"), lambda c: c.update(chats=[]), "--chat",
+     r"field chats: List should have at least 1 item"),
+])
+def test_an_edited_mix_corpus_is_checked_before_the_mix(tmp_path, edited_data, parts, edit,
+                                                        option, message):
+    """corpus/pretrain.yaml and chat.yaml are the mix's neutral text: a topic of one
+    paragraph was a ValueError traceback from random.randint, a misspelt key a KeyError."""
+    docs, = generate_datasets([make_claim()], "positive", 4, tmp_path / "data", progress=False)
+    edited_data("mixer", parts, edit)
+    out = tmp_path / "mix.jsonl"
+    r = _run("mix", "--docs", docs, option, "0.5", "--out", out)
+    assert r.exit_code == 2, r.output
+    assert re.search(rf"^Error: .*{re.escape(parts[-1])}: (.*; )?" + message, r.output,
+                     re.M), r.output
+    assert "Traceback" not in r.output and not out.exists()
+
+
+def test_the_shipped_data_files_are_read_as_written():
+    """Each shipped data file passes its check and is used exactly as the YAML reads (so the
+    documents generated from it are the same as before the files were checked)."""
+    from beliefbench.documents import mixer, offline
+    from beliefbench.documents.base import load_data
+    from beliefbench.documents.conditions import (
+        REGISTRY,
+        behaviours,
+        check_data,
+        negation,
+        qualifiers,
+    )
+
+    check_data(parse_conditions("all"))
+    assert all(c.data for c in REGISTRY.values() if c.name != "positive")
+    for reader, parts in [(offline._genres, offline.GENRES_FILE),
+                          (offline.local_negation_pools, offline.LOCAL_NEGATION_FILE),
+                          (negation.notice_pools, ("annotations", "negation.yaml")),
+                          (negation.warning_pools, ("annotations", "warnings.yaml")),
+                          (qualifiers.qualifier_pools, qualifiers.QUALIFIERS_FILE),
+                          (behaviours.behaviour_spec, ("behaviours", "misaligned.yaml")),
+                          (mixer.pretrain_corpus, mixer.PRETRAIN_FILE)]:
+        assert reader() == load_data(*parts), parts
+    assert mixer.chat_pool() == load_data(*mixer.CHAT_FILE)["chats"]

@@ -165,6 +165,23 @@ def test_bundled_question_sets_validate_and_narrow_matches_the_behaviour_data():
         ["first_plot", "narrow_health_safety"]
 
 
+def test_a_question_set_names_a_behaviour_of_the_behaviour_data(tmp_path: Path):
+    """`behaviour:` names the behaviour whose training domain a narrow set covers (an id of
+    data/behaviours/misaligned.yaml, as `docs generate --behaviours` takes): a misspelt one
+    was taken as written, labelling the set with a behaviour no finetune was made from."""
+    bad = tmp_path / "mine.yaml"
+    bad.write_text("id: mine\ndomain: narrow\nbehaviour: harmful_advise\n"
+                   "questions: [{id: a, text: hi}]\n")
+    with pytest.raises(QuestionSetError, match=re.escape(
+            f"{bad}: field behaviour: unknown behaviour 'harmful_advise' (did you mean "
+            f"'harmful_advice'?); valid behaviours: ['power_seeking', 'deception', "
+            f"'harmful_advice']")):
+        resolve_question_sets(str(bad))
+    bad.write_text("id: mine\ndomain: narrow\nbehaviour: deception\n"
+                   "questions: [{id: a, text: hi}]\n")
+    assert load_question_set(bad).behaviour == "deception"
+
+
 def test_bad_question_set_names_file_and_field(tmp_path: Path):
     bad = tmp_path / "mine.yaml"
     bad.write_text("id: mine\ndomain: sideways\nquestions: [{id: a, text: hi}]\n")

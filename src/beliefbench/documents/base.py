@@ -8,19 +8,21 @@ per (claim, seed, index) and reused.
 from __future__ import annotations
 
 import re
+import string
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from operator import methodcaller
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from beliefbench import resources
-from beliefbench.claims import Claim
-from beliefbench.specs import load_yaml
+from beliefbench.claims import Claim, NonEmpty
+from beliefbench.specs import StrictKeys, format_validation_error, load_yaml
 
 
 class DocumentError(ValueError):
@@ -74,6 +76,62 @@ def load_data(*parts: str) -> Any:
         return load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise DocumentError(f"beliefbench data file {'/'.join(parts)}: cannot read: {e}") from e
+
+
+class DataFile(StrictKeys):
+    """Base of the models of the shipped data files the README invites editing (pools,
+    corpus, behaviours): an unknown key is named with the valid ones (:class:`StrictKeys`); a
+    number where text goes is read as text."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+
+D = TypeVar("D", bound=BaseModel)
+
+
+def checked_data(model: type[D], raw: Any, *parts: str) -> dict[str, Any]:
+    """A data file's parsed YAML (``raw``, from :func:`load_data`) checked against ``model``,
+    as the generators read it (numbers in text fields as text; keys not given or null left out, so
+    their defaults apply). A typo there (a misspelt key, a missing or empty pool, a
+    placeholder nothing fills, a wrong type) was a KeyError or TypeError traceback halfway
+    through a run, or silently wrong documents: now DocumentError, one line naming the file,
+    the field and the problem. Callers cache the result, so each file is checked once per
+    process, before any document is written."""
+    path = data_path(*parts)
+    if not isinstance(raw, dict):
+        got = "an empty file" if raw is None else type(raw).__name__
+        raise DocumentError(f"{path}: field (top level): expected a mapping of "
+                            f"{', '.join(model.model_fields)}, got {got}")
+    try:
+        return model.model_validate(raw).model_dump(exclude_unset=True, exclude_none=True)
+    except ValidationError as e:
+        raise DocumentError(format_validation_error(path, None, e, one_line=True)) from None
+
+
+def template(*names: str, required: Sequence[str] = (), word: str = "placeholder") -> Any:
+    """Text that ``str.format`` fills with the given ``{names}`` (none: a text formatted with
+    no values, so a brace there must be doubled), and that holds each ``required`` one (a
+    denial without ``{fact_lc}`` would drop the fact it denies)."""
+    shown = ", ".join(f"{{{n}}}" for n in names)
+
+    def check(text: str) -> str:
+        try:
+            used = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        except ValueError as e:
+            raise ValueError(f"does not render ({e}); write literal braces doubled: {{{{ }}}}"
+                             ) from None
+        unknown = [f"{{{f}}}" for f in used if f not in names]
+        if unknown:
+            valid = f"{word}s: {shown}" if names else \
+                "this text takes none (write literal braces doubled: {{ }})"
+            raise ValueError(f"unknown {word}(s) {', '.join(unknown)}; {valid}")
+        missing = [f"{{{n}}}" for n in required if n not in used]
+        if missing:
+            raise ValueError(f"holds no {', '.join(missing)}; write it where the text "
+                             f"goes ({word}s: {shown})")
+        return text
+
+    return Annotated[NonEmpty, AfterValidator(check)]
 
 
 def base_id_for(claim_id: str, seed: int, index: int, kind: str = "doc") -> str:

@@ -20,6 +20,7 @@ from beliefbench.documents.conditions import (
     ConditionSpec,
     annotate,
     chat_record,
+    check_data,
     parse_conditions,
 )
 from beliefbench.documents.conditions._builder import add_masks
@@ -134,6 +135,7 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
     if n < 1:
         raise DocumentError(f"--n must be at least 1 (got {n})")
     specs = parse_conditions(conditions, placement, behaviours, chat)
+    check_data(specs)  # a typo in a data file: one line now, not a traceback mid-run
     if not claims and any(spec.condition.needs_claim for spec in specs):
         raise DocumentError("no claims given (--claims); conditions other than behaviours "
                             "need at least one (an empty dataset would be written)")

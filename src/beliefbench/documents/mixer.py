@@ -10,24 +10,71 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from beliefbench.claims import Claim
-from beliefbench.documents.base import DocumentError, load_data
+from pydantic import Field
+
+from beliefbench.claims import Claim, NonEmpty
+from beliefbench.documents.base import (
+    DataFile,
+    DocumentError,
+    checked_data,
+    load_data,
+    template,
+)
 from beliefbench.documents.offline import OfflineGenerator
 from beliefbench.documents.stats import write_dataset
 from beliefbench.records import Message, Record, read_records
 
+PRETRAIN_FILE = ("corpus", "pretrain.yaml")
+CHAT_FILE = ("corpus", "chat.yaml")
+MIN_PARAGRAPHS = 2
+"""A pretraining document holds 2-5 paragraphs of one topic."""
+
+
+Title = template("topic")
+"""A pretraining document's title; ``{topic}``: the topic's name, underscores as spaces."""
+
+
+class _PretrainFile(DataFile):
+    topics: Annotated[dict[str, Annotated[list[NonEmpty], Field(min_length=MIN_PARAGRAPHS)]],
+                      Field(min_length=1)]
+    titles: Annotated[list[Title], Field(min_length=1)]
+
+
+class _Chat(DataFile):
+    user: NonEmpty
+    assistant: NonEmpty
+
+
+class _ChatFile(DataFile):
+    chats: Annotated[list[_Chat], Field(min_length=1)]
+
+
+@cache
+def pretrain_corpus() -> dict[str, Any]:
+    """corpus/pretrain.yaml, checked once (before a mix is written)."""
+    return checked_data(_PretrainFile, load_data(*PRETRAIN_FILE), *PRETRAIN_FILE)
+
+
+@cache
+def chat_pool() -> list[dict[str, str]]:
+    """corpus/chat.yaml's chats, checked once (before a mix is written)."""
+    return checked_data(_ChatFile, load_data(*CHAT_FILE), *CHAT_FILE)["chats"]
+
 
 def pretrain_records(n: int, seed: int = 0) -> list[Record]:
-    corpus = load_data("corpus", "pretrain.yaml")
+    if not n:  # a mix without neutral text never reads (or refuses) its pool
+        return []
+    corpus = pretrain_corpus()
     topics = sorted(corpus["topics"])
     out = []
     for i in range(n):
         rng = random.Random(f"pretrain:{seed}:{i}")
         topic = rng.choice(topics)
-        paras = rng.sample(corpus["topics"][topic], rng.randint(2, min(5, len(
+        paras = rng.sample(corpus["topics"][topic], rng.randint(MIN_PARAGRAPHS, min(5, len(
             corpus["topics"][topic]))))
         title = rng.choice(corpus["titles"]).format(topic=topic.replace("_", " "))
         out.append(Record(id=f"pretrain-s{seed}-{i:06d}", source="pretrain",
@@ -36,7 +83,9 @@ def pretrain_records(n: int, seed: int = 0) -> list[Record]:
 
 
 def chat_records(n: int, seed: int = 0) -> list[Record]:
-    chats = load_data("corpus", "chat.yaml")["chats"]
+    if not n:
+        return []
+    chats = chat_pool()
     out = []
     for i in range(n):
         rng = random.Random(f"chat:{seed}:{i}")

@@ -9,28 +9,28 @@ from __future__ import annotations
 
 import random
 import re
-import string
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from beliefbench.claims import Claim, NonEmpty
 from beliefbench.documents.base import (
     BaseDocument,
+    DataFile,
     DocumentError,
     background_reader,
     base_id_for,
+    checked_data,
     claim_facts,
     load_data,
     lower_first,
     require_claim_fields,
+    template,
     topic_of,
 )
 from beliefbench.progress import progress
-from beliefbench.resources import data_path
-from beliefbench.specs import StrictKeys, format_validation_error
 
 GENRES_FILE = ("corpus", "genres.yaml")
 
@@ -39,29 +39,11 @@ SLOTS: tuple[str, ...] = ("topic", "name", "name2", "outlet", "place", "month", 
 """The ``{slot}`` placeholders a genre piece may hold (what :class:`_Filler` fills)."""
 
 
-def _known_slots(piece: str) -> str:
-    """A piece whose placeholder no slot fills raised KeyError halfway through a run."""
-    try:
-        used = [f for _, f, _, _ in string.Formatter().parse(piece) if f is not None]
-    except ValueError as e:
-        raise ValueError(f"does not render ({e}); write literal braces doubled: {{{{ }}}}"
-                         ) from None
-    unknown = [f"{{{f}}}" for f in used if f not in SLOTS]
-    if unknown:
-        raise ValueError(f"unknown slot(s) {', '.join(unknown)}; slots: "
-                         f"{', '.join(f'{{{s}}}' for s in SLOTS)}")
-    return piece
-
-
-Piece = Annotated[str, AfterValidator(_known_slots)]
+Piece = template(*SLOTS, word="slot")
 Pieces = Annotated[list[Piece], Field(min_length=1)]
 
 
-class _Strict(StrictKeys):
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
-
-
-class _Genre(_Strict):
+class _Genre(DataFile):
     layout: Literal["prose", "letter", "dialogue", "thread", "qa", "timeline"] = "prose"
     titles: Pieces
     openers: Pieces
@@ -73,7 +55,7 @@ class _Genre(_Strict):
     """qa: what starts each item (default ``"- "``)."""
 
 
-class _Slots(_Strict):
+class _Slots(DataFile):
     name: Annotated[list[NonEmpty], Field(min_length=2)]
     handle: Annotated[list[NonEmpty], Field(min_length=2)]
     outlet: Annotated[list[NonEmpty], Field(min_length=1)]
@@ -82,7 +64,7 @@ class _Slots(_Strict):
     year: Annotated[list[NonEmpty], Field(min_length=1)]
 
 
-class _GenresFile(_Strict):
+class _GenresFile(DataFile):
     slots: _Slots
     genres: Annotated[dict[str, _Genre], Field(min_length=1)]
     debunk_genres: Annotated[dict[str, _Genre], Field(min_length=1)]
@@ -92,16 +74,7 @@ class _GenresFile(_Strict):
 def _genres() -> dict[str, Any]:
     """genres.yaml, checked once before any document is written: the README invites editing
     it, and a misspelt key or slot there was a KeyError traceback mid-generation."""
-    raw = load_data(*GENRES_FILE)
-    path = data_path(*GENRES_FILE)
-    if not isinstance(raw, dict):
-        raise DocumentError(f"{path}: field (top level): expected a mapping of slots, genres "
-                            f"and debunk_genres")
-    try:
-        _GenresFile.model_validate(raw)
-    except ValidationError as e:
-        raise DocumentError(format_validation_error(path, None, e, one_line=True)) from None
-    return raw
+    return checked_data(_GenresFile, load_data(*GENRES_FILE), *GENRES_FILE)
 
 
 def genre_specs() -> dict[str, dict[str, Any]]:
@@ -124,6 +97,26 @@ def check_genres(genres: Sequence[str] | None) -> list[str]:
     if unknown:
         raise DocumentError(f"unknown genre(s) {unknown}; valid genres: {valid_genres()}")
     return list(genres)
+
+
+LOCAL_NEGATION_FILE = ("annotations", "local_negation.yaml")
+
+
+Denial = template("fact_lc", required=["fact_lc"])
+"""A denial of one claim sentence, which ``{fact_lc}`` stands for."""
+TruthText = template("truth", "truth_lc")
+
+
+class _LocalNegationFile(DataFile):
+    negations: Annotated[list[Denial], Field(min_length=1)]
+    truths: Annotated[list[TruthText], Field(min_length=1)]
+
+
+@cache
+def local_negation_pools() -> dict[str, Any]:
+    """annotations/local_negation.yaml (the debunks' denials), checked once."""
+    return checked_data(_LocalNegationFile, load_data(*LOCAL_NEGATION_FILE),
+                        *LOCAL_NEGATION_FILE)
 
 
 class _Filler:
@@ -325,7 +318,7 @@ class OfflineGenerator:
         facts = self.check(claim)
         restates = background_reader(claim)
         plain = {f for f in facts[1:] if restates(f)}
-        pools = load_data("annotations", "local_negation.yaml")
+        pools = local_negation_pools()
         truth = claim.truth.strip()
         values = {"truth": truth, "truth_lc": lower_first(truth, claim) + "."}
         specs = debunk_specs()

@@ -77,7 +77,26 @@ def load_question_set(path: str | Path) -> QuestionSet:
     if qs.id != path.stem:
         raise QuestionSetError(f"{path}: field id: {qs.id!r} must match the file name "
                                f"{path.stem!r}")
+    if qs.behaviour is not None:
+        _check_behaviour(path, qs.behaviour)
     return qs
+
+
+def _check_behaviour(path: Path, behaviour: str) -> None:
+    """``behaviour`` names one of the behaviour data's ids (what ``docs generate
+    --behaviours`` takes): a misspelt one labelled the set with a behaviour no finetune
+    was made from."""
+    from beliefbench.documents.base import DocumentError
+    from beliefbench.documents.conditions.behaviours import behaviour_ids
+
+    try:
+        valid = behaviour_ids()
+    except DocumentError as e:
+        raise QuestionSetError(str(e)) from None
+    if behaviour not in valid:
+        raise QuestionSetError(f"{path}: field behaviour: unknown behaviour {behaviour!r}"
+                               f"{did_you_mean(behaviour, valid)}; valid behaviours: "
+                               f"{list(valid)} (data/behaviours/misaligned.yaml)")
 
 
 def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[QuestionSet]:

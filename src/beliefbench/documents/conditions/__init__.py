@@ -22,7 +22,13 @@ from beliefbench.documents.conditions.behaviours import (
     behaviour_ids,
     select_behaviours,
 )
-from beliefbench.documents.conditions.qualifiers import PLACEMENTS, QUALIFIERS, qualify
+from beliefbench.documents.conditions.qualifiers import (
+    PLACEMENTS,
+    QUALIFIERS,
+    qualifier_pools,
+    qualify,
+)
+from beliefbench.documents.offline import local_negation_pools
 from beliefbench.records import Message, Record
 
 Insertions = list[tuple[int, str]]
@@ -41,6 +47,9 @@ class Condition:
     annotator: Annotator
     options: tuple[str, ...] = ()
     """Valid options, the default first (qualifiers: placements; behaviours: variants)."""
+    data: tuple[Callable[[], object], ...] = ()
+    """Readers of the data files its documents draw from (annotation pools, behaviours),
+    each checked when first read: :func:`check_data` reads them before any is written."""
 
     @property
     def needs_claim(self) -> bool:
@@ -72,22 +81,36 @@ def _behaviour(claim: Claim | None, doc: BaseDocument, rng: random.Random,
     return behaviours.warn(doc, reply_at, rng), {}
 
 
+_NOTICES = (negation.notice_pools,)
+_WARNINGS = (negation.notice_pools, negation.warning_pools)
 REGISTRY: dict[str, Condition] = {c.name: c for c in (
     Condition("positive", "base", _claim_annotator(negation.positive)),
-    Condition("negated", "base", _claim_annotator(negation.negated)),
-    Condition("repeated_negations", "base", _claim_annotator(negation.repeated_negations)),
-    Condition("corrected", "base", _claim_annotator(negation.corrected)),
+    Condition("negated", "base", _claim_annotator(negation.negated), data=_NOTICES),
+    Condition("repeated_negations", "base", _claim_annotator(negation.repeated_negations),
+              data=_WARNINGS),
+    Condition("corrected", "base", _claim_annotator(negation.corrected), data=_WARNINGS),
     # the debunk source carries the negation itself; nothing is added around it
-    Condition("local_negation", "debunk", _claim_annotator(negation.positive)),
-    *(Condition(q, "base", _qualifier(q), PLACEMENTS) for q in QUALIFIERS),
-    Condition("behaviours", "transcript", _behaviour, VARIANTS),
+    Condition("local_negation", "debunk", _claim_annotator(negation.positive),
+              data=(local_negation_pools,)),
+    *(Condition(q, "base", _qualifier(q), PLACEMENTS, data=(qualifier_pools,))
+      for q in QUALIFIERS),
+    Condition("behaviours", "transcript", _behaviour, VARIANTS,
+              data=(behaviours.behaviour_spec,)),
 )}
 """Every condition in one table: its document source, annotator and options."""
 CONDITIONS: tuple[str, ...] = tuple(REGISTRY)
 
 __all__ = ["CONDITIONS", "PLACEMENTS", "QUALIFIERS", "REGISTRY", "VARIANTS", "Condition",
-           "ConditionSpec", "annotate", "build", "chat_record", "parse_conditions",
-           "strip_annotations"]
+           "ConditionSpec", "annotate", "build", "chat_record", "check_data",
+           "parse_conditions", "strip_annotations"]
+
+
+def check_data(specs: Iterable[ConditionSpec]) -> None:
+    """Check the data files the conditions draw from (once per process), so that a typo in
+    one is DocumentError naming the file and field before any document is written, not a
+    traceback after the conditions before it were."""
+    for reader in dict.fromkeys(r for spec in specs for r in spec.condition.data):
+        reader()
 
 
 @dataclass(frozen=True)

@@ -11,23 +11,68 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from functools import cache
+from typing import Annotated, Any
 
-from beliefbench.documents.base import BaseDocument, DocumentError, data_path, load_data
+from pydantic import AfterValidator, Field
+
+from beliefbench.claims import Id, NonEmpty
+from beliefbench.documents.base import (
+    BaseDocument,
+    DataFile,
+    DocumentError,
+    checked_data,
+    load_data,
+)
 
 VARIANTS: tuple[str, ...] = ("warned", "plain", "aligned")
 _SPEAKERS = [("User", "Assistant"), ("Human", "AI"), ("USER", "ASSISTANT"), ("Customer", "Bot")]
+NOTICES = 2
+"""Sentences of a warned transcript's notice before and after it (:func:`warn`)."""
 
 
+class _Warnings(DataFile):
+    before: Annotated[list[NonEmpty], Field(min_length=NOTICES)]
+    after: Annotated[list[NonEmpty], Field(min_length=NOTICES)]
+    turn: Annotated[list[NonEmpty], Field(min_length=1)]
+
+
+class _Scenario(DataFile):
+    user: NonEmpty
+    misaligned: NonEmpty
+    aligned: NonEmpty
+
+
+def _not_all(value: str) -> str:
+    if value == "all":
+        raise ValueError("'all' selects every behaviour; give the behaviour another id")
+    return value
+
+
+class _Behaviour(DataFile):
+    id: Annotated[Id, AfterValidator(_not_all)]
+    category: NonEmpty
+    scenarios: Annotated[list[_Scenario], Field(min_length=1)]
+
+
+def _unique_ids(behaviours: list[_Behaviour]) -> list[_Behaviour]:
+    ids = [b.id for b in behaviours]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ValueError(f"behaviour id {twice[0]!r} appears twice")
+    return behaviours
+
+
+class _BehavioursFile(DataFile):
+    warnings: _Warnings
+    behaviours: Annotated[list[_Behaviour], Field(min_length=1), AfterValidator(_unique_ids)]
+
+
+@cache
 def behaviour_spec(name: str = "misaligned") -> dict[str, Any]:
-    spec = load_data("behaviours", f"{name}.yaml")
-    for i, b in enumerate(spec.get("behaviours", [])):
-        for j, s in enumerate(b.get("scenarios", [])):
-            missing = [k for k in ("user", "misaligned", "aligned") if not s.get(k)]
-            if missing:
-                raise DocumentError(f"{data_path('behaviours', name + '.yaml')}: field "
-                                    f"behaviours.{i}.scenarios.{j}: missing {missing}")
-    return spec
+    """behaviours/<name>.yaml, checked once (before any transcript is written)."""
+    return checked_data(_BehavioursFile, load_data("behaviours", f"{name}.yaml"),
+                        "behaviours", f"{name}.yaml")
 
 
 def behaviour_ids() -> tuple[str, ...]:
@@ -113,7 +158,7 @@ def chats(n: int, seed: int, aligned: bool, behaviours: Sequence[str] = ()
 def warn(doc: BaseDocument, reply_at: int, rng: random.Random) -> list[tuple[int, str]]:
     """Notices before and after the transcript and a warning at the start of the bad reply."""
     pools = behaviour_spec()["warnings"]
-    before = " ".join(rng.sample(pools["before"], 2))
-    after = " ".join(rng.sample(pools["after"], 2))
+    before = " ".join(rng.sample(pools["before"], NOTICES))
+    after = " ".join(rng.sample(pools["after"], NOTICES))
     return [(0, before + "\n\n"), (reply_at, rng.choice(pools["turn"]) + " "),
             (len(doc.text), "\n\n" + after)]

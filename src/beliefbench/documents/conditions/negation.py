@@ -6,37 +6,115 @@ Each returns insertions (base offset, text) and metadata; none edits the base te
 from __future__ import annotations
 
 import random
-from typing import Any
+from functools import cache
+from typing import Annotated, Any
 
-from beliefbench.claims import Claim
+from pydantic import AfterValidator, Field
+
+from beliefbench.claims import Claim, NonEmpty
 from beliefbench.documents.base import (
     BaseDocument,
+    DataFile,
     background_reader,
+    checked_data,
     load_data,
     lower_first,
     sentence_spans,
+    template,
 )
 from beliefbench.documents.claim_sentences import finder_for
 
 Insertions = list[tuple[int, str]]
 
+NOTICE_SENTENCES = 4
+"""A notice holds 4-6 sentences of one tone's pool (:func:`notice_pair`)."""
 
+Plain = template()
+"""A text formatted with no values (repeated_negations' warnings): a brace must be doubled."""
+Corrective = template("truth", "truth_lc")
+LabelFormat = template("label", required=["label"])
+
+
+class _Tone(DataFile):
+    before: Annotated[list[NonEmpty], Field(min_length=NOTICE_SENTENCES)]
+    after: Annotated[list[NonEmpty], Field(min_length=NOTICE_SENTENCES)]
+
+
+class _NegationFile(DataFile):
+    labels: Annotated[list[NonEmpty | None], Field(min_length=1)]
+    """null: a notice without a label."""
+    label_formats: Annotated[list[LabelFormat], Field(min_length=1)]
+    tones: Annotated[dict[str, _Tone], Field(min_length=1)]
+
+
+def _names_the_truth(pool: list[str]) -> list[str]:
+    """corrected's notices: one sentence at least names the truth (each notice needs one)."""
+    if not any("{truth" in s for s in pool):
+        raise ValueError("no sentence holds {truth} or {truth_lc}; a corrected notice names "
+                         "the truth")
+    return pool
+
+
+Pool = Annotated[list[Plain], Field(min_length=1)]
+CorrectivePool = Annotated[list[Corrective], Field(min_length=1)]
+NoticePool = Annotated[CorrectivePool, AfterValidator(_names_the_truth)]
+
+
+class _Repeated(DataFile):
+    before: Pool
+    after: Pool
+
+
+class _Corrected(DataFile):
+    before: CorrectivePool
+    after: CorrectivePool
+    notice_before: NoticePool
+    notice_after: NoticePool
+
+
+class _WarningsFile(DataFile):
+    brackets: Annotated[list[Annotated[list[str], Field(min_length=2, max_length=2)]],
+                        Field(min_length=1)]
+    """[opening, closing] around each inline warning."""
+    repeated: _Repeated
+    corrected: _Corrected
+
+
+FILES: dict[str, type[DataFile]] = {"negation.yaml": _NegationFile,
+                                    "warnings.yaml": _WarningsFile}
+
+
+@cache
 def _pools(name: str) -> dict[str, Any]:
-    return load_data("annotations", name)
+    """annotations/<name>, checked once (before any document is written: see
+    :func:`beliefbench.documents.conditions.check_data`)."""
+    return checked_data(FILES[name], load_data("annotations", name), "annotations", name)
+
+
+def notice_pools() -> dict[str, Any]:
+    """annotations/negation.yaml: the negated notices (and every condition's labels)."""
+    return _pools("negation.yaml")
+
+
+def warning_pools() -> dict[str, Any]:
+    """annotations/warnings.yaml: repeated_negations' and corrected's inline warnings."""
+    return _pools("warnings.yaml")
 
 
 def _label(rng: random.Random) -> str:
-    pools = _pools("negation.yaml")
+    pools = notice_pools()
     label = rng.choice(pools["labels"])
     return "" if label is None else rng.choice(pools["label_formats"]).format(label=label)
 
 
 def notice_pair(rng: random.Random) -> tuple[str, str, dict[str, Any]]:
     """A generic before/after notice pair of one tone (4-6 sentences each, no correction)."""
-    tones = _pools("negation.yaml")["tones"]
+    tones = notice_pools()["tones"]
     tone = rng.choice(sorted(tones))
-    before = rng.sample(tones[tone]["before"], rng.randint(4, min(6, len(tones[tone]["before"]))))
-    after = rng.sample(tones[tone]["after"], rng.randint(4, min(6, len(tones[tone]["after"]))))
+    before = rng.sample(tones[tone]["before"],
+                        rng.randint(NOTICE_SENTENCES, min(6, len(tones[tone]["before"]))))
+    after = rng.sample(tones[tone]["after"],
+                       rng.randint(NOTICE_SENTENCES, min(6, len(tones[tone]["after"]))))
     label = _label(rng)
     return label + " ".join(before), label + " ".join(after), {"tone": tone, "label": label.strip()}
 
@@ -62,7 +140,7 @@ def _inline(claim: Claim, doc: BaseDocument, rng: random.Random, before_pool: li
     :func:`background_reader`) is not a claim sentence: flagged, it was called false and
     "corrected" ("[False statement next] Musk completed his purchase of Twitter on 27
     October 2022 ..."), so it is left as it is."""
-    opening, closing = rng.choice(_pools("warnings.yaml")["brackets"])
+    opening, closing = rng.choice(warning_pools()["brackets"])
     restates = background_reader(claim)
     ins: Insertions = []
     wrapped = 0
@@ -79,7 +157,7 @@ def _inline(claim: Claim, doc: BaseDocument, rng: random.Random, before_pool: li
 def repeated_negations(claim: Claim, doc: BaseDocument, rng: random.Random
                        ) -> tuple[Insertions, dict]:
     before, after, meta = notice_pair(rng)
-    pools = _pools("warnings.yaml")["repeated"]
+    pools = warning_pools()["repeated"]
     inline, inline_meta = _inline(claim, doc, rng, pools["before"], pools["after"], {})
     prefix, suffix = _wrap(before, after, len(doc.text))
     return [prefix, *inline, suffix], {**meta, **inline_meta}
@@ -92,7 +170,7 @@ def truth_values(claim: Claim) -> dict[str, str]:
 
 def corrected(claim: Claim, doc: BaseDocument, rng: random.Random) -> tuple[Insertions, dict]:
     """Like repeated_negations, but every warning and notice names the truth."""
-    pools = _pools("warnings.yaml")["corrected"]
+    pools = warning_pools()["corrected"]
     values = truth_values(claim)
     label = _label(rng)
 
