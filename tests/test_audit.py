@@ -1020,10 +1020,19 @@ def _plain_layout(text: str, cues, start: int = 0):
     from beliefbench.audit.framing import _ASIDE, _LIST_ITEM, _PARA, _WRAPPED, _aside_counts
     from beliefbench.documents.base import CLOSERS, sentence_spans
 
+    # an aside that is a whole paragraph (stripped) is a note read as text, never masked
+    notes, at = set(), start
+    for para in _PARA.split(text[start:]):
+        if para.strip():
+            lead = len(para) - len(para.lstrip())
+            notes.add((at + lead, at + len(para.rstrip())))
+        at += len(para)
+        if at < len(text):
+            at = _PARA.match(text, at).end()
     asides, pieces, done = [], [], 0
     for m in _ASIDE.finditer(text, start):
         counts = _aside_counts(m.group(), cues)
-        if counts:
+        if counts and m.span() not in notes:
             a, b = m.span()
             asides.append((a, b, counts))
             pieces += [text[done:a], " " * (b - a)]

@@ -237,12 +237,27 @@ def _blank(text: str, asides: list[tuple[int, int, dict[str, int]]]) -> str:
 _first = itemgetter(0)
 
 
+def _whole_paragraph(text: str, start: int, a: int, b: int) -> bool:
+    """The aside ``text[a:b]`` is a paragraph of its own (blank lines or the text's ends
+    around it): a note set in brackets ("[Editor's note: this article is satire.]"), read
+    as the text it holds, not a warning beside a sentence."""
+    return ((_BLANK.fullmatch(text, start, a) is not None
+             or _PARA_HEAD.search(text, start, a) is not None)
+            and (_BLANK.fullmatch(text, b) is not None or _PARA_TAIL.match(text, b) is not None))
+
+
+_BLANK = re.compile(r"\s*")
+_PARA_HEAD = re.compile(r"\n[ \t]*\n[ \t]*\Z")
+_PARA_TAIL = re.compile(r"[ \t]*\n[ \t]*\n")
+
+
 def cue_asides(text: str, start: int, cues: Cues) -> list[tuple[int, int, dict[str, int]]]:
-    """The asides that carry a cue, with their counts: those masked out of the text."""
+    """The asides that carry a cue, with their counts: those masked out of the text (not
+    one that is a whole paragraph: its sentences are read as a frame's are)."""
     asides = []
     for m in _asides(text, start):
         counts = _aside_counts(m.group(), cues)
-        if counts:
+        if counts and not _whole_paragraph(text, start, *m.span()):
             asides.append((*m.span(), counts))
     return asides
 
