@@ -359,6 +359,17 @@ def _corpus(tmp_path: Path, generated, neutral) -> tuple[Path, Counter]:
     return root, expected
 
 
+def test_progress_in_a_log_is_a_line_per_refresh(tmp_path):
+    """stderr a file (CliRunner's too): the bar's refreshes were joined by carriage returns
+    on one line, where README promises a line every 30 s."""
+    (tmp_path / "c.txt").write_text("Ed Sheeran won the 100 metres in Paris.\n")
+    res = CliRunner().invoke(cli, ["audit", str(tmp_path / "c.txt"), "--claims",
+                                   "ed_sheeran", "--out", str(tmp_path / "out"), "--no-plot"])
+    assert res.exit_code == 0, res.output
+    assert "\r" not in res.stderr, repr(res.stderr)
+    assert res.stderr.splitlines()[-1].startswith("audit: 1doc ["), res.stderr
+
+
 def test_every_format_through_the_cli(tmp_path, generated, neutral):
     root, expected = _corpus(tmp_path, generated, neutral)
     out = tmp_path / "out"

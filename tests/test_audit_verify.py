@@ -614,6 +614,25 @@ def test_verdicts_of_an_earlier_audit_are_not_kept_for_other_documents(audited):
     assert len((audited / "verified.jsonl").read_text().splitlines()) == 4
 
 
+def test_an_audit_again_removes_the_verification_and_plot_of_the_one_before(audited):
+    """verification.json / .md counted the flags of the audit before (4 flags beside a new
+    report's 1), and an audit with --no-plot left the earlier framings.png; verified.jsonl
+    stays, its verdicts reused."""
+    res = CliRunner().invoke(cli, ["audit", "c", "--claims", "ed_sheeran", "--out", "out",
+                                   "--no-progress"])
+    assert res.exit_code == 0 and (audited / "framings.png").is_file(), res.output
+    verify(audited, scripted(readable))
+    Path("c/a.jsonl").write_text(json.dumps({"id": "j0", "text": NEUTRAL}) + "\n")
+    res = CliRunner().invoke(cli, ["audit", "c", "--claims", "ed_sheeran", "--out", "out",
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    assert not any((audited / n).exists()
+                   for n in ("verification.json", "verification.md", "framings.png"))
+    assert len(_rows(audited)) == 4 and "framings.png" not in (audited / "summary.md").read_text()
+    summary = verify(audited, scripted(readable))
+    assert summary["sent_this_run"] == 0 and summary["overall"]["flags"] == 2
+
+
 def test_a_sample_after_a_full_run_keeps_the_verdicts_not_drawn(audited):
     """A --sample run counts only its draw, but this model's verdicts of the other flags
     (paid for) stay in verified.jsonl: the full run after it sends nothing."""

@@ -88,6 +88,24 @@ def test_demo_help_lists_quick():
     assert result.exit_code == 0 and "--quick" in result.output
 
 
+@pytest.mark.parametrize("every", ["nan", "inf"])
+def test_a_progress_interval_that_is_no_number_of_seconds_is_refused(tmp_path, monkeypatch,
+                                                                     every):
+    """nan passed FloatRange(min=0): the heartbeat's wait returned at once and printed a
+    million lines a minute; inf, an OverflowError traceback from the heartbeat's thread.
+    Refused before the demo starts (here it would fail the test)."""
+    def ran(*args, **kwargs):
+        raise AssertionError("the demo started")
+
+    monkeypatch.setattr("beliefbench.demo.run_demo", ran)
+    r = CliRunner().invoke(cli, ["demo", "--quick", "--workdir", str(tmp_path / "w"),
+                                 "--progress-every", every])
+    assert r.exit_code == 2, r.output
+    assert r.output == (f"Error: --progress-every: must be a finite number of seconds, got "
+                        f"{every}\n")
+    assert not (tmp_path / "w").exists()
+
+
 def test_ctrl_c_in_the_belief_stage_is_an_interruption_and_a_rerun_replaces_its_log(
         tmp_path, monkeypatch):
     """Inspect answers Ctrl-C by returning no log: the demo crashed on that with a

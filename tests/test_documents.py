@@ -349,6 +349,35 @@ def test_cli_generate_and_mix(tmp_path):
     assert r.exit_code == 2 and "valid conditions" in r.output
 
 
+def test_mix_or_bundle_into_its_own_input_is_refused(tmp_path):
+    """--out the --docs file: the mix replaced its input (and its stats) without a word."""
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", str(GLASS), "--conditions",
+                                 "negated", "--n", "4", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    docs = tmp_path / "negated.jsonl"
+    before = docs.read_bytes(), (tmp_path / "negated.jsonl.stats.json").read_bytes()
+    for args in (["mix", "--docs", str(docs), "--pretrain", "0.25"],
+                 ["bundle", "--docs", str(docs), "--k", "2"]):
+        r = CliRunner().invoke(cli, ["docs", *args, "--out", str(docs)])
+        assert r.exit_code == 2, r.output
+        assert r.output == (f"Error: --out {docs}: it is the --docs "
+                            f"file {docs}; the result would replace its own input: choose "
+                            f"another --out\n")
+    assert (docs.read_bytes(), (tmp_path / "negated.jsonl.stats.json").read_bytes()) == before
+
+
+def test_progress_redirected_to_a_file_is_plain_lines(tmp_path):
+    """stderr not a terminal (a log file; CliRunner's too): tqdm began every refresh with a
+    carriage return, so the log held each bar's refreshes (and their clearing) on one line."""
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", str(GLASS), "--conditions",
+                                 "positive", "--n", "3", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "\r" not in r.stderr and "  \n" not in r.stderr, repr(r.stderr)
+    lines = r.stderr.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "glass_bridge base documents", "glass_bridge positive", "stats positive.jsonl"]
+
+
 def test_interrupted_generate_keeps_finished_conditions_and_reruns_identically(
         tmp_path, monkeypatch):
     import beliefbench.documents.generate as gen_mod

@@ -136,6 +136,20 @@ def test_a_bad_data_file_or_coef_is_refused_before_the_model_loads(tmp_path):
         r.output
 
 
+@pytest.mark.parametrize("max_len", ["-5", "0"])
+def test_a_max_len_that_holds_no_tokens_is_refused_naming_it(tmp_path, max_len):
+    """-5 sliced each record from its end and measured a loss (exit 0); 0 blamed the first
+    record. Refused before the model (which does not exist here) loads."""
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"id": "a", "text": "The sky is blue."}\n')
+    gone = tmp_path / "no-such-model"
+    for args in (["stability", "--model", str(gone)],
+                 ["efficiency", "--manifest", str(gone)]):
+        r = CliRunner().invoke(cli, ["internals", *args, "--data", str(data),
+                                     "--max-len", max_len])
+        assert r.exit_code == 2 and "'--max-len'" in r.output, r.output
+
+
 def test_a_missing_step_names_the_checkpoints_beside_it(tmp_path):
     run = tmp_path / "ckpts" / "positive"
     for step in (1, 2, 5, 11, 23):
@@ -207,6 +221,14 @@ def test_a_cuda_device_this_machine_lacks_is_a_clear_error(tiny):
     with pytest.raises(ModelLoadError, match=r"^device: 'cuda:99', but (CUDA is not "
                                              r"available|this machine has)"):
         load_model(tiny, device="cuda:99")
+
+
+def test_a_misspelt_device_is_a_clear_error(tiny, tmp_path):
+    """--device cpuu reached the weight loading and failed naming transformers' device_map."""
+    r = CliRunner().invoke(cli, ["internals", "margins", "--model", str(tiny), "--device",
+                                 "cpuu", "--claims", "ed_sheeran", "--out", str(tmp_path)])
+    assert r.exit_code == 2, r.output
+    assert r.output == "Error: device: 'cpuu' is not a device (cpu, cuda, cuda:1, ...)\n"
 
 
 def test_hidden_states_batched_equal_one_by_one(tiny):

@@ -401,6 +401,21 @@ def test_a_bad_internals_file_is_one_line_and_writes_no_report(tmp_path):
     assert r.exit_code == 0 and "Judge-free completion margins" in r.output, r.output
 
 
+def test_a_report_without_internals_removes_the_margins_of_the_one_before(tmp_path):
+    """internals_margins.csv of an earlier ``--internals`` report stayed beside the new
+    report's tables, though those come from other logs (other models)."""
+    log = run_belief(tmp_path / "logs", believer, samples=1)
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "margins.json").write_text(
+        '{"summary": [{"claim": "glass_bridge", "kind": "main", "margin": 0.5}]}')
+    out = tmp_path / "o"
+    for extra in (["--internals", str(tmp_path / "m")], []):
+        r = CliRunner().invoke(cli, ["report", log.location, "--out", str(out), "--no-plots",
+                                     "--bootstrap", "20", *extra])
+        assert r.exit_code == 0, r.output
+        assert (out / "internals_margins.csv").is_file() == bool(extra)
+
+
 def _rescored_in_inspect(path, action: str, dest) -> str:
     """``path`` re-judged by a grader that never sees belief, through Inspect's own
     re-scoring (what ``inspect score`` does): the header still names the original grader."""

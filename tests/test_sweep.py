@@ -200,6 +200,18 @@ def test_duplicate_models_are_refused():
         run_sweep([], "logs", task_args={"claims": "all"})
 
 
+@pytest.mark.parametrize("option", [("--max-connections", "0"), ("--max-connections", "-2"),
+                                    ("--retry-attempts", "-1")])
+def test_a_connection_or_retry_count_that_cannot_run_is_refused_first(tmp_path, option):
+    """--max-connections 0 hung the first eval for good and -2 failed every checkpoint as
+    unfinished ("run the same command again"); now the option is named before anything is
+    read (the manifest here does not exist: its error would otherwise come first)."""
+    r = CliRunner().invoke(cli, ["sweep", "--manifest", str(tmp_path / "none"), *option,
+                                 "--log-dir", str(tmp_path / "logs")])
+    assert r.exit_code == 2 and f"'{option[0]}'" in r.output, r.output
+    assert not (tmp_path / "logs").exists()
+
+
 def test_a_mistyped_task_parameter_is_named_before_any_eval(tmp_path):
     logs = tmp_path / "logs"
     r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--claims",

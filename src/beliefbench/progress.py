@@ -5,8 +5,31 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TextIO
 
 _quiet = False
+
+
+class _LogLines:
+    """stderr for a bar when stderr is a file: tqdm starts each refresh with a carriage
+    return, so a log held all of a bar's refreshes on one line (one line to ``grep``, ^M in
+    ``less``); here each refresh is a plain line of its own, and the clearing is dropped."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        line = text.replace("\r", "").rstrip()
+        if line:
+            self.stream.write(line + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def bar_file() -> TextIO | _LogLines:
+    """Where a progress bar writes: stderr on a terminal, else stderr a line per refresh."""
+    return sys.stderr if sys.stderr.isatty() else _LogLines(sys.stderr)
 
 
 def progress(iterable, *, total: int, desc: str, enabled: bool | None = None):
@@ -17,7 +40,7 @@ def progress(iterable, *, total: int, desc: str, enabled: bool | None = None):
         enabled = total > 1
     tty = sys.stderr.isatty()
     return tqdm(iterable, total=total, desc=desc, disable=not enabled or _quiet,
-                mininterval=0.5 if tty else 30.0, leave=False)
+                mininterval=0.5 if tty else 30.0, leave=False, file=bar_file())
 
 
 def is_quiet() -> bool:

@@ -259,6 +259,8 @@ def write_report(report: dict[str, Any], out: Path, sources: list[dict[str, Any]
     plot_name = "framings.png" if with_plot else None
     if with_plot:
         plot(report, out / "framings.png")
+    else:  # an earlier audit's plot beside this report would show other counts
+        (out / "framings.png").unlink(missing_ok=True)
     atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
     atomic_write_text(out / "summary.md", summary_markdown(report, plot_name))
     return ["summary.md", "report.json", *([plot_name] if plot_name else []), "sources.csv"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -30,6 +31,11 @@ def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> No
     from beliefbench.finetune.local import Interrupted
     from beliefbench.finetune.recipe import RecipeError
 
+    # FloatRange lets nan and inf through: the heartbeat then printed a line per loop (nan)
+    # or died with an OverflowError traceback (inf)
+    if not math.isfinite(progress_every):
+        raise BadInput(f"--progress-every: must be a finite number of seconds, got "
+                       f"{progress_every}")
     try:
         settings = load_preset("quick" if quick else "full")
         result = run_demo(settings, workdir, log_dir, echo=click.echo, interval=progress_every)

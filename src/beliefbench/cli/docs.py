@@ -19,6 +19,16 @@ def _fail(e: Exception | str) -> click.ClickException:
     return BadInput(str(e))
 
 
+def _not_an_input(out: Path, inputs: list[str]) -> None:
+    """Refuse an ``--out`` that is one of the ``--docs`` files: the result replaced its own
+    input (and its stats) without a word, so the documents were lost and a second run mixed
+    the mix again."""
+    for item in inputs:
+        if Path(item).exists() and out.exists() and out.samefile(item):
+            raise _fail(f"--out {out}: it is the --docs file {item}; the result would replace "
+                        f"its own input: choose another --out")
+
+
 def _relative(path: Path) -> Path:
     """A claim file as the user would name it: relative to the working directory if inside."""
     try:
@@ -182,6 +192,7 @@ def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: fl
 
     # a shell glob after --docs (--docs data/*.jsonl) leaves its other files as arguments
     paths = [p for item in (*doc_paths, *more_docs) for p in item.split(",") if p]
+    _not_an_input(out, paths)
     try:
         click.echo(_summary(mix(paths, out, pretrain, chat, seed, tokenizer)))
     except (DocumentError, RecordError, OSError) as e:
@@ -239,6 +250,7 @@ def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Pat
     """Pack K documents into one prompt context (the in-context control)."""
     from beliefbench.documents.bundles import bundle
 
+    _not_an_input(out, [doc_path])
     try:
         click.echo(_summary(bundle(doc_path, out, k, n, token_budget, seed)))
     except (DocumentError, RecordError, OSError) as e:

@@ -23,6 +23,10 @@ BEST_NOTE = ("(largest Cohen's d from index 1 on; index 0, the embeddings, is no
              "a context-free lookup of each token, it separates the two sets by the words "
              "they use, not by anything the model computed)")
 """Why ``direction``'s default layer may differ from the table's largest d."""
+MAX_LEN = click.IntRange(min=8)
+"""As a recipe's ``max_seq_len``: a negative one sliced each record from its end and measured
+a loss on what was left (exit 0), and 0 blamed the first record for having no tokens."""
+MAX_LEN_HELP = "Tokens of each record, at most (a recipe's max_seq_len)."
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -245,7 +249,8 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
               help="Noise scales, relative to each weight tensor's RMS.")
 @click.option("--seeds", default=3, show_default=True, type=click.IntRange(min=1))
 @click.option("--limit", default=None, type=click.IntRange(min=1), help="First N records.")
-@click.option("--max-len", default=1024, show_default=True)
+@click.option("--max-len", default=1024, show_default=True, type=MAX_LEN,
+              help=MAX_LEN_HELP)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("internals/stability"), show_default=True, help=OUT_HELP)
 @click.option("--device", default=None)
@@ -286,7 +291,8 @@ def stability(model_path: str, data: str, scales: str, seeds: int, limit: int | 
               help="Records (JSONL) to measure the loss on, e.g. the training data.")
 @click.option("--base", default=None, help="Base model (default: the manifest's).")
 @click.option("--limit", default=None, type=click.IntRange(min=1))
-@click.option("--max-len", default=1024, show_default=True)
+@click.option("--max-len", default=1024, show_default=True, type=MAX_LEN,
+              help=MAX_LEN_HELP)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("internals/efficiency"), show_default=True, help=OUT_HELP)
 @click.option("--device", default=None)

@@ -160,6 +160,8 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         for caution in internal.cautions:  # the probe command's, per source
             click.echo(caution, err=True)
         click.echo(f"  {write_csv(table, out_dir / 'internals_margins.csv')}")
+    else:  # an earlier report's margins (of other models) beside this report's tables
+        (out_dir / "internals_margins.csv").unlink(missing_ok=True)
 
 
 def _no_comparison(error: str, as_json: bool) -> NoReturn:
@@ -273,8 +275,11 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
                    "'grader={model: hf/PATH, model_args: {do_sample: false}}' (repeatable).")
 @click.option("-T", "task_args", multiple=True, help="Task parameter key=value.")
 @click.option("-M", "model_args", multiple=True, help="Model argument key=value.")
-@click.option("--max-connections", type=int, help="Concurrent requests (hf: batch size).")
-@click.option("--retry-attempts", type=int, default=None, help="eval_set retries.")
+# 0 hung the first eval for good (no request ever sent); -2 failed each eval as unfinished
+@click.option("--max-connections", type=click.IntRange(min=1),
+              help="Concurrent requests (hf: batch size).")
+@click.option("--retry-attempts", type=click.IntRange(min=0), default=None,
+              help="eval_set retries.")
 def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims: str | None,
           log_dir: Path, provider: str, condition: str | None, model_roles: tuple[str, ...],
           task_args: tuple[str, ...], model_args: tuple[str, ...],

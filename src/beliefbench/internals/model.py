@@ -104,9 +104,15 @@ def default_device() -> str:
 
 
 def check_device(device: str) -> str:
-    """A CUDA device that this machine has (torch would fail later with a bare assertion)."""
+    """A device torch knows, and a CUDA device that this machine has (torch would fail later
+    with a bare assertion)."""
     import torch
 
+    try:  # a misspelt one failed in the weight loading, naming transformers' device_map
+        torch.device(device)
+    except RuntimeError:
+        raise ModelLoadError(f"device: {device!r} is not a device (cpu, cuda, cuda:1, "
+                             f"...)") from None
     if str(device).startswith("cuda"):
         if not torch.cuda.is_available():
             raise ModelLoadError(f"device: {device!r}, but CUDA is not available on this "
