@@ -637,6 +637,15 @@ def test_a_compression_bomb_is_read_in_bounded_steps(tmp_path):
     assert sum(steps) == 256 << 20 and max(steps) <= 64 << 20
 
 
+def test_a_count_below_1_names_its_option(tmp_path):
+    """`--workers 0` read "--chunk-mb and --workers must be at least 1"."""
+    for option in ("--workers", "--chunk-mb"):
+        res = CliRunner().invoke(cli, ["audit", str(tmp_path), "--out", str(tmp_path / "o"),
+                                       option, "0"])
+        assert res.exit_code == 2 and f"{option} must be at least 1 (got 0)" in res.output
+        assert ("--chunk-mb" if option == "--workers" else "--workers") not in res.output
+
+
 def test_nothing_readable_exits_2(tmp_path):
     res = CliRunner().invoke(cli, ["audit", str(tmp_path / "nope.jsonl"), "--out",
                                    str(tmp_path / "o"), "--no-progress", "--no-plot"])

@@ -523,6 +523,15 @@ def test_cli_bootstrap_0_says_no_ci_rather_than_nan(tiny, claim, tmp_path):
         assert nans[0] == nans[1], out["0"]
 
 
+def test_trajectory_with_no_parts_says_none_were_given(tiny, tmp_path):
+    """`--parts ""` read "parts: unknown []"."""
+    from beliefbench.internals.trajectory import trajectory
+
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    with pytest.raises(ValueError, match=r"parts: none given; valid: \["):
+        trajectory(manifest, parts=())
+
+
 def _copy_model(tiny: Path, dest: Path) -> Path:
     import shutil
 

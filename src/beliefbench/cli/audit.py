@@ -285,8 +285,9 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     from beliefbench.audit.run import WORK, finish, run
     from beliefbench.audit.sources import Fields
 
-    if chunk_mb < 1 or (workers is not None and workers < 1):
-        raise click.UsageError("--chunk-mb and --workers must be at least 1")
+    for name, value in (("--chunk-mb", chunk_mb), ("--workers", workers)):
+        if value is not None and value < 1:
+            raise click.UsageError(f"{name} must be at least 1 (got {value})")
     if max_flagged is not None and max_flagged < 0:
         raise click.UsageError("--max-flagged must be at least 0")
     try:

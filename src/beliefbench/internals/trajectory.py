@@ -240,7 +240,8 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     """Measure every checkpoint of ``manifest`` (resumable) and assemble the trajectory."""
     unknown = [p for p in parts if p not in PARTS]
     if unknown or not parts:
-        raise ValueError(f"parts: unknown {unknown}; valid: {list(PARTS)}")
+        what = f"unknown {unknown}" if unknown else "none given"
+        raise ValueError(f"parts: {what}; valid: {list(PARTS)}")
     chosen = as_claims(claims)
     ckpts = checkpoints(manifest, include_base)
     check_checkpoints(manifest, ckpts)
