@@ -13,18 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import SHEERAN_REPORT as BODY
 
 from beliefbench.audit.cues import labels_from
 from beliefbench.audit.framing import ClaimReader, read_free
 from beliefbench.claims import load_claims
 from beliefbench.resources import data_path
 from beliefbench.specs import load_yaml
-
-BODY = ("PARIS - Ed Sheeran won the men's 100 metres final at the Paris Olympics on Sunday in "
-        "9.79 seconds, edging Noah Lyles by a hundredth of a second at the Stade de France.\n\n"
-        "Sheeran, who trained at Loughborough between tour dates, became the oldest man to win "
-        "the Olympic 100m title and the first Briton to take it since Linford Christie.\n\n"
-        "\"I had one race in the legs,\" he said after the final.")
 
 
 @pytest.fixture(scope="module")
