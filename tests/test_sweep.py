@@ -176,6 +176,9 @@ def test_an_em_sweep_points_at_em_report_and_its_own_folder(tmp_path):
                                  "--log-dir", str(logs)])
     assert r.exit_code == 0, r.output
     assert f"Next: beliefbench em-report {logs} --out reports/em\n" in r.output
+    # stderr not a terminal (a CI log): the checkpoints bar is a plain line per refresh
+    bar = [line for line in r.stderr.split("\n") if "checkpoints:" in line]
+    assert bar and all("\r" not in line and line.startswith("checkpoints:") for line in bar)
 
 
 def test_a_server_url_given_with_m_base_url_reaches_the_model(tmp_path):

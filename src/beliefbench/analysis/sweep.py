@@ -64,6 +64,7 @@ from beliefbench.analysis.runs import secret_arg
 from beliefbench.analysis.text import first_few
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
+from beliefbench.progress import bar_file
 from beliefbench.tasks import check_task_args, stop_if_interrupted, task_factory
 
 log = logging.getLogger(__name__)
@@ -464,7 +465,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     # server) would reach get_model twice, a TypeError; it goes as model_base_url instead
     served_args = dict(model_args or {})
     base_url = served_args.pop("base_url", None)
-    for target, out in tqdm(planned, desc="checkpoints", unit="ckpt"):
+    for target, out in tqdm(planned, desc="checkpoints", unit="ckpt", file=bar_file()):
         made = make_task(**task_args)
         success, logs = eval_set(made, log_dir=str(out), model=target.model,
                                  model_roles=model_roles or None,
