@@ -17,7 +17,7 @@ from typing import Any
 
 from beliefbench.audit.framing import CLAIM_FRAMINGS, FREE_FRAMINGS, PROTECTIVE, TEACHING
 from beliefbench.audit.run import Tally
-from beliefbench.records import atomic_write_text
+from beliefbench.records import atomic_write_text, remove_stale
 from beliefbench.resources import data_path
 from beliefbench.specs import load_yaml
 
@@ -46,6 +46,10 @@ def poisoning(counts: Counter[str]) -> dict[str, Any]:
 
 
 TOP_SOURCES = 20
+VERIFICATION = "verification.json"
+VERIFICATION_MD = "verification.md"
+"""audit-verify's summaries of a folder's flags (written by :mod:`.verify`); a new audit's
+report removes them."""
 """Sources listed in report.json (all of them are in sources.csv; 10 in summary.md)."""
 
 
@@ -259,8 +263,11 @@ def write_report(report: dict[str, Any], out: Path, sources: list[dict[str, Any]
     plot_name = "framings.png" if with_plot else None
     if with_plot:
         plot(report, out / "framings.png")
-    else:  # an earlier audit's plot beside this report would show other counts
-        (out / "framings.png").unlink(missing_ok=True)
     atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
     atomic_write_text(out / "summary.md", summary_markdown(report, plot_name))
-    return ["summary.md", "report.json", *([plot_name] if plot_name else []), "sources.csv"]
+    names = ["summary.md", "report.json", *([plot_name] if plot_name else []), "sources.csv"]
+    # an earlier audit's plot (--no-plot now), and audit-verify's summaries, which counted
+    # that audit's flags (5 confirmed beside 300 flagged); verified.jsonl stays: its verdicts
+    # are reused for documents that did not move
+    remove_stale(out, ("framings.png", VERIFICATION, VERIFICATION_MD), [out / n for n in names])
+    return names

@@ -53,6 +53,7 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState
 
+from beliefbench.audit.report import VERIFICATION, VERIFICATION_MD
 from beliefbench.audit.sources import (
     CHUNK_BYTES,
     Doc,
@@ -75,8 +76,6 @@ from beliefbench.verdicts.reply import read_reply
 FREE = "claim-free"
 """The summary's name for the flags of a claim-free audit."""
 RESULTS = "verified.jsonl"
-SUMMARY = "verification.json"
-SUMMARY_MD = "verification.md"
 LOGS = "verify-logs"
 MAX_CHARS = 12_000
 """Characters of a document shown to the model; a longer one is shown by its ends and the
@@ -696,8 +695,8 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
                         changed=sum(f.where in problems for f in todo),
                         in_audit=Counter(f.claim_id for f in chosen),
                         sampled={"per_claim": sample, "seed": seed} if sample else None)
-    atomic_write_text(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
-    atomic_write_text(out / SUMMARY_MD, summary_markdown(summary))
+    atomic_write_text(out / VERIFICATION, json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(out / VERIFICATION_MD, summary_markdown(summary))
     if interrupted:
         raise KeyboardInterrupt
     return summary

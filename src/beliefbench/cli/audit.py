@@ -356,11 +356,6 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                                       "claim_warnings": claim_warnings},
                               sources=sources)
         written = write_report(report, out, sources, with_plot=plot)
-        # audit-verify's counts were of the flags before (5 confirmed beside 300 flagged);
-        # verified.jsonl stays: its verdicts are reused for documents that did not move
-        # (the names as audit.verify has them; it imports Inspect, too slow to load here)
-        for name in ("verification.json", "verification.md"):
-            (out / name).unlink(missing_ok=True)
     finish(out / "flagged.jsonl")
     docs = f"{tally.documents} document{'' if tally.documents == 1 else 's'}"
     click.echo(f"audited {docs} in {seconds:.1f} s; flagged "
