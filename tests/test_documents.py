@@ -477,7 +477,7 @@ def test_docs_stats_recompute_keeps_provenance(tmp_path, tiny_tokenizer):
     for name, p in made.items():
         r = CliRunner().invoke(cli, ["docs", "stats", str(p)])
         assert r.exit_code == 0, r.output
-        assert r.stderr == ""
+        assert r.stderr == f"wrote {stats_path(p)}\n"  # no warning; where it went
         assert _stats(p) == before[name] == json.loads(r.stdout)  # same file: nothing changes
     # another tokenizer: the counts are recomputed, every provenance key is kept
     r = CliRunner().invoke(cli, ["docs", "stats", str(made["mix"]), "--tokenizer",
@@ -864,7 +864,7 @@ def test_docs_stats_keeps_saying_the_provenance_is_of_an_earlier_file(tmp_path):
     made.write_bytes(original)  # put back: the provenance describes it again
     assert _run("stats", made).exit_code == 0
     r = _run("stats", made)
-    assert r.exit_code == 0 and r.stderr == ""
+    assert r.exit_code == 0 and r.stderr == f"wrote {stats_path(made)}\n"
     assert "provenance_sha256" not in _stats(made) and _stats(made)["sha256"] == old_sha
 
 

@@ -261,12 +261,12 @@ def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Pat
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
 @tokenizer_option
 def stats_cmd(paths: tuple[str, ...], tokenizer: str | None) -> None:
-    """(Re)compute <file>.stats.json for datasets and print it.
+    """(Re)compute <file>.stats.json for datasets, print it, and say on stderr where it went.
 
     Keeps the provenance (inputs, seed, shares...) of the old stats file; a corrupt old file
     is replaced, with a warning that its provenance is lost.
     """
-    from beliefbench.documents.stats import read_previous_stats, write_stats
+    from beliefbench.documents.stats import read_previous_stats, stats_path, write_stats
 
     for p in paths:
         if p.endswith(".stats.json"):
@@ -287,3 +287,4 @@ def stats_cmd(paths: tuple[str, ...], tokenizer: str | None) -> None:
                        f"seed, ...) describes the file with sha256 "
                        f"{stats['provenance_sha256'][:12]}...", err=True)
         click.echo(json.dumps(stats, indent=2))
+        click.echo(f"wrote {stats_path(p)}", err=True)
