@@ -303,6 +303,11 @@ def test_an_interrupted_run_keeps_what_came_back_and_the_next_sends_the_rest(aud
     assert len(seen) == summary["sent_this_run"] == 4 - len(kept)
     assert all(_rows(audited)[w]["reason"] == "r" for w in kept)  # not asked again
     assert summary["overall"]["failed"] == 0
+    # the summary names the interrupted run's log too: it holds verdicts counted here
+    earlier = {first[w]["log"] for w in kept}
+    assert len(earlier) == 1 and None not in earlier
+    assert summary["logs"] == [*earlier, summary["log"]]
+    assert {r["log"] for r in _rows(audited).values()} == set(summary["logs"])
 
 
 @pytest.mark.slow

@@ -585,11 +585,13 @@ def _previous(out: Path, model: str) -> tuple[dict[str, dict[str, Any]], list[di
     return kept, others
 
 
-def _row(f: Flag, verdict: str, reason: str, problem: str | None, model: str
-         ) -> dict[str, Any]:
+def _row(f: Flag, verdict: str, reason: str, problem: str | None, model: str,
+         log: str | None = None) -> dict[str, Any]:
+    """A verified.jsonl row; ``log``: the Inspect log holding the verdict (None where the
+    flag never reached the model), so a resumed run's summary can name every log it counts."""
     return {"where": f.where, "id": f.doc_id, "chars": f.chars, "claim_id": f.claim_id,
             "framing": f.framing, "verdict": verdict, "reason": reason, "problem": problem,
-            "model": model}
+            "model": model, "log": log}
 
 
 def _same_doc(row: dict[str, Any], f: Flag) -> bool:
@@ -689,9 +691,10 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
             except KeyboardInterrupt:  # between batches, or reading a batch's log
                 interrupted = True
     rows = write_rows()
+    earlier = [r["log"] for r in rows if r.get("log") and r["log"] not in logs_written]
     summary = summarise(rows, sent=sent, model=name,
                         log=logs_written[0] if logs_written else None,
-                        logs=logs_written,
+                        logs=[*dict.fromkeys(earlier), *logs_written],
                         changed=sum(f.where in problems for f in todo),
                         in_audit=Counter(f.claim_id for f in chosen),
                         sampled={"per_claim": sample, "seed": seed} if sample else None)
@@ -751,12 +754,12 @@ def _verdicts(location: str, model: str) -> dict[str, dict[str, Any]]:
         score = (s.scores or {}).get("flag_verdict")
         if score is None:  # errored before scoring
             problem = s.error.message if s.error else "the sample was not scored"
-            new[f.key] = _row(f, "failed", "", problem[:2000], model)
+            new[f.key] = _row(f, "failed", "", problem[:2000], model, location)
         else:
             verdict = str(score.answer)
             problem = score.explanation if verdict in ("parse_error", "failed") else None
             new[f.key] = _row(f, verdict, "" if problem else score.explanation or "", problem,
-                              model)
+                              model, location)
     return new
 
 
@@ -805,7 +808,8 @@ def summarise(rows: list[dict[str, Any]], *, sent: int, model: str,
     denominator), and the confirmed share with a 95% bootstrap interval over flags (null
     where no flag has a readable verdict). ``changed``: flags of this run not sent because
     their document changed since the audit (counted as failed). ``log``: this run's first
-    Inspect log; ``logs``: all of them (one per batch)."""
+    Inspect log; ``logs``: every log holding a verdict counted (an earlier run's first,
+    then this run's, one per batch)."""
     ids = list(dict.fromkeys(r["claim_id"] for r in rows))
     in_audit = in_audit or Counter(r["claim_id"] for r in rows)
     return {
