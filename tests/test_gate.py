@@ -192,7 +192,9 @@ def _gate(base: str, cand: str, *args: str):
 
 def test_bad_option_values_exit_2_not_fail(base_and_new):
     base, new = map(str, base_and_new)
-    for option, value in (("--bootstrap", "0"), ("--max-rise", "5"), ("--max-failed", "-1"),
+    # --max-rise 1 (meant as one point?) is a gate that can never fail: refused, as 5 is
+    for option, value in (("--bootstrap", "0"), ("--max-rise", "5"), ("--max-rise", "1"),
+                          ("--max-failed", "-1"),
                           ("--max-rise", "nan"), ("--max-failed", "nan"), ("--seed", "-1")):
         r = _gate(base, new, option, value)
         assert r.exit_code == 2 and f"{option}: must be" in r.output, (option, r.output)

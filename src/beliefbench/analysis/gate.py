@@ -319,8 +319,9 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
                   seed: int = SEED, max_parse_errors: float = MAX_PARSE_ERRORS,
                   max_no_answer: float = MAX_NO_ANSWER) -> None:
     """Option values that would make the decision meaningless (exit 2, never a FAIL)."""
-    if not 0 <= max_rise <= 1:
-        raise GateError(f"--max-rise: must be between 0 and 1, got {max_rise}")
+    if not 0 <= max_rise < 1:  # a rate cannot rise by 1 or more: such a gate never fails
+        raise GateError(f"--max-rise: must be at least 0 and below 1 (a share of responses: "
+                        f"0.05 is 5 points; at 1 the gate could never fail), got {max_rise}")
     if n_bootstrap < 1:
         raise GateError(f"--bootstrap: must be at least 1, got {n_bootstrap}")
     if seed < 0:
