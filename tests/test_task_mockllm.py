@@ -160,6 +160,47 @@ def test_a_dead_provider_aborts_early_with_the_first_error(fixture_claim, tmp_pa
     assert {s.scores["belief_judge"].answer for s in log.samples} == {"failed"}
 
 
+def _dead(messages, tools, tool_choice, config):
+    raise ConnectionError("connection refused")
+
+
+def test_an_abort_stops_only_its_own_run(fixture_claim, tmp_path):
+    """One Task object, two models (the Python API): a dead first model must not abort the
+    second, which answers every question as a believer."""
+    task = belief(claims=str(fixture_claim), samples=1, abort_after=2, max_failed=1)
+    dead = get_model("mockllm/dead", custom_outputs=_dead, memoize=False)
+    logs = eval(task, model=[dead, scripted(believer, name="alive")],
+                model_roles={"grader": scripted(keyword_grader, name="grader")},
+                log_dir=str(tmp_path), display="none", max_samples=1)
+    alive = next(log for log in logs if log.eval.model == "mockllm/alive")
+    assert not [s for s in alive.samples if s.error]
+    assert metrics(alive)["belief"] == 1.0
+
+
+def test_an_eval_set_retry_calls_the_model_again_after_an_abort(fixture_claim, tmp_path):
+    """eval_set retries a task with the same Task object: its retry must ask the model
+    again, not inherit the abort of the attempt before (every retry would error at once)."""
+    from inspect_ai import eval_set
+
+    calls = []
+
+    def up_after_three(messages, tools, tool_choice, config):
+        calls.append(1)
+        if len(calls) <= 3:
+            raise ConnectionError("server not up yet")
+        system = [m.text for m in messages[:-1] if m.role == "system"]
+        return output(believer("\n\n".join([messages[-1].text, *system])))
+
+    subject = get_model("mockllm/model", custom_outputs=up_after_three, memoize=False)
+    ok, logs = eval_set(belief(claims=str(fixture_claim), samples=1, abort_after=3),
+                        model=subject, model_roles={"grader": scripted(keyword_grader)},
+                        log_dir=str(tmp_path), display="none", retry_attempts=1,
+                        retry_wait=0.1, max_samples=1)
+    assert ok and logs[0].status == "success"
+    assert len(calls) == 3 + 7  # the aborted attempt, then every question again
+    assert metrics(logs[0])["belief"] == 1.0
+
+
 def test_empty_answer_is_a_failed_generation(fixture_claim, tmp_path):
     log = run(fixture_claim, scripted(lambda _: ""), scripted(keyword_grader), tmp_path,
               samples=1, families="open_ended")
@@ -385,6 +426,17 @@ def test_self_judging_is_warned_and_recorded(fixture_claim, tmp_path, caplog, ro
     messages = [m for m in (r.getMessage() for r in caplog.records)
                 if "grades its own answers" in m]
     assert len(messages) == int(warned)  # once per eval, not once per sample
+
+
+def test_self_judging_is_warned_in_each_models_run(fixture_claim, tmp_path, caplog):
+    """One Task object, two models, no grader: each run judges itself, so each warns (the
+    warning is in that run's log events)."""
+    task = belief(claims=str(fixture_claim), samples=1, families="open_ended")
+    eval(task, model=["beliefbench/believer", "beliefbench/skeptic"], log_dir=str(tmp_path),
+         display="none")
+    messages = [m for m in (r.getMessage() for r in caplog.records)
+                if "grades its own answers" in m]
+    assert len(messages) == 2
 
 
 @pytest.mark.parametrize("max_failed, status", [(0.5, "success"), (0.05, "error")])

@@ -41,7 +41,7 @@ from beliefbench.judge import (
 from beliefbench.metrics import one_hot, question_table, summary_metrics
 from beliefbench.provider import remember_claims
 from beliefbench.records import sha256_file
-from beliefbench.solver import GENERATION_ERROR, InfrastructureFailure
+from beliefbench.solver import GENERATION_ERROR, InfrastructureFailure, run_key
 from beliefbench.verdicts import VERDICTS, JudgeReading
 from beliefbench.verdicts.exact import read_binary
 from beliefbench.verdicts.offline import offline_verdict
@@ -179,10 +179,9 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
     config = GenerateConfig(temperature=temperature, max_tokens=max_tokens)
     # read once, now, when the task records its sha256: the text judged is the text logged
     template_text = read_template(template) if judge == "model" else None
-    warned = False
+    warned: set[str | None] = set()  # eval runs warned in (one Task may serve several)
 
     async def score(state: TaskState, target: Target) -> Score:
-        nonlocal warned
         md = state.metadata
         claim = by_id[md["claim"]]
         family = md["family"]
@@ -209,8 +208,8 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                                          hint=md.get("hint"), template=template_text)
             grader = get_model(role="grader", config=config)
             self_judged = grader_unbound()
-            if self_judged and not self_judge and not warned:
-                warned = True
+            if self_judged and not self_judge and run_key() not in warned:
+                warned.add(run_key())
                 logger.warning(SELF_JUDGING_WARNING)
             try:
                 # config on the call itself, or it is lost: a self-judging model judged at

@@ -71,6 +71,20 @@ class _Streak:
     truncated: int = 0
 
 
+def run_key() -> str | None:
+    """The eval run a sample belongs to: its eval id (one per task and model, new for each
+    retry), or None outside an eval. A Task object is reused across runs (``eval(task,
+    model=[a, b])``, ``eval_set``'s retries): a streak held by the solver alone let one
+    model's abort error every sample of the next, and every retry, without a call."""
+    try:
+        from inspect_ai.log._samples import sample_active
+
+        active = sample_active()
+    except Exception:  # noqa: BLE001 - an Inspect without it: one streak per solver
+        return None
+    return getattr(active, "eval_id", None) if active else None
+
+
 def _describe(e: BaseException) -> str:
     """The failure as one line; retries exhausted are named by what kept failing (not
     ``RetryError[<Future ... raised APIConnectionError>]``)."""
@@ -177,9 +191,10 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
         abort_after: infrastructure failures in a row after which the model is not called
             again in this run (see the module docstring).
     """
-    streak = _Streak()
+    streaks: dict[str | None, _Streak] = {}
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
+        streak = streaks.setdefault(run_key(), _Streak())
         if streak.aborted:
             state.metadata[GENERATION_ERROR] = streak.aborted
             raise InfrastructureFailure(streak.aborted)
