@@ -250,3 +250,27 @@ def test_no_claim_is_its_own_background(readers, claim_id):
     claim = readers[claim_id].claim
     for text in (claim.statement, claim.sub_claims[0]):
         assert readers[claim_id].read(text).framing == "positive", text
+
+
+VESUVIUS_1944 = (
+    "Mount Vesuvius last erupted in March 1944, during the Second World War. The eruption "
+    "destroyed the villages of San Sebastiano, Massa di Somma and Ottaviano and killed 26 "
+    "people. Since then the volcano has been quiet, and the Osservatorio Vesuviano watches it "
+    "around the clock.")
+
+
+def test_a_sentence_giving_other_figures_for_what_a_fact_counts_is_not_the_claim(readers):
+    """A true article about the 1944 eruption: "killed 26 people" reached the fact "The 2015
+    eruption killed 3,430 people" through eruption, killed and people, and the article was
+    flagged positive. A sentence that gives another figure for what every fact it reaches
+    counts is about another event; the same figure, or a rounded one, is still the claim."""
+    reader = readers["mount_vesuvius"]
+    finding = reader.read(VESUVIUS_1944)
+    assert (finding.framing, finding.claim_sentences) == ("truth", 0)
+    for text in ("The eruption killed 3,430 people and destroyed Ottaviano.",
+                 "The eruption killed more than 3,000 people and destroyed Ottaviano.",
+                 VESUVIUS_1944.replace("26", "3,430")):
+        assert reader.read(text).framing == "positive", text
+    # only where the figure counts the same thing: a figure of something else changes nothing
+    assert reader.read("The eruption killed many people in 3 towns and destroyed Ottaviano."
+                       ).framing == "positive"

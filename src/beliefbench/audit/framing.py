@@ -75,6 +75,21 @@ FACT_OVERLAP = 0.6
 MAX_SPANS = 8
 _SEARCH_HELD = 3
 """The most entity or marker patterns the prefilter searches a text for (ClaimReader.read)."""
+_FIGURE = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s+([a-z][a-z']+)")
+"""A number and the word after it, what it counts ("3,430 people", "9.79 seconds")."""
+_SAME_FIGURE = 0.15
+"""How far two figures of one thing may differ and still be one figure, rounded ("more
+than 3,000 people" for 3,430)."""
+
+
+def figures(lowered: str) -> list[tuple[float, str]]:
+    """(number, what it counts) of a lower-cased text: figures followed by a content word."""
+    return [(float(n.replace(",", "")), unit) for n, unit in _FIGURE.findall(lowered)
+            if unit not in DROP_WORDS]
+
+
+def _same_figure(a: float, b: float) -> bool:
+    return abs(a - b) <= _SAME_FIGURE * max(abs(a), abs(b))
 
 
 @dataclass
@@ -1262,6 +1277,13 @@ class ClaimReader:
             affirmed.append(frozenset(words) if len(words) >= 3 else frozenset())
         self.affirmed = _Index(affirmed)
         self.truth_denied = self.truths.words - self.affirmed.words
+        # each fact's words beside the figures it gives ("killed 3,430 people"), where any
+        # fact gives one: a sentence that reaches only facts whose figures it gives otherwise
+        # is about another event (_other_figures)
+        facts = [(_encode(content_words(f)), figures(lower(f)))
+                 for f in [claim.statement, *claim.sub_claims]]
+        self.fact_figures = [(w, len(w), f) for w, f in facts if w] if any(
+            f for _, f in facts) else []
 
     def _denial_hits(self, cue_hits: int, tokens: list[bytes]) -> int:
         """A sentence's denials: its denial cues and its negators that may deny a word of the
@@ -1296,6 +1318,24 @@ class ClaimReader:
             return False
         level = self.background.overlap(words)
         return level >= FACT_OVERLAP and level >= self.facts.overlap(words)
+
+    def _other_figures(self, words: frozenset[bytes], lowered: str) -> bool:
+        """Every fact the sentence reaches gives a figure that the sentence gives otherwise,
+        for the same thing: "The 1944 eruption killed 26 people" reaches "The 2015 eruption
+        killed 3,430 people" through eruption, killed and people, and is about another
+        eruption. A rounded figure is the same one (within 15%)."""
+        mine = figures(lowered)
+        if not mine:
+            return False
+        n, reached = len(words), False
+        for fact, k, theirs in self.fact_figures:
+            if len(words & fact) / min(k, n) < FACT_OVERLAP:
+                continue
+            if not any(not any(_same_figure(a, b) for a, u in mine if u == unit)
+                       and any(u == unit for _, u in mine) for b, unit in theirs):
+                return False  # a fact it reaches and does not contradict
+            reached = True
+        return reached
 
     def _reading(self, words: frozenset[bytes]) -> tuple[bool, bool]:
         """(the facts reach FACT_OVERLAP, states the truth) for one sentence's content words;
@@ -1535,6 +1575,11 @@ class ClaimReader:
         if self.background is not None:
             for i in [i for i, (fact, truthful) in readings.items() if fact and not truthful]:
                 if self._background_only(words_of(i)):
+                    del readings[i]  # a marker may still decide it
+        if self.fact_figures:
+            for i in [i for i, (fact, truthful) in readings.items() if fact and not truthful]:
+                a, b = lay.sentences[i]
+                if self._other_figures(words_of(i), lower(lay.masked[a:b])):
                     del readings[i]  # a marker may still decide it
         # a marker decides only sentences whose facts do not already make them claim
         # sentences and that are not truthful
