@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -983,8 +984,17 @@ def test_cli_base_that_is_no_usable_model_is_one_line_and_writes_nothing(base, d
 
 @pytest.mark.parametrize(("extra", "field", "said"), [
     ("lora: {rank: 4, alpha: 8, target_modules: [c_attn]}\n", "lora.target_modules",
-     "Target modules {'c_attn'} not found in the base model"),
+     "no module named 'c_attn' in the base model"),
+    # peft refuses only a list of which no name matches: the typo trained without v_proj
+    ("lora: {rank: 4, alpha: 8, target_modules: [q_proj, v_prj]}\n", "lora.target_modules",
+     "no module named 'v_prj' in the base model"),
     ("optim: adamw_nope\n", "optim", "'adamw_nope' is not a transformers optimizer name"),
+    # transformers optimizers the Trainer cannot build here: a traceback at the first step,
+    # after --out (and its trainer/ folder) was made
+    ("optim: galore_adamw\n", "optim", "'galore_adamw' cannot be used here ("),
+    ("optim: adamw_bnb_8bit\n", "optim", "'adamw_bnb_8bit' cannot be used here (")
+    if importlib.util.find_spec("bitsandbytes") is None else
+    ("optim: galore_adafactor\n", "optim", "'galore_adafactor' cannot be used here ("),
     ('optim: ""\n', "optim", "'' is not a transformers optimizer name"),
     ("max_seq_len: 4096\n", "max_seq_len",
      "4096 lets through sequences of 4096 tokens, more than the 2048 positions of the base "
@@ -992,9 +1002,10 @@ def test_cli_base_that_is_no_usable_model_is_one_line_and_writes_nothing(base, d
 ])
 def test_cli_recipe_the_model_cannot_take_is_one_line_and_writes_nothing(
         base, tmp_path, extra, field, said):
-    """LoRA targets the model lacks and an unknown optimizer were tracebacks from peft /
-    transformers; a max_seq_len past the model's positions trained on positions it never
-    saw. Each names the recipe file and field, exit 2, before --out is created."""
+    """LoRA targets the model lacks and an unknown (or here unusable) optimizer were
+    tracebacks from peft / transformers; a max_seq_len past the model's positions trained on
+    positions it never saw. Each names the recipe file and field, exit 2, before --out is
+    created."""
     from beliefbench.cli import cli
 
     long_data = tmp_path / "long.jsonl"

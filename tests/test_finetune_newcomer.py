@@ -45,7 +45,7 @@ def _recipe(**kw) -> Recipe:
 @pytest.mark.parametrize("layout, why", [
     ("missing", "no such folder"),
     ("empty", "the folder is empty"),
-    ("other", "no run started there"),
+    ("leftover", "no run started there"),
     ("trainer", "a run was started there but {out}/trainer holds no saved trainer state"),
 ])
 def test_resume_on_nothing_warns_once_and_names_the_folder(base, data, tmp_path, caplog,
@@ -53,8 +53,8 @@ def test_resume_on_nothing_warns_once_and_names_the_folder(base, data, tmp_path,
     out = tmp_path / "typo"
     if layout != "missing":
         out.mkdir()
-    if layout == "other":
-        (out / "notes.txt").write_text("x")
+    if layout == "leftover":  # a KL run killed while caching its reference: ours
+        (out / "kl_reference.safetensors").write_bytes(b"")
     if layout == "trainer":
         (out / "trainer").mkdir()
     caplog.set_level(logging.WARNING)
@@ -67,12 +67,17 @@ def test_resume_on_nothing_warns_once_and_names_the_folder(base, data, tmp_path,
 
 
 def test_resume_of_a_run_with_a_saved_state_says_nothing_of_the_kind(base, data, tmp_path,
-                                                                     caplog):
+                                                                     caplog, capfd):
+    """...and its step bar starts where the run stands (it read 0/2 for a finished run)."""
     out = tmp_path / "run"
-    train_local(_recipe(), data, str(base), out)
+    train_local(_recipe(max_steps=2), data, str(base), out)
+    (out / "notes.txt").write_text("mine")  # a user's note in the run's folder: no matter
+    capfd.readouterr()
     caplog.set_level(logging.WARNING)
-    train_local(_recipe(), data, str(base), out, resume=True)
+    train_local(_recipe(max_steps=2), data, str(base), out, resume=True)
     assert "nothing to resume" not in caplog.text
+    bars = [line for line in capfd.readouterr().err.splitlines() if "/2 [" in line]
+    assert bars and all(line.startswith("100%") and "2/2" in line for line in bars), bars
 
 
 # 2. a warmup that leaves nothing to train
@@ -322,3 +327,88 @@ def test_a_recipe_folder_or_a_misspelt_name_is_said_as_such(tmp_path, monkeypatc
         recipe_file("cpuu")
     assert str(e.value).startswith("--recipe cpuu: no such file, and no shipped recipe of that "
                                    "name (did you mean 'cpu'?) (shipped: cpu, ")
+
+
+# 9. an --out holding someone else's files
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_an_out_folder_of_other_files_is_refused_naming_them(base, data, tmp_path, resume):
+    """`--out` on a folder of the user's files trained into it, mixing the checkpoints with
+    them (and --resume, finding no run, did the same): refused, one line, nothing written."""
+    from beliefbench.cli import cli
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    for name in ("notes.txt", "b.csv", "c", "d", "manifest.jsonl.bak"):
+        (out / name).write_text("x")
+    said = (f"--out {out}: holds files that are not a finetune run's (b.csv, c, d and 2 more); "
+            f"checkpoints would mix with them: choose a new or empty --out")
+    with pytest.raises(FinetuneError) as e:
+        train_local(_recipe(), data, str(base), out, resume=resume)
+    assert str(e.value) == said
+    r = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data), "--base",
+                                 str(base), "--out", str(out), *(["--resume"] * resume)])
+    assert r.exit_code == 2 and r.output == f"Error: {said}\n", r.output
+    assert sorted(p.name for p in out.iterdir()) == ["b.csv", "c", "d", "manifest.jsonl.bak",
+                                                     "notes.txt"]
+
+
+def test_what_a_killed_run_leaves_is_its_own(tmp_path):
+    """A run killed before its run file was written leaves only its own files (a temporary,
+    the KL cache, a half-exported step): the same command runs again there."""
+    from beliefbench.finetune.outdir import check_out
+
+    out = tmp_path / "run"
+    out.mkdir()
+    for name in (".run.json.0123456789ab.tmp", "kl_reference.safetensors",
+                 ".kl_reference.safetensors.a1b2c3d4e5f6.tmp", ".step-000003.tmp",
+                 "step-000001", "openai_train.jsonl"):
+        (out / name).write_text("")
+    check_out(out)
+    (out / "step-1").write_text("")
+    with pytest.raises(FinetuneError, match=r"\(step-1\)"):
+        check_out(out)
+
+
+def test_openai_backend_refuses_an_out_of_other_files_before_any_upload(data, tmp_path,
+                                                                      monkeypatch):
+    from beliefbench.finetune.openai_backend import train_openai
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # the check comes before the client
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("x")
+    with pytest.raises(FinetuneError, match=r"holds files that are not a finetune run's "
+                                            r"\(notes.txt\)"):
+        train_openai(_recipe(), data, out)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+# 10. the Trainer's bar in a log
+
+
+def test_a_finetune_logged_to_a_file_writes_plain_progress_lines(base, data, tmp_path):
+    """With its output in a file, the Trainer's step bar and transformers' bars (loading and
+    writing weights) wrote carriage-return refreshes (one long line of them in the log), and
+    the export's bars under the step bar cursor moves ("^[[A"); now each refresh is a line."""
+    import subprocess
+    import sys
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("lora: {rank: 4, alpha: 8}\nmax_steps: 3\nbatch_size: 2\n"
+                      "max_seq_len: 32\ncheckpoints: 1\nlogging_steps: 1\nwarmup_ratio: 0\n"
+                      "export: merged\n")  # its export opens bars under the step bar
+    log = tmp_path / "run.log"
+    with log.open("w") as f:
+        proc = subprocess.run(
+            [sys.executable, "-c", "from beliefbench.cli import cli; cli()", "finetune",
+             "--recipe", str(recipe), "--data", str(data), "--base", str(base), "--out",
+             str(tmp_path / "ckpt")], stdout=f, stderr=subprocess.STDOUT, timeout=600)
+    text = log.read_bytes().decode("utf-8")  # read_text would turn each \r into \n
+    assert proc.returncode == 0, text
+    assert "\r" not in text and "\x1b" not in text  # nor a nested bar's cursor moves
+    lines = text.splitlines()
+    assert any(line.startswith("Loading weights: 100%") for line in lines), text
+    assert any(line.startswith("100%") and "3/3" in line for line in lines), text
+    assert sum(line.startswith("{'loss'") for line in lines) == 3, text

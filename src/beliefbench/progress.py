@@ -32,6 +32,41 @@ def bar_file() -> TextIO | _LogLines:
     return sys.stderr if sys.stderr.isatty() else _LogLines(sys.stderr)
 
 
+def log_interval() -> float:
+    """Seconds between a bar's refreshes: tqdm's own on a terminal, 30 in a log (a line each)."""
+    return 0.1 if sys.stderr.isatty() else 30.0
+
+
+@contextmanager
+def library_bars() -> Iterator[None]:
+    """transformers' own bars (loading and saving weights) write to :func:`bar_file` too, so
+    a log gets plain lines rather than carriage-return refreshes and cursor moves; a terminal
+    is unchanged.
+
+    Uses ``transformers.utils.logging.set_tqdm_hook`` (in transformers 5.24); a version
+    without it keeps its bars as they were."""
+    from transformers.utils import logging as tlog
+
+    set_hook = getattr(tlog, "set_tqdm_hook", None)
+    if set_hook is None or sys.stderr.isatty():
+        yield
+        return
+
+    def hook(factory, args, kwargs):
+        kwargs.setdefault("file", bar_file())
+        kwargs.setdefault("mininterval", log_interval())
+        # a bar opened while another runs (exporting, under the Trainer's step bar) moved
+        # the cursor up and down a line: terminal escapes, "^[[A" lines in a log
+        kwargs.setdefault("position", 0)
+        return previous(factory, args, kwargs) if previous else factory(*args, **kwargs)
+
+    previous = set_hook(hook)
+    try:
+        yield
+    finally:
+        set_hook(previous)
+
+
 def progress(iterable, *, total: int, desc: str, enabled: bool | None = None):
     """tqdm on a terminal; a periodic plain line otherwise (logs of CI jobs stay readable)."""
     from tqdm import tqdm

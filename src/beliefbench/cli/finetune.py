@@ -82,16 +82,13 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
     except FinetuneError as e:
         _fail(str(e), e.exit_code)
     except KeyboardInterrupt:  # before training began, or a second Ctrl-C: nothing saved now
-        if not _holds_run(out):  # set-up: no --resume to advise, and maybe no folder to keep
+        from beliefbench.finetune.outdir import holds_run
+
+        if not holds_run(out):  # set-up: no --resume to advise, and maybe no folder to keep
             exit_interrupted(f"stopped before training began; nothing was saved in {out} "
                              f"(run the same command again)")
         exit_interrupted(f"stopped at once; {out} keeps what was saved before (run the same "
                          f"command with --resume to continue from the last saved state)")
-
-
-def _holds_run(out: Path) -> bool:
-    """Whether ``out`` has anything of a run: its inputs, a checkpoint or a trainer state."""
-    return any((out / name).exists() for name in ("run.json", "manifest.jsonl", "trainer"))
 
 
 def _fail(message: str, code: int) -> None:

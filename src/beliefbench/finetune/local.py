@@ -31,6 +31,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 from transformers import TrainerCallback
+from transformers.trainer_callback import ProgressCallback
 
 from beliefbench import progress
 from beliefbench.finetune import attention, memory
@@ -44,6 +45,7 @@ from beliefbench.finetune.manifest import (
     read_manifest,
     upsert_manifest,
 )
+from beliefbench.finetune.outdir import check_out
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.finetune.schedule import checkpoint_steps
 from beliefbench.records import atomic_write_text, read_records, sha256_file, share_safetensors
@@ -192,18 +194,26 @@ def build_model(recipe: Recipe, base: str, bf16: bool,
         from peft import LoraConfig, get_peft_model
 
         lc = recipe.lora
+        field = _recipe_field(recipe_path, "lora.target_modules")
+        linear = sorted({name.rsplit(".", 1)[-1] for name, m in model.named_modules()
+                         if isinstance(m, torch.nn.Linear)} - {"lm_head"})
+        # peft refuses a list only when no name matches: one typo beside a right name
+        # (q_proj, v_prj) trained without that layer, silently
+        names = [name for name, _ in model.named_modules()]
+        missing = [t for t in (lc.target_modules if isinstance(lc.target_modules, list) else [])
+                   if not any(n == t or n.endswith(f".{t}") for n in names)]
+        if missing:
+            raise FinetuneError(f"{field}: no module named {', '.join(map(repr, missing))} "
+                                f"in the base model {base} (its linear layers: "
+                                f"{', '.join(linear)}; or all-linear)")
         try:
             model = get_peft_model(model, LoraConfig(
                 r=lc.rank, lora_alpha=lc.alpha, lora_dropout=lc.dropout,
                 target_modules=lc.target_modules, use_rslora=lc.use_rslora,
                 task_type="CAUSAL_LM", bias="none"))
-        except ValueError as e:  # peft: no module of that name in this model
-            linear = sorted({name.rsplit(".", 1)[-1] for name, m in model.named_modules()
-                             if isinstance(m, torch.nn.Linear)} - {"lm_head"})
-            raise FinetuneError(
-                f"{_recipe_field(recipe_path, 'lora.target_modules')}: "
-                f"{str(e).strip().splitlines()[0]} (its linear layers: {', '.join(linear)}; "
-                f"or all-linear)") from None
+        except ValueError as e:  # peft: a module it cannot wrap (not a linear layer)
+            raise FinetuneError(f"{field}: {str(e).strip().splitlines()[0]} (its linear "
+                                f"layers: {', '.join(linear)}; or all-linear)") from None
     return model
 
 
@@ -422,6 +432,23 @@ def nonfinite_tensor(ckpt: Path) -> str | None:
     return None
 
 
+class StepBar(ProgressCallback):
+    """The Trainer's step bar, written through :func:`progress.bar_file`: unchanged on a
+    terminal, and in a log (``> run.log``, CI) a plain line per refresh (at most every 30 s)
+    where tqdm's carriage-return refreshes piled up on one line. A resumed run's bar starts
+    at its step (the Trainer's stood at 0 until the first step, then leapt, its rate and time
+    left reckoned as if the skipped steps had taken no time)."""
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:
+            from tqdm.auto import tqdm
+
+            self.training_bar = tqdm(total=state.max_steps, initial=state.global_step,
+                                     dynamic_ncols=True, file=progress.bar_file(),
+                                     mininterval=progress.log_interval())
+        self.current_step = state.global_step
+
+
 class StopOnDivergence(TrainerCallback):
     """A logged loss or gradient norm of NaN or inf stops the run at once (exit 1).
 
@@ -506,6 +533,20 @@ class StopOnInterrupt(TrainerCallback):
         return control
 
 
+def _check_optimizer(args, model, recipe: Recipe, recipe_path: str | Path | None) -> None:
+    """Refuse at set-up an ``optim`` the Trainer cannot build here (a package it needs is
+    missing, e.g. bitsandbytes for ``adamw_bnb_8bit``, or settings the recipe cannot give):
+    it failed with a traceback at the first step, after ``--out`` was made, and the run it
+    left there then needed ``--resume``."""
+    from transformers import Trainer
+
+    try:
+        Trainer.get_optimizer_cls_and_kwargs(args, model)
+    except (ImportError, ValueError) as e:
+        raise FinetuneError(f"{_recipe_field(recipe_path, 'optim')}: {recipe.optim!r} cannot "
+                            f"be used here ({str(e).strip().splitlines()[0]})") from None
+
+
 def _checkpointing_args(enabled: bool) -> dict:
     """Activation checkpointing, under the name this transformers version uses."""
     import inspect
@@ -557,6 +598,7 @@ def kl_data_path(recipe: Recipe, recipe_path: str | Path | None = None) -> Path 
                         f"data)")
 
 
+@progress.library_bars()  # weight loading and export bars: plain lines in a log
 def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                 resume: bool = False, recipe_path: str | Path | None = None,
                 condition: str | None = None, claim: str | None = None,
@@ -574,6 +616,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     base = resolve_base(base)
     kl_data = kl_data_path(recipe, recipe_path)
     _check_liger(recipe)
+    check_out(out)
     trainer_dir = out / TRAINER_DIR
     last = last_state(trainer_dir) if resume else None
     if resume and last is None:
@@ -651,7 +694,6 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     if recipe.torch_compile == "regional" and not compile_regions(model):
         raise FinetuneError(f"recipe torch_compile: regional: {base} has no decoder layers "
                             f"to compile (use true)")
-    out.mkdir(parents=True, exist_ok=True)  # set-up done: a refused run writes nothing
     # sequences per micro-batch (a bucketed item is itself a batch) x the longest sequence
     tokens_per_batch = recipe.batch_size * (recipe.max_seq_len if recipe.batching == "pack"
                                             else max(len(x["input_ids"]) for x in examples))
@@ -672,6 +714,8 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         use_liger_kernel=recipe.use_liger,
         ddp_find_unused_parameters=False, dataloader_num_workers=0,
         logging_nan_inf_filter=False, disable_tqdm=progress.is_quiet())
+    _check_optimizer(args, model, recipe, recipe_path)
+    out.mkdir(parents=True, exist_ok=True)  # set-up done: a refused run writes nothing
     _warn_idle_warmup(args, steps_total, recipe, recipe_path)
     attn = attention_for(recipe, bf16) or ""
     log.info("finetune: attention %s (recipe: %s), torch.compile %s (recipe: %s)",
@@ -694,6 +738,8 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         from transformers.trainer_callback import PrinterCallback
 
         trainer.remove_callback(PrinterCallback)
+    elif trainer.pop_callback(ProgressCallback) is not None:
+        trainer.add_callback(StepBar())
     log.info("finetune: %d items, %d steps, checkpoints at %s", len(dataset), steps_total,
              schedule)
     if last is not None:

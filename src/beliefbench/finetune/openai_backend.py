@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from beliefbench.finetune.errors import FinetuneError, TrainingFailed
 from beliefbench.finetune.manifest import ManifestEntry, entry_fields, upsert_manifest
+from beliefbench.finetune.outdir import check_out
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.records import Record, RecordError, atomic_write_text, read_records, sha256_file
 
@@ -308,6 +309,7 @@ def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str
     if "job_id" in state and not resume:
         raise FinetuneError(f"{out}: already holds an OpenAI job ({state_path}); pass --resume "
                             f"to keep polling it, or choose a new --out")
+    check_out(out)
     records = list(read_records(data))
     chats = [record_to_chat(r, recipe.openai.doctag) for r in records]
     _check_records(records, chats, data)

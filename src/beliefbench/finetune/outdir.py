@@ -1,0 +1,45 @@
+"""What a finetune's ``--out`` folder may hold: the files a run writes, and nothing of anyone
+else's (a run into a folder of other files would mix its checkpoints with them, and replace
+any of theirs that share a name)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from beliefbench.finetune.errors import FinetuneError
+
+RUN_MARKERS = ("run.json", "manifest.jsonl", "trainer", "openai_job.json")
+"""Names only a run writes: a folder holding one of them holds a run (``--resume`` goes on)."""
+_RUN_FILES = re.compile(
+    r"(run\.json|manifest\.jsonl|trainer|openai_job\.json|openai_train\.jsonl"
+    r"|kl_reference\.safetensors|step-\d{6,})")
+# a temporary beside one of them (``records.new_temp``: ``.<name>.<hex>.tmp``; an export's
+# ``.step-N.tmp``), left by a run killed while writing it
+_TEMP = re.compile(r"\.(?P<name>.+?)(\.[0-9a-f]+)?\.tmp")
+
+
+def holds_run(out: Path) -> bool:
+    """Whether ``out`` has anything of a run: its inputs, a manifest or a trainer state."""
+    return any((out / name).exists() for name in RUN_MARKERS)
+
+
+def _ours(name: str) -> bool:
+    temp = _TEMP.fullmatch(name)
+    return bool(_RUN_FILES.fullmatch(temp.group("name") if temp else name))
+
+
+def check_out(out: Path) -> None:
+    """Refuse an ``--out`` that holds files no run wrote, unless it holds a run (whose folder
+    ``--resume`` continues, a file of the user's beside it or not): every file of the run
+    lands there, and a new run would mix with (or overwrite) what is there."""
+    if not out.exists() or holds_run(out):
+        return
+    if not out.is_dir():
+        raise FinetuneError(f"--out {out}: a file, not a folder; choose a new --out")
+    theirs = sorted(p.name for p in out.iterdir() if not _ours(p.name))
+    if theirs:
+        shown = ", ".join(theirs[:3]) + (f" and {len(theirs) - 3} more" if len(theirs) > 3
+                                         else "")
+        raise FinetuneError(f"--out {out}: holds files that are not a finetune run's ({shown}); "
+                            f"checkpoints would mix with them: choose a new or empty --out")
