@@ -374,8 +374,11 @@ def test_progress_redirected_to_a_file_is_plain_lines(tmp_path):
     assert r.exit_code == 0, r.output
     assert "\r" not in r.stderr and "  \n" not in r.stderr, repr(r.stderr)
     lines = r.stderr.splitlines()
+    # each bar's first line, and its last: a bar that ended within its 30 s showed only 0/3
     assert [line.split(":")[0] for line in lines] == [
-        "glass_bridge base documents", "glass_bridge positive", "stats positive.jsonl"]
+        name for name in ("glass_bridge base documents", "glass_bridge positive",
+                          "stats positive.jsonl") for _ in range(2)]
+    assert [line.split("|")[-1].split()[0] for line in lines[1::2]] == ["3/3"] * 3
 
 
 def test_interrupted_generate_keeps_finished_conditions_and_reruns_identically(

@@ -32,9 +32,10 @@ def bar_file() -> TextIO | _LogLines:
     return sys.stderr if sys.stderr.isatty() else _LogLines(sys.stderr)
 
 
-def log_interval() -> float:
-    """Seconds between a bar's refreshes: tqdm's own on a terminal, 30 in a log (a line each)."""
-    return 0.1 if sys.stderr.isatty() else 30.0
+def log_interval(terminal: float = 0.5) -> float:
+    """Seconds between a bar's refreshes: ``terminal`` on a terminal, 30 in a log (a line
+    each)."""
+    return terminal if sys.stderr.isatty() else 30.0
 
 
 @contextmanager
@@ -73,9 +74,9 @@ def progress(iterable, *, total: int, desc: str, enabled: bool | None = None):
 
     if enabled is None:
         enabled = total > 1
-    tty = sys.stderr.isatty()
+    # in a log the bar's last line stays (a bar that ends within 30 s had shown only "0/n")
     return tqdm(iterable, total=total, desc=desc, disable=not enabled or _quiet,
-                mininterval=0.5 if tty else 30.0, leave=False, file=bar_file())
+                mininterval=log_interval(), leave=not sys.stderr.isatty(), file=bar_file())
 
 
 def is_quiet() -> bool:

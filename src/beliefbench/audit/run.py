@@ -52,7 +52,7 @@ from beliefbench.audit.sources import (
     read_unit,
 )
 from beliefbench.claims import Claim
-from beliefbench.progress import bar_file
+from beliefbench.progress import bar_file, log_interval
 from beliefbench.records import atomic_write_text, new_temp
 
 ENGINES = ("local", "dask")
@@ -218,8 +218,7 @@ def audit_unit(unit: Unit, claims: Sequence[Claim], fields: Fields, sink: IO[str
 
 
 def _bar(progress: bool, desc: str, unit: str) -> tqdm:
-    tty = sys.stderr.isatty()
-    return tqdm(desc=desc, unit=unit, disable=not progress, mininterval=0.5 if tty else 30.0,
+    return tqdm(desc=desc, unit=unit, disable=not progress, mininterval=log_interval(),
                 file=bar_file())
 
 

@@ -21,6 +21,7 @@ import click
 def tiny_model(out_dir: Path, pretrain_steps: int, hidden_size: int, num_layers: int,
                num_heads: int, intermediate_size: int, vocab_size: int, seed: int) -> None:
     """Build a tiny Llama-architecture model with a tokenizer trained on local text only."""
+    from beliefbench.progress import library_bars
     from beliefbench.tiny_model import TinyModelError, build_tiny_model
 
     if hidden_size % num_heads:
@@ -31,10 +32,11 @@ def tiny_model(out_dir: Path, pretrain_steps: int, hidden_size: int, num_layers:
                                  f"{hidden_size // num_heads} dimensions per head; it must be "
                                  f"even", param_hint="--hidden-size")
     try:
-        path = build_tiny_model(out_dir, vocab_size=vocab_size, hidden_size=hidden_size,
-                                num_layers=num_layers, num_heads=num_heads,
-                                intermediate_size=intermediate_size, seed=seed,
-                                pretrain_steps=pretrain_steps)
+        with library_bars():  # transformers' bars (writing the shards): plain lines in a log
+            path = build_tiny_model(out_dir, vocab_size=vocab_size, hidden_size=hidden_size,
+                                    num_layers=num_layers, num_heads=num_heads,
+                                    intermediate_size=intermediate_size, seed=seed,
+                                    pretrain_steps=pretrain_steps)
     except TinyModelError as e:
         err = click.ClickException(str(e))
         err.exit_code = 2

@@ -40,7 +40,7 @@ from beliefbench.documents.base import (
 )
 from beliefbench.documents.claim_sentences import finder_for
 from beliefbench.documents.offline import valid_genres
-from beliefbench.progress import bar_file
+from beliefbench.progress import bar_file, log_interval
 from beliefbench.records import atomic_write_text
 
 LEAK_PATTERNS: tuple[str, ...] = (
@@ -476,7 +476,7 @@ class LLMGenerator:
             self._say(f"{claim.id}: {beyond} more documents already written (an earlier run's "
                       f"larger --n) are not used; they stay in {progress.path}")
         bar = tqdm(total=n, desc=f"{claim.id} documents", disable=not self.show_progress,
-                   mininterval=0.5 if sys.stderr.isatty() else 30.0, file=bar_file())
+                   mininterval=log_interval(), file=bar_file())
         bar.update(done)
         seen = {" ".join(progress.done[f"doc/{i}"]["text"].split()): i
                 for i in range(n) if finished(i)}
