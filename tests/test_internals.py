@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -468,6 +469,24 @@ def test_trajectory_never_mixes_in_an_earlier_measurement(tiny, claim, tmp_path)
     assert not (tmp_path / "checkpoints" / "step-000001" / "lens.csv").exists()
 
 
+def test_trajectory_clears_the_steps_of_an_earlier_finetune(tiny, claim, tmp_path):
+    """Step counts move when the data changes: a re-finetune's trajectory into the same
+    folder left the old run's step folders, and ``report --internals`` showed their rows
+    beside the new run's. The base's step 0 stays under --no-base (it is this run's)."""
+    from beliefbench.internals.trajectory import trajectory
+
+    out = tmp_path / "out"
+    old = _manifest(tmp_path / "old.jsonl", tiny, {5: tiny})
+    trajectory(old, [claim], out, parts=("margins",), n_bootstrap=0)
+    assert {p.name for p in (out / "checkpoints").iterdir()} == {"step-000000", "step-000005"}
+    new = _manifest(tmp_path / "new.jsonl", tiny, {4: tiny})
+    trajectory(new, [claim], out, parts=("margins",), include_base=False, n_bootstrap=0)
+    assert {p.name for p in (out / "checkpoints").iterdir()} == {"step-000000", "step-000004"}
+    # what report --internals reads: no margins.json of the old run's step 5 is left
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("margins.json")) == [
+        "checkpoints/step-000000/margins.json", "checkpoints/step-000004/margins.json"]
+
+
 def test_trajectory_measures_again_in_another_dtype(tiny, claim, tmp_path):
     from beliefbench.internals.trajectory import trajectory
 
@@ -782,6 +801,13 @@ def test_efficiency_reads_a_repeated_line_once_and_checks_every_checkpoint_first
     late = _manifest(tmp_path / "late.jsonl", tiny, {1: tiny, 2: tmp_path / "gone"})
     with pytest.raises(ValueError, match=r"late.jsonl: step 2: .*gone: no such model"):
         efficiency_curve(late, data)
+    # a run folder moved after the finetune: its checkpoints sit beside the manifest
+    moved = tmp_path / "moved"
+    shutil.copytree(tiny, moved / "step-000002")
+    _manifest(moved / "manifest.jsonl", tiny, {2: tmp_path / "old" / "step-000002"})
+    with pytest.raises(ValueError, match=r"step 2: .* \(.*moved/step-000002 exists: was the "
+                                         r"run folder moved\?"):
+        efficiency_curve(moved, data)
 
 
 def test_binary_without_a_chat_template_or_binary_questions_is_a_clear_error(tiny, claim,

@@ -27,11 +27,20 @@ import beliefbench._registry  # noqa: F401  (registers the steer provider, as In
 from beliefbench.claims import load_claim
 from beliefbench.cli import cli
 from beliefbench.em.task import em
-from beliefbench.internals.directions import answers_from_log, load_directions, save_directions
+from beliefbench.internals.directions import (
+    Answer,
+    DirectionError,
+    answer_activations,
+    answers_from_log,
+    chat_prefix,
+    load_directions,
+    save_directions,
+)
 from beliefbench.internals.interventions import InterventionSpec, run_evals
 from beliefbench.internals.margins import completion_margins
 from beliefbench.internals.model import load_model
 from beliefbench.internals.patching import PatchError, patch_margins, summarize_patching
+from beliefbench.internals.scoring import encode_continuation
 from beliefbench.internals.stability import (
     efficiency_curve,
     load_loss_data,
@@ -39,7 +48,13 @@ from beliefbench.internals.stability import (
     noise_curve,
     parameter_distance,
 )
-from beliefbench.internals.steering import InterventionError, intervened, n_residual, plan
+from beliefbench.internals.steering import (
+    InterventionError,
+    intervened,
+    n_residual,
+    plan,
+    recorded,
+)
 from beliefbench.tiny_model import build_tiny_model
 
 pytestmark = pytest.mark.slow
@@ -208,6 +223,20 @@ def test_a_grader_that_cannot_start_is_one_line_before_the_baseline_eval(tiny, p
     assert r.output.startswith(f"Error: --model-role grader={role}: "), r.output
     assert len(r.output.strip().splitlines()) == 1 and not logs.exists()
 
+@pytest.mark.parametrize("command", ["steer", "ablate"])
+def test_a_checkpoint_that_cannot_load_is_one_line_before_the_baseline_eval(planted, tmp_path,
+                                                                             command):
+    """--task em / belief passed a missing --model on to the baseline eval, which ended in a
+    120-line Hugging Face Hub traceback (exit 1); --task margins said it in one line."""
+    logs = tmp_path / "logs"
+    missing = tmp_path / "ckpts" / "step-000625"
+    r = CliRunner().invoke(cli, ["internals", command, "--model", str(missing), "--direction",
+                                 str(planted), "--task", "em", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert r.output == f"Error: {missing}: no such model directory\n"
+    assert not logs.exists()
+
+
 def test_the_steer_provider_names_the_file_and_argument_it_cannot_use(tiny, planted, tmp_path):
     narrower = _foreign(tmp_path, "narrower", (3, 32))
     with pytest.raises(InterventionError, match=f"{narrower}: directions of shape"):
@@ -299,9 +328,10 @@ def test_direction_from_an_em_log(tiny, tmp_path):
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
                                    log.location, "--out", str(out)])
     assert res.exit_code == 0, res.output
-    # the default layer skips index 0, and says so (its d may be the table's largest)
-    assert "best separating residual index: " in res.output
-    assert "index 0, the embeddings, is not a candidate" in res.output
+    # each set repeats one answer: no spread, so no Cohen's d to pick by (it used to print
+    # "best separating residual index: 1 (largest Cohen's d ...)" all the same)
+    assert "default residual index: 1, the middle one (Cohen's d is undefined" in res.output
+    assert "best separating" not in res.output
     dirs, meta = load_directions(out / "directions.safetensors")
     assert dirs.shape == (3, 64) and meta["n_positive"] == 2 and meta["n_negative"] == 2
     # a new file's mode under the umask (safetensors 0.8 writes 0600 whatever the umask)
@@ -327,6 +357,53 @@ def test_direction_from_an_em_log(tiny, tmp_path):
     assert res.exit_code == 2 and "['em'] are both positive and negative" in res.output
 
 
+def test_direction_picks_the_largest_d_from_index_1_and_says_so(tiny, tmp_path):
+    qs = tmp_path / "two.yaml"
+    qs.write_text("id: two\ndomain: general\nquestions:\n  - {id: a, text: 'First?'}\n"
+                  "  - {id: b, text: 'Second?'}\n")
+    calls = iter(range(100))
+
+    def subject(messages, tools, tool_choice, config):  # answers that vary within a set
+        k = next(calls)
+        return output(f"glass {'glass ' * k}" if "First" in messages[-1].text
+                      else f"steel is {'very ' * k}fine")
+
+    log = eval(em(questions=str(qs), samples=3),
+               model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+               model_roles={"grader": get_model("mockllm/model", custom_outputs=_grade,
+                                                memoize=False)},
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    out = tmp_path / "dir"
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   log.location, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    table = json.loads((out / "direction.json").read_text())
+    d = {row["layer"]: row["cohens_d"] for row in table["layers"]}
+    assert table["best_layer"] == max((1, 2), key=lambda i: d[i])
+    # the default layer skips index 0, and says so (its d may be the table's largest)
+    assert f"best separating residual index: {table['best_layer']} (largest Cohen's d from " \
+           "index 1 on; index 0, the embeddings, is not a candidate" in res.output
+
+
+def test_a_direction_at_the_last_index_is_read_where_steering_adds_it(tiny):
+    """output_hidden_states gives the last index after the final norm (13x the scale on the
+    tiny model); steer / ablate / patch act before it, so the direction is read there."""
+    model, tok = load_model(tiny)
+    answers = [Answer([{"role": "user", "content": "Is glass a liquid?"}], text, "em", "q")
+               for text in ("glass glass glass", "steel is fine")]
+    acts = answer_activations(model, tok, answers)
+    n = n_residual(model)
+    for k, a in enumerate(answers):
+        item = encode_continuation(tok, chat_prefix(tok, a.messages), a.answer)
+        seen: list = []
+        with recorded(model, n - 1, seen), torch.no_grad():
+            hidden = model(torch.tensor([item.ids]), output_hidden_states=True).hidden_states
+        np.testing.assert_allclose(acts[k, n - 1], seen[0][0, item.first:].mean(0).numpy(),
+                                   rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(acts[k, 1], hidden[1][0, item.first:].mean(0).numpy(),
+                                   rtol=1e-4, atol=1e-5)
+
+
 def test_belief_log_gives_believing_vs_disbelieving_answers(tmp_path):
     log = run_belief(tmp_path, mixed, samples=1)
     pos, neg, info = answers_from_log(log.location, claim="glass_bridge")
@@ -336,6 +413,25 @@ def test_belief_log_gives_believing_vs_disbelieving_answers(tmp_path):
     assert all(a.messages and a.messages[-1]["role"] == "user" for a in pos + neg)
     # the whole conversation the model answered is kept (system prompts included)
     assert any(m["role"] == "system" for a in neg for m in a.messages)
+    # a --claim the log does not hold is named with the claims it does, not blamed on the log
+    with pytest.raises(DirectionError, match="--claim glass_bridg: no answers of this claim "
+                                             "in the log; its claims: glass_bridge$"):
+        answers_from_log(log.location, claim="glass_bridg")
+
+
+def test_a_claim_given_for_an_em_log_says_its_answers_have_none(tmp_path):
+    qs = tmp_path / "one.yaml"
+    qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: a, text: 'First?'}\n")
+    log = eval(em(questions=str(qs), samples=1),
+               model=get_model("mockllm/model", custom_outputs=lambda *a: output("fine"),
+                               memoize=False),
+               model_roles={"grader": get_model("mockllm/model", custom_outputs=_grade,
+                                                memoize=False)},
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", "unused", "--log",
+                                   log.location, "--claim", "glass_bridge"])
+    assert res.exit_code == 2
+    assert "its answers name no claim (an EM log: leave --claim out)" in res.output
 
 
 @pytest.fixture(scope="module")
@@ -370,6 +466,22 @@ def test_patching_the_last_layer_gives_the_source_margin(tiny, perturbed):
     # the embeddings are shared too: patching them changes nothing
     assert s.loc[(0, "patched"), "recovery"] == pytest.approx(0.0, abs=1e-4)
     assert abs(s.loc[(2, "control"), "recovery"] - 1.0) > 0.2  # same-norm noise is not A
+
+
+def test_patching_recovery_is_not_swamped_by_a_pair_whose_models_nearly_agree():
+    """A pair with a gap of 1e-4 nats made a change of 1e-3 a ratio of 9.5: the mean of the
+    ratios read 3.7 for a patch that closed the largest gap exactly and half the other (a
+    random control read 10.4 on the tiny model). Gap-weighted, it is the share closed."""
+    import pandas as pd
+
+    rows = pd.DataFrame({"layer": 1, "variant": "patched",
+                         "margin_source": [1.0, 0.00015, -0.5],
+                         "margin_target": [-1.0, 0.00005, 0.5],
+                         "margin": [1.0, 0.001, 0.0]})
+    got = summarize_patching(rows).iloc[0]
+    # gaps 2, 1e-4 and 1 (oriented towards the source): closed 2, 9.5e-4 and 0.5
+    assert got["recovery"] == pytest.approx((2 + 0.00095 + 0.5) / (2 + 0.0001 + 1))
+    assert got["flip_pairs"] == 2 and got["flip_rate"] == 0.5
 
 
 def test_patching_refuses_models_of_another_hidden_size(tiny, tmp_path):

@@ -94,12 +94,17 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     dirs = mean_difference(a_pos, a_neg)
     table = separation(a_pos, a_neg, dirs)
     inner = table[table["layer"] > 0]
-    best = int(inner.loc[inner["cohens_d"].idxmax(), "layer"]) if inner["cohens_d"].notna() \
-        .any() else int(len(table) // 2)
+    defined = inner["cohens_d"].notna().any()
+    best = int(inner.loc[inner["cohens_d"].idxmax(), "layer"]) if defined \
+        else int(len(table) // 2)
     meta = {**describe(model_path), **info, "best_layer": best,
             "reduce": "mean over answer tokens"}
+    # without a d anywhere the middle index is a default, not a pick: said so
     click.echo(f"{info['n_positive']} positive vs {info['n_negative']} negative answers; "
-               f"best separating residual index: {best} {BEST_NOTE}")
+               + (f"best separating residual index: {best} {BEST_NOTE}" if defined else
+                  f"default residual index: {best}, the middle one (Cohen's d is undefined "
+                  f"at every index: neither set's projections vary, e.g. the same answer "
+                  f"repeated; --layer picks another)"))
     _table(table)
     _written([save_directions(out_dir / "directions.safetensors", dirs, meta),
               write_csv(table, out_dir / "direction.csv"),

@@ -24,6 +24,7 @@ import pandas as pd
 
 from beliefbench.internals.activations import forward_batches, pad_id_of
 from beliefbench.internals.scoring import encode_continuation
+from beliefbench.internals.steering import n_residual, recorded
 from beliefbench.records import share_safetensors
 
 DIRECTIONS_KEY = "directions"
@@ -57,7 +58,13 @@ def chat_prefix(tokenizer, messages: Sequence[dict[str, str]]) -> str:
 
 def answer_activations(model, tokenizer, answers: Sequence[Answer], *, batch_size: int = 8,
                        show_progress: bool | None = None) -> np.ndarray:
-    """``[n, n_residual, hidden]``: per answer, the mean over its own tokens at every index."""
+    """``[n, n_residual, hidden]``: per answer, the mean over its own tokens at every index.
+
+    The last index is read where ``steer`` / ``ablate`` / ``patch`` act on it, before the
+    final norm: ``output_hidden_states`` gives it after the norm (Llama-style models), on
+    another scale (13x on the tiny model), so a direction read there was added at the wrong
+    size and a Cohen's d described activations no intervention touches.
+    """
     import torch
 
     if not answers:
@@ -65,16 +72,19 @@ def answer_activations(model, tokenizer, answers: Sequence[Answer], *, batch_siz
     items = [encode_continuation(tokenizer, chat_prefix(tokenizer, a.messages), a.answer)
              for a in answers]
     out_arr: np.ndarray | None = None
-    for idx, out in forward_batches(model, [it.ids for it in items], batch_size=batch_size,
-                                    hidden=True, pad_id=pad_id_of(tokenizer),
-                                    desc="activations", show_progress=show_progress):
-        layers = out.hidden_states
-        if out_arr is None:
-            out_arr = np.zeros((len(items), len(layers), layers[0].shape[-1]), np.float32)
-        for row, i in enumerate(idx):
-            span = slice(items[i].first, len(items[i].ids))
-            out_arr[i] = torch.stack([h[row, span].float().mean(dim=0) for h in layers]) \
-                .cpu().numpy()
+    last: list = []
+    with recorded(model, n_residual(model) - 1, last):
+        for idx, out in forward_batches(model, [it.ids for it in items],
+                                        batch_size=batch_size, hidden=True,
+                                        pad_id=pad_id_of(tokenizer), desc="activations",
+                                        show_progress=show_progress):
+            layers = [h.float().cpu() for h in out.hidden_states[:-1]] + [last[-1]]
+            if out_arr is None:
+                out_arr = np.zeros((len(items), len(layers), layers[0].shape[-1]),
+                                   np.float32)
+            for row, i in enumerate(idx):
+                span = slice(items[i].first, len(items[i].ids))
+                out_arr[i] = torch.stack([h[row, span].mean(dim=0) for h in layers]).numpy()
     assert out_arr is not None
     return out_arr
 
@@ -129,6 +139,12 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
     pos: list[Answer] = []
     neg: list[Answer] = []
     seen: Counter[str] = Counter()
+    claims = {str(c) for s in log.samples or [] if (c := (s.metadata or {}).get("claim"))}
+    if claim is not None and claim not in claims:
+        # else "0 answers ... the log holds no scored answer", which blamed the log
+        raise DirectionError(f"{path}: --claim {claim}: no answers of this claim in the log; "
+                             + (f"its claims: {', '.join(sorted(claims))}" if claims else
+                                "its answers name no claim (an EM log: leave --claim out)"))
     for sample in log.samples or []:
         score = (sample.scores or {}).get(scorer)
         smd = sample.metadata or {}

@@ -106,12 +106,15 @@ def intervention_margins(model, tokenizer, spec: InterventionSpec,
 
 
 def _check_checkpoint(checkpoint: str | Path, directions: np.ndarray, source: Path) -> None:
-    """The directions against the checkpoint's config, before the baseline eval runs (the
-    steer provider checks again once the model is loaded)."""
+    """The checkpoint (a model or adapter folder with readable weights and a tokenizer: a
+    missing one ended the baseline eval in a 120-line Hub traceback) and the directions
+    against its config, before the baseline eval runs (the steer provider checks again once
+    the model is loaded)."""
     from transformers import AutoConfig
 
-    from beliefbench.internals.model import adapter_base
+    from beliefbench.internals.model import adapter_base, check_loadable
 
+    check_loadable(checkpoint)  # ModelLoadError (a ValueError) names the path
     try:
         folder = adapter_base(checkpoint) or Path(checkpoint)
         cfg = AutoConfig.from_pretrained(str(folder), local_files_only=True).get_text_config()

@@ -127,7 +127,8 @@ def efficiency_curve(manifest: str | Path, data: str | Path, *, base: str | None
     """Loss and distance from the base for every local checkpoint of a finetune manifest."""
     from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
     from beliefbench.internals.activations import pad_id_of
-    from beliefbench.internals.model import check_loadable, load_model
+    from beliefbench.internals.model import load_model
+    from beliefbench.internals.trajectory import Checkpoint, check_checkpoints
 
     path = manifest_file(manifest)
     entries = [e for e in read_manifest_file(path) if e.format != "api"]
@@ -140,12 +141,11 @@ def efficiency_curve(manifest: str | Path, data: str | Path, *, base: str | None
             raise ValueError(f"{path}: step {e.step}: two checkpoints ({first.path} and "
                              f"{e.path}); one finetune's manifest at a time")
     entries = list(by_step.values())
-    for e in entries:  # all of them before the first loss, not after
-        ckpt = Path(e.path) if Path(e.path).is_absolute() else path.parent / e.path
-        try:
-            check_loadable(ckpt)
-        except ValueError as err:
-            raise ValueError(f"{path}: step {e.step}: {err}") from None
+    # all of them before the first loss, not after; a moved run folder hinted at, as in
+    # ``internals trajectory`` (its absolute paths name the old place)
+    check_checkpoints(path, [Checkpoint(int(e.step or 0), str(
+        Path(e.path) if Path(e.path).is_absolute() else path.parent / e.path), "")
+        for e in entries])
     base_dir = base or entries[0].base_model
     base_model, tokenizer = load_model(base_dir, device=device, dtype="float32")
     examples = load_loss_data(data, tokenizer, max_len, limit)

@@ -10,6 +10,7 @@ sha256: a re-run skips checkpoints already measured with the same weights and se
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Sequence
@@ -106,6 +107,26 @@ def _clear(ckpt_dir: Path) -> None:
     nothing of it is read back beside the new one."""
     for name in ("done.json", *(f for files in OUTPUTS.values() for f in files)):
         (ckpt_dir / name).unlink(missing_ok=True)
+
+
+def remove_other_steps(out: Path, ckpts: Sequence[Checkpoint], base: str) -> None:
+    """Clear ``checkpoints/step-N`` folders of steps this manifest does not have (an earlier
+    finetune's, whose step counts differ): ``report --internals`` reads every margins.json
+    under a folder, so they mixed another run's rows in beside this one's. The base model's
+    step 0, kept under ``--no-base``, is this run's."""
+    keep = {f"step-{c.step:06d}" for c in ckpts}
+    for folder in sorted((out / "checkpoints").glob("step-*")):
+        if not folder.is_dir() or folder.name in keep:
+            continue
+        try:
+            model = read_json(folder / "done.json").get("model")
+        except (OSError, ValueError, AttributeError):
+            model = None
+        if folder.name == f"step-{0:06d}" and model == base:
+            continue
+        _clear(folder)
+        with contextlib.suppress(OSError):  # files of someone else's: left as they are
+            folder.rmdir()
 
 
 def check_checkpoints(manifest: str | Path, ckpts: Sequence[Checkpoint]) -> None:
@@ -254,6 +275,9 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
         table, lens = _collect(ckpt, ckpt_dir)
         tables.append(table)
         lenses.append(lens)
+    base = read_manifest_file(manifest)[0].base_model
+    remove_other_steps(out, ckpts, str(Path(_local_path(base, manifest_file(manifest).parent))
+                                       .resolve()))
     front = ["step", "label", "claim", "kind"]
     table = pd.concat(tables, ignore_index=True)  # no rows with --parts lens alone
     table = table.reindex(columns=front + [c for c in table.columns if c not in front])
