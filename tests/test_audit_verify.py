@@ -133,6 +133,27 @@ def test_the_cli_counts_failed_calls_and_exits_3(audited, monkeypatch):
     assert all("ConnectionError" in r["problem"] for r in rows)  # sent, not "not found"
 
 
+def test_a_base_url_password_is_never_written(audited, monkeypatch):
+    """A connection error names the server it could not reach: its user:password was
+    written into verified.jsonl's problem field and printed."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on: refused at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-SECRET-0123456789")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://usr:PW-SECRET-42@127.0.0.1:{port}/v1")
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                   "openai/verify-no-server", "--max-retries", "0"])
+    assert res.exit_code == 3, res.output
+    rows = _rows(audited).values()
+    assert rows and all(f"http://***@127.0.0.1:{port}" in r["problem"] for r in rows)
+    for f in audited.iterdir():
+        if f.is_file():
+            assert "PW-SECRET-42" not in f.read_text(errors="replace"), f
+    assert "PW-SECRET-42" not in res.output
+
+
 def test_the_gate_does_not_pass_when_no_reply_could_be_read(audited):
     """beliefbench/judge grades belief answers and cannot read a verification prompt: every
     reply is a parse error, so no flag is confirmed, and the gate must not read that as a

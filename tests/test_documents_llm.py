@@ -643,3 +643,52 @@ def test_a_torn_progress_line_is_cut_off_without_writing_the_rest_again(tmp_path
     progress.close()
     assert path.read_text().splitlines()[20:] == [
         '{"key": "doc/20", "value": {"text": "y"}}', '{"key": "doc/21", "value": {"text": "z"}}']
+
+
+@pytest.mark.parametrize("status", [400, 404])
+def test_a_request_the_provider_refuses_is_one_line_without_the_key(tmp_path, openai_server,
+                                                                    status):
+    """A 400 or 404 (not retried by Inspect, not a refused key) ended the run in a traceback
+    that printed the whole request and the server's message, the key it echoed included."""
+    openai_server(lambda h: (status, {"error": {"message": "bad request from "
+                                                + h.headers["Authorization"]}}))
+    r = _cli_generate(tmp_path, model=f"openai/refused-request-{status}")
+    assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+    lines = [x for x in r.output.splitlines() if x.startswith("Error")]
+    assert len(lines) == 1 and f"Error code: {status} - bad request from ***" in lines[0]
+    assert KEY not in r.output and "Brainstorm" not in r.output
+
+
+def test_redact_removes_given_secrets_and_url_passwords(monkeypatch):
+    """A key given to a client (not the environment) and the user:password of a base URL
+    are as secret as an API key variable."""
+    from beliefbench.documents.llm import redact
+
+    monkeypatch.setenv("MY_API_KEY", KEY)
+    said = redact(f"{KEY} sk-given-0123456789 http://user:PW-SECRET@127.0.0.1:1/v1 short",
+                  ["sk-given-0123456789", None, "short"])
+    assert said == "*** *** http://***@127.0.0.1:1/v1 short"
+
+
+def test_a_key_given_as_a_model_argument_is_redacted_from_the_request_it_rode(monkeypatch):
+    """``-M api_key=...`` is in no environment variable: a server that echoed it had it in
+    the one-line error (the belief solver's sample explanation and the terminal)."""
+    import httpx
+    import openai
+    from inspect_ai.model._model import ModelGenerateError
+
+    from beliefbench.documents.llm import one_line
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    given = "sk-given-SECRET-98765"
+    request = httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions",
+                            headers={"Authorization": f"Bearer {given}"})
+    response = httpx.Response(400, request=request)
+    cause = openai.BadRequestError(f"Error code: 400 - bad key Bearer {given}",
+                                   response=response, body=None)
+    wrapped = ModelGenerateError(f"Request: {{...}}\n{cause!r}", status_code=400)
+    wrapped.__cause__ = cause
+    for e in (cause, wrapped):
+        said = one_line(e)
+        assert given not in said and "bad key ***" in said, said
+        assert "Request:" not in said  # Inspect's wrapper: the cause, not the whole request

@@ -15,7 +15,7 @@ import openai
 import pytest
 from click.testing import CliRunner
 
-from beliefbench.finetune.errors import FinetuneError
+from beliefbench.finetune.errors import FinetuneError, TrainingFailed
 from beliefbench.finetune.manifest import read_manifest
 from beliefbench.finetune.openai_backend import record_to_chat, train_openai
 from beliefbench.finetune.recipe import Recipe
@@ -31,7 +31,8 @@ class FakeOpenAI:
     def __init__(self, *, fail_upload: int = 1, job_statuses=("queued", "running", "succeeded"),
                  poll_errors: int = 1, error_message: str | None = None,
                  fail_create: int = 0, fail_after_create: int = 0, list_errors: int = 0,
-                 keeps_metadata: bool = True) -> None:
+                 keeps_metadata: bool = True, echo_auth: bool = False) -> None:
+        self.echo_auth = echo_auth  # a failed upload's message quotes the key it was sent
         self.fail_upload = fail_upload
         self.fail_create = fail_create
         self.fail_after_create = fail_after_create  # make the job, then answer 500
@@ -91,7 +92,9 @@ class FakeOpenAI:
                 if self.path == "/v1/files":
                     if fake.fail_upload > 0:
                         fake.fail_upload -= 1
-                        return self._send(500, {"error": {"message": "try again"}})
+                        said = "try again" + (f" ({self.headers.get('Authorization')})"
+                                              if fake.echo_auth else "")
+                        return self._send(500, {"error": {"message": said}})
                     fake.uploaded = body
                     return self._send(200, {"id": "file-1", "object": "file", "bytes": len(body),
                                             "created_at": 1, "filename": "train.jsonl",
@@ -301,6 +304,20 @@ def test_cli_does_not_log_credentials_in_the_base_url(serve, data, tmp_path):
     assert FT_MODEL in res.stdout and "INFO" in res.stderr  # it did log
     for secret in ("PW-SECRET-42", KEY):
         assert secret not in res.stdout + res.stderr
+
+
+def test_a_key_the_server_echoes_is_never_repeated(serve, data, tmp_path):
+    """A server may quote the key it was sent (an API error, a failed job's message): the
+    message reached the terminal with the client's key in it."""
+    client = serve(FakeOpenAI(fail_upload=100, echo_auth=True))
+    with pytest.raises(openai.InternalServerError) as e:
+        train_openai(RECIPE, data, tmp_path / "o", client=client, sleep=lambda _: None)
+    assert "try again (***)" in str(e.value) and KEY not in str(e.value) + e.value.message
+    client = serve(FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("failed",),
+                              error_message=f"bad file (key {KEY})"))
+    with pytest.raises(TrainingFailed) as e:
+        train_openai(RECIPE, data, tmp_path / "o2", client=client, sleep=lambda _: None)
+    assert "bad file (key ***)" in str(e.value) and KEY not in str(e.value)
 
 
 def test_openai_backend_does_not_import_torch():

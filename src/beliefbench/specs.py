@@ -242,6 +242,10 @@ def yaml_problem(e: yaml.YAMLError) -> str:
     if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
         mark = e.problem_mark
         context = f"{e.context} " if e.context else ""
-        return f"line {mark.line + 1}, column {mark.column + 1}: {context}{e.problem}"
+        said = f"line {mark.line + 1}, column {mark.column + 1}: {context}{e.problem}"
+        if "constructor for the tag 'tag:yaml.org,2002:python/" in str(e.problem):
+            said += (" (a Python tag: never run, as YAML is read with a safe loader; write "
+                     "the value plainly)")
+        return said
     return " ".join(str(e).split())
 

@@ -140,13 +140,38 @@ def _lines(text: str) -> list[str]:
     return out
 
 
-def redact(text: str) -> str:
-    """``text`` with the values of secret-looking environment variables (API keys, tokens)
-    replaced: a server may echo the key it was sent in its error message."""
-    for name, value in os.environ.items():
-        if len(value) >= 8 and re.search(r"KEY|TOKEN|SECRET|PASSWORD", name, re.I):
-            text = text.replace(value, "***")
-    return text
+_URL_USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
+
+
+def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
+    """``text`` with the values of secret-looking environment variables (API keys, tokens),
+    ``secrets`` (a key given to a client, not the environment) and the user:password of any
+    URL replaced: a server may echo the key it was sent in its error message."""
+    values = [v for name, v in os.environ.items()
+              if re.search(r"KEY|TOKEN|SECRET|PASSWORD", name, re.I)]
+    for value in sorted({v for v in [*values, *secrets] if v and len(v) >= 8}, key=len,
+                        reverse=True):  # longest first: a key inside another is no clue
+        text = text.replace(value, "***")
+    return _URL_USERINFO.sub("***@", text)
+
+
+_AUTH_HEADERS = ("authorization", "proxy-authorization", "api-key", "x-api-key",
+                 "x-goog-api-key")
+
+
+def sent_secrets(e: BaseException) -> list[str]:
+    """The credentials the failed request carried (an SDK's error keeps its request): a key
+    given as a model argument (``-M api_key=...``) is in no environment variable."""
+    found = []
+    for x in _causes(e):
+        try:
+            headers = getattr(getattr(x, "request", None), "headers", None) or {}
+        except RuntimeError:  # httpx: an error made without a request
+            continue
+        for name in _AUTH_HEADERS:
+            value = str(headers.get(name) or "")
+            found += [value, value.partition(" ")[2]] if value else []
+    return found
 
 
 def one_line(e: BaseException) -> str:
@@ -154,11 +179,14 @@ def one_line(e: BaseException) -> str:
     last = getattr(getattr(e, "last_attempt", None), "exception", None)
     if callable(last) and last() is not None:  # tenacity.RetryError: report the real cause
         e = last()
+    if type(e).__name__ == "ModelGenerateError" and e.__cause__ is not None:
+        e = e.__cause__  # Inspect's wrapper: its text is the whole request, then the cause
     text = re.sub(r"\[/?(?:bold|blue|red|yellow|green|italic|dim)[^\]]*\]", "", str(e))
-    text = redact(" ".join(line.strip() for line in text.splitlines() if line.strip()))
+    sent = sent_secrets(e)
+    text = redact(" ".join(line.strip() for line in text.splitlines() if line.strip()), sent)
     url = getattr(getattr(e, "request", None), "url", None)  # an SDK's connection error
     if url is not None and str(url) not in text:  # ("Connection error.") names no server
-        text += f" ({redact(str(url))})"
+        text += f" ({redact(str(url), sent)})"
     said = f"{type(e).__name__}: {text}" if text else type(e).__name__
     return said + (TIKTOKEN_HINT if "o200k_base.tiktoken" in text else "")
 
@@ -224,6 +252,13 @@ def _infrastructure_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # pragma: no cover
         pass
     return tuple(errors)
+
+
+def _provider_error(e: BaseException) -> bool:
+    """Whether ``e`` is the provider's answer to a request (Inspect's ModelGenerateError or
+    an HTTP status error): one line, never a traceback that may quote the key it echoed."""
+    return any(type(x).__name__ in ("ModelGenerateError", "APIStatusError")
+               or isinstance(getattr(x, "status_code", None), int) for x in _causes(e))
 
 
 class Progress:
@@ -341,6 +376,9 @@ class LLMGenerator:
                     raise DocumentError(f"generator {self.model_name}: the server's reply is "
                                         f"not one this provider reads ({one_line(e)}); check "
                                         f"the model name and base URL") from None
+                if _provider_error(e):  # a request refused, not retried by Inspect (400)
+                    raise DocumentError(f"generator {self.model_name} failed: "
+                                        f"{one_line(e)}") from None
                 raise
         if out.error:
             raise DocumentError(f"generator {self.model_name} failed: {redact(out.error)}")

@@ -296,11 +296,40 @@ def _check_records(records: list[Record], chats: list[dict], data: Path) -> None
         raise RecordError(f"{data}: record {r.id!r} (record {i}) has nothing to train{why}")
 
 
+def _redact(text: str, client, error: BaseException | None = None) -> str:
+    """``text`` without the client's key (or the one ``error``'s request carried), secret
+    environment values or a URL's password: a server may echo the key it was sent in an
+    error or a job's error message."""
+    from beliefbench.documents.llm import redact, sent_secrets
+
+    sent = sent_secrets(error) if error is not None else []
+    return redact(text, [getattr(client, "api_key", None), *sent])
+
+
 def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str | None = None,
                  resume: bool = False, recipe_path: str | Path | None = None,
                  condition: str | None = None, claim: str | None = None, client=None,
                  sleep: Callable[[float], None] = time.sleep) -> ManifestEntry:
-    """Run an OpenAI fine-tuning job on the records in ``data``; returns the manifest entry."""
+    """Run an OpenAI fine-tuning job on the records in ``data``; returns the manifest entry.
+
+    An API error is raised as it is, its message redacted (``_redact``)."""
+    import openai
+
+    try:
+        return _train_openai(recipe, data, out, base=base, resume=resume,
+                             recipe_path=recipe_path, condition=condition, claim=claim,
+                             client=client, sleep=sleep)
+    except openai.OpenAIError as e:
+        said = _redact(str(e), client, e)
+        e.args = (said, *e.args[1:])
+        if hasattr(e, "message"):
+            e.message = said
+        raise
+
+
+def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: str | None,
+                  resume: bool, recipe_path: str | Path | None, condition: str | None,
+                  claim: str | None, client, sleep: Callable[[float], None]) -> ManifestEntry:
     out, data = Path(out), Path(data)
     model = base or recipe.openai.model
     state_path = out / JOB_STATE
@@ -360,7 +389,8 @@ def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str
     job = poll_job(client, state["job_id"], recipe, sleep)
     if job.status != "succeeded" or not job.fine_tuned_model:
         err = getattr(job, "error", None)
-        detail = f": {err.message}" if err is not None and getattr(err, "message", None) else ""
+        detail = (f": {_redact(err.message, client)}"
+                  if err is not None and getattr(err, "message", None) else "")
         raise TrainingFailed(f"openai: job {state['job_id']} ended {job.status}{detail}; "
                              f"--resume only polls this job again: to train anew, use a new "
                              f"--out")
