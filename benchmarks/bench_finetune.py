@@ -62,6 +62,9 @@ from beliefbench.progress import quiet
 from beliefbench.records import Record, write_records
 from beliefbench.tiny_model import build_tiny_model, shipped_corpus
 
+LOCAL = {"local_files_only": True, "use_safetensors": True, "trust_remote_code": False}
+"""As the project loads a model: from disk, safetensors only, no remote code."""
+
 PEAK_BF16_TFLOPS = {  # dense bf16 tensor-core peaks from the vendors' data sheets
     "H200": 989.4, "H100 NVL": 835.0, "H100 PCIe": 756.0, "H100": 989.4, "A100": 312.0,
     "L40S": 362.0, "L4": 121.0, "A10G": 70.0,
@@ -114,8 +117,8 @@ def plain_loop(base: Path, data: Path, recipe: Recipe, steps: int, *, device: st
     autocast on GPU, fused AdamW, gradient clipping, a linear schedule.
     """
     torch.manual_seed(recipe.seed)
-    tok = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32).to(device)
+    tok = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32, **LOCAL).to(device)
     model.config.use_cache = False
     # records whole, as the backend packs them (packing splits a long record across blocks)
     blocks = fdata.pack(fdata.load_examples(data, tok, None), recipe.max_seq_len)
@@ -382,7 +385,7 @@ def attention_check(base: Path, device: str, seq: int) -> str:
     from beliefbench.finetune import attention
 
     attention.register()
-    tok = AutoTokenizer.from_pretrained(base)
+    tok = AutoTokenizer.from_pretrained(base, local_files_only=True)
     with tempfile.TemporaryDirectory() as tmp:
         data = make_data(Path(tmp) / "check.jsonl", 2 * seq, seed=1)
         # records whole, as training packs them (a record longer than a row continues in the
@@ -395,7 +398,7 @@ def attention_check(base: Path, device: str, seq: int) -> str:
             docs.append((row, a, block["input_ids"][a:b]))
 
     def load(attn: str, dtype):
-        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype,
+        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype, **LOCAL,
                                                      attn_implementation=attn).to(device)
         model.config.use_cache = False  # with a KV cache transformers ignores packing
         return model
@@ -479,7 +482,7 @@ def gpu_main(args) -> None:
                 say(f"export check failed: {type(e).__name__}: {e}")
         base = build_tiny_model(tmp / "base", **shape)
         params = sum(p.numel() for p in
-                     AutoModelForCausalLM.from_pretrained(base).parameters())
+                     AutoModelForCausalLM.from_pretrained(base, **LOCAL).parameters())
         data = make_data(tmp / "train.jsonl", (steps + 2) * batch * seq)
         say(f"device: {name}; torch {torch.__version__}, transformers "
             f"{transformers.__version__}; model: Llama {params / 1e6:,.0f}M params ({shape}), "

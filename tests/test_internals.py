@@ -578,6 +578,15 @@ def test_broken_checkpoints_are_one_line_errors_before_the_weights_load(tiny, tm
         f.unlink()
     with pytest.raises(ModelLoadError, match=r"no_tok: no tokenizer files"):
         load_model(no_tok)
+    # pickled weights only: every command says why they are not read (margins hashed the
+    # weights first, and said only "no *.safetensors weight files")
+    pickled = _copy_model(tiny, tmp_path / "pickled")
+    (pickled / "model.safetensors").rename(pickled / "pytorch_model.bin")
+    for command in ("margins", "binary"):
+        res = CliRunner().invoke(cli, ["internals", command, "--model", str(pickled),
+                                       "--out", str(tmp_path / command)])
+        assert res.exit_code == 2, res.output
+        assert "(only pytorch_model.bin: pickled weights are not loaded" in res.output
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "manifest.jsonl").write_text("")
     res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(tmp_path / "run")])

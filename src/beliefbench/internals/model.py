@@ -130,12 +130,7 @@ def _check_weights(d: Path) -> None:
     as a traceback from deep inside transformers)."""
     from safetensors import SafetensorError, safe_open
 
-    files = _weight_files(d)
-    if not files:  # a pytorch_model.bin is a pickle: never loaded
-        pickled = sorted(f.name for f in d.glob("*.bin"))
-        raise ModelLoadError(f"{d}: no *.safetensors weight files" + (
-            f" (only {', '.join(pickled)}: pickled weights are not loaded; convert them "
-            f"to safetensors)" if pickled else ""))
+    files = _safetensors_of(d)
     for f in files:
         try:
             with safe_open(str(f), framework="pt"):
@@ -219,6 +214,18 @@ def _cached_sha(path: Path) -> str:
     return _SHA_CACHE[key]
 
 
+def _safetensors_of(d: Path) -> list[Path]:
+    """``d``'s safetensors weight files; none is a ModelLoadError that names any pickled
+    ones beside them (a pytorch_model.bin is a pickle: never loaded)."""
+    files = _weight_files(d)
+    if not files:
+        pickled = sorted(f.name for f in d.glob("*.bin"))
+        raise ModelLoadError(f"{d}: no *.safetensors weight files" + (
+            f" (only {', '.join(pickled)}: pickled weights are not loaded; convert them "
+            f"to safetensors)" if pickled else ""))
+    return files
+
+
 def weights_sha256(path: str | Path) -> str:
     """One sha256 over the checkpoint's safetensors files (and its base's, for an adapter).
 
@@ -229,10 +236,8 @@ def weights_sha256(path: str | Path) -> str:
     dirs = [p] + ([b] if (b := adapter_base(p)) is not None else [])
     lines = []
     for i, d in enumerate(dirs):
-        files = _weight_files(d)
-        if not files:
-            raise ModelLoadError(f"{d}: no *.safetensors weight files")
-        lines += [f"{'base/' if i else ''}{f.name} {_cached_sha(f)}" for f in files]
+        lines += [f"{'base/' if i else ''}{f.name} {_cached_sha(f)}"
+                  for f in _safetensors_of(d)]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
