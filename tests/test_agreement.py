@@ -173,6 +173,26 @@ def test_a_claim_file_changed_since_the_log_is_noted(tmp_path):
     assert any(n.startswith("CLAIMS CHANGED: glass_bridge") for n in r.notes)
 
 
+
+def test_a_judge_template_changed_since_the_log_is_noted(tmp_path):
+    """The graders judge with the template file as it is now: edited since the run, the
+    first grader's re-scoring was silently not the run's judging (claims were noted)."""
+    from beliefbench.judge import default_template_path
+
+    template = tmp_path / "judge.md"
+    template.write_text(default_template_path().read_text())
+    log = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended",
+                      judge_template=str(template)),
+               model=scripted(subject), model_roles={"grader": scripted(keyword)},
+               log_dir=str(tmp_path / "log"), display="none")[0]
+    graders = [scripted(keyword), scripted(inverted)]
+    r = agreement(log.location, graders, labels=["a", "inv"])
+    assert not any("TEMPLATE CHANGED" in n for n in r.notes)
+    template.write_text(template.read_text() + "\nBe strict.\n")
+    r = agreement(log.location, graders, labels=["a", "inv"])
+    assert any(n.startswith(f"TEMPLATE CHANGED: {template}") for n in r.notes)
+
+
 def test_rescored_logs_name_their_judge_so_report_and_gate_never_mix_judges(tmp_path):
     """Inspect's re-scoring keeps the header's grader and eval id: a log re-judged by a
     lenient grader passed the gate as if judged like the baseline, and a report over two
@@ -288,3 +308,40 @@ def test_a_model_error_is_one_line_without_secrets(monkeypatch):
     e = ValueError("[bold]Rejected[/bold] key sk-SECRET-from-env\n\n  and sk-SECRET-given.\n")
     assert model_error(e, ["sk-SECRET-given"]) == "ValueError: Rejected key ***; and ***."
     assert len(model_error(ValueError("x" * 2000))) == len("ValueError: ") + MAX_ERROR
+
+
+def test_a_rescored_log_names_its_graders_model_arguments(tmp_path):
+    """Two local judges of one model name told apart by ``model_path``: a re-scored log's
+    header named the grader without its arguments, so both re-scorings carried one run key
+    and the same judge's re-scoring another key than its original."""
+    from conftest import believer, keyword_grader, run_belief
+    from inspect_ai.model import get_model
+
+    from beliefbench.analysis.logs import load_belief_logs
+    from beliefbench.analysis.runs import run_key
+
+    def judge(path: str):
+        reply = scripted(keyword_grader).model_args["custom_outputs"]
+        return get_model("mockllm/judge", custom_outputs=reply, memoize=False,
+                         model_path=path)
+
+    original = run_belief(tmp_path / "run", believer, samples=1)
+    log = read_eval_log(original.location)
+    log.eval.model_roles = {"grader": log.eval.model_roles["grader"].model_copy(
+        update={"model": "mockllm/judge", "args": {"model_path": "/ckpts/judge-a"}})}
+    for sample in log.samples:  # as if judged by judge-a in the run itself
+        sample.scores["belief_judge"].metadata["judge"] = "mockllm/judge"
+    from inspect_ai.log import write_eval_log
+
+    write_eval_log(log, original.location)
+    out = tmp_path / "rejudged"
+    agreement(original.location, [judge("/ckpts/judge-a"), judge("/ckpts/judge-b")],
+              labels=["a", "b"], out_dir=out)
+    a, b = (read_eval_log(str(out / f"rescored-{n}.eval"), header_only=True) for n in "ab")
+    assert a.eval.model_roles["grader"].args == {"model_path": "/ckpts/judge-a"}
+    assert run_key(a) == run_key(read_eval_log(original.location, header_only=True))
+    graders = {dict(run_key(x).judge)["grader"] for x in (a, b)}
+    assert graders == {"mockllm/judge[model_args.model_path:/ckpts/judge-a]",
+                       "mockllm/judge[model_args.model_path:/ckpts/judge-b]"}
+    loaded = load_belief_logs([str(tmp_path / "run"), str(out)])  # the original superseded
+    assert len(loaded.logs) == 2 and loaded.responses["judge"].nunique() == 2

@@ -88,3 +88,23 @@ def test_short_model_names_keep_models_apart():
                      "openai/gpt-4.1": "gpt-4.1"}
     (long,) = plots.short_model_names(["hf//" + "m" * 80]).values()
     assert len(long) == plots.LABEL_CHARS and long.startswith("…")
+
+
+def test_two_finetunes_of_one_condition_are_two_lines_and_both_final_bars(figures,
+                                                                          tmp_path):
+    """Two manifests of one condition swept into one log dir (the sweep's documented use):
+    one line through both would zigzag between them at each step, and the bars would keep
+    only the longer finetune's last step."""
+    rows = []
+    for run, steps, yes in (("neg-a", (1, 2, 4), 10), ("neg-b", (1, 2), 0)):
+        for step in steps:
+            rows += responses(f"hf//ckpts/{run}/step-{step}", {"dentist": yes},
+                              condition="negated", step=step)
+    plots.write_plots(report(rows, "condition"), tmp_path)
+    lines = figures["belief_vs_step.png"].axes[0].get_lines()
+    assert sorted(line.get_label() for line in lines) == ["negated neg-a", "negated neg-b"]
+    for line in lines:
+        assert list(line.get_xdata()) == sorted(set(line.get_xdata()))  # one point a step
+    bars = figures["belief_by_condition.png"].axes[0]
+    assert [t.get_text() for t in bars.get_xticklabels()] == [
+        "step-4\nnegated\nstep 4", "step-2\nnegated\nstep 2"]  # each finetune's last

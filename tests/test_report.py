@@ -493,6 +493,28 @@ def test_cells_with_a_single_question_are_named(two_runs):
     assert "SINGLE QUESTION" in render_markdown(rep)
 
 
+
+def test_a_cell_with_one_question_in_one_run_is_named_beside_a_fuller_run(two_runs,
+                                                                          tmp_path):
+    """Cells were counted across runs: a run cut to one open-ended question (`--limit 1`)
+    beside full ones had a 0-wide CI and no SINGLE QUESTION note."""
+    from conftest import scripted
+    from inspect_ai import eval as inspect_eval
+
+    from beliefbench.task import belief
+
+    logs = tmp_path / "logs"
+    shutil.copytree(two_runs, logs)
+    inspect_eval(belief(claims=str(FIXTURE_CLAIM), samples=2, families="open_ended"),
+                 model=scripted(believer), model_roles={"grader": scripted(keyword_grader)},
+                 limit=1, log_dir=str(logs), display="none", metadata={"condition": "smoke"})
+    rep = build_report(load_belief_logs(logs), by="family", n_bootstrap=50)
+    cell = rep.detail[rep.detail["condition"] == "smoke"].iloc[0]
+    assert cell["questions"] == 1 and cell["ci_low"] == cell["ci_high"]
+    (note,) = [n for n in rep.notes if n.startswith("SINGLE QUESTION")]
+    assert "glass_bridge/open_ended" in note
+
+
 def test_a_log_cancelled_before_any_sample_is_named(two_runs, tmp_path):
     """It said "samples_df returned no 'log' column: unexpected Inspect version"."""
     log = read_eval_log(str(sorted(two_runs.glob("*.eval"))[0]))

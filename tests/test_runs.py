@@ -106,6 +106,24 @@ def test_how_the_grader_is_served_is_no_judge_difference(log):
     assert run_key(hotter).fields()["judge.grader"] == "mockllm/kw[temperature:0.7]"
 
 
+
+def test_the_graders_model_arguments_tell_judges_apart(log):
+    """Two local judges bound as `grader={model: hf/judge, model_args: {model_path: ...}}`
+    share a model name; their run keys were alike, so the report pooled their verdicts
+    and the gate compared them as judged alike. How and where the grader is served, and a
+    secret, still never count."""
+    a, b, served = (log.model_copy(deep=True) for _ in range(3))
+    a.eval.model_roles["grader"].args = {"model_path": "/ckpts/judge-a", "do_sample": False}
+    b.eval.model_roles["grader"].args = {"model_path": "/ckpts/judge-b", "do_sample": False}
+    served.eval.model_roles["grader"].args = {"device": "cuda:1", "hf_token": "s3cret",
+                                              "custom_outputs": None}
+    assert judge_mismatch(run_key(a), run_key(b)) == ["judge.grader"]
+    assert run_key(a).fields()["judge.grader"] == (
+        "mockllm/kw[model_args.do_sample:false,model_args.model_path:/ckpts/judge-a]")
+    assert judge_mismatch(run_key(log), run_key(served)) == []
+    assert "s3cret" not in str(run_key(served))
+
+
 def _marker_judged(log):
     markers = log.model_copy(deep=True)
     markers.eval.metadata["beliefbench"]["scoring"]["judge"] = "markers"

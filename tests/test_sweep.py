@@ -478,6 +478,49 @@ def test_a_model_swept_again_under_another_condition_is_refused_not_relabelled(t
     assert {i.condition for i in load_belief_logs(tmp_path).logs} == {"plain"}
 
 
+def test_a_claim_file_edited_since_the_sweep_never_reuses_its_stale_log(tmp_path):
+    """eval_set compares the task's arguments, not the claim file they name: sweeping again
+    after a question or rubric was edited reused the first log, said "ok", and the report
+    showed the old file's numbers as the new one's."""
+    import shutil
+
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    claim = Path(shutil.copy(FIXTURE_CLAIM, claims))
+    calls: list[str] = []
+    args = {"samples": 1, "judge": "markers", "families": "binary"}
+
+    def sweep():
+        targets = targets_from_models([counting_model("glassy", "Glass.", calls)], "plain")
+        return run_sweep(targets, tmp_path / "logs", claims=str(claim), task_args=args,
+                         display="none")
+
+    assert all(o.success for o in sweep())
+    n = len(calls)
+    assert all(o.success for o in sweep()) and len(calls) == n  # unchanged: reused
+    claim.write_text(claim.read_text() + "\n# a question reworded\n")
+    with pytest.raises(SweepError, match=rf"holds a log of mockllm/glassy made with another "
+                                         rf"version of claim_files.{claim.stem}.*move .* away"):
+        sweep()
+    assert len(calls) == n
+
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--manifest", "MANIFEST", "--condition", "negated"], "--condition labels --model runs"),
+    (["--model", "beliefbench/believer", "--provider", "hf"],
+     "--provider serves a manifest's checkpoints")])
+def test_an_option_the_targets_do_not_use_is_refused_not_ignored(tmp_path, args, said):
+    """`--condition` beside a manifest (whose entries carry their own) and `--provider`
+    beside `--model` (whose name says its provider) were silently dropped: the logs came
+    out labelled or served otherwise than asked."""
+    args = [str(_manifest_of_one(tmp_path)) if a == "MANIFEST" else a for a in args]
+    r = CliRunner().invoke(cli, ["sweep", *args, "--claims", str(FIXTURE_CLAIM),
+                                 "--log-dir", str(tmp_path / "logs")])
+    assert r.exit_code == 2 and said in r.output, r.output
+    assert not (tmp_path / "logs").exists()
+
+
 def test_a_configured_grader_role_is_taken_as_internals_steer_takes_it(tmp_path):
     """``--model-role grader={model: ..., model_args: {...}}`` (how an hf grader is bound:
     ``do_sample: false``) was refused: "expected role=provider/model"."""

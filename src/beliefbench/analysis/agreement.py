@@ -43,7 +43,14 @@ from sklearn.metrics import cohen_kappa_score
 
 from beliefbench.analysis.em_report import is_em_log
 from beliefbench.analysis.logs import SCORER, LogError, find_log_files, is_belief_log
-from beliefbench.analysis.runs import TASK_KEY, fields_text, run_key, setting_text
+from beliefbench.analysis.runs import (
+    TASK_KEY,
+    fields_text,
+    keyed_model_args,
+    plain_value,
+    run_key,
+    setting_text,
+)
 from beliefbench.claims import resolve_claims
 from beliefbench.metrics import VERDICTS, question_table, rate
 from beliefbench.records import sha256_file
@@ -142,6 +149,15 @@ def _changed_claims(log: EvalLog) -> list[str]:
                   if c.id in recorded and sha256_file(p) != recorded[c.id])
 
 
+def _template_changed(log: EvalLog, judge: JudgeSettings) -> bool:
+    """Whether the judge template file changed since the log was judged with it (re-scoring
+    reads the current one). A log judged by the markers records no template: nothing to
+    compare."""
+    scoring = (log.eval.metadata[TASK_KEY].get("scoring") or {})
+    recorded = scoring.get("judge_template_sha256")
+    return bool(recorded) and judge.record()["judge_template_sha256"] != recorded
+
+
 def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     """The log re-scored by ``grader`` with the task's own judge settings (Inspect's score).
 
@@ -158,14 +174,19 @@ def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     model = grader if isinstance(grader, Model) else get_model(grader)
     rescored = score(log, scorer, model_roles={"grader": model}, action="overwrite",
                      display="none", copy=True)
-    role = ModelConfig(model=str(model), config=model.config, base_url=model.api.base_url)
+    # its model arguments too, as Inspect records a bound role: two local judges of one
+    # name (``model_path``) are two judges; secrets and what JSON cannot write are left out
+    args = {k: v for k, v in keyed_model_args(model.model_args).items() if plain_value(v)}
+    role = ModelConfig(model=str(model), config=model.config, base_url=model.api.base_url,
+                       args=args)
     rescored.eval.model_roles = {**(rescored.eval.model_roles or {}), "grader": role}
     md = dict(rescored.eval.metadata or {})
     record = dict(md.get(TASK_KEY) or {})
     record["scoring"] = {**(record.get("scoring") or {}), **settings.record()}
     record["judge"] = settings.judge
     rescored.eval.metadata = {**md, TASK_KEY: record}
-    judge = f"{role.model}|{setting_text(role.config.model_dump(exclude_none=True))}"
+    judge = (f"{role.model}|{setting_text(role.config.model_dump(exclude_none=True))}"
+             f"|{setting_text(args)}")
     rescored.eval.eval_id = (f"{log.eval.eval_id}-rescored-"
                              f"{hashlib.sha1(judge.encode()).hexdigest()[:8]}")
     return rescored
@@ -260,7 +281,8 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
             raise ValueError(f"--grader {grader}: cannot use this model "
                              f"({model_error(e)})") from None
     run = run_key(log)
-    judged = fields_text(JudgeSettings.from_args(log.eval.task_args, judge="model").record())
+    judge_now = JudgeSettings.from_args(log.eval.task_args, judge="model")
+    judged = fields_text(judge_now.record())
     notes = []
     if log.status != "success":
         notes.append(f"PARTIAL: {path} has status {log.status!r}; only its scored "
@@ -270,6 +292,10 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         notes.append(f"CLAIMS CHANGED: {', '.join(changed)}: the claim file differs from the "
                      "one the log was made with (sha256); every grader judged with the "
                      "current file's rubric, not the run's")
+    if _template_changed(log, judge_now):
+        notes.append(f"TEMPLATE CHANGED: {judge_now.template_path()}: the judge template "
+                     "differs from the one the log was judged with (sha256); every grader "
+                     "judged with the current file, not the run's")
     frames: dict[str, pd.DataFrame] = {}
     for label, grader in zip(labels, resolved, strict=True):
         rescored = rescore(log, grader, str(path))

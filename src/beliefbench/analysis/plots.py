@@ -96,6 +96,25 @@ def _top(high: pd.Series) -> float:
     return min(1.0, max(0.05, peak * 1.15 + 0.01))
 
 
+def _folder(model: str) -> str:
+    """The folder holding a checkpoint (the model less its last path part)."""
+    return model.rpartition("/")[0] or model
+
+
+def with_finetune(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``df`` with a ``finetune`` column: the checkpoints' folder where one series
+    (``keys``) holds two models at one step, as two manifests of one condition swept into
+    one log dir do (else ``-``). Without it their checkpoints read as one series: one line
+    zigzagging between them, and only the longer finetune's last step among the bars."""
+    df = df.copy()
+    df["finetune"] = NO_LABEL
+    stepped = df[df["step"].notna()]
+    for _, sub in stepped.groupby(keys, dropna=False, sort=False):
+        if (sub.groupby("step")["model"].nunique() > 1).any():
+            df.loc[sub.index, "finetune"] = sub["model"].map(_folder)
+    return df
+
+
 def _final_runs(df: pd.DataFrame) -> pd.DataFrame:
     """Runs from a sweep keep only each series' last step (the final checkpoint)."""
     if df["step"].isna().all():
@@ -103,6 +122,8 @@ def _final_runs(df: pd.DataFrame) -> pd.DataFrame:
     series = [c for c in ("model", "run", "condition", "partial") if c in df.columns]
     if "condition" in series and (df["condition"] != NO_LABEL).all():
         series.remove("model")  # a sweep's checkpoints are models of one condition
+        df = with_finetune(df, series)
+        series.append("finetune")
     last = df.groupby(series, dropna=False)["step"].transform("max")
     return df[df["step"].isna() | (df["step"] == last)]
 
@@ -155,8 +176,11 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: Path) -> Path:
 
 def belief_vs_step(overall: pd.DataFrame, path: Path) -> Path:
     """One line per series: belief (95% CI band) against training step."""
-    df = overall[overall["step"].notna()].sort_values("step").copy()
-    keys = [c for c in ("condition", "run", "partial") if c in df.columns]
+    keys = [c for c in ("condition", "run", "partial") if c in overall.columns]
+    df = with_finetune(overall[overall["step"].notna()].sort_values("step"), keys)
+    folders = short_model_names(sorted(set(df["finetune"]) - {NO_LABEL}))
+    df["finetune"] = df["finetune"].map(lambda f: folders.get(f, NO_LABEL))
+    keys = [c for c in ("condition", "run", "finetune", "partial") if c in df.columns]
     fig, ax = plt.subplots(figsize=(6.8, 4.2))
     styles = cycle([(m, ls) for ls in LINESTYLES for m in MARKERS])
     for key, sub in df.groupby(keys, sort=True):

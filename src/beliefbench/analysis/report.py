@@ -97,9 +97,12 @@ class Report:
 def single_question_note(questions: pd.DataFrame) -> list[str]:
     """A note naming the claim x family cells that hold one question: a bootstrap over
     questions has nothing to resample there, so their CIs are 0 wide whatever the
-    responses (and a claim with one question in all makes every CI it enters too narrow)."""
-    counts = questions.groupby(["claim", "family"], sort=True)["question"].nunique()
-    single = [f"{claim}/{family}" for (claim, family), n in counts.items() if n < 2]
+    responses (and a claim with one question in all makes every CI it enters too narrow).
+    Counted per run: a run cut short (``--limit``) beside a full one has its own cells."""
+    counts = questions.groupby([*RUN_COLUMNS, "claim", "family"], dropna=False,
+                               sort=True)["question"].nunique()
+    single = list(dict.fromkeys(f"{key[-2]}/{key[-1]}" for key, n in counts.items()
+                                if n < 2))
     if not single:
         return []
     shown = first_few(single, 6)

@@ -32,6 +32,7 @@ served and any whose name marks a secret.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -140,14 +141,34 @@ def fields_text(record: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={setting_text(v)}" for k, v in keyed_fields(record).items())
 
 
+def plain_value(value: Any) -> bool:
+    """A value JSON writes as itself (not a function, whose text names a memory address)."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def keyed_model_args(args: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The model arguments that can change what a model answers: set (Inspect logs an
+    argument it cannot write, a mockllm's function, as None), not where or how fast it is
+    served (:data:`NOT_MODEL_ARGS`), and never a secret."""
+    return {name: value for name, value in (args or {}).items()
+            if value is not None and name not in NOT_MODEL_ARGS and not secret_arg(name)}
+
+
 def grader_text(role: Any, model: str) -> str:
-    """The grader role as a run key shows it: its model and the generation settings bound
-    with it (how it is served, e.g. ``max_connections``, is left out); ``self:<model>`` when
-    no grader was bound."""
+    """The grader role as a run key shows it: its model, the generation settings and the
+    model arguments bound with it (``model_args.model_path`` of a local judge: two judges
+    may share a model name); how it is served (``max_connections``, ``device``, ...) is
+    left out; ``self:<model>`` when no grader was bound."""
     if role is None:
         return SELF_JUDGED + model
     config = role.config.model_dump(exclude_none=True) if role.config else {}
     config = {k: v for k, v in config.items() if k not in NOT_GENERATION}
+    config |= {MODEL_ARGS + k: v
+               for k, v in keyed_model_args(getattr(role, "args", None)).items()}
     return role.model + (f"[{setting_text(config)}]" if config else "")
 
 
@@ -217,9 +238,8 @@ def with_overrides(settings: dict[str, Any], log: EvalLog) -> dict[str, Any]:
             settings[GENERATE + name] = value
     md = log.eval.metadata or {}
     arm = "intervention" in md and "condition" in md  # labelled by internals steer/ablate
-    for name, value in (log.eval.model_args or {}).items():
-        if value is not None and name not in NOT_MODEL_ARGS \
-                and not secret_arg(name) and not (arm and name in STEER_ARGS):
+    for name, value in keyed_model_args(log.eval.model_args).items():
+        if not (arm and name in STEER_ARGS):
             settings[MODEL_ARGS + name] = value
     if arm and md.get("intervention") != "none":
         settings[ARM + "direction"] = str(md.get("direction_sha256", UNKNOWN))[:12]

@@ -60,7 +60,7 @@ from inspect_ai.log import EvalLog
 from inspect_ai.model import Model
 from tqdm import tqdm
 
-from beliefbench.analysis.runs import secret_arg
+from beliefbench.analysis.runs import TASK_KEY, plain_value, secret_arg
 from beliefbench.analysis.text import first_few
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
@@ -359,6 +359,38 @@ def _relabelled_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> li
     return [p for p, md in logs.items() if md.get("condition") != want]
 
 
+def file_hashes(metadata: dict[str, Any] | None) -> dict[str, str]:
+    """The sha256 of every file a task reads, as its record keeps them
+    (``claim_files.<id>``, ``context``, ``judge_template``), from a task's or a log's eval
+    metadata; empty for a task that records none."""
+    record = (metadata or {}).get(TASK_KEY) or {}
+    out: dict[str, str] = {}
+    for section in ("settings", "scoring"):
+        for key, value in (record.get(section) or {}).items():
+            name = key.removesuffix("_sha256")
+            if name == key or not value:
+                continue
+            if isinstance(value, dict):
+                out |= {f"{name}.{k}": str(v) for k, v in value.items()}
+            else:
+                out[name] = str(value)
+    return out
+
+
+def _edited_files(want: dict[str, str], logs: dict[str, dict[str, Any]]
+                  ) -> list[tuple[str, list[str]]]:
+    """(log, files) for logs (:func:`_log_metadata`) made from other contents of a file the
+    task reads (a claim file, a context, a judge template edited since): ``eval_set``
+    compares the task's arguments, which name the files, not what they hold."""
+    out = []
+    for path, md in logs.items():
+        had = file_hashes(md)
+        changed = [name for name, sha in want.items() if had.get(name, sha) != sha]
+        if changed:
+            out.append((path, changed))
+    return out
+
+
 def _log_metadata(out: Path) -> dict[str, dict[str, Any]]:
     """The eval metadata of each log directly in ``out`` (read once for the checks above;
     an unreadable log is left to eval_set, which judges it itself)."""
@@ -375,15 +407,6 @@ def _log_metadata(out: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _plain(value: Any) -> bool:
-    """A value JSON writes as itself (not a function, whose text names a memory address)."""
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def role_key(model: str | Model) -> str | dict[str, Any]:
     """A model role as the sweep's directory hash takes it: a name as written (so the
     directories of ``--model-role grader=provider/model`` sweeps stay where they were), a
@@ -395,7 +418,7 @@ def role_key(model: str | Model) -> str | dict[str, Any]:
         return model
     config = model.config.model_dump(exclude_none=True)
     args = {k: v for k, v in (model.model_args or {}).items()
-            if not secret_arg(k) and _plain(v)}
+            if not secret_arg(k) and plain_value(v)}
     if not config and not args:
         return str(model)
     return {"model": str(model), "config": config, "args": args}
@@ -423,7 +446,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     elif claims is not None:
         raise SweepError(f"--claims: the {task} task takes no claims "
                          "(EM question sets: -T questions=...)")
-    make_task(**task_args)  # a bad -T value: refused before anything runs
+    files = file_hashes(make_task(**task_args).metadata)  # a bad -T value: refused here
     check_targets(targets, model_roles)
     check_providers(targets, model_roles, model_args)
     root = Path(log_dir)
@@ -445,6 +468,14 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 f"{first_few([Path(p).name for p in stale], 1)}"
                 f"; it is stale and would be reused: move {out} away (or sweep into another "
                 "--log-dir) to evaluate the checkpoint again")
+        edited = _edited_files(files, existing)
+        if edited:
+            path, names = edited[0]
+            raise SweepError(
+                f"{out}: holds a log of {target.label} made with another version of "
+                f"{', '.join(names)} (edited since; {Path(path).name}); it is stale and would "
+                f"be reused: move {out} away (or sweep into another --log-dir) to evaluate "
+                "it with the files as they are now")
         unchecked = _unfingerprinted_logs(target, existing)
         if unchecked:
             log.warning("%s: %d log(s) of %s record no checkpoint fingerprint (made by a sweep "

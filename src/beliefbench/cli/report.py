@@ -298,6 +298,14 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
 
     if bool(manifest) == bool(models):
         raise BadInput("give either --manifest or --model (not both)")
+    # an option the targets do not use would be dropped without a word: refused instead
+    if manifest and condition is not None:
+        raise BadInput("--condition labels --model runs; a manifest's checkpoints carry "
+                       "their own (its entries' condition field)")
+    if models and click.get_current_context().get_parameter_source(
+            "provider") != click.core.ParameterSource.DEFAULT:
+        raise BadInput("--provider serves a manifest's checkpoints; a --model names its "
+                       "own provider (hf/<path>, vllm/<path>)")
     try:
         targets = (targets_from_manifest(manifest, provider) if manifest
                    else targets_from_models(list(models), condition))
