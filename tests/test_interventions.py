@@ -598,6 +598,20 @@ def test_no_baseline_with_task_margins_is_a_usage_error(tiny, planted, tmp_path)
         assert not out.exists()
 
 
+def test_a_model_argument_the_model_cannot_take_is_one_line(tiny, planted, tmp_path):
+    """``-M max_new_tokens=8`` reached LlamaForCausalLM.__init__ through Inspect's hf
+    provider: a 40-line TypeError traceback, exit 1."""
+    qs = tmp_path / "one.yaml"
+    qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'Why?'}\n")
+    r = CliRunner().invoke(cli, ["internals", "ablate", "--model", str(tiny), "--direction",
+                                 str(planted), "--task", "em", "--model-role",
+                                 "grader=mockllm/model", "-T", f"questions={qs}", "-M",
+                                 "max_new_tokens=8", "--log-dir", str(tmp_path / "logs")])
+    assert r.exit_code == 2, r.output
+    assert "-M: the model cannot take it (" in r.output and "max_new_tokens" in r.output
+    assert "Traceback" not in r.output
+
+
 def test_the_cli_points_at_a_report_folder_of_the_arms_own(tiny, planted, tmp_path):
     """`Compare the arms: beliefbench em-report logs/ablate` wrote into em-report's default
     folder, replacing the EM report there; the hint names a folder of the arms' own."""

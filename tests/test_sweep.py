@@ -791,3 +791,18 @@ def test_an_api_model_without_its_key_is_one_line_before_any_eval(tmp_path, monk
         assert r.output.startswith(f"Error: {named}cannot start the model ("), r.output
         assert "OPENAI_API_KEY" in r.output and len(r.output.strip().splitlines()) == 1
         assert "Traceback" not in r.output and not logs.exists()
+
+
+def test_a_model_argument_the_model_cannot_take_is_one_line(tmp_path):
+    """``-M max_new_tokens=8`` reached LlamaForCausalLM.__init__ through Inspect's hf
+    provider: a TypeError traceback, exit 1, where a bad -T value is one line, exit 2."""
+    from beliefbench.tiny_model import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "base", hidden_size=64, num_layers=2, num_heads=4,
+                            intermediate_size=128)
+    r = CliRunner().invoke(cli, ["sweep", "--model", f"hf/{base}", "--claims",
+                                 str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "judge=markers",
+                                 "-M", "max_new_tokens=8", "--log-dir", str(tmp_path / "l")])
+    assert r.exit_code == 2, r.output
+    assert "-M: the model cannot take it (" in r.output and "max_new_tokens" in r.output
+    assert "Traceback" not in r.output

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -69,3 +70,18 @@ def stop_if_interrupted(logs: Sequence[EvalLog]) -> None:
     on to its next eval."""
     if not logs or any(log.status == "cancelled" for log in logs):
         raise KeyboardInterrupt
+
+
+@contextmanager
+def model_arg_errors() -> Iterator[None]:
+    """A ``-M`` argument the model cannot take, as a ValueError (one line, exit 2) rather than
+    a TypeError traceback: Inspect's hf provider hands every ``-M`` to the model class's
+    ``from_pretrained`` (``-M max_new_tokens=8`` reached ``LlamaForCausalLM.__init__``)."""
+    try:
+        yield
+    except TypeError as e:
+        if "unexpected keyword argument" not in str(e):
+            raise
+        raise ValueError(f"-M: the model cannot take it ({e}); -M goes to the provider "
+                         f"(for hf/, the model's from_pretrained), generation settings to "
+                         f"-T (e.g. -T max_tokens=...)") from None

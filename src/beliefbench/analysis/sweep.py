@@ -65,7 +65,12 @@ from beliefbench.analysis.text import first_few
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
 from beliefbench.progress import bar_file
-from beliefbench.tasks import check_task_args, stop_if_interrupted, task_factory
+from beliefbench.tasks import (
+    check_task_args,
+    model_arg_errors,
+    stop_if_interrupted,
+    task_factory,
+)
 
 log = logging.getLogger(__name__)
 
@@ -498,10 +503,11 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     base_url = served_args.pop("base_url", None)
     for target, out in tqdm(planned, desc="checkpoints", unit="ckpt", file=bar_file()):
         made = make_task(**task_args)
-        success, logs = eval_set(made, log_dir=str(out), model=target.model,
-                                 model_roles=model_roles or None,
-                                 model_args=served_args, model_base_url=base_url,
-                                 metadata=target.metadata or None, **eval_options)
+        with model_arg_errors():
+            success, logs = eval_set(made, log_dir=str(out), model=target.model,
+                                     model_roles=model_roles or None,
+                                     model_args=served_args, model_base_url=base_url,
+                                     metadata=target.metadata or None, **eval_options)
         stop_if_interrupted(logs)  # not "ok" and on to the next checkpoint
         outcome = SweepOutcome(target, out, success, logs)
         if task == "belief" and success:

@@ -27,7 +27,12 @@ from beliefbench.internals.steering import (
     plan,
 )
 from beliefbench.records import sha256_file
-from beliefbench.tasks import check_task_args, stop_if_interrupted, task_factory
+from beliefbench.tasks import (
+    check_task_args,
+    model_arg_errors,
+    stop_if_interrupted,
+    task_factory,
+)
 
 ARMS: tuple[str, ...] = ("baseline", "intervention", "control")
 
@@ -151,10 +156,11 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
         model = f"hf/{path}" if arm == "baseline" else f"steer/{path}"
         args = {**(model_args or {}), **({} if arm == "baseline"
                                          else spec.model_args(arm, layer))}
-        ran = inspect_eval(make_task(**(task_args or {})), model=model, model_args=args,
-                           model_roles=model_roles or None, log_dir=str(log_dir),
-                           metadata={"checkpoint": path, **spec.arm_metadata(arm, layer)},
-                           **eval_options)
+        with model_arg_errors():
+            ran = inspect_eval(make_task(**(task_args or {})), model=model, model_args=args,
+                               model_roles=model_roles or None, log_dir=str(log_dir),
+                               metadata={"checkpoint": path, **spec.arm_metadata(arm, layer)},
+                               **eval_options)
         stop_if_interrupted(ran)  # not on to the next arm
         logs += ran
     return logs
