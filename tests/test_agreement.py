@@ -345,3 +345,20 @@ def test_a_rescored_log_names_its_graders_model_arguments(tmp_path):
                        "mockllm/judge[model_args.model_path:/ckpts/judge-b]"}
     loaded = load_belief_logs([str(tmp_path / "run"), str(out)])  # the original superseded
     assert len(loaded.logs) == 2 and loaded.responses["judge"].nunique() == 2
+
+
+def test_judges_whose_names_would_share_a_file_each_keep_their_rescored_log(log_path,
+                                                                           tmp_path):
+    """``a/b`` and ``a_b`` both became rescored-a_b.eval: the second judge's log replaced the
+    first's without a word."""
+    from beliefbench.analysis.agreement import rescored_names
+
+    names = rescored_names(["a/b", "a_b", "c/d"])
+    assert names["c/d"] == "c_d" and len(set(names.values())) == 3
+    agreement(log_path, [scripted(keyword), scripted(inverted)], labels=["a/b", "a_b"],
+              out_dir=tmp_path)
+    logs = sorted(tmp_path.glob("rescored-*.eval"))
+    assert len(logs) == 2
+    verdicts = {tuple(json.dumps(s.scores["belief_judge"].value, sort_keys=True)
+                      for s in read_eval_log(str(p)).samples) for p in logs}
+    assert len(verdicts) == 2  # the keyword judge's log and the inverted one's, both kept

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -156,6 +157,17 @@ def _template_changed(log: EvalLog, judge: JudgeSettings) -> bool:
     scoring = (log.eval.metadata[TASK_KEY].get("scoring") or {})
     recorded = scoring.get("judge_template_sha256")
     return bool(recorded) and judge.record()["judge_template_sha256"] != recorded
+
+
+def rescored_names(labels: Sequence[str]) -> dict[str, str]:
+    """Each judge's name in its ``rescored-<name>`` file: the label with ``/`` and other
+    characters a file name should not hold as ``_``; labels that would share a name (``a/b``
+    and ``a_b``) each get a short hash of the label, so one log never replaces another."""
+    names = {x: "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in x)
+             for x in labels}
+    shared = Counter(names.values())
+    return {x: n if shared[n] == 1 else f"{n}-{hashlib.sha1(x.encode()).hexdigest()[:6]}"
+            for x, n in names.items()}
 
 
 def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
@@ -297,14 +309,15 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
                      "differs from the one the log was judged with (sha256); every grader "
                      "judged with the current file, not the run's")
     frames: dict[str, pd.DataFrame] = {}
+    names = rescored_names(labels)
     for label, grader in zip(labels, resolved, strict=True):
         rescored = rescore(log, grader, str(path))
         frames[label] = _verdict_frame(rescored)
         if out_dir is not None:
             out = Path(out_dir)
             out.mkdir(parents=True, exist_ok=True)
-            name = "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in label)
-            write_eval_log(rescored, str(out / f"rescored-{name}{Path(str(path)).suffix}"))
+            write_eval_log(rescored,
+                           str(out / f"rescored-{names[label]}{Path(str(path)).suffix}"))
     key = ["id", "epoch", "claim", "family", "question"]
     first = frames[labels[0]]
     merged = first.loc[first["judged"], key].copy()
