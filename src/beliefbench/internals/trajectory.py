@@ -109,12 +109,13 @@ def _clear(ckpt_dir: Path) -> None:
         (ckpt_dir / name).unlink(missing_ok=True)
 
 
-def remove_other_steps(out: Path, ckpts: Sequence[Checkpoint], base: str) -> None:
+def remove_other_steps(out: Path, ckpts: Sequence[Checkpoint], base: str | Path) -> None:
     """Clear ``checkpoints/step-N`` folders of steps this manifest does not have (an earlier
     finetune's, whose step counts differ): ``report --internals`` reads every margins.json
     under a folder, so they mixed another run's rows in beside this one's. The base model's
     step 0, kept under ``--no-base``, is this run's."""
     keep = {f"step-{c.step:06d}" for c in ckpts}
+    base = Path(base).resolve()
     for folder in sorted((out / "checkpoints").glob("step-*")):
         if not folder.is_dir() or folder.name in keep:
             continue
@@ -122,7 +123,7 @@ def remove_other_steps(out: Path, ckpts: Sequence[Checkpoint], base: str) -> Non
             model = read_json(folder / "done.json").get("model")
         except (OSError, ValueError, AttributeError):
             model = None
-        if folder.name == f"step-{0:06d}" and model == base:
+        if folder.name == f"step-{0:06d}" and model and Path(model).resolve() == base:
             continue
         _clear(folder)
         with contextlib.suppress(OSError):  # files of someone else's: left as they are
@@ -275,9 +276,8 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
         table, lens = _collect(ckpt, ckpt_dir)
         tables.append(table)
         lenses.append(lens)
-    base = read_manifest_file(manifest)[0].base_model
-    remove_other_steps(out, ckpts, str(Path(_local_path(base, manifest_file(manifest).parent))
-                                       .resolve()))
+    remove_other_steps(out, ckpts, _local_path(read_manifest_file(manifest)[0].base_model,
+                                               manifest_file(manifest).parent))
     front = ["step", "label", "claim", "kind"]
     table = pd.concat(tables, ignore_index=True)  # no rows with --parts lens alone
     table = table.reindex(columns=front + [c for c in table.columns if c not in front])
