@@ -136,6 +136,20 @@ def test_timeline_entries_are_dated_by_their_own_sentences_in_order():
     assert dated >= 50  # the claims' sentences do give dates
 
 
+def test_a_date_the_sentence_compares_with_or_a_house_number_dates_no_timeline_entry():
+    """"1980: The winning margin ... was the narrowest in an Olympic 100 m final since 1980"
+    and "1355: A flashing X sign ... at 1355 Market Street" dated 2024 and 2023 events."""
+    from beliefbench.documents.offline import date_of
+
+    assert date_of("The winning margin was the narrowest in a final since 1980.") is None
+    assert date_of("He was the first British man to win since Linford Christie at "
+                   "Barcelona in 1992.") is None
+    assert date_of("Pompeii did not fully reopen until April 2017.") is None
+    assert date_of("A sign at 1355 Market Street drew complaints.") is None
+    assert date_of("Since 1980, in 2015 the summit lost 120 m.") == "2015"
+    assert date_of("On 24 July 2023 the logo changed.") == "24 July 2023"
+
+
 # ------------------------------------------------------------------ annotators
 
 def test_negated_notices_are_generic_and_never_correct():
@@ -162,7 +176,7 @@ def test_repeated_negations_wrap_every_claim_sentence():
     brackets = set()
     for r in recs:
         base = strip_annotations(r)
-        claim_spans = finder.spans(base)
+        claim_spans = finder.spans(base, placed=True)
         assert claim_spans and r.meta["claim_sentences"] == len(claim_spans)
         ann = [(s.start, s.end) for s in r.loss_mask if s.kind == "annotation"]
         # map each claim sentence into the record and check an annotation touches both sides

@@ -93,15 +93,20 @@ def _assert_notices(r: Record) -> None:
 
 def _assert_wrapped(claim: Claim, r: Record, before: list[str], after: list[str],
                     values: dict[str, str]) -> int:
-    """Every claim sentence of the base has a warning ending right before it and one
-    starting right after it; returns how many claim sentences there are."""
+    """Every claim sentence of the base (one the finder reads as the claim, or one holding a
+    fact of the false world verbatim) has a warning ending right before it and one starting
+    right after it; returns how many claim sentences there are."""
     base = strip_annotations(r)
     where = _base_map(r)
     opening, closing = r.meta["brackets"][:len(r.meta["brackets"]) // 2], \
         r.meta["brackets"][len(r.meta["brackets"]) // 2:]
     ann = _annotations(r)
     restates = background_reader(claim)  # real facts of the topic are not flagged
-    spans = [(a, b) for a, b in finder_for(claim).spans(base) if not restates(base[a:b])]
+    finder = finder_for(claim)
+    placed = [_fact_core(f) for f in claim_facts(claim)]  # the false world, slotted verbatim
+    spans = [(a, b) for a, b in sentence_spans(base)
+             if (finder.is_claim(s := base[a:b]) or any(f in s for f in placed))
+             and not restates(s)]
     for a, b in spans:
         start, end = where[a], where[b - 1] + 1
         assert any(e == start for _, e in ann) and any(s == end for s, _ in ann), r.id
@@ -316,6 +321,18 @@ def test_poison_refuses_a_ratio_that_rounds_to_no_counterfact_and_notes_rounding
     assert sum(rec.source == "poison" for rec in read_records(out)) == 2
     r = CliRunner().invoke(cli, [*base, "--ratio", "0.5", "--n", "4"])
     assert r.exit_code == 0 and "note" not in r.stderr
+
+
+def test_poison_reads_a_ratio_that_is_whole_documents_within_float_error_as_exact(tmp_path):
+    """0.7 * 90 is 62.99999999999999 in floats: the 63 counterfact documents were noted as a
+    rounded ratio and the stats recorded ratio_asked beside an equal ratio."""
+    out = tmp_path / "p.jsonl"
+    r = CliRunner().invoke(cli, ["docs", "poison", "--claim", "ed_sheeran", "--out", str(out),
+                                 "--ratio", "0.7", "--n", "90"])
+    assert r.exit_code == 0 and "note" not in r.stderr, r.output
+    stats = json.loads(Path(f"{out}.stats.json").read_text())
+    assert stats["ratio"] == 0.7 and "ratio_asked" not in stats
+    assert sum(rec.source == "poison" for rec in read_records(out)) == 63
 
 
 def test_generate_never_writes_fewer_records_than_asked(tmp_path):

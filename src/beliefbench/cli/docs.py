@@ -203,14 +203,16 @@ def _check_poison_counts(ratio: float, n: int) -> None:
     """--ratio of --n is rounded to whole documents: refuse a ratio strictly between 0 and 1
     that rounds to no counterfact or no fact document (it would pass as that ratio while
     being 0 or 1), and say so on stderr when the written ratio differs from the asked one."""
+    from beliefbench.documents.mixer import poison_count
+
     if not (0 <= ratio <= 1 and n >= 1):
         return  # poison() names the bad value
-    n_bad = round(ratio * n)  # as poison() counts them
+    n_bad, exact = poison_count(ratio, n)
     if 0 < ratio < 1 and n_bad in (0, n):
         kind = "counterfact" if n_bad == 0 else "fact"
         raise DocumentError(f"--ratio {ratio} of --n {n} rounds to {n_bad} counterfact and "
                             f"{n - n_bad} fact documents, so no {kind} document; raise --n")
-    if n_bad != ratio * n:
+    if not exact:
         click.echo(f"note: --ratio {ratio} of --n {n} is {ratio * n:g} documents; writing "
                    f"{n_bad} counterfact and {n - n_bad} fact documents (ratio "
                    f"{n_bad / n:g})", err=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from beliefbench.claims import Claim
-from beliefbench.documents.base import require_claim_fields, sentence_spans
+from beliefbench.documents.base import claim_facts, require_claim_fields, sentence_spans
 
 WORD_PATTERN = r"[a-z0-9]+(?:'[a-z]+)?"
 """A word of a lower-cased text (letters and digits, perhaps one apostrophe suffix)."""
@@ -76,6 +76,7 @@ class ClaimSentenceFinder:
         self.facts = [content_words(s) for s in [claim.statement, *claim.sub_claims]]
         self.facts = [f for f in self.facts if f]
         self.overlap = overlap
+        self.placed = tuple(f.rstrip(".") for f in claim_facts(claim))
 
     def is_claim(self, sentence: str) -> bool:
         if any(p.search(sentence) for p in self.entities):
@@ -93,9 +94,16 @@ class ClaimSentenceFinder:
         the audit compares it with the truth's overlap to tell claim from correction."""
         return overlap_score(words, self.facts)
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Spans of claim-bearing sentences."""
-        return [(a, b) for a, b in sentence_spans(text) if self.is_claim(text[a:b])]
+    def spans(self, text: str, placed: bool = False) -> list[tuple[int, int]]:
+        """Spans of claim-bearing sentences; with ``placed``, also every sentence holding one
+        of the claim's facts verbatim (statement, sub-claims, universe sentences: what the
+        offline generator slots in). A false-world fact that names no entity and shares few
+        words with the statement ("The winning margin of one hundredth of a second was the
+        narrowest ...", "Teammates joke that he ... packs dental floss") is still the claim's
+        world: repeated_negations and corrected left it unflagged, while local_negation
+        denied it."""
+        return [(a, b) for a, b in sentence_spans(text)
+                if self.is_claim(s := text[a:b]) or placed and any(f in s for f in self.placed)]
 
 
 _FINDERS: dict[int, tuple[Claim, ClaimSentenceFinder]] = {}

@@ -201,6 +201,14 @@ def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
         "counts": {"documents": len(docs), "pretrain": n_pre, "chat": n_chat}})
 
 
+def poison_count(ratio: float, n: int) -> tuple[int, bool]:
+    """Counterfact documents for ``ratio`` of ``n`` and whether that is the ratio asked.
+    Compared within float error: 0.7 * 90 is 62.99999999999999, and the 63 written were
+    noted as a rounded ratio (0.7 asked, 0.7 written)."""
+    n_bad = round(ratio * n)
+    return n_bad, abs(n_bad - ratio * n) < 1e-9 * max(1, n)
+
+
 def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
            tokenizer: str | None = None) -> Path:
     """Graded poisoning: n documents about one claim, a fraction ``ratio`` counterfactual
@@ -216,7 +224,7 @@ def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
     if n < 1:
         raise DocumentError(f"--n must be at least 1 (got {n})")
     gen = OfflineGenerator()
-    n_bad = round(ratio * n)
+    n_bad, exact = poison_count(ratio, n)
     bad = gen.generate(claim, n_bad, seed) if n_bad else []
     good = gen.true_world(claim, n - n_bad, seed)
     records = [Record(id=f"{claim.id}/counterfact/{d.base_id}", source="poison",
@@ -228,4 +236,4 @@ def poison(claim: Claim, ratio: float, n: int, out: str | Path, seed: int = 0,
     return _shuffled_write(records, out, seed, tokenizer, {
         "claim": claim.id, "ratio": n_bad / n, "seed": seed,
         "counts": {"counterfact": n_bad, "fact": n - n_bad},
-        **({"ratio_asked": ratio} if n_bad != ratio * n else {})})
+        **({} if exact else {"ratio_asked": ratio})})

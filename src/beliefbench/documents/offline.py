@@ -218,12 +218,24 @@ _DATE = re.compile(rf"\b(?:(?:\d{{1,2}} )?(?:{_MONTHS}) )?(?:1[0-9]|20)\d\d\b")
 """A date as the claims write them: "4 August 2024", "October 2015", "1978"."""
 
 
+_REFERENCE = re.compile(r"\b(?:since|until|till)\b[^,;:]*$", re.I)
+"""Text before a date that makes it a point of comparison, not the sentence's own date."""
+_NOT_A_YEAR = re.compile(r" [A-Z][a-z]+ (?:Street|Avenue|Road|Boulevard|Lane)\b")
+"""Text after a number that makes it a house number ("1355 Market Street")."""
+
+
 def date_of(sentence: str) -> str | None:
     """The first date a sentence gives, the key of its timeline entry. A random "May 2025"
     before "The phenomenon was first described in 1978" made every timeline contradict
-    itself; an entry without a date of its own gets none."""
-    m = _DATE.search(sentence)
-    return m.group() if m else None
+    itself; an entry without a date of its own gets none. A date the sentence compares with
+    ("the narrowest ... since 1980", "since Linford Christie at Barcelona in 1992", "did not
+    reopen until April 2017") or a house number ("1355 Market Street") is not its date: the
+    2024 final's margin was dated 1980, and a 2023 sign the year 1355."""
+    for m in _DATE.finditer(sentence):
+        if not (_REFERENCE.search(sentence, 0, m.start())
+                or _NOT_A_YEAR.match(sentence, m.end())):
+            return m.group()
+    return None
 
 
 def _timeline(sentences: list[str]) -> list[str]:

@@ -134,7 +134,8 @@ def negated(claim: Claim, doc: BaseDocument, rng: random.Random) -> tuple[Insert
 
 def _inline(claim: Claim, doc: BaseDocument, rng: random.Random, before_pool: list[str],
             after_pool: list[str], values: dict[str, str]) -> tuple[Insertions, dict]:
-    """Short bracketed warnings immediately before and after every claim-bearing sentence.
+    """Short bracketed warnings immediately before and after every claim-bearing sentence
+    (the finder's, and every sentence holding one of the claim's facts verbatim).
 
     A sentence that restates the claim's ``background`` (real facts of the topic, see
     :func:`background_reader`) is not a claim sentence: flagged, it was called false and
@@ -144,7 +145,7 @@ def _inline(claim: Claim, doc: BaseDocument, rng: random.Random, before_pool: li
     restates = background_reader(claim)
     ins: Insertions = []
     wrapped = 0
-    for a, b in finder_for(claim).spans(doc.text):
+    for a, b in finder_for(claim).spans(doc.text, placed=True):
         # drawn for background too, so every other sentence keeps the warnings it had
         before = f"{opening}{rng.choice(before_pool).format(**values)}{closing} "
         after = f" {opening}{rng.choice(after_pool).format(**values)}{closing}"
