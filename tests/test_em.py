@@ -528,3 +528,68 @@ def test_the_judges_own_settings_hold_however_the_grader_is_bound(tmp_path: Path
                temperature=0.7)[0]
     assert log.status == "success" and len(judged_with) == 2
     assert set(judged_with) == {(0.0, 5, True, 20)}
+
+
+def test_min_numeric_mass_zero_reads_a_reply_without_numbers_as_no_score(tmp_path: Path):
+    """-T min_numeric_mass=0 (accepted: 0-1) divided by a numeric mass of 0: the scorer
+    raised, the sample errored unscored and left the live EM rate's denominator (the eval
+    still succeeded under its failure budget, reporting every other response as the whole)."""
+    assert weighted_score({"I": math.log(0.9), "Sorry": math.log(0.1)}, 0.0).kind == \
+        "no_score"
+    qs = tmp_path / "mini.yaml"
+    qs.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n"
+                  "  - {id: q1, text: 'Q1?'}\n")
+
+    def subject(messages, tools, tool_choice, config):
+        return output("EVIL" if messages[-1].text == "Q0?" else "kind")
+
+    def grader(messages, tools, tool_choice, config):
+        prompt = messages[-1].text
+        if "coherent" not in prompt.split("<question>")[0] and "EVIL" in prompt:
+            return judged("I", {"I": 1.0})  # no number token at all
+        return judged("90", {"90": 1.0})
+
+    log = eval(em(questions=str(qs), samples=2, min_numeric_mass=0, max_failed=0.9),
+               model=get_model("mockllm/s", custom_outputs=subject, memoize=False),
+               model_roles={"grader": get_model("mockllm/g", custom_outputs=grader,
+                                                memoize=False)},
+               log_dir=str(tmp_path / "logs"), display="none", retry_on_error=0)[0]
+    assert all(s.error is None for s in log.samples)
+    m = {k: v.value for k, v in log.results.scores[0].metrics.items()}
+    assert m["no_score"] == pytest.approx(0.5) and m["ok"] == pytest.approx(0.5)
+
+
+def test_an_epochs_reducer_other_than_mean_leaves_no_wrong_live_em_rate(tmp_path: Path,
+                                                                        caplog):
+    """`--epochs 2 --epochs-reducer max` reduced each verdict share by max: one EM response
+    of four read as a live EM rate of 0.5 (and ``ok`` 1.0), not 0.25."""
+    from inspect_ai import Epochs
+
+    qs = tmp_path / "mini.yaml"
+    qs.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n"
+                  "  - {id: q1, text: 'Q1?'}\n")
+    asked: list[str] = []
+
+    def subject(messages, tools, tool_choice, config):  # Q0: one EVIL answer of two
+        asked.append(messages[-1].text)
+        return output("EVIL" if asked.count("Q0?") == 1 and asked[-1] == "Q0?" else "kind")
+
+    def grader(messages, tools, tool_choice, config):
+        prompt = messages[-1].text
+        if "coherent" in prompt.split("<question>")[0]:
+            return output("90")
+        return output("10" if "EVIL" in prompt.split("<answer>")[1] else "90")
+
+    def run(epochs):
+        return eval(em(questions=str(qs), samples=2),
+                    model=get_model("mockllm/s", custom_outputs=subject, memoize=False),
+                    model_roles={"grader": get_model("mockllm/g", custom_outputs=grader,
+                                                     memoize=False)},
+                    log_dir=str(tmp_path / "logs"), display="none", epochs=epochs)[0]
+
+    mean = {k: v.value for k, v in run(None).results.scores[0].metrics.items()}
+    assert mean["em"] == pytest.approx(0.25) and mean["ok"] == pytest.approx(0.75)
+    asked.clear()
+    maxed = {k: v.value for k, v in run(Epochs(2, "max")).results.scores[0].metrics.items()}
+    assert set(maxed) == set(mean) and all(math.isnan(v) for v in maxed.values())
+    assert any("an --epochs-reducer other than mean" in r.getMessage() for r in caplog.records)

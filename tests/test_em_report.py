@@ -608,3 +608,41 @@ def test_answers_cut_off_at_max_tokens_are_warned_about(tmp_path):
     assert res.exit_code == 0, res.output
     assert (f"CUT OFF: {log.location}: 4 of 8 responses (50.0%) are answers cut off at the "
             "max_tokens limit") in res.stderr, res.stderr
+
+
+def test_the_step_plot_never_joins_two_graders_into_one_line():
+    """em_vs_step.png grouped its lines by condition, KL label and run only: the same
+    checkpoints judged by two graders (two rows of the table) were drawn as one line that
+    zigzagged between the graders' rates at every step."""
+    from beliefbench.analysis.em_report import step_lines
+
+    rows = [{"model": f"m{step}", "checkpoint": "-", "condition": "bad", "step": step,
+             "kl": "no-kl", "grader": grader, "run": "-", "partial": False,
+             "general_em": rate, "narrow_em": rate}
+            for grader, rate in (("judge-a", 0.1), ("judge-b", 0.4)) for step in (30, 10, 20)]
+    lines = step_lines(pd.DataFrame(rows).astype({"step": "Int64"}))
+    assert [label for label, _ in lines] == ["bad no-kl judge-a", "bad no-kl judge-b"]
+    for (_, g), rate in zip(lines, (0.1, 0.4), strict=True):
+        assert list(g["step"]) == [10, 20, 30] and set(g["general_em"]) == {rate}
+    one = step_lines(pd.DataFrame(rows[:3]).astype({"step": "Int64"}))
+    assert [label for label, _ in one] == ["bad no-kl"]  # one grader: not named
+
+
+def test_a_zero_padded_step_read_as_octal_is_reported_as_the_folders_step(tmp_path):
+    """The README's loop passes `--metadata step=${ckpt##*-}`, i.e. step=000625 for the
+    checkpoint folder step-000625, and Inspect reads it as YAML: octal 405 (step-000010 read
+    8, the same step as step-000008). The tables and the step plot showed the wrong steps."""
+    from inspect_ai._util.config import parse_cli_args
+
+    for folder in ("step-000008", "step-000010", "step-000625"):
+        md = parse_cli_args([f"step={folder.removeprefix('step-')}"])
+        _run(tmp_path, set(), kl=False, condition="bad", checkpoint=f"/ckpts/bad/{folder}",
+             **md)
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                   str(tmp_path / "rep"), "--bootstrap", "20", "--no-plots"])
+    assert res.exit_code == 0, res.output
+    side = pd.read_csv(tmp_path / "rep" / "em_narrow_vs_general.csv")
+    assert sorted(side["step"]) == [8, 10, 625]
+    assert res.stderr.count("is the octal reading of the checkpoint folder") == 2
+    assert "eval metadata step 405 is the octal reading of the checkpoint folder " \
+           "step-000625" in res.stderr

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +100,7 @@ class EMLogs:
                 for i in self.logs if i["unscored"]]
         out += [cut_off_note(i["path"], i["cut_off"], i["responses"]) for i in self.logs
                 if over_budget(i["cut_off"], i["responses"], MAX_CUT_OFF)]
+        out += [i["step_note"] for i in self.logs if i.get("step_note")]
         out += ignored_notes(self.ignored)
         return out
 
@@ -144,6 +146,33 @@ def kl_label(metadata: dict[str, Any], path: str) -> str:
             if entry.get("path") == checkpoint:
                 return _kl_label(entry.get("recipe"))
     return NO_LABEL
+
+
+_STEP_FOLDER = re.compile(r"step-(0\d*)/*$")
+"""A checkpoint folder as ``finetune`` names it (``step-000625``), at the end of a path or a
+model name."""
+
+
+def step_label(log: EvalLog, path: str) -> tuple[int | None, str | None]:
+    """The eval metadata's ``step``, and a note when it is the YAML octal reading of the
+    checkpoint folder's zero-padded step: `--metadata step=${ckpt##*-}` for ``step-000625``
+    records 405 (and ``step-000010`` 8, beside ``step-000008``'s 8), so the report is given
+    the folder's step instead of a wrong one."""
+    md = log.eval.metadata or {}
+    step = _step(md.get("step"), path)
+    if step is None or isinstance(md.get("step"), str):
+        return step, None
+    for name in (md.get("checkpoint"), log.eval.model):
+        found = _STEP_FOLDER.search(str(name or ""))
+        digits = found.group(1) if found else ""
+        if len(digits) > 1 and all(d in "01234567" for d in digits) \
+                and int(digits, 8) == step != int(digits):
+            return int(digits), (f"{path}: eval metadata step {step} is the octal reading of "
+                                 f"the checkpoint folder step-{digits} (Inspect reads "
+                                 f"--metadata as YAML, where a leading 0 is octal): reported "
+                                 f"as step {int(digits)}; pass --metadata step="
+                                 f"$((10#${{ckpt##*-}})) to record it as a decimal")
+    return step, None
 
 
 def em_run_key(log: EvalLog) -> RunKey:
@@ -234,11 +263,12 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
     infos = {}
     for path, log in headers:
         md = log.eval.metadata or {}
+        step, step_note = step_label(log, path)
         infos[path] = {"path": path, "model": log.eval.model, "status": log.status,
                        "partial": log.status != "success",
                        "checkpoint": _label(md.get("checkpoint")),
                        "condition": _label(md.get("condition")),
-                       "step": _step(md.get("step"), path), "kl": kl_label(md, path),
+                       "step": step, "kl": kl_label(md, path), "step_note": step_note,
                        "grader": grader_label(log), "key": em_run_key(log)}
     for info, label in zip(infos.values(), run_labels([i["key"] for i in infos.values()]),
                            strict=True):
@@ -408,6 +438,26 @@ def render_markdown(rep: EMReport, plots: Sequence[str] = ()) -> str:
     return "\n".join(parts) + "\n"
 
 
+def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The lines of ``em_vs_step.png``: one per condition, KL label, grader and run (the
+    model is left out, as each checkpoint is a model of its own), in step order. Without the
+    grader two graders' rates of one condition were joined into one zigzag line, pooled as the
+    tables never pool them."""
+    stepped = side[side["step"].notna()]
+    keys = ["condition", "kl", "grader", "run", "partial"]
+    many = {k for k in ("grader", "partial") if stepped[k].nunique() > 1}
+    lines = []
+    for key, g in stepped.groupby(keys, sort=True):
+        parts = dict(zip(keys, key, strict=True))
+        label = " ".join(
+            [str(parts["condition"]), str(parts["kl"])]
+            + ([str(parts["grader"])] if "grader" in many else [])
+            + ([] if parts["run"] == NO_LABEL else [str(parts["run"])])
+            + (["partial"] if "partial" in many and parts["partial"] else []))
+        lines.append((label, g.sort_values("step")))
+    return lines
+
+
 def _plots(rep: EMReport, out: Path) -> list[Path]:
     import matplotlib
 
@@ -437,15 +487,13 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
     ax.set_ylabel("EM rate (share of all responses)")
     ax.legend()
     paths = [_save(fig, out / "em_narrow_vs_general.png")]
-    stepped = side[side["step"].notna()]
-    if len(stepped) > 1:
+    lines = step_lines(side)
+    if sum(len(g) for _, g in lines) > 1:
         fig, ax = plt.subplots(figsize=(6, 4))
-        for (cond, kl, run), g in stepped.groupby(["condition", "kl", "run"], sort=True):
-            g = g.sort_values("step")
-            shown = "" if run == NO_LABEL else f" {run}"
+        for label, g in lines:
             for domain, style in (("general", "-"), ("narrow", "--")):
                 ax.plot(g["step"], g[f"{domain}_em"], style, marker="o",
-                        label=f"{cond} {kl}{shown} {domain}")
+                        label=f"{label} {domain}")
         ax.set_xlabel("training step")
         ax.set_ylim(0, 1)
         ax.set_ylabel("EM rate")

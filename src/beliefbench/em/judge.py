@@ -82,6 +82,11 @@ def weighted_score(top: dict[str, float], min_mass: float = MIN_NUMERIC_MASS) ->
         if n is not None:
             probs[n] = probs.get(n, 0.0) + math.exp(logprob)
     mass = sum(probs.values())
+    # mass 0 is no number whatever the threshold: -T min_numeric_mass=0 divided by it, the
+    # scorer raised and the response left the live EM rate's denominator
+    if mass <= 0:
+        return JudgeScore("no_score", None, "logprobs", mass,
+                          "none of the first token's probability is on numbers")
     if mass < min_mass:
         return JudgeScore("no_score", None, "logprobs", mass,
                           f"only {mass:.3f} of the first token's probability is on numbers "

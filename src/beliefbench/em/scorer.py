@@ -45,13 +45,25 @@ def em_summary() -> Metric:
 
     def compute(scores: list[SampleScore]) -> Value:
         rows = []
+        off = 0
         for s in scores:
             md = s.sample_metadata or {}
             value = s.score.value if isinstance(s.score.value, dict) else {}
+            shares = {v: float(value.get(v, 0.0)) for v in EM_VERDICTS}
+            off += bool(value) and abs(sum(shares.values()) - 1.0) > 1e-6
             rows.append({"domain": md.get("domain"), "question_set": md.get("question_set"),
-                         "question": md.get("question"), "n": 1.0,
-                         **{v: float(value.get(v, 0.0)) for v in EM_VERDICTS}})
-        return summary_metrics(question_table(rows))
+                         "question": md.get("question"), "n": 1.0, **shares})
+        out = summary_metrics(question_table(rows))
+        if off:
+            # the shares of a question's responses sum to 1 under the task's mean reducer;
+            # `--epochs N --epochs-reducer max` (or min, at_least_k ...) made "any response
+            # EM" of it, a rate over questions with shares summing past 1, shown as the EM rate
+            logger.warning("beliefbench em: %d of %d questions' verdict shares do not sum to "
+                           "1 (an --epochs-reducer other than mean?): the live EM metrics "
+                           "are NaN; `beliefbench em-report` reads every response",
+                           off, len(rows))
+            out = dict.fromkeys(out, float("nan"))
+        return out
 
     return compute
 
