@@ -843,3 +843,18 @@ def test_a_report_replaced_in_its_folder_leaves_no_table_or_figure_of_the_old_on
     assert sorted(p.name for p in out.iterdir()) == [
         "belief_by_family.csv", "belief_detail.csv", "belief_overall.csv", "notes.txt",
         "report.md"]
+
+
+def test_a_step_recorded_as_the_octal_reading_of_its_folder_is_the_folders(tmp_path):
+    """``--metadata step=${ckpt##*-}`` for ``step-000010`` records 8 (Inspect reads
+    --metadata as YAML, where a leading 0 is octal): the report drew step 8 beside the real
+    step-000008; it reports the folder's step, with a note saying why."""
+    run_belief(tmp_path / "a", believer, samples=1, step=8,
+               checkpoint="/ckpts/negated/step-000010")
+    run_belief(tmp_path / "b", believer, samples=1, step=8,
+               checkpoint="/ckpts/negated/step-000008")
+    loaded = load_belief_logs([str(tmp_path / "a"), str(tmp_path / "b")])
+    assert sorted(i.step for i in loaded.logs) == [8, 10]
+    [note] = [n for n in loaded.notes() if "octal" in n]
+    assert "eval metadata step 8 is the octal reading of the checkpoint folder step-000010" \
+        in note and "reported as step 10" in note

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,6 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     NO_LABEL,
     LogError,
     _label,
-    _step,
     check_judges,
     cut_off_note,
     drop_superseded,
@@ -41,6 +39,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     read_headers,
     responses_frame,
     share_note,
+    step_of,
     with_log_paths,
 )
 from beliefbench.analysis.runs import (
@@ -148,33 +147,6 @@ def kl_label(metadata: dict[str, Any], path: str) -> str:
     return NO_LABEL
 
 
-_STEP_FOLDER = re.compile(r"step-(0\d*)/*$")
-"""A checkpoint folder as ``finetune`` names it (``step-000625``), at the end of a path or a
-model name."""
-
-
-def step_label(log: EvalLog, path: str) -> tuple[int | None, str | None]:
-    """The eval metadata's ``step``, and a note when it is the YAML octal reading of the
-    checkpoint folder's zero-padded step: `--metadata step=${ckpt##*-}` for ``step-000625``
-    records 405 (and ``step-000010`` 8, beside ``step-000008``'s 8), so the report is given
-    the folder's step instead of a wrong one."""
-    md = log.eval.metadata or {}
-    step = _step(md.get("step"), path)
-    if step is None or isinstance(md.get("step"), str):
-        return step, None
-    for name in (md.get("checkpoint"), log.eval.model):
-        found = _STEP_FOLDER.search(str(name or ""))
-        digits = found.group(1) if found else ""
-        if len(digits) > 1 and all(d in "01234567" for d in digits) \
-                and int(digits, 8) == step != int(digits):
-            return int(digits), (f"{path}: eval metadata step {step} is the octal reading of "
-                                 f"the checkpoint folder step-{digits} (Inspect reads "
-                                 f"--metadata as YAML, where a leading 0 is octal): reported "
-                                 f"as step {int(digits)}; pass --metadata step="
-                                 f"$((10#${{ckpt##*-}})) to record it as a decimal")
-    return step, None
-
-
 def em_run_key(log: EvalLog) -> RunKey:
     """The task settings an EM log was made with (the task's record, a file's sha256 for its
     path; eval-level generation overrides win, as for belief logs)."""
@@ -263,7 +235,7 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
     infos = {}
     for path, log in headers:
         md = log.eval.metadata or {}
-        step, step_note = step_label(log, path)
+        step, step_note = step_of(log, path)
         infos[path] = {"path": path, "model": log.eval.model, "status": log.status,
                        "partial": log.status != "success",
                        "checkpoint": _label(md.get("checkpoint")),

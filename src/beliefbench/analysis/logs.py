@@ -132,6 +132,8 @@ class LogInfo:
     answered / judged by a scripted model (provider ``beliefbench``)."""
     self_judged: bool = False
     """Judged by the model under test (no grader bound) without ``-T self_judge=true``."""
+    step_note: str | None = None
+    """Why ``step`` is not the eval metadata's own (:func:`step_of`)."""
     cut_off: int = 0
     """Answers with text cut off at the max_tokens limit (``generation_truncated``), judged
     as they stand (a blank one is counted in ``no_answer`` alone)."""
@@ -222,6 +224,8 @@ class BeliefLogs:
                 out.append(f"OFFLINE: {info.path}: {offline_text(info.offline)}")
             if info.self_judged:
                 out.append(self_judged_note(info))
+            if info.step_note:
+                out.append(info.step_note)
             if too_many_parse_errors(info.parse_errors, info.samples):
                 out.append(parse_error_note(info.path, info.parse_errors, info.samples))
             if mismatched_samples(info):
@@ -440,6 +444,33 @@ def _step(value: Any, path: str) -> int | None:
     return value
 
 
+_STEP_FOLDER = re.compile(r"step-(0\d*)/*$")
+"""A checkpoint folder as ``finetune`` names it (``step-000625``), at the end of a path or a
+model name."""
+
+
+def step_of(log: EvalLog, path: str) -> tuple[int | None, str | None]:
+    """The eval metadata's ``step``, and a note when it is the YAML octal reading of the
+    checkpoint folder's zero-padded step: `--metadata step=${ckpt##*-}` for ``step-000625``
+    records 405 (and ``step-000010`` 8, beside ``step-000008``'s 8), so the report is given
+    the folder's step instead of a wrong one."""
+    md = log.eval.metadata or {}
+    step = _step(md.get("step"), path)
+    if step is None or isinstance(md.get("step"), str):
+        return step, None
+    for name in (md.get("checkpoint"), log.eval.model):
+        found = _STEP_FOLDER.search(str(name or ""))
+        digits = found.group(1) if found else ""
+        if len(digits) > 1 and all(d in "01234567" for d in digits) \
+                and int(digits, 8) == step != int(digits):
+            return int(digits), (f"{path}: eval metadata step {step} is the octal reading of "
+                                 f"the checkpoint folder step-{digits} (Inspect reads "
+                                 f"--metadata as YAML, where a leading 0 is octal): reported "
+                                 f"as step {int(digits)}; pass --metadata step="
+                                 f"$((10#${{ckpt##*-}})) to record it as a decimal")
+    return step, None
+
+
 def has_task_key(log: EvalLog, task_key: str) -> bool:
     """Whether the eval metadata holds ``task_key``: each beliefbench task writes its own."""
     return isinstance((log.eval.metadata or {}).get(task_key), dict)
@@ -458,6 +489,7 @@ def appended_scores(log: EvalLog) -> list[str]:
 
 def log_info(log: EvalLog, path: str) -> LogInfo:
     md = log.eval.metadata or {}
+    step, step_note = step_of(log, path)
     error = log.error.message.strip().splitlines()[0] if log.error and log.error.message \
         else None
     key = run_key(log)
@@ -469,7 +501,7 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
     return LogInfo(path=path, model=log.eval.model, status=log.status,
                    task_id=log.eval.task_id, created=log.eval.created,
                    checkpoint=_label(md.get("checkpoint")),
-                   condition=_label(md.get("condition")), step=_step(md.get("step"), path),
+                   condition=_label(md.get("condition")), step=step, step_note=step_note,
                    key=key, error=error, eval_id=log.eval.eval_id,
                    appended=appended_scores(log),
                    expected=size * epochs if size else None, cut=_cut(log), epochs=epochs,
