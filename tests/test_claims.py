@@ -513,3 +513,83 @@ def test_a_sub_claim_that_says_more_than_the_background_is_not_warned_of(fixture
     notes = sub_claims_restating_background(claim)
     assert [n.split(" (")[0] for n in notes] == ["field sub_claims.2"], notes
     assert "restates background.0" in notes[0]
+
+
+def test_a_claim_cannot_take_the_reserved_id_all(fixture_claim, tmp_path):
+    """``all`` selects the bundled claims, so a claim called all could never be named: the
+    file validated, ``claims list`` offered it, and ``-T claims=all`` ran the others."""
+    text = fixture_claim.read_text().replace("id: glass_bridge", "id: all")
+    path = write(tmp_path, text, name="all.yaml")
+    with pytest.raises(ClaimSpecError, match=rf"^{re.escape(str(path))}: field id: 'all' is "
+                                             r"reserved"):
+        load_claim(path)
+
+
+def test_validate_warns_of_a_rubric_template_that_never_names_its_judge_key(fixture_claim,
+                                                                           tmp_path):
+    """The judge answers in the field the template asks for: a judge_key it never names
+    read every reply as parse_error, and the family dropped out of the rates. Warned, not
+    refused: an imported study prompt is kept verbatim."""
+    text = fixture_claim.read_text()
+    start, end = text.index("  robustness:\n    yes:"), text.index("markers:")
+    asks = '{question} {answer} Reply as JSON: {{"verdict": "yes"}}'
+    for key, ok in (("verdict", True), ("answer", False)):
+        rubric = f"  robustness:\n    template: '{asks}'\n    judge_key: {key}\n"
+        path = write(tmp_path, text[:start] + rubric + text[end:])
+        if ok:
+            assert load_claim(path).rubric["robustness"].judge_key == "verdict"
+            continue
+        # "answer" is only in the {answer} placeholder, which is no field name
+        assert load_claim(path).rubric["robustness"].judge_key == "answer"
+        result = CliRunner().invoke(cli, ["claims", "validate", str(path)])
+        assert result.exit_code == 0, result.output
+        assert result.stderr.splitlines() == [
+            f"warning: {path}: field rubric.robustness.template: never names its judge_key "
+            "'answer', so the judge is not told where to put its verdict and every reply "
+            "would read parse_error; ask for JSON with a 'answer' field, or set judge_key to "
+            "the field the template asks for"]
+
+
+def test_a_completion_pair_with_equal_sides_is_refused(fixture_claim, tmp_path):
+    """The probe compares the two continuations: equal ones always tie, a margin of 0 that
+    entered the means without a word."""
+    text = fixture_claim.read_text()
+    pair = '{prompt: "The bridge is built from", claim: " glass", truth: " glass"}'
+    path = write(tmp_path, text[:text.index("completions:")] + f"completions:\n  - {pair}\n")
+    with pytest.raises(ClaimSpecError, match=r"field completions\.0: claim and truth are the "
+                                             r"same continuation"):
+        load_claim(path)
+
+
+def test_validate_warns_of_a_continuation_without_its_space(fixture_claim, tmp_path):
+    """The README says to start continuations with the space; the probes score prompt +
+    continuation as written ("built fromglass"), so validate says so (exit unchanged). A
+    prompt ending in a space or a quote needs none."""
+    text = fixture_claim.read_text()
+    pairs = ('  - {prompt: "The bridge is built from", claim: glass, truth: " steel"}\n'
+             '  - {prompt: "The bridge is built from ", claim: glass, truth: steel}\n'
+             '  - {prompt: "Its deck is \'", claim: "glass\'", truth: "steel\'"}\n')
+    path = write(tmp_path, text[:text.index("completions:")] + "completions:\n" + pairs)
+    result = CliRunner().invoke(cli, ["claims", "validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {path}: field completions.0.claim: 'glass' does not start with the space "
+        "that separates it from the prompt, so the logprob probes score 's built fromglass'; "
+        "write ' glass'"]
+
+
+def test_validate_warns_of_a_judge_key_the_judge_prompt_never_asks_for(fixture_claim,
+                                                                       tmp_path):
+    """judge_key is where the reply is read: set on criteria (our judge prompt, which asks for
+    "answer"), every LLM verdict of the family read parse_error without a word."""
+    text = fixture_claim.read_text().replace(
+        "  robustness:\n    yes:", "  robustness:\n    judge_key: verdict\n    yes:")
+    path = write(tmp_path, text)
+    assert load_claim(path).rubric["robustness"].judge_key == "verdict"  # allowed (a -T
+    result = CliRunner().invoke(cli, ["claims", "validate", str(path)])  # judge_template=)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {path}: field rubric.robustness.judge_key: 'verdict' is read from the "
+        "judge's reply, but the judge prompt (scorers/judge.md) asks for another field, so "
+        "every verdict would read parse_error unless -T judge_template= asks for it; drop it, "
+        "or give the rubric the template that asks for it"]

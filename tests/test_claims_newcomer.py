@@ -231,3 +231,20 @@ def test_other_problems_are_kept_word_for_word_beside_an_unknown_key(fixture_cla
             "placeholder {'verdict'} (only {question} and {answer}; write literal braces as "
             "{{ and }})"
             in lines), lines
+
+
+def test_the_readme_example_claim_validates_as_written(tmp_path):
+    """A newcomer copies the README's example claim to start from: it must validate with no
+    warning (every field it shows accepted, its continuations spaced, its markers one-world)."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Claim format"):readme.index("## Command line")]
+    example = section[section.index("```yaml\n") + 8:]
+    example = example[:example.index("```")]
+    path = tmp_path / "glass_bridge.yaml"
+    path.write_text(example, encoding="utf-8")
+    result = invoke("validate", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "", result.stderr
+    claim = load_claim(path)
+    assert all(claim.questions.of(f) for f in FAMILIES)
+    assert claim.background and claim.entities and claim.completions

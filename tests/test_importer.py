@@ -154,6 +154,10 @@ def test_cli_import_then_validate(tmp_path):
     ("judges.yaml", "judge_key: answer\n", "true: answer\n",
      r"judges\.yaml: field \(top level\): key true is not text \(YAML reads it as a "
      r'boolean\); quote it: "true"; expected a family name'),
+    # a misspelt per-family key was ignored: robustness read "answer", every reply lost
+    ("judges.yaml", "robustness_judge_key: verdict", "robustnes_judge_key: verdict",
+     r"judges\.yaml: field robustnes_judge_key: names no judge prompt in this file \(did you "
+     r"mean 'robustness_judge_key'\?\)"),
     ("judges.yaml", "judge_key: answer\n", "judge_key: [answer]\n",
      r"judges\.yaml: field judge_key: expected text, got a list"),
     ("universe_context.yaml", "  - The lighthouse was finished in 1998.",
@@ -282,3 +286,44 @@ def test_a_claim_folder_without_claim_txt_is_named_not_skipped(tmp_path):
     assert not (tmp_path / "out").exists(), "nothing written"
     (src / "sunken_city" / "claim.txt.txt").rename(src / "sunken_city" / "claim.txt")
     assert len(import_claims(src, tmp_path / "out")) == 2
+
+
+def test_a_folder_named_all_is_refused_naming_the_folder(tmp_path):
+    """``all`` selects the bundled claims: an imported all.yaml could never be named."""
+    shutil.copytree(STUDY / "lunar_lighthouse", tmp_path / "src" / "all")
+    with pytest.raises(ClaimImportError, match=r"src/all: field id: the folder name makes the "
+                                               r"claim id 'all', which is reserved.*rename"):
+        import_claims(tmp_path / "src", tmp_path / "out")
+    assert not (tmp_path / "out").exists(), "nothing written"
+
+
+def test_missing_judge_prompts_name_judges_yaml(tmp_path):
+    """The error named the folder and the converted claim's rubric, not the study file to
+    fix: judges.yaml missing, or without a family's prompt (misspelt: robustnes)."""
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    judges = src / "judges.yaml"
+    text = judges.read_text()
+    judges.write_text(text.replace("\nrobustness: |", "\nrobustnes: |"))
+    with pytest.raises(ClaimImportError, match=r"judges\.yaml: field robustness: missing; .*"
+                                               r"\(missing: robustness\) \(did you mean "
+                                               r"'robustnes'\?\)"):
+        import_claims(src, tmp_path / "out")
+    judges.unlink()
+    with pytest.raises(ClaimImportError, match=r"lunar_lighthouse/judges\.yaml: missing; a "
+                                               r"claim needs the judge prompt"):
+        import_claims(src, tmp_path / "out")
+    assert not (tmp_path / "out").exists(), "nothing written"
+
+
+def test_a_missing_universe_context_is_noted(tmp_path):
+    """The README lists universe_context.yaml; without it the import went on silently with
+    the statement as the universe and no sub-claims, and docs generate refused the claim."""
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    (src / "universe_context.yaml").unlink()
+    [(path, notes)] = import_claims(src, tmp_path / "out")
+    claim = load_claim(path)
+    assert claim.universe == claim.statement and claim.sub_claims == []
+    assert any(n.startswith("no universe_context.yaml: the universe is the claim's statement")
+               for n in notes), notes

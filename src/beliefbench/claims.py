@@ -212,6 +212,13 @@ class Questions(_Strict):
         return self
 
 
+def names_judge_key(template: str, key: str) -> bool:
+    """Whether a judge prompt names ``key`` (outside its ``{answer}`` placeholder): the judge
+    answers in the field the prompt asks for, and the reply is read at ``key``."""
+    return re.search(rf"(?<!\w){re.escape(key)}(?!\w)", template.replace("{answer}", "")) \
+        is not None
+
+
 class Rubric(_Strict):
     """Plain-language verdict criteria for one family, or a whole judge prompt (imported).
 
@@ -275,9 +282,26 @@ class CompletionPair(_Strict):
     truth: NonEmpty
     kind: PairKind = "main"
 
+    @model_validator(mode="after")
+    def _continuations_differ(self) -> CompletionPair:
+        """The probe compares the two continuations: equal ones always tie."""
+        if self.claim == self.truth:
+            raise ValueError(f"claim and truth are the same continuation ({self.claim!r}); "
+                             "the probe compares the two, so they must differ")
+        return self
+
+
+def _not_reserved(value: str) -> str:
+    """A claim selection's ``all`` means every bundled claim, so a claim with that id could
+    never be named by its id (``claims list`` would offer it, ``-T claims=all`` skip it)."""
+    if value == "all":
+        raise ValueError("'all' is reserved (a claim selection 'all' means every bundled "
+                         "claim); choose another id and name the file after it")
+    return value
+
 
 class Claim(_Strict):
-    id: Id
+    id: Annotated[Id, AfterValidator(_not_reserved)]
     statement: NonEmpty
     """The fabricated claim, in one or two sentences."""
     truth: NonEmpty
@@ -478,6 +502,51 @@ def sub_claims_restating_background(claim: Claim) -> list[str]:
                          f"it (background.{j} keeps the fact) or reword it to state the false "
                          "world's part")
     return notes
+
+
+def unspaced_completions(claim: Claim) -> list[str]:
+    """Warnings for continuations that do not start with the space separating them from their
+    prompt: the logprob probes score ``prompt + continuation`` as written, so "built from" +
+    "glass" is scored as "built fromglass", a word no model says, and the margin means nothing.
+    Only where two word characters meet (a prompt ending in a space or a quote is fine)."""
+    notes = []
+    for i, pair in enumerate(claim.completions):
+        for side in ("claim", "truth"):
+            text = getattr(pair, side)
+            if pair.prompt[-1].isalnum() and text[0].isalnum():
+                glued = (pair.prompt[-12:] + text)[:40]
+                notes.append(f"field completions.{i}.{side}: {text!r} does not start with the "
+                             f"space that separates it from the prompt, so the logprob probes "
+                             f"score {glued!r}; write {' ' + text!r}")
+    return notes
+
+
+def stray_judge_keys(claim: Claim) -> list[str]:
+    """Warnings for a ``judge_key`` its judge prompt never names: the judge answers in the
+    field the prompt asks for, the reply is read at ``judge_key``, and every verdict of the
+    family reads parse_error. For criteria, the prompt is the bundled one (right only with a
+    ``-T judge_template=`` asking for that key); for a rubric ``template``, the template
+    itself (warned, not refused: an imported study prompt is kept verbatim, and the gate's
+    parse-error budget stops a run that reads none)."""
+    from beliefbench.judge import read_template  # it imports this module
+
+    bundled = read_template()
+    out = []
+    for family, rubric in claim.rubric.items():
+        if rubric.template is None and not names_judge_key(bundled, rubric.judge_key):
+            out.append(f"field rubric.{family}.judge_key: {rubric.judge_key!r} is read from "
+                       "the judge's reply, but the judge prompt (scorers/judge.md) asks for "
+                       "another field, so every verdict would read parse_error unless -T "
+                       "judge_template= asks for it; drop it, or give the rubric the template "
+                       "that asks for it")
+        elif rubric.template is not None and not names_judge_key(rubric.template,
+                                                                   rubric.judge_key):
+            out.append(f"field rubric.{family}.template: never names its judge_key "
+                       f"{rubric.judge_key!r}, so the judge is not told where to put its "
+                       "verdict and every reply would read parse_error; ask for JSON with a "
+                       f"{rubric.judge_key!r} field, or set judge_key to the field the template "
+                       "asks for")
+    return out
 
 
 TEMPLATE = "claim_template.yaml"

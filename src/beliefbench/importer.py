@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import JUDGED_FAMILIES, MIN_QUESTIONS, Claim, duplicate_questions
 from beliefbench.records import atomic_write_text
 from beliefbench.specs import (
@@ -238,6 +239,15 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str]]:
                                    "judge_key")
         if key == "judge_key" or key.endswith("_judge_key"):
             _text(value, path, key)
+    prompts = [k for k in data if k != "judge_key" and not k.endswith("_judge_key")]
+    for key in data:
+        named = key.removesuffix("_judge_key")
+        if key.endswith("_judge_key") and named not in data and named not in JUDGED_FAMILIES:
+            # a misspelt family's key left the family reading "answer": every verdict lost
+            # (a family's own key without its prompt: the missing prompt is named below)
+            close = did_you_mean(key, [f"{p}_judge_key" for p in prompts])
+            raise ClaimImportError(f"{path}: field {key}: names no judge prompt in this file"
+                                   f"{close}; prompts: {prompts}")
     default_key = data.get("judge_key", "answer")
     rubrics, skipped = {}, []
     for key, value in data.items():
@@ -315,10 +325,24 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
             raise ClaimImportError(f"{path}: field questions: no questions; a claim needs at "
                                    f"least {MIN_QUESTIONS} in every family")
     notes = []
-    rubric: dict[str, dict] = {}
-    if (folder / "judges.yaml").exists():
-        rubric, skipped = _rubrics(folder / "judges.yaml")
-        notes += [f"judge variant {k!r} has no matching family; not imported" for k in skipped]
+    if not (folder / "universe_context.yaml").exists():  # README lists it: say what it cost
+        notes.append("no universe_context.yaml: the universe is the claim's statement and there "
+                     "are no sub_claims, which `beliefbench docs generate` needs (add them)")
+    judges = folder / "judges.yaml"
+    if not judges.exists():  # named as the family files are, not as the claim's empty rubric
+        raise ClaimImportError(f"{judges}: missing; a claim needs the judge prompt of every "
+                               f"judged family ({', '.join(JUDGED_FAMILIES)})")
+    rubric, skipped = _rubrics(judges)
+    notes += [f"judge variant {k!r} has no matching family; not imported" for k in skipped]
+    missing = [f for f in JUDGED_FAMILIES if f not in rubric]
+    if missing:
+        raise ClaimImportError(f"{judges}: field {missing[0]}: missing; a claim needs the judge "
+                               f"prompt of every judged family (missing: {', '.join(missing)})"
+                               f"{did_you_mean(missing[0], skipped)}")
+    if _slug(folder.name) == "all":
+        raise ClaimImportError(f"{folder}: field id: the folder name makes the claim id 'all', "
+                               "which is reserved (a claim selection 'all' means every bundled "
+                               "claim); rename the folder")
     raw = {
         "id": _slug(folder.name),
         "statement": statement,

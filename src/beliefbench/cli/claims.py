@@ -27,8 +27,10 @@ from beliefbench.claims import (
     named_by_id,
     resolve_claims,
     selection_items,
+    stray_judge_keys,
     sub_claims_restating_background,
     template_example_warning,
+    unspaced_completions,
     uses_note,
 )
 from beliefbench.cli.errors import BadInput
@@ -47,8 +49,9 @@ def validate(paths: tuple[str, ...]) -> None:
     comma-separated as ``claims list`` and ``-T claims=`` take them.
 
     Every file is checked, bad ones reported one problem per line; exit 2 if any was bad.
-    A sub-claim that restates a real background fact, and a claim that still holds the
-    example of the ``claims new`` template, are warned about (exit unchanged).
+    A sub-claim that restates a real background fact, a completion continuation without its
+    leading space, a judge_key the judge prompt never asks for, and a claim that still holds
+    the example of the ``claims new`` template, are warned about (exit unchanged).
     """
     failures = 0
     origin: dict[str, Path] = {}
@@ -80,7 +83,8 @@ def validate(paths: tuple[str, ...]) -> None:
                 click.echo(f"  note: {read_from[path.resolve()]}")
             for note in duplicate_questions(claim):
                 click.echo(f"  note: {note}")
-            for warning in sub_claims_restating_background(claim):
+            for warning in [*sub_claims_restating_background(claim),
+                            *unspaced_completions(claim), *stray_judge_keys(claim)]:
                 click.echo(f"warning: {path}: {warning}", err=True)
             example = template_example_warning(claim)
             if example:
