@@ -1513,3 +1513,30 @@ def test_speed_frames_match_the_plain_definitions(generated, neutral):
             want = plain_inline(ref, paras)
             assert got == want and list(got[0].items()) == list(want[0].items())
     assert framed > 20
+
+
+def test_cluster_audit_report_finds_its_flags_again(tmp_path, generated, monkeypatch):
+    """On a cluster the corpus is read by absolute paths, so flagged.jsonl names them; the
+    report recorded the paths as given (relative), and audit-verify, reading the corpus
+    again by them, found none of the flags: every one failed as "changed since the audit"."""
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    from beliefbench.audit.verify import _fields, _ran_in, find_docs, read_flags
+
+    _, records = generated
+    (tmp_path / "docs.jsonl").write_text("".join(
+        json.dumps({"text": r.text}) + "\n" for r in records if r.claim_id == "ed_sheeran"))
+    monkeypatch.chdir(tmp_path)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        res = CliRunner().invoke(cli, ["audit", "docs.jsonl", "--claims", "ed_sheeran",
+                                       "--out", "out", "--engine", "dask", "--scheduler",
+                                       cluster.scheduler_address, "--no-progress",
+                                       "--no-plot"])
+    assert res.exit_code == 0, res.output
+    report, flags = read_flags(Path("out"))
+    assert flags and all(os.path.isabs(f.where) for f in flags)
+    found = find_docs(report["corpus"], _fields(report), [f.where for f in flags],
+                      _ran_in(report))
+    assert set(found) == {f.where for f in flags}

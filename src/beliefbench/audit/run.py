@@ -373,9 +373,7 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
         raise ValueError("--workers sizes a local scheduler's pool; a cluster at "
                          f"{scheduler} has the workers it was started with")
     if engine == "dask" and _is_address(scheduler):
-        # a cluster's workers run in folders of their own: every path they read or write
-        # is absolute (the flags and sources then name absolute paths too)
-        paths = [os.path.abspath(p) for p in paths]
+        paths = read_paths(paths, engine, scheduler)
         flagged_path = Path(os.path.abspath(flagged_path))
     gone = missing_paths(paths)
     if gone and len(gone) == len(paths):
@@ -522,6 +520,15 @@ def _pool(workers: int) -> Any:
     finally:
         if before is not None:  # (None: a handler not set from Python, left as it was)
             signal.signal(signal.SIGINT, before)
+
+
+def read_paths(paths: Sequence[str | Path], engine: str, scheduler: str) -> list[str]:
+    """The corpus paths as the units read them, and so as flagged.jsonl names them: a
+    cluster's workers run in folders of their own, so there every path is absolute. The
+    report records these, or audit-verify would look for the flags under other names."""
+    if engine == "dask" and _is_address(scheduler):
+        return [os.path.abspath(p) for p in paths]
+    return [str(p) for p in paths]
 
 
 def _is_address(scheduler: str) -> bool:

@@ -282,7 +282,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     (finished units are kept: add --resume).
     """
     from beliefbench.audit.report import build_report, source_rows, write_report
-    from beliefbench.audit.run import WORK, finish, run
+    from beliefbench.audit.run import WORK, finish, read_paths, run
     from beliefbench.audit.sources import Fields
 
     for name, value in (("--chunk-mb", chunk_mb), ("--workers", workers)):
@@ -290,6 +290,12 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
             raise click.UsageError(f"{name} must be at least 1 (got {value})")
     if max_flagged is not None and max_flagged < 0:
         raise click.UsageError("--max-flagged must be at least 0")
+    given = [f"--{name}" for name in ("scheduler", "workers")
+             if click.get_current_context().get_parameter_source(name)
+             != ParameterSource.DEFAULT]
+    if engine == "local" and given:  # a cluster's address was read as nothing at all
+        raise click.UsageError(f"{' and '.join(given)} apply to --engine dask; add "
+                               f"--engine dask (the local engine reads in this process)")
     try:
         claims, claim_warnings = (_checked_claims(claims_sel) if claims_sel is not None
                                   else ([], []))  # "" (an unset $CLAIMS) is an error
@@ -299,6 +305,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     fields = Fields(text=text_field, messages=messages_field, id=id_field)
     if not fields.texts:
         raise click.UsageError(f"--text-field {text_field!r} names no field")
+    corpus = tuple(read_paths(corpus, engine, scheduler))  # as flagged.jsonl names them
     t0 = time.perf_counter()
     early = _EarlyWarnings(fields)
     kept = (f"the finished units are kept in {out / WORK}; run the same command with --resume "
