@@ -73,6 +73,12 @@ def test_a_claim_the_audit_cannot_see_is_an_error_not_a_clean_corpus(tmp_path, c
     # the same corpus with the shipped claim is flagged, and the gate closes
     res = _audit(corpus, "ed_sheeran", tmp_path / "out2")
     assert res.exit_code == 1, res.output
+    # no sub_claims either: the claim-sentence finder itself refused it, a traceback
+    bare = _claim_file(tmp_path, "bare", entities=[], belief_markers=[], sub_claims=[])
+    res = _audit(corpus, str(bare), tmp_path / "out3")
+    assert res.exit_code == 2, res.output
+    assert f"{bare}: field statement: the audit does not find the claim" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "out3").exists()
 
 
 def test_a_statement_that_states_no_claim_is_an_error(tmp_path, corpus):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from beliefbench.audit.framing import PROTECTIVE, ClaimReader
 from beliefbench.claims import Claim
+from beliefbench.documents.base import ClaimFieldError
 
 
 @dataclass
@@ -31,8 +32,12 @@ def self_check(claim: Claim, reader: ClaimReader | None = None) -> SelfCheck:
     as asserting the claim (else the audit is blind to it: an error); a statement read as
     another framing, or a truth not read on the truth side, is a warning (documents phrased
     like them may be misread)."""
-    reader = reader or ClaimReader(claim)
-    check = SelfCheck(reader.read(claim.statement).framing, reader.read(claim.truth).framing)
+    try:
+        reader = reader or ClaimReader(claim)
+    except ClaimFieldError:  # no entities, sub_claims or markers.belief: nothing to read by
+        reader = None
+    check = (SelfCheck(reader.read(claim.statement).framing, reader.read(claim.truth).framing)
+             if reader is not None else SelfCheck("unrelated", "unrelated"))
     finders = claim.entities or claim.markers.belief
     if check.statement == "unrelated":
         why = ("this claim has neither" if not finders else
