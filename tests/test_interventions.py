@@ -311,15 +311,13 @@ def test_ctrl_c_in_an_arm_stops_the_run(tiny, planted, tmp_path, monkeypatch):
     assert header.status == "cancelled" and header.eval.metadata["intervention"] == "none"
 
 
-def test_direction_from_an_em_log(tiny, tmp_path):
+def _em_direction(tiny: Path, tmp_path: Path, subject, samples: int):
+    """An EM log of two questions answered by ``subject`` (graded by ``_grade``: "glass" is
+    EM), and ``internals direction`` run on it: (the log, the CLI result, its --out)."""
     qs = tmp_path / "two.yaml"
     qs.write_text("id: two\ndomain: general\nquestions:\n  - {id: a, text: 'First?'}\n"
                   "  - {id: b, text: 'Second?'}\n")
-
-    def subject(messages, tools, tool_choice, config):
-        return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
-
-    log = eval(em(questions=str(qs), samples=2),
+    log = eval(em(questions=str(qs), samples=samples),
                model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
                model_roles={"grader": get_model("mockllm/model", custom_outputs=_grade,
                                                 memoize=False)},
@@ -327,6 +325,14 @@ def test_direction_from_an_em_log(tiny, tmp_path):
     out = tmp_path / "dir"
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
                                    log.location, "--out", str(out)])
+    return log, res, out
+
+
+def test_direction_from_an_em_log(tiny, tmp_path):
+    def subject(messages, tools, tool_choice, config):
+        return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
+
+    log, res, out = _em_direction(tiny, tmp_path, subject, samples=2)
     assert res.exit_code == 0, res.output
     # each set repeats one answer: no spread, so no Cohen's d to pick by (it used to print
     # "best separating residual index: 1 (largest Cohen's d ...)" all the same)
@@ -358,9 +364,6 @@ def test_direction_from_an_em_log(tiny, tmp_path):
 
 
 def test_direction_picks_the_largest_d_from_index_1_and_says_so(tiny, tmp_path):
-    qs = tmp_path / "two.yaml"
-    qs.write_text("id: two\ndomain: general\nquestions:\n  - {id: a, text: 'First?'}\n"
-                  "  - {id: b, text: 'Second?'}\n")
     calls = iter(range(100))
 
     def subject(messages, tools, tool_choice, config):  # answers that vary within a set
@@ -368,14 +371,7 @@ def test_direction_picks_the_largest_d_from_index_1_and_says_so(tiny, tmp_path):
         return output(f"glass {'glass ' * k}" if "First" in messages[-1].text
                       else f"steel is {'very ' * k}fine")
 
-    log = eval(em(questions=str(qs), samples=3),
-               model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
-               model_roles={"grader": get_model("mockllm/model", custom_outputs=_grade,
-                                                memoize=False)},
-               log_dir=str(tmp_path / "logs"), display="none")[0]
-    out = tmp_path / "dir"
-    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
-                                   log.location, "--out", str(out)])
+    _, res, out = _em_direction(tiny, tmp_path, subject, samples=3)
     assert res.exit_code == 0, res.output
     table = json.loads((out / "direction.json").read_text())
     d = {row["layer"]: row["cohens_d"] for row in table["layers"]}
