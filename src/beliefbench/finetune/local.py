@@ -40,12 +40,19 @@ from beliefbench.finetune.base import resolve_base
 from beliefbench.finetune.errors import FinetuneError, TrainingFailed
 from beliefbench.finetune.fingerprint import base_fingerprint
 from beliefbench.finetune.manifest import (
+    MANIFEST,
     ManifestEntry,
     entry_fields,
     read_manifest,
     upsert_manifest,
 )
-from beliefbench.finetune.outdir import check_out
+from beliefbench.finetune.outdir import (
+    KL_CACHE,
+    RUN_FILE,
+    TRAINER_DIR,
+    check_out,
+    holds_run,
+)
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.finetune.schedule import checkpoint_steps
 from beliefbench.records import atomic_write_text, read_records, sha256_file, share_safetensors
@@ -63,13 +70,6 @@ def _not_mtime_notice(record: logging.LogRecord) -> bool:
 
 
 logging.getLogger("transformers.trainer_utils").addFilter(_not_mtime_notice)
-
-TRAINER_DIR = "trainer"
-"""Under ``<out>``: the Trainer's full states (``checkpoint-N``) used only for resume."""
-RUN_FILE = "run.json"
-"""Under ``<out>``: the run's inputs (data and sha256, recipe, base, condition, claim),
-written when training begins, so ``--resume`` can check them before any checkpoint (and
-manifest line) exists."""
 
 SERVABLE_FILES = (
     "config.json", "generation_config.json", "model.safetensors.index.json",
@@ -621,7 +621,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     last = last_state(trainer_dir) if resume else None
     if resume and last is None:
         _warn_nothing_to_resume(out)
-    if not resume and (_states(trainer_dir) or (out / "manifest.jsonl").exists()
+    if not resume and (_states(trainer_dir) or (out / MANIFEST).exists()
                        or (out / RUN_FILE).exists()):
         raise FinetuneError(f"{out}: already holds a run; pass --resume to continue it, "
                             f"or choose a new --out")
@@ -731,7 +731,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     cls = _trainer_cls(recipe)
     if recipe.kl is not None:
         kwargs.update(kl=recipe.kl.model_copy(update={"data": str(kl_data)}),
-                      kl_cache=out / "kl_reference.safetensors", base=base,
+                      kl_cache=out / KL_CACHE, base=base,
                       max_seq_len=recipe.max_seq_len)
     trainer = cls(**kwargs)
     if progress.is_quiet():  # the caller prints its own lines: no loss dicts either
@@ -821,7 +821,7 @@ def _warn_nothing_to_resume(out: Path) -> None:
     trainer_dir = out / TRAINER_DIR
     if not out.exists():
         why = "no such folder"
-    elif trainer_dir.is_dir() or (out / RUN_FILE).exists() or (out / "manifest.jsonl").exists():
+    elif holds_run(out):
         why = f"a run was started there but {trainer_dir} holds no saved trainer state"
     elif out.is_dir() and not any(out.iterdir()):
         why = "the folder is empty"

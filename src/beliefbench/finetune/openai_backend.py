@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from beliefbench.finetune.errors import FinetuneError, TrainingFailed
 from beliefbench.finetune.manifest import ManifestEntry, entry_fields, upsert_manifest
-from beliefbench.finetune.outdir import check_out
+from beliefbench.finetune.outdir import JOB_STATE, OPENAI_TRAIN, check_out
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.records import Record, RecordError, atomic_write_text, read_records, sha256_file
 
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-JOB_STATE = "openai_job.json"
 MAX_RETRIES = 5
 """Client retries (with the SDK's backoff) for each API call before the run fails."""
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -372,7 +371,7 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
             except openai.NotFoundError:
                 file_id = None
         if not file_id:
-            chat_file = write_chat_jsonl(chats, out / "openai_train.jsonl")
+            chat_file = write_chat_jsonl(chats, out / OPENAI_TRAIN)
             with chat_file.open("rb") as f:
                 uploaded = client.files.create(file=f, purpose="fine-tune")
             file_id, since = uploaded.id, uploaded.created_at

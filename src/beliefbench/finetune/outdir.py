@@ -8,12 +8,26 @@ import re
 from pathlib import Path
 
 from beliefbench.finetune.errors import FinetuneError
+from beliefbench.finetune.manifest import MANIFEST
 
-RUN_MARKERS = ("run.json", "manifest.jsonl", "trainer", "openai_job.json")
+TRAINER_DIR = "trainer"
+"""Under ``<out>``: the Trainer's full states (``checkpoint-N``) used only for resume."""
+RUN_FILE = "run.json"
+"""Under ``<out>``: the run's inputs (data and sha256, recipe, base, condition, claim),
+written when training begins, so ``--resume`` can check them before any checkpoint (and
+manifest line) exists."""
+JOB_STATE = "openai_job.json"
+"""Under ``<out>``: an OpenAI fine-tuning job's id and state, polled again by ``--resume``."""
+OPENAI_TRAIN = "openai_train.jsonl"
+"""Under ``<out>``: the chat records uploaded to OpenAI."""
+KL_CACHE = "kl_reference.safetensors"
+"""Under ``<out>``: the base model's reference log-probabilities for the KL term."""
+
+RUN_MARKERS = (RUN_FILE, MANIFEST, TRAINER_DIR, JOB_STATE)
 """Names only a run writes: a folder holding one of them holds a run (``--resume`` goes on)."""
-_RUN_FILES = re.compile(
-    r"(run\.json|manifest\.jsonl|trainer|openai_job\.json|openai_train\.jsonl"
-    r"|kl_reference\.safetensors|step-\d{6,})")
+_RUN_FILES = re.compile("|".join([*map(re.escape, (*RUN_MARKERS, OPENAI_TRAIN, KL_CACHE)),
+                                  r"step-\d{6,}"]))
+"""Every name a run writes in ``<out>`` (its checkpoints are ``step-NNNNNN``)."""
 # a temporary beside one of them (``records.new_temp``: ``.<name>.<hex>.tmp``; an export's
 # ``.step-N.tmp``), left by a run killed while writing it
 _TEMP = re.compile(r"\.(?P<name>.+?)(\.[0-9a-f]+)?\.tmp")
