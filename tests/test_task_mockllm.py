@@ -552,6 +552,25 @@ def test_a_blank_judge_template_on_the_command_line_is_refused(fixture_claim):
     belief(claims=str(fixture_claim), judge_template="default")  # the bundled prompt
 
 
+def test_a_blank_context_on_the_command_line_is_refused(fixture_claim, tmp_path):
+    """Inspect reads `-T context=` (an empty shell variable) as None, the parameter's old
+    default: the eval ran without the control documents the user meant, and said nothing."""
+    from inspect_ai._util.config import parse_cli_args
+
+    args = parse_cli_args(["context="])  # what `inspect eval -T` passes
+    assert args == {"context": None}
+    with pytest.raises(ValueError, match=r"^context: empty value \(a blank -T context=.*omit "
+                                         r"the option for no context$"):
+        belief(claims=str(fixture_claim), **args)
+    for task in (belief(claims=str(fixture_claim)), belief(claims=str(fixture_claim),
+                                                           context="none")):
+        md = task.metadata["beliefbench"]
+        assert md["context"] is None and md["settings"]["context"] is None
+    log = run(fixture_claim, scripted(believer), None, tmp_path, samples=1, judge="markers",
+              families="binary")  # omitted: asked without context, as before
+    assert all("context" not in s.metadata for s in log.samples)
+
+
 @pytest.mark.parametrize("param", ["judge_template", "context"])
 @pytest.mark.parametrize("value", [5, "", "  "])
 def test_a_file_parameter_that_is_no_path_is_named(fixture_claim, param, value):

@@ -135,6 +135,12 @@ def check_text_file(name: str, value: Any, what: str = "file") -> Path:
     return path
 
 
+NO_CONTEXT = "none"
+"""``context``'s default: no in-context documents. Not None: Inspect reads a blank
+``-T context=`` (an unset shell variable) as None, which ran the eval without the control
+documents the user meant to give, and without a word."""
+
+
 @task
 def belief(
     claims: str | list[str] = "all",
@@ -150,7 +156,7 @@ def belief(
     judge_cache: bool = JudgeSettings.cache,
     judge_sees: str = JudgeSettings.sees,
     binary_instruction: str = "system",
-    context: str | None = None,
+    context: str = NO_CONTEXT,
     max_failed: float = MAX_FAILED,
     abort_after: int = ABORT_AFTER,
     self_judge: bool = False,
@@ -180,6 +186,7 @@ def belief(
             system message) or "user" (appended to the question).
         context: in-context control: a JSONL of text records (e.g. bundles of K negated
             documents from `beliefbench docs bundle`); each question is asked after one.
+            "none" (the default): no context; a blank value is refused, never read as none.
         max_failed: failure budget: the eval ends with status error when the provider of
             the model under test raised (after Inspect's retries) for at least this share
             of all responses (0 = any such failure). Below it, those responses count as
@@ -210,6 +217,11 @@ def belief(
         cache=check_flag("judge_cache", judge_cache),
         sees=check_choice("judge_sees", judge_sees, JUDGE_SEES))
     self_judge = check_flag("self_judge", self_judge)
+    if context is None:  # what Inspect makes of a blank -T context=
+        raise TaskArgumentError("context: empty value (a blank -T context=, or an unset "
+                                "variable?); give the path of a JSONL file, or omit the "
+                                "option for no context")
+    context_file = None if context == NO_CONTEXT else context  # recorded as None: no context
 
     selection = check_selection("claims", claims)
     resolved = resolve_claims(selection)
@@ -230,11 +242,11 @@ def belief(
     else:
         _check_offline_readable(resolved, chosen_families)
     context_path = None
-    if context is not None:
-        context_path = check_text_file("context", context)
+    if context_file is not None:
+        context_path = check_text_file("context", context_file)
         records = load_context(context_path)
         dataset = MemoryDataset([with_context(s, records) for s in dataset],
-                                name=f"beliefbench+context:{Path(context).name}")
+                                name=f"beliefbench+context:{Path(context_file).name}")
 
     scoring = {**judge_settings.record(), "binary_instruction": binary_instruction,
                "max_failed": max_failed}
@@ -244,7 +256,7 @@ def belief(
         "families": chosen_families,
         "samples": samples,
         "temperature": gen.temperature, "top_p": gen.top_p, "max_tokens": gen.max_tokens,
-        "context": context,
+        "context": context_file,
         "context_sha256": sha256_file(context_path) if context_path else None,
     }
     return Task(
@@ -261,7 +273,7 @@ def belief(
         metadata={METADATA_KEY: {
             "version": __version__, "claims": settings["claims"],
             "claim_files": {c.id: str(p) for p, c in resolved},
-            "families": chosen_families, "judge": judge_settings.judge, "context": context,
+            "families": chosen_families, "judge": judge_settings.judge, "context": context_file,
             SCORING_KEY: scoring, SETTINGS_KEY: settings}},
     )
 
