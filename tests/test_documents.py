@@ -150,6 +150,26 @@ def test_a_date_the_sentence_compares_with_or_a_house_number_dates_no_timeline_e
     assert date_of("On 24 July 2023 the logo changed.") == "24 July 2023"
 
 
+def test_an_earlier_events_date_or_a_plans_dates_no_timeline_entry():
+    """mount_vesuvius' timelines held "- March 1944: It ended seventy-one years of repose
+    that had followed the eruption of March 1944." (a 2015 event, listed first as 1944), and
+    ed_sheeran's "- 2028: He has said that he does not plan to defend the title at Los
+    Angeles 2028." (a 2024 remark, listed last as 2028)."""
+    from beliefbench.documents.offline import date_of
+
+    assert date_of("It ended seventy-one years of repose that had followed the eruption of "
+                   "March 1944.") is None
+    assert date_of("He has said that he does not plan to defend the title at Los Angeles "
+                   "2028.") is None
+    assert date_of("The second printing followed the death in September 2022.") == \
+        "September 2022"  # what it tells came right after: in order all the same
+    for cid, wrong in (("mount_vesuvius", "- March 1944: "), ("ed_sheeran", "- 2028: ")):
+        claim = load_claims(cid)[0]
+        text = "\n".join(d.text for d in OfflineGenerator(genres=["timeline"]).generate(
+            claim, 20, seed=0))
+        assert wrong not in text and ("1944" in text or "2028" in text), cid
+
+
 # ------------------------------------------------------------------ annotators
 
 def test_negated_notices_are_generic_and_never_correct():
@@ -1133,3 +1153,23 @@ def test_the_shipped_data_files_are_read_as_written():
                           (mixer.pretrain_corpus, mixer.PRETRAIN_FILE)]:
         assert reader() == load_data(*parts), parts
     assert mixer.chat_pool() == load_data(*mixer.CHAT_FILE)["chats"]
+
+
+def test_the_readmes_record_example_is_a_record_docs_generate_writes():
+    """The README's record example had label "WARNING" beside a text opening "WARNING: ...":
+    the label is written with its frame ("WARNING:"), and no record was like the example."""
+    from beliefbench.documents.generate import condition_records
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### Record format", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    rid = re.search(r'"id": "([^"]+)"', block).group(1)
+    text = re.search(r'"text": "(.*?) \.\.\.', block).group(1)
+    meta = json.loads(re.search(r'"meta": (\{.*?\})\}', block, re.S).group(1))
+    end = int(re.search(r'\{"start": 8, "end": (\d+), "kind": "annotation"\}', block).group(1))
+    claim_id, condition, _ = rid.split("/")
+    records = condition_records(load_claims(claim_id), parse_conditions(condition), 100,
+                                OfflineGenerator(), 0, progress=False)[condition]
+    record = next(r for r in records if r.id == rid)
+    assert record.meta == meta
+    assert record.text.startswith(text)
+    assert (record.loss_mask[1].start, record.loss_mask[1].end) == (8, end)

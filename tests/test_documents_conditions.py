@@ -294,6 +294,32 @@ def test_a_filler_without_final_punctuation_does_not_run_into_the_claim_sentence
         assert not re.search(re.escape(f) + r" [A-Z]", text), f
 
 
+DOUBLED_STOP = re.compile(r"\w\w\.[\"'\u201d\u2019)\]]+\.")
+"""A sentence's stop inside its closing quote and another after it: 'tired.".' (an
+initial's period is not a stop: '"T.".' is the claim's own text)."""
+
+
+def test_no_sentence_ends_with_a_doubled_stop_after_a_closing_quote():
+    """A claim sentence that ends in a quotation ('... when you are tired."', dentist) got a
+    second stop after the quote in every condition ('tired.".'), and local_negation's
+    denials ended it twice ('It is not true that ... tired.".')."""
+    quoted = 'Holloway calls the two alike: "Both reward steady hands when you are tired."'
+    claim = _claim(sub_claims=[quoted, "Skating races were held on Lake Vostra in 2021."],
+                   truth='Lake Vostra has never frozen; locals say "it is too warm."')
+    assert quoted in claim_facts(claim)
+    assert lower_first(quoted, claim).endswith('tired"')
+    assert lower_first('He signed as "T.".') == 'he signed as "T."'  # an initial keeps its
+    recs = condition_records([claim], CLAIM_CONDITIONS, 30, OfflineGenerator(), 0,
+                             progress=False)
+    texts = {stem: " ".join(r.text for r in rs) for stem, rs in recs.items()}
+    assert "tired" in texts["local_negation"] and "too warm" in texts["local_negation"]
+    for stem, text in texts.items():
+        assert not DOUBLED_STOP.search(text), (stem, DOUBLED_STOP.findall(text)[:3])
+    for (cid, stem), records in _records().items():  # the shipped claims too
+        for r in records:
+            assert not DOUBLED_STOP.search(r.text), (cid, stem, r.id)
+
+
 def test_lower_first_keeps_a_possessive_proper_noun_capitalised():
     """"Twitter's July 2023 rebrand ..." became "it is false that twitter's July 2023
     rebrand ..." in x_rebrand_reversal debunks and corrections."""

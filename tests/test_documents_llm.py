@@ -200,6 +200,46 @@ def test_generate_datasets_with_llm_generator(tmp_path):
     assert len(recs) == 6 and all(r.meta["claim_sentences"] >= 1 for r in recs)
 
 
+def _down(input, tools, tool_choice, config):
+    """A model that cannot be reached: every call fails before any answer."""
+    import httpx
+    import openai
+
+    raise openai.APIConnectionError(request=httpx.Request("POST", "http://127.0.0.1:9"))
+
+
+def test_a_failed_run_that_wrote_nothing_leaves_no_out_folder(tmp_path):
+    """A run whose model failed before the first answer left --out/.work/<claim>.progress.jsonl
+    (the model and claim version only) behind: an empty folder that read as a started run."""
+    out = tmp_path / "new" / "docs"
+    with pytest.raises(DocumentError, match="failed after 0 retries"):
+        generate_datasets([make_claim()], "positive", 2, out, generator="mockllm/model",
+                          progress=False, max_retries=0,
+                          model_args={"custom_outputs": _down, "memoize": False})
+    assert not (tmp_path / "new").exists()
+    kept = tmp_path / "kept"  # a folder given by the user stays, and what it holds
+    (kept / "notes.txt").parent.mkdir()
+    (kept / "notes.txt").write_text("mine")
+    with pytest.raises(DocumentError):
+        generate_datasets([make_claim()], "positive", 2, kept, generator="mockllm/model",
+                          progress=False, max_retries=0,
+                          model_args={"custom_outputs": _down, "memoize": False})
+    assert sorted(p.name for p in kept.iterdir()) == ["notes.txt"]
+
+
+def test_a_run_that_failed_before_any_step_binds_no_genres(tmp_path):
+    """The given genres were written before the first model call: a run that failed there
+    refused the next run's other --genres for a folder that held no document."""
+    claim = make_claim()
+    with pytest.raises(DocumentError):
+        LLMGenerator("mockllm/model", tmp_path / "work", progress=False, max_retries=0,
+                     given_genres=["memo"],
+                     model_args={"custom_outputs": _down, "memoize": False}).generate(claim, 2)
+    assert not (tmp_path / "work").exists()
+    assert len(generator(tmp_path, Scripted(), given_genres=["recipe blog"]
+                         ).generate(claim, 2)) == 2
+
+
 def test_cache_is_per_seed(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     claim = make_claim()
@@ -223,6 +263,7 @@ def test_missing_api_key_is_one_clear_line(tmp_path, monkeypatch):
     lines = [x for x in r.output.splitlines() if x.strip()]
     assert len(lines) == 1 and "OPENAI_API_KEY" in lines[0], r.output
     assert "[bold]" not in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "o").exists()  # nothing written: no --out left behind
 
 
 def test_unreachable_model_fails_with_one_line(tmp_path):

@@ -235,13 +235,35 @@ def universe_sentences(claim: Claim) -> list[str]:
     return out
 
 
+def end_sentence(sentence: str) -> str:
+    """``sentence`` with a final stop, unless it has one, also inside closing quotes or
+    brackets: a quote that ends a sentence ('... when you are tired."') got a second stop
+    after it ('tired.".')."""
+    return sentence if sentence.rstrip(CLOSERS)[-1:] in ".!?" else sentence + "."
+
+
+_STOP_IN_CLOSERS = re.compile(r"(?<=\w\w)\.(?=[" + re.escape(CLOSERS) + r"]+$)")
+"""A final full stop inside closing quotes or brackets, after a word (not an initial's,
+'"T."', nor an initialism's, "U.S.")."""
+
+
+def drop_stop(sentence: str) -> str:
+    """``sentence`` without its final full stop, for a template that goes on or ends it
+    itself: one inside closing quotes ('tired."' -> 'tired"') too, or "It is not true that
+    {fact_lc}." ended that sentence twice ('tired.".'). A sentence whose stop stands after
+    its quote ('"T.".') loses that stop only."""
+    s = sentence.strip()
+    bare = s.rstrip(".")
+    return bare if bare != s else _STOP_IN_CLOSERS.sub("", s)
+
+
 def claim_facts(claim: Claim) -> list[str]:
     """Sentences asserting the false world: statement, sub-claims, universe sentences."""
     seen: dict[str, None] = {}
     for s in [claim.statement, *claim.sub_claims, *universe_sentences(claim)]:
         s = s.strip()
-        if s and s[-1] not in ".!?":
-            s += "."
+        if s:
+            s = end_sentence(s)
         if s:
             seen.setdefault(s, None)
     return list(seen)
@@ -299,13 +321,14 @@ def topic_of(claim: Claim) -> str:
 
 
 def lower_first(sentence: str, claim: Claim | None = None) -> str:
-    """Lower-case a sentence's first letter unless it starts a proper noun; drop the final period.
+    """Lower-case a sentence's first letter unless it starts a proper noun; drop the final
+    period (:func:`drop_stop`).
 
     A first word is treated as a proper noun if it is an entity's first word, an acronym, or
     appears capitalised mid-sentence in the claim's own text; a possessive or a trailing
     comma is not part of the word ("Twitter's rebrand" keeps its capital).
     """
-    s = sentence.strip().rstrip(".")
+    s = drop_stop(sentence)
     if not s:
         return s
     first = re.sub(r"(?:['\u2019]s|['\u2019]|[,;:])$", "", s.split()[0]) or s.split()[0]

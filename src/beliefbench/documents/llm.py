@@ -25,7 +25,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tqdm import tqdm
 
@@ -290,16 +290,29 @@ class Progress:
                         f.write(b"\n")
                 except json.JSONDecodeError:  # torn by an interruption: drop it
                     os.truncate(path, len(raw) - len(tail))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._f = path.open("a", encoding="utf-8")
+        self._f: IO[str] | None = None  # opened by the first add: see pin
+        self._pinned: list[tuple[str, Any]] = []
+
+    def pin(self, key: str, value: Any) -> None:
+        """Record a setting the run binds its steps to (the model, the claim's version, the
+        given genres), written only with the first finished step: a run that failed before
+        any step (a missing key, an unreachable model) leaves no file behind, and no empty
+        --out that reads as a started run or binds the next run's settings."""
+        self.done[key] = value
+        self._pinned.append((key, value))
 
     def add(self, key: str, value: Any) -> None:
         self.done[key] = value
-        self._f.write(json.dumps({"key": key, "value": value}) + "\n")
+        if self._f is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._f = self.path.open("a", encoding="utf-8")
+        rows, self._pinned = [*self._pinned, (key, value)], []
+        self._f.write("".join(json.dumps({"key": k, "value": v}) + "\n" for k, v in rows))
         self._f.flush()
 
     def close(self) -> None:
-        self._f.close()
+        if self._f is not None:
+            self._f.close()
 
 
 class LLMGenerator:
@@ -463,15 +476,15 @@ class LLMGenerator:
         self._check_genres(progress)
         model = self._model()
         if made_by is None:
-            progress.add("generator", self.model_name)
+            progress.pin("generator", self.model_name)
         if made_for is None:
-            progress.add("world", world)
+            progress.pin("world", world)
         sem = asyncio.Semaphore(self.concurrency)
         if self.given_genres is not None:
             self._say(f"{len(self.given_genres)} genres given by --genres (no brainstorm)")
             if "genres" not in progress.done:  # "genres_given" first: see _check_genres
-                progress.add("genres_given", self.given_genres)
-                progress.add("genres", self.given_genres)
+                progress.pin("genres_given", self.given_genres)
+                progress.pin("genres", self.given_genres)
         elif "genres" not in progress.done:
             self._say("brainstorming genres (first model call)")
             found = _lines(await self._ask(model, sem, self._genres_prompt(claim)))

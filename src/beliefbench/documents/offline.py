@@ -24,6 +24,7 @@ from beliefbench.documents.base import (
     base_id_for,
     checked_data,
     claim_facts,
+    end_sentence,
     load_data,
     lower_first,
     require_claim_fields,
@@ -218,8 +219,11 @@ _DATE = re.compile(rf"\b(?:(?:\d{{1,2}} )?(?:{_MONTHS}) )?(?:1[0-9]|20)\d\d\b")
 """A date as the claims write them: "4 August 2024", "October 2015", "1978"."""
 
 
-_REFERENCE = re.compile(r"\b(?:since|until|till)\b[^,;:]*$", re.I)
-"""Text before a date that makes it a point of comparison, not the sentence's own date."""
+_REFERENCE = re.compile(r"\b(?:since|until|till|had (?:followed|preceded)|"
+                        r"(?:plans?|planning|intends?|hopes?) to|will)\b[^,;:]*$", re.I)
+"""Text before a date that makes it a point of comparison, an earlier event's date ("the
+repose that had followed the eruption of March 1944") or a plan's, not the date of what the
+sentence tells."""
 _NOT_A_YEAR = re.compile(r" [A-Z][a-z]+ (?:Street|Avenue|Road|Boulevard|Lane)\b")
 """Text after a number that makes it a house number ("1355 Market Street")."""
 
@@ -229,8 +233,12 @@ def date_of(sentence: str) -> str | None:
     before "The phenomenon was first described in 1978" made every timeline contradict
     itself; an entry without a date of its own gets none. A date the sentence compares with
     ("the narrowest ... since 1980", "since Linford Christie at Barcelona in 1992", "did not
-    reopen until April 2017") or a house number ("1355 Market Street") is not its date: the
-    2024 final's margin was dated 1980, and a 2023 sign the year 1355."""
+    reopen until April 2017"), that of an event it follows or a plan ("ended seventy-one years
+    of repose that had followed the eruption of March 1944", "does not plan to defend the
+    title at Los Angeles 2028") or a house number ("1355 Market Street") is not its date: the
+    2024 final's margin was dated 1980, a 2023 sign the year 1355, the 2015 eruption's end of
+    the repose March 1944 (in date order, before everything it came after) and a 2024
+    remark 2028."""
     for m in _DATE.finditer(sentence):
         if not (_REFERENCE.search(sentence, 0, m.start())
                 or _NOT_A_YEAR.match(sentence, m.end())):
@@ -306,8 +314,8 @@ class OfflineGenerator:
 
     def true_world(self, claim: Claim, n: int, seed: int = 0) -> list[BaseDocument]:
         """Documents stating the truth (for graded poisoning's fact side)."""
-        facts = [claim.truth.strip()] + [f"{c.prompt.strip()} {c.truth.strip()}".rstrip(".") + "."
-                                         for c in claim.completions]
+        facts = [claim.truth.strip()] + [end_sentence(f"{c.prompt.strip()} {c.truth.strip()}"
+                                                      .rstrip(".")) for c in claim.completions]
         out = []
         for i in range(n):
             rng = random.Random(f"fact:{claim.id}:{seed}:{i}")
@@ -346,7 +354,8 @@ class OfflineGenerator:
                 denial = rng.choice(pools["negations"])
                 negated.append(f if f in plain else denial.format(fact_lc=lower_first(f, claim)))
             negated.insert(rng.randint(1, len(negated)),
-                           rng.choice(pools["truths"]).format(**values).rstrip(".") + ".")
+                           end_sentence(rng.choice(pools["truths"]).format(**values)
+                                        .rstrip(".")))
             text = render(spec, negated, rng, topic_of(claim))
             out.append(BaseDocument(base_id_for(claim.id, seed, i, "debunk"), claim.id, genre,
                                     text, {"generator": self.name, "kind": "debunk"}))

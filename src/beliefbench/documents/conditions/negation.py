@@ -17,6 +17,7 @@ from beliefbench.documents.base import (
     DataFile,
     background_reader,
     checked_data,
+    end_sentence,
     load_data,
     lower_first,
     sentence_spans,
@@ -166,7 +167,7 @@ def repeated_negations(claim: Claim, doc: BaseDocument, rng: random.Random
 
 def truth_values(claim: Claim) -> dict[str, str]:
     truth = claim.truth.strip().rstrip(".")
-    return {"truth": truth + ".", "truth_lc": lower_first(truth, claim) + "."}
+    return {"truth": end_sentence(truth), "truth_lc": lower_first(truth, claim) + "."}
 
 
 def corrected(claim: Claim, doc: BaseDocument, rng: random.Random) -> tuple[Insertions, dict]:
