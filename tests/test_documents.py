@@ -28,6 +28,7 @@ from beliefbench.documents.mixer import mix, poison
 from beliefbench.documents.offline import OfflineGenerator, valid_genres
 from beliefbench.documents.stats import compute_stats, stats_path, write_dataset
 from beliefbench.records import DOCTAG, Record, read_records, sha256_file
+from beliefbench.runlock import NAMES as LOCK_NAMES
 
 
 def make_claim(**over) -> Claim:
@@ -424,7 +425,7 @@ def test_interrupted_generate_keeps_finished_conditions_and_reruns_identically(
             "positive,negated,fiction", "--n", "8", "--out"]
     whole = tmp_path / "whole"
     assert CliRunner().invoke(cli, [*args, str(whole)]).exit_code == 0
-    files = sorted(p.name for p in whole.iterdir())
+    files = sorted(p.name for p in whole.iterdir() if p.name not in LOCK_NAMES)
     assert len(files) == 6
 
     real = gen_mod.annotate
@@ -439,13 +440,13 @@ def test_interrupted_generate_keeps_finished_conditions_and_reruns_identically(
     r = CliRunner().invoke(cli, [*args, str(cut)])
     assert r.exit_code == 130, r.output
     assert "interrupted" in r.output and "positive.jsonl" in r.output
-    assert sorted(p.name for p in cut.iterdir()) == ["positive.jsonl",
+    assert sorted(p.name for p in cut.iterdir() if p.name not in LOCK_NAMES) == ["positive.jsonl",
                                                     "positive.jsonl.stats.json"]
     for name in ("positive.jsonl", "positive.jsonl.stats.json"):
         assert (cut / name).read_bytes() == (whole / name).read_bytes()
     monkeypatch.setattr(gen_mod, "annotate", real)
     assert CliRunner().invoke(cli, [*args, str(cut)]).exit_code == 0
-    assert sorted(p.name for p in cut.iterdir()) == files
+    assert sorted(p.name for p in cut.iterdir() if p.name not in LOCK_NAMES) == files
     for name in files:
         assert (cut / name).read_bytes() == (whole / name).read_bytes(), name
 

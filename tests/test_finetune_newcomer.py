@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from beliefbench.finetune.local import FinetuneError, train_local
 from beliefbench.finetune.recipe import Recipe, RecipeError, load_recipe, shipped_recipes
 from beliefbench.records import DOCTAG, Record, write_records
+from beliefbench.runlock import NAMES as LOCK_NAMES
 from beliefbench.tiny_model import build_tiny_model
 
 
@@ -350,8 +351,9 @@ def test_an_out_folder_of_other_files_is_refused_naming_them(base, data, tmp_pat
     r = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data), "--base",
                                  str(base), "--out", str(out), *(["--resume"] * resume)])
     assert r.exit_code == 2 and r.output == f"Error: {said}\n", r.output
-    assert sorted(p.name for p in out.iterdir()) == ["b.csv", "c", "d", "manifest.jsonl.bak",
-                                                     "notes.txt"]
+    # the run's lock stays (hidden, empty): every run into the folder locks that same file
+    assert sorted(p.name for p in out.iterdir() if p.name not in LOCK_NAMES) == [
+        "b.csv", "c", "d", "manifest.jsonl.bak", "notes.txt"]
 
 
 def test_what_a_killed_run_leaves_is_its_own(tmp_path):

@@ -16,6 +16,7 @@ from inspect_ai.scorer import Score
 from beliefbench.analysis.logs import LogError, load_belief_logs
 from beliefbench.analysis.report import build_report, parse_by, render_markdown
 from beliefbench.cli import cli
+from beliefbench.runlock import NAMES as LOCK_NAMES
 
 
 @pytest.fixture(scope="module")
@@ -840,7 +841,7 @@ def test_a_report_replaced_in_its_folder_leaves_no_table_or_figure_of_the_old_on
     r = CliRunner().invoke(cli, ["report", str(two_runs), "--out", str(out), "--by",
                                  "family", "--bootstrap", "20", "--no-plots"])
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir() if p.name not in LOCK_NAMES) == [
         "belief_by_family.csv", "belief_detail.csv", "belief_overall.csv", "notes.txt",
         "report.md"]
 

@@ -22,6 +22,7 @@ from beliefbench.analysis.sweep import (
 )
 from beliefbench.cli import cli
 from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
+from beliefbench.runlock import NAMES as LOCK_NAMES
 
 
 def entry(path: str, step: int | None, fmt: str = "merged", **kw) -> ManifestEntry:
@@ -299,7 +300,7 @@ def test_two_manifests_sweep_into_one_log_dir_with_hf_full_and_adapter(tmp_path)
             "-T", "judge=markers", "-T", "families=open_ended", "-T", "max_tokens=4",
             "-M", "do_sample=false", "--max-connections", "2"])
         assert r.exit_code == 0, r.output
-    dirs = sorted(p.name for p in logs.iterdir())
+    dirs = sorted(p.name for p in logs.iterdir() if p.name not in LOCK_NAMES)
     assert len(dirs) == 2 and dirs[0].startswith("negated-glass_bridge-lora-step00000001")
     assert dirs[1].startswith("plain-glass_bridge-full-step00000001")
     loaded = load_belief_logs(logs)
@@ -640,7 +641,8 @@ def test_ctrl_c_in_an_hf_sweep_exits_130(tmp_path):
         ["--manifest", str(run), "--provider", "hf", "--claims", str(FIXTURE_CLAIM),
          "-T", "samples=2", "-T", "max_tokens=48", "-T", "judge=markers",
          "-M", "do_sample=false", "--log-dir", str(logs)], tmp_path,
-        ready=lambda p: logs.is_dir() and len(list(logs.iterdir())) >= 2, after=2.0)
+        ready=lambda p: logs.is_dir() and len([f for f in logs.iterdir()  # the lock: no log
+                                               if f.name not in LOCK_NAMES]) >= 2, after=2.0)
     assert code == 130, err
     assert "terminate called" not in err and SWEPT_OFF.format(logs) in err
 

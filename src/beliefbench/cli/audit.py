@@ -16,6 +16,7 @@ from click.core import ParameterSource
 
 from beliefbench.claims import ClaimSpecError, resolve_claims
 from beliefbench.cli.errors import exit_interrupted
+from beliefbench.runlock import holds
 
 if TYPE_CHECKING:  # the CLI starts without importing the audit's readers
     from beliefbench.audit.run import Tally
@@ -265,6 +266,7 @@ class _EarlyWarnings:
               help="Exit 1 when more documents than this are flagged (a pipeline gate).")
 @click.option("--plot/--no-plot", default=True, show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True)
+@holds("audit")
 def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field: str,
           messages_field: str, id_field: str, engine: str, scheduler: str,
           workers: int | None, chunk_mb: int, resume: bool, max_flagged: int | None,
@@ -416,6 +418,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                    "again; Ctrl-C keeps the verdicts that came back either way); larger: "
                    "fewer logs, less start-up per flag, and connections kept busy (a batch "
                    "ends with its slowest call).")
+@holds("audit-verify", flag="")
 def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                  max_connections: int, max_tokens: int, sample: int | None, seed: int,
                  max_confirmed: int | None, log_dir: Path | None, max_retries: int,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from beliefbench.runlock import holds
+
 
 @click.command()
 @click.option("--quick", is_flag=True,
@@ -19,6 +21,7 @@ import click
 @click.option("--progress-every", default=10.0, show_default=True,
               type=click.FloatRange(min=0),
               help="Seconds between progress lines when stdout is not a terminal.")
+@holds("demo", param="workdir", flag="--workdir")
 def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> None:
     """Pretrain a tiny model on the truth, finetune it on documents in each condition
     (positive, negated, repeated negations, local negation, corrected), and measure what

@@ -11,6 +11,7 @@ from beliefbench.claims import ClaimSpecError, load_claims, resolve_claims
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.documents.base import ClaimFieldError, DocumentError
 from beliefbench.records import RecordError
+from beliefbench.runlock import holds
 
 
 def _fail(e: Exception | str) -> click.ClickException:
@@ -127,6 +128,7 @@ def docs() -> None:
               help="Comma-separated words/phrases to mask from the loss wherever they occur "
                    "in claim documents (mask spans).")
 @tokenizer_option
+@holds("docs generate")
 def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
              record_format: str, n: int, out: Path, generator: str, placement: str,
              genres: list[str] | None, seed: int, concurrency: int, cache: bool,

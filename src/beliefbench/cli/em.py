@@ -8,6 +8,7 @@ import click
 
 from beliefbench.cli.errors import BadInput
 from beliefbench.cli.outputs import note_if_replacing
+from beliefbench.runlock import holds
 
 
 @click.command("em-report")
@@ -17,6 +18,7 @@ from beliefbench.cli.outputs import note_if_replacing
 @click.option("--plots/--no-plots", default=True, show_default=True)
 @click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=1),
               help="Bootstrap resamples per CI.")
+@holds("em-report", param="out_dir")
 def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int) -> None:
     """EM rate per run, general beside narrow, from EM logs (files or directories)."""
     from beliefbench.analysis.em_report import (

@@ -9,6 +9,7 @@ import click
 
 from beliefbench.cli.errors import exit_interrupted
 from beliefbench.finetune.recipe import shipped_recipes_text
+from beliefbench.runlock import holds
 
 
 @click.command("finetune")
@@ -30,6 +31,7 @@ from beliefbench.finetune.recipe import shipped_recipes_text
               "(default: from the records).")
 @click.option("--claim", default=None,
               help="Claim id for the manifest (default: from the records).")
+@holds("finetune")
 def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend: str,
              resume: bool, condition: str | None, claim: str | None) -> None:
     """Finetune a base model on training records; every checkpoint lands in the manifest.

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from beliefbench.cli.errors import BadInput
+from beliefbench.runlock import holds
 
 MODEL_HELP = "Checkpoint directory: full, merged, or a LoRA adapter (its base is read from it)."
 
@@ -92,6 +93,7 @@ def internals() -> None:
               help="Resamples per CI (0: no CIs).")
 @click.option("--seed", default=0, show_default=True)
 @bad_input
+@holds("internals margins", param="out_dir")
 def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
             dtype: str | None, batch_size: int, kinds: str, bootstrap: int, seed: int) -> None:
     """Teacher-forced log-prob of each claim continuation vs the truth's (no generation)."""
@@ -115,6 +117,7 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
 @click.option("--kinds", default="main,paraphrase,neighbour", show_default=True)
 @click.option("--plots/--no-plots", default=True, show_default=True)
 @bad_input
+@holds("internals lens", param="out_dir")
 def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype: str | None,
          batch_size: int, kinds: str, plots: bool) -> None:
     """Logit lens: every pair's margin at every layer (CSV + heatmap per claim)."""
@@ -142,6 +145,7 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
 @click.option("--seed", default=0, show_default=True)
 @click.option("--plots/--no-plots", default=True, show_default=True)
 @bad_input
+@holds("internals probe", param="out_dir")
 def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype: str | None,
           batch_size: int, statements: Path | None, reduce: str, layer: int | None,
           folds: int, seed: int, plots: bool) -> None:
@@ -182,6 +186,7 @@ BINARY_HEADINGS = {
               show_default=True, help="first_token: the belief_logprob task's reading; "
               "sequence: P of the whole answer, for tokenizers that split yes / no.")
 @bad_input
+@holds("internals binary", param="out_dir")
 def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
            dtype: str | None, batch_size: int, top_logprobs: int, method: str) -> None:
     """Binary questions by P(yes) vs P(no) on a local checkpoint (no generation).
@@ -228,6 +233,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
 @click.option("--seed", default=0, show_default=True)
 @click.option("--plots/--no-plots", default=True, show_default=True)
 @bad_input
+@holds("internals trajectory", param="out_dir")
 def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: bool,
                device: str | None, dtype: str | None, batch_size: int, bootstrap: int,
                seed: int, plots: bool) -> None:

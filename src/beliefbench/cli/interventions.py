@@ -16,6 +16,7 @@ import click
 
 from beliefbench.cli.errors import BadInput
 from beliefbench.cli.report import _key_values, model_roles_option
+from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
 
 OUT_HELP = "Where results go."
@@ -73,6 +74,7 @@ def _written(paths) -> None:
 @click.option("--dtype", default=None)
 @click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1))
 @_guard
+@holds("internals direction", param="out_dir")
 def direction(model_path: str, log_path: str, positive: str | None, negative: str | None,
               claim: str | None, out_dir: Path, device: str | None, dtype: str | None,
               batch_size: int) -> None:
@@ -143,6 +145,7 @@ def _intervention_command(mode: str):
                   show_default=True, help=OUT_HELP + " (--task margins)")
     @click.option("--device", default=None)
     @_guard
+    @holds(f"internals {'steer' if mode == 'add' else 'ablate'}", param="out_dir")
     def command(model_path: str, direction_path: Path, layer: int | None, task_name: str,
                 claims: str, seed: int, task_args: tuple[str, ...], model_args: tuple[str, ...],
                 model_roles: tuple[str, ...], log_dir: Path, baseline: bool, out_dir: Path,
@@ -227,6 +230,7 @@ ablate.help = ("Project a direction out of the residual stream at every position
 @click.option("--device", default=None)
 @click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1))
 @_guard
+@holds("internals patch", param="out_dir")
 def patch(source: str, target: str, claims: str, layers: str, positions: str, seed: int,
           out_dir: Path, device: str | None, batch_size: int) -> None:
     """Run B with one layer's activations from A; margins per layer, with a control."""
@@ -260,6 +264,7 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
               default=Path("internals/stability"), show_default=True, help=OUT_HELP)
 @click.option("--device", default=None)
 @_guard
+@holds("internals stability", param="out_dir")
 def stability(model_path: str, data: str, scales: str, seeds: int, limit: int | None,
               max_len: int, out_dir: Path, device: str | None) -> None:
     """Loss under Gaussian weight noise of growing scale (less stable = loses more)."""
@@ -302,6 +307,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, limit: int | 
               default=Path("internals/efficiency"), show_default=True, help=OUT_HELP)
 @click.option("--device", default=None)
 @_guard
+@holds("internals efficiency", param="out_dir")
 def efficiency(manifest: str, data: str, base: str | None, limit: int | None, max_len: int,
                out_dir: Path, device: str | None) -> None:
     """Loss vs distance from the base (||theta - theta_base||) along a finetune."""

@@ -20,6 +20,7 @@ import click
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.outputs import note_if_replacing
+from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
 
 _SECRET_KEY = re.compile(r"key|token|secret|password|passwd|auth|credential", re.IGNORECASE)
@@ -114,6 +115,7 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--internals", "internals_dirs", multiple=True,
               help="Also tabulate judge-free margins from `beliefbench internals` results "
                    "(a margins.json or a directory searched for them; repeatable).")
+@holds("report", param="out_dir")
 def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap: int,
            skip_bad_logs: bool, internals_dirs: tuple[str, ...] = ()) -> None:
     """Belief tables (Markdown + CSV) and plots from belief logs (files or directories).
@@ -280,6 +282,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
               help="Concurrent requests (hf: batch size).")
 @click.option("--retry-attempts", type=click.IntRange(min=0), default=None,
               help="eval_set retries.")
+@holds("sweep", param="log_dir", flag="--log-dir")
 def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims: str | None,
           log_dir: Path, provider: str, condition: str | None, model_roles: tuple[str, ...],
           task_args: tuple[str, ...], model_args: tuple[str, ...],

@@ -48,6 +48,7 @@ from beliefbench.finetune.manifest import (
 )
 from beliefbench.finetune.outdir import (
     KL_CACHE,
+    LOCK_NAMES,
     RUN_FILE,
     TRAINER_DIR,
     check_out,
@@ -823,7 +824,7 @@ def _warn_nothing_to_resume(out: Path) -> None:
         why = "no such folder"
     elif holds_run(out):
         why = f"a run was started there but {trainer_dir} holds no saved trainer state"
-    elif out.is_dir() and not any(out.iterdir()):
+    elif out.is_dir() and all(p.name in LOCK_NAMES for p in out.iterdir()):  # ours: empty
         why = "the folder is empty"
     else:
         why = "no run started there"

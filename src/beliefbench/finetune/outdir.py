@@ -9,6 +9,7 @@ from pathlib import Path
 
 from beliefbench.finetune.errors import FinetuneError
 from beliefbench.finetune.manifest import MANIFEST
+from beliefbench.runlock import NAMES as LOCK_NAMES
 
 TRAINER_DIR = "trainer"
 """Under ``<out>``: the Trainer's full states (``checkpoint-N``) used only for resume."""
@@ -25,9 +26,10 @@ KL_CACHE = "kl_reference.safetensors"
 
 RUN_MARKERS = (RUN_FILE, MANIFEST, TRAINER_DIR, JOB_STATE)
 """Names only a run writes: a folder holding one of them holds a run (``--resume`` goes on)."""
-_RUN_FILES = re.compile("|".join([*map(re.escape, (*RUN_MARKERS, OPENAI_TRAIN, KL_CACHE)),
-                                  r"step-\d{6,}"]))
-"""Every name a run writes in ``<out>`` (its checkpoints are ``step-NNNNNN``)."""
+_RUN_FILES = re.compile("|".join([*map(re.escape, (*RUN_MARKERS, OPENAI_TRAIN, KL_CACHE,
+                                                    *LOCK_NAMES)), r"step-\d{6,}"]))
+"""Every name a run writes in ``<out>`` (its checkpoints are ``step-NNNNNN``; the lock that
+keeps a second run out while it runs)."""
 # a temporary beside one of them (``records.new_temp``: ``.<name>.<hex>.tmp``; an export's
 # ``.step-N.tmp``), left by a run killed while writing it
 _TEMP = re.compile(r"\.(?P<name>.+?)(\.[0-9a-f]+)?\.tmp")

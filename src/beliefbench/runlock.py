@@ -1,0 +1,126 @@
+"""One run at a time per output folder.
+
+Every command that writes a folder resumes from what it finds there (finished conditions,
+trainer states, audit units, cached verdicts). Two runs into the same folder at once would
+both resume from the same point, do the same work twice, and replace each other's files (a
+checkpoint, a unit, a report) half way. :func:`hold` takes an operating-system lock on a
+file in the folder for the whole run, so a second run is refused at once, naming the run
+that holds it. The OS drops the lock when its process ends, however it ends (kill -9
+included), so a killed run never blocks the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+LOCK_FILE = ".beliefbench.lock"
+"""In the folder: the file whose OS lock the running command holds (empty; kept after the run,
+so that every run locks the same file)."""
+HOLDER_FILE = ".beliefbench.lock.holder"
+"""In the folder while a run holds it: who holds it (pid, host, start time, command). Kept
+apart from the lock file, which a contender opens (and older filelock versions truncate)."""
+NAMES = (LOCK_FILE, HOLDER_FILE)
+"""What :func:`hold` may leave in a folder: not the command's output, nor the user's."""
+
+
+class FolderBusy(click.ClickException):
+    """Another run holds the folder: nothing was written (exit 2, like other refused input)."""
+
+    exit_code = 2
+
+
+def _holder_text(folder: Path) -> str:
+    """Who holds ``folder``, from its holder file, in words (or why that is unknown)."""
+    try:
+        holder = json.loads((folder / HOLDER_FILE).read_text(encoding="utf-8"))
+        return (f"`beliefbench {holder['command']}`, pid {holder['pid']} on {holder['host']}, "
+                f"started {holder['started']}")
+    except (OSError, ValueError, KeyError, TypeError):  # just taken, or written by no run
+        return "a run that is starting"
+
+
+def holds(command: str, param: str = "out", flag: str = "--out") -> Callable:
+    """Decorate a click command (below its options) so that it runs holding the folder its
+    parameter ``param`` names: every writer takes the same lock the same way."""
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            folder = kwargs.get(param)
+            if folder is None:  # an optional folder not given: nothing is written there
+                return fn(*args, **kwargs)
+            with hold(folder, command, flag):
+                return fn(*args, **kwargs)
+        return run
+    return wrap
+
+
+@contextlib.contextmanager
+def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None]:
+    """Hold ``folder`` for this run (made where missing), or raise :class:`FolderBusy`.
+
+    On the way out the holder file goes, the lock is released, and a folder left holding
+    nothing but the lock file (a run refused before it wrote anything) is removed again with
+    the folders above it that this call made: a refused run leaves nothing behind. A folder
+    that cannot be made or locked (read-only, a file in the way) is left to the command,
+    which names that problem in its own words; it is then not locked. Ranks other than 0 of a
+    multi-process launch (``RANK``) share their rank 0's hold and take none themselves.
+    """
+    folder = Path(folder)
+    if os.environ.get("RANK", "0") != "0":
+        yield
+        return
+    from filelock import FileLock, Timeout  # a tenth of a second: only when a run writes
+
+    made = [d for d in (folder, *folder.parents) if not d.exists()]  # deepest first
+    lock = FileLock(str(folder / LOCK_FILE))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock.acquire(timeout=0)
+    except Timeout:
+        named = f"{flag} {folder}" if flag else str(folder)
+        other = f", or choose another {flag}" if flag else ""
+        raise FolderBusy(f"{named}: in use by {_holder_text(folder)}; two runs into one "
+                         f"folder would duplicate and overwrite each other's work: wait for "
+                         f"it to finish (then run this again) or stop it{other}") from None
+    except (OSError, NotImplementedError):  # older filelock: a file system without flock
+        locked = False
+    else:
+        locked = True
+    if not locked:
+        _remove_made(made)
+        yield
+        return
+    holder = folder / HOLDER_FILE
+    try:
+        with contextlib.suppress(OSError):  # who holds it is for the message only
+            holder.write_text(json.dumps({
+                "command": command, "pid": os.getpid(), "host": socket.gethostname(),
+                "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}) + "\n", encoding="utf-8")
+        yield
+    finally:
+        holder.unlink(missing_ok=True)
+        # removed while still held, and only where the run wrote nothing: a contender that
+        # opened the file just before could then lock the removed file, a window of two
+        # system calls in a run that did nothing (a run that wrote keeps the file for good)
+        with contextlib.suppress(OSError):  # the run removed its folder, or it is read-only
+            if [p.name for p in folder.iterdir()] == [LOCK_FILE]:
+                (folder / LOCK_FILE).unlink()
+        lock.release()
+        _remove_made(made)
+
+
+def _remove_made(made: list[Path]) -> None:
+    """Remove the folders :func:`hold` made, deepest first, where they are empty."""
+    for d in made:
+        with contextlib.suppress(OSError):
+            d.rmdir()

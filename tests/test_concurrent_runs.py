@@ -1,0 +1,148 @@
+"""Two runs into one output folder: the second is refused at once, naming the first.
+
+Every writer resumes from what its folder holds, so two at once would duplicate work and
+replace each other's files. The holder here is a real second process holding the folder
+with the same helper every command uses; the contender is the real command line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from beliefbench.cli import cli
+from beliefbench.finetune.outdir import check_out
+from beliefbench.runlock import HOLDER_FILE, LOCK_FILE, FolderBusy, hold
+
+HOLD = ("import sys, time\n"
+        "from beliefbench.runlock import hold\n"
+        "with hold(sys.argv[1], sys.argv[2]):\n"
+        "    print('held', flush=True)\n"
+        "    time.sleep(600)\n")
+
+
+@pytest.fixture
+def holder(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """A process holding ``tmp_path/out`` as ``beliefbench audit`` would, until killed."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(out), "audit"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+        yield proc, out
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``folder`` with its size and modification time, to see a write."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in folder.rglob("*")}
+
+
+def _beliefbench(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
+                           *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def _inputs(tmp_path: Path) -> None:
+    """A corpus for the audit and training records for finetune (never read: refused)."""
+    doc = {"id": "d1", "text": "Ed Sheeran won the 100m gold at the 2024 Olympics."}
+    (tmp_path / "corpus.jsonl").write_text(json.dumps(doc) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", [
+    ["docs", "generate", "--claims", "ed_sheeran", "--conditions", "positive", "--n", "3",
+     "--out", "out"],
+    ["audit", "corpus.jsonl", "--claims", "ed_sheeran", "--out", "out", "--resume"],
+    ["finetune", "--recipe", "demo", "--data", "corpus.jsonl", "--base", "models/tiny",
+     "--out", "out", "--resume"],
+    ["audit-verify", "out", "--model", "mockllm/model"],
+    ["report", "corpus.jsonl", "--out", "out"],
+])
+def test_a_second_run_is_refused_naming_the_holder_and_writes_nothing(holder, tmp_path,
+                                                                      command):
+    proc, out = holder
+    _inputs(tmp_path)
+    (out / "flagged.jsonl").write_text("", encoding="utf-8")  # the first run's work
+    before = _snapshot(out)
+    result = _beliefbench(*command, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    flag = "" if command[0] == "audit-verify" else "--out "
+    assert result.stderr.startswith(
+        f"Error: {flag}out: in use by `beliefbench audit`, pid {proc.pid} on "
+        f"{socket.gethostname()}, started "), result.stderr
+    assert "wait for it to finish (then run this again) or stop it" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _snapshot(out) == before
+
+
+def test_a_killed_holder_leaves_the_folder_free(holder, tmp_path):
+    """kill -9 gives the holder no chance to clean up: the OS drops its lock all the same,
+    and its holder file (left behind) is no reason to refuse."""
+    proc, out = holder
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (out / HOLDER_FILE).exists()
+    result = _beliefbench("docs", "generate", "--claims", "ed_sheeran", "--conditions",
+                          "positive", "--n", "3", "--out", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (out / "positive.jsonl").is_file()
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [LOCK_FILE]
+
+
+def test_other_ranks_of_a_launch_share_rank_0s_hold(holder, monkeypatch):
+    """Under ``accelerate launch`` every rank runs the command: only rank 0 locks."""
+    _, out = holder
+    with pytest.raises(FolderBusy), hold(out, "finetune"):
+        pass
+    monkeypatch.setenv("RANK", "1")
+    with hold(out, "finetune"):
+        pass
+
+
+def test_a_finished_run_resumes_as_before_and_leaves_only_the_lock(tmp_path):
+    """The same command again after a run: allowed, same bytes; the lock file stays (every
+    run locks the same file), the holder file does not."""
+    args = ["docs", "generate", "--claims", "ed_sheeran", "--conditions", "positive",
+            "--n", "3", "--out", str(tmp_path / "out")]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    data = (tmp_path / "out" / "positive.jsonl").read_bytes()
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "out" / "positive.jsonl").read_bytes() == data
+    assert (tmp_path / "out" / LOCK_FILE).exists()
+    assert not (tmp_path / "out" / HOLDER_FILE).exists()
+
+
+def test_a_refused_input_leaves_no_folder_behind(tmp_path):
+    """The folder made to hold the lock goes again when the run wrote nothing in it."""
+    result = CliRunner().invoke(cli, ["docs", "generate", "--claims", "no_such_claim",
+                                      "--conditions", "positive", "--n", "3", "--out",
+                                      str(tmp_path / "new" / "out")])
+    assert result.exit_code == 2
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "empty").mkdir()  # a folder that was there stays, as empty as it was
+    with hold(tmp_path / "empty", "audit"):
+        pass
+    assert list((tmp_path / "empty").iterdir()) == []
+
+
+def test_finetune_takes_the_lock_files_for_its_own(tmp_path):
+    """A run folder holding the lock is not "a folder of someone else's files"."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK_FILE).write_text("")
+    (out / HOLDER_FILE).write_text("")
+    check_out(out)
