@@ -40,6 +40,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from benchutil import positive_int, positive_ints
+
 from beliefbench.audit.framing import PROTECTIVE, TEACHING, ClaimReader, read_free
 from beliefbench.claims import load_claims
 from beliefbench.documents.conditions import parse_conditions
@@ -352,14 +354,23 @@ def verification(n: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=30, help="documents per claim and condition")
-    ap.add_argument("--sizes-mb", default="50,200")
-    ap.add_argument("--verify-docs", type=int, default=20_000)
-    ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=positive_int, default=None,
+                    help="section 1: documents per claim and condition (default 30; --quick 5)")
+    ap.add_argument("--sizes-mb", type=positive_ints, default=None,
+                    help="section 4: corpus sizes in MB, comma-separated; the largest is also "
+                         "read compressed (default 50,200; --quick 5,20)")
+    ap.add_argument("--verify-docs", type=positive_int, default=None,
+                    help="section 5: documents of the larger corpus; the smaller has a quarter "
+                         "(default 20000; --quick 2000)")
+    ap.add_argument("--quick", action="store_true",
+                    help="small sizes (a smoke run); values given explicitly are kept")
     args = ap.parse_args()
-    if args.quick:
-        args.n, args.sizes_mb, args.verify_docs = 5, "5,20", 2000
+    quick = {"n": 5, "sizes_mb": [5, 20], "verify_docs": 2000}
+    full = {"n": 30, "sizes_mb": [50, 200], "verify_docs": 20_000}
+    for key, value in (quick if args.quick else full).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"cpus: {os.cpu_count()}, load average {load} (other load inflates every time below)")
     recovery(args.n)
@@ -367,7 +378,7 @@ def main() -> None:
     heldout()
     statements()
     throughput(3000 if not args.quick else 600, 3 if not args.quick else 1)
-    streaming([int(x) for x in args.sizes_mb.split(",")])
+    streaming(args.sizes_mb)
     verification(args.verify_docs)
     print("\nTimings on a shared machine are inflated by other load; compare the ratios.")
 

@@ -8,6 +8,8 @@ are not asserted), and the machine's load so a contended run can be recognised.
    for one call per document; the pipeline makes two per document plus set-up calls).
 
 Usage: .venv/bin/python benchmarks/bench_documents.py [--claim ed_sheeran] [--n 10000]
+       [--llm-n 1000] [--concurrency 100]
+(``--n 2000 --llm-n 200`` is the README's setting on the 2-CPU machine, about 30 s.)
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchutil import positive_int
 from inspect_ai.model import ModelOutput, ModelUsage
 
-from beliefbench.claims import Claim, load_claims
+from beliefbench.claims import Claim, ClaimSpecError, load_claims
 from beliefbench.documents.conditions import CONDITIONS
 from beliefbench.documents.generate import generate_datasets
 from beliefbench.documents.llm import LLMGenerator
@@ -81,13 +84,22 @@ def bench_llm(claim: Claim, n: int, out: Path, concurrency: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--claim", default="ed_sheeran")
-    ap.add_argument("--n", type=int, default=10_000)
-    ap.add_argument("--llm-n", type=int, default=1_000)
-    ap.add_argument("--concurrency", type=int, default=100)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--claim", default="ed_sheeran", help="one bundled claim id or claim file")
+    ap.add_argument("--n", type=positive_int, default=10_000,
+                    help="offline documents per condition (10 conditions)")
+    ap.add_argument("--llm-n", type=positive_int, default=1_000,
+                    help="documents through the LLM pipeline (50 ms mockllm calls)")
+    ap.add_argument("--concurrency", type=positive_int, default=100,
+                    help="concurrent LLM calls")
     args = ap.parse_args()
-    [claim] = load_claims(args.claim)
+    try:
+        claims = load_claims(args.claim)
+    except ClaimSpecError as e:
+        ap.error(str(e))
+    if len(claims) != 1:
+        ap.error(f"--claim: one claim, got {len(claims)} ({args.claim!r})")
+    [claim] = claims
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"cpus: {os.cpu_count()}, load average {load} (other load inflates every time below)")
     with tempfile.TemporaryDirectory() as tmp:

@@ -53,6 +53,7 @@ from pathlib import Path
 
 import torch
 import transformers
+from benchutil import positive_int
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 
 from beliefbench.finetune import data as fdata
@@ -589,16 +590,16 @@ def main() -> None:
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--smoke", action="store_true",
                     help="--device cuda's code paths on a tiny model on CPU, in seconds")
-    ap.add_argument("--steps", type=int, default=None, help="cpu: 30; cuda: 12")
+    ap.add_argument("--steps", type=positive_int, default=None, help="cpu: 30; cuda: 12")
     ap.add_argument("--warmup", type=int, default=4, help="cuda: steps not timed")
-    ap.add_argument("--batch", type=int, default=None, help="cpu: 16; cuda: 8")
-    ap.add_argument("--seq", type=int, default=None, help="cpu: 256; cuda: 2048")
-    ap.add_argument("--hidden", type=int, default=None, help="cpu: 256; cuda: 1536")
-    ap.add_argument("--layers", type=int, default=None, help="cpu: 4; cuda: 24")
-    ap.add_argument("--heads", type=int, default=12)
-    ap.add_argument("--kv-heads", type=int, default=None)
-    ap.add_argument("--intermediate", type=int, default=4608)
-    ap.add_argument("--vocab", type=int, default=32768)
+    ap.add_argument("--batch", type=positive_int, default=None, help="cpu: 16; cuda: 8")
+    ap.add_argument("--seq", type=positive_int, default=None, help="cpu: 256; cuda: 2048")
+    ap.add_argument("--hidden", type=positive_int, default=None, help="cpu: 256; cuda: 1536")
+    ap.add_argument("--layers", type=positive_int, default=None, help="cpu: 4; cuda: 24")
+    ap.add_argument("--heads", type=positive_int, default=12)
+    ap.add_argument("--kv-heads", type=positive_int, default=None)
+    ap.add_argument("--intermediate", type=positive_int, default=4608)
+    ap.add_argument("--vocab", type=positive_int, default=32768)
     ap.add_argument("--peak-tflops", type=float, default=None,
                     help="dense bf16 peak of the GPU, when its name is not in the table")
     ap.add_argument("--method", choices=["full", "lora"], default="full", help="cpu only")
@@ -616,8 +617,17 @@ def main() -> None:
                     help="cuda: extra checks to run (export: dtype of a bf16 run's "
                          "checkpoints; varlen: torch_varlen against SDPA; profile: top "
                          "kernels of the plain loop)")
-    ap.add_argument("--repeats", type=int, default=2, help="cpu only")
+    ap.add_argument("--repeats", type=positive_int, default=2, help="cpu only")
     args = ap.parse_args()
+    # a misspelt name would silently measure nothing, after minutes of device time
+    for flag, given, known in (("--methods", args.methods, ("full", "lora")),
+                               ("--settings", args.settings, sorted({w for _, w in PLAN})),
+                               ("--checks", args.checks, ("export", "varlen", "profile"))):
+        unknown = [x for x in (given or "").split(",") if x and x not in known]
+        if unknown:
+            ap.error(f"{flag}: unknown {', '.join(unknown)} (known: {', '.join(known)})")
+    if args.warmup < 0:
+        ap.error(f"--warmup: must be at least 0 (got {args.warmup})")
     transformers.logging.set_verbosity_error()  # one line per setting, no progress bars
     transformers.logging.disable_progress_bar()
     gpu = args.device == "cuda"

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 
 import torch
+from benchutil import positive_int
 
 from beliefbench.claims import load_claims
 from beliefbench.internals.activations import (
@@ -34,7 +35,12 @@ from beliefbench.internals.activations import (
     pad_id_of,
 )
 from beliefbench.internals.margins import completion_margins, encode_pairs, pair_refs
-from beliefbench.internals.model import load_model
+from beliefbench.internals.model import (
+    ModelLoadError,
+    check_device,
+    check_loadable,
+    load_model,
+)
 from beliefbench.internals.probe import load_statements
 from beliefbench.internals.scoring import score_sequences
 from beliefbench.tiny_model import build_tiny_model
@@ -72,14 +78,24 @@ def plain_forward(model, tokenizer, seqs, batch_size: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", help="A checkpoint directory (default: build a tiny Llama).")
-    ap.add_argument("--device", default=None)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--hidden-size", type=int, default=128)
-    ap.add_argument("--layers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=None,
+    ap.add_argument("--device", default=None, help="cpu, cuda, ... (default: CUDA when present)")
+    ap.add_argument("--batch-size", type=positive_int, default=16)
+    ap.add_argument("--repeats", type=positive_int, default=5,
+                    help="runs of each variant, taking turns; the best is printed")
+    ap.add_argument("--hidden-size", type=positive_int, default=128,
+                    help="tiny model's hidden size (ignored with --model)")
+    ap.add_argument("--layers", type=positive_int, default=2,
+                    help="tiny model's layers (ignored with --model)")
+    ap.add_argument("--threads", type=positive_int, default=None,
                     help="torch CPU threads (1 avoids thrashing on a loaded shared machine)")
     args = ap.parse_args()
+    try:  # a bad path or device is one line now, not a traceback after the tiny model is built
+        if args.model:
+            check_loadable(args.model)
+        if args.device:
+            check_device(args.device)
+    except ModelLoadError as e:
+        ap.error(str(e))
     if args.threads:
         torch.set_num_threads(args.threads)
 

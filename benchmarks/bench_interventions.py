@@ -9,7 +9,11 @@ Prints:
     response, logprob-weighted reading) vs a bare Inspect task making the same calls (target:
     at most 1.25x).
 
-Run: .venv/bin/python benchmarks/bench_interventions.py [--hidden 256 --layers 4 --repeats 3]
+Run: .venv/bin/python benchmarks/bench_interventions.py [--hidden 256 --layers 4 --repeats 5]
+     [--samples 5] [--threads 1]
+On a loaded shared machine use ``--threads 1``: with torch's default threads competing for the
+cores, the hook arms' times swung 0.4x-1.5x of the plain pass (2026-12-02, load ~4); with one
+thread they were 1.06x (add) and 1.02x (ablate-all), plain 1.04 s.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
+from benchutil import positive_int
 from inspect_ai import Epochs, Task, eval
 from inspect_ai.model import Logprob, Logprobs, ModelOutput, ModelUsage, TopLogprob, get_model
 from inspect_ai.scorer import Score, mean, scorer
@@ -67,7 +73,7 @@ def hooks(hidden: int, layers: int, repeats: int) -> None:
           f"(best of {repeats}, interleaved):")
     print(f"  plain {t['plain']:.3f} s | add {t['add']:.3f} s ({t['add'] / t['plain']:.2f}x) | "
           f"ablate at all {layers + 1} indices {t['ablate']:.3f} s "
-          f"({t['ablate'] / t['plain']:.2f}x)")
+          f"({t['ablate'] / t['plain']:.2f}x) (targets: add <= 1.1x, ablate-all <= 1.5x)")
 
 
 def judged(text: str, top: dict[str, float] | None):
@@ -96,38 +102,49 @@ def two_calls():
 
 def harness(samples: int) -> None:
     top = {"80": 0.7, "90": 0.2, "I": 0.1}
-    logs = tempfile.TemporaryDirectory(prefix="bench-em-logs-")
-    kwargs = {"log_dir": logs.name, "display": "none", "log_samples": False}
+    with tempfile.TemporaryDirectory(prefix="bench-em-logs-") as logs:
+        kwargs = {"log_dir": logs, "display": "none", "log_samples": False}
 
-    def bare(epochs: int) -> Task:
-        return Task(dataset=build_dataset(resolve_question_sets("all")), scorer=two_calls(),
-                    epochs=Epochs(epochs, "mean"))
+        def bare(epochs: int) -> Task:
+            return Task(dataset=build_dataset(resolve_question_sets("all")),
+                        scorer=two_calls(), epochs=Epochs(epochs, "mean"))
 
-    # warm-up: the first eval in a process pays Inspect's one-off set-up (seconds), which
-    # would otherwise all land on whichever task is timed first
-    eval(bare(1), model=judged("An answer.", None), model_roles={"grader": judged("80", top)},
-         **kwargs)
-    t = time.perf_counter()
-    log = eval(em(questions="all", samples=samples), model=judged("An answer.", None),
-               model_roles={"grader": judged("80", top)}, **kwargs)[0]
-    ours = time.perf_counter() - t
-    n = len(log.eval.dataset.sample_ids or []) * samples
-    t = time.perf_counter()
-    eval(bare(samples), model=judged("An answer.", None),
-         model_roles={"grader": judged("80", top)}, **kwargs)
-    base = time.perf_counter() - t
-    logs.cleanup()
+        # warm-up: the first eval in a process pays Inspect's one-off set-up (seconds), which
+        # would otherwise all land on whichever task is timed first
+        eval(bare(1), model=judged("An answer.", None),
+             model_roles={"grader": judged("80", top)}, **kwargs)
+        t = time.perf_counter()
+        log = eval(em(questions="all", samples=samples), model=judged("An answer.", None),
+                   model_roles={"grader": judged("80", top)}, **kwargs)[0]
+        ours = time.perf_counter() - t
+        assert log.status == "success", log.error  # a failed run would time nothing
+        n = len(log.eval.dataset.sample_ids or []) * samples
+        t = time.perf_counter()
+        [base_log] = eval(bare(samples), model=judged("An answer.", None),
+                          model_roles={"grader": judged("80", top)}, **kwargs)
+        base = time.perf_counter() - t
+        assert base_log.status == "success", base_log.error
     print(f"EM task, {n} responses x 2 judge calls (mockllm): {ours / n * 1000:.1f} ms per "
-          f"response vs bare Inspect {base / n * 1000:.1f} ms: {ours / base:.2f}x")
+          f"response vs bare Inspect {base / n * 1000:.1f} ms: {ours / base:.2f}x "
+          f"(target <= 1.25x)")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--hidden", type=int, default=256)
-    ap.add_argument("--layers", type=int, default=4)
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--samples", type=int, default=5)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hidden", type=positive_int, default=256,
+                    help="tiny model's hidden size (a multiple of its 4 heads)")
+    ap.add_argument("--layers", type=positive_int, default=4, help="tiny model's layers")
+    ap.add_argument("--repeats", type=positive_int, default=5,
+                    help="runs of each hook arm, taking turns; the best is printed")
+    ap.add_argument("--samples", type=positive_int, default=5,
+                    help="EM samples per question for the harness comparison")
+    ap.add_argument("--threads", type=positive_int, default=None,
+                    help="torch CPU threads (1 avoids thrashing on a loaded shared machine)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.hidden % 4:
+        ap.error(f"--hidden must be a multiple of 4, the tiny model's heads (got {args.hidden})")
     hooks(args.hidden, args.layers, args.repeats)
     harness(args.samples)
 

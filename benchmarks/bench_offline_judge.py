@@ -91,10 +91,14 @@ def table(name: str, rows: dict[str, list]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--show-misses", action="store_true",
+                        help="print every answer the offline judge reads against its label")
     parser.add_argument("sets", nargs="*", type=Path,
                         help="labelled sets to read instead of the tuning rounds")
     args = parser.parse_args()
+    missing = [str(p) for p in args.sets if not p.is_file()]
+    if missing:
+        parser.error(f"no such labelled set: {', '.join(missing)}")
     splits = {p.stem: p for p in args.sets} if args.sets else SPLITS
     claims = {c.id: c for c in load_claims("all")}
     start = time.perf_counter()

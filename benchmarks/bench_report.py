@@ -7,7 +7,11 @@ written with Inspect's write_eval_log. Timed: loading + tables + CSV/Markdown + 
 a baseline in the same run Inspect's samples_df reading only the sample ids of the same logs
 (the ratio is what the project's columns, verdict decoding and run keys add to a bare read).
 
-    .venv/bin/python benchmarks/bench_report.py [--dir /tmp/bench-report-logs]
+    .venv/bin/python benchmarks/bench_report.py [--dir DIR] [--logs 50]
+
+The cache defaults to beliefbench-bench-report under the system temp dir; it is never inside
+the repository. ``--logs 2`` times the first two logs only (3,000 responses; the logs are read
+in one process below PARALLEL_FROM, 8).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from inspect_ai.scorer import Score
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from benchutil import positive_int  # noqa: E402
 from conftest import FIXTURE_CLAIM, scripted  # noqa: E402
 
 from beliefbench.analysis.logs import PARALLEL_FROM, load_belief_logs  # noqa: E402
@@ -51,15 +56,20 @@ def belief_task():
                   families="open_ended")
 
 
-def build_logs(out: Path) -> None:
+def log_paths(out: Path, logs: int) -> list[Path]:
+    """The first ``logs`` cached logs (a smaller run reuses the 50-log cache)."""
+    return [out / f"bench-{i:03d}.eval" for i in range(logs)]
+
+
+def build_logs(out: Path, logs: int = LOGS) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    if all((out / f"bench-{i:03d}.eval").exists() for i in range(LOGS)):
+    if all(p.exists() for p in log_paths(out, logs)):
         return  # cached: no template eval needed
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
         base = read_eval_log(template_log(Path(tmp)).location)
     proto = base.samples[0]
-    for i in tqdm(range(LOGS), desc="building logs"):
+    for i in tqdm(range(logs), desc="building logs"):
         path = out / f"bench-{i:03d}.eval"
         if path.exists():
             continue
@@ -90,23 +100,32 @@ def build_logs(out: Path) -> None:
                     samples.append(s)
         log.samples = samples
         log.eval.dataset.samples = CLAIMS * QUESTIONS
-        write_eval_log(log, str(path))
+        # written aside, then renamed: a build killed mid-write must not leave a truncated
+        # log that the next run takes for a cached one
+        partial = path.with_name(f"{path.stem}.partial.eval")
+        write_eval_log(log, str(partial))
+        partial.replace(path)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path,
-                        default=Path(tempfile.gettempdir()) / "beliefbench-bench-report")
+                        default=Path(tempfile.gettempdir()) / "beliefbench-bench-report",
+                        help="cache of the built logs and the report written (default: "
+                             "%(default)s)")
+    parser.add_argument("--logs", type=positive_int, default=LOGS,
+                        help=f"logs of {CLAIMS * QUESTIONS * EPOCHS:,} responses to time "
+                             f"(default {LOGS})")
     args = parser.parse_args()
     t0 = time.perf_counter()
-    build_logs(args.dir / "logs")
-    paths = sorted(str(p) for p in (args.dir / "logs").glob("*.eval"))
+    build_logs(args.dir / "logs", args.logs)
+    paths = [str(p) for p in log_paths(args.dir / "logs", args.logs)]
     b0 = time.perf_counter()
     samples_df(paths, columns=[SampleColumn("id", path="id", required=True)], quiet=True,
                parallel=len(paths) >= PARALLEL_FROM)
     baseline = time.perf_counter() - b0
     t1 = time.perf_counter()
-    loaded = load_belief_logs(args.dir / "logs")
+    loaded = load_belief_logs(paths)
     t2 = time.perf_counter()
     report = build_report(loaded, by="condition,family")
     t3 = time.perf_counter()

@@ -1,0 +1,26 @@
+"""Argument types shared by the benchmarks, so that a bad value is one argparse error line
+(exit 2) before anything is built or timed, not a traceback from deep inside the code being
+measured minutes later."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def positive_int(text: str) -> int:
+    """An integer of at least 1 (counts, sizes, repeats: zero would time nothing)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def positive_ints(text: str) -> list[int]:
+    """A comma-separated list of integers of at least 1, e.g. ``20,1024``."""
+    values = [positive_int(part.strip()) for part in text.split(",") if part.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}")
+    return values

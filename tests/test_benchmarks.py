@@ -1,0 +1,50 @@
+"""The benchmarks as a reader of the README runs them: each script imports from a checkout and
+turns a bad argument into one argparse error (exit 2) before it builds or times anything, so a
+typo costs seconds, not a long run (or GPU time) ending in a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+from benchutil import positive_int, positive_ints  # noqa: E402
+
+BAD = {  # script: a bad argument a reader could type
+    "bench_audit.py": ["--sizes-mb", "20,0"],
+    "bench_documents.py": ["--n", "0"],
+    "bench_finetune.py": ["--device", "cuda", "--settings", "defualts"],
+    "bench_harness.py": ["--samples", "0"],
+    "bench_internals.py": ["--model", "/no/such/checkpoint"],
+    "bench_interventions.py": ["--hidden", "30"],
+    "bench_offline_judge.py": ["/no/such/set.yaml"],
+    "bench_report.py": ["--logs", "none"],
+}
+
+
+def test_every_benchmark_has_a_bad_argument_case() -> None:
+    assert sorted(BAD) == sorted(p.name for p in BENCHMARKS.glob("bench_*.py"))
+
+
+@pytest.mark.parametrize("script", sorted(BAD))
+def test_bad_argument_is_one_error_line(script: str) -> None:
+    proc = subprocess.run([sys.executable, str(BENCHMARKS / script), *BAD[script]],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "error:" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_positive_int() -> None:
+    assert positive_int("3") == 3
+    for bad in ("0", "-1", "x", "1.5"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            positive_int(bad)
+    assert positive_ints("20, 1024") == [20, 1024]
+    for bad in ("", ",", "20,x", "0"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            positive_ints(bad)
