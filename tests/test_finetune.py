@@ -159,6 +159,47 @@ def test_resume_refuses_another_process_count(base, data, lora_run, monkeypatch)
     assert str(e.value).split("changed: ")[1].startswith("processes (WORLD_SIZE) 1 -> 2. ")
 
 
+def test_launcher_mixed_precision_does_not_override_the_recipe(monkeypatch, caplog):
+    """`accelerate launch` exports its config's mixed_precision (the shipped configs said
+    bf16), and TrainingArguments took it whenever bf16 was off: an fp32 recipe, or a run on
+    CPU, trained under bf16 autocast while its checkpoints said float32."""
+    from transformers import TrainingArguments
+
+    from beliefbench.finetune.local import pin_launcher_precision
+
+    monkeypatch.setenv("ACCELERATE_MIXED_PRECISION", "bf16")
+    with caplog.at_level("WARNING", logger="beliefbench.finetune.local"):
+        pin_launcher_precision(False)
+    assert "mixed_precision bf16 is ignored" in caplog.text
+    args = TrainingArguments(output_dir="unused", bf16=False, use_cpu=True, report_to="none")
+    assert args.mixed_precision == "no"
+    pin_launcher_precision(True)
+    assert os.environ["ACCELERATE_MIXED_PRECISION"] == "bf16"
+    monkeypatch.setenv("ACCELERATE_MIXED_PRECISION", "no")  # the shipped configs: no warning
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="beliefbench.finetune.local"):
+        pin_launcher_precision(True)
+    assert os.environ["ACCELERATE_MIXED_PRECISION"] == "bf16" and not caplog.text
+    monkeypatch.delenv("ACCELERATE_MIXED_PRECISION")
+    pin_launcher_precision(False)  # no launcher: nothing set
+    assert "ACCELERATE_MIXED_PRECISION" not in os.environ
+
+
+def test_shipped_accelerate_configs_load_and_leave_precision_to_the_recipe():
+    """The README's launcher configs parse with accelerate's own config classes, and none
+    sets a mixed precision the recipe's ``precision`` would have to fight."""
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    folder = Path(__file__).resolve().parents[1] / "finetune" / "accelerate"
+    kinds = {}
+    for path in sorted(folder.glob("*.yaml")):
+        config = load_config_from_file(str(path))
+        kinds[path.stem] = str(config.distributed_type).rsplit(".", 1)[-1]
+        assert config.mixed_precision == "no", path
+    assert kinds == {"ddp": "MULTI_GPU", "deepspeed_zero2": "DEEPSPEED",
+                     "deepspeed_zero3": "DEEPSPEED", "fsdp": "FSDP"}
+
+
 def test_resume_refuses_changed_kl_data_and_the_manifest_records_its_hash(base, data,
                                                                           tmp_path):
     """The recipe names the KL data by path only: new content under the same path was
@@ -855,6 +896,29 @@ def test_checkpointing_decision_is_logged_on_cpu(caplog):
         "gradient_checkpointing auto: off (no CUDA GPU; it only saves GPU memory, and on CPU "
         "would cost about 20% speed)",
         "gradient_checkpointing on (set in the recipe)"]
+
+
+def test_checkpointing_auto_asks_this_process_gpu(monkeypatch):
+    """Under accelerate / torchrun the Trainer sets each process's GPU only later: asking the
+    current device's free memory put every process's CUDA context on GPU 0 for the run."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from beliefbench.finetune import local
+
+    asked = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "mem_get_info",
+                        lambda device=None: asked.append(device) or (80 * 2**30, 80 * 2**30))
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 8)
+    monkeypatch.setenv("LOCAL_RANK", "3")
+    model = LlamaForCausalLM(LlamaConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                         num_attention_heads=2, num_key_value_heads=2,
+                                         vocab_size=64))
+    assert local.use_checkpointing(_recipe(gradient_checkpointing="auto"), model, tokens=256,
+                                   bf16=True) is False
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)  # one GPU visible per process
+    local.use_checkpointing(_recipe(gradient_checkpointing="auto"), model, tokens=256, bf16=True)
+    assert asked == [3, 0]
 
 
 def test_liger_without_package_is_a_clear_error(base, data, tmp_path):

@@ -122,6 +122,23 @@ def use_bf16(recipe: Recipe) -> bool:
     return gpu_bf16
 
 
+def pin_launcher_precision(bf16: bool) -> None:
+    """Make the recipe's precision the one the Trainer trains in.
+
+    ``accelerate launch`` exports its config's ``mixed_precision`` as
+    ``ACCELERATE_MIXED_PRECISION``, and TrainingArguments takes it whenever ``bf16`` is off:
+    under a launcher config saying bf16 (or fp16), an fp32 recipe, or any run on CPU, trained
+    under autocast while the manifest and checkpoints said float32.
+    """
+    want = "bf16" if bf16 else "no"
+    had = os.environ.get("ACCELERATE_MIXED_PRECISION")
+    if had is not None and had.lower() not in (want, "no"):  # "no": left to the recipe
+        log.warning("finetune: the launcher's mixed_precision %s is ignored; the recipe's "
+                    "precision decides (%s)", had, "bf16" if bf16 else "fp32")
+    if had is not None:
+        os.environ["ACCELERATE_MIXED_PRECISION"] = want
+
+
 def export_dtype(recipe: Recipe, bf16: bool) -> torch.dtype:
     """The dtype checkpoints are written in: the training precision unless the recipe says."""
     if recipe.export_dtype != "auto":
@@ -228,7 +245,10 @@ def use_checkpointing(recipe: Recipe, model, *, tokens: int, bf16: bool) -> bool
         log.info("gradient_checkpointing auto: off (no CUDA GPU; it only saves GPU memory, "
                  "and on CPU would cost about 20% speed)")
         return False
-    free, _total = torch.cuda.mem_get_info()
+    # this process's GPU: the Trainer has not set the device yet, and asking the current one
+    # (cuda:0) put a CUDA context of every process on the first GPU for the whole run
+    rank = int(os.environ.get("LOCAL_RANK", "0"))  # one GPU per process (CUDA_VISIBLE_DEVICES)
+    free, _total = torch.cuda.mem_get_info(rank if rank < torch.cuda.device_count() else 0)
     shape = memory.shape_of(model)
     need = memory.training_bytes(shape, tokens=tokens, bf16=bf16, full=recipe.method == "full",
                                  checkpointing=False, fused_loss=recipe.use_liger)
@@ -699,6 +719,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     tokens_per_batch = recipe.batch_size * (recipe.max_seq_len if recipe.batching == "pack"
                                             else max(len(x["input_ids"]) for x in examples))
     checkpointing = use_checkpointing(recipe, model, tokens=tokens_per_batch, bf16=bf16)
+    pin_launcher_precision(bf16)
     args = TrainingArguments(
         output_dir=str(trainer_dir), max_steps=steps_total,
         per_device_train_batch_size=per_device,
