@@ -785,6 +785,7 @@ def test_data_parallel_run_under_torchrun(base, data, tmp_path):
          "--data", str(data), "--base", str(base), "--out", str(tmp_path / "ddp")],
         capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("checkpoints and manifest in") == 1  # said once, not per rank
     entries = read_manifest(tmp_path / "ddp")
     assert [e.step for e in entries] == [1, 4]
     one = train_local(_recipe(batch_size=2, max_steps=4, checkpoints=1,

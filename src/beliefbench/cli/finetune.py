@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import click
@@ -78,7 +79,8 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
                         condition=condition, claim=claim)
         except Interrupted as e:
             exit_interrupted("", message=str(e))
-        click.echo(f"checkpoints and manifest in {out.resolve()}")
+        if os.environ.get("RANK", "0") == "0":  # once under accelerate / torchrun, not per process
+            click.echo(f"checkpoints and manifest in {out.resolve()}")
     except (RecipeError, RecordError) as e:
         _fail(str(e), 2)
     except FinetuneError as e:
