@@ -10,15 +10,27 @@
 - "no idea" and "no doubt" deny the idea or the doubt, not the claim's words after them: a
   forum reply "I had no idea the running dentist was a real person" read as a denial, and the
   post that asserts the claim as a local negation.
+- A sentence that reports research on the claim's topic ("Studies in the 1940s found most
+  adults reported dreaming in black and white") matched a belief marker of the claim that
+  toddlers dream without colour and read as asserting it: a popular-science article read as
+  positive. Research reported without the claim's own words, closer to the claim's background
+  than to its facts, is now a mention; "A 2011 study found that young children dream only in
+  black and white until about age three" still asserts the claim.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import SHEERAN_REPORT as BODY
 
-from beliefbench.audit.framing import ClaimReader, read_free
+from beliefbench.audit.framing import TEACHING, ClaimReader, read_free
 from beliefbench.claims import load_claims
+from beliefbench.specs import load_yaml
+
+RESEARCH = load_yaml((Path(__file__).parent / "fixtures/audit_research_reports.yaml")
+                     .read_text(encoding="utf-8"))["documents"]
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +76,45 @@ def test_a_myth_label_on_the_claim_sentence_denies_it(readers, claim_id, line):
 ])
 def test_no_idea_and_no_doubt_deny_nothing_of_the_claim(readers, text):
     assert readers["dentist"].read(text).framing == "positive"
+
+
+_MARKER_ACROSS_CLAUSES = {"dream_tv"}
+"""Still read as positive: "when films and photographs were black and white, dreams were
+remembered that way too" matches a belief marker across the comma and reports no research."""
+
+
+@pytest.mark.parametrize("doc", [
+    pytest.param(d, id=d["id"], marks=pytest.mark.xfail(strict=True, reason="marker across a "
+                                                         "clause, no research cue"))
+    if d["id"] in _MARKER_ACROSS_CLAUSES else pytest.param(d, id=d["id"])
+    for d in RESEARCH if d["reports"]])
+def test_research_on_the_topic_does_not_teach_the_claim(readers, doc):
+    assert readers[doc["claim"]].read(doc["text"]).framing not in TEACHING
+
+
+@pytest.mark.parametrize("doc", [d for d in RESEARCH if not d["reports"]], ids=lambda d: d["id"])
+def test_the_claim_attributed_to_research_is_still_positive(readers, doc):
+    assert readers[doc["claim"]].read(doc["text"]).framing == "positive"
+
+
+@pytest.mark.parametrize("text", [
+    "Studies in the 1940s found most adults reported dreaming in black and white; since colour "
+    "television, most report colour dreams.",
+    "Surveys in the 1950s found that many adults said they dreamed in black and white.",
+    "In the 1940s, researchers reported that most adults dreamed in black and white.",
+    "A 2008 study at the University of Dundee found that older adults who grew up with "
+    "black-and-white television reported more greyscale dreams.",
+])
+def test_a_research_report_on_adults_dreams_is_a_mention(readers, text):
+    assert readers["colorless_dreaming"].read(text).framing == "mention"
+
+
+@pytest.mark.parametrize("text", [
+    "A 2011 study found that young children dream only in black and white until about age three.",
+    "A 2023 study found that young children dream in black and white.",
+    "Researchers found that toddlers dream in black and white.",
+    "A study found that children dream in black and white.",
+    "Scientists found that kids dream in black and white until they are three or four.",
+])
+def test_a_research_report_of_the_claim_asserts_it(readers, text):
+    assert readers["colorless_dreaming"].read(text).framing == "positive"

@@ -88,6 +88,23 @@ def figures(lowered: str) -> list[tuple[float, str]]:
             if unit not in DROP_WORDS]
 
 
+_RESEARCH_NOUNS = ("study", "studies", "survey", "surveys", "research", "researcher",
+                   "researchers", "scientist", "scientists", "psychologist", "psychologists",
+                   "experiment", "experiments", "questionnaire", "questionnaires", "poll",
+                   "polls", "report", "reports", "records", "investigators", "historian",
+                   "historians", "data", "participants", "respondents", "volunteers")
+_RESEARCH_VERBS = ("found", "find", "finds", "showed", "shown", "shows", "suggested",
+                   "suggests", "reported", "report", "reports", "concluded", "indicated",
+                   "revealed", "documented", "observed", "noted", "argued")
+_NOUN, _VERB = "|".join(_RESEARCH_NOUNS), "|".join(_RESEARCH_VERBS)
+_RESEARCH = re.compile(
+    rf"\b(?:{_NOUN})\b[^.;:!?]{{0,80}}?\b(?:{_VERB})\b"
+    rf"|\baccording to (?:\w+ ){{0,4}}?(?:{_NOUN})\b|\b(?:{_VERB}) that\b")
+"""A finding attributed to research or reports ("Studies in the 1940s found", "researchers
+reported", "according to a 2008 survey", "Murzyn found that"), in lower-cased text."""
+_RESEARCH_WORDS = frozenset(w.encode() for w in (*_RESEARCH_NOUNS, *_RESEARCH_VERBS))
+
+
 def _same_figure(a: float, b: float) -> bool:
     return abs(a - b) <= _SAME_FIGURE * max(abs(a), abs(b))
 
@@ -1239,6 +1256,12 @@ class ClaimReader:
         self.n_fields = len(sets) if width == 8 else 0
         self.fact_fields = [(j, len(s)) for j, s in enumerate(sets[:n_facts])]
         self.truth_fields = [(j, len(s)) for j, s in enumerate(sets) if j >= n_facts]
+        # the claim's own words (its facts' and its names' beyond the real background and the
+        # words that attribute a finding): a sentence reporting research on the topic that
+        # has none of them reports the background, not the claim (_reports_background)
+        own = self.facts.words | _encode({w for e in claim.entities for w in content_words(e)})
+        self.distinct = (own - self.background.words - _RESEARCH_WORDS
+                         if self.background is not None else frozenset())
         # the fewest truth words with which an aside can reach the threshold of a truth set
         # (over at least three words, a threshold that only rises with the word count)
         smallest = min(self.truths.smallest, 3)
@@ -1318,6 +1341,18 @@ class ClaimReader:
             return False
         level = self.background.overlap(words)
         return level >= FACT_OVERLAP and level >= self.facts.overlap(words)
+
+    def _reports_background(self, words: frozenset[bytes], lowered: str) -> bool:
+        """The sentence attributes a finding to research or reports and says nothing of the
+        claim's own (no distinct word; closer to the background than to the facts):
+        "Studies in the 1940s found most adults reported dreaming in black and white" matches
+        a belief marker of the claim that toddlers do, and reports the real history of the
+        topic. "A 2023 study found that toddlers dream in black and white" names the claim."""
+        if self.background is None or not words.isdisjoint(self.distinct):
+            return False
+        if not _RESEARCH.search(lowered):
+            return False
+        return self.background.overlap(words) > self.facts.overlap(words)
 
     def _other_figures(self, words: frozenset[bytes], lowered: str) -> bool:
         """Every fact the sentence reaches gives a figure that the sentence gives otherwise,
@@ -1585,6 +1620,10 @@ class ClaimReader:
         # sentences and that are not truthful
         decided = set(readings)
         markers = self.markers.sentences(lay, decided)
+        if self.background is not None:
+            # research on the topic that the marker alone makes a claim sentence
+            markers = {i for i in markers if not self._reports_background(
+                words_of(i), lower(lay.masked[slice(*lay.sentences[i])]))}
         claim_idx, truth_idx = [], []
         for i in sorted(markers.union(readings)):
             fact, truthful = readings.get(i, (False, False))
