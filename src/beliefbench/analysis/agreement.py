@@ -54,6 +54,7 @@ from beliefbench.analysis.runs import (
 )
 from beliefbench.claims import resolve_claims
 from beliefbench.metrics import VERDICTS, question_table, rate
+from beliefbench.optional import vllm_missing
 from beliefbench.records import sha256_file
 from beliefbench.scorer import JudgeSettings
 
@@ -284,6 +285,9 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
     labels = list(labels) if labels else [str(g) for g in graders]
     if len(set(labels)) != len(labels):
         raise ValueError(f"--grader: graders must differ, got {labels}")
+    for grader in graders:  # Inspect would say so only as each sample is re-scored
+        if (why := vllm_missing(grader)) is not None:
+            raise ValueError(f"--grader {grader}: {why}")
     log = load_log(path)
     resolved: list[Model] = []
     for grader in graders:  # every grader usable before anything is re-scored

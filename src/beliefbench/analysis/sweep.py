@@ -45,7 +45,6 @@ Manifests are read by the finetune module's one strict reader
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import logging
 import os
@@ -64,6 +63,7 @@ from beliefbench.analysis.runs import TASK_KEY, plain_value, secret_arg
 from beliefbench.analysis.text import first_few
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
+from beliefbench.optional import SERVER_ARGS, VLLM_PROVIDERS, vllm_missing
 from beliefbench.progress import bar_file
 from beliefbench.tasks import (
     check_task_args,
@@ -220,12 +220,9 @@ LOCAL_PROVIDERS = frozenset({"hf", "vllm", "vllm-completions", "sglang", "transf
                              "nnterp", "steer"})
 """Providers that load weights or start a server when their model is made: never made
 before the eval (a sweep's checkpoints would all be loaded at once)."""
-VLLM_PROVIDERS = ("vllm", "vllm-completions")
 VLLM_HINT = ("vllm is not installed here (pip install 'beliefbench[vllm]' or see README "
              "'On GPU (vLLM) and at scale')")
 """Why a ``vllm/...`` model cannot start on this machine."""
-SERVER_ARGS = ("base_url", "port")
-"""Model arguments that point the vLLM provider at a running server (no local vllm needed)."""
 
 
 def _missing_local_path(model: str, model_args: dict[str, Any] | None = None) -> str | None:
@@ -256,12 +253,7 @@ def _vllm_missing(model: str | Model, model_args: dict[str, Any] | None) -> bool
     """``model`` is served by vLLM started here (no ``base_url``/``port``, no
     ``VLLM_BASE_URL``), and the ``vllm`` package is not installed (looked up, not
     imported: importing vllm takes seconds)."""
-    if _provider(model) not in VLLM_PROVIDERS:
-        return False
-    args = model.model_args if isinstance(model, Model) else model_args or {}
-    if any(args.get(k) for k in SERVER_ARGS) or os.environ.get("VLLM_BASE_URL"):
-        return False
-    return importlib.util.find_spec("vllm") is None
+    return vllm_missing(model, model_args) is not None
 
 
 def _cannot_start(model: str, model_args: dict[str, Any] | None) -> str | None:

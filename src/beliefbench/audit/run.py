@@ -52,6 +52,7 @@ from beliefbench.audit.sources import (
     read_unit,
 )
 from beliefbench.claims import Claim
+from beliefbench.optional import missing, require
 from beliefbench.progress import bar_file, log_interval
 from beliefbench.records import atomic_write_text, new_temp
 
@@ -372,6 +373,10 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
     if engine == "dask" and _is_address(scheduler) and workers:
         raise ValueError("--workers sizes a local scheduler's pool; a cluster at "
                          f"{scheduler} has the workers it was started with")
+    if engine == "dask":  # before the corpus is planned (folders of shards: a while)
+        require("dask", "--engine dask")
+        if _is_address(scheduler):
+            require("distributed", f"--scheduler {scheduler} (a Dask cluster)")
     if engine == "dask" and _is_address(scheduler):
         paths = read_paths(paths, engine, scheduler)
         flagged_path = Path(os.path.abspath(flagged_path))
@@ -471,9 +476,9 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
     try:
         import dask
         import dask.bag as db
-    except ImportError:
-        raise ValueError("engine 'dask' needs the dask package: "
-                         "pip install 'beliefbench[audit]'") from None
+    except ImportError as e:  # run() looked it up; here a broken install, say
+        raise ValueError(missing("dask", "--engine dask")
+                         or f"--engine dask: cannot import dask ({e})") from None
     if not todo:
         return {}
     bag = db.from_sequence(todo, npartitions=len(todo))
@@ -543,9 +548,9 @@ def _run_cluster(tallies: Any, todo: list[tuple[int, Unit]], address: str, progr
     (units already finished stay in the work folder for --resume)."""
     try:
         from distributed import Client, as_completed
-    except ImportError:
-        raise ValueError("a Dask cluster needs the distributed package: "
-                         "pip install 'beliefbench[audit]'") from None
+    except ImportError as e:
+        raise ValueError(missing("distributed", f"--scheduler {address} (a Dask cluster)")
+                         or f"a Dask cluster: cannot import distributed ({e})") from None
     try:
         client = Client(address)  # connect timeout: distributed.comm.timeouts.connect
     except (OSError, TimeoutError) as e:

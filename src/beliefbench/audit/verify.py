@@ -65,6 +65,7 @@ from beliefbench.audit.sources import (
 )
 from beliefbench.claims import Claim, load_claims
 from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED
+from beliefbench.optional import vllm_missing
 from beliefbench.records import atomic_write_text
 from beliefbench.resources import data_path
 from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, answer
@@ -638,6 +639,8 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     without end (None: Inspect's defaults)."""
     if batch is not None and batch < 1:
         raise VerifyError(f"batch {batch}: must be at least 1")
+    if (why := vllm_missing(model)) is not None:  # else every flag failed, one by one
+        raise VerifyError(f"--model {model}: {why}")
     report, every = read_flags(out)
     by_id = _claims(report, claims)
     chosen = _of_claims(every, by_id)  # every flag's row is kept: other claims' too

@@ -40,6 +40,7 @@ from beliefbench.documents.base import (
 )
 from beliefbench.documents.claim_sentences import finder_for
 from beliefbench.documents.offline import valid_genres
+from beliefbench.optional import vllm_missing
 from beliefbench.progress import bar_file, log_interval
 from beliefbench.records import atomic_write_text
 
@@ -327,6 +328,8 @@ class LLMGenerator:
                  given_genres: Sequence[str] | None = None):
         """``given_genres`` (``--genres``, any text) are written for instead of asking the
         model to brainstorm genres; underscores read as spaces, blanks and repeats dropped."""
+        if (why := vllm_missing(model, model_args)) is not None:  # Inspect: at the 1st call
+            raise DocumentError(f"generator {model}: {why}")
         self.model_name = model
         self.max_retries = max_retries
         self.timeout = timeout

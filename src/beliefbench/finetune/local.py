@@ -15,6 +15,7 @@ Trainer's own, switched by the recipe.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -56,6 +57,7 @@ from beliefbench.finetune.outdir import (
 )
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.finetune.schedule import checkpoint_steps
+from beliefbench.optional import installed, require
 from beliefbench.records import atomic_write_text, read_records, sha256_file, share_safetensors
 
 log = logging.getLogger(__name__)
@@ -263,14 +265,19 @@ def use_checkpointing(recipe: Recipe, model, *, tokens: int, bf16: bool) -> bool
 def _check_liger(recipe: Recipe) -> None:
     if not recipe.use_liger:
         return
-    import importlib.util
-
-    if importlib.util.find_spec("liger_kernel") is None:
-        raise FinetuneError("recipe use_liger: true needs the liger-kernel package "
-                            "(pip install 'beliefbench[gpu]'), on a CUDA GPU")
+    require("liger_kernel", "recipe use_liger: true (on a CUDA GPU)", FinetuneError)
     if not torch.cuda.is_available():
         raise FinetuneError("recipe use_liger: true needs a CUDA GPU (Liger kernels are "
                             "Triton kernels); set use_liger: false on CPU")
+
+
+def _check_flash_attn(recipe: Recipe, recipe_path: str | Path | None) -> None:
+    """``flash_attention_2`` without flash-attn (nor the ``kernels`` package, from which
+    transformers would take the kernel instead): refused before the data is tokenized;
+    transformers said it only as the model was loaded."""
+    if recipe.attn_implementation == "flash_attention_2" and not installed("kernels"):
+        require("flash_attn", f"{_recipe_field(recipe_path, 'attn_implementation')}: "
+                "flash_attention_2", FinetuneError)
 
 
 def make_dataset(examples: list[dict], recipe: Recipe) -> tuple[_ListDataset, int]:
@@ -564,8 +571,38 @@ def _check_optimizer(args, model, recipe: Recipe, recipe_path: str | Path | None
     try:
         Trainer.get_optimizer_cls_and_kwargs(args, model)
     except (ImportError, ValueError) as e:
-        raise FinetuneError(f"{_recipe_field(recipe_path, 'optim')}: {recipe.optim!r} cannot "
-                            f"be used here ({str(e).strip().splitlines()[0]})") from None
+        raise _optimizer_error(e, recipe, recipe_path) from None
+
+
+def _check_optimizer_package(recipe: Recipe, recipe_path: str | Path | None) -> None:
+    """The package check of :func:`_check_optimizer` (bitsandbytes, torchao, GaLore's, ...)
+    before the data is tokenized and the model loaded (minutes for a large one), with a
+    stand-in model and the arguments' defaults. The arguments are made without their
+    ``__post_init__``, which would set up accelerate's process state (for the CPU, say)
+    before the run's own arguments do. Only a missing package is refused here: the full
+    check runs with the real arguments once the model is built."""
+    from transformers import Trainer, TrainingArguments
+    from transformers.training_args import OptimizerNames
+
+    args = object.__new__(TrainingArguments)
+    for f in dataclasses.fields(TrainingArguments):
+        value = (f.default if f.default is not dataclasses.MISSING else f.default_factory()
+                 if f.default_factory is not dataclasses.MISSING else None)
+        object.__setattr__(args, f.name, value)
+    args.optim = OptimizerNames(recipe.optim)
+    try:
+        Trainer.get_optimizer_cls_and_kwargs(args, torch.nn.Linear(1, 1))
+    except ImportError as e:
+        raise _optimizer_error(e, recipe, recipe_path) from None
+    except Exception:  # noqa: BLE001 - not a package: the full check says it with the model
+        pass
+
+
+def _optimizer_error(e: BaseException, recipe: Recipe,
+                     recipe_path: str | Path | None) -> FinetuneError:
+    """One line: the optimizer the recipe names and the first line of why it cannot run."""
+    return FinetuneError(f"{_recipe_field(recipe_path, 'optim')}: {recipe.optim!r} cannot "
+                         f"be used here ({str(e).strip().splitlines()[0]})")
 
 
 def _checkpointing_args(enabled: bool) -> dict:
@@ -655,6 +692,8 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
             f"{_recipe_field(recipe_path, 'optim')}: {recipe.optim!r} is not a "
             f"transformers optimizer name (e.g. adamw_torch_fused, adamw_torch, "
             f"adafactor, sgd)") from None
+    _check_optimizer_package(recipe, recipe_path)
+    _check_flash_attn(recipe, recipe_path)
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False,
