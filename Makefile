@@ -2,7 +2,8 @@
 #   make demo   a miniature belief study on a tiny local model: pretrain, finetune per
 #               document condition, measure every checkpoint (offline, CPU, < 10 min)
 #   make test   run the test suite (offline, CPU)
-# Both create .venv and install beliefbench with torch pinned to the CPU wheel.
+# Both create .venv and install beliefbench with torch pinned (constraints.txt); see the
+# README's Quick start for getting the CPU wheel where pip would pick the CUDA build.
 
 PYTHON ?= python3
 VENV   := .venv

@@ -248,3 +248,13 @@ def test_the_readme_example_claim_validates_as_written(tmp_path):
     claim = load_claim(path)
     assert all(claim.questions.of(f) for f in FAMILIES)
     assert claim.background and claim.entities and claim.completions
+
+
+@pytest.mark.parametrize("args", [["--help"], ["list", "--help"], ["validate", "--help"],
+                                  ["new", "--help"], ["import", "--help"]])
+def test_claims_help_shows_no_rst_markup(args):
+    """`claims list --help` showed ``bundled`` and ``-T claims=<id>`` with the docstring's
+    doubled backticks; help text quotes with single ones, as every other command's does."""
+    result = invoke(*args)
+    assert result.exit_code == 0
+    assert "``" not in result.output

@@ -45,13 +45,13 @@ def claims() -> None:
 @claims.command("validate")
 @click.argument("paths", nargs=-1, required=True)
 def validate(paths: tuple[str, ...]) -> None:
-    """Validate claim files, directories or ids (``all`` = the bundled claims), also
-    comma-separated as ``claims list`` and ``-T claims=`` take them.
+    """Validate claim files, directories or ids (`all` = the bundled claims), also
+    comma-separated as `claims list` and `-T claims=` take them.
 
     Every file is checked, bad ones reported one problem per line; exit 2 if any was bad.
     A sub-claim that restates a real background fact, a completion continuation without its
     leading space, a judge_key the judge prompt never asks for, and a claim that still holds
-    the example of the ``claims new`` template, are warned about (exit unchanged).
+    the example of the `claims new` template, are warned about (exit unchanged).
     """
     failures = 0
     origin: dict[str, Path] = {}
@@ -97,13 +97,13 @@ def validate(paths: tuple[str, ...]) -> None:
 @claims.command("list")
 @click.argument("selection", required=False)
 def list_claims(selection: str | None) -> None:
-    """List claims: id, where it comes from (``bundled`` or its directory) and statement.
+    """List claims: id, where it comes from (`bundled` or its directory) and statement.
 
     Without SELECTION, every claim an id can name: those in the directories of
     $BELIEFBENCH_CLAIMS_PATH, then the bundled ones, each id once, read from the file
-    ``-T claims=<id>`` uses (a note says which file it hides). A file that does not validate
+    `-T claims=<id>` uses (a note says which file it hides). A file that does not validate
     is named with its problem and left out; the rest are listed, and the exit code is 2.
-    With SELECTION (ids, files, directories, ``all`` = the bundled claims), those claims.
+    With SELECTION (ids, files, directories, `all` = the bundled claims), those claims.
     """
     if selection is not None:
         try:

@@ -196,7 +196,8 @@ class _JsonUsageErrors(click.Command):
 @click.option("--candidate", multiple=True, required=True,
               help="Candidate log file or directory (repeatable).")
 @click.option("--max-rise", default=0.05, show_default=True,
-              help="Largest tolerated rise in belief rate (absolute, 0-1).")
+              help="Largest tolerated rise in belief rate: a share of responses, at "
+                   "least 0 and below 1 (0.05 = 5 points).")
 @click.option("--overall-only", is_flag=True,
               help="Check only the overall rise, not each claim's.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of text.")
