@@ -69,6 +69,8 @@ def _inputs(tmp_path: Path) -> None:
      "--out", "out", "--resume"],
     ["audit-verify", "out", "--model", "mockllm/model"],
     ["report", "corpus.jsonl", "--out", "out"],
+    ["agreement", "corpus.jsonl", "--grader", "mockllm/a", "--grader", "mockllm/b",
+     "--out", "out"],
 ])
 def test_a_second_run_is_refused_naming_the_holder_and_writes_nothing(holder, tmp_path,
                                                                       command):

@@ -37,8 +37,8 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
              resume: bool, condition: str | None, claim: str | None) -> None:
     """Finetune a base model on training records; every checkpoint lands in the manifest.
 
-    Many GPUs: run the same command under ``accelerate launch --config_file
-    finetune/accelerate/<ddp|fsdp|deepspeed_zero2|deepspeed_zero3>.yaml``.
+    Many GPUs: run the same command under `accelerate launch --config_file
+    finetune/accelerate/<ddp|fsdp|deepspeed_zero2|deepspeed_zero3>.yaml`.
     Exit codes: 2 bad input or set-up (nothing written), 1 a run that started and failed,
     130 interrupted (the first Ctrl-C saves the training state after the current step; run
     the same command with --resume to continue).

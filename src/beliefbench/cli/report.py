@@ -361,6 +361,7 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write the re-scored logs and CSV tables here.")
 @click.option("--json", "as_json", is_flag=True)
+@holds("agreement", param="out_dir")
 def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
               as_json: bool) -> None:
     """Re-score one belief log with several graders: Cohen's / Fleiss' kappa, rate spread."""
