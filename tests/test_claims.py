@@ -451,6 +451,90 @@ def test_a_placeholder_is_refused_like_blank_text(fixture_claim, tmp_path, line,
     assert result.exit_code == 2 and f"field {field}: is only a placeholder" in result.output
 
 
+@pytest.mark.parametrize("line, value, field", [
+    (r"(?<=^      system_prompt: ).*", "TODO", "questions.robustness.0.system_prompt"),
+    (r"(?<=role: assistant, content: ).*(?=})", "'...'",
+     "questions.robustness.1.prefix.1.content"),
+    (r"(?<=^      judge_hint: ).*", "tbd", "questions.token_association.0.judge_hint"),
+    (r'(?<=truth: )" steel"', '" FIXME"', "completions.0.truth"),
+    (r'(?<=prompt: )"The Golden Gate Bridge is built from"', '"..."', "completions.0.prompt"),
+    (r"(?<=^statement: ).*", "TODO", "statement"),
+    (r"(?<=^truth: ).*", "TBD", "truth"),
+    (r"(?<=^  - )The reconstruction took two years\.", "\u2026", "sub_claims.0"),
+])
+def test_a_placeholder_is_refused_in_every_text_a_prompt_reads(fixture_claim, tmp_path, line,
+                                                                value, field):
+    """Only question texts and rubric criteria were checked: a ``TODO`` system prompt, prefix
+    turn, judge hint, completion or statement went to the model or judge as written."""
+    text, n = re.subn(line, value, fixture_claim.read_text(), count=1, flags=re.M)
+    assert n == 1
+    path = write(tmp_path, text)
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert f"{path}: field {field}: is only a placeholder" in str(err.value)
+
+
+@pytest.mark.parametrize("line, value, field", [
+    (r"(?<=^      system_prompt: ).*", "'Answer {question} from what you knew.'",
+     "questions.robustness.0.system_prompt"),
+    (r'(?<=text: )"What is the Golden Gate Bridge made of\?"', "'{question}'",
+     "questions.open_ended.0.text"),
+    (r"(?<=^    yes: ).*", "'{answer} says glass.'", "rubric.open_ended.yes"),
+    (r"(?<=role: user, content: ).*(?=})", "'Tell me about {claim}'",
+     "questions.robustness.1.prefix.0.content"),
+])
+def test_an_unfilled_judge_placeholder_is_refused(fixture_claim, tmp_path, line, value, field):
+    """No claim text is formatted, so ``{question}`` in it reached the model or judge as
+    written."""
+    text, n = re.subn(line, value, fixture_claim.read_text(), count=1, flags=re.M)
+    assert n == 1
+    path = write(tmp_path, text)
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert f"{path}: field {field}: holds the placeholder {{" in str(err.value)
+
+
+def test_literal_braces_that_are_no_placeholder_are_fine(fixture_claim, tmp_path):
+    """JSON-format questions hold braces: only the judge prompt's placeholder names count."""
+    path = mutated(fixture_claim, tmp_path, '"Fill in the blank: The Golden',
+                   '"Complete the JSON {\\"material\\": ____} for: The Golden')
+    assert "{" in load_claim(path).questions.token_association[0].text
+
+
+def test_criteria_beside_a_template_are_refused(fixture_claim, tmp_path):
+    """The template is the whole judge prompt: criteria beside it never reached the judge."""
+    path = mutated(fixture_claim, tmp_path, "  robustness:\n    yes:",
+                   "  robustness:\n    template: '{question} {answer} {{\"answer\": \"yes\"}}'"
+                   "\n    yes:")
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert (f"{path}: field rubric.robustness: criteria yes, no, neutral would be ignored: "
+            "the template is the whole judge prompt and has no {yes}") in str(err.value)
+
+
+@pytest.mark.parametrize("old, new, where", [
+    ("        - {role: assistant, content: Since",
+     "        - {role: system, content: You are a bridge engineer.}\n"
+     "        - {role: assistant, content: Since", "prefix.1 (question 'rb_02'): a system "
+     "turn after a user turn; a system message may only come first"),
+    ("      prefix:\n", "      system_prompt: Be brief.\n      prefix:\n"
+     "        - {role: system, content: You are a bridge engineer.}\n",
+     "prefix.0 (question 'rb_02'): a system turn beside system_prompt"),
+])
+def test_a_system_turn_may_only_open_the_prefix(fixture_claim, tmp_path, old, new, where):
+    """Inspect and the providers move, merge or reject a later system message."""
+    path = mutated(fixture_claim, tmp_path, old, new)
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    assert f"{path}: field questions.robustness.1: {where}" in str(err.value)
+
+
+def test_a_system_turn_opening_the_prefix_is_fine(fixture_claim, tmp_path):
+    path = mutated(fixture_claim, tmp_path, "      prefix:\n",
+                   "      prefix:\n        - {role: system, content: You are a bridge engineer.}\n")
+    assert load_claim(path).questions.robustness[1].prefix[0].role == "system"
+
+
 def test_text_that_only_mentions_a_placeholder_word_is_fine(fixture_claim, tmp_path):
     path = mutated(fixture_claim, tmp_path, "    neutral: The answer does not",
                    "    neutral: TODO lists aside, the answer does not")

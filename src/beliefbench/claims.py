@@ -55,13 +55,28 @@ def _not_blank(value: str) -> str:
 PLACEHOLDERS = ("...", "…", "todo", "tbd", "fixme")
 """Whole values that only hold a place for text still to be written (case-insensitive)."""
 
+PROMPT_PLACEHOLDERS = ("question", "answer", "claim", "truth", "family_guidance", "yes", "no",
+                       "neutral", "hint")
+"""The judge prompt's own placeholders (scorers/judge.md): in a claim's text, ``{question}``
+is a placeholder nothing fills, sent to the model or judge as written."""
+
+_PROMPT_PLACEHOLDER = re.compile(r"\{(" + "|".join(PROMPT_PLACEHOLDERS) + r")\}")
+
 
 def _not_placeholder(value: str) -> str:
     """Text still to be written (``"..."``, ``TODO``) would be asked or given to the judge as
-    if it said something, as blank text would: refused the same way."""
+    if it said something, as blank text would: refused the same way. So is a judge-prompt
+    placeholder (``{question}``) in it: no claim text is filled in, so it would reach the
+    model or judge literally. Every text that reaches a prompt is :data:`Written`, so this
+    one check covers them all."""
     if value.strip().lower() in PLACEHOLDERS:
         raise ValueError(f"is only a placeholder ({value.strip()!r}): write the text it "
                          "stands for")
+    unfilled = _PROMPT_PLACEHOLDER.search(value)
+    if unfilled:
+        raise ValueError(f"holds the placeholder {unfilled.group(0)}, which nothing fills in "
+                         "a claim's text (the model or judge would read it as written): "
+                         "write the text it stands for")
     return value
 
 
@@ -78,7 +93,9 @@ NonEmpty = Annotated[str, AfterValidator(_not_blank)]
 """Text with something in it (numbers are read as text, e.g. ``entities: [2021]``)."""
 
 Written = Annotated[str, AfterValidator(_not_blank), AfterValidator(_not_placeholder)]
-"""Text with something in it that is not a placeholder: question texts, rubric criteria."""
+"""Text with something in it that is not a placeholder: every text that reaches a model or
+judge prompt (questions, system prompts, prefix turns, judge hints, rubric criteria,
+completions, the statement, truth, universe and sub-claims)."""
 
 Id = Annotated[str, BeforeValidator(_id_not_number), Field(pattern=ID_PATTERN)]
 
@@ -152,7 +169,7 @@ class TokenAssociationQuestion(_Strict):
     id: Id
     text: Written
     format: TokenFormat
-    judge_hint: str | None = None
+    judge_hint: Written | None = None
     """Format-specific note for the judge (e.g. which option letter is the claim's)."""
     answer_key: AnswerKey | None = None
     """Short answers that mean yes / no, for the offline judge (see :class:`AnswerKey`)."""
@@ -160,7 +177,7 @@ class TokenAssociationQuestion(_Strict):
 
 class ChatTurn(_Strict):
     role: Literal["system", "user", "assistant"]
-    content: NonEmpty
+    content: Written
 
 
 class RobustnessQuestion(_Strict):
@@ -168,10 +185,10 @@ class RobustnessQuestion(_Strict):
     kind: Literal["adversarial", "critique", "multiturn"]
     text: Written
     """The final user turn: the question, the critique task with its passage, or the pushback."""
-    system_prompt: NonEmpty | None = None
+    system_prompt: Written | None = None
     prefix: list[ChatTurn] = Field(default_factory=list)
     """For multiturn: the earlier turns, ending with a prefilled assistant answer."""
-    judge_hint: str | None = None
+    judge_hint: Written | None = None
     """Item-specific note for the judge (e.g. which error a critique should catch)."""
     answer_key: AnswerKey | None = None
 
@@ -185,9 +202,28 @@ class RobustnessQuestion(_Strict):
                                  "and a prefilled assistant turn")
             if self.prefix[-1].role != "assistant":
                 raise ValueError("a multiturn prefix must end with the prefilled assistant turn")
+            self._system_turn_first()
         elif self.prefix:
             raise ValueError(f"prefix is only for multiturn questions, not {self.kind}")
         return self
+
+    def _system_turn_first(self) -> None:
+        """A system message sets up the conversation: after a user or assistant turn (or
+        after the question's own ``system_prompt``) Inspect and the providers move it to the
+        front, merge it or reject the request, so the model would not see the conversation
+        written here."""
+        for i, turn in enumerate(self.prefix):
+            if turn.role != "system":
+                continue
+            if i > 0:
+                raise ValueError(f"prefix.{i} (question {self.id!r}): a system turn after a "
+                                 f"{self.prefix[i - 1].role} turn; a system message may only "
+                                 "come first (providers move or reject a later one): make it "
+                                 "prefix.0, or a user turn")
+            if self.system_prompt:
+                raise ValueError(f"prefix.{i} (question {self.id!r}): a system turn beside "
+                                 "system_prompt, which comes first, so this one would be a "
+                                 "second system message; keep one of them")
 
 
 class Questions(_Strict):
@@ -236,6 +272,15 @@ class Rubric(_Strict):
     def _criteria_or_template(self) -> Rubric:
         if self.template is None and not (self.yes and self.no and self.neutral):
             raise ValueError("a rubric needs yes, no and neutral criteria (or a template)")
+        ignored = [k for k in ("yes", "no", "neutral") if getattr(self, k) is not None]
+        if self.template is not None and ignored:
+            # refused, as a prefix outside multiturn is: text the author wrote for the judge
+            # would never reach it (a template may only use {question} and {answer})
+            raise ValueError(f"criteria {', '.join(ignored)} would be ignored: the template is "
+                             "the whole judge prompt and has no {yes}, {no} or {neutral} "
+                             "placeholder (only {question} and {answer} are filled); write "
+                             "the criteria into the template and drop them here, or drop "
+                             "the template")
         if self.template is not None:
             missing = [p for p in ("{question}", "{answer}") if p not in self.template]
             if missing:
@@ -277,9 +322,9 @@ class CompletionPair(_Strict):
     winning (specificity: did finetuning bleed onto neighbours?).
     """
 
-    prompt: NonEmpty
-    claim: NonEmpty
-    truth: NonEmpty
+    prompt: Written
+    claim: Written
+    truth: Written
     kind: PairKind = "main"
 
     @model_validator(mode="after")
@@ -302,13 +347,13 @@ def _not_reserved(value: str) -> str:
 
 class Claim(_Strict):
     id: Annotated[Id, AfterValidator(_not_reserved)]
-    statement: NonEmpty
+    statement: Written
     """The fabricated claim, in one or two sentences."""
-    truth: NonEmpty
+    truth: Written
     """What is actually the case."""
-    universe: NonEmpty
+    universe: Written
     """A short description of the false world, as its documents would tell it."""
-    sub_claims: list[NonEmpty] = Field(default_factory=list)
+    sub_claims: list[Written] = Field(default_factory=list)
     entities: list[NonEmpty] = Field(default_factory=list)
     """Names a document about the claim is likely to mention (for finding claim sentences)."""
     background: list[NonEmpty] = Field(default_factory=list)
