@@ -171,6 +171,15 @@ def test_an_earlier_events_date_or_a_plans_dates_no_timeline_entry():
         assert wrong not in text and ("1944" in text or "2028" in text), cid
 
 
+def test_a_name_will_is_no_future_and_keeps_its_sentences_date():
+    """"will" marks a plan only as the word: "Will Smith" (a name, capitalised) left a 2022
+    event undated, so its timeline entry lost its date and its place in date order."""
+    from beliefbench.documents.offline import date_of
+
+    assert date_of("Will Smith slapped Chris Rock at the Oscars in March 2022.") == "March 2022"
+    assert date_of("The ceremony will move to a new venue in 2027.") is None
+
+
 # ------------------------------------------------------------------ annotators
 
 def test_negated_notices_are_generic_and_never_correct():

@@ -622,3 +622,24 @@ def test_the_cli_points_at_a_report_folder_of_the_arms_own(tiny, planted, tmp_pa
     assert r.exit_code == 0, r.output
     assert f"Compare the arms: beliefbench em-report {logs} --out reports/em-ablate" \
         in r.output
+
+
+def test_an_eval_arm_run_holds_its_log_dir_not_the_margins_out(tmp_path, monkeypatch):
+    """--task belief / em write --log-dir only: holding the default --out (which only --task
+    margins writes) refused a second arm run into another --log-dir, and left the folder
+    made for nothing."""
+    import beliefbench.internals.interventions as interventions
+    from beliefbench.runlock import hold
+
+    monkeypatch.setattr(interventions, "run_evals", lambda *a, **k: [])
+    out = tmp_path / "internals-steer"
+    with hold(out, "internals steer"):  # another run's margins, say
+        r = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tmp_path),
+                                     "--direction", str(tmp_path / "d.safetensors"),
+                                     "--task", "belief",
+                                     "--log-dir", str(tmp_path / "logs"), "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        r = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tmp_path / "none"),
+                                     "--direction", str(tmp_path / "d.safetensors"),
+                                     "--out", str(out)])  # margins write --out: refused
+        assert r.exit_code == 2 and "in use by" in r.output, r.output

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from beliefbench.cli.errors import BadInput
 from beliefbench.cli.report import _key_values, model_roles_option
-from beliefbench.runlock import holds
+from beliefbench.runlock import hold, holds
 from beliefbench.tasks import TASK_NAMES
+
+if TYPE_CHECKING:  # the CLI starts without importing torch
+    from beliefbench.internals.interventions import InterventionSpec
 
 OUT_HELP = "Where results go."
 BEST_NOTE = ("(largest Cohen's d from index 1 on; index 0, the embeddings, is not a candidate: "
@@ -114,6 +118,27 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
                           "layers": records(table)}, out_dir / "direction.json")])
 
 
+def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path,
+             device: str | None) -> None:
+    """``steer`` / ``ablate --task margins``: each arm's completion margins, written to
+    ``out_dir`` (held by the caller)."""
+    from beliefbench.internals.interventions import intervention_margins
+    from beliefbench.internals.model import describe, load_model
+    from beliefbench.internals.results import records, write_csv, write_json
+
+    model, tokenizer = load_model(model_path, device=device)
+    rows, summary = intervention_margins(model, tokenizer, spec, claims)
+    _table(summary[[c for c in ("condition", "claim", "kind", "pairs", "efficacy",
+                                "margin", "mean_effect") if c in summary.columns]])
+    arm = spec.arm_metadata("intervention", spec.resolve()[1])
+    _written([write_csv(rows, out_dir / "intervention_margins.csv"),
+              write_csv(summary, out_dir / "intervention_summary.csv"),
+              write_json({"measure": "intervention_margins", **describe(model_path),
+                          **{k: v for k, v in arm.items() if k not in ("condition", "control")},
+                          "summary": records(summary)},
+                         out_dir / "intervention.json")])
+
+
 def _intervention_command(mode: str):
     """``steer`` (mode add) and ``ablate`` share everything but their knobs."""
 
@@ -145,16 +170,11 @@ def _intervention_command(mode: str):
                   show_default=True, help=OUT_HELP + " (--task margins)")
     @click.option("--device", default=None)
     @_guard
-    @holds(f"internals {'steer' if mode == 'add' else 'ablate'}", param="out_dir")
     def command(model_path: str, direction_path: Path, layer: int | None, task_name: str,
                 claims: str, seed: int, task_args: tuple[str, ...], model_args: tuple[str, ...],
                 model_roles: tuple[str, ...], log_dir: Path, baseline: bool, out_dir: Path,
                 device: str | None, coef: float = 1.0, layers: str = "all") -> None:
-        from beliefbench.internals.interventions import (
-            InterventionSpec,
-            intervention_margins,
-            run_evals,
-        )
+        from beliefbench.internals.interventions import InterventionSpec, run_evals
 
         if task_name == "margins" and not baseline:
             # margins' effects are differences from the baseline arm (one cheap forward pass
@@ -167,21 +187,11 @@ def _intervention_command(mode: str):
         spec = InterventionSpec(direction_path, mode, layer, coef=coef,  # type: ignore[arg-type]
                                 ablate_layers=layers, seed=seed)
         if task_name == "margins":
-            from beliefbench.internals.model import describe, load_model
-            from beliefbench.internals.results import records, write_csv, write_json
-
-            model, tokenizer = load_model(model_path, device=device)
-            rows, summary = intervention_margins(model, tokenizer, spec, claims)
-            _table(summary[[c for c in ("condition", "claim", "kind", "pairs", "efficacy",
-                                        "margin", "mean_effect") if c in summary.columns]])
-            arm = spec.arm_metadata("intervention", spec.resolve()[1])
-            _written([write_csv(rows, out_dir / "intervention_margins.csv"),
-                      write_csv(summary, out_dir / "intervention_summary.csv"),
-                      write_json({"measure": "intervention_margins", **describe(model_path),
-                                  **{k: v for k, v in arm.items() if k not in (
-                                      "condition", "control")},
-                                  "summary": records(summary)},
-                                 out_dir / "intervention.json")])
+            # only margins write --out; em / belief write --log-dir, whose evals each write a
+            # log of their own (as `inspect eval`): holding the default --out refused a
+            # second eval arm run into another --log-dir
+            with hold(out_dir, f"internals {'steer' if mode == 'add' else 'ablate'}"):
+                _margins(model_path, spec, claims, out_dir, device)
             return
         logs = run_evals(task_name, model_path, spec, log_dir=log_dir,
                          task_args=_key_values(task_args, "-T"),

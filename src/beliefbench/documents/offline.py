@@ -220,10 +220,10 @@ _DATE = re.compile(rf"\b(?:(?:\d{{1,2}} )?(?:{_MONTHS}) )?(?:1[0-9]|20)\d\d\b")
 
 
 _REFERENCE = re.compile(r"\b(?:since|until|till|had (?:followed|preceded)|"
-                        r"(?:plans?|planning|intends?|hopes?) to|will)\b[^,;:]*$", re.I)
+                        r"(?:plans?|planning|intends?|hopes?) to|(?-i:will))\b[^,;:]*$", re.I)
 """Text before a date that makes it a point of comparison, an earlier event's date ("the
 repose that had followed the eruption of March 1944") or a plan's, not the date of what the
-sentence tells."""
+sentence tells. "will" only in lower case: "Will Smith" is a name, not a future."""
 _NOT_A_YEAR = re.compile(r" [A-Z][a-z]+ (?:Street|Avenue|Road|Boulevard|Lane)\b")
 """Text after a number that makes it a house number ("1355 Market Street")."""
 
