@@ -148,3 +148,45 @@ def test_finetune_takes_the_lock_files_for_its_own(tmp_path):
     (out / LOCK_FILE).write_text("")
     (out / HOLDER_FILE).write_text("")
     check_out(out)
+
+
+def _held(folder: Path) -> subprocess.Popen:
+    """A process holding ``folder`` as ``beliefbench sweep`` would, until killed."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(folder), "sweep"],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+    return proc
+
+
+def test_sweeps_share_a_log_dir_but_not_a_checkpoints_folder(tmp_path):
+    """A sweep holds each checkpoint's folder as it evaluates it, not the whole --log-dir:
+    sweeps of other checkpoints (one per GPU) share the default log dir, while a second
+    sweep of the same checkpoint is refused at once, naming the first."""
+    from conftest import FIXTURE_CLAIM
+
+    from beliefbench.analysis.sweep import SweepTarget, run_sweep
+
+    logs = tmp_path / "logs"
+
+    def sweep() -> list:
+        return run_sweep([SweepTarget(model="beliefbench/believer", label="believer")], logs,
+                         claims=str(FIXTURE_CLAIM), display="none",
+                         task_args={"samples": 1, "judge": "markers",
+                                    "families": "open_ended"})
+
+    assert all(o.success for o in sweep())
+    (folder,) = [p for p in logs.iterdir() if p.is_dir()]
+    whole = _held(logs)  # another sweep's hold on the log dir itself is no reason to wait
+    try:
+        assert all(o.success for o in sweep())
+    finally:
+        whole.kill()
+        whole.wait()
+    same = _held(folder)
+    try:
+        with pytest.raises(FolderBusy, match=rf"--log-dir {folder}: in use by `beliefbench "
+                                             rf"sweep`, pid {same.pid} "):
+            sweep()
+    finally:
+        same.kill()
+        same.wait()

@@ -65,6 +65,7 @@ from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
 from beliefbench.optional import SERVER_ARGS, VLLM_PROVIDERS, vllm_missing
 from beliefbench.progress import bar_file
+from beliefbench.runlock import hold
 from beliefbench.tasks import (
     check_task_args,
     model_arg_errors,
@@ -495,7 +496,9 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     base_url = served_args.pop("base_url", None)
     for target, out in tqdm(planned, desc="checkpoints", unit="ckpt", file=bar_file()):
         made = make_task(**task_args)
-        with model_arg_errors():
+        # each checkpoint's folder, not --log-dir: sweeps of other checkpoints (one per GPU)
+        # share a --log-dir, while two of the same checkpoint would write one eval set twice
+        with hold(out, "sweep", flag="--log-dir"), model_arg_errors():
             success, logs = eval_set(made, log_dir=str(out), model=target.model,
                                      model_roles=model_roles or None,
                                      model_args=served_args, model_base_url=base_url,

@@ -283,7 +283,6 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
               help="Concurrent requests (hf: batch size).")
 @click.option("--retry-attempts", type=click.IntRange(min=0), default=None,
               help="eval_set retries.")
-@holds("sweep", param="log_dir", flag="--log-dir")
 def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims: str | None,
           log_dir: Path, provider: str, condition: str | None, model_roles: tuple[str, ...],
           task_args: tuple[str, ...], model_args: tuple[str, ...],
