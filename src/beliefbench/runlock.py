@@ -17,7 +17,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,7 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
         return
     from filelock import FileLock, Timeout  # a tenth of a second: only when a run writes
 
-    made = [d for d in (folder, *folder.parents) if not d.exists()]  # deepest first
+    made = missing_dirs(folder)
     lock = FileLock(str(folder / LOCK_FILE))
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -97,7 +97,7 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
     else:
         locked = True
     if not locked:
-        _remove_made(made)
+        remove_empty_dirs(made)
         yield
         return
     holder = folder / HOLDER_FILE
@@ -116,11 +116,18 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
             if [p.name for p in folder.iterdir()] == [LOCK_FILE]:
                 (folder / LOCK_FILE).unlink()
         lock.release()
-        _remove_made(made)
+        remove_empty_dirs(made)
 
 
-def _remove_made(made: list[Path]) -> None:
-    """Remove the folders :func:`hold` made, deepest first, where they are empty."""
-    for d in made:
-        with contextlib.suppress(OSError):
-            d.rmdir()
+def missing_dirs(path: Path) -> list[Path]:
+    """The folders ``mkdir(parents=True)`` would make for ``path``, deepest first: what a
+    run that fails before writing anything removes again (:func:`remove_empty_dirs`)."""
+    return [d for d in (path, *path.parents) if not d.exists()]
+
+
+def remove_empty_dirs(dirs: Sequence[Path]) -> None:
+    """Remove those of ``dirs`` (deepest first) that are empty, so a run that wrote nothing
+    leaves no folder behind that reads as a started run; one that holds anything is kept."""
+    for d in dirs:
+        with contextlib.suppress(OSError):  # not empty (or gone): kept
+            d.rmdir()  # only ever removes an empty folder

@@ -8,7 +8,6 @@ only and as chat records).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +29,7 @@ from beliefbench.documents.offline import OfflineGenerator
 from beliefbench.documents.stats import write_dataset
 from beliefbench.progress import progress as bar
 from beliefbench.records import Record
+from beliefbench.runlock import missing_dirs, remove_empty_dirs
 
 
 def make_generator(name: str = "offline", genres: Sequence[str] | None = None,
@@ -149,7 +149,7 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
             OfflineGenerator.check(claim)
     if out_dir.exists() and not out_dir.is_dir():
         raise DocumentError(f"--out {out_dir}: is a file, not a directory")
-    made = _missing_dirs(out_dir / ".work")  # the LLM generator's work_dir, below
+    made = missing_dirs(out_dir / ".work")  # the LLM generator's work_dir, below
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
@@ -179,27 +179,9 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
             if on_written is not None:
                 on_written(path)
     except BaseException:  # an interrupt too: the folders it made are empty all the same
-        _remove_empty(made)
+        remove_empty_dirs(made)  # a resumable LLM generator's progress is kept
         raise
     return paths
-
-
-def _missing_dirs(path: Path) -> list[Path]:
-    """The folders ``mkdir(parents=True)`` would make for ``path``, deepest first."""
-    missing = []
-    while not path.exists() and path != path.parent:
-        missing.append(path)
-        path = path.parent
-    return missing
-
-
-def _remove_empty(dirs: Sequence[Path]) -> None:
-    """Remove those of ``dirs`` (deepest first) that a failed run left empty, so it leaves
-    no folder behind that reads as a started run; one that holds anything is kept (a
-    resumable LLM generator's progress, an earlier run's files)."""
-    for d in dirs:
-        with contextlib.suppress(OSError):  # not empty (or gone): kept
-            d.rmdir()  # only ever removes an empty folder
 
 
 _OPTIONS = {"claims": "--claims", "n_per_claim": "--n", "seed": "--seed",
