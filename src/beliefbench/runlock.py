@@ -64,6 +64,12 @@ def holds(command: str, param: str = "out", flag: str = "--out") -> Callable:
     return wrap
 
 
+def first_rank() -> bool:
+    """Whether this is the process that speaks for a run: rank 0 of an ``accelerate launch``
+    / ``torchrun`` launch (``RANK``), or the only process."""
+    return os.environ.get("RANK", "0") == "0"
+
+
 @contextlib.contextmanager
 def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None]:
     """Hold ``folder`` for this run (made where missing), or raise :class:`FolderBusy`.
@@ -76,7 +82,7 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
     multi-process launch (``RANK``) share their rank 0's hold and take none themselves.
     """
     folder = Path(folder)
-    if os.environ.get("RANK", "0") != "0":
+    if not first_rank():
         yield
         return
     from filelock import FileLock, Timeout  # a tenth of a second: only when a run writes

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import click
 
 from beliefbench.cli.errors import exit_interrupted
 from beliefbench.finetune.recipe import shipped_recipes_text
-from beliefbench.runlock import holds
+from beliefbench.runlock import first_rank, holds
 
 
 @click.command("finetune")
@@ -79,7 +78,7 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
                         condition=condition, claim=claim)
         except Interrupted as e:
             exit_interrupted("", message=str(e))
-        if os.environ.get("RANK", "0") == "0":  # once under accelerate / torchrun, not per process
+        if first_rank():  # once under accelerate / torchrun, not per process
             click.echo(f"checkpoints and manifest in {out.resolve()}")
     except (RecipeError, RecordError) as e:
         _fail(str(e), 2)

@@ -59,6 +59,7 @@ from beliefbench.finetune.recipe import Recipe
 from beliefbench.finetune.schedule import checkpoint_steps
 from beliefbench.optional import installed, require
 from beliefbench.records import atomic_write_text, read_records, sha256_file, share_safetensors
+from beliefbench.runlock import first_rank
 
 log = logging.getLogger(__name__)
 # peft still asks for the pre-v5 attribute name on every wrap; nothing for users to act on
@@ -746,7 +747,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                                 f"to train anew")
     schedule_cb = CheckpointSchedule(steps=schedule, out=out, recipe=recipe, base=base,
                                      dtype=export_dtype(recipe, bf16), manifest_fields=fields)
-    if resume and trainer_dir.is_dir() and int(os.environ.get("RANK", "0")) == 0:
+    if resume and trainer_dir.is_dir() and first_rank():
         schedule_cb.recover(trainer_dir)  # one process writes, as on_save does
 
     torch.manual_seed(recipe.seed)
