@@ -206,6 +206,25 @@ def test_cli_tiny_model_refuses_a_folder_that_is_not_empty(tmp_path):
         assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []
 
 
+def test_a_folder_emptied_of_an_earlier_runs_files_takes_the_model(tmp_path):
+    """`rm -r run/*` after an earlier command's run keeps that run's hidden lock file; the
+    folder looks empty to its user (`ls`) but was refused as "not empty"."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+    from beliefbench.runlock import LOCK_FILE, hold
+
+    out = tmp_path / "run"
+    with hold(out, "docs generate"):
+        (out / "docs.jsonl").write_text("{}\n")
+    (out / "docs.jsonl").unlink()
+    assert [p.name for p in out.iterdir()] == [LOCK_FILE]
+    res = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), "--hidden-size", "16",
+                                   "--layers", "1", "--heads", "2", "--intermediate-size", "16"])
+    assert res.exit_code == 0, res.output
+    assert AutoModelForCausalLM.from_pretrained(out).config.hidden_size == 16
+
+
 def test_an_odd_head_size_is_refused_before_anything_is_written(tmp_path):
     """--hidden-size 12 --heads 4 (3 dimensions per head) wrote a model whose every forward
     pass failed in the rotary embedding, with exit 0."""

@@ -18,6 +18,8 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from beliefbench.runlock import NAMES as LOCK_NAMES
+
 log = logging.getLogger(__name__)
 
 BOS = "<|begin_of_text|>"
@@ -187,7 +189,10 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
         raise TinyModelError(f"hidden size {hidden_size} / {num_heads} heads: each head needs "
                              f"an even number of dimensions (got {hidden_size / num_heads:g})")
     out = Path(out_dir)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    # a folder left holding only another command's run-lock files (hidden: ``rm -r dir/*``
+    # keeps them) is empty to its user
+    if out.exists() and (not out.is_dir()
+                         or any(f.name not in LOCK_NAMES for f in out.iterdir())):
         what = "a file" if not out.is_dir() else "not empty"
         raise TinyModelError(f"{out}: {what}; the tiny model goes into a new or empty folder "
                              f"(its files would mix with what is there: choose another --out, "
