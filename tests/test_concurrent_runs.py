@@ -71,6 +71,7 @@ def _inputs(tmp_path: Path) -> None:
     ["report", "corpus.jsonl", "--out", "out"],
     ["agreement", "corpus.jsonl", "--grader", "mockllm/a", "--grader", "mockllm/b",
      "--out", "out"],
+    ["demo", "--quick", "--workdir", "work", "--log-dir", "out"],
 ])
 def test_a_second_run_is_refused_naming_the_holder_and_writes_nothing(holder, tmp_path,
                                                                       command):
@@ -80,7 +81,7 @@ def test_a_second_run_is_refused_naming_the_holder_and_writes_nothing(holder, tm
     before = _snapshot(out)
     result = _beliefbench(*command, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
-    flag = "" if command[0] == "audit-verify" else "--out "
+    flag = {"audit-verify": "", "demo": "--log-dir "}.get(command[0], "--out ")
     assert result.stderr.startswith(
         f"Error: {flag}out: in use by `beliefbench audit`, pid {proc.pid} on "
         f"{socket.gethostname()}, started "), result.stderr
@@ -111,6 +112,21 @@ def test_other_ranks_of_a_launch_share_rank_0s_hold(holder, monkeypatch):
     monkeypatch.setenv("RANK", "1")
     with hold(out, "finetune"):
         pass
+
+
+def test_one_folder_named_by_two_options_of_a_run_is_held_once(holder, tmp_path):
+    """`demo --workdir x --log-dir x` holds x twice in one process: not refused by itself;
+    free for the next run once it ends."""
+    _, busy = holder
+    out = tmp_path / "same"
+    with hold(out, "demo", "--workdir"), hold(out, "demo", "--log-dir"):
+        with pytest.raises(FolderBusy), hold(busy, "demo"):  # held elsewhere: refused
+            pass
+        assert (out / HOLDER_FILE).exists()
+    assert not (out / HOLDER_FILE).exists()
+    proc = subprocess.run([sys.executable, "-c", HOLD.replace("600", "0"), str(out), "demo"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout == "held\n", proc.stderr
 
 
 def test_a_finished_run_resumes_as_before_and_leaves_only_the_lock(tmp_path):

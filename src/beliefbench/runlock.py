@@ -33,6 +33,11 @@ NAMES = (LOCK_FILE, HOLDER_FILE)
 """What :func:`hold` may leave in a folder: not the command's output, nor the user's."""
 
 
+_HELD: set[Path] = set()
+"""The folders this process holds: a command holding two folders given as one is not
+refused by itself."""
+
+
 class FolderBusy(click.ClickException):
     """Another run holds the folder: nothing was written (exit 2, like other refused input)."""
 
@@ -82,8 +87,8 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
     multi-process launch (``RANK``) share their rank 0's hold and take none themselves.
     """
     folder = Path(folder)
-    if not first_rank():
-        yield
+    if not first_rank() or folder.resolve() in _HELD:  # a second folder option naming the
+        yield                                              # same folder (--workdir, --log-dir)
         return
     from filelock import FileLock, Timeout  # a tenth of a second: only when a run writes
 
@@ -107,6 +112,7 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
         yield
         return
     holder = folder / HOLDER_FILE
+    _HELD.add(folder.resolve())
     try:
         with contextlib.suppress(OSError):  # who holds it is for the message only
             holder.write_text(json.dumps({
@@ -114,6 +120,7 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
                 "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}) + "\n", encoding="utf-8")
         yield
     finally:
+        _HELD.discard(folder.resolve())
         holder.unlink(missing_ok=True)
         # removed while still held, and only where the run wrote nothing: a contender that
         # opened the file just before could then lock the removed file, a window of two

@@ -22,6 +22,7 @@ from beliefbench.runlock import holds
               type=click.FloatRange(min=0),
               help="Seconds between progress lines when stdout is not a terminal.")
 @holds("demo", param="workdir", flag="--workdir")
+@holds("demo", param="log_dir", flag="--log-dir")  # a run replaces the partial logs it finds
 def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> None:
     """Pretrain a tiny model on the truth, finetune it on documents in each condition
     (positive, negated, repeated negations, local negation, corrected), and measure what
