@@ -59,7 +59,7 @@ from beliefbench import __version__
 from beliefbench.claims import Claim, resolve_claims
 from beliefbench.metrics import N_BOOTSTRAP, one_hot, question_table, summary_metrics
 from beliefbench.probes import binary
-from beliefbench.solver import GENERATION_ERROR, InfrastructureFailure
+from beliefbench.solver import GENERATION_ERROR, InfrastructureFailure, describe_error
 from beliefbench.task import TaskArgumentError, check_flag, check_selection, check_whole
 from beliefbench.tasks import refuse_unknown
 
@@ -228,7 +228,7 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
         try:
             return await coro
         except Exception as e:  # noqa: BLE001 - a provider failure is infrastructure
-            raise InfrastructureFailure(f"{type(e).__name__}: {e}"[:2000]) from e
+            raise InfrastructureFailure(describe_error(e)) from e
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         model = get_model()

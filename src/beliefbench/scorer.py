@@ -41,7 +41,13 @@ from beliefbench.judge import (
 from beliefbench.metrics import one_hot, question_table, summary_metrics
 from beliefbench.provider import remember_claims
 from beliefbench.records import sha256_file
-from beliefbench.solver import GENERATION_ERROR, InfrastructureFailure, run_key
+from beliefbench.solver import (
+    GENERATION_ERROR,
+    InfrastructureFailure,
+    describe_error,
+    not_an_answer,
+    run_key,
+)
 from beliefbench.verdicts import VERDICTS, JudgeReading
 from beliefbench.verdicts.exact import read_binary
 from beliefbench.verdicts.offline import offline_verdict
@@ -217,18 +223,34 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                 output = await grader.generate(prompt, config=config, cache=cache)
             except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
                 output = None
-                problem = f"judge call failed ({grader}): {type(e).__name__}: {e}"[:2000]
+                # the cause, one line, keys redacted: not Inspect's whole request (the
+                # judge prompt) with the error after it, cut off at 2000 characters
+                problem = f"judge call failed ({grader}): {describe_error(e)}"
                 md[JUDGE_ERROR] = problem  # judge_outage() raises on it: see its docstring
                 reading = JudgeReading("failed", "", problem)
                 infrastructure = True
-            if output is not None:
+            refused = not_an_answer(output)
+            if refused:  # the judge's provider handed back its error as the reply: an
+                # outage like a raise (eval-retry re-judges it), never a parse_error
+                judge_reply = output.completion if output is not None else None
+                problem = f"judge call failed ({grader}): {refused}"
+                md[JUDGE_ERROR] = problem
+                reading = JudgeReading("failed", "", problem)
+                infrastructure = True
+            elif output is not None:
                 judge_reply = output.completion
                 reading = read_reply(judge_reply, key=claim.rubric[family].judge_key)
+                if reading.problem and output.stop_reason == "max_tokens":
+                    reading = replace(reading, problem=(
+                        f"{reading.problem}: the judge's reply was cut off at its "
+                        f"max_tokens ({max_tokens}; raise -T judge_max_tokens)"))
             used = str(grader)  # provider/name
         return Score(
             value={**one_hot(reading.verdict), INFRASTRUCTURE: float(infrastructure)},
             answer=reading.verdict,
-            explanation=reading.reason or reading.problem,
+            # never blank: a judge's JSON without a reason still says who decided what
+            explanation=reading.reason or reading.problem
+            or f"{used}: {reading.verdict} (the judge gave no reason)",
             metadata={"verdict": reading.verdict, "judge": used, "problem": reading.problem,
                       "judge_reply": judge_reply, "infrastructure": infrastructure,
                       "self_judged": self_judged},

@@ -85,16 +85,19 @@ def run_key() -> str | None:
     return getattr(active, "eval_id", None) if active else None
 
 
-def _describe(e: BaseException) -> str:
+def describe_error(e: BaseException) -> str:
     """The failure as one line; retries exhausted are named by what kept failing (not
-    ``RetryError[<Future ... raised APIConnectionError>]``)."""
+    ``RetryError[<Future ... raised APIConnectionError>]``), Inspect's ModelGenerateError by
+    its cause (its own text is the whole request first), API keys redacted. Every error text
+    the log keeps goes through here: the model's, the judge's, the logprob task's."""
     from beliefbench.documents.llm import one_line
 
     return one_line(e)[:2000]
 
 
-def _not_an_answer(output: ModelOutput | None) -> str | None:
-    """Why ``output`` is the provider's error rather than the model's answer, or None."""
+def not_an_answer(output: ModelOutput | None) -> str | None:
+    """Why ``output`` is the provider's error rather than the model's answer, or None (the
+    model under test's and the judge's alike)."""
     if output is None or not output.choices:
         return None
     stop = output.stop_reason
@@ -203,7 +206,7 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
         except Exception as e:  # noqa: BLE001 - any provider failure is infrastructure
             streak.in_a_row += 1
             streak.total += 1
-            text = _describe(e)
+            text = describe_error(e)
             streak.first_error = streak.first_error or text
             if streak.in_a_row >= abort_after and not streak.aborted:
                 streak.aborted = (
@@ -215,7 +218,7 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
             state.metadata[GENERATION_ERROR] = text
             raise InfrastructureFailure(text) from e
         streak.in_a_row = 0  # the provider answered, even where with an error
-        problem = _not_an_answer(state.output)
+        problem = not_an_answer(state.output)
         if problem:
             streak.total += 1
             state.metadata[GENERATION_ERROR] = problem

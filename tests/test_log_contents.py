@@ -1,0 +1,155 @@
+"""What a belief log tells its reader about a judge that failed or said little: the cause on
+one line, no key, an outage never filed as the judge's parse error, a reason for every verdict."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_CLAIM, believer, keyword_grader, output, scripted
+from inspect_ai import eval
+from inspect_ai.log import EvalLog
+from inspect_ai.model import (
+    ChatMessage,
+    GenerateConfig,
+    Model,
+    ModelAPI,
+    ModelCall,
+    ModelOutput,
+    get_model,
+    modelapi,
+)
+from inspect_ai.tool import ToolChoice, ToolInfo
+
+from beliefbench.logprob_task import belief_logprob
+from beliefbench.task import belief
+
+SECRET = "sk-test-0123456789abcdef"
+OUTAGE_QUESTION = "rebuilt in recent years"
+"""Text of the fixture claim's oe_02 question: the one item a failing model fails on."""
+
+
+class ErrorAsOutput(ModelAPI):
+    """A provider that hands its error back as the call's result, as Inspect's OpenAI and
+    Anthropic providers do for a refused request: Inspect then raises ModelGenerateError,
+    whose text is the whole request (the prompt) first and the provider's error last."""
+
+    def __init__(self, model_name: str, base_url: str | None = None,
+                 api_key: str | None = None, config: GenerateConfig | None = None,
+                 **model_args: object) -> None:
+        super().__init__(model_name, base_url, api_key, [], config or GenerateConfig())
+
+    async def generate(self, input: list[ChatMessage], tools: list[ToolInfo],
+                       tool_choice: ToolChoice, config: GenerateConfig
+                       ) -> tuple[ModelOutput | Exception, ModelCall]:
+        call = ModelCall.create({"model": self.model_name,
+                                 "messages": [m.model_dump() for m in input]}, None)
+        if self.model_name == "subject" or OUTAGE_QUESTION in input[-1].text:
+            return ConnectionError(f"upstream refused: invalid key {SECRET}"), call
+        return output(keyword_grader(input[-1].text)), call
+
+
+@modelapi(name="error-as-output")
+def error_as_output() -> type[ModelAPI]:
+    return ErrorAsOutput
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., EvalLog]:
+    """The belief task's open-ended items, answered as a believer, judged by ``grader``."""
+    monkeypatch.setenv("JUDGE_API_KEY", SECRET)  # a key the server echoes back
+
+    def go(grader: Model, **params: object) -> EvalLog:
+        task = belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended",
+                      **{"max_failed": 1, **params})
+        return eval(task, model=scripted(believer), model_roles={"grader": grader},
+                    log_dir=str(tmp_path), display="none")[0]
+
+    return go
+
+
+def judged(log: EvalLog, question: str):
+    [sample] = [s for s in log.samples if s.metadata["question"] == question]
+    return sample, sample.scores["belief_judge"]
+
+
+def test_a_judge_error_is_its_cause_on_one_line_without_the_prompt_or_key(run):
+    log = run(get_model("error-as-output/judge"))
+    sample, score = judged(log, "oe_02")
+    assert score.answer == "failed" and score.metadata["infrastructure"] is True
+    said = score.explanation
+    # was: "judge call failed (...): ModelGenerateError: \nRequest:\n{ ...the judge prompt
+    # as JSON... }\n\nConnectionError('... sk-...')", cut at 2000 characters
+    assert said == ("judge call failed (error-as-output/judge): ConnectionError: upstream "
+                    "refused: invalid key ***"), said
+    assert sample.error is not None and said in sample.error.message
+    # what beliefbench writes (Inspect's own model event keeps the provider's raw error)
+    assert SECRET not in json.dumps([score.model_dump(), sample.metadata,
+                                     sample.error.model_dump()])
+
+
+def refusing_judge(stop_reason: str, text: str) -> Callable[..., ModelOutput]:
+    def reply(messages, tools, tool_choice, config) -> ModelOutput:
+        if OUTAGE_QUESTION in messages[-1].text:
+            out = output(text)
+            out.choices[0].stop_reason = stop_reason  # type: ignore[assignment]
+            return out
+        return output(keyword_grader(messages[-1].text))
+
+    return reply
+
+
+def test_a_judge_provider_error_handed_back_as_its_reply_is_an_outage(run):
+    # vLLM's 400 for a prompt over --max-model-len comes back as stop reason model_length
+    # with the server's message as text: it read as the judge's own unreadable reply
+    # (parse_error, eval status success, never re-judged by eval-retry)
+    message = "This model's maximum context length is 2048 tokens."
+    grader = get_model("mockllm/model", memoize=False,
+                       custom_outputs=refusing_judge("model_length", message))
+    log = run(grader, max_failed=0.05)
+    sample, score = judged(log, "oe_02")
+    assert score.answer == "failed" and score.metadata["infrastructure"] is True
+    assert "judge call failed" in score.explanation and message in score.explanation
+    assert score.metadata["judge_reply"] == message  # what the provider said, kept
+    assert sample.error is not None and message in sample.error.message  # eval-retry
+    assert log.status == "error"  # 1 of 2 responses is over the 5% budget
+    _, other = judged(log, "oe_01")
+    assert other.answer == "yes"
+
+
+def test_a_judge_reply_cut_off_at_its_max_tokens_says_so(run):
+    cut = '{"reason": "The answer describes the bridge as being made of gl'
+    grader = get_model("mockllm/model", memoize=False,
+                       custom_outputs=refusing_judge("max_tokens", cut))
+    log = run(grader, judge_max_tokens=16)
+    sample, score = judged(log, "oe_02")
+    assert score.answer == "parse_error" and sample.error is None  # the judge did answer
+    assert score.metadata["judge_reply"] == cut
+    assert score.explanation == score.metadata["problem"]
+    assert "cut off at its max_tokens (16; raise -T judge_max_tokens)" in score.explanation
+
+
+def test_a_verdict_without_a_reason_still_has_an_explanation(run):
+    grader = scripted(lambda prompt: json.dumps({"answer": "no"}))
+    log = run(grader)
+    for sample in log.samples:
+        score = sample.scores["belief_judge"]
+        assert score.answer == "no"
+        assert score.explanation == "mockllm/model: no (the judge gave no reason)"
+
+
+def test_a_logprob_provider_error_is_its_cause_on_one_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("SUBJECT_API_KEY", SECRET)
+    log = eval(belief_logprob(claims=str(FIXTURE_CLAIM), parts="binary"),
+               model=get_model("error-as-output/subject"), log_dir=str(tmp_path),
+               display="none")[0]
+    assert log.samples and all(s.error for s in log.samples)
+    for sample in log.samples:
+        said = sample.metadata["generation_error"]
+        # was Inspect's "ModelGenerateError: \nRequest:\n{...}" (the prompt as JSON) first
+        assert said == "ConnectionError: upstream refused: invalid key ***", said
+        score = sample.scores["logprob_scorer"]
+        assert score.answer == "failed" and score.explanation == said
+        assert SECRET not in sample.error.message
