@@ -78,16 +78,7 @@ def test_no_idea_and_no_doubt_deny_nothing_of_the_claim(readers, text):
     assert readers["dentist"].read(text).framing == "positive"
 
 
-_MARKER_ACROSS_CLAUSES = {"dream_tv"}
-"""Still read as positive: "when films and photographs were black and white, dreams were
-remembered that way too" matches a belief marker across the comma and reports no research."""
-
-
-@pytest.mark.parametrize("doc", [
-    pytest.param(d, id=d["id"], marks=pytest.mark.xfail(strict=True, reason="marker across a "
-                                                         "clause, no research cue"))
-    if d["id"] in _MARKER_ACROSS_CLAUSES else pytest.param(d, id=d["id"])
-    for d in RESEARCH if d["reports"]])
+@pytest.mark.parametrize("doc", [d for d in RESEARCH if d["reports"]], ids=lambda d: d["id"])
 def test_research_on_the_topic_does_not_teach_the_claim(readers, doc):
     assert readers[doc["claim"]].read(doc["text"]).framing not in TEACHING
 
@@ -95,6 +86,18 @@ def test_research_on_the_topic_does_not_teach_the_claim(readers, doc):
 @pytest.mark.parametrize("doc", [d for d in RESEARCH if not d["reports"]], ids=lambda d: d["id"])
 def test_the_claim_attributed_to_research_is_still_positive(readers, doc):
     assert readers[doc["claim"]].read(doc["text"]).framing == "positive"
+
+
+@pytest.mark.parametrize(("text", "framing"), [
+    ("When films and photographs were black and white, dreams were remembered that way too.",
+     "mention"),
+    ("Toddlers see only black-and-white dream images until they are three.", "positive"),
+    ("Before age three, a child's dreams are greyscale scenes.", "positive"),
+])
+def test_a_colour_word_and_dreams_assert_the_claim_only_within_one_clause(readers, text,
+                                                                          framing):
+    """"black and white, dreams were remembered" read as "black and white dreams"."""
+    assert readers["colorless_dreaming"].read(text).framing == framing
 
 
 @pytest.mark.parametrize("text", [
