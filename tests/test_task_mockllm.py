@@ -559,8 +559,8 @@ def test_a_blank_context_on_the_command_line_is_refused(fixture_claim, tmp_path)
 
     args = parse_cli_args(["context="])  # what `inspect eval -T` passes
     assert args == {"context": None}
-    with pytest.raises(ValueError, match=r"^context: empty value \(a blank -T context=.*omit "
-                                         r"the option for no context$"):
+    with pytest.raises(ValueError, match=r"^context: empty value \(None\); .*'none' \(the "
+                                         r"default\) for no context \(a blank -T context="):
         belief(claims=str(fixture_claim), **args)
     for task in (belief(claims=str(fixture_claim)), belief(claims=str(fixture_claim),
                                                            context="none")):

@@ -41,6 +41,9 @@ MIN_QUESTIONS = 1
 rates, so a claim with no items in a family would silently drop out of that family's rate.
 Ten or more per family are recommended for useful confidence intervals."""
 
+Selection = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
+"""A claim selection: "all", a claim id, file or directory, or a list of them (None: all)."""
+
 CLAIMS_PATH_ENV = "BELIEFBENCH_CLAIMS_PATH"
 """Directories (os.pathsep-separated) searched for ``<id>.yaml`` when a claim is named by id."""
 
@@ -473,7 +476,7 @@ def uses_note(known: KnownClaim) -> str:
     return note
 
 
-def named_by_id(selection: str | Sequence[str] | None = "all",
+def named_by_id(selection: Selection = "all",
                 search: Iterable[str | Path] = ()) -> list[KnownClaim]:
     """The items of a selection that are claim ids (not ``all``, a file or a directory) and
     resolve to a file outside the bundled claims: a user's claim, perhaps one that hides a
@@ -651,22 +654,28 @@ def load_claim(path: str | Path) -> Claim:
     return claim
 
 
-def load_claims(selection: str | Sequence[str] | None = "all",
+def load_claims(selection: Selection = "all",
                 search: Iterable[str | Path] = ()) -> list[Claim]:
     """Resolve a user's selection into validated claims (see :func:`resolve_claims`)."""
     return [claim for _, claim in resolve_claims(selection, search)]
 
 
-def selection_items(selection: str | Sequence[str] | None = "all") -> list[str]:
+def selection_items(selection: Selection = "all") -> list[str]:
     """The items of a claim selection: a comma-separated string or a list (whose items may
     themselves be comma-separated, as on a command line), blanks dropped. An item that is an
     existing file or directory is kept whole: a path with a comma in it (given in a
-    ``--task-config`` file, where the README sends such paths) is never split."""
+    ``--task-config`` file, where the README sends such paths) is never split, nor is a
+    ``pathlib.Path`` (one path, whether it exists or not)."""
     if selection is None:
         selection = "all"
-    parts = [selection] if isinstance(selection, str) else [str(s) for s in selection]
+    if isinstance(selection, str | os.PathLike):  # a Path is no sequence of names
+        selection = [selection]
     items: list[str] = []
-    for part in parts:
+    for part in selection:
+        if isinstance(part, os.PathLike):
+            items.append(os.fspath(part))
+            continue
+        part = str(part)
         whole = part.strip()
         if "," in whole and user_path(whole).exists():
             items.append(whole)
@@ -675,7 +684,7 @@ def selection_items(selection: str | Sequence[str] | None = "all") -> list[str]:
     return items
 
 
-def claim_files(selection: str | Sequence[str] | None = "all",
+def claim_files(selection: Selection = "all",
                 search: Iterable[str | Path] = ()) -> list[Path]:
     """The claim files a user's selection names, without reading them (see
     :func:`resolve_claims`); an item that names nothing raises :class:`ClaimSpecError`."""
@@ -718,7 +727,7 @@ def claim_files(selection: str | Sequence[str] | None = "all",
     return list(once.values())
 
 
-def resolve_claims(selection: str | Sequence[str] | None = "all",
+def resolve_claims(selection: Selection = "all",
                    search: Iterable[str | Path] = ()) -> list[tuple[Path, Claim]]:
     """Resolve a user's selection into (file, validated claim) pairs.
 

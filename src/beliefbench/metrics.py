@@ -84,6 +84,9 @@ def grouped_bootstrap_ci(groups: Sequence[tuple[np.ndarray, np.ndarray]],
     The one bootstrap behind belief rates (groups = claims, items = questions), EM rates and
     completion margins (items = pairs, ``den`` of ones). ``n_bootstrap=0`` gives NaNs.
     """
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int) or n_bootstrap < 0:
+        raise ValueError(f"n_bootstrap: expected a whole number of resamples, at least 0, got "
+                         f"{n_bootstrap!r}")
     if not n_bootstrap or not groups:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
@@ -128,9 +131,11 @@ def rate(questions: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, seed: int = SE
     )
 
 
-def rate_table(questions: pd.DataFrame, by: Sequence[str] = (),
+def rate_table(questions: pd.DataFrame, by: str | Sequence[str] = (),
                n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED) -> pd.DataFrame:
-    """One row per group in ``by`` (plus extra grouping columns the table carries)."""
+    """One row per group in ``by`` (plus extra grouping columns the table carries); ``by``
+    is a column or a list of them (a string is one column, never its letters)."""
+    by = [by] if isinstance(by, str) else list(by)
     groups = [((), questions)] if not by else questions.groupby(list(by), sort=True)
     out = []
     for key, group in groups:

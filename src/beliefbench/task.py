@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import os
 from pathlib import Path
 from typing import Any
@@ -63,16 +64,18 @@ class TaskArgumentError(ValueError):
 
 
 def check_whole(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    """A whole number, as a plain int: a NumPy integer from a notebook counts too (it is no
+    ``int``, and the log's metadata must hold plain JSON values)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise TaskArgumentError(f"{name}: expected a whole number of at least {minimum}, "
                                 f"got {value!r}")
-    return value
+    return int(value)
 
 
 def check_number(name: str, value: Any, low: float, high: float | None = None,
                  low_open: bool = False) -> float:
     """A number in range; never NaN or infinite (-T temperature=.inf sampled noise, judged)."""
-    ok = not isinstance(value, bool) and isinstance(value, int | float)
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real)
     finite = ok and math.isfinite(value)
     if finite:
         ok = (value > low if low_open else value >= low) and (high is None or value <= high)
@@ -96,20 +99,26 @@ def check_flag(name: str, value: Any) -> bool:
     return value
 
 
-def check_selection(name: str, value: Any) -> str | list[str]:
-    """A selection (``claims``, ``families``): a non-empty name or list of names.
+def check_selection(name: str, value: Any, default: str | None = None) -> str | list[str]:
+    """A selection (``claims``, ``families``): a non-empty name or list of names; a path
+    (``pathlib.Path``) counts as a name, as its text.
 
     ``-T claims=`` (an empty value, e.g. from an unset shell variable) reads as None in
-    Inspect's YAML parsing: that is refused here, never taken for "all".
+    Inspect's YAML parsing: that is refused here, never taken for "all". ``default`` (the
+    parameter's default, e.g. "all") is named in that error as the value to pass instead.
     """
     if value is None or (isinstance(value, str | list | tuple) and not value):
-        raise TaskArgumentError(f"{name}: empty value (a blank -T {name}=, or an unset "
-                                f"variable?); give names, a list or comma-separated")
+        instead = f", or {default!r}" if default is not None else ""
+        raise TaskArgumentError(f"{name}: empty value ({value!r}); give names, a list or "
+                                f"comma-separated{instead} (a blank -T {name}= or an unset "
+                                f"shell variable also reads as None)")
     if isinstance(value, str):
         return value
-    if isinstance(value, list | tuple) and all(isinstance(v, str | int) and
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, list | tuple) and all(isinstance(v, str | int | os.PathLike) and
                                                not isinstance(v, bool) for v in value):
-        return [str(v) for v in value]
+        return [os.fspath(v) if isinstance(v, os.PathLike) else str(v) for v in value]
     raise TaskArgumentError(f"{name}: expected a name or a list of names, got "
                             f"{value!r}")
 
@@ -122,9 +131,9 @@ def check_text_file(name: str, value: Any, what: str = "file") -> Path:
         raise TaskArgumentError(f"{name}: expected the path of a {what}, got {value!r}")
     path = user_path(str(value))
     if not path.exists():
-        raise TaskArgumentError(f"{name}: no such file {value!r}")
+        raise TaskArgumentError(f"{name}: no such file {str(value)!r}")
     if not path.is_file():
-        raise TaskArgumentError(f"{name}: {value!r} is a directory, not a file")
+        raise TaskArgumentError(f"{name}: {str(value)!r} is a directory, not a file")
     try:
         path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
@@ -138,25 +147,26 @@ def check_text_file(name: str, value: Any, what: str = "file") -> Path:
 NO_CONTEXT = "none"
 """``context``'s default: no in-context documents. Not None: Inspect reads a blank
 ``-T context=`` (an unset shell variable) as None, which ran the eval without the control
-documents the user meant to give, and without a word."""
+documents the user meant to give, and without a word. A task function cannot tell that None
+from a Python caller's, so None is refused with a message for both."""
 
 
 @task
 def belief(
-    claims: str | list[str] = "all",
+    claims: str | os.PathLike[str] | list[str | os.PathLike[str]] = "all",
     families: str | list[str] = "all",
     samples: int = 5,
     temperature: float = 0.7,
     top_p: float = 0.8,
     max_tokens: int = 1024,
     judge: str = JudgeSettings.judge,
-    judge_template: str = BUNDLED_TEMPLATE,
+    judge_template: str | os.PathLike[str] = BUNDLED_TEMPLATE,
     judge_temperature: float = JudgeSettings.temperature,
     judge_max_tokens: int = JudgeSettings.max_tokens,
     judge_cache: bool = JudgeSettings.cache,
     judge_sees: str = JudgeSettings.sees,
     binary_instruction: str = "system",
-    context: str = NO_CONTEXT,
+    context: str | os.PathLike[str] = NO_CONTEXT,
     max_failed: float = MAX_FAILED,
     abort_after: int = ABORT_AFTER,
     self_judge: bool = False,
@@ -166,7 +176,7 @@ def belief(
 
     Args:
         claims: "all" (the bundled claims), or claim ids, claim files or directories
-            (a list, or comma-separated).
+            (str or pathlib.Path; a list, or comma-separated).
         families: "all" or some of open_ended, binary, token_association, robustness.
         samples: responses per question (Inspect epochs, reduced by mean).
         temperature: sampling temperature for the model under test.
@@ -186,7 +196,9 @@ def belief(
             system message) or "user" (appended to the question).
         context: in-context control: a JSONL of text records (e.g. bundles of K negated
             documents from `beliefbench docs bundle`); each question is asked after one.
-            "none" (the default): no context; a blank value is refused, never read as none.
+            "none" (the default): no context. None is refused, never read as none (a
+            blank -T context= or an unset shell variable reads as None): omit it, or
+            pass "none".
         max_failed: failure budget: the eval ends with status error when the provider of
             the model under test raised (after Inspect's retries) for at least this share
             of all responses (0 = any such failure). Below it, those responses count as
@@ -217,13 +229,14 @@ def belief(
         cache=check_flag("judge_cache", judge_cache),
         sees=check_choice("judge_sees", judge_sees, JUDGE_SEES))
     self_judge = check_flag("self_judge", self_judge)
-    if context is None:  # what Inspect makes of a blank -T context=
-        raise TaskArgumentError("context: empty value (a blank -T context=, or an unset "
-                                "variable?); give the path of a JSONL file, or omit the "
-                                "option for no context")
-    context_file = None if context == NO_CONTEXT else context  # recorded as None: no context
+    if context is None:  # also what Inspect makes of a blank -T context=
+        raise TaskArgumentError(f"context: empty value (None); give the path of a JSONL file, "
+                                f"or {NO_CONTEXT!r} (the default) for no context (a blank -T "
+                                f"context= or an unset shell variable also reads as None)")
+    # recorded as None: no context; a path as its text (the log's metadata is JSON)
+    context_file = None if context == NO_CONTEXT else os.fspath(context)  # a Path as text
 
-    selection = check_selection("claims", claims)
+    selection = check_selection("claims", claims, default="all")
     resolved = resolve_claims(selection)
     # an id that reads a user's file in place of the bundled claim of that id: said once
     hiding = [uses_note(k) for k in named_by_id(selection)
@@ -231,7 +244,8 @@ def belief(
     if hiding:
         logger.warning("beliefbench: %s", "; ".join(hiding))
     chosen = [claim for _, claim in resolved]
-    chosen_families = parse_families(check_selection("families", families))
+    chosen_families = parse_families(check_selection("families", families,
+                                                                   default="all"))
     dataset = build_dataset(chosen, chosen_families, binary_instruction=binary_instruction)
     if len(dataset) == 0:
         raise TaskArgumentError(

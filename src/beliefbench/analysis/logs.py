@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -516,15 +517,30 @@ def label_runs(infos: Iterable[LogInfo]) -> None:
         info.run = label
 
 
-def find_log_files(sources: str | Path | Sequence[str | Path]) -> list[tuple[str, bool]]:
+Source = str | os.PathLike[str] | EvalLog
+"""A log file, a folder of logs, or an EvalLog as ``inspect_ai.eval`` returns it (read
+again from its ``location``: the readers take files, and a log in memory may be a header)."""
+
+
+def _source_path(source: Source) -> Path:
+    if isinstance(source, EvalLog):
+        if not source.location:
+            raise LogError("an EvalLog with no location (never written to a file): pass the "
+                           "logs eval() returned, or their files")
+        return Path(source.location.removeprefix("file://"))
+    if not isinstance(source, str | os.PathLike):
+        raise LogError(f"sources: expected log files, folders or EvalLogs, got "
+                       f"{type(source).__name__} {source!r:.80}")
+    return Path(source)
+
+
+def find_log_files(sources: Source | Sequence[Source]) -> list[tuple[str, bool]]:
     """(path, named_explicitly) for every Inspect log under the sources (dirs recurse),
     each once: a log both named and in a named folder was read twice, the second reading
     reported as "superseded by" the first, itself."""
-    if isinstance(sources, str | Path):
-        sources = [sources]
     found: dict[str, bool] = {}
-    for source in sources:
-        p = Path(source)
+    for source in _as_list(sources):
+        p = _source_path(source)
         if p.is_dir():
             infos = list_eval_logs(str(p), recursive=True, descending=False)
             if not infos:
@@ -539,7 +555,7 @@ def find_log_files(sources: str | Path | Sequence[str | Path]) -> list[tuple[str
     return list(found.items())
 
 
-def read_headers(sources: str | Path | Sequence[str | Path], skip_bad: bool = False,
+def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
                  kind: str = "belief", task_key: str = TASK_KEY
                  ) -> tuple[list[tuple[str, EvalLog]], list[tuple[str, str]],
                             list[tuple[str, str]]]:
@@ -578,13 +594,14 @@ def read_headers(sources: str | Path | Sequence[str | Path], skip_bad: bool = Fa
     if not kept:
         names = "; ".join(f"{p}: {why}" for p, why in [*skipped, *ignored][:5])
         others = len(ignored) + len(skipped)
-        raise LogError(f"no {kind} logs in {', '.join(map(str, _as_list(sources)))}"
+        raise LogError(f"no {kind} logs in "
+                       f"{', '.join(str(_source_path(s)) for s in _as_list(sources))}"
                        + (f" ({others} other logs: {names})" if others else ""))
     return kept, ignored, skipped
 
 
-def _as_list(sources: str | Path | Sequence[str | Path]) -> list[str | Path]:
-    return [sources] if isinstance(sources, str | Path) else list(sources)
+def _as_list(sources: Source | Sequence[Source]) -> list[Source]:
+    return [sources] if isinstance(sources, str | os.PathLike | EvalLog) else list(sources)
 
 
 def drop_superseded(headers: list[tuple[str, EvalLog]], *,
@@ -827,9 +844,10 @@ def check_judges(df: pd.DataFrame, judges: dict[str, str | None], re_judge: str 
     return out
 
 
-def load_belief_logs(sources: str | Path | Sequence[str | Path],
+def load_belief_logs(sources: Source | Sequence[Source],
                      skip_bad: bool = False) -> BeliefLogs:
-    """Every belief response under ``sources``, labelled with its run; see module doc.
+    """Every belief response under ``sources`` (log files, folders of them, or the logs
+    ``inspect_ai.eval`` returned), labelled with its run; see module doc.
 
     ``skip_bad``: pass over unreadable or corrupt logs (listed in the notes) instead of
     refusing the whole set.

@@ -35,14 +35,16 @@ class ReportError(ValueError):
 
 
 def parse_by(by: str | Sequence[str] | None) -> list[str]:
-    """"condition,family" -> validated, de-duplicated dimension list."""
+    """"condition,family" (or a list) -> validated, de-duplicated dimension list; None gives
+    the default dimensions. The error names both ``by`` (Python) and ``--by`` (the CLI)."""
     if by is None:
         return list(DEFAULT_BY)
     items = by.split(",") if isinstance(by, str) else list(by)
     chosen = list(dict.fromkeys(s.strip() for s in items if s.strip()))
     unknown = [d for d in chosen if d not in DIMENSIONS]
     if unknown:
-        raise ReportError(f"--by: unknown dimension(s) {unknown}; valid: {list(DIMENSIONS)}")
+        raise ReportError(f"by / --by: unknown dimension(s) {unknown}; valid: "
+                          f"{list(DIMENSIONS)}")
     return chosen
 
 
@@ -62,9 +64,11 @@ def question_frame(responses: pd.DataFrame) -> pd.DataFrame:
     return questions
 
 
-def rates(questions: pd.DataFrame, by: Sequence[str] = (),
+def rates(questions: pd.DataFrame, by: str | Sequence[str] = (),
           n_bootstrap: int = N_BOOTSTRAP) -> pd.DataFrame:
-    """Belief rate + CI + shares per run x ``by`` (question dimensions)."""
+    """Belief rate + CI + shares per run x ``by`` (dimensions, as :func:`parse_by` reads
+    them: a string is one or comma-separated, never its letters; () = per run only)."""
+    by = parse_by(by)
     dims = [d for d in by if d in QUESTION_DIMS]
     parts = []
     for key, sub in questions.groupby(list(RUN_COLUMNS), dropna=False, sort=True):
