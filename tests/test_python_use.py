@@ -48,6 +48,8 @@ def test_paths_are_taken_wherever_a_file_is(tmp_path):
         assert len(task.dataset) == len(as_text.dataset)
     with pytest.raises(ValueError, match=r"^context: no such file '.*missing.jsonl'$"):
         belief(claims=FIXTURE_CLAIM, context=tmp_path / "missing.jsonl")
+    with pytest.raises(ValueError, match=r"^context: expected the path of a file, got 5$"):
+        belief(claims=FIXTURE_CLAIM, context=5)  # -T context=5 (YAML makes it a number)
 
 
 def test_load_claims_takes_a_path():

@@ -234,7 +234,8 @@ def belief(
                                 f"or {NO_CONTEXT!r} (the default) for no context (a blank -T "
                                 f"context= or an unset shell variable also reads as None)")
     # recorded as None: no context; a path as its text (the log's metadata is JSON)
-    context_file = None if context == NO_CONTEXT else os.fspath(context)  # a Path as text
+    context_file = (None if context == NO_CONTEXT else os.fspath(context)  # a Path as text
+                    if isinstance(context, os.PathLike) else context)
 
     selection = check_selection("claims", claims, default="all")
     resolved = resolve_claims(selection)
