@@ -347,6 +347,25 @@ def test_a_rescored_log_names_its_graders_model_arguments(tmp_path):
     assert len(loaded.logs) == 2 and loaded.responses["judge"].nunique() == 2
 
 
+def test_a_rescored_log_keeps_no_credentials_of_its_graders_url(log_path, tmp_path):
+    """A grader served at https://user:token@host wrote its token into every re-scored
+    log's header (the grader role's base_url)."""
+    from conftest import keyword_grader
+    from inspect_ai.model import get_model
+
+    token = "s3cret-judge-token"
+    reply = scripted(keyword_grader).model_args["custom_outputs"]
+    judges = [get_model("mockllm/judge", custom_outputs=reply, memoize=False,
+                        base_url=f"https://judge-user:{token}@judge{i}.example/v1")
+              for i in (1, 2)]
+    out = tmp_path / "rejudged"
+    agreement(log_path, judges, labels=["a", "b"], out_dir=out)
+    for i, label in ((1, "a"), (2, "b")):
+        header = read_eval_log(str(out / f"rescored-{label}.eval"), header_only=True)
+        assert header.eval.model_roles["grader"].base_url == f"https://***@judge{i}.example/v1"
+        assert token not in header.model_dump_json()
+
+
 def test_judges_whose_names_would_share_a_file_each_keep_their_rescored_log(log_path,
                                                                            tmp_path):
     """``a/b`` and ``a_b`` both became rescored-a_b.eval: the second judge's log replaced the

@@ -53,6 +53,7 @@ from beliefbench.analysis.runs import (
     setting_text,
 )
 from beliefbench.claims import resolve_claims
+from beliefbench.documents.llm import redact
 from beliefbench.metrics import VERDICTS, question_table, rate
 from beliefbench.optional import vllm_missing
 from beliefbench.records import sha256_file
@@ -190,8 +191,8 @@ def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     # its model arguments too, as Inspect records a bound role: two local judges of one
     # name (``model_path``) are two judges; secrets and what JSON cannot write are left out
     args = {k: v for k, v in keyed_model_args(model.model_args).items() if plain_value(v)}
-    role = ModelConfig(model=str(model), config=model.config, base_url=model.api.base_url,
-                       args=args)
+    base_url = model.api.base_url and redact(model.api.base_url)  # https://user:token@...
+    role = ModelConfig(model=str(model), config=model.config, base_url=base_url, args=args)
     rescored.eval.model_roles = {**(rescored.eval.model_roles or {}), "grader": role}
     md = dict(rescored.eval.metadata or {})
     record = dict(md.get(TASK_KEY) or {})
