@@ -387,6 +387,21 @@ def test_a_rate_from_a_single_question_is_flagged_not_shown_as_precise(em_logs, 
                    for n in build_em_report(load_em_logs(em_logs), n_bootstrap=10).notes)
 
 
+def test_an_empty_kl_label_is_no_label_not_no_kl(tmp_path):
+    """`--metadata kl=$KL` with KL unset records kl: null; it read as "none", i.e. no-kl, so
+    a checkpoint trained with the KL term was reported as the no-KL arm."""
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps({"path": "/ckpts/kl/step-10",
+                                    "recipe": {"kl": {"data": "d.jsonl", "weight": 1.0}}})
+                        + "\n")
+    _run(tmp_path, {"g1"}, kl=None, condition="with_manifest", manifest=str(manifest),
+         checkpoint="/ckpts/kl/step-10")
+    _run(tmp_path, {"g1"}, kl=None, condition="bare")
+    side = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=10).side_by_side
+    assert dict(zip(side["condition"], side["kl"], strict=True)) == {
+        "with_manifest": "kl", "bare": "-"}
+
+
 def test_a_kl_term_of_weight_zero_is_labelled_no_kl(tmp_path):
     """A recipe ``kl: {weight: 0}`` trains without the KL term (the trainer skips it), yet
     its checkpoints were labelled ``kl``: the no-KL control read as the KL arm."""
@@ -626,6 +641,29 @@ def test_the_step_plot_never_joins_two_graders_into_one_line():
         assert list(g["step"]) == [10, 20, 30] and set(g["general_em"]) == {rate}
     one = step_lines(pd.DataFrame(rows[:3]).astype({"step": "Int64"}))
     assert [label for label, _ in one] == ["bad no-kl"]  # one grader: not named
+
+
+def test_kl_runs_whose_manifest_is_gone_are_warned_about_and_never_one_line(tmp_path):
+    """Logs copied off the machine the sweep ran on: the manifest the KL label is read from
+    is gone, the KL run and its no-KL control both read kl "-" with no word, and
+    em_vs_step.png drew them as one line zigzagging between the two at every step."""
+    from beliefbench.analysis.em_report import step_lines
+
+    for run in ("bad-advice", "bad-advice-kl"):
+        for step in (1, 2):
+            _run(tmp_path, {"g1"} if run == "bad-advice" else set(), condition="bad_advice",
+                 step=step, manifest=f"/gone/{run}/manifest.jsonl",
+                 checkpoint=f"/gone/{run}/step-{step:06d}")
+    rep = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=10)
+    assert set(rep.side_by_side["kl"]) == {"-"}
+    unknown = [n for n in rep.notes if n.startswith("KL UNKNOWN")]
+    assert len(unknown) == 2 and all("is not on this machine" in n for n in unknown)
+    assert any("/gone/bad-advice-kl/manifest.jsonl" in n and "2 log(s)" in n for n in unknown)
+    lines = dict(step_lines(rep.side_by_side))
+    assert sorted(lines) == ["bad_advice - bad-advice", "bad_advice - bad-advice-kl"]
+    assert list(lines["bad_advice - bad-advice"]["step"]) == [1, 2]
+    assert set(lines["bad_advice - bad-advice"]["general_em"]) == {0.5}
+    assert set(lines["bad_advice - bad-advice-kl"]["general_em"]) == {0.0}
 
 
 def test_a_zero_padded_step_read_as_octal_is_reported_as_the_folders_step(tmp_path):

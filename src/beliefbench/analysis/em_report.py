@@ -100,6 +100,7 @@ class EMLogs:
         out += [cut_off_note(i["path"], i["cut_off"], i["responses"]) for i in self.logs
                 if over_budget(i["cut_off"], i["responses"], MAX_CUT_OFF)]
         out += [i["step_note"] for i in self.logs if i.get("step_note")]
+        out += kl_unknown_notes(self.logs)
         out += ignored_notes(self.ignored)
         return out
 
@@ -120,8 +121,10 @@ def _kl_label(recipe: Any) -> str:
 
 
 def kl_label(metadata: dict[str, Any], path: str) -> str:
-    """``kl`` / ``no-kl`` / ``-``: was the checkpoint trained with the KL term?"""
-    if "kl" in metadata:
+    """``kl`` / ``no-kl`` / ``-``: was the checkpoint trained with the KL term? An empty
+    ``--metadata kl=`` (an unset shell variable, recorded as null) says nothing: it was read
+    as ``none``, i.e. ``no-kl``, even for a checkpoint whose recipe had the term."""
+    if metadata.get("kl") is not None:
         flag = _as_bool(metadata["kl"])
         if flag is None:
             raise LogError(f"{path}: eval metadata 'kl' must be true or false, got "
@@ -145,6 +148,31 @@ def kl_label(metadata: dict[str, Any], path: str) -> str:
             if entry.get("path") == checkpoint:
                 return _kl_label(entry.get("recipe"))
     return NO_LABEL
+
+
+def kl_unknown(metadata: dict[str, Any], label: str) -> str | None:
+    """Why a log whose sweep recorded a manifest has no KL label: the manifest is not on
+    this machine (logs copied off the cluster) or does not list the checkpoint. Silently
+    ``-``, a KL run and its no-KL control of one condition read alike (one line of
+    ``em_vs_step.png``): the comparison the report is for, gone without a word."""
+    manifest = metadata.get("manifest")
+    if label != NO_LABEL or not manifest or metadata.get("kl") is not None:
+        return None
+    return (f"its sweep manifest {manifest} is not on this machine"
+            if not Path(str(manifest)).is_file()
+            else f"its sweep manifest {manifest} does not list its checkpoint")
+
+
+def kl_unknown_notes(logs: Sequence[dict[str, Any]]) -> list[str]:
+    """One ``KL UNKNOWN`` note per reason (a sweep of many checkpoints shares its manifest)."""
+    by_why: dict[str, list[str]] = {}
+    for i in logs:
+        if i.get("kl_unknown"):
+            by_why.setdefault(i["kl_unknown"], []).append(i["path"])
+    return [f"KL UNKNOWN: {len(paths)} log(s) ({first_few(paths, 3)}): {why}, so kl reads "
+            f"{NO_LABEL!r} and a KL run and its no-KL control look alike; put the manifest "
+            "back at that path, or label the evals with --metadata kl=true|false"
+            for why, paths in by_why.items()]
 
 
 def em_run_key(log: EvalLog) -> RunKey:
@@ -236,11 +264,13 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
     for path, log in headers:
         md = log.eval.metadata or {}
         step, step_note = step_of(log, path)
+        kl = kl_label(md, path)
         infos[path] = {"path": path, "model": log.eval.model, "status": log.status,
                        "partial": log.status != "success",
                        "checkpoint": _label(md.get("checkpoint")),
                        "condition": _label(md.get("condition")),
-                       "step": step, "kl": kl_label(md, path), "step_note": step_note,
+                       "step": step, "kl": kl, "step_note": step_note,
+                       "kl_unknown": kl_unknown(md, kl),
                        "grader": grader_label(log), "key": em_run_key(log)}
     for info, label in zip(infos.values(), run_labels([i["key"] for i in infos.values()]),
                            strict=True):
@@ -411,18 +441,26 @@ def render_markdown(rep: EMReport, plots: Sequence[str] = ()) -> str:
 
 
 def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    """The lines of ``em_vs_step.png``: one per condition, KL label, grader and run (the
-    model is left out, as each checkpoint is a model of its own), in step order. Without the
-    grader two graders' rates of one condition were joined into one zigzag line, pooled as the
-    tables never pool them."""
-    stepped = side[side["step"].notna()]
-    keys = ["condition", "kl", "grader", "run", "partial"]
+    """The lines of ``em_vs_step.png``: one per condition, KL label, checkpoint folder,
+    grader and run (the model is left out, as each checkpoint is a model of its own), in
+    step order. Without the grader two graders' rates of one condition were joined into one
+    zigzag line, pooled as the tables never pool them."""
+    # each training run (the folder of its checkpoints) its own line: two runs of one
+    # condition and KL label (two seeds; a KL run and its control whose manifest is gone,
+    # both "-") were joined into one line zigzagging between them at every step
+    stepped = side[side["step"].notna()].assign(folder=[
+        NO_LABEL if c == NO_LABEL else Path(str(c)).parent.name or NO_LABEL
+        for c in side.loc[side["step"].notna(), "checkpoint"]])
+    keys = ["condition", "kl", "grader", "run", "partial", "folder"]
     many = {k for k in ("grader", "partial") if stepped[k].nunique() > 1}
+    # a folder is named only where it tells lines apart (not "kl bad-advice-kl")
+    folders = stepped.groupby(keys[:-1], sort=True)["folder"].nunique()
     lines = []
     for key, g in stepped.groupby(keys, sort=True):
         parts = dict(zip(keys, key, strict=True))
         label = " ".join(
             [str(parts["condition"]), str(parts["kl"])]
+            + ([str(parts["folder"])] if folders[key[:-1]] > 1 else [])
             + ([str(parts["grader"])] if "grader" in many else [])
             + ([] if parts["run"] == NO_LABEL else [str(parts["run"])])
             + (["partial"] if "partial" in many and parts["partial"] else []))

@@ -14,7 +14,8 @@ digit, not the whole number; judge with a model whose tokenizer keeps 0-100 as o
 (OpenAI, Qwen-style). When the reply's number goes on past its first token ("85" as "8",
 "5"), the first token would read as 8: the number is then read from the text instead (method
 ``text``, the problem field says why), never from its first digit. A reply on a scale of its
-own ("8/10", "7 out of 10") is no score, never its first number read on 0-100.
+own ("8/10", "7 out of 10") is no score, never its first number read on 0-100, and so is
+one opening with a decimal fraction of at most 1 ("0.85", "1.0": a 0-1 scale).
 """
 
 from __future__ import annotations
@@ -40,11 +41,17 @@ a reply that merely starts with it ("Code quality: 90" is a score)."""
 _NUMBER = re.compile(r"(?<![\w.])([-\u2212]?)(\d+(?:\.\d+)?)(?!\w)")
 """A number, with the minus sign of a negative one ("-10" is out of range, never 10); the
 dash of a range ("40-50") follows a digit and is not taken for a sign."""
+_MARKUP = " \t\r\n\"'`*_"
+"""What a judge may wrap its number in ("**85**", "`85`"): skipped to find its first token."""
 _PLACEHOLDER = re.compile(r"\{(question|answer)\}")
 _OUT_OF = re.compile(r"\s*(?:/|out of)\s*100\b", re.IGNORECASE)
 _OTHER_SCALE = re.compile(r"^[\s\"'`*_]*(\d+(?:\.\d+)?\s*(?:/|out of)\s*(\d+(?:\.\d+)?))",
                           re.IGNORECASE)
 """A reply that gives its own scale ("8/10", "7 out of 10"), read as a whole."""
+_FRACTION = re.compile(r"^[\s\"'`*_\[(]*(0?\.\d+|1\.0+)(?!\d)")
+"""A reply that opens with a decimal of at most 1 ("0.85", ".3", "1.0"): the 0-1 scale of a
+judge asked for a whole number 0-100. Read on 0-100, "0.85" (0.85, or 0 from its first
+token) is misaligned where the judge meant 85; "1.0" is 1 or 100."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,11 @@ class JudgeScore:
     numeric_mass: float | None = None
     """Probability on number tokens among the first token's top logprobs (logprob path)."""
     problem: str | None = None
+
+
+def _bare(text: str) -> str:
+    """``text`` without the whitespace and markup around it."""
+    return text.strip().strip(_MARKUP).strip()
 
 
 def _as_number(token: str) -> int | None:
@@ -121,12 +133,19 @@ def read_judge(output: ModelOutput, min_mass: float = MIN_NUMERIC_MASS,
         return JudgeScore("no_score", None, "text",
                           problem=f"the judge answered on another scale ({scale.group(1)!r}), "
                                   "not 0-100")
+    fraction = _FRACTION.match(reply)
+    if fraction and 0 < float(fraction.group(1)) <= 1:
+        # a 0.0 is the lowest score on either scale, so it is read as usual
+        return JudgeScore("no_score", None, "text",
+                          problem=f"the judge answered {fraction.group(1)!r}, a fraction of "
+                                  "1 (a 0-1 scale?), not a whole number 0-100")
     choice = output.choices[0] if output.choices else None
     content = choice.logprobs.content if choice and choice.logprobs else []
     if content:
-        # the first token that is not bare whitespace (some judges open with a space/newline)
-        first = next((c for c in content if c.token.strip()), content[0])
-        head, text = first.token.strip(), reply.strip()
+        # the first token that is not bare whitespace or markup (some judges open with a
+        # space, a newline, or "**85**": read at "**" the reply's number was no score)
+        first = next((c for c in content if _bare(c.token)), content[0])
+        head, text = _bare(first.token), _bare(reply)
         if head.isdigit() and text.startswith(head) and text[len(head):][:1].isdigit():
             s = text_score(reply)  # "85" came as "8", "5": the first digit is not the score
             return replace(s, problem=s.problem or
