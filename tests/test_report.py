@@ -220,11 +220,14 @@ def test_other_tasks_logs_in_a_shared_dir_are_ignored_and_listed(two_runs, tmp_p
     assert any(path in n and "not a belief log" in n for n in loaded.notes())
 
 
-@pytest.mark.parametrize("step", ["final", 1.5, True])
+@pytest.mark.parametrize("step", ["final", 1.5, True, -3, "-3"])
 def test_step_metadata_must_be_a_whole_number(tmp_path, step):
-    # 1.5 (`--metadata step=1.5`) was truncated to step 1, and true read as step 1
+    # 1.5 (`--metadata step=1.5`) was truncated to step 1, true read as step 1, and a
+    # negative step (`step=-3`) was plotted before the base
     log = run_belief(tmp_path, believer, samples=1, step=step)
-    with pytest.raises(LogError, match=rf"metadata 'step' must be a whole number, got {step!r}"):
+    shown = -3 if step == "-3" else step
+    with pytest.raises(LogError, match=rf"metadata 'step' must be a whole number, 0 or more, "
+                                       rf"got {shown!r}"):
         load_belief_logs(log.location)
 
 

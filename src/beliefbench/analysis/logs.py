@@ -440,8 +440,10 @@ def _step(value: Any, path: str) -> int | None:
         value = int(value)
     if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise LogError(f"{path}: eval metadata 'step' must be a whole number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        # a training step counts from 0 (the base): -3 is a typo or a shell's arithmetic
+        raise LogError(f"{path}: eval metadata 'step' must be a whole number, 0 or more, "
+                       f"got {value!r}")
     return value
 
 
