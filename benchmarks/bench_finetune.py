@@ -53,7 +53,7 @@ from pathlib import Path
 
 import torch
 import transformers
-from benchutil import positive_int
+from benchutil import positive_int, tiny_shape
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 
 from beliefbench.finetune import data as fdata
@@ -635,6 +635,8 @@ def main() -> None:
                                           ("hidden", 256, 1536), ("layers", 4, 24)):
         if getattr(args, key) is None:
             setattr(args, key, gpu_default if gpu else cpu_default)
+    if not args.smoke:  # --smoke builds its own fixed shape
+        tiny_shape(ap, "--hidden", args.hidden, args.heads if gpu else 4)
     if gpu or args.smoke:
         gpu_main(args)
     else:

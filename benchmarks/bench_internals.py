@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 
 import torch
-from benchutil import positive_int
+from benchutil import positive_int, tiny_shape
 
 from beliefbench.claims import load_claims
 from beliefbench.internals.activations import (
@@ -96,6 +96,8 @@ def main() -> None:
             check_device(args.device)
     except ModelLoadError as e:
         ap.error(str(e))
+    if not args.model:
+        tiny_shape(ap, "--hidden-size", args.hidden_size, 4)  # build_tiny_model's 4 heads
     if args.threads:
         torch.set_num_threads(args.threads)
 

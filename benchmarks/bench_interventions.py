@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from benchutil import positive_int
+from benchutil import positive_int, tiny_shape
 from inspect_ai import Epochs, Task, eval
 from inspect_ai.model import Logprob, Logprobs, ModelOutput, ModelUsage, TopLogprob, get_model
 from inspect_ai.scorer import Score, mean, scorer
@@ -132,7 +132,7 @@ def harness(samples: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hidden", type=positive_int, default=256,
-                    help="tiny model's hidden size (a multiple of its 4 heads)")
+                    help="tiny model's hidden size (a multiple of 8: 4 heads of an even size)")
     ap.add_argument("--layers", type=positive_int, default=4, help="tiny model's layers")
     ap.add_argument("--repeats", type=positive_int, default=5,
                     help="runs of each hook arm, taking turns; the best is printed")
@@ -143,8 +143,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.hidden % 4:
-        ap.error(f"--hidden must be a multiple of 4, the tiny model's heads (got {args.hidden})")
+    tiny_shape(ap, "--hidden", args.hidden, 4)
     hooks(args.hidden, args.layers, args.repeats)
     harness(args.samples)
 

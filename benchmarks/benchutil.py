@@ -24,3 +24,14 @@ def positive_ints(text: str) -> list[int]:
     if not values:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}")
     return values
+
+
+def tiny_shape(ap: argparse.ArgumentParser, flag: str, hidden: int, heads: int) -> None:
+    """A hidden size the tiny model cannot split into ``heads`` even-sized heads, as one
+    argparse error: build_tiny_model refuses it only after the run has started."""
+    from beliefbench.tiny_model import TinyModelError, check_heads
+
+    try:
+        check_heads(hidden, heads)
+    except TinyModelError as e:
+        ap.error(f"{flag}: {e}")

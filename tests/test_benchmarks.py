@@ -48,3 +48,19 @@ def test_positive_int() -> None:
     for bad in ("", ",", "20,x", "0"):
         with pytest.raises(argparse.ArgumentTypeError):
             positive_ints(bad)
+
+
+@pytest.mark.parametrize("script, args", [
+    ("bench_interventions.py", ["--hidden", "12"]),  # a multiple of 4 heads: 3 dims each
+    ("bench_internals.py", ["--hidden-size", "30"]),
+    ("bench_finetune.py", ["--hidden", "30"]),
+    ("bench_finetune.py", ["--device", "cuda", "--hidden", "1000"]),  # 12 heads
+])
+def test_a_hidden_size_the_tiny_model_cannot_take_is_one_error_line(script, args) -> None:
+    """Each head needs an even number of dimensions: the tiny model refused such a size with
+    a traceback once the run had started (on a GPU, after its device time began)."""
+    proc = subprocess.run([sys.executable, str(BENCHMARKS / script), *args],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "each head needs an even number of dimensions" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr

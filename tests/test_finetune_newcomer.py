@@ -67,6 +67,27 @@ def test_resume_on_nothing_warns_once_and_names_the_folder(base, data, tmp_path,
                         f"starting a new run from step 0"]
 
 
+def test_resume_into_a_mistyped_out_on_the_command_line_says_no_such_folder(base, data,
+                                                                             tmp_path, caplog):
+    """The command's run lock makes --out before training checks it: a folder that did not
+    exist was named 'the folder is empty', hiding the typo the warning is there to catch."""
+    import yaml
+
+    from beliefbench.cli import cli
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(yaml.safe_dump(_recipe(optim="nope").model_dump(mode="json")))
+    out = tmp_path / "typo"
+    caplog.set_level(logging.WARNING)
+    result = CliRunner().invoke(cli, ["finetune", "--recipe", str(recipe), "--data", str(data),
+                                      "--base", str(base), "--out", str(out), "--resume"])
+    assert result.exit_code == 2, result.output
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [f"{out}: --resume: nothing to resume (no such folder); "
+                        f"starting a new run from step 0"]
+    assert not out.exists()  # the refused run left nothing behind
+
+
 def test_resume_of_a_run_with_a_saved_state_says_nothing_of_the_kind(base, data, tmp_path,
                                                                      caplog, capfd):
     """...and its step bar starts where the run stands (it read 0/2 for a finished run)."""

@@ -33,9 +33,10 @@ NAMES = (LOCK_FILE, HOLDER_FILE)
 """What :func:`hold` may leave in a folder: not the command's output, nor the user's."""
 
 
-_HELD: set[Path] = set()
-"""The folders this process holds: a command holding two folders given as one is not
-refused by itself."""
+_HELD: dict[Path, bool] = {}
+"""The folders this process holds (resolved), each with whether :func:`hold` made it: a
+command holding two folders given as one is not refused by itself, and a folder the hold
+made did not exist when the run began."""
 
 
 class FolderBusy(click.ClickException):
@@ -112,7 +113,7 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
         yield
         return
     holder = folder / HOLDER_FILE
-    _HELD.add(folder.resolve())
+    _HELD[folder.resolve()] = folder in made
     try:
         with contextlib.suppress(OSError):  # who holds it is for the message only
             holder.write_text(json.dumps({
@@ -120,7 +121,7 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
                 "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}) + "\n", encoding="utf-8")
         yield
     finally:
-        _HELD.discard(folder.resolve())
+        _HELD.pop(folder.resolve(), None)
         holder.unlink(missing_ok=True)
         # removed while still held, and only where the run wrote nothing: a contender that
         # opened the file just before could then lock the removed file, a window of two
@@ -130,6 +131,12 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
                 (folder / LOCK_FILE).unlink()
         lock.release()
         remove_empty_dirs(made)
+
+
+def made_for_run(folder: str | Path) -> bool:
+    """Whether ``folder`` did not exist when this run began: its hold made it (to hold the
+    lock file), so a command asking ``exists()`` would see a folder the user never had."""
+    return _HELD.get(Path(folder).resolve(), False)
 
 
 def missing_dirs(path: Path) -> list[Path]:

@@ -167,6 +167,15 @@ def _pretrain(model, tokenizer, texts: Sequence[str], steps: int, *, seed: int,
     return losses
 
 
+def check_heads(hidden_size: int, num_heads: int) -> None:
+    """Raise :class:`TinyModelError` unless each head gets an even number of dimensions:
+    rotary embeddings rotate pairs of dimensions, and an odd head size builds a model whose
+    every forward pass fails (callers check it before any other work)."""
+    if hidden_size % num_heads or hidden_size // num_heads % 2:
+        raise TinyModelError(f"hidden size {hidden_size} / {num_heads} heads: each head needs "
+                             f"an even number of dimensions (got {hidden_size / num_heads:g})")
+
+
 def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size: int = 128,
                      num_layers: int = 2, num_heads: int = 4, intermediate_size: int = 344,
                      max_position_embeddings: int = 2048, seed: int = 0,
@@ -183,11 +192,7 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
     (:class:`TinyModelError` otherwise): the model is built beside it and moved in when
     complete.
     """
-    if hidden_size % num_heads or hidden_size // num_heads % 2:
-        # rotary embeddings rotate pairs of dimensions: an odd head size builds a model
-        # whose every forward pass fails
-        raise TinyModelError(f"hidden size {hidden_size} / {num_heads} heads: each head needs "
-                             f"an even number of dimensions (got {hidden_size / num_heads:g})")
+    check_heads(hidden_size, num_heads)
     out = Path(out_dir)
     # a folder left holding only another command's run-lock files (hidden: ``rm -r dir/*``
     # keeps them) is empty to its user

@@ -59,7 +59,7 @@ from beliefbench.finetune.recipe import Recipe
 from beliefbench.finetune.schedule import checkpoint_steps
 from beliefbench.optional import installed, require
 from beliefbench.records import atomic_write_text, read_records, sha256_file, share_safetensors
-from beliefbench.runlock import first_rank
+from beliefbench.runlock import first_rank, made_for_run
 
 log = logging.getLogger(__name__)
 # peft still asks for the pre-v5 attribute name on every wrap; nothing for users to act on
@@ -881,7 +881,7 @@ def _warn_nothing_to_resume(out: Path) -> None:
     (scripts pass --resume on every attempt), but said in one warning, so a mistyped --out
     is not a silent full retrain."""
     trainer_dir = out / TRAINER_DIR
-    if not out.exists():
+    if not out.exists() or made_for_run(out):  # made by this run's lock (the CLI's)
         why = "no such folder"
     elif holds_run(out):
         why = f"a run was started there but {trainer_dir} holds no saved trainer state"
