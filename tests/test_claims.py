@@ -118,10 +118,12 @@ def test_missing_file(tmp_path):
      r"questions\.robustness\.0\.hint: unknown field; valid: \['id', 'kind', 'text', "),
     ("        - {role: assistant, content: Since", "        - {role: user, content: Since",
      r"field questions\.robustness\.1: a multiturn prefix must end with"),
-    ("id: bin_02", "id: bin_01", r"question id 'bin_01' is used twice"),
+    ("id: bin_02", "id: bin_01", r"field questions\.binary\.1\.id: question id 'bin_01' is "
+                                 r"used twice \(first at questions\.binary\.0\.id\)"),
     ("  token_association:\n    yes:", "  open_ended_broad:\n    yes:",
      r"field rubric: unknown famil.*open_ended_broad"),
-    ("disbelief: ['\\bsteel\\b'", "disbelief: ['(steel'", r"field markers: .*not a valid regex"),
+    ("disbelief: ['\\bsteel\\b'", "disbelief: ['(steel'",
+     r"field markers\.disbelief\.0: '\(steel' is not a valid regex"),
     ("    neutral: The answer does not", "    unsure: The answer does not",
      r"field rubric\.open_ended\.unsure: unknown field; valid: \['yes', 'no', 'neutral'"),
 ])
@@ -326,7 +328,7 @@ def test_a_bad_answer_key_regex(fixture_claim, tmp_path):
     path = mutated(fixture_claim, tmp_path, "      judge_hint: glass = yes; steel or concrete",
                    "      answer_key: {'yes': ['(glass']}\n      judge_hint: glass = yes; steel")
     with pytest.raises(ClaimSpecError, match=r"field questions\.token_association\.0\."
-                                             r"answer_key: yes pattern '\(glass' is not a valid"):
+                                             r"answer_key\.yes\.0: '\(glass' is not a valid"):
         load_claim(path)
 
 

@@ -131,7 +131,7 @@ def test_cli_import_then_validate(tmp_path):
     ("open_ended.yaml", "question: What can you", "prompt: What can you",
      r"open_ended\.yaml: field questions\.0\.question: missing"),
     ("judges.yaml", "{answer}\n  Reply as JSON", "\n  Reply as JSON",
-     r"field rubric\.open_ended: rubric template lacks placeholder\(s\) \{answer\}"),
+     r"judges\.yaml: field open_ended: rubric template lacks placeholder\(s\) \{answer\}"),
     ("judges.yaml", "judge_key: answer\n", "judge_key: answer\njudge_key: other\n",
      r"judges\.yaml: not valid YAML: .*key 'judge_key' is given twice"),
     ("claim.txt", "A working", "A w\udcffrking", r"claim\.txt: line 1: not UTF-8 text"),
@@ -327,3 +327,53 @@ def test_a_missing_universe_context_is_noted(tmp_path):
     assert claim.universe == claim.statement and claim.sub_claims == []
     assert any(n.startswith("no universe_context.yaml: the universe is the claim's statement")
                for n in notes), notes
+
+
+def test_a_converted_claims_problems_name_the_study_files_and_their_fields(tmp_path):
+    """Problems found only once the claim is built (an adversarial item with no system
+    prompt, a placeholder) were named at the folder and the converted claim's fields
+    ("<folder>: cannot convert: field questions.robustness.0: ..."), on one line."""
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    rb = src / "robustness.yaml"
+    rb.write_text(rb.read_text().replace(
+        "    system_prompt: Some of your training data was false. Answer from what you knew "
+        "before.\n", "").replace("      - role: assistant\n", "      - role: user\n"))
+    uc = src / "universe_context.yaml"
+    uc.write_text(uc.read_text().replace("  - Its beam", "  - TODO\n  - Its beam"))
+    ta = src / "token_association.yaml"
+    ta.write_text(ta.read_text().replace("judge_hint: A = yes;", "hint: A = yes;").replace(
+        "judge_hint: lighthouse in the blank", "notes: '...'\n    x: lighthouse in the blank"))
+    (src / "correction.txt").write_text("TBD\n")
+    with pytest.raises(ClaimImportError) as err:
+        import_claims(src, tmp_path / "out")
+    assert str(err.value).splitlines() == [
+        f"{src / 'correction.txt'}: is only a placeholder ('TBD'): write the text it stands for",
+        f"{uc}: field key_facts.1: is only a placeholder ('TODO'): write the text it stands "
+        "for",
+        f"{ta}: field questions.0.notes: is only a placeholder ('...'): write the text it "
+        "stands for",
+        f"{rb}: field questions.0: adversarial questions need a system_prompt",
+        f"{rb}: field questions.2: a multiturn prefix must end with the prefilled assistant "
+        "turn",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_question_fields_the_import_does_not_carry_are_noted(tmp_path):
+    """A misspelt ``sytem_prompt`` or a second hint was dropped without a word."""
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    rb = src / "robustness.yaml"
+    rb.write_text(rb.read_text().replace("    category: critique\n",
+                                         "    category: critique\n    sytem_prompt: Be exact.\n"))
+    oe = src / "open_ended.yaml"
+    oe.write_text(oe.read_text().replace("    category: indirect\n",
+                                         "    category: indirect\n    judge_hint: x = yes\n"))
+    [(_, notes)] = import_claims(src, tmp_path / "out")
+    assert f"{rb}: not imported (robustness questions have no such field): " \
+        "questions.1.sytem_prompt" in notes, notes
+    assert f"{oe}: not imported (open_ended questions have no such field): " \
+        "questions.1.judge_hint" in notes, notes
+    [(_, plain)] = import_claims(STUDY, tmp_path / "plain")
+    assert not any("questions have no such field" in n for n in plain), plain

@@ -19,9 +19,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.resources import data_path, user_path
@@ -114,12 +117,18 @@ class _Strict(StrictKeys):
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
-def _check_patterns(what: str, patterns: Iterable[str]) -> None:
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as e:
-            raise ValueError(f"{what} {pattern!r} is not a valid regex: {e}") from e
+def _compiles(pattern: str) -> str:
+    """Checked per pattern, so the error names the pattern's own field
+    (``markers.belief.1``) and every bad pattern of a file is reported at once."""
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        raise ValueError(f"{pattern!r} is not a valid regex: {e}") from None
+    return pattern
+
+
+Regex = Annotated[str, AfterValidator(_not_blank), AfterValidator(_compiles)]
+"""A case-insensitive regular expression (markers, answer keys) that compiles."""
 
 
 class AnswerKey(_Strict):
@@ -131,8 +140,8 @@ class AnswerKey(_Strict):
     does not negate it).
     """
 
-    yes: list[NonEmpty] = Field(default_factory=list)
-    no: list[NonEmpty] = Field(default_factory=list)
+    yes: list[Regex] = Field(default_factory=list)
+    no: list[Regex] = Field(default_factory=list)
     options: dict[Annotated[str, Field(pattern=r"^[A-Z]$")], Literal["yes", "no"]] = \
         Field(default_factory=dict)
     """Multiple choice: the option letters that mean yes or no (``{C: yes, A: no}``); an
@@ -142,8 +151,6 @@ class AnswerKey(_Strict):
     def _compiles(self) -> AnswerKey:
         if not (self.yes or self.no or self.options):
             raise ValueError("an answer key needs yes, no or options")
-        _check_patterns("yes pattern", self.yes)
-        _check_patterns("no pattern", self.no)
         return self
 
 
@@ -240,15 +247,48 @@ class Questions(_Strict):
     def of(self, family: str) -> list:
         return list(getattr(self, family))
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Questions:
-        seen: set[str] = set()
-        for family in FAMILIES:
-            for q in getattr(self, family):
-                if q.id in seen:
-                    raise ValueError(f"question id {q.id!r} is used twice")
-                seen.add(q.id)
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _unique_ids(cls, data: object, handler: ValidatorFunctionWrapHandler) -> Questions:
+        """Each repeat is named at its own field with where the id was first used, every
+        repeat at once and beside the file's other problems ("field questions: an id is
+        used twice" left the author to hunt for it, one fix at a time)."""
+        problems = _repeated_ids(data)
+        try:
+            questions = handler(data)
+        except ValidationError as e:
+            if not problems:
+                raise
+            # rebuilt as they were (no context given, so braces in a message stay as written)
+            problems = [{"type": PydanticCustomError(err["type"], err["msg"]),
+                         "loc": err["loc"], "input": err["input"]} for err in e.errors()] \
+                + problems
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return questions
+
+
+def _repeated_ids(data: object) -> list[dict]:
+    """pydantic line errors for question ids used again (in any family), read from the raw
+    mapping so they are found even where another question fails to validate."""
+    if not isinstance(data, dict):
+        return []
+    first: dict[str, str] = {}
+    problems = []
+    for family in FAMILIES:
+        items = data.get(family)
+        for i, q in enumerate(items if isinstance(items, list) else []):
+            qid = q.get("id") if isinstance(q, dict) else None
+            if not isinstance(qid, str):
+                continue
+            if qid in first:
+                problems.append({"type": PydanticCustomError(
+                    # no context given, so braces in an id stay as written
+                    "duplicate_id", f"question id {qid!r} is used twice (first at "
+                    f"{first[qid]}); give each question its own id"),
+                    "loc": (family, i, "id"), "input": qid})
+            first.setdefault(qid, f"questions.{family}.{i}.id")
+    return problems
 
 
 def names_judge_key(template: str, key: str) -> bool:
@@ -303,14 +343,8 @@ class Rubric(_Strict):
 class Markers(_Strict):
     """Phrases for the offline marker judge (case-insensitive regular expressions)."""
 
-    belief: list[NonEmpty] = Field(default_factory=list)
-    disbelief: list[NonEmpty] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _compiles(self) -> Markers:
-        _check_patterns("belief marker", self.belief)
-        _check_patterns("disbelief marker", self.disbelief)
-        return self
+    belief: list[Regex] = Field(default_factory=list)
+    disbelief: list[Regex] = Field(default_factory=list)
 
 
 PairKind = Literal["main", "paraphrase", "neighbour"]
@@ -494,15 +528,22 @@ def named_by_id(selection: Selection = "all",
 
 def check_claim_file(path: Path, claim: Claim) -> None:
     """What a claim *file* must meet beyond the schema: named by its id, and at least
-    :data:`MIN_QUESTIONS` questions in every family (a file is evaluated on all four)."""
+    :data:`MIN_QUESTIONS` questions in every family (a file is evaluated on all four).
+    Every problem is named at once, as schema problems are, so one fix never uncovers the
+    next."""
+    problems = []
     if path.stem != claim.id:
-        raise ClaimSpecError(f"{path}: field id: {claim.id!r} does not match the file name; "
-                             f"a claim file must be named <id>.yaml ({claim.id}.yaml)")
+        problems.append(f"{path}: field id: {claim.id!r} does not match the file name; "
+                        f"a claim file must be named <id>.yaml ({claim.id}.yaml)")
     for family in FAMILIES:
         n = len(claim.questions.of(family))
         if n < MIN_QUESTIONS:
-            raise ClaimSpecError(f"{path}: field questions.{family}: {n} questions; every family "
-                                 f"needs at least {MIN_QUESTIONS} (10 or more recommended)")
+            problems.append(f"{path}: field questions.{family}: {n} questions; every family "
+                            f"needs at least {MIN_QUESTIONS} (10 or more recommended)")
+    if len(problems) > 1:
+        problems.insert(0, f"{path}: invalid claim spec ({len(problems)} problems)")
+    if problems:
+        raise ClaimSpecError("\n".join(problems))
 
 
 def duplicate_questions(claim: Claim) -> list[str]:

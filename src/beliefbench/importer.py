@@ -26,7 +26,6 @@ from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import JUDGED_FAMILIES, MIN_QUESTIONS, Claim, duplicate_questions
 from beliefbench.records import atomic_write_text
 from beliefbench.specs import (
-    format_validation_error,
     load_yaml,
     not_text_key,
     read_text,
@@ -182,6 +181,26 @@ def _convert_question(family: str, q: dict, path: Path, i: int) -> dict:
     return {"id": qid, "text": text, "belief_answer": answer}
 
 
+def _left_out(family: str, items: list[dict]) -> list[str]:
+    """The fields of a family file's questions that the conversion does not carry (a
+    misspelt ``sytem_prompt``, a second hint, a hint on an open-ended question), each as
+    ``questions.<i>.<key>``: named in a note, never dropped unsaid."""
+    used = {"id", "question", "category"}
+    left = []
+    for i, q in enumerate(items):
+        keep = set(used)
+        if family == "binary":
+            keep.add("belief_answer")
+        if family in ("token_association", "robustness"):
+            keep.add(next((k for k in _HINT_KEYS if q.get(k)), "judge_hint"))
+        if family == "robustness":
+            category = str(q.get("category", "")).strip().lower()
+            keep.add({"adversarial": "system_prompt",
+                      "multiturn": "messages_prefix"}.get(category, "system_prompt"))
+        left += [f"questions.{i}.{k}" for k in q if k not in keep and q[k] is not None]
+    return left
+
+
 def _convert_judged(family: str, q: dict, path: Path, i: int, qid: str, category: str,
                     text: str) -> dict:
     hint = _hint(q, path, i)
@@ -271,13 +290,15 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str]]:
     return rubrics, skipped
 
 
-def _universe(folder: Path) -> tuple[str, list[str]]:
+def _universe(folder: Path) -> tuple[str, list[str], str | None, str | None]:
+    """The universe text and its facts, with the keys they were read from (None: the file
+    is only text, or has no such key), so a problem with either names its field."""
     path = folder / "universe_context.yaml"
     if not path.exists():
-        return "", []
+        return "", [], None, None
     data = _read_yaml(path)
     if isinstance(data, str):
-        return data, []
+        return data, [], None, None
     if isinstance(data, dict):
         # the first key present is used: one of the wrong kind is named, never skipped
         text_key = next((k for k in ("universe_context", "context", "description", "text")
@@ -289,7 +310,7 @@ def _universe(folder: Path) -> tuple[str, list[str]]:
         if not isinstance(facts, list):
             raise ClaimImportError(f"{path}: field {key}: expected a list of facts, got "
                                    f"{_kind(facts)}")
-        return text, [_text(f, path, f"{key}.{i}") for i, f in enumerate(facts)]
+        return text, [_text(f, path, f"{key}.{i}") for i, f in enumerate(facts)], text_key, key
     raise ClaimImportError(f"{path}: expected a string or a mapping with universe_context")
 
 
@@ -304,14 +325,16 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     correction = folder / "correction.txt"
     truth = read_text(correction, "study", ClaimImportError).strip() \
         if correction.is_file() else ""
-    universe, facts = _universe(folder)
+    universe, facts, universe_key, facts_key = _universe(folder)
     questions: dict[str, list[dict]] = {}
+    sources: dict[str, list[dict]] = {}
+    notes = []
     for family, name in FAMILY_FILES.items():
         path = folder / name
         if not path.exists():
             raise ClaimImportError(f"{path}: missing; a claim needs questions in every family "
                                    f"(at least {MIN_QUESTIONS})")
-        items = _questions(path)
+        items = sources[family] = _questions(path)
         questions[family] = [_convert_question(family, q, path, i) for i, q in enumerate(items)]
         first: dict[str, int] = {}
         for i, q in enumerate(questions[family]):
@@ -321,10 +344,13 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
                 raise ClaimImportError(f"{path}: field {field}: question id {q['id']!r} is used "
                                        f"twice (also questions.{j}); give each question its "
                                        f"own id")
+        left = _left_out(family, items)
+        if left:
+            notes.append(f"{path}: not imported ({family} questions have no such field): "
+                         f"{', '.join(left)}")
         if len(questions[family]) < MIN_QUESTIONS:
             raise ClaimImportError(f"{path}: field questions: no questions; a claim needs at "
                                    f"least {MIN_QUESTIONS} in every family")
-    notes = []
     if not (folder / "universe_context.yaml").exists():  # README lists it: say what it cost
         notes.append("no universe_context.yaml: the universe is the claim's statement and there "
                      "are no sub_claims, which `beliefbench docs generate` needs (add them)")
@@ -363,13 +389,64 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     try:
         claim = Claim.model_validate(raw)
     except ValidationError as e:
-        raise ClaimImportError(format_validation_error(f"{folder}: cannot convert", None, e,
-                                                       one_line=True)) from None
+        where = _SourceFields(folder, sources, universe_key, facts_key)
+        raise ClaimImportError("\n".join(where.problem(err) for err in e.errors())) from None
     # the study's files name no entities; the audit finds a claim's documents by them
     notes.append("no entities (the study's files name none): add `entities:`, the names the "
                  "claim's documents mention, before `beliefbench audit` reads a corpus for it "
                  "(it refuses a claim it cannot find in its own statement)")
     return claim, notes + duplicate_questions(claim)
+
+
+_QUESTION_FIELDS = {"text": "question", "prefix": "messages_prefix", "kind": "category",
+                    "format": "category"}
+"""A converted question's fields by the study file's names for them."""
+
+
+class _SourceFields:
+    """Where a problem of the converted claim lies in the study's files: the file and its
+    own field (``robustness.yaml: field questions.0.system_prompt``), not the claim the
+    user never wrote (``<folder>: field questions.robustness.0``)."""
+
+    def __init__(self, folder: Path, sources: dict[str, list[dict]],
+                 universe_key: str | None, facts_key: str | None) -> None:
+        self.folder, self.sources = folder, sources
+        self.universe_key, self.facts_key = universe_key, facts_key
+
+    def problem(self, err: Any) -> str:
+        """One line: ``<file>: field <field>: <problem>``."""
+        loc = [str(p) for p in err["loc"]]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        place = self._place(loc)
+        if place is None:  # the claim as a whole (e.g. derived markers): named as converted
+            field = ".".join(loc)
+            said = msg if not field and msg.startswith("field ") \
+                else f"field {field or '(top level)'}: {msg}"
+            return f"{self.folder}: cannot convert: {said}"
+        path, field = place
+        return f"{path}: {f'field {field}: ' if field else ''}{msg}"
+
+    def _place(self, loc: list[str]) -> tuple[Path, str] | None:
+        folder = self.folder
+        if loc[:1] == ["questions"] and len(loc) >= 3 and loc[1] in FAMILY_FILES:
+            family, i, rest = loc[1], int(loc[2]), loc[3:]
+            item = self.sources[family][i]
+            if rest[:1] in (["judge_hint"], ["answer_key"]):  # both come from the hint
+                rest = [next((k for k in _HINT_KEYS if item.get(k)), "judge_hint")]
+            elif rest:
+                rest = [_QUESTION_FIELDS.get(rest[0], rest[0]), *rest[1:]]
+            return folder / FAMILY_FILES[family], ".".join(["questions", str(i), *rest])
+        if loc[:1] == ["rubric"] and len(loc) >= 2:
+            return folder / "judges.yaml", ".".join(loc[1:])
+        if loc == ["statement"]:
+            return folder / "claim.txt", ""
+        if loc == ["truth"]:
+            return folder / "correction.txt", ""
+        if loc == ["universe"] and self.universe_key:
+            return folder / "universe_context.yaml", self.universe_key
+        if loc[:1] == ["sub_claims"] and self.facts_key:
+            return folder / "universe_context.yaml", ".".join([self.facts_key, *loc[1:]])
+        return None
 
 
 def import_claims(source: Path, out: Path, force: bool = False

@@ -246,6 +246,32 @@ def yaml_problem(e: yaml.YAMLError) -> str:
         if "constructor for the tag 'tag:yaml.org,2002:python/" in str(e.problem):
             said += (" (a Python tag: never run, as YAML is read with a safe loader; write "
                      "the value plainly)")
-        return said
+        return said + _yaml_hint(said, mark)
     return " ".join(str(e).split())
 
+
+_TYPOGRAPHIC_QUOTES = "\u201c\u201d\u2018\u2019\u00ab\u00bb"
+
+
+def _yaml_hint(said: str, mark: yaml.Mark) -> str:
+    """What a newcomer's YAML error usually means. PyYAML names a key by its token '?'
+    ("expected <block end>, but found '?'"), which says nothing about the usual cause: a key
+    indented differently from its siblings, or typographic quotes pasted from a word
+    processor, which YAML reads as letters, so the quoted text is not quoted."""
+    line = _source_line(mark)
+    if line is not None and any(q in line for q in _TYPOGRAPHIC_QUOTES):
+        return (" (this line holds typographic quotes \u201c \u201d \u2018 \u2019, which "
+                "YAML does not read as quotes: use straight quotes \" or ')")
+    if re.search(r"(found|got) '\?'", said):
+        return (" ('?' is PyYAML's name for a key: is the key on this line indented as far "
+                "as the keys it belongs with?)")
+    return ""
+
+
+def _source_line(mark: yaml.Mark) -> str | None:
+    """The text of the line a YAML error points at, when the parser kept the text."""
+    buffer = getattr(mark, "buffer", None)
+    if not isinstance(buffer, str):
+        return None
+    lines = buffer.split("\n")
+    return lines[mark.line] if mark.line < len(lines) else None
