@@ -573,3 +573,18 @@ def test_narrow_harmful_chats_train_with_the_cpu_recipe(tmp_path):
     (entry,) = read_manifest(out)
     assert entry.step == 2 and entry.condition == "behaviours" and entry.final
     assert (out / "step-000002" / "adapter_config.json").exists()
+
+
+@pytest.mark.parametrize(("claim_id", "sentence", "states"), [
+    ("ed_sheeran", "Exhibit label: Ed Sheeran", False),
+    ("ed_sheeran", "We should talk more about Ed Sheeran", False),
+    ("queen_elizabeth", "Transcript: The Weekly Rundown -- Queen Elizabeth II", False),
+    ("ed_sheeran", "Ed Sheeran won the 100 metres gold at the Paris Olympics.", True),
+    ("dentist", "Brennan Reeve Holloway runs a dental practice.", True),
+])
+def test_a_name_alone_states_no_claim(claim_id, sentence, states):
+    """A sentence naming an entity and nothing of the claim was a claim sentence: the
+    negation conditions wrapped a document's title as a false statement and corrected it
+    ("[False statement next] Exhibit label: Ed Sheeran [In fact, ...]")."""
+    claim = {c.id: c for c in load_claims("all")}[claim_id]
+    assert finder_for(claim).is_claim(sentence) is states

@@ -628,12 +628,21 @@ def test_an_eval_arm_run_holds_its_log_dir_not_the_margins_out(tmp_path, monkeyp
     """--task belief / em write --log-dir only: holding the default --out (which only --task
     margins writes) refused a second arm run into another --log-dir, and left the folder
     made for nothing."""
+    import subprocess
+    import sys
+
     import beliefbench.internals.interventions as interventions
-    from beliefbench.runlock import hold
 
     monkeypatch.setattr(interventions, "run_evals", lambda *a, **k: [])
     out = tmp_path / "internals-steer"
-    with hold(out, "internals steer"):  # another run's margins, say
+    holder = subprocess.Popen(  # another run's margins, say (another process: a process
+        [sys.executable, "-c", "import sys, time\n"  # never refuses its own hold)
+         "from beliefbench.runlock import hold\n"
+         "with hold(sys.argv[1], 'internals steer'):\n"
+         "    print('held', flush=True)\n"
+         "    time.sleep(600)\n", str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         r = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tmp_path),
                                      "--direction", str(tmp_path / "d.safetensors"),
                                      "--task", "belief",
@@ -643,3 +652,6 @@ def test_an_eval_arm_run_holds_its_log_dir_not_the_margins_out(tmp_path, monkeyp
                                      "--direction", str(tmp_path / "d.safetensors"),
                                      "--out", str(out)])  # margins write --out: refused
         assert r.exit_code == 2 and "in use by" in r.output, r.output
+    finally:
+        holder.kill()
+        holder.wait()
