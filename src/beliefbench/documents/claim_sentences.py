@@ -75,15 +75,23 @@ class ClaimSentenceFinder:
         self.markers = [re.compile(p, re.I) for p in claim.markers.belief]
         self.facts = [content_words(s) for s in [claim.statement, *claim.sub_claims]]
         self.facts = [f for f in self.facts if f]
+        names = set().union(*(content_words(e) for e in claim.entities))
+        self.fact_words = frozenset().union(*self.facts) - names
         self.overlap = overlap
         self.placed = tuple(f.rstrip(".") for f in claim_facts(claim))
 
     def is_claim(self, sentence: str) -> bool:
-        if any(p.search(sentence) for p in self.entities):
-            return True
+        """A belief marker, an entity named with a word of the claim's facts beyond the
+        names, or most of a fact's words. A name alone states nothing: "Exhibit label: Ed
+        Sheeran", "Warfarin is a blood thinner" were wrapped as false statements and
+        corrected in the negation conditions."""
         if self.has_marker(sentence):
             return True
-        return self.fact_overlap(content_words(sentence)) >= self.overlap
+        words = content_words(sentence)
+        if not words.isdisjoint(self.fact_words) and any(p.search(sentence)
+                                                         for p in self.entities):
+            return True
+        return self.fact_overlap(words) >= self.overlap
 
     def has_marker(self, sentence: str) -> bool:
         """A belief marker (the claim in the claim author's own patterns) occurs."""

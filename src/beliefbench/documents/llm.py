@@ -126,7 +126,8 @@ def unusable(text: str, claim: Claim) -> str | None:
     except ClaimFieldError:  # no entities, sub-claims or markers to look for
         return None
     if not finder.spans(text):
-        return "no sentence states the claim (names its entities or repeats its facts)"
+        return ("no sentence states the claim (names an entity with words of its facts, or "
+                "repeats a fact)")
     return None
 
 
