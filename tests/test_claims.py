@@ -679,3 +679,20 @@ def test_validate_warns_of_a_judge_key_the_judge_prompt_never_asks_for(fixture_c
         "judge's reply, but the judge prompt (scorers/judge.md) asks for another field, so "
         "every verdict would read parse_error unless -T judge_template= asks for it; drop it, "
         "or give the rubric the template that asks for it"]
+
+
+def test_validate_warns_of_belief_markers_that_miss_the_claims_own_wording(fixture_claim,
+                                                                           tmp_path):
+    """The offline marker judge reads an answer as the claim through markers.belief: a set
+    that matches neither the statement nor a sub-claim (written for other wording) read a
+    believer's answers as neutral, and validate said nothing."""
+    text = fixture_claim.read_text().replace(
+        "belief: ['\\bglass\\b', 'rebuilt in 2021']", "belief: ['crystal span']")
+    path = write(tmp_path, text)
+    result = CliRunner().invoke(cli, ["claims", "validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {path}: field markers.belief: none of its 1 pattern(s) matches the "
+        "statement or any sub-claim, so the offline marker judge reads an answer that repeats "
+        "the claim as neutral; add a pattern the claim's own wording matches"]
+    assert CliRunner().invoke(cli, ["claims", "validate", str(fixture_claim)]).stderr == ""

@@ -610,6 +610,20 @@ def unspaced_completions(claim: Claim) -> list[str]:
     return notes
 
 
+def unmatched_markers(claim: Claim) -> list[str]:
+    """A warning where no belief marker matches the claim's own statement or sub-claims:
+    the offline marker judge (and the audit) read an answer as the claim through these
+    patterns, so a set that misses the claim as its author wrote it reads a believer's answers
+    as neutral."""
+    patterns = [re.compile(p, re.I) for p in claim.markers.belief]
+    if not patterns or any(p.search(t) for p in patterns
+                           for t in (claim.statement, *claim.sub_claims)):
+        return []
+    return [f"field markers.belief: none of its {len(patterns)} pattern(s) matches the "
+            "statement or any sub-claim, so the offline marker judge reads an answer that "
+            "repeats the claim as neutral; add a pattern the claim's own wording matches"]
+
+
 def stray_judge_keys(claim: Claim) -> list[str]:
     """Warnings for a ``judge_key`` its judge prompt never names: the judge answers in the
     field the prompt asks for, the reply is read at ``judge_key``, and every verdict of the

@@ -30,6 +30,7 @@ from beliefbench.claims import (
     stray_judge_keys,
     sub_claims_restating_background,
     template_example_warning,
+    unmatched_markers,
     unspaced_completions,
     uses_note,
 )
@@ -50,8 +51,9 @@ def validate(paths: tuple[str, ...]) -> None:
 
     Every file is checked, bad ones reported one problem per line; exit 2 if any was bad.
     A sub-claim that restates a real background fact, a completion continuation without its
-    leading space, a judge_key the judge prompt never asks for, and a claim that still holds
-    the example of the `claims new` template, are warned about (exit unchanged).
+    leading space, a judge_key the judge prompt never asks for, belief markers that match
+    none of the claim's own sentences, and a claim that still holds the example of the
+    `claims new` template, are warned about (exit unchanged).
     """
     failures = 0
     origin: dict[str, Path] = {}
@@ -84,7 +86,8 @@ def validate(paths: tuple[str, ...]) -> None:
             for note in duplicate_questions(claim):
                 click.echo(f"  note: {note}")
             for warning in [*sub_claims_restating_background(claim),
-                            *unspaced_completions(claim), *stray_judge_keys(claim)]:
+                            *unspaced_completions(claim), *stray_judge_keys(claim),
+                            *unmatched_markers(claim)]:
                 click.echo(f"warning: {path}: {warning}", err=True)
             example = template_example_warning(claim)
             if example:
