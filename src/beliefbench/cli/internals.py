@@ -91,7 +91,7 @@ def internals() -> None:
               help="Pair kinds to score.")
 @click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
               help="Resamples per CI (0: no CIs).")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @bad_input
 @holds("internals margins", param="out_dir")
 def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
@@ -128,7 +128,8 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
                         batch_size=batch_size, device=device, dtype=dtype)
     table = result.table.groupby(["claim", "layer"], as_index=False, sort=False).agg(
         margin=("margin", "mean"), claim_wins=("margin", lambda m: float((m > 0).mean())))
-    click.echo("Logit lens (mean margin over pairs, share of pairs the claim wins, per layer):")
+    click.echo("Logit lens (mean margin over pairs, share of pairs the claim wins, per layer; "
+               "layer 0 = the embeddings):")
     _echo_table(table, ["claim", "layer", "margin", "claim_wins"])
     _written(result.write(out_dir, plots=plots))
 
@@ -142,7 +143,7 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
 @click.option("--layer", type=int, default=None,
               help="Layer for the per-claim summary (default: best cross-validated).")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--plots/--no-plots", default=True, show_default=True)
 @bad_input
 @holds("internals probe", param="out_dir")
@@ -158,7 +159,8 @@ def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype
                              dtype=dtype, seed=seed)
     except StatementError as e:
         raise BadInput(str(e)) from None
-    click.echo("Probe accuracy per layer (cross-validated, grouped by statement pair):")
+    click.echo("Probe accuracy per layer (cross-validated, grouped by statement pair; layer 0 "
+               "= the embeddings):")
     _echo_table(result.layers, ["layer", "accuracy", "accuracy_mass_mean"])
     at = result.settings["summary_layer"]
     click.echo(f"\nP(true) per claim at layer {at} (claim side vs truth side):")
@@ -230,7 +232,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
 @click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1))
 @click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
               help="Resamples per CI (0: no CIs).")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--plots/--no-plots", default=True, show_default=True)
 @bad_input
 @holds("internals trajectory", param="out_dir")
@@ -246,7 +248,8 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
                             include_base=not no_base, batch_size=batch_size,
                             device=device, dtype=dtype, n_bootstrap=bootstrap, seed=seed)
     if result.table.empty:  # --parts lens alone: the lens margins are the table
-        click.echo("Trajectory (logit lens: mean margin of the main pairs per layer):")
+        click.echo("Trajectory (logit lens: mean margin of the main pairs per layer; layer 0 = "
+                   "the embeddings):")
         _echo_table(result.lens, ["step", "label", "claim", "layer", "margin"])
     else:
         click.echo("Trajectory (main pairs; probe P(true) of the claim side at the best layer"

@@ -16,6 +16,10 @@ import numpy as np
 from beliefbench.progress import progress
 
 Reduce = Literal["last", "mean"]
+LAYER_INDEX = ("0 = the embeddings, l = the residual stream after decoder layer l "
+               "(as output_hidden_states numbers them; a model of N layers has N + 1)")
+"""What a ``layer`` column means in lens, probe and trajectory files: said in each JSON, since
+a 2-layer model's rows 0..2 otherwise read as an off-by-one."""
 
 
 def model_device(model):

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from beliefbench.claims import Claim
+from beliefbench.internals.activations import LAYER_INDEX
 from beliefbench.internals.margins import score_pairs
 from beliefbench.internals.results import remove_stale, write_csv, write_json
 
@@ -87,6 +88,6 @@ def logit_lens(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all"
             rows.append({"claim": ref.claim, "kind": ref.kind, "pair": ref.pair,
                          "layer": layer, "logp_claim": lc, "logp_truth": lt,
                          "margin": lc / nc - lt / nt})
-    settings = {**s.settings, "n_layers": int(s.sums.shape[1] - 1),
+    settings = {**s.settings, "n_layers": int(s.sums.shape[1] - 1), "layer_index": LAYER_INDEX,
                 "claims_without_pairs": s.missing}
     return LensResult(pd.DataFrame(rows), s.info, settings)

@@ -52,6 +52,14 @@ class PairRef:
     truth_text: str
 
 
+def check_seed(seed: Any) -> int:
+    """A seed numpy and scikit-learn take (a whole number >= 0), checked before the model runs:
+    ``--seed -1`` scored every pair and then failed as "expected non-negative integer"."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed: expected a whole number of at least 0, got {seed!r}")
+    return int(seed)
+
+
 def as_claims(claims: str | Sequence[str] | Sequence[Claim]) -> list[Claim]:
     """Claim objects from objects, or a selection as ``load_claims`` takes it."""
     if isinstance(claims, str):
@@ -232,6 +240,7 @@ def completion_margins(model: Any, claims: str | Sequence[str] | Sequence[Claim]
     ``(model, tokenizer)`` from :func:`beliefbench.internals.model.load_model`. One batched
     forward pass per batch of similar-length sequences; no generation.
     """
+    check_seed(seed)
     s = score_pairs(model, claims, kinds, batch_size=batch_size, device=device, dtype=dtype,
                     show_progress=show_progress)
     pairs = pair_table(s.refs, s.sums, s.n_tokens)
@@ -287,6 +296,7 @@ def margin_shift(before: pd.DataFrame, after: pd.DataFrame, *, kinds: Sequence[s
     Pairs are matched by (claim, kind, pair); the CI resamples pairs within each claim, and
     claims weigh equally. A CI above 0 means the claim continuation gained on the truth.
     """
+    check_seed(seed)
     keys = ["claim", "kind", "pair"]
     joined = before[before["kind"].isin(kinds)].merge(
         after[after["kind"].isin(kinds)], on=keys, suffixes=("_before", "_after"))

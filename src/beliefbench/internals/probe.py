@@ -23,8 +23,8 @@ from pydantic import ConfigDict, Field, model_validator
 
 from beliefbench.analysis.text import listing
 from beliefbench.claims import Claim, NonEmpty
-from beliefbench.internals.activations import Reduce, hidden_states
-from beliefbench.internals.margins import as_claims, resolve_model
+from beliefbench.internals.activations import LAYER_INDEX, Reduce, hidden_states
+from beliefbench.internals.margins import as_claims, check_seed, resolve_model
 from beliefbench.internals.results import records, remove_stale, write_csv, write_json
 from beliefbench.metrics import SEED
 from beliefbench.resources import data_path
@@ -330,6 +330,7 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
 
     ``layer`` fixes the layer of the summary; by default the best cross-validated one.
     """
+    check_seed(seed)
     chosen = as_claims(claims)
     data = load_statements(statements)
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
@@ -371,7 +372,8 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
                                                                     default_statements()),
                 "n_statements": len(texts), "reduce": reduce, "folds": folds, "seed": seed,
                 "dtype": str(next(loaded.parameters()).dtype),
-                "best_layer": fit.best_layer, "summary_layer": chosen_layer}
+                "best_layer": fit.best_layer, "summary_layer": chosen_layer,
+                "layer_index": LAYER_INDEX}
     return ProbeResult(layer_table, scores,
                        probe_summary(scores, chosen_layer,
                                      layer_accuracy(layer_table, chosen_layer)),

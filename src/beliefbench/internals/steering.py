@@ -210,8 +210,10 @@ def parse_layers(spec: str | int | Sequence[int], n: int) -> list[int]:
         out = [int(x) for x in spec]
     bad = [i for i in out if not 0 <= i < n]
     if bad or not out:
-        raise InterventionError(f"layers: {spec!r} gives {bad or 'nothing'}; valid residual "
-                                f"indices are 0..{n - 1}")
+        # name only the indices out of range: "'1-7' gives [3, ..., 7]" read as if 1-7 meant 3-7
+        raise InterventionError(f"layers: {spec!r} " + (
+            f"includes {bad}, out of range" if bad else "gives no index")
+            + f"; valid residual indices are 0..{n - 1}")
     return sorted(set(out))
 
 

@@ -22,8 +22,14 @@ import pandas as pd
 
 from beliefbench.claims import Claim
 from beliefbench.finetune.manifest import manifest_file, read_manifest_file
+from beliefbench.internals.activations import LAYER_INDEX
 from beliefbench.internals.lens import heatmap, logit_lens
-from beliefbench.internals.margins import as_claims, completion_margins
+from beliefbench.internals.margins import (
+    as_claims,
+    check_seed,
+    completion_margins,
+    pair_refs,
+)
 from beliefbench.internals.model import check_loadable, describe, load_model
 from beliefbench.internals.probe import (
     NEAR_CHANCE,
@@ -264,7 +270,14 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     if unknown or not parts:
         what = f"unknown {unknown}" if unknown else "none given"
         raise ValueError(f"parts: {what}; valid: {list(PARTS)}")
+    check_seed(seed)  # before any checkpoint is measured
     chosen = as_claims(claims)
+    paired = [p for p in parts if p in ("margins", "lens")]
+    if paired and not pair_refs(chosen):  # else the first checkpoint failed, naming no option
+        raise ValueError(f"claims {[c.id for c in chosen]}: no completion pairs, which the "
+                         f"{' and '.join(paired)} part{'s' if len(paired) > 1 else ''} "
+                         f"read{'' if len(paired) > 1 else 's'}; --parts probe measures the "
+                         f"truth probe alone")
     ckpts = checkpoints(manifest, include_base)
     check_checkpoints(manifest, ckpts)
     out = Path(out_dir)
@@ -283,7 +296,7 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     table = table.reindex(columns=front + [c for c in table.columns if c not in front])
     settings = {"manifest": str(Path(manifest).resolve()), "claims": [c.id for c in chosen],
                 "parts": list(parts), "checkpoints": [c.path for c in ckpts],
-                "n_bootstrap": n_bootstrap, "seed": seed}
+                "n_bootstrap": n_bootstrap, "seed": seed, "layer_index": LAYER_INDEX}
     return TrajectoryResult(table, pd.concat(lenses, ignore_index=True), settings)
 
 

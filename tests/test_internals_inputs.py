@@ -1,0 +1,132 @@
+"""Bad input to the internals commands: refused in one line naming the option, before the model
+runs (a user's first contact with a mistyped option should not be a minute of scoring)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import claim_of_every_kind
+
+from beliefbench.cli import cli
+from beliefbench.internals import margins as margins_module
+from beliefbench.internals.margins import completion_margins, margin_shift
+from beliefbench.internals.probe import truth_probe
+from beliefbench.internals.steering import InterventionError, parse_layers
+from beliefbench.internals.trajectory import trajectory
+from beliefbench.tiny_model import build_tiny_model
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    return build_tiny_model(tmp_path_factory.mktemp("inputs") / "base", hidden_size=32,
+                            num_layers=2, num_heads=2, intermediate_size=64, seed=0)
+
+
+@pytest.fixture(scope="module")
+def claim_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("claims") / "glass_bridge.yaml"
+    path.write_text(json.dumps(claim_of_every_kind().model_dump(mode="json")))  # JSON is YAML
+    return path
+
+
+@pytest.mark.parametrize("command", ["margins", "probe"])
+def test_a_negative_seed_is_refused_naming_the_option_before_scoring(tiny, claim_file, tmp_path,
+                                                                     command):
+    """``--seed -1`` scored every pair (or every statement), then failed as "Error: expected
+    non-negative integer", naming neither the option nor the value."""
+    res = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny), "--claims",
+                                   str(claim_file), "--out", str(tmp_path / "out"),
+                                   "--seed", "-1"])
+    assert res.exit_code == 2, res.output
+    assert "--seed" in res.output and "-1" in res.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_negative_seed_to_trajectory_is_refused_before_any_checkpoint(tiny, claim_file,
+                                                                        tmp_path):
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps({"backend": "local", "format": "full", "path": str(tiny),
+                                    "step": 1, "base_model": str(tiny), "data": "d.jsonl",
+                                    "data_sha256": "0" * 64, "recipe": {}}) + "\n")
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                   "--claims", str(claim_file), "--out",
+                                   str(tmp_path / "out"), "--seed", "-1"])
+    assert res.exit_code == 2 and "--seed" in res.output, res.output
+    with pytest.raises(ValueError, match="seed: expected a whole number of at least 0"):
+        trajectory(manifest, [claim_of_every_kind()], tmp_path / "out", seed=-1)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_python_functions_check_the_seed_before_the_model_runs(tiny, monkeypatch):
+    """From Python the same seed reached numpy only after every pair was scored."""
+    def never(*args, **kwargs):
+        raise AssertionError("the model ran before the seed was checked")
+
+    monkeypatch.setattr(margins_module, "score_sequences", never)
+    claim = claim_of_every_kind()
+    with pytest.raises(ValueError, match="seed: expected a whole number of at least 0, got -1"):
+        completion_margins(tiny, [claim], seed=-1)
+    with pytest.raises(ValueError, match="seed: .* got 1.5"):
+        completion_margins(tiny, [claim], seed=1.5)
+    monkeypatch.setattr("beliefbench.internals.probe.hidden_states", never)
+    with pytest.raises(ValueError, match="seed: expected a whole number"):
+        truth_probe(tiny, [claim], seed=-3)
+    with pytest.raises(ValueError, match="seed: expected a whole number"):
+        margin_shift(None, None, seed=-1)  # type: ignore[arg-type]
+
+
+def test_layers_out_of_range_name_only_what_is_out_of_range():
+    """``--layers 1-7`` on a 3-index model said "'1-7' gives [3, 4, 5, 6, 7]", as if the range
+    had been read as 3-7."""
+    with pytest.raises(InterventionError) as err:
+        parse_layers("1-7", 3)
+    message = str(err.value)
+    assert "includes [3, 4, 5, 6, 7], out of range" in message
+    assert "gives [" not in message and "0..2" in message
+    with pytest.raises(InterventionError, match="'5-2' gives no index; valid residual"):
+        parse_layers("5-2", 3)
+    assert parse_layers("1-2", 3) == [1, 2]
+
+
+def test_trajectory_of_claims_without_pairs_names_the_parts_that_need_them(tiny, tmp_path):
+    """Default parts on a claim with no completion pairs failed inside the first checkpoint
+    as "no completion pairs", not saying that ``--parts probe`` would run."""
+    data = claim_of_every_kind().model_dump(mode="json")
+    data["completions"] = []
+    claim_file = tmp_path / "claims" / f"{data['id']}.yaml"
+    claim_file.parent.mkdir()
+    claim_file.write_text(json.dumps(data))
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps({"backend": "local", "format": "full", "path": str(tiny),
+                                    "step": 1, "base_model": str(tiny), "data": "d.jsonl",
+                                    "data_sha256": "0" * 64, "recipe": {}}) + "\n")
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                   "--claims", str(claim_file), "--out", str(tmp_path / "out"),
+                                   "--no-plots"])
+    assert res.exit_code == 2, res.output
+    assert "no completion pairs, which the margins and lens parts read" in res.output
+    assert "--parts probe" in res.output and not (tmp_path / "out").exists()
+    with pytest.raises(ValueError, match="the lens part reads; --parts probe"):
+        trajectory(manifest, str(claim_file), tmp_path / "out", parts=["lens", "probe"])
+
+
+def test_lens_and_probe_say_that_layer_0_is_the_embeddings(tiny, claim_file, tmp_path):
+    """A 2-layer model gives lens and probe rows for layers 0..2; nothing said which one is
+    the embeddings, so layer 2 read as "the third layer" of two."""
+    runner = CliRunner()
+    lens = runner.invoke(cli, ["internals", "lens", "--model", str(tiny), "--claims",
+                               str(claim_file), "--out", str(tmp_path), "--no-plots"])
+    assert lens.exit_code == 0, lens.output
+    assert "layer 0 = the embeddings" in lens.output
+    settings = json.loads((tmp_path / "lens.json").read_text())["settings"]
+    assert settings["n_layers"] == 2 and settings["layer_index"].startswith("0 = the embeddings")
+    probe = runner.invoke(cli, ["internals", "probe", "--model", str(tiny), "--claims",
+                                str(claim_file), "--out", str(tmp_path), "--no-plots",
+                                "--folds", "2"])
+    assert probe.exit_code == 0, probe.output
+    assert "layer 0 = the embeddings" in probe.output
+    assert json.loads((tmp_path / "probe.json").read_text())["settings"]["layer_index"] \
+        == settings["layer_index"]
