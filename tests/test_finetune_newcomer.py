@@ -146,6 +146,29 @@ def test_a_warmup_that_trains_nothing_is_warned(caplog, total, ratio, scheduler,
             f"higher epochs or max_steps) or lower warmup_ratio (0: no warmup)"]
 
 
+@pytest.mark.parametrize("ratio, scheduler, schedule, said", [
+    (0.5, "cosine", [1, 2, 4, 10], "checkpoint at step 1 holds"),
+    (0.5, "linear", [2, 4, 10], None),  # step 2 trains (at a fifth of the rate)
+    (0.0, "cosine", [1, 2, 4, 10], None), (0.5, "constant", [1, 2, 4, 10], None),
+])
+def test_checkpoints_taken_before_warmup_moves_the_weights_are_named(caplog, ratio, scheduler,
+                                                                     schedule, said):
+    """Warmup's first step runs at learning rate 0: a log-spaced schedule's step-1
+    checkpoint is the base model's weights, and a trajectory read it as "no change yet"."""
+    from beliefbench.finetune.local import _warn_idle_warmup
+
+    caplog.set_level(logging.WARNING)
+    _warn_idle_warmup(_args(10, ratio, scheduler), 10,
+                      _recipe(warmup_ratio=ratio, lr_scheduler=scheduler), "r.yaml", schedule)
+    if said is None:
+        assert not caplog.records
+    else:
+        assert [r.getMessage() for r in caplog.records] == [
+            "r.yaml: field warmup_ratio: checkpoint at step 1 holds the base model's weights: "
+            "warmup starts at learning rate 0 and step 2 is the first to train (warmup_ratio 0 "
+            "trains from step 1)"]
+
+
 def test_a_one_step_run_in_warmup_is_warned_before_training(base, data, tmp_path, caplog):
     caplog.set_level(logging.INFO)
     train_local(_recipe(warmup_ratio=0.03), data, str(base), tmp_path / "run")

@@ -778,7 +778,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         logging_nan_inf_filter=False, disable_tqdm=progress.is_quiet())
     _check_optimizer(args, model, recipe, recipe_path)
     out.mkdir(parents=True, exist_ok=True)  # set-up done: a refused run writes nothing
-    _warn_idle_warmup(args, steps_total, recipe, recipe_path)
+    _warn_idle_warmup(args, steps_total, recipe, recipe_path, schedule)
     attn = attention_for(recipe, bf16) or ""
     log.info("finetune: attention %s (recipe: %s), torch.compile %s (recipe: %s)",
              attn or "transformers' default", recipe.attn_implementation,
@@ -835,13 +835,25 @@ def learning_rates(args, steps_total: int) -> Iterator[float]:
 
 
 def _warn_idle_warmup(args, steps_total: int, recipe: Recipe,
-                      recipe_path: str | Path | None) -> None:
+                      recipe_path: str | Path | None, schedule: Sequence[int] = ()) -> None:
     """Warn where warmup leaves no step (or only the last one) at a learning rate above 0:
-    such a run exports the base model unchanged (or all but) without a word."""
+    such a run exports the base model unchanged (or all but) without a word; and name the
+    checkpoints of ``schedule`` taken before the first step that moves the weights (warmup's
+    first step is at learning rate 0, so a step-1 checkpoint is the base model's weights: a
+    trajectory's first point that only looks like "no change yet")."""
     moving = None
     for step, lr in enumerate(learning_rates(args, steps_total), start=1):
         if lr > 0:
             if step < steps_total:
+                still = [s for s in schedule if s < step]
+                if still:
+                    log.warning("%s: checkpoint%s at step %s hold%s the base model's weights: "
+                                "warmup starts at learning rate 0 and step %d is the first "
+                                "to train (warmup_ratio 0 trains from step 1)",
+                                _recipe_field(recipe_path, "warmup_ratio"),
+                                "s" if len(still) > 1 else "",
+                                ", ".join(map(str, still)), "" if len(still) > 1 else "s",
+                                step)
                 return  # a step before the last trains
             moving = step
     if moving is not None and steps_total == 1:
