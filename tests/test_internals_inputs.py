@@ -130,3 +130,34 @@ def test_lens_and_probe_say_that_layer_0_is_the_embeddings(tiny, claim_file, tmp
     assert "layer 0 = the embeddings" in probe.output
     assert json.loads((tmp_path / "probe.json").read_text())["settings"]["layer_index"] \
         == settings["layer_index"]
+
+
+def test_a_trajectory_checkpoint_is_measured_again_only_when_its_numbers_would_change(
+        tiny, tmp_path, monkeypatch):
+    """The cache key took --dtype as typed (bf16 then bfloat16 measured everything again)
+    and left out the probe's statements (a changed set reused the old probe's readings)."""
+    import shutil
+
+    import beliefbench.internals.trajectory as trajectory_module
+    from beliefbench.internals.trajectory import Checkpoint, measure_checkpoint
+
+    statements = tmp_path / "statements.yaml"
+    shutil.copy(trajectory_module.default_statements(), statements)
+    monkeypatch.setattr(trajectory_module, "default_statements", lambda: statements)
+    loads = []
+    real_load = trajectory_module.load_model
+    monkeypatch.setattr(trajectory_module, "load_model",
+                        lambda *a, **k: loads.append(k["dtype"]) or real_load(*a, **k))
+    ckpt = Checkpoint(step=1, path=str(tiny), label="step-1")
+
+    def measure(dtype: str) -> None:
+        measure_checkpoint(ckpt, [claim_of_every_kind()], tmp_path / "ck",
+                           parts=("margins", "probe"), batch_size=8, device="cpu",
+                           dtype=dtype, n_bootstrap=20, seed=0)
+
+    measure("bf16")
+    measure("bfloat16")  # one dtype: reused
+    assert loads == ["bf16"]
+    statements.write_text(statements.read_text() + "\n")  # another statements file
+    measure("bfloat16")
+    assert loads == ["bf16", "bfloat16"]

@@ -84,7 +84,9 @@ def adapter_base(path: str | Path) -> Path | None:
     return base_path.resolve()
 
 
-def _torch_dtype(dtype: Any):
+def as_torch_dtype(dtype: Any):
+    """``dtype`` as torch names it ("bf16", "bfloat16" and torch.bfloat16 alike), or "auto"
+    for None (the checkpoint's own)."""
     import torch
 
     if dtype is None:
@@ -171,7 +173,7 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     p, base, tok_dir = check_loadable(path)
-    torch_dtype = _torch_dtype(dtype)
+    torch_dtype = as_torch_dtype(dtype)
     device = check_device(device or default_device())
     try:  # before the weights: a checkpoint without a usable tokenizer fails in a second
         tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=False)

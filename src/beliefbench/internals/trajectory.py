@@ -30,9 +30,10 @@ from beliefbench.internals.margins import (
     completion_margins,
     pair_refs,
 )
-from beliefbench.internals.model import check_loadable, describe, load_model
+from beliefbench.internals.model import as_torch_dtype, check_loadable, describe, load_model
 from beliefbench.internals.probe import (
     NEAR_CHANCE,
+    default_statements,
     layer_accuracy,
     near_chance,
     reading_cautions,
@@ -41,6 +42,7 @@ from beliefbench.internals.probe import (
 from beliefbench.internals.results import read_json, remove_stale, write_csv, write_json
 from beliefbench.metrics import N_BOOTSTRAP, SEED
 from beliefbench.progress import progress
+from beliefbench.records import sha256_file
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -162,7 +164,11 @@ def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
            "claims_sha256": hashlib.sha256("".join(c.model_dump_json() for c in claims)
                                            .encode()).hexdigest(),
            "parts": list(parts), "n_bootstrap": n_bootstrap, "seed": seed,
-           **({} if dtype is None else {"dtype": str(dtype)})}  # it changes the numbers
+           # as loaded: bf16 and bfloat16 are one dtype, measured once
+           **({} if dtype is None else {"dtype": str(as_torch_dtype(dtype))}),  # changes numbers
+           # the probe's training statements (shipped data: a new version may change them)
+           **({"statements_sha256": sha256_file(default_statements())}
+              if "probe" in parts else {})}
     if _cached(out, key):
         return out
     _clear(out)
