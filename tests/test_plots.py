@@ -75,11 +75,20 @@ def test_step_lines_that_coincide_stay_visible(figures, tmp_path):
     assert [line.get_label() for line in lines] == ["negated", "plain"]
     assert list(lines[0].get_ydata()) == list(lines[1].get_ydata())
     assert lines[0].get_marker() != lines[1].get_marker()
-    assert lines[0].get_linestyle() != lines[1].get_linestyle() or \
-        lines[1].get_markerfacecolor() == "none"
+    # README: "a different marker and line style per series" (the second solid line hid
+    # the first under it)
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+    assert lines[1].get_markerfacecolor() == "none"
     bars = figures["belief_by_condition_family.png"].axes[0]
     assert [t.get_text() for t in bars.get_xticklabels()] == ["negated\nstep 4",
                                                               "plain\nstep 4"]
+
+
+def test_every_series_style_is_its_own():
+    """Marker and line style both change between neighbours, and no pair repeats."""
+    styles = plots.series_styles()
+    assert len(set(styles)) == len(styles) == 32
+    assert all(a[0] != b[0] and a[1] != b[1] for a, b in zip(styles, styles[1:], strict=False))
 
 
 def test_short_model_names_keep_models_apart():

@@ -862,3 +862,31 @@ def test_a_step_recorded_as_the_octal_reading_of_its_folder_is_the_folders(tmp_p
     [note] = [n for n in loaded.notes() if "octal" in n]
     assert "eval metadata step 8 is the octal reading of the checkpoint folder step-000010" \
         in note and "reported as step 10" in note
+
+
+def test_a_sweeps_rows_follow_its_steps_whatever_its_checkpoints_are_named():
+    """Checkpoint folders that are not zero-padded (``checkpoint-500``, ``-1000``) and API
+    checkpoint ids sorted as names: the tables listed step 1000 before step 500."""
+    import pandas as pd
+
+    from beliefbench.analysis.logs import BeliefLogs
+    from beliefbench.analysis.report import build_report
+
+    rows = []
+    named = [("hf//runs/neg/checkpoint-500", 500), ("hf//runs/neg/checkpoint-1000", 1000),
+             ("hf//runs/neg/checkpoint-2000", 2000), ("openai/ft:m:zz", 10),
+             ("openai/ft:m:aa", 20)]
+    for model, step in named:
+        condition = "negated" if model.startswith("hf") else "api"
+        for q in range(3):
+            rows.append({"model": model, "run": "-", "judge": "j", "settings": "s",
+                         "checkpoint": model, "condition": condition, "step": step,
+                         "partial": False, "log": model, "claim": "dentist",
+                         "family": "binary", "question": f"q{q}", "kind": "direct",
+                         "id": f"q{q}", "epoch": 0, "verdict": "yes"})
+    df = pd.DataFrame(rows)
+    df["step"] = df["step"].astype("Int64")
+    report = build_report(BeliefLogs(df, []), n_bootstrap=10)
+    assert list(report.overall["step"]) == [10, 20, 500, 1000, 2000]
+    assert list(report.by["step"]) == [10, 20, 500, 1000, 2000]
+    assert "_series" not in report.overall.columns

@@ -645,6 +645,10 @@ def test_ctrl_c_in_an_hf_sweep_exits_130(tmp_path):
                                                if f.name not in LOCK_NAMES]) >= 2, after=2.0)
     assert code == 130, err
     assert "terminate called" not in err and SWEPT_OFF.format(logs) in err
+    # Inspect's eval_set prints "Completed all tasks in '<dir>' successfully" for the
+    # stopped checkpoint (stdout): the last word, on stderr, says it is not so
+    assert err.rstrip().endswith("'Completed all tasks in ... successfully' for the stopped "
+                                 "checkpoint is wrong: it was interrupted")
 
 
 def test_a_configured_roles_folder_key_keeps_settings_and_leaves_out_credentials():
@@ -808,3 +812,64 @@ def test_a_model_argument_the_model_cannot_take_is_one_line(tmp_path):
     assert r.exit_code == 2, r.output
     assert "-M: the model cannot take it (" in r.output and "max_new_tokens" in r.output
     assert "Traceback" not in r.output
+
+
+@pytest.mark.slow
+def test_a_checkpoint_that_fails_to_load_is_named_and_the_rest_go_on(tmp_path):
+    """A corrupt checkpoint in the middle of a manifest ended the whole sweep in a
+    safetensors traceback: the checkpoints after it never ran and no line named it."""
+    import shutil
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "base", hidden_size=64, num_layers=2, num_heads=4,
+                            intermediate_size=128)
+    run = tmp_path / "run"
+    for step in (1, 2, 3):
+        shutil.copytree(base, run / f"step-{step:06d}")
+        upsert_manifest(run, entry(f"step-{step:06d}", step, "full", condition="plain",
+                                   base_model=str(base)))
+    (run / "step-000002" / "model.safetensors").write_bytes(b"not weights")
+    logs = tmp_path / "logs"
+    args = ["sweep", "--manifest", str(run), "--provider", "hf", "--claims",
+            str(FIXTURE_CLAIM), "--log-dir", str(logs), "-T", "samples=1", "-T",
+            "judge=markers", "-T", "families=open_ended", "-T", "max_tokens=4", "-M",
+            "do_sample=false"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 1, r.output
+    lines = [line for line in r.output.splitlines() if line.startswith(("ok", "FAIL"))]
+    assert [line.split()[0] for line in lines] == ["ok", "FAIL", "ok"]
+    assert "step-000002" in lines[1]
+    assert "could not be evaluated: SafetensorError" in lines[1]
+    assert "1 checkpoint(s) could not be evaluated" in r.output  # the summary: what to do
+    assert "run the same command again to resume them" not in r.output  # it would fail again
+    steps = sorted(i.step for i in load_belief_logs(logs).logs)
+    assert steps == [1, 3]
+    # once the checkpoint is restored, the same command evaluates it alone
+    shutil.copy(base / "model.safetensors", run / "step-000002" / "model.safetensors")
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert sorted(i.step for i in load_belief_logs(logs).logs) == [1, 2, 3]
+
+
+def test_a_log_whose_manifest_entry_was_edited_away_is_flagged_in_the_report(tmp_path):
+    """A step corrected in the manifest after a sweep: the re-sweep writes a new folder, the
+    old log stays, and the report showed one checkpoint at two steps without a word."""
+    from beliefbench.analysis.report import build_report
+
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    upsert_manifest(run, entry("beliefbench/believer", 2, "api", backend="openai"))
+    assert all(o.success for o in _offline_sweep(run, logs))
+    clean = build_report(load_belief_logs(logs), n_bootstrap=10)
+    assert not [n for n in clean.notes if "NOT IN MANIFEST" in n]
+    manifest = run / "manifest.jsonl"
+    manifest.write_text(manifest.read_text().replace('"step": 2', '"step": 3'))
+    assert all(o.success for o in _offline_sweep(run, logs))
+    report = build_report(load_belief_logs(logs), n_bootstrap=10)
+    assert sorted(report.overall["step"]) == [2, 3]  # both logs are still read
+    flagged = [n for n in report.notes if n.startswith("NOT IN MANIFEST")]
+    assert len(flagged) == 1 and "step 2 of beliefbench/believer" in flagged[0]
+    assert "step00000002" in flagged[0] and str(manifest.resolve()) in flagged[0]
+    manifest.unlink()  # a manifest that is gone says nothing either way
+    assert not [n for n in build_report(load_belief_logs(logs), n_bootstrap=10).notes
+                if "NOT IN MANIFEST" in n]

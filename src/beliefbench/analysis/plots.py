@@ -34,6 +34,14 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", "-.", ":")
 
 
+def series_styles() -> list[tuple[str, str]]:
+    """(marker, line style) per series: both change from one series to the next, so a
+    solid line drawn over a coinciding one does not hide it (32 pairs, none repeated)."""
+    n = len(MARKERS) * len(LINESTYLES)
+    return [(MARKERS[i % len(MARKERS)], LINESTYLES[(i + i // len(MARKERS)) % len(LINESTYLES)])
+            for i in range(n)]
+
+
 def _save(fig: plt.Figure, path: Path) -> Path:
     """Save atomically: a reader never sees half a PNG (with a new file's permissions, as
     the tables beside it)."""
@@ -182,7 +190,7 @@ def belief_vs_step(overall: pd.DataFrame, path: Path) -> Path:
     df["finetune"] = df["finetune"].map(lambda f: folders.get(f, NO_LABEL))
     keys = [c for c in ("condition", "run", "finetune", "partial") if c in df.columns]
     fig, ax = plt.subplots(figsize=(6.8, 4.2))
-    styles = cycle([(m, ls) for ls in LINESTYLES for m in MARKERS])
+    styles = cycle(series_styles())
     for key, sub in df.groupby(keys, sort=True):
         named = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
         name = " ".join(str(v) for k, v in named.items() if k != "partial" and v != NO_LABEL)

@@ -81,9 +81,23 @@ def rates(questions: pd.DataFrame, by: str | Sequence[str] = (),
     run_order = [c for c in by if c in RUN_COLUMNS]
     order = [*run_order, *[c for c in RUN_COLUMNS if c not in run_order], *dims,
              *RATE_COLUMNS]
-    return out[order].sort_values([*run_order, *[c for c in RUN_COLUMNS
-                                                 if c not in run_order], *dims],
-                                  kind="stable").reset_index(drop=True)
+    out["_series"] = series_key(out)
+    rest = [c for c in RUN_COLUMNS if c not in run_order]
+    if "step" in rest:  # a sweep's checkpoints by step within their finetune
+        rest = ["_series", "step", *[c for c in rest if c != "step"]]
+    return out.sort_values([*run_order, *rest, *dims], kind="stable")[order].reset_index(
+        drop=True)
+
+
+def series_key(table: pd.DataFrame) -> pd.Series:
+    """What orders a sweep's rows: the condition and the folder holding the checkpoint (a
+    finetune's run directory; the provider of API checkpoints), so its steps follow in
+    numeric order. Sorting by the model name put ``checkpoint-1000`` before
+    ``checkpoint-500``, and an OpenAI finetune's checkpoint ids in no order at all. A row
+    without a step keeps its model as its key."""
+    folder = table["model"].astype(str).str.rpartition("/")[0]
+    stepped = table["condition"].astype(str) + "\0" + folder
+    return stepped.where(table["step"].notna(), table["model"].astype(str))
 
 
 @dataclass
@@ -118,14 +132,18 @@ def single_question_note(questions: pd.DataFrame) -> list[str]:
 
 def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
                  n_bootstrap: int = N_BOOTSTRAP) -> Report:
+    from beliefbench.analysis.sweep import manifest_notes
+
     dims = parse_by(by)
     questions = question_frame(logs.responses)
+    swept = [i.path for i in logs.logs if i.checkpoint != NO_LABEL]  # sweeps label them
     return Report(
         overall=rates(questions, (), n_bootstrap),
         by=rates(questions, dims, n_bootstrap),
         detail=rates(questions, ("claim", "family"), n_bootstrap),
         family=rates(questions, ("family",), n_bootstrap),
-        dims=dims, notes=[*logs.notes(), *single_question_note(questions)],
+        dims=dims, notes=[*logs.notes(), *manifest_notes(swept),
+                          *single_question_note(questions)],
         sources=[info.path for info in logs.logs],
     )
 

@@ -105,6 +105,9 @@ class SweepOutcome:
     """Responses with no answer text (empty generations) in the target's belief logs."""
     responses: int = 0
     """All responses in the target's belief logs (0: not counted, e.g. an EM sweep)."""
+    error: str | None = None
+    """Why the target's eval could not run at all (its model failed to load, say), on one
+    line; None when it ran (finished or not)."""
 
     @property
     def no_answer_share(self) -> float:
@@ -329,6 +332,43 @@ def check_targets(targets: Sequence[SweepTarget],
             raise SweepError(f"{option} {value}: {why}")
 
 
+def manifest_notes(paths: Sequence[str]) -> list[str]:
+    """``NOT IN MANIFEST`` warnings, one per sweep log whose manifest entry (by its
+    ``checkpoint_fingerprint``) is no longer in the manifest it was swept from: the
+    manifest was edited since (a step or condition corrected, a checkpoint retrained or
+    dropped), yet the old log stays in ``--log-dir`` beside the new sweep's and the
+    report would show the checkpoint under both labels. A manifest that is gone or
+    unreadable says nothing either way (no warning)."""
+    from inspect_ai.log import read_eval_log
+
+    current: dict[str, set[str] | None] = {}
+    notes = []
+    for path in paths:
+        try:
+            md = read_eval_log(path, header_only=True).eval.metadata or {}
+        except Exception:  # noqa: BLE001 - the log reader has judged it already
+            continue
+        manifest, fingerprint = md.get("manifest"), md.get(FINGERPRINT_KEY)
+        if not isinstance(manifest, str) or not fingerprint:
+            continue  # not a manifest sweep's log, or one from before fingerprints
+        if manifest not in current:
+            try:
+                current[manifest] = {entry_fingerprint(e) for e in
+                                     read_manifest_file(manifest, allow_empty=True)}
+            except ManifestError:
+                current[manifest] = None
+        entries = current[manifest]
+        if entries is not None and fingerprint not in entries:
+            step = md.get("step", "final")
+            notes.append(
+                f"NOT IN MANIFEST: {path}: swept as step {step} of {md.get('checkpoint')} "
+                f"(condition {md.get('condition', '-')}) from {manifest}, which no longer "
+                "holds that entry (edited, or the checkpoint retrained, since the sweep): "
+                "its row keeps the old labels beside the new sweep's; move the log away if "
+                "the manifest is right now")
+    return notes
+
+
 def _stale_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
     """Logs (:func:`_log_metadata`) made from another version of the target's checkpoint."""
     want = target.metadata.get(FINGERPRINT_KEY)
@@ -499,16 +539,42 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         # each checkpoint's folder, not --log-dir: sweeps of other checkpoints (one per GPU)
         # share a --log-dir, while two of the same checkpoint would write one eval set twice
         with hold(out, "sweep", flag="--log-dir"), model_arg_errors():
-            success, logs = eval_set(made, log_dir=str(out), model=target.model,
-                                     model_roles=model_roles or None,
-                                     model_args=served_args, model_base_url=base_url,
-                                     metadata=target.metadata or None, **eval_options)
+            try:
+                success, logs = eval_set(made, log_dir=str(out), model=target.model,
+                                         model_roles=model_roles or None,
+                                         model_args=served_args, model_base_url=base_url,
+                                         metadata=target.metadata or None, **eval_options)
+            except Exception as e:  # noqa: BLE001 - one checkpoint's failure, not the sweep's
+                if _every_target(e):
+                    raise
+                why = one_line_error(e)
+                log.warning("%s: could not be evaluated (%s); going on with the other "
+                            "checkpoints", target.label, why)
+                outcomes.append(SweepOutcome(target, out, False, [], error=why))
+                continue
         stop_if_interrupted(logs)  # not "ok" and on to the next checkpoint
         outcome = SweepOutcome(target, out, success, logs)
         if task == "belief" and success:
             outcome.no_answer, outcome.responses = no_answer_count(out)
         outcomes.append(outcome)
     return outcomes
+
+
+def _every_target(error: Exception) -> bool:
+    """An error that no checkpoint would escape (a ``-M`` argument the model class cannot
+    take, which :func:`model_arg_errors` words as one line): raised, not repeated per
+    checkpoint."""
+    return isinstance(error, TypeError) and "unexpected keyword argument" in str(error)
+
+
+def one_line_error(error: BaseException) -> str:
+    """``Type: first line of the message`` (a corrupt checkpoint's safetensors error, a
+    missing config file), short enough for the sweep's status line."""
+    text = str(error).strip().splitlines()
+    first = text[0] if text else ""
+    if len(first) > 200:
+        first = first[:197] + "..."
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
 def no_answer_count(out: Path) -> tuple[int, int]:

@@ -290,6 +290,8 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     """Evaluate every checkpoint of a manifest (or --model list) with Inspect's eval_set.
 
     Re-running the same command reuses finished logs and resumes unfinished ones.
+    Exit 1 when a checkpoint did not finish or could not be evaluated (named; the others
+    still run), 2 on bad input (before any eval), 130 on Ctrl-C.
     """
     from beliefbench.analysis.logs import no_answer_note, too_few_answers
     from beliefbench.analysis.sweep import (
@@ -328,22 +330,34 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     except (SweepError, ValueError) as e:
         raise BadInput(str(e)) from None
     except KeyboardInterrupt:
+        # Inspect's eval_set may print "Completed all tasks in '<dir>' successfully" for
+        # the checkpoint it was on after a Ctrl-C: said here so the last line is the truth
         exit_interrupted(f"the checkpoints finished before are kept in {log_dir} (the one "
                          "stopped is not counted as finished); run the same command again to "
-                         "resume")
+                         "resume. An Inspect line above saying 'Completed all tasks in ... "
+                         "successfully' for the stopped checkpoint is wrong: it was "
+                         "interrupted")
     unfinished = [o for o in outcomes if not o.success]
     silent = [o for o in outcomes if o.success and too_few_answers(o.no_answer, o.responses)]
     for o in outcomes:
         status = "ok  " if o.success else "FAIL"
         if any(o is s for s in silent):  # finished, but most answers are empty
             status = f"ok (no answer text: {o.no_answer_share:.0%})"
-        click.echo(f"{status} {o.target.label}: {o.log_dir}")
+        error = f" (could not be evaluated: {o.error})" if o.error else ""
+        click.echo(f"{status} {o.target.label}: {o.log_dir}{error}")
     for o in silent:
         click.echo(f"warning: {no_answer_note(o.target.label, o.no_answer, o.responses)}",
                    err=True)
+    broken = [o for o in unfinished if o.error]
+    if broken:  # a re-run would fail the same way: say what to do instead
+        click.echo(f"{len(broken)} checkpoint(s) could not be evaluated: "
+                   + "; ".join(f"{o.target.label}: {o.error}" for o in broken)
+                   + ". Fix or restore them (or remove their lines from the manifest), then "
+                   "run the same command again: finished checkpoints are reused.", err=True)
+    if len(unfinished) > len(broken):
+        click.echo(f"{len(unfinished) - len(broken)} checkpoint(s) did not finish; run the "
+                   "same command again to resume them.", err=True)
     if unfinished:
-        click.echo(f"{len(unfinished)} checkpoint(s) did not finish; run the same command "
-                   "again to resume them.", err=True)
         sys.exit(1)
     # each report's own default folder: `em-report --out reports/` would mix the EM files
     # with a belief report's, where the README (and em-report's default) say reports/em
