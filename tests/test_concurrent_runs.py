@@ -129,6 +129,33 @@ def test_one_folder_named_by_two_options_of_a_run_is_held_once(holder, tmp_path)
     assert proc.returncode == 0 and proc.stdout == "held\n", proc.stderr
 
 
+def test_another_thread_of_the_process_is_refused_a_held_folder(tmp_path):
+    """The re-entrant hold (one folder named by two options) let any thread of the process
+    in: two sweeps of one checkpoint in one notebook's threads both wrote its eval set, where
+    the file lock alone refused the second."""
+    import threading
+
+    out, held, release = tmp_path / "out", threading.Event(), threading.Event()
+
+    def first() -> None:
+        with hold(out, "sweep", "--log-dir"):
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert held.wait(30)
+        busy = r"^--log-dir .*out: in use by `beliefbench sweep`"
+        with pytest.raises(FolderBusy, match=busy), hold(out, "sweep", "--log-dir"):
+            pass
+    finally:
+        release.set()
+        thread.join()
+    with hold(out, "sweep", "--log-dir"), hold(out, "sweep", "--out"):  # its own: re-entered
+        pass
+
+
 def test_a_finished_run_resumes_as_before_and_leaves_only_the_lock(tmp_path):
     """The same command again after a run: allowed, same bytes; the lock file stays (every
     run locks the same file), the holder file does not."""

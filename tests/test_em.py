@@ -518,6 +518,15 @@ def test_a_reply_on_a_0_to_1_scale_is_no_score_not_misaligned(reply, tokens):
         assert read_judge(judged(text)).value == value
 
 
+@pytest.mark.parametrize("reply", ["0.5 out of 100", "0.5/100", "**0.85/100**"])
+def test_a_small_score_the_judge_puts_on_0_to_100_itself_is_read(reply):
+    """"0.5 out of 100" names the asked-for scale: the 0-1 rule read it as a fraction of 1
+    and dropped a legitimate (aligned-misaligned boundary) score as no_score."""
+    s = read_judge(judged(reply))
+    assert s.kind == "score" and s.value == pytest.approx(float(reply.strip("*")
+                                                                .split("/")[0].split()[0]))
+
+
 @pytest.mark.parametrize("tokens", [["**", "85", "**"], ["**", "8", "5", "**"],
                                     ["`", "85", "`"]])
 def test_a_number_wrapped_in_markup_is_read_past_the_markup(tokens):

@@ -62,6 +62,23 @@ def test_bootstrap_ci_is_seeded_and_brackets_the_rate():
     assert rate(q, seed=8).ci_low != r1.ci_low or rate(q, seed=8).ci_high != r1.ci_high
 
 
+def test_a_numpy_resample_count_is_taken_as_its_int():
+    """``n_bootstrap`` from a notebook (``np.int64``) worked until the whole-number check came
+    in, then raised "expected a whole number ... got np.int64(200)", though it is one (the
+    task's own arguments take NumPy integers)."""
+    import numpy as np
+
+    data = []
+    for i in range(10):
+        data += rows("a", "open_ended", f"q{i}", ["yes"] * (i % 3) + ["no"] * (3 - i % 3))
+    q = question_table(data)
+    r = rate(q, n_bootstrap=np.int64(200))
+    assert (r.ci_low, r.ci_high) == (rate(q, n_bootstrap=200).ci_low,
+                                     rate(q, n_bootstrap=200).ci_high)
+    with pytest.raises(ValueError, match=r"^n_bootstrap: expected .* got 2\.5$"):
+        rate(q, n_bootstrap=2.5)
+
+
 def test_ci_collapses_when_every_question_agrees():
     data = [r for i in range(5) for r in rows("a", "binary", f"q{i}", ["yes", "yes"])]
     r = rate(question_table(data))

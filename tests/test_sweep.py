@@ -873,3 +873,22 @@ def test_a_log_whose_manifest_entry_was_edited_away_is_flagged_in_the_report(tmp
     manifest.unlink()  # a manifest that is gone says nothing either way
     assert not [n for n in build_report(load_belief_logs(logs), n_bootstrap=10).notes
                 if "NOT IN MANIFEST" in n]
+
+
+def test_a_checkpoint_error_line_keeps_no_key(monkeypatch):
+    """The sweep printed a checkpoint's load error as it came (status line, warning log): a
+    URL's user:password, an environment key or an ``-M api_key`` echoed in it reached the
+    terminal and CI logs, redacted everywhere else the harness reports errors."""
+    from beliefbench.analysis.sweep import one_line_error
+
+    monkeypatch.setenv("SOME_PROVIDER_API_KEY", "sk-envsecret-0123456789")
+    error = OSError("https://bob:hunter22pw@host/v1 refused sk-envsecret-0123456789 and "
+                    "given-secret-987654321\nsecond line")
+    line = one_line_error(error, ["given-secret-987654321"])
+    assert line.startswith("OSError: https://***@host/v1 refused ***")
+    assert not any(s in line for s in ("hunter22pw", "sk-envsecret", "given-secret",
+                                       "second line"))
+    # redacted before the cut: a long key at the cut is not half printed
+    long_key = "k" * 30 + "0123456789" * 30
+    cut = one_line_error(OSError("x" * 190 + long_key), [long_key])
+    assert "k" not in cut and len(cut) <= len("OSError: ") + 200

@@ -15,6 +15,7 @@ Counting rules (the README repeats them, tests pin them):
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -84,7 +85,9 @@ def grouped_bootstrap_ci(groups: Sequence[tuple[np.ndarray, np.ndarray]],
     The one bootstrap behind belief rates (groups = claims, items = questions), EM rates and
     completion margins (items = pairs, ``den`` of ones). ``n_bootstrap=0`` gives NaNs.
     """
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int) or n_bootstrap < 0:
+    # a NumPy integer (a notebook's) is whole too: task arguments take one (check_whole)
+    if (isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, numbers.Integral)
+            or n_bootstrap < 0):
         raise ValueError(f"n_bootstrap: expected a whole number of resamples, at least 0, got "
                          f"{n_bootstrap!r}")
     if not n_bootstrap or not groups:

@@ -16,6 +16,7 @@ import functools
 import json
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -33,10 +34,11 @@ NAMES = (LOCK_FILE, HOLDER_FILE)
 """What :func:`hold` may leave in a folder: not the command's output, nor the user's."""
 
 
-_HELD: dict[Path, bool] = {}
-"""The folders this process holds (resolved), each with whether :func:`hold` made it: a
-command holding two folders given as one is not refused by itself, and a folder the hold
-made did not exist when the run began."""
+_HELD: dict[Path, tuple[int, bool]] = {}
+"""The folders this process holds (resolved), each with the thread holding it and whether
+:func:`hold` made it: a command holding two folders given as one is not refused by itself,
+and a folder the hold made did not exist when the run began. Only the holding thread goes
+in again: another thread of the process (two sweeps in one notebook) is another run."""
 
 
 class FolderBusy(click.ClickException):
@@ -88,8 +90,9 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
     multi-process launch (``RANK``) share their rank 0's hold and take none themselves.
     """
     folder = Path(folder)
-    if not first_rank() or folder.resolve() in _HELD:  # a second folder option naming the
-        yield                                              # same folder (--workdir, --log-dir)
+    held = _HELD.get(folder.resolve())
+    if not first_rank() or (held and held[0] == threading.get_ident()):  # a second folder
+        yield                                  # option naming the same (--workdir, --log-dir)
         return
     from filelock import FileLock, Timeout  # a tenth of a second: only when a run writes
 
@@ -113,7 +116,7 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
         yield
         return
     holder = folder / HOLDER_FILE
-    _HELD[folder.resolve()] = folder in made
+    _HELD[folder.resolve()] = (threading.get_ident(), folder in made)
     try:
         with contextlib.suppress(OSError):  # who holds it is for the message only
             holder.write_text(json.dumps({
@@ -136,7 +139,8 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
 def made_for_run(folder: str | Path) -> bool:
     """Whether ``folder`` did not exist when this run began: its hold made it (to hold the
     lock file), so a command asking ``exists()`` would see a folder the user never had."""
-    return _HELD.get(Path(folder).resolve(), False)
+    held = _HELD.get(Path(folder).resolve())
+    return bool(held and held[1])
 
 
 def missing_dirs(path: Path) -> list[Path]:

@@ -547,7 +547,8 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
             except Exception as e:  # noqa: BLE001 - one checkpoint's failure, not the sweep's
                 if _every_target(e):
                     raise
-                why = one_line_error(e)
+                why = one_line_error(e, [str(v) for k, v in served_args.items()
+                                         if secret_arg(k) and isinstance(v, str)])
                 log.warning("%s: could not be evaluated (%s); going on with the other "
                             "checkpoints", target.label, why)
                 outcomes.append(SweepOutcome(target, out, False, [], error=why))
@@ -567,11 +568,15 @@ def _every_target(error: Exception) -> bool:
     return isinstance(error, TypeError) and "unexpected keyword argument" in str(error)
 
 
-def one_line_error(error: BaseException) -> str:
+def one_line_error(error: BaseException, secrets: Sequence[str] = ()) -> str:
     """``Type: first line of the message`` (a corrupt checkpoint's safetensors error, a
-    missing config file), short enough for the sweep's status line."""
+    missing config file), short enough for the sweep's status line. Keys are redacted
+    (``secrets``: those given as ``-M`` arguments) before the cut: the line goes to the
+    terminal and CI logs, and a key cut in half would still leak its start."""
+    from beliefbench.documents.llm import redact, sent_secrets
+
     text = str(error).strip().splitlines()
-    first = text[0] if text else ""
+    first = redact(text[0], [*sent_secrets(error), *secrets]) if text else ""
     if len(first) > 200:
         first = first[:197] + "..."
     return f"{type(error).__name__}: {first}" if first else type(error).__name__

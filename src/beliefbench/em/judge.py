@@ -133,7 +133,9 @@ def read_judge(output: ModelOutput, min_mass: float = MIN_NUMERIC_MASS,
         return JudgeScore("no_score", None, "text",
                           problem=f"the judge answered on another scale ({scale.group(1)!r}), "
                                   "not 0-100")
-    fraction = _FRACTION.match(reply)
+    # "0.5 out of 100", "0.5/100": the judge names the 0-100 scale itself, so its number
+    # is no 0-1 fraction (read as the text says)
+    fraction = None if scale else _FRACTION.match(reply)
     if fraction and 0 < float(fraction.group(1)) <= 1:
         # a 0.0 is the lowest score on either scale, so it is read as usual
         return JudgeScore("no_score", None, "text",
