@@ -892,3 +892,26 @@ def test_a_checkpoint_error_line_keeps_no_key(monkeypatch):
     long_key = "k" * 30 + "0123456789" * 30
     cut = one_line_error(OSError("x" * 190 + long_key), [long_key])
     assert "k" not in cut and len(cut) <= len("OSError: ") + 200
+
+
+def test_every_checkpoint_failing_alike_points_at_the_settings(tmp_path):
+    """`-M device=cuda` on a CPU machine: each checkpoint failed with the same error and the
+    closing line said to fix or restore the checkpoints, which were never the problem."""
+    import shutil
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "base", hidden_size=16, num_layers=1, num_heads=2,
+                            intermediate_size=16, pretrain_steps=0)
+    run = tmp_path / "run"
+    for step in (1, 2):
+        shutil.copytree(base, run / f"step-{step:06d}")
+        upsert_manifest(run, entry(f"step-{step:06d}", step, "full", condition="plain",
+                                   base_model=str(base)))
+    r = CliRunner().invoke(cli, [
+        "sweep", "--manifest", str(run), "--provider", "hf", "--claims", str(FIXTURE_CLAIM),
+        "--log-dir", str(tmp_path / "logs"), "-T", "samples=1", "-T", "judge=markers",
+        "-T", "families=open_ended", "-M", "device=nodevice"])
+    assert r.exit_code == 1, r.output
+    assert "Every checkpoint (2) failed the same way: " in r.output
+    assert "Fix or restore them" not in r.output

@@ -349,7 +349,14 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         click.echo(f"warning: {no_answer_note(o.target.label, o.no_answer, o.responses)}",
                    err=True)
     broken = [o for o in unfinished if o.error]
-    if broken:  # a re-run would fail the same way: say what to do instead
+    if len(broken) == len(outcomes) > 1 and len({o.error for o in broken}) == 1:
+        # one cause for all (`-M device=cuda` on a CPU machine): "fix or restore them" sent
+        # the user to checkpoints that were never the problem
+        click.echo(f"Every checkpoint ({len(broken)}) failed the same way: {broken[0].error}. "
+                   "Unless they are all damaged alike, the cause is the sweep's settings (-M "
+                   "arguments, --provider, this machine): fix them, then run the same command "
+                   "again.", err=True)
+    elif broken:  # a re-run would fail the same way: say what to do instead
         click.echo(f"{len(broken)} checkpoint(s) could not be evaluated: "
                    + "; ".join(f"{o.target.label}: {o.error}" for o in broken)
                    + ". Fix or restore them (or remove their lines from the manifest), then "
