@@ -27,6 +27,7 @@ from beliefbench.internals.binary import binary_logprobs, chat_ids
 from beliefbench.internals.model import load_model
 from beliefbench.logprob_task import (
     METADATA_KEY,
+    YesNo,
     belief_logprob,
     binary_samples,
     continuation_logprob,
@@ -427,3 +428,11 @@ def test_the_prompt_logprobs_used_are_recorded(claim_file, tmp_path, monkeypatch
     assert used(_scripted(True), prompt_logprobs=True) == (True, [True])
     monkeypatch.setattr(lt, "PROMPT_LOGPROB_PROVIDERS", ("mockllm",))
     assert used(_scripted(True)) == (None, [True])
+
+
+@pytest.mark.parametrize("belief_answer", ["yes", "no"])
+def test_a_tie_between_the_answers_is_non_belief(belief_answer):
+    """Counting rule: belief only where the believer's answer is strictly more probable."""
+    assert YesNo(0.4, 0.4, -5.0).verdict(belief_answer) == ("no", 0.0, None)
+    more = YesNo(0.41, 0.4, -5.0) if belief_answer == "yes" else YesNo(0.4, 0.41, -5.0)
+    assert more.verdict(belief_answer)[0] == "yes"
