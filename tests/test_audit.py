@@ -1037,7 +1037,14 @@ def _plain_layout(text: str, cues, start: int = 0):
     import bisect
 
     from beliefbench.audit.cues import lower
-    from beliefbench.audit.framing import _ASIDE, _LIST_ITEM, _PARA, _WRAPPED, _aside_counts
+    from beliefbench.audit.framing import (
+        _ASIDE,
+        _LIST_ITEM,
+        _PARA,
+        _WRAPPED,
+        _aside_counts,
+        _code,
+    )
     from beliefbench.documents.base import CLOSERS, sentence_spans
 
     # an aside that is a whole paragraph (stripped) is a note read as text, never masked
@@ -1052,7 +1059,7 @@ def _plain_layout(text: str, cues, start: int = 0):
     asides, pieces, done = [], [], 0
     for m in _ASIDE.finditer(text, start):
         counts = _aside_counts(m.group(), cues)
-        if counts and m.span() not in notes:
+        if counts and m.span() not in notes and not _code(text, m):  # code passes values
             a, b = m.span()
             asides.append((a, b, counts))
             pieces += [text[done:a], " " * (b - a)]

@@ -78,6 +78,16 @@ _SEARCH_HELD = 3
 _FIGURE = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s+([a-z][a-z']+)")
 """A number and the word after it, what it counts ("3,430 people", "9.79 seconds")."""
 _SAME_FIGURE = 0.15
+# a call expression in code: a name directly followed by its argument list (one level of nested
+# parentheses), where the name is dotted or snake_case or the list holds a keyword argument
+# ("print(json.dumps(data, indent=4, sort_keys=True))", "json.dumps(obj)"); prose puts a space
+# before a parenthesis ("the Greyfield study (n=212)") and rarely names a thing x.y or x_y
+_ARGS = r"(?:[^()\n]|\([^()\n]*\))*"
+_CALL = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z]\w*_\w*)\(" + _ARGS
+                   + r"\)|(?<![\w.])[A-Za-z_]\w*\((?=" + _ARGS + r"\b[A-Za-z_]\w*=[^=])"
+                   + _ARGS + r"\)")
+_ALNUM = re.compile(r"[A-Za-z0-9_]")
+_CALLEE = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?=\()")
 """How far two figures of one thing may differ and still be one figure, rounded ("more
 than 3,000 people" for 3,430)."""
 
@@ -289,9 +299,26 @@ def cue_asides(text: str, start: int, cues: Cues) -> list[tuple[int, int, dict[s
     asides = []
     for m in _asides(text, start):
         counts = _aside_counts(m.group(), cues)
-        if counts and not _whole_paragraph(text, start, *m.span()):
+        if counts and not _whole_paragraph(text, start, *m.span()) and not _code(text, m):
             asides.append((*m.span(), counts))
     return asides
+
+
+_CODE_ASIDE = re.compile(r"\b(?:[A-Za-z_]\w*=|default(?:s| is)?\W{0,3})(?:true|false|none)\b",
+                         re.IGNORECASE)
+
+
+def _code(text: str, m: re.Match[str]) -> bool:
+    """The aside is code, not a warning: an argument list (opened right after a name) or a
+    keyword argument or default set to a literal, where "False" is a value:
+    "json.dumps(obj, *, skipkeys=False)", "If sort_keys is true (default: False), ..."
+    ("[p=0.03]" stays a probability note)."""
+    a = m.start()
+    if text[a] == "(" and a > 0 and (text[a - 1].isalnum() or text[a - 1] == "_"):
+        return True
+    body = m.group()  # (the regex only where it may match: most asides are plain notes)
+    return (("=" in body or "efault" in body or "EFAULT" in body)
+            and _CODE_ASIDE.search(body) is not None)
 
 
 _WRAPPED = 45
@@ -567,8 +594,15 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     cues = cues or load_cues()
     text = ascii_apostrophes(text)  # same offsets: spans still index the caller's text
     start = len(DOCTAG) if text.startswith(DOCTAG) else 0
-    if not cues.any_frame(lower(text), start):
+    low = lower(text)
+    if not cues.any_frame(low, start):
         return Finding("unframed")
+    if "(" in text:  # code passes values ("skipkeys=False"): no cue words
+        code, low = _blank_calls(text, low)
+        if code is not text:
+            text = code
+            if not cues.any_frame(low, start):
+                return Finding("unframed")
     lay = read_layout(text, cues, start)
     fr = frames(lay)
     body = [i for i, p in enumerate(lay.para_of) if p not in fr.paras]
@@ -1077,6 +1111,44 @@ class _Patterns:
         return not any(text in name for name in self.names)
 
 
+def _call_open(text: str) -> bool:
+    """A parenthesis opens right after a name, as every call's does (substring searches:
+    a regex for it cost a fifth of a claim-free reading)."""
+    i = text.find("(", 1)
+    while i > 0:
+        c = text[i - 1]
+        if c.isalnum() or c == "_":
+            return True
+        i = text.find("(", i + 1)
+    return False
+
+
+def _blank_calls(text: str, low: str) -> tuple[str, str]:
+    """``text`` and its lower-cased ``low`` with the arguments of call expressions blanked
+    (their letters and digits; offsets, punctuation and the called names kept): code passes
+    arguments, it asserts nothing, so "json.dumps(d, sort_keys=True)" is no statement that
+    keys are sorted by default, while the prose around it ("json.dumps() sorts keys by
+    default") and a comment beside it still read."""
+    if len(low) != len(text) or not _call_open(text):
+        return text, low
+    calls = [m.span() for m in _CALL.finditer(text)]
+    if not calls:
+        return text, low
+    keep = [m.span() for a, b in calls for m in _CALLEE.finditer(text, a, b)]
+
+    def blank(s: str) -> str:
+        chars = list(s)
+        for a, b in calls:
+            for j in range(a, b):
+                if _ALNUM.match(s, j):
+                    chars[j] = " "
+        for a, b in keep:
+            chars[a:b] = s[a:b]
+        return "".join(chars)
+
+    return blank(text), blank(low)
+
+
 def _heading(lay: Layout, i: int) -> bool:
     """Sentence ``i`` is a heading: a paragraph of its own that does not end as a sentence
     does (no final ".", "!" or "?", closing quotes and brackets aside); a list item shares
@@ -1211,6 +1283,9 @@ class ClaimReader:
             if len(stem) >= 2 and true - false and false - true:
                 self.pairs.append((stem, true - false, false - true, c.kind == "neighbour"))
         self.vocab = self.facts.words | self.truths.words
+        # the truth's own words, those its facts lack ("insertion", "order" where the facts
+        # say "sorts keys by default" and the truth "keeps insertion order by default")
+        self.truth_own = self.truths.words - self.facts.words
         # per word, bit j set where pair j's true (claim) ending holds it, and a count of one
         # in byte j where its stem does: a sentence's pairs are read from a few sums and ORs
         # (a stem has under 256 words)
@@ -1486,6 +1561,11 @@ class ClaimReader:
                 # a neighbour's truth alone is about something else: neither side
                 readings[i] = (False, True) if False in votes else (False, False)
 
+    def _truth_by_shared(self, words: frozenset[bytes], tokens: list[bytes]) -> bool:
+        """The sentence is truthful only through words the claim's facts use too: none of
+        the truth's own words, nor of a completion's true ending."""
+        return words.isdisjoint(self.truth_own) and self.pair_true.keys().isdisjoint(tokens)
+
     def _states_truth(self, words: frozenset[bytes]) -> bool:
         """overlap_score(words, truth_words) >= FACT_OVERLAP, from the membership vectors."""
         n = len(words)
@@ -1569,6 +1649,12 @@ class ClaimReader:
                 masked = _blank(text, asides) if asides else text
                 if not any(p.search(masked) for p in held):
                     return Finding("unrelated")
+        if "(" in text:  # (a substring search; most texts have none)
+            code, low = _blank_calls(text, low)
+            if code is not text:
+                text = code
+                if asides is not None:
+                    asides = cue_asides(text, start, self.cues)
         lay = read_layout(text, self.cues, start, lazy=True, lowered=low, asides=asides)
         # words straight from the lower-cased text, unless lower-casing changed its length
         # (then offsets differ: each sentence is lower-cased on its own, as content_words does)
@@ -1618,8 +1704,18 @@ class ClaimReader:
                     del readings[i]  # a marker may still decide it
         # a marker decides only sentences whose facts do not already make them claim
         # sentences and that are not truthful
-        decided = set(readings)
+        # a truthful reading made only of words the facts use too (the claim and its truth
+        # differ in one word: "sort_keys defaults to True" against "... to False") cannot
+        # tell the two apart; a belief marker there, which never matches the truth, decides
+        # (a completion's true ending, or a word only the truth uses, keeps it truthful, and
+        # so does a cue: "A previous version of this article said ..." reads as before)
+        open_ = {i for i, (_, truthful) in readings.items() if truthful
+                 and self._truth_by_shared(words_of(i), toks[i])
+                 and not self.cues.counts(lay.masked[slice(*lay.sentences[i])])}
+        decided = set(readings) - open_
         markers = self.markers.sentences(lay, decided)
+        for i in markers & open_:
+            readings[i] = readings[i][0], False
         if self.background is not None:
             # research on the topic that the marker alone makes a claim sentence
             markers = {i for i in markers if not self._reports_background(
