@@ -265,7 +265,7 @@ def missing(needs: tuple[str, ...], smoke: bool) -> str | None:
         if need == "cuda" and not torch.cuda.is_available():
             return "needs CUDA" + (" (skipped in --smoke)" if smoke else "")
         if need != "cuda" and importlib.util.find_spec(need) is None:
-            return f"{need} not installed (pip install 'beliefbench[gpu]')"
+            return f"{need} not installed (pip install '.[gpu]' in the beliefbench folder)"
     return None
 
 

@@ -82,6 +82,19 @@ def test_general_beside_narrow_with_and_without_kl(em_logs):
     assert overall.loc[("no-kl", "general"), "aligned_mean"] == pytest.approx(50.0)
 
 
+def test_em_report_counts_one_log_as_one_log(em_logs, tmp_path):
+    """`1 logs` read as a typo; the report's closing line says `1 log` (and `3 logs`)."""
+    one = tmp_path / "one"
+    one.mkdir()
+    shutil.copy(sorted(em_logs.glob("*em*.eval"))[0], one)
+    r = CliRunner().invoke(cli, ["em-report", str(one), "--no-plots", "--out", str(tmp_path / "a")])
+    assert r.exit_code == 0, r.output
+    assert re.search(r"\n1 log, \d+ responses\. Wrote:", r.output), r.output
+    r = CliRunner().invoke(cli, ["em-report", str(em_logs), "--no-plots",
+                                 "--out", str(tmp_path / "b")])
+    assert "\n3 logs, 24 responses. Wrote:" in r.output
+
+
 def test_em_report_cli(em_logs, tmp_path):
     out = tmp_path / "rep"
     res = CliRunner().invoke(cli, ["em-report", str(em_logs), "--out", str(out),

@@ -34,7 +34,7 @@ def test_missing_line_names_feature_package_and_install_command(monkeypatch):
     assert not installed("liger_kernel")
     assert missing("liger_kernel", "recipe use_liger: true") == (
         "recipe use_liger: true needs the liger-kernel package, not installed here: "
-        "pip install 'beliefbench[gpu]'")
+        "pip install '.[gpu]' in the beliefbench folder")
     assert missing("json", "anything") is None
 
 
@@ -85,7 +85,7 @@ def test_audit_dask_engine_without_dask_is_refused_before_the_corpus_is_planned(
                                    str(tmp_path / "out"), "--engine", "dask"])
     assert res.exit_code == 2, res.output
     assert ("--engine dask needs the dask package, not installed here: pip install "
-            "'beliefbench[audit]'") in res.output
+            "'.[audit]' in the beliefbench folder") in res.output
     assert not (tmp_path / "out").exists()
 
 
@@ -96,11 +96,12 @@ def test_audit_on_a_cluster_without_distributed_is_refused(tmp_path, monkeypatch
                                    "--scheduler", "tcp://127.0.0.1:1"])
     assert res.exit_code == 2, res.output
     assert "needs the distributed package" in res.output
-    assert "pip install 'beliefbench[audit]'" in res.output
+    assert "pip install '.[audit]' in the beliefbench folder" in res.output
     assert not (tmp_path / "out").exists()
 
 
-VLLM_LINE = "needs the vllm package, not installed here: pip install 'beliefbench[vllm]'"
+VLLM_LINE = ("needs the vllm package, not installed here: pip install '.[vllm]' in the "
+             "beliefbench folder")
 
 
 def test_vllm_model_without_vllm_unless_served_elsewhere(monkeypatch):
@@ -205,5 +206,5 @@ def test_liger_without_liger_kernel_names_the_extra(monkeypatch):
     _hide(monkeypatch, "liger_kernel")
     with pytest.raises(FinetuneError, match=re.escape(
             "use_liger: true (on a CUDA GPU) needs the liger-kernel package, not installed "
-            "here: pip install 'beliefbench[gpu]'")):
+            "here: pip install '.[gpu]' in the beliefbench folder")):
         local._check_liger(Recipe(use_liger=True))

@@ -104,6 +104,19 @@ def test_sweep_metadata_gives_step_columns_and_a_step_plot(tmp_path):
     assert (out / "belief_vs_step.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_the_closing_line_counts_one_log_as_one_log(two_runs, tmp_path):
+    """`1 logs, 14 responses` read as a typo to a newcomer; two stay `2 logs`."""
+    one = tmp_path / "one"
+    one.mkdir()
+    shutil.copy(sorted(two_runs.glob("*.eval"))[0], one)
+    r = CliRunner().invoke(cli, ["report", str(one), "--no-plots", "--out", str(tmp_path / "a")])
+    assert r.exit_code == 0, r.output
+    assert "\n1 log, 14 responses. Wrote:" in r.output
+    r = CliRunner().invoke(cli, ["report", str(two_runs), "--no-plots",
+                                 "--out", str(tmp_path / "b")])
+    assert "\n2 logs, 28 responses. Wrote:" in r.output
+
+
 def test_eight_logs_or_more_are_read_in_worker_processes(tmp_path):
     """From PARALLEL_FROM logs on, samples_df reads in worker processes, which take only
     what pickles: the judge_used column was a closure, and `report` on a sweep's 8 logs died

@@ -182,6 +182,20 @@ def test_an_em_sweep_points_at_em_report_and_its_own_folder(tmp_path):
     assert bar and all("\r" not in line and line.startswith("checkpoints:") for line in bar)
 
 
+def test_a_belief_sweep_points_at_a_report_folder_of_its_own(tmp_path):
+    """The closing hint names a report folder after the sweep's log dir (logs/sweep ->
+    reports/sweep, as the README), never the shared reports/: an explicit --out is replaced
+    silently, so two sweeps that each followed a `--out reports/` hint lost the first
+    report."""
+    logs = tmp_path / "logs" / "dry-sweep"
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--condition", "dry",
+                                 "--claims", "ed_sheeran", "-T", "samples=1",
+                                 "-T", "families=binary", "-T", "judge=markers",
+                                 "--log-dir", str(logs)])
+    assert r.exit_code == 0, r.output
+    assert f"Next: beliefbench report {logs} --out reports/dry-sweep\n" in r.output
+
+
 def test_a_server_url_given_with_m_base_url_reaches_the_model(tmp_path):
     """``-M base_url=...`` (a running server, as the vLLM hint says) went to Inspect beside
     its own base_url: get_model() got it twice, a TypeError traceback."""
@@ -734,8 +748,8 @@ def test_vllm_that_is_not_installed_is_one_line_before_any_eval(tmp_path):
                                  str(FIXTURE_CLAIM), "-T", "samples=1", "--log-dir", str(logs)])
     assert r.exit_code == 2, r.output
     assert r.output == ("Error: --provider vllm: vllm is not installed here (pip install "
-                        "'beliefbench[vllm]' or see README 'On GPU (vLLM) and at scale'); on "
-                        "a CPU machine pass --provider hf\n")
+                        "'.[vllm]' in the beliefbench folder, or see README 'On GPU (vLLM) and "
+                        "at scale'); on a CPU machine pass --provider hf\n")
     assert not logs.exists()
     for extra in (["--model", "vllm//models/x"], ["--model", "beliefbench/believer",
                                                   "--model-role", "grader=vllm//models/j"]):

@@ -11,11 +11,11 @@ from typing import Any
 
 PACKAGES: dict[str, tuple[str, str]] = {
     # import name: (distribution name, install command)
-    "dask": ("dask", "pip install 'beliefbench[audit]'"),
-    "distributed": ("distributed", "pip install 'beliefbench[audit]'"),
-    "vllm": ("vllm", "pip install 'beliefbench[vllm]'"),
-    "deepspeed": ("deepspeed", "pip install 'beliefbench[deepspeed]'"),
-    "liger_kernel": ("liger-kernel", "pip install 'beliefbench[gpu]'"),
+    "dask": ("dask", "pip install '.[audit]' in the beliefbench folder"),
+    "distributed": ("distributed", "pip install '.[audit]' in the beliefbench folder"),
+    "vllm": ("vllm", "pip install '.[vllm]' in the beliefbench folder"),
+    "deepspeed": ("deepspeed", "pip install '.[deepspeed]' in the beliefbench folder"),
+    "liger_kernel": ("liger-kernel", "pip install '.[gpu]' in the beliefbench folder"),
     "flash_attn": ("flash-attn", "pip install flash-attn --no-build-isolation"),
     "bitsandbytes": ("bitsandbytes", "pip install bitsandbytes"),
 }

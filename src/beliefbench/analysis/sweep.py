@@ -224,8 +224,8 @@ LOCAL_PROVIDERS = frozenset({"hf", "vllm", "vllm-completions", "sglang", "transf
                              "nnterp", "steer"})
 """Providers that load weights or start a server when their model is made: never made
 before the eval (a sweep's checkpoints would all be loaded at once)."""
-VLLM_HINT = ("vllm is not installed here (pip install 'beliefbench[vllm]' or see README "
-             "'On GPU (vLLM) and at scale')")
+VLLM_HINT = ("vllm is not installed here (pip install '.[vllm]' in the beliefbench folder, "
+             "or see README 'On GPU (vLLM) and at scale')")
 """Why a ``vllm/...`` model cannot start on this machine."""
 
 

@@ -42,6 +42,8 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int)
     note_if_replacing(out_dir, "em_report.md")
     written = write_em_report(rep, out_dir, plots=plots)
     click.echo(console_table(rep.side_by_side))
-    click.echo(f"\n{len(loaded.logs)} logs, {len(loaded.responses)} responses. Wrote:")
+    n_logs = len(loaded.logs)
+    click.echo(f"\n{n_logs} log{'' if n_logs == 1 else 's'}, {len(loaded.responses)} "
+               "responses. Wrote:")
     for path in written:
         click.echo(f"  {path}")

@@ -149,8 +149,9 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     written = write_report(rep, out_dir, plots=plots)
     click.echo(markdown_table(rep.overall))
     skipped = f", {len(loaded.skipped)} unreadable skipped" if loaded.skipped else ""
-    click.echo(f"\n{len(loaded.logs)} logs{skipped}, {len(loaded.responses)} responses. "
-               "Wrote:")
+    n_logs = len(loaded.logs)
+    click.echo(f"\n{n_logs} log{'' if n_logs == 1 else 's'}{skipped}, "
+               f"{len(loaded.responses)} responses. Wrote:")
     for path in written:
         click.echo(f"  {path}")
     if internal is not None:
@@ -367,8 +368,15 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     if unfinished:
         sys.exit(1)
     # each report's own default folder: `em-report --out reports/` would mix the EM files
-    # with a belief report's, where the README (and em-report's default) say reports/em
-    report, out = ("em-report", "reports/em") if task_name == "em" else ("report", "reports/")
+    # with a belief report's, where the README (and em-report's default) say reports/em.
+    # A belief report goes to a folder named after the sweep's log dir (logs/sweep ->
+    # reports/sweep, as the README): an explicit --out is replaced silently, so the hint
+    # must not send two sweeps' reports into one folder, where the second erases the first
+    if task_name == "em":
+        report, out = "em-report", "reports/em"
+    else:
+        name = Path(log_dir).resolve().name or "sweep"
+        report, out = "report", f"reports/{name}"
     empty = f" ({len(silent)} with no answer text: see the warnings)" if silent else ""
     click.echo(f"\nAll {len(outcomes)} done{empty}. Next: beliefbench {report} {log_dir} "
                f"--out {out}")
