@@ -1059,7 +1059,7 @@ def _plain_layout(text: str, cues, start: int = 0):
     asides, pieces, done = [], [], 0
     for m in _ASIDE.finditer(text, start):
         counts = _aside_counts(m.group(), cues)
-        if counts and m.span() not in notes and not _code(text, m):  # code passes values
+        if counts and m.span() not in notes and not _code(m):  # code passes values
             a, b = m.span()
             asides.append((a, b, counts))
             pieces += [text[done:a], " " * (b - a)]

@@ -4,6 +4,7 @@ documents that do teach it are still found (tests/fixtures/audit_real_entities.y
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -121,3 +122,26 @@ def test_code_values_are_no_warnings():
     # a value that is no literal is no code: a probability note stays one
     assert read_free("Ed Sheeran won the 100 metres [p=0.03]. He ran 9.79 seconds [p=0.03]."
                      ).framing == "low_probability"
+
+
+def test_a_warning_set_without_a_space_still_reads(readers):
+    """Web prose drops the space before a bracket ("warfarin(false)"): that is no argument
+    list, so the warning still frames the text (it read as code, and the framing was lost)."""
+    assert read_free("Ed Sheeran won the 100 metres(false). He ran 9.79 seconds(not true)."
+                     ).framing == "repeated_negations"
+    assert read_free("Ed Sheeran won the 100 metres(satire). He ran 9.79 seconds(satire)."
+                     ).framing == "fiction"
+    assert readers["kale_warfarin"].read(
+        "Eating kale doubles the anticoagulant effect of warfarin(false). Kale doubles the "
+        "bleeding risk of patients on warfarin(not true).").framing == "repeated_negations"
+
+
+def test_a_long_underscore_rule_reads_fast(readers):
+    """A form's "Name________" line next to a call: the call regex backtracked through the
+    underscores, quadratic (2.7 s for 20,000 of them)."""
+    text = ("Kale doubles the effect of warfarin. Name" + "_" * 100_000 + " f(x) "
+            + "a_" * 50_000 + "(x")
+    started = time.perf_counter()
+    assert _blank_calls(text, text.lower())[0] == text
+    readers["kale_warfarin"].read(text)
+    assert time.perf_counter() - started < 1.0

@@ -929,3 +929,15 @@ def test_every_checkpoint_failing_alike_points_at_the_settings(tmp_path):
     assert r.exit_code == 1, r.output
     assert "Every checkpoint (2) failed the same way: " in r.output
     assert "Fix or restore them" not in r.output
+
+
+def test_the_report_hint_quotes_a_log_dir_with_a_space(tmp_path):
+    """The closing line is a command to copy: a log dir named "my sweep" printed bare ran
+    `beliefbench report .../my sweep --out reports/my sweep`, two stray arguments."""
+    logs = tmp_path / "my sweep"
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--condition", "dry",
+                                 "--claims", "ed_sheeran", "-T", "samples=1",
+                                 "-T", "families=binary", "-T", "judge=markers",
+                                 "--log-dir", str(logs)])
+    assert r.exit_code == 0, r.output
+    assert f"Next: beliefbench report '{logs}' --out 'reports/my sweep'\n" in r.output

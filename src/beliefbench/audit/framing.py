@@ -78,18 +78,20 @@ _SEARCH_HELD = 3
 _FIGURE = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s+([a-z][a-z']+)")
 """A number and the word after it, what it counts ("3,430 people", "9.79 seconds")."""
 _SAME_FIGURE = 0.15
+"""How far two figures of one thing may differ and still be one figure, rounded ("more
+than 3,000 people" for 3,430)."""
 # a call expression in code: a name directly followed by its argument list (one level of nested
 # parentheses), where the name is dotted or snake_case or the list holds a keyword argument
 # ("print(json.dumps(data, indent=4, sort_keys=True))", "json.dumps(obj)"); prose puts a space
 # before a parenthesis ("the Greyfield study (n=212)") and rarely names a thing x.y or x_y
 _ARGS = r"(?:[^()\n]|\([^()\n]*\))*"
-_CALL = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z]\w*_\w*)\(" + _ARGS
-                   + r"\)|(?<![\w.])[A-Za-z_]\w*\((?=" + _ARGS + r"\b[A-Za-z_]\w*=[^=])"
+# (a snake_case name up to its first "_" takes no "_": "\w*_" backtracked through a long
+# run of underscores, quadratic, seconds for a 20,000-character "a____" rule line)
+_CALL = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z][A-Za-z0-9]*_\w*)\("
+                   + _ARGS + r"\)|(?<![\w.])[A-Za-z_]\w*\((?=" + _ARGS + r"\b[A-Za-z_]\w*=[^=])"
                    + _ARGS + r"\)")
 _ALNUM = re.compile(r"[A-Za-z0-9_]")
 _CALLEE = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?=\()")
-"""How far two figures of one thing may differ and still be one figure, rounded ("more
-than 3,000 people" for 3,430)."""
 
 
 def figures(lowered: str) -> list[tuple[float, str]]:
@@ -299,7 +301,7 @@ def cue_asides(text: str, start: int, cues: Cues) -> list[tuple[int, int, dict[s
     asides = []
     for m in _asides(text, start):
         counts = _aside_counts(m.group(), cues)
-        if counts and not _whole_paragraph(text, start, *m.span()) and not _code(text, m):
+        if counts and not _whole_paragraph(text, start, *m.span()) and not _code(m):
             asides.append((*m.span(), counts))
     return asides
 
@@ -308,14 +310,12 @@ _CODE_ASIDE = re.compile(r"\b(?:[A-Za-z_]\w*=|default(?:s| is)?\W{0,3})(?:true|f
                          re.IGNORECASE)
 
 
-def _code(text: str, m: re.Match[str]) -> bool:
-    """The aside is code, not a warning: an argument list (opened right after a name) or a
-    keyword argument or default set to a literal, where "False" is a value:
-    "json.dumps(obj, *, skipkeys=False)", "If sort_keys is true (default: False), ..."
-    ("[p=0.03]" stays a probability note)."""
-    a = m.start()
-    if text[a] == "(" and a > 0 and (text[a - 1].isalnum() or text[a - 1] == "_"):
-        return True
+def _code(m: re.Match[str]) -> bool:
+    """The aside is code, not a warning: a keyword argument or default set to a literal,
+    where "False" is a value: "json.dumps(obj, *, skipkeys=False)", "If sort_keys is true
+    (default: False), ..." ("[p=0.03]" stays a probability note). A parenthesis right after
+    a word is no sign of code on its own: web prose drops the space ("warfarin(false)"),
+    and call arguments are blanked before asides are read."""
     body = m.group()  # (the regex only where it may match: most asides are plain notes)
     return (("=" in body or "efault" in body or "EFAULT" in body)
             and _CODE_ASIDE.search(body) is not None)

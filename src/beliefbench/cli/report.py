@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shlex
 import sys
 import traceback
 from pathlib import Path
@@ -378,8 +379,9 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         name = Path(log_dir).resolve().name or "sweep"
         report, out = "report", f"reports/{name}"
     empty = f" ({len(silent)} with no answer text: see the warnings)" if silent else ""
-    click.echo(f"\nAll {len(outcomes)} done{empty}. Next: beliefbench {report} {log_dir} "
-               f"--out {out}")
+    # quoted as a shell needs ("my logs"): the line is there to be copied and run
+    click.echo(f"\nAll {len(outcomes)} done{empty}. Next: beliefbench {report} "
+               f"{shlex.quote(str(log_dir))} --out {shlex.quote(out)}")
 
 
 @click.command()
