@@ -164,8 +164,8 @@ def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
            "claims_sha256": hashlib.sha256("".join(c.model_dump_json() for c in claims)
                                            .encode()).hexdigest(),
            "parts": list(parts), "n_bootstrap": n_bootstrap, "seed": seed,
-           # as loaded: bf16 and bfloat16 are one dtype, measured once
-           **({} if dtype is None else {"dtype": str(as_torch_dtype(dtype))}),  # changes numbers
+           # as loaded ("bfloat16" for bf16 too: one dtype, measured once); changes numbers
+           **({} if dtype is None else {"dtype": str(as_torch_dtype(dtype)).split(".")[-1]}),
            # the probe's training statements (shipped data: a new version may change them)
            **({"statements_sha256": sha256_file(default_statements())}
               if "probe" in parts else {})}
