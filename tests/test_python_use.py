@@ -105,3 +105,8 @@ def test_the_logs_eval_returns_are_read_as_they_are(tmp_path):
         pd.testing.assert_frame_equal(load_belief_logs(sources).responses, by_file)
     with pytest.raises(LogError, match="an EvalLog with no location"):
         load_belief_logs([log.model_copy(update={"location": ""})])
+    glob = (tmp_path / "a").glob("*.eval")  # an iterable of paths is a list of sources
+    pd.testing.assert_frame_equal(load_belief_logs(glob).responses, by_file)
+    for bad in (5, [5]):  # a bare TypeError ("'int' object is not iterable") before
+        with pytest.raises(LogError, match=r"^sources: expected log files, folders or EvalLogs"):
+            load_belief_logs(bad)

@@ -603,7 +603,12 @@ def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
 
 
 def _as_list(sources: Source | Sequence[Source]) -> list[Source]:
-    return [sources] if isinstance(sources, str | os.PathLike | EvalLog) else list(sources)
+    if isinstance(sources, str | os.PathLike | EvalLog):
+        return [sources]
+    if not isinstance(sources, Iterable):  # a list, a glob; each item checked by _source_path
+        raise LogError(f"sources: expected log files, folders or EvalLogs (or a list of them), "
+                       f"got {type(sources).__name__} {sources!r:.80}")
+    return list(sources)
 
 
 def drop_superseded(headers: list[tuple[str, EvalLog]], *,
