@@ -221,20 +221,18 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                 # config on the call itself, or it is lost: a self-judging model judged at
                 # the eval's settings, and a grader bound with its own had those win
                 output = await grader.generate(prompt, config=config, cache=cache)
+                # the judge's provider may hand back its error as the reply: an outage like
+                # a raise (eval-retry re-judges it), never a parse_error
+                failure = not_an_answer(output)
             except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
                 output = None
                 # the cause, one line, keys redacted: not Inspect's whole request (the
                 # judge prompt) with the error after it, cut off at 2000 characters
-                problem = f"judge call failed ({grader}): {describe_error(e)}"
-                md[JUDGE_ERROR] = problem  # judge_outage() raises on it: see its docstring
-                reading = JudgeReading("failed", "", problem)
-                infrastructure = True
-            refused = not_an_answer(output)
-            if refused:  # the judge's provider handed back its error as the reply: an
-                # outage like a raise (eval-retry re-judges it), never a parse_error
+                failure = describe_error(e)
+            if failure:
                 judge_reply = output.completion if output is not None else None
-                problem = f"judge call failed ({grader}): {refused}"
-                md[JUDGE_ERROR] = problem
+                problem = f"judge call failed ({grader}): {failure}"
+                md[JUDGE_ERROR] = problem  # judge_outage() raises on it: see its docstring
                 reading = JudgeReading("failed", "", problem)
                 infrastructure = True
             elif output is not None:
