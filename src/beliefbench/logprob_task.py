@@ -56,11 +56,11 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, Value,
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from beliefbench import __version__
+from beliefbench.arguments import TaskArgumentError, check_flag, check_selection, check_whole
 from beliefbench.claims import Claim, resolve_claims
 from beliefbench.metrics import N_BOOTSTRAP, one_hot, question_table, summary_metrics
 from beliefbench.probes import binary
 from beliefbench.solver import GENERATION_ERROR, InfrastructureFailure, describe_error
-from beliefbench.task import TaskArgumentError, check_flag, check_selection, check_whole
 from beliefbench.tasks import refuse_unknown
 
 logger = logging.getLogger(__name__)

@@ -10,8 +10,6 @@ Everything that changes a number is written into the eval's metadata under
 from __future__ import annotations
 
 import logging
-import math
-import numbers
 import os
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,15 @@ from inspect_ai.model import GenerateConfig
 
 from beliefbench import __version__
 from beliefbench.analysis.text import first_few
+from beliefbench.arguments import (
+    TaskArgumentError,
+    check_choice,
+    check_flag,
+    check_number,
+    check_selection,
+    check_text_file,
+    check_whole,
+)
 from beliefbench.claims import (
     JUDGED_FAMILIES,
     Claim,
@@ -40,7 +47,6 @@ from beliefbench.probes import build_dataset, parse_families
 from beliefbench.probes.binary import INSTRUCTION_PLACEMENTS
 from beliefbench.probes.context import load_context, with_context
 from beliefbench.records import sha256_file
-from beliefbench.resources import user_path
 from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings, judge_outage
 from beliefbench.solver import ABORT_AFTER, answer
 from beliefbench.tasks import refuse_unknown
@@ -54,95 +60,6 @@ logger = logging.getLogger(__name__)
 METADATA_KEY = "beliefbench"
 SCORING_KEY = "scoring"
 SETTINGS_KEY = "settings"
-
-class TaskArgumentError(ValueError):
-    """A bad task argument; the message names the argument and the problem.
-
-    The ``check_*`` functions below raise it; the belief and EM tasks validate their
-    parameters with them, so a bad ``-T`` value reads the same in both.
-    """
-
-
-def check_whole(name: str, value: Any, minimum: int) -> int:
-    """A whole number, as a plain int: a NumPy integer from a notebook counts too (it is no
-    ``int``, and the log's metadata must hold plain JSON values)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise TaskArgumentError(f"{name}: expected a whole number of at least {minimum}, "
-                                f"got {value!r}")
-    return int(value)
-
-
-def check_number(name: str, value: Any, low: float, high: float | None = None,
-                 low_open: bool = False) -> float:
-    """A number in range; never NaN or infinite (-T temperature=.inf sampled noise, judged)."""
-    ok = not isinstance(value, bool) and isinstance(value, numbers.Real)
-    finite = ok and math.isfinite(value)
-    if finite:
-        ok = (value > low if low_open else value >= low) and (high is None or value <= high)
-    if not (ok and finite):
-        span = f"{'above' if low_open else 'at least'} {low}" + \
-            (f" and at most {high}" if high is not None else "")
-        kind = "a finite number" if ok else "a number"
-        raise TaskArgumentError(f"{name}: expected {kind} {span}, got {value!r}")
-    return float(value)
-
-
-def check_choice(name: str, value: Any, valid: tuple[str, ...]) -> str:
-    if value not in valid:
-        raise TaskArgumentError(f"{name}: unknown value {value!r}; valid: {list(valid)}")
-    return value
-
-
-def check_flag(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TaskArgumentError(f"{name}: expected true or false, got {value!r}")
-    return value
-
-
-def check_selection(name: str, value: Any, default: str | None = None) -> str | list[str]:
-    """A selection (``claims``, ``families``): a non-empty name or list of names; a path
-    (``pathlib.Path``) counts as a name, as its text.
-
-    ``-T claims=`` (an empty value, e.g. from an unset shell variable) reads as None in
-    Inspect's YAML parsing: that is refused here, never taken for "all". ``default`` (the
-    parameter's default, e.g. "all") is named in that error as the value to pass instead.
-    """
-    if value is None or (isinstance(value, str | list | tuple) and not value):
-        instead = f", or {default!r}" if default is not None else ""
-        raise TaskArgumentError(f"{name}: empty value ({value!r}); give names, a list or "
-                                f"comma-separated{instead} (a blank -T {name}= or an unset "
-                                f"shell variable also reads as None)")
-    if isinstance(value, str):
-        return value
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, list | tuple) and all(isinstance(v, str | int | os.PathLike) and
-                                               not isinstance(v, bool) for v in value):
-        return [os.fspath(v) if isinstance(v, os.PathLike) else str(v) for v in value]
-    raise TaskArgumentError(f"{name}: expected a name or a list of names, got "
-                            f"{value!r}")
-
-
-def check_text_file(name: str, value: Any, what: str = "file") -> Path:
-    """A user's file that must exist, be a file and be UTF-8 text. ``what`` names it in the
-    error for a value that is no path (``-T judge_template=5`` failed inside pathlib; a blank
-    one read as the current directory)."""
-    if not isinstance(value, str | os.PathLike) or not str(value).strip():
-        raise TaskArgumentError(f"{name}: expected the path of a {what}, got {value!r}")
-    path = user_path(str(value))
-    if not path.exists():
-        raise TaskArgumentError(f"{name}: no such file {str(value)!r}")
-    if not path.is_file():
-        raise TaskArgumentError(f"{name}: {str(value)!r} is a directory, not a file")
-    try:
-        path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise TaskArgumentError(f"{name}: {path} is not UTF-8 text (bad byte at offset "
-                                f"{e.start})") from None
-    except OSError as e:
-        raise TaskArgumentError(f"{name}: cannot read {path}: {e.strerror or e}") from None
-    return path
-
 
 NO_CONTEXT = "none"
 """``context``'s default: no in-context documents. Not None: Inspect reads a blank

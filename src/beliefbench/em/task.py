@@ -8,6 +8,14 @@ from inspect_ai import Epochs, Task, task
 from inspect_ai.model import GenerateConfig
 
 from beliefbench import __version__
+from beliefbench.arguments import (
+    TaskArgumentError,
+    check_flag,
+    check_number,
+    check_selection,
+    check_text_file,
+    check_whole,
+)
 from beliefbench.em.judge import MIN_NUMERIC_MASS, template_path
 from beliefbench.em.metrics import ALIGNED_MAX, COHERENT_MIN
 from beliefbench.em.questions import asked_sha256, build_dataset, resolve_question_sets
@@ -16,14 +24,6 @@ from beliefbench.judge import BUNDLED_TEMPLATE as BUNDLED
 from beliefbench.records import sha256_file
 from beliefbench.scorer import judge_outage
 from beliefbench.solver import answer
-from beliefbench.task import (
-    TaskArgumentError,
-    check_flag,
-    check_number,
-    check_selection,
-    check_text_file,
-    check_whole,
-)
 from beliefbench.tasks import refuse_unknown
 
 MAX_FAILED = 0.05

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from beliefbench.arguments import check_whole
 from beliefbench.claims import Claim, load_claims
 from beliefbench.internals.model import describe, load_model, source_path
 from beliefbench.internals.results import records, write_csv, write_json
@@ -55,9 +56,7 @@ class PairRef:
 def check_seed(seed: Any) -> int:
     """A seed numpy and scikit-learn take (a whole number >= 0), checked before the model runs:
     ``--seed -1`` scored every pair and then failed as "expected non-negative integer"."""
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed: expected a whole number of at least 0, got {seed!r}")
-    return int(seed)
+    return check_whole("seed", seed, 0)
 
 
 def as_claims(claims: str | Sequence[str] | Sequence[Claim]) -> list[Claim]:
