@@ -119,6 +119,19 @@ def test_a_judge_provider_error_handed_back_as_its_reply_is_an_outage(run):
     assert other.answer == "yes"
 
 
+def test_a_provider_error_handed_back_as_the_judge_reply_is_kept_without_the_key(run):
+    # the reply is the provider's error, not the judge's answer: a server that echoes the
+    # key it was sent had it written into the log's judge_reply in plain text
+    message = f"Invalid API key {SECRET} for this model."
+    grader = get_model("mockllm/model", memoize=False,
+                       custom_outputs=refusing_judge("model_length", message))
+    log = run(grader, max_failed=1)
+    _, score = judged(log, "oe_02")
+    assert score.answer == "failed"
+    assert score.metadata["judge_reply"] == "Invalid API key *** for this model."
+    assert SECRET not in json.dumps(score.model_dump())
+
+
 def test_a_judge_reply_cut_off_at_its_max_tokens_says_so(run):
     cut = '{"reason": "The answer describes the bridge as being made of gl'
     grader = get_model("mockllm/model", memoize=False,

@@ -230,7 +230,9 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                 # judge prompt) with the error after it, cut off at 2000 characters
                 failure = describe_error(e)
             if failure:
-                judge_reply = output.completion if output is not None else None
+                from beliefbench.documents.llm import redact  # it may echo the key sent
+
+                judge_reply = redact(output.completion) if output is not None else None
                 problem = f"judge call failed ({grader}): {failure}"
                 md[JUDGE_ERROR] = problem  # judge_outage() raises on it: see its docstring
                 reading = JudgeReading("failed", "", problem)
