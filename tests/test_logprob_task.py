@@ -229,6 +229,18 @@ def test_provider_without_logprobs_fails_binary_items_and_skips_pairs(claim_file
     assert metrics["binary/failed"] == 1.0 and metrics["binary/belief"] == 0.0
 
 
+def test_pairs_alone_on_a_provider_without_prompt_logprobs_fail_the_run(claim_file, tmp_path):
+    # parts=completions skipped every sample: status success, metric nan, nothing measured
+    model = get_model("mockllm/model", custom_outputs=lambda *a: _plain(), memoize=False)
+    log = eval(belief_logprob(claims=str(claim_file), parts="completions"), model=model,
+               log_dir=str(tmp_path), display="none", continue_on_fail=True)[0]
+    assert log.status == "error"
+    assert log.samples and all(s.error is not None for s in log.samples)
+    said = log.samples[0].error.message
+    assert "does not return prompt logprobs" in said and "parts=completions" in said
+    assert "vllm-completions/" in said
+
+
 @pytest.mark.parametrize("top, problem", [
     (lambda q: None, "no top_logprobs"),
     (lambda q: [], "no top_logprobs"),

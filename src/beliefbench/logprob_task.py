@@ -16,10 +16,13 @@ Two parts, 0 judge calls, one short request per item:
 
 Completion pairs on a provider that does not return prompt logprobs (hf, OpenAI, mockllm)
 are skipped: the sample is unscored with the reason in its explanation and a warning in the
-log, never scored as 0. A binary item whose reply lacks the top first-token logprobs asked
-for (none, fewer than ``top_logprobs``, or NaN), and a completion pair whose requested prompt
-logprobs are missing or not finite, is a failure of the sample: ``failed`` (binary), reported
-as such, and the eval ends with status ``error``, as when the provider raises.
+log, never scored as 0. With ``parts=completions`` alone they fail instead (status
+``error``, the reason in each sample's error): a run that skipped everything it was asked
+for ended ``success`` with a metric of nan. A binary item whose reply lacks the top
+first-token logprobs asked for (none, fewer than ``top_logprobs``, or NaN), and a
+completion pair whose requested prompt logprobs are missing or not finite, is a failure of
+the sample: ``failed`` (binary), reported as such, and the eval ends with status ``error``,
+as when the provider raises.
 
 A completion pair whose continuation cannot be located in the returned prompt tokens (the
 provider's detokenized text does not contain it) is ``failed`` by the belief task's rule:
@@ -206,7 +209,7 @@ def _top_problem(top: list[tuple[str, float]] | None, wanted: int) -> str | None
 
 @solver
 def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
-                   prompt_logprobs: bool | None = None) -> Solver:
+                   prompt_logprobs: bool | None = None, skip_pairs: bool = True) -> Solver:
     """One request per item asking only for log-probabilities (see the module docstring).
 
     Args:
@@ -214,6 +217,9 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
         prompt_logprobs: request prompt log-probabilities for completion pairs; None: only
             on providers known to return them (vLLM, SGLang). The value used is left in
             each pair's ``prompt_logprobs`` sample metadata.
+        skip_pairs: skip completion pairs on a provider without prompt logprobs (the binary
+            part is still measured); False: fail them, as when pairs are all the task asks
+            for and a skip would leave a successful run that measured nothing.
     """
     warned: set[str] = set()
 
@@ -246,9 +252,14 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                 else prompt_logprobs
             md["prompt_logprobs"] = wanted
             if not wanted:
-                return skip(state, f"{model}: this provider does not return prompt "
-                                   f"logprobs; the completions part is skipped (use vllm/ "
-                                   f"or vllm-completions/, or beliefbench internals margins)")
+                advice = ("(use vllm/ or vllm-completions/, -T prompt_logprobs=true for an "
+                          "endpoint served by vLLM, or beliefbench internals margins)")
+                if skip_pairs:
+                    return skip(state, f"{model}: this provider does not return prompt "
+                                       f"logprobs; the completions part is skipped {advice}")
+                raise InfrastructureFailure(f"{model}: this provider does not return prompt "
+                                            f"logprobs, and completion pairs are all this "
+                                            f"task measures (parts=completions) {advice}")
             config = GenerateConfig(max_tokens=1, prompt_logprobs=1)
             for side in ("claim", "truth"):
                 text = md["prompt"] + md[f"{side}_text"]
@@ -447,6 +458,7 @@ def belief_logprob(claims: str | list[str] = "all",
                                 "prompt_logprobs": prompt_logprobs,
                                 "instruction": LOGPROB_INSTRUCTION}
     return Task(dataset=MemoryDataset(samples, name="beliefbench-logprob"),
-                solver=logprob_answer(int(top_logprobs), prompt_logprobs),
+                solver=logprob_answer(int(top_logprobs), prompt_logprobs,
+                                      skip_pairs="binary" in chosen_parts),
                 scorer=logprob_scorer(), score_on_error=True,
                 metadata={METADATA_KEY: settings})
