@@ -38,6 +38,24 @@ logger = logging.getLogger(__name__)
 JUDGE_CONFIG = GenerateConfig(temperature=0.0, max_tokens=8, logprobs=True, top_logprobs=20)
 
 
+def _mean_shares(shares: dict[str, float], answer: object) -> bool:
+    """Whether a question's reduced one-hot verdicts can be its responses' verdict shares.
+
+    Inspect reduces a dict key by key, so other reducers than ``mean`` leave values that
+    are no shares: ``max`` sums past 1, and ``mode`` or ``median`` of ``em, em, ok`` is
+    ``em 1, ok 0``, which sums to 1 like the mean's ``em 2/3, ok 1/3``. The reduced score
+    keeps its ``answer`` (the verdict) only where every epoch gave the same one, which
+    tells them apart: epochs that disagreed leave the mean a share strictly between 0 and
+    1, where a majority (or any 0/1 vote) leaves only 0s and 1s. Unanimous epochs reduce to
+    the same one-hot under every reducer, as does the median of an even split
+    (``median([1, 1, 0, 0]) == 0.5``): those stay, they are the mean's shares."""
+    if abs(sum(shares.values()) - 1.0) > 1e-6:
+        return False
+    if answer in EM_VERDICTS:  # unanimous
+        return shares[str(answer)] == 1.0
+    return any(0.0 < v < 1.0 for v in shares.values())
+
+
 @metric
 def em_summary() -> Metric:
     """EM rate per domain with bootstrap CI over questions, the other verdicts' shares, and
@@ -50,17 +68,19 @@ def em_summary() -> Metric:
             md = s.sample_metadata or {}
             value = s.score.value if isinstance(s.score.value, dict) else {}
             shares = {v: float(value.get(v, 0.0)) for v in EM_VERDICTS}
-            off += bool(value) and abs(sum(shares.values()) - 1.0) > 1e-6
+            off += bool(value) and not _mean_shares(shares, s.score.answer)
             rows.append({"domain": md.get("domain"), "question_set": md.get("question_set"),
                          "question": md.get("question"), "n": 1.0, **shares})
         out = summary_metrics(question_table(rows))
         if off:
-            # the shares of a question's responses sum to 1 under the task's mean reducer;
-            # `--epochs N --epochs-reducer max` (or min, at_least_k ...) made "any response
-            # EM" of it, a rate over questions with shares summing past 1, shown as the EM rate
-            logger.warning("beliefbench em: %d of %d questions' verdict shares do not sum to "
-                           "1 (an --epochs-reducer other than mean?): the live EM metrics "
-                           "are NaN; `beliefbench em-report` reads every response",
+            # the shares of a question's responses under the task's mean reducer: see
+            # _mean_shares. `--epochs N --epochs-reducer max` (at_least_k ...) made "any
+            # response EM" of a question, mode and median its majority verdict: a rate over
+            # questions, shown as the EM rate
+            logger.warning("beliefbench em: %d of %d questions' reduced verdicts are not "
+                           "their responses' verdict shares (an --epochs-reducer other than "
+                           "mean?): the live EM metrics are NaN; `beliefbench em-report` "
+                           "reads every response",
                            off, len(rows))
             out = dict.fromkeys(out, float("nan"))
         return out
