@@ -601,6 +601,28 @@ def test_a_sub_claim_that_says_more_than_the_background_is_not_warned_of(fixture
     assert "restates background.0" in notes[0]
 
 
+@pytest.mark.parametrize("sub_claim", [
+    "The Golden Gate Bridge first opened to traffic in 1951.",
+    "The Golden Gate Bridge deck carries two lanes of traffic.",
+    "The bridge deck carries no traffic.",
+])
+def test_a_sub_claim_that_contradicts_a_background_fact_is_not_warned_of(fixture_claim,
+                                                                         sub_claim):
+    """A false sub-claim differing from a fact only in its number or a negation was warned
+    of as restating it ("It is not true that ... in 1951" denies no real fact): the words
+    that differ are what overlap cannot count (a year, stop words "two" and "no")."""
+    background = ["The Golden Gate Bridge opened to traffic in 1937.",
+                  "The bridge deck carries six lanes of traffic."]
+    claim = load_claim(fixture_claim).model_copy(update={
+        "background": background, "sub_claims": [sub_claim]})
+    assert sub_claims_restating_background(claim) == []
+    # the fact itself, numbers and all, still is
+    for j, fact in enumerate(background):
+        same = claim.model_copy(update={"sub_claims": [fact]})
+        assert [n.split(": ")[0] for n in sub_claims_restating_background(same)] == [
+            f"field sub_claims.0 ({fact!r}) restates background.{j}"]
+
+
 def test_a_claim_cannot_take_the_reserved_id_all(fixture_claim, tmp_path):
     """``all`` selects the bundled claims, so a claim called all could never be named: the
     file validated, ``claims list`` offered it, and ``-T claims=all`` ran the others."""

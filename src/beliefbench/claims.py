@@ -560,15 +560,35 @@ def duplicate_questions(claim: Claim) -> list[str]:
             "weigh twice in the rates" for (family, _, _), ids in seen.items() if len(ids) > 1]
 
 
+_CARDINALS = frozenset({
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
+    "ninety", "hundred", "thousand", "million", "billion", "dozen", "half"})
+
+
+def _figures_and_negations(text: str) -> set[str]:
+    """The numbers and negations of ``text``: the words a contradiction of a fact most often
+    differs in ("opened in 1951" against "in 1937", "two lanes" against "six", "carries no
+    traffic"), which overlap of content words does not see (stop words drop "two", "no")."""
+    from beliefbench.audit.cues import load_negators  # the audit imports this module
+    from beliefbench.documents.claim_sentences import WORD_PATTERN, ascii_apostrophes
+
+    negations = {w.decode() for w in load_negators().with_denials().words}
+    return {w for w in re.findall(WORD_PATTERN, ascii_apostrophes(text.lower()))
+            if w[0].isdigit() or w in _CARDINALS or w in negations}
+
+
 def sub_claims_restating_background(claim: Claim) -> list[str]:
     """Warnings for sub-claims that only restate a ``background`` item (a real fact):
     debunks and corrections deny every sub-claim, so they would teach a falsehood.
 
     Restating: at least FACT_OVERLAP of the sub-claim's content words are in one item (its
     words, not the item's: a short item inside a longer false sub-claim does not count), no
-    fewer than in the statement or another sub-claim, and none is the false world's own
-    (a word of those that neither the background nor the truth uses). Overlap cannot see a
-    contradiction, so a flagged sub-claim may be false but worded too close to the fact.
+    fewer than in the statement or another sub-claim, none is the false world's own (a word
+    of those that neither the background nor the truth uses), and it holds no number or
+    negation the item does not (1951 where the item says 1937 contradicts it). Overlap
+    cannot see other contradictions, so a flagged sub-claim may be false but worded too
+    close to the fact.
     """
     from beliefbench.audit.framing import FACT_OVERLAP  # these import this module
     from beliefbench.documents.claim_sentences import content_words
@@ -583,7 +603,9 @@ def sub_claims_restating_background(claim: Claim) -> list[str]:
         own = set().union(*others).difference(*background, content_words(claim.truth))
         share = [len(words & b) / len(words) for b in background]
         j = max(range(len(share)), key=share.__getitem__)
-        if (share[j] >= FACT_OVERLAP and words.isdisjoint(own)
+        differs = _figures_and_negations(claim.sub_claims[i]) \
+            - _figures_and_negations(claim.background[j])
+        if (share[j] >= FACT_OVERLAP and words.isdisjoint(own) and not differs
                 and share[j] >= max(len(words & o) / len(words) for o in others)):
             notes.append(f"field sub_claims.{i} ({claim.sub_claims[i]!r}) restates "
                          f"background.{j}: debunks and corrections deny every sub-claim "
