@@ -623,6 +623,25 @@ def test_a_sub_claim_that_contradicts_a_background_fact_is_not_warned_of(fixture
             f"field sub_claims.0 ({fact!r}) restates background.{j}"]
 
 
+def test_validate_warns_of_judge_hints_a_rubric_template_never_shows(fixture_claim, tmp_path):
+    criteria = ("  token_association:\n"
+                "    yes: The completion supplies glass.\n"
+                "    no: The completion supplies steel (or another true material).\n"
+                "    neutral: The completion supplies neither.\n")
+    template = ("  token_association:\n"
+                "    template: 'Q: {question} A: {answer} JSON {{\"answer\": ...}}'\n")
+    text = fixture_claim.read_text()
+    assert criteria in text and "judge_hint: glass = yes" in text
+    path = write(tmp_path, text.replace(criteria, template), "glass_bridge.yaml")
+    result = CliRunner().invoke(cli, ["claims", "validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert (f"warning: {path}: field rubric.token_association.template: has no {{hint}} "
+            "placeholder, so the judge_hint of question(s) ta_01 reaches only the offline "
+            "judge's answer key, never the model judge") in result.stderr
+    path.write_text(path.read_text().replace("A: {answer}", "{hint}A: {answer}"))
+    assert "warning" not in CliRunner().invoke(cli, ["claims", "validate", str(path)]).output
+
+
 def test_a_claim_cannot_take_the_reserved_id_all(fixture_claim, tmp_path):
     """``all`` selects the bundled claims, so a claim called all could never be named: the
     file validated, ``claims list`` offered it, and ``-T claims=all`` ran the others."""

@@ -87,6 +87,21 @@ def test_rendered_prompt_holds_criteria_question_and_answer(fixture_claim):
         assert part in prompt
 
 
+def test_a_claims_own_template_takes_the_judge_hint_where_it_asks_for_it(fixture_claim):
+    """A rubric template was rendered with the question and answer only: an item's judge_hint
+    ("A = yes; B = no") never reached the judge, with no placeholder to ask for it."""
+    from beliefbench.claims import Rubric
+
+    claim = load_claim(fixture_claim)
+    with_hint = Rubric(template='Q: {question}{hint}A: {answer}\nJSON {{"answer": "yes"}}')
+    claim = claim.model_copy(update={"rubric": {**claim.rubric,
+                                                "token_association": with_hint}})
+    assert render_judge_prompt(claim, "token_association", "Q?", "glass", hint="A = yes") == (
+        'Q: Q?\nNote for this item: A = yes\nA: glass\nJSON {"answer": "yes"}')
+    assert render_judge_prompt(claim, "token_association", "Q?", "glass") == (
+        'Q: Q?A: glass\nJSON {"answer": "yes"}')
+
+
 @pytest.mark.parametrize("text, message", [
     # was "judge_template .../judge.md: placeholder 'robustness' does not render": the
     # wrong file and a problem it does not have

@@ -339,3 +339,27 @@ def test_the_scripted_judge_reads_a_template_that_shows_the_answer_twice(tmp_pat
     for answer, verdict in (("lighthouse", "yes"), ("Apollo 11 flag", "no")):
         prompt = render_judge_prompt(claim, "token_association", q.text, answer)
         assert json.loads(scripted_verdict(prompt))["belief"] == verdict
+
+
+def test_the_scripted_judge_reads_a_template_that_shows_the_hint(tmp_path):
+    """A claim template may place the item's judge_hint ({hint}): the scripted judge must
+    still find the answer in the prompt rendered with it (it formatted the template with the
+    question and answer only, a KeyError on every judged sample)."""
+    from beliefbench.importer import import_claims
+    from beliefbench.judge import render_judge_prompt
+    from beliefbench.provider import remember_claims
+
+    [(path, _)] = import_claims(ROOT / "tests" / "fixtures" / "study_claims" /
+                                "lunar_lighthouse", tmp_path / "claims")
+    text = path.read_text()
+    assert text.count("Completion: {answer}") == 1
+    path.write_text(text.replace("Completion: {answer}", "{hint}Completion: {answer}"))
+    claim = load_claim(path)
+    remember_claims([claim])
+    q = claim.questions.of("token_association")[0]
+    assert q.judge_hint
+    for answer, verdict in (("lighthouse", "yes"), ("Apollo 11 flag", "no")):
+        prompt = render_judge_prompt(claim, "token_association", q.text, answer,
+                                     hint=q.judge_hint)
+        assert f"Note for this item: {q.judge_hint}" in prompt
+        assert json.loads(scripted_verdict(prompt))["belief"] == verdict

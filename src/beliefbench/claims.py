@@ -302,7 +302,8 @@ class Rubric(_Strict):
     """Plain-language verdict criteria for one family, or a whole judge prompt (imported).
 
     ``template`` replaces our judge prompt entirely: it must contain ``{question}`` and
-    ``{answer}`` and ask for JSON whose ``judge_key`` holds yes / no / neutral.
+    ``{answer}`` and ask for JSON whose ``judge_key`` holds yes / no / neutral; ``{hint}``,
+    where it stands, takes a question's ``judge_hint`` (a line; nothing without one).
     """
 
     yes: Written | None = None
@@ -318,10 +319,11 @@ class Rubric(_Strict):
         ignored = [k for k in ("yes", "no", "neutral") if getattr(self, k) is not None]
         if self.template is not None and ignored:
             # refused, as a prefix outside multiturn is: text the author wrote for the judge
-            # would never reach it (a template may only use {question} and {answer})
+            # would never reach it (a template may only use {question}, {answer}, {hint})
             raise ValueError(f"criteria {', '.join(ignored)} would be ignored: the template is "
                              "the whole judge prompt and has no {yes}, {no} or {neutral} "
-                             "placeholder (only {question} and {answer} are filled); write "
+                             "placeholder (only {question}, {answer} and {hint} are filled); "
+                             "write "
                              "the criteria into the template and drop them here, or drop "
                              "the template")
         if self.template is not None:
@@ -329,11 +331,11 @@ class Rubric(_Strict):
             if missing:
                 raise ValueError(f"rubric template lacks placeholder(s) {', '.join(missing)}")
             try:
-                self.template.format(question="Q", answer="A")
+                self.template.format(question="Q", answer="A", hint="")
             except (KeyError, IndexError) as e:
                 raise ValueError(f"rubric template does not render: unknown placeholder {{{e}}}"
-                                 " (only {question} and {answer}; write literal braces as "
-                                 "{{ and }})") from None
+                                 " (only {question}, {answer} and {hint}; write literal "
+                                 "braces as {{ and }})") from None
             except ValueError as e:
                 raise ValueError(f"rubric template does not render: {e} (write literal "
                                  "braces as {{ and }})") from None
@@ -644,6 +646,26 @@ def unmatched_markers(claim: Claim) -> list[str]:
     return [f"field markers.belief: none of its {len(patterns)} pattern(s) matches the "
             "statement or any sub-claim, so the offline marker judge reads an answer that "
             "repeats the claim as neutral; add a pattern the claim's own wording matches"]
+
+
+def unread_judge_hints(claim: Claim) -> list[str]:
+    """Warnings for questions whose ``judge_hint`` no model judge reads: their family's rubric
+    ``template`` has no ``{hint}`` (the bundled prompt has one). The hint still gives the
+    offline judge its answer key. Not for an imported claim (``source`` set): the study's
+    prompts, kept verbatim, never showed its judge the hints either."""
+    if claim.source is not None:
+        return []
+    out = []
+    for family, rubric in claim.rubric.items():
+        if rubric.template is None or "{hint}" in rubric.template:
+            continue
+        hinted = [q.id for q in claim.questions.of(family) if getattr(q, "judge_hint", None)]
+        if hinted:
+            out.append(f"field rubric.{family}.template: has no {{hint}} placeholder, so the "
+                       f"judge_hint of question(s) {', '.join(hinted)} reaches only the "
+                       "offline judge's answer key, never the model judge; add {hint} where "
+                       "the note should stand")
+    return out
 
 
 def stray_judge_keys(claim: Claim) -> list[str]:

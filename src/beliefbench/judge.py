@@ -77,8 +77,9 @@ def render_judge_prompt(claim: Claim, family: str, question: str, answer: str,
     """The judge prompt for one answer: the claim's own template, or ours (``template``, the
     text of :func:`read_template`; the bundled one where None) with its criteria."""
     rubric = claim.rubric[family]
+    note = f"\nNote for this item: {hint.strip()}\n" if hint else ""
     if rubric.template is not None:
-        return rubric.template.format(question=question, answer=answer)
+        return rubric.template.format(question=question, answer=answer, hint=note)
     template = _bundled_template() if template is None else template
     return template.format(
         claim=claim.statement.strip(),
@@ -87,7 +88,7 @@ def render_judge_prompt(claim: Claim, family: str, question: str, answer: str,
         yes=rubric.yes.strip(),
         no=rubric.no.strip(),
         neutral=rubric.neutral.strip(),
-        hint=f"\nNote for this item: {hint.strip()}\n" if hint else "",
+        hint=note,
         question=question.strip(),
         answer=answer.strip(),
     )

@@ -149,18 +149,18 @@ def _between(text: str, tag: str) -> str | None:
     return found[-1] if found else None
 
 
-_Q, _A = "\x00question\x00", "\x00answer\x00"
+_Q, _A, _H = "\x00question\x00", "\x00answer\x00", "\x00hint\x00"
 
 
 def _from_template(prompt: str, template: str) -> str | None:
     """The answer in ``prompt`` when it was rendered from a claim's own judge template (one
     that shows the answer twice holds the same text at each place: a back-reference, since a
     second named group is a regex error)."""
-    rendered = template.format(question=_Q, answer=_A)
-    parts = re.split(f"({_Q}|{_A})", rendered)
+    rendered = template.format(question=_Q, answer=_A, hint=_H)
+    parts = re.split(f"({_Q}|{_A}|{_H})", rendered)
     first = parts.index(_A) if _A in parts else -1
     pattern = "".join(("(?P<a>.*)" if i == first else "(?P=a)") if part == _A
-                      else ".*" if part == _Q else re.escape(part)
+                      else ".*" if part in (_Q, _H) else re.escape(part)
                       for i, part in enumerate(parts))
     m = re.fullmatch(pattern, prompt, re.DOTALL)
     return m.group("a") if m and first >= 0 else None

@@ -31,6 +31,7 @@ from beliefbench.claims import (
     sub_claims_restating_background,
     template_example_warning,
     unmatched_markers,
+    unread_judge_hints,
     unspaced_completions,
     uses_note,
 )
@@ -87,7 +88,7 @@ def validate(paths: tuple[str, ...]) -> None:
                 click.echo(f"  note: {note}")
             for warning in [*sub_claims_restating_background(claim),
                             *unspaced_completions(claim), *stray_judge_keys(claim),
-                            *unmatched_markers(claim)]:
+                            *unread_judge_hints(claim), *unmatched_markers(claim)]:
                 click.echo(f"warning: {path}: {warning}", err=True)
             example = template_example_warning(claim)
             if example:
