@@ -15,13 +15,13 @@ Counting rules (the README repeats them, tests pin them):
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from beliefbench.arguments import check_whole
 from beliefbench.verdicts import VERDICTS
 
 NON_BELIEF: tuple[str, ...] = VERDICTS[1:]
@@ -85,11 +85,7 @@ def grouped_bootstrap_ci(groups: Sequence[tuple[np.ndarray, np.ndarray]],
     The one bootstrap behind belief rates (groups = claims, items = questions), EM rates and
     completion margins (items = pairs, ``den`` of ones). ``n_bootstrap=0`` gives NaNs.
     """
-    # a NumPy integer (a notebook's) is whole too: task arguments take one (check_whole)
-    if (isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, numbers.Integral)
-            or n_bootstrap < 0):
-        raise ValueError(f"n_bootstrap: expected a whole number of resamples, at least 0, got "
-                         f"{n_bootstrap!r}")
+    n_bootstrap = check_whole("n_bootstrap", n_bootstrap, 0)  # a NumPy integer is one too
     if not n_bootstrap or not groups:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
