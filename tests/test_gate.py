@@ -120,12 +120,12 @@ def test_overall_only_ignores_a_single_claims_rise():
 
 def test_gate_refuses_what_it_cannot_compare():
     ok = side(uniform(["a"], 5, 0))
-    with pytest.raises(GateError, match="--candidate: partial log"):
+    with pytest.raises(GateError, match="candidate / --candidate: partial log"):
         compare(ok, side(uniform(["a"], 5, 0), "n", status="error"))
     two = BeliefLogs(pd.concat([side(uniform(["a"], 3, 0), "x").responses,
                                 side(uniform(["a"], 3, 0), "y").responses]),
                      side(uniform(["a"], 3, 0), "x").logs)
-    with pytest.raises(GateError, match="--baseline: logs from 2 different runs"):
+    with pytest.raises(GateError, match="baseline / --baseline: logs from 2 different runs"):
         compare(two, ok)
     with pytest.raises(GateError, match="no claim in common"):
         compare(ok, side(uniform(["b"], 5, 0), "n"))
@@ -133,6 +133,28 @@ def test_gate_refuses_what_it_cannot_compare():
         compare(ok, ok, max_rise=5)
     notes = compare(side(uniform(["a", "b"], 5, 0)), ok).notes
     assert notes == ["claims only the baseline has, not compared: ['b']"]
+
+
+def test_errors_of_the_python_function_name_its_arguments():
+    """compare()'s errors said `--baseline: ...` and `above --max-failed`: flags a Python
+    caller never passed. They name compare's argument first, then the gate's option (as
+    `max_rise / --max-rise` always has), so either reader finds what to change."""
+    ok = side(uniform(["a"], 5, 0))
+    with pytest.raises(GateError) as e:
+        compare(side(uniform(["a"], 5, 0), "n", status="error"), ok)
+    assert str(e.value).startswith("baseline / --baseline: partial log"), e.value
+    failed = side({("a", f"q{i}"): ["failed"] * 4 for i in range(5)}, "n")
+    failed.logs[0].infrastructure, failed.logs[0].samples = 20, 20
+    with pytest.raises(GateError) as e:
+        compare(ok, failed)
+    assert str(e.value).startswith("candidate / --candidate: failure budget exceeded")
+    assert "above max_failed / --max-failed 0.05" in str(e.value)
+    judged = side(uniform(["a"], 5, 0), "n", grader="openai/other")
+    with pytest.raises(GateError, match="pass allow_judge_mismatch=True / "
+                                        "--allow-judge-mismatch to compare"):
+        compare(ok, judged)
+    assert any(n.startswith("JUDGE MISMATCH allowed (allow_judge_mismatch=True / --allow-")
+               for n in compare(ok, judged, allow_judge_mismatch=True).notes)
 
 
 def skeptic(prompt: str) -> str:
@@ -318,7 +340,8 @@ def test_a_side_with_too_many_parse_errors_exits_2_never_a_pass(base_and_new, tm
     r = _gate(base, broken.location, "--json")
     assert r.exit_code == 2, r.output
     error = json.loads(r.output)["error"]
-    assert error.startswith("--candidate: 21 of 21 responses (100.0%) are parse errors")
+    assert error.startswith("candidate / --candidate: 21 of 21 responses (100.0%) are parse "
+                            "errors")
     assert "--max-parse-errors 0.1" in error
     # `mixed` declines the binary format: 6 of 21 (28.6%), refused on either side by default
     unsure = str(run_belief(tmp_path / "unsure", mixed, samples=3).location)
@@ -527,12 +550,12 @@ def test_a_side_with_no_answer_text_exits_2_never_a_pass(base_and_new, tmp_path)
     r = _gate(base, mute.location, "--json")
     assert r.exit_code == 2, r.output
     error = json.loads(r.output)["error"]
-    assert error.startswith("--candidate: 21 of 21 responses (100.0%) have no answer text "
-                            "(empty generations"), error
-    assert "above --max-no-answer 0.1:" in error and "\n" not in error
+    assert error.startswith("candidate / --candidate: 21 of 21 responses (100.0%) have no "
+                            "answer text (empty generations"), error
+    assert "above max_no_answer / --max-no-answer 0.1:" in error and "\n" not in error
     r = _gate(mute.location, str(base_and_new[1]))
-    assert r.exit_code == 2 and "Error: --baseline: 21 of 21 responses (100.0%) have no " \
-        "answer text" in r.output, r.output
+    assert r.exit_code == 2 and "Error: baseline / --baseline: 21 of 21 responses (100.0%) " \
+        "have no answer text" in r.output, r.output
     # let through on purpose: the counts are in the JSON, the rate is 0, a note says why
     r = _gate(base, mute.location, "--max-no-answer", "1", "--json")
     assert r.exit_code == 0, r.output

@@ -608,12 +608,14 @@ def test_a_model_argument_the_model_cannot_take_is_one_line(tiny, planted, tmp_p
     assert "Traceback" not in r.output
 
 
-def test_the_cli_points_at_a_report_folder_of_the_arms_own(tiny, planted, tmp_path):
+def test_the_cli_points_at_a_report_folder_of_the_arms_own(tiny, planted, tmp_path,
+                                                           monkeypatch):
     """`Compare the arms: beliefbench em-report logs/ablate` wrote into em-report's default
     folder, replacing the EM report there; the hint names a folder of the arms' own."""
+    monkeypatch.chdir(tmp_path)
     qs = tmp_path / "one.yaml"
     qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'Why?'}\n")
-    logs = tmp_path / "ablate"
+    logs = "logs/ablate"
     r = CliRunner().invoke(cli, ["internals", "ablate", "--model", str(tiny), "--direction",
                                  str(planted), "--task", "em", "--model-role",
                                  "grader=mockllm/model", "-T", f"questions={qs}", "-T",

@@ -77,6 +77,51 @@ def test_a_second_report_into_the_default_folder_says_it_replaces_the_first(two_
     assert mine.exit_code == 0 and "note: reports" not in mine.output
 
 
+def test_report_json_prints_the_tables_it_writes(two_runs, tmp_path):
+    """`report` had no machine-readable output: a CI step gating on a rate parsed the
+    Markdown. `--json` prints report.json, written beside the CSVs from the same tables:
+    stdout is the JSON alone, the console table goes to stderr."""
+    out = tmp_path / "o"
+    r = CliRunner().invoke(cli, ["report", str(two_runs), "--by", "condition,family", "--out",
+                                 str(out), "--no-plots", "--bootstrap", "50", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data == json.loads((out / "report.json").read_text())
+    assert data["inputs"] == [str(two_runs.resolve())] and len(data["logs"]) == 2
+    assert data["by"] == ["condition", "family"]
+    overall = {row["condition"]: row for row in data["tables"]["overall"]}
+    plain = overall["plain"]
+    assert plain["belief"] == pytest.approx(1 / 7) and plain["responses"] == 14
+    assert plain["parse_error"] == pytest.approx(2 / 7) and plain["failed"] == 0
+    assert plain["ci_low"] <= 1 / 7 <= plain["ci_high"] and plain["step"] is None
+    csv = read_csv(out / "belief_by_condition_family.csv")
+    rows = data["tables"]["by"]
+    assert [(x["condition"], x["family"]) for x in rows] == list(
+        zip(csv["condition"], csv["family"], strict=True))
+    assert [x["belief"] for x in rows] == pytest.approx(csv["belief"].tolist(), abs=1e-6)
+    assert data["files"]["by"] == "belief_by_condition_family.csv"
+    assert "| plain |" in r.stderr and "| plain |" not in r.stdout
+
+
+def test_a_report_of_other_logs_is_never_replaced_without_a_word(tmp_path):
+    """runs/a/logs and runs/b/logs reported into one folder (both named `logs`, as a
+    sweep's hint named the folder after): b's report replaced a's silently. The folder
+    records what it was made from, and a report of other logs says whose it replaces."""
+    a, b = tmp_path / "runs" / "a" / "logs", tmp_path / "runs" / "b" / "logs"
+    run_belief(a, believer, samples=1)
+    run_belief(b, mixed, samples=1)
+    out = tmp_path / "reports" / "logs"
+    r = _report(a, out)
+    assert r.exit_code == 0 and "note:" not in r.stderr, r.output
+    assert json.loads((out / "report.json").read_text())["inputs"] == [str(a)]
+    r = _report(b, out)
+    assert r.exit_code == 0, r.output
+    assert f"note: {out} holds the report made from {a} written " in r.stderr, r.stderr
+    assert json.loads((out / "report.json").read_text())["inputs"] == [str(b)]
+    r = _report(b, out)  # the same logs again: an update, nothing to say
+    assert r.exit_code == 0 and "note:" not in r.stderr, r.output
+
+
 @pytest.mark.parametrize("by, sections", [
     ("claim,family", ["## By run x claim x family"]),  # the --by table is the detail table
     ("condition,claim,family", ["## By run x condition x claim x family"]),  # the default
@@ -706,7 +751,7 @@ def test_a_run_cut_short_with_limit_is_incomplete_in_report_and_refused_by_gate(
                                  cut.location, "--json"])
     assert r.exit_code == 2, r.output
     error = json.loads(r.output)["error"]
-    assert error.startswith(f"--candidate: incomplete log(s) {cut.location} (3 of 7 "
+    assert error.startswith(f"candidate / --candidate: incomplete log(s) {cut.location} (3 of 7 "
                             "responses, run with --limit 3)"), error
     assert "re-run without --limit" in error and "\n" not in error
     ids = _eval_belief(tmp_path / "ids", believer,
@@ -859,7 +904,7 @@ def test_a_report_replaced_in_its_folder_leaves_no_table_or_figure_of_the_old_on
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in out.iterdir() if p.name not in LOCK_NAMES) == [
         "belief_by_family.csv", "belief_detail.csv", "belief_overall.csv", "notes.txt",
-        "report.md"]
+        "report.json", "report.md"]
 
 
 def test_a_step_recorded_as_the_octal_reading_of_its_folder_is_the_folders(tmp_path):

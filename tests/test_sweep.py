@@ -166,34 +166,52 @@ def test_an_em_sweep_runs_the_em_task_per_model_and_resumes(tmp_path):
     assert r.exit_code == 2 and "takes no claims" in r.output
 
 
-def test_an_em_sweep_points_at_em_report_and_its_own_folder(tmp_path):
-    """The closing hint names em-report's folder (reports/em, as the README), not the
-    belief report's reports/."""
+def test_an_em_sweep_points_at_em_report_and_its_own_folder(tmp_path, monkeypatch):
+    """The closing hint names em-report and a folder of the sweep's own (every EM sweep's
+    hint named reports/em, so a second sweep's report replaced the first's), an EM one
+    (reports/em-..., never among a belief report's files)."""
+    monkeypatch.chdir(tmp_path)
     questions = tmp_path / "mini.yaml"
     questions.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q1, text: 'Q1?'}\n")
-    logs = tmp_path / "logs"
-    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--task", "em",
-                                 "-T", f"questions={questions}", "-T", "samples=1",
-                                 "--log-dir", str(logs)])
-    assert r.exit_code == 0, r.output
-    assert f"Next: beliefbench em-report {logs} --out reports/em\n" in r.output
+    for logs, out in (("logs/em", "reports/em"), ("logs/em-sweep", "reports/em-sweep"),
+                      ("runs/b", "reports/em-runs/b")):
+        r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--task", "em",
+                                     "-T", f"questions={questions}", "-T", "samples=1",
+                                     "--log-dir", logs])
+        assert r.exit_code == 0, r.output
+        assert f"Next: beliefbench em-report {logs} --out {out}\n" in r.output
     # stderr not a terminal (a CI log): the checkpoints bar is a plain line per refresh
     bar = [line for line in r.stderr.split("\n") if "checkpoints:" in line]
     assert bar and all("\r" not in line and line.startswith("checkpoints:") for line in bar)
 
 
-def test_a_belief_sweep_points_at_a_report_folder_of_its_own(tmp_path):
+def test_a_belief_sweep_points_at_a_report_folder_of_its_own(tmp_path, monkeypatch):
     """The closing hint names a report folder after the sweep's log dir (logs/sweep ->
-    reports/sweep, as the README), never the shared reports/: an explicit --out is replaced
-    silently, so two sweeps that each followed a `--out reports/` hint lost the first
-    report."""
-    logs = tmp_path / "logs" / "dry-sweep"
+    reports/sweep, as the README), never the shared reports/: a report into a folder
+    replaces the one there, so two sweeps that each followed a `--out reports/` hint lost
+    the first report."""
+    monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--condition", "dry",
                                  "--claims", "ed_sheeran", "-T", "samples=1",
                                  "-T", "families=binary", "-T", "judge=markers",
-                                 "--log-dir", str(logs)])
+                                 "--log-dir", "logs/dry-sweep"])
     assert r.exit_code == 0, r.output
-    assert f"Next: beliefbench report {logs} --out reports/dry-sweep\n" in r.output
+    assert "Next: beliefbench report logs/dry-sweep --out reports/dry-sweep\n" in r.output
+
+
+def test_log_dirs_of_one_name_get_report_folders_of_their_own(tmp_path, monkeypatch):
+    """The hint named the folder after the log dir's last name: runs/a/logs and runs/b/logs
+    both pointed at reports/logs, the second report replacing the first."""
+    from beliefbench.cli.outputs import report_folder
+
+    monkeypatch.chdir(tmp_path)
+    assert report_folder("logs/sweep") == "reports/sweep"  # as the README
+    assert report_folder("runs/a/logs") == "reports/runs/a/logs"
+    assert report_folder(tmp_path / "runs" / "b" / "logs") == "reports/runs/b/logs"
+    elsewhere = [report_folder(tmp_path.parent / d / "logs") for d in ("a", "b")]
+    assert elsewhere[0] != elsewhere[1]
+    assert all(f.startswith("reports/logs-") for f in elsewhere), elsewhere
+    assert report_folder(".") == "reports/sweep"
 
 
 def test_a_server_url_given_with_m_base_url_reaches_the_model(tmp_path):
@@ -442,6 +460,40 @@ def test_a_log_without_a_fingerprint_is_reused_with_a_warning(tmp_path, caplog):
     [warning] = [r.getMessage() for r in caplog.records if "fingerprint" in r.getMessage()]
     assert f"1 log(s) of {targets_from_manifest(run)[0].label} record no checkpoint " \
         "fingerprint" in warning and path.name in warning and "move" in warning
+
+
+def test_the_sweeps_own_warnings_reach_stderr_from_the_command_line(tmp_path):
+    """The sweep warns through logging; once an eval had started Inspect's logging, its
+    handler took them: printed on stdout (among the result lines, timestamped and wrapped by
+    rich), or not at all under INSPECT_LOG_LEVEL=error. The command says them on stderr as
+    `warning:` lines, as its other warnings."""
+    import logging
+
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    from beliefbench.analysis.sweep import FINGERPRINT_KEY
+
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    upsert_manifest(run, entry("beliefbench/believer", 1, "api", backend="openai"))
+    args = ["sweep", "--manifest", str(run), "--claims", str(FIXTURE_CLAIM), "-T", "samples=1",
+            "-T", "judge=markers", "-T", "families=open_ended", "--log-dir", str(logs)]
+    assert CliRunner().invoke(cli, args).exit_code == 0  # Inspect's logging is set up now
+    [path] = sorted(logs.rglob("*.eval"))
+    old = read_eval_log(str(path))
+    del old.eval.metadata[FINGERPRINT_KEY]
+    write_eval_log(old, str(path))
+    root = logging.getLogger()
+    saved = root.level
+    try:
+        for level in (logging.WARNING, logging.ERROR):  # as INSPECT_LOG_LEVEL=error sets it
+            root.setLevel(level)
+            r = CliRunner().invoke(cli, args)
+            assert r.exit_code == 0, r.output
+            [line] = [x for x in r.stderr.splitlines() if "fingerprint" in x]
+            assert line.startswith("warning: ") and path.name in line, r.stderr
+            assert "fingerprint" not in r.stdout, r.stdout
+    finally:
+        root.setLevel(saved)
 
 
 def test_ctrl_c_stops_the_sweep_instead_of_passing_for_a_finished_checkpoint(tmp_path):
@@ -931,13 +983,13 @@ def test_every_checkpoint_failing_alike_points_at_the_settings(tmp_path):
     assert "Fix or restore them" not in r.output
 
 
-def test_the_report_hint_quotes_a_log_dir_with_a_space(tmp_path):
+def test_the_report_hint_quotes_a_log_dir_with_a_space(tmp_path, monkeypatch):
     """The closing line is a command to copy: a log dir named "my sweep" printed bare ran
     `beliefbench report .../my sweep --out reports/my sweep`, two stray arguments."""
-    logs = tmp_path / "my sweep"
+    monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--condition", "dry",
                                  "--claims", "ed_sheeran", "-T", "samples=1",
                                  "-T", "families=binary", "-T", "judge=markers",
-                                 "--log-dir", str(logs)])
+                                 "--log-dir", "my sweep"])
     assert r.exit_code == 0, r.output
-    assert f"Next: beliefbench report '{logs}' --out 'reports/my sweep'\n" in r.output
+    assert "Next: beliefbench report 'my sweep' --out 'reports/my sweep'\n" in r.output

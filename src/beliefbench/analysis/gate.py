@@ -127,17 +127,26 @@ MAX_FAILED = 0.05
 """Default largest share of infrastructure failures (the provider raised) a side may hold."""
 
 
+def _arg(name: str, value: object = None) -> str:
+    """How an error names an argument: as :func:`compare` takes it and as ``gate`` spells it
+    (``baseline / --baseline``, ``allow_judge_mismatch=True / --allow-judge-mismatch``).
+    Errors said ``--baseline: ...`` to Python callers, who pass no such thing."""
+    flag = "--" + name.replace("_", "-")
+    return f"{name}{'' if value is None else f'={value}'} / {flag}"
+
+
 def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
           max_parse_errors: float = MAX_PARSE_ERRORS, max_no_answer: float = MAX_NO_ANSWER
           ) -> tuple[pd.DataFrame, dict, RunKey]:
     """The side's question table, refusing what would make the comparison meaningless."""
+    side = _arg(name)
     if logs.skipped:
-        raise GateError(f"--{name}: unreadable log(s) skipped: "
+        raise GateError(f"{side}: unreadable log(s) skipped: "
                         + "; ".join(f"{p}: {w}" for p, w in logs.skipped))
     if logs.partial:
         paths = "; ".join(info.path + (f" (error: {info.error})" if info.error else "")
                           for info in logs.partial)
-        raise GateError(f"--{name}: partial log(s) {paths} (status not 'success', e.g. the "
+        raise GateError(f"{side}: partial log(s) {paths} (status not 'success', e.g. the "
                         "failure budget was exceeded or the run was interrupted): the gate "
                         "compares complete runs only; fix the cause and resume them with "
                         "`inspect eval-retry`")
@@ -145,14 +154,14 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
     if cut:
         listed = "; ".join(f"{i.path} ({i.samples} of {i.expected} responses, {i.cut})"
                            for i in cut)
-        raise GateError(f"--{name}: incomplete log(s) {listed}: status 'success', but only "
+        raise GateError(f"{side}: incomplete log(s) {listed}: status 'success', but only "
                         "part of the run's questions were evaluated (a claim may be missing "
                         "altogether), and the gate compares complete runs only; re-run "
                         "without --limit (or --sample-id)")
     unjudged = [i for i in logs.logs if i.unscored]
     if unjudged:
         listed = "; ".join(f"{i.path} ({i.unscored} of {i.samples})" for i in unjudged)
-        raise GateError(f"--{name}: responses with no belief verdict (the sample errored "
+        raise GateError(f"{side}: responses with no belief verdict (the sample errored "
                         f"and was never scored) in {listed}: the gate compares complete runs "
                         "only; resume them with `inspect eval-retry` (or re-score with "
                         "`inspect score`)")
@@ -162,17 +171,17 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
         listed = "; ".join(", ".join(f"{k}={v}" for k, v in row.items()
                                      if not pd.isna(v) and v != NO_LABEL)
                            for row in runs.to_dict("records")[:4])
-        raise GateError(f"--{name}: logs from {len(runs)} different runs ({listed}); "
+        raise GateError(f"{side}: logs from {len(runs)} different runs ({listed}); "
                         "point it at one model's logs")
     differ = [f for f in differing_fields(i.key for i in logs.logs) if f != "claims"]
     if differ:
         keys = {i.path: i.key for i in logs.logs}
-        raise GateError(f"--{name}: its logs were not produced alike, they differ in "
+        raise GateError(f"{side}: its logs were not produced alike, they differ in "
                         f"{describe(differ, keys)}; one side must be one run")
     repeated = logs.repeated_claims()
     if repeated:
         paths = sorted({p for ps in repeated.values() for p in ps})
-        raise GateError(f"--{name}: claim(s) {list(repeated)} were evaluated by more than one "
+        raise GateError(f"{side}: claim(s) {list(repeated)} were evaluated by more than one "
                         f"eval (different task ids) in {first_few(paths, 3)}: two runs of "
                         "the same questions (e.g. a stale log left in the folder) would be "
                         "pooled, one diluting the other; one side must be one run: point it "
@@ -180,28 +189,29 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
     infra = sum(i.infrastructure for i in logs.logs)
     total = sum(i.samples for i in logs.logs)
     if over_budget(infra, total, max_failed):
-        raise GateError(f"--{name}: failure budget exceeded: {infra} of {total} responses "
+        raise GateError(f"{side}: failure budget exceeded: {infra} of {total} responses "
                         f"({infra / total:.1%}) are infrastructure failures (the provider of "
-                        f"the model under test or of the judge raised), above --max-failed "
-                        f"{max_failed:g}; fix that provider (the log's sample errors name "
-                        "it) and resume with `inspect eval-retry`")
+                        f"the model under test or of the judge raised), above "
+                        f"{_arg('max_failed')} {max_failed:g}; fix that provider (the log's "
+                        "sample errors name it) and resume with `inspect eval-retry`")
     silent = sum(i.no_answer for i in logs.logs)
     if too_few_answers(silent, total, max_no_answer):
-        raise GateError(f"--{name}: {silent} of {total} responses ({silent / total:.1%}) have "
+        raise GateError(f"{side}: {silent} of {total} responses ({silent / total:.1%}) have "
                         "no answer text (empty generations: the model returned nothing), "
-                        f"above --max-no-answer {max_no_answer:g}: counted as non-belief "
-                        "(failed) they would let a model that says nothing pass at belief 0; "
-                        "look at them (`inspect view`: an untrained checkpoint, a wrong chat "
-                        "template, max_tokens too low?), fix the model or how it is served "
-                        "and re-run, or raise --max-no-answer")
+                        f"above {_arg('max_no_answer')} {max_no_answer:g}: counted as "
+                        "non-belief (failed) they would let a model that says nothing pass "
+                        "at belief 0; look at them (`inspect view`: an untrained checkpoint, "
+                        "a wrong chat template, max_tokens too low?), fix the model or how it "
+                        f"is served and re-run, or raise {_arg('max_no_answer')}")
     unread = int((logs.responses["verdict"] == "parse_error").sum())
     if too_many_parse_errors(unread, total, max_parse_errors):
-        raise GateError(f"--{name}: {unread} of {total} responses ({unread / total:.1%}) are "
+        raise GateError(f"{side}: {unread} of {total} responses ({unread / total:.1%}) are "
                         "parse errors (the judge's reply, or a binary answer, could not be "
-                        f"read), above --max-parse-errors {max_parse_errors:g}: counted as "
-                        "non-belief they would hide what the model believes; look at them "
-                        "(`beliefbench report --by family`, `inspect view`), fix the judge or "
-                        "the model's output format and re-run, or raise --max-parse-errors")
+                        f"read), above {_arg('max_parse_errors')} {max_parse_errors:g}: "
+                        "counted as non-belief they would hide what the model believes; look "
+                        "at them (`beliefbench report --by family`, `inspect view`), fix the "
+                        "judge or the model's output format and re-run, or raise "
+                        f"{_arg('max_parse_errors')}")
     questions = question_table(logs.responses[["claim", "family", "question", "verdict"]])
     key = side_key([i.key for i in logs.logs])
     info = {"model": str(runs.iloc[0]["model"]), "logs": [i.path for i in logs.logs],
@@ -257,8 +267,9 @@ def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
                 "change alone moves belief rates")
         if not allow_judge_mismatch:
             raise GateError(f"{text}. Re-judge one side (`beliefbench agreement`, `inspect "
-                            "score`) or pass --allow-judge-mismatch to compare anyway")
-        notes.append(f"JUDGE MISMATCH allowed (--allow-judge-mismatch): {text}")
+                            f"score`) or pass {_arg('allow_judge_mismatch', True)} to compare "
+                            "anyway")
+        notes.append(f"JUDGE MISMATCH allowed ({_arg('allow_judge_mismatch', True)}): {text}")
     differ = differing_fields([RunKey((), base.settings), RunKey((), cand.settings)])
     settings = [f for f in differ
                 if f not in UNCOMPARED_SETTINGS and not f.startswith(MODEL_ARGS)]
@@ -269,8 +280,9 @@ def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
         text = f"the sides were not generated alike: {describe(settings, keys)}"
         if not allow_settings_mismatch:
             raise GateError(f"{text}. Evaluate both with the same task settings or pass "
-                            "--allow-settings-mismatch to compare anyway")
-        notes.append(f"SETTINGS MISMATCH allowed (--allow-settings-mismatch): {text}")
+                            f"{_arg('allow_settings_mismatch', True)} to compare anyway")
+        notes.append(f"SETTINGS MISMATCH allowed ({_arg('allow_settings_mismatch', True)}): "
+                     f"{text}")
     if dict(base.settings).get("samples") != dict(cand.settings).get("samples"):
         notes.append(f"samples differ: {describe(['samples'], keys)} (precision only)")
     return notes
@@ -357,8 +369,8 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
         named = "; ".join(f"baseline {b} = candidate {c}" for b, c in pairs[:3])
         raise GateError(f"the same log(s) on both sides ({len(pairs)}: {named}; same eval or "
                         "task id: a copy, a retry or the same responses re-scored): a run "
-                        "compared with itself always passes; point --baseline and "
-                        "--candidate at different runs")
+                        "compared with itself always passes; point baseline and candidate "
+                        "(--baseline, --candidate) at different runs")
     qb, info_b, key_b = _side("baseline", baseline, max_failed, max_parse_errors,
                               max_no_answer)
     qc, info_c, key_c = _side("candidate", candidate, max_failed, max_parse_errors,
@@ -386,8 +398,8 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
         if not overall_only or len(thin) == len(common):
             raise GateError(f"{text}; evaluate more questions or families of them (claims "
                             "with 10 or more questions per family are recommended)"
-                            + (", or check --overall-only" if len(thin) < len(common)
-                               else ""))
+                            + (f", or check {_arg('overall_only', True)}"
+                               if len(thin) < len(common) else ""))
         notes.append(f"{text}; the overall CI is narrower than it should be")
     rng = np.random.default_rng(seed)
     rises, draws = [], []

@@ -10,6 +10,7 @@ equally, bootstrap over questions within claim).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,8 +225,42 @@ REPORT_FILES = ("belief_by_*.csv", "belief_by_*.png", "belief_vs_step.png")
 report removes those of them it did not write."""
 
 
-def write_report(report: Report, out_dir: str | Path, plots: bool = True) -> list[Path]:
-    """Write report.md, the CSV tables and (optionally) PNG plots; returns the paths."""
+SUMMARY_FILE = "report.json"
+"""The report's tables as JSON (what ``report --json`` prints), with the logs it was made
+from: how a later report into the same folder tells whether it replaces another's."""
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    """A table's rows as JSON values: the CSV's columns, NaN and missing steps as null."""
+    return json.loads(table.to_json(orient="records", double_precision=15))
+
+
+def summary(report: Report, inputs: Sequence[str] | None = None) -> dict:
+    """The machine-readable report: the three CSV tables (rows as objects), the warnings and
+    the logs. ``inputs`` are the paths the report was asked for (``report LOGS...``,
+    absolute); by default the log files themselves."""
+    return {"inputs": list(inputs) if inputs is not None else list(report.sources),
+            "logs": list(report.sources), "by": list(report.dims), "notes": list(report.notes),
+            "tables": {"overall": _records(report.overall), "by": _records(report.by),
+                       "detail": _records(report.detail)},
+            "files": {"overall": "belief_overall.csv", "by": by_filename(report.dims),
+                      "detail": "belief_detail.csv"}}
+
+
+def read_summary(out_dir: str | Path) -> dict | None:
+    """The ``report.json`` an earlier report left in ``out_dir``; None where there is none
+    (or it cannot be read: a report of an older version, a file of the user's)."""
+    try:
+        data = json.loads((Path(out_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_report(report: Report, out_dir: str | Path, plots: bool = True,
+                 inputs: Sequence[str] | None = None) -> list[Path]:
+    """Write report.md, report.json, the CSV tables and (optionally) PNG plots; returns the
+    paths. ``inputs``: see :func:`summary`."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -233,6 +268,8 @@ def write_report(report: Report, out_dir: str | Path, plots: bool = True) -> lis
                         (by_filename(report.dims), report.by),
                         ("belief_detail.csv", report.detail)):
         written.append(write_csv(table, out / name))
+    atomic_write_text(out / SUMMARY_FILE, json.dumps(summary(report, inputs), indent=2) + "\n")
+    written.append(out / SUMMARY_FILE)
     images: list[Path] = []
     if plots:
         from beliefbench.analysis.plots import write_plots

@@ -10,12 +10,14 @@ input exits 2 with a one-line message; heavy imports happen inside the commands.
 from __future__ import annotations
 
 import math
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from beliefbench.cli.errors import BadInput
+from beliefbench.cli.outputs import report_folder
 from beliefbench.cli.report import _key_values, model_roles_option
 from beliefbench.runlock import hold, holds
 from beliefbench.tasks import TASK_NAMES
@@ -202,10 +204,11 @@ def _intervention_command(mode: str):
             label = (log.eval.metadata or {}).get("condition")
             click.echo(f"{label}: {log.status}  {log.location}")
         # a folder of their own: the default --out holds (and would lose) the last report
-        name = Path(log_dir).name
-        click.echo(f"Compare the arms: beliefbench em-report {log_dir} --out reports/em-{name}"
-                   if task_name == "em" else f"Compare the arms: beliefbench report {log_dir} "
-                   f"--by condition --out reports/{name}")
+        out = shlex.quote(report_folder(log_dir, "em" if task_name == "em" else ""))
+        click.echo(f"Compare the arms: beliefbench em-report {shlex.quote(str(log_dir))} "
+                   f"--out {out}" if task_name == "em" else
+                   f"Compare the arms: beliefbench report {shlex.quote(str(log_dir))} "
+                   f"--by condition --out {out}")
         if any(log.status != "success" for log in logs):
             raise click.exceptions.Exit(1)
 

@@ -1,23 +1,61 @@
-"""Report folders: a second report into the default ``--out`` replaces the first, said so."""
+"""Report folders: a report is never replaced without a word when it was made from other
+logs, and a sweep's hint names a folder that no other log dir's hint names."""
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 from click.core import ParameterSource
 
+from beliefbench.analysis.text import listing
 
-def note_if_replacing(out_dir: Path, report_file: str, param: str = "out_dir") -> None:
-    """One ``note:`` where the default ``--out`` already holds a report (``report_file``)
-    that this run will replace: ``em-report logs/a`` then ``em-report logs/b`` kept only b's,
-    without a word. A folder given with ``--out`` is the user's choice: nothing is said."""
-    ctx = click.get_current_context()
-    if ctx.get_parameter_source(param) != ParameterSource.DEFAULT:
-        return
+
+def note_if_replacing(out_dir: Path, report_file: str, param: str = "out_dir",
+                      inputs: Sequence[str] | None = None,
+                      previous: Sequence[str] | None = None) -> None:
+    """One ``note:`` where ``out_dir`` holds a report (``report_file``) that this run will
+    replace: always when that report was made from other logs (``previous``, as recorded
+    beside it, against this run's ``inputs``: two log dirs named alike, ``runs/a/logs`` and
+    ``runs/b/logs``, sent to one folder), and in the default ``--out`` whatever it was made
+    from (``em-report logs/a`` then ``em-report logs/b`` kept only b's, without a word). The
+    same logs reported again into a folder given with ``--out``: nothing is said."""
     old = out_dir / report_file
-    if old.is_file():
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(old.stat().st_mtime))
-        click.echo(f"note: {out_dir} (the default --out) holds the report written {when}; it "
-                   f"is replaced (pass --out DIR to keep both)", err=True)
+    if not old.is_file():
+        return
+    default = click.get_current_context().get_parameter_source(param) == ParameterSource.DEFAULT
+    other = (inputs is not None and previous is not None
+             and sorted(map(str, previous)) != sorted(map(str, inputs)))
+    if not (default or other):
+        return
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(old.stat().st_mtime))
+    where = f"{out_dir} (the default --out)" if default else str(out_dir)
+    made = f" made from {listing(list(previous or ()), 3)}" if other else ""
+    click.echo(f"note: {where} holds the report{made} written {when}; it is replaced (pass "
+               f"--out DIR to keep both)", err=True)
+
+
+def report_folder(log_dir: str | Path, kind: str = "") -> str:
+    """The report folder a closing hint names for ``log_dir``: its path below the working
+    directory, less a leading ``logs`` (``logs/sweep`` -> ``reports/sweep``, ``runs/a/logs``
+    -> ``reports/runs/a/logs``); a log dir elsewhere is its name and a hash of its absolute
+    path (``/data/x/sweep`` -> ``reports/sweep-1a2b3c4d``). Its last name alone sent
+    ``runs/a/logs`` and ``runs/b/logs`` to one ``reports/logs``, the second report replacing
+    the first. ``kind`` (``em``) opens the first name (``logs/ablate`` ->
+    ``reports/em-ablate``) unless it says so already (``logs/em-sweep`` -> ``reports/em-sweep``):
+    an EM report's files beside a belief report's would be two reports in one folder."""
+    path = Path(log_dir).resolve()
+    try:
+        parts = list(path.relative_to(Path.cwd().resolve()).parts)
+    except ValueError:
+        digest = hashlib.sha256(str(path).encode()).hexdigest()[:8]
+        parts = [f"{path.name or 'sweep'}-{digest}"]
+    if len(parts) > 1 and parts[0] == "logs":
+        parts = parts[1:]
+    parts = parts or ["sweep"]
+    if kind and not (parts[0] == kind or parts[0].startswith(f"{kind}-")):
+        parts[0] = f"{kind}-{parts[0]}"
+    return str(Path("reports", *parts))

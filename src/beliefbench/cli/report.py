@@ -7,12 +7,15 @@ Heavy imports (Inspect, pandas, matplotlib) happen inside the commands.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 import re
 import shlex
 import sys
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -20,7 +23,7 @@ import click
 
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.cli.errors import BadInput, exit_interrupted
-from beliefbench.cli.outputs import note_if_replacing
+from beliefbench.cli.outputs import note_if_replacing, report_folder
 from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
 
@@ -116,18 +119,25 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--internals", "internals_dirs", multiple=True,
               help="Also tabulate judge-free margins from `beliefbench internals` results "
                    "(a margins.json or a directory searched for them; repeatable).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the report's tables as JSON (the report.json it writes) on stdout; "
+                   "the console table and file list go to stderr.")
 @holds("report", param="out_dir")
 def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap: int,
-           skip_bad_logs: bool, internals_dirs: tuple[str, ...] = ()) -> None:
-    """Belief tables (Markdown + CSV) and plots from belief logs (files or directories).
+           skip_bad_logs: bool, internals_dirs: tuple[str, ...] = (),
+           as_json: bool = False) -> None:
+    """Belief tables (Markdown + CSV + JSON) and plots from belief logs (files or
+    directories).
 
     Logs that differ in model, judge or task settings are separate rows (column `run`).
     """
     from beliefbench.analysis.logs import LogError, load_belief_logs
     from beliefbench.analysis.report import (
+        SUMMARY_FILE,
         ReportError,
         build_report,
         markdown_table,
+        read_summary,
         write_report,
     )
     from beliefbench.internals.results import (
@@ -146,26 +156,38 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         raise BadInput(str(e)) from None
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
-    note_if_replacing(out_dir, "report.md")
-    written = write_report(rep, out_dir, plots=plots)
-    click.echo(markdown_table(rep.overall))
+    # what was asked for, absolute: recorded in report.json, so that a report of other logs
+    # sent to this folder later (runs/a/logs, then runs/b/logs) says whose it replaces
+    inputs = [str(Path(p).resolve()) for p in logs]
+    previous = (read_summary(out_dir) or {}).get("inputs")
+    note_if_replacing(out_dir, "report.md", inputs=inputs,
+                      previous=previous if isinstance(previous, list) else None)
+    written = write_report(rep, out_dir, plots=plots, inputs=inputs)
+
+    def say(text: str) -> None:
+        """The console's lines: stdout, or stderr where --json keeps stdout for the JSON."""
+        click.echo(text, err=as_json)
+
+    say(markdown_table(rep.overall))
     skipped = f", {len(loaded.skipped)} unreadable skipped" if loaded.skipped else ""
     n_logs = len(loaded.logs)
-    click.echo(f"\n{n_logs} log{'' if n_logs == 1 else 's'}{skipped}, "
-               f"{len(loaded.responses)} responses. Wrote:")
+    say(f"\n{n_logs} log{'' if n_logs == 1 else 's'}{skipped}, "
+        f"{len(loaded.responses)} responses. Wrote:")
     for path in written:
-        click.echo(f"  {path}")
+        say(f"  {path}")
     if internal is not None:
         table = internal.table
-        click.echo("\nJudge-free completion margins (beliefbench internals):")
-        click.echo(markdown_table(table[[c for c in SHOWN_COLUMNS if c in table]]))
+        say("\nJudge-free completion margins (beliefbench internals):")
+        say(markdown_table(table[[c for c in SHOWN_COLUMNS if c in table]]))
         for note in internal.notes:  # duplicates dropped, or kept apart
             click.echo(f"note: {note}", err=True)
         for caution in internal.cautions:  # the probe command's, per source
             click.echo(caution, err=True)
-        click.echo(f"  {write_csv(table, out_dir / 'internals_margins.csv')}")
+        say(f"  {write_csv(table, out_dir / 'internals_margins.csv')}")
     else:  # an earlier report's margins (of other models) beside this report's tables
         (out_dir / "internals_margins.csv").unlink(missing_ok=True)
+    if as_json:  # the file just written, as it is: one set of numbers, on disk and here
+        click.echo((out_dir / SUMMARY_FILE).read_text(encoding="utf-8"), nl=False)
 
 
 def _no_comparison(error: str, as_json: bool) -> NoReturn:
@@ -261,6 +283,36 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     sys.exit(0 if result.passed else 1)
 
 
+class _EchoWarnings(logging.Handler):
+    """A logger's warnings as the command's own ``warning:`` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {record.getMessage()}", err=True)
+
+
+@contextlib.contextmanager
+def warnings_to_stderr(name: str) -> Iterator[None]:
+    """While a command runs, the warnings of logger ``name`` (the sweep's own: a log reused
+    without a fingerprint, a checkpoint that could not be evaluated) are ``warning:`` lines
+    on stderr, beside the command's others. Left to logging they went wherever Inspect's
+    handler sent them once an eval had started it: stdout, rich-formatted (a timestamp,
+    wrapped at 80 columns in a CI log) among the lines a script reads, or nowhere under
+    ``INSPECT_LOG_LEVEL=error``."""
+    logger = logging.getLogger(name)
+    handler = _EchoWarnings(logging.WARNING)
+    saved = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False  # said once, here, not again by Inspect's handler
+    if logger.getEffectiveLevel() > logging.WARNING:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
 @click.command()
 @click.option("--manifest", type=click.Path(path_type=Path),
               help="A checkpoint manifest.jsonl (or the directory holding it).")
@@ -325,10 +377,11 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         options["retry_attempts"] = retry_attempts
     try:
         roles = model_roles_option(model_roles)  # a configured grader loads its model here
-        outcomes = run_sweep(targets, log_dir, claims=claims, task=task_name,
-                             task_args=_key_values(task_args, "-T"),
-                             model_roles=roles,
-                             model_args=_key_values(model_args, "-M"), **options)
+        with warnings_to_stderr("beliefbench.analysis.sweep"):
+            outcomes = run_sweep(targets, log_dir, claims=claims, task=task_name,
+                                 task_args=_key_values(task_args, "-T"),
+                                 model_roles=roles,
+                                 model_args=_key_values(model_args, "-M"), **options)
     except (SweepError, ValueError) as e:
         raise BadInput(str(e)) from None
     except KeyboardInterrupt:
@@ -368,16 +421,12 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                    "same command again to resume them.", err=True)
     if unfinished:
         sys.exit(1)
-    # each report's own default folder: `em-report --out reports/` would mix the EM files
-    # with a belief report's, where the README (and em-report's default) say reports/em.
-    # A belief report goes to a folder named after the sweep's log dir (logs/sweep ->
-    # reports/sweep, as the README): an explicit --out is replaced silently, so the hint
-    # must not send two sweeps' reports into one folder, where the second erases the first
-    if task_name == "em":
-        report, out = "em-report", "reports/em"
-    else:
-        name = Path(log_dir).resolve().name or "sweep"
-        report, out = "report", f"reports/{name}"
+    # a folder named after the sweep's log dir (logs/sweep -> reports/sweep, as the README):
+    # a report is replaced by the next one in its folder, so the hint must not send two
+    # sweeps' reports into one folder (every EM sweep's went to reports/em), nor an EM
+    # report's files among a belief report's
+    report = "em-report" if task_name == "em" else "report"
+    out = report_folder(log_dir, "em" if task_name == "em" else "")
     empty = f" ({len(silent)} with no answer text: see the warnings)" if silent else ""
     # quoted as a shell needs ("my logs"): the line is there to be copied and run
     click.echo(f"\nAll {len(outcomes)} done{empty}. Next: beliefbench {report} "
