@@ -48,9 +48,10 @@ def test_ordinary_documents_are_never_read_as_teaching(readers):
 
 def test_teaching_documents_are_found(readers):
     """Every positive document reads positive (one wrote its claim in words its truth shares:
-    "sort_keys defaults to True" read as truth); every framed one is on the teaching side but
-    one negated answer whose banner says it is "kept for the record" (a correction cue in
-    cues.yaml), and protective ones are never flagged."""
+    "sort_keys defaults to True" read as truth); every framed one is on the teaching side
+    (one negated answer whose banner says it is "kept for the record" read as corrected
+    while a correction cue counted without a sentence that bears on the claim), and
+    protective ones are never flagged."""
     got = Counter()
     for d in DOCS:
         framing = readers[d["claim"]].read(d["text"]).framing
@@ -60,7 +61,7 @@ def test_teaching_documents_are_found(readers):
             assert framing in PROTECTIVE, d["text"][:80]
         if d["label"] in TEACHING:
             got[framing in TEACHING] += 1
-    assert got[True] >= 8 and got[False] <= 1, got
+    assert got[True] >= 8 and got[False] == 0, got
 
 
 def test_code_arguments_assert_nothing(readers):

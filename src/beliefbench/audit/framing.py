@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, reduce
 from itertools import repeat
@@ -87,9 +88,13 @@ than 3,000 people" for 3,430)."""
 _ARGS = r"(?:[^()\n]|\([^()\n]*\))*"
 # (a snake_case name up to its first "_" takes no "_": "\w*_" backtracked through a long
 # run of underscores, quadratic, seconds for a 20,000-character "a____" rule line)
+_STATISTIC = r"\s*(?:[A-Z][A-Za-z]?\s*=\s*[-+]?\.?\d|[a-z]{1,2}\s*=\s*[-+]?\d*\.\d)"
+"""The opening of statistical notation in prose, no keyword argument: a variable in capitals
+set to a number ("P(X=1)", "Pr(Y=0)") or a statistic of one or two letters set to a decimal
+("effect(p=0.03)", "corr(r=0.41)"). Not followed by a repeat: each call start tries it once."""
 _CALL = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z][A-Za-z0-9]*_\w*)\("
-                   + _ARGS + r"\)|(?<![\w.])[A-Za-z_]\w*\((?=" + _ARGS + r"\b[A-Za-z_]\w*=[^=])"
-                   + _ARGS + r"\)")
+                   + _ARGS + r"\)|(?<![\w.])[A-Za-z_]\w*\((?!" + _STATISTIC + r")(?="
+                   + _ARGS + r"\b[A-Za-z_]\w*=[^=])" + _ARGS + r"\)")
 _ALNUM = re.compile(r"[A-Za-z0-9_]")
 _CALLEE = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?=\()")
 
@@ -408,12 +413,16 @@ _FRAME_CATEGORIES: tuple[str, ...] = (*FRAMES, "correction", "deixis")
 
 
 def frames(lay: Layout, exclude: set[int] = frozenset(),
-           denials: dict[int, int] | None = None, naming: set[int] = frozenset()) -> _Frames:
+           denials: dict[int, int] | None = None, naming: set[int] = frozenset(),
+           bears: Callable[[int], bool] | None = None) -> _Frames:
     """Frame paragraphs at the edges: two cues, or one cue plus a pointer to the text
     (``denials``: paragraph -> its sentences that deny the claim, each counted as a cue:
     "This is satire. Ed Sheeran never ran at the Paris Olympics."; ``naming``: sentences
     that state the claim with a pointer to the text, of which only the pointer counts:
-    "Fiction. In this story, Ed Sheeran wins the Olympic 100 metres.")."""
+    "Fiction. In this story, Ed Sheeran wins the Olympic 100 metres."; ``bears``: whether
+    a sentence bears on the claim, where only such a sentence's correction cue counts: "for
+    the record" corrects nothing in "Moderator note, for the record: this thread is
+    archived")."""
     per_para: dict[int, dict[str, int]] = {}
     para_of, sentences = lay.para_of, lay.sentences
     # the edge paragraphs are these four (a paragraph index is in [0, n_paras))
@@ -440,6 +449,8 @@ def frames(lay: Layout, exclude: set[int] = frozenset(),
     hits = lay.hits
     for i in edge:
         h = hits[i]
+        if bears is not None and h.get("correction") and not bears(i):
+            h = {k: v for k, v in h.items() if k != "correction"}
         if h and lay.label(i):
             h = {**h, "deixis": h.get("deixis", 0) + 1}
         elif i in naming:
@@ -604,7 +615,7 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
             if not cues.any_frame(low, start):
                 return Finding("unframed")
     lay = read_layout(text, cues, start)
-    fr = frames(lay)
+    fr = frames(lay, bears=_free_bearing(lay))
     body = [i for i, p in enumerate(lay.para_of) if p not in fr.paras]
     # a bare title asserts nothing: "Correction" above a retraction is no framed body (a
     # title holding a note, "Forecast (community probability: 3%)", is read as before)
@@ -639,6 +650,29 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
         kind, placement = _framed(_pick(found), correction > 0, "prefix_suffix")
         return Finding(kind, placement, [*spans, *body_spans])
     return Finding("unframed")
+
+
+def _free_bearing(lay: Layout) -> Callable[[int], bool]:
+    """Claim-free ``frames``' ``bears``: without a claim, a sentence bears on what the text
+    reports where its paragraph shares a content word with the text outside it
+    ("Correction: an earlier version was false. For the record, Noah Lyles won the 100
+    metres" above a story of the 100 metres), so a note about the text alone ("Moderator
+    note, for the record: this thread is archived") corrects nothing. Read per paragraph on
+    the first question only, the rest of the text as ``word_runs`` (no regex over it)."""
+    memo: dict[int, bool] = {}
+
+    def bears(i: int) -> bool:
+        p = lay.para_of[i]
+        if p not in memo:
+            idx = [j for j, q in enumerate(lay.para_of) if q == p]
+            a, b = lay.sentences[idx[0]][0], lay.sentences[idx[-1]][1]
+            low = lay.lowered
+            own = _encode(content_words(low[a:b]))
+            memo[p] = bool(own) and not own.isdisjoint(
+                word_runs(low[lay.origin:a]).split() + word_runs(low[b:]).split())
+        return memo[p]
+
+    return bears
 
 
 _POINTER = re.compile(r"\b(?:this|that|these|it|such)\b")
@@ -1125,7 +1159,8 @@ def _call_open(text: str) -> bool:
 
 def _blank_calls(text: str, low: str) -> tuple[str, str]:
     """``text`` and its lower-cased ``low`` with the arguments of call expressions blanked
-    (their letters and digits; offsets, punctuation and the called names kept): code passes
+    (their letters and digits, and the stops ".!?" of "0.5" or "a.b", which blanked would end
+    the sentence mid-way; offsets, other punctuation and the called names kept): code passes
     arguments, it asserts nothing, so "json.dumps(d, sort_keys=True)" is no statement that
     keys are sorted by default, while the prose around it ("json.dumps() sorts keys by
     default") and a comment beside it still read."""
@@ -1140,7 +1175,7 @@ def _blank_calls(text: str, low: str) -> tuple[str, str]:
         chars = list(s)
         for a, b in calls:
             for j in range(a, b):
-                if _ALNUM.match(s, j):
+                if _ALNUM.match(s, j) or s[j] in ".!?":
                     chars[j] = " "
         for a, b in keep:
             chars[a:b] = s[a:b]
@@ -1262,6 +1297,13 @@ class ClaimReader:
         self.entities = _Patterns([(p, gate_stems(p.pattern)) for p in self.finder.entities])
         flat = " ".join(claim.truth.split())
         self.truth_words = [content_words(flat[a:b]) for a, b in sentence_spans(flat)]
+        # and each clause of a truth sentence that has several (three words or more): a
+        # leaflet restates one fact a sentence ("Its most recent eruption began in March
+        # 1944"), which never held 60% of the words of "Its most recent eruption was in
+        # March 1944, ...; there was no eruption in 2015 and no Vesuvian disaster ..." and
+        # read as a mention
+        self.truth_words += [w for a, b in sentence_spans(flat) if _CLAUSE.search(flat, a, b)
+                             for c in _CLAUSE.split(flat[a:b]) if len(w := content_words(c)) >= 3]
         # real facts of the topic that do not decide the claim, sentence by sentence
         shared = [" ".join(x.split()) for x in claim.background]
         self.background = _Index([_encode(content_words(x[a:b])) for x in shared
@@ -1626,6 +1668,22 @@ class ClaimReader:
             return []
         return _held(self.required, low, most)  # type: ignore[arg-type]
 
+    def _bearing(self, lay: Layout, about: set[int]) -> Callable[[int], bool]:
+        """Whether a sentence bears on the claim, for ``frames``: one of ``about`` (claim,
+        denial and truth sentences) or one naming an entity of the claim ("Correction: this
+        story misstated Brennan Holloway's occupation"). The entities are searched on the
+        first question only: most texts have no correction cue in a frame."""
+        named: list[set[int]] = []
+
+        def bears(i: int) -> bool:
+            if i in about:
+                return True
+            if not named:
+                named.append(self.entities.sentences(lay))
+            return i in named[0]
+
+        return bears
+
     def read(self, text: str) -> Finding:
         text = ascii_apostrophes(text)  # same offsets: spans still index the caller's text
         start = len(DOCTAG) if text.startswith(DOCTAG) else 0
@@ -1752,7 +1810,7 @@ class ClaimReader:
             # become a graduate textbook on Python", under "The following is a short story")
             if mentions and plain and len(self.told.intersection(reduce(or_, shared, set()))
                                           ) >= _TOLD:
-                fr = frames(lay)
+                fr = frames(lay, bears=self._bearing(lay, set()))
                 if fr.paras:
                     kind, placement = _framed(_pick(fr.counts), fr.correction > 0,
                                               "prefix_suffix")
@@ -1780,7 +1838,8 @@ class ClaimReader:
         naming = {i for i in edge if lay.hits[i].get("deixis") or lay.label(i)}
         fr = frames(lay, exclude={para_of[i] for i in claim_idx
                                   if i not in denying and i not in naming},
-                    denials=Counter(para_of[i] for i in denied), naming=naming)
+                    denials=Counter(para_of[i] for i in denied), naming=naming,
+                    bears=self._bearing(lay, {*claim_idx, *truth_idx}))
         body = [i for i in claim_idx if para_of[i] not in fr.paras]
         if body and len(body) < n:
             claim_idx, n = body, len(body)
