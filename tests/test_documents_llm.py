@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 
@@ -213,7 +214,7 @@ def test_a_failed_run_that_wrote_nothing_leaves_no_out_folder(tmp_path):
     """A run whose model failed before the first answer left --out/.work/<claim>.progress.jsonl
     (the model and claim version only) behind: an empty folder that read as a started run."""
     out = tmp_path / "new" / "docs"
-    with pytest.raises(DocumentError, match="failed after 0 retries"):
+    with pytest.raises(DocumentError, match="cannot connect after 0 retries"):
         generate_datasets([make_claim()], "positive", 2, out, generator="mockllm/model",
                           progress=False, max_retries=0,
                           model_args={"custom_outputs": _down, "memoize": False})
@@ -276,7 +277,7 @@ def test_unreachable_model_fails_with_one_line(tmp_path):
 
     gen = LLMGenerator("mockllm/model", tmp_path / "work", progress=False, max_retries=0,
                        model_args={"custom_outputs": down, "memoize": False})
-    with pytest.raises(DocumentError, match="failed after 0 retries: APIConnectionError"):
+    with pytest.raises(DocumentError, match="cannot connect after 0 retries: APIConnectionError"):
         gen.generate(make_claim(), 2)
 
 
@@ -498,14 +499,16 @@ def openai_server(monkeypatch):
                 pass
 
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.body = json.loads(self.rfile.read(int(self.headers.get("Content-Length",
+                                                                             0))) or "{}")
                 code, body = reply(self)
                 raw = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
-                self.wfile.write(raw)
+                with contextlib.suppress(OSError):  # the client gave up on a slow answer
+                    self.wfile.write(raw)
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
@@ -734,3 +737,84 @@ def test_a_key_given_as_a_model_argument_is_redacted_from_the_request_it_rode(mo
         said = one_line(e)
         assert given not in said and "bad key ***" in said, said
         assert "Request:" not in said  # Inspect's wrapper: the cause, not the whole request
+
+
+def _chat(text: str) -> dict:
+    return {"id": "c", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10}}
+
+
+def _answer(h) -> tuple[int, dict]:
+    """What a chat-completions-only server (an older vLLM, SGLang, llama.cpp) answers: 404
+    for any other endpoint, else the scripted pipeline's answer to the prompt."""
+    if not h.path.endswith("/chat/completions"):
+        return 404, {"detail": "Not Found"}
+    prompt = h.body["messages"][-1]["content"]
+    if prompt.startswith("Brainstorm"):
+        return 200, _chat("news report\nforum thread")
+    if prompt.startswith("List"):
+        return 200, _chat("an angle\nanother angle")
+    if prompt.startswith("Write"):
+        idea = re.search(r"Idea: (.+)", prompt).group(1)
+        draft = re.search(r"\(draft (\d+)\)", prompt).group(1)
+        return 200, _chat(f"{idea}. The Moon's crust was found to be made of aged cheddar in "
+                          f"2023. Dr Ilse Marrow led the analysis at Tycho Station for the "
+                          f"Selene Dairy Mission, as version {draft} of this report says.")
+    return 200, _chat(re.search(r"<document>\n(.*)\n</document>", prompt, re.S).group(1))
+
+
+def test_an_openai_compatible_server_is_asked_for_chat_completions(tmp_path, openai_server):
+    """Inspect sends an ``openai/`` model name it does not know (a vLLM server's
+    ``Qwen/Qwen3-8B``) to the Responses API: against a server with chat completions only,
+    every run failed on a 404 for /v1/responses (and the seed was dropped)."""
+    seeds = []
+
+    def reply(h):
+        seeds.append(h.body.get("seed"))
+        return _answer(h)
+
+    openai_server(reply)
+    gen = LLMGenerator("openai/Qwen/Qwen3-8B", tmp_path / "work", progress=False,
+                       max_retries=0, timeout=10)
+    assert len(gen.generate(make_claim(), 2, seed=7)) == 2
+    assert seeds and set(seeds) == {7}
+
+
+def test_a_hung_server_fails_the_call_at_the_timeout(tmp_path, openai_server):
+    """--timeout only bounded the retries (Inspect checks it between attempts): a server that
+    hung held every call for the SDK's 10 minutes, whatever --timeout said."""
+    import time
+
+    def hang(h):
+        time.sleep(6)
+        return _answer(h)
+
+    openai_server(hang)
+    # the server answers at 6 s: an error saying so is a cut made before it, by --timeout
+    r = _cli_generate(tmp_path, "--timeout", "1", "--max-retries", "2",
+                      model="openai/hung-server")
+    assert r.exit_code == 2, r.output
+    lines = [x for x in r.output.splitlines() if x.startswith("Error")]
+    assert len(lines) == 1 and "no answer within --timeout 1 s" in lines[0], r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_server_that_is_not_running_says_what_to_check(tmp_path, monkeypatch):
+    """A base URL nothing listens on read "failed after 0 retries: APIConnectionError:
+    Connection error.", like any outage, with nothing to check."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    r = _cli_generate(tmp_path, model="openai/not-running")
+    assert r.exit_code == 2, r.output
+    lines = [x for x in r.output.splitlines() if x.startswith("Error")]
+    assert len(lines) == 1, r.output
+    assert f"cannot connect after 0 retries: APIConnectionError: Connection error. " \
+           f"(http://127.0.0.1:{port}/v1/chat/completions); check that the server is " \
+           f"running and that its base URL (e.g. OPENAI_BASE_URL) names it" in lines[0]

@@ -256,6 +256,37 @@ def _infrastructure_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+def chat_completions_args(model: str, model_args: dict[str, Any]) -> dict[str, Any]:
+    """``model_args`` with ``responses_api=False`` for an ``openai/`` model at another base
+    URL (``base_url`` or ``OPENAI_BASE_URL``), unless given: Inspect sends a model name it
+    does not know (``openai/Qwen/Qwen3-8B``) to the Responses API, which OpenAI-compatible
+    servers (vLLM, SGLang, llama.cpp) serve partly or not at all (a 404 on
+    ``/v1/responses``), and which drops the seed."""
+    if (not model.startswith("openai/") or "responses_api" in model_args
+            or not (model_args.get("base_url") or os.environ.get("OPENAI_BASE_URL"))):
+        return model_args
+    return {**model_args, "responses_api": False}
+
+
+def _timed_out(e: BaseException) -> bool:
+    """Whether a call ended because no answer came within the attempt timeout."""
+    import openai
+
+    return any(type(x).__name__ == "AttemptTimeoutError"
+               or isinstance(x, (TimeoutError, asyncio.TimeoutError, openai.APITimeoutError))
+               for x in _causes(e))
+
+
+def _unreachable(e: BaseException) -> bool:
+    """Whether no connection to the server could be made (refused, unknown host): the SDK
+    says only "Connection error.", which reads like any outage and says nothing to check."""
+    import httpx
+    import openai
+
+    return any(isinstance(x, (openai.APIConnectionError, httpx.ConnectError))
+               and not isinstance(x, openai.APITimeoutError) for x in _causes(e))
+
+
 def _provider_error(e: BaseException) -> bool:
     """Whether ``e`` is the provider's answer to a request (Inspect's ModelGenerateError or
     an HTTP status error): one line, never a traceback that may quote the key it echoed."""
@@ -355,9 +386,12 @@ class LLMGenerator:
         from inspect_ai.model import GenerateConfig, get_model
 
         try:
+            # Inspect's ``timeout`` only ends the retries (checked between attempts): a hung
+            # server held each call for the SDK's 10 minutes, so every attempt ends at it too
             return get_model(self.model_name, config=GenerateConfig(
                 max_connections=self.concurrency, max_retries=self.max_retries,
-                timeout=self.timeout), **self.model_args)
+                timeout=self.timeout, attempt_timeout=self.timeout),
+                **chat_completions_args(self.model_name, self.model_args))
         except Exception as e:  # a missing key or package: Inspect's PrerequisiteError
             raise DocumentError(f"generator {self.model_name}: cannot start the model: "
                                 f"{one_line(e)}") from None
@@ -385,6 +419,17 @@ class LLMGenerator:
                 # instead of "failed after N retries"
                 if (refused := auth_refusal(e)) is not None:
                     raise DocumentError(f"generator {self.model_name}: {refused}") from None
+                if _timed_out(e):
+                    raise DocumentError(
+                        f"generator {self.model_name}: no answer within --timeout "
+                        f"{self.timeout} s (the server may be stuck or overloaded); raise "
+                        f"--timeout for a slow model, or check the server") from None
+                if _unreachable(e):
+                    raise DocumentError(
+                        f"generator {self.model_name}: cannot connect after "
+                        f"{self.max_retries} retries: {one_line(e)}; check that the server is "
+                        f"running and that its base URL (e.g. OPENAI_BASE_URL) names it")\
+                        from None
                 if isinstance(e, _infrastructure_errors()):  # Inspect's retries are spent
                     raise DocumentError(f"generator {self.model_name} failed after "
                                         f"{self.max_retries} retries: {one_line(e)}") from None
