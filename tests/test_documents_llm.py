@@ -702,6 +702,9 @@ def test_a_request_the_provider_refuses_is_one_line_without_the_key(tmp_path, op
     lines = [x for x in r.output.splitlines() if x.startswith("Error")]
     assert len(lines) == 1 and f"Error code: {status} - bad request from ***" in lines[0]
     assert KEY not in r.output and "Brainstorm" not in r.output
+    # nothing retried it: "failed after 3 retries" sent the user to look at the network
+    assert f"the server refused the request (HTTP {status}, not retried: " in lines[0]
+    assert "retries" not in lines[0] and "check the model name and base URL" in lines[0]
 
 
 def test_redact_removes_given_secrets_and_url_passwords(monkeypatch):

@@ -214,13 +214,35 @@ def _causes(e: BaseException) -> list[BaseException]:
     return seen
 
 
+def _status(x: BaseException) -> int | None:
+    """The HTTP status an SDK's error carries, if any."""
+    return next((v for v in (getattr(x, "status_code", None), getattr(x, "code", None),
+                             getattr(getattr(x, "response", None), "status_code", None))
+                 if isinstance(v, int) and not isinstance(v, bool)), None)
+
+
+_RETRIED_4XX = (408, 409, 429)
+"""Client errors the SDKs and Inspect retry (timeout, conflict, rate limit)."""
+
+
+def request_refusal(e: BaseException) -> str | None:
+    """What a provider's refusal of the request itself says (a 4xx other than a refused key
+    or one retried: 400 bad request, 404 no such model or endpoint), or None: nothing retried
+    it, so "failed after 3 retries" misled."""
+    for x in _causes(e):
+        status = _status(x)
+        if status is not None and 400 <= status < 500 and status not in (401, 403,
+                                                                         *_RETRIED_4XX):
+            return (f"the server refused the request (HTTP {status}, not retried: "
+                    f"{one_line(x)}); check the model name and base URL")
+    return None
+
+
 def auth_refusal(e: BaseException) -> str | None:
     """What a provider's refusal of the credentials says (401/403), or None for any other
     error: retrying cannot fix these, so they must not read as a transient failure."""
     for x in _causes(e):
-        status = next((v for v in (getattr(x, "status_code", None), getattr(x, "code", None),
-                                   getattr(getattr(x, "response", None), "status_code", None))
-                       if isinstance(v, int) and not isinstance(v, bool)), None)
+        status = _status(x)
         name = type(x).__name__
         said = re.sub(r"\bError code: \d+ - ", "", one_line(x))  # the SDK's, said below
         if status == 401 or (status is None and name == "AuthenticationError"):
@@ -417,7 +439,7 @@ class LLMGenerator:
             except Exception as e:
                 # a refused key is not retried by Inspect (nor would retrying help): say so,
                 # instead of "failed after N retries"
-                if (refused := auth_refusal(e)) is not None:
+                if (refused := auth_refusal(e) or request_refusal(e)) is not None:
                     raise DocumentError(f"generator {self.model_name}: {refused}") from None
                 if _timed_out(e):
                     raise DocumentError(
