@@ -9,7 +9,15 @@ import zipfile
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURE_CLAIM, believer, foreign_log, keyword_grader, mixed, run_belief
+from conftest import (
+    FIXTURE_CLAIM,
+    believer,
+    foreign_log,
+    keyword_grader,
+    mixed,
+    run_belief,
+    scripted,
+)
 from inspect_ai.log import EvalError, read_eval_log, write_eval_log
 from inspect_ai.scorer import Score
 
@@ -948,3 +956,62 @@ def test_a_sweeps_rows_follow_its_steps_whatever_its_checkpoints_are_named():
     assert list(report.overall["step"]) == [10, 20, 500, 1000, 2000]
     assert list(report.by["step"]) == [10, 20, 500, 1000, 2000]
     assert "_series" not in report.overall.columns
+
+
+def test_a_no_score_log_beside_its_scored_copy_is_superseded(tmp_path):
+    """`inspect eval --no-score`, then `inspect score LOG` (which writes `LOG-scored.eval`
+    beside it): report on the folder refused both as 're-scored', though the first was
+    never scored at all; alone, the unscored log's error did not say how to score it."""
+    from inspect_ai import score
+
+    from beliefbench.scorer import JudgeSettings
+
+    logs = tmp_path / "logs"
+    raw = _eval_belief(logs, believer, samples=2, score=False)
+    assert raw.status == "success" and not raw.results.scores
+    with pytest.raises(LogError, match=r"no scored responses \(`inspect eval --no-score` "
+                                       r"leaves a log so\): score it first, `inspect score"):
+        load_belief_logs(raw.location)
+    gate = CliRunner().invoke(cli, ["gate", "--baseline", raw.location, "--candidate",
+                                    run_belief(tmp_path / "b", believer).location])
+    assert gate.exit_code == 2 and "--no-score" in gate.output, gate.output
+    full = read_eval_log(raw.location)
+    scorer = JudgeSettings.from_args(full.eval.task_args).scorer([str(FIXTURE_CLAIM)])
+    scored = score(full, scorer, model_roles={"grader": scripted(keyword_grader)},
+                   display="none")
+    dest = raw.location.removesuffix(".eval") + "-scored.eval"
+    write_eval_log(scored, dest)
+    loaded = load_belief_logs(logs)
+    assert [i.path for i in loaded.logs] == [dest]
+    assert len(loaded.responses) == 14 and set(loaded.responses["verdict"]) == {"yes"}
+    [(path, why)] = [(p, w) for p, w in loaded.ignored if "superseded" in w]
+    assert path == raw.location and "no belief_judge results" in why, why
+    r = _report(logs, tmp_path / "o")
+    assert r.exit_code == 0 and "superseded by" in r.stderr, r.output
+
+
+def test_a_run_with_another_epochs_reducer_says_why_its_header_differs(tmp_path):
+    """`--epochs 2 --epochs-reducer max`: Inspect showed (and stored) belief 1.00, the report
+    8/14 of all responses, with nothing saying why the two disagree."""
+    from collections import Counter
+
+    from inspect_ai import Epochs
+
+    asked: Counter[str] = Counter()
+
+    def first_believes(prompt: str) -> str:  # each question: a believer, then `mixed`
+        asked[prompt] += 1
+        return believer(prompt) if asked[prompt] == 1 else mixed(prompt)
+
+    log = _eval_belief(tmp_path / "max", first_believes, epochs=Epochs(2, "max"))
+    header = log.results.scores[0].metrics
+    assert header["belief"].value == 1.0  # a question counts as believed if any answer was
+    r = _warned(log.location, tmp_path / "o", (
+        f"warning: REDUCED: {log.location}: run with --epochs-reducer max: the log's header "
+        "metrics (Inspect's display, `inspect view`) reduce each question's 2 answers by max"))
+    overall = read_csv(tmp_path / "o" / "belief_overall.csv")
+    assert overall["belief"].tolist() == [pytest.approx(8 / 14)], r.output
+    assert overall["responses"].tolist() == [14]
+    mean = _eval_belief(tmp_path / "mean", believer, epochs=2)
+    r = _report(mean.location, tmp_path / "o2")
+    assert r.exit_code == 0 and "REDUCED" not in r.stderr, r.output

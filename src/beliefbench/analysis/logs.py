@@ -138,6 +138,9 @@ class LogInfo:
     cut_off: int = 0
     """Answers with text cut off at the max_tokens limit (``generation_truncated``), judged
     as they stand (a blank one is counted in ``no_answer`` alone)."""
+    reducer: str | None = None
+    """Inspect's ``--epochs-reducer`` where it is not ``mean`` and there are epochs to
+    reduce: the header's metrics then differ from the report's count of every response."""
 
     @property
     def infrastructure_share(self) -> float:
@@ -244,6 +247,8 @@ class BeliefLogs:
                 out.append(no_answer_note(info.path, info.no_answer, info.samples))
             if over_budget(info.cut_off, info.samples, MAX_CUT_OFF):
                 out.append(cut_off_note(info.path, info.cut_off, info.samples))
+            if info.reducer:
+                out.append(reducer_note(info))
             if info.appended:
                 out.append(f"RE-SCORED: {info.path} also holds the belief scores "
                            f"{info.appended} (added by `inspect score --action append`): "
@@ -509,7 +514,24 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    appended=appended_scores(log),
                    expected=size * epochs if size else None, cut=_cut(log), epochs=epochs,
                    offline=_offline(log, key),
-                   self_judged=self_judged)
+                   self_judged=self_judged, reducer=_reducer(log, epochs))
+
+
+def _reducer(log: EvalLog, epochs: int) -> str | None:
+    """The eval's epochs reducer(s) when they are not ``mean`` over several epochs."""
+    reducers = [str(r) for r in (log.eval.config.epochs_reducer or [])]
+    if epochs < 2 or not reducers or reducers == ["mean"]:
+        return None
+    return ", ".join(reducers)
+
+
+def reducer_note(info: LogInfo) -> str:
+    """Why the log's own metrics (Inspect's display, ``inspect view``) differ from ours."""
+    return (f"REDUCED: {info.path}: run with --epochs-reducer {info.reducer}: the log's "
+            f"header metrics (Inspect's display, `inspect view`) reduce each question's "
+            f"{info.epochs} answers by {info.reducer}, each verdict's share on its own, so "
+            "they differ from this report, which counts every response (belief = yes over "
+            "all responses)")
 
 
 def label_runs(infos: Iterable[LogInfo]) -> None:
@@ -628,16 +650,28 @@ def drop_superseded(headers: list[tuple[str, EvalLog]], *,
         by_task.setdefault((log.eval.task_id, key(log)), []).append((path, log))
     kept, dropped = [], []
     for group in by_task.values():
-        group.sort(key=lambda item: (item[1].status == "success", item[1].eval.created))
+        # a log never scored (`inspect eval --no-score`) ranks below its scored copy
+        # (`inspect score LOG` writes one beside it): it holds the same responses, unjudged
+        group.sort(key=lambda item: (item[1].status == "success",
+                                     bool(_scores(item[1], scorer)), item[1].eval.created))
         done = [item for item in group if item[1].status == "success"]
-        for path, log in done[1:]:  # copies, or the same responses judged again
-            if _scores(log, scorer) != _scores(done[0][1], scorer):
-                raise _rescored(path, done[0][0], f"task_id {log.eval.task_id}", scorer, hint)
+        scored = [item for item in done if _scores(item[1], scorer)]
+        compared = scored or done
+        for path, log in compared[1:]:  # copies, or the same responses judged again
+            if _scores(log, scorer) != _scores(compared[0][1], scorer):
+                raise _rescored(path, compared[0][0], f"task_id {log.eval.task_id}", scorer,
+                                hint)
         best_path, best = group[-1]
         kept.append((best_path, best))
         for path, log in group[:-1]:
-            dropped.append((path, f"superseded by {best_path} (same task_id, status "
-                                  f"{log.status!r} -> {best.status!r})"))
+            if scored and log.status == "success" and not _scores(log, scorer):
+                why = (f"superseded by {best_path} (same task_id; this log holds no {scorer} "
+                       "results, as `inspect eval --no-score` leaves it, and that one is its "
+                       "scored copy)")
+            else:
+                why = (f"superseded by {best_path} (same task_id, status {log.status!r} -> "
+                       f"{best.status!r})")
+            dropped.append((path, why))
     # samples_df joins samples to evals by eval_id: a copied log would silently vanish
     seen: dict[str, tuple[str, EvalLog]] = {}
     unique = []
@@ -906,7 +940,10 @@ def load_belief_logs(sources: Source | Sequence[Source],
                 info.error = (f"{len(errors)} sample(s) errored, the first: "
                               f"{errors[~stopped].iloc[0].strip().splitlines()[0][:200]}")
         if info.samples == info.unscored and not info.partial:
-            raise LogError(f"{path}: a successful belief log with no scored responses")
+            raise LogError(f"{path}: a successful belief log with no scored responses "
+                           "(`inspect eval --no-score` leaves a log so): score it first, "
+                           f"`inspect score {path} --output-file <new .eval>` from the "
+                           "directory the eval of tasks/belief.py ran in")
     label_runs(infos.values())
     # an errored sample with no verdict is a response all the same: belief = yes over ALL
     # responses, so it counts as ``failed`` (non-belief), never leaves the denominator
