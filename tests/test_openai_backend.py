@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -25,13 +27,25 @@ KEY = "sk-test-SECRET-0123456789"
 FT_MODEL = "ft:gpt-4.1-2025-04-14:org::abc123"
 
 
+def _resolved(method: dict | None) -> dict | None:
+    """The job's method as the API states it: each "auto" replaced by the value it chose."""
+    if not method:
+        return method
+    chosen = {"n_epochs": 3, "batch_size": 1, "learning_rate_multiplier": 2.0}
+    hp = {k: chosen.get(k) if v == "auto" else v
+          for k, v in method["supervised"]["hyperparameters"].items()}
+    return {**method, "supervised": {**method["supervised"], "hyperparameters": hp}}
+
+
 class FakeOpenAI:
     """Just the routes the backend uses, with scripted failures to exercise retries."""
 
     def __init__(self, *, fail_upload: int = 1, job_statuses=("queued", "running", "succeeded"),
                  poll_errors: int = 1, error_message: str | None = None,
                  fail_create: int = 0, fail_after_create: int = 0, list_errors: int = 0,
-                 keeps_metadata: bool = True, echo_auth: bool = False) -> None:
+                 keeps_metadata: bool = True, echo_auth: bool = False,
+                 hang_poll: float = 0.0) -> None:
+        self.hang_poll = hang_poll  # seconds each poll of a job waits before answering
         self.echo_auth = echo_auth  # a failed upload's message quotes the key it was sent
         self.fail_upload = fail_upload
         self.fail_create = fail_create
@@ -58,7 +72,7 @@ class FakeOpenAI:
                 "training_file": body.get("training_file", "file-1"),
                 "organization_id": "org", "result_files": [], "seed": body.get("seed", 0),
                 "metadata": body.get("metadata") if self.keeps_metadata else None,
-                "method": body.get("method"),
+                "method": _resolved(body.get("method")),
                 "hyperparameters": {"n_epochs": 1}, "validation_file": None,
                 "fine_tuned_model": FT_MODEL if done else None,
                 "finished_at": 2 if status in ("succeeded", "failed") else None,
@@ -80,7 +94,9 @@ class FakeOpenAI:
                 self.send_header("Content-Length", str(len(raw)))
                 self.send_header("retry-after-ms", "5")
                 self.end_headers()
-                self.wfile.write(raw)
+                # the client may have given up on a hung poll
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(raw)
 
             def _body(self) -> bytes:
                 return self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -126,6 +142,7 @@ class FakeOpenAI:
                 if self.path.startswith("/v1/fine_tuning/jobs/") and job_id in fake.jobs:
                     if job_id in fake.ended:
                         return self._send(200, fake.job(fake.ended[job_id], job_id))
+                    time.sleep(fake.hang_poll)
                     if fake.poll_errors > 0:
                         fake.poll_errors -= 1
                         return self._send(503, {"error": {"message": "busy"}})
@@ -525,3 +542,104 @@ def test_cli_a_key_the_http_client_cannot_send_is_named(serve, data, tmp_path, m
     assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output
     assert KEY not in res.output and "SECRET" not in res.output
     assert fake.requests == [] and not out.exists()
+
+
+def test_a_hung_poll_ends_by_the_deadline_and_says_so(serve, data, tmp_path, monkeypatch,
+                                                       caplog):
+    """A server that holds a poll open used to hold the run for the SDK's 600 s per attempt
+    (an hour with its retries), silent and past ``timeout_hours``."""
+    import beliefbench.finetune.openai_backend as ob
+
+    monkeypatch.setattr(ob, "POLL_TIMEOUT", 0.3)
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("running",), hang_poll=10.0)
+    recipe = Recipe.model_validate({"openai": {"poll_interval": 0.01, "max_poll_interval": 0.02,
+                                               "timeout_hours": 1.0 / 3600}})
+    start = time.monotonic()
+    with caplog.at_level(logging.WARNING), pytest.raises(TrainingFailed, match="did not finish"):
+        train_openai(recipe, data, tmp_path / "out", client=serve(fake), sleep=lambda s: None)
+    assert time.monotonic() - start < 8.0  # not held until the server answers (10 s)
+    assert "no answer within" in caplog.text
+    assert json.loads((tmp_path / "out" / "openai_job.json").read_text())["job_id"] == "ftjob-1"
+
+
+@pytest.mark.parametrize("status", [408, 409])
+def test_a_transient_status_while_polling_is_ridden_out(serve, data, tmp_path, status):
+    """408 and 409 are transient (the SDK retries them when it creates a job): polling gave
+    up on them, leaving a running job behind an exit 1."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=5)  # more than the client's 3 retries
+    handler = fake.handler
+
+    def patched():
+        base = handler()
+
+        class H(base):
+            def _send(self, code: int, body: dict) -> None:
+                super()._send(status if code == 503 else code, body)
+
+        return H
+
+    fake.handler = patched
+    entry = train_openai(RECIPE, data, tmp_path / "out", client=serve(fake), sleep=lambda s: None)
+    assert entry.path == f"openai/{FT_MODEL}" and fake.jobs_created == 1
+
+
+def test_manifest_records_the_hyperparameters_the_job_ran_with(serve, data, tmp_path):
+    """"auto" is the server's choice per dataset: two conditions from one recipe may train
+    for different epochs, and only the job says how many."""
+    train_openai(RECIPE, data, tmp_path / "out", client=serve(FakeOpenAI(poll_errors=0)),
+                 sleep=lambda s: None)
+    [m] = read_manifest(tmp_path / "out")
+    assert m.extra["hyperparameters"] == {"n_epochs": 2, "batch_size": 1,
+                                          "learning_rate_multiplier": 2.0}
+
+
+def test_cli_ctrl_c_while_polling_says_the_job_keeps_running(serve, data, tmp_path):
+    """Ctrl-C stops the client, not the job: the message names the job left training (and
+    billed) and --resume, and --resume then finishes that job without a second upload."""
+    import os
+    import signal
+
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("running",))
+    client = serve(fake)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("openai: {poll_interval: 0.05, max_poll_interval: 0.05}\n")
+    env = {**os.environ, "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": str(client.base_url)}
+    args = [sys.executable, "-c", "from beliefbench.cli import main; main()", "finetune",
+            "--backend", "openai", "--recipe", str(recipe), "--data", str(data),
+            "--out", str(tmp_path / "o")]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    deadline = time.monotonic() + 60
+    while ("GET", "/v1/fine_tuning/jobs/ftjob-1") not in fake.requests:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "job ftjob-1 keeps training" in err and "--resume" in err and KEY not in err
+    fake.statuses = ["succeeded"]
+    res = subprocess.run([*args, "--resume"], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert fake.jobs_created == 1 and fake.requests.count(("POST", "/v1/files")) == 1
+    assert len(read_manifest(tmp_path / "o")) == 1
+
+
+def test_cli_no_connection_names_the_base_url(data, tmp_path, monkeypatch):
+    """The SDK says only "Connection error.": the message names where it tried."""
+    import socket
+
+    import beliefbench.finetune.openai_backend as ob
+    from beliefbench.cli import cli
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(ob, "MAX_RETRIES", 0)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://user:PW-SECRET-42@127.0.0.1:{port}/v1")
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "cpu",
+                                   "--data", str(data), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1, res.output
+    assert f"no connection to http://***@127.0.0.1:{port}/v1" in res.output
+    assert "PW-SECRET-42" not in res.output and KEY not in res.output

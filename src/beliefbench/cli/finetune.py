@@ -63,7 +63,8 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
                 entry = train_openai(recipe, data, out, base=base, resume=resume,
                                      recipe_path=recipe_path, condition=condition, claim=claim)
             except openai.OpenAIError as e:  # retries spent; the job state allows --resume
-                _fail(f"openai: {type(e).__name__}: {str(e).splitlines()[0]}", 1)
+                _fail(f"openai: {type(e).__name__}: {str(e).splitlines()[0]}"
+                      f"{_unreachable_hint(e)}", 1)
             click.echo(f"fine-tuned model: {entry.path}")
             return
         if not base:
@@ -87,11 +88,33 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
     except KeyboardInterrupt:  # before training began, or a second Ctrl-C: nothing saved now
         from beliefbench.finetune.outdir import holds_run
 
+        if backend == "openai":
+            from beliefbench.finetune.openai_backend import interrupted_note
+
+            note = interrupted_note(out)
+            if note:
+                exit_interrupted(note)
         if not holds_run(out):  # set-up: no --resume to advise, and maybe no folder to keep
             exit_interrupted(f"stopped before training began; nothing was saved in {out} "
                              f"(run the same command again)")
         exit_interrupted(f"stopped at once; {out} keeps what was saved before (run the same "
                          f"command with --resume to continue from the last saved state)")
+
+
+def _unreachable_hint(e: Exception) -> str:
+    """Where the client tried to connect, for an error that says only "Connection error."
+    (a wrong or unset OPENAI_BASE_URL, a server not running): nothing else names it."""
+    import os
+
+    import openai
+
+    if not isinstance(e, openai.APIConnectionError) or isinstance(e, openai.APITimeoutError):
+        return ""
+    from beliefbench.documents.llm import redact
+
+    url = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1 (the default)"
+    return (f" (no connection to {redact(url)}: check that the server is running and that "
+            f"OPENAI_BASE_URL names it; the same command run again continues)")
 
 
 def _fail(message: str, code: int) -> None:

@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
 """Client retries (with the SDK's backoff) for each API call before the run fails."""
+POLL_TIMEOUT = 60.0
+"""Seconds each poll of the job may take: a job's status is a few hundred bytes, and the
+SDK's default (600 s, each of its retries again) let a server that hung on a poll hold the
+run silently for an hour, past ``openai.timeout_hours``."""
 TERMINAL = {"succeeded", "failed", "cancelled"}
 RUN_KEY = "beliefbench_run"
 """Job metadata naming the data and settings a job was created for (see ``_run_key``)."""
@@ -109,17 +113,28 @@ def _client():
 
 def poll_job(client, job_id: str, recipe: Recipe,
              sleep: Callable[[float], None] = time.sleep) -> object:
-    """Poll until the job ends, backing off (x1.5, capped); transient API errors are retried."""
+    """Poll until the job ends, backing off (x1.5, capped); transient API errors are retried.
+
+    This loop is the only retry: each poll is sent once and ends within ``POLL_TIMEOUT`` and
+    the deadline (the SDK's retries, each with its own timeout, let a hung server hold the
+    run for an hour without a word, past ``timeout_hours``).
+    """
     import openai
 
     o = recipe.openai
     interval = o.poll_interval
     deadline = time.monotonic() + o.timeout_hours * 3600
     while True:
+        wait = min(POLL_TIMEOUT, max(deadline - time.monotonic(), 0.1))
         try:
-            job = client.fine_tuning.jobs.retrieve(job_id)
-        except (openai.APIConnectionError, openai.RateLimitError,
-                openai.InternalServerError) as e:
+            job = client.with_options(timeout=wait, max_retries=0).fine_tuning.jobs.retrieve(
+                job_id)
+        except openai.APITimeoutError:
+            log.warning("openai: polling %s: no answer within %.3g s (the server may be stuck "
+                        "or overloaded); retrying", job_id, wait)
+        except openai.APIError as e:
+            if not _transient(e):
+                raise
             log.warning("openai: polling %s failed (%s); retrying", job_id, type(e).__name__)
         else:
             log.info("openai: job %s is %s", job_id, job.status)
@@ -305,6 +320,21 @@ def _redact(text: str, client, error: BaseException | None = None) -> str:
     return redact(text, [getattr(client, "api_key", None), *sent])
 
 
+def interrupted_note(out: Path) -> str | None:
+    """What Ctrl-C left of a run whose job was created, or None: stopping the client stops
+    only the polling, while the job trains on (and is billed) on the server."""
+    try:
+        job_id = _read_state(out / JOB_STATE).get("job_id")
+    except FinetuneError:
+        return None
+    if not job_id:
+        return None
+    return (f"stopped polling; job {job_id} keeps training on the server (Ctrl-C does not "
+            f"cancel it, and it is billed): run the same command with --resume to poll it "
+            f"again and write the manifest (a run into another --out would pay for a second "
+            f"job); to stop it, cancel {job_id} on the server")
+
+
 def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str | None = None,
                  resume: bool = False, recipe_path: str | Path | None = None,
                  condition: str | None = None, claim: str | None = None, client=None,
@@ -396,7 +426,10 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
     entry = ManifestEntry(
         path=f"openai/{job.fine_tuned_model}", step=None,
         tokens_seen=getattr(job, "trained_tokens", None), backend="openai", format="api",
-        final=True, extra={"job_id": state["job_id"], "training_file": state["training_file"]},
+        final=True, extra={"job_id": state["job_id"], "training_file": state["training_file"],
+                           # what "auto" became: the server picks per dataset, so two
+                           # conditions' jobs may differ in epochs though one recipe made both
+                           "hyperparameters": _stated_hyperparameters(job)},
         **entry_fields(recipe=recipe, data=data, data_sha256=sha, base_model=model,
                        records=records, recipe_path=recipe_path, condition=condition,
                        claim=claim))
