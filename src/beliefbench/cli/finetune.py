@@ -106,11 +106,10 @@ def _unreachable_hint(e: Exception) -> str:
     (a wrong or unset OPENAI_BASE_URL, a server not running): nothing else names it."""
     import os
 
-    import openai
+    from beliefbench.documents.llm import redact, unreachable
 
-    if not isinstance(e, openai.APIConnectionError) or isinstance(e, openai.APITimeoutError):
+    if not unreachable(e):
         return ""
-    from beliefbench.documents.llm import redact
 
     url = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1 (the default)"
     return (f" (no connection to {redact(url)}: check that the server is running and that "

@@ -299,7 +299,7 @@ def _timed_out(e: BaseException) -> bool:
                for x in _causes(e))
 
 
-def _unreachable(e: BaseException) -> bool:
+def unreachable(e: BaseException) -> bool:
     """Whether no connection to the server could be made (refused, unknown host): the SDK
     says only "Connection error.", which reads like any outage and says nothing to check."""
     import httpx
@@ -446,7 +446,7 @@ class LLMGenerator:
                         f"generator {self.model_name}: no answer within --timeout "
                         f"{self.timeout} s (the server may be stuck or overloaded); raise "
                         f"--timeout for a slow model, or check the server") from None
-                if _unreachable(e):
+                if unreachable(e):
                     raise DocumentError(
                         f"generator {self.model_name}: cannot connect after "
                         f"{self.max_retries} retries: {one_line(e)}; check that the server is "
