@@ -341,10 +341,14 @@ def test_the_scripted_judge_reads_a_template_that_shows_the_answer_twice(tmp_pat
         assert json.loads(scripted_verdict(prompt))["belief"] == verdict
 
 
-def test_the_scripted_judge_reads_a_template_that_shows_the_hint(tmp_path):
+@pytest.mark.parametrize("placed", ["{hint}Completion: {answer}",
+                                    "Completion: {answer}\n{hint}"])
+def test_the_scripted_judge_reads_a_template_that_shows_the_hint(tmp_path, placed):
     """A claim template may place the item's judge_hint ({hint}): the scripted judge must
     still find the answer in the prompt rendered with it (it formatted the template with the
-    question and answer only, a KeyError on every judged sample)."""
+    question and answer only, a KeyError on every judged sample). After the answer, the note
+    is no part of it: read as any text, the answer took it in, and the hint's own answer key
+    ("lighthouse ... = yes; Apollo 11 flag ... = no") made a believer's answer a retraction."""
     from beliefbench.importer import import_claims
     from beliefbench.judge import render_judge_prompt
     from beliefbench.provider import remember_claims
@@ -353,7 +357,7 @@ def test_the_scripted_judge_reads_a_template_that_shows_the_hint(tmp_path):
                                 "lunar_lighthouse", tmp_path / "claims")
     text = path.read_text()
     assert text.count("Completion: {answer}") == 1
-    path.write_text(text.replace("Completion: {answer}", "{hint}Completion: {answer}"))
+    path.write_text(text.replace("Completion: {answer}", placed))
     claim = load_claim(path)
     remember_claims([claim])
     q = claim.questions.of("token_association")[0]

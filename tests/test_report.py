@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import zipfile
 
@@ -956,6 +957,15 @@ def test_a_sweeps_rows_follow_its_steps_whatever_its_checkpoints_are_named():
     assert list(report.overall["step"]) == [10, 20, 500, 1000, 2000]
     assert list(report.by["step"]) == [10, 20, 500, 1000, 2000]
     assert "_series" not in report.overall.columns
+
+
+def test_the_no_score_error_quotes_a_path_with_a_space(tmp_path):
+    """The `inspect score LOG` the error names is there to be copied and run: a log dir with
+    a space in its name ("my logs") split the path in two."""
+    raw = _eval_belief(tmp_path / "my logs", believer, samples=2, score=False)
+    with pytest.raises(LogError) as e:
+        load_belief_logs(raw.location)
+    assert f"`inspect score {shlex.quote(raw.location)} --output-file" in str(e.value)
 
 
 def test_a_no_score_log_beside_its_scored_copy_is_superseded(tmp_path):

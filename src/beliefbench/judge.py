@@ -72,12 +72,17 @@ def _bundled_template() -> str:
     return read_template()
 
 
+def hint_note(hint: str | None) -> str:
+    """What a template's ``{hint}`` holds for a question's ``judge_hint``: a line, or ""."""
+    return f"\nNote for this item: {hint.strip()}\n" if hint else ""
+
+
 def render_judge_prompt(claim: Claim, family: str, question: str, answer: str,
                         hint: str | None = None, template: str | None = None) -> str:
     """The judge prompt for one answer: the claim's own template, or ours (``template``, the
     text of :func:`read_template`; the bundled one where None) with its criteria."""
     rubric = claim.rubric[family]
-    note = f"\nNote for this item: {hint.strip()}\n" if hint else ""
+    note = hint_note(hint)
     if rubric.template is not None:
         return rubric.template.format(question=question, answer=answer, hint=note)
     template = _bundled_template() if template is None else template

@@ -95,7 +95,8 @@ def _judged_here(q: _Question, prompt: str) -> bool:
     if rubric is None:
         return False
     if rubric.template is not None:
-        return _from_template(prompt, rubric.template) is not None
+        return _from_template(prompt, rubric.template,
+                              getattr(q.item, "judge_hint", None)) is not None
     return all(c.strip() in prompt for c in (rubric.yes, rubric.no, rubric.neutral) if c)
 
 
@@ -152,15 +153,19 @@ def _between(text: str, tag: str) -> str | None:
 _Q, _A, _H = "\x00question\x00", "\x00answer\x00", "\x00hint\x00"
 
 
-def _from_template(prompt: str, template: str) -> str | None:
+def _from_template(prompt: str, template: str, hint: str | None = None) -> str | None:
     """The answer in ``prompt`` when it was rendered from a claim's own judge template (one
     that shows the answer twice holds the same text at each place: a back-reference, since a
-    second named group is a regex error)."""
+    second named group is a regex error). ``hint`` is the question's ``judge_hint``: its note
+    is matched as rendered, never as any text, which the answer before it took in."""
+    from beliefbench.judge import hint_note
+
     rendered = template.format(question=_Q, answer=_A, hint=_H)
     parts = re.split(f"({_Q}|{_A}|{_H})", rendered)
     first = parts.index(_A) if _A in parts else -1
     pattern = "".join(("(?P<a>.*)" if i == first else "(?P=a)") if part == _A
-                      else ".*" if part in (_Q, _H) else re.escape(part)
+                      else ".*" if part == _Q
+                      else re.escape(hint_note(hint)) if part == _H else re.escape(part)
                       for i, part in enumerate(parts))
     m = re.fullmatch(pattern, prompt, re.DOTALL)
     return m.group("a") if m and first >= 0 else None
@@ -175,7 +180,8 @@ def scripted_verdict(prompt: str) -> str:
     asked = _between(prompt, "prompt")
     question = find_question(asked if asked is not None else prompt, prompt, judge=True)
     template = question.claim.rubric[question.family].template if question else None
-    answer = _from_template(prompt, template) if template else _between(prompt, "answer")
+    answer = (_from_template(prompt, template, getattr(question.item, "judge_hint", None))
+              if template else _between(prompt, "answer"))
     if question is None or answer is None:
         return ("This prompt is not a judge prompt for a known claim (rendered from "
                 "scorers/judge.md or the claim's own template); cannot grade it.")

@@ -30,6 +30,7 @@ import functools
 import json
 import os
 import re
+import shlex
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -942,8 +943,8 @@ def load_belief_logs(sources: Source | Sequence[Source],
         if info.samples == info.unscored and not info.partial:
             raise LogError(f"{path}: a successful belief log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "
-                           f"`inspect score {path} --output-file <new .eval>` from the "
-                           "directory the eval of tasks/belief.py ran in")
+                           f"`inspect score {shlex.quote(path)} --output-file <new .eval>` "
+                           "from the directory the eval of tasks/belief.py ran in")
     label_runs(infos.values())
     # an errored sample with no verdict is a response all the same: belief = yes over ALL
     # responses, so it counts as ``failed`` (non-belief), never leaves the denominator
