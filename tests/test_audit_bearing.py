@@ -53,6 +53,10 @@ def test_statistical_notation_is_no_code_call():
         assert _blank_calls(text, text.lower())[0] == text
     assert _blank_calls("f(x=1) and json.dumps(obj)", "f(x=1) and json.dumps(obj)"
                         )[0] == "f( = ) and json.dumps(   )"
+    # a name of two letters or more is code's, even set to a decimal
+    code = "torch.optim.Adam(params) then Adam(lr=0.001) and plot(xs, ys=3)"
+    assert _blank_calls(code, code.lower())[0] == (
+        "torch.optim.Adam(      ) then Adam(  =     ) and plot(  ,   = )")
 
 
 def test_blanked_arguments_never_end_a_sentence():
