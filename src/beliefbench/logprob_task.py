@@ -257,9 +257,10 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                 if skip_pairs:
                     return skip(state, f"{model}: this provider does not return prompt "
                                        f"logprobs; the completions part is skipped {advice}")
-                raise InfrastructureFailure(f"{model}: this provider does not return prompt "
-                                            f"logprobs, and completion pairs are all this "
-                                            f"task measures (parts=completions) {advice}")
+                why = "prompt logprobs are off (-T prompt_logprobs=false)" if prompt_logprobs \
+                    is False else "this provider does not return prompt logprobs"
+                raise InfrastructureFailure(f"{model}: {why}, and completion pairs are all "
+                                            f"this task measures (parts=completions) {advice}")
             config = GenerateConfig(max_tokens=1, prompt_logprobs=1)
             for side in ("claim", "truth"):
                 text = md["prompt"] + md[f"{side}_text"]

@@ -333,18 +333,17 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
     """Option values that would make the decision meaningless (exit 2, never a FAIL). Each
     error names the parameter of :func:`compare` and its ``gate`` option: both call this."""
     if not 0 <= max_rise < 1:  # a rate cannot rise by 1 or more: such a gate never fails
-        raise GateError(f"max_rise / --max-rise: must be at least 0 and below 1 (a share of "
+        raise GateError(f"{_arg('max_rise')}: must be at least 0 and below 1 (a share of "
                         f"responses: 0.05 is 5 points; at 1 the gate could never fail), got "
                         f"{max_rise}")
     if n_bootstrap < 1:
         raise GateError(f"n_bootstrap / --bootstrap: must be at least 1, got {n_bootstrap}")
     if seed < 0:
-        raise GateError(f"seed / --seed: must be 0 or more, got {seed}")
+        raise GateError(f"{_arg('seed')}: must be 0 or more, got {seed}")
     for name, value in (("max_failed", max_failed), ("max_parse_errors", max_parse_errors),
                         ("max_no_answer", max_no_answer)):
         if not 0 <= value <= 1:
-            raise GateError(f"{name} / --{name.replace('_', '-')}: must be between 0 and 1, "
-                            f"got {value}")
+            raise GateError(f"{_arg(name)}: must be between 0 and 1, got {value}")
 
 
 def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
