@@ -515,3 +515,77 @@ def test_report_json_names_every_problem_past_the_twenty_printed(tmp_path, claim
     assert report["skipped"]["by_reason"] == {"missing path": 25}
     assert [p["where"] for p in report["skipped"]["problems"]] == [[g] for g in gone]
     assert len(report["skipped"]["examples"]) == 20
+
+
+def test_a_binary_shard_is_one_skip_and_hides_no_other_problem(tmp_path, claim_text):
+    """A binary file in a shard folder was read line by line: hundreds of "not UTF-8"
+    problems, each a distinct message (its bad byte), which filled the 20 lines printed and
+    report.json's kept problems, so the truncated gzip shard beside it (documents lost) was
+    a count by reason, named nowhere. A binary file is one skip now (a gzip shard named as
+    plain JSONL is told its name), and each reason's first place is printed and kept."""
+    import gzip
+    import random
+
+    corpus = tmp_path / "c"
+    _jsonl(corpus / "a.jsonl", [claim_text])
+    rng = random.Random(0)
+    (corpus / "b.jsonl").write_bytes(b"\0" + bytes(rng.randrange(256) for _ in range(20000)))
+    rows = "".join(json.dumps({"text": claim_text}) + "\n" for _ in range(50)).encode()
+    packed = gzip.compress(rows)
+    (corpus / "c.jsonl").write_bytes(packed)
+    (corpus / "d.jsonl.gz").write_bytes(packed[: len(packed) // 2])
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["skipped"]["by_reason"] == {"binary file": 2, "broken compressed file": 1}
+    assert (f"skipped: {corpus / 'b.jsonl'}: binary data (a NUL byte in its first 4 KB), "
+            f"not UTF-8 text; file skipped\n") in output
+    assert f"{corpus / 'c.jsonl'}: binary data" in output
+    assert "file skipped; it is gzip data: name it .jsonl.gz" in output
+    assert f"skipped: {corpus / 'd.jsonl.gz'}: the compressed data is broken" in output
+    summary = (tmp_path / "o" / "summary.md").read_text()
+    assert f"- `{corpus / 'd.jsonl.gz'}: the compressed data is broken" in summary
+    # a text file of binary data is one skip too; a stray NUL in a line skips that line only
+    (corpus / "e.txt").write_bytes(b"PK\x03\x04\0\0")
+    (corpus / "f.jsonl").write_bytes(b'{"text": "a\0b"}\n' + json.dumps(
+        {"text": claim_text}).encode() + b"\n")
+    _, _, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out", str(tmp_path / "o2"))
+    assert report["skipped"]["by_reason"] == {"binary file": 3, "broken compressed file": 1,
+                                              "not JSON": 1}
+    assert report["documents"] == 2
+
+
+def test_every_reason_is_named_however_many_problems_come_first(tmp_path, claim_text):
+    """Lines that are not UTF-8 were one problem per bad byte, and past the 20 printed (200
+    kept in report.json) a later reason was a count only. Such lines are one problem now,
+    the first byte named, and a reason met past the limits still has its first place said
+    and kept."""
+    from beliefbench.audit.sources import PROBLEMS_KEPT
+
+    lines = [json.dumps({"text": claim_text}).encode()]
+    lines += [b'{"text": "caf' + bytes([0x80 + i % 64]) + b'"}' for i in range(100)]
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    gone = [str(tmp_path / f"gone{i:03d}.jsonl") for i in range(PROBLEMS_KEPT + 5)]
+    (tmp_path / "c" / "z.jsonl").write_text('{"text": "x"\n')
+    code, output, report = _audit(*gone, str(tmp_path / "c"), "--claims", "ed_sheeran",
+                                  "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    skipped = report["skipped"]
+    assert skipped["by_reason"] == {"missing path": PROBLEMS_KEPT + 5, "not UTF-8": 100,
+                                    "not JSON": 1}
+    utf8 = [p for p in skipped["problems"] if p["reason"] == "not UTF-8"]
+    assert [(p["count"], p["problem"]) for p in utf8] == [
+        (100, "not UTF-8 (byte 0x80 at offset 13); line skipped")]
+    assert [p["where"] for p in skipped["problems"] if p["reason"] == "not JSON"] == [
+        [f"{tmp_path / 'c' / 'z.jsonl'}:1"]]
+    assert f"skipped: {tmp_path / 'c' / 'a.jsonl'}:2: not UTF-8 (byte 0x80" in output
+    assert f"skipped: {tmp_path / 'c' / 'z.jsonl'}:1: not valid JSON" in output
+    assert any("z.jsonl:1" in e for e in skipped["examples"])
+    skips = Skips()  # merged tallies (a unit each) keep a new reason past the limit too
+    for g in gone:
+        skips.add("missing path", "does not exist", g)
+    other = Skips()
+    other.add("broken compressed file", "cut short", "x.jsonl.gz")
+    skips.merge(other)
+    assert [p["where"] for p in skips.problems.values()][-1] == ["x.jsonl.gz"]

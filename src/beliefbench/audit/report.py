@@ -195,6 +195,12 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
     if report["skipped"]["total"]:
         lines += ["Skipped input by reason: " + ", ".join(
             f"{k} {v}" for k, v in report["skipped"]["by_reason"].items()) + ".", ""]
+        # where: a team reading only this file must find the truncated shard to fetch again
+        examples = report["skipped"].get("examples") or []
+        if examples:
+            lines += ["First places (every reason named; all kept problems in report.json "
+                      "skipped.problems):", ""]
+            lines += [f"- `{e}`" for e in examples] + [""]
     no_id = report.get("rows_without_id") or {}
     if no_id.get("rows"):
         lines += [f"Documents whose row has no id field {no_id['field']!r} (their flags have "

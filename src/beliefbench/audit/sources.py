@@ -147,6 +147,19 @@ class _FirstRows:
             self.say(NoField(self.path, self.rows, dict(self.fields), whole=whole))
 
 
+def first_of_each_reason(problems: Iterable[dict[str, Any]], most: int
+                         ) -> list[dict[str, Any]]:
+    """The first ``most`` problems, then the first problem of each reason none of them has:
+    many problems of one kind (a binary file's lines) must not hide where the others are."""
+    out: list[dict[str, Any]] = []
+    reasons: set[str] = set()
+    for p in problems:
+        if len(out) < most or p["reason"] not in reasons:
+            out.append(p)
+            reasons.add(p["reason"])
+    return out
+
+
 @dataclass
 class Skips:
     """What could not be read, counted by reason and by problem, with the first places of
@@ -185,15 +198,20 @@ class Skips:
     names: what those rows hold instead, so a misspelt --text-field gets a suggestion."""
 
     def add(self, reason: str, problem: str, where: str | None = None, *,
-            repeats: bool = False, no_field: bool = False) -> None:
+            repeats: bool = False, no_field: bool = False, like: str | None = None) -> None:
         """Count a skip: ``problem`` at ``where`` (a file, file:line or file#row; None where
         ``problem`` names its own place). ``repeats``: a problem of lines or rows, kept
-        once with its count and first places, however many lines have it."""
+        once with its count and first places, however many lines have it. ``like``: what
+        makes two such problems one where their messages differ in a detail (the bad byte
+        of a line that is not UTF-8): the first message is kept. Past PROBLEMS_KEPT, the
+        first problem of a reason not yet kept still is, so report.json and the lines said
+        name a place for every reason (one binary file's 700 bad lines hid where a
+        truncated shard was)."""
         self.counts[reason] = self.counts.get(reason, 0) + 1
-        key = problem if repeats or where is None else f"{where}: {problem}"
+        key = (like or problem) if repeats or where is None else f"{where}: {problem}"
         entry = self.problems.get(key)
         if entry is None:
-            if len(self.problems) >= PROBLEMS_KEPT:
+            if len(self.problems) >= PROBLEMS_KEPT and self._has_reason(reason):
                 return
             entry = self.problems[key] = {"reason": reason, "problem": problem, "count": 0,
                                           "where": [], "no_field": no_field}
@@ -223,7 +241,7 @@ class Skips:
         for problem, theirs in other.problems.items():
             mine = self.problems.get(problem)
             if mine is None:
-                if len(self.problems) < PROBLEMS_KEPT:
+                if len(self.problems) < PROBLEMS_KEPT or not self._has_reason(theirs["reason"]):
                     self.problems[problem] = {**theirs, "where": list(theirs["where"])}
                 continue
             mine["count"] += theirs["count"]
@@ -244,15 +262,20 @@ class Skips:
             seen[0] += rows
             seen[1] += chars
 
+    def _has_reason(self, reason: str) -> bool:
+        """Whether a problem of ``reason`` is kept (asked only past PROBLEMS_KEPT)."""
+        return any(p["reason"] == reason for p in self.problems.values())
+
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
     @property
     def examples(self) -> list[str]:
-        """The first place of each of the first ``keep`` problems, as one line each."""
+        """The first place of each of the first ``keep`` problems, as one line each, and
+        past them the first of each reason not yet named (where else it was)."""
         return [f"{p['where'][0]}: {p['problem']}" if p["where"] else p["problem"]
-                for p in list(self.problems.values())[: self.keep]]
+                for p in first_of_each_reason(self.problems.values(), self.keep)]
 
     @property
     def field_in_no_row(self) -> bool:
@@ -757,6 +780,35 @@ def _wide(head: bytes, what: str) -> str | None:
     return None
 
 
+_HEAD = 4096
+"""Bytes at a file's start looked at for binary data."""
+
+_MAGIC = ((b"\x1f\x8b", "gzip", ".jsonl.gz"), (b"\x28\xb5\x2f\xfd", "zstd", ".jsonl.zst"),
+          (b"BZh", "bzip2", ".jsonl.bz2"), (b"\xfd7zXZ\x00", "xz", ".jsonl.xz"),
+          (b"PAR1", "Parquet", ".parquet"))
+"""Formats the audit reads, by their first bytes: a shard named as plain JSONL that is one
+of these is told how to name it."""
+
+
+_CONTROLS = bytes(b for b in range(32) if b not in b"\t\n\r\f")
+"""Control bytes that text does not hold (binary data: about 11% of its bytes)."""
+
+
+def _binary(head: bytes, what: str) -> str | None:
+    """Why a file that starts with ``head`` is skipped whole, where it is binary data: a NUL
+    byte, and control bytes more than 2% of its first bytes (a stray NUL in a JSONL line
+    skips that line only, as before). Read line by line, a binary file gave one skip per
+    line, hundreds of distinct problems that hid every other file's."""
+    head = head[:_HEAD]
+    if b"\0" not in head or _wide(head, what) or \
+            len(head) - len(head.translate(None, _CONTROLS)) <= 0.02 * len(head):
+        return None
+    hint = next((f"; it is {name} data: name it {suffix}" for magic, name, suffix in _MAGIC
+                 if head.startswith(magic)), "")
+    return (f"binary data (a NUL byte in its first {_HEAD // 1024} KB), not UTF-8 text; "
+            f"{what} skipped{hint}")
+
+
 def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
            ) -> Iterator[Doc]:
     lineno = unit.first_line
@@ -764,12 +816,16 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
     first = _FirstRows(unit.path, say) if say is not None and unit.start == 0 else None
     if unit.start:  # a later byte range of a plain file: its first unit says why
         with open(unit.path, "rb") as head:
-            if _wide(head.read(4), "file"):
+            start = head.read(_HEAD)
+            if _wide(start, "file") or _binary(start, "file"):
                 return
     try:
         with open_stream(unit.path) as f:
             if unit.start:
                 f.seek(unit.start)
+            elif binary := _binary(f.peek(_HEAD)[:_HEAD], "file"):
+                skips.add("binary file", binary, unit.path)
+                return
             end = unit.end if unit.end >= 0 else None
             pos = unit.start
             for raw in f:
@@ -809,7 +865,7 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
         row = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
         skips.add("not UTF-8", f"not UTF-8 ({_bad_byte(e)}); line skipped", where,
-                  repeats=True)
+                  repeats=True, like="not UTF-8; line skipped")
         return
     except json.JSONDecodeError as e:
         skips.add("not JSON", f"not valid JSON ({e.msg}); line skipped", where, repeats=True)
@@ -955,6 +1011,9 @@ def _text(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
             continue
         if wide := _wide(data, "file"):
             skips.add("not UTF-8", wide, path)
+            continue
+        if binary := _binary(data, "file"):
+            skips.add("binary file", binary, path)
             continue
         bom = len(_BOM) if data.startswith(_BOM) else 0  # Windows tools write one: no text
         try:

@@ -97,14 +97,17 @@ def _places(where: list[str]) -> str:
 def _say_skips(skips: Skips, most: int = 20) -> None:
     """The first ``most`` problems, each once: its first place in full (as each skip was
     said before), and where it repeats (lines or rows), how often and a few more places;
-    then what is left, by reason. Rows without any text field are left out where no row has
-    one (``_field_in_no_row`` says that in one line)."""
+    then the first of each reason not yet said (a truncated shard is named even behind a
+    binary file's many bad lines), then what is left, by reason. Rows without any text
+    field are left out where no row has one (``_field_in_no_row`` says that in one line)."""
     said: dict[str, int] = {}
+    named: set[str] = set()
     lines = 0
     for p in skips.problems.values():
         quiet = p["no_field"] and skips.field_in_no_row
-        if not quiet and lines >= most:
+        if not quiet and lines >= most and p["reason"] in named:
             continue
+        named.add(p["reason"])
         said[p["reason"]] = said.get(p["reason"], 0) + p["count"]
         if quiet:
             continue
