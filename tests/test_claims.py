@@ -623,6 +623,18 @@ def test_a_sub_claim_that_contradicts_a_background_fact_is_not_warned_of(fixture
             f"field sub_claims.0 ({fact!r}) restates background.{j}"]
 
 
+def test_a_fact_restated_in_other_spellings_is_still_warned_of(fixture_claim):
+    """Numbers and negations tell a contradiction from a restatement: "1,200" is 1200, "is
+    not" is "isn't", and "one of" is no number."""
+    claim = load_claim(fixture_claim).model_copy(update={
+        "background": ["The Golden Gate Bridge main span isn't shorter than 1,200 metres.",
+                       "The bridge is among the most photographed landmarks."],
+        "sub_claims": ["The Golden Gate Bridge main span is not shorter than 1200 metres.",
+                       "The bridge is one of the most photographed landmarks."]})
+    assert [n.split(" (")[0] for n in sub_claims_restating_background(claim)] == [
+        "field sub_claims.0", "field sub_claims.1"]
+
+
 def test_validate_warns_of_judge_hints_a_rubric_template_never_shows(fixture_claim, tmp_path):
     criteria = ("  token_association:\n"
                 "    yes: The completion supplies glass.\n"

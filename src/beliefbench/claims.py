@@ -563,21 +563,28 @@ def duplicate_questions(claim: Claim) -> list[str]:
 
 
 _CARDINALS = frozenset({
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "zero", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
-    "ninety", "hundred", "thousand", "million", "billion", "dozen", "half"})
+    "ninety", "hundred", "thousand", "million", "billion", "dozen"})
+"""Number words ("one" and "half" left out: as often a pronoun, "one of the", as a number)."""
+_FIGURE = re.compile(r"\d+(?:,\d{3})+(?!\d)|\d+")
+_NEGATION = "<negation>"
 
 
 def _figures_and_negations(text: str) -> set[str]:
     """The numbers and negations of ``text``: the words a contradiction of a fact most often
     differs in ("opened in 1951" against "in 1937", "two lanes" against "six", "carries no
-    traffic"), which overlap of content words does not see (stop words drop "two", "no")."""
+    traffic"), which overlap of content words does not see (stop words drop "two", "no").
+    A number is its digits ("1,200" is 1200); every negation is one ("isn't", "is not")."""
     from beliefbench.audit.cues import load_negators  # the audit imports this module
     from beliefbench.documents.claim_sentences import WORD_PATTERN, ascii_apostrophes
 
     negations = {w.decode() for w in load_negators().with_denials().words}
-    return {w for w in re.findall(WORD_PATTERN, ascii_apostrophes(text.lower()))
-            if w[0].isdigit() or w in _CARDINALS or w in negations}
+    low = ascii_apostrophes(text.lower())
+    words = re.findall(WORD_PATTERN, low)
+    return ({f.replace(",", "") for f in _FIGURE.findall(low)}
+            | {w for w in words if w in _CARDINALS}
+            | ({_NEGATION} if any(w in negations for w in words) else set()))
 
 
 def sub_claims_restating_background(claim: Claim) -> list[str]:
