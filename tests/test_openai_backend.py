@@ -643,3 +643,16 @@ def test_cli_no_connection_names_the_base_url(data, tmp_path, monkeypatch):
     assert res.exit_code == 1, res.output
     assert f"no connection to http://***@127.0.0.1:{port}/v1" in res.output
     assert "PW-SECRET-42" not in res.output and KEY not in res.output
+
+
+def test_polling_sleeps_no_further_than_the_deadline(serve, data, tmp_path):
+    """The sleep after a poll took the whole interval (up to max_poll_interval) past the
+    deadline, and one more poll after it, before the run gave up."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("running",))
+    recipe = Recipe.model_validate({"openai": {"poll_interval": 600, "max_poll_interval": 900,
+                                               "timeout_hours": 0.5 / 3600}})
+    slept: list[float] = []
+    with pytest.raises(TrainingFailed, match="did not finish"):
+        train_openai(recipe, data, tmp_path / "out", client=serve(fake),
+                     sleep=lambda s: (slept.append(s), time.sleep(s)))
+    assert slept and all(s <= 0.5 for s in slept), slept

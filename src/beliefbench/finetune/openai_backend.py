@@ -143,7 +143,7 @@ def poll_job(client, job_id: str, recipe: Recipe,
         if time.monotonic() > deadline:
             raise TrainingFailed(f"openai: job {job_id} did not finish within "
                                 f"{o.timeout_hours} h; re-run with --resume to keep polling")
-        sleep(interval)
+        sleep(min(interval, max(deadline - time.monotonic(), 0.0)))  # the last poll at it
         interval = min(interval * 1.5, o.max_poll_interval)
 
 
