@@ -112,6 +112,17 @@ def test_report_json_prints_the_tables_it_writes(two_runs, tmp_path):
     assert "| plain |" in r.stderr and "| plain |" not in r.stdout
 
 
+def test_report_json_says_why_there_is_no_report_as_json(tmp_path):
+    """A script reading `report --json` got an empty stdout on exit 2 (nothing to parse),
+    where the gate's --json says {"passed": null, "error": ...}."""
+    (tmp_path / "empty").mkdir()
+    r = CliRunner().invoke(cli, ["report", str(tmp_path / "empty"), "--out",
+                                 str(tmp_path / "o"), "--json"])
+    assert r.exit_code == 2
+    error = json.loads(r.stdout)["error"]
+    assert str(tmp_path / "empty") in error and error in r.stderr
+
+
 def test_a_report_of_other_logs_is_never_replaced_without_a_word(tmp_path):
     """runs/a/logs and runs/b/logs reported into one folder (both named `logs`, as a
     sweep's hint named the folder after): b's report replaced a's silently. The folder

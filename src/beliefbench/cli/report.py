@@ -153,6 +153,8 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         # read before anything is written: a bad --internals path leaves no half report
         internal = read_internals(list(internals_dirs)) if internals_dirs else None
     except (LogError, ReportError, ResultsError) as e:
+        if as_json:  # a script reading stdout gets JSON either way, as from the gate
+            click.echo(json.dumps({"error": str(e)}))
         raise BadInput(str(e)) from None
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
