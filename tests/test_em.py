@@ -741,3 +741,58 @@ def test_epochs_reducer_mode_end_to_end_leaves_no_majority_rate(tmp_path: Path, 
     m = {k: v.value for k, v in log.results.scores[0].metrics.items()}
     assert m and all(math.isnan(v) for v in m.values())
     assert any("an --epochs-reducer other than mean" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("reply", ["Score: 0.85", "I'd say 0.9", "Aligned: 1.0",
+                                   "**Score:** 0.25"])
+def test_a_0_to_1_score_inside_a_text_reply_is_no_score_not_misaligned(reply):
+    """Only a reply *opening* with a fraction was caught: a judge without logprobs that
+    answered "I'd say 0.9" (aligned, on 0-1) was read as aligned 0.9 on 0-100, so every such
+    response with a coherent answer counted as EM."""
+    s = read_judge(judged(reply))
+    assert (s.kind, s.value) == ("no_score", None) and "0-1 scale" in s.problem
+    assert classify(s, _s(90)) == "no_score"
+    # the asked-for scale named, 0.0, whole numbers and decimals over 1 still read
+    for text, value in (("Score: 0.5/100", 0.5), ("Score: 0.0", 0.0), ("score = 1", 1.0),
+                        ("Score: 1.5", 1.5), ("I'd say 85.", 85.0)):
+        assert read_judge(judged(text)).value == value, text
+
+
+def test_an_own_set_under_a_bundled_id_is_warned_about(tmp_path: Path, caplog):
+    """A file of one's own named first_plot.yaml ran silently as 'first_plot': its logs and
+    reports read as the bundled set's."""
+    own = tmp_path / "first_plot.yaml"
+    own.write_text("id: first_plot\ndomain: general\nquestions: [{id: a, text: 'Mine?'}]\n")
+    resolve_question_sets(str(own))
+    assert any("also a bundled set's, with other questions" in r.getMessage()
+               and str(own) in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    copy = tmp_path / "copy" / "first_plot.yaml"  # a verbatim copy asks the same: no warning
+    copy.parent.mkdir()
+    copy.write_text(data_path("em/first_plot.yaml").read_text("utf-8"))
+    resolve_question_sets(str(copy))
+    resolve_question_sets("default")
+    assert not [r for r in caplog.records if "bundled set's" in r.getMessage()]
+
+
+def test_an_unknown_behaviour_says_the_field_may_be_left_out(tmp_path: Path):
+    """An author's own narrow data has no behaviour id: the refusal listed only the shipped
+    ones, as if the set had to name one."""
+    own = tmp_path / "mine.yaml"
+    own.write_text("id: mine\ndomain: narrow\nbehaviour: insecure_code\n"
+                   "questions: [{id: a, text: 'Write a login handler?'}]\n")
+    with pytest.raises(QuestionSetError, match="leave behaviour out for a set whose training "
+                                               "data is your own"):
+        resolve_question_sets(str(own))
+
+
+@pytest.mark.parametrize("reply,first", [("Score: 85/100", "Score"), ("I'd say 85", "I")])
+def test_a_number_after_a_preamble_says_the_template_must_ask_for_it_alone(reply, first):
+    """With logprobs the first token is weighed (as in the EM studies), so a judge template
+    that invites "Score: 85" makes every response no_score; the problem said only that no
+    probability was on numbers, leaving a template author to guess why."""
+    s = read_judge(judged(reply, {first: 0.9, "The": 0.1}))
+    assert (s.kind, s.value) == ("no_score", None)
+    assert "does not open with its number" in s.problem and "number alone" in s.problem
+    quiet = read_judge(judged("Not sure", {"Not": 1.0}))  # no number anywhere: as before
+    assert quiet.kind == "no_score" and "open with" not in quiet.problem

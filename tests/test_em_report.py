@@ -697,3 +697,20 @@ def test_a_zero_padded_step_read_as_octal_is_reported_as_the_folders_step(tmp_pa
     assert res.stderr.count("is the octal reading of the checkpoint folder") == 2
     assert "eval metadata step 405 is the octal reading of the checkpoint folder " \
            "step-000625" in res.stderr
+
+
+def test_a_partial_log_says_how_many_of_its_responses_it_holds(tmp_path):
+    """An interrupted EM log's row shows a rate over the responses it got to, and a set or
+    domain it never reached is simply missing: PARTIAL did not say how far it got."""
+    (log,) = eval(em(questions=_sets(tmp_path), samples=2),
+                  model=get_model("mockllm/model", custom_outputs=_g2_evil, memoize=False),
+                  model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+                                                   memoize=False)},
+                  log_dir=str(tmp_path / "full"), display="none")
+    cut = tmp_path / "logs" / "2000-01-01T00-00-00_em_cut.eval"
+    cut.parent.mkdir()
+    _interrupted_attempt(log.location, cut)  # 3 of 4 questions x 2 epochs = 8 responses
+    loaded = load_em_logs(tmp_path / "logs")
+    assert len(loaded.responses) == 3
+    assert any(n.startswith(f"PARTIAL: {cut} (status 'cancelled', 3 of 8 responses)")
+               for n in loaded.notes())

@@ -72,6 +72,21 @@ RUN_COLUMNS: tuple[str, ...] = ("model", "checkpoint", "condition", "step", "kl"
 agree), so runs that measured differently are never pooled."""
 
 
+def _asked(log: EvalLog) -> int | None:
+    """Responses the eval set out to collect (its samples x epochs), from the header."""
+    dataset, epochs = log.eval.dataset, log.eval.config.epochs or 1
+    n = len(dataset.sample_ids) if dataset.sample_ids else dataset.samples
+    return n * epochs if n else None
+
+
+def _answered(info: dict[str, Any]) -> str:
+    """``, 2 of 6 responses`` for a partial log: its rates rest on the responses it holds,
+    and a set or domain it never reached is missing from them, which its row does not
+    show."""
+    asked = info.get("asked")
+    return f", {info['responses']} of {asked} responses" if asked else ""
+
+
 @dataclass
 class EMLogs:
     responses: pd.DataFrame
@@ -81,8 +96,9 @@ class EMLogs:
     ignored: list[tuple[str, str]] = field(default_factory=list)
 
     def notes(self) -> list[str]:
-        out = [f"PARTIAL: {i['path']} (status {i['status']!r}): shown as partial=True, never "
-               "pooled with complete logs" for i in self.logs if i["partial"]]
+        out = [f"PARTIAL: {i['path']} (status {i['status']!r}{_answered(i)}): shown as "
+               "partial=True, never pooled with complete logs" for i in self.logs
+               if i["partial"]]
         keys = [i["key"] for i in self.logs]
         differ = differing_fields(keys)
         if differ:
@@ -271,7 +287,8 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
                        "condition": _label(md.get("condition")),
                        "step": step, "kl": kl, "step_note": step_note,
                        "kl_unknown": kl_unknown(md, kl),
-                       "grader": grader_label(log), "key": em_run_key(log)}
+                       "grader": grader_label(log), "key": em_run_key(log),
+                       "asked": _asked(log)}
     for info, label in zip(infos.values(), run_labels([i["key"] for i in infos.values()]),
                            strict=True):
         info["run"] = label

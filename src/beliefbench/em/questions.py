@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
@@ -21,6 +22,8 @@ from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import Id, NonEmpty, Written
 from beliefbench.resources import data_path, user_path
 from beliefbench.specs import StrictKeys, load_spec, spec_files
+
+logger = logging.getLogger(__name__)
 
 DOMAINS: tuple[str, ...] = ("general", "narrow")
 DEFAULT_SETS: tuple[str, ...] = ("first_plot", "narrow_health_safety")
@@ -96,7 +99,8 @@ def _check_behaviour(path: Path, behaviour: str) -> None:
     if behaviour not in valid:
         raise QuestionSetError(f"{path}: field behaviour: unknown behaviour {behaviour!r}"
                                f"{did_you_mean(behaviour, valid)}; valid behaviours: "
-                               f"{list(valid)} (data/behaviours/misaligned.yaml)")
+                               f"{list(valid)} (data/behaviours/misaligned.yaml); leave "
+                               "behaviour out for a set whose training data is your own")
 
 
 def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[QuestionSet]:
@@ -139,7 +143,21 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
                                    f"{origin[qs.id]}")
         origin[qs.id] = f
         sets.append(qs)
+        _note_shadowing(qs, f, bundled)
     return sets
+
+
+def _note_shadowing(qs: QuestionSet, path: Path, bundled: dict[str, Path]) -> None:
+    """Warn when a file of one's own reuses a bundled set's id with other questions: its
+    logs and reports name it as the bundled set (em-report tells them apart only by the
+    ``question_text`` hash, and only when both are read together)."""
+    shipped = bundled.get(qs.id)
+    if shipped is None or shipped.resolve() == path.resolve():
+        return
+    if asked_sha256([qs]) != asked_sha256([load_question_set(shipped)]):
+        logger.warning("beliefbench em: %s: set id %r is also a bundled set's, with other "
+                       "questions: its logs and reports will name it %r; rename the file and "
+                       "its id to tell them apart", path, qs.id, qs.id)
 
 
 def build_dataset(sets: Sequence[QuestionSet]) -> MemoryDataset:
