@@ -181,6 +181,7 @@ def test_probe_at_a_layer_near_chance_prints_a_caution(monkeypatch, tmp_path):
 
     class Fake:
         settings = {"summary_layer": 1}
+        model: dict = {}  # no weights named: nothing to compare --out's files with
         summary = pd.DataFrame({"claim": ["c"], "items": [4], "p_true_claim": [0.6],
                                 "p_true_truth": [0.4], "p_true_claim_mass_mean": [0.5],
                                 "p_true_truth_mass_mean": [0.5]})

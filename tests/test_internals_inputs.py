@@ -161,3 +161,33 @@ def test_a_trajectory_checkpoint_is_measured_again_only_when_its_numbers_would_c
     statements.write_text(statements.read_text() + "\n")  # another statements file
     measure("bfloat16")
     assert loads == ["bf16", "bfloat16"]
+
+
+def test_an_out_folder_holding_another_models_results_is_named_not_mixed_in_silently(
+        tiny, claim_file, tmp_path):
+    """``margins`` of model B into the folder of model A's ``lens`` and ``margins`` replaced
+    A's margins and left A's lens beside them without a word: the folder then read as one
+    model's results. The warning names the files and the other model; the same model again
+    is not warned about."""
+    other = build_tiny_model(tmp_path / "other", hidden_size=32, num_layers=2, num_heads=2,
+                             intermediate_size=64, seed=1)
+    out = tmp_path / "out"
+
+    def run(command: str, model: Path):
+        res = CliRunner().invoke(cli, ["internals", command, "--model", str(model), "--claims",
+                                       str(claim_file), "--out", str(out), "--no-plots"]
+                                 if command == "lens" else
+                                 ["internals", command, "--model", str(model), "--claims",
+                                  str(claim_file), "--out", str(out), "--bootstrap", "0"])
+        assert res.exit_code == 0, res.output
+        return res.stderr
+
+    assert "warning" not in run("lens", tiny) + run("margins", tiny)
+    warned = [line for line in run("margins", other).splitlines() if "warning" in line]
+    assert len(warned) == 1, warned
+    assert f"--out {out} holds results of other weights" in warned[0]
+    assert "lens.json" in warned[0] and "margins.json" in warned[0] and str(tiny) in warned[0]
+    assert "margins.json is replaced; the others stay" in warned[0]
+    again = run("margins", other)  # its own margins are not named; A's lens still is
+    assert "lens.json (model" in again and "margins.json (model" not in again
+    assert "they stay beside this model's margins.json" in again

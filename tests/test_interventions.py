@@ -488,6 +488,21 @@ def test_patching_refuses_models_of_another_hidden_size(tiny, tmp_path):
         patch_margins(load_model(narrow), load_model(tiny), [str(CLAIM)], layers="1")
 
 
+def test_patch_of_two_architectures_names_both_options_in_one_line(tiny, tmp_path):
+    """The CLI said only "Error: residual indices differ: 3 vs 4": neither which checkpoint
+    was which nor that the two must share an architecture."""
+    deeper = build_tiny_model(tmp_path / "deeper", hidden_size=64, num_layers=3, num_heads=4,
+                              intermediate_size=128, seed=0)
+    res = CliRunner().invoke(cli, ["internals", "patch", "--source", str(tiny), "--target",
+                                   str(deeper), "--claims", str(CLAIM), "--out",
+                                   str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    error = [line for line in res.output.splitlines() if line.startswith("Error:")]
+    assert error == [f"Error: --source {tiny} and --target {deeper}: residual indices differ: "
+                     f"source 3 vs target 4; patching needs the same architecture"]
+    assert "Traceback" not in res.output and not (tmp_path / "out" / "patch.csv").exists()
+
+
 def test_weight_noise_and_parameter_distance(tiny, perturbed, tmp_path):
     model, tok = load_model(tiny)
     data = tmp_path / "data.jsonl"

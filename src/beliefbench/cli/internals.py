@@ -59,6 +59,26 @@ def _written(paths: list[Path]) -> None:
         click.echo(f"  {p}")
 
 
+def warn_other_weights(out_dir: Path, model: dict[str, Any], writes: str) -> None:
+    """One stderr line when ``--out`` holds results of other weights, before this command
+    writes ``writes`` there: a folder of two models' files reads as one model's (the
+    numbers stay; ``report --internals`` joins by weights sha and is not misled)."""
+    from beliefbench.internals.results import other_weights
+
+    found = other_weights(out_dir, model.get("weights_sha256"))
+    if not found:
+        return
+    files = [f for names in found.values() for f in names]
+    held = "; ".join(f"{', '.join(names)} (model {path}, weights {sha[:12]})"
+                     for (path, sha), names in found.items())
+    kept = [f for f in files if f != writes]
+    what = (f"{writes} is replaced" + ("; the others stay" if kept else "")) \
+        if writes in files else f"they stay beside this model's {writes}"
+    mixed = ", so the folder mixes two models' results" if kept else ""
+    click.echo(f"warning: --out {out_dir} holds results of other weights: {held}; {what}"
+               f"{mixed}: give each checkpoint its own --out", err=True)
+
+
 common_model = [
     click.option("--model", "model_path", required=True, help=MODEL_HELP),
     click.option("--claims", default="all", show_default=True,
@@ -109,6 +129,7 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
     _echo_table(result.summary, ["claim", "kind", "pairs", "efficacy", "efficacy_low",
                                  "efficacy_high", "magnitude", "margin", "specificity"],
                 no_ci=bootstrap == 0)
+    warn_other_weights(out_dir, result.model, "margins.json")
     _written(result.write(out_dir))
 
 
@@ -131,6 +152,7 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
     click.echo("Logit lens (mean margin over pairs, share of pairs the claim wins, per layer; "
                "layer 0 = the embeddings):")
     _echo_table(table, ["claim", "layer", "margin", "claim_wins"])
+    warn_other_weights(out_dir, result.model, "lens.json")
     _written(result.write(out_dir, plots=plots))
 
 
@@ -169,6 +191,7 @@ def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype
     caution = near_chance_caution(result.layers, at)
     if caution:
         click.echo(caution, err=True)
+    warn_other_weights(out_dir, result.model, "probe.json")
     _written(result.write(out_dir, plots=plots))
 
 
@@ -210,8 +233,10 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
     if method == "first_token" and len(table) and (table["verdict"] == "parse_error").all():
         click.echo("note: no item had yes or no among the top first tokens; a tokenizer that "
                    "splits them (the tiny model's) needs --method sequence", err=True)
+    info = model_info(loaded[0])
+    warn_other_weights(out_dir, info, "binary.json")
     _written([write_csv(table, out_dir / "binary.csv"),
-              write_json({"measure": "binary_logprobs", **model_info(loaded[0]),
+              write_json({"measure": "binary_logprobs", **info,
                           "settings": {"method": method, "top_logprobs": top_logprobs,
                                        "claims": list(dict.fromkeys(table["claim"])),
                                        "dtype": str(next(loaded[0].parameters()).dtype)},

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from beliefbench.cli.errors import BadInput
+from beliefbench.cli.internals import warn_other_weights
 from beliefbench.cli.outputs import report_folder
 from beliefbench.cli.report import _key_values, model_roles_option
 from beliefbench.runlock import hold, holds
@@ -114,6 +115,7 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
                   f"at every index: neither set's projections vary, e.g. the same answer "
                   f"repeated; --layer picks another)"))
     _table(table)
+    warn_other_weights(out_dir, meta, "direction.json")
     _written([save_directions(out_dir / "directions.safetensors", dirs, meta),
               write_csv(table, out_dir / "direction.csv"),
               write_json({"measure": "mean_difference_direction", **meta,
@@ -133,9 +135,11 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
     _table(summary[[c for c in ("condition", "claim", "kind", "pairs", "efficacy",
                                 "margin", "mean_effect") if c in summary.columns]])
     arm = spec.arm_metadata("intervention", spec.resolve()[1])
+    info = describe(model_path)
+    warn_other_weights(out_dir, info, "intervention.json")
     _written([write_csv(rows, out_dir / "intervention_margins.csv"),
               write_csv(summary, out_dir / "intervention_summary.csv"),
-              write_json({"measure": "intervention_margins", **describe(model_path),
+              write_json({"measure": "intervention_margins", **info,
                           **{k: v for k, v in arm.items() if k not in ("condition", "control")},
                           "summary": records(summary)},
                          out_dir / "intervention.json")])
@@ -248,11 +252,20 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
           out_dir: Path, device: str | None, batch_size: int) -> None:
     """Run B with one layer's activations from A; margins per layer, with a control."""
     from beliefbench.internals.model import describe, load_model
-    from beliefbench.internals.patching import patch_margins, summarize_patching
+    from beliefbench.internals.patching import (
+        PatchError,
+        check_patchable,
+        patch_margins,
+        summarize_patching,
+    )
     from beliefbench.internals.results import records, write_csv, write_json
 
-    rows = patch_margins(load_model(source, device=device), load_model(target, device=device),
-                         claims, layers=layers, positions=positions,  # type: ignore[arg-type]
+    pair = load_model(source, device=device), load_model(target, device=device)
+    try:
+        check_patchable(*pair)
+    except PatchError as e:  # the library's message names neither path
+        raise BadInput(f"--source {source} and --target {target}: {e}") from None
+    rows = patch_margins(*pair, claims, layers=layers, positions=positions,  # type: ignore[arg-type]
                          batch_size=batch_size, seed=seed)
     summary = summarize_patching(rows)
     _table(summary)
@@ -302,9 +315,11 @@ def stability(model_path: str, data: str, scales: str, seeds: int, limit: int | 
                         seeds=list(range(seeds)))
     summary = summarize_noise(curve)
     _table(summary, "{:.4f}")
+    info = describe(model_path)
+    warn_other_weights(out_dir, info, "noise.json")
     _written([write_csv(curve, out_dir / "noise.csv"),
               write_csv(summary, out_dir / "noise_summary.csv"),
-              write_json({"measure": "weight_noise", **describe(model_path), "data": data,
+              write_json({"measure": "weight_noise", **info, "data": data,
                           "summary": records(summary)}, out_dir / "noise.json")])
 
 

@@ -73,6 +73,21 @@ def _swapper(variant: str, masks: list, src_acts: list, noise: list):
     return swap
 
 
+def check_patchable(source: Any, target: Any) -> None:
+    """Refuse two loaded ``(model, tokenizer)`` pairs of different tokenizers or shapes,
+    saying which differs: otherwise a torch shape traceback after scoring both models."""
+    (src, src_tok), (tgt, tgt_tok) = source, target
+    if src_tok.get_vocab() != tgt_tok.get_vocab():
+        raise PatchError("the two checkpoints' tokenizers differ; patching needs the same "
+                         "tokens in both")
+    if n_residual(src) != n_residual(tgt):
+        raise PatchError(f"residual indices differ: source {n_residual(src)} vs target "
+                         f"{n_residual(tgt)}; patching needs the same architecture")
+    if hidden_size(src) != hidden_size(tgt):
+        raise PatchError(f"hidden sizes differ: source {hidden_size(src)} vs target "
+                         f"{hidden_size(tgt)}; patching needs the same architecture")
+
+
 def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
                   layers: str | Sequence[int] = "all", positions: Positions = "prompt",
                   kinds: Sequence[str] | None = None, batch_size: int = 16, seed: int = 0,
@@ -83,15 +98,8 @@ def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
 
     if positions not in POSITIONS:
         raise PatchError(f"positions: unknown {positions!r}; valid: {list(POSITIONS)}")
-    (src, src_tok), (tgt, tgt_tok) = source, target
-    if src_tok.get_vocab() != tgt_tok.get_vocab():
-        raise PatchError("the two checkpoints' tokenizers differ; patching needs the same "
-                         "tokens in both")
-    if n_residual(src) != n_residual(tgt):
-        raise PatchError(f"residual indices differ: {n_residual(src)} vs {n_residual(tgt)}")
-    if hidden_size(src) != hidden_size(tgt):
-        raise PatchError(f"hidden sizes differ: source {hidden_size(src)} vs target "
-                         f"{hidden_size(tgt)}; patching needs the same architecture")
+    check_patchable(source, target)
+    (src, _), (tgt, tgt_tok) = source, target
     refs = pair_refs(as_claims(claims), kinds)
     if not refs:
         raise PatchError("no completion pairs to patch")

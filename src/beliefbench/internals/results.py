@@ -58,6 +58,27 @@ def read_json(path: str | Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def other_weights(out_dir: str | Path, weights_sha256: str | None
+                  ) -> dict[tuple[str, str], list[str]]:
+    """Results files in ``out_dir`` (top-level ``*.json`` naming a ``weights_sha256``) that
+    other weights wrote, by (model path, sha): the commands share a folder (margins, lens and
+    probe of one checkpoint), so measuring another model into it used to leave two models'
+    numbers side by side, or replace one's, without a word."""
+    out = Path(out_dir)
+    found: dict[tuple[str, str], list[str]] = {}
+    if not weights_sha256 or not out.is_dir():
+        return found
+    for f in sorted(out.glob("*.json")):
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not ours to judge: only results files name their weights
+        sha = data.get("weights_sha256") if isinstance(data, dict) else None
+        if isinstance(sha, str) and sha and sha != weights_sha256:
+            found.setdefault((str(data.get("model") or "?"), sha), []).append(f.name)
+    return found
+
+
 SHOWN_COLUMNS = ("model", "claim", "kind", "pairs", "efficacy", "efficacy_low",
                  "efficacy_high", "margin", "specificity", "p_true_claim", "probe_accuracy",
                  "source")
