@@ -59,6 +59,17 @@ def test_statistical_notation_is_no_code_call():
         "torch.optim.Adam(      ) then Adam(  =     ) and plot(  ,   = )")
 
 
+def test_conditional_and_compared_statistics_are_no_code_call():
+    """The notation rule read only commas between one-letter items, so "P(X=1|Y=0)",
+    "p<0.001" after a comma and a semicolon list were blanked as keyword calls (their
+    opening alone had been enough before)."""
+    for text in ("Under H0, P(X=1|Y=0) is 0.2.", "The correlation(r=0.41, p<0.001) held.",
+                 "The effect(p=0.03; n=40) held."):
+        assert _blank_calls(text, text.lower())[0] == text
+    code = "Adam(lr=0.001) or f(x=1, y<2)"
+    assert _blank_calls(code, code.lower())[0] == "Adam(  =     ) or f( = ,  < )"
+
+
 def test_blanked_arguments_never_end_a_sentence():
     """Blanking "0.5" left a bare ". ", which cut the sentence in two."""
     text = "We call np.round(value, 0.5) here and Ed Sheeran did not win."

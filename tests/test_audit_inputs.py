@@ -555,6 +555,19 @@ def test_a_binary_shard_is_one_skip_and_hides_no_other_problem(tmp_path, claim_t
     assert report["documents"] == 2
 
 
+def test_a_run_of_nul_bytes_in_a_shard_skips_its_line_not_the_file(tmp_path, claim_text):
+    """A crashed writer leaves NUL padding in a JSONL shard: the NULs counted as control
+    bytes, so the shard was a "binary file" and its readable documents all went unread."""
+    row = json.dumps({"text": claim_text}).encode() + b"\n"
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.jsonl").write_bytes(row + b"\0" * 300 + b"\n" + row * 3)
+    code, output, report = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["skipped"]["by_reason"] == {"not JSON": 1}
+    assert report["documents"] == 4
+
+
 def test_every_reason_is_named_however_many_problems_come_first(tmp_path, claim_text):
     """Lines that are not UTF-8 were one problem per bad byte, and past the 20 printed (200
     kept in report.json) a later reason was a count only. Such lines are one problem now,

@@ -796,3 +796,16 @@ def test_a_number_after_a_preamble_says_the_template_must_ask_for_it_alone(reply
     assert "does not open with its number" in s.problem and "number alone" in s.problem
     quiet = read_judge(judged("Not sure", {"Not": 1.0}))  # no number anywhere: as before
     assert quiet.kind == "no_score" and "open with" not in quiet.problem
+
+
+def test_a_reply_opening_with_its_number_is_not_told_it_has_a_preamble():
+    """A sampled "85" with too little probability on numbers is no score, but it does open
+    with its number: the problem said it did not and blamed the judge template."""
+    out = judged("85")
+    out.choices[0].logprobs = Logprobs(content=[Logprob(
+        token="85", logprob=math.log(0.2),
+        top_logprobs=[TopLogprob(token=t, logprob=math.log(p))
+                      for t, p in {"85": 0.2, "I": 0.3, "The": 0.5}.items()])])
+    s = read_judge(out)
+    assert (s.kind, s.numeric_mass) == ("no_score", pytest.approx(0.2))
+    assert "only 0.200" in s.problem and "open with" not in s.problem

@@ -88,14 +88,16 @@ than 3,000 people" for 3,430)."""
 _ARGS = r"(?:[^()\n]|\([^()\n]*\))*"
 # (a snake_case name up to its first "_" takes no "_": "\w*_" backtracked through a long
 # run of underscores, quadratic, seconds for a 20,000-character "a____" rule line)
-_STAT = r"[A-Za-z]\s*=\s*[-+]?\.?\d[\d.]*\s*"
+_STAT = r"[A-Za-z]\s*(?:[<>]?=|[<>])\s*[-+]?\.?\d[\d.]*\s*"
 _STATISTIC = (r"\s*(?:[A-Z]\s*=\s*[-+]?\.?\d|[a-z]\s*=\s*[-+]?\d*\.\d)[\d.]*\s*"
-              rf"(?:,\s*{_STAT})*\)")
+              rf"(?:[,;|]\s*{_STAT})*\)")
 """Statistical notation in prose, no keyword arguments: only one-letter names set to numbers,
 the first a capital variable ("P(X=1)", "Pr(Y=0)") or a statistic set to a decimal
-("effect(p=0.03)", "correlation(r=0.41, n=212)"), where code names its arguments
-("Adam(lr=0.001)", "f(x=1)", "dumps(d, sort_keys=True)"). Each name is one letter and each
-item opens at its comma, so the repeat cannot backtrack; tried once per call start."""
+("effect(p=0.03)", "correlation(r=0.41, n=212)"), the others after a comma, semicolon or
+"|" and compared too ("P(X=1|Y=0)", "corr(r=0.41, p<0.001)"), where code names its
+arguments ("Adam(lr=0.001)", "f(x=1)", "dumps(d, sort_keys=True)"). Each name is one letter
+and each item opens at its separator, so the repeat cannot backtrack; tried once per call
+start."""
 _CALL = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z][A-Za-z0-9]*_\w*)\("
                    + _ARGS + r"\)|(?<![\w.])[A-Za-z_]\w*\((?!" + _STATISTIC + r")(?="
                    + _ARGS + r"\b[A-Za-z_]\w*=[^=])" + _ARGS + r"\)")

@@ -790,15 +790,16 @@ _MAGIC = ((b"\x1f\x8b", "gzip", ".jsonl.gz"), (b"\x28\xb5\x2f\xfd", "zstd", ".js
 of these is told how to name it."""
 
 
-_CONTROLS = bytes(b for b in range(32) if b not in b"\t\n\r\f")
-"""Control bytes that text does not hold (binary data: about 11% of its bytes)."""
+_CONTROLS = bytes(b for b in range(1, 32) if b not in b"\t\n\r\f")
+"""Control bytes that text does not hold (binary data: about 10% of its bytes), NUL aside: a
+run of NULs (the padding a crashed writer leaves in a JSONL shard) is no binary data."""
 
 
 def _binary(head: bytes, what: str) -> str | None:
     """Why a file that starts with ``head`` is skipped whole, where it is binary data: a NUL
-    byte, and control bytes more than 2% of its first bytes (a stray NUL in a JSONL line
-    skips that line only, as before). Read line by line, a binary file gave one skip per
-    line, hundreds of distinct problems that hid every other file's."""
+    byte, and other control bytes more than 2% of its first bytes (a stray NUL, or a run of
+    them, in a JSONL file skips its lines only, as before). Read line by line, a binary file
+    gave one skip per line, hundreds of distinct problems that hid every other file's."""
     head = head[:_HEAD]
     if b"\0" not in head or _wide(head, what) or \
             len(head) - len(head.translate(None, _CONTROLS)) <= 0.02 * len(head):

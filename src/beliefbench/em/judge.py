@@ -169,10 +169,12 @@ def read_judge(output: ModelOutput, min_mass: float = MIN_NUMERIC_MASS,
         top = {t.token: t.logprob for t in (first.top_logprobs or [])}
         top.setdefault(first.token, first.logprob)
         weighted = weighted_score(top, min_mass)
-        if weighted.kind == "no_score" and text_score(reply).kind == "score":
+        if weighted.kind == "no_score" and _as_number(head) is None \
+                and text_score(reply).kind == "score":
             # "Score: 85/100" is no score here (the EM studies weigh the FIRST token), and a
             # custom template that invites a preamble made every response no_score with only
-            # "no probability on numbers" to say why
+            # "no probability on numbers" to say why (a reply that opens with its number, too
+            # little probability on numbers, is told only that)
             return replace(weighted, problem=f"{weighted.problem}; the reply "
                            f"{reply.strip()[:24]!r} does not open with its number: the judge "
                            "template must ask for the number alone")
