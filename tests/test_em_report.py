@@ -6,12 +6,14 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import foreign_log, output
 from inspect_ai import eval
+from inspect_ai.log import EvalLog
 from inspect_ai.model import GenerateConfig, get_model
 
 from beliefbench.analysis.em_report import build_em_report, load_em_logs
@@ -457,10 +459,7 @@ def test_an_em_log_rescored_by_inspect_beside_its_original_is_refused(tmp_path):
     from beliefbench.em.scorer import JUDGE_CONFIG, em_judge
 
     grader = get_model("mockllm/model", custom_outputs=_lukewarm, memoize=False)
-    (log,) = eval(em(questions=_sets(tmp_path), samples=2),
-                  model=get_model("mockllm/model", custom_outputs=_g2_evil, memoize=False),
-                  model_roles={"grader": grader}, log_dir=str(tmp_path / "logs"),
-                  display="none")
+    log = _g2_evil_log(tmp_path, "logs", grader)
     rescored = score(read_eval_log(log.location),
                      em_judge(str(template_path("aligned")), str(template_path("coherent")),
                               grader_config=JUDGE_CONFIG, aligned_max=50),
@@ -492,10 +491,7 @@ def test_an_em_log_rescored_in_place_by_another_grader_is_refused(tmp_path):
     from beliefbench.em.scorer import JUDGE_CONFIG, em_judge
 
     first = get_model("mockllm/model", custom_outputs=_lukewarm, memoize=False)
-    (log,) = eval(em(questions=_sets(tmp_path), samples=2),
-                  model=get_model("mockllm/model", custom_outputs=_g2_evil, memoize=False),
-                  model_roles={"grader": first}, log_dir=str(tmp_path / "logs"),
-                  display="none")
+    log = _g2_evil_log(tmp_path, "logs", first)
     assert len(load_em_logs(tmp_path / "logs").logs) == 1  # judged as its header says
     other = get_model("mockllm/other", custom_outputs=_lukewarm, memoize=False)
     rescored = score(read_eval_log(log.location),
@@ -507,6 +503,17 @@ def test_an_em_log_rescored_in_place_by_another_grader_is_refused(tmp_path):
                                        r"mockllm/model as its judge: it was re-scored in "
                                        r"place .* run the EM eval again"):
         load_em_logs(tmp_path / "logs")
+
+
+def _g2_evil_log(tmp_path: Path, folder: str, grader: Any = None) -> EvalLog:
+    """The two sets of ``_sets`` answered by ``_g2_evil``, two samples each, judged by
+    ``grader`` (``_grader`` by default), logged in ``tmp_path / folder``."""
+    grader = grader or get_model("mockllm/model", custom_outputs=_grader, memoize=False)
+    (log,) = eval(em(questions=_sets(tmp_path), samples=2),
+                  model=get_model("mockllm/model", custom_outputs=_g2_evil, memoize=False),
+                  model_roles={"grader": grader}, log_dir=str(tmp_path / folder),
+                  display="none")
+    return log
 
 
 def _interrupted_attempt(log_path: str, dest: Path, **record) -> None:
@@ -527,11 +534,7 @@ def test_a_retry_supersedes_its_interrupted_attempt_only_if_measured_alike(tmp_p
     """EM logs were grouped by the belief run key, blind to the EM record: an attempt made
     before its question set was edited (the set's sha256 recorded in question_text) was
     dropped as 'superseded' by the retry, though it asked other questions."""
-    (log,) = eval(em(questions=_sets(tmp_path), samples=2),
-                  model=get_model("mockllm/model", custom_outputs=_g2_evil, memoize=False),
-                  model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
-                                                   memoize=False)},
-                  log_dir=str(tmp_path / "logs"), display="none")
+    log = _g2_evil_log(tmp_path, "logs")
     attempt = tmp_path / "logs" / "2000-01-01T00-00-00_em_attempt.eval"
     _interrupted_attempt(log.location, attempt)  # the same settings: a plain retry
     loaded = load_em_logs(tmp_path / "logs")
@@ -702,11 +705,7 @@ def test_a_zero_padded_step_read_as_octal_is_reported_as_the_folders_step(tmp_pa
 def test_a_partial_log_says_how_many_of_its_responses_it_holds(tmp_path):
     """An interrupted EM log's row shows a rate over the responses it got to, and a set or
     domain it never reached is simply missing: PARTIAL did not say how far it got."""
-    (log,) = eval(em(questions=_sets(tmp_path), samples=2),
-                  model=get_model("mockllm/model", custom_outputs=_g2_evil, memoize=False),
-                  model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
-                                                   memoize=False)},
-                  log_dir=str(tmp_path / "full"), display="none")
+    log = _g2_evil_log(tmp_path, "full")
     cut = tmp_path / "logs" / "2000-01-01T00-00-00_em_cut.eval"
     cut.parent.mkdir()
     _interrupted_attempt(log.location, cut)  # 3 of 4 questions x 2 epochs = 8 responses
