@@ -323,9 +323,8 @@ class Rubric(_Strict):
             raise ValueError(f"criteria {', '.join(ignored)} would be ignored: the template is "
                              "the whole judge prompt and has no {yes}, {no} or {neutral} "
                              "placeholder (only {question}, {answer} and {hint} are filled); "
-                             "write "
-                             "the criteria into the template and drop them here, or drop "
-                             "the template")
+                             "write the criteria into the template and drop them here, or "
+                             "drop the template")
         if self.template is not None:
             missing = [p for p in ("{question}", "{answer}") if p not in self.template]
             if missing:

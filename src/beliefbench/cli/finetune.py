@@ -110,7 +110,6 @@ def _unreachable_hint(e: Exception) -> str:
 
     if not unreachable(e):
         return ""
-
     url = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1 (the default)"
     return (f" (no connection to {redact(url)}: check that the server is running and that "
             f"OPENAI_BASE_URL names it; the same command run again continues)")

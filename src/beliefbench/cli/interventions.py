@@ -208,11 +208,10 @@ def _intervention_command(mode: str):
             label = (log.eval.metadata or {}).get("condition")
             click.echo(f"{label}: {log.status}  {log.location}")
         # a folder of their own: the default --out holds (and would lose) the last report
-        out = shlex.quote(report_folder(log_dir, "em" if task_name == "em" else ""))
-        click.echo(f"Compare the arms: beliefbench em-report {shlex.quote(str(log_dir))} "
-                   f"--out {out}" if task_name == "em" else
-                   f"Compare the arms: beliefbench report {shlex.quote(str(log_dir))} "
-                   f"--by condition --out {out}")
+        command = "em-report" if task_name == "em" else "report"
+        by = "" if task_name == "em" else " --by condition"
+        click.echo(f"Compare the arms: beliefbench {command} {shlex.quote(str(log_dir))}{by} "
+                   f"--out {shlex.quote(report_folder(log_dir, task_name))}")
         if any(log.status != "success" for log in logs):
             raise click.exceptions.Exit(1)
 

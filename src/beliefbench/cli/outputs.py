@@ -38,13 +38,13 @@ def note_if_replacing(out_dir: Path, report_file: str, param: str = "out_dir",
                f"--out DIR to keep both)", err=True)
 
 
-def report_folder(log_dir: str | Path, kind: str = "") -> str:
+def report_folder(log_dir: str | Path, task: str = "belief") -> str:
     """The report folder a closing hint names for ``log_dir``: its path below the working
     directory, less a leading ``logs`` (``logs/sweep`` -> ``reports/sweep``, ``runs/a/logs``
     -> ``reports/runs/a/logs``); a log dir elsewhere is its name and a hash of its absolute
     path (``/data/x/sweep`` -> ``reports/sweep-1a2b3c4d``). Its last name alone sent
     ``runs/a/logs`` and ``runs/b/logs`` to one ``reports/logs``, the second report replacing
-    the first. ``kind`` (``em``) opens the first name (``logs/ablate`` ->
+    the first. For EM logs (``task`` ``em``) ``em-`` opens the first name (``logs/ablate`` ->
     ``reports/em-ablate``) unless it says so already (``logs/em-sweep`` -> ``reports/em-sweep``):
     an EM report's files beside a belief report's would be two reports in one folder."""
     path = Path(log_dir).resolve()
@@ -56,6 +56,6 @@ def report_folder(log_dir: str | Path, kind: str = "") -> str:
     if len(parts) > 1 and parts[0] == "logs":
         parts = parts[1:]
     parts = parts or ["sweep"]
-    if kind and not (parts[0] == kind or parts[0].startswith(f"{kind}-")):
-        parts[0] = f"{kind}-{parts[0]}"
+    if task == "em" and not (parts[0] == "em" or parts[0].startswith("em-")):
+        parts[0] = f"em-{parts[0]}"
     return str(Path("reports", *parts))

@@ -428,7 +428,7 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     # sweeps' reports into one folder (every EM sweep's went to reports/em), nor an EM
     # report's files among a belief report's
     report = "em-report" if task_name == "em" else "report"
-    out = report_folder(log_dir, "em" if task_name == "em" else "")
+    out = report_folder(log_dir, task_name)
     empty = f" ({len(silent)} with no answer text: see the warnings)" if silent else ""
     # quoted as a shell needs ("my logs"): the line is there to be copied and run
     click.echo(f"\nAll {len(outcomes)} done{empty}. Next: beliefbench {report} "

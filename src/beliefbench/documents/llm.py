@@ -221,7 +221,7 @@ def _status(x: BaseException) -> int | None:
                  if isinstance(v, int) and not isinstance(v, bool)), None)
 
 
-_RETRIED_4XX = (408, 409, 429)
+RETRIED_4XX = (408, 409, 429)
 """Client errors the SDKs and Inspect retry (timeout, conflict, rate limit)."""
 
 
@@ -232,7 +232,7 @@ def request_refusal(e: BaseException) -> str | None:
     for x in _causes(e):
         status = _status(x)
         if status is not None and 400 <= status < 500 and status not in (401, 403,
-                                                                         *_RETRIED_4XX):
+                                                                         *RETRIED_4XX):
             return (f"the server refused the request (HTTP {status}, not retried: "
                     f"{one_line(x)}); check the model name and base URL")
     return None

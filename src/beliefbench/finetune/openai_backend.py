@@ -225,9 +225,11 @@ def _transient(e: Exception) -> bool:
     may or may not have been carried out."""
     import openai
 
+    from beliefbench.documents.llm import RETRIED_4XX
+
     if isinstance(e, openai.APIConnectionError):  # APITimeoutError included
         return True
-    return isinstance(e, openai.APIStatusError) and (e.status_code in (408, 409, 429)
+    return isinstance(e, openai.APIStatusError) and (e.status_code in RETRIED_4XX
                                                      or e.status_code >= 500)
 
 
