@@ -90,6 +90,19 @@ def test_a_second_run_is_refused_naming_the_holder_and_writes_nothing(holder, tm
     assert _snapshot(out) == before
 
 
+def test_report_json_refused_by_a_held_folder_prints_json(holder, tmp_path):
+    """`report --json` into a folder another run held printed nothing on stdout (the refusal
+    came before the command's own JSON error), so a script reading stdout had nothing to
+    parse."""
+    _proc, out = holder
+    _inputs(tmp_path)
+    result = _beliefbench("report", "corpus.jsonl", "--out", "out", "--json", cwd=tmp_path)
+    assert result.returncode == 2
+    error = json.loads(result.stdout)["error"]
+    assert error.startswith("--out out: in use by `beliefbench audit`")
+    assert error in result.stderr
+
+
 def test_a_killed_holder_leaves_the_folder_free(holder, tmp_path):
     """kill -9 gives the holder no chance to clean up: the OS drops its lock all the same,
     and its holder file (left behind) is no reason to refuse."""

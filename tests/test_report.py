@@ -123,6 +123,17 @@ def test_report_json_says_why_there_is_no_report_as_json(tmp_path):
     assert str(tmp_path / "empty") in error and error in r.stderr
 
 
+def test_report_json_names_an_out_folder_it_cannot_make_as_json(two_runs, tmp_path):
+    """An --out with a file in the way: exit 2 naming the path, and with --json the same
+    words as JSON on stdout (stdout was empty)."""
+    (tmp_path / "a_file").write_text("", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["report", str(two_runs), "--out", str(tmp_path / "a_file/o"),
+                                 "--no-plots", "--json"])
+    assert r.exit_code == 2, r.output
+    error = json.loads(r.stdout)["error"]
+    assert error.startswith(str(tmp_path / "a_file")) and error in r.stderr
+
+
 def test_a_report_of_other_logs_is_never_replaced_without_a_word(tmp_path):
     """runs/a/logs and runs/b/logs reported into one folder (both named `logs`, as a
     sweep's hint named the folder after): b's report replaced a's silently. The folder

@@ -8,6 +8,7 @@ Heavy imports (Inspect, pandas, matplotlib) happen inside the commands.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import math
@@ -15,7 +16,7 @@ import re
 import shlex
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -103,6 +104,25 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
     return roles
 
 
+def errors_as_json(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """With ``--json``, a refusal is printed as ``{"error": ...}`` on stdout too (exit code
+    and stderr unchanged): a script reading stdout has JSON to parse whatever went wrong,
+    the folder held by another run or not writable included. Above :func:`holds`."""
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (click.ClickException, OSError) as e:
+            if kwargs.get("as_json"):
+                if isinstance(e, click.ClickException):
+                    text = e.format_message()
+                else:  # as the top group words it: the path, then the problem
+                    text = f"{e.filename}: {e.strerror or e}" if e.filename else str(e)
+                click.echo(json.dumps({"error": text}))
+            raise
+    return run
+
+
 @click.command()
 @click.argument("logs", nargs=-1, required=True)
 @click.option("--by", default="condition,claim,family", show_default=True,
@@ -122,6 +142,7 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report's tables as JSON (the report.json it writes) on stdout; "
                    "the console table and file list go to stderr.")
+@errors_as_json
 @holds("report", param="out_dir")
 def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap: int,
            skip_bad_logs: bool, internals_dirs: tuple[str, ...] = (),
@@ -153,8 +174,6 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         # read before anything is written: a bad --internals path leaves no half report
         internal = read_internals(list(internals_dirs)) if internals_dirs else None
     except (LogError, ReportError, ResultsError) as e:
-        if as_json:  # a script reading stdout gets JSON either way, as from the gate
-            click.echo(json.dumps({"error": str(e)}))
         raise BadInput(str(e)) from None
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
@@ -442,6 +461,7 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write the re-scored logs and CSV tables here.")
 @click.option("--json", "as_json", is_flag=True)
+@errors_as_json
 @holds("agreement", param="out_dir")
 def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
               as_json: bool) -> None:
