@@ -191,3 +191,10 @@ def test_an_out_folder_holding_another_models_results_is_named_not_mixed_in_sile
     again = run("margins", other)  # its own margins are not named; A's lens still is
     assert "lens.json (model" in again and "margins.json (model" not in again
     assert "they stay beside this model's margins.json" in again
+    assert "mixes the results of 2 models" in again
+    third = build_tiny_model(tmp_path / "third", hidden_size=32, num_layers=2, num_heads=2,
+                             intermediate_size=64, seed=2)
+    res = CliRunner().invoke(cli, ["internals", "binary", "--model", str(third), "--claims",
+                                   str(claim_file), "--out", str(out), "--method", "sequence"])
+    assert res.exit_code == 0, res.output
+    assert "mixes the results of 3 models" in res.stderr, res.stderr
