@@ -702,6 +702,25 @@ def test_generate_into_a_folder_from_other_settings_says_what_it_keeps_and_repla
     assert f"{out / 'positive.jsonl'} is from an earlier run with --n 3, --seed 0" in r.stderr
 
 
+def test_generate_records_and_compares_genres(tmp_path):
+    """--genres picks the base documents, yet the stats left it out: positive made with
+    --genres timeline beside negated made without shared base ids, not texts, unwarned."""
+    out = tmp_path / "data"
+    r = _generate(out, "--conditions", "positive", "--n", "3", "--genres", "timeline")
+    assert r.exit_code == 0, r.output
+    stats = json.loads(stats_path(out / "positive.jsonl").read_text())
+    assert stats["genres"] == ["timeline"]
+    assert {x.meta["genre"] for x in read_records(out / "positive.jsonl")} == {"timeline"}
+    r = _generate(out, "--conditions", "negated", "--n", "3")
+    assert r.exit_code == 0, r.output
+    assert json.loads(stats_path(out / "negated.jsonl").read_text())["genres"] is None
+    assert f"warning: {out / 'positive.jsonl'} is from an earlier run with --genres " \
+           f"timeline and is left as it is (this run: --genres (all))" in r.stderr
+    r = _generate(out, "--conditions", "positive", "--n", "3")
+    assert f"note: {out / 'positive.jsonl'} was made with --genres timeline; this run will " \
+           f"replace it (--genres (all))" in r.stderr
+
+
 def test_an_interrupt_between_a_dataset_and_its_stats_leaves_no_stale_stats(tmp_path,
                                                                             monkeypatch):
     """The stats beside a dataset always describe it: Ctrl-C after the dataset was replaced
@@ -834,6 +853,37 @@ def test_mix_and_bundle_take_documents_only_and_name_the_file_and_record(tmp_pat
     assert _run("mix", "--docs", f"{p},{docs}", "--out", out).exit_code == 0
 
 
+def test_mix_stats_say_how_many_neutral_texts_and_chats_are_distinct(tmp_path):
+    """Chats are drawn with replacement from a small pool: the stats said 60 chats where
+    the file held a third as many distinct ones, though the mixer promised the count."""
+    docs = _docs(tmp_path, 20)
+    out = mix([docs], tmp_path / "m.jsonl", pretrain=0.3, chat=0.6)
+    stats = json.loads(stats_path(out).read_text())
+    records = list(read_records(out))
+    chats = {tuple((m.role, m.content) for m in r.messages) for r in records
+             if r.source == "chat"}
+    texts = {r.text for r in records if r.source == "pretrain"}
+    assert stats["counts"]["chat"] > len(chats)  # the pool is smaller than the draw
+    assert stats["unique"] == {"pretrain": len(texts), "chat": len(chats)}
+
+
+def test_mix_and_bundle_refuse_an_in_context_bundle(tmp_path):
+    """A bundle (source document) was taken as a document: `--docs data/*.jsonl` beside
+    the README's data/incontext.jsonl trained each bundled document a second time and the
+    stats counted bundles as documents."""
+    docs = _docs(tmp_path, 6)
+    bundled = bundle(docs, tmp_path / "incontext.jsonl", k=3, n_bundles=2)
+    first = next(read_records(bundled)).id
+    out = tmp_path / "out.jsonl"
+    for command in (["mix", "--docs", f"{docs},{bundled}"], ["bundle", "--docs", bundled]):
+        r = _run(*command, "--out", out)
+        assert r.exit_code == 2, (command, r.output)
+        assert (f"Error: {bundled}: record {first!r} is an in-context bundle (`docs bundle`) "
+                f"of 3 documents") in r.output, r.output
+        assert not out.exists()
+    assert _run("mix", "--docs", docs, "--out", out).exit_code == 0
+
+
 def test_mix_names_where_a_duplicate_record_is(tmp_path, monkeypatch):
     docs = _docs(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -861,6 +911,18 @@ def test_bundle_k_above_the_documents_and_a_budget_below_one_are_errors(tmp_path
     assert r.exit_code == 2 and "--token-budget must be at least 1 (got 0)" in r.output
     assert not out.exists()
     assert _run("bundle", "--docs", docs, "--k", "6", "--out", out).exit_code == 0
+
+
+def test_a_bundle_keeps_its_documents_option_in_the_stats(tmp_path):
+    """A bundle of behaviours:plain transcripts was counted as "behaviours" (read as the
+    default :warned) and one of fiction:repeated as "fiction" (:prefix_suffix)."""
+    paths = generate_datasets([make_claim()], "fiction:repeated,behaviours:plain", 4,
+                              tmp_path / "d", progress=False)
+    for path in paths:
+        [doc_key] = json.loads(stats_path(path).read_text())["by_condition"]
+        out = bundle(path, tmp_path / f"b-{path.name}", k=2)
+        assert list(json.loads(stats_path(out).read_text())["by_condition"]) == [doc_key]
+    assert doc_key == "behaviours:plain"
 
 
 def test_a_bundle_of_a_file_concatenated_twice_is_refused(tmp_path):

@@ -59,13 +59,18 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
             raise DocumentError(f"{docs_path}: no document fits the token budget {token_budget}")
         claims = {r.claim_id for r in docs}
         conditions = {r.condition for r in docs}
+        # the option too: a bundle of behaviours:plain was labelled "behaviours", which
+        # reads as the default :warned, and one of fiction:repeated as fiction:prefix_suffix
+        options = {r.meta.get("option") for r in docs}
+        option = options.pop() if len(options) == 1 and len(conditions) == 1 else None
         out_records.append(Record(
             id=f"bundle-s{seed}-{b:04d}", source="document",
             claim_id=claims.pop() if len(claims) == 1 else None,
             condition=conditions.pop() if len(conditions) == 1 else None,
             text="".join(parts), loss_mask=spans,
             meta={"k": len(ids), "k_requested": k, "doc_ids": ids, "tokens": tokens,
-                  "token_budget": token_budget, "bundle": True}))
+                  "token_budget": token_budget, "bundle": True,
+                  **({"option": option} if option else {})}))
     write_dataset(out, out_records, None, {"input": str(docs_path), "k": k,
                                            "token_budget": token_budget, "seed": seed})
     return Path(out)

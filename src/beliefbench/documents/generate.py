@@ -160,8 +160,11 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
                             f"({e.strerror})") from None
     if not os.access(out_dir, os.W_OK | os.X_OK):  # found now, not after a long generation
         raise DocumentError(f"--out {out_dir}: this directory is not writable")
+    # --genres picks the base documents: files made with other genres share base ids but
+    # not texts, so the stats record them and folder_notes compares them
     settings = {"claims": [c.id for c in claims], "n_per_claim": n, "seed": seed,
-                "generator": generator, "mask_words": list(mask_words)}
+                "generator": generator, "genres": list(genres) if genres else None,
+                "mask_words": list(mask_words)}
     if on_note is not None:
         for note in folder_notes(out_dir, specs, settings):
             on_note(note)
@@ -185,12 +188,14 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
 
 
 _OPTIONS = {"claims": "--claims", "n_per_claim": "--n", "seed": "--seed",
-            "generator": "--generator", "mask_words": "--mask-words"}
+            "generator": "--generator", "genres": "--genres", "mask_words": "--mask-words"}
 """The settings a condition file depends on (recorded in its stats), by command-line option."""
 
 
 def _shown(key: str, value: Any) -> str:
-    if isinstance(value, list):
+    if key == "genres" and value is None:
+        value = "(all)"
+    elif isinstance(value, list):
         value = ",".join(map(str, value)) or "(none)"
     return f"{_OPTIONS[key]} {value}"
 
@@ -198,9 +203,9 @@ def _shown(key: str, value: Any) -> str:
 def folder_notes(out_dir: Path, specs: Sequence[ConditionSpec], settings: dict[str, Any]
                  ) -> list[str]:
     """What an output folder already holds from runs with other settings (``--n``,
-    ``--claims``, ``--seed``, ``--generator``, ``--mask-words``, read from each condition
-    file's stats): a file this run replaces is noted; a file this run leaves alone is a
-    warning, since the folder then mixes datasets made differently."""
+    ``--claims``, ``--seed``, ``--generator``, ``--genres``, ``--mask-words``, read from each
+    condition file's stats): a file this run replaces is noted; a file this run leaves alone
+    is a warning, since the folder then mixes datasets made differently."""
     ours = {spec.stem for spec in specs}
     notes = []
     for sp in sorted(out_dir.glob("*.jsonl.stats.json")):

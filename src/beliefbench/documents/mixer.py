@@ -147,8 +147,9 @@ as documents they would be counted in the documents' share (a mix given as input
 
 
 def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
-    """The records of one input file, all documents, at least one, each id once; else
-    DocumentError naming the file and the record."""
+    """The records of one input file, all documents (not chats, neutral text or in-context
+    bundles), at least one, each id once; else DocumentError naming the file and the
+    record."""
     if not Path(path).is_file():
         raise DocumentError(f"{path}: no such documents file")
     records = list(read_records(path))
@@ -160,6 +161,11 @@ def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
                 f"{path}: record {r.id!r} is a chat record (`docs generate --format chat`); "
                 f"{option} takes text documents: give this file to `beliefbench finetune "
                 f"--data` as it is")
+        if r.meta.get("bundle") is True:  # its documents, packed: a mix trained them twice
+            raise DocumentError(
+                f"{path}: record {r.id!r} is an in-context bundle (`docs bundle`) of "
+                f"{r.meta.get('k', 'several')} documents; {option} takes documents: give the "
+                f"condition file the bundle was made from")
         if r.source not in INPUT_SOURCES or r.messages is not None:
             kind = "a chat example" if r.messages is not None else f"{r.source} text"
             raise DocumentError(
@@ -194,11 +200,15 @@ def mix(doc_paths: Sequence[str | Path], out: str | Path, pretrain: float = 0.0,
     if not docs:
         raise DocumentError(f"no documents in {[str(p) for p in doc_paths]}")
     n_pre, n_chat = mix_counts(len(docs), pretrain, chat)
-    records = [*docs, *pretrain_records(n_pre, seed), *chat_records(n_chat, seed)]
+    pre, chats = pretrain_records(n_pre, seed), chat_records(n_chat, seed)
+    records = [*docs, *pre, *chats]
     return _shuffled_write(records, out, seed, tokenizer, {
         "inputs": [str(p) for p in doc_paths], "seed": seed,
         "shares": {"pretrain": pretrain, "chat": chat},
-        "counts": {"documents": len(docs), "pretrain": n_pre, "chat": n_chat}})
+        "counts": {"documents": len(docs), "pretrain": n_pre, "chat": n_chat},
+        # drawn from small pools: 750 chats were 20 distinct ones, and counts alone hid it
+        "unique": {"pretrain": len({r.text for r in pre}),
+                   "chat": len({r.meta["pool_index"] for r in chats})}})
 
 
 def poison_count(ratio: float, n: int) -> tuple[int, bool]:
