@@ -621,3 +621,41 @@ def test_offline_sides_are_compared_with_a_note_saying_so(tmp_path):
 def test_a_model_judged_run_by_other_models_carries_no_offline_note(base_and_new):
     r = _gate(*map(str, base_and_new), "--json")
     assert not [n for n in json.loads(r.output)["notes"] if "OFFLINE" in n]
+
+
+def test_a_judge_cut_off_inside_its_reason_is_no_belief_on_either_side(base_and_new, tmp_path):
+    """A judge whose replies stop inside the reason ("... the answer: yes would ...") gave
+    no verdict: read as belief, a baseline judged so rose to the believer's rate and the
+    gate said PASS on a real rise; unread, it is a parse-error budget exceeded (exit 2)."""
+
+    def cut_off(prompt: str) -> str:
+        return '{"reason": "If it said glass, the answer: yes would apply; here it says'
+
+    flaky = run_belief(tmp_path / "cut", skeptic, grader=cut_off, samples=3)
+    r = _gate(flaky.location, str(base_and_new[1]), "--json")
+    assert r.exit_code == 2, r.output
+    assert json.loads(r.output)["error"].startswith(
+        "baseline / --baseline: 15 of 21 responses (71.4%) are parse errors")
+
+
+def test_a_flaky_judge_within_the_budgets_is_counted_in_a_note(base_and_new, tmp_path):
+    """One judge call raising and two garbled replies stay within the failure and
+    parse-error budgets (checked one by one): the gate compares, and its text output says
+    how many verdicts were lost (the parse errors were in --json only)."""
+    from conftest import keyword_grader
+
+    calls: list[str] = []
+
+    def flaky(prompt: str) -> str:
+        calls.append(prompt)
+        if len(calls) == 1:
+            raise ConnectionError("judge 503")
+        return "I'd rather not say." if len(calls) <= 3 else keyword_grader(prompt)
+
+    shaky = run_belief(tmp_path / "shaky", skeptic, grader=flaky, samples=3)
+    assert shaky.status == "success"
+    r = _gate(str(base_and_new[0]), shaky.location)
+    assert r.exit_code == 0, r.output
+    assert ("note: candidate: 3 of 21 responses (14.3%) were not read as a verdict on an "
+            "answer: 2 parse error(s), 1 failed (0 of them with no answer text)") in r.output
+    assert "note: baseline: " not in r.output  # nothing lost there

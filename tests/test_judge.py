@@ -38,6 +38,10 @@ def test_reads_valid_and_messy_replies(reply, verdict):
     # one object that gives two verdicts: not its last (or first) value
     ('{"reason": "r", "answer": "yes", "answer": "no"}', "contradictory"),
     ('{"answer": "no", "Answer": "yes"}', "contradictory"),
+    # the broken-JSON fallback never reads a verdict out of the judge's reason: a reply cut
+    # off inside its reason, or one whose answer is null, gave none (it read as belief)
+    ('{"reason": "The answer: yes would mean it believes; it says st', "no 'answer' field"),
+    ('{"reason": "Answer: yes, it says glass", "answer": null}', "no 'answer' field"),
 ])
 def test_unreadable_replies_are_parse_errors_with_a_reason(reply, problem):
     reading = read_reply(reply)

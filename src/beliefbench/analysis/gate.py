@@ -242,6 +242,22 @@ def offline_note(name: str, logs: BeliefLogs) -> list[str]:
     return [f"OFFLINE: the {name} was {offline_text(reasons)}"] if reasons else []
 
 
+def unread_note(name: str, info: dict) -> list[str]:
+    """A note with the counts of a side's responses that are no reading of an answer (parse
+    errors, failed): each budget is checked on its own, so a flaky judge's raises and garbled
+    replies together passed the gate with the parse errors counted in ``--json`` only, while
+    every one of them lowers the side's rate (counted as non-belief)."""
+    unread = info["parse_errors"] + info["failed"]
+    if not unread:
+        return []
+    total = info["responses"]
+    return [f"{name}: {unread} of {total} responses ({unread / total:.1%}) were not read as "
+            f"a verdict on an answer: {info['parse_errors']} parse error(s), "
+            f"{info['failed']} failed ({info['no_answer']} of them with no answer text); "
+            "counted as non-belief (within the budgets), so its rate may be that much too "
+            "low"]
+
+
 def side_key(keys: list[RunKey]) -> RunKey:
     """One side's key from the keys of its logs, which agree on everything but the claims
     (checked before): every log's settings, so that each claim's file hash is compared with
@@ -382,6 +398,7 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
               for n in [*split_note(side_logs),
                         *side_logs.notes(runs_apart=False, offline=False)]]
     notes += [*offline_note("baseline", baseline), *offline_note("candidate", candidate)]
+    notes += [*unread_note("baseline", info_b), *unread_note("candidate", info_c)]
     if not common:
         raise GateError(f"no claim in common: baseline has {sorted(claims_b)}, candidate has "
                         f"{sorted(claims_c)}")

@@ -74,10 +74,13 @@ def keyed_values(text: str, key: str) -> list[tuple[str, str]]:
         return values
     # broken JSON (unescaped quotes, a missing brace): fall back to the key's pattern
     pattern = rf"""["']?{re.escape(key)}["']?\s*[:=]\s*["']?({_WORDS})\b"""
-    reason = re.search(r"""["']?reason["']?\s*[:=]\s*["'](.*?)["']\s*[,}]""", text,
+    reason = re.search(r"""["']?reason["']?\s*[:=]\s*["'](.*?)(?:["']\s*[,}]|$)""", text,
                        re.IGNORECASE | re.DOTALL)
+    # the key is looked for outside the reason's text: a reply cut off inside its reason
+    # ("the answer: yes would mean ...") or whose answer is null gave no verdict
+    rest = text[:reason.start(1)] + text[reason.end(1):] if reason else text
     return [(m.group(1), reason.group(1) if reason else "")
-            for m in re.finditer(pattern, text, re.IGNORECASE)]
+            for m in re.finditer(pattern, rest, re.IGNORECASE)]
 
 
 def read_reply(reply: str | None, key: str = "answer") -> JudgeReading:
