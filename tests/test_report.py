@@ -545,6 +545,32 @@ def test_a_log_rescored_by_inspect_beside_its_original_is_refused(two_runs, tmp_
     assert len(load_belief_logs(logs).logs) == 1
 
 
+def test_a_retried_log_beside_its_original_is_kept_not_called_re_scored(two_runs, tmp_path):
+    """`inspect eval-retry` of a log whose samples errored (a success within
+    fail_on_error) writes a newer log with the same task id, a new eval id and the re-run
+    samples' scores: report refused the pair as "re-scored ... under one judge", which it
+    was not. The retry is kept and the original named as superseded by it."""
+    original = next(p for p in sorted(two_runs.glob("*.eval")) if read_eval_log(
+        str(p), header_only=True).eval.metadata["condition"] == "negated")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(original, logs / original.name)
+    retry = read_eval_log(str(original))
+    retry.eval.eval_id += "retry"
+    retry.eval.created = "2099-01-01T00:00:00+00:00"
+    retry.results.scores[0].metrics["belief"].value = 0.5
+    write_eval_log(retry, str(logs / "zz-retry.eval"))
+    loaded = load_belief_logs(logs)
+    assert [info.path for info in loaded.logs] == [str(logs / "zz-retry.eval")]
+    assert loaded.ignored == [(str(logs / original.name), (
+        f"superseded by {logs / 'zz-retry.eval'} (same task_id, a newer eval id: a retry of "
+        "this log, as `inspect eval-retry` writes)"))]
+    retry.eval.eval_id = read_eval_log(str(original), header_only=True).eval.eval_id
+    write_eval_log(retry, str(logs / "zz-retry.eval"))  # the same eval id: re-scored
+    with pytest.raises(LogError, match="one was re-scored"):
+        load_belief_logs(logs)
+
+
 def test_a_log_rescored_in_place_by_another_judge_is_refused(two_runs, tmp_path):
     """`inspect score --action overwrite` on the log itself keeps the header's grader, and
     with no original beside it nothing told: the new judge's verdicts were reported (and

@@ -657,10 +657,13 @@ def drop_superseded(headers: list[tuple[str, EvalLog]], *,
                                      bool(_scores(item[1], scorer)), item[1].eval.created))
         done = [item for item in group if item[1].status == "success"]
         scored = [item for item in done if _scores(item[1], scorer)]
-        compared = scored or done
-        for path, log in compared[1:]:  # copies, or the same responses judged again
-            if _scores(log, scorer) != _scores(compared[0][1], scorer):
-                raise _rescored(path, compared[0][0], f"task_id {log.eval.task_id}", scorer,
+        # copies, or the same responses judged again (`inspect score` keeps the eval id);
+        # `inspect eval-retry` keeps the task id only, and its newer log is kept below
+        first_of: dict[str, tuple[str, EvalLog]] = {}
+        for path, log in scored or done:
+            first_path, first = first_of.setdefault(log.eval.eval_id, (path, log))
+            if _scores(log, scorer) != _scores(first, scorer):
+                raise _rescored(path, first_path, f"task_id {log.eval.task_id}", scorer,
                                 hint)
         best_path, best = group[-1]
         kept.append((best_path, best))
@@ -669,6 +672,10 @@ def drop_superseded(headers: list[tuple[str, EvalLog]], *,
                 why = (f"superseded by {best_path} (same task_id; this log holds no {scorer} "
                        "results, as `inspect eval --no-score` leaves it, and that one is its "
                        "scored copy)")
+            elif log.status == best.status == "success" and \
+                    log.eval.eval_id != best.eval.eval_id:
+                why = (f"superseded by {best_path} (same task_id, a newer eval id: a "
+                       "retry of this log, as `inspect eval-retry` writes)")
             else:
                 why = (f"superseded by {best_path} (same task_id, status {log.status!r} -> "
                        f"{best.status!r})")
