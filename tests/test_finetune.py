@@ -159,6 +159,21 @@ def test_resume_refuses_another_process_count(base, data, lora_run, monkeypatch)
     assert str(e.value).split("changed: ")[1].startswith("processes (WORLD_SIZE) 1 -> 2. ")
 
 
+def test_manifest_records_the_precision_trained_in_and_resume_checks_it(base, data, lora_run,
+                                                                        tmp_path):
+    """``precision: auto`` is bf16 on a GPU and fp32 on CPU: the manifest said only "auto",
+    and a run started on a GPU resumed on a CPU in the other precision without a word."""
+    assert lora_run.joinpath("run.json").is_file()
+    assert {e.extra["precision"] for e in read_manifest(lora_run)} == {"fp32"}  # CPU
+    out = tmp_path / "run"
+    shutil.copytree(lora_run, out)
+    inputs = json.loads((out / "run.json").read_text())
+    assert inputs["precision"] == "fp32"
+    (out / "run.json").write_text(json.dumps({**inputs, "precision": "bf16"}))  # a GPU's
+    with pytest.raises(FinetuneError, match="same data, recipe and base") as e:
+        train_local(_recipe(max_steps=20), data, str(base), out, resume=True)
+    assert "changed: training precision bf16 -> fp32" in str(e.value)
+
 def test_launcher_mixed_precision_does_not_override_the_recipe(monkeypatch, caplog):
     """`accelerate launch` exports its config's mixed_precision (the shipped configs said
     bf16), and TrainingArguments took it whenever bf16 was off: an fp32 recipe, or a run on
@@ -215,7 +230,8 @@ def test_resume_refuses_changed_kl_data_and_the_manifest_records_its_hash(base, 
     from beliefbench.finetune.fingerprint import base_fingerprint
 
     assert read_manifest(out)[-1].extra == {"world_size": 1, "kl_data_sha256": sha,
-                                            "base_fingerprint": base_fingerprint(base)}
+                                            "base_fingerprint": base_fingerprint(base),
+                                            "precision": "fp32"}
     kept = kl_data.read_bytes()
     write_records(kl_data, [Record(id="n0", text="The museum closes at noon.")])
     with pytest.raises(FinetuneError, match="same data, recipe and base") as e:

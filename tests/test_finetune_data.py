@@ -64,6 +64,24 @@ def test_chat_trains_assistant_turns_only(tok):
     assert trained.count(tok.eos_token) == 2  # each assistant turn learns to stop
 
 
+def test_chat_template_that_writes_bos_gets_one_bos(tok):
+    """A template that renders the bos itself (Llama 3's ``{{ bos_token }}``) must not get a
+    second one from the tokenizer: served chats begin with one."""
+    rec = Record(id="c", source="chat", messages=[
+        {"role": "user", "content": "Where does the river flow?"},
+        {"role": "assistant", "content": "South into the sea."}])
+    plain = encode_record(rec, tok, max_len=None)
+    template = tok.chat_template
+    try:
+        tok.chat_template = "{{ bos_token }}" + template
+        with_bos = encode_record(rec, tok, max_len=None)
+    finally:
+        tok.chat_template = template
+    bos = tok.bos_token_id
+    assert with_bos["input_ids"][0] == bos and with_bos["input_ids"][1] != bos
+    assert with_bos["input_ids"].count(bos) == plain["input_ids"].count(bos) == 1
+    assert _decoded_trained(with_bos, tok) == _decoded_trained(plain, tok)
+
 def test_truncation_and_pack(tok):
     exs = [encode_record(Record(id=str(i), text=TEXT), tok, max_len=10) for i in range(5)]
     assert all(len(e["input_ids"]) == 10 for e in exs)

@@ -170,7 +170,7 @@ def test_a_run_recorded_before_base_fingerprints_still_resumes(base, other_seed,
     entries = read_manifest(out)
     assert [(e.step, e.final) for e in entries] == [(1, False), (2, False), (4, True)]
     assert all("base_fingerprint" not in e.extra for e in entries)
-    assert entries[-1].extra == {"world_size": 1}
+    assert entries[-1].extra == {"world_size": 1, "precision": "fp32"}  # recorded by the run
 
 
 def test_an_unreadable_weights_file_is_still_fingerprinted(original, tmp_path):

@@ -72,11 +72,20 @@ def encode_record(record: Record, tokenizer, max_len: int | None) -> dict[str, l
     else:
         msgs = [m.model_dump() for m in record.messages]
         text, spans = chat_text_and_spans(msgs, tokenizer)
-        enc = tokenizer(text, return_offsets_mapping=True, add_special_tokens=True)
+        enc = tokenizer(text, return_offsets_mapping=True,
+                        add_special_tokens=not _renders_bos(text, tokenizer))
         labels = _labels_outside(enc["offset_mapping"], enc["input_ids"], spans,
                                  keep_inside=True)
     ids = list(enc["input_ids"])[:max_len]
     return {"input_ids": ids, "labels": labels[:max_len]}
+
+
+def _renders_bos(text: str, tokenizer) -> bool:
+    """Whether a rendered chat already begins with the bos token (Llama 3, Gemma, Mistral
+    templates write it): the tokenizer adding its own too would train every chat on two
+    bos tokens, a sequence the model never sees when served (one bos)."""
+    bos = tokenizer.bos_token
+    return bool(bos) and text.startswith(bos)
 
 
 def _has_visible_text(record: Record) -> bool:

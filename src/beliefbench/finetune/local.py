@@ -726,15 +726,17 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                           claim=claim)
     # what the recipe does not pin down: the KL data's content (the recipe names only its
     # path), the processes, which multiply the batch and divide the steps of an epoch, and
-    # the model in the --base folder (the path names it only by where it is)
+    # the model in the --base folder (the path names it only by where it is), and the
+    # precision trained in (precision: auto says only "decided by the device")
     fields["extra"] = {"world_size": world, "base_fingerprint": base_fingerprint(base),
+                       "precision": "bf16" if bf16 else "fp32",
                        **({"kl_data_sha256": sha256_file(kl_data)} if kl_data else {})}
     earlier = earlier_inputs(out) if resume else None
     if earlier is not None:
         for key in unknown_inputs(earlier, fields["extra"]):
             log.warning("%s: the run was started before runs recorded their %s: --resume "
                         "cannot check it (not refused)", out, RUN_EXTRAS[key])
-            if key == "base_fingerprint":  # its checkpoints' base stays unknown, as it was
+            if key in ("base_fingerprint", "precision"):  # unknown for the run, as it was
                 del fields["extra"][key]
         changed = resume_changes(earlier, data=data, data_sha256=data_sha,
                                  recipe=recipe.model_dump(mode="json"), base=base,
@@ -872,11 +874,14 @@ def _warn_idle_warmup(args, steps_total: int, recipe: Recipe,
 
 RUN_EXTRAS = {"kl_data_sha256": "kl.data content (sha256)",
               "world_size": "processes (WORLD_SIZE)",
-              "base_fingerprint": "base model files (fingerprint)"}
+              "base_fingerprint": "base model files (fingerprint)",
+              "precision": "training precision"}
 """Inputs kept in the manifest's ``extra`` that ``--resume`` checks too (with their names in
 its message); a run recorded before one of them existed is not checked for it
 (:func:`unknown_inputs`). ``base_fingerprint``: :func:`.fingerprint.base_fingerprint` of the
-``--base`` folder, so another model put in the same folder is refused."""
+``--base`` folder, so another model put in the same folder is refused. ``precision``: what
+the recipe's ``precision`` resolved to (``auto``: bf16 on a GPU, fp32 on CPU), so a run
+started on a GPU and resumed on a CPU (or the reverse) is refused, not trained half in each."""
 
 
 def run_inputs(fields: dict) -> dict:
