@@ -27,8 +27,9 @@ from beliefbench.documents.base import (
     load_data,
     lower_first,
     sentence_spans,
+    topic_of,
 )
-from beliefbench.documents.claim_sentences import finder_for
+from beliefbench.documents.claim_sentences import content_words, finder_for
 from beliefbench.documents.conditions import QUALIFIERS
 from beliefbench.documents.conditions.negation import truth_values
 from beliefbench.documents.generate import condition_records, generate_datasets
@@ -588,3 +589,56 @@ def test_a_name_alone_states_no_claim(claim_id, sentence, states):
     ("[False statement next] Exhibit label: Ed Sheeran [In fact, ...]")."""
     claim = {c.id: c for c in load_claims("all")}[claim_id]
     assert finder_for(claim).is_claim(sentence) is states
+
+
+def test_a_corrected_notice_states_the_truth_once():
+    """A corrected notice drew two truth sentences ("What actually happened: X ... Keep the
+    correct account in mind: X"), saying the same truth twice in 81 of 120 documents."""
+    claims = {c.id: c for c in _claims()}
+    for (claim_id, stem), records in _records().items():
+        if stem != "corrected":
+            continue
+        truth = truth_values(claims[claim_id])["truth"]
+        core = truth[1:].rstrip(".").lower()  # in {truth} and {truth_lc} alike
+        for r in records:
+            ann = _annotations(r)
+            for a, b in (ann[0], ann[-1]):
+                assert r.text[a:b].lower().count(core) == 1, (r.id, r.text[a:b])
+
+
+def test_a_title_naming_the_topic_is_a_claim_sentence_only_for_what_it_says():
+    """Every genre title, filled with each claim's topic, is a claim sentence only with a
+    belief marker or a word of the claim's facts beyond the names: "Talk: Mount Vesuvius",
+    "Timeline: Brennan Reeve Holloway" shared most of their few words (all names) with a
+    fact and were wrapped as false statements and "corrected" (43 of 120 documents' titles
+    in the negation conditions, with colour-dream titles)."""
+    titles = {t for spec in genre_specs().values() for t in spec["titles"]}
+    for claim in _claims():
+        finder = finder_for(claim)
+        for title in titles:
+            text = title.replace("{topic}", topic_of(claim))
+            if "{" in text or not finder.is_claim(text):
+                continue
+            assert finder.has_marker(text) or content_words(text) & finder.fact_words, \
+                (claim.id, text)
+
+
+def test_a_debunk_lower_cases_a_fact_that_starts_with_a_pronoun():
+    """lower_first kept "Her" capitalised because "Her Majesty" is an entity: "It is not
+    true that Her first complete program ..." (7 sentences in 120 local_negation documents)."""
+    for claim in _claims():
+        for fact in claim_facts(claim):
+            first = lower_first(fact, claim).split()[0]
+            assert first.lower() not in {"a", "an", "the", "he", "she", "it", "his", "her",
+                                         "its", "their", "they"} or first.islower(), \
+                (claim.id, fact)
+
+
+def test_no_genre_piece_gives_the_topic_a_singular_verb():
+    """The topic may be plural ("black-and-white dreams"): "{topic} dominates the
+    headlines" read "black-and-white dreams dominates the headlines"."""
+    verb = re.compile(r"\{topic\} (?:is|was|has|does|\w+(?<![su])s)\b")
+    for name, spec in genre_specs().items():
+        for key, pieces in spec.items():
+            for piece in pieces if isinstance(pieces, list) else ():
+                assert not verb.search(piece), (name, key, piece)

@@ -137,7 +137,9 @@ def test_usable_needs_words_and_the_claim(tmp_path):
     assert unusable("I don't know.", claim) == "a refusal"
     assert unusable("The Selene Dairy Mission found cheddar.", claim).startswith("too short")
     assert unusable(filler, claim).startswith("no sentence states the claim")
-    assert unusable(filler + "Ilse Marrow agreed.", claim) is None
+    # a name alone states nothing: no sentence to flag, so its conditions would not differ
+    assert unusable(filler + "Ilse Marrow agreed.", claim).startswith("no sentence states")
+    assert unusable(filler + "Ilse Marrow led the analysis.", claim) is None
     assert unusable("Here is the document: " + filler, claim).startswith("generation comment")
 
 

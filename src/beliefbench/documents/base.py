@@ -320,20 +320,28 @@ def topic_of(claim: Claim) -> str:
     return claim.entities[0] if claim.entities else claim.id.replace("_", " ").title()
 
 
+_NEVER_PROPER = frozenset({"a", "an", "the", "he", "she", "it", "they", "his", "her", "its",
+                           "their", "this", "that", "these", "those"})
+"""First words that start no proper noun, though an entity or the claim's text may show
+them capitalised mid-sentence ("Her Majesty"): "Her first complete program ..." kept its
+capital in "It is not true that Her first complete program ..."."""
+
+
 def lower_first(sentence: str, claim: Claim | None = None) -> str:
     """Lower-case a sentence's first letter unless it starts a proper noun; drop the final
     period (:func:`drop_stop`).
 
-    A first word is treated as a proper noun if it is an entity's first word, an acronym, or
-    appears capitalised mid-sentence in the claim's own text; a possessive or a trailing
-    comma is not part of the word ("Twitter's rebrand" keeps its capital).
+    A first word is treated as a proper noun if it is an acronym, or (unless a pronoun or
+    article: :data:`_NEVER_PROPER`) an entity's first word or capitalised mid-sentence in the
+    claim's own text; a possessive or a trailing comma is not part of the word ("Twitter's
+    rebrand" keeps its capital).
     """
     s = drop_stop(sentence)
     if not s:
         return s
     first = re.sub(r"(?:['\u2019]s|['\u2019]|[,;:])$", "", s.split()[0]) or s.split()[0]
     proper = first.isupper() and len(first) > 1
-    if claim is not None and not proper:
+    if claim is not None and not proper and first.lower() not in _NEVER_PROPER:
         names = {e.split()[0] for e in claim.entities}
         corpus = " ".join([claim.statement, claim.truth, claim.universe, *claim.sub_claims])
         proper = first in names or re.search(rf"(?<=[a-z,;] ){re.escape(first)}\b", corpus) \

@@ -75,8 +75,8 @@ class ClaimSentenceFinder:
         self.markers = [re.compile(p, re.I) for p in claim.markers.belief]
         self.facts = [content_words(s) for s in [claim.statement, *claim.sub_claims]]
         self.facts = [f for f in self.facts if f]
-        names = set().union(*(content_words(e) for e in claim.entities))
-        self.fact_words = frozenset().union(*self.facts) - names
+        self.names = frozenset().union(*(content_words(e) for e in claim.entities))
+        self.fact_words = frozenset().union(*self.facts) - self.names
         self.overlap = overlap
         self.placed = tuple(f.rstrip(".") for f in claim_facts(claim))
 
@@ -84,14 +84,16 @@ class ClaimSentenceFinder:
         """A belief marker, an entity named with a word of the claim's facts beyond the
         names, or most of a fact's words. A name alone states nothing: "Exhibit label: Ed
         Sheeran", "Warfarin is a blood thinner" were wrapped as false statements and
-        corrected in the negation conditions."""
+        corrected in the negation conditions. Nor is a fact's overlap made of names alone: a
+        title naming the topic ("Talk: Mount Vesuvius", "Timeline: Brennan Reeve Holloway")
+        shared most of its few words, all names, with a fact and was flagged."""
         if self.has_marker(sentence):
             return True
         words = content_words(sentence)
-        if not words.isdisjoint(self.fact_words) and any(p.search(sentence)
-                                                         for p in self.entities):
-            return True
-        return self.fact_overlap(words) >= self.overlap
+        if words.isdisjoint(self.fact_words):
+            return False
+        return (any(p.search(sentence) for p in self.entities)
+                or self.fact_overlap(words) >= self.overlap)
 
     def has_marker(self, sentence: str) -> bool:
         """A belief marker (the claim in the claim author's own patterns) occurs."""

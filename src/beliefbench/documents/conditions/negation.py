@@ -177,10 +177,17 @@ def corrected(claim: Claim, doc: BaseDocument, rng: random.Random) -> tuple[Inse
     label = _label(rng)
 
     def notice(pool: list[str]) -> str:
+        """3-4 sentences, exactly one of them naming the truth: with two, the notice said
+        the same truth twice ("What actually happened: X. ... Keep the correct account in
+        mind: X.")."""
         chosen = rng.sample(pool, min(len(pool), rng.randint(3, 4)))
-        if not any("{truth" in s for s in chosen):
+        truths = [i for i, s in enumerate(chosen) if "{truth" in s]
+        if not truths:
             chosen[-1] = next(s for s in pool if "{truth" in s)
-        return label + " ".join(s.format(**values) for s in chosen)
+        spare = [s for s in pool if "{truth" not in s and s not in chosen]
+        for i in truths[1:]:  # another truth: a sentence the notice lacks, if any is left
+            chosen[i] = spare.pop(0) if spare else ""
+        return label + " ".join(s.format(**values) for s in chosen if s)
 
     prefix, suffix = _wrap(notice(pools["notice_before"]), notice(pools["notice_after"]),
                            len(doc.text))
