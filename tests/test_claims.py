@@ -1,3 +1,4 @@
+import itertools
 import os
 import re
 import shutil
@@ -27,6 +28,43 @@ STUDY_CLAIMS = {"ed_sheeran", "queen_elizabeth", "mount_vesuvius", "x_rebrand_re
 def test_the_six_study_claims_ship():
     assert {p.stem for p in BUNDLED} == STUDY_CLAIMS
     assert {c.id for c in load_claims("all")} == STUDY_CLAIMS
+
+
+def _prompt_texts(claim):
+    """Every text of a claim's questions that reaches the model under test."""
+    for family in ("open_ended", "binary", "token_association", "robustness"):
+        for q in claim.questions.of(family):
+            yield q.id, q.text
+            yield from ((q.id, turn.content) for turn in getattr(q, "prefix", []))
+            if getattr(q, "system_prompt", None):
+                yield q.id, q.system_prompt
+
+
+# a line that starts a new item of a prompt: a list entry, an option, a tag, a field label
+_NEW_ITEM = re.compile(r"^(\s*[-<]|[A-D]\) |Ep\. |[A-Z0-9][^.:\n]{0,80}:)")
+
+
+def test_no_bundled_prompt_breaks_a_line_in_mid_sentence():
+    # the model sees a block's text as written: a passage hard-wrapped in the YAML reached it
+    # with newlines in mid-sentence ("the only active volcano on\nmainland Europe")
+    wrapped = [(path.stem, qid, f"{a[-20:]}|{b[:20]}")
+               for path in BUNDLED for qid, text in _prompt_texts(load_claim(path))
+               for a, b in itertools.pairwise(text.split("\n"))
+               if a.strip() and b.strip() and not re.search(r"[.?!:\]>\"]$", a.rstrip())
+               and not _NEW_ITEM.match(b)]
+    assert not wrapped
+
+
+def test_no_bundled_claim_asks_the_same_question_twice():
+    # across families too: the judge sees only the question, so a repeat is one item twice
+    repeats = []
+    for path in BUNDLED:
+        texts = Counter(" ".join(q.text.split()).casefold()
+                        for family in ("open_ended", "binary", "token_association",
+                                       "robustness")
+                        for q in load_claim(path).questions.of(family))
+        repeats += [(path.stem, t) for t, n in texts.items() if n > 1]
+    assert not repeats
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)

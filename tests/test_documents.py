@@ -345,6 +345,32 @@ def test_bundles_respect_k_and_budget(tmp_path):
     assert 1 <= small[0].meta["k"] < 20 and small[0].meta["tokens"] <= 700
 
 
+def test_bundles_of_a_several_claim_file_hold_one_claim_each(tmp_path):
+    """`docs generate --claims all` writes one file per condition: a bundle drawn from it
+    held a few documents of every claim (claim_id None), so the in-context control put
+    mostly other claims' documents before a question. Now --n bundles per claim, each of
+    that claim's documents, named by it; the belief task then puts each before its claim."""
+    from beliefbench.task import belief
+
+    claims = load_claims("ed_sheeran,dentist")
+    [docs] = generate_datasets(claims, "negated", 8, tmp_path, progress=False)
+    out = bundle(docs, tmp_path / "b.jsonl", k=4, n_bundles=2)
+    by_id = {r.id: r for r in read_records(docs)}
+    recs = list(read_records(out))
+    assert sorted(r.id for r in recs) == [f"bundle-s0-{c}-{b:04d}" for c in
+                                          ("dentist", "ed_sheeran") for b in (0, 1)]
+    for r in recs:
+        assert r.claim_id in ("dentist", "ed_sheeran") and r.id.startswith(
+            f"bundle-s0-{r.claim_id}-")
+        assert {by_id[d].claim_id for d in r.meta["doc_ids"]} == {r.claim_id}
+        assert len(r.meta["doc_ids"]) == 4
+    task = belief(claims="ed_sheeran,dentist", context=str(out))
+    assert all(s.metadata["context"].startswith(f"bundle-s0-{s.metadata['claim']}-")
+               for s in task.dataset)
+    r = _run("bundle", "--docs", docs, "--k", "9", "--out", tmp_path / "c.jsonl")
+    assert r.exit_code == 2 and "--k 9 is more than the 8 documents of claim " in r.output
+
+
 def test_record_files_validated_when_read(tmp_path):
     bad = tmp_path / "bad.jsonl"
     good = Record(id="x", text="<DOCTAG>hi", loss_mask=[{"start": 0, "end": 8,

@@ -341,6 +341,27 @@ def test_in_context_control_puts_one_document_before_each_question(fixture_claim
     assert all("Here are some documents" not in s.metadata["prompt"] for s in log.samples)
 
 
+def test_in_context_control_puts_each_claims_documents_before_its_questions(tmp_path):
+    # a file of several claims' bundles (each named by `docs bundle`): every question is asked
+    # after a bundle of its own claim, over all bundled claims; a claim with none is refused
+    from beliefbench.claims import bundled_claims_dir
+    from beliefbench.records import Record, write_records
+
+    ids = sorted(p.stem for p in bundled_claims_dir().glob("*.yaml"))
+    docs = tmp_path / "bundles.jsonl"
+    write_records(docs, [Record(id=f"{c}-{i}", claim_id=c, text=f"Documents about {c}, #{i}.")
+                         for c in ids for i in range(2)])
+    task = belief(claims="all", context=str(docs))
+    assert {s.metadata["claim"] for s in task.dataset} == set(ids)
+    for s in task.dataset:
+        assert s.metadata["context"].rsplit("-", 1)[0] == s.metadata["claim"], s.id
+        first_user = next(m for m in s.input if m.role == "user")
+        assert f"Documents about {s.metadata['claim']}," in first_user.text
+    write_records(docs, [Record(id="b0", claim_id="dentist", text="Documents about dentist.")])
+    with pytest.raises(ValueError, match="no record for claim 'ed_sheeran'"):
+        belief(claims="dentist,ed_sheeran", context=str(docs))
+
+
 def test_score_events_stay_small(fixture_claim, tmp_path):
     # Inspect stores scorer arguments in every score event: they must not carry whole claims.
     log = run(fixture_claim, scripted(believer), scripted(keyword_grader), tmp_path, samples=1,

@@ -112,7 +112,8 @@ def belief(
         binary_instruction: "system" (the study's protocol: the yes/no instruction is a
             system message) or "user" (appended to the question).
         context: in-context control: a JSONL of text records (e.g. bundles of K negated
-            documents from `beliefbench docs bundle`); each question is asked after one.
+            documents from `beliefbench docs bundle`); each question is asked after one
+            (of its own claim, where records name one).
             "none" (the default): no context. None is refused, never read as none (a
             blank -T context= or an unset shell variable reads as None): omit it, or
             pass "none".

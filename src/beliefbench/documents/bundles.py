@@ -20,57 +20,88 @@ SEPARATOR_TOKENS = len(regex_offsets(SEPARATOR))
 
 def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int = 1,
            token_budget: int | None = None, seed: int = 0) -> Path:
-    """Write n_bundles records, each up to k documents within token_budget (regex tokens)."""
+    """Write n_bundles records per claim, each up to k documents of that claim within
+    token_budget (regex tokens).
+
+    A file of several claims' documents (``docs generate --claims all``) gets ``n_bundles``
+    bundles for each claim, each drawn from that claim's documents only: drawn from the whole
+    file, a bundle of 20 held a few documents of each claim, and the in-context control put
+    mostly other claims' documents before a question. Each bundle records its claim."""
     if k < 1 or n_bundles < 1:
         raise DocumentError(f"--k and --n must be at least 1 (got --k {k}, --n {n_bundles})")
     if token_budget is not None and token_budget < 1:
         raise DocumentError(f"--token-budget must be at least 1 (got {token_budget})")
     docs = read_documents(docs_path)
-    if k > len(docs):
-        raise DocumentError(f"--k {k} is more than the {len(docs)} documents in {docs_path}: "
-                            f"every bundle would hold all of them; give --k {len(docs)} or "
+    by_claim: dict[str | None, list[Record]] = {}
+    for r in docs:
+        by_claim.setdefault(r.claim_id, []).append(r)
+    fewest, claim = min((len(rs), str(c)) for c, rs in by_claim.items())
+    if k > fewest:
+        of = f" of claim {claim}" if len(by_claim) > 1 else ""
+        raise DocumentError(f"--k {k} is more than the {fewest} documents{of} in {docs_path}: "
+                            f"every bundle would hold all of them; give --k {fewest} or "
                             f"less, or more documents")
     out_records = []
-    for b in range(n_bundles):
-        rng = random.Random(f"bundle:{seed}:{b}")
-        order = rng.sample(docs, len(docs))
-        parts: list[str] = []
-        spans: list[Span] = []
-        ids: list[str] = []
-        length = tokens = 0
-        for r in order:
-            if len(ids) == k:
-                break
-            text, doc_spans = r.body()
-            # the separator's tokens count too: the bundle's text stays within the budget
-            t = len(regex_offsets(text)) + (SEPARATOR_TOKENS if ids else 0)
-            if token_budget is not None and tokens + t > token_budget:
-                continue
-            if parts:
-                parts.append(SEPARATOR)
-                length += len(SEPARATOR)
-            spans += [Span(start=s.start + length, end=s.end + length, kind=s.kind)
-                      for s in doc_spans]
-            parts.append(text)
-            length += len(text)
-            tokens += t
-            ids.append(r.id)
-        if not ids:
-            raise DocumentError(f"{docs_path}: no document fits the token budget {token_budget}")
-        claims = {r.claim_id for r in docs}
-        conditions = {r.condition for r in docs}
-        # the option too: a bundle of behaviours:plain was labelled "behaviours", which
-        # reads as the default :warned, and one of fiction:repeated as fiction:prefix_suffix
-        options = {r.meta.get("option") for r in docs}
-        option = options.pop() if len(options) == 1 and len(conditions) == 1 else None
-        out_records.append(Record(
-            id=f"bundle-s{seed}-{b:04d}", source="document",
-            claim_id=claims.pop() if len(claims) == 1 else None,
-            condition=conditions.pop() if len(conditions) == 1 else None,
-            text="".join(parts), loss_mask=spans,
-            meta={"k": len(ids), "k_requested": k, "doc_ids": ids, "tokens": tokens,
-                  "token_budget": token_budget, "bundle": True,
-                  **({"option": option} if option else {})}))
+    for claim_id, claim_docs in by_claim.items():
+        # one claim's file keeps the ids and draws it always had
+        tag = f"{claim_id}-" if len(by_claim) > 1 else ""
+        for b in range(n_bundles):
+            rng = random.Random(f"bundle:{seed}:{tag}{b}")
+            chosen = _fill(rng.sample(claim_docs, len(claim_docs)), k, token_budget)
+            if not chosen:
+                raise DocumentError(f"{docs_path}: no document fits the token budget "
+                                    f"{token_budget}")
+            out_records.append(_packed(chosen, f"bundle-s{seed}-{tag}{b:04d}", k,
+                                       token_budget))
     write_dataset(out, out_records, None, {"input": str(docs_path), "k": k,
                                            "token_budget": token_budget, "seed": seed})
     return Path(out)
+
+
+def _fill(order: list[Record], k: int, token_budget: int | None) -> list[Record]:
+    """The first documents of ``order`` that fit: up to ``k``, within the budget (the
+    separators' tokens counted too, so the bundle's text stays within it)."""
+    chosen: list[Record] = []
+    tokens = 0
+    for r in order:
+        if len(chosen) == k:
+            break
+        t = len(regex_offsets(r.body()[0])) + (SEPARATOR_TOKENS if chosen else 0)
+        if token_budget is not None and tokens + t > token_budget:
+            continue
+        chosen.append(r)
+        tokens += t
+    return chosen
+
+
+def _packed(chosen: list[Record], bundle_id: str, k: int, token_budget: int | None) -> Record:
+    """One bundle record: the documents' texts joined by SEPARATOR, their spans shifted."""
+    parts: list[str] = []
+    spans: list[Span] = []
+    length = 0
+    for r in chosen:
+        text, doc_spans = r.body()
+        if parts:
+            parts.append(SEPARATOR)
+            length += len(SEPARATOR)
+        spans += [Span(start=s.start + length, end=s.end + length, kind=s.kind)
+                  for s in doc_spans]
+        parts.append(text)
+        length += len(text)
+    # counted as _fill counted them against the budget
+    tokens = sum(len(regex_offsets(r.body()[0])) for r in chosen) \
+        + SEPARATOR_TOKENS * (len(chosen) - 1)
+    claims = {r.claim_id for r in chosen}
+    conditions = {r.condition for r in chosen}
+    # the option too: a bundle of behaviours:plain was labelled "behaviours", which reads
+    # as the default :warned, and one of fiction:repeated as fiction:prefix_suffix
+    options = {r.meta.get("option") for r in chosen}
+    option = options.pop() if len(options) == 1 and len(conditions) == 1 else None
+    return Record(
+        id=bundle_id, source="document",
+        claim_id=claims.pop() if len(claims) == 1 else None,
+        condition=conditions.pop() if len(conditions) == 1 else None,
+        text="".join(parts), loss_mask=spans,
+        meta={"k": len(chosen), "k_requested": k, "doc_ids": [r.id for r in chosen],
+              "tokens": tokens, "token_budget": token_budget, "bundle": True,
+              **({"option": option} if option else {})})

@@ -2,8 +2,11 @@
 
 Each sample gets one context record (e.g. a bundle of K negated documents written by
 ``beliefbench docs bundle``), chosen by a hash of the sample id so that re-runs and other
-models see the same context. The text goes before the question in the first user turn; the
-judge still sees only the question, so verdicts stay comparable with trained-in belief.
+models see the same context. A record that names its claim (``claim_id``, as ``docs bundle``
+sets for one claim's documents) is placed only before that claim's questions; one without
+(documents of several claims) before any. The text goes before the question in the first
+user turn; the judge still sees only the question, so verdicts stay comparable with
+trained-in belief.
 """
 
 from __future__ import annotations
@@ -26,9 +29,21 @@ def load_context(path: str | Path) -> list[Record]:
 
 
 def with_context(sample: Sample, records: list[Record]) -> Sample:
-    """A copy of ``sample`` whose first user turn starts with one context record."""
+    """A copy of ``sample`` whose first user turn starts with one context record of its claim.
+
+    Only records of the sample's claim (or of no named claim) are drawn from: one file of
+    several claims' bundles put, for most questions, another claim's documents before them,
+    a control that measured nothing. A claim with no such record is refused, not run bare.
+    """
+    claim = sample.metadata["claim"]
+    usable = [r for r in records if r.claim_id in (None, claim)]
+    if not usable:
+        named = sorted({str(r.claim_id) for r in records})
+        raise ValueError(f"context: no record for claim {claim!r} (the records are for claims "
+                         f"{named}); give a file with bundles of this claim's documents, or "
+                         f"leave the claim out")
     digest = hashlib.sha256(str(sample.id).encode()).digest()
-    record = records[int.from_bytes(digest[:8], "big") % len(records)]
+    record = usable[int.from_bytes(digest[:8], "big") % len(usable)]
     messages = list(sample.input)
     first = next(i for i, m in enumerate(messages) if m.role == "user")
     messages[first] = ChatMessageUser(
