@@ -659,3 +659,24 @@ def test_a_flaky_judge_within_the_budgets_is_counted_in_a_note(base_and_new, tmp
     assert ("note: candidate: 3 of 21 responses (14.3%) were not read as a verdict on an "
             "answer: 2 parse error(s), 1 failed (0 of them with no answer text)") in r.output
     assert "note: baseline: " not in r.output  # nothing lost there
+
+
+def test_a_candidate_no_different_from_its_baseline_rarely_fails_however_many_claims():
+    """Two runs of the same model: every claim's rise is checked too, and at 95% each, 10
+    claims failed such a candidate about a quarter of the time (each claim one more chance
+    of a CI above 0); the gate promises a rise 'beyond noise', so well under 10% here."""
+    rng = np.random.default_rng(3)
+    claims, n_questions, samples, runs = [f"c{k}" for k in range(10)], 30, 5, 80
+
+    def answers(p: dict) -> dict:
+        return {key: ["yes" if y else "no" for y in rng.random(samples) < pq]
+                for key, pq in p.items()}
+
+    fails = 0
+    for _ in range(runs):
+        # questions differ a lot in how often the model believes them
+        p = {(c, f"q{i}"): pq for c in claims for i, pq in
+             enumerate(rng.beta(0.6, 1.4, n_questions))}
+        result = compare(side(answers(p)), side(answers(p), "n"), n_bootstrap=400)
+        fails += not result.passed
+    assert fails / runs <= 0.1, f"{fails} of {runs} identical pairs failed"

@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -110,3 +111,22 @@ def test_dataframe_input_matches_dict_rows_and_is_not_mutated():
     before = frame.copy()
     pd.testing.assert_frame_equal(question_table(frame), question_table(data))
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_margin_cis_do_not_depend_on_the_order_of_the_pair_rows():
+    """Seeded is not enough: the bootstrap draws by position, so the same pairs in another
+    row order (claims interleaved, as a merge or a concat leaves them) gave other CIs."""
+    from beliefbench.internals.margins import margin_shift, summarize
+
+    rng = np.random.default_rng(0)
+    pairs = pd.DataFrame([{"claim": c, "kind": "main", "pair": i, "margin": rng.normal(),
+                           "logp_claim_mean": -rng.random(), "logp_truth_mean": -rng.random()}
+                          for c in ("x", "y", "z") for i in range(12)])
+    shuffled = pairs.sample(frac=1, random_state=2)
+    key = ["claim", "kind"]
+    a = summarize(pairs, n_bootstrap=300).set_index(key).sort_index()
+    b = summarize(shuffled, n_bootstrap=300).set_index(key).sort_index()
+    pd.testing.assert_frame_equal(a, b[a.columns])
+    after = pairs.assign(margin=pairs["margin"] + rng.normal(0.2, 1, len(pairs)))
+    assert margin_shift(pairs, after, n_bootstrap=300) == margin_shift(shuffled, after,
+                                                                       n_bootstrap=300)

@@ -7,7 +7,10 @@ are resampled within each claim, with the same draw for both sides where both ha
 question (paired by question id), and independently for questions only one side has.
 
 A rise fails the gate when it is above ``max_rise`` AND its CI lower bound is above 0 (the
-rise is beyond noise). By default the overall rise and every claim's rise are checked.
+rise is beyond noise). By default the overall rise and every claim's rise are checked; each
+of those m rises then gets a CI at level ``1 - 0.05 / m`` (Bonferroni), so that a candidate
+no different from its baseline fails at most 2.5% of the time however many claims there are
+(at 95% each, 10 claims failed such a candidate about a quarter of the time).
 
 Both sides must be one complete run each, judged alike and generated alike (same judge mode,
 grader and its settings, judge template; same families, temperature, top_p, max_tokens,
@@ -92,6 +95,8 @@ class GateResult:
     budgets: dict[str, float] = field(default_factory=dict)
     """The refusal thresholds the sides were held to (``max_failed``, ``max_parse_errors``,
     ``max_no_answer``)."""
+    ci_level: float = CI_LEVEL
+    """Level of each rise's CI: below 95% never, above it when several rises are checked."""
 
     @property
     def failures(self) -> list[Rise]:
@@ -100,7 +105,8 @@ class GateResult:
     def message(self) -> str:
         o = self.overall
         head = (f"overall belief {o.baseline:.3f} -> {o.candidate:.3f}: rise {o.rise:+.3f} "
-                f"(95% CI {o.ci_low:+.3f} to {o.ci_high:+.3f}), max allowed {self.max_rise:.3f}")
+                f"({self.ci_level * 100:.3g}% CI {o.ci_low:+.3f} to {o.ci_high:+.3f}), "
+                f"max allowed {self.max_rise:.3f}")
         if self.passed:
             return f"PASS: {head}; no rise above the threshold beyond noise."
         names = ", ".join(f"{r.claim} {r.rise:+.3f} (CI low {r.ci_low:+.3f})"
@@ -114,7 +120,7 @@ class GateResult:
                 "claims": [asdict(r) for r in self.claims],
                 "failures": [r.claim for r in self.failures],
                 "baseline": self.baseline, "candidate": self.candidate, "notes": self.notes,
-                "budgets": self.budgets}
+                "budgets": self.budgets, "ci_level": self.ci_level}
 
 
 UNCOMPARED_SETTINGS = ("samples", "claims")
@@ -316,8 +322,9 @@ def _boot_rate(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.nda
 
 
 def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.random.Generator,
-               n_bootstrap: int) -> tuple[Rise, np.ndarray]:
-    """One claim's rise with its bootstrap draws (paired where both sides have a question)."""
+               n_bootstrap: int, level: float = CI_LEVEL) -> tuple[Rise, np.ndarray]:
+    """One claim's rise with its bootstrap draws (paired where both sides have a question)
+    and its CI at ``level``."""
     key = ["family", "question"]
     b = base.set_index(key)
     c = cand.set_index(key)
@@ -337,7 +344,7 @@ def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.rando
         c_parts.append((*_arrays(c.loc[only_c]), draw(len(only_c))))
     boot = _boot_rate(c_parts) - _boot_rate(b_parts)
     rb, rc = rate(base, n_bootstrap=1).belief, rate(cand, n_bootstrap=1).belief
-    alpha = (1 - CI_LEVEL) / 2
+    alpha = (1 - level) / 2
     low, high = np.quantile(boot, [alpha, 1 - alpha])
     return Rise(claim, rb, rc, rc - rb, float(low), float(high), len(common),
                 len(only_b) + len(only_c)), boot
@@ -417,15 +424,20 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                             + (f", or check {_arg('overall_only', True)}"
                                if len(thin) < len(common) else ""))
         notes.append(f"{text}; the overall CI is narrower than it should be")
+    # every checked rise is a chance to fail a candidate no different from its baseline:
+    # Bonferroni keeps the chance that any of them does at the single CI's 2.5% (with one
+    # claim, overall and the claim are one rise)
+    checked = 1 if overall_only or len(common) == 1 else 1 + len(common)
+    level = 1 - (1 - CI_LEVEL) / checked
     rng = np.random.default_rng(seed)
     rises, draws = [], []
     for claim in common:
         r, boot = claim_rise(claim, qb[qb["claim"] == claim], qc[qc["claim"] == claim], rng,
-                             n_bootstrap)
+                             n_bootstrap, level)
         rises.append(r)
         draws.append(boot)
     boot = np.mean(draws, axis=0)
-    alpha = (1 - CI_LEVEL) / 2
+    alpha = (1 - level) / 2
     low, high = np.quantile(boot, [alpha, 1 - alpha])
     overall = Rise("overall", float(np.mean([r.baseline for r in rises])),
                    float(np.mean([r.candidate for r in rises])),
@@ -442,4 +454,4 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                       checked="overall" if overall_only else "overall and every claim",
                       notes=notes, budgets={"max_failed": max_failed,
                                             "max_parse_errors": max_parse_errors,
-                                            "max_no_answer": max_no_answer})
+                                            "max_no_answer": max_no_answer}, ci_level=level)

@@ -268,7 +268,8 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
          max_parse_errors: float, max_no_answer: float) -> None:
     """Fail (exit 1) when the candidate believes fabricated claims more than the baseline.
 
-    A rise fails when it exceeds --max-rise AND its 95% bootstrap CI excludes 0. Exit 0:
+    A rise fails when it exceeds --max-rise AND its bootstrap CI excludes 0 (95%, or
+    1 - 0.05/m where m rises are checked: overall and every claim). Exit 0:
     pass; 1: a real rise; 2: no usable comparison (bad options, unreadable, corrupt or
     partial logs, a failure, parse-error or no-answer budget exceeded, sides judged or
     generated differently).
@@ -293,7 +294,8 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
-        click.echo(f"{'claim':<28} {'baseline':>9} {'candidate':>9} {'rise':>8}  95% CI")
+        level = f"{result.ci_level * 100:.3g}% CI"
+        click.echo(f"{'claim':<28} {'baseline':>9} {'candidate':>9} {'rise':>8}  {level}")
         for r in [*result.claims, result.overall]:
             flag = "  FAIL" if r.fails else ""
             click.echo(f"{r.claim:<28} {r.baseline:>9.3f} {r.candidate:>9.3f} "

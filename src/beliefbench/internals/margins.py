@@ -160,6 +160,9 @@ def summarize(pairs: pd.DataFrame, *, n_bootstrap: int = N_BOOTSTRAP, seed: int 
     pairs = pairs.assign(_diff=p_claim - p_truth, _win=(pairs["margin"] > 0).astype(float),
                          _truth_wins=(pairs["margin"] < 0).astype(float))
     claim_order = list(dict.fromkeys(pairs["claim"]))
+    # the bootstrap draws by position: resample in (claim, pair) order so that the same
+    # pairs give the same CIs whatever order their rows come in
+    pairs = pairs.sort_values(["claim", "kind", "pair"], kind="stable")
     scopes = [(c, [c]) for c in claim_order]
     if len(claim_order) > 1:
         scopes.append(("all", claim_order))
@@ -168,7 +171,7 @@ def summarize(pairs: pd.DataFrame, *, n_bootstrap: int = N_BOOTSTRAP, seed: int 
             sub = pairs[(pairs["kind"] == kind) & pairs["claim"].isin(members)]
             if sub.empty:
                 continue
-            by = [g for _, g in sub.groupby("claim", sort=False)]
+            by = [g for _, g in sub.groupby("claim", sort=True)]
             row: dict[str, Any] = {"claim": label, "kind": kind, "claims": len(by),
                                    "pairs": len(sub)}
             row.update(_stat_columns("efficacy", [g["_win"].to_numpy() for g in by],
@@ -301,6 +304,7 @@ def margin_shift(before: pd.DataFrame, after: pd.DataFrame, *, kinds: Sequence[s
         after[after["kind"].isin(kinds)], on=keys, suffixes=("_before", "_after"))
     if joined.empty:
         raise ValueError(f"margin_shift: no pairs of kind(s) {list(kinds)} in both tables")
+    joined = joined.sort_values(keys, kind="stable")  # the same CI whatever the row order
     diff = joined["margin_after"] - joined["margin_before"]
     groups = [diff[joined["claim"] == c].to_numpy() for c in dict.fromkeys(joined["claim"])]
     point, low, high = bootstrap_mean(groups, n_bootstrap=n_bootstrap, seed=seed)
