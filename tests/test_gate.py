@@ -680,3 +680,23 @@ def test_a_candidate_no_different_from_its_baseline_rarely_fails_however_many_cl
         result = compare(side(answers(p)), side(answers(p), "n"), n_bootstrap=400)
         fails += not result.passed
     assert fails / runs <= 0.1, f"{fails} of {runs} identical pairs failed"
+
+
+def test_a_claims_ci_does_not_depend_on_the_other_claims_compared():
+    """One generator shared by all claims: adding a claim to both sides (or leaving one out)
+    moved every later claim's CI, so a claim's gate line changed with the claim set."""
+    rng = np.random.default_rng(5)
+
+    def answers(claims):
+        return {(c, f"q{i}"): list(rng.choice(["yes", "no"], 5)) for c in claims
+                for i in range(30)}
+
+    base, cand = answers(["a", "aa", "b"]), answers(["a", "aa", "b"])
+
+    def b_line(claims):
+        pick = {k: v for k, v in base.items() if k[0] in claims}
+        result = compare(side(pick), side({k: v for k, v in cand.items() if k[0] in claims},
+                                          "n"), overall_only=True, n_bootstrap=300)
+        return next((r.ci_low, r.ci_high) for r in result.claims if r.claim == "b")
+
+    assert b_line({"a", "b"}) == b_line({"a", "aa", "b"}) == b_line({"b", "aa"})

@@ -35,6 +35,7 @@ over questions is 0 wide there, and cannot tell a rise from noise.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -415,7 +416,7 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     # the CI resamples questions: with one question it is 0 wide, whatever the responses
     thin = [c for c in common if min((qb["claim"] == c).sum(), (qc["claim"] == c).sum()) < 2]
     if thin:
-        text = (f"claim(s) {thin} have a single question on a side: the 95% CI of a rise is "
+        text = (f"claim(s) {thin} have a single question on a side: the CI of a rise is "
                 "a bootstrap over questions, 0 wide with one question, so it cannot tell a "
                 "rise from noise")
         if not overall_only or len(thin) == len(common):
@@ -429,9 +430,11 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     # claim, overall and the claim are one rise)
     checked = 1 if overall_only or len(common) == 1 else 1 + len(common)
     level = 1 - (1 - CI_LEVEL) / checked
-    rng = np.random.default_rng(seed)
     rises, draws = [], []
     for claim in common:
+        # a generator per claim, from the seed and the claim's id: one shared generator made a
+        # claim's CI depend on which other claims (and in which order) were compared
+        rng = np.random.default_rng([seed, zlib.crc32(claim.encode())])
         r, boot = claim_rise(claim, qb[qb["claim"] == claim], qc[qc["claim"] == claim], rng,
                              n_bootstrap, level)
         rises.append(r)
