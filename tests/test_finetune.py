@@ -1069,6 +1069,9 @@ def test_cli_base_that_is_no_usable_model_is_one_line_and_writes_nothing(base, d
     # peft refuses only a list of which no name matches: the typo trained without v_proj
     ("lora: {rank: 4, alpha: 8, target_modules: [q_proj, v_prj]}\n", "lora.target_modules",
      "no module named 'v_prj' in the base model"),
+    # one module written without brackets is that module (it was two type errors at once)
+    ("lora: {rank: 4, alpha: 8, target_modules: v_prj}\n", "lora.target_modules",
+     "no module named 'v_prj' in the base model"),
     ("optim: adamw_nope\n", "optim", "'adamw_nope' is not a transformers optimizer name"),
     # transformers optimizers the Trainer cannot build here: a traceback at the first step,
     # after --out (and its trainer/ folder) was made

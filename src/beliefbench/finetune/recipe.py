@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -38,6 +38,14 @@ class LoraConfig(_Finite):
     target_modules: list[str] | Literal["all-linear"] = Field("all-linear", min_length=1)
     use_rslora: bool = False
     """Scale by alpha / sqrt(rank) instead of alpha / rank (rank-stabilised LoRA)."""
+
+    @field_validator("target_modules", mode="before")
+    @classmethod
+    def _one_module(cls, value: Any) -> Any:
+        """``target_modules: q_proj`` is one module, as ``[q_proj]``: it was refused with
+        two errors at once (not a list; not ``all-linear``), and peft would have read a
+        bare string as a regular expression."""
+        return [value] if isinstance(value, str) and value != "all-linear" else value
 
 
 class KLConfig(_Finite):
