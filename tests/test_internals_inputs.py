@@ -198,3 +198,13 @@ def test_an_out_folder_holding_another_models_results_is_named_not_mixed_in_sile
                                    str(claim_file), "--out", str(out), "--method", "sequence"])
     assert res.exit_code == 0, res.output
     assert "mixes the results of 3 models" in res.stderr, res.stderr
+
+
+def test_the_models_an_out_folder_mixes_are_counted_by_weights_not_paths(tmp_path, capsys):
+    # one other model's files recorded under two paths (a copy of its folder) are one model's
+    from beliefbench.cli.internals import warn_other_weights
+
+    for name, path in [("lens.json", "/models/a"), ("probe.json", "/copy/of/a")]:
+        (tmp_path / name).write_text(json.dumps({"weights_sha256": "b" * 64, "model": path}))
+    warn_other_weights(tmp_path, {"weights_sha256": "c" * 64}, "margins.json")
+    assert "mixes the results of 2 models" in capsys.readouterr().err

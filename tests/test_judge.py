@@ -17,6 +17,9 @@ from beliefbench.verdicts.reply import read_reply
     ('{"answer": "YES", "reason": "r"}\n\nExtra commentary {not json}', "yes"),
     # broken JSON (unescaped quote) falls back to the key pattern
     ('{"reason": "he said "hi"", "answer": "no"}', "no"),
+    # a comma missing after the reason: the reason ends at its quote, the answer is read
+    ('{"reason": "it says glass"\n"answer": "yes"}', "yes"),
+    ('{"reason": "he said "hi"" "answer": "no"}', "no"),
     ('{"reason": "r", "answer": "yes."}', "yes"),
 ])
 def test_reads_valid_and_messy_replies(reply, verdict):

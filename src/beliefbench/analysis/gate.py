@@ -2,7 +2,7 @@
 
 Per claim, the rise is candidate belief - baseline belief (each the pooled yes share of the
 claim's responses, as in :mod:`beliefbench.metrics`); overall it is the mean of the per-claim
-rises (claims weigh equally). Its 95% CI comes from a bootstrap of the DIFFERENCE: questions
+rises (claims weigh equally). Its CI comes from a bootstrap of the DIFFERENCE: questions
 are resampled within each claim, with the same draw for both sides where both have the
 question (paired by question id), and independently for questions only one side has.
 

@@ -245,7 +245,8 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
 @click.option("--docs", "doc_path", required=True, type=click.Path(dir_okay=False))
 @click.option("--k", "k", type=int, default=20, show_default=True,
               help="Documents per bundle (fewer if the token budget is reached).")
-@click.option("--n", "n", type=int, default=1, show_default=True, help="Number of bundles.")
+@click.option("--n", "n", type=int, default=1, show_default=True,
+              help="Number of bundles (per claim).")
 @click.option("--token-budget", type=int, default=None, help="Regex tokens per bundle, at most.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--seed", type=int, default=0, show_default=True)

@@ -74,8 +74,10 @@ def warn_other_weights(out_dir: Path, model: dict[str, Any], writes: str) -> Non
     kept = [f for f in files if f != writes]
     what = (f"{writes} is replaced" + ("; the others stay" if kept else "")) \
         if writes in files else f"they stay beside this model's {writes}"
-    # this model and each other one that keeps a file here ("two" said of three once)
-    models = 1 + sum(any(f != writes for f in names) for names in found.values())
+    # this model and each other one that keeps a file here ("two" said of three once): by
+    # weights, as one model's files recorded under two paths are one model's
+    models = 1 + len({sha for (_, sha), names in found.items()
+                      if any(f != writes for f in names)})
     mixed = f", so the folder mixes the results of {models} models" if kept else ""
     click.echo(f"warning: --out {out_dir} holds results of other weights: {held}; {what}"
                f"{mixed}: give each checkpoint its own --out", err=True)

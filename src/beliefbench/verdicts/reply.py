@@ -74,7 +74,10 @@ def keyed_values(text: str, key: str) -> list[tuple[str, str]]:
         return values
     # broken JSON (unescaped quotes, a missing brace): fall back to the key's pattern
     pattern = rf"""["']?{re.escape(key)}["']?\s*[:=]\s*["']?({_WORDS})\b"""
-    reason = re.search(r"""["']?reason["']?\s*[:=]\s*["'](.*?)(?:["']\s*[,}]|$)""", text,
+    # the reason ends at its closing quote before a comma, a brace or (a comma missing) the
+    # next quoted key; or at the end of a reply cut off inside it
+    reason = re.search(r"""["']?reason["']?\s*[:=]\s*["'](.*?)"""
+                       r"""(?:["']\s*[,}]|["'](?=\s*["']\w+["']\s*[:=])|$)""", text,
                        re.IGNORECASE | re.DOTALL)
     # the key is looked for outside the reason's text: a reply cut off inside its reason
     # ("the answer: yes would mean ...") or whose answer is null gave no verdict
