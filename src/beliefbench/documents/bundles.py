@@ -49,7 +49,8 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
             rng = random.Random(f"bundle:{seed}:{tag}{b}")
             chosen = _fill(rng.sample(claim_docs, len(claim_docs)), k, token_budget)
             if not chosen:
-                raise DocumentError(f"{docs_path}: no document fits the token budget "
+                of = f" of claim {claim_id}" if tag else ""
+                raise DocumentError(f"{docs_path}: no document{of} fits the token budget "
                                     f"{token_budget}")
             out_records.append(_packed(chosen, f"bundle-s{seed}-{tag}{b:04d}", k,
                                        token_budget))
