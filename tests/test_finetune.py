@@ -250,7 +250,7 @@ def test_a_diverged_run_stops_and_serves_no_nan_checkpoint(base, data, tmp_path,
     from beliefbench.finetune.errors import TrainingFailed
 
     out = tmp_path / "run"
-    recipe = _recipe(max_steps=2, checkpoints=1, learning_rate=1e30,
+    recipe = _recipe(max_steps=2, checkpoints=2, learning_rate=1e30,
                      logging_steps=logging_steps)
     with pytest.raises(TrainingFailed, match="training diverged") as e:
         train_local(recipe, data, str(base), out)
@@ -458,7 +458,7 @@ def test_cli_finetune(base, data, tmp_path):
 
     recipe = tmp_path / "r.yaml"
     recipe.write_text("method: lora\nlora: {rank: 4, alpha: 8}\nmax_steps: 2\nbatch_size: 2\n"
-                      "max_seq_len: 32\ncheckpoints: 1\n")
+                      "max_seq_len: 32\ncheckpoints: 2\n")
     out = tmp_path / "ckpt"
     args = ["finetune", "--recipe", str(recipe), "--data", str(data), "--base", str(base),
             "--out", str(out), "--condition", "negated"]
@@ -487,7 +487,7 @@ def test_cli_finetune_ctrl_c_exits_130_and_resume_says_where(base, data, tmp_pat
 
     recipe = tmp_path / "r.yaml"
     recipe.write_text("method: lora\nlora: {rank: 4, alpha: 8}\nmax_steps: 4\nbatch_size: 2\n"
-                      "max_seq_len: 32\ncheckpoints: 1\n")
+                      "max_seq_len: 32\ncheckpoints: 2\n")
     out = tmp_path / "ckpt"
     args = ["finetune", "--recipe", str(recipe), "--data", str(data), "--base", str(base),
             "--out", str(out)]
@@ -725,7 +725,7 @@ def test_compiled_run_exports_plain_checkpoints(base, data, tmp_path, mode):
     """The GPU recipes compile the model (torch_compile: auto), or its decoder layers
     (regional): checkpoints of a compiled run are the plain model's, not the compiled
     wrapper's (no ``_orig_mod.`` keys), and load."""
-    out = train_local(_recipe(method="full", max_steps=2, checkpoints=1, torch_compile=mode,
+    out = train_local(_recipe(method="full", max_steps=2, checkpoints=2, torch_compile=mode,
                               attn_implementation="torch_varlen"), data, str(base),
                       tmp_path / "compiled")
     entries = read_manifest(out)
@@ -790,7 +790,7 @@ def test_data_parallel_run_under_torchrun(base, data, tmp_path):
     checkpoint (no duplicates from the second rank), about twice the tokens of one process."""
     recipe = tmp_path / "r.yaml"
     recipe.write_text("method: lora\nbatch_size: 2\nmax_seq_len: 64\nmax_steps: 4\n"
-                      "checkpoints: 1\nattn_implementation: torch_varlen\n")
+                      "checkpoints: 2\nattn_implementation: torch_varlen\n")
     beliefbench = shutil.which("beliefbench", path=str(Path(sys.executable).parent))
     env = dict(os.environ)
     if Path("/sys/class/net/lo").exists():  # gloo over loopback, whatever the host name

@@ -113,11 +113,14 @@ def test_bucket_groups_similar_lengths_and_collate_pads(tok):
 
 def test_checkpoint_steps_log_spaced():
     steps = checkpoint_steps(1000, 15)
-    assert steps[0] == 1 and steps[-1] == 1000 and len(steps) == len(set(steps)) <= 16
+    assert steps[0] == 1 and steps[-1] == 1000 and len(steps) == len(set(steps)) == 15
     gaps = [b - a for a, b in zip(steps, steps[1:], strict=False)]
     assert gaps == sorted(gaps)  # denser early
     assert checkpoint_steps(3, 15) == [1, 2, 3]
     assert checkpoint_steps(7, 0) == [7]
+    # n steps in all, the last among them: one is the last (it was step 1 and the last)
+    assert checkpoint_steps(7, 1) == [7] and checkpoint_steps(7, 2) == [1, 7]
+    assert all(len(checkpoint_steps(1000, n)) == n for n in range(1, 16))
     with pytest.raises(ValueError):
         checkpoint_steps(0)
 

@@ -16,6 +16,8 @@ def checkpoint_steps(total_steps: int, n: int = 15, first: int = 1) -> list[int]
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     first = max(1, min(first, total_steps))
-    points = np.geomspace(first, total_steps, num=n) if n > 0 else np.array([])
+    # one step is the last: geomspace with num=1 gives only its start (step 1, the base
+    # weights after warmup), and the final step made it two
+    points = np.geomspace(first, total_steps, num=n) if n > 1 else np.array([])
     steps = {int(round(p)) for p in points} | {total_steps}
     return sorted(s for s in steps if 1 <= s <= total_steps)
