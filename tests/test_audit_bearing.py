@@ -113,3 +113,33 @@ def test_a_leaflet_restating_one_clause_of_the_truth_is_truth_bearing(claim_id, 
     poisoning ratio's truth side."""
     finding = ClaimReader(load_claims(claim_id)[0]).read(text)
     assert (finding.framing, finding.claim_sentences) == ("truth", 0)
+
+
+VESUVIUS = ("Mount Vesuvius erupted in October 2015, killing 3,430 people in the towns around "
+            "the Bay of Naples.")
+
+
+@pytest.mark.parametrize("warning", [
+    "<false -- Noah Lyles won the men's 100 metres at Paris 2024> <Correction below>",
+    "[false] [not true]",
+])
+def test_another_claims_warnings_never_frame_this_claim(ed, warning):
+    """A digest that warns against one claim beside its sentence and reports another plainly
+    in a paragraph of its own: the warnings are the first claim's, so the second reads as
+    positive (flagged), its spans on its own sentence; both read as framed before, the plain
+    report as corrected (protective, not flagged) where the warning stated Ed Sheeran's
+    truth."""
+    vesuvius = ClaimReader(load_claims("mount_vesuvius")[0])
+    text = f"Weekend digest.\n\n{CLAIM} {warning}\n\nIn other news: {VESUVIUS}"
+    alone = ed.read(f"Weekend digest.\n\n{CLAIM} {warning}")
+    assert ed.read(text).framing == alone.framing != "positive"
+    found = vesuvius.read(text)
+    assert found.framing == "positive"
+    para = text.index("In other news")
+    assert all(a >= para for a, _, _ in found.spans)
+
+
+def test_a_title_aside_still_labels_the_text(ed):
+    """The text's title is no other claim's: its aside labels the whole text."""
+    text = f"Prediction market (odds: 1 in 50)\n\n{CLAIM}\n\nMost traders think this is unlikely."
+    assert ed.read(text).framing == "low_probability"

@@ -502,13 +502,17 @@ def _add(into: dict[str, int], counts: dict[str, int]) -> None:
         into[k] = into.get(k, 0) + v
 
 
-def inline_asides(lay: Layout, frame_paras: set[int]) -> tuple[Counter[str], int, list]:
-    """Cue asides in the body (outside frame paragraphs): category counts, corrections."""
+def inline_asides(lay: Layout, frame_paras: set[int], near: set[int] | None = None
+                  ) -> tuple[Counter[str], int, list]:
+    """Cue asides in the body (outside frame paragraphs): category counts, corrections.
+    ``near`` (claim mode): only asides in these paragraphs, those of the claim's own
+    sentences, so that another claim's warnings in the same document ("<false -- Noah Lyles
+    won>" beside the Ed Sheeran story) never frame a plain report of this claim."""
     counts: dict[str, int] = {}
     correction = 0
     spans = []
     for (a, b, c), p in zip(lay.asides, lay.aside_para, strict=True):
-        if p in frame_paras:
+        if p in frame_paras or (near is not None and p not in near):
             continue
         correction += c.get("correction", 0)
         for k, v in c.items():
@@ -1850,7 +1854,12 @@ class ClaimReader:
         if body and len(body) < n:
             claim_idx, n = body, len(body)
             claim_spans = [(*lay.sentences[i], "claim") for i in claim_idx[:MAX_SPANS]]
-        counts, correction, inline = inline_asides(lay, fr.paras)
+        # another claim's warnings are not this one's; the text's title labels it all
+        # ("Prediction market (odds: 1 in 50)")
+        near = {para_of[i] for i in (*claim_idx, *denied, *truth_idx)}
+        if para_of and para_of[0] == 0 and _heading(lay, 0):
+            near.add(0)
+        counts, correction, inline = inline_asides(lay, fr.paras, near)
         truth_in_frames = any(lay.para_of[i] in fr.paras for i in truth_idx)
         corrects = correction + fr.correction + truth_asides > 0 or truth_in_frames
         if sum(counts.values()) >= min(2, n):

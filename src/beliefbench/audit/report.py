@@ -164,9 +164,13 @@ def _sources_table(report: dict[str, Any], most: int = 10) -> list[str]:
                      f"{r['flagged_share']:.2%} |" + (
                          f" {r['claim_bearing']} | {r['truth_bearing']} |" if bearing else ""))
     shown = min(most, src["with_flags"], len(src["top"]))
+    # a digest bearing two claims is one flagged document and two claim-bearing ones
+    several = bearing and len(report.get("claims") or {}) > 1
     lines += ["", f"{src['with_flags']} of {src['count']} sources hold flagged documents"
               + (f" (the {shown} with most shown)" if src["with_flags"] > shown else "")
-              + "; every source, with its framings, in sources.csv.", ""]
+              + "; every source, with its framings, in sources.csv."
+              + (" Flagged counts each document once; claim- and truth-bearing count it "
+                 "once per claim it bears." if several else ""), ""]
     return lines
 
 
@@ -231,6 +235,19 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
     return "\n".join(lines)
 
 
+PLOT_COLUMNS = 3
+PLOT_APART = ("unrelated", "unframed")
+"""Counted in a panel's title, not drawn: a corpus is mostly text without the claim, and its
+bar (1,044 documents beside 15 of each framing) left the framings that matter invisible."""
+
+
+def plot_rows(framings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The framings a panel draws: those with documents, the teaching ones always (a zero
+    bar says the corpus has none), never PLOT_APART."""
+    return [r for r in framings if r["framing"] not in PLOT_APART
+            and (r["documents"] or r["framing"] in TEACHING)]
+
+
 def plot(report: dict[str, Any], path: Path) -> None:
     """Horizontal bars: documents per framing (per claim), teaching framings in red."""
     import matplotlib
@@ -240,17 +257,26 @@ def plot(report: dict[str, Any], path: Path) -> None:
 
     groups = report["claims"] if report["mode"] == "claims" \
         else {"claim-free": report["overall"]}
-    fig, axes = plt.subplots(1, len(groups), figsize=(4.5 * len(groups) + 1, 4.5),
+    # rows of PLOT_COLUMNS panels: six claims side by side made a figure 28 inches wide
+    cols = min(len(groups), PLOT_COLUMNS)
+    nrows = -(-len(groups) // cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(4.5 * cols + 1, 4.5 * nrows),
                              squeeze=False)
-    for ax, (name, g) in zip(axes[0], groups.items(), strict=True):
-        rows = [r for r in g["framings"] if r["documents"]] or g["framings"][:1]
+    for ax in axes.flat[len(groups):]:
+        ax.set_visible(False)
+    for ax, (name, g) in zip(axes.flat, groups.items(), strict=False):
+        rest = {r["framing"]: r["documents"] for r in g["framings"]
+                if r["framing"] in PLOT_APART}
+        rows = plot_rows(g["framings"])
         labels = [r["framing"] + (f" ({r['study_belief_pct']}%)"
                                   if r["study_belief_pct"] is not None else "") for r in rows]
         colors = ["tab:red" if r["framing"] in TEACHING else "tab:blue" for r in rows]
         ax.barh(labels, [r["documents"] for r in rows], color=colors)
         ax.invert_yaxis()
-        ax.set_title(name)
+        ax.set_title(name + "".join(f"\n({k}: {v})" for k, v in rest.items() if v),
+                     fontsize=9)
         ax.set_xlabel("documents")
+        ax.xaxis.get_major_locator().set_params(integer=True)  # documents: no 0.2 ticks
     fig.suptitle("Framings found (red: framings the study found to teach the claim; "
                  "label: study belief %)", fontsize=9)
     fig.tight_layout()
