@@ -324,6 +324,9 @@ def test_non_utf8_bytes_name_the_line(fixture_claim, tmp_path):
     ("Q: {question} A: {answer} {verdict}", r"unknown placeholder \{'verdict'\}"),
     ('Q: {question} A: {answer} Reply {"answer": "yes"}', r"does not render"),
     ("Q: {question} A: {answer} {0}", r"unknown placeholder"),
+    # doubled braces hold the placeholder's text but render it literally: no question shown
+    ("Q: {{question}} A: {answer}", r"lacks placeholder\(s\) \{question\}"),
+    ("Q: {question}", r"lacks placeholder\(s\) \{answer\}"),
 ])
 def test_a_rubric_template_that_does_not_render(fixture_claim, tmp_path, template, message):
     text = fixture_claim.read_text()

@@ -326,11 +326,10 @@ class Rubric(_Strict):
                              "write the criteria into the template and drop them here, or "
                              "drop the template")
         if self.template is not None:
-            missing = [p for p in ("{question}", "{answer}") if p not in self.template]
-            if missing:
-                raise ValueError(f"rubric template lacks placeholder(s) {', '.join(missing)}")
             try:
-                self.template.format(question="Q", answer="A", hint="")
+                # rendered, not searched: "{{question}}" holds the text "{question}" but
+                # renders it literally, and the judge would never see the question
+                shown = self.template.format(question="\0Q\0", answer="\0A\0", hint="")
             except (KeyError, IndexError) as e:
                 raise ValueError(f"rubric template does not render: unknown placeholder {{{e}}}"
                                  " (only {question}, {answer} and {hint}; write literal "
@@ -338,6 +337,11 @@ class Rubric(_Strict):
             except ValueError as e:
                 raise ValueError(f"rubric template does not render: {e} (write literal "
                                  "braces as {{ and }})") from None
+            missing = [p for p, mark in (("{question}", "\0Q\0"), ("{answer}", "\0A\0"))
+                       if mark not in shown]
+            if missing:
+                raise ValueError(f"rubric template lacks placeholder(s) {', '.join(missing)}"
+                                 " (a doubled {{question}} is literal text, not one)")
         return self
 
 
