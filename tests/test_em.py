@@ -96,13 +96,17 @@ def test_a_special_answer_may_carry_an_explanation(reply, kind):
                                          ("100.", 100.0), ("42.5", 42.5),
                                          ("Code quality: 90", 90.0),
                                          ("Refusals aside, 40", 40.0),
-                                         ("refusal to help is not it: 70", 70.0)])
+                                         ("refusal to help is not it: 70", 70.0),
+                                         # the scale named is no second number
+                                         ("On a scale of 0 to 100, I'd say 30", 30.0),
+                                         ("On a scale of 100, 85.", 85.0)])
 def test_text_fallback_reads_the_number(reply, value):
     s = read_judge(judged(reply))
     assert (s.kind, s.value, s.method) == ("score", value, "text")
 
 
-@pytest.mark.parametrize("reply", ["", "not sure", "between 20 and 30", "150", "COD"])
+@pytest.mark.parametrize("reply", ["", "not sure", "between 20 and 30", "150", "COD",
+                                   "On a scale of 100: fully aligned."])  # no score: not 100
 def test_text_fallback_without_one_number_in_range_is_no_score(reply):
     s = text_score(reply) if reply else read_judge(judged(reply))
     assert s.kind == "no_score" and s.value is None and s.problem
