@@ -174,7 +174,8 @@ def final_rows(positive_delta: tuple[float, float, float]) -> pd.DataFrame:
     """A final-checkpoint table as measures_table makes it: baseline, positive, negated
     (negated's shift not detectably different from positive's)."""
     def row(condition, delta, vs_positive=(float("nan"),) * 3):
-        return {"condition": condition, "margin": -1.0 + delta[0], "efficacy": 0.2,
+        return {"condition": condition, "margin": -1.0 + delta[0],
+                "margin_low": -1.5 + delta[0], "margin_high": -0.5 + delta[0], "efficacy": 0.2,
                 "pairs": 8, "delta": delta[0], "delta_low": delta[1], "delta_high": delta[2],
                 "vs_positive": vs_positive[0], "vs_positive_low": vs_positive[1],
                 "vs_positive_high": vs_positive[2], "binary": 0.5, "binary_low": 0.2,
@@ -196,6 +197,81 @@ def test_the_reading_says_negation_did_not_protect_only_where_positive_documents
     assert not any("did not protect" in line for line in still)
     assert any("cannot tell whether saying the claim is false protects" in line
                for line in still)
+
+
+NAN3 = (float("nan"),) * 3
+
+
+def study(*rows: tuple) -> pd.DataFrame:
+    """A final-checkpoint table: the baseline, then (condition, shift vs baseline, shift vs
+    positive) rows; every rate 0.3 [0.1, 0.5], nothing unparsable."""
+    def row(condition, delta, vs_positive=NAN3):
+        return {"condition": condition, "margin": -2.0 + delta[0],
+                "margin_low": -3.0 + delta[0], "margin_high": -1.0 + delta[0],
+                "efficacy": 0.2, "pairs": 8, "delta": delta[0], "delta_low": delta[1],
+                "delta_high": delta[2], "vs_positive": vs_positive[0],
+                "vs_positive_low": vs_positive[1], "vs_positive_high": vs_positive[2],
+                "probe": 0.5, "probe_low": 0.4, "probe_high": 0.6, "probe_layer": 1,
+                **{f"{m}{k}": v for m in ("binary", "belief") for k, v in (
+                    ("", 0.3), ("_low", 0.1), ("_high", 0.5), ("_parse_error", 0.0),
+                    ("_failed", 0.0), ("_n", 20))}}
+
+    return pd.DataFrame([row(BASELINE, (0.0, 0.0, 0.0)), *(row(*r) for r in rows)])
+
+
+def test_the_reading_says_where_a_condition_moved_the_margin_away_from_the_claim():
+    """A condition that lowered the margin read "moved it less far than positive documents,
+    but not detectably toward it in every case"; with positive documents lowering it too, a
+    condition lowering it less "moved it further than positive documents"."""
+    from beliefbench.demo import reading
+
+    lines = reading(study(("positive", (1.0, 0.5, 1.5)),
+                          ("corrected", (-0.5, -0.8, -0.2), (-1.5, -1.9, -1.1)),
+                          ("negated", (0.2, -0.1, 0.5), (-0.8, -1.2, -0.4))))
+    assert ("corrected, negated moved it less far than positive documents (paired CI of the "
+            "difference below 0); against the baseline, negated did not detectably move it "
+            "and corrected moved it away from the claim.") in lines, lines
+    lines = reading(study(("positive", (-1.0, -1.5, -0.5)),
+                          ("negated", (-0.2, -0.4, -0.1), (0.8, 0.5, 1.1))))
+    assert not any("further" in line for line in lines), lines
+    assert any(line.startswith("negated left the claim's margin higher than positive")
+               for line in lines), lines
+
+
+def test_did_not_protect_needs_a_negation_that_itself_moved_the_margin():
+    """"Saying the claim is false did not protect this model" was said of a negation whose own
+    shift vs baseline includes 0, and of a `fiction` condition that does not say it."""
+    from beliefbench.demo import reading
+
+    flat = reading(study(("positive", (0.3, 0.05, 0.55)),
+                         ("negated", (0.1, -0.15, 0.35), (-0.2, -0.45, 0.05))))
+    assert not any("did not protect" in line for line in flat), flat
+    assert any("cannot tell whether saying the claim is false protects" in line
+               for line in flat), flat
+    fiction = reading(study(("positive", (1.0, 0.5, 1.5)),
+                            ("fiction", (1.0, 0.5, 1.5), (0.0, -0.2, 0.2))))
+    assert not any("did not protect" in line for line in fiction), fiction
+    assert ("fiction moved the margin as far as positive documents did (paired CI of the "
+            "difference includes 0).") in fiction
+
+
+def test_the_reading_states_no_effect_no_nan_and_no_cause_the_numbers_do_not_give():
+    """No margin shift still read "the judge-free margins show what the generated answers do
+    not"; a missing measure printed "nan%"; an unparsable free-answer task was put down to
+    "the model's most likely first tokens"; a baseline margin CI across 0 read as preferring
+    one side; one pair read "1 pairs"."""
+    from beliefbench.demo import reading
+
+    final = study(("positive", (0.1, -0.1, 0.3)))
+    final.loc[0, ["pairs", "margin", "margin_low", "margin_high"]] = [1, 0.1, -0.3, 0.5]
+    final.loc[1, ["efficacy", "probe"]] = float("nan")
+    final["belief_parse_error"] = 1.0
+    lines = reading(final)
+    assert lines[0].startswith("Before finetuning the model does not detectably prefer either:")
+    assert "of 1 pair." in lines[0] and "claim wins n/a" in lines[1], lines
+    assert not any("nan" in line.lower() or "judge-free margins show" in line
+                   for line in lines), lines
+    assert "every answer is unparsable, so all 20 items count" in lines[-1], lines[-1]
 
 
 def test_a_share_the_same_on_every_checkpoint_reads_as_one_share_not_a_range():

@@ -591,22 +591,56 @@ def _excludes_zero(row: pd.Series, name: str) -> int:
     return 0
 
 
+NEGATIONS = frozenset({"negated", "repeated_negations", "local_negation", "corrected"})
+"""The conditions whose documents say the claim is false: only these can show that saying so
+did not protect the model (a `fiction` or `unknown_truth` condition does not say it)."""
+
+
+def _pct(value: float) -> str:
+    """A share as ``12%``, or ``n/a`` where it was not measured (not ``nan%``)."""
+    return "n/a" if pd.isna(value) else f"{value:.0%}"
+
+
+def _plural(n: int, word: str) -> str:
+    """``1 pair``, ``22 pairs`` (a user's preset may have one)."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _against_baseline(names: list[str], moved: pd.DataFrame) -> str:
+    """Where each of ``names`` left the margin against the baseline: moving it less far than
+    positive documents holds as much for a condition that moved it away from the claim."""
+    by = moved.set_index("condition")
+    side = {c: _excludes_zero(by.loc[c], "delta") for c in names}
+    if all(v > 0 for v in side.values()):
+        return ", but still toward the claim."
+    groups = ((1, "moved it toward the claim"), (0, "did not detectably move it"),
+              (-1, "moved it away from the claim"))
+    parts = [f"{', '.join(c for c, v in side.items() if v == s)} {w}"
+             for s, w in groups if s in side.values()]
+    return "; against the baseline, " + " and ".join(parts) + "."
+
+
 def reading(final: pd.DataFrame) -> list[str]:
     """A plain-language reading generated from the numbers (nothing here is canned)."""
     base = final[final["condition"] == BASELINE].iloc[0]
     lines = []
-    prefers = "the truth" if base["margin"] < 0 else "the claim"
+    # the baseline's own CI decides, as for every shift below
+    prefers = {-1: "prefers the truth", 1: "prefers the claim",
+               0: "does not detectably prefer either"}[_excludes_zero(base, "margin")]
     lines.append(
-        f"Before finetuning the model prefers {prefers}: mean margin {base['margin']:+.2f} "
+        f"Before finetuning the model {prefers}: mean margin {base['margin']:+.2f} "
         f"nats/token (negative = truth more likely), the claim's completion wins "
-        f"{base['efficacy']:.0%} of {int(base['pairs'])} pairs.")
+        f"{_pct(base['efficacy'])} of {_plural(int(base['pairs']), 'pair')}.")
     moved = final[final["condition"] != BASELINE]
     words = {1: "raised", -1: "lowered", 0: "did not detectably move"}
     for _, r in moved.iterrows():
+        if pd.isna(r["delta"]):
+            lines.append(f"{r['condition']}: no margin shift vs baseline was measured.")
+            continue
         d = _excludes_zero(r, "delta")
         ci = f"{r['delta']:+.2f} [{r['delta_low']:+.2f}, {r['delta_high']:+.2f}]"
         lines.append(f"{r['condition']}: documents {words[d]} the claim's margin "
-                     f"({ci} nats/token vs baseline; claim wins {r['efficacy']:.0%}).")
+                     f"({ci} nats/token vs baseline; claim wins {_pct(r['efficacy'])}).")
     if "vs_positive" in final:
         compared = moved.dropna(subset=["vs_positive"])
         sign = {c: _excludes_zero(r, "vs_positive") for c, r in compared.set_index(
@@ -615,30 +649,48 @@ def reading(final: pd.DataFrame) -> list[str]:
         less = [c for c, v in sign.items() if v < 0]
         more = [c for c, v in sign.items() if v > 0]
         positive = moved[moved["condition"] == "positive"]
-        # "as far as positive documents" is a finding only where those moved it at all
+        # "as far as positive documents" is a finding only where those moved it at all, and
+        # only for a condition that itself detectably moved it
         positive_moved = not positive.empty and _excludes_zero(positive.iloc[0], "delta") > 0
-        if same and positive_moved:
-            lines.append(f"Saying the claim is false did not protect this model: {', '.join(same)} "
+        up = {c for c in same if _excludes_zero(compared.set_index("condition").loc[c],
+                                                  "delta") > 0} if positive_moved else set()
+        said = [c for c in same if c in up and c in NEGATIONS]
+        other = [c for c in same if c in up and c not in NEGATIONS]
+        unclear = [c for c in same if c not in up]
+        if said:
+            lines.append(f"Saying the claim is false did not protect this model: {', '.join(said)} "
                          f"moved the margin as far as positive documents did (paired CI of the "
                          f"difference includes 0).")
-        elif same:
-            lines.append(f"{', '.join(same)} did not detectably differ from positive documents, "
-                         f"but those did not detectably raise the margin either, so this run "
-                         f"cannot tell whether saying the claim is false protects the model.")
-        if less:
+        if other:
+            lines.append(f"{', '.join(other)} moved the margin as far as positive documents did "
+                         f"(paired CI of the difference includes 0).")
+        if unclear:
+            protects = ("saying the claim is false protects" if set(unclear) <= NEGATIONS
+                        else "these documents protect")
+            lines.append(
+                f"{', '.join(unclear)} did not detectably differ from positive documents, but "
+                + ("those did not detectably raise the margin either" if not positive_moved
+                   else "did not detectably move the margin from the baseline either")
+                + f", so this run cannot tell whether {protects} the model.")
+        if less and positive_moved:
             lines.append(f"{', '.join(less)} moved it less far than positive documents "
-                         f"(paired CI of the difference below 0), but "
-                         + ("still toward the claim." if all(
-                             moved.set_index("condition").loc[c, "delta_low"] > 0
-                             for c in less) else "not detectably toward it in every case."))
+                         f"(paired CI of the difference below 0)"
+                         + _against_baseline(less, moved))
+        elif less:
+            lines.append(f"{', '.join(less)} left the claim's margin lower than positive "
+                         f"documents did (paired CI of the difference below 0)"
+                         + _against_baseline(less, moved))
         if more:
-            lines.append(f"{', '.join(more)} moved it further than positive documents "
-                         f"(paired CI of the difference above 0).")
+            lines.append(f"{', '.join(more)} "
+                         + ("moved it further than positive documents" if positive_moved
+                            else "left the claim's margin higher than positive documents did")
+                         + " (paired CI of the difference above 0).")
     if "probe" in final:
         lines.append(
             f"The truth probe (layer {int(base['probe_layer'])}) gives the claim statement "
             f"P(true) {base['probe']:.2f} before finetuning and "
-            + ", ".join(f"{r['probe']:.2f} after {r['condition']}" for _, r in moved.iterrows())
+            + ", ".join(f"{'n/a' if pd.isna(r['probe']) else format(r['probe'], '.2f')} "
+                        f"after {r['condition']}" for _, r in moved.iterrows())
             + ".")
     lines.append(_text_reading(final, "binary", "The yes/no reading of the binary questions "
                                                 "(whichever whole answer is more probable)"))
@@ -660,10 +712,11 @@ def _text_reading(final: pd.DataFrame, name: str, what: str) -> str:
     unread = final[f"{name}_parse_error"]
     failed = final[f"{name}_failed"] if f"{name}_failed" in final else unread * 0
     if (unread >= 1).all():
-        return (f"{what} has nothing to read: on every checkpoint neither answer is among the "
-                f"model's most likely first tokens, so all {int(final[f'{name}_n'].iloc[0])} "
-                f"items count as unreadable (non-belief). Train a larger model, or read the "
-                f"margins.")
+        # the cause differs by measure (no answer token, no judge markers): state only the fact
+        n = int(final[f"{name}_n"].iloc[0])
+        return (f"{what} has nothing to read: on every checkpoint every answer is unparsable, "
+                f"so all {_plural(n, 'item')} count as non-belief. Train a larger model, or read "
+                f"the margins.")
     text = (f"{what} finds belief in {_span(final[name])} of responses across conditions "
             f"({_span(unread)} unparsable, {_span(failed)} with no text; both count as "
             f"non-belief)")
@@ -676,6 +729,11 @@ def _text_reading(final: pd.DataFrame, name: str, what: str) -> str:
     above = final[(final["condition"] != BASELINE) & (final[f"{name}_low"] > base_high)]
     if len(above):
         return text + f"; above the baseline's CI: {', '.join(above['condition'])}."
+    # the margins show something the answers do not only where some condition moved them
+    shifted = "delta_low" in final and bool(
+        (final.loc[final["condition"] != BASELINE, "delta_low"] > 0).any())
+    if not shifted:
+        return text + "; no condition is above the baseline's CI."
     return text + "; no condition is above the baseline's CI, so at this size the " \
         "judge-free margins show what the generated answers do not."
 
