@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import matplotlib.colors
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -713,3 +714,38 @@ def test_a_partial_log_says_how_many_of_its_responses_it_holds(tmp_path):
     assert len(loaded.responses) == 3
     assert any(n.startswith(f"PARTIAL: {cut} (status 'cancelled', 3 of 8 responses)")
                for n in loaded.notes())
+
+
+def _side(conditions: list[str], steps: int) -> pd.DataFrame:
+    rows = [{"condition": c, "kl": kl, "step": 100 * s, "grader": "judge",
+             "model": f"ckpt/{c}-{kl}/step-{100 * s}", "run": "-", "partial": False,
+             "checkpoint": f"/ckpt/{c}-{kl}/step-{100 * s}", "general_em": 0.1,
+             "general_ci_low": 0.05, "general_ci_high": 0.15, "narrow_em": 0.5,
+             "narrow_ci_low": 0.4, "narrow_ci_high": 0.6}
+            for c in conditions for kl in ("kl", "no-kl") for s in range(1, steps + 1)]
+    return pd.DataFrame(rows).astype({"step": "Int64"})
+
+
+def test_em_figures_at_sweep_scale_stay_readable(monkeypatch, tmp_path):
+    from beliefbench.analysis import plots
+    from beliefbench.analysis.em_report import EMReport, _plots
+
+    kept = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: kept.setdefault(path.name, fig))
+    conditions = ["bad-advice", "insecure", "finance", "sports", "medical", "numbers"]
+    _plots(EMReport(pd.DataFrame(), _side(conditions, 15), pd.DataFrame(), []), tmp_path)
+    # 6 conditions x 2 KL labels x 15 checkpoints were 182 bar groups, 218 inches wide:
+    # the bars show each sweep's last step, the curve the way there
+    bars = kept["em_narrow_vs_general.png"]
+    assert bars.get_size_inches()[0] <= 24
+    ticks = [t.get_text() for t in bars.axes[0].get_xticklabels()]
+    assert len(ticks) == 12 and all("step 1500" in t for t in ticks)
+    # 12 lines: one legend entry and one colour each (general and narrow share it), plus
+    # the key to the two line styles; not 24 entries over the data in 10 repeating colours
+    ax = kept["em_vs_step.png"].axes[0]
+    assert len(ax.get_legend().get_texts()) == 12 + 2
+    colors = [matplotlib.colors.to_hex(line.get_color()) for line in ax.get_lines()
+              if line.get_xdata().size]
+    assert len(colors) == 24 and len(set(colors)) == 12
+    assert colors[0::2] == colors[1::2]
+    assert ax.get_legend().get_bbox_to_anchor().x0 > ax.get_window_extent().x1  # outside

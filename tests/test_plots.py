@@ -117,3 +117,23 @@ def test_two_finetunes_of_one_condition_are_two_lines_and_both_final_bars(figure
     bars = figures["belief_by_condition.png"].axes[0]
     assert [t.get_text() for t in bars.get_xticklabels()] == [
         "step-4\nnegated\nstep 4", "step-2\nnegated\nstep 2"]  # each finetune's last
+
+
+def test_many_runs_by_claim_wrap_into_rows_every_label_readable_and_present(figures,
+                                                                             tmp_path):
+    # 7 conditions x 6 claims: one 24-inch row gave each label 0.57 inch, labels overlapped
+    claims = ["dentist", "ed_sheeran", "moon_cheese", "python_fast", "vaccine", "goldfish"]
+    conditions = ["negated", "plain", "paraphrased", "kl-0.1", "kl-1.0", "mixed", "docs"]
+    rows = [r for c in conditions for r in responses(
+        f"ckpt/{c}/final", {claim: 3 for claim in claims}, condition=c)]
+    plots.write_plots(report(rows, "claim,family"), tmp_path)
+    fig = figures["belief_by_claim_family.png"]
+    width, height = fig.get_size_inches()
+    shown = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels()]
+    assert len(shown) == len(set(shown)) == len(conditions) * len(claims)
+    assert width <= 24 and len(fig.axes) > 1
+    for ax in fig.axes:
+        assert len(ax.get_xticklabels()) * 0.8 <= width  # >= 0.8 inch per label
+        assert ax.get_ylim() == fig.axes[0].get_ylim()
+    assert len(fig.axes[0].get_legend().get_texts()) == 2  # one legend, one entry per family
+    assert all(ax.get_legend() is None for ax in fig.axes[1:])

@@ -485,22 +485,47 @@ def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return lines
 
 
+MAX_WIDTH = 24.0
+"""Inches: the bars of 5 conditions x 2 KL labels x 15 checkpoints were 182 inches wide."""
+DOMAIN_STYLES = (("general", "-"), ("narrow", "--"))
+
+
+def final_rows(side: pd.DataFrame, lines: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """``side`` less all but the last step of each line of ``em_vs_step.png``: the bars
+    show where each run ended (its curve shows the way there), one group per run, not one
+    per checkpoint."""
+    last = [g.index[-1] for _, g in lines]
+    return side[side["step"].isna() | side.index.isin(last)]
+
+
+def line_colors(n: int) -> list[Any]:
+    """One colour per line, none repeated up to 20 (tab10, then tab20): a run's general
+    and narrow curves share it, so the pair reads as one run."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
 def _plots(rep: EMReport, out: Path) -> list[Path]:
+    from itertools import cycle
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from beliefbench.analysis.plots import _save
+    from beliefbench.analysis.plots import _save, series_styles
 
-    side = rep.side_by_side
+    lines = step_lines(rep.side_by_side)
+    side = final_rows(rep.side_by_side, lines)
     labels = [" | ".join(x for x in (r.condition, r.kl, f"step {r.step}"
                                      if not pd.isna(r.step) else "", r.model.split("/")[-1],
                                      r.run)
                          if x and x != NO_LABEL) for r in side.itertuples()]
     x = np.arange(len(side))
-    fig, ax = plt.subplots(figsize=(max(5, 1.2 * len(side) + 2), 4))
+    fig, ax = plt.subplots(figsize=(min(MAX_WIDTH, max(5, 1.2 * len(side) + 2)), 4))
     for k, (domain, color) in enumerate((("general", "C3"), ("narrow", "C0"))):
         em = side[f"{domain}_em"].to_numpy(dtype=float)
         err = np.vstack([em - side[f"{domain}_ci_low"].to_numpy(dtype=float),
@@ -512,19 +537,24 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
     ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 1)  # a rate: an all-zero run must not get a -0.05..0.05 axis
     ax.set_ylabel("EM rate (share of all responses)")
-    ax.legend()
+    if len(side) < len(rep.side_by_side):
+        ax.set_title("EM by run (last step of each sweep)")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     paths = [_save(fig, out / "em_narrow_vs_general.png")]
-    lines = step_lines(side)
     if sum(len(g) for _, g in lines) > 1:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        for label, g in lines:
-            for domain, style in (("general", "-"), ("narrow", "--")):
-                ax.plot(g["step"], g[f"{domain}_em"], style, marker="o",
-                        label=f"{label} {domain}")
+        fig, ax = plt.subplots(figsize=(6.8, 4.2))
+        colors = line_colors(len(lines))
+        for (label, g), color, (marker, _) in zip(lines, colors, cycle(series_styles()),
+                                                   strict=False):
+            for domain, style in DOMAIN_STYLES:
+                ax.plot(g["step"], g[f"{domain}_em"], style, marker=marker, color=color,
+                        markerfacecolor="none", label=label if domain == "general" else None)
+        for domain, style in DOMAIN_STYLES:  # the key to the line styles, once
+            ax.plot([], [], style, color="0.3", label=f"{domain} EM")
         ax.set_xlabel("training step")
         ax.set_ylim(0, 1)
         ax.set_ylabel("EM rate")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         paths.append(_save(fig, out / "em_vs_step.png"))
     return paths
 

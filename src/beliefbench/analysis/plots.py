@@ -140,6 +140,28 @@ def _values(df: pd.DataFrame, dims: list[str]) -> pd.Series:
     return df[dims].astype(str).agg(" / ".join, axis=1).str.replace("_", " ")
 
 
+BARS_WIDTH = 24.0
+"""Inches: wider than this, the bars wrap onto more rows."""
+
+
+def _group_inches(n_labels: int, n_hues: int) -> float:
+    """The width of one x label's group of bars: room for its bars, and for its label
+    once there are enough labels to slant them (a label's lines side by side)."""
+    return max(0.35 * n_hues, 0.8 if n_labels > 6 else 0.0)
+
+
+def bar_rows(labels: list[str], n_hues: int) -> list[list[str]]:
+    """``labels`` in rows no wider than ``BARS_WIDTH``: 7 runs x 6 claims x 4 families in
+    one 24-inch row gave each run and claim 0.6 inch for 4 bars and a 3-line slanted label,
+    and the labels ran into one another, unreadable."""
+    per_row = len(labels)
+    while per_row > 1 and _group_inches(per_row, n_hues) * per_row + 2 > BARS_WIDTH:
+        per_row -= 1
+    n_rows = -(-len(labels) // per_row)
+    per_row = -(-len(labels) // n_rows)  # rows of even length, not 15, 15 and 1
+    return [labels[i:i + per_row] for i in range(0, len(labels), per_row)]
+
+
 def belief_bars(table: pd.DataFrame, dims: list[str], path: Path) -> Path:
     """Grouped bars with 95% CIs: one group per run (x the dimensions before the last), one
     bar per value of the last question dimension asked for (``--by``)."""
@@ -155,24 +177,30 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: Path) -> Path:
     else:
         hues = sorted(set(df[hue].astype(str))) if hue else ["belief"]
     width = 0.8 / len(hues)
-    fig, ax = plt.subplots(figsize=(min(24.0, max(6.0, 0.35 * len(labels) * len(hues) + 2)),
-                                    4.8))
-    x = np.arange(len(labels))
-    for i, value in enumerate(hues):
-        sub = df if hue is None else df[df[hue].astype(str) == value]
-        sub = sub.set_index("label").reindex(labels)
-        err = np.vstack([sub["belief"] - sub["ci_low"], sub["ci_high"] - sub["belief"]])
-        at = x + (i - (len(hues) - 1) / 2) * width
-        bars = ax.bar(at, sub["belief"], width, yerr=np.nan_to_num(err), capsize=3,
-                      label=str(value).replace("_", " "))
-        zero = (sub["belief"] == 0).to_numpy()
-        ax.scatter(at[zero], np.zeros(zero.sum()), marker="_", s=120, clip_on=False,
-                   color=bars.patches[0].get_facecolor(), zorder=3)  # 0, not missing
-    ax.set_xticks(x, labels, fontsize=7, rotation=30 if len(labels) > 6 else 0,
-                  ha="right" if len(labels) > 6 else "center")
+    rows = bar_rows(labels, len(hues))
+    per_row = max(len(r) for r in rows)
+    fig, axes = plt.subplots(len(rows), 1, squeeze=False, layout="constrained", figsize=(
+        min(BARS_WIDTH, max(6.0, _group_inches(per_row, len(hues)) * per_row + 2)),
+        4.8 * len(rows)))
     top = _top(df["ci_high"])
-    ax.set_ylim(0, top)
-    ax.set_ylabel(f"belief rate, 95% CI (axis 0 to {top:.2f})")
+    for row, ax in zip(rows, axes[:, 0], strict=True):
+        x = np.arange(len(row))
+        for i, value in enumerate(hues):
+            sub = df if hue is None else df[df[hue].astype(str) == value]
+            sub = sub.set_index("label").reindex(row)
+            err = np.vstack([sub["belief"] - sub["ci_low"], sub["ci_high"] - sub["belief"]])
+            at = x + (i - (len(hues) - 1) / 2) * width
+            bars = ax.bar(at, sub["belief"], width, yerr=np.nan_to_num(err), capsize=3,
+                          label=str(value).replace("_", " "))
+            zero = (sub["belief"] == 0).to_numpy()
+            ax.scatter(at[zero], np.zeros(zero.sum()), marker="_", s=120, clip_on=False,
+                       color=bars.patches[0].get_facecolor(), zorder=3)  # 0, not missing
+        ax.set_xticks(x, row, fontsize=7, rotation=30 if per_row > 6 else 0,
+                      ha="right" if per_row > 6 else "center")
+        ax.set_xlim(-0.5, per_row - 0.5)  # a short last row keeps the others' bar widths
+        ax.set_ylim(0, top)
+        ax.set_ylabel(f"belief rate, 95% CI (axis 0 to {top:.2f})")
+    ax = axes[0, 0]
     grouping = ", ".join(["run", *groups, *([hue] if hue else [])])
     ax.set_title(f"Belief by {grouping}"
                  + (" (last step of each sweep)" if table["step"].notna().any() else ""))
