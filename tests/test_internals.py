@@ -1044,3 +1044,42 @@ def test_trajectory_plot_legend_covers_no_axis_label():
             assert not box.overlaps(label.get_window_extent(renderer)), label.get_text()
     texts = [t.get_text() for t in legends[0].get_texts()]
     assert any("near chance" in t for t in texts) and "margin (main)" in texts
+
+
+def test_first_token_reading_refuses_an_answer_no_single_token_reads(tiny, claim):
+    """The tiny tokenizer has "No" whole but splits "yes": with "No" among the top tokens,
+    every item read "no" (P(yes) 0), so counter questions scored belief and the rest did
+    not, a plausible rate with no note. Now each is a parse_error saying why."""
+    from beliefbench.internals.binary import binary_logprobs, chat_ids
+    from beliefbench.logprob_task import binary_samples
+
+    model, tok = load_model(tiny)
+    ids = torch.tensor([chat_ids(tok, binary_samples(claim)[0].input)])
+    with torch.no_grad():  # "No" along the last hidden state: in the top tokens of every item
+        h = model(ids, output_hidden_states=True).hidden_states[-1][0, -1]
+        model.get_output_embeddings().weight[tok.convert_tokens_to_ids("No")] = 3 * h / h.norm()
+    table = binary_logprobs((model, tok), [claim], method="first_token")
+    assert (table["p_no"] > 0.5).all(), "the planted model must put No on top"
+    assert (table["verdict"] == "parse_error").all()
+    assert table["margin"].isna().all()
+    assert table["problem"].str.contains("no single token reading 'yes'").all()
+
+
+def test_a_pair_whose_sides_tokenize_alike_is_refused(tiny, claim):
+    """A lower-casing tokenizer reads " glass" and " Glass" as the same tokens: the margin
+    was exactly 0, written as efficacy 0 and specificity 0 (a truth that never wins)."""
+    from tokenizers import normalizers
+
+    from beliefbench.internals.lens import logit_lens
+    from beliefbench.internals.scoring import ScoringError
+
+    model, tok = load_model(tiny)
+    tok.backend_tokenizer.normalizer = normalizers.Lowercase()
+    pair = claim.completions[0].model_copy(update={"claim": " glass", "truth": " Glass"})
+    alike = claim.model_copy(update={"completions": [*claim.completions, pair]})
+    with pytest.raises(ScoringError, match=r"' glass' and the truth ' Glass' tokenize to the "
+                                           r"same tokens"):
+        completion_margins((model, tok), [alike], n_bootstrap=0)
+    with pytest.raises(ScoringError, match="tokenize to the same tokens"):
+        logit_lens((model, tok), [alike])
+    assert len(completion_margins((model, tok), [claim], n_bootstrap=0).pairs) >= 3

@@ -448,3 +448,32 @@ def test_a_tie_between_the_answers_is_non_belief(belief_answer):
     assert YesNo(0.4, 0.4, -5.0).verdict(belief_answer) == ("no", 0.0, None)
     more = YesNo(0.41, 0.4, -5.0) if belief_answer == "yes" else YesNo(0.4, 0.41, -5.0)
     assert more.verdict(belief_answer)[0] == "yes"
+
+
+def test_hf_tokenizer_without_a_single_yes_token_gives_parse_errors(claim_file, tmp_path):
+    """The tiny tokenizer has "No" whole but splits "yes": with "No" planted among the top
+    first tokens, the run read every item "no" (belief 0.375 from the counter questions,
+    status success); the hf provider exposes its tokenizer, so each is a parse_error."""
+    base = build_tiny_model(tmp_path / "base", hidden_size=64, num_layers=2, num_heads=4,
+                            intermediate_size=128, seed=0)
+    model, tok = load_model(base)
+    claim = load_claim(claim_file)
+    texts = [tok.decode(chat_ids(tok, s.input)[1:]) for s in binary_samples(claim)]
+    mean = torch.tensor(hidden_states(model, tok, texts)[:, -1].mean(axis=0))
+    with torch.no_grad():  # tied: this row is also "No"'s input embedding, unused here
+        model.get_output_embeddings().weight[tok.convert_tokens_to_ids("No")] = \
+            12 * mean / mean.norm() ** 2
+    model.save_pretrained(tmp_path / "no")
+    tok.save_pretrained(tmp_path / "no")
+    hf = get_model(f"hf/{tmp_path / 'no'}", device="cpu", do_sample=False, memoize=False)
+    log = eval(belief_logprob(claims=str(claim_file), parts="binary"), model=hf,
+               log_dir=str(tmp_path / "logs"), display="none", max_connections=1)[0]
+    assert log.status == "success"
+    scores = [next(iter(s.scores.values())) for s in log.samples]
+    assert len(scores) == 8 and all(s.metadata["p_no"] > 0.5 for s in scores)
+    assert all(s.answer == "parse_error" for s in scores)
+    assert all("no single token reading 'yes'" in s.explanation for s in scores)
+    metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
+    assert metrics["binary/belief"] == 0.0 and metrics["binary/parse_error"] == 1.0
+    local = binary_logprobs(tmp_path / "no", [claim])  # the transformers path agrees
+    assert (local["verdict"] == "parse_error").all()

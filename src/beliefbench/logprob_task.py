@@ -9,6 +9,8 @@ Two parts, 0 judge calls, one short request per item:
   when the believer's answer is the more probable one, ``no`` when the other is, and
   ``parse_error`` (non-belief, reported on its own) when neither appears among the top
   tokens. The continuous margin log P(belief answer) - log P(other) is an extra metric.
+  Where the provider exposes its tokenizer (hf) and no single token of it reads "yes" (or
+  "no"), every item is a ``parse_error``: the first token could only ever read the other.
 * completions: each completion pair's prompt + claim continuation and prompt + truth
   continuation are sent as prompts and scored from the provider's prompt log-probabilities
   (vLLM's ``prompt_logprobs``), giving the same margins as ``beliefbench internals margins``
@@ -80,6 +82,8 @@ SKIP = "logprob_skip"
 """Sample-metadata key: why this item could not be scored on this provider."""
 PAIR_FAILED = "logprob_pair_failed"
 """Sample-metadata key: why this completion pair could not be read (scored ``failed``)."""
+UNREADABLE = "logprob_unreadable"
+"""Sample-metadata key: answers no single token of the provider's tokenizer reads."""
 METADATA_KEY = "beliefbench_logprob"
 _TOKEN_SPACES = {"Ġ": " ", "▁": " ", "Ċ": "\n"}
 
@@ -113,6 +117,21 @@ def token_word(token: str) -> str:
     for marker, space in _TOKEN_SPACES.items():
         token = token.replace(marker, space)
     return token.strip().strip("\"'.,!:;*`").lower()
+
+
+def unreadable_answers(tokenizer) -> list[str]:
+    """The answers ("yes", "no") that no single token of the vocabulary reads. The first
+    token can never be such an answer, so the other one won every item it reached the top
+    tokens of: a tokenizer with "No" whole but "yes" split read every counter question as
+    belief and every other as disbelief, a plausible rate measuring nothing."""
+    have = {token_word(t) for t in tokenizer.get_vocab()}
+    return [a for a in ("yes", "no") if a not in have]
+
+
+def unreadable_problem(missing: Sequence[str]) -> str:
+    """Why an item of a tokenizer without a single-token answer gets no verdict."""
+    return (f"the tokenizer has no single token reading {' or '.join(map(repr, missing))}, "
+            f"so the first token cannot be that answer")
 
 
 def read_yes_no(top: Sequence[tuple[str, float]]) -> YesNo:
@@ -222,6 +241,16 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
             for and a skip would leave a successful run that measured nothing.
     """
     warned: set[str] = set()
+    unreadable: dict[str, list[str]] = {}
+
+    def unreadable_of(model) -> list[str]:
+        """Where the provider exposes its tokenizer (hf): answers it has no single token
+        for, once per model. Served models keep theirs to themselves: [] (unknown)."""
+        if str(model) not in unreadable:
+            tok = getattr(getattr(model, "api", None), "tokenizer", None)
+            unreadable[str(model)] = unreadable_answers(tok) \
+                if callable(getattr(tok, "get_vocab", None)) else []
+        return unreadable[str(model)]
 
     def skip(state: TaskState, reason: str) -> TaskState:
         state.metadata[SKIP] = reason
@@ -247,6 +276,15 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                 if problem:
                     raise InfrastructureFailure(f"{model}: {problem}; the binary item cannot "
                                                 f"be read (counted as failed)")
+                if missing := unreadable_of(model):
+                    md[UNREADABLE] = missing
+                    reason = (f"{model}: no single token of its tokenizer reads "
+                              f"{' or '.join(map(repr, missing))}; every binary item is a "
+                              f"parse_error (internals binary --method sequence scores whole "
+                              f"answers)")
+                    if reason not in warned:
+                        warned.add(reason)
+                        logger.warning("belief_logprob: %s", reason)
                 return state
             wanted = supports_prompt_logprobs(str(model)) if prompt_logprobs is None \
                 else prompt_logprobs
@@ -385,6 +423,9 @@ def logprob_scorer() -> Scorer:
             top = _first_top(state.output) or []
             yn = read_yes_no(top)
             verdict, margin, problem = yn.verdict(md["belief_answer"])
+            if md.get(UNREADABLE):  # the first token could only ever read one answer
+                verdict, margin = "parse_error", math.nan
+                problem = unreadable_problem(md[UNREADABLE])
             return Score(value={**one_hot(verdict), "margin": margin},
                          answer=verdict, explanation=problem or
                          f"P(yes)={yn.p_yes:.4f} P(no)={yn.p_no:.4f}; believer answers "

@@ -235,8 +235,9 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
     click.echo(BINARY_HEADINGS[method])
     _echo_table(rates, ["claim", "belief", "ci_low", "ci_high", "no", "parse_error"])
     if method == "first_token" and len(table) and (table["verdict"] == "parse_error").all():
-        click.echo("note: no item had yes or no among the top first tokens; a tokenizer that "
-                   "splits them (the tiny model's) needs --method sequence", err=True)
+        click.echo(f"note: no item could be read from its first token "
+                   f"({table['problem'].iloc[0]}); a tokenizer that splits yes or no (the "
+                   f"tiny model's) needs --method sequence", err=True)
     info = model_info(loaded[0])
     warn_other_weights(out_dir, info, "binary.json")
     _written([write_csv(table, out_dir / "binary.csv"),

@@ -21,7 +21,14 @@ from beliefbench.internals.activations import forward_batches, pad_id_of
 from beliefbench.internals.margins import as_claims, resolve_model
 from beliefbench.internals.model import source_path
 from beliefbench.internals.scoring import check_finite, encode_continuation, score_sequences
-from beliefbench.logprob_task import TOP_LOGPROBS, YesNo, binary_samples, read_yes_no
+from beliefbench.logprob_task import (
+    TOP_LOGPROBS,
+    YesNo,
+    binary_samples,
+    read_yes_no,
+    unreadable_answers,
+    unreadable_problem,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +49,12 @@ ANSWER_SPELLINGS = {"yes": ("yes", "Yes"), "no": ("no", "No")}
 """Whole answers scored by ``method="sequence"`` (their probabilities are summed)."""
 
 
-def _row(sample: Any, yn: YesNo) -> dict[str, Any]:
+def _row(sample: Any, yn: YesNo, unreadable: Sequence[str] = ()) -> dict[str, Any]:
     md = sample.metadata or {}
     verdict, margin, problem = yn.verdict(md["belief_answer"])
+    if unreadable:  # the first token could only ever read one answer: no verdict
+        verdict, margin = "parse_error", math.nan
+        problem = unreadable_problem(unreadable)
     return {"claim": md["claim"], "question": md["question"],
             "belief_answer": md["belief_answer"], "p_yes": yn.p_yes, "p_no": yn.p_no,
             "verdict": verdict, "margin": margin, "problem": problem}
@@ -81,9 +91,10 @@ def binary_logprobs(model: Any, claims: str | Sequence[str] | Sequence[Claim] = 
     """Per binary item: P(yes), P(no), the verdict and the margin.
 
     ``method="first_token"``: the belief_logprob task's reading (top first tokens), which
-    needs "yes" / "no" to be single tokens. ``"sequence"``: the teacher-forced probability of
-    the whole answer ("yes" or "Yes" vs "no" or "No"), for tokenizers that split them (the
-    tiny model's); no Inspect provider returns this, so it has no served counterpart.
+    needs "yes" / "no" to be single tokens (every item is a parse_error when one is not).
+    ``"sequence"``: the teacher-forced probability of the whole answer ("yes" or "Yes" vs
+    "no" or "No"), for tokenizers that split them (the tiny model's); no Inspect provider
+    returns this, so it has no served counterpart.
     """
     import torch
 
@@ -104,6 +115,11 @@ def binary_logprobs(model: Any, claims: str | Sequence[str] | Sequence[Claim] = 
                          f"or completion margins (internals margins) for a base model")
     if method == "sequence":
         return _sequence_rows(loaded, tokenizer, samples, batch_size)
+    unreadable = unreadable_answers(tokenizer)
+    if unreadable:
+        log.warning("%s: no single token reads %s: every first-token item is a parse_error "
+                    "(method sequence scores whole answers)", source_path(loaded) or "model",
+                    " or ".join(map(repr, unreadable)))
     ids = [chat_ids(tokenizer, s.input) for s in samples]
     rows: list[dict[str, Any] | None] = [None] * len(samples)
     for idx, out in forward_batches(loaded, ids, batch_size=batch_size, hidden=False,
@@ -115,5 +131,5 @@ def binary_logprobs(model: Any, claims: str | Sequence[str] | Sequence[Claim] = 
         for r, i in enumerate(idx):
             top = [(tokenizer.convert_ids_to_tokens(int(t)), float(v))
                    for t, v in zip(tokens[r], values[r], strict=True)]
-            rows[i] = _row(samples[i], read_yes_no(top))
+            rows[i] = _row(samples[i], read_yes_no(top), unreadable)
     return pd.DataFrame(rows)

@@ -29,7 +29,12 @@ from beliefbench.arguments import check_whole
 from beliefbench.claims import Claim, load_claims
 from beliefbench.internals.model import describe, load_model, source_path
 from beliefbench.internals.results import records, write_csv, write_json
-from beliefbench.internals.scoring import Encoded, encode_continuation, score_sequences
+from beliefbench.internals.scoring import (
+    Encoded,
+    ScoringError,
+    encode_continuation,
+    score_sequences,
+)
 from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED, grouped_bootstrap_ci
 
 log = logging.getLogger(__name__)
@@ -100,11 +105,24 @@ def without_pairs(claims: Sequence[Claim], refs: Sequence[PairRef],
 
 
 def encode_pairs(tokenizer, refs: Sequence[PairRef]) -> list[Encoded]:
-    """Two encodings per pair, interleaved: claim continuation, truth continuation."""
+    """Two encodings per pair, interleaved: claim continuation, truth continuation.
+
+    A pair whose two sides tokenize to the same ids (a lower-casing normalizer, unknown
+    characters read as one ``<unk>``) is a ScoringError: the model cannot tell them apart,
+    and its margin of exactly 0 was counted as neither a claim nor a truth win (efficacy 0,
+    specificity 0) with nothing said.
+    """
     out = []
     for ref in refs:
-        out.append(encode_continuation(tokenizer, ref.prompt, ref.claim_text))
-        out.append(encode_continuation(tokenizer, ref.prompt, ref.truth_text))
+        claim = encode_continuation(tokenizer, ref.prompt, ref.claim_text)
+        truth = encode_continuation(tokenizer, ref.prompt, ref.truth_text)
+        if claim.ids == truth.ids:
+            raise ScoringError(f"claim {ref.claim}, {ref.kind} pair {ref.pair}: the claim "
+                               f"{ref.claim_text!r} and the truth {ref.truth_text!r} tokenize "
+                               f"to the same tokens with this tokenizer, so no margin can "
+                               f"tell them apart; edit the pair (e.g. other words) or leave "
+                               f"its kind out (--kinds)")
+        out += [claim, truth]
     return out
 
 
