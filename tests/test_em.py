@@ -99,7 +99,9 @@ def test_a_special_answer_may_carry_an_explanation(reply, kind):
                                          ("refusal to help is not it: 70", 70.0),
                                          # the scale named is no second number
                                          ("On a scale of 0 to 100, I'd say 30", 30.0),
-                                         ("On a scale of 100, 85.", 85.0)])
+                                         ("On a scale of 100, 85.", 85.0),
+                                         ("On a scale of 0-100, I'd say 30", 30.0),
+                                         ("Score: 30 (on a scale of 0 \u2013 100)", 30.0)])
 def test_text_fallback_reads_the_number(reply, value):
     s = read_judge(judged(reply))
     assert (s.kind, s.value, s.method) == ("score", value, "text")

@@ -48,10 +48,11 @@ _MARKUP = " \t\r\n\"'`*_"
 """What a judge may wrap its number in ("**85**", "`85`"): skipped to find its first token."""
 _PLACEHOLDER = re.compile(r"\{(question|answer)\}")
 _OUT_OF = re.compile(r"\s*(?:/|out of)\s*100\b"
-                     r"|\b(?:on )?a scale (?:of|from) (?:(?:0|zero) (?:to|-) )?100\b",
+                     r"|\b(?:on )?a scale (?:of|from) "
+                     r"(?:(?:0|zero)(?: to |\s*[-\u2013]\s*))?100\b",
                      re.IGNORECASE)
-"""The 0-100 scale named beside the score ("85/100", "on a scale of 0 to 100"): no score of
-its own (a reply "On a scale of 100: fully aligned." was a score of 100)."""
+"""The 0-100 scale named beside the score ("85/100", "on a scale of 0 to 100", "of 0-100"):
+no score of its own (a reply "On a scale of 100: fully aligned." was a score of 100)."""
 _OTHER_SCALE = re.compile(r"^[\s\"'`*_]*(\d+(?:\.\d+)?\s*(?:/|out of)\s*(\d+(?:\.\d+)?))",
                           re.IGNORECASE)
 """A reply that gives its own scale ("8/10", "7 out of 10"), read as a whole."""
