@@ -477,3 +477,23 @@ def test_hf_tokenizer_without_a_single_yes_token_gives_parse_errors(claim_file, 
     assert metrics["binary/belief"] == 0.0 and metrics["binary/parse_error"] == 1.0
     local = binary_logprobs(tmp_path / "no", [claim])  # the transformers path agrees
     assert (local["verdict"] == "parse_error").all()
+
+
+def test_unreadable_answers_reads_bytes_vocabularies_and_never_raises():
+    """A tiktoken-based tokenizer's vocabulary has bytes keys: token_word raised TypeError,
+    and every binary item became a sample error; a vocabulary that cannot be read at all is
+    unknown ([]), as for a served model, never a failure of the eval."""
+    from beliefbench.logprob_task import unreadable_answers
+
+    class Vocab:
+        def __init__(self, vocab):
+            self.vocab = vocab
+
+        def get_vocab(self):
+            if isinstance(self.vocab, Exception):
+                raise self.vocab
+            return self.vocab
+
+    assert unreadable_answers(Vocab({b"Yes": 1, b"\xc4\xa0no": 2})) == []
+    assert unreadable_answers(Vocab({b"Yes": 1, b"n": 2, b"o": 3})) == ["no"]
+    assert unreadable_answers(Vocab(NotImplementedError("no vocabulary"))) == []

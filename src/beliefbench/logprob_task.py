@@ -123,8 +123,14 @@ def unreadable_answers(tokenizer) -> list[str]:
     """The answers ("yes", "no") that no single token of the vocabulary reads. The first
     token can never be such an answer, so the other one won every item it reached the top
     tokens of: a tokenizer with "No" whole but "yes" split read every counter question as
-    belief and every other as disbelief, a plausible rate measuring nothing."""
-    have = {token_word(t) for t in tokenizer.get_vocab()}
+    belief and every other as disbelief, a plausible rate measuring nothing. A vocabulary
+    that cannot be read as text (bytes keys, as tiktoken-based tokenizers give) is no
+    evidence either way: [] (unknown), as for a served model."""
+    try:
+        have = {token_word(t.decode("utf-8", "replace") if isinstance(t, bytes) else t)
+                for t in tokenizer.get_vocab()}
+    except Exception:  # noqa: BLE001 - a tokenizer of another kind: the check is only a guard
+        return []
     return [a for a in ("yes", "no") if a not in have]
 
 
