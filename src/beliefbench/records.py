@@ -239,10 +239,14 @@ def _temp_copy(path: Path, text: str) -> Path:
         raise OSError(e.errno, f"cannot make its folder: {e.strerror}", str(path)) from None
     fd, tmp = new_temp(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as e:  # a full disk, a quota: name the file, not the temporary
+            raise OSError(e.errno, f"cannot write this file: {e.strerror}",
+                          str(path)) from None
         with contextlib.suppress(FileNotFoundError):
             os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
     except BaseException:

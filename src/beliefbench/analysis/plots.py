@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from itertools import cycle
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -42,14 +42,20 @@ def series_styles() -> list[tuple[str, str]]:
             for i in range(n)]
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def _save(fig: plt.Figure, path: Path, **savefig: Any) -> Path:
     """Save atomically: a reader never sees half a PNG (with a new file's permissions, as
-    the tables beside it)."""
+    the tables beside it). A write that fails (a full disk: no file name of its own) names
+    the plot. ``savefig``: matplotlib's options (default 150 dpi, tight bounding box)."""
     fd, tmp = new_temp(path, ".png")
     os.close(fd)
     try:
-        fig.savefig(tmp, dpi=150, bbox_inches="tight")
+        fig.savefig(tmp, **{"dpi": 150, "bbox_inches": "tight", "format": "png", **savefig})
         os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        if e.filename is not None:
+            raise
+        raise OSError(e.errno, f"cannot write this file: {e.strerror or e}", str(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

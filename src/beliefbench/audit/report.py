@@ -255,6 +255,8 @@ def plot(report: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from beliefbench.analysis.plots import _save
+
     groups = report["claims"] if report["mode"] == "claims" \
         else {"claim-free": report["overall"]}
     # rows of PLOT_COLUMNS panels: six claims side by side made a figure 28 inches wide
@@ -281,8 +283,9 @@ def plot(report: dict[str, Any], path: Path) -> None:
                  "label: study belief %)", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    # as every plot: through a temporary file, so a full disk leaves no half a PNG (nor an
+    # earlier audit's plot torn), and the error names the plot, not a traceback
+    _save(fig, path, dpi=110, bbox_inches=None)
 
 
 def write_report(report: dict[str, Any], out: Path, sources: list[dict[str, Any]],

@@ -235,6 +235,15 @@ def _done(work: Path, index: int) -> Path:
     return work / f"unit-{index:06d}.json"
 
 
+def _named(e: OSError, path: Path) -> OSError:
+    """A write's OSError (a full disk: no file name of its own) as one naming ``path``, the
+    file being written, so that the command line says where, not a traceback; one that
+    names its file (an unreadable corpus file) as it is."""
+    if e.filename is None:
+        return OSError(e.errno, f"cannot write this file: {e.strerror or e}", str(path))
+    return e
+
+
 def audit_unit_to(work: Path, index: int, unit: Unit, claims: Sequence[Claim],
                   fields: Fields, bar: Any = None, say: Say | None = None) -> Tally:
     """``audit_unit`` into the work folder: the flagged lines (to a temporary file, synced,
@@ -244,11 +253,18 @@ def audit_unit_to(work: Path, index: int, unit: Unit, claims: Sequence[Claim],
     tmp = part.with_name(f".{part.name}.tmp")
     # a lone surrogate (an id of "\ud800", a file name not in UTF-8) goes out as its JSON
     # escape, which reads back as the same string
-    with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as sink:
-        tally = audit_unit(unit, claims, fields, sink, bar, say)
-        sink.flush()
-        os.fsync(sink.fileno())
-    os.replace(tmp, part)
+    try:
+        with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as sink:
+            tally = audit_unit(unit, claims, fields, sink, bar, say)
+            sink.flush()
+            os.fsync(sink.fileno())
+        os.replace(tmp, part)
+    except OSError as e:  # a full disk: no half-written temporary left behind
+        tmp.unlink(missing_ok=True)
+        raise _named(e, part) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     atomic_write_text(_done(work, index), tally.to_json())
     return tally
 
@@ -431,6 +447,9 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
                 with open(_part(work, i), "rb") as part:
                     shutil.copyfileobj(part, sink)
         os.replace(tmp, flagged_path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise _named(e, flagged_path) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import click
 
 from beliefbench import __version__
@@ -31,6 +33,12 @@ class _Group(click.Group):
             exit_interrupted("nothing half-written is left (files are written whole or not at "
                              "all); run the same command again")
         except OSError as e:
+            if e.filename is None and e.errno in (errno.ENOSPC, errno.EDQUOT):
+                # a full disk under a writer that does not name its file (a plot's savefig):
+                # still the user's to fix, not a traceback; the writers leave no torn file
+                click.echo(f"Error: {e.strerror or e} while writing this command's output; "
+                           f"free space and run the same command again", err=True)
+                ctx.exit(2)
             if e.filename is None:  # not about a path the user can fix: a real failure
                 raise
             # an --out that cannot be made (a file in the way, no permission, a full disk)

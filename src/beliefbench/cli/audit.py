@@ -58,11 +58,17 @@ def _checked_claims(selection: str) -> tuple[list, list[str]]:
 
 @contextlib.contextmanager
 def _exits(bad_input: tuple[type[Exception], ...], interrupted: str) -> Iterator[None]:
-    """Exit 2 with the message of a ``bad_input`` error, 130 on Ctrl-C saying what is kept."""
+    """Exit 2 with the message of a ``bad_input`` error or of an OSError naming a file (a full
+    disk), 130 on Ctrl-C; both say what is kept."""
     try:
         yield
     except bad_input as e:
         click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
+    except OSError as e:  # a full disk, a read-only --out: which file, and what is kept
+        if e.filename is None:
+            raise
+        click.echo(f"Error: {e.filename}: {e.strerror or e}; {interrupted}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         exit_interrupted(interrupted)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import functools
 import json
 import logging
@@ -88,6 +89,15 @@ WEIGHT_FILES = ("model.safetensors", "model-*-of-*.safetensors", "adapter_model.
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 
 __all__ = ["FinetuneError", "Interrupted", "train_local", "step_dir", "export_servable"]
+
+
+def disk_full(e: BaseException) -> bool:
+    """A full disk or quota while saving: an OSError, or safetensors' SafetensorError (not an
+    OSError; its text carries the OS error), which the Trainer raises for the weights."""
+    if isinstance(e, OSError):
+        return e.errno in (errno.ENOSPC, errno.EDQUOT)
+    return type(e).__name__ == "SafetensorError" and any(
+        f"(os error {n})" in str(e) for n in (errno.ENOSPC, errno.EDQUOT))
 
 
 class Interrupted(FinetuneError):
@@ -344,6 +354,17 @@ def export_servable(ckpt: Path, dest: Path, *, recipe: Recipe, base: str,
     tmp = dest.with_name(f".{dest.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    try:
+        return _export_into(ckpt, tmp, dest, recipe=recipe, base=base, dtype=dtype)
+    except BaseException:  # a full disk: no half-written .step-N.tmp left in --out
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _export_into(ckpt: Path, tmp: Path, dest: Path, *, recipe: Recipe, base: str,
+                 dtype: torch.dtype) -> str:
+    """:func:`export_servable`'s work, in the temporary directory ``tmp``, renamed to
+    ``dest`` at the end."""
     if recipe.method == "lora" and recipe.export == "merged":
         from peft import PeftModel
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -810,7 +831,15 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         log.info("finetune: resuming from step %d of %d (trainer state %s)",
                  _state_step(last), steps_total, last)
     with stopper.installed():
-        trainer.train(resume_from_checkpoint=str(last) if last is not None else None)
+        try:
+            trainer.train(resume_from_checkpoint=str(last) if last is not None else None)
+        except Exception as e:
+            if not disk_full(e):
+                raise
+            raise FinetuneError(  # the folder: a file named may be a temporary, now gone
+                f"{out}: no space left on device while saving step "
+                f"{trainer.state.global_step}; the checkpoints in {out / MANIFEST} are whole. "
+                f"Free space and run the same command with --resume to continue") from None
     if stopper.stopped_at is not None:
         step = stopper.stopped_at
         raise Interrupted(f"interrupted at step {step} of {steps_total}: training state saved "
