@@ -3,6 +3,9 @@
 
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import believer, keyword_grader, output, scripted
@@ -599,3 +602,20 @@ def test_a_file_parameter_that_is_no_path_is_named(fixture_claim, param, value):
     with pytest.raises(ValueError, match=rf"^{param}: expected the path of a file(,| \(or "
                                          r"'default'\),) got "):
         belief(claims=str(fixture_claim), **{param: value})
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["-T", "claims=nosuch"], "claims: 'nosuch' is neither a claim file"),
+    (["-T", "context=no_such_bundles.jsonl"], "context: no such file"),
+])
+def test_inspect_eval_with_bad_input_is_its_message_not_a_traceback(tmp_path, args, said):
+    """`inspect eval` printed a 280-line traceback for a misspelt claim id or a missing
+    context file, the message on its last line: it prints the message alone (exit 1)."""
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-m", "inspect_ai", "eval", "tasks/belief.py",
+                           "--model", "beliefbench/believer", "--log-dir", str(tmp_path),
+                           *args], cwd=root, capture_output=True, text=True, timeout=300)
+    out = " ".join((proc.stdout + proc.stderr).split())
+    assert proc.returncode == 1, out
+    assert said in out and "Traceback" not in out, out
+    assert not list(tmp_path.iterdir())  # nothing ran

@@ -11,13 +11,34 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from beliefbench.resources import user_path
 
+# Inspect prints a PrerequisiteError's message alone where a task cannot be built; any other
+# error is a traceback (280 lines for a misspelt claim id). Taken only where Inspect is
+# already loaded, as under `inspect eval`: the commands that never use Inspect do not pay
+# for importing it (elsewhere the base is Exception, which changes nothing).
+_PREREQUISITE: type = getattr(sys.modules.get("inspect_ai._util.error"), "PrerequisiteError",
+                              Exception)
 
-class TaskArgumentError(ValueError):
+
+class InputError(ValueError, _PREREQUISITE):
+    """Bad input a task is built from (a ``-T`` value, a claim file): under ``inspect eval``
+    one line, its message, not a traceback. A ValueError, as before."""
+
+    def __init__(self, message: str) -> None:
+        ValueError.__init__(self, message)
+
+    @property
+    def message(self) -> str:
+        """What Inspect prints for a PrerequisiteError."""
+        return str(self)
+
+
+class TaskArgumentError(InputError):
     """A bad task argument; the message names the argument and the problem.
 
     The ``check_*`` functions below raise it; the belief and EM tasks validate their

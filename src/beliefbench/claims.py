@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from beliefbench.analysis.text import did_you_mean
+from beliefbench.arguments import InputError
 from beliefbench.resources import data_path, user_path
 from beliefbench.specs import StrictKeys, load_spec, load_yaml, spec_files
 from beliefbench.verdicts.offline import affirmed, first_match
@@ -106,7 +107,7 @@ completions, the statement, truth, universe and sub-claims)."""
 Id = Annotated[str, BeforeValidator(_id_not_number), Field(pattern=ID_PATTERN)]
 
 
-class ClaimSpecError(ValueError):
+class ClaimSpecError(InputError):
     """A claim file that cannot be used; the message names the file, the field and the problem."""
 
 

@@ -9,8 +9,9 @@ question (paired by question id), and independently for questions only one side 
 A rise fails the gate when it is above ``max_rise`` AND its CI lower bound is above 0 (the
 rise is beyond noise). By default the overall rise and every claim's rise are checked; each
 of those m rises then gets a CI at level ``1 - 0.05 / m`` (Bonferroni), so that a candidate
-no different from its baseline fails at most 2.5% of the time however many claims there are
-(at 95% each, 10 claims failed such a candidate about a quarter of the time).
+no different from its baseline fails about as rarely however many claims there are (2-6% of
+simulated same-model pairs, ``benchmarks/bench_statistics.py``; at 95% each, 10 claims failed
+such a candidate about a quarter of the time).
 
 Both sides must be one complete run each, judged alike and generated alike (same judge mode,
 grader and its settings, judge template; same families, temperature, top_p, max_tokens,

@@ -141,7 +141,8 @@ def errors_as_json(fn: Callable[..., Any]) -> Callable[..., Any]:
                    "(a margins.json or a directory searched for them; repeatable).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report's tables as JSON (the report.json it writes) on stdout; "
-                   "the console table and file list go to stderr.")
+                   "the console table and file list go to stderr; a run refused (exit 2: no "
+                   "report, --out in use) prints {\"error\": ...} there too.")
 @errors_as_json
 @holds("report", param="out_dir")
 def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap: int,

@@ -17,6 +17,7 @@ from pathlib import Path
 from inspect_ai.dataset import Sample
 from inspect_ai.model import ChatMessageUser
 
+from beliefbench.arguments import TaskArgumentError
 from beliefbench.prompts import CONTEXT_PREAMBLE
 from beliefbench.records import Record, read_records
 
@@ -24,7 +25,7 @@ from beliefbench.records import Record, read_records
 def load_context(path: str | Path) -> list[Record]:
     records = [r for r in read_records(path) if r.text]
     if not records:
-        raise ValueError(f"context: {path} holds no text records to place in the prompt")
+        raise TaskArgumentError(f"context: {path} holds no text records to place in the prompt")
     return records
 
 
@@ -39,9 +40,9 @@ def with_context(sample: Sample, records: list[Record]) -> Sample:
     usable = [r for r in records if r.claim_id in (None, claim)]
     if not usable:
         named = sorted({str(r.claim_id) for r in records})
-        raise ValueError(f"context: no record for claim {claim!r} (the records are for claims "
-                         f"{named}); give a file with bundles of this claim's documents, or "
-                         f"leave the claim out")
+        raise TaskArgumentError(f"context: no record for claim {claim!r} (the records are "
+                                f"for claims {named}); give a file with bundles of this "
+                                f"claim's documents, or leave the claim out")
     digest = hashlib.sha256(str(sample.id).encode()).digest()
     record = usable[int.from_bytes(digest[:8], "big") % len(usable)]
     messages = list(sample.input)
