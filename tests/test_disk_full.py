@@ -142,6 +142,8 @@ def test_finetune_export_on_a_full_disk_says_resume(tmp_path, monkeypatch):
     with pytest.raises(local.FinetuneError, match="no space left on device.*--resume") as e:
         local.train_local(recipe, data, str(base), out)
     assert str(out) in str(e.value)
+    from tqdm import tqdm  # the Trainer's bar is closed: later bars print where they should
+    assert not [b for b in list(tqdm._instances) if not b.disable]
     assert not list(out.glob(".step-*")) and not list(out.glob("step-*"))  # nothing torn
     assert not read_manifest(out) if (out / "manifest.jsonl").exists() else True
     monkeypatch.setattr(local, "_cast_weights", real)

@@ -834,6 +834,12 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         try:
             trainer.train(resume_from_checkpoint=str(last) if last is not None else None)
         except Exception as e:
+            # the Trainer's progress bar ends only with training: left open, every later bar
+            # of the process (a notebook's next run) printed one line lower
+            for callback in trainer.callback_handler.callbacks:
+                if getattr(callback, "training_bar", None) is not None:
+                    callback.training_bar.close()
+                    callback.training_bar = None
             if not disk_full(e):
                 raise
             raise FinetuneError(  # the folder: a file named may be a temporary, now gone
