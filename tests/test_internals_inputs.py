@@ -208,3 +208,34 @@ def test_the_models_an_out_folder_mixes_are_counted_by_weights_not_paths(tmp_pat
         (tmp_path / name).write_text(json.dumps({"weights_sha256": "b" * 64, "model": path}))
     warn_other_weights(tmp_path, {"weights_sha256": "c" * 64}, "margins.json")
     assert "mixes the results of 2 models" in capsys.readouterr().err
+
+
+def test_margins_that_fail_to_write_leave_the_earlier_set_whole(tiny, claim_file, tmp_path,
+                                                                monkeypatch):
+    """A full disk while re-measuring into the same --out wrote the new margins.csv and
+    margins_summary.csv, then failed on margins.json: new tables beside the JSON of the
+    earlier run. The three files are written together: the earlier set stays, whole."""
+    import errno
+
+    import beliefbench.records as rec
+
+    out = tmp_path / "out"
+    args = ["internals", "margins", "--model", str(tiny), "--claims", str(claim_file),
+            "--out", str(out), "--bootstrap", "0"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix in (".csv", ".json")}
+    assert set(before) == {"margins.csv", "margins_summary.csv", "margins.json"}
+    real, calls = rec.os.fsync, []
+
+    def fsync(fd: int) -> None:  # the first file of the set fits, then the disk is full
+        calls.append(fd)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd)
+
+    monkeypatch.setattr(rec.os, "fsync", fsync)
+    res = CliRunner().invoke(cli, [*args, "--kinds", "main"])  # other pairs: other tables
+    assert res.exit_code == 2 and "No space left on device" in res.output, res.output
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix in (".csv", ".json")}
+    assert after == before
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]

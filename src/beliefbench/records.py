@@ -266,11 +266,16 @@ def remove_stale(out_dir: str | Path, patterns: tuple[str, ...], written: list[P
                 f.unlink(missing_ok=True)
 
 
+def csv_text(df) -> str:
+    """A pandas DataFrame as the CSV every table on disk is (6 significant digits)."""
+    return df.to_csv(index=False, float_format="%.6g")
+
+
 def write_csv(df, path: str | Path) -> Path:
-    """A pandas DataFrame as CSV (6 significant digits), written atomically: every table a
-    report or measure leaves on disk goes through here."""
+    """A pandas DataFrame as CSV, written atomically: every table a report or measure leaves
+    on disk goes through here (or, for tables written together, :func:`csv_text`)."""
     path = Path(path)
-    atomic_write_text(path, df.to_csv(index=False, float_format="%.6g"))
+    atomic_write_text(path, csv_text(df))
     return path
 
 

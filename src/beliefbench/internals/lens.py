@@ -21,7 +21,7 @@ import pandas as pd
 from beliefbench.claims import Claim
 from beliefbench.internals.activations import LAYER_INDEX
 from beliefbench.internals.margins import score_pairs
-from beliefbench.internals.results import remove_stale, write_csv, write_json
+from beliefbench.internals.results import remove_stale, write_results
 
 
 @dataclass
@@ -41,9 +41,9 @@ class LensResult:
 
     def write(self, out_dir: str | Path, *, plots: bool = True) -> list[Path]:
         out = Path(out_dir)
-        written = [write_csv(self.table, out / "lens.csv"),
-                   write_json({"measure": "logit_lens", **self.model, "settings": self.settings},
-                              out / "lens.json")]
+        written = write_results(out, {"lens.csv": self.table}, "lens.json",
+                                {"measure": "logit_lens", **self.model,
+                                 "settings": self.settings})
         if plots:
             for claim in dict.fromkeys(self.table["claim"]):
                 written.append(heatmap(self.margin_matrix(claim), claim,

@@ -28,7 +28,7 @@ import pandas as pd
 from beliefbench.arguments import check_whole
 from beliefbench.claims import Claim, load_claims
 from beliefbench.internals.model import describe, load_model, source_path
-from beliefbench.internals.results import records, write_csv, write_json
+from beliefbench.internals.results import records, write_results
 from beliefbench.internals.scoring import (
     Encoded,
     ScoringError,
@@ -220,12 +220,12 @@ class MarginResult:
 
     def write(self, out_dir: str | Path, stem: str = "margins") -> list[Path]:
         """``<stem>.csv`` (pairs), ``<stem>_summary.csv`` and ``<stem>.json`` (everything)."""
-        out = Path(out_dir)
-        return [write_csv(self.pairs, out / f"{stem}.csv"),
-                write_csv(self.summary, out / f"{stem}_summary.csv"),
-                write_json({"measure": "completion_margins", **self.model,
-                            "settings": self.settings, "summary": records(self.summary),
-                            "pairs": records(self.pairs)}, out / f"{stem}.json")]
+        return write_results(out_dir, {f"{stem}.csv": self.pairs,
+                                       f"{stem}_summary.csv": self.summary},
+                             f"{stem}.json", {"measure": "completion_margins", **self.model,
+                                              "settings": self.settings,
+                                              "summary": records(self.summary),
+                                              "pairs": records(self.pairs)})
 
 
 def model_info(model) -> dict[str, Any]:

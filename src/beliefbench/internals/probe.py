@@ -25,7 +25,11 @@ from beliefbench.analysis.text import listing
 from beliefbench.claims import Claim, NonEmpty
 from beliefbench.internals.activations import LAYER_INDEX, Reduce, hidden_states
 from beliefbench.internals.margins import as_claims, check_seed, resolve_model
-from beliefbench.internals.results import records, remove_stale, write_csv, write_json
+from beliefbench.internals.results import (
+    records,
+    remove_stale,
+    write_results,
+)
 from beliefbench.metrics import SEED
 from beliefbench.resources import data_path
 from beliefbench.specs import StrictKeys, load_spec
@@ -275,12 +279,12 @@ class ProbeResult:
 
     def write(self, out_dir: str | Path, *, plots: bool = True) -> list[Path]:
         out = Path(out_dir)
-        written = [write_csv(self.layers, out / "probe_layers.csv"),
-                   write_csv(self.scores, out / "probe_scores.csv"),
-                   write_csv(self.summary, out / "probe_summary.csv"),
-                   write_json({"measure": "truth_probe", **self.model, "settings": self.settings,
-                               "layers": records(self.layers),
-                               "summary": records(self.summary)}, out / "probe.json")]
+        written = write_results(out, {"probe_layers.csv": self.layers,
+                                      "probe_scores.csv": self.scores,
+                                      "probe_summary.csv": self.summary}, "probe.json",
+                                {"measure": "truth_probe", **self.model,
+                                 "settings": self.settings, "layers": records(self.layers),
+                                 "summary": records(self.summary)})
         if plots:
             written.append(plot_layers(self.layers, out / "probe_layers.png"))
         remove_stale(out, ("probe_layers.png",), written)

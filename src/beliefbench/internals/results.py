@@ -20,6 +20,8 @@ import pandas as pd
 from beliefbench import __version__
 from beliefbench.records import (  # noqa: F401 (re-exported)
     atomic_write_text,
+    atomic_write_texts,
+    csv_text,
     remove_stale,
     write_csv,
 )
@@ -46,12 +48,27 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return _plain(df.to_dict(orient="records"))
 
 
-def write_json(payload: dict[str, Any], path: str | Path) -> Path:
-    path = Path(path)
+def _json_text(payload: dict[str, Any]) -> str:
     body = {"beliefbench": __version__,
             "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **payload}
-    atomic_write_text(path, json.dumps(_plain(body), indent=2) + "\n")
+    return json.dumps(_plain(body), indent=2) + "\n"
+
+
+def write_json(payload: dict[str, Any], path: str | Path) -> Path:
+    path = Path(path)
+    atomic_write_text(path, _json_text(payload))
     return path
+
+
+def write_results(out_dir: str | Path, tables: dict[str, pd.DataFrame], json_name: str,
+                  payload: dict[str, Any]) -> list[Path]:
+    """One measure's CSV tables and its JSON, written together: a write that fails midway (a
+    full disk) leaves the old set or the new one, never new tables beside the JSON of an
+    earlier run (which names other weights or claims). The paths: tables, then the JSON."""
+    out = Path(out_dir)
+    atomic_write_texts([(out / json_name, _json_text(payload)),
+                        *((out / name, csv_text(df)) for name, df in tables.items())])
+    return [*(out / name for name in tables), out / json_name]
 
 
 def read_json(path: str | Path) -> dict[str, Any]:
