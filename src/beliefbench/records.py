@@ -187,12 +187,22 @@ def atomic_write_texts(items: Sequence[tuple[str | Path, str]]) -> None:
             try:
                 os.replace(tmp, path)
             except OSError as e:  # a folder in the way: name the file, not the temporary
-                raise OSError(e.errno, f"cannot write this file: {e.strerror}",
-                              str(path)) from None
+                raise unwritable(e, path) from None
     except BaseException:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
         raise
+
+
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+"""The errnos of a full disk or quota: the user's to fix (free space), not a bug."""
+
+
+def unwritable(e: OSError, path: str | Path) -> OSError:
+    """``e`` as an error naming ``path``, the file a write was for: the OS names the
+    temporary beside it, or (a full disk) no file at all, and the command line says
+    where only when a file is named."""
+    return OSError(e.errno, f"cannot write this file: {e.strerror or e}", str(path))
 
 
 def new_temp(path: Path, suffix: str = ".tmp") -> tuple[int, Path]:
@@ -205,7 +215,7 @@ def new_temp(path: Path, suffix: str = ".tmp") -> tuple[int, Path]:
     try:
         return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
     except OSError as e:  # a read-only or full folder: say which file could not be written
-        raise OSError(e.errno, f"cannot write this file: {e.strerror}", str(path)) from None
+        raise unwritable(e, path) from None
 
 
 def share_safetensors(folder: Path, files: Iterable[Path] = ()) -> None:
@@ -245,8 +255,7 @@ def _temp_copy(path: Path, text: str) -> Path:
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as e:  # a full disk, a quota: name the file, not the temporary
-            raise OSError(e.errno, f"cannot write this file: {e.strerror}",
-                          str(path)) from None
+            raise unwritable(e, path) from None
         with contextlib.suppress(FileNotFoundError):
             os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
     except BaseException:

@@ -23,7 +23,7 @@ import pandas as pd  # noqa: E402
 
 from beliefbench.analysis.logs import NO_LABEL  # noqa: E402
 from beliefbench.claims import FAMILIES  # noqa: E402
-from beliefbench.records import new_temp  # noqa: E402
+from beliefbench.records import new_temp, unwritable  # noqa: E402
 
 if TYPE_CHECKING:
     from beliefbench.analysis.report import Report
@@ -55,7 +55,7 @@ def _save(fig: plt.Figure, path: Path, **savefig: Any) -> Path:
         Path(tmp).unlink(missing_ok=True)
         if e.filename is not None:
             raise
-        raise OSError(e.errno, f"cannot write this file: {e.strerror or e}", str(path)) from None
+        raise unwritable(e, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -54,7 +54,7 @@ from beliefbench.audit.sources import (
 from beliefbench.claims import Claim
 from beliefbench.optional import missing, require
 from beliefbench.progress import bar_file, log_interval
-from beliefbench.records import atomic_write_text, new_temp
+from beliefbench.records import atomic_write_text, new_temp, unwritable
 
 ENGINES = ("local", "dask")
 SCHEDULERS = ("threads", "processes", "synchronous")
@@ -239,9 +239,7 @@ def _named(e: OSError, path: Path) -> OSError:
     """A write's OSError (a full disk: no file name of its own) as one naming ``path``, the
     file being written, so that the command line says where, not a traceback; one that
     names its file (an unreadable corpus file) as it is."""
-    if e.filename is None:
-        return OSError(e.errno, f"cannot write this file: {e.strerror or e}", str(path))
-    return e
+    return unwritable(e, path) if e.filename is None else e
 
 
 def audit_unit_to(work: Path, index: int, unit: Unit, claims: Sequence[Claim],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-
 import click
 
 from beliefbench import __version__
@@ -18,6 +16,7 @@ from beliefbench.cli.internals import internals
 from beliefbench.cli.interventions import add_intervention_commands
 from beliefbench.cli.report import add_report_commands
 from beliefbench.cli.tiny_model import tiny_model
+from beliefbench.records import DISK_FULL
 
 
 class _Group(click.Group):
@@ -33,7 +32,7 @@ class _Group(click.Group):
             exit_interrupted("nothing half-written is left (files are written whole or not at "
                              "all); run the same command again")
         except OSError as e:
-            if e.filename is None and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            if e.filename is None and e.errno in DISK_FULL:
                 # a full disk under a writer that does not name its file (a plot's savefig):
                 # still the user's to fix, not a traceback; the writers leave no torn file
                 click.echo(f"Error: {e.strerror or e} while writing this command's output; "

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import functools
 import json
 import logging
@@ -59,7 +58,13 @@ from beliefbench.finetune.outdir import (
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.finetune.schedule import checkpoint_steps
 from beliefbench.optional import installed, require
-from beliefbench.records import atomic_write_text, read_records, sha256_file, share_safetensors
+from beliefbench.records import (
+    DISK_FULL,
+    atomic_write_text,
+    read_records,
+    sha256_file,
+    share_safetensors,
+)
 from beliefbench.runlock import first_rank, made_for_run
 
 log = logging.getLogger(__name__)
@@ -95,9 +100,9 @@ def disk_full(e: BaseException) -> bool:
     """A full disk or quota while saving: an OSError, or safetensors' SafetensorError (not an
     OSError; its text carries the OS error), which the Trainer raises for the weights."""
     if isinstance(e, OSError):
-        return e.errno in (errno.ENOSPC, errno.EDQUOT)
+        return e.errno in DISK_FULL
     return type(e).__name__ == "SafetensorError" and any(
-        f"(os error {n})" in str(e) for n in (errno.ENOSPC, errno.EDQUOT))
+        f"(os error {n})" in str(e) for n in DISK_FULL)
 
 
 class Interrupted(FinetuneError):
