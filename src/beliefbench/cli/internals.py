@@ -225,7 +225,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
     from beliefbench.internals.binary import binary_logprobs
     from beliefbench.internals.margins import model_info
     from beliefbench.internals.model import load_model
-    from beliefbench.internals.results import records, write_csv, write_json
+    from beliefbench.internals.results import records, write_results
     from beliefbench.metrics import question_table, rate_table
 
     loaded = load_model(model_path, device=device, dtype=dtype)
@@ -240,12 +240,12 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
                    f"tiny model's) needs --method sequence", err=True)
     info = model_info(loaded[0])
     warn_other_weights(out_dir, info, "binary.json")
-    _written([write_csv(table, out_dir / "binary.csv"),
-              write_json({"measure": "binary_logprobs", **info,
-                          "settings": {"method": method, "top_logprobs": top_logprobs,
-                                       "claims": list(dict.fromkeys(table["claim"])),
-                                       "dtype": str(next(loaded[0].parameters()).dtype)},
-                          "rates": records(rates)}, out_dir / "binary.json")])
+    _written(write_results(out_dir, {"binary.csv": table}, "binary.json", {
+        "measure": "binary_logprobs", **info,
+        "settings": {"method": method, "top_logprobs": top_logprobs,
+                     "claims": list(dict.fromkeys(table["claim"])),
+                     "dtype": str(next(loaded[0].parameters()).dtype)},
+        "rates": records(rates)}))
 
 
 @internals.command()

@@ -128,7 +128,7 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
     ``out_dir`` (held by the caller)."""
     from beliefbench.internals.interventions import intervention_margins
     from beliefbench.internals.model import describe, load_model
-    from beliefbench.internals.results import records, write_csv, write_json
+    from beliefbench.internals.results import records, write_results
 
     model, tokenizer = load_model(model_path, device=device)
     rows, summary = intervention_margins(model, tokenizer, spec, claims)
@@ -137,12 +137,12 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
     arm = spec.arm_metadata("intervention", spec.resolve()[1])
     info = describe(model_path)
     warn_other_weights(out_dir, info, "intervention.json")
-    _written([write_csv(rows, out_dir / "intervention_margins.csv"),
-              write_csv(summary, out_dir / "intervention_summary.csv"),
-              write_json({"measure": "intervention_margins", **info,
-                          **{k: v for k, v in arm.items() if k not in ("condition", "control")},
-                          "summary": records(summary)},
-                         out_dir / "intervention.json")])
+    _written(write_results(
+        out_dir, {"intervention_margins.csv": rows, "intervention_summary.csv": summary},
+        "intervention.json", {"measure": "intervention_margins", **info,
+                              **{k: v for k, v in arm.items()
+                                 if k not in ("condition", "control")},
+                              "summary": records(summary)}))
 
 
 def _intervention_command(mode: str):
@@ -257,7 +257,7 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
         patch_margins,
         summarize_patching,
     )
-    from beliefbench.internals.results import records, write_csv, write_json
+    from beliefbench.internals.results import records, write_results
 
     pair = load_model(source, device=device), load_model(target, device=device)
     try:
@@ -268,11 +268,11 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
                          batch_size=batch_size, seed=seed)
     summary = summarize_patching(rows)
     _table(summary)
-    _written([write_csv(rows, out_dir / "patch.csv"),
-              write_csv(summary, out_dir / "patch_summary.csv"),
-              write_json({"measure": "activation_patching", "source": describe(source),
-                          "target": describe(target), "positions": positions, "seed": seed,
-                          "summary": records(summary)}, out_dir / "patch.json")])
+    _written(write_results(out_dir, {"patch.csv": rows, "patch_summary.csv": summary},
+                           "patch.json", {"measure": "activation_patching",
+                                          "source": describe(source),
+                                          "target": describe(target), "positions": positions,
+                                          "seed": seed, "summary": records(summary)}))
 
 
 @click.command()
@@ -295,7 +295,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, limit: int | 
     """Loss under Gaussian weight noise of growing scale (less stable = loses more)."""
     from beliefbench.internals.activations import pad_id_of
     from beliefbench.internals.model import describe, load_model
-    from beliefbench.internals.results import records, write_csv, write_json
+    from beliefbench.internals.results import records, write_results
     from beliefbench.internals.stability import load_loss_data, noise_curve, summarize_noise
 
     try:
@@ -316,10 +316,9 @@ def stability(model_path: str, data: str, scales: str, seeds: int, limit: int | 
     _table(summary, "{:.4f}")
     info = describe(model_path)
     warn_other_weights(out_dir, info, "noise.json")
-    _written([write_csv(curve, out_dir / "noise.csv"),
-              write_csv(summary, out_dir / "noise_summary.csv"),
-              write_json({"measure": "weight_noise", **info, "data": data,
-                          "summary": records(summary)}, out_dir / "noise.json")])
+    _written(write_results(out_dir, {"noise.csv": curve, "noise_summary.csv": summary},
+                           "noise.json", {"measure": "weight_noise", **info, "data": data,
+                                          "summary": records(summary)}))
 
 
 @click.command()
