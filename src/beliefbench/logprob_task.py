@@ -253,9 +253,9 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
         """Where the provider exposes its tokenizer (hf): answers it has no single token
         for, once per model. Served models keep theirs to themselves: [] (unknown)."""
         if str(model) not in unreadable:
-            tok = getattr(getattr(model, "api", None), "tokenizer", None)
-            unreadable[str(model)] = unreadable_answers(tok) \
-                if callable(getattr(tok, "get_vocab", None)) else []
+            # no tokenizer (or none readable) is unknown: unreadable_answers gives []
+            unreadable[str(model)] = unreadable_answers(
+                getattr(getattr(model, "api", None), "tokenizer", None))
         return unreadable[str(model)]
 
     def skip(state: TaskState, reason: str) -> TaskState:

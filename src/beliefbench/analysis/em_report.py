@@ -485,8 +485,6 @@ def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return lines
 
 
-MAX_WIDTH = 24.0
-"""Inches: the bars of 5 conditions x 2 KL labels x 15 checkpoints were 182 inches wide."""
 DOMAIN_STYLES = (("general", "-"), ("narrow", "--"))
 
 
@@ -516,7 +514,9 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from beliefbench.analysis.plots import _save, series_styles
+    # as wide as the report's bars at most: 5 conditions x 2 KL labels x 15 checkpoints
+    # were 182 inches wide
+    from beliefbench.analysis.plots import BARS_WIDTH, _save, series_styles
 
     lines = step_lines(rep.side_by_side)
     side = final_rows(rep.side_by_side, lines)
@@ -525,7 +525,7 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
                                      r.run)
                          if x and x != NO_LABEL) for r in side.itertuples()]
     x = np.arange(len(side))
-    fig, ax = plt.subplots(figsize=(min(MAX_WIDTH, max(5, 1.2 * len(side) + 2)), 4))
+    fig, ax = plt.subplots(figsize=(min(BARS_WIDTH, max(5, 1.2 * len(side) + 2)), 4))
     for k, (domain, color) in enumerate((("general", "C3"), ("narrow", "C0"))):
         em = side[f"{domain}_em"].to_numpy(dtype=float)
         err = np.vstack([em - side[f"{domain}_ci_low"].to_numpy(dtype=float),

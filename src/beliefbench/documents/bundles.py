@@ -47,21 +47,22 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
         tag = f"{claim_id}-" if len(by_claim) > 1 else ""
         for b in range(n_bundles):
             rng = random.Random(f"bundle:{seed}:{tag}{b}")
-            chosen = _fill(rng.sample(claim_docs, len(claim_docs)), k, token_budget)
+            chosen, tokens = _fill(rng.sample(claim_docs, len(claim_docs)), k, token_budget)
             if not chosen:
                 of = f" of claim {claim_id}" if tag else ""
                 raise DocumentError(f"{docs_path}: no document{of} fits the token budget "
                                     f"{token_budget}")
-            out_records.append(_packed(chosen, f"bundle-s{seed}-{tag}{b:04d}", k,
+            out_records.append(_packed(chosen, tokens, f"bundle-s{seed}-{tag}{b:04d}", k,
                                        token_budget))
     write_dataset(out, out_records, None, {"input": str(docs_path), "k": k,
                                            "token_budget": token_budget, "seed": seed})
     return Path(out)
 
 
-def _fill(order: list[Record], k: int, token_budget: int | None) -> list[Record]:
-    """The first documents of ``order`` that fit: up to ``k``, within the budget (the
-    separators' tokens counted too, so the bundle's text stays within it)."""
+def _fill(order: list[Record], k: int, token_budget: int | None
+          ) -> tuple[list[Record], int]:
+    """The first documents of ``order`` that fit, and their tokens: up to ``k``, within the
+    budget (the separators' tokens counted too, so the bundle's text stays within it)."""
     chosen: list[Record] = []
     tokens = 0
     for r in order:
@@ -72,11 +73,13 @@ def _fill(order: list[Record], k: int, token_budget: int | None) -> list[Record]
             continue
         chosen.append(r)
         tokens += t
-    return chosen
+    return chosen, tokens
 
 
-def _packed(chosen: list[Record], bundle_id: str, k: int, token_budget: int | None) -> Record:
-    """One bundle record: the documents' texts joined by SEPARATOR, their spans shifted."""
+def _packed(chosen: list[Record], tokens: int, bundle_id: str, k: int,
+            token_budget: int | None) -> Record:
+    """One bundle record: the documents' texts joined by SEPARATOR, their spans shifted;
+    ``tokens`` as :func:`_fill` counted them against the budget."""
     parts: list[str] = []
     spans: list[Span] = []
     length = 0
@@ -89,9 +92,6 @@ def _packed(chosen: list[Record], bundle_id: str, k: int, token_budget: int | No
                   for s in doc_spans]
         parts.append(text)
         length += len(text)
-    # counted as _fill counted them against the budget
-    tokens = sum(len(regex_offsets(r.body()[0])) for r in chosen) \
-        + SEPARATOR_TOKENS * (len(chosen) - 1)
     claims = {r.claim_id for r in chosen}
     conditions = {r.condition for r in chosen}
     # the option too: a bundle of behaviours:plain was labelled "behaviours", which reads
