@@ -22,6 +22,7 @@ for the units an interrupted run finished, as the resumed run starts.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -54,7 +55,8 @@ from beliefbench.audit.sources import (
 from beliefbench.claims import Claim
 from beliefbench.optional import missing, require
 from beliefbench.progress import bar_file, log_interval
-from beliefbench.records import atomic_write_text, new_temp, unwritable
+from beliefbench.records import atomic_write_text, new_temp, sha256_file, unwritable
+from beliefbench.resources import data_path
 
 ENGINES = ("local", "dask")
 SCHEDULERS = ("threads", "processes", "synchronous")
@@ -62,6 +64,12 @@ LOG_EVERY = 30.0
 """Seconds between progress lines when stderr is not a terminal (a log, CI)."""
 WORK = AUDIT_WORK
 """The folder of ``--out`` that holds finished units while an audit is unfinished."""
+AUDIT_CODE = ("beliefbench.audit.cues", "beliefbench.audit.framing", "beliefbench.audit.run",
+              "beliefbench.audit.sources", "beliefbench.documents.base",
+              "beliefbench.documents.claim_sentences")
+"""The modules whose code decides a unit's tally and flags (with ``audit/cues.yaml``): a
+resumed audit must read its units with the code the interrupted one used, and ``__version__``
+stays the same across upgrades."""
 OWN_FILES = tuple(n for n in AUDIT_FILES if n not in (WORK, "flagged.jsonl"))
 """What audit and audit-verify write in ``--out`` besides WORK and flagged.jsonl: left out
 of the corpus where --out lies inside it (neither read as corpus, as the Markdown summaries
@@ -271,7 +279,8 @@ def _fingerprint(units: list[Unit], claims: Sequence[Claim], fields: Fields
                  ) -> dict[str, str]:
     """What a resumed audit must share with the interrupted one, part by part (so a refusal
     can say which differs): the units and the size and modification time of each file
-    (the corpus and --chunk-mb), the claims' full specs, the fields read, the code version."""
+    (the corpus and --chunk-mb), the claims' full specs, the fields read, the code version
+    and the reading code itself (:func:`_code_digest`)."""
     def digest(text: str) -> str:
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -285,7 +294,17 @@ def _fingerprint(units: list[Unit], claims: Sequence[Claim], fields: Fields
     corpus = [[asdict(u), [stat(f) for f in (u.files or (u.path,))]] for u in units]
     return {"corpus": digest(json.dumps(corpus)),
             "claims": digest(json.dumps([c.model_dump(mode="json") for c in claims])),
-            "fields": json.dumps(asdict(fields)), "version": __version__}
+            "fields": json.dumps(asdict(fields)), "version": __version__,
+            "code": _code_digest()}
+
+
+def _code_digest() -> str:
+    """The sha256 of the audit's reading code and cue data (:data:`AUDIT_CODE`): an upgrade
+    that changes how a document is framed changes it, so the units an earlier install
+    finished are not mixed with units read by the new rules."""
+    files = [Path(str(importlib.import_module(name).__file__)) for name in AUDIT_CODE]
+    sums = " ".join(sha256_file(f) for f in [*files, data_path("audit/cues.yaml")])
+    return hashlib.sha256(sums.encode()).hexdigest()
 
 
 def _read_plan(path: Path) -> dict[str, Any]:
@@ -339,7 +358,9 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
     if differ:
         names = {"corpus": "corpus (its files, their sizes or times, or --chunk-mb)",
                  "claims": "claims", "fields": "text, messages or id field",
-                 "version": "beliefbench version"}
+                 "version": "beliefbench version",
+                 "code": "audit code (beliefbench was upgraded or changed since the "
+                         "interrupted audit started: its units were read by other rules)"}
         raise ValueError(f"{where}, but its {', '.join(names[k] for k in differ)} differ "
                          f"from this run's: --resume continues only the same audit; delete "
                          f"{work} to start again")
