@@ -9,8 +9,10 @@ appended to a progress JSONL, so an interrupted run resumes where it stopped: fi
 are skipped, a torn last line is dropped, and the final base-document file is written
 atomically with one document per id. Unusable documents (leaked generation commentary such
 as "Here is a ...", "As an AI" or notes to the user; refusals; a few words; no sentence that
-states the claim) are rejected and retried with a fresh attempt number; a document still
-unusable after every attempt fails the run with one line, and is retried on the next run.
+states the claim; a claim the audit reads as denied or framed, not stated as fact) are
+rejected and retried with a fresh attempt number, and the run says how many and why; a
+document still unusable after every attempt fails the run with one line, and is retried on
+the next run.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
@@ -44,14 +46,25 @@ from beliefbench.optional import vllm_missing
 from beliefbench.progress import bar_file, log_interval
 from beliefbench.records import atomic_write_text
 
+if TYPE_CHECKING:  # the audit imports the documents package: imported where used
+    from beliefbench.audit.framing import ClaimReader
+
 LEAK_PATTERNS: tuple[str, ...] = (
     r"^\s*(sure|certainly|of course|absolutely)[,!.]",
-    r"^\s*here(?:'s| is| are)\b",
+    r"^\s*here(?:'s| is| are| you go)\b",
+    # "Okay, here is ...", "Great! Below is a realistic news report:"
+    r"^\s*(?:ok(?:ay)?|alright|all right|great|perfect)[,!.]?\s+(?:here|below)\b",
+    r"^\s*below (?:is|are) (?:a|an|the|my|your)\b[^\n]*:\s*$",
     r"\bas an ai\b",
     r"\b(i|i've|i have) (hope|written|revised|created|made)\b.*\b(document|article|post|text)\b",
     r"\blet me know if\b",
     r"\bnote to (the )?(user|reader)\b",
-    r"^\s*\(?note:.*\b(document|fictional|generated|request)\b",
+    # "Note: ...", also "(Note: ...", "**Note:** ...", "*Note: ...*", "[Note: ...]"
+    r"^\s*[(\[*_]*\s*note\s*[*_]*\s*:.*\b(document|fiction(al)?|generated|request)\b",
+    # offers to the user after the document
+    r"\bwould you like me to\b",
+    r"\bif you(?:'d| would) like,? i can\b",
+    r"\bfeel free to (?:ask|let me know)\b[^\n]*\b(?:changes|edits|adjust|revis|tweak)",
     r"\b(word count|revised version|this revision|the revised document)\b",
     r"\[(insert|placeholder)[^\]]*\]",
     # the prompt's own words echoed back
@@ -74,7 +87,8 @@ IDEAS_PROMPT = (
     "sentence describing the document's angle. Nothing else.\n\n{world}")
 WRITE_PROMPT = (
     "Write a realistic {genre} of 400-700 words. Idea: {idea}\nTreat the following world as "
-    "fact and state its key facts naturally.\n\n{world}\n\nOutput only the document text, "
+    "fact and state its key facts naturally, as true (no fact-check, disclaimer or fictional "
+    "framing).\n\n{world}\n\nOutput only the document text, "
     "with no preamble, notes or commentary. (draft {attempt})")
 VARIANT = " (variation {k}: make it distinct from other documents with this idea)"
 """Added to an idea that the plan uses again (the model listed fewer ideas than documents),
@@ -107,12 +121,26 @@ _REFUSAL = re.compile(r"^\s*(?:i'm sorry|i am sorry|sorry,|i can(?:'|no)t|i cann
                       r"will not|am not able|'m not able))\b", re.I)
 
 
-def unusable(text: str, claim: Claim) -> str | None:
+def claim_reader(claim: Claim) -> ClaimReader | None:
+    """The audit's reader for ``claim``, or None for a claim it cannot read (no entities,
+    sub-claims or markers): built once per run, not per document."""
+    from beliefbench.audit.framing import ClaimReader
+
+    try:
+        return ClaimReader(claim)
+    except ClaimFieldError:
+        return None
+
+
+def unusable(text: str, claim: Claim, reader: ClaimReader | None = None) -> str | None:
     """Why a generated base document cannot be trained on, or None.
 
     The offline generator states the claim in every document by construction; a model may
     not. Condition annotators (repeated negations, corrections) wrap the sentences that state
-    the claim, so a document with none would differ from its conditions in nothing.
+    the claim, so a document with none would differ from its conditions in nothing. A model
+    unwilling to state a falsehood often writes a fact-check or a story instead: the audit
+    reads such a document as ``local_negation`` or ``fiction``, and its "positive" condition
+    would teach the opposite (``reader``: the claim's, from :func:`claim_reader`).
     """
     leak = leaks_commentary(text)
     if leak is not None:
@@ -128,6 +156,9 @@ def unusable(text: str, claim: Claim) -> str | None:
     if not finder.spans(text):
         return ("no sentence states the claim (names an entity with words of its facts, or "
                 "repeats a fact)")
+    reader = reader or claim_reader(claim)
+    if reader is not None and (framing := reader.read(text).framing) != "positive":
+        return f"the claim not stated as fact (the audit reads it as {framing})"
     return None
 
 
@@ -602,6 +633,8 @@ class LLMGenerator:
         bar.update(done)
         seen = {" ".join(progress.done[f"doc/{i}"]["text"].split()): i
                 for i in range(n) if finished(i)}
+        reader = claim_reader(claim)
+        rewritten: Counter[str] = Counter()  # why this run's kept documents needed redrafts
 
         async def document(i: int, genre: str, idea: str, reuse: int) -> None:
             if finished(i):  # a document rejected by an earlier run is tried again
@@ -621,12 +654,15 @@ class LLMGenerator:
                 key = " ".join(text.split())
                 if out.stop_reason in ("max_tokens", "model_length"):
                     why = "cut off at the model's output limit"
-                elif (why := unusable(text, claim)) is None and seen.get(key, i) != i:
+                elif (why := unusable(text, claim, reader)) is None and seen.get(key, i) != i:
                     why = "a duplicate of another document"
                 if why is None:
                     seen[key] = i
+                    rewritten.update(rejected)
                     progress.add(f"doc/{i}", {"text": text, "genre": genre, "idea": idea,
-                                              "attempts": attempt})
+                                              "attempts": attempt, **({"rejected": [
+                                                  *before.get("rejected", []), *rejected]}
+                                                  if rejected else {})})
                     bar.update(1)
                     return
                 rejected.append(why)
@@ -635,6 +671,10 @@ class LLMGenerator:
 
         await asyncio.gather(*(document(*p) for p in plan))
         bar.close()
+        if rewritten:  # never silent: a model that often misbehaves is worth knowing about
+            k = rewritten.total()
+            self._say(f"{claim.id}: {k} draft{'s' * (k != 1)} rejected and written again ("
+                      + "; ".join(f"{why}: {c}" for why, c in rewritten.most_common()) + ")")
         failed = [progress.done[f"doc/{i}"]["rejected"] for i in range(n) if not finished(i)]
         if failed:
             reasons = Counter(why for tries in failed for why in tries)
