@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import claim_of_every_kind, pickled_copy
+from conftest import claim_of_every_kind, ctrl_c_at_replace, pickled_copy
 
 from beliefbench.cli import cli
 from beliefbench.internals.activations import hidden_states, length_batches
@@ -407,7 +407,7 @@ def test_probe_recovers_a_planted_direction():
     assert (lr[:, planted] > 0.5).tolist() == (labels[:4] == 1).tolist()
 
 
-def test_truth_probe_on_a_model_writes_files(tiny, claim, tmp_path):
+def test_truth_probe_on_a_model_writes_files(tiny, claim, tmp_path, monkeypatch):
     from beliefbench.internals.probe import truth_probe
 
     statements = tmp_path / "statements.yaml"
@@ -421,6 +421,79 @@ def test_truth_probe_on_a_model_writes_files(tiny, claim, tmp_path):
     assert res.summary.loc[0, "layer"] == res.settings["best_layer"]
     res.write(tmp_path / "out")
     assert json.loads((tmp_path / "out" / "probe.json").read_text())["weights_sha256"]
+    _interrupted_while_drawing(monkeypatch, "probe", "plot_layers", res, tmp_path / "out")
+    assert not (tmp_path / "out" / "probe_layers.png").exists()  # the earlier run's figure
+
+
+def _interrupted_while_drawing(monkeypatch, module: str, plot: str, result, out: Path) -> None:
+    """``result.write(out)`` with a Ctrl-C as ``module.plot`` draws its first figure."""
+    import importlib
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(importlib.import_module(f"beliefbench.internals.{module}"), plot, interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            result.write(out)
+
+
+def test_a_write_cut_short_while_drawing_leaves_no_earlier_figure(tiny, claim, tmp_path,
+                                                                  monkeypatch):
+    """lens and trajectory drew their figures after the tables and only then removed an
+    earlier run's: a Ctrl-C while drawing (slow, one figure per claim) left the earlier
+    run's heatmaps (another model's, or claims not measured now) beside the new tables."""
+    from beliefbench.internals.lens import logit_lens
+    from beliefbench.internals.trajectory import TrajectoryResult
+
+    lens = logit_lens(tiny, [claim], batch_size=4)
+    lens.write(tmp_path / "lens")
+    assert (tmp_path / "lens" / f"lens_{claim.id}.png").is_file()
+    _interrupted_while_drawing(monkeypatch, "lens", "heatmap", lens, tmp_path / "lens")
+    assert (tmp_path / "lens" / "lens.csv").is_file()
+    assert not list((tmp_path / "lens").glob("*.png"))
+
+    traj = _trajectory(["dentist", "ed_sheeran"])
+    traj.write(tmp_path / "traj")
+    assert (tmp_path / "traj" / "trajectory_lens_ed_sheeran.png").is_file()
+    new = TrajectoryResult(traj.table[traj.table["claim"] == "dentist"],
+                           traj.lens[traj.lens["claim"] == "dentist"], traj.settings)
+    _interrupted_while_drawing(monkeypatch, "trajectory", "plot_trajectory", new,
+                               tmp_path / "traj")
+    assert not list((tmp_path / "traj").glob("*.png"))
+
+
+def _trajectory(claims: list[str], shift: float = 0.0):
+    """A trajectory result of ``claims`` over steps 0, 10 and 20 (no model needed)."""
+    from beliefbench.internals.trajectory import TrajectoryResult
+
+    steps = [0, 10, 20]
+    table = pd.DataFrame([{"step": s, "label": f"s{s}", "claim": c, "kind": "main",
+                           "margin": shift + s / 10, "margin_low": shift + s / 10 - 1,
+                           "margin_high": shift + s / 10 + 1}
+                          for c in claims for s in steps])
+    lens = pd.DataFrame([{"step": s, "claim": c, "layer": layer, "margin": shift + layer}
+                         for c in claims for s in steps for layer in range(3)])
+    return TrajectoryResult(table, lens, {"claims": claims})
+
+
+def test_trajectory_tables_and_json_are_written_together(tmp_path):
+    """trajectory.csv, its JSON and the lens table were written one by one: a Ctrl-C (a full
+    disk) between them left one run's table beside another run's JSON and lens table."""
+    old, new = _trajectory(["dentist", "ed_sheeran"]), _trajectory(["dentist"], shift=5.0)
+    old.write(tmp_path, plots=False)
+    for at in range(1, 4):  # a Ctrl-C at each file's turn to take its place
+        with pytest.MonkeyPatch.context() as m:
+            ctrl_c_at_replace(m, at)
+            with pytest.raises(KeyboardInterrupt):
+                new.write(tmp_path, plots=False)
+        claims = json.loads((tmp_path / "trajectory.json").read_text())["settings"]["claims"]
+        run = old if claims == old.settings["claims"] else new
+        for name, table in (("trajectory.csv", run.table), ("trajectory_lens.csv", run.lens)):
+            if (tmp_path / name).is_file():  # never the other run's
+                assert (tmp_path / name).read_text() == table.to_csv(
+                    index=False, float_format="%.6g"), (at, name)
+        old.write(tmp_path, plots=False)
 
 
 def test_shipped_statements_are_balanced_and_never_about_a_bundled_claim():
@@ -1044,6 +1117,64 @@ def test_trajectory_plot_legend_covers_no_axis_label():
             assert not box.overlaps(label.get_window_extent(renderer)), label.get_text()
     texts = [t.get_text() for t in legends[0].get_texts()]
     assert any("near chance" in t for t in texts) and "margin (main)" in texts
+
+
+def test_trajectory_plot_of_every_shipped_claim_wraps_into_rows():
+    """All six shipped claims made one row of six panes, a strip 25 inches wide whose panes
+    shrank to a sliver on screen; now at most three a row, the legends clear of the panes
+    below them."""
+    from beliefbench.internals.trajectory import trajectory_figure
+
+    claims = [f"claim_{i}" for i in range(6)]
+    table = pd.DataFrame([{"step": s, "claim": c, "kind": "main", "margin": 0.1 * s,
+                           "margin_low": 0.1 * s - 1, "margin_high": 0.1 * s + 1,
+                           "p_true_claim": 0.5, "probe_accuracy": 0.5}
+                          for c in claims for s in (0, 1, 10, 100)])
+    fig = trajectory_figure(table)
+    fig.canvas.draw()  # the legends placed as saved
+    renderer = fig.canvas.get_renderer()
+    assert fig.get_figwidth() <= 4.2 * 3
+    panes = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    assert [ax.get_title() for ax in panes] == claims
+    assert len({round(ax.get_position().y0, 3) for ax in panes}) == 2  # two rows of three
+    legends = [ax.get_legend() for ax in panes]
+    texts = [t for ax in panes for t in (ax.title, ax.xaxis.label, *ax.get_xticklabels())]
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        for text in texts:
+            if text.get_text():
+                assert not box.overlaps(text.get_window_extent(renderer)), text.get_text()
+
+
+def test_lens_heatmap_of_many_checkpoints_and_layers_stays_readable(tmp_path, monkeypatch):
+    """150 checkpoints of an 80-layer model made a trajectory heatmap 77 x 30 inches (a PNG
+    7,900 pixels wide, growing with every checkpoint: on screen its labels were a blur): now
+    it is at most 24 x 14 inches, its labels thinned apart."""
+    from PIL import Image
+
+    from beliefbench.analysis import plots
+    from beliefbench.internals.lens import heatmap
+
+    steps = list(range(0, 3000, 20))
+    matrix = pd.DataFrame(np.random.default_rng(0).normal(size=(81, len(steps))),
+                          index=range(81), columns=steps)
+    drawn, save = [], plots._save
+
+    def kept(fig, path, **kwargs):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        drawn.append([[t.get_window_extent(renderer) for t in labels if t.get_text()]
+                      for labels in (ax.get_xticklabels(), ax.get_yticklabels())])
+        return save(fig, path, **kwargs)
+
+    monkeypatch.setattr(plots, "_save", kept)
+    path = heatmap(matrix, "dentist", tmp_path / "h.png", xlabel="checkpoint step")
+    width, height = Image.open(path).size
+    assert width <= 26 * 150 and height <= 16 * 150, (width, height)  # 150 dpi
+    for boxes in drawn[0]:
+        assert 10 <= len(boxes) <= 48
+        assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False))
 
 
 def test_first_token_reading_refuses_an_answer_no_single_token_reads(tiny, claim):

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from conftest import (
     FIXTURE_CLAIM,
     believer,
+    ctrl_c_at_replace,
     foreign_log,
     keyword_grader,
     mixed,
@@ -1073,3 +1074,55 @@ def test_a_run_with_another_epochs_reducer_says_why_its_header_differs(tmp_path)
     mean = _eval_belief(tmp_path / "mean", believer, epochs=2)
     r = _report(mean.location, tmp_path / "o2")
     assert r.exit_code == 0 and "REDUCED" not in r.stderr, r.output
+
+
+def test_a_report_cut_short_never_leaves_its_tables_beside_an_earlier_reports(two_runs,
+                                                                              tmp_path):
+    """`report` wrote its three tables one by one, then report.json and report.md: a Ctrl-C
+    (or a full disk) after the first left the new overall table beside the earlier report's
+    by-table, detail, summary and report.md, read as one result. Now they are one set."""
+    from beliefbench.analysis.report import write_report
+    from beliefbench.records import csv_text
+
+    out = tmp_path / "r"
+    loaded = load_belief_logs(two_runs)
+    old = build_report(loaded, by="family", n_bootstrap=10)
+    write_report(old, out, plots=False)
+    new = build_report(load_belief_logs(run_belief(tmp_path / "logs", believer).location),
+                       by="family", n_bootstrap=10)
+    for at in range(1, 6):  # a Ctrl-C at each file's turn to take its place
+        with pytest.MonkeyPatch.context() as m:
+            ctrl_c_at_replace(m, at)
+            with pytest.raises(KeyboardInterrupt):
+                write_report(new, out, plots=False)
+        tables = {"belief_overall.csv": "overall", "belief_by_family.csv": "by",
+                  "belief_detail.csv": "detail"}
+        shown = {name: (out / name).read_text() for name in tables if (out / name).is_file()}
+        which = {"old" if text == csv_text(getattr(old, tables[name])) else "new"
+                 for name, text in shown.items()}
+        assert len(which) <= 1, (at, which)  # never two reports' tables side by side
+        if which and (out / "report.json").is_file():
+            logs = json.loads((out / "report.json").read_text())["logs"]
+            assert logs == (old if which == {"old"} else new).sources, at
+        write_report(old, out, plots=False)  # the earlier report whole again
+
+
+def test_a_report_cut_short_while_drawing_leaves_no_earlier_figure(two_runs, tmp_path,
+                                                                   monkeypatch):
+    """An earlier report's figure (the same name: --by family again) stayed beside the new
+    tables when drawing was interrupted; now it is gone before the new ones are drawn."""
+    from beliefbench.analysis import plots
+    from beliefbench.analysis.report import write_report
+
+    out = tmp_path / "r"
+    report = build_report(load_belief_logs(two_runs), by="family", n_bootstrap=10)
+    assert (out / "belief_by_family.png") in write_report(report, out)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plots, "belief_bars", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_report(report, out)
+    assert (out / "belief_overall.csv").is_file() and (out / "report.md").is_file()
+    assert not (out / "belief_by_family.png").exists()

@@ -245,12 +245,18 @@ def belief_vs_step(overall: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def write_plots(report: Report, out: Path) -> list[Path]:
-    """The bars of the report's ``--by`` table, and the step curve when logs carry steps."""
+def plot_files(report: Report, out: Path) -> list[Path]:
+    """The figures :func:`write_plots` draws, named before they are drawn: report.md, written
+    with the tables, links them."""
     from beliefbench.analysis.report import by_filename
 
-    bars = out / by_filename(report.dims).replace(".csv", ".png")
-    paths = [belief_bars(report.by, report.dims, bars)]
-    if report.overall["step"].notna().any():
-        paths.append(belief_vs_step(report.overall, out / "belief_vs_step.png"))
-    return paths
+    step = report.overall["step"].notna().any()
+    return [out / by_filename(report.dims).replace(".csv", ".png"),
+            *([out / "belief_vs_step.png"] if step else [])]
+
+
+def write_plots(report: Report, out: Path) -> list[Path]:
+    """The bars of the report's ``--by`` table, and the step curve when logs carry steps."""
+    bars, *step = plot_files(report, out)
+    return [belief_bars(report.by, report.dims, bars),
+            *(belief_vs_step(report.overall, path) for path in step)]

@@ -20,7 +20,7 @@ import pandas as pd
 from beliefbench.analysis.logs import NO_LABEL, RUN_COLUMNS, BeliefLogs
 from beliefbench.analysis.text import first_few
 from beliefbench.metrics import N_BOOTSTRAP, NON_BELIEF, question_table, rate_table
-from beliefbench.records import atomic_write_text, remove_stale, write_csv
+from beliefbench.records import atomic_write_texts, csv_text, remove_stale
 
 DIMENSIONS: tuple[str, ...] = ("condition", "claim", "family", "kind", "model",
                                "checkpoint", "step", "run")
@@ -260,23 +260,29 @@ def read_summary(out_dir: str | Path) -> dict | None:
 def write_report(report: Report, out_dir: str | Path, plots: bool = True,
                  inputs: Sequence[str] | None = None) -> list[Path]:
     """Write report.md, report.json, the CSV tables and (optionally) PNG plots; returns the
-    paths. ``inputs``: see :func:`summary`."""
+    paths. ``inputs``: see :func:`summary`.
+
+    The tables, report.json and report.md are written together (a failure midway leaves the
+    old set or the new one, not new tables beside an earlier report's summary), and an
+    earlier report's figures are removed before these are drawn: an interruption while
+    drawing leaves none of them beside the new numbers."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, table in (("belief_overall.csv", report.overall),
-                        (by_filename(report.dims), report.by),
-                        ("belief_detail.csv", report.detail)):
-        written.append(write_csv(table, out / name))
-    atomic_write_text(out / SUMMARY_FILE, json.dumps(summary(report, inputs), indent=2) + "\n")
-    written.append(out / SUMMARY_FILE)
     images: list[Path] = []
     if plots:
-        from beliefbench.analysis.plots import write_plots
-        images = write_plots(report, out)
-    atomic_write_text(out / "report.md", render_markdown(report, [str(p) for p in images]))
-    written.append(out / "report.md")
+        from beliefbench.analysis.plots import plot_files
+        images = plot_files(report, out)
+    tables = {"belief_overall.csv": report.overall, by_filename(report.dims): report.by,
+              "belief_detail.csv": report.detail}
+    atomic_write_texts([
+        (out / SUMMARY_FILE, json.dumps(summary(report, inputs), indent=2) + "\n"),
+        *((out / name, csv_text(table)) for name, table in tables.items()),
+        (out / "report.md", render_markdown(report, [str(p) for p in images]))])
+    written = [*(out / name for name in tables), out / SUMMARY_FILE, out / "report.md"]
     # an earlier report's tables and figures by another --by (or its step curve, or any
     # figure under --no-plots) would sit beside these as if they were theirs
-    remove_stale(out, REPORT_FILES, [*written, *images])
+    remove_stale(out, REPORT_FILES, written)
+    if plots:
+        from beliefbench.analysis.plots import write_plots
+        write_plots(report, out)
     return [*written, *images]

@@ -44,27 +44,44 @@ class LensResult:
         written = write_results(out, {"lens.csv": self.table}, "lens.json",
                                 {"measure": "logit_lens", **self.model,
                                  "settings": self.settings})
+        # an earlier run's figures go before these are drawn: a Ctrl-C while drawing leaves
+        # some of this run's beside its tables, never another model's or claim's
+        remove_stale(out, ("lens_*.png",), written)
         if plots:
             for claim in dict.fromkeys(self.table["claim"]):
                 written.append(heatmap(self.margin_matrix(claim), claim,
                                        out / f"lens_{claim}.png"))
-        remove_stale(out, ("lens_*.png",), written)
         return written
+
+
+HEATMAP_HEIGHT = 14.0
+"""Inches: the tallest a heatmap is drawn (an 80-layer model's was 30 inches tall)."""
+HEATMAP_TICKS = 48
+"""The most tick labels a heatmap axis carries: more ran into one another."""
+
+
+def _every(n: int) -> list[int]:
+    """Positions to label on an axis of ``n`` cells: all, or every k-th from the first."""
+    return list(range(0, n, -(-n // HEATMAP_TICKS) or 1))
 
 
 def heatmap(matrix: pd.DataFrame, claim: str, path: Path,
             xlabel: str = "completion pair (kind:index)") -> Path:
     """Layer x pair (or step) margins, diverging around 0 (red: the claim wins, blue: truth)."""
-    from beliefbench.analysis.plots import _save, plt
+    from beliefbench.analysis.plots import BARS_WIDTH, _save, plt
 
     values = matrix.to_numpy()
     bound = float(np.nanmax(np.abs(values))) or 1.0
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.5 * values.shape[1] + 2), 0.35 *
-                                    values.shape[0] + 2))
+    # at most BARS_WIDTH wide, HEATMAP_HEIGHT high: 150 checkpoints made a heatmap 77 inches
+    # wide, its labels a blur on screen (and it grew with every checkpoint)
+    fig, ax = plt.subplots(figsize=(min(BARS_WIDTH, max(4.0, 0.5 * values.shape[1] + 2)),
+                                    min(HEATMAP_HEIGHT, 0.35 * values.shape[0] + 2)))
     image = ax.imshow(values, cmap="RdBu_r", vmin=-bound, vmax=bound, aspect="auto",
                       origin="lower")
-    ax.set_xticks(range(values.shape[1]), matrix.columns, rotation=60, ha="right", fontsize=7)
-    ax.set_yticks(range(values.shape[0]), [str(i) for i in matrix.index], fontsize=7)
+    columns, rows = _every(values.shape[1]), _every(values.shape[0])
+    ax.set_xticks(columns, [str(matrix.columns[i]) for i in columns], rotation=60, ha="right",
+                  fontsize=7)
+    ax.set_yticks(rows, [str(matrix.index[i]) for i in rows], fontsize=7)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("layer (0 = embeddings)")
     ax.set_title(f"{claim}: logit-lens margin, nats/token (>0: claim wins)", fontsize=9)

@@ -285,9 +285,9 @@ class ProbeResult:
                                 {"measure": "truth_probe", **self.model,
                                  "settings": self.settings, "layers": records(self.layers),
                                  "summary": records(self.summary)})
+        remove_stale(out, ("probe_layers.png",), written)  # before drawing: see LensResult
         if plots:
             written.append(plot_layers(self.layers, out / "probe_layers.png"))
-        remove_stale(out, ("probe_layers.png",), written)
         return written
 
 

@@ -39,7 +39,7 @@ from beliefbench.internals.probe import (
     reading_cautions,
     truth_probe,
 )
-from beliefbench.internals.results import read_json, remove_stale, write_csv, write_json
+from beliefbench.internals.results import read_json, remove_stale, write_json, write_results
 from beliefbench.metrics import N_BOOTSTRAP, SEED
 from beliefbench.progress import progress
 from beliefbench.records import sha256_file
@@ -197,12 +197,15 @@ class TrajectoryResult:
 
     def write(self, out_dir: str | Path, *, plots: bool = True) -> list[Path]:
         out = Path(out_dir)
-        written = [write_csv(self.table, out / "trajectory.csv"),
-                   write_json({"measure": "trajectory", "settings": self.settings,
-                               "table": json.loads(self.table.to_json(orient="records"))},
-                              out / "trajectory.json")]
-        if not self.lens.empty:
-            written.append(write_csv(self.lens, out / "trajectory_lens.csv"))
+        # the tables and JSON together (a failure midway leaves the old set or the new one);
+        # then an earlier run's lens table and figures go, before these figures are drawn
+        written = write_results(
+            out, {"trajectory.csv": self.table,
+                  **({"trajectory_lens.csv": self.lens} if not self.lens.empty else {})},
+            "trajectory.json", {"measure": "trajectory", "settings": self.settings,
+                                "table": json.loads(self.table.to_json(orient="records"))})
+        remove_stale(out, ("trajectory_lens.csv", "trajectory.png", "trajectory_lens_*.png"),
+                     written)
         if plots and not self.table.empty:
             written.append(plot_trajectory(self.table, out / "trajectory.png"))
         if plots and not self.lens.empty:
@@ -210,8 +213,6 @@ class TrajectoryResult:
                 matrix = sub.pivot_table(index="layer", columns="step", values="margin")
                 written.append(heatmap(matrix, str(claim), out / f"trajectory_lens_{claim}.png",
                                        xlabel="checkpoint step (main pairs, mean margin)"))
-        remove_stale(out, ("trajectory_lens.csv", "trajectory.png", "trajectory_lens_*.png"),
-                     written)
         return written
 
 
@@ -306,6 +307,10 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     return TrajectoryResult(table, pd.concat(lenses, ignore_index=True), settings)
 
 
+PANES_PER_ROW = 3
+"""Claims per row of the trajectory figure."""
+
+
 def plot_trajectory(table: pd.DataFrame, path: Path) -> Path:
     """Per claim: main-pair margin (CI band) and probe P(true) of the claim side vs step."""
     from beliefbench.analysis.plots import _save
@@ -321,8 +326,13 @@ def trajectory_figure(table: pd.DataFrame) -> Figure:
 
     main = table[table["kind"] == "main"]
     claims = list(dict.fromkeys(main["claim"]))
-    fig, axes = plt.subplots(1, len(claims), figsize=(4.2 * len(claims), 3.4), squeeze=False)
-    for ax, claim in zip(axes[0], claims, strict=True):
+    # rows of at most PANES_PER_ROW: in one row, every shipped claim made a strip 25 inches wide
+    cols = min(len(claims), PANES_PER_ROW)
+    rows = -(-len(claims) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 4.2 * rows), squeeze=False)
+    for ax in axes.flat[len(claims):]:
+        ax.set_visible(False)  # the last row's empty places
+    for ax, claim in zip(axes.flat, claims, strict=False):
         sub = main[main["claim"] == claim].sort_values("step")
         x = sub["step"].to_numpy()
         if "margin" in sub:
