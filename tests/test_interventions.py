@@ -9,11 +9,13 @@ import stat
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
 from conftest import (
     claim_of_every_kind,
+    ctrl_c_at_replace,
     mixed,
     output,
     pickled_copy,
@@ -672,3 +674,32 @@ def test_an_eval_arm_run_holds_its_log_dir_not_the_margins_out(tmp_path, monkeyp
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_direction_cut_short_never_leaves_its_table_beside_an_earlier_json(
+        tiny, tmp_path, monkeypatch):
+    """direction.csv and direction.json were written one after the other: a Ctrl-C between
+    them left this run's table beside the JSON of an earlier run (other answers, other d)."""
+    def same(messages, tools, tool_choice, config):
+        return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
+
+    calls = iter(range(100))
+
+    def varied(messages, tools, tool_choice, config):
+        k = next(calls)
+        return output(f"glass {'glass ' * k}" if "First" in messages[-1].text
+                      else f"steel is {'very ' * k}fine")
+
+    _, res, out = _em_direction(tiny, tmp_path, same, samples=2)
+    assert res.exit_code == 0, res.output
+    (tmp_path / "second").mkdir()
+    log, _, _ = _em_direction(tiny, tmp_path / "second", varied, samples=3)
+    ctrl_c_at_replace(monkeypatch, 3)  # the directions, then the first file of the pair
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   log.location, "--out", str(out)])
+    assert res.exit_code != 0
+    monkeypatch.undo()
+    layers = json.loads((out / "direction.json").read_text())["layers"]
+    if (out / "direction.csv").exists():
+        table = pd.read_csv(out / "direction.csv")
+        assert table["cohens_d"].isna().tolist() == [r["cohens_d"] is None for r in layers]

@@ -94,7 +94,7 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
         separation,
     )
     from beliefbench.internals.model import describe, load_model
-    from beliefbench.internals.results import records, write_csv, write_json
+    from beliefbench.internals.results import records, write_results
 
     pos, neg, info = answers_from_log(log_path, _split(positive), _split(negative), claim)
     model, tokenizer = load_model(model_path, device=device, dtype=dtype)
@@ -116,10 +116,12 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
                   f"repeated; --layer picks another)"))
     _table(table)
     warn_other_weights(out_dir, meta, "direction.json")
+    # the directions first, then the table and JSON that describe them together (a failure
+    # between those two left a new table beside an earlier run's JSON)
     _written([save_directions(out_dir / "directions.safetensors", dirs, meta),
-              write_csv(table, out_dir / "direction.csv"),
-              write_json({"measure": "mean_difference_direction", **meta,
-                          "layers": records(table)}, out_dir / "direction.json")])
+              *write_results(out_dir, {"direction.csv": table}, "direction.json",
+                             {"measure": "mean_difference_direction", **meta,
+                              "layers": records(table)})])
 
 
 def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path,
