@@ -6,6 +6,7 @@ import json
 import shlex
 import shutil
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -508,6 +509,33 @@ def test_a_report_without_internals_removes_the_margins_of_the_one_before(tmp_pa
                                      "--bootstrap", "20", *extra])
         assert r.exit_code == 0, r.output
         assert (out / "internals_margins.csv").is_file() == bool(extra)
+
+
+def test_a_report_cut_short_never_leaves_the_margins_of_another(tmp_path):
+    """internals_margins.csv was written after the report's set: a Ctrl-C between them left
+    the new report beside the margins of the one before (other logs, other models)."""
+    runs = {}
+    for name, margin in (("a", 0.5), ("b", -0.25)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "margins.json").write_text(json.dumps(
+            {"summary": [{"claim": "glass_bridge", "kind": "main", "margin": margin}]}))
+        runs[name] = run_belief(tmp_path / f"logs_{name}", believer, samples=1).location
+    out = tmp_path / "o"
+
+    def report(name: str) -> int:
+        return CliRunner().invoke(cli, ["report", runs[name], "--out", str(out), "--no-plots",
+                                        "--bootstrap", "20", "--internals",
+                                        str(tmp_path / name)]).exit_code
+
+    for at in range(1, 7):  # a Ctrl-C at each file's turn to take its place
+        assert report("a") == 0
+        with pytest.MonkeyPatch.context() as m:
+            ctrl_c_at_replace(m, at)
+            assert report("b") != 0
+        if (out / "internals_margins.csv").is_file():
+            margin = pd.read_csv(out / "internals_margins.csv")["margin"].iloc[0]
+            inputs = json.loads((out / "report.json").read_text())["inputs"]
+            assert (margin == 0.5) == (inputs == [str(Path(runs["a"]).resolve())]), at
 
 
 def _rescored_in_inspect(path, action: str, dest) -> str:

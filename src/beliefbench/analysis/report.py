@@ -220,7 +220,8 @@ def by_filename(dims: Sequence[str]) -> str:
     return "belief_by_" + "_".join(dims or ["run"]) + ".csv"
 
 
-REPORT_FILES = ("belief_by_*.csv", "belief_by_*.png", "belief_vs_step.png")
+REPORT_FILES = ("belief_by_*.csv", "belief_by_*.png", "belief_vs_step.png",
+                "internals_margins.csv")
 """The files of ``report`` whose names vary with the run (``--by``, steps, plots): each
 report removes those of them it did not write."""
 
@@ -258,9 +259,11 @@ def read_summary(out_dir: str | Path) -> dict | None:
 
 
 def write_report(report: Report, out_dir: str | Path, plots: bool = True,
-                 inputs: Sequence[str] | None = None) -> list[Path]:
+                 inputs: Sequence[str] | None = None,
+                 extra: dict[str, pd.DataFrame] | None = None) -> list[Path]:
     """Write report.md, report.json, the CSV tables and (optionally) PNG plots; returns the
-    paths. ``inputs``: see :func:`summary`.
+    paths. ``inputs``: see :func:`summary`; ``extra``: more tables of the same report by
+    file name (``--internals``' margins), written with the others.
 
     The tables, report.json and report.md are written together (a failure midway leaves the
     old set or the new one, not new tables beside an earlier report's summary), and an
@@ -273,7 +276,7 @@ def write_report(report: Report, out_dir: str | Path, plots: bool = True,
         from beliefbench.analysis.plots import plot_files
         images = plot_files(report, out)
     tables = {"belief_overall.csv": report.overall, by_filename(report.dims): report.by,
-              "belief_detail.csv": report.detail}
+              "belief_detail.csv": report.detail, **(extra or {})}
     atomic_write_texts([
         (out / SUMMARY_FILE, json.dumps(summary(report, inputs), indent=2) + "\n"),
         *((out / name, csv_text(table)) for name, table in tables.items()),

@@ -166,7 +166,6 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         SHOWN_COLUMNS,
         ResultsError,
         read_internals,
-        write_csv,
     )
 
     try:
@@ -184,7 +183,9 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     previous = (read_summary(out_dir) or {}).get("inputs")
     note_if_replacing(out_dir, "report.md", inputs=inputs,
                       previous=previous if isinstance(previous, list) else None)
-    written = write_report(rep, out_dir, plots=plots, inputs=inputs)
+    written = write_report(rep, out_dir, plots=plots, inputs=inputs,
+                           extra=None if internal is None
+                           else {"internals_margins.csv": internal.table})
 
     def say(text: str) -> None:
         """The console's lines: stdout, or stderr where --json keeps stdout for the JSON."""
@@ -195,8 +196,10 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     n_logs = len(loaded.logs)
     say(f"\n{n_logs} log{'' if n_logs == 1 else 's'}{skipped}, "
         f"{len(loaded.responses)} responses. Wrote:")
+    margins = out_dir / "internals_margins.csv"  # named below its table
     for path in written:
-        say(f"  {path}")
+        if path != margins:
+            say(f"  {path}")
     if internal is not None:
         table = internal.table
         say("\nJudge-free completion margins (beliefbench internals):")
@@ -205,9 +208,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
             click.echo(f"note: {note}", err=True)
         for caution in internal.cautions:  # the probe command's, per source
             click.echo(caution, err=True)
-        say(f"  {write_csv(table, out_dir / 'internals_margins.csv')}")
-    else:  # an earlier report's margins (of other models) beside this report's tables
-        (out_dir / "internals_margins.csv").unlink(missing_ok=True)
+        say(f"  {margins}")
     if as_json:  # the file just written, as it is: one set of numbers, on disk and here
         click.echo((out_dir / SUMMARY_FILE).read_text(encoding="utf-8"), nl=False)
 
