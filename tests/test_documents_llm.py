@@ -75,8 +75,8 @@ class Scripted:
                                                     total_tokens=10)})
 
 
-def generator(tmp_path, script: Scripted, **kw) -> LLMGenerator:
-    return LLMGenerator("mockllm/model", tmp_path / "work", concurrency=16, progress=False,
+def generator(tmp_path, script: Scripted, progress: bool = False, **kw) -> LLMGenerator:
+    return LLMGenerator("mockllm/model", tmp_path / "work", concurrency=16, progress=progress,
                         model_args={"custom_outputs": script, "memoize": False}, **kw)
 
 
@@ -175,6 +175,19 @@ def test_interrupted_run_resumes_without_duplicates(tmp_path):
     assert len(keys) == len(set(keys))
     fresh = generator(tmp_path / "fresh", Scripted()).generate(claim, 30)
     assert [d.text for d in docs] == [d.text for d in fresh]
+
+
+def test_a_resumed_run_shows_one_bar_with_no_cursor_moves(tmp_path, capsys):
+    """An interrupted run left its bar open (closed only on success), so the resumed run's
+    bar was drawn under it: tqdm moved the cursor up a line, "^[[A" in the output."""
+    claim = make_claim()
+    with pytest.raises(Interrupted):
+        generator(tmp_path, Scripted(fail_after=44), progress=True).generate(claim, 30)
+    capsys.readouterr()
+    docs = generator(tmp_path, Scripted(), progress=True).generate(claim, 30)
+    err = capsys.readouterr().err
+    assert len(docs) == 30 and "moon_cheese documents: 100%" in err
+    assert "\x1b[A" not in err
 
 
 def test_concurrency_is_real(tmp_path):

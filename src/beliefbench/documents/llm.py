@@ -628,9 +628,6 @@ class LLMGenerator:
         if beyond:
             self._say(f"{claim.id}: {beyond} more documents already written (an earlier run's "
                       f"larger --n) are not used; they stay in {progress.path}")
-        bar = tqdm(total=n, desc=f"{claim.id} documents", disable=not self.show_progress,
-                   mininterval=log_interval(), file=bar_file())
-        bar.update(done)
         seen = {" ".join(progress.done[f"doc/{i}"]["text"].split()): i
                 for i in range(n) if finished(i)}
         reader = claim_reader(claim)
@@ -669,8 +666,13 @@ class LLMGenerator:
             progress.add(f"doc/{i}", {"rejected": rejected, "genre": genre, "idea": idea,
                                       "tried": first + self.max_attempts})
 
-        await asyncio.gather(*(document(*p) for p in plan))
-        bar.close()
+        bar = tqdm(total=n, desc=f"{claim.id} documents", disable=not self.show_progress,
+                   mininterval=log_interval(), file=bar_file())
+        bar.update(done)
+        try:
+            await asyncio.gather(*(document(*p) for p in plan))
+        finally:  # an interrupted run's open bar put the next one under it: "^[[A" escapes
+            bar.close()
         if rewritten:  # never silent: a model that often misbehaves is worth knowing about
             k = rewritten.total()
             self._say(f"{claim.id}: {k} draft{'s' * (k != 1)} rejected and written again ("
