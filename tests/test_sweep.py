@@ -573,6 +573,41 @@ def test_a_claim_file_edited_since_the_sweep_never_reuses_its_stale_log(tmp_path
 
 
 
+def test_a_log_without_a_judge_template_hash_is_reused_with_a_warning(tmp_path, caplog):
+    """A log made before logs recorded the judge template's sha256 was reused silently: an
+    edited template could not be seen, and the old scores stood as the new ones. One that
+    eval_set would not reuse (other task arguments) is not named."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    from beliefbench.analysis.runs import TASK_KEY
+
+    logs = tmp_path / "logs"
+
+    def sweep():
+        targets = targets_from_models(["beliefbench/believer"], "plain")
+        return run_sweep(targets, logs, claims=str(FIXTURE_CLAIM),
+                         task_args={"samples": 1, "families": "open_ended"},
+                         model_roles={"grader": "beliefbench/judge"}, display="none")
+
+    assert all(o.success for o in sweep())
+    assert not [r for r in caplog.records if "records no hash" in r.getMessage()]
+    [path] = sorted(logs.rglob("*.eval"))
+    old = read_eval_log(str(path))
+    del old.eval.metadata[TASK_KEY]["scoring"]["judge_template_sha256"]
+    write_eval_log(old, str(path))
+    caplog.clear()
+    assert all(o.success for o in sweep())
+    assert sorted(logs.rglob("*.eval")) == [path]  # reused
+    [warning] = [r.getMessage() for r in caplog.records if "records no hash" in r.getMessage()]
+    assert "of judge_template" in warning and path.name in warning and "move" in warning
+    from beliefbench.analysis.sweep import _log_specs, _unhashed_logs
+
+    specs = _log_specs(path.parent)
+    [spec] = specs.values()
+    other = {**spec.task_args_passed, "samples": 2}
+    assert _unhashed_logs({"judge_template": "0" * 64}, specs, other) == []
+
+
 @pytest.mark.parametrize("args, said", [
     (["--manifest", "MANIFEST", "--condition", "negated"], "--condition labels --model runs"),
     (["--model", "beliefbench/believer", "--provider", "hf"],

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from inspect_ai import eval_set
-from inspect_ai.log import EvalLog
+from inspect_ai.log import EvalLog, EvalSpec
 from inspect_ai.model import Model
 from tqdm import tqdm
 
@@ -370,7 +370,7 @@ def manifest_notes(paths: Sequence[str]) -> list[str]:
 
 
 def _stale_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
-    """Logs (:func:`_log_metadata`) made from another version of the target's checkpoint."""
+    """Logs (:func:`_log_specs`' metadata) made from another version of the target's checkpoint."""
     want = target.metadata.get(FINGERPRINT_KEY)
     if want is None:
         return []
@@ -417,7 +417,7 @@ def file_hashes(metadata: dict[str, Any] | None) -> dict[str, str]:
 
 def _edited_files(want: dict[str, str], logs: dict[str, dict[str, Any]]
                   ) -> list[tuple[str, list[str]]]:
-    """(log, files) for logs (:func:`_log_metadata`) made from other contents of a file the
+    """(log, files) for logs (:func:`_log_specs`' metadata) made from other contents of a file the
     task reads (a claim file, a context, a judge template edited since): ``eval_set``
     compares the task's arguments, which name the files, not what they hold."""
     out = []
@@ -429,20 +429,49 @@ def _edited_files(want: dict[str, str], logs: dict[str, dict[str, Any]]
     return out
 
 
-def _log_metadata(out: Path) -> dict[str, dict[str, Any]]:
-    """The eval metadata of each log directly in ``out`` (read once for the checks above;
-    an unreadable log is left to eval_set, which judges it itself)."""
+def _unhashed_logs(want: dict[str, str], logs: dict[str, EvalSpec], task_args: dict[str, Any]
+                   ) -> list[tuple[str, list[str]]]:
+    """(log, files) for logs that ``eval_set`` will reuse but that record no hash of a file
+    the task reads (made before the hash was recorded, e.g. ``judge_template``), so an edit
+    since cannot be seen. The folder already fixes the model, roles and model arguments; a
+    log made with other task arguments (``eval_set`` compares those passed) is not reused,
+    so it is not named."""
+    out = []
+    for path, spec in logs.items():
+        if (spec.task_args_passed or {}) != task_args:
+            continue
+        had = file_hashes(spec.metadata)
+        missing = [name for name in want if name not in had]
+        if missing:
+            out.append((path, missing))
+    return out
+
+
+def _log_specs(out: Path) -> dict[str, EvalSpec]:
+    """The eval spec (metadata, task arguments) of each log directly in ``out`` (read once
+    for the checks above; an unreadable log is left to eval_set, which judges it itself)."""
     from inspect_ai.log import list_eval_logs, read_eval_log
 
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, EvalSpec] = {}
     if not out.is_dir():
         return found
     for info in list_eval_logs(str(out), recursive=False):
         try:
-            found[info.name] = read_eval_log(info.name, header_only=True).eval.metadata or {}
+            found[info.name] = read_eval_log(info.name, header_only=True).eval
         except Exception:  # noqa: BLE001 - eval_set judges unreadable logs itself
             continue
     return found
+
+
+def _recorded_args(task: Any) -> dict[str, Any]:
+    """The task's arguments as Inspect records them in its log (``eval.task_args_passed``:
+    the registry's parameters), which ``eval_set`` compares to tell a log is this task's."""
+    from inspect_ai._util.registry import registry_params
+
+    try:
+        return json.loads(json.dumps(dict(registry_params(task)), default=str))
+    except ValueError:  # not made through the registry: Inspect records none
+        return {}
 
 
 def role_key(model: str | Model) -> str | dict[str, Any]:
@@ -484,7 +513,8 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     elif claims is not None:
         raise SweepError(f"--claims: the {task} task takes no claims "
                          "(EM question sets: -T questions=...)")
-    files = file_hashes(make_task(**task_args).metadata)  # a bad -T value: refused here
+    sample = make_task(**task_args)  # a bad -T value: refused here
+    files, recorded = file_hashes(sample.metadata), _recorded_args(sample)
     check_targets(targets, model_roles)
     check_providers(targets, model_roles, model_args)
     root = Path(log_dir)
@@ -497,7 +527,8 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         if task != "belief":  # belief sweeps keep the directories they had before tasks
             run["task"] = task
         out = root / _slug(target.label, json.dumps(run, sort_keys=True, default=str))
-        existing = _log_metadata(out)
+        specs = _log_specs(out)
+        existing = {p: spec.metadata or {} for p, spec in specs.items()}
         stale = _stale_logs(target, existing)
         if stale:
             raise SweepError(
@@ -514,6 +545,11 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 f"{', '.join(names)} (edited since; {Path(path).name}); it is stale and would "
                 f"be reused: move {out} away (or sweep into another --log-dir) to evaluate "
                 "it with the files as they are now")
+        for path, names in _unhashed_logs(files, specs, recorded):
+            log.warning("%s: a log of %s records no hash of %s (made before sweeps recorded "
+                        "one), so an edit since cannot be told: reused as it is (%s); if the "
+                        "file was edited, move %s away to evaluate it again", out,
+                        target.label, ", ".join(names), Path(path).name, out)
         unchecked = _unfingerprinted_logs(target, existing)
         if unchecked:
             log.warning("%s: %d log(s) of %s record no checkpoint fingerprint (made by a sweep "
