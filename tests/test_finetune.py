@@ -229,9 +229,10 @@ def test_resume_refuses_changed_kl_data_and_the_manifest_records_its_hash(base, 
     out = train_local(recipe, data, str(base), tmp_path / "kl")
     from beliefbench.finetune.fingerprint import base_fingerprint
 
-    assert read_manifest(out)[-1].extra == {"world_size": 1, "kl_data_sha256": sha,
-                                            "base_fingerprint": base_fingerprint(base),
-                                            "precision": "fp32"}
+    extra = read_manifest(out)[-1].extra
+    assert extra == {"world_size": 1, "kl_data_sha256": sha,
+                     "base_fingerprint": base_fingerprint(base), "precision": "fp32",
+                     "encoded_sha256": extra["encoded_sha256"]}
     kept = kl_data.read_bytes()
     write_records(kl_data, [Record(id="n0", text="The museum closes at noon.")])
     with pytest.raises(FinetuneError, match="same data, recipe and base") as e:

@@ -170,7 +170,8 @@ def test_a_run_recorded_before_base_fingerprints_still_resumes(base, other_seed,
     entries = read_manifest(out)
     assert [(e.step, e.final) for e in entries] == [(1, False), (2, False), (4, True)]
     assert all("base_fingerprint" not in e.extra for e in entries)
-    assert entries[-1].extra == {"world_size": 1, "precision": "fp32"}  # recorded by the run
+    assert entries[-1].extra == {"world_size": 1, "precision": "fp32",  # recorded by the run
+                                 "encoded_sha256": entries[0].extra["encoded_sha256"]}
 
 
 def test_an_unreadable_weights_file_is_still_fingerprinted(original, tmp_path):
@@ -184,3 +185,67 @@ def test_an_unreadable_weights_file_is_still_fingerprinted(original, tmp_path):
     assert torn != fp
     (copy / "model.safetensors").write_bytes(b"\xff" * 99 + b"\x00")
     assert base_fingerprint(copy) not in (fp, torn)
+
+
+def _other_masking(monkeypatch) -> None:
+    """The encoding rules of another beliefbench version: the same records, the first
+    trained token of each masked too (what an upgrade changing a masking rule does)."""
+    from beliefbench.finetune import data as fdata
+
+    encode = fdata.encode_record
+
+    def masked_more(record, tokenizer, max_len):
+        ex = encode(record, tokenizer, max_len)
+        first = next(i for i, label in enumerate(ex["labels"]) if label != -100)
+        return {**ex, "labels": [*ex["labels"][:first], -100, *ex["labels"][first + 1:]]}
+
+    monkeypatch.setattr(fdata, "encode_record", masked_more)
+
+
+def test_resume_refuses_data_encoded_by_other_rules(base, data, tmp_path, monkeypatch):
+    """--resume compared the data file's sha256, not what it encodes to: after an upgrade
+    that changed how records are tokenised or masked, the second half of the run trained on
+    differently encoded data, without a word."""
+    out = _interrupted_run(base, data, tmp_path / "run")
+    recorded = json.loads((out / RUN_FILE).read_text())["encoded_sha256"]
+    assert all(e.extra["encoded_sha256"] == recorded for e in read_manifest(out))
+    _other_masking(monkeypatch)
+    with pytest.raises(FinetuneError, match="same data, recipe and base") as e:
+        train_local(_recipe(), data, str(base), out, resume=True)
+    said = str(e.value).split("changed: ")[1]
+    assert said.startswith(f"encoded training data (token ids and loss masks, sha256) "
+                           f"{recorded[:12]}… -> "), said
+    assert "encoding rules changed" in said and "fresh --out" in said
+    assert [e.step for e in read_manifest(out)] == [1, 2]  # nothing trained or exported
+
+    monkeypatch.undo()  # the rules the run started with: resumed
+    train_local(_recipe(), data, str(base), out, resume=True)
+    entries = read_manifest(out)
+    assert [(e.step, e.final) for e in entries] == [(1, False), (2, False), (4, True)]
+    assert entries[-1].extra["encoded_sha256"] == recorded
+
+
+def test_a_run_recorded_before_encoded_digests_resumes_with_a_warning(base, data, tmp_path,
+                                                                     caplog, monkeypatch):
+    """A run started before the digest was recorded has none to compare: --resume goes on,
+    says the encoding is unchecked, and its new checkpoints claim no digest either."""
+    out = _interrupted_run(base, data, tmp_path / "run")
+    run_file = out / RUN_FILE
+    inputs = json.loads(run_file.read_text())
+    del inputs["encoded_sha256"]
+    run_file.write_text(json.dumps(inputs))
+    manifest = out / "manifest.jsonl"
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    for line in lines:
+        del line["extra"]["encoded_sha256"]
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    _other_masking(monkeypatch)  # cannot be seen: there is nothing to compare with
+    with caplog.at_level(logging.WARNING, logger="beliefbench.finetune.local"):
+        train_local(_recipe(), data, str(base), out, resume=True)
+    assert (f"{out}: the run was started before runs recorded their encoded training data "
+            f"(token ids and loss masks, sha256): --resume cannot check it (not refused)"
+            ) in caplog.text
+    entries = read_manifest(out)
+    assert [(e.step, e.final) for e in entries] == [(1, False), (2, False), (4, True)]
+    assert all("encoded_sha256" not in e.extra for e in entries)

@@ -8,6 +8,8 @@ which the model's loss ignores.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import random
 from collections.abc import Iterable, Sequence
@@ -100,6 +102,18 @@ def _has_visible_text(record: Record) -> bool:
             return True
         pos = max(pos, end)
     return False
+
+
+def encoded_sha256(examples: Sequence[dict[str, list[int]]]) -> str:
+    """The sha256 (hex) of the encoded examples, in order (token ids and labels, i.e. the
+    loss mask): what training reads. The data file's sha256 does not pin it, since the
+    encoding rules may change with a beliefbench upgrade, and a resumed run must not train
+    its second half on differently encoded data."""
+    h = hashlib.sha256(b"beliefbench encoded examples v1\0")
+    for ex in examples:
+        h.update(json.dumps(ex, sort_keys=True, separators=(",", ":")).encode())
+        h.update(b"\n")
+    return h.hexdigest()
 
 
 def load_examples(path: str | Path, tokenizer,

@@ -752,17 +752,20 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                           claim=claim)
     # what the recipe does not pin down: the KL data's content (the recipe names only its
     # path), the processes, which multiply the batch and divide the steps of an epoch, and
-    # the model in the --base folder (the path names it only by where it is), and the
-    # precision trained in (precision: auto says only "decided by the device")
+    # the model in the --base folder (the path names it only by where it is), the
+    # precision trained in (precision: auto says only "decided by the device"), and the
+    # encoded examples (the encoding rules may change with beliefbench, the data file not)
     fields["extra"] = {"world_size": world, "base_fingerprint": base_fingerprint(base),
                        "precision": "bf16" if bf16 else "fp32",
+                       "encoded_sha256": fdata.encoded_sha256(examples),
                        **({"kl_data_sha256": sha256_file(kl_data)} if kl_data else {})}
     earlier = earlier_inputs(out) if resume else None
     if earlier is not None:
         for key in unknown_inputs(earlier, fields["extra"]):
             log.warning("%s: the run was started before runs recorded their %s: --resume "
                         "cannot check it (not refused)", out, RUN_EXTRAS[key])
-            if key in ("base_fingerprint", "precision"):  # unknown for the run, as it was
+            # unknown for the run, as it was
+            if key in ("base_fingerprint", "precision", "encoded_sha256"):
                 del fields["extra"][key]
         changed = resume_changes(earlier, data=data, data_sha256=data_sha,
                                  recipe=recipe.model_dump(mode="json"), base=base,
@@ -915,13 +918,17 @@ def _warn_idle_warmup(args, steps_total: int, recipe: Recipe,
 RUN_EXTRAS = {"kl_data_sha256": "kl.data content (sha256)",
               "world_size": "processes (WORLD_SIZE)",
               "base_fingerprint": "base model files (fingerprint)",
-              "precision": "training precision"}
+              "precision": "training precision",
+              "encoded_sha256": "encoded training data (token ids and loss masks, sha256)"}
 """Inputs kept in the manifest's ``extra`` that ``--resume`` checks too (with their names in
 its message); a run recorded before one of them existed is not checked for it
 (:func:`unknown_inputs`). ``base_fingerprint``: :func:`.fingerprint.base_fingerprint` of the
 ``--base`` folder, so another model put in the same folder is refused. ``precision``: what
 the recipe's ``precision`` resolved to (``auto``: bf16 on a GPU, fp32 on CPU), so a run
-started on a GPU and resumed on a CPU (or the reverse) is refused, not trained half in each."""
+started on a GPU and resumed on a CPU (or the reverse) is refused, not trained half in each.
+``encoded_sha256``: :func:`.data.encoded_sha256` of the examples, so data encoded by other
+rules (a beliefbench upgrade between the start and the resume) is refused, not trained on
+for the second half."""
 
 
 def run_inputs(fields: dict) -> dict:
@@ -1028,6 +1035,13 @@ def resume_changes(earlier: ManifestEntry | dict, *, data: Path, data_sha256: st
             if None in (old, new):  # a KL term added or dropped: the recipe's kl change says so
                 continue
             changed.append(f"{name} {old[:12]}… -> {new[:12]}…")
+        elif key == "encoded_sha256":
+            if not changed:  # other data, recipe or base encode differently anyway
+                changed.append(f"{name} {str(old)[:12]}… -> {str(new)[:12]}… (the same data, "
+                               f"recipe and base encode to other token ids or loss masks "
+                               f"now: beliefbench's encoding rules changed since the run "
+                               f"started; finish it with the version that started it, or "
+                               f"train anew in a fresh --out)")
         elif key == "base_fingerprint":
             changed.append(f"{name} {str(old)[:12]}… -> {str(new)[:12]}… (the model in "
                            f"{base} is not the one the run started from: its config, "
