@@ -466,6 +466,18 @@ def test_patching_the_last_layer_gives_the_source_margin(tiny, perturbed):
     assert abs(s.loc[(2, "control"), "recovery"] - 1.0) > 0.2  # same-norm noise is not A
 
 
+def test_patching_control_of_a_layer_does_not_depend_on_the_other_layers(tiny, perturbed):
+    """The random control drew its noise from one generator shared by the layers in turn:
+    layer 2's control read one margin under --layers 0,2 and another under --layers 2."""
+    source, target = load_model(tiny), load_model(perturbed[0])
+    both = patch_margins(source, target, [str(CLAIM)], layers="0,2", positions="all")
+    alone = patch_margins(source, target, [str(CLAIM)], layers="2", positions="all")
+    pick = ["claim", "kind", "pair", "margin"]
+    control = both[(both["layer"] == 2) & (both["variant"] == "control")][pick]
+    assert control.reset_index(drop=True).equals(
+        alone[alone["variant"] == "control"][pick].reset_index(drop=True))
+
+
 def test_patching_recovery_is_not_swamped_by_a_pair_whose_models_nearly_agree():
     """A pair with a gap of 1e-4 nats made a change of 1e-3 a ratio of 9.5: the mean of the
     ratios read 3.7 for a patch that closed the largest gap exactly and half the other (a

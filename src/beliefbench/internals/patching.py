@@ -114,8 +114,10 @@ def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
 
     base_src, base_tgt = margins(src), margins(tgt)
     rows = []
-    rng = np.random.default_rng(seed)
     for layer in chosen:
+        # a generator per layer: one shared by the layers in turn gave a layer's control
+        # other noise when other layers were chosen with it (--layers 0,2 vs --layers 2)
+        rng = np.random.default_rng([seed, layer])
         src_acts: list = []
         tgt_acts: list = []
         with recorded(src, layer, src_acts):
