@@ -16,7 +16,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import scripted
 
-from beliefbench.audit.verify import MAX_CHARS, VerifyError, verify, verify_prompt
+from beliefbench.audit.verify import (
+    MAX_CHARS,
+    Flag,
+    VerifyError,
+    sample_flags,
+    verify,
+    verify_prompt,
+)
 from beliefbench.claims import load_claims
 from beliefbench.cli import cli
 
@@ -283,6 +290,17 @@ def test_a_seeded_sample_per_claim_estimates_the_confirmed_share(audited):
     res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model",
                                    "--sample", "0"])
     assert res.exit_code == 2 and "--sample at least 1" in res.output
+
+
+def test_a_claims_sample_does_not_depend_on_the_other_claims_verified():
+    """One generator shared by the claims in turn drew another sample of claim b under
+    --claims b than with every claim: the verdicts of the first run went uncounted and
+    other flags of b were sent to the model again."""
+    flags = [Flag(f"docs.jsonl#{c}{i}", c, "negated") for c in "ab" for i in range(8)]
+    alone = sample_flags([f for f in flags if f.claim_id == "b"], 3, seed=0)
+    both = sample_flags(flags, 3, seed=0)
+    assert [f for f in both if f.claim_id == "b"] == alone
+    assert sample_flags(flags, 3, seed=1) != both  # the seed still draws
 
 
 INTERRUPTED = """

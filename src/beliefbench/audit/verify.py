@@ -37,6 +37,7 @@ import os
 import random
 import tempfile
 import threading
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -610,10 +611,12 @@ def sample_flags(flags: Sequence[Flag], per_claim: int | None, seed: int = SEED
     draws the same ones), in flagged.jsonl's order; all of them without ``per_claim``."""
     if per_claim is None:
         return list(flags)
-    rng = np.random.default_rng(seed)
     keep: set[int] = set()
     for cid in dict.fromkeys(f.claim_id for f in flags):
         idx = [i for i, f in enumerate(flags) if f.claim_id == cid]
+        # a generator per claim, as the gate's: one shared by the claims in turn drew
+        # another sample of a claim under --claims than with every claim
+        rng = np.random.default_rng([seed, zlib.crc32((cid or FREE).encode())])
         keep.update(idx if len(idx) <= per_claim else
                     rng.choice(idx, size=per_claim, replace=False).tolist())
     return [f for i, f in enumerate(flags) if i in keep]
