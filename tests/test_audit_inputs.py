@@ -101,6 +101,17 @@ def test_each_file_is_read_once_and_links_are_followed(tmp_path, claim_text):
     assert len(wheres) == len(set(wheres)) == 10
 
 
+def test_a_folder_reached_by_several_names_is_read_under_the_first_in_name_order(tmp_path):
+    """The walk kept the name it met first in the file system's listing order (on ext4 a
+    hash, seeded per file system): the same corpus copied to another disk named its
+    documents, in flagged.jsonl and sources.csv, under another of the links."""
+    _jsonl(tmp_path / "corpus" / "m_real" / "x.jsonl", ["text"])
+    for name in "abcdefgh":
+        (tmp_path / "corpus" / name).symlink_to("m_real", target_is_directory=True)
+    units = plan_units([tmp_path / "corpus"], Skips())
+    assert [u.path for u in units] == [str(tmp_path / "corpus" / "a" / "x.jsonl")]
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
 def test_a_pipe_is_skipped_not_waited_on(tmp_path, claim_text):
     pipe = tmp_path / "stream.jsonl"

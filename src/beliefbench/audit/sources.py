@@ -630,7 +630,9 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
                           str(here))
                 dirs[:] = [d for d in dirs if d not in AUDIT_FILES]
                 names = [n for n in names if n not in AUDIT_FILES]
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            # in name order, not the listing's: of a folder linked under several names, the
+            # first walked is the one its documents are named by
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in names:
                 f = here / name
                 if name.startswith(".") or not outside(str(f)):
