@@ -817,24 +817,33 @@ def test_a_reply_opening_with_its_number_is_not_told_it_has_a_preamble():
     assert "only 0.200" in s.problem and "open with" not in s.problem
 
 
+def _eval_edited_grader(tmp_path: Path, edit, *, samples: int, name: str = "mockllm/model"):
+    """The mini question sets judged by the scripted grader, each reply passed to ``edit``
+    first (drop its logprobs, name another model)."""
+    scripted = _grader([])
+
+    def reply(messages, tools, tool_choice, config):
+        out = scripted(messages, tools, tool_choice, config)
+        edit(out)
+        return out
+
+    grader = get_model(name, custom_outputs=reply, memoize=False)
+    subject = get_model("mockllm/model", custom_outputs=_subject, memoize=False)
+    return eval(em(questions=_question_sets(tmp_path), samples=samples, max_failed=0.5),
+                model=subject, model_roles={"grader": grader},
+                log_dir=str(tmp_path / "logs"), display="none")[0]
+
+
 @pytest.mark.parametrize("logprobs", [True, False])
 def test_a_grader_without_logprobs_is_warned_as_another_method(tmp_path: Path, caplog,
                                                                logprobs: bool):
     """Scores read from the sampled number are not the studies' logprob-weighted mean: the
     run says so once, not only each score's ``method``."""
-    scripted = _grader([])
-
-    def reply(messages, tools, tool_choice, config):
-        out = scripted(messages, tools, tool_choice, config)
+    def drop(out):
         if not logprobs:
             out.choices[0].logprobs = None
-        return out
 
-    grader = get_model("mockllm/model", custom_outputs=reply, memoize=False)
-    subject = get_model("mockllm/model", custom_outputs=_subject, memoize=False)
-    log = eval(em(questions=_question_sets(tmp_path), samples=2, max_failed=0.5),
-               model=subject, model_roles={"grader": grader},
-               log_dir=str(tmp_path / "logs"), display="none")[0]
+    log = _eval_edited_grader(tmp_path, drop, samples=2)
     warnings = [r for r in caplog.records if "returned no logprobs" in r.getMessage()]
     assert len(warnings) == (0 if logprobs else 1)
     md = next(s for s in log.samples if s.id == "mini/nice").scores["em_judge"].metadata
@@ -844,18 +853,10 @@ def test_a_grader_without_logprobs_is_warned_as_another_method(tmp_path: Path, c
 def test_the_judge_model_that_served_each_verdict_is_recorded(tmp_path: Path):
     """An alias (openai/gpt-4o) names whichever snapshot serves it; the reply's model is the
     one that judged, kept per verdict (judge drift has halved reported EM rates)."""
-    scripted = _grader([])
-
-    def reply(messages, tools, tool_choice, config):
-        out = scripted(messages, tools, tool_choice, config)
+    def served(out):
         out.model = "judge-2025-04-14"
-        return out
 
-    grader = get_model("mockllm/judge", custom_outputs=reply, memoize=False)
-    subject = get_model("mockllm/model", custom_outputs=_subject, memoize=False)
-    log = eval(em(questions=_question_sets(tmp_path), samples=1, max_failed=0.5),
-               model=subject, model_roles={"grader": grader},
-               log_dir=str(tmp_path / "logs"), display="none")[0]
+    log = _eval_edited_grader(tmp_path, served, samples=1, name="mockllm/judge")
     md = {s.id: s.scores["em_judge"].metadata for s in log.samples}
     assert md["mini/nice"]["judge"] == "mockllm/judge"
     assert md["mini/nice"]["judge_served"] == "judge-2025-04-14"
