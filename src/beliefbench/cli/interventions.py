@@ -69,12 +69,16 @@ def _written(paths) -> None:
 @click.option("--model", "model_path", required=True,
               help="Checkpoint whose activations are read (full, merged or LoRA adapter).")
 @click.option("--log", "log_path", required=True, type=click.Path(dir_okay=False),
-              help="An EM log (em vs ok answers) or a belief log (yes vs no answers).")
+              help="An EM log (em vs clearly aligned ok answers) or a belief log (yes vs no "
+                   "answers).")
 @click.option("--positive", default=None, help="Verdicts of the positive set (default: em / "
               "yes).")
 @click.option("--negative", default=None, help="Verdicts of the negative set (default: ok / "
               "no).")
 @click.option("--claim", default=None, help="Belief logs: only this claim's answers.")
+@click.option("--aligned-above", default=None, type=click.FloatRange(0, 100),
+              help="EM logs: an ok answer joins the negative (aligned) set only above this "
+                   "aligned score (default 70, the follow-up study's; 30 keeps every ok).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("internals/direction"), show_default=True, help=OUT_HELP)
 @click.option("--device", default=None)
@@ -83,8 +87,8 @@ def _written(paths) -> None:
 @_guard
 @holds("internals direction", param="out_dir")
 def direction(model_path: str, log_path: str, positive: str | None, negative: str | None,
-              claim: str | None, out_dir: Path, device: str | None, dtype: str | None,
-              batch_size: int) -> None:
+              claim: str | None, aligned_above: float | None, out_dir: Path,
+              device: str | None, dtype: str | None, batch_size: int) -> None:
     """Mean-difference direction (positive - negative answers) at every residual index."""
     from beliefbench.internals.directions import (
         answer_activations,
@@ -96,7 +100,8 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     from beliefbench.internals.model import describe, load_model
     from beliefbench.internals.results import records, write_results
 
-    pos, neg, info = answers_from_log(log_path, _split(positive), _split(negative), claim)
+    pos, neg, info = answers_from_log(log_path, _split(positive), _split(negative), claim,
+                                      aligned_above)
     model, tokenizer = load_model(model_path, device=device, dtype=dtype)
     a_pos = answer_activations(model, tokenizer, pos, batch_size=batch_size)
     a_neg = answer_activations(model, tokenizer, neg, batch_size=batch_size)
@@ -108,8 +113,13 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
         else int(len(table) // 2)
     meta = {**describe(model_path), **info, "best_layer": best,
             "reduce": "mean over answer tokens"}
+    # the ok answers at or below --aligned-above are in neither set: counted, so a thinned
+    # aligned set is seen for what it is
+    cut = (f"{info['n_left_out']} ok answers with aligned <= {info['aligned_above']:g} left "
+           f"out (--aligned-above); " if "ok" in info["negative_verdicts"]
+           and info["aligned_above"] is not None else "")
     # without a d anywhere the middle index is a default, not a pick: said so
-    click.echo(f"{info['n_positive']} positive vs {info['n_negative']} negative answers; "
+    click.echo(f"{info['n_positive']} positive vs {info['n_negative']} negative answers; {cut}"
                + (f"best separating residual index: {best} {BEST_NOTE}" if defined else
                   f"default residual index: {best}, the middle one (Cohen's d is undefined "
                   f"at every index: neither set's projections vary, e.g. the same answer "

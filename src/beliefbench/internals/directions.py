@@ -7,11 +7,14 @@ disbelieving answers to a claim. Activations are averaged over the ANSWER's toke
 shared question would only dilute the difference), at every residual index, in one forward
 pass per batch. Answers come from Inspect logs: an EM log (verdicts ``em`` vs ``ok``) or a
 belief log (``yes`` vs ``no``), so the sets are exactly what the model said and the judge read.
+As in the study's code, an EM log's aligned set is the clearly aligned answers only: ``ok``
+answers scored aligned > 70 (:data:`ALIGNED_ABOVE`); those scored 31-70 are left out.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -32,6 +35,10 @@ LOG_KINDS = {  # eval metadata key -> (scorer, default positive verdicts, defaul
     "beliefbench_em": ("em_judge", ("em",), ("ok",)),
     "beliefbench": ("belief_judge", ("yes",), ("no",)),
 }
+ALIGNED_ABOVE = 70.0
+"""EM logs: an ``ok`` answer joins the negative (aligned) set only above this aligned score,
+the follow-up study's threshold: the partly misaligned answers scored 31-70 otherwise dilute
+the aligned mean and shrink the direction."""
 
 
 class DirectionError(ValueError):
@@ -117,9 +124,16 @@ def separation(positive: np.ndarray, negative: np.ndarray, directions: np.ndarra
 
 
 def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
-                     negative: Sequence[str] | None = None, claim: str | None = None
+                     negative: Sequence[str] | None = None, claim: str | None = None,
+                     aligned_above: float | None = None
                      ) -> tuple[list[Answer], list[Answer], dict[str, Any]]:
-    """Positive and negative answers of an EM or belief log, by verdict."""
+    """Positive and negative answers of an EM or belief log, by verdict.
+
+    EM logs: a negative-set ``ok`` answer counts only if its aligned score is above
+    ``aligned_above`` (default :data:`ALIGNED_ABOVE`; 30 keeps every ``ok``); the ones left
+    out are counted in ``info["n_left_out"]``. Other verdicts, and ``ok`` in the positive set,
+    are taken as chosen. Belief logs have no aligned score: a threshold for one is refused.
+    """
     from inspect_ai.log import read_eval_log
 
     try:
@@ -132,6 +146,15 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
         raise DirectionError(f"{path}: neither an EM log nor a belief log (no "
                              f"{' / '.join(LOG_KINDS)} eval metadata)")
     scorer, default_pos, default_neg = LOG_KINDS[kind]
+    if kind != "beliefbench_em":
+        if aligned_above is not None:
+            raise DirectionError(f"{path}: --aligned-above {aligned_above:g}: only for EM logs "
+                                 f"(a threshold on the judge's aligned score); a belief log's "
+                                 f"answers have none: leave it out")
+    elif aligned_above is None:
+        aligned_above = ALIGNED_ABOVE
+    elif not math.isfinite(aligned_above):
+        raise DirectionError(f"--aligned-above {aligned_above}: expected a finite score, 0-100")
     pos_v, neg_v = set(positive or default_pos), set(negative or default_neg)
     if pos_v & neg_v:
         raise DirectionError(f"verdicts {sorted(pos_v & neg_v)} are both positive and "
@@ -139,6 +162,7 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
     pos: list[Answer] = []
     neg: list[Answer] = []
     seen: Counter[str] = Counter()
+    left_out = 0
     claims = {str(c) for s in log.samples or [] if (c := (s.metadata or {}).get("claim"))}
     if claim is not None and claim not in claims:
         # else "0 answers ... the log holds no scored answer", which blamed the log
@@ -162,14 +186,31 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
         if item.verdict in pos_v:
             pos.append(item)
         elif item.verdict in neg_v:
+            if aligned_above is not None and item.verdict == "ok":
+                aligned = (score.metadata or {}).get("aligned")
+                if not isinstance(aligned, int | float):
+                    raise DirectionError(
+                        f"{path}: sample {sample.id} epoch {sample.epoch}: verdict ok but no "
+                        f"numeric 'aligned' in its {scorer} score metadata (got {aligned!r}); "
+                        f"--aligned-above needs it")
+                if aligned <= aligned_above:
+                    left_out += 1
+                    continue
             neg.append(item)
     info = {"log": str(path), "log_kind": "em" if kind == "beliefbench_em" else "belief",
             "positive_verdicts": sorted(pos_v), "negative_verdicts": sorted(neg_v),
-            "claim": claim, "n_positive": len(pos), "n_negative": len(neg)}
+            "claim": claim, "aligned_above": aligned_above, "n_positive": len(pos),
+            "n_negative": len(neg), "n_left_out": left_out}
     if not pos or not neg:
+        cut = (f" (ok above aligned {aligned_above:g} only: --aligned-above {aligned_above:g} "
+               f"left out {left_out} ok answers at or below it)" if left_out else "")
+        keep = md[kind].get("aligned_max", 30)  # ok = aligned above the log's EM threshold
+        hint = (f"; lower the threshold: --aligned-above {keep:g} keeps every ok answer"
+                if left_out and not neg else
+                _verdict_hint(seen, pos_v, neg_v, bool(pos), bool(neg)))
         raise DirectionError(f"{path}: {len(pos)} answers with verdict {sorted(pos_v)} and "
-                             f"{len(neg)} with {sorted(neg_v)}; a direction needs both"
-                             f"{_verdict_hint(seen, pos_v, neg_v, bool(pos), bool(neg))}")
+                             f"{len(neg)} with {sorted(neg_v)}{cut}; a direction needs both"
+                             f"{hint}")
     return pos, neg, info
 
 
