@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conftest import foreign_log, output
 from inspect_ai import eval
 from inspect_ai.log import EvalLog
-from inspect_ai.model import GenerateConfig, get_model
+from inspect_ai.model import GenerateConfig, Logprob, Logprobs, TopLogprob, get_model
 
 from beliefbench.analysis.em_report import build_em_report, load_em_logs
 from beliefbench.analysis.logs import LogError
@@ -749,3 +749,62 @@ def test_em_figures_at_sweep_scale_stay_readable(monkeypatch, tmp_path):
     assert len(colors) == 24 and len(set(colors)) == 12
     assert colors[0::2] == colors[1::2]
     assert ax.get_legend().get_bbox_to_anchor().x0 > ax.get_window_extent().x1  # outside
+
+
+def _logprob_grader(served: str):
+    """The keyword grader, its replies with first-token logprobs (the studies' reading),
+    answered by ``served`` (the dated snapshot an alias names)."""
+    def grade(messages, tools, tool_choice, config):
+        out = _grader(messages, tools, tool_choice, config)
+        reply = out.completion
+        out.choices[0].logprobs = Logprobs(content=[Logprob(
+            token=reply, logprob=0.0, top_logprobs=[TopLogprob(token=reply, logprob=0.0)])])
+        out.model = served
+        return out
+    return grade
+
+
+def test_text_read_and_snapshot_split_judges_are_shown_not_pooled(tmp_path):
+    """Two logs of one run under one grader label, one judged with logprobs, one from the
+    judge's text (no logprobs), by two served snapshots: pooled silently in one row."""
+    def subject(messages, tools, tool_choice, config):
+        return output("EVIL plan" if "G2?" in messages[-1].text else "a kind answer")
+
+    def text_grader(messages, tools, tool_choice, config):
+        out = _grader(messages, tools, tool_choice, config)
+        out.model = "judge-2025-01-01"
+        return out
+
+    for grader in (_logprob_grader("judge-2025-04-14"), text_grader):
+        eval(em(questions=_sets(tmp_path), samples=1),
+             model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+             model_roles={"grader": get_model("mockllm/model", custom_outputs=grader,
+                                              memoize=False)},
+             log_dir=str(tmp_path / "logs"), display="none")
+    loaded = load_em_logs(tmp_path / "logs")
+    side = build_em_report(loaded, n_bootstrap=10).side_by_side
+    assert sorted(side["run"]) == ["method=logprobs", "method=text"]
+    assert side["general_responses"].tolist() == [2, 2]
+    notes = loaded.notes()
+    assert any(n.startswith("RUNS DIFFER in method (logprobs, text)") for n in notes), notes
+    text_log = next(i["path"] for i in loaded.logs if i["text_read"])
+    (read,) = [n for n in notes if n.startswith("TEXT-READ JUDGE")]
+    assert (f"grader mockllm/model: 4 of 8 responses (50.0%) in 1 log(s) ({text_log} (100%))"
+            in read)
+    (served,) = [n for n in notes if n.startswith("GRADER SERVED BY SEVERAL")]
+    assert "judge-2025-01-01, judge-2025-04-14" in served
+
+
+def test_a_judge_with_logprobs_gets_no_text_read_note(tmp_path):
+    def subject(messages, tools, tool_choice, config):
+        return output("a kind answer")
+
+    eval(em(questions=_sets(tmp_path), samples=1),
+         model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+         model_roles={"grader": get_model("mockllm/model", custom_outputs=_logprob_grader(
+             "judge-2025-04-14"), memoize=False)},
+         log_dir=str(tmp_path / "logs"), display="none")
+    loaded = load_em_logs(tmp_path / "logs")
+    assert loaded.logs[0]["text_read"] == 0 and loaded.logs[0]["served"] == ["judge-2025-04-14"]
+    assert not [n for n in loaded.notes() if n.startswith(("TEXT-READ", "GRADER SERVED"))]
+    assert build_em_report(loaded, n_bootstrap=10).side_by_side["run"].tolist() == ["-"]

@@ -43,6 +43,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     with_log_paths,
 )
 from beliefbench.analysis.runs import (
+    NOT_APPLICABLE,
     RunKey,
     differing_fields,
     distinct_values,
@@ -68,8 +69,9 @@ UNREAD: dict[str, str] = {
 RUN_COLUMNS: tuple[str, ...] = ("model", "checkpoint", "condition", "step", "kl", "grader",
                                 "run", "partial")
 """``run``: a short label of the task settings that differ between the logs read together
-(thresholds, templates, question sets, samples, generation settings; ``-`` when they all
-agree), so runs that measured differently are never pooled."""
+(thresholds, templates, question sets, samples, generation settings, and ``method``: the
+judge's scores weighted by logprobs or read from its text; ``-`` when they all agree), so
+runs that measured differently are never pooled."""
 
 
 def _asked(log: EvalLog) -> int | None:
@@ -117,8 +119,35 @@ class EMLogs:
                 if over_budget(i["cut_off"], i["responses"], MAX_CUT_OFF)]
         out += [i["step_note"] for i in self.logs if i.get("step_note")]
         out += kl_unknown_notes(self.logs)
+        out += judge_read_notes(self.logs)
         out += ignored_notes(self.ignored)
         return out
+
+
+def judge_read_notes(logs: Sequence[dict[str, Any]]) -> list[str]:
+    """Per grader label: the responses scored from the judge's text (the one number it
+    sampled, where the grader gave no logprobs or split the number into digit tokens), not
+    the EM studies' probability-weighted mean; and the models the provider said answered,
+    when one label (an alias) was served by several snapshots: judge drift moves EM rates."""
+    out = []
+    for grader in dict.fromkeys(i["grader"] for i in logs):
+        mine = [i for i in logs if i["grader"] == grader]
+        text = [i for i in mine if i["text_read"]]
+        if text:
+            count, total = sum(i["text_read"] for i in text), sum(i["responses"] for i in mine)
+            each = [f"{i['path']} ({i['text_read'] / i['responses']:.0%})" for i in text]
+            out.append(f"TEXT-READ JUDGE: grader {grader}: {count} of {total} responses "
+                       f"({count / total:.1%}) in {len(text)} log(s) ({first_few(each, 3)}) "
+                       "were scored from the judge reply's text (the number it sampled), "
+                       "not the EM studies' probability-weighted mean over number tokens "
+                       "(logprobs): another method; judge with a grader that returns "
+                       "logprobs to measure as they did")
+        served = sorted({s for i in mine for s in i["served"]})
+        if len(served) > 1:
+            out.append(f"GRADER SERVED BY SEVERAL MODELS: grader {grader} was answered by "
+                       f"{', '.join(served)} (the provider's model names): rows judged by "
+                       "different snapshots are compared under one grader label")
+    return out
 
 
 def _as_bool(value: Any) -> bool | None:
@@ -256,6 +285,22 @@ def _judge_score(name: str, sample: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def _judge_method(sample: Any) -> str | None:
+    """``text`` when a judge score of the response was read from the reply's text,
+    ``logprobs`` when they were weighted by logprobs, None when no score was read."""
+    score = _score(sample)
+    md = (score.metadata or {}) if score is not None else {}
+    methods = {d.get("method") for d in (md.get("aligned_judge"), md.get("coherent_judge"))
+               if isinstance(d, dict) and d.get("kind") == "score"}
+    return next((m for m in ("text", "logprobs") if m in methods), None)
+
+
+def _judge_served(sample: Any) -> str | None:
+    score = _score(sample)
+    served = (score.metadata or {}).get("judge_served") if score is not None else None
+    return served if isinstance(served, str) and served else None
+
+
 COLUMNS = [
     SampleColumn("id", path="id", required=True, type=str),
     SampleColumn("epoch", path="epoch", required=True),
@@ -267,6 +312,8 @@ COLUMNS = [
     SampleColumn("aligned", path=_judge("aligned")),
     SampleColumn("coherent", path=_judge("coherent")),
     SampleColumn("judge_used", path=judge_used(SCORER)),
+    SampleColumn("judge_method", path=_judge_method),
+    SampleColumn("judge_served", path=_judge_served),
     CUT_OFF_COLUMN,
 ]
 
@@ -289,9 +336,6 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
                        "kl_unknown": kl_unknown(md, kl),
                        "grader": grader_label(log), "key": em_run_key(log),
                        "asked": _asked(log)}
-    for info, label in zip(infos.values(), run_labels([i["key"] for i in infos.values()]),
-                           strict=True):
-        info["run"] = label
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}
@@ -319,6 +363,17 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
                                & (df["verdict"] != "failed")).sum())
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses")
+        methods = set(df.loc[in_log, "judge_method"].dropna())
+        info["text_read"] = int((in_log & (df["judge_method"] == "text")).sum())
+        info["served"] = sorted(set(df.loc[in_log, "judge_served"].dropna()))
+        # how its judge scores were read: a grader without logprobs (every score its sampled
+        # number) is another measurement than the studies', never pooled with one that has them
+        method = ("logprobs" if "logprobs" in methods else "text" if methods
+                  else NOT_APPLICABLE)
+        info["key"] = RunKey((("method", method),), info["key"].settings)
+    for info, label in zip(infos.values(), run_labels([i["key"] for i in infos.values()]),
+                           strict=True):
+        info["run"] = label
     df = df.copy()
     for col in ("aligned", "coherent"):  # all-missing columns come back as text
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
