@@ -407,6 +407,23 @@ def test_probe_recovers_a_planted_direction():
     assert (lr[:, planted] > 0.5).tolist() == (labels[:4] == 1).tolist()
 
 
+def test_probe_seed_is_said_to_change_nothing():
+    """Grouped folds are not shuffled and lbfgs draws nothing: seeds 0 and 1 gave one CSV,
+    and --seed read as a seed sweep."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+    from beliefbench.internals.probe import fit_probes
+
+    rng = np.random.default_rng(0)
+    acts, labels = rng.normal(size=(40, 2, 8)), np.tile([1, 0], 20)
+    fits = [fit_probes(acts, labels, groups=np.repeat(np.arange(20), 2), seed=s) for s in (0, 1)]
+    assert np.array_equal(fits[0].accuracy, fits[1].accuracy)
+    assert np.array_equal(fits[0].p_true(acts)[0], fits[1].p_true(acts)[0])
+    res = CliRunner().invoke(cli, ["internals", "probe", "--help"])
+    assert "every seed gives the same numbers" in " ".join(res.output.split())
+
+
 def test_truth_probe_on_a_model_writes_files(tiny, claim, tmp_path, monkeypatch):
     from beliefbench.internals.probe import truth_probe
 
@@ -420,7 +437,8 @@ def test_truth_probe_on_a_model_writes_files(tiny, claim, tmp_path, monkeypatch)
     assert sides["claim"] == sides["truth"] == 4  # statement + main + 2 paraphrases
     assert res.summary.loc[0, "layer"] == res.settings["best_layer"]
     res.write(tmp_path / "out")
-    assert json.loads((tmp_path / "out" / "probe.json").read_text())["weights_sha256"]
+    written = json.loads((tmp_path / "out" / "probe.json").read_text())
+    assert written["weights_sha256"] and written["settings"]["seed_used"] is False
     _interrupted_while_drawing(monkeypatch, "probe", "plot_layers", res, tmp_path / "out")
     assert not (tmp_path / "out" / "probe_layers.png").exists()  # the earlier run's figure
 

@@ -169,7 +169,11 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
 @click.option("--layer", type=int, default=None,
               help="Layer for the per-claim summary (default: best cross-validated).")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Recorded in probe.json, but changes nothing: the folds are whole "
+                   "statement pairs in file order (not shuffled) and the probes' solver is "
+                   "deterministic, so every seed gives the same numbers (no seed sweep; "
+                   "probe.json says seed_used: false).")
 @click.option("--plots/--no-plots", default=True, show_default=True)
 @bad_input
 @holds("internals probe", param="out_dir")

@@ -375,6 +375,9 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
     settings = {"claims": [c.id for c in chosen], "statements": str(statements or
                                                                     default_statements()),
                 "n_statements": len(texts), "reduce": reduce, "folds": folds, "seed": seed,
+                # grouped folds are not shuffled and lbfgs draws nothing: the seed changes no
+                # number, so two runs that differ only in it are no seed sweep
+                "seed_used": False,
                 "dtype": str(next(loaded.parameters()).dtype),
                 "best_layer": fit.best_layer, "summary_layer": chosen_layer,
                 "layer_index": LAYER_INDEX}
