@@ -1114,3 +1114,28 @@ def test_a_kl_block_of_weight_zero_trained_without_the_term():
     assert trained_with_kl({"kl": {"data": "kl.jsonl"}})  # the default weight, 1.0
     assert trained_with_kl({"kl": {"data": "kl.jsonl", "weight": 0.1}})
     assert not trained_with_kl({"kl": None}) and not trained_with_kl({})
+
+
+def test_identical_lora_runs_export_identical_adapter_configs(base, data, tmp_path):
+    """peft writes target_modules in set order: runs under two PYTHONHASHSEEDs exported
+    adapter_config.json files that differed, so an adapter export was not reproducible."""
+    import beliefbench
+
+    script = ("import sys; from pathlib import Path; "
+              "from beliefbench.finetune.local import train_local; "
+              "from beliefbench.finetune.recipe import Recipe; "
+              "train_local(Recipe.model_validate({'method': 'lora', 'lora': {'rank': 2}, "
+              "'batch_size': 4, 'max_seq_len': 32, 'max_steps': 1, 'checkpoints': 1}), "
+              "sys.argv[1], sys.argv[2], Path(sys.argv[3]))")
+    src = str(Path(beliefbench.__file__).parents[1])
+    configs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed,
+               "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+        out = tmp_path / f"run-{seed}"
+        subprocess.run([sys.executable, "-c", script, str(data), str(base), str(out)],
+                       env=env, check=True, capture_output=True)
+        configs.append((step_dir(out, 1) / "adapter_config.json").read_bytes())
+    assert configs[0] == configs[1]
+    modules = json.loads(configs[0])["target_modules"]
+    assert modules == sorted(modules) and len(modules) == 14  # all-linear: 7 per layer

@@ -347,6 +347,20 @@ def _servable_config(path: Path, dtype: torch.dtype) -> None:
     path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+SET_FIELDS = ("target_modules", "exclude_modules")
+"""adapter_config.json fields peft holds as sets and writes in hash order."""
+
+
+def sorted_adapter_config(path: Path) -> None:
+    """Rewrite an adapter_config.json with its module lists sorted: peft writes them in set
+    order, which PYTHONHASHSEED changes, so two identical runs exported different files."""
+    cfg = json.loads(path.read_text(encoding="utf-8"))
+    for name in SET_FIELDS:
+        if isinstance(cfg.get(name), list):
+            cfg[name] = sorted(cfg[name])
+    atomic_write_text(path, json.dumps(cfg, indent=2, sort_keys=True))  # as peft writes it
+
+
 def export_servable(ckpt: Path, dest: Path, *, recipe: Recipe, base: str,
                     dtype: torch.dtype) -> str:
     """Turn a Trainer checkpoint into a directory vLLM / Inspect's hf provider can serve.
@@ -393,6 +407,8 @@ def _export_into(ckpt: Path, tmp: Path, dest: Path, *, recipe: Recipe, base: str
             meta.setdefault("metadata", {})["total_size"] = size
             index.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         fmt = "adapter" if recipe.method == "lora" else "full"
+        if (tmp / "adapter_config.json").exists():
+            sorted_adapter_config(tmp / "adapter_config.json")
     if (tmp / "config.json").exists():
         _servable_config(tmp / "config.json", dtype)
     share_safetensors(tmp)
