@@ -34,9 +34,13 @@ from beliefbench.internals.directions import (
     DirectionError,
     answer_activations,
     answers_from_log,
+    best_layer,
     chat_prefix,
+    heldout_separation,
     load_directions,
+    mean_difference,
     save_directions,
+    separation,
 )
 from beliefbench.internals.interventions import InterventionSpec, run_evals
 from beliefbench.internals.margins import completion_margins
@@ -430,6 +434,8 @@ def test_direction_from_an_em_log(tiny, tmp_path):
 
 
 def test_direction_picks_the_largest_d_from_index_1_and_says_so(tiny, tmp_path):
+    """Each question answered one way only: no split by question has both sets to fit on,
+    so the pick falls back to the in-sample d, and the line says so and why."""
     calls = iter(range(100))
 
     def subject(messages, tools, tool_choice, config):  # answers that vary within a set
@@ -442,9 +448,87 @@ def test_direction_picks_the_largest_d_from_index_1_and_says_so(tiny, tmp_path):
     table = json.loads((out / "direction.json").read_text())
     d = {row["layer"]: row["cohens_d"] for row in table["layers"]}
     assert table["best_layer"] == max((1, 2), key=lambda i: d[i])
+    assert table["best_layer_by"] == "cohens_d" and table["heldout_folds_scored"] == 0
+    assert all(row["cohens_d_heldout"] is None for row in table["layers"])
     # the default layer skips index 0, and says so (its d may be the table's largest)
-    assert f"best separating residual index: {table['best_layer']} (largest Cohen's d from " \
-           "index 1 on; index 0, the embeddings, is not a candidate" in res.output
+    assert f"best separating residual index: {table['best_layer']} (largest IN-SAMPLE " \
+           "Cohen's d, no held-out one (no split by question had both sets among its " \
+           "training answers: each question's answers on one side?); fitted on the answers " \
+           "it scores, it is large on noise too; from index 1 on; index 0, the embeddings, " \
+           "is not a candidate" in res.output
+
+
+def test_direction_picks_by_the_held_out_d_over_questions(tiny, tmp_path):
+    """Both questions answered both ways: the pick is by the d of answers to a question the
+    direction was not fitted on, reported beside the in-sample one."""
+    turns = {"First": iter(range(100)), "Second": iter(range(100))}
+
+    def subject(messages, tools, tool_choice, config):
+        k = next(turns["First" if "First" in messages[-1].text else "Second"])
+        return output(f"glass {'glass ' * k}" if k % 2 == 0 else f"steel is {'very ' * k}fine")
+
+    _, res, out = _em_direction(tiny, tmp_path, subject, samples=4)
+    assert res.exit_code == 0, res.output
+    table = json.loads((out / "direction.json").read_text())
+    held = {row["layer"]: row["cohens_d_heldout"] for row in table["layers"]}
+    assert table["best_layer"] == max((1, 2), key=lambda i: held[i])
+    assert table["best_layer_by"] == "cohens_d_heldout"
+    assert (table["heldout_folds"], table["n_questions"], table["n_heldout"]) == (2, 2, 8)
+    csv = pd.read_csv(out / "direction.csv")
+    assert list(csv.columns) == ["layer", "norm", "cohens_d", "accuracy", "cohens_d_heldout",
+                                 "accuracy_heldout"]
+    assert f"best separating residual index: {table['best_layer']} (largest held-out " \
+           "Cohen's d, cohens_d_heldout: the direction fitted on other questions' answers, " \
+           "2 folds over 2 questions; from index 1 on; index 0" in res.output
+    # the saved direction is still the mean difference over every answer
+    dirs, meta = load_directions(out / "directions.safetensors")
+    pos, neg, _ = answers_from_log(next((tmp_path / "logs").iterdir()))
+    model, tokenizer = load_model(str(tiny))
+    want = mean_difference(answer_activations(model, tokenizer, pos),
+                           answer_activations(model, tokenizer, neg))
+    np.testing.assert_allclose(dirs, want, rtol=1e-4, atol=1e-5)
+    assert meta["best_layer_by"] == "cohens_d_heldout"
+
+
+def _noise(rng, n: int, layers: int, hidden: int) -> np.ndarray:
+    return rng.normal(size=(n, layers, hidden)).astype(np.float32)
+
+
+def test_in_sample_separation_of_noise_is_large_held_out_is_not():
+    """Pure noise, 50 answers a side at hidden 896: the mean difference fitted on the very
+    answers it scores splits them (d ~7, accuracy 1); on held-out questions it does not."""
+    rng = np.random.default_rng(0)
+    pos, neg = _noise(rng, 50, 3, 896), _noise(rng, 50, 3, 896)
+    questions = [f"q{i % 10}" for i in range(50)]
+    table = separation(pos, neg, mean_difference(pos, neg))
+    held, info = heldout_separation(pos, neg, questions, questions)
+    assert (table["cohens_d"] > 4).all() and (table["accuracy"] > 0.95).all()
+    assert (held["cohens_d_heldout"].abs() < 0.7).all()
+    assert (held["accuracy_heldout"] < 0.7).all()
+    assert info == {"heldout_folds": 5, "heldout_folds_scored": 5, "n_questions": 10,
+                    "n_heldout": 100}
+
+
+def test_held_out_pick_finds_a_planted_shift_that_in_sample_noise_outbids():
+    """A real shift at index 1 (little noise there) against high-dimensional noise at index
+    2: the in-sample d is larger at 2, the held-out d picks 1."""
+    rng = np.random.default_rng(1)
+    pos, neg = _noise(rng, 30, 3, 512), _noise(rng, 30, 3, 512)
+    pos[:, 1, 8:] = neg[:, 1, 8:] = 0  # index 1: noise in 8 dimensions only ...
+    pos[:, 1, 0] += 1.5  # ... and a shift of 1.5 standard deviations along one
+    questions = [f"q{i % 6}" for i in range(30)]
+    table = separation(pos, neg, mean_difference(pos, neg)).merge(
+        heldout_separation(pos, neg, questions, questions)[0], on="layer")
+    assert table.loc[1:, "cohens_d"].idxmax() == 2  # the old rule's pick: noise
+    assert best_layer(table) == (1, "cohens_d_heldout")
+    assert table.loc[1, "cohens_d_heldout"] > 1 > abs(table.loc[2, "cohens_d_heldout"])
+    # one question only: nothing to hold out, the in-sample pick stands and says so
+    one, info = heldout_separation(pos, neg, ["q"] * 30, ["q"] * 30)
+    assert info["heldout_folds"] == 0 and one["cohens_d_heldout"].isna().all()
+    assert best_layer(table.drop(columns=["cohens_d_heldout"])) == (2, "cohens_d")
+    with pytest.raises(DirectionError, match="59 question labels for 30 positive and 30 "
+                       "negative answers; expected one per answer"):
+        heldout_separation(pos, neg, questions[1:], questions)
 
 
 def test_a_direction_at_the_last_index_is_read_where_steering_adds_it(tiny):

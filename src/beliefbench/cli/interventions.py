@@ -27,9 +27,9 @@ if TYPE_CHECKING:  # the CLI starts without importing torch
     from beliefbench.internals.interventions import InterventionSpec
 
 OUT_HELP = "Where results go."
-BEST_NOTE = ("(largest Cohen's d from index 1 on; index 0, the embeddings, is not a candidate: "
-             "a context-free lookup of each token, it separates the two sets by the words "
-             "they use, not by anything the model computed)")
+BEST_NOTE = ("from index 1 on; index 0, the embeddings, is not a candidate: a context-free "
+             "lookup of each token, it separates the two sets by the words they use, not by "
+             "anything the model computed")
 """Why ``direction``'s default layer may differ from the table's largest d."""
 MAX_LEN = click.IntRange(min=8)
 """As a recipe's ``max_seq_len``: a negative one sliced each record from its end and measured
@@ -93,6 +93,8 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     from beliefbench.internals.directions import (
         answer_activations,
         answers_from_log,
+        best_layer,
+        heldout_separation,
         mean_difference,
         save_directions,
         separation,
@@ -105,22 +107,32 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     model, tokenizer = load_model(model_path, device=device, dtype=dtype)
     a_pos = answer_activations(model, tokenizer, pos, batch_size=batch_size)
     a_neg = answer_activations(model, tokenizer, neg, batch_size=batch_size)
-    dirs = mean_difference(a_pos, a_neg)
-    table = separation(a_pos, a_neg, dirs)
-    inner = table[table["layer"] > 0]
-    defined = inner["cohens_d"].notna().any()
-    best = int(inner.loc[inner["cohens_d"].idxmax(), "layer"]) if defined \
-        else int(len(table) // 2)
+    dirs = mean_difference(a_pos, a_neg)  # the saved direction: over every answer
+    held, cv = heldout_separation(a_pos, a_neg, [a.question for a in pos],
+                                  [a.question for a in neg])
+    table = separation(a_pos, a_neg, dirs).merge(held, on="layer")
+    best, basis = best_layer(table)
     meta = {**describe(model_path), **info, "best_layer": best,
+            "best_layer_by": basis or "middle index", **cv,
             "reduce": "mean over answer tokens"}
     # the ok answers at or below --aligned-above are in neither set: counted, so a thinned
     # aligned set is seen for what it is
     cut = (f"{info['n_left_out']} ok answers with aligned <= {info['aligned_above']:g} left "
            f"out (--aligned-above); " if "ok" in info["negative_verdicts"]
            and info["aligned_above"] is not None else "")
+    why = (f"{cv['n_questions']} question(s): held-out scoring needs 2 or more"
+           if cv["heldout_folds"] < 2 else
+           "no split by question had both sets among its training answers: each question's "
+           "answers on one side?" if not cv["heldout_folds_scored"] else
+           "the held-out answers hold one set only, or do not vary")
+    how = (f"largest held-out Cohen's d, cohens_d_heldout: the direction fitted on other "
+           f"questions' answers, {cv['heldout_folds']} folds over {cv['n_questions']} "
+           f"questions;" if basis == "cohens_d_heldout" else
+           f"largest IN-SAMPLE Cohen's d, no held-out one ({why}); fitted on the answers it "
+           f"scores, it is large on noise too;")
     # without a d anywhere the middle index is a default, not a pick: said so
     click.echo(f"{info['n_positive']} positive vs {info['n_negative']} negative answers; {cut}"
-               + (f"best separating residual index: {best} {BEST_NOTE}" if defined else
+               + (f"best separating residual index: {best} ({how} {BEST_NOTE})" if basis else
                   f"default residual index: {best}, the middle one (Cohen's d is undefined "
                   f"at every index: neither set's projections vary, e.g. the same answer "
                   f"repeated; --layer picks another)"))

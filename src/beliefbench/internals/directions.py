@@ -41,6 +41,10 @@ the follow-up study's threshold: the partly misaligned answers scored 31-70 othe
 the aligned mean and shrink the direction."""
 
 
+HELDOUT_FOLDS = 5
+"""Folds over questions for the held-out separation (fewer where there are fewer questions)."""
+
+
 class DirectionError(ValueError):
     """Bad input for a direction (an unusable log, too few answers, a bad file)."""
 
@@ -104,23 +108,99 @@ def mean_difference(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
     return positive.mean(axis=0) - negative.mean(axis=0)
 
 
+def _split_stats(p: np.ndarray, n: np.ndarray, mid: float) -> tuple[float, float]:
+    """Cohen's d of two sets of projections (NaN where neither varies) and the accuracy of
+    the threshold ``mid`` (positive above it)."""
+    pooled = np.sqrt((p.var() + n.var()) / 2)
+    acc = (np.sum(p > mid) + np.sum(n <= mid)) / (len(p) + len(n))
+    return (float((p.mean() - n.mean()) / pooled) if pooled > 0 else float("nan"),
+            float(acc))
+
+
 def separation(positive: np.ndarray, negative: np.ndarray, directions: np.ndarray
                ) -> pd.DataFrame:
     """Per index: the direction's norm, and how well projecting on it splits the two sets
-    (Cohen's d of the projections, and the accuracy of the midpoint threshold; in-sample)."""
+    (Cohen's d of the projections, and the accuracy of the midpoint threshold; in-sample:
+    fitted on the answers it scores, so large on pure noise too, see
+    :func:`heldout_separation`)."""
     rows = []
     for layer in range(directions.shape[0]):
         d = directions[layer]
         norm = float(np.linalg.norm(d))
         u = d / norm if norm > 0 else d
         p, n = positive[:, layer] @ u, negative[:, layer] @ u
-        pooled = np.sqrt((p.var() + n.var()) / 2)
-        mid = (p.mean() + n.mean()) / 2
-        acc = (np.sum(p > mid) + np.sum(n <= mid)) / (len(p) + len(n))
-        rows.append({"layer": layer, "norm": norm,
-                     "cohens_d": float((p.mean() - n.mean()) / pooled) if pooled > 0
-                     else float("nan"), "accuracy": float(acc)})
+        cohens_d, acc = _split_stats(p, n, (p.mean() + n.mean()) / 2)
+        rows.append({"layer": layer, "norm": norm, "cohens_d": cohens_d, "accuracy": acc})
     return pd.DataFrame(rows)
+
+
+def heldout_separation(positive: np.ndarray, negative: np.ndarray,
+                       positive_questions: Sequence[str], negative_questions: Sequence[str],
+                       folds: int = HELDOUT_FOLDS) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Per index: :func:`separation`'s d and accuracy for answers the direction never saw.
+
+    The in-sample figures fit the mean difference to the very answers they score: on pure
+    noise, 50 answers a side at hidden 896 gave d 6.9 and accuracy 1.0, and the best of many
+    indexes follows that noise. Here the answers are split by question (GroupKFold, so no
+    question is on both sides of a split), the direction and midpoint are fitted on the
+    training folds, and each held-out answer is scored by its projection minus that
+    midpoint; d and accuracy are over all held-out scores pooled. A fold whose training part
+    lacks one set is skipped. Columns ``cohens_d_heldout`` / ``accuracy_heldout`` are NaN
+    where nothing could be scored (fewer than 2 questions; every split's training part
+    one-sided); ``info`` says how many folds, questions and held-out answers there were.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    questions = np.asarray([*positive_questions, *negative_questions], dtype=object)
+    if len(questions) != len(positive) + len(negative):
+        raise DirectionError(f"{len(questions)} question labels for {len(positive)} positive "
+                             f"and {len(negative)} negative answers; expected one per answer")
+    n_questions = len(set(questions.tolist()))
+    k = min(folds, n_questions)
+    n_layers = positive.shape[1]
+    scores, labels = [], []
+    if k >= 2:
+        x = np.concatenate([positive, negative])
+        y = np.r_[np.ones(len(positive), bool), np.zeros(len(negative), bool)]
+        for train, test in GroupKFold(k).split(x[:, 0], groups=questions):
+            tp, tn = train[y[train]], train[~y[train]]
+            if not len(tp) or not len(tn):
+                continue
+            mu_p, mu_n = x[tp].mean(axis=0, dtype=np.float64), x[tn].mean(axis=0,
+                                                                         dtype=np.float64)
+            d = mu_p - mu_n
+            norm = np.linalg.norm(d, axis=1, keepdims=True)
+            u = np.divide(d, norm, out=np.zeros_like(d), where=norm > 0)
+            mid = np.einsum("lh,lh->l", (mu_p + mu_n) / 2, u)
+            scores.append(np.einsum("nlh,lh->nl", x[test], u) - mid)
+            labels.append(y[test])
+    s = np.concatenate(scores) if scores else np.zeros((0, n_layers))
+    lab = np.concatenate(labels) if labels else np.zeros(0, bool)
+    rows = []
+    for layer in range(n_layers):
+        cohens_d, acc = (_split_stats(s[lab, layer], s[~lab, layer], 0.0)
+                         if lab.any() and not lab.all() else (float("nan"), float("nan")))
+        rows.append({"layer": layer, "cohens_d_heldout": cohens_d, "accuracy_heldout": acc})
+    info = {"heldout_folds": k if k >= 2 else 0, "heldout_folds_scored": len(scores),
+            "n_questions": n_questions, "n_heldout": len(lab)}
+    return pd.DataFrame(rows), info
+
+
+def best_layer(table: pd.DataFrame) -> tuple[int, str | None]:
+    """The default residual index of a :func:`separation` (+ :func:`heldout_separation`)
+    table, and the column it was picked by.
+
+    Largest ``cohens_d_heldout`` from index 1 on: the in-sample d is large on noise too, and
+    the largest of many indexes' in-sample d follows each index's noise. Without a held-out
+    d anywhere, the largest in-sample ``cohens_d``; without either, the middle index (basis
+    None). Index 0, the embeddings, is never picked: a context-free lookup of each token,
+    it separates the sets by their words, not by anything the model computed.
+    """
+    inner = table[table["layer"] > 0]
+    for basis in ("cohens_d_heldout", "cohens_d"):
+        if basis in inner and inner[basis].notna().any():
+            return int(inner.loc[inner[basis].idxmax(), "layer"]), basis
+    return int(len(table) // 2), None
 
 
 def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
