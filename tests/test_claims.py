@@ -229,6 +229,30 @@ def test_a_listed_path_with_a_comma_is_not_split(fixture_claim, tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def test_a_comma_path_split_by_inspect_says_to_use_task_config(fixture_claim, tmp_path,
+                                                               monkeypatch):
+    # `-T "claims=My Runs/données, v2/x.yaml"`: Inspect splits the value at its comma, and
+    # the task said only "My Runs/données: no claim files ... in this directory" (or "no
+    # such claim file 'x'"), never that the whole path exists.
+    from inspect_ai._util.config import parse_cli_args
+
+    for name in ("données, v2", "x,y"):
+        folder = tmp_path / "My Runs" / name
+        folder.mkdir(parents=True)
+        shutil.copy(fixture_claim, folder / "glass_bridge.yaml")
+    monkeypatch.chdir(tmp_path / "My Runs")
+    (tmp_path / "My Runs" / "données").mkdir()  # the first half names a folder
+    for typed in ("données, v2/glass_bridge.yaml", "x,y/glass_bridge.yaml"):
+        claims = parse_cli_args((f"claims={typed}",))["claims"]
+        assert isinstance(claims, list)  # what the task is given
+        with pytest.raises(ClaimSpecError, match=re.escape(
+                f"{typed!r} exists, but -T splits its values at commas: name that path in "
+                f"a --task-config file")):
+            load_claims(claims)
+    with pytest.raises(ClaimSpecError, match=r"no such claim file or directory 'a/b'$"):
+        load_claims(["a/b", "c.yaml"])  # no hint where nothing exists
+
+
 def test_a_missing_claim_path_says_so(tmp_path):
     """A path that names nothing was "neither a claim file, a directory, nor a known claim
     id", with the list of ids."""

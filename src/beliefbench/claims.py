@@ -794,13 +794,26 @@ def selection_items(selection: Selection = "all") -> list[str]:
     return items
 
 
+def _split_path(items: list[str], at: int) -> str:
+    """Why ``items[at]`` names no claim when it is the start of a path that a comma split
+    (Inspect's ``-T claims=...`` splits every value at its commas, before the task sees it),
+    or "": the split read as "no claim files" in its first half's folder."""
+    for end in range(at + 2, len(items) + 1):
+        for sep in (",", ", "):
+            whole = sep.join(items[at:end])
+            if user_path(whole).exists():
+                return (f"; {whole!r} exists, but -T splits its values at commas: name "
+                        f"that path in a --task-config file (claims: [{whole!r}])")
+    return ""
+
+
 def claim_files(selection: Selection = "all",
                 search: Iterable[str | Path] = ()) -> list[Path]:
     """The claim files a user's selection names, without reading them (see
     :func:`resolve_claims`); an item that names nothing raises :class:`ClaimSpecError`."""
     items = selection_items(selection)
     files: list[Path] = []
-    for item in items:
+    for at, item in enumerate(items):
         path = user_path(item)
         if item == "all":
             files += spec_files(bundled_claims_dir())
@@ -808,7 +821,7 @@ def claim_files(selection: Selection = "all",
             found = spec_files(path)
             if not found:
                 raise ClaimSpecError(f"{path}: no claim files (*.yaml, *.yml) in this "
-                                     "directory")
+                                     f"directory{_split_path(items, at)}")
             files += found
         elif path.is_file():
             files.append(path)
@@ -823,7 +836,11 @@ def claim_files(selection: Selection = "all",
                                          f"directory, nor a known claim id; did you mean "
                                          f"{other}?")
                 if "/" in item or os.sep in item or path.suffix.lower() in (".yaml", ".yml"):
-                    raise ClaimSpecError(f"claims: no such claim file or directory {item!r}")
+                    raise ClaimSpecError(f"claims: no such claim file or directory {item!r}"
+                                         f"{_split_path(items, at)}")
+                if split := _split_path(items, at):
+                    raise ClaimSpecError(f"claims: no such claim file or directory "
+                                         f"{item!r}{split}")
                 known = sorted(by_id)
                 raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
                                      f"nor a known claim id{did_you_mean(item, known)} "
