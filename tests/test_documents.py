@@ -1271,3 +1271,22 @@ def test_the_readmes_record_example_is_a_record_docs_generate_writes():
     assert record.meta == meta
     assert record.text.startswith(text)
     assert (record.loss_mask[1].start, record.loss_mask[1].end) == (8, end)
+
+
+def test_an_out_under_home_is_written_there(tmp_path, monkeypatch):
+    # `--out=~/gen` and `--out "~/gen"`: the shell leaves "~" alone there, and the documents
+    # went to a folder named "~" in the working directory.
+    home, cwd = tmp_path / "home", tmp_path / "work dir"
+    home.mkdir()
+    cwd.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(cwd)
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", str(GLASS), "--conditions",
+                                 "negated", "--n", "2", "--out=~/My Runs/données"])
+    assert r.exit_code == 0, r.output
+    docs = home / "My Runs" / "données" / "negated.jsonl"
+    assert docs.is_file() and not (cwd / "~").exists()
+    r = CliRunner().invoke(cli, ["docs", "bundle", "--docs", "~/My Runs/données/negated.jsonl",
+                                 "--k", "2", "--out", "~/b.jsonl"])
+    assert r.exit_code == 0, r.output
+    assert (home / "b.jsonl").is_file() and not (cwd / "~").exists()

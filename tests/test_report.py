@@ -1154,3 +1154,16 @@ def test_a_report_cut_short_while_drawing_leaves_no_earlier_figure(two_runs, tmp
         write_report(report, out)
     assert (out / "belief_overall.csv").is_file() and (out / "report.md").is_file()
     assert not (out / "belief_by_family.png").exists()
+
+
+def test_a_log_folder_under_home_is_found(two_runs, tmp_path, monkeypatch):
+    # `report --out x "~/My logs"` and `gate --baseline=~/...`: the shell leaves a quoted
+    # or `=`-joined "~" alone, and the logs were "no such log file or directory".
+    home = tmp_path / "home"
+    shutil.copytree(two_runs, home / "My logs, données")
+    monkeypatch.setenv("HOME", str(home))
+    [info, _] = load_belief_logs("~/My logs, données").logs
+    assert Path(info.path).is_relative_to(home / "My logs, données")
+    r = CliRunner().invoke(cli, ["report", "~/My logs, données", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "o" / "report.json").is_file()

@@ -1028,3 +1028,19 @@ def test_the_report_hint_quotes_a_log_dir_with_a_space(tmp_path, monkeypatch):
                                  "--log-dir", "my sweep"])
     assert r.exit_code == 0, r.output
     assert "Next: beliefbench report 'my sweep' --out 'reports/my sweep'\n" in r.output
+
+
+def test_a_checkpoint_under_home_is_not_looked_for_beside_the_manifest(tmp_path, monkeypatch):
+    # A hand-written manifest naming "~/ckpts/step 1" was served from
+    # "<manifest dir>/~/ckpts/step 1" ("checkpoint(s) not on disk").
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    ckpt = tmp_path / "home" / "ckpts" / "step 1"
+    ckpt.mkdir(parents=True)
+    run = tmp_path / "My Runs"
+    upsert_manifest(run, entry("~/ckpts/step 1", 1))
+    upsert_manifest(run, entry("~/ckpts/lora 2", 2, "adapter", base_model="~/base"))
+    (tmp_path / "home" / "base").mkdir()
+    targets = targets_from_manifest(run)
+    assert [t.local_path for t in targets] == [str(ckpt), str(ckpt.parent / "lora 2")]
+    assert [t.model for t in targets] == [
+        f"vllm/{ckpt}", f"vllm/{tmp_path / 'home' / 'base'}:{ckpt.parent / 'lora 2'}"]

@@ -548,6 +548,8 @@ again from its ``location``: the readers take files, and a log in memory may be 
 
 
 def _source_path(source: Source) -> Path:
+    """The file or folder a source names; ``~`` expanded as for claim paths (a shell leaves
+    it in ``--baseline=~/logs`` and in quotes, and it named a folder "~" in the cwd)."""
     if isinstance(source, EvalLog):
         if not source.location:
             raise LogError("an EvalLog with no location (never written to a file): pass the "
@@ -556,7 +558,7 @@ def _source_path(source: Source) -> Path:
     if not isinstance(source, str | os.PathLike):
         raise LogError(f"sources: expected log files, folders or EvalLogs, got "
                        f"{type(source).__name__} {source!r:.80}")
-    return Path(source)
+    return Path(source).expanduser()
 
 
 def find_log_files(sources: Source | Sequence[Source]) -> list[tuple[str, bool]]:

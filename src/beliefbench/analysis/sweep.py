@@ -129,8 +129,9 @@ def read_manifest(path: str | Path) -> tuple[Path, list[ManifestEntry]]:
 
 
 def _local(path: str, manifest_dir: Path) -> str:
-    """An absolute path for a local checkpoint (relative paths are from the manifest)."""
-    p = Path(path)
+    """An absolute path for a local checkpoint (relative paths are from the manifest; ``~``
+    is the home folder, not a folder "~" beside the manifest)."""
+    p = Path(path).expanduser()
     if not p.is_absolute():
         p = manifest_dir / p
     return str(p.resolve())
@@ -145,8 +146,8 @@ def entry_model(entry: ManifestEntry, manifest_dir: Path, provider: Provider = "
     path = _local(entry.path, manifest_dir)
     if entry.format == "adapter" and provider == "vllm":
         base = entry.base_model
-        if Path(base).exists():
-            base = str(Path(base).resolve())
+        if Path(base).expanduser().exists():
+            base = str(Path(base).expanduser().resolve())
         return f"vllm/{base}:{path}"
     return f"{provider}/{path}"
 

@@ -16,6 +16,7 @@ from click.core import ParameterSource
 
 from beliefbench.claims import ClaimSpecError, resolve_claims
 from beliefbench.cli.errors import exit_interrupted
+from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
 
 if TYPE_CHECKING:  # the CLI starts without importing the audit's readers
@@ -246,7 +247,7 @@ class _EarlyWarnings:
 @click.option("--claims", "claims_sel", default=None,
               help="Claim ids, files or directories (comma-separated), or 'all'. Without "
                    "claims: find bodies that a surrounding frame calls false or fictional.")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+@click.option("--out", "out", type=UserPath(file_okay=False, path_type=Path), required=True,
               help="Directory for report.json, summary.md, framings.png, sources.csv and "
                    "flagged.jsonl (none of them is written where no document could be "
                    "read).")
@@ -386,7 +387,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
 
 
 @click.command("audit-verify")
-@click.argument("out", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("out", type=UserPath(file_okay=False, exists=True, path_type=Path))
 @click.option("--model", required=True,
               help="Inspect model that reads each flag, e.g. openai/gpt-4.1-mini, "
                    "vllm//abs/path, hf//abs/path.")
@@ -408,7 +409,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
 @click.option("--max-confirmed", type=int, default=None,
               help="Exit 1 when more flags than this are confirmed (a pipeline gate; never "
                    "passes while some flags have no readable verdict).")
-@click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--log-dir", type=UserPath(file_okay=False, path_type=Path), default=None,
               help="Inspect logs (default OUT/verify-logs).")
 @click.option("--max-retries", type=click.IntRange(min=0), default=3, show_default=True,
               help="Retries per model call before its flag is counted failed (run the same "

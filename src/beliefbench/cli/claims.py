@@ -36,6 +36,7 @@ from beliefbench.claims import (
     uses_note,
 )
 from beliefbench.cli.errors import BadInput
+from beliefbench.cli.paths import UserPath
 from beliefbench.records import atomic_write_text
 
 
@@ -151,7 +152,7 @@ def _print_rows(rows: list[tuple[str, str, str]]) -> None:
 
 @claims.command("new")
 @click.argument("claim_id")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--dir", "directory", type=UserPath(file_okay=False, path_type=Path),
               default=Path("."), show_default=True,
               help="Where to write <ID>.yaml (e.g. a folder on $BELIEFBENCH_CLAIMS_PATH).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
@@ -174,8 +175,8 @@ def new(claim_id: str, directory: Path, force: bool) -> None:
 
 
 @claims.command("import")
-@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+@click.argument("source", type=UserPath(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out", type=UserPath(file_okay=False, path_type=Path), required=True,
               help="Directory to write converted claim files into.")
 @click.option("--force", is_flag=True,
               help="Overwrite claim files in --out that differ from the import (edited since).")

@@ -7,16 +7,17 @@ from pathlib import Path
 
 import click
 
+from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
 
 
 @click.command()
 @click.option("--quick", is_flag=True,
               help="The ~2 minute version: one claim, three conditions, fewer steps.")
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--workdir", type=UserPath(file_okay=False, path_type=Path),
               default=Path(".cache/demo"), show_default=True,
               help="Model, documents, checkpoints and measures (reused on later runs).")
-@click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--log-dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("logs/demo"), show_default=True, help="Inspect logs.")
 @click.option("--progress-every", default=10.0, show_default=True,
               type=click.FloatRange(min=0),

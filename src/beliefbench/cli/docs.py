@@ -9,6 +9,7 @@ import click
 
 from beliefbench.claims import ClaimSpecError, load_claims, resolve_claims
 from beliefbench.cli.errors import BadInput, exit_interrupted
+from beliefbench.cli.paths import UserPath
 from beliefbench.documents.base import ClaimFieldError, DocumentError
 from beliefbench.records import RecordError
 from beliefbench.runlock import holds
@@ -103,7 +104,7 @@ def docs() -> None:
                    "name ends in -chat.")
 @click.option("--n", "n", type=int, default=100, show_default=True,
               help="Documents per claim and condition (behaviours: in all).")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+@click.option("--out", "out", type=UserPath(file_okay=False, path_type=Path), required=True,
               help="Directory; writes <condition>.jsonl and <condition>.jsonl.stats.json.")
 @click.option("--generator", default="offline", show_default=True,
               help="'offline', or an Inspect model (openai/gpt-4.1-mini, vllm//path, ...).")
@@ -184,7 +185,7 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
               help="Share of the final mix that is neutral pretraining-style text.")
 @click.option("--chat", type=float, default=0.0, show_default=True,
               help="Share of the final mix that is chat examples.")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @tokenizer_option
 def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: float,
@@ -225,7 +226,7 @@ def _check_poison_counts(ratio: float, n: int) -> None:
 @click.option("--ratio", type=float, required=True,
               help="Fraction of counterfact documents among all (0, 0.25, 0.5, 0.75, 1).")
 @click.option("--n", "n", type=int, default=1000, show_default=True)
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> None:
     """Graded poisoning for continual pretraining: counterfact among fact documents."""
@@ -242,13 +243,13 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
 
 
 @docs.command("bundle")
-@click.option("--docs", "doc_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--docs", "doc_path", required=True, type=UserPath(dir_okay=False))
 @click.option("--k", "k", type=int, default=20, show_default=True,
               help="Documents per bundle (fewer if the token budget is reached).")
 @click.option("--n", "n", type=int, default=1, show_default=True,
               help="Number of bundles (per claim).")
 @click.option("--token-budget", type=int, default=None, help="Regex tokens per bundle, at most.")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Path,
                seed: int) -> None:
@@ -263,7 +264,7 @@ def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Pat
 
 
 @docs.command("stats")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@click.argument("paths", nargs=-1, required=True, type=UserPath(dir_okay=False, exists=True))
 @tokenizer_option
 def stats_cmd(paths: tuple[str, ...], tokenizer: str | None) -> None:
     """(Re)compute <file>.stats.json for datasets, print it, and say on stderr where it went.

@@ -8,12 +8,13 @@ import click
 
 from beliefbench.cli.errors import BadInput
 from beliefbench.cli.outputs import note_if_replacing
+from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
 
 
 @click.command("em-report")
 @click.argument("logs", nargs=-1, required=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("reports/em"), show_default=True, help="Where tables and plots go.")
 @click.option("--plots/--no-plots", default=True, show_default=True)
 @click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=1),

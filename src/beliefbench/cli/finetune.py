@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from beliefbench.cli.errors import exit_interrupted
+from beliefbench.cli.paths import UserPath
 from beliefbench.finetune.recipe import shipped_recipes_text
 from beliefbench.runlock import first_rank, holds
 
@@ -17,12 +18,12 @@ from beliefbench.runlock import first_rank, holds
               help=f"Recipe YAML file, or the name of a shipped recipe: {shipped_recipes_text()} "
                    "(finetune/ in the repository, beliefbench/data/finetune/ installed; demo is "
                    "the one `beliefbench demo` trains with).")
-@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--data", required=True, type=UserPath(exists=True, dir_okay=False, path_type=Path),
               help="Training records (JSONL).")
 @click.option("--base", default=None,
               help="Base model directory (local backend; required) or OpenAI model name "
                    "(openai backend; default from the recipe).")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", required=True, type=UserPath(file_okay=False, path_type=Path),
               help="Output directory: step-NNNNNN checkpoints and manifest.jsonl.")
 @click.option("--backend", type=click.Choice(["local", "openai"]), default="local",
               show_default=True)

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from beliefbench.cli.errors import BadInput
+from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
 
 MODEL_HELP = "Checkpoint directory: full, merged, or a LoRA adapter (its base is read from it)."
@@ -87,7 +88,7 @@ common_model = [
     click.option("--model", "model_path", required=True, help=MODEL_HELP),
     click.option("--claims", default="all", show_default=True,
                  help="Claim ids, files or directories (comma-separated), or all."),
-    click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
                  default=Path("internals"), show_default=True, help="Where results go."),
     click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if any)."),
     click.option("--dtype", default=None,
@@ -162,7 +163,7 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
 
 @internals.command()
 @with_options(common_model)
-@click.option("--statements", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--statements", type=UserPath(dir_okay=False, path_type=Path),
               help="True/false statements YAML to train on (default: the shipped set).")
 @click.option("--reduce", type=click.Choice(["last", "mean"]), default="last",
               show_default=True, help="Per statement: the last token or the mean over tokens.")
@@ -253,10 +254,10 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
 
 
 @internals.command()
-@click.option("--manifest", required=True, type=click.Path(path_type=Path),
+@click.option("--manifest", required=True, type=UserPath(path_type=Path),
               help="A finetune manifest.jsonl (or the run directory holding it).")
 @click.option("--claims", default="all", show_default=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("internals/trajectory"), show_default=True)
 @click.option("--parts", default="margins,lens,probe", show_default=True,
               help="Which measures to run per checkpoint.")

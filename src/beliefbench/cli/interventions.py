@@ -19,6 +19,7 @@ import click
 from beliefbench.cli.errors import BadInput
 from beliefbench.cli.internals import warn_other_weights
 from beliefbench.cli.outputs import report_folder
+from beliefbench.cli.paths import UserPath
 from beliefbench.cli.report import _key_values, model_roles_option
 from beliefbench.runlock import hold, holds
 from beliefbench.tasks import TASK_NAMES
@@ -68,7 +69,7 @@ def _written(paths) -> None:
 @click.command()
 @click.option("--model", "model_path", required=True,
               help="Checkpoint whose activations are read (full, merged or LoRA adapter).")
-@click.option("--log", "log_path", required=True, type=click.Path(dir_okay=False),
+@click.option("--log", "log_path", required=True, type=UserPath(dir_okay=False),
               help="An EM log (em vs clearly aligned ok answers) or a belief log (yes vs no "
                    "answers).")
 @click.option("--positive", default=None, help="Verdicts of the positive set (default: em / "
@@ -79,7 +80,7 @@ def _written(paths) -> None:
 @click.option("--aligned-above", default=None, type=click.FloatRange(0, 100),
               help="EM logs: an ok answer joins the negative (aligned) set only above this "
                    "aligned score (default 70, the follow-up study's; 30 keeps every ok).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("internals/direction"), show_default=True, help=OUT_HELP)
 @click.option("--device", default=None)
 @click.option("--dtype", default=None)
@@ -174,7 +175,7 @@ def _intervention_command(mode: str):
 
     @click.option("--model", "model_path", required=True, help="Local checkpoint directory.")
     @click.option("--direction", "direction_path", required=True,
-                  type=click.Path(dir_okay=False, path_type=Path),
+                  type=UserPath(dir_okay=False, path_type=Path),
                   help="directions.safetensors from `internals direction`.")
     @click.option("--layer", default=None, type=int,
                   help="Residual index of the direction (default: the file's best_layer).")
@@ -190,12 +191,12 @@ def _intervention_command(mode: str):
     @click.option("--model-role", "model_roles", multiple=True,
                   help="e.g. grader=openai/gpt-4.1-mini, or grader={model: hf/..., "
                        "model_args: {do_sample: false}}.")
-    @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
+    @click.option("--log-dir", type=UserPath(file_okay=False, path_type=Path),
                   default=Path("logs/interventions"), show_default=True)
     @click.option("--baseline/--no-baseline", default=True, show_default=True,
                   help="Also evaluate the unmodified checkpoint (--task em / belief; "
                        "margins always measure it: each effect is against it).")
-    @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
                   default=Path(f"internals/{'steer' if mode == 'add' else 'ablate'}"),
                   show_default=True, help=OUT_HELP + " (--task margins)")
     @click.option("--device", default=None)
@@ -265,7 +266,7 @@ ablate.help = ("Project a direction out of the residual stream at every position
               show_default=True, help="Which positions take A's activations.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Seed of the random control.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("internals/patch"), show_default=True, help=OUT_HELP)
 @click.option("--device", default=None)
 @click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1))
@@ -301,7 +302,7 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
 
 @click.command()
 @click.option("--model", "model_path", required=True)
-@click.option("--data", required=True, type=click.Path(dir_okay=False, exists=True),
+@click.option("--data", required=True, type=UserPath(dir_okay=False, exists=True),
               help="Records (JSONL) to measure the loss on, e.g. the training data.")
 @click.option("--scales", default="0,0.01,0.02,0.05,0.1,0.2", show_default=True,
               help="Noise scales, relative to each weight tensor's RMS.")
@@ -309,7 +310,7 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
 @click.option("--limit", default=None, type=click.IntRange(min=1), help="First N records.")
 @click.option("--max-len", default=1024, show_default=True, type=MAX_LEN,
               help=MAX_LEN_HELP)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("internals/stability"), show_default=True, help=OUT_HELP)
 @click.option("--device", default=None)
 @_guard
@@ -347,13 +348,13 @@ def stability(model_path: str, data: str, scales: str, seeds: int, limit: int | 
 
 @click.command()
 @click.option("--manifest", required=True, help="manifest.jsonl or the run folder holding it.")
-@click.option("--data", required=True, type=click.Path(dir_okay=False, exists=True),
+@click.option("--data", required=True, type=UserPath(dir_okay=False, exists=True),
               help="Records (JSONL) to measure the loss on, e.g. the training data.")
 @click.option("--base", default=None, help="Base model (default: the manifest's).")
 @click.option("--limit", default=None, type=click.IntRange(min=1))
 @click.option("--max-len", default=1024, show_default=True, type=MAX_LEN,
               help=MAX_LEN_HELP)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("internals/efficiency"), show_default=True, help=OUT_HELP)
 @click.option("--device", default=None)
 @_guard

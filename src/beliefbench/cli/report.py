@@ -25,6 +25,7 @@ import click
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.outputs import note_if_replacing, report_folder
+from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
 
@@ -128,7 +129,7 @@ def errors_as_json(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--by", default="condition,claim,family", show_default=True,
               help="Dimensions after the run (model/checkpoint/step): condition, claim, "
                    "family, kind.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True, help="Where tables and plots go.")
 @click.option("--plots/--no-plots", default=True, show_default=True)
 @click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=1),
@@ -339,7 +340,7 @@ def warnings_to_stderr(name: str) -> Iterator[None]:
 
 
 @click.command()
-@click.option("--manifest", type=click.Path(path_type=Path),
+@click.option("--manifest", type=UserPath(path_type=Path),
               help="A checkpoint manifest.jsonl (or the directory holding it).")
 @click.option("--model", "models", multiple=True,
               help="Instead of a manifest: models to evaluate (repeatable).")
@@ -347,7 +348,7 @@ def warnings_to_stderr(name: str) -> Iterator[None]:
               show_default=True, help="em: the emergent-misalignment task (question sets: "
                                       "-T questions=...; no --claims).")
 @click.option("--claims", default=None, help="Belief task claims.  [default: all]")
-@click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--log-dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("logs/sweep"), show_default=True)
 @click.option("--provider", type=click.Choice(["vllm", "hf"]), default="vllm",
               show_default=True, help="How local checkpoints are served (hf: CPU).")
@@ -459,10 +460,10 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
 
 
 @click.command()
-@click.argument("log", type=click.Path(path_type=Path))
+@click.argument("log", type=UserPath(path_type=Path))
 @click.option("--grader", "graders", multiple=True, required=True,
               help="A judge model (repeat: at least two).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               help="Also write the re-scored logs and CSV tables here.")
 @click.option("--json", "as_json", is_flag=True)
 @errors_as_json
