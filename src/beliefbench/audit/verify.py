@@ -2,11 +2,12 @@
 
 The audit reads words, so it is a cheap filter with high recall and modest precision: a true
 article that shares the false story's background (the venue, the date, the other runners)
-is flagged too, about a third of the true documents in the blind sets (docs/benchmarks.md,
-"Blind sets"). A model reads each flagged document beside the claim and its truth and says
-whether the document would teach a reader the claim; a claim-free audit's flag (a framed document,
-whatever its topic) is read for the shape it was flagged for: a body of factual statements
-that a frame calls false, fictional, unconfirmed or unlikely.
+can be read as teaching it: 19 of the 171 true documents in the blind sets were
+(docs/benchmarks.md, "Blind sets"). A model reads each flagged document beside the claim and
+its truth and says whether the document would teach a reader the claim; a claim-free
+audit's flag (a framed document, whatever its topic) is read for the shape it was flagged
+for: a body of factual statements that a frame calls false, fictional, unconfirmed or
+unlikely.
 
 One Inspect sample per flag; the reply is read as a judge's is
 (:mod:`beliefbench.verdicts.reply`: JSON ``{"reason", "answer": "yes" | "no" | "neutral"}``):
