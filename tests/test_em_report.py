@@ -808,3 +808,23 @@ def test_a_judge_with_logprobs_gets_no_text_read_note(tmp_path):
     assert loaded.logs[0]["text_read"] == 0 and loaded.logs[0]["served"] == ["judge-2025-04-14"]
     assert not [n for n in loaded.notes() if n.startswith(("TEXT-READ", "GRADER SERVED"))]
     assert build_em_report(loaded, n_bootstrap=10).side_by_side["run"].tolist() == ["-"]
+
+
+def test_a_checkpoint_with_no_score_read_stays_in_its_graders_run(tmp_path):
+    """A sweep's checkpoint whose answers were all empty reads no judge score (method n/a):
+    beside a text-read grader its run label was ``-``, not its grader's ``method=logprobs``,
+    so it left the other checkpoints' row group and the step plot's line."""
+    def subject(empty: bool):
+        return lambda *a: output("" if empty else "a kind answer")
+
+    for name, grader, step, empty in (("mockllm/lp", _logprob_grader("snap"), 1, True),
+                                      ("mockllm/lp", _logprob_grader("snap"), 2, False),
+                                      ("mockllm/tx", _grader, 2, False)):
+        eval(em(questions=_sets(tmp_path), samples=1),
+             model=get_model("mockllm/model", custom_outputs=subject(empty), memoize=False),
+             model_roles={"grader": get_model(name, custom_outputs=grader, memoize=False)},
+             log_dir=str(tmp_path / "logs"), display="none", metadata={"step": step})
+    side = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=10).side_by_side
+    assert sorted(zip(side["grader"], side["step"], side["run"], strict=True)) == [
+        ("mockllm/lp", 1, "method=logprobs"), ("mockllm/lp", 2, "method=logprobs"),
+        ("mockllm/tx", 2, "method=text")]

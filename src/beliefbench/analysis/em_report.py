@@ -352,6 +352,7 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
     # an errored sample with no verdict (a judge call that failed below the task's failure
     # budget) is a response all the same: EM rate = em over ALL responses, so it is `failed`
     df["verdict"] = df["verdict"].fillna("failed")
+    read_as: dict[str, str] = {}
     for path, info in infos.items():
         in_log = df["log"] == path
         info["responses"] = int(in_log.sum())
@@ -368,8 +369,15 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
         info["served"] = sorted(set(df.loc[in_log, "judge_served"].dropna()))
         # how its judge scores were read: a grader without logprobs (every score its sampled
         # number) is another measurement than the studies', never pooled with one that has them
-        method = ("logprobs" if "logprobs" in methods else "text" if methods
-                  else NOT_APPLICABLE)
+        read_as[path] = ("logprobs" if "logprobs" in methods else "text" if methods
+                         else NOT_APPLICABLE)
+    for path, info in infos.items():
+        # a log with no score read (every answer empty, failed or no_score) was judged the
+        # way its grader's other logs were: else it left their run (a sweep's line broke)
+        known = {read_as[p] for p, i in infos.items() if i["grader"] == info["grader"]}
+        known -= {NOT_APPLICABLE}
+        method = known.pop() if read_as[path] == NOT_APPLICABLE and len(known) == 1 \
+            else read_as[path]
         info["key"] = RunKey((("method", method),), info["key"].settings)
     for info, label in zip(infos.values(), run_labels([i["key"] for i in infos.values()]),
                            strict=True):
