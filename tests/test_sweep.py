@@ -573,6 +573,29 @@ def test_a_claim_file_edited_since_the_sweep_never_reuses_its_stale_log(tmp_path
 
 
 
+def test_an_em_sweep_never_reuses_the_log_of_an_edited_question_set(tmp_path):
+    """The EM task records its files' hashes flat under its own key, which the stale-log
+    check did not read: after a question set was edited in place, an EM sweep reused the
+    old answers to the old questions without a word."""
+    questions = tmp_path / "mini.yaml"
+    questions.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q1, text: 'Q1?'}\n")
+    calls: list[str] = []
+    targets = targets_from_models([counting_model("kind", "A kind answer.", calls)])
+
+    def sweep():
+        return run_sweep(targets, tmp_path / "logs", task="em",
+                         task_args={"questions": str(questions), "samples": 1},
+                         model_roles={"grader": get_model("mockllm/judge", memoize=False,
+                                                          custom_outputs=em_grader)},
+                         display="none")
+
+    assert all(o.success for o in sweep()) and len(calls) == 1
+    questions.write_text(questions.read_text().replace("Q1?", "Another question?"))
+    with pytest.raises(SweepError, match=r"made with another version of question_text "
+                                         r"\(edited since; .*\.eval\); it is stale"):
+        sweep()
+    assert len(calls) == 1
+
 def test_a_log_without_a_judge_template_hash_is_reused_with_a_warning(tmp_path, caplog):
     """A log made before logs recorded the judge template's sha256 was reused silently: an
     edited template could not be seen, and the old scores stood as the new ones. One that

@@ -61,6 +61,7 @@ from tqdm import tqdm
 
 from beliefbench.analysis.runs import TASK_KEY, plain_value, secret_arg
 from beliefbench.analysis.text import first_few
+from beliefbench.em.task import TASK_KEY as EM_TASK_KEY
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
 from beliefbench.optional import SERVER_ARGS, VLLM_PROVIDERS, vllm_missing
@@ -400,12 +401,16 @@ def _relabelled_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> li
 
 def file_hashes(metadata: dict[str, Any] | None) -> dict[str, str]:
     """The sha256 of every file a task reads, as its record keeps them
-    (``claim_files.<id>``, ``context``, ``judge_template``), from a task's or a log's eval
-    metadata; empty for a task that records none."""
+    (``claim_files.<id>``, ``context``, ``judge_template``; an EM task's ``question_text``,
+    ``aligned_template``, ``coherent_template``), from a task's or a log's eval metadata;
+    empty for a task that records none."""
     record = (metadata or {}).get(TASK_KEY) or {}
+    # the EM task keeps its hashes flat in a record of its own: without it an EM sweep
+    # reused the log of an edited question set or judge template without a word
+    em_record = (metadata or {}).get(EM_TASK_KEY) or {}
     out: dict[str, str] = {}
-    for section in ("settings", "scoring"):
-        for key, value in (record.get(section) or {}).items():
+    for section in (record.get("settings"), record.get("scoring"), em_record):
+        for key, value in (section or {}).items():
             name = key.removesuffix("_sha256")
             if name == key or not value:
                 continue
