@@ -160,20 +160,25 @@ def heldout_separation(positive: np.ndarray, negative: np.ndarray,
     n_layers = positive.shape[1]
     scores, labels = [], []
     if k >= 2:
-        x = np.concatenate([positive, negative])
-        y = np.r_[np.ones(len(positive), bool), np.zeros(len(negative), bool)]
-        for train, test in GroupKFold(k).split(x[:, 0], groups=questions):
-            tp, tn = train[y[train]], train[~y[train]]
-            if not len(tp) or not len(tn):
+        # the training means are the totals less the held-out answers: no copy of the
+        # activations but each fold's held-out part (a concatenated copy and per-fold
+        # training copies held about 3 times the activations again)
+        n_p, n_n = len(positive), len(negative)
+        sum_p = positive.sum(axis=0, dtype=np.float64)
+        sum_n = negative.sum(axis=0, dtype=np.float64)
+        for _, test in GroupKFold(k).split(np.zeros(n_p + n_n), groups=questions):
+            xp, xn = positive[test[test < n_p]], negative[test[test >= n_p] - n_p]
+            if len(xp) == n_p or len(xn) == n_n:  # the training part lacks a set
                 continue
-            mu_p, mu_n = x[tp].mean(axis=0, dtype=np.float64), x[tn].mean(axis=0,
-                                                                         dtype=np.float64)
+            mu_p = (sum_p - xp.sum(axis=0, dtype=np.float64)) / (n_p - len(xp))
+            mu_n = (sum_n - xn.sum(axis=0, dtype=np.float64)) / (n_n - len(xn))
             d = mu_p - mu_n
             norm = np.linalg.norm(d, axis=1, keepdims=True)
             u = np.divide(d, norm, out=np.zeros_like(d), where=norm > 0)
             mid = np.einsum("lh,lh->l", (mu_p + mu_n) / 2, u)
-            scores.append(np.einsum("nlh,lh->nl", x[test], u) - mid)
-            labels.append(y[test])
+            scores += [np.einsum("nlh,lh->nl", xp, u) - mid,
+                       np.einsum("nlh,lh->nl", xn, u) - mid]
+            labels += [np.ones(len(xp), bool), np.zeros(len(xn), bool)]
     s = np.concatenate(scores) if scores else np.zeros((0, n_layers))
     lab = np.concatenate(labels) if labels else np.zeros(0, bool)
     rows = []
@@ -181,7 +186,7 @@ def heldout_separation(positive: np.ndarray, negative: np.ndarray,
         cohens_d, acc = (_split_stats(s[lab, layer], s[~lab, layer], 0.0)
                          if lab.any() and not lab.all() else (float("nan"), float("nan")))
         rows.append({"layer": layer, "cohens_d_heldout": cohens_d, "accuracy_heldout": acc})
-    info = {"heldout_folds": k if k >= 2 else 0, "heldout_folds_scored": len(scores),
+    info = {"heldout_folds": k if k >= 2 else 0, "heldout_folds_scored": len(scores) // 2,
             "n_questions": n_questions, "n_heldout": len(lab)}
     return pd.DataFrame(rows), info
 
