@@ -398,6 +398,19 @@ def test_direction_names_the_aligned_threshold_that_left_too_few(tiny, tmp_path)
     assert res.exit_code == 2 and "--aligned-above nan: expected a finite score" in res.output
 
 
+def test_a_lower_threshold_is_not_offered_as_the_fix_when_no_answer_is_em(tiny, tmp_path):
+    """Every answer ok at aligned 50, none em: --aligned-above 30 alone would fail again (on
+    the empty positive set), so the message says that side is empty too."""
+    def subject(messages, tools, tool_choice, config):
+        return output("wood is fine")
+
+    _, res, _ = _em_direction(tiny, tmp_path, subject, samples=2, grade=_grade_wood_50)
+    assert res.exit_code == 2
+    assert "lower the threshold: --aligned-above 30 keeps every ok answer, yet no answer " \
+           "has verdict ['em']. Verdicts present: ok 4; one verdict alone cannot give two " \
+           "sets" in res.output
+
+
 def test_direction_from_an_em_log(tiny, tmp_path):
     def subject(messages, tools, tool_choice, config):
         return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")

@@ -293,6 +293,10 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
         hint = (f"; lower the threshold: --aligned-above {keep:g} keeps every ok answer"
                 if left_out and not neg else
                 _verdict_hint(seen, pos_v, neg_v, bool(pos), bool(neg)))
+        if left_out and not neg and not pos:
+            # the threshold alone cannot help: the rerun it suggests failed on the other set
+            hint += (f", yet no answer has verdict {sorted(pos_v)}"
+                     + _verdict_hint(seen, pos_v, neg_v, False, True))
         raise DirectionError(f"{path}: {len(pos)} answers with verdict {sorted(pos_v)} and "
                              f"{len(neg)} with {sorted(neg_v)}{cut}; a direction needs both"
                              f"{hint}")
