@@ -835,12 +835,11 @@ def claim_files(selection: Selection = "all",
                     raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a "
                                          f"directory, nor a known claim id; did you mean "
                                          f"{other}?")
-                if "/" in item or os.sep in item or path.suffix.lower() in (".yaml", ".yml"):
+                split = _split_path(items, at)
+                if split or "/" in item or os.sep in item or path.suffix.lower() in (
+                        ".yaml", ".yml"):
                     raise ClaimSpecError(f"claims: no such claim file or directory {item!r}"
-                                         f"{_split_path(items, at)}")
-                if split := _split_path(items, at):
-                    raise ClaimSpecError(f"claims: no such claim file or directory "
-                                         f"{item!r}{split}")
+                                         f"{split}")
                 known = sorted(by_id)
                 raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
                                      f"nor a known claim id{did_you_mean(item, known)} "
