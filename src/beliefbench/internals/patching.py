@@ -11,13 +11,20 @@ apart from "any perturbation that large". Both models must share the tokenizer.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from beliefbench.internals.margins import as_claims, encode_pairs, pair_refs, pair_table
+from beliefbench.internals.margins import (
+    PairRef,
+    as_claims,
+    encode_pairs,
+    pair_refs,
+    pair_table,
+)
 from beliefbench.internals.scoring import Encoded, score_sequences
 from beliefbench.internals.steering import (
     hidden_size,
@@ -73,6 +80,24 @@ def _swapper(variant: str, masks: list, src_acts: list, noise: list):
     return swap
 
 
+def _pair_noise(refs: Sequence[PairRef], items: Sequence[Encoded], seed: int, layer: int,
+                width: int) -> list:
+    """The control's raw noise, one ``(length, hidden)`` draw per pair from its own generator
+    seeded by (seed, layer, claim, kind, pair): drawn per padded batch, a pair's noise changed
+    with ``--batch-size`` (and with the layers or claims chosen beside it). Both sides of a
+    pair take the same draw, so their shared prompt gets the same noise, as a patch gives it
+    the same source activations."""
+    import torch
+
+    out = []
+    for k, ref in enumerate(refs):
+        key = zlib.crc32(f"{ref.claim}\0{ref.kind}\0{ref.pair}".encode())
+        rng = np.random.default_rng([seed, layer, key])
+        length = max(len(items[2 * k].ids), len(items[2 * k + 1].ids))
+        out.append(torch.as_tensor(rng.standard_normal((length, width)), dtype=torch.float32))
+    return out
+
+
 def check_patchable(source: Any, target: Any) -> None:
     """Refuse two loaded ``(model, tokenizer)`` pairs of different tokenizers or shapes,
     saying which differs: otherwise a torch shape traceback after scoring both models."""
@@ -115,9 +140,6 @@ def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
     base_src, base_tgt = margins(src), margins(tgt)
     rows = []
     for layer in chosen:
-        # a generator per layer: one shared by the layers in turn gave a layer's control
-        # other noise when other layers were chosen with it (--layers 0,2 vs --layers 2)
-        rng = np.random.default_rng([seed, layer])
         src_acts: list = []
         tgt_acts: list = []
         with recorded(src, layer, src_acts):
@@ -126,9 +148,12 @@ def patch_margins(source: Any, target: Any, claims: str | Sequence = "all", *,
             margins(tgt)
         masks = [_position_mask(items, idx, a.shape[1], positions)
                  for idx, a in zip(order, src_acts, strict=True)]
+        draws = _pair_noise(refs, items, seed, layer, int(src_acts[0].shape[-1]))
         noise = []
-        for a, b, m in zip(src_acts, tgt_acts, masks, strict=True):
-            r = torch.as_tensor(rng.standard_normal(a.shape), dtype=torch.float32)
+        for idx, a, b, m in zip(order, src_acts, tgt_acts, masks, strict=True):
+            r = torch.zeros(a.shape, dtype=torch.float32)
+            for row, i in enumerate(idx):
+                r[row, :len(items[i].ids)] = draws[i // 2][:len(items[i].ids)]
             size = (a - b).norm(dim=-1, keepdim=True)
             noise.append(torch.where(m.unsqueeze(-1), r / r.norm(dim=-1, keepdim=True) * size,
                                      torch.zeros_like(r)))
