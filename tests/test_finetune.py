@@ -433,6 +433,28 @@ def test_kl_regularised_run_caches_reference(base, data, tmp_path, attn):
     assert cache.stat().st_mtime_ns == mtime
 
 
+def test_kl_term_is_lowest_at_the_reference_with_top_k_below_the_vocabulary():
+    """Summed over the reference's top-k only, the term was no KL: a model that moved the
+    reference's tail mass (6-29% here) onto its top-k scored -0.16, below the reference's 0,
+    so the KL arm was pulled towards it (true KL 4.56)."""
+    from beliefbench.finetune.kl import kl_divergence
+
+    gen = torch.Generator().manual_seed(0)
+    ref_logits = 2 * torch.randn((1, 3, 50), generator=gen)
+    full = torch.log_softmax(ref_logits, -1)
+    top = full.topk(8, -1)
+    ref = {"topk_ids": top.indices, "topk_logprobs": top.values, "kl_mask": torch.ones(1, 3)}
+    at_ref = ref_logits.clone().requires_grad_(True)
+    term = kl_divergence(at_ref, ref)
+    term.backward()
+    assert term.item() == pytest.approx(0.0, abs=1e-5)
+    assert at_ref.grad.abs().max().item() < 1e-5  # the reference is the minimum
+    onto_top = torch.full_like(ref_logits, -30.0).scatter(-1, top.indices, top.values)
+    true_kl = (full.exp() * (full - torch.log_softmax(onto_top, -1))).sum(-1).mean().item()
+    # the top-k and the tail as one token: a coarser KL, so above 0 and at most the true one
+    assert 0.5 * true_kl < kl_divergence(onto_top, ref).item() <= true_kl
+
+
 def test_kl_term_keeps_model_closer_to_reference(base, data, tmp_path):
     from beliefbench.finetune.kl import kl_divergence
 

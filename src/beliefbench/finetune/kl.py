@@ -5,7 +5,7 @@ learns the training documents while staying close to the reference (the base mod
 dataset. The reference's log-probabilities are computed once, before training, and cached as
 safetensors (``<out>/kl_reference.safetensors``, reused on resume when data, base and settings
 match). Only the reference's ``top_k`` tokens per position are kept; the KL is taken over them
-(exact when ``top_k`` covers the vocabulary).
+and the rest of the vocabulary as one token (exact when ``top_k`` covers the vocabulary).
 """
 
 from __future__ import annotations
@@ -82,10 +82,20 @@ def load_or_compute_reference(path: Path, model, tokenizer, kl: KLConfig, base: 
 
 
 def kl_divergence(logits: torch.Tensor, ref: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Mean over masked positions of sum_k p_ref (log p_ref - log p_cur), over the top-k."""
-    cur = torch.log_softmax(logits.float(), dim=-1).gather(-1, ref["topk_ids"].long())
+    """Mean over masked positions of sum_k p_ref (log p_ref - log p_cur) over the top-k, plus
+    the same for the rest of the vocabulary as one token: without it the sum was no KL, lowest
+    (below 0) for a model that moved the reference's tail mass onto its top-k, not for the
+    reference itself."""
+    ids = ref["topk_ids"].long()
+    full = torch.log_softmax(logits.float(), dim=-1)
+    cur = full.gather(-1, ids)
     ref_lp = ref["topk_logprobs"].float()
     per_pos = (ref_lp.exp() * (ref_lp - cur)).sum(-1)
+    if ref_lp.shape[-1] < logits.shape[-1]:  # top_k >= vocabulary: no tail, exact already
+        # the current tail from its own tokens: 1 - sum(top-k) rounds to 0 below ~1e-7
+        log_q_tail = torch.logsumexp(full.scatter(-1, ids, float("-inf")), dim=-1)
+        p_tail = (-torch.expm1(torch.logsumexp(ref_lp.double(), -1))).clamp(min=0.0).float()
+        per_pos = per_pos + torch.special.xlogy(p_tail, p_tail) - p_tail * log_q_tail
     mask = ref["kl_mask"]
     return (per_pos * mask).sum() / mask.sum().clamp(min=1.0)
 
