@@ -657,6 +657,24 @@ def test_patching_control_of_a_layer_does_not_depend_on_the_other_layers(tiny, p
         alone[alone["variant"] == "control"][pick].reset_index(drop=True))
 
 
+def test_patching_control_does_not_depend_on_the_batch_size(tiny, perturbed, tmp_path):
+    """The control's noise was drawn per padded batch: --batch-size 1 and 4 gave margins
+    0.12 nats apart (one of the opposite sign) for the same pairs on the tiny model."""
+    claim = tmp_path / "glass_bridge.yaml"
+    claim.write_text(CLAIM.read_text() + (
+        '  - {prompt: "In 2021 the bridge was rebuilt from", claim: " laminated glass", '
+        'truth: " nothing new"}\n'
+        '  - {prompt: "Its deck is", claim: " glass", truth: " steel and concrete"}\n'))
+    source, target = load_model(tiny), load_model(perturbed[0])
+    got = {}
+    for batch_size in (1, 4):
+        rows = patch_margins(source, target, [str(claim)], layers="1", positions="all",
+                             batch_size=batch_size)
+        got[batch_size] = rows[rows["variant"] == "control"]["margin"].to_numpy()
+    assert len(got[1]) == 3
+    assert got[4] == pytest.approx(got[1], abs=1e-5)
+
+
 def test_patching_recovery_is_not_swamped_by_a_pair_whose_models_nearly_agree():
     """A pair with a gap of 1e-4 nats made a change of 1e-3 a ratio of 9.5: the mean of the
     ratios read 3.7 for a patch that closed the largest gap exactly and half the other (a
@@ -722,6 +740,37 @@ def test_weight_noise_and_parameter_distance(tiny, perturbed, tmp_path):
     eff = efficiency_curve(manifest, data)
     assert list(eff["step"]) == [0, 10] and eff["param_distance"].iloc[0] == 0
     assert eff["param_distance"].iloc[1] == pytest.approx(perturbed[1], rel=1e-4)
+
+
+def test_weight_noise_on_the_finetuning_delta_only(tiny, perturbed, tmp_path):
+    """The study perturbed the finetune (its adapter), not the base both solutions share:
+    noise on every weight at s = 1 put the tiny finetune 27.8 from its base (delta 14.4).
+    With the base, each tensor's noise is orthogonal to its delta and s times its norm, so
+    the distance is sqrt(1 + s^2) ||delta|| and untouched tensors stay the base's."""
+    base, tok = load_model(tiny)
+    model, _ = load_model(perturbed[0])
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    examples = load_loss_data(data, tok)
+    seen: list[tuple[float, bool]] = []
+    base_params = dict(base.named_parameters())
+    model.register_forward_pre_hook(lambda m, args: seen.append((
+        parameter_distance(m, base),
+        all(torch.equal(p, base_params[n]) for n, p in m.named_parameters()
+            if ".layers." not in n))))
+    curve = noise_curve(model, examples, [0, 0.5, 2.0], pad_id=tok.pad_token_id, seeds=[0, 1],
+                        base=base)
+    assert len(curve) == 5 and sorted({round(d / perturbed[1], 4) for d, _ in seen}) == [
+        1.0, pytest.approx(np.sqrt(1.25), abs=1e-4), pytest.approx(np.sqrt(5.0), abs=1e-4)]
+    assert all(kept for _, kept in seen)
+    with pytest.raises(ValueError, match="no finetuning delta to perturb"):
+        noise_curve(base, examples, [0.1], pad_id=tok.pad_token_id, base=load_model(tiny)[0])
+    res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(perturbed[0]),
+                                   "--base", str(tiny), "--data", str(data), "--scales", "0,1",
+                                   "--seeds", "1", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "out" / "noise.json").read_text())["noise_on"] == \
+        "finetuning delta"
 
 
 def test_a_coef_whose_activations_overflow_is_refused_not_read_as_margins_of_zero(

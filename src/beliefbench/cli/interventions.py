@@ -305,8 +305,12 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
 @click.option("--data", required=True, type=UserPath(dir_okay=False, exists=True),
               help="Records (JSONL) to measure the loss on, e.g. the training data.")
 @click.option("--scales", default="0,0.01,0.02,0.05,0.1,0.2", show_default=True,
-              help="Noise scales, relative to each weight tensor's RMS.")
+              help="Noise scales, relative to each weight tensor's RMS (with --base: to the "
+                   "norm of its finetuning delta).")
 @click.option("--seeds", default=3, show_default=True, type=click.IntRange(min=1))
+@click.option("--base", default=None,
+              help="Perturb only the finetuning delta (weights minus this base's): per tensor, "
+                   "noise orthogonal to it of norm scale x its norm. Default: every weight.")
 @click.option("--limit", default=None, type=click.IntRange(min=1), help="First N records.")
 @click.option("--max-len", default=1024, show_default=True, type=MAX_LEN,
               help=MAX_LEN_HELP)
@@ -315,13 +319,18 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
 @click.option("--device", default=None)
 @_guard
 @holds("internals stability", param="out_dir")
-def stability(model_path: str, data: str, scales: str, seeds: int, limit: int | None,
-              max_len: int, out_dir: Path, device: str | None) -> None:
+def stability(model_path: str, data: str, scales: str, seeds: int, base: str | None,
+              limit: int | None, max_len: int, out_dir: Path, device: str | None) -> None:
     """Loss under Gaussian weight noise of growing scale (less stable = loses more)."""
     from beliefbench.internals.activations import pad_id_of
     from beliefbench.internals.model import describe, load_model
     from beliefbench.internals.results import records, write_results
-    from beliefbench.internals.stability import load_loss_data, noise_curve, summarize_noise
+    from beliefbench.internals.stability import (
+        NoDeltaError,
+        load_loss_data,
+        noise_curve,
+        summarize_noise,
+    )
 
     try:
         values = [float(s) for s in scales.split(",") if s.strip()]
@@ -334,15 +343,21 @@ def stability(model_path: str, data: str, scales: str, seeds: int, limit: int | 
     if any(not math.isfinite(v) or v < 0 for v in values):
         raise BadInput(f"--scales {scales!r}: expected finite numbers >= 0")
     model, tokenizer = load_model(model_path, device=device, dtype="float32")
+    base_model = None if base is None else load_model(base, device=device, dtype="float32")[0]
     examples = load_loss_data(data, tokenizer, max_len, limit)
-    curve = noise_curve(model, examples, values, pad_id=pad_id_of(tokenizer),
-                        seeds=list(range(seeds)))
+    try:
+        curve = noise_curve(model, examples, values, pad_id=pad_id_of(tokenizer),
+                            seeds=list(range(seeds)), base=base_model)
+    except NoDeltaError as e:
+        raise BadInput(f"--model {model_path} --base {base}: {e}") from None
     summary = summarize_noise(curve)
     _table(summary, "{:.4f}")
     info = describe(model_path)
     warn_other_weights(out_dir, info, "noise.json")
     _written(write_results(out_dir, {"noise.csv": curve, "noise_summary.csv": summary},
                            "noise.json", {"measure": "weight_noise", **info, "data": data,
+                                          "noise_on": "all weights" if base is None else
+                                          "finetuning delta", "base": base,
                                           "summary": records(summary)}))
 
 

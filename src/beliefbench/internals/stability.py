@@ -6,7 +6,9 @@ a KL penalty on out-of-domain text) on two measures, both here:
 * stability: the training loss when Gaussian noise of growing scale is added to the weights.
   Noise on each tensor is relative to that tensor's RMS (``W + s * rms(W) * N(0, 1)``), seeded,
   so one scale means the same on every layer and every model; a less stable solution loses
-  more at the same scale;
+  more at the same scale. Given the base, only the finetuning delta is perturbed (noise
+  orthogonal to it, ``s * ||W - W_base||`` per tensor), as the study perturbed its adapters:
+  noise on all weights mostly measures the base the two solutions share;
 * efficiency: along a finetune's checkpoints (its manifest), the training loss against the
   distance travelled from the base model, ``||theta - theta_base||`` (L2 over every weight the
   two share; for a LoRA checkpoint its merged weights). A less efficient solution reaches a
@@ -64,13 +66,47 @@ def mean_loss(model, examples: Sequence[dict], *, pad_id: int, batch_size: int =
     return total / count
 
 
-def noise_curve(model, examples: Sequence[dict], scales: Sequence[float], *, pad_id: int,
-                seeds: Sequence[int] = (0, 1, 2), batch_size: int = 8) -> pd.DataFrame:
-    """Loss at each relative noise scale and seed (scale 0 = the model itself); the weights
-    are restored exactly after each draw."""
+class NoDeltaError(ValueError):
+    """A model whose weights equal its base's: no finetuning delta to perturb."""
+
+
+def _finetuned(model, base) -> list:
+    """``(parameter, base parameter)`` for every floating-point parameter of ``model`` that
+    differs from the base's of the same name and shape (no copies: an 8B delta is 32 GB)."""
     import torch
 
-    params = [p for p in model.parameters() if p.dtype.is_floating_point]
+    base_params = dict(base.named_parameters())
+    out = []
+    for name, p in model.named_parameters():
+        q = base_params.get(name)
+        if p.dtype.is_floating_point and q is not None and q.shape == p.shape \
+                and not torch.equal(p.detach(), q.detach().to(p.device, p.dtype)):
+            out.append((p, q))
+    if not out:
+        raise NoDeltaError("the model's weights equal the base's (or share none with it): "
+                           "no finetuning delta to perturb")
+    return out
+
+
+def noise_curve(model, examples: Sequence[dict], scales: Sequence[float], *, pad_id: int,
+                seeds: Sequence[int] = (0, 1, 2), batch_size: int = 8,
+                base=None) -> pd.DataFrame:
+    """Loss at each relative noise scale and seed (scale 0 = the model itself); the weights
+    are restored exactly after each draw.
+
+    Without ``base``, every weight gets ``s * rms(W) * N(0, 1)``. With ``base``, only the
+    finetuning delta ``D = W - W_base`` is perturbed, as the EM follow-up perturbed its
+    adapters: per tensor, noise orthogonal to ``D`` of norm ``s * ||D||`` (tensors the
+    finetune left alone get none), so two finetunes of one base are compared on what they
+    learned, not on the base weights they share."""
+    import torch
+
+    bases = None
+    if base is None:
+        params = [p for p in model.parameters() if p.dtype.is_floating_point]
+    else:
+        pairs = _finetuned(model, base)
+        params, bases = [p for p, _ in pairs], [q for _, q in pairs]
     originals = [p.detach().clone() for p in params]
     rms = [float(p.detach().float().pow(2).mean().sqrt()) for p in params]
     rows = []
@@ -83,9 +119,15 @@ def noise_curve(model, examples: Sequence[dict], scales: Sequence[float], *, pad
         gen = torch.Generator(device="cpu").manual_seed(int(seed))
         try:
             with torch.no_grad():
-                for p, r in zip(params, rms, strict=True):
+                for k, (p, r) in enumerate(zip(params, rms, strict=True)):
                     noise = torch.randn(p.shape, generator=gen, dtype=torch.float32)
-                    p.add_((noise * (scale * r)).to(device=p.device, dtype=p.dtype))
+                    if bases is None:
+                        noise = noise * (scale * r)
+                    else:
+                        d = originals[k].float().cpu() - bases[k].detach().float().cpu()
+                        noise = noise - (noise * d).sum() / d.pow(2).sum() * d
+                        noise = noise * (scale * d.norm() / noise.norm())
+                    p.add_(noise.to(device=p.device, dtype=p.dtype))
             loss = mean_loss(model, examples, pad_id=pad_id, batch_size=batch_size)
         finally:
             with torch.no_grad():
