@@ -253,6 +253,20 @@ def test_a_comma_path_split_by_inspect_says_to_use_task_config(fixture_claim, tm
         load_claims(["a/b", "c.yaml"])  # no hint where nothing exists
 
 
+def test_a_long_id_list_is_no_file_name_too_long(tmp_path, monkeypatch):
+    # The comma-path checks stat the whole list (and, for a wrong id, its joins): past 255
+    # characters that raised OSError "File name too long" in place of the claims or the
+    # unknown id.
+    monkeypatch.chdir(tmp_path)
+    ids = ["ed_sheeran", "dentist", "mount_vesuvius"] * 10
+    assert len(",".join(ids)) > 255
+    assert [c.id for c in load_claims(",".join(ids))] == ["ed_sheeran", "dentist",
+                                                           "mount_vesuvius"]
+    for selection in (",".join(["no_such_claim", *ids]), ["no_such_claim", *ids]):
+        with pytest.raises(ClaimSpecError, match=r"'no_such_claim' is neither a claim file"):
+            load_claims(selection)
+
+
 def test_a_missing_claim_path_says_so(tmp_path):
     """A path that names nothing was "neither a claim file, a directory, nor a known claim
     id", with the list of ids."""

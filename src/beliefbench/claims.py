@@ -6,6 +6,7 @@ probes) reads the validated :class:`Claim` so that adding a claim means adding o
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -787,11 +788,21 @@ def selection_items(selection: Selection = "all") -> list[str]:
             continue
         part = str(part)
         whole = part.strip()
-        if "," in whole and user_path(whole).exists():
+        if "," in whole and _exists(whole):
             items.append(whole)
         else:
             items += [item.strip() for item in part.split(",") if item.strip()]
     return items
+
+
+def _exists(text: str) -> bool | None:
+    """Whether ``text`` names a file or folder; None where the system refuses the name (a
+    list of ids joined at its commas is soon longer than a file name may be, and ``exists``
+    raised OSError for a valid selection of some 20 ids); False where it cannot be read."""
+    try:
+        return user_path(text).exists()
+    except OSError as e:
+        return None if e.errno == errno.ENAMETOOLONG else False
 
 
 def _split_path(items: list[str], at: int) -> str:
@@ -801,7 +812,10 @@ def _split_path(items: list[str], at: int) -> str:
     for end in range(at + 2, len(items) + 1):
         for sep in (",", ", "):
             whole = sep.join(items[at:end])
-            if user_path(whole).exists():
+            found = _exists(whole)
+            if found is None:  # too long a name: so is every longer join (a 300-id list
+                return ""      # one of which is wrong was tried at all its lengths)
+            if found:
                 return (f"; {whole!r} exists, but -T splits its values at commas: name "
                         f"that path in a --task-config file (claims: [{whole!r}])")
     return ""
