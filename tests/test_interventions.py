@@ -773,6 +773,88 @@ def test_weight_noise_on_the_finetuning_delta_only(tiny, perturbed, tmp_path):
         "finetuning delta"
 
 
+def test_stability_of_a_finetune_checkpoint_perturbs_its_delta_by_default(tiny, perturbed,
+                                                                          tmp_path):
+    """Without --base, stability perturbed every weight, mostly the base two finetunes share,
+    not what the study compared: a checkpoint its finetune manifest lists now defaults to the
+    manifest's base, as `efficiency` does; --base none, or a model no manifest lists, keeps
+    every weight, and the printed line and noise.json say which."""
+    import shutil
+
+    ckpt = tmp_path / "run" / "step-000010"
+    shutil.copytree(perturbed[0], ckpt)
+    manifest = tmp_path / "run" / "manifest.jsonl"
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    manifest.write_text(json.dumps({
+        "path": str(ckpt), "step": 10, "backend": "local", "format": "full",
+        "base_model": str(tiny), "data": str(data), "data_sha256": "0", "recipe": {"kl": None},
+    }) + "\n")
+
+    def run(model: Path, out: str, *extra: str) -> tuple[str, dict, pd.DataFrame]:
+        res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(model),
+                                       "--data", str(data), "--scales", "0,1", "--seeds", "1",
+                                       "--out", str(tmp_path / out), *extra])
+        assert res.exit_code == 0, res.output
+        # stdout's line (CliRunner mixes in stderr's progress bars ahead of it)
+        line = next((x[x.index("noise on:"):] for x in res.output.splitlines()
+                     if "noise on:" in x), "")
+        return (line, json.loads((tmp_path / out / "noise.json").read_text()),
+                pd.read_csv(tmp_path / out / "noise.csv"))
+
+    line, meta, curve = run(ckpt, "default")
+    explicit = run(ckpt, "explicit", "--base", str(tiny))
+    pd.testing.assert_frame_equal(curve, explicit[2])  # the same noise as --base given
+    assert line == f"noise on: finetuning delta (base {tiny}, from {manifest})"
+    assert (meta["noise_on"], meta["base"], meta["base_from"]) == (
+        "finetuning delta", str(tiny), str(manifest))
+    assert explicit[1]["base_from"] == "--base"
+    line, meta, every = run(ckpt, "all", "--base", "none")
+    assert line == "noise on: all weights (--base none)"
+    assert (meta["noise_on"], meta["base"]) == ("all weights", None)
+    assert every["loss"].iloc[1] != pytest.approx(curve["loss"].iloc[1])
+    line, meta, plain = run(perturbed[0], "plain")
+    assert line == ("noise on: all weights (no finetune manifest beside --model lists it; "
+                    "--base B for the finetuning delta)")
+    assert meta["noise_on"] == "all weights"
+    pd.testing.assert_frame_equal(plain, every)
+
+
+def test_stability_holds_the_base_in_host_memory_and_restores_the_weights_exactly(
+        tiny, perturbed, tmp_path, monkeypatch):
+    """The base went onto --device beside the model and its originals (3x the model in
+    accelerator memory), though only the delta, computed on the CPU, is read from it. The
+    weights after a curve are bit-identical to the originals, and the base untouched."""
+    import beliefbench.internals.model as model_module
+
+    base, tok = load_model(tiny)
+    model, _ = load_model(perturbed[0])
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    base_before = {k: v.clone() for k, v in base.state_dict().items()}
+    curve = noise_curve(model, load_loss_data(data, tok), [0, 0.5, 2.0],
+                        pad_id=tok.pad_token_id, seeds=[0, 1], base=base)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert all(torch.equal(base_before[k], v) for k, v in base.state_dict().items())
+    again = noise_curve(model, load_loss_data(data, tok), [0, 0.5, 2.0],
+                        pad_id=tok.pad_token_id, seeds=[0, 1], base=base)
+    pd.testing.assert_frame_equal(curve, again)
+    loaded: list[tuple[str, str | None]] = []
+    real = model_module.load_model
+
+    def spy(path, **kwargs):
+        loaded.append((str(path), kwargs.get("device")))
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(model_module, "load_model", spy)
+    res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(perturbed[0]),
+                                   "--base", str(tiny), "--data", str(data), "--scales", "0,1",
+                                   "--seeds", "1", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert loaded == [(str(perturbed[0]), None), (str(tiny), "cpu")]
+
+
 def test_a_coef_whose_activations_overflow_is_refused_not_read_as_margins_of_zero(
         tiny, planted, tmp_path):
     """--coef 1e30 used to run to exit 0: the final norm's sum of squares overflowed, every

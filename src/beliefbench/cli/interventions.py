@@ -310,7 +310,9 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
 @click.option("--seeds", default=3, show_default=True, type=click.IntRange(min=1))
 @click.option("--base", default=None,
               help="Perturb only the finetuning delta (weights minus this base's): per tensor, "
-                   "noise orthogonal to it of norm scale x its norm. Default: every weight.")
+                   "noise orthogonal to it of norm scale x its norm. Default: the base in the "
+                   "finetune manifest beside --model; none there (or --base none): every "
+                   "weight.")
 @click.option("--limit", default=None, type=click.IntRange(min=1), help="First N records.")
 @click.option("--max-len", default=1024, show_default=True, type=MAX_LEN,
               help=MAX_LEN_HELP)
@@ -322,11 +324,13 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
 def stability(model_path: str, data: str, scales: str, seeds: int, base: str | None,
               limit: int | None, max_len: int, out_dir: Path, device: str | None) -> None:
     """Loss under Gaussian weight noise of growing scale (less stable = loses more)."""
+    from beliefbench.finetune.errors import ManifestError
     from beliefbench.internals.activations import pad_id_of
     from beliefbench.internals.model import describe, load_model
     from beliefbench.internals.results import records, write_results
     from beliefbench.internals.stability import (
         NoDeltaError,
+        finetune_base,
         load_loss_data,
         noise_curve,
         summarize_noise,
@@ -342,8 +346,27 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
     # float() reads nan and inf: nan reached the noise loop as a traceback, inf a NaN loss
     if any(not math.isfinite(v) or v < 0 for v in values):
         raise BadInput(f"--scales {scales!r}: expected finite numbers >= 0")
+    # the study perturbed the finetune, not the base: a finetune's checkpoint defaults to
+    # its manifest's base, as `efficiency --base` does; --base none keeps every weight
+    source: str | None = "--base"  # where the base came from: noise.json's base_from
+    if base is None:
+        try:
+            found = finetune_base(model_path)
+        except ManifestError as e:
+            raise BadInput(f"--model {model_path}: {e} (or pass --base B, or --base none "
+                           "for noise on all weights)") from None
+        base, source = (found[0], str(found[1])) if found else (None, None)
+    elif base.lower() == "none":
+        base, source = None, "--base none"
     model, tokenizer = load_model(model_path, device=device, dtype="float32")
-    base_model = None if base is None else load_model(base, device=device, dtype="float32")[0]
+    noise_on = "all weights" if base is None else "finetuning delta"
+    click.echo(f"noise on: {noise_on} (" + (
+        f"base {base}, from {source}" if base is not None else source if source else
+        "no finetune manifest beside --model lists it; --base B for the finetuning delta")
+        + ")")
+    # the base only ever gives the delta, computed on the CPU: on the accelerator it took a
+    # third copy of the model (the model, its originals for the restore, the base)
+    base_model = None if base is None else load_model(base, device="cpu", dtype="float32")[0]
     examples = load_loss_data(data, tokenizer, max_len, limit)
     try:
         curve = noise_curve(model, examples, values, pad_id=pad_id_of(tokenizer),
@@ -356,8 +379,8 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
     warn_other_weights(out_dir, info, "noise.json")
     _written(write_results(out_dir, {"noise.csv": curve, "noise_summary.csv": summary},
                            "noise.json", {"measure": "weight_noise", **info, "data": data,
-                                          "noise_on": "all weights" if base is None else
-                                          "finetuning delta", "base": base,
+                                          "noise_on": noise_on, "base": base,
+                                          "base_from": source,
                                           "summary": records(summary)}))
 
 

@@ -66,6 +66,27 @@ def mean_loss(model, examples: Sequence[dict], *, pad_id: int, batch_size: int =
     return total / count
 
 
+def finetune_base(model_path: str | Path) -> tuple[str, Path] | None:
+    """The base a ``beliefbench finetune`` checkpoint was trained from, and the manifest
+    saying so (in the checkpoint's folder or its parent, the run's ``--out``); None for a
+    model no manifest lists. ``stability`` perturbs the finetuning delta by default, as the
+    EM follow-up did: noise on all weights mostly perturbs the base two finetunes share."""
+    from beliefbench.finetune.manifest import MANIFEST, read_manifest_file
+
+    ckpt = Path(model_path).expanduser().resolve()
+    if not ckpt.is_dir():  # no model here: loading it says so, naming the steps beside it
+        return None
+    for folder in (ckpt, ckpt.parent):
+        path = folder / MANIFEST
+        if not path.is_file():
+            continue
+        for e in read_manifest_file(path, allow_empty=True):
+            listed = Path(e.path) if Path(e.path).is_absolute() else folder / e.path
+            if e.format != "api" and listed.expanduser().resolve() == ckpt:
+                return e.base_model, path
+    return None
+
+
 class NoDeltaError(ValueError):
     """A model whose weights equal its base's: no finetuning delta to perturb."""
 
