@@ -1290,3 +1290,11 @@ def test_an_out_under_home_is_written_there(tmp_path, monkeypatch):
                                  "--k", "2", "--out", "~/b.jsonl"])
     assert r.exit_code == 0, r.output
     assert (home / "b.jsonl").is_file() and not (cwd / "~").exists()
+    r = CliRunner().invoke(cli, ["docs", "mix", "--docs=~/My Runs/données/negated.jsonl",
+                                 "--out", "~/mix.jsonl"])
+    assert r.exit_code == 0, r.output
+    assert (home / "mix.jsonl").is_file() and not (cwd / "~").exists()
+    r = CliRunner().invoke(cli, ["audit", "~/My Runs/données", "--out", "~/audit",
+                                 "--no-plot", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert (home / "audit" / "report.json").is_file() and "skipped 0" in r.output

@@ -297,6 +297,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     from beliefbench.audit.run import WORK, finish, read_paths, run
     from beliefbench.audit.sources import Fields
 
+    # a quoted "~/corpus" reaches us as it is: the home folder, as in every path option
+    corpus = tuple(os.path.expanduser(c) for c in corpus)
     for name, value in (("--chunk-mb", chunk_mb), ("--workers", workers)):
         if value is not None and value < 1:
             raise click.UsageError(f"{name} must be at least 1 (got {value})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -194,7 +195,9 @@ def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: fl
     from beliefbench.documents.mixer import mix
 
     # a shell glob after --docs (--docs data/*.jsonl) leaves its other files as arguments
-    paths = [p for item in (*doc_paths, *more_docs) for p in item.split(",") if p]
+    # "~" is the home folder here too, where the shell left it (--docs=~/x, quotes)
+    paths = [os.path.expanduser(p) for item in (*doc_paths, *more_docs)
+             for p in item.split(",") if p]
     _not_an_input(out, paths)
     try:
         click.echo(_summary(mix(paths, out, pretrain, chat, seed, tokenizer)))
