@@ -855,6 +855,76 @@ def test_stability_holds_the_base_in_host_memory_and_restores_the_weights_exactl
     assert loaded == [(str(perturbed[0]), None), (str(tiny), "cpu")]
 
 
+def test_efficiency_moves_the_base_to_host_memory_before_the_checkpoints(tiny, perturbed,
+                                                                         tmp_path, monkeypatch):
+    """The base stayed on --device beside each checkpoint (2x the model in accelerator
+    memory), though after its own loss only the distances, computed on the CPU, read it; the
+    numbers are the same."""
+    import beliefbench.internals.model as model_module
+
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    manifest = tmp_path / "run" / "manifest.jsonl"
+    manifest.parent.mkdir()
+    manifest.write_text(json.dumps({
+        "path": str(perturbed[0]), "step": 10, "backend": "local", "format": "full",
+        "base_model": str(tiny), "data": str(data), "data_sha256": "0", "recipe": {"kl": None},
+    }) + "\n")
+    expected = efficiency_curve(manifest, data)
+    events: list[tuple[str, ...]] = []
+    real = model_module.load_model
+
+    def spy(path, **kwargs):
+        model, tok = real(path, **kwargs)
+        if not events:  # the base: its moves recorded between the loads
+            to = model.to
+            model.to = lambda *a, **k: (events.append(("to", *map(str, a))), to(*a, **k))[1]
+        events.append(("load", str(path), str(kwargs.get("device"))))
+        return model, tok
+
+    monkeypatch.setattr(model_module, "load_model", spy)
+    pd.testing.assert_frame_equal(efficiency_curve(manifest, data), expected)
+    assert events == [("load", str(tiny), "None"), ("to", "cpu"),
+                      ("load", str(perturbed[0]), "None")]
+
+
+def test_stability_of_an_adapter_no_manifest_lists_perturbs_the_delta_to_its_base(
+        tiny, tmp_path):
+    """A LoRA adapter copied away from its run (no manifest beside it) got noise on all
+    weights, though its adapter_config.json names its base: that base is now the default,
+    as if given with --base, and the printed line and noise.json name the file."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch.manual_seed(1)
+    adapter = (tmp_path / "copied" / "step-000010").resolve()
+    get_peft_model(AutoModelForCausalLM.from_pretrained(tiny),
+                   LoraConfig(r=4, lora_alpha=8, target_modules="all-linear",
+                              init_lora_weights=False, task_type="CAUSAL_LM")
+                   ).save_pretrained(adapter)
+    AutoTokenizer.from_pretrained(tiny).save_pretrained(adapter)
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+
+    def run(out: str, *extra: str) -> tuple[str, dict, pd.DataFrame]:
+        res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(adapter),
+                                       "--data", str(data), "--scales", "0,1", "--seeds", "1",
+                                       "--out", str(tmp_path / out), *extra])
+        assert res.exit_code == 0, res.output
+        line = next((x[x.index("noise on:"):] for x in res.output.splitlines()
+                     if "noise on:" in x), "")
+        return (line, json.loads((tmp_path / out / "noise.json").read_text()),
+                pd.read_csv(tmp_path / out / "noise.csv"))
+
+    line, meta, curve = run("default")
+    config = adapter / "adapter_config.json"
+    base = Path(tiny).resolve()
+    assert line == f"noise on: finetuning delta (base {base}, from {config})"
+    assert (meta["noise_on"], meta["base"], meta["base_from"]) == (
+        "finetuning delta", str(base), str(config))
+    pd.testing.assert_frame_equal(curve, run("explicit", "--base", str(tiny))[2])
+
+
 def test_a_coef_whose_activations_overflow_is_refused_not_read_as_margins_of_zero(
         tiny, planted, tmp_path):
     """--coef 1e30 used to run to exit 0: the final norm's sum of squares overflowed, every

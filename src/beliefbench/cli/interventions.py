@@ -311,8 +311,8 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
 @click.option("--base", default=None,
               help="Perturb only the finetuning delta (weights minus this base's): per tensor, "
                    "noise orthogonal to it of norm scale x its norm. Default: the base in the "
-                   "finetune manifest beside --model; none there (or --base none): every "
-                   "weight.")
+                   "finetune manifest beside --model, else a LoRA adapter's "
+                   "adapter_config.json; none there (or --base none): every weight.")
 @click.option("--limit", default=None, type=click.IntRange(min=1), help="First N records.")
 @click.option("--max-len", default=1024, show_default=True, type=MAX_LEN,
               help=MAX_LEN_HELP)
@@ -347,7 +347,8 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
     if any(not math.isfinite(v) or v < 0 for v in values):
         raise BadInput(f"--scales {scales!r}: expected finite numbers >= 0")
     # the study perturbed the finetune, not the base: a finetune's checkpoint defaults to
-    # its manifest's base, as `efficiency --base` does; --base none keeps every weight
+    # its manifest's base, as `efficiency --base` does, an adapter copied elsewhere the base
+    # its adapter_config.json names; --base none keeps every weight
     source: str | None = "--base"  # where the base came from: noise.json's base_from
     if base is None:
         try:

@@ -67,11 +67,14 @@ def mean_loss(model, examples: Sequence[dict], *, pad_id: int, batch_size: int =
 
 
 def finetune_base(model_path: str | Path) -> tuple[str, Path] | None:
-    """The base a ``beliefbench finetune`` checkpoint was trained from, and the manifest
-    saying so (in the checkpoint's folder or its parent, the run's ``--out``); None for a
-    model no manifest lists. ``stability`` perturbs the finetuning delta by default, as the
-    EM follow-up did: noise on all weights mostly perturbs the base two finetunes share."""
+    """The base a ``beliefbench finetune`` checkpoint was trained from, and the file saying
+    so: the manifest listing it (in the checkpoint's folder or its parent, the run's
+    ``--out``), else a LoRA adapter's ``adapter_config.json`` (an adapter copied away from its
+    run still names its base); None for a full model no manifest lists. ``stability``
+    perturbs the finetuning delta by default, as the EM follow-up did: noise on all weights
+    mostly perturbs the base two finetunes share."""
     from beliefbench.finetune.manifest import MANIFEST, read_manifest_file
+    from beliefbench.internals.model import ADAPTER_CONFIG, adapter_base
 
     ckpt = Path(model_path).expanduser().resolve()
     if not ckpt.is_dir():  # no model here: loading it says so, naming the steps beside it
@@ -84,7 +87,9 @@ def finetune_base(model_path: str | Path) -> tuple[str, Path] | None:
             listed = Path(e.path) if Path(e.path).is_absolute() else folder / e.path
             if e.format != "api" and listed.expanduser().resolve() == ckpt:
                 return e.base_model, path
-    return None
+    # a base that is not a local folder is the ModelLoadError loading the adapter would give
+    adapter = adapter_base(ckpt)
+    return (str(adapter), ckpt / ADAPTER_CONFIG) if adapter is not None else None
 
 
 class NoDeltaError(ValueError):
@@ -216,6 +221,9 @@ def efficiency_curve(manifest: str | Path, data: str | Path, *, base: str | None
     rows = [{"step": 0, "tokens_seen": 0, "path": str(base_dir), "kl": None,
              "loss": mean_loss(base_model, examples, pad_id=pad, batch_size=batch_size),
              "param_distance": 0.0}]
+    # the base only ever gives the distances, computed on the CPU: on the accelerator it sat
+    # beside every checkpoint (twice the model); its own loss above is on --device, as theirs
+    base_model.to("cpu")
     for e in progress(sorted(entries, key=lambda e: e.step or 0), total=len(entries),
                       desc="checkpoints"):
         ckpt = Path(e.path) if Path(e.path).is_absolute() else path.parent / e.path
