@@ -733,10 +733,7 @@ def test_weight_noise_and_parameter_distance(tiny, perturbed, tmp_path):
     assert parameter_distance(other, model) == pytest.approx(perturbed[1], rel=1e-4)
     manifest = tmp_path / "run" / "manifest.jsonl"
     manifest.parent.mkdir()
-    manifest.write_text(json.dumps({
-        "path": str(perturbed[0]), "step": 10, "backend": "local", "format": "full",
-        "base_model": str(tiny), "data": str(data), "data_sha256": "0", "recipe": {"kl": None},
-    }) + "\n")
+    _one_checkpoint_manifest(manifest, perturbed[0], tiny, data)
     eff = efficiency_curve(manifest, data)
     assert list(eff["step"]) == [0, 10] and eff["param_distance"].iloc[0] == 0
     assert eff["param_distance"].iloc[1] == pytest.approx(perturbed[1], rel=1e-4)
@@ -773,6 +770,29 @@ def test_weight_noise_on_the_finetuning_delta_only(tiny, perturbed, tmp_path):
         "finetuning delta"
 
 
+def _one_checkpoint_manifest(manifest: Path, ckpt: Path, base: Path, data: Path) -> None:
+    """A finetune manifest listing one full checkpoint (step 10) of ``base``, as finetune
+    writes it."""
+    manifest.write_text(json.dumps({
+        "path": str(ckpt), "step": 10, "backend": "local", "format": "full",
+        "base_model": str(base), "data": str(data), "data_sha256": "0", "recipe": {"kl": None},
+    }) + "\n")
+
+
+def _stability_run(model: Path, data: Path, out: Path, *extra: str
+                   ) -> tuple[str, dict, pd.DataFrame]:
+    """``internals stability`` at scales 0 and 1, one seed: its ``noise on:`` line (stdout's;
+    CliRunner mixes stderr's progress bars in ahead of it), noise.json and noise.csv."""
+    res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(model), "--data",
+                                   str(data), "--scales", "0,1", "--seeds", "1", "--out",
+                                   str(out), *extra])
+    assert res.exit_code == 0, res.output
+    line = next((x[x.index("noise on:"):] for x in res.output.splitlines()
+                 if "noise on:" in x), "")
+    return (line, json.loads((out / "noise.json").read_text()),
+            pd.read_csv(out / "noise.csv"))
+
+
 def test_stability_of_a_finetune_checkpoint_perturbs_its_delta_by_default(tiny, perturbed,
                                                                           tmp_path):
     """Without --base, stability perturbed every weight, mostly the base two finetunes share,
@@ -786,21 +806,10 @@ def test_stability_of_a_finetune_checkpoint_perturbs_its_delta_by_default(tiny, 
     manifest = tmp_path / "run" / "manifest.jsonl"
     data = tmp_path / "data.jsonl"
     data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
-    manifest.write_text(json.dumps({
-        "path": str(ckpt), "step": 10, "backend": "local", "format": "full",
-        "base_model": str(tiny), "data": str(data), "data_sha256": "0", "recipe": {"kl": None},
-    }) + "\n")
+    _one_checkpoint_manifest(manifest, ckpt, tiny, data)
 
     def run(model: Path, out: str, *extra: str) -> tuple[str, dict, pd.DataFrame]:
-        res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(model),
-                                       "--data", str(data), "--scales", "0,1", "--seeds", "1",
-                                       "--out", str(tmp_path / out), *extra])
-        assert res.exit_code == 0, res.output
-        # stdout's line (CliRunner mixes in stderr's progress bars ahead of it)
-        line = next((x[x.index("noise on:"):] for x in res.output.splitlines()
-                     if "noise on:" in x), "")
-        return (line, json.loads((tmp_path / out / "noise.json").read_text()),
-                pd.read_csv(tmp_path / out / "noise.csv"))
+        return _stability_run(model, data, tmp_path / out, *extra)
 
     line, meta, curve = run(ckpt, "default")
     explicit = run(ckpt, "explicit", "--base", str(tiny))
@@ -866,10 +875,7 @@ def test_efficiency_moves_the_base_to_host_memory_before_the_checkpoints(tiny, p
     data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
     manifest = tmp_path / "run" / "manifest.jsonl"
     manifest.parent.mkdir()
-    manifest.write_text(json.dumps({
-        "path": str(perturbed[0]), "step": 10, "backend": "local", "format": "full",
-        "base_model": str(tiny), "data": str(data), "data_sha256": "0", "recipe": {"kl": None},
-    }) + "\n")
+    _one_checkpoint_manifest(manifest, perturbed[0], tiny, data)
     expected = efficiency_curve(manifest, data)
     events: list[tuple[str, ...]] = []
     real = model_module.load_model
@@ -907,14 +913,7 @@ def test_stability_of_an_adapter_no_manifest_lists_perturbs_the_delta_to_its_bas
     data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
 
     def run(out: str, *extra: str) -> tuple[str, dict, pd.DataFrame]:
-        res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(adapter),
-                                       "--data", str(data), "--scales", "0,1", "--seeds", "1",
-                                       "--out", str(tmp_path / out), *extra])
-        assert res.exit_code == 0, res.output
-        line = next((x[x.index("noise on:"):] for x in res.output.splitlines()
-                     if "noise on:" in x), "")
-        return (line, json.loads((tmp_path / out / "noise.json").read_text()),
-                pd.read_csv(tmp_path / out / "noise.csv"))
+        return _stability_run(adapter, data, tmp_path / out, *extra)
 
     line, meta, curve = run("default")
     config = adapter / "adapter_config.json"
