@@ -152,7 +152,8 @@ def noise_curve(model, examples: Sequence[dict], scales: Sequence[float], *, pad
                     else:
                         d = originals[k].float().cpu() - bases[k].detach().float().cpu()
                         noise = noise - (noise * d).sum() / d.pow(2).sum() * d
-                        noise = noise * (scale * d.norm() / noise.norm())
+                        size = noise.norm()  # 0 for a one-element tensor: no orthogonal way
+                        noise = noise * (scale * d.norm() / size) if size > 0 else noise
                     p.add_(noise.to(device=p.device, dtype=p.dtype))
             loss = mean_loss(model, examples, pad_id=pad_id, batch_size=batch_size)
         finally:
