@@ -49,6 +49,7 @@ from beliefbench.internals.patching import PatchError, patch_margins, summarize_
 from beliefbench.internals.scoring import encode_continuation
 from beliefbench.internals.stability import (
     efficiency_curve,
+    finetune_base,
     load_loss_data,
     mean_loss,
     noise_curve,
@@ -922,6 +923,54 @@ def test_stability_of_an_adapter_no_manifest_lists_perturbs_the_delta_to_its_bas
     assert (meta["noise_on"], meta["base"], meta["base_from"]) == (
         "finetuning delta", str(base), str(config))
     pd.testing.assert_frame_equal(curve, run("explicit", "--base", str(tiny))[2])
+
+
+def test_stability_of_a_moved_run_still_defaults_to_its_manifests_base(tmp_path):
+    """The manifest records absolute paths: after the run folder was moved, its checkpoint
+    matched no entry and a full finetune silently got noise on all weights (another
+    measurement). The step folder of the recorded name beside the manifest is the one."""
+    import shutil
+
+    ckpt = tmp_path / "moved" / "step-000010"
+    ckpt.mkdir(parents=True)
+    (ckpt / "config.json").write_text("{}")
+    manifest = tmp_path / "moved" / "manifest.jsonl"
+    _one_checkpoint_manifest(manifest, tmp_path / "run" / "step-000010", tmp_path / "base",
+                             tmp_path / "data.jsonl")
+    assert finetune_base(ckpt) == (str(tmp_path / "base"), manifest)
+    shutil.copytree(ckpt, tmp_path / "run" / "step-000010")  # copied, the original kept
+    assert finetune_base(ckpt) == (str(tmp_path / "base"), manifest)
+    other = tmp_path / "moved" / "step-000020"
+    other.mkdir()
+    (other / "config.json").write_text("{}")
+    assert finetune_base(other) is None  # another step: no entry names it
+
+
+def test_stability_base_leaves_a_one_element_tensor_alone(monkeypatch):
+    """A one-element tensor has no direction orthogonal to its delta: the projection leaves
+    rounding, not always 0 (a third of draws), which was scaled up to noise of scale x the
+    delta's norm along the delta itself. It now gets none; a larger tensor still does."""
+    import beliefbench.internals.stability as stability
+
+    class Two(torch.nn.Module):
+        def __init__(self, one: float, four: list[float]) -> None:
+            super().__init__()
+            self.one = torch.nn.Parameter(torch.tensor([one]))
+            self.four = torch.nn.Parameter(torch.tensor(four))
+
+    model, base = Two(0.7, [1.0, 2.0, 3.0, 4.0]), Two(0.3, [1.5, 2.0, 2.0, 4.0])
+    seen: list[tuple[float, float]] = []
+
+    def loss(m, examples, **kwargs) -> float:
+        moved = (m.four.detach() - torch.tensor([1.0, 2.0, 3.0, 4.0])).norm()
+        seen.append((m.one.item(), moved.item()))
+        return 0.0
+
+    monkeypatch.setattr(stability, "mean_loss", loss)
+    noise_curve(model, [], [0, 0.5], pad_id=0, seeds=range(20), base=base)
+    assert len(seen) == 21
+    assert {one for one, _ in seen} == {float(torch.tensor(0.7))}  # exactly as it was
+    assert all(moved == pytest.approx(0.5 * np.sqrt(1.25), rel=1e-5) for _, moved in seen[1:])
 
 
 def test_a_coef_whose_activations_overflow_is_refused_not_read_as_margins_of_zero(

@@ -84,8 +84,12 @@ def finetune_base(model_path: str | Path) -> tuple[str, Path] | None:
         if not path.is_file():
             continue
         for e in read_manifest_file(path, allow_empty=True):
-            listed = Path(e.path) if Path(e.path).is_absolute() else folder / e.path
-            if e.format != "api" and listed.expanduser().resolve() == ckpt:
+            listed = (Path(e.path) if Path(e.path).is_absolute() else folder / e.path
+                      ).expanduser()
+            # a moved (or copied) run folder: its manifest names the old place (absolute
+            # paths), as ``efficiency`` hints; the step folder of that name beside it is it
+            moved = (folder / listed.name).resolve() == ckpt
+            if e.format != "api" and (listed.resolve() == ckpt or moved):
                 return e.base_model, path
     # a base that is not a local folder is the ModelLoadError loading the adapter would give
     adapter = adapter_base(ckpt)
@@ -152,8 +156,12 @@ def noise_curve(model, examples: Sequence[dict], scales: Sequence[float], *, pad
                     else:
                         d = originals[k].float().cpu() - bases[k].detach().float().cpu()
                         noise = noise - (noise * d).sum() / d.pow(2).sum() * d
-                        size = noise.norm()  # 0 for a one-element tensor: no orthogonal way
-                        noise = noise * (scale * d.norm() / size) if size > 0 else noise
+                        # a one-element tensor has no way orthogonal to its delta: what the
+                        # projection leaves is rounding (not always 0), scaled up it was noise
+                        # of full size along the delta
+                        size = noise.norm()
+                        noise = (noise * (scale * d.norm() / size) if d.numel() > 1 and size > 0
+                                 else torch.zeros_like(noise))
                     p.add_(noise.to(device=p.device, dtype=p.dtype))
             loss = mean_loss(model, examples, pad_id=pad_id, batch_size=batch_size)
         finally:
