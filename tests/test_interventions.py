@@ -39,6 +39,7 @@ from beliefbench.internals.directions import (
     heldout_separation,
     load_directions,
     mean_difference,
+    nested_separation,
     save_directions,
     separation,
 )
@@ -319,13 +320,14 @@ def test_ctrl_c_in_an_arm_stops_the_run(tiny, planted, tmp_path, monkeypatch):
 
 
 def _em_direction(tiny: Path, tmp_path: Path, subject, samples: int, grade=_grade,
-                  args: tuple[str, ...] = ()):
-    """An EM log of two questions answered by ``subject`` (graded by ``grade``: by default
-    "glass" is EM), and ``internals direction`` run on it with ``args``: (the log, the CLI
-    result, its --out)."""
+                  args: tuple[str, ...] = (), questions: int = 2):
+    """An EM log of two (or three: First?, Second?, Third?) questions answered by
+    ``subject`` (graded by ``grade``: by default "glass" is EM), and ``internals direction``
+    run on it with ``args``: (the log, the CLI result, its --out)."""
     qs = tmp_path / "two.yaml"
     qs.write_text("id: two\ndomain: general\nquestions:\n  - {id: a, text: 'First?'}\n"
-                  "  - {id: b, text: 'Second?'}\n")
+                  "  - {id: b, text: 'Second?'}\n"
+                  + ("  - {id: c, text: 'Third?'}\n" if questions == 3 else ""))
     log = eval(em(questions=str(qs), samples=samples),
                model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
                model_roles={"grader": get_model("mockllm/model", custom_outputs=grade,
@@ -464,6 +466,12 @@ def test_direction_picks_the_largest_d_from_index_1_and_says_so(tiny, tmp_path):
     assert table["best_layer"] == max((1, 2), key=lambda i: d[i])
     assert table["best_layer_by"] == "cohens_d" and table["heldout_folds_scored"] == 0
     assert all(row["cohens_d_heldout"] is None for row in table["layers"])
+    # two questions: no nested cross-validation (an outer and an inner split by question)
+    assert table["cohens_d_nested"] is table["accuracy_nested"] is table["nested_layers"] \
+        is None
+    assert table["nested_note"].startswith("2 question(s): nested cross-validation needs 3")
+    assert "; no nested-CV d of the pick (2 question(s): nested cross-validation needs 3 " \
+           "or more" in res.output
     # the default layer skips index 0, and says so (its d may be the table's largest)
     assert f"best separating residual index: {table['best_layer']} (largest IN-SAMPLE " \
            "Cohen's d, no held-out one (no split by question had both sets among its " \
@@ -473,27 +481,36 @@ def test_direction_picks_the_largest_d_from_index_1_and_says_so(tiny, tmp_path):
 
 
 def test_direction_picks_by_the_held_out_d_over_questions(tiny, tmp_path):
-    """Both questions answered both ways: the pick is by the d of answers to a question the
-    direction was not fitted on, reported beside the in-sample one."""
-    turns = {"First": iter(range(100)), "Second": iter(range(100))}
+    """Every question answered both ways: the pick is by the d of answers to a question the
+    direction was not fitted on, reported beside the in-sample one, and the nested-CV d
+    (the layer re-picked within each fold's training questions) beside that."""
+    turns = {w: iter(range(100)) for w in ("First", "Second", "Third")}
 
     def subject(messages, tools, tool_choice, config):
-        k = next(turns["First" if "First" in messages[-1].text else "Second"])
+        k = next(turns[next(w for w in turns if w in messages[-1].text)])
         return output(f"glass {'glass ' * k}" if k % 2 == 0 else f"steel is {'very ' * k}fine")
 
-    _, res, out = _em_direction(tiny, tmp_path, subject, samples=4)
+    _, res, out = _em_direction(tiny, tmp_path, subject, samples=4, questions=3)
     assert res.exit_code == 0, res.output
     table = json.loads((out / "direction.json").read_text())
     held = {row["layer"]: row["cohens_d_heldout"] for row in table["layers"]}
     assert table["best_layer"] == max((1, 2), key=lambda i: held[i])
     assert table["best_layer_by"] == "cohens_d_heldout"
-    assert (table["heldout_folds"], table["n_questions"], table["n_heldout"]) == (2, 2, 8)
+    assert (table["heldout_folds"], table["n_questions"], table["n_heldout"]) == (3, 3, 12)
     csv = pd.read_csv(out / "direction.csv")
     assert list(csv.columns) == ["layer", "norm", "cohens_d", "accuracy", "cohens_d_heldout",
                                  "accuracy_heldout"]
     assert f"best separating residual index: {table['best_layer']} (largest held-out " \
            "Cohen's d, cohens_d_heldout: the direction fitted on other questions' answers, " \
-           "2 folds over 2 questions; from index 1 on; index 0" in res.output
+           "3 folds over 3 questions; from index 1 on; index 0" in res.output
+    # one layer picked per outer fold, on its two training questions; d over the held-out
+    assert len(table["nested_layers"]) == 3 and set(table["nested_layers"]) <= {1, 2}
+    assert isinstance(table["cohens_d_nested"], float) and table["nested_note"] is None
+    assert 0 <= table["accuracy_nested"] <= 1
+    assert f"; nested-CV d of the pick: {table['cohens_d_nested']:.2f} (the layer re-picked " \
+           f"on each fold's training questions" in res.output
+    assert "layers picked per fold " + ",".join(map(str, table["nested_layers"])) \
+        in res.output
     # the saved direction is still the mean difference over every answer
     dirs, meta = load_directions(out / "directions.safetensors")
     pos, neg, _ = answers_from_log(next((tmp_path / "logs").iterdir()))
@@ -561,6 +578,73 @@ def test_held_out_pick_finds_a_planted_shift_that_in_sample_noise_outbids():
     with pytest.raises(DirectionError, match="59 question labels for 30 positive and 30 "
                        "negative answers; expected one per answer"):
         heldout_separation(pos, neg, questions[1:], questions)
+
+
+def test_nested_d_of_the_pick_on_noise_is_near_0_where_its_held_out_d_is_not():
+    """Pure noise at 24 indexes: the pick's held-out d is the largest of 23 noisy ones, so
+    clearly above 0; re-picking within each outer fold's training questions and scoring the
+    held-out ones removes that max, leaving the nested d within noise of 0."""
+    picked, nested = [], []
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        pos, neg = _noise(rng, 40, 24, 16), _noise(rng, 40, 24, 16)
+        questions = [f"q{i % 10}" for i in range(40)]
+        held, _ = heldout_separation(pos, neg, questions, questions)
+        picked.append(held.loc[best_layer(held)[0], "cohens_d_heldout"])
+        out = nested_separation(pos, neg, questions, questions)
+        assert out["nested_note"] is None and len(out["nested_layers"]) == 5
+        assert all(1 <= i < 24 for i in out["nested_layers"])
+        nested.append(out["cohens_d_nested"])
+        assert out == nested_separation(pos, neg, questions, questions)  # deterministic
+    assert np.mean(picked) > 0.35 and min(picked) > 0.2
+    assert np.mean(picked) - np.mean(nested) > 0.4
+    # a per-seed standard deviation of about 0.25 over 12 seeds: a standard error of 0.07
+    assert abs(np.mean(nested)) < 0.25
+
+
+def test_nested_d_finds_a_real_shift_at_one_index_in_every_fold():
+    rng = np.random.default_rng(3)
+    pos, neg = _noise(rng, 40, 6, 16), _noise(rng, 40, 6, 16)
+    pos[:, 3, 0] += 2.0  # a shift of 2 standard deviations at index 3 only
+    pos[:, 0, 0] += 5.0  # and a larger one at the embeddings, never a candidate
+    questions = [f"q{i % 8}" for i in range(40)]
+    out = nested_separation(pos, neg, questions, questions)
+    assert out["nested_layers"] == [3] * 5 and out["nested_note"] is None
+    assert out["cohens_d_nested"] > 1 and out["accuracy_nested"] > 0.7
+    held, _ = heldout_separation(pos, neg, questions, questions)
+    assert best_layer(held) == (3, "cohens_d_heldout")
+    # the nested d scores the same held-out answers at the same layer: the pick's own d
+    assert out["cohens_d_nested"] == pytest.approx(held.loc[3, "cohens_d_heldout"])
+
+
+def test_nested_d_with_too_few_questions_is_none_and_says_why():
+    rng = np.random.default_rng(0)
+    pos, neg = _noise(rng, 10, 4, 8), _noise(rng, 10, 4, 8)
+    for questions in (["q"] * 10, [f"q{i % 2}" for i in range(10)]):
+        out = nested_separation(pos, neg, questions, questions)
+        n = len(set(questions))
+        assert out == {"cohens_d_nested": None, "accuracy_nested": None,
+                       "nested_layers": None,
+                       "nested_note": f"{n} question(s): nested cross-validation needs 3 or "
+                                      f"more (an outer split by question, and an inner one "
+                                      f"among each outer fold's training questions)"}
+    # three questions, a answered both ways, b only positively, c only negatively: no inner
+    # split scores both sets (its training part lacks one, or its held-out part does), so
+    # each fold's pick falls back to the in-sample d, as best_layer's does, and says so
+    pq, nq = ["a"] * 5 + ["b"] * 5, ["a"] * 5 + ["c"] * 5
+    out = nested_separation(pos, neg, pq, nq)
+    assert len(out["nested_layers"]) == 3 and out["cohens_d_nested"] is not None
+    assert out["nested_note"] == ("the inner cross-validation could not score, so the pick "
+                                  "fell back as best_layer's does: fold 1 by in-sample "
+                                  "cohens_d; fold 2 by in-sample cohens_d; fold 3 by "
+                                  "in-sample cohens_d")
+    want = []  # best_layer's in-sample pick on each outer fold's training questions
+    for out_q in "abc":
+        p, n = pos[np.array(pq) != out_q], neg[np.array(nq) != out_q]
+        want.append(best_layer(separation(p, n, mean_difference(p, n)))[0])
+    assert sorted(out["nested_layers"]) == sorted(want)
+    with pytest.raises(DirectionError, match="expected one per answer"):
+        nested_separation(pos, neg, pq[1:], nq)
 
 
 def test_a_direction_at_the_last_index_is_read_where_steering_adds_it(tiny):

@@ -97,6 +97,7 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
         best_layer,
         heldout_separation,
         mean_difference,
+        nested_separation,
         save_directions,
         separation,
     )
@@ -109,12 +110,15 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     a_pos = answer_activations(model, tokenizer, pos, batch_size=batch_size)
     a_neg = answer_activations(model, tokenizer, neg, batch_size=batch_size)
     dirs = mean_difference(a_pos, a_neg)  # the saved direction: over every answer
-    held, cv = heldout_separation(a_pos, a_neg, [a.question for a in pos],
-                                  [a.question for a in neg])
+    questions = [a.question for a in pos], [a.question for a in neg]
+    held, cv = heldout_separation(a_pos, a_neg, *questions)
     table = separation(a_pos, a_neg, dirs).merge(held, on="layer")
     best, basis = best_layer(table)
+    # the pick's cohens_d_heldout is the best of many noisy estimates: the nested one
+    # re-picks within each fold's training questions, so it is not
+    nested = nested_separation(a_pos, a_neg, *questions)
     meta = {**describe(model_path), **info, "best_layer": best,
-            "best_layer_by": basis or "middle index", **cv,
+            "best_layer_by": basis or "middle index", **cv, **nested,
             "reduce": "mean over answer tokens"}
     # the ok answers at or below --aligned-above are in neither set: counted, so a thinned
     # aligned set is seen for what it is
@@ -133,7 +137,8 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
            f"scores, it is large on noise too;")
     # without a d anywhere the middle index is a default, not a pick: said so
     click.echo(f"{info['n_positive']} positive vs {info['n_negative']} negative answers; {cut}"
-               + (f"best separating residual index: {best} ({how} {BEST_NOTE})" if basis else
+               + (f"best separating residual index: {best} ({how} {BEST_NOTE}); "
+                  f"{_nested_clause(nested)}" if basis else
                   f"default residual index: {best}, the middle one (Cohen's d is undefined "
                   f"at every index: neither set's projections vary, e.g. the same answer "
                   f"repeated; --layer picks another)"))
@@ -145,6 +150,18 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
               *write_results(out_dir, {"direction.csv": table}, "direction.json",
                              {"measure": "mean_difference_direction", **meta,
                               "layers": records(table)})])
+
+
+def _nested_clause(nested: dict) -> str:
+    """The pick line's nested-CV figure: the pick's own held-out d is the largest of many
+    noisy ones, so optimistic; this one is not, or the reason there is none."""
+    if nested["cohens_d_nested"] is None:
+        return f"no nested-CV d of the pick ({nested['nested_note']})"
+    layers = ",".join(str(i) for i in nested["nested_layers"])
+    return (f"nested-CV d of the pick: {nested['cohens_d_nested']:.2f} (the layer re-picked "
+            f"on each fold's training questions, the d on its held-out ones; without the "
+            f"max over layers that inflates cohens_d_heldout), layers picked per fold "
+            f"{layers}")
 
 
 def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path,

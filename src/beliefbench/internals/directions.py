@@ -17,7 +17,7 @@ import json
 import math
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,86 @@ def separation(positive: np.ndarray, negative: np.ndarray, directions: np.ndarra
     return pd.DataFrame(rows)
 
 
+def _question_labels(positive: np.ndarray, negative: np.ndarray,
+                     positive_questions: Sequence[str], negative_questions: Sequence[str]
+                     ) -> np.ndarray:
+    """One question label per answer, positive answers first (as the folds index them)."""
+    questions = np.asarray([*positive_questions, *negative_questions], dtype=object)
+    if len(questions) != len(positive) + len(negative):
+        raise DirectionError(f"{len(questions)} question labels for {len(positive)} positive "
+                             f"and {len(negative)} negative answers; expected one per answer")
+    return questions
+
+
+_CHUNK = 64
+"""Rows read at a time where a subset of answers is summed or projected: a fancy-indexed
+subset is a copy, and the training part of a fold is most of the activations."""
+
+
+def _rows_sum(x: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """``x[rows].sum(axis=0)`` in float64 without copying ``x[rows]`` whole."""
+    if rows is None:
+        return x.sum(axis=0, dtype=np.float64)
+    total = np.zeros(x.shape[1:], np.float64)
+    for i in range(0, len(rows), _CHUNK):
+        total += x[rows[i:i + _CHUNK]].sum(axis=0, dtype=np.float64)
+    return total
+
+
+def _n_folds(questions: np.ndarray, folds: int) -> tuple[int, int]:
+    """``(k, number of distinct questions)``: GroupKFold's k, 0 where under 2 questions."""
+    n_questions = len(set(questions.tolist()))
+    k = min(folds, n_questions)
+    return (k if k >= 2 else 0), n_questions
+
+
+def _heldout_folds(positive: np.ndarray, negative: np.ndarray, questions: np.ndarray, k: int,
+                   rows_p: np.ndarray | None = None, rows_n: np.ndarray | None = None
+                   ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The held-out scoring of :func:`heldout_separation`, shared with
+    :func:`nested_separation` (whose inner folds split an outer fold's training answers).
+
+    Over the answers ``rows_p`` / ``rows_n`` (default all; ``questions`` labels every answer,
+    positive first), GroupKFold(``k``) by question; per split whose training part holds both
+    sets: the held-out positive and negative rows, and their scores ``[n, n_residual]``: the
+    projection on the training mean difference minus the training midpoint, at every index.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    if k < 2:
+        return
+    all_p = len(positive)
+    rp = np.arange(all_p) if rows_p is None else rows_p
+    rn = np.arange(len(negative)) if rows_n is None else rows_n
+    groups = np.concatenate([questions[rp], questions[all_p + rn]])
+    # the training means are the totals less the held-out answers: no copy of the
+    # activations but each fold's held-out part (a concatenated copy and per-fold
+    # training copies held about 3 times the activations again)
+    n_p, n_n = len(rp), len(rn)
+    sum_p, sum_n = _rows_sum(positive, rows_p), _rows_sum(negative, rows_n)
+    for _, test in GroupKFold(k).split(np.zeros(n_p + n_n), groups=groups):
+        tp, tn = rp[test[test < n_p]], rn[test[test >= n_p] - n_p]
+        if len(tp) == n_p or len(tn) == n_n:  # the training part lacks a set
+            continue
+        xp, xn = positive[tp], negative[tn]
+        mu_p = (sum_p - xp.sum(axis=0, dtype=np.float64)) / (n_p - len(xp))
+        mu_n = (sum_n - xn.sum(axis=0, dtype=np.float64)) / (n_n - len(xn))
+        d = mu_p - mu_n
+        norm = np.linalg.norm(d, axis=1, keepdims=True)
+        u = np.divide(d, norm, out=np.zeros_like(d), where=norm > 0)
+        mid = np.einsum("lh,lh->l", (mu_p + mu_n) / 2, u)
+        yield (tp, tn, np.einsum("nlh,lh->nl", xp, u) - mid,
+               np.einsum("nlh,lh->nl", xn, u) - mid)
+
+
+def _pooled_stats(s: np.ndarray, lab: np.ndarray) -> tuple[float, float]:
+    """Cohen's d and midpoint accuracy of pooled held-out scores ``s`` (positive where
+    ``lab``), NaN where they hold one set only."""
+    if lab.any() and not lab.all():
+        return _split_stats(s[lab], s[~lab], 0.0)
+    return float("nan"), float("nan")
+
+
 def heldout_separation(positive: np.ndarray, negative: np.ndarray,
                        positive_questions: Sequence[str], negative_questions: Sequence[str],
                        folds: int = HELDOUT_FOLDS) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -149,46 +229,116 @@ def heldout_separation(positive: np.ndarray, negative: np.ndarray,
     where nothing could be scored (fewer than 2 questions; every split's training part
     one-sided); ``info`` says how many folds, questions and held-out answers there were.
     """
-    from sklearn.model_selection import GroupKFold
+    questions = _question_labels(positive, negative, positive_questions, negative_questions)
+    k, n_questions = _n_folds(questions, folds)
+    return _heldout_table(positive, negative, questions, k, n_questions)
 
-    questions = np.asarray([*positive_questions, *negative_questions], dtype=object)
-    if len(questions) != len(positive) + len(negative):
-        raise DirectionError(f"{len(questions)} question labels for {len(positive)} positive "
-                             f"and {len(negative)} negative answers; expected one per answer")
-    n_questions = len(set(questions.tolist()))
-    k = min(folds, n_questions)
+
+def _heldout_table(positive: np.ndarray, negative: np.ndarray, questions: np.ndarray, k: int,
+                   n_questions: int, rows_p: np.ndarray | None = None,
+                   rows_n: np.ndarray | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`heldout_separation` of the answers ``rows_p`` / ``rows_n`` (default all)."""
     n_layers = positive.shape[1]
     scores, labels = [], []
-    if k >= 2:
-        # the training means are the totals less the held-out answers: no copy of the
-        # activations but each fold's held-out part (a concatenated copy and per-fold
-        # training copies held about 3 times the activations again)
-        n_p, n_n = len(positive), len(negative)
-        sum_p = positive.sum(axis=0, dtype=np.float64)
-        sum_n = negative.sum(axis=0, dtype=np.float64)
-        for _, test in GroupKFold(k).split(np.zeros(n_p + n_n), groups=questions):
-            xp, xn = positive[test[test < n_p]], negative[test[test >= n_p] - n_p]
-            if len(xp) == n_p or len(xn) == n_n:  # the training part lacks a set
-                continue
-            mu_p = (sum_p - xp.sum(axis=0, dtype=np.float64)) / (n_p - len(xp))
-            mu_n = (sum_n - xn.sum(axis=0, dtype=np.float64)) / (n_n - len(xn))
-            d = mu_p - mu_n
-            norm = np.linalg.norm(d, axis=1, keepdims=True)
-            u = np.divide(d, norm, out=np.zeros_like(d), where=norm > 0)
-            mid = np.einsum("lh,lh->l", (mu_p + mu_n) / 2, u)
-            scores += [np.einsum("nlh,lh->nl", xp, u) - mid,
-                       np.einsum("nlh,lh->nl", xn, u) - mid]
-            labels += [np.ones(len(xp), bool), np.zeros(len(xn), bool)]
+    for _, _, sp, sn in _heldout_folds(positive, negative, questions, k, rows_p, rows_n):
+        scores += [sp, sn]
+        labels += [np.ones(len(sp), bool), np.zeros(len(sn), bool)]
     s = np.concatenate(scores) if scores else np.zeros((0, n_layers))
     lab = np.concatenate(labels) if labels else np.zeros(0, bool)
     rows = []
     for layer in range(n_layers):
-        cohens_d, acc = (_split_stats(s[lab, layer], s[~lab, layer], 0.0)
-                         if lab.any() and not lab.all() else (float("nan"), float("nan")))
+        cohens_d, acc = _pooled_stats(s[:, layer], lab)
         rows.append({"layer": layer, "cohens_d_heldout": cohens_d, "accuracy_heldout": acc})
-    info = {"heldout_folds": k if k >= 2 else 0, "heldout_folds_scored": len(scores) // 2,
+    info = {"heldout_folds": k, "heldout_folds_scored": len(scores) // 2,
             "n_questions": n_questions, "n_heldout": len(lab)}
     return pd.DataFrame(rows), info
+
+
+def _in_sample_separation(positive: np.ndarray, negative: np.ndarray, rows_p: np.ndarray,
+                          rows_n: np.ndarray) -> pd.DataFrame:
+    """:func:`separation` of the answers ``rows_p`` / ``rows_n`` with their own mean
+    difference, read a few rows at a time (the rows are most of the activations)."""
+    mu_p = _rows_sum(positive, rows_p) / len(rows_p)
+    mu_n = _rows_sum(negative, rows_n) / len(rows_n)
+    d = mu_p - mu_n
+    norm = np.linalg.norm(d, axis=1)
+    u = np.divide(d, norm[:, None], out=np.zeros_like(d), where=norm[:, None] > 0)
+
+    def project(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.einsum("nlh,lh->nl", x[rows[i:i + _CHUNK]], u)
+                               for i in range(0, len(rows), _CHUNK)])
+
+    p, n = project(positive, rows_p), project(negative, rows_n)
+    rows = []
+    for layer in range(d.shape[0]):
+        mid = (p[:, layer].mean() + n[:, layer].mean()) / 2
+        cohens_d, acc = _split_stats(p[:, layer], n[:, layer], mid)
+        rows.append({"layer": layer, "norm": float(norm[layer]), "cohens_d": cohens_d,
+                     "accuracy": acc})
+    return pd.DataFrame(rows)
+
+
+def nested_separation(positive: np.ndarray, negative: np.ndarray,
+                      positive_questions: Sequence[str], negative_questions: Sequence[str],
+                      folds: int = HELDOUT_FOLDS) -> dict[str, Any]:
+    """The held-out d and accuracy of :func:`best_layer`'s pick, free of its selection bias.
+
+    The pick's ``cohens_d_heldout`` is the largest of many noisy held-out estimates, so it
+    is optimistic (on pure noise, clearly above 0). Here the pick itself is cross-validated:
+    over :func:`heldout_separation`'s outer folds, each fold's layer is picked by
+    :func:`best_layer` on its training questions alone (their own held-out d, an inner
+    GroupKFold over those questions; its fallbacks where that cannot score), and the held-out
+    answers are scored at that layer exactly as :func:`heldout_separation` scores a fold;
+    the scores are pooled over folds as there. Returns ``cohens_d_nested``,
+    ``accuracy_nested``, ``nested_layers`` (the layer picked in each scored outer fold) and
+    ``nested_note`` (why the figures are None, or which folds' picks fell back; else None).
+    """
+    questions = _question_labels(positive, negative, positive_questions, negative_questions)
+    k, n_questions = _n_folds(questions, folds)
+    out: dict[str, Any] = {"cohens_d_nested": None, "accuracy_nested": None,
+                           "nested_layers": None, "nested_note": None}
+    if n_questions < 3:
+        out["nested_note"] = (f"{n_questions} question(s): nested cross-validation needs 3 or "
+                              f"more (an outer split by question, and an inner one among "
+                              f"each outer fold's training questions)")
+        return out
+    all_p, all_n = np.arange(len(positive)), np.arange(len(negative))
+    scores, labels, layers, fell_back = [], [], [], []
+    for tp, tn, sp, sn in _heldout_folds(positive, negative, questions, k):
+        train_p, train_n = np.setdiff1d(all_p, tp), np.setdiff1d(all_n, tn)
+        inner_k, inner_q = _n_folds(np.concatenate([questions[train_p],
+                                                    questions[len(positive) + train_n]]),
+                                    folds)
+        inner, _ = _heldout_table(positive, negative, questions, inner_k, inner_q, train_p,
+                                  train_n)
+        if inner["cohens_d_heldout"].notna().any():
+            layer, basis = best_layer(inner)
+        else:  # best_layer's fallbacks: the in-sample d, then the middle index
+            layer, basis = best_layer(_in_sample_separation(positive, negative, train_p,
+                                                            train_n))
+        if basis != "cohens_d_heldout":
+            fell_back.append(f"fold {len(layers) + 1} by "
+                             f"{'in-sample cohens_d' if basis else 'the middle index'}")
+        layers.append(layer)
+        scores += [sp[:, layer], sn[:, layer]]
+        labels += [np.ones(len(sp), bool), np.zeros(len(sn), bool)]
+    if not layers:
+        out["nested_note"] = ("no split by question had both sets among its training answers "
+                              "(each question's answers on one side?): no outer fold to score")
+        return out
+    out["nested_layers"] = layers
+    cohens_d, acc = _pooled_stats(np.concatenate(scores), np.concatenate(labels))
+    notes = ([f"the inner cross-validation could not score, so the pick fell back as "
+              f"best_layer's does: {'; '.join(fell_back)}"] if fell_back else [])
+    if math.isnan(cohens_d):
+        notes.insert(0, "the held-out answers hold one set only, or do not vary at the "
+                        "layers picked: no Cohen's d")
+    else:
+        out["cohens_d_nested"] = cohens_d
+    if not math.isnan(acc):
+        out["accuracy_nested"] = acc
+    out["nested_note"] = "; ".join(notes) or None
+    return out
 
 
 def best_layer(table: pd.DataFrame) -> tuple[int, str | None]:
