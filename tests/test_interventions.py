@@ -50,11 +50,13 @@ from beliefbench.internals.patching import PatchError, patch_margins, summarize_
 from beliefbench.internals.scoring import encode_continuation
 from beliefbench.internals.stability import (
     efficiency_curve,
+    efficiency_curves,
     finetune_base,
     load_loss_data,
     mean_loss,
     noise_curve,
     parameter_distance,
+    rescaled_losses,
 )
 from beliefbench.internals.steering import (
     InterventionError,
@@ -977,6 +979,107 @@ def test_efficiency_moves_the_base_to_host_memory_before_the_checkpoints(tiny, p
     pd.testing.assert_frame_equal(efficiency_curve(manifest, data), expected)
     assert events == [("load", str(tiny), "None"), ("to", "cpu"),
                       ("load", str(perturbed[0]), "None")]
+
+
+def _efficiency_run(manifest: Path, data: Path, out: Path, *extra: str):
+    """``internals efficiency`` on the first record (--limit 1): its CliRunner result."""
+    return CliRunner().invoke(cli, ["internals", "efficiency", "--manifest", str(manifest),
+                                    "--data", str(data), "--limit", "1", "--out", str(out),
+                                    *extra])
+
+
+def test_efficiency_norms_compare_the_trained_solution_at_equal_norms(tiny, perturbed,
+                                                                      tmp_path):
+    """The study compared solutions at equal parameter norms; efficiency gave each checkpoint
+    at its own norm only. --norms R rescales the last checkpoint's delta to norm R: at its
+    own norm it is the checkpoint, near 0 the base, and the weights are restored exactly."""
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps({"id": f"r{i}", "text": t}) + "\n" for i, t in
+                            enumerate(["The bridge is made of steel.",
+                                       "Rivers flow into the sea."])))
+    manifest = tmp_path / "run" / "manifest.jsonl"
+    manifest.parent.mkdir()
+    _one_checkpoint_manifest(manifest, perturbed[0], tiny, data)
+    model, tok = load_model(perturbed[0])
+    base, _ = load_model(tiny)
+    own = parameter_distance(model, base)
+    norms = [1e-6, own, 3 * own]
+    res = _efficiency_run(manifest, data, tmp_path / "out", "--norms",
+                          ",".join(map(repr, [3 * own, own, 1e-6, own])))  # sorted, once
+    assert res.exit_code == 0, res.output
+    curve = pd.read_csv(tmp_path / "out" / "efficiency.csv")
+    table = pd.read_csv(tmp_path / "out" / "rescaled.csv")
+    assert list(table.columns) == ["step", "path", "kl", "norm", "scale", "loss", "unscaled"]
+    assert list(table["step"]) == [10] * 4 and set(table["path"]) == {str(perturbed[0])}
+    assert list(table["unscaled"]) == [False, False, True, False]  # by norm; one per norm
+    assert list(table["norm"]) == pytest.approx([1e-6, own, own, 3 * own], rel=1e-5)  # %.6g
+    # the numbers at full precision (the CSV keeps 6 digits)
+    curve, full = efficiency_curves(manifest, data, limit=1, norms=[3 * own, own, 1e-6])
+    pd.testing.assert_frame_equal(full, table, rtol=1e-5, check_dtype=False)
+    scaled = full[~full["unscaled"]]
+    assert list(scaled["norm"]) == norms and len(scaled) == 3
+    assert list(scaled["scale"]) == pytest.approx([n / own for n in norms], rel=1e-9)
+    mine = full[full["unscaled"]].iloc[0]
+    assert (mine["norm"], mine["scale"]) == (pytest.approx(own, rel=1e-9), 1.0)
+    ckpt_loss, base_loss = curve["loss"].iloc[1], curve["loss"].iloc[0]
+    assert mine["loss"] == ckpt_loss
+    assert scaled["loss"].iloc[1] == pytest.approx(ckpt_loss, rel=1e-6)  # R = its own norm
+    assert scaled["loss"].iloc[0] == pytest.approx(base_loss, rel=1e-5)  # R -> 0: the base
+    assert abs(ckpt_loss - base_loss) > 1e-3  # so the two above say something
+    assert scaled["loss"].nunique() == 3 and abs(scaled["loss"].iloc[2] - ckpt_loss) > 1e-4
+    assert "rescaled (step 10" in res.output and "rescaled.csv" in res.output
+    # the weights the loss saw are at norm R from the base; the model is restored exactly
+    examples = load_loss_data(data, tok)[:1]
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    seen: list[float] = []
+    hook = model.register_forward_pre_hook(lambda m, a: seen.append(parameter_distance(m, base)))
+    got_own, direct = rescaled_losses(model, base, examples, [0.5 * own, 2 * own],
+                                      pad_id=tok.pad_token_id)
+    hook.remove()
+    assert got_own == pytest.approx(own, rel=1e-9)
+    assert seen == [pytest.approx(0.5 * own, rel=1e-5), pytest.approx(2 * own, rel=1e-5)]
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert list(direct["loss"]) != pytest.approx([ckpt_loss] * 2)
+    # without --norms: no rescaled.csv, an earlier run's removed rather than left to mislead
+    res = _efficiency_run(manifest, data, tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    assert not (tmp_path / "out" / "rescaled.csv").exists()
+
+
+@pytest.mark.parametrize(("norms", "why"), [("0", "expected finite numbers > 0"),
+                                           ("1,-2", "expected finite numbers > 0"),
+                                           ("nan", "expected finite numbers > 0"),
+                                           ("inf", "expected finite numbers > 0"),
+                                           ("1,x", "expected comma-separated numbers"),
+                                           (",", "no norm given")])
+def test_efficiency_norms_that_are_no_norm_are_refused_before_a_model_loads(tmp_path, norms,
+                                                                           why):
+    """A norm must be finite and > 0 (a zero norm is the base, not a rescaled solution);
+    refused naming --norms before the manifest (which does not exist here) is read."""
+    data = tmp_path / "d.jsonl"
+    data.write_text("")
+    res = _efficiency_run(tmp_path / "no-such-run", data, tmp_path / "out", "--norms", norms)
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith(f"Error: --norms {norms!r}: {why}"), res.output
+
+
+def test_efficiency_norms_refuse_a_checkpoint_equal_to_its_base(tiny, tmp_path):
+    """A checkpoint identical to its base has no weight change: nothing to rescale (0/0)."""
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    manifest = tmp_path / "run" / "manifest.jsonl"
+    manifest.parent.mkdir()
+    _one_checkpoint_manifest(manifest, tiny, tiny, data)
+    res = _efficiency_run(manifest, data, tmp_path / "out", "--norms", "1")
+    assert res.exit_code == 2, res.output
+    error = [line for line in res.output.splitlines() if line.startswith("Error:")]
+    assert error == [f"Error: --norms '1': the last checkpoint of {manifest}: the checkpoint's "
+                     "weights equal the base's (or share none with it): no weight change to "
+                     "rescale"], res.output
+    assert not (tmp_path / "out" / "rescaled.csv").exists()
+    base, tok = load_model(tiny)
+    with pytest.raises(ValueError, match="no weight change to rescale"):
+        rescaled_losses(load_model(tiny)[0], base, [], [1.0], pad_id=tok.pad_token_id)
 
 
 def test_stability_of_an_adapter_no_manifest_lists_perturbs_the_delta_to_its_base(

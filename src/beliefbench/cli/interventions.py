@@ -42,6 +42,24 @@ def _split(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
+def _numbers(option: str, value: str, *, positive: bool = False,
+             example: str = "0,0.01,0.1") -> list[float]:
+    """Comma-separated finite numbers, >= 0 (> 0 with ``positive``), or a one-line BadInput
+    naming ``option``: float() reads nan and inf, and nan reached the loops as a traceback,
+    inf a NaN loss."""
+    bound = "> 0" if positive else ">= 0"
+    try:
+        values = [float(v) for v in _split(value) or []]
+    except ValueError:
+        raise BadInput(f"{option} {value!r}: expected comma-separated numbers") from None
+    if not values:
+        raise BadInput(f"{option} {value!r}: no {option.removeprefix('--').removesuffix('s')} "
+                       f"given; expected comma-separated numbers {bound}, e.g. {example}")
+    if any(not math.isfinite(v) or v < 0 or (positive and v == 0) for v in values):
+        raise BadInput(f"{option} {value!r}: expected finite numbers {bound}")
+    return values
+
+
 def _guard(fn):
     """Input errors as exit-2 one-liners: the internals group's own handling."""
     from beliefbench.cli.internals import bad_input
@@ -353,16 +371,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
         summarize_noise,
     )
 
-    try:
-        values = [float(s) for s in scales.split(",") if s.strip()]
-    except ValueError:
-        raise BadInput(f"--scales {scales!r}: expected comma-separated numbers") from None
-    if not values:
-        raise BadInput(f"--scales {scales!r}: no scale given; expected comma-separated "
-                       "numbers >= 0, e.g. 0,0.01,0.1")
-    # float() reads nan and inf: nan reached the noise loop as a traceback, inf a NaN loss
-    if any(not math.isfinite(v) or v < 0 for v in values):
-        raise BadInput(f"--scales {scales!r}: expected finite numbers >= 0")
+    values = _numbers("--scales", scales)
     # the study perturbed the finetune, not the base: a finetune's checkpoint defaults to
     # its manifest's base, as `efficiency --base` does, an adapter copied elsewhere the base
     # its adapter_config.json names; --base none keeps every weight
@@ -410,21 +419,43 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
 @click.option("--limit", default=None, type=click.IntRange(min=1))
 @click.option("--max-len", default=1024, show_default=True, type=MAX_LEN,
               help=MAX_LEN_HELP)
+@click.option("--norms", default=None,
+              help="Also the loss of the manifest's LAST checkpoint (the trained solution) "
+                   "with its weight change from the base rescaled to each of these L2 norms "
+                   "(comma-separated, > 0; the norm of param_distance), in rescaled.csv: two "
+                   "runs given the same --norms are compared at equal norm.")
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("internals/efficiency"), show_default=True, help=OUT_HELP)
 @click.option("--device", default=None)
 @_guard
 @holds("internals efficiency", param="out_dir")
 def efficiency(manifest: str, data: str, base: str | None, limit: int | None, max_len: int,
-               out_dir: Path, device: str | None) -> None:
-    """Loss vs distance from the base (||theta - theta_base||) along a finetune."""
+               norms: str | None, out_dir: Path, device: str | None) -> None:
+    """Loss vs distance from the base (||theta - theta_base||) along a finetune; with
+    --norms, the last checkpoint's loss at equal norms (its delta rescaled)."""
     from beliefbench.internals.results import write_csv
-    from beliefbench.internals.stability import efficiency_curve
+    from beliefbench.internals.stability import NoDeltaError, efficiency_curves
 
-    curve = efficiency_curve(manifest, data, base=base, device=device, max_len=max_len,
-                             limit=limit)
+    # parsed before any model loads; None (no option) and "" (an empty one) differ
+    targets = None if norms is None else _numbers("--norms", norms, positive=True,
+                                                  example="1,2,5")
+    try:
+        curve, rescaled = efficiency_curves(manifest, data, base=base, device=device,
+                                            max_len=max_len, limit=limit, norms=targets)
+    except NoDeltaError as e:
+        raise BadInput(f"--norms {norms!r}: the last checkpoint of {manifest}: {e}") from None
     _table(curve[["step", "kl", "loss", "param_distance"]], "{:.4f}")
-    _written([write_csv(curve, out_dir / "efficiency.csv")])
+    paths = [write_csv(curve, out_dir / "efficiency.csv")]
+    stale = out_dir / "rescaled.csv"
+    if rescaled is None and stale.is_file():  # an earlier run's, read as this one's
+        stale.unlink()
+        click.echo(f"Removed {stale} (an earlier run's; this one had no --norms)")
+    if rescaled is not None:
+        click.echo(f"rescaled (step {rescaled['step'].iloc[0]}, its delta at each norm; "
+                   "unscaled: the checkpoint itself):")
+        _table(rescaled[["norm", "scale", "loss", "unscaled"]], "{:.4f}")
+        paths.append(write_csv(rescaled, out_dir / "rescaled.csv"))
+    _written(paths)
 
 
 def add_intervention_commands(group: click.Group) -> None:

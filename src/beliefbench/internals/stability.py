@@ -12,7 +12,9 @@ a KL penalty on out-of-domain text) on two measures, both here:
 * efficiency: along a finetune's checkpoints (its manifest), the training loss against the
   distance travelled from the base model, ``||theta - theta_base||`` (L2 over every weight the
   two share; for a LoRA checkpoint its merged weights). A less efficient solution reaches a
-  given loss only at a larger norm.
+  given loss only at a larger norm. With norms given, the last checkpoint (the trained
+  solution) is also measured with its delta rescaled to each norm, ``theta_base + (R /
+  ||delta||) * delta``, as the study compared its solutions: at truly equal norms.
 
 Loss is the mean token NLL over the trained tokens of the records (the finetune module's own
 encoding and loss mask), so it is the loss the model was trained on.
@@ -198,15 +200,82 @@ def parameter_distance(model, base) -> float:
     return float(np.sqrt(total))
 
 
+def rescaled_losses(model, base, examples: Sequence[dict], norms: Sequence[float], *,
+                    pad_id: int, batch_size: int = 8) -> tuple[float, pd.DataFrame]:
+    """The delta's own norm, and the loss at ``theta_base + (R / ||delta||) * delta`` for
+    each norm ``R`` (columns ``norm``, ``scale``, ``loss``): the study compared solutions at
+    equal parameter norms, which two runs' checkpoints seldom share.
+
+    ``delta = theta - theta_base`` over the floating-point parameters the two share by name
+    and shape, the ``||delta||`` of :func:`parameter_distance`. A parameter of ``model`` that
+    the base lacks (or has in another shape) is left as it is; so is a tensor the finetune
+    did not change. The originals of the changed tensors are kept on the CPU in float32 (the
+    size of the delta, the one extra copy; on an accelerator the model's memory is not
+    doubled), each tensor's delta is formed and moved one at a time, and the weights are
+    restored from those originals exactly, even on an error. ``base`` is best on the CPU.
+    Raises :class:`NoDeltaError` when the weights equal the base's: nothing to rescale;
+    ``ValueError`` for a norm that is not finite and > 0."""
+    import torch
+
+    bad = [r for r in norms if not (np.isfinite(r) and r > 0)]
+    if bad or not norms:
+        raise ValueError(f"norms {list(norms)}: expected finite numbers > 0")
+    try:
+        pairs = _finetuned(model, base)
+    except NoDeltaError:
+        raise NoDeltaError("the checkpoint's weights equal the base's (or share none with "
+                           "it): no weight change to rescale") from None
+    originals = [p.detach().to("cpu", torch.float32, copy=True) for p, _ in pairs]
+
+    def delta(k: int):  # one tensor's, on the CPU: never the whole delta at once
+        return originals[k] - pairs[k][1].detach().to("cpu", torch.float32)
+
+    own = float(np.sqrt(sum(float(delta(k).pow(2).sum()) for k in range(len(pairs)))))
+    rows = []
+    try:
+        for r in progress(list(norms), total=len(norms), desc="norms"):
+            scale = float(r) / own
+            with torch.no_grad():
+                for k, (p, _) in enumerate(pairs):
+                    p.copy_((originals[k] - (1.0 - scale) * delta(k)).to(
+                        device=p.device, dtype=p.dtype))
+            rows.append({"norm": float(r), "scale": scale,
+                         "loss": mean_loss(model, examples, pad_id=pad_id,
+                                           batch_size=batch_size)})
+    finally:
+        with torch.no_grad():
+            for (p, _), o in zip(pairs, originals, strict=True):
+                p.copy_(o.to(device=p.device, dtype=p.dtype))
+    return own, pd.DataFrame(rows, columns=["norm", "scale", "loss"])
+
+
 def efficiency_curve(manifest: str | Path, data: str | Path, *, base: str | None = None,
                      device: str | None = None, max_len: int = 1024, limit: int | None = None,
                      batch_size: int = 8) -> pd.DataFrame:
     """Loss and distance from the base for every local checkpoint of a finetune manifest."""
+    return efficiency_curves(manifest, data, base=base, device=device, max_len=max_len,
+                             limit=limit, batch_size=batch_size)[0]
+
+
+def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | None = None,
+                      device: str | None = None, max_len: int = 1024,
+                      limit: int | None = None, batch_size: int = 8,
+                      norms: Sequence[float] | None = None
+                      ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """:func:`efficiency_curve`, and with ``norms`` the last checkpoint's (the trained
+    solution's) loss with its delta rescaled to each norm (:func:`rescaled_losses`; sorted,
+    each once), with its own unscaled row (``unscaled`` True, scale 1 at its own norm):
+    two runs given the same norms are compared at equal norms, without a second load of
+    the checkpoint or the base. None without ``norms``."""
     from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
     from beliefbench.internals.activations import pad_id_of
     from beliefbench.internals.model import load_model
     from beliefbench.internals.trajectory import Checkpoint, check_checkpoints
 
+    targets = sorted(set(norms)) if norms is not None else None
+    if targets is not None and (not targets or not all(np.isfinite(r) and r > 0
+                                                       for r in targets)):
+        raise ValueError(f"norms {list(norms or [])}: expected finite numbers > 0")
     path = manifest_file(manifest)
     entries = [e for e in read_manifest_file(path) if e.format != "api"]
     if not entries:
@@ -233,13 +302,26 @@ def efficiency_curve(manifest: str | Path, data: str | Path, *, base: str | None
     # the base only ever gives the distances, computed on the CPU: on the accelerator it sat
     # beside every checkpoint (twice the model); its own loss above is on --device, as theirs
     base_model.to("cpu")
-    for e in progress(sorted(entries, key=lambda e: e.step or 0), total=len(entries),
-                      desc="checkpoints"):
+    rescaled = None
+    ordered = sorted(entries, key=lambda e: e.step or 0)
+    for e in progress(ordered, total=len(entries), desc="checkpoints"):
         ckpt = Path(e.path) if Path(e.path).is_absolute() else path.parent / e.path
         model, _ = load_model(ckpt, device=device, dtype="float32")
-        rows.append({"step": e.step, "tokens_seen": e.tokens_seen, "path": str(ckpt),
-                     "kl": trained_with_kl(e.recipe),
-                     "loss": mean_loss(model, examples, pad_id=pad, batch_size=batch_size),
-                     "param_distance": parameter_distance(model, base_model)})
+        row = {"step": e.step, "tokens_seen": e.tokens_seen, "path": str(ckpt),
+               "kl": trained_with_kl(e.recipe),
+               "loss": mean_loss(model, examples, pad_id=pad, batch_size=batch_size),
+               "param_distance": parameter_distance(model, base_model)}
+        rows.append(row)
+        if targets is not None and e is ordered[-1]:  # the trained solution, loaded anyway
+            own, scaled = rescaled_losses(model, base_model, examples, targets, pad_id=pad,
+                                          batch_size=batch_size)
+            scaled["unscaled"] = False
+            mine = pd.DataFrame([{"norm": own, "scale": 1.0, "loss": row["loss"],
+                                  "unscaled": True}])
+            rescaled = pd.concat([scaled, mine], ignore_index=True).sort_values(
+                ["norm", "unscaled"], kind="stable", ignore_index=True)
+            for col, value in reversed([("step", e.step), ("path", str(ckpt)),
+                                        ("kl", row["kl"])]):
+                rescaled.insert(0, col, value)
         del model
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), rescaled
