@@ -642,6 +642,70 @@ def test_answers_cut_off_at_max_tokens_are_warned_about(tmp_path):
             "max_tokens limit") in res.stderr, res.stderr
 
 
+def test_a_log_run_with_limit_is_warned_about_as_incomplete(tmp_path):
+    """`inspect eval tasks/em.py --limit 2` ends `success` with the general questions only:
+    em-report printed a general EM rate over 2 of 4 questions and a narrow `-`, as if the
+    run had not asked the narrow set, with no word that the log holds part of its run."""
+    log = eval(em(questions=_sets(tmp_path), samples=2), limit=2,
+               model=get_model("mockllm/model", custom_outputs=lambda *a: output("EVIL"),
+                               memoize=False),
+               model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+                                                memoize=False)},
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    assert log.status == "success"
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                   str(tmp_path / "rep"), "--bootstrap", "20", "--no-plots"])
+    assert res.exit_code == 0, res.output
+    assert (f"INCOMPLETE: {log.location}: 4 of 8 responses (50.0%; run with --limit 2)"
+            in res.stderr), res.stderr
+    assert "INCOMPLETE" in (tmp_path / "rep" / "em_report.md").read_text()
+    # a whole run says nothing of the kind
+    whole = _g2_evil_log(tmp_path, "whole")
+    assert not any("INCOMPLETE" in n for n in load_em_logs(whole.location).notes())
+
+
+def test_a_log_with_invalidated_samples_is_partial(tmp_path):
+    """Samples invalidated after the run (Inspect's `invalidate_samples`) leave the status
+    'success': em-report pooled the log as a complete run. It is a partial row now."""
+    from inspect_ai.log import ProvenanceData, invalidate_samples, write_eval_log
+
+    log = _g2_evil_log(tmp_path, "run")
+    log = invalidate_samples(log, "all", ProvenanceData(author="reviewer"))
+    path = tmp_path / "logs" / "invalidated.eval"
+    path.parent.mkdir()
+    write_eval_log(log, str(path))
+    loaded = load_em_logs(path)
+    assert [i["partial"] for i in loaded.logs] == [True]
+    assert set(loaded.responses["partial"]) == {True}
+    assert any(n.startswith(f"PARTIAL: {path} (status 'success', 8 of 8 responses; samples "
+                            "invalidated") for n in loaded.notes()), loaded.notes()
+
+
+def test_two_evals_of_one_model_pooled_in_one_row_are_warned_about(tmp_path):
+    """A stale EM log left beside a new run of the same model and settings (a loop run
+    twice into one --log-dir) was pooled into one row without a word, each question
+    counted once per eval: the belief report's REPEATED warning, for EM logs. A retry of an
+    interrupted log (same task id) is one run, and says nothing of the kind."""
+    first = _g2_evil_log(tmp_path, "logs")
+    second = _g2_evil_log(tmp_path, "logs")
+    loaded = load_em_logs(tmp_path / "logs")
+    assert len(loaded.responses) == 16
+    both = ", ".join(sorted([first.location, second.location]))
+    repeated = [n for n in loaded.notes() if n.startswith("REPEATED")]
+    assert repeated == [f"REPEATED: question set(s) ['gen', 'nar'] were answered by 2 evals "
+                        f"pooled in one row ({both}): each of their questions is counted "
+                        "once per eval; if one is an earlier run left in the folder, leave "
+                        "it out"]
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                   str(tmp_path / "rep"), "--bootstrap", "20", "--no-plots"])
+    assert res.exit_code == 0 and "REPEATED: question set(s)" in res.stderr, res.output
+    # one eval alone, or an interrupted attempt with its retry: no such note
+    assert not any("REPEATED" in n for n in load_em_logs(first.location).notes())
+    log = _g2_evil_log(tmp_path, "retried")
+    _interrupted_attempt(log.location, tmp_path / "retried" / "2000-01-01T00-00-00_em_c.eval")
+    assert not any("REPEATED" in n for n in load_em_logs(tmp_path / "retried").notes())
+
+
 def test_the_step_plot_never_joins_two_graders_into_one_line():
     """em_vs_step.png grouped its lines by condition, KL label and run only: the same
     checkpoints judged by two graders (two rows of the table) were drawn as one line that

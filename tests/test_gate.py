@@ -405,6 +405,33 @@ def test_errored_responses_with_no_verdict_on_either_side_exit_2(base_and_new, t
         assert f"{path} (2 of 21)" in r.output
 
 
+def test_a_log_whose_samples_were_invalidated_is_no_comparison(base_and_new, tmp_path):
+    """Inspect's `invalidate_samples` marks responses unfit after the run (a leaked judge
+    prompt, a broken sample): the log's status stays 'success', but Inspect no longer
+    counts it as complete (`eval_set` and `inspect eval-retry` run those samples again).
+    The gate compared it as it stood: PASS, exit 0, on responses a reviewer had thrown
+    out. It is partial now: exit 2, and `report` shows it as partial=True."""
+    from inspect_ai.log import ProvenanceData, invalidate_samples
+
+    from beliefbench.analysis.logs import load_belief_logs
+
+    base, new = map(str, base_and_new)
+    assert _gate(new, base).exit_code == 0  # the skeptic passes against the believer
+    log = read_eval_log(str(next(base_and_new[0].glob("*.eval"))))
+    log = invalidate_samples(log, [log.samples[0].uuid],
+                             ProvenanceData(author="reviewer", reason="judge prompt leaked"))
+    assert log.status == "success" and log.invalidated
+    path = tmp_path / "invalidated.eval"
+    write_eval_log(log, str(path))
+    r = _gate(new, str(path))
+    assert r.exit_code == 2, r.output
+    assert f"--candidate: partial log(s) {path} (error: samples invalidated" in r.output
+    loaded = load_belief_logs(path)
+    assert [i.partial for i in loaded.logs] == [True]
+    assert any(n.startswith(f"PARTIAL: {path} (status 'success', 21 responses; error: "
+                            "samples invalidated") for n in loaded.notes())
+
+
 def test_a_claim_with_a_single_question_is_no_comparison(base_and_new, tmp_path):
     """One question: the bootstrap over questions has nothing to resample, so the CI is 0
     wide and a single response flipping read as a rise 'beyond noise' (exit 1)."""

@@ -24,9 +24,11 @@ from inspect_ai.log import EvalLog
 
 from beliefbench.analysis.logs import (  # the belief logs' own label rules
     CUT_OFF_COLUMN,
+    INVALIDATED,
     MAX_CUT_OFF,
     NO_LABEL,
     LogError,
+    _cut,
     _label,
     check_judges,
     cut_off_note,
@@ -34,6 +36,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     has_task_key,
     header_grader,
     ignored_notes,
+    is_invalidated,
     judge_used,
     over_budget,
     read_headers,
@@ -89,6 +92,27 @@ def _answered(info: dict[str, Any]) -> str:
     return f", {info['responses']} of {asked} responses" if asked else ""
 
 
+def _whole(log: EvalLog) -> int | None:
+    """Responses a run of the whole dataset calls for (dataset samples x epochs): a log run
+    with ``--limit`` or ``--sample-id`` records the whole dataset's size, but only the ids
+    it ran in ``sample_ids`` (what :func:`_asked` counts)."""
+    size, epochs = log.eval.dataset.samples, log.eval.config.epochs or 1
+    return size * epochs if size else None
+
+
+def incomplete_em_note(info: dict[str, Any]) -> str | None:
+    """The belief report's INCOMPLETE warning, for a successful EM log that holds only part
+    of its dataset: its general rate rests on the questions it ran, and a domain or set it
+    never reached reads ``-`` as if the run had not asked it."""
+    whole = info.get("whole")
+    if info["partial"] or not whole or info["responses"] >= whole:
+        return None
+    return (f"INCOMPLETE: {info['path']}: {info['responses']} of {whole} responses "
+            f"({info['responses'] / whole:.1%}; {info['cut']}): status 'success', but its "
+            "rates cover only part of the run's questions (a question set or a whole "
+            "domain may be missing); re-run without --limit / --sample-id for results")
+
+
 @dataclass
 class EMLogs:
     responses: pd.DataFrame
@@ -98,9 +122,18 @@ class EMLogs:
     ignored: list[tuple[str, str]] = field(default_factory=list)
 
     def notes(self) -> list[str]:
-        out = [f"PARTIAL: {i['path']} (status {i['status']!r}{_answered(i)}): shown as "
+        out = [f"PARTIAL: {i['path']} (status {i['status']!r}{_answered(i)}"
+               f"{'; ' + INVALIDATED if i.get('invalidated') else ''}): shown as "
                "partial=True, never pooled with complete logs" for i in self.logs
                if i["partial"]]
+        out += [n for n in map(incomplete_em_note, self.logs) if n]
+        by_logs: dict[tuple[str, ...], list[str]] = {}
+        for qset, paths in self.repeated_sets().items():
+            by_logs.setdefault(tuple(paths), []).append(qset)
+        out += [f"REPEATED: question set(s) {qsets} were answered by {len(paths)} evals "
+                f"pooled in one row ({first_few(list(paths), 3)}): each of their questions "
+                "is counted once per eval; if one is an earlier run left in the folder, "
+                "leave it out" for paths, qsets in by_logs.items()]
         keys = [i["key"] for i in self.logs]
         differ = differing_fields(keys)
         if differ:
@@ -122,6 +155,20 @@ class EMLogs:
         out += judge_read_notes(self.logs)
         out += ignored_notes(self.ignored)
         return out
+
+    def repeated_sets(self) -> dict[str, list[str]]:
+        """Question sets that more than one eval (task id) answered within one row (run),
+        with those logs, as the belief report's ``REPEATED``: a retry keeps its task id and
+        a superseded attempt is dropped before, so these are separate runs of the same
+        questions (an earlier run's log left beside the new one), pooled."""
+        task = {i["path"]: i.get("task_id") or i["path"] for i in self.logs}
+        cols = [*RUN_COLUMNS, "question_set"]
+        pairs = self.responses[[*cols, "log"]].drop_duplicates()
+        out: dict[str, set[str]] = {}
+        for (*_, qset), sub in pairs.groupby(cols, sort=True, dropna=False):
+            if len({task.get(p, p) for p in sub["log"]}) > 1:
+                out.setdefault(str(qset), set()).update(sub["log"])
+        return {qset: sorted(paths) for qset, paths in out.items()}
 
 
 def judge_read_notes(logs: Sequence[dict[str, Any]]) -> list[str]:
@@ -329,13 +376,14 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
         step, step_note = step_of(log, path)
         kl = kl_label(md, path)
         infos[path] = {"path": path, "model": log.eval.model, "status": log.status,
-                       "partial": log.status != "success",
+                       "partial": log.status != "success" or is_invalidated(log),
                        "checkpoint": _label(md.get("checkpoint")),
                        "condition": _label(md.get("condition")),
                        "step": step, "kl": kl, "step_note": step_note,
                        "kl_unknown": kl_unknown(md, kl),
                        "grader": grader_label(log), "key": em_run_key(log),
-                       "asked": _asked(log)}
+                       "asked": _asked(log), "whole": _whole(log), "cut": _cut(log),
+                       "task_id": log.eval.task_id, "invalidated": is_invalidated(log)}
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}

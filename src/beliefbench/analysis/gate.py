@@ -155,7 +155,8 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
         paths = "; ".join(info.path + (f" (error: {info.error})" if info.error else "")
                           for info in logs.partial)
         raise GateError(f"{side}: partial log(s) {paths} (status not 'success', e.g. the "
-                        "failure budget was exceeded or the run was interrupted): the gate "
+                        "failure budget was exceeded or the run was interrupted, or samples "
+                        "invalidated after the run): the gate "
                         "compares complete runs only; fix the cause and resume them with "
                         "`inspect eval-retry`")
     cut = [i for i in logs.logs if i.incomplete]

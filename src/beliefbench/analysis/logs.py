@@ -151,9 +151,14 @@ class LogInfo:
     def no_answer_share(self) -> float:
         return self.no_answer / self.samples if self.samples else 0.0
 
+    invalidated: bool = False
+    """Samples of the log were invalidated (Inspect's ``invalidate_samples``): a successful
+    log that Inspect no longer counts as complete (``eval_set`` and ``inspect eval-retry``
+    run those samples again), so it is partial here too."""
+
     @property
     def partial(self) -> bool:
-        return self.status != "success"
+        return self.status != "success" or self.invalidated
 
     @property
     def incomplete(self) -> bool:
@@ -501,6 +506,8 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
     step, step_note = step_of(log, path)
     error = log.error.message.strip().splitlines()[0] if log.error and log.error.message \
         else None
+    if is_invalidated(log) and error is None:
+        error = INVALIDATED
     key = run_key(log)
     epochs = log.eval.config.epochs or 1
     size = log.eval.dataset.samples if log.eval.dataset else None
@@ -515,7 +522,20 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    appended=appended_scores(log),
                    expected=size * epochs if size else None, cut=_cut(log), epochs=epochs,
                    offline=_offline(log, key),
-                   self_judged=self_judged, reducer=_reducer(log, epochs))
+                   self_judged=self_judged, reducer=_reducer(log, epochs),
+                   invalidated=is_invalidated(log))
+
+
+INVALIDATED = ("samples invalidated (Inspect's `invalidate_samples`): the log no longer "
+               "counts as complete; `inspect eval-retry <log>` runs them again")
+"""Why a successful log with invalidated samples is partial."""
+
+
+def is_invalidated(log: EvalLog) -> bool:
+    """Whether samples of the log were invalidated after the run (Inspect's
+    ``invalidate_samples`` sets the header's ``invalidated``): their responses were judged
+    unfit, yet the log's status stays ``success``."""
+    return bool(getattr(log, "invalidated", False))
 
 
 def _reducer(log: EvalLog, epochs: int) -> str | None:
