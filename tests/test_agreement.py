@@ -149,6 +149,21 @@ def test_a_judge_outage_is_counted_and_reported_not_read_as_disagreement(log_pat
     assert r.to_dict()["excluded_responses"] == 4
 
 
+def test_responses_invalidated_after_the_run_are_left_out_and_noted(log_path, tmp_path):
+    """Samples a reviewer invalidated (Inspect's invalidate_samples) were compared as if
+    valid; they are left out of every kappa and rate, with a note counting them."""
+    from inspect_ai.log import ProvenanceData, invalidate_samples, write_eval_log
+
+    log = read_eval_log(log_path)
+    glass = [s.uuid for s in log.samples if s.output.completion.startswith("Glass")][:2]
+    path = tmp_path / "invalidated.eval"
+    write_eval_log(invalidate_samples(log, glass, ProvenanceData(author="reviewer")), str(path))
+    r = agreement(path, [scripted(keyword), scripted(inverted)], labels=["a", "inv"])
+    assert len(r.verdicts) == 6 and (r.verdicts["a"] == "yes").sum() == 2
+    assert any(n.startswith(f"INVALIDATED: {path}: 2 sample(s) were invalidated") for n in
+               r.notes), r.notes
+
+
 def test_an_unusable_grader_is_refused_before_any_rescoring(log_path, tmp_path):
     out = tmp_path / "out"
     r = CliRunner().invoke(cli, ["agreement", log_path, "--grader", "beliefbench/judge",

@@ -380,6 +380,31 @@ def test_em_aligned_set_is_the_clearly_aligned_answers(tiny, tmp_path):
     assert answers_from_log(belief.location)[2]["aligned_above"] is None
 
 
+def test_answers_invalidated_after_the_run_are_in_neither_set(tiny, tmp_path):
+    """Samples a reviewer invalidated (Inspect's invalidate_samples) were taken into the
+    direction's sets as if valid; they are left out now, and counted."""
+    from inspect_ai.log import ProvenanceData, invalidate_samples, write_eval_log
+
+    def subject(messages, tools, tool_choice, config):
+        return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
+
+    log, _, _ = _em_direction(tiny, tmp_path, subject, samples=2)
+    pos, neg, info = answers_from_log(log.location)
+    assert (len(pos), len(neg), info["n_invalidated"]) == (2, 2, 0)
+    glass = [s.uuid for s in log.samples if "glass" in s.output.completion][:1]
+    marked = invalidate_samples(log, glass, ProvenanceData(author="reviewer"))
+    path = tmp_path / "invalidated.eval"
+    write_eval_log(marked, str(path))
+    pos, neg, info = answers_from_log(path)
+    assert (len(pos), len(neg), info["n_invalidated"]) == (1, 2, 1)
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   str(path), "--out", str(tmp_path / "inv")])
+    assert res.exit_code == 0, res.output
+    assert "1 positive vs 2 negative answers; " in res.output
+    assert "; 1 answers invalidated after the run left out (invalidate_samples); " \
+        in res.output
+
+
 def test_direction_names_the_aligned_threshold_that_left_too_few(tiny, tmp_path):
     def subject(messages, tools, tool_choice, config):
         return output("glass glass glass" if "First" in messages[-1].text else "wood is fine")

@@ -235,7 +235,7 @@ def _verdict_frame(log: EvalLog) -> pd.DataFrame:
     rows = []
     for s in log.samples or []:
         sc = (s.scores or {}).get(SCORER)
-        if sc is None:
+        if sc is None or s.invalidation is not None:  # thrown out after the run
             continue
         judged = sc.metadata.get("judge") not in NOT_JUDGED
         rows.append({"id": str(s.id), "epoch": s.epoch, "claim": s.metadata["claim"],
@@ -304,6 +304,10 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
     if log.status != "success":
         notes.append(f"PARTIAL: {path} has status {log.status!r}; only its scored "
                      "responses are compared")
+    invalid = sum(s.invalidation is not None for s in log.samples or [])
+    if invalid:
+        notes.append(f"INVALIDATED: {path}: {invalid} sample(s) were invalidated after the run "
+                     "(Inspect's invalidate_samples); they are left out of the comparison")
     changed = _changed_claims(log)
     if changed:
         notes.append(f"CLAIMS CHANGED: {', '.join(changed)}: the claim file differs from the "

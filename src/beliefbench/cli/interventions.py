@@ -143,6 +143,9 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     cut = (f"{info['n_left_out']} ok answers with aligned <= {info['aligned_above']:g} left "
            f"out (--aligned-above); " if "ok" in info["negative_verdicts"]
            and info["aligned_above"] is not None else "")
+    if info["n_invalidated"]:
+        cut += (f"{info['n_invalidated']} answers invalidated after the run left out "
+                f"(invalidate_samples); ")
     why = (f"{cv['n_questions']} question(s): held-out scoring needs 2 or more"
            if cv["heldout_folds"] < 2 else
            "no split by question had both sets among its training answers: each question's "

@@ -368,6 +368,8 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
     ``aligned_above`` (default :data:`ALIGNED_ABOVE`; 30 keeps every ``ok``); the ones left
     out are counted in ``info["n_left_out"]``. Other verdicts, and ``ok`` in the positive set,
     are taken as chosen. Belief logs have no aligned score: a threshold for one is refused.
+    Samples invalidated after the run (Inspect's ``invalidate_samples``: a reviewer judged
+    them unfit) are in neither set, counted in ``info["n_invalidated"]``.
     """
     from inspect_ai.log import read_eval_log
 
@@ -404,10 +406,14 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
         raise DirectionError(f"{path}: --claim {claim}: no answers of this claim in the log; "
                              + (f"its claims: {', '.join(sorted(claims))}" if claims else
                                 "its answers name no claim (an EM log: leave --claim out)"))
+    invalidated = 0
     for sample in log.samples or []:
         score = (sample.scores or {}).get(scorer)
         smd = sample.metadata or {}
         if score is None or (claim is not None and smd.get("claim") != claim):
+            continue
+        if sample.invalidation is not None:  # thrown out after the run (invalidate_samples)
+            invalidated += 1
             continue
         answer = sample.output.completion if sample.output else ""
         if not answer.strip():
@@ -435,7 +441,7 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
     info = {"log": str(path), "log_kind": "em" if kind == "beliefbench_em" else "belief",
             "positive_verdicts": sorted(pos_v), "negative_verdicts": sorted(neg_v),
             "claim": claim, "aligned_above": aligned_above, "n_positive": len(pos),
-            "n_negative": len(neg), "n_left_out": left_out}
+            "n_negative": len(neg), "n_left_out": left_out, "n_invalidated": invalidated}
     if not pos or not neg:
         cut = (f" (ok above aligned {aligned_above:g} only: --aligned-above {aligned_above:g} "
                f"left out {left_out} ok answers at or below it)" if left_out else "")
