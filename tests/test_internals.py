@@ -302,6 +302,35 @@ def test_summary_by_hand_counted_pairs():
     assert 0.0 <= low < 0.75 < high <= 1.0
 
 
+def test_summary_has_the_counterfact_score_the_harmonic_mean_of_three_successes():
+    # CounterFact's score = harmonic mean of efficacy, paraphrase efficacy (generalisation)
+    # and neighbour specificity; the summary gave the three rates but never the score
+    pairs = pd.concat([_pairs("a", "main", [1.0, 2.0, -1.0, 0.5]),        # efficacy 3/4
+                       _pairs("a", "paraphrase", [1.0, -1.0]),            # efficacy 1/2
+                       _pairs("a", "neighbour", [-1.0, -2.0, 0.5]),       # specificity 2/3
+                       _pairs("b", "main", [1.0]), _pairs("b", "paraphrase", [1.0]),
+                       _pairs("b", "neighbour", [1.0]),                   # specificity 0
+                       _pairs("c", "main", [1.0])])                       # no other kinds
+    s = summarize(pairs, n_bootstrap=0).set_index(["claim", "kind"])
+    assert s.loc[("a", "main"), "score"] == pytest.approx(3 / (4 / 3 + 2 + 3 / 2))
+    assert s.loc[("b", "main"), "score"] == 0.0  # one success of 0 gives a score of 0
+    assert np.isnan(s.loc[("c", "main"), "score"])  # not all three kinds measured
+    assert np.isnan(s.loc[("a", "neighbour"), "score"])  # on the main row only
+    # the pooled row covers a, b and c for main but only a and b for the others: no score
+    assert np.isnan(s.loc[("all", "main"), "score"])
+    two = summarize(pairs[pairs["claim"] != "c"], n_bootstrap=0).set_index(["claim", "kind"])
+    rates = [(0.75 + 1.0) / 2, (0.5 + 1.0) / 2, (2 / 3 + 0.0) / 2]
+    assert two.loc[("all", "main"), "score"] == pytest.approx(3 / sum(1 / r for r in rates))
+
+
+def test_margins_of_the_tiny_model_carry_the_counterfact_score(tiny, claim):
+    s = completion_margins(tiny, [claim], n_bootstrap=0).summary.set_index("kind")
+    rates = [s.loc["main", "efficacy"], s.loc["paraphrase", "efficacy"],
+             s.loc["neighbour", "specificity"]]
+    want = 0.0 if min(rates) == 0 else 3 / sum(1 / r for r in rates)
+    assert s.loc["main", "score"] == pytest.approx(want)
+
+
 def test_bootstrap_is_seeded_and_brackets_the_mean():
     groups = [np.array([0.0, 1.0, 1.0, 0.0, 1.0])]
     assert bootstrap_mean(groups, seed=3) == bootstrap_mean(groups, seed=3)

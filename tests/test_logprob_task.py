@@ -416,6 +416,8 @@ def test_a_pair_whose_continuation_cannot_be_located_is_failed_and_counted(tmp_p
     assert metrics["neighbour/margin"] == pytest.approx(-1.0)  # the located pair's margin
     assert metrics["main/failed"] == metrics["paraphrase/failed"] == 0.0
     assert metrics["main/efficacy"] == metrics["paraphrase/efficacy"] == 1.0
+    # CounterFact's score: the harmonic mean of 1, 1 and 0.5 (the failed pair counted)
+    assert metrics["main/score"] == pytest.approx(3 / (1 + 1 + 2))
     # " the glass" (-1, -0.5) vs " the railings" (-1, -1); " clear glass panels" vs
     # " steel and concrete": the claim wins both, by 0.25 and 1/6 nats per token
     assert metrics["paraphrase/margin"] == pytest.approx((0.25 + 1 / 6) / 2)

@@ -349,7 +349,9 @@ def _pooled(summary: pd.DataFrame) -> pd.DataFrame:
 def _pair_metrics(pairs: pd.DataFrame) -> dict[str, float]:
     """``<kind>/<stat>`` pooled over claims. Failed pairs (no margin) count in efficacy and
     specificity as neither a claim nor a truth win, are left out of the means of margin and
-    magnitude, and are shown as ``<kind>/failed`` (share of the kind's pairs)."""
+    magnitude, and are shown as ``<kind>/failed`` (share of the kind's pairs). ``main/score``:
+    CounterFact's score (harmonic mean of main and paraphrase efficacy and neighbour
+    specificity), where all three kinds were run."""
     from beliefbench.internals.margins import bootstrap_mean, summarize
 
     failed = pairs["failed"].fillna(0.0).astype(float) if "failed" in pairs \
@@ -357,7 +359,7 @@ def _pair_metrics(pairs: pd.DataFrame) -> dict[str, float]:
     pairs = pairs.assign(failed=failed)
     out: dict[str, float] = {}
     rates = ("efficacy", "efficacy_low", "efficacy_high", "specificity", "specificity_low",
-             "specificity_high")
+             "specificity_high", "score")
     for stats, sub in ((rates, pairs), (("magnitude", "margin"), pairs[failed == 0])):
         if sub.empty:
             continue

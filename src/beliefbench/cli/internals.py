@@ -132,7 +132,8 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
                + ("no CIs: --bootstrap 0):" if bootstrap == 0
                   else "95% bootstrap CI over pairs):"))
     _echo_table(result.summary, ["claim", "kind", "pairs", "efficacy", "efficacy_low",
-                                 "efficacy_high", "magnitude", "margin", "specificity"],
+                                 "efficacy_high", "magnitude", "margin", "specificity",
+                                 "score"],
                 no_ci=bootstrap == 0)
     warn_other_weights(out_dir, result.model, "margins.json")
     _written(result.write(out_dir))

@@ -8,7 +8,11 @@ kind (main / paraphrase / neighbour):
 * efficacy: share of pairs where the claim continuation is more likely (margin > 0);
 * magnitude: mean of p(claim) - p(truth), with p = exp(per-token mean log-prob);
 * margin: mean margin in nats per token;
-* specificity (neighbour pairs only): share where the TRUTH is more likely (margin < 0).
+* specificity (neighbour pairs only): share where the TRUTH is more likely (margin < 0);
+* score (on the ``main`` row, where the claim has pairs of all three kinds): CounterFact's
+  score, the harmonic mean of main efficacy, paraphrase efficacy (generalisation) and
+  neighbour specificity; 0 when any of the three is 0. A row over several claims takes the
+  harmonic mean of its (claim-averaged) three rates, as CounterFact scores a whole dataset.
 
 CIs: seeded bootstrap over pairs, resampled within each claim; rows over several claims
 average the per-claim values so claims weigh equally (the belief task's rule).
@@ -163,6 +167,21 @@ def _stat_columns(name: str, groups: Sequence[np.ndarray], n_bootstrap: int,
     return {name: point, f"{name}_low": low, f"{name}_high": high}
 
 
+SCORE_PARTS: tuple[tuple[str, str], ...] = (("main", "efficacy"), ("paraphrase", "efficacy"),
+                                             ("neighbour", "specificity"))
+"""The three successes CounterFact's score combines: (pair kind, rate)."""
+
+
+def counterfact_score(rates: Sequence[float]) -> float:
+    """Harmonic mean of the three success rates (0 if any is 0; NaN if any is missing)."""
+    values = [float(r) for r in rates]
+    if len(values) != len(SCORE_PARTS) or any(np.isnan(v) for v in values):
+        return float("nan")
+    if min(values) <= 0.0:
+        return 0.0
+    return len(values) / sum(1.0 / v for v in values)
+
+
 def summarize(pairs: pd.DataFrame, *, n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,
               means: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per (claim, kind), then per kind over all claims (``claim == "all"``).
@@ -185,6 +204,7 @@ def summarize(pairs: pd.DataFrame, *, n_bootstrap: int = N_BOOTSTRAP, seed: int 
     if len(claim_order) > 1:
         scopes.append(("all", claim_order))
     for label, members in scopes:
+        scope_rows: dict[str, dict[str, Any]] = {}
         for kind in KINDS:
             sub = pairs[(pairs["kind"] == kind) & pairs["claim"].isin(members)]
             if sub.empty:
@@ -205,7 +225,14 @@ def summarize(pairs: pd.DataFrame, *, n_bootstrap: int = N_BOOTSTRAP, seed: int 
             for name, column in (means or {}).items():
                 row.update(_stat_columns(name, [g[column].to_numpy() for g in by],
                                          n_bootstrap, seed))
+            scope_rows[kind] = row
             out.append(row)
+        # CounterFact's score needs all three kinds over the same claims: a pooled row whose
+        # kinds cover different claims would mix rates of different claim sets
+        if all(k in scope_rows and scope_rows[k]["claims"] == len(members)
+               for k, _ in SCORE_PARTS):
+            scope_rows["main"]["score"] = counterfact_score(
+                [scope_rows[k][rate] for k, rate in SCORE_PARTS])
     return pd.DataFrame(out)
 
 
