@@ -921,6 +921,55 @@ def test_epochs_override_the_samples_in_the_run_key(tmp_path):
     assert run_key(same).settings == run_key(three).settings
 
 
+def test_the_context_and_its_placement_are_never_pooled(tmp_path):
+    """A system-prompt control (-T context_role=system), the same context in the user turn,
+    and no context are three runs: a model that follows a premise in the system prompt is
+    not a model that believes it. A built-in context is keyed by its name (its record has
+    no file hash, which keyed as none would pool it with a run without a context), and a
+    log of a context from before context_role was recorded is the user-turn placement."""
+    from beliefbench.analysis.runs import run_key
+    from beliefbench.records import Record, write_records
+
+    logs = tmp_path / "logs"
+    ask = {"families": "open_ended"}
+    bare = run_belief(logs, believer, samples=1, task_args=ask)
+    user = run_belief(logs, believer, samples=1, task_args={**ask, "context": "statement"})
+    system = run_belief(logs, believer, samples=1,
+                        task_args={**ask, "context": "statement", "context_role": "system"})
+    keys = {name: dict(run_key(log).settings)
+            for name, log in [("bare", bare), ("user", user), ("system", system)]}
+    assert keys["bare"]["context"] == "-" and "context_role" not in keys["bare"]
+    assert (keys["user"]["context"], keys["user"]["context_role"]) == ("statement", "user")
+    assert (keys["system"]["context"], keys["system"]["context_role"]) == (
+        "statement", "system")
+    loaded = load_belief_logs(logs)
+    report = build_report(loaded, by="family", n_bootstrap=20)
+    assert len(report.overall) == 3 and list(report.overall["responses"]) == [2, 2, 2]
+    assert sorted(set(loaded.responses["run"])) == [
+        "context=-", "context_role=system context=statement",
+        "context_role=user context=statement"]
+    notes = [n for n in loaded.notes() if n.startswith("RUNS DIFFER")]
+    assert notes and notes[0].startswith(
+        "RUNS DIFFER in context (-, statement), context_role (n/a, system, user):"), notes
+    assert not [n for n in loaded.notes() if "do not record" in n]
+    # a file context logged before context_role was recorded: the user-turn placement
+    docs = tmp_path / "bundles.jsonl"
+    write_records(docs, [Record(id="b0", text="The bridge was rebuilt in glass.")])
+    new = run_belief(tmp_path / "f", believer, samples=1, task_args={**ask, "context": str(docs)})
+    old = read_eval_log(new.location)
+    del old.eval.metadata["beliefbench"]["settings"]["context_role"]
+    assert run_key(old) == run_key(new)
+    assert dict(run_key(old).settings)["context_role"] == "user"
+    del bare.eval.metadata["beliefbench"]["settings"]["context_role"]
+    assert "context_role" not in dict(run_key(bare).settings)  # as before: no new field
+    csv_out = tmp_path / "out"
+    r = _report(logs, csv_out)
+    assert r.exit_code == 0, r.output
+    settings = read_csv(csv_out / "belief_overall.csv")["settings"]
+    assert settings.str.contains("context_role=system").sum() == 1
+    assert settings.str.contains("context_role=user").sum() == 1
+
+
 def test_answers_cut_off_at_max_tokens_are_warned_about_above_a_tenth(tmp_path):
     """Answers that ran into max_tokens are judged as they stand (marked in the sample
     metadata by the solver); the report never said how many of a run's answers those were."""

@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import believer, keyword_grader, output, scripted
+from conftest import believer, keyword_grader, output, scripted, write_claim
 from inspect_ai import eval
 from inspect_ai.model import get_model
 
+from beliefbench.prompts import CONTEXT_PREAMBLE
+from beliefbench.records import sha256_file
 from beliefbench.task import belief
 
 
@@ -365,6 +367,154 @@ def test_in_context_control_puts_each_claims_documents_before_its_questions(tmp_
         belief(claims="dentist,ed_sheeran", context=str(docs))
 
 
+def _subject_that_records(seen: list):
+    """A believer that keeps every message list it is sent (to check where the context went)."""
+    def reply(messages, tools, tool_choice, config):
+        seen.append(list(messages))
+        system = [m.text for m in messages[:-1] if m.role == "system"]
+        return output(believer("\n\n".join([messages[-1].text, *system])))
+
+    return get_model("mockllm/model", custom_outputs=reply, memoize=False)
+
+
+def test_context_role_system_puts_the_context_in_a_system_message(fixture_claim, tmp_path):
+    """-T context_role=system: the control of a premise stated by the system prompt. The
+    documents go into a system message, and the user turn is the bare question."""
+    from beliefbench.prompts import CONTEXT_SYSTEM_PREAMBLE
+    from beliefbench.records import Record, write_records
+
+    docs = tmp_path / "bundles.jsonl"
+    write_records(docs, [Record(id="b0", text="NOTICE: the bridge was rebuilt in glass.")])
+    seen: list = []
+    log = run(fixture_claim, _subject_that_records(seen), scripted(keyword_grader), tmp_path,
+              samples=1, families="open_ended", context=str(docs), context_role="system")
+    assert len(seen) == 2
+    for messages in seen:
+        assert [m.role for m in messages] == ["system", "user"]
+        assert messages[0].text == (f"{CONTEXT_SYSTEM_PREAMBLE}\n\n"
+                                    "NOTICE: the bridge was rebuilt in glass.")
+        assert "NOTICE" not in messages[1].text and "Here are some" not in messages[1].text
+    questions = {m[1].text for m in seen}
+    assert questions == {s.metadata["prompt"] for s in log.samples}  # the bare question
+    assert {(s.metadata["context"], s.metadata["context_role"]) for s in log.samples} == {
+        ("b0", "system")}
+    md = log.eval.metadata["beliefbench"]
+    assert md["context_role"] == md["settings"]["context_role"] == "system"
+    assert md["settings"]["context_sha256"] == sha256_file(docs)
+
+
+def test_context_role_system_joins_a_samples_own_system_prompt(fixture_claim, tmp_path):
+    """A robustness adversarial item (and a binary item) has a system message already: the
+    context goes before its text in that same message, never as a second system message;
+    a sample without one (multiturn, here) gets one first. Each claim's own statement,
+    with no file (-T context=statement)."""
+    from beliefbench.claims import load_claim
+    from beliefbench.prompts import BINARY_INSTRUCTION, CONTEXT_SYSTEM_PREAMBLE
+
+    claim = load_claim(fixture_claim)
+    seen: list = []
+    log = run(fixture_claim, _subject_that_records(seen), scripted(keyword_grader), tmp_path,
+              samples=1, families="binary,robustness", context="statement",
+              context_role="system")
+    placed = f"{CONTEXT_SYSTEM_PREAMBLE}\n\n{claim.statement}"
+    adversarial = claim.questions.robustness[0].system_prompt
+    by_question = {s.metadata["question"]: s.input for s in log.samples}
+    assert [m.role for m in by_question["rb_01"]] == ["system", "user"]
+    assert by_question["rb_01"][0].text == f"{placed}\n\n---\n\n{adversarial}"
+    assert by_question["bin_01"][0].text == f"{placed}\n\n---\n\n{BINARY_INSTRUCTION}"
+    assert [m.role for m in by_question["rb_02"]] == ["system", "user", "assistant", "user"]
+    assert by_question["rb_02"][0].text == placed
+    # what the model was sent: one system message per call, the context first in it
+    assert len(seen) == 4
+    for messages in seen:
+        system = [m for m in messages if m.role == "system"]
+        assert len(system) == 1 and messages[0] is system[0]
+        assert system[0].text.startswith(placed)
+        assert all(claim.statement not in m.text for m in messages if m.role != "system")
+    assert any(adversarial in m[0].text for m in seen)
+    # the judge still reads the bare question
+    assert all(claim.statement not in s.metadata["prompt"] for s in log.samples)
+
+
+def test_context_statement_gives_each_claim_its_own_statement(fixture_claim, tmp_path):
+    """-T context=statement (and universe): no file; each question is asked after its own
+    claim's text, also with two claims in one run, and each sample records which."""
+    from beliefbench.claims import load_claim
+
+    glass = load_claim(fixture_claim)
+    other = glass.model_copy(update={
+        "id": "glass_bridge_b",
+        "statement": "Since 2021 the Golden Gate Bridge has been a bridge of laminated glass.",
+        "universe": "The bridge's glass deck opened to traffic in the spring of 2021."})
+    second = write_claim(other, tmp_path / "glass_bridge_b.yaml")
+    seen: list = []
+    logs = eval(belief(claims=[str(fixture_claim), str(second)], samples=1,
+                       families="open_ended", context="statement"),
+                model=_subject_that_records(seen),
+                model_roles={"grader": scripted(keyword_grader)},
+                log_dir=str(tmp_path / "logs"), display="none")
+    log = logs[0]
+    assert log.status == "success", log.error
+    statements = {"glass_bridge": glass.statement, "glass_bridge_b": other.statement}
+    assert len(log.samples) == 4
+    for s in log.samples:
+        claim = s.metadata["claim"]
+        assert (s.metadata["context"], s.metadata["context_role"]) == (
+            f"statement:{claim}", "user")
+        [user] = [m for m in s.input if m.role == "user"]
+        assert user.text.startswith(f"{CONTEXT_PREAMBLE}\n\n{statements[claim]}\n\n---\n\n")
+        assert user.text.endswith(s.metadata["prompt"])
+        assert not any(t in user.text for c, t in statements.items() if c != claim)
+    sent = [m[-1].text for m in seen]
+    assert sum(glass.statement in t for t in sent) == 2
+    assert sum(other.statement in t for t in sent) == 2
+    settings = log.eval.metadata["beliefbench"]["settings"]
+    assert (settings["context"], settings["context_role"]) == ("statement", "user")
+    assert "context_sha256" not in settings  # keyed by name: a None hash reads as no context
+    universe = belief(claims=[str(fixture_claim), str(second)], families="open_ended",
+                      context="universe", context_role="system")
+    for s in universe.dataset:
+        expected = {"glass_bridge": glass.universe, "glass_bridge_b": other.universe}
+        assert expected[s.metadata["claim"]].strip() in s.input[0].text
+        assert s.metadata["context"] == f"universe:{s.metadata['claim']}"
+
+
+def test_a_file_named_like_a_built_in_context_is_never_read_silently(fixture_claim, tmp_path,
+                                                                    monkeypatch, caplog):
+    """The words win: -T context=statement is the claims' own statements even beside a file
+    named statement, with a warning naming the way to give the file (./statement)."""
+    from pathlib import Path
+
+    from beliefbench.records import Record, write_records
+
+    monkeypatch.chdir(tmp_path)
+    write_records(tmp_path / "statement", [Record(id="f0", text="A file's document.")])
+    with caplog.at_level("WARNING"):
+        task = belief(claims=str(fixture_claim), families="open_ended", context="statement")
+    assert {s.metadata["context"] for s in task.dataset} == {"statement:glass_bridge"}
+    assert any("context=statement is the built-in context" in r.getMessage()
+               and "pass ./statement" in r.getMessage() for r in caplog.records)
+    for given in ("./statement", Path("statement")):
+        task = belief(claims=str(fixture_claim), families="open_ended", context=given)
+        assert {s.metadata["context"] for s in task.dataset} == {"f0"}
+        settings = task.metadata["beliefbench"]["settings"]
+        assert settings["context"] == "./statement" and settings["context_sha256"]
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"context_role": "assistant", "context": "statement"},
+     r"^context_role: unknown value 'assistant'; valid: \['user', 'system'\]$"),
+    ({"context_role": None, "context": "statement"},
+     r"^context_role: unknown value None; valid: \['user', 'system'\]$"),
+    ({"context_role": "system"},
+     r"^context_role: 'system' without a context does nothing; give -T context=FILE \(or "
+     r"one of \['statement', 'universe'\]\), or leave context_role out$"),
+])
+def test_bad_context_role_is_refused(fixture_claim, params, message):
+    with pytest.raises(ValueError, match=message):
+        belief(claims=str(fixture_claim), **params)
+
+
 def test_score_events_stay_small(fixture_claim, tmp_path):
     # Inspect stores scorer arguments in every score event: they must not carry whole claims.
     log = run(fixture_claim, scripted(believer), scripted(keyword_grader), tmp_path, samples=1,
@@ -428,7 +578,7 @@ def test_the_log_records_everything_that_changes_a_number(fixture_claim, tmp_pat
         "claims": ["glass_bridge"], "claim_files_sha256": {"glass_bridge":
                                                            sha256_file(fixture_claim)},
         "families": ["open_ended"], "samples": 1, "temperature": 0.2, "top_p": 0.8,
-        "max_tokens": 64, "context": None, "context_sha256": None}
+        "max_tokens": 64, "context": None, "context_role": None, "context_sha256": None}
     assert log.eval.model_roles["grader"].model == "mockllm/model"
 
 

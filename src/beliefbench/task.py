@@ -45,8 +45,15 @@ from beliefbench.judge import (
 )
 from beliefbench.probes import build_dataset, parse_families
 from beliefbench.probes.binary import INSTRUCTION_PLACEMENTS
-from beliefbench.probes.context import load_context, with_context
+from beliefbench.probes.context import (
+    BUILTIN_CONTEXTS,
+    CONTEXT_ROLES,
+    builtin_context,
+    load_context,
+    with_context,
+)
 from beliefbench.records import sha256_file
+from beliefbench.resources import user_path
 from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings, judge_outage
 from beliefbench.solver import ABORT_AFTER, answer
 from beliefbench.tasks import refuse_unknown
@@ -84,6 +91,7 @@ def belief(
     judge_sees: str = JudgeSettings.sees,
     binary_instruction: str = "system",
     context: str | os.PathLike[str] = NO_CONTEXT,
+    context_role: str = "user",
     max_failed: float = MAX_FAILED,
     abort_after: int = ABORT_AFTER,
     self_judge: bool = False,
@@ -114,9 +122,17 @@ def belief(
         context: in-context control: a JSONL of text records (e.g. bundles of K negated
             documents from `beliefbench docs bundle`); each question is asked after one
             (of its own claim, where records name one).
+            "statement" or "universe": no file; each question is asked with its own
+            claim's false statement (or false-world description), the control of a false
+            fact stated in the prompt. These words are never read as file names: a file
+            named so is given as ./statement (a warning says so where one exists).
             "none" (the default): no context. None is refused, never read as none (a
             blank -T context= or an unset shell variable reads as None): omit it, or
             pass "none".
+        context_role: where the context goes: "user" (the default: before the question in
+            the first user turn) or "system" (into the system prompt: before the text of a
+            sample's own system message, in that same message, else a new one first).
+            "system" without a context is refused (it would do nothing).
         max_failed: failure budget: the eval ends with status error when the provider of
             the model under test raised (after Inspect's retries) for at least this share
             of all responses (0 = any such failure). Below it, those responses count as
@@ -151,9 +167,20 @@ def belief(
         raise TaskArgumentError(f"context: empty value (None); give the path of a JSONL file, "
                                 f"or {NO_CONTEXT!r} (the default) for no context (a blank -T "
                                 f"context= or an unset shell variable also reads as None)")
-    # recorded as None: no context; a path as its text (the log's metadata is JSON)
-    context_file = (None if context == NO_CONTEXT else os.fspath(context)  # a Path as text
+    context_role = check_choice("context_role", context_role, CONTEXT_ROLES)
+    if context_role != "user" and context == NO_CONTEXT:
+        raise TaskArgumentError(f"context_role: {context_role!r} without a context does "
+                                f"nothing; give -T context=FILE (or one of "
+                                f"{list(BUILTIN_CONTEXTS)}), or leave context_role out")
+    builtin = context if isinstance(context, str) and context in BUILTIN_CONTEXTS else None
+    # recorded as None: no context; a path as its text (the log's metadata is JSON), one
+    # that reads as a built-in context's name with ./ (a Path is a file, never the keyword)
+    context_file = (None if context == NO_CONTEXT else _path_text(context)
                     if isinstance(context, os.PathLike) else context)
+    if builtin is not None and user_path(builtin).exists():
+        logger.warning("beliefbench: context=%s is the built-in context (each claim's own "
+                       "%s), not the file %r in this directory; to use that file, pass "
+                       "./%s", builtin, builtin, builtin, builtin)
 
     selection = check_selection("claims", claims, default="all")
     resolved = resolve_claims(selection)
@@ -176,10 +203,14 @@ def belief(
         _check_offline_readable(resolved, chosen_families)
     context_path = None
     if context_file is not None:
-        context_path = check_text_file("context", context_file)
-        records = load_context(context_path)
-        dataset = MemoryDataset([with_context(s, records) for s in dataset],
-                                name=f"beliefbench+context:{Path(context_file).name}")
+        if builtin is not None:
+            records = builtin_context(chosen, builtin)
+        else:
+            context_path = check_text_file("context", context_file)
+            records = load_context(context_path)
+        where = "" if context_role == "user" else f"@{context_role}"
+        dataset = MemoryDataset([with_context(s, records, context_role) for s in dataset],
+                                name=f"beliefbench+context:{Path(context_file).name}{where}")
 
     scoring = {**judge_settings.record(), "binary_instruction": binary_instruction,
                "max_failed": max_failed}
@@ -190,8 +221,13 @@ def belief(
         "samples": samples,
         "temperature": gen.temperature, "top_p": gen.top_p, "max_tokens": gen.max_tokens,
         "context": context_file,
-        "context_sha256": sha256_file(context_path) if context_path else None,
+        "context_role": context_role if context_file is not None else None,
     }
+    # a file's contents are keyed by its hash; a built-in context records no hash (its text
+    # is the claim files', keyed by claim_files_sha256), so the run is keyed by its name:
+    # a None hash would key it as no context at all
+    if builtin is None:
+        settings["context_sha256"] = sha256_file(context_path) if context_path else None
     return Task(
         dataset=dataset,
         solver=answer(abort_after=abort_after),
@@ -207,8 +243,15 @@ def belief(
             "version": __version__, "claims": settings["claims"],
             "claim_files": {c.id: str(p) for p, c in resolved},
             "families": chosen_families, "judge": judge_settings.judge, "context": context_file,
+            "context_role": settings["context_role"],
             SCORING_KEY: scoring, SETTINGS_KEY: settings}},
     )
+
+
+def _path_text(path: os.PathLike[str]) -> str:
+    """A path given as a Path, as text that never reads as a built-in context's name."""
+    text = os.fspath(path)
+    return f"./{text}" if text in BUILTIN_CONTEXTS else text
 
 
 def _check_offline_readable(resolved: list[tuple[Path, Claim]], families: list[str]) -> None:

@@ -17,8 +17,9 @@ Where each field comes from, newest first:
 A field that does not apply to a run is ``n/a``, not ``unknown``: the LLM judge's settings
 (grader, template, temperature, max_tokens, sees) in a run the offline marker judge scored,
 the file hash of a claim the run did not ask about, an intervention's direction in the
-baseline arm. Such a run's ``mode`` (or ``claims``, or ``condition``) already tells it apart,
-so an ``n/a`` is never listed as a difference of its own, nor counted as unrecorded.
+baseline arm, the context's placement (``context_role``) in a run without a context. Such
+a run's ``mode`` (or ``claims``, ``condition``, ``context``) already tells it apart, so an
+``n/a`` is never listed as a difference of its own, nor counted as unrecorded.
 
 ``samples`` is the responses per question the eval ran (its epochs): Inspect's ``--epochs``
 overrides the task's own ``-T samples``, which its record keeps.
@@ -58,6 +59,13 @@ SETTING_ARGS = ("claims", "families", "samples", "temperature", "top_p", "max_to
 JUDGE_ARGS = {"template": "judge_template", "temperature": "judge_temperature",
               "max_tokens": "judge_max_tokens"}
 """Judge fields -> the task arguments they come from in logs without a ``scoring`` record."""
+CONTEXT_ROLE = "context_role"
+"""Where the context was placed (user turn or system prompt). Logs written before it was
+recorded placed any context in the user turn, so they are keyed ``user``, and pool with new
+logs of the same run; in a run without a context it does not apply."""
+NO_CONTEXT_VALUES = (None, NONE, "none")
+"""A keyed ``context`` that means no context (a settings record's None, a task argument's
+``none``)."""
 ASKED_IN_SCORING = ("binary_instruction",)
 """``scoring`` fields that change the prompt the model under test sees: keyed as settings."""
 GENERATION_OVERRIDES = ("temperature", "top_p", "max_tokens")
@@ -210,6 +218,8 @@ class RunKey:
         if name.startswith("judge.") and name.removeprefix("judge.") in MODEL_ONLY \
                 and dict(self.judge).get("mode") == "markers":
             return NOT_APPLICABLE
+        if name == CONTEXT_ROLE and fields.get("context") in NO_CONTEXT_VALUES:
+            return NOT_APPLICABLE
         claims = fields.get("claims", UNKNOWN)
         if name.startswith(PER_CLAIM) and claims != UNKNOWN \
                 and name.removeprefix(PER_CLAIM) not in claims.split("+"):
@@ -276,6 +286,7 @@ def run_key(log: EvalLog) -> RunKey:
     for name in ASKED_IN_SCORING:  # recorded with the judge, but changes what is asked
         if name in judge:
             settings[name] = judge.pop(name)
+    _key_context_role(settings)
     with_overrides(settings, log)
     first = ("mode", "grader")
     judge_items = sorted(judge.items(), key=lambda kv: (kv[0] not in first,
@@ -283,6 +294,17 @@ def run_key(log: EvalLog) -> RunKey:
                                                         else 0, kv[0]))
     return RunKey(judge=tuple((k, setting_text(v)) for k, v in judge_items),
                   settings=tuple((k, setting_text(v)) for k, v in sorted(settings.items())))
+
+
+def _key_context_role(settings: dict[str, Any]) -> None:
+    """``context_role`` as keyed: left out where no context was given (it does not apply,
+    and runs without a context keep the key they had), ``user`` where a log of a context
+    does not record it (older beliefbench placed every context in the user turn)."""
+    context = settings.get("context", UNKNOWN)
+    if context in NO_CONTEXT_VALUES:
+        settings.pop(CONTEXT_ROLE, None)
+    elif context != UNKNOWN and settings.get(CONTEXT_ROLE) in (None, UNKNOWN):
+        settings[CONTEXT_ROLE] = "user"
 
 
 PER_CLAIM = "claim_files."
