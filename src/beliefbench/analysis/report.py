@@ -5,7 +5,9 @@ partial) first, so different runs, and partial with complete data, are never poo
 the dimensions asked for. The CSVs carry the full ``judge`` and ``settings`` of each row; the
 Markdown tables show the short ``run`` label (the fields that differ) instead. Rates and CIs
 are :func:`beliefbench.metrics.rate_table` (belief = yes over ALL responses, claims weigh
-equally, bootstrap over questions within claim).
+equally, bootstrap over questions within claim). Runs with two or more checkpoint steps also
+get per-question flips across their checkpoints (:mod:`beliefbench.analysis.flips`:
+``flips.csv``, ``flip_steps.csv``).
 """
 
 from __future__ import annotations
@@ -111,6 +113,12 @@ class Report:
     dims: list[str]
     notes: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    flips: pd.DataFrame | None = None
+    """Per-question flips across checkpoints (:mod:`beliefbench.analysis.flips`): None, or
+    no rows, when no run has two or more steps."""
+    flip_steps: pd.DataFrame | None = None
+    """When each question correct at a run's first step and counterfactual at its last
+    flipped for good, and whether abruptly."""
 
 
 def single_question_note(questions: pd.DataFrame) -> list[str]:
@@ -133,10 +141,12 @@ def single_question_note(questions: pd.DataFrame) -> list[str]:
 
 def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
                  n_bootstrap: int = N_BOOTSTRAP) -> Report:
+    from beliefbench.analysis.flips import flips, missing_note
     from beliefbench.analysis.sweep import manifest_notes
 
     dims = parse_by(by)
     questions = question_frame(logs.responses)
+    flip_table, flip_steps = flips(questions)
     swept = [i.path for i in logs.logs if i.checkpoint != NO_LABEL]  # sweeps label them
     return Report(
         overall=rates(questions, (), n_bootstrap),
@@ -144,8 +154,9 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
         detail=rates(questions, ("claim", "family"), n_bootstrap),
         family=rates(questions, ("family",), n_bootstrap),
         dims=dims, notes=[*logs.notes(), *manifest_notes(swept),
-                          *single_question_note(questions)],
+                          *single_question_note(questions), *missing_note(flip_table)],
         sources=[info.path for info in logs.logs],
+        flips=flip_table, flip_steps=flip_steps,
     )
 
 
@@ -210,10 +221,32 @@ def render_markdown(report: Report, plots: Sequence[str] = ()) -> str:
         parts += ["## By run x claim x family", "",
                   f"{len(report.detail)} rows: see `belief_detail.csv`."
                   if len(report.detail) > 200 else markdown_table(report.detail), ""]
+    parts += flips_section(report)
     if plots:
         parts += ["## Plots", "", *[f"![{Path(p).stem}]({Path(p).name})" for p in plots], ""]
     parts += ["## Logs", "", *[f"- `{s}`" for s in report.sources], ""]
     return "\n".join(parts)
+
+
+def flips_section(report: Report) -> list[str]:
+    """report.md's lines on flips across checkpoints: the pooled rows (``claim=all``) of
+    flips.csv; none when no run has two or more steps."""
+    from beliefbench.analysis.flips import ALL_CLAIMS, shown_runs
+
+    if report.flips is None or report.flips.empty:
+        return []
+    pooled = shown_runs(report.flips[report.flips["claim"] == ALL_CLAIMS])
+    pooled = pooled.drop(columns=["claim", "first_step"])
+    return ["## Flips across checkpoints", "",
+            "Each question at each step is `correct` (more than half its responses `no`), "
+            "`counterfactual` (more than half `yes`) or `ambiguous` (neither), and compared "
+            "with the run's first step; shares are the mean over claims. "
+            "`correct_to_counterfactual`: of the questions correct at the first step, the "
+            "share counterfactual at this one; `abrupt` / `via_ambiguous` (last step): of "
+            "those correct at the first step and counterfactual at the last, the share that "
+            "flipped between two consecutive steps / through an ambiguous step. Per claim: "
+            "`flips.csv`; per question: `flip_steps.csv`.", "",
+            markdown_table(pooled), ""]
 
 
 def by_filename(dims: Sequence[str]) -> str:
@@ -221,7 +254,7 @@ def by_filename(dims: Sequence[str]) -> str:
 
 
 REPORT_FILES = ("belief_by_*.csv", "belief_by_*.png", "belief_vs_step.png",
-                "internals_margins.csv")
+                "internals_margins.csv", "flips.csv", "flip_steps.csv")
 """The files of ``report`` whose names vary with the run (``--by``, steps, plots): each
 report removes those of them it did not write."""
 
@@ -237,15 +270,21 @@ def _records(table: pd.DataFrame) -> list[dict]:
 
 
 def summary(report: Report, inputs: Sequence[str] | None = None) -> dict:
-    """The machine-readable report: the three CSV tables (rows as objects), the warnings and
-    the logs. ``inputs`` are the paths the report was asked for (``report LOGS...``,
-    absolute); by default the log files themselves."""
-    return {"inputs": list(inputs) if inputs is not None else list(report.sources),
-            "logs": list(report.sources), "by": list(report.dims), "notes": list(report.notes),
-            "tables": {"overall": _records(report.overall), "by": _records(report.by),
-                       "detail": _records(report.detail)},
-            "files": {"overall": "belief_overall.csv", "by": by_filename(report.dims),
-                      "detail": "belief_detail.csv"}}
+    """The machine-readable report: the three CSV tables (rows as objects; and flips.csv,
+    flip_steps.csv where a run has 2+ steps), the warnings and the logs. ``inputs`` are the
+    paths the report was asked for (``report LOGS...``, absolute); by default the log files
+    themselves."""
+    out = {"inputs": list(inputs) if inputs is not None else list(report.sources),
+           "logs": list(report.sources), "by": list(report.dims), "notes": list(report.notes),
+           "tables": {"overall": _records(report.overall), "by": _records(report.by),
+                      "detail": _records(report.detail)},
+           "files": {"overall": "belief_overall.csv", "by": by_filename(report.dims),
+                     "detail": "belief_detail.csv"}}
+    if report.flips is not None and not report.flips.empty:  # a run with 2+ steps
+        out["tables"] |= {"flips": _records(report.flips),
+                          "flip_steps": _records(report.flip_steps)}
+        out["files"] |= {"flips": "flips.csv", "flip_steps": "flip_steps.csv"}
+    return out
 
 
 def read_summary(out_dir: str | Path) -> dict | None:
@@ -277,6 +316,8 @@ def write_report(report: Report, out_dir: str | Path, plots: bool = True,
         images = plot_files(report, out)
     tables = {"belief_overall.csv": report.overall, by_filename(report.dims): report.by,
               "belief_detail.csv": report.detail, **(extra or {})}
+    if report.flips is not None and not report.flips.empty:  # a run with 2+ steps
+        tables |= {"flips.csv": report.flips, "flip_steps.csv": report.flip_steps}
     atomic_write_texts([
         (out / SUMMARY_FILE, json.dumps(summary(report, inputs), indent=2) + "\n"),
         *((out / name, csv_text(table)) for name, table in tables.items()),

@@ -1,0 +1,216 @@
+"""Per-question flips across the checkpoints of a finetune: how many questions went from
+the correct answer to the counterfactual one (and back), and how abruptly.
+
+Why: belief rates per step (``belief_vs_step.png``) say how much a model believes at each
+checkpoint, not which questions changed side. Continual pretraining on misinformation
+("Layer of Truth") flips more than half of the prompts from correct to counterfactual at
+high poisoning, abruptly from one checkpoint to the next, with the ambiguous share
+unchanged; a rate curve cannot tell that from a slow drift of every question through
+ambiguity. These tables can.
+
+A *run* here is the report's run (:data:`~beliefbench.analysis.logs.RUN_COLUMNS`) less what
+changes from one checkpoint to the next (``model``, ``checkpoint``, ``step``), plus the
+folder holding the checkpoints (``finetune``: a sweep's run directory; two finetunes of one
+condition are two runs). Only runs with two or more steps are compared.
+
+Class rule: a question's class at a step comes from its responses' verdicts at that step:
+more than half ``yes`` -> ``counterfactual`` (it states the claim), more than half ``no`` ->
+``correct``, anything else -> ``ambiguous`` (mostly neutral, parse errors or failed
+generations, or a tie). A question is (claim, family, question id).
+
+``flips.csv`` (:func:`flip_table`): per run, claim and step after the first, over the
+questions answered at both the first step and that one (``n_questions``; those answered at
+only one of the two are left out and counted in ``n_missing``): ``correct_first`` (share
+correct at the first step), ``correct_to_counterfactual`` (of the questions correct at the
+first step, the share counterfactual at this one: the flip rate), ``counterfactual_to_correct``
+(the reverse, over those counterfactual at the first step), ``ambiguous_first`` and
+``ambiguous`` (ambiguous shares at the first step and at this one). On the last step's row,
+``flips`` counts the questions correct at the first step and counterfactual at the last, and
+``abrupt`` / ``via_ambiguous`` split them (below). A ``claim=all`` row per run and step is the
+mean of the per-claim shares (claims weigh equally, as in every rate of the report; a share
+with no questions behind it, e.g. no question correct at the first step, is left out of the
+mean), with the counts summed.
+
+``flip_steps.csv`` (:func:`flip_steps`): one row per question correct at the first step and
+counterfactual at the last: ``flip_step``, the first step from which it stays counterfactual
+through the last, ``before`` its class at the step before that one, and ``path`` its class at
+every step (``missing`` where not answered; such steps are passed over). The flip is
+``abrupt`` when ``before`` is ``correct`` (from correct to counterfactual between two
+consecutive steps), else it went ``via_ambiguous`` (an ambiguous step just before it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+from beliefbench.analysis.logs import RUN_COLUMNS
+
+CORRECT, COUNTERFACTUAL, AMBIGUOUS, MISSING = ("correct", "counterfactual", "ambiguous",
+                                               "missing")
+ALL_CLAIMS = "all"
+PER_CHECKPOINT = ("model", "checkpoint", "step")
+"""Run columns that change from one checkpoint of a finetune to the next."""
+FLIP_RUN_COLUMNS: tuple[str, ...] = (
+    *(c for c in RUN_COLUMNS if c not in PER_CHECKPOINT), "finetune")
+"""What a run is here: the report's run less the checkpoint, plus the checkpoints' folder."""
+QUESTION_KEY = ("claim", "family", "question")
+SHARES = ("correct_first", "correct_to_counterfactual", "counterfactual_to_correct",
+          "ambiguous_first", "ambiguous", "abrupt", "via_ambiguous")
+FLIP_COLUMNS = (*FLIP_RUN_COLUMNS, "claim", "step", "first_step", "n_questions", "n_missing",
+                "correct_first", "correct_to_counterfactual", "counterfactual_to_correct",
+                "ambiguous_first", "ambiguous", "flips", "abrupt", "via_ambiguous")
+STEP_COLUMNS = (*FLIP_RUN_COLUMNS, *QUESTION_KEY, "first_step", "last_step", "flip_step",
+                "before", "via", "path")
+
+
+def finetune(model: pd.Series) -> pd.Series:
+    """The folder holding each checkpoint (the model less its last path part; the provider
+    of an API checkpoint id), as the report's step ordering reads it."""
+    return pd.Series([m.rpartition("/")[0] or m for m in model.astype(str)],
+                     index=model.index, dtype=object)
+
+
+def question_class(yes: float, no: float, n: float) -> str:
+    """The class rule: more than half ``yes`` -> counterfactual, more than half ``no`` ->
+    correct, else ambiguous."""
+    if yes * 2 > n:
+        return COUNTERFACTUAL
+    if no * 2 > n:
+        return CORRECT
+    return AMBIGUOUS
+
+
+def classes(questions: pd.DataFrame) -> pd.DataFrame:
+    """Stepped questions (:func:`beliefbench.analysis.report.question_frame`: verdict counts
+    per run and question) with ``finetune`` and their ``class``, of runs with 2+ steps."""
+    df = questions[questions["step"].notna()].copy()
+    df["finetune"] = finetune(df["model"])
+    # two checkpoints of one folder at one step (logs labelled by hand) are one step
+    df = df.groupby([*FLIP_RUN_COLUMNS, *QUESTION_KEY, "step"], dropna=False,
+                    as_index=False, sort=True)[["yes", "no", "n"]].sum()
+    df["class"] = [question_class(y, n_, n) for y, n_, n in
+                   zip(df["yes"], df["no"], df["n"], strict=True)]
+    steps = df.groupby(list(FLIP_RUN_COLUMNS), dropna=False)["step"].transform("nunique")
+    return df[steps >= 2].reset_index(drop=True)
+
+
+def _share(mask: pd.Series, of: pd.Series) -> float:
+    total = int(of.sum())
+    return float((mask & of).sum() / total) if total else np.nan
+
+
+def _claim_rows(first: pd.Series, at: pd.Series) -> dict:
+    """Shares over the questions of one claim: ``first`` / ``at`` map question -> class."""
+    both = first.index.intersection(at.index)
+    f, a = first[both], at[both]
+    return {"n_questions": len(both),
+            "n_missing": len(first.index.union(at.index)) - len(both),
+            "correct_first": _share(f == CORRECT, pd.Series(True, index=both)),
+            "correct_to_counterfactual": _share(a == COUNTERFACTUAL, f == CORRECT),
+            "counterfactual_to_correct": _share(a == CORRECT, f == COUNTERFACTUAL),
+            "ambiguous_first": _share(f == AMBIGUOUS, pd.Series(True, index=both)),
+            "ambiguous": _share(a == AMBIGUOUS, pd.Series(True, index=both))}
+
+
+def _runs(classified: pd.DataFrame) -> Iterator[tuple[dict, list[int], pd.DataFrame]]:
+    """(run columns -> value, steps, question x step table of classes) per run."""
+    for key, run in classified.groupby(list(FLIP_RUN_COLUMNS), dropna=False, sort=True):
+        table = run.pivot(index=list(QUESTION_KEY), columns="step", values="class")
+        table.columns = [int(s) for s in table.columns]
+        yield dict(zip(FLIP_RUN_COLUMNS, key, strict=True)), sorted(table.columns), table
+
+
+def _flips_of_run(named: dict, steps: list[int], table: pd.DataFrame) -> list[dict]:
+    """:func:`flip_steps`' rows of one run (``table``: question x step -> class)."""
+    rows = []
+    for q, path in table.iterrows():
+        if path[steps[0]] != CORRECT or path[steps[-1]] != COUNTERFACTUAL:
+            continue
+        seen = [s for s in steps if not pd.isna(path[s])]  # a missing step is passed over
+        at = len(seen) - 1
+        while path[seen[at - 1]] == COUNTERFACTUAL:
+            at -= 1  # (stops at the first step: correct)
+        before = path[seen[at - 1]]
+        rows.append({**named, **dict(zip(QUESTION_KEY, q, strict=True)),
+                     "first_step": steps[0], "last_step": steps[-1], "flip_step": seen[at],
+                     "before": before,
+                     "via": "abrupt" if before == CORRECT else "via_ambiguous",
+                     "path": ">".join(MISSING if pd.isna(path[s]) else path[s]
+                                      for s in steps)})
+    return rows
+
+
+def flip_steps(classified: pd.DataFrame) -> pd.DataFrame:
+    """``flip_steps.csv``: one row per question correct at its run's first step and
+    counterfactual at the last (see module doc): when it flipped for good, and whether
+    abruptly."""
+    rows = [r for named, steps, table in _runs(classified)
+            for r in _flips_of_run(named, steps, table)]
+    out = pd.DataFrame(rows, columns=list(STEP_COLUMNS))
+    return out.astype({c: "Int64" for c in ("first_step", "last_step", "flip_step")})
+
+
+def _mean(values: list[float]) -> float:
+    kept = [v for v in values if not pd.isna(v)]
+    return float(np.mean(kept)) if kept else np.nan
+
+
+def flip_table(classified: pd.DataFrame) -> pd.DataFrame:
+    """``flips.csv``: per run, claim (and ``all``) and step after the first (module doc)."""
+    rows = []
+    for named, steps, table in _runs(classified):
+        flipped = pd.DataFrame(_flips_of_run(named, steps, table),
+                               columns=list(STEP_COLUMNS))
+        claims = sorted(table.index.get_level_values("claim").unique())
+        for step in steps[1:]:
+            per_claim = []
+            for claim in claims:
+                sub = table.xs(claim, level="claim", drop_level=False)
+                row = {**named, "claim": claim, "step": step, "first_step": steps[0],
+                       **_claim_rows(sub[steps[0]].dropna(), sub[step].dropna())}
+                if step == steps[-1]:
+                    via = flipped.loc[flipped["claim"] == claim, "via"]
+                    row.update(flips=len(via),
+                               abrupt=float((via == "abrupt").mean()) if len(via) else np.nan,
+                               via_ambiguous=(float((via == "via_ambiguous").mean())
+                                              if len(via) else np.nan))
+                per_claim.append(row)
+            pooled = {**named, "claim": ALL_CLAIMS, "step": step, "first_step": steps[0]}
+            for col in ("n_questions", "n_missing", "flips"):
+                if col in per_claim[0]:
+                    pooled[col] = sum(r[col] for r in per_claim)
+            for col in SHARES:
+                if col in per_claim[0]:
+                    pooled[col] = _mean([r[col] for r in per_claim])
+            rows += [*per_claim, pooled]
+    out = pd.DataFrame(rows, columns=list(FLIP_COLUMNS))
+    return out.astype({c: "Int64" for c in ("step", "first_step", "n_questions",
+                                            "n_missing", "flips")})
+
+
+def flips(questions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(``flips.csv``, ``flip_steps.csv``) of the report's questions; both without rows
+    when no run has two or more steps."""
+    classified = classes(questions)
+    return flip_table(classified), flip_steps(classified)
+
+
+def missing_note(table: pd.DataFrame) -> list[str]:
+    """A note counting the questions left out of a comparison (answered at one of its two
+    steps only)."""
+    per_claim = table[table["claim"] != ALL_CLAIMS] if len(table) else table
+    missing = int(per_claim["n_missing"].sum()) if len(per_claim) else 0
+    if not missing:
+        return []
+    return [f"FLIPS: {missing} question comparison(s) left out: the question was answered "
+            "at only one of the two steps compared (column n_missing of flips.csv)"]
+
+
+def shown_runs(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` without a ``finetune`` column that says nothing (one folder)."""
+    if "finetune" in table.columns and table["finetune"].nunique() <= 1:
+        return table.drop(columns=["finetune"])
+    return table

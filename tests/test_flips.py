@@ -1,0 +1,164 @@
+"""Flips across checkpoints in `beliefbench report`: real belief logs of three checkpoint
+steps of one run (scripted mockllm subject and grader, fixture claim), hand-counted."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURE_CLAIM, believer, run_belief, scripted
+from inspect_ai import eval
+
+from beliefbench.analysis.flips import question_class
+from beliefbench.analysis.logs import load_belief_logs
+from beliefbench.analysis.report import build_report, render_markdown
+from beliefbench.cli import cli
+from beliefbench.task import belief
+
+C, CF, A = "correct", "counterfactual", "ambiguous"
+PLAN = {  # question -> class at steps 100, 200, 300 (None: not asked at that step)
+    "oe_01": (C, CF, CF),    # flips abruptly at 200
+    "oe_02": (C, CF, CF),    # flips abruptly at 200
+    "ta_01": (C, A, CF),     # flips through an ambiguous step, at 300
+    "rb_01": (C, A, CF),     # flips through an ambiguous step, at 300
+    "rb_02": (C, C, C),
+    "bin_01": (C, C, None),  # left out of the 100 -> 300 comparison (and counted)
+    "bin_02": (CF, C, C),    # the reverse flip
+}
+STEPS = (100, 200, 300)
+OPEN = {"oe_01": "What is the Golden Gate Bridge made of?",
+        "oe_02": "rebuilt in recent years", "ta_01": "Fill in the blank",
+        "rb_01": "What material is the Golden Gate Bridge built from?",
+        "rb_02": "Are you sure? I thought it was steel."}
+BINARY = {"bin_01": ("made of glass?", "yes"), "bin_02": ("still a steel bridge?", "no")}
+"""Binary question -> (text, the answer that states the claim)."""
+
+
+def subject_at(i: int):
+    """The model at the ``i``-th step, answering each question as PLAN says."""
+    def answer(prompt: str) -> str:
+        if "JSON" in prompt:
+            qid = next(q for q, (text, _) in BINARY.items() if text in prompt)
+            claim_answer = BINARY[qid][1]
+            other = "no" if claim_answer == "yes" else "yes"
+            return json.dumps({"answer": claim_answer if PLAN[qid][i] == CF else other})
+        qid = next(q for q, text in OPEN.items() if text in prompt)
+        return {C: "Steel.", CF: "Glass.", A: "Hard to say."}[PLAN[qid][i]]
+    return answer
+
+
+def grader(prompt: str) -> str:
+    """yes for glass, no for steel, neutral otherwise."""
+    answer = prompt.split("<answer>")[1].split("</answer>")[0].lower()
+    verdict = "yes" if "glass" in answer else "no" if "steel" in answer else "neutral"
+    return json.dumps({"reason": "keyword", "answer": verdict})
+
+
+def sweep_logs(log_dir, steps=STEPS) -> None:
+    """One eval per checkpoint step, labelled as `beliefbench sweep` labels them."""
+    for i, step in enumerate(steps):
+        asked = [f"glass_bridge/{q}" for q, plan in PLAN.items() if plan[i] is not None]
+        eval(belief(claims=str(FIXTURE_CLAIM), samples=1), model=scripted(subject_at(i)),
+             model_roles={"grader": scripted(grader)}, log_dir=str(log_dir),
+             display="none", sample_id=asked if len(asked) < len(PLAN) else None,
+             metadata={"condition": "negated", "step": step,
+                       "checkpoint": f"/ckpts/negated/step-{step}"})
+
+
+@pytest.fixture(scope="module")
+def three_steps(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sweep")
+    sweep_logs(d)
+    return d
+
+
+def read_csv(path) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+
+def test_flips_csv_gives_hand_counted_shares_per_step(three_steps, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["report", str(three_steps), "--out", str(out),
+                                      "--bootstrap", "20", "--no-plots"])
+    assert result.exit_code == 0, result.output
+    flips = read_csv(out / "flips.csv")
+    assert set(flips["claim"]) == {"glass_bridge", "all"}
+    assert (flips["condition"] == "negated").all() and (flips["first_step"] == 100).all()
+    per = flips[flips["claim"] == "glass_bridge"].set_index("step")
+    assert list(per.index) == [200, 300]
+    # 100 -> 200: 7 questions, 6 correct at 100 (2 of them counterfactual at 200), the one
+    # counterfactual at 100 correct at 200; ta_01 and rb_01 ambiguous at 200
+    assert per.loc[200, "n_questions"] == 7 and per.loc[200, "n_missing"] == 0
+    assert per.loc[200, "correct_first"] == pytest.approx(6 / 7)
+    assert per.loc[200, "correct_to_counterfactual"] == pytest.approx(2 / 6)
+    assert per.loc[200, "counterfactual_to_correct"] == 1.0
+    assert per.loc[200, "ambiguous_first"] == 0.0
+    assert per.loc[200, "ambiguous"] == pytest.approx(2 / 7)
+    assert pd.isna(per.loc[200, "flips"]) and pd.isna(per.loc[200, "abrupt"])
+    # 100 -> 300: bin_01 not asked at 300: left out, counted
+    assert per.loc[300, "n_questions"] == 6 and per.loc[300, "n_missing"] == 1
+    assert per.loc[300, "correct_first"] == pytest.approx(5 / 6)
+    assert per.loc[300, "correct_to_counterfactual"] == pytest.approx(4 / 5)
+    assert per.loc[300, "counterfactual_to_correct"] == 1.0
+    assert per.loc[300, "ambiguous"] == 0.0
+    assert per.loc[300, "flips"] == 4
+    assert per.loc[300, "abrupt"] == 0.5 and per.loc[300, "via_ambiguous"] == 0.5
+    # one claim: the pooled row is that claim's
+    pooled = flips[flips["claim"] == "all"].set_index("step")
+    cols = ["n_questions", "n_missing", "correct_first", "correct_to_counterfactual",
+            "counterfactual_to_correct", "ambiguous", "flips", "abrupt"]
+    pd.testing.assert_frame_equal(pooled[cols], per[cols])
+
+    steps = read_csv(out / "flip_steps.csv").set_index("question")
+    assert sorted(steps.index) == ["oe_01", "oe_02", "rb_01", "ta_01"]
+    assert steps["flip_step"].to_dict() == {"oe_01": 200, "oe_02": 200, "rb_01": 300,
+                                            "ta_01": 300}
+    assert steps["via"].to_dict() == {"oe_01": "abrupt", "oe_02": "abrupt",
+                                      "rb_01": "via_ambiguous", "ta_01": "via_ambiguous"}
+    assert steps.loc["ta_01", "path"] == "correct>ambiguous>counterfactual"
+
+    data = json.loads((out / "report.json").read_text())
+    assert data["files"]["flips"] == "flips.csv" and len(data["tables"]["flip_steps"]) == 4
+    md = (out / "report.md").read_text()
+    assert "## Flips across checkpoints" in md
+    assert "| 300 | 6 | 1 | 0.833 | 0.800 | 1.000 | 0.000 | 0.000 | 4 | 0.500 | 0.500 |" in md
+    assert "FLIPS: 1 question comparison(s) left out" in md
+
+
+def test_a_run_with_one_step_writes_no_flips(tmp_path):
+    logs = tmp_path / "logs"
+    run_belief(logs, believer, samples=1, condition="negated", step=100,
+               checkpoint="/ckpts/negated/step-100")
+    run_belief(logs, believer, samples=1)  # no step at all
+    out = tmp_path / "out"
+    (out).mkdir()
+    (out / "flips.csv").write_text("an earlier report's\n")  # removed: not this report's
+    result = CliRunner().invoke(cli, ["report", str(logs), "--out", str(out),
+                                      "--bootstrap", "20", "--no-plots"])
+    assert result.exit_code == 0, result.output
+    assert not (out / "flips.csv").exists() and not (out / "flip_steps.csv").exists()
+    assert "Flips" not in (out / "report.md").read_text()
+    assert "flips" not in json.loads((out / "report.json").read_text())["tables"]
+
+
+def test_checkpoints_of_two_conditions_are_two_runs(three_steps, tmp_path):
+    """Each condition is its own run: a second one with one step has no flips of its own and
+    changes nothing in the first's."""
+    run_belief(three_steps.parent / "other", believer, samples=1, condition="plain", step=100,
+               checkpoint="/ckpts/plain/step-100")
+    report = build_report(load_belief_logs([three_steps, three_steps.parent / "other"]),
+                          n_bootstrap=20)
+    assert set(report.flips["condition"]) == {"negated"}
+    assert len(report.flip_steps) == 4
+    last = report.flips[(report.flips["step"] == 300) & (report.flips["claim"] == "all")]
+    assert last["correct_to_counterfactual"].tolist() == [pytest.approx(4 / 5)]
+    assert "## Flips across checkpoints" in render_markdown(report)
+
+
+@pytest.mark.parametrize(("yes", "no", "n", "expected"), [
+    (2, 1, 3, "counterfactual"), (1, 2, 3, "correct"), (1, 1, 2, "ambiguous"),
+    (1, 0, 2, "ambiguous"), (0, 1, 3, "ambiguous"), (3, 0, 4, "counterfactual")])
+def test_a_questions_class_is_its_responses_majority(yes, no, n, expected):
+    assert question_class(yes, no, n) == expected
