@@ -455,6 +455,42 @@ def test_kl_term_is_lowest_at_the_reference_with_top_k_below_the_vocabulary():
     assert 0.5 * true_kl < kl_divergence(onto_top, ref).item() <= true_kl
 
 
+def test_kl_term_keeps_one_vocabulary_sized_tensor_for_the_backward_pass():
+    """The tail term's masked copy of the log-probabilities was kept until the backward pass
+    beside the log-probabilities themselves: twice the logits' memory on every KL batch. It
+    is recomputed there now; the value and the gradient are the same."""
+    from beliefbench.finetune.kl import kl_divergence
+
+    gen = torch.Generator().manual_seed(1)
+    b, t, v = 2, 5, 300
+    ref_full = torch.log_softmax(2 * torch.randn((b, t, v), generator=gen), -1)
+    top = ref_full.topk(8, -1)
+    ref = {"topk_ids": top.indices, "topk_logprobs": top.values, "kl_mask": torch.ones(b, t)}
+    logits = (2 * torch.randn((b, t, v), generator=gen)).requires_grad_(True)
+    kept: set[int] = set()
+
+    def pack(x: torch.Tensor) -> torch.Tensor:
+        if x.numel() >= b * t * v:
+            kept.add(x.untyped_storage().data_ptr())
+        return x
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda x: x):
+        term = kl_divergence(logits, ref)
+    term.backward()
+    assert len(kept) == 1  # the log-probabilities alone
+    # the same KL, written out: top-k terms plus the tail as one token
+    plain = logits.detach().clone().requires_grad_(True)
+    full = torch.log_softmax(plain, -1)
+    p = top.values.exp()
+    tail_ref = 1 - p.sum(-1)
+    tail_cur = torch.logsumexp(full.scatter(-1, top.indices, float("-inf")), -1)
+    want = ((p * (top.values - full.gather(-1, top.indices))).sum(-1)
+            + tail_ref * (tail_ref.log() - tail_cur)).mean()
+    want.backward()
+    assert term.item() == pytest.approx(want.item(), rel=1e-5)
+    assert torch.allclose(logits.grad, plain.grad, atol=1e-7)
+
+
 def test_kl_term_keeps_model_closer_to_reference(base, data, tmp_path):
     from beliefbench.finetune.kl import kl_divergence
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, safe_open, save_file
+from torch.utils.checkpoint import checkpoint
 from transformers import Trainer
 
 from beliefbench.finetune import data as fdata
@@ -81,6 +82,11 @@ def load_or_compute_reference(path: Path, model, tokenizer, kl: KLConfig, base: 
     return tensors
 
 
+def _tail_logsumexp(full: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """log of the probability outside the ``ids`` tokens, from log-probabilities ``full``."""
+    return torch.logsumexp(full.scatter(-1, ids, float("-inf")), dim=-1)
+
+
 def kl_divergence(logits: torch.Tensor, ref: dict[str, torch.Tensor]) -> torch.Tensor:
     """Mean over masked positions of sum_k p_ref (log p_ref - log p_cur) over the top-k, plus
     the same for the rest of the vocabulary as one token: without it the sum was no KL, lowest
@@ -92,8 +98,11 @@ def kl_divergence(logits: torch.Tensor, ref: dict[str, torch.Tensor]) -> torch.T
     ref_lp = ref["topk_logprobs"].float()
     per_pos = (ref_lp.exp() * (ref_lp - cur)).sum(-1)
     if ref_lp.shape[-1] < logits.shape[-1]:  # top_k >= vocabulary: no tail, exact already
-        # the current tail from its own tokens: 1 - sum(top-k) rounds to 0 below ~1e-7
-        log_q_tail = torch.logsumexp(full.scatter(-1, ids, float("-inf")), dim=-1)
+        # the current tail from its own tokens: 1 - sum(top-k) rounds to 0 below ~1e-7.
+        # Recomputed in the backward pass rather than kept: the masked copy is as large as
+        # the logits, and held until then it doubled the term's memory
+        log_q_tail = (checkpoint(_tail_logsumexp, full, ids, use_reentrant=False)
+                      if full.requires_grad else _tail_logsumexp(full, ids))
         p_tail = (-torch.expm1(torch.logsumexp(ref_lp.double(), -1))).clamp(min=0.0).float()
         per_pos = per_pos + torch.special.xlogy(p_tail, p_tail) - p_tail * log_q_tail
     mask = ref["kl_mask"]
