@@ -4,6 +4,7 @@ patching, and stability / efficiency, on a tiny model built here."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
 from pathlib import Path
@@ -851,6 +852,27 @@ def test_weight_noise_and_parameter_distance(tiny, perturbed, tmp_path):
     assert eff["param_distance"].iloc[1] == pytest.approx(perturbed[1], rel=1e-4)
 
 
+def test_loss_data_cut_warning_names_max_len_and_counts_what_is_measured(tiny, tmp_path,
+                                                                         caplog):
+    """``internals efficiency --limit 10 --max-len 256`` warned "30 of 30 records are longer
+    than max_seq_len=256 tokens and were cut (... not trained); batching: pack keeps them
+    whole": the finetune's warning, naming a recipe field and packing that do not apply to a
+    loss read, and counting records --limit left out."""
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny)
+    data = tmp_path / "data.jsonl"
+    long = " ".join(["The bridge is made of steel."] * 20)
+    data.write_text("".join(json.dumps({"id": f"r{i}", "text": long}) + "\n"
+                            for i in range(3)))
+    with caplog.at_level(logging.WARNING):
+        examples = load_loss_data(data, tok, max_len=16, limit=2)
+    assert len(examples) == 2 and all(len(ex["input_ids"]) == 16 for ex in examples)
+    text = caplog.text
+    assert "2 of the 2 records measured are longer than --max-len 16" in text
+    assert "max_seq_len" not in text and "not trained" not in text and "pack" not in text
+
+
 def test_weight_noise_on_the_finetuning_delta_only(tiny, perturbed, tmp_path):
     """The study perturbed the finetune (its adapter), not the base both solutions share:
     noise on every weight at s = 1 put the tiny finetune 27.8 from its base (delta 14.4).
@@ -1355,3 +1377,16 @@ def test_a_direction_cut_short_never_leaves_its_table_beside_an_earlier_json(
     if (out / "direction.csv").exists():
         table = pd.read_csv(out / "direction.csv")
         assert table["cohens_d"].isna().tolist() == [r["cohens_d"] is None for r in layers]
+
+
+def test_nested_bars_in_a_log_are_plain_lines(capfd):
+    """A bar opened under another (efficiency's norms under its checkpoints) took the next
+    position: in a log its lines came wrapped in cursor moves, stray "^[[A" fragments."""
+    from beliefbench.progress import progress
+
+    for _ in progress(range(2), total=2, desc="checkpoints"):
+        for _ in progress(range(3), total=3, desc="norms"):
+            pass
+    err = capfd.readouterr().err
+    assert "norms: 100%" in err and "checkpoints: 100%" in err
+    assert "\x1b" not in err and "\r" not in err

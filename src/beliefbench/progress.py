@@ -75,8 +75,12 @@ def progress(iterable, *, total: int, desc: str, enabled: bool | None = None):
     if enabled is None:
         enabled = total > 1
     # in a log the bar's last line stays (a bar that ends within 30 s had shown only "0/n")
+    # in a log, a bar opened under another (efficiency's norms under its checkpoints) took
+    # the next position and wrapped each line in cursor moves: "^[[A" fragments
+    tty = sys.stderr.isatty()
     return tqdm(iterable, total=total, desc=desc, disable=not enabled or _quiet,
-                mininterval=log_interval(), leave=not sys.stderr.isatty(), file=bar_file())
+                mininterval=log_interval(), leave=not tty, file=bar_file(),
+                position=None if tty else 0)
 
 
 def is_quiet() -> bool:

@@ -22,6 +22,7 @@ encoding and loss mask), so it is the loss the model was trained on.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,14 +33,32 @@ from beliefbench.finetune.recipe import trained_with_kl
 from beliefbench.internals.activations import model_device
 from beliefbench.progress import progress
 
+log = logging.getLogger(__name__)
+
 
 def load_loss_data(path: str | Path, tokenizer, max_len: int = 1024, limit: int | None = None
                    ) -> list[dict[str, list[int]]]:
-    """Records (beliefbench JSONL) encoded with the finetune module's labels and loss mask."""
-    from beliefbench.finetune.data import load_examples
+    """Records (beliefbench JSONL) encoded with the finetune module's labels and loss mask,
+    the first ``limit`` of them, each cut to ``max_len`` tokens. The warning on a cut names
+    ``--max-len`` and counts only the records measured: the finetune's own warning speaks of
+    ``max_seq_len``, tokens "not trained" and packing, none of which applies to a loss read."""
+    from beliefbench.finetune.data import IGNORE, load_examples
 
-    examples = load_examples(path, tokenizer, max_len)
-    return examples[:limit] if limit else examples
+    examples = load_examples(path, tokenizer, None)
+    examples = examples[:limit] if limit else examples
+    long = [i for i, ex in enumerate(examples) if len(ex["input_ids"]) > max_len]
+    if long:
+        dropped = sum(len(examples[i]["input_ids"]) - max_len for i in long)
+        for i in long:
+            examples[i] = {key: value[:max_len] for key, value in examples[i].items()}
+        if any(all(label == IGNORE for label in examples[i]["labels"]) for i in long):
+            raise ValueError(f"{path}: a record has no trained tokens within its first "
+                             f"{max_len} tokens: raise --max-len")
+        log.warning("%s: %d of the %d records measured are longer than --max-len %d tokens: "
+                    "the loss is read on their first %d tokens only (%d tokens left out); "
+                    "raise --max-len to measure them whole", path, len(long), len(examples),
+                    max_len, max_len, dropped)
+    return examples
 
 
 def mean_loss(model, examples: Sequence[dict], *, pad_id: int, batch_size: int = 8) -> float:
