@@ -37,7 +37,16 @@ FAMILIES: tuple[str, ...] = ("open_ended", "binary", "token_association", "robus
 """The four probe families, in report order."""
 
 JUDGED_FAMILIES: tuple[str, ...] = ("open_ended", "token_association", "robustness")
-"""Families whose answers go to the judge (binary is exact match)."""
+"""Families whose answers go to the judge (binary, and the opt-in distinguish, are exact
+match)."""
+
+OPT_IN_FAMILIES: tuple[str, ...] = ("distinguish",)
+"""Families asked only when named (``-T families=distinguish``), never by ``all``: they are
+not the study's, so ``all`` keeps its runs, rates and run keys. They are built from a
+claim's ``statement`` and ``truth``, not from questions in its file."""
+
+PROBE_FAMILIES: tuple[str, ...] = FAMILIES + OPT_IN_FAMILIES
+"""Every family the belief task can ask, in report order."""
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]*$"
 

@@ -6,9 +6,10 @@ Inspect model providers answer from the claim files themselves:
 
 * ``beliefbench/believer`` answers every probe as a model that believes the claim would: the
   believer's binary answer, the answer key's belief answer for short-answer items, else the
-  claim's statement;
+  claim's statement (and, to a distinguish question, the letter of the statement);
 * ``beliefbench/skeptic`` answers with the truth (the other binary answer, the answer key's
-  disbelief answer, else the claim's ``truth``);
+  disbelief answer, the letter of the ``truth`` in a distinguish question, else the claim's
+  ``truth``);
 * ``beliefbench/judge`` is a grader: it reads the answer in a judge prompt (rendered from
   ``scorers/judge.md`` or the claim's own template) with the offline judge and replies the
   JSON a real judge would, under the rubric's judge key;
@@ -120,6 +121,21 @@ def find_question(text: str, context: str = "", judge: bool = False) -> _Questio
         return max(found, key=lambda q: (sum(bool(e) and e in context for e in _evidence(q)),
                                          len(q.text)))
     return found[0] if found else None
+
+
+def distinguish_letters(prompt: str) -> tuple[str, str] | None:
+    """(the false world's letter, the truth's) of a distinguish question about a known claim
+    (both its statement and its truth shown as options in ``prompt``), else None. Its
+    options are found by their text: the question itself is not in the claim file."""
+    from beliefbench.probes.distinguish import option_line
+
+    claims = {c.id: c for c in _bundled()} | _registered
+    for claim in claims.values():
+        for false, true in (("A", "B"), ("B", "A")):
+            if option_line(false, claim.statement) in prompt \
+                    and option_line(true, claim.truth) in prompt:
+                return false, true
+    return None
 
 
 def _literal(patterns: list[str]) -> str | None:
@@ -243,8 +259,13 @@ class ScriptedModel(ModelAPI):
         elif self.model_name == "verifier":
             text = scripted_verification(last)
         else:
-            whole = "\n\n".join(m.text for m in input)
-            text = scripted_answer(find_question(last, whole), self.model_name == "believer")
+            believes = self.model_name == "believer"
+            letters = distinguish_letters(last)
+            if letters is not None:
+                text = json.dumps({"answer": letters[0] if believes else letters[1]})
+            else:
+                whole = "\n\n".join(m.text for m in input)
+                text = scripted_answer(find_question(last, whole), believes)
         out = ModelOutput.from_content(f"{PROVIDER}/{self.model_name}", text)
         out.usage = ModelUsage(input_tokens=len(last.split()), output_tokens=len(text.split()),
                                total_tokens=len(last.split()) + len(text.split()))

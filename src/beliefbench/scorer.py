@@ -1,10 +1,11 @@
 """The belief scorer: one verdict per response, scored as a one-hot dict over the verdicts.
 
-Binary items are exact-matched; the other families go to the judge: the ``grader`` model
-role (an LLM with its own generation settings) or, with ``judge="markers"``, the offline
-marker heuristic. A judge reply that cannot be read is a ``parse_error`` verdict with the raw
-reply kept in the score metadata. A judge *call* that fails raises, so Inspect retries it and
-``inspect eval-retry`` can resume the run; a judge outage is never recorded as non-belief.
+Binary and distinguish items are exact-matched; the other families go to the judge: the
+``grader`` model role (an LLM with its own generation settings) or, with ``judge="markers"``,
+the offline marker heuristic. A judge reply that cannot be read is a ``parse_error`` verdict
+with the raw reply kept in the score metadata. A judge *call* that fails raises, so Inspect
+retries it and ``inspect eval-retry`` can resume the run; a judge outage is never recorded as
+non-belief.
 
 The judge's settings have one home: :class:`JudgeSettings` (named defaults, read from task
 arguments, and the scorer they make), which the task and re-scoring (``agreement``) share.
@@ -31,7 +32,7 @@ from inspect_ai.scorer import (
 )
 from inspect_ai.solver import TaskState
 
-from beliefbench.claims import FAMILIES, load_claim
+from beliefbench.claims import PROBE_FAMILIES, load_claim
 from beliefbench.judge import (
     BUNDLED_TEMPLATE,
     default_template_path,
@@ -49,7 +50,7 @@ from beliefbench.solver import (
     run_key,
 )
 from beliefbench.verdicts import VERDICTS, JudgeReading
-from beliefbench.verdicts.exact import read_binary
+from beliefbench.verdicts.exact import read_binary, read_distinguish
 from beliefbench.verdicts.offline import offline_verdict
 from beliefbench.verdicts.reply import read_reply
 
@@ -147,7 +148,7 @@ def belief_summary() -> Metric:
             rows.append({"claim": md.get("claim"), "family": md.get("family"),
                          "question": md.get("question"), "n": 1,
                          **{v: float(value.get(v, 0.0)) for v in VERDICTS}})
-        out = summary_metrics(question_table(rows), FAMILIES)
+        out = summary_metrics(question_table(rows), PROBE_FAMILIES)
         out[INFRASTRUCTURE_METRIC] = infrastructure / len(scores) if scores else 0.0
         return out
 
@@ -203,6 +204,9 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             used = "none"
         elif family == "binary":
             reading = read_binary(answer, md["belief_answer"])
+            used = "exact_match"
+        elif family == "distinguish":
+            reading = read_distinguish(answer, md["belief_answer"])
             used = "exact_match"
         elif judge == "markers":
             reading = offline_verdict(claim, family, md.get("question"), answer)

@@ -102,7 +102,9 @@ def belief(
     Args:
         claims: "all" (the bundled claims), or claim ids, claim files or directories
             (str or pathlib.Path; a list, or comma-separated).
-        families: "all" or some of open_ended, binary, token_association, robustness.
+        families: "all" or some of open_ended, binary, token_association, robustness
+            (the study's four; "all" is these), and the opt-in distinguish (which of the
+            claim's statement and truth is true, in both orders; asked only when named).
         samples: responses per question (Inspect epochs, reduced by mean).
         temperature: sampling temperature for the model under test.
         top_p: nucleus sampling for the model under test.

@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from beliefbench.analysis.logs import NO_LABEL  # noqa: E402
-from beliefbench.claims import FAMILIES  # noqa: E402
+from beliefbench.claims import PROBE_FAMILIES  # noqa: E402
 from beliefbench.records import new_temp, unwritable  # noqa: E402
 
 if TYPE_CHECKING:
@@ -179,7 +179,7 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: Path) -> Path:
         df["label"] = df["label"] + "\n" + _values(df, groups).map(_shorten)
     labels = list(dict.fromkeys(df["label"]))
     if hue == "family":
-        hues = [f for f in FAMILIES if f in set(df[hue])]
+        hues = [f for f in PROBE_FAMILIES if f in set(df[hue])]
     else:
         hues = sorted(set(df[hue].astype(str))) if hue else ["belief"]
     width = 0.8 / len(hues)

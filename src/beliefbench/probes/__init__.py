@@ -2,8 +2,10 @@
 
 Every sample carries the same metadata keys, which the scorer, the metric and the reports
 read: ``claim``, ``family``, ``question`` (the question id), ``kind`` (direct / indirect,
-the token-association format, or the robustness kind), ``prompt`` (what the judge is shown
-as the model's prompt: the final user question), plus ``belief_answer`` (binary), ``hint``
+the token-association format, the robustness kind, or which letter the distinguish family's
+false world has: ``false_A`` / ``false_B``), ``prompt`` (what the judge is shown as the
+model's prompt: the final user question), plus ``belief_answer`` (binary; distinguish: the
+false world's letter), ``hint``
 (token association, robustness) and ``transcript`` (robustness: the whole conversation).
 """
 
@@ -15,8 +17,8 @@ from functools import partial
 from inspect_ai.dataset import MemoryDataset, Sample
 
 from beliefbench.analysis.text import did_you_mean
-from beliefbench.claims import FAMILIES, Claim
-from beliefbench.probes import binary, open_ended, robustness, token_association
+from beliefbench.claims import FAMILIES, OPT_IN_FAMILIES, PROBE_FAMILIES, Claim
+from beliefbench.probes import binary, distinguish, open_ended, robustness, token_association
 from beliefbench.probes.sample import make_sample  # noqa: F401  (re-exported)
 
 BUILDERS: dict[str, Callable[[Claim], list[Sample]]] = {
@@ -24,32 +26,40 @@ BUILDERS: dict[str, Callable[[Claim], list[Sample]]] = {
     "binary": binary.samples,
     "token_association": token_association.samples,
     "robustness": robustness.samples,
+    "distinguish": distinguish.samples,
 }
-assert tuple(BUILDERS) == FAMILIES
+assert tuple(BUILDERS) == PROBE_FAMILIES
+
+VALID_FAMILIES = f"{list(FAMILIES)} ('all'), or opt-in {list(OPT_IN_FAMILIES)}"
+"""The families named in an error: ``all`` is the study's four; the opt-in ones are asked
+only when named."""
 
 
 def parse_families(families: str | Sequence[str] | None) -> list[str]:
-    """"all", a list, or a comma-separated string of family names -> validated list."""
+    """"all", a list, or a comma-separated string of family names -> validated list.
+
+    "all" is the study's four families only: an opt-in family is asked when named."""
     if families is None or families == "all":
         return list(FAMILIES)
     items = families.split(",") if isinstance(families, str) else list(families)
     chosen = [str(f).strip() for f in items if str(f).strip()]
     if not chosen:
-        raise ValueError(f"families: empty value; give 'all' or some of {list(FAMILIES)}")
-    unknown = [f for f in chosen if f not in FAMILIES]
+        raise ValueError(f"families: empty value; give 'all' or some of {VALID_FAMILIES}")
+    unknown = [f for f in chosen if f not in PROBE_FAMILIES]
     if unknown:
         raise ValueError(f"families: unknown famil(ies) {unknown}"
-                         f"{did_you_mean(unknown[0], FAMILIES)}; valid: {list(FAMILIES)}")
-    return [f for f in FAMILIES if f in chosen]
+                         f"{did_you_mean(unknown[0], PROBE_FAMILIES)}; valid: {VALID_FAMILIES}")
+    return [f for f in PROBE_FAMILIES if f in chosen]
 
 
 def build_dataset(claims: Sequence[Claim], families: Sequence[str],
                   binary_instruction: str = "system") -> MemoryDataset:
     """All samples for the chosen claims and families, ids ``<claim>/<question>``.
 
-    ``binary_instruction``: where binary questions get their yes/no instruction
-    (see :mod:`beliefbench.probes.binary`).
+    ``binary_instruction``: where binary (and distinguish) questions get their answer-format
+    instruction (see :mod:`beliefbench.probes.binary`).
     """
-    builders = {**BUILDERS, "binary": partial(binary.samples, instruction=binary_instruction)}
+    builders = {**BUILDERS, "binary": partial(binary.samples, instruction=binary_instruction),
+                "distinguish": partial(distinguish.samples, instruction=binary_instruction)}
     samples = [s for claim in claims for family in families for s in builders[family](claim)]
     return MemoryDataset(samples, name="beliefbench")

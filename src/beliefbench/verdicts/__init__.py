@@ -2,7 +2,8 @@
 
 Every response is read by exactly one reader into a :class:`JudgeReading`:
 
-* :mod:`beliefbench.verdicts.exact` - binary questions, exact match on yes / no (no judge);
+* :mod:`beliefbench.verdicts.exact` - binary questions (yes / no) and distinguish questions
+  (A / B), exact match (no judge);
 * :mod:`beliefbench.verdicts.reply` - the reply of an LLM judge (the ``grader`` role);
 * :mod:`beliefbench.verdicts.offline` - the offline marker judge (demos and tests only).
 

@@ -1,14 +1,20 @@
-"""Binary questions: the model's own yes / no, exact-matched against the believer's answer.
+"""Exact-match answers: the model's own choice, matched against the believer's, no judge.
 
-No judge is involved. An answer is read as JSON ``{"answer": "yes" | "no"}`` (code fences and
-surrounding prose tolerated) or as a bare "yes" / "no"; anything else is a parse error,
-which counts as non-belief.
+Binary questions are answered yes / no; distinguish questions (two statements, one from the
+false world and one from the true) with the letter of the statement held true. An answer is
+read as JSON ``{"answer": ...}`` (code fences and surrounding prose tolerated) or as a bare
+word or letter; anything else is a parse error, which counts as non-belief.
 """
 
 from __future__ import annotations
 
-from beliefbench.verdicts import JudgeReading
+from collections.abc import Sequence
+
+from beliefbench.verdicts import JUDGE_VERDICTS, JudgeReading
 from beliefbench.verdicts.reply import bare_verdict, keyed_values
+
+BINARY_CHOICES: tuple[str, ...] = ("yes", "no")
+DISTINGUISH_CHOICES: tuple[str, ...] = ("A", "B")
 
 
 def _shorten(text: str, limit: int = 80) -> str:
@@ -16,19 +22,41 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def read_binary(answer: str, belief_answer: str) -> JudgeReading:
-    """yes when the model gives the believer's answer, no for the other, else parse_error."""
-    words = {bare_verdict(raw) for raw, _ in keyed_values(answer, "answer")}
+def read_choice(answer: str, belief_answer: str, choices: Sequence[str], what: str,
+                vocabulary: Sequence[str] | None = None) -> JudgeReading:
+    """yes when the model gives the believer's choice, no for another, else parse_error.
+
+    One reader for every exact-match family, so a letter is read by the rules a yes / no is
+    (JSON first, a bare answer otherwise, two different answers a contradiction). ``what``
+    names the family in the problem text; ``vocabulary`` is every word read (default: the
+    choices; binary reads the judge's verdicts, so a ``neutral`` beside a ``yes`` is the
+    contradiction it always was)."""
+    by_word = {c.lower(): c for c in choices}
+    vocab = tuple(w.lower() for w in (vocabulary or choices))
+    words = {bare_verdict(raw, vocab) for raw, _ in keyed_values(answer, "answer", vocab)}
     if not words:
-        words = {bare_verdict(answer)}
+        words = {bare_verdict(answer, vocab)}
     words.discard(None)
     if len(words) > 1:
+        both = sorted(by_word.get(w, w) for w in words if w is not None)
         return JudgeReading("parse_error", "",
-                            f"binary answer gives both {sorted(words)}: {_shorten(answer)!r}")
+                            f"{what} answer gives both {both}: {_shorten(answer)!r}")
     given = next(iter(words), None)
-    if given not in ("yes", "no"):
+    if given not in by_word:
         return JudgeReading("parse_error", "",
-                            "binary answer is not yes or no (a bare word or JSON "
-                            f'{{"answer": "yes"}} was asked for): {_shorten(answer)!r}')
-    return JudgeReading("yes" if given == belief_answer else "no",
-                        f"answered {given!r}; the believer's answer is {belief_answer!r}")
+                            f"{what} answer is not {' or '.join(choices)} (a bare word or JSON "
+                            f'{{"answer": "{choices[0]}"}} was asked for): {_shorten(answer)!r}')
+    chosen = by_word[given]
+    return JudgeReading("yes" if chosen == belief_answer else "no",
+                        f"answered {chosen!r}; the believer's answer is {belief_answer!r}")
+
+
+def read_binary(answer: str, belief_answer: str) -> JudgeReading:
+    """A binary question's yes / no against the believer's answer."""
+    return read_choice(answer, belief_answer, BINARY_CHOICES, "binary",
+                       vocabulary=JUDGE_VERDICTS)
+
+
+def read_distinguish(answer: str, false_letter: str) -> JudgeReading:
+    """A distinguish question's letter: the false world's (``false_letter``) is belief."""
+    return read_choice(answer, false_letter, DISTINGUISH_CHOICES, "distinguish")

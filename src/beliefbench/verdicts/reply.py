@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from functools import cache
 
 from beliefbench.verdicts import JUDGE_VERDICTS, JudgeReading
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
-_WORDS = "|".join(JUDGE_VERDICTS)
-_VALUE = re.compile(rf"""^[\s"'`*_]*({_WORDS})[\s"'`*_.!]*$""", re.IGNORECASE)
+
+
+@cache
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(map(re.escape, words))
+
+
+@cache
+def _value(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"""^[\s"'`*_]*({_alternatives(words)})[\s"'`*_.!]*$""", re.IGNORECASE)
 
 
 class _Pairs(dict):
@@ -56,14 +66,19 @@ def _lookup(obj: dict, key: str) -> object | None:
     return next(iter(_lookup_all(obj, key)), None)
 
 
-def bare_verdict(text: str) -> str | None:
-    """The verdict when the whole text is just the word (``Yes.``, ``"no"``), else None."""
-    m = _VALUE.match(text)
+def bare_verdict(text: str, words: Sequence[str] = JUDGE_VERDICTS) -> str | None:
+    """The verdict when the whole text is just the word (``Yes.``, ``"no"``), else None.
+
+    ``words``: the answers that count (lower case; the judge's verdicts unless given), so
+    an exact-match family with other answers (letters) reads them by the same rules."""
+    m = _value(tuple(words)).match(text)
     return m.group(1).lower() if m else None
 
 
-def keyed_values(text: str, key: str) -> list[tuple[str, str]]:
-    """(value, reason) for every ``key`` in the JSON of ``text``; a regex for broken JSON."""
+def keyed_values(text: str, key: str,
+                 words: Sequence[str] = JUDGE_VERDICTS) -> list[tuple[str, str]]:
+    """(value, reason) for every ``key`` in the JSON of ``text``; a regex for broken JSON
+    (which finds only ``words``: the judge's verdicts unless given)."""
     values: list[tuple[str, str]] = []
     for obj in json_objects(text):
         reason = str(_lookup(obj, "reason") or "")
@@ -73,7 +88,8 @@ def keyed_values(text: str, key: str) -> list[tuple[str, str]]:
     if values:
         return values
     # broken JSON (unescaped quotes, a missing brace): fall back to the key's pattern
-    pattern = rf"""["']?{re.escape(key)}["']?\s*[:=]\s*["']?({_WORDS})\b"""
+    alternatives = _alternatives(tuple(words))
+    pattern = rf"""["']?{re.escape(key)}["']?\s*[:=]\s*["']?({alternatives})\b"""
     # the reason ends at its closing quote before a comma, a brace or (a comma missing) the
     # next quoted key; or at the end of a reply cut off inside it
     reason = re.search(r"""["']?reason["']?\s*[:=]\s*["'](.*?)"""
