@@ -137,3 +137,16 @@ def test_many_runs_by_claim_wrap_into_rows_every_label_readable_and_present(figu
         assert ax.get_ylim() == fig.axes[0].get_ylim()
     assert len(fig.axes[0].get_legend().get_texts()) == 2  # one legend, one entry per family
     assert all(ax.get_legend() is None for ax in fig.axes[1:])
+
+
+def test_every_answer_believed_across_six_claims_still_plots(figures, tmp_path):
+    """Six claims all believed (and all not): the bootstrap's mean of per-claim rates put
+    the CI's top a hair below the rate (1 - 1e-16), and `report` crashed on the negative
+    error bar ("'yerr' must not contain negative values")."""
+    claims = ["c1", "c2", "c3", "c4", "c5", "c6"]
+    rows = (responses("believer", dict.fromkeys(claims, 20))
+            + responses("skeptic", dict.fromkeys(claims, 0)))
+    rep = report(rows, "family")
+    assert (rep.by["ci_high"] < rep.by["belief"]).any()  # the rounding this is about
+    paths = plots.write_plots(rep, tmp_path)
+    assert [p.name for p in paths] == ["belief_by_family.png"]

@@ -196,7 +196,10 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: Path) -> Path:
             sub = sub.set_index("label").reindex(row)
             err = np.vstack([sub["belief"] - sub["ci_low"], sub["ci_high"] - sub["belief"]])
             at = x + (i - (len(hues) - 1) / 2) * width
-            bars = ax.bar(at, sub["belief"], width, yerr=np.nan_to_num(err), capsize=3,
+            # a bootstrap's mean of per-claim rates can round a hair past the rate itself
+            # (1 - 1e-16 as the top of a CI at 1.0): matplotlib refuses a negative error bar
+            err = np.clip(np.nan_to_num(err), 0.0, None)
+            bars = ax.bar(at, sub["belief"], width, yerr=err, capsize=3,
                           label=str(value).replace("_", " "))
             zero = (sub["belief"] == 0).to_numpy()
             ax.scatter(at[zero], np.zeros(zero.sum()), marker="_", s=120, clip_on=False,
