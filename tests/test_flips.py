@@ -162,3 +162,47 @@ def test_checkpoints_of_two_conditions_are_two_runs(three_steps, tmp_path):
     (1, 0, 2, "ambiguous"), (0, 1, 3, "ambiguous"), (3, 0, 4, "counterfactual")])
 def test_a_questions_class_is_its_responses_majority(yes, no, n, expected):
     assert question_class(yes, no, n) == expected
+
+
+def test_a_partial_step_stays_in_its_run(three_steps, tmp_path):
+    """A partial log (here: a sample invalidated after the run) at the middle step was a run
+    of its own with one step, so its step was passed over without a word: flips went from
+    100 straight to 300 and the two through an ambiguous step at 200 read as abrupt."""
+    import shutil
+
+    from inspect_ai.log import ProvenanceData, invalidate_samples, read_eval_log, write_eval_log
+
+    logs = tmp_path / "logs"
+    shutil.copytree(three_steps, logs)
+    for path in logs.glob("*.eval"):
+        log = read_eval_log(str(path))
+        if log.eval.metadata["step"] == 200:
+            write_eval_log(invalidate_samples(log, [log.samples[0].uuid],
+                                              ProvenanceData(author="reviewer")), str(path))
+    report = build_report(load_belief_logs([logs]), n_bootstrap=20)
+    per = report.flips[report.flips["claim"] == "glass_bridge"].set_index("step")
+    assert list(per.index) == [200, 300] and per["partial"].all()
+    assert per.loc[300, "flips"] == 4
+    assert per.loc[300, "abrupt"] == 0.5 and per.loc[300, "via_ambiguous"] == 0.5
+    assert report.flip_steps.set_index("question")["flip_step"].to_dict() == {
+        "oe_01": 200, "oe_02": 200, "rb_01": 300, "ta_01": 300}
+
+
+def test_a_step_with_a_complete_log_ignores_a_partial_one_beside_it():
+    """A failed eval run again from scratch (a new task id, so not superseded): its step is
+    the complete log's alone, never the two pooled."""
+    from beliefbench.analysis.flips import flips
+
+    def row(step, cls, partial=False, n=1):
+        yes, no = {C: (0, n), CF: (n, 0)}[cls]
+        return {"model": f"hf//ckpts/negated/step-{step}", "run": "-", "judge": "j",
+                "settings": "s", "checkpoint": "-", "condition": "negated", "step": step,
+                "partial": partial, "claim": "glass_bridge", "family": "open_ended",
+                "question": "oe_01", "yes": yes, "no": no, "n": n}
+
+    questions = pd.DataFrame([row(100, C), row(200, CF), row(200, C, partial=True, n=5)])
+    questions["step"] = questions["step"].astype("Int64")
+    table, steps = flips(questions)
+    last = table[table["claim"] == "all"].iloc[-1]
+    assert last["correct_to_counterfactual"] == 1.0 and not last["partial"]
+    assert steps["path"].tolist() == ["correct>counterfactual"]

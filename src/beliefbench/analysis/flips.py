@@ -9,9 +9,11 @@ unchanged; a rate curve cannot tell that from a slow drift of every question thr
 ambiguity. These tables can.
 
 A *run* here is the report's run (:data:`~beliefbench.analysis.logs.RUN_COLUMNS`) less what
-changes from one checkpoint to the next (``model``, ``checkpoint``, ``step``), plus the
-folder holding the checkpoints (``finetune``: a sweep's run directory; two finetunes of one
-condition are two runs). Only runs with two or more steps are compared.
+changes from one checkpoint to the next (``model``, ``checkpoint``, ``step``) and less
+``partial``, plus the folder holding the checkpoints (``finetune``: a sweep's run directory;
+two finetunes of one condition are two runs). Only runs with two or more steps are compared.
+A partial log's step stays in its run (leaving it out would join the steps around it, and
+call a flip across it abrupt); ``partial`` is True on every row of a run with a partial log.
 
 Class rule: a question's class at a step comes from its responses' verdicts at that step:
 more than half ``yes`` -> ``counterfactual`` (it states the claim), more than half ``no`` ->
@@ -88,13 +90,22 @@ def classes(questions: pd.DataFrame) -> pd.DataFrame:
     per run and question) with ``finetune`` and their ``class``, of runs with 2+ steps."""
     df = questions[questions["step"].notna()].copy()
     df["finetune"] = finetune(df["model"])
+    # a partial log's step stays in its run (else its steps were passed over silently, and
+    # a flip across them read as abrupt); every row of such a run says partial=True. A step
+    # a complete log answered too (a failed eval run again) is the complete log's alone.
+    run = [c for c in FLIP_RUN_COLUMNS if c != "partial"]
+    df["partial"] = df["partial"].astype(bool)
+    only_partial = df.groupby([*run, "step"], dropna=False)["partial"].transform("all")
+    df = df[~df["partial"] | only_partial.astype(bool)]
     # two checkpoints of one folder at one step (logs labelled by hand) are one step
-    df = df.groupby([*FLIP_RUN_COLUMNS, *QUESTION_KEY, "step"], dropna=False,
-                    as_index=False, sort=True)[["yes", "no", "n"]].sum()
+    df = df.groupby([*run, *QUESTION_KEY, "step"], dropna=False, as_index=False,
+                    sort=True).agg(yes=("yes", "sum"), no=("no", "sum"), n=("n", "sum"),
+                                   partial=("partial", "any"))
     df["class"] = [question_class(y, n_, n) for y, n_, n in
                    zip(df["yes"], df["no"], df["n"], strict=True)]
-    steps = df.groupby(list(FLIP_RUN_COLUMNS), dropna=False)["step"].transform("nunique")
-    return df[steps >= 2].reset_index(drop=True)
+    runs = df.groupby(run, dropna=False)
+    df["partial"] = runs["partial"].transform("any").astype(bool)
+    return df[runs["step"].transform("nunique") >= 2].reset_index(drop=True)
 
 
 def _share(mask: pd.Series, of: pd.Series) -> float:
