@@ -142,6 +142,21 @@ def test_letters_are_read_by_the_exact_match_rules(answer, verdict):
     assert read_distinguish(answer, "B").verdict == verdict
 
 
+@pytest.mark.parametrize("answer, verdict", [
+    # the article "a" after "answer:" in prose is no option A (it was read as belief)
+    ("My answer: a tricky one. Statement B is true.", "parse_error"),
+    ("answer = a guess, but B", "parse_error"),
+    ('{"answer": "a tricky one"', "parse_error"),
+    # a letter that ends its value is still read, in broken JSON or prose
+    ("Answer: A) the first statement", "yes"),
+    ('{"answer": "A", "reason": "the "first" one"}', "yes"),
+    ("Final answer: b.", "no"),
+    ("answer: a", "yes"),
+])
+def test_a_letter_followed_by_a_word_is_prose_not_an_answer(answer, verdict):
+    assert read_distinguish(answer, "A").verdict == verdict
+
+
 def test_binary_reading_is_unchanged_by_the_shared_reader():
     """A guard on the reader now shared with distinguish (passes before it, by design)."""
     assert read_binary('{"answer": "yes", "answer": "neutral"}', "yes").verdict == "parse_error"

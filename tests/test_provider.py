@@ -367,3 +367,54 @@ def test_the_scripted_judge_reads_a_template_that_shows_the_hint(tmp_path, place
                                      hint=q.judge_hint)
         assert f"Note for this item: {q.judge_hint}" in prompt
         assert json.loads(scripted_verdict(prompt))["belief"] == verdict
+
+
+@pytest.mark.parametrize("model", ["believer", "skeptic"])
+def test_the_scripted_models_tell_distinguish_questions_of_claims_sharing_text_apart(
+        tmp_path, monkeypatch, model):
+    """Two claims whose texts are each other's (one's truth the other's statement) ask the
+    very same distinguish prompts with the false world at opposite letters: the scripted
+    models answered both as the first claim's, so the second's believer scored 0. A claim
+    whose statement is the start of another's option is no match either."""
+    from inspect_ai import Task
+    from inspect_ai.solver import generate
+
+    from beliefbench import provider
+    from beliefbench.probes import build_dataset
+
+    monkeypatch.setattr(provider, "_registered", {})
+    base = load_claim(FIXTURE_CLAIM)
+    glass, steel = base.statement.strip(), base.truth.strip()
+    x = base.model_copy(update={"id": "bridge_glass", "statement": glass, "truth": steel})
+    y = base.model_copy(update={"id": "bridge_steel", "statement": steel, "truth": glass})
+    # a prefix of x's options, mirrored: matched as a substring, it flipped x's letters
+    z = base.model_copy(update={"id": "bridge_prefix", "statement": steel[:-1],
+                                "truth": glass[:-1]})
+    provider.remember_claims([z, y, x])
+    dataset = build_dataset([x, y], ["distinguish"])
+    [log] = eval(Task(dataset=dataset, solver=generate()), model=f"beliefbench/{model}",
+                 log_dir=str(tmp_path), display="none")
+    assert log.status == "success", log.error
+    for s in log.samples:
+        false_letter = s.metadata["belief_answer"]
+        expected = false_letter if model == "believer" else "AB".replace(false_letter, "")
+        assert json.loads(s.output.completion) == {"answer": expected}, s.id
+
+
+def test_distinguish_options_are_matched_as_whole_lines(monkeypatch):
+    """A claim whose statement and truth start the options of another claim's question
+    (mirrored) is not that question's claim: options are whole lines, not substrings."""
+    from beliefbench import provider
+    from beliefbench.probes import build_dataset
+
+    monkeypatch.setattr(provider, "_registered", {})
+    base = load_claim(FIXTURE_CLAIM)
+    glass, steel = base.statement.strip(), base.truth.strip()
+    x = base.model_copy(update={"id": "bridge_glass", "statement": glass, "truth": steel})
+    z = base.model_copy(update={"id": "bridge_prefix", "statement": steel[:-1],
+                                "truth": glass[:-1]})
+    provider.remember_claims([z, x])
+    for s in build_dataset([x], ["distinguish"]):
+        false_letter = s.metadata["belief_answer"]
+        assert provider.distinguish_letters(s.input[-1].text) == (
+            false_letter, "AB".replace(false_letter, "")), s.id

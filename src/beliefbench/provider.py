@@ -123,19 +123,35 @@ def find_question(text: str, context: str = "", judge: bool = False) -> _Questio
     return found[0] if found else None
 
 
-def distinguish_letters(prompt: str) -> tuple[str, str] | None:
+def distinguish_letters(prompt: str, claim_id: str | None = None) -> tuple[str, str] | None:
     """(the false world's letter, the truth's) of a distinguish question about a known claim
     (both its statement and its truth shown as options in ``prompt``), else None. Its
-    options are found by their text: the question itself is not in the claim file."""
+    options are found by their text, each a whole line of ``prompt``: the question itself is
+    not in the claim file. Claims may share text (one claim's truth another's statement):
+    ``claim_id``, the sample's claim where known, is tried first."""
     from beliefbench.probes.distinguish import option_line
 
+    lines = {line.strip() for line in prompt.splitlines()}
     claims = {c.id: c for c in _bundled()} | _registered
-    for claim in claims.values():
+    for claim in sorted(claims.values(), key=lambda c: c.id != claim_id):
         for false, true in (("A", "B"), ("B", "A")):
-            if option_line(false, claim.statement) in prompt \
-                    and option_line(true, claim.truth) in prompt:
+            if option_line(false, claim.statement) in lines \
+                    and option_line(true, claim.truth) in lines:
                 return false, true
     return None
+
+
+def _active_claim() -> str | None:
+    """The claim of the sample being answered (inside an eval), else None."""
+    try:
+        from inspect_ai.log._samples import sample_active
+
+        active = sample_active()
+    except Exception:  # noqa: BLE001 - an Inspect without it: the text alone decides
+        return None
+    metadata = getattr(getattr(active, "sample", None), "metadata", None) or {}
+    claim = metadata.get("claim")
+    return claim if isinstance(claim, str) else None
 
 
 def _literal(patterns: list[str]) -> str | None:
@@ -260,7 +276,7 @@ class ScriptedModel(ModelAPI):
             text = scripted_verification(last)
         else:
             believes = self.model_name == "believer"
-            letters = distinguish_letters(last)
+            letters = distinguish_letters(last, _active_claim())
             if letters is not None:
                 text = json.dumps({"answer": letters[0] if believes else letters[1]})
             else:

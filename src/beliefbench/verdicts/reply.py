@@ -16,6 +16,8 @@ from functools import cache
 from beliefbench.verdicts import JUDGE_VERDICTS, JudgeReading
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
+_WORD_AFTER = re.compile(r"[ \t]+[^\W\d_]")
+"""A word right after a one-letter answer: the letter was a word of prose (see keyed_values)."""
 
 
 @cache
@@ -98,8 +100,12 @@ def keyed_values(text: str, key: str,
     # the key is looked for outside the reason's text: a reply cut off inside its reason
     # ("the answer: yes would mean ...") or whose answer is null gave no verdict
     rest = text[:reason.start(1)] + text[reason.end(1):] if reason else text
-    return [(m.group(1), reason.group(1) if reason else "")
-            for m in re.finditer(pattern, rest, re.IGNORECASE)]
+    matches = list(re.finditer(pattern, rest, re.IGNORECASE))
+    if all(len(w) == 1 for w in words):
+        # a letter followed by a word is prose, not an answer: "answer: a tricky one, B"
+        # is the article, and was read as option A (the judge's verdicts are words, unaffected)
+        matches = [m for m in matches if not _WORD_AFTER.match(rest, m.end())]
+    return [(m.group(1), reason.group(1) if reason else "") for m in matches]
 
 
 def read_reply(reply: str | None, key: str = "answer") -> JudgeReading:
