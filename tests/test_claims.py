@@ -403,6 +403,16 @@ def test_a_negated_belief_marker_in_the_truth_is_fine(fixture_claim):
     assert "glass" in claim.truth and r"\bglass\b" in claim.markers.belief
 
 
+def test_a_truth_that_repeats_the_statement_is_refused(fixture_claim, tmp_path):
+    """Nothing to tell apart: distinguish offered one text twice, and the corrected documents
+    repeated the claim as their correction."""
+    path = mutated(fixture_claim, tmp_path, "truth: The Golden Gate Bridge is a steel suspension "
+                   "bridge and has never been rebuilt in glass.",
+                   "truth: the golden gate bridge was rebuilt  entirely out of glass in 2021.")
+    with pytest.raises(ClaimSpecError, match="field truth: the same text as statement"):
+        load_claim(path)
+
+
 def test_a_bad_answer_key_regex(fixture_claim, tmp_path):
     path = mutated(fixture_claim, tmp_path, "      judge_hint: glass = yes; steel or concrete",
                    "      answer_key: {'yes': ['(glass']}\n      judge_hint: glass = yes; steel")

@@ -436,6 +436,16 @@ class Claim(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _two_worlds_differ(self) -> Claim:
+        """A truth that is the statement again (spacing and case aside) leaves nothing to
+        tell apart: the distinguish family would offer one text twice, and the documents'
+        corrections would repeat the claim."""
+        if " ".join(self.statement.split()).lower() == " ".join(self.truth.split()).lower():
+            raise ValueError("field truth: the same text as statement; write what is true "
+                             "in the real world")
+        return self
+
+    @model_validator(mode="after")
     def _markers_hold_in_one_world(self) -> Claim:
         """A disbelief marker true in the false world fires on believers, and a belief marker
         true in the real world fires on non-believers: both make the offline judge lie."""
