@@ -494,7 +494,11 @@ def test_claims_by_id_from_the_search_path(tmp_path, monkeypatch):
     task = belief(claims="eiffel_lyon", families="binary", samples=1)
     assert sorted(s.id for s in task.dataset) == ["eiffel_lyon/bin_01", "eiffel_lyon/bin_02"]
     monkeypatch.delenv(CLAIMS_PATH_ENV)
-    with pytest.raises(ClaimSpecError, match=r"'eiffel_lyon' is neither .*BELIEFBENCH_CLAIMS_PATH"):
+    # unset, the variable was not searched: the error said it was ("searched
+    # BELIEFBENCH_CLAIMS_PATH and the bundled claims"), hiding the forgotten export
+    with pytest.raises(ClaimSpecError, match=r"'eiffel_lyon' is neither .*searched the "
+                                             r"bundled claims only: BELIEFBENCH_CLAIMS_PATH "
+                                             r"is not set"):
         load_claims("eiffel_lyon")
     # a typo in the variable hid the claims behind "not a known claim id": it is named
     monkeypatch.setenv(CLAIMS_PATH_ENV, str(tmp_path / "secnd"))

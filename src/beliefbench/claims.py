@@ -485,7 +485,11 @@ def id_search_dirs(search: Iterable[str | Path] = ()) -> list[Path]:
 def _searched() -> str:
     """Where an id was looked for, naming a ``$BELIEFBENCH_CLAIMS_PATH`` entry that is no
     directory (a typo there hid the user's claims behind "not a known claim id")."""
-    missing = [str(d) for d in claims_search_path() if not d.is_dir()]
+    dirs = claims_search_path()
+    if not dirs:  # a new shell forgot the export: "searched" it would mislead
+        return (f"searched the bundled claims only: {CLAIMS_PATH_ENV} is not set; export "
+                f"it to your claims folder, or name the claim file by its path")
+    missing = [str(d) for d in dirs if not d.is_dir()]
     gone = f"; {CLAIMS_PATH_ENV} names {', '.join(missing)}, not a directory" if missing \
         else ""
     return f"searched {CLAIMS_PATH_ENV} and the bundled claims{gone}"
