@@ -30,12 +30,15 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     LogError,
     _cut,
     _label,
+    answered_by_several_evals,
     check_judges,
     cut_off_note,
     drop_superseded,
+    expected_responses,
     has_task_key,
     header_grader,
     ignored_notes,
+    incomplete_text,
     is_invalidated,
     judge_used,
     over_budget,
@@ -92,14 +95,6 @@ def _answered(info: dict[str, Any]) -> str:
     return f", {info['responses']} of {asked} responses" if asked else ""
 
 
-def _whole(log: EvalLog) -> int | None:
-    """Responses a run of the whole dataset calls for (dataset samples x epochs): a log run
-    with ``--limit`` or ``--sample-id`` records the whole dataset's size, but only the ids
-    it ran in ``sample_ids`` (what :func:`_asked` counts)."""
-    size, epochs = log.eval.dataset.samples, log.eval.config.epochs or 1
-    return size * epochs if size else None
-
-
 def incomplete_em_note(info: dict[str, Any]) -> str | None:
     """The belief report's INCOMPLETE warning, for a successful EM log that holds only part
     of its dataset: its general rate rests on the questions it ran, and a domain or set it
@@ -107,10 +102,8 @@ def incomplete_em_note(info: dict[str, Any]) -> str | None:
     whole = info.get("whole")
     if info["partial"] or not whole or info["responses"] >= whole:
         return None
-    return (f"INCOMPLETE: {info['path']}: {info['responses']} of {whole} responses "
-            f"({info['responses'] / whole:.1%}; {info['cut']}): status 'success', but its "
-            "rates cover only part of the run's questions (a question set or a whole "
-            "domain may be missing); re-run without --limit / --sample-id for results")
+    return incomplete_text(info["path"], info["responses"], whole, info["cut"],
+                           "a question set or a whole domain may be missing")
 
 
 @dataclass
@@ -161,14 +154,9 @@ class EMLogs:
         with those logs, as the belief report's ``REPEATED``: a retry keeps its task id and
         a superseded attempt is dropped before, so these are separate runs of the same
         questions (an earlier run's log left beside the new one), pooled."""
-        task = {i["path"]: i.get("task_id") or i["path"] for i in self.logs}
-        cols = [*RUN_COLUMNS, "question_set"]
-        pairs = self.responses[[*cols, "log"]].drop_duplicates()
-        out: dict[str, set[str]] = {}
-        for (*_, qset), sub in pairs.groupby(cols, sort=True, dropna=False):
-            if len({task.get(p, p) for p in sub["log"]}) > 1:
-                out.setdefault(str(qset), set()).update(sub["log"])
-        return {qset: sorted(paths) for qset, paths in out.items()}
+        return answered_by_several_evals(self.responses,
+                                         {i["path"]: i.get("task_id") for i in self.logs},
+                                         [*RUN_COLUMNS, "question_set"])
 
 
 def judge_read_notes(logs: Sequence[dict[str, Any]]) -> list[str]:
@@ -382,7 +370,7 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
                        "step": step, "kl": kl, "step_note": step_note,
                        "kl_unknown": kl_unknown(md, kl),
                        "grader": grader_label(log), "key": em_run_key(log),
-                       "asked": _asked(log), "whole": _whole(log), "cut": _cut(log),
+                       "asked": _asked(log), "whole": expected_responses(log), "cut": _cut(log),
                        "task_id": log.eval.task_id, "invalidated": is_invalidated(log)}
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})

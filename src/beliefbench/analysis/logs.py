@@ -201,13 +201,8 @@ class BeliefLogs:
         a superseded log is dropped before), so these are separate runs of the same
         questions, pooled: an earlier run's log left beside the new one, alike in model
         name and every setting, counts each question once per eval."""
-        task = {i.path: i.task_id or i.path for i in self.logs}
-        pairs = self.responses[[*by, "claim", "log"]].drop_duplicates()
-        out: dict[str, set[str]] = {}
-        for (*_, claim), sub in pairs.groupby([*by, "claim"], sort=True, dropna=False):
-            if len({task.get(p, p) for p in sub["log"]}) > 1:
-                out.setdefault(str(claim), set()).update(sub["log"])
-        return {claim: sorted(paths) for claim, paths in out.items()}
+        return answered_by_several_evals(self.responses, {i.path: i.task_id for i in self.logs},
+                                         [*by, "claim"])
 
     def notes(self, runs_apart: bool = True, offline: bool = True) -> list[str]:
         """Human-readable warnings: skipped, partial, incomplete, differing and ignored
@@ -368,13 +363,19 @@ def cut_off_note(where: str, count: int, total: int) -> str:
         "read; raise the limit (-T max_tokens=N) unless short answers are intended")
 
 
+def incomplete_text(path: str, held: int, expected: int, cut: str, missing: str) -> str:
+    """The INCOMPLETE warning for a successful log holding ``held`` of the ``expected``
+    responses (``cut``: why, from :func:`_cut`; ``missing``: what may be missing from its
+    rates), belief and EM logs alike."""
+    return (f"INCOMPLETE: {path}: {held} of {expected} responses ({held / expected:.1%}; "
+            f"{cut}): status 'success', but its rates cover only part of the run's questions "
+            f"({missing}); re-run without --limit / --sample-id for results")
+
+
 def incomplete_note(info: LogInfo) -> str:
     """The warning for a successful log that holds only part of its dataset."""
-    return (f"INCOMPLETE: {info.path}: {info.samples} of {info.expected} responses "
-            f"({info.samples / info.expected:.1%}; {info.cut}): status 'success', but its "
-            "rates cover only part of the run's questions (a claim may be missing "
-            "altogether); re-run without --limit / --sample-id for results; `beliefbench "
-            "gate` refuses it")
+    return incomplete_text(info.path, info.samples, info.expected, info.cut,
+                           "a claim may be missing altogether") + "; `beliefbench gate` refuses it"
 
 
 def offline_text(reasons: Sequence[str]) -> str:
@@ -510,7 +511,6 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
         error = INVALIDATED
     key = run_key(log)
     epochs = log.eval.config.epochs or 1
-    size = log.eval.dataset.samples if log.eval.dataset else None
     judge = dict(key.judge)
     self_judged = (judge.get("mode") == "model" and judge.get("grader", "").startswith(
         SELF_JUDGED) and not _truthy((log.eval.task_args or {}).get("self_judge")))
@@ -520,10 +520,33 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    condition=_label(md.get("condition")), step=step, step_note=step_note,
                    key=key, error=error, eval_id=log.eval.eval_id,
                    appended=appended_scores(log),
-                   expected=size * epochs if size else None, cut=_cut(log), epochs=epochs,
+                   expected=expected_responses(log), cut=_cut(log), epochs=epochs,
                    offline=_offline(log, key),
                    self_judged=self_judged, reducer=_reducer(log, epochs),
                    invalidated=is_invalidated(log))
+
+
+def answered_by_several_evals(responses: pd.DataFrame, task_ids: dict[str, str | None],
+                              groups: Sequence[str]) -> dict[str, list[str]]:
+    """Per value of ``groups``' last column (a claim, an EM question set): its logs, where
+    more than one eval (task id; a log without one is an eval of its own) answered it within
+    one group of ``groups``. A retry keeps its task id and a superseded attempt is dropped
+    before, so these are separate runs of the same questions pooled: each question is
+    counted once per eval."""
+    pairs = responses[[*groups, "log"]].drop_duplicates()
+    out: dict[str, set[str]] = {}
+    for (*_, item), sub in pairs.groupby(list(groups), sort=True, dropna=False):
+        if len({task_ids.get(p) or p for p in sub["log"]}) > 1:
+            out.setdefault(str(item), set()).update(sub["log"])
+    return {item: sorted(paths) for item, paths in out.items()}
+
+
+def expected_responses(log: EvalLog) -> int | None:
+    """Responses a run of the whole dataset calls for (dataset samples x epochs; None where
+    the log records no dataset size): a log run with ``--limit`` or ``--sample-id`` records
+    the whole dataset's size, but only the ids it ran in ``sample_ids``."""
+    size = log.eval.dataset.samples if log.eval.dataset else None
+    return size * (log.eval.config.epochs or 1) if size else None
 
 
 INVALIDATED = ("samples invalidated (Inspect's `invalidate_samples`): the log no longer "
