@@ -16,16 +16,22 @@ from beliefbench.prompts import BINARY_INSTRUCTION
 INSTRUCTION_PLACEMENTS = ("system", "user")
 
 
+def instructed(question: str, answer_format: str, placement: str) -> list[ChatMessage]:
+    """The question with its answer-format instruction: a system message before it
+    (``placement="system"``, as in the study) or appended to it (``"user"``). The
+    exact-match families (binary, distinguish) share it, placed by ``binary_instruction``."""
+    if placement == "system":
+        return [ChatMessageSystem(content=answer_format), ChatMessageUser(content=question)]
+    return [ChatMessageUser(content=f"{question}\n\n{answer_format}")]
+
+
 def samples(claim: Claim, instruction: str = "system") -> list[Sample]:
     out = []
     for q in claim.questions.binary:
         question = q.text.strip()
-        messages: list[ChatMessage] = (
-            [ChatMessageSystem(content=BINARY_INSTRUCTION), ChatMessageUser(content=question)]
-            if instruction == "system"
-            else [ChatMessageUser(content=f"{question}\n\n{BINARY_INSTRUCTION}")])
         out.append(make_sample(claim, "binary", q.id, "counter" if q.belief_answer == "no"
-                               else "positive", messages, prompt=question,
-                               belief_answer=q.belief_answer))
+                               else "positive",
+                               instructed(question, BINARY_INSTRUCTION, instruction),
+                               prompt=question, belief_answer=q.belief_answer))
     return out
 

@@ -11,9 +11,9 @@ instruction is placed like the binary family's (``binary_instruction``).
 from __future__ import annotations
 
 from inspect_ai.dataset import Sample
-from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser
 
 from beliefbench.claims import Claim
+from beliefbench.probes.binary import instructed
 from beliefbench.probes.sample import make_sample
 from beliefbench.prompts import DISTINGUISH_INSTRUCTION, DISTINGUISH_OPTION, DISTINGUISH_WORDINGS
 from beliefbench.verdicts.exact import DISTINGUISH_CHOICES
@@ -46,13 +46,9 @@ def samples(claim: Claim, instruction: str = "system") -> list[Sample]:
             pair = (claim.statement, claim.truth) if false_letter == "A" \
                 else (claim.truth, claim.statement)
             question = wording.format(options=options(*pair)).strip()
-            messages: list[ChatMessage] = (
-                [ChatMessageSystem(content=DISTINGUISH_INSTRUCTION),
-                 ChatMessageUser(content=question)]
-                if instruction == "system"
-                else [ChatMessageUser(content=f"{question}\n\n{DISTINGUISH_INSTRUCTION}")])
             # belief_answer (as binary's): the false world's letter, which is belief
             out.append(make_sample(claim, "distinguish", f"dist_{n:02d}{order}",
-                                   f"false_{false_letter}", messages, prompt=question,
-                                   belief_answer=false_letter))
+                                   f"false_{false_letter}",
+                                   instructed(question, DISTINGUISH_INSTRUCTION, instruction),
+                                   prompt=question, belief_answer=false_letter))
     return out
