@@ -219,6 +219,13 @@ def parameter_distance(model, base) -> float:
     return float(np.sqrt(total))
 
 
+def _check_norms(norms: Sequence[float]) -> Sequence[float]:
+    """``norms`` when there are some and each is a finite number > 0, else ValueError."""
+    if not norms or not all(np.isfinite(r) and r > 0 for r in norms):
+        raise ValueError(f"norms {list(norms)}: expected finite numbers > 0")
+    return norms
+
+
 def rescaled_losses(model, base, examples: Sequence[dict], norms: Sequence[float], *,
                     pad_id: int, batch_size: int = 8) -> tuple[float, pd.DataFrame]:
     """The delta's own norm, and the loss at ``theta_base + (R / ||delta||) * delta`` for
@@ -236,9 +243,7 @@ def rescaled_losses(model, base, examples: Sequence[dict], norms: Sequence[float
     ``ValueError`` for a norm that is not finite and > 0."""
     import torch
 
-    bad = [r for r in norms if not (np.isfinite(r) and r > 0)]
-    if bad or not norms:
-        raise ValueError(f"norms {list(norms)}: expected finite numbers > 0")
+    _check_norms(norms)
     try:
         pairs = _finetuned(model, base)
     except NoDeltaError:
@@ -291,10 +296,7 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
     from beliefbench.internals.model import load_model
     from beliefbench.internals.trajectory import Checkpoint, check_checkpoints
 
-    targets = sorted(set(norms)) if norms is not None else None
-    if targets is not None and (not targets or not all(np.isfinite(r) and r > 0
-                                                       for r in targets)):
-        raise ValueError(f"norms {list(norms or [])}: expected finite numbers > 0")
+    targets = sorted(set(_check_norms(norms))) if norms is not None else None
     path = manifest_file(manifest)
     entries = [e for e in read_manifest_file(path) if e.format != "api"]
     if not entries:
