@@ -128,10 +128,16 @@ def separation(positive: np.ndarray, negative: np.ndarray, directions: np.ndarra
         d = directions[layer]
         norm = float(np.linalg.norm(d))
         u = d / norm if norm > 0 else d
-        p, n = positive[:, layer] @ u, negative[:, layer] @ u
-        cohens_d, acc = _split_stats(p, n, (p.mean() + n.mean()) / 2)
-        rows.append({"layer": layer, "norm": norm, "cohens_d": cohens_d, "accuracy": acc})
+        rows.append(_separation_row(layer, norm, positive[:, layer] @ u,
+                                    negative[:, layer] @ u))
     return pd.DataFrame(rows)
+
+
+def _separation_row(layer: int, norm: float, p: np.ndarray, n: np.ndarray) -> dict[str, Any]:
+    """One index's row of :func:`separation` from the two sets' projections ``p`` / ``n``:
+    Cohen's d and the accuracy of the midpoint of their means."""
+    cohens_d, acc = _split_stats(p, n, (p.mean() + n.mean()) / 2)
+    return {"layer": layer, "norm": norm, "cohens_d": cohens_d, "accuracy": acc}
 
 
 def _question_labels(positive: np.ndarray, negative: np.ndarray,
@@ -269,13 +275,8 @@ def _in_sample_separation(positive: np.ndarray, negative: np.ndarray, rows_p: np
                                for i in range(0, len(rows), _CHUNK)])
 
     p, n = project(positive, rows_p), project(negative, rows_n)
-    rows = []
-    for layer in range(d.shape[0]):
-        mid = (p[:, layer].mean() + n[:, layer].mean()) / 2
-        cohens_d, acc = _split_stats(p[:, layer], n[:, layer], mid)
-        rows.append({"layer": layer, "norm": float(norm[layer]), "cohens_d": cohens_d,
-                     "accuracy": acc})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([_separation_row(layer, float(norm[layer]), p[:, layer], n[:, layer])
+                         for layer in range(d.shape[0])])
 
 
 def nested_separation(positive: np.ndarray, negative: np.ndarray,
