@@ -120,6 +120,11 @@ class Report:
     """When each question correct at a run's first step and counterfactual at its last
     flipped for good, and whether abruptly."""
 
+    @property
+    def has_flips(self) -> bool:
+        """Whether a run has two or more steps, so flips.csv / flip_steps.csv are written."""
+        return self.flips is not None and not self.flips.empty
+
 
 def single_question_note(questions: pd.DataFrame) -> list[str]:
     """A note naming the claim x family cells that hold one question: a bootstrap over
@@ -233,7 +238,7 @@ def flips_section(report: Report) -> list[str]:
     flips.csv; none when no run has two or more steps."""
     from beliefbench.analysis.flips import ALL_CLAIMS, shown_runs
 
-    if report.flips is None or report.flips.empty:
+    if not report.has_flips:
         return []
     pooled = shown_runs(report.flips[report.flips["claim"] == ALL_CLAIMS])
     pooled = pooled.drop(columns=["claim", "first_step"])
@@ -280,7 +285,7 @@ def summary(report: Report, inputs: Sequence[str] | None = None) -> dict:
                       "detail": _records(report.detail)},
            "files": {"overall": "belief_overall.csv", "by": by_filename(report.dims),
                      "detail": "belief_detail.csv"}}
-    if report.flips is not None and not report.flips.empty:  # a run with 2+ steps
+    if report.has_flips:
         out["tables"] |= {"flips": _records(report.flips),
                           "flip_steps": _records(report.flip_steps)}
         out["files"] |= {"flips": "flips.csv", "flip_steps": "flip_steps.csv"}
@@ -316,7 +321,7 @@ def write_report(report: Report, out_dir: str | Path, plots: bool = True,
         images = plot_files(report, out)
     tables = {"belief_overall.csv": report.overall, by_filename(report.dims): report.by,
               "belief_detail.csv": report.detail, **(extra or {})}
-    if report.flips is not None and not report.flips.empty:  # a run with 2+ steps
+    if report.has_flips:
         tables |= {"flips.csv": report.flips, "flip_steps.csv": report.flip_steps}
     atomic_write_texts([
         (out / SUMMARY_FILE, json.dumps(summary(report, inputs), indent=2) + "\n"),
