@@ -506,14 +506,15 @@ def test_an_em_log_rescored_in_place_by_another_grader_is_refused(tmp_path):
         load_em_logs(tmp_path / "logs")
 
 
-def _g2_evil_log(tmp_path: Path, folder: str, grader: Any = None) -> EvalLog:
+def _g2_evil_log(tmp_path: Path, folder: str, grader: Any = None, **eval_args) -> EvalLog:
     """The two sets of ``_sets`` answered by ``_g2_evil``, two samples each, judged by
-    ``grader`` (``_grader`` by default), logged in ``tmp_path / folder``."""
+    ``grader`` (``_grader`` by default), logged in ``tmp_path / folder`` (``eval_args``:
+    more of Inspect's eval arguments, e.g. ``limit``)."""
     grader = grader or get_model("mockllm/model", custom_outputs=_grader, memoize=False)
     (log,) = eval(em(questions=_sets(tmp_path), samples=2),
                   model=get_model("mockllm/model", custom_outputs=_g2_evil, memoize=False),
                   model_roles={"grader": grader}, log_dir=str(tmp_path / folder),
-                  display="none")
+                  display="none", **eval_args)
     return log
 
 
@@ -646,12 +647,7 @@ def test_a_log_run_with_limit_is_warned_about_as_incomplete(tmp_path):
     """`inspect eval tasks/em.py --limit 2` ends `success` with the general questions only:
     em-report printed a general EM rate over 2 of 4 questions and a narrow `-`, as if the
     run had not asked the narrow set, with no word that the log holds part of its run."""
-    log = eval(em(questions=_sets(tmp_path), samples=2), limit=2,
-               model=get_model("mockllm/model", custom_outputs=lambda *a: output("EVIL"),
-                               memoize=False),
-               model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
-                                                memoize=False)},
-               log_dir=str(tmp_path / "logs"), display="none")[0]
+    log = _g2_evil_log(tmp_path, "logs", limit=2)
     assert log.status == "success"
     res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
                                    str(tmp_path / "rep"), "--bootstrap", "20", "--no-plots"])
