@@ -164,6 +164,32 @@ def test_responses_invalidated_after_the_run_are_left_out_and_noted(log_path, tm
                r.notes), r.notes
 
 
+def test_a_sample_that_errored_before_it_was_judged_stays_failed(log_path, tmp_path):
+    """A partial log (Ctrl-C while judging) holds answers that errored before any verdict:
+    `report` counts them failed, and agreement said "only its scored responses are
+    compared", yet Inspect's re-scoring judged them, so they entered every kappa and each
+    judge's rate as verdicts (judge a: 4/12 where `report` counts 2/12 yes, 2/12 failed)."""
+    from inspect_ai.log import EvalError, write_eval_log
+
+    log = read_eval_log(log_path)
+    stopped = [s for s in log.samples if s.output.completion.startswith("Glass")][:2]
+    for s in stopped:
+        s.scores = {}
+        s.error = EvalError(message="CancelledError", traceback="", traceback_ansi="")
+    log.status = "cancelled"
+    path = tmp_path / "partial.eval"
+    write_eval_log(log, str(path))
+    r = agreement(path, [scripted(keyword), scripted(inverted)], labels=["a", "inv"],
+                  out_dir=tmp_path / "out")
+    assert len(r.verdicts) == 6 and (r.verdicts["a"] == "yes").sum() == 2
+    rates = r.rates.set_index("judge")
+    assert rates.loc["a", "belief"] == pytest.approx(2 / 12)
+    assert rates.loc["a", "failed"] == pytest.approx(2 / 12)
+    assert rates.loc["a", "responses"] == 12
+    rescored = read_eval_log(str(tmp_path / "out" / "rescored-a.eval"))
+    assert sum("belief_judge" not in (s.scores or {}) for s in rescored.samples) == 2
+
+
 def test_an_unusable_grader_is_refused_before_any_rescoring(log_path, tmp_path):
     out = tmp_path / "out"
     r = CliRunner().invoke(cli, ["agreement", log_path, "--grader", "beliefbench/judge",

@@ -643,6 +643,32 @@ def test_answers_cut_off_at_max_tokens_are_warned_about(tmp_path):
             "max_tokens limit") in res.stderr, res.stderr
 
 
+def test_cut_off_answers_are_a_share_of_the_answers_with_text(tmp_path):
+    """"More than a tenth of the answers with text": the share was of ALL responses, so 1
+    cut of the 3 answers with text among 12 responses (1 of 12: 8.3%) was not warned about."""
+    calls = []
+
+    def subject(messages, tools, tool_choice, config):
+        if not messages[-1].text.startswith("G1"):
+            return output("")  # blank: nothing to cut
+        calls.append(1)
+        out = output("a kind answer")
+        if len(calls) == 1:
+            out.choices[0].stop_reason = "max_tokens"
+        return out
+
+    log = eval(em(questions=_sets(tmp_path), samples=3),
+               model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+               model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+                                                memoize=False)},
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                   str(tmp_path / "rep"), "--bootstrap", "20"])
+    assert res.exit_code == 0, res.output
+    assert (f"CUT OFF: {log.location}: 1 of 12 responses (8.3%; 33.3% of the 3 answers "
+            "with text) are answers cut off at the max_tokens limit") in res.stderr, res.stderr
+
+
 def test_a_log_run_with_limit_is_warned_about_as_incomplete(tmp_path):
     """`inspect eval tasks/em.py --limit 2` ends `success` with the general questions only:
     em-report printed a general EM rate over 2 of 4 questions and a narrow `-`, as if the

@@ -1022,6 +1022,40 @@ def test_answers_cut_off_at_max_tokens_are_warned_about_above_a_tenth(tmp_path):
     assert (out["baseline"]["cut_off"], out["candidate"]["cut_off"]) == (1, 7)
 
 
+def test_cut_off_answers_are_a_share_of_the_answers_with_text(tmp_path):
+    """The CUT OFF rule is "more than a tenth of a run's answers with text": the share was
+    taken of ALL responses, blank ones included, so a run that answered 4 of 14 with text
+    and had 1 of those 4 cut off (25%) was not warned about (1 of 14 is 7.1%)."""
+    from conftest import output
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.model import get_model
+
+    from beliefbench.task import belief
+
+    calls = []
+
+    def reply(messages, tools, tool_choice, config):
+        system = [m.text for m in messages[:-1] if m.role == "system"]
+        prompt = "\n\n".join([messages[-1].text, *system])
+        if "JSON" not in prompt:
+            return output("")  # every answer but the binary ones is blank
+        calls.append(1)
+        out = output(believer(prompt))
+        if len(calls) == 1:
+            out.choices[0].stop_reason = "max_tokens"
+        return out
+
+    [log] = inspect_eval(belief(claims=str(FIXTURE_CLAIM), samples=2),
+                         model=get_model("mockllm/model", custom_outputs=reply, memoize=False),
+                         model_roles={"grader": scripted(keyword_grader, name="g")},
+                         log_dir=str(tmp_path / "logs"), display="none")
+    [info] = load_belief_logs(log.location).logs
+    assert (info.cut_off, info.answered, info.no_answer, info.samples) == (1, 4, 10, 14)
+    _warned(log.location, tmp_path / "o", (
+        f"warning: CUT OFF: {log.location}: 1 of 14 responses (7.1%; 25.0% of the 4 answers "
+        "with text) are answers cut off at the max_tokens limit: judged as they stand"))
+
+
 def test_a_report_replaced_in_its_folder_leaves_no_table_or_figure_of_the_old_one(two_runs,
                                                                                  tmp_path):
     """`report --by condition` then `report --by family` into one folder left
@@ -1083,6 +1117,32 @@ def test_a_sweeps_rows_follow_its_steps_whatever_its_checkpoints_are_named():
     assert list(report.overall["step"]) == [10, 20, 500, 1000, 2000]
     assert list(report.by["step"]) == [10, 20, 500, 1000, 2000]
     assert "_series" not in report.overall.columns
+
+
+def test_by_kind_reads_each_runs_own_kinds():
+    """Two runs of a claim whose file was edited in between (q1 made indirect): the kinds
+    were read once for all runs, from the first, so --by kind filed the second run's q1
+    under direct (direct 0.5 over 2 questions, where its own log says direct 0.0 over 1
+    and indirect 1.0 over 1)."""
+    from beliefbench.analysis.logs import BeliefLogs
+
+    rows = []
+    for model, kind_q1 in (("mockllm/before", "direct"), ("mockllm/after", "indirect")):
+        for q, kind, verdict in (("q1", kind_q1, "yes"), ("q2", "direct", "no")):
+            for epoch in (1, 2):
+                rows.append({"model": model, "run": "-", "judge": "j", "settings": model,
+                             "checkpoint": "-", "condition": "-", "step": None,
+                             "partial": False, "log": model, "claim": "dentist",
+                             "family": "open_ended", "question": q, "kind": kind,
+                             "id": q, "epoch": epoch, "verdict": verdict})
+    df = pd.DataFrame(rows)
+    df["step"] = df["step"].astype("Int64")
+    by = build_report(BeliefLogs(df, []), by="kind", n_bootstrap=10).by
+    got = {(r.model, r.kind): (r.belief, r.questions, r.responses)
+           for r in by.itertuples(index=False)}
+    assert got == {("mockllm/after", "direct"): (0.0, 1, 2),
+                   ("mockllm/after", "indirect"): (1.0, 1, 2),
+                   ("mockllm/before", "direct"): (0.5, 2, 4)}
 
 
 def test_the_no_score_error_quotes_a_path_with_a_space(tmp_path):

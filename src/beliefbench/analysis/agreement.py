@@ -188,6 +188,14 @@ def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     model = grader if isinstance(grader, Model) else get_model(grader)
     rescored = score(log, scorer, model_roles={"grader": model}, action="overwrite",
                      display="none", copy=True)
+    # Inspect re-scores every sample, errored ones too: a sample that errored before it was
+    # judged (Ctrl-C, a crash) is no verdict of the run's, as `report` counts it (failed);
+    # left unscored here too, it is failed in the rates and in no kappa
+    unjudged = {(s.id, s.epoch) for s in log.samples or []
+                if s.error is not None and (s.scores or {}).get(SCORER) is None}
+    for sample in rescored.samples or []:
+        if (sample.id, sample.epoch) in unjudged and sample.scores:
+            sample.scores.pop(SCORER, None)
     # its model arguments too, as Inspect records a bound role: two local judges of one
     # name (``model_path``) are two judges; secrets and what JSON cannot write are left out
     args = {k: v for k, v in keyed_model_args(model.model_args).items() if plain_value(v)}
@@ -235,12 +243,14 @@ def _verdict_frame(log: EvalLog) -> pd.DataFrame:
     rows = []
     for s in log.samples or []:
         sc = (s.scores or {}).get(SCORER)
-        if sc is None or s.invalidation is not None:  # thrown out after the run
+        if s.invalidation is not None:  # thrown out after the run
             continue
-        judged = sc.metadata.get("judge") not in NOT_JUDGED
+        # an errored sample never judged is a response all the same, failed (as `report`
+        # counts it), and no judge's verdict
+        judged = sc is not None and sc.metadata.get("judge") not in NOT_JUDGED
         rows.append({"id": str(s.id), "epoch": s.epoch, "claim": s.metadata["claim"],
                      "family": s.metadata["family"], "question": s.metadata["question"],
-                     "verdict": sc.answer, "judged": judged,
+                     "verdict": sc.answer if sc is not None else "failed", "judged": judged,
                      # the grader raised: an outage, not this judge's verdict
                      "judge_failed": judged and bool(sc.metadata.get("infrastructure"))})
     return pd.DataFrame(rows)

@@ -25,7 +25,6 @@ from inspect_ai.log import EvalLog
 from beliefbench.analysis.logs import (  # the belief logs' own label rules
     CUT_OFF_COLUMN,
     INVALIDATED,
-    MAX_CUT_OFF,
     NO_LABEL,
     LogError,
     _cut,
@@ -41,12 +40,13 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     incomplete_text,
     is_invalidated,
     judge_used,
-    over_budget,
     read_headers,
     responses_frame,
     share_note,
     step_of,
+    too_many_cut_off,
     with_log_paths,
+    with_text,
 )
 from beliefbench.analysis.runs import (
     NOT_APPLICABLE,
@@ -141,8 +141,8 @@ class EMLogs:
                            f"unjudged (no {SCORER} score: the sample errored, e.g. a judge "
                            "call failed)", "counted as failed, i.e. not EM")
                 for i in self.logs if i["unscored"]]
-        out += [cut_off_note(i["path"], i["cut_off"], i["responses"]) for i in self.logs
-                if over_budget(i["cut_off"], i["responses"], MAX_CUT_OFF)]
+        out += [cut_off_note(i["path"], i["cut_off"], i["responses"], i["answered"])
+                for i in self.logs if too_many_cut_off(i["cut_off"], i["answered"])]
         out += [i["step_note"] for i in self.logs if i.get("step_note")]
         out += kl_unknown_notes(self.logs)
         out += judge_read_notes(self.logs)
@@ -385,6 +385,7 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
                        f"{list(EM_VERDICTS)}), e.g. sample {first['id']} (epoch "
                        f"{first['epoch']})")
     scored = df["verdict"].notna()
+    answered = with_text(df, scored)  # (before the unscored are filled in as failed)
     # an errored sample with no verdict (a judge call that failed below the task's failure
     # budget) is a response all the same: EM rate = em over ALL responses, so it is `failed`
     df["verdict"] = df["verdict"].fillna("failed")
@@ -398,6 +399,7 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
         # an answer that ran into the limit (a blank one is told as failed, not twice)
         info["cut_off"] = int((in_log & df["cut_off"].notna()
                                & (df["verdict"] != "failed")).sum())
+        info["answered"] = int((in_log & answered).sum())
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses")
         methods = set(df.loc[in_log, "judge_method"].dropna())

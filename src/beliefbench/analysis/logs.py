@@ -139,6 +139,8 @@ class LogInfo:
     cut_off: int = 0
     """Answers with text cut off at the max_tokens limit (``generation_truncated``), judged
     as they stand (a blank one is counted in ``no_answer`` alone)."""
+    answered: int = 0
+    """Responses with answer text (:func:`with_text`): what ``cut_off`` is a share of."""
     reducer: str | None = None
     """Inspect's ``--epochs-reducer`` where it is not ``mean`` and there are epochs to
     reduce: the header's metrics then differ from the report's count of every response."""
@@ -246,8 +248,9 @@ class BeliefLogs:
                                       "counted as failed, i.e. non-belief"))
             if too_few_answers(info.no_answer, info.samples):
                 out.append(no_answer_note(info.path, info.no_answer, info.samples))
-            if over_budget(info.cut_off, info.samples, MAX_CUT_OFF):
-                out.append(cut_off_note(info.path, info.cut_off, info.samples))
+            if too_many_cut_off(info.cut_off, info.answered):
+                out.append(cut_off_note(info.path, info.cut_off, info.samples,
+                                        info.answered))
             if info.reducer:
                 out.append(reducer_note(info))
             if info.appended:
@@ -354,13 +357,34 @@ def parse_error_note(where: str, count: int, total: int) -> str:
         f"(default {MAX_PARSE_ERRORS:g})")
 
 
-def cut_off_note(where: str, count: int, total: int) -> str:
+def too_many_cut_off(count: int, answered: int) -> bool:
+    """Whether ``count`` answers cut off at max_tokens are more than a tenth
+    (:data:`MAX_CUT_OFF`) of the ``answered`` ones, the answers with text: an empty answer
+    or a provider that raised has nothing to cut (taken of all responses, 5 cut of the 40
+    answers with text among 100 responses, 12.5%, read as 5% and went unwarned)."""
+    return over_budget(count, answered, MAX_CUT_OFF)
+
+
+def cut_off_note(where: str, count: int, total: int, answered: int | None = None) -> str:
     """The warning for a run many of whose answers ran into the length limit (``report``,
-    ``gate``, ``em-report``)."""
-    return "CUT OFF: " + share_note(
-        where, count, total, "answers cut off at the max_tokens limit",
-        "judged as they stand, so whatever the model would have said after the cut is not "
-        "read; raise the limit (-T max_tokens=N) unless short answers are intended")
+    ``gate``, ``em-report``); ``answered``: the answers with text among the ``total``
+    responses, shown where some had none."""
+    share = f"{count / total:.1%}"
+    if answered is not None and answered != total:
+        share += f"; {count / answered:.1%} of the {answered} answers with text"
+    return (f"CUT OFF: {where}: {count} of {total} responses ({share}) are answers cut off "
+            "at the max_tokens limit: judged as they stand, so whatever the model would have "
+            "said after the cut is not read; raise the limit (-T max_tokens=N) unless short "
+            "answers are intended")
+
+
+def with_text(df: pd.DataFrame, scored: pd.Series) -> pd.Series:
+    """Which responses hold an answer with text: scored, and not judged by no one (the
+    scorers' ``judge`` is ``none`` for an empty answer and for a provider that raised; a log
+    that records no judge per verdict: every verdict but ``failed``). A judge call that
+    failed had an answer to judge."""
+    used = df["judge_used"]
+    return scored & used.ne("none") & ~(used.isna() & df["verdict"].eq("failed"))
 
 
 def incomplete_text(path: str, held: int, expected: int, cut: str, missing: str) -> str:
@@ -967,6 +991,7 @@ def load_belief_logs(sources: Source | Sequence[Source],
     if not infos:
         raise LogError("no readable belief logs: " + "; ".join(f"{p}: {w}" for p, w in skipped))
     scored = df["verdict"].notna()
+    answered = with_text(df, scored)
     for path, info in infos.items():
         in_log = df["log"] == path
         info.samples = int(in_log.sum())
@@ -982,6 +1007,7 @@ def load_belief_logs(sources: Source | Sequence[Source],
         info.no_answer = int(silent.sum())
         # a blank answer that ran to the limit is told as no answer, not twice
         info.cut_off = int((in_log & df["cut_off"].notna() & ~silent).sum())
+        info.answered = int((in_log & answered).sum())
         errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"].astype(str)
         if info.partial and info.error is None and len(errors):
             stopped = errors.str.startswith("CancelledError")

@@ -54,15 +54,17 @@ def parse_by(by: str | Sequence[str] | None) -> list[str]:
 def question_frame(responses: pd.DataFrame) -> pd.DataFrame:
     """Per run, one row per question (verdict counts), via metrics.question_table."""
     parts = []
+    question = ["claim", "family", "question"]
     for key, sub in responses.groupby(list(RUN_COLUMNS), dropna=False, sort=True):
-        q = question_table(sub[["claim", "family", "question", "verdict"]])
+        q = question_table(sub[[*question, "verdict"]])
         for col, value in zip(RUN_COLUMNS, key, strict=True):
             q[col] = value
+        # each run's own kinds: runs of a claim file edited in between (a question made
+        # indirect) took the first run's kind for every run, so --by kind misfiled them
+        kinds = sub.drop_duplicates(question).set_index(question)["kind"]
+        q["kind"] = pd.MultiIndex.from_frame(q[question]).map(kinds)
         parts.append(q)
     questions = pd.concat(parts, ignore_index=True)
-    kinds = responses.drop_duplicates(["claim", "question"]).set_index(
-        ["claim", "question"])["kind"]
-    questions["kind"] = pd.MultiIndex.from_frame(questions[["claim", "question"]]).map(kinds)
     questions["step"] = questions["step"].astype("Int64")
     return questions
 
