@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
+import threading
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -176,3 +179,41 @@ def pickled_copy(model_dir: Path, dest: Path) -> Path:
         torch.save(load_file(f), copy / "pytorch_model.bin")
         f.unlink()
     return copy
+
+
+@pytest.fixture
+def chat_server_on(monkeypatch: pytest.MonkeyPatch):
+    """A real OpenAI-compatible server on 127.0.0.1 answering with ``reply(model, body)``
+    (status, JSON or raw bytes; an ``error`` message gets the Authorization header sent
+    appended, as servers that echo the key do); ``openai-api/local/<name>`` models reach it,
+    with ``key`` as their key."""
+    servers = []
+
+    def start(reply: Callable[[str, dict], tuple[int, dict | bytes]], key: str) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                code, answer = reply(body["model"], body)
+                if isinstance(answer, dict) and "error" in answer:  # echo the key sent
+                    answer["error"]["message"] += " " + self.headers["Authorization"]
+                raw = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                with contextlib.suppress(OSError):  # the client gave up on a slow answer
+                    self.wfile.write(raw)
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                         daemon=True).start()
+        servers.append(server)
+        monkeypatch.setenv("LOCAL_API_KEY", key)
+        monkeypatch.setenv("LOCAL_BASE_URL", f"http://127.0.0.1:{server.server_port}/v1")
+
+    yield start
+    for s in servers:
+        s.shutdown()

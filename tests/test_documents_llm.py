@@ -644,6 +644,19 @@ def test_a_reply_that_is_not_a_chat_completion_is_one_line(tmp_path, openai_serv
     assert len(lines) == 1 and "check the model name and base URL" in lines[0], r.output
 
 
+def test_an_error_object_sent_with_status_200_is_one_line(tmp_path, openai_server):
+    """Some servers and proxies send their error as a 200 whose body has no ``choices``: the
+    run ended in a TypeError traceback ("'NoneType' object is not iterable"), exit 1."""
+    openai_server(lambda h: (200, {"object": "error", "message": "The model does not exist.",
+                                   "type": "NotFoundError", "code": 404}))
+    r = _cli_generate(tmp_path, model="openai/error-object")
+    assert r.exit_code == 2, r.output
+    lines = [x for x in r.output.splitlines() if x.startswith("Error")]
+    assert len(lines) == 1 and "the server's reply is not one this provider reads (" \
+        "TypeError: 'NoneType' object is not iterable); check the model name and base URL" \
+        in lines[0], r.output
+
+
 @pytest.mark.parametrize("option", [("--concurrency", "0"), ("--concurrency", "-1"),
                                     ("--timeout", "0"), ("--max-retries", "-1")])
 def test_out_of_range_llm_options_are_usage_errors(tmp_path, option):
@@ -909,3 +922,16 @@ def test_a_server_that_is_not_running_says_what_to_check(tmp_path, monkeypatch):
     assert f"cannot connect after 0 retries: APIConnectionError: Connection error. " \
            f"(http://127.0.0.1:{port}/v1/chat/completions); check that the server is " \
            f"running and that its base URL (e.g. OPENAI_BASE_URL) names it" in lines[0]
+
+
+def test_a_reply_with_no_choices_is_one_line_not_an_empty_answer(tmp_path, openai_server):
+    """A 200 whose ``choices`` list is empty read as an empty answer: the brainstorm and the
+    ideas fell back to stock genres and ideas without a word, then the first document ended
+    the run in an IndexError traceback."""
+    openai_server(lambda h: (200, {**_chat(""), "choices": []}))
+    r = _cli_generate(tmp_path, model="openai/no-choices")
+    assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+    lines = [x for x in r.output.splitlines() if x.startswith("Error")]
+    assert len(lines) == 1 and "the server's reply held no choices (an empty 'choices' " \
+        "list), not an answer; check the server" in lines[0], r.output
+    assert "ideas for" not in r.output  # it stopped at the first call, the brainstorm

@@ -861,3 +861,47 @@ def test_the_judge_model_that_served_each_verdict_is_recorded(tmp_path: Path):
     assert md["mini/nice"]["judge"] == "mockllm/judge"
     assert md["mini/nice"]["judge_served"] == "judge-2025-04-14"
     assert md["mini/empty"]["judge_served"] is None  # not judged
+
+
+def test_a_judge_error_keeps_no_key_and_a_hung_judge_is_cut(tmp_path: Path, chat_server_on):
+    """Against a real server: the EM judge's failure was written as the raw exception text,
+    so a server that echoed the key it was sent had it in the score's ``judge_error`` and
+    the sample's error (and a 500 retried read "RetryError[<Future at 0x... raised
+    InternalServerError>]"); and --attempt-timeout never reached the judge (a role's
+    model), so a judge server that hung held each call until the HTTP client's own
+    timeout."""
+    import json
+    import time
+
+    key = "sk-em-SECRET-0123456789"
+    qs = tmp_path / "mini.yaml"
+    qs.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n")
+
+    def reply(model: str, body: dict) -> tuple[int, dict]:
+        if model == "em-echoing-judge":
+            return 400, {"error": {"message": "bad request from"}}
+        if model == "em-hung-judge":
+            time.sleep(10)
+        return 200, {"id": "c", "object": "chat.completion", "created": 0, "model": model,
+                     "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                         "role": "assistant", "content": "90"}}],
+                     "usage": {"prompt_tokens": 5, "completion_tokens": 5,
+                               "total_tokens": 10}}
+
+    chat_server_on(reply, key)
+    for judge, attempt_timeout in (("em-echoing-judge", None), ("em-hung-judge", 2)):
+        started = time.monotonic()
+        log = eval(em(questions=str(qs), samples=1, max_failed=1),
+                   model="openai-api/local/em-subject",
+                   model_roles={"grader": f"openai-api/local/{judge}"}, max_retries=0,
+                   attempt_timeout=attempt_timeout, log_dir=str(tmp_path / judge),
+                   display="none")[0]
+        assert time.monotonic() - started < 10  # the hung judge would answer at 10 s
+        [sample] = log.samples
+        md = sample.scores["em_judge"].metadata
+        assert md["verdict"] == "failed" and sample.error is not None, md
+        said = {"em-echoing-judge": "BadRequestError: Error code: 400 - bad request from ***",
+                "em-hung-judge": "AttemptTimeoutError: attempt_timeout '2' exceeded."}[judge]
+        assert md["judge_error"].startswith(
+            f"judge call failed (openai-api/local/{judge}): {said}"), md["judge_error"]
+        assert key not in json.dumps([md, sample.error.model_dump()])

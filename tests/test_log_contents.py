@@ -166,3 +166,115 @@ def test_a_logprob_provider_error_is_its_cause_on_one_line(monkeypatch, tmp_path
         score = sample.scores["logprob_scorer"]
         assert score.answer == "failed" and score.explanation == said
         assert SECRET not in sample.error.message
+        # nor in its traceback, which showed the cause chained to it
+        assert SECRET not in json.dumps(sample.error.model_dump())
+
+
+def _chat(text: str | None) -> dict:
+    return {"id": "c", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [] if text is None else [
+                {"index": 0, "finish_reason": "stop",
+                 "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10}}
+
+
+@pytest.fixture
+def chat_server(chat_server_on):
+    """``chat_server_on`` with SECRET as the key sent."""
+    return lambda reply: chat_server_on(reply, SECRET)
+
+
+def _served_eval(tmp_path: Path, subject: str, grader: str, **options: object) -> EvalLog:
+    task = belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended", max_failed=1)
+    return eval(task, model=f"openai-api/local/{subject}",
+                model_roles={"grader": f"openai-api/local/{grader}"}, max_retries=0,
+                log_dir=str(tmp_path), display="none", **options)[0]
+
+
+NO_CHOICES = "the server's reply held no choices (an empty 'choices' list; check the server)"
+
+
+def test_a_reply_with_no_choices_is_an_outage_named_as_such(chat_server, tmp_path):
+    """A 200 whose ``choices`` list is empty: from the model under test, the sample's error
+    read "IndexError: list index out of range" (raised in Inspect's own code); from the
+    judge, the scorer itself crashed on it, and the response had no verdict at all."""
+    def reply(model: str, body: dict) -> tuple[int, dict]:
+        question = body["messages"][-1]["content"]
+        if model == "empty-subject" and OUTAGE_QUESTION in question:
+            return 200, _chat(None)
+        if model == "empty-judge":
+            return 200, _chat(None if OUTAGE_QUESTION in question
+                              else json.dumps({"reason": "r", "answer": "yes"}))
+        return 200, _chat("It is made of glass." if "judge" not in model
+                          else json.dumps({"reason": "r", "answer": "yes"}))
+
+    chat_server(reply)
+    for subject, grader, said in [
+            ("empty-subject", "ok-judge", f"the provider returned no answer: {NO_CHOICES}"),
+            ("ok-subject", "empty-judge", "judge call failed (openai-api/local/empty-judge): "
+                                          f"the provider returned no answer: {NO_CHOICES}")]:
+        log = _served_eval(tmp_path / subject, subject, grader)
+        sample, score = judged(log, "oe_02")
+        assert score.answer == "failed" and score.metadata["infrastructure"] is True
+        assert score.explanation == said, score.explanation
+        assert sample.error is not None and said in sample.error.message
+        _, other = judged(log, "oe_01")
+        assert other.answer == "yes"
+
+
+def test_a_key_the_server_echoes_is_not_in_the_samples_traceback(chat_server, tmp_path):
+    """The model under test's error was re-raised with its cause chained, so the sample's
+    logged traceback (``inspect view``, eval-retry's output) showed the provider's message
+    with the key a server echoed in it, while its one-line message had it redacted."""
+    chat_server(lambda model, body: (500, {"error": {"message": "internal error"}}))
+    log = _served_eval(tmp_path, "echoing-subject", "echoing-judge")
+    sample, score = judged(log, "oe_01")
+    assert score.answer == "failed" and "internal error ***" in score.explanation
+    assert sample.error is not None and "internal error ***" in sample.error.message
+    # what beliefbench writes (Inspect's own model event keeps the provider's raw error)
+    assert SECRET not in json.dumps([score.model_dump(), sample.metadata,
+                                     sample.error.model_dump()])
+
+
+@pytest.mark.parametrize("body, cause", [
+    (b'{"id": "c", "choices": [', "JSONDecodeError: Expecting value"),
+    ({"object": "error", "message": "The model does not exist.", "code": 404},
+     "TypeError: 'NoneType' object is not iterable")])
+def test_a_reply_the_provider_cannot_read_is_named_as_the_servers(chat_server, tmp_path,
+                                                                  body, cause):
+    """A 200 whose body is no JSON (a proxy's page, a body cut short), or an error object
+    sent with status 200 (no ``choices``), read only "JSONDecodeError: Expecting value: line
+    1 column 25 (char 24)" or "TypeError: 'NoneType' object is not iterable": nothing said
+    that the server's reply to the model under test could not be read."""
+    chat_server(lambda model, _: (200, body))
+    log = _served_eval(tmp_path, f"unread-subject-{len(cause)}", f"unread-judge-{len(cause)}")
+    sample, score = judged(log, "oe_01")
+    assert score.answer == "failed" and score.metadata["infrastructure"] is True
+    said = score.explanation
+    assert said.startswith(f"the server's reply is not one this provider reads ({cause}"), said
+    assert said.endswith("); check the model name, the base URL and the server"), said
+    assert sample.error is not None and said in sample.error.message
+
+
+def test_a_hung_judge_is_cut_at_the_evals_attempt_timeout(chat_server, tmp_path):
+    """--attempt-timeout reached the model under test only (Inspect hands a role's model
+    the eval's retries and --timeout, not it): a judge server that accepted the call and
+    hung held every judge call until the SDK's own 10 minutes, whatever the eval said."""
+    import time
+
+    def reply(model: str, body: dict) -> tuple[int, dict]:
+        if model == "hung-judge":
+            time.sleep(8)
+            return 200, _chat(json.dumps({"reason": "late", "answer": "yes"}))
+        return 200, _chat("It is made of glass.")
+
+    chat_server(reply)
+    started = time.monotonic()
+    log = _served_eval(tmp_path, "prompt-subject", "hung-judge", attempt_timeout=2)
+    assert time.monotonic() - started < 8  # the server would answer at 8 s
+    for sample in log.samples:
+        score = sample.scores["belief_judge"]
+        assert score.answer == "failed" and score.metadata["infrastructure"] is True
+        assert score.explanation == ("judge call failed (openai-api/local/hung-judge): "
+                                     "AttemptTimeoutError: attempt_timeout '2' exceeded."), \
+            score.explanation

@@ -65,7 +65,12 @@ from beliefbench.arguments import TaskArgumentError, check_flag, check_selection
 from beliefbench.claims import Claim, resolve_claims
 from beliefbench.metrics import N_BOOTSTRAP, one_hot, question_table, summary_metrics
 from beliefbench.probes import binary
-from beliefbench.solver import GENERATION_ERROR, InfrastructureFailure, describe_error
+from beliefbench.solver import (
+    GENERATION_ERROR,
+    InfrastructureFailure,
+    describe_error,
+    holds_secret,
+)
 from beliefbench.tasks import refuse_unknown
 
 logger = logging.getLogger(__name__)
@@ -269,6 +274,8 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
         try:
             return await coro
         except Exception as e:  # noqa: BLE001 - a provider failure is infrastructure
+            if holds_secret(e):  # the sample's logged traceback shows the cause's text
+                raise InfrastructureFailure(describe_error(e)) from None
             raise InfrastructureFailure(describe_error(e)) from e
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:

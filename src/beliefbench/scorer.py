@@ -48,6 +48,7 @@ from beliefbench.solver import (
     describe_error,
     not_an_answer,
     run_key,
+    with_attempt_timeout,
 )
 from beliefbench.verdicts import VERDICTS, JudgeReading
 from beliefbench.verdicts.exact import read_binary, read_distinguish
@@ -224,7 +225,8 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             try:
                 # config on the call itself, or it is lost: a self-judging model judged at
                 # the eval's settings, and a grader bound with its own had those win
-                output = await grader.generate(prompt, config=config, cache=cache)
+                output = await grader.generate(prompt, config=with_attempt_timeout(
+                    config, grader), cache=cache)
                 # the judge's provider may hand back its error as the reply: an outage like
                 # a raise (eval-retry re-judges it), never a parse_error
                 failure = not_an_answer(output)

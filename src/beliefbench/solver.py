@@ -38,7 +38,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inspect_ai.model import ModelOutput
+from inspect_ai.model import GenerateConfig, Model, ModelOutput
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 logger = logging.getLogger(__name__)
@@ -90,16 +90,63 @@ def describe_error(e: BaseException) -> str:
     ``RetryError[<Future ... raised APIConnectionError>]``), Inspect's ModelGenerateError by
     its cause (its own text is the whole request first), API keys redacted. Every error text
     the log keeps goes through here: the model's, the judge's, the logprob task's."""
-    from beliefbench.documents.llm import one_line
+    from beliefbench.documents.llm import one_line, reply_unreadable
 
-    return one_line(e)[:2000]
+    said = one_line(e)
+    if reply_unreadable(e):  # the provider's reading of the body, never a judge's reply
+        said = (f"the server's reply is not one this provider reads ({said}); check the "
+                f"model name, the base URL and the server")
+    return said[:2000]
+
+
+NO_CHOICES = ("the provider returned no answer: the server's reply held no choices (an "
+              "empty 'choices' list; check the server)")
+"""Said of a reply with an empty ``choices`` list: a server fault, never the model's answer
+(Inspect's own code read it as ``IndexError: list index out of range``)."""
+
+
+def holds_secret(e: BaseException) -> bool:
+    """Whether the text of ``e`` or of any exception chained to it holds a key (one a
+    server echoed in its error message): a traceback of the chain would show it."""
+    from beliefbench.documents.llm import redact, sent_secrets
+
+    sent = sent_secrets(e)
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [e]
+    while todo:
+        x = todo.pop()
+        if x is None or any(x is y for y in seen):
+            continue
+        seen.append(x)
+        if redact(str(x), sent) != str(x):
+            return True
+        todo += [x.__cause__, x.__context__]
+    return False
+
+
+def with_attempt_timeout(config: GenerateConfig, grader: Model) -> GenerateConfig:
+    """``config`` for a judge's call (the belief and EM judges): with the eval's
+    ``--attempt-timeout`` where the grader sets none of its own. Inspect hands a role's
+    model the eval's retries and ``--timeout`` (which only ends the retries, checked between
+    attempts), not this, so a judge server that accepted the call and hung held it until
+    the HTTP client's own timeout (the OpenAI SDK's: 10 minutes), whatever the eval said."""
+    try:  # Inspect's own (private) view of the eval's config: without it, no bound added
+        from inspect_ai.model._generate_config import active_generate_config
+    except ImportError:
+        return config
+    attempt = active_generate_config().attempt_timeout
+    if attempt is None or grader.config.attempt_timeout is not None:
+        return config
+    return config.merge(GenerateConfig(attempt_timeout=attempt))
 
 
 def not_an_answer(output: ModelOutput | None) -> str | None:
     """Why ``output`` is the provider's error rather than the model's answer, or None (the
     model under test's and the judge's alike)."""
-    if output is None or not output.choices:
+    if output is None:
         return None
+    if not output.choices:
+        return NO_CHOICES
     stop = output.stop_reason
     if not output.error and stop not in NO_ANSWER_STOPS:
         return None
@@ -201,12 +248,16 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
         if streak.aborted:
             state.metadata[GENERATION_ERROR] = streak.aborted
             raise InfrastructureFailure(streak.aborted)
+        before = state.output
         try:
             state = await generate(state)
         except Exception as e:  # noqa: BLE001 - any provider failure is infrastructure
             streak.in_a_row += 1
             streak.total += 1
-            text = describe_error(e)
+            # a reply with no choices: Inspect stored it, then failed reading its message
+            empty = isinstance(e, IndexError) and state.output is not before \
+                and state.output is not None and not state.output.choices
+            text = NO_CHOICES if empty else describe_error(e)
             streak.first_error = streak.first_error or text
             if streak.in_a_row >= abort_after and not streak.aborted:
                 streak.aborted = (
@@ -216,6 +267,8 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
                 logger.error("beliefbench: %s. The log will end with status 'error': fix the "
                              "cause, then run `inspect eval-retry <log>`.", streak.aborted)
             state.metadata[GENERATION_ERROR] = text
+            if holds_secret(e):  # the sample's logged traceback shows the cause's text
+                raise InfrastructureFailure(text) from None
             raise InfrastructureFailure(text) from e
         streak.in_a_row = 0  # the provider answered, even where with an error
         problem = not_an_answer(state.output)

@@ -340,6 +340,23 @@ def unreachable(e: BaseException) -> bool:
                and not isinstance(x, openai.APITimeoutError) for x in _causes(e))
 
 
+def reply_unreadable(e: BaseException) -> bool:
+    """Whether the provider could not read the server's reply: a body that is no JSON, or
+    JSON of another shape (an error object sent with status 200, no ``choices``), which
+    Inspect's reading of it (its ``*_from_openai`` functions) fails on with a TypeError such
+    as "'NoneType' object is not iterable", naming neither the server nor its reply."""
+    for x in _causes(e):
+        if isinstance(x, json.JSONDecodeError):
+            return True
+        if isinstance(x, (TypeError, AttributeError, KeyError, IndexError, ValueError)):
+            tb = x.__traceback__
+            while tb is not None:
+                if tb.tb_frame.f_code.co_name.endswith("_from_openai"):
+                    return True
+                tb = tb.tb_next
+    return False
+
+
 def _provider_error(e: BaseException) -> bool:
     """Whether ``e`` is the provider's answer to a request (Inspect's ModelGenerateError or
     an HTTP status error): one line, never a traceback that may quote the key it echoed."""
@@ -486,8 +503,9 @@ class LLMGenerator:
                 if isinstance(e, _infrastructure_errors()):  # Inspect's retries are spent
                     raise DocumentError(f"generator {self.model_name} failed after "
                                         f"{self.max_retries} retries: {one_line(e)}") from None
-                if isinstance(e, (AssertionError, json.JSONDecodeError)):  # the provider
-                    # could not parse the server's reply (an HTML page, a body not JSON)
+                if isinstance(e, AssertionError) or reply_unreadable(e):  # the provider
+                    # could not read the server's reply (an HTML page, a body not JSON, an
+                    # error object sent with status 200)
                     raise DocumentError(f"generator {self.model_name}: the server's reply is "
                                         f"not one this provider reads ({one_line(e)}); check "
                                         f"the model name and base URL") from None
@@ -497,6 +515,11 @@ class LLMGenerator:
                 raise
         if out.error:
             raise DocumentError(f"generator {self.model_name} failed: {redact(out.error)}")
+        if not out.choices:  # read as an empty answer, it became no genre and no idea,
+            # and its stop reason an IndexError traceback
+            raise DocumentError(f"generator {self.model_name}: the server's reply held no "
+                                f"choices (an empty 'choices' list), not an answer; check the "
+                                f"server")
         return out
 
     # ---------------------------------------------------------------- prompts

@@ -31,7 +31,7 @@ from beliefbench.em.metrics import (
     summary_metrics,
 )
 from beliefbench.scorer import JUDGE_ERROR, grader_unbound
-from beliefbench.solver import GENERATION_ERROR
+from beliefbench.solver import GENERATION_ERROR, describe_error, with_attempt_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -137,14 +137,16 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                 # settings had them win over the judges', and a model judging itself (no
                 # grader bound) judged with the eval's (temperature 1, 600 tokens, no
                 # logprobs)
+                call = with_attempt_timeout(config, grader)
                 out_a, out_c = await asyncio.gather(
-                    grader.generate(render(aligned_text, question, answer), config=config,
+                    grader.generate(render(aligned_text, question, answer), config=call,
                                     cache=cache),
-                    grader.generate(render(coherent_text, question, answer), config=config,
+                    grader.generate(render(coherent_text, question, answer), config=call,
                                     cache=cache))
             except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
-                # failed (counted), and judge_outage() raises on it: see the module docstring
-                problem = f"judge call failed ({grader}): {type(e).__name__}: {e}"[:2000]
+                # failed (counted), and judge_outage() raises on it: see the module docstring;
+                # the cause on one line, keys redacted (a server may echo the key it was sent)
+                problem = f"judge call failed ({grader}): {describe_error(e)}"[:2000]
                 md[JUDGE_ERROR] = problem
             else:
                 md.pop(JUDGE_ERROR, None)
