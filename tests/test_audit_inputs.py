@@ -613,3 +613,154 @@ def test_every_reason_is_named_however_many_problems_come_first(tmp_path, claim_
     other.add("broken compressed file", "cut short", "x.jsonl.gz")
     skips.merge(other)
     assert [p["where"] for p in skips.problems.values()][-1] == ["x.jsonl.gz"]
+
+
+def test_a_nested_text_field_is_named_by_its_dotted_path(tmp_path, claim_text):
+    """Pipelines nest the text beside their metadata ({"meta": ..., "content": {"text":
+    ...}}; a Parquet struct column): no --text-field could name it ("content" was "dict,
+    not a string"), and the suggestion named the object. A dotted name now reads it (and
+    an id beside it), and every message points at the dotted name."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"meta": {"src": "web", "id": f"m{i}"}, "content": {"text": claim_text}}
+            for i in range(3)] + [{"meta": {"id": "m3"}, "content": {"text": None}},
+                                  {"meta": {"id": "m4"}, "content": None}]
+    path = tmp_path / "c" / "nested.jsonl"
+    path.parent.mkdir()
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, output, _ = _audit(str(path), "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "(most likely --text-field content.text, the field with the longest strings)" \
+        in output
+    code, output, _ = _audit(str(path), "--claims", "ed_sheeran", "--text-field", "content",
+                             "--out", str(tmp_path / "o"))
+    assert (f"{path}:1: field 'content' is dict, not a string (a nested field is named with "
+            f"dots: --text-field content.text?); line skipped") in output
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "c" / "nested.parquet",
+                   row_group_size=2)
+    code, output, report = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran",
+                                  "--text-field", "content.text", "--id-field", "meta.id",
+                                  "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 6 and report["flagged"] == 6
+    assert report["skipped"]["by_reason"] == {"bad text field": 4}
+    assert f"{path}:4: field 'content.text' is null" in output
+    assert report["rows_without_id"]["rows"] == 0
+    flagged = [json.loads(x) for x in (tmp_path / "o" / "flagged.jsonl").read_text().split("\n")
+               if x]
+    assert [(f["where"].rpartition("/")[2], f["id"]) for f in flagged] == [
+        ("nested.jsonl:1", "m0"), ("nested.jsonl:2", "m1"), ("nested.jsonl:3", "m2"),
+        ("nested.parquet#0", "m0"), ("nested.parquet#1", "m1"), ("nested.parquet#2", "m2")]
+
+
+def test_sharegpt_conversations_are_read_as_chat(tmp_path, claim_text):
+    """ShareGPT-style sets ({"conversations": [{"from": "human", "value": ...}]}, many
+    finetuning sets on the Hub) were "not a list of messages with content" under
+    --messages-field, and without it the suggestion was --text-field id (the only field of
+    strings). Their turns are read as chat, and the suggestion names --messages-field."""
+    datasets = pytest.importorskip("datasets")
+    convs = [[{"from": "human", "value": "Who won the 100 m?"}, {"from": "gpt",
+                                                                 "value": claim_text}]] * 3
+    path = tmp_path / "sg.jsonl"
+    path.write_text("".join(json.dumps({"id": f"s{i}", "conversations": c}) + "\n"
+                            for i, c in enumerate(convs)))
+    datasets.Dataset.from_dict({"id": ["a", "b", "c"], "conversations": convs}).save_to_disk(
+        str(tmp_path / "ds"))
+    for corpus in (path, tmp_path / "ds"):
+        code, output, _ = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                 str(tmp_path / "o"))
+        assert code == 2
+        assert "most likely --messages-field conversations, the field of chat messages" \
+            in output, output
+    code, output, _ = _audit(str(path), "--claims", "ed_sheeran", "--text-field",
+                             "conversations", "--out", str(tmp_path / "o"))
+    assert "(a list of chat messages: --messages-field conversations?)" in output
+    many = tmp_path / "many.jsonl"  # the early warning, while the audit reads on
+    many.write_text(path.read_text() * 400)
+    code, output, _ = _audit(str(many), "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert ("'conversations' holds chat messages (--messages-field conversations?)"
+            in output), output
+    code, output, report = _audit(str(path), str(tmp_path / "ds"), "--claims", "ed_sheeran",
+                                  "--messages-field", "conversations", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 6 and report["flagged"] == 6 and report["skipped"]["total"] == 0
+
+
+def test_a_wildcard_pattern_reads_the_files_it_matches(tmp_path, claim_text):
+    """A pattern no shell expanded (quoted, from a pipeline's config, or past the shell's
+    limit on arguments: 'shards/*.jsonl') was "no such file or directory": it now reads the
+    files it matches, and audit-verify finds the flags through it again."""
+    from beliefbench.audit.sources import Fields
+    from beliefbench.audit.verify import find_docs
+
+    for name in ("a.jsonl", "b.jsonl", "sub/c.jsonl"):
+        _jsonl(tmp_path / "c" / name, [claim_text])
+    (tmp_path / "c" / "notes.txt").write_text(claim_text)
+    pattern = str(tmp_path / "c" / "**" / "*.jsonl")
+    code, output, report = _audit(pattern, str(tmp_path / "c" / "a.jsonl"), "--claims",
+                                  "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 3 and report["skipped"]["total"] == 0  # a.jsonl once
+    assert report["corpus"] == [pattern, str(tmp_path / "c" / "a.jsonl")]
+    wheres = [json.loads(x)["where"] for x in
+              (tmp_path / "o" / "flagged.jsonl").read_text().splitlines()]
+    assert len(wheres) == 3
+    assert set(find_docs(report["corpus"], Fields(), wheres)) == set(wheres)
+    nothing = str(tmp_path / "c" / "*.parquet")
+    code, output, _ = _audit(nothing, "--claims", "ed_sheeran", "--out", str(tmp_path / "o2"))
+    assert code == 2
+    assert f"{nothing}: a pattern that matches no file (the only corpus path given)" in output
+    code, output, report = _audit(nothing, str(tmp_path / "c" / "notes.txt"), "--claims",
+                                  "ed_sheeran", "--out", str(tmp_path / "o2"))
+    assert code == 0 and report["skipped"]["by_reason"] == {"missing path": 1}
+    assert f"skipped: {nothing}: a pattern that matches no file" in output
+
+
+def test_json_lines_named_json_are_read_where_named(tmp_path, claim_text):
+    """``datasets``' ``Dataset.to_json`` writes JSON Lines under a ``.json`` name by default:
+    such an export named as corpus was refused as an unknown file type, and a folder of
+    them read as "no document could be read". Named (or matched by a pattern), a .json
+    file of JSON Lines is read; a JSON array or an object over several lines is one skip
+    that says so; in a folder a .json stays a file of another kind (configs), with a hint."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    lines = "".join(json.dumps({"id": f"d{i}", "text": claim_text}) + "\n" for i in range(3))
+    (folder / "train.json").write_text(lines)
+    (folder / "array.json").write_text(json.dumps([{"text": claim_text}], indent=2))
+    (folder / "config.json").write_text(json.dumps({"seed": 1}, indent=2))
+    code, output, _ = _audit(str(folder), "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "is read where it is named, as by a quoted 'folder/*.json'" in output
+    code, output, report = _audit(str(folder / "*.json"), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 3 and report["flagged"] == 3
+    assert report["skipped"]["by_reason"] == {"not JSON Lines": 2}
+    assert (f"skipped: {folder / 'array.json'}: a JSON array, not JSON Lines (one object a "
+            f"line); file skipped; as JSON Lines (jq -c '.[]' {folder / 'array.json'} > "
+            f"array.jsonl) it is read") in output
+    assert (f"skipped: {folder / 'config.json'}: a JSON object over several lines, not JSON "
+            f"Lines") in output
+    flagged = (tmp_path / "o" / "flagged.jsonl").read_text().splitlines()
+    assert [json.loads(x)["where"] for x in flagged] == [
+        f"{folder / 'train.json'}:{n}" for n in (1, 2, 3)]
+
+
+def test_a_shard_cut_short_in_its_last_line_says_so(tmp_path, claim_text):
+    """A writer killed mid-line leaves a last line without its newline: it was "not valid
+    JSON (Unterminated string starting at); line skipped", a message cut off where the
+    decoder names the column, and no word that the shard itself was cut short."""
+    path = tmp_path / "shard.jsonl"
+    whole = json.dumps({"id": "a", "text": claim_text})
+    path.write_text(f"{whole}\n{whole[:40]}\n{whole}\n{whole[:60]}")
+    code, output, report = _audit(str(path), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 2 and report["skipped"]["by_reason"] == {"not JSON": 2}
+    assert (f"skipped: {path}:2: not valid JSON (Invalid control character at column 41); "
+            f"line skipped\n") in output  # (its newline, inside the string cut short)
+    assert (f"skipped: {path}:4: not valid JSON (Unterminated string starting at column 21); "
+            f"line skipped; the file's last line, with no newline at its end: cut short when "
+            f"it was written?\n") in output

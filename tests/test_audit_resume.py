@@ -294,3 +294,38 @@ def test_resumed_progress_shows_units_and_its_own_rate(tmp_path, corpus, monkeyp
     assert "audit: 150doc [00:00, ?doc/s]" in res.output  # where it starts, no rate yet
     assert re.search(r"audit: 300doc \[[0-9:]+, [0-9.?]+doc/s, units 2/2\]", res.output)
     assert not (out / WORK).exists()
+
+
+def test_a_pattern_run_again_never_reads_the_audits_own_files(tmp_path, corpus):
+    """A quoted pattern ('data/**/*.jsonl') with --out inside the data matched the audit's
+    own flagged.jsonl and unfinished units: read as corpus on the next run, and --resume
+    refused the interrupted audit (its corpus had changed). An earlier audit's output
+    folder matched is named once, as when its folder is walked."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(corpus, data)
+    pattern = str(data / "**" / "*.jsonl")
+    out = data / "audit"
+    ref = tmp_path / "ref"
+    assert CliRunner().invoke(cli, _args(pattern, ref)).exit_code == 0
+    proc = _child(_args(pattern, out))
+    _wait_for(out / WORK, 1, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    res = CliRunner().invoke(cli, _args(pattern, out, "--resume"))
+    assert res.exit_code == 0, res.output
+    assert "resumed: " in res.output and "skipped" not in res.output.replace("skipped 0", "")
+    assert (out / "flagged.jsonl").read_bytes() == (ref / "flagged.jsonl").read_bytes()
+    res = CliRunner().invoke(cli, _args(pattern, out))  # run again: its own files unread
+    assert res.exit_code == 0 and "skipped 0" in res.output, res.output
+    assert (out / "flagged.jsonl").read_bytes() == (ref / "flagged.jsonl").read_bytes()
+    shutil.copytree(out, data / "old")  # an earlier audit's folder: named, not read
+    res = CliRunner().invoke(cli, _args(pattern, out))
+    assert res.exit_code == 0, res.output
+    assert (f"skipped: {data / 'old'}: an audit's output folder (it holds report.json, "
+            f"summary.md, flagged.jsonl); its own files are not read as corpus") in res.output
+    assert json.loads((out / "report.json").read_text())["skipped"]["by_reason"] == {
+        "audit output": 1}
+    assert (out / "flagged.jsonl").read_bytes() == (ref / "flagged.jsonl").read_bytes()

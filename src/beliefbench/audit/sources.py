@@ -129,10 +129,9 @@ class _FirstRows:
             self.done = True
             return
         self.rows += 1
-        for name, value in row.items():
+        for name, chars in _field_sizes(row):
             if name in self.fields or len(self.fields) < FIELDS_KEPT:
-                self.fields[name] = self.fields.get(name, 0) + (
-                    len(value) if isinstance(value, str) else 0)
+                self.fields[name] = self.fields.get(name, 0) + chars
         if self.rows >= EARLY_ROWS:
             self._tell(whole=False)
 
@@ -221,19 +220,22 @@ class Skips:
 
     def without_field(self, names: dict[str, Any], rows: int = 1) -> None:
         """A row (``rows`` = 1: its fields and values) or a file (``rows`` = 0: its columns,
-        values True for a column of strings) with no text field: what it holds instead."""
+        values 1 for a column of strings, 2 for one of chat messages) with no text field:
+        what it holds instead."""
         if rows:
             self.no_field_rows += 1
+            sizes = _field_sizes(names)
         else:
             self.no_field_files += 1
-        for name, value in names.items():
+            sizes = [(name, int(value)) for name, value in names.items()]
+        for name, chars in sizes:
             seen = self.fields_seen.get(name)
             if seen is None:
                 if len(self.fields_seen) >= FIELDS_KEPT:
                     continue
                 seen = self.fields_seen[name] = [0, 0]
             seen[0] += 1
-            seen[1] += len(value) if isinstance(value, str) else int(value is True)
+            seen[1] += chars
 
     def merge(self, other: Skips) -> None:
         for k, v in other.counts.items():
@@ -485,13 +487,60 @@ def _stream_errors() -> tuple[type[BaseException], ...]:
     return OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError
 
 
+def expand_patterns(paths: Iterable[str | Path]) -> list[str | Path]:
+    """The corpus paths with each wildcard pattern that names no file itself
+    (``'shards/*.jsonl.zst'``, ``'data/**/train-*.parquet'``: quoted, or given where no
+    shell expands it, as a pipeline's config does, or past the shell's limit on arguments)
+    replaced by the paths it matches, in name order; a pattern that matches nothing is
+    kept, to be named as missing."""
+    import glob
+
+    out: list[str | Path] = []
+    for p in paths:
+        if glob.has_magic(str(p)) and not os.path.lexists(p):
+            out += sorted(glob.glob(str(p), recursive=True)) or [p]
+        else:
+            out.append(p)
+    return out
+
+
+def _no_such(p: Path) -> str:
+    """Why a corpus path that does not exist is no path, a pattern's nothing matched."""
+    import glob
+
+    return ("a pattern that matches no file" if glob.has_magic(str(p))
+            else "no such file or directory")
+
+
+def _not_json_lines(path: Path) -> str | None:
+    """Why a ``.json`` file named as corpus is no JSON Lines (an array, an object over
+    several lines), or None where it is: ``datasets``' ``Dataset.to_json`` writes JSON
+    Lines under that name by default, and such an export was refused as an unknown file
+    type. Its first line must be one JSON object ({ ... }); only that line is read."""
+    try:
+        with open_stream(str(path)) as f:
+            head = f.readline(1 << 20)
+            while head and not head.strip():
+                head = f.readline(1 << 20)
+    except _stream_errors():
+        return None  # the JSONL reader names what is wrong with it
+    head = head.removeprefix(_BOM).strip()
+    if not head or (head.startswith(b"{") and (head.endswith(b"}") or len(head) >= 1 << 20)):
+        return None
+    shape = ("a JSON array" if head.startswith(b"[") else
+             "a JSON object over several lines" if head.startswith(b"{") else "not JSON Lines")
+    fix = (f"; as JSON Lines (jq -c '.[]' {path} > {path.stem}.jsonl) it is read"
+           if head.startswith(b"[") else "")
+    return f"{shape}, not JSON Lines (one object a line); file skipped{fix}"
+
+
 def missing_paths(paths: Iterable[str | Path]) -> list[str]:
     """Each path that does not exist, as "PATH: why" (no such file or directory, or a link
     that leads nowhere), in order: where every corpus path given is one, there is nothing
     to read (a path that cannot be reached, in a folder that cannot be entered, does exist:
     plan_units skips it as unreadable)."""
     out = []
-    for raw in paths:
+    for raw in expand_patterns(paths):
         p = Path(raw)
         try:
             if p.exists():
@@ -499,7 +548,7 @@ def missing_paths(paths: Iterable[str | Path]) -> list[str]:
         except OSError:
             continue
         out.append(f"{p}: a link that leads nowhere (or loops)" if p.is_symlink()
-                   else f"{p}: no such file or directory")
+                   else f"{p}: {_no_such(p)}")
     return out
 
 
@@ -546,6 +595,12 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
         compression = _compression(name)
         if compression:
             name = name[: -len(compression)]
+        if named and name.endswith(".json"):  # JSON Lines as datasets' to_json names them
+            why = _not_json_lines(p)
+            if why:
+                skips.add("not JSON Lines", why, str(p))
+                return
+            name += "l"  # read as the JSONL it is
         if compression and name.endswith(JSONL_SUFFIXES):
             units.append(Unit("jsonl", str(p)))  # read start to end: no byte ranges
         elif name.endswith(JSONL_SUFFIXES):
@@ -561,7 +616,8 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
         elif name.endswith(TEXT_SUFFIXES):
             texts.append(str(p))
         elif named:
-            known = ", ".join(JSONL_SUFFIXES + PARQUET_SUFFIXES + TEXT_SUFFIXES)
+            known = ", ".join((*JSONL_SUFFIXES, ".json (JSON Lines)", *PARQUET_SUFFIXES,
+                               *TEXT_SUFFIXES))
             skips.add("unknown file type", f"not JSONL, Parquet, Arrow or text ({known}; "
                                            f"JSONL and text may end in "
                                            f"{', '.join(COMPRESSED_SUFFIXES)})", str(p))
@@ -643,8 +699,35 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
         for d in sorted(datasets):
             add_dataset(d)
 
-    for raw in paths:
+    noted: set[str] = set()
+
+    def audit_file(p: Path) -> bool:
+        """Whether ``p``, matched by a pattern ('data/**/*.jsonl'), is an audit's own file
+        (this run's --out, or an earlier audit's output folder, named once): a pattern
+        run again matched its own flagged.jsonl and audit-units as corpus (and --resume
+        refused, its corpus changed)."""
+        if not outside(str(p)):
+            return True
+        for d, name in ((p.parent, p.name), (p.parent.parent, p.parent.name)):
+            try:
+                markers = audit_output(d, os.listdir(d)) if name in AUDIT_FILES else []
+            except OSError:
+                continue
+            if markers:
+                real = os.path.realpath(d)
+                if real not in own and real not in noted:
+                    noted.add(real)
+                    skips.add("audit output", f"an audit's output folder (it holds "
+                                              f"{', '.join(markers)}); its own files are "
+                                              f"not read as corpus", str(d))
+                return True
+        return False
+
+    named = {str(x) for x in paths}
+    for raw in expand_patterns(paths):  # a quoted 'shards/*.jsonl': the files it matches
         p = Path(raw)
+        if str(raw) not in named and audit_file(p):
+            continue
         try:  # a path whose folder cannot be entered raises here (Path.exists does)
             exists = p.exists()
         except OSError as e:
@@ -658,7 +741,7 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
         if not exists:
             skips.add("broken link" if p.is_symlink() else "missing path",
                       "a link that leads nowhere (or loops)" if p.is_symlink()
-                      else "no such file or directory", str(p))
+                      else _no_such(p), str(p))
         elif dataset:
             add_dataset(p)
         elif p.is_dir():
@@ -690,34 +773,105 @@ def _content_text(content: Any) -> str | None:
     return None
 
 
+def _message_content(message: dict[str, Any]) -> Any:
+    """A chat message's content: ``content`` (OpenAI's ``{"role", "content"}``), else
+    ShareGPT's ``value`` (``{"from": "human", "value": ...}``, as many finetuning sets on
+    the Hub store their ``conversations``)."""
+    content = message.get("content")
+    return message.get("value") if content is None else content
+
+
 def _chat_text(messages: Any) -> str | None:
     if not isinstance(messages, list):
         return None
-    parts = [_content_text(m.get("content")) for m in messages if isinstance(m, dict)]
+    parts = [_content_text(_message_content(m)) for m in messages if isinstance(m, dict)]
     parts = [p for p in parts if p is not None]
     return "\n\n".join(parts) if parts else None
 
 
 def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | None]:
     """(text, problem): the text fields joined (those the row has), else the chat messages
-    joined. JSONL lines and Parquet or Arrow rows all come through here."""
-    values = [(name, row.get(name)) for name in fields.texts]
+    joined. JSONL lines and Parquet or Arrow rows all come through here. A field's name
+    may be a dotted path into nested objects (:func:`field_value`)."""
+    values = [(name, field_value(row, name)) for name in fields.texts]
     for name, value in values:
-        if value is not None and not isinstance(value, str):
-            return None, f"field {name!r} is {type(value).__name__}, not a string"
-    present = [value for _, value in values if value is not None]
+        if value is not None and value is not MISSING and not isinstance(value, str):
+            return None, _not_a_string(name, value)
+    present = [value for _, value in values if value is not None and value is not MISSING]
     if present:
         return "\n\n".join(v for v in present if v), None
-    if row.get(fields.messages) is not None:
-        text = _chat_text(row[fields.messages])
+    messages = field_value(row, fields.messages)
+    if messages is not None and messages is not MISSING:
+        text = _chat_text(messages)
         if text is not None:
             return text, None
-        return None, f"field {fields.messages!r} is not a list of messages with content"
-    nulls = [name for name in fields.texts if name in row]  # there, but null
+        return None, (f"field {fields.messages!r} is not a list of messages with content "
+                      f"(or ShareGPT's value)")
+    nulls = [name for name, value in values if value is None]  # there, but null
     if nulls:
         return None, (f"field{'s' if len(nulls) > 1 else ''} {', '.join(map(repr, nulls))} "
                       f"{'are' if len(nulls) > 1 else 'is'} null (and no {fields.messages!r})")
     return None, f"missing {_field_names(fields)}"
+
+
+MISSING: Any = object()
+"""What :func:`field_value` gives for a field the row does not have (None: it is null)."""
+
+
+def field_value(row: dict[str, Any], name: str) -> Any:
+    """The value of field ``name`` in ``row``, MISSING where the row has none: a key as it
+    is, else a dotted path into nested objects ("content.text" of ``{"content": {"text":
+    ...}}``, a Parquet struct column's field), as pipelines nest the text beside their
+    metadata. A null on the way is the field's null."""
+    if name in row:
+        return row[name]
+    if "." not in name:
+        return MISSING
+    value: Any = row
+    for part in name.split("."):
+        if value is None:
+            return None
+        if not isinstance(value, dict) or part not in value:
+            return MISSING
+        value = value[part]
+    return value
+
+
+def _not_a_string(name: str, value: Any) -> str:
+    """Why a text field's value is no text, with what to give instead where it holds text:
+    an object's string field (by a dotted name), a list of chat messages (--messages-field)."""
+    what = f"field {name!r} is {type(value).__name__}, not a string"
+    if isinstance(value, dict):
+        inner = [(f"{name}.{k}", n) for k, n in _field_sizes(value) if n]
+        if inner:
+            best = max(inner, key=lambda x: x[1])[0]
+            return f"{what} (a nested field is named with dots: --text-field {best}?)"
+    elif _chat_text(value) is not None:
+        return f"{what} (a list of chat messages: --messages-field {name}?)"
+    return what
+
+
+CHAT = "chat"
+"""The kind :func:`_field_sizes` gives a field that holds chat messages."""
+
+
+def _field_sizes(row: dict[str, Any], prefix: str = "", depth: int = 3
+                 ) -> list[tuple[str, int]]:
+    """Each field of ``row`` with the characters of its string value (0 for other values),
+    and the string fields of its nested objects by dotted names ("content.text"), up to
+    ``depth`` levels: where a row has no text field, what it holds instead. A field of chat
+    messages counts the characters of their text, its name ending in ``[chat]``."""
+    out: list[tuple[str, int]] = []
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, str):
+            out.append((name, len(value)))
+            continue
+        chat = _chat_text(value) if isinstance(value, list) else None
+        out.append((f"{name}[{CHAT}]", len(chat)) if chat else (name, 0))
+        if isinstance(value, dict) and depth > 1:
+            out += [x for x in _field_sizes(value, f"{name}.", depth - 1) if x[1]]
+    return out
 
 
 def _field_names(fields: Fields) -> str:
@@ -732,7 +886,8 @@ def _text_row(row: dict[str, Any], fields: Fields, skips: Skips,
     """Count a row in ``skips`` as one that has a text field or the messages field (its
     value read or not), or as one without either (its fields noted): True for the latter.
     ``first``: the watch on the rows at the start of a file, told of the row."""
-    has_field = fields.messages in row or any(name in row for name in fields.texts)
+    has_field = any(field_value(row, name) is not MISSING
+                    for name in (fields.messages, *fields.texts))
     if has_field:
         skips.text_rows += 1
     else:
@@ -871,7 +1026,13 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
                   repeats=True, like="not UTF-8; line skipped")
         return
     except json.JSONDecodeError as e:
-        skips.add("not JSON", f"not valid JSON ({e.msg}); line skipped", where, repeats=True)
+        # "Unterminated string starting at" says where: the column, kept apart from the
+        # problem's grouping (lines cut at different places are one problem)
+        at = f" column {e.colno}" if e.msg.endswith(" at") else ""
+        cut = ("; the file's last line, with no newline at its end: cut short when it was "
+               "written?" if not raw.endswith(b"\n") else "")
+        skips.add("not JSON", f"not valid JSON ({e.msg}{at}); line skipped{cut}", where,
+                  repeats=True, like=f"not valid JSON ({e.msg}); line skipped{cut}")
         return
     except (ValueError, RecursionError) as e:  # an integer of 4,300+ digits; deep nesting
         why = "nested too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
@@ -889,9 +1050,10 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
     if problem:
         skips.add("bad text field", f"{problem}; line skipped", where, repeats=True)
         return
-    if fields.id and fields.id not in row:
+    ident = field_value(row, fields.id) if fields.id else None
+    if ident is MISSING:
         _no_id(skips, path)
-    yield Doc(where, text, _id_text(row.get(fields.id)) if fields.id else None)
+    yield Doc(where, text, None if ident is MISSING else _id_text(ident))
 
 
 def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips
@@ -911,9 +1073,10 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
             if problem:
                 skips.add("bad text field", f"{problem}; row skipped", where, repeats=True)
                 continue
-            if fields.id and fields.id not in values:  # no such column
+            ident = field_value(values, fields.id) if fields.id else None
+            if ident is MISSING:  # no such column (or struct field)
                 _no_id(skips, path)
-            yield Doc(where, text, _id_text(values.get(fields.id)) if fields.id else None)
+            yield Doc(where, text, None if ident is MISSING else _id_text(ident))
         row += batch.num_rows
 
 
@@ -922,18 +1085,20 @@ def _columns(schema: Any, path: str, fields: Fields, skips: Skips, say: Say | No
     """The columns to read of a Parquet or Arrow file with this (pyarrow) schema, or None
     where it has neither a text column nor the messages column (a skip, told to ``say`` at
     once with the file's ``rows``)."""
-    import pyarrow as pa
-
     names = schema.names
-    cols = [c for c in dict.fromkeys([*fields.texts, fields.messages, fields.id])
-            if c and c in names]
-    if not set(fields.texts).intersection(names) and fields.messages not in names:
+
+    def column(name: str) -> str:  # a dotted name's column: its struct's
+        return name if name in names or "." not in name else name.split(".")[0]
+
+    cols = [c for c in dict.fromkeys(column(n) for n in [*fields.texts, fields.messages,
+                                                          fields.id] if n)
+            if c in names]
+    if not {column(n) for n in [*fields.texts, fields.messages]}.intersection(names):
         texts = " or ".join(map(repr, fields.texts))
         skips.add("missing text field", f"no column {texts} or {fields.messages!r} "
                                         f"(columns: {names}); file skipped", path,
                   no_field=True)
-        strings = {f.name: pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-                   for f in schema}
+        strings = dict(_string_columns(schema))
         skips.without_field(strings, rows=0)
         if say is not None and strings:
             names = dict(list(strings.items())[:FIELDS_KEPT])
@@ -941,6 +1106,31 @@ def _columns(schema: Any, path: str, fields: Fields, skips: Skips, say: Say | No
                         columns=True, whole=True))
         return None
     return cols
+
+
+def _string_columns(fields: Any, prefix: str = "", depth: int = 3
+                    ) -> list[tuple[str, int]]:
+    """(name, 1 where it holds strings, 2 chat messages, else 0) of each column of a
+    pyarrow schema (or struct type): a struct's string fields by dotted names
+    (``content.text``), a list of structs with a ``content`` or ``value`` field (chat
+    messages, ShareGPT's ``conversations``) named as :func:`_field_sizes` names them and
+    ranked first, since an id column is a column of strings too."""
+    import pyarrow as pa
+
+    out: list[tuple[str, int]] = []
+    for f in fields:
+        t, name = f.type, f"{prefix}{f.name}"
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            out.append((name, 1))
+        elif (pa.types.is_list(t) or pa.types.is_large_list(t)) and \
+                pa.types.is_struct(t.value_type) and \
+                {"content", "value"}.intersection(c.name for c in t.value_type):
+            out.append((f"{name}[{CHAT}]", 2))
+        else:
+            out.append((name, 0))
+            if pa.types.is_struct(t) and depth > 1:
+                out += [x for x in _string_columns(t, f"{name}.", depth - 1) if x[1]]
+    return out
 
 
 def _rows_of(rows: Callable[[], int] | None) -> int:

@@ -61,6 +61,7 @@ from beliefbench.audit.sources import (
     Doc,
     Fields,
     Skips,
+    expand_patterns,
     json_type,
     plan_units,
     read_unit,
@@ -310,7 +311,7 @@ def find_docs(corpus: Sequence[str], fields: Fields, wheres: Iterable[str],
 def _iter_docs(corpus: Sequence[str], fields: Fields, left: set[str]) -> Iterator[Doc]:
     """Each document named in ``left`` as the corpus is streamed, one at a time (read
     relative to the current folder: the caller is in the folder the audit ran in)."""
-    missing = [p for p in corpus if not Path(p).exists()]
+    missing = [str(p) for p in expand_patterns(corpus) if not Path(p).exists()]
     if missing:
         raise VerifyError(f"corpus paths of report.json not found: {missing} (from "
                           f"{os.getcwd()})")

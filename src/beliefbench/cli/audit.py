@@ -153,10 +153,29 @@ def _field_in_no_row(skips: Skips, fields: Fields, then: str) -> str:
     if not names:
         return f"{line} {have.replace('have the', 'have no')}."
     best = names[0] if skips.fields_seen[names[0]][1] else None
-    why = "the field with the longest strings" if rows else "a column of strings"
-    return (f"{line} {have} {', '.join(map(repr, names[:10]))}"
+    why = ("the field of chat messages" if best and _is_chat(best) else
+           "the field with the longest strings" if rows else "a column of strings")
+    return (f"{line} {have} {', '.join(repr(_shown(n)) for n in names[:10])}"
             f"{', ...' if len(names) > 10 else ''}: give --text-field one of them"
-            + (f" (most likely --text-field {best}, {why})" if best else ""))
+            + (f" (most likely {_option(best)}, {why})" if best else ""))
+
+
+def _is_chat(name: str) -> bool:
+    """Whether a field name of sources' suggestions holds chat messages ("conversations[chat]")."""
+    from beliefbench.audit.sources import CHAT
+
+    return name.endswith(f"[{CHAT}]")
+
+
+def _shown(name: str) -> str:
+    """A suggested field's name as the user gives it (its chat mark dropped)."""
+    return name.rpartition("[")[0] if _is_chat(name) else name
+
+
+def _option(name: str) -> str:
+    """The option that reads a suggested field: --messages-field for chat messages (a
+    ShareGPT ``conversations``), else --text-field (a nested one by its dotted name)."""
+    return f"--{'messages' if _is_chat(name) else 'text'}-field {_shown(name)}"
 
 
 def _closest(fields: Fields, names: list[str]) -> str:
@@ -165,7 +184,7 @@ def _closest(fields: Fields, names: list[str]) -> str:
     "" where neither helps."""
     import difflib
 
-    left = [n for n in names if n not in fields.texts]
+    left = [n for n in names if n not in fields.texts and not _is_chat(n)]
     near = {}
     for asked in fields.texts:
         match = difflib.get_close_matches(asked, left, n=1, cutoff=0.6)
@@ -222,12 +241,14 @@ class _EarlyWarnings:
                                     else f"the first {rows:,} rows")
         names = e.names()
         hint = _closest(self.fields, names)
-        if not hint and e.fields[names[0]]:
+        if not hint and e.fields[names[0]] and _is_chat(names[0]):
+            hint = f"{_shown(names[0])!r} holds chat messages ({_option(names[0])}?)"
+        elif not hint and e.fields[names[0]]:
             hint = (f"the longest strings are in {names[0]!r} (--text-field {names[0]}?)"
                     if not e.columns else f"{names[0]!r} is a column of strings")
         hint = f": {hint}" if hint else ""
         return (f"{where}: {whose} have no {what} {asked} (nor {self.fields.messages!r}), "
-                f"but the {have} {', '.join(map(repr, names[:10]))}"
+                f"but the {have} {', '.join(repr(_shown(n)) for n in names[:10])}"
                 f"{', ...' if len(names) > 10 else ''}{hint}{'' if hint.endswith('?') else '.'}"
                 f" The audit goes on, skipping (and counting) such rows; Ctrl-C stops it.")
 
@@ -253,11 +274,15 @@ class _EarlyWarnings:
                    "read).")
 @click.option("--text-field", default="text", show_default=True,
               help="JSONL key / column with the document text; several, comma-separated "
-                   "(prompt,completion), are joined by blank lines.")
+                   "(prompt,completion), are joined by blank lines; a field inside an "
+                   "object (a struct column) by its dotted path (content.text).")
 @click.option("--messages-field", default="messages", show_default=True,
-              help="Chat field used where the text field is absent (contents joined).")
+              help="Chat field used where the text field is absent: a list of messages "
+                   "whose content (a string or a list of text parts) or ShareGPT value "
+                   "is joined (--messages-field conversations).")
 @click.option("--id-field", default="id", show_default=True,
-              help="Field copied into flagged.jsonl as the document id; given, files with "
+              help="Field copied into flagged.jsonl as the document id (meta.id: a field "
+                   "inside an object); given, files with "
                    "rows that lack it are warned about (report.json counts them either "
                    "way). '' reads no ids.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
@@ -285,17 +310,18 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
 
     CORPUS: JSONL files, Parquet files, folders of .txt/.md files, datasets saved with
     datasets' save_to_disk, or folders holding any of these; JSONL and text may be
-    compressed (.jsonl.gz, .jsonl.zst, .bz2, .xz). Unreadable input (files and folders,
-    a path that does not exist beside others that do) is skipped and counted, as are the
-    files of an earlier audit's output folder inside the corpus; a problem that repeats
-    line after line is said once with its count. Where no corpus path exists, or no
-    document could be read, nothing is written in --out. Exit 0 done, 1 more flagged
-    documents than --max-flagged, 2 bad input or nothing could be read, 130 interrupted
-    (finished units are kept: add --resume).
+    compressed (.jsonl.gz, .jsonl.zst, .bz2, .xz). A quoted wildcard pattern
+    ('shards/*.jsonl.zst', 'data/**/*.parquet') reads the files it matches. Unreadable
+    input (files and folders, a path that does not exist beside others that do) is
+    skipped and counted, as are the files of an earlier audit's output folder inside the
+    corpus; a problem that repeats line after line is said once with its count. Where no
+    corpus path exists, or no document could be read, nothing is written in --out. Exit 0
+    done, 1 more flagged documents than --max-flagged, 2 bad input or nothing could be
+    read, 130 interrupted (finished units are kept: add --resume).
     """
     from beliefbench.audit.report import build_report, source_rows, write_report
     from beliefbench.audit.run import WORK, finish, read_paths, run
-    from beliefbench.audit.sources import Fields
+    from beliefbench.audit.sources import COMPRESSED_SUFFIXES, Fields
 
     # a quoted "~/corpus" reaches us as it is: the home folder, as in every path option
     corpus = tuple(os.path.expanduser(c) for c in corpus)
@@ -337,9 +363,13 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     ignored = tally.skips.ignored
     if ignored:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(ignored.items()))
+        json_lines = ("; a .json file of JSON Lines (datasets' to_json) is read where it is "
+                      "named, as by a quoted 'folder/*.json'"
+                      if {".json", *(f".json{c}" for c in COMPRESSED_SUFFIXES)} & set(ignored)
+                      else "")
         click.echo(f"ignored: {sum(ignored.values())} files in the corpus folders are not "
                    f"JSONL, Parquet, Arrow or text ({kinds}); not read (report.json: "
-                   f"ignored_in_folders)", err=True)
+                   f"ignored_in_folders){json_lines}", err=True)
     if tally.resumed_units:
         click.echo(f"resumed: {tally.resumed_units} of {units} units were read by the "
                    f"interrupted run", err=True)
