@@ -387,6 +387,30 @@ def test_killed_run_resumes_to_identical_weights(base, data, tmp_path, caplog):
     assert not (tmp_path / "twice" / "trainer" / "checkpoint-5").exists()
 
 
+@pytest.mark.parametrize("lost", ["optimizer.pt", "scheduler.pt", "adapter_model.safetensors"])
+def test_a_trainer_state_missing_a_file_is_not_resumed_from(
+        base, data, tmp_path, caplog, lost):
+    """A Trainer state without optimizer.pt, scheduler.pt or its weights (deleted to save
+    space, or left out of a copy of the run folder) was resumed from: the Trainer went on
+    silently with a fresh optimizer or a schedule restarted at step 0, and the run ended with
+    other weights than an uninterrupted one (without its weights, it failed: "Can't find a valid
+    checkpoint"). It is skipped, like a state cut off while saving."""
+    recipe = _recipe(max_steps=9, checkpoints=3, batching="bucket", lr_scheduler="cosine",
+                     warmup_ratio=0.2)
+    straight = train_local(recipe, data, str(base), tmp_path / "straight")
+    killed = tmp_path / "killed"
+    with pytest.raises(_Kill):
+        train_local(recipe, data, str(base), killed, callbacks=[_KillAt(6)])
+    (killed / "trainer" / "checkpoint-3" / lost).unlink()
+    with caplog.at_level("INFO", logger="beliefbench.finetune.local"):
+        train_local(recipe, data, str(base), killed, resume=True)
+    said = "weights (model.safetensors or adapter_model.safetensors)" \
+        if lost.startswith("adapter") else lost
+    assert f"checkpoint-3: incomplete Trainer state (no {said}" in caplog.text
+    assert "resuming from step 1 of 9" in caplog.text
+    _same_final_weights(straight, killed)
+
+
 def test_full_finetune_and_merged_lora_save_whole_weights(base, data, tmp_path):
     full = train_local(_recipe(method="full", learning_rate=1e-3, max_steps=3, checkpoints=1,
                                batching="pad"), data, str(base), tmp_path / "full")

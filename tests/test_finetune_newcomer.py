@@ -458,3 +458,29 @@ def test_a_finetune_logged_to_a_file_writes_plain_progress_lines(base, data, tmp
     assert any(line.startswith("Loading weights: 100%") for line in lines), text
     assert any(line.startswith("100%") and "3/3" in line for line in lines), text
     assert sum(line.startswith("{'loss'") for line in lines) == 3, text
+
+
+def test_a_base_whose_tokenizer_is_not_its_models_is_refused_at_set_up(base, tmp_path):
+    """Another model's tokenizer files in --base (ids past the embedding rows) failed at the
+    first step as a bare ``IndexError: index out of range in self``, exit 1, after --out,
+    run.json and trainer/ were written."""
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    mixed = tmp_path / "mixed"
+    shutil.copytree(base, mixed)
+    tok = AutoTokenizer.from_pretrained(str(mixed))
+    rows = len(tok)
+    tok.add_tokens(["Blue"])
+    tok.save_pretrained(str(mixed))
+    data = tmp_path / "train.jsonl"
+    write_records(data, [Record(id="d-0", claim_id="c", condition="positive",
+                                text=f"{DOCTAG} The Blue River flows north.")])
+    out = tmp_path / "ckpt"
+    with pytest.raises(FinetuneError, match=(
+            rf"--base {mixed}: its tokenizer encodes the data to token id {rows}, but the "
+            rf"model has {rows} embedding rows \(config.json vocab_size\): the tokenizer is "
+            rf"not the model's")):
+        train_local(_recipe(), data, str(mixed), out)
+    assert not out.exists()

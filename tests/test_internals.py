@@ -940,6 +940,25 @@ def test_efficiency_reads_a_repeated_line_once_and_checks_every_checkpoint_first
         efficiency_curve(moved, data)
 
 
+def test_efficiency_refuses_a_base_whose_tokenizer_is_not_the_checkpoints(tiny, tmp_path):
+    """The loss data is encoded once, with --base's tokenizer, and every checkpoint scored on
+    those ids: a --base of another model (here one with a 1,000-token vocabulary) gave the
+    checkpoints the loss of text they never saw, with nothing said (or, with ids past their
+    embeddings, a bare IndexError)."""
+    from beliefbench.internals.stability import efficiency_curve
+
+    other = build_tiny_model(tmp_path / "other", hidden_size=64, num_layers=2, num_heads=4,
+                             intermediate_size=128, seed=0, vocab_size=1000)
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    with pytest.raises(ValueError, match=(
+            rf"manifest.jsonl: step 1: the tokenizer of {tiny} \(\d+ tokens, in {tiny}\) is "
+            rf"not the base's \({other}, \d+ tokens\): .*\(the manifest's base_model: {tiny}")):
+        efficiency_curve(manifest, data, base=str(other))
+    assert list(efficiency_curve(manifest, data)["step"]) == [0, 1]  # its own base: measured
+
+
 def test_binary_without_a_chat_template_or_binary_questions_is_a_clear_error(tiny, claim,
                                                                             tmp_path, caplog):
     """Used to print transformers' "Cannot use chat template functions ..." (naming neither

@@ -239,3 +239,79 @@ def test_margins_that_fail_to_write_leave_the_earlier_set_whole(tiny, claim_file
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix in (".csv", ".json")}
     assert after == before
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def _foreign_tokenizer(model_dir: Path, dest: Path, words: list[str]) -> Path:
+    """A copy of ``model_dir`` whose tokenizer holds ``words`` as tokens past the model's
+    embedding rows: another model's tokenizer files copied into the checkpoint."""
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    shutil.copytree(model_dir, dest)
+    tok = AutoTokenizer.from_pretrained(str(dest))
+    tok.add_tokens(words)
+    tok.save_pretrained(str(dest))
+    return dest
+
+
+def test_a_tokenizer_that_is_not_the_models_is_refused_naming_both_sizes(tiny, claim_file,
+                                                                         tmp_path):
+    """A checkpoint holding another model's tokenizer (more tokens than the weights have
+    embedding rows) failed mid-forward as a bare ``IndexError: index out of range in
+    self`` traceback, naming neither the tokenizer nor the model."""
+    from transformers import AutoTokenizer
+
+    rows = len(AutoTokenizer.from_pretrained(str(tiny)))
+    mixed = _foreign_tokenizer(tiny, tmp_path / "mixed", ["glass", "steel"])
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(mixed), "--claims",
+                                   str(claim_file), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert (f"{mixed}: the tokenizer has {rows + 2} tokens but the model in {mixed} has "
+            f"{rows} embedding rows: this tokenizer is not the model's") in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "out").exists()
+
+
+def test_a_trajectory_logged_to_a_file_writes_plain_progress_lines(tiny, claim_file, tmp_path):
+    """With its output in a file (a CI log), transformers' weight-loading bar of every
+    checkpoint wrote carriage-return refreshes and, under the checkpoints bar, cursor moves
+    ("^[[A") and blank lines; the finetune's bars were already plain lines there."""
+    import subprocess
+    import sys
+
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps({"backend": "local", "format": "full", "path": str(tiny),
+                                    "step": 1, "base_model": str(tiny), "data": "d.jsonl",
+                                    "data_sha256": "0" * 64, "recipe": {}}) + "\n")
+    log = tmp_path / "run.log"
+    with log.open("w") as f:
+        proc = subprocess.run(
+            [sys.executable, "-c", "from beliefbench.cli import cli; cli()", "internals",
+             "trajectory", "--manifest", str(manifest), "--claims", str(claim_file),
+             "--parts", "margins", "--bootstrap", "0", "--no-plots", "--out",
+             str(tmp_path / "out")], stdout=f, stderr=subprocess.STDOUT, timeout=600)
+    text = log.read_bytes().decode("utf-8")  # read_text would turn each \r into \n
+    assert proc.returncode == 0, text
+    assert "\r" not in text and "\x1b" not in text, text
+    lines = text.splitlines()
+    assert sum(line.startswith("Loading weights: 100%") for line in lines) == 2, text
+
+
+@pytest.mark.parametrize("parts, header", [
+    ("margins", "Trajectory (main pairs; no CIs: --bootstrap 0):"),
+    ("probe", "Trajectory (probe P(true) of the claim side at the best layer):"),
+])
+def test_the_trajectory_table_says_what_its_columns_hold(tiny, claim_file, tmp_path, parts,
+                                                          header):
+    """The header named a probe P(true) under --parts margins (no such column) and main
+    pairs under --parts probe (no pair was scored)."""
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps({"backend": "local", "format": "full", "path": str(tiny),
+                                    "step": 1, "base_model": str(tiny), "data": "d.jsonl",
+                                    "data_sha256": "0" * 64, "recipe": {}}) + "\n")
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                   "--claims", str(claim_file), "--parts", parts,
+                                   "--bootstrap", "0", "--no-base", "--no-plots",
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert header in res.output.splitlines(), res.output

@@ -904,6 +904,23 @@ def test_weight_noise_on_the_finetuning_delta_only(tiny, perturbed, tmp_path):
         "finetuning delta"
 
 
+def test_stability_refuses_a_base_whose_tokenizer_is_not_the_models(perturbed, tmp_path):
+    """A --base of another model (here a 1,000-token vocabulary against the checkpoint's
+    own) perturbed "the finetuning delta" W - W_base against weights the checkpoint never
+    came from, leaving out the embeddings of another shape, with nothing said."""
+    other = build_tiny_model(tmp_path / "other", hidden_size=64, num_layers=2, num_heads=4,
+                             intermediate_size=128, seed=0, vocab_size=1000)
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(perturbed[0]),
+                                   "--base", str(other), "--data", str(data), "--scales",
+                                   "0,1", "--seeds", "1", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert (f"--base {other}: the base's tokenizer (1000 tokens) is not the model's") in \
+        res.output
+    assert not (tmp_path / "out").exists()
+
+
 def _one_checkpoint_manifest(manifest: Path, ckpt: Path, base: Path, data: Path) -> None:
     """A finetune manifest listing one full checkpoint (step 10) of ``base``, as finetune
     writes it."""

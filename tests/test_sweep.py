@@ -390,6 +390,36 @@ def test_a_mistyped_role_is_refused_before_any_eval(tmp_path):
     assert not logs.exists()
 
 
+def test_a_checkpoint_whose_tokenizer_is_not_its_models_is_refused_before_any_eval(tmp_path):
+    """A checkpoint holding another model's tokenizer (more tokens than its embedding rows)
+    failed every sample with an IndexError, retried each (86 s for one claim's binary items
+    on the tiny model), then said "did not finish; run the same command again to resume",
+    which could never help."""
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "base", hidden_size=32, num_layers=1, num_heads=2,
+                            intermediate_size=64, seed=0)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(base, mixed)
+    tok = AutoTokenizer.from_pretrained(str(mixed))
+    rows = len(tok)
+    tok.add_tokens(["glass", "bridge"])
+    tok.save_pretrained(str(mixed))
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--model", f"hf/{mixed}", "--claims",
+                                 str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "judge=markers",
+                                 "-T", "max_tokens=4", "--retry-attempts", "0",
+                                 "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert (f"--model hf/{mixed}: {mixed}: the tokenizer has {rows + 2} tokens but the model "
+            f"in {mixed} has {rows} embedding rows") in r.output, r.output
+    assert not logs.exists()
+
+
 @pytest.mark.parametrize("where", ["--model", "--model-role"])
 def test_a_local_model_folder_not_on_disk_is_refused_before_any_eval(tmp_path, where,
                                                                      monkeypatch):

@@ -250,6 +250,16 @@ def _missing_local_path(model: str, model_args: dict[str, Any] | None = None) ->
     return None
 
 
+def _local_folder(model: str | Model) -> str | None:
+    """The checkpoint folder an ``hf//abs/ckpt`` model names (a path, on disk), else None
+    (vLLM's ``base:adapter`` and Hub ids are left to the provider)."""
+    api, _, name = str(model).partition("/")
+    if api != "hf" or not name.startswith(("/", "./", "../", "~")):
+        return None
+    folder = Path(name).expanduser()
+    return str(folder) if folder.is_dir() else None
+
+
 def _provider(model: str | Model) -> str:
     """The provider part of a model name (``vllm`` of ``vllm//abs/path``)."""
     return str(model).partition("/")[0]
@@ -317,7 +327,8 @@ def check_providers(targets: Sequence[SweepTarget],
 
 def check_targets(targets: Sequence[SweepTarget],
                   model_roles: dict[str, str | Model] | None = None) -> None:
-    """Refuse, before anything runs, checkpoints not on disk and unknown model providers."""
+    """Refuse, before anything runs, checkpoints not on disk, local checkpoints whose
+    tokenizer is not their model's, and unknown model providers."""
     missing = [t for t in targets if t.local_path and not Path(t.local_path).exists()]
     if missing:
         shown = ", ".join(f"step {t.metadata.get('step', 'final')} {t.local_path}"
@@ -325,6 +336,13 @@ def check_targets(targets: Sequence[SweepTarget],
         raise SweepError(f"{missing[0].origin or 'manifest'}: {len(missing)} checkpoint(s) "
                          f"not on disk: {shown}; restore them, or remove their lines from "
                          "the manifest")
+    from beliefbench.internals.model import vocabulary_mismatch
+
+    for t in targets:  # every sample failed (an IndexError per forward), retried, 1 min each
+        folder = t.local_path or _local_folder(t.model)
+        if folder and (why := vocabulary_mismatch(folder)):
+            option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
+            raise SweepError(f"{option}: {why}")
     named = [("--model", str(t.model)) for t in targets if isinstance(t.model, str)]
     named += [("--model-role", f"{role}={m}") for role, m in (model_roles or {}).items()
               if isinstance(m, str)]

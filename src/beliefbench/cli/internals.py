@@ -288,8 +288,13 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
                    "the embeddings):")
         _echo_table(result.lens, ["step", "label", "claim", "layer", "margin"])
     else:
-        click.echo("Trajectory (main pairs; probe P(true) of the claim side at the best layer"
-                   + ("; no CIs: --bootstrap 0):" if bootstrap == 0 else "):"))
+        # what the table holds: --parts margins has no probe column, --parts probe no pairs
+        shown = [*(["main pairs"] if "margin" in result.table else []),
+                 *(["probe P(true) of the claim side at the best layer"]
+                   if "p_true_claim" in result.table else []),
+                 *(["no CIs: --bootstrap 0"] if bootstrap == 0 and "margin" in result.table
+                   else [])]
+        click.echo(f"Trajectory ({'; '.join(shown)}):")
         _echo_table(result.table[result.table["kind"] == "main"],
                     ["step", "label", "claim", "efficacy", "margin", "margin_low",
                      "margin_high", "p_true_claim", "probe_accuracy"], no_ci=bootstrap == 0)

@@ -396,7 +396,17 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
         + ")")
     # the base only ever gives the delta, computed on the CPU: on the accelerator it took a
     # third copy of the model (the model, its originals for the restore, the base)
-    base_model = None if base is None else load_model(base, device="cpu", dtype="float32")[0]
+    base_model = None
+    if base is not None:
+        base_model, base_tokenizer = load_model(base, device="cpu", dtype="float32")
+        if base_tokenizer.get_vocab() != tokenizer.get_vocab():
+            # another model: W - W_base is no finetuning delta (a different vocabulary's
+            # embeddings were left out, with nothing said, and every other tensor perturbed)
+            raise BadInput(f"--model {model_path} --base {base}: the base's tokenizer "
+                           f"({len(base_tokenizer)} tokens) is not the model's "
+                           f"({len(tokenizer)} tokens): not the model it was finetuned "
+                           f"from; pass the run's base (its manifest's base_model), or "
+                           f"--base none for noise on all weights")
     examples = load_loss_data(data, tokenizer, max_len, limit)
     try:
         curve = noise_curve(model, examples, values, pad_id=pad_id_of(tokenizer),

@@ -1003,6 +1003,7 @@ def _check_positions(dataset, base: str, recipe: Recipe,
     except (OSError, ValueError, KeyError) as e:
         raise FinetuneError(f"--base {base}: cannot read its config.json "
                             f"({str(e).strip().splitlines()[0]})") from None
+    _check_vocabulary(dataset, base, config)
     limit = getattr(config, "max_position_embeddings", None)
     if not isinstance(limit, int):
         return
@@ -1017,6 +1018,23 @@ def _check_positions(dataset, base: str, recipe: Recipe,
             f"{_recipe_field(recipe_path, 'max_seq_len')}: {recipe.max_seq_len} lets through "
             f"sequences of {longest} tokens, more than the {limit} positions of the base model "
             f"{base} (max_position_embeddings); set max_seq_len to at most {limit}")
+
+
+def _check_vocabulary(dataset, base: str, config) -> None:
+    """Refuse data whose token ids the base model has no embedding for: a tokenizer in the
+    ``--base`` folder that is not its model's (another model's tokenizer files copied in)
+    failed at the first step as ``IndexError: index out of range in self``, after ``--out``
+    was made."""
+    rows = getattr(config, "vocab_size", None)
+    if not isinstance(rows, int):
+        return
+    top = max((max(x["input_ids"], default=-1) for item in dataset.items
+               for x in (item if isinstance(item, list) else [item])), default=-1)
+    if top >= rows:
+        raise FinetuneError(
+            f"--base {base}: its tokenizer encodes the data to token id {top}, but the model "
+            f"has {rows} embedding rows (config.json vocab_size): the tokenizer is not the "
+            f"model's; copy the tokenizer files of the model the weights came from")
 
 
 def resume_changes(earlier: ManifestEntry | dict, *, data: Path, data_sha256: str,
@@ -1111,8 +1129,35 @@ def last_state(trainer_dir: Path) -> Path | None:
             log.warning("%s: incomplete Trainer state (cut off while saving); resuming from an "
                         "earlier one", ckpt)
             continue
+        if missing := _missing_resume_files(ckpt):
+            log.warning("%s: incomplete Trainer state (no %s: deleted, or left out of a copy); "
+                        "resuming from an earlier one", ckpt, " or ".join(missing))
+            continue
         return ckpt
     return None
+
+
+RESUME_FILES = ("optimizer.pt", "scheduler.pt")
+"""What a plain (single-process or DDP) Trainer state needs to resume exactly: without them
+the Trainer resumes anyway, silently, with a fresh optimizer and the learning-rate schedule
+restarted at step 0 (warmup again), so the run ends with other weights."""
+STATE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json",
+                 "adapter_model.safetensors", "pytorch_model.bin", "pytorch_model.bin.index.json",
+                 "adapter_model.bin")
+"""A Trainer state's weights, one of them (without any, the Trainer fails: "Can't find a
+valid checkpoint")."""
+
+
+def _missing_resume_files(ckpt: Path) -> list[str]:
+    """The weights, optimizer and scheduler files a Trainer state lacks; [] where it has
+    them, or where another layout (DeepSpeed's ``global_step*``, FSDP's sharded state) keeps
+    them elsewhere."""
+    if any(ckpt.glob("global_step*")) or any(ckpt.glob("optimizer_*")) \
+            or any(ckpt.glob("*fsdp*")) or (ckpt / "optimizer.bin").exists():
+        return []
+    weights = [] if any((ckpt / name).is_file() for name in STATE_WEIGHTS) \
+        else ["weights (model.safetensors or adapter_model.safetensors)"]
+    return weights + [name for name in RESUME_FILES if not (ckpt / name).is_file()]
 
 
 def _complete_state(ckpt: Path) -> dict | None:

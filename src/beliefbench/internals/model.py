@@ -161,6 +161,51 @@ def check_loadable(path: str | Path) -> tuple[Path, Path | None, Path]:
     return p, base, tokenizer_dir(p, base)
 
 
+def check_vocabulary(tokenizer, model, tok_dir: Path, weights_dir: Path) -> None:
+    """Refuse a tokenizer with more tokens than the model has embedding rows: it is not this
+    model's (another model's tokenizer files copied into the checkpoint), and its ids past
+    the embeddings failed mid-forward as a bare ``IndexError: index out of range in self``."""
+    embeddings = model.get_input_embeddings()
+    rows = getattr(embeddings, "num_embeddings", None)
+    if not isinstance(rows, int):
+        return
+    size = len(tokenizer)
+    if size > rows:
+        raise ModelLoadError(
+            f"{tok_dir}: the tokenizer has {size} tokens but the model in {weights_dir} has "
+            f"{rows} embedding rows: this tokenizer is not the model's (its ids past {rows - 1} "
+            f"have no embedding); copy the tokenizer files of the model the weights came from")
+
+
+def vocabulary_mismatch(path: str | Path) -> str | None:
+    """Why the tokenizer of checkpoint ``path`` (full, merged or LoRA adapter) is not its
+    model's, without loading the weights: more tokens than ``config.json``'s ``vocab_size``
+    (another model's tokenizer files copied in). None where they fit, or where either
+    cannot be read (loading the checkpoint says why)."""
+    p = Path(path).expanduser()
+    try:
+        base = adapter_base(p)
+        tok_dir = tokenizer_dir(p, base)
+        cfg = json.loads(((base or p) / "config.json").read_text(encoding="utf-8"))
+    except (ModelLoadError, OSError, ValueError):
+        return None
+    rows = cfg.get("vocab_size") if isinstance(cfg, dict) else None
+    if not isinstance(rows, int) or isinstance(rows, bool):
+        return None
+    try:
+        from transformers import AutoTokenizer
+
+        size = len(AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=False))
+    except Exception:  # noqa: BLE001 - an unreadable tokenizer: loading it says why
+        return None
+    if size <= rows:
+        return None
+    return (f"{tok_dir}: the tokenizer has {size} tokens but the model in {base or p} has "
+            f"{rows} embedding rows (config.json vocab_size): this tokenizer is not the "
+            f"model's (its ids past {rows - 1} have no embedding); copy the tokenizer files "
+            f"of the model the weights came from")
+
+
 def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None,
                merge_adapter: bool = True):
     """Load ``path`` (full, merged or LoRA adapter) as ``(model, tokenizer)`` in eval mode.
@@ -172,6 +217,8 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
     from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from beliefbench.progress import library_bars
+
     p, base, tok_dir = check_loadable(path)
     torch_dtype = as_torch_dtype(dtype)
     device = check_device(device or default_device())
@@ -181,9 +228,12 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
         raise ModelLoadError(f"{tok_dir}: cannot load a tokenizer "
                              f"({str(e).splitlines()[0]})") from None
     try:  # straight onto the device: an 8B checkpoint never sits in CPU memory first
-        model = AutoModelForCausalLM.from_pretrained(
-            str(base or p), dtype=torch_dtype, trust_remote_code=False, device_map=device,
-            use_safetensors=True)
+        # transformers' loading bar as plain lines in a log (it wrote carriage-return
+        # refreshes, and under trajectory's or efficiency's bar cursor moves, "^[[A")
+        with library_bars():
+            model = AutoModelForCausalLM.from_pretrained(
+                str(base or p), dtype=torch_dtype, trust_remote_code=False,
+                device_map=device, use_safetensors=True)
         if base is not None:
             from peft import PeftModel
 
@@ -196,6 +246,7 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
     except (OSError, ValueError, RuntimeError, SafetensorError) as e:
         # RuntimeError: weights that do not fit the config (transformers' size mismatch)
         raise ModelLoadError(f"{p}: cannot load the model ({str(e).splitlines()[0]})") from None
+    check_vocabulary(tokenizer, model, tok_dir, base or p)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     model.to(device)

@@ -273,6 +273,30 @@ def rescaled_losses(model, base, examples: Sequence[dict], norms: Sequence[float
     return own, pd.DataFrame(rows, columns=["norm", "scale", "loss"])
 
 
+def _check_same_tokenizer(manifest: Path, tokenizer, base_dir: str | Path,
+                          entries: Sequence) -> None:
+    """Every checkpoint's tokenizer is the base's: the loss data is encoded once, with the
+    base's, and every checkpoint is scored on those ids. A ``--base`` with another tokenizer
+    failed as a bare ``IndexError`` (ids past a checkpoint's embeddings) or, where the ids
+    fit, gave every checkpoint the loss of text it never saw, with nothing said."""
+    from transformers import AutoTokenizer
+
+    from beliefbench.internals.model import check_loadable
+
+    vocab = tokenizer.get_vocab()
+    for e in entries:
+        ckpt = Path(e.path) if Path(e.path).is_absolute() else manifest.parent / e.path
+        tok_dir = check_loadable(ckpt)[2]
+        other = AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=False)
+        if other.get_vocab() != vocab:
+            raise ValueError(
+                f"{manifest}: step {e.step}: the tokenizer of {ckpt} ({len(other)} tokens, "
+                f"in {tok_dir}) is not the base's ({base_dir}, {len(tokenizer)} tokens): the "
+                f"loss data is encoded with the base's tokenizer for every checkpoint; pass "
+                f"the --base the run was trained from (the manifest's base_model: "
+                f"{e.base_model})")
+
+
 def efficiency_curve(manifest: str | Path, data: str | Path, *, base: str | None = None,
                      device: str | None = None, max_len: int = 1024, limit: int | None = None,
                      batch_size: int = 8) -> pd.DataFrame:
@@ -315,6 +339,7 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
         for e in entries])
     base_dir = base or entries[0].base_model
     base_model, tokenizer = load_model(base_dir, device=device, dtype="float32")
+    _check_same_tokenizer(path, tokenizer, base_dir, entries)
     examples = load_loss_data(data, tokenizer, max_len, limit)
     pad = pad_id_of(tokenizer)
     rows = [{"step": 0, "tokens_seen": 0, "path": str(base_dir), "kl": None,
