@@ -181,6 +181,33 @@ def pickled_copy(model_dir: Path, dest: Path) -> Path:
     return copy
 
 
+def serve_json(reply: Callable[[BaseHTTPRequestHandler], tuple[int, dict | bytes]]
+               ) -> ThreadingHTTPServer:
+    """A real HTTP server on 127.0.0.1, in a thread, answering each POST with
+    ``reply(handler)`` (status, JSON or raw bytes; the request's JSON is ``handler.body``).
+    The caller shuts it down."""
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                                   or "{}")
+            code, answer = reply(self)
+            raw = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the client gave up on a slow answer
+                self.wfile.write(raw)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                     daemon=True).start()
+    return server
+
+
 @pytest.fixture
 def chat_server_on(monkeypatch: pytest.MonkeyPatch):
     """A real OpenAI-compatible server on 127.0.0.1 answering with ``reply(model, body)``
@@ -190,26 +217,13 @@ def chat_server_on(monkeypatch: pytest.MonkeyPatch):
     servers = []
 
     def start(reply: Callable[[str, dict], tuple[int, dict | bytes]], key: str) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
+        def answer(handler: BaseHTTPRequestHandler) -> tuple[int, dict | bytes]:
+            code, said = reply(handler.body["model"], handler.body)
+            if isinstance(said, dict) and "error" in said:  # echo the key sent
+                said["error"]["message"] += " " + handler.headers["Authorization"]
+            return code, said
 
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                code, answer = reply(body["model"], body)
-                if isinstance(answer, dict) and "error" in answer:  # echo the key sent
-                    answer["error"]["message"] += " " + self.headers["Authorization"]
-                raw = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                with contextlib.suppress(OSError):  # the client gave up on a slow answer
-                    self.wfile.write(raw)
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                         daemon=True).start()
+        server = serve_json(answer)
         servers.append(server)
         monkeypatch.setenv("LOCAL_API_KEY", key)
         monkeypatch.setenv("LOCAL_BASE_URL", f"http://127.0.0.1:{server.server_port}/v1")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 
@@ -576,31 +575,12 @@ KEY = "sk-test-SECRET-0123456789"
 def openai_server(monkeypatch):
     """A real HTTP server on 127.0.0.1 answering chat completions with ``reply(handler)``;
     OPENAI_API_KEY and OPENAI_BASE_URL point the openai provider at it."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from conftest import serve_json
 
     servers = []
 
     def start(reply):
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                self.body = json.loads(self.rfile.read(int(self.headers.get("Content-Length",
-                                                                             0))) or "{}")
-                code, body = reply(self)
-                raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                with contextlib.suppress(OSError):  # the client gave up on a slow answer
-                    self.wfile.write(raw)
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                         daemon=True).start()
+        server = serve_json(reply)
         servers.append(server)
         monkeypatch.setenv("OPENAI_API_KEY", KEY)
         monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_port}/v1")

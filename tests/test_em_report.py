@@ -631,7 +631,15 @@ def test_answers_cut_off_at_max_tokens_are_warned_about(tmp_path):
             out.choices[0].stop_reason = "max_tokens"
         return out
 
-    log = eval(em(questions=_sets(tmp_path), samples=2),
+    location, said = _em_report_of(tmp_path, subject, samples=2)
+    assert (f"CUT OFF: {location}: 4 of 8 responses (50.0%) are answers cut off at the "
+            "max_tokens limit") in said, said
+
+
+def _em_report_of(tmp_path, subject, samples: int) -> tuple[str, str]:
+    """The log of an EM run answered by ``subject`` (judged by ``_grader``) and what
+    em-report says of it on stderr."""
+    log = eval(em(questions=_sets(tmp_path), samples=samples),
                model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
                model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
                                                 memoize=False)},
@@ -639,8 +647,7 @@ def test_answers_cut_off_at_max_tokens_are_warned_about(tmp_path):
     res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
                                    str(tmp_path / "rep"), "--bootstrap", "20"])
     assert res.exit_code == 0, res.output
-    assert (f"CUT OFF: {log.location}: 4 of 8 responses (50.0%) are answers cut off at the "
-            "max_tokens limit") in res.stderr, res.stderr
+    return log.location, res.stderr
 
 
 def test_cut_off_answers_are_a_share_of_the_answers_with_text(tmp_path):
@@ -657,16 +664,9 @@ def test_cut_off_answers_are_a_share_of_the_answers_with_text(tmp_path):
             out.choices[0].stop_reason = "max_tokens"
         return out
 
-    log = eval(em(questions=_sets(tmp_path), samples=3),
-               model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
-               model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
-                                                memoize=False)},
-               log_dir=str(tmp_path / "logs"), display="none")[0]
-    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
-                                   str(tmp_path / "rep"), "--bootstrap", "20"])
-    assert res.exit_code == 0, res.output
-    assert (f"CUT OFF: {log.location}: 1 of 12 responses (8.3%; 33.3% of the 3 answers "
-            "with text) are answers cut off at the max_tokens limit") in res.stderr, res.stderr
+    location, said = _em_report_of(tmp_path, subject, samples=3)
+    assert (f"CUT OFF: {location}: 1 of 12 responses (8.3%; 33.3% of the 3 answers "
+            "with text) are answers cut off at the max_tokens limit") in said, said
 
 
 def test_a_log_run_with_limit_is_warned_about_as_incomplete(tmp_path):

@@ -108,20 +108,10 @@ NO_CHOICES = ("the provider returned no answer: the server's reply held no choic
 def holds_secret(e: BaseException) -> bool:
     """Whether the text of ``e`` or of any exception chained to it holds a key (one a
     server echoed in its error message): a traceback of the chain would show it."""
-    from beliefbench.documents.llm import redact, sent_secrets
+    from beliefbench.documents.llm import causes, redact, sent_secrets
 
     sent = sent_secrets(e)
-    seen: list[BaseException] = []
-    todo: list[BaseException | None] = [e]
-    while todo:
-        x = todo.pop()
-        if x is None or any(x is y for y in seen):
-            continue
-        seen.append(x)
-        if redact(str(x), sent) != str(x):
-            return True
-        todo += [x.__cause__, x.__context__]
-    return False
+    return any(redact(str(x), sent) != str(x) for x in causes(e, context=True))
 
 
 def with_attempt_timeout(config: GenerateConfig, grader: Model) -> GenerateConfig:

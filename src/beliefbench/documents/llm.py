@@ -196,7 +196,7 @@ def sent_secrets(e: BaseException) -> list[str]:
     """The credentials the failed request carried (an SDK's error keeps its request): a key
     given as a model argument (``-M api_key=...``) is in no environment variable."""
     found = []
-    for x in _causes(e):
+    for x in causes(e):
         try:
             headers = getattr(getattr(x, "request", None), "headers", None) or {}
         except RuntimeError:  # httpx: an error made without a request
@@ -230,9 +230,10 @@ TIKTOKEN_HINT = (" (Inspect's mockllm/model counts tokens with tiktoken's o200k_
 """Said after a failed download of tiktoken's encoding, which reads as a model outage."""
 
 
-def _causes(e: BaseException) -> list[BaseException]:
+def causes(e: BaseException, context: bool = False) -> list[BaseException]:
     """``e``, the error a tenacity.RetryError gave up on, and their explicit causes (not
-    ``__context__``: an error merely handled nearby is no cause)."""
+    ``__context__``, an error merely handled nearby, unless ``context``: a traceback shows
+    that too)."""
     seen: list[BaseException] = []
     todo: list[BaseException | None] = [e]
     while todo:
@@ -242,6 +243,8 @@ def _causes(e: BaseException) -> list[BaseException]:
         seen.append(x)
         last = getattr(getattr(x, "last_attempt", None), "exception", None)
         todo += [last() if callable(last) else None, x.__cause__]
+        if context:
+            todo.append(x.__context__)
     return seen
 
 
@@ -260,7 +263,7 @@ def request_refusal(e: BaseException) -> str | None:
     """What a provider's refusal of the request itself says (a 4xx other than a refused key
     or one retried: 400 bad request, 404 no such model or endpoint), or None: nothing retried
     it, so "failed after 3 retries" misled."""
-    for x in _causes(e):
+    for x in causes(e):
         status = _status(x)
         if status is not None and 400 <= status < 500 and status not in (401, 403,
                                                                          *RETRIED_4XX):
@@ -272,7 +275,7 @@ def request_refusal(e: BaseException) -> str | None:
 def auth_refusal(e: BaseException) -> str | None:
     """What a provider's refusal of the credentials says (401/403), or None for any other
     error: retrying cannot fix these, so they must not read as a transient failure."""
-    for x in _causes(e):
+    for x in causes(e):
         status = _status(x)
         name = type(x).__name__
         said = re.sub(r"\bError code: \d+ - ", "", one_line(x))  # the SDK's, said below
@@ -327,7 +330,7 @@ def _timed_out(e: BaseException) -> bool:
 
     return any(type(x).__name__ == "AttemptTimeoutError"
                or isinstance(x, (TimeoutError, asyncio.TimeoutError, openai.APITimeoutError))
-               for x in _causes(e))
+               for x in causes(e))
 
 
 def unreachable(e: BaseException) -> bool:
@@ -337,7 +340,7 @@ def unreachable(e: BaseException) -> bool:
     import openai
 
     return any(isinstance(x, (openai.APIConnectionError, httpx.ConnectError))
-               and not isinstance(x, openai.APITimeoutError) for x in _causes(e))
+               and not isinstance(x, openai.APITimeoutError) for x in causes(e))
 
 
 def reply_unreadable(e: BaseException) -> bool:
@@ -345,7 +348,7 @@ def reply_unreadable(e: BaseException) -> bool:
     JSON of another shape (an error object sent with status 200, no ``choices``), which
     Inspect's reading of it (its ``*_from_openai`` functions) fails on with a TypeError such
     as "'NoneType' object is not iterable", naming neither the server nor its reply."""
-    for x in _causes(e):
+    for x in causes(e):
         if isinstance(x, json.JSONDecodeError):
             return True
         if isinstance(x, (TypeError, AttributeError, KeyError, IndexError, ValueError)):
@@ -361,7 +364,7 @@ def _provider_error(e: BaseException) -> bool:
     """Whether ``e`` is the provider's answer to a request (Inspect's ModelGenerateError or
     an HTTP status error): one line, never a traceback that may quote the key it echoed."""
     return any(type(x).__name__ in ("ModelGenerateError", "APIStatusError")
-               or isinstance(getattr(x, "status_code", None), int) for x in _causes(e))
+               or isinstance(getattr(x, "status_code", None), int) for x in causes(e))
 
 
 class Progress:
