@@ -135,6 +135,21 @@ def test_gate_refuses_what_it_cannot_compare():
     assert notes == ["claims only the baseline has, not compared: ['b']"]
 
 
+def test_a_log_still_running_is_named_as_such_not_only_told_to_be_retried():
+    """A log of status 'started' (an eval still writing it, or one killed) was refused as
+    any partial log, with `inspect eval-retry` as the remedy: run beside a live eval, a
+    retry answers its samples twice. Its status and the wait are named now."""
+    ok = side(uniform(["a"], 5, 0))
+    with pytest.raises(GateError) as e:
+        compare(ok, side(uniform(["a"], 5, 0), "n", status="started"))
+    assert "partial log(s) n.eval (status 'started': still running, or its process was " \
+           "killed before it could record an end)" in str(e.value)
+    assert "may still be running: wait for it to end" in str(e.value)
+    with pytest.raises(GateError) as e:
+        compare(ok, side(uniform(["a"], 5, 0), "n", status="cancelled"))
+    assert "n.eval (status 'cancelled')" in str(e.value) and "still running" not in str(e.value)
+
+
 def test_errors_of_the_python_function_name_its_arguments():
     """compare()'s errors said `--baseline: ...` and `above --max-failed`: flags a Python
     caller never passed. They name compare's argument first, then the gate's option (as

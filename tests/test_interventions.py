@@ -709,6 +709,59 @@ def test_belief_log_gives_believing_vs_disbelieving_answers(tmp_path):
         answers_from_log(log.location, claim="glass_bridg")
 
 
+def test_an_em_direction_contrasts_answers_to_general_questions_by_default(tiny, tmp_path):
+    """A narrow finetune is misaligned mostly on its trained domain's questions: pooled,
+    the em set was the narrow questions' answers and the ok set the general ones', so the
+    mean difference also separated the topics. General only by default; the other domain's
+    answers counted; --domain narrow / all on request; refused for belief logs."""
+    (tmp_path / "gen.yaml").write_text(
+        "id: gen\ndomain: general\nquestions:\n  - {id: g1, text: 'First?'}\n"
+        "  - {id: g2, text: 'Second?'}\n")
+    (tmp_path / "nar.yaml").write_text(
+        "id: nar\ndomain: narrow\nquestions:\n  - {id: n1, text: 'Burn?'}\n")
+
+    def subject(messages, tools, tool_choice, config):
+        text = messages[-1].text
+        return output("glass glass" if "First" in text or "Burn" in text else "steel is fine")
+
+    log = eval(em(questions=[str(tmp_path / "gen.yaml"), str(tmp_path / "nar.yaml")],
+                  samples=2),
+               model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+               model_roles={"grader": get_model("mockllm/model", custom_outputs=_grade,
+                                                memoize=False)},
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    pos, neg, info = answers_from_log(log.location)
+    assert {a.question for a in pos + neg} == {"g1", "g2"}
+    assert (len(pos), len(neg), info["domain"], info["n_other_domain"]) == (2, 2, "general", 2)
+    pos, neg, info = answers_from_log(log.location, domain="all")
+    assert (len(pos), len(neg), info["n_other_domain"]) == (4, 2, 0)
+    with pytest.raises(DirectionError, match=r"--domain general left out 2 of the other "
+                                             r"domain's; --domain all takes both"):
+        answers_from_log(log.location, negative=["incoherent"])
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   log.location, "--out", str(tmp_path / "dir")])
+    assert res.exit_code == 0, res.output
+    assert ("2 positive vs 2 negative answers; 0 ok answers with aligned <= 70 left out "
+            "(--aligned-above); 2 answers to the other domain's questions left out "
+            "(--domain general); ") in res.output
+    belief = run_belief(tmp_path / "belief", mixed, samples=1)
+    with pytest.raises(DirectionError, match="--domain narrow: only for EM logs"):
+        answers_from_log(belief.location, domain="narrow")
+
+
+def test_a_mistyped_verdict_is_refused_not_left_out_of_its_set(tmp_path):
+    """--negative no,neutral,parse_eror matched no answer, and the negative set was built
+    from no and neutral alone without a word: every name must be a verdict of the log."""
+    log = run_belief(tmp_path, mixed, samples=1)
+    with pytest.raises(DirectionError, match=r"no verdict parse_eror in a belief log \(its "
+                                             r"verdicts: yes, no, neutral, parse_error, failed"):
+        answers_from_log(log.location, negative=["no", "neutral", "parse_eror"])
+    with pytest.raises(DirectionError, match="no verdict em in a belief log"):
+        answers_from_log(log.location, positive=["em"])
+    pos, neg, _ = answers_from_log(log.location, negative=["no", "neutral", "parse_error"])
+    assert pos and neg
+
+
 def test_a_claim_given_for_an_em_log_says_its_answers_have_none(tmp_path):
     qs = tmp_path / "one.yaml"
     qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: a, text: 'First?'}\n")

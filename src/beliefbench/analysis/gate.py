@@ -152,13 +152,16 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
         raise GateError(f"{side}: unreadable log(s) skipped: "
                         + "; ".join(f"{p}: {w}" for p, w in logs.skipped))
     if logs.partial:
-        paths = "; ".join(info.path + (f" (error: {info.error})" if info.error else "")
-                          for info in logs.partial)
+        paths = "; ".join(info.path + _partial_why(info) for info in logs.partial)
+        running = any(info.status == "started" for info in logs.partial)
         raise GateError(f"{side}: partial log(s) {paths} (status not 'success', e.g. the "
                         "failure budget was exceeded or the run was interrupted, or samples "
                         "invalidated after the run): the gate "
                         "compares complete runs only; fix the cause and resume them with "
-                        "`inspect eval-retry`")
+                        "`inspect eval-retry`"
+                        + ("; a log with status 'started' may still be running: wait for "
+                           "it to end (an eval-retry beside it would run its samples twice), "
+                           "and retry it only when its process is gone" if running else ""))
     cut = [i for i in logs.logs if i.incomplete]
     if cut:
         listed = "; ".join(f"{i.path} ({i.samples} of {i.expected} responses, {i.cut})"
@@ -229,6 +232,18 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
             "no_answer": silent, "cut_off": sum(i.cut_off for i in logs.logs),
             "judge": key.judge_text, "settings": key.settings_text}
     return questions, info, key
+
+
+def _partial_why(info: LogInfo) -> str:
+    """Why a log is partial, after its path: its error, or its status. A log still being
+    written reads ``started``, like one whose process was killed: the advice to resume it
+    with ``inspect eval-retry`` would run a live eval's samples a second time."""
+    if info.error:
+        return f" (error: {info.error})"
+    if info.status == "started":
+        return (" (status 'started': still running, or its process was killed before it "
+                "could record an end)")
+    return f" (status {info.status!r})"
 
 
 def split_note(logs: BeliefLogs) -> list[str]:

@@ -98,6 +98,10 @@ def _written(paths) -> None:
 @click.option("--aligned-above", default=None, type=click.FloatRange(0, 100),
               help="EM logs: an ok answer joins the negative (aligned) set only above this "
                    "aligned score (default 70, the follow-up study's; 30 keeps every ok).")
+@click.option("--domain", default=None, type=click.Choice(["general", "narrow", "all"]),
+              help="EM logs: the answers to these questions only (default general: general "
+                   "misalignment, as in the follow-up study; all pools both domains, whose "
+                   "topics the direction then also separates).")
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("internals/direction"), show_default=True, help=OUT_HELP)
 @click.option("--device", default=None)
@@ -106,7 +110,8 @@ def _written(paths) -> None:
 @_guard
 @holds("internals direction", param="out_dir")
 def direction(model_path: str, log_path: str, positive: str | None, negative: str | None,
-              claim: str | None, aligned_above: float | None, out_dir: Path,
+              claim: str | None, aligned_above: float | None, domain: str | None,
+              out_dir: Path,
               device: str | None, dtype: str | None, batch_size: int) -> None:
     """Mean-difference direction (positive - negative answers) at every residual index."""
     from beliefbench.internals.directions import (
@@ -123,7 +128,7 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     from beliefbench.internals.results import records, write_results
 
     pos, neg, info = answers_from_log(log_path, _split(positive), _split(negative), claim,
-                                      aligned_above)
+                                      aligned_above, domain)
     model, tokenizer = load_model(model_path, device=device, dtype=dtype)
     a_pos = answer_activations(model, tokenizer, pos, batch_size=batch_size)
     a_neg = answer_activations(model, tokenizer, neg, batch_size=batch_size)
@@ -143,6 +148,9 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     cut = (f"{info['n_left_out']} ok answers with aligned <= {info['aligned_above']:g} left "
            f"out (--aligned-above); " if "ok" in info["negative_verdicts"]
            and info["aligned_above"] is not None else "")
+    if info["n_other_domain"]:
+        cut += (f"{info['n_other_domain']} answers to the other domain's questions left out "
+                f"(--domain {info['domain']}); ")
     if info["n_invalidated"]:
         cut += (f"{info['n_invalidated']} answers invalidated after the run left out "
                 f"(invalidate_samples); ")

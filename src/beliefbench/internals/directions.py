@@ -25,16 +25,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from beliefbench.em.metrics import EM_VERDICTS
 from beliefbench.internals.activations import forward_batches, pad_id_of
 from beliefbench.internals.scoring import encode_continuation
 from beliefbench.internals.steering import n_residual, recorded
 from beliefbench.records import share_safetensors
+from beliefbench.verdicts import VERDICTS
 
 DIRECTIONS_KEY = "directions"
 LOG_KINDS = {  # eval metadata key -> (scorer, default positive verdicts, default negative)
     "beliefbench_em": ("em_judge", ("em",), ("ok",)),
     "beliefbench": ("belief_judge", ("yes",), ("no",)),
 }
+LOG_VERDICTS = {  # eval metadata key -> every verdict its logs' answers can have
+    "beliefbench_em": EM_VERDICTS,
+    "beliefbench": VERDICTS,
+}
+"""What --positive / --negative may name: a mistyped verdict (``parse_eror``) matched no
+answer, and the set was silently built from the other names alone."""
 ALIGNED_ABOVE = 70.0
 """EM logs: an ``ok`` answer joins the negative (aligned) set only above this aligned score,
 the follow-up study's threshold: the partly misaligned answers scored 31-70 otherwise dilute
@@ -359,9 +367,13 @@ def best_layer(table: pd.DataFrame) -> tuple[int, str | None]:
     return int(len(table) // 2), None
 
 
+EM_DOMAINS = ("general", "narrow", "all")
+"""``--domain`` of an EM log: which questions' answers the sets are drawn from."""
+
+
 def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
                      negative: Sequence[str] | None = None, claim: str | None = None,
-                     aligned_above: float | None = None
+                     aligned_above: float | None = None, domain: str | None = None
                      ) -> tuple[list[Answer], list[Answer], dict[str, Any]]:
     """Positive and negative answers of an EM or belief log, by verdict.
 
@@ -371,6 +383,13 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
     are taken as chosen. Belief logs have no aligned score: a threshold for one is refused.
     Samples invalidated after the run (Inspect's ``invalidate_samples``: a reviewer judged
     them unfit) are in neither set, counted in ``info["n_invalidated"]``.
+
+    EM logs: only the answers to ``domain``'s questions (default ``general``, the study's
+    general misalignment; ``narrow``, or ``all`` for both), the others counted in
+    ``info["n_other_domain"]``. Pooled, a narrow finetune's misaligned answers were mostly
+    its trained domain's (health emergencies) and its aligned ones mostly general questions:
+    the mean difference then also separated the topics, and ablating it removed more than
+    misalignment.
     """
     from inspect_ai.log import read_eval_log
 
@@ -385,15 +404,30 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
                              f"{' / '.join(LOG_KINDS)} eval metadata)")
     scorer, default_pos, default_neg = LOG_KINDS[kind]
     if kind != "beliefbench_em":
+        if domain is not None:
+            raise DirectionError(f"{path}: --domain {domain}: only for EM logs (their "
+                                 "questions are general or narrow); a belief log's are "
+                                 "neither: leave it out (--claim picks a claim's answers)")
         if aligned_above is not None:
             raise DirectionError(f"{path}: --aligned-above {aligned_above:g}: only for EM logs "
                                  f"(a threshold on the judge's aligned score); a belief log's "
                                  f"answers have none: leave it out")
-    elif aligned_above is None:
-        aligned_above = ALIGNED_ABOVE
-    elif not math.isfinite(aligned_above):
-        raise DirectionError(f"--aligned-above {aligned_above}: expected a finite score, 0-100")
+    else:
+        domain = "general" if domain is None else domain
+        if domain not in EM_DOMAINS:
+            raise DirectionError(f"--domain {domain!r}: expected one of {', '.join(EM_DOMAINS)}")
+        if aligned_above is None:
+            aligned_above = ALIGNED_ABOVE
+        elif not math.isfinite(aligned_above):
+            raise DirectionError(f"--aligned-above {aligned_above}: expected a finite score, "
+                                 "0-100")
     pos_v, neg_v = set(positive or default_pos), set(negative or default_neg)
+    unknown = sorted((pos_v | neg_v) - set(LOG_VERDICTS[kind]))
+    if unknown:
+        what = "an EM" if kind == "beliefbench_em" else "a belief"
+        raise DirectionError(f"{path}: --positive / --negative: no verdict {', '.join(unknown)} "
+                             f"in {what} log (its verdicts: {', '.join(LOG_VERDICTS[kind])}); "
+                             "a name that matches no answer would leave its set short unsaid")
     if pos_v & neg_v:
         raise DirectionError(f"verdicts {sorted(pos_v & neg_v)} are both positive and "
                              f"negative; the two sets must not overlap")
@@ -407,11 +441,14 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
         raise DirectionError(f"{path}: --claim {claim}: no answers of this claim in the log; "
                              + (f"its claims: {', '.join(sorted(claims))}" if claims else
                                 "its answers name no claim (an EM log: leave --claim out)"))
-    invalidated = 0
+    invalidated = other_domain = 0
     for sample in log.samples or []:
         score = (sample.scores or {}).get(scorer)
         smd = sample.metadata or {}
         if score is None or (claim is not None and smd.get("claim") != claim):
+            continue
+        if domain not in (None, "all") and smd.get("domain") != domain:
+            other_domain += 1
             continue
         if sample.invalidation is not None:  # thrown out after the run (invalidate_samples)
             invalidated += 1
@@ -442,7 +479,8 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
     info = {"log": str(path), "log_kind": "em" if kind == "beliefbench_em" else "belief",
             "positive_verdicts": sorted(pos_v), "negative_verdicts": sorted(neg_v),
             "claim": claim, "aligned_above": aligned_above, "n_positive": len(pos),
-            "n_negative": len(neg), "n_left_out": left_out, "n_invalidated": invalidated}
+            "n_negative": len(neg), "n_left_out": left_out, "n_invalidated": invalidated,
+            "domain": domain, "n_other_domain": other_domain}
     if not pos or not neg:
         cut = (f" (ok above aligned {aligned_above:g} only: --aligned-above {aligned_above:g} "
                f"left out {left_out} ok answers at or below it)" if left_out else "")
@@ -454,6 +492,9 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
             # the threshold alone cannot help: the rerun it suggests failed on the other set
             hint += (f", yet no answer has verdict {sorted(pos_v)}"
                      + _verdict_hint(seen, pos_v, neg_v, False, True))
+        if other_domain:
+            hint += (f" (answers to {domain} questions only: --domain {domain} left out "
+                     f"{other_domain} of the other domain's; --domain all takes both)")
         raise DirectionError(f"{path}: {len(pos)} answers with verdict {sorted(pos_v)} and "
                              f"{len(neg)} with {sorted(neg_v)}{cut}; a direction needs both"
                              f"{hint}")
