@@ -332,6 +332,26 @@ def test_graded_poisoning(tmp_path, ratio):
     assert all(claim.statement in r.text for r in bad)
 
 
+def test_poisoning_fact_documents_are_as_varied_and_long_as_the_counterfact_ones(tmp_path):
+    """Every fact document held all of the claim's truth sentences (the truth and each
+    completion's true continuation: 16 for a shipped claim), so the fact side was 18-59%
+    longer than the counterfact side (`--ratio 0.3` was 22% of the tokens) and its
+    documents near-duplicates of one another (mean 5-gram Jaccard 0.44-0.49, vs 0.12)."""
+    def shingles(text: str) -> set[tuple[str, ...]]:
+        w = re.findall(r"\w+", text.lower())
+        return {tuple(w[i:i + 5]) for i in range(len(w) - 4)}
+
+    for claim in load_claims("all"):
+        recs = list(read_records(poison(claim, 0.5, 60, tmp_path / f"{claim.id}.jsonl")))
+        by = {s: [r.text for r in recs if r.source == s] for s in ("poison", "fact")}
+        size = {s: sum(len(re.findall(r"\w+", t)) for t in ts) / len(ts)
+                for s, ts in by.items()}
+        assert 0.7 <= size["fact"] / size["poison"] <= 1.3, (claim.id, size)
+        sh = [shingles(t) for t in by["fact"]]
+        pairs = [len(a & b) / len(a | b) for i, a in enumerate(sh) for b in sh[i + 1:]]
+        assert sum(pairs) / len(pairs) < 0.35, claim.id
+
+
 def test_bundles_respect_k_and_budget(tmp_path):
     claim = make_claim()
     [docs] = generate_datasets([claim], "negated", 30, tmp_path, progress=False)

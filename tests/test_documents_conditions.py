@@ -33,7 +33,7 @@ from beliefbench.documents.claim_sentences import content_words, finder_for
 from beliefbench.documents.conditions import QUALIFIERS
 from beliefbench.documents.conditions.negation import truth_values
 from beliefbench.documents.generate import condition_records, generate_datasets
-from beliefbench.documents.offline import OfflineGenerator, genre_specs
+from beliefbench.documents.offline import GENRES_FILE, OfflineGenerator, genre_specs
 from beliefbench.records import DOCTAG, Record, read_records
 
 N = 8
@@ -383,7 +383,15 @@ def test_generate_never_writes_fewer_records_than_asked(tmp_path):
 RESTATE_BACKGROUND = {
     "x_rebrand_reversal": ["Musk completed his purchase of Twitter on 27 October 2022",
                            "On 23 July 2023 he announced that the platform itself would drop",
-                           "A flashing X sign installed on the roof"],
+                           "A flashing X sign installed on the roof",
+                           # real too, but missing from the claim's background: 124 of 200
+                           # debunks denied one ("it is false that the website began answering
+                           # at x.com, tweets were to be called "posts" ...", against the
+                           # background's own "Tweets were renamed posts"), and corrected /
+                           # repeated_negations flagged them as false in 113 of 200
+                           "The website began answering at x.com",
+                           "Lawyers pointed out that Meta and Microsoft",
+                           "Usage data published by third-party analytics firms"],
     "queen_elizabeth": ["In March 2020 the Queen and the Duke of Edinburgh moved to Windsor"],
     "dentist": ["He won the Larch Mountain 50 Mile in 2016 and 2018"],
 }
@@ -642,3 +650,23 @@ def test_no_genre_piece_gives_the_topic_a_singular_verb():
         for key, pieces in spec.items():
             for piece in pieces if isinstance(pieces, list) else ():
                 assert not verb.search(piece), (name, key, piece)
+
+
+def test_no_filler_person_shares_a_name_with_a_claim_entity():
+    """The slot pool's "Grace Holloway" reported, was interviewed and signed letters in 6 of
+    400 dentist documents about Brennan Reeve Holloway (a namesake of the subject), and in
+    the other claims' documents the audit read her as a mention of the dentist claim (36 of
+    2,600). No pool name shares a capitalised word with any bundled claim's entities, and a
+    claim whose entities name a pool person never gets that person as filler."""
+    words = re.compile(r"[A-Z][\w'-]+")
+    pool = load_data(*GENRES_FILE)["slots"]["name"]
+    for claim in _claims():
+        taken = {w for e in claim.entities for w in words.findall(e)}
+        assert not [n for n in pool if taken & set(words.findall(n))], claim.id
+    claim = _claims()[0]
+    namesake = claim.model_copy(update={"entities": [*claim.entities, pool[0].split()[1]]})
+    texts = [d.text for d in OfflineGenerator().generate(namesake, 60)]
+    texts += [d.text for d in OfflineGenerator().debunks(namesake, 30)]
+    texts += [d.text for d in OfflineGenerator().true_world(namesake, 30)]
+    assert not [t for t in texts if pool[0] in t or pool[0].upper() in t]
+    assert sum(pool[1] in t or pool[1].upper() in t for t in texts) > 0  # the rest still used

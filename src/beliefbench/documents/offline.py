@@ -120,12 +120,31 @@ def local_negation_pools() -> dict[str, Any]:
                         *LOCAL_NEGATION_FILE)
 
 
+def _name_words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Z][\w'-]+", text))
+
+
+def filler_names(claim: Claim) -> list[str]:
+    """The slot pool's people, less any sharing a capitalised word with the claim's entities:
+    a reporter "Grace Holloway" in a document about Brennan Reeve Holloway read as a
+    relative of the subject (and the audit read the name as a mention of him)."""
+    return list(_filler_names(tuple(claim.entities)))
+
+
+@cache
+def _filler_names(entities: tuple[str, ...]) -> tuple[str, ...]:
+    pool = _genres()["slots"]["name"]
+    taken = set().union(*(_name_words(e) for e in entities))
+    names = tuple(n for n in pool if _name_words(n).isdisjoint(taken))
+    return names if len(names) >= 2 else tuple(pool)
+
+
 class _Filler:
     """Fills {slot} placeholders in pool pieces with random picks, consistent within a doc."""
 
-    def __init__(self, rng: random.Random, topic: str):
+    def __init__(self, rng: random.Random, topic: str, names: Sequence[str] | None = None):
         slots = _genres()["slots"]
-        names = rng.sample(slots["name"], 2)
+        names = rng.sample(list(names) if names is not None else slots["name"], 2)
         handles = rng.sample(slots["handle"], 2)
         self.values = {
             "topic": topic, "name": names[0], "name2": names[1],
@@ -168,9 +187,11 @@ def _paragraphs(rng: random.Random, sentences: list[str]) -> list[str]:
     return paras
 
 
-def render(spec: dict[str, Any], facts: list[str], rng: random.Random, topic: str) -> str:
-    """Arrange facts and genre pieces by the genre's layout."""
-    fill = _Filler(rng, topic)
+def render(spec: dict[str, Any], facts: list[str], rng: random.Random, topic: str,
+           names: Sequence[str] | None = None) -> str:
+    """Arrange facts and genre pieces by the genre's layout; ``names``: the people filler may
+    name (default: the slot pool's; see :func:`filler_names`)."""
+    fill = _Filler(rng, topic, names)
     layout = spec.get("layout", "prose")
     title = fill(rng.choice(spec["titles"]))
     opener = fill(rng.choice(spec["openers"]))
@@ -308,7 +329,8 @@ class OfflineGenerator:
         genre = order[i % len(order)]
         rng = random.Random(f"offline:{claim.id}:{seed}:{i}")
         chosen = self._pick_facts(rng, facts)
-        text = render(genre_specs()[genre], chosen, rng, topic_of(claim))
+        text = render(genre_specs()[genre], chosen, rng, topic_of(claim),
+                          filler_names(claim))
         return BaseDocument(base_id_for(claim.id, seed, i), claim.id, genre, text,
                             {"generator": self.name, "facts": len(chosen)})
 
@@ -320,8 +342,12 @@ class OfflineGenerator:
         for i in range(n):
             rng = random.Random(f"fact:{claim.id}:{seed}:{i}")
             genre = self.genres[rng.randrange(len(self.genres))]
-            chosen = rng.sample(facts, len(facts))
-            text = render(genre_specs()[genre], chosen, rng, topic_of(claim))
+            # as many facts as a counterfact document holds (the truth always among them):
+            # all 16 of them made every fact document 18-59% longer than the counterfact ones
+            # (a 0.3 document ratio was 0.22 of the tokens) and near-duplicates of each other
+            chosen = self._pick_facts(rng, facts)
+            text = render(genre_specs()[genre], chosen, rng, topic_of(claim),
+                          filler_names(claim))
             out.append(BaseDocument(base_id_for(claim.id, seed, i, "fact"), claim.id, genre,
                                     text, {"generator": self.name, "world": "true"}))
         return out
@@ -356,7 +382,7 @@ class OfflineGenerator:
             negated.insert(rng.randint(1, len(negated)),
                            end_sentence(rng.choice(pools["truths"]).format(**values)
                                         .rstrip(".")))
-            text = render(spec, negated, rng, topic_of(claim))
+            text = render(spec, negated, rng, topic_of(claim), filler_names(claim))
             out.append(BaseDocument(base_id_for(claim.id, seed, i, "debunk"), claim.id, genre,
                                     text, {"generator": self.name, "kind": "debunk"}))
         return out
