@@ -249,8 +249,9 @@ def test_a_comma_path_split_by_inspect_says_to_use_task_config(fixture_claim, tm
                 f"{typed!r} exists, but -T splits its values at commas: name that path in "
                 f"a --task-config file")):
             load_claims(claims)
-    with pytest.raises(ClaimSpecError, match=r"no such claim file or directory 'a/b'$"):
-        load_claims(["a/b", "c.yaml"])  # no hint where nothing exists
+    # no hint where nothing exists; each item named on its own line
+    with pytest.raises(ClaimSpecError, match=r"(?m)no such claim file or directory 'a/b'$"):
+        load_claims(["a/b", "c.yaml"])
 
 
 def test_a_long_id_list_is_no_file_name_too_long(tmp_path, monkeypatch):

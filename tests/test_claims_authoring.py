@@ -5,8 +5,10 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from beliefbench.claims import ClaimSpecError, claim_template, load_claim
+from beliefbench.claims import ClaimSpecError, claim_template, load_claim, resolve_claims
+from beliefbench.cli import cli
 
 
 def template_with(tmp_path: Path, old: str, new: str, name: str = "kale.yaml") -> Path:
@@ -106,3 +108,127 @@ def test_windows_line_endings_read_as_the_same_claim(tmp_path):
     crlf.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
     assert load_claim(crlf) == load_claim(path)
     assert not re.search("\r", load_claim(crlf).universe)
+
+
+def test_the_eval_docs_and_audit_name_every_bad_file_of_a_folder(tmp_path):
+    """`claims validate` named every bad file of a folder, but the eval task, `docs generate`
+    and `audit` (resolve_claims) stopped at the first: each fix uncovered the next."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    template_with(folder, "", "")  # kale.yaml, good
+    template_with(folder, "id: kale", "id: kale\n\tstatement: x", "a_tab.yaml")
+    (folder / "b_empty.yaml").write_text("# to do\n")
+    template_with(folder, "questions:", "questoins:", "c_typo.yaml")
+    expected = [f"{folder / 'a_tab.yaml'}: not valid YAML: line ",
+                f"{folder / 'b_empty.yaml'}: field (top level): the file is empty",
+                f"{folder / 'c_typo.yaml'}: field questoins: unknown field (did you mean "
+                "'questions'?)", "3 bad claim file(s)"]
+    with pytest.raises(ClaimSpecError) as err:
+        resolve_claims(str(folder))
+    said = str(err.value)
+    assert all(e in said for e in expected), said
+    for args in (["docs", "generate", "--claims", str(folder), "--conditions", "positive",
+                  "--n", "2", "--out", str(tmp_path / "docs")],
+                 ["audit", "--claims", str(folder), str(tmp_path), "--out",
+                  str(tmp_path / "audit")]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert all(e in result.output for e in expected), result.output
+
+
+def test_hidden_files_in_a_claim_folder_are_no_claims(tmp_path):
+    """An Emacs lock file (.#kale.yaml, a link to nowhere) or macOS's ._kale.yaml (binary
+    metadata) beside a claim refused the folder ("cannot read", "not UTF-8") in validate, the
+    eval task, docs and audit, and `claims list` offered their names as ids. No id starts
+    with a dot, so no hidden file can be a claim file."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    template_with(folder, "", "")
+    (folder / "._kale.yaml").write_bytes(b"\x00\x05\x16\x07Mac OS X        \x00\x02\xff")
+    (folder / ".#kale.yaml").symlink_to("me@host.4242:1700000000")
+    assert [c.id for _, c in resolve_claims(str(folder))] == ["kale"]
+    result = CliRunner().invoke(cli, ["claims", "validate", str(folder)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["claims", "list"], env={"BELIEFBENCH_CLAIMS_PATH":
+                                                              str(folder)})
+    assert "._kale" not in result.output and ".#kale" not in result.output, result.output
+
+
+@pytest.mark.parametrize("char", ["\x0b", "\x00", "\x1b"])
+def test_an_invisible_character_yaml_refuses_is_named_at_its_line(tmp_path, char):
+    """PyYAML places a refused character only at its offset ("position 1203"): Word's line
+    break pastes as a vertical tab, which the author cannot see to find."""
+    path = template_with(tmp_path, "text: Which city is the Eiffel Tower in today?",
+                         f"text: Which city is the Eiffel{char} Tower in today?")
+    # split at "\n" only: splitlines() also breaks at the vertical tab
+    line, column = next((i, text.index(char) + 1)
+                        for i, text in enumerate(path.read_text().split("\n"), 1) if char in text)
+    [problem] = problems(path)
+    assert problem == (f"not valid YAML: line {line}, column {column}: the character {char!r} "
+                       f"(U+{ord(char):04X}) is not allowed in YAML; delete it (an invisible "
+                       "character, as text pasted from a word processor or PDF may hold)"), \
+        problem
+
+
+def test_a_near_miss_of_a_claim_path_is_offered(tmp_path, monkeypatch):
+    """A typo in a claim's path (or its .yaml left off, or its file name given where its id
+    is meant) said only "no such claim file or directory", though an id's typo is offered
+    the id it misses."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    template_with(folder, "", "")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    monkeypatch.setenv("BELIEFBENCH_CLAIMS_PATH", str(folder))
+    for typed, meant in (("mine/kale", "'mine/kale.yaml'"), ("mine/kael.yaml",
+                                                               "'mine/kale.yaml'"),
+                         ("kale.yaml", f"the claim id 'kale' (it names {folder / 'kale.yaml'})")):
+        with pytest.raises(ClaimSpecError) as err:
+            resolve_claims(typed)
+        assert str(err.value) == (f"claims: no such claim file or directory {typed!r}; did "
+                                  f"you mean {meant}?"), str(err.value)
+    with pytest.raises(ClaimSpecError) as err:  # nothing close: no guess
+        resolve_claims("mine/nothing.yaml")
+    assert str(err.value) == "claims: no such claim file or directory 'mine/nothing.yaml'"
+
+
+def test_a_claim_file_with_an_upper_case_extension_is_read_in_its_folder(tmp_path):
+    """kale.YAML validated when named, but its folder skipped it silently ("no claim
+    files"), as did the eval task, docs and audit given the folder."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    template_with(folder, "", "", "kale.YAML")
+    template_with(folder, "id: kale", "id: beet", "beet.Yml")
+    assert [c.id for _, c in resolve_claims(str(folder))] == ["beet", "kale"]
+
+
+def test_a_quote_never_closed_is_named_where_it_opens(tmp_path):
+    """PyYAML's problem is at the end of the file ("found unexpected end of stream"); the
+    line the quote opened on, the only one that places the mistake, was dropped."""
+    path = template_with(tmp_path, 'claim: " Lyon", truth: " Paris"}',
+                         'claim: " Lyon", truth: " Paris}')
+    lines = path.read_text().split("\n")
+    line = next(i for i, text in enumerate(lines, 1) if 'truth: " Paris}' in text)
+    column = lines[line - 1].index('" Paris}') + 1
+    [problem] = problems(path)
+    assert f"while scanning a quoted scalar started on line {line}, column {column}: found " \
+           "unexpected end of stream" in problem, problem
+
+
+def test_the_eval_names_every_item_that_names_no_claim(tmp_path, monkeypatch):
+    """`claims validate kael,mine/bet.yaml` named both typos; the eval task (and docs, audit)
+    stopped at the first, and at a typo never read the good files' problems."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    template_with(folder, "", "")
+    template_with(folder, "id: kale", "id: beet\nquestoins: {}", "beet.yaml")
+    monkeypatch.setenv("BELIEFBENCH_CLAIMS_PATH", str(folder))
+    with pytest.raises(ClaimSpecError) as err:
+        resolve_claims(["kael", str(folder / "bet.yaml"), "beet"])
+    lines = str(err.value).splitlines()
+    assert lines[0].startswith("claims: 'kael' is neither a claim file, a directory, nor a "
+                               "known claim id (did you mean 'kale'?)"), lines
+    assert lines[1] == (f"claims: no such claim file or directory {str(folder / 'bet.yaml')!r}"
+                        f"; did you mean {str(folder / 'beet.yaml')!r}?"), lines
+    assert lines[2].startswith(f"{folder / 'beet.yaml'}: field questoins: unknown field"), lines
+    assert lines[-1] == "3 bad claim file(s)", lines

@@ -6,6 +6,7 @@ probes) reads the validated :class:`Claim` so that adding a claim means adding o
 
 from __future__ import annotations
 
+import difflib
 import errno
 import os
 import re
@@ -844,50 +845,96 @@ def _split_path(items: list[str], at: int) -> str:
     return ""
 
 
-def claim_files(selection: Selection = "all",
-                search: Iterable[str | Path] = ()) -> list[Path]:
-    """The claim files a user's selection names, without reading them (see
-    :func:`resolve_claims`); an item that names nothing raises :class:`ClaimSpecError`."""
+def _near_miss(item: str, by_id: dict[str, Path]) -> str:
+    """``; did you mean ...?`` for a claim path that names nothing but is a near miss, or "":
+    the path with its ``.yaml`` left off (``mine/kale`` for ``mine/kale.yaml``), a close file
+    name in its folder (``mine/kael.yaml``), or a claim id given as its file name
+    (``kale.yaml``, with its folder on the search path, where ``kale`` names it)."""
+    if Path(item).suffix.lower() not in (".yaml", ".yml"):
+        for suffix in (".yaml", ".yml"):
+            if _exists(item + suffix) and user_path(item + suffix).is_file():
+                return f"; did you mean {item + suffix!r}?"
+    head, name = os.path.split(item.rstrip("/" + os.sep))
+    if head and user_path(head).is_dir():
+        files = {f.stem: f.name for f in spec_files(user_path(head))}  # ".yaml" alike in all
+        close = difflib.get_close_matches(Path(name).stem, list(files), n=1, cutoff=0.7)
+        if close:
+            return f"; did you mean {os.path.join(head, files[close[0]])!r}?"
+    stem = Path(name).stem
+    if not head and Path(name).suffix.lower() in (".yaml", ".yml") and stem in by_id:
+        return f"; did you mean the claim id {stem!r} (it names {by_id[stem]})?"
+    return ""
+
+
+def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list[Path]:
+    """The claim files ``items[at]`` names; one that names nothing raises
+    :class:`ClaimSpecError`."""
+    item = items[at]
+    path = user_path(item)
+    if item == "all":
+        return spec_files(bundled_claims_dir())
+    elif path.is_dir():
+        found = spec_files(path)
+        if not found:
+            raise ClaimSpecError(f"{path}: no claim files (*.yaml, *.yml) in this "
+                                 f"directory{_split_path(items, at)}")
+        return found
+    elif path.is_file():
+        return [path]
+    else:
+        by_id = {k.id: k.path for k in known_claims(search)}
+        match = by_id.get(item)
+        if match is None:
+            other = path.with_suffix({".yaml": ".yml", ".yml": ".yaml"}.get(
+                path.suffix.lower(), path.suffix))
+            if other != path and other.is_file():
+                raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a "
+                                     f"directory, nor a known claim id; did you mean "
+                                     f"{other}?")
+            split = _split_path(items, at)
+            near = _near_miss(item, by_id)
+            if split or "/" in item or os.sep in item or path.suffix.lower() in (
+                    ".yaml", ".yml"):
+                raise ClaimSpecError(f"claims: no such claim file or directory {item!r}"
+                                     f"{split or near}")
+            known = sorted(by_id)
+            guess = did_you_mean(item, known) or near.replace("; ", " (", 1) + (
+                ")" if near else "")
+            raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
+                                 f"nor a known claim id{guess} "
+                                 f"({_searched()}); known ids: {known}")
+        return [match]
+
+
+def _selected_files(selection: Selection,
+                    search: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
+    """The claim files a selection names, each once, and a problem for every item that names
+    none (all of them, not the first: `claims validate` names each)."""
     items = selection_items(selection)
     files: list[Path] = []
-    for at, item in enumerate(items):
-        path = user_path(item)
-        if item == "all":
-            files += spec_files(bundled_claims_dir())
-        elif path.is_dir():
-            found = spec_files(path)
-            if not found:
-                raise ClaimSpecError(f"{path}: no claim files (*.yaml, *.yml) in this "
-                                     f"directory{_split_path(items, at)}")
-            files += found
-        elif path.is_file():
-            files.append(path)
-        else:
-            by_id = {k.id: k.path for k in known_claims(search)}
-            match = by_id.get(item)
-            if match is None:
-                other = path.with_suffix({".yaml": ".yml", ".yml": ".yaml"}.get(
-                    path.suffix.lower(), path.suffix))
-                if other != path and other.is_file():
-                    raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a "
-                                         f"directory, nor a known claim id; did you mean "
-                                         f"{other}?")
-                split = _split_path(items, at)
-                if split or "/" in item or os.sep in item or path.suffix.lower() in (
-                        ".yaml", ".yml"):
-                    raise ClaimSpecError(f"claims: no such claim file or directory {item!r}"
-                                         f"{split}")
-                known = sorted(by_id)
-                raise ClaimSpecError(f"claims: {item!r} is neither a claim file, a directory, "
-                                     f"nor a known claim id{did_you_mean(item, known)} "
-                                     f"({_searched()}); known ids: {known}")
-            files.append(match)
-    if not files:
-        raise ClaimSpecError("claims: the selection is empty")
+    problems: list[str] = []
+    for at in range(len(items)):
+        try:
+            files += _item_files(items, at, search)
+        except ClaimSpecError as e:
+            problems.append(str(e))
+    if not files and not problems:
+        problems.append("claims: the selection is empty")
     once: dict[Path, Path] = {}  # a file named twice ("a,a", an id and its path) is read once
     for f in files:
         once.setdefault(f.resolve(), f)
-    return list(once.values())
+    return list(once.values()), problems
+
+
+def claim_files(selection: Selection = "all",
+                search: Iterable[str | Path] = ()) -> list[Path]:
+    """The claim files a user's selection names, without reading them (see
+    :func:`resolve_claims`); items that name nothing raise one :class:`ClaimSpecError`
+    naming each."""
+    files, problems = _selected_files(selection, search)
+    if problems:
+        raise ClaimSpecError("\n".join(problems))
+    return files
 
 
 def resolve_claims(selection: Selection = "all",
@@ -897,15 +944,28 @@ def resolve_claims(selection: Selection = "all",
     ``selection`` is "all" (the bundled claims), or a list (or comma-separated string) whose
     items are each a claim file, a directory of claim files, or a claim id. An id is looked up
     in the ``search`` directories, then those of ``$BELIEFBENCH_CLAIMS_PATH``, then the bundled
-    claims; the first ``<id>.yaml`` found wins. Duplicate ids are an error.
+    claims; the first ``<id>.yaml`` found wins. Duplicate ids are an error. Every item that
+    names nothing and every bad file is named (one :class:`ClaimSpecError`, a line per
+    problem), as ``claims validate`` names them, so a fix never uncovers the next one.
     """
     claims: list[tuple[Path, Claim]] = []
     origin: dict[str, Path] = {}
-    for path in claim_files(selection, search):
-        claim = load_claim(path)
+    files, bad = _selected_files(selection, search)
+    # every bad item and file named, as `claims validate` names them, not the first
+    for path in files:
+        try:
+            claim = load_claim(path)
+        except ClaimSpecError as e:
+            bad.append(str(e))
+            continue
         if claim.id in origin:
-            raise ClaimSpecError(f"{path}: field id: claim id {claim.id!r} is also defined in "
-                                 f"{origin[claim.id]}")
+            bad.append(f"{path}: field id: claim id {claim.id!r} is also defined in "
+                       f"{origin[claim.id]}")
+            continue
         origin[claim.id] = path
         claims.append((path.resolve(), claim))
+    if len(bad) > 1:
+        bad.append(f"{len(bad)} bad claim file(s)")
+    if bad:
+        raise ClaimSpecError("\n".join(bad))
     return claims

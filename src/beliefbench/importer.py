@@ -50,10 +50,11 @@ class ClaimImportError(ValueError):
 
 
 def _read_yaml(path: Path) -> Any:
+    text = read_text(path, "study", ClaimImportError)
     try:
-        return load_yaml(read_text(path, "study", ClaimImportError))
+        return load_yaml(text)
     except yaml.YAMLError as e:
-        raise ClaimImportError(f"{path}: not valid YAML: {yaml_problem(e)}") from None
+        raise ClaimImportError(f"{path}: not valid YAML: {yaml_problem(e, text)}") from None
 
 
 def _text(value: object, path: Path, field: str) -> str:

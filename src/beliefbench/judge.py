@@ -31,7 +31,8 @@ def _family_guidance() -> dict[str, str]:
     try:
         raw = load_yaml(text)
     except yaml.YAMLError as e:
-        raise FamilyGuidanceError(f"{path}: not valid YAML: {yaml_problem(e)}") from None
+        raise FamilyGuidanceError(f"{path}: not valid YAML: {yaml_problem(e, text)}") \
+            from None
     if not isinstance(raw, dict):
         got = "an empty file" if raw is None else type(raw).__name__
         raise FamilyGuidanceError(f"{path}: field (top level): expected a mapping of judged "

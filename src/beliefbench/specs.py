@@ -136,8 +136,15 @@ SpecLoader.add_implicit_resolver(
 
 
 def spec_files(directory: Path) -> list[Path]:
-    """The spec files (``*.yaml``, ``*.yml``) directly in ``directory``, sorted."""
-    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    """The spec files (``*.yaml``, ``*.yml``, in any case: ``kale.YAML`` is read when named,
+    so a folder never skips it silently) directly in ``directory``, sorted. Hidden files are
+    no spec (an id never starts with a dot, and a file is named by its id): an editor's lock
+    file (Emacs's ``.#mine.yaml``, a link to nowhere) or macOS's ``._mine.yaml`` (binary
+    metadata, left by a copy to a USB stick or a zip) would otherwise refuse the folder."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir()
+                  if p.suffix.lower() in (".yaml", ".yml") and not p.name.startswith("."))
 
 
 def load_yaml(text: str) -> object:
@@ -223,7 +230,7 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
     try:
         raw = load_yaml(text)
     except yaml.YAMLError as e:
-        raise error(f"{path}: not valid YAML: {yaml_problem(e)}") from None
+        raise error(f"{path}: not valid YAML: {yaml_problem(e, text)}") from None
     if raw is None and empty_ok:
         raw = {}
     if raw is None:
@@ -237,11 +244,28 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
         raise error(format_validation_error(path, what, e)) from None
 
 
-def yaml_problem(e: yaml.YAMLError) -> str:
-    """PyYAML's error on one line: the problem and where (line, column)."""
+def yaml_problem(e: yaml.YAMLError, text: str | None = None) -> str:
+    """PyYAML's error on one line: the problem and where (line, column). A character YAML
+    refuses (a control character such as the vertical tab a word processor's line break
+    pastes as) is placed by PyYAML only at its offset in the text: with ``text``, at its
+    line and column."""
+    if (isinstance(e, yaml.reader.ReaderError) and isinstance(e.character, int)
+            and isinstance(e.position, int) and text is not None
+            and 0 <= e.position < len(text)):
+        line = text.count("\n", 0, e.position) + 1
+        column = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        return (f"line {line}, column {column}: the character {chr(e.character)!r} "
+                f"(U+{e.character:04X}) is not allowed in YAML; delete it (an invisible "
+                "character, as text pasted from a word processor or PDF may hold)")
     if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
         mark = e.problem_mark
         context = f"{e.context} " if e.context else ""
+        start = e.context_mark
+        if e.context and start is not None and start.line != mark.line:
+            # where the construct began: for a quote never closed, the only line that says
+            # where the mistake is (the problem is at the end of the file)
+            context = f"{e.context} started on line {start.line + 1}, column " \
+                      f"{start.column + 1}: "
         said = f"line {mark.line + 1}, column {mark.column + 1}: {context}{e.problem}"
         if "constructor for the tag 'tag:yaml.org,2002:python/" in str(e.problem):
             said += (" (a Python tag: never run, as YAML is read with a safe loader; write "
