@@ -400,6 +400,9 @@ def _not_reserved(value: str) -> str:
 
 
 class Claim(_Strict):
+    """A fabricated claim and the questions that probe it (one claim YAML file);
+    :func:`load_claims` reads them by id, file or folder."""
+
     id: Annotated[Id, AfterValidator(_not_reserved)]
     statement: Written
     """The fabricated claim, in one or two sentences."""

@@ -738,9 +738,9 @@ def _text_reading(final: pd.DataFrame, name: str, what: str) -> str:
         "judge-free margins show what the generated answers do not."
 
 
-def plot(measures: pd.DataFrame, path: Path) -> Path:
+def plot(measures: pd.DataFrame, path: str | Path) -> Path:
     """Report-style PNG: margin shift, probe and belief per condition; shift vs step."""
-    from beliefbench.analysis.plots import LINESTYLES, MARKERS, _save, plt
+    from beliefbench.analysis.plots import LINESTYLES, MARKERS, _save, subplots
 
     final = measures[measures["final"]]
     names = list(final["condition"])
@@ -749,7 +749,7 @@ def plot(measures: pd.DataFrame, path: Path) -> Path:
               ("probe", "truth probe: P(true) of the claim statement"),
               ("belief", "belief task: belief rate (offline marker judge)")]
     panels = [(k, t) for k, t in panels if k in final]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7.5))
+    fig, axes = subplots(2, 2, figsize=(10, 7.5))
     axes = axes.ravel()
     for ax, (key, title) in zip(axes, panels, strict=False):
         y = final[key].to_numpy(dtype=float)
@@ -790,7 +790,7 @@ def plot(measures: pd.DataFrame, path: Path) -> Path:
     fig.suptitle("beliefbench demo: what each document condition taught a tiny model "
                  "(final checkpoints unless stated; 95% CIs)", fontsize=10)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     return _save(fig, path)
 
 

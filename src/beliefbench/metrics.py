@@ -39,6 +39,9 @@ def one_hot(verdict: str, verdicts: Sequence[str] = VERDICTS) -> dict[str, float
 
 @dataclass(frozen=True)
 class Rate:
+    """A belief rate (:func:`rate`): yes over all responses, claims weighing equally, with
+    its bootstrap CI (NaN with ``n_bootstrap=0``) and every verdict's share."""
+
     belief: float
     ci_low: float
     ci_high: float

@@ -245,13 +245,33 @@ def _build(out: Path, *, vocab_size: int, hidden_size: int, num_layers: int, num
            model_vocab_size: int | None) -> None:
     """Build the model and tokenizer into ``out`` (a fresh folder)."""
     import torch
+
+    out.mkdir(parents=True)
+    # seeded on forks of the caller's generators, restored on the way out: a notebook's own
+    # random stream (torch.manual_seed(1) before the build) went on from seed 0 after it
+    state = random.getstate()
+    try:
+        with torch.random.fork_rng(devices=[]):
+            random.seed(seed)
+            torch.manual_seed(seed)
+            _build_seeded(out, vocab_size=vocab_size, hidden_size=hidden_size,
+                          num_layers=num_layers, num_heads=num_heads,
+                          intermediate_size=intermediate_size,
+                          max_position_embeddings=max_position_embeddings, seed=seed,
+                          pretrain_steps=pretrain_steps, num_kv_heads=num_kv_heads,
+                          model_vocab_size=model_vocab_size)
+    finally:
+        random.setstate(state)
+
+
+def _build_seeded(out: Path, *, vocab_size: int, hidden_size: int, num_layers: int,
+                  num_heads: int, intermediate_size: int, max_position_embeddings: int,
+                  seed: int, pretrain_steps: int, num_kv_heads: int | None,
+                  model_vocab_size: int | None) -> None:
+    """:func:`_build`'s work, its random generators seeded."""
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
     from beliefbench.records import share_safetensors
-
-    out.mkdir(parents=True)
-    random.seed(seed)
-    torch.manual_seed(seed)
 
     claims = _bundled_claims()
     neutral = shipped_corpus()

@@ -27,6 +27,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     INVALIDATED,
     NO_LABEL,
     LogError,
+    Source,
     _cut,
     _label,
     answered_by_several_evals,
@@ -353,8 +354,9 @@ COLUMNS = [
 ]
 
 
-def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
-    """Every EM response under ``sources`` (files or directories), labelled with its run."""
+def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
+    """Every EM response under ``sources`` (log files, folders of them, or the logs
+    ``inspect_ai.eval`` returned), labelled with its run."""
     headers, ignored, _ = read_headers(sources, kind="EM", task_key=TASK_KEY)
     headers, superseded = drop_superseded(headers, key=em_run_identity, scorer=SCORER,
                                           hint=RESCORED_HINT)
@@ -434,6 +436,8 @@ def load_em_logs(sources: str | Path | Sequence[str | Path]) -> EMLogs:
 
 @dataclass
 class EMReport:
+    """The EM report's tables (:func:`build_em_report`) and its notes (warnings)."""
+
     overall: pd.DataFrame
     """run x domain: em, ci_low, ci_high, the other shares, mean judge scores, counts."""
     side_by_side: pd.DataFrame
@@ -473,6 +477,8 @@ def single_question_note(questions: pd.DataFrame, runs: Sequence[str]) -> list[s
 
 
 def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
+    """The tables ``beliefbench em-report`` writes (general and narrow EM per run, per
+    question), from the EM logs read; ``n_bootstrap``: resamples per 95% CI."""
     # group on labels only (a missing step is the label "-", so pandas never drops it)
     r = logs.responses.assign(step=logs.responses["step"].astype(object)
                               .where(logs.responses["step"].notna(), NO_LABEL).astype(str))
@@ -609,15 +615,11 @@ def line_colors(n: int) -> list[Any]:
 def _plots(rep: EMReport, out: Path) -> list[Path]:
     from itertools import cycle
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
     # as wide as the report's bars at most: 5 conditions x 2 KL labels x 15 checkpoints
     # were 182 inches wide
-    from beliefbench.analysis.plots import BARS_WIDTH, _save, series_styles
+    from beliefbench.analysis.plots import BARS_WIDTH, _save, series_styles, subplots
 
     lines = step_lines(rep.side_by_side)
     side = final_rows(rep.side_by_side, lines)
@@ -626,7 +628,7 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
                                      r.run)
                          if x and x != NO_LABEL) for r in side.itertuples()]
     x = np.arange(len(side))
-    fig, ax = plt.subplots(figsize=(min(BARS_WIDTH, max(5, 1.2 * len(side) + 2)), 4))
+    fig, ax = subplots(figsize=(min(BARS_WIDTH, max(5, 1.2 * len(side) + 2)), 4))
     for k, (domain, color) in enumerate((("general", "C3"), ("narrow", "C0"))):
         em = side[f"{domain}_em"].to_numpy(dtype=float)
         err = np.vstack([em - side[f"{domain}_ci_low"].to_numpy(dtype=float),
@@ -643,7 +645,7 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     paths = [_save(fig, out / "em_narrow_vs_general.png")]
     if sum(len(g) for _, g in lines) > 1:
-        fig, ax = plt.subplots(figsize=(6.8, 4.2))
+        fig, ax = subplots(figsize=(6.8, 4.2))
         colors = line_colors(len(lines))
         for (label, g), color, (marker, _) in zip(lines, colors, cycle(series_styles()),
                                                    strict=False):
@@ -661,6 +663,8 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
 
 
 def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True) -> list[Path]:
+    """Write the EM report's CSV tables, PNG plots (unless ``plots`` is False) and
+    ``em_report.md`` into ``out_dir``; returns the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -661,6 +661,11 @@ def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
     ignored (a shared log dir holds other evals) and reported. An unreadable log is an
     error unless ``skip_bad``.
     """
+    # once: a glob (a generator) read here is empty when the error below names the sources
+    sources = _as_list(sources)
+    if not sources:
+        raise LogError(f"sources: no {kind} logs given (an empty list, or a glob that matched "
+                       "nothing): pass log files, folders or the logs inspect_ai.eval returns")
     kept: list[tuple[str, EvalLog]] = []
     ignored: list[tuple[str, str]] = []
     skipped: list[tuple[str, str]] = []
@@ -689,7 +694,7 @@ def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
         names = "; ".join(f"{p}: {why}" for p, why in [*skipped, *ignored][:5])
         others = len(ignored) + len(skipped)
         raise LogError(f"no {kind} logs in "
-                       f"{', '.join(str(_source_path(s)) for s in _as_list(sources))}"
+                       f"{', '.join(str(_source_path(s)) for s in sources)}"
                        + (f" ({others} other logs: {names})" if others else ""))
     return kept, ignored, skipped
 

@@ -1,4 +1,4 @@
-"""PNG plots of a belief report (matplotlib, Agg backend: no display needed).
+"""PNG plots of a belief report (matplotlib figures drawn with Agg: no display needed).
 
 Made to be read: runs are named by short labels (the condition, else the shortest path
 suffix that tells the models apart, plus what differs between runs), the y axis fits the
@@ -14,16 +14,14 @@ from itertools import cycle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from beliefbench.analysis.logs import NO_LABEL  # noqa: E402
-from beliefbench.claims import PROBE_FAMILIES  # noqa: E402
-from beliefbench.records import new_temp, unwritable  # noqa: E402
+from beliefbench.analysis.logs import NO_LABEL
+from beliefbench.claims import PROBE_FAMILIES
+from beliefbench.records import new_temp, unwritable
 
 if TYPE_CHECKING:
     from beliefbench.analysis.report import Report
@@ -42,10 +40,26 @@ def series_styles() -> list[tuple[str, str]]:
             for i in range(n)]
 
 
-def _save(fig: plt.Figure, path: Path, **savefig: Any) -> Path:
+def subplots(nrows: int = 1, ncols: int = 1, *, squeeze: bool = True,
+             **figure: Any) -> tuple[Figure, Any]:
+    """``pyplot.subplots`` without pyplot: a figure of its own Agg canvas, and its axes.
+
+    Never through pyplot, whose backend and figure list are the caller's (a notebook's
+    inline backend, a script's window): ``matplotlib.use("Agg")`` on import switched a
+    notebook's backend away, so its own figures no longer showed, and every figure drawn
+    stayed in pyplot's list (``More than 20 figures have been opened`` for a loop of
+    reports; a returned figure was never closed). ``figure``: :class:`Figure`'s options
+    (``figsize``, ``layout``)."""
+    fig = Figure(**figure)
+    FigureCanvasAgg(fig)  # draws and saves with Agg, whatever backend pyplot has
+    return fig, fig.subplots(nrows, ncols, squeeze=squeeze)
+
+
+def _save(fig: Figure, path: str | Path, **savefig: Any) -> Path:
     """Save atomically: a reader never sees half a PNG (with a new file's permissions, as
     the tables beside it). A write that fails (a full disk: no file name of its own) names
     the plot. ``savefig``: matplotlib's options (default 150 dpi, tight bounding box)."""
+    path = Path(path)
     fd, tmp = new_temp(path, ".png")
     os.close(fd)
     try:
@@ -59,8 +73,6 @@ def _save(fig: plt.Figure, path: Path, **savefig: Any) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    finally:
-        plt.close(fig)
     return path
 
 
@@ -168,7 +180,7 @@ def bar_rows(labels: list[str], n_hues: int) -> list[list[str]]:
     return [labels[i:i + per_row] for i in range(0, len(labels), per_row)]
 
 
-def belief_bars(table: pd.DataFrame, dims: list[str], path: Path) -> Path:
+def belief_bars(table: pd.DataFrame, dims: list[str], path: str | Path) -> Path:
     """Grouped bars with 95% CIs: one group per run (x the dimensions before the last), one
     bar per value of the last question dimension asked for (``--by``)."""
     df = _final_runs(table).copy()
@@ -185,7 +197,7 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: Path) -> Path:
     width = 0.8 / len(hues)
     rows = bar_rows(labels, len(hues))
     per_row = max(len(r) for r in rows)
-    fig, axes = plt.subplots(len(rows), 1, squeeze=False, layout="constrained", figsize=(
+    fig, axes = subplots(len(rows), 1, squeeze=False, layout="constrained", figsize=(
         min(BARS_WIDTH, max(6.0, _group_inches(per_row, len(hues)) * per_row + 2)),
         4.8 * len(rows)))
     top = _top(df["ci_high"])
@@ -219,14 +231,14 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: Path) -> Path:
     return _save(fig, path)
 
 
-def belief_vs_step(overall: pd.DataFrame, path: Path) -> Path:
+def belief_vs_step(overall: pd.DataFrame, path: str | Path) -> Path:
     """One line per series: belief (95% CI band) against training step."""
     keys = [c for c in ("condition", "run", "partial") if c in overall.columns]
     df = with_finetune(overall[overall["step"].notna()].sort_values("step"), keys)
     folders = short_model_names(sorted(set(df["finetune"]) - {NO_LABEL}))
     df["finetune"] = df["finetune"].map(lambda f: folders.get(f, NO_LABEL))
     keys = [c for c in ("condition", "run", "finetune", "partial") if c in df.columns]
-    fig, ax = plt.subplots(figsize=(6.8, 4.2))
+    fig, ax = subplots(figsize=(6.8, 4.2))
     styles = cycle(series_styles())
     for key, sub in df.groupby(keys, sort=True):
         named = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
@@ -248,18 +260,21 @@ def belief_vs_step(overall: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def plot_files(report: Report, out: Path) -> list[Path]:
+def plot_files(report: Report, out: str | Path) -> list[Path]:
     """The figures :func:`write_plots` draws, named before they are drawn: report.md, written
     with the tables, links them."""
     from beliefbench.analysis.report import by_filename
 
+    out = Path(out)
     step = report.overall["step"].notna().any()
     return [out / by_filename(report.dims).replace(".csv", ".png"),
             *([out / "belief_vs_step.png"] if step else [])]
 
 
-def write_plots(report: Report, out: Path) -> list[Path]:
-    """The bars of the report's ``--by`` table, and the step curve when logs carry steps."""
+def write_plots(report: Report, out: str | Path) -> list[Path]:
+    """The bars of the report's ``--by`` table, and the step curve when logs carry steps
+    (into ``out``, made where missing)."""
+    Path(out).mkdir(parents=True, exist_ok=True)
     bars, *step = plot_files(report, out)
     return [belief_bars(report.by, report.dims, bars),
             *(belief_vs_step(report.overall, path) for path in step)]

@@ -107,6 +107,10 @@ def series_key(table: pd.DataFrame) -> pd.Series:
 
 @dataclass
 class Report:
+    """The tables of a belief report (:func:`build_report`), each one row per run and
+    group: ``overall`` (run), ``by`` (the ``by`` dimensions), ``detail`` (claim x family),
+    ``family``; ``notes`` are the report's warnings."""
+
     overall: pd.DataFrame
     by: pd.DataFrame
     detail: pd.DataFrame
@@ -148,6 +152,12 @@ def single_question_note(questions: pd.DataFrame) -> list[str]:
 
 def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
                  n_bootstrap: int = N_BOOTSTRAP) -> Report:
+    """The tables ``beliefbench report`` writes, from :func:`load_belief_logs`' result.
+
+    ``by``: the dimensions of ``Report.by`` (``"claim,family"`` or a list; None:
+    condition, claim, family), each table grouped by the run first; ``n_bootstrap``:
+    resamples per 95% CI (0: no CIs, NaN). Bad options raise :class:`ReportError`.
+    Write the files with :func:`write_report`."""
     from beliefbench.analysis.flips import flips, missing_note
     from beliefbench.analysis.sweep import manifest_notes
 

@@ -250,19 +250,14 @@ def plot_rows(framings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def plot(report: dict[str, Any], path: Path) -> None:
     """Horizontal bars: documents per framing (per claim), teaching framings in red."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from beliefbench.analysis.plots import _save
+    from beliefbench.analysis.plots import _save, subplots
 
     groups = report["claims"] if report["mode"] == "claims" \
         else {"claim-free": report["overall"]}
     # rows of PLOT_COLUMNS panels: six claims side by side made a figure 28 inches wide
     cols = min(len(groups), PLOT_COLUMNS)
     nrows = -(-len(groups) // cols)
-    fig, axes = plt.subplots(nrows, cols, figsize=(4.5 * cols + 1, 4.5 * nrows),
+    fig, axes = subplots(nrows, cols, figsize=(4.5 * cols + 1, 4.5 * nrows),
                              squeeze=False)
     for ax in axes.flat[len(groups):]:
         ax.set_visible(False)

@@ -378,7 +378,7 @@ def _remove(work: Path, made: Sequence[Path]) -> None:
             break
 
 
-def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path,
+def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str | Path,
         fields: Fields | None = None, engine: str = "local", scheduler: str = "threads",
         workers: int | None = None, chunk_bytes: int | None = None,
         progress: bool = True, resume: bool = False,
@@ -402,6 +402,7 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: Path
     earlier audit's is left as it was) and the folders this run made are removed again.
     Returns the merged tally and the number of units.
     """
+    flagged_path = Path(flagged_path)  # "flagged.jsonl" from Python, as the CLI's --out
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; valid: {list(ENGINES)}")
     if engine == "dask" and scheduler not in SCHEDULERS and not _is_address(scheduler):

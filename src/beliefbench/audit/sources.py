@@ -50,6 +50,8 @@ an AUDIT_WORK folder with a plan.json, an unfinished audit's) is an audit's outp
 
 @dataclass(frozen=True)
 class Doc:
+    """One document of a corpus as the audit reads it: where it is, and its text."""
+
     where: str
     """file:line (JSONL), file#row (Parquet, Arrow) or the file path (text)."""
     text: str
@@ -296,6 +298,8 @@ class Skips:
 
 @dataclass(frozen=True)
 class Fields:
+    """Which fields of a record the audit reads (``--text-field`` and the like)."""
+
     text: str = "text"
     """Field (JSONL key or column) holding the document text; several, comma-separated
     ("prompt,completion", "instruction,input,output"), are joined by blank lines in that

@@ -116,6 +116,7 @@ class Interrupted(FinetuneError):
 
 
 def step_dir(out: Path, step: int) -> Path:
+    """The folder of the checkpoint at ``step`` in a run's ``out`` (``step-000025``)."""
     return out / f"step-{step:06d}"
 
 

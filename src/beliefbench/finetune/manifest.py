@@ -25,6 +25,8 @@ MANIFEST = "manifest.jsonl"
 
 
 class ManifestEntry(BaseModel):
+    """One checkpoint of a finetune run: a line of its ``manifest.jsonl``."""
+
     model_config = ConfigDict(extra="forbid")
     path: str
     """A servable checkpoint: an absolute directory, or a provider model id (``openai/ft:...``)."""

@@ -85,6 +85,9 @@ class OpenAIConfig(_Finite):
 
 
 class Recipe(_Finite):
+    """A training recipe (the YAML of ``finetune --recipe``); :func:`load_recipe` reads one
+    from a path or a shipped name."""
+
     method: Literal["lora", "full"] = "lora"
     lora: LoraConfig = Field(default_factory=LoraConfig)
     export: Literal["adapter", "merged"] = "adapter"

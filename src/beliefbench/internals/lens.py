@@ -65,16 +65,16 @@ def _every(n: int) -> list[int]:
     return list(range(0, n, -(-n // HEATMAP_TICKS) or 1))
 
 
-def heatmap(matrix: pd.DataFrame, claim: str, path: Path,
+def heatmap(matrix: pd.DataFrame, claim: str, path: str | Path,
             xlabel: str = "completion pair (kind:index)") -> Path:
     """Layer x pair (or step) margins, diverging around 0 (red: the claim wins, blue: truth)."""
-    from beliefbench.analysis.plots import BARS_WIDTH, _save, plt
+    from beliefbench.analysis.plots import BARS_WIDTH, _save, subplots
 
     values = matrix.to_numpy()
     bound = float(np.nanmax(np.abs(values))) or 1.0
     # at most BARS_WIDTH wide, HEATMAP_HEIGHT high: 150 checkpoints made a heatmap 77 inches
     # wide, its labels a blur on screen (and it grew with every checkpoint)
-    fig, ax = plt.subplots(figsize=(min(BARS_WIDTH, max(4.0, 0.5 * values.shape[1] + 2)),
+    fig, ax = subplots(figsize=(min(BARS_WIDTH, max(4.0, 0.5 * values.shape[1] + 2)),
                                     min(HEATMAP_HEIGHT, 0.35 * values.shape[0] + 2)))
     image = ax.imshow(values, cmap="RdBu_r", vmin=-bound, vmax=bound, aspect="auto",
                       origin="lower")
@@ -86,7 +86,7 @@ def heatmap(matrix: pd.DataFrame, claim: str, path: Path,
     ax.set_ylabel("layer (0 = embeddings)")
     ax.set_title(f"{claim}: logit-lens margin, nats/token (>0: claim wins)", fontsize=9)
     fig.colorbar(image, ax=ax, shrink=0.8)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     return _save(fig, path)
 
 

@@ -291,10 +291,10 @@ class ProbeResult:
         return written
 
 
-def plot_layers(layers: pd.DataFrame, path: Path) -> Path:
-    from beliefbench.analysis.plots import _save, plt
+def plot_layers(layers: pd.DataFrame, path: str | Path) -> Path:
+    from beliefbench.analysis.plots import _save, subplots
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = subplots(figsize=(6, 3.5))
     ax.plot(layers["layer"], layers["accuracy"], marker="o", label="logistic regression")
     ax.plot(layers["layer"], layers["accuracy_mass_mean"], marker="s", linestyle="--",
             label="mass-mean direction")
@@ -303,7 +303,7 @@ def plot_layers(layers: pd.DataFrame, path: Path) -> Path:
     ax.set_ylabel("cross-validated accuracy")
     ax.set_title("truth probe on generic statements", fontsize=9)
     ax.legend(fontsize=8)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     return _save(fig, path)
 
 

@@ -311,25 +311,25 @@ PANES_PER_ROW = 3
 """Claims per row of the trajectory figure."""
 
 
-def plot_trajectory(table: pd.DataFrame, path: Path) -> Path:
+def plot_trajectory(table: pd.DataFrame, path: str | Path) -> Path:
     """Per claim: main-pair margin (CI band) and probe P(true) of the claim side vs step."""
     from beliefbench.analysis.plots import _save
 
     fig = trajectory_figure(table)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     return _save(fig, path)
 
 
 def trajectory_figure(table: pd.DataFrame) -> Figure:
     """The figure ``plot_trajectory`` saves (apart, so its layout can be checked)."""
-    from beliefbench.analysis.plots import plt
+    from beliefbench.analysis.plots import subplots
 
     main = table[table["kind"] == "main"]
     claims = list(dict.fromkeys(main["claim"]))
     # rows of at most PANES_PER_ROW: in one row, every shipped claim made a strip 25 inches wide
     cols = min(len(claims), PANES_PER_ROW)
     rows = -(-len(claims) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 4.2 * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(4.2 * cols, 4.2 * rows), squeeze=False)
     for ax in axes.flat[len(claims):]:
         ax.set_visible(False)  # the last row's empty places
     for ax, claim in zip(axes.flat, claims, strict=False):

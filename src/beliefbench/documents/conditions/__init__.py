@@ -115,6 +115,8 @@ def check_data(specs: Iterable[ConditionSpec]) -> None:
 
 @dataclass(frozen=True)
 class ConditionSpec:
+    """A condition as ``--conditions`` names it: its name and option (``qualifiers:inline``)."""
+
     name: str
     option: str | None = None
     """Placement for qualifiers, variant for behaviours; None elsewhere."""
