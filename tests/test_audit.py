@@ -1596,3 +1596,47 @@ def test_summary_says_a_document_of_two_claims_counts_once_per_claim(tmp_path):
     report = json.loads((out / "report.json").read_text())
     assert report["flagged"] == 1 and report["sources"]["top"][0]["claim_bearing"] == 2
     assert "once per claim" in (out / "summary.md").read_text()
+
+
+def test_summary_tells_an_uncontested_claim_from_an_absent_one():
+    """50 claim-bearing documents and no truth-bearing one (the worst case: nothing carries
+    the truth) read "n/a (no truth-bearing documents)", as a corpus without the claim does."""
+    from beliefbench.audit.report import build_report, summary_markdown
+    from beliefbench.audit.run import Tally
+
+    def line(counts: Counter[str]) -> str:
+        tally = Tally(documents=60, by_claim={"c": counts})
+        report = build_report(tally, corpus=["c"], units=1, seconds=1.0, engine="local",
+                              claims=["c"])
+        return next(x for x in summary_markdown(report, None).splitlines()
+                    if x.startswith("Poisoning ratio"))
+
+    worst = line(Counter(positive=30, negated=20, unrelated=10))
+    assert "unbounded" in worst and "n/a" not in worst and "50" in worst
+    assert "n/a" in line(Counter(unrelated=60))
+    assert line(Counter(positive=3, truth=2)).endswith(": 1.50.")
+
+
+def test_plot_of_one_panel_keeps_its_title_and_counts_from_zero(tmp_path, monkeypatch):
+    """One panel (claim-free, or one claim) is narrower than the figure's title, which was
+    cut off at both edges; a clean corpus (no framing drawn has a document) had an axis
+    from -0.04 to 0.04 documents."""
+    import beliefbench.analysis.plots as plots
+    from beliefbench.audit.report import build_report, plot
+    from beliefbench.audit.run import Tally
+
+    figs = []
+    monkeypatch.setattr(plots, "_save", lambda fig, *a, **k: figs.append(fig))
+    for counts in (Counter(unrelated=12), Counter(positive=30, negated=20)):
+        report = build_report(Tally(documents=50, by_claim={"c": counts}), corpus=["c"],
+                              units=1, seconds=1.0, engine="local", claims=["c"])
+        plot(report, tmp_path / "p.png")
+    report = build_report(Tally(documents=9, free=Counter(negated=4, unframed=5)),
+                          corpus=["c"], units=1, seconds=1.0, engine="local", claims=[])
+    plot(report, tmp_path / "p.png")
+    for fig in figs:
+        renderer = fig.canvas.get_renderer()
+        box, title = fig.bbox, fig._suptitle.get_window_extent(renderer)
+        assert box.x0 <= title.x0 and title.x1 <= box.x1
+        left, right = fig.axes[0].get_xlim()
+        assert left == 0 and right >= 1

@@ -192,6 +192,33 @@ def test_max_flagged_gates_the_pipeline(tmp_path, corpus):
     assert res.exit_code == 2 and "--max-flagged" in res.output
 
 
+def test_max_skipped_gates_input_the_audit_could_not_read(tmp_path, corpus):
+    """A shard with lines that are not JSON or rows without the text field: those documents
+    were never read, yet a --max-flagged 0 gate passed on the rest (exit 0). --max-skipped
+    counts them (empty texts and earlier audits' folders aside) and exits 3."""
+    part = tmp_path / "in"
+    part.mkdir()
+    lines = (corpus / "part00.jsonl").read_text().splitlines()[:3]
+    (part / "a.jsonl").write_text("\n".join([
+        json.dumps({"id": "n", "text": "The sparrow nests in hedges."}),
+        '{"id": "cut", "text": "Ed Sheeran ran',  # a line cut short: not JSON
+        json.dumps({"id": "f", "body": json.loads(lines[0])["text"]}),  # no text field
+        json.dumps({"id": "e", "text": "   "}),  # empty: nothing to read, not counted
+    ]) + "\n")
+    res = CliRunner().invoke(cli, _args(part, tmp_path / "a", "--max-flagged", "0"))
+    assert res.exit_code == 0, res.output  # what the gate alone says of it
+    res = CliRunner().invoke(cli, _args(part, tmp_path / "b", "--max-flagged", "0",
+                                        "--max-skipped", "0"))
+    assert res.exit_code == 3, res.output
+    assert "gate: 2 pieces of input could not be read (" in res.output
+    assert "more than --max-skipped 0" in res.output
+    assert (tmp_path / "b" / "report.json").is_file()  # the report is written first
+    res = CliRunner().invoke(cli, _args(part, tmp_path / "c", "--max-skipped", "2"))
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(cli, _args(part, tmp_path / "d", "--max-skipped", "-1"))
+    assert res.exit_code == 2 and "--max-skipped must be at least 0" in res.output
+
+
 def test_dask_progress_in_a_log_is_lines(tmp_path, corpus, capsys, monkeypatch):
     """With stderr not a terminal, Dask progress comes as plain lines from the tasks
     themselves: no redrawn bar whose timer the end of the run would wait out."""

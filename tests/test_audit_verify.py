@@ -968,3 +968,18 @@ def test_the_batch_size_is_an_option_of_the_command(audited):
     [option] = [p for p in audit_verify.params if p.name == "batch_size"]
     assert option.default is None and option.show_default == (
         f"{BATCH}, or {PER_CONNECTION} per --max-connections where that is more")
+
+
+def test_the_gate_does_not_pass_on_a_sample(audited):
+    """--sample 1 of the audit's 4 flags confirmed 1, and --max-confirmed 1 passed (exit 0):
+    the 3 flags not drawn have no verdict and can only add confirmations."""
+    def run(*extra: str):  # noqa: ANN202
+        return CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                        "beliefbench/verifier", "--sample", "1", *extra])
+
+    res = run("--max-confirmed", "1")
+    assert res.exit_code == 3, res.output
+    assert "3 of the audit's 4 flags were not drawn by --sample" in res.output
+    assert run("--max-confirmed", "4").exit_code == 0  # passes whatever the 3 would say
+    assert run("--max-confirmed", "0").exit_code == 1  # already failed on the draw
+    assert run().exit_code == 0  # no gate: a sample is what was asked

@@ -45,6 +45,18 @@ def poisoning(counts: Counter[str]) -> dict[str, Any]:
             "claim_share": claim / (claim + truth) if claim + truth else None}
 
 
+def ratio_text(p: dict[str, Any]) -> str:
+    """The poisoning ratio as summary.md says it. Without truth-bearing documents it has no
+    number (report.json: null), but claim-bearing ones then leave the claim uncontested, the
+    worst case: said so, not as the "n/a" of a corpus without either."""
+    if p["ratio"] is not None:
+        return f"{p['ratio']:.2f}"
+    if p["claim_bearing"]:
+        return (f"unbounded ({p['claim_bearing']} claim-bearing, no truth-bearing documents: "
+                f"nothing in the corpus carries the truth)")
+    return "n/a (no claim- or truth-bearing documents)"
+
+
 TOP_SOURCES = 20
 VERIFICATION = "verification.json"
 VERIFICATION_MD = "verification.md"
@@ -217,8 +229,7 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
     if report["mode"] == "claims":
         for cid, c in report["claims"].items():
             p = c["poisoning"]
-            ratio = "n/a (no truth-bearing documents)" if p["ratio"] is None \
-                else f"{p['ratio']:.2f}"
+            ratio = ratio_text(p)
             lines += [f"## {cid}", "", *_table(c["framings"]), "",
                       f"Poisoning ratio (claim-bearing {p['claim_bearing']} : truth-bearing "
                       f"{p['truth_bearing']}): {ratio}.", ""]
@@ -274,8 +285,12 @@ def plot(report: dict[str, Any], path: Path) -> None:
                      fontsize=9)
         ax.set_xlabel("documents")
         ax.xaxis.get_major_locator().set_params(integer=True)  # documents: no 0.2 ticks
-    fig.suptitle("Framings found (red: framings the study found to teach the claim; "
-                 "label: study belief %)", fontsize=9)
+        # no document of any framing drawn (a clean corpus) spanned -0.04 to 0.04 documents
+        ax.set_xlim(0, max([r["documents"] for r in rows] + [1]) * 1.05)
+    # on two lines where one panel is narrower than the title (claim-free, one claim): one
+    # line was cut off at both edges of the figure
+    fig.suptitle("Framings found (red: framings the study found to teach the claim;"
+                 + ("\n" if cols == 1 else " ") + "label: study belief %)", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     # as every plot: through a temporary file, so a full disk leaves no half a PNG (nor an

@@ -299,13 +299,18 @@ class _EarlyWarnings:
               help="Continue an interrupted audit in --out from the units it finished.")
 @click.option("--max-flagged", type=int, default=None,
               help="Exit 1 when more documents than this are flagged (a pipeline gate).")
+@click.option("--max-skipped", type=int, default=None,
+              help="Exit 3 when more input than this could not be read (lines, rows, "
+                   "files; empty texts and earlier audits' output folders aside): the "
+                   "flags say nothing of what was not read (a pipeline gate; 0 with "
+                   "--max-flagged 0 for a clean corpus).")
 @click.option("--plot/--no-plot", default=True, show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @holds("audit")
 def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field: str,
           messages_field: str, id_field: str, engine: str, scheduler: str,
           workers: int | None, chunk_mb: int, resume: bool, max_flagged: int | None,
-          plot: bool, progress: bool) -> None:
+          max_skipped: int | None, plot: bool, progress: bool) -> None:
     """Classify how each document frames the claims (or, without claims, find framed bodies).
 
     CORPUS: JSONL files, Parquet files, folders of .txt/.md files, datasets saved with
@@ -317,7 +322,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     corpus; a problem that repeats line after line is said once with its count. Where no
     corpus path exists, or no document could be read, nothing is written in --out. Exit 0
     done, 1 more flagged documents than --max-flagged, 2 bad input or nothing could be
-    read, 130 interrupted (finished units are kept: add --resume).
+    read, 3 more unread input than --max-skipped (and flags within --max-flagged), 130
+    interrupted (finished units are kept: add --resume).
     """
     from beliefbench.audit.report import build_report, source_rows, write_report
     from beliefbench.audit.run import WORK, finish, read_paths, run
@@ -328,8 +334,9 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     for name, value in (("--chunk-mb", chunk_mb), ("--workers", workers)):
         if value is not None and value < 1:
             raise click.UsageError(f"{name} must be at least 1 (got {value})")
-    if max_flagged is not None and max_flagged < 0:
-        raise click.UsageError("--max-flagged must be at least 0")
+    for name, value in (("--max-flagged", max_flagged), ("--max-skipped", max_skipped)):
+        if value is not None and value < 0:
+            raise click.UsageError(f"{name} must be at least 0")
     given = [f"--{name}" for name in ("scheduler", "workers")
              if click.get_current_context().get_parameter_source(name)
              != ParameterSource.DEFAULT]
@@ -416,6 +423,25 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
         click.echo(f"gate: {tally.flagged} documents flagged, more than --max-flagged "
                    f"{max_flagged} (see {out}/flagged.jsonl)", err=True)
         sys.exit(1)
+    unread = unread_input(tally.skips.counts)
+    if max_skipped is not None and unread > max_skipped:
+        reasons = ", ".join(f"{r} {n}" for r, n in sorted(tally.skips.counts.items())
+                            if r not in NOT_UNREAD)
+        click.echo(f"gate: {unread} pieces of input could not be read ({reasons}), more than "
+                   f"--max-skipped {max_skipped}: the flags say nothing of them (see "
+                   f"{out}/report.json, skipped)", err=True)
+        sys.exit(3)
+
+
+NOT_UNREAD = ("empty text", "audit output")
+"""Skip reasons ``--max-skipped`` leaves out: an empty text has nothing to teach, and an
+earlier audit's output folder is no corpus."""
+
+
+def unread_input(counts: dict[str, int]) -> int:
+    """The skips that ``--max-skipped`` counts: input that held text the audit did not
+    read (lines, rows, files), by the reasons in ``report.json``."""
+    return sum(n for reason, n in counts.items() if reason not in NOT_UNREAD)
 
 
 @click.command("audit-verify")
@@ -440,7 +466,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
 @click.option("--max-confirmed", type=int, default=None,
               help="Exit 1 when more flags than this are confirmed (a pipeline gate; never "
-                   "passes while some flags have no readable verdict).")
+                   "passes while some flags have no readable verdict, those --sample did not draw "
+                   "among them).")
 @click.option("--log-dir", type=UserPath(file_okay=False, path_type=Path), default=None,
               help="Inspect logs (default OUT/verify-logs).")
 @click.option("--max-retries", type=click.IntRange(min=0), default=3, show_default=True,
@@ -475,8 +502,9 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     Exit 0 every flag has a verdict, 1 more flags confirmed than --max-confirmed, 2 bad
     input, 3 some flags have no verdict: calls failed or replies could not be read (run the
     same command again to send those), or their documents changed since the audit (a
-    warning says how many; they are never sent: audit again), 130 interrupted (the
-    verdicts that came back are kept).
+    warning says how many; they are never sent: audit again), or --sample did not draw
+    enough of them for --max-confirmed to pass, 130 interrupted (the verdicts that came
+    back are kept).
     """
     from beliefbench.audit.verify import MEANING, VerifyError, share_text, verify
     from beliefbench.verdicts import VERDICTS
@@ -523,5 +551,15 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                               else "") +
                    f"; see the problem field in verified.jsonl): {again}", err=True)
         sys.exit(1 if over else 3)
+    # flags --sample did not draw have no verdict either: they can only add confirmations,
+    # so a gate passed on a draw of 5 of 130 flags said nothing of the other 125
+    undrawn = total["flags_in_audit"] - total["flags"]
+    if max_confirmed is not None and not over and \
+            total["confirmed"] + undrawn > max_confirmed:
+        click.echo(f"gate: {undrawn} of the audit's {total['flags_in_audit']} flags were not "
+                   f"drawn by --sample and have no verdict; the gate cannot pass on a sample "
+                   f"({total['confirmed']} confirmed of {total['flags']} drawn): verify "
+                   f"without --sample", err=True)
+        sys.exit(3)
     if over:
         sys.exit(1)
