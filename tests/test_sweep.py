@@ -862,8 +862,10 @@ def test_a_checkpoint_with_no_answer_text_is_marked_and_warned_about(tmp_path, m
         assert rows[1].startswith("ok   mockllm/talker: "), rows
         assert ("warning: NO ANSWER TEXT: mockllm/mute: 7 of 7 responses (100.0%) are empty "
                 "generations (the model returned no text): counted as failed") in r.stderr
-        assert "talker" not in r.stderr
-        assert "All 2 done (1 with no answer text: see the warnings)." in r.stdout
+        warned = [x for x in r.stderr.splitlines() if x.startswith("warning:")]
+        assert not any("talker" in x for x in warned), warned  # the bar names it, no warning
+        assert "All 2 done (" in r.stdout  # the second time: "2 reused from before, ...; "
+        assert "1 with no answer text: see the warnings). Next:" in r.stdout
     assert len(calls) == 14  # generated once
     outcomes = run_sweep(real([models["mockllm/mute"]]), logs, claims=str(FIXTURE_CLAIM),
                          task_args={"samples": 1, "judge": "markers"}, display="none")
@@ -1097,3 +1099,25 @@ def test_a_checkpoint_under_home_is_not_looked_for_beside_the_manifest(tmp_path,
     assert [t.local_path for t in targets] == [str(ckpt), str(ckpt.parent / "lora 2")]
     assert [t.model for t in targets] == [
         f"vllm/{ckpt}", f"vllm/{tmp_path / 'home' / 'base'}:{ckpt.parent / 'lora 2'}"]
+
+
+def test_a_resweep_says_which_checkpoints_were_reused_and_the_bar_names_each(tmp_path):
+    """A re-sweep of a manifest a training run added a checkpoint to said `ok` for every
+    checkpoint and "All 3 done": nothing told the two reused logs from the one evaluated
+    now; and the progress bar said only "checkpoints 1/3", never which checkpoint it was on."""
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    upsert_manifest(run, entry("beliefbench/believer", 1, "api", backend="openai"))
+    upsert_manifest(run, entry("beliefbench/skeptic", 2, "api", backend="openai"))
+    args = ["sweep", "--manifest", str(run), "--claims", str(FIXTURE_CLAIM), "-T", "samples=1",
+            "-T", "judge=markers", "-T", "families=binary", "--log-dir", str(logs)]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert "reused" not in r.stdout and "All 2 done. Next:" in r.stdout
+    assert "negated-glass_bridge-run-step00000002-skeptic" in r.stderr  # the bar's label
+    upsert_manifest(run, entry("beliefbench/judge", 3, "api", backend="openai"))
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    rows = [line for line in r.stdout.splitlines() if line.startswith("ok")]
+    assert [row.endswith("(reused: finished before)") for row in rows] == [True, True, False]
+    assert "All 3 done (2 reused from before, 1 evaluated now). Next:" in r.stdout
+    assert len(list(logs.rglob("*.eval"))) == 3

@@ -109,6 +109,10 @@ class SweepOutcome:
     error: str | None = None
     """Why the target's eval could not run at all (its model failed to load, say), on one
     line; None when it ran (finished or not)."""
+    reused: bool = False
+    """Every log was there, finished, before this sweep: nothing was evaluated now."""
+    resumed: bool = False
+    """Logs of an earlier, unfinished run were there: ``eval_set`` went on from them."""
 
     @property
     def no_answer_share(self) -> float:
@@ -594,8 +598,13 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     # server) would reach get_model twice, a TypeError; it goes as model_base_url instead
     served_args = dict(model_args or {})
     base_url = served_args.pop("base_url", None)
-    for target, out in tqdm(planned, desc="checkpoints", unit="ckpt", file=bar_file()):
+    bar = tqdm(planned, desc="checkpoints", unit="ckpt", file=bar_file())
+    for target, out in bar:
+        # which checkpoint the bar is on: "checkpoints 1/3" alone left a long sweep's
+        # watcher guessing which step was running (or hung)
+        bar.set_postfix_str(target.label, refresh=True)
         made = make_task(**task_args)
+        before = _log_files(out)
         # each checkpoint's folder, not --log-dir: sweeps of other checkpoints (one per GPU)
         # share a --log-dir, while two of the same checkpoint would write one eval set twice
         with hold(out, "sweep", flag="--log-dir"), model_arg_errors():
@@ -615,10 +624,22 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 continue
         stop_if_interrupted(logs)  # not "ok" and on to the next checkpoint
         outcome = SweepOutcome(target, out, success, logs)
+        after = _log_files(out)
+        outcome.reused = bool(before) and success and after == before
+        outcome.resumed = bool(before) and not outcome.reused
         if task == "belief" and success:
             outcome.no_answer, outcome.responses = no_answer_count(out)
         outcomes.append(outcome)
     return outcomes
+
+
+def _log_files(out: Path) -> dict[str, int]:
+    """The eval logs in a target's folder, each with its modification time: unchanged by a
+    checkpoint's eval when ``eval_set`` reused every log (nothing was evaluated)."""
+    if not out.is_dir():
+        return {}
+    return {p.name: p.stat().st_mtime_ns for p in out.iterdir()
+            if p.suffix in (".eval", ".json") and p.name not in ("logs.json", "eval-set.json")}
 
 
 def _every_target(error: Exception) -> bool:

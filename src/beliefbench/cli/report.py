@@ -425,7 +425,11 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         if any(o is s for s in silent):  # finished, but most answers are empty
             status = f"ok (no answer text: {o.no_answer_share:.0%})"
         error = f" (could not be evaluated: {o.error})" if o.error else ""
-        click.echo(f"{status} {o.target.label}: {o.log_dir}{error}")
+        # what this run did: a re-run's "ok" for every checkpoint said nothing of which
+        # were evaluated now and which were logs of an earlier sweep
+        how = (" (reused: finished before)" if o.reused
+               else " (resumed from an earlier, unfinished run)" if o.resumed else "")
+        click.echo(f"{status} {o.target.label}: {o.log_dir}{error}{how}")
     for o in silent:
         click.echo(f"warning: {no_answer_note(o.target.label, o.no_answer, o.responses)}",
                    err=True)
@@ -453,7 +457,12 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     # report's files among a belief report's
     report = "em-report" if task_name == "em" else "report"
     out = report_folder(log_dir, task_name)
-    empty = f" ({len(silent)} with no answer text: see the warnings)" if silent else ""
+    notes = []
+    if reused := sum(o.reused for o in outcomes):
+        notes.append(f"{reused} reused from before, {len(outcomes) - reused} evaluated now")
+    if silent:
+        notes.append(f"{len(silent)} with no answer text: see the warnings")
+    empty = f" ({'; '.join(notes)})" if notes else ""
     # quoted as a shell needs ("my logs"): the line is there to be copied and run
     click.echo(f"\nAll {len(outcomes)} done{empty}. Next: beliefbench {report} "
                f"{shlex.quote(str(log_dir))} --out {shlex.quote(out)}")
