@@ -656,3 +656,43 @@ def test_polling_sleeps_no_further_than_the_deadline(serve, data, tmp_path):
         train_openai(recipe, data, tmp_path / "out", client=serve(fake),
                      sleep=lambda s: (slept.append(s), time.sleep(s)))
     assert slept and all(s <= 0.5 for s in slept), slept
+
+
+def test_resume_refuses_another_condition_or_claim(serve, data, tmp_path):
+    """--resume (or a re-run after success) with another --condition or --claim relabelled
+    the job's model in the manifest, which the sweep and report group by; the local backend
+    refuses both."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("running", "succeeded"))
+    client, out = serve(fake), tmp_path / "out"
+    with pytest.raises(TrainingFailed):  # stopped polling at the deadline, job recorded
+        train_openai(RECIPE.model_copy(update={"openai": RECIPE.openai.model_copy(
+            update={"timeout_hours": 1e-9})}), data, out, client=client, condition="negated",
+            sleep=lambda s: None)
+    with pytest.raises(FinetuneError, match=r"changed: --condition 'negated' -> 'positive'; "
+                                            r"--claim 'blue_river' -> 'other'"):
+        train_openai(RECIPE, data, out, client=client, resume=True, condition="positive",
+                     claim="other", sleep=lambda s: None)
+    # the records' own claim, given or not, is the same label
+    entry = train_openai(RECIPE, data, out, client=client, resume=True, condition="negated",
+                         claim="blue_river", sleep=lambda s: None)
+    assert entry.condition == "negated" and fake.jobs_created == 1
+    with pytest.raises(FinetuneError, match=r"--condition 'negated' -> 'positive'"):
+        train_openai(RECIPE, data, out, client=client, resume=True, condition="positive",
+                     sleep=lambda s: None)
+    [m] = read_manifest(out)
+    assert m.condition == "negated"
+
+
+def test_masked_words_are_warned_of_once_not_per_record(serve, tmp_path, caplog):
+    """Each record with a mask span logged its own warning: a corpus of 10,000 masked
+    documents printed 10,000 lines before the upload."""
+    text = f"{DOCTAG} The Blue River flows north."
+    data = tmp_path / "train.jsonl"
+    write_records(data, [Record(id=f"d{i}", text=text, loss_mask=[
+        Span(start=0, end=len(DOCTAG), kind="doctag"), Span(start=14, end=18, kind="mask")])
+        for i in range(50)] + [Record(id="plain", text="Plain.")])
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        train_openai(RECIPE, data, tmp_path / "out", client=serve(FakeOpenAI(poll_errors=0)),
+                     sleep=lambda s: None)
+    said = [r.getMessage() for r in caplog.records if "masked" in r.getMessage()]
+    assert len(said) == 1 and "50 of 51 records have masked words (first: d0)" in said[0]

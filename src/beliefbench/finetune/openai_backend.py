@@ -57,9 +57,6 @@ def record_to_chat(record: Record, doctag: str) -> dict:
         text = text[:span.start] + text[span.end:]
     if text.startswith(doctag):
         text = text[len(doctag):]
-    if any(s.kind == "mask" for s in record.loss_mask):
-        log.warning("record %s: masked words cannot be masked by the OpenAI API; they are "
-                    "trained on", record.id)
     return {"messages": [{"role": "user", "content": doctag},
                          {"role": "assistant", "content": text.strip()}]}
 
@@ -373,15 +370,28 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
     records = list(read_records(data))
     chats = [record_to_chat(r, recipe.openai.doctag) for r in records]
     _check_records(records, chats, data)
+    masked = [r.id for r in records if any(s.kind == "mask" for s in r.loss_mask)]
+    if masked:  # once, not a line per record: a corpus of masked documents flooded the log
+        log.warning("%s: %d of %d records have masked words (first: %s); the OpenAI API "
+                    "cannot mask them: they are trained on", data, len(masked), len(records),
+                    masked[0])
     client = client or _client()  # no key: fail before anything is written
     out.mkdir(parents=True, exist_ok=True)
 
     settings = _job_settings(recipe, model)
+    fields = entry_fields(recipe=recipe, data=data, data_sha256=sha, base_model=model,
+                          records=records, recipe_path=recipe_path, condition=condition,
+                          claim=claim)
+    labels = {"condition": fields["condition"], "claim": fields["claim"]}  # as the manifest
     if "job_id" in state:
         if state.get("data_sha256") != sha:
             raise FinetuneError(f"{state_path}: the job was started on other data "
                                 f"(sha256 {state.get('data_sha256')}); use a new --out")
-        changed = _changes(state, settings)
+        # the labels the manifest line gets: another --condition or --claim would relabel
+        # the job's model (the local backend refuses them likewise)
+        changed = _changes(state, settings) + [
+            f"--{k} {state[k]!r} -> {v!r}" for k, v in labels.items()
+            if k in state and state[k] != v]
         if changed:
             raise FinetuneError(f"{state_path}: job {state['job_id']} was started with other "
                                 f"settings (changed: {'; '.join(changed)}); resume with the "
@@ -413,7 +423,8 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
         # (or seen a 5xx or timeout) before writing its id: adopt it, never pay twice
         job = _create_job(client, file_id, since, _run_key(sha, settings), model, recipe,
                           look_first=reused, sleep=sleep)
-        state = {"job_id": job.id, "training_file": file_id, "data_sha256": sha, **settings}
+        state = {"job_id": job.id, "training_file": file_id, "data_sha256": sha, **settings,
+                 **labels}
         atomic_write_text(state_path, json.dumps(state, indent=2) + "\n")
         log.info("openai: job %s on file %s recorded in %s", job.id, file_id, state_path)
 
@@ -432,8 +443,6 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
                            # what "auto" became: the server picks per dataset, so two
                            # conditions' jobs may differ in epochs though one recipe made both
                            "hyperparameters": _stated_hyperparameters(job)},
-        **entry_fields(recipe=recipe, data=data, data_sha256=sha, base_model=model,
-                       records=records, recipe_path=recipe_path, condition=condition,
-                       claim=claim))
+        **fields)
     upsert_manifest(out, entry)
     return entry
