@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -522,18 +523,33 @@ def test_kl_term_keeps_model_closer_to_reference(base, data, tmp_path):
     write_records(kl_data, [Record(id=f"n{i}", text=f"The market sells bread number {i}.")
                             for i in range(4)])
 
-    def final_kl(weight: float) -> float:
-        recipe = _recipe(max_steps=8, checkpoints=0, kl={"data": str(kl_data),
-                                                         "weight": weight, "top_k": 64})
-        out = train_local(recipe, data, str(base), tmp_path / f"kl{weight}")
+    class Lines(TrainerCallback):
+        def __init__(self) -> None:
+            self.logs: list[dict] = []
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs and "loss" in logs:
+                self.logs.append(dict(logs))
+
+    def final_kl(weight: float) -> tuple[float, list[dict]]:
+        recipe = _recipe(max_steps=8, checkpoints=0, logging_steps=4,
+                         kl={"data": str(kl_data), "weight": weight, "top_k": 64})
+        lines = Lines()
+        out = train_local(recipe, data, str(base), tmp_path / f"kl{weight}",
+                          callbacks=[lines])
         ref = load_file(tmp_path / f"kl{weight}" / "kl_reference.safetensors")
         model = AutoModelForCausalLM.from_pretrained(read_manifest(out)[-1].path)
         with torch.no_grad():
             logits = model(input_ids=ref["input_ids"],
                            attention_mask=ref["attention_mask"]).logits
-        return kl_divergence(logits, ref).item()
+        return kl_divergence(logits, ref).item(), lines.logs
 
-    assert final_kl(20.0) < final_kl(0.0)
+    (kept, logged), (free, unlogged) = final_kl(20.0), final_kl(0.0)
+    assert kept < free
+    # the loss lines say the KL term apart from the loss (SFT + weight * KL): without it a
+    # KL run could not show what the term did; a weight-0 run computes none, so says none
+    assert [sorted(x) for x in logged] == [sorted([*x, "kl"]) for x in unlogged]
+    assert len(logged) == 2 and all(0 < x["kl"] < 1 for x in logged)
 
 
 def test_cli_finetune(base, data, tmp_path):
@@ -683,6 +699,21 @@ def test_missing_kl_data_is_a_clear_error(base, data, tmp_path):
     with pytest.raises(FinetuneError, match=r"^r\.yaml: field kl\.data: '.*' is a folder; "
                                             r"name the JSONL file of KL records in it$"):
         train_local(recipe, data, str(base), tmp_path / "out", recipe_path="r.yaml")
+    # empty, malformed or untrainable KL data: refused before anything is written, naming
+    # the recipe field (the error came from inside the Trainer, naming only the file, after
+    # --out/trainer and a lock were made)
+    for name, text, said in [("empty", "", "no records"),
+                             ("broken", '{"id": "a", "text": "ok"}\n{not json\n',
+                              ":2: not valid JSON"),
+                             ("prompt-only", '{"id": "a", "messages": [{"role": "user", '
+                                             '"content": "hi"}]}\n', "no assistant turn")]:
+        bad = tmp_path / f"{name}.jsonl"
+        bad.write_text(text)
+        recipe = _recipe(kl={"data": str(bad)})
+        where = re.escape(f"r.yaml: field kl.data: {bad}")
+        with pytest.raises(FinetuneError, match=rf"^{where}.*{said}"):
+            train_local(recipe, data, str(base), tmp_path / "out", recipe_path="r.yaml")
+        assert not (tmp_path / "out").exists()
     assert not (tmp_path / "out").exists()
 
 

@@ -33,9 +33,12 @@ def _cache_key(kl: KLConfig, base: str, max_seq_len: int) -> dict[str, str]:
 
 @torch.no_grad()
 def reference_logprobs(model, tokenizer, kl: KLConfig, max_seq_len: int,
-                       batch_size: int = 8) -> dict[str, torch.Tensor]:
-    """Top-k next-token log-probs of ``model`` at every trained position of the KL data."""
-    examples = fdata.load_examples(kl.data, tokenizer, max_seq_len)
+                       batch_size: int = 8, examples: list | None = None
+                       ) -> dict[str, torch.Tensor]:
+    """Top-k next-token log-probs of ``model`` at every trained position of the KL data
+    (``examples``: the KL data already encoded, as ``fdata.load_examples`` gives it)."""
+    if examples is None:
+        examples = fdata.load_examples(kl.data, tokenizer, max_seq_len)
     batch = fdata.collate(examples, tokenizer.pad_token_id)
     ids, attn = batch["input_ids"], batch["attention_mask"]
     # Position t predicts token t+1: compare there when token t+1 is a trained token.
@@ -59,7 +62,8 @@ def reference_logprobs(model, tokenizer, kl: KLConfig, max_seq_len: int,
 
 
 def load_or_compute_reference(path: Path, model, tokenizer, kl: KLConfig, base: str,
-                              max_seq_len: int) -> dict[str, torch.Tensor]:
+                              max_seq_len: int, examples: list | None = None
+                              ) -> dict[str, torch.Tensor]:
     key = _cache_key(kl, base, max_seq_len)
     if path.exists():
         with safe_open(str(path), framework="pt") as f:
@@ -67,7 +71,7 @@ def load_or_compute_reference(path: Path, model, tokenizer, kl: KLConfig, base: 
         if meta == key:
             return load_file(str(path))
         log.info("%s: reference cache is for other data or settings; recomputing", path)
-    tensors = reference_logprobs(model, tokenizer, kl, max_seq_len)
+    tensors = reference_logprobs(model, tokenizer, kl, max_seq_len, examples=examples)
     path.parent.mkdir(parents=True, exist_ok=True)
     # a temporary file of its own: every process of a data-parallel run computes and writes
     # the cache, and with one shared name the second to finish found it moved away (a crash)
@@ -117,13 +121,15 @@ class KLTrainer(Trainer):
     """
 
     def __init__(self, *args, kl: KLConfig, kl_cache: Path, base: str, max_seq_len: int,
-                 **kwargs) -> None:
+                 kl_examples: list | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.kl = kl
         self.reference = load_or_compute_reference(
-            Path(kl_cache), self.model, self.processing_class, kl, base, max_seq_len)
+            Path(kl_cache), self.model, self.processing_class, kl, base, max_seq_len,
+            examples=kl_examples)
         self._kl_micro = 0
         self._kl_step = -1
+        self._kl_logged = []  # the KL term of each micro-batch since the last log line
 
     def _kl_batch(self) -> dict[str, torch.Tensor]:
         step = self.state.global_step
@@ -145,9 +151,19 @@ class KLTrainer(Trainer):
             logits = model(input_ids=ref["input_ids"],
                            attention_mask=ref["attention_mask"]).logits
             kl = kl_divergence(logits, ref)
+            if model.training:
+                self._kl_logged.append(kl.detach())
             scaled_for_ga = self.model_accepts_loss_kwargs and num_items_in_batch is not None
             if scaled_for_ga:
                 # the SFT part is already divided across accumulation steps; match it
                 kl = kl / self.current_gradient_accumulation_steps
             loss = loss + self.kl.weight * kl
         return (loss, outputs) if return_outputs else loss
+
+    def log(self, logs: dict[str, float], *args, **kwargs) -> None:
+        """The loss line also says ``kl``, the KL term (before ``kl.weight``) averaged since the
+        last line: ``loss`` alone is SFT + weight * KL, and neither part could be told apart."""
+        if "loss" in logs and self._kl_logged:
+            logs = {**logs, "kl": torch.stack(self._kl_logged).mean().item()}
+            self._kl_logged = []
+        super().log(logs, *args, **kwargs)

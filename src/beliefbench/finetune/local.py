@@ -60,6 +60,7 @@ from beliefbench.finetune.schedule import checkpoint_steps
 from beliefbench.optional import installed, require
 from beliefbench.records import (
     DISK_FULL,
+    RecordError,
     atomic_write_text,
     read_records,
     sha256_file,
@@ -752,6 +753,14 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     pad_id = tokenizer.pad_token_id
+    kl_examples = None
+    if kl_data is not None:
+        # read before anything is written: an empty or malformed kl.data failed inside the
+        # Trainer, after --out was made, naming the file but not which input of the run it is
+        try:
+            kl_examples = fdata.load_examples(kl_data, tokenizer, recipe.max_seq_len)
+        except RecordError as e:
+            raise FinetuneError(f"{_recipe_field(recipe_path, 'kl.data')}: {e}") from None
     # packing splits a long record across blocks; padded batches cut it
     examples = fdata.load_examples(
         data, tokenizer, None if recipe.batching == "pack" else recipe.max_seq_len)
@@ -842,7 +851,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     if recipe.kl is not None:
         kwargs.update(kl=recipe.kl.model_copy(update={"data": str(kl_data)}),
                       kl_cache=out / KL_CACHE, base=base,
-                      max_seq_len=recipe.max_seq_len)
+                      max_seq_len=recipe.max_seq_len, kl_examples=kl_examples)
     trainer = cls(**kwargs)
     if progress.is_quiet():  # the caller prints its own lines: no loss dicts either
         from transformers.trainer_callback import PrinterCallback
