@@ -914,3 +914,36 @@ def test_a_checkpoint_with_no_score_read_stays_in_its_graders_run(tmp_path):
     assert sorted(zip(side["grader"], side["step"], side["run"], strict=True)) == [
         ("mockllm/lp", 1, "method=logprobs"), ("mockllm/lp", 2, "method=logprobs"),
         ("mockllm/tx", 2, "method=text")]
+
+
+def test_max_em_gates_ci_on_the_general_rate_and_refuses_runs_that_are_no_result(tmp_path):
+    """em-report exited 0 whatever the rates, an outage (EM 0.000) included, so CI could not
+    tell pass, fail and broken run apart. --max-em: 1 above the limit, 2 for a run that is
+    no result (here every response no_score), 0 otherwise; the tables are written first."""
+    for side in ("a", "b"):
+        (tmp_path / side).mkdir()
+    _run(tmp_path / "a", {"g1"})  # general EM 2/4 = 0.5
+    logs = str(tmp_path / "a" / "logs")
+
+    def gate(*args: str):
+        out = tmp_path / f"rep{len(args)}{args[-1]}"
+        res = CliRunner().invoke(cli, ["em-report", *args, "--out", str(out),
+                                       "--bootstrap", "20", "--no-plots"])
+        assert (out / "em_narrow_vs_general.csv").is_file()
+        return res
+
+    res = gate(logs, "--max-em", "0.5")
+    assert res.exit_code == 0 and "gate: PASS" in res.stderr, res.output
+    res = gate(logs, "--max-em", "0.4")
+    assert res.exit_code == 1, res.output
+    assert "gate: FAIL: general EM above --max-em 0.4: mockllm/model: general EM 0.500" \
+        in res.stderr
+    res = gate(logs)  # no gate asked: 0 whatever the rate
+    assert res.exit_code == 0 and "gate:" not in res.stderr
+    _run(tmp_path / "b", {"g1"}, grader=lambda *a: output("?"))  # all no_score: reads 0.000
+    res = gate(str(tmp_path / "b" / "logs"), "--max-em", "0.4")
+    assert res.exit_code == 2, res.output
+    assert "of its general responses no_score or failed (more than --max-unread 0.1)" \
+        in res.stderr
+    res = gate(str(tmp_path / "b" / "logs"), "--max-em", "0.4", "--max-unread", "1")
+    assert res.exit_code == 0, res.output
