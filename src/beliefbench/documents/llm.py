@@ -185,7 +185,15 @@ def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
     for value in sorted({v for v in [*values, *secrets] if v and len(v) >= 8}, key=len,
                         reverse=True):  # longest first: a key inside another is no clue
         text = text.replace(value, "***")
+    # an Authorization header a server echoed, whatever key it carried: the OpenAI SDK (from
+    # 3.60) strips the headers from the request its errors keep, so a key given as a model
+    # argument (in no environment variable) can no longer be read from them
+    text = _BEARER.sub("***", text)
     return _URL_USERINFO.sub("***@", text)
+
+
+_BEARER = re.compile(r"\bBearer\s+(?:\*\*\*|[A-Za-z0-9._~+/=-]{8,})", re.IGNORECASE)
+"""An HTTP ``Authorization: Bearer <token>`` value, its token already redacted or not."""
 
 
 _AUTH_HEADERS = ("authorization", "proxy-authorization", "api-key", "x-api-key",
