@@ -171,10 +171,7 @@ def check_vocabulary(tokenizer, model, tok_dir: Path, weights_dir: Path) -> None
         return
     size = len(tokenizer)
     if size > rows:
-        raise ModelLoadError(
-            f"{tok_dir}: the tokenizer has {size} tokens but the model in {weights_dir} has "
-            f"{rows} embedding rows: this tokenizer is not the model's (its ids past {rows - 1} "
-            f"have no embedding); copy the tokenizer files of the model the weights came from")
+        raise ModelLoadError(_not_the_models(tok_dir, size, weights_dir, rows, ""))
 
 
 def vocabulary_mismatch(path: str | Path) -> str | None:
@@ -200,10 +197,17 @@ def vocabulary_mismatch(path: str | Path) -> str | None:
         return None
     if size <= rows:
         return None
-    return (f"{tok_dir}: the tokenizer has {size} tokens but the model in {base or p} has "
-            f"{rows} embedding rows (config.json vocab_size): this tokenizer is not the "
-            f"model's (its ids past {rows - 1} have no embedding); copy the tokenizer files "
-            f"of the model the weights came from")
+    return _not_the_models(tok_dir, size, base or p, rows, " (config.json vocab_size)")
+
+
+def _not_the_models(tok_dir: Path, size: int, weights_dir: Path, rows: int, source: str
+                    ) -> str:
+    """Why a tokenizer of ``size`` tokens is not the one of a model with ``rows`` embedding
+    rows (``source``: where the rows were read, if not from the loaded model)."""
+    return (f"{tok_dir}: the tokenizer has {size} tokens but the model in {weights_dir} has "
+            f"{rows} embedding rows{source}: this tokenizer is not the model's (its ids past "
+            f"{rows - 1} have no embedding); copy the tokenizer files of the model the weights "
+            f"came from")
 
 
 def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None,
