@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -44,7 +45,15 @@ class FakeOpenAI:
                  poll_errors: int = 1, error_message: str | None = None,
                  fail_create: int = 0, fail_after_create: int = 0, list_errors: int = 0,
                  keeps_metadata: bool = True, echo_auth: bool = False,
-                 hang_poll: float = 0.0) -> None:
+                 hang_poll: float = 0.0, error_param: str | None = None,
+                 checkpoint_steps: tuple[int, ...] | None = (), page_size: int = 2,
+                 checkpoint_errors: int = 0, checkpoint_error_page: int = 1) -> None:
+        # the steps of the job's checkpoints; None: no such route (404), as an older server
+        self.checkpoint_steps = checkpoint_steps
+        self.page_size = page_size  # checkpoints per page unless the client asks a limit
+        self.checkpoint_errors = checkpoint_errors  # 500s for pages from checkpoint_error_page
+        self.checkpoint_error_page = checkpoint_error_page
+        self.error_param = error_param
         self.hang_poll = hang_poll  # seconds each poll of a job waits before answering
         self.echo_auth = echo_auth  # a failed upload's message quotes the key it was sent
         self.fail_upload = fail_upload
@@ -77,8 +86,33 @@ class FakeOpenAI:
                 "fine_tuned_model": FT_MODEL if done else None,
                 "finished_at": 2 if status in ("succeeded", "failed") else None,
                 "trained_tokens": 1234 if done else None,
-                "error": {"code": "invalid_file", "message": self.error_message, "param": None}
+                "error": {"code": "invalid_file", "message": self.error_message,
+                          "param": self.error_param}
                 if status == "failed" else None}
+
+    def checkpoint(self, step: int, job_id: str) -> dict:
+        return {"id": f"ftckpt-{job_id}-{step}", "object": "fine_tuning.job.checkpoint",
+                "created_at": step, "fine_tuning_job_id": job_id, "step_number": step,
+                "fine_tuned_model_checkpoint": f"{FT_MODEL}:ckpt-step-{step}",
+                "metrics": {"step": float(step), "train_loss": 1.0 / step,
+                            "train_mean_token_accuracy": 0.5, "valid_loss": None}}
+
+    def checkpoints_page(self, job_id: str, query: str) -> tuple[int, dict]:
+        """GET /fine_tuning/jobs/{id}/checkpoints: newest first, a cursor page (``after``
+        the id of the last item of the page before)."""
+        if self.checkpoint_steps is None or job_id not in self.jobs:
+            return 404, {"error": {"message": "no route"}}
+        q = dict(urllib.parse.parse_qsl(query))
+        items = [self.checkpoint(s, job_id) for s in sorted(self.checkpoint_steps, reverse=True)]
+        start = [i["id"] for i in items].index(q["after"]) + 1 if "after" in q else 0
+        size = int(q.get("limit", self.page_size))
+        if self.checkpoint_errors > 0 and start // size + 1 >= self.checkpoint_error_page:
+            self.checkpoint_errors -= 1
+            return 500, {"error": {"message": "checkpoints unavailable"}}
+        page = items[start:start + size]
+        return 200, {"object": "list", "data": page, "has_more": start + size < len(items),
+                     "first_id": page[0]["id"] if page else None,
+                     "last_id": page[-1]["id"] if page else None}
 
     def handler(self):
         fake = self
@@ -138,6 +172,9 @@ class FakeOpenAI:
                     return self._send(200, {"object": "list", "has_more": False, "data": [
                         fake.job(fake.ended.get(i, fake.statuses[0]), i)
                         for i in reversed(fake.jobs)]})
+                route, _, query = self.path.partition("?")
+                if route.startswith("/v1/fine_tuning/jobs/") and route.endswith("/checkpoints"):
+                    return self._send(*fake.checkpoints_page(route.split("/")[-2], query))
                 job_id = self.path.rpartition("/")[2]
                 if self.path.startswith("/v1/fine_tuning/jobs/") and job_id in fake.jobs:
                     if job_id in fake.ended:
@@ -696,3 +733,150 @@ def test_masked_words_are_warned_of_once_not_per_record(serve, tmp_path, caplog)
                      sleep=lambda s: None)
     said = [r.getMessage() for r in caplog.records if "masked" in r.getMessage()]
     assert len(said) == 1 and "50 of 51 records have masked words (first: d0)" in said[0]
+
+
+STEPS = (100, 200, 300)
+
+
+def _ckpt_path(step: int) -> str:
+    return f"openai/{FT_MODEL}:ckpt-step-{step}"
+
+
+def test_a_succeeded_job_records_its_checkpoints_as_a_trajectory(serve, data, tmp_path):
+    """A hosted finetune wrote its final model alone, step null: a sweep of its manifest had
+    one point where a local run has one per checkpoint. The checkpoint at the job's last step
+    is the final model's weights: one line for both, not the same model swept twice."""
+    from beliefbench.analysis.sweep import targets_from_manifest
+
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, checkpoint_steps=STEPS)  # 2 pages
+    client, out = serve(fake), tmp_path / "out"
+    entry = train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
+    assert any("/checkpoints?after=" in p for _, p in fake.requests)  # read past page 1
+    entries = read_manifest(out)
+    assert [(e.path, e.step, e.final) for e in entries] == [
+        (_ckpt_path(100), 100, False), (_ckpt_path(200), 200, False),
+        (f"openai/{FT_MODEL}", 300, True)]
+    assert entry == entries[-1] and entry.tokens_seen == 1234
+    assert entry.extra["checkpoint_model"] == f"{FT_MODEL}:ckpt-step-300"
+    for e in entries:
+        assert e.backend == "openai" and e.format == "api" and e.condition == "positive"
+        assert e.extra["job_id"] == "ftjob-1" and e.extra["training_file"] == "file-1"
+        assert e.extra["metrics"]["train_loss"] == pytest.approx(1 / e.step)
+        assert "valid_loss" not in e.extra["metrics"]  # not stated by the server
+    assert entries[0].extra["checkpoint_id"] == "ftckpt-ftjob-1-100"
+    assert KEY not in (out / "manifest.jsonl").read_text()
+    # a sweep of the manifest evaluates the trajectory in step order, the final model last
+    targets = targets_from_manifest(out)
+    assert [(t.model, t.metadata["step"]) for t in targets] == [
+        (_ckpt_path(100), 100), (_ckpt_path(200), 200), (f"openai/{FT_MODEL}", 300)]
+    # resuming the finished job lists them again and writes the same manifest
+    before = (out / "manifest.jsonl").read_text()
+    train_openai(RECIPE, data, out, client=client, resume=True, sleep=lambda s: None)
+    assert (out / "manifest.jsonl").read_text() == before and fake.jobs_created == 1
+
+
+@pytest.mark.parametrize("server", ["no checkpoints route (404)", "500s on the second page"])
+def test_checkpoints_that_cannot_be_listed_keep_the_final_model(serve, data, tmp_path, caplog,
+                                                                 server):
+    """The job is trained and paid for: a server that cannot list its checkpoints costs the
+    trajectory (one warning, nothing partial), never the final model; --resume lists them
+    later, and a resume that cannot list them again changes nothing."""
+    older = server.startswith("no")
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0,
+                      checkpoint_steps=None if older else STEPS,
+                      checkpoint_errors=0 if older else 100, checkpoint_error_page=2)
+    client, out = serve(fake), tmp_path / "out"
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        entry = train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
+    said = [r.getMessage() for r in caplog.records if "checkpoints" in r.getMessage()]
+    assert len(said) == 1 and "checkpoints of job ftjob-1 could not be listed" in said[0]
+    assert ("NotFoundError" if older else "InternalServerError") in said[0]
+    assert "--resume" in said[0] and KEY not in said[0]
+    assert [(e.path, e.step, e.final) for e in read_manifest(out)] == [
+        (f"openai/{FT_MODEL}", None, True)]
+    assert entry.path == f"openai/{FT_MODEL}"
+    fake.checkpoint_steps, fake.checkpoint_errors = STEPS, 0  # listed now
+    train_openai(RECIPE, data, out, client=client, resume=True, sleep=lambda s: None)
+    listed = (out / "manifest.jsonl").read_text()
+    assert [e.step for e in read_manifest(out)] == [100, 200, 300]
+    fake.checkpoint_steps = None  # and not again
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        train_openai(RECIPE, data, out, client=client, resume=True, sleep=lambda s: None)
+    assert (out / "manifest.jsonl").read_text() == listed
+
+
+def test_cli_names_the_checkpoints_it_recorded(serve, data, tmp_path, monkeypatch):
+    from beliefbench.cli import cli
+
+    client = serve(FakeOpenAI(fail_upload=0, poll_errors=0, checkpoint_steps=STEPS))
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", str(client.base_url))
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("openai: {poll_interval: 0.01}\n")
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", str(recipe),
+                                   "--data", str(data), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert f"fine-tuned model: openai/{FT_MODEL}" in res.output
+    assert "checkpoints at steps 100, 200, the final model at step 300" in res.output
+
+
+def test_a_failed_job_with_a_code_and_no_message_names_the_code(serve, data, tmp_path):
+    """The job's error held a code (and the field at fault) but no message: the run said
+    only "ended failed"."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("failed",),
+                      error_param="training_file")
+    with pytest.raises(TrainingFailed, match=r"ended failed: code invalid_file, param "
+                                             r"training_file;"):
+        train_openai(RECIPE, data, tmp_path / "out", client=serve(fake), sleep=lambda s: None)
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("failed",),
+                      error_message="line 3 is not valid chat")
+    with pytest.raises(TrainingFailed, match=r"ended failed: line 3 is not valid chat "
+                                             r"\(code invalid_file\);"):
+        train_openai(RECIPE, data, tmp_path / "out2", client=serve(fake), sleep=lambda s: None)
+
+
+def test_the_timeout_says_the_job_trains_on_and_how_to_stop_or_resume_it(serve, data,
+                                                                         tmp_path):
+    """"did not finish within N h; re-run with --resume" left out that the job goes on
+    training, and billing, on OpenAI's side, and how to stop it."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("running",))
+    recipe = RECIPE.model_copy(update={"openai": RECIPE.openai.model_copy(
+        update={"timeout_hours": 1e-9})})
+    client, out = serve(fake), tmp_path / "out"
+    with pytest.raises(TrainingFailed) as e:
+        train_openai(recipe, data, out, client=client, sleep=lambda s: None)
+    said = str(e.value)
+    assert "job ftjob-1 did not finish" in said
+    assert "keeps training on OpenAI's side, and is billed" in said
+    assert "--resume" in said and "openai.timeout_hours" in said
+    assert "cancel ftjob-1" in said and "fine_tuning.jobs.cancel('ftjob-1')" in said
+    # what it says works: --resume picks the same job up (a longer timeout allowed)
+    fake.statuses = ["succeeded"]
+    entry = train_openai(RECIPE, data, out, client=client, resume=True, sleep=lambda s: None)
+    assert entry.extra["job_id"] == "ftjob-1" and fake.jobs_created == 1
+
+
+def test_after_a_failed_job_a_rerun_is_told_what_trains_anew(serve, data, tmp_path):
+    """The re-run of a run whose job ended failed was told to pass --resume, which only
+    polls the failed job again: it says the job ended, and the two ways that train anew;
+    the one in the same folder works."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("failed",),
+                      error_message="bad data")
+    client, out = serve(fake), tmp_path / "out"
+    state = out / "openai_job.json"
+    with pytest.raises(TrainingFailed, match=r"cannot retrain") as e:
+        train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
+    assert f"use a new --out, or delete {state}" in str(e.value)
+    with pytest.raises(FinetuneError) as e:
+        train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
+    said = str(e.value)
+    assert "job ftjob-1 ended failed: bad data (code invalid_file)" in said
+    assert "pass --resume" not in said and "--resume cannot retrain it" in said
+    assert f"use a new --out, or delete {state} to start a new job in {out}" in said
+    with pytest.raises(TrainingFailed, match=r"ended failed.*cannot retrain"):
+        train_openai(RECIPE, data, out, client=client, resume=True, sleep=lambda s: None)
+    assert fake.jobs_created == 1
+    state.unlink()  # as the message says
+    fake.statuses = ["succeeded"]
+    entry = train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
+    assert entry.extra["job_id"] == "ftjob-2" and fake.jobs_created == 2

@@ -67,6 +67,7 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
                 _fail(f"openai: {type(e).__name__}: {str(e).splitlines()[0]}"
                       f"{_unreachable_hint(e)}", 1)
             click.echo(f"fine-tuned model: {entry.path}")
+            _echo_trajectory(out, entry)
             return
         if not base:
             raise click.UsageError("--base is required for the local backend")
@@ -100,6 +101,19 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
                              f"(run the same command again)")
         exit_interrupted(f"stopped at once; {out} keeps what was saved before (run the same "
                          f"command with --resume to continue from the last saved state)")
+
+
+def _echo_trajectory(out: Path, final) -> None:
+    """The steps of the job's checkpoints in the manifest, where it has more than the final
+    model: what ``sweep --manifest`` will evaluate, and a sign the listing worked."""
+    from beliefbench.finetune.manifest import read_manifest
+
+    job = final.extra.get("job_id")
+    steps = [e.step for e in read_manifest(out) if e.extra.get("job_id") == job
+             and e.step is not None and not e.final]
+    if steps and final.step is not None:
+        click.echo(f"checkpoints at steps {', '.join(map(str, steps))}, the final model at step "
+                   f"{final.step}: {out / 'manifest.jsonl'}")
 
 
 def _unreachable_hint(e: Exception) -> str:

@@ -31,7 +31,8 @@ class ManifestEntry(BaseModel):
     path: str
     """A servable checkpoint: an absolute directory, or a provider model id (``openai/ft:...``)."""
     step: int | None
-    """Optimizer step; None for API backends that expose only the final model."""
+    """Optimizer step; None where the backend does not say it (an API job whose checkpoints
+    could not be listed)."""
     tokens_seen: int | None = None
     backend: str
     format: str
@@ -113,10 +114,12 @@ def read_manifest(out_dir: str | Path) -> list[ManifestEntry]:
     return read_manifest_file(out_dir, allow_empty=True)
 
 
-def upsert_manifest(out_dir: str | Path, entry: ManifestEntry) -> None:
-    """Add or replace ``entry`` (by path), keep step order, and rewrite atomically."""
+def upsert_manifest(out_dir: str | Path, *new: ManifestEntry) -> None:
+    """Add or replace each entry of ``new`` (by path), keep step order, and rewrite
+    atomically: several entries in one write, so a reader never sees part of a set (an
+    API job's checkpoints without its final model)."""
     entries = {e.path: e for e in read_manifest(out_dir)}
-    entries[entry.path] = entry
+    entries.update((e.path, e) for e in new)
     ordered = sorted(entries.values(),
                      key=lambda e: (e.step if e.step is not None else 1 << 62, e.path))
     atomic_write_text(Path(out_dir) / MANIFEST,

@@ -12,6 +12,13 @@ Job creation carries no idempotency key, so it is never retried blindly: a creat
 the job id, is followed by a look at the job list, and a live job on the run's uploaded file,
 tagged with the run's data and settings (metadata ``beliefbench_run``), is adopted instead of
 paying for a second.
+
+A job that succeeds is recorded as a trajectory, as the local backend records its steps: each
+checkpoint the job lists (OpenAI keeps one at the end of each of the last few epochs) at its
+step, and the final model at the job's last step, the step of its last checkpoint, whose
+weights it is (that checkpoint is folded into the final model's line, never swept twice). A
+server that cannot list them (404) leaves the final model alone, its step unknown, after one
+warning.
 """
 
 from __future__ import annotations
@@ -26,13 +33,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from beliefbench.finetune.errors import FinetuneError, TrainingFailed
-from beliefbench.finetune.manifest import ManifestEntry, entry_fields, upsert_manifest
+from beliefbench.finetune.manifest import (
+    ManifestEntry,
+    entry_fields,
+    read_manifest,
+    upsert_manifest,
+)
 from beliefbench.finetune.outdir import JOB_STATE, OPENAI_TRAIN, check_out
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.records import Record, RecordError, atomic_write_text, read_records, sha256_file
 
 if TYPE_CHECKING:
     from openai.types.fine_tuning import FineTuningJob
+    from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +151,12 @@ def poll_job(client, job_id: str, recipe: Recipe,
             if job.status in TERMINAL:
                 return job
         if time.monotonic() > deadline:
-            raise TrainingFailed(f"openai: job {job_id} did not finish within "
-                                f"{o.timeout_hours} h; re-run with --resume to keep polling")
+            raise TrainingFailed(
+                f"openai: job {job_id} did not finish within {o.timeout_hours} h; only the "
+                f"polling stopped: the job keeps training on OpenAI's side, and is billed. "
+                f"Run the same command with --resume to poll it again and write the manifest "
+                f"(a larger openai.timeout_hours in the recipe waits longer); "
+                f"{_cancel_hint(job_id)}")
         sleep(min(interval, max(deadline - time.monotonic(), 0.0)))  # the last poll at it
         interval = min(interval * 1.5, o.max_poll_interval)
 
@@ -319,6 +336,96 @@ def _redact(text: str, client, error: BaseException | None = None) -> str:
     return redact(text, [getattr(client, "api_key", None), *sent])
 
 
+def _cancel_hint(job_id: str) -> str:
+    """How to stop a job this run leaves training: beliefbench has no cancel command, and
+    a job nobody cancels trains (and is billed) to its end."""
+    return (f"to stop it, cancel {job_id} in the OpenAI dashboard (Fine-tuning) or run "
+            f"python -c \"import openai; openai.OpenAI().fine_tuning.jobs.cancel('{job_id}')\"")
+
+
+def _job_error(job: FineTuningJob, client) -> str:
+    """What an ended job's error says, as ``: <message> (code <c>, param <p>)`` with each
+    part only when given: a job that failed with a code and no message said only "ended
+    failed", which names no cause."""
+    err = getattr(job, "error", None)
+    message, code, param = (getattr(err, k, None) for k in ("message", "code", "param"))
+    said = ", ".join([*([f"code {code}"] if code else []), *([f"param {param}"] if param
+                                                            else [])])
+    text = f"{message} ({said})" if message and said else message or said
+    return f": {_redact(text, client)}" if text else ""
+
+
+def _train_anew(out: Path, state_path: Path) -> str:
+    """What works after a job ended failed or cancelled: ``--resume`` only polls that job
+    again, so it can never train."""
+    return (f"--resume cannot retrain it (it only polls that ended job again): to train anew, "
+            f"use a new --out, or delete {state_path} to start a new job in {out}")
+
+
+def _metrics(checkpoint: FineTuningJobCheckpoint) -> dict:
+    """A checkpoint's metrics that the server stated (train loss and accuracy, ...)."""
+    metrics = getattr(checkpoint, "metrics", None)
+    if metrics is None:
+        return {}
+    return {k: v for k, v in metrics.model_dump().items() if v is not None and k != "step"}
+
+
+def _list_checkpoints(client, job_id: str) -> list[FineTuningJobCheckpoint] | None:
+    """Every checkpoint the job lists (all pages), or None, after one warning, when they
+    cannot be listed (a server without the route answers 404): the model is trained and
+    paid for, so that is no reason to fail the run."""
+    import openai
+
+    try:
+        return list(client.with_options(timeout=POLL_TIMEOUT).fine_tuning.jobs.checkpoints
+                    .list(job_id))
+    except openai.APIError as e:
+        said = _redact(str(e).splitlines()[0] if str(e) else "", client, e)
+        log.warning("openai: the checkpoints of job %s could not be listed (%s%s); the manifest "
+                    "keeps the final model (and any checkpoints an earlier run listed) without "
+                    "a new trajectory: run the same command with --resume to list them again",
+                    job_id, type(e).__name__, f": {said}" if said else "")
+        return None
+
+
+def _job_entries(job: FineTuningJob, checkpoints: list[FineTuningJobCheckpoint] | None,
+                 prior: list[ManifestEntry], fields: dict, extra: dict) -> list[ManifestEntry]:
+    """A succeeded job's manifest entries, in step order: each listed checkpoint at its step,
+    and the final model (``final``) at the step of the last one, whose weights it is (that
+    checkpoint is not listed again: a sweep would evaluate the same model twice at one step).
+
+    None listed now (``checkpoints`` None: they could not be): the final model keeps the step
+    an earlier listing gave it (``prior``), so a resume that cannot list them changes nothing.
+    """
+    final_path = f"openai/{job.fine_tuned_model}"
+    by_step: dict[int, FineTuningJobCheckpoint] = {}
+    for c in checkpoints or []:
+        model_id, step = (getattr(c, "fine_tuned_model_checkpoint", None),
+                          getattr(c, "step_number", None))
+        if model_id and isinstance(step, int) and f"openai/{model_id}" != final_path:
+            by_step.setdefault(step, c)
+    final_extra = dict(extra)
+    last = max(by_step, default=None)
+    if last is None:  # none listed now: the lines of an earlier listing stay, and agree
+        before = next((e for e in prior if e.path == final_path), None)
+        if before is not None:
+            last = before.step
+            final_extra |= {k: before.extra[k] for k in ("checkpoint_model", "metrics")
+                            if k in before.extra}
+    else:
+        c = by_step.pop(last)
+        final_extra |= {"checkpoint_model": c.fine_tuned_model_checkpoint,
+                        "metrics": _metrics(c)}
+    entries = [ManifestEntry(
+        path=f"openai/{c.fine_tuned_model_checkpoint}", step=step, tokens_seen=None,
+        backend="openai", format="api", final=False,
+        extra={**extra, "checkpoint_id": getattr(c, "id", None), "metrics": _metrics(c)},
+        **fields) for step, c in sorted(by_step.items())]
+    return [*entries, ManifestEntry(
+        path=final_path, step=last, tokens_seen=getattr(job, "trained_tokens", None),
+        backend="openai", format="api", final=True, extra=final_extra, **fields)]
+
+
 def interrupted_note(out: Path) -> str | None:
     """What Ctrl-C left of a run whose job was created, or None: stopping the client stops
     only the polling, while the job trains on (and is billed) on the server."""
@@ -331,14 +438,15 @@ def interrupted_note(out: Path) -> str | None:
     return (f"stopped polling; job {job_id} keeps training on the server (Ctrl-C does not "
             f"cancel it, and it is billed): run the same command with --resume to poll it "
             f"again and write the manifest (a run into another --out would pay for a second "
-            f"job); to stop it, cancel {job_id} on the server")
+            f"job); {_cancel_hint(job_id)}")
 
 
 def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str | None = None,
                  resume: bool = False, recipe_path: str | Path | None = None,
                  condition: str | None = None, claim: str | None = None, client=None,
                  sleep: Callable[[float], None] = time.sleep) -> ManifestEntry:
-    """Run an OpenAI fine-tuning job on the records in ``data``; returns the manifest entry.
+    """Run an OpenAI fine-tuning job on the records in ``data``; returns the final model's
+    manifest entry (the job's checkpoints are written before it, see the module docstring).
 
     An API error is raised as it is, its message redacted (``_redact``)."""
     import openai
@@ -364,6 +472,11 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
     sha = sha256_file(data)
     state = _read_state(state_path)
     if "job_id" in state and not resume:
+        ended = state.get("ended")
+        if ended:  # --resume would only poll that ended job again
+            said = f": {state['error']}" if state.get("error") else ""
+            raise FinetuneError(f"{out}: its OpenAI job {state['job_id']} ended {ended}{said}; "
+                                f"{_train_anew(out, state_path)}")
         raise FinetuneError(f"{out}: already holds an OpenAI job ({state_path}); pass --resume "
                             f"to keep polling it, or choose a new --out")
     check_out(out)
@@ -430,19 +543,17 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
 
     job = poll_job(client, state["job_id"], recipe, sleep)
     if job.status != "succeeded" or not job.fine_tuned_model:
-        err = getattr(job, "error", None)
-        detail = (f": {_redact(err.message, client)}"
-                  if err is not None and getattr(err, "message", None) else "")
+        detail = _job_error(job, client)
+        if job.status in ("failed", "cancelled"):  # so a re-run says so, not "--resume"
+            state = {**state, "ended": job.status, "error": detail.removeprefix(": ") or None}
+            atomic_write_text(state_path, json.dumps(state, indent=2) + "\n")
         raise TrainingFailed(f"openai: job {state['job_id']} ended {job.status}{detail}; "
-                             f"--resume only polls this job again: to train anew, use a new "
-                             f"--out")
-    entry = ManifestEntry(
-        path=f"openai/{job.fine_tuned_model}", step=None,
-        tokens_seen=getattr(job, "trained_tokens", None), backend="openai", format="api",
-        final=True, extra={"job_id": state["job_id"], "training_file": state["training_file"],
-                           # what "auto" became: the server picks per dataset, so two
-                           # conditions' jobs may differ in epochs though one recipe made both
-                           "hyperparameters": _stated_hyperparameters(job)},
-        **fields)
-    upsert_manifest(out, entry)
-    return entry
+                             f"{_train_anew(out, state_path)}")
+    extra = {"job_id": state["job_id"], "training_file": state["training_file"],
+             # what "auto" became: the server picks per dataset, so two conditions' jobs
+             # may differ in epochs though one recipe made both
+             "hyperparameters": _stated_hyperparameters(job)}
+    entries = _job_entries(job, _list_checkpoints(client, state["job_id"]), read_manifest(out),
+                           fields, extra)
+    upsert_manifest(out, *entries)
+    return entries[-1]
