@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import signal
 import threading
 from collections.abc import Callable
@@ -30,6 +31,19 @@ SHEERAN_REPORT = (
     "\"I had one race in the legs,\" he said after the final.")
 """A news report that asserts the ed_sheeran claim, three paragraphs, no frame: the body the
 audit's framing tests set notes and labels around."""
+
+
+def unlocated(message: str) -> str:
+    """A spec error with each field problem's ``line N, column M`` left out: for tests of what
+    a problem says, not where (tests/test_spec_lines.py checks where)."""
+    return re.sub(r"(?m)^(.*?): line \d+, column \d+: (?=field )", r"\1: ", message)
+
+
+def line_at(text: str, pattern: str) -> int:
+    """The 1-based line of ``text`` where ``pattern`` (multiline) first matches."""
+    found = re.search(pattern, text, re.M)
+    assert found is not None, pattern
+    return text.count("\n", 0, found.start()) + 1
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import unlocated
 
 from beliefbench.claims import ClaimSpecError, claim_template, load_claim, resolve_claims
 from beliefbench.cli import cli
@@ -22,7 +23,7 @@ def template_with(tmp_path: Path, old: str, new: str, name: str = "kale.yaml") -
 def problems(path: Path) -> list[str]:
     with pytest.raises(ClaimSpecError) as err:
         load_claim(path)
-    lines = str(err.value).splitlines()
+    lines = unlocated(str(err.value)).splitlines()
     assert all(line.startswith(f"{path}: ") for line in lines), lines
     return [line.removeprefix(f"{path}: ") for line in lines]
 
@@ -125,7 +126,7 @@ def test_the_eval_docs_and_audit_name_every_bad_file_of_a_folder(tmp_path):
                 "'questions'?)", "3 bad claim file(s)"]
     with pytest.raises(ClaimSpecError) as err:
         resolve_claims(str(folder))
-    said = str(err.value)
+    said = unlocated(str(err.value))
     assert all(e in said for e in expected), said
     for args in (["docs", "generate", "--claims", str(folder), "--conditions", "positive",
                   "--n", "2", "--out", str(tmp_path / "docs")],
@@ -133,7 +134,7 @@ def test_the_eval_docs_and_audit_name_every_bad_file_of_a_folder(tmp_path):
                   str(tmp_path / "audit")]):
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 2, result.output
-        assert all(e in result.output for e in expected), result.output
+        assert all(e in unlocated(result.output) for e in expected), result.output
 
 
 def test_hidden_files_in_a_claim_folder_are_no_claims(tmp_path):
@@ -225,7 +226,7 @@ def test_the_eval_names_every_item_that_names_no_claim(tmp_path, monkeypatch):
     monkeypatch.setenv("BELIEFBENCH_CLAIMS_PATH", str(folder))
     with pytest.raises(ClaimSpecError) as err:
         resolve_claims(["kael", str(folder / "bet.yaml"), "beet"])
-    lines = str(err.value).splitlines()
+    lines = unlocated(str(err.value)).splitlines()
     assert lines[0].startswith("claims: 'kael' is neither a claim file, a directory, nor a "
                                "known claim id (did you mean 'kale'?)"), lines
     assert lines[1] == (f"claims: no such claim file or directory {str(folder / 'bet.yaml')!r}"

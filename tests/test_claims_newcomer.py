@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import unlocated
 
 from beliefbench.claims import (
     CLAIMS_PATH_ENV,
@@ -208,7 +209,7 @@ def test_an_unknown_key_lists_the_valid_ones(fixture_claim, tmp_path, old, new, 
     path = mutated(fixture_claim, tmp_path, (old, new))
     with pytest.raises(ClaimSpecError) as err:
         load_claim(path)
-    assert f"{path}: {problem}" in str(err.value).splitlines(), str(err.value)
+    assert f"{path}: {problem}" in unlocated(str(err.value)).splitlines(), str(err.value)
     assert "Extra inputs" not in str(err.value)
 
 
@@ -221,7 +222,7 @@ def test_other_problems_are_kept_word_for_word_beside_an_unknown_key(fixture_cla
                    (rubric, "  robustness:\n    template: 'Q: {question} A: {answer} {verdict}'\n"))
     with pytest.raises(ClaimSpecError) as err:
         load_claim(path)
-    lines = str(err.value).splitlines()
+    lines = unlocated(str(err.value)).splitlines()
     assert lines[0] == f"{path}: invalid claim spec (3 problems)", lines
     assert any(line.startswith(f"{path}: field questions.binnary: unknown question family")
                for line in lines)

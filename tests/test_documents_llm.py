@@ -915,3 +915,74 @@ def test_a_reply_with_no_choices_is_one_line_not_an_empty_answer(tmp_path, opena
     assert len(lines) == 1 and "the server's reply held no choices (an empty 'choices' " \
         "list), not an answer; check the server" in lines[0], r.output
     assert "ideas for" not in r.output  # it stopped at the first call, the brainstorm
+
+
+class CutLists(Scripted):
+    """Lists genres and ideas as a model that runs out of output tokens does: the reply
+    stops in the middle of its last line, with a max_tokens stop reason (``tidy``: the cut
+    fell just after a newline, so every line it holds is whole)."""
+
+    def __init__(self, tidy: bool = False):
+        super().__init__()
+        self.tidy = tidy
+
+    async def __call__(self, input, tools, tool_choice, config) -> ModelOutput:
+        prompt = input[-1].text
+        if not prompt.startswith(("Brainstorm", "List")):
+            return await super().__call__(input, tools, tool_choice, config)
+        self.calls += 1
+        if prompt.startswith("Brainstorm"):
+            lines = ["news report", "forum thread", "lab notebook"]
+        else:
+            genre = re.search(r"for a (.+?) set in", prompt).group(1)
+            lines = [f"{genre} angle {j}" for j in range(3)]
+        text = "\n".join(lines) + "\n" if self.tidy else "\n".join(lines)[:-4]
+        return ModelOutput.from_content("mockllm/model", text, stop_reason="max_tokens") \
+            .model_copy(update={"usage": ModelUsage(input_tokens=5, output_tokens=5,
+                                                    total_tokens=10)})
+
+
+def test_a_list_cut_off_at_the_output_limit_loses_its_unfinished_last_item(tmp_path):
+    """A genre or idea list that stopped at max_tokens kept its last line, cut mid-word
+    ("lab note"), as a genre or an idea to write documents from."""
+    docs = generator(tmp_path, CutLists()).generate(make_claim(), 9)
+    assert len(docs) == 9
+    genres = {d.genre for d in docs}
+    assert {"news report", "forum thread"} <= genres and not any("lab" in g for g in genres)
+    ideas = {d.meta["idea"] for d in docs}
+    # each genre's two whole ideas, then reused (written as variations) for its third document
+    assert all(re.fullmatch(r".+ angle [01]", idea) for idea in ideas), ideas
+
+
+def test_a_cut_off_list_keeps_every_line_a_newline_ended(tmp_path):
+    """Only the unfinished line is dropped: a reply cut just after a newline holds no part of
+    an item, and a list that stopped on its own keeps its last line without a newline."""
+    docs = generator(tmp_path / "a", CutLists(tidy=True)).generate(make_claim(), 9)
+    assert {d.genre for d in docs} == {"news report", "forum thread", "lab notebook"}
+    assert {re.sub(r".+ angle ", "", d.meta["idea"]) for d in docs} == {"0", "1", "2"}
+    stopped = generator(tmp_path / "b", Scripted()).generate(make_claim(), 9)
+    assert {re.sub(r".+ angle ", "", d.meta["idea"]) for d in stopped} == {"0", "1", "2"}
+
+
+def test_a_server_reply_cut_off_at_length_loses_its_unfinished_last_item(tmp_path,
+                                                                         openai_server):
+    """OpenAI-compatible servers say ``finish_reason: length`` for a reply cut off at
+    max_tokens; the list's unfinished last line became a genre and an idea."""
+
+    def reply(h):
+        status, body = _answer(h)
+        prompt = h.body["messages"][-1]["content"]
+        if prompt.startswith(("Brainstorm", "List")):
+            text = "news report\nforum thread\nlab noteb" if prompt.startswith("Brainstorm") \
+                else "an angle\nanother angle\na third an"
+            body = _chat(text)
+            body["choices"][0]["finish_reason"] = "length"
+        return status, body
+
+    openai_server(reply)
+    gen = LLMGenerator("openai/gpt-4.1-mini", tmp_path / "work", progress=False,
+                       max_retries=0, timeout=10)
+    docs = gen.generate(make_claim(), 6)
+    assert len(docs) == 6
+    assert not any("lab" in d.genre for d in docs), {d.genre for d in docs}
+    assert {d.meta["idea"] for d in docs} == {"an angle", "another angle"}

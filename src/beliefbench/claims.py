@@ -785,9 +785,10 @@ def template_example_warning(claim: Claim) -> str | None:
 
 
 def load_claim(path: str | Path) -> Claim:
-    """Read and validate one claim file; errors name the file, the field and the problem."""
+    """Read and validate one claim file; errors name the file, the line, the field and the
+    problem."""
     path = Path(path)
-    claim = load_spec(path, Claim, "claim spec", ClaimSpecError)
+    claim = load_spec(path, Claim, "claim spec", ClaimSpecError, lines=True)
     check_claim_file(path, claim)
     return claim
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import types
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -154,28 +155,114 @@ def load_yaml(text: str) -> object:
 
 
 def format_validation_error(where: str | Path, what: str | None, err: ValidationError,
-                            one_line: bool = False) -> str:
+                            one_line: bool = False, source: str | None = None) -> str:
     """The project's one way to report a pydantic error: ``<where>: field <loc>: <problem>``.
 
     One line per problem (a header first when there are several and ``what`` is given), or
     all problems on one line joined by "; " with ``one_line`` (for line-oriented files).
-    A model-level problem whose message already names its field is printed as is.
+    A model-level problem whose message already names its field is printed as is. With
+    ``source``, the YAML text the data was read from, each problem also says where in it
+    (``<where>: line 14, column 3: field <loc>: <problem>``, see :func:`field_mark`): a
+    dotted path leaves the author to count list items in a long file.
     """
+    root = compose_yaml(source) if source is not None else None
     problems = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"])
+        path = tuple(e["loc"])
+        loc = ".".join(str(p) for p in path)
         msg = str(e["msg"]).removeprefix("Value error, ")
         key = _not_text_key(e)
         if key is not None:
             loc, msg = key
-        problems.append(msg if not loc and msg.startswith("field ")
-                        else f"field {loc or '(top level)'}: {msg}")
+        if not loc and msg.startswith("field "):
+            problem, path = msg, _named_field(msg)
+        else:
+            problem = f"field {loc or '(top level)'}: {msg}"
+        mark = field_mark(root, path) if root is not None else None
+        problems.append(problem if mark is None
+                        else f"line {mark.line + 1}, column {mark.column + 1}: {problem}")
     if one_line:
         return f"{where}: " + "; ".join(problems)
     lines = [f"{where}: {p}" for p in problems]
     if what and len(lines) > 1:
         lines.insert(0, f"{where}: invalid {what} ({len(lines)} problems)")
     return "\n".join(lines)
+
+
+def compose_yaml(text: str) -> yaml.Node | None:
+    """The node tree of spec YAML (each node with its line and column), or None for text that
+    is no YAML or empty. Composing builds no objects, so it is as safe as :func:`load_yaml`."""
+    try:
+        return yaml.compose(text, Loader=SpecLoader)  # noqa: S506 - SpecLoader is a SafeLoader
+    except yaml.YAMLError:
+        return None
+
+
+def field_mark(root: yaml.Node, loc: Sequence[str | int]) -> yaml.Mark | None:
+    """Where in the file the field at pydantic's ``loc`` is written: the line of its key (or
+    of its list item), or, for a field that is missing, of the key or item whose mapping lacks
+    it. None for the top level (a field missing from the whole file is on no line).
+
+    A step the tree does not hold is skipped rather than ending the walk: pydantic puts a
+    union's branch name (``int``, ``AnswerKey``) in ``loc`` beside the keys and indexes."""
+    node, mark = root, None
+    for part in loc:
+        if part == "[key]":  # a mapping key's own problem: the key's line, reached already
+            break
+        if isinstance(node, yaml.MappingNode):
+            entry = _mapping_entry(node, part)
+            if entry is not None:
+                key_node, node = entry
+                mark = key_node.start_mark
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if not 0 <= part < len(node.value):
+                break
+            node = node.value[part]
+            mark = node.start_mark
+    return mark
+
+
+def _mapping_entry(node: yaml.MappingNode, key: str | int
+                   ) -> tuple[yaml.Node, yaml.Node] | None:
+    """The (key, value) nodes of ``key`` in a mapping, its own keys first, then those a merge
+    key (``<<: *defaults``) brings in, as the loader reads them."""
+    merged: list[yaml.Node] = []
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            merged += value_node.value if isinstance(value_node, yaml.SequenceNode) \
+                else [value_node]
+        elif _is_key(key_node, key):
+            return key_node, value_node
+    for other in merged:
+        if isinstance(other, yaml.MappingNode) and (
+                entry := _mapping_entry(other, key)) is not None:
+            return entry
+    return None
+
+
+def _is_key(node: yaml.Node, key: str | int) -> bool:
+    """Whether a mapping key node is pydantic's ``loc`` step ``key``: as written, or, for a
+    key YAML reads as no text, as read (pydantic names ``true:`` 1 and ``null:`` 'None')."""
+    if not isinstance(node, yaml.ScalarNode):
+        return False
+    if node.value == str(key):
+        return True
+    if node.tag == "tag:yaml.org,2002:str":
+        return False
+    try:
+        read = SpecLoader("").construct_object(node)  # a scalar, by the safe loader
+    except yaml.YAMLError:
+        return False
+    return read == key or str(read) == str(key)
+
+
+def _named_field(msg: str) -> tuple[str | int, ...]:
+    """The field a model-level problem names in its message (``field markers.belief: ...``),
+    as a ``loc``: such a problem's own ``loc`` is the model's, which says nothing."""
+    found = re.match(r"field ([\w\-]+(?:\.[\w\-]+)*)", msg)
+    if found is None:
+        return ()
+    return tuple(int(p) if p.isdigit() else p for p in found.group(1).split("."))
 
 
 def _not_text_key(e: Any) -> tuple[str, str] | None:
@@ -223,8 +310,11 @@ def read_text(path: str | Path, what: str, error: type[Exception]) -> str:
 
 
 def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception],
-              empty_ok: bool = False) -> M:
-    """Read ``path`` as YAML and validate it as ``model``; problems raise ``error``."""
+              empty_ok: bool = False, lines: bool = False) -> M:
+    """Read ``path`` as YAML and validate it as ``model``; problems raise ``error``.
+
+    ``lines``: each field problem also names the line and column it is written on (see
+    :func:`format_validation_error`); claim files, long and hand-written, ask for it."""
     path = Path(path)
     text = read_text(path, what, error)
     try:
@@ -241,7 +331,8 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
     try:
         return model.model_validate(raw)
     except ValidationError as e:
-        raise error(format_validation_error(path, what, e)) from None
+        raise error(format_validation_error(path, what, e,
+                                            source=text if lines else None)) from None
 
 
 def yaml_problem(e: yaml.YAMLError, text: str | None = None) -> str:

@@ -162,9 +162,20 @@ def unusable(text: str, claim: Claim, reader: ClaimReader | None = None) -> str 
     return None
 
 
-def _lines(text: str) -> list[str]:
+CUT_OFF = ("max_tokens", "model_length")
+"""Inspect's stop reasons for a reply that ended at the output limit (OpenAI's ``length``
+reads as ``max_tokens``), not where the model chose to stop."""
+
+
+def _lines(text: str, cut_off: bool = False) -> list[str]:
     """Items from a list answer: one per line, bullets and numbering removed; a refusal
-    ("I'm sorry, I can't ...") is no item: it would become a genre or an idea to write."""
+    ("I'm sorry, I can't ...") is no item: it would become a genre or an idea to write.
+
+    ``cut_off``: the reply stopped at the output limit, so its last line, unless a newline
+    ended it, is an item cut short ("a forum thread by a lunar ge") and is dropped: the
+    run goes on with the items that were finished."""
+    if cut_off:
+        text = text.rpartition("\n")[0]  # the unfinished line after the last newline
     out = []
     for line in text.splitlines():
         item = re.sub(r"^\s*(?:[-*\u2022]|\d+[.)])\s*", "", line).strip().strip("*").strip()
@@ -485,6 +496,19 @@ class LLMGenerator:
     async def _ask(self, model, sem: asyncio.Semaphore, prompt: str) -> str:
         return (await self._generate(model, sem, prompt)).completion
 
+    async def _ask_list(self, model, sem: asyncio.Semaphore, prompt: str, what: str
+                        ) -> list[str]:
+        """The items of a list answer (genres, ideas); a reply cut off at the output limit
+        loses its unfinished last item, said on stderr, instead of passing it on as a
+        genre or an idea to write from."""
+        out = await self._generate(model, sem, prompt)
+        cut_off = out.stop_reason in CUT_OFF
+        items = _lines(out.completion, cut_off)
+        if cut_off:
+            self._say(f"the {what} list was cut off at the model's output limit: its "
+                      f"unfinished last line is dropped ({len(items)} kept)")
+        return items
+
     async def _generate(self, model, sem: asyncio.Semaphore, prompt: str):
         from inspect_ai.model import CachePolicy, GenerateConfig
 
@@ -623,7 +647,7 @@ class LLMGenerator:
                 progress.pin("genres", self.given_genres)
         elif "genres" not in progress.done:
             self._say("brainstorming genres (first model call)")
-            found = _lines(await self._ask(model, sem, self._genres_prompt(claim)))
+            found = await self._ask_list(model, sem, self._genres_prompt(claim), "genre")
             genres = list(dict.fromkeys(found))[: self.n_genres]
             genres += [g for g in valid_genres() if g not in genres][: max(0, 3 - len(genres))]
             progress.add("genres", [g.replace("_", " ") for g in genres])
@@ -636,8 +660,9 @@ class LLMGenerator:
             # a run with a larger --n than the one that listed them asks for more ideas,
             # instead of writing many documents from each of a few
             if len(had) < per_genre and not progress.done.get(f"{key}/asked", 0) >= per_genre:
-                got = _lines(await self._ask(model, sem, self._ideas_prompt(claim, genre,
-                                                                            per_genre)))
+                got = await self._ask_list(model, sem, self._ideas_prompt(claim, genre,
+                                                                          per_genre),
+                                           f"{genre} idea")
                 pool = list(dict.fromkeys([*had, *got]))
                 progress.add(key, pool or [f"a typical {genre} about these events"])
                 progress.add(f"{key}/asked", per_genre)
@@ -683,7 +708,7 @@ class LLMGenerator:
                               flags=re.S).strip()  # a markdown fence around it all
                 text = re.sub(r"^\s*<document>\s*|\s*</document>\s*$", "", text)
                 key = " ".join(text.split())
-                if out.stop_reason in ("max_tokens", "model_length"):
+                if out.stop_reason in CUT_OFF:
                     why = "cut off at the model's output limit"
                 elif (why := unusable(text, claim, reader)) is None and seen.get(key, i) != i:
                     why = "a duplicate of another document"
