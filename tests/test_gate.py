@@ -742,3 +742,64 @@ def test_a_claims_ci_does_not_depend_on_the_other_claims_compared():
         return next((r.ci_low, r.ci_high) for r in result.claims if r.claim == "b")
 
     assert b_line({"a", "b"}) == b_line({"a", "aa", "b"}) == b_line({"b", "aa"})
+
+
+def _sized(parse_errors: dict[str, int], sizes: dict[str, int], model: str = "m",
+           epochs: int = 4) -> BeliefLogs:
+    """A side of claims with ``sizes`` questions each, ``parse_errors`` of each claim's
+    responses unreadable (the first ones), the rest ``no``; its log counts its responses,
+    as a log read from disk does (the budgets are shares of them)."""
+    out = {}
+    for claim, n in sizes.items():
+        verdicts = ["parse_error"] * parse_errors.get(claim, 0)
+        verdicts += ["no"] * (n * epochs - len(verdicts))
+        out |= {(claim, f"q{i}"): verdicts[i * epochs:(i + 1) * epochs] for i in range(n)}
+    logs = side(out, model=model)
+    logs.logs[0].samples = len(logs.responses)
+    logs.logs[0].parse_errors = int((logs.responses["verdict"] == "parse_error").sum())
+    return logs
+
+
+def test_the_gate_names_the_parse_error_figure_the_report_shows(tmp_path):
+    """The gate's budgets are shares of all a side's responses (pooled), the report's
+    parse_error column the mean of the per-claim shares: with a small claim holding the
+    parse errors the report read 0.250 while the gate passed at --max-parse-errors 0.1 (and
+    with a large one, refused a side the report showed at 0.075), naming only its own share.
+    Both now say which figure is which, the gate quoting the report's."""
+    from beliefbench.analysis.report import build_report, pooled_share_notes, question_frame
+
+    sizes = {"big": 20, "small": 3}
+    base = _sized({}, sizes)
+    # 6 of the small claim's 12 responses: 0.5 and 0.0 per claim, 6 of 92 pooled
+    cand = _sized({"small": 6}, sizes, model="n")
+    shown = build_report(cand, n_bootstrap=0).overall["parse_error"].iloc[0]
+    assert shown > 0.1  # the column reads above the budget ...
+    result = compare(base, cand, n_bootstrap=200)
+    assert result.passed  # ... and the gate accepts: 6.5% of all responses
+    [note] = [n for n in result.notes if n.startswith("candidate: ")]
+    assert f"parse_error {shown:.3f}" in note and "pooled over claims: 6.5%" in note, note
+    assert result.candidate["report_shares"]["parse_error"] == pytest.approx(shown)
+    assert result.candidate["budget_shares"]["parse_errors"] == pytest.approx(6 / 92)
+    # and the report says why its column is above a budget the gate kept to
+    [said] = [n for n in build_report(cand, n_bootstrap=0).notes
+              if n.startswith("PARSE ERRORS BY CLAIM")]
+    assert f"reads {shown:.3f}" in said and "6 of its 92 responses (6.5%)" in said, said
+    assert "a small claim holds most of them" in said
+    # 12 of the big claim's 80: 0.15 and 0.0 per claim, 12 of 92 (13.0%) pooled: refused,
+    # naming the figure the report shows below the budget
+    cand = _sized({"big": 12}, sizes, model="n")
+    shown = build_report(cand, n_bootstrap=0).overall["parse_error"].iloc[0]
+    assert shown < 0.1
+    with pytest.raises(GateError) as refused:
+        compare(base, cand, n_bootstrap=200)
+    text = str(refused.value)
+    assert text.startswith("candidate / --candidate: 12 of 92 responses (13.0%) are parse "
+                           "errors"), text
+    assert text.endswith(
+        "max_parse_errors / --max-parse-errors is a share of all the side's responses, pooled "
+        "over its claims; `beliefbench report`'s parse_error column is the mean of the "
+        f"per-claim shares, as the belief rate is, and reads {shown:.3f} here"), text
+    assert pooled_share_notes(question_frame(cand.responses))  # the report says so too
+    # claims of one size: the figures agree and the report has nothing to explain
+    even = _sized({"big": 4, "small": 4}, {"big": 3, "small": 3}, model="n")
+    assert not pooled_share_notes(question_frame(even.responses))

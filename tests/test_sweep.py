@@ -1121,3 +1121,36 @@ def test_a_resweep_says_which_checkpoints_were_reused_and_the_bar_names_each(tmp
     assert [row.endswith("(reused: finished before)") for row in rows] == [True, True, False]
     assert "All 3 done (2 reused from before, 1 evaluated now). Next:" in r.stdout
     assert len(list(logs.rglob("*.eval"))) == 3
+
+
+def test_a_self_judged_sweep_is_one_series_across_its_steps(tmp_path):
+    """With no grader role each checkpoint judges itself: grouped by its grader
+    (``self:<checkpoint>``), a sweep split into one run per checkpoint, one point per series
+    on the step plot and no flips across steps. One series now, still marked SELF-JUDGED."""
+    from beliefbench.analysis.report import build_report
+
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    upsert_manifest(run, entry("beliefbench/skeptic", 1, "api", backend="openai"))
+    upsert_manifest(run, entry("beliefbench/believer", 2, "api", backend="openai"))
+    assert all(o.success for o in run_sweep(
+        targets_from_manifest(run), logs, claims=str(FIXTURE_CLAIM),
+        task_args={"samples": 1, "families": "open_ended"}, display="none"))
+    loaded = load_belief_logs(logs)
+    assert sorted(i.step for i in loaded.logs) == [1, 2] and all(i.self_judged
+                                                               for i in loaded.logs)
+    report = build_report(loaded, n_bootstrap=10)
+    stepped = report.overall[report.overall["step"].notna()]
+    assert len(stepped) == 2
+    series = stepped[["condition", "run", "judge", "settings", "partial"]].drop_duplicates()
+    assert len(series) == 1, series  # one run across the steps, as the step plot draws it
+    assert "grader=self " in series["judge"].iloc[0]
+    assert not [n for n in report.notes if n.startswith("RUNS DIFFER")], report.notes
+    # flips across checkpoints need the steps in one run: there were none
+    assert report.has_flips and set(report.flips["first_step"]) == {1}
+    assert set(report.flips["step"]) == {2}
+    judged = [n for n in report.notes if n.startswith("SELF-JUDGED: ")]
+    assert len(judged) == 2 and {"(beliefbench/skeptic)", "(beliefbench/believer)"} == {
+        n.split("model under test ")[1].split(" ")[0] for n in judged}
+    # the run key keeps who judged: the gate still tells two self-judged models' judges apart
+    assert {dict(i.key.judge)["grader"] for i in loaded.logs} == {
+        "self:beliefbench/skeptic", "self:beliefbench/believer"}

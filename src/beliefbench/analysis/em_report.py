@@ -6,7 +6,9 @@ APIs. Every row is a run: ``model``, the ``grader`` and the eval metadata labels
 the recipe of the checkpoint in the sweep's ``manifest``, else ``-``). The counting rules are
 those of :mod:`beliefbench.em.metrics`: EM rate over ALL responses, every other verdict its
 own share, 95% CIs by bootstrap over questions, ``general`` and ``narrow`` never pooled.
-Interventions (``internals steer|ablate``) label their arms in ``condition``.
+Interventions (``internals steer|ablate``) label their arms in ``condition``. A log answered
+or judged by a scripted ``beliefbench/...`` model gets the belief report's ``OFFLINE``
+warning: a pipeline check, not a result.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     incomplete_text,
     is_invalidated,
     judge_used,
+    offline_log_note,
+    offline_reasons,
     read_headers,
     responses_frame,
     share_note,
@@ -55,6 +59,7 @@ from beliefbench.analysis.runs import (
     differing_fields,
     distinct_values,
     grader_text,
+    grouped_grader,
     keyed_fields,
     run_labels,
     setting_text,
@@ -121,6 +126,8 @@ class EMLogs:
                "partial=True, never pooled with complete logs" for i in self.logs
                if i["partial"]]
         out += [n for n in map(incomplete_em_note, self.logs) if n]
+        out += [offline_log_note(i["path"], i["offline"]) for i in self.logs
+                if i.get("offline")]
         by_logs: dict[tuple[str, ...], list[str]] = {}
         for qset, paths in self.repeated_sets().items():
             by_logs.setdefault(tuple(paths), []).append(qset)
@@ -373,7 +380,8 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
                        "kl_unknown": kl_unknown(md, kl),
                        "grader": grader_label(log), "key": em_run_key(log),
                        "asked": _asked(log), "whole": expected_responses(log), "cut": _cut(log),
-                       "task_id": log.eval.task_id, "invalidated": is_invalidated(log)}
+                       "task_id": log.eval.task_id, "invalidated": is_invalidated(log),
+                       "offline": offline_reasons(log)}
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}
@@ -575,6 +583,9 @@ def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     stepped = side[side["step"].notna()].assign(folder=[
         NO_LABEL if c == NO_LABEL else Path(str(c)).parent.name or NO_LABEL
         for c in side.loc[side["step"].notna(), "checkpoint"]])
+    # self-judged checkpoints (``self:<model>``, each its own grader) are one line, as the
+    # belief report groups them; the table's rows keep the model's name
+    stepped["grader"] = stepped["grader"].astype(str).map(grouped_grader)
     keys = ["condition", "kl", "grader", "run", "partial", "folder"]
     many = {k for k in ("grader", "partial") if stepped[k].nunique() > 1}
     # a folder is named only where it tells lines apart (not "kl bad-advice-kl")

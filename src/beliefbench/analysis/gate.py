@@ -27,7 +27,11 @@ read) exceeds ``max_parse_errors``: counted as non-belief, they would let a brok
 and so is a side whose share of responses with no answer text (``failed`` because the model
 returned nothing: an untrained checkpoint's empty generations; neither an infrastructure
 failure nor an errored sample) exceeds ``max_no_answer``: a model that says nothing would
-otherwise pass as a skeptic at belief 0.
+otherwise pass as a skeptic at belief 0. Each budget is a share of ALL a side's responses,
+pooled over its claims, while ``report``'s ``parse_error`` and ``failed`` columns are means
+of the per-claim shares (claims weigh equally, as in the belief rate): with claims of
+different sizes the two differ, so a refusal, and the note on a side's unread responses,
+name the report's figure beside the pooled share compared.
 A side split over several logs (a claim per log) is keyed by all of them, so every claim's
 file is compared; a claim answered by two of a side's evals (task ids) is refused: two
 runs. A checked claim with a single question on a side is refused: the CI of a bootstrap
@@ -198,6 +202,10 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         "the same questions (e.g. a stale log left in the folder) would be "
                         "pooled, one diluting the other; one side must be one run: point it "
                         "at that run's logs")
+    questions = question_table(logs.responses[["claim", "family", "question", "verdict"]])
+    # the report's parse_error and failed columns: means of the per-claim shares, as the
+    # belief rate is; the budgets are shares of all responses, pooled (see report_shares)
+    shown = report_shares(questions)
     infra = sum(i.infrastructure for i in logs.logs)
     total = sum(i.samples for i in logs.logs)
     if over_budget(infra, total, max_failed):
@@ -205,7 +213,8 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         f"({infra / total:.1%}) are infrastructure failures (the provider of "
                         f"the model under test or of the judge raised), above "
                         f"{_arg('max_failed')} {max_failed:g}; fix that provider (the log's "
-                        "sample errors name it) and resume with `inspect eval-retry`")
+                        "sample errors name it) and resume with `inspect eval-retry`"
+                        + as_reported("max_failed", "failed", shown, FAILED_WITHIN))
     silent = sum(i.no_answer for i in logs.logs)
     if too_few_answers(silent, total, max_no_answer):
         raise GateError(f"{side}: {silent} of {total} responses ({silent / total:.1%}) have "
@@ -214,7 +223,8 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         "non-belief (failed) they would let a model that says nothing pass "
                         "at belief 0; look at them (`inspect view`: an untrained checkpoint, "
                         "a wrong chat template, max_tokens too low?), fix the model or how it "
-                        f"is served and re-run, or raise {_arg('max_no_answer')}")
+                        f"is served and re-run, or raise {_arg('max_no_answer')}"
+                        + as_reported("max_no_answer", "failed", shown, FAILED_WITHIN))
     unread = int((logs.responses["verdict"] == "parse_error").sum())
     if too_many_parse_errors(unread, total, max_parse_errors):
         raise GateError(f"{side}: {unread} of {total} responses ({unread / total:.1%}) are "
@@ -223,15 +233,48 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         "counted as non-belief they would hide what the model believes; look "
                         "at them (`beliefbench report --by family`, `inspect view`), fix the "
                         "judge or the model's output format and re-run, or raise "
-                        f"{_arg('max_parse_errors')}")
-    questions = question_table(logs.responses[["claim", "family", "question", "verdict"]])
+                        f"{_arg('max_parse_errors')}"
+                        + as_reported("max_parse_errors", "parse_error", shown))
     key = side_key([i.key for i in logs.logs])
+    failed = int((logs.responses["verdict"] == "failed").sum())
     info = {"model": str(runs.iloc[0]["model"]), "logs": [i.path for i in logs.logs],
             "responses": int(questions["n"].sum()), "parse_errors": unread,
-            "failed": int((logs.responses["verdict"] == "failed").sum()),
-            "no_answer": silent, "cut_off": sum(i.cut_off for i in logs.logs),
-            "judge": key.judge_text, "settings": key.settings_text}
+            "failed": failed, "no_answer": silent, "cut_off": sum(i.cut_off for i in logs.logs),
+            "judge": key.judge_text, "settings": key.settings_text,
+            "budget_shares": {"parse_errors": _share(unread, total),
+                              "infrastructure": _share(infra, total),
+                              "no_answer": _share(silent, total),
+                              "failed": _share(failed, total)},
+            "report_shares": shown}
     return questions, info, key
+
+
+FAILED_WITHIN = " (every failed response, these among them)"
+"""What the report's ``failed`` column counts beyond a budget's infrastructure failures or
+empty answers."""
+
+
+def _share(count: int, total: int) -> float:
+    return count / total if total else 0.0
+
+
+def report_shares(questions: pd.DataFrame) -> dict[str, float]:
+    """A side's ``parse_error`` and ``failed`` as ``beliefbench report`` shows them in its
+    overall row: the mean of the per-claim shares (claims weigh equally, as in the belief
+    rate). The gate's budgets are shares of ALL the side's responses, pooled over claims:
+    with claims of different sizes the two differ (a small claim's parse errors weigh more
+    in the report), and a gate naming only its own share left a user reading 0.183 in the
+    report puzzled by a PASS at --max-parse-errors 0.1."""
+    shares = rate(questions, n_bootstrap=0).shares
+    return {v: float(shares[v]) for v in ("parse_error", "failed")}
+
+
+def as_reported(budget: str, column: str, shown: dict[str, float], within: str = "") -> str:
+    """The end of a refusal: what the ``budget`` compared, beside the figure the report
+    shows for the same side in ``column`` (``within``: what else that column counts)."""
+    return (f". {_arg(budget)} is a share of all the side's responses, pooled over its "
+            f"claims; `beliefbench report`'s {column} column{within} is the mean of the "
+            f"per-claim shares, as the belief rate is, and reads {shown[column]:.3f} here")
 
 
 def _partial_why(info: LogInfo) -> str:
@@ -270,16 +313,25 @@ def unread_note(name: str, info: dict) -> list[str]:
     """A note with the counts of a side's responses that are no reading of an answer (parse
     errors, failed): each budget is checked on its own, so a flaky judge's raises and garbled
     replies together passed the gate with the parse errors counted in ``--json`` only, while
-    every one of them lowers the side's rate (counted as non-belief)."""
+    every one of them lowers the side's rate (counted as non-belief). It names the report's
+    figures too (means of the per-claim shares): with claims of different sizes they differ
+    from the pooled shares the budgets compared, and may read above a budget the side
+    passed."""
     unread = info["parse_errors"] + info["failed"]
     if not unread:
         return []
     total = info["responses"]
+    shown = info.get("report_shares")
+    reported = "" if shown is None else (
+        f"; the budgets compare shares of all its responses (pooled over claims: "
+        f"{info['parse_errors'] / total:.1%} parse errors), while `beliefbench report` shows "
+        f"the mean of the per-claim shares (parse_error {shown['parse_error']:.3f}, failed "
+        f"{shown['failed']:.3f})")
     return [f"{name}: {unread} of {total} responses ({unread / total:.1%}) were not read as "
             f"a verdict on an answer: {info['parse_errors']} parse error(s), "
             f"{info['failed']} failed ({info['no_answer']} of them with no answer text); "
             "counted as non-belief (within the budgets), so its rate may be that much too "
-            "low"]
+            f"low{reported}"]
 
 
 def side_key(keys: list[RunKey]) -> RunKey:

@@ -48,6 +48,7 @@ from beliefbench.analysis.runs import (
     RunKey,
     differing_fields,
     distinct_values,
+    grouping_key,
     run_key,
     run_labels,
 )
@@ -175,7 +176,10 @@ class LogInfo:
 
     @property
     def judge(self) -> str:
-        return self.key.judge_text
+        """The judge as rows are grouped: a self-judged run's grader is ``self``
+        (:func:`~beliefbench.analysis.runs.grouping_key`), so a self-judged sweep is one
+        series; ``key`` keeps the model's name."""
+        return grouping_key(self.key).judge_text
 
     @property
     def settings(self) -> str:
@@ -228,7 +232,7 @@ class BeliefLogs:
             if info.incomplete:
                 out.append(incomplete_note(info))
             if offline and info.offline:
-                out.append(f"OFFLINE: {info.path}: {offline_text(info.offline)}")
+                out.append(offline_log_note(info.path, info.offline))
             if info.self_judged:
                 out.append(self_judged_note(info))
             if info.step_note:
@@ -265,7 +269,7 @@ class BeliefLogs:
                     f"one row ({first_few(paths, 3)}): each of its questions is counted once "
                     "per eval; if one is an earlier run left in the folder, leave it out"
                     for claim, paths in self.repeated_claims(RUN_COLUMNS).items()]
-        keys = [info.key for info in self.logs]
+        keys = [grouping_key(info.key) for info in self.logs]  # as the rows are grouped
         differ = differing_fields(keys)
         if differ and runs_apart:
             out.append(f"RUNS DIFFER in {distinct_values(differ, keys)}: such logs are shown "
@@ -446,18 +450,25 @@ def _cut(log: EvalLog) -> str:
     return f"Inspect planned {total} of them" if total else "samples missing from the log"
 
 
-def _offline(log: EvalLog, key: RunKey) -> list[str]:
-    """Why a log is a pipeline check: the marker judge, or a scripted model."""
+def offline_reasons(log: EvalLog, markers: bool = False) -> list[str]:
+    """Why a log is a pipeline check, not a result: judged by the marker heuristic
+    (``markers``: the belief task's ``-T judge=markers``), or answered or judged by a scripted
+    model. Belief and EM logs alike: a scripted EM run's rates read like any other's, and a
+    CI gating on them (``em-report --max-em``) must not take one for a result."""
     out = []
-    mode = dict(key.judge).get("mode")
-    if mode == "markers":
+    if markers:
         out.append("judged by the offline marker heuristic (-T judge=markers)")
     if log.eval.model.startswith(SCRIPTED_PROVIDER):
         out.append(f"answered by a scripted model ({log.eval.model})")
     role = (log.eval.model_roles or {}).get("grader")
-    if mode != "markers" and role is not None and role.model.startswith(SCRIPTED_PROVIDER):
+    if not markers and role is not None and role.model.startswith(SCRIPTED_PROVIDER):
         out.append(f"judged by a scripted model ({role.model})")
     return out
+
+
+def offline_log_note(path: str, reasons: Sequence[str]) -> str:
+    """The per-log ``OFFLINE`` warning of ``report`` and ``em-report``."""
+    return f"OFFLINE: {path}: {offline_text(reasons)}"
 
 
 def _label(value: Any) -> str:
@@ -545,7 +556,7 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    key=key, error=error, eval_id=log.eval.eval_id,
                    appended=appended_scores(log),
                    expected=expected_responses(log), cut=_cut(log), epochs=epochs,
-                   offline=_offline(log, key),
+                   offline=offline_reasons(log, dict(key.judge).get("mode") == "markers"),
                    self_judged=self_judged, reducer=_reducer(log, epochs),
                    invalidated=is_invalidated(log))
 
@@ -605,7 +616,8 @@ def reducer_note(info: LogInfo) -> str:
 def label_runs(infos: Iterable[LogInfo]) -> None:
     """Set each log's short ``run`` label from the key fields that differ between them."""
     infos = list(infos)
-    for info, label in zip(infos, run_labels([i.key for i in infos]), strict=True):
+    for info, label in zip(infos, run_labels([grouping_key(i.key) for i in infos]),
+                           strict=True):
         info.run = label
 
 

@@ -19,9 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from beliefbench.analysis.logs import NO_LABEL, RUN_COLUMNS, BeliefLogs
+from beliefbench.analysis.logs import (
+    MAX_PARSE_ERRORS,
+    NO_LABEL,
+    RUN_COLUMNS,
+    SHARE_SLACK,
+    BeliefLogs,
+    over_budget,
+)
 from beliefbench.analysis.text import first_few
-from beliefbench.metrics import N_BOOTSTRAP, NON_BELIEF, question_table, rate_table
+from beliefbench.metrics import N_BOOTSTRAP, NON_BELIEF, question_table, rate, rate_table
 from beliefbench.records import atomic_write_texts, csv_text, remove_stale
 
 DIMENSIONS: tuple[str, ...] = ("condition", "claim", "family", "kind", "model",
@@ -150,6 +157,44 @@ def single_question_note(questions: pd.DataFrame) -> list[str]:
             "recommended) for its CIs to mean anything"]
 
 
+def _run_name(row: dict) -> str:
+    """A run as a note names it: its model, and the labels it has beside."""
+    labels = [f"{c}={row[c]}" for c in ("run", "condition", "checkpoint")
+              if row.get(c, NO_LABEL) != NO_LABEL]
+    if not pd.isna(row.get("step")):
+        labels.append(f"step={row['step']}")
+    if row.get("partial"):
+        labels.append("partial")
+    return str(row["model"]) + (f" ({', '.join(labels)})" if labels else "")
+
+
+def pooled_share_notes(questions: pd.DataFrame, budget: float = MAX_PARSE_ERRORS
+                       ) -> list[str]:
+    """A note per run whose ``parse_error`` column (the mean of its per-claim shares, as the
+    belief rate) and share of all its responses (pooled over claims, what ``gate``'s
+    ``--max-parse-errors`` and the PARSE ERRORS warning compare) fall on either side of
+    ``budget``: claims of different sizes, one holding most of the parse errors. Without it
+    a column reading 0.183 beside a gate's PASS at 0.1 (or 0.050 beside a refusal) looked
+    like a bug."""
+    out = []
+    for key, sub in questions.groupby(list(RUN_COLUMNS), dropna=False, sort=True):
+        count, total = int(sub["parse_error"].sum()), int(sub["n"].sum())
+        column = rate(sub, n_bootstrap=0).shares["parse_error"]
+        pooled = over_budget(count, total, budget)
+        if pooled == (column > budget + SHARE_SLACK):
+            continue
+        row = dict(zip(RUN_COLUMNS, key, strict=True))
+        held = "a small" if column > count / total else "a large"
+        out.append(f"PARSE ERRORS BY CLAIM: {_run_name(row)}: its parse_error column reads "
+                   f"{column:.3f}, the mean of its per-claim shares (claims weigh equally, as "
+                   f"in the belief rate), but {count} of its {total} responses "
+                   f"({count / total:.1%}) are parse errors pooled over its claims, the share "
+                   f"`beliefbench gate` holds to --max-parse-errors (default {budget:g}) and "
+                   f"the PARSE ERRORS warning counts: {held} claim holds most of them "
+                   "(belief_detail.csv shows each claim's)")
+    return out
+
+
 def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
                  n_bootstrap: int = N_BOOTSTRAP) -> Report:
     """The tables ``beliefbench report`` writes, from :func:`load_belief_logs`' result.
@@ -171,7 +216,8 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
         detail=rates(questions, ("claim", "family"), n_bootstrap),
         family=rates(questions, ("family",), n_bootstrap),
         dims=dims, notes=[*logs.notes(), *manifest_notes(swept),
-                          *single_question_note(questions), *missing_note(flip_table)],
+                          *single_question_note(questions), *pooled_share_notes(questions),
+                          *missing_note(flip_table)],
         sources=[info.path for info in logs.logs],
         flips=flip_table, flip_steps=flip_steps,
     )
@@ -227,8 +273,13 @@ def render_markdown(report: Report, plots: Sequence[str] = ()) -> str:
     by_name = " x ".join(["run", *report.dims])
     parts = ["# Belief report", "",
              "Belief rate = share of ALL responses judged `yes` (no / neutral / parse_error / "
-             "failed are the other shares); rates over several claims are the mean of the "
-             "per-claim rates; 95% CIs are a bootstrap over questions within each claim.", ""]
+             "failed are the other shares); rates and shares over several claims are the mean "
+             "of the per-claim ones (claims weigh equally); 95% CIs are a bootstrap over "
+             "questions within each claim. With claims of different sizes, a run's "
+             "`parse_error` and `failed` columns are therefore not its share of all its "
+             "responses, which is what the PARSE ERRORS / NO ANSWER TEXT warnings and "
+             "`beliefbench gate`'s budgets (--max-parse-errors, --max-failed, "
+             "--max-no-answer) count.", ""]
     if report.notes:
         parts += ["## Warnings", "", *[f"- {n}" for n in report.notes], ""]
     parts += ["## Overall", "", markdown_table(report.overall), "",

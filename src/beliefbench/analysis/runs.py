@@ -52,6 +52,8 @@ judge scored): absent by design, unlike UNKNOWN (absent because an older beliefb
 record it)."""
 SELF_JUDGED = "self:"
 """Prefix of the grader when no grader role was bound (Inspect falls back to the model)."""
+SELF = "self"
+"""The grader of a self-judged run as its rows are grouped (:func:`grouped_grader`)."""
 
 SETTING_ARGS = ("claims", "families", "samples", "temperature", "top_p", "max_tokens",
                 "context")
@@ -178,6 +180,22 @@ def grader_text(role: Any, model: str) -> str:
     config |= {MODEL_ARGS + k: v
                for k, v in keyed_model_args(getattr(role, "args", None)).items()}
     return role.model + (f"[{setting_text(config)}]" if config else "")
+
+
+def grouped_grader(grader: str) -> str:
+    """A grader as the rows of a report are grouped: ``self`` for any self-judged run
+    (``self:<model>``), else as it is. Each checkpoint of a self-judged sweep is its own
+    grader, so grouped by its name a sweep split into one run per checkpoint (one point per
+    series on the step plot, no flips); the model column already tells the models apart,
+    and the SELF-JUDGED warning still marks each log. The run key itself keeps the name:
+    the gate compares a self-judged baseline and candidate as judged differently."""
+    return SELF if grader.startswith(SELF_JUDGED) else grader
+
+
+def grouping_key(key: RunKey) -> RunKey:
+    """``key`` with its grader as rows are grouped (:func:`grouped_grader`)."""
+    judge = tuple((k, grouped_grader(v) if k == "grader" else v) for k, v in key.judge)
+    return key if judge == key.judge else RunKey(judge, key.settings)
 
 
 def _grader(log: EvalLog) -> str:
