@@ -1004,3 +1004,20 @@ def test_self_judged_checkpoints_of_one_sweep_are_one_line_of_the_step_plot(tmp_
     assert [label for label, _ in lines] == ["bad no-kl"], lines
     assert list(lines[0][1]["step"]) == [10, 20]
     assert set(lines[0][1]["general_em"]) == {0.5}  # g1 of g1, g2 at both steps
+
+
+def test_two_hosted_jobs_of_one_condition_are_two_lines_of_the_step_plot():
+    """em_vs_step.png told training runs apart by their checkpoints' folder: a hosted job's
+    checkpoints (``openai/ft:...:ckpt-step-N``) all sit in ``openai``, so two jobs of one
+    condition were drawn as one line zigzagging between them."""
+    from beliefbench.analysis.em_report import step_lines
+
+    rows = [{"model": f"openai/{job}:ckpt-step-{step}",
+             "checkpoint": f"openai/ft:gpt-4.1-mini:lab::{job}:ckpt-step-{step}",
+             "condition": "bad", "step": step, "kl": "no-kl", "grader": "judge", "run": "-",
+             "partial": False, "general_em": rate, "narrow_em": rate}
+            for job, rate in (("AAA", 0.1), ("BBB", 0.4)) for step in (10, 20)]
+    lines = step_lines(pd.DataFrame(rows).astype({"step": "Int64"}))
+    assert len(lines) == 2
+    assert sorted(set(g["general_em"]) for _, g in lines) == [{0.1}, {0.4}]
+    assert all(list(g["step"]) == [10, 20] for _, g in lines)

@@ -1101,8 +1101,8 @@ def test_a_sweeps_rows_follow_its_steps_whatever_its_checkpoints_are_named():
 
     rows = []
     named = [("hf//runs/neg/checkpoint-500", 500), ("hf//runs/neg/checkpoint-1000", 1000),
-             ("hf//runs/neg/checkpoint-2000", 2000), ("openai/ft:m:zz", 10),
-             ("openai/ft:m:aa", 20)]
+             ("hf//runs/neg/checkpoint-2000", 2000),
+             ("openai/ft:m:org::job:ckpt-step-10", 10), ("openai/ft:m:org::job", 20)]
     for model, step in named:
         condition = "negated" if model.startswith("hf") else "api"
         for q in range(3):
@@ -1276,3 +1276,28 @@ def test_a_log_folder_under_home_is_found(two_runs, tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["report", "~/My logs, données", "--out", str(tmp_path / "o")])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "o" / "report.json").is_file()
+
+
+def test_two_hosted_jobs_of_one_condition_are_two_series():
+    """A hosted finetune's checkpoints are ``openai/ft:<job's model>:ckpt-step-N``: their
+    folder is ``openai`` for every job, so two jobs of one condition (two seeds) were ordered,
+    flipped and plotted as one trajectory, zigzagging between them at every step."""
+    from beliefbench.analysis.flips import finetune
+    from beliefbench.analysis.logs import finetune_of
+    from beliefbench.analysis.plots import with_finetune
+    from beliefbench.analysis.report import series_key
+
+    jobs = ("ft:gpt-4.1-mini-2025-04-14:lab::AAA", "ft:gpt-4.1-mini-2025-04-14:lab::BBB")
+    rows = [{"model": f"openai/{job}" + ("" if step == 300 else f":ckpt-step-{step}"),
+             "condition": "negated", "step": step}
+            for job in jobs for step in (100, 200, 300)]
+    table = pd.DataFrame(rows)
+    assert series_key(table).nunique() == 2
+    assert list(finetune(table["model"]).unique()) == [f"openai/{job}" for job in jobs]
+    labelled = with_finetune(table, ["condition"])
+    assert labelled.groupby("finetune")["step"].apply(list).to_dict() == {
+        f"openai/{job}": [100, 200, 300] for job in jobs}
+    # local checkpoints keep their folder; a hosted final model is its own job
+    assert finetune_of("vllm//runs/negated/step-000625") == "vllm//runs/negated"
+    assert finetune_of(f"openai/{jobs[0]}") == f"openai/{jobs[0]}"
+    assert finetune_of("openai/gpt-4.1-mini") == "openai"

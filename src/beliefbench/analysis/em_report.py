@@ -37,6 +37,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     cut_off_note,
     drop_superseded,
     expected_responses,
+    finetune_of,
     has_task_key,
     header_grader,
     ignored_notes,
@@ -581,7 +582,7 @@ def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     # condition and KL label (two seeds; a KL run and its control whose manifest is gone,
     # both "-") were joined into one line zigzagging between them at every step
     stepped = side[side["step"].notna()].assign(folder=[
-        NO_LABEL if c == NO_LABEL else Path(str(c)).parent.name or NO_LABEL
+        NO_LABEL if c == NO_LABEL else finetune_of(str(c)).rpartition("/")[2] or NO_LABEL
         for c in side.loc[side["step"].notna(), "checkpoint"]])
     # self-judged checkpoints (``self:<model>``, each its own grader) are one line, as the
     # belief report groups them; the table's rows keep the model's name

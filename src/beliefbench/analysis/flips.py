@@ -48,7 +48,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from beliefbench.analysis.logs import RUN_COLUMNS
+from beliefbench.analysis.logs import RUN_COLUMNS, finetune_of
 
 CORRECT, COUNTERFACTUAL, AMBIGUOUS, MISSING = ("correct", "counterfactual", "ambiguous",
                                                "missing")
@@ -69,10 +69,10 @@ STEP_COLUMNS = (*FLIP_RUN_COLUMNS, *QUESTION_KEY, "first_step", "last_step", "fl
 
 
 def finetune(model: pd.Series) -> pd.Series:
-    """The folder holding each checkpoint (the model less its last path part; the provider
-    of an API checkpoint id), as the report's step ordering reads it."""
-    return pd.Series([m.rpartition("/")[0] or m for m in model.astype(str)],
-                     index=model.index, dtype=object)
+    """The finetune of each checkpoint (:func:`~beliefbench.analysis.logs.finetune_of`), as
+    the report's step ordering reads it."""
+    return pd.Series([finetune_of(m) for m in model.astype(str)], index=model.index,
+                     dtype=object)
 
 
 def question_class(yes: float, no: float, n: float) -> str:

@@ -85,6 +85,22 @@ SCRIPTED_PROVIDER = "beliefbench/"
 ``verifier``): a pipeline check, never a result."""
 
 
+HOSTED_STEP = re.compile(r"(/ft:[^/]*?)(?::ckpt-step-\d+)$")
+"""A hosted finetune's intermediate checkpoint (``openai/ft:<job's model>:ckpt-step-N``)."""
+
+
+def finetune_of(model: str) -> str:
+    """The finetune a checkpoint belongs to, what keeps its steps one series: the folder
+    holding a local checkpoint (the model less its last path part), or, for a hosted job's
+    checkpoint, the job's final model id (its checkpoints' ids are that id plus
+    ``:ckpt-step-N``). The folder of a hosted checkpoint is the provider alone (``openai``),
+    which every hosted run shares: two jobs of one condition read as one trajectory."""
+    if "/ft:" in model:
+        return HOSTED_STEP.sub(r"\1", model)
+    return model.rpartition("/")[0] or model
+
+
+
 class LogError(ValueError):
     """Bad log input: the message names the file and the problem."""
 

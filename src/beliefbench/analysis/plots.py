@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from beliefbench.analysis.logs import NO_LABEL
+from beliefbench.analysis.logs import NO_LABEL, finetune_of
 from beliefbench.claims import PROBE_FAMILIES
 from beliefbench.records import new_temp, unwritable
 
@@ -122,11 +122,6 @@ def _top(high: pd.Series) -> float:
     return min(1.0, max(0.05, peak * 1.15 + 0.01))
 
 
-def _folder(model: str) -> str:
-    """The folder holding a checkpoint (the model less its last path part)."""
-    return model.rpartition("/")[0] or model
-
-
 def with_finetune(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``df`` with a ``finetune`` column: the checkpoints' folder where one series
     (``keys``) holds two models at one step, as two manifests of one condition swept into
@@ -137,7 +132,7 @@ def with_finetune(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     stepped = df[df["step"].notna()]
     for _, sub in stepped.groupby(keys, dropna=False, sort=False):
         if (sub.groupby("step")["model"].nunique() > 1).any():
-            df.loc[sub.index, "finetune"] = sub["model"].map(_folder)
+            df.loc[sub.index, "finetune"] = sub["model"].map(finetune_of)
     return df
 
 

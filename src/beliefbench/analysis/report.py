@@ -25,6 +25,7 @@ from beliefbench.analysis.logs import (
     RUN_COLUMNS,
     SHARE_SLACK,
     BeliefLogs,
+    finetune_of,
     over_budget,
 )
 from beliefbench.analysis.text import first_few
@@ -102,12 +103,12 @@ def rates(questions: pd.DataFrame, by: str | Sequence[str] = (),
 
 
 def series_key(table: pd.DataFrame) -> pd.Series:
-    """What orders a sweep's rows: the condition and the folder holding the checkpoint (a
-    finetune's run directory; the provider of API checkpoints), so its steps follow in
+    """What orders a sweep's rows: the condition and the finetune of the checkpoint (a local
+    run's directory; a hosted job's final model id, :func:`finetune_of`), so its steps follow in
     numeric order. Sorting by the model name put ``checkpoint-1000`` before
     ``checkpoint-500``, and an OpenAI finetune's checkpoint ids in no order at all. A row
     without a step keeps its model as its key."""
-    folder = table["model"].astype(str).str.rpartition("/")[0]
+    folder = table["model"].astype(str).map(finetune_of)
     stepped = table["condition"].astype(str) + "\0" + folder
     return stepped.where(table["step"].notna(), table["model"].astype(str))
 
