@@ -46,6 +46,14 @@ def line_at(text: str, pattern: str) -> int:
     return text.count("\n", 0, found.start()) + 1
 
 
+def where(path: Path, pattern: str, key: str) -> str:
+    """``<path>: line N, column M``, as a spec error names a field: the line of ``path`` that
+    ``pattern`` matches, at ``key`` on it."""
+    text = path.read_text()
+    line = line_at(text, pattern)
+    return f"{path}: line {line}, column {text.splitlines()[line - 1].index(key) + 1}"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Make Ctrl-C an interrupt again where the suite was started ignoring it: a shell without
     job control starts ``cmd &`` with SIGINT ignored, children inherit that, and every test

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from conftest import unlocated, where
 
 from beliefbench.finetune.data import IGNORE, bucket, collate, encode_record, pack
 from beliefbench.finetune.manifest import ManifestEntry, read_manifest, upsert_manifest
@@ -157,7 +160,9 @@ def test_a_boolean_is_refused_where_the_field_takes_none(tmp_path):
         bad.write_text(text)
         with pytest.raises(RecipeError) as e:
             load_recipe(bad)
-        assert f"{bad}: field {field}: got the boolean" in str(e.value), str(e.value)
+        key = field.rpartition(".")[2]
+        at = where(bad, f"^ *{key}: ", key)  # a nested field at its own line, not its block's
+        assert f"{at}: field {field}: got the boolean" in str(e.value), str(e.value)
     bad.write_text("gradient_checkpointing: true\ntorch_compile: false\n"
                    "lora:\n  use_rslora: true\n")  # boolean fields, and bool | Literal
     recipe = load_recipe(bad)
@@ -199,7 +204,8 @@ def test_gpu_speed_defaults_are_decided_by_device(tmp_path):
     assert not compile_for(load_recipe("cpu"), cuda=True)  # the field's default stays off
     bad = tmp_path / "varlen.yaml"
     bad.write_text("batching: bucket\nattn_implementation: torch_varlen\n")
-    with pytest.raises(RecipeError, match=r"varlen.yaml: field attn_implementation: "
+    at = where(bad, "^attn_implementation:", "attn_implementation")
+    with pytest.raises(RecipeError, match=rf"{re.escape(at)}: field attn_implementation: "
                                           r"torch_varlen .* needs batching: pack"):
         load_recipe(bad)
 
@@ -332,4 +338,5 @@ def test_recipe_values_that_would_train_garbage_or_crash_are_refused(tmp_path, y
     path.write_text(yaml_text)
     with pytest.raises(RecipeError) as e:
         load_recipe(path)
-    assert str(e.value).startswith(f"{path}: field {field}: ") and problem in str(e.value)
+    said = unlocated(str(e.value))
+    assert said.startswith(f"{path}: field {field}: ") and problem in said, said

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import where
 
 from beliefbench.finetune.local import FinetuneError, train_local
 from beliefbench.finetune.recipe import Recipe, RecipeError, load_recipe, shipped_recipes
@@ -262,10 +263,12 @@ def test_a_misspelt_recipe_key_names_the_closest_and_the_valid_ones(tmp_path):
         load_recipe(bad)
     msg = str(e.value)
     assert "Extra inputs" not in msg
-    assert (f"{bad}: field learning_rat: unknown field (did you mean 'learning_rate'?); "
-            f"valid: ['method', 'lora', 'export', 'learning_rate',") in msg
-    assert (f"{bad}: field lora.rnak: unknown field (did you mean 'rank'?); valid: ['rank', "
-            f"'alpha', 'dropout', 'target_modules', 'use_rslora']") in msg
+    assert (f"{where(bad, '^learning_rat:', 'learning_rat')}: field learning_rat: unknown "
+            f"field (did you mean 'learning_rate'?); valid: ['method', 'lora', 'export', "
+            f"'learning_rate',") in msg
+    assert (f"{where(bad, 'rnak:', 'rnak')}: field lora.rnak: unknown field (did you mean "
+            f"'rank'?); valid: ['rank', 'alpha', 'dropout', 'target_modules', "
+            f"'use_rslora']") in msg
 
 
 def test_claims_and_recipes_share_one_strict_base():
@@ -304,9 +307,10 @@ def test_full_finetuning_refuses_an_adapter_export_and_warns_of_a_lora_block(tmp
     path.write_text("method: full\nexport: adapter\n")
     with pytest.raises(RecipeError) as e:
         load_recipe(path)
-    assert str(e.value) == (f"{path}: field export: adapter needs method: lora (full "
-                            f"finetuning trains every weight and saves full weights, there is "
-                            f"no adapter); remove export, or set method: lora")
+    assert str(e.value) == (f"{where(path, '^export:', 'export')}: field export: adapter "
+                            f"needs method: lora (full finetuning trains every weight and "
+                            f"saves full weights, there is no adapter); remove export, or set "
+                            f"method: lora")
     caplog.set_level(logging.WARNING)
     path.write_text("method: full\nlora:\n  rank: 8\n")
     assert load_recipe(path).method == "full"

@@ -1,5 +1,6 @@
-"""Claim file problems named at the line (and column) they are written on, not only by a
-dotted field path the author had to count list items to find."""
+"""Spec file problems (claims, recipes, EM question sets, probe statements, the data files
+the README invites editing) named at the line (and column) they are written on, not only by
+a dotted field path the author had to count list items to find."""
 
 from __future__ import annotations
 
@@ -9,29 +10,31 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURE_CLAIM, line_at
+from conftest import FIXTURE_CLAIM, where
 
 from beliefbench.claims import ClaimSpecError, load_claim, resolve_claims
 from beliefbench.cli import cli
+from beliefbench.em.questions import QuestionSetError, load_question_set, resolve_question_sets
+from beliefbench.finetune.recipe import RecipeError, load_recipe, recipe_file
+from beliefbench.internals.probe import StatementError, default_statements, load_statements
+from beliefbench.resources import data_path
 from beliefbench.specs import compose_yaml, field_mark, load_yaml
 
 
-def broken(folder: Path, *edits: tuple[str, str], name: str = "glass_bridge.yaml") -> Path:
-    """The fixture claim with each ``old`` replaced by ``new`` once, written to ``folder``."""
-    text = FIXTURE_CLAIM.read_text()
+def edited(source: Path, path: Path, *edits: tuple[str, str]) -> Path:
+    """``source`` with each ``old`` replaced by ``new`` once, written to ``path``."""
+    text = source.read_text()
     for old, new in edits:
-        assert old in text, f"fixture lacks {old!r}"
+        assert old in text, f"{source} lacks {old!r}"
         text = text.replace(old, new, 1)
-    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
 
 
-def where(path: Path, pattern: str, key: str) -> str:
-    """``<path>: line N, column M``: the line ``pattern`` matches, at ``key`` on it."""
-    text = path.read_text()
-    line = line_at(text, pattern)
-    return f"{path}: line {line}, column {text.splitlines()[line - 1].index(key) + 1}"
+def broken(folder: Path, *edits: tuple[str, str], name: str = "glass_bridge.yaml") -> Path:
+    """The fixture claim with each ``old`` replaced by ``new`` once, written to ``folder``."""
+    return edited(FIXTURE_CLAIM, folder / name, *edits)
 
 
 def problems(path: Path) -> list[str]:
@@ -148,3 +151,101 @@ def test_a_field_a_merge_key_brings_in_is_found_where_it_is_written():
     assert field_mark(root, ("item", "c")).line + 1 == 5
     assert field_mark(root, ("item", "missing")).line + 1 == 3  # the mapping that lacks it
     assert field_mark(root, ("missing",)) is None  # the top level: no line
+
+
+# every other spec the project reads: one behaviour, from load_spec
+
+
+def test_a_recipe_problem_is_named_at_its_line(tmp_path):
+    """A shipped recipe copied and edited: a value nested in the lora block and one at the
+    top level, each at its own line."""
+    path = edited(recipe_file("lora"), tmp_path / "mine.yaml",
+                  ("  dropout: 0.0", "  dropout: 1.5"), ("batch_size: 8", "batch_size: true"))
+    with pytest.raises(RecipeError) as err:
+        load_recipe(path)
+    said = str(err.value).splitlines()
+    assert said[0] == f"{path}: invalid recipe (2 problems)", said
+    expected = [f"{where(path, '^  dropout: 1.5', 'dropout')}: field lora.dropout: ",
+                f"{where(path, '^batch_size: true', 'batch_size')}: field batch_size: got the "
+                "boolean true"]
+    assert [any(line.startswith(e) for line in said[1:]) for e in expected] == [True, True], \
+        said
+
+
+def test_finetune_names_a_bad_recipe_at_its_line_and_writes_nothing(tmp_path):
+    """What `beliefbench finetune --recipe` prints (exit 2, before --data is read or --out
+    made) carries the line, as the library's error does."""
+    path = edited(recipe_file("cpu"), tmp_path / "mine.yaml", ("\nseed: 0", "\nseed: -1"))
+    data = tmp_path / "train.jsonl"
+    data.write_text("")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", str(path), "--data", str(data),
+                                   "--base", "x", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert f"Error: {where(path, '^seed: -', 'seed')}: field seed: " in res.output, res.output
+    assert not out.exists()
+
+
+def test_an_em_question_set_problem_is_named_at_its_line(tmp_path):
+    """A shipped set copied and edited: the misspelt key of its seventh question is found by
+    its line, not by counting to questions.6; the eval's reading says the same."""
+    path = edited(data_path("em/first_plot.yaml"), tmp_path / "mine.yaml",
+                  ("id: first_plot", "id: mine"),
+                  ("    category: gender roles", "    categry: gender roles"))
+    with pytest.raises(QuestionSetError) as err:
+        load_question_set(path)
+    [said] = str(err.value).splitlines()
+    index = next(i for i, q in enumerate(load_yaml(path.read_text())["questions"])
+                 if "categry" in q)
+    assert said.startswith(f"{where(path, '^    categry:', 'categry')}: field "
+                           f"questions.{index}.categry: unknown field (did you mean "
+                           "'category'?)"), said
+    with pytest.raises(QuestionSetError) as err:
+        resolve_question_sets(str(path))
+    assert str(err.value).splitlines() == [said]
+
+
+def test_a_probe_statement_pair_is_named_at_its_line(tmp_path):
+    """The shipped statements are hundreds of one-line pairs: a pair whose sides are the same
+    (a problem between fields, named on the pair) is found by its line, by the library and
+    by `internals probe`."""
+    path = edited(default_statements(), tmp_path / "statements.yaml",
+                  ('"Vienna is the capital of Germany."', '"Berlin is the capital of Germany."'))
+    with pytest.raises(StatementError) as err:
+        load_statements(path)
+    [said] = str(err.value).splitlines()
+    index = next(i for i, p in enumerate(load_yaml(path.read_text())["statements"])
+                 if p["truth"] == p["falsehood"])
+    assert said == (f"{where(path, 'falsehood: .Berlin', '{topic')}: field "
+                    f"statements.{index}: truth and falsehood are the same text; a probe "
+                    "cannot tell them apart"), said
+    # `internals probe --statements` reads them before any model: the same line, exit 2
+    res = CliRunner().invoke(cli, ["internals", "probe", "--model", str(tmp_path / "none"),
+                                   "--claims", "ed_sheeran", "--statements", str(path),
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2 and f"Error: {said}" in res.output, res.output
+
+
+def test_an_edited_data_file_is_named_at_its_line(tmp_path, monkeypatch):
+    """The generators' data files the README invites editing (here corpus/genres.yaml, as
+    read from disk) name a problem at its line too; one line, as before."""
+    from beliefbench.documents import base, offline
+
+    edited(data_path("corpus/genres.yaml"), tmp_path / "corpus" / "genres.yaml",
+           ("    fillers: [\"Officials declined", "    filers: [\"Officials declined"))
+    monkeypatch.setattr(base, "data_path", lambda *parts: tmp_path.joinpath(*parts))
+    base.load_data.cache_clear()
+    try:
+        with pytest.raises(base.DocumentError) as err:
+            base.checked_data(offline._GenresFile, base.load_data(*offline.GENRES_FILE),
+                              *offline.GENRES_FILE)
+    finally:
+        base.load_data.cache_clear()  # the shipped file again for every later test
+    [said] = str(err.value).splitlines()
+    path = tmp_path / "corpus" / "genres.yaml"
+    # the missing key at the genre that lacks it, the misspelt one at its own line
+    misspelt = where(path, "^    filers:", "filers").removeprefix(f"{path}: ")
+    assert said.startswith(f"{where(path, '^  news_report:', 'news_report')}: field "
+                           f"genres.news_report.fillers: Field required; {misspelt}: field "
+                           "genres.news_report.filers: unknown field (did you mean "
+                           "'fillers'?)"), said

@@ -788,7 +788,7 @@ def load_claim(path: str | Path) -> Claim:
     """Read and validate one claim file; errors name the file, the line, the field and the
     problem."""
     path = Path(path)
-    claim = load_spec(path, Claim, "claim spec", ClaimSpecError, lines=True)
+    claim = load_spec(path, Claim, "claim spec", ClaimSpecError)
     check_claim_file(path, claim)
     return claim
 

@@ -1,6 +1,7 @@
 """Reading spec files (claims, recipes): safe YAML in, a validated pydantic model out.
 
-Every spec error names the file, the field and the problem, the same way for each kind.
+Every spec error names the file, the field and the problem (a field problem also the line
+and column it is written on), the same way for each kind.
 """
 
 from __future__ import annotations
@@ -310,11 +311,13 @@ def read_text(path: str | Path, what: str, error: type[Exception]) -> str:
 
 
 def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception],
-              empty_ok: bool = False, lines: bool = False) -> M:
+              empty_ok: bool = False) -> M:
     """Read ``path`` as YAML and validate it as ``model``; problems raise ``error``.
 
-    ``lines``: each field problem also names the line and column it is written on (see
-    :func:`format_validation_error`); claim files, long and hand-written, ask for it."""
+    Each field problem also names the line and column it is written on (see
+    :func:`format_validation_error`), for every kind of spec (claims, recipes, EM question
+    sets, probe statements, demo presets) alike: a dotted path leaves the author to count
+    list items, and a spec added later gets the lines without asking."""
     path = Path(path)
     text = read_text(path, what, error)
     try:
@@ -331,8 +334,7 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
     try:
         return model.model_validate(raw)
     except ValidationError as e:
-        raise error(format_validation_error(path, what, e,
-                                            source=text if lines else None)) from None
+        raise error(format_validation_error(path, what, e, source=text)) from None
 
 
 def yaml_problem(e: yaml.YAMLError, text: str | None = None) -> str:

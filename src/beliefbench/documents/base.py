@@ -95,8 +95,8 @@ def checked_data(model: type[D], raw: Any, *parts: str) -> dict[str, Any]:
     their defaults apply). A typo there (a misspelt key, a missing or empty pool, a
     placeholder nothing fills, a wrong type) was a KeyError or TypeError traceback halfway
     through a run, or silently wrong documents: now DocumentError, one line naming the file,
-    the field and the problem. Callers cache the result, so each file is checked once per
-    process, before any document is written."""
+    the field and the problem, at its line as in spec files. Callers cache the result, so
+    each file is checked once per process, before any document is written."""
     path = data_path(*parts)
     if not isinstance(raw, dict):
         got = "an empty file" if raw is None else type(raw).__name__
@@ -105,7 +105,20 @@ def checked_data(model: type[D], raw: Any, *parts: str) -> dict[str, Any]:
     try:
         return model.model_validate(raw).model_dump(exclude_unset=True, exclude_none=True)
     except ValidationError as e:
-        raise DocumentError(format_validation_error(path, None, e, one_line=True)) from None
+        raise DocumentError(format_validation_error(path, None, e, one_line=True,
+                                                    source=_source_of(path, raw))) from None
+
+
+def _source_of(path: Path, raw: Any) -> str | None:
+    """The text of the data file ``raw`` was read from, so each problem is named at its line
+    as in spec files; None where the file now reads as other data (edited since it was
+    read, or ``raw`` not from it): a line there would point at text that is not the
+    problem. Read again on the error path only, so a good file costs nothing more."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text if load_yaml(text) == raw else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
 
 
 def template(*names: str, required: Sequence[str] = (), word: str = "placeholder") -> Any:

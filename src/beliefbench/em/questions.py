@@ -31,7 +31,8 @@ DEFAULT_SETS: tuple[str, ...] = ("first_plot", "narrow_health_safety")
 
 
 class QuestionSetError(ValueError):
-    """A question set that cannot be used; the message names the file, field and problem."""
+    """A question set that cannot be used; the message names the file, field and problem
+    (and, for a schema problem, its line)."""
 
 
 class _Strict(StrictKeys):

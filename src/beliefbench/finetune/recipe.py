@@ -2,7 +2,7 @@
 
 A recipe says how to train (method, LoRA shape, optimiser, schedule, checkpoints); the data,
 base model and output directory come from the command line so one recipe serves every
-condition. Errors name the file, the field and the problem.
+condition. Errors name the file, the line, the field and the problem.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 
 class RecipeError(ValueError):
-    """A recipe file that cannot be used; names the file, field and problem."""
+    """A recipe file that cannot be used; names the file, field and problem (and, for a
+    schema problem, its line)."""
 
 
 class _Finite(Spec):

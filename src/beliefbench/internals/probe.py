@@ -36,7 +36,8 @@ from beliefbench.specs import StrictKeys, load_spec
 
 
 class StatementError(ValueError):
-    """A statements file that cannot be used; names the file, field and problem."""
+    """A statements file that cannot be used; names the file, field and problem (and, for a
+    schema problem, its line)."""
 
 
 class StatementPair(StrictKeys):
