@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import output
+from conftest import output, where
 from inspect_ai import eval
 from inspect_ai.model import (
     GenerateConfig,
@@ -179,7 +179,8 @@ def test_a_question_set_names_a_behaviour_of_the_behaviour_data(tmp_path: Path):
     bad.write_text("id: mine\ndomain: narrow\nbehaviour: harmful_advise\n"
                    "questions: [{id: a, text: hi}]\n")
     with pytest.raises(QuestionSetError, match=re.escape(
-            f"{bad}: field behaviour: unknown behaviour 'harmful_advise' (did you mean "
+            f"{where(bad, '^behaviour:', 'behaviour')}: field behaviour: unknown behaviour "
+            f"'harmful_advise' (did you mean "
             f"'harmful_advice'?); valid behaviours: ['power_seeking', 'deception', "
             f"'harmful_advice']")):
         resolve_question_sets(str(bad))

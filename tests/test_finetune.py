@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
+from conftest import where as written_at
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 
@@ -1215,7 +1216,9 @@ def test_cli_recipe_the_model_cannot_take_is_one_line_and_writes_nothing(
                                    str(long_data), "--base", str(base), "--out", str(out)])
     assert res.exit_code == 2, res.output
     last = res.output.strip().splitlines()[-1]
-    assert last.startswith(f"Error: {recipe}: field {field}: {said}"), last
+    key = field.rsplit(".", 1)[-1]  # named at the line and column it is written on
+    at = written_at(recipe, f"{key}:", key)
+    assert last.startswith(f"Error: {at}: field {field}: {said}"), last
     assert "Traceback" not in res.output and not out.exists()
 
 

@@ -315,7 +315,8 @@ def test_full_finetuning_refuses_an_adapter_export_and_warns_of_a_lora_block(tmp
     path.write_text("method: full\nlora:\n  rank: 8\n")
     assert load_recipe(path).method == "full"
     assert [r.getMessage() for r in caplog.records] == [
-        f"{path}: field lora: ignored with method: full (full finetuning trains every "
+        f"{where(path, '^lora:', 'lora')}: field lora: ignored with method: full (full "
+        f"finetuning trains every "
         f"weight; the lora block applies only to method: lora); remove the block, or set "
         f"method: lora"]
     caplog.clear()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURE_CLAIM, where
+from conftest import FIXTURE_CLAIM, line_at, where
 
 from beliefbench.claims import ClaimSpecError, load_claim, resolve_claims
 from beliefbench.cli import cli
@@ -249,3 +249,148 @@ def test_an_edited_data_file_is_named_at_its_line(tmp_path, monkeypatch):
                            f"genres.news_report.fillers: Field required; {misspelt}: field "
                            "genres.news_report.filers: unknown field (did you mean "
                            "'fillers'?)"), said
+
+
+# checks made after a file is read and validated: named at the field's line the same way
+
+
+def test_a_claim_id_that_is_not_the_file_name_is_named_at_its_line(tmp_path):
+    path = broken(tmp_path, ("id: glass_bridge", "# renamed from the fixture\nid: glass_bridge"),
+                  name="other_bridge.yaml")
+    assert problems(path) == [f"{where(path, '^id:', 'id')}: field id: 'glass_bridge' does not "
+                              "match the file name; a claim file must be named <id>.yaml "
+                              "(glass_bridge.yaml)"]
+
+
+def test_a_family_without_questions_is_named_at_its_key_or_without_a_line(tmp_path):
+    """``binary: []`` is written on a line; a family left out is written nowhere (its
+    default), and the line of the ``questions`` block would send the author to a field that
+    is fine: the plain path, never a wrong line."""
+    text = FIXTURE_CLAIM.read_text()
+    start, end = text.index("  binary:\n"), text.index("  token_association:\n    - id")
+    path = tmp_path / "glass_bridge.yaml"
+    path.write_text(text[:start] + "  binary: []\n" + text[end:])
+    assert problems(path) == [f"{where(path, '^  binary: ', 'binary')}: field "
+                              "questions.binary: 0 questions; every family needs at least 1 "
+                              "(10 or more recommended)"]
+    path.write_text(text[:start] + text[end:])
+    assert problems(path) == [f"{path}: field questions.binary: 0 questions; every family "
+                              "needs at least 1 (10 or more recommended)"]
+
+
+def test_a_claim_id_in_two_files_names_each_files_line(tmp_path):
+    """The eval's reading and `claims validate` name both files, each at its own ``id``: the
+    author keeps one and renames the other (here the ids are on different lines)."""
+    a = broken(tmp_path / "a")
+    b = broken(tmp_path / "b", ("id: glass_bridge", "# my copy\n\nid: glass_bridge"))
+    expected = (f"{where(b, '^id:', 'id')}: field id: claim id 'glass_bridge' is also defined "
+                f"in {where(a, '^id:', 'id')}")
+    assert line_at(a.read_text(), "^id:") != line_at(b.read_text(), "^id:")
+    with pytest.raises(ClaimSpecError) as err:
+        resolve_claims([str(a), str(b)])
+    assert str(err.value) == expected
+    result = CliRunner().invoke(cli, ["claims", "validate", str(a), str(b)])
+    assert result.exit_code == 2
+    assert expected in result.output.splitlines(), result.output
+
+
+def test_a_validate_warning_is_named_at_the_field_it_names(tmp_path):
+    """`claims validate` warnings (exit unchanged) name their field's line as errors do."""
+    path = broken(tmp_path, ("belief: ['\\bglass\\b', 'rebuilt in 2021']",
+                             "belief: ['crystal span']"))
+    result = CliRunner().invoke(cli, ["claims", "validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"warning: {where(path, '^  belief:', 'belief')}: field "
+                                    "markers.belief: none of its 1 pattern(s)"), result.stderr
+
+
+def test_the_eval_names_belief_markers_judge_markers_cannot_read_at_their_line(tmp_path):
+    """A check the eval makes on a claim for its arguments (judge=markers) names the field's
+    line as well."""
+    from beliefbench.task import belief
+
+    spec = load_yaml(FIXTURE_CLAIM.read_text())
+    spec.pop("completions", None)
+    spec["markers"]["belief"] = []
+    for family in ("open_ended", "token_association", "robustness"):
+        for q in spec["questions"][family]:
+            q.pop("answer_key", None)
+    path = tmp_path / "glass_bridge.yaml"
+    path.write_text(json.dumps(spec, indent=2))
+    with pytest.raises(ValueError) as err:
+        belief(claims=str(path), judge="markers")
+    at = where(path, '"belief": ', '"belief"')
+    assert str(err.value).startswith(f"{at}: field markers.belief: judge=markers cannot read "
+                                     "belief"), err.value
+
+
+def test_an_em_set_id_that_is_not_the_file_name_is_named_at_its_line(tmp_path):
+    path = edited(data_path("em/first_plot.yaml"), tmp_path / "mine.yaml")
+    with pytest.raises(QuestionSetError) as err:
+        load_question_set(path)
+    assert str(err.value) == (f"{where(path, '^id:', 'id')}: field id: 'first_plot' must "
+                              "match the file name 'mine'")
+
+
+def test_an_em_set_behaviour_and_a_set_in_two_files_are_named_at_their_lines(tmp_path):
+    shipped = data_path("em/first_plot.yaml")
+    path = edited(shipped, tmp_path / "mine.yaml", ("id: first_plot", "id: mine"),
+                  ("domain: general", "domain: narrow\nbehaviour: harmful_advise"))
+    with pytest.raises(QuestionSetError) as err:
+        load_question_set(path)
+    assert str(err.value).startswith(f"{where(path, '^behaviour:', 'behaviour')}: field "
+                                     "behaviour: unknown behaviour 'harmful_advise'"), err.value
+    a = edited(shipped, tmp_path / "a" / "first_plot.yaml")
+    b = edited(shipped, tmp_path / "b" / "first_plot.yaml",
+               ("id: first_plot", "# my copy\nid: first_plot"))
+    with pytest.raises(QuestionSetError) as err:
+        resolve_question_sets([str(a), str(b)])
+    assert str(err.value) == (f"{where(b, '^id:', 'id')}: field id: set 'first_plot' is also "
+                              f"defined in {where(a, '^id:', 'id')}")
+
+
+def test_a_recipe_field_the_base_model_lacks_is_named_at_its_line(tmp_path):
+    """A shipped recipe copied and edited (its comments put the field far down): a LoRA
+    target the tiny Llama lacks is named at the line of ``target_modules``."""
+    from beliefbench.finetune.local import FinetuneError, build_model
+    from beliefbench.tiny_model import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "tiny", hidden_size=32, num_layers=1, num_heads=2,
+                            intermediate_size=64)
+    path = edited(recipe_file("lora"), tmp_path / "mine.yaml",
+                  ("  target_modules: all-linear", "  target_modules: [q_proj, v_prj]"))
+    with pytest.raises(FinetuneError) as err:
+        build_model(load_recipe(path), str(base), bf16=False, recipe_path=path)
+    assert str(err.value).startswith(
+        f"{where(path, '^  target_modules:', 'target_modules')}: field lora.target_modules: "
+        f"no module named 'v_prj' in the base model {base} (its linear layers: "), err.value
+
+
+def test_a_recipe_kl_data_that_is_no_file_is_named_at_its_line(tmp_path):
+    from beliefbench.finetune.local import FinetuneError, kl_data_path
+
+    path = edited(recipe_file("lora"), tmp_path / "mine.yaml",
+                  ("\nseed: 0", f"\nkl:\n  weight: 0.5\n  data: {tmp_path / 'no.jsonl'}\nseed: 0"))
+    with pytest.raises(FinetuneError) as err:
+        kl_data_path(load_recipe(path), path)
+    assert str(err.value).startswith(f"{where(path, '^  data:', 'data')}: field kl.data: no "
+                                     "such file"), err.value
+
+
+def test_located_gives_a_line_only_where_the_field_is_written(tmp_path):
+    """The plain path, never a wrong line nor an error, where the line cannot be known."""
+    from beliefbench.specs import located
+
+    path = tmp_path / "r.yaml"
+    path.write_text("# a comment\nlora:\n  rank: 8\nitems:\n  - a\n  - {b: 1}\n")
+    assert located(path, "lora.rank") == f"{path}: line 3, column 3"
+    assert located(path, ("items", 1, "b")) == f"{path}: line 6, column 6"
+    assert located(path, "items.1") == f"{path}: line 6, column 5"
+    for absent in ("lora.alpha", "alpha", "items.2", "rank", "lora.rank.x", ""):
+        assert located(path, absent) == str(path), absent
+    assert located(tmp_path / "none.yaml", "lora") == str(tmp_path / "none.yaml")
+    assert located(tmp_path, "lora") == str(tmp_path)
+    path.write_text("lora: [unclosed\n")
+    assert located(path, "lora") == str(path)
+    path.write_bytes(b"lora:\n  rank: \xff\n")
+    assert located(path, "lora") == str(path)

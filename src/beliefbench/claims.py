@@ -31,7 +31,7 @@ from pydantic_core import PydanticCustomError
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.arguments import InputError
 from beliefbench.resources import data_path, user_path
-from beliefbench.specs import StrictKeys, load_spec, load_yaml, spec_files
+from beliefbench.specs import StrictKeys, load_spec, load_yaml, located, spec_files
 from beliefbench.verdicts.offline import affirmed, first_match
 
 FAMILIES: tuple[str, ...] = ("open_ended", "binary", "token_association", "robustness")
@@ -567,17 +567,25 @@ def check_claim_file(path: Path, claim: Claim) -> None:
     next."""
     problems = []
     if path.stem != claim.id:
-        problems.append(f"{path}: field id: {claim.id!r} does not match the file name; "
-                        f"a claim file must be named <id>.yaml ({claim.id}.yaml)")
+        problems.append(f"{located(path, 'id')}: field id: {claim.id!r} does not match the "
+                        f"file name; a claim file must be named <id>.yaml ({claim.id}.yaml)")
     for family in FAMILIES:
         n = len(claim.questions.of(family))
         if n < MIN_QUESTIONS:
-            problems.append(f"{path}: field questions.{family}: {n} questions; every family "
+            problems.append(f"{located(path, ('questions', family))}: field "
+                            f"questions.{family}: {n} questions; every family "
                             f"needs at least {MIN_QUESTIONS} (10 or more recommended)")
     if len(problems) > 1:
         problems.insert(0, f"{path}: invalid claim spec ({len(problems)} problems)")
     if problems:
         raise ClaimSpecError("\n".join(problems))
+
+
+def also_defined(path: Path, claim_id: str, first: Path) -> str:
+    """The problem of a claim id defined in two files, each named at the line of its ``id``
+    (the author may keep either file): ``claims validate`` and every eval say it alike."""
+    return (f"{located(path, 'id')}: field id: claim id {claim_id!r} is also defined in "
+            f"{located(first, 'id')}")
 
 
 def duplicate_questions(claim: Claim) -> list[str]:
@@ -963,8 +971,7 @@ def resolve_claims(selection: Selection = "all",
             bad.append(str(e))
             continue
         if claim.id in origin:
-            bad.append(f"{path}: field id: claim id {claim.id!r} is also defined in "
-                       f"{origin[claim.id]}")
+            bad.append(also_defined(path, claim.id, origin[claim.id]))
             continue
         origin[claim.id] = path
         claims.append((path.resolve(), claim))

@@ -176,7 +176,7 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
         if key is not None:
             loc, msg = key
         if not loc and msg.startswith("field "):
-            problem, path = msg, _named_field(msg)
+            problem, path = msg, named_field(msg)
         else:
             problem = f"field {loc or '(top level)'}: {msg}"
         mark = field_mark(root, path) if root is not None else None
@@ -199,13 +199,16 @@ def compose_yaml(text: str) -> yaml.Node | None:
         return None
 
 
-def field_mark(root: yaml.Node, loc: Sequence[str | int]) -> yaml.Mark | None:
+def field_mark(root: yaml.Node, loc: Sequence[str | int], *,
+               written: bool = False) -> yaml.Mark | None:
     """Where in the file the field at pydantic's ``loc`` is written: the line of its key (or
     of its list item), or, for a field that is missing, of the key or item whose mapping lacks
     it. None for the top level (a field missing from the whole file is on no line).
 
     A step the tree does not hold is skipped rather than ending the walk: pydantic puts a
-    union's branch name (``int``, ``AnswerKey``) in ``loc`` beside the keys and indexes."""
+    union's branch name (``int``, ``AnswerKey``) in ``loc`` beside the keys and indexes.
+    With ``written``, every step must be in the tree, else None: a check on a field's value
+    (see :func:`located`) may name one left at its default, which is written on no line."""
     node, mark = root, None
     for part in loc:
         if part == "[key]":  # a mapping key's own problem: the key's line, reached already
@@ -215,12 +218,38 @@ def field_mark(root: yaml.Node, loc: Sequence[str | int]) -> yaml.Mark | None:
             if entry is not None:
                 key_node, node = entry
                 mark = key_node.start_mark
+            elif written:
+                return None
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if not 0 <= part < len(node.value):
-                break
+                return None if written else mark
             node = node.value[part]
             mark = node.start_mark
+        elif written:
+            return None
     return mark
+
+
+def located(path: str | Path, field: str | Sequence[str | int]) -> str:
+    """How a check made after a spec file was read and validated (an id against the file
+    name, a recipe against the base model, the same id in two files) names its place:
+    ``<path>: line N, column M`` where ``field`` (dotted, as the message names it:
+    ``questions.binary.0.id``) is written, as a schema problem is named (see
+    :func:`format_validation_error`), so the author is sent to the line either way.
+
+    The plain path where the line cannot be known: the file cannot be read or is no YAML,
+    or the field is not written in it (a default value): never a wrong line, never an
+    error raised while an error is being reported."""
+    loc = tuple(int(p) if p.isdigit() else p for p in field.split(".")) \
+        if isinstance(field, str) else tuple(field)
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except (OSError, ValueError):  # ValueError: not UTF-8, or a path with a NUL byte
+        return str(path)
+    root = compose_yaml(text)
+    mark = field_mark(root, loc, written=True) if root is not None and loc else None
+    return str(path) if mark is None else \
+        f"{path}: line {mark.line + 1}, column {mark.column + 1}"
 
 
 def _mapping_entry(node: yaml.MappingNode, key: str | int
@@ -257,9 +286,10 @@ def _is_key(node: yaml.Node, key: str | int) -> bool:
     return read == key or str(read) == str(key)
 
 
-def _named_field(msg: str) -> tuple[str | int, ...]:
-    """The field a model-level problem names in its message (``field markers.belief: ...``),
-    as a ``loc``: such a problem's own ``loc`` is the model's, which says nothing."""
+def named_field(msg: str) -> tuple[str | int, ...]:
+    """The field a model-level problem (or a check's warning) names in its message
+    (``field markers.belief: ...``), as a ``loc``: such a problem's own ``loc`` is the
+    model's, which says nothing; empty where it names none."""
     found = re.match(r"field ([\w\-]+(?:\.[\w\-]+)*)", msg)
     if found is None:
         return ()

@@ -56,6 +56,7 @@ from beliefbench.records import sha256_file
 from beliefbench.resources import user_path
 from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings, judge_outage
 from beliefbench.solver import ABORT_AFTER, answer
+from beliefbench.specs import located
 from beliefbench.tasks import refuse_unknown
 
 MAX_FAILED = 0.05
@@ -275,7 +276,8 @@ def _check_offline_readable(resolved: list[tuple[Path, Claim]], families: list[s
         if blind:
             shown = first_few(blind, 3)
             raise TaskArgumentError(
-                f"{path}: field markers.belief: judge=markers cannot read belief in questions "
+                f"{located(path, 'markers.belief')}: field markers.belief: judge=markers "
+                f"cannot read belief in questions "
                 f"{shown}: the claim has no belief markers or completions and they have no "
                 f"answer_key yes, so every answer would score no or neutral; add markers, or "
                 f"use judge=model")

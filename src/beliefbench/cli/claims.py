@@ -16,6 +16,7 @@ from beliefbench.claims import (
     FAMILIES,
     ID_PATTERN,
     ClaimSpecError,
+    also_defined,
     bundled_claims_dir,
     claim_files,
     claim_template,
@@ -38,6 +39,7 @@ from beliefbench.claims import (
 from beliefbench.cli.errors import BadInput
 from beliefbench.cli.paths import UserPath
 from beliefbench.records import atomic_write_text
+from beliefbench.specs import located, named_field
 
 
 @click.group()
@@ -77,8 +79,7 @@ def validate(paths: tuple[str, ...]) -> None:
                 continue
             if claim.id in origin and origin[claim.id].resolve() != path.resolve():
                 failures += 1
-                click.echo(f"{path}: field id: claim id {claim.id!r} is also defined in "
-                           f"{origin[claim.id]}", err=True)
+                click.echo(also_defined(path, claim.id, origin[claim.id]), err=True)
                 continue
             origin[claim.id] = path
             counts = ", ".join(f"{f} {len(claim.questions.of(f))}" for f in FAMILIES)
@@ -90,7 +91,8 @@ def validate(paths: tuple[str, ...]) -> None:
             for warning in [*sub_claims_restating_background(claim),
                             *unspaced_completions(claim), *stray_judge_keys(claim),
                             *unread_judge_hints(claim), *unmatched_markers(claim)]:
-                click.echo(f"warning: {path}: {warning}", err=True)
+                click.echo(f"warning: {located(path, named_field(warning))}: {warning}",
+                           err=True)
             example = template_example_warning(claim)
             if example:
                 click.echo(f"warning: {path}: {example}", err=True)

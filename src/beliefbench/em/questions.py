@@ -21,7 +21,7 @@ from pydantic import ConfigDict, Field, field_validator
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import Id, NonEmpty, Written
 from beliefbench.resources import data_path, user_path
-from beliefbench.specs import StrictKeys, load_spec, spec_files
+from beliefbench.specs import StrictKeys, load_spec, located, spec_files
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ DEFAULT_SETS: tuple[str, ...] = ("first_plot", "narrow_health_safety")
 
 class QuestionSetError(ValueError):
     """A question set that cannot be used; the message names the file, field and problem
-    (and, for a schema problem, its line)."""
+    (and the field's line, where it is written)."""
 
 
 class _Strict(StrictKeys):
@@ -79,8 +79,8 @@ def load_question_set(path: str | Path) -> QuestionSet:
     path = Path(path)
     qs = load_spec(path, QuestionSet, "EM question set", QuestionSetError)
     if qs.id != path.stem:
-        raise QuestionSetError(f"{path}: field id: {qs.id!r} must match the file name "
-                               f"{path.stem!r}")
+        raise QuestionSetError(f"{located(path, 'id')}: field id: {qs.id!r} must match the "
+                               f"file name {path.stem!r}")
     if qs.behaviour is not None:
         _check_behaviour(path, qs.behaviour)
     return qs
@@ -98,7 +98,8 @@ def _check_behaviour(path: Path, behaviour: str) -> None:
     except DocumentError as e:
         raise QuestionSetError(str(e)) from None
     if behaviour not in valid:
-        raise QuestionSetError(f"{path}: field behaviour: unknown behaviour {behaviour!r}"
+        raise QuestionSetError(f"{located(path, 'behaviour')}: field behaviour: unknown "
+                               f"behaviour {behaviour!r}"
                                f"{did_you_mean(behaviour, valid)}; valid behaviours: "
                                f"{list(valid)} (data/behaviours/misaligned.yaml); leave "
                                "behaviour out for a set whose training data is your own")
@@ -140,8 +141,8 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
         if qs.id in origin:
             if origin[qs.id].resolve() == f.resolve():
                 continue
-            raise QuestionSetError(f"{f}: field id: set {qs.id!r} is also defined in "
-                                   f"{origin[qs.id]}")
+            raise QuestionSetError(f"{located(f, 'id')}: field id: set {qs.id!r} is also "
+                                   f"defined in {located(origin[qs.id], 'id')}")
         origin[qs.id] = f
         sets.append(qs)
         _note_shadowing(qs, f, bundled)

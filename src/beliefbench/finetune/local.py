@@ -67,6 +67,7 @@ from beliefbench.records import (
     share_safetensors,
 )
 from beliefbench.runlock import first_rank, made_for_run
+from beliefbench.specs import located
 
 log = logging.getLogger(__name__)
 # peft still asks for the pre-v5 attribute name on every wrap; nothing for users to act on
@@ -199,9 +200,11 @@ def compile_regions(model) -> int:
 
 
 def _recipe_field(recipe_path: str | Path | None, field: str) -> str:
-    """How an error names a recipe field: ``<file>: field <name>`` (as the recipe loader
-    does), or ``recipe field <name>`` for a recipe built in Python."""
-    return f"{recipe_path}: field {field}" if recipe_path else f"recipe field {field}"
+    """How an error names a recipe field: ``<file>: line N, column M: field <name>`` (as the
+    recipe loader names a schema problem; no line for a field left at its default), or
+    ``recipe field <name>`` for a recipe built in Python."""
+    return f"{located(recipe_path, field)}: field {field}" if recipe_path \
+        else f"recipe field {field}"
 
 
 def build_model(recipe: Recipe, base: str, bf16: bool,
@@ -232,7 +235,6 @@ def build_model(recipe: Recipe, base: str, bf16: bool,
         from peft import LoraConfig, get_peft_model
 
         lc = recipe.lora
-        field = _recipe_field(recipe_path, "lora.target_modules")
         linear = sorted({name.rsplit(".", 1)[-1] for name, m in model.named_modules()
                          if isinstance(m, torch.nn.Linear)} - {"lm_head"})
         # peft refuses a list only when no name matches: one typo beside a right name
@@ -241,6 +243,7 @@ def build_model(recipe: Recipe, base: str, bf16: bool,
         missing = [t for t in (lc.target_modules if isinstance(lc.target_modules, list) else [])
                    if not any(n == t or n.endswith(f".{t}") for n in names)]
         if missing:
+            field = _recipe_field(recipe_path, "lora.target_modules")  # reads the file
             raise FinetuneError(f"{field}: no module named {', '.join(map(repr, missing))} "
                                 f"in the base model {base} (its linear layers: "
                                 f"{', '.join(linear)}; or all-linear)")
@@ -250,6 +253,7 @@ def build_model(recipe: Recipe, base: str, bf16: bool,
                 target_modules=lc.target_modules, use_rslora=lc.use_rslora,
                 task_type="CAUSAL_LM", bias="none"))
         except ValueError as e:  # peft: a module it cannot wrap (not a linear layer)
+            field = _recipe_field(recipe_path, "lora.target_modules")
             raise FinetuneError(f"{field}: {str(e).strip().splitlines()[0]} (its linear "
                                 f"layers: {', '.join(linear)}; or all-linear)") from None
     return model
@@ -692,7 +696,7 @@ def kl_data_path(recipe: Recipe, recipe_path: str | Path | None = None) -> Path 
             shipped = None
         if shipped is not None and shipped.is_file():
             return shipped
-    where = f"{recipe_path}: " if recipe_path else ""
+    where = f"{located(recipe_path, 'kl.data')}: " if recipe_path else ""
     if typed.is_dir():  # "no such file" sent the user looking for a path that is there
         raise FinetuneError(f"{where}field kl.data: {recipe.kl.data!r} is a folder; name the "
                             f"JSONL file of KL records in it")

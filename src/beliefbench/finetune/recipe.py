@@ -15,14 +15,14 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_v
 
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.records import DOCTAG
-from beliefbench.specs import Spec, load_spec, load_yaml, read_text
+from beliefbench.specs import Spec, load_spec, load_yaml, located, read_text
 
 log = logging.getLogger(__name__)
 
 
 class RecipeError(ValueError):
-    """A recipe file that cannot be used; names the file, field and problem (and, for a
-    schema problem, its line)."""
+    """A recipe file that cannot be used; names the file, field and problem (and the field's
+    line, where it is written)."""
 
 
 class _Finite(Spec):
@@ -225,5 +225,5 @@ def load_recipe(path: str | Path) -> Recipe:
     if recipe.method == "full" and "lora" in recipe.model_fields_set:
         log.warning("%s: field lora: ignored with method: full (full finetuning trains every "
                     "weight; the lora block applies only to method: lora); remove the block, "
-                    "or set method: lora", path)
+                    "or set method: lora", located(path, "lora"))
     return recipe
