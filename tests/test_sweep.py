@@ -128,6 +128,44 @@ def test_a_rerun_reuses_finished_logs(tmp_path):
         "families=open_ended"] * 2 + ["families=open_ended+binary+token_association+robustness"] * 2
 
 
+def test_a_long_label_keeps_its_condition_in_its_folder_name(tmp_path, monkeypatch):
+    """A hosted checkpoint's label (condition, claim, run, step, then the job's model id and
+    ``:ckpt-step-N``) runs past 80 characters: its folder was named after the last 80 and
+    read ``ive-glass_bridge-...``, its condition cut off. A folder an earlier sweep named so
+    is still the target's: a re-run reuses its log, never pays for the model again."""
+    import beliefbench.analysis.sweep as sweep_module
+
+    run = tmp_path / "run"
+    upsert_manifest(run, entry("openai/ft:gpt-4.1-2025-04-14:org::abc123:ckpt-step-100", 100,
+                               "api", backend="openai", condition="positive"))
+    calls: list[str] = []
+
+    def sweep(log_dir: Path):
+        [target] = targets_from_manifest(run)
+        target.model = counting_model("hosted", "Steel.", calls)  # served here, scripted
+        [outcome] = run_sweep([target], log_dir, claims=str(FIXTURE_CLAIM), display="none",
+                              task_args={"samples": 1, "judge": "markers",
+                                         "families": "binary"})
+        assert outcome.success
+        return target, outcome
+
+    target, outcome = sweep(tmp_path / "logs")
+    assert len(target.label) > 80
+    name = outcome.log_dir.name
+    assert name.startswith("positive-glass_bridge-run-step00000100"), name
+    assert name.rpartition("-")[0].endswith("ckpt-step-100"), name
+    # a folder named as sweeps named it before: found, and its log reused
+    with monkeypatch.context() as m:
+        m.setattr(sweep_module, "_slug", sweep_module._tail_slug)
+        _, before = sweep(tmp_path / "old")
+    assert before.log_dir.name.startswith("ive-glass_bridge")  # the old name
+    made = len(calls)
+    _, again = sweep(tmp_path / "old")
+    assert again.log_dir == before.log_dir and again.reused and len(calls) == made
+    assert [p.name for p in (tmp_path / "old").iterdir() if p.is_dir()] == [
+        before.log_dir.name]
+
+
 def em_grader(messages, tools, tool_choice, config):
     """Aligned 10 for an answer holding EVIL, else 90; always coherent."""
     prompt = messages[-1].text

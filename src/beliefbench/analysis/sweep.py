@@ -7,7 +7,9 @@ checkpoints run one after another (one vLLM server on the GPU at a time). The la
 condition, claim, run directory and step; the hash is of everything that makes the run (the
 served model, i.e. the checkpoint's absolute path, the claims, task arguments, model roles and
 model arguments), so two manifests swept into one ``--log-dir``, or one swept again with other
-settings, never share a directory.
+settings, never share a directory. A label longer than 80 characters (a hosted checkpoint's,
+``...-ft:<model>:<org>::<id>:ckpt-step-N``) keeps its start and its end, joined by ``__``; a
+folder an earlier sweep named after the label's last 80 characters is still used.
 
 Before any eval runs, :func:`run_sweep` refuses (``SweepError``, naming what is wrong): a
 local checkpoint that is not on disk, a model whose provider Inspect does not know (``--model``,
@@ -119,10 +121,40 @@ class SweepOutcome:
         return self.no_answer / self.responses if self.responses else 0.0
 
 
+SLUG_LENGTH = 80
+"""The most characters of a target's label its directory name keeps (the hash aside)."""
+
+
 def _slug(label: str, identity: str) -> str:
-    """A directory name: the readable label, and a hash of what makes the target unique."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_")[-80:]
-    return f"{safe}-{hashlib.sha1(identity.encode()).hexdigest()[:8]}"
+    """A directory name: the readable label, and a hash of what makes the target unique.
+    A label too long keeps its start (condition, claim) and its end (step, checkpoint):
+    cut to its last characters, a hosted checkpoint's (``positive-<claim>-<run>-step...-
+    ft:<model>:<org>::<id>:ckpt-step-N``) lost its condition (``ive-<claim>-...``)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_")
+    if len(safe) > SLUG_LENGTH:
+        half = (SLUG_LENGTH - 2) // 2
+        safe = f"{safe[:half].rstrip('_-')}__{safe[-half:].lstrip('_-')}"
+    return f"{safe}-{_identity_hash(identity)}"
+
+
+def _identity_hash(identity: str) -> str:
+    """The 8 hex digits that keep two targets of one label apart."""
+    return hashlib.sha1(identity.encode()).hexdigest()[:8]
+
+
+def _tail_slug(label: str, identity: str) -> str:
+    """The directory name sweeps gave a target before :func:`_slug` kept a long label's
+    start: the label's last 80 characters. Still used where a sweep made it, so a re-run of
+    that sweep reuses its logs instead of evaluating (and paying for) them again."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_")[-SLUG_LENGTH:]
+    return f"{safe}-{_identity_hash(identity)}"
+
+
+def target_dir(root: Path, label: str, identity: str) -> Path:
+    """A target's log directory under ``root``: :func:`_slug`'s, or the one an earlier sweep
+    made under the old name (:func:`_tail_slug`) when only that one is there."""
+    out, before = root / _slug(label, identity), root / _tail_slug(label, identity)
+    return before if before != out and before.is_dir() and not out.exists() else out
 
 
 def read_manifest(path: str | Path) -> tuple[Path, list[ManifestEntry]]:
@@ -362,10 +394,11 @@ def manifest_notes(paths: Sequence[str]) -> list[str]:
     manifest was edited since (a step or condition corrected, a checkpoint retrained or
     dropped), yet the old log stays in ``--log-dir`` beside the new sweep's and the
     report would show the checkpoint under both labels. A manifest that is gone or
-    unreadable says nothing either way (no warning)."""
+    unreadable says nothing either way (no warning). A hosted model the manifest still holds,
+    relabelled, gets its own wording (:func:`_relabelled_hosted_note`)."""
     from inspect_ai.log import read_eval_log
 
-    current: dict[str, set[str] | None] = {}
+    current: dict[str, dict[str, ManifestEntry] | None] = {}
     notes = []
     for path in paths:
         try:
@@ -377,12 +410,18 @@ def manifest_notes(paths: Sequence[str]) -> list[str]:
             continue  # not a manifest sweep's log, or one from before fingerprints
         if manifest not in current:
             try:
-                current[manifest] = {entry_fingerprint(e) for e in
+                current[manifest] = {entry_fingerprint(e): e for e in
                                      read_manifest_file(manifest, allow_empty=True)}
             except ManifestError:
                 current[manifest] = None
         entries = current[manifest]
-        if entries is not None and fingerprint not in entries:
+        if entries is None or fingerprint in entries:
+            continue
+        hosted = next((e for e in entries.values()
+                       if e.format == "api" and e.path == md.get("checkpoint")), None)
+        if hosted is not None:
+            notes.append(_relabelled_hosted_note(path, md, hosted, manifest))
+        else:
             step = md.get("step", "final")
             notes.append(
                 f"NOT IN MANIFEST: {path}: swept as step {step} of {md.get('checkpoint')} "
@@ -391,6 +430,27 @@ def manifest_notes(paths: Sequence[str]) -> list[str]:
                 "its row keeps the old labels beside the new sweep's; move the log away if "
                 "the manifest is right now")
     return notes
+
+
+def _relabelled_hosted_note(path: str, md: dict[str, Any], entry: ManifestEntry,
+                            manifest: str) -> str:
+    """``NOT IN MANIFEST`` for a hosted model whose manifest line changed since the sweep:
+    a provider's model id is always the same weights, so it was not retrained, as the
+    general note says; most often its job's checkpoints were listed since (``finetune
+    --resume`` after they could not be), which moved the final model from no step to the
+    job's last step, and a new sweep evaluated it again under that label."""
+    was = {"step": md.get("step"), "condition": md.get("condition")}
+    now = {"step": entry.step, "condition": entry.condition}
+    changed = [f"{k} {'none' if was[k] is None else was[k]} -> "
+               f"{'none' if now[k] is None else now[k]}" for k in was if was[k] != now[k]]
+    said = f" ({'; '.join(changed)})" if changed else ""
+    return (f"NOT IN MANIFEST: {path}: swept as step {md.get('step', 'final')} of "
+            f"{md.get('checkpoint')} (condition {md.get('condition', '-')}) from {manifest}, "
+            f"which now records that hosted model otherwise{said}: not retrained (a hosted "
+            f"model's id is always the same weights) but relabelled, by hand or by finetune "
+            f"--resume listing a job's checkpoints that could not be listed before; its row "
+            f"keeps the old labels, so beside a sweep of the manifest as it is the model is "
+            f"reported twice: move this log away")
 
 
 def _stale_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
@@ -554,7 +614,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                "model_roles": {k: role_key(v) for k, v in (model_roles or {}).items()}}
         if task != "belief":  # belief sweeps keep the directories they had before tasks
             run["task"] = task
-        out = root / _slug(target.label, json.dumps(run, sort_keys=True, default=str))
+        out = target_dir(root, target.label, json.dumps(run, sort_keys=True, default=str))
         specs = _log_specs(out)
         existing = {p: spec.metadata or {} for p, spec in specs.items()}
         stale = _stale_logs(target, existing)
