@@ -194,7 +194,7 @@ def test_cli_exit_codes_and_json(base_and_new, tmp_path):
     r = runner.invoke(cli, ["gate", "--baseline", base, "--candidate", new, "--json",
                             "--bootstrap", "500"])
     assert r.exit_code == 1, r.output
-    out = json.loads(r.output)
+    out = json.loads(r.stdout)
     assert out["passed"] is False and out["failures"] == ["overall", "glass_bridge"]
     assert out["overall"]["rise"] == pytest.approx(6 / 7)
     r = runner.invoke(cli, ["gate", "--baseline", new, "--candidate", base])
@@ -205,7 +205,27 @@ def test_cli_exit_codes_and_json(base_and_new, tmp_path):
     assert r.exit_code == 2 and "no Inspect logs" in r.output
     r = runner.invoke(cli, ["gate", "--baseline", base, "--candidate", str(tmp_path),
                             "--json"])
-    assert r.exit_code == 2 and "no Inspect logs" in json.loads(r.output)["error"]
+    assert r.exit_code == 2 and "no Inspect logs" in json.loads(r.stdout)["error"]
+
+
+def test_json_also_says_the_verdict_on_stderr_for_the_ci_log(base_and_new):
+    """docs/ci-gate.md's job runs ``gate --json > gate.json``: its step log showed only the
+    exit code, the reason inside gate.json. The verdict (or refusal) is one stderr line too,
+    the same text as the JSON's, and stdout stays one JSON object."""
+    base, new = map(str, base_and_new)
+    r = _gate(base, new, "--json")
+    out = json.loads(r.stdout)
+    assert r.exit_code == 1 and out["message"].startswith("FAIL: ")
+    assert r.stderr.strip() == out["message"]
+    r = _gate(new, base, "--json")
+    out = json.loads(r.stdout)
+    assert r.exit_code == 0 and r.stderr.strip() == out["message"].strip()
+    assert out["message"].startswith("PASS: ")
+    for args in ([base, base, "--json"], [base, new, "--json", "--max-rise", ""]):
+        r = _gate(*args)
+        out = json.loads(r.stdout)
+        assert r.exit_code == 2 and out["passed"] is None, r.output
+        assert r.stderr.strip() == f"Error: {out['error']}"
 
 
 def test_two_runs_on_one_side_are_listed_by_the_labels_they_have(base_and_new, tmp_path):
@@ -236,7 +256,7 @@ def test_bad_option_values_exit_2_not_fail(base_and_new):
         r = _gate(base, new, option, value)
         assert r.exit_code == 2 and f"{option}: must be" in r.output, (option, r.output)
         r = _gate(base, new, option, value, "--json")
-        assert r.exit_code == 2 and json.loads(r.output)["passed"] is None
+        assert r.exit_code == 2 and json.loads(r.stdout)["passed"] is None
 
 
 def test_an_unexpected_error_is_no_comparison_not_a_failed_gate(base_and_new, monkeypatch):
@@ -284,7 +304,7 @@ def test_corrupt_logs_exit_2(base_and_new, tmp_path):
             zout.writestr(item, b"[1, 2" if item.filename == "summaries.json"
                           else zin.read(item.filename))
     r = _gate(str(base), str(corrupt), "--json")
-    assert r.exit_code == 2 and str(corrupt) in json.loads(r.output)["error"]
+    assert r.exit_code == 2 and str(corrupt) in json.loads(r.stdout)["error"]
     junk = tmp_path / "junk" / "x.eval"
     junk.parent.mkdir()
     junk.write_bytes(b"PK\x03\x04 truncated")
@@ -354,7 +374,7 @@ def test_a_side_with_too_many_parse_errors_exits_2_never_a_pass(base_and_new, tm
     broken = run_belief(tmp_path / "broken", garbled, grader=prose_grader, samples=3)
     r = _gate(base, broken.location, "--json")
     assert r.exit_code == 2, r.output
-    error = json.loads(r.output)["error"]
+    error = json.loads(r.stdout)["error"]
     assert error.startswith("candidate / --candidate: 21 of 21 responses (100.0%) are parse "
                             "errors")
     assert "--max-parse-errors 0.1" in error
@@ -366,7 +386,7 @@ def test_a_side_with_too_many_parse_errors_exits_2_never_a_pass(base_and_new, tm
     assert r.exit_code == 1, r.output
     r = _gate(base, unsure, "--max-parse-errors", "0.3", "--json")
     assert r.exit_code == 0, r.output
-    out = json.loads(r.output)  # each side says how much of its rate was unreadable
+    out = json.loads(r.stdout)  # each side says how much of its rate was unreadable
     assert (out["candidate"]["parse_errors"], out["candidate"]["failed"]) == (6, 0)
     assert (out["baseline"]["parse_errors"], out["candidate"]["responses"]) == (0, 21)
     r = _gate(base, unsure, "--max-parse-errors", "1.5")
@@ -380,7 +400,7 @@ def test_the_same_run_on_both_sides_exits_2(base_and_new, tmp_path):
     for cand in (str(base), str(copy), str(next(copy.glob("*.eval")))):
         r = _gate(str(base), cand, "--json")
         assert r.exit_code == 2, r.output
-        out = json.loads(r.output)
+        out = json.loads(r.stdout)
         assert out["passed"] is None and "same log(s) on both sides" in out["error"]
 
 
@@ -395,7 +415,7 @@ def test_two_runs_of_the_same_claims_on_one_side_exit_2(base_and_new, tmp_path):
                        ((str(cand), str(base)), "--baseline")):
         r = _gate(*args, "--json")
         assert r.exit_code == 2, r.output
-        out = json.loads(r.output)
+        out = json.loads(r.stdout)
         assert out["passed"] is None, out
         assert f"{name}: claim(s) ['glass_bridge'] were evaluated by more than one eval" \
             in out["error"]
@@ -465,7 +485,7 @@ def test_a_claim_with_a_single_question_is_no_comparison(base_and_new, tmp_path)
     c = run_belief(tmp_path / "c", believer, samples=2, task_args=one)
     r = _gate(b.location, c.location, "--json")
     assert r.exit_code == 2, r.output
-    out = json.loads(r.output)
+    out = json.loads(r.stdout)
     assert out["passed"] is None and "single question" in out["error"]
 
 
@@ -494,7 +514,7 @@ def test_each_claim_file_is_compared_whichever_log_of_a_side_holds_it(tmp_path):
     assert "not generated alike" in r.output and "claim_files.glass_bridge" in r.output
     r = _gate(str(tmp_path / "base"), str(tmp_path / "cand"), "--allow-settings-mismatch",
               "--json")
-    out = json.loads(r.output)
+    out = json.loads(r.stdout)
     assert r.exit_code == 1 and out["passed"] is False
     assert "claims=dentist+glass_bridge" in out["candidate"]["settings"]
 
@@ -555,7 +575,7 @@ def test_a_side_split_over_logs_by_claim_is_noted_as_one_run_not_runs_kept_apart
     assert "RUNS DIFFER" not in r.output and "separate rows" not in r.output
     r = _gate(str(tmp_path / "cand"), str(tmp_path / "base"), "--json")
     assert r.exit_code == 0, r.output
-    assert json.loads(r.output)["notes"] == [note.replace("candidate: ", "baseline: ", 1)]
+    assert json.loads(r.stdout)["notes"] == [note.replace("candidate: ", "baseline: ", 1)]
     # the report does keep them apart, and says so
     r = CliRunner().invoke(cli, ["report", str(tmp_path / "cand"), "--out",
                                  str(tmp_path / "rep"), "--no-plots", "--bootstrap", "20"])
@@ -591,7 +611,7 @@ def test_a_side_with_no_answer_text_exits_2_never_a_pass(base_and_new, tmp_path)
     assert mute.status == "success"  # an empty answer is the model's, never an error
     r = _gate(base, mute.location, "--json")
     assert r.exit_code == 2, r.output
-    error = json.loads(r.output)["error"]
+    error = json.loads(r.stdout)["error"]
     assert error.startswith("candidate / --candidate: 21 of 21 responses (100.0%) have no "
                             "answer text (empty generations"), error
     assert "above max_no_answer / --max-no-answer 0.1:" in error and "\n" not in error
@@ -601,7 +621,7 @@ def test_a_side_with_no_answer_text_exits_2_never_a_pass(base_and_new, tmp_path)
     # let through on purpose: the counts are in the JSON, the rate is 0, a note says why
     r = _gate(base, mute.location, "--max-no-answer", "1", "--json")
     assert r.exit_code == 0, r.output
-    out = json.loads(r.output)
+    out = json.loads(r.stdout)
     assert out["passed"] is True and out["overall"]["candidate"] == 0
     assert (out["candidate"]["no_answer"], out["candidate"]["failed"]) == (21, 21)
     assert out["baseline"]["no_answer"] == 0 and out["budgets"]["max_no_answer"] == 1
@@ -630,7 +650,7 @@ def test_a_few_empty_answers_stay_within_the_no_answer_budget(base_and_new, tmp_
     few = run_belief(tmp_path / "few", once, samples=3)
     r = _gate(base, few.location, "--json")
     assert r.exit_code == 1, r.output  # compared: the believer's rise is real
-    out = json.loads(r.output)
+    out = json.loads(r.stdout)
     assert (out["candidate"]["no_answer"], out["candidate"]["failed"]) == (1, 1)
     assert not [n for n in out["notes"] if "NO ANSWER" in n]
     more = run_belief(tmp_path / "more", blank_fill, samples=3)
@@ -654,7 +674,7 @@ def test_offline_sides_are_compared_with_a_note_saying_so(tmp_path):
         assert (f"note: OFFLINE: the {name} was judged by the offline marker heuristic "
                 "(-T judge=markers): a pipeline check, not a result") in r.output, r.output
     assert r.output.count("OFFLINE") == 2  # one per side, not one per log
-    out = json.loads(_gate(base.location, new.location, "--json").output)
+    out = json.loads(_gate(base.location, new.location, "--json").stdout)
     assert [n for n in out["notes"] if n.startswith("OFFLINE: ")] == [
         f"OFFLINE: the {name} was judged by the offline marker heuristic (-T judge=markers)"
         ": a pipeline check, not a result" for name in ("baseline", "candidate")]
@@ -662,7 +682,7 @@ def test_offline_sides_are_compared_with_a_note_saying_so(tmp_path):
 
 def test_a_model_judged_run_by_other_models_carries_no_offline_note(base_and_new):
     r = _gate(*map(str, base_and_new), "--json")
-    assert not [n for n in json.loads(r.output)["notes"] if "OFFLINE" in n]
+    assert not [n for n in json.loads(r.stdout)["notes"] if "OFFLINE" in n]
 
 
 def test_a_judge_cut_off_inside_its_reason_is_no_belief_on_either_side(base_and_new, tmp_path):
@@ -676,7 +696,7 @@ def test_a_judge_cut_off_inside_its_reason_is_no_belief_on_either_side(base_and_
     flaky = run_belief(tmp_path / "cut", skeptic, grader=cut_off, samples=3)
     r = _gate(flaky.location, str(base_and_new[1]), "--json")
     assert r.exit_code == 2, r.output
-    assert json.loads(r.output)["error"].startswith(
+    assert json.loads(r.stdout)["error"].startswith(
         "baseline / --baseline: 15 of 21 responses (71.4%) are parse errors")
 
 
@@ -803,3 +823,37 @@ def test_the_gate_names_the_parse_error_figure_the_report_shows(tmp_path):
     # claims of one size: the figures agree and the report has nothing to explain
     even = _sized({"big": 4, "small": 4}, {"big": 3, "small": 3}, model="n")
     assert not pooled_share_notes(question_frame(even.responses))
+
+
+def test_the_example_workflows_beliefbench_commands_parse_as_the_cli_takes_them():
+    """docs/examples/belief-gate.yml is copied into users' CI: each ``beliefbench`` command
+    in it (line continuations joined, its step's variables set) must parse with the CLI's
+    real options; a renamed or dropped option would show only as exit 2 on their runner."""
+    import os
+    import shlex
+    from pathlib import Path
+
+    import yaml
+
+    workflow = Path(__file__).parents[1] / "docs" / "examples" / "belief-gate.yml"
+    steps = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]["belief-gate"]["steps"]
+    values = {"MAX_RISE": "0.05"}  # what the step's ${{ inputs.max_rise || '0.05' }} gives
+    parsed = []
+    for step in steps:
+        script = step.get("run", "").replace("\\\n", " ")
+        for line in script.splitlines():
+            words = shlex.split(line.strip())
+            if words[:1] != ["beliefbench"]:
+                continue
+            for stop in (">", "||"):  # the shell's, not the command's
+                words = words[:words.index(stop)] if stop in words else words
+            # a variable it reads is one its step sets
+            assert set(step.get("env", {})) >= {w[1:] for w in words if w.startswith("$")}
+            with pytest.MonkeyPatch.context() as env:
+                for name, value in values.items():
+                    env.setenv(name, value)
+                args = [os.path.expandvars(w) for w in words]
+            command = cli.commands[args[1]]
+            command.make_context(args[1], args[2:])  # raises on an option it does not take
+            parsed.append(args[1])
+    assert sorted(parsed) == ["gate", "report"]

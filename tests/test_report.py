@@ -836,7 +836,7 @@ def test_a_run_cut_short_with_limit_is_incomplete_in_report_and_refused_by_gate(
     r = CliRunner().invoke(cli, ["gate", "--baseline", full.location, "--candidate",
                                  cut.location, "--json"])
     assert r.exit_code == 2, r.output
-    error = json.loads(r.output)["error"]
+    error = json.loads(r.stdout)["error"]
     assert error.startswith(f"candidate / --candidate: incomplete log(s) {cut.location} (3 of 7 "
                             "responses, run with --limit 3)"), error
     assert "re-run without --limit" in error and "\n" not in error
@@ -1018,7 +1018,7 @@ def test_answers_cut_off_at_max_tokens_are_warned_about_above_a_tenth(tmp_path):
     assert f"CUT OFF: {few.location}" not in r.output
     r = CliRunner().invoke(cli, ["gate", "--baseline", few.location, "--candidate",
                                  cut.location, "--json"])
-    out = json.loads(r.output)
+    out = json.loads(r.stdout)
     assert (out["baseline"]["cut_off"], out["candidate"]["cut_off"]) == (1, 7)
 
 

@@ -215,11 +215,20 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
 
 
 def _no_comparison(error: str, as_json: bool) -> NoReturn:
-    """Exit 2, the gate's "no usable comparison", with ``error`` (as JSON with ``--json``)."""
+    """Exit 2, the gate's "no usable comparison", with ``error`` (as JSON with ``--json``,
+    and as the ``Error:`` line on stderr: see :func:`_say_on_stderr`)."""
     if as_json:
         click.echo(json.dumps({"passed": None, "error": error}))
+        _say_on_stderr(f"Error: {error}")
         sys.exit(2)
     raise BadInput(error) from None
+
+
+def _say_on_stderr(line: str) -> None:
+    """With ``--json``, the verdict or refusal as one line on stderr too: a CI step runs
+    ``gate --json > gate.json``, and its log showed nothing but "exit code 1" (or 2), the
+    reason only inside the JSON file. stdout stays the one JSON object."""
+    click.echo(line, err=True)
 
 
 class _JsonUsageErrors(click.Command):
@@ -235,6 +244,7 @@ class _JsonUsageErrors(click.Command):
             if "--json" not in args:
                 raise
             click.echo(json.dumps({"passed": None, "error": e.format_message()}))
+            _say_on_stderr(f"Error: {e.format_message()}")
             raise click.exceptions.Exit(2) from None
 
 
@@ -248,7 +258,9 @@ class _JsonUsageErrors(click.Command):
                    "least 0 and below 1 (0.05 = 5 points).")
 @click.option("--overall-only", is_flag=True,
               help="Check only the overall rise, not each claim's.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of text.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON object instead of text (stdout; the PASS / FAIL line or "
+                   "the error also on stderr, for the CI log).")
 @click.option("--bootstrap", default=2000, show_default=True)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--allow-judge-mismatch", is_flag=True,
@@ -296,6 +308,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
                        "traceback above): no comparison was made", as_json)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
+        _say_on_stderr(result.message())
     else:
         level = f"{result.ci_level * 100:.3g}% CI"
         click.echo(f"{'claim':<28} {'baseline':>9} {'candidate':>9} {'rise':>8}  {level}")
