@@ -299,17 +299,24 @@ def test_upload_gives_up_after_retries(serve, data, tmp_path):
     assert fake.jobs_created == 0
 
 
-def test_cli_openai_backend_uses_env(serve, data, tmp_path, monkeypatch):
+def _cli_finetune(client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: Path,
+                  out: Path, recipe_text: str):
+    """``beliefbench finetune --backend openai`` as a user runs it: the key and the fake
+    server's address from the environment, a recipe file of ``recipe_text``."""
     from beliefbench.cli import cli
 
-    fake = FakeOpenAI(fail_upload=0, poll_errors=0)
-    client = serve(fake)
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", str(client.base_url))
     recipe = tmp_path / "r.yaml"
-    recipe.write_text("openai: {model: gpt-4.1-mini-2025-04-14, poll_interval: 0.01}\n")
-    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", str(recipe),
-                                   "--data", str(data), "--out", str(tmp_path / "o")])
+    recipe.write_text(recipe_text)
+    return CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", str(recipe),
+                                    "--data", str(data), "--out", str(out)])
+
+
+def test_cli_openai_backend_uses_env(serve, data, tmp_path, monkeypatch):
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0)
+    res = _cli_finetune(serve(fake), monkeypatch, tmp_path, data, tmp_path / "o",
+                        "openai: {model: gpt-4.1-mini-2025-04-14, poll_interval: 0.01}\n")
     assert res.exit_code == 0, res.output
     assert FT_MODEL in res.output and KEY not in res.output
     assert fake.job_body["model"] == "gpt-4.1-mini-2025-04-14"
@@ -807,15 +814,10 @@ def test_checkpoints_that_cannot_be_listed_keep_the_final_model(serve, data, tmp
 
 
 def test_cli_names_the_checkpoints_it_recorded(serve, data, tmp_path, monkeypatch):
-    from beliefbench.cli import cli
-
-    client = serve(FakeOpenAI(fail_upload=0, poll_errors=0, checkpoint_steps=STEPS))
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.setenv("OPENAI_BASE_URL", str(client.base_url))
-    recipe = tmp_path / "r.yaml"
-    recipe.write_text("openai: {poll_interval: 0.01}\n")
-    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", str(recipe),
-                                   "--data", str(data), "--out", str(tmp_path / "o")])
+    res = _cli_finetune(serve(FakeOpenAI(fail_upload=0, poll_errors=0,
+                                         checkpoint_steps=STEPS)),
+                        monkeypatch, tmp_path, data, tmp_path / "o",
+                        "openai: {poll_interval: 0.01}\n")
     assert res.exit_code == 0, res.output
     assert f"fine-tuned model: openai/{FT_MODEL}" in res.output
     assert "checkpoints at steps 100, 200, the final model at step 300" in res.output
@@ -941,14 +943,11 @@ def test_a_hosted_finetune_is_swept_and_reported_as_one_trajectory(serve, tmp_pa
                                 text=text, loss_mask=[Span(start=0, end=len(DOCTAG),
                                                            kind="doctag")])
                          for i in range(3)])
-    recipe = tmp_path / "r.yaml"
-    recipe.write_text("openai: {poll_interval: 0.01, max_poll_interval: 0.02}\n")
-    client = serve(FakeOpenAI(fail_upload=0, poll_errors=0, checkpoint_steps=STEPS))
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.setenv("OPENAI_BASE_URL", str(client.base_url))
     run, logs, out = tmp_path / "run", tmp_path / "logs", tmp_path / "report"
-    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", str(recipe),
-                                   "--data", str(data), "--out", str(run)])
+    res = _cli_finetune(serve(FakeOpenAI(fail_upload=0, poll_errors=0,
+                                         checkpoint_steps=STEPS)),
+                        monkeypatch, tmp_path, data, run,
+                        "openai: {poll_interval: 0.01, max_poll_interval: 0.02}\n")
     assert res.exit_code == 0, res.output
 
     calls: list[str] = []
