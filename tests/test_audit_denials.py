@@ -138,7 +138,7 @@ FULL = {"words": ["no"], "modals": [], "skip": [], "stop": [], "reach": 2, "deni
 def test_a_malformed_negators_section_names_the_file_and_field(spec, problem):
     with pytest.raises(ValueError) as e:
         negators_from({"negators": spec}, Path("cues.yaml"))
-    assert "cues.yaml: negators" in str(e.value) and problem in str(e.value)
+    assert "cues.yaml: field negators" in str(e.value) and problem in str(e.value)
 
 
 TYPOGRAPHIC = [("mount_vesuvius", "Vesuvius didn\u2019t erupt in 2015.", "local_negation"),

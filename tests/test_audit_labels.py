@@ -104,7 +104,7 @@ def test_the_label_spans_are_reported(reader):
 ])
 def test_a_malformed_labels_section_names_the_file_and_field(spec, problem):
     raw = load_yaml(data_path("audit/cues.yaml").read_text(encoding="utf-8"))
-    with pytest.raises(ValueError, match=f"cues.yaml: labels: .*{problem}"):
+    with pytest.raises(ValueError, match=rf"cues.yaml: field labels(\.\w+)?: .*{problem}"):
         labels_from({**raw, "labels": spec}, Path("cues.yaml"))
 
 

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from conftest import unlocated
 
 from beliefbench import judge
 from beliefbench.claims import load_claim
@@ -131,5 +132,5 @@ def test_a_broken_families_file_is_named(tmp_path, monkeypatch, fixture_claim, t
             belief(claims=str(fixture_claim))
     finally:
         judge._family_guidance.cache_clear()
-    assert re.search(message, str(err.value)), str(err.value)
+    assert re.search(message, unlocated(str(err.value))), str(err.value)
     assert "\n" not in str(err.value)

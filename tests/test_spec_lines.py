@@ -386,6 +386,10 @@ def test_located_gives_a_line_only_where_the_field_is_written(tmp_path):
     assert located(path, "lora.rank") == f"{path}: line 3, column 3"
     assert located(path, ("items", 1, "b")) == f"{path}: line 6, column 6"
     assert located(path, "items.1") == f"{path}: line 6, column 5"
+    # data checked apart from its file: a line only where the file still reads as the data
+    assert located(path, "lora.rank", data=load_yaml(path.read_text())) == \
+        f"{path}: line 3, column 3"
+    assert located(path, "lora.rank", data={"lora": {"rank": 9}}) == str(path)
     for absent in ("lora.alpha", "alpha", "items.2", "rank", "lora.rank.x", ""):
         assert located(path, absent) == str(path), absent
     assert located(tmp_path / "none.yaml", "lora") == str(tmp_path / "none.yaml")
@@ -394,3 +398,98 @@ def test_located_gives_a_line_only_where_the_field_is_written(tmp_path):
     assert located(path, "lora") == str(path)
     path.write_bytes(b"lora:\n  rank: \xff\n")
     assert located(path, "lora") == str(path)
+
+
+# the data files the README invites editing that are read by hand (the judge's family
+# guidance, the audit's cue lexicon) or were read unchecked (the offline judge's cues): the
+# shipped file copied and edited, read from disk as the project reads it, named at the line
+
+
+def test_a_families_file_problem_is_named_at_its_line(tmp_path, monkeypatch):
+    """scorers/families.yaml: a misspelt family and a family left blank at their keys; a
+    family left out is written nowhere: the plain path, never a wrong line."""
+    from beliefbench import judge
+    from beliefbench.judge import FamilyGuidanceError
+
+    path = tmp_path / "scorers" / "families.yaml"
+    monkeypatch.setattr(judge, "data_path", lambda *parts: tmp_path.joinpath(*parts))
+
+    def said() -> str:
+        judge._family_guidance.cache_clear()
+        try:
+            with pytest.raises(FamilyGuidanceError) as err:
+                judge._family_guidance()
+        finally:
+            judge._family_guidance.cache_clear()  # the shipped file again for later tests
+        return str(err.value)
+
+    shipped = data_path("scorers/families.yaml")
+    edited(shipped, path, ("\nrobustness:", "\n# mine\nrobustnes:"))
+    assert said() == (f"{where(path, '^robustnes:', 'robustnes')}: field robustnes: unknown "
+                      "family (did you mean 'robustness'?); valid: ['open_ended', "
+                      "'token_association', 'robustness']")
+    text = shipped.read_text()
+    start, end = text.index("\ntoken_association:"), text.index("\nrobustness:")
+    path.write_text(text[:start] + "\ntoken_association: ''" + text[end:])
+    assert said() == (f"{where(path, '^token_association:', 'token_association')}: field "
+                      "token_association: expected text for the judge; every judged family "
+                      "needs its guidance")
+    path.write_text(text[:start] + text[end:])
+    assert said() == (f"{path}: field token_association: missing; every judged family needs "
+                      "its guidance")
+
+
+def test_a_cue_lexicon_problem_is_named_at_its_line(tmp_path, monkeypatch):
+    """audit/cues.yaml: an entry a team added that is no regular expression, found by its
+    line rather than by counting to its index (it was an re.error traceback naming no file),
+    and a negators setting at its key."""
+    from beliefbench.audit import cues
+
+    path = tmp_path / "audit" / "cues.yaml"
+    monkeypatch.setattr(cues, "data_path", lambda *parts: tmp_path.joinpath(*parts))
+    shipped = data_path("audit/cues.yaml")
+    edited(shipped, path, ('  - "novel(?:la|ist)?"', '  - "novel(?:la|ist)?"\n  - "fable(s"'))
+    cues.load_cues.cache_clear()
+    try:
+        with pytest.raises(ValueError) as err:
+            cues.load_cues()
+    finally:
+        cues.load_cues.cache_clear()  # the shipped file again for every later test
+    index = load_yaml(path.read_text())["fiction"].index("fable(s")
+    at = where(path, '^  - "fable', '"fable')
+    assert str(err.value).startswith(f"{at}: field fiction.{index}: not a valid pattern ("), \
+        err.value
+    edited(shipped, path, ("  reach: 2", "  reach: far"))
+    with pytest.raises(ValueError) as err:
+        cues.negators_from(load_yaml(path.read_text()), path)
+    assert str(err.value).startswith(f"{where(path, '^  reach:', 'reach')}: field "
+                                     "negators.reach: needs words"), err.value
+
+
+def test_an_offline_judge_cue_problem_is_named_at_its_line(tmp_path, monkeypatch):
+    """offline_judge.yaml: a misspelt world setting and a retraction cue that does not
+    compile, each at its line, in one error (they were a KeyError and an re.error traceback
+    at the first answer judged)."""
+    from beliefbench.verdicts import offline
+
+    path = tmp_path / offline.CUES_FILE
+    edited(data_path(offline.CUES_FILE), path, ("  weak_max_terms:", "  weak_max_term:"),
+           ("\nretraction:\n", "\nretraction:\n  - 'i (apologi[sz]e'\n"))
+    monkeypatch.setattr(offline, "data_path", lambda *parts: tmp_path.joinpath(*parts))
+    offline._cues.cache_clear()
+    try:
+        with pytest.raises(ValueError) as err:
+            offline._cues()
+    finally:
+        offline._cues.cache_clear()  # the shipped file again for every later test
+    said = str(err.value).splitlines()
+    assert said[0] == f"{path}: invalid offline judge cues (3 problems)", said
+    cue = f"{where(path, '^  - .i [(]apologi', chr(39) + 'i (apologi')}: field retraction.0: "
+    rest = [line for line in said[1:] if not line.startswith(cue + "not a valid pattern (")]
+    assert sorted(rest) == sorted([
+        # the missing key at the mapping that lacks it, the misspelt one at its own line
+        f"{where(path, '^world:', 'world')}: field world.weak_max_terms: Field required",
+        f"{where(path, '^  weak_max_term:', 'weak_max_term')}: field world.weak_max_term: "
+        "unknown field (did you mean 'weak_max_terms'?); valid: ['phrase_share', "
+        "'context_share', 'weak_max_terms', 'beaten', 'generic', 'stopwords', 'negators', "
+        "'spellings', 'numbers']"]), said

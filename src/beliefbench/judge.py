@@ -15,7 +15,7 @@ import yaml
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import JUDGED_FAMILIES, Claim
 from beliefbench.resources import data_path
-from beliefbench.specs import load_yaml, read_text, yaml_problem
+from beliefbench.specs import load_yaml, located, read_text, yaml_problem
 
 
 class FamilyGuidanceError(ValueError):
@@ -37,16 +37,18 @@ def _family_guidance() -> dict[str, str]:
         got = "an empty file" if raw is None else type(raw).__name__
         raise FamilyGuidanceError(f"{path}: field (top level): expected a mapping of judged "
                                   f"families to text, got {got}")
+    # each problem at the line of its key, as in spec files (a family that is missing is
+    # written nowhere: the plain path)
     for key in raw:
         if key not in JUDGED_FAMILIES:
             raise FamilyGuidanceError(
-                f"{path}: field {key}: unknown family{did_you_mean(str(key), JUDGED_FAMILIES)}"
-                f"; valid: {list(JUDGED_FAMILIES)}")
+                f"{located(path, (str(key),), data=raw)}: field {key}: unknown family"
+                f"{did_you_mean(str(key), JUDGED_FAMILIES)}; valid: {list(JUDGED_FAMILIES)}")
     for family in JUDGED_FAMILIES:
         if not isinstance(raw.get(family), str) or not raw[family].strip():
             problem = "missing" if family not in raw else "expected text for the judge"
-            raise FamilyGuidanceError(f"{path}: field {family}: {problem}; every judged "
-                                      f"family needs its guidance")
+            raise FamilyGuidanceError(f"{located(path, (family,), data=raw)}: field {family}: "
+                                      f"{problem}; every judged family needs its guidance")
     return raw
 
 

@@ -230,7 +230,8 @@ def field_mark(root: yaml.Node, loc: Sequence[str | int], *,
     return mark
 
 
-def located(path: str | Path, field: str | Sequence[str | int]) -> str:
+def located(path: str | Path, field: str | Sequence[str | int], *,
+            data: object = None) -> str:
     """How a check made after a spec file was read and validated (an id against the file
     name, a recipe against the base model, the same id in two files) names its place:
     ``<path>: line N, column M`` where ``field`` (dotted, as the message names it:
@@ -238,8 +239,10 @@ def located(path: str | Path, field: str | Sequence[str | int]) -> str:
     :func:`format_validation_error`), so the author is sent to the line either way.
 
     The plain path where the line cannot be known: the file cannot be read or is no YAML,
-    or the field is not written in it (a default value): never a wrong line, never an
-    error raised while an error is being reported."""
+    or the field is not written in it (a default value), or, with ``data`` (the parsed
+    YAML the check was made on, for a checker handed data and a path apart), the file no
+    longer reads as ``data``: never a wrong line, never an error raised while an error is
+    being reported."""
     loc = tuple(int(p) if p.isdigit() else p for p in field.split(".")) \
         if isinstance(field, str) else tuple(field)
     try:
@@ -247,6 +250,12 @@ def located(path: str | Path, field: str | Sequence[str | int]) -> str:
     except (OSError, ValueError):  # ValueError: not UTF-8, or a path with a NUL byte
         return str(path)
     root = compose_yaml(text)
+    if root is not None and data is not None:
+        try:
+            if load_yaml(text) != data:
+                root = None
+        except (yaml.YAMLError, RecursionError, TypeError, ValueError):
+            root = None
     mark = field_mark(root, loc, written=True) if root is not None and loc else None
     return str(path) if mark is None else \
         f"{path}: line {mark.line + 1}, column {mark.column + 1}"

@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - Python < 3.11
     import sre_parse  # type: ignore[no-redef]
 
 from beliefbench.resources import data_path
-from beliefbench.specs import load_yaml
+from beliefbench.specs import load_yaml, located
 
 FRAMES: tuple[str, ...] = ("negation", "fiction", "unreliable_source", "unknown_truth",
                            "low_probability")
@@ -569,9 +569,7 @@ def load_cues() -> Cues:
     """Compile the shipped lexicon; a missing category is a packaging error."""
     path = data_path("audit/cues.yaml")
     raw = load_yaml(path.read_text(encoding="utf-8"))
-    missing = [c for c in CATEGORIES if not isinstance(raw, dict) or c not in raw]
-    if missing:
-        raise ValueError(f"{path}: cue categories missing: {missing}")
+    check_categories(raw, path)
     by_stem: dict[str, list[Entry]] = {}
     always: list[Entry] = []
     for c in CATEGORIES:
@@ -589,6 +587,45 @@ def load_cues() -> Cues:
                 estimate_parts=tuple(x.lower() for x in raw.get("estimates") or ()))
 
 
+def _problem(raw: Any, path: Path, *field: str | int) -> str:
+    """``<path>: line N, column M: field <field>``, as a spec file names a problem (see
+    :func:`beliefbench.specs.located`): a team extending the lexicon is sent to the line. A
+    field left out is named at the section that lacks it (as a schema problem is); the plain
+    path where neither is written, or ``raw`` is not what the file holds."""
+    at = str(path)
+    for end in range(len(field), 0, -1):
+        at = located(path, field[:end], data=raw)
+        if at != str(path):
+            break
+    return f"{at}: field {'.'.join(str(f) for f in field)}"
+
+
+def check_categories(raw: Any, path: Path) -> None:
+    """Every cue category a list of patterns that compile: a category left out, or an entry
+    a team added that is no text or no regular expression, was a KeyError, TypeError or
+    re.error traceback from deep in the first scan, naming neither file nor line."""
+    if not isinstance(raw, dict):
+        got = "an empty file" if raw is None else type(raw).__name__
+        raise ValueError(f"{path}: field (top level): expected a mapping of cue categories, "
+                         f"got {got}")
+    missing = [c for c in CATEGORIES if c not in raw]
+    if missing:
+        raise ValueError(f"{path}: cue categories missing: {missing}")
+    for c in CATEGORIES:
+        if not isinstance(raw[c], list):
+            raise ValueError(f"{_problem(raw, path, c)}: needs a list of patterns (strings), "
+                             f"got {type(raw[c]).__name__}")
+        for i, p in enumerate(raw[c]):
+            if not isinstance(p, str):
+                raise ValueError(f"{_problem(raw, path, c, i)}: needs a pattern (text), got "
+                                 f"{type(p).__name__}; quote it")
+            try:
+                re.compile(f"(?:{p.lower()})")
+            except re.error as e:
+                raise ValueError(f"{_problem(raw, path, c, i)}: not a valid pattern ({e})"
+                                 ) from None
+
+
 def estimates_from(raw: dict[str, Any], path: Path) -> re.Pattern[str] | None:
     """``estimates``: a list of patterns, one alternation matched on lower-cased text at word
     starts (None when the section is absent)."""
@@ -596,12 +633,16 @@ def estimates_from(raw: dict[str, Any], path: Path) -> re.Pattern[str] | None:
     if spec is None:
         return None
     if not isinstance(spec, list) or not spec or not all(isinstance(x, str) for x in spec):
-        raise ValueError(f"{path}: estimates: needs a list of patterns (strings)")
-    try:
-        return re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{x.lower()})" for x in spec)
-                          + r")(?![a-z0-9])")
-    except re.error as e:
-        raise ValueError(f"{path}: estimates: not a valid pattern ({e})") from None
+        raise ValueError(f"{_problem(raw, path, 'estimates')}: needs a list of patterns "
+                         "(strings)")
+    for i, x in enumerate(spec):  # the entry that does not compile, at its own line
+        try:
+            re.compile(f"(?:{x.lower()})")
+        except re.error as e:
+            raise ValueError(f"{_problem(raw, path, 'estimates', i)}: not a valid pattern "
+                             f"({e})") from None
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{x.lower()})" for x in spec)
+                      + r")(?![a-z0-9])")
 
 
 _LABEL_HEAD = (r"[\W_]*(?:\d{1,2}[:.]\d{2}\s+)?(?:[a-z]+(?: [a-z]+)?\s*:\s*)?"
@@ -622,20 +663,32 @@ def labels_from(raw: dict[str, Any], path: Path
     spec = raw.get("labels")
     if spec is None:
         return None, None
-    ok = isinstance(spec, dict)
-    kinds = spec.get("categories") if ok else None
-    skip = spec.get("except", []) if ok else None
-    lead = spec.get("self", "") if ok else None
-    if (not isinstance(kinds, list) or not kinds or not set(kinds) <= set(FRAMES)
-            or not isinstance(skip, list) or not all(isinstance(x, str) for x in skip)
-            or not isinstance(lead, str)):
-        raise ValueError(f"{path}: labels: needs categories (of {', '.join(FRAMES)}), "
-                         "except (a list of their entries) and self (a pattern)")
+    def refuse(*field: str) -> ValueError:
+        """The problem, named at the sub-field that is wrong (see :func:`_problem`)."""
+        return ValueError(f"{_problem(raw, path, 'labels', *field)}: needs categories (of "
+                          f"{', '.join(FRAMES)}), except (a list of their entries) and self "
+                          "(a pattern)")
+
+    if not isinstance(spec, dict):
+        raise refuse()
+    kinds, skip, lead = spec.get("categories"), spec.get("except", []), spec.get("self", "")
+    if (not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds)
+            or not set(kinds) <= set(FRAMES)):
+        raise refuse("categories")
+    if not isinstance(skip, list) or not all(isinstance(x, str) for x in skip):
+        raise refuse("except")
+    if not isinstance(lead, str):
+        raise refuse("self")
     skip = {x.lower() for x in skip}
     entries = "(?:" + "|".join(f"(?:{p.lower()})" for c in kinds for p in raw[c]
                                if p.lower() not in skip) + ")"
     label = re.compile(_LABEL_HEAD + entries + _LABEL_TAIL)
-    own = re.compile(r"[\W_]*" + lead.lower() + entries + r"(?![a-z0-9])") if lead else None
+    try:
+        own = re.compile(r"[\W_]*" + lead.lower() + entries + r"(?![a-z0-9])") \
+            if lead else None
+    except re.error as e:
+        raise ValueError(f"{_problem(raw, path, 'labels', 'self')}: not a valid pattern "
+                         f"({e})") from None
     return label, own
 
 
@@ -698,14 +751,18 @@ def load_negators() -> Negators:
 def negators_from(raw: Any, path: Path) -> Negators:
     """The ``negators`` section of a cue lexicon read from ``path``."""
     spec = raw.get("negators") if isinstance(raw, dict) else None
+    field: tuple[str, ...] = ("negators",)  # the key being read, to name a problem at
     try:
-        words, modals, skip, stop, denials = (
-            frozenset(str(w).encode("ascii") for w in spec[k])
-            for k in ("words", "modals", "skip", "stop", "denials"))
+        sets = []
+        for k in ("words", "modals", "skip", "stop", "denials"):
+            field = ("negators", k) if isinstance(spec, dict) else field
+            sets.append(frozenset(str(w).encode("ascii") for w in spec[k]))
+        field = ("negators", "reach") if isinstance(spec, dict) else field
+        words, modals, skip, stop, denials = sets
         return Negators(words, modals, skip, stop, int(spec["reach"]), denials)
     except (TypeError, KeyError, ValueError, UnicodeError) as e:
-        raise ValueError(f"{path}: negators: needs words, modals, skip, stop and denials "
-                         f"(lists of ASCII words) and reach (a number); "
+        raise ValueError(f"{_problem(raw, path, *field)}: needs words, modals, skip, stop and "
+                         f"denials (lists of ASCII words) and reach (a number); "
                          f"{type(e).__name__}: {e}") from None
 
 

@@ -39,10 +39,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator, ConfigDict, Field
 
 from beliefbench.resources import data_path
-from beliefbench.specs import load_yaml
+from beliefbench.specs import Spec, load_spec
 from beliefbench.verdicts import JudgeReading
 
 if TYPE_CHECKING:
@@ -79,28 +81,74 @@ class _Cues:
     world: _World
 
 
+def _compiles(pattern: str) -> str:
+    """A cue pattern as written, refused (at its line) where it is no regular expression."""
+    try:
+        re.compile(pattern, re.IGNORECASE)
+    except re.error as e:
+        raise ValueError(f"not a valid pattern ({e})") from None
+    return pattern
+
+
+_Pattern = Annotated[str, AfterValidator(_compiles)]
+
+
+class _CueData(Spec):
+    """Base of the cue file's models: unknown keys and booleans refused (:class:`Spec`);
+    numbers where text goes (``numbers: {two: 2}``) read as text, as the file always was."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+
+class _WorldSpec(_CueData):
+    """``world`` in the cue file, as written (see :class:`_World`)."""
+
+    phrase_share: float = Field(ge=0, le=1)
+    context_share: float = Field(ge=0, le=1)
+    weak_max_terms: int = Field(ge=0)
+    beaten: _Pattern
+    generic: list[str]
+    stopwords: str
+    negators: list[str]
+    spellings: dict[str, str]
+    numbers: dict[str, str]
+
+
+class _CueFile(_CueData):
+    """offline_judge.yaml, checked as a spec file is: a key misspelt, left out or of the
+    wrong type, or a pattern that does not compile, was a KeyError, TypeError or re.error
+    traceback at the first answer judged, naming no file; now one error naming each
+    problem's line (:func:`beliefbench.specs.format_validation_error`)."""
+
+    clause_break: _Pattern
+    contrast: _Pattern
+    negation_before: list[_Pattern] | None = None
+    negation_after: list[_Pattern] | None = None
+    negation_next: list[_Pattern] | None = None
+    retraction: list[_Pattern] | None = None
+    stand_by: list[_Pattern] | None = None
+    unverified: list[_Pattern] | None = None
+    world: _WorldSpec
+
+
 @cache
 def _cues() -> _Cues:
-    path = data_path(CUES_FILE)
-    raw = load_yaml(path.read_text(encoding="utf-8"))
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: field (top level): expected a mapping")
+    """The offline judge's cues, read and checked once (see :class:`_CueFile`)."""
+    spec = load_spec(data_path(CUES_FILE), _CueFile, "offline judge cues", ValueError)
 
-    def many(key: str) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(p, re.IGNORECASE) for p in raw.get(key) or [])
+    def many(patterns: list[str] | None) -> tuple[re.Pattern[str], ...]:
+        """A list of cues; one left empty (``retraction:``) holds none, as it always did."""
+        return tuple(re.compile(p, re.IGNORECASE) for p in patterns or ())
 
-    w = raw["world"]
-    world = _World(float(w["phrase_share"]), float(w["context_share"]), int(w["weak_max_terms"]),
-                   re.compile(w["beaten"], re.IGNORECASE),
-                   frozenset(str(x) for x in w["generic"]),
-                   frozenset(str(w["stopwords"]).split()),
-                   frozenset(str(x) for x in w["negators"]),
-                   tuple((str(a), str(b)) for a, b in w["spellings"].items()),
-                   {str(k): str(v) for k, v in w["numbers"].items()})
-    return _Cues(re.compile(raw["clause_break"], re.IGNORECASE), many("negation_before"),
-                 many("negation_after"), many("negation_next"), many("retraction"),
-                 many("stand_by"), re.compile(raw["contrast"], re.IGNORECASE),
-                 many("unverified"), world)
+    w = spec.world
+    world = _World(w.phrase_share, w.context_share, w.weak_max_terms,
+                   re.compile(w.beaten, re.IGNORECASE), frozenset(w.generic),
+                   frozenset(w.stopwords.split()), frozenset(w.negators),
+                   tuple(w.spellings.items()), dict(w.numbers))
+    return _Cues(re.compile(spec.clause_break, re.IGNORECASE), many(spec.negation_before),
+                 many(spec.negation_after), many(spec.negation_next), many(spec.retraction),
+                 many(spec.stand_by), re.compile(spec.contrast, re.IGNORECASE),
+                 many(spec.unverified), world)
 
 
 @cache
