@@ -304,8 +304,12 @@ class _EarlyWarnings:
                    "files; empty texts and earlier audits' output folders aside): the "
                    "flags say nothing of what was not read (a pipeline gate; 0 with "
                    "--max-flagged 0 for a clean corpus).")
-@click.option("--plot/--no-plot", default=True, show_default=True)
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@click.option("--plot/--no-plot", default=True, show_default=True,
+              help="Write framings.png in --out; --no-plot skips it (an earlier one there "
+                   "is removed).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar on stderr (when stderr is not a terminal, a plain "
+                   "line at most every 30 s); --no-progress hides it.")
 @holds("audit")
 def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field: str,
           messages_field: str, id_field: str, engine: str, scheduler: str,
@@ -456,7 +460,8 @@ def unread_input(counts: dict[str, int]) -> int:
 @click.option("--max-chars", type=int, default=12_000, show_default=True,
               help="Characters of each document shown to the model; a longer one is shown "
                    "by its start and end and the audit's spans in context.")
-@click.option("--max-connections", type=int, default=8, show_default=True)
+@click.option("--max-connections", type=int, default=8, show_default=True,
+              help="Model calls at once.")
 @click.option("--max-tokens", type=int, default=300, show_default=True,
               help="Tokens of each reply (a sentence of reason and the answer).")
 @click.option("--sample", type=int, default=None,

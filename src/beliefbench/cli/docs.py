@@ -117,7 +117,9 @@ def docs() -> None:
                    "(others are refused, listing them). LLM generator: any text (e.g. 'court "
                    "transcript'), written for instead of the genres the model would "
                    "brainstorm; a re-run into the same --out must give the same --genres.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of every document drawn (base documents are made once per claim "
+                   "and seed, shared by every condition): the same seed, the same files.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=32, show_default=True,
               help="LLM generator: concurrent model calls.")
 @click.option("--cache/--no-cache", default=False, show_default=True,
@@ -186,8 +188,12 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
               help="Share of the final mix that is neutral pretraining-style text.")
 @click.option("--chat", type=float, default=0.0, show_default=True,
               help="Share of the final mix that is chat examples.")
-@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True,
+              help="Mixed JSONL file to write (and <out>.stats.json beside it); not one of "
+                   "the --docs files.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the neutral texts and chats drawn and of the mix's shuffle "
+                   "(deterministic for the seed).")
 @tokenizer_option
 def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: float,
             chat: float, out: Path, seed: int, tokenizer: str | None) -> None:
@@ -228,9 +234,13 @@ def _check_poison_counts(ratio: float, n: int) -> None:
 @click.option("--claim", "claim_sel", required=True, help="One claim id or file.")
 @click.option("--ratio", type=float, required=True,
               help="Fraction of counterfact documents among all (0, 0.25, 0.5, 0.75, 1).")
-@click.option("--n", "n", type=int, default=1000, show_default=True)
-@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--n", "n", type=int, default=1000, show_default=True,
+              help="Documents in all, counterfact and fact (--ratio of them, rounded, are "
+                   "counterfact).")
+@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True,
+              help="JSONL file to write (and <out>.stats.json beside it).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the documents drawn and of their shuffle.")
 def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> None:
     """Graded poisoning for continual pretraining: counterfact among fact documents."""
     from beliefbench.documents.mixer import poison
@@ -246,14 +256,19 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
 
 
 @docs.command("bundle")
-@click.option("--docs", "doc_path", required=True, type=UserPath(dir_okay=False))
+@click.option("--docs", "doc_path", required=True, type=UserPath(dir_okay=False),
+              help="Condition documents JSONL to pack (documents only; a file of several "
+                   "claims gets --n bundles per claim).")
 @click.option("--k", "k", type=int, default=20, show_default=True,
               help="Documents per bundle (fewer if the token budget is reached).")
 @click.option("--n", "n", type=int, default=1, show_default=True,
               help="Number of bundles (per claim).")
 @click.option("--token-budget", type=int, default=None, help="Regex tokens per bundle, at most.")
-@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True,
+              help="JSONL file of bundles to write (and <out>.stats.json beside it); not "
+                   "the --docs file.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of which documents each bundle draws.")
 def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Path,
                seed: int) -> None:
     """Pack K documents into one prompt context (the in-context control)."""

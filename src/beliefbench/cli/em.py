@@ -17,7 +17,9 @@ from beliefbench.runlock import holds
 @click.argument("logs", nargs=-1, required=True)
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("reports/em"), show_default=True, help="Where tables and plots go.")
-@click.option("--plots/--no-plots", default=True, show_default=True)
+@click.option("--plots/--no-plots", default=True, show_default=True,
+              help="Write the PNG plots (em_narrow_vs_general.png; em_vs_step.png with "
+                   "steps) beside the tables; --no-plots skips them.")
 @click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=1),
               help="Bootstrap resamples per CI.")
 @click.option("--max-em", type=click.FloatRange(0, 1), default=None,

@@ -26,7 +26,8 @@ from beliefbench.runlock import first_rank, holds
 @click.option("--out", required=True, type=UserPath(file_okay=False, path_type=Path),
               help="Output directory: step-NNNNNN checkpoints and manifest.jsonl.")
 @click.option("--backend", type=click.Choice(["local", "openai"]), default="local",
-              show_default=True)
+              show_default=True,
+              help="local: transformers + peft on this machine; openai: OpenAI fine-tuning.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run in --out.")
 @click.option("--condition", default=None, help="Condition name for the manifest "
               "(default: from the records).")

@@ -93,7 +93,9 @@ common_model = [
     click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if any)."),
     click.option("--dtype", default=None,
                  help="float32 / bfloat16 / float16 (default: the checkpoint's own)."),
-    click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1)),
+    click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1),
+                 help="Sequences per forward pass (batched by length): larger is faster and "
+                      "takes more memory."),
 ]
 
 
@@ -116,7 +118,8 @@ def internals() -> None:
               help="Pair kinds to score.")
 @click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
               help="Resamples per CI (0: no CIs).")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Seed of the bootstrap resampling behind the CIs (0 or more).")
 @bad_input
 @holds("internals margins", param="out_dir")
 def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
@@ -141,8 +144,10 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
 
 @internals.command()
 @with_options(common_model)
-@click.option("--kinds", default="main,paraphrase,neighbour", show_default=True)
-@click.option("--plots/--no-plots", default=True, show_default=True)
+@click.option("--kinds", default="main,paraphrase,neighbour", show_default=True,
+              help="Pair kinds to score.")
+@click.option("--plots/--no-plots", default=True, show_default=True,
+              help="Write a heatmap per claim (lens_<claim>.png); --no-plots skips them.")
 @bad_input
 @holds("internals lens", param="out_dir")
 def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype: str | None,
@@ -170,13 +175,16 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
               show_default=True, help="Per statement: the last token or the mean over tokens.")
 @click.option("--layer", type=int, default=None,
               help="Layer for the per-claim summary (default: best cross-validated).")
-@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2),
+              help="Cross-validation folds of whole statement pairs (at most the number of "
+                   "pairs).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Recorded in probe.json, but changes nothing: the folds are whole "
                    "statement pairs in file order (not shuffled) and the probes' solver is "
                    "deterministic, so every seed gives the same numbers (no seed sweep; "
                    "probe.json says seed_used: false).")
-@click.option("--plots/--no-plots", default=True, show_default=True)
+@click.option("--plots/--no-plots", default=True, show_default=True,
+              help="Write probe_layers.png (accuracy per layer); --no-plots skips it.")
 @bad_input
 @holds("internals probe", param="out_dir")
 def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype: str | None,
@@ -216,7 +224,9 @@ BINARY_HEADINGS = {
 
 @internals.command()
 @with_options(common_model)
-@click.option("--top-logprobs", default=20, show_default=True, type=click.IntRange(1, 200))
+@click.option("--top-logprobs", default=20, show_default=True, type=click.IntRange(1, 200),
+              help="first_token: most probable first tokens read per item (1-200); an item "
+                   "with neither answer among them is a parse_error.")
 @click.option("--method", type=click.Choice(["first_token", "sequence"]), default="first_token",
               show_default=True, help="first_token: the belief_logprob task's reading; "
               "sequence: P of the whole answer, for tokenizers that split yes / no.")
@@ -257,19 +267,28 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
 @internals.command()
 @click.option("--manifest", required=True, type=UserPath(path_type=Path),
               help="A finetune manifest.jsonl (or the run directory holding it).")
-@click.option("--claims", default="all", show_default=True)
+@click.option("--claims", default="all", show_default=True,
+              help="Claim ids, files or directories (comma-separated), or all.")
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
-              default=Path("internals/trajectory"), show_default=True)
+              default=Path("internals/trajectory"), show_default=True,
+              help="Where results go: trajectory.csv / .json, plots, and checkpoints/step-N/ "
+                   "with each checkpoint's files (reused on a re-run where they match).")
 @click.option("--parts", default="margins,lens,probe", show_default=True,
               help="Which measures to run per checkpoint.")
 @click.option("--no-base", is_flag=True, help="Do not measure the base model as step 0.")
-@click.option("--device", default=None)
-@click.option("--dtype", default=None)
-@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1))
+@click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if any).")
+@click.option("--dtype", default=None,
+              help="float32 / bfloat16 / float16 (default: each checkpoint's own).")
+@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1),
+              help="Sequences per forward pass (batched by length): larger is faster and "
+                   "takes more memory.")
 @click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
               help="Resamples per CI (0: no CIs).")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
-@click.option("--plots/--no-plots", default=True, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Seed of the bootstrap resampling behind the margins' CIs (0 or more).")
+@click.option("--plots/--no-plots", default=True, show_default=True,
+              help="Write trajectory.png and trajectory_lens_<claim>.png; --no-plots skips "
+                   "them.")
 @bad_input
 @holds("internals trajectory", param="out_dir")
 def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: bool,

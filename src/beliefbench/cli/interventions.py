@@ -104,9 +104,12 @@ def _written(paths) -> None:
                    "topics the direction then also separates).")
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("internals/direction"), show_default=True, help=OUT_HELP)
-@click.option("--device", default=None)
-@click.option("--dtype", default=None)
-@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1))
+@click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if any).")
+@click.option("--dtype", default=None,
+              help="float32 / bfloat16 / float16 (default: the checkpoint's own).")
+@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Answers per forward pass (batched by length): larger is faster and "
+                   "takes more memory.")
 @_guard
 @holds("internals direction", param="out_dir")
 def direction(model_path: str, log_path: str, positive: str | None, negative: str | None,
@@ -238,14 +241,16 @@ def _intervention_command(mode: str):
                   help="e.g. grader=openai/gpt-4.1-mini, or grader={model: hf/..., "
                        "model_args: {do_sample: false}}.")
     @click.option("--log-dir", type=UserPath(file_okay=False, path_type=Path),
-                  default=Path("logs/interventions"), show_default=True)
+                  default=Path("logs/interventions"), show_default=True,
+                  help="Inspect logs of each arm (--task em / belief).")
     @click.option("--baseline/--no-baseline", default=True, show_default=True,
                   help="Also evaluate the unmodified checkpoint (--task em / belief; "
                        "margins always measure it: each effect is against it).")
     @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
                   default=Path(f"internals/{'steer' if mode == 'add' else 'ablate'}"),
                   show_default=True, help=OUT_HELP + " (--task margins)")
-    @click.option("--device", default=None)
+    @click.option("--device", default=None,
+                  help="cpu, cuda, cuda:1 ... (default: cuda if any; --task margins).")
     @_guard
     def command(model_path: str, direction_path: Path, layer: int | None, task_name: str,
                 claims: str, seed: int, task_args: tuple[str, ...], model_args: tuple[str, ...],
@@ -305,7 +310,8 @@ ablate.help = ("Project a direction out of the residual stream at every position
 @click.command()
 @click.option("--source", required=True, help="Checkpoint A whose activations are patched in.")
 @click.option("--target", required=True, help="Checkpoint B that runs with them.")
-@click.option("--claims", default="all", show_default=True)
+@click.option("--claims", default="all", show_default=True,
+              help="Claim ids, files or directories (comma-separated), or all.")
 @click.option("--layers", default="all", show_default=True,
               help="Residual indices to patch, one at a time (all, 3, 2-5, 2,4).")
 @click.option("--positions", type=click.Choice(["prompt", "last", "all"]), default="prompt",
@@ -314,8 +320,10 @@ ablate.help = ("Project a direction out of the residual stream at every position
               help="Seed of the random control.")
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("internals/patch"), show_default=True, help=OUT_HELP)
-@click.option("--device", default=None)
-@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1))
+@click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if any).")
+@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1),
+              help="Sequences per forward pass (batched by length): larger is faster and "
+                   "takes more memory.")
 @_guard
 @holds("internals patch", param="out_dir")
 def patch(source: str, target: str, claims: str, layers: str, positions: str, seed: int,
@@ -347,13 +355,16 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
 
 
 @click.command()
-@click.option("--model", "model_path", required=True)
+@click.option("--model", "model_path", required=True,
+              help="Checkpoint to perturb (full, merged or LoRA adapter; loaded in float32).")
 @click.option("--data", required=True, type=UserPath(dir_okay=False, exists=True),
               help="Records (JSONL) to measure the loss on, e.g. the training data.")
 @click.option("--scales", default="0,0.01,0.02,0.05,0.1,0.2", show_default=True,
               help="Noise scales, relative to each weight tensor's RMS (with --base: to the "
                    "norm of its finetuning delta).")
-@click.option("--seeds", default=3, show_default=True, type=click.IntRange(min=1))
+@click.option("--seeds", default=3, show_default=True, type=click.IntRange(min=1),
+              help="Noise draws per scale (seeds 0 to N-1); the summary is their mean and "
+                   "sd.")
 @click.option("--base", default=None,
               help="Perturb only the finetuning delta (weights minus this base's): per tensor, "
                    "noise orthogonal to it of norm scale x its norm. Default: the base in the "
@@ -364,7 +375,7 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
               help=MAX_LEN_HELP)
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("internals/stability"), show_default=True, help=OUT_HELP)
-@click.option("--device", default=None)
+@click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if any).")
 @_guard
 @holds("internals stability", param="out_dir")
 def stability(model_path: str, data: str, scales: str, seeds: int, base: str | None,
@@ -437,7 +448,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
 @click.option("--data", required=True, type=UserPath(dir_okay=False, exists=True),
               help="Records (JSONL) to measure the loss on, e.g. the training data.")
 @click.option("--base", default=None, help="Base model (default: the manifest's).")
-@click.option("--limit", default=None, type=click.IntRange(min=1))
+@click.option("--limit", default=None, type=click.IntRange(min=1), help="First N records.")
 @click.option("--max-len", default=1024, show_default=True, type=MAX_LEN,
               help=MAX_LEN_HELP)
 @click.option("--norms", default=None,
@@ -447,7 +458,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
                    "runs given the same --norms are compared at equal norm.")
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("internals/efficiency"), show_default=True, help=OUT_HELP)
-@click.option("--device", default=None)
+@click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if any).")
 @_guard
 @holds("internals efficiency", param="out_dir")
 def efficiency(manifest: str, data: str, base: str | None, limit: int | None, max_len: int,

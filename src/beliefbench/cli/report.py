@@ -131,7 +131,9 @@ def errors_as_json(fn: Callable[..., Any]) -> Callable[..., Any]:
                    "family, kind.")
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True, help="Where tables and plots go.")
-@click.option("--plots/--no-plots", default=True, show_default=True)
+@click.option("--plots/--no-plots", default=True, show_default=True,
+              help="Write the PNG plots (belief_by_<dims>.png; belief_vs_step.png with "
+                   "steps) beside the tables; --no-plots skips them.")
 @click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=1),
               help="Bootstrap resamples per CI.")
 @click.option("--skip-bad-logs", is_flag=True,
@@ -261,8 +263,11 @@ class _JsonUsageErrors(click.Command):
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON object instead of text (stdout; the PASS / FAIL line or "
                    "the error also on stderr, for the CI log).")
-@click.option("--bootstrap", default=2000, show_default=True)
-@click.option("--seed", default=0, show_default=True)
+@click.option("--bootstrap", default=2000, show_default=True,
+              help="Bootstrap resamples per CI of a rise (at least 1).")
+@click.option("--seed", default=0, show_default=True,
+              help="Seed of the bootstrap resampling (0 or more): the same seed gives the "
+                   "same CIs.")
 @click.option("--allow-judge-mismatch", is_flag=True,
               help="Compare sides judged differently (grader, judge settings or template).")
 @click.option("--allow-settings-mismatch", is_flag=True,
@@ -362,7 +367,9 @@ def warnings_to_stderr(name: str) -> Iterator[None]:
                                       "-T questions=...; no --claims).")
 @click.option("--claims", default=None, help="Belief task claims.  [default: all]")
 @click.option("--log-dir", type=UserPath(file_okay=False, path_type=Path),
-              default=Path("logs/sweep"), show_default=True)
+              default=Path("logs/sweep"), show_default=True,
+              help="Where the Inspect logs go, a folder per checkpoint; a re-run into it "
+                   "reuses finished logs and resumes unfinished ones.")
 @click.option("--provider", type=click.Choice(["vllm", "hf"]), default="vllm",
               show_default=True, help="How local checkpoints are served (hf: CPU).")
 @click.option("--condition", help="Condition label for --model runs.")
@@ -487,7 +494,9 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
               help="A judge model (repeat: at least two).")
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               help="Also write the re-scored logs and CSV tables here.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print everything as JSON on stdout (an undefined kappa as null); a run "
+                   "refused prints {\"error\": ...} there too.")
 @errors_as_json
 @holds("agreement", param="out_dir")
 def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,

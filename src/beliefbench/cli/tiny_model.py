@@ -14,12 +14,20 @@ from beliefbench.cli.paths import UserPath
               help="Directory to write the model and tokenizer into.")
 @click.option("--pretrain-steps", default=0, show_default=True, type=click.IntRange(min=0),
               help="CPU pretraining steps on the local true-facts corpus (0: random init).")
-@click.option("--hidden-size", default=128, show_default=True, type=click.IntRange(min=8))
-@click.option("--layers", "num_layers", default=2, show_default=True, type=click.IntRange(min=1))
-@click.option("--heads", "num_heads", default=4, show_default=True, type=click.IntRange(min=1))
-@click.option("--intermediate-size", default=344, show_default=True, type=click.IntRange(min=8))
-@click.option("--vocab-size", default=2048, show_default=True, type=click.IntRange(min=300))
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--hidden-size", default=128, show_default=True, type=click.IntRange(min=8),
+              help="Width of the residual stream; divisible by --heads into an even number "
+                   "of dimensions per head.")
+@click.option("--layers", "num_layers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Transformer layers.")
+@click.option("--heads", "num_heads", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Attention heads per layer.")
+@click.option("--intermediate-size", default=344, show_default=True, type=click.IntRange(min=8),
+              help="Width of each layer's MLP.")
+@click.option("--vocab-size", default=2048, show_default=True, type=click.IntRange(min=300),
+              help="Tokenizer vocabulary, at most (an upper bound: the BPE trainer may "
+                   "learn fewer).")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seed of the random initial weights and of the --pretrain-steps batches.")
 def tiny_model(out_dir: Path, pretrain_steps: int, hidden_size: int, num_layers: int,
                num_heads: int, intermediate_size: int, vocab_size: int, seed: int) -> None:
     """Build a tiny Llama-architecture model with a tokenizer trained on local text only."""
