@@ -31,7 +31,14 @@ from pydantic_core import PydanticCustomError
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.arguments import InputError
 from beliefbench.resources import data_path, user_path
-from beliefbench.specs import StrictKeys, load_spec, load_yaml, located, spec_files
+from beliefbench.specs import (
+    StrictKeys,
+    defined_twice,
+    load_spec,
+    load_yaml,
+    located,
+    spec_files,
+)
 from beliefbench.verdicts.offline import affirmed, first_match
 
 FAMILIES: tuple[str, ...] = ("open_ended", "binary", "token_association", "robustness")
@@ -584,8 +591,7 @@ def check_claim_file(path: Path, claim: Claim) -> None:
 def also_defined(path: Path, claim_id: str, first: Path) -> str:
     """The problem of a claim id defined in two files, each named at the line of its ``id``
     (the author may keep either file): ``claims validate`` and every eval say it alike."""
-    return (f"{located(path, 'id')}: field id: claim id {claim_id!r} is also defined in "
-            f"{located(first, 'id')}")
+    return defined_twice(path, first, f"claim id {claim_id!r}")
 
 
 def duplicate_questions(claim: Claim) -> list[str]:

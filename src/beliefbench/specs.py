@@ -230,6 +230,24 @@ def field_mark(root: yaml.Node, loc: Sequence[str | int], *,
     return mark
 
 
+def source_text(path: str | Path, data: object = None) -> str | None:
+    """The text of the YAML file a problem is to be located in, read again on the error path
+    only; None where it cannot be read, or, with ``data`` (the parsed YAML the check was made
+    on), where the file no longer reads as ``data`` (edited since, or ``data`` not from it): a
+    line there would point at text that is not the problem."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except (OSError, ValueError):  # ValueError: not UTF-8, or a path with a NUL byte
+        return None
+    if data is not None:
+        try:
+            if load_yaml(text) != data:
+                return None
+        except (yaml.YAMLError, RecursionError, TypeError, ValueError):
+            return None
+    return text
+
+
 def located(path: str | Path, field: str | Sequence[str | int], *,
             data: object = None) -> str:
     """How a check made after a spec file was read and validated (an id against the file
@@ -245,20 +263,17 @@ def located(path: str | Path, field: str | Sequence[str | int], *,
     being reported."""
     loc = tuple(int(p) if p.isdigit() else p for p in field.split(".")) \
         if isinstance(field, str) else tuple(field)
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except (OSError, ValueError):  # ValueError: not UTF-8, or a path with a NUL byte
-        return str(path)
-    root = compose_yaml(text)
-    if root is not None and data is not None:
-        try:
-            if load_yaml(text) != data:
-                root = None
-        except (yaml.YAMLError, RecursionError, TypeError, ValueError):
-            root = None
+    text = source_text(path, data)
+    root = compose_yaml(text) if text is not None else None
     mark = field_mark(root, loc, written=True) if root is not None and loc else None
     return str(path) if mark is None else \
         f"{path}: line {mark.line + 1}, column {mark.column + 1}"
+
+
+def defined_twice(path: str | Path, first: str | Path, what: str) -> str:
+    """The problem of one id (``what``: "claim id 'x'", "set 'x'") defined in two spec files,
+    each named at the line of its ``id`` (the author may keep either file)."""
+    return f"{located(path, 'id')}: field id: {what} is also defined in {located(first, 'id')}"
 
 
 def _mapping_entry(node: yaml.MappingNode, key: str | int

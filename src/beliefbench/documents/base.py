@@ -22,7 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from beliefbench import resources
 from beliefbench.claims import Claim, NonEmpty
-from beliefbench.specs import StrictKeys, format_validation_error, load_yaml
+from beliefbench.specs import StrictKeys, format_validation_error, load_yaml, source_text
 
 
 class DocumentError(ValueError):
@@ -106,19 +106,7 @@ def checked_data(model: type[D], raw: Any, *parts: str) -> dict[str, Any]:
         return model.model_validate(raw).model_dump(exclude_unset=True, exclude_none=True)
     except ValidationError as e:
         raise DocumentError(format_validation_error(path, None, e, one_line=True,
-                                                    source=_source_of(path, raw))) from None
-
-
-def _source_of(path: Path, raw: Any) -> str | None:
-    """The text of the data file ``raw`` was read from, so each problem is named at its line
-    as in spec files; None where the file now reads as other data (edited since it was
-    read, or ``raw`` not from it): a line there would point at text that is not the
-    problem. Read again on the error path only, so a good file costs nothing more."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        return text if load_yaml(text) == raw else None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
+                                                    source=source_text(path, raw))) from None
 
 
 def template(*names: str, required: Sequence[str] = (), word: str = "placeholder") -> Any:

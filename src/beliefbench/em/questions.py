@@ -21,7 +21,7 @@ from pydantic import ConfigDict, Field, field_validator
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import Id, NonEmpty, Written
 from beliefbench.resources import data_path, user_path
-from beliefbench.specs import StrictKeys, load_spec, located, spec_files
+from beliefbench.specs import StrictKeys, defined_twice, load_spec, located, spec_files
 
 logger = logging.getLogger(__name__)
 
@@ -141,8 +141,7 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
         if qs.id in origin:
             if origin[qs.id].resolve() == f.resolve():
                 continue
-            raise QuestionSetError(f"{located(f, 'id')}: field id: set {qs.id!r} is also "
-                                   f"defined in {located(origin[qs.id], 'id')}")
+            raise QuestionSetError(defined_twice(f, origin[qs.id], f"set {qs.id!r}"))
         origin[qs.id] = f
         sets.append(qs)
         _note_shadowing(qs, f, bundled)
