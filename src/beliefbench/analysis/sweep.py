@@ -130,11 +130,16 @@ def _slug(label: str, identity: str) -> str:
     A label too long keeps its start (condition, claim) and its end (step, checkpoint):
     cut to its last characters, a hosted checkpoint's (``positive-<claim>-<run>-step...-
     ft:<model>:<org>::<id>:ckpt-step-N``) lost its condition (``ive-<claim>-...``)."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_")
+    safe = _safe(label)
     if len(safe) > SLUG_LENGTH:
         half = (SLUG_LENGTH - 2) // 2
         safe = f"{safe[:half].rstrip('_-')}__{safe[-half:].lstrip('_-')}"
     return f"{safe}-{_identity_hash(identity)}"
+
+
+def _safe(label: str) -> str:
+    """A label as a directory name may hold it: other characters runs of ``_``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_")
 
 
 def _identity_hash(identity: str) -> str:
@@ -146,8 +151,7 @@ def _tail_slug(label: str, identity: str) -> str:
     """The directory name sweeps gave a target before :func:`_slug` kept a long label's
     start: the label's last 80 characters. Still used where a sweep made it, so a re-run of
     that sweep reuses its logs instead of evaluating (and paying for) them again."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_")[-SLUG_LENGTH:]
-    return f"{safe}-{_identity_hash(identity)}"
+    return f"{_safe(label)[-SLUG_LENGTH:]}-{_identity_hash(identity)}"
 
 
 def target_dir(root: Path, label: str, identity: str) -> Path:
