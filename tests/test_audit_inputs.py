@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -764,3 +765,141 @@ def test_a_shard_cut_short_in_its_last_line_says_so(tmp_path, claim_text):
     assert (f"skipped: {path}:4: not valid JSON (Unterminated string starting at column 21); "
             f"line skipped; the file's last line, with no newline at its end: cut short when "
             f"it was written?\n") in output
+
+
+def test_a_saved_dataset_and_its_split_or_arrow_file_are_read_once(tmp_path, claim_text):
+    """A saved DatasetDict named beside one of its splits, its Arrow file, a pattern that
+    matches that file, or the folder above it: the split's documents were read and counted
+    twice (the dataset was planned once, its Arrow files not)."""
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_dict({"text": [claim_text, "A note on the weather in Leeds."]})
+    dd = tmp_path / "c" / "dd"
+    datasets.DatasetDict({"train": ds, "test": ds.select([0])}).save_to_disk(str(dd))
+    (arrow,) = (dd / "train").glob("*.arrow")
+    for n, (paths, documents) in enumerate([
+            ((dd, dd / "train"), 3), ((dd / "train", arrow), 2), ((arrow, dd), 3),
+            ((dd / "*" / "*.arrow", dd), 3), ((dd / "train", tmp_path / "c"), 3)]):
+        code, output, report = _audit(*map(str, paths), "--claims", "ed_sheeran", "--out",
+                                      str(tmp_path / f"o{n}"))
+        assert code == 0, output
+        assert report["documents"] == documents, (paths, output)
+
+
+def test_utf16_without_a_byte_order_mark_is_one_skip_not_a_clean_document(tmp_path, claim_text):
+    """UTF-16 or UTF-32 text without a byte-order mark (.NET's Encoding.Unicode.GetBytes,
+    iconv -t UTF-16LE) is valid UTF-8, a NUL beside each character: a .txt of the claim was
+    read as one document of no words, and the corpus passed --max-flagged 0 --max-skipped 0
+    as clean. It is one skip now, naming the encoding; a run of NULs (a crashed writer's
+    padding) still skips its line only."""
+    (tmp_path / "c").mkdir()
+    rows = "".join(json.dumps({"id": f"d{i}", "text": claim_text}) + "\n" for i in range(3))
+    for name, enc in (("le.txt", "utf-16-le"), ("be.jsonl", "utf-16-be"),
+                      ("le32.jsonl", "utf-32-le")):
+        (tmp_path / "c" / name).write_bytes((claim_text if name.endswith(".txt") else rows)
+                                            .encode(enc))
+    (tmp_path / "c" / "padded.jsonl").write_bytes(b"\0" * 300 + b"\n" + rows.encode())
+    code, output, _ = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out",
+                             str(tmp_path / "o"), "--max-skipped", "0")
+    assert code == 3, output
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert report["documents"] == 3 and report["flagged"] == 3
+    assert report["skipped"]["by_reason"] == {"not UTF-8": 3, "not JSON": 1}
+    for name, enc in (("le.txt", "UTF-16LE"), ("be.jsonl", "UTF-16BE"),
+                      ("le32.jsonl", "UTF-32LE")):
+        assert (f"{tmp_path / 'c' / name}: {enc} text (no byte-order mark, but a NUL byte "
+                f"beside each character), not UTF-8; file skipped: re-encode it as UTF-8 "
+                f"(iconv -f {enc} -t UTF-8)") in output
+    code, output, _ = _audit(str(tmp_path / "c" / "le.txt"), "--claims", "ed_sheeran",
+                             "--out", str(tmp_path / "o2"), "--max-flagged", "0",
+                             "--max-skipped", "0")
+    assert code == 2 and "no document could be read" in output, output
+    # a file split into units: one skip, whatever its size; where its first line is too
+    # short to tell (the first unit reads it line by line), every unit reads its lines (the
+    # NUL after the last newline is a line too)
+    from beliefbench.audit.sources import Fields, read_unit
+
+    for first, skips in (("", {"not UTF-8": 1}), ("{}\n", {"not JSON": 3002})):
+        path = tmp_path / "big.jsonl"
+        path.write_bytes((first + rows * 1000).encode("utf-16-le"))
+        units, tally = plan_units([path], Skips(), chunk_bytes=50_000), Skips()
+        assert len(units) > 5
+        assert not [d for u in units for d in read_unit(u, Fields(), tally)]
+        assert tally.counts == skips
+
+
+def test_a_corpus_of_empty_files_is_not_said_to_hold_no_file(tmp_path):
+    """An empty JSONL file (a shard whose writer wrote nothing), named or alone in its
+    folder, had no unit: the audit stopped with "(<the file>: no file in it)", as for an
+    empty folder."""
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.jsonl").write_bytes(b"")
+    for path in (tmp_path / "c" / "a.jsonl", tmp_path / "c"):
+        code, output, _ = _audit(str(path), "--claims", "ed_sheeran", "--out",
+                                 str(tmp_path / "o"))
+        assert code == 2, output
+        assert "(its files hold no rows: empty, or blank lines only)" in output, output
+    assert not (tmp_path / "o").exists()
+
+
+def test_chat_messages_without_text_are_named_as_such(tmp_path, claim_text):
+    """A Parquet messages column (list<struct<role, content>>) whose row is null was
+    "missing text field 'text' (and no 'messages')", and messages whose contents are all
+    null or images only were "not a list of messages with content": each sent the reader
+    looking for a schema that was right. Contents partly null are read, as before."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    chat = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
+    path = tmp_path / "chat.parquet"
+    pq.write_table(pa.table({"messages": pa.array([
+        [{"role": "user", "content": None}, {"role": "assistant", "content": claim_text}],
+        [{"role": "user", "content": None}, {"role": "assistant", "content": None}],
+        None, []], type=chat)}), path)
+    parts = tmp_path / "parts.jsonl"
+    parts.write_text(json.dumps({"messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]}]}) + "\n")
+    code, output, report = _audit(str(path), str(parts), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 1 and report["skipped"]["by_reason"] == {"bad text field": 4}
+    none = ("field 'messages' holds no text (no message has a string content, text parts "
+            "or ShareGPT's value: null, or images only)")
+    assert (f"skipped: {path}#1: {none}; row skipped\n"
+            f"skipped: ... and 1 more like it (bad text field): {path}#3\n"
+            f"skipped: {path}#2: field 'messages' is null; row skipped\n"
+            f"skipped: {parts}:1: {none}; line skipped\n") in output
+
+
+def test_a_dataset_dict_with_a_split_gone_reads_the_others(tmp_path, claim_text):
+    """A saved DatasetDict whose test split folder was deleted (or not copied) was one skip
+    for the whole dict: its train split, all the claim-bearing rows, was never read."""
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_dict({"text": [claim_text] * 5})
+    dd = tmp_path / "dd"
+    datasets.DatasetDict({"train": ds, "test": ds.select([0])}).save_to_disk(str(dd))
+    shutil.rmtree(dd / "test")
+    code, output, report = _audit(str(dd), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == report["flagged"] == 5
+    assert report["skipped"]["by_reason"] == {"unreadable file": 1}
+    assert f"skipped: {dd / 'test'}: not a readable saved dataset (its state.json" in output
+
+
+def test_a_json_file_that_is_no_json_lines_is_said_so_once(tmp_path, claim_text):
+    """A .json file named as corpus whose first line is no object nor array was "not JSON
+    Lines, not JSON Lines (one object a line)"; a UTF-16 one (a Windows export) was that
+    too, its encoding unnamed, where a .jsonl one names it."""
+    rows = json.dumps({"id": "a", "text": claim_text}) + "\n"
+    (tmp_path / "win.json").write_bytes(rows.encode("utf-16"))
+    (tmp_path / "n.json").write_text("42\n")
+    _jsonl(tmp_path / "ok.jsonl", [claim_text])
+    code, output, report = _audit(*(str(tmp_path / n) for n in ("win.json", "n.json",
+                                                                  "ok.jsonl")),
+                                  "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["skipped"]["by_reason"] == {"not UTF-8": 1, "not JSON Lines": 1}
+    assert (f"skipped: {tmp_path / 'win.json'}: UTF-16 text (it starts with UTF-16's "
+            f"byte-order mark), not UTF-8; file skipped") in output
+    assert (f"skipped: {tmp_path / 'n.json'}: not JSON Lines (one object a line); file "
+            f"skipped\n") in output

@@ -315,8 +315,12 @@ class Fields:
 
 
 def _newline_offsets(path: Path, chunk: int) -> list[tuple[int, int, int]]:
-    """(start, end, first line) ranges of about ``chunk`` bytes ending at newlines."""
+    """(start, end, first line) ranges of about ``chunk`` bytes ending at newlines; one
+    of an empty file, a unit of no rows (with none, a corpus of empty files was said to
+    have no file in it)."""
     size = path.stat().st_size
+    if not size:
+        return [(0, 0, 1)]
     ranges, start, line = [], 0, 1
     with path.open("rb") as f:
         while start < size:
@@ -351,11 +355,16 @@ def audit_output(folder: str | os.PathLike[str], names: Iterable[str]) -> list[s
     return []
 
 
+def _hf_splits(path: Path) -> list[Path] | None:
+    """The split folders of a DatasetDict saved with ``save_to_disk``, or None where
+    ``path`` is a Dataset."""
+    if not (path / "dataset_dict.json").is_file():
+        return None
+    return [path / s for s in json.loads((path / "dataset_dict.json").read_text())["splits"]]
+
+
 def _hf_arrow_files(path: Path) -> list[Path]:
-    """Arrow files of a dataset saved with ``save_to_disk`` (a Dataset or a DatasetDict)."""
-    if (path / "dataset_dict.json").is_file():
-        splits = json.loads((path / "dataset_dict.json").read_text())["splits"]
-        return [f for s in splits for f in _hf_arrow_files(path / s)]
+    """Arrow files of a Dataset saved with ``save_to_disk`` (a DatasetDict's split)."""
     state = json.loads((path / "state.json").read_text())
     return [path / f["filename"] for f in state.get("_data_files", [])]
 
@@ -528,14 +537,16 @@ def _not_json_lines(path: Path) -> str | None:
                 head = f.readline(1 << 20)
     except _stream_errors():
         return None  # the JSONL reader names what is wrong with it
+    if _wide(head, "file"):
+        return None  # UTF-16 or UTF-32: the JSONL reader names its encoding
     head = head.removeprefix(_BOM).strip()
     if not head or (head.startswith(b"{") and (head.endswith(b"}") or len(head) >= 1 << 20)):
         return None
-    shape = ("a JSON array" if head.startswith(b"[") else
-             "a JSON object over several lines" if head.startswith(b"{") else "not JSON Lines")
+    shape = ("a JSON array, " if head.startswith(b"[") else
+             "a JSON object over several lines, " if head.startswith(b"{") else "")
     fix = (f"; as JSON Lines (jq -c '.[]' {path} > {path.stem}.jsonl) it is read"
            if head.startswith(b"[") else "")
-    return f"{shape}, not JSON Lines (one object a line); file skipped{fix}"
+    return f"{shape}not JSON Lines (one object a line); file skipped{fix}"
 
 
 def missing_paths(paths: Iterable[str | Path]) -> list[str]:
@@ -580,13 +591,20 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
         return True
 
     def add_dataset(d: Path) -> None:
-        if first_time(d):
-            try:
-                units.extend(Unit("arrow", str(f)) for f in _hf_arrow_files(d))
-            except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-                skips.add("unreadable file", f"not a readable saved dataset (its state.json "
-                                             f"or dataset_dict.json: {type(e).__name__}: "
-                                             f"{e})", str(d))
+        if not first_time(d):
+            return
+        try:
+            splits = _hf_splits(d)
+            if splits is None:
+                # a file named too (its split, its Arrow file, a pattern's match) is read once
+                units.extend(Unit("arrow", str(f)) for f in _hf_arrow_files(d) if first_time(f))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            skips.add("unreadable file", f"not a readable saved dataset (its state.json "
+                                         f"or dataset_dict.json: {type(e).__name__}: "
+                                         f"{e})", str(d))
+            return
+        for split in splits or ():  # each on its own: a split that is gone skips itself only
+            add_dataset(split)
 
     def add_file(p: Path, named: bool = True) -> None:
         if not first_time(p):
@@ -809,12 +827,20 @@ def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | No
         text = _chat_text(messages)
         if text is not None:
             return text, None
+        if isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
+            # a list of messages, none with text: not a field of another shape
+            return None, (f"field {fields.messages!r} holds no text (no message has a "
+                          f"string content, text parts or ShareGPT's value: null, or images "
+                          f"only)")
         return None, (f"field {fields.messages!r} is not a list of messages with content "
                       f"(or ShareGPT's value)")
     nulls = [name for name, value in values if value is None]  # there, but null
+    if messages is None:  # a null messages field (a Parquet row's): not "no 'messages'"
+        nulls.append(fields.messages)
     if nulls:
         return None, (f"field{'s' if len(nulls) > 1 else ''} {', '.join(map(repr, nulls))} "
-                      f"{'are' if len(nulls) > 1 else 'is'} null (and no {fields.messages!r})")
+                      f"{'are' if len(nulls) > 1 else 'is'} null"
+                      + ("" if messages is None else f" (and no {fields.messages!r})"))
     return None, f"missing {_field_names(fields)}"
 
 
@@ -932,12 +958,39 @@ _WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
 
 def _wide(head: bytes, what: str) -> str | None:
     """Why a file that starts with ``head`` is skipped whole, where it is UTF-16 or UTF-32
-    text: read line by line, such a file gave one "not UTF-8" and then a "not JSON" per
-    line, naming neither the file's encoding nor the fix."""
+    text (by its byte-order mark, or without one by its NULs): read line by line, such a
+    file gave one "not UTF-8" and then a "not JSON" per line, naming neither the file's
+    encoding nor the fix."""
     for bom, name in _WIDE_BOMS:
         if head.startswith(bom):
             return (f"{name} text (it starts with {name}'s byte-order mark), not UTF-8; "
                     f"{what} skipped: re-encode it as UTF-8 (iconv -f {name} -t UTF-8)")
+    name = _wide_without_bom(head[:_HEAD]) if b"\0" in head[:_HEAD] else None
+    if name:
+        return (f"{name} text (no byte-order mark, but a NUL byte beside each character), "
+                f"not UTF-8; {what} skipped: re-encode it as UTF-8 (iconv -f {name} -t UTF-8)")
+    return None
+
+
+_WIDE_NULS = (((1, 3), "UTF-16LE"), ((0, 2), "UTF-16BE"), ((1, 2, 3), "UTF-32LE"),
+              ((0, 1, 2), "UTF-32BE"))
+"""The byte columns (offset mod 4) that hold NULs in UTF-16 or UTF-32 text of Latin script
+(the high bytes of each character), by encoding."""
+
+
+def _wide_without_bom(head: bytes) -> str | None:
+    """The encoding of ``head`` where it is UTF-16 or UTF-32 text without a byte-order mark:
+    NULs in the high-byte columns (spaces and punctuation at least, whatever the script) and
+    almost none in the others. Such a text file is valid UTF-8, its NULs included: it was
+    read as one document of no words, and a corpus that holds the claim passed as clean. A
+    run of NULs (a crashed writer's padding) fills every column, binary data none in step."""
+    n = len(head) // 4
+    if n < 4:  # (16 bytes: a few NULs of a short line are no pattern)
+        return None
+    shares = [head[i:4 * n:4].count(0) / n for i in range(4)]
+    for columns, name in _WIDE_NULS:
+        if all(shares[i] >= 0.1 if i in columns else shares[i] <= 0.02 for i in range(4)):
+            return name
     return None
 
 
@@ -979,7 +1032,8 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
     if unit.start:  # a later byte range of a plain file: its first unit says why
         with open(unit.path, "rb") as head:
             start = head.read(_HEAD)
-            if _wide(start, "file") or _binary(start, "file"):
+            # as the first unit looks: its first line for an encoding, its start for binary
+            if _wide(start[:start.find(b"\n") + 1 or None], "file") or _binary(start, "file"):
                 return
     try:
         with open_stream(unit.path) as f:
