@@ -251,6 +251,23 @@ def test_hidden_states_batched_equal_one_by_one(tiny):
             np.testing.assert_allclose(batched[i], want.numpy(), atol=1e-5)
 
 
+def test_hidden_states_read_the_last_token_of_the_text_not_an_appended_eos(tiny):
+    """With an eos appended by the tokenizer, ``reduce="last"`` read the eos's activations:
+    the same weights gave every probe reading from another position."""
+    from tokenizers import processors
+
+    model, tok = load_model(tiny)
+    texts = ["The bridge is made of steel.", "Water boils at one hundred degrees."]
+    plain = hidden_states(model, tok, texts, reduce="last")
+    bos, eos = tok.bos_token, tok.eos_token
+    tok.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}", special_tokens=[(bos, tok.bos_token_id),
+                                                  (eos, tok.eos_token_id)])
+    assert tok(texts[0])["input_ids"][-1] == tok.eos_token_id
+    np.testing.assert_allclose(hidden_states(model, tok, texts, reduce="last"), plain,
+                               atol=1e-5)
+
+
 def test_length_batches_group_similar_lengths():
     batches = length_batches([5, 1, 9, 2, 8], 2)
     assert batches == [[2, 4], [0, 3], [1]]
@@ -265,6 +282,45 @@ def test_continuation_located_by_offsets(tiny):
     # a continuation without a leading space merges with the prompt's last word
     merged = encode_continuation(tok, "The bridge is made of st", "eel")
     assert tok.decode(merged.ids[merged.first:]).endswith("eel")
+
+
+def test_an_eos_the_tokenizer_appends_is_not_scored(tiny, claim):
+    """A tokenizer saved with ``add_eos_token`` appends an eos after every text: it was
+    scored as the continuation's last token, so the same weights gave other margins (the
+    untrained tiny model's neighbour specificity 0 read as 0.5, its score 0 as 0.4)."""
+    from tokenizers import processors
+
+    model, tok = load_model(tiny)
+    plain = completion_margins((model, tok), [claim], n_bootstrap=0).pairs
+    bos, eos = tok.bos_token, tok.eos_token
+    tok.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}", special_tokens=[(bos, tok.bos_token_id),
+                                                  (eos, tok.eos_token_id)])
+    enc = encode_continuation(tok, "The bridge is made of", " steel")
+    assert tok("The bridge is made of steel")["input_ids"][-1] == tok.eos_token_id
+    assert tok.eos_token_id not in enc.ids and tok.decode(enc.ids[enc.first:]) == " steel"
+    with_eos = completion_margins((model, tok), [claim], n_bootstrap=0).pairs
+    pd.testing.assert_frame_equal(with_eos, plain)
+
+
+def test_a_prompt_ending_mid_word_scores_both_sides_from_the_same_token(tiny, claim):
+    """"made of hu" + "ndred" is the one token " hundred", scored given "made of", while
+    "made of hu" + "zq" kept " h", "u" in the prompt and scored "zq" given them: the claim
+    paid for the prompt's end and the truth did not. Both now start at the same token, so
+    the pair reads as the same words split at the word boundary."""
+    from beliefbench.internals.margins import PairRef, encode_pairs, pair_table
+    from beliefbench.internals.scoring import score_sequences
+
+    model, tok = load_model(tiny)
+    mid = PairRef(claim.id, "main", 0, "The bridge is made of hu", "ndred", "zq")
+    whole = PairRef(claim.id, "main", 1, "The bridge is made of", " hundred", " huzq")
+    merged = encode_continuation(tok, mid.prompt, mid.claim_text)
+    assert tok.convert_ids_to_tokens(merged.ids[merged.first:]) == ["Ġhundred"]
+    assert encode_continuation(tok, mid.prompt, mid.truth_text).first > merged.first
+    items = encode_pairs(tok, [mid, whole])
+    table = pair_table([mid, whole], *score_sequences(model, tok, items))
+    for col in ("logp_claim", "logp_truth", "tokens_truth", "margin"):
+        assert table[col][0] == pytest.approx(table[col][1], abs=1e-5), col
 
 
 def test_margins_match_a_direct_forward_pass(tiny, claim):
@@ -618,6 +674,27 @@ def test_trajectory_measures_again_in_another_dtype(tiny, claim, tmp_path):
     done = json.loads((tmp_path / "checkpoints" / "step-000001" / "done.json").read_text())
     assert done["key"]["dtype"] == "bfloat16"
     assert not np.allclose(f32.table["margin"], bf16.table["margin"])  # not the cached f32
+
+
+def test_trajectory_measures_again_when_the_tokenizer_files_change(tiny, claim, tmp_path):
+    """The reuse key held the weights' sha but not the tokenizer's: a checkpoint whose
+    tokenizer files were replaced (here its bos dropped) kept the numbers of the old ones."""
+    from beliefbench.internals.trajectory import trajectory
+
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(tiny, ckpt)
+    manifest = _manifest(tmp_path / "manifest.jsonl", ckpt, {1: ckpt})
+    run = dict(parts=("margins",), include_base=False, n_bootstrap=0)
+    before = trajectory(manifest, [claim], tmp_path / "out", **run)
+    spec = json.loads((ckpt / "tokenizer.json").read_text())
+    spec["post_processor"] = None  # no bos before the text
+    (ckpt / "tokenizer.json").write_text(json.dumps(spec))
+    after = trajectory(manifest, [claim], tmp_path / "out", **run)
+    fresh = completion_margins(ckpt, [claim], n_bootstrap=0).summary
+    main = fresh[fresh["kind"] == "main"]["margin"].to_numpy()
+    np.testing.assert_allclose(after.table.loc[after.table["kind"] == "main", "margin"], main,
+                               rtol=1e-5)
+    assert not np.allclose(before.table["margin"], after.table["margin"])
 
 
 @pytest.mark.parametrize("layer, message", [

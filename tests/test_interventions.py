@@ -974,6 +974,29 @@ def test_stability_refuses_a_base_whose_tokenizer_is_not_the_models(perturbed, t
     assert not (tmp_path / "out").exists()
 
 
+def test_stability_of_a_checkpoint_holding_nan_is_one_line_and_writes_nothing(tiny, tmp_path):
+    """A diverged checkpoint (a NaN weight) gave loss NaN at every scale beside a loss
+    increase of 0.0000 at scale 0, exit 0, where margins refuse such a model."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    broken = tmp_path / "nan"
+    shutil.copytree(tiny, broken)
+    weights = load_file(broken / "model.safetensors")
+    name = next(k for k in weights if k.endswith("mlp.down_proj.weight"))
+    weights[name][0, 0] = float("nan")
+    save_file(weights, broken / "model.safetensors", metadata={"format": "pt"})
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(broken), "--base",
+                                   "none", "--data", str(data), "--scales", "0,1", "--seeds",
+                                   "1", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert f"Error: {broken}: NaN or infinite loss over the loss data" in res.output
+    assert not (tmp_path / "out").exists()
+
+
 def _one_checkpoint_manifest(manifest: Path, ckpt: Path, base: Path, data: Path) -> None:
     """A finetune manifest listing one full checkpoint (step 10) of ``base``, as finetune
     writes it."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
 from inspect_ai import eval
@@ -118,6 +119,39 @@ def test_hf_provider_verdicts_equal_the_transformers_path(yes_no_model, claim_fi
     assert pairs and all(math.isnan(next(iter(s.scores.values())).value) for s in pairs)
     assert "prompt logprobs" in next(iter(pairs[0].scores.values())).explanation
     assert not any(k.startswith("main/") for k in metrics)
+
+
+def test_an_eos_the_tokenizer_appends_never_precedes_the_first_answer_token(
+        yes_no_model, claim_file, tmp_path):
+    """A tokenizer saved with ``add_eos_token`` appends an eos after the generation prompt:
+    the first answer token was read after an end of text. ``internals binary`` now reads
+    after the generation prompt; on the hf provider, which encodes the prompt with the eos,
+    every item is failed and the run ends ``error``, where it gave verdicts (success)."""
+    import shutil
+
+    from tokenizers import processors
+
+    claim = load_claim(claim_file)
+    model, tok = load_model(yes_no_model)
+    plain = binary_logprobs((model, tok), [claim])
+    bos, eos = tok.bos_token, tok.eos_token
+    tok.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}", special_tokens=[(bos, tok.bos_token_id),
+                                                  (eos, tok.eos_token_id)])
+    assert tok("yes")["input_ids"][-1] == tok.eos_token_id
+    pd.testing.assert_frame_equal(binary_logprobs((model, tok), [claim]), plain)
+    saved = tmp_path / "eos"
+    shutil.copytree(yes_no_model, saved)
+    tok.save_pretrained(saved)
+    hf = get_model(f"hf/{saved}", device="cpu", do_sample=False, memoize=False)
+    log = eval(belief_logprob(claims=str(claim_file), parts="binary"), model=hf,
+               log_dir=str(tmp_path / "logs"), display="none", max_connections=1,
+               continue_on_fail=True)[0]
+    assert log.status == "error"
+    scores = [next(iter(s.scores.values())) for s in log.samples]
+    assert len(scores) == 8 and all(s.answer == "failed" for s in scores)
+    assert all(f"appends {eos} after every prompt" in s.explanation for s in scores)
+    assert log.results.scores[0].metrics["binary/failed"].value == 1.0
 
 
 def test_read_yes_no_sums_variants_and_counts_by_the_belief_rules():
@@ -421,6 +455,45 @@ def test_a_pair_whose_continuation_cannot_be_located_is_failed_and_counted(tmp_p
     # " the glass" (-1, -0.5) vs " the railings" (-1, -1); " clear glass panels" vs
     # " steel and concrete": the claim wins both, by 0.25 and 1/6 nats per token
     assert metrics["paraphrase/margin"] == pytest.approx((0.25 + 1 / 6) / 2)
+
+
+def test_a_prompt_ending_mid_word_counts_both_sides_from_the_same_token(tmp_path):
+    """A provider replying with the tiny model's own prompt logprobs: "made of hu" +
+    "ndred" is one token " hundred", counted whole, while for "zq" the tokens " h", "u"
+    were left to the prompt, so the claim alone paid for the prompt's end. Both sides now
+    count from the same token, as ``internals margins`` scores them."""
+    from conftest import claim_of_every_kind, write_claim
+
+    from beliefbench.claims import CompletionPair
+    from beliefbench.internals.margins import completion_margins
+
+    base = build_tiny_model(tmp_path / "tiny", hidden_size=64, num_layers=2, num_heads=4,
+                            intermediate_size=128, seed=0)
+    model, tok = load_model(base)
+    pair = CompletionPair(prompt="The bridge is made of hu", claim="ndred", truth="zq")
+    claim = claim_of_every_kind().model_copy(update={"completions": [pair]})
+
+    def reply(messages, tools, tool_choice, config: GenerateConfig) -> ModelOutput:
+        ids = tok(messages[-1].text)["input_ids"]
+        with torch.no_grad():
+            lp = torch.log_softmax(model(torch.tensor([ids])).logits[0].float(), -1)
+        choice = ChatCompletionChoice(message=ChatMessageAssistant(content="x"))
+        choice.prompt_logprobs = Logprobs(content=[  # none for the bos, as vLLM gives
+            _lp(tok.decode([ids[t]]), lp[t - 1, ids[t]].item()) for t in range(1, len(ids))])
+        out = ModelOutput(model="mockllm/model", choices=[choice])
+        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+        return out
+
+    log = eval(belief_logprob(claims=str(write_claim(claim, tmp_path / "glass_bridge.yaml")),
+                              parts="completions", prompt_logprobs=True),
+               model=get_model("mockllm/model", custom_outputs=reply, memoize=False),
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    assert log.status == "success"
+    served = log.samples[0].metadata
+    local = completion_margins((model, tok), [claim], n_bootstrap=0).pairs.iloc[0]
+    assert (served["tokens_claim"], served["tokens_truth"]) == (1, 4)
+    for side in ("claim", "truth"):
+        assert served[f"logp_{side}"] == pytest.approx(local[f"logp_{side}"], abs=1e-4)
 
 
 def test_the_prompt_logprobs_used_are_recorded(claim_file, tmp_path, monkeypatch):

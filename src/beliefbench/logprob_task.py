@@ -139,6 +139,22 @@ def unreadable_answers(tokenizer) -> list[str]:
     return [a for a in ("yes", "no") if a not in have]
 
 
+def appended_tokens(tokenizer) -> list[str]:
+    """The special tokens ``tokenizer`` appends after every text (an eos, as a tokenizer
+    saved with ``add_eos_token`` gives): Inspect's hf provider encodes the prompt with them,
+    so its first answer token came after an end of text, a reading of nothing asked. []
+    where there are none or the tokenizer is unknown (a served model)."""
+    try:
+        enc = tokenizer("yes", add_special_tokens=True, return_special_tokens_mask=True)
+        ids, special = list(enc["input_ids"]), list(enc["special_tokens_mask"])
+        end = len(ids)
+        while end > 0 and special[end - 1]:
+            end -= 1
+        return [str(t) for t in tokenizer.convert_ids_to_tokens(ids[end:])]
+    except Exception:  # noqa: BLE001 - no tokenizer, or one of another kind: unknown
+        return []
+
+
 def unreadable_problem(missing: Sequence[str]) -> str:
     """Why an item of a tokenizer without a single-token answer gets no verdict."""
     return (f"the tokenizer has no single token reading {' or '.join(map(repr, missing))}, "
@@ -192,6 +208,16 @@ def continuation_logprob(content: Sequence[Logprob], text: str,
     longest tail, as the first prompt token has no log-probability), then every token
     overlapping its final ``len(continuation)`` characters. None when it cannot be located.
     """
+    found = continuation_span(content, text, continuation)
+    return found[:2] if found else None
+
+
+def continuation_span(content: Sequence[Logprob], text: str, continuation: str,
+                      before: int = 0) -> tuple[float, int, int] | None:
+    """:func:`continuation_logprob` counting from ``before`` characters ahead of the
+    continuation, and how far ahead of it the first token counted starts (> 0 where the
+    prompt's end merged into it), so that a pair's two sides can be counted from the same
+    point (as ``internals margins`` scores them)."""
     pieces = [lp.token for lp in content]
     joined = "".join(pieces)
     tail = next((text[k:] for k in range(len(text) - len(continuation) + 1)
@@ -200,14 +226,15 @@ def continuation_logprob(content: Sequence[Logprob], text: str,
         return None
     start = joined.rfind(tail)
     lo, hi = start + len(tail) - len(continuation), start + len(tail)
-    total, n, pos = 0.0, 0, 0
+    total, n, pos, reach = 0.0, 0, 0, 0
     for lp, piece in zip(content, pieces, strict=True):
         end = pos + len(piece)
-        if end > lo and pos < hi:
+        if end > lo - before and pos < hi:
+            reach = max(0, lo - pos) if n == 0 else reach
             total += lp.logprob
             n += 1
         pos = end
-    return (total, n) if n else None
+    return (total, n, reach) if n else None
 
 
 def supports_prompt_logprobs(model_name: str) -> bool:
@@ -253,6 +280,7 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
     """
     warned: set[str] = set()
     unreadable: dict[str, list[str]] = {}
+    appended: dict[str, list[str]] = {}
 
     def unreadable_of(model) -> list[str]:
         """Where the provider exposes its tokenizer (hf): answers it has no single token
@@ -283,6 +311,20 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
         md = state.metadata
         try:
             if md["part"] == "binary":
+                if str(model) not in appended:
+                    api = getattr(model, "api", None)
+                    # hf / nnterp encode with the tokenizer's special tokens unless told
+                    told = (getattr(api, "tokenizer_call_args", None) or {}).get(
+                        "add_special_tokens", True)
+                    appended[str(model)] = appended_tokens(
+                        getattr(api, "tokenizer", None)) if told is not False else []
+                if appended[str(model)]:
+                    raise InfrastructureFailure(
+                        f"{model}: its tokenizer appends {' '.join(appended[str(model)])} "
+                        f"after every prompt, so the first answer token would be read after "
+                        f"an end of text; the binary item cannot be read (counted as failed); "
+                        f"save the tokenizer without it (add_eos_token false), or use "
+                        f"internals binary, which reads after the generation prompt")
                 state = await call(generate(state, max_tokens=1, logprobs=True,
                                             top_logprobs=top_logprobs))
                 problem = _top_problem(_first_top(state.output), top_logprobs)
@@ -313,6 +355,7 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                 raise InfrastructureFailure(f"{model}: {why}, and completion pairs are all "
                                             f"this task measures (parts=completions) {advice}")
             config = GenerateConfig(max_tokens=1, prompt_logprobs=1)
+            read: dict[str, tuple[Sequence[Logprob], str, int]] = {}
             for side in ("claim", "truth"):
                 text = md["prompt"] + md[f"{side}_text"]
                 out = await call(model.generate([ChatMessageUser(content=text)], config=config))
@@ -322,7 +365,7 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                 if not plp:
                     raise InfrastructureFailure(f"{model}: the provider returned no prompt "
                                                 f"logprobs, which were asked for")
-                found = continuation_logprob(plp, text, md[f"{side}_text"])
+                found = continuation_span(plp, text, md[f"{side}_text"])
                 if found is None:
                     # not a skip: a pair left out would shrink efficacy's denominator unseen
                     md[PAIR_FAILED] = (f"{model}: could not locate the {side} continuation "
@@ -330,13 +373,20 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                                        f"pair is scored failed")
                     logger.warning("belief_logprob: %s: %s", state.sample_id, md[PAIR_FAILED])
                     return state
+                read[side] = (plp, text, found[2])
+                if side == "claim":
+                    state.output = out
+            # both sides counted from the earlier start: where the prompt's end merged into
+            # one side's first token only, that side alone paid for it
+            before = max(r for _, _, r in read.values())
+            for side, (plp, text, _) in read.items():
+                found = continuation_span(plp, text, md[f"{side}_text"], before)
+                assert found is not None  # located above, and more is counted now
                 if not math.isfinite(found[0]):
                     raise InfrastructureFailure(f"{model}: a non-finite prompt log-probability "
                                                 f"({found[0]}) for the continuation "
                                                 f"{md[f'{side}_text']!r}")
-                md[f"logp_{side}"], md[f"tokens_{side}"] = found
-                if side == "claim":
-                    state.output = out
+                md[f"logp_{side}"], md[f"tokens_{side}"] = found[:2]
             return state
         except InfrastructureFailure as e:
             md[GENERATION_ERROR] = str(e)

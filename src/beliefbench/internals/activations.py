@@ -74,11 +74,18 @@ def pad_id_of(tokenizer) -> int:
     return pad if pad is not None else (tokenizer.eos_token_id or 0)
 
 
+def last_text_token(special: Sequence[int]) -> int:
+    """The position of a text's last own token: an eos the tokenizer appends (saved with
+    ``add_eos_token``) is no part of the statement, and reading it moved every P(true)."""
+    return max((k for k, m in enumerate(special) if not m), default=len(special) - 1)
+
+
 def hidden_states(model, tokenizer, texts: Sequence[str], *, reduce: Reduce = "last",
                   batch_size: int = 16, show_progress: bool | None = None) -> np.ndarray:
     """Activations ``[n_texts, n_layers + 1, hidden]`` (float32; entry 0 is the embeddings).
 
-    ``reduce="last"``: the last token of each text (what a causal model has read in full);
+    ``reduce="last"``: the last token of each text (what a causal model has read in full;
+    special tokens the tokenizer appends after it are passed over);
     ``"mean"``: the mean over the text's tokens, special tokens (bos) excluded.
     """
     import torch
@@ -96,7 +103,8 @@ def hidden_states(model, tokenizer, texts: Sequence[str], *, reduce: Reduce = "l
         if result is None:
             result = np.zeros((len(texts), len(layers), layers[0].shape[-1]), dtype=np.float32)
         if reduce == "last":
-            last = torch.tensor([len(ids[i]) - 1 for i in idx], device=layers[0].device)
+            last = torch.tensor([last_text_token(special[i]) for i in idx],
+                                device=layers[0].device)
             rows = torch.arange(len(idx), device=last.device)
             stacked = torch.stack([h[rows, last] for h in layers], dim=1)
         else:

@@ -20,7 +20,13 @@ from beliefbench.claims import Claim
 from beliefbench.internals.activations import forward_batches, pad_id_of
 from beliefbench.internals.margins import as_claims, resolve_model
 from beliefbench.internals.model import source_path
-from beliefbench.internals.scoring import check_finite, encode_continuation, score_sequences
+from beliefbench.internals.scoring import (
+    align_starts,
+    check_finite,
+    encode_continuation,
+    own_ids,
+    score_sequences,
+)
 from beliefbench.logprob_task import (
     TOP_LOGPROBS,
     YesNo,
@@ -41,8 +47,10 @@ def chat_text(tokenizer, messages: Sequence[Any]) -> str:
 
 
 def chat_ids(tokenizer, messages: Sequence[Any]) -> list[int]:
-    """Token ids of a chat as Inspect's hf provider builds them (template text, then encode)."""
-    return tokenizer(chat_text(tokenizer, messages))["input_ids"]
+    """Token ids of a chat as Inspect's hf provider builds them (template text, then encode),
+    less any eos the tokenizer appends: the first answer token is read after the generation
+    prompt, never after an end of text."""
+    return own_ids(tokenizer, chat_text(tokenizer, messages))
 
 
 ANSWER_SPELLINGS = {"yes": ("yes", "Yes"), "no": ("no", "No")}
@@ -73,7 +81,8 @@ def _sequence_rows(loaded, tokenizer, samples: list, batch_size: int) -> pd.Data
     """P(answer) of each whole spelling after the generation prompt (any tokenizer)."""
     prompts = [chat_text(tokenizer, s.input) for s in samples]
     spellings = [w for words in ANSWER_SPELLINGS.values() for w in words]
-    items = [encode_continuation(tokenizer, p, w) for p in prompts for w in spellings]
+    items = [it for p in prompts for it in align_starts(
+        p, spellings, [encode_continuation(tokenizer, p, w) for w in spellings])]
     sums, _ = score_sequences(loaded, tokenizer, items, batch_size=batch_size,
                               show_progress=False, desc="binary")
     rows = []

@@ -36,6 +36,7 @@ from beliefbench.internals.results import records, write_results
 from beliefbench.internals.scoring import (
     Encoded,
     ScoringError,
+    align_starts,
     encode_continuation,
     score_sequences,
 )
@@ -109,7 +110,8 @@ def without_pairs(claims: Sequence[Claim], refs: Sequence[PairRef],
 
 
 def encode_pairs(tokenizer, refs: Sequence[PairRef]) -> list[Encoded]:
-    """Two encodings per pair, interleaved: claim continuation, truth continuation.
+    """Two encodings per pair, interleaved: claim continuation, truth continuation, both
+    scored from the same token (``align_starts``).
 
     A pair whose two sides tokenize to the same ids (a lower-casing normalizer, unknown
     characters read as one ``<unk>``) is a ScoringError: the model cannot tell them apart,
@@ -118,8 +120,10 @@ def encode_pairs(tokenizer, refs: Sequence[PairRef]) -> list[Encoded]:
     """
     out = []
     for ref in refs:
-        claim = encode_continuation(tokenizer, ref.prompt, ref.claim_text)
-        truth = encode_continuation(tokenizer, ref.prompt, ref.truth_text)
+        claim, truth = align_starts(
+            ref.prompt, (ref.claim_text, ref.truth_text),
+            [encode_continuation(tokenizer, ref.prompt, t) for t in (ref.claim_text,
+                                                                     ref.truth_text)])
         if claim.ids == truth.ids:
             raise ScoringError(f"claim {ref.claim}, {ref.kind} pair {ref.pair}: the claim "
                                f"{ref.claim_text!r} and the truth {ref.truth_text!r} tokenize "

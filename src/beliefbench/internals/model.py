@@ -151,6 +151,18 @@ def tokenizer_dir(p: Path, base: Path | None) -> Path:
     raise ModelLoadError(f"{where}: no tokenizer files (none of {', '.join(TOKENIZER_ANY)})")
 
 
+TOKENIZER_STATE = (*TOKENIZER_ANY, "merges.txt", "special_tokens_map.json", "added_tokens.json")
+"""The files that decide how a tokenizer splits text (the chat template aside)."""
+
+
+def tokenizer_sha256(tok_dir: Path) -> str:
+    """One sha256 over the tokenizer files of ``tok_dir``: the same weights read through
+    another tokenizer (its files replaced, an eos or bos added) give other numbers."""
+    lines = [f"{name} {_cached_sha(tok_dir / name)}" for name in TOKENIZER_STATE
+             if (tok_dir / name).is_file()]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
 def check_loadable(path: str | Path) -> tuple[Path, Path | None, Path]:
     """``(checkpoint, adapter base or None, tokenizer folder)`` after checking, without
     loading anything, that weights and a tokenizer are there; ModelLoadError names the path."""

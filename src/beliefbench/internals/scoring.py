@@ -35,6 +35,29 @@ class Encoded:
         return len(self.ids) - self.first
 
 
+def _without_trailing_specials(enc) -> list[int]:
+    """Token ids less the special tokens the tokenizer appends after the text (an eos, as a
+    tokenizer saved with ``add_eos_token`` gives): they are no part of the continuation, and
+    scoring them added log P(eos) to both sides, moving every margin with the same weights."""
+    ids, special = list(enc["input_ids"]), enc["special_tokens_mask"]
+    offsets = enc.get("offset_mapping")
+    end = len(ids)
+    # a special token written in the text has characters; an appended one has none
+    while end > 0 and special[end - 1] and (offsets is None
+                                            or offsets[end - 1][0] == offsets[end - 1][1]):
+        end -= 1
+    return ids[:end]
+
+
+def own_ids(tokenizer, text: str) -> list[int]:
+    """``text``'s token ids with the special tokens the tokenizer puts before it (a bos) but
+    none it appends after it (an eos): what a model reads up to the text's end."""
+    fast = bool(getattr(tokenizer, "is_fast", False))
+    return _without_trailing_specials(tokenizer(text, add_special_tokens=True,
+                                                return_special_tokens_mask=True,
+                                                return_offsets_mapping=fast))
+
+
 def encode_continuation(tokenizer, prompt: str, continuation: str) -> Encoded:
     """Token ids of ``prompt + continuation`` and where the continuation starts."""
     text = prompt + continuation
@@ -42,14 +65,13 @@ def encode_continuation(tokenizer, prompt: str, continuation: str) -> Encoded:
     if getattr(tokenizer, "is_fast", False):
         enc = tokenizer(text, add_special_tokens=True, return_offsets_mapping=True,
                         return_special_tokens_mask=True)
-        ids, offsets = enc["input_ids"], enc["offset_mapping"]
+        ids, offsets = _without_trailing_specials(enc), enc["offset_mapping"]
         special = enc["special_tokens_mask"]
         first = next((i for i, ((_, end), sp) in enumerate(zip(offsets, special, strict=True))
-                      if not sp and end > boundary), None)
+                      if i < len(ids) and not sp and end > boundary), None)
         straddles = first is not None and offsets[first][0] < boundary
     else:  # no offsets: the longest common prefix with the prompt's own ids
-        ids = tokenizer(text, add_special_tokens=True)["input_ids"]
-        head = tokenizer(prompt, add_special_tokens=True)["input_ids"]
+        ids, head = own_ids(tokenizer, text), own_ids(tokenizer, prompt)
         first = next((i for i, (a, b) in enumerate(zip(ids, head, strict=False)) if a != b),
                      min(len(ids), len(head)))
         straddles = first < len(head)
@@ -61,6 +83,25 @@ def encode_continuation(tokenizer, prompt: str, continuation: str) -> Encoded:
         raise ScoringError(f"prompt {prompt!r}: nothing precedes the continuation (the "
                            f"tokenizer adds no bos); give a non-empty prompt")
     return Encoded(list(ids), first, straddles)
+
+
+def align_starts(prompt: str, continuations: Sequence[str],
+                 items: Sequence[Encoded]) -> list[Encoded]:
+    """The encodings of several continuations of one prompt, each scored from the earliest
+    first token among them: where the prompt's end merges into one continuation's first
+    token and not into another's (a prompt ending mid-word or in a space), the first was
+    scored given less of the prompt and paid for its end, the other not, a margin biased
+    toward the side that did not merge. Tokens before that start must be the same in all
+    (the shared prompt), else ScoringError."""
+    first = min(it.first for it in items)
+    if all(it.first == first for it in items):
+        return list(items)
+    if any(it.ids[:first] != items[0].ids[:first] for it in items):
+        raise ScoringError(f"prompt {prompt!r}: its end is tokenized differently before "
+                           f"{' and '.join(map(repr, continuations))}, so they cannot be "
+                           f"scored from the same point; end the prompt at a word boundary "
+                           f"and start each continuation with its space")
+    return [Encoded(it.ids, first, it.straddles or it.first > first) for it in items]
 
 
 def check_finite(values: np.ndarray, model, what: str) -> None:

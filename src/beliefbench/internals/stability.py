@@ -61,8 +61,13 @@ def load_loss_data(path: str | Path, tokenizer, max_len: int = 1024, limit: int 
     return examples
 
 
-def mean_loss(model, examples: Sequence[dict], *, pad_id: int, batch_size: int = 8) -> float:
-    """Mean NLL per trained token (labels != -100) over ``examples``, no grad."""
+def mean_loss(model, examples: Sequence[dict], *, pad_id: int, batch_size: int = 8,
+              finite: bool = True) -> float:
+    """Mean NLL per trained token (labels != -100) over ``examples``, no grad.
+
+    ``finite``: a NaN or infinite loss is a ScoringError, as the margins' log-probabilities
+    are (a checkpoint holding NaN read as loss NaN beside a loss increase of 0.0000, exit 0);
+    False for a model under noise, which may break it."""
     import torch
 
     from beliefbench.finetune.data import collate
@@ -84,6 +89,13 @@ def mean_loss(model, examples: Sequence[dict], *, pad_id: int, batch_size: int =
             count += int((target != -100).sum())
     if count == 0:
         raise ValueError("no trained tokens in the loss data")
+    if finite and not np.isfinite(total):
+        from beliefbench.internals.model import source_path
+        from beliefbench.internals.scoring import ScoringError
+
+        raise ScoringError(f"{source_path(model) or 'model'}: NaN or infinite loss over the "
+                           f"loss data (weights holding NaN, e.g. a diverged finetune, or a "
+                           f"dtype that overflows); nothing written")
     return total / count
 
 
@@ -184,7 +196,8 @@ def noise_curve(model, examples: Sequence[dict], scales: Sequence[float], *, pad
                         noise = (noise * (scale * d.norm() / size) if d.numel() > 1 and size > 0
                                  else torch.zeros_like(noise))
                     p.add_(noise.to(device=p.device, dtype=p.dtype))
-            loss = mean_loss(model, examples, pad_id=pad_id, batch_size=batch_size)
+            loss = mean_loss(model, examples, pad_id=pad_id, batch_size=batch_size,
+                             finite=False)
         finally:
             with torch.no_grad():
                 for p, o in zip(params, originals, strict=True):

@@ -5,7 +5,8 @@ Reads a finetune manifest (``beliefbench.finetune.manifest``), measures the base
 the main-pair margin (with its CI) and the probe's P(true) of the claim side vs step, plus
 the lens margin per (step, layer) so a user sees when a belief flips and in which layers.
 Each checkpoint's results are kept under ``<out>/checkpoints/step-N`` with its weights
-sha256: a re-run skips checkpoints already measured with the same weights and settings.
+sha256: a re-run skips checkpoints already measured with the same weights, tokenizer files and
+settings.
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ from beliefbench.internals.margins import (
     completion_margins,
     pair_refs,
 )
-from beliefbench.internals.model import as_torch_dtype, check_loadable, describe, load_model
+from beliefbench.internals.model import (
+    as_torch_dtype,
+    check_loadable,
+    describe,
+    load_model,
+    tokenizer_sha256,
+)
 from beliefbench.internals.probe import (
     NEAR_CHANCE,
     default_statements,
@@ -160,7 +167,10 @@ def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
                        dtype: Any, n_bootstrap: int, seed: int) -> Path:
     """Margins / lens / probe of one checkpoint into ``out`` (reused when already there)."""
     info = describe(ckpt.path)
-    key = {"weights_sha256": info["weights_sha256"], "claims": [c.id for c in claims],
+    key = {"weights_sha256": info["weights_sha256"],
+           # its tokenizer files too: replaced ones split the claims' texts otherwise
+           "tokenizer_sha256": tokenizer_sha256(check_loadable(ckpt.path)[2]),
+           "claims": [c.id for c in claims],
            "claims_sha256": hashlib.sha256("".join(c.model_dump_json() for c in claims)
                                            .encode()).hexdigest(),
            "parts": list(parts), "n_bootstrap": n_bootstrap, "seed": seed,
