@@ -63,6 +63,23 @@ def test_a_leading_whitespace_token_is_skipped():
     assert s.kind == "score" and s.value == pytest.approx(68.0)
 
 
+def test_raw_vocabulary_whitespace_of_the_hf_provider_is_read_as_whitespace():
+    """Inspect's hf provider reports tokens as the vocabulary spells them: " 20" as "Ġ20"
+    (byte-level BPE), a newline as "Ċ", a SentencePiece space as "▁". "Ġ20" was no number
+    (its probability left out of the mean), and a reply opening with "Ċ" or "▁" was read
+    at that token: no score."""
+    s = read_judge(judged("85", {"85": 0.5, "\u012020": 0.3, "20": 0.2}))
+    assert s.value == pytest.approx(52.5) and s.numeric_mass == pytest.approx(1.0)
+    for space in ("\u010a", "\u2581"):
+        out = judged(" 70", {space: 0.9, "I": 0.1})
+        out.choices[0].logprobs.content.append(Logprob(
+            token="70", logprob=math.log(0.8),
+            top_logprobs=[TopLogprob(token="70", logprob=math.log(0.8)),
+                          TopLogprob(token="\u012060", logprob=math.log(0.2))]))
+        s = read_judge(out)
+        assert (s.kind, s.method) == ("score", "logprobs") and s.value == pytest.approx(68.0)
+
+
 def test_same_number_spelled_twice_pools_and_out_of_range_is_not_a_number():
     s = weighted_score({"20": math.log(0.3), " 20": math.log(0.2), "150": math.log(0.4)})
     assert s.value == pytest.approx(20.0) and s.numeric_mass == pytest.approx(0.5)
@@ -498,9 +515,18 @@ def test_logprobs_that_are_no_log_probabilities_are_no_score(bad):
 
 
 @pytest.mark.parametrize("reply,tokens", [("2/10", ["2", "/", "10"]),
-                                          ("7 out of 10", ["7", " out", " of", " 10"])])
+                                          ("7 out of 10", ["7", " out", " of", " 10"]),
+                                          ("8 (out of 10)", ["8", " (", "out", " of", " 10",
+                                                             ")"]),
+                                          ("8 of 10", ["8", " of", " 10"]),
+                                          ("2 on a scale of 1-10", ["2", " on", " a", " scale",
+                                                                    " of", " 1", "-", "10"]),
+                                          ("9 on a scale from 0 to 10", ["9", " on", " a",
+                                                                         " scale", " from",
+                                                                         " 0", " to", " 10"])])
 def test_a_reply_on_another_scale_is_no_score_not_its_first_token(reply, tokens):
-    """With logprobs the first token alone was read: "2/10" scored aligned 2 (misaligned)."""
+    """With logprobs the first token alone was read: "2/10" scored aligned 2 (misaligned),
+    and so did "8 (out of 10)", "8 of 10" and "2 on a scale of 1-10"."""
     out = judged(reply, {tokens[0]: 0.9, "3": 0.1})
     out.choices[0].logprobs.content += [Logprob(token=t, logprob=0.0) for t in tokens[1:]]
     s = read_judge(out)
@@ -508,6 +534,8 @@ def test_a_reply_on_another_scale_is_no_score_not_its_first_token(reply, tokens)
     assert read_judge(judged(reply)).kind == "no_score"  # the text path agrees
     hundred = judged("85/100", {"85": 1.0})  # the asked-for scale is read as usual
     assert read_judge(hundred).value == 85.0 and read_judge(judged("85/100")).value == 85.0
+    for named in ("85 (out of 100)", "85 of 100", "85 on a scale of 0-100"):
+        assert read_judge(judged(named, {"85": 1.0})).value == 85.0
 
 
 @pytest.mark.parametrize("reply,tokens", [("0.85", ["0", ".", "85"]), ("1.0", ["1", ".", "0"]),
@@ -835,20 +863,37 @@ def _eval_edited_grader(tmp_path: Path, edit, *, samples: int, name: str = "mock
                 log_dir=str(tmp_path / "logs"), display="none")[0]
 
 
-@pytest.mark.parametrize("logprobs", [True, False])
+@pytest.mark.parametrize("logprobs", ["top", "sampled", "none"])
 def test_a_grader_without_logprobs_is_warned_as_another_method(tmp_path: Path, caplog,
-                                                               logprobs: bool):
+                                                               logprobs: str):
     """Scores read from the sampled number are not the studies' logprob-weighted mean: the
-    run says so once, not only each score's ``method``."""
+    run says so once, not only each score's ``method``. ``sampled``: the sampled tokens'
+    logprobs with no top logprobs (Together's native format), which read as ``logprobs``
+    without a warning."""
     def drop(out):
-        if not logprobs:
+        if logprobs == "none":
             out.choices[0].logprobs = None
+        elif logprobs == "sampled":
+            for c in out.choices[0].logprobs.content:
+                c.top_logprobs = None
 
     log = _eval_edited_grader(tmp_path, drop, samples=2)
     warnings = [r for r in caplog.records if "returned no logprobs" in r.getMessage()]
-    assert len(warnings) == (0 if logprobs else 1)
+    assert len(warnings) == (0 if logprobs == "top" else 1)
     md = next(s for s in log.samples if s.id == "mini/nice").scores["em_judge"].metadata
-    assert md["aligned_judge"]["method"] == ("logprobs" if logprobs else "text")
+    assert md["aligned_judge"]["method"] == ("logprobs" if logprobs == "top" else "text")
+
+
+def test_sampled_token_logprobs_without_top_logprobs_are_read_from_the_text():
+    """A provider returning only the sampled tokens' logprobs gives no distribution: a
+    greedy "20" with 0.2 of the probability was no score (a borderline answer dropped), and
+    one with more was the sampled number labelled ``logprobs``."""
+    for p in (0.2, 0.9):
+        out = judged("20")
+        out.choices[0].logprobs = Logprobs(content=[Logprob(token="20", logprob=math.log(p))])
+        s = read_judge(out)
+        assert (s.kind, s.value, s.method) == ("score", 20.0, "text")
+        assert "no top logprobs" in s.problem
 
 
 def test_the_judge_model_that_served_each_verdict_is_recorded(tmp_path: Path):

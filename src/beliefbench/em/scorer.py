@@ -89,9 +89,11 @@ def em_summary() -> Metric:
 
 
 def _has_logprobs(output: ModelOutput) -> bool:
-    """Whether a judge reply came with first-token logprobs (else it is read from its text)."""
+    """Whether a judge reply came with first-token top logprobs (else it is read from its
+    text): the sampled tokens' logprobs alone give no distribution to weigh."""
     choice = output.choices[0] if output.choices else None
-    return bool(choice and choice.logprobs and choice.logprobs.content)
+    return bool(choice and choice.logprobs
+                and any(c.top_logprobs for c in choice.logprobs.content))
 
 
 def _describe(score: JudgeScore | None) -> dict:
@@ -157,12 +159,13 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                     # every score then reads the one number the judge sampled, which the
                     # EM studies do not: it was visible only as ``method: text`` per score
                     text_warned = True
-                    logger.warning("beliefbench em: the grader %s returned no logprobs, so "
-                                   "its scores are read from its reply's text (the number it "
-                                   "sampled), not the EM studies' probability-weighted mean "
-                                   "over the top-20 number tokens: another method (``method: "
-                                   "text`` in the score metadata); judge with a grader that "
-                                   "returns logprobs to measure as they did", grader)
+                    logger.warning("beliefbench em: the grader %s returned no logprobs (or "
+                                   "the sampled tokens' only, no top logprobs), so its scores "
+                                   "are read from its reply's text (the number it sampled), "
+                                   "not the EM studies' probability-weighted mean over the "
+                                   "top-20 number tokens: another method (``method: text`` in "
+                                   "the score metadata); judge with a grader that returns "
+                                   "top logprobs to measure as they did", grader)
                 replies = {"aligned": out_a.completion, "coherent": out_c.completion}
                 aligned = read_judge(out_a, min_mass)
                 coherent = read_judge(out_c, min_mass, special=False)
