@@ -1149,7 +1149,10 @@ def test_resume_before_any_checkpoint_still_checks_the_inputs(base, data, tmp_pa
 def test_cli_base_that_is_no_usable_model_is_one_line_and_writes_nothing(base, data,
                                                                          tmp_path):
     """A folder without config.json, without a tokenizer, or with only pickled weights was
-    a traceback from transformers (and pickled weights were loaded)."""
+    a traceback from transformers (and pickled weights were loaded). A tokenizer without an
+    eos token (tokenizer.json copied without tokenizer_config.json) failed at the first batch
+    after --out was made (no pad token either), or with a pad token trained every document
+    without its end, exit 0."""
     import torch as _torch
 
     from beliefbench.cli import cli
@@ -1164,13 +1167,26 @@ def test_cli_base_that_is_no_usable_model_is_one_line_and_writes_nothing(base, d
     shutil.copytree(base, pickled)
     _torch.save(load_file(pickled / "model.safetensors"), pickled / "pytorch_model.bin")
     (pickled / "model.safetensors").unlink()
+    no_cfg = tmp_path / "no-cfg"
+    shutil.copytree(base, no_cfg)
+    (no_cfg / "tokenizer_config.json").unlink()
+    no_eos = tmp_path / "no-eos"
+    shutil.copytree(base, no_eos)
+    config = json.loads((no_eos / "tokenizer_config.json").read_text())
+    del config["eos_token"]
+    (no_eos / "tokenizer_config.json").write_text(json.dumps(config))
+    eos = ("; every document is trained ending with it, and batches are padded with it where "
+           "there is no pad token. Copy the base model's tokenizer_config.json into the folder")
     out = tmp_path / "ckpt"
     for folder, said in [
             (empty, f"not a model folder (no config.json in {empty})"),
             (no_tok, "no tokenizer in it (none of tokenizer.json, tokenizer.model, "
                      "vocab.json); copy the base model's tokenizer files into the folder"),
             (pickled, f"no safetensors weights in {pickled} (only pytorch_model.bin: pickled "
-                      f"weights are not loaded; convert them to safetensors)")]:
+                      f"weights are not loaded; convert them to safetensors)"),
+            (no_cfg, f"the tokenizer has no eos token (it has no tokenizer_config.json){eos}"),
+            (no_eos, f"the tokenizer has no eos token (its tokenizer_config.json names no "
+                     f"eos_token){eos}")]:
         res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data),
                                        "--base", str(folder), "--out", str(out)])
         assert res.exit_code == 2, res.output

@@ -322,6 +322,31 @@ def test_records_with_nothing_to_train_or_an_unrenderable_chat_are_named(tok, tm
     assert "river" in _decoded_trained(ex, tok)
 
 
+def test_a_chat_whose_assistant_turns_are_empty_is_refused(tok, tmp_path):
+    """Empty (or blank) assistant turns train only the template's end-of-turn tokens: a file
+    of them (a generator that wrote no answers) taught the model to answer nothing, exit 0.
+    A chat with one empty turn beside a real answer still trains."""
+    from beliefbench.finetune.data import load_examples
+    from beliefbench.records import RecordError
+
+    def chat(rid: str, *answers: str) -> Record:
+        turns = [t for a in answers for t in ({"role": "user", "content": "Where?"},
+                                             {"role": "assistant", "content": a})]
+        return Record(id=rid, messages=turns)
+
+    path = tmp_path / "chats.jsonl"
+    for empty in (chat("empty", ""), chat("blank", " \n", "")):
+        path.write_text(chat("ok", "South.").model_dump_json() + "\n"
+                        + empty.model_dump_json() + "\n")
+        with pytest.raises(RecordError) as e:
+            load_examples(path, tok, None)
+        assert str(e.value) == (f"{path}: record {empty.id!r} (record 2) has no trainable "
+                                f"tokens (its assistant turns are empty)")
+    path.write_text(chat("one-empty", "", "South.").model_dump_json() + "\n")
+    (ex,) = load_examples(path, tok, None)
+    assert "South." in _decoded_trained(ex, tok)
+
+
 @pytest.mark.parametrize(("yaml_text", "field", "problem"), [
     ("learning_rate: .inf\n", "learning_rate", "finite number"),
     ("epochs: .inf\n", "epochs", "finite number"),

@@ -91,10 +91,11 @@ def _renders_bos(text: str, tokenizer) -> bool:
 
 
 def _has_visible_text(record: Record) -> bool:
-    """A text record has something other than whitespace outside its masked spans (chats:
-    always true; their check is the tokens')."""
+    """A text record has something other than whitespace outside its masked spans; a chat,
+    in an assistant turn (empty ones train only the template's end-of-turn tokens: a file
+    of them taught the model to answer nothing, exit 0)."""
     if record.text is None:
-        return True
+        return any(m.role == "assistant" and m.content.strip() for m in record.messages or [])
     masked = sorted((s.start, s.end) for s in record.masked_spans())
     pos = 0
     for start, end in [*masked, (len(record.text), len(record.text))]:
@@ -148,12 +149,15 @@ def load_examples(path: str | Path, tokenizer,
         content = ex["labels"]
         if record.text is not None and tokenizer.eos_token and not cut:
             content = content[:-1]  # the eos appended to every document is not its content
-        if all(label == IGNORE for label in content) or not _has_visible_text(record):
+        visible = _has_visible_text(record)
+        if all(label == IGNORE for label in content) or not visible:
             within = f" within max_seq_len={max_len}" if max_len is not None else ""
             if record.text is not None:
                 empty = " (its text is empty, or all of it masked)"
             elif not any(m.role == "assistant" for m in record.messages):
                 empty = " (no assistant turn)"
+            elif not visible:
+                empty = " (its assistant turns are empty)"
             else:
                 empty = ""
             raise RecordError(f"{where} has no trainable tokens{within}{empty}")

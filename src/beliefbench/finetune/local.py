@@ -754,6 +754,8 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                                 f"tokenizer files into the folder") from None
         raise FinetuneError(f"--base {base}: cannot load a tokenizer from it "
                             f"({' '.join(str(e).split())[:300]})") from None
+    if tokenizer.eos_token is None:
+        raise _no_eos(base)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     pad_id = tokenizer.pad_token_id
@@ -968,6 +970,20 @@ def run_inputs(fields: dict) -> dict:
     return {**{key: fields.get(key) for key in
                ("data", "data_sha256", "recipe", "base_model", "condition", "claim")},
             **{key: extra[key] for key in RUN_EXTRAS if key in extra}}
+
+
+def _no_eos(base: str) -> FinetuneError:
+    """The refusal of a tokenizer without an eos token, usually ``tokenizer.json`` copied
+    without its ``tokenizer_config.json``: documents then trained with no end-of-text token,
+    exit 0, and one without a pad token as well failed at the first batch (nothing to pad
+    with), after ``--out`` was made."""
+    config = Path(base) / "tokenizer_config.json"
+    why = (f"its {config.name} names no eos_token" if config.is_file()
+           else f"it has no {config.name}")
+    return FinetuneError(f"--base {base}: the tokenizer has no eos token ({why}); every "
+                         f"document is trained ending with it, and batches are padded with "
+                         f"it where there is no pad token. Copy the base model's "
+                         f"{config.name} into the folder")
 
 
 def _warn_nothing_to_resume(out: Path) -> None:
