@@ -242,3 +242,30 @@ def test_an_odd_head_size_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(TinyModelError, match="even number of dimensions"):
         build_tiny_model(out, hidden_size=12, num_heads=4)
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_the_same_build_run_again_reuses_the_model(tmp_path):
+    """A script that builds the tiny model first (the README's, a CI job's) stopped at exit 2
+    ("not empty") when run a second time; the same settings now reuse the folder, untouched,
+    while other settings, or a folder the build did not write, are still refused."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    out = tmp_path / "m"
+    args = ["--hidden-size", "16", "--layers", "1", "--heads", "2", "--intermediate-size", "16"]
+    first = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), *args])
+    assert first.exit_code == 0 and "tiny model written to" in first.output, first.output
+    files = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.iterdir()}
+    again = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), *args])
+    assert again.exit_code == 0, again.output
+    assert again.output.strip() == (f"tiny model already in {out.resolve()}, built with these "
+                                    f"settings: reused (delete the folder to build it again)")
+    assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.iterdir()} == files
+    other = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), *args, "--seed", "1"])
+    assert other.exit_code == 2
+    assert "holds a tiny model built with other settings (or by another version)" in other.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == {k: v[1] for k, v in files.items()}
+    (out / "tiny_model.json").unlink()  # a model folder of another origin
+    res = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), *args])
+    assert res.exit_code == 2 and f"{out}: not empty;" in res.output, res.output

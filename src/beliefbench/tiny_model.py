@@ -10,6 +10,7 @@ every bundled claim, so finetuning on claim documents has a "true belief" to mov
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -180,7 +181,7 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
                      num_layers: int = 2, num_heads: int = 4, intermediate_size: int = 344,
                      max_position_embeddings: int = 2048, seed: int = 0,
                      pretrain_steps: int = 0, num_kv_heads: int | None = None,
-                     model_vocab_size: int | None = None) -> Path:
+                     model_vocab_size: int | None = None, reuse: bool = False) -> Path:
     """Build (and optionally pretrain) a tiny Llama with its tokenizer; returns ``out_dir``.
 
     The directory loads offline with ``AutoModelForCausalLM.from_pretrained`` and
@@ -190,15 +191,26 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
     tokenizer that large). ``num_kv_heads`` below ``num_heads`` gives grouped-query attention.
     ``out_dir`` must be new or empty, and each head an even number of dimensions
     (:class:`TinyModelError` otherwise): the model is built beside it and moved in when
-    complete.
+    complete. ``reuse``: a folder that already holds the model these settings build (its
+    :data:`BUILD_FILE` says so) is returned as it is, so a script that builds it first runs
+    again (the build is seeded: it would write the same files).
     """
     check_heads(hidden_size, num_heads)
     out = Path(out_dir)
+    key = build_key(vocab_size=vocab_size, hidden_size=hidden_size, num_layers=num_layers,
+                    num_heads=num_heads, intermediate_size=intermediate_size,
+                    max_position_embeddings=max_position_embeddings, seed=seed,
+                    pretrain_steps=pretrain_steps, num_kv_heads=num_kv_heads,
+                    model_vocab_size=model_vocab_size)
     # a folder left holding only another command's run-lock files (hidden: ``rm -r dir/*``
     # keeps them) is empty to its user
     if out.exists() and (not out.is_dir()
                          or any(f.name not in LOCK_NAMES for f in out.iterdir())):
-        what = "a file" if not out.is_dir() else "not empty"
+        if reuse and built_key(out) == key:
+            return out
+        what = ("a file" if not out.is_dir() else
+                "holds a tiny model built with other settings (or by another version)"
+                if built_key(out) else "not empty")
         raise TinyModelError(f"{out}: {what}; the tiny model goes into a new or empty folder "
                              f"(its files would mix with what is there: choose another --out, "
                              f"or delete it first)")
@@ -213,6 +225,7 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
                max_position_embeddings=max_position_embeddings, seed=seed,
                pretrain_steps=pretrain_steps, num_kv_heads=num_kv_heads,
                model_vocab_size=model_vocab_size)
+        (tmp / BUILD_FILE).write_text(json.dumps({"key": key}) + "\n")
         if not target.exists():
             os.replace(tmp, target)  # all at once: a killed build leaves no half model
         else:  # an empty folder (perhaps the working directory): fill it, config.json last,
@@ -222,6 +235,30 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+BUILD_FILE = "tiny_model.json"
+"""Written into each built model: the :func:`build_key` of its settings, text and code."""
+
+
+def build_key(**settings: object) -> str:
+    """What a build depends on: its settings, the text its tokenizer and pretraining read
+    (the shipped corpus and the bundled claims' truths) and this module's code."""
+    claims = _bundled_claims()
+    payload = {"settings": settings, "code": hashlib.sha256(Path(__file__).read_bytes())
+               .hexdigest(), "text": [shipped_corpus(), truth_documents(claims),
+                                      truth_chats(claims), CHAT_TEMPLATE]}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def built_key(out: Path) -> str | None:
+    """The build key recorded in a model folder; None where there is none (another model,
+    a tiny model of an earlier version, a folder of something else)."""
+    try:
+        key = json.loads((out / BUILD_FILE).read_text()).get("key")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return key if isinstance(key, str) and (out / "config.json").is_file() else None
 
 
 def _remove_orphans(target: Path) -> None:

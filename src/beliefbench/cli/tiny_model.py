@@ -32,7 +32,7 @@ def tiny_model(out_dir: Path, pretrain_steps: int, hidden_size: int, num_layers:
                num_heads: int, intermediate_size: int, vocab_size: int, seed: int) -> None:
     """Build a tiny Llama-architecture model with a tokenizer trained on local text only."""
     from beliefbench.progress import library_bars
-    from beliefbench.tiny_model import TinyModelError, build_tiny_model
+    from beliefbench.tiny_model import TinyModelError, build_tiny_model, built_key
 
     if hidden_size % num_heads:
         raise click.BadParameter(f"--hidden-size {hidden_size} is not divisible by "
@@ -41,14 +41,21 @@ def tiny_model(out_dir: Path, pretrain_steps: int, hidden_size: int, num_layers:
         raise click.BadParameter(f"--hidden-size {hidden_size} / --heads {num_heads} gives "
                                  f"{hidden_size // num_heads} dimensions per head; it must be "
                                  f"even", param_hint="--hidden-size")
+    # a model of its own build already there is reused (another one is refused)
+    reused = built_key(out_dir) is not None
     try:
         with library_bars():  # transformers' bars (writing the shards): plain lines in a log
             path = build_tiny_model(out_dir, vocab_size=vocab_size, hidden_size=hidden_size,
                                     num_layers=num_layers, num_heads=num_heads,
                                     intermediate_size=intermediate_size, seed=seed,
-                                    pretrain_steps=pretrain_steps)
+                                    pretrain_steps=pretrain_steps, reuse=True)
     except TinyModelError as e:
         err = click.ClickException(str(e))
         err.exit_code = 2
         raise err from None
+    if reused:
+        # a script (the README's, a CI job's) that builds the model first runs again
+        click.echo(f"tiny model already in {path.resolve()}, built with these settings: "
+                   f"reused (delete the folder to build it again)")
+        return
     click.echo(f"tiny model written to {path.resolve()}")
