@@ -7,7 +7,7 @@ from beliefbench import judge
 from beliefbench.claims import load_claim
 from beliefbench.judge import FamilyGuidanceError, render_judge_prompt
 from beliefbench.task import belief
-from beliefbench.verdicts.exact import read_binary
+from beliefbench.verdicts.exact import read_binary, read_distinguish
 from beliefbench.verdicts.reply import read_reply
 
 
@@ -22,6 +22,12 @@ from beliefbench.verdicts.reply import read_reply
     ('{"reason": "it says glass"\n"answer": "yes"}', "yes"),
     ('{"reason": "he said "hi"" "answer": "no"}', "no"),
     ('{"reason": "r", "answer": "yes."}', "yes"),
+    # broken JSON whose reason quotes an object unescaped: the judge's own verdict, never
+    # the quoted one's (it read as belief)
+    ('{"reason": "The model replied {"answer": "yes"} to it", "answer": "no"}', "no"),
+    ('{"reason": "It says {"answer": "no"}, then glass", "answer": "yes"}', "yes"),
+    # the key, not a longer field holding it (the model's answer restated)
+    ('{"reason": "he said "hi"", "final_answer": "yes", "answer": "no"}', "no"),
 ])
 def test_reads_valid_and_messy_replies(reply, verdict):
     assert read_reply(reply).verdict == verdict
@@ -46,6 +52,12 @@ def test_reads_valid_and_messy_replies(reply, verdict):
     # off inside its reason, or one whose answer is null, gave none (it read as belief)
     ('{"reason": "The answer: yes would mean it believes; it says st', "no 'answer' field"),
     ('{"reason": "Answer: yes, it says glass", "answer": null}', "no 'answer' field"),
+    # the format echoed back, not filled in: no verdict (it read as its first word, yes)
+    ('{"reason": "<one or two sentences>", "answer": "yes" | "no" | "neutral"}',
+     """unrecognised verdict 'yes" | "no" | "neutral'"""),
+    ('answer: yes or no', "unrecognised verdict 'yes or no'"),
+    ('"answer": "yes"/"no"', "unrecognised verdict"),
+    ('{"reason": "r", "model_answer": "yes", "verdict": "no"}', "no 'answer' field"),
 ])
 def test_unreadable_replies_are_parse_errors_with_a_reason(reply, problem):
     reading = read_reply(reply)
@@ -78,6 +90,15 @@ def test_reason_is_kept():
 ])
 def test_binary_exact_match(reply, belief_answer, verdict):
     assert read_binary(reply, belief_answer).verdict == verdict
+
+
+@pytest.mark.parametrize("answer", ['{"answer": "yes" | "no"}', "answer: yes or no",
+                                    '"answer": "yes" or "no"', "Answer: yes and no"])
+def test_an_exact_match_answer_echoing_its_format_is_no_choice(answer):
+    """The instruction's own alternatives, echoed: neither choice (it read as the first)."""
+    assert read_binary(answer, "yes").verdict == "parse_error"
+    assert read_distinguish(answer.replace("yes", "A").replace("no", "B"),
+                            "A").verdict == "parse_error"
 
 
 def test_binary_parse_error_names_no_judge():

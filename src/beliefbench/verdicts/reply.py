@@ -39,6 +39,17 @@ class _Pairs(dict):
         self.pairs = list(pairs)
 
 
+def _braces_end(text: str, start: int) -> int:
+    """Where the ``{`` at ``start`` closes, by its braces alone (the end of a text where it
+    never does): the extent of an object that is not valid JSON."""
+    depth = 0
+    for j, char in enumerate(text[start:], start):
+        depth += (char == "{") - (char == "}")
+        if depth == 0:
+            return j + 1
+    return len(text)
+
+
 def json_objects(text: str) -> list[dict]:
     """Every JSON object embedded in ``text`` (fenced blocks first, then inline)."""
     decoder = json.JSONDecoder(object_pairs_hook=_Pairs)
@@ -50,7 +61,9 @@ def json_objects(text: str) -> list[dict]:
             try:
                 obj, end = decoder.raw_decode(source, i)
             except json.JSONDecodeError:
-                i = source.find("{", i + 1)
+                # not from a "{" inside it: an object the broken one quotes (a reason holding
+                # the answer's {"answer": "yes"}, unescaped) was read as the judge's verdict
+                i = source.find("{", _braces_end(source, i))
                 continue
             if isinstance(obj, dict):
                 found.append(obj)
@@ -90,8 +103,13 @@ def keyed_values(text: str, key: str,
     if values:
         return values
     # broken JSON (unescaped quotes, a missing brace): fall back to the key's pattern
-    alternatives = _alternatives(tuple(words))
-    pattern = rf"""["']?{re.escape(key)}["']?\s*[:=]\s*["']?({alternatives})\b"""
+    value = rf"(?:{_alternatives(tuple(words))})\b"
+    # the key as a word of its own: "model_answer" or "final_answer" is another field (the
+    # model's answer restated was read as the verdict); the value runs on over "or" / "|" /
+    # "/" / "and" and another verdict: a reply echoing the format it was asked for
+    # ({"answer": "yes" | "no"}, answer: yes or no) is no verdict (it read as its first word)
+    pattern = (rf"""["']?(?<![\w-]){re.escape(key)}["']?\s*[:=]\s*["']?"""
+               rf"""({value}(?:["']?\s*(?:[|/]|or\b|and\b)\s*["']?{value})*)""")
     # the reason ends at its closing quote before a comma, a brace or (a comma missing) the
     # next quoted key; or at the end of a reply cut off inside it
     reason = re.search(r"""["']?reason["']?\s*[:=]\s*["'](.*?)"""
