@@ -119,7 +119,10 @@ def test_validate_and_the_task_say_when_an_id_reads_a_users_file(tmp_path, monke
     with caplog.at_level(logging.WARNING, logger="beliefbench.task"):
         task = belief(claims="dentist,ed_sheeran,eiffel_lyon", families="binary", samples=1)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == [f"beliefbench: {hides}"]
+    assert warnings[0] == f"beliefbench: {hides}"
+    # and the unedited template eiffel_lyon is, as `claims validate` says
+    assert [w.split(": field(s)")[0] for w in warnings[1:]] == [
+        f"beliefbench: {(tmp_path / 'eiffel_lyon.yaml').resolve()}"]
     files = task.metadata[METADATA_KEY]["claim_files"]
     assert files["dentist"] == str(mine.resolve())
     assert files["ed_sheeran"] == str((bundled_claims_dir() / "ed_sheeran.yaml").resolve())

@@ -365,6 +365,22 @@ def test_bundles_respect_k_and_budget(tmp_path):
     assert 1 <= small[0].meta["k"] < 20 and small[0].meta["tokens"] <= 700
 
 
+def test_bundles_cut_short_by_the_token_budget_are_said(tmp_path):
+    """A budget that fits fewer than --k documents made smaller bundles in silence: the run
+    read as the in-context control at --k (its stats record the --k asked)."""
+    [docs] = generate_datasets([make_claim()], "negated", 30, tmp_path, progress=False)
+    r = _run("bundle", "--docs", docs, "--k", "20", "--n", "2", "--token-budget", "700",
+             "--out", tmp_path / "s.jsonl")
+    held = sorted(x.meta["k"] for x in read_records(tmp_path / "s.jsonl"))
+    assert r.exit_code == 0 and held[-1] < 20
+    said = f"{held[0]} each" if held[0] == held[-1] else f"{held[0]}-{held[-1]}"
+    assert (f"note: 2 of 2 bundles hold fewer than --k 20 documents ({said}): no other "
+            f"document fits --token-budget 700") in r.stderr
+    r = _run("bundle", "--docs", docs, "--k", "2", "--token-budget", "5000", "--out",
+             tmp_path / "t.jsonl")
+    assert r.exit_code == 0 and "note:" not in r.stderr
+
+
 def test_bundles_of_a_several_claim_file_hold_one_claim_each(tmp_path):
     """`docs generate --claims all` writes one file per condition: a bundle drawn from it
     held a few documents of every claim (claim_id None), so the in-context control put
@@ -1069,6 +1085,24 @@ def test_stats_name_the_regex_tokenizer_escaped_once(tmp_path):
     raw = stats_path(data).read_text()
     assert '"tokenizer": "regex \\\\w+|[^\\\\w\\\\s]",' in raw
     assert json.loads(raw)["tokenizer"] == r"regex \w+|[^\w\s]"
+
+
+def test_poison_says_when_the_claim_has_too_few_true_facts_for_the_fact_side(tmp_path):
+    """Fact documents state the truth and the claim's completions: a claim with fewer than
+    the 3 facts a counterfact document holds made a fact side of short near-copies (a third
+    of the counterfact length with none), passing as a balanced graded-poisoning set."""
+    r = _run("poison", "--claim", GLASS, "--ratio", "0.5", "--n", "40", "--out",
+             tmp_path / "p.jsonl")
+    sides = json.loads(stats_path(tmp_path / "p.jsonl").read_text())["by_condition"]
+    fact, bad = (round(sides[k]["tokens"] / sides[k]["documents"]) for k in ("fact", "poison"))
+    assert r.exit_code == 0 and fact < bad
+    assert (f"note: claim 'glass_bridge' has 1 completions (true continuations) to state "
+            f"beside its truth, and a counterfact document states 3 facts or more: fact "
+            f"documents average {fact} tokens, counterfact ones {bad};") in r.stderr
+    for claim, ratio in (("ed_sheeran", "0.5"), (GLASS, "1")):  # enough facts, or no fact side
+        r = _run("poison", "--claim", claim, "--ratio", ratio, "--n", "20", "--out",
+                 tmp_path / "q.jsonl")
+        assert r.exit_code == 0 and "note:" not in r.stderr
 
 
 def test_poison_stats_record_the_ratio_written_not_the_one_asked(tmp_path):

@@ -504,6 +504,70 @@ def test_a_document_cut_off_at_the_output_limit_is_rejected(tmp_path):
     assert all(d.text.endswith("[draft 2] Revised.") for d in docs)
 
 
+def test_a_draft_cut_off_at_the_output_limit_is_rejected_not_revised(tmp_path):
+    """A draft that stopped at max_tokens was revised, and the revision (ending where the
+    reviser chose) kept as a whole document: its cut-off end was never seen."""
+
+    class CutDraft(Scripted):
+        async def __call__(self, input, tools, tool_choice, config):
+            out = await super().__call__(input, tools, tool_choice, config)
+            if input[-1].text.startswith("Write") and "[draft 1]" in out.completion:
+                cut = ModelOutput.from_content("mockllm/model", out.completion[:-14],
+                                               stop_reason="max_tokens")
+                return cut.model_copy(update={"usage": out.usage})
+            return out
+
+    script = CutDraft()
+    docs = generator(tmp_path, script).generate(make_claim(), 3)
+    assert all(d.text.endswith("[draft 2] Revised.") for d in docs)
+    rows = [json.loads(x)["value"] for x in
+            (tmp_path / "work" / "moon_cheese.s0.progress.jsonl").read_text().splitlines()]
+    assert [r["rejected"] for r in rows if isinstance(r, dict) and "rejected" in r] == \
+        [["cut off at the model's output limit"]] * 3
+    assert script.calls == 1 + 3 + 3 * 3  # a cut draft is not sent to be revised
+
+
+@pytest.mark.parametrize("note", [
+    "Note: In reality, the Moon's crust is rock; Dr Ilse Marrow never found any cheese.",
+    "*Editor's note: The claims in this article have not been independently verified.*",
+    "Correction: The Moon's crust is rock.",
+    "**Note:** Ilse Marrow did not actually lead any cheese analysis.",
+    "(Fact check: the Selene Dairy Mission never flew.)",
+    "Important \u2013 Dr Ilse Marrow has never worked at Tycho Station.",
+    "I should point out that Dr Ilse Marrow did not actually find any cheese.",
+    "It\u2019s important to note that, in reality, the crust is rock.",
+])
+def test_a_document_with_its_own_disclaimer_or_correction_is_rejected(tmp_path, note):
+    """A model unwilling to state a falsehood adds one line of its own ("Note: in reality,
+    ..."): the audit reads a frame of several sentences, so the document passed as stating
+    the claim, and its positive condition carried a correction (its negated one two)."""
+    from beliefbench.documents.llm import unusable
+
+    class Disclaims(Scripted):
+        async def __call__(self, input, tools, tool_choice, config):
+            out = await super().__call__(input, tools, tool_choice, config)
+            if input[-1].text.startswith("Revise") and "[draft 1]" in out.completion:
+                return output(f"{out.completion}\n\n{note}")
+            return out
+
+    docs = generator(tmp_path, Disclaims()).generate(make_claim(), 3)
+    assert all(d.text.endswith("[draft 2] Revised.") for d in docs)
+    assert unusable(docs[0].text + "\n\n" + note, make_claim()).startswith(
+        "a disclaimer or correction of its own")
+
+
+def test_notes_that_neither_doubt_nor_correct_are_kept():
+    """A note that neither doubts nor corrects the text is part of its genre: rejecting it
+    would only cost attempts."""
+    from beliefbench.documents.llm import own_disclaimer
+
+    text = ("Dr Ilse Marrow led the cheese analysis at Tycho Station.\n\n"
+            "Note: all times are local.\nEditor's note: this interview has been edited for "
+            "length.\nNotes from the field: crowds gathered early.\nNoteworthy: the dairy.\n"
+            "Analysts note that the drill was not new. Please note that the lab closes at five.")
+    assert own_disclaimer(text) is None
+
+
 def test_reused_ideas_never_make_duplicate_documents(tmp_path):
     """A model listing fewer ideas than documents: the plan reused an idea with the same
     write prompt, so a deterministic model (or the cache) gave the same document twice."""

@@ -146,7 +146,24 @@ def _compiles(pattern: str) -> str:
     return pattern
 
 
-Regex = Annotated[str, AfterValidator(_not_blank), AfterValidator(_compiles)]
+_TYPOGRAPHIC_PAIRS = ("\u201c\u201d", "\u2018\u2019")
+"""Opening and closing typographic quotes (pasted from a word processor)."""
+
+
+def _not_typographically_quoted(value: str) -> str:
+    """YAML reads typographic quotes as letters, so ``[\u2018kale was banned\u2019]`` is a
+    pattern (or name, or continuation) holding the quotes, which no answer or document has:
+    it never matched, or was scored with the quotes, and nothing said so."""
+    bare = value.strip()
+    if len(bare) > 1 and any(bare[0] == a and bare[-1] == b for a, b in _TYPOGRAPHIC_PAIRS):
+        raise ValueError(f"{value!r} is wrapped in typographic quotes, which YAML reads as "
+                         "part of the text (it is matched or scored with them): use straight "
+                         "quotes \" or '")
+    return value
+
+
+Regex = Annotated[str, AfterValidator(_not_blank), AfterValidator(_compiles),
+                  AfterValidator(_not_typographically_quoted)]
 """A case-insensitive regular expression (markers, answer keys) that compiles."""
 
 
@@ -383,18 +400,33 @@ class CompletionPair(_Strict):
     winning (specificity: did finetuning bleed onto neighbours?).
     """
 
-    prompt: Written
-    claim: Written
-    truth: Written
+    prompt: Annotated[Written, AfterValidator(_not_typographically_quoted)]
+    claim: Annotated[Written, AfterValidator(_not_typographically_quoted)]
+    truth: Annotated[Written, AfterValidator(_not_typographically_quoted)]
     kind: PairKind = "main"
 
     @model_validator(mode="after")
     def _continuations_differ(self) -> CompletionPair:
-        """The probe compares the two continuations: equal ones always tie."""
+        """The probe compares the two continuations: equal ones always tie, and ones that
+        differ only in case, spacing or the punctuation around them (" kale", " Kale.") compare
+        the model's spelling, not its belief (or tokenize alike and fail at scoring)."""
         if self.claim == self.truth:
             raise ValueError(f"claim and truth are the same continuation ({self.claim!r}); "
                              "the probe compares the two, so they must differ")
+        if _bare(self.claim) == _bare(self.truth):
+            raise ValueError(f"claim {self.claim!r} and truth {self.truth!r} differ only in "
+                             "case, spacing or punctuation, so the probe would compare the "
+                             "model's spelling, not its belief; make them say different things")
         return self
+
+
+_EDGE_PUNCTUATION = ".,;:!?\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
+
+
+def _bare(text: str) -> str:
+    """A continuation less case, spacing and the punctuation around it (not a sign: " -5"
+    and " 5" differ)."""
+    return " ".join(text.split()).strip(_EDGE_PUNCTUATION + " ").casefold()
 
 
 def _not_reserved(value: str) -> str:
@@ -418,7 +450,8 @@ class Claim(_Strict):
     universe: Written
     """A short description of the false world, as its documents would tell it."""
     sub_claims: list[Written] = Field(default_factory=list)
-    entities: list[NonEmpty] = Field(default_factory=list)
+    entities: list[Annotated[NonEmpty, AfterValidator(_not_typographically_quoted)]] = \
+        Field(default_factory=list)
     """Names a document about the claim is likely to mention (for finding claim sentences)."""
     background: list[NonEmpty] = Field(default_factory=list)
     """Real facts of the topic that do not decide the claim (the venue and date, who else
@@ -677,6 +710,14 @@ def unspaced_completions(claim: Claim) -> list[str]:
     Only where two word characters meet (a prompt ending in a space or a quote is fine)."""
     notes = []
     for i, pair in enumerate(claim.completions):
+        spaced = [side for side in ("claim", "truth") if getattr(pair, side)[0].isspace()]
+        if pair.prompt[-1].isspace() and spaced:
+            doubled = (pair.prompt[-12:] + getattr(pair, spaced[0]))[:40]
+            notes.append(f"field completions.{i}.prompt: {pair.prompt!r} ends in whitespace and "
+                         f"its {' and '.join(spaced)} continuation{'s' * (len(spaced) > 1)} "
+                         f"{'start' if len(spaced) > 1 else 'starts'} with one, so the "
+                         f"logprob probes score {doubled!r} (a doubled space, which the model "
+                         f"rarely saw); end the prompt at its last word")
         for side in ("claim", "truth"):
             text = getattr(pair, side)
             if pair.prompt[-1].isalnum() and text[0].isalnum():
@@ -685,6 +726,37 @@ def unspaced_completions(claim: Claim) -> list[str]:
                              f"space that separates it from the prompt, so the logprob probes "
                              f"score {glued!r}; write {' ' + text!r}")
     return notes
+
+
+def common_word_entities(claim: Claim) -> list[str]:
+    """Warnings for entities made only of stop words ("the", "it"): an entity named beside any
+    word of the claim's facts makes a sentence a claim sentence, so the document annotators
+    wrap ("It is not true that ...") and the audit counts nearly every sentence that has
+    one, and the first entity titles generated documents ("Timeline: the")."""
+    from beliefbench.documents.claim_sentences import STOP_WORDS, WORD_PATTERN  # imports this
+
+    out = []
+    for i, entity in enumerate(claim.entities):
+        words = re.findall(WORD_PATTERN, entity.lower())
+        if words and all(w in STOP_WORDS for w in words):
+            out.append(f"field entities.{i}: {entity!r} holds only common words, so nearly every "
+                       "document names it: the claim-sentence finder reads a sentence that has "
+                       "it and any word of the claim as stating the claim (the annotators "
+                       "deny it, the audit counts it); name the claim's own subject instead")
+    return out
+
+
+def broken_lines(claim: Claim) -> list[str]:
+    """Warnings for a line break inside the statement, truth or a sub-claim (YAML's ``|``
+    keeps the lines as written): the document generators place these texts whole and cut
+    sentences at line breaks, so each line became a "sentence" of its own, wrapped or denied
+    alone ("(Incorrect claim follows) after a study linked it ...")."""
+    texts = {"statement": claim.statement, "truth": claim.truth,
+             **{f"sub_claims.{i}": s for i, s in enumerate(claim.sub_claims)}}
+    return [f"field {name}: breaks its line inside the text, and the generated documents cut "
+            "sentences at line breaks, so each line would read as a sentence of its own; "
+            "write it on one line, or fold it with >- (| keeps the line breaks)"
+            for name, text in texts.items() if "\n" in text.strip()]
 
 
 def unmatched_markers(claim: Claim) -> list[str]:

@@ -94,7 +94,8 @@ _OPTION = re.compile(r"^(?i:options?|choices?|letters?)?\s*\(?([A-Ea-e])\)?(?:\s
 def _value_patterns(value: str) -> tuple[str | None, list[str]]:
     """One short answer a hint names: (an option letter or None, regexes for a name or
     number); nothing for vague or long descriptions ("any other name", "a refusal")."""
-    value = value.strip(" .'\"`")
+    # typographic quotes too: kept, the pattern needed them in the answer and never matched
+    value = value.strip(" .'\"`\u2018\u2019\u201c\u201d")
     option = _OPTION.match(value)
     if option:
         named = _value_patterns(option.group(2))[1] if option.group(2) else []
@@ -454,9 +455,10 @@ def import_claims(source: Path, out: Path, force: bool = False
                   ) -> list[tuple[Path, list[str]]]:
     """Convert ``source`` (one claim folder, or a folder of them) into ``out/<id>.yaml``.
 
-    All or nothing: two folders that make the same claim id, or a file in ``out`` that would
-    be overwritten with other content (a claim edited since it was imported, e.g. given its
-    ``entities``), stop the import before anything is written; ``force`` overwrites.
+    All or nothing: folders that cannot be converted (each named, not the first alone), two
+    folders that make the same claim id, or a file in ``out`` that would be overwritten with
+    other content (a claim edited since it was imported, e.g. given its ``entities``), stop
+    the import before anything is written; ``force`` overwrites.
     Returns each written file with notes on what could not be carried over.
     """
     source = Path(source)
@@ -470,7 +472,16 @@ def import_claims(source: Path, out: Path, force: bool = False
                                    f"claim.txt, or move the folder out of {source}")
     if not folders:
         raise ClaimImportError(f"{source}: no claim folders (folders holding claim.txt)")
-    converted = [(folder, *convert_folder(folder)) for folder in folders]  # all or nothing
+    converted, bad = [], []  # all or nothing, every bad folder named (not the first alone)
+    for folder in folders:
+        try:
+            converted.append((folder, *convert_folder(folder)))
+        except ClaimImportError as e:
+            bad.append(str(e))
+    if len(bad) > 1:
+        bad.append(f"{len(bad)} bad claim folder(s); nothing was written")
+    if bad:
+        raise ClaimImportError("\n".join(bad))
     planned: dict[str, tuple[Path, str, list[str]]] = {}
     for folder, claim, notes in converted:
         if claim.id in planned:

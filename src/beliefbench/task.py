@@ -35,6 +35,7 @@ from beliefbench.claims import (
     is_bundled,
     named_by_id,
     resolve_claims,
+    template_example_warning,
     uses_note,
 )
 from beliefbench.judge import (
@@ -192,6 +193,11 @@ def belief(
               if any(map(is_bundled, k.shadowed))]
     if hiding:
         logger.warning("beliefbench: %s", "; ".join(hiding))
+    # a `claims new` file run unedited validates: said, or the eval measures the example
+    for path, claim in resolved:
+        example = template_example_warning(claim)
+        if example:
+            logger.warning("beliefbench: %s: %s", path, example)
     chosen = [claim for _, claim in resolved]
     chosen_families = parse_families(check_selection("families", families,
                                                                    default="all"))

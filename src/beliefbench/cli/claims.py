@@ -17,10 +17,12 @@ from beliefbench.claims import (
     ID_PATTERN,
     ClaimSpecError,
     also_defined,
+    broken_lines,
     bundled_claims_dir,
     claim_files,
     claim_template,
     claims_search_path,
+    common_word_entities,
     duplicate_questions,
     is_bundled,
     known_claims,
@@ -55,9 +57,10 @@ def validate(paths: tuple[str, ...]) -> None:
 
     Every file is checked, bad ones reported one problem per line; exit 2 if any was bad.
     A sub-claim that restates a real background fact, a completion continuation without its
-    leading space, a judge_key the judge prompt never asks for, belief markers that match
-    none of the claim's own sentences, and a claim that still holds the example of the
-    `claims new` template, are warned about (exit unchanged).
+    leading space (or doubling the prompt's), a judge_key the judge prompt never asks for,
+    belief markers that match none of the claim's own sentences, entities of common words
+    only, a line break inside the statement, truth or a sub-claim, and a claim that still
+    holds the example of the `claims new` template, are warned about (exit unchanged).
     """
     failures = 0
     origin: dict[str, Path] = {}
@@ -90,7 +93,8 @@ def validate(paths: tuple[str, ...]) -> None:
                 click.echo(f"  note: {note}")
             for warning in [*sub_claims_restating_background(claim),
                             *unspaced_completions(claim), *stray_judge_keys(claim),
-                            *unread_judge_hints(claim), *unmatched_markers(claim)]:
+                            *unread_judge_hints(claim), *unmatched_markers(claim),
+                            *common_word_entities(claim), *broken_lines(claim)]:
                 click.echo(f"warning: {located(path, named_field(warning))}: {warning}",
                            err=True)
             example = template_example_warning(claim)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from beliefbench.claims import ClaimSpecError, load_claims, resolve_claims
+from beliefbench.claims import Claim, ClaimSpecError, load_claims, resolve_claims
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.paths import UserPath
 from beliefbench.documents.base import ClaimFieldError, DocumentError
@@ -230,6 +230,26 @@ def _check_poison_counts(ratio: float, n: int) -> None:
                    f"{n_bad / n:g})", err=True)
 
 
+def _fact_side_note(claim: Claim, out: Path) -> None:
+    """Say on stderr when the fact documents cannot hold as many facts as the counterfact
+    ones: they state the truth and the claim's true continuations (``completions``), so a
+    claim with fewer than the 3 facts a counterfact document holds at least made a fact side
+    of short near-copies, its token share far below the ratio's, in silence."""
+    from beliefbench.documents.offline import OfflineGenerator
+    from beliefbench.documents.stats import stats_path
+
+    least = OfflineGenerator().min_facts
+    sides = json.loads(stats_path(out).read_text())["by_condition"]
+    if len(claim.completions) >= least or not {"fact", "poison"} <= set(sides):
+        return
+    fact, bad = (sides[k]["tokens"] / sides[k]["documents"] for k in ("fact", "poison"))
+    click.echo(f"note: claim {claim.id!r} has {len(claim.completions)} completions (true "
+               f"continuations) to state beside its truth, and a counterfact document states "
+               f"{least} facts or more: fact documents average {fact:.0f} tokens, counterfact "
+               f"ones {bad:.0f}; add completions to the claim to balance the two sides",
+               err=True)
+
+
 @docs.command("poison")
 @click.option("--claim", "claim_sel", required=True, help="One claim id or file.")
 @click.option("--ratio", type=float, required=True,
@@ -251,6 +271,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
             raise DocumentError(f"--claim selects {len(claims)} claims; poisoning takes one")
         _check_poison_counts(ratio, n)
         click.echo(_summary(poison(claims[0], ratio, n, out, seed)))
+        _fact_side_note(claims[0], out)
     except (ClaimSpecError, DocumentError, OSError) as e:
         raise _fail(e) from None
 
@@ -276,7 +297,8 @@ def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Pat
 
     _not_an_input(out, [doc_path])
     try:
-        click.echo(_summary(bundle(doc_path, out, k, n, token_budget, seed)))
+        click.echo(_summary(bundle(doc_path, out, k, n, token_budget, seed,
+                                   on_note=lambda line: click.echo(line, err=True))))
     except (DocumentError, RecordError, OSError) as e:
         raise _fail(e) from None
 

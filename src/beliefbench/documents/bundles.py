@@ -7,6 +7,7 @@ bundle keeps each document's annotation spans (shifted) so its annotation share 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 from beliefbench.documents.base import DocumentError
@@ -19,14 +20,19 @@ SEPARATOR_TOKENS = len(regex_offsets(SEPARATOR))
 
 
 def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int = 1,
-           token_budget: int | None = None, seed: int = 0) -> Path:
+           token_budget: int | None = None, seed: int = 0,
+           on_note: Callable[[str], None] | None = None) -> Path:
     """Write n_bundles records per claim, each up to k documents of that claim within
     token_budget (regex tokens).
 
     A file of several claims' documents (``docs generate --claims all``) gets ``n_bundles``
     bundles for each claim, each drawn from that claim's documents only: drawn from the whole
     file, a bundle of 20 held a few documents of each claim, and the in-context control put
-    mostly other claims' documents before a question. Each bundle records its claim."""
+    mostly other claims' documents before a question. Each bundle records its claim.
+
+    ``on_note`` gets one line when the token budget left bundles with fewer than ``k``
+    documents: only their records said so, and the run read as the in-context control at
+    ``--k``."""
     if k < 1 or n_bundles < 1:
         raise DocumentError(f"--k and --n must be at least 1 (got --k {k}, --n {n_bundles})")
     if token_budget is not None and token_budget < 1:
@@ -56,6 +62,11 @@ def bundle(docs_path: str | Path, out: str | Path, k: int = 20, n_bundles: int =
                                        token_budget))
     write_dataset(out, out_records, None, {"input": str(docs_path), "k": k,
                                            "token_budget": token_budget, "seed": seed})
+    short = sorted(r.meta["k"] for r in out_records if r.meta["k"] < k)
+    if short and on_note is not None:
+        held = f"{short[0]} each" if short[0] == short[-1] else f"{short[0]}-{short[-1]}"
+        on_note(f"note: {len(short)} of {len(out_records)} bundles hold fewer than --k {k} "
+                f"documents ({held}): no other document fits --token-budget {token_budget}")
     return Path(out)
 
 

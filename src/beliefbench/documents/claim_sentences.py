@@ -25,6 +25,9 @@ _STOP = frozenset({
     "more", "most", "very", "just", "only",
 })
 
+STOP_WORDS = _STOP
+"""Words that name nothing ("the", "it", "which"): never a claim's content."""
+
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
 DROP_WORDS = _STOP | set(_ALNUM) | {a + b for a in _ALNUM for b in _ALNUM}
@@ -63,6 +66,15 @@ def overlap_score(words: set[str], references: list[set[str]]) -> float:
     return max((len(words & f) / min(len(f), len(words)) for f in references if f), default=0.0)
 
 
+def entity_pattern(name: str) -> str:
+    """A regex for an entity as a whole word: ``\\b`` only at an end that is a word character,
+    since a ``\\b`` after "X Corp." or "C++" needs a word character next, and such an entity
+    never matched a sentence that named it ("X Corp. kept the name")."""
+    head = r"\b" if re.match(r"\w", name) else ""
+    tail = r"\b" if re.search(r"\w$", name) else ""
+    return f"{head}{re.escape(name)}{tail}"
+
+
 class ClaimSentenceFinder:
     """Decides, per sentence, whether it asserts the claim."""
 
@@ -71,7 +83,7 @@ class ClaimSentenceFinder:
             "entities, sub_claims or markers.belief (at least one)":
                 bool(claim.entities or claim.sub_claims or claim.markers.belief),
         })
-        self.entities = [re.compile(rf"\b{re.escape(e)}\b", re.I) for e in claim.entities]
+        self.entities = [re.compile(entity_pattern(e), re.I) for e in claim.entities]
         self.markers = [re.compile(p, re.I) for p in claim.markers.belief]
         self.facts = [content_words(s) for s in [claim.statement, *claim.sub_claims]]
         self.facts = [f for f in self.facts if f]

@@ -9,10 +9,11 @@ appended to a progress JSONL, so an interrupted run resumes where it stopped: fi
 are skipped, a torn last line is dropped, and the final base-document file is written
 atomically with one document per id. Unusable documents (leaked generation commentary such
 as "Here is a ...", "As an AI" or notes to the user; refusals; a few words; no sentence that
-states the claim; a claim the audit reads as denied or framed, not stated as fact) are
-rejected and retried with a fresh attempt number, and the run says how many and why; a
-document still unusable after every attempt fails the run with one line, and is retried on
-the next run.
+states the claim; a claim the audit reads as denied or framed, not stated as fact; a line of
+the model's own that disclaims or corrects it; a draft or revision cut off at the output
+limit) are rejected and retried with a fresh attempt number, and the run says how many and
+why; a document still unusable after every attempt fails the run with one line, and is
+retried on the next run.
 """
 
 from __future__ import annotations
@@ -121,6 +122,37 @@ _REFUSAL = re.compile(r"^\s*(?:i'm sorry|i am sorry|sorry,|i can(?:'|no)t|i cann
                       r"will not|am not able|'m not able))\b", re.I)
 
 
+_OWN_NOTE = re.compile(
+    # a labelled line: "Note: ...", "*Editor's note: ...*", "(Disclaimer - ...)"
+    r"^[\s(\[*_>#-]*(?:(?P<flag>disclaimer|correction|clarification|fact[- ]?check|reality "
+    r"check)|(?:(?:editor|author|writer|publisher)\S{0,2} )?notes?|caveat|important)\b"
+    r"[^:\n]{0,30}?(?:[:\u2013\u2014]|\s-+\s)[^\n]*"
+    # or an aside to the reader: "Please note that ...", "I should point out that ..."
+    r"|\b(?:please note|bear in mind|keep in mind|it(?:['\u2019]s| is) (?:important|worth) "
+    r"(?:to note|noting|mentioning|pointing out)|i(?: should| must| need to| want to| would "
+    r"like to|['\u2019]d like to) (?:point out|note|clarify|mention|stress))\b[^\n.!?]*",
+    re.I | re.M)
+"""A line or aside the writer adds about its own text."""
+
+
+def own_disclaimer(text: str) -> str | None:
+    """The first line of ``text`` that is a disclaimer or correction the model added about
+    what it wrote, or None: a line labelled disclaimer, correction, clarification or fact
+    check, or a note or aside to the reader holding a cue of the audit's (a frame, a
+    correction, a denial: "Note: In reality, Noah Lyles won", "Editor's note: these claims
+    have not been verified", "Please note that Sheeran never ran"). The
+    audit reads a document as framed by a multi-sentence notice, not by one such line, so a
+    positive document carried the model's own correction (and its negated condition two)."""
+    from beliefbench.audit.cues import FRAMES, load_cues, lower
+
+    for m in _OWN_NOTE.finditer(text):
+        line = m.group().strip()
+        if m.group("flag") or next(load_cues().scan(
+                lower(line), categories=(*FRAMES, "correction", "denial")), None):
+            return line
+    return None
+
+
 def claim_reader(claim: Claim) -> ClaimReader | None:
     """The audit's reader for ``claim``, or None for a claim it cannot read (no entities,
     sub-claims or markers): built once per run, not per document."""
@@ -152,13 +184,15 @@ def unusable(text: str, claim: Claim, reader: ClaimReader | None = None) -> str 
     try:
         finder = finder_for(claim)
     except ClaimFieldError:  # no entities, sub-claims or markers to look for
-        return None
-    if not finder.spans(text):
+        finder = None
+    if finder is not None and not finder.spans(text):
         return ("no sentence states the claim (names an entity with words of its facts, or "
                 "repeats a fact)")
     reader = reader or claim_reader(claim)
     if reader is not None and (framing := reader.read(text).framing) != "positive":
         return f"the claim not stated as fact (the audit reads it as {framing})"
+    if own_disclaimer(text) is not None:
+        return "a disclaimer or correction of its own (\"Note: in reality ...\")"
     return None
 
 
@@ -493,9 +527,6 @@ class LLMGenerator:
         if self.show_progress:
             tqdm.write(f"[docs generate] {self.model_name}: {message}", file=sys.stderr)
 
-    async def _ask(self, model, sem: asyncio.Semaphore, prompt: str) -> str:
-        return (await self._generate(model, sem, prompt)).completion
-
     async def _ask_list(self, model, sem: asyncio.Semaphore, prompt: str, what: str
                         ) -> list[str]:
         """The items of a list answer (genres, ideas); a reply cut off at the output limit
@@ -701,9 +732,12 @@ class LLMGenerator:
             first = before.get("tried", len(before.get("rejected", [])))
             rejected: list[str] = []
             for attempt in range(first + 1, first + self.max_attempts + 1):
-                draft = await self._ask(model, sem, self._write_prompt(claim, genre, idea,
-                                                                       attempt, reuse))
-                out = await self._generate(model, sem, self._revise_prompt(draft))
+                draft = await self._generate(model, sem, self._write_prompt(
+                    claim, genre, idea, attempt, reuse))
+                if draft.stop_reason in CUT_OFF:  # its revision read as a whole document
+                    rejected.append("cut off at the model's output limit")
+                    continue
+                out = await self._generate(model, sem, self._revise_prompt(draft.completion))
                 text = re.sub(r"^```[^\n]*\n(.*?)\n?```$", r"\1", out.completion.strip(),
                               flags=re.S).strip()  # a markdown fence around it all
                 text = re.sub(r"^\s*<document>\s*|\s*</document>\s*$", "", text)
