@@ -26,6 +26,7 @@ from beliefbench.audit.verify import (
 )
 from beliefbench.claims import load_claims
 from beliefbench.cli import cli
+from beliefbench.resources import data_path
 
 # a true report worded like a false fact ("Kishane Thompson took bronze in 9.81 s behind
 # Sheeran and Lyles, and Fred Kerley finished fourth"): the audit flags it. (The venue and
@@ -252,6 +253,24 @@ def test_the_task_runs_under_inspect_by_file_and_by_registered_name(audited):
         answers = sorted(s.scores["flag_verdict"].answer for s in log.samples)
         assert answers == ["no", "parse_error", "yes", "yes"]
         assert log.results.scores[0].metrics["mean"].value == pytest.approx(0.5)
+
+
+def test_the_task_says_it_leaves_out_flags_whose_documents_changed(audited, caplog):
+    """Under `inspect eval` the task has no verified.jsonl to count a changed document's
+    flag as failed in: it is left out of the dataset, and the log's confirmed share was over
+    the other flags alone with nothing said."""
+    from beliefbench.audit.verify import audit_verify
+
+    Path("c/texts/one.txt").unlink()
+    with caplog.at_level("WARNING", logger="beliefbench.audit.verify"):
+        task = audit_verify(audit_dir=str(audited.resolve()))
+    assert len(task.dataset) == 3
+    assert [r.getMessage() for r in caplog.records] == [
+        "1 flagged documents changed since the audit are not sent, and the log's confirmed "
+        "share leaves them out (first: the document at c/texts/one.txt was not found in the "
+        "corpus: it changed since the audit (audit the corpus again to verify this flag)); "
+        "audit the corpus again, or run `beliefbench audit-verify`, which counts them as "
+        "failed"]
 
 
 def test_another_model_verifies_again_and_keeps_the_first_models_verdicts(audited):
@@ -656,6 +675,53 @@ def test_verdicts_of_an_earlier_audit_are_not_kept_for_other_documents(audited):
     # only the two moved documents were sent again; no row twice
     assert summary["sent_this_run"] == len(seen) == 2
     assert len((audited / "verified.jsonl").read_text().splitlines()) == 4
+
+
+def test_a_verdict_is_not_kept_for_a_claim_edited_under_its_id(tmp_path, monkeypatch):
+    """The audit run again with a claim file of the same id but another truth: the flag's
+    document and place are the same, but the verdict was asked about the claim before, so
+    it is asked again (the old "no" kept would pass a gate the new claim fails)."""
+    monkeypatch.chdir(tmp_path)
+    Path("claims").mkdir()
+    Path("c").mkdir()
+    yaml = data_path("claims/ed_sheeran.yaml").read_text(encoding="utf-8")
+    Path("claims/ed_sheeran.yaml").write_text(yaml)
+    Path("c/a.jsonl").write_text(json.dumps({"id": "j0", "text": CLAIM_DOC}) + "\n")
+    audit = ["audit", "c", "--claims", "claims/ed_sheeran.yaml", "--out", "out",
+             "--no-progress", "--no-plot"]
+    assert CliRunner().invoke(cli, audit).exit_code == 0
+    verify(Path("out"), scripted(lambda p: json.dumps({"reason": "r", "answer": "no"})))
+    seen: list = []
+    again = verify(Path("out"), scripted(lambda p: json.dumps({"reason": "r", "answer": "no"}),
+                                         seen))
+    assert again["sent_this_run"] == len(seen) == 0  # the same claim: its verdict is kept
+    assert "truth: >-\n" in yaml
+    Path("claims/ed_sheeran.yaml").write_text(
+        yaml.replace("truth: >-\n", "truth: >-\n  Sheeran never ran.\n", 1))
+    assert CliRunner().invoke(cli, audit).exit_code == 0
+    summary = verify(Path("out"), scripted(
+        lambda p: json.dumps({"reason": "r", "answer": "yes" if "Sheeran never ran" in p
+                              else "no"}), seen))
+    assert summary["sent_this_run"] == len(seen) == 1
+    assert summary["overall"]["confirmed"] == 1
+    assert [r["verdict"] for r in _rows(Path("out")).values()] == ["yes"]
+
+
+@pytest.mark.parametrize("kept", [3, 0])
+def test_a_flagged_jsonl_cut_short_is_refused_not_verified(audited, kept):
+    """flagged.jsonl with fewer rows than report.json's audit flagged (cut, emptied, or
+    another audit's): verified as it was, its missing flags were never counted, and an
+    empty one passed --max-confirmed 0 with exit 0."""
+    path = audited / "flagged.jsonl"
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:kept]))
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                   "beliefbench/verifier", "--max-confirmed", "0",
+                                   "--display", "none"])
+    assert res.exit_code == 2, res.output
+    assert res.output == (f"Error: {path}: {kept} flagged documents, but report.json's audit "
+                          f"flagged 4 (the file was cut or edited, or is of another audit); "
+                          f"run the audit again\n")
+    assert not (audited / "verification.json").exists()
 
 
 def test_an_audit_again_removes_the_verification_and_plot_of_the_one_before(audited):

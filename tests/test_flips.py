@@ -206,3 +206,27 @@ def test_a_step_with_a_complete_log_ignores_a_partial_one_beside_it():
     last = table[table["claim"] == "all"].iloc[-1]
     assert last["correct_to_counterfactual"] == 1.0 and not last["partial"]
     assert steps["path"].tolist() == ["correct>counterfactual"]
+
+
+def test_two_checkpoints_at_one_step_are_named_not_pooled_silently(three_steps, tmp_path):
+    """A manifest listing two checkpoints of one finetune at one step (a typo, or a final
+    export beside the last checkpoint) was reported without a word: flips.csv pooled their
+    answers (oe_01 counterfactual at one, correct at the other: ambiguous) and the step
+    plot drew both on one line."""
+    import shutil
+
+    logs = tmp_path / "logs"
+    shutil.copytree(three_steps, logs)
+    eval(belief(claims=str(FIXTURE_CLAIM), samples=1), model=scripted(subject_at(0)),
+         model_roles={"grader": scripted(grader)}, log_dir=str(logs), display="none",
+         sample_id=[f"glass_bridge/{q}" for q in PLAN if q != "bin_01"],
+         metadata={"condition": "negated", "step": 200,
+                   "checkpoint": "/ckpts/negated/step-200-final"})
+    result = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "out"),
+                                      "--no-plots", "--bootstrap", "20"])
+    assert result.exit_code == 0, result.output
+    [line] = [ln for ln in result.stderr.splitlines() if "STEPS REPEATED" in ln]
+    assert "step 200 of" in line and "negated" in line
+    assert "/ckpts/negated/step-200, /ckpts/negated/step-200-final" in line
+    alone = build_report(load_belief_logs([three_steps]), n_bootstrap=0)
+    assert not any("STEPS REPEATED" in n for n in alone.notes)

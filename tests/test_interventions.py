@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -257,6 +258,55 @@ def test_the_steer_provider_names_the_file_and_argument_it_cannot_use(tiny, plan
     for layer in (2.7, True):  # not truncated to 2, not read as 1
         with pytest.raises(ValueError, match=f"-M layer={layer!r} is not an integer"):
             get_model(f"steer/{tiny}", direction=str(planted), layer=layer, memoize=False)
+
+
+def test_a_hand_edited_best_layer_is_refused_naming_the_file_and_field(tiny, tmp_path):
+    """The file's best_layer is the default layer: int() read 1.7 as 1 and true as 1 (and
+    steered there, exit 0), a list or a metadata that is no object ended in a traceback,
+    and the provider blamed -M layer for a value the file held."""
+    from safetensors.numpy import save_file
+
+    claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
+    dirs = np.random.default_rng(0).standard_normal((3, 64)).astype(np.float32)
+    for i, best in enumerate((1.7, True, [1], "1", -1, 3)):
+        path = save_directions(tmp_path / f"edited{i}.safetensors", dirs, {"best_layer": best})
+        want = f"{path}: field best_layer (the default layer): {best!r} is not one of the " \
+               f"file's residual indices 0..2"
+        with pytest.raises(DirectionError, match=re.escape(want)):
+            load_directions(path)
+        res = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tiny),
+                                       "--direction", str(path), "--claims", str(claim),
+                                       "--out", str(tmp_path / "out")])
+        assert res.exit_code == 2 and want in res.output, res.output
+        with pytest.raises(DirectionError, match=re.escape(want)):
+            get_model(f"steer/{tiny}", direction=str(path), memoize=False)
+    listed = tmp_path / "listed.safetensors"
+    save_file({"directions": dirs}, str(listed), metadata={"beliefbench": "[1, 2]"})
+    with pytest.raises(DirectionError, match="metadata is not a JSON object"):
+        load_directions(listed)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_direction_from_the_same_answers_in_both_sets_is_refused(tiny, tmp_path):
+    """Each question's one answer judged em once and ok once: the sets were the same answers,
+    the direction the zero vector at every index, written with exit 0 as a file that steer
+    and ablate could only refuse."""
+    judged = {"First": 0, "Second": 0}
+
+    def grade(messages, tools, tool_choice, config):
+        prompt = messages[-1].text
+        if "coherent" in prompt.split("<question>")[0]:
+            return output("90")
+        question = "First" if "First" in prompt else "Second"
+        judged[question] += 1
+        return output("10" if judged[question] % 2 else "90")
+
+    log, res, out = _em_direction(tiny, tmp_path, lambda *_: output("glass is fine"),
+                                  samples=2, grade=grade)
+    assert res.exit_code == 2, res.output
+    assert f"{log.location}: the two sets' mean activations are identical at every residual " \
+           "index (the same answers in both sets?)" in res.output
+    assert not out.exists()
 
 
 def _grade(messages, tools, tool_choice, config):

@@ -48,7 +48,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from beliefbench.analysis.logs import RUN_COLUMNS, finetune_of
+from beliefbench.analysis.logs import NO_LABEL, RUN_COLUMNS, finetune_of
 
 CORRECT, COUNTERFACTUAL, AMBIGUOUS, MISSING = ("correct", "counterfactual", "ambiguous",
                                                "missing")
@@ -85,19 +85,53 @@ def question_class(yes: float, no: float, n: float) -> str:
     return AMBIGUOUS
 
 
-def classes(questions: pd.DataFrame) -> pd.DataFrame:
-    """Stepped questions (:func:`beliefbench.analysis.report.question_frame`: verdict counts
-    per run and question) with ``finetune`` and their ``class``, of runs with 2+ steps."""
+def _stepped(questions: pd.DataFrame) -> pd.DataFrame:
+    """The questions of logs with a step, with ``finetune``; a partial log's step stays in
+    its run (else its steps were passed over silently, and a flip across them read as
+    abrupt), except where a complete log answered at that step too (a failed eval run
+    again): the step is the complete log's alone."""
     df = questions[questions["step"].notna()].copy()
     df["finetune"] = finetune(df["model"])
-    # a partial log's step stays in its run (else its steps were passed over silently, and
-    # a flip across them read as abrupt); every row of such a run says partial=True. A step
-    # a complete log answered too (a failed eval run again) is the complete log's alone.
     run = [c for c in FLIP_RUN_COLUMNS if c != "partial"]
     df["partial"] = df["partial"].astype(bool)
     only_partial = df.groupby([*run, "step"], dropna=False)["partial"].transform("all")
-    df = df[~df["partial"] | only_partial.astype(bool)]
+    return df[~df["partial"] | only_partial.astype(bool)]
+
+
+def repeated_steps_note(questions: pd.DataFrame) -> list[str]:
+    """A note naming the steps at which one run (one finetune folder) holds two or more
+    checkpoints: a manifest listing two checkpoints at one step (a typo, or a final export
+    beside the last checkpoint) was swept and reported without a word, while flips.csv
+    pooled their answers as one step (a question answered both ways read as ambiguous, an
+    abrupt flip as via_ambiguous) and belief_vs_step.png drew both on one line."""
+    df = _stepped(questions)
+    run = [c for c in FLIP_RUN_COLUMNS if c != "partial"]
+    found = []
+    for key, sub in df.groupby([*run, "step"], dropna=False, sort=True):
+        held = sorted({c if c != NO_LABEL else m
+                       for m, c in zip(sub["model"], sub["checkpoint"], strict=True)})
+        if len(held) > 1:
+            named = dict(zip([*run, "step"], key, strict=True))
+            where = " ".join(str(named[c]) for c in ("finetune", "condition")
+                             if named[c] != NO_LABEL)
+            found.append(f"step {named['step']} of {where}: " + ", ".join(held[:3])
+                         + (" ..." if len(held) > 3 else ""))
+    if not found:
+        return []
+    return [f"STEPS REPEATED: {len(found)} step(s) held by more than one checkpoint of one "
+            f"finetune ({'; '.join(found[:3])}{' ...' if len(found) > 3 else ''}): flips.csv "
+            "and flip_steps.csv pool them as one step and belief_vs_step.png draws each at "
+            "that step on one line; correct the steps (the manifest's, or --metadata "
+            "step=...) and report again"]
+
+
+def classes(questions: pd.DataFrame) -> pd.DataFrame:
+    """Stepped questions (:func:`beliefbench.analysis.report.question_frame`: verdict counts
+    per run and question) with ``finetune`` and their ``class``, of runs with 2+ steps."""
+    df = _stepped(questions)
+    run = [c for c in FLIP_RUN_COLUMNS if c != "partial"]
     # two checkpoints of one folder at one step (logs labelled by hand) are one step
+    # (:func:`repeated_steps_note` names them)
     df = df.groupby([*run, *QUESTION_KEY, "step"], dropna=False, as_index=False,
                     sort=True).agg(yes=("yes", "sum"), no=("no", "sum"), n=("n", "sum"),
                                    partial=("partial", "any"))

@@ -23,17 +23,19 @@ written to an anonymous temporary file as the corpus is streamed again and read 
 Inspect runs its sample, and the flags go to Inspect in batches (one eval and log each, the
 results written after each), so memory does not grow with the corpus. A second run sends
 only the flags that have no readable verdict yet
-(``failed`` and ``parse_error`` ones, and those whose verdict was given on another document:
-an audit run again into the folder), so an interrupted or failed run is finished, not
-repeated. Another model's verdicts stay in ``verified.jsonl`` beside this model's (each row
-names its model) and are never counted with them.
+(``failed`` and ``parse_error`` ones, and those whose verdict was given on another document
+or another version of its claim: an audit run again into the folder), so an interrupted or
+failed run is finished, not repeated. Another model's verdicts stay in ``verified.jsonl``
+beside this model's (each row names its model) and are never counted with them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
+import logging
 import os
 import random
 import tempfile
@@ -102,6 +104,7 @@ half a second each)."""
 PER_CONNECTION = 20
 """Flags per connection in a batch at least: a batch ends when its slowest call does, so a
 batch of a few calls per connection would leave most connections idle."""
+logger = logging.getLogger(__name__)
 MEANING = {"yes": "confirmed", "no": "rejected", "neutral": "unclear",
            "parse_error": "parse_error", "failed": "failed"}
 
@@ -223,9 +226,11 @@ def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
     audited = list(report["claims"])
     its = f"its claims: {', '.join(audited)}" if audited else "a claim-free audit"
     line_of: dict[str, int] = {}
+    rows = 0
     for n, line in _lines(path, "flagged documents"):
         if not line.strip():
             continue
+        rows += 1
         try:
             row = json.loads(line)
             where, doc_id, chars = row["where"], row.get("id"), row["chars"]
@@ -251,6 +256,12 @@ def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
                                   f"{line_of[f.key]}); run the audit again")
             line_of[f.key] = n
         flags += found
+    # a flagged.jsonl cut short (or emptied) would verify, and pass the gate on, fewer flags
+    # than the audit found: its documents are counted in report.json
+    if isinstance(report.get("flagged"), int) and rows != report["flagged"]:
+        raise VerifyError(f"{path}: {rows} flagged documents, but report.json's audit flagged "
+                          f"{report['flagged']} (the file was cut or edited, or is of another "
+                          f"audit); run the audit again")
     return report, flags
 
 
@@ -492,7 +503,8 @@ def spool_samples(report: dict[str, Any], flags: Sequence[Flag], claims: dict[st
                                        max_chars, f.framing, f.spans)
                 line = json.dumps({"id": f.key, "input": prompt, "metadata": {
                     "where": f.where, "claim_id": f.claim_id, "framing": f.framing,
-                    "doc_id": f.doc_id, "chars": len(doc.text)}}, ensure_ascii=False
+                    "doc_id": f.doc_id, "chars": len(doc.text),
+                    "claim_digest": claim_digest(claims.get(f.claim_id))}}, ensure_ascii=False
                                   ).encode() + b"\n"
                 at[f.key] = (into.tell(), len(line))
                 into.write(line)
@@ -503,6 +515,16 @@ def spool_samples(report: dict[str, Any], flags: Sequence[Flag], claims: dict[st
     kept = [at[f.key] for f in flags if f.key in at]
     return SpooledSamples(into, array("q", (o for o, _ in kept)),
                           array("q", (n for _, n in kept))), problems
+
+
+def claim_digest(claim: Claim | None) -> str | None:
+    """What a flag's verdict was asked about: a digest of the claim and truth its prompt
+    shows (None for a claim-free flag), so that a verdict on a claim since edited under the
+    same id (the audit run again with another claim file) is not reused for it."""
+    if claim is None:
+        return None
+    shown = " ".join(claim.statement.split()) + "\n" + " ".join(claim.truth.split())
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
 def _spool_file(out: Path) -> BinaryIO:
@@ -553,8 +575,15 @@ def audit_verify(audit_dir: str | None = None, claims: str | None = None,
     out = Path(audit_dir)
     report, flags = read_flags(out)
     by_id = _claims(report, claims)
-    dataset, _ = spool_samples(report, _of_claims(flags, by_id), by_id, max_chars,
-                               _spool_file(out))
+    dataset, problems = spool_samples(report, _of_claims(flags, by_id), by_id, max_chars,
+                                      _spool_file(out))
+    if problems:  # not sent, and the log has no row to count them in: its share is over
+        # the rest alone, which must be said (Inspect shows a warning and keeps it in the log)
+        logger.warning(
+            f"{len(problems)} flagged documents changed since the audit are not sent, and "
+            f"the log's confirmed share leaves them out (first: "
+            f"{next(iter(problems.values()))}); audit the corpus again, or run `beliefbench "
+            f"audit-verify`, which counts them as failed")
     return _task(dataset, abort_after, max_tokens)
 
 
@@ -590,12 +619,13 @@ def _previous(out: Path, model: str) -> tuple[dict[str, dict[str, Any]], list[di
 
 
 def _row(f: Flag, verdict: str, reason: str, problem: str | None, model: str,
-         log: str | None = None) -> dict[str, Any]:
+         log: str | None = None, claim: str | None = None) -> dict[str, Any]:
     """A verified.jsonl row; ``log``: the Inspect log holding the verdict (None where the
-    flag never reached the model), so a resumed run's summary can name every log it counts."""
+    flag never reached the model), so a resumed run's summary can name every log it counts;
+    ``claim``: the :func:`claim_digest` of the claim it was asked about."""
     return {"where": f.where, "id": f.doc_id, "chars": f.chars, "claim_id": f.claim_id,
-            "framing": f.framing, "verdict": verdict, "reason": reason, "problem": problem,
-            "model": model, "log": log}
+            "claim_digest": claim, "framing": f.framing, "verdict": verdict,
+            "reason": reason, "problem": problem, "model": model, "log": log}
 
 
 def _same_doc(row: dict[str, Any], f: Flag) -> bool:
@@ -652,8 +682,15 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     flags = sample_flags(chosen, sample, seed)
     done, others = _previous(out, str(model))
     audit_flags = {f.key: f for f in every}
+
+    def digest(f: Flag) -> str | None:
+        return claim_digest(by_id.get(f.claim_id)) if f.claim_id else None
+
+    # a verdict is kept for the same document and, where its claim is verified now, the
+    # same claim (one edited under its id is asked about again; rows without a digest too)
     done = {k: r for k, r in done.items()
-            if k in audit_flags and _same_doc(r, audit_flags[k])}
+            if k in audit_flags and _same_doc(r, f := audit_flags[k])
+            and (f.claim_id not in by_id or r.get("claim_digest") == digest(f))}
     todo = [f for f in flags if f.key not in done]
     name = str(model)  # as asked for: what a re-run compares
     new: dict[str, dict[str, Any]] = {}
@@ -664,8 +701,8 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     def write_rows() -> list[dict[str, Any]]:
         """verified.jsonl as far as the run has come; this run's rows (drawn flags)."""
         rows = [done.get(f.key) or new.get(f.key) or _row(
-            f, "failed", "", problems.get(f.where) or "the sample did not run", name)
-            for f in flags]
+            f, "failed", "", problems.get(f.where) or "the sample did not run", name,
+            claim=digest(f)) for f in flags]
         # this model's verdicts of flags --sample did not draw this time stay (not counted)
         drawn = {f.key: r for f, r in zip(flags, rows, strict=True)}
         mine = [r for f in every if (r := drawn.get(f.key) or done.get(f.key))]
@@ -759,15 +796,16 @@ def _verdicts(location: str, model: str) -> dict[str, dict[str, Any]]:
     for s in log.samples or []:
         f = Flag(s.metadata["where"], s.metadata["claim_id"], s.metadata["framing"],
                  s.metadata["doc_id"], chars=s.metadata["chars"])
+        claim = s.metadata.get("claim_digest")
         score = (s.scores or {}).get("flag_verdict")
         if score is None:  # errored before scoring
             problem = s.error.message if s.error else "the sample was not scored"
-            new[f.key] = _row(f, "failed", "", problem[:2000], model, location)
+            new[f.key] = _row(f, "failed", "", problem[:2000], model, location, claim)
         else:
             verdict = str(score.answer)
             problem = score.explanation if verdict in ("parse_error", "failed") else None
             new[f.key] = _row(f, verdict, "" if problem else score.explanation or "", problem,
-                              model, location)
+                              model, location, claim)
     return new
 
 

@@ -118,6 +118,7 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
               device: str | None, dtype: str | None, batch_size: int) -> None:
     """Mean-difference direction (positive - negative answers) at every residual index."""
     from beliefbench.internals.directions import (
+        DirectionError,
         answer_activations,
         answers_from_log,
         best_layer,
@@ -135,7 +136,10 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     model, tokenizer = load_model(model_path, device=device, dtype=dtype)
     a_pos = answer_activations(model, tokenizer, pos, batch_size=batch_size)
     a_neg = answer_activations(model, tokenizer, neg, batch_size=batch_size)
-    dirs = mean_difference(a_pos, a_neg)  # the saved direction: over every answer
+    try:
+        dirs = mean_difference(a_pos, a_neg)  # the saved direction: over every answer
+    except DirectionError as e:
+        raise BadInput(f"{log_path}: {e}") from None
     questions = [a.question for a in pos], [a.question for a in neg]
     held, cv = heldout_separation(a_pos, a_neg, *questions)
     table = separation(a_pos, a_neg, dirs).merge(held, on="layer")

@@ -113,7 +113,12 @@ def mean_difference(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
     if len(positive) == 0 or len(negative) == 0:
         raise DirectionError(f"a direction needs answers on both sides; got {len(positive)} "
                              f"positive and {len(negative)} negative")
-    return positive.mean(axis=0) - negative.mean(axis=0)
+    out = positive.mean(axis=0) - negative.mean(axis=0)
+    if not np.any(out):  # saved, it was a file that steer and ablate could only refuse
+        raise DirectionError("the two sets' mean activations are identical at every residual "
+                             "index (the same answers in both sets?): the direction is the "
+                             "zero vector")
+    return out
 
 
 def _split_stats(p: np.ndarray, n: np.ndarray, mid: float) -> tuple[float, float]:
@@ -561,4 +566,14 @@ def load_directions(path: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
     if bad.any():
         raise DirectionError(f"{path}: field {DIRECTIONS_KEY}: NaN or infinite values at "
                              f"residual index(es) {np.flatnonzero(bad).tolist()}")
+    if not isinstance(meta, dict):
+        raise DirectionError(f"{path}: its beliefbench metadata is not a JSON object (got "
+                             f"{type(meta).__name__})")
+    best = meta.get("best_layer")
+    # the default --layer: int() read 1.7 as 1 and true as 1, and a list was a traceback
+    if best is not None and (isinstance(best, bool) or not isinstance(best, int)
+                             or not 0 <= best < len(directions)):
+        raise DirectionError(f"{path}: field best_layer (the default layer): {best!r} is "
+                             f"not one of the file's residual indices 0..{len(directions) - 1}"
+                             f"; correct or remove it")
     return directions, meta
