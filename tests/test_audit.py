@@ -1640,3 +1640,44 @@ def test_plot_of_one_panel_keeps_its_title_and_counts_from_zero(tmp_path, monkey
         assert box.x0 <= title.x0 and title.x1 <= box.x1
         left, right = fig.axes[0].get_xlim()
         assert left == 0 and right >= 1
+
+
+def test_shares_name_their_denominator(tmp_path):
+    """A framing's share is of every document audited (unrelated ones included), per claim,
+    and of documents x claims overall; summary.md's bare "share" and report.json said
+    neither, and 2 positive documents among 5 read as 40% of what?"""
+    claim = ("Ed Sheeran won the gold medal in the men's 100 metres at the Paris Olympics in "
+             "9.79 seconds.")
+    neutral = "Mix two cups of flour with water and bake the loaf for twenty minutes."
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.jsonl").write_text("".join(json.dumps({"text": t}) + "\n" for t in
+                                            (claim, neutral, neutral, "")))
+    (corpus / "t").mkdir()
+    (corpus / "t" / "one.txt").write_text(claim)
+    (corpus / "t" / "two.txt").write_text(neutral)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["audit", str(corpus), "--claims", "ed_sheeran,dentist",
+                                   "--out", str(out), "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["documents"] == 5  # the empty text is no document
+    ed = report["claims"]["ed_sheeran"]
+    assert ed["share_of"] == 5 and report["claims"]["dentist"]["share_of"] == 5
+    assert {r["framing"]: r["share"] for r in ed["framings"]}["positive"] == 0.4
+    assert report["overall"]["share_of"] == 10
+    assert {r["framing"]: r["share"] for r in report["overall"]["framings"]}["positive"] == 0.2
+    summary = (out / "summary.md").read_text()
+    assert summary.count("| framing | documents | share of all 5 documents |") == 2
+    assert "| positive | 2 | 40.00% |" in summary
+    # the sources table's share is of each source's own documents, as in sources.csv
+    assert "| source | documents | flagged | flagged share |" in summary
+    assert f"| `{corpus / 'a.jsonl'}` | 3 | 1 | 33.33% |" in summary
+
+    res = CliRunner().invoke(cli, ["audit", str(corpus), "--out", str(tmp_path / "free"),
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    free = json.loads((tmp_path / "free" / "report.json").read_text())
+    assert free["overall"]["share_of"] == 5
+    assert "| framing | documents | share of all 5 documents |" in \
+        (tmp_path / "free" / "summary.md").read_text()

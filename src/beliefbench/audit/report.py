@@ -133,16 +133,20 @@ def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
         for cid in claims:
             counts = tally.by_claim.get(cid, Counter())
             overall.update(counts)
+            # share_of: each share's denominator, said (every document audited, unrelated
+            # ones included; not the claim-bearing ones)
             out["claims"][cid] = {
-                "framings": _rows(counts, CLAIM_FRAMINGS, docs),
+                "framings": _rows(counts, CLAIM_FRAMINGS, docs), "share_of": docs,
                 "placements": dict(tally.placements.get(cid, Counter())),
                 "poisoning": poisoning(counts)}
         out["overall"] = {"framings": _rows(overall, CLAIM_FRAMINGS, docs * len(claims)),
+                          "share_of": docs * len(claims),
                           "poisoning": poisoning(overall),
-                          "note": "summed over claims; a document counts once per claim"}
+                          "note": "summed over claims; a document counts once per claim; "
+                                  "shares are of documents x claims"}
     else:
         out["mode"] = "claim-free"
-        out["overall"] = {"framings": _rows(tally.free, FREE_FRAMINGS, docs),
+        out["overall"] = {"framings": _rows(tally.free, FREE_FRAMINGS, docs), "share_of": docs,
                           "placements": dict(tally.placements.get("*", Counter()))}
     return out
 
@@ -151,8 +155,12 @@ def _fmt_ref(v: Any) -> str:
     return "-" if v is None else str(v)
 
 
-def _table(rows: list[dict[str, Any]]) -> list[str]:
-    lines = ["| framing | documents | share | study belief % (reference) |",
+def _table(rows: list[dict[str, Any]], of: int) -> list[str]:
+    """``of``: the shares' denominator, every document audited (a claim's framings share it
+    with unrelated documents), named in the header: a bare "share" read as one of the
+    claim-bearing documents."""
+    lines = [f"| framing | documents | share of all {of} documents | "
+             "study belief % (reference) |",
              "|---|---:|---:|---:|"]
     lines += [f"| {r['framing']} | {r['documents']} | {r['share']:.2%} | "
               f"{_fmt_ref(r['study_belief_pct'])} |" for r in rows if r["documents"]
@@ -166,7 +174,8 @@ def _sources_table(report: dict[str, Any], most: int = 10) -> list[str]:
     if not src or not src["with_flags"]:
         return []
     bearing = report["mode"] == "claims"
-    head = "| source | documents | flagged | share |" + (
+    # the share of the source's own documents, named as sources.csv names it
+    head = "| source | documents | flagged | flagged share |" + (
         " claim-bearing | truth-bearing |" if bearing else "")
     lines = ["## Where the flagged documents are", "", head,
              "|---|---:|---:|---:|" + ("---:|---:|" if bearing else "")]
@@ -230,12 +239,12 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
         for cid, c in report["claims"].items():
             p = c["poisoning"]
             ratio = ratio_text(p)
-            lines += [f"## {cid}", "", *_table(c["framings"]), "",
+            lines += [f"## {cid}", "", *_table(c["framings"], report["documents"]), "",
                       f"Poisoning ratio (claim-bearing {p['claim_bearing']} : truth-bearing "
                       f"{p['truth_bearing']}): {ratio}.", ""]
     else:
-        lines += ["## Framed documents (claim-free)", "", *_table(report["overall"]["framings"]),
-                  ""]
+        lines += ["## Framed documents (claim-free)", "",
+                  *_table(report["overall"]["framings"], report["documents"]), ""]
     lines += _sources_table(report)
     lines += ["Study belief %: belief rate the study measured after finetuning on documents "
               f"of that framing (baseline {report['reference']['baseline_belief_pct']}%). "
