@@ -215,6 +215,13 @@ def test_max_skipped_gates_input_the_audit_could_not_read(tmp_path, corpus):
     assert (tmp_path / "b" / "report.json").is_file()  # the report is written first
     res = CliRunner().invoke(cli, _args(part, tmp_path / "c", "--max-skipped", "2"))
     assert res.exit_code == 0, res.output
+    # both gates exceeded: exit 1 (flags first), and both say so
+    (part / "b.jsonl").write_text(lines[0] + "\n")
+    res = CliRunner().invoke(cli, _args(part, tmp_path / "e", "--max-flagged", "0",
+                                        "--max-skipped", "0"))
+    assert res.exit_code == 1, res.output
+    assert "more than --max-flagged 0" in res.output
+    assert "more than --max-skipped 0" in res.output
     res = CliRunner().invoke(cli, _args(part, tmp_path / "d", "--max-skipped", "-1"))
     assert res.exit_code == 2 and "--max-skipped must be at least 0" in res.output
 

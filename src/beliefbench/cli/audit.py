@@ -423,18 +423,22 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     click.echo(f"audited {docs} in {seconds:.1f} s; flagged "
                f"{tally.flagged}; skipped {tally.skips.total}; wrote {out}/"
                f"{', '.join([*written, 'flagged.jsonl'])}")
-    if max_flagged is not None and tally.flagged > max_flagged:
+    # both gates speak before the exit: a team that mends the flags should not learn of the
+    # unread input only on the next run
+    over_flagged = max_flagged is not None and tally.flagged > max_flagged
+    if over_flagged:
         click.echo(f"gate: {tally.flagged} documents flagged, more than --max-flagged "
                    f"{max_flagged} (see {out}/flagged.jsonl)", err=True)
-        sys.exit(1)
     unread = unread_input(tally.skips.counts)
-    if max_skipped is not None and unread > max_skipped:
+    over_skipped = max_skipped is not None and unread > max_skipped
+    if over_skipped:
         reasons = ", ".join(f"{r} {n}" for r, n in sorted(tally.skips.counts.items())
                             if r not in NOT_UNREAD)
         click.echo(f"gate: {unread} pieces of input could not be read ({reasons}), more than "
                    f"--max-skipped {max_skipped}: the flags say nothing of them (see "
                    f"{out}/report.json, skipped)", err=True)
-        sys.exit(3)
+    if over_flagged or over_skipped:
+        sys.exit(1 if over_flagged else 3)
 
 
 NOT_UNREAD = ("empty text", "audit output")
