@@ -1271,3 +1271,61 @@ def test_identical_lora_runs_export_identical_adapter_configs(base, data, tmp_pa
     assert configs[0] == configs[1]
     modules = json.loads(configs[0])["target_modules"]
     assert modules == sorted(modules) and len(modules) == 14  # all-linear: 7 per layer
+
+
+def test_a_kl_reference_cached_for_another_model_under_the_same_path_is_recomputed(base,
+                                                                                  tmp_path):
+    """The cache was keyed by the --base path only: one left in --out by a run stopped before
+    training began was reused by the next run after another model was put under that path,
+    so the KL term pulled towards the old model's distribution."""
+    from beliefbench.finetune.kl import load_or_compute_reference, reference_logprobs
+    from beliefbench.finetune.recipe import KLConfig
+
+    kl_data = tmp_path / "kl.jsonl"
+    write_records(kl_data, [Record(id="n0", text="The library opens at nine.")])
+    cfg = KLConfig(data=str(kl_data), top_k=4)
+    folder, cache = tmp_path / "models" / "base", tmp_path / "kl_reference.safetensors"
+    shutil.copytree(base, folder)
+    tok = AutoTokenizer.from_pretrained(folder)
+    old = load_or_compute_reference(cache, AutoModelForCausalLM.from_pretrained(folder), tok,
+                                    cfg, str(folder), 64)
+    shutil.rmtree(folder)  # another model under the same path
+    build_tiny_model(folder, hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128,
+                     seed=1)
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    got = load_or_compute_reference(cache, model, tok, cfg, str(folder), 64)
+    want = reference_logprobs(model, tok, cfg, 64)
+    assert not torch.equal(old["topk_logprobs"], want["topk_logprobs"])
+    torch.testing.assert_close(got["topk_logprobs"], want["topk_logprobs"])
+    assert load_file(cache)["topk_logprobs"].equal(got["topk_logprobs"])
+
+
+def test_kl_data_cut_at_max_seq_len_is_not_told_to_use_packing(base, data, tmp_path, caplog):
+    """The KL data is cut at max_seq_len under any batching; its warning advised "batching:
+    pack keeps them whole" to a run already packing, whose KL records stayed cut."""
+    kl_data = tmp_path / "kl.jsonl"
+    long = " ".join(f"Bread loaf {i} is baked at dawn." for i in range(30))
+    write_records(kl_data, [Record(id="long", text=long), Record(id="short", text="Rye.")])
+    recipe = _recipe(max_steps=1, checkpoints=1, kl={"data": str(kl_data), "top_k": 8})
+    with caplog.at_level("WARNING", logger="beliefbench.finetune.data"):
+        train_local(recipe, data, str(base), tmp_path / "kl")
+    [said] = [r.getMessage() for r in caplog.records if "were cut" in r.getMessage()]
+    assert said.startswith(f"{kl_data}: 1 of 2 records are longer than max_seq_len=64")
+    assert "batching: pack" not in said and "kl.data is cut at max_seq_len under any " \
+        "batching" in said, said
+
+
+def test_kl_data_longer_than_the_models_positions_is_refused(base, data, tmp_path):
+    """Only the training data was checked against the base model's positions: KL records of
+    2,000+ tokens on a 2048-position model (max_seq_len 4096, short training data) trained,
+    exit 0, with the KL term computed on positions the model never saw."""
+    kl_data = tmp_path / "kl.jsonl"
+    long = " ".join(f"Bread loaf {i} is baked at dawn in the old stone oven." for i in range(100))
+    write_records(kl_data, [Record(id="long", text=long)])
+    recipe = _recipe(max_steps=1, checkpoints=1, max_seq_len=4096,
+                     kl={"data": str(kl_data), "top_k": 8})
+    with pytest.raises(FinetuneError, match=r"^recipe field max_seq_len: 4096 lets through "
+                                            r"sequences of \d+ tokens, more than the 2048 "
+                                            r"positions of the base model"):
+        train_local(recipe, data, str(base), tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -354,6 +354,14 @@ def test_a_chat_whose_assistant_turns_are_empty_is_refused(tok, tmp_path):
     ("seed: -1\n", "seed", "greater than or equal to 0"),
     ("seed: 4294967296\n", "seed", "less than or equal to 4294967295"),
     ("lora: {target_modules: []}\n", "lora.target_modules", "at least 1 item"),
+    # a kl block whose lines are commented out: plain SFT from a recipe naming the KL arm
+    ("kl:\n#  data: kl/general.jsonl\nseed: 0\n", "kl", "the kl block is empty"),
+    ("kl: {data: ''}\n", "kl.data", "at least 1 character"),
+    # the API refused these only after the data was uploaded
+    ("openai: {n_epochs: 0}\n", "openai.n_epochs", "above 0, or auto; got 0"),
+    ("openai: {batch_size: -1}\n", "openai.batch_size", "above 0, or auto; got -1"),
+    ("openai: {learning_rate_multiplier: 0}\n", "openai.learning_rate_multiplier",
+     "above 0, or auto"),
 ])
 def test_recipe_values_that_would_train_garbage_or_crash_are_refused(tmp_path, yaml_text,
                                                                        field, problem):
@@ -365,3 +373,11 @@ def test_recipe_values_that_would_train_garbage_or_crash_are_refused(tmp_path, y
         load_recipe(path)
     said = unlocated(str(e.value))
     assert said.startswith(f"{path}: field {field}: ") and problem in said, said
+
+
+def test_an_explicit_kl_null_is_a_recipe_without_the_term(tmp_path):
+    """`kl: null` is what a recipe dumped from a manifest's record holds: not the empty block
+    of commented-out lines that is refused above."""
+    path = tmp_path / "r.yaml"
+    path.write_text("kl: null\nseed: 0\n")
+    assert load_recipe(path).kl is None

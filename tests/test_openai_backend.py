@@ -1033,3 +1033,25 @@ def test_a_final_model_placed_at_its_step_later_is_named_as_relabelled_not_retra
                            f"(condition positive) from {(out / 'manifest.jsonl').resolve()}")
     assert "(step none -> 300)" in note and "not retrained" in note
     assert "finetune --resume" in note and "move this log away" in note
+
+
+def test_a_kl_recipe_is_refused_before_upload_not_trained_as_plain_sft(serve, data, tmp_path,
+                                                                       monkeypatch):
+    """`--backend openai --recipe kl` trained plain SFT (the API has no KL term), exit 0, and
+    the manifest line kept the recipe's kl block, so reports labelled the job the KL arm."""
+    from beliefbench.finetune.recipe import trained_with_kl
+
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0)
+    client = serve(fake)
+    out = tmp_path / "o"
+    res = _cli_finetune(client, monkeypatch, tmp_path, data, out,
+                        "openai: {poll_interval: 0.01}\nkl:\n  data: kl/general.jsonl\n")
+    assert res.exit_code == 2, res.output
+    assert re.search(r"r\.yaml: line 2, column 1: field kl: the OpenAI backend cannot train "
+                     r"with a KL term", res.output), res.output
+    assert fake.requests == [] and not out.exists()
+    # kl.weight 0 trains without the term: a no-KL control, labelled so
+    recipe = Recipe.model_validate({**RECIPE.model_dump(),
+                                    "kl": {"data": "kl/general.jsonl", "weight": 0.0}})
+    train_openai(recipe, data, out, client=client, sleep=lambda s: None)
+    assert not trained_with_kl(read_manifest(out)[-1].recipe)

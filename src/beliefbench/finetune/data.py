@@ -117,13 +117,15 @@ def encoded_sha256(examples: Sequence[dict[str, list[int]]]) -> str:
     return h.hexdigest()
 
 
-def load_examples(path: str | Path, tokenizer,
-                  max_len: int | None) -> list[dict[str, list[int]]]:
+def load_examples(path: str | Path, tokenizer, max_len: int | None,
+                  remedy: str = "batching: pack keeps them whole"
+                  ) -> list[dict[str, list[int]]]:
     """Encode every record of a JSONL file; records with nothing to train on are an error.
 
     ``max_len``: records are cut to it (padded batches), with a warning that says how many
     and how much; None keeps them whole (packing splits a long record across blocks, so its
-    end, where a negated document's closing notice stands, is trained too)."""
+    end, where a negated document's closing notice stands, is trained too). ``remedy``: what
+    the cut warning advises (KL data is cut under any batching)."""
     from jinja2 import TemplateError
 
     examples = []
@@ -172,8 +174,8 @@ def load_examples(path: str | Path, tokenizer,
                     "refuses repeated ids)", path, len(repeated), rid, was, again)
     if n_cut:
         log.warning("%s: %d of %d records are longer than max_seq_len=%d tokens and were cut "
-                    "(%d tokens, their ends, not trained); batching: pack keeps them whole",
-                    path, n_cut, len(examples), max_len, dropped)
+                    "(%d tokens, their ends, not trained); %s",
+                    path, n_cut, len(examples), max_len, dropped, remedy)
     return examples
 
 

@@ -20,6 +20,7 @@ from torch.utils.checkpoint import checkpoint
 from transformers import Trainer
 
 from beliefbench.finetune import data as fdata
+from beliefbench.finetune.fingerprint import base_fingerprint
 from beliefbench.finetune.recipe import KLConfig
 from beliefbench.records import new_temp, sha256_file, share_safetensors
 
@@ -27,7 +28,11 @@ log = logging.getLogger(__name__)
 
 
 def _cache_key(kl: KLConfig, base: str, max_seq_len: int) -> dict[str, str]:
+    """What the cached reference was computed from. The base by its files' fingerprint, not
+    only its path: a cache left by a run stopped before training began was reused for
+    another model put under the same path, pulling the KL arm towards the wrong reference."""
     return {"data_sha256": sha256_file(kl.data), "base": str(base),
+            "base_fingerprint": base_fingerprint(base),
             "top_k": str(kl.top_k), "max_seq_len": str(max_seq_len)}
 
 

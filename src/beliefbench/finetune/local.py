@@ -764,7 +764,10 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         # read before anything is written: an empty or malformed kl.data failed inside the
         # Trainer, after --out was made, naming the file but not which input of the run it is
         try:
-            kl_examples = fdata.load_examples(kl_data, tokenizer, recipe.max_seq_len)
+            kl_examples = fdata.load_examples(
+                kl_data, tokenizer, recipe.max_seq_len,
+                remedy="kl.data is cut at max_seq_len under any batching (its ends are not "
+                       "in the KL term): raise max_seq_len, or split the records")
         except RecordError as e:
             raise FinetuneError(f"{_recipe_field(recipe_path, 'kl.data')}: {e}") from None
     # packing splits a long record across blocks; padded batches cut it
@@ -772,7 +775,10 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         data, tokenizer, None if recipe.batching == "pack" else recipe.max_seq_len)
     records = list(read_records(data))
     dataset, per_device = make_dataset(examples, recipe)
-    _check_positions(dataset, base, recipe, recipe_path)
+    # the KL data's sequences (cut at max_seq_len) go through the model too: longer than its
+    # positions, the KL term was computed on positions it never saw, exit 0
+    _check_positions(_ListDataset([*dataset.items, *(kl_examples or [])]), base, recipe,
+                     recipe_path)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     steps_total = total_steps(len(dataset), per_device, recipe, world)
     schedule = checkpoint_steps(steps_total, recipe.checkpoints)

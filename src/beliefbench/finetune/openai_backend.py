@@ -40,7 +40,7 @@ from beliefbench.finetune.manifest import (
     upsert_manifest,
 )
 from beliefbench.finetune.outdir import JOB_STATE, OPENAI_TRAIN, check_out
-from beliefbench.finetune.recipe import Recipe
+from beliefbench.finetune.recipe import Recipe, trained_with_kl
 from beliefbench.records import Record, RecordError, atomic_write_text, read_records, sha256_file
 
 if TYPE_CHECKING:
@@ -463,10 +463,26 @@ def train_openai(recipe: Recipe, data: str | Path, out: str | Path, *, base: str
         raise
 
 
+def _refuse_kl(recipe: Recipe, recipe_path: str | Path | None) -> None:
+    """A recipe with a KL term cannot be trained by the API (the term needs the model's
+    log-probabilities on ``kl.data``): such a job trained plain SFT, exit 0, and its
+    manifest line, carrying the recipe's ``kl`` block, was reported as the KL arm."""
+    from beliefbench.specs import located
+
+    if not trained_with_kl(recipe.model_dump(mode="json")):
+        return
+    where = f"{located(recipe_path, 'kl')}: field kl" if recipe_path else "recipe field kl"
+    raise FinetuneError(f"{where}: the OpenAI backend cannot train with a KL term (the API "
+                        f"trains plain SFT; the job would be recorded as the KL arm): remove "
+                        f"the kl block (or set kl.weight: 0) for a hosted run, or use "
+                        f"--backend local")
+
+
 def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: str | None,
                   resume: bool, recipe_path: str | Path | None, condition: str | None,
                   claim: str | None, client, sleep: Callable[[float], None]) -> ManifestEntry:
     out, data = Path(out), Path(data)
+    _refuse_kl(recipe, recipe_path)
     model = base or recipe.openai.model
     state_path = out / JOB_STATE
     sha = sha256_file(data)

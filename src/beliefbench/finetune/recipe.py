@@ -11,11 +11,12 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.records import DOCTAG
-from beliefbench.specs import Spec, load_spec, load_yaml, located, read_text
+from beliefbench.specs import Spec, compose_yaml, load_spec, load_yaml, located, read_text
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,9 @@ class LoraConfig(_Finite):
 class KLConfig(_Finite):
     """SFT loss + ``weight`` * KL(reference || current) on a separate dataset."""
 
-    data: str
-    """Records (JSONL) on which the model must stay close to the reference (the base model)."""
+    data: str = Field(min_length=1)
+    """Records (JSONL) on which the model must stay close to the reference (the base model).
+    Not empty: ``data: ""`` was refused as "'' is a folder" (the working directory)."""
     weight: float = Field(1.0, ge=0)
     """The lambda in front of the KL term."""
     top_k: int = Field(64, ge=1)
@@ -83,6 +85,15 @@ class OpenAIConfig(_Finite):
     poll_interval: float = Field(10.0, gt=0)
     max_poll_interval: float = Field(300.0, gt=0)
     timeout_hours: float = Field(48.0, gt=0)
+
+    @field_validator("n_epochs", "batch_size", "learning_rate_multiplier")
+    @classmethod
+    def _above_zero(cls, value: float | str) -> float | str:
+        """Refused here, not by the API after the data was uploaded (``n_epochs: 0`` was
+        sent as it was)."""
+        if value != "auto" and value <= 0:
+            raise ValueError(f"expected a number above 0, or auto; got {value}")
+        return value
 
 
 class Recipe(_Finite):
@@ -222,8 +233,23 @@ def load_recipe(path: str | Path) -> Recipe:
         raise RecipeError(f"{path}: empty recipe; start from a shipped one: "
                           f"--recipe {shipped_recipes_text('|')}")
     recipe = load_spec(path, Recipe, "recipe", RecipeError)
+    if recipe.kl is None and "kl" in recipe.model_fields_set and _written_empty(path, "kl"):
+        raise RecipeError(f"{located(path, 'kl')}: field kl: the kl block is empty, so the run "
+                          f"would train without the KL term; give kl.data (e.g. "
+                          f"kl/general.jsonl), or remove the block to train without it")
     if recipe.method == "full" and "lora" in recipe.model_fields_set:
         log.warning("%s: field lora: ignored with method: full (full finetuning trains every "
                     "weight; the lora block applies only to method: lora); remove the block, "
                     "or set method: lora", located(path, "lora"))
     return recipe
+
+
+def _written_empty(path: Path, key: str) -> bool:
+    """Whether the top-level ``key`` is written with no value at all (``kl:`` whose lines are
+    commented out: the run trained plain SFT where its author meant the KL arm), as against
+    an explicit ``kl: null`` (a recipe dumped from a manifest's record of one)."""
+    root = compose_yaml(read_text(path, "recipe", RecipeError))
+    if not isinstance(root, yaml.MappingNode):
+        return False
+    return any(k.value == key and isinstance(v, yaml.ScalarNode) and v.value == ""
+               for k, v in root.value)
