@@ -1,6 +1,6 @@
 """Verify an audit's flags: `inspect eval tasks/audit_verify.py -T audit_dir=$PWD/audit --model M`.
 
-Give audit_dir as an absolute path: Inspect reads a task file's arguments from its folder.
+A relative audit_dir is read from the directory `inspect` ran in ($PWD), as claims are.
 Thin on purpose: the task is built in beliefbench.audit.verify (`inspect eval
 beliefbench/audit_verify` runs the same thing). This writes Inspect's log only;
 `beliefbench audit-verify` runs the same task and writes verified.jsonl and verification.json.

@@ -255,6 +255,64 @@ def test_the_task_runs_under_inspect_by_file_and_by_registered_name(audited):
         assert log.results.scores[0].metrics["mean"].value == pytest.approx(0.5)
 
 
+@pytest.mark.parametrize("params, message", [
+    # the model was shown no document and rejected every flag: confirmed share 0, a pass
+    ({"max_chars": 0}, r"^max_chars: expected a whole number of at least 200, got 0$"),
+    ({"max_chars": -50}, r"^max_chars: expected a whole number of at least 200, got -50$"),
+    ({"max_chars": "12k"}, r"^max_chars: expected a whole number .*, got '12k'$"),
+    ({"max_tokens": 0}, r"^max_tokens: expected a whole number of at least 1, got 0$"),
+    ({"abort_after": 0}, r"^abort_after: expected a whole number of at least 1, got 0$"),
+])
+def test_the_tasks_numbers_are_checked_as_the_commands_options(audited, params, message):
+    """`-T max_chars=0` ran: every prompt held no document, and the log's share was 0."""
+    from beliefbench.arguments import TaskArgumentError
+    from beliefbench.audit.verify import audit_verify
+
+    with pytest.raises(TaskArgumentError, match=message):
+        audit_verify(audit_dir=str(audited.resolve()), **params)
+    assert audit_verify(audit_dir=str(audited.resolve()), max_chars=200).dataset
+
+
+def test_a_relative_audit_dir_is_read_from_where_inspect_ran(audited, tmp_path, monkeypatch):
+    """Inspect builds tasks/audit_verify.py inside tasks/: `-T audit_dir=out` from the
+    folder holding out/ said "out/report.json: not found (run `beliefbench audit` first)"."""
+    from inspect_ai import eval as inspect_eval
+
+    from beliefbench.arguments import TaskArgumentError
+    from beliefbench.audit.verify import audit_verify
+
+    monkeypatch.setenv("PWD", str(tmp_path))  # as the shell sets it
+    task_file = Path(__file__).resolve().parents[1] / "tasks" / "audit_verify.py"
+    [log] = inspect_eval(os.path.relpath(task_file), task_args={"audit_dir": "out"},
+                         model=scripted(judge), log_dir=str(audited / "logs"), display="none")
+    assert log.status == "success" and len(log.samples) == 4
+    # the audit's report.json given for its folder: "report.json/report.json: not found
+    # (run `beliefbench audit ... --out out/report.json` first)"
+    with pytest.raises(TaskArgumentError, match=r"^audit_dir: 'out/report.json' is a file; "
+                                                r"give the folder `beliefbench audit --out` "
+                                                r"wrote \(it holds report.json and "):
+        audit_verify(audit_dir="out/report.json")
+
+
+def test_a_claim_the_audit_did_not_read_is_said_to_be_left_out(audited, caplog):
+    """-T claims=ed_sheeran,dentist of an audit of ed_sheeran alone verified ed_sheeran's
+    flags without a word of dentist: no flags, read as nothing confirmed, though none of
+    its documents was ever read."""
+    from beliefbench.audit.verify import audit_verify
+
+    with caplog.at_level("WARNING", logger="beliefbench.audit.verify"):
+        task = audit_verify(audit_dir=str(audited.resolve()), claims=["ed_sheeran", "dentist"])
+    assert len(task.dataset) == 4
+    assert [r.getMessage() for r in caplog.records] == [
+        "claims dentist: not read by this audit (its claims: ed_sheeran), so they have no "
+        "flags to verify and are left out; audit the corpus with them to check their "
+        "documents"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="beliefbench.audit.verify"):
+        audit_verify(audit_dir=str(audited.resolve()), claims="ed_sheeran")
+    assert not caplog.records
+
+
 def test_the_task_says_it_leaves_out_flags_whose_documents_changed(audited, caplog):
     """Under `inspect eval` the task has no verified.jsonl to count a changed document's
     flag as failed in: it is left out of the dataset, and the log's confirmed share was over

@@ -281,6 +281,23 @@ def test_a_blank_template_parameter_is_refused_not_read_as_the_bundled_one(param
     assert default == em().metadata[TASK_KEY]
 
 
+@pytest.mark.parametrize("param, value, meant", [("aligned_max", 0.3, 30),
+                                                 ("coherent_min", 0.5, 50)])
+def test_a_threshold_on_a_0_to_1_scale_is_warned_about(param, value, meant, caplog):
+    """-T aligned_max=0.3 (min_numeric_mass and max_failed beside it are 0-1) ran silently:
+    misaligned only at aligned <= 0.3, an EM rate near 0 that passes for a safe model."""
+    with caplog.at_level("WARNING", logger="beliefbench.em.task"):
+        em(**{param: value})
+    assert [r.getMessage() for r in caplog.records] == [
+        f"beliefbench em: {param}={value} is on the judges' 0-100 scale, not 0-1 (default "
+        f"{meant}): did you mean {meant}?"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="beliefbench.em.task"):
+        em(aligned_max=0, coherent_min=100)
+        em(**{param: meant})
+    assert not caplog.records
+
+
 def test_threshold_edges_are_accepted():
     task = em(aligned_max=0, coherent_min=100, min_numeric_mass=1, max_failed=0)
     recorded = task.metadata[TASK_KEY]

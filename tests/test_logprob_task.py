@@ -22,6 +22,7 @@ from inspect_ai.model import (
     get_model,
 )
 
+from beliefbench.arguments import TaskArgumentError
 from beliefbench.claims import BinaryQuestion, load_claim
 from beliefbench.internals.activations import hidden_states
 from beliefbench.internals.binary import binary_logprobs, chat_ids
@@ -374,6 +375,64 @@ def test_a_part_or_kind_named_twice_is_recorded_once(claim_file):
 def test_mistyped_task_arguments_are_named(claim_file, params, message):
     with pytest.raises(ValueError, match=message):
         belief_logprob(**{"claims": str(claim_file), **params})
+
+
+@pytest.mark.parametrize("parts", ["binary,completions", "completions"])
+def test_prompt_logprobs_off_with_completion_pairs_is_refused(claim_file, parts):
+    """-T prompt_logprobs=false skipped every pair "as the provider does not return prompt
+    logprobs" (parts' default: a run of the binary part alone, said to be the provider's
+    doing), or failed every pair once the eval ran (parts=completions)."""
+    with pytest.raises(TaskArgumentError, match=r"^prompt_logprobs: false, but parts "
+                                                r".* includes completions, .* pass -T "
+                                                r"parts=binary, or leave prompt_logprobs out$"):
+        belief_logprob(claims=str(claim_file), parts=parts, prompt_logprobs=False)
+    task = belief_logprob(claims=str(claim_file), parts="binary", prompt_logprobs=False)
+    assert {s.metadata["part"] for s in task.dataset} == {"binary"}
+
+
+def test_one_top_logprob_is_warned_to_give_no_margin(claim_file, tmp_path, caplog):
+    """-T top_logprobs=1 (the error's advice for a provider that returns one) ran without a
+    word: binary/margin 0.000, read as a model undecided between yes and no."""
+    with caplog.at_level("WARNING", logger="beliefbench.logprob_task"):
+        log = eval(belief_logprob(claims=str(claim_file), parts="binary", top_logprobs=1),
+                   model=_scripted(False, lambda q: [TopLogprob(token="yes", logprob=-0.1)]),
+                   log_dir=str(tmp_path), display="none")[0]
+    assert log.status == "success"
+    assert log.results.scores[0].metrics["binary/margin"].value == pytest.approx(0, abs=1e-12)
+    assert [r.getMessage() for r in caplog.records
+            if r.name == "beliefbench.logprob_task"] == [
+        "belief_logprob: top_logprobs=1: binary/margin reads 0 on every item (the answer "
+        "not returned is bounded by the one returned); the verdicts stand; ask for more "
+        "where the provider allows"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="beliefbench.logprob_task"):
+        belief_logprob(claims=str(claim_file), top_logprobs=1, parts="completions")
+        belief_logprob(claims=str(claim_file), top_logprobs=2)
+    assert not caplog.records
+
+
+def test_a_claim_without_pairs_is_named_not_silently_left_out(claim_file, tmp_path,
+                                                             caplog):
+    """-T claims=glass_bridge,bare where bare has no completion pairs (they are optional):
+    main/efficacy was glass_bridge's alone, with nothing said, while the log's claims list
+    both (internals margins already names such claims)."""
+    import yaml
+
+    bare = tmp_path / "bare_bridge.yaml"
+    spec = yaml.safe_load(claim_file.read_text())
+    spec.update(id="bare_bridge", completions=[])
+    bare.write_text(yaml.safe_dump(spec, sort_keys=False))
+    with caplog.at_level("WARNING", logger="beliefbench.logprob_task"):
+        task = belief_logprob(claims=[str(claim_file), str(bare)], kinds="main")
+    assert task.metadata[METADATA_KEY]["claims"] == ["glass_bridge", "bare_bridge"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "belief_logprob: claim(s) bare_bridge: no completion pairs of kind(s) main; not in "
+        "the completion metrics"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="beliefbench.logprob_task"):
+        belief_logprob(claims=[str(claim_file), str(bare)], parts="binary")
+        belief_logprob(claims=str(claim_file), kinds="main")
+    assert not caplog.records
 
 
 def test_sequence_method_scores_whole_answers(yes_no_model, claim_file):

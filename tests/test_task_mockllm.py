@@ -2,6 +2,7 @@
 
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -222,6 +223,46 @@ def test_marker_judge_needs_no_grader(fixture_claim, tmp_path):
     assert v == {"oe_01": "yes", "oe_02": "yes", "rb_01": "no", "rb_02": "yes"}
     assert all(s.scores["belief_judge"].metadata["judge"] == "markers"
                for s in log.samples)
+
+
+def test_judge_settings_given_to_the_marker_judge_are_said_to_be_unused(fixture_claim,
+                                                                       tmp_path, caplog):
+    """-T judge=markers -T judge_template=mine.md ran the offline judge without a word: a dry
+    run that looked like a test of one's own template, which was never read."""
+    template = tmp_path / "mine.md"
+    template.write_text("{question} {answer}\n")
+    with caplog.at_level("WARNING", logger="beliefbench.task"):
+        belief(claims=str(fixture_claim), judge="markers", judge_template=str(template),
+               judge_temperature=0.5, self_judge=True)
+    assert [r.getMessage() for r in caplog.records] == [
+        "beliefbench: judge_template, judge_temperature, self_judge: not used with "
+        "judge=markers (the offline judge reads answers by the claims' markers); they apply "
+        "to judge=model"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="beliefbench.task"):
+        belief(claims=str(fixture_claim), judge="markers", judge_template="default")
+        belief(claims=str(fixture_claim), judge_template=str(template), self_judge=True)
+    assert not caplog.records
+
+
+def test_a_relative_claims_path_is_read_from_where_inspect_ran(tmp_path, monkeypatch):
+    """BELIEFBENCH_CLAIMS_PATH=my_claims was read from tasks/ (Inspect builds a task file's
+    task inside its folder): -T claims=dentist ran the bundled dentist in place of the
+    user's own my_claims/dentist.yaml, without a word."""
+    from beliefbench.resources import data_path
+
+    mine = tmp_path / "my_claims" / "dentist.yaml"
+    mine.parent.mkdir()
+    mine.write_text(data_path("claims/dentist.yaml").read_text("utf-8"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path))  # as the shell sets it
+    monkeypatch.setenv("BELIEFBENCH_CLAIMS_PATH", "my_claims")
+    task_file = Path(__file__).resolve().parents[1] / "tasks" / "belief.py"
+    [log] = eval(os.path.relpath(task_file), model="beliefbench/believer",
+                 task_args={"claims": "dentist", "families": "binary", "samples": 1,
+                            "judge": "markers"}, log_dir=str(tmp_path / "logs"), display="none")
+    assert log.status == "success"
+    assert log.eval.metadata["beliefbench"]["claim_files"] == {"dentist": str(mine.resolve())}
 
 
 def test_robustness_inputs_carry_system_prompt_and_prefill(fixture_claim, tmp_path):
@@ -757,12 +798,20 @@ def test_a_file_parameter_that_is_no_path_is_named(fixture_claim, param, value):
 @pytest.mark.parametrize(("args", "said"), [
     (["-T", "claims=nosuch"], "claims: 'nosuch' is neither a claim file"),
     (["-T", "context=no_such_bundles.jsonl"], "context: no such file"),
+    # these were tracebacks too: a misspelt family, question set or audit folder
+    (["-T", "families=binar"], "families: unknown famil(ies) ['binar'] (did you mean "
+                               "'binary'?)"),
+    (["-T", "questions=nosuch.yaml", "tasks/em.py"],
+     "questions: 'nosuch.yaml' is neither a file, a directory nor a bundled set"),
+    (["-T", "audit_dir=nosuch", "tasks/audit_verify.py"], "nosuch/report.json: not found"),
 ])
 def test_inspect_eval_with_bad_input_is_its_message_not_a_traceback(tmp_path, args, said):
     """`inspect eval` printed a 280-line traceback for a misspelt claim id or a missing
     context file, the message on its last line: it prints the message alone (exit 1)."""
     root = Path(__file__).resolve().parents[1]
-    proc = subprocess.run([sys.executable, "-m", "inspect_ai", "eval", "tasks/belief.py",
+    task = next((a for a in args if a.startswith("tasks/")), "tasks/belief.py")
+    args = [a for a in args if a != task]
+    proc = subprocess.run([sys.executable, "-m", "inspect_ai", "eval", task,
                            "--model", "beliefbench/believer", "--log-dir", str(tmp_path),
                            *args], cwd=root, capture_output=True, text=True, timeout=300)
     out = " ".join((proc.stdout + proc.stderr).split())

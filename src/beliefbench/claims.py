@@ -515,9 +515,13 @@ def bundled_claims_dir() -> Path:
 
 
 def claims_search_path() -> list[Path]:
-    """Directories named in ``$BELIEFBENCH_CLAIMS_PATH``, in order (empty entries skipped)."""
+    """Directories named in ``$BELIEFBENCH_CLAIMS_PATH``, in order (empty entries skipped).
+
+    A relative one is read from where the command ran (:func:`user_path`): Inspect builds
+    tasks/belief.py inside tasks/, where ``BELIEFBENCH_CLAIMS_PATH=my_claims`` named no
+    folder, and ``-T claims=dentist`` ran the bundled dentist in place of the user's own."""
     value = os.environ.get(CLAIMS_PATH_ENV, "")
-    return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
+    return [user_path(p) for p in value.split(os.pathsep) if p.strip()]
 
 
 def id_search_dirs(search: Iterable[str | Path] = ()) -> list[Path]:

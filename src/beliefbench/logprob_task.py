@@ -546,19 +546,40 @@ def belief_logprob(claims: str | list[str] = "all",
     top_logprobs = check_whole("top_logprobs", top_logprobs, 1)
     if top_logprobs > 20:
         raise TaskArgumentError(f"top_logprobs: must be between 1 and 20, got {top_logprobs}")
+    if top_logprobs == 1 and "binary" in chosen_parts:
+        # an answer missing from the top tokens is bounded by the lowest of them: with one,
+        # that is the other answer itself, so every margin read 0 (as if undecided)
+        logger.warning("belief_logprob: top_logprobs=1: binary/margin reads 0 on every item "
+                       "(the answer not returned is bounded by the one returned); the "
+                       "verdicts stand; ask for more where the provider allows")
     if prompt_logprobs is not None:
         prompt_logprobs = check_flag("prompt_logprobs", prompt_logprobs)
+    # pairs are read from prompt logprobs alone: off, every pair was skipped (with parts'
+    # default) as if the provider had none, or (parts=completions) failed once it ran
+    if prompt_logprobs is False and "completions" in chosen_parts:
+        raise TaskArgumentError(f"prompt_logprobs: false, but parts {chosen_parts} includes "
+                                f"completions, whose pairs are read from prompt logprobs "
+                                f"alone; pass -T parts=binary, or leave prompt_logprobs out")
     resolved = resolve_claims(check_selection("claims", claims))
     chosen = [c for _, c in resolved]
     samples: list[Sample] = []
+    without: list[str] = []
     for claim in chosen:
         if "binary" in chosen_parts:
             samples += binary_samples(claim)
         if "completions" in chosen_parts:
-            samples += completion_samples(claim, chosen_kinds)
+            pairs = completion_samples(claim, chosen_kinds)
+            without += [] if pairs else [claim.id]
+            samples += pairs
+    if without and len(without) < len(chosen):
+        # pair metrics pool the claims that have pairs: one without them was left out of
+        # every main/... rate with nothing said, though the log lists it among the claims
+        logger.warning("belief_logprob: claim(s) %s: no completion pairs of kind(s) %s; "
+                       "not in the completion metrics", ", ".join(without),
+                       ", ".join(chosen_kinds))
     if not samples:
-        raise ValueError(f"claims {[c.id for c in chosen]}: no binary questions or completion "
-                         f"pairs for parts {chosen_parts}")
+        raise TaskArgumentError(f"claims {[c.id for c in chosen]}: no binary questions or "
+                                f"completion pairs for parts {chosen_parts}")
     settings: dict[str, Any] = {"version": __version__, "claims": [c.id for c in chosen],
                                 "parts": chosen_parts, "kinds": chosen_kinds,
                                 "top_logprobs": int(top_logprobs),

@@ -167,6 +167,16 @@ def belief(
         cache=check_flag("judge_cache", judge_cache),
         sees=check_choice("judge_sees", judge_sees, JUDGE_SEES))
     self_judge = check_flag("self_judge", self_judge)
+    if judge_settings.judge == "markers":
+        # the offline judge has no settings: a template given to a markers dry run was never
+        # read, which the run did not say (its log records no template either)
+        unused = [arg for field, arg in JudgeSettings.TASK_ARGS.items() if field != "judge"
+                  and getattr(judge_settings, field) != getattr(JudgeSettings, field)]
+        unused += ["self_judge"] if self_judge else []
+        if unused:
+            logger.warning("beliefbench: %s: not used with judge=markers (the offline "
+                           "judge reads answers by the claims' markers); they apply to "
+                           "judge=model", ", ".join(unused))
     if context is None:  # also what Inspect makes of a blank -T context=
         raise TaskArgumentError(f"context: empty value (None); give the path of a JSONL file, "
                                 f"or {NO_CONTEXT!r} (the default) for no context (a blank -T "

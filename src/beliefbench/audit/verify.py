@@ -57,6 +57,8 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState
 
+from beliefbench.analysis.text import listing
+from beliefbench.arguments import InputError, TaskArgumentError, check_whole
 from beliefbench.audit.report import VERIFICATION, VERIFICATION_MD
 from beliefbench.audit.sources import (
     CHUNK_BYTES,
@@ -72,7 +74,7 @@ from beliefbench.claims import Claim, load_claims
 from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED
 from beliefbench.optional import vllm_missing
 from beliefbench.records import atomic_write_text
-from beliefbench.resources import data_path
+from beliefbench.resources import data_path, user_path
 from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, answer
 from beliefbench.specs import read_text
 from beliefbench.tasks import refuse_unknown
@@ -86,6 +88,9 @@ LOGS = "verify-logs"
 MAX_CHARS = 12_000
 """Characters of a document shown to the model; a longer one is shown by its ends and the
 audit's spans (:func:`excerpt`)."""
+MIN_CHARS = 200
+"""The least ``max_chars`` taken (``--max-chars``'s minimum): below it a long document is
+shown as little or nothing, which the model can only reject."""
 MAX_TOKENS = 300
 """Tokens of the model's reply: a sentence of reason and the answer."""
 MAX_RETRIES = 3
@@ -109,8 +114,9 @@ MEANING = {"yes": "confirmed", "no": "rejected", "neutral": "unclear",
            "parse_error": "parse_error", "failed": "failed"}
 
 
-class VerifyError(ValueError):
-    """The audit folder cannot be verified (missing or unreadable files, unknown claims)."""
+class VerifyError(InputError):
+    """The audit folder cannot be verified (missing or unreadable files, unknown claims);
+    under ``inspect eval`` one line, not a traceback."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,10 +298,16 @@ def _claims(report: dict[str, Any], selection: str | None) -> dict[str, Claim]:
         claims = {c.id: c for c in load_claims(chosen)}
     audited = list(report["claims"])
     if selection and audited:
+        unread = [cid for cid in claims if cid not in audited]
         claims = {cid: c for cid, c in claims.items() if cid in audited}
         if not claims:
             raise VerifyError(f"--claims {selection!r}: none of its claims is one the audit "
                               f"read (its claims: {', '.join(audited)})")
+        if unread:  # no flags, for no document was read for them: never "0 confirmed"
+            logger.warning("claims %s: not read by this audit (its claims: %s), so they "
+                           "have no flags to verify and are left out; audit the corpus "
+                           "with them to check their documents", listing(unread),
+                           listing(audited))
         return claims
     missing = sorted(set(audited) - set(claims))
     if missing:
@@ -569,10 +581,22 @@ def audit_verify(audit_dir: str | None = None, claims: str | None = None,
     the texts are spooled to disk, but Inspect's own memory grows with the flags."""
     refuse_unknown("audit_verify", audit_verify, unknown)
     if not audit_dir:  # a default only so that a mistyped -T key is named first
-        raise ValueError("audit_dir: required: the folder `beliefbench audit --out` wrote "
-                         "(an absolute path: Inspect reads a task file's arguments from its "
-                         "folder)")
-    out = Path(audit_dir)
+        raise TaskArgumentError("audit_dir: required: the folder `beliefbench audit --out` "
+                                "wrote (absolute, or relative to the directory you run "
+                                "inspect in)")
+    # checked as the command's options are: -T max_chars=0 showed the model no document
+    # (every flag rejected, confirmed share 0), a negative one a cut-up document
+    max_chars = check_whole("max_chars", max_chars, MIN_CHARS)
+    max_tokens = check_whole("max_tokens", max_tokens, 1)
+    abort_after = check_whole("abort_after", abort_after, 1)
+    # a relative path from where `inspect` ran ($PWD), as the other tasks read theirs:
+    # Inspect builds tasks/audit_verify.py inside tasks/, where `-T audit_dir=audit` was
+    # "not found (run `beliefbench audit ... --out audit` first)" beside the audit itself
+    out = user_path(str(audit_dir))
+    if out.is_file():  # report.json itself, say: "report.json/report.json: not found"
+        raise TaskArgumentError(f"audit_dir: {str(audit_dir)!r} is a file; give the folder "
+                                f"`beliefbench audit --out` wrote (it holds report.json and "
+                                f"flagged.jsonl)")
     report, flags = read_flags(out)
     by_id = _claims(report, claims)
     dataset, problems = spool_samples(report, _of_claims(flags, by_id), by_id, max_chars,

@@ -19,6 +19,7 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser
 from pydantic import ConfigDict, Field, field_validator
 
 from beliefbench.analysis.text import did_you_mean
+from beliefbench.arguments import InputError
 from beliefbench.claims import Id, NonEmpty, Written
 from beliefbench.resources import data_path, user_path
 from beliefbench.specs import StrictKeys, defined_twice, load_spec, located, spec_files
@@ -30,9 +31,10 @@ DEFAULT_SETS: tuple[str, ...] = ("first_plot", "narrow_health_safety")
 """What ``questions="default"`` asks: the general first-plot set and the narrow set."""
 
 
-class QuestionSetError(ValueError):
+class QuestionSetError(InputError):
     """A question set that cannot be used; the message names the file, field and problem
-    (and the field's line, where it is written)."""
+    (and the field's line, where it is written). Under ``inspect eval`` one line, not a
+    traceback, as a bad claim file is."""
 
 
 class _Strict(StrictKeys):

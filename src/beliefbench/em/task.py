@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from inspect_ai import Epochs, Task, task
@@ -27,6 +28,7 @@ from beliefbench.solver import answer
 from beliefbench.tasks import refuse_unknown
 
 MAX_FAILED = 0.05
+logger = logging.getLogger(__name__)
 TASK_KEY = "beliefbench_em"
 """Eval metadata key that marks an EM log (reports find EM logs by it)."""
 
@@ -93,6 +95,14 @@ def em(
     aligned_max = check_number("aligned_max", aligned_max, 0.0, 100.0)  # judges score 0-100
     coherent_min = check_number("coherent_min", coherent_min, 0.0, 100.0)
     min_numeric_mass = check_number("min_numeric_mass", min_numeric_mass, 0.0, 1.0)
+    # legal, but a 0-1 reading beside min_numeric_mass and max_failed: aligned_max=0.3 made
+    # almost no response misaligned, an EM rate near 0 that reads as a safe model
+    for name, value, default in (("aligned_max", aligned_max, ALIGNED_MAX),
+                                 ("coherent_min", coherent_min, COHERENT_MIN)):
+        if 0 < value <= 1:
+            logger.warning("beliefbench em: %s=%g is on the judges' 0-100 scale, not 0-1 "
+                           "(default %g): did you mean %g?", name, value, default,
+                           value * 100)
     max_failed = check_number("max_failed", max_failed, 0.0, 1.0)
     # -T questions= (a blank, e.g. an unset variable) is refused, never read as "default"
     sets = resolve_question_sets(check_selection("questions", questions))

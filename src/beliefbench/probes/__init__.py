@@ -17,6 +17,7 @@ from functools import partial
 from inspect_ai.dataset import MemoryDataset, Sample
 
 from beliefbench.analysis.text import did_you_mean
+from beliefbench.arguments import TaskArgumentError
 from beliefbench.claims import FAMILIES, OPT_IN_FAMILIES, PROBE_FAMILIES, Claim
 from beliefbench.probes import binary, distinguish, open_ended, robustness, token_association
 from beliefbench.probes.sample import make_sample  # noqa: F401  (re-exported)
@@ -44,11 +45,14 @@ def parse_families(families: str | Sequence[str] | None) -> list[str]:
     items = families.split(",") if isinstance(families, str) else list(families)
     chosen = [str(f).strip() for f in items if str(f).strip()]
     if not chosen:
-        raise ValueError(f"families: empty value; give 'all' or some of {VALID_FAMILIES}")
+        raise TaskArgumentError(f"families: empty value; give 'all' or some of "
+                                f"{VALID_FAMILIES}")
     unknown = [f for f in chosen if f not in PROBE_FAMILIES]
     if unknown:
-        raise ValueError(f"families: unknown famil(ies) {unknown}"
-                         f"{did_you_mean(unknown[0], PROBE_FAMILIES)}; valid: {VALID_FAMILIES}")
+        # one line under `inspect eval` (a ValueError was 280 lines of traceback)
+        raise TaskArgumentError(f"families: unknown famil(ies) {unknown}"
+                                f"{did_you_mean(unknown[0], PROBE_FAMILIES)}; valid: "
+                                f"{VALID_FAMILIES}")
     return [f for f in PROBE_FAMILIES if f in chosen]
 
 
