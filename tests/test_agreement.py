@@ -149,6 +149,36 @@ def test_a_judge_outage_is_counted_and_reported_not_read_as_disagreement(log_pat
     assert r.to_dict()["excluded_responses"] == 4
 
 
+def test_a_grader_down_is_no_belief_rate_spread_nor_said_to_have_nothing_to_judge(
+        log_path, monkeypatch):
+    """Every call of one grader failed: the belief-rate spread, "what a judge swap does to
+    results", was printed (and in --json) as 0.333, the outage counted failed in one rate
+    against verdicts in the other; and the note said "no judged responses (only binary /
+    failed)", as if the log held nothing for a judge, beside JUDGE FAILED saying 8 of 8."""
+    from inspect_ai.model import get_model
+
+    import beliefbench.analysis.agreement as module
+
+    def down(messages, tools, tool_choice, config):
+        raise RuntimeError("judge down")
+
+    r = agreement(log_path, [scripted(keyword), get_model("mockllm/down", custom_outputs=down,
+                                                          memoize=False)],
+                  labels=["a", "down"])
+    assert r.excluded == 8 and r.pairs["cohen_kappa"].isna().all() and r.verdicts.empty
+    assert "none of the 8 judged responses has a verdict of every judge (see the notes " \
+           "above): kappas are undefined" in r.notes
+    assert not any("only binary" in n for n in r.notes)
+    assert r.rates.set_index("judge")["belief"].tolist() == pytest.approx([4 / 12, 0.0])
+    assert np.isnan(r.spread) and r.to_dict()["belief_spread"] is None
+    assert r.notes[-1].startswith("the belief-rate spread is undefined ('-'; null in --json): "
+                                  "down gave no verdict on some responses")
+    monkeypatch.setattr(module, "agreement", lambda *args, **kwargs: r)
+    said = CliRunner().invoke(cli, ["agreement", str(log_path), "--grader", "a/x",
+                                    "--grader", "b/y"]).output
+    assert "Belief-rate spread between judges: -\n" in said and "nan" not in said.lower()
+
+
 def test_responses_invalidated_after_the_run_are_left_out_and_noted(log_path, tmp_path):
     """Samples a reviewer invalidated (Inspect's invalidate_samples) were compared as if
     valid; they are left out of every kappa and rate, with a note counting them."""
@@ -162,6 +192,14 @@ def test_responses_invalidated_after_the_run_are_left_out_and_noted(log_path, tm
     assert len(r.verdicts) == 6 and (r.verdicts["a"] == "yes").sum() == 2
     assert any(n.startswith(f"INVALIDATED: {path}: 2 sample(s) were invalidated") for n in
                r.notes), r.notes
+    # all of them: nothing to compare, said before any judge call (was a KeyError after them)
+    every = tmp_path / "all.eval"
+    write_eval_log(invalidate_samples(log, [s.uuid for s in log.samples],
+                                      ProvenanceData(author="reviewer")), str(every))
+    seen: list = []
+    with pytest.raises(LogError, match="every sample was invalidated after the run"):
+        agreement(every, [scripted(keyword, seen), scripted(inverted)], labels=["a", "inv"])
+    assert seen == []
 
 
 def test_a_sample_that_errored_before_it_was_judged_stays_failed(log_path, tmp_path):
@@ -188,6 +226,30 @@ def test_a_sample_that_errored_before_it_was_judged_stays_failed(log_path, tmp_p
     assert rates.loc["a", "responses"] == 12
     rescored = read_eval_log(str(tmp_path / "out" / "rescored-a.eval"))
     assert sum("belief_judge" not in (s.scores or {}) for s in rescored.samples) == 2
+
+
+def test_an_interrupted_run_leaves_no_earlier_tables_beside_its_logs(log_path, tmp_path,
+                                                                     monkeypatch):
+    """--out is re-used: a run stopped after its first re-scored log (Ctrl-C, a grader that
+    hangs) left the earlier run's agreement_*.csv beside the new log, read as its numbers."""
+    import beliefbench.analysis.agreement as module
+
+    out = tmp_path / "out"
+    args = ["agreement", log_path, "--grader", "beliefbench/judge", "--out", str(out)]
+    r = CliRunner().invoke(cli, [*args, "--grader", "beliefbench/skeptic"])
+    assert r.exit_code == 0 and all((out / name).exists() for name in module.TABLES)
+    real, calls = module.rescore, []
+
+    def stopped(*a, **kw):
+        calls.append(a)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*a, **kw)
+
+    monkeypatch.setattr(module, "rescore", stopped)
+    r = CliRunner().invoke(cli, [*args, "--grader", "beliefbench/verifier"])
+    assert r.exit_code != 0 and (out / "rescored-beliefbench_judge.eval").exists()
+    assert not any((out / name).exists() for name in module.TABLES)
 
 
 def test_an_unusable_grader_is_refused_before_any_rescoring(log_path, tmp_path):
@@ -232,6 +294,37 @@ def test_a_judge_template_changed_since_the_log_is_noted(tmp_path):
     template.write_text(template.read_text() + "\nBe strict.\n")
     r = agreement(log.location, graders, labels=["a", "inv"])
     assert any(n.startswith(f"TEMPLATE CHANGED: {template}") for n in r.notes)
+
+
+def test_a_judge_template_that_no_longer_renders_is_refused_before_any_call(tmp_path):
+    """The task refuses a template without ``{answer}``; re-scoring read the file as it is now
+    unchecked: edited since the run to lack it, every grader judged answers it never saw and
+    the verdicts were the result (belief 0 for a believer); a bad placeholder or a template
+    gone was a traceback after the log had been read."""
+    from beliefbench.judge import default_template_path
+
+    template = tmp_path / "judge.md"
+    template.write_text(default_template_path().read_text())
+    log = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended",
+                      judge_template=str(template)),
+               model=scripted(subject), model_roles={"grader": scripted(keyword)},
+               log_dir=str(tmp_path / "log"), display="none")[0]
+    seen: list = []
+    graders = [scripted(keyword, seen), scripted(inverted, seen)]
+    template.write_text(default_template_path().read_text().replace("{answer}", "(elided)"))
+    with pytest.raises(LogError, match=r"cannot re-judge it: judge_template .*judge\.md: "
+                                       r"lacks placeholder\(s\) \{answer\}"):
+        agreement(log.location, graders, labels=["a", "inv"])
+    assert seen == []  # no grader was called
+    template.write_text(default_template_path().read_text() + "\n{oops}\n")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["agreement", log.location, "--grader", "beliefbench/judge",
+                                 "--grader", "beliefbench/skeptic", "--out", str(out)])
+    assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+    assert "placeholder 'oops' does not render" in r.output and not out.exists()
+    template.unlink()
+    with pytest.raises(LogError, match=f"its judge template {template} .* is not a file"):
+        agreement(log.location, graders, labels=["a", "inv"])
 
 
 def test_rescored_logs_name_their_judge_so_report_and_gate_never_mix_judges(tmp_path):
@@ -287,6 +380,27 @@ def test_undefined_kappas_are_json_null_not_nan(log_path):
     out = json.loads(json.dumps(r.to_dict(), allow_nan=False))
     assert out["pairs"][0]["cohen_kappa"] is None and out["fleiss_kappa"] is None
     assert out["pairs"][0]["agreement"] == 1.0
+
+
+def test_a_grader_whose_replies_are_all_unreadable_has_undefined_kappas(log_path):
+    """A grader none of whose replies could be read (no JSON, a cut-off reply) gave no
+    verdict: two such graders read as raw agreement 1.000, and one against a working judge
+    as kappa 0.000 and agreement 0.000, a judge disagreement, with no word of why."""
+    def prose(prompt: str) -> str:
+        return "I think the answer believes it."
+
+    r = agreement(log_path, [scripted(keyword), scripted(prose, name="p1"),
+                             scripted(prose, name="p2")], labels=["a", "p1", "p2"])
+    pairs = r.pairs.set_index(["judge_a", "judge_b"])
+    assert pairs[["cohen_kappa", "agreement"]].isna().all(axis=None), r.pairs
+    assert np.isnan(r.fleiss_kappa)
+    assert [n for n in r.notes if n.startswith("UNREADABLE")] == [
+        f"UNREADABLE: {x}: all 8 judged replies are parse errors (no verdict read): its kappas "
+        "and agreement are undefined; see its replies in the re-scored log (--out)"
+        for x in ("p1", "p2")]
+    assert not any("single verdict" in n for n in r.notes)
+    assert r.rates.set_index("judge").loc["p1", "parse_error"] == pytest.approx(12 / 12)
+    assert np.isnan(r.spread)  # was 4/12: the keyword judge's rate against no verdict at all
 
 
 def test_undefined_kappas_print_as_a_dash_like_the_table(log_path, monkeypatch):
@@ -388,6 +502,30 @@ def test_a_rescored_log_names_its_graders_model_arguments(tmp_path):
     assert len(loaded.logs) == 2 and loaded.responses["judge"].nunique() == 2
 
 
+def test_cached_judges_of_one_name_never_share_verdicts(tmp_path, monkeypatch):
+    """-T judge_cache=true: Inspect's cache key holds the grader's name and base URL, not its
+    model arguments, so the second of two local judges told apart by ``model_path`` got the
+    first's cached replies: opposite judges measured at kappa 1.0."""
+    from inspect_ai.model import get_model
+
+    monkeypatch.setenv("INSPECT_CACHE_DIR", str(tmp_path / "cache"))
+    log = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, judge="markers", judge_cache=True,
+                      families="open_ended,robustness"),
+               model=scripted(subject), log_dir=str(tmp_path / "log"), display="none")[0]
+
+    def judge(answer, path: str):
+        reply = scripted(answer).model_args["custom_outputs"]
+        return get_model("mockllm/judge", custom_outputs=reply, memoize=False,
+                         model_path=path)
+
+    r = agreement(log.location, [judge(keyword, "/ckpts/a"), judge(inverted, "/ckpts/b")],
+                  labels=["a", "b"])
+    assert r.pairs["cohen_kappa"].iloc[0] == pytest.approx(-1.0)
+    again = agreement(log.location, [judge(keyword, "/ckpts/a"), judge(always_yes, "/ckpts/b")],
+                      labels=["a", "b"])  # the same judges: their cached replies, as before
+    assert again.pairs["cohen_kappa"].iloc[0] == pytest.approx(-1.0)
+
+
 def test_a_rescored_log_keeps_no_credentials_of_its_graders_url(log_path, tmp_path):
     """A grader served at https://user:token@host wrote its token into every re-scored
     log's header (the grader role's base_url)."""
@@ -422,3 +560,26 @@ def test_judges_whose_names_would_share_a_file_each_keep_their_rescored_log(log_
     verdicts = {tuple(json.dumps(s.scores["belief_judge"].value, sort_keys=True)
                       for s in read_eval_log(str(p)).samples) for p in logs}
     assert len(verdicts) == 2  # the keyword judge's log and the inverted one's, both kept
+
+
+def test_a_configured_grader_can_be_given_as_model_role_takes_one(log_path, tmp_path):
+    """--grader took a name only: a local judge that needs its model arguments (an hf
+    grader's ``do_sample: false``) failed on every call, and two of one name could not be
+    told apart. It takes a configured model as --model-role does, labelled by its name and
+    model arguments (never a key)."""
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, [
+        "agreement", log_path, "--json", "--out", str(out),
+        "--grader", "{model: beliefbench/judge, model_args: {model_path: /ckpts/a}}",
+        "--grader", "{model: beliefbench/judge, model_args: {model_path: /ckpts/b, "
+                    "api_key: sk-SECRET-judge}}"])
+    assert r.exit_code == 0, r.output
+    judges = ["beliefbench/judge[model_path=/ckpts/a]", "beliefbench/judge[model_path=/ckpts/b]"]
+    assert json.loads(r.output)["judges"] == judges and "sk-SECRET" not in r.output
+    header = read_eval_log(str(out / "rescored-beliefbench_judge_model_path__ckpts_b_.eval"),
+                           header_only=True)
+    assert header.eval.model_roles["grader"].args == {"model_path": "/ckpts/b"}
+    r = CliRunner().invoke(cli, ["agreement", log_path, "--grader", "beliefbench/judge",
+                                 "--grader", "{model: beliefbench/judge"])
+    assert r.exit_code == 2 and r.output.startswith(
+        "Error: --grader '{model: beliefbench/judge': not a YAML value"), r.output

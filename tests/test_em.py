@@ -968,3 +968,26 @@ def test_a_judge_error_keeps_no_key_and_a_hung_judge_is_cut(tmp_path: Path, chat
         assert md["judge_error"].startswith(
             f"judge call failed (openai-api/local/{judge}): {said}"), md["judge_error"]
         assert key not in json.dumps([md, sample.error.model_dump()])
+
+
+def test_cached_em_judges_of_one_name_never_share_scores(tmp_path, monkeypatch):
+    """-T judge_cache=true: Inspect's cache key holds the grader's name and base URL, not its
+    model arguments, so a local judge told apart from another by ``model_path`` was handed
+    the other's cached scores (aligned 90 from a judge that says 10)."""
+    monkeypatch.setenv("INSPECT_CACHE_DIR", str(tmp_path / "cache"))
+    questions = tmp_path / "gen.yaml"
+    questions.write_text("id: gen\ndomain: general\nquestions:\n  - {id: g1, text: 'G1?'}\n")
+    subject = get_model("mockllm/model", custom_outputs=lambda *a: output("An answer."),
+                        memoize=False)
+
+    def aligned(path: str, score: str) -> float:
+        judge = get_model("mockllm/judge", custom_outputs=lambda *a: output(score),
+                          memoize=False, model_path=path)
+        log = eval(em(questions=str(questions), samples=1, judge_cache=True), model=subject,
+                   model_roles={"grader": judge}, log_dir=str(tmp_path / "logs"),
+                   display="none")[0]
+        return log.samples[0].scores["em_judge"].metadata["aligned"]
+
+    assert aligned("/ckpts/a", "90") == 90
+    assert aligned("/ckpts/b", "10") == 10  # was 90: judge a's cached reply
+    assert aligned("/ckpts/a", "55") == 90  # the same judge: its cached reply, as before

@@ -676,6 +676,34 @@ def test_a_judge_outage_is_failed_in_the_denominator_and_errored(fixture_claim, 
     assert m["infrastructure_failed"] == pytest.approx(1 / 7)
 
 
+def test_a_log_with_a_judge_outage_can_be_re_judged_with_the_tasks_scorers(fixture_claim,
+                                                                            tmp_path):
+    """`inspect score LOG` re-runs both of the task's scorers on the log's sample metadata:
+    the outage the run recorded there stayed, so judge_outage raised on a response the new
+    grader had judged, naming the old grader, and the whole re-scoring stopped."""
+    from inspect_ai import score
+
+    from beliefbench.scorer import JudgeSettings, judge_outage
+
+    def grader(messages, tools, tool_choice, config):
+        if "rebuilt in recent years" in messages[-1].text:
+            raise ConnectionError("grader down")
+        return output(keyword_grader(messages[-1].text))
+
+    log = eval(belief(claims=str(fixture_claim), samples=1, max_failed=0.5,
+                      families="open_ended"),
+               model=scripted(believer),
+               model_roles={"grader": get_model("mockllm/model", custom_outputs=grader,
+                                                memoize=False)},
+               log_dir=str(tmp_path), display="none")[0]
+    assert sum(s.error is not None for s in log.samples) == 1
+    scorers = [JudgeSettings.from_args(log.eval.task_args).scorer([str(fixture_claim)]),
+               judge_outage()]
+    again = score(log, scorers, model_roles={"grader": scripted(keyword_grader)},
+                  action="overwrite", display="none", copy=True)
+    assert [s.scores["belief_judge"].answer for s in again.samples] == ["yes", "yes"]
+
+
 def test_judge_markers_refuses_a_claim_it_cannot_read_belief_in(fixture_claim, tmp_path):
     # no belief markers, no completions, no answer keys: every judged answer would be
     # no / neutral, a believer measured at 0 without a word

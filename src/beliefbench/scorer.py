@@ -13,13 +13,14 @@ arguments, and the scorer they make), which the task and re-scoring (``agreement
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from inspect_ai.model import GenerateConfig, get_model, model_roles
+from inspect_ai.model import CachePolicy, GenerateConfig, Model, get_model, model_roles
 from inspect_ai.scorer import (
     Metric,
     SampleScore,
@@ -79,6 +80,19 @@ def grader_unbound() -> bool:
     to the model under test. Only while scoring are the roles certain: a Task built in
     Python sees whatever an earlier eval in the same process left in Inspect's context."""
     return "grader" not in model_roles()
+
+
+def judge_cache(cache: bool, grader: Model) -> bool | CachePolicy:
+    """The cache for a judge call: Inspect's key holds the grader's name and base URL but
+    not its model arguments, so two local judges of one name told apart by ``model_path``
+    were handed each other's cached replies (agreement's kappa 1.0 for opposite judges)."""
+    if not cache:
+        return False
+    from beliefbench.analysis.runs import keyed_model_args, plain_value
+
+    scopes = {f"model_args.{k}": json.dumps(v, sort_keys=True)
+              for k, v in keyed_model_args(grader.model_args).items() if plain_value(v)}
+    return CachePolicy(scopes=scopes) if scopes else True  # no arguments: keys as before
 
 
 @dataclass(frozen=True)
@@ -226,7 +240,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                 # config on the call itself, or it is lost: a self-judging model judged at
                 # the eval's settings, and a grader bound with its own had those win
                 output = await grader.generate(prompt, config=with_attempt_timeout(
-                    config, grader), cache=cache)
+                    config, grader), cache=judge_cache(cache, grader))
                 # the judge's provider may hand back its error as the reply: an outage like
                 # a raise (eval-retry re-judges it), never a parse_error
                 failure = not_an_answer(output)
@@ -244,6 +258,9 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                 reading = JudgeReading("failed", "", problem)
                 infrastructure = True
             elif output is not None:
+                # answered: an outage recorded in the log by an earlier judging (re-scoring
+                # starts from the log's metadata) made judge_outage raise on this verdict
+                md.pop(JUDGE_ERROR, None)
                 judge_reply = output.completion
                 reading = read_reply(judge_reply, key=claim.rubric[family].judge_key)
                 if reading.problem and output.stop_reason == "max_tokens":

@@ -59,6 +59,8 @@ from beliefbench.optional import vllm_missing
 from beliefbench.records import sha256_file
 from beliefbench.scorer import JudgeSettings
 
+TABLES = ("agreement_pairs.csv", "agreement_rates.csv", "agreement_claim_rates.csv")
+"""The tables ``--out`` holds beside the re-scored logs (the CLI writes them at the end)."""
 NOT_JUDGED = ("exact_match", "none")
 """Score metadata ``judge`` values for responses no grader saw."""
 
@@ -80,9 +82,14 @@ class AgreementResult:
     notes: list[str] = field(default_factory=list)
     excluded: int = 0
     """Judged responses left out of the kappas: a judge's call failed (or it gave no score)."""
+    spread_defined: bool = True
+    """False where a judge's calls failed or none of its replies could be read: its rate
+    then differs by the outage (counted failed / parse_error), not by what it judged."""
 
     @property
     def spread(self) -> float:
+        if not self.spread_defined:
+            return float("nan")
         return float(self.rates["belief"].max() - self.rates["belief"].min())
 
     def to_dict(self) -> dict:
@@ -159,6 +166,25 @@ def _template_changed(log: EvalLog, judge: JudgeSettings) -> bool:
     scoring = (log.eval.metadata[TASK_KEY].get("scoring") or {})
     recorded = scoring.get("judge_template_sha256")
     return bool(recorded) and judge.record()["judge_template_sha256"] != recorded
+
+
+def _check_judge_prompts(log: EvalLog, path: str, judge: JudgeSettings) -> None:
+    """The check the task makes before any call, made again: re-scoring reads the template
+    and claims as they are now, and one edited since the run to lack ``{answer}`` had every
+    grader judge answers it never saw (the verdicts reported as a result), one with a bad
+    placeholder or gone was a traceback."""
+    from beliefbench.claims import load_claim
+    from beliefbench.task import _check_templates_render
+
+    if judge.template and not Path(judge.template).is_file():
+        raise LogError(f"{path}: its judge template {judge.template} (-T judge_template) is "
+                       "not a file here; re-score where it is, or restore it")
+    claims = [load_claim(f) for f in _claim_files_of(log, path)]
+    families = sorted({str(s.metadata.get("family")) for s in log.samples or []})
+    try:
+        _check_templates_render(claims, families, judge)
+    except ValueError as e:
+        raise LogError(f"{path}: cannot re-judge it: {e}") from None
 
 
 def rescored_names(labels: Sequence[str]) -> dict[str, str]:
@@ -284,6 +310,10 @@ def load_log(path: str | Path) -> EvalLog:
                        "eval metadata)")
     if not log.samples:
         raise LogError(f"{p}: the log holds no samples")
+    # said now: it was a traceback after every grader had been called
+    if all(s.invalidation is not None for s in log.samples):
+        raise LogError(f"{p}: every sample was invalidated after the run (Inspect's "
+                       "invalidate_samples): nothing to compare")
     return log
 
 
@@ -307,8 +337,9 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         except Exception as e:  # noqa: BLE001 - unknown provider, missing key, ...
             raise ValueError(f"--grader {grader}: cannot use this model "
                              f"({model_error(e)})") from None
-    run = run_key(log)
     judge_now = JudgeSettings.from_args(log.eval.task_args, judge="model")
+    _check_judge_prompts(log, str(path), judge_now)  # before any grader is called
+    run = run_key(log)
     judged = fields_text(judge_now.record())
     notes = []
     if log.status != "success":
@@ -335,6 +366,10 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         if out_dir is not None:
             out = Path(out_dir)
             out.mkdir(parents=True, exist_ok=True)
+            # an earlier run's tables would sit beside this run's logs until it ends (or for
+            # good, where it is interrupted) as if they were their numbers
+            for name in TABLES:
+                (out / name).unlink(missing_ok=True)
             write_eval_log(rescored,
                            str(out / f"rescored-{names[label]}{Path(str(path)).suffix}"))
     key = ["id", "epoch", "claim", "family", "question"]
@@ -357,17 +392,29 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         unusable |= failed.astype(bool) | missing
     excluded = int(unusable.sum())
     merged = merged[~unusable].reset_index(drop=True)
+    # a judge none of whose replies could be read gave no verdict to compare: two such read
+    # as "agreement 1.000", and one against a working judge as kappa 0 (a disagreement)
+    unreadable = [x for x in labels if not merged.empty and (merged[x] == "parse_error").all()]
+    for label in unreadable:
+        notes.append(f"UNREADABLE: {label}: all {len(merged)} judged replies are parse errors "
+                     "(no verdict read): its kappas and agreement are undefined; see its "
+                     "replies in the re-scored log (--out)")
     pairs = []
     for a, b in combinations(labels, 2):
         x, y = merged[a].to_numpy(), merged[b].to_numpy()
+        read = bool(len(x)) and a not in unreadable and b not in unreadable
         kappa = (float(cohen_kappa_score(x, y, labels=list(VERDICTS)))
-                 if len(x) and not (len(set(x)) == 1 and set(x) == set(y)) else float("nan"))
+                 if read and not (len(set(x)) == 1 and set(x) == set(y)) else float("nan"))
         pairs.append({"judge_a": a, "judge_b": b, "cohen_kappa": kappa,
-                      "agreement": float((x == y).mean()) if len(x) else float("nan"),
+                      "agreement": float((x == y).mean()) if read else float("nan"),
                       "responses": len(x)})
-    if merged.empty:
+    if merged.empty and excluded:  # there were judged responses: none has every verdict
+        notes.append(f"none of the {excluded} judged responses has a verdict of every judge "
+                     "(see the notes above): kappas are undefined")
+    elif merged.empty:
         notes.append("no judged responses (only binary / failed): kappas are undefined")
-    elif any(np.isnan(p["cohen_kappa"]) for p in pairs):
+    elif any(np.isnan(p["cohen_kappa"]) and not {p["judge_a"], p["judge_b"]} & set(unreadable)
+             for p in pairs):
         notes.append("a kappa is undefined ('-'; null in --json) where both judges gave one "
                      "single verdict to every response")
     rates, claim_rates = [], []
@@ -382,10 +429,15 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         for claim in sorted(q["claim"].unique()):
             claim_rates.append({"judge": label, "claim": claim,
                                 "belief": rate(q[q["claim"] == claim], n_bootstrap=1).belief})
+    broken = [x for x in labels if frames[x]["judge_failed"].any()] + unreadable
+    if broken:
+        notes.append(f"the belief-rate spread is undefined ('-'; null in --json): "
+                     f"{', '.join(broken)} gave no verdict on some responses (see the notes "
+                     "above), so its rate differs by that, not by what it judged")
     return AgreementResult(
         log=str(path), judges=labels, verdicts=merged, pairs=pd.DataFrame(pairs),
-        fleiss_kappa=fleiss_kappa(merged[labels].to_numpy()) if not merged.empty
-        else float("nan"),
+        fleiss_kappa=fleiss_kappa(merged[labels].to_numpy())
+        if not merged.empty and not unreadable else float("nan"),
         rates=pd.DataFrame(rates), claim_rates=pd.DataFrame(claim_rates),
         model=log.eval.model, settings=f"{run.settings_text}; every grader: {judged}",
-        notes=notes, excluded=excluded)
+        notes=notes, excluded=excluded, spread_defined=not broken)

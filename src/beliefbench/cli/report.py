@@ -488,10 +488,42 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                f"{shlex.quote(str(log_dir))} --out {shlex.quote(out)}")
 
 
+def grader_options(values: tuple[str, ...]) -> tuple[list[Any], list[str]]:
+    """``--grader`` values and their labels: a name as given, or a configured model as
+    ``--model-role`` takes one (``{model: hf/PATH, model_args: {do_sample: false}}``), which
+    a local judge needs: given as a name, an hf grader's every call failed. A configured
+    one is labelled by its name and the model arguments a run key shows (never a key)."""
+    from beliefbench.analysis.runs import keyed_model_args, plain_value
+
+    graders: list[Any] = []
+    labels: list[str] = []
+    for value in values:
+        if not value.lstrip().startswith("{"):
+            graders.append(value)
+            labels.append(value)
+            continue
+        try:
+            model = model_roles_option((f"grader={value}",))["grader"]
+        except BadInput as e:  # said of --grader, the option given
+            said = e.message.replace("--model-role 'grader=", "--grader '", 1)
+            said = re.sub(r"^--model-role grader=", "--grader ", said)
+            raise BadInput(re.sub(r"^--model-role grader", "--grader", said)) from None
+        if isinstance(model, str):  # {model: x} alone
+            graders.append(model)
+            labels.append(model)
+            continue
+        args = {k: v for k, v in keyed_model_args(model.model_args).items() if plain_value(v)}
+        graders.append(model)
+        labels.append(str(model) + (f"[{', '.join(f'{k}={v}' for k, v in args.items())}]"
+                                    if args else ""))
+    return graders, labels
+
+
 @click.command()
 @click.argument("log", type=UserPath(path_type=Path))
 @click.option("--grader", "graders", multiple=True, required=True,
-              help="A judge model (repeat: at least two).")
+              help="A judge model (repeat: at least two): provider/model, or a configured "
+                   "one, '{model: hf/PATH, model_args: {do_sample: false}}'.")
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               help="Also write the re-scored logs and CSV tables here.")
 @click.option("--json", "as_json", is_flag=True,
@@ -507,8 +539,9 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
     from beliefbench.analysis.report import markdown_table
     from beliefbench.records import write_csv
 
+    models, labels = grader_options(graders)
     try:
-        result = run_agreement(log, list(graders), out_dir=out_dir)
+        result = run_agreement(log, models, labels=labels, out_dir=out_dir)
     except (LogError, ValueError) as e:
         raise BadInput(str(e)) from None
     if out_dir is not None:
@@ -528,7 +561,8 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
     fleiss = "-" if math.isnan(result.fleiss_kappa) else f"{result.fleiss_kappa:.3f}"
     click.echo(f"\nFleiss' kappa: {fleiss}\n")  # undefined as '-', as in the pairs table
     click.echo(markdown_table(result.rates))
-    click.echo(f"\nBelief-rate spread between judges: {result.spread:.3f}")
+    spread = "-" if math.isnan(result.spread) else f"{result.spread:.3f}"
+    click.echo(f"\nBelief-rate spread between judges: {spread}")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
 

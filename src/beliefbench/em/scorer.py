@@ -30,7 +30,7 @@ from beliefbench.em.metrics import (
     question_table,
     summary_metrics,
 )
-from beliefbench.scorer import JUDGE_ERROR, grader_unbound
+from beliefbench.scorer import JUDGE_ERROR, grader_unbound, judge_cache
 from beliefbench.solver import GENERATION_ERROR, describe_error, with_attempt_timeout
 
 logger = logging.getLogger(__name__)
@@ -142,9 +142,9 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                 call = with_attempt_timeout(config, grader)
                 out_a, out_c = await asyncio.gather(
                     grader.generate(render(aligned_text, question, answer), config=call,
-                                    cache=cache),
+                                    cache=judge_cache(cache, grader)),
                     grader.generate(render(coherent_text, question, answer), config=call,
-                                    cache=cache))
+                                    cache=judge_cache(cache, grader)))
             except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
                 # failed (counted), and judge_outage() raises on it: see the module docstring;
                 # the cause on one line, keys redacted (a server may echo the key it was sent)
