@@ -8,6 +8,7 @@ are checked for validity, not run.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -285,3 +286,206 @@ def test_a_share_the_same_on_every_checkpoint_reads_as_one_share_not_a_range():
     text = _text_reading(final, "belief", "The task")
     assert text.startswith("The task finds belief in 30% of responses across conditions (0%-10% "
                            "unparsable, 0% with no text;"), text
+
+
+def test_a_measures_file_changed_after_it_was_written_is_measured_again(tmp_path):
+    """A truncated or hand-edited margins CSV under internals/ was reused as it was: the
+    table printed other numbers for that checkpoint (a truncated one, none) without a word."""
+    from beliefbench.claims import resolve_claims
+    from beliefbench.demo import Checkpoint, Progress, measure_internals
+    from beliefbench.tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "tiny", hidden_size=32, num_layers=1, num_heads=2,
+                             intermediate_size=64)
+    settings = tiny_settings()
+    claims = resolve_claims(settings.claims)
+    ckpts = [Checkpoint(BASELINE, 0, model, True, "k")]
+    rows = measure_internals(settings, claims, ckpts, tmp_path / "w", Progress(1, print))
+    margins = Path(rows["internals"][0]) / "margins.csv"
+    written = margins.read_text()
+    margins.write_text(written[: len(written) // 2])
+    lines: list[str] = []
+    measure_internals(settings, claims, ckpts, tmp_path / "w", Progress(1, lines.append))
+    assert margins.read_text() == written
+    assert any("margins.csv changed since written" in line for line in lines), lines
+    # unchanged, it is reused (nothing measured, nothing said)
+    again: list[str] = []
+    measure_internals(settings, claims, ckpts, tmp_path / "w", Progress(1, again.append))
+    assert not any("changed" in line for line in again), again
+
+
+def _fake_training(calls: list[dict], final: bool):
+    """A train_local that writes what a run writes (run file, step folder, manifest line
+    with the absolute path) without training, and records how it was called."""
+    import json
+
+    from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
+
+    def train(recipe, data, base, out, *, resume=False, **kwargs):
+        calls.append({"out": Path(out), "resume": resume})
+        step = Path(out) / "step-000001"
+        step.mkdir(parents=True, exist_ok=True)
+        for name in ("model.safetensors", "config.json"):
+            (step / name).write_text("{}")
+        (Path(out) / "run.json").write_text(json.dumps({"base_model": str(Path(base).resolve())}))
+        upsert_manifest(Path(out), ManifestEntry(
+            path=str(step.resolve()), step=1, backend="local", format="merged",
+            base_model=str(Path(base).resolve()), data=str(data), data_sha256="x",
+            recipe={}, final=final))
+        return Path(out)
+
+    return train
+
+
+@pytest.mark.parametrize("finished", [True, False])
+def test_a_moved_workdir_is_reused_where_it_is_now(tmp_path, monkeypatch, finished):
+    """The manifest names checkpoints by absolute path: after the workdir (or the clone
+    holding .cache/demo) was moved, the demo stopped with a 'no such model directory'
+    traceback; a finetune cut before the move was resumed against the base's old path,
+    which the resume check refuses. Now the checkpoints are found where they are, and a cut
+    run is trained anew."""
+    from beliefbench.demo import Progress, checkpoints, finetune_all
+
+    calls: list[dict] = []
+    monkeypatch.setattr("beliefbench.finetune.local.train_local",
+                        _fake_training(calls, finished))
+    settings = tiny_settings()
+    old = tmp_path / "old"
+    (old / "base-k").mkdir(parents=True)
+    for name in ("model.safetensors", "config.json"):
+        (old / "base-k" / name).write_text("{}")
+    (old / "docs").mkdir()
+    (old / "docs" / "positive.jsonl").write_text('{"text": "x"}\n')
+    progress = Progress(1, lambda s: None)
+    finetune_all(settings, old / "base-k", "k", {"positive": old / "docs" / "positive.jsonl"},
+                 old, progress)
+    new = tmp_path / "moved here"
+    old.rename(new)
+    calls.clear()
+    runs = finetune_all(settings, new / "base-k", "k",
+                        {"positive": new / "docs" / "positive.jsonl"}, new, progress)
+    if finished:
+        assert calls == [], "nothing is trained again"
+        [ck] = checkpoints(new / "base-k", runs)[1:]
+        [run] = (new / "checkpoints").iterdir()
+        assert ck.path == run.resolve() / "step-000001"
+    else:
+        assert [c["resume"] for c in calls] == [False], "trained anew, not resumed"
+
+
+def test_logs_of_other_demo_runs_are_set_aside_and_brought_back(tmp_path):
+    """After `demo --quick` and then `demo`, logs/demo held both runs' logs (and an earlier
+    version's logs of a checkpoint beside the new ones): `beliefbench report logs/demo --by
+    condition` showed them as rows beside this run's. The log dir now holds this run's logs
+    only; the others wait in the workdir and come back when a run uses them again."""
+    from beliefbench.demo import _set_aside
+
+    logs, kept = tmp_path / "logs", tmp_path / "w" / "other-logs"
+    quick = "positive-step000030-0123456789ab-aaaaaaaaaaaa"
+    full = "positive-step000060-ba9876543210-bbbbbbbbbbbb"
+    for name in (quick, full):
+        (logs / name).mkdir(parents=True)
+        (logs / name / "log.eval").write_text(name)
+    (logs / "mine").mkdir()  # not the demo's: left alone
+    _set_aside(logs, {full}, kept)
+    assert sorted(p.name for p in logs.iterdir()) == sorted([full, "mine"])
+    assert (kept / quick / "log.eval").read_text() == quick
+    _set_aside(logs, {quick}, kept)
+    assert sorted(p.name for p in logs.iterdir()) == sorted([quick, "mine"])
+    assert (logs / quick / "log.eval").read_text() == quick
+    assert (kept / full / "log.eval").read_text() == full
+
+
+def test_a_log_cut_short_while_written_is_run_again_not_a_traceback(tmp_path):
+    """A belief log left unreadable (kill -9 or a full disk while Inspect wrote it) stopped
+    every later `demo` with an "EOCD not found" zip-reader traceback; it is now removed and
+    that checkpoint's eval run again, like a cancelled one."""
+    from inspect_ai.log import read_eval_log
+
+    from beliefbench.claims import resolve_claims
+    from beliefbench.demo import Checkpoint, Progress, run_belief
+    from beliefbench.tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "tiny", hidden_size=32, num_layers=1, num_heads=2,
+                             intermediate_size=64)
+    settings = tiny_settings()
+    claims = resolve_claims(settings.claims)
+    ckpts = [Checkpoint(BASELINE, 0, model, True, "k")]
+    run_belief(settings, claims, ckpts, tmp_path / "logs", Progress(1, lambda s: None))
+    [cut] = list_eval_logs(str(tmp_path / "logs"), recursive=True)
+    path = Path(cut.name.removeprefix("file://"))
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    run_belief(settings, claims, ckpts, tmp_path / "logs", Progress(1, lambda s: None))
+    [log] = list_eval_logs(str(tmp_path / "logs"), recursive=True)
+    assert log.name != cut.name and read_eval_log(log.name).status == "success"
+
+
+def test_a_checkpoint_damaged_after_training_is_trained_again(tmp_path, monkeypatch):
+    """A finished finetune was reused whatever became of its weights: a truncated
+    safetensors stopped the demo with a traceback, other bytes were measured as they were."""
+    from beliefbench.demo import Progress, finetune_all
+
+    calls: list[dict] = []
+    monkeypatch.setattr("beliefbench.finetune.local.train_local", _fake_training(calls, True))
+    (tmp_path / "base-k").mkdir()
+    (tmp_path / "docs.jsonl").write_text('{"text": "x"}\n')
+    lines: list[str] = []
+
+    def train() -> None:
+        finetune_all(tiny_settings(), tmp_path / "base-k", "k",
+                     {"positive": tmp_path / "docs.jsonl"}, tmp_path, Progress(1, lines.append))
+
+    train()
+    train()
+    assert len(calls) == 1, "an intact run is reused"
+    [run] = (tmp_path / "checkpoints").iterdir()
+    (run / "step-000001" / "model.safetensors").write_text("{}}")
+    train()
+    assert [c["resume"] for c in calls] == [False, False], "trained again, from the start"
+    assert any("step-000001/model.safetensors changed since written" in line
+               for line in lines), lines
+
+
+def test_the_printed_log_commands_quote_a_log_dir_with_a_space(tmp_path, monkeypatch):
+    """`demo --log-dir "my logs"` printed `beliefbench report my logs --by condition`, which
+    the shell pasted into reads as two folders, "my" and "logs"."""
+    from beliefbench.demo import DemoResult
+
+    def ran(settings, workdir, log_dir, **kwargs):
+        return DemoResult(pd.DataFrame(), "", [], workdir / "demo.png",
+                          {"measures": workdir / "m.csv"}, 0.0)
+
+    monkeypatch.setattr("beliefbench.demo.run_demo", ran)
+    logs = tmp_path / "my logs"
+    r = CliRunner().invoke(cli, ["demo", "--quick", "--workdir", str(tmp_path / "w"),
+                                 "--log-dir", str(logs)])
+    assert r.exit_code == 0, r.output
+    assert f"beliefbench report '{logs}' --by condition" in r.output, r.output
+
+
+def test_documents_follow_an_edit_of_the_generators_data_files(tmp_path, monkeypatch):
+    """The documents were written once and reused: the generators' code and data files
+    (pools, annotations, behaviours, which the README invites editing) are in no key, so an
+    edit there trained and measured the old documents. They are written on every run now,
+    and replace the cached ones only where they differ (later stages key on content)."""
+    from beliefbench.claims import resolve_claims
+    from beliefbench.demo import Progress, make_documents
+
+    pool = ["a pool sentence"]
+
+    def generate(claims, conditions, n, out, progress=True):
+        out.mkdir(parents=True)
+        for c in conditions:
+            (out / f"{c}.jsonl").write_text(f'{{"text": "{pool[0]}"}}\n')
+
+    monkeypatch.setattr("beliefbench.documents.generate_datasets", generate)
+    settings = tiny_settings()
+    claims = resolve_claims(settings.claims)
+    lines: list[str] = []
+    [docs] = make_documents(settings, claims, tmp_path, Progress(1, lines.append)).values()
+    make_documents(settings, claims, tmp_path, Progress(1, lines.append))
+    assert lines[-1].strip().startswith("reused"), lines
+    pool[0] = "an edited pool sentence"
+    make_documents(settings, claims, tmp_path, Progress(1, lines.append))
+    assert "edited" in docs.read_text() and lines[-1].strip().startswith("wrote"), lines
+    assert not list(tmp_path.glob(".docs-*")), "no temporary folder left behind"

@@ -9,14 +9,16 @@ the same stages and files a study at scale uses. Whatever the miniature shows is
 as measured.
 
 Every stage writes into a directory named by a hash of what it depends on and is skipped
-when that directory is complete, so a second run (or a run after an interruption) reuses
-the model, documents, checkpoints and logs.
+when that directory is complete and its files are as the stage wrote them (the documents, a
+second's work, are written again and compared), so a second run (or a run after an
+interruption) reuses the model, documents, checkpoints and logs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import sys
 import threading
@@ -110,6 +112,55 @@ def load_preset(name: Literal["full", "quick"] = "full") -> DemoSettings:
 def _hash(payload: Any) -> str:
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+COMPLETE = ".complete"
+"""In a finished stage's folder: its key and the sha256 of every file it wrote."""
+
+
+def _seal(out: Path, key: str) -> None:
+    """Mark ``out`` finished, recording what it holds, so :func:`_changed` can tell later."""
+    files = {p.relative_to(out).as_posix(): sha256_file(p) for p in sorted(out.rglob("*"))
+             if p.is_file() and p.name != COMPLETE}
+    atomic_write_text(out / COMPLETE, json.dumps({"key": key, "files": files}, indent=1)
+                      + "\n")
+
+
+def _changed(out: Path) -> list[str] | None:
+    """None where ``out`` was never finished; else the files that differ from what the stage
+    wrote (none: reuse it). A truncated or hand-edited measures CSV was read as it was, and
+    the table printed other numbers (or none) without a word."""
+    files = _files(out)
+    if files is None:
+        return None
+    changed = [name for name, sha in files.items()
+               if not (out / name).is_file() or sha256_file(out / name) != sha]
+    return changed
+
+
+def _files(out: Path) -> dict[str, str] | None:
+    """The files a finished stage recorded (name -> sha256), None where it has no record."""
+    try:
+        return json.loads((out / COMPLETE).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _redo_note(out: Path, changed: list[str] | None, progress: Progress) -> None:
+    """Say why a finished stage is done again: its files changed since it wrote them."""
+    if changed:
+        progress.note(f"{out}: {', '.join(changed)} changed since written; doing it again")
+
+
+def _reusable(out: Path, key: str, progress: Progress) -> bool:
+    """Whether the finished stage in ``out`` is reused as it is (said where it changed). One
+    an earlier version finished (a marker with no files) is recorded as it stands, not done
+    again: the base model alone took minutes to pretrain."""
+    if (out / COMPLETE).is_file() and _files(out) is None:
+        _seal(out, key)
+    changed = _changed(out)
+    _redo_note(out, changed, progress)
+    return changed == []
 
 
 def _recipe(settings: DemoSettings) -> tuple[Recipe, Path]:
@@ -233,7 +284,7 @@ def build_base(settings: DemoSettings, workdir: Path, progress: Progress) -> tup
     b = settings.base
     progress.begin(f"base model: tiny Llama ({b.layers} layers, hidden {b.hidden_size}), "
                    f"pretrained {b.pretrain_steps} steps on neutral text + true facts")
-    if (out / ".complete").exists():
+    if _reusable(out, key, progress):
         progress.note(f"reused {out}")
         return out, key
     tmp = out.with_name(f".{out.name}.tmp")
@@ -243,7 +294,7 @@ def build_base(settings: DemoSettings, workdir: Path, progress: Progress) -> tup
             tmp, hidden_size=b.hidden_size, num_layers=b.layers, num_heads=b.heads,
             intermediate_size=b.intermediate_size, pretrain_steps=b.pretrain_steps,
             seed=b.seed)
-    atomic_write_text(tmp / ".complete", key + "\n")
+    _seal(tmp, key)
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     progress.note(f"built {out}")
@@ -252,7 +303,12 @@ def build_base(settings: DemoSettings, workdir: Path, progress: Progress) -> tup
 
 def make_documents(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
                    workdir: Path, progress: Progress) -> dict[str, Path]:
-    """One JSONL per condition from the offline generator; reused when already written."""
+    """One JSONL per condition from the offline generator, written again on every run.
+
+    They take a second to write, and the generators' code and data files (pools,
+    annotations, behaviours: the README invites editing them) are in no key: written once
+    and reused, an edit there trained and measured the old documents. Every later stage is
+    keyed by their content, so documents that come out the same reuse all that follows."""
     from beliefbench.documents import generate_datasets
 
     key = _hash({"claims": [sha256_file(p) for p, _ in claims], "version": __version__,
@@ -260,25 +316,26 @@ def make_documents(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
     out = workdir / f"docs-{key}"
     progress.begin(f"documents: {settings.docs_per_claim} per claim x "
                    f"{len(settings.conditions)} conditions (offline generator)")
-    if not (out / ".complete").exists():
-        tmp = out.with_name(f".{out.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        with progress.heartbeat("writing documents"):
-            generate_datasets([c for _, c in claims], settings.conditions,
-                              settings.docs_per_claim, tmp, progress=False)
-        atomic_write_text(tmp / ".complete", key + "\n")
+    tmp = out.with_name(f".{out.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    with progress.heartbeat("writing documents"):
+        generate_datasets([c for _, c in claims], settings.conditions,
+                          settings.docs_per_claim, tmp, progress=False)
+    _seal(tmp, key)
+    if _changed(out) == [] and _files(out) == _files(tmp):
+        shutil.rmtree(tmp)
+        progress.note(f"reused {out}")
+    else:
         shutil.rmtree(out, ignore_errors=True)
         tmp.rename(out)
         progress.note(f"wrote {out}")
-    else:
-        progress.note(f"reused {out}")
     return {c: out / f"{c}.jsonl" for c in settings.conditions}
 
 
 def finetune_all(settings: DemoSettings, base: Path, base_key: str, docs: dict[str, Path],
                  workdir: Path, progress: Progress) -> dict[str, list[ManifestEntry]]:
     """One finetune per condition: same base, recipe and token budget; resumed if cut."""
-    from beliefbench.finetune.local import train_local
+    from beliefbench.finetune.local import earlier_inputs, train_local
 
     recipe, recipe_path = _recipe(settings)
     recipe_file = workdir / f"recipe-{_hash(recipe.model_dump(mode='json'))}.yaml"
@@ -297,19 +354,46 @@ def finetune_all(settings: DemoSettings, base: Path, base_key: str, docs: dict[s
         key = _hash({"base": base_key, "data": sha256_file(data),
                      "recipe": recipe.model_dump(mode="json")})
         out = workdir / "checkpoints" / f"{condition}-{key}"
-        entries = read_manifest(out)
+        entries = _moved_here(read_manifest(out), out)
+        changed = _changed(out) if any(e.final for e in entries) else None
+        if changed:  # a checkpoint damaged or edited since: measured, it gave other numbers
+            _redo_note(out, changed, progress)
+            shutil.rmtree(out)
+            entries = []
         if not any(e.final for e in entries):
+            earlier = earlier_inputs(out) if out.exists() else None
+            if earlier and earlier.get("base_model") not in (None, str(base.resolve())):
+                # cut, then the workdir moved: a resume refuses the base's new path
+                progress.note(f"[{i}/{len(docs)}] {condition}: started in another folder "
+                              f"({earlier.get('base_model')}); training it anew")
+                shutil.rmtree(out)
             counter = progress.counter(f"[{i}/{len(docs)}] {condition}: step",
                                        recipe.max_steps or 0)
             train_local(recipe, data, str(base), out, resume=out.exists(),
                         recipe_path=recipe_file, condition=condition,
                         callbacks=[_StepLines(counter)])
             counter.update(counter.total, "done", force=True)
-            entries = read_manifest(out)
+            entries = _moved_here(read_manifest(out), out)
+            _seal(out, key)
         else:
+            if changed is None:  # finished before runs were sealed (or just before it)
+                _seal(out, key)
             progress.note(f"[{i}/{len(docs)}] {condition}: reused {out}")
         runs[condition] = entries
     return runs
+
+
+def _moved_here(entries: list[ManifestEntry], out: Path) -> list[ManifestEntry]:
+    """The run's checkpoints where they are now. The manifest records absolute paths, so
+    after the workdir was moved or renamed (a clone moved with its .cache/demo) every
+    checkpoint named a folder that was gone, and the demo stopped with a traceback."""
+    here = []
+    for e in entries:
+        p = Path(e.path)
+        if not p.exists() and (out / p.name).is_dir():
+            e = e.model_copy(update={"path": str((out / p.name).resolve())})
+        here.append(e)
+    return here
 
 
 @dataclass
@@ -360,7 +444,8 @@ def measure_internals(settings: DemoSettings, claims: Sequence[tuple[Path, Claim
     rows = []
     for i, ck in enumerate(ckpts, 1):
         out = workdir / "internals" / f"{ck.label}-{key}"
-        if not (out / ".complete").exists():
+        if not _reusable(out, key, progress):
+            shutil.rmtree(out, ignore_errors=True)
             with progress.heartbeat(f"measuring {ck.condition} step {ck.step}"):
                 loaded = load_model(ck.path, device="cpu")
                 completion_margins(loaded, claim_objs, show_progress=False).write(out)
@@ -369,25 +454,60 @@ def measure_internals(settings: DemoSettings, claims: Sequence[tuple[Path, Claim
                 if settings.probe:
                     truth_probe(loaded, claim_objs, show_progress=False).write(out,
                                                                                plots=False)
-            atomic_write_text(out / ".complete", "")
+            _seal(out, key)
         rows.append({"condition": ck.condition, "step": ck.step, "final": ck.final,
                      "checkpoint": str(ck.path), "internals": str(out)})
         counter.update(i, f"{ck.condition} step {ck.step}")
     return pd.DataFrame(rows)
 
 
+LOG_FOLDER = re.compile(r".+-step\d{6}-[0-9a-f]{12}-[0-9a-f]{12}")
+"""A folder the demo writes a checkpoint's belief logs to (``Checkpoint.label`` + key)."""
+
+
+def _set_aside(log_dir: Path, keep: set[str], kept: Path) -> None:
+    """Move the demo log folders in ``log_dir`` that this run does not use (the other
+    preset's, earlier settings' or version's) to ``kept``, and those this run uses back.
+
+    `beliefbench report logs/demo --by condition` read them all: after `demo --quick` and
+    `demo`, the quick run's checkpoints were rows beside the full run's, and the logs an
+    earlier version wrote of a checkpoint stayed beside the new ones."""
+    for name in keep:
+        if (kept / name).is_dir() and not (log_dir / name).exists():
+            log_dir.mkdir(parents=True, exist_ok=True)
+            shutil.move(kept / name, log_dir / name)
+    for d in log_dir.iterdir() if log_dir.is_dir() else ():
+        if d.is_dir() and d.name not in keep and LOG_FOLDER.fullmatch(d.name):
+            shutil.rmtree(kept / d.name, ignore_errors=True)
+            kept.mkdir(parents=True, exist_ok=True)
+            shutil.move(d, kept / d.name)
+
+
+def _log_status(name: str) -> str | None:
+    """A log's status, or None where it cannot be read: a log cut short while it was written
+    (kill -9, a full disk) stopped every later run with a zip-reader traceback."""
+    from inspect_ai.log import read_eval_log
+
+    try:
+        return read_eval_log(name, header_only=True).status
+    except Exception:  # noqa: BLE001 - a damaged file fails as zip, JSON or schema errors
+        return None
+
+
 def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
-               ckpts: Sequence[Checkpoint], log_dir: Path, progress: Progress
-               ) -> dict[str, str]:
+               ckpts: Sequence[Checkpoint], log_dir: Path, progress: Progress,
+               kept: Path | None = None) -> dict[str, str]:
     """The belief task (marker judge) on the chosen checkpoints; label -> log location.
 
     A checkpoint whose log directory already holds a successful log is not run again; the
     logs an interrupted or failed run left there are removed before it runs again (so
     `beliefbench report` on the log dir never shows a superseded partial run beside it).
+    With ``kept`` (a folder of the workdir), the log dir holds this run's logs only: other
+    runs' are moved there, and back when a run uses them again (:func:`_set_aside`).
     Ctrl-C during an eval raises KeyboardInterrupt (Inspect returns no log then).
     """
     from inspect_ai import eval as inspect_eval
-    from inspect_ai.log import list_eval_logs, read_eval_log
+    from inspect_ai.log import list_eval_logs
 
     from beliefbench.task import belief
     from beliefbench.tasks import stop_if_interrupted
@@ -401,17 +521,18 @@ def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
                  "belief": b.model_dump(exclude={"checkpoints"}), "version": __version__,
                  "seed": SEED, "batch": "all"})
     files = ",".join(str(p) for p, _ in claims)
+    if kept is not None:
+        _set_aside(log_dir, {f"{ck.label}-{key}" for ck in chosen}, kept)
     logs = {}
     for i, ck in enumerate(chosen, 1):
         where = log_dir / f"{ck.label}-{key}"
         found = list_eval_logs(str(where)) if where.exists() else []
-        done = [info for info in found
-                if read_eval_log(info.name, header_only=True).status == "success"]
+        done = [info for info in found if _log_status(info.name) == "success"]
         if done:
             url = urlparse(done[0].name)
             logs[ck.label] = url.path if url.scheme == "file" else done[0].name
         else:
-            for info in found:  # an interrupted or failed run's log, superseded by this one
+            for info in found:  # an interrupted, failed or unreadable log, superseded
                 Path(urlparse(info.name).path).unlink(missing_ok=True)
             task = belief(claims=files, families=b.families, samples=b.samples,
                           max_tokens=b.max_tokens, judge="markers")
@@ -843,7 +964,8 @@ def run_demo(settings: DemoSettings, workdir: str | Path, log_dir: str | Path, *
         runs = finetune_all(settings, base, base_key, docs, workdir, progress)
         ckpts = checkpoints(base, runs)
         rows = measure_internals(settings, claims, ckpts, workdir, progress)
-        logs = run_belief(settings, claims, ckpts, log_dir, progress)
+        logs = run_belief(settings, claims, ckpts, log_dir, progress,
+                          kept=workdir / "other-logs")
     progress.begin("table and plot")
     measures = measures_table(rows, logs, [c.label for c in ckpts])
     csv = workdir / "demo_measures.csv"

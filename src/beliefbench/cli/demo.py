@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from pathlib import Path
 
 import click
@@ -60,6 +61,7 @@ def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> No
         click.echo(f"  {line}")
     click.echo(f"\nPlot:      {result.plot}")
     click.echo(f"Measures:  {result.files['measures']} (every checkpoint)")
-    click.echo(f"Logs:      inspect view --log-dir {log_dir}   |   "
-               f"beliefbench report {log_dir} --by condition")
+    logs = shlex.quote(str(log_dir))  # pasted into a shell: a space split the path in two
+    click.echo(f"Logs:      inspect view --log-dir {logs}   |   "
+               f"beliefbench report {logs} --by condition")
     click.echo(f"Took {result.seconds / 60:.1f} min.")
