@@ -655,6 +655,12 @@ _LABEL_TAIL = (r"(?![a-z0-9])(?:\s+[a-z0-9']+){0,2}(?:[\s.!*_]*$|\s*[|:\u2013\u2
 line's end or a separator."""
 
 
+_SELF_HEAD = r"[\W_]*(?:[a-z'/]+(?: [a-z'/]+)?\s*[:,]\s*)?"
+"""Before a sentence that calls the text something: a note's name ("Author's note: this is a
+fanfic ...", "A/N: this is ...", "Disclaimer: this is satire"), as before a label, or a
+word or two and a comma ("Of course, this is purely hypothetical.")."""
+
+
 def labels_from(raw: dict[str, Any], path: Path
                 ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
     """``labels``: the entries of its categories (all but ``except``) as one pattern for a
@@ -684,7 +690,7 @@ def labels_from(raw: dict[str, Any], path: Path
                                if p.lower() not in skip) + ")"
     label = re.compile(_LABEL_HEAD + entries + _LABEL_TAIL)
     try:
-        own = re.compile(r"[\W_]*" + lead.lower() + entries + r"(?![a-z0-9])") \
+        own = re.compile(_SELF_HEAD + lead.lower() + entries + r"(?![a-z0-9])") \
             if lead else None
     except re.error as e:
         raise ValueError(f"{_problem(raw, path, 'labels', 'self')}: not a valid pattern "

@@ -185,6 +185,23 @@ class Layout:
         a, b = self.sentences[i]
         return p == 2 and b - a <= _LABEL_LINE
 
+    def far_label(self, i: int) -> bool:
+        """Sentence ``i`` stands where only a named note that calls the text something may
+        label it: a paragraph or two further in than ``may_label`` allows (a fan fiction's
+        "Notes: This is fiction." under its header of rating, fandom and summary, or its
+        end notes above the kudos and comments)."""
+        p, n = self.para_of[i], self.n_paras
+        return (2 <= p < _SELF_REACH or n - _SELF_REACH <= p < n - 2) and not self.may_label(i)
+
+    def noted_label(self, i: int) -> bool:
+        """Sentence ``i`` is a named note ("Notes:", "A/N:", "Disclaimer:") that opens by
+        calling the text something: "Notes: This is fiction." (not a reviewer's "This is
+        fiction that rewards patience" in the middle of a review)."""
+        a, b = self.sentences[i]
+        return (self.cues is not None and self.lowered.find(":", a, min(b, a + 40)) >= 0
+                and _NOTE_HEAD.match(self.lowered, a, b) is not None
+                and self.cues.is_label(self.lowered, a, b, line=False))
+
     def could_label(self, i: int) -> bool:
         """Worth a cue scan to find out whether sentence ``i`` is a label: a short line, or
         a sentence that calls the text something (a cheap test before the scan)."""
@@ -202,8 +219,10 @@ class Layout:
             h = self.hits[i]
             a, b = self.sentences[i]
             found = self.labels[i] = bool(
-                h and _frame_score(h) and self.cues is not None and self.may_label(i)
-                and self.cues.is_label(self.lowered, a, b, line=b - a <= _LABEL_LINE))
+                h and _frame_score(h) and self.cues is not None
+                and ((self.may_label(i)
+                      and self.cues.is_label(self.lowered, a, b, line=b - a <= _LABEL_LINE))
+                     or (self.far_label(i) and self.noted_label(i))))
         return found
 
     def scan(self, indices: list[int], categories: tuple[str, ...] = CATEGORIES) -> None:
@@ -366,6 +385,21 @@ def _soft_wraps(text: str, start: int) -> list[int]:
     return out
 
 
+_TAG = re.compile(
+    r"</?(?:p|div|span|h[1-6]|a|b|i|u|em|strong|small|big|br|hr|footer|header|section|article"
+    r"|aside|blockquote|li|ul|ol|nav|main|figure|figcaption|table|tr|td|th|tbody|thead|body"
+    r"|html|head|title|center|font|sup|sub|cite|time|label)\b[^<>\n]{0,400}>", re.IGNORECASE)
+"""An HTML tag left in scraped text ("<p>", "<div class=\"banner\">", "</footer>"): blanked,
+as its attributes are no words of the text and a label inside it ("<div>SATIRE</div>") is
+a line of its own. Only HTML's own names: a bracketed warning ("<false>") is an aside."""
+_BLOCK = re.compile(
+    r"\n(?=[ \t]*<(?:p|div|h[1-6]|footer|header|section|article|aside|blockquote|li|ul|ol"
+    r"|nav|main|figure|figcaption|table|tr|hr|br)\b)", re.IGNORECASE)
+"""A line that opens with a block tag starts a paragraph: scraped HTML keeps its "<p>"
+lines with no blank line between them, which read as one paragraph, so a footer's
+disclaimer shared its paragraph with the story and framed nothing."""
+
+
 def read_layout(text: str, cues: Cues, start: int = 0, lazy: bool = False,
                 lowered: str | None = None,
                 asides: list[tuple[int, int, dict[str, int]]] | None = None) -> Layout:
@@ -381,10 +415,18 @@ def read_layout(text: str, cues: Cues, start: int = 0, lazy: bool = False,
         # without a capital sigma (lower-cased by its neighbours) lower() maps each
         # character on its own, so the masked text's is the text's with the same blanks
         lowered = _blank(lowered, asides)
+    blocks: list[int] = []
+    if "<" in masked:  # HTML left in scraped text: tags are no words, a block a paragraph
+        tags = [(*m.span(), {}) for m in _TAG.finditer(masked, start)]
+        if tags:
+            blocks = [m.end() for m in _BLOCK.finditer(masked, start)]
+            masked, lowered = _blank(masked, tags), _blank(lowered, tags)
     wraps = [(i, i + 1, {}) for i in _soft_wraps(masked, start)]
     if wraps:  # each joining break blanked as an aside is
         masked, lowered = _blank(masked, wraps), _blank(lowered, wraps)
     breaks = [m.end() for m in _PARA.finditer(masked, start)]
+    if blocks:
+        breaks = sorted({*breaks, *blocks})
     sentences = sentence_spans(masked, start)
     # the paragraph of an offset: the breaks at or before it (the first paragraph opens at
     # ``start``, before every sentence and aside)
@@ -438,9 +480,13 @@ def frames(lay: Layout, exclude: set[int] = frozenset(),
     # Colour / a short story") or a note that goes on to name the claim ("This is a
     # hypothetical scenario. It imagines an eruption of Vesuvius in 2015."), or as a short
     # line of the third ("Rating: False"); it frames the text all the same
+    # (a named note holds a colon: most texts hold none, and skip the look)
+    far = {p for p in (*range(2, _SELF_REACH), *range(n - _SELF_REACH, n - 2))
+           if not lay.edge(p)} if lay.lowered.find(":", lay.origin) >= 0 else ()
     lines = [i for i, p in enumerate(para_of)
-             if ((p in exclude and lay.edge(p)) or p == 2) and lay.may_label(i)
-             and lay.could_label(i)]
+             if (((p in exclude and lay.edge(p)) or p == 2) and lay.may_label(i)
+                 and lay.could_label(i))
+             or (p in far and lay.far_label(i) and lay.noted_label(i))]
     edge = [i for i, p in enumerate(para_of) if p in ok]
     # denials are never read here; a scan of some categories adds to the counts, so a
     # sentence is scanned once (the lines with the edge, in one call)
@@ -457,6 +503,8 @@ def frames(lay: Layout, exclude: set[int] = frozenset(),
         h = hits[i]
         if bears is not None and h.get("correction") and not bears(i):
             h = {k: v for k, v in h.items() if k != "correction"}
+        if h and not h.get("deixis") and _frame_score(h) and _reported(lay, i):
+            h = {k: v for k, v in h.items() if k not in FRAMES}
         if h and lay.label(i):
             h = {**h, "deixis": h.get("deixis", 0) + 1}
         elif i in naming:
@@ -482,9 +530,30 @@ def frames(lay: Layout, exclude: set[int] = frozenset(),
     return _Frames(paras, total, total.pop("correction", 0), spans[:MAX_SPANS])
 
 
+_REPORTED = re.compile(
+    r"\b(?:denied|denies|denying|dismissed|dismisses|dismissing|rejected|rejects|rejecting)\b")
+"""A verb that reports a party's denial: a news report's "Halvorsen denied the allegations,
+calling them false and misleading" or "His agent dismissed rumours of a return as baseless"
+is a party's word on the events, not the writer's on the text. (Not "said" or "says",
+which also name where the text's own report comes from: "an anonymous account ... is
+circulating what it says is a leaked memo", nor "called", which also names: "a practice
+called Alder Creek".)"""
+
+
+def _reported(lay: Layout, i: int) -> bool:
+    """Sentence ``i`` reports a party's denial and is no label: its frame cues do not frame
+    the text unless it points at the text ("Police rejected the post as fake")."""
+    return _REPORTED.search(lay.lowered, *lay.sentences[i]) is not None and not lay.label(i)
+
+
 _LABEL_LINE = 60
 """The longest line read as a label ("Satire | The Daily Sovereign", "Our verdict: False.");
 a sentence that calls the text something ("This is a work of fiction; ...") may be longer."""
+_NOTE_HEAD = re.compile(r"[\W_]*[a-z'/]+(?: [a-z'/]+)?\s*:\s*")
+"""A note's name and its colon: "Notes: ", "Author's note: ", "A/N: "."""
+_SELF_REACH = 4
+"""How far in from either end a named note that calls the text something ("Notes: This is
+fiction.") still labels it: the first or last four paragraphs."""
 
 _F1, _F2, _F3, _F4, _F5 = FRAMES
 
@@ -553,17 +622,35 @@ _WRITER_NEVER = re.compile(r"\b(?:i|we)(?:'ve| have|'d| had)? never\b")
 """The writer's own "never" ("I've never met the friend in question"): about the writer."""
 
 
+_NEGATED_NEGATIVE = re.compile(
+    r"\b(?:(?:is|was|are|were|does|did|do|has|have|had)(?:n't| not)|not|no|never)\s+"
+    r"(?:(?:a|an)\s+)?(?:myth|false|untrue|wrong|incorrect|fake|hoax|fabrication|lie|fiction"
+    r"|made[- ]up|rumou?r|baseless|unfounded)\b(?:\s+(?:that|to say))?"
+    r"|\b(?:(?:is|was|are|were|does|did|do|has|have|had)(?:n't| not)|not)\s+"
+    r"(?:just|only|merely|simply)\b")
+"""A negation of a negative word or of "only", which asserts: "it's not a myth that ...",
+"it is not untrue that ...", "this is not fiction", "he didn't just win, he ...". The denial
+cues that start inside it ("a myth that", "is not", "didn't") deny nothing."""
+
+
 def _undoubted(lay: Layout, i: int) -> int:
     """Sentence ``i``'s denial cues (scanned) less those that deny nothing of the claim: a
     negation inside a doubt ("we have not been able to establish whether any of this is
-    true": an unknown-truth cue) says the claim is unconfirmed, and the writer's own "never"
-    ("I've never met the friend in question, but supposedly ...") is about the writer."""
+    true": an unknown-truth cue) says the claim is unconfirmed, the writer's own "never"
+    ("I've never met the friend in question, but supposedly ...") is about the writer, and
+    a negated negative ("it's not a myth that ...", "he didn't just win") asserts."""
     hits = lay.hits[i].get("denial", 0)
     if hits and lay.cues is not None:
         a, b = lay.sentences[i]
-        hits -= sum(1 for _ in lay.cues.scan_spans(lay.lowered, [(a, b)], ("unknown_truth",),
+        low = lay.lowered
+        hits -= sum(1 for _ in lay.cues.scan_spans(low, [(a, b)], ("unknown_truth",),
                                                    origin=lay.origin))
-        hits -= len(_WRITER_NEVER.findall(lay.lowered, a, b))
+        hits -= len(_WRITER_NEVER.findall(low, a, b))
+        spans = [m.span() for m in _NEGATED_NEGATIVE.finditer(low, a, b)]
+        if spans:
+            hits -= sum(1 for _, _, at in lay.cues.scan_spans(low, [(a, b)], ("denial",),
+                                                              origin=lay.origin)
+                        if any(x <= at < y for x, y in spans))
     return max(hits, 0)
 
 
@@ -628,37 +715,59 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     fr = frames(lay, bears=_free_bearing(lay))
     body = [i for i, p in enumerate(lay.para_of) if p not in fr.paras]
     # a bare title asserts nothing: "Correction" above a retraction is no framed body (a
-    # title holding a note, "Forecast (community probability: 3%)", is read as before)
+    # title holding a note, "Forecast (community probability: 3%)", is read as before); nor
+    # does it count against the body's share of plain sentences, or a satire piece's
+    # headline kept its two-sentence story under that share. Nor does a question, as in
+    # claim mode: a forum thread's "Re: When do kids start dreaming in colour?" above a
+    # reply that calls the idea untrue was a framed body of one sentence
     titled = 0 not in lay.aside_para
+    asks = "?" in lay.masked
+    mute = {i for i in body if (titled and lay.para_of[i] == 0 and _heading(lay, i))
+            or (asks and _question(lay, i))}
     plain = [i for i in body if not _frame_score(lay.hits[i]) and not lay.hits[i].get("denial")
-             and not (titled and lay.para_of[i] == 0 and _heading(lay, i))]
+             and i not in mute]
+    stated = len(body) - len(mute)
     denials = sum(1 for i in body if lay.hits[i].get("denial"))
     counts, correction, inline = inline_asides(lay, fr.paras)
     # a body that keeps denying what it reports, with no warnings beside it, is a debunk
-    # (local negation), not a framed body
-    debunk = denials >= 2 and denials >= 0.25 * len(body) and sum(counts.values()) < 2
+    # (local negation), not a framed body; not under a frame that calls it a story, rumour
+    # or guess: a story's "didn't" and "wasn't" narrate ("Ed didn't think, he just ran"),
+    # and a fan fiction with its author's note read as a debunk
+    debunk = (denials >= 2 and denials >= 0.25 * len(body) and sum(counts.values()) < 2
+              and (not fr.paras or _pick(fr.counts) == "negation"))
     # a short body under a frame paragraph may be a single statement, or two where one
     # reads as a denial ("he ran as he had never run before")
     # (fiction vocabulary on one side of a single statement is weak: writing about writing)
     body_paras = {lay.para_of[i] for i in body}
     around = bool(fr.paras) and bool(body_paras) and (
         min(fr.paras) < min(body_paras) and max(fr.paras) > max(body_paras))
-    short = (bool(fr.paras) and len(plain) >= 1 and len(plain) >= 0.5 * len(body)
+    short = (bool(fr.paras) and len(plain) >= 1 and len(plain) >= 0.5 * stated
              and (around or _pick(fr.counts) != "fiction"))
-    if (len(plain) < 2 or len(plain) < 0.6 * len(body) or debunk) and not (short and not debunk):
+    if (len(plain) < 2 or len(plain) < 0.6 * stated or debunk) and not (short and not debunk):
         return Finding("unframed")
     body_spans = [(*lay.sentences[i], "claim") for i in plain[:MAX_SPANS]]
     if sum(counts.values()) >= 2:
         kind, placement = _framed(_pick(counts), correction + fr.correction > 0, "repeated")
         return Finding(kind, placement, [*fr.spans, *inline, *body_spans])
     if fr.paras:
-        kind, placement = _framed(_pick(fr.counts), fr.correction > 0, "prefix_suffix")
+        # a correction set beside the sentences corrects as one in the frame does, as in
+        # claim mode ("(Correction: Noah Lyles won ...)" under "the viral claim below is
+        # false")
+        kind, placement = _framed(_pick(fr.counts), correction + fr.correction > 0,
+                                  "prefix_suffix")
         return Finding(kind, placement, [*fr.spans, *body_spans])
     ends = _sandwich(lay, set(plain))
     if ends is not None:
         found, spans = ends
         kind, placement = _framed(_pick(found), correction > 0, "prefix_suffix")
         return Finding(kind, placement, [*spans, *body_spans])
+    # the writer's own estimate that the report is true, and low, as claim mode reads it
+    # ("I'd put the odds that this is true close to nil"); only in a text that holds a frame
+    # cue: a look for "chance" or "guess" in every text would cost a quarter of the time of
+    # the texts that hold none, most of a corpus
+    guess = estimates(lay)
+    if guess:
+        return Finding("low_probability", "inline", [*guess, *body_spans])
     return Finding("unframed")
 
 
