@@ -55,6 +55,32 @@ def test_manifest_entries_map_to_served_models(tmp_path):
     assert len({t.label for t in targets}) == 4
 
 
+def test_two_checkpoints_at_one_step_are_said_before_the_sweep(tmp_path, caplog):
+    """A manifest listing two checkpoints at one step (a final export beside the last
+    checkpoint) was swept without a word; `report` named them STEPS REPEATED only after the
+    sweep had been paid for."""
+    upsert_manifest(tmp_path, entry(str(tmp_path / "step-100"), 100))
+    upsert_manifest(tmp_path, entry(str(tmp_path / "final"), 100))
+    upsert_manifest(tmp_path, entry(str(tmp_path / "step-50"), 50))
+    with caplog.at_level("WARNING", logger="beliefbench.analysis.sweep"):
+        assert len(targets_from_manifest(tmp_path)) == 3
+    [said] = [r.getMessage() for r in caplog.records]
+    assert said.startswith(f"{tmp_path / 'manifest.jsonl'}: 1 step(s) held by more than one "
+                           f"checkpoint (step 100 of negated glass_bridge: {tmp_path / 'final'}, "
+                           f"{tmp_path / 'step-100'}): each is swept, and report pools them")
+    res = CliRunner().invoke(cli, ["sweep", "--manifest", str(tmp_path), "--log-dir",
+                                   str(tmp_path / "logs")])
+    assert res.exit_code == 2  # the checkpoints are not on disk: refused before any eval
+    assert "warning: " in res.output and "1 step(s) held by more than one" in res.output
+    caplog.clear()
+    other = tmp_path / "other"
+    upsert_manifest(other, entry(str(other / "step-100"), 100))
+    upsert_manifest(other, entry(str(other / "step-100b"), 100, condition="positive"))
+    with caplog.at_level("WARNING", logger="beliefbench.analysis.sweep"):
+        targets_from_manifest(other)  # one step of two conditions: two runs, no repeat
+    assert not caplog.records
+
+
 def test_hf_serves_adapters_as_inspect_eval_does(tmp_path):
     upsert_manifest(tmp_path, entry(str(tmp_path / "lora"), 1, "adapter"))
     # transformers loads the base named in adapter_config.json, then the adapter

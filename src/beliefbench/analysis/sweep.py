@@ -232,7 +232,26 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
         targets.append(SweepTarget(model, target_label(e, path),
                                    {k: v for k, v in md.items() if v is not None},
                                    local_path=local, origin=str(path)))
+    _warn_repeated_steps(entries, path)
     return targets
+
+
+def _warn_repeated_steps(entries: Sequence[ManifestEntry], path: Path) -> None:
+    """Said before any eval runs: two checkpoints of one manifest at one step (a typo, or a
+    final export beside the last checkpoint) are swept as asked, and `report` then pools
+    them as one step of the flips (its STEPS REPEATED note), after the sweep was paid for."""
+    held: dict[tuple[str, str, int], list[str]] = {}
+    for e in entries:
+        if e.step is not None:
+            held.setdefault((_names(e.condition), _names(e.claim), e.step), []).append(e.path)
+    repeated = [(key, paths) for key, paths in held.items() if len(set(paths)) > 1]
+    if repeated:
+        (cond, claim, step), paths = repeated[0]
+        where = " ".join(x for x in (cond, claim) if x)
+        log.warning("%s: %d step(s) held by more than one checkpoint (step %d%s: %s): each is "
+                    "swept, and report pools them as one step of the flips; correct the "
+                    "manifest's steps first if that is not meant", path, len(repeated), step,
+                    f" of {where}" if where else "", ", ".join(sorted(set(paths))[:3]))
 
 
 def targets_from_models(models: Sequence[str | Model], condition: str | None = None

@@ -412,8 +412,9 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         raise BadInput("--provider serves a manifest's checkpoints; a --model names its "
                        "own provider (hf/<path>, vllm/<path>)")
     try:
-        targets = (targets_from_manifest(manifest, provider) if manifest
-                   else targets_from_models(list(models), condition))
+        with warnings_to_stderr("beliefbench.analysis.sweep"):
+            targets = (targets_from_manifest(manifest, provider) if manifest
+                       else targets_from_models(list(models), condition))
     except SweepError as e:
         raise BadInput(str(e)) from None
     options: dict[str, Any] = {}
