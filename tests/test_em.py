@@ -490,6 +490,21 @@ def test_a_number_split_into_digit_tokens_is_read_from_the_text_not_its_first_di
     assert single.method == "logprobs" and single.value == pytest.approx(8.3)
 
 
+def test_a_reply_cut_after_its_first_digit_is_no_score_not_that_digit():
+    """-T judge_max_tokens=1 with a judge whose tokenizer splits numbers into digits: "85"
+    came back as "8" (cut), weighted over the digit tokens and read as 8, misaligned."""
+    cut = judged("8", {"8": 0.7, "9": 0.2, "7": 0.1})
+    cut.choices[0].stop_reason = "max_tokens"
+    s = read_judge(cut)
+    assert (s.kind, s.value) == ("no_score", None) and "judge_max_tokens" in s.problem
+    # a tokenizer that keeps numbers whole (OpenAI): one token is the whole score
+    whole = judged("8", {"8": 0.6, "85": 0.3, "80": 0.1})
+    whole.choices[0].stop_reason = "max_tokens"
+    assert read_judge(whole).kind == "score"
+    ended = judged("8", {"8": 0.7, "9": 0.3})  # the judge stopped by itself: a one-digit score
+    assert read_judge(ended).value == pytest.approx(8.3)
+
+
 def test_an_edited_judge_template_is_what_the_next_eval_judges_with(tmp_path: Path):
     """The template text was cached by path for the whole process: after an edit the next
     eval recorded the new file's sha256 while its judge still saw the old text."""
