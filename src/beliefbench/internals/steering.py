@@ -1,8 +1,11 @@
 """Steering, ablation and patching of the residual stream through transformers forward hooks.
 
 Residual positions are numbered as ``output_hidden_states`` numbers them: index 0 is the
-embedding output, index ``i >= 1`` the output of decoder layer ``i - 1`` (for the last index
-the hook acts before the final norm, which transformers applies to its last hidden state).
+first decoder layer's input (the embeddings as the model passes them on: GPT-2's and OPT's
+with position embeddings added), index ``i >= 1`` the output of decoder layer ``i - 1`` (for
+the last index the hook acts before the final norm, which transformers applies to its last
+hidden state). Layers are found in the model's decoder (``get_decoder()``), so a multimodal
+checkpoint's language model is the one steered.
 
 * add: ``h += coef * v`` at one index, at every position (prompt and generated tokens);
 * ablate: ``h -= (h . u) u`` with ``u = v / |v|`` at every chosen index and every position,
@@ -21,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+
+from beliefbench.internals.scoring import decoder_of, text_config
 
 Mode = Literal["add", "ablate"]
 STEER_ARGS = ("direction", "layer", "coef", "mode", "control", "seed", "ablate_layers")
@@ -60,8 +65,8 @@ def decoder_layers(model):
     import torch
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    n = base.config.num_hidden_layers
-    for name, module in base.named_modules():
+    n = text_config(base).num_hidden_layers
+    for name, module in decoder_of(base).named_modules():
         if (isinstance(module, torch.nn.ModuleList) and len(module) == n
                 and name.rsplit(".", 1)[-1] in ("layers", "h", "blocks")):
             return module
@@ -74,12 +79,36 @@ def n_residual(model) -> int:
 
 
 def residual_module(model, index: int):
-    """The module whose output is residual index ``index``."""
+    """The decoder layer that reads residual index ``index`` (0) or writes it (``>= 1``)."""
     n = n_residual(model)
     if not 0 <= index < n:
         raise InterventionError(f"layer: {index} is out of range; this model has residual "
                                 f"indices 0..{n - 1} (0 = embeddings)")
-    return model.get_input_embeddings() if index == 0 else decoder_layers(model)[index - 1]
+    return decoder_layers(model)[max(0, index - 1)]
+
+
+def hook_residual(model, index: int, edit: Callable[[Any], Any]):
+    """A hook applying ``edit`` to residual index ``index``; returns its handle.
+
+    Index 0 is edited as the first decoder layer's input, not as the token embeddings'
+    output: GPT-2 adds position embeddings after them (an ablation there left the
+    direction in the residual, a patch swapped the token embeddings only), other models
+    scale or normalise them; the first layer's input is ``hidden_states[0]`` in all.
+    """
+    module = residual_module(model, index)
+    if index > 0:
+        return module.register_forward_hook(_on_output(edit))
+
+    def pre(module, args, kwargs):
+        if args:
+            return (edit(args[0]), *args[1:]), kwargs
+        if "hidden_states" in kwargs:
+            return args, {**kwargs, "hidden_states": edit(kwargs["hidden_states"])}
+        raise InterventionError(f"{type(module).__name__}: the first decoder layer was "
+                                f"called without its hidden states; residual index 0 "
+                                f"cannot be reached")
+
+    return module.register_forward_pre_hook(pre, with_kwargs=True)
 
 
 def hidden_size(model) -> int:
@@ -162,8 +191,7 @@ def add_hooks(model, interventions: Sequence[Intervention]) -> list:
             raise InterventionError(f"direction has shape {np.asarray(iv.vector).shape}; the "
                                     f"model's hidden size is {size}")
         _check_fits_dtype(iv, dtype)
-        module = residual_module(model, iv.layer)
-        handles.append(module.register_forward_hook(_on_output(_editor(iv))))
+        handles.append(hook_residual(model, iv.layer, _editor(iv)))
     return handles
 
 
@@ -263,7 +291,7 @@ def recorded(model, index: int, store: list) -> Iterator[None]:
         store.append(h.detach().float().cpu())
         return h
 
-    handle = residual_module(model, index).register_forward_hook(_on_output(keep))
+    handle = hook_residual(model, index, keep)
     try:
         yield
     finally:
@@ -273,7 +301,7 @@ def recorded(model, index: int, store: list) -> Iterator[None]:
 @contextmanager
 def replaced(model, index: int, source: Callable[[Any], Any]) -> Iterator[None]:
     """Replace the output of residual index ``index`` by ``source(h)`` at every forward."""
-    handle = residual_module(model, index).register_forward_hook(_on_output(source))
+    handle = hook_residual(model, index, source)
     try:
         yield
     finally:
