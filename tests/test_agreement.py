@@ -583,3 +583,22 @@ def test_a_configured_grader_can_be_given_as_model_role_takes_one(log_path, tmp_
                                  "--grader", "{model: beliefbench/judge"])
     assert r.exit_code == 2 and r.output.startswith(
         "Error: --grader '{model: beliefbench/judge': not a YAML value"), r.output
+
+
+def test_a_key_in_a_graders_headers_is_in_no_label_file_name_or_table(log_path, tmp_path):
+    """A key given as a header (``default_headers: {Authorization: Bearer ...}``) is under
+    no key-like argument name: the grader's label showed it on stdout, in the CSV tables, in
+    the ``rescored-*`` file's name and in the re-scored log's grader."""
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, [
+        "agreement", log_path, "--out", str(out), "--grader", "beliefbench/judge",
+        "--grader", "{model: beliefbench/judge, model_args: {do_sample: false, default_headers: "
+                    "{Authorization: Bearer sk-SECRET-hdr, X-Trace: on}, "
+                    "extra_headers: {X-Api-Key: sk-SECRET-xak}}}"])
+    assert r.exit_code == 0, r.output
+    assert "beliefbench/judge[do_sample=False, default_headers={'X-Trace': 'on'}]" in r.output
+    written = [p.name for p in out.iterdir()] + [p.read_text() for p in out.glob("*.csv")]
+    assert "SECRET" not in r.output + "".join(written), written
+    [rescored] = [p for p in out.glob("rescored-*do_sample*")]
+    header = read_eval_log(str(rescored), header_only=True)
+    assert "SECRET" not in str(header.eval.model_roles["grader"].args)

@@ -162,6 +162,50 @@ def test_a_base_url_password_is_never_written(audited, monkeypatch):
     assert "PW-SECRET-42" not in res.output
 
 
+def test_basic_credentials_a_server_echoes_are_never_written(audited, monkeypatch):
+    """A base URL's user:password goes out as ``Authorization: Basic <base64>``; a server
+    that echoed it in a 401 had the password (base64 hides nothing) in verified.jsonl's
+    problem field and on stdout."""
+    import base64
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Echo(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.dumps({"error": {
+                "message": f"Incorrect API key provided: {self.headers['Authorization']}",
+                "type": "invalid_request_error", "code": "invalid_api_key"}}).encode()
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    basic = base64.b64encode(b"usr:PW-SECRET-42").decode()
+    try:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-SECRET-0123456789")
+        monkeypatch.setenv("OPENAI_BASE_URL",
+                           f"http://usr:PW-SECRET-42@127.0.0.1:{server.server_port}/v1")
+        res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                       "openai/verify-echo", "--max-retries", "0"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert res.exit_code == 3, res.output
+    rows = _rows(audited).values()
+    assert rows and all("Incorrect API key provided: ***" in r["problem"] for r in rows), rows
+    for f in audited.iterdir():
+        if f.is_file():
+            assert basic not in f.read_text(errors="replace"), f
+    assert basic not in res.output and "PW-SECRET-42" not in res.output
+
+
 def test_the_gate_does_not_pass_when_no_reply_could_be_read(audited):
     """beliefbench/judge grades belief answers and cannot read a verification prompt: every
     reply is a parse error, so no flag is confirmed, and the gate must not read that as a

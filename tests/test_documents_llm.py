@@ -887,6 +887,54 @@ def test_a_key_given_as_a_model_argument_is_redacted_from_the_request_it_rode(mo
         assert "Request:" not in said  # Inspect's wrapper: the cause, not the whole request
 
 
+def test_basic_credentials_a_server_echoes_are_redacted(monkeypatch):
+    """A base URL's ``user:password`` goes out as ``Authorization: Basic <base64>``: a server
+    that echoed it had the password (base64 is no secret) in the sample's error, the score's
+    explanation and the terminal (``sweep -M base_url=http://user:pw@host/v1``)."""
+    import base64
+
+    import httpx
+    import openai
+
+    from beliefbench.documents.llm import one_line, redact
+
+    basic = base64.b64encode(b"user:sk-PW-SECRET-42").decode()
+    request = httpx.Request("POST", "http://127.0.0.1:1/v1/responses")
+    cause = openai.AuthenticationError(
+        f"Error code: 401 - Incorrect API key provided: Basic {basic}. headers={{"
+        f"'Authorization': 'Basic {basic}'}}", response=httpx.Response(401, request=request),
+        body=None)
+    said = one_line(cause)
+    assert basic not in said and "provided: ***. headers={'Authorization': '***'}" in said, said
+    assert redact("Basic knowledge of Basic arithmetic") == "Basic knowledge of Basic arithmetic"
+
+
+def test_a_key_in_a_base_urls_query_is_redacted_from_a_connection_error(tmp_path,
+                                                                          monkeypatch):
+    """A connection error names the URL it could not reach (``OPENAI_BASE_URL=...?api-key=``,
+    as Azure-style gateways take a key): the key was printed with it."""
+    import socket
+
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+    from beliefbench.documents.llm import redact
+
+    with socket.socket() as s:  # a port nothing listens on: refused at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789")
+    monkeypatch.setenv("OPENAI_BASE_URL",
+                       f"http://127.0.0.1:{port}/v1?api-key=sk-QUERY-SECRET-7")
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran", "--conditions",
+                                 "positive", "--n", "2", "--generator", "openai/x",
+                                 "--max-retries", "0", "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2 and "APIConnectionError" in r.output, r.output
+    assert "QUERY-SECRET" not in r.output and "?api-key=***" in r.output, r.output
+    assert redact("https://h/v1?model=m&monkey=1&q=tokenizer") == \
+        "https://h/v1?model=m&monkey=1&q=tokenizer"
+
+
 def _chat(text: str) -> dict:
     return {"id": "c", "object": "chat.completion", "created": 0, "model": "m",
             "choices": [{"index": 0, "finish_reason": "stop",

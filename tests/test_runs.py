@@ -93,6 +93,21 @@ def test_model_arguments_are_keyed_but_not_serving_options_or_secrets(log):
                                                                 "model_args.tokenizer"]
 
 
+def test_a_key_inside_a_header_argument_is_never_keyed(log):
+    """``-M default_headers={Authorization: Bearer ...}`` (or the grader's) carries a key
+    under no key-like argument name; Inspect logs it, and the report's run key and labels
+    showed it. The header's other entries still key the run."""
+    built = log.model_copy(deep=True)
+    built.eval.model_args = {"default_headers": {"Authorization": "Bearer s3cret-tok",
+                                                 "X-Trace": "on"},
+                             "extra_headers": {"X-Api-Key": "s3cret-xak"}}
+    built.eval.model_roles["grader"].args = {"default_headers": {"api-key": "s3cret-az"}}
+    fields = run_key(built).fields()
+    assert fields["model_args.default_headers"] == "X-Trace:on", fields
+    assert "s3cret" not in str(run_key(built)) and "extra_headers" not in str(fields)
+    assert judge_mismatch(run_key(log), run_key(built)) == []
+
+
 def test_how_the_grader_is_served_is_no_judge_difference(log):
     """A grader bound with `max_connections` (or timeouts, retries) judges the same way;
     the gate refused such sides as "not judged alike"."""

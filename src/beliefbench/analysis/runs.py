@@ -34,6 +34,7 @@ served and any whose name marks a secret.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -95,15 +96,29 @@ file's sha256 and the random control's seed, keyed so that arms of two direction
 pooled; ``n/a`` in a run without an intervention (the baseline arm). The steer provider's
 ``-M`` arguments of such an arm are not keyed again: between the arms, which differ by
 design, they were a ``RUNS DIFFER`` of no use."""
-SECRET_PARTS = frozenset({"key", "token", "secret", "password", "credentials", "auth",
-                          "authorization"})
+SECRET_PARTS = frozenset({"key", "token", "secret", "password", "passwd", "credentials",
+                          "auth", "authorization", "cookie"})
 """A ``-M`` argument with one of these words in its name is never keyed (nor shown)."""
 
 
 def secret_arg(name: str) -> bool:
-    """Whether a model argument's name marks a credential (``api_key``, ``hf_token``: a word
-    of :data:`SECRET_PARTS` between its underscores; ``tokenizer`` is no credential)."""
-    return bool(SECRET_PARTS & set(name.lower().split("_")))
+    """Whether a model argument's name marks a credential (``api_key``, ``hf_token``, a
+    header's ``X-Api-Key``: a word of :data:`SECRET_PARTS` between its underscores or
+    hyphens; ``tokenizer`` is no credential)."""
+    return bool(SECRET_PARTS & set(re.split(r"[\W_]+", name.lower())))
+
+
+def without_secrets(value: Any) -> Any:
+    """``value`` less every entry under a credential's name, at any depth: a key rides in
+    ``default_headers: {Authorization: Bearer ...}`` as well as in ``api_key``, and a run
+    key, a label or a file name made of the arguments showed it."""
+    if isinstance(value, Mapping):
+        return {k: without_secrets(v) for k, v in value.items() if not secret_arg(str(k))}
+    if isinstance(value, list | tuple):
+        return [without_secrets(v) for v in value]
+    return value
+
+
 NOT_KEYED = frozenset({"max_failed", "version", "cache", "judge_cache", "abort_after",
                        "self_judging"})
 """Recorded fields that decide whether a run finishes (or warns), not what it measures."""
@@ -164,8 +179,11 @@ def keyed_model_args(args: Mapping[str, Any] | None) -> dict[str, Any]:
     """The model arguments that can change what a model answers: set (Inspect logs an
     argument it cannot write, a mockllm's function, as None), not where or how fast it is
     served (:data:`NOT_MODEL_ARGS`), and never a secret."""
-    return {name: value for name, value in (args or {}).items()
+    kept = {name: without_secrets(value) for name, value in (args or {}).items()
             if value is not None and name not in NOT_MODEL_ARGS and not secret_arg(name)}
+    # a mapping that held only credentials (headers) is left out, not shown as {}
+    return {name: value for name, value in kept.items()
+            if value or not isinstance(args[name], Mapping) or not args[name]}
 
 
 def grader_text(role: Any, model: str) -> str:

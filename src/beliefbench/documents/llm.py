@@ -19,6 +19,7 @@ retried on the next run.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import math
@@ -232,13 +233,35 @@ def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
         text = text.replace(value, "***")
     # an Authorization header a server echoed, whatever key it carried: the OpenAI SDK (from
     # 3.60) strips the headers from the request its errors keep, so a key given as a model
-    # argument (in no environment variable) can no longer be read from them
-    text = _BEARER.sub("***", text)
+    # argument (in no environment variable) can no longer be read from them; likewise the
+    # Basic credentials the HTTP client made of a base URL's user:password (base64, not
+    # the password's own text)
+    text = _BASIC.sub(lambda m: "***" if _is_userinfo(m[1]) else m[0], _BEARER.sub("***", text))
+    # a key in a base URL's query (``?api-key=``, ``?key=``), which a connection error names
+    text = _QUERY.sub(lambda m: f"{m[1]}***" if _QUERY_SECRET & set(
+        re.split(r"[\W_]+", m[2].lower())) else m[0], text)
     return _URL_USERINFO.sub("***@", text)
+
+
+_QUERY = re.compile(r"([?&]([\w.-]+)=)[^&\s#'\")]+")
+"""A URL query parameter and its value."""
+_QUERY_SECRET = frozenset({"key", "token", "secret", "password", "passwd", "auth", "sig",
+                           "signature", "credential", "credentials"})
+"""Words of a query parameter's name (``api-key``, ``access_token``) that make it a secret."""
 
 
 _BEARER = re.compile(r"\bBearer\s+(?:\*\*\*|[A-Za-z0-9._~+/=-]{8,})", re.IGNORECASE)
 """An HTTP ``Authorization: Bearer <token>`` value, its token already redacted or not."""
+_BASIC = re.compile(r"\bBasic\s+([A-Za-z0-9+/]{4,}={0,2})", re.IGNORECASE)
+"""An HTTP ``Authorization: Basic <base64 of user:password>`` value."""
+
+
+def _is_userinfo(text: str) -> bool:
+    """Whether ``text`` is base64 of ``user:password`` (so "Basic knowledge" stays)."""
+    try:
+        return ":" in base64.b64decode(text, validate=True).decode("utf-8")
+    except ValueError:  # not base64, or not text (UnicodeDecodeError is a ValueError)
+        return False
 
 
 _AUTH_HEADERS = ("authorization", "proxy-authorization", "api-key", "x-api-key",
