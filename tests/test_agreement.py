@@ -277,9 +277,8 @@ def test_a_claim_file_changed_since_the_log_is_noted(tmp_path):
 
 
 
-def test_a_judge_template_changed_since_the_log_is_noted(tmp_path):
-    """The graders judge with the template file as it is now: edited since the run, the
-    first grader's re-scoring was silently not the run's judging (claims were noted)."""
+def _log_judged_with_own_template(tmp_path):
+    """A log judged with a copy of the bundled template, the copy's path, to edit later."""
     from beliefbench.judge import default_template_path
 
     template = tmp_path / "judge.md"
@@ -288,6 +287,13 @@ def test_a_judge_template_changed_since_the_log_is_noted(tmp_path):
                       judge_template=str(template)),
                model=scripted(subject), model_roles={"grader": scripted(keyword)},
                log_dir=str(tmp_path / "log"), display="none")[0]
+    return template, log
+
+
+def test_a_judge_template_changed_since_the_log_is_noted(tmp_path):
+    """The graders judge with the template file as it is now: edited since the run, the
+    first grader's re-scoring was silently not the run's judging (claims were noted)."""
+    template, log = _log_judged_with_own_template(tmp_path)
     graders = [scripted(keyword), scripted(inverted)]
     r = agreement(log.location, graders, labels=["a", "inv"])
     assert not any("TEMPLATE CHANGED" in n for n in r.notes)
@@ -303,12 +309,7 @@ def test_a_judge_template_that_no_longer_renders_is_refused_before_any_call(tmp_
     gone was a traceback after the log had been read."""
     from beliefbench.judge import default_template_path
 
-    template = tmp_path / "judge.md"
-    template.write_text(default_template_path().read_text())
-    log = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended",
-                      judge_template=str(template)),
-               model=scripted(subject), model_roles={"grader": scripted(keyword)},
-               log_dir=str(tmp_path / "log"), display="none")[0]
+    template, log = _log_judged_with_own_template(tmp_path)
     seen: list = []
     graders = [scripted(keyword, seen), scripted(inverted, seen)]
     template.write_text(default_template_path().read_text().replace("{answer}", "(elided)"))
