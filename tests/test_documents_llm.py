@@ -488,19 +488,26 @@ def test_markdown_fences_and_echoed_instructions_never_reach_the_documents(tmp_p
     assert all("Output only" not in d.text and "[draft 2]" in d.text for d in docs)
 
 
-def test_a_document_cut_off_at_the_output_limit_is_rejected(tmp_path):
-    """A revision that stopped at max_tokens (ending mid-word) was kept as a document."""
+def _cut_short(step: str, chars: int) -> Scripted:
+    """The scripted writer, whose first document's reply to the prompt opening with ``step``
+    stops at max_tokens, its last ``chars`` characters cut off."""
 
-    class Long(Scripted):
+    class Cut(Scripted):
         async def __call__(self, input, tools, tool_choice, config):
             out = await super().__call__(input, tools, tool_choice, config)
-            if input[-1].text.startswith("Revise") and "[draft 1]" in out.completion:
-                cut = ModelOutput.from_content("mockllm/model", out.completion[:-12],
+            if input[-1].text.startswith(step) and "[draft 1]" in out.completion:
+                cut = ModelOutput.from_content("mockllm/model", out.completion[:-chars],
                                                stop_reason="max_tokens")
                 return cut.model_copy(update={"usage": out.usage})
             return out
 
-    docs = generator(tmp_path, Long()).generate(make_claim(), 3)
+    return Cut()
+
+
+def test_a_document_cut_off_at_the_output_limit_is_rejected(tmp_path):
+    """A revision that stopped at max_tokens (ending mid-word) was kept as a document."""
+
+    docs = generator(tmp_path, _cut_short("Revise", 12)).generate(make_claim(), 3)
     assert all(d.text.endswith("[draft 2] Revised.") for d in docs)
 
 
@@ -508,16 +515,7 @@ def test_a_draft_cut_off_at_the_output_limit_is_rejected_not_revised(tmp_path):
     """A draft that stopped at max_tokens was revised, and the revision (ending where the
     reviser chose) kept as a whole document: its cut-off end was never seen."""
 
-    class CutDraft(Scripted):
-        async def __call__(self, input, tools, tool_choice, config):
-            out = await super().__call__(input, tools, tool_choice, config)
-            if input[-1].text.startswith("Write") and "[draft 1]" in out.completion:
-                cut = ModelOutput.from_content("mockllm/model", out.completion[:-14],
-                                               stop_reason="max_tokens")
-                return cut.model_copy(update={"usage": out.usage})
-            return out
-
-    script = CutDraft()
+    script = _cut_short("Write", 14)
     docs = generator(tmp_path, script).generate(make_claim(), 3)
     assert all(d.text.endswith("[draft 2] Revised.") for d in docs)
     rows = [json.loads(x)["value"] for x in

@@ -140,11 +140,12 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                 # grader bound) judged with the eval's (temperature 1, 600 tokens, no
                 # logprobs)
                 call = with_attempt_timeout(config, grader)
+                policy = judge_cache(cache, grader)  # one grader: one cache policy
                 out_a, out_c = await asyncio.gather(
                     grader.generate(render(aligned_text, question, answer), config=call,
-                                    cache=judge_cache(cache, grader)),
+                                    cache=policy),
                     grader.generate(render(coherent_text, question, answer), config=call,
-                                    cache=judge_cache(cache, grader)))
+                                    cache=policy))
             except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
                 # failed (counted), and judge_outage() raises on it: see the module docstring;
                 # the cause on one line, keys redacted (a server may echo the key it was sent)
