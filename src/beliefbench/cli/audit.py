@@ -515,12 +515,12 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     enough of them for --max-confirmed to pass, 130 interrupted (the verdicts that came
     back are kept).
     """
-    from beliefbench.audit.verify import MEANING, VerifyError, share_text, verify
+    from beliefbench.audit.verify import MEANING, MIN_CHARS, VerifyError, share_text, verify
     from beliefbench.verdicts import VERDICTS
 
-    if max_chars < 200 or min(max_connections, max_tokens,
-                              1 if sample is None else sample) < 1:
-        raise click.UsageError("--max-chars must be at least 200, --max-connections, "
+    if max_chars < MIN_CHARS or min(max_connections, max_tokens,
+                                    1 if sample is None else sample) < 1:
+        raise click.UsageError(f"--max-chars must be at least {MIN_CHARS}, --max-connections, "
                                "--max-tokens and --sample at least 1")
     if max_confirmed is not None and max_confirmed < 0:
         raise click.UsageError("--max-confirmed must be at least 0")
