@@ -869,16 +869,16 @@ def test_ctrl_c_in_an_hf_sweep_exits_130(tmp_path):
                                  "checkpoint is wrong: it was interrupted")
 
 
-def test_a_configured_roles_folder_key_keeps_settings_and_leaves_out_credentials():
-    """A role's model arguments key its sweep folder, credentials aside, by the rule of the
-    run keys (a word of SECRET_PARTS in the name): `tokenizer` changes the answers and is
+def test_a_configured_roles_folder_key_keeps_settings_and_leaves_out_the_api_key():
+    """A role's model arguments key its sweep folder as ``eval_set`` keys its logs (it
+    leaves ``api_key`` out and keeps the rest): `tokenizer` changes the answers and is
     kept; a substring rule once left it out with the `token`s."""
     from inspect_ai.model import GenerateConfig
 
     from beliefbench.analysis.sweep import role_key
 
     m = get_model("mockllm/model", config=GenerateConfig(temperature=0), memoize=False,
-                  hf_token="s3cret", tokenizer="t")
+                  api_key="s3cret", tokenizer="t")
     assert role_key(m) == {"model": "mockllm/model", "config": {"temperature": 0.0},
                            "args": {"tokenizer": "t"}}
     assert "s3cret" not in json.dumps(role_key(m))
@@ -1218,3 +1218,29 @@ def test_a_self_judged_sweep_is_one_series_across_its_steps(tmp_path):
     # the run key keeps who judged: the gate still tells two self-judged models' judges apart
     assert {dict(i.key.judge)["grader"] for i in loaded.logs} == {
         "self:beliefbench/skeptic", "self:beliefbench/believer"}
+
+
+
+def test_a_rotated_api_key_keeps_the_sweeps_folder_and_other_credentials_never_fail_it(
+        tmp_path):
+    """The folder hash took ``-M`` arguments whole: rotating ``-M api_key`` moved every
+    target to a new folder, so a resumed sweep re-ran all of it. A folder is keyed by what
+    Inspect's ``eval_set`` keys a log by (it leaves ``api_key`` out, not ``hf_token`` or a
+    header): a role's rotated ``hf_token``, left out of the hash by the credential words,
+    reached the old folder, whose log ``eval_set`` then refused, and the sweep failed."""
+    logs = tmp_path / "logs"
+
+    def folders(*extra: str) -> set[str]:
+        r = CliRunner().invoke(cli, [
+            "sweep", "--model", "beliefbench/believer", "--claims", str(FIXTURE_CLAIM),
+            "-T", "samples=1", "-T", "families=open_ended", *extra, "--log-dir", str(logs)])
+        assert r.exit_code == 0, r.output
+        return {p.parent.name for p in logs.rglob("*.eval")}
+
+    first = folders("-M", "api_key=sk-OLD-1234")
+    assert folders("-M", "api_key=sk-NEW-5678") == first
+    role = "grader={model: beliefbench/judge, model_args: {hf_token: hf-OLD-1234}}"
+    second = folders("--model-role", role) - first
+    assert len(second) == 1
+    third = folders("--model-role", role.replace("OLD-1234", "NEW-5678")) - first - second
+    assert len(third) == 1

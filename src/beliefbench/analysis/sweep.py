@@ -59,6 +59,7 @@ from typing import Any, Literal
 from inspect_ai import eval_set
 from inspect_ai.log import EvalLog, EvalSpec
 from inspect_ai.model import Model
+from inspect_ai.model._model_config import model_args_for_log
 from tqdm import tqdm
 
 from beliefbench.analysis.runs import TASK_KEY, plain_value, secret_arg
@@ -589,14 +590,16 @@ def role_key(model: str | Model) -> str | dict[str, Any]:
     """A model role as the sweep's directory hash takes it: a name as written (so the
     directories of ``--model-role grader=provider/model`` sweeps stay where they were), a
     configured model (``grader={model: ..., model_args: ..., temperature: ...}``) as its name,
-    generation settings and model arguments, credentials left out (a rotated key is the
-    same run) and so are arguments JSON cannot write (a mockllm's ``custom_outputs``
-    function). A model with no settings is its name, as before."""
+    generation settings and model arguments as ``eval_set`` keys a log by them (Inspect's
+    ``model_args_for_log``: ``api_key`` left out, so a rotated key is the same run; any
+    other argument, a token or a header among them, another run, as ``eval_set`` would
+    refuse the old folder's log for it) and less arguments JSON cannot write (a mockllm's
+    ``custom_outputs`` function). A model with no settings is its name, as before."""
     if isinstance(model, str):
         return model
     config = model.config.model_dump(exclude_none=True)
-    args = {k: v for k, v in (model.model_args or {}).items()
-            if not secret_arg(k) and plain_value(v)}
+    args = {k: v for k, v in model_args_for_log(model.model_args or {}).items()
+            if plain_value(v)}
     if not config and not args:
         return str(model)
     return {"model": str(model), "config": config, "args": args}
@@ -633,7 +636,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     for target in targets:
         run = {"model": str(target.model), "claims": claims,
                "task_args": {k: v for k, v in task_args.items() if k != "claims"},
-               "model_args": model_args,
+               "model_args": None if model_args is None else model_args_for_log(model_args),
                "model_roles": {k: role_key(v) for k, v in (model_roles or {}).items()}}
         if task != "belief":  # belief sweeps keep the directories they had before tasks
             run["task"] = task
