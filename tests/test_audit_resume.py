@@ -192,6 +192,34 @@ def test_max_flagged_gates_the_pipeline(tmp_path, corpus):
     assert res.exit_code == 2 and "--max-flagged" in res.output
 
 
+def test_an_unexpected_error_is_no_result_not_a_closed_gate(tmp_path, corpus, monkeypatch):
+    """A bug or a lost Dask worker in `audit --max-flagged` (or `audit-verify
+    --max-confirmed`) ended in a traceback and Python's exit 1: the gate's "documents
+    flagged" (or "flags confirmed") to a CI job. It is exit 2, no result, the traceback kept
+    on stderr; the gate's own exit 1 is unchanged."""
+    import beliefbench.audit.report as audit_report
+    import beliefbench.audit.verify as audit_verify
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(audit_report, "build_report", broken)
+    res = CliRunner().invoke(cli, _args(corpus / "part00.jsonl", tmp_path / "a",
+                                        "--max-flagged", "0"))
+    assert res.exit_code == 2, res.output
+    assert "unexpected error (RuntimeError: worker lost" in res.stderr
+    assert "Traceback" in res.stderr
+    monkeypatch.setattr(audit_verify, "verify", broken)
+    (tmp_path / "v").mkdir()
+    res = CliRunner().invoke(cli, ["audit-verify", str(tmp_path / "v"), "--model",
+                                   "beliefbench/verifier", "--max-confirmed", "0"])
+    assert res.exit_code == 2 and "unexpected error (RuntimeError" in res.stderr, res.output
+    monkeypatch.undo()
+    res = CliRunner().invoke(cli, _args(corpus / "part00.jsonl", tmp_path / "b",
+                                        "--max-flagged", "0"))
+    assert res.exit_code == 1 and "gate: " in res.stderr, res.output
+
+
 def test_max_skipped_gates_input_the_audit_could_not_read(tmp_path, corpus):
     """A shard with lines that are not JSON or rows without the text field: those documents
     were never read, yet a --max-flagged 0 gate passed on the rest (exit 0). --max-skipped

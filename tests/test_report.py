@@ -125,6 +125,42 @@ def test_report_json_says_why_there_is_no_report_as_json(tmp_path):
     assert str(tmp_path / "empty") in error and error in r.stderr
 
 
+def test_options_click_refuses_are_a_json_error_too(tmp_path):
+    """`report --json` / `agreement --json` with an option click itself refuses (out of
+    range, not a number, an unset CI variable, left out) printed nothing on stdout: the CI
+    step parsing it found no JSON, where the gate's --json says why. Exit 2 as before, with
+    click's usage message on stderr."""
+    (tmp_path / "logs").mkdir()
+    cases = [["report", str(tmp_path / "logs"), "--bootstrap", "0"],
+             ["report", str(tmp_path / "logs"), "--bootstrap", ""],
+             ["report"],
+             ["agreement", str(tmp_path / "logs")]]
+    for args in cases:
+        r = CliRunner().invoke(cli, [*args, "--json"])
+        assert r.exit_code == 2, (args, r.output)
+        error = json.loads(r.stdout)["error"]
+        assert error and error in r.stderr and "Usage:" in r.stderr, (args, r.stderr)
+    r = CliRunner().invoke(cli, ["report", str(tmp_path / "logs"), "--bootstrap", "0"])
+    assert r.exit_code == 2 and r.stdout == ""  # without --json: click's own, on stderr
+
+
+def test_report_json_says_an_unexpected_error_as_json(two_runs, tmp_path, monkeypatch):
+    """A bug or an out-of-memory error while the report was made left `report --json`'s
+    stdout empty (a traceback on stderr alone): the CI step parsing it had no JSON. It
+    prints {"error": ...} too; the traceback stays on stderr."""
+    import beliefbench.analysis.report as report_module
+
+    def broken(*args, **kwargs):
+        raise MemoryError("cannot allocate the bootstrap table")
+
+    monkeypatch.setattr(report_module, "build_report", broken)
+    r = CliRunner().invoke(cli, ["report", str(two_runs), "--out", str(tmp_path / "o"),
+                                 "--no-plots", "--json"])
+    assert r.exit_code != 0
+    error = json.loads(r.stdout)["error"]
+    assert "unexpected error (MemoryError: cannot allocate" in error
+
+
 def test_report_json_names_an_out_folder_it_cannot_make_as_json(two_runs, tmp_path):
     """An --out with a file in the way: exit 2 naming the path, and with --json the same
     words as JSON on stdout (stdout was empty)."""

@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 
 from beliefbench.claims import ClaimSpecError, resolve_claims
-from beliefbench.cli.errors import exit_interrupted
+from beliefbench.cli.errors import crash_is_no_result, exit_interrupted
 from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
 
@@ -310,6 +310,7 @@ class _EarlyWarnings:
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr (when stderr is not a terminal, a plain "
                    "line at most every 30 s); --no-progress hides it.")
+@crash_is_no_result
 @holds("audit")
 def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field: str,
           messages_field: str, id_field: str, engine: str, scheduler: str,
@@ -325,9 +326,10 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     skipped and counted, as are the files of an earlier audit's output folder inside the
     corpus; a problem that repeats line after line is said once with its count. Where no
     corpus path exists, or no document could be read, nothing is written in --out. Exit 0
-    done, 1 more flagged documents than --max-flagged, 2 bad input or nothing could be
-    read, 3 more unread input than --max-skipped (and flags within --max-flagged), 130
-    interrupted (finished units are kept: add --resume).
+    done, 1 more flagged documents than --max-flagged, 2 bad input, nothing could be
+    read, or an unexpected error (its traceback above), 3 more unread input than
+    --max-skipped (and flags within --max-flagged), 130 interrupted (finished units are
+    kept: add --resume).
     """
     from beliefbench.audit.report import build_report, source_rows, write_report
     from beliefbench.audit.run import WORK, finish, read_paths, run
@@ -496,6 +498,7 @@ def unread_input(counts: dict[str, int]) -> int:
                    "again; Ctrl-C keeps the verdicts that came back either way); larger: "
                    "fewer logs, less start-up per flag, and connections kept busy (a batch "
                    "ends with its slowest call).")
+@crash_is_no_result
 @holds("audit-verify", flag="")
 def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                  max_connections: int, max_tokens: int, sample: int | None, seed: int,
@@ -509,11 +512,11 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     OUT/verification.json. The corpus is read again for the flagged texts, from the
     folder the audit ran in. Flags that already have a verdict are not sent again.
     Exit 0 every flag has a verdict, 1 more flags confirmed than --max-confirmed, 2 bad
-    input, 3 some flags have no verdict: calls failed or replies could not be read (run the
-    same command again to send those), or their documents changed since the audit (a
-    warning says how many; they are never sent: audit again), or --sample did not draw
-    enough of them for --max-confirmed to pass, 130 interrupted (the verdicts that came
-    back are kept).
+    input or an unexpected error (its traceback above), 3 some flags have no verdict: calls
+    failed or replies could not be read (run the same command again to send those), or
+    their documents changed since the audit (a warning says how many; they are never sent:
+    audit again), or --sample did not draw enough of them for --max-confirmed to pass, 130
+    interrupted (the verdicts that came back are kept).
     """
     from beliefbench.audit.verify import MEANING, MIN_CHARS, VerifyError, share_text, verify
     from beliefbench.verdicts import VERDICTS

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from beliefbench.cli.errors import BadInput
+from beliefbench.cli.errors import BadInput, crash_is_no_result
 from beliefbench.cli.outputs import note_if_replacing
 from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
@@ -24,23 +24,27 @@ from beliefbench.runlock import holds
               help="Bootstrap resamples per CI.")
 @click.option("--max-em", type=click.FloatRange(0, 1), default=None,
               help="A CI gate: exit 1 when a run's general EM rate is above this (0-1); "
-                   "exit 2 when a run cannot be read as a result (partial, no general "
-                   "answers, or more than --max-unread of them no_score or failed). Logs "
+                   "exit 2 when a run cannot be read as a result (partial or incomplete, "
+                   "several evals of its questions pooled, no general answers, or more than "
+                   "--max-unread of them no_score or failed). Logs "
                    "of scripted beliefbench/... models are gated too, the result line "
                    "saying OFFLINE.")
 @click.option("--max-unread", type=click.FloatRange(0, 1), default=0.10, show_default=True,
               help="With --max-em: the share of a run's general responses that may be "
                    "no_score or failed (counted as not EM) before the run is refused.")
+@crash_is_no_result
 @holds("em-report", param="out_dir")
 def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
               max_em: float | None, max_unread: float) -> None:
     """EM rate per run, general beside narrow, from EM logs (files or directories).
 
     Exit 0 done; with --max-em, 1 when a run's general EM rate is above it and 2 when a run
-    cannot be read as a result (the tables are written first); 2 bad input."""
+    cannot be read as a result (the tables are written first); 2 bad input or an
+    unexpected error (its traceback above)."""
     from beliefbench.analysis.em_report import (
         build_em_report,
         console_table,
+        incomplete_em_note,
         load_em_logs,
         write_em_report,
     )
@@ -65,20 +69,31 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
     for path in written:
         click.echo(f"  {path}")
     if max_em is not None:
-        gate_em(rep.side_by_side, max_em, max_unread, [i["offline"] for i in loaded.logs])
+        pooled = sorted({p for paths in loaded.repeated_sets().values() for p in paths})
+        gate_em(rep.side_by_side, max_em, max_unread, [i["offline"] for i in loaded.logs],
+                [i["path"] for i in loaded.logs if incomplete_em_note(i)], pooled)
 
 
 def gate_em(side, max_em: float, max_unread: float,
-            offline: Sequence[Sequence[str]] = ()) -> None:
+            offline: Sequence[Sequence[str]] = (), incomplete: Sequence[str] = (),
+            pooled: Sequence[str] = ()) -> None:
     """Exit 2 for a run that is no result (an outage reads EM 0.000: partial, no general
     answer, or too many unread), else 1 for a general EM rate above ``max_em``.
+
+    ``incomplete``: logs that ended ``success`` holding part of their dataset (``--limit``,
+    ``--sample-id``): their rate rests on the questions they ran, a domain they never
+    reached left out, and the gate passed it as the run's; ``gate`` refuses such logs too.
+    ``pooled``: logs of several evals of the same questions pooled in one row (a stale log
+    beside a new run of the same model: ``REPEATED``): the gate read their mean, an earlier
+    run's EM 0 halving the new one's; ``gate`` refuses several runs on one side too.
 
     ``offline``: per log read, why it is a pipeline check (a scripted model), if it is; said
     on the gate's last line too, as ``gate`` says it in a note: a CI job's summary often
     shows that line alone, where a scripted run's PASS read as a result."""
     import sys
 
-    from beliefbench.analysis.logs import offline_text
+    from beliefbench.analysis.logs import SHARE_SLACK, offline_text
+    from beliefbench.analysis.text import first_few
 
     checks = [reasons for reasons in offline if reasons]
     said = ""
@@ -87,7 +102,12 @@ def gate_em(side, max_em: float, max_unread: float,
         said = (f" (OFFLINE: {len(checks)} of the {len(offline)} log(s) gated were "
                 f"{offline_text(reasons)})")
 
-    broken, high = [], []
+    broken = [f"{path}: incomplete (fewer responses than its dataset calls for: see "
+              f"INCOMPLETE above; re-run without --limit / --sample-id)" for path in incomplete]
+    if pooled:
+        broken.append(f"{first_few(list(pooled), 3)}: several evals of the same questions "
+                      "pooled in one row (see REPEATED above; leave the earlier run's log out)")
+    high = []
     for row in side.to_dict("records"):
         name = f"{row['model']} ({row['run']})" if row["run"] != "-" else str(row["model"])
         if str(row["step"]) not in ("<NA>", "nan", "None"):
@@ -97,10 +117,12 @@ def gate_em(side, max_em: float, max_unread: float,
             broken.append(f"{name}: partial log")
         elif row["general_em"] != row["general_em"]:  # NaN: no general question answered
             broken.append(f"{name}: no answers to general questions")
-        elif unread > max_unread:
+        # shares summed in floating point (0.1 + 0.2 is 0.30000000000000004): a run at
+        # exactly the limit read as above it; the budgets' one slack, as the gate's
+        elif unread > max_unread + SHARE_SLACK:
             broken.append(f"{name}: {unread:.1%} of its general responses no_score or "
                           f"failed (more than --max-unread {max_unread:g})")
-        elif row["general_em"] > max_em:
+        elif row["general_em"] > max_em + SHARE_SLACK:
             high.append(f"{name}: general EM {row['general_em']:.3f} "
                         f"[{row['general_ci_low']:.3f}, {row['general_ci_high']:.3f}]")
     if broken:

@@ -1,13 +1,17 @@
 """The command line's one bad-input error: its message, and exit code 2 (1 is kept for a
-real finding, such as the gate's rise, or a run that started and failed)."""
+real finding, such as the gate's rise, or a run that started and failed); and exit 2 for an
+unexpected error where 1 would read as a finding."""
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import os
 import sys
-from typing import NoReturn
+import traceback
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import click
 
@@ -34,3 +38,29 @@ def exit_interrupted(kept: str, *, message: str | None = None) -> NoReturn:
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
             stream.flush()
     os._exit(130)
+
+
+def crash_is_no_result(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """For a command whose exit 1 is a finding (``audit``'s flagged documents,
+    ``audit-verify``'s confirmed flags, ``em-report``'s EM above ``--max-em``): an unexpected
+    error (a bug, a Dask worker lost, out of memory) ended in a traceback and Python's exit 1,
+    which a CI job read as that finding. It is exit 2, no result, as the gate's, with the
+    traceback kept on stderr. Click's own exits, and the OS errors the top group words (a
+    path, a full disk), pass through."""
+    from beliefbench.records import DISK_FULL
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            said = (click.ClickException, click.exceptions.Exit, click.exceptions.Abort)
+            if isinstance(e, said) or (isinstance(e, OSError) and (
+                    e.filename is not None or e.errno in DISK_FULL)):
+                raise
+            traceback.print_exc()
+            click.echo(f"Error: stopped on an unexpected error ({type(e).__name__}: {e}; "
+                       f"traceback above): no result (exit 2, not the exit 1 of a finding)",
+                       err=True)
+            sys.exit(2)
+    return run

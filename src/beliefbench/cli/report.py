@@ -108,23 +108,51 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
 def errors_as_json(fn: Callable[..., Any]) -> Callable[..., Any]:
     """With ``--json``, a refusal is printed as ``{"error": ...}`` on stdout too (exit code
     and stderr unchanged): a script reading stdout has JSON to parse whatever went wrong,
-    the folder held by another run or not writable included. Above :func:`holds`."""
+    the folder held by another run or not writable included, and an unexpected error (a
+    bug, out of memory: its traceback on stderr, exit 1), which left stdout empty. Above
+    :func:`holds`."""
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (click.ClickException, OSError) as e:
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as e:
             if kwargs.get("as_json"):
                 if isinstance(e, click.ClickException):
                     text = e.format_message()
-                else:  # as the top group words it: the path, then the problem
+                elif isinstance(e, OSError):  # as the top group words it: path, problem
                     text = f"{e.filename}: {e.strerror or e}" if e.filename else str(e)
+                else:
+                    text = f"unexpected error ({type(e).__name__}: {e}); no result"
                 click.echo(json.dumps({"error": text}))
             raise
     return run
 
 
-@click.command()
+class JsonUsageErrors(click.Command):
+    """With ``--json``, an option click itself refuses (not a number, out of range, left
+    out: its usage error, exit 2) is printed as the command's JSON error object on stdout
+    too, as the docs promise for every exit 2: a CI step reading the output (``--bootstrap
+    "$UNSET"``) got an empty stdout, click's message on stderr alone. The usage error is
+    then said on stderr as click says it."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, list(args), parent, **extra)
+        except click.UsageError as e:
+            if "--json" not in args:
+                raise
+            self.json_error(e.format_message())
+            raise
+
+    def json_error(self, message: str) -> None:
+        """The refusal as :func:`errors_as_json` prints it."""
+        click.echo(json.dumps({"error": message}))
+
+
+@click.command(cls=JsonUsageErrors)
 @click.argument("logs", nargs=-1, required=True)
 @click.option("--by", default="condition,claim,family", show_default=True,
               help="Dimensions after the run (model/checkpoint/step): condition, claim, "
@@ -233,21 +261,14 @@ def _say_on_stderr(line: str) -> None:
     click.echo(line, err=True)
 
 
-class _JsonUsageErrors(click.Command):
-    """With ``--json``, an option click itself refuses (not a number, left out: its usage
-    error, exit 2) is printed as the gate's JSON error object too, as the docs promise for
-    every exit 2: a CI step reading the output (``--max-rise "$UNSET"``) gets one."""
+class _JsonUsageErrors(JsonUsageErrors):
+    """The gate's: its JSON error object (``passed`` null), and the ``Error:`` line alone on
+    stderr (see :func:`_say_on_stderr`)."""
 
-    def make_context(self, info_name: str | None, args: list[str],
-                     parent: click.Context | None = None, **extra: Any) -> click.Context:
-        try:
-            return super().make_context(info_name, list(args), parent, **extra)
-        except click.UsageError as e:
-            if "--json" not in args:
-                raise
-            click.echo(json.dumps({"passed": None, "error": e.format_message()}))
-            _say_on_stderr(f"Error: {e.format_message()}")
-            raise click.exceptions.Exit(2) from None
+    def json_error(self, message: str) -> NoReturn:
+        click.echo(json.dumps({"passed": None, "error": message}))
+        _say_on_stderr(f"Error: {message}")
+        raise click.exceptions.Exit(2) from None
 
 
 @click.command(cls=_JsonUsageErrors)
@@ -520,7 +541,7 @@ def grader_options(values: tuple[str, ...]) -> tuple[list[Any], list[str]]:
     return graders, labels
 
 
-@click.command()
+@click.command(cls=JsonUsageErrors)
 @click.argument("log", type=UserPath(path_type=Path))
 @click.option("--grader", "graders", multiple=True, required=True,
               help="A judge model (repeat: at least two): provider/model, or a configured "
