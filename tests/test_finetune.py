@@ -389,6 +389,22 @@ def test_killed_run_resumes_to_identical_weights(base, data, tmp_path, caplog):
     assert not (tmp_path / "twice" / "trainer" / "checkpoint-5").exists()
 
 
+def test_a_moved_run_resumes_with_its_checkpoints_where_they_are(base, data, tmp_path):
+    """A run folder moved (another disk, a renamed experiment) and resumed kept its earlier
+    checkpoints' manifest lines at their old absolute paths beside the new ones: a sweep
+    then refused them as not on disk, or, where the folder was copied rather than moved,
+    evaluated the old copy's. Resuming points them at the moved folder's."""
+    recipe = _recipe(max_steps=9, checkpoints=3, batching="bucket")
+    with pytest.raises(_Kill):
+        train_local(recipe, data, str(base), tmp_path / "old", callbacks=[_KillAt(6)])
+    moved = tmp_path / "new"
+    (tmp_path / "old").rename(moved)
+    train_local(recipe, data, str(base), moved, resume=True)
+    entries = read_manifest(moved)
+    assert [e.step for e in entries] == [1, 3, 9]
+    assert [e.path for e in entries] == [str(step_dir(moved, s).resolve()) for s in (1, 3, 9)]
+
+
 @pytest.mark.parametrize("lost", ["optimizer.pt", "scheduler.pt", "adapter_model.safetensors"])
 def test_a_trainer_state_missing_a_file_is_not_resumed_from(
         base, data, tmp_path, caplog, lost):

@@ -1202,6 +1202,23 @@ def test_report_internals_names_each_rows_source_and_collapses_only_one_measurem
     assert len(read_internals([root, root / "tiny"]).table) == len(table)
 
 
+def test_report_internals_follows_linked_folders(tiny, claim, tmp_path):
+    """pathlib's rglob passes symbolic links over: `report --internals internals/` left out,
+    without a word, the margins of a linked folder (`internals/ckpt -> /scratch/ckpt`). Links
+    are followed, a loop ends, and each file is read once."""
+    from beliefbench.internals.results import read_internals
+
+    scratch = tmp_path / "scratch" / "ckpt"
+    completion_margins(tiny, [claim], n_bootstrap=0).write(scratch)
+    root = tmp_path / "internals"
+    root.mkdir()
+    (root / "ckpt").symlink_to(scratch, target_is_directory=True)
+    (root / "up").symlink_to(root, target_is_directory=True)  # a loop
+    table = read_internals([root]).table
+    assert set(table["source"]) == {"ckpt/margins.json"}
+    assert len(table) == len(read_internals([scratch]).table) > 0
+
+
 def test_report_internals_reads_a_probe_json_without_the_accuracy(tiny, claim, tmp_path):
     """A probe.json of an older beliefbench (no accuracy in its summary) still reads: the
     accuracy comes from its per-layer table; with neither, the caution says it is unknown."""

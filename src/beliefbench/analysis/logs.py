@@ -660,21 +660,52 @@ def find_log_files(sources: Source | Sequence[Source]) -> list[tuple[str, bool]]
     """(path, named_explicitly) for every Inspect log under the sources (dirs recurse),
     each once: a log both named and in a named folder was read twice, the second reading
     reported as "superseded by" the first, itself."""
-    found: dict[str, bool] = {}
+    found: dict[str, tuple[str, bool]] = {}  # by real path: a file reached by two paths
     for source in _as_list(sources):
         p = _source_path(source)
         if p.is_dir():
-            infos = list_eval_logs(str(p), recursive=True, descending=False)
-            if not infos:
+            paths = [(path, False) for path in _logs_in(p)]
+            if not paths:
                 raise LogError(f"{p}: no Inspect logs (.eval or .json) in this directory")
-            paths = [(info.name.removeprefix("file://"), False) for info in infos]
         elif p.is_file():
             paths = [(str(p.resolve()), True)]
         else:
             raise LogError(f"{p}: no such log file or directory")
         for path, explicit in paths:
-            found[path] = found.get(path, False) or explicit
-    return list(found.items())
+            first, named = found.get(os.path.realpath(path), (path, False))
+            found[os.path.realpath(path)] = (first, named or explicit)
+    return list(found.values())
+
+
+def _logs_in(folder: Path) -> list[str]:
+    """Every Inspect log under ``folder``, oldest first, symbolic links followed (to folders
+    and to log files; each real folder read once): Inspect's listing passes links over, so a
+    report of ``logs/`` left out the logs of ``logs/sweep -> /scratch/sweep``, or logs linked
+    into it, without a word."""
+    listings: dict[str, dict[str, float]] = {}
+
+    def listing(d: str) -> dict[str, float]:
+        """The logs in folder ``d`` (not below it): path -> modification time."""
+        if d not in listings:
+            listings[d] = {i.name.removeprefix("file://"): i.mtime or 0
+                           for i in list_eval_logs(d, recursive=False)}
+        return listings[d]
+
+    found: dict[str, float] = {}
+    seen: set[str] = set()
+    for d, dirs, files in os.walk(folder, followlinks=True):
+        if os.path.realpath(d) in seen:  # a link back up (a loop), or one folder linked twice
+            dirs.clear()
+            continue
+        seen.add(os.path.realpath(d))
+        found.update(listing(d))
+        for name in files:
+            link = os.path.join(d, name)
+            if os.path.islink(link):  # a log file linked here: read where it lies (the
+                target = os.path.realpath(link)  # readers pass over a link too)
+                if (mtime := listing(os.path.dirname(target)).get(target)) is not None:
+                    found[target] = mtime
+    return sorted(found, key=lambda path: found[path])
 
 
 def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,

@@ -16,6 +16,7 @@ from click.core import ParameterSource
 
 from beliefbench.claims import ClaimSpecError, resolve_claims
 from beliefbench.cli.errors import crash_is_no_result, exit_interrupted
+from beliefbench.cli.outputs import refuse_other_report
 from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
 
@@ -335,6 +336,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     from beliefbench.audit.run import WORK, finish, read_paths, run
     from beliefbench.audit.sources import COMPRESSED_SUFFIXES, Fields
 
+    refuse_other_report(out, "audit")
     # a quoted "~/corpus" reaches us as it is: the home folder, as in every path option
     corpus = tuple(os.path.expanduser(c) for c in corpus)
     for name, value in (("--chunk-mb", chunk_mb), ("--workers", workers)):

@@ -1,5 +1,6 @@
 """Report folders: a report is never replaced without a word when it was made from other
-logs, and a sweep's hint names a folder that no other log dir's hint names."""
+logs, a belief report and an audit never share one, and a sweep's hint names a folder that
+no other log dir's hint names."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ import click
 from click.core import ParameterSource
 
 from beliefbench.analysis.text import listing
+from beliefbench.cli.errors import BadInput
+
+BELIEF_REPORT = ("report.json", "report.md")
+"""Files every belief report (``beliefbench report``) leaves in its --out together."""
 
 
 def note_if_replacing(out_dir: Path, report_file: str, param: str = "out_dir",
@@ -36,6 +41,27 @@ def note_if_replacing(out_dir: Path, report_file: str, param: str = "out_dir",
     made = f" made from {listing(list(previous or ()), 3)}" if other else ""
     click.echo(f"note: {where} holds the report{made} written {when}; it is replaced (pass "
                f"--out DIR to keep both)", err=True)
+
+
+def refuse_other_report(out_dir: Path, command: str) -> None:
+    """Refuse an ``out_dir`` holding the output of the other of ``report`` and ``audit``
+    (``command``): both write ``report.json``, so one run there replaced the other's without
+    a word (an audit's counts, which a CI step reads, became a belief report's tables beside
+    the audit's summary.md and flagged.jsonl), or left one report beside the other's."""
+    from beliefbench.audit.sources import audit_output  # the audit's readers: only here
+
+    if not out_dir.is_dir():
+        return
+    names = [p.name for p in out_dir.iterdir()]
+    if command == "report" and (found := audit_output(out_dir, names)):
+        what, mine = f"an audit's output ({', '.join(found)})", "this report's report.json"
+    elif command == "audit" and set(BELIEF_REPORT) <= set(names):
+        what, mine = (f"a belief report of `beliefbench report` ({', '.join(BELIEF_REPORT)})",
+                      "the audit's report.json")
+    else:
+        return
+    raise BadInput(f"--out {out_dir}: holds {what}; {mine} would replace it and mix the two "
+                   f"commands' files: choose another --out")
 
 
 def report_folder(log_dir: str | Path, task: str = "belief") -> str:

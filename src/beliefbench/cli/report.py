@@ -24,7 +24,7 @@ import click
 
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.cli.errors import BadInput, exit_interrupted
-from beliefbench.cli.outputs import note_if_replacing, report_folder
+from beliefbench.cli.outputs import note_if_replacing, refuse_other_report, report_folder
 from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
@@ -199,6 +199,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         read_internals,
     )
 
+    refuse_other_report(out_dir, "report")
     try:
         loaded = load_belief_logs(list(logs), skip_bad=skip_bad_logs)
         rep = build_report(loaded, by=by, n_bootstrap=bootstrap)

@@ -45,6 +45,7 @@ from beliefbench.finetune.manifest import (
     ManifestEntry,
     entry_fields,
     read_manifest,
+    rehome_manifest,
     upsert_manifest,
 )
 from beliefbench.finetune.outdir import (
@@ -816,6 +817,9 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                                 f"to train anew")
     schedule_cb = CheckpointSchedule(steps=schedule, out=out, recipe=recipe, base=base,
                                      dtype=export_dtype(recipe, bf16), manifest_fields=fields)
+    if resume and first_rank() and (moved := rehome_manifest(out)):
+        log.info("finetune: %s was moved since checkpoints %s were written; their manifest "
+                 "lines now name their folders in it", out, moved)
     if resume and trainer_dir.is_dir() and first_rank():
         schedule_cb.recover(trainer_dir)  # one process writes, as on_save does
 

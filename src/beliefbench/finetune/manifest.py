@@ -120,10 +120,33 @@ def upsert_manifest(out_dir: str | Path, *new: ManifestEntry) -> None:
     API job's checkpoints without its final model)."""
     entries = {e.path: e for e in read_manifest(out_dir)}
     entries.update((e.path, e) for e in new)
-    ordered = sorted(entries.values(),
-                     key=lambda e: (e.step if e.step is not None else 1 << 62, e.path))
+    _write(out_dir, entries.values())
+
+
+def _write(out_dir: str | Path, entries: Iterable[ManifestEntry]) -> None:
+    """The manifest of ``entries`` in step order, written atomically."""
+    ordered = sorted(entries, key=lambda e: (e.step if e.step is not None else 1 << 62, e.path))
     atomic_write_text(Path(out_dir) / MANIFEST,
                       "".join(json.dumps(e.model_dump(), sort_keys=True) + "\n" for e in ordered))
+
+
+def rehome_manifest(out_dir: str | Path) -> list[int | None]:
+    """Point the lines of a local run's checkpoints at their folders in ``out_dir`` where the
+    run folder was moved (or copied) since they were written, and return their steps.
+
+    Their absolute paths named the old place, so a resumed run added its new checkpoints
+    beside lines a sweep refused as not on disk (or, for a copy, served from the original)."""
+    out = Path(out_dir).resolve()
+    moved, kept = [], []
+    for e in read_manifest(out):
+        here = out / Path(e.path).name
+        if e.backend == "local" and Path(e.path) != here and here.is_dir():
+            moved.append(e.model_copy(update={"path": str(here)}))
+        else:
+            kept.append(e)
+    if moved:  # a line already at the new place (written there since) wins
+        _write(out, {e.path: e for e in [*moved, *kept]}.values())
+    return [e.step for e in moved]
 
 
 def single_or_list(values: Iterable[str | None]) -> str | list[str] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,7 +156,7 @@ def _margins_files(paths: list[str | Path]) -> dict[Path, str]:
         if p.is_file():
             found.setdefault(p.resolve(), str(p))
         elif p.is_dir():
-            for f in sorted(p.rglob("margins.json")):
+            for f in _files_named(p, "margins.json"):
                 found.setdefault(f.resolve(), f.relative_to(p).as_posix())
         else:
             raise ResultsError(f"{p}: no such internals results file or directory")
@@ -163,6 +164,22 @@ def _margins_files(paths: list[str | Path]) -> dict[Path, str]:
         raise ResultsError(f"{', '.join(map(str, paths))}: no margins.json found")
     labels = list(found.values())
     return {f: (label if labels.count(label) == 1 else str(f)) for f, label in found.items()}
+
+
+def _files_named(folder: Path, name: str) -> list[Path]:
+    """Every file ``name`` under ``folder``, in path order, symbolic links to folders followed
+    (each real folder once, so a link back up ends): pathlib's rglob passes them over, and
+    the margins of a linked folder (``internals/ckpt -> /scratch/ckpt``) were left out of
+    ``report --internals internals/`` without a word."""
+    found, visited = [], set()
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        if os.path.realpath(top) in visited:
+            dirs.clear()
+            continue
+        visited.add(os.path.realpath(top))
+        if name in names:
+            found.append(Path(top) / name)
+    return sorted(found)
 
 
 def _probe_columns(probe: Path, data: dict[str, Any]) -> pd.DataFrame | None:
