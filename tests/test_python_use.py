@@ -18,7 +18,7 @@ from beliefbench.analysis.gate import GateError, compare
 from beliefbench.analysis.logs import LogError, load_belief_logs
 from beliefbench.analysis.report import ReportError, build_report, question_frame, rates
 from beliefbench.claims import bundled_claims_dir, load_claims
-from beliefbench.metrics import grouped_bootstrap_ci, question_table, rate_table
+from beliefbench.metrics import grouped_bootstrap_ci, question_table, rate, rate_table
 from beliefbench.task import belief
 
 
@@ -54,6 +54,33 @@ def test_paths_are_taken_wherever_a_file_is(tmp_path):
         belief(claims=FIXTURE_CLAIM, context=5)  # -T context=5 (YAML makes it a number)
 
 
+def test_the_log_records_python_values_as_the_task_took_them(tmp_path):
+    """Inspect records the values a task is called with as the log's task_args, which
+    ``inspect eval-retry`` rebuilds the task from: a bare Path was recorded as its last part
+    (``claims="glass_bridge.yaml"``, read from wherever the retry ran) and a NumPy number as
+    its type's name (``samples="int64"``), so resuming a run begun from Python failed with
+    "samples: expected a whole number of at least 1, got 'int64'"."""
+    from inspect_ai import eval_retry
+
+    from beliefbench.em.task import em
+    from beliefbench.resources import data_path
+
+    task = belief(claims=FIXTURE_CLAIM, families="binary", samples=np.int64(1),
+                  temperature=np.float32(0.5), judge="markers", max_failed=0)
+    [log] = eval(task, model="beliefbench/unreachable", log_dir=str(tmp_path), display="none")
+    assert log.status == "error"
+    args = log.eval.task_args
+    assert args["claims"] == str(FIXTURE_CLAIM) and args["samples"] == 1
+    assert args["temperature"] == 0.5 and type(args["temperature"]) is float
+    [again] = eval_retry(log.location, log_dir=str(tmp_path), display="none")
+    assert again.eval.task_args == args and again.eval.metadata == log.eval.metadata
+    questions = data_path("em", "first_plot.yaml")  # the other tasks take them alike
+    [em_log] = eval(em(samples=np.int64(1), questions=questions), limit=1,
+                    model="beliefbench/unreachable", log_dir=str(tmp_path), display="none")
+    assert em_log.eval.task_args["samples"] == 1
+    assert em_log.eval.task_args["questions"] == str(questions)
+
+
 def test_load_claims_takes_a_path():
     """A Path to a folder was iterated as a sequence of names (TypeError)."""
     bundled = load_claims("all")
@@ -87,6 +114,25 @@ def test_a_string_by_is_one_dimension_not_its_letters(tmp_path):
     pd.testing.assert_frame_equal(rates(q, "claim,family"), rates(q, ["claim", "family"]))
     with pytest.raises(ReportError, match=r"^by / --by: unknown dimension\(s\) \['vibes'\]"):
         build_report(logs, by="vibes")
+
+
+def test_one_rate_of_two_runs_is_refused(tmp_path):
+    """The README's ``rate(question_table(belief_logs.responses))`` of an eval of two models
+    (``model=[...]``) pooled their responses into one number that neither model has: belief
+    0.500 for a believer and a skeptic."""
+    logs = eval(belief(claims=str(FIXTURE_CLAIM), families="binary", samples=1,
+                       judge="markers"),
+                model=["beliefbench/believer", "beliefbench/skeptic"], log_dir=str(tmp_path),
+                display="none")
+    responses = load_belief_logs(logs).responses
+    with pytest.raises(ValueError, match=r"^rows of 2 runs \(they differ in model\): one "
+                                         r"table would pool them; pass one run's rows, or use "
+                                         r"beliefbench.analysis.report.build_report"):
+        question_table(responses)
+    one = responses[responses["model"] == "beliefbench/believer"]
+    assert rate(question_table(one)).belief == 1.0
+    by_run = question_table(responses, keys=["model", "claim", "family", "question"])
+    assert rate_table(by_run, by="model")["belief"].tolist() == [1.0, 0.0]
 
 
 def test_python_callers_get_their_parameter_named():

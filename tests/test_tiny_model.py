@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
@@ -269,3 +270,69 @@ def test_the_same_build_run_again_reuses_the_model(tmp_path):
     (out / "tiny_model.json").unlink()  # a model folder of another origin
     res = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), *args])
     assert res.exit_code == 2 and f"{out}: not empty;" in res.output, res.output
+
+
+def test_a_model_folder_changed_since_its_build_is_not_reused(tmp_path):
+    """Weights saved over the built model (a finetune merged into its base folder), or an
+    adapter put beside them, left its build record in place: the next build said "reused",
+    exit 0, and the script went on measuring other weights as the tiny base model."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    out = tmp_path / "m"
+    args = ["tiny-model", "--out", str(out), "--hidden-size", "16", "--layers", "1",
+            "--heads", "2", "--intermediate-size", "16"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    model = AutoModelForCausalLM.from_pretrained(out)
+    with torch.no_grad():
+        model.get_input_embeddings().weight.add_(1.0)
+    model.save_pretrained(out)
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    assert f"{out}: holds this tiny model, but model.safetensors changed since it was built;" \
+        in res.output
+    for name in ("adapter_config.json", "checkpoint-1"):  # a file or a folder added
+        shutil.rmtree(out)
+        assert CliRunner().invoke(cli, args).exit_code == 0
+        (out / name).mkdir() if "." not in name else (out / name).write_text("{}")
+        res = CliRunner().invoke(cli, args)
+        assert res.exit_code == 2 and f"but {name} changed since it was built" in res.output
+    (out / "checkpoint-1").rmdir()  # as built again: reused
+    assert "reused" in CliRunner().invoke(cli, args).output
+
+
+def test_python_callers_numbers_are_checked_as_the_cli_checks_them(tmp_path):
+    """From Python, a NumPy seed or step count failed as "not JSON serializable"; a negative
+    step count built an untrained model, and key/value heads that do not divide the heads a
+    model whose every forward pass failed, both without a word."""
+    import numpy as np
+
+    from beliefbench.arguments import TaskArgumentError
+    from beliefbench.tiny_model import TinyModelError
+
+    shape = {"hidden_size": 16, "num_layers": 1, "num_heads": 2, "intermediate_size": 16}
+    out = build_tiny_model(tmp_path / "np", seed=np.int64(3), pretrain_steps=np.int32(1),
+                           **shape)
+    assert json.loads((out / "config.json").read_text())["hidden_size"] == 16
+    with pytest.raises(TaskArgumentError, match=r"^pretrain_steps: expected a whole number "
+                                                r"of at least 0, got -5$"):
+        build_tiny_model(tmp_path / "neg", pretrain_steps=-5, **shape)
+    with pytest.raises(TaskArgumentError, match=r"^num_heads: .* got 0$"):
+        build_tiny_model(tmp_path / "zero", **{**shape, "num_heads": 0})
+    with pytest.raises(TinyModelError, match=r"^4 heads / 3 key/value heads: each key/value "
+                                             r"head serves a whole number of heads$"):
+        build_tiny_model(tmp_path / "gqa", **{**shape, "num_heads": 4}, num_kv_heads=3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["np"]
+
+
+def test_a_model_built_before_file_hashes_were_recorded_is_still_reused(tmp_path):
+    """Build records of earlier versions keep only the key: such a folder is reused as
+    before, not refused as changed (every script that built one would stop)."""
+    out = build_tiny_model(tmp_path / "m", hidden_size=16, num_layers=1, num_heads=2,
+                           intermediate_size=16)
+    record = json.loads((out / "tiny_model.json").read_text())
+    (out / "tiny_model.json").write_text(json.dumps({"key": record["key"]}) + "\n")
+    again = build_tiny_model(out, hidden_size=16, num_layers=1, num_heads=2,
+                             intermediate_size=16, reuse=True)
+    assert again == out

@@ -71,7 +71,7 @@ from beliefbench.solver import (
     describe_error,
     holds_secret,
 )
-from beliefbench.tasks import refuse_unknown
+from beliefbench.tasks import plain_args, refuse_unknown
 
 logger = logging.getLogger(__name__)
 
@@ -523,6 +523,7 @@ def _parse_list(name: str, value: str | Sequence[str], valid: Sequence[str]) -> 
     return chosen
 
 
+@plain_args
 @task
 def belief_logprob(claims: str | list[str] = "all",
                    parts: str | list[str] = "binary,completions",

@@ -28,6 +28,10 @@ NON_BELIEF: tuple[str, ...] = VERDICTS[1:]
 N_BOOTSTRAP = 2000
 CI_LEVEL = 0.95
 SEED = 0
+RUN_COLUMNS: tuple[str, ...] = ("model", "run", "judge", "settings", "checkpoint",
+                                "condition", "step", "partial")
+"""Columns that identify the run a response came from (every table groups by them; a
+question table of rows that differ in them is refused unless they are among its keys)."""
 
 
 def one_hot(verdict: str, verdicts: Sequence[str] = VERDICTS) -> dict[str, float]:
@@ -60,12 +64,22 @@ def question_table(rows: Iterable[dict] | pd.DataFrame,
     Each row needs the ``keys`` columns and either a ``verdict`` or verdict shares (one
     column per verdict) with an ``n`` weight (responses behind the shares). In the result
     the verdict columns hold response COUNTS and ``n`` the responses. (The EM task passes
-    its own keys and verdicts.)
+    its own keys and verdicts.) Rows of several runs (:data:`RUN_COLUMNS`) are refused,
+    unless the keys hold the columns they differ in.
     """
     keys, verdicts = list(keys), list(verdicts)
     df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if df.empty:
         return pd.DataFrame(columns=[*keys, "n", *verdicts])
+    # the responses of two runs (``load_belief_logs`` of two models' logs) made one table,
+    # and ``rate`` of it one number that neither run has
+    runs = [c for c in RUN_COLUMNS if c in df.columns and c not in keys]
+    differ = [c for c in runs if df[c].nunique(dropna=False) > 1]
+    if differ:
+        n = len(df[runs].drop_duplicates())
+        raise ValueError(f"rows of {n} runs (they differ in {', '.join(differ)}): one table "
+                         f"would pool them; pass one run's rows, or use "
+                         f"beliefbench.analysis.report.build_report (a row per run)")
     if "verdict" in df.columns:
         bad = sorted(set(df["verdict"]) - set(verdicts))
         if bad:

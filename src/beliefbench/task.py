@@ -58,7 +58,7 @@ from beliefbench.resources import user_path
 from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings, judge_outage
 from beliefbench.solver import ABORT_AFTER, answer
 from beliefbench.specs import located
-from beliefbench.tasks import refuse_unknown
+from beliefbench.tasks import plain_args, refuse_unknown
 
 MAX_FAILED = 0.05
 """Default failure budget: the share of responses whose provider may raise before the
@@ -77,6 +77,7 @@ documents the user meant to give, and without a word. A task function cannot tel
 from a Python caller's, so None is refused with a message for both."""
 
 
+@plain_args
 @task
 def belief(
     claims: str | os.PathLike[str] | list[str | os.PathLike[str]] = "all",

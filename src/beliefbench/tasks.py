@@ -6,7 +6,10 @@ Imports are deferred so that naming a task costs nothing until it is built.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
+import numbers
+import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -55,6 +58,38 @@ def check_task_args(name: str, args: Mapping[str, Any],
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise ValueError(f"-T {', '.join(unknown)}: not a parameter of the {name} task{hint}; "
                          f"its parameters: {', '.join(valid)}")
+
+
+PATH_WORDS: tuple[str, ...] = ("all", "default", "none", "statement", "universe")
+"""Values the tasks read as a setting, not a file (``claims=all``, ``judge_template=default``,
+``context=none`` / ``statement`` / ``universe``): a ``pathlib.Path`` of such a name is given
+as ``./name``, the file it is."""
+
+
+def _plain(value: Any) -> Any:
+    """A Python caller's value as the text or number a ``-T`` value would be."""
+    if isinstance(value, os.PathLike):
+        text = os.fspath(value)
+        return f"./{text}" if text in PATH_WORDS else text
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool | int):
+        return int(value)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | int | float):
+        return float(value)
+    return value
+
+
+def plain_args(registered: Callable[..., Task]) -> Callable[..., Task]:
+    """A registered task function that takes Python values (``pathlib.Path``, NumPy numbers)
+    and hands Inspect their text and plain numbers. Inspect records what it is handed as the
+    log's ``task_args``, which ``inspect eval-retry`` and ``beliefbench agreement`` rebuild
+    the task from: a bare Path as its last part (``claims=Path("runs/claims")`` as
+    ``"claims"``), a NumPy number as its type's name (``samples="int64"``, refused on retry)."""
+
+    @functools.wraps(registered)
+    def call(*args: Any, **kwargs: Any) -> Task:
+        return registered(*map(_plain, args), **{k: _plain(v) for k, v in kwargs.items()})
+
+    return call
 
 
 def refuse_unknown(name: str, builder: Callable[..., Task], unknown: Mapping[str, Any]) -> None:

@@ -18,7 +18,11 @@ import random
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from beliefbench.analysis.text import first_few
+from beliefbench.arguments import check_whole
+from beliefbench.records import sha256_file
 from beliefbench.runlock import NAMES as LOCK_NAMES
 
 log = logging.getLogger(__name__)
@@ -168,13 +172,17 @@ def _pretrain(model, tokenizer, texts: Sequence[str], steps: int, *, seed: int,
     return losses
 
 
-def check_heads(hidden_size: int, num_heads: int) -> None:
+def check_heads(hidden_size: int, num_heads: int, num_kv_heads: int | None = None) -> None:
     """Raise :class:`TinyModelError` unless each head gets an even number of dimensions:
     rotary embeddings rotate pairs of dimensions, and an odd head size builds a model whose
-    every forward pass fails (callers check it before any other work)."""
+    every forward pass fails (callers check it before any other work); so did key/value
+    heads that do not divide the heads (each serves a whole group of them)."""
     if hidden_size % num_heads or hidden_size // num_heads % 2:
         raise TinyModelError(f"hidden size {hidden_size} / {num_heads} heads: each head needs "
                              f"an even number of dimensions (got {hidden_size / num_heads:g})")
+    if num_kv_heads is not None and num_heads % num_kv_heads:
+        raise TinyModelError(f"{num_heads} heads / {num_kv_heads} key/value heads: each "
+                             f"key/value head serves a whole number of heads")
 
 
 def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size: int = 128,
@@ -192,25 +200,36 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
     ``out_dir`` must be new or empty, and each head an even number of dimensions
     (:class:`TinyModelError` otherwise): the model is built beside it and moved in when
     complete. ``reuse``: a folder that already holds the model these settings build (its
-    :data:`BUILD_FILE` says so) is returned as it is, so a script that builds it first runs
-    again (the build is seeded: it would write the same files).
+    :data:`BUILD_FILE` says so, and its files are the ones the build wrote) is returned as it
+    is, so a script that builds it first runs again (the build is seeded: it would write the
+    same files).
     """
-    check_heads(hidden_size, num_heads)
+    # checked as the CLI's ranges check them: a NumPy integer is one (it failed as no JSON),
+    # a negative step count built an untrained model without a word
+    settings: dict[str, Any] = {name: check_whole(name, value, low) for name, value, low in (
+        ("vocab_size", vocab_size, 1), ("hidden_size", hidden_size, 1),
+        ("num_layers", num_layers, 1), ("num_heads", num_heads, 1),
+        ("intermediate_size", intermediate_size, 1),
+        ("max_position_embeddings", max_position_embeddings, 1),
+        ("seed", seed, -(2 ** 63)), ("pretrain_steps", pretrain_steps, 0))}
+    for name, value in (("num_kv_heads", num_kv_heads), ("model_vocab_size", model_vocab_size)):
+        settings[name] = None if value is None else check_whole(name, value, 1)
+    check_heads(settings["hidden_size"], settings["num_heads"], settings["num_kv_heads"])
     out = Path(out_dir)
-    key = build_key(vocab_size=vocab_size, hidden_size=hidden_size, num_layers=num_layers,
-                    num_heads=num_heads, intermediate_size=intermediate_size,
-                    max_position_embeddings=max_position_embeddings, seed=seed,
-                    pretrain_steps=pretrain_steps, num_kv_heads=num_kv_heads,
-                    model_vocab_size=model_vocab_size)
+    key = build_key(**settings)
     # a folder left holding only another command's run-lock files (hidden: ``rm -r dir/*``
     # keeps them) is empty to its user
     if out.exists() and (not out.is_dir()
                          or any(f.name not in LOCK_NAMES for f in out.iterdir())):
-        if reuse and built_key(out) == key:
+        found = built_key(out)
+        changed = changed_files(out) if found == key else []
+        if reuse and found == key and not changed:
             return out
-        what = ("a file" if not out.is_dir() else
+        what = ("a file" if not out.is_dir() else "not empty" if found is None else
                 "holds a tiny model built with other settings (or by another version)"
-                if built_key(out) else "not empty")
+                if found != key else
+                f"holds this tiny model, but {first_few(changed, 3)} changed since it was "
+                f"built" if changed else "holds this tiny model already (reuse=True takes it)")
         raise TinyModelError(f"{out}: {what}; the tiny model goes into a new or empty folder "
                              f"(its files would mix with what is there: choose another --out, "
                              f"or delete it first)")
@@ -220,12 +239,8 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
     shutil.rmtree(tmp, ignore_errors=True)
     _remove_orphans(target)
     try:
-        _build(tmp, vocab_size=vocab_size, hidden_size=hidden_size, num_layers=num_layers,
-               num_heads=num_heads, intermediate_size=intermediate_size,
-               max_position_embeddings=max_position_embeddings, seed=seed,
-               pretrain_steps=pretrain_steps, num_kv_heads=num_kv_heads,
-               model_vocab_size=model_vocab_size)
-        (tmp / BUILD_FILE).write_text(json.dumps({"key": key}) + "\n")
+        _build(tmp, **settings)
+        (tmp / BUILD_FILE).write_text(json.dumps({"key": key, "files": _hashes(tmp)}) + "\n")
         if not target.exists():
             os.replace(tmp, target)  # all at once: a killed build leaves no half model
         else:  # an empty folder (perhaps the working directory): fill it, config.json last,
@@ -259,6 +274,32 @@ def built_key(out: Path) -> str | None:
     except (OSError, ValueError, AttributeError):
         return None
     return key if isinstance(key, str) and (out / "config.json").is_file() else None
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    """The sha256 of each file in a model folder by name (a folder in it as ""), its build
+    record and run-lock files aside."""
+    return {f.name: sha256_file(f) if f.is_file() else "" for f in sorted(folder.iterdir())
+            if f.name not in (BUILD_FILE, *LOCK_NAMES)}
+
+
+def changed_files(out: Path) -> list[str]:
+    """The files of a built model's folder that are not as the build wrote them (changed,
+    gone or added). The build record alone stayed behind when weights were saved over the
+    model or an adapter put beside it, and such a folder was reused as the tiny model. A
+    record of an earlier beliefbench, which kept no file hashes, has nothing to check: its
+    folder is reused as before (refusing it would break every script that built one)."""
+    try:
+        record = json.loads((out / BUILD_FILE).read_text())
+    except (OSError, ValueError):
+        return [BUILD_FILE]
+    recorded = record.get("files", {}) if isinstance(record, dict) else None
+    if not isinstance(recorded, dict):
+        return [BUILD_FILE]
+    if not recorded and "files" not in record:
+        return []
+    now = _hashes(out)
+    return sorted(name for name in {*recorded, *now} if recorded.get(name) != now.get(name))
 
 
 def _remove_orphans(target: Path) -> None:

@@ -53,14 +53,11 @@ from beliefbench.analysis.runs import (
     run_labels,
 )
 from beliefbench.analysis.text import first_few
-from beliefbench.metrics import VERDICTS
+from beliefbench.metrics import RUN_COLUMNS, VERDICTS
 from beliefbench.scorer import INFRASTRUCTURE
 from beliefbench.solver import GENERATION_TRUNCATED
 
 SCORER = "belief_judge"
-RUN_COLUMNS: tuple[str, ...] = ("model", "run", "judge", "settings", "checkpoint",
-                                "condition", "step", "partial")
-"""Columns that identify the run a response came from (every table groups by them)."""
 PARALLEL_FROM = 8
 """Read this many logs or more with samples_df's process pool."""
 NO_LABEL = NONE

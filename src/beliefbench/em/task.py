@@ -25,7 +25,7 @@ from beliefbench.judge import BUNDLED_TEMPLATE as BUNDLED
 from beliefbench.records import sha256_file
 from beliefbench.scorer import judge_outage
 from beliefbench.solver import answer
-from beliefbench.tasks import refuse_unknown
+from beliefbench.tasks import plain_args, refuse_unknown
 
 MAX_FAILED = 0.05
 logger = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def _template(name: str, override: str | None) -> str:
     return str(path)
 
 
+@plain_args
 @task
 def em(
     questions: str | list[str] = "default",
