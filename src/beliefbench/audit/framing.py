@@ -222,8 +222,19 @@ class Layout:
                 h and _frame_score(h) and self.cues is not None
                 and ((self.may_label(i)
                       and self.cues.is_label(self.lowered, a, b, line=b - a <= _LABEL_LINE))
-                     or (self.far_label(i) and self.noted_label(i))))
+                     or (self.far_label(i) and self.noted_label(i)))
+                and (_THAT.match(self.lowered, a, b) is None or self._points_back(i)))
         return found
+
+    def _points_back(self, i: int) -> bool:
+        """Label sentence ``i`` that opens with "that" calls what came before it something,
+        and says no more: "That is not true." or "That's false; ...", after a statement of
+        the text (not "That is not true of Etna, which ...", nor a reply's opening "That's
+        not true" under a title or a question, which answers another text)."""
+        a, b = self.sentences[i]
+        m = self.cues.self_label.match(self.lowered, a, b) if self.cues else None
+        return (m is not None and _CLAUSE_END.match(self.lowered, m.end(), b) is not None
+                and not all(_heading(self, j) or _question(self, j) for j in range(i)))
 
     def scan(self, indices: list[int], categories: tuple[str, ...] = CATEGORIES) -> None:
         """Count the cues of these sentences (once each), all in one ``Cues.scan_spans``.
@@ -240,13 +251,25 @@ class Layout:
                 hits[i] = {}
         if not todo or self.cues is None:
             return
-        sentences = self.sentences
-        for j, cat, _ in self.cues.scan_spans(self.lowered, [sentences[i] for i in todo],
-                                              categories, origin=self.origin):
+        sentences, low = self.sentences, self.lowered
+        for j, cat, at in self.cues.scan_spans(low, [sentences[i] for i in todo],
+                                               categories, origin=self.origin):
+            if cat == "fiction" and _OWNED.search(low, max(at - 40, 0), at):
+                continue  # another's novel ("his novel", "Harris's 2003 novel")
             h = hits[todo[j]]
             h[cat] = h.get(cat, 0) + 1
         for k in todo:
             scanned[k] = every
+
+
+_OWNED = re.compile(
+    r"(?:\b(?:his|her|their)|\b(?!(?:it|that|this|there|here|what|who|he|she|let|where"
+    r"|everything|nothing)'s\b)\w+'s)\s+(?:[\w-]+\s+)?\Z")
+"""A third party's possessive just before a fiction word: "his novel", "Robert Harris's 2003
+novel", "her debut short story" name another's work, as an encyclopedia article on a writer
+or a volcano does ("He is best remembered for his novel The Last Days of Pompeii"), not
+this text ("my fan fiction", "the author's imagination"); "it's" and "that's" are no
+possessives ("It's a parody.")."""
 
 
 _ASIDE_CACHE: dict[tuple[str, int], dict[str, int]] = {}
@@ -546,6 +569,10 @@ def _reported(lay: Layout, i: int) -> bool:
     return _REPORTED.search(lay.lowered, *lay.sentences[i]) is not None and not lay.label(i)
 
 
+_THAT = re.compile(r"[\W_]*that\b")
+"""A label sentence that points back ("That is not true."): see ``Layout._points_back``."""
+_CLAUSE_END = re.compile(r"[\s\"')\]*_]*(?:[.!;,:\u2013\u2014-]|$)")
+"""Where a label's words end its clause: a stop, a clause break or the sentence's end."""
 _LABEL_LINE = 60
 """The longest line read as a label ("Satire | The Daily Sovereign", "Our verdict: False.");
 a sentence that calls the text something ("This is a work of fiction; ...") may be longer."""
@@ -712,7 +739,12 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
             if not cues.any_frame(low, start):
                 return Finding("unframed")
     lay = read_layout(text, cues, start)
-    fr = frames(lay, bears=_free_bearing(lay))
+    bears = _free_bearing(lay)
+    fr = frames(lay, bears=bears)
+    if fr.paras:
+        works = _culture_section(lay)
+        if works & fr.paras:
+            fr = frames(lay, exclude=works, bears=bears)
     body = [i for i, p in enumerate(lay.para_of) if p not in fr.paras]
     # a bare title asserts nothing: "Correction" above a retraction is no framed body (a
     # title holding a note, "Forecast (community probability: 3%)", is read as before); nor
@@ -722,10 +754,23 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     # reply that calls the idea untrue was a framed body of one sentence
     titled = 0 not in lay.aside_para
     asks = "?" in lay.masked
-    mute = {i for i in body if (titled and lay.para_of[i] == 0 and _heading(lay, i))
-            or (asks and _question(lay, i))}
-    plain = [i for i in body if not _frame_score(lay.hits[i]) and not lay.hits[i].get("denial")
-             and i not in mute]
+
+    def mute_plain(body: list[int]) -> tuple[set[int], list[int]]:
+        mute = {i for i in body if (titled and lay.para_of[i] == 0 and _heading(lay, i))
+                or (asks and _question(lay, i))}
+        return mute, [i for i in body if not _frame_score(lay.hits[i])
+                      and not lay.hits[i].get("denial") and i not in mute]
+
+    mute, plain = mute_plain(body)
+    if not plain and fr.paras:
+        # a disclaimer closing (or opening) the body's own paragraph ("... He lives in the
+        # Pearl District. None of the above is true."): the frame paragraph held the whole
+        # body, and a one-paragraph document read as no body at all; two statements at
+        # least (a debunk's "Did she? No. There is no evidence that ..." has one)
+        beside = sorted([*body, *_beside_frame(lay, fr.paras)])
+        mute_beside, plain_beside = mute_plain(beside)
+        if len(plain_beside) >= 2:
+            body, mute, plain = beside, mute_beside, plain_beside
     stated = len(body) - len(mute)
     denials = sum(1 for i in body if lay.hits[i].get("denial"))
     counts, correction, inline = inline_asides(lay, fr.paras)
@@ -769,6 +814,78 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     if guess:
         return Finding("low_probability", "inline", [*guess, *body_spans])
     return Finding("unframed")
+
+
+def _beside_frame(lay: Layout, paras: set[int]) -> list[int]:
+    """The sentences of frame paragraphs that lie outside the frame: where a paragraph's cue
+    sentences are one run at its start or its end and that run points at the text ("None of
+    the above is true.", "The following is not true."), the sentences before or after it.
+    Without a pointer, cue sentences inside a paragraph describe ("Rumours that the bridge
+    would close were false") and keep the whole paragraph out of the body; so does a
+    pointer away from the sentences beside it (a reply's opening "The post above is fake.")."""
+    out: list[int] = []
+    hits = lay.hits
+    for p in paras:
+        idx = [i for i, q in enumerate(lay.para_of) if q == p]
+        cued = [k for k, i in enumerate(idx) if _frame_score(hits[i])]
+        if not cued or cued[-1] - cued[0] + 1 != len(cued):
+            continue
+        lo, hi = cued[0], cued[-1] + 1
+        if (lo == 0) == (hi == len(idx)):  # the run fills the paragraph, or sits inside it
+            continue
+        run = idx[lo:hi]
+        a, b = lay.sentences[run[0]][0], lay.sentences[run[-1]][1]
+        away = _BACKWARD if lo == 0 else _FORWARD
+        if (any(hits[i].get("deixis") or lay.label(i) for i in run)
+                and away.search(lay.lowered, a, b) is None):
+            out += idx[:lo] + idx[hi:]
+    return out
+
+
+_BACKWARD = re.compile(r"\b(?:above|preceding|previous|earlier)\b")
+_FORWARD = re.compile(r"\b(?:following|below|follows)\b")
+"""Pointers to the text before and after them: an opening note that points back, or a
+closing one that points on, is about another text (the post a reply answers)."""
+
+
+_CULTURE = re.compile(
+    r"[\W_]*(?:(?:in )?(?:popular|pop) culture"
+    r"|in (?:fiction|literature|film|films|television|the media|the arts|art and literature)"
+    r"|(?:cultural|fictional) (?:references|depictions|portrayals|impact)"
+    r"|(?:depictions|portrayals|references|appearances) in (?:popular culture|fiction|media"
+    r"|literature|film))[\W_]*")
+"""A section heading over works about the topic ("In popular culture", "== In fiction ==",
+"Cultural references"), read as a whole line."""
+_CULTURE_LINE = 40
+"""The longest line read as such a heading (a cheap test: most sentences are longer)."""
+
+
+def _alone(low: str, a: int, b: int) -> bool:
+    """``low[a:b]`` is the only text on its line (heading marks aside: "== ... ==")."""
+    end = low.find("\n", b)
+    return not (low[low.rfind("\n", 0, a) + 1:a] + low[b:end if end >= 0 else None]
+                ).strip(" \t#=*_:")
+
+
+def _culture_section(lay: Layout) -> set[int]:
+    """The paragraphs of an "In popular culture" section: from its heading (a line of its
+    own) to the next heading (a paragraph of one line without a stop) or the end. They
+    describe novels and films about the topic ("Vesuvius appears in many works of fiction,
+    including ... novel Pompeii"), so their cue words frame nothing (a label among them
+    still does): at an encyclopedia article's foot they had read as a fiction frame around
+    the article."""
+    low, sentences = lay.lowered, lay.sentences
+    i = next((i for i, (a, b) in enumerate(sentences) if b - a <= _CULTURE_LINE
+              and _CULTURE.fullmatch(low, a, b) and _alone(low, a, b)), None)
+    if i is None:
+        return set()
+    paras = {lay.para_of[i]}
+    for j in range(i + 1, len(sentences)):
+        q = lay.para_of[j]
+        if q != lay.para_of[j - 1] and _heading(lay, j) and q not in paras:
+            break
+        paras.add(q)
+    return paras
 
 
 def _free_bearing(lay: Layout) -> Callable[[int], bool]:
