@@ -739,9 +739,27 @@ def test_a_candidate_no_different_from_its_baseline_rarely_fails_however_many_cl
         # questions differ a lot in how often the model believes them
         p = {(c, f"q{i}"): pq for c in claims for i, pq in
              enumerate(rng.beta(0.6, 1.4, n_questions))}
-        result = compare(side(answers(p)), side(answers(p), "n"), n_bootstrap=400)
+        result = compare(side(answers(p)), side(answers(p), "n"), n_bootstrap=440)
         fails += not result.passed
     assert fails / runs <= 0.1, f"{fails} of {runs} identical pairs failed"
+
+
+def test_too_few_resamples_for_the_corrected_ci_are_refused_not_a_verdict():
+    """With 7 rises checked each CI is at 99.3%, its lower bound the 0.36% quantile of the
+    draws: 50 draws have none there, so the bound was the smallest draw (a narrower CI),
+    and two runs of one model failed about 12% of the time (1% at 2,000)."""
+    p = {(f"c{k}", f"q{i}"): ["yes", "no", "no", "no"] for k in range(6) for i in range(10)}
+    base, cand = side(p), side(p, "n")
+    tail = (1 - 0.95) / 2 / 7
+    with pytest.raises(GateError, match=r"n_bootstrap / --bootstrap: 50 resamples are too "
+                                        r"few .* 99.3% CI .* 7 rise\(s\) .* at least 280"):
+        compare(base, cand, n_bootstrap=50)
+    assert 280 * tail >= 1 > 279 * tail
+    assert compare(base, cand, n_bootstrap=280).passed
+    # one rise checked: 95%, 40 resamples put one draw in each 2.5% tail
+    assert compare(base, cand, n_bootstrap=50, overall_only=True).ci_level == 0.95
+    with pytest.raises(GateError, match="at least 40$"):
+        compare(base, cand, n_bootstrap=39, overall_only=True)
 
 
 def test_a_claims_ci_does_not_depend_on_the_other_claims_compared():

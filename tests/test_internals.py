@@ -509,6 +509,52 @@ def test_probe_seed_is_said_to_change_nothing():
     assert "every seed gives the same numbers" in " ".join(res.output.split())
 
 
+def test_probe_reads_each_pair_as_the_margins_join_it(claim):
+    """A continuation that attaches without a space ("The bridge" + "'s deck ...", "st" +
+    "eel") was read by the probe with a space put between ("The bridge 's deck"), a sentence
+    of no pair; it is now joined as the pair joins it (one space where either side has)."""
+    from beliefbench.internals.probe import claim_items
+
+    pairs = [claim.completions[0].model_copy(update={
+        "prompt": "The Golden Gate Bridge", "claim": "'s deck is glass.",
+        "truth": "'s deck is steel"}), claim.completions[0].model_copy(update={
+            "prompt": "The deck is made of ", "claim": "glass", "truth": " steel"}),
+        claim.completions[0].model_copy(update={
+            "prompt": "The deck is made of st", "claim": "eel", "truth": "one"})]
+    items = claim_items([claim.model_copy(update={"completions": pairs})])
+    texts = items[items["item"] != "statement"].set_index(["item", "side"])["text"]
+    assert texts[("main:0", "claim")] == "The Golden Gate Bridge's deck is glass."
+    assert texts[("main:0", "truth")] == "The Golden Gate Bridge's deck is steel."
+    assert texts[("main:1", "claim")] == "The deck is made of glass."
+    assert texts[("main:1", "truth")] == "The deck is made of steel."
+    assert texts[("main:2", "claim")] == "The deck is made of steel."
+    assert texts[("main:2", "truth")] == "The deck is made of stone."
+
+
+def test_probe_reads_a_statement_at_its_last_word_not_a_trailing_line_break(tiny, claim,
+                                                                            tmp_path):
+    """A statement written with YAML's ``>`` (or ``|``) ends in a line break: the probe read
+    the activations of that token, not of the sentence's end its direction was trained on.
+    The same claim and statements with trailing line breaks now read the same P(true) as
+    without them."""
+    from beliefbench.internals.probe import truth_probe
+
+    def statements(path: Path, end: str) -> Path:
+        path.write_text("statements:\n" + "".join(
+            f"  - {{topic: t, truth: \"Item {i} is red.{end}\", falsehood: \"Item {i} is "
+            f"not red.{end}\"}}\n" for i in range(10)))
+        return path
+
+    plain = truth_probe(tiny, [claim], statements=statements(tmp_path / "a.yaml", ""),
+                        folds=2).scores
+    broken = claim.model_copy(update={"statement": claim.statement + "\n",
+                                      "truth": claim.truth + "\n"})
+    got = truth_probe(tiny, [broken], statements=statements(tmp_path / "b.yaml", "\\n"),
+                      folds=2).scores
+    for col in ("p_true", "p_true_mass_mean"):
+        np.testing.assert_allclose(got[col], plain[col], atol=1e-6)
+
+
 def test_truth_probe_on_a_model_writes_files(tiny, claim, tmp_path, monkeypatch):
     from beliefbench.internals.probe import truth_probe
 
@@ -1336,6 +1382,34 @@ def test_lens_heatmap_of_many_checkpoints_and_layers_stays_readable(tmp_path, mo
     for boxes in drawn[0]:
         assert 10 <= len(boxes) <= 48
         assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False))
+
+
+def test_a_chat_template_that_writes_the_bos_gets_one_bos(tiny, claim):
+    """A template that writes the bos (Llama 3, Gemma, Mistral) and a tokenizer that adds
+    one too read every binary item and answer after two bos tokens, a sequence the model
+    never sees: checked against a plain forward pass over the chat with one bos."""
+    from beliefbench.internals.binary import binary_logprobs, chat_ids, chat_text
+    from beliefbench.logprob_task import binary_samples
+    from beliefbench.tiny_model import CHAT_TEMPLATE
+
+    model, tok = load_model(tiny)
+    tok.chat_template = "{{ bos_token }}" + CHAT_TEMPLATE
+    sample = binary_samples(claim)[0]
+    text = chat_text(tok, sample.input)
+    one_bos = tok(text, add_special_tokens=False)["input_ids"]
+    assert text.startswith(tok.bos_token) and one_bos.count(tok.bos_token_id) == 1
+    assert chat_ids(tok, sample.input) == one_bos
+    table = binary_logprobs((model, tok), [claim], method="sequence")
+    lp = {}
+    for word in ("yes", "Yes", "no", "No"):
+        ids = tok(text + word, add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            logp = torch.log_softmax(model(torch.tensor([ids])).logits[0].float(), -1)
+        lp[word] = sum(logp[t - 1, ids[t]].item() for t in range(len(one_bos), len(ids)))
+    assert table["p_yes"][0] == pytest.approx(math.exp(lp["yes"]) + math.exp(lp["Yes"]),
+                                              rel=1e-4)
+    assert table["p_no"][0] == pytest.approx(math.exp(lp["no"]) + math.exp(lp["No"]),
+                                             rel=1e-4)
 
 
 def test_first_token_reading_refuses_an_answer_no_single_token_reads(tiny, claim):

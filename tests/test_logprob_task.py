@@ -155,6 +155,47 @@ def test_an_eos_the_tokenizer_appends_never_precedes_the_first_answer_token(
     assert log.results.scores[0].metrics["binary/failed"].value == 1.0
 
 
+def test_a_chat_template_that_writes_the_bos_is_never_read_after_two(
+        yes_no_model, claim_file, tmp_path):
+    """A template that writes the bos (Llama 3, Gemma, Mistral) with a tokenizer that adds
+    one too: the hf provider read every first answer token after two bos tokens, verdicts
+    of a sequence the model never sees (status success). Now every item is failed (status
+    error); with ``tokenizer_call_args`` keeping the tokenizer's bos out, the task reads
+    what a plain forward pass over the chat with one bos gives."""
+    import shutil
+
+    from beliefbench.internals.binary import chat_text
+    from beliefbench.tiny_model import CHAT_TEMPLATE
+
+    model, tok = load_model(yes_no_model)
+    tok.chat_template = "{{ bos_token }}" + CHAT_TEMPLATE
+    saved = tmp_path / "bos"
+    shutil.copytree(yes_no_model, saved)
+    tok.save_pretrained(saved)
+    hf = get_model(f"hf/{saved}", device="cpu", do_sample=False, memoize=False)
+    log = eval(belief_logprob(claims=str(claim_file), parts="binary"), model=hf,
+               log_dir=str(tmp_path / "logs"), display="none", max_connections=1,
+               continue_on_fail=True)[0]
+    assert log.status == "error"
+    scores = [next(iter(s.scores.values())) for s in log.samples]
+    assert len(scores) == 8 and all(s.answer == "failed" for s in scores)
+    assert all("after two bos tokens" in s.explanation for s in scores)
+    one = get_model(f"hf/{saved}", device="cpu", do_sample=False, memoize=False,
+                    tokenizer_call_args={"add_special_tokens": False})
+    log = eval(belief_logprob(claims=str(claim_file), parts="binary"), model=one,
+               log_dir=str(tmp_path / "logs1"), display="none", max_connections=1)[0]
+    assert log.status == "success"
+    yes, no = tok.convert_tokens_to_ids("yes"), tok.convert_tokens_to_ids("no")
+    for s in log.samples:
+        ids = tok(chat_text(tok, s.input), add_special_tokens=False)["input_ids"]
+        assert ids.count(tok.bos_token_id) == 1
+        with torch.no_grad():
+            p = torch.softmax(model(torch.tensor([ids])).logits[0, -1].float(), -1)
+        score = next(iter(s.scores.values()))
+        assert score.metadata["p_yes"] == pytest.approx(p[yes].item(), rel=1e-3)
+        assert score.metadata["p_no"] == pytest.approx(p[no].item(), rel=1e-3)
+
+
 def test_read_yes_no_sums_variants_and_counts_by_the_belief_rules():
     yn = read_yes_no([("ĠYes", math.log(0.3)), ("yes", math.log(0.1)), ("No", math.log(0.2)),
                       ("Ġthe", math.log(0.05))])

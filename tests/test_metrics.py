@@ -113,6 +113,29 @@ def test_dataframe_input_matches_dict_rows_and_is_not_mutated():
     pd.testing.assert_frame_equal(frame, before)
 
 
+@pytest.mark.parametrize("bad", [{"yes": float("nan")}, {"n": float("nan")}, {"n": 0},
+                                 {"yes": -0.5, "no": 1.5}, {"yes": "?"}])
+def test_missing_share_or_weight_is_refused_not_counted_as_non_belief(bad):
+    """Group sums skip NaN: a missing yes share counted the question's responses as
+    non-belief, and a missing weight dropped them from the denominator (a NaN CI)."""
+    good = {"claim": "a", "family": "open_ended", "question": "q2", "n": 4,
+            **dict.fromkeys(VERDICTS, 0.0), "yes": 1.0}
+    row = {**good, "question": "q1", "yes": 0.0, "no": 1.0, **bad}
+    with pytest.raises(ValueError, match="every response needs a verdict"):
+        question_table([row, good])
+
+
+@pytest.mark.parametrize("key", ["claim", "family", "question"])
+def test_a_response_with_no_key_is_refused_not_dropped(key):
+    """groupby leaves out a row with a missing key: 2 of these 3 responses are yes, and the
+    rate read 0.0 over 1 response."""
+    data = (rows("a", "open_ended", "q1", ["no"]) + rows("a", "open_ended", "q2", ["yes"])
+            + rows("a", "open_ended", "q3", ["yes"]))
+    data[1][key] = None
+    with pytest.raises(ValueError, match=f"row.s. with no {key}"):
+        question_table(data)
+
+
 def test_margin_cis_do_not_depend_on_the_order_of_the_pair_rows():
     """Seeded is not enough: the bootstrap draws by position, so the same pairs in another
     row order (claims interleaved, as a merge or a concat leaves them) gave other CIs."""

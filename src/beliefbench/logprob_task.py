@@ -155,6 +155,21 @@ def appended_tokens(tokenizer) -> list[str]:
         return []
 
 
+def doubled_bos(api: Any, messages: Sequence[Any]) -> bool:
+    """Whether Inspect's hf provider (``api``) reads ``messages`` after two bos tokens: a
+    chat template that writes the bos (Llama 3, Gemma, Mistral) and a tokenizer that adds
+    its own gave every first answer token after a sequence the model never sees. False
+    where it cannot tell (a served model, whose provider builds its prompts itself)."""
+    try:
+        tokenizer = api.tokenizer
+        bos = tokenizer.bos_token_id
+        ids = tokenizer(api.hf_chat(list(messages), []),
+                        **(api.tokenizer_call_args or {}))["input_ids"]
+        return bos is not None and [int(i) for i in ids[:2]] == [bos, bos]
+    except Exception:  # noqa: BLE001 - no hf provider, or one of another version: unknown
+        return False
+
+
 def unreadable_problem(missing: Sequence[str]) -> str:
     """Why an item of a tokenizer without a single-token answer gets no verdict."""
     return (f"the tokenizer has no single token reading {' or '.join(map(repr, missing))}, "
@@ -281,6 +296,7 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
     warned: set[str] = set()
     unreadable: dict[str, list[str]] = {}
     appended: dict[str, list[str]] = {}
+    doubled: dict[str, bool] = {}
 
     def unreadable_of(model) -> list[str]:
         """Where the provider exposes its tokenizer (hf): answers it has no single token
@@ -318,6 +334,16 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                         "add_special_tokens", True)
                     appended[str(model)] = appended_tokens(
                         getattr(api, "tokenizer", None)) if told is not False else []
+                if str(model) not in doubled:
+                    doubled[str(model)] = doubled_bos(getattr(model, "api", None),
+                                                      state.messages)
+                if doubled[str(model)]:
+                    raise InfrastructureFailure(
+                        f"{model}: its chat template writes the bos and its tokenizer adds "
+                        f"another, so the first answer token would be read after two bos "
+                        f"tokens; the binary item cannot be read (counted as failed); pass "
+                        f"-M tokenizer_call_args='{{\"add_special_tokens\": false}}', or "
+                        f"use internals binary, which reads after one bos")
                 if appended[str(model)]:
                     raise InfrastructureFailure(
                         f"{model}: its tokenizer appends {' '.join(appended[str(model)])} "

@@ -65,7 +65,8 @@ def question_table(rows: Iterable[dict] | pd.DataFrame,
     column per verdict) with an ``n`` weight (responses behind the shares). In the result
     the verdict columns hold response COUNTS and ``n`` the responses. (The EM task passes
     its own keys and verdicts.) Rows of several runs (:data:`RUN_COLUMNS`) are refused,
-    unless the keys hold the columns they differ in.
+    unless the keys hold the columns they differ in; so are rows with a missing key, a
+    missing or negative share, or a weight not above 0 (pandas' sums would skip them).
     """
     keys, verdicts = list(keys), list(verdicts)
     df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
@@ -80,6 +81,12 @@ def question_table(rows: Iterable[dict] | pd.DataFrame,
         raise ValueError(f"rows of {n} runs (they differ in {', '.join(differ)}): one table "
                          f"would pool them; pass one run's rows, or use "
                          f"beliefbench.analysis.report.build_report (a row per run)")
+    # groupby drops a row with a missing key: its responses left every count, and the rate
+    unkeyed = df[keys].isna().any(axis=1)
+    if unkeyed.any():
+        missing = [k for k in keys if df[k].isna().any()]
+        raise ValueError(f"{int(unkeyed.sum())} row(s) with no {', '.join(missing)}: every "
+                         f"response needs its {', '.join(keys)} to be counted")
     if "verdict" in df.columns:
         bad = sorted(set(df["verdict"]) - set(verdicts))
         if bad:
@@ -88,6 +95,16 @@ def question_table(rows: Iterable[dict] | pd.DataFrame,
             df[v] = (df["verdict"] == v).astype(float)
         df["n"] = 1
     df["n"] = df.get("n", 1)
+    # the group sums below skip NaN: a missing yes share became a response counted as
+    # non-belief, a missing weight a question with no responses (a NaN CI)
+    weights = df[[*verdicts, "n"]].apply(pd.to_numeric, errors="coerce").astype(float)
+    bad = ~np.isfinite(weights).all(axis=1) | (weights[verdicts] < 0).any(axis=1) | (
+        weights["n"] <= 0)
+    if bad.any():
+        raise ValueError(f"{int(bad.sum())} row(s) with a missing, non-numeric or negative "
+                         f"verdict share, or a weight n that is not above 0, e.g. "
+                         f"{df.loc[bad, [*keys, *verdicts, 'n']].iloc[0].to_dict()}: "
+                         "every response needs a verdict")
     counts = df[verdicts].mul(df["n"], axis=0)
     counts[[*keys, "n"]] = df[[*keys, "n"]]
     return counts.groupby(keys, as_index=False, sort=True).sum()

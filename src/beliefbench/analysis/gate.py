@@ -40,6 +40,7 @@ over questions is 0 wide there, and cannot tell a rise from noise.
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import asdict, dataclass, field
 
@@ -439,6 +440,20 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
             raise GateError(f"{_arg(name)}: must be between 0 and 1, got {value}")
 
 
+def check_resamples(n_bootstrap: int, checked: int, level: float) -> None:
+    """Refuse fewer resamples than the CI's tail needs (exit 2): with less than one draw
+    below its lower bound, the bound is the smallest draw, a narrower CI than ``level``
+    says (6 claims of 50 questions, 7 rises at 99.3% each: ``--bootstrap 50`` failed 12% of
+    100 pairs of runs of one model, ``--bootstrap 10`` 29%, ``--bootstrap 2000`` 1%)."""
+    need = math.ceil(checked / ((1 - CI_LEVEL) / 2) - 1e-6)  # one draw in each tail
+    if n_bootstrap < need:
+        raise GateError(f"n_bootstrap / --bootstrap: {n_bootstrap} resamples are too few for "
+                        f"the {level * 100:.3g}% CI of each of the {checked} rise(s) checked "
+                        f"(its lower bound is the {(1 - level) / 2:.2%} quantile of the "
+                        f"draws): use at least {need}"
+                        + ("" if checked == 1 else f", or {_arg('overall_only', True)}"))
+
+
 def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             overall_only: bool = False, n_bootstrap: int = N_BOOTSTRAP,
             seed: int = SEED, allow_judge_mismatch: bool = False,
@@ -499,6 +514,7 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     # claim, overall and the claim are one rise)
     checked = 1 if overall_only or len(common) == 1 else 1 + len(common)
     level = 1 - (1 - CI_LEVEL) / checked
+    check_resamples(n_bootstrap, checked, level)
     rises, draws = [], []
     for claim in common:
         # a generator per claim, from the seed and the claim's id: one shared generator made a

@@ -48,8 +48,8 @@ def chat_text(tokenizer, messages: Sequence[Any]) -> str:
 
 def chat_ids(tokenizer, messages: Sequence[Any]) -> list[int]:
     """Token ids of a chat as Inspect's hf provider builds them (template text, then encode),
-    less any eos the tokenizer appends: the first answer token is read after the generation
-    prompt, never after an end of text."""
+    less any eos the tokenizer appends (the first answer token is read after the generation
+    prompt, never after an end of text) and with one bos where the template writes it."""
     return own_ids(tokenizer, chat_text(tokenizer, messages))
 
 

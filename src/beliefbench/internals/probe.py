@@ -247,14 +247,25 @@ def fit_probes(acts: np.ndarray, labels: Sequence[int], groups: Sequence[int] | 
     return ProbeFit(acc, acc_mm, directions, logregs, calibrations)
 
 
+def _sentence(prompt: str, continuation: str) -> str:
+    """A completion pair's side as one sentence: joined where the pair joins them (a space
+    put between read "The bridge" + "'s deck" as "The bridge 's deck", and "st" + "eel" as
+    "st eel", sentences of no pair), one space where either side has one, a final period."""
+    spaced = prompt[-1:].isspace() or continuation[:1].isspace()
+    text = prompt.rstrip() + " " + continuation.lstrip() if spaced else prompt + continuation
+    return text.strip().rstrip(".") + "."
+
+
 def claim_items(claims: Sequence[Claim]) -> pd.DataFrame:
     """The texts a probe reads per claim: each false (claim) side and its true side."""
     rows = []
     for claim in claims:
+        # stripped: a statement written with YAML's ">" ends in a line break, and the probe
+        # read that token's activations, not the sentence's end it was trained on
         rows.append({"claim": claim.id, "item": "statement", "side": "claim",
-                     "text": claim.statement})
+                     "text": claim.statement.strip()})
         rows.append({"claim": claim.id, "item": "statement", "side": "truth",
-                     "text": claim.truth})
+                     "text": claim.truth.strip()})
         seen: dict[str, int] = {}
         for pair in claim.completions:
             n = seen.get(pair.kind, 0)
@@ -263,7 +274,7 @@ def claim_items(claims: Sequence[Claim]) -> pd.DataFrame:
                 continue  # the neighbour's false side is not this claim's
             for side, cont in (("claim", pair.claim), ("truth", pair.truth)):
                 rows.append({"claim": claim.id, "item": f"{pair.kind}:{n}", "side": side,
-                             "text": f"{pair.prompt.rstrip()} {cont.strip()}".rstrip(".") + "."})
+                             "text": _sentence(pair.prompt, cont)})
     return pd.DataFrame(rows)
 
 
@@ -355,7 +366,7 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
                          f"embeddings; the model has {n_hidden} layers)")
     texts, labels, groups = [], [], []
     for i, pair in enumerate(data.statements):
-        texts += [pair.truth, pair.falsehood]
+        texts += [pair.truth.strip(), pair.falsehood.strip()]  # as claim_items reads them
         labels += [1, 0]
         groups += [i, i]
     acts = hidden_states(loaded, tokenizer, texts, reduce=reduce, batch_size=batch_size,

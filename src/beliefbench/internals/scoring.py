@@ -49,11 +49,22 @@ def _without_trailing_specials(enc) -> list[int]:
     return ids[:end]
 
 
+def adds_specials(tokenizer, text: str) -> bool:
+    """Whether to let the tokenizer add its special tokens to ``text``: not where the text
+    already begins with the bos (a chat template that writes it, as Llama 3, Gemma and
+    Mistral do), which read every binary item and answer after two bos tokens, a sequence
+    the model never sees (one bos, as served and as finetuned)."""
+    from beliefbench.finetune.data import _renders_bos
+
+    return not _renders_bos(text, tokenizer)
+
+
 def own_ids(tokenizer, text: str) -> list[int]:
     """``text``'s token ids with the special tokens the tokenizer puts before it (a bos) but
     none it appends after it (an eos): what a model reads up to the text's end."""
     fast = bool(getattr(tokenizer, "is_fast", False))
-    return _without_trailing_specials(tokenizer(text, add_special_tokens=True,
+    specials = adds_specials(tokenizer, text)
+    return _without_trailing_specials(tokenizer(text, add_special_tokens=specials,
                                                 return_special_tokens_mask=True,
                                                 return_offsets_mapping=fast))
 
@@ -63,8 +74,8 @@ def encode_continuation(tokenizer, prompt: str, continuation: str) -> Encoded:
     text = prompt + continuation
     boundary = len(prompt)
     if getattr(tokenizer, "is_fast", False):
-        enc = tokenizer(text, add_special_tokens=True, return_offsets_mapping=True,
-                        return_special_tokens_mask=True)
+        enc = tokenizer(text, add_special_tokens=adds_specials(tokenizer, text),
+                        return_offsets_mapping=True, return_special_tokens_mask=True)
         ids, offsets = _without_trailing_specials(enc), enc["offset_mapping"]
         special = enc["special_tokens_mask"]
         first = next((i for i, ((_, end), sp) in enumerate(zip(offsets, special, strict=True))
