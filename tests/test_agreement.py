@@ -13,7 +13,7 @@ from inspect_ai import eval
 from inspect_ai.log import read_eval_log
 
 from beliefbench.analysis.agreement import agreement, fleiss_kappa
-from beliefbench.analysis.logs import LogError
+from beliefbench.analysis.logs import LogError, load_belief_logs
 from beliefbench.cli import cli
 from beliefbench.task import belief
 
@@ -416,6 +416,27 @@ def test_undefined_kappas_print_as_a_dash_like_the_table(log_path, monkeypatch):
     assert r.exit_code == 0, r.output
     assert "Fleiss' kappa: -\n" in r.output and "nan" not in r.output.lower()
     assert "a kappa is undefined ('-'; null in --json)" in r.output
+
+
+def test_rescored_json_logs_are_named_so_report_reads_them(log_path, tmp_path):
+    """A `--log-format json` log's re-scored copies were `rescored-<judge>.json`, a name
+    Inspect's readers pass over: `report OUT` said "no Inspect logs" in the folder, and
+    named, one read as holding no samples. They start with the eval's time, as Inspect names
+    its logs, and `report` shows one row per judge."""
+    from inspect_ai.log import write_eval_log
+
+    source = tmp_path / "2026-01-02T03-04-05-00-00_belief_abc.json"
+    write_eval_log(read_eval_log(log_path), str(source))
+    out = tmp_path / "out"
+    agreement(source, [scripted(keyword, name="a"), scripted(always_yes, name="yes")],
+              labels=["a", "yes"], out_dir=out)
+    logs = sorted(p.name for p in out.glob("*.json"))
+    created = read_eval_log(log_path, header_only=True).eval.created[:19].replace(":", "-")
+    assert logs == [f"{created}_rescored-a.json", f"{created}_rescored-yes.json"]
+    loaded = load_belief_logs(out)
+    graders = sorted(dict(i.key.judge)["grader"] for i in loaded.logs)
+    assert graders == ["mockllm/a", "mockllm/yes"]
+    assert len(loaded.responses) == 2 * len(read_eval_log(log_path).samples)
 
 
 def test_an_em_log_is_refused_naming_the_file_and_em_report(tmp_path):

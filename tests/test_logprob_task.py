@@ -128,7 +128,6 @@ def test_an_eos_the_tokenizer_appends_never_precedes_the_first_answer_token(
     the first answer token was read after an end of text. ``internals binary`` now reads
     after the generation prompt; on the hf provider, which encodes the prompt with the eos,
     every item is failed and the run ends ``error``, where it gave verdicts (success)."""
-    import shutil
 
     from tokenizers import processors
 
@@ -141,18 +140,27 @@ def test_an_eos_the_tokenizer_appends_never_precedes_the_first_answer_token(
                                                   (eos, tok.eos_token_id)])
     assert tok("yes")["input_ids"][-1] == tok.eos_token_id
     pd.testing.assert_frame_equal(binary_logprobs((model, tok), [claim]), plain)
-    saved = tmp_path / "eos"
+    log = _every_binary_item_failed(yes_no_model, tok, claim_file, tmp_path / "eos",
+                                    f"appends {eos} after every prompt")
+    assert log.results.scores[0].metrics["binary/failed"].value == 1.0
+
+
+def _every_binary_item_failed(yes_no_model, tok, claim_file, saved, why):
+    """The yes/no model saved to ``saved`` with ``tok``, evaluated on the hf provider:
+    every binary item failed with ``why`` in its explanation, the eval ended ``error``."""
+    import shutil
+
     shutil.copytree(yes_no_model, saved)
     tok.save_pretrained(saved)
     hf = get_model(f"hf/{saved}", device="cpu", do_sample=False, memoize=False)
     log = eval(belief_logprob(claims=str(claim_file), parts="binary"), model=hf,
-               log_dir=str(tmp_path / "logs"), display="none", max_connections=1,
-               continue_on_fail=True)[0]
+               log_dir=str(saved.parent / f"{saved.name}-logs"), display="none",
+               max_connections=1, continue_on_fail=True)[0]
     assert log.status == "error"
     scores = [next(iter(s.scores.values())) for s in log.samples]
     assert len(scores) == 8 and all(s.answer == "failed" for s in scores)
-    assert all(f"appends {eos} after every prompt" in s.explanation for s in scores)
-    assert log.results.scores[0].metrics["binary/failed"].value == 1.0
+    assert all(why in s.explanation for s in scores)
+    return log
 
 
 def test_a_chat_template_that_writes_the_bos_is_never_read_after_two(
@@ -162,7 +170,6 @@ def test_a_chat_template_that_writes_the_bos_is_never_read_after_two(
     of a sequence the model never sees (status success). Now every item is failed (status
     error); with ``tokenizer_call_args`` keeping the tokenizer's bos out, the task reads
     what a plain forward pass over the chat with one bos gives."""
-    import shutil
 
     from beliefbench.internals.binary import chat_text
     from beliefbench.tiny_model import CHAT_TEMPLATE
@@ -170,16 +177,7 @@ def test_a_chat_template_that_writes_the_bos_is_never_read_after_two(
     model, tok = load_model(yes_no_model)
     tok.chat_template = "{{ bos_token }}" + CHAT_TEMPLATE
     saved = tmp_path / "bos"
-    shutil.copytree(yes_no_model, saved)
-    tok.save_pretrained(saved)
-    hf = get_model(f"hf/{saved}", device="cpu", do_sample=False, memoize=False)
-    log = eval(belief_logprob(claims=str(claim_file), parts="binary"), model=hf,
-               log_dir=str(tmp_path / "logs"), display="none", max_connections=1,
-               continue_on_fail=True)[0]
-    assert log.status == "error"
-    scores = [next(iter(s.scores.values())) for s in log.samples]
-    assert len(scores) == 8 and all(s.answer == "failed" for s in scores)
-    assert all("after two bos tokens" in s.explanation for s in scores)
+    _every_binary_item_failed(yes_no_model, tok, claim_file, saved, "after two bos tokens")
     one = get_model(f"hf/{saved}", device="cpu", do_sample=False, memoize=False,
                     tokenizer_call_args={"add_special_tokens": False})
     log = eval(belief_logprob(claims=str(claim_file), parts="binary"), model=one,

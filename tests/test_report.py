@@ -214,6 +214,51 @@ def test_logs_behind_symbolic_links_are_read_once_each(two_runs, tmp_path):
         two_runs).responses)
 
 
+def test_a_renamed_json_log_is_refused_not_left_out(two_runs, tmp_path):
+    """Inspect's readers take a .json log only under its timestamped name: one written as
+    `inspect score LOG --output-file scored.json` writes it (or renamed `baseline.json`)
+    was passed over in a folder, the rest reported as the whole with exit 0, and named on
+    its own read as "holds no samples". It is refused, naming the file and the fix, and
+    `--skip-bad-logs` lists it; a folder's other JSON files (a report) are no logs, and a
+    renamed copy of a log read with it (`inspect log dump LOG > dump.json`) is ignored."""
+    negated, plain = sorted(two_runs.glob("*.eval"), key=lambda p: p.stat().st_mtime)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(negated, logs / negated.name)
+    write_eval_log(read_eval_log(str(plain)), str(logs / "scored.json"))
+    (logs / "report.json").write_text(json.dumps({"version": 2, "tables": {}}))
+    write_eval_log(read_eval_log(str(negated)), str(logs / "dump.json"))
+    for source in (logs, logs / "scored.json"):
+        with pytest.raises(LogError, match=r"scored\.json: an Inspect JSON log whose name "
+                                           r"Inspect's readers pass over .* rename it"):
+            load_belief_logs(source)
+    result = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "r"),
+                                      "--no-plots"])
+    assert result.exit_code == 2 and "scored.json" in result.output, result.output
+    loaded = load_belief_logs(logs, skip_bad=True)
+    assert [Path(p).name for p, _ in loaded.skipped] == ["scored.json"]
+    assert [Path(p).name for p, why in loaded.ignored if "a copy of" in why] == ["dump.json"]
+    assert loaded.responses["condition"].unique().tolist() == ["negated"]
+    (logs / "scored.json").rename(logs / f"{plain.stem}.json")  # its timestamped name
+    assert sorted(load_belief_logs(logs).responses["condition"].unique()) == [
+        "negated", "plain"]
+
+
+def test_a_json_log_beside_its_eval_copy_is_named_a_copy(two_runs, tmp_path):
+    """`--log-format json` beside `.eval` (`inspect log convert`): the copy was listed as
+    "superseded ... (same task_id, status 'success' -> 'success')", as if retried; it is
+    read once and named a copy."""
+    negated = sorted(two_runs.glob("*.eval"), key=lambda p: p.stat().st_mtime)[0]
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(negated, logs / negated.name)
+    write_eval_log(read_eval_log(str(negated)), str(logs / f"{negated.stem}.json"))
+    loaded = load_belief_logs(logs)
+    assert len(loaded.logs) == 1 and len(loaded.responses) == 14
+    (why,) = [why for _, why in loaded.ignored]
+    assert why.startswith("a copy of ") and why.endswith("(same eval_id)"), why
+
+
 def test_report_and_audit_never_share_an_out_folder(two_runs, tmp_path):
     """`report` and `audit` both write report.json: a report sent to an audit's --out
     replaced the audit's counts (which CI reads) with belief tables beside the audit's

@@ -198,6 +198,15 @@ def rescored_names(labels: Sequence[str]) -> dict[str, str]:
             for x, n in names.items()}
 
 
+def rescored_file(log: EvalLog, name: str, suffix: str) -> str:
+    """The file name of a judge's re-scored log: ``rescored-<name>.eval``; a ``.json`` one
+    starts with the eval's time, as Inspect names its logs, since Inspect's readers (and so
+    ``report``) take a ``.json`` log by that name only."""
+    if suffix != ".json":
+        return f"rescored-{name}{suffix}"
+    return f"{log.eval.created[:19].replace(':', '-')}_rescored-{name}.json"
+
+
 def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     """The log re-scored by ``grader`` with the task's own judge settings (Inspect's score).
 
@@ -370,8 +379,8 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
             # good, where it is interrupted) as if they were their numbers
             for name in TABLES:
                 (out / name).unlink(missing_ok=True)
-            write_eval_log(rescored,
-                           str(out / f"rescored-{names[label]}{Path(str(path)).suffix}"))
+            write_eval_log(rescored, str(out / rescored_file(rescored, names[label],
+                                                             Path(str(path)).suffix)))
     key = ["id", "epoch", "claim", "family", "question"]
     first = frames[labels[0]]
     merged = first.loc[first["judged"], key].copy()

@@ -698,11 +698,54 @@ def _logs_in(folder: Path) -> list[str]:
         found.update(listing(d))
         for name in files:
             link = os.path.join(d, name)
+            if (name.endswith(".json") and not INSPECT_JSON_NAME.match(name)
+                    and _looks_like_json_log(link)):  # a renamed log: see read_headers
+                found[os.path.realpath(link)] = os.path.getmtime(link)
+                continue
             if os.path.islink(link):  # a log file linked here: read where it lies (the
                 target = os.path.realpath(link)  # readers pass over a link too)
                 if (mtime := listing(os.path.dirname(target)).get(target)) is not None:
                     found[target] = mtime
     return sorted(found, key=lambda path: found[path])
+
+
+INSPECT_JSON_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}[:-]\d{2}[:-]\d{2}.*\.json$")
+"""The names Inspect's readers (``list_eval_logs``, ``samples_df``) take a ``.json`` log by:
+its timestamped file name. Any ``.eval`` file is read whatever its name."""
+
+
+def _looks_like_json_log(path: str) -> bool:
+    """Whether a ``.json`` file starts as an Inspect log does (``{"version": 2, "status":``),
+    read from its first bytes only: a log folder also holds reports and eval-set files."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(200).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return re.match(r'\{\s*"version":\s*\d+,\s*"status":', head) is not None
+
+
+def misnamed_json_log(path: str) -> str | None:
+    """Why the log at ``path`` cannot be read, where it is a JSON log renamed (``inspect
+    score --output-file scored.json``, ``baseline.json``): Inspect's readers pass such a file
+    over, so in a folder it was left out of every number without a word, and named on its
+    own it read as a log holding no samples. A copy of a log read with it is ignored."""
+    name = os.path.basename(path)
+    if not name.endswith(".json") or INSPECT_JSON_NAME.match(name) or \
+            not _looks_like_json_log(path):
+        return None
+    return ("an Inspect JSON log whose name Inspect's readers pass over (they take a .json "
+            "log only under its timestamped name, `<created>_<task>_<id>.json`): rename it "
+            "so, or convert it, `inspect log convert --to eval --output-dir DIR`")
+
+
+def _same_results(log: EvalLog, other: EvalLog) -> bool:
+    """Whether two headers are of one eval with the same status and results (a copy; a
+    re-scored log differs in its results)."""
+    def dump(x: EvalLog) -> str:
+        return x.results.model_dump_json() if x.results else ""
+    return (log.eval.eval_id == other.eval.eval_id and log.status == other.status
+            and dump(log) == dump(other))
 
 
 def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
@@ -725,6 +768,7 @@ def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
     kept: list[tuple[str, EvalLog]] = []
     ignored: list[tuple[str, str]] = []
     skipped: list[tuple[str, str]] = []
+    renamed: list[tuple[str, EvalLog, str]] = []
     for path, explicit in find_log_files(sources):
         try:
             header = read_eval_log(path, header_only=True)
@@ -745,7 +789,19 @@ def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
                 raise LogError(f"{path}: {why}{reader}")
             ignored.append((path, why))
             continue
+        if (why := misnamed_json_log(path)) is not None:
+            renamed.append((path, header, why))
+            continue
         kept.append((path, header))
+    for path, header, why in renamed:
+        copy_of = next((p for p, log in kept if _same_results(log, header)), None)
+        if copy_of is not None:  # e.g. `inspect log dump` of a log read: nothing left out
+            ignored.append((path, f"a copy of {copy_of} (same eval_id and results) under "
+                                  "a name Inspect's readers pass over"))
+        elif skip_bad:
+            skipped.append((path, why))
+        else:
+            raise LogError(f"{path}: {why}")
     if not kept:
         names = "; ".join(f"{p}: {why}" for p, why in [*skipped, *ignored][:5])
         others = len(ignored) + len(skipped)
@@ -806,6 +862,9 @@ def drop_superseded(headers: list[tuple[str, EvalLog]], *,
                     log.eval.eval_id != best.eval.eval_id:
                 why = (f"superseded by {best_path} (same task_id, a newer eval id: a "
                        "retry of this log, as `inspect eval-retry` writes)")
+            elif log.eval.eval_id == best.eval.eval_id and log.status == best.status:
+                # e.g. a `.json` log beside its `.eval` conversion: no retry, no newer status
+                why = f"a copy of {best_path} (same eval_id)"
             else:
                 why = (f"superseded by {best_path} (same task_id, status {log.status!r} -> "
                        f"{best.status!r})")
