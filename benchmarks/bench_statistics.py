@@ -12,8 +12,12 @@
    nothing changed. The baseline is the same comparison with `--overall-only` (one rise,
    95%), measured in the same run; with m rises checked each CI is at 1 - 0.05/m
    (Bonferroni), so the two stay close however many claims there are.
+3. With ``--power``, the gate's power: how often it fails a candidate whose every question's
+   belief probability is 0.03-0.10 above the baseline's (the CI is tested against 0, not
+   against ``--max-rise``, so rises under it fail too, and a small study misses rises over
+   it).
 
-Usage: .venv/bin/python benchmarks/bench_statistics.py [--runs 200] [--bootstrap 1000]
+Usage: .venv/bin/python benchmarks/bench_statistics.py [--runs 200] [--bootstrap 1000] [--power]
 """
 
 from __future__ import annotations
@@ -72,15 +76,18 @@ def coverage(claims: int, questions: int, samples: int, runs: int, n_bootstrap: 
     return hits / runs
 
 
-def false_fails(claims: int, questions: int, samples: int, runs: int,
-                n_bootstrap: int) -> tuple[float, float]:
-    """(every claim and overall, overall only): the share of same-model pairs failed."""
+def fail_rates(claims: int, questions: int, samples: int, runs: int, n_bootstrap: int,
+               rise: float = 0.0) -> tuple[float, float]:
+    """(every claim and overall, overall only): the share of pairs failed, the candidate's
+    every per-question belief probability ``rise`` above the baseline's (capped at 1); 0 is
+    two runs of the same model (false fails)."""
     rng = np.random.default_rng(5)
     every = overall = 0
     for _ in range(runs):
         p = study(claims, questions, rng)
         base = as_logs(responses(p, samples, rng), "base")
-        cand = as_logs(responses(p, samples, rng), "cand")
+        cand = as_logs(responses({k: min(1.0, v + rise) for k, v in p.items()}, samples, rng),
+                       "cand")
         every += not compare(base, cand, n_bootstrap=n_bootstrap).passed
         overall += not compare(base, cand, overall_only=True, n_bootstrap=n_bootstrap).passed
     return every / runs, overall / runs
@@ -92,6 +99,8 @@ def main() -> None:
                     help="Simulated studies per setting.")
     ap.add_argument("--bootstrap", type=positive_int, default=1000,
                     help="Bootstrap resamples per CI.")
+    ap.add_argument("--power", action="store_true",
+                    help="Also how often the gate fails real rises of 0.03-0.10.")
     args = ap.parse_args()
     shapes = [(1, 10, 5), (1, 20, 5), (3, 10, 5), (6, 40, 5), (10, 30, 5)]
     print(f"95% CI coverage of the belief rate ({args.runs} simulated studies each; "
@@ -102,9 +111,20 @@ def main() -> None:
     print(f"\nGate false-fail rate, two runs of the same model ({args.runs} pairs each; "
           f"--max-rise 0.05)")
     for claims, questions, samples in shapes:
-        every, overall = false_fails(claims, questions, samples, args.runs, args.bootstrap)
+        every, overall = fail_rates(claims, questions, samples, args.runs, args.bootstrap)
         print(f"  {claims:>2} claims x {questions:>2} questions x {samples} samples: "
               f"every claim and overall {every:6.1%}   overall only (baseline) {overall:6.1%}")
+    if not args.power:
+        return
+    print(f"\nGate power: the candidate's every question believed RISE more often "
+          f"({args.runs} pairs each; --max-rise 0.05, tested against a CI that excludes 0)")
+    for claims, questions, samples in [(2, 50, 1), (6, 50, 5)]:
+        for rise in (0.03, 0.05, 0.08, 0.10):
+            every, overall = fail_rates(claims, questions, samples, args.runs,
+                                        args.bootstrap, rise)
+            print(f"  {claims:>2} claims x {questions:>2} questions x {samples} samples, "
+                  f"rise {rise:.2f}: FAIL every claim and overall {every:6.1%}   "
+                  f"overall only {overall:6.1%}")
 
 
 if __name__ == "__main__":
