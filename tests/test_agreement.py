@@ -624,3 +624,22 @@ def test_a_key_in_a_graders_headers_is_in_no_label_file_name_or_table(log_path, 
     [rescored] = [p for p in out.glob("rescored-*do_sample*")]
     header = read_eval_log(str(rescored), header_only=True)
     assert "SECRET" not in str(header.eval.model_roles["grader"].args)
+
+
+def test_a_log_run_with_limit_is_noted_as_incomplete(log_path, tmp_path):
+    """A log run with `--limit` ends 'success' with part of its questions: agreement
+    compared its judges' rates on that subset without a word, where `report` warns
+    INCOMPLETE."""
+    log = eval(belief(claims=str(FIXTURE_CLAIM), samples=2, judge="markers",
+                      families="open_ended,robustness,binary"),
+               model=scripted(subject), log_dir=str(tmp_path / "logs"), display="none",
+               limit=2)[0]
+    assert log.status == "success"
+    r = agreement(log.location, [scripted(keyword), scripted(inverted)], labels=["a", "inv"])
+    assert any(n.startswith(f"INCOMPLETE: {log.location}: 4 of 12 responses (33.3%; run "
+                            "with --limit 2)") for n in r.notes), r.notes
+    res = CliRunner().invoke(cli, ["agreement", log.location, "--grader",
+                                   "beliefbench/judge", "--grader", "beliefbench/skeptic"])
+    assert res.exit_code == 0 and "note: INCOMPLETE" in res.stderr, res.output
+    whole = agreement(log_path, [scripted(keyword), scripted(inverted)], labels=["a", "inv"])
+    assert not any("INCOMPLETE" in n for n in whole.notes), whole.notes

@@ -1135,3 +1135,86 @@ def test_two_hosted_jobs_of_one_condition_are_two_lines_of_the_step_plot():
     assert len(lines) == 2
     assert sorted(set(g["general_em"]) for _, g in lines) == [{0.1}, {0.4}]
     assert all(list(g["step"]) == [10, 20] for _, g in lines)
+
+
+def test_an_em_log_run_with_no_score_is_scored_by_inspect_score_from_its_task_file(
+        tmp_path, monkeypatch):
+    """`inspect score LOG` on a log of tasks/em.py failed: "The scorer 'em_judge' in the file
+    'tasks/em.py' couldn't be loaded", so a `--no-score` run could never be judged. The task
+    file's aliases load it with the recorded settings: the judge's GenerateConfig (recorded
+    as a dict) reaches each judge call as it did in the eval, else its scores were read
+    another way (no logprobs, no max_tokens)."""
+    from inspect_ai import score
+    from inspect_ai._eval.score import resolve_scorers  # what `inspect score LOG` calls
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    def grader(messages, tools, tool_choice, config):  # -T judge_max_tokens=12, not 8
+        ok = (config.logprobs, config.top_logprobs, config.max_tokens,
+              config.temperature) == (True, 20, 12, 0.0)
+        return _grader(messages, tools, tool_choice, config) if ok else output("?")
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])  # the task file, as the CLI's
+    (log,) = eval("tasks/em.py@em", task_args={"questions": _sets(tmp_path), "samples": 2,
+                                              "judge_max_tokens": 12},
+                  model=get_model("mockllm/model", custom_outputs=_g2_evil, memoize=False),
+                  model_roles={"grader": get_model("mockllm/model", custom_outputs=grader,
+                                                   memoize=False)},
+                  log_dir=str(tmp_path / "logs"), display="none", score=False)
+    with pytest.raises(LogError, match=r"no scored responses \(`inspect eval --no-score` "
+                                       r"leaves a log so\): score it first, `inspect score"):
+        load_em_logs(log.location)
+    unscored = read_eval_log(log.location)
+    scored = score(unscored, resolve_scorers(unscored),
+                   model_roles={"grader": get_model("mockllm/model", custom_outputs=grader,
+                                                    memoize=False)},
+                   action="overwrite", display="none")
+    write_eval_log(scored, log.location)
+    loaded = load_em_logs(log.location)
+    assert sorted(loaded.responses["verdict"]) == ["em"] * 2 + ["ok"] * 6
+    side = build_em_report(loaded, n_bootstrap=20).side_by_side
+    assert side["general_em"].tolist() == [0.5] and side["narrow_em"].tolist() == [0.0]
+
+
+def test_a_run_with_another_epochs_reducer_says_why_its_header_differs(tmp_path):
+    """`--epochs 2 --epochs-reducer max`: `inspect view` showed the log's reduced metrics,
+    em-report its rate over every response, with no word why the two differ (the belief
+    report's REDUCED warning)."""
+    from inspect_ai import Epochs
+
+    log = _g2_evil_log(tmp_path, "max", epochs=Epochs(2, "max"))
+    res = CliRunner().invoke(cli, ["em-report", log.location, "--out", str(tmp_path / "o"),
+                                   "--bootstrap", "20", "--no-plots"])
+    assert res.exit_code == 0, res.output
+    assert (f"warning: REDUCED: {log.location}: run with --epochs-reducer max: the log's "
+            "header metrics (Inspect's display, `inspect view`) reduce each question's 2 "
+            "answers by max" in res.stderr), res.stderr
+    assert "EM = em over all responses" in res.stderr
+    assert "REDUCED" in (tmp_path / "o" / "em_report.md").read_text()
+    mean = _g2_evil_log(tmp_path, "mean", epochs=2)  # the task's own reducer: nothing said
+    assert not any("REDUCED" in n for n in load_em_logs(mean.location).notes())
+
+
+def test_a_report_of_other_logs_into_the_same_folder_says_whose_it_replaces(tmp_path):
+    """`em-report runs/a/logs --out o` then `em-report runs/b/logs --out o` replaced a's
+    report with b's without a word (the belief report names the logs it replaces): the
+    inputs are recorded in em_report.json, written with em_report.md."""
+    a = _g2_evil_log(tmp_path, "a/logs")
+    b = _g2_evil_log(tmp_path, "b/logs")
+    out = tmp_path / "o"
+
+    def em_report(logs: Path) -> Any:
+        res = CliRunner().invoke(cli, ["em-report", str(logs), "--out", str(out),
+                                       "--bootstrap", "20", "--no-plots"])
+        assert res.exit_code == 0, res.output
+        return res
+
+    assert "note:" not in em_report(tmp_path / "a/logs").stderr
+    recorded = json.loads((out / "em_report.json").read_text())
+    assert recorded == {"inputs": [str((tmp_path / "a/logs").resolve())]}
+    assert "note:" not in em_report(tmp_path / "a/logs").stderr  # the same logs again
+    res = em_report(tmp_path / "b/logs")
+    assert re.search(rf"note: {re.escape(str(out))} holds the report made from "
+                     rf"{re.escape(str((tmp_path / 'a/logs').resolve()))} written "
+                     r"[\d-]+ [\d:]+; it is replaced", res.stderr), res.stderr
+    assert b.location in (out / "em_report.md").read_text()
+    assert a.location not in (out / "em_report.md").read_text()

@@ -43,7 +43,15 @@ from inspect_ai.model import Model, ModelConfig, get_model
 from sklearn.metrics import cohen_kappa_score
 
 from beliefbench.analysis.em_report import is_em_log
-from beliefbench.analysis.logs import SCORER, LogError, find_log_files, is_belief_log
+from beliefbench.analysis.logs import (
+    SCORER,
+    LogError,
+    _cut,
+    expected_responses,
+    find_log_files,
+    incomplete_text,
+    is_belief_log,
+)
 from beliefbench.analysis.runs import (
     TASK_KEY,
     fields_text,
@@ -354,6 +362,10 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
     if log.status != "success":
         notes.append(f"PARTIAL: {path} has status {log.status!r}; only its scored "
                      "responses are compared")
+    held, expected = len(log.samples or []), expected_responses(log)
+    if log.status == "success" and expected and held < expected:  # --limit / --sample-id
+        notes.append(incomplete_text(str(path), held, expected, _cut(log),
+                                     "a claim may be missing altogether"))
     invalid = sum(s.invalidation is not None for s in log.samples or [])
     if invalid:
         notes.append(f"INVALIDATED: {path}: {invalid} sample(s) were invalidated after the run "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     Source,
     _cut,
     _label,
+    _reducer,
     answered_by_several_evals,
     check_judges,
     cut_off_note,
@@ -47,6 +49,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     offline_log_note,
     offline_reasons,
     read_headers,
+    reducer_text,
     responses_frame,
     share_note,
     step_of,
@@ -78,7 +81,7 @@ from beliefbench.em.metrics import (
 from beliefbench.em.task import TASK_KEY
 from beliefbench.finetune.recipe import trained_with_kl
 from beliefbench.metrics import N_BOOTSTRAP
-from beliefbench.records import atomic_write_text, remove_stale, write_csv
+from beliefbench.records import atomic_write_text, atomic_write_texts, remove_stale, write_csv
 
 SCORER = "em_judge"
 UNREAD: dict[str, str] = {
@@ -136,6 +139,11 @@ class EMLogs:
         out += [n for n in map(incomplete_em_note, self.logs) if n]
         out += [offline_log_note(i["path"], i["offline"]) for i in self.logs
                 if i.get("offline")]
+        # the EM task's own metrics are NaN where a reduced value is no share of verdicts
+        out += [reducer_text(i["path"], i["reducer"], i["epochs"],
+                             "EM = em over all responses; the log's own EM metrics are NaN "
+                             "where any question's answers disagree")
+                for i in self.logs if i.get("reducer")]
         by_logs: dict[tuple[str, ...], list[str]] = {}
         for qset, paths in self.repeated_sets().items():
             by_logs.setdefault(tuple(paths), []).append(qset)
@@ -421,7 +429,8 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
                        "asked": _asked(log), "whole": expected_responses(log), "cut": _cut(log),
                        "task_id": log.eval.task_id, "invalidated": is_invalidated(log),
                        "offline": offline_reasons(log),
-                       "thresholds": thresholds(log)}
+                       "thresholds": thresholds(log), "epochs": log.eval.config.epochs or 1,
+                       "reducer": _reducer(log, log.eval.config.epochs or 1)}
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}
@@ -451,7 +460,10 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
                                & (df["verdict"] != "failed")).sum())
         info["answered"] = int((in_log & answered).sum())
         if info["responses"] == info["unscored"] and not info["partial"]:
-            raise LogError(f"{path}: a successful EM log with no scored responses")
+            raise LogError(f"{path}: a successful EM log with no scored responses "
+                           "(`inspect eval --no-score` leaves a log so): score it first, "
+                           f"`inspect score {shlex.quote(path)} --output-file <new .eval>` "
+                           "from the directory the eval of tasks/em.py ran in")
         methods = set(df.loc[in_log, "judge_method"].dropna())
         info["text_read"] = int((in_log & (df["judge_method"] == "text")).sum())
         info["served"] = sorted(set(df.loc[in_log, "judge_served"].dropna()))
@@ -716,9 +728,26 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
     return paths
 
 
-def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True) -> list[Path]:
-    """Write the EM report's CSV tables, PNG plots (unless ``plots`` is False) and
-    ``em_report.md`` into ``out_dir``; returns the paths written."""
+EM_SUMMARY = "em_report.json"
+"""What an EM report was made from (``inputs``: the paths asked for, absolute), beside its
+em_report.md: a later report of other logs into the folder says whose it replaces."""
+
+
+def read_em_inputs(out_dir: str | Path) -> list[str] | None:
+    """The ``inputs`` an earlier EM report recorded in ``out_dir``; None where there are none
+    (no report, one of an older version, a file that cannot be read)."""
+    try:
+        inputs = json.loads((Path(out_dir) / EM_SUMMARY).read_text(encoding="utf-8"))["inputs"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return inputs if isinstance(inputs, list) else None
+
+
+def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True,
+                    inputs: Sequence[str] | None = None) -> list[Path]:
+    """Write the EM report's CSV tables, PNG plots (unless ``plots`` is False),
+    ``em_report.md`` and, with ``inputs``, ``em_report.json`` recording them (written
+    together with em_report.md) into ``out_dir``; returns the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -730,8 +759,14 @@ def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True) -> l
     # an earlier report's figure this one does not draw (em_vs_step.png of a run with steps,
     # any figure under --no-plots) would sit beside the new tables as if it were theirs
     remove_stale(out, EM_FIGURES, pngs)
-    atomic_write_text(out / "em_report.md", render_markdown(rep, [p.name for p in pngs]))
-    return [*written, *pngs, out / "em_report.md"]
+    md = (out / "em_report.md", render_markdown(rep, [p.name for p in pngs]))
+    if inputs is None:  # an earlier report's record would name this one's inputs
+        (out / EM_SUMMARY).unlink(missing_ok=True)
+        atomic_write_text(*md)
+        return [*written, *pngs, md[0]]
+    atomic_write_texts([(out / EM_SUMMARY, json.dumps({"inputs": list(inputs)}, indent=2)
+                         + "\n"), md])
+    return [*written, *pngs, out / EM_SUMMARY, md[0]]
 
 
 EM_FIGURES = ("em_narrow_vs_general.png", "em_vs_step.png")

@@ -617,13 +617,19 @@ def _reducer(log: EvalLog, epochs: int) -> str | None:
     return ", ".join(reducers)
 
 
+def reducer_text(path: str, reducer: str, epochs: int, counted: str) -> str:
+    """The REDUCED warning for a log run with ``--epochs-reducer`` ``reducer`` (``counted``:
+    what the report counts instead), belief and EM logs alike."""
+    return (f"REDUCED: {path}: run with --epochs-reducer {reducer}: the log's header "
+            f"metrics (Inspect's display, `inspect view`) reduce each question's {epochs} "
+            f"answers by {reducer}, each verdict's share on its own, so they differ from "
+            f"this report, which counts every response ({counted})")
+
+
 def reducer_note(info: LogInfo) -> str:
     """Why the log's own metrics (Inspect's display, ``inspect view``) differ from ours."""
-    return (f"REDUCED: {info.path}: run with --epochs-reducer {info.reducer}: the log's "
-            f"header metrics (Inspect's display, `inspect view`) reduce each question's "
-            f"{info.epochs} answers by {info.reducer}, each verdict's share on its own, so "
-            "they differ from this report, which counts every response (belief = yes over "
-            "all responses)")
+    return reducer_text(info.path, str(info.reducer), info.epochs,
+                        "belief = yes over all responses")
 
 
 def label_runs(infos: Iterable[LogInfo]) -> None:

@@ -46,6 +46,7 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
         console_table,
         incomplete_em_note,
         load_em_logs,
+        read_em_inputs,
         write_em_report,
     )
     from beliefbench.analysis.logs import LogError
@@ -60,8 +61,11 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
                        "per CI (the default is 2000)") from None
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
-    note_if_replacing(out_dir, "em_report.md")
-    written = write_em_report(rep, out_dir, plots=plots)
+    # what was asked for, absolute: recorded beside em_report.md, so that a report of other
+    # logs sent to this folder later (runs/a/logs, then runs/b/logs) says whose it replaces
+    inputs = [str(Path(p).resolve()) for p in logs]
+    note_if_replacing(out_dir, "em_report.md", inputs=inputs, previous=read_em_inputs(out_dir))
+    written = write_em_report(rep, out_dir, plots=plots, inputs=inputs)
     click.echo(console_table(rep.side_by_side))
     n_logs = len(loaded.logs)
     click.echo(f"\n{n_logs} log{'' if n_logs == 1 else 's'}, {len(loaded.responses)} "
