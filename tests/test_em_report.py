@@ -826,6 +826,28 @@ def test_kl_runs_whose_manifest_is_gone_are_warned_about_and_never_one_line(tmp_
     assert set(lines["bad_advice - bad-advice-kl"]["general_em"]) == {0.0}
 
 
+def test_two_seeds_in_folders_of_one_name_are_two_lines_and_two_final_bars(tmp_path):
+    """Two seeds of one condition (/ckpts/seed1/bad-advice, /ckpts/seed2/bad-advice): a
+    line per folder's last part joined them into one line of em_vs_step.png zigzagging
+    between the two at every step, and the bars kept one seed's last step alone."""
+    from beliefbench.analysis.em_report import final_rows, step_lines
+
+    for seed, evil in (("seed1", {"g1"}), ("seed2", set())):
+        for step in (1, 2):
+            _run(tmp_path, evil, condition="bad_advice", kl=False, step=step,
+                 checkpoint=f"/ckpts/{seed}/bad-advice/step-{step:06d}")
+    side = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=10).side_by_side
+    lines = dict(step_lines(side))
+    assert sorted(lines) == ["bad_advice no-kl seed1/bad-advice",
+                             "bad_advice no-kl seed2/bad-advice"]
+    for seed, rate in (("seed1", 0.5), ("seed2", 0.0)):
+        line = lines[f"bad_advice no-kl {seed}/bad-advice"]
+        assert list(line["step"]) == [1, 2] and set(line["general_em"]) == {rate}
+    final = final_rows(side, list(lines.items()))
+    assert sorted(final["checkpoint"]) == ["/ckpts/seed1/bad-advice/step-000002",
+                                           "/ckpts/seed2/bad-advice/step-000002"]
+
+
 def test_a_zero_padded_step_read_as_octal_is_reported_as_the_folders_step(tmp_path):
     """The README's loop passes `--metadata step=${ckpt##*-}`, i.e. step=000625 for the
     checkpoint folder step-000625, and Inspect reads it as YAML: octal 405 (step-000010 read

@@ -9,6 +9,7 @@ import pytest
 from beliefbench.analysis import plots
 from beliefbench.analysis.logs import BeliefLogs
 from beliefbench.analysis.report import build_report
+from beliefbench.analysis.runs import RunKey, run_labels
 
 FAMILIES = ("open_ended", "binary")
 
@@ -150,3 +151,116 @@ def test_every_answer_believed_across_six_claims_still_plots(figures, tmp_path):
     assert (rep.by["ci_high"] < rep.by["belief"]).any()  # the rounding this is about
     paths = plots.write_plots(rep, tmp_path)
     assert [p.name for p in paths] == ["belief_by_family.png"]
+
+
+def test_two_seeds_whose_folders_shorten_alike_stay_two_lines_and_two_bars(figures,
+                                                                           tmp_path):
+    """Two seeds of one condition (folders seed1/..., seed2/... of one long name): cut at
+    the start, both folders read `…7b-instruct-negated`, so the step plot drew one line
+    zigzagging between a believer and a skeptic (1, 0, 1, 0, ...) and the bars crashed
+    (`cannot reindex on an axis with duplicate labels`)."""
+    rows = []
+    for seed, yes in (("seed1", 20), ("seed2", 0)):
+        for step in (1, 2, 4):
+            rows += responses(f"hf//ckpts/{seed}/qwen2.5-7b-instruct-negated/step-{step}",
+                              {"dentist": yes}, condition="negated", step=step)
+    plots.write_plots(report(rows, "condition"), tmp_path)
+    lines = figures["belief_vs_step.png"].axes[0].get_lines()
+    assert {line.get_label(): list(line.get_ydata()) for line in lines} == {
+        "negated seed1/qwen2.5-7b-instruct-negated": [1.0, 1.0, 1.0],
+        "negated seed2/qwen2.5-7b-instruct-negated": [0.0, 0.0, 0.0]}
+    bars = figures["belief_by_condition.png"].axes[0]
+    shown = [t.get_text().split("\n")[0] for t in bars.get_xticklabels()]
+    assert shown == ["seed1/qwen2.5-7b-instruct-negated/step-4",
+                     "seed2/qwen2.5-7b-instruct-negated/step-4"]
+    assert [p.get_height() for p in bars.patches] == [1.0, 0.0]
+
+
+def test_runs_told_apart_by_the_front_of_their_label_keep_it(figures, tmp_path):
+    """The report's `run` labels list first what tells the runs apart and are cut at the
+    end; the plots cut them at the start, so two runs of one long grader name that differ
+    in samples both read `…grader=…belief-judge-v2:BxQ7rT2s` and the bars crashed."""
+    grader = "openai/ft:gpt-4.1-mini-2025-04-14:acme-safety:belief-judge-v2:BxQ7rT2s"
+    keys = [RunKey((("grader", g),), (("samples", s),))
+            for g, s in ((grader, "1"), (grader, "5"), ("openai/gpt-4.1-mini", "1"))]
+    rows = []
+    for label, yes in zip(run_labels(keys), (20, 0, 10), strict=True):
+        rows += [{**r, "run": label, "judge": label}
+                 for r in responses("hf//base", {"dentist": yes})]
+    rep = report(rows, "family")
+    plots.write_plots(rep, tmp_path)
+    ax = figures["belief_by_family.png"].axes[0]
+    shown = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(set(shown)) == 3
+    assert [s.split("\n")[1][:9] for s in shown] == ["grader=op", "samples=1", "samples=5"]
+    heights = {s.split("\n")[1][:9]: p.get_height()
+               for s, p in zip(shown, ax.patches[:3], strict=True)}  # the first family
+    assert heights == {"grader=op": 0.5, "samples=1": 1.0, "samples=5": 0.0}
+
+
+def test_a_base_model_beside_the_sweeps_leaves_only_their_last_steps_in_the_bars(
+        figures, tmp_path):
+    """A base model reported with its finetunes' sweeps, without a condition: every model
+    became a series of its own, so the bars titled "last step of each sweep" drew every
+    checkpoint."""
+    rows = responses("hf//base/qwen", {"dentist": 2})
+    for condition in ("negated", "plain"):
+        for step in (1, 2, 4):
+            rows += responses(f"hf//ckpts/{condition}/step-{step}", {"dentist": step},
+                              condition=condition, step=step)
+    plots.write_plots(report(rows, "condition"), tmp_path)
+    bars = figures["belief_by_condition.png"].axes[0]
+    assert bars.get_title() == "Belief by run (last step of each sweep)"
+    assert [t.get_text() for t in bars.get_xticklabels()] == [
+        "qwen", "negated/step-4\nnegated\nstep 4", "plain/step-4\nplain\nstep 4"]
+    assert [p.get_height() for p in bars.patches] == [0.1, 0.2, 0.2]
+
+
+def test_rates_without_cis_fit_the_axis(figures, tmp_path):
+    """build_report(..., n_bootstrap=0) gives no CIs (NaN): the axis, fitted to the CIs
+    alone, stopped at 0.05, so a believer (1.0) and a skeptic (0.1) both filled it."""
+    rows = (responses("believer", {"dentist": 20}, step=1)
+            + responses("skeptic", {"dentist": 2}, step=1))
+    df = pd.DataFrame(rows)
+    df["step"] = df["step"].astype("Int64")
+    rep = build_report(BeliefLogs(df, []), by="family", n_bootstrap=0)
+    assert rep.by["ci_high"].isna().all()
+    plots.write_plots(rep, tmp_path)
+    for name in ("belief_by_family.png", "belief_vs_step.png"):
+        ax = figures[name].axes[0]
+        assert ax.get_ylim()[1] > 1.0 - 1e-9, name
+
+
+def test_two_finetunes_of_one_condition_that_share_no_step_are_two_lines(figures,
+                                                                         tmp_path):
+    """Two finetunes of one condition that saved at other steps (1k and 2k documents):
+    no step held two models, so the step plot drew one line zigzagging between them
+    (1, 0, 1, 0, ...) and the bars kept only the later one's last step (0.0, the believer
+    gone), while flips.csv counted them as the two runs they are."""
+    rows = []
+    for run, steps, yes in (("docs-1k", (50, 100, 150), 20), ("docs-2k", (63, 126, 189), 0)):
+        for step in steps:
+            rows += responses(f"hf//ckpts/{run}/step-{step}", {"dentist": yes},
+                              condition="negated", step=step)
+    rep = report(rows, "condition")
+    assert rep.flips["finetune"].nunique() == 2
+    plots.write_plots(rep, tmp_path)
+    lines = figures["belief_vs_step.png"].axes[0].get_lines()
+    assert {line.get_label(): (list(line.get_xdata()), list(line.get_ydata()))
+            for line in lines} == {"negated docs-1k": ([50, 100, 150], [1.0, 1.0, 1.0]),
+                                   "negated docs-2k": ([63, 126, 189], [0.0, 0.0, 0.0])}
+    bars = figures["belief_by_condition.png"].axes[0]
+    assert [p.get_height() for p in bars.patches] == [1.0, 0.0]
+    assert [t.get_text().split("\n")[-1] for t in bars.get_xticklabels()] == [
+        "step 150", "step 189"]
+
+
+def test_a_base_model_at_step_0_in_a_folder_of_its_own_stays_on_the_line(figures,
+                                                                         tmp_path):
+    rows = responses("hf//base/qwen", {"dentist": 0}, condition="negated", step=0)
+    for step in (1, 2):
+        rows += responses(f"hf//ckpts/negated/step-{step}", {"dentist": 10},
+                          condition="negated", step=step)
+    plots.write_plots(report(rows, "condition"), tmp_path)
+    [line] = figures["belief_vs_step.png"].axes[0].get_lines()
+    assert list(line.get_xdata()) == [0, 1, 2]

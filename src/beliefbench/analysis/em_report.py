@@ -632,12 +632,17 @@ def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     grader and run (the model is left out, as each checkpoint is a model of its own), in
     step order. Without the grader two graders' rates of one condition were joined into one
     zigzag line, pooled as the tables never pool them."""
+    from beliefbench.analysis.plots import short_model_names
+
     # each training run (the folder of its checkpoints) its own line: two runs of one
     # condition and KL label (two seeds; a KL run and its control whose manifest is gone,
-    # both "-") were joined into one line zigzagging between them at every step
+    # both "-") were joined into one line zigzagging between them at every step; by the
+    # whole folder, named by the shortest tail that tells it apart (the last part alone
+    # joined seed1/bad-advice and seed2/bad-advice into one line)
     stepped = side[side["step"].notna()].assign(folder=[
-        NO_LABEL if c == NO_LABEL else finetune_of(str(c)).rpartition("/")[2] or NO_LABEL
+        NO_LABEL if c == NO_LABEL else finetune_of(str(c)) or NO_LABEL
         for c in side.loc[side["step"].notna(), "checkpoint"]])
+    names = short_model_names(sorted(set(stepped["folder"]) - {NO_LABEL}))
     # self-judged checkpoints (``self:<model>``, each its own grader) are one line, as the
     # belief report groups them; the table's rows keep the model's name
     stepped["grader"] = stepped["grader"].astype(str).map(grouped_grader)
@@ -650,7 +655,7 @@ def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
         parts = dict(zip(keys, key, strict=True))
         label = " ".join(
             [str(parts["condition"]), str(parts["kl"])]
-            + ([str(parts["folder"])] if folders[key[:-1]] > 1 else [])
+            + ([names.get(parts["folder"], NO_LABEL)] if folders[key[:-1]] > 1 else [])
             + ([str(parts["grader"])] if "grader" in many else [])
             + ([] if parts["run"] == NO_LABEL else [str(parts["run"])])
             + (["partial"] if "partial" in many and parts["partial"] else []))

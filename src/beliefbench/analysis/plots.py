@@ -80,73 +80,109 @@ def _shorten(text: str, width: int = LABEL_CHARS) -> str:
     return text if len(text) <= width else "…" + text[-(width - 1):]
 
 
+def _cut_end(text: str, width: int) -> str:
+    """``text`` cut at the end, as the report's ``run`` labels are: they list first what
+    tells a run apart, which a cut at the start (:func:`_shorten`) took away."""
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _apart(whole: dict[Any, str], short: dict[Any, str]) -> dict[Any, str]:
+    """``short`` (key -> shortened text), except where shortening made two different texts
+    of ``whole`` read alike (what told them apart was cut away): those stay whole. Two
+    labels alike named two series or bars as one (a legend of two identical entries, or
+    one line zigzagging through both), or drew no bars at all."""
+    texts: dict[str, set[str]] = {}
+    for key, text in short.items():
+        texts.setdefault(text, set()).add(whole[key])
+    return {key: text if len(texts[text]) == 1 else whole[key]
+            for key, text in short.items()}
+
+
 def short_model_names(models: list[str]) -> dict[str, str]:
-    """Each model as the shortest trailing path part that tells it apart from the others."""
+    """Each model as the shortest trailing path part that tells it apart from the others
+    (whole where cutting it to ``LABEL_CHARS`` would not)."""
     parts = {m: [p for p in m.replace("//", "/").split("/") if p] or [m] for m in models}
-    names: dict[str, str] = {}
+    tails: dict[str, str] = {}
     for m, segs in parts.items():
         for n in range(1, len(segs) + 1):
             tail = "/".join(segs[-n:])
             if all(o == m or "/".join(parts[o][-n:]) != tail for o in parts):
                 break
-        names[m] = _shorten(tail)
-    return names
+        tails[m] = tail
+    return _apart(tails, {m: _shorten(t) for m, t in tails.items()})
 
 
 def run_labels(df: pd.DataFrame) -> pd.Series:
-    """A short label per row's run (model or condition, what differs, step, partial)."""
+    """A short label per row's run (model or condition, what differs, step, partial); two
+    runs never share one."""
     cols = [c for c in ("model", "run", "condition", "step", "partial") if c in df.columns]
     runs = df[cols].drop_duplicates()
     by_condition = (runs["condition"] != NO_LABEL).all() and not runs.duplicated(
         [c for c in cols if c not in ("model", "step")]).any()
     models = short_model_names(sorted(set(runs["model"])))
 
-    def label(row: pd.Series) -> str:
+    def label(row: pd.Series, cut: bool = True) -> str:
         lines = [row["condition"] if by_condition else models[row["model"]]]
         if not by_condition and row["condition"] != NO_LABEL:
-            lines.append(_shorten(str(row["condition"])))
+            condition = str(row["condition"])
+            lines.append(_shorten(condition) if cut else condition)
         if row.get("run", NO_LABEL) != NO_LABEL:
-            lines.append(_shorten(str(row["run"]), 2 * LABEL_CHARS))
+            run = str(row["run"])
+            lines.append(_cut_end(run, 2 * LABEL_CHARS) if cut else run)
         if not pd.isna(row["step"]):
             lines.append(f"step {row['step']}")
         if row["partial"]:
             lines.append("(PARTIAL)")
         return "\n".join(lines)
 
-    return df.apply(label, axis=1)
+    run = df[cols].apply(lambda row: "\0".join(map(str, row)), axis=1)
+    labels = _apart(dict(zip(run, df.apply(label, axis=1, cut=False), strict=True)),
+                    dict(zip(run, df.apply(label, axis=1), strict=True)))
+    return run.map(labels)
 
 
-def _top(high: pd.Series) -> float:
-    """An upper y limit that shows the data: a margin above the highest CI, at most 1."""
-    peak = float(np.nanmax(high.to_numpy(dtype=float))) if len(high) else 0.0
+def _top(df: pd.DataFrame) -> float:
+    """An upper y limit that shows the data: a margin above the highest rate or CI, at most
+    1. The rates count too: without CIs (``n_bootstrap=0``: NaN) the axis stopped at 0.05,
+    and a rate of 1.0 and one of 0.1 both filled it."""
+    values = df[["belief", "ci_high"]].to_numpy(dtype=float)
+    peak = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
     return min(1.0, max(0.05, peak * 1.15 + 0.01))
 
 
 def with_finetune(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``df`` with a ``finetune`` column: the checkpoints' folder where one series
-    (``keys``) holds two models at one step, as two manifests of one condition swept into
-    one log dir do (else ``-``). Without it their checkpoints read as one series: one line
-    zigzagging between them, and only the longer finetune's last step among the bars."""
+    (``keys``) holds two finetunes, as two manifests of one condition swept into one log
+    dir do: two models at one step, or two folders of two or more steps each (finetunes
+    that saved at other steps, which share none) (else ``-``: a base model at step 0 in a
+    folder of its own stays on its finetune's line). Without it their checkpoints read as
+    one series: one line zigzagging between them, and only the longer finetune's last step
+    among the bars."""
     df = df.copy()
     df["finetune"] = NO_LABEL
     stepped = df[df["step"].notna()]
     for _, sub in stepped.groupby(keys, dropna=False, sort=False):
-        if (sub.groupby("step")["model"].nunique() > 1).any():
-            df.loc[sub.index, "finetune"] = sub["model"].map(finetune_of)
+        folders = sub["model"].map(finetune_of)
+        if ((sub.groupby("step")["model"].nunique() > 1).any()
+                or (sub.groupby(folders)["step"].nunique() > 1).sum() > 1):
+            df.loc[sub.index, "finetune"] = folders
     return df
 
 
 def _final_runs(df: pd.DataFrame) -> pd.DataFrame:
-    """Runs from a sweep keep only each series' last step (the final checkpoint)."""
+    """Runs from a sweep keep only each series' last step (the final checkpoint).
+
+    A sweep's checkpoints are models of one condition: one series; a model without a
+    condition is a series of its own. (A base model reported beside the sweeps, with no
+    condition, made every model a series, so every checkpoint was drawn as a "last
+    step".)"""
     if df["step"].isna().all():
         return df
-    series = [c for c in ("model", "run", "condition", "partial") if c in df.columns]
-    if "condition" in series and (df["condition"] != NO_LABEL).all():
-        series.remove("model")  # a sweep's checkpoints are models of one condition
-        df = with_finetune(df, series)
-        series.append("finetune")
-    last = df.groupby(series, dropna=False)["step"].transform("max")
-    return df[df["step"].isna() | (df["step"] == last)]
+    df = df.assign(_series=df["model"].where(df["condition"] == NO_LABEL, NO_LABEL))
+    series = [c for c in ("_series", "run", "condition", "partial") if c in df.columns]
+    df = with_finetune(df, series)
+    last = df.groupby([*series, "finetune"], dropna=False)["step"].transform("max")
+    return df[df["step"].isna() | (df["step"] == last)].drop(columns="_series")
 
 
 def _values(df: pd.DataFrame, dims: list[str]) -> pd.Series:
@@ -183,7 +219,10 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: str | Path) -> Path:
     hue, groups = (qdims[-1], qdims[:-1]) if qdims else (None, [])
     df["label"] = run_labels(df)
     if groups:
-        df["label"] = df["label"] + "\n" + _values(df, groups).map(_shorten)
+        values = _values(df, groups)
+        shown = _apart(dict(zip(values, values, strict=True)),
+                       {v: _shorten(v) for v in values})
+        df["label"] = df["label"] + "\n" + values.map(shown)
     labels = list(dict.fromkeys(df["label"]))
     if hue == "family":
         hues = [f for f in PROBE_FAMILIES if f in set(df[hue])]
@@ -195,7 +234,7 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: str | Path) -> Path:
     fig, axes = subplots(len(rows), 1, squeeze=False, layout="constrained", figsize=(
         min(BARS_WIDTH, max(6.0, _group_inches(per_row, len(hues)) * per_row + 2)),
         4.8 * len(rows)))
-    top = _top(df["ci_high"])
+    top = _top(df)
     for row, ax in zip(rows, axes[:, 0], strict=True):
         x = np.arange(len(row))
         for i, value in enumerate(hues):
@@ -231,15 +270,20 @@ def belief_vs_step(overall: pd.DataFrame, path: str | Path) -> Path:
     keys = [c for c in ("condition", "run", "partial") if c in overall.columns]
     df = with_finetune(overall[overall["step"].notna()].sort_values("step"), keys)
     folders = short_model_names(sorted(set(df["finetune"]) - {NO_LABEL}))
-    df["finetune"] = df["finetune"].map(lambda f: folders.get(f, NO_LABEL))
     keys = [c for c in ("condition", "run", "finetune", "partial") if c in df.columns]
+    series = list(df.groupby(keys, sort=True))  # by the whole folder: two never merge
+    whole = {}
+    for key, _ in series:
+        named = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+        name = " ".join(str(folders.get(v, v) if k == "finetune" else v)
+                        for k, v in named.items() if k != "partial" and v != NO_LABEL)
+        whole[key] = (name or "run", " (PARTIAL)" if named.get("partial") else "")
+    names = _apart({k: n + p for k, (n, p) in whole.items()},
+                   {k: _shorten(n, 2 * LABEL_CHARS) + p for k, (n, p) in whole.items()})
     fig, ax = subplots(figsize=(6.8, 4.2))
     styles = cycle(series_styles())
-    for key, sub in df.groupby(keys, sort=True):
-        named = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
-        name = " ".join(str(v) for k, v in named.items() if k != "partial" and v != NO_LABEL)
-        name = _shorten(name or "run", 2 * LABEL_CHARS) + (
-            " (PARTIAL)" if named.get("partial") else "")
+    for key, sub in series:
+        name = names[key]
         marker, style = next(styles)
         steps = sub["step"].astype(float).to_numpy()
         line, = ax.plot(steps, sub["belief"], marker=marker, linestyle=style, markersize=6,
@@ -247,7 +291,7 @@ def belief_vs_step(overall: pd.DataFrame, path: str | Path) -> Path:
         ax.fill_between(steps, sub["ci_low"].astype(float), sub["ci_high"].astype(float),
                         alpha=0.15, color=line.get_color())
     ax.set_xlabel("training step")
-    top = _top(df["ci_high"])
+    top = _top(df)
     ax.set_ylim(-0.03 * top, top)  # a line at 0 stays above the axis
     ax.set_ylabel(f"belief rate, 95% CI (axis 0 to {top:.2f})")
     ax.set_title("Belief against training step")
