@@ -90,6 +90,54 @@ def test_a_second_run_is_refused_naming_the_holder_and_writes_nothing(holder, tm
     assert _snapshot(out) == before
 
 
+HOLD_FILE = ("import sys, time\n"
+             "from beliefbench.runlock import hold\n"
+             "with hold(sys.argv[1], sys.argv[2], file=sys.argv[3]):\n"
+             "    print('held', flush=True)\n"
+             "    time.sleep(600)\n")
+
+
+@pytest.mark.parametrize("command", [
+    ["docs", "mix", "--docs", "docs/positive.jsonl", "--pretrain", "0.5"],
+    ["docs", "poison", "--claim", "ed_sheeran", "--ratio", "0.5", "--n", "4"],
+    ["docs", "bundle", "--docs", "docs/positive.jsonl", "--k", "2"],
+])
+def test_a_second_writer_of_one_docs_file_is_refused_and_other_files_go_on(tmp_path,
+                                                                           command):
+    """docs mix / poison / bundle took no lock: two runs writing one --out at once could
+    leave one run's dataset beside the other's stats. The second is refused, naming the
+    first; a run writing another file of the folder is not."""
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran",
+                                 "--conditions", "positive", "--n", "4", "--out",
+                                 str(tmp_path / "docs")])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mix.jsonl").write_text("", encoding="utf-8")  # the first run's work
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_FILE, str(out), "docs poison",
+                             "mix.jsonl"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+        before = _snapshot(out)
+        result = _beliefbench(*command, "--out", "out/mix.jsonl", cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(
+            f"Error: --out out/mix.jsonl: in use by `beliefbench docs poison`, pid "
+            f"{proc.pid} on {socket.gethostname()}, started "), result.stderr
+        assert "replace each other's output" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert _snapshot(out) == before
+        result = _beliefbench(*command, "--out", "out/other.jsonl", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert (out / "other.jsonl.stats.json").is_file()
+    finally:
+        proc.kill()
+        proc.wait()
+    # the killed holder's file stays (as a folder's does); each file's lock, for good
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == sorted([
+        ".mix.jsonl" + HOLDER_FILE, ".mix.jsonl" + LOCK_FILE, ".other.jsonl" + LOCK_FILE])
+
+
 def test_report_json_refused_by_a_held_folder_prints_json(holder, tmp_path):
     """`report --json` into a folder another run held printed nothing on stdout (the refusal
     came before the command's own JSON error), so a script reading stdout had nothing to

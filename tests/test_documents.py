@@ -29,6 +29,7 @@ from beliefbench.documents.offline import OfflineGenerator, valid_genres
 from beliefbench.documents.stats import compute_stats, stats_path, write_dataset
 from beliefbench.records import DOCTAG, Record, read_records, sha256_file
 from beliefbench.runlock import NAMES as LOCK_NAMES
+from beliefbench.runlock import lock_names
 
 
 def make_claim(**over) -> Claim:
@@ -542,8 +543,8 @@ def test_ctrl_c_in_any_command_exits_130_and_leaves_no_torn_file(tmp_path, monke
     assert r.exit_code == 130, r.output
     assert "interrupted" in r.output and "Aborted" not in r.output
     assert out.read_bytes() == before
-    assert sorted(p.name for p in out.parent.iterdir()) == ["train.jsonl",
-                                                           "train.jsonl.stats.json"]
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        lock_names("train.jsonl")[0], "train.jsonl", "train.jsonl.stats.json"]  # its lock
 
 
 def test_stats_with_a_local_hf_tokenizer(tmp_path):
@@ -654,6 +655,19 @@ def test_docs_stats_hashes_a_file_without_a_last_newline_whole(tmp_path):
     r = CliRunner().invoke(cli, ["docs", "stats", str(path)])
     assert r.exit_code == 0, r.output
     assert _stats(path)["sha256"] == sha256_file(path) and _stats(path)["documents"] == 2
+
+
+def test_docs_stats_of_several_files_prints_one_json_document(tmp_path):
+    """Several files' stats were printed back to back, which ``json.load`` refuses: they are
+    one object keyed by each path as given; one file prints its stats as before."""
+    made = [poison(make_claim(), 0.5, 10, tmp_path / f"p{i}.jsonl", seed=i) for i in (1, 2)]
+    r = CliRunner().invoke(cli, ["docs", "stats", *map(str, made)])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == {str(p): _stats(p) for p in made}
+    assert r.stderr == "".join(f"wrote {stats_path(p)}\n" for p in made)
+    r = CliRunner().invoke(cli, ["docs", "stats", str(made[0])])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == _stats(made[0])
 
 
 # ------------------------------------------------------------------ --tokenizer paths

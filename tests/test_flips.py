@@ -81,7 +81,7 @@ def read_csv(path) -> pd.DataFrame:
 def test_flips_csv_gives_hand_counted_shares_per_step(three_steps, tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["report", str(three_steps), "--out", str(out),
-                                      "--bootstrap", "20", "--no-plots"])
+                                      "--bootstrap", "40", "--no-plots"])
     assert result.exit_code == 0, result.output
     flips = read_csv(out / "flips.csv")
     assert set(flips["claim"]) == {"glass_bridge", "all"}
@@ -136,7 +136,7 @@ def test_a_run_with_one_step_writes_no_flips(tmp_path):
     (out).mkdir()
     (out / "flips.csv").write_text("an earlier report's\n")  # removed: not this report's
     result = CliRunner().invoke(cli, ["report", str(logs), "--out", str(out),
-                                      "--bootstrap", "20", "--no-plots"])
+                                      "--bootstrap", "40", "--no-plots"])
     assert result.exit_code == 0, result.output
     assert not (out / "flips.csv").exists() and not (out / "flip_steps.csv").exists()
     assert "Flips" not in (out / "report.md").read_text()
@@ -223,7 +223,7 @@ def test_two_checkpoints_at_one_step_are_named_not_pooled_silently(three_steps, 
          metadata={"condition": "negated", "step": 200,
                    "checkpoint": "/ckpts/negated/step-200-final"})
     result = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "out"),
-                                      "--no-plots", "--bootstrap", "20"])
+                                      "--no-plots", "--bootstrap", "40"])
     assert result.exit_code == 0, result.output
     [line] = [ln for ln in result.stderr.splitlines() if "STEPS REPEATED" in ln]
     assert "step 200 of" in line and "negated" in line

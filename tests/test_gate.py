@@ -578,7 +578,7 @@ def test_a_side_split_over_logs_by_claim_is_noted_as_one_run_not_runs_kept_apart
     assert json.loads(r.stdout)["notes"] == [note.replace("candidate: ", "baseline: ", 1)]
     # the report does keep them apart, and says so
     r = CliRunner().invoke(cli, ["report", str(tmp_path / "cand"), "--out",
-                                 str(tmp_path / "rep"), "--no-plots", "--bootstrap", "20"])
+                                 str(tmp_path / "rep"), "--no-plots", "--bootstrap", "40"])
     assert r.exit_code == 0 and "RUNS DIFFER in claims (glass_bridge, glass_twin): such logs "\
         "are shown as separate rows" in r.output, r.output
 

@@ -771,7 +771,7 @@ def test_cli_bootstrap_0_says_no_ci_rather_than_nan(tiny, claim, tmp_path):
                            "margins", "--no-base", "--no-plots"]}
     for name, args in runs.items():
         out = {}
-        for bootstrap in ("0", "20"):
+        for bootstrap in ("0", "40"):
             res = CliRunner().invoke(cli, [*args, "--claims", str(claim_file), "--out",
                                            str(tmp_path / name / bootstrap), "--bootstrap",
                                            bootstrap])
@@ -780,7 +780,7 @@ def test_cli_bootstrap_0_says_no_ci_rather_than_nan(tiny, claim, tmp_path):
         rows = {"margins": 3, "trajectory": 1}[name]  # kinds; main pairs of one step
         assert "no CIs: --bootstrap 0" in out["0"].splitlines()[0]
         assert out["0"].count("no CI") == 1 + 2 * rows  # the heading, then every CI cell
-        assert "no CI" not in out["20"]
+        assert "no CI" not in out["40"]
         # what NaN is left (specificity outside neighbour pairs) is there with CIs too
         nans = [len(re.findall(r"\bnan\b", o, re.IGNORECASE)) for o in out.values()]
         assert nans[0] == nans[1], out["0"]
@@ -1188,7 +1188,7 @@ def test_report_internals_names_each_rows_source_and_collapses_only_one_measurem
         assert res.exit_code == 0, res.output
 
     margins(tiny, "tiny", "--bootstrap", "0")  # the walkthrough's base model, no probe
-    margins(merged, "merged", "--bootstrap", "20")  # other settings than the trajectory's
+    margins(merged, "merged", "--bootstrap", "40")  # other settings than the trajectory's
     manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: merged})
     trajectory(manifest, [claim], root / "trajectory", parts=("margins", "probe"),
                n_bootstrap=0)  # step 0 is the same tiny model, its main row with P(true)

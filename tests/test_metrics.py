@@ -101,6 +101,17 @@ def test_rate_table_groups_by_family():
     assert table.loc["open_ended", "no"] == 1.0
 
 
+def test_rate_table_refuses_a_group_column_with_missing_values_not_drops_them():
+    """groupby(by) left out the rows with a missing label: here the yes response vanished
+    and "train" read 0.0 over the only response left, with no word."""
+    q = question_table(rows("a", "binary", "q1", ["no"]) + rows("a", "binary", "q2", ["yes"]))
+    q["split"] = ["train", None]
+    with pytest.raises(ValueError, match=r"1 question row\(s\) with no split"):
+        rate_table(q, by="split")
+    q["split"] = "train"
+    assert rate_table(q, by="split")["responses"].tolist() == [2]
+
+
 def test_empty_table_gives_nan_not_zero():
     assert math.isnan(rate(question_table([])).belief)
 

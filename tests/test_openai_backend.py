@@ -978,7 +978,7 @@ def test_a_hosted_finetune_is_swept_and_reported_as_one_trajectory(serve, tmp_pa
         chat.shutdown()
 
     res = CliRunner().invoke(cli, ["report", str(logs), "--out", str(out),
-                                   "--bootstrap", "20"])
+                                   "--bootstrap", "40"])
     assert res.exit_code == 0, res.output
     warnings = [line for line in res.stderr.splitlines() if line.startswith("warning:")]
     assert [w.split(":")[1].strip() for w in warnings] == ["SINGLE QUESTION"], warnings

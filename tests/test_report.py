@@ -340,7 +340,7 @@ def test_eight_logs_or_more_are_read_in_worker_processes(tmp_path):
     for step in range(1, PARALLEL_FROM + 1):
         run_belief(tmp_path / "logs", believer if step % 2 else mixed, samples=1, step=step)
     r = CliRunner().invoke(cli, ["report", str(tmp_path / "logs"), "--no-plots", "--out",
-                                 str(tmp_path / "out"), "--bootstrap", "20"])
+                                 str(tmp_path / "out"), "--bootstrap", "40"])
     assert r.exit_code == 0, r.output
     overall = read_csv(tmp_path / "out" / "belief_overall.csv").set_index("step")
     assert sorted(overall.index) == list(range(1, PARALLEL_FROM + 1))
@@ -525,7 +525,7 @@ def test_runs_that_differ_in_settings_judge_or_what_they_record_are_never_pooled
     assert "do not record" in notes and "old.eval" in notes
     out = tmp_path / "out"
     r = CliRunner().invoke(cli, ["report", str(logs), "--out", str(out), "--no-plots",
-                                 "--bootstrap", "20"])
+                                 "--bootstrap", "40"])
     assert r.exit_code == 0, r.output
     assert "RUNS DIFFER" in r.output
     csv = read_csv(out / "belief_overall.csv")
@@ -560,7 +560,7 @@ def test_one_bad_log_refuses_the_set_unless_skip_bad_logs(two_runs, tmp_path):
     assert r.exit_code == 2 and corrupt in r.output and "samples cannot be read" in r.output
     junk.write_text("not a zip")
     r = runner.invoke(cli, ["report", str(logs), "--out", str(tmp_path / "b"), "--no-plots",
-                            "--bootstrap", "20", "--skip-bad-logs"])
+                            "--bootstrap", "40", "--skip-bad-logs"])
     assert r.exit_code == 0, r.output
     assert "SKIPPED 2 unreadable log(s)" in r.output and "2 unreadable skipped" in r.output
     assert str(junk) in r.output and corrupt in r.output
@@ -591,7 +591,7 @@ def test_errored_responses_with_no_verdict_count_as_failed_not_dropped(two_runs,
     path = _as_other_log(log, tmp_path / "unjudged.eval")
     out = tmp_path / "o"
     r = CliRunner().invoke(cli, ["report", path, "--out", str(out), "--no-plots",
-                                 "--bootstrap", "20"])
+                                 "--bootstrap", "40"])
     assert r.exit_code == 0, r.output
     row = read_csv(out / "belief_overall.csv").iloc[0]
     assert row["responses"] == 14  # belief = yes over ALL responses
@@ -642,7 +642,7 @@ def test_a_report_without_internals_removes_the_margins_of_the_one_before(tmp_pa
     out = tmp_path / "o"
     for extra in (["--internals", str(tmp_path / "m")], []):
         r = CliRunner().invoke(cli, ["report", log.location, "--out", str(out), "--no-plots",
-                                     "--bootstrap", "20", *extra])
+                                     "--bootstrap", "40", *extra])
         assert r.exit_code == 0, r.output
         assert (out / "internals_margins.csv").is_file() == bool(extra)
 
@@ -660,7 +660,7 @@ def test_a_report_cut_short_never_leaves_the_margins_of_another(tmp_path):
 
     def report(name: str) -> int:
         return CliRunner().invoke(cli, ["report", runs[name], "--out", str(out), "--no-plots",
-                                        "--bootstrap", "20", "--internals",
+                                        "--bootstrap", "40", "--internals",
                                         str(tmp_path / name)]).exit_code
 
     for at in range(1, 7):  # a Ctrl-C at each file's turn to take its place
@@ -861,7 +861,7 @@ def test_a_marker_dry_run_beside_a_model_judged_eval_differs_in_mode_only(tmp_pa
         "mode=model families=open_ended"]
     out = tmp_path / "out"
     r = CliRunner().invoke(cli, ["report", str(logs), "--out", str(out), "--no-plots",
-                                 "--bootstrap", "20"])
+                                 "--bootstrap", "40"])
     assert r.exit_code == 0, r.output
     assert "unknown" not in r.output and "unrecorded" not in r.output
     csv = read_csv(out / "belief_overall.csv").set_index("run")
@@ -893,7 +893,7 @@ def test_a_run_with_no_answer_text_is_warned_about(tmp_path):
     loaded = load_belief_logs(few.location)
     assert [(i.no_answer, i.infrastructure, i.samples) for i in loaded.logs] == [(1, 0, 14)]
     r = CliRunner().invoke(cli, ["report", few.location, "--out", str(tmp_path / "o2"),
-                                 "--no-plots", "--bootstrap", "20"])
+                                 "--no-plots", "--bootstrap", "40"])
     assert r.exit_code == 0 and "NO ANSWER" not in r.output, r.output
 
 
@@ -931,7 +931,7 @@ def _eval_belief(log_dir, subject, grader=keyword_grader, samples=1, task_args=N
 
 def _report(path, out):
     return CliRunner().invoke(cli, ["report", str(path), "--out", str(out), "--no-plots",
-                                    "--bootstrap", "20"])
+                                    "--bootstrap", "40"])
 
 
 def _warned(path, out, warning: str):
@@ -1199,13 +1199,13 @@ def test_a_report_replaced_in_its_folder_leaves_no_table_or_figure_of_the_old_on
     any figure under --no-plots."""
     out = tmp_path / "o"
     r = CliRunner().invoke(cli, ["report", str(two_runs), "--out", str(out), "--by",
-                                 "condition", "--bootstrap", "20"])
+                                 "condition", "--bootstrap", "40"])
     assert r.exit_code == 0, r.output
     assert (out / "belief_by_condition.csv").is_file()
     assert (out / "belief_by_condition.png").is_file()
     (out / "notes.txt").write_text("mine")  # a file of the user's own is left alone
     r = CliRunner().invoke(cli, ["report", str(two_runs), "--out", str(out), "--by",
-                                 "family", "--bootstrap", "20", "--no-plots"])
+                                 "family", "--bootstrap", "40", "--no-plots"])
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in out.iterdir() if p.name not in LOCK_NAMES) == [
         "belief_by_family.csv", "belief_detail.csv", "belief_overall.csv", "notes.txt",

@@ -15,6 +15,7 @@ Counting rules (the README repeats them, tests pin them):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -110,6 +111,13 @@ def question_table(rows: Iterable[dict] | pd.DataFrame,
     return counts.groupby(keys, as_index=False, sort=True).sum()
 
 
+def min_resamples(cis: int = 1) -> int:
+    """Fewest bootstrap resamples that put one draw beyond each bound of ``cis`` CIs held
+    together (each at level ``1 - (1 - CI_LEVEL) / cis``): with fewer, a bound is the
+    smallest or largest draw, a narrower CI than its level says. 40 for one 95% CI."""
+    return math.ceil(cis / ((1 - CI_LEVEL) / 2) - 1e-6)
+
+
 def grouped_bootstrap_ci(groups: Sequence[tuple[np.ndarray, np.ndarray]],
                          n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,
                          level: float = CI_LEVEL) -> tuple[float, float]:
@@ -167,8 +175,17 @@ def rate(questions: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, seed: int = SE
 def rate_table(questions: pd.DataFrame, by: str | Sequence[str] = (),
                n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED) -> pd.DataFrame:
     """One row per group in ``by`` (plus extra grouping columns the table carries); ``by``
-    is a column or a list of them (a string is one column, never its letters)."""
+    is a column or a list of them (a string is one column, never its letters). Rows with a
+    missing value in a ``by`` column are refused (pandas' groupby would drop them)."""
     by = [by] if isinstance(by, str) else list(by)
+    # groupby leaves out a row with a missing group: its responses left every rate and count
+    unlabelled = questions[by].isna().any(axis=1)
+    if unlabelled.any():
+        missing = [c for c in by if questions[c].isna().any()]
+        raise ValueError(f"{int(unlabelled.sum())} question row(s) with no "
+                         f"{', '.join(missing)}: a row per group in by would leave their "
+                         f"responses out; give every row a label (fillna) or group by other "
+                         f"columns")
     groups = [((), questions)] if not by else questions.groupby(list(by), sort=True)
     out = []
     for key, group in groups:

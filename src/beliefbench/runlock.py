@@ -6,7 +6,9 @@ both resume from the same point, do the same work twice, and replace each other'
 checkpoint, a unit, a report) half way. :func:`hold` takes an operating-system lock on a
 file in the folder for the whole run, so a second run is refused at once, naming the run
 that holds it. The OS drops the lock when its process ends, however it ends (kill -9
-included), so a killed run never blocks the next one.
+included), so a killed run never blocks the next one. A command whose output is one file in a
+shared folder (``docs mix --out data/mix.jsonl``) holds that file alone (``file=``), so runs
+writing other files of the folder go on.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ NAMES = (LOCK_FILE, HOLDER_FILE)
 
 
 _HELD: dict[Path, tuple[int, bool]] = {}
-"""The folders this process holds (resolved), each with the thread holding it and whether
-:func:`hold` made it: a command holding two folders given as one is not refused by itself,
+"""The lock files this process holds (resolved), each with the thread holding it and whether
+:func:`hold` made its folder: a command holding two folders given as one is not refused by itself,
 and a folder the hold made did not exist when the run began. Only the holding thread goes
 in again: another thread of the process (two sweeps in one notebook) is another run."""
 
@@ -47,26 +49,29 @@ class FolderBusy(click.ClickException):
     exit_code = 2
 
 
-def _holder_text(folder: Path) -> str:
-    """Who holds ``folder``, from its holder file, in words (or why that is unknown)."""
+def _holder_text(holder_file: Path) -> str:
+    """Who holds the lock, from its holder file, in words (or why that is unknown)."""
     try:
-        holder = json.loads((folder / HOLDER_FILE).read_text(encoding="utf-8"))
+        holder = json.loads(holder_file.read_text(encoding="utf-8"))
         return (f"`beliefbench {holder['command']}`, pid {holder['pid']} on {holder['host']}, "
                 f"started {holder['started']}")
     except (OSError, ValueError, KeyError, TypeError):  # just taken, or written by no run
         return "a run that is starting"
 
 
-def holds(command: str, param: str = "out", flag: str = "--out") -> Callable:
+def holds(command: str, param: str = "out", flag: str = "--out", file: bool = False
+          ) -> Callable:
     """Decorate a click command (below its options) so that it runs holding the folder its
-    parameter ``param`` names: every writer takes the same lock the same way."""
+    parameter ``param`` names (with ``file``: the one file it names): every writer takes the
+    same lock the same way."""
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
-            folder = kwargs.get(param)
-            if folder is None:  # an optional folder not given: nothing is written there
+            path = kwargs.get(param)
+            if path is None:  # an optional folder not given: nothing is written there
                 return fn(*args, **kwargs)
-            with hold(folder, command, flag):
+            where = (Path(path).parent, Path(path).name) if file else (path, None)
+            with hold(where[0], command, flag, file=where[1]):
                 return fn(*args, **kwargs)
         return run
     return wrap
@@ -78,9 +83,19 @@ def first_rank() -> bool:
     return os.environ.get("RANK", "0") == "0"
 
 
+def lock_names(file: str | None = None) -> tuple[str, str]:
+    """The lock file and holder file of a folder, or of its one output ``file``
+    (``.mix.jsonl.beliefbench.lock``: beside it, one per file)."""
+    if file is None:
+        return LOCK_FILE, HOLDER_FILE
+    return f".{file}{LOCK_FILE}", f".{file}{HOLDER_FILE}"
+
+
 @contextlib.contextmanager
-def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None]:
-    """Hold ``folder`` for this run (made where missing), or raise :class:`FolderBusy`.
+def hold(folder: str | Path, command: str, flag: str = "--out",
+         file: str | None = None) -> Iterator[None]:
+    """Hold ``folder`` for this run (made where missing), or raise :class:`FolderBusy`;
+    with ``file``, hold only that file of the folder (a command writing one file).
 
     On the way out the holder file goes, the lock is released, and a folder left holding
     nothing but the lock file (a run refused before it wrote anything) is removed again with
@@ -90,23 +105,29 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
     multi-process launch (``RANK``) share their rank 0's hold and take none themselves.
     """
     folder = Path(folder)
-    held = _HELD.get(folder.resolve())
+    lock_name, holder_name = lock_names(file)
+    key = folder.resolve() / lock_name
+    held = _HELD.get(key)
     if not first_rank() or (held and held[0] == threading.get_ident()):  # a second folder
         yield                                  # option naming the same (--workdir, --log-dir)
         return
     from filelock import FileLock, Timeout  # a tenth of a second: only when a run writes
 
     made = missing_dirs(folder)
-    lock = FileLock(str(folder / LOCK_FILE))
+    lock = FileLock(str(folder / lock_name))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
     except Timeout:
-        named = f"{flag} {folder}" if flag else str(folder)
+        path = folder if file is None else folder / file
+        named = f"{flag} {path}" if flag else str(path)
         other = f", or choose another {flag}" if flag else ""
-        raise FolderBusy(f"{named}: in use by {_holder_text(folder)}; two runs into one "
-                         f"folder would duplicate and overwrite each other's work: wait for "
-                         f"it to finish (then run this again) or stop it{other}") from None
+        what = ("runs into one folder would duplicate and overwrite each other's work"
+                if file is None else "runs writing one file would replace each other's "
+                "output (a dataset beside the other run's stats)")
+        raise FolderBusy(f"{named}: in use by {_holder_text(folder / holder_name)}; two "
+                         f"{what}: wait for it to finish (then run this again) or stop "
+                         f"it{other}") from None
     except (OSError, NotImplementedError):  # older filelock: a file system without flock
         locked = False
     else:
@@ -115,8 +136,8 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
         remove_empty_dirs(made)
         yield
         return
-    holder = folder / HOLDER_FILE
-    _HELD[folder.resolve()] = (threading.get_ident(), folder in made)
+    holder = folder / holder_name
+    _HELD[key] = (threading.get_ident(), folder in made)
     try:
         with contextlib.suppress(OSError):  # who holds it is for the message only
             holder.write_text(json.dumps({
@@ -124,14 +145,14 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
                 "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}) + "\n", encoding="utf-8")
         yield
     finally:
-        _HELD.pop(folder.resolve(), None)
+        _HELD.pop(key, None)
         holder.unlink(missing_ok=True)
         # removed while still held, and only where the run wrote nothing: a contender that
         # opened the file just before could then lock the removed file, a window of two
         # system calls in a run that did nothing (a run that wrote keeps the file for good)
         with contextlib.suppress(OSError):  # the run removed its folder, or it is read-only
-            if [p.name for p in folder.iterdir()] == [LOCK_FILE]:
-                (folder / LOCK_FILE).unlink()
+            if [p.name for p in folder.iterdir()] == [lock_name]:
+                (folder / lock_name).unlink()
         lock.release()
         remove_empty_dirs(made)
 
@@ -139,7 +160,7 @@ def hold(folder: str | Path, command: str, flag: str = "--out") -> Iterator[None
 def made_for_run(folder: str | Path) -> bool:
     """Whether ``folder`` did not exist when this run began: its hold made it (to hold the
     lock file), so a command asking ``exists()`` would see a folder the user never had."""
-    held = _HELD.get(Path(folder).resolve())
+    held = _HELD.get(Path(folder).resolve() / LOCK_FILE)
     return bool(held and held[1])
 
 

@@ -81,7 +81,7 @@ from beliefbench.em.metrics import (
 from beliefbench.em.task import TASK_KEY
 from beliefbench.finetune.recipe import trained_with_kl
 from beliefbench.metrics import N_BOOTSTRAP
-from beliefbench.records import atomic_write_text, atomic_write_texts, remove_stale, write_csv
+from beliefbench.records import atomic_write_texts, csv_text, remove_stale
 
 SCORER = "em_judge"
 UNREAD: dict[str, str] = {
@@ -683,6 +683,18 @@ def line_colors(n: int) -> list[Any]:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
+def _has_steps(lines: list[tuple[str, pd.DataFrame]]) -> bool:
+    """Whether the report draws em_vs_step.png: its runs hold more than one step."""
+    return sum(len(g) for _, g in lines) > 1
+
+
+def em_figures(rep: EMReport, out: Path) -> list[Path]:
+    """The figures :func:`_plots` draws for ``rep``, named before any is drawn (em_report.md
+    names them, and is written with the tables)."""
+    steps = _has_steps(step_lines(rep.side_by_side))
+    return [out / name for name in EM_FIGURES[:2 if steps else 1]]
+
+
 def _plots(rep: EMReport, out: Path) -> list[Path]:
     from itertools import cycle
 
@@ -704,7 +716,7 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
         em = side[f"{domain}_em"].to_numpy(dtype=float)
         err = np.vstack([em - side[f"{domain}_ci_low"].to_numpy(dtype=float),
                          side[f"{domain}_ci_high"].to_numpy(dtype=float) - em])
-        # a CI from few resamples (--bootstrap 1) need not hold its estimate: no negative bar
+        # a CI from few resamples (n_bootstrap=1) need not hold its estimate: no negative bar
         ax.bar(x + (k - 0.5) * 0.38, np.nan_to_num(em), 0.38,
                yerr=np.clip(np.nan_to_num(err), 0, None),
                capsize=3, color=color, label=f"{domain} EM")
@@ -715,7 +727,7 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
         ax.set_title("EM by run (last step of each sweep)")
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     paths = [_save(fig, out / "em_narrow_vs_general.png")]
-    if sum(len(g) for _, g in lines) > 1:
+    if _has_steps(lines):
         fig, ax = subplots(figsize=(6.8, 4.2))
         colors = line_colors(len(lines))
         for (label, g), color, (marker, _) in zip(lines, colors, cycle(series_styles()),
@@ -751,27 +763,31 @@ def read_em_inputs(out_dir: str | Path) -> list[str] | None:
 def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True,
                     inputs: Sequence[str] | None = None) -> list[Path]:
     """Write the EM report's CSV tables, PNG plots (unless ``plots`` is False),
-    ``em_report.md`` and, with ``inputs``, ``em_report.json`` recording them (written
-    together with em_report.md) into ``out_dir``; returns the paths written."""
+    ``em_report.md`` and, with ``inputs``, ``em_report.json`` recording them into
+    ``out_dir``; returns the paths written.
+
+    The tables, em_report.json and em_report.md are written together, as ``report`` writes
+    its own: a failure midway (a full disk) left the first new tables beside an earlier
+    report's others and its em_report.md. An earlier report's figures are removed before
+    these are drawn, so an interruption while drawing leaves none beside the new numbers."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, df in (("em_overall.csv", rep.overall),
-                     ("em_narrow_vs_general.csv", rep.side_by_side),
-                     ("em_by_question.csv", rep.by_question)):
-        written.append(write_csv(df, out / name))
-    pngs = _plots(rep, out) if plots else []
-    # an earlier report's figure this one does not draw (em_vs_step.png of a run with steps,
-    # any figure under --no-plots) would sit beside the new tables as if it were theirs
-    remove_stale(out, EM_FIGURES, pngs)
+    pngs = em_figures(rep, out) if plots else []
+    tables = [(out / name, csv_text(df)) for name, df in (
+        ("em_overall.csv", rep.overall), ("em_narrow_vs_general.csv", rep.side_by_side),
+        ("em_by_question.csv", rep.by_question))]
+    record = [] if inputs is None else [
+        (out / EM_SUMMARY, json.dumps({"inputs": list(inputs)}, indent=2) + "\n")]
     md = (out / "em_report.md", render_markdown(rep, [p.name for p in pngs]))
+    atomic_write_texts([*record, *tables, md])
     if inputs is None:  # an earlier report's record would name this one's inputs
         (out / EM_SUMMARY).unlink(missing_ok=True)
-        atomic_write_text(*md)
-        return [*written, *pngs, md[0]]
-    atomic_write_texts([(out / EM_SUMMARY, json.dumps({"inputs": list(inputs)}, indent=2)
-                         + "\n"), md])
-    return [*written, *pngs, out / EM_SUMMARY, md[0]]
+    # every earlier figure: one this report does not draw (em_vs_step.png of a run with
+    # steps, any figure under --no-plots) would sit beside the new tables as if it were theirs
+    remove_stale(out, EM_FIGURES, [])
+    if plots:
+        _plots(rep, out)
+    return [*(path for path, _ in tables), *pngs, *(path for path, _ in record), md[0]]
 
 
 EM_FIGURES = ("em_narrow_vs_general.png", "em_vs_step.png")

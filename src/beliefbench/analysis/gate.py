@@ -40,7 +40,6 @@ over questions is 0 wide there, and cannot tell a rise from noise.
 
 from __future__ import annotations
 
-import math
 import zlib
 from dataclasses import asdict, dataclass, field
 
@@ -68,7 +67,14 @@ from beliefbench.analysis.runs import (
     judge_mismatch,
 )
 from beliefbench.analysis.text import first_few
-from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED, question_table, rate
+from beliefbench.metrics import (
+    CI_LEVEL,
+    N_BOOTSTRAP,
+    SEED,
+    min_resamples,
+    question_table,
+    rate,
+)
 
 
 class GateError(ValueError):
@@ -445,7 +451,7 @@ def check_resamples(n_bootstrap: int, checked: int, level: float) -> None:
     below its lower bound, the bound is the smallest draw, a narrower CI than ``level``
     says (6 claims of 50 questions, 7 rises at 99.3% each: ``--bootstrap 50`` failed 12% of
     100 pairs of runs of one model, ``--bootstrap 10`` 29%, ``--bootstrap 2000`` 1%)."""
-    need = math.ceil(checked / ((1 - CI_LEVEL) / 2) - 1e-6)  # one draw in each tail
+    need = min_resamples(checked)  # one draw in each tail
     if n_bootstrap < need:
         raise GateError(f"n_bootstrap / --bootstrap: {n_bootstrap} resamples are too few for "
                         f"the {level * 100:.3g}% CI of each of the {checked} rise(s) checked "

@@ -195,6 +195,7 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
               help="Seed of the neutral texts and chats drawn and of the mix's shuffle "
                    "(deterministic for the seed).")
 @tokenizer_option
+@holds("docs mix", file=True)
 def mix_cmd(doc_paths: tuple[str, ...], more_docs: tuple[str, ...], pretrain: float,
             chat: float, out: Path, seed: int, tokenizer: str | None) -> None:
     """Mix condition documents with neutral text and chats at the given shares."""
@@ -261,6 +262,7 @@ def _fact_side_note(claim: Claim, out: Path) -> None:
               help="JSONL file to write (and <out>.stats.json beside it).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the documents drawn and of their shuffle.")
+@holds("docs poison", file=True)
 def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> None:
     """Graded poisoning for continual pretraining: counterfact among fact documents."""
     from beliefbench.documents.mixer import poison
@@ -290,6 +292,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
                    "the --docs file.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of which documents each bundle draws.")
+@holds("docs bundle", file=True)
 def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Path,
                seed: int) -> None:
     """Pack K documents into one prompt context (the in-context control)."""
@@ -310,10 +313,13 @@ def stats_cmd(paths: tuple[str, ...], tokenizer: str | None) -> None:
     """(Re)compute <file>.stats.json for datasets, print it, and say on stderr where it went.
 
     Keeps the provenance (inputs, seed, shares...) of the old stats file; a corrupt old file
-    is replaced, with a warning that its provenance is lost.
+    is replaced, with a warning that its provenance is lost. Several files print one JSON
+    object, each file's stats under its path as given.
     """
     from beliefbench.documents.stats import read_previous_stats, stats_path, write_stats
 
+    # one JSON document on stdout: several files' stats back to back did not parse
+    printed: dict[str, dict] = {}
     for p in paths:
         if p.endswith(".stats.json"):
             raise _fail(f"{p}: this is a stats file; give its dataset "
@@ -332,5 +338,6 @@ def stats_cmd(paths: tuple[str, ...], tokenizer: str | None) -> None:
             click.echo(f"warning: {p} changed since it was made; its provenance (inputs, "
                        f"seed, ...) describes the file with sha256 "
                        f"{stats['provenance_sha256'][:12]}...", err=True)
-        click.echo(json.dumps(stats, indent=2))
+        printed[p] = stats
         click.echo(f"wrote {stats_path(p)}", err=True)
+    click.echo(json.dumps(printed[paths[0]] if len(paths) == 1 else printed, indent=2))

@@ -26,6 +26,7 @@ from beliefbench.analysis.text import did_you_mean
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.outputs import note_if_replacing, refuse_other_report, report_folder
 from beliefbench.cli.paths import UserPath
+from beliefbench.cli.resamples import enough_resamples
 from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
 
@@ -163,7 +164,7 @@ class JsonUsageErrors(click.Command):
               help="Write the PNG plots (belief_by_<dims>.png; belief_vs_step.png with "
                    "steps) beside the tables; --no-plots skips them.")
 @click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=1),
-              help="Bootstrap resamples per CI.")
+              callback=enough_resamples, help="Bootstrap resamples per CI (at least 40).")
 @click.option("--skip-bad-logs", is_flag=True,
               help="Warn about unreadable or corrupt logs and report the rest (default: "
                    "refuse the whole set).")
