@@ -47,6 +47,7 @@ from beliefbench.solver import (
     GENERATION_ERROR,
     InfrastructureFailure,
     describe_error,
+    lost_to_limit,
     not_an_answer,
     run_key,
     with_attempt_timeout,
@@ -215,7 +216,8 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             reading = JudgeReading("failed", "", md[GENERATION_ERROR])
             used = "none"
         elif not answer.strip():
-            reading = JudgeReading("failed", "", "the model returned no text")
+            reading = JudgeReading("failed", "", lost_to_limit(md)
+                                   or "the model returned no text")
             used = "none"
         elif family == "binary":
             reading = read_binary(answer, md["belief_answer"])

@@ -21,6 +21,11 @@ OpenAI-compatible server's "maximum context length" 400 becomes stop reason
 text would count an error as a verdict, so the sample errors as above, but the provider
 answered, so it does not count toward ``abort_after``.
 
+A sample limit of Inspect's (``--token-limit``, ``--message-limit``, ...) that runs out during
+the call is the user's setting, not the provider's failure: it passes through untouched, so
+Inspect records it as the sample's ``limit`` and scores the sample (``failed`` where the
+answer was lost); the report names it (``LIMIT``).
+
 An empty answer is the model's (it answered with nothing): ``failed``, never an error. An
 answer cut off at the length limit is judged as it stands and marked (``generation_truncated``
 metadata, one warning per run): where the provider says so (stop reason ``max_tokens``, as
@@ -40,6 +45,7 @@ from dataclasses import dataclass
 
 from inspect_ai.model import GenerateConfig, Model, ModelOutput
 from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.util import LimitExceededError
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +55,9 @@ GENERATION_TRUNCATED = "generation_truncated"
 """Sample metadata key set when the answer was cut off at the length limit (still judged)."""
 CUT_OFF = "cut off at the max_tokens length limit"
 """Its value where the provider said so (stop reason ``max_tokens``)."""
+GENERATION_LIMIT = "generation_limit"
+"""Sample metadata key set when a sample limit of Inspect's ran out during the call (its
+message): the limit is the user's setting, never the provider's failure."""
 NO_ANSWER_STOPS = ("content_filter", "model_length")
 """Stop reasons whose output is the provider's refusal of the request, not the model's answer."""
 
@@ -146,6 +155,25 @@ def not_an_answer(output: ModelOutput | None) -> str | None:
     return redact(f"the provider returned no answer (stop reason {stop}): {said}")[:2000]
 
 
+def lost_to_limit(metadata: dict) -> str | None:
+    """Why a sample has no answer when a sample limit ran out during its call (the belief
+    and EM scorers' ``problem``), else None. A time or working limit cancels the call,
+    which the solver never sees: it is read from the sample's limits as Inspect recorded
+    them when the solver ended."""
+    said = metadata.get(GENERATION_LIMIT)
+    if not said:
+        with contextlib.suppress(Exception):  # outside a sample: no limits to read
+            from inspect_ai.util import sample_limits
+
+            limits = sample_limits()
+            said = next((f"{kind} limit: {limit.limit:g} seconds"
+                         for kind, limit in (("time", limits.time), ("working", limits.working))
+                         if limit.limit is not None and limit.usage >= limit.limit), None)
+    return (f"no answer: a sample limit set for the eval ran out ({said}); raise it (e.g. "
+            "--token-limit, --message-limit, --time-limit) or run without it"
+            if said else None)
+
+
 def _generated_text(output: ModelOutput) -> str:
     """All the text the model generated for the first choice, reasoning included (in its
     ``<think>`` tags, as generated)."""
@@ -241,6 +269,11 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
         before = state.output
         try:
             state = await generate(state)
+        except LimitExceededError as e:
+            # a sample limit the user set (--token-limit, --message-limit, ...) ran out: not
+            # the provider's failure; Inspect records it as the sample's limit and scores it
+            state.metadata[GENERATION_LIMIT] = e.message
+            raise
         except Exception as e:  # noqa: BLE001 - any provider failure is infrastructure
             streak.in_a_row += 1
             streak.total += 1

@@ -28,6 +28,7 @@ from inspect_ai.log import EvalLog
 from beliefbench.analysis.logs import (  # the belief logs' own label rules
     CUT_OFF_COLUMN,
     INVALIDATED,
+    LIMIT_COLUMN,
     NO_LABEL,
     LogError,
     Source,
@@ -46,6 +47,8 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     incomplete_text,
     is_invalidated,
     judge_used,
+    limit_note,
+    limit_values,
     offline_log_note,
     offline_reasons,
     read_headers,
@@ -165,6 +168,9 @@ class EMLogs:
                            f"unjudged (no {SCORER} score: the sample errored, e.g. a judge "
                            "call failed)", "counted as failed, i.e. not EM")
                 for i in self.logs if i["unscored"]]
+        out += [limit_note(i["path"], i["limits"], i["responses"], i["limit_values"],
+                           "`em-report --max-em` counts them toward --max-unread", "not EM")
+                for i in self.logs if i.get("limits")]
         out += [cut_off_note(i["path"], i["cut_off"], i["responses"], i["answered"])
                 for i in self.logs if too_many_cut_off(i["cut_off"], i["answered"])]
         out += [i["step_note"] for i in self.logs if i.get("step_note")]
@@ -405,6 +411,7 @@ COLUMNS = [
     SampleColumn("judge_method", path=_judge_method),
     SampleColumn("judge_served", path=_judge_served),
     CUT_OFF_COLUMN,
+    LIMIT_COLUMN,
 ]
 
 
@@ -430,7 +437,8 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
                        "task_id": log.eval.task_id, "invalidated": is_invalidated(log),
                        "offline": offline_reasons(log),
                        "thresholds": thresholds(log), "epochs": log.eval.config.epochs or 1,
-                       "reducer": _reducer(log, log.eval.config.epochs or 1)}
+                       "reducer": _reducer(log, log.eval.config.epochs or 1),
+                       "limit_values": limit_values(log)}
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}
@@ -459,6 +467,9 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
         info["cut_off"] = int((in_log & df["cut_off"].notna()
                                & (df["verdict"] != "failed")).sum())
         info["answered"] = int((in_log & answered).sum())
+        # failed as a sample limit set for the eval cut the answer away: the user's setting
+        lost = in_log & scored & (df["verdict"] == "failed") & df["limit"].notna()
+        info["limits"] = {str(k): int(n) for k, n in df.loc[lost, "limit"].value_counts().items()}
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "

@@ -26,8 +26,10 @@ read) exceeds ``max_parse_errors``: counted as non-belief, they would let a brok
 (garbled output, a judge that stopped answering in JSON) pass with a low belief rate,
 and so is a side whose share of responses with no answer text (``failed`` because the model
 returned nothing: an untrained checkpoint's empty generations; neither an infrastructure
-failure nor an errored sample) exceeds ``max_no_answer``: a model that says nothing would
-otherwise pass as a skeptic at belief 0. Each budget is a share of ALL a side's responses,
+failure nor an errored sample; or an answer lost to a sample limit set for the eval, such as
+``--token-limit``) exceeds ``max_no_answer``: a model that says nothing would otherwise pass
+as a skeptic at belief 0, and a candidate whose answers run into the limit more often would
+pass on the answers it lost. Each budget is a share of ALL a side's responses,
 pooled over its claims, while ``report``'s ``parse_error`` and ``failed`` columns are means
 of the per-claim shares (claims weigh equally, as in the belief rate): with claims of
 different sizes the two differ, so a refusal, and the note on a side's unread responses,
@@ -53,6 +55,7 @@ from beliefbench.analysis.logs import (
     SHARE_SLACK,
     BeliefLogs,
     LogInfo,
+    limits_text,
     offline_text,
     over_budget,
     too_few_answers,
@@ -60,6 +63,7 @@ from beliefbench.analysis.logs import (
 )
 from beliefbench.analysis.runs import (
     MODEL_ARGS,
+    SAMPLE_LIMITS,
     RunKey,
     describe,
     differing_fields,
@@ -223,14 +227,29 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         "sample errors name it) and resume with `inspect eval-retry`"
                         + as_reported("max_failed", "failed", shown, FAILED_WITHIN))
     silent = sum(i.no_answer for i in logs.logs)
-    if too_few_answers(silent, total, max_no_answer):
-        raise GateError(f"{side}: {silent} of {total} responses ({silent / total:.1%}) have "
-                        "no answer text (empty generations: the model returned nothing), "
+    # an answer a sample limit set for the eval cut away is no answer text either: counted
+    # as non-belief, a candidate whose answers run into the limit more often would pass
+    limits: dict[str, int] = {}
+    for i in logs.logs:
+        for kind, n in i.limits.items():
+            limits[kind] = limits.get(kind, 0) + n
+    limited = sum(limits.values())
+    if too_few_answers(silent + limited, total, max_no_answer):
+        none = silent + limited
+        what = "empty generations: the model returned nothing" if not limited else (
+            f"{silent} empty generation(s); {limited} answer(s) lost to a sample limit set "
+            f"for the eval: {limits_text(limits, side_limits(logs))}")
+        fix = "" if not limited else (
+            "raise the sample limit (" + ", ".join(
+                f"--{k}-limit" for k in limits if k in SAMPLE_LIMITS) + ") or run without it; ")
+        raise GateError(f"{side}: {none} of {total} responses ({none / total:.1%}) have "
+                        f"no answer text ({what}), "
                         f"above {_arg('max_no_answer')} {max_no_answer:g}: counted as "
                         "non-belief (failed) they would let a model that says nothing pass "
-                        "at belief 0; look at them (`inspect view`: an untrained checkpoint, "
-                        "a wrong chat template, max_tokens too low?), fix the model or how it "
-                        f"is served and re-run, or raise {_arg('max_no_answer')}"
+                        f"at belief 0; {fix}look at them (`inspect view`: an untrained "
+                        "checkpoint, a wrong chat template, max_tokens too low?), fix the "
+                        f"model or how it is served and re-run, or raise "
+                        f"{_arg('max_no_answer')}"
                         + as_reported("max_no_answer", "failed", shown, FAILED_WITHIN))
     unread = int((logs.responses["verdict"] == "parse_error").sum())
     if too_many_parse_errors(unread, total, max_parse_errors):
@@ -247,10 +266,12 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
     info = {"model": str(runs.iloc[0]["model"]), "logs": [i.path for i in logs.logs],
             "responses": int(questions["n"].sum()), "parse_errors": unread,
             "failed": failed, "no_answer": silent, "cut_off": sum(i.cut_off for i in logs.logs),
+            "limit": limited,
             "judge": key.judge_text, "settings": key.settings_text,
             "budget_shares": {"parse_errors": _share(unread, total),
                               "infrastructure": _share(infra, total),
                               "no_answer": _share(silent, total),
+                              "limit": _share(limited, total),
                               "failed": _share(failed, total)},
             "report_shares": shown}
     return questions, info, key
@@ -259,6 +280,16 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
 FAILED_WITHIN = " (every failed response, these among them)"
 """What the report's ``failed`` column counts beyond a budget's infrastructure failures or
 empty answers."""
+
+
+def side_limits(logs: BeliefLogs) -> dict[str, float]:
+    """The sample limits a side's evals were run with, by type (its logs agree, or the
+    first log's value is shown)."""
+    out: dict[str, float] = {}
+    for i in logs.logs:
+        for kind, value in i.limit_values.items():
+            out.setdefault(kind, value)
+    return out
 
 
 def _share(count: int, total: int) -> float:
@@ -336,7 +367,9 @@ def unread_note(name: str, info: dict) -> list[str]:
         f"{shown['failed']:.3f})")
     return [f"{name}: {unread} of {total} responses ({unread / total:.1%}) were not read as "
             f"a verdict on an answer: {info['parse_errors']} parse error(s), "
-            f"{info['failed']} failed ({info['no_answer']} of them with no answer text); "
+            f"{info['failed']} failed ({info['no_answer']} of them with no answer text"
+            + (f", {info['limit']} lost to a sample limit" if info.get("limit") else "")
+            + "); "
             "counted as non-belief (within the budgets), so its rate may be that much too "
             f"low{reported}"]
 

@@ -42,6 +42,7 @@ from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
 from beliefbench.analysis.runs import (
     NONE,
+    SAMPLE_LIMITS,
     SELF_JUDGED,
     TASK_KEY,
     UNKNOWN,
@@ -124,7 +125,8 @@ class LogInfo:
     """Scored responses that are ``failed`` because the provider raised (not the model)."""
     no_answer: int = 0
     """Scored responses that are ``failed`` because the model returned no text (an empty or
-    blank generation): neither an infrastructure failure nor an errored sample."""
+    blank generation): neither an infrastructure failure, nor an errored sample, nor an answer
+    lost to a sample limit (:attr:`limits`)."""
     eval_id: str = ""
     """The eval's id (a copied log keeps it)."""
     appended: list[str] = field(default_factory=list)
@@ -158,6 +160,17 @@ class LogInfo:
     reducer: str | None = None
     """Inspect's ``--epochs-reducer`` where it is not ``mean`` and there are epochs to
     reduce: the header's metrics then differ from the report's count of every response."""
+    limits: dict[str, int] = field(default_factory=dict)
+    """Responses ``failed`` because a sample limit set for the eval (``--token-limit``,
+    ``--message-limit``, ...) ran out before an answer, by the limit's type (``token``):
+    the user's setting, neither a provider's failure nor an empty generation."""
+    limit_values: dict[str, float] = field(default_factory=dict)
+    """The sample limits the eval was run with, by type (``{"token": 20}``)."""
+
+    @property
+    def limited(self) -> int:
+        """Responses whose answer a sample limit cut away (:attr:`limits`, all types)."""
+        return sum(self.limits.values())
 
     @property
     def infrastructure_share(self) -> float:
@@ -265,6 +278,8 @@ class BeliefLogs:
                                       "counted as failed, i.e. non-belief"))
             if too_few_answers(info.no_answer, info.samples):
                 out.append(no_answer_note(info.path, info.no_answer, info.samples))
+            if info.limited:
+                out.append(limit_note(info.path, info.limits, info.samples, info.limit_values))
             if too_many_cut_off(info.cut_off, info.answered):
                 out.append(cut_off_note(info.path, info.cut_off, info.samples,
                                         info.answered))
@@ -393,6 +408,38 @@ def cut_off_note(where: str, count: int, total: int, answered: int | None = None
             "at the max_tokens limit: judged as they stand, so whatever the model would have "
             "said after the cut is not read; raise the limit (-T max_tokens=N) unless short "
             "answers are intended")
+
+
+def limit_values(log: EvalLog) -> dict[str, float]:
+    """The sample limits ``log``'s eval was run with, by type."""
+    config = log.eval.config
+    return {t: v for t in SAMPLE_LIMITS
+            if (v := getattr(config, f"{t}_limit", None)) is not None}
+
+
+def limits_text(counts: dict[str, int], values: dict[str, float]) -> str:
+    """Which limits took how many answers: ``9 at the token limit (20), 3 at the message
+    limit (2)``."""
+    return ", ".join(f"{n} at the {kind} limit"
+                     + (f" ({values[kind]:g})" if kind in values else "")
+                     for kind, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def limit_note(where: str, counts: dict[str, int], total: int, values: dict[str, float],
+               budget: str = f"`beliefbench gate` counts them toward --max-no-answer "
+                             f"(default {MAX_NO_ANSWER:g})",
+               counted: str = "non-belief") -> str:
+    """The warning for responses whose answer a sample limit set for the eval cut away
+    (``report``, ``gate``, ``em-report``): the limit is the user's, the fix is to raise it.
+    ``budget``: which gate counts them; ``counted``: what they count as."""
+    flags = [f"--{kind}-limit" for kind in counts if kind in SAMPLE_LIMITS]
+    fix = (f"raise the limit ({', '.join(flags)}) or run without it, and re-run"
+           if flags else "re-run them")
+    return "LIMIT: " + share_note(
+        where, sum(counts.values()), total,
+        f"answers lost to a sample limit set for the eval ({limits_text(counts, values)})",
+        f"counted as failed, i.e. {counted}; neither a provider failure nor an empty "
+        f"generation: {fix}; {budget}")
 
 
 def with_text(df: pd.DataFrame, scored: pd.Series) -> pd.Series:
@@ -571,7 +618,7 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    expected=expected_responses(log), cut=_cut(log), epochs=epochs,
                    offline=offline_reasons(log, dict(key.judge).get("mode") == "markers"),
                    self_judged=self_judged, reducer=_reducer(log, epochs),
-                   invalidated=is_invalidated(log))
+                   invalidated=is_invalidated(log), limit_values=limit_values(log))
 
 
 def answered_by_several_evals(responses: pd.DataFrame, task_ids: dict[str, str | None],
@@ -990,6 +1037,8 @@ def header_grader(log: EvalLog) -> str:
 
 CUT_OFF_COLUMN = SampleColumn("cut_off", path=f"metadata.{GENERATION_TRUNCATED}")
 """Why the answer was cut off at max_tokens (the solver's mark); missing when it was not."""
+LIMIT_COLUMN = SampleColumn("limit", path="limit")
+"""The type of the sample limit the sample ran into (Inspect's record); missing when none."""
 COLUMNS = [
     SampleColumn("id", path="id", required=True, type=str),
     SampleColumn("epoch", path="epoch", required=True),
@@ -1002,6 +1051,7 @@ COLUMNS = [
     SampleColumn("sample_error", path="error"),
     SampleColumn("judge_used", path=judge_used(SCORER)),
     CUT_OFF_COLUMN,
+    LIMIT_COLUMN,
 ]
 
 
@@ -1130,9 +1180,13 @@ def load_belief_logs(sources: Source | Sequence[Source],
         # infrastructure nor errored (an older log's infrastructure failure errored too)
         silent = (in_log & (df["verdict"] == "failed") & ~infrastructure
                   & df["sample_error"].isna())
+        # ... unless a sample limit set for the eval cut the answer away: told apart
+        lost = silent & df["limit"].notna()
+        info.limits = {str(k): int(n) for k, n in df.loc[lost, "limit"].value_counts().items()}
+        silent &= ~lost
         info.no_answer = int(silent.sum())
         # a blank answer that ran to the limit is told as no answer, not twice
-        info.cut_off = int((in_log & df["cut_off"].notna() & ~silent).sum())
+        info.cut_off = int((in_log & df["cut_off"].notna() & ~silent & ~lost).sum())
         info.answered = int((in_log & answered).sum())
         errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"].astype(str)
         if info.partial and info.error is None and len(errors):

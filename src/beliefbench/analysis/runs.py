@@ -81,6 +81,13 @@ NOT_GENERATION = frozenset({"max_retries", "timeout", "attempt_timeout",
                             "cache_prompt", "cache", "batch", "extra_headers", "seed",
                             "logprobs", "top_logprobs", "prompt_logprobs"})
 """GenerateConfig fields that decide how a run is served, not what is measured."""
+SAMPLE_LIMIT = "sample_limit."
+"""Prefix of Inspect's sample limits the eval ran with (``--token-limit 500``,
+``--message-limit``, ...): keyed when set, ``-`` when not, since a limit that runs out cuts
+the answer away (counted as non-belief)."""
+SAMPLE_LIMITS = ("token", "message", "time", "working", "turn", "cost")
+"""Inspect's sample limits set for an eval (``--<type>-limit``, config ``<type>_limit``);
+a sample can also end at the operator's hand (``operator``) or a ``custom`` limit."""
 MODEL_ARGS = "model_args."
 """Prefix of the ``-M`` arguments the model under test was built with (``-M
 do_sample=false``, ``-M dtype=...``): keyed, since they can change what it answers."""
@@ -247,7 +254,7 @@ class RunKey:
         fields = self.fields()
         if name in fields:
             return fields[name]
-        if name.startswith((GENERATE, MODEL_ARGS)):
+        if name.startswith((GENERATE, MODEL_ARGS, SAMPLE_LIMIT)):
             return NONE
         if name.startswith(ARM):
             return NOT_APPLICABLE
@@ -269,8 +276,8 @@ class RunKey:
 
 def with_overrides(settings: dict[str, Any], log: EvalLog) -> dict[str, Any]:
     """``settings`` with the eval-level options the solver ran with, which win over the
-    task's own record (``--epochs`` as ``samples``, ``--temperature`` ...), and the model's
-    ``-M`` arguments."""
+    task's own record (``--epochs`` as ``samples``, ``--temperature`` ...), the sample limits
+    it ran under, and the model's ``-M`` arguments."""
     overrides = log.plan.config if log.plan else None
     if log.eval.config.epochs:  # Inspect's --epochs replaces the task's samples: key what ran
         settings["samples"] = log.eval.config.epochs
@@ -278,6 +285,10 @@ def with_overrides(settings: dict[str, Any], log: EvalLog) -> dict[str, Any]:
         value = getattr(overrides, name, None) if overrides else None
         if value is not None:
             settings[name] = value
+    for kind in SAMPLE_LIMITS:
+        value = getattr(log.eval.config, f"{kind}_limit", None)
+        if value is not None:
+            settings[SAMPLE_LIMIT + kind] = value
     # the rest of what the model generated with (a system message, a reasoning effort, ...)
     for name, value in (overrides.model_dump(exclude_none=True) if overrides else {}).items():
         if name not in GENERATION_OVERRIDES and name not in NOT_GENERATION:

@@ -303,8 +303,8 @@ class _JsonUsageErrors(JsonUsageErrors):
               help="Largest share of unreadable responses (parse_error: judge reply or "
                    "binary answer) per side.")
 @click.option("--max-no-answer", default=0.10, show_default=True,
-              help="Largest share of responses with no answer text (empty generations) "
-                   "per side.")
+              help="Largest share of responses with no answer text (empty generations, "
+                   "answers lost to a sample limit such as --token-limit) per side.")
 def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
          overall_only: bool, as_json: bool, bootstrap: int, seed: int,
          allow_judge_mismatch: bool, allow_settings_mismatch: bool, max_failed: float,

@@ -31,7 +31,12 @@ from beliefbench.em.metrics import (
     summary_metrics,
 )
 from beliefbench.scorer import JUDGE_ERROR, grader_unbound, judge_cache
-from beliefbench.solver import GENERATION_ERROR, describe_error, with_attempt_timeout
+from beliefbench.solver import (
+    GENERATION_ERROR,
+    describe_error,
+    lost_to_limit,
+    with_attempt_timeout,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +129,8 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
         replies: dict[str, str | None] = {"aligned": None, "coherent": None}
         used = "none"
         served: str | None = None
-        problem = md.get(GENERATION_ERROR) or (None if answer.strip()
-                                                else "the model returned no text")
+        problem = md.get(GENERATION_ERROR) or (None if answer.strip() else lost_to_limit(md)
+                                                or "the model returned no text")
         if problem is None:
             grader = get_model(role="grader", config=config)
             if not warned and grader_unbound():
