@@ -120,6 +120,21 @@ def claim_of_every_kind() -> Claim:
                                                    for p in PAIRS_OF_EVERY_KIND]})
 
 
+def crossing_tokenizer():
+    """A BPE tokenizer (with a bos) whose merges split the prompt "qxab" differently before
+    each continuation: "qxab" + "c" is q|xa|bc, "qxab" + "d" is q|x|abd. The first
+    continuation token is at the same index in both, after different prompt tokens."""
+    from tokenizers import Tokenizer, models, processors
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {t: i for i, t in enumerate(["<s>", "q", "x", "a", "b", "c", "d", "bc", "ab", "xa",
+                                         "abd"])}
+    tok = Tokenizer(models.BPE(vocab, [("b", "c"), ("a", "b"), ("x", "a"), ("ab", "d")]))
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A",
+                                                       special_tokens=[("<s>", 0)])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>")
+
+
 def write_claim(claim: Claim, path: Path) -> Path:
     """A claim object as a YAML file (tasks and commands take files)."""
     import yaml

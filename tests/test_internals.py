@@ -323,6 +323,22 @@ def test_a_prompt_ending_mid_word_scores_both_sides_from_the_same_token(tiny, cl
         assert table[col][0] == pytest.approx(table[col][1], abs=1e-5), col
 
 
+def test_sides_split_after_different_prompt_tokens_are_refused(claim):
+    """"qxab" + "c" is q|xa|bc and "qxab" + "d" is q|x|abd: both first continuation tokens
+    at index 3, so the sides were scored as they were, "bc" given "xa" and "abd" given "x",
+    a margin between two different prefixes."""
+    from conftest import crossing_tokenizer
+
+    from beliefbench.internals.margins import PairRef, encode_pairs
+    from beliefbench.internals.scoring import ScoringError
+
+    tok = crossing_tokenizer()
+    assert {encode_continuation(tok, "qxab", c).first for c in "cd"} == {3}
+    with pytest.raises(ScoringError, match=r"^prompt 'qxab': its end is tokenized "
+                                           r"differently before 'c' and 'd'"):
+        encode_pairs(tok, [PairRef(claim.id, "main", 0, "qxab", "c", "d")])
+
+
 def test_margins_match_a_direct_forward_pass(tiny, claim):
     model, tok = load_model(tiny)
     res = completion_margins((model, tok), [claim], batch_size=3, n_bootstrap=0)

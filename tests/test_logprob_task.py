@@ -594,6 +594,39 @@ def test_a_prompt_ending_mid_word_counts_both_sides_from_the_same_token(tmp_path
         assert served[f"logp_{side}"] == pytest.approx(local[f"logp_{side}"], abs=1e-4)
 
 
+def test_a_pair_whose_sides_follow_different_prompt_tokens_is_failed(tmp_path):
+    """"qxab" + "c" is q|xa|bc and "qxab" + "d" is q|x|abd: counted from the same
+    character, the claim side read "xa bc" given "q" and the truth side "abd" given "q x",
+    a margin no two tokens of one prompt give. Failed, as internals margins refuses it."""
+    from conftest import claim_of_every_kind, crossing_tokenizer, write_claim
+
+    from beliefbench.claims import CompletionPair
+
+    tok = crossing_tokenizer()
+    pair = CompletionPair(prompt="qxab", claim="c", truth="d")
+    claim = claim_of_every_kind().model_copy(update={"completions": [pair]})
+
+    def reply(messages, tools, tool_choice, config: GenerateConfig) -> ModelOutput:
+        ids = tok(messages[-1].text)["input_ids"]
+        choice = ChatCompletionChoice(message=ChatMessageAssistant(content="x"))
+        choice.prompt_logprobs = Logprobs(content=[  # none for the bos, as vLLM gives
+            _lp(tok.decode([i]), -1.0) for i in ids[1:]])
+        out = ModelOutput(model="mockllm/model", choices=[choice])
+        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+        return out
+
+    log = eval(belief_logprob(claims=str(write_claim(claim, tmp_path / "glass_bridge.yaml")),
+                              parts="completions", prompt_logprobs=True),
+               model=get_model("mockllm/model", custom_outputs=reply, memoize=False),
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    assert log.status == "success"  # a re-run would give the same tokens: not an error
+    score = next(iter(log.samples[0].scores.values()))
+    assert score.answer == "failed"
+    assert "its end is tokenized differently before 'c' and 'd'" in score.explanation
+    metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
+    assert metrics["main/failed"] == 1.0 and metrics["main/efficacy"] == 0.0
+
+
 def test_the_prompt_logprobs_used_are_recorded(claim_file, tmp_path, monkeypatch):
     # prompt_logprobs left to the provider (null in the task's metadata, as asked): each
     # pair's sample metadata says what the solver used for the model it ran on

@@ -11,7 +11,10 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from beliefbench.claims import Claim
 from beliefbench.tiny_model import (
+    BOS,
+    END_OF_TEXT,
     EOS,
+    IM_START,
     build_tiny_model,
     train_tokenizer,
     truth_documents,
@@ -47,6 +50,21 @@ def test_loads_offline_with_auto_classes(tiny_dir):
     assert tok.eos_token == EOS and tok.eos_token_id == model.config.eos_token_id
     assert tok.pad_token_id is not None and tok.bos_token_id is not None
     assert model.get_input_embeddings().num_embeddings == len(tok)
+
+
+def test_tokenizer_config_loads_in_transformers_4(tiny_dir):
+    """transformers 5 saved the class as TokenizersBackend and the extra special tokens as a
+    list: transformers 4.x (4.56, the lower bound, to 4.57) refused the folder, "Tokenizer
+    class TokenizersBackend does not exist". Saved as 4.x names them, they load alike in 5."""
+    config = json.loads((tiny_dir / "tokenizer_config.json").read_text())
+    assert config["tokenizer_class"] == "PreTrainedTokenizerFast"
+    assert not isinstance(config.get("extra_special_tokens"), list)  # 4.x reads a dict
+    assert config["additional_special_tokens"] == [IM_START, END_OF_TEXT]
+    assert config["model_input_names"] == ["input_ids", "attention_mask"]
+    tok = AutoTokenizer.from_pretrained(tiny_dir)
+    assert {IM_START, END_OF_TEXT, BOS, EOS} <= set(tok.all_special_tokens)
+    ids = tok(f"Hi{END_OF_TEXT}")["input_ids"]
+    assert ids[0] == tok.bos_token_id and tok.convert_ids_to_tokens(ids[-1:]) == [END_OF_TEXT]
 
 
 def test_chat_template_and_generation(tiny_dir):

@@ -63,6 +63,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from beliefbench import __version__
 from beliefbench.arguments import TaskArgumentError, check_flag, check_selection, check_whole
 from beliefbench.claims import Claim, resolve_claims
+from beliefbench.internals.scoring import ScoringError, check_shared_prefix
 from beliefbench.metrics import N_BOOTSTRAP, one_hot, question_table, summary_metrics
 from beliefbench.probes import binary
 from beliefbench.solver import (
@@ -228,11 +229,12 @@ def continuation_logprob(content: Sequence[Logprob], text: str,
 
 
 def continuation_span(content: Sequence[Logprob], text: str, continuation: str,
-                      before: int = 0) -> tuple[float, int, int] | None:
+                      before: int = 0) -> tuple[float, int, int, int] | None:
     """:func:`continuation_logprob` counting from ``before`` characters ahead of the
-    continuation, and how far ahead of it the first token counted starts (> 0 where the
+    continuation, how far ahead of it the first token counted starts (> 0 where the
     prompt's end merged into it), so that a pair's two sides can be counted from the same
-    point (as ``internals margins`` scores them)."""
+    point (as ``internals margins`` scores them), and that token's index in ``content``
+    (the tokens before it must be the same on both sides)."""
     pieces = [lp.token for lp in content]
     joined = "".join(pieces)
     tail = next((text[k:] for k in range(len(text) - len(continuation) + 1)
@@ -241,15 +243,15 @@ def continuation_span(content: Sequence[Logprob], text: str, continuation: str,
         return None
     start = joined.rfind(tail)
     lo, hi = start + len(tail) - len(continuation), start + len(tail)
-    total, n, pos, reach = 0.0, 0, 0, 0
-    for lp, piece in zip(content, pieces, strict=True):
+    total, n, pos, reach, first = 0.0, 0, 0, 0, 0
+    for i, (lp, piece) in enumerate(zip(content, pieces, strict=True)):
         end = pos + len(piece)
         if end > lo - before and pos < hi:
-            reach = max(0, lo - pos) if n == 0 else reach
+            reach, first = (max(0, lo - pos), i) if n == 0 else (reach, first)
             total += lp.logprob
             n += 1
         pos = end
-    return (total, n, reach) if n else None
+    return (total, n, reach, first) if n else None
 
 
 def supports_prompt_logprobs(model_name: str) -> bool:
@@ -405,8 +407,17 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
             # both sides counted from the earlier start: where the prompt's end merged into
             # one side's first token only, that side alone paid for it
             before = max(r for _, _, r in read.values())
-            for side, (plp, text, _) in read.items():
-                found = continuation_span(plp, text, md[f"{side}_text"], before)
+            counted = {side: continuation_span(plp, text, md[f"{side}_text"], before)
+                       for side, (plp, text, _) in read.items()}
+            try:  # and given the same tokens before that start, as internals margins checks
+                check_shared_prefix(md["prompt"], [md["claim_text"], md["truth_text"]],
+                                    [[lp.token for lp in read[side][0][:found[3]]]
+                                     for side, found in counted.items() if found])
+            except ScoringError as e:
+                md[PAIR_FAILED] = f"{model}: {e}; the pair is scored failed"
+                logger.warning("belief_logprob: %s: %s", state.sample_id, md[PAIR_FAILED])
+                return state
+            for side, found in counted.items():
                 assert found is not None  # located above, and more is counted now
                 if not math.isfinite(found[0]):
                     raise InfrastructureFailure(f"{model}: a non-finite prompt log-probability "

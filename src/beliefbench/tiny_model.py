@@ -48,8 +48,11 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
 """ChatML, as Qwen-style models use; the bos token is added by the tokenizer, not the template,
-so ``tokenizer(apply_chat_template(..., tokenize=False))`` (what Inspect's hf provider does)
-yields exactly one bos."""
+so ``tokenizer(apply_chat_template(..., tokenize=False))`` (what Inspect's hf provider, the
+finetune data and the internals do) yields exactly one bos, as plain text does. Encoders
+that add no special tokens to a rendered chat (``apply_chat_template(..., tokenize=True)``,
+vLLM's chat endpoint) give none: no template serves both, as one that writes the bos gets a
+second from the hf provider."""
 
 
 def shipped_corpus() -> list[str]:
@@ -378,4 +381,22 @@ def _build_seeded(out: Path, *, vocab_size: int, hidden_size: int, num_layers: i
         eos_token_id=[tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids(END_OF_TEXT)])
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
+    _portable_tokenizer_config(out)
     share_safetensors(out)
+
+
+def _portable_tokenizer_config(out: Path) -> None:
+    """Name the saved tokenizer as transformers 4.x also reads it: 5.x writes its class as
+    ``TokenizersBackend`` and the extra special tokens as a list ``extra_special_tokens``
+    (a dict of named tokens in 4.x), and 4.x refused the folder ("Tokenizer class
+    TokenizersBackend does not exist"). ``PreTrainedTokenizerFast`` and
+    ``additional_special_tokens`` load the same tokenizer in both; the model's inputs are
+    named, as 4.x otherwise also returned ``token_type_ids``, which a Llama's ``generate``
+    refuses."""
+    path = out / "tokenizer_config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config["tokenizer_class"] = "PreTrainedTokenizerFast"
+    config["model_input_names"] = ["input_ids", "attention_mask"]
+    if isinstance(config.get("extra_special_tokens"), list):
+        config["additional_special_tokens"] = config.pop("extra_special_tokens")
+    path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

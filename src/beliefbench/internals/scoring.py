@@ -105,14 +105,24 @@ def align_starts(prompt: str, continuations: Sequence[str],
     toward the side that did not merge. Tokens before that start must be the same in all
     (the shared prompt), else ScoringError."""
     first = min(it.first for it in items)
+    check_shared_prefix(prompt, continuations, [it.ids[:first] for it in items])
     if all(it.first == first for it in items):
         return list(items)
-    if any(it.ids[:first] != items[0].ids[:first] for it in items):
+    return [Encoded(it.ids, first, it.straddles or it.first > first) for it in items]
+
+
+def check_shared_prefix(prompt: str, continuations: Sequence[str],
+                        prefixes: Sequence[Sequence]) -> None:
+    """Raise ScoringError unless each continuation's tokens before the point all are scored
+    from (token ids, or a provider's token texts) are the same. Checked even where every
+    first token is at the same index: a prompt ending mid-word can be split ``xa|bc``
+    before one continuation and ``x|abd`` before the other, each side scored given another
+    prefix, a margin between two different questions."""
+    if any(list(p) != list(prefixes[0]) for p in prefixes):
         raise ScoringError(f"prompt {prompt!r}: its end is tokenized differently before "
                            f"{' and '.join(map(repr, continuations))}, so they cannot be "
                            f"scored from the same point; end the prompt at a word boundary "
                            f"and start each continuation with its space")
-    return [Encoded(it.ids, first, it.straddles or it.first > first) for it in items]
 
 
 def check_finite(values: np.ndarray, model, what: str) -> None:
