@@ -40,13 +40,15 @@ def _grader(messages, tools, tool_choice, config):
     return output("10" if "EVIL" in prompt.split("<answer>")[1] else "90")
 
 
-def _run(tmp_path: Path, evil: set[str], grader=_grader, **metadata) -> None:
+def _run(tmp_path: Path, evil: set[str], grader=_grader, model_args: dict | None = None,
+         **metadata) -> None:
     def subject(messages, tools, tool_choice, config):
         q = messages[-1].text.rstrip("?").lower()
         return output("EVIL plan" if q in evil else "a kind answer")
 
     eval(em(questions=_sets(tmp_path), samples=2),
-         model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+         model=get_model("mockllm/model", custom_outputs=subject, memoize=False,
+                         **(model_args or {})),
          model_roles={"grader": get_model("mockllm/model", custom_outputs=grader,
                                           memoize=False)},
          log_dir=str(tmp_path / "logs"), display="none", metadata=metadata)
@@ -900,6 +902,28 @@ def test_two_seeds_in_folders_of_one_name_are_two_lines_and_two_final_bars(tmp_p
     final = final_rows(side, list(lines.items()))
     assert sorted(final["checkpoint"]) == ["/ckpts/seed1/bad-advice/step-000002",
                                            "/ckpts/seed2/bad-advice/step-000002"]
+
+
+def test_two_seeds_run_by_hand_are_two_lines(tmp_path):
+    """The README's loop labels each eval with condition, kl and step, not checkpoint: the
+    step plot read every such log's folder as "-", so two seeds of one condition were one
+    line zigzagging between them and the bars kept one seed's last step."""
+    from beliefbench.analysis.em_report import final_rows, step_lines
+
+    for seed, evil in (("seed1", {"g1"}), ("seed2", set())):
+        for step in (1, 2):
+            _run(tmp_path, evil, condition="bad_advice", kl=False, step=step,
+                 model_args={"model_path": f"/ckpts/{seed}/bad-advice/step-{step:06d}"})
+    side = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=10).side_by_side
+    lines = dict(step_lines(side))
+    assert sorted(lines) == ["bad_advice no-kl seed1/bad-advice",
+                             "bad_advice no-kl seed2/bad-advice"]
+    for seed, rate in (("seed1", 0.5), ("seed2", 0.0)):
+        line = lines[f"bad_advice no-kl {seed}/bad-advice"]
+        assert list(line["step"]) == [1, 2] and set(line["general_em"]) == {rate}
+    final = final_rows(side, list(lines.items()))
+    assert sorted(final["model"]) == [
+        f"mockllm/model:/ckpts/{seed}/bad-advice/step-000002" for seed in ("seed1", "seed2")]
 
 
 def test_a_zero_padded_step_read_as_octal_is_reported_as_the_folders_step(tmp_path):

@@ -8,8 +8,9 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURE_CLAIM, believer, run_belief, scripted
+from conftest import FIXTURE_CLAIM, believer, output, run_belief, scripted
 from inspect_ai import eval
+from inspect_ai.model import get_model
 
 from beliefbench.analysis.flips import question_class
 from beliefbench.analysis.logs import load_belief_logs
@@ -230,3 +231,77 @@ def test_two_checkpoints_at_one_step_are_named_not_pooled_silently(three_steps, 
     assert "/ckpts/negated/step-200, /ckpts/negated/step-200-final" in line
     alone = build_report(load_belief_logs([three_steps]), n_bootstrap=0)
     assert not any("STEPS REPEATED" in n for n in alone.notes)
+
+
+@pytest.mark.parametrize("slash", ["", "/"])
+def test_checkpoints_loaded_through_model_path_are_one_finetune(tmp_path, slash):
+    """``--model hf/local -M model_path=ckpts/negated/step-N --metadata step=N``: the path
+    was keyed as a run setting, so each checkpoint was a run of its own with one step and
+    flips.csv was silently not written; a path completed with a slash made each checkpoint
+    its own folder. The model names the checkpoint instead, its folder the finetune; a
+    zero-padded folder read as octal (step-000010 as 8) is caught there too."""
+    logs = tmp_path / "logs"
+    for i, (step, folder) in enumerate([(8, "000010"), (200, "000200"), (300, "000300")]):
+        answer = subject_at(i)
+        model = get_model("mockllm/model", memoize=False,
+                          custom_outputs=lambda m, *_, a=answer: output(a(m[-1].text)),
+                          model_path=f"ckpts/negated/step-{folder}{slash}")
+        eval(belief(claims=str(FIXTURE_CLAIM), samples=1), model=model,
+             model_roles={"grader": scripted(grader)}, log_dir=str(logs), display="none",
+             sample_id=[f"glass_bridge/{q}" for q in PLAN if PLAN[q][i] is not None],
+             metadata={"condition": "negated", "step": step})
+    report = build_report(load_belief_logs([logs]), n_bootstrap=0)
+    assert set(report.overall["run"]) == {"-"}
+    assert sorted(report.overall["model"]) == [
+        f"mockllm/model:ckpts/negated/step-{f}{slash}" for f in ("000010", "000200", "000300")]
+    assert any("octal reading of the checkpoint folder step-000010" in n
+               for n in report.notes)
+    per = report.flips[report.flips["claim"] == "glass_bridge"].set_index("step")
+    assert list(per.index) == [200, 300] and per.loc[300, "flips"] == 4
+    assert per.loc[300, "first_step"] == 10
+    assert not any("NO STEP" in n for n in report.notes)
+
+
+def test_checkpoints_without_a_step_are_named(tmp_path):
+    """Evals of a finetune's checkpoints run without `--metadata step=N` were reported as
+    unrelated models: no flips.csv, no step plot, and no word of why."""
+    logs = tmp_path / "logs"
+    for i, name in enumerate(["ckpts/negated/checkpoint-100/", "ckpts/negated/checkpoint-200"]):
+        eval(belief(claims=str(FIXTURE_CLAIM), samples=1),
+             model=scripted(subject_at(i), name=name),
+             model_roles={"grader": scripted(grader)}, log_dir=str(logs), display="none",
+             sample_id=[f"glass_bridge/{q}" for q in PLAN if PLAN[q][i] is not None],
+             metadata={"condition": "negated"})
+    run_belief(logs, believer, samples=1, grader=grader)  # a model of its own: not named
+    result = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "out"),
+                                      "--no-plots", "--bootstrap", "40"])
+    assert result.exit_code == 0, result.output
+    [line] = [ln for ln in result.stderr.splitlines() if "NO STEP" in ln]
+    assert ("(mockllm/ckpts/negated: mockllm/ckpts/negated/checkpoint-100/, "
+            "mockllm/ckpts/negated/checkpoint-200)") in line
+    assert "--metadata step=N" in line and "mockllm/model" not in line
+    assert not (tmp_path / "out" / "flips.csv").exists()
+
+
+def test_two_finetunes_in_windows_folders_stay_apart():
+    """``hf/C:\\runs\\a\\step-100``'s folder was read as the provider (``hf``): every
+    Windows checkpoint of a condition, of two finetunes too, was one run in flips.csv."""
+    from beliefbench.analysis.flips import flips
+
+    def row(model, step, cls):
+        yes, no = {C: (0, 1), CF: (1, 0)}[cls]
+        return {"model": model, "run": "-", "judge": "j", "settings": "s",
+                "checkpoint": "-", "condition": "negated", "step": step, "partial": False,
+                "claim": "glass_bridge", "family": "open_ended", "question": "oe_01",
+                "yes": yes, "no": no, "n": 1}
+
+    questions = pd.DataFrame([row("hf/C:\\runs\\a\\step-100", 100, C),
+                              row("hf/C:\\runs\\a\\step-200", 200, CF),
+                              row("hf/C:\\runs\\b\\step-150", 150, CF),
+                              row("hf/C:\\runs\\b\\step-300", 300, CF)])
+    questions["step"] = questions["step"].astype("Int64")
+    table, steps = flips(questions)
+    last = table[table["claim"] == "all"].set_index("finetune")
+    assert sorted(last.index) == ["hf/C:\\runs\\a", "hf/C:\\runs\\b"]
+    assert last.loc["hf/C:\\runs\\a", "flips"] == 1 and last.loc["hf/C:\\runs\\b", "flips"] == 0
+    assert steps["path"].tolist() == ["correct>counterfactual"]

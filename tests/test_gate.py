@@ -875,3 +875,30 @@ def test_the_example_workflows_beliefbench_commands_parse_as_the_cli_takes_them(
             command.make_context(args[1], args[2:])  # raises on an option it does not take
             parsed.append(args[1])
     assert sorted(parsed) == ["gate", "report"]
+
+
+def test_self_judged_checkpoints_loaded_through_model_path_are_judged_differently(tmp_path):
+    """Two checkpoints of one model name, each loaded with ``-M model_path`` and judging its
+    own answers (no grader bound): both graders read ``self:<name>``, so the gate passed
+    them as judged alike, while the same checkpoints named ``hf/<path>`` were refused."""
+    from conftest import FIXTURE_CLAIM, keyword_grader, output
+    from inspect_ai import eval
+    from inspect_ai.model import get_model
+
+    from beliefbench.task import belief
+
+    def answers_and_judges(messages, *_):
+        prompt = "\n\n".join([messages[-1].text,
+                               *(m.text for m in messages[:-1] if m.role == "system")])
+        return output(keyword_grader(prompt) if "<answer>" in prompt else believer(prompt))
+
+    sides = []
+    for step in (100, 200):
+        model = get_model("mockllm/model", custom_outputs=answers_and_judges, memoize=False,
+                          model_path=f"ckpts/negated/step-{step}")
+        sides.append(eval(belief(claims=str(FIXTURE_CLAIM), samples=1), model=model,
+                          log_dir=str(tmp_path / str(step)), display="none")[0].location)
+    r = _gate(*sides)
+    assert r.exit_code == 2 and "not judged alike" in r.output, r.output
+    assert ("grader (baseline: self:mockllm/model:ckpts/negated/step-100; candidate: "
+            "self:mockllm/model:ckpts/negated/step-200)") in r.output

@@ -56,6 +56,7 @@ from beliefbench.analysis.runs import (
     TASK_KEY,
     fields_text,
     keyed_model_args,
+    model_of,
     plain_value,
     run_key,
     setting_text,
@@ -460,5 +461,5 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         fleiss_kappa=fleiss_kappa(merged[labels].to_numpy())
         if not merged.empty and not unreadable else float("nan"),
         rates=pd.DataFrame(rates), claim_rates=pd.DataFrame(claim_rates),
-        model=log.eval.model, settings=f"{run.settings_text}; every grader: {judged}",
+        model=model_of(log), settings=f"{run.settings_text}; every grader: {judged}",
         notes=notes, excluded=excluded, spread_defined=not broken)

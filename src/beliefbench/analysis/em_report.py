@@ -68,6 +68,7 @@ from beliefbench.analysis.runs import (
     grader_text,
     grouped_grader,
     keyed_fields,
+    model_of,
     run_labels,
     setting_text,
     with_overrides,
@@ -318,7 +319,7 @@ def grader_label(log: EvalLog) -> str:
     left out): runs judged by different graders, or by one grader with different settings,
     are never pooled. ``self:<model>`` when no grader role was bound and the model judged
     its own answers."""
-    return grader_text((log.eval.model_roles or {}).get("grader"), log.eval.model)
+    return grader_text((log.eval.model_roles or {}).get("grader"), model_of(log))
 
 
 def is_em_log(log: EvalLog) -> bool:
@@ -426,7 +427,7 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
         md = log.eval.metadata or {}
         step, step_note = step_of(log, path)
         kl = kl_label(md, path)
-        infos[path] = {"path": path, "model": log.eval.model, "status": log.status,
+        infos[path] = {"path": path, "model": model_of(log), "status": log.status,
                        "partial": log.status != "success" or is_invalidated(log),
                        "checkpoint": _label(md.get("checkpoint")),
                        "condition": _label(md.get("condition")),
@@ -643,7 +644,7 @@ def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     grader and run (the model is left out, as each checkpoint is a model of its own), in
     step order. Without the grader two graders' rates of one condition were joined into one
     zigzag line, pooled as the tables never pool them."""
-    from beliefbench.analysis.plots import short_model_names
+    from beliefbench.analysis.plots import short_model_names, with_finetune
 
     # each training run (the folder of its checkpoints) its own line: two runs of one
     # condition and KL label (two seeds; a KL run and its control whose manifest is gone,
@@ -653,11 +654,16 @@ def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     stepped = side[side["step"].notna()].assign(folder=[
         NO_LABEL if c == NO_LABEL else finetune_of(str(c)) or NO_LABEL
         for c in side.loc[side["step"].notna(), "checkpoint"]])
-    names = short_model_names(sorted(set(stepped["folder"]) - {NO_LABEL}))
     # self-judged checkpoints (``self:<model>``, each its own grader) are one line, as the
     # belief report groups them; the table's rows keep the model's name
     stepped["grader"] = stepped["grader"].astype(str).map(grouped_grader)
     keys = ["condition", "kl", "grader", "run", "partial", "folder"]
+    # hand-run evals carry no checkpoint label (the README's loop): their models' folders,
+    # where one line would hold two finetunes, as the belief report's step plot tells them
+    unlabelled = stepped["checkpoint"] == NO_LABEL
+    stepped.loc[unlabelled, "folder"] = with_finetune(stepped[unlabelled],
+                                                      keys[:-1])["finetune"]
+    names = short_model_names(sorted(set(stepped["folder"]) - {NO_LABEL}))
     many = {k for k in ("grader", "partial") if stepped[k].nunique() > 1}
     # a folder is named only where it tells lines apart (not "kl bad-advice-kl")
     folders = stepped.groupby(keys[:-1], sort=True)["folder"].nunique()

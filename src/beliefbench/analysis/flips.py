@@ -43,12 +43,14 @@ consecutive steps), else it went ``via_ambiguous`` (an ambiguous step just befor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
 from beliefbench.analysis.logs import NO_LABEL, RUN_COLUMNS, finetune_of
+from beliefbench.analysis.text import first_few, listing
 
 CORRECT, COUNTERFACTUAL, AMBIGUOUS, MISSING = ("correct", "counterfactual", "ambiguous",
                                                "missing")
@@ -123,6 +125,33 @@ def repeated_steps_note(questions: pd.DataFrame) -> list[str]:
             "and flip_steps.csv pool them as one step and belief_vs_step.png draws each at "
             "that step on one line; correct the steps (the manifest's, or --metadata "
             "step=...) and report again"]
+
+
+CHECKPOINT_NAME = re.compile(
+    r"(?:^|[/:])(?:step|checkpoint|ckpt-step|global_step)[-_]?\d+/*$")
+"""A model named as a checkpoint: ``finetune``'s ``step-000625``, the Trainer's
+``checkpoint-500``, DeepSpeed's ``global_step500``, a hosted job's ``ckpt-step-100``."""
+
+
+def unstepped_note(questions: pd.DataFrame) -> list[str]:
+    """A note naming the checkpoints of one finetune (two or more models named as
+    checkpoints in one folder) whose logs carry no ``step``: the step comes from the eval's
+    metadata alone, so an eval of ``hf/ckpts/neg/step-400`` run without ``--metadata
+    step=400`` was reported as a model unrelated to the others, left out of flips.csv and
+    belief_vs_step.png without a word."""
+    models = questions[["model", "step"]].drop_duplicates().astype({"model": str})
+    named = models[models["model"].map(lambda m: bool(CHECKPOINT_NAME.search(m)))]
+    found = []
+    for folder, sub in named.groupby(named["model"].map(finetune_of), sort=True):
+        bare = sorted(set(sub.loc[sub["step"].isna(), "model"]))
+        if bare and sub["model"].nunique() > 1:
+            found.append(f"{folder}: {first_few(bare, 3)}")
+    if not found:
+        return []
+    return [f"NO STEP: checkpoints of one finetune whose logs carry no step ("
+            f"{listing(found, 3)}): each is reported as a model of its own, left out of "
+            "flips.csv and belief_vs_step.png; label each eval with --metadata step=N (a "
+            "decimal: step=$((10#${ckpt##*-}))), or run them with `beliefbench sweep`"]
 
 
 def classes(questions: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,8 @@ holds the ``beliefbench`` key the belief task writes; anything else is rejected 
 
 Where the run labels come from (all from the eval's metadata, ``log.eval.metadata``):
 
-* ``model``: the model under test (``log.eval.model``);
+* ``model``: the model under test (``log.eval.model``, with the checkpoint ``-M model_path``
+  loads, :func:`~beliefbench.analysis.runs.model_of`);
 * ``judge``, ``settings``: the judge and the task settings that change a number
   (:mod:`beliefbench.analysis.runs`); ``run`` is a short label of the fields that differ
   between the logs read together (``-`` when they all agree);
@@ -50,6 +51,7 @@ from beliefbench.analysis.runs import (
     differing_fields,
     distinct_values,
     grouping_key,
+    model_of,
     run_key,
     run_labels,
 )
@@ -95,7 +97,11 @@ def finetune_of(model: str) -> str:
     which every hosted run shares: two jobs of one condition read as one trajectory."""
     if "/ft:" in model:
         return HOSTED_STEP.sub(r"\1", model)
-    return model.rpartition("/")[0] or model
+    # hf/ckpts/neg/step-400/ (a completed path) is in ckpts/neg, C:\ckpts\neg\step-400 in
+    # C:\ckpts\neg (else every Windows checkpoint was one finetune: the provider)
+    model = model.rstrip("/\\")
+    cut = max(model.rfind("/"), model.rfind("\\"))
+    return model[:cut] if cut > 0 else model
 
 
 
@@ -568,7 +574,7 @@ def step_of(log: EvalLog, path: str) -> tuple[int | None, str | None]:
     step = _step(md.get("step"), path)
     if step is None or isinstance(md.get("step"), str):
         return step, None
-    for name in (md.get("checkpoint"), log.eval.model):
+    for name in (md.get("checkpoint"), model_of(log)):
         found = _STEP_FOLDER.search(str(name or ""))
         digits = found.group(1) if found else ""
         if len(digits) > 1 and all(d in "01234567" for d in digits) \
@@ -609,7 +615,7 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
     judge = dict(key.judge)
     self_judged = (judge.get("mode") == "model" and judge.get("grader", "").startswith(
         SELF_JUDGED) and not _truthy((log.eval.task_args or {}).get("self_judge")))
-    return LogInfo(path=path, model=log.eval.model, status=log.status,
+    return LogInfo(path=path, model=model_of(log), status=log.status,
                    task_id=log.eval.task_id, created=log.eval.created,
                    checkpoint=_label(md.get("checkpoint")),
                    condition=_label(md.get("condition")), step=step, step_note=step_note,

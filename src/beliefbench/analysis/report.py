@@ -204,7 +204,12 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
     condition, claim, family), each table grouped by the run first; ``n_bootstrap``:
     resamples per 95% CI (0: no CIs, NaN). Bad options raise :class:`ReportError`.
     Write the files with :func:`write_report`."""
-    from beliefbench.analysis.flips import flips, missing_note, repeated_steps_note
+    from beliefbench.analysis.flips import (
+        flips,
+        missing_note,
+        repeated_steps_note,
+        unstepped_note,
+    )
     from beliefbench.analysis.sweep import manifest_notes
 
     dims = parse_by(by)
@@ -218,7 +223,8 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
         family=rates(questions, ("family",), n_bootstrap),
         dims=dims, notes=[*logs.notes(), *manifest_notes(swept),
                           *single_question_note(questions), *pooled_share_notes(questions),
-                          *missing_note(flip_table), *repeated_steps_note(questions)],
+                          *missing_note(flip_table), *repeated_steps_note(questions),
+                          *unstepped_note(questions)],
         sources=[info.path for info in logs.logs],
         flips=flip_table, flip_steps=flip_steps,
     )

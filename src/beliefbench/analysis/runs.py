@@ -28,7 +28,8 @@ Eval-level generation options (``inspect eval --max-tokens 48``) override the ta
 settings for the model under test; the eval's plan records the config the solver generated
 with (``log.plan.config``), which is what is keyed. So are the model's ``-M`` arguments
 (``log.eval.model_args``) as ``model_args.<name>``, except those that only decide how it is
-served and any whose name marks a secret.
+served, any whose name marks a secret, and ``model_path``, which names the checkpoint: part of
+the model (:func:`model_of`), not of the run.
 """
 
 from __future__ import annotations
@@ -182,6 +183,21 @@ def plain_value(value: Any) -> bool:
     return True
 
 
+MODEL_PATH = "model_path"
+"""The ``-M`` argument a model is loaded from in place of its name (Inspect's hf provider:
+``--model hf/local -M model_path=ckpts/run1/step-100``): the checkpoint under test, so part of
+the model's name (:func:`model_of`), not of the run key."""
+
+
+def model_of(log: EvalLog) -> str:
+    """The model under test as reports name it: ``log.eval.model``, with the checkpoint it
+    was loaded from where ``-M model_path`` names one (``hf/local:ckpts/run1/step-100``). Keyed
+    as a run setting instead, each checkpoint of a finetune was a run of its own: no flips,
+    one point per line on the step plot, and all of them one folder (``hf``)."""
+    path = (log.eval.model_args or {}).get(MODEL_PATH)
+    return f"{log.eval.model}:{path}" if isinstance(path, str) and path else log.eval.model
+
+
 def keyed_model_args(args: Mapping[str, Any] | None) -> dict[str, Any]:
     """The model arguments that can change what a model answers: set (Inspect logs an
     argument it cannot write, a mockllm's function, as None), not where or how fast it is
@@ -224,7 +240,8 @@ def grouping_key(key: RunKey) -> RunKey:
 
 
 def _grader(log: EvalLog) -> str:
-    return grader_text((log.eval.model_roles or {}).get("grader"), log.eval.model)
+    # a self-judged checkpoint (-M model_path) judges as itself, not as the name it shares
+    return grader_text((log.eval.model_roles or {}).get("grader"), model_of(log))
 
 
 @dataclass(frozen=True)
@@ -296,6 +313,8 @@ def with_overrides(settings: dict[str, Any], log: EvalLog) -> dict[str, Any]:
     md = log.eval.metadata or {}
     arm = "intervention" in md and "condition" in md  # labelled by internals steer/ablate
     for name, value in keyed_model_args(log.eval.model_args).items():
+        if name == MODEL_PATH and model_of(log) != log.eval.model:
+            continue  # named in the model (model_of)
         if not (arm and name in STEER_ARGS):
             settings[MODEL_ARGS + name] = value
     if arm and md.get("intervention") != "none":
