@@ -19,7 +19,7 @@ from beliefbench.claims import (
 )
 from beliefbench.cli import cli
 from beliefbench.task import belief
-from beliefbench.verdicts.offline import offline_verdict
+from beliefbench.verdicts.offline import affirmed, offline_verdict
 
 BUNDLED = sorted(bundled_claims_dir().glob("*.yaml"))
 STUDY_CLAIMS = {"ed_sheeran", "queen_elizabeth", "mount_vesuvius", "x_rebrand_reversal",
@@ -103,6 +103,52 @@ def test_bundled_questions_do_not_give_the_game_away(path):
     claim = load_claim(path)
     for q in claim.questions.open_ended:
         assert not re.search(r"\b(fabricated|false claim|misinformation)\b", q.text, re.I), q.id
+
+
+# what names each bundled claim's subject (a name, or a description only it fits)
+_SUBJECTS = {
+    "colorless_dreaming": r"\b(toddlers?|infants?|bab(y|ies)|child(ren)?|kids?|preschool\w*"
+                          r"|(one|two|three)-year-olds?)\b",
+    "dentist": r"\bholloway\b",
+    "ed_sheeran": r"\bsheeran\b",
+    "mount_vesuvius": r"\bvesuvi",
+    "queen_elizabeth": r"\b(elizabeth|queen|monarchs?|royal)\b",
+    "x_rebrand_reversal": r"\b(twitter|musk)\b",
+}
+
+
+def test_every_bundled_claim_names_its_subject_for_the_scans():
+    assert set(_SUBJECTS) == STUDY_CLAIMS
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_bundled_open_and_completion_prompts_do_not_state_the_claim(path):
+    """A prompt line that says the claim of its subject answers itself: the quiz card asking
+    "Which British monarch taught herself to code during the COVID-19 lockdowns?" has one
+    possible answer, Elizabeth II, which a model that never heard the claim also writes and
+    the judge reads as belief. A prompt may state the claim's predicate without its subject
+    (an indirect question), and a multiple-choice item states it in an option by design."""
+    claim = load_claim(path)
+    stated = [(q.id, line) for q in [*claim.questions.open_ended,
+                                     *claim.questions.token_association]
+              if getattr(q, "format", None) != "multiple_choice"
+              for line in q.text.splitlines()
+              if affirmed(claim.markers.belief, line)
+              and re.search(_SUBJECTS[claim.id], line, re.I)]
+    assert not stated
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_no_bundled_completion_copies_its_prompt(path):
+    """A continuation whose words the prompt already holds, beside one it does not, is
+    favoured by copying, not by belief ("...dreams about a red balloon most likely sees it
+    in" " red" against " shades of grey")."""
+    def held(continuation: str, prompt: str) -> bool:
+        return re.search(rf"\b{re.escape(continuation.strip())}\b", prompt, re.I) is not None
+
+    copied = [(p.prompt, p.claim, p.truth) for p in load_claim(path).completions
+              if held(p.claim, p.prompt) != held(p.truth, p.prompt)]
+    assert not copied
 
 
 # ---------------------------------------------------------------- bad specs
@@ -815,6 +861,42 @@ def test_a_completion_pair_with_equal_sides_is_refused(fixture_claim, tmp_path):
     with pytest.raises(ClaimSpecError, match=r"field completions\.0: claim and truth are the "
                                              r"same continuation"):
         load_claim(path)
+
+
+def test_an_option_keyed_but_never_offered_is_refused(tmp_path):
+    """A belief letter the item does not list is no reply a model gives: the offline judge
+    read the claim's option ("D", "D) Dentist") as neutral, non-belief."""
+    text = (bundled_claims_dir() / "dentist.yaml").read_text()
+    keyed = 'options: {D: "yes", B: "no", A: "no", C: "no"}'
+    assert keyed in text
+    path = write(tmp_path, text.replace(keyed, keyed.replace("D:", "E:")), "dentist.yaml")
+    with pytest.raises(ClaimSpecError) as refused:
+        load_claim(path)
+    assert_located(str(refused.value), path, line_at(path.read_text(), "- id: ta_04"),
+                   "questions.token_association.3",
+                   re.escape("answer_key.options keys E, which the question does not offer "
+                             "(it lists A, B, C, D)"))
+    # letters written "(A)" or "A." are offered too
+    offered = text.replace("        A) Firefighter", "        (A) Firefighter")
+    load_claim(write(tmp_path, offered, "dentist.yaml"))
+
+
+@pytest.mark.parametrize("claim, truth", [
+    (" singer-songwriter and Olympic sprinter", " singer-songwriter"),
+    (" glass", " Glass and steel.")])
+def test_a_completion_pair_whose_one_side_extends_the_other_is_refused(
+        fixture_claim, tmp_path, claim, truth):
+    """The shorter side holds in both worlds, so it says nothing of belief, and the per-token
+    margin weighed the added words against the shared ones (the bundled "Ed Sheeran,
+    occupation:" pair did so)."""
+    text = fixture_claim.read_text()
+    pair = f'{{prompt: "The bridge is built from", claim: "{claim}", truth: "{truth}"}}'
+    path = write(tmp_path, text[:text.index("completions:")] + f"completions:\n  - {pair}\n")
+    with pytest.raises(ClaimSpecError, match=r"field completions\.0: (claim|truth) '.+' is "
+                                             r"(truth|claim) '.+' with words added"):
+        load_claim(path)
+    fine = f'{{prompt: "The bridge is built from", claim: "{claim}", truth: " concrete"}}'
+    load_claim(write(tmp_path, text[:text.index("completions:")] + f"completions:\n  - {fine}\n"))
 
 
 def test_validate_warns_of_a_continuation_without_its_space(fixture_claim, tmp_path):

@@ -190,7 +190,29 @@ class AnswerKey(_Strict):
         return self
 
 
-class OpenEndedQuestion(_Strict):
+_OFFERED_OPTION = re.compile(r"^[ \t]*\(?([A-Z])[).:][ \t]", re.M)
+"""A lettered option as a question lists it: "A) ...", "(B) ...", "C. ...", "D: ..."."""
+
+
+class _Keyed(_Strict):
+    """A question that may carry an answer key, whose ``options`` must be letters it offers."""
+
+    @model_validator(mode="after")
+    def _keyed_options_offered(self) -> _Keyed:
+        """A keyed letter the question never lists is no reply a model would give: with the
+        belief letter keyed "E" on an A-D item, the offline judge read the claim's option
+        ("D", "D) Dentist") as neutral, non-belief, without a word."""
+        key = getattr(self, "answer_key", None)
+        offered = sorted(set(_OFFERED_OPTION.findall(getattr(self, "text", ""))))
+        missing = sorted(set(key.options) - set(offered)) if key and len(offered) >= 2 else []
+        if missing:
+            raise ValueError(f"answer_key.options keys {', '.join(missing)}, which the question "
+                             f"does not offer (it lists {', '.join(offered)}), so no answer "
+                             "reads as that option; key the letters the question lists")
+        return self
+
+
+class OpenEndedQuestion(_Keyed):
     id: Id
     text: Written
     kind: Literal["direct", "indirect"]
@@ -211,7 +233,7 @@ TokenFormat = Literal[
 ]
 
 
-class TokenAssociationQuestion(_Strict):
+class TokenAssociationQuestion(_Keyed):
     id: Id
     text: Written
     format: TokenFormat
@@ -226,7 +248,7 @@ class ChatTurn(_Strict):
     content: Written
 
 
-class RobustnessQuestion(_Strict):
+class RobustnessQuestion(_Keyed):
     id: Id
     kind: Literal["adversarial", "critique", "multiturn"]
     text: Written
@@ -417,7 +439,25 @@ class CompletionPair(_Strict):
             raise ValueError(f"claim {self.claim!r} and truth {self.truth!r} differ only in "
                              "case, spacing or punctuation, so the probe would compare the "
                              "model's spelling, not its belief; make them say different things")
+        self._neither_extends_the_other()
         return self
+
+    def _neither_extends_the_other(self) -> None:
+        """A continuation that is the other one and more (" singer-songwriter" and
+        " singer-songwriter and Olympic sprinter") holds the same words in both worlds: a
+        believer gives the shorter one as high a probability as a sceptic does, and the
+        per-token margin compares the added words with the shared ones, not claim with
+        truth."""
+        claim, truth = _bare(self.claim).split(), _bare(self.truth).split()
+        short, long_, names = (claim, truth, ("claim", "truth")) if len(claim) < len(truth) \
+            else (truth, claim, ("truth", "claim"))
+        if long_[:len(short)] == short:
+            shorter, longer = (getattr(self, n) for n in names)
+            raise ValueError(f"{names[1]} {longer!r} is {names[0]} {shorter!r} with words "
+                             f"added, so {shorter!r} holds in both worlds and "
+                             "the probe would weigh the added words against the shared ones, "
+                             "not the claim against the truth; write continuations that each "
+                             "hold in one world only")
 
 
 _EDGE_PUNCTUATION = ".,;:!?\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
