@@ -503,15 +503,14 @@ def test_the_dask_process_pool_leaves_ctrl_c_to_the_driver():
     now (the driver terminates them); the driver's own handler is as it was."""
     import signal
 
-    from beliefbench.audit.run import _pool
+    from beliefbench.audit.run import _Pool
 
     before = signal.getsignal(signal.SIGINT)
-    pool = _pool(1)
+    pool = _Pool(1)
     try:
-        assert pool.apply(signal.getsignal, (signal.SIGINT,)) == signal.SIG_IGN
+        assert pool.executor.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
     finally:
         pool.terminate()
-        pool.join()
     assert signal.getsignal(signal.SIGINT) is before
 
 

@@ -6,8 +6,10 @@ killed outright (SIGKILL) once it has finished some units of the corpus.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
+import os
 import re
 import signal
 import subprocess
@@ -157,6 +159,121 @@ def test_ctrl_c_while_the_report_is_written_keeps_every_unit_for_resume(tmp_path
     report = json.loads((out / "report.json").read_text())
     assert report["units_resumed"] == FILES and report["documents"] == FILES * 150
     assert not (out / WORK).exists()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _auditing_a_long_unit(tmp_path: Path, corpus: Path) -> tuple[subprocess.Popen[str], Path]:
+    """`--engine dask --scheduler processes --workers 1` in a child process, returned once
+    its worker is writing the flags of a unit that takes far longer than the tests wait;
+    and the work folder."""
+    big = tmp_path / "big.jsonl"
+    with big.open("w") as f:
+        for _ in range(12):
+            f.write((corpus / "part00.jsonl").read_text())
+    work = tmp_path / "out" / WORK
+    proc = _child(_args(big, work.parent, "--engine", "dask", "--scheduler", "processes",
+                        "--workers", "1"))
+    deadline = time.monotonic() + 300
+    while not any(t.stat().st_size for t in work.glob(".unit-000000.jsonl.*tmp")):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the unit was not begun in 300 s"
+        time.sleep(0.01)
+    return proc, work
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_dask_workers_end_with_a_driver_killed_outright(tmp_path, corpus):
+    """SIGKILL on the driver of `--engine dask` (processes) left its pool workers auditing
+    the units handed out, for as long as a unit takes, writing into the work folder while
+    the --resume that followed read the same units again (into the same temporary file),
+    or after it had finished. The workers now exit with the driver."""
+    pytest.importorskip("dask")
+    proc, work = _auditing_a_long_unit(tmp_path, corpus)
+    kids = _children(proc.pid)
+    assert kids
+    proc.kill()
+    proc.communicate(timeout=120)
+    deadline = time.monotonic() + 5
+    while any(_alive(k) for k in kids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = [k for k in kids if _alive(k)]
+    for k in alive:  # (without the fix: end them here, not at the end of the session)
+        with contextlib.suppress(OSError):
+            os.kill(k, signal.SIGKILL)
+    assert not alive, "pool workers outlived the driver"
+    assert not (work / "unit-000000.json").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_lost_dask_worker_is_an_error_not_a_hang(tmp_path, corpus):
+    """A worker of `--engine dask --scheduler processes` killed (the OOM killer on a long
+    document) hung the audit for good: multiprocessing's Pool replaced the worker and
+    waited for its unit forever, and a CI job ran into its timeout. It is the unexpected
+    error the README promises (exit 2), the finished units kept for --resume."""
+    pytest.importorskip("dask")
+    proc, work = _auditing_a_long_unit(tmp_path, corpus)
+    workers = [k for k in _children(proc.pid)
+               if "spawn_main" in Path(f"/proc/{k}/cmdline").read_text()]
+    assert workers
+    for k in workers:
+        os.kill(k, signal.SIGKILL)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("the audit hung after its worker was killed") from None
+    assert proc.returncode == 2, err
+    assert "unexpected error" in err and (work / "plan.json").exists()
+
+
+def test_two_writers_of_one_unit_leave_it_whole(tmp_path, corpus):
+    """A unit still being read by a driver's leftover worker (a Dask cluster's, whose tasks
+    run on after the driver is killed) while --resume reads it again: both wrote through
+    one temporary file, and the second to finish found it renamed away and stopped the
+    resumed audit (exit 2). Each writer now has its own; the unit is whole."""
+    from beliefbench.audit.run import audit_unit_to
+    from beliefbench.audit.sources import plan_units
+
+    claims = load_claims("ed_sheeran")
+    work = tmp_path / WORK
+    work.mkdir()
+    unit = plan_units([corpus / "part00.jsonl"], Skips())[0]
+    alone = audit_unit_to(work, 0, unit, claims, Fields())
+    whole = (work / "unit-000000.jsonl").read_bytes()
+    (work / "unit-000000.jsonl").unlink()
+
+    class Second:  # halfway through the unit, another writer reads it from start to end
+        seen = 0
+
+        def update(self, n: int) -> None:
+            self.seen += n
+            if self.seen == 75:
+                audit_unit_to(work, 0, unit, claims, Fields())
+
+    tally = audit_unit_to(work, 0, unit, claims, Fields(), bar=Second())
+    assert (work / "unit-000000.jsonl").read_bytes() == whole
+    assert tally.flagged == alone.flagged > 0
+    assert not list(work.glob(".*.tmp"))
 
 
 def test_resume_without_an_unfinished_audit_runs_it_all(tmp_path, corpus):

@@ -24,12 +24,16 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import multiprocessing.context
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -256,11 +260,14 @@ def audit_unit_to(work: Path, index: int, unit: Unit, claims: Sequence[Claim],
     then renamed), then the tally. Both engines run units through here, so a unit killed
     half-way leaves nothing that counts, and one that finished is never read again."""
     part = _part(work, index)
-    tmp = part.with_name(f".{part.name}.tmp")
+    # a temporary file of this writer's own: a unit may have two (a killed driver's worker
+    # on a cluster still reading it as --resume reads it again), and a shared one was
+    # renamed away under the second
+    fd, tmp = new_temp(part)
     # a lone surrogate (an id of "\ud800", a file name not in UTF-8) goes out as its JSON
     # escape, which reads back as the same string
     try:
-        with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as sink:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as sink:
             tally = audit_unit(unit, claims, fields, sink, bar, say)
             sink.flush()
             os.fsync(sink.fileno())
@@ -536,38 +543,80 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
         # a pool of our own: on Ctrl-C (or any error) its workers are terminated at once;
         # dask's own pool is shut down waiting for the units it already handed out, which
         # could hang when a worker had died of the same Ctrl-C
-        pool = _pool(workers or os.cpu_count() or 1)
-        options["pool"] = pool
+        pool = _Pool(workers or os.cpu_count() or 1)
+        options["pool"] = pool.executor
     try:
         with dask.config.set(**options), _dask_progress(progress), _finished(tell):
             results = tallies.compute()
     except BaseException:
         if pool is not None:
             pool.terminate()
-            pool.join()
         raise
     if pool is not None:
-        pool.close()
-        pool.join()
+        pool.executor.shutdown()
     return {i: t for (i, _), t in zip(todo, results, strict=True)}
 
 
-def _pool(workers: int) -> Any:
-    """A spawned process pool whose workers ignore SIGINT: a terminal's Ctrl-C reaches the
-    whole process group, and workers still importing beliefbench printed a screen of
-    KeyboardInterrupt traceback each; the driver alone handles it (and terminates them).
-    The ignored disposition is inherited through spawn's exec, so it holds from the start."""
-    import multiprocessing
-    import signal
-    import threading
+class _QuietProcess(multiprocessing.context.SpawnProcess):
+    """A spawned worker that ignores SIGINT: a terminal's Ctrl-C reaches the whole process
+    group, and workers still importing beliefbench printed a screen of KeyboardInterrupt
+    traceback each; the driver alone handles it (and terminates them). The ignored
+    disposition is inherited through spawn's exec, so it holds from the start."""
 
-    main = threading.current_thread() is threading.main_thread()  # (signals: main only)
-    before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-    try:
-        return multiprocessing.get_context("spawn").Pool(workers)
-    finally:
-        if before is not None:  # (None: a handler not set from Python, left as it was)
-            signal.signal(signal.SIGINT, before)
+    def start(self) -> None:
+        main = threading.current_thread() is threading.main_thread()  # (signals: main only)
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            super().start()
+        finally:
+            if before is not None:  # (None: a handler not set from Python, left as it was)
+                signal.signal(signal.SIGINT, before)
+
+
+class _Spawn(multiprocessing.context.SpawnContext):
+    """The spawn context, its processes quiet (:class:`_QuietProcess`) and kept (to be
+    terminated)."""
+
+    def __init__(self) -> None:
+        self.started: list[_QuietProcess] = []
+
+    def Process(self, *args: Any, **kwargs: Any) -> _QuietProcess:  # noqa: N802 (the API's)
+        process = _QuietProcess(*args, **kwargs)
+        self.started.append(process)
+        return process
+
+
+class _Pool:
+    """The processes scheduler's workers: a concurrent.futures pool, whose worker killed
+    (the OOM killer, a segfault) fails the audit (exit 2, ``--resume`` continues it), where
+    multiprocessing's Pool replaced the worker and waited for its unit forever."""
+
+    def __init__(self, workers: int) -> None:
+        self.context = _Spawn()
+        self.executor = ProcessPoolExecutor(workers, mp_context=self.context,
+                                            initializer=_exit_with_driver,
+                                            initargs=(os.getpid(),))
+
+    def terminate(self) -> None:
+        """End the workers at once, whatever unit they are reading."""
+        for process in self.context.started:
+            process.terminate()
+        self.executor.shutdown(cancel_futures=True)
+
+
+def _exit_with_driver(driver: int) -> None:
+    """A pool worker's watch on the driver: a driver killed outright (SIGKILL, the OOM
+    killer) left its workers auditing the units already handed out for minutes, writing
+    them into the work folder while a --resume read the same units again (both into one
+    temporary file), or after it had finished and removed the folder. The worker now exits
+    once its parent is no longer the driver (it was re-parented)."""
+
+    def watch() -> None:
+        while os.getppid() == driver:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-driver", daemon=True).start()
 
 
 def read_paths(paths: Sequence[str | Path], engine: str, scheduler: str) -> list[str]:
