@@ -175,6 +175,21 @@ def test_other_ranks_of_a_launch_share_rank_0s_hold(holder, monkeypatch):
         pass
 
 
+@pytest.mark.parametrize("rank", ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "MV2_COMM_WORLD_RANK"])
+def test_other_ranks_of_an_mpirun_launch_share_rank_0s_hold(holder, monkeypatch, rank):
+    """mpirun (``accelerate launch --cpu`` with several processes) sets only its own rank
+    variable; accelerate copies it to ``RANK`` once the Trainer sets up, after the lock: every
+    process took itself for rank 0, and rank 0 was refused the folder its rank 1 held."""
+    _, out = holder
+    monkeypatch.delenv("RANK", raising=False)
+    monkeypatch.setenv(rank, "1")
+    with hold(out, "finetune"):
+        pass
+    monkeypatch.setenv(rank, "0")
+    with pytest.raises(FolderBusy), hold(out, "finetune"):
+        pass
+
+
 def test_one_folder_named_by_two_options_of_a_run_is_held_once(holder, tmp_path):
     """`demo --workdir x --log-dir x` holds x twice in one process: not refused by itself;
     free for the next run once it ends."""

@@ -11,6 +11,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -942,6 +943,59 @@ def test_data_parallel_run_under_torchrun(base, data, tmp_path):
     ratio = entries[-1].tokens_seen / read_manifest(one)[-1].tokens_seen
     assert 1.8 < ratio < 2.2
     assert AutoModelForCausalLM.from_pretrained(entries[-1].path).num_parameters() > 0
+
+
+@pytest.mark.slow
+def test_data_parallel_run_under_mpirun_variables(base, data, tmp_path):
+    """Two CPU processes as mpirun starts them for ``accelerate launch --cpu`` (its own rank
+    and size variables, no ``RANK`` / ``WORLD_SIZE``): rank 0 locks and writes, and the run is
+    sized for two processes. Before, both took themselves for rank 0 (rank 0 refused the
+    folder rank 1 held) and for the only process (twice the steps an epoch takes, the
+    manifest saying ``world_size: 1``)."""
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("method: lora\nbatch_size: 2\nmax_seq_len: 128\nepochs: 1\n"
+                      "checkpoints: 0\nbatching: pad\n")
+    beliefbench = shutil.which("beliefbench", path=str(Path(sys.executable).parent))
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
+    env.update(OMPI_COMM_WORLD_SIZE="2", OMPI_COMM_WORLD_LOCAL_SIZE="2",
+               MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()), ACCELERATE_USE_CPU="1")
+    if Path("/sys/class/net/lo").exists():  # gloo over loopback, whatever the host name
+        env["GLOO_SOCKET_IFNAME"] = "lo"
+    # files, not pipes: the loop below reads nothing until the end
+    logs = [(tmp_path / f"out{r}").open("w") for r in range(2)]
+    procs = [subprocess.Popen(
+        [beliefbench, "finetune", "--recipe", str(recipe), "--data", str(data), "--base",
+         str(base), "--out", str(tmp_path / "mpi")],
+        env={**env, "OMPI_COMM_WORLD_RANK": str(r), "OMPI_COMM_WORLD_LOCAL_RANK": str(r)},
+        stdout=log, stderr=subprocess.STDOUT) for r, log in enumerate(logs)]
+    try:
+        deadline = time.monotonic() + 180
+        # a process that fails leaves the other waiting for it until torch's timeout
+        while time.monotonic() < deadline:
+            codes = [p.poll() for p in procs]
+            if None not in codes or any(codes):
+                break
+            time.sleep(0.2)
+    finally:
+        for p, log in zip(procs, logs, strict=True):
+            p.kill()
+            p.wait()
+            log.close()
+    done = [(tmp_path / f"out{r}").read_text() for r in range(2)]
+    assert [p.returncode for p in procs] == [0, 0], done[0][-3000:] + done[1][-3000:]
+    # said once, by rank 0
+    assert [d.count("checkpoints and manifest in") for d in done] == [1, 0]
+    (entry,) = read_manifest(tmp_path / "mpi")
+    # 25 records, 2 a micro-batch on each of 2 processes: 7 steps an epoch (13 on one)
+    assert (entry.step, entry.extra["world_size"]) == (7, 2)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class _LossLog(TrainerCallback):

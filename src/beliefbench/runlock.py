@@ -77,10 +77,32 @@ def holds(command: str, param: str = "out", flag: str = "--out", file: bool = Fa
     return wrap
 
 
+RANK_VARS = ("RANK", "PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK")
+SIZE_VARS = ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
+"""Where a launcher puts a process's rank and the number of processes, in accelerate's order:
+torchrun (and ``accelerate launch`` on GPUs) sets ``RANK`` / ``WORLD_SIZE``, mpirun (``accelerate
+launch --cpu`` with several processes) only its own; accelerate copies those into ``RANK`` /
+``WORLD_SIZE`` when the Trainer sets up, after a command has taken its lock and sized its run."""
+
+
+def _launch_int(names: Sequence[str], default: int) -> int:
+    """The first of ``names`` set in the environment (as accelerate reads them), or ``default``."""
+    for name in names:
+        value = os.environ.get(name, "").strip()
+        if value.isdigit():
+            return int(value)
+    return default
+
+
 def first_rank() -> bool:
     """Whether this is the process that speaks for a run: rank 0 of an ``accelerate launch``
-    / ``torchrun`` launch (``RANK``), or the only process."""
-    return os.environ.get("RANK", "0") == "0"
+    / ``torchrun`` / mpirun launch (:data:`RANK_VARS`), or the only process."""
+    return _launch_int(RANK_VARS, 0) == 0
+
+
+def world_size() -> int:
+    """How many processes the launch started (:data:`SIZE_VARS`); 1 without a launcher."""
+    return _launch_int(SIZE_VARS, 1)
 
 
 def lock_names(file: str | None = None) -> tuple[str, str]:
@@ -102,7 +124,7 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
     the folders above it that this call made: a refused run leaves nothing behind. A folder
     that cannot be made or locked (read-only, a file in the way) is left to the command,
     which names that problem in its own words; it is then not locked. Ranks other than 0 of a
-    multi-process launch (``RANK``) share their rank 0's hold and take none themselves.
+    multi-process launch (:func:`first_rank`) share their rank 0's hold and take none themselves.
     """
     folder = Path(folder)
     lock_name, holder_name = lock_names(file)

@@ -67,7 +67,7 @@ from beliefbench.records import (
     sha256_file,
     share_safetensors,
 )
-from beliefbench.runlock import first_rank, made_for_run
+from beliefbench.runlock import first_rank, made_for_run, world_size
 from beliefbench.specs import located
 
 log = logging.getLogger(__name__)
@@ -780,7 +780,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     # positions, the KL term was computed on positions it never saw, exit 0
     _check_positions(_ListDataset([*dataset.items, *(kl_examples or [])]), base, recipe,
                      recipe_path)
-    world = int(os.environ.get("WORLD_SIZE", "1"))
+    world = world_size()
     steps_total = total_steps(len(dataset), per_device, recipe, world)
     schedule = checkpoint_steps(steps_total, recipe.checkpoints)
     bf16 = use_bf16(recipe)
