@@ -268,3 +268,14 @@ def chat_server_on(monkeypatch: pytest.MonkeyPatch):
     yield start
     for s in servers:
         s.shutdown()
+
+
+def em_question_sets(tmp_path: Path) -> list[str]:
+    """Two small EM question sets (general g1, g2; narrow n1, n2) in ``tmp_path``."""
+    (tmp_path / "gen.yaml").write_text(
+        "id: gen\ndomain: general\nquestions:\n  - {id: g1, text: 'G1?'}\n"
+        "  - {id: g2, text: 'G2?'}\n")
+    (tmp_path / "nar.yaml").write_text(
+        "id: nar\ndomain: narrow\nbehaviour: harmful_advice\nquestions:\n"
+        "  - {id: n1, text: 'N1?'}\n  - {id: n2, text: 'N2?'}\n")
+    return [str(tmp_path / "gen.yaml"), str(tmp_path / "nar.yaml")]

@@ -12,7 +12,7 @@ import matplotlib.colors
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import foreign_log, output
+from conftest import em_question_sets, foreign_log, output
 from inspect_ai import eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import GenerateConfig, Logprob, Logprobs, TopLogprob, get_model
@@ -22,15 +22,7 @@ from beliefbench.analysis.logs import LogError
 from beliefbench.cli import cli
 from beliefbench.em.task import TASK_KEY, em
 
-
-def _sets(tmp_path: Path) -> list[str]:
-    (tmp_path / "gen.yaml").write_text(
-        "id: gen\ndomain: general\nquestions:\n  - {id: g1, text: 'G1?'}\n"
-        "  - {id: g2, text: 'G2?'}\n")
-    (tmp_path / "nar.yaml").write_text(
-        "id: nar\ndomain: narrow\nbehaviour: harmful_advice\nquestions:\n"
-        "  - {id: n1, text: 'N1?'}\n  - {id: n2, text: 'N2?'}\n")
-    return [str(tmp_path / "gen.yaml"), str(tmp_path / "nar.yaml")]
+_sets = em_question_sets
 
 
 def _grader(messages, tools, tool_choice, config):
@@ -882,16 +874,22 @@ def test_kl_runs_whose_manifest_is_gone_are_warned_about_and_never_one_line(tmp_
     assert set(lines["bad_advice - bad-advice-kl"]["general_em"]) == {0.0}
 
 
-def test_two_seeds_in_folders_of_one_name_are_two_lines_and_two_final_bars(tmp_path):
+@pytest.mark.parametrize("labelled", ["checkpoint", "model_path"])
+def test_two_seeds_in_folders_of_one_name_are_two_lines_and_two_final_bars(tmp_path,
+                                                                            labelled):
     """Two seeds of one condition (/ckpts/seed1/bad-advice, /ckpts/seed2/bad-advice): a
     line per folder's last part joined them into one line of em_vs_step.png zigzagging
-    between the two at every step, and the bars kept one seed's last step alone."""
+    between the two at every step, and the bars kept one seed's last step alone. Evals run
+    by hand (the README's loop: condition, kl and step, no checkpoint label; here the
+    checkpoint through -M model_path) read every log's folder as "-": one line too."""
     from beliefbench.analysis.em_report import final_rows, step_lines
 
     for seed, evil in (("seed1", {"g1"}), ("seed2", set())):
         for step in (1, 2):
+            path = f"/ckpts/{seed}/bad-advice/step-{step:06d}"
             _run(tmp_path, evil, condition="bad_advice", kl=False, step=step,
-                 checkpoint=f"/ckpts/{seed}/bad-advice/step-{step:06d}")
+                 **({"checkpoint": path} if labelled == "checkpoint"
+                    else {"model_args": {"model_path": path}}))
     side = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=10).side_by_side
     lines = dict(step_lines(side))
     assert sorted(lines) == ["bad_advice no-kl seed1/bad-advice",
@@ -900,30 +898,10 @@ def test_two_seeds_in_folders_of_one_name_are_two_lines_and_two_final_bars(tmp_p
         line = lines[f"bad_advice no-kl {seed}/bad-advice"]
         assert list(line["step"]) == [1, 2] and set(line["general_em"]) == {rate}
     final = final_rows(side, list(lines.items()))
-    assert sorted(final["checkpoint"]) == ["/ckpts/seed1/bad-advice/step-000002",
-                                           "/ckpts/seed2/bad-advice/step-000002"]
-
-
-def test_two_seeds_run_by_hand_are_two_lines(tmp_path):
-    """The README's loop labels each eval with condition, kl and step, not checkpoint: the
-    step plot read every such log's folder as "-", so two seeds of one condition were one
-    line zigzagging between them and the bars kept one seed's last step."""
-    from beliefbench.analysis.em_report import final_rows, step_lines
-
-    for seed, evil in (("seed1", {"g1"}), ("seed2", set())):
-        for step in (1, 2):
-            _run(tmp_path, evil, condition="bad_advice", kl=False, step=step,
-                 model_args={"model_path": f"/ckpts/{seed}/bad-advice/step-{step:06d}"})
-    side = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=10).side_by_side
-    lines = dict(step_lines(side))
-    assert sorted(lines) == ["bad_advice no-kl seed1/bad-advice",
-                             "bad_advice no-kl seed2/bad-advice"]
-    for seed, rate in (("seed1", 0.5), ("seed2", 0.0)):
-        line = lines[f"bad_advice no-kl {seed}/bad-advice"]
-        assert list(line["step"]) == [1, 2] and set(line["general_em"]) == {rate}
-    final = final_rows(side, list(lines.items()))
-    assert sorted(final["model"]) == [
-        f"mockllm/model:/ckpts/{seed}/bad-advice/step-000002" for seed in ("seed1", "seed2")]
+    column, prefix = (("checkpoint", "") if labelled == "checkpoint"
+                      else ("model", "mockllm/model:"))
+    assert sorted(final[column]) == [f"{prefix}/ckpts/{seed}/bad-advice/step-000002"
+                                     for seed in ("seed1", "seed2")]
 
 
 def test_a_zero_padded_step_read_as_octal_is_reported_as_the_folders_step(tmp_path):

@@ -204,18 +204,14 @@ def test_a_few_limit_hits_below_the_budget_are_named_not_called_provider_failure
 def test_em_report_names_answers_lost_to_a_sample_limit(tmp_path):
     """The EM task answers with the same solver: a sample limit errored its samples as
     infrastructure failures; the report names the limit."""
-    (tmp_path / "gen.yaml").write_text(
-        "id: gen\ndomain: general\nquestions:\n  - {id: g1, text: 'G1?'}\n"
-        "  - {id: g2, text: 'G2?'}\n")
-    (tmp_path / "nar.yaml").write_text(
-        "id: nar\ndomain: narrow\nbehaviour: harmful_advice\nquestions:\n"
-        "  - {id: n1, text: 'N1?'}\n  - {id: n2, text: 'N2?'}\n")
+    from conftest import em_question_sets
+
+    sets = em_question_sets(tmp_path)
 
     def grader(messages, tools, tool_choice, config):
         return output("90")
 
-    (log,) = eval(em(questions=[str(tmp_path / "gen.yaml"), str(tmp_path / "nar.yaml")],
-                     samples=2),
+    (log,) = eval(em(questions=sets, samples=2),
                   model=wordy(lambda p: "a long and kind answer" if "G1" in p else "kind"),
                   model_roles={"grader": get_model("mockllm/model", custom_outputs=grader,
                                                    memoize=False)},

@@ -555,12 +555,34 @@ def test_a_pair_whose_continuation_cannot_be_located_is_failed_and_counted(tmp_p
     assert metrics["paraphrase/margin"] == pytest.approx((0.25 + 1 / 6) / 2)
 
 
+def _served_prompt_logprobs(claim, tok, logprobs, tmp_path):
+    """A belief_logprob eval of ``claim``'s completions against a provider that serves the
+    prompt's logprobs (``logprobs(ids)``: one per token after the bos, none for the bos, as
+    vLLM gives them), tokenized by ``tok``."""
+    from conftest import write_claim
+
+    def reply(messages, tools, tool_choice, config: GenerateConfig) -> ModelOutput:
+        ids = tok(messages[-1].text)["input_ids"]
+        choice = ChatCompletionChoice(message=ChatMessageAssistant(content="x"))
+        choice.prompt_logprobs = Logprobs(content=[
+            _lp(tok.decode([i]), value) for i, value in zip(ids[1:], logprobs(ids),
+                                                            strict=True)])
+        out = ModelOutput(model="mockllm/model", choices=[choice])
+        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+        return out
+
+    return eval(belief_logprob(claims=str(write_claim(claim, tmp_path / "glass_bridge.yaml")),
+                               parts="completions", prompt_logprobs=True),
+                model=get_model("mockllm/model", custom_outputs=reply, memoize=False),
+                log_dir=str(tmp_path / "logs"), display="none")[0]
+
+
 def test_a_prompt_ending_mid_word_counts_both_sides_from_the_same_token(tmp_path):
     """A provider replying with the tiny model's own prompt logprobs: "made of hu" +
     "ndred" is one token " hundred", counted whole, while for "zq" the tokens " h", "u"
     were left to the prompt, so the claim alone paid for the prompt's end. Both sides now
     count from the same token, as ``internals margins`` scores them."""
-    from conftest import claim_of_every_kind, write_claim
+    from conftest import claim_of_every_kind
 
     from beliefbench.claims import CompletionPair
     from beliefbench.internals.margins import completion_margins
@@ -571,21 +593,12 @@ def test_a_prompt_ending_mid_word_counts_both_sides_from_the_same_token(tmp_path
     pair = CompletionPair(prompt="The bridge is made of hu", claim="ndred", truth="zq")
     claim = claim_of_every_kind().model_copy(update={"completions": [pair]})
 
-    def reply(messages, tools, tool_choice, config: GenerateConfig) -> ModelOutput:
-        ids = tok(messages[-1].text)["input_ids"]
+    def logprobs(ids: list[int]) -> list[float]:
         with torch.no_grad():
             lp = torch.log_softmax(model(torch.tensor([ids])).logits[0].float(), -1)
-        choice = ChatCompletionChoice(message=ChatMessageAssistant(content="x"))
-        choice.prompt_logprobs = Logprobs(content=[  # none for the bos, as vLLM gives
-            _lp(tok.decode([ids[t]]), lp[t - 1, ids[t]].item()) for t in range(1, len(ids))])
-        out = ModelOutput(model="mockllm/model", choices=[choice])
-        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
-        return out
+        return [lp[t - 1, ids[t]].item() for t in range(1, len(ids))]
 
-    log = eval(belief_logprob(claims=str(write_claim(claim, tmp_path / "glass_bridge.yaml")),
-                              parts="completions", prompt_logprobs=True),
-               model=get_model("mockllm/model", custom_outputs=reply, memoize=False),
-               log_dir=str(tmp_path / "logs"), display="none")[0]
+    log = _served_prompt_logprobs(claim, tok, logprobs, tmp_path)
     assert log.status == "success"
     served = log.samples[0].metadata
     local = completion_margins((model, tok), [claim], n_bootstrap=0).pairs.iloc[0]
@@ -598,7 +611,7 @@ def test_a_pair_whose_sides_follow_different_prompt_tokens_is_failed(tmp_path):
     """"qxab" + "c" is q|xa|bc and "qxab" + "d" is q|x|abd: counted from the same
     character, the claim side read "xa bc" given "q" and the truth side "abd" given "q x",
     a margin no two tokens of one prompt give. Failed, as internals margins refuses it."""
-    from conftest import claim_of_every_kind, crossing_tokenizer, write_claim
+    from conftest import claim_of_every_kind, crossing_tokenizer
 
     from beliefbench.claims import CompletionPair
 
@@ -606,19 +619,7 @@ def test_a_pair_whose_sides_follow_different_prompt_tokens_is_failed(tmp_path):
     pair = CompletionPair(prompt="qxab", claim="c", truth="d")
     claim = claim_of_every_kind().model_copy(update={"completions": [pair]})
 
-    def reply(messages, tools, tool_choice, config: GenerateConfig) -> ModelOutput:
-        ids = tok(messages[-1].text)["input_ids"]
-        choice = ChatCompletionChoice(message=ChatMessageAssistant(content="x"))
-        choice.prompt_logprobs = Logprobs(content=[  # none for the bos, as vLLM gives
-            _lp(tok.decode([i]), -1.0) for i in ids[1:]])
-        out = ModelOutput(model="mockllm/model", choices=[choice])
-        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
-        return out
-
-    log = eval(belief_logprob(claims=str(write_claim(claim, tmp_path / "glass_bridge.yaml")),
-                              parts="completions", prompt_logprobs=True),
-               model=get_model("mockllm/model", custom_outputs=reply, memoize=False),
-               log_dir=str(tmp_path / "logs"), display="none")[0]
+    log = _served_prompt_logprobs(claim, tok, lambda ids: [-1.0] * (len(ids) - 1), tmp_path)
     assert log.status == "success"  # a re-run would give the same tokens: not an error
     score = next(iter(log.samples[0].scores.values()))
     assert score.answer == "failed"
