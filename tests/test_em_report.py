@@ -904,6 +904,26 @@ def test_two_seeds_in_folders_of_one_name_are_two_lines_and_two_final_bars(tmp_p
                                      for seed in ("seed1", "seed2")]
 
 
+def test_two_seeds_last_checkpoints_are_two_bars_told_apart(monkeypatch, tmp_path):
+    """em_narrow_vs_general.png named each bar by its model's last part: two seeds' last
+    checkpoints (/ckpts/seed1/bad-advice/step-2, /ckpts/seed2/...) were two bars of one
+    label, right but indistinguishable."""
+    from beliefbench.analysis import plots
+    from beliefbench.analysis.em_report import _plots
+
+    for seed, evil in (("seed1", {"g1"}), ("seed2", set())):
+        for step in (1, 2):
+            _run(tmp_path, evil, condition="bad_advice", kl=False, step=step,
+                 model_args={"model_path": f"/ckpts/{seed}/bad-advice/step-{step:06d}"})
+    kept = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: kept.setdefault(path.name, fig))
+    _plots(build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=10), tmp_path)
+    ticks = [t.get_text() for t in kept["em_narrow_vs_general.png"].axes[0].get_xticklabels()]
+    assert len(ticks) == 2 and len(set(ticks)) == 2
+    assert all(f"{seed}/bad-advice" in t for t, seed in zip(ticks, ("seed1", "seed2"),
+                                                            strict=True))
+
+
 def test_a_zero_padded_step_read_as_octal_is_reported_as_the_folders_step(tmp_path):
     """The README's loop passes `--metadata step=${ckpt##*-}`, i.e. step=000625 for the
     checkpoint folder step-000625, and Inspect reads it as YAML: octal 405 (step-000010 read

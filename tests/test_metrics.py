@@ -147,6 +147,21 @@ def test_a_response_with_no_key_is_refused_not_dropped(key):
         question_table(data)
 
 
+def test_rate_refuses_a_question_row_with_no_claim_not_half_counts_it():
+    """rate() of a hand-built question table with a NaN claim: groupby left the row out of
+    the claims' mean (1.0 over claim a) while its questions and responses were counted
+    (2 questions, 4 responses), a rate and counts of two different tables."""
+    q = question_table(rows("a", "binary", "q1", ["yes", "yes"])
+                       + rows("b", "binary", "q2", ["no", "no"]))
+    q.loc[1, "claim"] = np.nan
+    with pytest.raises(ValueError, match=r"1 question row\(s\) with no claim"):
+        rate(q)
+    with pytest.raises(ValueError, match=r"1 question row\(s\) with no claim"):
+        rate_table(q, by="family")
+    q.loc[1, "claim"] = "b"
+    assert (rate(q).belief, rate(q).n_responses) == (0.5, 4)
+
+
 def test_margin_cis_do_not_depend_on_the_order_of_the_pair_rows():
     """Seeded is not enough: the bootstrap draws by position, so the same pairs in another
     row order (claims interleaved, as a merge or a concat leaves them) gave other CIs."""

@@ -117,7 +117,7 @@ def test_two_finetunes_of_one_condition_are_two_lines_and_both_final_bars(figure
         assert list(line.get_xdata()) == sorted(set(line.get_xdata()))  # one point a step
     bars = figures["belief_by_condition.png"].axes[0]
     assert [t.get_text() for t in bars.get_xticklabels()] == [
-        "step-4\nnegated\nstep 4", "step-2\nnegated\nstep 2"]  # each finetune's last
+        "negated\nneg-a\nstep 4", "negated\nneg-b\nstep 2"]  # each finetune's last
 
 
 def test_many_runs_by_claim_wrap_into_rows_every_label_readable_and_present(figures,
@@ -170,9 +170,9 @@ def test_two_seeds_whose_folders_shorten_alike_stay_two_lines_and_two_bars(figur
         "negated seed1/qwen2.5-7b-instruct-negated": [1.0, 1.0, 1.0],
         "negated seed2/qwen2.5-7b-instruct-negated": [0.0, 0.0, 0.0]}
     bars = figures["belief_by_condition.png"].axes[0]
-    shown = [t.get_text().split("\n")[0] for t in bars.get_xticklabels()]
-    assert shown == ["seed1/qwen2.5-7b-instruct-negated/step-4",
-                     "seed2/qwen2.5-7b-instruct-negated/step-4"]
+    shown = [t.get_text().split("\n")[1] for t in bars.get_xticklabels()]
+    assert shown == ["seed1/qwen2.5-7b-instruct-negated",
+                     "seed2/qwen2.5-7b-instruct-negated"]  # as the lines name them
     assert [p.get_height() for p in bars.patches] == [1.0, 0.0]
 
 
@@ -231,6 +231,27 @@ def test_rates_without_cis_fit_the_axis(figures, tmp_path):
         assert ax.get_ylim()[1] > 1.0 - 1e-9, name
 
 
+def test_a_report_without_cis_shows_none(figures, tmp_path):
+    """build_report(..., n_bootstrap=0) then write_report: report.md's cells read
+    `1.000 [nan, nan]` and the plots' axes still said "95% CI"."""
+    from beliefbench.analysis.report import write_report
+
+    rows = (responses("believer", {"dentist": 20}, step=1)
+            + responses("skeptic", {"dentist": 2}, step=1))
+    df = pd.DataFrame(rows)
+    df["step"] = df["step"].astype("Int64")
+    write_report(build_report(BeliefLogs(df, []), by="family", n_bootstrap=0), tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    assert "nan" not in md and "| belief |" in md and "belief (95% CI)" not in md
+    assert "| 1.000 |" in md and "| 0.100 |" in md
+    for name in ("belief_by_family.png", "belief_vs_step.png"):
+        label = figures[name].axes[0].get_ylabel()
+        assert label.startswith("belief rate (axis 0 to") and "CI" not in label, name
+    write_report(report(rows, "family"), tmp_path)  # with CIs: as before
+    assert "| 1.000 [1.000, 1.000] |" in (tmp_path / "report.md").read_text()
+    assert "95% CI" in figures["belief_by_family.png"].axes[0].get_ylabel()
+
+
 def test_two_finetunes_of_one_condition_that_share_no_step_are_two_lines(figures,
                                                                          tmp_path):
     """Two finetunes of one condition that saved at other steps (1k and 2k documents):
@@ -253,6 +274,22 @@ def test_two_finetunes_of_one_condition_that_share_no_step_are_two_lines(figures
     assert [p.get_height() for p in bars.patches] == [1.0, 0.0]
     assert [t.get_text().split("\n")[-1] for t in bars.get_xticklabels()] == [
         "step 150", "step 189"]
+
+
+def test_two_finetunes_bars_are_named_as_their_lines(figures, tmp_path):
+    """The bars of two finetunes of one condition were named by their checkpoints' last
+    part (``step-150``, ``step-189``): nothing matched them to the step plot's lines
+    ``negated docs-1k`` and ``negated docs-2k``."""
+    rows = []
+    for run, steps, yes in (("docs-1k", (50, 150), 20), ("docs-2k", (63, 189), 0)):
+        for step in steps:
+            rows += responses(f"hf//ckpts/{run}/step-{step}", {"dentist": yes},
+                              condition="negated", step=step)
+    plots.write_plots(report(rows, "condition"), tmp_path)
+    bars = figures["belief_by_condition.png"].axes[0]
+    assert [t.get_text() for t in bars.get_xticklabels()] == [
+        "negated\ndocs-1k\nstep 150", "negated\ndocs-2k\nstep 189"]
+    assert [p.get_height() for p in bars.patches] == [1.0, 0.0]
 
 
 def test_a_base_model_at_step_0_in_a_folder_of_its_own_stays_on_the_line(figures,

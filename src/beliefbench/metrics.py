@@ -57,6 +57,17 @@ class Rate:
     n_responses: int
 
 
+def refuse_missing(df: pd.DataFrame, columns: Sequence[str], rows: str, why: str) -> None:
+    """Refuse ``df``'s rows with a missing value in ``columns`` (a ValueError naming the
+    columns and how many rows): pandas' groupby leaves such a row out without a word."""
+    columns = list(columns)
+    unlabelled = df[columns].isna().any(axis=1)
+    if unlabelled.any():
+        missing = [c for c in columns if df[c].isna().any()]
+        raise ValueError(f"{int(unlabelled.sum())} {rows} with no {', '.join(missing)}: "
+                         f"{why}")
+
+
 def question_table(rows: Iterable[dict] | pd.DataFrame,
                    keys: Sequence[str] = ("claim", "family", "question"),
                    verdicts: Sequence[str] = VERDICTS) -> pd.DataFrame:
@@ -83,11 +94,8 @@ def question_table(rows: Iterable[dict] | pd.DataFrame,
                          f"would pool them; pass one run's rows, or use "
                          f"beliefbench.analysis.report.build_report (a row per run)")
     # groupby drops a row with a missing key: its responses left every count, and the rate
-    unkeyed = df[keys].isna().any(axis=1)
-    if unkeyed.any():
-        missing = [k for k in keys if df[k].isna().any()]
-        raise ValueError(f"{int(unkeyed.sum())} row(s) with no {', '.join(missing)}: every "
-                         f"response needs its {', '.join(keys)} to be counted")
+    refuse_missing(df, keys, "row(s)",
+                   f"every response needs its {', '.join(keys)} to be counted")
     if "verdict" in df.columns:
         bad = sorted(set(df["verdict"]) - set(verdicts))
         if bad:
@@ -149,6 +157,11 @@ def rate(questions: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, seed: int = SE
     if questions.empty:
         nan = float("nan")
         return Rate(nan, nan, nan, dict.fromkeys(VERDICTS, nan), 0, 0, 0)
+    # groupby leaves a row with no claim out of the claims' mean, while its questions and
+    # responses were still counted (a hand-built table: question_table refuses it)
+    refuse_missing(questions, ["claim"], "question row(s)",
+                   "the rate, a mean over claims, would leave their responses out while "
+                   "counting them; give every row a claim")
     per_claim = []
     parts = []
     shares = dict.fromkeys(VERDICTS, 0.0)
@@ -179,13 +192,9 @@ def rate_table(questions: pd.DataFrame, by: str | Sequence[str] = (),
     missing value in a ``by`` column are refused (pandas' groupby would drop them)."""
     by = [by] if isinstance(by, str) else list(by)
     # groupby leaves out a row with a missing group: its responses left every rate and count
-    unlabelled = questions[by].isna().any(axis=1)
-    if unlabelled.any():
-        missing = [c for c in by if questions[c].isna().any()]
-        raise ValueError(f"{int(unlabelled.sum())} question row(s) with no "
-                         f"{', '.join(missing)}: a row per group in by would leave their "
-                         f"responses out; give every row a label (fillna) or group by other "
-                         f"columns")
+    refuse_missing(questions, by, "question row(s)",
+                   "a row per group in by would leave their responses out; give every row a "
+                   "label (fillna) or group by other columns")
     groups = [((), questions)] if not by else questions.groupby(list(by), sort=True)
     out = []
     for key, group in groups:

@@ -719,12 +719,22 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
 
     # as wide as the report's bars at most: 5 conditions x 2 KL labels x 15 checkpoints
     # were 182 inches wide
-    from beliefbench.analysis.plots import BARS_WIDTH, _save, series_styles, subplots
+    from beliefbench.analysis.plots import (
+        BARS_WIDTH,
+        _save,
+        series_styles,
+        short_model_names,
+        subplots,
+    )
 
     lines = step_lines(rep.side_by_side)
     side = final_rows(rep.side_by_side, lines)
+    # each model by the tail that tells it apart, as the belief report's bars name theirs:
+    # the last part alone named two seeds' last checkpoints (/ckpts/seed1/bad-advice/step-2,
+    # /ckpts/seed2/bad-advice/step-2) alike, two bars no reader could tell apart
+    models = short_model_names(sorted(set(side["model"].astype(str))))
     labels = [" | ".join(x for x in (r.condition, r.kl, f"step {r.step}"
-                                     if not pd.isna(r.step) else "", r.model.split("/")[-1],
+                                     if not pd.isna(r.step) else "", models[str(r.model)],
                                      r.run)
                          if x and x != NO_LABEL) for r in side.itertuples()]
     x = np.arange(len(side))

@@ -114,12 +114,16 @@ def short_model_names(models: list[str]) -> dict[str, str]:
 
 def run_labels(df: pd.DataFrame) -> pd.Series:
     """A short label per row's run (model or condition, what differs, step, partial); two
-    runs never share one."""
-    cols = [c for c in ("model", "run", "condition", "step", "partial") if c in df.columns]
+    runs never share one. A ``finetune`` (:func:`with_finetune`) is named as the step
+    plot's legend names it: two finetunes' last steps read ``step-150`` and ``step-189``,
+    bars no reader could match to the lines ``negated docs-1k`` and ``negated docs-2k``."""
+    cols = [c for c in ("model", "run", "condition", "finetune", "step", "partial")
+            if c in df.columns]
     runs = df[cols].drop_duplicates()
     by_condition = (runs["condition"] != NO_LABEL).all() and not runs.duplicated(
         [c for c in cols if c not in ("model", "step")]).any()
     models = short_model_names(sorted(set(runs["model"])))
+    folders = short_model_names(sorted(set(runs.get("finetune", [])) - {NO_LABEL}))
 
     def label(row: pd.Series, cut: bool = True) -> str:
         lines = [row["condition"] if by_condition else models[row["model"]]]
@@ -129,6 +133,8 @@ def run_labels(df: pd.DataFrame) -> pd.Series:
         if row.get("run", NO_LABEL) != NO_LABEL:
             run = str(row["run"])
             lines.append(_cut_end(run, 2 * LABEL_CHARS) if cut else run)
+        if row.get("finetune", NO_LABEL) != NO_LABEL:
+            lines.append(folders[row["finetune"]] if cut else str(row["finetune"]))
         if not pd.isna(row["step"]):
             lines.append(f"step {row['step']}")
         if row["partial"]:
@@ -148,6 +154,13 @@ def _top(df: pd.DataFrame) -> float:
     values = df[["belief", "ci_high"]].to_numpy(dtype=float)
     peak = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
     return min(1.0, max(0.05, peak * 1.15 + 0.01))
+
+
+def _rate_axis(df: pd.DataFrame, top: float) -> str:
+    """The y label: "95% CI" only where the plot draws CIs (``n_bootstrap=0`` gives none,
+    NaN, and the label still promised them)."""
+    ci = ", 95% CI" if df["ci_low"].notna().any() else ""
+    return f"belief rate{ci} (axis 0 to {top:.2f})"
 
 
 def with_finetune(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -254,7 +267,7 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: str | Path) -> Path:
                       ha="right" if per_row > 6 else "center")
         ax.set_xlim(-0.5, per_row - 0.5)  # a short last row keeps the others' bar widths
         ax.set_ylim(0, top)
-        ax.set_ylabel(f"belief rate, 95% CI (axis 0 to {top:.2f})")
+        ax.set_ylabel(_rate_axis(df, top))
     ax = axes[0, 0]
     grouping = ", ".join(["run", *groups, *([hue] if hue else [])])
     ax.set_title(f"Belief by {grouping}"
@@ -293,7 +306,7 @@ def belief_vs_step(overall: pd.DataFrame, path: str | Path) -> Path:
     ax.set_xlabel("training step")
     top = _top(df)
     ax.set_ylim(-0.03 * top, top)  # a line at 0 stays above the axis
-    ax.set_ylabel(f"belief rate, 95% CI (axis 0 to {top:.2f})")
+    ax.set_ylabel(_rate_axis(df, top))
     ax.set_title("Belief against training step")
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(fig, path)

@@ -257,18 +257,21 @@ def _cell(value: object) -> str:
 
 
 def markdown_table(df: pd.DataFrame) -> str:
-    """A GitHub Markdown table; belief shown as ``rate [ci_low, ci_high]``."""
+    """A GitHub Markdown table; belief shown as ``rate [ci_low, ci_high]``, or ``rate``
+    alone without CIs (``n_bootstrap=0``: NaN, which read ``1.000 [nan, nan]``)."""
     cols = _shown_columns(df)
     show = df[cols].copy()
     if {"belief", "ci_low", "ci_high"} <= set(cols):
-        show["belief (95% CI)"] = [
-            f"{b:.3f} [{lo:.3f}, {hi:.3f}]" for b, lo, hi in
+        head = "belief (95% CI)" if df["ci_low"].notna().any() else "belief"
+        show[head] = [
+            NO_LABEL if pd.isna(b) else f"{b:.3f}" if pd.isna(lo) or pd.isna(hi)
+            else f"{b:.3f} [{lo:.3f}, {hi:.3f}]" for b, lo, hi in
             zip(df["belief"], df["ci_low"], df["ci_high"], strict=True)]
-        show = show.drop(columns=["belief", "ci_low", "ci_high"])
+        show = show.drop(columns=[c for c in ("belief", "ci_low", "ci_high") if c != head])
         first_rate = [c for c in show.columns if c in NON_BELIEF][:1]
         at = list(show.columns).index(first_rate[0]) if first_rate else len(show.columns) - 1
-        show = show[[*list(show.columns[:at]), "belief (95% CI)",
-                     *[c for c in show.columns[at:] if c != "belief (95% CI)"]]]
+        show = show[[*list(show.columns[:at]), head,
+                     *[c for c in show.columns[at:] if c != head]]]
     lines = ["| " + " | ".join(show.columns) + " |",
              "|" + "|".join("---" for _ in show.columns) + "|"]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |"
