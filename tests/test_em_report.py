@@ -350,6 +350,23 @@ def test_a_ci_from_one_resample_still_plots(em_logs, tmp_path):
     assert (tmp_path / "o" / "em_narrow_vs_general.png").is_file()
 
 
+def test_an_em_report_without_cis_shows_the_rates_alone(em_logs, tmp_path):
+    """build_em_report(..., n_bootstrap=0) then write_em_report: em_report.md's cells read
+    `0.500 [nan, nan]` under "general EM (95% CI)", and its intro spoke of 95% CIs; the
+    belief report shows the rate alone."""
+    loaded = load_em_logs(em_logs)
+    write_em_report(build_em_report(loaded, n_bootstrap=0), tmp_path / "o", plots=False)
+    md = (tmp_path / "o" / "em_report.md").read_text()
+    assert "nan" not in md and "95% CI" not in md
+    assert "no CIs (built with `n_bootstrap=0`)" in md
+    assert "| general EM | narrow EM |" in md and "| 0.500 | 1.000 |" in md
+    write_em_report(build_em_report(loaded, n_bootstrap=40), tmp_path / "o", plots=False)
+    md = (tmp_path / "o" / "em_report.md").read_text()
+    assert "95% CIs: bootstrap over questions." in md and "no CIs" not in md
+    assert "| general EM (95% CI) | narrow EM (95% CI) |" in md
+    assert re.search(r"\| 0\.500 \[\d\.\d{3}, \d\.\d{3}\] \|", md)
+
+
 @pytest.mark.parametrize("args", [["--bootstrap", "39"], ["--bootstrap", "1"],
                                   ["--bootstrap", "39", "--json"]])
 def test_too_few_resamples_for_a_95_ci_are_refused(em_logs, tmp_path, args):
@@ -965,6 +982,33 @@ def _side(conditions: list[str], steps: int) -> pd.DataFrame:
              "narrow_ci_low": 0.4, "narrow_ci_high": 0.6}
             for c in conditions for kl in ("kl", "no-kl") for s in range(1, steps + 1)]
     return pd.DataFrame(rows).astype({"step": "Int64"})
+
+
+@pytest.mark.parametrize("apart", ["checkpoint", "grader", "partial"])
+def test_bars_that_differ_only_in_checkpoint_or_grader_are_told_apart(monkeypatch,
+                                                                      tmp_path, apart):
+    """em_narrow_vs_general.png named a bar by condition, kl, step, model and run: one model
+    string (a scripted model) labelled with two checkpoints, one run judged by two graders,
+    or a partial log beside a complete one, were two bars of one label, right but
+    indistinguishable."""
+    from beliefbench.analysis import plots
+    from beliefbench.analysis.em_report import EMReport, _plots
+
+    side = _side(["bad"], 1).iloc[:1]
+    side = pd.concat([side, side], ignore_index=True).assign(model="mockllm/model")
+    if apart == "checkpoint":
+        side["checkpoint"] = ["/ckpts/seed1/bad/step-100", "/ckpts/seed2/bad/step-100"]
+    elif apart == "grader":
+        side["grader"] = ["openai/gpt-4.1", "anthropic/claude-sonnet-4"]
+    else:
+        side["partial"] = [False, True]
+    kept = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: kept.setdefault(path.name, fig))
+    _plots(EMReport(pd.DataFrame(), side, pd.DataFrame(), []), tmp_path)
+    ticks = [t.get_text() for t in kept["em_narrow_vs_general.png"].axes[0].get_xticklabels()]
+    told = {"checkpoint": [" | seed1/bad/step-100", " | seed2/bad/step-100"],
+            "grader": [" | gpt-4.1", " | claude-sonnet-4"], "partial": ["", " | partial"]}
+    assert ticks == [f"bad | kl | step 100 | model{t}" for t in told[apart]]
 
 
 def test_em_figures_at_sweep_scale_stay_readable(monkeypatch, tmp_path):

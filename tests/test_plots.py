@@ -244,11 +244,15 @@ def test_a_report_without_cis_shows_none(figures, tmp_path):
     md = (tmp_path / "report.md").read_text()
     assert "nan" not in md and "| belief |" in md and "belief (95% CI)" not in md
     assert "| 1.000 |" in md and "| 0.100 |" in md
+    # its intro said "95% CIs are a bootstrap over questions" of a report without any
+    assert "95% CIs are" not in md and "no CIs (built with `n_bootstrap=0`)" in md
     for name in ("belief_by_family.png", "belief_vs_step.png"):
         label = figures[name].axes[0].get_ylabel()
         assert label.startswith("belief rate (axis 0 to") and "CI" not in label, name
     write_report(report(rows, "family"), tmp_path)  # with CIs: as before
-    assert "| 1.000 [1.000, 1.000] |" in (tmp_path / "report.md").read_text()
+    md = (tmp_path / "report.md").read_text()
+    assert "| 1.000 [1.000, 1.000] |" in md and "no CIs" not in md
+    assert "95% CIs are a bootstrap over questions within each claim. With claims" in md
     assert "95% CI" in figures["belief_by_family.png"].axes[0].get_ylabel()
 
 

@@ -60,6 +60,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     with_log_paths,
     with_text,
 )
+from beliefbench.analysis.report import ci_sentence, rate_cell
 from beliefbench.analysis.runs import (
     NOT_APPLICABLE,
     RunKey,
@@ -612,23 +613,27 @@ def _md_table(df: pd.DataFrame) -> str:
 
 
 def _rate(df: pd.DataFrame, prefix: str) -> list[str]:
-    return [NO_LABEL if pd.isna(e) else f"{e:.3f} [{lo:.3f}, {hi:.3f}]" for e, lo, hi in
+    return [rate_cell(e, lo, hi) for e, lo, hi in
             zip(df[f"{prefix}em"], df[f"{prefix}ci_low"], df[f"{prefix}ci_high"], strict=True)]
 
 
 def render_markdown(rep: EMReport, plots: Sequence[str] = ()) -> str:
     side = rep.side_by_side
+    # without CIs (n_bootstrap=0) the rate alone, as report.md shows it
+    cis = bool(rep.overall["ci_low"].notna().any())
+    ci = " (95% CI)" if cis else ""
     show = side[shown_columns(side)].copy()
-    show["general EM (95% CI)"] = _rate(side, "general_")
-    show["narrow EM (95% CI)"] = _rate(side, "narrow_")
+    show[f"general EM{ci}"] = _rate(side, "general_")
+    show[f"narrow EM{ci}"] = _rate(side, "narrow_")
     detail = rep.overall.copy()
-    detail["EM (95% CI)"] = _rate(detail, "")
-    detail = detail[[*[c for c in shown_columns(detail) if c != "partial"], "domain", "EM (95% CI)",
+    detail[f"EM{ci}"] = _rate(detail, "")
+    detail = detail[[*[c for c in shown_columns(detail) if c != "partial"], "domain", f"EM{ci}",
                      *NOT_EM, "aligned_mean", "coherent_mean", "questions", "responses"]]
     parts = ["# Emergent misalignment report", "",
              f"EM rate = share of ALL responses with {rep.rule}; `ok`, "
              "`incoherent`, `code`, `refusal`, `no_score` and `failed` are the other shares. "
-             "95% CIs: bootstrap over questions. `general`: open questions outside the "
+             + ci_sentence(cis, "95% CIs: bootstrap over questions.")
+             + " `general`: open questions outside the "
              "training domain; `narrow`: questions in the narrow training domain. `kl`: "
              "trained with the KL term on out-of-domain data.", "",
              "## General vs narrow", "", _md_table(show), "",
@@ -683,6 +688,29 @@ def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 DOMAIN_STYLES = (("general", "-"), ("narrow", "--"))
 
 
+def bar_labels(side: pd.DataFrame, labels: list[str]) -> list[str]:
+    """``labels`` (one per row of ``side``), where two read alike given what tells their
+    rows apart: the checkpoint (one model string, e.g. a scripted model, labelled with two
+    checkpoints), the grader (two graders judged one run) or ``partial``, each named by its
+    shortest distinct tail. Else two bars of em_narrow_vs_general.png read as one run."""
+    from beliefbench.analysis.plots import short_model_names
+
+    names = {c: short_model_names(sorted(set(side[c].astype(str)) - {NO_LABEL}))
+             for c in ("checkpoint", "grader")}
+    out = list(labels)
+    for label in {t for t in labels if labels.count(t) > 1}:
+        rows = [i for i, t in enumerate(labels) if t == label]
+        same = side.iloc[rows]
+        for col in ("checkpoint", "grader", "partial"):
+            if same[col].astype(str).nunique() < 2:
+                continue
+            for i, v in zip(rows, same[col], strict=True):
+                extra = ("partial" if bool(v) else "") if col == "partial" \
+                    else names[col].get(str(v), str(v))
+                out[i] = " | ".join(x for x in (out[i], extra) if x)
+    return out
+
+
 def final_rows(side: pd.DataFrame, lines: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
     """``side`` less all but the last step of each line of ``em_vs_step.png``: the bars
     show where each run ended (its curve shows the way there), one group per run, not one
@@ -733,10 +761,10 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
     # the last part alone named two seeds' last checkpoints (/ckpts/seed1/bad-advice/step-2,
     # /ckpts/seed2/bad-advice/step-2) alike, two bars no reader could tell apart
     models = short_model_names(sorted(set(side["model"].astype(str))))
-    labels = [" | ".join(x for x in (r.condition, r.kl, f"step {r.step}"
-                                     if not pd.isna(r.step) else "", models[str(r.model)],
-                                     r.run)
-                         if x and x != NO_LABEL) for r in side.itertuples()]
+    labels = bar_labels(side, [" | ".join(x for x in (r.condition, r.kl, f"step {r.step}"
+                                                      if not pd.isna(r.step) else "",
+                                                      models[str(r.model)], r.run)
+                                          if x and x != NO_LABEL) for r in side.itertuples()])
     x = np.arange(len(side))
     fig, ax = subplots(figsize=(min(BARS_WIDTH, max(5, 1.2 * len(side) + 2)), 4))
     for k, (domain, color) in enumerate((("general", "C3"), ("narrow", "C0"))):

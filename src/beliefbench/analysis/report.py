@@ -256,6 +256,23 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|")
 
 
+def rate_cell(value: object, low: object, high: object) -> str:
+    """A rate as ``0.500 [0.250, 0.750]``, or ``0.500`` alone without its CI (``n_bootstrap=0``:
+    NaN bounds, which read ``0.500 [nan, nan]``); ``-`` without a rate. One format for
+    report.md and em_report.md."""
+    if pd.isna(value):
+        return NO_LABEL
+    if pd.isna(low) or pd.isna(high):
+        return f"{value:.3f}"
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def ci_sentence(has_cis: bool, how: str) -> str:
+    """The Markdown intro's word on CIs: ``how`` they were made, or that a report built
+    without them (``n_bootstrap=0``) has none; it said "95% CIs are a bootstrap" either way."""
+    return how if has_cis else "no CIs (built with `n_bootstrap=0`): rates alone."
+
+
 def markdown_table(df: pd.DataFrame) -> str:
     """A GitHub Markdown table; belief shown as ``rate [ci_low, ci_high]``, or ``rate``
     alone without CIs (``n_bootstrap=0``: NaN, which read ``1.000 [nan, nan]``)."""
@@ -263,10 +280,8 @@ def markdown_table(df: pd.DataFrame) -> str:
     show = df[cols].copy()
     if {"belief", "ci_low", "ci_high"} <= set(cols):
         head = "belief (95% CI)" if df["ci_low"].notna().any() else "belief"
-        show[head] = [
-            NO_LABEL if pd.isna(b) else f"{b:.3f}" if pd.isna(lo) or pd.isna(hi)
-            else f"{b:.3f} [{lo:.3f}, {hi:.3f}]" for b, lo, hi in
-            zip(df["belief"], df["ci_low"], df["ci_high"], strict=True)]
+        show[head] = [rate_cell(b, lo, hi) for b, lo, hi in
+                      zip(df["belief"], df["ci_low"], df["ci_high"], strict=True)]
         show = show.drop(columns=[c for c in ("belief", "ci_low", "ci_high") if c != head])
         first_rate = [c for c in show.columns if c in NON_BELIEF][:1]
         at = list(show.columns).index(first_rate[0]) if first_rate else len(show.columns) - 1
@@ -284,8 +299,10 @@ def render_markdown(report: Report, plots: Sequence[str] = ()) -> str:
     parts = ["# Belief report", "",
              "Belief rate = share of ALL responses judged `yes` (no / neutral / parse_error / "
              "failed are the other shares); rates and shares over several claims are the mean "
-             "of the per-claim ones (claims weigh equally); 95% CIs are a bootstrap over "
-             "questions within each claim. With claims of different sizes, a run's "
+             "of the per-claim ones (claims weigh equally); "
+             + ci_sentence(report.overall["ci_low"].notna().any(),
+                           "95% CIs are a bootstrap over questions within each claim.")
+             + " With claims of different sizes, a run's "
              "`parse_error` and `failed` columns are therefore not its share of all its "
              "responses, which is what the PARSE ERRORS / NO ANSWER TEXT warnings and "
              "`beliefbench gate`'s budgets (--max-parse-errors, --max-failed, "
