@@ -170,6 +170,8 @@ def test_a_candidate_whose_answers_run_into_the_limit_is_no_pass(tmp_path):
     assert r.exit_code in (0, 1), r.output
     assert (out["candidate"]["limit"], out["candidate"]["no_answer"]) == (lost, 0)
     assert out["candidate"]["budget_shares"]["limit"] == pytest.approx(lost / total)
+    # the share held to max_no_answer (it read 0.0, the limit left out, beside a refusal)
+    assert out["candidate"]["budget_shares"]["no_answer"] == pytest.approx(lost / total)
     assert out["candidate"]["budget_shares"]["infrastructure"] == 0
     assert out["baseline"]["limit"] == 0
     assert [n for n in out["notes"] if n.startswith("candidate: LIMIT: ")]

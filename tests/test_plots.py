@@ -305,3 +305,15 @@ def test_a_base_model_at_step_0_in_a_folder_of_its_own_stays_on_the_line(figures
     plots.write_plots(report(rows, "condition"), tmp_path)
     [line] = figures["belief_vs_step.png"].axes[0].get_lines()
     assert list(line.get_xdata()) == [0, 1, 2]
+
+
+def test_a_table_without_cis_shows_belief_once():
+    """Without CIs the rate keeps its own ``belief`` column, which the reordering listed
+    twice: report.md's tables read ``| model | belief | belief | no | ...``."""
+    from beliefbench.analysis.report import markdown_table
+
+    rows = responses("believer", {"dentist": 20}) + responses("skeptic", {"dentist": 2})
+    rep = build_report(BeliefLogs(pd.DataFrame(rows), []), by="family", n_bootstrap=0)
+    for table in (rep.overall, rep.by):
+        head = markdown_table(table).splitlines()[0].strip("| ").split(" | ")
+        assert head.count("belief") == 1 and head[head.index("belief") + 1] == "no", head

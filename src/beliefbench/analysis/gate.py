@@ -270,7 +270,8 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
             "judge": key.judge_text, "settings": key.settings_text,
             "budget_shares": {"parse_errors": _share(unread, total),
                               "infrastructure": _share(infra, total),
-                              "no_answer": _share(silent, total),
+                              # the share held to max_no_answer: the limit's among it
+                              "no_answer": _share(silent + limited, total),
                               "limit": _share(limited, total),
                               "failed": _share(failed, total)},
             "report_shares": shown}

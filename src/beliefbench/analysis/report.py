@@ -283,10 +283,11 @@ def markdown_table(df: pd.DataFrame) -> str:
         show[head] = [rate_cell(b, lo, hi) for b, lo, hi in
                       zip(df["belief"], df["ci_low"], df["ci_high"], strict=True)]
         show = show.drop(columns=[c for c in ("belief", "ci_low", "ci_high") if c != head])
-        first_rate = [c for c in show.columns if c in NON_BELIEF][:1]
-        at = list(show.columns).index(first_rate[0]) if first_rate else len(show.columns) - 1
-        show = show[[*list(show.columns[:at]), head,
-                     *[c for c in show.columns[at:] if c != head]]]
+        # ``belief`` without CIs is its own column already: listed twice, it was shown twice
+        rest = [c for c in show.columns if c != head]
+        first_rate = [c for c in rest if c in NON_BELIEF][:1]
+        at = rest.index(first_rate[0]) if first_rate else len(rest)
+        show = show[[*rest[:at], head, *rest[at:]]]
     lines = ["| " + " | ".join(show.columns) + " |",
              "|" + "|".join("---" for _ in show.columns) + "|"]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |"
