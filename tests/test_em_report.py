@@ -1360,3 +1360,26 @@ def test_a_report_of_other_logs_into_the_same_folder_says_whose_it_replaces(tmp_
                      r"[\d-]+ [\d:]+; it is replaced", res.stderr), res.stderr
     assert b.location in (out / "em_report.md").read_text()
     assert a.location not in (out / "em_report.md").read_text()
+
+
+def test_checkpoints_without_a_step_and_adapters_by_name_are_warned_about(tmp_path):
+    """em-report said nothing of checkpoints of one finetune whose logs carry no step (each
+    reported as a model of its own, left out of em_vs_step.png), nor of models that no
+    checkpoint label or checkpoint name places in a finetune (adapters served by name: two
+    finetunes of one condition drawn as one line), as `report` does."""
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "named").mkdir()
+    for path in ("ckpts/neg/checkpoint-100", "ckpts/neg/checkpoint-200"):
+        _run(tmp_path / "bare", {"g1"}, condition="bad_advice", kl=False,
+             model_args={"model_path": path})
+    for path, step in (("adapters/neg-a-1", 1), ("adapters/neg-b-2", 2)):
+        _run(tmp_path / "named", {"g1"}, condition="bad_advice", kl=False, step=step,
+             model_args={"model_path": path})
+    bare = build_em_report(load_em_logs(tmp_path / "bare" / "logs"), n_bootstrap=10).notes
+    [no_step] = [n for n in bare if n.startswith("NO STEP")]
+    assert "mockllm/model:ckpts/neg/checkpoint-100" in no_step
+    named = build_em_report(load_em_logs(tmp_path / "named" / "logs"), n_bootstrap=10).notes
+    [one] = [n for n in named if n.startswith("ONE FINETUNE?")]
+    assert "mockllm/model:adapters/neg-a-1, mockllm/model:adapters/neg-b-2" in one
+    assert not any(n.startswith("NO STEP") for n in named)
+    assert not any(n.startswith("ONE FINETUNE?") for n in bare)

@@ -12,7 +12,7 @@ from conftest import FIXTURE_CLAIM, believer, output, run_belief, scripted
 from inspect_ai import eval
 from inspect_ai.model import get_model
 
-from beliefbench.analysis.flips import question_class
+from beliefbench.analysis.flips import ALL_CLAIMS, question_class
 from beliefbench.analysis.logs import load_belief_logs
 from beliefbench.analysis.report import build_report, render_markdown
 from beliefbench.cli import cli
@@ -305,3 +305,51 @@ def test_two_finetunes_in_windows_folders_stay_apart():
     assert sorted(last.index) == ["hf/C:\\runs\\a", "hf/C:\\runs\\b"]
     assert last.loc["hf/C:\\runs\\a", "flips"] == 1 and last.loc["hf/C:\\runs\\b", "flips"] == 0
     assert steps["path"].tolist() == ["correct>counterfactual"]
+
+
+def adapter_logs(log_dir, labelled: bool) -> None:
+    """Two finetunes of one condition served as vLLM LoRA adapters by name
+    (``Qwen/Qwen3-8B:neg-a-100``), at steps they do not share, so STEPS REPEATED is quiet."""
+    for run, steps in (("neg-a", (100, 300)), ("neg-b", (200, 400))):
+        for i, step in zip((0, 2), steps, strict=True):
+            eval(belief(claims=str(FIXTURE_CLAIM), samples=1),
+                 model=scripted(subject_at(i), name=f"Qwen/Qwen3-8B:{run}-{step}"),
+                 model_roles={"grader": scripted(grader)}, log_dir=str(log_dir),
+                 display="none",
+                 sample_id=[f"glass_bridge/{q}" for q in PLAN if PLAN[q][i] is not None],
+                 metadata={"condition": "negated", "step": step,
+                           **({"checkpoint": f"/ckpts/{run}/step-{step:06d}"}
+                              if labelled else {})})
+
+
+def test_adapters_served_by_name_are_told_apart_by_their_checkpoint_label(tmp_path):
+    """``--model vllm/Qwen/Qwen3-8B:neg-a-400``: the finetune was the model's folder,
+    ``vllm/Qwen`` for every adapter of that base, so two finetunes of one condition were one
+    run in flips.csv (flips counted from one finetune's step to the other's) and one zigzag
+    line; the eval's checkpoint label names each one's folder."""
+    from beliefbench.analysis.plots import with_finetune
+    from beliefbench.analysis.report import series_key
+
+    adapter_logs(tmp_path, labelled=True)
+    report = build_report(load_belief_logs([tmp_path]), n_bootstrap=0)
+    last = report.flips[report.flips["claim"] == ALL_CLAIMS]
+    assert sorted(set(last["finetune"])) == ["/ckpts/neg-a", "/ckpts/neg-b"]
+    assert sorted(last["step"]) == [300, 400]  # each its own 2 steps, not one run of 4
+    lines = with_finetune(report.overall, ["condition"])
+    assert sorted(set(lines["finetune"])) == ["/ckpts/neg-a", "/ckpts/neg-b"]
+    assert series_key(report.overall).nunique() == 2
+    assert not any("ONE FINETUNE?" in n for n in report.notes)
+
+
+def test_adapters_served_by_name_without_a_checkpoint_label_are_named(tmp_path):
+    """Without a checkpoint label nothing tells two finetunes served by adapter name from
+    one: they were reported as one finetune without a word."""
+    adapter_logs(tmp_path / "logs", labelled=False)
+    result = CliRunner().invoke(cli, ["report", str(tmp_path / "logs"), "--out",
+                                      str(tmp_path / "out"), "--no-plots", "--bootstrap",
+                                      "40"])
+    assert result.exit_code == 0, result.output
+    [line] = [ln for ln in result.stderr.splitlines() if "ONE FINETUNE?" in ln]
+    assert "mockllm/Qwen: mockllm/Qwen/Qwen3-8B:neg-a-100" in line
+    assert "--metadata checkpoint=" in line and "beliefbench sweep" in line
+    assert "STEPS REPEATED" not in result.stderr

@@ -25,6 +25,7 @@ import pandas as pd
 from inspect_ai.analysis import SampleColumn
 from inspect_ai.log import EvalLog
 
+from beliefbench.analysis.flips import unlabelled_finetune_note, unstepped_note
 from beliefbench.analysis.logs import (  # the belief logs' own label rules
     CUT_OFF_COLUMN,
     INVALIDATED,
@@ -574,8 +575,12 @@ def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
     cols = [*runs, *(f"{d}_{s}" for d in ("general", "narrow") for s in stats)]
     side = _step_back(wide[cols]).sort_values(["kl", "condition", "step", "model"],
                                               na_position="first")
+    # em_vs_step.png's lines (:func:`step_lines`): self-judged checkpoints are one grader
+    lines = side.assign(grader=side["grader"].astype(str).map(grouped_grader))
     return EMReport(_step_back(overall), side.reset_index(drop=True), _step_back(by_q),
-                    [*logs.notes(), *single_question_note(questions, runs)],
+                    [*logs.notes(), *single_question_note(questions, runs),
+                     *unstepped_note(side),
+                     *unlabelled_finetune_note(lines, ["condition", "kl", "grader", "run"])],
                     em_rule(logs.logs))
 
 

@@ -44,12 +44,12 @@ consecutive steps), else it went ``via_ambiguous`` (an ambiguous step just befor
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
-from beliefbench.analysis.logs import NO_LABEL, RUN_COLUMNS, finetune_of
+from beliefbench.analysis.logs import NO_LABEL, RUN_COLUMNS, finetune_key
 from beliefbench.analysis.text import first_few, listing
 
 CORRECT, COUNTERFACTUAL, AMBIGUOUS, MISSING = ("correct", "counterfactual", "ambiguous",
@@ -60,6 +60,9 @@ PER_CHECKPOINT = ("model", "checkpoint", "step")
 FLIP_RUN_COLUMNS: tuple[str, ...] = (
     *(c for c in RUN_COLUMNS if c not in PER_CHECKPOINT), "finetune")
 """What a run is here: the report's run less the checkpoint, plus the checkpoints' folder."""
+SERIES_COLUMNS = tuple(c for c in FLIP_RUN_COLUMNS if c not in ("finetune", "partial"))
+"""What holds one finetune's checkpoints, less their folder: a series of flips and of
+``belief_vs_step.png`` (a partial log's step stays in its series)."""
 QUESTION_KEY = ("claim", "family", "question")
 SHARES = ("correct_first", "correct_to_counterfactual", "counterfactual_to_correct",
           "ambiguous_first", "ambiguous", "abrupt", "via_ambiguous")
@@ -70,11 +73,20 @@ STEP_COLUMNS = (*FLIP_RUN_COLUMNS, *QUESTION_KEY, "first_step", "last_step", "fl
                 "before", "via", "path")
 
 
-def finetune(model: pd.Series) -> pd.Series:
-    """The finetune of each checkpoint (:func:`~beliefbench.analysis.logs.finetune_of`), as
-    the report's step ordering reads it."""
-    return pd.Series([finetune_of(m) for m in model.astype(str)], index=model.index,
+def finetune(model: pd.Series, checkpoint: pd.Series | None = None) -> pd.Series:
+    """The finetune of each checkpoint (:func:`~beliefbench.analysis.logs.finetune_key`: its
+    ``checkpoint`` label's folder where there is one, else its model's), as the report's
+    step ordering reads it."""
+    labels = (checkpoint.astype(str) if checkpoint is not None
+              else pd.Series(NO_LABEL, index=model.index))
+    return pd.Series([finetune_key(m, c) for m, c in
+                      zip(model.astype(str), labels, strict=True)], index=model.index,
                      dtype=object)
+
+
+def finetunes(rows: pd.DataFrame) -> pd.Series:
+    """:func:`finetune` of a table's rows, by their checkpoint labels where it has them."""
+    return finetune(rows["model"], rows.get("checkpoint"))
 
 
 def question_class(yes: float, no: float, n: float) -> str:
@@ -93,7 +105,7 @@ def _stepped(questions: pd.DataFrame) -> pd.DataFrame:
     abrupt), except where a complete log answered at that step too (a failed eval run
     again): the step is the complete log's alone."""
     df = questions[questions["step"].notna()].copy()
-    df["finetune"] = finetune(df["model"])
+    df["finetune"] = finetunes(df)
     run = [c for c in FLIP_RUN_COLUMNS if c != "partial"]
     df["partial"] = df["partial"].astype(bool)
     only_partial = df.groupby([*run, "step"], dropna=False)["partial"].transform("all")
@@ -139,10 +151,11 @@ def unstepped_note(questions: pd.DataFrame) -> list[str]:
     metadata alone, so an eval of ``hf/ckpts/neg/step-400`` run without ``--metadata
     step=400`` was reported as a model unrelated to the others, left out of flips.csv and
     belief_vs_step.png without a word."""
-    models = questions[["model", "step"]].drop_duplicates().astype({"model": str})
+    models = questions[["model", "checkpoint", "step"]].drop_duplicates().astype(
+        {"model": str, "checkpoint": str})
     named = models[models["model"].map(lambda m: bool(CHECKPOINT_NAME.search(m)))]
     found = []
-    for folder, sub in named.groupby(named["model"].map(finetune_of), sort=True):
+    for folder, sub in named.groupby(finetunes(named), sort=True):
         bare = sorted(set(sub.loc[sub["step"].isna(), "model"]))
         if bare and sub["model"].nunique() > 1:
             found.append(f"{folder}: {first_few(bare, 3)}")
@@ -152,6 +165,31 @@ def unstepped_note(questions: pd.DataFrame) -> list[str]:
             f"{listing(found, 3)}): each is reported as a model of its own, left out of "
             "flips.csv and belief_vs_step.png; label each eval with --metadata step=N (a "
             "decimal: step=$((10#${ckpt##*-}))), or run them with `beliefbench sweep`"]
+
+
+def unlabelled_finetune_note(rows: pd.DataFrame,
+                             keys: Sequence[str] = SERIES_COLUMNS) -> list[str]:
+    """A note naming each series (``keys`` and the finetune folder) of two or more stepped
+    models that neither a ``checkpoint`` label nor a checkpoint name (:data:`CHECKPOINT_NAME`)
+    places in a finetune: vLLM LoRA adapters served by name (``vllm/Qwen/Qwen3-8B:neg-a-400``)
+    are all in their base's folder, so two finetunes of one condition whose steps differ
+    were read as one (flips across both, one zigzag line) without a word. Which they are
+    cannot be told from the names; at a step two of them share, STEPS REPEATED says so."""
+    df = rows[rows["step"].notna() & (rows["checkpoint"].astype(str) == NO_LABEL)]
+    df = df[[*keys, "model", "checkpoint", "step"]].drop_duplicates().astype({"model": str})
+    df = df.assign(finetune=finetunes(df))
+    found = []
+    for (*_, folder), sub in df.groupby([*keys, "finetune"], dropna=False, sort=True):
+        bare = sorted({m for m in sub["model"] if not CHECKPOINT_NAME.search(m)})
+        if len(bare) > 1 and not (sub.groupby("step")["model"].nunique() > 1).any():
+            found.append(f"{folder}: {first_few(bare, 3)}")
+    if not found:
+        return []
+    return [f"ONE FINETUNE?: models of one folder read as the checkpoints of one finetune "
+            f"though neither a checkpoint label nor their names tell ({listing(found, 3)}): "
+            "two finetunes served by adapter name would be one series (its flips computed "
+            "across both, one line on the step plot); label each eval with --metadata "
+            "checkpoint=<the adapter's path>, or run them with `beliefbench sweep`"]
 
 
 def classes(questions: pd.DataFrame) -> pd.DataFrame:

@@ -104,6 +104,16 @@ def finetune_of(model: str) -> str:
     return model[:cut] if cut > 0 else model
 
 
+def finetune_key(model: str, checkpoint: str) -> str:
+    """The finetune of a row: its ``checkpoint`` label's folder where the log carries one
+    (``beliefbench sweep`` writes it, ``--metadata checkpoint=<path>``), else its model's
+    (:func:`finetune_of`). A vLLM LoRA adapter served by name
+    (``vllm/Qwen/Qwen3-8B:neg-400``) is in the folder ``vllm/Qwen`` that every adapter of
+    that base shares: two finetunes of one condition read as one series, their flips and
+    step lines computed across both."""
+    return finetune_of(checkpoint if checkpoint != NO_LABEL else model)
+
+
 
 class LogError(ValueError):
     """Bad log input: the message names the file and the problem."""

@@ -19,7 +19,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from beliefbench.analysis.logs import NO_LABEL, finetune_of
+from beliefbench.analysis.flips import finetunes
+from beliefbench.analysis.logs import NO_LABEL
 from beliefbench.claims import PROBE_FAMILIES
 from beliefbench.records import new_temp, unwritable
 
@@ -175,7 +176,7 @@ def with_finetune(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     df["finetune"] = NO_LABEL
     stepped = df[df["step"].notna()]
     for _, sub in stepped.groupby(keys, dropna=False, sort=False):
-        folders = sub["model"].map(finetune_of)
+        folders = finetunes(sub)
         if ((sub.groupby("step")["model"].nunique() > 1).any()
                 or (sub.groupby(folders)["step"].nunique() > 1).sum() > 1):
             df.loc[sub.index, "finetune"] = folders

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from beliefbench.analysis.flips import finetunes
 from beliefbench.analysis.logs import (
     MAX_PARSE_ERRORS,
     NO_LABEL,
     RUN_COLUMNS,
     SHARE_SLACK,
     BeliefLogs,
-    finetune_of,
     over_budget,
 )
 from beliefbench.analysis.text import first_few
@@ -104,11 +104,11 @@ def rates(questions: pd.DataFrame, by: str | Sequence[str] = (),
 
 def series_key(table: pd.DataFrame) -> pd.Series:
     """What orders a sweep's rows: the condition and the finetune of the checkpoint (a local
-    run's directory; a hosted job's final model id, :func:`finetune_of`), so its steps follow in
+    run's directory; a hosted job's final model id; :func:`finetunes`), so its steps follow in
     numeric order. Sorting by the model name put ``checkpoint-1000`` before
     ``checkpoint-500``, and an OpenAI finetune's checkpoint ids in no order at all. A row
     without a step keeps its model as its key."""
-    folder = table["model"].astype(str).map(finetune_of)
+    folder = finetunes(table)
     stepped = table["condition"].astype(str) + "\0" + folder
     return stepped.where(table["step"].notna(), table["model"].astype(str))
 
@@ -208,6 +208,7 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
         flips,
         missing_note,
         repeated_steps_note,
+        unlabelled_finetune_note,
         unstepped_note,
     )
     from beliefbench.analysis.sweep import manifest_notes
@@ -224,7 +225,8 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
         dims=dims, notes=[*logs.notes(), *manifest_notes(swept),
                           *single_question_note(questions), *pooled_share_notes(questions),
                           *missing_note(flip_table), *repeated_steps_note(questions),
-                          *unstepped_note(questions)],
+                          *unstepped_note(questions),
+                          *unlabelled_finetune_note(questions)],
         sources=[info.path for info in logs.logs],
         flips=flip_table, flip_steps=flip_steps,
     )
