@@ -901,7 +901,20 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
         raise Interrupted(f"interrupted at step {step} of {steps_total}: training state saved "
                           f"in {trainer_dir / f'checkpoint-{step}'}; run the same command with "
                           f"--resume to continue from step {step}", step)
+    leave_process_group()
     return out
+
+
+def leave_process_group() -> None:
+    """End a multi-process launch's process group with every rank at this point: a rank that
+    left first (its part done while rank 0 still wrote the last checkpoint) tore down its
+    gloo connections at exit and aborted ("terminate called without an active exception",
+    exit -6), so a finished run could end as a failed launch. No-op in a single process."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def learning_rates(args, steps_total: int) -> Iterator[float]:
