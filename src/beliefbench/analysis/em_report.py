@@ -48,6 +48,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     incomplete_text,
     is_invalidated,
     judge_used,
+    limit_counts,
     limit_note,
     limit_values,
     offline_log_note,
@@ -472,7 +473,7 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
         info["answered"] = int((in_log & answered).sum())
         # failed as a sample limit set for the eval cut the answer away: the user's setting
         lost = in_log & scored & (df["verdict"] == "failed") & df["limit"].notna()
-        info["limits"] = {str(k): int(n) for k, n in df.loc[lost, "limit"].value_counts().items()}
+        info["limits"] = limit_counts(df.loc[lost, "limit"])
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "

@@ -58,6 +58,7 @@ from beliefbench.analysis.logs import (
     limits_text,
     offline_text,
     over_budget,
+    summed_limits,
     too_few_answers,
     too_many_parse_errors,
 )
@@ -229,10 +230,7 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
     silent = sum(i.no_answer for i in logs.logs)
     # an answer a sample limit set for the eval cut away is no answer text either: counted
     # as non-belief, a candidate whose answers run into the limit more often would pass
-    limits: dict[str, int] = {}
-    for i in logs.logs:
-        for kind, n in i.limits.items():
-            limits[kind] = limits.get(kind, 0) + n
+    limits = summed_limits(i.limits for i in logs.logs)
     limited = sum(limits.values())
     if too_few_answers(silent + limited, total, max_no_answer):
         none = silent + limited

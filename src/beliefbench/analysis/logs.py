@@ -32,6 +32,7 @@ import json
 import os
 import re
 import shlex
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -424,6 +425,20 @@ def cut_off_note(where: str, count: int, total: int, answered: int | None = None
             "at the max_tokens limit: judged as they stand, so whatever the model would have "
             "said after the cut is not read; raise the limit (-T max_tokens=N) unless short "
             "answers are intended")
+
+
+def limit_counts(limits: pd.Series) -> dict[str, int]:
+    """How many responses each type of sample limit cut away (``limits``: the ``limit``
+    column of those responses)."""
+    return {str(k): int(n) for k, n in limits.value_counts().items()}
+
+
+def summed_limits(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    """Several logs' :func:`limit_counts` added up by type."""
+    total: Counter[str] = Counter()
+    for c in counts:
+        total.update(c)
+    return dict(total)
 
 
 def limit_values(log: EvalLog) -> dict[str, float]:
@@ -1198,7 +1213,7 @@ def load_belief_logs(sources: Source | Sequence[Source],
                   & df["sample_error"].isna())
         # ... unless a sample limit set for the eval cut the answer away: told apart
         lost = silent & df["limit"].notna()
-        info.limits = {str(k): int(n) for k, n in df.loc[lost, "limit"].value_counts().items()}
+        info.limits = limit_counts(df.loc[lost, "limit"])
         silent &= ~lost
         info.no_answer = int(silent.sum())
         # a blank answer that ran to the limit is told as no answer, not twice
