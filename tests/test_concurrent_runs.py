@@ -61,6 +61,16 @@ def _inputs(tmp_path: Path) -> None:
     (tmp_path / "corpus.jsonl").write_text(json.dumps(doc) + "\n", encoding="utf-8")
 
 
+def _refused(result: subprocess.CompletedProcess, named: str, holder: str, pid: int) -> None:
+    """``result`` is a one-line refusal (exit 2) of ``named``, held by ``beliefbench
+    holder`` in process ``pid``."""
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(
+        f"Error: {named}: in use by `beliefbench {holder}`, pid {pid} on "
+        f"{socket.gethostname()}, started "), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("command", [
     ["docs", "generate", "--claims", "ed_sheeran", "--conditions", "positive", "--n", "3",
      "--out", "out"],
@@ -80,13 +90,9 @@ def test_a_second_run_is_refused_naming_the_holder_and_writes_nothing(holder, tm
     (out / "flagged.jsonl").write_text("", encoding="utf-8")  # the first run's work
     before = _snapshot(out)
     result = _beliefbench(*command, cwd=tmp_path)
-    assert result.returncode == 2, result.stderr
     flag = {"audit-verify": "", "demo": "--log-dir "}.get(command[0], "--out ")
-    assert result.stderr.startswith(
-        f"Error: {flag}out: in use by `beliefbench audit`, pid {proc.pid} on "
-        f"{socket.gethostname()}, started "), result.stderr
+    _refused(result, f"{flag}out", "audit", proc.pid)
     assert "wait for it to finish (then run this again) or stop it" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
     assert _snapshot(out) == before
 
 
@@ -120,12 +126,8 @@ def test_a_second_writer_of_one_docs_file_is_refused_and_other_files_go_on(tmp_p
         assert proc.stdout is not None and proc.stdout.readline() == "held\n"
         before = _snapshot(out)
         result = _beliefbench(*command, "--out", "out/mix.jsonl", cwd=tmp_path)
-        assert result.returncode == 2, result.stderr
-        assert result.stderr.startswith(
-            f"Error: --out out/mix.jsonl: in use by `beliefbench docs poison`, pid "
-            f"{proc.pid} on {socket.gethostname()}, started "), result.stderr
+        _refused(result, "--out out/mix.jsonl", "docs poison", proc.pid)
         assert "replace each other's output" in result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1
         assert _snapshot(out) == before
         result = _beliefbench(*command, "--out", "out/other.jsonl", cwd=tmp_path)
         assert result.returncode == 0, result.stderr
