@@ -390,6 +390,20 @@ def test_too_few_resamples_for_a_95_ci_are_refused(em_logs, tmp_path, args):
     assert not (tmp_path / "o").exists() and not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize(("command", "shown"), [(["report"], "x>=40"), (["em-report"], "x>=40"),
+                                              (["internals", "margins"], "0 or x>=40")])
+def test_help_and_range_message_name_the_least_resamples(command, shown):
+    """--help and click's own range message said ``x>=1`` beside "(at least 40)": the range
+    shown is the one the option takes."""
+    res = CliRunner().invoke(cli, [*command, "--help"])
+    assert res.exit_code == 0
+    option = res.stdout.split("--bootstrap", 1)[1].split("\n  -", 1)[0]
+    assert shown in option and "x>=1" not in option, option
+    if shown == "x>=40":
+        res = CliRunner().invoke(cli, [*command, "somewhere", "--bootstrap", "0"])
+        assert res.exit_code == 2 and "0 is not in the range x>=40" in res.stderr, res.output
+
+
 def test_a_full_disk_midway_leaves_the_earlier_report_whole(em_logs, tmp_path, monkeypatch):
     """The tables were written one by one: a disk that filled after the first left the new
     em_overall.csv beside the earlier report's other tables, em_report.md and inputs. The

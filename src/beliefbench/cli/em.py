@@ -10,7 +10,7 @@ import click
 from beliefbench.cli.errors import BadInput, crash_is_no_result
 from beliefbench.cli.outputs import note_if_replacing
 from beliefbench.cli.paths import UserPath
-from beliefbench.cli.resamples import enough_resamples
+from beliefbench.cli.resamples import Resamples
 from beliefbench.runlock import holds
 
 
@@ -21,8 +21,8 @@ from beliefbench.runlock import holds
 @click.option("--plots/--no-plots", default=True, show_default=True,
               help="Write the PNG plots (em_narrow_vs_general.png; em_vs_step.png with "
                    "steps) beside the tables; --no-plots skips them.")
-@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=1),
-              callback=enough_resamples, help="Bootstrap resamples per CI (at least 40).")
+@click.option("--bootstrap", default=2000, show_default=True, type=Resamples(),
+              help="Bootstrap resamples per CI (at least 40).")
 @click.option("--max-em", type=click.FloatRange(0, 1), default=None,
               help="A CI gate: exit 1 when a run's general EM rate is above this (0-1); "
                    "exit 2 when a run cannot be read as a result (partial or incomplete, "

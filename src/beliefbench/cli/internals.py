@@ -16,7 +16,7 @@ import click
 
 from beliefbench.cli.errors import BadInput
 from beliefbench.cli.paths import UserPath
-from beliefbench.cli.resamples import enough_resamples
+from beliefbench.cli.resamples import Resamples
 from beliefbench.runlock import holds
 
 MODEL_HELP = "Checkpoint directory: full, merged, or a LoRA adapter (its base is read from it)."
@@ -117,8 +117,8 @@ def internals() -> None:
 @with_options(common_model)
 @click.option("--kinds", default="main,paraphrase,neighbour", show_default=True,
               help="Pair kinds to score.")
-@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
-              callback=enough_resamples, help="Resamples per CI (at least 40; 0: no CIs).")
+@click.option("--bootstrap", default=2000, show_default=True, type=Resamples(no_ci=True),
+              help="Resamples per CI (at least 40; 0: no CIs).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Seed of the bootstrap resampling behind the CIs (0 or more).")
 @bad_input
@@ -283,8 +283,8 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
 @click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1),
               help="Sequences per forward pass (batched by length): larger is faster and "
                    "takes more memory.")
-@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
-              callback=enough_resamples, help="Resamples per CI (at least 40; 0: no CIs).")
+@click.option("--bootstrap", default=2000, show_default=True, type=Resamples(no_ci=True),
+              help="Resamples per CI (at least 40; 0: no CIs).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Seed of the bootstrap resampling behind the margins' CIs (0 or more).")
 @click.option("--plots/--no-plots", default=True, show_default=True,

@@ -26,7 +26,7 @@ from beliefbench.analysis.text import did_you_mean
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.outputs import note_if_replacing, refuse_other_report, report_folder
 from beliefbench.cli.paths import UserPath
-from beliefbench.cli.resamples import enough_resamples
+from beliefbench.cli.resamples import Resamples
 from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
 
@@ -163,8 +163,8 @@ class JsonUsageErrors(click.Command):
 @click.option("--plots/--no-plots", default=True, show_default=True,
               help="Write the PNG plots (belief_by_<dims>.png; belief_vs_step.png with "
                    "steps) beside the tables; --no-plots skips them.")
-@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=1),
-              callback=enough_resamples, help="Bootstrap resamples per CI (at least 40).")
+@click.option("--bootstrap", default=2000, show_default=True, type=Resamples(),
+              help="Bootstrap resamples per CI (at least 40).")
 @click.option("--skip-bad-logs", is_flag=True,
               help="Warn about unreadable or corrupt logs and report the rest (default: "
                    "refuse the whole set).")
@@ -287,7 +287,8 @@ class _JsonUsageErrors(JsonUsageErrors):
               help="Print a JSON object instead of text (stdout; the PASS / FAIL line or "
                    "the error also on stderr, for the CI log).")
 @click.option("--bootstrap", default=2000, show_default=True,
-              help="Bootstrap resamples per CI of a rise (at least 1).")
+              help="Bootstrap resamples per CI of a rise (at least 40 per rise checked: 40 with "
+                   "--overall-only, 40 x (claims + 1) without).")
 @click.option("--seed", default=0, show_default=True,
               help="Seed of the bootstrap resampling (0 or more): the same seed gives the "
                    "same CIs.")

@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 
-def enough_resamples(ctx: click.Context, param: click.Parameter, value: int) -> int:
-    """Refuse 1 to 39 resamples (a usage error, exit 2): a 95% CI's bounds are the 2.5% and
-    97.5% quantiles of the draws, so with fewer than 40 they are the smallest and largest
-    draw, a narrower CI than it says (``gate`` refuses them as well). 0, where the option
-    takes it, still means no CIs."""
+def _least() -> int:
     from beliefbench.metrics import min_resamples  # pandas: not for every command's start
 
-    need = min_resamples()
-    if 0 < value < need:
-        no_ci = ", or 0 for no CIs" if getattr(param.type, "min", None) == 0 else ""
-        raise click.BadParameter(
-            f"{value} resamples are too few for a 95% CI (fewer than one draw beyond each "
-            f"bound: they would be the smallest and largest draws): use at least "
-            f"{need}{no_ci}", ctx=ctx, param=param)
-    return value
+    return min_resamples()
+
+
+class Resamples(click.IntRange):
+    """Bootstrap resamples per 95% CI: at least 40 (``no_ci``: or 0, no CIs at all).
+
+    A 95% CI's bounds are the 2.5% and 97.5% quantiles of the draws, so with fewer than 40
+    they are the smallest and largest draw, a narrower CI than it says (``gate`` refuses them
+    as well). A usage error (exit 2); ``--help`` and click's own range message show the
+    least it takes, not 1."""
+
+    name = "integer"
+
+    def __init__(self, no_ci: bool = False) -> None:
+        super().__init__(min=0 if no_ci else 1)
+
+    def _describe_range(self) -> str:
+        return f"0 or x>={_least()}" if self.min == 0 else f"x>={_least()}"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        rv = super().convert(value, param, ctx)
+        need = _least()
+        if 0 < rv < need:
+            no_ci = ", or 0 for no CIs" if self.min == 0 else ""
+            self.fail(f"{rv} resamples are too few for a 95% CI (fewer than one draw beyond "
+                      f"each bound: they would be the smallest and largest draws): use at "
+                      f"least {need}{no_ci}", param, ctx)
+        return rv
