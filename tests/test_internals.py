@@ -1118,6 +1118,66 @@ def test_binary_without_a_chat_template_or_binary_questions_is_a_clear_error(tin
     assert "claim(s) silent: no binary questions; not in the table" in caplog.text
 
 
+def test_trajectory_probe_layer_is_one_layer_for_every_step():
+    """Each step's own best layer made a change of layer look like a change of belief: the
+    trajectory reads one layer, the best on average over the steps (or the one given)."""
+    from beliefbench.internals.trajectory import trajectory_probe_layer
+
+    step0 = pd.DataFrame({"layer": [0, 1, 2], "accuracy": [0.5, 0.9, 0.6]})
+    step1 = pd.DataFrame({"layer": [0, 1, 2], "accuracy": [0.5, 0.7, 0.8]})  # its best: 2
+    assert trajectory_probe_layer([step0, step1]) == 1  # mean 0.8 against 0.7
+    assert trajectory_probe_layer([step0, step1], 2) == 2
+    assert trajectory_probe_layer([step0, pd.DataFrame()]) == 1  # a step without the file
+    assert trajectory_probe_layer([pd.DataFrame()]) is None
+    with pytest.raises(ValueError, match=r"--probe-layer: must be between 0 and 2 .* got 3"):
+        trajectory_probe_layer([step0, step1], 3)
+
+
+def test_trajectory_reads_the_probe_at_one_layer_per_run(tiny, claim, tmp_path):
+    """A checkpoint whose own best layer differs from the run's keeps the run's layer in
+    trajectory.csv, its P(true) read from its per-layer scores at that layer; --probe-layer
+    fixes the layer, and a layer the model lacks is refused."""
+    from conftest import write_claim
+
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    out = tmp_path / "out"
+    claim_file = write_claim(claim, tmp_path / f"{claim.id}.yaml")
+    args = ["internals", "trajectory", "--manifest", str(manifest), "--claims",
+            str(claim_file), "--parts", "probe", "--no-plots", "--out", str(out)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    step1 = out / "checkpoints" / "step-000001"
+    layers = pd.read_csv(step1 / "probe_layers.csv")
+    first = int(json.loads((out / "trajectory.json").read_text())["settings"]["probe_layer"])
+    other = next(i for i in layers["layer"] if i != first)
+    # step 1's probe as if it had fitted best at another layer
+    layers.loc[layers["layer"] == other, "accuracy"] = 0.99
+    layers.to_csv(step1 / "probe_layers.csv", index=False)
+    summary = pd.read_csv(step1 / "probe_summary.csv").assign(layer=other)
+    summary.to_csv(step1 / "probe_summary.csv", index=False)
+    step0 = pd.read_csv(out / "checkpoints" / "step-000000" / "probe_layers.csv")
+    mean = (step0.set_index("layer")["accuracy"] + layers.set_index("layer")["accuracy"]) / 2
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "trajectory.csv")
+    chosen = int(mean.idxmax())
+    assert list(table["probe_layer"]) == [chosen, chosen]
+    assert list(table["probe_best_layer"]) == [first, other]
+    scores = pd.read_csv(step1 / "probe_scores.csv")
+    at = scores[(scores["layer"] == chosen) & (scores["side"] == "claim")]
+    assert table.loc[table["step"] == 1, "p_true_claim"].item() == pytest.approx(
+        at["p_true"].mean())
+    assert f"at layer {chosen} for every step" in res.output
+    fixed = CliRunner().invoke(cli, [*args, "--probe-layer", "0"])
+    assert fixed.exit_code == 0, fixed.output
+    assert set(pd.read_csv(out / "trajectory.csv")["probe_layer"]) == {0}
+    assert "chosen by --probe-layer" in fixed.output
+    shutil.rmtree(out)  # refused before any checkpoint is measured
+    bad = CliRunner().invoke(cli, [*args, "--probe-layer", str(len(layers))])
+    assert bad.exit_code == 2, bad.output
+    assert f"--probe-layer: must be between 0 and {len(layers) - 1}" in bad.output
+    assert not (out / "checkpoints").exists()
+
+
 def test_trajectory_carries_the_probes_accuracy_and_its_near_chance_caution(tiny, claim,
                                                                              tmp_path):
     """``internals probe`` cautioned that its probe was near chance, while ``internals

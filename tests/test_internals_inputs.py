@@ -299,7 +299,8 @@ def test_a_trajectory_logged_to_a_file_writes_plain_progress_lines(tiny, claim_f
 
 @pytest.mark.parametrize("parts, header", [
     ("margins", "Trajectory (main pairs; no CIs: --bootstrap 0):"),
-    ("probe", "Trajectory (probe P(true) of the claim side at the best layer):"),
+    ("probe", "Trajectory (probe P(true) of the claim side at layer {layer} for every step, "
+              "the best held-out accuracy averaged over the steps):"),
 ])
 def test_the_trajectory_table_says_what_its_columns_hold(tiny, claim_file, tmp_path, parts,
                                                           header):
@@ -314,4 +315,6 @@ def test_the_trajectory_table_says_what_its_columns_hold(tiny, claim_file, tmp_p
                                    "--bootstrap", "0", "--no-base", "--no-plots",
                                    "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
-    assert header in res.output.splitlines(), res.output
+    layer = json.loads((tmp_path / "out" / "trajectory.json").read_text())["settings"].get(
+        "probe_layer")
+    assert header.format(layer=layer) in res.output.splitlines(), res.output

@@ -287,6 +287,10 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
               help="Resamples per CI (at least 40; 0: no CIs).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Seed of the bootstrap resampling behind the margins' CIs (0 or more).")
+@click.option("--probe-layer", type=click.IntRange(min=0), default=None,
+              help="Read the probe's P(true) at this layer at every step (0 = embeddings; "
+                   "default: the layer with the best held-out accuracy averaged over the "
+                   "steps).")
 @click.option("--plots/--no-plots", default=True, show_default=True,
               help="Write trajectory.png and trajectory_lens_<claim>.png; --no-plots skips "
                    "them.")
@@ -294,7 +298,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
 @holds("internals trajectory", param="out_dir")
 def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: bool,
                device: str | None, dtype: str | None, batch_size: int, bootstrap: int,
-               seed: int, plots: bool) -> None:
+               seed: int, probe_layer: int | None, plots: bool) -> None:
     """Margins, lens and probes over every checkpoint of a finetune (resumable)."""
     from beliefbench.internals.trajectory import probe_cautions
     from beliefbench.internals.trajectory import trajectory as run_trajectory
@@ -302,16 +306,19 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
     result = run_trajectory(manifest, claims, out_dir,
                             parts=[p.strip() for p in parts.split(",") if p.strip()],
                             include_base=not no_base, batch_size=batch_size,
-                            device=device, dtype=dtype, n_bootstrap=bootstrap, seed=seed)
+                            device=device, dtype=dtype, n_bootstrap=bootstrap, seed=seed,
+                            probe_layer=probe_layer)
     if result.table.empty:  # --parts lens alone: the lens margins are the table
         click.echo("Trajectory (logit lens: mean margin of the main pairs per layer; layer 0 = "
                    "the embeddings):")
         _echo_table(result.lens, ["step", "label", "claim", "layer", "margin"])
     else:
         # what the table holds: --parts margins has no probe column, --parts probe no pairs
+        layer = result.settings.get("probe_layer")
         shown = [*(["main pairs"] if "margin" in result.table else []),
-                 *(["probe P(true) of the claim side at the best layer"]
-                   if "p_true_claim" in result.table else []),
+                 *([f"probe P(true) of the claim side at layer {layer} for every step, "
+                    f"{result.settings['probe_layer_from']}"]
+                   if "p_true_claim" in result.table and layer is not None else []),
                  *(["no CIs: --bootstrap 0"] if bootstrap == 0 and "margin" in result.table
                    else [])]
         click.echo(f"Trajectory ({'; '.join(shown)}):")

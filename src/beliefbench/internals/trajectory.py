@@ -43,6 +43,7 @@ from beliefbench.internals.probe import (
     default_statements,
     layer_accuracy,
     near_chance,
+    probe_summary,
     reading_cautions,
     truth_probe,
 )
@@ -199,8 +200,9 @@ def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
 @dataclass
 class TrajectoryResult:
     table: pd.DataFrame
-    """Per (step, claim, kind): margin statistics, probe P(true) at each step's best layer
-    with that layer (``probe_layer``) and its held-out accuracy (``probe_accuracy``)."""
+    """Per (step, claim, kind): margin statistics, probe P(true) at one layer for every step
+    (``probe_layer``: see :func:`trajectory_probe_layer`) with its held-out accuracy at that
+    step (``probe_accuracy``), and the step's own best layer (``probe_best_layer``)."""
     lens: pd.DataFrame
     """Per (step, claim, layer): mean lens margin over the claim's main pairs."""
     settings: dict[str, Any]
@@ -232,17 +234,63 @@ def _read_table(path: Path) -> pd.DataFrame:
                        na_values=[""])
 
 
-def _probe_rows(ckpt_dir: Path) -> pd.DataFrame:
-    """Per claim: P(true) of both sides, the probe's layer and its held-out accuracy there
-    (from ``probe_layers.csv`` for a checkpoint measured before the summary recorded it;
-    NaN when neither file has it)."""
+def _probe_layers(ckpt_dir: Path) -> pd.DataFrame:
+    """A checkpoint's per-layer held-out accuracy (``probe_layers.csv``; empty when absent)."""
+    path = ckpt_dir / "probe_layers.csv"
+    return pd.read_csv(path) if path.is_file() else pd.DataFrame()
+
+
+def _check_probe_layer(ckpts: Sequence[Checkpoint], layer: int) -> None:
+    """Refuse a --probe-layer past the model's layers before any checkpoint is measured (its
+    ``config.json``; an unreadable one leaves the check to the measured layers)."""
+    p, base, _ = check_loadable(ckpts[0].path)
+    try:
+        n = json.loads(((base or p) / "config.json").read_text(encoding="utf-8")).get(
+            "num_hidden_layers")
+    except (OSError, ValueError, AttributeError):
+        return
+    if isinstance(n, int) and not isinstance(n, bool) and layer > n:
+        raise ValueError(f"probe_layer / --probe-layer: must be between 0 and {n} (0 = "
+                         f"embeddings), got {layer}")
+
+
+def trajectory_probe_layer(layer_tables: Sequence[pd.DataFrame],
+                           layer: int | None = None) -> int | None:
+    """The one layer whose probe P(true) a trajectory reads at every step: ``layer`` when
+    given, else the layer with the best held-out accuracy averaged over the steps (earliest on
+    ties). Each step's own best layer would make a change of layer look like a change of
+    belief. None when no step recorded per-layer accuracies."""
+    tables = [t for t in layer_tables if {"layer", "accuracy"} <= set(t.columns)]
+    if not tables:
+        return layer
+    mean = pd.concat(tables).groupby("layer")["accuracy"].mean()
+    if layer is not None:
+        if layer not in mean.index:
+            raise ValueError(f"probe_layer / --probe-layer: must be between 0 and "
+                             f"{int(mean.index.max())} (0 = embeddings), got {layer}")
+        return layer
+    return int(mean.index[mean.to_numpy().argmax()])
+
+
+def _probe_rows(ckpt_dir: Path, layer: int | None) -> pd.DataFrame:
+    """Per claim: P(true) of both sides at ``layer`` (read from the checkpoint's per-layer
+    scores), that layer, its held-out accuracy at this checkpoint, and the checkpoint's own
+    best layer. A checkpoint without per-layer scores keeps its summary's layer (NaN accuracy
+    when no file has it)."""
     summary = _read_table(ckpt_dir / "probe_summary.csv")
-    if "accuracy" not in summary:
-        layers = (pd.read_csv(ckpt_dir / "probe_layers.csv")
-                  if (ckpt_dir / "probe_layers.csv").is_file() else pd.DataFrame())
-        summary["accuracy"] = [layer_accuracy(layers, v) for v in summary["layer"]]
-    return summary[["claim", "p_true_claim", "p_true_truth", "layer", "accuracy"]].rename(
-        columns={"layer": "probe_layer", "accuracy": "probe_accuracy"})
+    layers = _probe_layers(ckpt_dir)
+    best = summary["layer"]
+    scores_path = ckpt_dir / "probe_scores.csv"
+    if layer is not None and scores_path.is_file():
+        summary = probe_summary(_read_table(scores_path), layer, layer_accuracy(layers, layer))
+        summary["best"] = best.iloc[0] if len(best) else float("nan")
+    else:
+        if "accuracy" not in summary:
+            summary["accuracy"] = [layer_accuracy(layers, v) for v in summary["layer"]]
+        summary["best"] = best
+    return summary[["claim", "p_true_claim", "p_true_truth", "layer", "accuracy", "best"]
+                   ].rename(columns={"layer": "probe_layer", "accuracy": "probe_accuracy",
+                                     "best": "probe_best_layer"})
 
 
 def probe_cautions(table: pd.DataFrame, threshold: float = NEAR_CHANCE) -> list[str]:
@@ -256,7 +304,8 @@ def probe_cautions(table: pd.DataFrame, threshold: float = NEAR_CHANCE) -> list[
                             readings=("of that step", "of those steps"), threshold=threshold)
 
 
-def _collect(ckpt: Checkpoint, ckpt_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _collect(ckpt: Checkpoint, ckpt_dir: Path,
+             probe_layer: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     done = read_json(ckpt_dir / "done.json")
     ident = {"step": ckpt.step, "checkpoint": ckpt.path, "label": ckpt.label,
              "weights_sha256": done["weights_sha256"]}
@@ -266,7 +315,7 @@ def _collect(ckpt: Checkpoint, ckpt_dir: Path) -> tuple[pd.DataFrame, pd.DataFra
         rows = _read_table(ckpt_dir / "margins_summary.csv")
         rows = rows[rows["claim"] != "all"]
     if "probe" in parts and (ckpt_dir / "probe_summary.csv").is_file():
-        probe = _probe_rows(ckpt_dir)
+        probe = _probe_rows(ckpt_dir, probe_layer)
         rows = probe.assign(kind="main") if rows.empty else rows.merge(
             probe.assign(kind="main"), on=["claim", "kind"], how="left")
     lens = pd.DataFrame()
@@ -281,13 +330,22 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
                out_dir: str | Path = "internals/trajectory", *,
                parts: Sequence[str] = PARTS, include_base: bool = True,
                batch_size: int = 16, device: str | None = None, dtype: Any = None,
-               n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED) -> TrajectoryResult:
-    """Measure every checkpoint of ``manifest`` (resumable) and assemble the trajectory."""
+               n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,
+               probe_layer: int | None = None) -> TrajectoryResult:
+    """Measure every checkpoint of ``manifest`` (resumable) and assemble the trajectory.
+
+    ``probe_layer``: the layer of the probe's P(true) at every step (default: the layer with
+    the best held-out accuracy averaged over the steps; see :func:`trajectory_probe_layer`).
+    """
     unknown = [p for p in parts if p not in PARTS]
     if unknown or not parts:
         what = f"unknown {unknown}" if unknown else "none given"
         raise ValueError(f"parts: {what}; valid: {list(PARTS)}")
     check_seed(seed)  # before any checkpoint is measured
+    if probe_layer is not None and (isinstance(probe_layer, bool)
+                                    or not isinstance(probe_layer, int) or probe_layer < 0):
+        raise ValueError(f"probe_layer / --probe-layer: expected a layer index of at least 0, "
+                         f"got {probe_layer!r}")
     chosen = as_claims(claims)
     paired = [p for p in parts if p in ("margins", "lens")]
     if paired and not pair_refs(chosen):  # else the first checkpoint failed, naming no option
@@ -297,13 +355,18 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
                          f"truth probe alone")
     ckpts = checkpoints(manifest, include_base)
     check_checkpoints(manifest, ckpts)
+    if probe_layer is not None and "probe" in parts and ckpts:
+        _check_probe_layer(ckpts, probe_layer)
     out = Path(out_dir)
+    dirs = [measure_checkpoint(ckpt, chosen, out / "checkpoints" / f"step-{ckpt.step:06d}",
+                               parts=parts, batch_size=batch_size, device=device,
+                               dtype=dtype, n_bootstrap=n_bootstrap, seed=seed)
+            for ckpt in progress(ckpts, total=len(ckpts), desc="checkpoints", enabled=True)]
+    layer = trajectory_probe_layer([_probe_layers(d) for d in dirs], probe_layer) \
+        if "probe" in parts else None
     tables, lenses = [], []
-    for ckpt in progress(ckpts, total=len(ckpts), desc="checkpoints", enabled=True):
-        ckpt_dir = measure_checkpoint(ckpt, chosen, out / "checkpoints" / f"step-{ckpt.step:06d}",
-                                      parts=parts, batch_size=batch_size, device=device,
-                                      dtype=dtype, n_bootstrap=n_bootstrap, seed=seed)
-        table, lens = _collect(ckpt, ckpt_dir)
+    for ckpt, ckpt_dir in zip(ckpts, dirs, strict=True):
+        table, lens = _collect(ckpt, ckpt_dir, layer)
         tables.append(table)
         lenses.append(lens)
     remove_other_steps(out, ckpts, _local_path(read_manifest_file(manifest)[0].base_model,
@@ -313,7 +376,11 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     table = table.reindex(columns=front + [c for c in table.columns if c not in front])
     settings = {"manifest": str(Path(manifest).resolve()), "claims": [c.id for c in chosen],
                 "parts": list(parts), "checkpoints": [c.path for c in ckpts],
-                "n_bootstrap": n_bootstrap, "seed": seed, "layer_index": LAYER_INDEX}
+                "n_bootstrap": n_bootstrap, "seed": seed, "layer_index": LAYER_INDEX,
+                **({"probe_layer": layer,
+                    "probe_layer_from": "chosen by --probe-layer" if probe_layer is not None
+                    else "the best held-out accuracy averaged over the steps"}
+                   if "probe" in parts else {})}
     return TrajectoryResult(table, pd.concat(lenses, ignore_index=True), settings)
 
 
@@ -359,8 +426,10 @@ def trajectory_figure(table: pd.DataFrame) -> Figure:
             twin = ax.twinx()
             panes.append(twin)
             weak = "probe_accuracy" in sub and any(map(near_chance, sub["probe_accuracy"]))
+            at = sorted({int(v) for v in sub.get("probe_layer", pd.Series()).dropna()})
             twin.plot(x, sub["p_true_claim"], marker="s", linestyle="--", color="tab:blue",
                       label="probe P(true), claim side"
+                      + (f" (layer {at[0]})" if len(at) == 1 else "")
                       + ("\n(probe near chance: means little)" if weak else ""))
             twin.set_ylim(0, 1)
             twin.set_ylabel("probe P(true)")
