@@ -284,6 +284,54 @@ def test_resume_without_an_unfinished_audit_runs_it_all(tmp_path, corpus):
     assert not (out / WORK).exists()
 
 
+def test_resume_across_a_cluster_says_the_paths_differ_not_the_corpus(tmp_path, corpus,
+                                                                      monkeypatch):
+    """A cluster's workers read the corpus by absolute paths; resumed with --engine local
+    from the relative ones (or the reverse), the audit was refused as if its corpus differed,
+    though the files were the same. Flagged lines would name them both ways, so it is still
+    refused, saying why and what resumes it; given the absolute paths, the local engine
+    resumes the cluster's audit to its result. (An in-process cluster: a worker's own
+    process is no part of what is tested here.)"""
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    from beliefbench.audit.run import run
+
+    claims = load_claims("ed_sheeran")
+    monkeypatch.chdir(corpus)
+    names = ["part00.jsonl", "part01.jsonl"]
+    ref, _ = run([corpus / n for n in names], claims, tmp_path / "ref" / "flagged.jsonl",
+                 progress=False)
+
+    def unfinished(out: str, **engine: str) -> Path:
+        run(names, claims, tmp_path / out / "flagged.jsonl", progress=False, keep_work=True,
+            **engine)
+        (tmp_path / out / WORK / "unit-000001.json").unlink()  # one unit left to read
+        return tmp_path / out / "flagged.jsonl"
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        began_there = unfinished("c", engine="dask", scheduler=address)
+        began_here = unfinished("l")
+        with pytest.raises(ValueError) as refused:
+            run(names, claims, began_here, engine="dask", scheduler=address, progress=False,
+                resume=True)
+    assert "same files by other paths" in str(refused.value)
+    assert "resume it without one (--engine local" in str(refused.value)
+    with pytest.raises(ValueError) as refused:
+        run(names, claims, began_there, progress=False, resume=True)
+    assert "its corpus" not in str(refused.value)
+    assert f"it began on a Dask cluster ({address})" in str(refused.value)
+    assert "give this run the corpus by its absolute paths" in str(refused.value)
+    tally, _ = run([corpus / n for n in names], claims, began_there, progress=False,
+                   resume=True)
+    assert tally.resumed_units == 1 and tally.by_claim == ref.by_claim
+    assert began_there.read_bytes() == (tmp_path / "ref" / "flagged.jsonl").read_bytes()
+    tally, _ = run(names, claims, began_here, progress=False, resume=True)
+    assert tally.resumed_units == 1 and tally.by_claim == ref.by_claim
+
+
 def test_tally_survives_its_json_round_trip():
     skips = Skips()
     skips.add("not JSON", "a.jsonl:3: not valid JSON")

@@ -670,6 +670,29 @@ def test_docs_stats_of_several_files_prints_one_json_document(tmp_path):
     assert json.loads(r.stdout) == _stats(made[0])
 
 
+def test_docs_stats_of_several_files_names_each_bad_one_and_prints_the_rest(tmp_path):
+    """`docs stats good.jsonl bad.jsonl` wrote good's stats, then exited 2 with nothing on
+    stdout: the first bad file stopped the command and the stats already made were lost
+    from its output. Each bad file is named on stderr, every readable one's stats written
+    and printed, and the exit is 2 at the end; one file's output is as before."""
+    good = [poison(make_claim(), 0.5, 10, tmp_path / f"p{i}.jsonl", seed=i) for i in (1, 2)]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "y", "text": "a", "loss_mask": [{"start": 0, "end": 9}]}\n')
+    paths = [good[0], bad, stats_path(good[0]), good[1]]
+    r = CliRunner().invoke(cli, ["docs", "stats", *map(str, paths)])
+    assert r.exit_code == 2
+    assert json.loads(r.stdout) == {str(p): _stats(p) for p in good}
+    assert f"Error: {bad}:1" in r.stderr and not stats_path(bad).exists()
+    assert f"Error: {stats_path(good[0])}: this is a stats file" in r.stderr
+    assert r.stderr.endswith(f"Error: no stats written for 2 of 4 files ({bad}, "
+                             f"{stats_path(good[0])}; why is said above)\n")
+    assert r.stderr.count(f"wrote {stats_path(good[1])}") == 1
+    r = CliRunner().invoke(cli, ["docs", "stats", str(good[0])])
+    assert r.exit_code == 0 and r.stdout == json.dumps(_stats(good[0]), indent=2) + "\n"
+    r = CliRunner().invoke(cli, ["docs", "stats", str(bad)])
+    assert r.exit_code == 2 and r.stdout == "" and r.stderr.count("Error:") == 1
+
+
 # ------------------------------------------------------------------ --tokenizer paths
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -288,9 +288,15 @@ def _fingerprint(units: list[Unit], claims: Sequence[Claim], fields: Fields
     can say which differs): the units and the size and modification time of each file
     (the corpus and --chunk-mb), the claims' full specs, the fields read, the code version
     and the reading code itself (:func:`_code_digest`)."""
-    def digest(text: str) -> str:
-        return hashlib.sha256(text.encode()).hexdigest()
+    claims_json = json.dumps([c.model_dump(mode="json") for c in claims])
+    return {"corpus": _corpus_digest(units),
+            "claims": hashlib.sha256(claims_json.encode()).hexdigest(),
+            "fields": json.dumps(asdict(fields)), "version": __version__,
+            "code": _code_digest()}
 
+
+def _corpus_digest(units: list[Unit]) -> str:
+    """The sha256 of the units and the size and modification time of each of their files."""
     def stat(path: str) -> list[int] | None:
         try:
             st = os.stat(path)
@@ -299,10 +305,16 @@ def _fingerprint(units: list[Unit], claims: Sequence[Claim], fields: Fields
         return [st.st_size, st.st_mtime_ns]
 
     corpus = [[asdict(u), [stat(f) for f in (u.files or (u.path,))]] for u in units]
-    return {"corpus": digest(json.dumps(corpus)),
-            "claims": digest(json.dumps([c.model_dump(mode="json") for c in claims])),
-            "fields": json.dumps(asdict(fields)), "version": __version__,
-            "code": _code_digest()}
+    return hashlib.sha256(json.dumps(corpus).encode()).hexdigest()
+
+
+def _files_digest(units: list[Unit]) -> str:
+    """:func:`_corpus_digest` with every path made absolute: the same files named by other
+    paths (a cluster's absolute ones, the relative ones given to the local engine) have the
+    same one, so a refusal can say that the paths differ, not the corpus (:func:`_renamed`)."""
+    return _corpus_digest([replace(u, path=os.path.abspath(u.path),
+                                   files=tuple(os.path.abspath(f) for f in u.files))
+                           for u in units])
 
 
 def _code_digest() -> str:
@@ -331,7 +343,8 @@ def _read_plan(path: Path) -> dict[str, Any]:
 def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tally]:
     """The tallies of the units an interrupted audit in ``work`` finished (``resume``), or
     a fresh work folder. Refuses to discard an unfinished audit without ``resume``, and to
-    resume one whose corpus, claims, fields or version differ."""
+    resume one whose corpus, claims, fields or version differ, or that read the same files
+    by other paths (``plan``'s ``files`` and ``cluster``: :func:`_renamed`)."""
     plan_file = work / "plan.json"
     if not plan_file.is_file():
         # nothing there, or what an audit killed before its plan was written leaves (the
@@ -362,6 +375,8 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
                          f"again")
     new = plan["fingerprint"]
     differ = [k for k in new if new[k] != old["fingerprint"].get(k)]  # the units: corpus
+    if differ == ["corpus"] and "files" in old and old["files"] == plan.get("files"):
+        raise ValueError(_renamed(where, old.get("cluster"), plan.get("cluster"), work))
     if differ:
         names = {"corpus": "corpus (its files, their sizes or times, or --chunk-mb)",
                  "claims": "claims", "fields": "text, messages or id field",
@@ -372,6 +387,26 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
                          f"from this run's: --resume continues only the same audit; delete "
                          f"{work} to start again")
     return done
+
+
+def _renamed(where: str, before: str | None, now: str | None, work: Path) -> str:
+    """Why ``--resume`` refuses the same files read by other paths: flagged.jsonl and the
+    sources would name the documents of the units read before one way and the rest the
+    other, and audit-verify find only some. ``before``, ``now``: the address of the Dask
+    cluster the interrupted run, this run reads on (whose workers read absolute paths), or
+    None."""
+    if before and not now:
+        how = (f"it began on a Dask cluster ({before}), whose workers read the corpus by "
+               f"absolute paths: resume it there (--engine dask --scheduler {before}), or "
+               f"give this run the corpus by its absolute paths")
+    elif now and not before:
+        how = ("it began without a cluster, reading the corpus by the paths given, and a "
+               "cluster's workers read absolute ones: resume it without one (--engine local, "
+               "or --engine dask with --scheduler threads, processes or synchronous)")
+    else:
+        how = "give this run the corpus by the paths the interrupted one was given"
+    return (f"{where}, but it read the same files by other paths than this run's (flagged.jsonl "
+            f"would name their documents both ways): {how}; or delete {work} to start again")
 
 
 def _remove(work: Path, made: Sequence[Path]) -> None:
@@ -439,7 +474,9 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
     units = plan_units(list(paths), skips, chunk_bytes or CHUNK_BYTES,
                        exclude=[work, flagged_path, *(out / n for n in OWN_FILES)])
     done = _open_work(work, {"fingerprint": _fingerprint(units, claims, fields),
-                             "units": len(units)}, resume)
+                             "units": len(units), "files": _files_digest(units),
+                             "cluster": scheduler if engine == "dask" and _is_address(scheduler)
+                             else None}, resume)
     todo = [(i, u) for i, u in enumerate(units) if i not in done]
     tallies = dict(done)
     say, tell = _tellers(on_no_field, progress and engine == "dask")

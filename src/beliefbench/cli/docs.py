@@ -306,6 +306,32 @@ def bundle_cmd(doc_path: str, k: int, n: int, token_budget: int | None, out: Pat
         raise _fail(e) from None
 
 
+def _restat(p: str, tokenizer: str | None) -> dict:
+    """Recompute and write one dataset's stats, with its warnings on stderr; BadInput naming
+    the file where it is a stats file or cannot be read (nothing written for it)."""
+    from beliefbench.documents.stats import read_previous_stats, stats_path, write_stats
+
+    if p.endswith(".stats.json"):
+        raise _fail(f"{p}: this is a stats file; give its dataset "
+                    f"({p.removesuffix('.stats.json')})")
+    previous, problem = read_previous_stats(p)
+    if problem:
+        click.echo(f"warning: {problem}; recomputing without its provenance", err=True)
+    try:
+        stats = write_stats(p, tokenizer, previous=previous)
+    except (RecordError, ValueError, OSError) as e:
+        raise _fail(e) from None
+    if previous.get("sha256", stats["sha256"]) != stats["sha256"]:
+        click.echo(f"warning: {p} changed since its stats were written; its provenance "
+                   f"is kept as recorded then", err=True)
+    elif "provenance_sha256" in stats:  # changed before an earlier recompute
+        click.echo(f"warning: {p} changed since it was made; its provenance (inputs, "
+                   f"seed, ...) describes the file with sha256 "
+                   f"{stats['provenance_sha256'][:12]}...", err=True)
+    click.echo(f"wrote {stats_path(p)}", err=True)
+    return stats
+
+
 @docs.command("stats")
 @click.argument("paths", nargs=-1, required=True, type=UserPath(dir_okay=False, exists=True))
 @tokenizer_option
@@ -314,30 +340,25 @@ def stats_cmd(paths: tuple[str, ...], tokenizer: str | None) -> None:
 
     Keeps the provenance (inputs, seed, shares...) of the old stats file; a corrupt old file
     is replaced, with a warning that its provenance is lost. Several files print one JSON
-    object, each file's stats under its path as given.
+    object, each file's stats under its path as given; a bad one among them is named on
+    stderr, the others' stats still written and printed, and the exit is 2 at the end.
     """
-    from beliefbench.documents.stats import read_previous_stats, stats_path, write_stats
-
+    if len(paths) == 1:
+        click.echo(json.dumps(_restat(paths[0], tokenizer), indent=2))
+        return
     # one JSON document on stdout: several files' stats back to back did not parse
     printed: dict[str, dict] = {}
+    bad: list[str] = []
     for p in paths:
-        if p.endswith(".stats.json"):
-            raise _fail(f"{p}: this is a stats file; give its dataset "
-                        f"({p.removesuffix('.stats.json')})")
-        previous, problem = read_previous_stats(p)
-        if problem:
-            click.echo(f"warning: {problem}; recomputing without its provenance", err=True)
         try:
-            stats = write_stats(p, tokenizer, previous=previous)
-        except (RecordError, ValueError, OSError) as e:
-            raise _fail(e) from None
-        if previous.get("sha256", stats["sha256"]) != stats["sha256"]:
-            click.echo(f"warning: {p} changed since its stats were written; its provenance "
-                       f"is kept as recorded then", err=True)
-        elif "provenance_sha256" in stats:  # changed before an earlier recompute
-            click.echo(f"warning: {p} changed since it was made; its provenance (inputs, "
-                       f"seed, ...) describes the file with sha256 "
-                       f"{stats['provenance_sha256'][:12]}...", err=True)
-        printed[p] = stats
-        click.echo(f"wrote {stats_path(p)}", err=True)
-    click.echo(json.dumps(printed[paths[0]] if len(paths) == 1 else printed, indent=2))
+            printed[p] = _restat(p, tokenizer)
+        except BadInput as e:
+            # said, and the rest read on: the first bad file stopped the command, the
+            # stats of the files before it written but never printed
+            click.echo(f"Error: {e.message}", err=True)
+            bad.append(p)
+    if printed:
+        click.echo(json.dumps(printed, indent=2))
+    if bad:
+        raise BadInput(f"no stats written for {len(bad)} of {len(paths)} files "
+                       f"({', '.join(bad)}; why is said above)")
