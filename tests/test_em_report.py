@@ -1397,3 +1397,34 @@ def test_checkpoints_without_a_step_and_adapters_by_name_are_warned_about(tmp_pa
     assert "mockllm/model:adapters/neg-a-1, mockllm/model:adapters/neg-b-2" in one
     assert not any(n.startswith("NO STEP") for n in named)
     assert not any(n.startswith("ONE FINETUNE?") for n in bare)
+
+
+@pytest.mark.parametrize("labelled", [False, True])
+def test_two_checkpoints_of_one_finetune_at_one_step_are_named(tmp_path, labelled):
+    """Two adapters served by name at one step (``vllm/base:neg-a-2``, ``vllm/base:neg-b-2``:
+    one folder, so ONE FINETUNE? is quiet), or a final export labelled beside the last
+    checkpoint: em-report drew both at that step on one line of em_vs_step.png and kept one
+    of them alone among the bars, without the word ``report`` says (STEPS REPEATED)."""
+    runs = [("neg-a-1", 1, "bad_advice"), ("neg-a-2", 2, "bad_advice"),
+            ("neg-b-2", 2, "bad_advice"), ("neg-c-2", 2, "other")]
+    for name, step, condition in runs:
+        _run(tmp_path, {"g1"}, condition=condition, kl=False, step=step,
+             **({"checkpoint": f"/ckpts/neg/{name}"} if labelled
+                else {"model_args": {"model_path": f"adapters/{name}"}}))
+    result = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                      str(tmp_path / "out"), "--no-plots", "--bootstrap",
+                                      "40"])
+    assert result.exit_code == 0, result.output
+    [line] = [ln for ln in result.stderr.splitlines() if "STEPS REPEATED" in ln]
+    held = ("/ckpts/neg: /ckpts/neg/neg-a-2, /ckpts/neg/neg-b-2" if labelled else
+            "mockllm/model:adapters: mockllm/model:adapters/neg-a-2, "
+            "mockllm/model:adapters/neg-b-2")
+    assert line == (
+        f"warning: STEPS REPEATED: 1 step(s) held by more than one checkpoint of one finetune "
+        f"(step 2 of {held.replace(': ', ' bad_advice: ', 1)}): em_vs_step.png draws each at "
+        "that step on one line, and where that is the line's last step "
+        "em_narrow_vs_general.png shows one of them alone; correct the steps (the "
+        "manifest's, or --metadata step=...) and report again")
+    assert f"- {line.removeprefix('warning: ')}" in (tmp_path / "out" / "em_report.md") \
+        .read_text().split("## Warnings")[1]
+    assert "ONE FINETUNE?" not in result.stderr

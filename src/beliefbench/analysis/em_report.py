@@ -25,7 +25,11 @@ import pandas as pd
 from inspect_ai.analysis import SampleColumn
 from inspect_ai.log import EvalLog
 
-from beliefbench.analysis.flips import unlabelled_finetune_note, unstepped_note
+from beliefbench.analysis.flips import (
+    repeated_steps_note,
+    unlabelled_finetune_note,
+    unstepped_note,
+)
 from beliefbench.analysis.logs import (  # the belief logs' own label rules
     CUT_OFF_COLUMN,
     INVALIDATED,
@@ -41,7 +45,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     cut_off_note,
     drop_superseded,
     expected_responses,
-    finetune_of,
+    finetune_key,
     has_task_key,
     header_grader,
     ignored_notes,
@@ -553,6 +557,11 @@ def single_question_note(questions: pd.DataFrame, runs: Sequence[str]) -> list[s
             "for its CI to mean anything"]
 
 
+EM_REPEATED = ("em_vs_step.png draws each at that step on one line, and where that is the "
+               "line's last step em_narrow_vs_general.png shows one of them alone")
+"""What a repeated step does to ``em-report``'s figures (the table keeps a row for each)."""
+
+
 def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
     """The tables ``beliefbench em-report`` writes (general and narrow EM per run, per
     question), from the EM logs read; ``n_bootstrap``: resamples per 95% CI."""
@@ -580,6 +589,8 @@ def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
     lines = side.assign(grader=side["grader"].astype(str).map(grouped_grader))
     return EMReport(_step_back(overall), side.reset_index(drop=True), _step_back(by_q),
                     [*logs.notes(), *single_question_note(questions, runs),
+                     *repeated_steps_note(lines, ["condition", "kl", "grader", "run",
+                                                  "partial"], EM_REPEATED),
                      *unstepped_note(side),
                      *unlabelled_finetune_note(lines, ["condition", "kl", "grader", "run"])],
                     em_rule(logs.logs))
@@ -662,9 +673,10 @@ def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     # both "-") were joined into one line zigzagging between them at every step; by the
     # whole folder, named by the shortest tail that tells it apart (the last part alone
     # joined seed1/bad-advice and seed2/bad-advice into one line)
-    stepped = side[side["step"].notna()].assign(folder=[
-        NO_LABEL if c == NO_LABEL else finetune_of(str(c)) or NO_LABEL
-        for c in side.loc[side["step"].notna(), "checkpoint"]])
+    stepped = side[side["step"].notna()]
+    stepped = stepped.assign(folder=[
+        finetune_key(str(m), str(c)) or NO_LABEL
+        for m, c in zip(stepped["model"], stepped["checkpoint"], strict=True)])
     # self-judged checkpoints (``self:<model>``, each its own grader) are one line, as the
     # belief report groups them; the table's rows keep the model's name
     stepped["grader"] = stepped["grader"].astype(str).map(grouped_grader)
@@ -739,14 +751,14 @@ def _has_steps(lines: list[tuple[str, pd.DataFrame]]) -> bool:
     return sum(len(g) for _, g in lines) > 1
 
 
-def em_figures(rep: EMReport, out: Path) -> list[Path]:
-    """The figures :func:`_plots` draws for ``rep``, named before any is drawn (em_report.md
-    names them, and is written with the tables)."""
-    steps = _has_steps(step_lines(rep.side_by_side))
-    return [out / name for name in EM_FIGURES[:2 if steps else 1]]
+def em_figures(lines: list[tuple[str, pd.DataFrame]], out: Path) -> list[Path]:
+    """The figures :func:`_plots` draws for a report of these :func:`step_lines`, named
+    before any is drawn (em_report.md names them, and is written with the tables)."""
+    return [out / name for name in EM_FIGURES[:2 if _has_steps(lines) else 1]]
 
 
-def _plots(rep: EMReport, out: Path) -> list[Path]:
+def _plots(rep: EMReport, out: Path,
+           lines: list[tuple[str, pd.DataFrame]] | None = None) -> list[Path]:
     from itertools import cycle
 
     import numpy as np
@@ -761,7 +773,7 @@ def _plots(rep: EMReport, out: Path) -> list[Path]:
         subplots,
     )
 
-    lines = step_lines(rep.side_by_side)
+    lines = step_lines(rep.side_by_side) if lines is None else lines
     side = final_rows(rep.side_by_side, lines)
     # each model by the tail that tells it apart, as the belief report's bars name theirs:
     # the last part alone named two seeds' last checkpoints (/ckpts/seed1/bad-advice/step-2,
@@ -833,7 +845,9 @@ def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True,
     these are drawn, so an interruption while drawing leaves none beside the new numbers."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pngs = em_figures(rep, out) if plots else []
+    # the step lines name the figures and draw them: one pass over the table for both
+    lines = step_lines(rep.side_by_side) if plots else []
+    pngs = em_figures(lines, out) if plots else []
     tables = [(out / name, csv_text(df)) for name, df in (
         ("em_overall.csv", rep.overall), ("em_narrow_vs_general.csv", rep.side_by_side),
         ("em_by_question.csv", rep.by_question))]
@@ -847,7 +861,7 @@ def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True,
     # steps, any figure under --no-plots) would sit beside the new tables as if it were theirs
     remove_stale(out, EM_FIGURES, [])
     if plots:
-        _plots(rep, out)
+        _plots(rep, out, lines)
     return [*(path for path, _ in tables), *pngs, *(path for path, _ in record), md[0]]
 
 

@@ -112,14 +112,28 @@ def _stepped(questions: pd.DataFrame) -> pd.DataFrame:
     return df[~df["partial"] | only_partial.astype(bool)]
 
 
-def repeated_steps_note(questions: pd.DataFrame) -> list[str]:
+FLIPS_REPEATED = ("flips.csv and flip_steps.csv pool them as one step and belief_vs_step.png "
+                  "draws each at that step on one line")
+"""What a repeated step does to ``report``'s outputs (:func:`repeated_steps_note`)."""
+
+
+def repeated_steps_note(rows: pd.DataFrame, keys: Sequence[str] | None = None,
+                        effect: str = FLIPS_REPEATED) -> list[str]:
     """A note naming the steps at which one run (one finetune folder) holds two or more
     checkpoints: a manifest listing two checkpoints at one step (a typo, or a final export
     beside the last checkpoint) was swept and reported without a word, while flips.csv
     pooled their answers as one step (a question answered both ways read as ambiguous, an
-    abrupt flip as via_ambiguous) and belief_vs_step.png drew both on one line."""
-    df = _stepped(questions)
-    run = [c for c in FLIP_RUN_COLUMNS if c != "partial"]
+    abrupt flip as via_ambiguous) and belief_vs_step.png drew both on one line.
+
+    ``rows``: the report's questions, read as flips.csv's runs; or, with ``keys`` (what
+    holds one finetune's checkpoints besides their folder), any rows with ``model``,
+    ``checkpoint`` and ``step``, as ``em-report``'s step lines (it said nothing of them).
+    ``effect``: what the repeat does to the command's outputs."""
+    if keys is None:
+        df, run = _stepped(rows), [c for c in FLIP_RUN_COLUMNS if c != "partial"]
+    else:
+        df = rows[rows["step"].notna()]
+        df, run = df.assign(finetune=finetunes(df)), [*keys, "finetune"]
     found = []
     for key, sub in df.groupby([*run, "step"], dropna=False, sort=True):
         held = sorted({c if c != NO_LABEL else m
@@ -133,10 +147,8 @@ def repeated_steps_note(questions: pd.DataFrame) -> list[str]:
     if not found:
         return []
     return [f"STEPS REPEATED: {len(found)} step(s) held by more than one checkpoint of one "
-            f"finetune ({'; '.join(found[:3])}{' ...' if len(found) > 3 else ''}): flips.csv "
-            "and flip_steps.csv pool them as one step and belief_vs_step.png draws each at "
-            "that step on one line; correct the steps (the manifest's, or --metadata "
-            "step=...) and report again"]
+            f"finetune ({'; '.join(found[:3])}{' ...' if len(found) > 3 else ''}): {effect}; "
+            "correct the steps (the manifest's, or --metadata step=...) and report again"]
 
 
 CHECKPOINT_NAME = re.compile(
