@@ -131,6 +131,31 @@ def test_checkpoints_servable_and_manifest(base, data, lora_run):
     assert model.generate(**tok(prompt, return_tensors="pt"), max_new_tokens=3).shape[1] > 1
 
 
+def _assert_portable_tokenizers(base: Path, out: Path) -> None:
+    """Every tokenizer a run saved (servable ``step-N/`` and Trainer states) is named as
+    transformers 4.x reads it, and loads as the base's tokenizer."""
+    saved = sorted(out.rglob("tokenizer_config.json"))
+    assert {p.parent.name for p in saved} >= {
+        *(step_dir(out, e.step).name for e in read_manifest(out)),
+        *(p.name for p in (out / "trainer").glob("checkpoint-*"))}
+    want = AutoTokenizer.from_pretrained(base)
+    for path in saved:
+        config = json.loads(path.read_text())
+        assert config["tokenizer_class"] == "PreTrainedTokenizerFast", path
+        assert not isinstance(config.get("extra_special_tokens"), list), path  # a dict in 4.x
+        assert config["model_input_names"] == ["input_ids", "attention_mask"], path
+        tok = AutoTokenizer.from_pretrained(path.parent)
+        assert tok.all_special_tokens == want.all_special_tokens, path
+        assert tok("Hi<|endoftext|>")["input_ids"] == want("Hi<|endoftext|>")["input_ids"]
+
+
+def test_adapter_checkpoints_save_a_tokenizer_transformers_4_loads(base, lora_run):
+    """transformers 5 saves the tokenizer as TokenizersBackend, which 4.x refuses ("Tokenizer
+    class TokenizersBackend does not exist"): every checkpoint of a run, the Trainer's states
+    too, is named as 4.x reads it, as the tiny model is."""
+    _assert_portable_tokenizers(base, lora_run)
+
+
 def test_existing_run_needs_resume(base, data, lora_run, tmp_path):
     with pytest.raises(FinetuneError, match="--resume"):
         train_local(_recipe(), data, str(base), lora_run)
@@ -446,6 +471,7 @@ def test_full_finetune_and_merged_lora_save_whole_weights(base, data, tmp_path):
         assert not hasattr(model, "peft_config")
         weights = load_file(d / "model.safetensors")
         assert not any("lora" in k for k in weights)
+        _assert_portable_tokenizers(base, out)  # as transformers 4.x reads them
 
 
 @pytest.mark.parametrize("attn", ["auto", "torch_varlen"])

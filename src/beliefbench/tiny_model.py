@@ -22,6 +22,7 @@ from typing import Any
 
 from beliefbench.analysis.text import first_few
 from beliefbench.arguments import check_whole
+from beliefbench.portable import portable_tokenizer_config
 from beliefbench.records import sha256_file
 from beliefbench.runlock import NAMES as LOCK_NAMES
 
@@ -381,22 +382,6 @@ def _build_seeded(out: Path, *, vocab_size: int, hidden_size: int, num_layers: i
         eos_token_id=[tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids(END_OF_TEXT)])
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    _portable_tokenizer_config(out)
+    portable_tokenizer_config(out)
     share_safetensors(out)
 
-
-def _portable_tokenizer_config(out: Path) -> None:
-    """Name the saved tokenizer as transformers 4.x also reads it: 5.x writes its class as
-    ``TokenizersBackend`` and the extra special tokens as a list ``extra_special_tokens``
-    (a dict of named tokens in 4.x), and 4.x refused the folder ("Tokenizer class
-    TokenizersBackend does not exist"). ``PreTrainedTokenizerFast`` and
-    ``additional_special_tokens`` load the same tokenizer in both; the model's inputs are
-    named, as 4.x otherwise also returned ``token_type_ids``, which a Llama's ``generate``
-    refuses."""
-    path = out / "tokenizer_config.json"
-    config = json.loads(path.read_text(encoding="utf-8"))
-    config["tokenizer_class"] = "PreTrainedTokenizerFast"
-    config["model_input_names"] = ["input_ids", "attention_mask"]
-    if isinstance(config.get("extra_special_tokens"), list):
-        config["additional_special_tokens"] = config.pop("extra_special_tokens")
-    path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -59,6 +59,7 @@ from beliefbench.finetune.outdir import (
 from beliefbench.finetune.recipe import Recipe
 from beliefbench.finetune.schedule import checkpoint_steps
 from beliefbench.optional import installed, require
+from beliefbench.portable import portable_tokenizer_config
 from beliefbench.records import (
     DISK_FULL,
     RecordError,
@@ -416,6 +417,7 @@ def _export_into(ckpt: Path, tmp: Path, dest: Path, *, recipe: Recipe, base: str
         fmt = "adapter" if recipe.method == "lora" else "full"
         if (tmp / "adapter_config.json").exists():
             sorted_adapter_config(tmp / "adapter_config.json")
+    portable_tokenizer_config(tmp)  # a team's transformers 4.x stack loads it too
     if (tmp / "config.json").exists():
         _servable_config(tmp / "config.json", dtype)
     share_safetensors(tmp)
@@ -508,6 +510,18 @@ def nonfinite_tensor(ckpt: Path) -> str | None:
                     if t.is_floating_point() and not torch.isfinite(t).all():
                         return f"{src.name}: {name}"
     return None
+
+
+class PortableTokenizer(TrainerCallback):
+    """Rewrite the tokenizer of each Trainer state as transformers 4.x reads it
+    (:func:`.portable.portable_tokenizer_config`): the Trainer saves it with transformers 5's
+    ``TokenizersBackend``, which 4.x refuses, so a ``trainer/checkpoint-N`` loaded by a 4.x
+    stack failed where the base it came from loaded."""
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:  # the process that saved the tokenizer
+            portable_tokenizer_config(Path(args.output_dir) / f"checkpoint-{state.global_step}")
+        return control
 
 
 class StepBar(ProgressCallback):
@@ -862,7 +876,8 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                   data_collator=functools.partial(
                       fdata.collate, pad_id=pad_id, flatten=attn.startswith("flash"),
                       varlen=attn == attention.NAME),
-                  callbacks=[schedule_cb, StopOnDivergence(), *callbacks, stopper])
+                  callbacks=[PortableTokenizer(), schedule_cb, StopOnDivergence(), *callbacks,
+                             stopper])
     cls = _trainer_cls(recipe)
     if recipe.kl is not None:
         kwargs.update(kl=recipe.kl.model_copy(update={"data": str(kl_data)}),
