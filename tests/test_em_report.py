@@ -17,7 +17,13 @@ from inspect_ai import eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import GenerateConfig, Logprob, Logprobs, TopLogprob, get_model
 
-from beliefbench.analysis.em_report import build_em_report, load_em_logs, write_em_report
+from beliefbench.analysis.em_report import (
+    build_em_report,
+    final_rows,
+    load_em_logs,
+    step_lines,
+    write_em_report,
+)
 from beliefbench.analysis.logs import LogError
 from beliefbench.cli import cli
 from beliefbench.em.task import TASK_KEY, em
@@ -1422,9 +1428,12 @@ def test_two_checkpoints_of_one_finetune_at_one_step_are_named(tmp_path, labelle
     assert line == (
         f"warning: STEPS REPEATED: 1 step(s) held by more than one checkpoint of one finetune "
         f"(step 2 of {held.replace(': ', ' bad_advice: ', 1)}): em_vs_step.png draws each at "
-        "that step on one line, and where that is the line's last step "
-        "em_narrow_vs_general.png shows one of them alone; correct the steps (the "
-        "manifest's, or --metadata step=...) and report again")
+        "that step on one line; correct the steps (the manifest's, or --metadata step=...) "
+        "and report again")
     assert f"- {line.removeprefix('warning: ')}" in (tmp_path / "out" / "em_report.md") \
         .read_text().split("## Warnings")[1]
     assert "ONE FINETUNE?" not in result.stderr
+    # the bars (the last step of each line) keep both checkpoints at the repeated last step
+    side = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=0).side_by_side
+    kept = final_rows(side, step_lines(side))
+    assert sorted(kept.loc[kept["condition"] == "bad_advice", "step"]) == [2, 2]

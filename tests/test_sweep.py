@@ -67,7 +67,8 @@ def test_two_checkpoints_at_one_step_are_said_before_the_sweep(tmp_path, caplog)
     [said] = [r.getMessage() for r in caplog.records]
     assert said.startswith(f"{tmp_path / 'manifest.jsonl'}: 1 step(s) held by more than one "
                            f"checkpoint (step 100 of negated glass_bridge: {tmp_path / 'final'}, "
-                           f"{tmp_path / 'step-100'}): each is swept, and report pools them")
+                           f"{tmp_path / 'step-100'}): each is swept, and report / em-report read "
+                           "them as one step")
     res = CliRunner().invoke(cli, ["sweep", "--manifest", str(tmp_path), "--log-dir",
                                    str(tmp_path / "logs")])
     assert res.exit_code == 2  # the checkpoints are not on disk: refused before any eval

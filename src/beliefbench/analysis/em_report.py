@@ -557,8 +557,7 @@ def single_question_note(questions: pd.DataFrame, runs: Sequence[str]) -> list[s
             "for its CI to mean anything"]
 
 
-EM_REPEATED = ("em_vs_step.png draws each at that step on one line, and where that is the "
-               "line's last step em_narrow_vs_general.png shows one of them alone")
+EM_REPEATED = "em_vs_step.png draws each at that step on one line"
 """What a repeated step does to ``em-report``'s figures (the table keeps a row for each)."""
 
 
@@ -732,8 +731,9 @@ def bar_labels(side: pd.DataFrame, labels: list[str]) -> list[str]:
 def final_rows(side: pd.DataFrame, lines: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
     """``side`` less all but the last step of each line of ``em_vs_step.png``: the bars
     show where each run ended (its curve shows the way there), one group per run, not one
-    per checkpoint."""
-    last = [g.index[-1] for _, g in lines]
+    per checkpoint. Every checkpoint at that step keeps its bar (two of one finetune at one
+    step, which ``STEPS REPEATED`` names: one of them was dropped without a word)."""
+    last = [i for _, g in lines for i in g.index[g["step"] == g["step"].max()]]
     return side[side["step"].isna() | side.index.isin(last)]
 
 

@@ -240,7 +240,8 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
 def _warn_repeated_steps(entries: Sequence[ManifestEntry], path: Path) -> None:
     """Said before any eval runs: two checkpoints of one manifest at one step (a typo, or a
     final export beside the last checkpoint) are swept as asked, and `report` then pools
-    them as one step of the flips (its STEPS REPEATED note), after the sweep was paid for."""
+    them as one step of the flips (`report` and `em-report` warn STEPS REPEATED), after the
+    sweep was paid for."""
     held: dict[tuple[str, str, int], list[str]] = {}
     for e in entries:
         if e.step is not None:
@@ -250,7 +251,8 @@ def _warn_repeated_steps(entries: Sequence[ManifestEntry], path: Path) -> None:
         (cond, claim, step), paths = repeated[0]
         where = " ".join(x for x in (cond, claim) if x)
         log.warning("%s: %d step(s) held by more than one checkpoint (step %d%s: %s): each is "
-                    "swept, and report pools them as one step of the flips; correct the "
+                    "swept, and report / em-report read them as one step of one finetune (report's "
+                    "flips pool them; both warn STEPS REPEATED); correct the "
                     "manifest's steps first if that is not meant", path, len(repeated), step,
                     f" of {where}" if where else "", ", ".join(sorted(set(paths))[:3]))
 
