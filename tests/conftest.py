@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from inspect_ai import Task, eval
@@ -70,12 +71,13 @@ def output(text: str) -> ModelOutput:
 
 
 def scripted(answer: Callable[[str], str], seen: list | None = None,
-             name: str = "model") -> Model:
+             name: str = "model", **model_args: Any) -> Model:
     """A mockllm model answering from the last prompt message followed by any system
     message (where the binary yes/no instruction goes), order-independent.
 
     ``seen`` collects (messages, config) for every call, for assertions on what was sent;
-    ``name`` makes it ``mockllm/<name>`` (two graders that must not look alike in a log).
+    ``name`` makes it ``mockllm/<name>`` (two graders that must not look alike in a log);
+    ``model_args`` are its ``-M`` arguments (``model_path=...``).
     """
 
     def reply(messages, tools, tool_choice, config) -> ModelOutput:
@@ -84,7 +86,7 @@ def scripted(answer: Callable[[str], str], seen: list | None = None,
         system = [m.text for m in messages[:-1] if m.role == "system"]
         return output(answer("\n\n".join([messages[-1].text, *system])))
 
-    return get_model(f"mockllm/{name}", custom_outputs=reply, memoize=False)
+    return get_model(f"mockllm/{name}", custom_outputs=reply, memoize=False, **model_args)
 
 
 @pytest.fixture(scope="module")

@@ -228,6 +228,68 @@ def test_json_also_says_the_verdict_on_stderr_for_the_ci_log(base_and_new):
         assert r.stderr.strip() == f"Error: {out['error']}"
 
 
+def test_the_text_output_names_each_sides_model_and_labels(base_and_new, tmp_path):
+    """Only ``--json`` named the models: a CI log read PASS or FAIL without saying which
+    checkpoint was compared with which baseline. The text output names each side's model,
+    with the labels its logs carry, one line each before the table; ``--json`` is as it was
+    (``baseline.model``, ``candidate.model``)."""
+    from conftest import FIXTURE_CLAIM, keyword_grader, scripted
+    from inspect_ai import eval
+
+    from beliefbench.task import belief
+
+    eval(belief(claims=str(FIXTURE_CLAIM), samples=3),
+         model=scripted(believer, name="ckpts/negated/step-400"),
+         model_roles={"grader": scripted(keyword_grader)}, log_dir=str(tmp_path),
+         display="none", metadata={"condition": "negated", "step": 400})
+    base = str(base_and_new[0])
+    r = _gate(base, str(tmp_path))
+    assert r.exit_code == 1, r.output
+    lines = r.output.splitlines()
+    assert lines[:2] == ["baseline:  mockllm/model",
+                         "candidate: mockllm/ckpts/negated/step-400 (condition=negated, "
+                         "step=400)"]
+    assert lines[2].startswith("claim ") and lines[-1].startswith("FAIL: ")
+    out = json.loads(_gate(base, str(tmp_path), "--json").stdout)
+    assert "runs" not in out and out["candidate"]["model"] == "mockllm/ckpts/negated/step-400"
+
+
+def test_a_model_loaded_from_a_relative_path_is_named_as_such(tmp_path, monkeypatch):
+    """``-M model_path=ckpt`` (or ``hf/./ckpt``) is read from the folder the eval was started
+    in, which no log records (Inspect makes a task file's task in the file's folder): two
+    finetunes evaluated as ``ckpt`` from two folders read as one model, pooled into one row
+    of the report and named alike on both sides of the gate, without a word. Both say so
+    now; a model loaded from an absolute path gets no such note."""
+    from conftest import FIXTURE_CLAIM, keyword_grader, scripted
+    from inspect_ai import eval
+
+    from beliefbench.task import belief
+
+    def run(folder: str, subject, **model_args) -> str:
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        eval(belief(claims=str(FIXTURE_CLAIM), samples=3),
+             model=scripted(subject, **model_args),
+             model_roles={"grader": scripted(keyword_grader)},
+             log_dir=str(tmp_path / "logs" / folder), display="none")
+        return str(tmp_path / "logs" / folder)
+
+    a = run("a", believer, model_path="ckpt")
+    b = run("b", skeptic, model_path="ckpt")  # another finetune, from another folder
+    base = run("base", skeptic, model_path=str(tmp_path / "ckpts" / "base"))
+    r = CliRunner().invoke(cli, ["report", a, b, "--out", str(tmp_path / "out"),
+                                 "--no-plots", "--bootstrap", "40"])
+    assert r.exit_code == 0, r.output
+    [line] = [ln for ln in r.stderr.splitlines() if "RELATIVE PATH" in ln]
+    assert "RELATIVE PATH: mockllm/model:ckpt loaded from a path relative" in line
+    assert "read as one model" in line and "absolute path" in line
+    r = _gate(base, a)
+    assert r.exit_code == 1, r.output
+    notes = [ln for ln in r.output.splitlines() if "RELATIVE PATH" in ln]
+    assert len(notes) == 1, notes  # the baseline's absolute path is no such model
+    assert notes[0].startswith("note: candidate: RELATIVE PATH: mockllm/model:ckpt ")
+
+
 def test_two_runs_on_one_side_are_listed_by_the_labels_they_have(base_and_new, tmp_path):
     mixed_dir = tmp_path / "mixed"
     run_belief(mixed_dir, mixed, samples=1)  # no step, no condition

@@ -299,3 +299,24 @@ def test_intervention_arms_differ_by_their_condition_not_as_runs(log, tmp_path):
     by_hand = log.model_copy(deep=True)  # -M direction=... with no arm labels
     by_hand.eval.model_args = spec.model_args("intervention", 2)
     assert run_key(by_hand).fields()["model_args.coef"] == "8"
+
+
+def test_a_model_loaded_from_a_relative_path_is_told_from_one_named_absolutely(log):
+    """What counts as a model loaded from a relative path (the ``RELATIVE PATH`` note): a
+    relative ``-M model_path``, a part of the name that begins with ``./`` or ``../``; not an
+    absolute path (POSIX or Windows), nor a name that reads like a hub id."""
+    from beliefbench.analysis.runs import relative_model_path
+
+    def named(model: str, **args) -> object:
+        copy = log.model_copy(deep=True)
+        copy.eval.model, copy.eval.model_args = model, args
+        return copy
+
+    assert relative_model_path(named("hf/local", model_path="ckpts/run1")) == "ckpts/run1"
+    assert relative_model_path(named("hf/./ckpts/run1")) == "./ckpts/run1"
+    assert relative_model_path(named("vllm//abs/base:../adapter")) == "../adapter"
+    for model, args in [("hf//abs/ckpt", {}), ("hf/Qwen/Qwen3-8B", {}),
+                        ("openai/ft:gpt-4.1:org::id", {}),
+                        ("hf/local", {"model_path": "/abs/ckpt"}),
+                        ("hf/local", {"model_path": "C:\\ckpts\\run1"})]:
+        assert relative_model_path(named(model, **args)) is None, model

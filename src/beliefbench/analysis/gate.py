@@ -115,6 +115,9 @@ class GateResult:
     ``max_no_answer``)."""
     ci_level: float = CI_LEVEL
     """Level of each rise's CI: below 95% never, above it when several rises are checked."""
+    runs: dict[str, str] = field(default_factory=dict)
+    """Each side's model and labels as the text output names them (:func:`run_text`; not in
+    :meth:`to_dict`, whose ``baseline.model`` / ``candidate.model`` name the models)."""
 
     @property
     def failures(self) -> list[Rise]:
@@ -193,11 +196,9 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         f"and was never scored) in {listed}: the gate compares complete runs "
                         "only; resume them with `inspect eval-retry` (or re-score with "
                         "`inspect score`)")
-    runs = logs.responses[["model", "checkpoint", "condition", "step"]].drop_duplicates()
+    runs = logs.responses[SIDE_COLUMNS].drop_duplicates()
     if len(runs) > 1:
-        # only the labels a run has (a missing step is NA, whatever str() makes of it)
-        listed = "; ".join(", ".join(f"{k}={v}" for k, v in row.items()
-                                     if not pd.isna(v) and v != NO_LABEL)
+        listed = "; ".join(", ".join(f"{k}={v}" for k, v in side_labels(row).items())
                            for row in runs.to_dict("records")[:4])
         raise GateError(f"{side}: logs from {len(runs)} different runs ({listed}); "
                         "point it at one model's logs")
@@ -274,6 +275,27 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                               "failed": _share(failed, total)},
             "report_shares": shown}
     return questions, info, key
+
+
+SIDE_COLUMNS = ["model", "checkpoint", "condition", "step"]
+"""What makes a side one run: its model and the labels its logs carry."""
+
+
+def side_labels(row: dict) -> dict:
+    """The model and the labels a run has, by name: a missing step is NA (whatever str()
+    makes of it), a missing checkpoint or condition ``-``."""
+    return {k: v for k, v in row.items() if not pd.isna(v) and v != NO_LABEL}
+
+
+def run_text(logs: BeliefLogs) -> str:
+    """How the text output names a side (one run, as :func:`_side` checked): its model and
+    the labels its logs carry, ``hf//abs/ckpts/neg/step-400 (condition=negated, step=400)``.
+    Only ``--json`` named the models, so a CI log said PASS or FAIL without saying which
+    checkpoint was compared with which baseline."""
+    labels = side_labels(logs.responses[SIDE_COLUMNS].iloc[0].to_dict())
+    model = str(labels.pop("model"))
+    return model + (f" ({', '.join(f'{k}={v}' for k, v in labels.items())})" if labels
+                    else "")
 
 
 FAILED_WITHIN = " (every failed response, these among them)"
@@ -580,4 +602,5 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                       checked="overall" if overall_only else "overall and every claim",
                       notes=notes, budgets={"max_failed": max_failed,
                                             "max_parse_errors": max_parse_errors,
-                                            "max_no_answer": max_no_answer}, ci_level=level)
+                                            "max_no_answer": max_no_answer}, ci_level=level,
+                      runs={"baseline": run_text(baseline), "candidate": run_text(candidate)})

@@ -53,10 +53,11 @@ from beliefbench.analysis.runs import (
     distinct_values,
     grouping_key,
     model_of,
+    relative_model_path,
     run_key,
     run_labels,
 )
-from beliefbench.analysis.text import first_few
+from beliefbench.analysis.text import first_few, listing
 from beliefbench.metrics import RUN_COLUMNS, VERDICTS
 from beliefbench.scorer import INFRASTRUCTURE
 from beliefbench.solver import GENERATION_TRUNCATED
@@ -183,6 +184,9 @@ class LogInfo:
     the user's setting, neither a provider's failure nor an empty generation."""
     limit_values: dict[str, float] = field(default_factory=dict)
     """The sample limits the eval was run with, by type (``{"token": 20}``)."""
+    relative_path: str | None = None
+    """The relative path the model under test was loaded from
+    (:func:`~beliefbench.analysis.runs.relative_model_path`): it names no one checkpoint."""
 
     @property
     def limited(self) -> int:
@@ -309,6 +313,9 @@ class BeliefLogs:
                            "those of the judge its header names (Inspect does not record "
                            "the grader of appended scores; compare judges with "
                            "`beliefbench agreement`)")
+        relative = sorted({i.model for i in self.logs if i.relative_path})
+        if relative:
+            out.append(relative_path_note(relative))
         if runs_apart:  # (the gate refuses a side with such a claim)
             out += [f"REPEATED: claim {claim!r} was answered by {len(paths)} evals pooled in "
                     f"one row ({first_few(paths, 3)}): each of its questions is counted once "
@@ -501,6 +508,17 @@ def offline_text(reasons: Sequence[str]) -> str:
     return " and ".join(reasons) + ": a pipeline check, not a result"
 
 
+def relative_path_note(models: Sequence[str]) -> str:
+    """One note for the models loaded from a relative path: each names the path as written,
+    so checkpoints evaluated by one relative path from two folders read as one model."""
+    return (f"RELATIVE PATH: {listing(models, 3)} loaded from a path relative to the folder "
+            "its eval was started in, which the log does not record: checkpoints evaluated "
+            "by one relative path from different folders read as one model (pooled into one "
+            "row; named alike on both sides of the gate); evaluate a local checkpoint by its "
+            "absolute path (`-M model_path=/abs/ckpts/run1/step-100`, "
+            "`hf//abs/ckpts/run1/step-100`)")
+
+
 def self_judged_note(info: LogInfo) -> str:
     return (f"SELF-JUDGED: {info.path}: no grader role was bound, so the model under test "
             f"({info.model}) judged its own answers: not an independent judge; bind one "
@@ -649,7 +667,8 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    expected=expected_responses(log), cut=_cut(log), epochs=epochs,
                    offline=offline_reasons(log, dict(key.judge).get("mode") == "markers"),
                    self_judged=self_judged, reducer=_reducer(log, epochs),
-                   invalidated=is_invalidated(log), limit_values=limit_values(log))
+                   invalidated=is_invalidated(log), limit_values=limit_values(log),
+                   relative_path=relative_model_path(log))
 
 
 def answered_by_several_evals(responses: pd.DataFrame, task_ids: dict[str, str | None],

@@ -35,6 +35,8 @@ the model (:func:`model_of`), not of the run.
 from __future__ import annotations
 
 import json
+import ntpath
+import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -196,6 +198,25 @@ def model_of(log: EvalLog) -> str:
     one point per line on the step plot, and all of them one folder (``hf``)."""
     path = (log.eval.model_args or {}).get(MODEL_PATH)
     return f"{log.eval.model}:{path}" if isinstance(path, str) and path else log.eval.model
+
+
+RELATIVE = re.compile(r"\.\.?([/\\]|$)")
+"""A part of a model name that is a relative path (``hf/./ckpt``, ``hf/../ckpt``): no hub id
+begins with a dot."""
+
+
+def relative_model_path(log: EvalLog) -> str | None:
+    """The relative path the model under test was loaded from, if any: a relative ``-M
+    model_path`` (``ckpt``), or a part of its name that begins with ``./`` or ``../``
+    (``hf/./ckpt``). It is read from the folder the eval was started in, which no log
+    records (Inspect makes and runs a task file's task in the file's folder), so its name
+    (:func:`model_of`) cannot tell two checkpoints evaluated as ``ckpt`` from two folders
+    apart. A name such as ``hf/ckpts/run1`` reads like a hub id and is not counted."""
+    path = (log.eval.model_args or {}).get(MODEL_PATH)
+    if isinstance(path, str) and path:
+        return None if posixpath.isabs(path) or ntpath.isabs(path) else path
+    return next((part for part in log.eval.model.partition("/")[2].split(":")
+                 if RELATIVE.match(part)), None)
 
 
 def keyed_model_args(args: Mapping[str, Any] | None) -> dict[str, Any]:

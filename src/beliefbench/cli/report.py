@@ -339,6 +339,8 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
         click.echo(json.dumps(result.to_dict(), indent=2))
         _say_on_stderr(result.message())
     else:
+        for name, run in result.runs.items():  # which checkpoint was compared with which
+            click.echo(f"{name + ':':<10} {run}")
         level = f"{result.ci_level * 100:.3g}% CI"
         click.echo(f"{'claim':<28} {'baseline':>9} {'candidate':>9} {'rise':>8}  {level}")
         for r in [*result.claims, result.overall]:
