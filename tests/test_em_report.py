@@ -1433,6 +1433,10 @@ def test_two_checkpoints_of_one_finetune_at_one_step_are_named(tmp_path, labelle
     assert f"- {line.removeprefix('warning: ')}" in (tmp_path / "out" / "em_report.md") \
         .read_text().split("## Warnings")[1]
     assert "ONE FINETUNE?" not in result.stderr
+    # adapters by a relative model_path: their folder is not in the log, as report says
+    assert ("warning: RELATIVE PATH: mockllm/model:adapters/neg-a-1, "
+            "mockllm/model:adapters/neg-a-2, mockllm/model:adapters/neg-b-2 and 1 more loaded "
+            "from a path relative to" in result.stderr) is not labelled
     # the bars (the last step of each line) keep both checkpoints at the repeated last step
     side = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=0).side_by_side
     kept = final_rows(side, step_lines(side))

@@ -59,6 +59,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     offline_reasons,
     read_headers,
     reducer_text,
+    relative_path_note,
     responses_frame,
     share_note,
     step_of,
@@ -76,6 +77,7 @@ from beliefbench.analysis.runs import (
     grouped_grader,
     keyed_fields,
     model_of,
+    relative_model_path,
     run_labels,
     setting_text,
     with_overrides,
@@ -182,6 +184,8 @@ class EMLogs:
         out += [cut_off_note(i["path"], i["cut_off"], i["responses"], i["answered"])
                 for i in self.logs if too_many_cut_off(i["cut_off"], i["answered"])]
         out += [i["step_note"] for i in self.logs if i.get("step_note")]
+        relative = sorted({i["model"] for i in self.logs if i.get("relative_path")})
+        out += [relative_path_note(relative)] if relative else []
         out += thresholds_note(self.logs)
         out += kl_unknown_notes(self.logs)
         out += judge_read_notes(self.logs)
@@ -446,7 +450,8 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
                        "offline": offline_reasons(log),
                        "thresholds": thresholds(log), "epochs": log.eval.config.epochs or 1,
                        "reducer": _reducer(log, log.eval.config.epochs or 1),
-                       "limit_values": limit_values(log)}
+                       "limit_values": limit_values(log),
+                       "relative_path": relative_model_path(log)}
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}
