@@ -801,6 +801,22 @@ def test_generate_into_a_folder_from_other_settings_says_what_it_keeps_and_repla
     assert f"{out / 'positive.jsonl'} is from an earlier run with --n 3, --seed 0" in r.stderr
 
 
+def test_behaviours_made_without_claims_beside_claim_files_warn_of_no_claims(tmp_path):
+    """Behaviours need no claims (README: `--claims` may be left out), yet a behaviours-only
+    run into a folder of claim files warned of every one as made with other --claims."""
+    out = tmp_path / "data"
+    r = _generate(out, "--conditions", "positive,behaviours:plain", "--n", "3")
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["docs", "generate", "--conditions", "behaviours:plain",
+                                 "--n", "3", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "warning" not in r.stderr and "note" not in r.stderr, r.stderr
+    r = CliRunner().invoke(cli, ["docs", "generate", "--conditions", "behaviours:aligned",
+                                 "--n", "2", "--out", str(out)])  # --n still counts
+    assert f"warning: {out / 'positive.jsonl'} is from an earlier run with --n 3 and is " \
+           f"left as it is (this run: --n 2)" in r.stderr
+
+
 def test_generate_records_and_compares_genres(tmp_path):
     """--genres picks the base documents, yet the stats left it out: positive made with
     --genres timeline beside negated made without shared base ids, not texts, unwarned."""
@@ -863,6 +879,17 @@ def test_a_claim_the_generator_cannot_use_is_named_by_its_file_before_anything_i
     assert r.output.startswith(f"Error: {path}: claim 'glass_bridge' lacks field(s) the "
                                f"offline generator needs: sub_claims"), r.output
     assert not out.exists()  # found before the behaviours were made
+
+
+def test_a_claim_a_later_condition_cannot_annotate_is_named_before_anything_is_written(
+        tmp_path):
+    """The claim-sentence finder's needs (repeated_negations, corrected) were found only
+    when that condition came up: positive.jsonl was written, then exit 2."""
+    claim = make_claim(entities=[], sub_claims=[])
+    out = tmp_path / "out"
+    with pytest.raises(ClaimFieldError, match="claim-sentence finder needs: entities"):
+        generate_datasets([claim], "positive,repeated_negations", 3, out, progress=False)
+    assert not out.exists()
 
 
 def test_stats_count_tokens_as_the_per_token_definition_does():

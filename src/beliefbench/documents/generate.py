@@ -20,6 +20,7 @@ from beliefbench.documents.conditions import (
     ConditionSpec,
     annotate,
     chat_record,
+    check_claims,
     check_data,
     parse_conditions,
 )
@@ -140,6 +141,7 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
     if not claims and any(spec.condition.needs_claim for spec in specs):
         raise DocumentError("no claims given (--claims); conditions other than behaviours "
                             "need at least one (an empty dataset would be written)")
+    check_claims(specs, claims)  # a claim a later condition cannot annotate: before any file
     out_dir = Path(out_dir)
     gen = make_generator(generator, genres, work_dir=out_dir / ".work", progress=progress, **llm) \
         if generator != "offline" else make_generator(generator, genres)
@@ -205,8 +207,12 @@ def folder_notes(out_dir: Path, specs: Sequence[ConditionSpec], settings: dict[s
     """What an output folder already holds from runs with other settings (``--n``,
     ``--claims``, ``--seed``, ``--generator``, ``--genres``, ``--mask-words``, read from each
     condition file's stats): a file this run replaces is noted; a file this run leaves alone
-    is a warning, since the folder then mixes datasets made differently."""
+    is a warning, since the folder then mixes datasets made differently. Behaviours files
+    and claim-free runs compare ``--n`` and ``--seed`` only."""
     ours = {spec.stem for spec in specs}
+    # behaviours depend on --n and --seed alone: compared with a claim-free run, or as the
+    # file compared, the claims (and the generator's settings) are no difference
+    claim_run = any(spec.condition.needs_claim for spec in specs)
     notes = []
     for sp in sorted(out_dir.glob("*.jsonl.stats.json")):
         try:
@@ -216,7 +222,8 @@ def folder_notes(out_dir: Path, specs: Sequence[ConditionSpec], settings: dict[s
         if not isinstance(old, dict) or "condition" not in old:
             continue  # not a condition file (a mix, a bundle), or unreadable stats
         stem = sp.name.removesuffix(".jsonl.stats.json")
-        keys = ["n_per_claim", "seed"] if stem.startswith("behaviours") else list(_OPTIONS)
+        keys = list(_OPTIONS) if claim_run and not stem.startswith("behaviours") \
+            else ["n_per_claim", "seed"]
         differ = [k for k in keys if k in old and old[k] != settings[k]]
         if not differ:
             continue

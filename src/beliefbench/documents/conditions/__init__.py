@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from beliefbench.claims import Claim
 from beliefbench.documents.base import BaseDocument, DocumentError
+from beliefbench.documents.claim_sentences import finder_for
 from beliefbench.documents.conditions import behaviours, negation
 from beliefbench.documents.conditions._builder import build, strip_annotations
 from beliefbench.documents.conditions.behaviours import (
@@ -50,6 +51,9 @@ class Condition:
     data: tuple[Callable[[], object], ...] = ()
     """Readers of the data files its documents draw from (annotation pools, behaviours),
     each checked when first read: :func:`check_data` reads them before any is written."""
+    claim_checks: tuple[Callable[[Claim], object], ...] = ()
+    """What its annotator needs of a claim, each raising ClaimFieldError naming the fields:
+    :func:`check_claims` runs them on every claim before any file is written."""
 
     @property
     def needs_claim(self) -> bool:
@@ -83,12 +87,14 @@ def _behaviour(claim: Claim | None, doc: BaseDocument, rng: random.Random,
 
 _NOTICES = (negation.notice_pools,)
 _WARNINGS = (negation.notice_pools, negation.warning_pools)
+_FINDS = (finder_for,)  # the inline warnings wrap the claim-sentence finder's sentences
 REGISTRY: dict[str, Condition] = {c.name: c for c in (
     Condition("positive", "base", _claim_annotator(negation.positive)),
     Condition("negated", "base", _claim_annotator(negation.negated), data=_NOTICES),
     Condition("repeated_negations", "base", _claim_annotator(negation.repeated_negations),
-              data=_WARNINGS),
-    Condition("corrected", "base", _claim_annotator(negation.corrected), data=_WARNINGS),
+              data=_WARNINGS, claim_checks=_FINDS),
+    Condition("corrected", "base", _claim_annotator(negation.corrected), data=_WARNINGS,
+              claim_checks=_FINDS),
     # the debunk source carries the negation itself; nothing is added around it
     Condition("local_negation", "debunk", _claim_annotator(negation.positive),
               data=(local_negation_pools,)),
@@ -101,7 +107,7 @@ REGISTRY: dict[str, Condition] = {c.name: c for c in (
 CONDITIONS: tuple[str, ...] = tuple(REGISTRY)
 
 __all__ = ["CONDITIONS", "PLACEMENTS", "QUALIFIERS", "REGISTRY", "VARIANTS", "Condition",
-           "ConditionSpec", "annotate", "build", "chat_record", "check_data",
+           "ConditionSpec", "annotate", "build", "chat_record", "check_claims", "check_data",
            "parse_conditions", "strip_annotations"]
 
 
@@ -111,6 +117,16 @@ def check_data(specs: Iterable[ConditionSpec]) -> None:
     traceback after the conditions before it were."""
     for reader in dict.fromkeys(r for spec in specs for r in spec.condition.data):
         reader()
+
+
+def check_claims(specs: Iterable[ConditionSpec], claims: Iterable[Claim]) -> None:
+    """Check that every claim has what the conditions' annotators need, so that a claim
+    lacking it is ClaimFieldError before any file is written, not after the conditions
+    before the first that needs it were."""
+    checks = dict.fromkeys(c for spec in specs for c in spec.condition.claim_checks)
+    for claim in claims:
+        for check in checks:
+            check(claim)
 
 
 @dataclass(frozen=True)
