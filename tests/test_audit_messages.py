@@ -320,6 +320,27 @@ def test_the_early_warning_is_said_once_per_set_of_fields(tmp_path, claim_text):
     assert _report(tmp_path / "out")["skipped"]["by_reason"] == {"bad text field": 4200}
 
 
+@pytest.mark.parametrize("engine", [[], ["--engine", "dask", "--scheduler", "synchronous"]])
+def test_the_early_warning_comes_where_chunk_mb_cuts_a_file_before_1000_rows(tmp_path,
+                                                                            claim_text, engine):
+    """Only a file's first unit is watched: where --chunk-mb (or long documents: 64 MB
+    holds fewer than 1,000 rows of 64 KB) ended it before the 1,000th row, no warning came
+    at all, though the rest of the file was as wrong. Now the first unit's rows are enough."""
+    c = tmp_path / "c"
+    body = "x" * 2000  # about 2 KB a row: about 520 rows in the first 1 MB unit
+    wrong = _rows(c / "wrong.jsonl", [{"body": body, "n": n} for n in range(1500)])
+    _rows(c / "good.jsonl", [{"text": claim_text}])
+    res = _audit(str(c), "--claims", "ed_sheeran", "--out", str(tmp_path / "out"),
+                 "--chunk-mb", "1", *engine)
+    assert res.exit_code == 0, res.output
+    [warning] = _warnings(res.stderr)
+    assert re.match(rf"warning: {re.escape(str(wrong))}: the first 5\d\d rows have no text "
+                    r"field 'text' \(nor 'messages'\), but the fields 'body', 'n': the "
+                    r"longest strings are in 'body' \(--text-field body\?\)", warning), warning
+    report = _report(tmp_path / "out")
+    assert report["units"] == 4 and report["skipped"]["by_reason"] == {"bad text field": 1500}
+
+
 def test_parquet_files_and_saved_datasets_without_the_column_are_said_at_once(tmp_path,
                                                                              claim_text):
     """A Parquet or Arrow file without the column is skipped whole, as soon as its schema

@@ -725,6 +725,38 @@ def test_a_model_that_cannot_start_is_one_error_line_and_exit_2(audited, monkeyp
     assert "[bold]" not in line and not (audited / "verified.jsonl").exists()
 
 
+def test_a_local_model_folder_not_on_disk_is_named(audited, tmp_path):
+    """README's --model hf//abs/path/ckpt with a typo in the path was refused as a Hub repo
+    id ("Repo id must be in the form 'repo_name'"), and only after the corpus was read
+    again (vllm//abs/path is checked alike where vLLM is installed)."""
+    gone = tmp_path / "no-such-ckpt"
+    model = f"hf/{gone}"
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", model])
+    assert res.exit_code == 2, res.output
+    [line] = res.output.splitlines()
+    assert line == f"Error: --model {model}: no such local model folder {gone}", line
+    assert not (audited / "verified.jsonl").exists()
+
+
+def test_a_model_that_cannot_start_is_said_before_the_corpus_is_read_again(audited,
+                                                                          monkeypatch):
+    """The model was started only once the corpus had been read again for the flagged texts
+    (minutes of a large corpus before a missing API key was said); where every flagged
+    document had changed it was never said: exit 3, audit again, and only then the key."""
+    for key in ("OPENAI_API_KEY", "AZUREAI_OPENAI_API_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    a = Path("c/a.jsonl")
+    a.write_text(json.dumps({"text": NEUTRAL}) + "\n" + a.read_text())  # a line above
+    Path("c/texts/one.txt").write_text(CLAIM_DOC + " Edited.")
+    pq.write_table(pa.table({"text": [NEUTRAL, GARBLED + " Edited."]}), "c/b.parquet")
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                   "openai/gpt-4.1-mini"])
+    assert res.exit_code == 2, res.output
+    [line] = res.output.splitlines()
+    assert line.startswith("Error: --model openai/gpt-4.1-mini: cannot start the model ("), line
+    assert not (audited / "verified.jsonl").exists()
+
+
 def test_a_negative_seed_is_a_usage_error(audited):
     res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model",
                                    "--sample", "2", "--seed", "-1"])

@@ -490,7 +490,7 @@ def test_a_local_model_folder_not_on_disk_is_refused_before_any_eval(tmp_path, w
                                                                      monkeypatch):
     """A missing hf folder is one line, not Inspect's traceback about a Hub repo id from
     inside eval_set, after the log folder was made."""
-    from beliefbench.analysis.sweep import _missing_local_path
+    from beliefbench.analysis.sweep import missing_local_path
 
     logs, gone = tmp_path / "logs", tmp_path / "models" / "nope"
     extra = {"--model": ["--model", f"hf/{gone}"],
@@ -503,9 +503,9 @@ def test_a_local_model_folder_not_on_disk_is_refused_before_any_eval(tmp_path, w
     assert "Traceback" not in r.output and not logs.exists()
     # either side of a vLLM base:adapter; a Hub id, or a running server's paths, are not local
     monkeypatch.delenv("VLLM_BASE_URL", raising=False)
-    assert _missing_local_path(f"vllm/{tmp_path}:{gone}") == str(gone)
-    assert _missing_local_path("hf/gpt2") is None
-    assert _missing_local_path(f"vllm/{gone}", {"base_url": "http://gpu:8000/v1"}) is None
+    assert missing_local_path(f"vllm/{tmp_path}:{gone}") == str(gone)
+    assert missing_local_path("hf/gpt2") is None
+    assert missing_local_path(f"vllm/{gone}", {"base_url": "http://gpu:8000/v1"}) is None
 
 
 def _offline_sweep(run: Path, logs: Path) -> list:

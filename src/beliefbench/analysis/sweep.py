@@ -293,7 +293,7 @@ VLLM_HINT = ("vllm is not installed here (pip install '.[vllm]' in the beliefben
 """Why a ``vllm/...`` model cannot start on this machine."""
 
 
-def _missing_local_path(model: str, model_args: dict[str, Any] | None = None) -> str | None:
+def missing_local_path(model: str, model_args: dict[str, Any] | None = None) -> str | None:
     """A local folder that ``model`` (``hf//abs/ckpt``, ``vllm//abs/base:/abs/adapter``)
     names and that is not on disk, or None. Only names written as paths (``/``, ``./``,
     ``../``, ``~``) are looked up: ``hf/gpt2`` is a Hub id, and a running vLLM server's
@@ -376,7 +376,7 @@ def check_providers(targets: Sequence[SweepTarget],
              if isinstance(t.model, str) and not t.local_path]  # checked by check_targets
     named += [(f"--model-role {role}={m}", m, None) for role, m in roles if isinstance(m, str)]
     for option, name, args in named:  # after the vLLM check: "not installed" says more
-        if missing := _missing_local_path(name, args):
+        if missing := missing_local_path(name, args):
             raise SweepError(f"{option}: no such local model folder {missing}")
     for t in targets:
         if isinstance(t.model, str) and (why := _cannot_start(t.model, model_args)):

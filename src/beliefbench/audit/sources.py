@@ -86,7 +86,7 @@ corpus of gigabytes has been read."""
 @dataclass(frozen=True)
 class NoField:
     """The start of a file without any text field (nor the messages field): its first
-    EARLY_ROWS rows, or all of them where it has fewer (the end of its first unit), had
+    EARLY_ROWS rows, or all those of its first unit where that has fewer, had
     none, or a Parquet or Arrow file has no such column. Told by ``read_unit``'s ``say`` as
     it is seen, while the audit reads on, since a misspelt --text-field would otherwise show
     only at the end of the run. Said of what was read so far: later rows may have the field
@@ -101,7 +101,8 @@ class NoField:
     columns: bool = False
     """A Parquet or Arrow file without the column (skipped whole), not rows without it."""
     whole: bool = False
-    """The rows are all there were (of the file's first unit), not its first EARLY_ROWS."""
+    """The rows are all the file had, not its first ones (EARLY_ROWS, or those of a first
+    unit that --chunk-mb ended before them: later units are not watched)."""
 
     def names(self) -> list[str]:
         """The fields, those with most characters of strings first (where the text most
@@ -137,10 +138,12 @@ class _FirstRows:
         if self.rows >= EARLY_ROWS:
             self._tell(whole=False)
 
-    def end(self) -> None:
-        """The unit ended: its rows, fewer than EARLY_ROWS, had no text field."""
+    def end(self, whole: bool = True) -> None:
+        """The unit ended: its rows, fewer than EARLY_ROWS, had no text field. ``whole``:
+        they were all the file's rows; else later units (--chunk-mb) read on, unwatched, so
+        this is the last chance to tell it."""
         if not self.done:
-            self._tell(whole=True)
+            self._tell(whole=whole)
 
     def _tell(self, whole: bool) -> None:
         self.done = True
@@ -1029,6 +1032,7 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
     lineno = unit.first_line
     # the rows at the start of the file (its first unit) are watched for a text field
     first = _FirstRows(unit.path, say) if say is not None and unit.start == 0 else None
+    more = False  # the file goes on past this unit
     if unit.start:  # a later byte range of a plain file: its first unit says why
         with open(unit.path, "rb") as head:
             start = head.read(_HEAD)
@@ -1056,6 +1060,7 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
                 if raw.strip():
                     yield from _jsonl_line(raw, where, unit.path, fields, skips, first)
                 if end is not None and pos >= end:
+                    more = bool(f.peek(1))
                     break
     except _stream_errors() as e:
         if not _bad_data(e, unit.path):
@@ -1066,7 +1071,7 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
                 f"is broken from its start ({e or type(e).__name__}); nothing was read")
         skips.add("broken compressed file", f"the compressed data {what}", unit.path)
     if first is not None:
-        first.end()
+        first.end(whole=not more)
 
 
 def _no_id(skips: Skips, path: str) -> None:

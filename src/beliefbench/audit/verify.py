@@ -701,6 +701,11 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
         raise VerifyError(f"batch {batch}: must be at least 1")
     if (why := vllm_missing(model)) is not None:  # else every flag failed, one by one
         raise VerifyError(f"--model {model}: {why}")
+    if isinstance(model, str):  # a typo in hf//abs/ckpt: else a Hub repo-id error
+        from beliefbench.analysis.sweep import missing_local_path
+
+        if (gone := missing_local_path(model)) is not None:
+            raise VerifyError(f"--model {model}: no such local model folder {gone}")
     report, every = read_flags(out)
     by_id = _claims(report, claims)
     chosen = _of_claims(every, by_id)  # every flag's row is kept: other claims' too
@@ -735,6 +740,8 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
                                                  for r in [*others, *mine]))
         return rows
 
+    # before the corpus is read again (minutes of a large one): a missing key is said first
+    started = _start(model) if todo else None
     with _spool_file(out) as spool:
         dataset, problems = (spool_samples(report, todo, by_id, max_chars, spool) if todo
                              else (None, {}))
@@ -742,7 +749,6 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
         if dataset is not None and sent:
             logs = str(log_dir or out / LOGS)
             shown = {} if display is None else {"display": display}  # None: Inspect's own
-            started = _start(model)
             size = batch or max(BATCH, PER_CONNECTION * max_connections)
             try:
                 for start in range(0, sent, size):

@@ -204,8 +204,9 @@ class _EarlyWarnings:
     field (sources.NoField, told by the audit's readers): a misspelt --text-field was
     otherwise said only once the whole corpus had been read. Said once for each set of
     fields the rows have (a corpus of shards shares them), and only once EARLY_ROWS rows of
-    that set have been read (one large file, or small ones together): a corpus of a few
-    rows is read at once and its end says it all. Files whose later rows turn out to have
+    that set have been read (one large file, or small ones together), or a file's first
+    unit where --chunk-mb ends it sooner (its later units are not watched): a corpus of a
+    few rows is read at once and its end says it all. Files whose later rows turn out to have
     the field are named again at the end (``taken_back``)."""
 
     def __init__(self, fields: Fields) -> None:
@@ -222,10 +223,11 @@ class _EarlyWarnings:
             return
         seen[0] += e.rows
         seen[1] += 1
-        if seen[0] < EARLY_ROWS:
+        if seen[0] < EARLY_ROWS and e.whole:
             return
         self.warned.append(e)
         click.echo(f"warning: {self.line(e, *seen)}", err=True)
+        seen[0] = max(seen[0], EARLY_ROWS)  # said: once per set of fields
 
     def line(self, e: NoField, rows: int, files: int) -> str:
         asked = ", ".join(map(repr, self.fields.texts))
