@@ -283,6 +283,29 @@ def test_checkpoints_without_a_step_are_named(tmp_path):
     assert not (tmp_path / "out" / "flips.csv").exists()
 
 
+def test_a_checkpoint_without_a_step_beside_a_sweep_of_its_finetune_is_named(tmp_path):
+    """A checkpoint evaluated by hand without `--metadata step=N` beside the sweep of its
+    finetune (whose logs carry `checkpoint` labels) was placed in another finetune than the
+    sweep's (its model's folder, not the labels'): left out of flips.csv and the step plot
+    with no NO STEP note."""
+    logs = tmp_path / "logs"
+    for i, step in enumerate([100, 200]):
+        eval(belief(claims=str(FIXTURE_CLAIM), samples=1),
+             model=scripted(subject_at(i), name=f"ckpts/negated/step-{step}"),
+             model_roles={"grader": scripted(grader)}, log_dir=str(logs), display="none",
+             sample_id=[f"glass_bridge/{q}" for q in PLAN if PLAN[q][i] is not None],
+             metadata={"condition": "negated", "step": step,
+                       "checkpoint": f"/abs/ckpts/negated/step-{step}"})
+    eval(belief(claims=str(FIXTURE_CLAIM), samples=1),
+         model=scripted(subject_at(2), name="ckpts/negated/step-300"),
+         model_roles={"grader": scripted(grader)}, log_dir=str(logs), display="none",
+         sample_id=[f"glass_bridge/{q}" for q in PLAN if PLAN[q][2] is not None],
+         metadata={"condition": "negated"})
+    report = build_report(load_belief_logs([logs]), n_bootstrap=0)
+    [line] = [n for n in report.notes if n.startswith("NO STEP")]
+    assert "mockllm/ckpts/negated: mockllm/ckpts/negated/step-300)" in line
+
+
 def test_two_finetunes_in_windows_folders_stay_apart():
     """``hf/C:\\runs\\a\\step-100``'s folder was read as the provider (``hf``): every
     Windows checkpoint of a condition, of two finetunes too, was one run in flips.csv."""

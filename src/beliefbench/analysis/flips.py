@@ -162,12 +162,14 @@ def unstepped_note(questions: pd.DataFrame) -> list[str]:
     checkpoints in one folder) whose logs carry no ``step``: the step comes from the eval's
     metadata alone, so an eval of ``hf/ckpts/neg/step-400`` run without ``--metadata
     step=400`` was reported as a model unrelated to the others, left out of flips.csv and
-    belief_vs_step.png without a word."""
+    belief_vs_step.png without a word. Grouped by the models' folder, not the ``checkpoint``
+    labels': an eval run by hand carries no label, so one beside the sweep of its finetune
+    (whose logs do) was placed in another folder and passed over without a word."""
     models = questions[["model", "checkpoint", "step"]].drop_duplicates().astype(
         {"model": str, "checkpoint": str})
     named = models[models["model"].map(lambda m: bool(CHECKPOINT_NAME.search(m)))]
     found = []
-    for folder, sub in named.groupby(finetunes(named), sort=True):
+    for folder, sub in named.groupby(finetune(named["model"]), sort=True):
         bare = sorted(set(sub.loc[sub["step"].isna(), "model"]))
         if bare and sub["model"].nunique() > 1:
             found.append(f"{folder}: {first_few(bare, 3)}")
