@@ -729,7 +729,8 @@ def test_a_retried_log_beside_its_original_is_kept_not_called_re_scored(two_runs
     assert [info.path for info in loaded.logs] == [str(logs / "zz-retry.eval")]
     assert loaded.ignored == [(str(logs / original.name), (
         f"superseded by {logs / 'zz-retry.eval'} (same task_id, a newer eval id: a retry of "
-        "this log, as `inspect eval-retry` writes)"))]
+        "this log, as `inspect eval-retry` writes, or its answers judged again by the same "
+        "judge, as `beliefbench agreement` writes)"))]
     retry.eval.eval_id = read_eval_log(str(original), header_only=True).eval.eval_id
     write_eval_log(retry, str(logs / "zz-retry.eval"))  # the same eval id: re-scored
     with pytest.raises(LogError, match="one was re-scored"):

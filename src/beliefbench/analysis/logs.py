@@ -964,7 +964,8 @@ def drop_superseded(headers: list[tuple[str, EvalLog]], *,
             elif log.status == best.status == "success" and \
                     log.eval.eval_id != best.eval.eval_id:
                 why = (f"superseded by {best_path} (same task_id, a newer eval id: a "
-                       "retry of this log, as `inspect eval-retry` writes)")
+                       "retry of this log, as `inspect eval-retry` writes, or its answers "
+                       "judged again by the same judge, as `beliefbench agreement` writes)")
             elif log.eval.eval_id == best.eval.eval_id and log.status == best.status:
                 # e.g. a `.json` log beside its `.eval` conversion: no retry, no newer status
                 why = f"a copy of {best_path} (same eval_id)"
