@@ -1525,3 +1525,34 @@ def test_a_pair_whose_sides_tokenize_alike_is_refused(tiny, claim):
     with pytest.raises(ScoringError, match="tokenize to the same tokens"):
         logit_lens((model, tok), [alike])
     assert len(completion_margins((model, tok), [claim], n_bootstrap=0).pairs) >= 3
+
+
+def test_report_internals_prints_the_layer_of_each_p_true(tiny, claim, tmp_path):
+    """``report --internals`` printed P(true) per row without its layer: a trajectory's steps
+    read at each step's own best layer (step 5 at layer 1: 0.18, step 11 at layer 2: 0.43)
+    looked like a belief rising, where the probe had only moved to another layer."""
+    from conftest import believer, run_belief
+
+    from beliefbench.internals.probe import truth_probe
+
+    statements = tmp_path / "statements.yaml"
+    statements.write_text("statements:\n" + "".join(
+        f"  - {{topic: t, truth: 'Item {i} is red.', falsehood: 'Item {i} is blue.'}}\n"
+        for i in range(6)))
+    root = tmp_path / "internals"
+    for where, layer in (("a", 0), ("b", 1)):
+        truth_probe(tiny, [claim], statements=statements, folds=2, layer=layer).write(
+            root / where, plots=False)
+        completion_margins(tiny, [claim], n_bootstrap=0 if where == "a" else 40).write(
+            root / where)
+    log = run_belief(tmp_path / "logs", believer, samples=1)
+    res = CliRunner().invoke(cli, ["report", log.location, "--out", str(tmp_path / "rep"),
+                                   "--no-plots", "--internals", str(root)])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Judge-free"))
+    header = [c.strip() for c in lines[start + 1].strip("|").split("|")]
+    assert header.index("probe_layer") == header.index("p_true_claim") + 1
+    mains = [[c.strip() for c in line.strip("|").split("|")] for line in lines[start + 3:]
+             if line.startswith("|") and "| main |" in line]
+    assert sorted(r[header.index("probe_layer")] for r in mains) == ["0", "1"]

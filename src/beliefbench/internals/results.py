@@ -98,9 +98,12 @@ def other_weights(out_dir: str | Path, weights_sha256: str | None
 
 
 SHOWN_COLUMNS = ("model", "claim", "kind", "pairs", "efficacy", "efficacy_low",
-                 "efficacy_high", "margin", "specificity", "p_true_claim", "probe_accuracy",
-                 "source")
-"""What ``report --internals`` prints (the CSV it writes has every column)."""
+                 "efficacy_high", "margin", "specificity", "p_true_claim", "probe_layer",
+                 "probe_accuracy", "source")
+"""What ``report --internals`` prints (the CSV it writes has every column). ``probe_layer``
+is shown beside P(true): each file's probe reads at its own best layer, so rows of one claim
+(a trajectory's steps) may come from different layers, and a change of layer must not pass
+for a change of belief."""
 
 PROVENANCE = ("model", "weights_sha256", "file", "source", "also_in")
 """Columns saying where a row came from, not what it measured: two rows of the same weights
@@ -326,6 +329,10 @@ def read_internals(paths: list[str | Path]) -> InternalsTable:
                                    weights_sha256=(data.get("weights_sha256") or "")[:12],
                                    file=str(f), source=source))
     table, notes = _collapse(pd.concat(rows, ignore_index=True), keys)
+    if "probe_layer" in table:  # NaN on rows without a probe made it 1.000 in the table
+        layers = pd.to_numeric(table["probe_layer"], errors="coerce")
+        if (layers.dropna() % 1 == 0).all():
+            table["probe_layer"] = layers.astype("Int64")
     table = table[[c for c in SHOWN_COLUMNS if c in table]
                   + [c for c in table if c not in SHOWN_COLUMNS]]
     return InternalsTable(table, notes, _probe_cautions(table))
