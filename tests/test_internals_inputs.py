@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import claim_of_every_kind
@@ -121,6 +122,17 @@ def test_lens_and_probe_say_that_layer_0_is_the_embeddings(tiny, claim_file, tmp
                                str(claim_file), "--out", str(tmp_path), "--no-plots"])
     assert lens.exit_code == 0, lens.output
     assert "layer 0 = the embeddings" in lens.output
+    # a row per kind: a claim win on a neighbour pair is a leak, not the claim believed
+    pairs = pd.read_csv(tmp_path / "lens.csv")
+    assert pairs["kind"].nunique() > 1
+    rows = [line.split() for line in lens.output.splitlines()]
+    header = next(r for r in rows if r[:3] == ["claim", "kind", "layer"])
+    shown = {(r[1], int(r[2])): float(r[3]) for r in rows
+             if len(r) == len(header) and r[2].isdigit()}
+    means = pairs.groupby(["kind", "layer"])["margin"].mean()
+    assert set(shown) == set(means.index)
+    assert all(abs(shown[k] - means[k]) < 1e-3 for k in shown), (shown, means)
+
     settings = json.loads((tmp_path / "lens.json").read_text())["settings"]
     assert settings["n_layers"] == 2 and settings["layer_index"].startswith("0 = the embeddings")
     probe = runner.invoke(cli, ["internals", "probe", "--model", str(tiny), "--claims",

@@ -159,11 +159,13 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
     result = logit_lens(model_path, claims, kinds=[k.strip() for k in kinds.split(",")
                                                    if k.strip()],
                         batch_size=batch_size, device=device, dtype=dtype)
-    table = result.table.groupby(["claim", "layer"], as_index=False, sort=False).agg(
+        # per kind: a claim "win" on a neighbour pair is the finetune leaking into a nearby fact,
+    # not the claim believed, so one mean over every kind read as neither
+    table = result.table.groupby(["claim", "kind", "layer"], as_index=False, sort=False).agg(
         margin=("margin", "mean"), claim_wins=("margin", lambda m: float((m > 0).mean())))
-    click.echo("Logit lens (mean margin over pairs, share of pairs the claim wins, per layer; "
-               "layer 0 = the embeddings):")
-    _echo_table(table, ["claim", "layer", "margin", "claim_wins"])
+    click.echo("Logit lens (mean margin over each kind's pairs, share of them the claim wins, "
+               "per layer; layer 0 = the embeddings):")
+    _echo_table(table, ["claim", "kind", "layer", "margin", "claim_wins"])
     warn_other_weights(out_dir, result.model, "lens.json")
     _written(result.write(out_dir, plots=plots))
 
