@@ -118,6 +118,17 @@ def test_all_is_still_the_studys_four_families():
     assert len(named.dataset) == four + 6
 
 
+def test_all_beside_an_opt_in_family_is_the_four_and_it():
+    """`-T families=all,distinguish` was refused as "unknown famil(ies) ['all']" while the
+    error listed 'all' as valid."""
+    assert parse_families("all,distinguish") == [*FAMILIES, "distinguish"]
+    assert parse_families(["binary", "all"]) == list(FAMILIES)
+    four = len(belief(claims=str(FIXTURE_CLAIM)).dataset)
+    task = belief(claims=str(FIXTURE_CLAIM), families="all,distinguish")
+    assert len(task.dataset) == four + 6
+    assert task.metadata["beliefbench"]["families"] == [*FAMILIES, "distinguish"]
+
+
 @pytest.mark.parametrize("families, message", [
     ("distinguis", r"did you mean 'distinguish'\?\).*opt-in \['distinguish'\]"),
     ("vibes", r"^families: unknown famil\(ies\) \['vibes'\]; valid: \['open_ended', 'binary', "

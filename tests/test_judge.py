@@ -4,6 +4,7 @@ import pytest
 from conftest import unlocated
 
 from beliefbench import judge
+from beliefbench.arguments import InputError
 from beliefbench.claims import load_claim
 from beliefbench.judge import FamilyGuidanceError, render_judge_prompt
 from beliefbench.task import belief
@@ -155,3 +156,5 @@ def test_a_broken_families_file_is_named(tmp_path, monkeypatch, fixture_claim, t
         judge._family_guidance.cache_clear()
     assert re.search(message, unlocated(str(err.value))), str(err.value)
     assert "\n" not in str(err.value)
+    # what `inspect eval` prints alone, as for a bad claim file (it was a traceback)
+    assert isinstance(err.value, InputError)

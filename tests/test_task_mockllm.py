@@ -823,6 +823,22 @@ def test_a_file_parameter_that_is_no_path_is_named(fixture_claim, param, value):
         belief(claims=str(fixture_claim), **{param: value})
 
 
+@pytest.mark.parametrize(("line", "problem"), [
+    ('{"text": "Ed Sheeran won gold."}', "field id: Field required"),
+    ("not json", "not valid JSON"),
+])
+def test_a_context_file_with_a_bad_record_is_the_context_argument(fixture_claim, tmp_path,
+                                                                  line, problem):
+    """A context record without an id (or not JSON) was a RecordError: under `inspect
+    eval` a traceback whose last line never said it was the -T context file."""
+    from beliefbench.arguments import InputError
+
+    bad = tmp_path / "bundles.jsonl"
+    bad.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=rf"^context: {re.escape(str(bad))}:1: .*{problem}"):
+        belief(claims=str(fixture_claim), context=str(bad))
+
+
 @pytest.mark.parametrize(("args", "said"), [
     (["-T", "claims=nosuch"], "claims: 'nosuch' is neither a claim file"),
     (["-T", "context=no_such_bundles.jsonl"], "context: no such file"),

@@ -13,13 +13,15 @@ from pathlib import Path
 import yaml
 
 from beliefbench.analysis.text import did_you_mean
+from beliefbench.arguments import InputError
 from beliefbench.claims import JUDGED_FAMILIES, Claim
 from beliefbench.resources import data_path
 from beliefbench.specs import load_yaml, located, read_text, yaml_problem
 
 
-class FamilyGuidanceError(ValueError):
-    """scorers/families.yaml cannot be used; the message names the file, field and problem."""
+class FamilyGuidanceError(InputError):
+    """scorers/families.yaml cannot be used; the message names the file, field and problem
+    (under ``inspect eval`` that one line, as for a claim file, not a traceback)."""
 
 
 @cache

@@ -39,11 +39,14 @@ only when named."""
 def parse_families(families: str | Sequence[str] | None) -> list[str]:
     """"all", a list, or a comma-separated string of family names -> validated list.
 
-    "all" is the study's four families only: an opt-in family is asked when named."""
+    "all" is the study's four families only: an opt-in family is asked when named, also
+    beside them (``all,distinguish``: "all" in a list is the four, as in a claim selection;
+    it was refused as an unknown family while the error listed it as valid)."""
     if families is None or families == "all":
         return list(FAMILIES)
     items = families.split(",") if isinstance(families, str) else list(families)
-    chosen = [str(f).strip() for f in items if str(f).strip()]
+    named = [str(f).strip() for f in items if str(f).strip()]
+    chosen = [g for f in named for g in (FAMILIES if f == "all" else (f,))]
     if not chosen:
         raise TaskArgumentError(f"families: empty value; give 'all' or some of "
                                 f"{VALID_FAMILIES}")

@@ -25,7 +25,7 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser
 from beliefbench.arguments import TaskArgumentError
 from beliefbench.claims import Claim
 from beliefbench.prompts import CONTEXT_PREAMBLE, CONTEXT_SYSTEM_PREAMBLE
-from beliefbench.records import Record, read_records
+from beliefbench.records import Record, RecordError, read_records
 
 CONTEXT_ROLES = ("user", "system")
 """Where the context goes: before the question in the first user turn (the default, the
@@ -42,7 +42,13 @@ def builtin_context(claims: list[Claim], field: str) -> list[Record]:
 
 
 def load_context(path: str | Path) -> list[Record]:
-    records = [r for r in read_records(path) if r.text]
+    """The text records of a context file. A record that cannot be read is refused as the
+    ``context`` argument (under ``inspect eval`` its one line, not a 280-line traceback whose
+    last line never named the parameter)."""
+    try:
+        records = [r for r in read_records(path) if r.text]
+    except RecordError as e:
+        raise TaskArgumentError(f"context: {e}") from None
     if not records:
         raise TaskArgumentError(f"context: {path} holds no text records to place in the prompt")
     return records
