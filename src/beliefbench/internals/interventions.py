@@ -115,16 +115,13 @@ def _check_checkpoint(checkpoint: str | Path, directions: np.ndarray, source: Pa
     missing one ended the baseline eval in a 120-line Hub traceback) and the directions
     against its config, before the baseline eval runs (the steer provider checks again once
     the model is loaded)."""
-    from transformers import AutoConfig
-
-    from beliefbench.internals.model import adapter_base, check_loadable
+    from beliefbench.internals.model import check_loadable, checkpoint_text_config
 
     check_loadable(checkpoint)  # ModelLoadError (a ValueError) names the path
+    cfg = checkpoint_text_config(checkpoint)
     try:
-        folder = adapter_base(checkpoint) or Path(checkpoint)
-        cfg = AutoConfig.from_pretrained(str(folder), local_files_only=True).get_text_config()
         n, size = int(cfg.num_hidden_layers) + 1, int(cfg.hidden_size)
-    except (OSError, ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError):
         return  # no readable config: the eval itself reports the checkpoint's problem
     check_fits(directions, n, size, source)
 

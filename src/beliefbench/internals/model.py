@@ -163,6 +163,19 @@ def tokenizer_sha256(tok_dir: Path) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+def checkpoint_text_config(path: str | Path) -> Any | None:
+    """The language model's config of checkpoint ``path`` (an adapter's base for an adapter;
+    a multimodal checkpoint's ``text_config``) without loading weights, for checks of layer
+    counts and sizes before a run; None where it cannot be read (loading says why)."""
+    from transformers import AutoConfig
+
+    try:
+        folder = adapter_base(path) or Path(path)
+        return AutoConfig.from_pretrained(str(folder), local_files_only=True).get_text_config()
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+
+
 def check_loadable(path: str | Path) -> tuple[Path, Path | None, Path]:
     """``(checkpoint, adapter base or None, tokenizer folder)`` after checking, without
     loading anything, that weights and a tokenizer are there; ModelLoadError names the path."""

@@ -34,6 +34,7 @@ from beliefbench.internals.margins import (
 from beliefbench.internals.model import (
     as_torch_dtype,
     check_loadable,
+    checkpoint_text_config,
     describe,
     load_model,
     tokenizer_sha256,
@@ -242,13 +243,8 @@ def _probe_layers(ckpt_dir: Path) -> pd.DataFrame:
 
 def _check_probe_layer(ckpts: Sequence[Checkpoint], layer: int) -> None:
     """Refuse a --probe-layer past the model's layers before any checkpoint is measured (its
-    ``config.json``; an unreadable one leaves the check to the measured layers)."""
-    p, base, _ = check_loadable(ckpts[0].path)
-    try:
-        n = json.loads(((base or p) / "config.json").read_text(encoding="utf-8")).get(
-            "num_hidden_layers")
-    except (OSError, ValueError, AttributeError):
-        return
+    config; an unreadable one leaves the check to the measured layers)."""
+    n = getattr(checkpoint_text_config(ckpts[0].path), "num_hidden_layers", None)
     if isinstance(n, int) and not isinstance(n, bool) and layer > n:
         raise ValueError(f"probe_layer / --probe-layer: must be between 0 and {n} (0 = "
                          f"embeddings), got {layer}")
