@@ -302,6 +302,38 @@ def test_a_judge_template_changed_since_the_log_is_noted(tmp_path):
     assert any(n.startswith(f"TEMPLATE CHANGED: {template}") for n in r.notes)
 
 
+def test_a_families_file_changed_since_the_log_is_noted_and_read_afresh(tmp_path,
+                                                                         monkeypatch):
+    """scorers/families.yaml goes into the bundled prompt: edited since the run, the graders'
+    re-scoring is not the run's judging; and the edit is what they see (it was read once
+    per process, so the re-scoring judged with the old guidance under the new file's hash)."""
+    from beliefbench import judge
+    from beliefbench.resources import data_path
+
+    edited = tmp_path / "scorers" / "families.yaml"
+    edited.parent.mkdir()
+    edited.write_text(data_path("scorers/families.yaml").read_text())
+    shipped = judge.data_path
+    monkeypatch.setattr(judge, "data_path", lambda *parts: edited
+                        if parts == ("scorers/families.yaml",) else shipped(*parts))
+    log = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended"),
+               model=scripted(subject), model_roles={"grader": scripted(keyword)},
+               log_dir=str(tmp_path / "log"), display="none")[0]
+    seen: list[str] = []
+
+    def watching(prompt: str) -> str:
+        seen.append(prompt)
+        return keyword(prompt)
+
+    r = agreement(log.location, [scripted(keyword), scripted(inverted)], labels=["a", "inv"])
+    assert not any("GUIDANCE CHANGED" in n for n in r.notes)
+    edited.write_text(edited.read_text().replace("  The model was asked an ordinary",
+                                                     "  MARK-7. The model was asked an ordinary"))
+    r = agreement(log.location, [scripted(watching), scripted(inverted)], labels=["a", "inv"])
+    assert any(n.startswith(f"GUIDANCE CHANGED: {edited}") for n in r.notes)
+    assert seen and all("MARK-7." in p for p in seen)
+
+
 def test_a_judge_template_that_no_longer_renders_is_refused_before_any_call(tmp_path):
     """The task refuses a template without ``{answer}``; re-scoring read the file as it is now
     unchecked: edited since the run to lack it, every grader judged answers it never saw and

@@ -148,12 +148,8 @@ def test_a_broken_families_file_is_named(tmp_path, monkeypatch, fixture_claim, t
     shipped = judge.data_path
     monkeypatch.setattr(judge, "data_path", lambda *parts: tmp_path.joinpath(*parts)
                         if parts == ("scorers/families.yaml",) else shipped(*parts))
-    judge._family_guidance.cache_clear()
-    try:
-        with pytest.raises(FamilyGuidanceError) as err:
-            belief(claims=str(fixture_claim))
-    finally:
-        judge._family_guidance.cache_clear()
+    with pytest.raises(FamilyGuidanceError) as err:
+        belief(claims=str(fixture_claim))
     assert re.search(message, unlocated(str(err.value))), str(err.value)
     assert "\n" not in str(err.value)
     # what `inspect eval` prints alone, as for a bad claim file (it was a traceback)

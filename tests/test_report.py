@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 import zipfile
@@ -866,8 +867,9 @@ def test_a_marker_dry_run_beside_a_model_judged_eval_differs_in_mode_only(tmp_pa
     assert r.exit_code == 0, r.output
     assert "unknown" not in r.output and "unrecorded" not in r.output
     csv = read_csv(out / "belief_overall.csv").set_index("run")
-    assert csv.loc["mode=model families=open_ended", "judge"].startswith(
-        "mode=model grader=mockllm/model max_tokens=1024 sees=question temperature=0 ")
+    assert re.match(r"mode=model grader=mockllm/model guidance=[0-9a-f]{12} max_tokens=1024 "
+                    "sees=question temperature=0 ",
+                    csv.loc["mode=model families=open_ended", "judge"])
     assert csv.loc["mode=markers families=open_ended+binary+token_association+robustness",
                    "judge"] == "mode=markers"  # the run key itself is as it was
 

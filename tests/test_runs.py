@@ -320,3 +320,22 @@ def test_a_model_loaded_from_a_relative_path_is_told_from_one_named_absolutely(l
                         ("hf/local", {"model_path": "/abs/ckpt"}),
                         ("hf/local", {"model_path": "C:\\ckpts\\run1"})]:
         assert relative_model_path(named(model, **args)) is None, model
+
+
+def test_an_edited_families_file_is_another_judge(log, tmp_path, monkeypatch):
+    """scorers/families.yaml is rendered into the bundled judge prompt: a run judged after it
+    was edited pooled with the runs before it as one judge (only the template was hashed)."""
+    from beliefbench import judge
+    from beliefbench.resources import data_path
+
+    edited = tmp_path / "scorers" / "families.yaml"
+    edited.parent.mkdir()
+    edited.write_text(data_path("scorers/families.yaml").read_text() + "# be stricter\n")
+    shipped = judge.data_path
+    monkeypatch.setattr(judge, "data_path", lambda *parts: edited
+                        if parts == ("scorers/families.yaml",) else shipped(*parts))
+    other = eval(belief(claims=str(FIXTURE_CLAIM), samples=1), model=scripted(believer),
+                 model_roles={"grader": scripted(keyword_grader, name="kw")}, max_tokens=48,
+                 log_dir=str(tmp_path / "logs"), display="none")[0]
+    assert len(run_key(log).fields()["judge.guidance"]) == 12  # a sha256 prefix
+    assert differing_fields([run_key(log), run_key(other)]) == ["judge.guidance"]

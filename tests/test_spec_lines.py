@@ -415,12 +415,8 @@ def test_a_families_file_problem_is_named_at_its_line(tmp_path, monkeypatch):
     monkeypatch.setattr(judge, "data_path", lambda *parts: tmp_path.joinpath(*parts))
 
     def said() -> str:
-        judge._family_guidance.cache_clear()
-        try:
-            with pytest.raises(FamilyGuidanceError) as err:
-                judge._family_guidance()
-        finally:
-            judge._family_guidance.cache_clear()  # the shipped file again for later tests
+        with pytest.raises(FamilyGuidanceError) as err:
+            judge.family_guidance()
         return str(err.value)
 
     shipped = data_path("scorers/families.yaml")

@@ -614,6 +614,7 @@ def test_the_log_records_everything_that_changes_a_number(fixture_claim, tmp_pat
         "judge": "model", "judge_temperature": 0.0, "judge_max_tokens": 300,
         "judge_sees": "question", "judge_template": "scorers/judge.md",
         "judge_template_sha256": sha256_file(data_path("scorers/judge.md")),
+        "judge_guidance_sha256": sha256_file(data_path("scorers/families.yaml")),
         "binary_instruction": "system", "max_failed": 0.05}
     assert md["settings"] == {
         "claims": ["glass_bridge"], "claim_files_sha256": {"glass_bridge":

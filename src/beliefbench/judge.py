@@ -7,6 +7,7 @@ The template (``scorers/judge.md``, or the user's ``judge_template``) asks for J
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -24,12 +25,24 @@ class FamilyGuidanceError(InputError):
     (under ``inspect eval`` that one line, as for a claim file, not a traceback)."""
 
 
+def guidance_path() -> Path:
+    """scorers/families.yaml: each judged family's guidance, rendered into the bundled judge
+    prompt (so its sha256 is part of the judge's record, as the template's is)."""
+    return data_path("scorers/families.yaml")
+
+
+def family_guidance() -> dict[str, str]:
+    """scorers/families.yaml (the README says to edit it), read afresh, as the template is,
+    when a scorer is built (and the task records its sha256): read once per process, a
+    re-scoring after an edit judged with the old guidance under the new file's hash."""
+    path = guidance_path()
+    return _guidance_of(path, read_text(path, "family guidance", FamilyGuidanceError))
+
+
 @cache
-def _family_guidance() -> dict[str, str]:
-    """scorers/families.yaml (the README says to edit it), checked as a spec file is: a family
-    missing or misspelt there used to surface as judge.md's placeholder not rendering."""
-    path = data_path("scorers/families.yaml")
-    text = read_text(path, "family guidance", FamilyGuidanceError)
+def _guidance_of(path: Path, text: str) -> dict[str, str]:
+    """The guidance in ``text``, checked as a spec file is: a family missing or misspelt there
+    used to surface as judge.md's placeholder not rendering."""
     try:
         raw = load_yaml(text)
     except yaml.YAMLError as e:
@@ -83,9 +96,11 @@ def hint_note(hint: str | None) -> str:
 
 
 def render_judge_prompt(claim: Claim, family: str, question: str, answer: str,
-                        hint: str | None = None, template: str | None = None) -> str:
+                        hint: str | None = None, template: str | None = None,
+                        guidance: Mapping[str, str] | None = None) -> str:
     """The judge prompt for one answer: the claim's own template, or ours (``template``, the
-    text of :func:`read_template`; the bundled one where None) with its criteria."""
+    text of :func:`read_template`; the bundled one where None) with its criteria and the
+    family's ``guidance`` (:func:`family_guidance`; read now where None)."""
     rubric = claim.rubric[family]
     note = hint_note(hint)
     if rubric.template is not None:
@@ -94,7 +109,7 @@ def render_judge_prompt(claim: Claim, family: str, question: str, answer: str,
     return template.format(
         claim=claim.statement.strip(),
         truth=claim.truth.strip(),
-        family_guidance=_family_guidance()[family].strip(),
+        family_guidance=(family_guidance() if guidance is None else guidance)[family].strip(),
         yes=rubric.yes.strip(),
         no=rubric.no.strip(),
         neutral=rubric.neutral.strip(),

@@ -37,6 +37,8 @@ from beliefbench.claims import PROBE_FAMILIES, load_claim
 from beliefbench.judge import (
     BUNDLED_TEMPLATE,
     default_template_path,
+    family_guidance,
+    guidance_path,
     read_template,
     render_judge_prompt,
 )
@@ -141,6 +143,9 @@ class JudgeSettings:
         path = self.template_path()
         out["judge_template"] = str(path) if self.template else "scorers/judge.md"
         out["judge_template_sha256"] = sha256_file(path)
+        # the families' guidance goes into the bundled prompt: an edited families.yaml judged
+        # differently while its runs pooled as one judge
+        out["judge_guidance_sha256"] = sha256_file(guidance_path())
         return out
 
 
@@ -202,6 +207,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
     config = GenerateConfig(temperature=temperature, max_tokens=max_tokens)
     # read once, now, when the task records its sha256: the text judged is the text logged
     template_text = read_template(template) if judge == "model" else None
+    guidance = family_guidance() if judge == "model" else None
     warned: set[str | None] = set()  # eval runs warned in (one Task may serve several)
 
     async def score(state: TaskState, target: Target) -> Score:
@@ -232,7 +238,8 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             question = md.get("transcript", md["prompt"]) if sees == "transcript" \
                 else md["prompt"]
             prompt = render_judge_prompt(claim, family, question, answer,
-                                         hint=md.get("hint"), template=template_text)
+                                         hint=md.get("hint"), template=template_text,
+                                         guidance=guidance)
             grader = get_model(role="grader", config=config)
             self_judged = grader_unbound()
             if self_judged and not self_judge and run_key() not in warned:

@@ -63,6 +63,7 @@ from beliefbench.analysis.runs import (
 )
 from beliefbench.claims import resolve_claims
 from beliefbench.documents.llm import redact
+from beliefbench.judge import guidance_path
 from beliefbench.metrics import VERDICTS, question_table, rate
 from beliefbench.optional import vllm_missing
 from beliefbench.records import sha256_file
@@ -168,13 +169,13 @@ def _changed_claims(log: EvalLog) -> list[str]:
                   if c.id in recorded and sha256_file(p) != recorded[c.id])
 
 
-def _template_changed(log: EvalLog, judge: JudgeSettings) -> bool:
-    """Whether the judge template file changed since the log was judged with it (re-scoring
-    reads the current one). A log judged by the markers records no template: nothing to
-    compare."""
-    scoring = (log.eval.metadata[TASK_KEY].get("scoring") or {})
-    recorded = scoring.get("judge_template_sha256")
-    return bool(recorded) and judge.record()["judge_template_sha256"] != recorded
+def _judge_file_changed(log: EvalLog, judge: JudgeSettings, name: str) -> bool:
+    """Whether a file the judge prompt is made from (``template``, ``guidance``) changed
+    since the log was judged with it (re-scoring reads the current one). A log judged by the
+    markers, or made before the file's hash was recorded, has nothing to compare."""
+    field = f"judge_{name}_sha256"
+    recorded = (log.eval.metadata[TASK_KEY].get("scoring") or {}).get(field)
+    return bool(recorded) and judge.record().get(field) != recorded
 
 
 def _check_judge_prompts(log: EvalLog, path: str, judge: JudgeSettings) -> None:
@@ -376,10 +377,14 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         notes.append(f"CLAIMS CHANGED: {', '.join(changed)}: the claim file differs from the "
                      "one the log was made with (sha256); every grader judged with the "
                      "current file's rubric, not the run's")
-    if _template_changed(log, judge_now):
+    if _judge_file_changed(log, judge_now, "template"):
         notes.append(f"TEMPLATE CHANGED: {judge_now.template_path()}: the judge template "
                      "differs from the one the log was judged with (sha256); every grader "
                      "judged with the current file, not the run's")
+    if _judge_file_changed(log, judge_now, "guidance"):
+        notes.append(f"GUIDANCE CHANGED: {guidance_path()}: the families' guidance differs "
+                     "from the one the log was judged with (sha256); every grader judged "
+                     "with the current file, not the run's")
     frames: dict[str, pd.DataFrame] = {}
     names = rescored_names(labels)
     for label, grader in zip(labels, resolved, strict=True):

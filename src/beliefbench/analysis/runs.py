@@ -132,7 +132,7 @@ def without_secrets(value: Any) -> Any:
 NOT_KEYED = frozenset({"max_failed", "version", "cache", "judge_cache", "abort_after",
                        "self_judging"})
 """Recorded fields that decide whether a run finishes (or warns), not what it measures."""
-MODEL_ONLY = frozenset({"template", "temperature", "max_tokens", "grader", "sees"})
+MODEL_ONLY = frozenset({"template", "guidance", "temperature", "max_tokens", "grader", "sees"})
 """Judge fields that only matter for an LLM judge (the marker judge ignores them)."""
 
 
