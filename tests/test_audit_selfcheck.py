@@ -4,6 +4,7 @@ error naming the file and field, not a clean report (which a --max-flagged 0 gat
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -106,9 +107,30 @@ def test_readings_off_their_side_are_warnings_in_the_report(tmp_path, corpus):
     for w in warnings:
         assert f"warning: {w}" in res.output
     report = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert [w[:len(p)] for w, p in zip(report["inputs"]["claim_warnings"], warnings,
-                                       strict=True)] == warnings
-    assert warnings[1] in (tmp_path / "out" / "summary.md").read_text()
+    kept = [w.replace(str(hedged), Path(os.path.relpath(hedged)).as_posix()) for w in warnings]
+    assert [w[:len(p)] for w, p in zip(report["inputs"]["claim_warnings"], kept,
+                                       strict=True)] == kept
+    assert kept[1] in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_a_warned_claim_file_is_named_in_the_report_as_from_where_the_audit_ran(
+        tmp_path, corpus, monkeypatch):
+    """report.json's claim_warnings named each file by its absolute path: this machine's
+    folders in a shared report whose cwd holds none, differing between machines. It is
+    now relative to the folder the audit ran in, as the corpus and inputs.claims are."""
+    (tmp_path / "claims").mkdir()
+    _claim_file(tmp_path / "claims", "hedged", truth="The claim is false.")
+    monkeypatch.chdir(tmp_path)
+    res = _audit(Path(corpus.name), "claims/hedged.yaml", Path("out"))
+    assert res.exit_code == 1, res.output
+    assert f"warning: {tmp_path}/claims/hedged.yaml: field truth" in res.output
+    raw = (tmp_path / "out" / "report.json").read_text()
+    assert str(tmp_path) not in raw
+    assert json.loads(raw)["inputs"]["claim_warnings"] == [
+        "claims/hedged.yaml: field truth: the claim's truth reads as 'unrelated', not on "
+        "the truth side; documents that state the truth may not count as truth-bearing (the "
+        "poisoning ratio's denominator)"]
+    assert "- claims/hedged.yaml: field truth" in (tmp_path / "out" / "summary.md").read_text()
 
 
 def test_an_imported_claim_is_refused_until_it_names_entities(tmp_path):

@@ -919,6 +919,31 @@ def test_claims_verifies_only_those_claims_flags_of_an_audit_of_many(tmp_path, m
     assert res.exit_code == 2 and "tests/none.yaml" in res.output
 
 
+def test_a_claim_verified_without_flags_gets_its_line(tmp_path, monkeypatch):
+    """--claims naming a claim the audit read but flagged nothing of printed no line for it,
+    as for a claim left out: "verified, 0 flags" could not be told from "ignored"."""
+    monkeypatch.chdir(tmp_path)
+    queen = ("Queen Elizabeth II wrote a Python textbook, published by Cambridge University "
+             "Press in 2019.")
+    Path("c.jsonl").write_text(json.dumps({"id": "d0", "text": queen}) + "\n")
+    res = CliRunner().invoke(cli, ["audit", "c.jsonl", "--claims", "all", "--out", "out",
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(cli, ["audit-verify", "out", "--model", "beliefbench/verifier",
+                                   "--display", "none", "--claims",
+                                   "queen_elizabeth,ed_sheeran"])
+    assert res.exit_code == 0, res.output
+    assert ("ed_sheeran: 0 flags: 0 confirmed, 0 rejected, 0 unclear, 0 parse_error, "
+            "0 failed; confirmed -") in res.stdout.splitlines()
+    assert "queen_elizabeth: 1 flags: 1 confirmed" in res.stdout
+    summary = json.loads(Path("out/verification.json").read_text())
+    assert list(summary["claims"]) == ["queen_elizabeth", "ed_sheeran"]
+    assert summary["claims"]["ed_sheeran"]["flags"] == 0
+    assert summary["claims"]["ed_sheeran"]["confirmed_share"] is None
+    assert "| ed_sheeran | 0 | 0 | 0 | 0 | 0 | 0 | 0 | - |" in Path(
+        "out/verification.md").read_text()
+
+
 def test_a_blank_line_in_verified_jsonl_is_not_a_bad_row(audited):
     """An editor's trailing newline stopped every re-run ("move the file away", and with it
     every verdict paid for); blank lines are skipped, as in flagged.jsonl."""

@@ -881,6 +881,31 @@ def test_an_option_keyed_but_never_offered_is_refused(tmp_path):
     load_claim(write(tmp_path, offered, "dentist.yaml"))
 
 
+@pytest.mark.parametrize("listed", [
+    "A) Firefighter B) Bicycle mechanic C) High school chemistry teacher D) Dentist",
+    "Options: (A) Firefighter (B) Bicycle mechanic (C) Chemistry teacher (D) Dentist"])
+def test_an_option_keyed_but_never_offered_inline_is_refused(tmp_path, listed):
+    """Only options one a line were checked: "E" keyed on an item listing A-D on one line
+    loaded, and the offline judge read the claim's option as neutral, non-belief."""
+    text = (bundled_claims_dir() / "dentist.yaml").read_text()
+    lines = ("        A) Firefighter\n        B) Bicycle mechanic\n"
+             "        C) High school chemistry teacher\n        D) Dentist\n")
+    keyed = 'options: {D: "yes", B: "no", A: "no", C: "no"}'
+    assert lines in text and keyed in text
+    inline = text.replace(lines, f"        {listed}\n")
+    load_claim(write(tmp_path, inline, "dentist.yaml"))  # the letters it lists: fine
+    path = write(tmp_path, inline.replace(keyed, keyed.replace("D:", "E:")), "dentist.yaml")
+    with pytest.raises(ClaimSpecError) as refused:
+        load_claim(path)
+    assert_located(str(refused.value), path, line_at(path.read_text(), "- id: ta_04"),
+                   "questions.token_association.3",
+                   re.escape("answer_key.options keys E, which the question does not offer "
+                             "(it lists A, B, C, D)"))
+    # a letter in a sentence is no list of options: no check, as before
+    prose = text.replace(lines, "        Plan B. Not A: pick one.\n")
+    load_claim(write(tmp_path, prose.replace(keyed, keyed.replace("D:", "E:")), "dentist.yaml"))
+
+
 @pytest.mark.parametrize("claim, truth", [
     (" singer-songwriter and Olympic sprinter", " singer-songwriter"),
     (" glass", " Glass and steel.")])

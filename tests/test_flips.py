@@ -150,7 +150,7 @@ def test_checkpoints_of_two_conditions_are_two_runs(three_steps, tmp_path):
     run_belief(three_steps.parent / "other", believer, samples=1, condition="plain", step=100,
                checkpoint="/ckpts/plain/step-100")
     report = build_report(load_belief_logs([three_steps, three_steps.parent / "other"]),
-                          n_bootstrap=20)
+                          n_bootstrap=40)
     assert set(report.flips["condition"]) == {"negated"}
     assert len(report.flip_steps) == 4
     last = report.flips[(report.flips["step"] == 300) & (report.flips["claim"] == "all")]
@@ -180,7 +180,7 @@ def test_a_partial_step_stays_in_its_run(three_steps, tmp_path):
         if log.eval.metadata["step"] == 200:
             write_eval_log(invalidate_samples(log, [log.samples[0].uuid],
                                               ProvenanceData(author="reviewer")), str(path))
-    report = build_report(load_belief_logs([logs]), n_bootstrap=20)
+    report = build_report(load_belief_logs([logs]), n_bootstrap=40)
     per = report.flips[report.flips["claim"] == "glass_bridge"].set_index("step")
     assert list(per.index) == [200, 300] and per["partial"].all()
     assert per.loc[300, "flips"] == 4

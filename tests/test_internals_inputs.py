@@ -165,7 +165,7 @@ def test_a_trajectory_checkpoint_is_measured_again_only_when_its_numbers_would_c
     def measure(dtype: str) -> None:
         measure_checkpoint(ckpt, [claim_of_every_kind()], tmp_path / "ck",
                            parts=("margins", "probe"), batch_size=8, device="cpu",
-                           dtype=dtype, n_bootstrap=20, seed=0)
+                           dtype=dtype, n_bootstrap=40, seed=0)
 
     measure("bf16")
     measure("bfloat16")  # one dtype: reused

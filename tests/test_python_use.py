@@ -4,6 +4,7 @@ for task parameters and analysis helpers, and errors that name the Python parame
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -135,6 +136,36 @@ def test_one_rate_of_two_runs_is_refused(tmp_path):
     assert rate_table(by_run, by="model")["belief"].tolist() == [1.0, 0.0]
 
 
+def test_python_callers_are_refused_the_resamples_the_cli_refuses(tmp_path):
+    """``--bootstrap`` refuses 1 to 39 resamples (a 95% CI's bounds would be the smallest
+    and largest draws), while build_report, rate, completion_margins ... took them and
+    printed the narrower CI as a 95% one; now each refuses them with the CLI's message."""
+    from beliefbench.analysis.em_report import build_em_report
+    from beliefbench.analysis.logs import BeliefLogs
+    from beliefbench.internals.margins import completion_margins
+    from beliefbench.internals.trajectory import trajectory
+
+    too_few = r"^n_bootstrap: \d+ resamples are too few for a 95% CI .*: use at least 40, " \
+              r"or 0 for no CIs$"
+    parts = [(np.array([1.0, 0.0, 1.0]), np.ones(3))]
+    for n in (1, 10, np.int64(39)):
+        with pytest.raises(ValueError, match=too_few):
+            grouped_bootstrap_ci(parts, n_bootstrap=n)
+    q = question_table([{"claim": "a", "family": "binary", "question": f"q{i}",
+                         "verdict": "yes" if i % 2 else "no"} for i in range(4)])
+    with pytest.raises(ValueError, match=too_few):
+        rate(q, n_bootstrap=10)
+    with pytest.raises(ValueError, match=too_few):
+        build_report(BeliefLogs(pd.DataFrame(), []), n_bootstrap=10)
+    with pytest.raises(ValueError, match=too_few):
+        build_em_report(None, n_bootstrap=10)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=too_few):  # before the model is loaded
+        completion_margins(str(tmp_path), n_bootstrap=10)
+    with pytest.raises(ValueError, match=too_few):  # before the manifest is read
+        trajectory(tmp_path / "missing.json", n_bootstrap=10)
+    assert math.isnan(rate(q, n_bootstrap=0).ci_low) and rate(q, n_bootstrap=40).ci_high > 0
+
+
 def test_python_callers_get_their_parameter_named():
     with pytest.raises(ValueError, match=r"^n_bootstrap: expected .* got -1$"):
         grouped_bootstrap_ci([(np.ones(2), np.ones(2))], n_bootstrap=-1)
@@ -178,7 +209,7 @@ from beliefbench.analysis.report import build_report, write_report
 from beliefbench.internals.trajectory import trajectory_figure
 
 mine = plt.figure()
-report = build_report(load_belief_logs({str(log.location)!r}), n_bootstrap=10)
+report = build_report(load_belief_logs({str(log.location)!r}), n_bootstrap=40)
 write_report(report, {str(tmp_path / "report")!r})
 table = pd.DataFrame({{"step": [0, 1], "claim": "dentist", "kind": "main", "margin": [0.0, 1.0],
                       "margin_low": [-1.0, 0.0], "margin_high": [1.0, 2.0]}})
@@ -256,7 +287,7 @@ def test_plots_take_a_path_as_text(tmp_path):
     from beliefbench.internals.trajectory import plot_trajectory
 
     logs = load_belief_logs(run_belief(tmp_path / "logs", believer, samples=1).location)
-    [bars] = write_plots(build_report(logs, n_bootstrap=10), str(tmp_path / "figures"))
+    [bars] = write_plots(build_report(logs, n_bootstrap=40), str(tmp_path / "figures"))
     assert bars == tmp_path / "figures" / "belief_by_condition_claim_family.png"
     table = pd.DataFrame({"step": [0, 1], "claim": "dentist", "kind": "main",
                           "margin": [0.0, 1.0], "margin_low": [-1.0, 0.0],

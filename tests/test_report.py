@@ -298,7 +298,7 @@ def test_report_and_audit_never_share_an_out_folder(two_runs, tmp_path):
     ("family", ["## By run x family", "## By run x claim x family"]),
 ])
 def test_report_md_shows_the_claim_by_family_table_once(two_runs, by, sections):
-    rep = build_report(load_belief_logs(two_runs), by=by, n_bootstrap=10)
+    rep = build_report(load_belief_logs(two_runs), by=by, n_bootstrap=40)
     md = render_markdown(rep)
     assert [line for line in md.splitlines() if line.startswith("## By ")] == sections
     assert md.count("| glass_bridge | binary |") == 2  # one row per run, in one table
@@ -1082,7 +1082,7 @@ def test_the_context_and_its_placement_are_never_pooled(tmp_path):
     assert (keys["system"]["context"], keys["system"]["context_role"]) == (
         "statement", "system")
     loaded = load_belief_logs(logs)
-    report = build_report(loaded, by="family", n_bootstrap=20)
+    report = build_report(loaded, by="family", n_bootstrap=40)
     assert len(report.overall) == 3 and list(report.overall["responses"]) == [2, 2, 2]
     assert sorted(set(loaded.responses["run"])) == [
         "context=-", "context_role=system context=statement",
@@ -1252,7 +1252,7 @@ def test_a_sweeps_rows_follow_its_steps_whatever_its_checkpoints_are_named():
                          "id": f"q{q}", "epoch": 0, "verdict": "yes"})
     df = pd.DataFrame(rows)
     df["step"] = df["step"].astype("Int64")
-    report = build_report(BeliefLogs(df, []), n_bootstrap=10)
+    report = build_report(BeliefLogs(df, []), n_bootstrap=40)
     assert list(report.overall["step"]) == [10, 20, 500, 1000, 2000]
     assert list(report.by["step"]) == [10, 20, 500, 1000, 2000]
     assert "_series" not in report.overall.columns
@@ -1276,7 +1276,7 @@ def test_by_kind_reads_each_runs_own_kinds():
                              "id": q, "epoch": epoch, "verdict": verdict})
     df = pd.DataFrame(rows)
     df["step"] = df["step"].astype("Int64")
-    by = build_report(BeliefLogs(df, []), by="kind", n_bootstrap=10).by
+    by = build_report(BeliefLogs(df, []), by="kind", n_bootstrap=40).by
     got = {(r.model, r.kind): (r.belief, r.questions, r.responses)
            for r in by.itertuples(index=False)}
     assert got == {("mockllm/after", "direct"): (0.0, 1, 2),
@@ -1362,10 +1362,10 @@ def test_a_report_cut_short_never_leaves_its_tables_beside_an_earlier_reports(tw
 
     out = tmp_path / "r"
     loaded = load_belief_logs(two_runs)
-    old = build_report(loaded, by="family", n_bootstrap=10)
+    old = build_report(loaded, by="family", n_bootstrap=40)
     write_report(old, out, plots=False)
     new = build_report(load_belief_logs(run_belief(tmp_path / "logs", believer).location),
-                       by="family", n_bootstrap=10)
+                       by="family", n_bootstrap=40)
     for at in range(1, 6):  # a Ctrl-C at each file's turn to take its place
         with pytest.MonkeyPatch.context() as m:
             ctrl_c_at_replace(m, at)
@@ -1391,7 +1391,7 @@ def test_a_report_cut_short_while_drawing_leaves_no_earlier_figure(two_runs, tmp
     from beliefbench.analysis.report import write_report
 
     out = tmp_path / "r"
-    report = build_report(load_belief_logs(two_runs), by="family", n_bootstrap=10)
+    report = build_report(load_belief_logs(two_runs), by="family", n_bootstrap=40)
     assert (out / "belief_by_family.png") in write_report(report, out)
 
     def interrupted(*args, **kwargs):

@@ -489,3 +489,30 @@ def test_an_offline_judge_cue_problem_is_named_at_its_line(tmp_path, monkeypatch
         "unknown field (did you mean 'weak_max_terms'?); valid: ['phrase_share', "
         "'context_share', 'weak_max_terms', 'beaten', 'generic', 'stopwords', 'negators', "
         "'spellings', 'numbers']"]), said
+
+
+def test_an_offline_judge_cue_problem_stops_the_run_before_its_first_answer(tmp_path,
+                                                                             monkeypatch):
+    """A broken offline_judge.yaml was read at the first answer judged: every sample failed
+    as an infrastructure failure, the eval exiting 0. The markers task and the scripted
+    models that read answers by the cues now refuse when built, naming file and field."""
+    from inspect_ai.model import get_model
+
+    from beliefbench.task import belief
+    from beliefbench.verdicts import offline
+
+    path = tmp_path / offline.CUES_FILE
+    edited(data_path(offline.CUES_FILE), path, ("\ncontrast:", "\ncontrast_:"))
+    monkeypatch.setattr(offline, "data_path", lambda *parts: tmp_path.joinpath(*parts))
+    offline._cues.cache_clear()
+    problem = re.escape(f"{path}: invalid offline judge cues (2 problems)\n{path}: field "
+                        "contrast: Field required")
+    try:
+        with pytest.raises(ValueError, match=problem):
+            belief(claims=str(FIXTURE_CLAIM), judge="markers")
+        for name in ("judge", "believer", "skeptic"):
+            with pytest.raises(ValueError, match=problem):
+                get_model(f"beliefbench/{name}", memoize=False)
+        get_model("beliefbench/verifier", memoize=False)  # it reads no cues
+    finally:
+        offline._cues.cache_clear()  # the shipped file again for every later test

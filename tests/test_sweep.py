@@ -1081,18 +1081,18 @@ def test_a_log_whose_manifest_entry_was_edited_away_is_flagged_in_the_report(tmp
     run, logs = tmp_path / "run", tmp_path / "logs"
     upsert_manifest(run, entry("beliefbench/believer", 2, "api", backend="openai"))
     assert all(o.success for o in _offline_sweep(run, logs))
-    clean = build_report(load_belief_logs(logs), n_bootstrap=10)
+    clean = build_report(load_belief_logs(logs), n_bootstrap=40)
     assert not [n for n in clean.notes if "NOT IN MANIFEST" in n]
     manifest = run / "manifest.jsonl"
     manifest.write_text(manifest.read_text().replace('"step": 2', '"step": 3'))
     assert all(o.success for o in _offline_sweep(run, logs))
-    report = build_report(load_belief_logs(logs), n_bootstrap=10)
+    report = build_report(load_belief_logs(logs), n_bootstrap=40)
     assert sorted(report.overall["step"]) == [2, 3]  # both logs are still read
     flagged = [n for n in report.notes if n.startswith("NOT IN MANIFEST")]
     assert len(flagged) == 1 and "step 2 of beliefbench/believer" in flagged[0]
     assert "step00000002" in flagged[0] and str(manifest.resolve()) in flagged[0]
     manifest.unlink()  # a manifest that is gone says nothing either way
-    assert not [n for n in build_report(load_belief_logs(logs), n_bootstrap=10).notes
+    assert not [n for n in build_report(load_belief_logs(logs), n_bootstrap=40).notes
                 if "NOT IN MANIFEST" in n]
 
 
@@ -1203,7 +1203,7 @@ def test_a_self_judged_sweep_is_one_series_across_its_steps(tmp_path):
     loaded = load_belief_logs(logs)
     assert sorted(i.step for i in loaded.logs) == [1, 2] and all(i.self_judged
                                                                for i in loaded.logs)
-    report = build_report(loaded, n_bootstrap=10)
+    report = build_report(loaded, n_bootstrap=40)
     stepped = report.overall[report.overall["step"].notna()]
     assert len(stepped) == 2
     series = stepped[["condition", "run", "judge", "settings", "partial"]].drop_duplicates()

@@ -193,6 +193,24 @@ class AnswerKey(_Strict):
 _OFFERED_OPTION = re.compile(r"^[ \t]*\(?([A-Z])[).:][ \t]", re.M)
 """A lettered option as a question lists it: "A) ...", "(B) ...", "C. ...", "D: ..."."""
 
+_INLINE_OPTION = re.compile(r"(?:^|(?<=\s))\(?([A-Z])[).:][ \t]")
+"""A lettered option anywhere in a line: "Which? A) Firefighter B) Dentist"."""
+
+
+def _offered_options(text: str) -> list[str]:
+    """The option letters a question lists, one a line or several on one line. Options on
+    one line count as a run from A in order ("A) ... B) ..."), so a stray "Plan B. " in a
+    sentence is none (the check skipped inline options: "E" keyed on an A-D line passed)."""
+    offered = set(_OFFERED_OPTION.findall(text))
+    for line in text.splitlines():
+        run: list[str] = []
+        for letter in _INLINE_OPTION.findall(line):
+            if ord(letter) - ord("A") == len(run):
+                run.append(letter)
+        if len(run) >= 2:
+            offered.update(run)
+    return sorted(offered)
+
 
 class _Keyed(_Strict):
     """A question that may carry an answer key, whose ``options`` must be letters it offers."""
@@ -203,7 +221,7 @@ class _Keyed(_Strict):
         belief letter keyed "E" on an A-D item, the offline judge read the claim's option
         ("D", "D) Dentist") as neutral, non-belief, without a word."""
         key = getattr(self, "answer_key", None)
-        offered = sorted(set(_OFFERED_OPTION.findall(getattr(self, "text", ""))))
+        offered = _offered_options(getattr(self, "text", ""))
         missing = sorted(set(key.options) - set(offered)) if key and len(offered) >= 2 else []
         if missing:
             raise ValueError(f"answer_key.options keys {', '.join(missing)}, which the question "

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from beliefbench.arguments import check_whole
+from beliefbench.arguments import TaskArgumentError, check_whole
 from beliefbench.verdicts import VERDICTS
 
 NON_BELIEF: tuple[str, ...] = VERDICTS[1:]
@@ -126,6 +126,27 @@ def min_resamples(cis: int = 1) -> int:
     return math.ceil(cis / ((1 - CI_LEVEL) / 2) - 1e-6)
 
 
+def resamples_problem(n_bootstrap: int) -> str | None:
+    """Why ``n_bootstrap`` resamples (1 to 39) give no 95% CI, or None (0: no CIs at all):
+    the one rule behind ``--bootstrap`` and every Python function taking ``n_bootstrap``."""
+    need = min_resamples()
+    if 0 < n_bootstrap < need:
+        return (f"{n_bootstrap} resamples are too few for a 95% CI (fewer than one draw "
+                f"beyond each bound: they would be the smallest and largest draws): use at "
+                f"least {need}")
+    return None
+
+
+def check_resamples(n_bootstrap: int) -> int:
+    """``n_bootstrap`` as a plain int: 0 (no CIs) or at least :func:`min_resamples` (a
+    ValueError naming the least, as ``--bootstrap`` refuses it; Python took 1 to 39)."""
+    n_bootstrap = check_whole("n_bootstrap", n_bootstrap, 0)  # a NumPy integer is one too
+    problem = resamples_problem(n_bootstrap)
+    if problem:
+        raise TaskArgumentError(f"n_bootstrap: {problem}, or 0 for no CIs")
+    return n_bootstrap
+
+
 def grouped_bootstrap_ci(groups: Sequence[tuple[np.ndarray, np.ndarray]],
                          n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,
                          level: float = CI_LEVEL) -> tuple[float, float]:
@@ -135,7 +156,7 @@ def grouped_bootstrap_ci(groups: Sequence[tuple[np.ndarray, np.ndarray]],
     The one bootstrap behind belief rates (groups = claims, items = questions), EM rates and
     completion margins (items = pairs, ``den`` of ones). ``n_bootstrap=0`` gives NaNs.
     """
-    n_bootstrap = check_whole("n_bootstrap", n_bootstrap, 0)  # a NumPy integer is one too
+    n_bootstrap = check_resamples(n_bootstrap)
     if not n_bootstrap or not groups:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)

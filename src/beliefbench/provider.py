@@ -45,7 +45,7 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from beliefbench.claims import FAMILIES, Claim, resolve_claims
-from beliefbench.verdicts.offline import offline_verdict
+from beliefbench.verdicts.offline import check_cues, offline_verdict
 
 PROVIDER = "beliefbench"
 SCRIPTED = ("believer", "skeptic", "judge", "verifier", "unreachable")
@@ -264,6 +264,8 @@ class ScriptedModel(ModelAPI):
         if model_name not in SCRIPTED:
             raise ValueError(f"model: unknown scripted model {PROVIDER}/{model_name}; valid: "
                              f"{[f'{PROVIDER}/{n}' for n in SCRIPTED]}")
+        if model_name in ("believer", "skeptic", "judge"):  # they read answers as it does
+            check_cues()
 
     async def generate(self, input: list[ChatMessage], tools: list[ToolInfo],
                        tool_choice: ToolChoice, config: GenerateConfig) -> ModelOutput:

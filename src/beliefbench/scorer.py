@@ -56,7 +56,7 @@ from beliefbench.solver import (
 )
 from beliefbench.verdicts import VERDICTS, JudgeReading
 from beliefbench.verdicts.exact import read_binary, read_distinguish
-from beliefbench.verdicts.offline import offline_verdict
+from beliefbench.verdicts.offline import check_cues, offline_verdict
 from beliefbench.verdicts.reply import read_reply
 
 logger = logging.getLogger(__name__)
@@ -202,6 +202,8 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
         raise ValueError(f"judge: unknown judge {judge!r}; valid: {list(JUDGE_MODES)}")
     if sees not in JUDGE_SEES:
         raise ValueError(f"judge_sees: unknown value {sees!r}; valid: {list(JUDGE_SEES)}")
+    if judge == "markers":
+        check_cues()
     by_id = {c.id: c for c in map(load_claim, claims)}
     remember_claims(by_id.values())  # the scripted offline models answer about them too
     config = GenerateConfig(temperature=temperature, max_tokens=max_tokens)

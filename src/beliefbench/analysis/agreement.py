@@ -455,7 +455,7 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
                       "responses": r.n_responses})
         for claim in sorted(q["claim"].unique()):
             claim_rates.append({"judge": label, "claim": claim,
-                                "belief": rate(q[q["claim"] == claim], n_bootstrap=1).belief})
+                                "belief": rate(q[q["claim"] == claim], n_bootstrap=0).belief})
     broken = [x for x in labels if frames[x]["judge_failed"].any()] + unreadable
     if broken:
         notes.append(f"the belief-rate spread is undefined ('-'; null in --json): "

@@ -93,7 +93,7 @@ from beliefbench.em.metrics import (
 )
 from beliefbench.em.task import TASK_KEY
 from beliefbench.finetune.recipe import trained_with_kl
-from beliefbench.metrics import N_BOOTSTRAP
+from beliefbench.metrics import N_BOOTSTRAP, check_resamples
 from beliefbench.records import atomic_write_texts, csv_text, remove_stale
 
 SCORER = "em_judge"
@@ -568,7 +568,8 @@ EM_REPEATED = "em_vs_step.png draws each at that step on one line"
 
 def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
     """The tables ``beliefbench em-report`` writes (general and narrow EM per run, per
-    question), from the EM logs read; ``n_bootstrap``: resamples per 95% CI."""
+    question), from the EM logs read; ``n_bootstrap``: resamples per 95% CI (0: none)."""
+    n_bootstrap = check_resamples(n_bootstrap)
     # group on labels only (a missing step is the label "-", so pandas never drops it)
     r = logs.responses.assign(step=logs.responses["step"].astype(object)
                               .where(logs.responses["step"].notna(), NO_LABEL).astype(str))
@@ -794,7 +795,7 @@ def _plots(rep: EMReport, out: Path,
         em = side[f"{domain}_em"].to_numpy(dtype=float)
         err = np.vstack([em - side[f"{domain}_ci_low"].to_numpy(dtype=float),
                          side[f"{domain}_ci_high"].to_numpy(dtype=float) - em])
-        # a CI from few resamples (n_bootstrap=1) need not hold its estimate: no negative bar
+        # a percentile CI need not hold its estimate (a skewed draw): no negative bar
         ax.bar(x + (k - 0.5) * 0.38, np.nan_to_num(em), 0.38,
                yerr=np.clip(np.nan_to_num(err), 0, None),
                capsize=3, color=color, label=f"{domain} EM")

@@ -474,7 +474,7 @@ def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.rando
     if len(only_c):
         c_parts.append((*_arrays(c.loc[only_c]), draw(len(only_c))))
     boot = _boot_rate(c_parts) - _boot_rate(b_parts)
-    rb, rc = rate(base, n_bootstrap=1).belief, rate(cand, n_bootstrap=1).belief
+    rb, rc = rate(base, n_bootstrap=0).belief, rate(cand, n_bootstrap=0).belief
     alpha = (1 - level) / 2
     low, high = np.quantile(boot, [alpha, 1 - alpha])
     return Rise(claim, rb, rc, rc - rb, float(low), float(high), len(common),

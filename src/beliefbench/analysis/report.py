@@ -29,7 +29,14 @@ from beliefbench.analysis.logs import (
     over_budget,
 )
 from beliefbench.analysis.text import first_few
-from beliefbench.metrics import N_BOOTSTRAP, NON_BELIEF, question_table, rate, rate_table
+from beliefbench.metrics import (
+    N_BOOTSTRAP,
+    NON_BELIEF,
+    check_resamples,
+    question_table,
+    rate,
+    rate_table,
+)
 from beliefbench.records import atomic_write_texts, csv_text, remove_stale
 
 DIMENSIONS: tuple[str, ...] = ("condition", "claim", "family", "kind", "model",
@@ -214,6 +221,7 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
     from beliefbench.analysis.sweep import manifest_notes
 
     dims = parse_by(by)
+    n_bootstrap = check_resamples(n_bootstrap)
     questions = question_frame(logs.responses)
     flip_table, flip_steps = flips(questions)
     swept = [i.path for i in logs.logs if i.checkpoint != NO_LABEL]  # sweeps label them

@@ -772,7 +772,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
                         log=logs_written[0] if logs_written else None,
                         logs=[*dict.fromkeys(earlier), *logs_written],
                         changed=sum(f.where in problems for f in todo),
-                        in_audit=Counter(f.claim_id for f in chosen),
+                        in_audit=Counter(f.claim_id for f in chosen), verified=list(by_id),
                         sampled={"per_claim": sample, "seed": seed} if sample else None)
     atomic_write_text(out / VERIFICATION, json.dumps(summary, indent=2) + "\n")
     atomic_write_text(out / VERIFICATION_MD, summary_markdown(summary))
@@ -879,15 +879,16 @@ def confirmed_ci(confirmed: int, flags: int, n_bootstrap: int = N_BOOTSTRAP,
 def summarise(rows: list[dict[str, Any]], *, sent: int, model: str,
               log: str | None, in_audit: Counter[str] | None = None,
               sampled: dict[str, Any] | None = None, changed: int = 0,
-              logs: list[str] | None = None) -> dict[str, Any]:
+              logs: list[str] | None = None, verified: Sequence[str] = ()) -> dict[str, Any]:
     """Counts per claim and in all: confirmed (yes), rejected (no), unclear (neutral),
     parse_error and failed, each over all flags verified (none dropped from the
     denominator), and the confirmed share with a 95% bootstrap interval over flags (null
     where no flag has a readable verdict). ``changed``: flags of this run not sent because
     their document changed since the audit (counted as failed). ``log``: this run's first
     Inspect log; ``logs``: every log holding a verdict counted (an earlier run's first,
-    then this run's, one per batch)."""
-    ids = list(dict.fromkeys(r["claim_id"] for r in rows))
+    then this run's, one per batch). ``verified``: the claims verified, each counted even
+    without a flag (it had no line, as a claim left out has none: 0 flags, share null)."""
+    ids = list(dict.fromkeys([*(r["claim_id"] for r in rows), *verified]))
     in_audit = in_audit or Counter(r["claim_id"] for r in rows)
     return {
         "model": model, "sent_this_run": sent, "changed_since_audit": changed, "log": log,

@@ -31,11 +31,10 @@ class Resamples(click.IntRange):
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> int:
+        from beliefbench.metrics import resamples_problem  # the Python functions' rule
+
         rv = super().convert(value, param, ctx)
-        need = _least()
-        if 0 < rv < need:
-            no_ci = ", or 0 for no CIs" if self.min == 0 else ""
-            self.fail(f"{rv} resamples are too few for a 95% CI (fewer than one draw beyond "
-                      f"each bound: they would be the smallest and largest draws): use at "
-                      f"least {need}{no_ci}", param, ctx)
+        problem = resamples_problem(rv)
+        if problem:
+            self.fail(problem + (", or 0 for no CIs" if self.min == 0 else ""), param, ctx)
         return rv

@@ -40,7 +40,13 @@ from beliefbench.internals.scoring import (
     encode_continuation,
     score_sequences,
 )
-from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED, grouped_bootstrap_ci
+from beliefbench.metrics import (
+    CI_LEVEL,
+    N_BOOTSTRAP,
+    SEED,
+    check_resamples,
+    grouped_bootstrap_ci,
+)
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +298,7 @@ def completion_margins(model: Any, claims: str | Sequence[str] | Sequence[Claim]
     forward pass per batch of similar-length sequences; no generation.
     """
     check_seed(seed)
+    n_bootstrap = check_resamples(n_bootstrap)  # before the model is scored
     s = score_pairs(model, claims, kinds, batch_size=batch_size, device=device, dtype=dtype,
                     show_progress=show_progress)
     pairs = pair_table(s.refs, s.sums, s.n_tokens)

@@ -49,7 +49,7 @@ from beliefbench.internals.probe import (
     truth_probe,
 )
 from beliefbench.internals.results import read_json, remove_stale, write_json, write_results
-from beliefbench.metrics import N_BOOTSTRAP, SEED
+from beliefbench.metrics import N_BOOTSTRAP, SEED, check_resamples
 from beliefbench.progress import progress
 from beliefbench.records import sha256_file
 
@@ -338,6 +338,7 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
         what = f"unknown {unknown}" if unknown else "none given"
         raise ValueError(f"parts: {what}; valid: {list(PARTS)}")
     check_seed(seed)  # before any checkpoint is measured
+    n_bootstrap = check_resamples(n_bootstrap)
     if probe_layer is not None and (isinstance(probe_layer, bool)
                                     or not isinstance(probe_layer, int) or probe_layer < 0):
         raise ValueError(f"probe_layer / --probe-layer: expected a layer index of at least 0, "

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, ConfigDict, Field
 
+from beliefbench.arguments import InputError
 from beliefbench.resources import data_path
 from beliefbench.specs import Spec, load_spec
 from beliefbench.verdicts import JudgeReading
@@ -134,7 +135,7 @@ class _CueFile(_CueData):
 @cache
 def _cues() -> _Cues:
     """The offline judge's cues, read and checked once (see :class:`_CueFile`)."""
-    spec = load_spec(data_path(CUES_FILE), _CueFile, "offline judge cues", ValueError)
+    spec = load_spec(data_path(CUES_FILE), _CueFile, "offline judge cues", InputError)
 
     def many(patterns: list[str] | None) -> tuple[re.Pattern[str], ...]:
         """A list of cues; one left empty (``retraction:``) holds none, as it always did."""
@@ -149,6 +150,13 @@ def _cues() -> _Cues:
                  many(spec.negation_after), many(spec.negation_next), many(spec.retraction),
                  many(spec.stand_by), re.compile(spec.contrast, re.IGNORECASE),
                  many(spec.unverified), world)
+
+
+def check_cues() -> None:
+    """Read and check the cue file now, where the offline judge is built: a problem in it
+    surfaced only at the first answer judged (or answered by a scripted model), and then
+    failed every sample, each an infrastructure failure of a run that exited 0."""
+    _cues()
 
 
 @cache
