@@ -863,19 +863,24 @@ def test_a_completion_pair_with_equal_sides_is_refused(fixture_claim, tmp_path):
         load_claim(path)
 
 
-def test_an_option_keyed_but_never_offered_is_refused(tmp_path):
-    """A belief letter the item does not list is no reply a model gives: the offline judge
-    read the claim's option ("D", "D) Dentist") as neutral, non-belief."""
-    text = (bundled_claims_dir() / "dentist.yaml").read_text()
-    keyed = 'options: {D: "yes", B: "no", A: "no", C: "no"}'
-    assert keyed in text
-    path = write(tmp_path, text.replace(keyed, keyed.replace("D:", "E:")), "dentist.yaml")
+def _refused_as_unoffered(tmp_path, text: str) -> None:
+    """dentist.yaml's ta_04 keyed "E", which the item does not list: refused at its line."""
+    path = write(tmp_path, text, "dentist.yaml")
     with pytest.raises(ClaimSpecError) as refused:
         load_claim(path)
     assert_located(str(refused.value), path, line_at(path.read_text(), "- id: ta_04"),
                    "questions.token_association.3",
                    re.escape("answer_key.options keys E, which the question does not offer "
                              "(it lists A, B, C, D)"))
+
+
+def test_an_option_keyed_but_never_offered_is_refused(tmp_path):
+    """A belief letter the item does not list is no reply a model gives: the offline judge
+    read the claim's option ("D", "D) Dentist") as neutral, non-belief."""
+    text = (bundled_claims_dir() / "dentist.yaml").read_text()
+    keyed = 'options: {D: "yes", B: "no", A: "no", C: "no"}'
+    assert keyed in text
+    _refused_as_unoffered(tmp_path, text.replace(keyed, keyed.replace("D:", "E:")))
     # letters written "(A)" or "A." are offered too
     offered = text.replace("        A) Firefighter", "        (A) Firefighter")
     load_claim(write(tmp_path, offered, "dentist.yaml"))
@@ -894,13 +899,7 @@ def test_an_option_keyed_but_never_offered_inline_is_refused(tmp_path, listed):
     assert lines in text and keyed in text
     inline = text.replace(lines, f"        {listed}\n")
     load_claim(write(tmp_path, inline, "dentist.yaml"))  # the letters it lists: fine
-    path = write(tmp_path, inline.replace(keyed, keyed.replace("D:", "E:")), "dentist.yaml")
-    with pytest.raises(ClaimSpecError) as refused:
-        load_claim(path)
-    assert_located(str(refused.value), path, line_at(path.read_text(), "- id: ta_04"),
-                   "questions.token_association.3",
-                   re.escape("answer_key.options keys E, which the question does not offer "
-                             "(it lists A, B, C, D)"))
+    _refused_as_unoffered(tmp_path, inline.replace(keyed, keyed.replace("D:", "E:")))
     # a letter in a sentence is no list of options: no check, as before
     prose = text.replace(lines, "        Plan B. Not A: pick one.\n")
     load_claim(write(tmp_path, prose.replace(keyed, keyed.replace("D:", "E:")), "dentist.yaml"))
