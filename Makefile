@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   a miniature belief study on a tiny local model: pretrain, finetune per
 #               document condition, measure every checkpoint (offline, CPU, < 10 min)
-#   make test   run the test suite (offline, CPU)
+#   make test   ruff (make lint), then the test suite (offline, CPU)
 # Both create .venv and install beliefbench with torch pinned (constraints.txt); see the
 # README's Quick start for getting the CPU wheel where pip would pick the CUDA build.
 
@@ -21,8 +21,10 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/beliefbench demo
 
-test: $(STAMP)
+lint: $(STAMP)
 	$(BIN)/ruff check src tests tasks benchmarks
+
+test: lint
 	$(BIN)/pytest
 
 bench: $(STAMP)

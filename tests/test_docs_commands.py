@@ -811,3 +811,27 @@ def test_drift_is_caught(doc: str, expected: list[str]) -> None:
     assert len(found) == len(expected), found
     for message, start in zip(found, expected, strict=True):
         assert message.startswith(start), (message, start)
+
+
+@pytest.mark.skipif(__import__("shutil").which("make") is None, reason="no make here")
+def test_every_make_target_runs_its_command() -> None:
+    """``make lint`` was declared (.PHONY) with no rule: it printed "Nothing to be done" and
+    exited 0 with ruff never run, a lint step that always passed. Every declared target runs
+    something, and ``make test`` runs ruff, then pytest, as the README's Development says.
+    ``make -n`` only prints the commands."""
+    import subprocess
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    [phony] = re.findall(r"^\.PHONY:(.*)$", makefile, flags=re.MULTILINE)
+
+    def commands(target: str) -> list[str]:
+        said = subprocess.run(["make", "-n", "-C", str(ROOT), target], capture_output=True,
+                              text=True, check=True).stdout.splitlines()
+        return [line for line in said if not line.startswith("make")]
+
+    assert {t: commands(t) != [] for t in phony.split()} == dict.fromkeys(phony.split(), True)
+    ruff = "ruff check src tests tasks benchmarks"
+    assert any(line.endswith(ruff) for line in commands("lint"))
+    test = commands("test")
+    assert [line for line in test if line.endswith((ruff, "/pytest"))] == [
+        f".venv/bin/{ruff}", ".venv/bin/pytest"]

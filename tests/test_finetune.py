@@ -1159,6 +1159,25 @@ def test_liger_without_package_is_a_clear_error(base, data, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA GPU trains flex_attention")
+def test_flex_attention_on_cpu_is_refused_at_set_up(base, data, tmp_path):
+    """PyTorch's FlexAttention has no backward pass on CPU: the run failed at its first step
+    with a traceback (NotImplementedError), exit 1, leaving a started run in --out that only
+    --resume would take again."""
+    from beliefbench.cli import cli
+
+    recipe = tmp_path / "flex.yaml"
+    recipe.write_text("method: lora\nmax_steps: 2\nattn_implementation: flex_attention\n")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", str(recipe), "--data", str(data),
+                                   "--base", str(base), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert res.output == (f"Error: {recipe}: line 3, column 1: field attn_implementation: "
+                          f"flex_attention needs a CUDA GPU (PyTorch's FlexAttention cannot "
+                          f"train on CPU); use auto or sdpa on CPU\n")
+    assert not out.exists()
+
+
 def test_export_casts_sharded_weights(base, tmp_path):
     """Large models save in shards: every shard is cast and the index stays consistent."""
     from beliefbench.finetune.local import export_servable
@@ -1184,6 +1203,31 @@ def test_export_casts_sharded_weights(base, tmp_path):
     with torch.no_grad():
         torch.testing.assert_close(loaded(ids).logits.float(), model(ids).logits,
                                    rtol=0.05, atol=0.05)
+
+
+@pytest.mark.parametrize("method", ["full", "lora"])
+def test_a_trainer_checkpoint_without_weights_is_refused_not_exported(base, tmp_path, method):
+    """Under a launcher config that saves sharded state (FSDP SHARDED_STATE_DICT, ZeRO-3
+    without 16-bit weights) the Trainer's checkpoint holds the shards' folder and no
+    model.safetensors: the export wrote a step folder of config and tokenizer, and its
+    manifest line, exit 0, a checkpoint nothing can serve."""
+    from beliefbench.finetune.errors import TrainingFailed
+    from beliefbench.finetune.local import export_servable
+
+    ckpt = tmp_path / "checkpoint-1"
+    AutoModelForCausalLM.from_pretrained(base).save_pretrained(ckpt)
+    AutoTokenizer.from_pretrained(base).save_pretrained(ckpt)
+    (ckpt / "model.safetensors").unlink()  # what FSDP's sharded save leaves beside config
+    (ckpt / "pytorch_model_fsdp_0").mkdir()
+    (ckpt / "pytorch_model_fsdp_0" / "__0_0.distcp").write_bytes(b"shard")
+    if method == "lora":
+        (ckpt / "adapter_config.json").write_text('{"peft_type": "LORA", "r": 8}')
+    dest = tmp_path / "step-000001"
+    with pytest.raises(TrainingFailed, match=r"checkpoint-1 holds no model weights .*"
+                                             r"SHARDED_STATE_DICT.*zero3_save_16bit_model"):
+        export_servable(ckpt, dest, recipe=_recipe(method=method), base=str(base),
+                        dtype=torch.float32)
+    assert not dest.exists() and not (tmp_path / ".step-000001.tmp").exists()
 
 
 def test_torn_trainer_state_of_a_checkpoint_step_is_trained_again(base, data, tmp_path,

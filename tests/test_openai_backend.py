@@ -291,6 +291,24 @@ def test_resume_polls_the_same_job(serve, data, tmp_path):
     assert fake.jobs_created == 1 and fake.requests.count(("POST", "/v1/files")) == 1
 
 
+def test_resume_with_no_job_to_poll_says_it_starts_a_new_one(serve, data, tmp_path, caplog):
+    """``--resume`` into a folder holding no job (a mistyped --out) uploaded and paid for a
+    second job without a word, where the local backend warns of its new run."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0)
+    client = serve(fake)
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        train_openai(RECIPE, data, tmp_path / "typo", client=client, resume=True,
+                     sleep=lambda s: None)
+    assert (f"{tmp_path / 'typo'}: --resume: nothing to resume (no openai_job.json); "
+            f"starting a new job, uploaded and billed anew") in caplog.text
+    assert fake.jobs_created == 1
+    caplog.clear()  # the job recorded: a second --resume polls it, with no such word
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        train_openai(RECIPE, data, tmp_path / "typo", client=client, resume=True,
+                     sleep=lambda s: None)
+    assert "nothing to resume" not in caplog.text and fake.jobs_created == 1
+
+
 def test_upload_gives_up_after_retries(serve, data, tmp_path):
     fake = FakeOpenAI(fail_upload=100)
     with pytest.raises(openai.InternalServerError):

@@ -304,6 +304,15 @@ def _check_flash_attn(recipe: Recipe, recipe_path: str | Path | None) -> None:
                 "flash_attention_2", FinetuneError)
 
 
+def _check_flex_attention(recipe: Recipe, recipe_path: str | Path | None) -> None:
+    """``flex_attention`` off CUDA: PyTorch's FlexAttention has no backward pass on CPU, so
+    the run failed at its first step with a traceback, leaving a started run in --out."""
+    if recipe.attn_implementation == "flex_attention" and not torch.cuda.is_available():
+        raise FinetuneError(f"{_recipe_field(recipe_path, 'attn_implementation')}: "
+                            f"flex_attention needs a CUDA GPU (PyTorch's FlexAttention cannot "
+                            f"train on CPU); use auto or sdpa on CPU")
+
+
 def make_dataset(examples: list[dict], recipe: Recipe) -> tuple[_ListDataset, int]:
     """The training items and the Trainer's per-device batch size for them."""
     if recipe.batching == "pack":
@@ -404,6 +413,8 @@ def _export_into(ckpt: Path, tmp: Path, dest: Path, *, recipe: Recipe, base: str
         AutoTokenizer.from_pretrained(ckpt).save_pretrained(tmp)
         fmt = "merged"
     else:
+        if not any(src for pattern in WEIGHT_FILES for src in ckpt.glob(pattern)):
+            raise _no_weights(ckpt)
         for name in SERVABLE_FILES:
             if (ckpt / name).exists():
                 shutil.copy2(ckpt / name, tmp / name)
@@ -424,6 +435,19 @@ def _export_into(ckpt: Path, tmp: Path, dest: Path, *, recipe: Recipe, base: str
     shutil.rmtree(dest, ignore_errors=True)
     os.replace(tmp, dest)
     return fmt
+
+
+def _no_weights(ckpt: Path) -> TrainingFailed:
+    """A Trainer checkpoint with no weight file we can serve: a launcher config that saves
+    sharded state (FSDP ``SHARDED_STATE_DICT``, DeepSpeed ZeRO-3 without 16-bit weights)
+    leaves only its shards there, and the export wrote a step folder of config and tokenizer
+    with a manifest line, exit 0: a run of unservable checkpoints, found out at eval time."""
+    return TrainingFailed(
+        f"{ckpt} holds no model weights ({', '.join(WEIGHT_FILES)}): the launcher saved the "
+        f"model sharded (FSDP fsdp_state_dict_type SHARDED_STATE_DICT, or DeepSpeed ZeRO-3 "
+        f"without zero3_save_16bit_model: true); no checkpoint was written for it. Use the "
+        f"shipped finetune/accelerate configs (FULL_STATE_DICT, zero3_save_16bit_model: true) "
+        f"and train anew in a new --out")
 
 
 class CheckpointSchedule(TrainerCallback):
@@ -758,6 +782,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
             f"adafactor, sgd)") from None
     _check_optimizer_package(recipe, recipe_path)
     _check_flash_attn(recipe, recipe_path)
+    _check_flex_attention(recipe, recipe_path)
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False,

@@ -495,6 +495,9 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
                                 f"{_train_anew(out, state_path)}")
         raise FinetuneError(f"{out}: already holds an OpenAI job ({state_path}); pass --resume "
                             f"to keep polling it, or choose a new --out")
+    if resume and not state:  # as the local backend: allowed, never a silent new (paid) job
+        log.warning("%s: --resume: nothing to resume (no %s); starting a new job, uploaded "
+                    "and billed anew", out, JOB_STATE)
     check_out(out)
     records = list(read_records(data))
     chats = [record_to_chat(r, recipe.openai.doctag) for r in records]
