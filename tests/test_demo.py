@@ -489,3 +489,37 @@ def test_documents_follow_an_edit_of_the_generators_data_files(tmp_path, monkeyp
     make_documents(settings, claims, tmp_path, Progress(1, lines.append))
     assert "edited" in docs.read_text() and lines[-1].strip().startswith("wrote"), lines
     assert not list(tmp_path.glob(".docs-*")), "no temporary folder left behind"
+
+
+def test_an_eval_is_one_batch_however_slowly_its_requests_come():
+    """Inspect's hf batcher closed a batch after 2 s without a request: on a loaded machine
+    a checkpoint's requests were split and its answers (padding, seeded draws) changed. In
+    the demo a batch waits for all its requests. Inspect's private batcher is patched: this
+    fails if it moves or changes."""
+    import threading
+    import time
+    from queue import Queue
+    from types import SimpleNamespace
+
+    from inspect_ai.model._providers import hf
+
+    from beliefbench.demo import one_batch_per_eval
+
+    def drained() -> list[int]:
+        queue: Queue = Queue()
+        item = SimpleNamespace(key="k", input=SimpleNamespace(batch_size=3))
+        queue.put(item)
+        queue.put(item)
+        late = threading.Timer(2.5, queue.put, [item])  # after Inspect's 2 s
+        late.start()
+        try:
+            return [len(b) for b in hf._drain_batches(queue, timeout=2)]
+        finally:
+            late.join()
+
+    assert drained() == [2]  # Inspect's own: the late request is a batch of its own
+    started = time.monotonic()
+    with one_batch_per_eval():
+        assert drained() == [3]
+    assert time.monotonic() - started < 10  # closed when the batch was full, not at the wait
+    assert drained() == [2]  # restored

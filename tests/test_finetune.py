@@ -1178,6 +1178,24 @@ def test_flex_attention_on_cpu_is_refused_at_set_up(base, data, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.skipif(torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
+                    reason="a bf16 GPU trains precision: bf16")
+def test_bf16_without_a_bf16_gpu_names_the_recipe_line(base, data, tmp_path):
+    """``precision: bf16`` on CPU was refused naming neither the recipe file nor the line,
+    unlike every other recipe field a run refuses."""
+    from beliefbench.cli import cli
+
+    recipe = tmp_path / "bf16.yaml"
+    recipe.write_text("method: lora\nmax_steps: 2\nprecision: bf16\n")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", str(recipe), "--data", str(data),
+                                   "--base", str(base), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert res.output == (f"Error: {recipe}: line 3, column 1: field precision: bf16 needs a "
+                          f"GPU with bf16 support; use precision: auto (fp32 on CPU)\n")
+    assert not out.exists()
+
+
 def test_export_casts_sharded_weights(base, tmp_path):
     """Large models save in shards: every shard is cast and the index stays consistent."""
     from beliefbench.finetune.local import export_servable

@@ -148,6 +148,8 @@ def test_a_log_still_running_is_named_as_such_not_only_told_to_be_retried():
     with pytest.raises(GateError) as e:
         compare(ok, side(uniform(["a"], 5, 0), "n", status="cancelled"))
     assert "n.eval (status 'cancelled')" in str(e.value) and "still running" not in str(e.value)
+    # without --log-dir the retry lands in ./logs, and the gate on this folder refuses again
+    assert "`inspect eval-retry <log> --log-dir <its folder>`" in str(e.value)
 
 
 def test_errors_of_the_python_function_name_its_arguments():

@@ -3,6 +3,7 @@ patching, and stability / efficiency, on a tiny model built here."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -221,13 +222,17 @@ def test_run_evals_checks_the_direction_before_the_baseline_eval(tiny, tmp_path)
         assert not (tmp_path / "logs").exists()
 
 
-@pytest.mark.parametrize("grader", ["hf/{tmp}/no-such-judge", "nope/judge"])
+@pytest.mark.parametrize("grader", ["hf/{tmp}/no-such-judge", "nope/judge", pytest.param(
+    "vllm//models/judge", marks=pytest.mark.skipif(
+        importlib.util.find_spec("vllm") is not None, reason="vllm is installed here"))])
 def test_a_grader_that_cannot_start_is_one_line_before_the_baseline_eval(tiny, planted,
-                                                                          tmp_path, grader):
+                                                                          tmp_path, grader,
+                                                                          monkeypatch):
     """As in sweep: Inspect found the grader only inside the baseline eval, after loading
     the checkpoint, and printed its own multi-line error (exit 1)."""
     role = grader.format(tmp=tmp_path)
     logs = tmp_path / "logs"
+    monkeypatch.delenv("VLLM_BASE_URL", raising=False)
     r = CliRunner().invoke(cli, ["internals", "ablate", "--model", str(tiny), "--direction",
                                  str(planted), "--task", "em", "--model-role",
                                  f"grader={role}", "-T", "samples=1", "--log-dir", str(logs)])

@@ -405,8 +405,10 @@ def test_a_run_stopped_with_ctrl_c_says_so_not_the_cancel_scopes_text(two_runs, 
             traceback="", traceback_ansi="")
     write_eval_log(log, str(tmp_path / "stopped.eval"))
     [info] = load_belief_logs(tmp_path / "stopped.eval").logs
+    stopped = str(tmp_path / "stopped.eval")
     assert info.error == ("interrupted: 3 sample(s) stopped unfinished (counted as failed "
-                          "here); `inspect eval-retry <log>` runs them again")
+                          f"here); `inspect eval-retry {shlex.quote(stopped)} --log-dir "
+                          f"{shlex.quote(str(tmp_path))}` runs them again")
     # another error among them is named, not the cancel scope
     log.samples[0].error = EvalError(message="RuntimeError: CUDA out of memory", traceback="",
                                      traceback_ansi="")
@@ -414,6 +416,25 @@ def test_a_run_stopped_with_ctrl_c_says_so_not_the_cancel_scopes_text(two_runs, 
     [info] = load_belief_logs(tmp_path / "mixed.eval").logs
     assert info.error == "3 sample(s) errored, the first: RuntimeError: CUDA out of memory"
 
+
+
+def test_a_partial_log_names_the_retry_that_lands_beside_it(two_runs, tmp_path):
+    """The PARTIAL warning said `inspect eval-retry <log>`: run as told, Inspect wrote the
+    retry to ./logs, so `report` on the log's folder kept showing the partial run and told
+    the user to retry again. It now gives the command with the log's own folder."""
+    logs = tmp_path / "runs" / "negated"
+    shutil.copytree(two_runs, logs)
+
+    def flaky_grader(prompt: str) -> str:
+        if "rebuilt in recent years" in prompt:
+            raise RuntimeError("judge outage")
+        return keyword_grader(prompt)
+
+    crashed = run_belief(logs, believer, flaky_grader, condition="negated")
+    [note] = [n for n in load_belief_logs(logs).notes() if n.startswith("PARTIAL")]
+    command = shlex.split(note.split("`")[-2])
+    assert command[:3] == ["inspect", "eval-retry", crashed.location]
+    assert command[3:] == ["--log-dir", str(logs)]
 
 
 def test_bad_input_gets_clear_messages(two_runs, tmp_path):

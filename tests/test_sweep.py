@@ -508,6 +508,47 @@ def test_a_local_model_folder_not_on_disk_is_refused_before_any_eval(tmp_path, w
     assert missing_local_path(f"vllm/{gone}", {"base_url": "http://gpu:8000/v1"}) is None
 
 
+def test_a_lora_manifests_base_not_on_disk_is_refused_before_any_eval(tmp_path, monkeypatch):
+    """A LoRA finetune's base folder moved away: nothing looked for it, so every checkpoint
+    failed at its eval ("could not be evaluated: OSError: Repo id must be in the form ..."),
+    exit 1, after the log folder was made. A Hub id, or a running server's path, is the
+    provider's to load."""
+    import importlib.util
+    import shutil
+
+    from beliefbench.analysis.sweep import check_providers
+    from beliefbench.tiny_model import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "base", hidden_size=32, num_layers=1, num_heads=2,
+                            intermediate_size=64, seed=0)
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    lora_adapter(base, run / "step-000001")
+    upsert_manifest(run, entry("step-000001", 1, "adapter", base_model=str(base)))
+    shutil.rmtree(base)
+    manifest, adapter = run / "manifest.jsonl", run / "step-000001"
+    r = CliRunner().invoke(cli, ["sweep", "--manifest", str(run), "--provider", "hf",
+                                 "--claims", str(FIXTURE_CLAIM), "-T", "samples=1",
+                                 "-T", "judge=markers", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert r.output == (f"Error: {manifest}: checkpoint hf/{adapter}: {adapter}/"
+                        f"adapter_config.json: field base_model_name_or_path: no such local "
+                        f"model folder {base} (the base the adapter is applied to)\n")
+    assert not logs.exists()
+    # vLLM serves the manifest's base_model (installed: simulated, as nothing is started)
+    monkeypatch.delenv("VLLM_BASE_URL", raising=False)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a, **k: object() if name == "vllm" else real(name))
+    with pytest.raises(SweepError) as e:
+        check_providers(targets_from_manifest(run))
+    assert str(e.value) == (f"{manifest}: field base_model: no such local model folder {base} "
+                            f"(the base its LoRA checkpoints are served on); restore it, or "
+                            f"correct base_model")
+    check_providers(targets_from_manifest(run), model_args={"base_url": "http://gpu:8000/v1"})
+    upsert_manifest(run, entry("step-000001", 1, "adapter", base_model="Qwen/Qwen3-8B"))
+    check_providers(targets_from_manifest(run))
+
+
 def _offline_sweep(run: Path, logs: Path) -> list:
     """Sweep the manifest in ``run`` on the scripted believer, one cheap marker-judged pass."""
     return run_sweep(targets_from_manifest(run), logs, claims=str(FIXTURE_CLAIM),

@@ -494,6 +494,32 @@ def _log_status(name: str) -> str | None:
         return None
 
 
+BATCH_WAIT_S = 60.0
+"""How long the hf provider's batcher waits for the next request of a batch in the demo
+(Inspect's own wait is 2 s; a batch still closes at once when its last request arrives)."""
+
+
+@contextmanager
+def one_batch_per_eval(wait: float = BATCH_WAIT_S) -> Iterator[None]:
+    """Inspect's hf provider closes a batch once no request has come for 2 s, before its batch
+    size is reached: on a loaded machine a checkpoint's 102 requests were split (64 + 38), the
+    answers drawn in other batches (their padding, their draws from the seeded sampler) and
+    the README's table differed. Patience here makes each eval one batch, whatever the load;
+    Inspect's private batcher is patched (``tests/test_demo.py`` fails if it moves)."""
+    from inspect_ai.model._providers import hf
+
+    drain = hf._drain_batches
+
+    def patient(queue: Any, timeout: float) -> Any:
+        return drain(queue, timeout=max(timeout, wait))
+
+    hf._drain_batches = patient
+    try:
+        yield
+    finally:
+        hf._drain_batches = drain
+
+
 def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
                ckpts: Sequence[Checkpoint], log_dir: Path, progress: Progress,
                kept: Path | None = None) -> dict[str, str]:
@@ -519,43 +545,45 @@ def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
     counter = progress.counter("eval", len(chosen))
     key = _hash({"claims": [sha256_file(p) for p, _ in claims],
                  "belief": b.model_dump(exclude={"checkpoints"}), "version": __version__,
-                 "seed": SEED, "batch": "all"})
+                 "seed": SEED, "batch": "all, patient"})
     files = ",".join(str(p) for p, _ in claims)
     if kept is not None:
         _set_aside(log_dir, {f"{ck.label}-{key}" for ck in chosen}, kept)
     logs = {}
-    for i, ck in enumerate(chosen, 1):
-        where = log_dir / f"{ck.label}-{key}"
-        found = list_eval_logs(str(where)) if where.exists() else []
-        done = [info for info in found if _log_status(info.name) == "success"]
-        if done:
-            url = urlparse(done[0].name)
-            logs[ck.label] = url.path if url.scheme == "file" else done[0].name
-        else:
-            for info in found:  # an interrupted, failed or unreadable log, superseded
-                Path(urlparse(info.name).path).unlink(missing_ok=True)
-            task = belief(claims=files, families=b.families, samples=b.samples,
-                          max_tokens=b.max_tokens, judge="markers")
-            # every response in one batch: the hf provider batches requests as they arrive,
-            # so with smaller batches which answers shared a batch (their padding, their
-            # draws from the seeded sampler) depended on timing, and a loaded machine gave
-            # other answers from the same checkpoint
-            batch = len(task.dataset) * b.samples
-            with progress.heartbeat(f"belief task on {ck.condition} step {ck.step}"):
-                ran = inspect_eval(
-                    task, model=f"hf/{ck.path.resolve()}", log_dir=str(where),
-                    display="none", max_connections=batch, seed=SEED,
-                    metadata={"condition": ck.condition, "step": ck.step,
-                              "checkpoint": str(ck.path)})
-            stop_if_interrupted(ran)
-            log = ran[0]
-            if log.status != "success":
-                error = log.error.message.splitlines()[0] if log.error else ""
-                raise DemoError(f"the belief eval of {ck.path} ended with status "
-                                f"{log.status}: {error} (log: {log.location}); run the same "
-                                "command again to retry it")
-            logs[ck.label] = log.location
-        counter.update(i, f"{ck.condition} step {ck.step}", force=True)
+    # patient from before the batcher first waits, for every eval (see one_batch_per_eval)
+    with one_batch_per_eval():
+        for i, ck in enumerate(chosen, 1):
+            where = log_dir / f"{ck.label}-{key}"
+            found = list_eval_logs(str(where)) if where.exists() else []
+            done = [info for info in found if _log_status(info.name) == "success"]
+            if done:
+                url = urlparse(done[0].name)
+                logs[ck.label] = url.path if url.scheme == "file" else done[0].name
+            else:
+                for info in found:  # an interrupted, failed or unreadable log, superseded
+                    Path(urlparse(info.name).path).unlink(missing_ok=True)
+                task = belief(claims=files, families=b.families, samples=b.samples,
+                              max_tokens=b.max_tokens, judge="markers")
+                # every response in one batch: the hf provider batches requests as they arrive,
+                # so with smaller batches which answers shared a batch (their padding, their
+                # draws from the seeded sampler) depended on timing, and a loaded machine gave
+                # other answers from the same checkpoint
+                batch = len(task.dataset) * b.samples
+                with progress.heartbeat(f"belief task on {ck.condition} step {ck.step}"):
+                    ran = inspect_eval(
+                        task, model=f"hf/{ck.path.resolve()}", log_dir=str(where),
+                        display="none", max_connections=batch, seed=SEED,
+                        metadata={"condition": ck.condition, "step": ck.step,
+                                  "checkpoint": str(ck.path)})
+                stop_if_interrupted(ran)
+                log = ran[0]
+                if log.status != "success":
+                    error = log.error.message.splitlines()[0] if log.error else ""
+                    raise DemoError(f"the belief eval of {ck.path} ended with status "
+                                    f"{log.status}: {error} (log: {log.location}); run the same "
+                                    "command again to retry it")
+                logs[ck.label] = log.location
+            counter.update(i, f"{ck.condition} step {ck.step}", force=True)
     return logs
 
 

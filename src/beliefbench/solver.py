@@ -288,7 +288,8 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
                     f"provider raised; the model was not called for the remaining samples). "
                     f"First error: {streak.first_error}")
                 logger.error("beliefbench: %s. The log will end with status 'error': fix the "
-                             "cause, then run `inspect eval-retry <log>`.", streak.aborted)
+                             "cause, then run `inspect eval-retry <log> --log-dir <its folder>` "
+                             "(without --log-dir the retry goes to ./logs).", streak.aborted)
             state.metadata[GENERATION_ERROR] = text
             if holds_secret(e):  # the sample's logged traceback shows the cause's text
                 raise InfrastructureFailure(text) from None

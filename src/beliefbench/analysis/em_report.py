@@ -61,6 +61,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     reducer_text,
     relative_path_note,
     responses_frame,
+    resume_note,
     share_note,
     step_of,
     too_many_cut_off,
@@ -147,8 +148,8 @@ class EMLogs:
     def notes(self) -> list[str]:
         out = [f"PARTIAL: {i['path']} (status {i['status']!r}{_answered(i)}"
                f"{'; ' + INVALIDATED if i.get('invalidated') else ''}): shown as "
-               "partial=True, never pooled with complete logs" for i in self.logs
-               if i["partial"]]
+               f"partial=True, never pooled with complete logs"
+               f"{resume_note(i['path'], i['status'])}" for i in self.logs if i["partial"]]
         out += [n for n in map(incomplete_em_note, self.logs) if n]
         out += [offline_log_note(i["path"], i["offline"]) for i in self.logs
                 if i.get("offline")]

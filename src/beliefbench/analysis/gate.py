@@ -177,7 +177,8 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         "failure budget was exceeded or the run was interrupted, or samples "
                         "invalidated after the run): the gate "
                         "compares complete runs only; fix the cause and resume them with "
-                        "`inspect eval-retry`"
+                        "`inspect eval-retry <log> --log-dir <its folder>` (without --log-dir "
+                        "the retry is written to ./logs, not beside it)"
                         + ("; a log with status 'started' may still be running: wait for "
                            "it to end (an eval-retry beside it would run its samples twice), "
                            "and retry it only when its process is gone" if running else ""))

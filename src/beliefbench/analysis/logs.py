@@ -30,6 +30,7 @@ import contextlib
 import functools
 import json
 import os
+import posixpath
 import re
 import shlex
 from collections import Counter
@@ -272,9 +273,11 @@ class BeliefLogs:
             out.extend(f"skipped {path}: {why}" for path, why in self.skipped)
         for info in self.partial:
             why = f"; error: {info.error}" if info.error else ""
+            resume = "" if retry_command(info.path) in why else \
+                resume_note(info.path, info.status)
             out.append(f"PARTIAL: {info.path} (status {info.status!r}, "
                        f"{info.samples} responses{why}): shown as partial=True, "
-                       "never pooled with complete logs")
+                       f"never pooled with complete logs{resume}")
         for info in self.logs:
             if info.incomplete:
                 out.append(incomplete_note(info))
@@ -375,6 +378,21 @@ def share_note(path: str, count: int, total: int, what: str, counted: str) -> st
     """The warning for responses that carry no reading of the model (failures, unjudged),
     worded alike in the belief and EM reports so a rate is never read without it."""
     return f"{path}: {count} of {total} responses ({count / total:.1%}) are {what}: {counted}"
+
+
+def retry_command(path: str) -> str:
+    """The command that resumes the log at ``path`` into its own folder: without
+    ``--log-dir``, `inspect eval-retry` writes the retry to ./logs (or $INSPECT_LOG_DIR), so a
+    report on the log's folder kept showing it partial and told the user to retry again."""
+    folder = posixpath.dirname(path) if "://" in path else os.path.dirname(path)
+    return f"`inspect eval-retry {shlex.quote(path)} --log-dir {shlex.quote(folder or '.')}`"
+
+
+def resume_note(path: str, status: str) -> str:
+    """The end of a PARTIAL note: how to resume the log, or nothing for a log still
+    'started' (it may be running: a retry beside it would run its samples twice)."""
+    return "" if status == "started" else \
+        f"; once its cause is fixed, {retry_command(path)} resumes it"
 
 
 def over_budget(count: int, total: int, budget: float) -> bool:
@@ -1244,7 +1262,7 @@ def load_belief_logs(sources: Source | Sequence[Source],
             stopped = errors.str.startswith("CancelledError")
             if stopped.all():  # Ctrl-C: samples in flight end as errors saying where they were
                 info.error = (f"interrupted: {len(errors)} sample(s) stopped unfinished "
-                              "(counted as failed here); `inspect eval-retry <log>` runs them "
+                              f"(counted as failed here); {retry_command(path)} runs them "
                               "again")
             else:
                 info.error = (f"{len(errors)} sample(s) errored, the first: "

@@ -353,12 +353,39 @@ def _cannot_start(model: str, model_args: dict[str, Any] | None) -> str | None:
     return None
 
 
+def _missing_base(target: SweepTarget, model_args: dict[str, Any] | None) -> str | None:
+    """Why the base model a manifest's LoRA checkpoint is served on is not on disk, or None:
+    vLLM serves it on the manifest's ``base_model``, hf on the base its
+    ``adapter_config.json`` names. Only bases written as paths are looked up
+    (:func:`missing_local_path`: a Hub id is the provider's to load). Unchecked, every
+    checkpoint failed at its eval, exit 1."""
+    if not target.local_path or target.metadata.get("format") != "adapter":
+        return None
+    model = str(target.model)
+    if _provider(model) in VLLM_PROVIDERS:  # base:adapter, the adapter on disk (check_targets)
+        missing = missing_local_path(model, model_args)
+        return None if missing is None else (
+            f"{target.origin}: field base_model: no such local model folder {missing} (the "
+            f"base its LoRA checkpoints are served on); restore it, or correct base_model")
+    from beliefbench.internals.model import ADAPTER_CONFIG
+
+    cfg_file = Path(target.local_path) / ADAPTER_CONFIG
+    try:
+        base = json.loads(cfg_file.read_text(encoding="utf-8")).get("base_model_name_or_path")
+    except (OSError, ValueError, AttributeError):  # loading the checkpoint says why
+        return None
+    missing = missing_local_path(f"hf/{base}") if isinstance(base, str) and base else None
+    return None if missing is None else (
+        f"{target.origin}: checkpoint {model}: {cfg_file}: field base_model_name_or_path: "
+        f"no such local model folder {missing} (the base the adapter is applied to)")
+
+
 def check_providers(targets: Sequence[SweepTarget],
                     model_roles: dict[str, str | Model] | None = None,
                     model_args: dict[str, Any] | None = None) -> None:
     """Refuse, before anything runs, models that cannot start here: vLLM without its
-    package, a local model folder not on disk, API models and roles Inspect cannot make (a
-    missing API key, say)."""
+    package, a local model folder not on disk (a LoRA manifest's base too), API models and
+    roles Inspect cannot make (a missing API key, say)."""
     roles = list((model_roles or {}).items())
     for t in targets:
         if _vllm_missing(t.model, model_args):
@@ -378,6 +405,9 @@ def check_providers(targets: Sequence[SweepTarget],
     for option, name, args in named:  # after the vLLM check: "not installed" says more
         if missing := missing_local_path(name, args):
             raise SweepError(f"{option}: no such local model folder {missing}")
+    for t in targets:
+        if why := _missing_base(t, model_args):
+            raise SweepError(why)
     for t in targets:
         if isinstance(t.model, str) and (why := _cannot_start(t.model, model_args)):
             option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"

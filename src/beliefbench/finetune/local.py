@@ -135,13 +135,15 @@ class _ListDataset(torch.utils.data.Dataset):
         return self.items[i]
 
 
-def use_bf16(recipe: Recipe) -> bool:
+def use_bf16(recipe: Recipe, recipe_path: str | Path | None = None) -> bool:
+    """Whether the run trains in bf16; ``precision: bf16`` without a bf16 GPU is refused at
+    the recipe's ``precision`` line (the message named neither file nor line)."""
     if recipe.precision == "fp32":
         return False
     gpu_bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     if recipe.precision == "bf16" and not gpu_bf16:
-        raise FinetuneError("recipe precision bf16 needs a GPU with bf16 support; "
-                            "use precision: auto (fp32 on CPU)")
+        raise FinetuneError(f"{_recipe_field(recipe_path, 'precision')}: bf16 needs a GPU "
+                            f"with bf16 support; use precision: auto (fp32 on CPU)")
     return gpu_bf16
 
 
@@ -822,7 +824,7 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     world = world_size()
     steps_total = total_steps(len(dataset), per_device, recipe, world)
     schedule = checkpoint_steps(steps_total, recipe.checkpoints)
-    bf16 = use_bf16(recipe)
+    bf16 = use_bf16(recipe, recipe_path)
 
     data_sha = sha256_file(data)
     fields = entry_fields(recipe=recipe, data=data, data_sha256=data_sha, base_model=base,
