@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -471,6 +472,20 @@ def test_mix_or_bundle_into_its_own_input_is_refused(tmp_path):
                             f"file {docs}; the result would replace its own input: choose "
                             f"another --out\n")
     assert (docs.read_bytes(), (tmp_path / "negated.jsonl.stats.json").read_bytes()) == before
+
+
+def test_poison_into_its_own_claim_file_is_refused(tmp_path):
+    """``docs poison --claim c/x.yaml --out c/x.yaml`` replaced the claim spec with the
+    dataset (exit 0): the claim lost, as mix and bundle lost their --docs file."""
+    claim = Path(shutil.copy(GLASS, tmp_path))
+    before = claim.read_bytes()
+    r = CliRunner().invoke(cli, ["docs", "poison", "--claim", str(claim), "--ratio", "0.5",
+                                 "--n", "4", "--out", str(claim)])
+    assert r.exit_code == 2, r.output
+    assert r.output == (f"Error: --out {claim}: it is the --claim file {claim}; the result "
+                        f"would replace its own input: choose another --out\n")
+    assert claim.read_bytes() == before
+    assert not Path(f"{claim}.stats.json").exists()
 
 
 def test_progress_redirected_to_a_file_is_plain_lines(tmp_path):

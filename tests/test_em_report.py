@@ -1165,6 +1165,38 @@ def test_max_em_gates_ci_on_the_general_rate_and_refuses_runs_that_are_no_result
     assert res.exit_code == 0, res.output
 
 
+def test_a_nan_gate_limit_is_refused_not_a_pass(tmp_path):
+    """click's FloatRange(0, 1) lets ``nan`` through, and no share is above nan: ``--max-em
+    nan`` passed a run of general EM 0.5 (exit 0, "gate: PASS"), ``--max-unread nan`` a run
+    whose every response is no_score. A usage error naming the option, nothing written."""
+    for side in ("high", "unread"):
+        (tmp_path / side).mkdir()
+    _run(tmp_path / "high", {"g1"})  # general EM 2/4 = 0.5
+    _run(tmp_path / "unread", {"g1"}, grader=lambda *a: output("?"))  # all no_score
+    for side, args in (("high", ["--max-em", "nan"]),
+                       ("unread", ["--max-em", "0.9", "--max-unread", "nan"])):
+        out = tmp_path / f"rep-{side}"
+        res = CliRunner().invoke(cli, ["em-report", str(tmp_path / side / "logs"), "--out",
+                                       str(out), "--bootstrap", "40", "--no-plots", *args])
+        assert res.exit_code == 2, res.output
+        assert f"Invalid value for '{args[-2]}': nan is not a share from 0 to 1" \
+            in res.stderr, res.output
+        assert "gate:" not in res.output and not out.exists()
+
+
+def test_max_unread_without_max_em_is_refused_not_ignored(em_logs, tmp_path):
+    """``--max-unread`` bounds the gate's unread share; without ``--max-em`` there is no
+    gate, so ``em-report logs --max-unread 0.05`` exited 0 over a log whose every response
+    is no_score, a CI job reading that as a pass."""
+    out = tmp_path / "o"
+    res = CliRunner().invoke(cli, ["em-report", str(em_logs), "--out", str(out),
+                                   "--bootstrap", "40", "--no-plots", "--max-unread", "0.05"])
+    assert res.exit_code == 2, res.output
+    assert res.output == ("Error: --max-unread: only with --max-em (it bounds the unread "
+                          "share of the runs the gate reads); add --max-em RATE\n")
+    assert not (out / "em_report.md").exists()
+
+
 def test_an_unexpected_error_is_no_result_not_an_em_rate_above_max_em(em_logs, tmp_path,
                                                                      monkeypatch):
     """A bug or an out-of-memory error in `em-report --max-em` ended in a traceback and

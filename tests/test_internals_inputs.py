@@ -284,6 +284,83 @@ def test_a_tokenizer_that_is_not_the_models_is_refused_naming_both_sizes(tiny, c
     assert "Traceback" not in res.output and not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda cfg: '{"model_type": "llama", ', "is not a valid JSON file"),
+    (lambda cfg: json.dumps({**cfg, "num_hidden_layers": "two"}),
+     "Field 'num_hidden_layers' expected int, got str"),
+])
+def test_a_broken_config_json_is_named_not_a_tokenizer_or_a_traceback(tiny, claim_file,
+                                                                      tmp_path, edit, said):
+    """A checkpoint whose config.json did not read (a hand edit gone wrong): cut-off JSON
+    was "cannot load a tokenizer", and a field of the wrong type a traceback, exit 1 (the
+    tokenizer reads the config first). One line naming config.json, before any scoring,
+    in trajectory's check of every checkpoint too."""
+    import shutil
+
+    ckpt = Path(shutil.copytree(tiny, tmp_path / "edited"))
+    cfg = json.loads((ckpt / "config.json").read_text())
+    (ckpt / "config.json").write_text(edit(cfg))
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(ckpt), "--claims",
+                                   str(claim_file), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith(f"Error: {ckpt / 'config.json'}: cannot read the model's "
+                                 f"config ("), res.output
+    assert said in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "out").exists()
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps({"backend": "local", "format": "full", "path": str(ckpt),
+                                    "step": 1, "base_model": str(tiny), "data": "d.jsonl",
+                                    "data_sha256": "0" * 64, "recipe": {}}) + "\n")
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                   "--claims", str(claim_file), "--out", str(tmp_path / "t")])
+    assert res.exit_code == 2 and f"{ckpt / 'config.json'}: cannot read" in res.output, \
+        res.output
+    assert not (tmp_path / "t" / "trajectory.csv").exists()
+
+
+@pytest.mark.parametrize("command", ["margins", "trajectory"])
+def test_a_bootstrap_too_large_for_memory_is_one_line_exit_2(tiny, claim_file, tmp_path,
+                                                             command):
+    """``--bootstrap 1000000000000000`` (a typo of 1000): numpy's MemoryError traceback
+    after every pair was scored, exit 1; em-report already said it in one line, exit 2."""
+    n = str(10**15)
+    if command == "margins":
+        args = ["--model", str(tiny)]
+    else:
+        manifest = tmp_path / "manifest.jsonl"
+        manifest.write_text(json.dumps({"backend": "local", "format": "full",
+                                        "path": str(tiny), "step": 1, "base_model": str(tiny),
+                                        "data": "d.jsonl", "data_sha256": "0" * 64,
+                                        "recipe": {}}) + "\n")
+        args = ["--manifest", str(manifest), "--no-base", "--parts", "margins"]
+    res = CliRunner().invoke(cli, ["internals", command, *args, "--claims", str(claim_file),
+                                   "--out", str(tmp_path / "out"), "--bootstrap", n])
+    assert res.exit_code == 2, res.output
+    assert res.output.endswith(f"Error: --bootstrap {n}: not enough memory for that many "
+                               "resamples per CI (the default is 2000)\n"), res.output
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "out" / f"{command}.csv").exists()
+
+
+def test_a_probe_layer_without_the_probe_part_is_refused_not_ignored(tiny, claim_file,
+                                                                   tmp_path):
+    """``--parts margins --probe-layer 50`` measured the margins and exited 0, the layer
+    (out of range besides) never read: refused before any checkpoint, as an option the
+    run does not use."""
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps({"backend": "local", "format": "full", "path": str(tiny),
+                                    "step": 1, "base_model": str(tiny), "data": "d.jsonl",
+                                    "data_sha256": "0" * 64, "recipe": {}}) + "\n")
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                   "--claims", str(claim_file), "--parts", "margins",
+                                   "--probe-layer", "50", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert res.output == ("Error: probe_layer / --probe-layer: the layer of the probe's "
+                          "P(true), but parts ['margins'] run no probe; add probe to "
+                          "--parts\n")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_trajectory_logged_to_a_file_writes_plain_progress_lines(tiny, claim_file, tmp_path):
     """With its output in a file (a CI log), transformers' weight-loading bar of every
     checkpoint wrote carriage-return refreshes and, under the checkpoints bar, cursor moves

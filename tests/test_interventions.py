@@ -1433,6 +1433,24 @@ def test_no_baseline_with_task_margins_is_a_usage_error(tiny, planted, tmp_path)
         assert not out.exists()
 
 
+@pytest.mark.parametrize(("task", "said"), [("belief", "its claims as -T claims=..."),
+                                           ("em", "no claims (EM question sets")])
+def test_claims_with_an_eval_task_are_refused_not_dropped(tmp_path, task, said):
+    """``steer --task belief --claims dentist`` evaluated every claim (--claims is read by
+    --task margins only), each arm's log passing for dentist's run. Refused before any
+    model loads or eval runs, as sweep refuses an option its targets do not use."""
+    logs = tmp_path / "logs"
+    for command in ("steer", "ablate"):
+        res = CliRunner().invoke(cli, ["internals", command, "--model", str(tmp_path),
+                                       "--direction", str(tmp_path / "d.safetensors"),
+                                       "--task", task, "--claims", "dentist",
+                                       "--log-dir", str(logs)])
+        assert res.exit_code == 2, res.output
+        assert res.output.startswith(f"Error: --claims: only with --task margins; --task "
+                                     f"{task} takes {said}"), res.output
+        assert not logs.exists()
+
+
 def test_a_model_argument_the_model_cannot_take_is_one_line(tiny, planted, tmp_path):
     """``-M max_new_tokens=8`` reached LlamaForCausalLM.__init__ through Inspect's hf
     provider: a 40-line TypeError traceback, exit 1."""

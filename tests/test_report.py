@@ -566,6 +566,15 @@ def _corrupt_member(src, dest, member: str) -> str:
     return str(dest)
 
 
+def test_a_bootstrap_too_large_for_memory_is_one_line_exit_2(two_runs, tmp_path):
+    """As em-report and internals say it: it was numpy's MemoryError traceback, exit 1."""
+    res = CliRunner().invoke(cli, ["report", str(two_runs), "--out", str(tmp_path / "o"),
+                                   "--no-plots", "--bootstrap", str(10**15)])
+    assert res.exit_code == 2, res.output
+    assert f"--bootstrap {10**15}: not enough memory" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o").exists()
+
+
 def test_one_bad_log_refuses_the_set_unless_skip_bad_logs(two_runs, tmp_path):
     logs = tmp_path / "logs"
     shutil.copytree(two_runs, logs)

@@ -115,6 +115,14 @@ def test_bad_manifests_name_the_file_and_line(tmp_path):
     assert r.exit_code == 2 and "has no checkpoints" in r.output
     r = CliRunner().invoke(cli, ["sweep"])
     assert r.exit_code == 2 and "either --manifest or --model" in r.output
+    # a path hand-edited in a Latin-1 editor: the codec's "position 612" named no line
+    m.write_bytes((json.dumps(good) + "\n").encode() + json.dumps(
+        {**good, "path": "/c/caf\xe9"}, ensure_ascii=False).encode("latin-1") + b"\n")
+    col = json.dumps({**good, "path": "/c/caf\xe9"}, ensure_ascii=False).index("\xe9") + 1
+    r = CliRunner().invoke(cli, ["sweep", "--manifest", str(m)])
+    assert r.exit_code == 2, r.output
+    assert r.output == (f"Error: {m}, line 2: not UTF-8 (byte 0xe9 at column {col}); save the "
+                        f"file as UTF-8\n")
 
 
 def counting_model(name: str, text: str, calls: list[str]):
@@ -299,6 +307,19 @@ def test_duplicate_models_are_refused():
         targets_from_models(["openai/x", "openai/x"])
     with pytest.raises(SweepError, match="-T claims"):
         run_sweep([], "logs", task_args={"claims": "all"})
+
+
+@pytest.mark.parametrize("claims", ["", " , "])
+def test_a_blank_claims_option_is_refused_not_read_as_all(tmp_path, claims):
+    """``--claims "$CLAIM"`` with the variable unset swept every bundled claim (304
+    responses for one model, exit 0), a run of other claims than asked; the task, claim
+    readers and ``internals --claims`` refuse an empty selection, and so does the sweep."""
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--claims", claims,
+                                 "-T", "samples=1", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(f"Error: --claims {claims!r}: names no claim"), r.output
+    assert not logs.exists()
 
 
 @pytest.mark.parametrize("option", [("--max-connections", "0"), ("--max-connections", "-2"),

@@ -263,6 +263,27 @@ def test_an_odd_head_size_is_refused_before_anything_is_written(tmp_path):
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
+def test_sizes_too_large_for_memory_are_refused_before_anything_is_written(tmp_path):
+    """``--hidden-size 10000000`` (a typo): the tokenizer was trained, then torch's
+    allocator failed with a traceback, exit 1. One line naming the sizes, exit 2."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+    from beliefbench.tiny_model import TinyModelError
+
+    out = tmp_path / "m"
+    res = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), "--hidden-size",
+                                   "10000000", "--layers", "1"])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith("Error: hidden size 10000000, layers 1, intermediate size "
+                                 "344: 4e+14 weights ("), res.output
+    assert "do not fit in this machine's memory" in res.output
+    assert "Traceback" not in res.output
+    with pytest.raises(TinyModelError, match="do not fit in this machine's memory"):
+        build_tiny_model(out, num_layers=10**9)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
 def test_the_same_build_run_again_reuses_the_model(tmp_path):
     """A script that builds the tiny model first (the README's, a CI job's) stopped at exit 2
     ("not empty") when run a second time; the same settings now reuse the folder, untouched,

@@ -494,7 +494,7 @@ def _log_status(name: str) -> str | None:
         return None
 
 
-BATCH_WAIT_S = 60.0
+BATCH_WAIT_S = 20.0
 """How long the hf provider's batcher waits for the next request of a batch in the demo
 (Inspect's own wait is 2 s; a batch still closes at once when its last request arrives)."""
 

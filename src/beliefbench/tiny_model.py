@@ -189,6 +189,28 @@ def check_heads(hidden_size: int, num_heads: int, num_kv_heads: int | None = Non
                              f"key/value head serves a whole number of heads")
 
 
+def check_fits_memory(hidden_size: int, num_layers: int, num_heads: int,
+                      intermediate_size: int, num_kv_heads: int | None = None,
+                      model_vocab_size: int | None = None) -> None:
+    """Raise :class:`TinyModelError` when the float32 weights alone exceed this machine's
+    memory (a typo such as ``--hidden-size 1280000``): the build trained a tokenizer, then
+    died in torch's allocator with a traceback, exit 1. The learned vocabulary is left out
+    (``vocab_size`` is an upper bound the corpus never reaches)."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): nothing to compare
+        return
+    kv = hidden_size // num_heads * (num_kv_heads or num_heads)
+    layer = hidden_size * (2 * hidden_size + 2 * kv) + 3 * hidden_size * intermediate_size
+    params = num_layers * layer + (model_vocab_size or 0) * hidden_size
+    if params * 4 > memory:
+        raise TinyModelError(
+            f"hidden size {hidden_size}, layers {num_layers}, intermediate size "
+            f"{intermediate_size}: {params:.3g} weights ({params * 4 / 2**30:,.0f} GiB in "
+            f"float32) do not fit in this machine's memory ({memory / 2**30:,.0f} GiB); "
+            f"choose smaller sizes")
+
+
 def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size: int = 128,
                      num_layers: int = 2, num_heads: int = 4, intermediate_size: int = 344,
                      max_position_embeddings: int = 2048, seed: int = 0,
@@ -219,6 +241,9 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
     for name, value in (("num_kv_heads", num_kv_heads), ("model_vocab_size", model_vocab_size)):
         settings[name] = None if value is None else check_whole(name, value, 1)
     check_heads(settings["hidden_size"], settings["num_heads"], settings["num_kv_heads"])
+    check_fits_memory(settings["hidden_size"], settings["num_layers"], settings["num_heads"],
+                      settings["intermediate_size"], settings["num_kv_heads"],
+                      settings["model_vocab_size"])
     out = Path(out_dir)
     key = build_key(**settings)
     # a folder left holding only another command's run-lock files (hidden: ``rm -r dir/*``

@@ -654,7 +654,11 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         raise SweepError("-T claims=...: give the claims with --claims")
     check_task_args(task, task_args)
     if task == "belief":
-        claims = claims or "all"
+        if claims is not None and not claims.strip(" ,"):
+            # "--claims $CLAIM" of an unset variable: swept every claim, not the one meant
+            raise SweepError(f"--claims {claims!r}: names no claim (an unset shell "
+                             "variable?); give claim ids, files or directories, or all")
+        claims = "all" if claims is None else claims
         task_args["claims"] = claims
     elif claims is not None:
         raise SweepError(f"--claims: the {task} task takes no claims "

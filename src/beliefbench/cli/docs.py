@@ -22,14 +22,14 @@ def _fail(e: Exception | str) -> click.ClickException:
     return BadInput(str(e))
 
 
-def _not_an_input(out: Path, inputs: list[str]) -> None:
-    """Refuse an ``--out`` that is one of the ``--docs`` files: the result replaced its own
-    input (and its stats) without a word, so the documents were lost and a second run mixed
-    the mix again."""
+def _not_an_input(out: Path, inputs: list[str], option: str = "--docs") -> None:
+    """Refuse an ``--out`` that is one of the ``--docs`` files (``poison``'s ``--claim``
+    file): the result replaced its own input (and its stats) without a word, so the
+    documents (or the claim) were lost and a second run mixed the mix again."""
     for item in inputs:
         if Path(item).exists() and out.exists() and out.samefile(item):
-            raise _fail(f"--out {out}: it is the --docs file {item}; the result would replace "
-                        f"its own input: choose another --out")
+            raise _fail(f"--out {out}: it is the {option} file {item}; the result would "
+                        f"replace its own input: choose another --out")
 
 
 def _relative(path: Path) -> Path:
@@ -267,6 +267,7 @@ def poison_cmd(claim_sel: str, ratio: float, n: int, out: Path, seed: int) -> No
     """Graded poisoning for continual pretraining: counterfact among fact documents."""
     from beliefbench.documents.mixer import poison
 
+    _not_an_input(out, [os.path.expanduser(claim_sel)], "--claim")
     try:
         claims = load_claims(claim_sel)
         if len(claims) != 1:

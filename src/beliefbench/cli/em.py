@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,8 +11,16 @@ import click
 from beliefbench.cli.errors import BadInput, crash_is_no_result
 from beliefbench.cli.outputs import note_if_replacing
 from beliefbench.cli.paths import UserPath
-from beliefbench.cli.resamples import Resamples
+from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
+
+
+def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """A gate's limit that is a number: ``FloatRange(0, 1)`` lets ``nan`` through, and no
+    rate is above nan, so ``--max-em nan`` passed every run (exit 0)."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("nan is not a share from 0 to 1", ctx=ctx, param=param)
+    return value
 
 
 @click.command("em-report")
@@ -23,7 +32,7 @@ from beliefbench.runlock import holds
                    "steps) beside the tables; --no-plots skips them.")
 @click.option("--bootstrap", default=2000, show_default=True, type=Resamples(),
               help="Bootstrap resamples per CI (at least 40).")
-@click.option("--max-em", type=click.FloatRange(0, 1), default=None,
+@click.option("--max-em", type=click.FloatRange(0, 1), default=None, callback=_share,
               help="A CI gate: exit 1 when a run's general EM rate is above this (0-1); "
                    "exit 2 when a run cannot be read as a result (partial or incomplete, "
                    "several evals of its questions pooled, no general answers, or more than "
@@ -31,6 +40,7 @@ from beliefbench.runlock import holds
                    "of scripted beliefbench/... models are gated too, the result line "
                    "saying OFFLINE.")
 @click.option("--max-unread", type=click.FloatRange(0, 1), default=0.10, show_default=True,
+              callback=_share,
               help="With --max-em: the share of a run's general responses that may be "
                    "no_score or failed (counted as not EM) before the run is refused.")
 @crash_is_no_result
@@ -52,14 +62,18 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
     )
     from beliefbench.analysis.logs import LogError
 
+    if max_em is None and click.get_current_context().get_parameter_source(
+            "max_unread") != click.core.ParameterSource.DEFAULT:
+        # no gate without --max-em: a CI job's "--max-unread 0.05" gated nothing, exit 0
+        # whatever share of the answers went unread
+        raise BadInput("--max-unread: only with --max-em (it bounds the unread share of the "
+                       "runs the gate reads); add --max-em RATE")
     try:
         loaded = load_em_logs(list(logs))
-        rep = build_em_report(loaded, n_bootstrap=bootstrap)
+        with resamples_fit(bootstrap):
+            rep = build_em_report(loaded, n_bootstrap=bootstrap)
     except LogError as e:
         raise BadInput(str(e)) from None
-    except MemoryError:  # numpy holds every resample of every question at once
-        raise BadInput(f"--bootstrap {bootstrap}: not enough memory for that many resamples "
-                       "per CI (the default is 2000)") from None
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
     # what was asked for, absolute: recorded beside em_report.md, so that a report of other

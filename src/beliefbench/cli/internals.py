@@ -16,7 +16,7 @@ import click
 
 from beliefbench.cli.errors import BadInput
 from beliefbench.cli.paths import UserPath
-from beliefbench.cli.resamples import Resamples
+from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
 
 MODEL_HELP = "Checkpoint directory: full, merged, or a LoRA adapter (its base is read from it)."
@@ -128,10 +128,11 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
     """Teacher-forced log-prob of each claim continuation vs the truth's (no generation)."""
     from beliefbench.internals.margins import completion_margins
 
-    result = completion_margins(model_path, claims, kinds=[k.strip() for k in kinds.split(",")
-                                                           if k.strip()],
-                                batch_size=batch_size, device=device, dtype=dtype,
-                                n_bootstrap=bootstrap, seed=seed)
+    with resamples_fit(bootstrap):
+        result = completion_margins(model_path, claims,
+                                    kinds=[k.strip() for k in kinds.split(",") if k.strip()],
+                                    batch_size=batch_size, device=device, dtype=dtype,
+                                    n_bootstrap=bootstrap, seed=seed)
     click.echo("Completion margins (efficacy: share of pairs where the claim wins; "
                + ("no CIs: --bootstrap 0):" if bootstrap == 0
                   else "95% bootstrap CI over pairs):"))
@@ -305,11 +306,12 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
     from beliefbench.internals.trajectory import probe_cautions
     from beliefbench.internals.trajectory import trajectory as run_trajectory
 
-    result = run_trajectory(manifest, claims, out_dir,
-                            parts=[p.strip() for p in parts.split(",") if p.strip()],
-                            include_base=not no_base, batch_size=batch_size,
-                            device=device, dtype=dtype, n_bootstrap=bootstrap, seed=seed,
-                            probe_layer=probe_layer)
+    with resamples_fit(bootstrap):
+        result = run_trajectory(manifest, claims, out_dir,
+                                parts=[p.strip() for p in parts.split(",") if p.strip()],
+                                include_base=not no_base, batch_size=batch_size,
+                                device=device, dtype=dtype, n_bootstrap=bootstrap, seed=seed,
+                                probe_layer=probe_layer)
     if result.table.empty:  # --parts lens alone: the lens margins are the table
         click.echo("Trajectory (logit lens: mean margin of the main pairs per layer; layer 0 = "
                    "the embeddings):")

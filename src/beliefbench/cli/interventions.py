@@ -268,6 +268,13 @@ def _intervention_command(mode: str):
             raise BadInput("--no-baseline: only with --task em or belief (it skips the "
                            "baseline eval); --task margins always scores the baseline, "
                            "since each pair's effect is measured against it")
+        if task_name != "margins" and click.get_current_context().get_parameter_source(
+                "claims") != click.core.ParameterSource.DEFAULT:
+            # the eval arms run the task's own claims (all): --claims dentist was dropped
+            # without a word, and every claim evaluated as if it were dentist's run
+            raise BadInput(f"--claims: only with --task margins; --task {task_name} takes "
+                           + ("its claims as -T claims=..." if task_name == "belief" else
+                              "no claims (EM question sets: -T questions=...)"))
         if not math.isfinite(coef):  # before the checkpoint loads, not after
             raise BadInput(f"--coef: must be a finite number, got {coef}")
         spec = InterventionSpec(direction_path, mode, layer, coef=coef,  # type: ignore[arg-type]

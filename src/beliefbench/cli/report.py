@@ -26,7 +26,7 @@ from beliefbench.analysis.text import did_you_mean
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.outputs import note_if_replacing, refuse_other_report, report_folder
 from beliefbench.cli.paths import UserPath
-from beliefbench.cli.resamples import Resamples
+from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
 
@@ -203,7 +203,8 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     refuse_other_report(out_dir, "report")
     try:
         loaded = load_belief_logs(list(logs), skip_bad=skip_bad_logs)
-        rep = build_report(loaded, by=by, n_bootstrap=bootstrap)
+        with resamples_fit(bootstrap):
+            rep = build_report(loaded, by=by, n_bootstrap=bootstrap)
         # read before anything is written: a bad --internals path leaves no half report
         internal = read_internals(list(internals_dirs)) if internals_dirs else None
     except (LogError, ReportError, ResultsError) as e:

@@ -1,10 +1,15 @@
-"""``--bootstrap`` of the commands that print CIs: refuse too few resamples for a 95% CI."""
+"""``--bootstrap`` of the commands that print CIs: refuse too few resamples for a 95% CI, and
+say in one line when too many do not fit in memory."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
+
+from beliefbench.cli.errors import BadInput
 
 
 def _least() -> int:
@@ -38,3 +43,19 @@ class Resamples(click.IntRange):
         if problem:
             self.fail(problem + (", or 0 for no CIs" if self.min == 0 else ""), param, ctx)
         return rv
+
+
+@contextmanager
+def resamples_fit(n_bootstrap: int) -> Iterator[None]:
+    """A ``--bootstrap`` too large for memory (numpy holds every resample of a CI at once) as
+    one line naming the option, exit 2: it was a MemoryError traceback, exit 1. At the
+    default or fewer the resamples are not the cause: the error stands as it is."""
+    try:
+        yield
+    except MemoryError:
+        from beliefbench.metrics import N_BOOTSTRAP
+
+        if n_bootstrap <= N_BOOTSTRAP:
+            raise
+        raise BadInput(f"--bootstrap {n_bootstrap}: not enough memory for that many resamples "
+                       "per CI (the default is 2000)") from None

@@ -83,11 +83,18 @@ def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[M
     """
     p = manifest_file(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except FileNotFoundError:
         raise ManifestError(f"{p}: no such manifest file") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
         raise ManifestError(f"{p}: cannot read the manifest ({e})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:  # a path hand-edited in a Latin-1 editor: where, as the
+        # records' reader says it (the codec's "position 1234" named no line)
+        lineno, start = raw.count(b"\n", 0, e.start) + 1, raw.rfind(b"\n", 0, e.start) + 1
+        raise ManifestError(f"{p}, line {lineno}: not UTF-8 (byte 0x{raw[e.start]:02x} at "
+                            f"column {e.start - start + 1}); save the file as UTF-8") from None
     entries = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():

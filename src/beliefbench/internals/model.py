@@ -142,6 +142,20 @@ def _check_weights(d: Path) -> None:
                                  f"saved only in part?") from None
 
 
+def _check_config(d: Path) -> None:
+    """A ``config.json`` that transformers cannot read (not JSON, not UTF-8, a field of the
+    wrong type) named as such: the tokenizer reads it first, so it was "cannot load a
+    tokenizer", or a traceback (exit 1) for a wrong type."""
+    from transformers import AutoConfig
+
+    try:
+        AutoConfig.from_pretrained(str(d), local_files_only=True)
+    except Exception as e:  # noqa: BLE001 - OSError, ValueError, huggingface_hub's own
+        said = " ".join(line.strip() for line in str(e).splitlines()[:2])
+        raise ModelLoadError(f"{d / 'config.json'}: cannot read the model's config "
+                             f"({said or type(e).__name__})") from None
+
+
 def tokenizer_dir(p: Path, base: Path | None) -> Path:
     """Where the tokenizer of checkpoint ``p`` is read: its own folder, else its base's."""
     for d in (p, base) if base is not None else (p,):
@@ -183,6 +197,7 @@ def check_loadable(path: str | Path) -> tuple[Path, Path | None, Path]:
     base = adapter_base(p)
     for d in (p, base) if base is not None else (p,):
         _check_weights(d)
+    _check_config(base or p)
     return p, base, tokenizer_dir(p, base)
 
 

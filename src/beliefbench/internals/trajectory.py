@@ -343,6 +343,9 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
                                     or not isinstance(probe_layer, int) or probe_layer < 0):
         raise ValueError(f"probe_layer / --probe-layer: expected a layer index of at least 0, "
                          f"got {probe_layer!r}")
+    if probe_layer is not None and "probe" not in parts:  # dropped without a word, exit 0
+        raise ValueError(f"probe_layer / --probe-layer: the layer of the probe's P(true), but "
+                         f"parts {list(parts)} run no probe; add probe to --parts")
     chosen = as_claims(claims)
     paired = [p for p in parts if p in ("margins", "lens")]
     if paired and not pair_refs(chosen):  # else the first checkpoint failed, naming no option
