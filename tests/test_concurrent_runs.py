@@ -311,3 +311,44 @@ def test_sweeps_share_a_log_dir_but_not_a_checkpoints_folder(tmp_path):
     finally:
         same.kill()
         same.wait()
+
+
+WRITE = ("import sys, time\n"
+         "from pathlib import Path\n"
+         "from beliefbench.records import new_temp\n"
+         "fd, tmp = new_temp(Path(sys.argv[1]))\n"
+         "import os; os.write(fd, b'{\"id\": \"half a dat')\n"
+         "print(tmp, flush=True)\n"
+         "time.sleep(600)\n")
+
+
+def _writing(target: Path) -> tuple[subprocess.Popen, Path]:
+    """A real process in the middle of writing ``target`` through its temporary."""
+    proc = subprocess.Popen([sys.executable, "-c", WRITE, str(target)], stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout is not None
+    return proc, Path(proc.stdout.readline().strip())
+
+
+def test_a_killed_writers_temporary_is_removed_by_the_next_run_a_live_ones_kept(tmp_path):
+    """A run killed (SIGKILL) while writing a dataset left its temporary, a copy of the
+    dataset, for good: each kill and re-run added one more, never removed. The next run
+    holding the folder removes it; a temporary of a process still writing stays."""
+    out = tmp_path / "data"
+    out.mkdir()
+    killed, stale = _writing(out / "negated.jsonl")
+    live, writing = _writing(out / "mix.jsonl")
+    try:
+        killed.kill()
+        killed.wait()
+        assert stale.exists() and writing.exists()
+        r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran",
+                                     "--conditions", "negated", "--n", "3", "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        assert not stale.exists()
+        assert writing.exists()  # its writer runs: never taken from under it
+        assert sorted(p.name for p in out.iterdir() if p.name.endswith(".tmp")) \
+            == [writing.name]
+    finally:
+        live.kill()
+        live.wait()

@@ -1159,40 +1159,31 @@ def test_liger_without_package_is_a_clear_error(base, data, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA GPU trains flex_attention")
-def test_flex_attention_on_cpu_is_refused_at_set_up(base, data, tmp_path):
-    """PyTorch's FlexAttention has no backward pass on CPU: the run failed at its first step
-    with a traceback (NotImplementedError), exit 1, leaving a started run in --out that only
-    --resume would take again."""
+@pytest.mark.parametrize("field, said, gpu_trains", [
+    # PyTorch's FlexAttention has no backward pass on CPU: the run failed at its first step
+    # with a traceback (NotImplementedError), exit 1, leaving a started run in --out
+    ("attn_implementation: flex_attention",
+     "field attn_implementation: flex_attention needs a CUDA GPU (PyTorch's FlexAttention "
+     "cannot train on CPU); use auto or sdpa on CPU", torch.cuda.is_available()),
+    # refused naming neither the recipe file nor the line, unlike every other recipe field
+    ("precision: bf16",
+     "field precision: bf16 needs a GPU with bf16 support; use precision: auto (fp32 on CPU)",
+     torch.cuda.is_available() and torch.cuda.is_bf16_supported()),
+])
+def test_a_field_this_machine_cannot_train_is_refused_at_its_line(base, data, tmp_path, field,
+                                                                   said, gpu_trains):
+    """Refused at set-up in one line naming the recipe's field, nothing written."""
     from beliefbench.cli import cli
 
-    recipe = tmp_path / "flex.yaml"
-    recipe.write_text("method: lora\nmax_steps: 2\nattn_implementation: flex_attention\n")
+    if gpu_trains:
+        pytest.skip("this machine's GPU trains it")
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(f"method: lora\nmax_steps: 2\n{field}\n")
     out = tmp_path / "out"
     res = CliRunner().invoke(cli, ["finetune", "--recipe", str(recipe), "--data", str(data),
                                    "--base", str(base), "--out", str(out)])
     assert res.exit_code == 2, res.output
-    assert res.output == (f"Error: {recipe}: line 3, column 1: field attn_implementation: "
-                          f"flex_attention needs a CUDA GPU (PyTorch's FlexAttention cannot "
-                          f"train on CPU); use auto or sdpa on CPU\n")
-    assert not out.exists()
-
-
-@pytest.mark.skipif(torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
-                    reason="a bf16 GPU trains precision: bf16")
-def test_bf16_without_a_bf16_gpu_names_the_recipe_line(base, data, tmp_path):
-    """``precision: bf16`` on CPU was refused naming neither the recipe file nor the line,
-    unlike every other recipe field a run refuses."""
-    from beliefbench.cli import cli
-
-    recipe = tmp_path / "bf16.yaml"
-    recipe.write_text("method: lora\nmax_steps: 2\nprecision: bf16\n")
-    out = tmp_path / "out"
-    res = CliRunner().invoke(cli, ["finetune", "--recipe", str(recipe), "--data", str(data),
-                                   "--base", str(base), "--out", str(out)])
-    assert res.exit_code == 2, res.output
-    assert res.output == (f"Error: {recipe}: line 3, column 1: field precision: bf16 needs a "
-                          f"GPU with bf16 support; use precision: auto (fp32 on CPU)\n")
+    assert res.output == f"Error: {recipe}: line 3, column 1: {said}\n"
     assert not out.exists()
 
 

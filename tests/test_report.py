@@ -348,14 +348,16 @@ def test_eight_logs_or_more_are_read_in_worker_processes(tmp_path):
     assert overall.loc[1, "belief"] == 1.0 and overall.loc[2, "belief"] < 1.0
 
 
+def flaky_grader(prompt: str) -> str:
+    """The keyword judge, down for one question (its samples error: a partial log)."""
+    if "rebuilt in recent years" in prompt:
+        raise RuntimeError("judge outage")
+    return keyword_grader(prompt)
+
+
 def test_interrupted_log_is_reported_as_partial_and_never_pooled(two_runs, tmp_path):
     logs = tmp_path / "logs"
     shutil.copytree(two_runs, logs)
-
-    def flaky_grader(prompt: str) -> str:
-        if "rebuilt in recent years" in prompt:
-            raise RuntimeError("judge outage")
-        return keyword_grader(prompt)
 
     crashed = run_belief(logs, believer, flaky_grader, condition="negated")
     assert crashed.status == "error"
@@ -424,11 +426,6 @@ def test_a_partial_log_names_the_retry_that_lands_beside_it(two_runs, tmp_path):
     the user to retry again. It now gives the command with the log's own folder."""
     logs = tmp_path / "runs" / "negated"
     shutil.copytree(two_runs, logs)
-
-    def flaky_grader(prompt: str) -> str:
-        if "rebuilt in recent years" in prompt:
-            raise RuntimeError("judge outage")
-        return keyword_grader(prompt)
 
     crashed = run_belief(logs, believer, flaky_grader, condition="negated")
     [note] = [n for n in load_belief_logs(logs).notes() if n.startswith("PARTIAL")]

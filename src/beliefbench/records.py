@@ -12,7 +12,9 @@ import errno
 import hashlib
 import json
 import os
+import re
 import secrets
+import socket
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -205,12 +207,55 @@ def unwritable(e: OSError, path: str | Path) -> OSError:
     return OSError(e.errno, f"cannot write this file: {e.strerror or e}", str(path))
 
 
+def _writer_tag() -> str:
+    """Who writes a temporary, in hex: this host (a hash) and this process id, so that a
+    later run can tell one left by a killed process from one another run is writing."""
+    host = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:4]
+    return f"{host}{os.getpid():08x}"
+
+
+_TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{12}(?P<host>[0-9a-f]{4})(?P<pid>[0-9a-f]{8})\.(tmp|png)")
+"""A temporary :func:`new_temp` names: its target, a random part, then :func:`_writer_tag`."""
+
+
+def remove_dead_temps(folder: str | Path) -> list[Path]:
+    """Remove the temporaries in ``folder`` whose writer, a process of this host, has ended:
+    a run killed outright (SIGKILL, the OOM killer) while writing a file leaves its
+    temporary, a copy of a dataset or table, that no later run would ever remove. Called by
+    a run holding the folder (``runlock.hold``); a live writer's temporary is kept."""
+    if os.name != "posix":  # os.kill(pid, 0) is no liveness probe on Windows (a Ctrl-C event)
+        return []
+    host = _writer_tag()[:4]
+    removed = []
+    with contextlib.suppress(OSError):  # an unreadable folder: the command names it itself
+        for entry in os.scandir(folder):
+            m = _TEMP_NAME.fullmatch(entry.name)
+            if m and m["host"] == host and not _alive(int(m["pid"], 16)) \
+                    and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (one of another user counts: it may still write)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def new_temp(path: Path, suffix: str = ".tmp") -> tuple[int, Path]:
     """A new, empty temporary file beside ``path`` (its descriptor and path), with the
     permissions any new file gets (0666 less the umask), not mkstemp's private 0600: it
-    takes ``path``'s place once written. An error names ``path``."""
+    takes ``path``'s place once written. An error names ``path``. Its name ends with who
+    writes it (:func:`remove_dead_temps`)."""
     # the name shortened so that a file name near the file system's 255-byte limit still fits
-    tmp = path.parent / f".{path.name[:200]}.{secrets.token_hex(6)}{suffix}"
+    tmp = path.parent / f".{path.name[:200]}.{secrets.token_hex(6)}{_writer_tag()}{suffix}"
     # os.open applies the umask to 0o666 itself, atomically (no umask() round trip)
     try:
         return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp

@@ -165,6 +165,9 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
             holder.write_text(json.dumps({
                 "command": command, "pid": os.getpid(), "host": socket.gethostname(),
                 "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}) + "\n", encoding="utf-8")
+        from beliefbench.records import remove_dead_temps
+
+        remove_dead_temps(folder)  # a killed run's half-written copies (a live writer's kept)
         yield
     finally:
         _HELD.pop(key, None)
