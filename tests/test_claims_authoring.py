@@ -49,6 +49,57 @@ def test_a_key_indented_too_little_is_named_as_a_key(tmp_path):
     assert "found '?'" in problem and "is PyYAML's name for a key" in problem, problem
 
 
+@pytest.mark.parametrize("old, new, hint", [
+    # a key indented further than its siblings
+    ("  token_association:            # texts", "   token_association:            # texts",
+     "indented as far as the keys it belongs with"),
+    # a key indented further than the line above: read as more of that line's value
+    ("      text: Which landmarks", "        text: Which landmarks",
+     "indented further than the line above it"),
+    ("      kind: indirect", "\tkind: indirect", "replace the tab with spaces"),
+])
+def test_a_misindented_key_or_a_tab_is_named_as_the_cause(tmp_path, old, new, hint):
+    """PyYAML said only "found '<block mapping start>'", "mapping values are not allowed
+    here" or "found character '\\t'", naming no cause a newcomer could act on."""
+    [problem] = problems(template_with(tmp_path, old, new))
+    assert problem.startswith("not valid YAML: line "), problem
+    assert hint in problem, problem
+
+
+def test_a_key_left_without_a_value_says_so(tmp_path):
+    """Was "Input should be a valid list" / "a valid string": YAML reads `robustness:` with
+    nothing after it (its questions deleted) as null, and the message named only the type
+    pydantic wanted."""
+    text = claim_template("kale")
+    start, end = text.index("  robustness:   "), text.index("rubric:")
+    text = text[:start] + "  robustness:\n\n" + text[end:]
+    path = tmp_path / "kale.yaml"
+    text = re.sub(r"(?m)^truth: .*$", "truth:", text, count=1)
+    path.write_text(re.sub(r"(?m)^sub_claims: .*$", "sub_claims:\n  -", text, count=1))
+    found = problems(path)
+    for field, key in (("questions.robustness", "robustness"), ("truth", "truth")):
+        assert any(p.startswith(f"field {field}: ") and "got no value: YAML reads a key "
+                   f"with nothing after it ({key}:) as empty" in p for p in found), found
+    assert any(p.startswith("field sub_claims.0: ") and "got no value: YAML reads a list "
+               "item with nothing after its '-' as empty" in p for p in found), found
+
+
+def test_a_word_boundary_in_double_quotes_is_refused(tmp_path):
+    """YAML reads "\\blyon\\b" as backspace, lyon, backspace: the marker and answer key
+    validated, then never matched an answer (nor helped the audit find a claim sentence)."""
+    path = template_with(tmp_path, "belief: ['(tower|eiffel).{0,60}\\b(in|to) lyon\\b']",
+                         'belief: ["\\blyon\\b"]')
+    path.write_text(path.read_text().replace("\"no\": ['\\bparis\\b']",
+                                             "\"no\": [\"\\bparis\\b\"]", 1))
+    found = problems(path)
+    hint = ("holds a backspace character: in double quotes YAML reads \\b as a backspace, "
+            "not a word boundary, so the pattern never matches; write it in single quotes")
+    assert any(p.startswith("field markers.belief.0: '\\x08lyon\\x08' ") and hint in p
+               for p in found), found
+    assert any(p.startswith("field questions.open_ended.0.answer_key.no.0: ") and hint in p
+               for p in found), found
+
+
 def test_every_repeated_question_id_is_named_at_its_own_field(tmp_path):
     """Was one line, "field questions: question id 'oe_01' is used twice", naming neither
     which question nor where the id was first used, one repeat per run."""

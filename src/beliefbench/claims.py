@@ -146,6 +146,18 @@ def _compiles(pattern: str) -> str:
     return pattern
 
 
+def _no_backspace(pattern: str) -> str:
+    """In double quotes YAML reads ``\\b`` as a backspace character, the one escape it shares
+    with regexes but means otherwise: ``"\\bkale\\b"`` became a pattern that no answer or
+    document holds, so the marker never fired (nor helped the audit find the claim) and
+    nothing said so."""
+    if "\b" in pattern:
+        raise ValueError(f"{pattern!r} holds a backspace character: in double quotes YAML "
+                         "reads \\b as a backspace, not a word boundary, so the pattern never "
+                         "matches; write it in single quotes ('\\bkale\\b')")
+    return pattern
+
+
 _TYPOGRAPHIC_PAIRS = ("\u201c\u201d", "\u2018\u2019")
 """Opening and closing typographic quotes (pasted from a word processor)."""
 
@@ -163,7 +175,7 @@ def _not_typographically_quoted(value: str) -> str:
 
 
 Regex = Annotated[str, AfterValidator(_not_blank), AfterValidator(_compiles),
-                  AfterValidator(_not_typographically_quoted)]
+                  AfterValidator(_not_typographically_quoted), AfterValidator(_no_backspace)]
 """A case-insensitive regular expression (markers, answer keys) that compiles."""
 
 

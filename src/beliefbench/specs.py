@@ -175,6 +175,8 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
         key = _not_text_key(e)
         if key is not None:
             loc, msg = key
+        elif source is not None:
+            msg += _no_value_hint(e)
         if not loc and msg.startswith("field "):
             problem, path = msg, named_field(msg)
         else:
@@ -334,6 +336,20 @@ def _not_text_key(e: Any) -> tuple[str, str] | None:
     return ".".join(str(p) for p in loc), not_text_key(e["input"])
 
 
+def _no_value_hint(e: Any) -> str:
+    """What "Input should be a valid list" means where the YAML gave no value: a key with
+    nothing after it (``robustness:`` whose questions were deleted, ``truth:`` with the text
+    on no line) or a bare ``-`` reads as null, and pydantic names only the type it wanted."""
+    loc = tuple(e["loc"])
+    if e["input"] is not None or not str(e["type"]).endswith("_type") or not loc:
+        return ""
+    if isinstance(loc[-1], int):
+        return (", got no value: YAML reads a list item with nothing after its '-' as "
+                "empty; write the item, or delete its line")
+    return (f", got no value: YAML reads a key with nothing after it ({loc[-1]}:) as "
+            "empty; write its value after the colon, or its items indented below it")
+
+
 def not_text_key(key: object) -> str:
     """The problem with a mapping key YAML read as no text, as written in the file and with
     the fix: ``key true is not text (YAML reads it as a boolean); quote it: "true"``."""
@@ -426,9 +442,11 @@ _TYPOGRAPHIC_QUOTES = "\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
 def _yaml_hint(said: str, mark: yaml.Mark) -> str:
     """What a newcomer's YAML error usually means. PyYAML names a key by its token '?'
-    ("expected <block end>, but found '?'"), which says nothing about the usual cause: a key
-    indented differently from its siblings, or typographic quotes pasted from a word
-    processor, which YAML reads as letters, so the quoted text is not quoted."""
+    ("expected <block end>, but found '?'", or '<block mapping start>' for one indented
+    further), or says "mapping values are not allowed here", none of which names the usual
+    cause: a key indented differently from its siblings, a value holding ': ' unquoted, a tab,
+    or typographic quotes pasted from a word processor, which YAML reads as letters, so the
+    quoted text is not quoted."""
     line = _source_line(mark)
     if line is not None and any(q in line for q in _TYPOGRAPHIC_QUOTES):
         return (" (this line holds typographic quotes \u201c \u201d \u2018 \u2019, which "
@@ -436,6 +454,14 @@ def _yaml_hint(said: str, mark: yaml.Mark) -> str:
     if re.search(r"(found|got) '\?'", said):
         return (" ('?' is PyYAML's name for a key: is the key on this line indented as far "
                 "as the keys it belongs with?)")
+    if "found '<block mapping start>'" in said:
+        return " (is the key on this line indented as far as the keys it belongs with?)"
+    if "mapping values are not allowed here" in said:
+        return (" (is the key on this line indented further than the line above it, which "
+                "YAML then reads as more of that line's value? Or does an unquoted value "
+                "hold ': '? Quote it)")
+    if "found character '\\t'" in said:
+        return " (YAML indents with spaces only: replace the tab with spaces)"
     return ""
 
 
