@@ -1352,7 +1352,7 @@ def test_report_internals_reads_a_probe_json_without_the_accuracy(tiny, claim, t
         f"  - {{topic: t, truth: 'Item {i} is red.', falsehood: 'Item {i} is blue.'}}\n"
         for i in range(6)))
     probe = truth_probe(tiny, [claim], statements=statements, folds=2)
-    for where, n_bootstrap in (("a", 0), ("b", 20)):  # b: other settings, never one with a
+    for where, n_bootstrap in (("a", 0), ("b", 40)):  # b: other settings, never one with a
         probe.write(tmp_path / where, plots=False)
         completion_margins(tiny, [claim], n_bootstrap=n_bootstrap).write(tmp_path / where)
     new = read_internals([tmp_path / "a"]).table
