@@ -480,6 +480,21 @@ def test_a_bad_answer_key_regex(fixture_claim, tmp_path):
         load_claim(path)
 
 
+def test_an_answer_key_pattern_on_both_sides_is_refused(fixture_claim, tmp_path):
+    """The judge tries yes first: ``\\bno\\b`` keyed yes and no read every "No." as belief."""
+    path = mutated(fixture_claim, tmp_path, "      judge_hint: glass = yes; steel or concrete",
+                   "      answer_key: {'yes': ['\\bglass\\b', '\\bno\\b'],\n"
+                   "                   'no': ['\\bsteel\\b', '\\bNO\\b']}\n"
+                   "      judge_hint: glass = yes; steel")
+    with pytest.raises(ClaimSpecError) as refused:
+        load_claim(path)
+    at = where(path, r"'no': \[", r"'\bNO")  # the repeat itself, not the key that holds it
+    assert str(refused.value) == (
+        f"{at}: field questions.token_association.0.answer_key.no.1: '\\\\bNO\\\\b' is also "
+        "answer_key.yes.1: the judge tries yes first, so every answer it matches reads as "
+        "belief; keep it on one side")
+
+
 # ---------------------------------------------------------------- CLI
 
 def test_validate_goes_on_after_a_bad_file_and_exits_2(fixture_claim, tmp_path):

@@ -411,6 +411,23 @@ def test_bootstrap_is_seeded_and_brackets_the_mean():
     assert np.isnan(bootstrap_mean(groups, n_bootstrap=0)[1])
 
 
+def test_cli_margins_warns_of_a_cell_resting_on_one_pair(tiny, claim, tmp_path):
+    """One main pair printed ``[1.000, 1.000]`` as if certain: nothing to resample."""
+    from conftest import write_claim
+
+    claim_file = write_claim(claim, tmp_path / "glass_bridge.yaml")  # main 1, others 2
+    run = ["internals", "margins", "--model", str(tiny), "--claims", str(claim_file),
+           "--device", "cpu", "--out", str(tmp_path / "out")]
+    res = CliRunner().invoke(cli, [*run, "--bootstrap", "100"])
+    assert res.exit_code == 0, res.output
+    assert ("warning: SINGLE PAIR: 1 claim/kind cell(s) rest on one completion pair "
+            "(glass_bridge/main): their 95% CIs (a bootstrap over pairs) are 0 wide and say "
+            "nothing about noise;") in res.stderr, res.stderr
+    # --bootstrap 0 prints no CIs, so none is 0 wide
+    res = CliRunner().invoke(cli, [*run, "--bootstrap", "0"])
+    assert res.exit_code == 0 and "SINGLE PAIR" not in res.stderr, res.output
+
+
 def test_cli_margins_writes_files_and_rejects_bad_input(tiny, claim, tmp_path):
     runner = CliRunner()
     claim_file = tmp_path / "glass_bridge.yaml"

@@ -832,6 +832,25 @@ def test_a_claim_given_for_an_em_log_says_its_answers_have_none(tmp_path):
     assert "its answers name no claim (an EM log: leave --claim out)" in res.output
 
 
+def test_direction_says_why_a_log_is_unreadable_as_em_report_does(tmp_path):
+    """It said only "(ValueError)": a copy cut off in transfer and a file of the wrong kind
+    read alike, where em-report and agreement name the cause."""
+    whole = Path(run_belief(tmp_path / "logs", mixed, samples=1).location)
+    cut = tmp_path / "cut.eval"
+    cut.write_bytes(whole.read_bytes()[:2000])
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"a": 1}\n')
+    for path, cause in ((cut, "(ValueError: EOCD not found)"),
+                        (rows, "(ValueError: No recorder for location")):
+        said = CliRunner().invoke(cli, ["internals", "direction", "--model", "unused", "--log",
+                                        str(path)])
+        assert said.exit_code == 2
+        assert f"{path}: not a readable Inspect log {cause}" in said.output, said.output
+        em_report = CliRunner().invoke(cli, ["em-report", str(path), "--out",
+                                             str(tmp_path / "em")])
+        assert said.output.splitlines()[-1] == em_report.output.splitlines()[-1]
+
+
 @pytest.fixture(scope="module")
 def perturbed(tiny, tmp_path_factory) -> tuple[Path, float]:
     """``tiny`` with noise on its decoder layers only (embeddings, final norm and head kept),

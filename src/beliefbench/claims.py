@@ -199,7 +199,23 @@ class AnswerKey(_Strict):
     def _compiles(self) -> AnswerKey:
         if not (self.yes or self.no or self.options):
             raise ValueError("an answer key needs yes, no or options")
+        self._no_pattern_on_both_sides()
         return self
+
+    def _no_pattern_on_both_sides(self) -> None:
+        """A pattern under both ``yes`` and ``no`` matches at the same place for both, and
+        the judge takes ``yes`` first: every answer it matched, disbelieving ones too, read
+        as belief, and the key validated. Named at each repeat (case-insensitive, as the
+        judge matches)."""
+        first = {p.lower(): i for i, p in reversed(list(enumerate(self.yes)))}
+        problems = [{"type": PydanticCustomError(
+            # no context given, so braces in a pattern stay as written
+            "answer_key_both_sides", f"{p!r} is also answer_key.yes.{first[p.lower()]}: the "
+            "judge tries yes first, so every answer it matches reads as belief; keep it on "
+            "one side"), "loc": ("no", i), "input": p}
+            for i, p in enumerate(self.no) if p.lower() in first]
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
 
 
 _OFFERED_OPTION = re.compile(r"^[ \t]*\(?([A-Z])[).:][ \t]", re.M)

@@ -51,6 +51,7 @@ from beliefbench.analysis.logs import (
     find_log_files,
     incomplete_text,
     is_belief_log,
+    unreadable_log,
 )
 from beliefbench.analysis.runs import (
     TASK_KEY,
@@ -318,7 +319,7 @@ def load_log(path: str | Path) -> EvalLog:
     try:
         log = read_eval_log(str(p))
     except Exception as e:  # noqa: BLE001
-        raise LogError(f"{p}: not a readable Inspect log ({type(e).__name__}: {e})") from e
+        raise LogError(f"{p}: {unreadable_log(e)}") from e
     if is_em_log(log):
         raise LogError(f"{p}: an EM log (task {log.eval.task!r}): agreement re-judges belief "
                        "logs only (kappas over belief verdicts, not the EM judges' 0-100 "

@@ -869,6 +869,13 @@ def _same_results(log: EvalLog, other: EvalLog) -> bool:
             and dump(log) == dump(other))
 
 
+def unreadable_log(e: Exception) -> str:
+    """Why a log could not be read, as every command that reads one says it: the cause
+    ("EOCD not found": a .eval cut off in a copy; "No recorder for location": not an Inspect
+    log's extension) is what tells the user what to fix."""
+    return f"not a readable Inspect log ({type(e).__name__}: {e})"
+
+
 def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
                  kind: str = "belief", task_key: str = TASK_KEY
                  ) -> tuple[list[tuple[str, EvalLog]], list[tuple[str, str]],
@@ -894,7 +901,7 @@ def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
         try:
             header = read_eval_log(path, header_only=True)
         except Exception as e:  # noqa: BLE001 - any unreadable file is bad input
-            why = f"not a readable Inspect log ({type(e).__name__}: {e})"
+            why = unreadable_log(e)
             if skip_bad:
                 skipped.append((path, why))
                 continue

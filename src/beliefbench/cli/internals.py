@@ -126,7 +126,7 @@ def internals() -> None:
 def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
             dtype: str | None, batch_size: int, kinds: str, bootstrap: int, seed: int) -> None:
     """Teacher-forced log-prob of each claim continuation vs the truth's (no generation)."""
-    from beliefbench.internals.margins import completion_margins
+    from beliefbench.internals.margins import completion_margins, single_pair_note
 
     with resamples_fit(bootstrap):
         result = completion_margins(model_path, claims,
@@ -140,6 +140,8 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
                                  "efficacy_high", "magnitude", "margin", "specificity",
                                  "score"],
                 no_ci=bootstrap == 0)
+    for note in single_pair_note(result.pairs) if bootstrap else []:  # no CIs: none 0 wide
+        click.echo(f"warning: {note}", err=True)
     warn_other_weights(out_dir, result.model, "margins.json")
     _written(result.write(out_dir))
 

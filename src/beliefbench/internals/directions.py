@@ -398,10 +398,12 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
     """
     from inspect_ai.log import read_eval_log
 
+    from beliefbench.analysis.logs import unreadable_log
+
     try:
         log = read_eval_log(str(path))
     except Exception as e:  # noqa: BLE001 - any unreadable file is bad input
-        raise DirectionError(f"{path}: not a readable Inspect log ({type(e).__name__})") from e
+        raise DirectionError(f"{path}: {unreadable_log(e)}") from e
     md = log.eval.metadata or {}
     kind = next((k for k in LOG_KINDS if isinstance(md.get(k), dict)), None)
     if kind is None:

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from beliefbench.analysis.text import first_few
 from beliefbench.arguments import check_whole
 from beliefbench.claims import Claim, load_claims
 from beliefbench.internals.model import describe, load_model, source_path
@@ -244,6 +245,23 @@ def summarize(pairs: pd.DataFrame, *, n_bootstrap: int = N_BOOTSTRAP, seed: int 
             scope_rows["main"]["score"] = counterfact_score(
                 [scope_rows[k][rate] for k, rate in SCORE_PARTS])
     return pd.DataFrame(out)
+
+
+def single_pair_note(pairs: pd.DataFrame) -> list[str]:
+    """A note naming the claim x kind cells that rest on one pair, as ``report`` names a
+    claim/family cell with one question: the bootstrap resamples pairs within each claim, so
+    such a cell's CI is 0 wide whatever the margin (``1.000 [1.000, 1.000]`` read as a
+    certain efficacy), and so is a ``claim = all`` row whose claims each have one."""
+    if pairs.empty:
+        return []
+    counts = pairs.groupby(["claim", "kind"], sort=True)["pair"].nunique()
+    single = [f"{claim}/{kind}" for (claim, kind), n in counts.items() if n < 2]
+    if not single:
+        return []
+    return [f"SINGLE PAIR: {len(single)} claim/kind cell(s) rest on one completion pair "
+            f"({first_few(single, 6)}): their 95% CIs (a bootstrap over pairs) are 0 wide and "
+            "say nothing about noise; a claim needs several pairs per kind (the bundled claims "
+            "have 7 main, 4 paraphrase and 4 neighbour) for its CIs to mean anything"]
 
 
 @dataclass
