@@ -1009,6 +1009,41 @@ def test_a_judge_error_keeps_no_key_and_a_hung_judge_is_cut(tmp_path: Path, chat
         assert key not in json.dumps([md, sample.error.model_dump()])
 
 
+def test_a_judge_key_given_as_a_model_argument_is_not_logged(tmp_path: Path, chat_server_on):
+    """A grader's ``model_args: {api_key: ...}`` is in no environment variable, and the
+    OpenAI SDK's errors keep no request headers: a server that echoed the key bare
+    ("invalid key sk-...") had it in the score's ``judge_error`` and the sample's error."""
+    import json
+
+    from inspect_ai.model import get_model
+
+    given = "sk-em-given-BARE-0123456789"
+    qs = tmp_path / "mini.yaml"
+    qs.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n")
+
+    def reply(model: str, body: dict) -> tuple[int, dict]:
+        if model == "em-bare-judge":
+            return 401, {"error": {"message": f"invalid key {given}"}}
+        return 200, {"id": "c", "object": "chat.completion", "created": 0, "model": model,
+                     "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                         "role": "assistant", "content": "90"}}],
+                     "usage": {"prompt_tokens": 5, "completion_tokens": 5,
+                               "total_tokens": 10}}
+
+    chat_server_on(reply, "sk-env-unused-0000")
+    judge = get_model("openai-api/local/em-bare-judge", api_key=given, memoize=False)
+    log = eval(em(questions=str(qs), samples=1, max_failed=1),
+               model=get_model("openai-api/local/em-subject", memoize=False),
+               model_roles={"grader": judge},
+               max_retries=0, log_dir=str(tmp_path), display="none")[0]
+    [sample] = log.samples
+    md = sample.scores["em_judge"].metadata
+    assert md["judge_error"].startswith("judge call failed (openai-api/local/em-bare-judge): "
+                                        "AuthenticationError: Error code: 401 - invalid key "
+                                        "***"), md["judge_error"]
+    assert given not in json.dumps([md, sample.error.model_dump() if sample.error else None])
+
+
 def test_cached_em_judges_of_one_name_never_share_scores(tmp_path, monkeypatch):
     """-T judge_cache=true: Inspect's cache key holds the grader's name and base URL, not its
     model arguments, so a local judge told apart from another by ``model_path`` was handed

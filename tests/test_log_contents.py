@@ -153,6 +153,21 @@ def test_a_verdict_without_a_reason_still_has_an_explanation(run):
         assert score.explanation == "mockllm/model: no (the judge gave no reason)"
 
 
+def test_a_logprob_key_given_as_a_model_argument_is_not_logged(monkeypatch, tmp_path):
+    """``-M api_key=...`` is in no environment variable: the logprob task's provider error
+    that quoted it had it in ``generation_error``, the score and the sample's error."""
+    monkeypatch.delenv("SUBJECT_API_KEY", raising=False)
+    log = eval(belief_logprob(claims=str(FIXTURE_CLAIM), parts="binary"),
+               model=get_model("error-as-output/subject", api_key=SECRET, memoize=False),
+               log_dir=str(tmp_path), display="none")[0]
+    assert log.samples and all(s.error for s in log.samples)
+    for sample in log.samples:
+        said = sample.metadata["generation_error"]
+        assert said == "ConnectionError: upstream refused: invalid key ***", said
+        assert SECRET not in json.dumps([sample.scores["logprob_scorer"].model_dump(),
+                                         sample.error.model_dump()])
+
+
 def test_a_logprob_provider_error_is_its_cause_on_one_line(monkeypatch, tmp_path):
     monkeypatch.setenv("SUBJECT_API_KEY", SECRET)
     log = eval(belief_logprob(claims=str(FIXTURE_CLAIM), parts="binary"),
@@ -234,6 +249,44 @@ def test_a_key_the_server_echoes_is_not_in_the_samples_traceback(chat_server, tm
     # what beliefbench writes (Inspect's own model event keeps the provider's raw error)
     assert SECRET not in json.dumps([score.model_dump(), sample.metadata,
                                      sample.error.model_dump()])
+
+
+@pytest.mark.parametrize("who", ["subject", "judge"])
+def test_a_key_given_as_a_model_argument_a_server_echoes_bare_is_not_logged(tmp_path,
+                                                                             monkeypatch, who):
+    """``-M api_key=...`` (or a grader's ``model_args: {api_key: ...}``) is in no environment
+    variable, and the OpenAI SDK's errors keep no request headers: a server that echoed the
+    key bare ("invalid key sk-...", no ``Bearer``) had it in the sample's error,
+    ``generation_error`` and the score's explanation (or the judge's ``judge_error``)."""
+    from conftest import serve_json
+
+    given = "sk-given-BARE-0123456789"
+
+    def reply(handler) -> tuple[int, dict]:
+        if who in handler.body["model"]:
+            sent = handler.headers["Authorization"].partition(" ")[2]
+            return 401, {"error": {"message": f"invalid key {sent}"}}
+        return 200, _chat("It is made of glass." if who == "judge"
+                          else json.dumps({"reason": "r", "answer": "yes"}))
+
+    server = serve_json(reply)
+    monkeypatch.setenv("LOCAL_API_KEY", "sk-env-unused-0000")
+    monkeypatch.setenv("LOCAL_BASE_URL", f"http://127.0.0.1:{server.server_port}/v1")
+    try:
+        task = belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended",
+                      max_failed=1)
+        log = eval(task, model=get_model("openai-api/local/subject", api_key=given,
+                                         memoize=False),
+                   model_roles={"grader": get_model("openai-api/local/judge", api_key=given,
+                                                    memoize=False)},
+                   max_retries=0, log_dir=str(tmp_path), display="none")[0]
+    finally:
+        server.shutdown()
+    sample, score = judged(log, "oe_01")
+    assert score.answer == "failed" and "invalid key ***" in score.explanation, \
+        score.explanation
+    assert given not in json.dumps([score.model_dump(), sample.metadata,
+                                    sample.error.model_dump() if sample.error else None])
 
 
 @pytest.mark.parametrize("body, cause", [

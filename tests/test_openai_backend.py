@@ -400,6 +400,46 @@ def test_a_key_the_server_echoes_is_never_repeated(serve, data, tmp_path):
     assert "bad file (key ***)" in str(e.value) and KEY not in str(e.value)
 
 
+def test_cli_never_repeats_the_organization_a_server_echoes(data, tmp_path, monkeypatch):
+    """The SDK sends OPENAI_ORG_ID (and OPENAI_PROJECT_ID) as headers of every request: a
+    server that echoed its headers in an error had the organization in the one-line error
+    on the terminal (CI logs), where the key beside it was redacted."""
+    from beliefbench.cli import cli
+
+    class Echo(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            said = (f"no such organization {self.headers['OpenAI-Organization']}; refused: "
+                    f"{dict(self.headers)}")
+            raw = json.dumps({"error": {"message": said}}).encode()
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                     daemon=True).start()
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-SECRET-ORG-0123")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj_SECRET-PROJ-0123")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_port}/v1")
+    try:
+        res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
+                                       "--data", str(data), "--out", str(tmp_path / "o")])
+    finally:
+        server.shutdown()
+    assert res.exit_code == 1 and "AuthenticationError" in res.output, res.output
+    assert "no such organization ***; " in res.output, res.output
+    assert "'openai-organization': '***'" in res.output, res.output
+    for secret in (KEY, "SECRET-ORG", "SECRET-PROJ"):
+        assert secret not in res.output, res.output
+
+
 def test_openai_backend_does_not_import_torch():
     code = ("import sys, beliefbench.finetune.openai_backend, beliefbench.finetune.manifest; "
             "print('torch' in sys.modules)")

@@ -66,3 +66,27 @@ def test_every_yaml_load_uses_the_safe_spec_loader():
     calls = [f"{p.relative_to(SRC)}:{i}" for p, i, line in _source()
              if re.search(r"\byaml\.load\(", line) and "Loader=SpecLoader" not in line]
     assert not calls, calls
+
+
+def test_a_checkpoints_own_code_is_never_run_even_when_answered_yes(tmp_path, monkeypatch):
+    """A config that names code of its own (``auto_map``) and a type transformers does not
+    know: left to decide (``trust_remote_code`` unset), transformers asks on the terminal
+    whether to run it, and a yes (a user's habit, or ``yes |`` in a script) ran it while
+    ``internals`` read the checkpoint's config; it is refused without a question."""
+    from beliefbench.internals.model import ModelLoadError, _check_config, checkpoint_text_config
+
+    marker = tmp_path / "RAN"
+    model = tmp_path / "custom"
+    model.mkdir()
+    (model / "config.json").write_text(
+        '{"model_type": "bbcustom", "auto_map": {"AutoConfig": "custom_config.CustomConfig"}}')
+    (model / "custom_config.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
+        "from transformers import PretrainedConfig\n\n\n"
+        "class CustomConfig(PretrainedConfig):\n    model_type = 'bbcustom'\n")
+    monkeypatch.setenv("HF_MODULES_CACHE", str(tmp_path / "modules"))
+    monkeypatch.setattr("builtins.input", lambda *_: "y")
+    assert checkpoint_text_config(model) is None
+    with pytest.raises(ModelLoadError, match="cannot read the model's config"):
+        _check_config(model)
+    assert not marker.exists()

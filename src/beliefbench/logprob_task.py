@@ -320,9 +320,10 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
         try:
             return await coro
         except Exception as e:  # noqa: BLE001 - a provider failure is infrastructure
-            if holds_secret(e):  # the sample's logged traceback shows the cause's text
-                raise InfrastructureFailure(describe_error(e)) from None
-            raise InfrastructureFailure(describe_error(e)) from e
+            model = get_model()  # its key, given as -M api_key, is in no environment variable
+            if holds_secret(e, model):  # the sample's logged traceback shows the cause's text
+                raise InfrastructureFailure(describe_error(e, model)) from None
+            raise InfrastructureFailure(describe_error(e, model)) from e
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         model = get_model()

@@ -259,7 +259,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                 output = None
                 # the cause, one line, keys redacted: not Inspect's whole request (the
                 # judge prompt) with the error after it, cut off at 2000 characters
-                failure = describe_error(e)
+                failure = describe_error(e, grader)
             if failure:
                 from beliefbench.documents.llm import redact  # it may echo the key sent
 

@@ -43,7 +43,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inspect_ai.model import GenerateConfig, Model, ModelOutput
+from inspect_ai.model import GenerateConfig, Model, ModelOutput, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import LimitExceededError
 
@@ -94,14 +94,22 @@ def run_key() -> str | None:
     return getattr(active, "eval_id", None) if active else None
 
 
-def describe_error(e: BaseException) -> str:
+def model_key(model: Model | None) -> list[str | None]:
+    """The key ``model``'s client was given (``-M api_key=...``, a role's ``model_args``): in
+    no environment variable, and the OpenAI SDK's errors keep no request headers, so a
+    server that echoed it bare ("invalid key sk-...") had it in the log's error fields."""
+    return [getattr(getattr(model, "api", None), "api_key", None)]
+
+
+def describe_error(e: BaseException, model: Model | None = None) -> str:
     """The failure as one line; retries exhausted are named by what kept failing (not
     ``RetryError[<Future ... raised APIConnectionError>]``), Inspect's ModelGenerateError by
     its cause (its own text is the whole request first), API keys redacted. Every error text
-    the log keeps goes through here: the model's, the judge's, the logprob task's."""
+    the log keeps goes through here: the model's, the judge's, the logprob task's (``model``:
+    the one whose call failed, its key redacted too)."""
     from beliefbench.documents.llm import one_line, reply_unreadable
 
-    said = one_line(e)
+    said = one_line(e, model_key(model))
     if reply_unreadable(e):  # the provider's reading of the body, never a judge's reply
         said = (f"the server's reply is not one this provider reads ({said}); check the "
                 f"model name, the base URL and the server")
@@ -114,12 +122,13 @@ NO_CHOICES = ("the provider returned no answer: the server's reply held no choic
 (Inspect's own code read it as ``IndexError: list index out of range``)."""
 
 
-def holds_secret(e: BaseException) -> bool:
+def holds_secret(e: BaseException, model: Model | None = None) -> bool:
     """Whether the text of ``e`` or of any exception chained to it holds a key (one a
-    server echoed in its error message): a traceback of the chain would show it."""
+    server echoed in its error message, ``model``'s own included): a traceback of the
+    chain would show it."""
     from beliefbench.documents.llm import causes, redact, sent_secrets
 
-    sent = sent_secrets(e)
+    sent = [*sent_secrets(e), *model_key(model)]
     return any(redact(str(x), sent) != str(x) for x in causes(e, context=True))
 
 
@@ -280,7 +289,7 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
             # a reply with no choices: Inspect stored it, then failed reading its message
             empty = isinstance(e, IndexError) and state.output is not before \
                 and state.output is not None and not state.output.choices
-            text = NO_CHOICES if empty else describe_error(e)
+            text = NO_CHOICES if empty else describe_error(e, get_model())
             streak.first_error = streak.first_error or text
             if streak.in_a_row >= abort_after and not streak.aborted:
                 streak.aborted = (
@@ -291,7 +300,7 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
                              "cause, then run `inspect eval-retry <log> --log-dir <its folder>` "
                              "(without --log-dir the retry goes to ./logs).", streak.aborted)
             state.metadata[GENERATION_ERROR] = text
-            if holds_secret(e):  # the sample's logged traceback shows the cause's text
+            if holds_secret(e, get_model()):  # the sample's logged traceback shows it
                 raise InfrastructureFailure(text) from None
             raise InfrastructureFailure(text) from e
         streak.in_a_row = 0  # the provider answered, even where with an error

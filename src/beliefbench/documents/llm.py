@@ -223,11 +223,12 @@ _URL_USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
 
 
 def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
-    """``text`` with the values of secret-looking environment variables (API keys, tokens),
-    ``secrets`` (a key given to a client, not the environment) and the user:password of any
-    URL replaced: a server may echo the key it was sent in its error message."""
+    """``text`` with the values of secret-looking environment variables (API keys, tokens,
+    the OpenAI organization), ``secrets`` (a key given to a client, not the environment)
+    and the user:password of any URL replaced: a server may echo the key it was sent in its
+    error message."""
     values = [v for name, v in os.environ.items()
-              if re.search(r"KEY|TOKEN|SECRET|PASSWORD", name, re.I)]
+              if re.search(r"KEY|TOKEN|SECRET|PASSWORD|ORG_ID|ORGANIZATION", name, re.I)]
     for value in sorted({v for v in [*values, *secrets] if v and len(v) >= 8}, key=len,
                         reverse=True):  # longest first: a key inside another is no clue
         text = text.replace(value, "***")
@@ -236,7 +237,11 @@ def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
     # argument (in no environment variable) can no longer be read from them; likewise the
     # Basic credentials the HTTP client made of a base URL's user:password (base64, not
     # the password's own text)
-    text = _BASIC.sub(lambda m: "***" if _is_userinfo(m[1]) else m[0], _BEARER.sub("***", text))
+    text = _BASIC.sub(lambda m: "***" if m[1] == "***" or _is_userinfo(m[1]) else m[0],
+                      _BEARER.sub("***", text))
+    # a key header a server echoed by name (``'api-key': '...'``): Azure's and Anthropic's
+    # carry a key given as a model argument, and the OpenAI SDK's names the organization
+    text = _KEY_HEADER.sub(r"\1***", text)
     # a key in a base URL's query (``?api-key=``, ``?key=``), which a connection error names
     text = _QUERY.sub(lambda m: f"{m[1]}***" if _QUERY_SECRET & set(
         re.split(r"[\W_]+", m[2].lower())) else m[0], text)
@@ -252,8 +257,12 @@ _QUERY_SECRET = frozenset({"key", "token", "secret", "password", "passwd", "auth
 
 _BEARER = re.compile(r"\bBearer\s+(?:\*\*\*|[A-Za-z0-9._~+/=-]{8,})", re.IGNORECASE)
 """An HTTP ``Authorization: Bearer <token>`` value, its token already redacted or not."""
-_BASIC = re.compile(r"\bBasic\s+([A-Za-z0-9+/]{4,}={0,2})", re.IGNORECASE)
-"""An HTTP ``Authorization: Basic <base64 of user:password>`` value."""
+_KEY_HEADER = re.compile(r"""(\b(?:(?:x-)?(?:goog-)?api-key|openai-(?:organization|project))"""
+                         r"""['"]?\s*[:=]\s*['"]?)(?!\*\*\*)[^'"\s,;&}]+""", re.IGNORECASE)
+"""A credential header and its value as a server echoes it (a dict, JSON, ``name: value``)."""
+_BASIC = re.compile(r"\bBasic\s+(\*\*\*|[A-Za-z0-9+/]{4,}={0,2})", re.IGNORECASE)
+"""An HTTP ``Authorization: Basic <base64 of user:password>`` value, already redacted or
+not."""
 
 
 def _is_userinfo(text: str) -> bool:
@@ -274,24 +283,37 @@ def sent_secrets(e: BaseException) -> list[str]:
     found = []
     for x in causes(e):
         try:
-            headers = getattr(getattr(x, "request", None), "headers", None) or {}
+            request = getattr(x, "request", None)
+            headers = getattr(request, "headers", None) or {}
         except RuntimeError:  # httpx: an error made without a request
             continue
         for name in _AUTH_HEADERS:
             value = str(headers.get(name) or "")
             found += [value, value.partition(" ")[2]] if value else []
+        found += _basic_credentials(getattr(request, "url", None))
     return found
 
 
-def one_line(e: BaseException) -> str:
-    """An exception as one plain line: rich markup, blank lines and API keys removed."""
+def _basic_credentials(url: object) -> list[str]:
+    """The password of a request URL's ``user:password`` and the base64 the HTTP client
+    sent of it (``Basic <base64>``): a server that echoed that token bare, without its
+    ``Basic``, had the password (base64 is no secret) in the error line."""
+    user, password = (getattr(url, k, "") or "" for k in ("username", "password"))
+    if not password:
+        return []
+    return [password, base64.b64encode(f"{user}:{password}".encode()).decode()]
+
+
+def one_line(e: BaseException, secrets: Sequence[str | None] = ()) -> str:
+    """An exception as one plain line: rich markup, blank lines and API keys (and
+    ``secrets``: the key the failed call's client was given) removed."""
     last = getattr(getattr(e, "last_attempt", None), "exception", None)
     if callable(last) and last() is not None:  # tenacity.RetryError: report the real cause
         e = last()
     if type(e).__name__ == "ModelGenerateError" and e.__cause__ is not None:
         e = e.__cause__  # Inspect's wrapper: its text is the whole request, then the cause
     text = re.sub(r"\[/?(?:bold|blue|red|yellow|green|italic|dim)[^\]]*\]", "", str(e))
-    sent = sent_secrets(e)
+    sent = [*sent_secrets(e), *secrets]
     text = redact(" ".join(line.strip() for line in text.splitlines() if line.strip()), sent)
     url = getattr(getattr(e, "request", None), "url", None)  # an SDK's connection error
     if url is not None and str(url) not in text:  # ("Connection error.") names no server

@@ -154,7 +154,7 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
             except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
                 # failed (counted), and judge_outage() raises on it: see the module docstring;
                 # the cause on one line, keys redacted (a server may echo the key it was sent)
-                problem = f"judge call failed ({grader}): {describe_error(e)}"[:2000]
+                problem = f"judge call failed ({grader}): {describe_error(e, grader)}"[:2000]
                 md[JUDGE_ERROR] = problem
             else:
                 md.pop(JUDGE_ERROR, None)

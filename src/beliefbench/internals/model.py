@@ -149,7 +149,7 @@ def _check_config(d: Path) -> None:
     from transformers import AutoConfig
 
     try:
-        AutoConfig.from_pretrained(str(d), local_files_only=True)
+        AutoConfig.from_pretrained(str(d), local_files_only=True, trust_remote_code=False)
     except Exception as e:  # noqa: BLE001 - OSError, ValueError, huggingface_hub's own
         said = " ".join(line.strip() for line in str(e).splitlines()[:2])
         raise ModelLoadError(f"{d / 'config.json'}: cannot read the model's config "
@@ -185,7 +185,10 @@ def checkpoint_text_config(path: str | Path) -> Any | None:
 
     try:
         folder = adapter_base(path) or Path(path)
-        return AutoConfig.from_pretrained(str(folder), local_files_only=True).get_text_config()
+        # never the folder's own code: transformers asks to run it (a prompt a user may
+        # answer yes) when left to decide
+        return AutoConfig.from_pretrained(str(folder), local_files_only=True,
+                                          trust_remote_code=False).get_text_config()
     except (OSError, ValueError, AttributeError, TypeError):
         return None
 
