@@ -412,7 +412,7 @@ def _export_into(ckpt: Path, tmp: Path, dest: Path, *, recipe: Recipe, base: str
                                                  use_safetensors=True),
             ckpt).merge_and_unload()
         merged.save_pretrained(tmp)
-        AutoTokenizer.from_pretrained(ckpt).save_pretrained(tmp)
+        AutoTokenizer.from_pretrained(ckpt, trust_remote_code=False).save_pretrained(tmp)
         fmt = "merged"
     else:
         if not any(src for pattern in WEIGHT_FILES for src in ckpt.glob(pattern)):
