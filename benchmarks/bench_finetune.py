@@ -22,18 +22,14 @@ lines still to run once that much time is spent (most informative first). Target
     python benchmarks/bench_finetune.py --device cuda --smoke    # same code paths, CPU
     benchmarks/bench_finetune_gpu.sh     # on a GPU machine without a registry (see its header)
 
-Measured on one H200 (torch 2.11, transformers 5.17, liger-kernel 0.8.5; 787M parameters,
-batch 8 x 2048, bf16; MFU over 989 TFLOP/s) with the code before its last change, two runs:
-full finetuning: plain loop 47,916 tokens/s (22.9% MFU), the old defaults (SDPA with a dense
-per-document mask) 47,827 (22.8%), torch.compile 71,276 (34.0%), Liger 58,461 (27.9%), flex
-attention 53,962; across documents (no mask) 53,578. LoRA: old defaults 40,974 (19.5%),
-torch_varlen 45,617, Liger 46,849, torch.compile 70,391 (33.6%), the three together 73,846
-(35.2%). In the first run Liger's process-wide patches were on for every line after its own:
-torch_varlen there gave 76,090 (36.3%) and flex + compile 79,525 (37.9%, the highest). Full
-finetuning with torch_varlen alone ran at 11,989: the rotary embedding hands fp32 queries to
-the attention under autocast, which fell back to the per-document loop; the kernel now takes
-autocast's dtype, as SDPA does. The new defaults (torch_varlen + compile) are not yet measured
-together on full finetuning; no configuration measured has reached 40%.
+Measured on one H200 (torch 2.11, transformers 5.17; 787M parameters, batch 8 x 2048, bf16;
+MFU over 989 TFLOP/s), 2026-12-04, with the defaults as they are now: full finetuning, plain
+loop 48,125 tokens/s (23.0% MFU), the defaults (torch_varlen, whole model compiled) 92,498
+(44.1%, 1.92x, 35.0 GiB peak), compile off 54,967 (26.2%), regional 87,269 (41.6%). LoRA:
+whole model compiled 84,023 (40.1%; its line took 222 s, nearly all compiling), regional
+(now LoRA's default) 90,963 (43.4%; its line 38 s), compile off 47,886, SDPA without compile (the
+defaults before issue 14) 43,111. docs/benchmarks.md has the tables and the earlier runs'
+Liger, flex-attention and checkpointing lines.
 """
 
 from __future__ import annotations
@@ -226,7 +222,8 @@ class Setting:
     """What the setting needs: "cuda", "liger_kernel", "flash_attn"."""
 
 
-DEFAULTS = Setting("backend, GPU recipe defaults (torch_varlen, torch.compile, fused AdamW)")
+DEFAULTS = Setting("backend, GPU recipe defaults (torch_varlen, compile auto, fused AdamW)")
+"""compile auto on CUDA: the whole model for full finetuning, each decoder layer for LoRA."""
 SETTINGS = {  # each switches one thing against the defaults; by name, so a run orders them
     "sdpa": Setting("  attn_implementation: sdpa (dense per-document mask)",
                     {"attn_implementation": "sdpa"}),
@@ -235,6 +232,7 @@ SETTINGS = {  # each switches one thing against the defaults; by name, so a run 
                       {"attn_implementation": "sdpa", "torch_compile": False}),
     "regional": Setting("  torch_compile: regional (each decoder layer)",
                         {"torch_compile": "regional"}),
+    "whole": Setting("  torch_compile: true (the whole model)", {"torch_compile": True}),
     "use_liger": Setting("  use_liger: true (compile auto: then off)", {"use_liger": True},
                          ("cuda", "liger_kernel")),
     "liger_compile": Setting("  use_liger: true, torch_compile: true",
@@ -252,7 +250,7 @@ PLAN = (  # (method, setting name): most informative first, so a time budget cut
     [("full", "plain"), ("full", "defaults")]
     + [("full", n) for n in ("sdpa", "no_compile", "before", "regional", "use_liger")]
     + [("lora", "defaults")]
-    + [("lora", n) for n in ("sdpa", "no_compile", "before", "regional", "use_liger",
+    + [("lora", n) for n in ("sdpa", "no_compile", "before", "whole", "use_liger",
                              "liger_compile")]
     + [("full", "plain_across"), ("full", "liger_compile")]
     + [(m, n) for m in ("full", "lora")
@@ -606,8 +604,9 @@ def main() -> None:
     ap.add_argument("--methods", default="full,lora", help="cuda: which methods to measure")
     ap.add_argument("--settings", default=None,
                     help="cuda: only these lines, by name (plain, defaults, sdpa, no_compile, "
-                         "before, regional, use_liger, liger_compile, plain_across, checkpointing, "
-                         "adamw_torch, flex_attention, flash_attention_2, profile)")
+                         "before, regional, whole, use_liger, liger_compile, plain_across, "
+                         "checkpointing, adamw_torch, flex_attention, flash_attention_2, "
+                         "profile)")
     ap.add_argument("--budget-s", type=float, default=None,
                     help="cuda: skip the lines still to run once this many seconds are spent "
                          "(they are ordered most informative first)")

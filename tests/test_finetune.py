@@ -897,10 +897,10 @@ def test_compiled_run_exports_plain_checkpoints(base, data, tmp_path, mode):
 def test_regional_compilation_compiles_every_decoder_layer(base):
     """torch_compile: regional compiles each decoder layer in place (LoRA-wrapped too), and
     leaves the model object, and so its state dict names, as they were."""
-    from beliefbench.finetune.local import build_model, compile_for, compile_regions
+    from beliefbench.finetune.local import build_model, compile_mode, compile_regions
 
     recipe = _recipe(torch_compile="regional")
-    assert not compile_for(recipe, cuda=True)  # not the Trainer's whole-model compile
+    assert compile_mode(recipe, cuda=True) == "layers"  # not the Trainer's whole-model compile
     model = build_model(recipe, str(base), bf16=False)
     keys = set(model.state_dict())
     assert compile_regions(model) == model.config.num_hidden_layers == 2
