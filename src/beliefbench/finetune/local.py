@@ -794,6 +794,10 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     _check_optimizer_package(recipe, recipe_path)
     _check_flash_attn(recipe, recipe_path)
     _check_flex_attention(recipe, recipe_path)
+    # set-up refusals that need no data come before it is read and tokenized (minutes for a
+    # large file): precision bf16 without a bf16 GPU, and an unreadable run file on --resume
+    bf16 = use_bf16(recipe, recipe_path)
+    earlier = earlier_inputs(out) if resume else None
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False,
@@ -833,7 +837,6 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     world = world_size()
     steps_total = total_steps(len(dataset), per_device, recipe, world)
     schedule = checkpoint_steps(steps_total, recipe.checkpoints)
-    bf16 = use_bf16(recipe, recipe_path)
 
     data_sha = sha256_file(data)
     fields = entry_fields(recipe=recipe, data=data, data_sha256=data_sha, base_model=base,
@@ -848,7 +851,6 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                        "precision": "bf16" if bf16 else "fp32",
                        "encoded_sha256": fdata.encoded_sha256(examples),
                        **({"kl_data_sha256": sha256_file(kl_data)} if kl_data else {})}
-    earlier = earlier_inputs(out) if resume else None
     if earlier is not None:
         for key in unknown_inputs(earlier, fields["extra"]):
             log.warning("%s: the run was started before runs recorded their %s: --resume "
