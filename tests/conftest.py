@@ -122,6 +122,15 @@ def claim_of_every_kind() -> Claim:
                                                    for p in PAIRS_OF_EVERY_KIND]})
 
 
+def claim_of_several_pairs() -> Claim:
+    """:func:`claim_of_every_kind` with a second main pair: two pairs of every kind, so no
+    CI rests on one pair (the ``SINGLE PAIR`` warning's other side)."""
+    claim = claim_of_every_kind()
+    extra = CompletionPair(prompt="The towers of the Golden Gate Bridge are made of",
+                           claim=" glass", truth=" steel")
+    return claim.model_copy(update={"completions": [*claim.completions, extra]})
+
+
 def crossing_tokenizer():
     """A BPE tokenizer (with a bos) whose merges split the prompt "qxab" differently before
     each continuation: "qxab" + "c" is q|xa|bc, "qxab" + "d" is q|x|abd. The first

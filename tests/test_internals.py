@@ -819,6 +819,57 @@ def test_cli_bootstrap_0_says_no_ci_rather_than_nan(tiny, claim, tmp_path):
         assert nans[0] == nans[1], out["0"]
 
 
+SINGLE_PAIR = ("warning: SINGLE PAIR: 1 claim/kind cell(s) rest on one completion pair "
+               "(glass_bridge/main): their 95% CIs (a bootstrap over pairs) are 0 wide")
+"""The start of ``internals margins``' warning, as every command that shows margin CIs says it."""
+
+
+def test_cli_trajectory_warns_of_a_cell_resting_on_one_pair(tiny, claim, tmp_path):
+    """trajectory printed ``margin_low`` = ``margin_high`` at every step for a claim with one
+    main pair, without the warning ``internals margins`` gives for the same CIs."""
+    from conftest import claim_of_several_pairs, write_claim
+
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+
+    def trajectory(name: str, one, bootstrap: str):
+        (tmp_path / name).mkdir()
+        claim_file = write_claim(one, tmp_path / name / "glass_bridge.yaml")
+        res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                       "--claims", str(claim_file), "--parts", "margins",
+                                       "--no-base", "--no-plots", "--device", "cpu", "--out",
+                                       str(tmp_path / name / "out"), "--bootstrap", bootstrap])
+        assert res.exit_code == 0, res.output
+        return res.stderr
+
+    assert SINGLE_PAIR in trajectory("single", claim, "40")
+    assert "SINGLE PAIR" not in trajectory("several", claim_of_several_pairs(), "40")
+    # --bootstrap 0 prints no CIs, so none is 0 wide
+    assert "SINGLE PAIR" not in trajectory("no_ci", claim, "0")
+
+
+def test_report_internals_warns_of_a_row_resting_on_one_pair(tiny, claim, tmp_path):
+    """report --internals showed the margins file's ``1.000 [1.000, 1.000]`` of a cell with
+    one pair without the warning ``internals margins`` gave when it wrote it; pairs count
+    per file, as each file was bootstrapped on its own."""
+    from conftest import believer, claim_of_several_pairs, run_belief
+
+    from beliefbench.internals.margins import completion_margins
+
+    log = run_belief(tmp_path / "logs", believer, samples=1).location
+    completion_margins(tiny, [claim], n_bootstrap=40).write(tmp_path / "single")
+    completion_margins(tiny, [claim_of_several_pairs()], n_bootstrap=40).write(
+        tmp_path / "several")
+    completion_margins(tiny, [claim], n_bootstrap=0).write(tmp_path / "no_ci")
+    for folders, warned in ((["single"], True), (["several"], False), (["no_ci"], False),
+                            (["single", "several"], True)):  # the other file's two: still one
+        res = CliRunner().invoke(cli, ["report", log, "--out", str(tmp_path / "rep"),
+                                       "--no-plots", "--bootstrap", "40",
+                                       *[a for f in folders
+                                         for a in ("--internals", str(tmp_path / f))]])
+        assert res.exit_code == 0, res.output
+        assert (SINGLE_PAIR in res.stderr) == warned, (folders, res.stderr)
+
+
 def test_trajectory_with_no_parts_says_none_were_given(tiny, tmp_path):
     """`--parts ""` read "parts: unknown []"."""
     from beliefbench.internals.trajectory import trajectory

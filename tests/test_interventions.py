@@ -168,6 +168,30 @@ def test_steer_cli_margins_pairs_every_run_with_its_control(tiny, planted, tmp_p
     assert bad.exit_code == 2 and "no such directions file" in bad.output
 
 
+@pytest.mark.parametrize("command", ["steer", "ablate"])
+def test_steer_and_ablate_warn_of_a_cell_resting_on_one_pair(tiny, planted, tmp_path,
+                                                             command):
+    """Their intervention_summary.csv holds each arm's CIs (mean_effect_low / _high ...),
+    0 wide for a claim with one main pair, without the warning ``internals margins`` gives."""
+    from conftest import claim_of_several_pairs
+
+    said = ("warning: SINGLE PAIR: 1 claim/kind cell(s) rest on one completion pair "
+            "(glass_bridge/main): their 95% CIs (a bootstrap over pairs) are 0 wide")
+    for name, claim in (("single", claim_of_every_kind()), ("several", claim_of_several_pairs())):
+        (tmp_path / name).mkdir()
+        claims = write_claim(claim, tmp_path / name / "glass_bridge.yaml")
+        res = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny),
+                                       "--direction", str(planted), "--claims", str(claims),
+                                       "--device", "cpu", "--out", str(tmp_path / name / "out")])
+        assert res.exit_code == 0, res.output
+        assert (said in res.stderr) == (name == "single"), (name, res.stderr)
+        summary = pd.read_csv(tmp_path / name / "out" / "intervention_summary.csv")
+        main = summary[(summary["kind"] == "main") & (summary["arm"] == "intervention")]
+        # what the warning is about: the main row's CI is 0 wide with one pair only
+        assert (main["mean_effect_low"].iloc[0] == main["mean_effect_high"].iloc[0]) \
+            == (name == "single")
+
+
 def _foreign(tmp_path, name: str, shape: tuple[int, int], nan: bool = False) -> Path:
     """A directions file of another model's shape (or with a NaN in it)."""
     dirs = np.random.default_rng(0).standard_normal(shape).astype(np.float32)

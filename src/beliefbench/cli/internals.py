@@ -333,4 +333,6 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
                      "margin_high", "p_true_claim", "probe_accuracy"], no_ci=bootstrap == 0)
         for caution in probe_cautions(result.table):  # the probe command's, per step
             click.echo(caution, err=True)
+    for note in result.warnings:  # margins' cells on one pair: 0-wide CIs at every step
+        click.echo(f"warning: {note}", err=True)
     _written(result.write(out_dir, plots=plots))

@@ -242,6 +242,8 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
             click.echo(f"note: {note}", err=True)
         for caution in internal.cautions:  # the probe command's, per source
             click.echo(caution, err=True)
+        for warning in internal.warnings:  # internals margins' own: rows on one pair
+            click.echo(f"warning: {warning}", err=True)
         say(f"  {margins}")
     if as_json:  # the file just written, as it is: one set of numbers, on disk and here
         click.echo((out_dir / SUMMARY_FILE).read_text(encoding="utf-8"), nl=False)

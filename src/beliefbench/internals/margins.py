@@ -247,15 +247,20 @@ def summarize(pairs: pd.DataFrame, *, n_bootstrap: int = N_BOOTSTRAP, seed: int 
     return pd.DataFrame(out)
 
 
-def single_pair_note(pairs: pd.DataFrame) -> list[str]:
+def single_pair_note(pairs: pd.DataFrame, within: str | None = None) -> list[str]:
     """A note naming the claim x kind cells that rest on one pair, as ``report`` names a
     claim/family cell with one question: the bootstrap resamples pairs within each claim, so
     such a cell's CI is 0 wide whatever the margin (``1.000 [1.000, 1.000]`` read as a
-    certain efficacy), and so is a ``claim = all`` row whose claims each have one."""
+    certain efficacy), and so is a ``claim = all`` row whose claims each have one.
+
+    ``within``: a column of ``pairs`` naming the measurement each pair belongs to (the
+    results file, for ``report --internals``): pairs are counted per measurement, as each
+    was bootstrapped apart, so one file's single pair is not hidden by another's several."""
     if pairs.empty:
         return []
-    counts = pairs.groupby(["claim", "kind"], sort=True)["pair"].nunique()
-    single = [f"{claim}/{kind}" for (claim, kind), n in counts.items() if n < 2]
+    keys = [*([within] if within else []), "claim", "kind"]
+    counts = pairs.groupby(keys, sort=True)["pair"].nunique()
+    single = list(dict.fromkeys(f"{key[-2]}/{key[-1]}" for key, n in counts.items() if n < 2))
     if not single:
         return []
     return [f"SINGLE PAIR: {len(single)} claim/kind cell(s) rest on one completion pair "

@@ -148,6 +148,22 @@ class InternalsTable:
     cautions: list[str] = field(default_factory=list)
     """P(true) readings whose probe classifies held-out statements near chance (or whose
     accuracy no file records): the probe command's caution, per source."""
+    warnings: list[str] = field(default_factory=list)
+    """Rows whose CIs are 0 wide as they rest on one completion pair (``internals margins``'
+    own warning)."""
+
+
+def _pairs_behind_cis(data: dict[str, Any], summary: pd.DataFrame, f: Path) -> pd.DataFrame:
+    """The completion pairs (claim, kind, pair) behind a margins file's CIs, with ``file``;
+    none when the file has no CIs (``--bootstrap 0``: nothing 0 wide) or no pair rows."""
+    pairs = data.get("pairs")
+    if "efficacy_low" not in summary or summary["efficacy_low"].isna().all() \
+            or not isinstance(pairs, list):
+        return pd.DataFrame()
+    table = pd.DataFrame([p for p in pairs if isinstance(p, dict)])
+    if not {"claim", "kind", "pair"} <= set(table.columns):
+        return pd.DataFrame()
+    return table[["claim", "kind", "pair"]].assign(file=str(f))
 
 
 def _margins_files(paths: list[str | Path]) -> dict[Path, str]:
@@ -310,10 +326,15 @@ def read_internals(paths: list[str | Path]) -> InternalsTable:
     weights measured with the same settings in two files (``internals margins`` on a
     checkpoint that ``internals trajectory`` measured too) is one row.
     """
-    rows, keys = [], []
+    from beliefbench.internals.margins import single_pair_note
+
+    rows, keys, pairs = [], [], []
     for f, source in _margins_files(paths).items():
         data = _summary_file(f, "margins", ("claim", "kind"))
         summary = pd.DataFrame(data["summary"])
+        behind = _pairs_behind_cis(data, summary, f)
+        if not behind.empty:
+            pairs.append(behind)
         probe = f.with_name("probe.json")
         joined = _probe_columns(probe, data) if probe.is_file() else None
         if joined is not None:
@@ -335,7 +356,10 @@ def read_internals(paths: list[str | Path]) -> InternalsTable:
             table["probe_layer"] = layers.astype("Int64")
     table = table[[c for c in SHOWN_COLUMNS if c in table]
                   + [c for c in table if c not in SHOWN_COLUMNS]]
-    return InternalsTable(table, notes, _probe_cautions(table))
+    # per file: each was bootstrapped on its own pairs
+    return InternalsTable(table, notes, _probe_cautions(table),
+                          single_pair_note(pd.concat(pairs, ignore_index=True), within="file")
+                          if pairs else [])
 
 
 def internals_table(paths: list[str | Path]) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from beliefbench.internals.margins import (
     check_seed,
     completion_margins,
     pair_refs,
+    single_pair_note,
 )
 from beliefbench.internals.model import (
     as_torch_dtype,
@@ -207,6 +208,9 @@ class TrajectoryResult:
     lens: pd.DataFrame
     """Per (step, claim, layer): mean lens margin over the claim's main pairs."""
     settings: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    """What to say under the table: the margins' cells resting on one completion pair, whose
+    CIs (at every step: each scores the same pairs) are 0 wide."""
 
     def write(self, out_dir: str | Path, *, plots: bool = True) -> list[Path]:
         out = Path(out_dir)
@@ -381,7 +385,10 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
                     "probe_layer_from": "chosen by --probe-layer" if probe_layer is not None
                     else "the best held-out accuracy averaged over the steps"}
                    if "probe" in parts else {})}
-    return TrajectoryResult(table, pd.concat(lenses, ignore_index=True), settings)
+    # every step scores the same pairs (the claims', of every kind): one note for them all
+    single = single_pair_note(pd.DataFrame([asdict(r) for r in pair_refs(chosen)])) \
+        if "margins" in parts and n_bootstrap else []  # no CIs: none 0 wide
+    return TrajectoryResult(table, pd.concat(lenses, ignore_index=True), settings, single)
 
 
 PANES_PER_ROW = 3
