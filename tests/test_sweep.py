@@ -323,7 +323,8 @@ def test_a_blank_claims_option_is_refused_not_read_as_all(tmp_path, claims):
 
 
 @pytest.mark.parametrize("option", [("--max-connections", "0"), ("--max-connections", "-2"),
-                                    ("--retry-attempts", "-1")])
+                                    ("--retry-attempts", "-1"), ("--max-retries", "-1"),
+                                    ("--timeout", "0"), ("--attempt-timeout", "0")])
 def test_a_connection_or_retry_count_that_cannot_run_is_refused_first(tmp_path, option):
     """--max-connections 0 hung the first eval for good and -2 failed every checkpoint as
     unfinished ("run the same command again"); now the option is named before anything is
@@ -1307,3 +1308,76 @@ def test_a_rotated_api_key_keeps_the_sweeps_folder_and_other_credentials_never_f
     assert len(second) == 1
     third = folders("--model-role", role.replace("OLD-1234", "NEW-5678")) - first - second
     assert len(third) == 1
+
+
+def _closed_port() -> int:
+    """A port of 127.0.0.1 that refuses connections: bound by the OS, then closed."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_model_server_that_refuses_connections_ends_the_sweep_with_its_cause(tmp_path):
+    """A sweep of a vLLM server on a closed port retried every eval (10 times, Inspect's
+    default) and ended with 'did not finish; run the same command again', the cause only
+    in the log; and a sweep had no way to bound the model requests' retries. The limits
+    reach the eval, and the checkpoint's line and the closing line name the cause."""
+    from inspect_ai.log import read_eval_log
+
+    port, logs = _closed_port(), tmp_path / "logs"
+    args = ["sweep", "--model", "vllm/tiny", "-M", f"base_url=http://127.0.0.1:{port}/v1",
+            "--claims", str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "judge=markers",
+            "--max-retries", "0", "--timeout", "5", "--attempt-timeout", "7",
+            "--retry-attempts", "0", "--log-dir", str(logs)]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 1, r.output
+    cause = f"APIConnectionError: Connection error. (http://127.0.0.1:{port}/v1/chat/completions)"
+    [line] = [x for x in r.stdout.splitlines() if x.startswith("FAIL ")]
+    assert line.startswith("FAIL vllm/tiny: ") and line.endswith(f", first: {cause})")
+    assert "(did not finish: " in line and " samples errored" in line
+    closing = r.stderr.strip().splitlines()[-1]
+    assert closing.startswith("1 checkpoint(s) did not finish (vllm/tiny: ") and cause in closing
+    assert "start the model's server or correct its address (-M base_url)" in closing
+    [path] = logs.rglob("*.eval")
+    config = read_eval_log(str(path), header_only=True).plan.config
+    assert (config.max_retries, config.timeout, config.attempt_timeout) == (0, 5, 7)
+    # a re-run, the server still down: the failed log is resumed, never read as finished
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 1, r.output
+    [line] = [x for x in r.stdout.splitlines() if x.startswith("FAIL ")]
+    assert cause in line and line.endswith("(resumed from an earlier, unfinished run)")
+    assert len(list(logs.rglob("*.eval"))) == 1 and "All " not in r.output
+
+
+def test_max_retries_ends_a_sweep_of_an_openai_server_that_refuses_connections(
+        tmp_path, monkeypatch):
+    """Inspect retries an OpenAI-compatible server's refused connections without end by
+    default: such a sweep said nothing for minutes (still retrying at 2 minutes). With
+    ``--max-retries 0`` every request fails at once, and the sweep ends naming the cause."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-key")
+    port, logs = _closed_port(), tmp_path / "logs"
+    r = CliRunner().invoke(cli, [
+        "sweep", "--model", "openai/tiny", "-M", f"base_url=http://127.0.0.1:{port}/v1",
+        "--claims", str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "families=binary",
+        "-T", "judge=markers", "-T", "abort_after=2", "--max-connections", "1",
+        "--max-retries", "0", "--retry-attempts", "0", "--log-dir", str(logs)])
+    assert r.exit_code == 1, r.output
+    [line] = [x for x in r.stdout.splitlines() if x.startswith("FAIL ")]
+    assert line.startswith("FAIL openai/tiny: ") and "(did not finish: " in line
+    assert f"APIConnectionError: Connection error. (http://127.0.0.1:{port}/v1/" in line
+    assert "sk-test-not-a-key" not in r.output
+
+
+
+def test_an_unfinished_checkpoints_cause_is_redacted():
+    """The cause a FAIL line names comes from the log's own error text, which may carry a
+    base URL's user:password or a key given as an -M argument: both are redacted."""
+    from beliefbench.analysis.sweep import _sample_error
+
+    line = _sample_error("InfrastructureFailure('APIConnectionError: Connection error. "
+                         "(http://alice:hunter2hunter2@127.0.0.1:9/v1) key sk-given-as-arg-1234')",
+                         ["sk-given-as-arg-1234"])
+    assert line.startswith("APIConnectionError: Connection error.")
+    assert "hunter2" not in line and "sk-given-as-arg-1234" not in line

@@ -112,6 +112,10 @@ class SweepOutcome:
     error: str | None = None
     """Why the target's eval could not run at all (its model failed to load, say), on one
     line; None when it ran (finished or not)."""
+    cause: str | None = None
+    """Why an eval that ran did not finish, on one line, from its log (a server that refuses
+    connections: every sample's ``APIConnectionError: Connection error. (<url>)``); None
+    when it finished or no log says."""
     reused: bool = False
     """Every log was there, finished, before this sweep: nothing was evaluated now."""
     resumed: bool = False
@@ -720,6 +724,8 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     # server) would reach get_model twice, a TypeError; it goes as model_base_url instead
     served_args = dict(model_args or {})
     base_url = served_args.pop("base_url", None)
+    # keys given as -M arguments: redacted from the lines a failed checkpoint gets
+    secrets = [str(v) for k, v in served_args.items() if secret_arg(k) and isinstance(v, str)]
     bar = tqdm(planned, desc="checkpoints", unit="ckpt", file=bar_file())
     for target, out in bar:
         # which checkpoint the bar is on: "checkpoints 1/3" alone left a long sweep's
@@ -738,14 +744,15 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
             except Exception as e:  # noqa: BLE001 - one checkpoint's failure, not the sweep's
                 if _every_target(e):
                     raise
-                why = one_line_error(e, [str(v) for k, v in served_args.items()
-                                         if secret_arg(k) and isinstance(v, str)])
+                why = one_line_error(e, secrets)
                 log.warning("%s: could not be evaluated (%s); going on with the other "
                             "checkpoints", target.label, why)
                 outcomes.append(SweepOutcome(target, out, False, [], error=why))
                 continue
         stop_if_interrupted(logs)  # not "ok" and on to the next checkpoint
         outcome = SweepOutcome(target, out, success, logs)
+        if not success:
+            outcome.cause = unfinished_cause(logs, secrets)
         after = _log_files(out)
         outcome.reused = bool(before) and success and after == before
         outcome.resumed = bool(before) and not outcome.reused
@@ -783,6 +790,50 @@ def one_line_error(error: BaseException, secrets: Sequence[str] = ()) -> str:
     if len(first) > 200:
         first = first[:197] + "..."
     return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
+_EXCEPTION_REPR = re.compile(r"^(\w+)\((['\"])(.*)\2\)$", re.S)
+"""A sample error as Inspect keeps it: the exception's repr, ``Name('text')``."""
+_ABORTED = "aborted: "
+"""How the belief solver's abort after failures in a row opens (:mod:`beliefbench.solver`)."""
+
+
+def unfinished_cause(logs: Sequence[EvalLog], secrets: Sequence[str] = ()) -> str | None:
+    """Why a target's eval did not finish, on one line, or None where its logs do not say:
+    the eval's own error, else its samples' (how many of them, and the first error that is
+    not the solver's abort after failures in a row). Without it a sweep of a model that
+    could not be reached (a server refusing connections) ended 'did not finish; run the
+    same command again', which would fail the same way, the cause only in the log. Keys
+    (``secrets``: those given as ``-M`` arguments) and URL credentials are redacted, as in
+    :func:`one_line_error`."""
+    from inspect_ai.log import read_eval_log_sample_summaries
+
+    for log in logs:
+        if log.status == "success":
+            continue
+        if log.error is not None and log.error.message.strip():
+            return _sample_error(log.error.message, secrets)
+        try:
+            errors = [s.error for s in read_eval_log_sample_summaries(log.location)]
+        except Exception:  # noqa: BLE001 - a log unreadable here: said as not finished
+            continue
+        said = [_sample_error(e, secrets) for e in errors if e]
+        if said:
+            first = next((e for e in said if not e.startswith(_ABORTED)), said[0])
+            return f"{len(said)} of {len(errors)} samples errored, first: {first}"
+    return None
+
+
+def _sample_error(text: str, secrets: Sequence[str] = ()) -> str:
+    """A logged error as one line: ``InfrastructureFailure('APIConnectionError: ...')`` as
+    the text the solver gave it (which names its type), other exceptions as ``Name: text``,
+    cut at 200 characters."""
+    from beliefbench.documents.llm import redact
+
+    line = redact(text.strip().splitlines()[0], secrets) if text.strip() else ""
+    if m := _EXCEPTION_REPR.match(line):
+        line = m[3] if m[1] == "InfrastructureFailure" else f"{m[1]}: {m[3]}"
+    return line if len(line) <= 200 else line[:197] + "..."
 
 
 def no_answer_count(out: Path) -> tuple[int, int]:

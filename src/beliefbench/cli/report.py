@@ -411,11 +411,22 @@ def warnings_to_stderr(name: str) -> Iterator[None]:
 @click.option("--max-connections", type=click.IntRange(min=1),
               help="Concurrent requests (hf: batch size).")
 @click.option("--retry-attempts", type=click.IntRange(min=0), default=None,
-              help="eval_set retries.")
+              help="eval_set retries of an eval that did not finish (Inspect's default: 10).")
+# Inspect's own defaults (no bound) kept: a sweep of a server that refuses connections then
+# retried every request for good, saying nothing; these bound it, as `inspect eval` does
+@click.option("--max-retries", type=click.IntRange(min=0), default=None,
+              help="Retries of each model request, the judge's too (default: unlimited).")
+@click.option("--timeout", type=click.IntRange(min=1), default=None,
+              help="Seconds after which a model request is not retried again (default: "
+                   "none).")
+@click.option("--attempt-timeout", type=click.IntRange(min=1), default=None,
+              help="Seconds each attempt of a model request may take, judge calls included "
+                   "(default: none).")
 def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims: str | None,
           log_dir: Path, provider: str, condition: str | None, model_roles: tuple[str, ...],
           task_args: tuple[str, ...], model_args: tuple[str, ...],
-          max_connections: int | None, retry_attempts: int | None) -> None:
+          max_connections: int | None, retry_attempts: int | None, max_retries: int | None,
+          timeout: int | None, attempt_timeout: int | None) -> None:
     """Evaluate every checkpoint of a manifest (or --model list) with Inspect's eval_set.
 
     Re-running the same command reuses finished logs and resumes unfinished ones.
@@ -446,11 +457,9 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                        else targets_from_models(list(models), condition))
     except SweepError as e:
         raise BadInput(str(e)) from None
-    options: dict[str, Any] = {}
-    if max_connections is not None:
-        options["max_connections"] = max_connections
-    if retry_attempts is not None:
-        options["retry_attempts"] = retry_attempts
+    given = {"max_connections": max_connections, "retry_attempts": retry_attempts,
+             "max_retries": max_retries, "timeout": timeout, "attempt_timeout": attempt_timeout}
+    options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     try:
         roles = model_roles_option(model_roles)  # a configured grader loads its model here
         with warnings_to_stderr("beliefbench.analysis.sweep"):
@@ -474,7 +483,8 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         status = "ok  " if o.success else "FAIL"
         if any(o is s for s in silent):  # finished, but most answers are empty
             status = f"ok (no answer text: {o.no_answer_share:.0%})"
-        error = f" (could not be evaluated: {o.error})" if o.error else ""
+        error = (f" (could not be evaluated: {o.error})" if o.error
+                 else f" (did not finish: {o.cause})" if o.cause else "")
         # what this run did: a re-run's "ok" for every checkpoint said nothing of which
         # were evaluated now and which were logs of an earlier sweep
         how = (" (reused: finished before)" if o.reused
@@ -496,9 +506,19 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                    + "; ".join(f"{o.target.label}: {o.error}" for o in broken)
                    + ". Fix or restore them (or remove their lines from the manifest), then "
                    "run the same command again: finished checkpoints are reused.", err=True)
-    if len(unfinished) > len(broken):
-        click.echo(f"{len(unfinished) - len(broken)} checkpoint(s) did not finish; run the "
-                   "same command again to resume them.", err=True)
+    stopped = [o for o in unfinished if not o.error]
+    if stopped:
+        # the cause named: "run the same command again" alone sent the user to re-run a
+        # sweep of a server that refused connections, which would fail the same way
+        causes = "; ".join(f"{o.target.label}: {o.cause}" for o in stopped if o.cause)
+        unreachable = any(re.search(r"Connection error|ConnectError|Connection refused",
+                                    o.cause or "") for o in stopped)
+        fix = ("start the model's server or correct its address (-M base_url); "
+               "--max-retries, --timeout and --retry-attempts bound how long an unreachable "
+               "one is retried" if unreachable else "fix the cause")
+        click.echo(f"{len(stopped)} checkpoint(s) did not finish"
+                   + (f" ({causes}): {fix}, then run" if causes else "; run")
+                   + " the same command again to resume them.", err=True)
     if unfinished:
         sys.exit(1)
     # a folder named after the sweep's log dir (logs/sweep -> reports/sweep, as the README):
