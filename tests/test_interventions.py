@@ -1095,6 +1095,63 @@ def test_stability_of_a_checkpoint_holding_nan_is_one_line_and_writes_nothing(ti
     assert not (tmp_path / "out").exists()
 
 
+def test_stability_with_one_seed_leaves_the_spread_undefined_and_says_so(tiny, tmp_path):
+    """``--seeds 1`` wrote ``loss_sd`` 0.0 at every scale: the sd of one draw is undefined,
+    and 0.0 read as noise that moved no loss. It is empty in the CSV, null in the JSON and
+    ``-`` in the table, with one warning; with two seeds it is a number and nothing is said.
+    Scale 0, the model itself, is the same loss whatever the seed: 0 either way."""
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+
+    def run(seeds: int):
+        out = tmp_path / f"seeds{seeds}"
+        res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(tiny),
+                                       "--base", "none", "--data", str(data), "--scales",
+                                       "0,0.5,1", "--seeds", str(seeds), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        summary = pd.read_csv(out / "noise_summary.csv")
+        sd = [r["loss_sd"] for r in json.loads((out / "noise.json").read_text())["summary"]]
+        rows = [line.split() for line in res.stdout.splitlines()
+                if line.split()[:1] in (["0.5000"], ["1.0000"])]
+        return res.stderr, summary, sd, rows
+
+    stderr, summary, sd, rows = run(1)
+    assert summary["loss_sd"].iloc[0] == 0 and summary["loss_sd"].iloc[1:].isna().all()
+    assert sd == [0.0, None, None]
+    assert [row[2] for row in rows] == ["-", "-"]  # loss_sd, not 0.0000
+    assert stderr.count("warning: ONE SEED: one noise draw per scale has no spread: "
+                        "loss_sd is undefined") == 1
+    assert "--seeds 2" in stderr
+    stderr, summary, sd, rows = run(2)
+    assert summary["loss_sd"].notna().all() and (summary["loss_sd"].iloc[1:] > 0).all()
+    assert all(isinstance(v, float) for v in sd) and sd[1] > 0
+    assert [float(row[2]) for row in rows] == pytest.approx(list(summary["loss_sd"].iloc[1:]),
+                                                            abs=1e-4)
+    assert "warning" not in stderr and "SPREAD" not in stderr and "SEED" not in stderr
+
+
+def test_summarize_noise_gives_no_spread_to_a_scale_with_one_finite_draw():
+    """Noise that breaks the model gives NaN losses, which the mean and sd skip: two seeds of
+    which one was finite had sd 0.0 (and none finite, 0.0 too) beside their loss."""
+    from beliefbench.internals.stability import summarize_noise, undefined_spread_note
+
+    nan = float("nan")
+    curve = pd.DataFrame({"scale": [0.0, 1.0, 1.0, 50.0, 50.0, 1e20, 1e20],
+                          "seed": [None, 0, 1, 0, 1, 0, 1],
+                          "loss": [2.0, 2.5, 3.5, 4.0, nan, nan, nan]})
+    curve["loss_increase"] = curve["loss"] - 2.0
+    summary = summarize_noise(curve)
+    assert list(summary["seeds"]) == [1, 2, 1, 0]
+    assert summary["loss_sd"].iloc[:2].tolist() == pytest.approx([0.0, np.sqrt(0.5)])
+    assert summary["loss_sd"].iloc[2:].isna().all()
+    assert undefined_spread_note(summary, 2) == [
+        "NO SPREAD: fewer than two of the 2 draws gave a finite loss at scale(s) 50 (seeds 1), "
+        "1e+20 (seeds 0) (the noise broke the model): loss_sd is undefined there (shown as -, "
+        "empty in noise_summary.csv, null in noise.json), not 0"]
+    assert undefined_spread_note(summary[summary["scale"] < 50], 2) == []
+    assert undefined_spread_note(summary[summary["scale"] == 0], 1) == []  # no noise drawn
+
+
 def _one_checkpoint_manifest(manifest: Path, ckpt: Path, base: Path, data: Path) -> None:
     """A finetune manifest listing one full checkpoint (step 10) of ``base``, as finetune
     writes it."""

@@ -380,7 +380,7 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
                    "norm of its finetuning delta).")
 @click.option("--seeds", default=3, show_default=True, type=click.IntRange(min=1),
               help="Noise draws per scale (seeds 0 to N-1); the summary is their mean and "
-                   "sd.")
+                   "sd (2 or more for an sd: with 1 it is undefined).")
 @click.option("--base", default=None,
               help="Perturb only the finetuning delta (weights minus this base's): per tensor, "
                    "noise orthogonal to it of norm scale x its norm. Default: the base in the "
@@ -407,6 +407,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
         load_loss_data,
         noise_curve,
         summarize_noise,
+        undefined_spread_note,
     )
 
     values = _numbers("--scales", scales)
@@ -449,7 +450,11 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
     except NoDeltaError as e:
         raise BadInput(f"--model {model_path} --base {base}: {e}") from None
     summary = summarize_noise(curve)
-    _table(summary, "{:.4f}")
+    shown = summary.copy()  # an undefined sd as '-', as report shows an undefined cell
+    shown["loss_sd"] = shown["loss_sd"].astype(object).where(shown["loss_sd"].notna(), "-")
+    _table(shown, "{:.4f}")
+    for note in undefined_spread_note(summary, seeds):
+        click.echo(f"warning: {note}", err=True)
     info = describe(model_path)
     warn_other_weights(out_dir, info, "noise.json")
     _written(write_results(out_dir, {"noise.csv": curve, "noise_summary.csv": summary},

@@ -208,12 +208,38 @@ def noise_curve(model, examples: Sequence[dict], scales: Sequence[float], *, pad
 
 
 def summarize_noise(curve: pd.DataFrame) -> pd.DataFrame:
-    """Mean and spread over seeds per scale."""
+    """Mean and spread over seeds per scale. ``loss_sd`` is NaN (undefined) at a scale with
+    fewer than two finite losses (one seed, or draws that broke the model): it was 0.0, read
+    as a loss that no draw moved. Scale 0 is the model itself, the same loss whatever the
+    seed: its sd is 0."""
     g = curve.groupby("scale", sort=True)
+    sd = g["loss"].std(ddof=1)
+    sd[sd.index == 0] = 0.0
     return pd.DataFrame({"scale": list(g.groups), "loss": g["loss"].mean().to_numpy(),
-                         "loss_sd": g["loss"].std(ddof=1).fillna(0.0).to_numpy(),
+                         "loss_sd": sd.to_numpy(),
                          "loss_increase": g["loss_increase"].mean().to_numpy(),
                          "seeds": g["loss"].count().to_numpy()})
+
+
+def undefined_spread_note(summary: pd.DataFrame, draws: int) -> list[str]:
+    """A note when a noisy scale of :func:`summarize_noise` has no ``loss_sd`` (NaN), as
+    :func:`~beliefbench.internals.margins.single_pair_note` names a 0-wide CI: with one seed
+    (``draws``, the seeds asked for) every scale's; with more, the scales where fewer than
+    two draws gave a finite loss. Empty where every spread is a number."""
+    from beliefbench.analysis.text import first_few
+
+    missing = summary[(summary["scale"] > 0) & summary["loss_sd"].isna()]
+    if missing.empty:
+        return []
+    where = "shown as -, empty in noise_summary.csv, null in noise.json"
+    if draws < 2:
+        return [f"ONE SEED: one noise draw per scale has no spread: loss_sd is undefined "
+                f"({where}), not 0; use 2 seeds or more (--seeds 2) for a spread"]
+    scales = [f"{s:g} (seeds {n})" for s, n in zip(missing["scale"], missing["seeds"],
+                                                    strict=True)]
+    return [f"NO SPREAD: fewer than two of the {draws} draws gave a finite loss at scale(s) "
+            f"{first_few(scales, 6)} (the noise broke the model): loss_sd is undefined there "
+            f"({where}), not 0"]
 
 
 def parameter_distance(model, base) -> float:
