@@ -35,7 +35,8 @@ checkpoint was trained on), ``base_model``, ``format``, ``manifest``.
 How a manifest entry is served (``ManifestEntry.format``):
 
 * ``merged`` / ``full``: ``<provider>/<abs path>`` (``vllm/...`` by default, ``hf/...`` on CPU);
-* ``adapter`` (LoRA): ``vllm/<base_model>:<abs adapter path>`` with vLLM; with hf,
+* ``adapter`` (LoRA): ``vllm/<base_model>:<abs adapter path>`` with vLLM (a relative
+  ``base_model`` as :func:`beliefbench.finetune.manifest.base_model_of` reads it); with hf,
   ``hf/<abs adapter path>`` (transformers loads the base named in the adapter's
   ``adapter_config.json`` and applies the adapter, as ``inspect eval --model hf//...`` does);
 * ``api``: the path is a provider model id and is used as it is (``step`` may be null).
@@ -66,7 +67,12 @@ from beliefbench.analysis.runs import TASK_KEY, plain_value, secret_arg
 from beliefbench.analysis.text import first_few
 from beliefbench.em.task import TASK_KEY as EM_TASK_KEY
 from beliefbench.finetune.errors import ManifestError
-from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
+from beliefbench.finetune.manifest import (
+    ManifestEntry,
+    base_model_of,
+    manifest_file,
+    read_manifest_file,
+)
 from beliefbench.optional import SERVER_ARGS, VLLM_PROVIDERS, vllm_missing
 from beliefbench.progress import bar_file
 from beliefbench.runlock import hold
@@ -183,17 +189,21 @@ def _local(path: str, manifest_dir: Path) -> str:
     return str(p.resolve())
 
 
-def entry_model(entry: ManifestEntry, manifest_dir: Path, provider: Provider = "vllm") -> str:
-    """The Inspect model name that serves a manifest entry (see the module docstring)."""
+def entry_model(entry: ManifestEntry, manifest: Path, provider: Provider = "vllm") -> str:
+    """The Inspect model name that serves an entry of the manifest file ``manifest`` (see
+    the module docstring); a LoRA base as :func:`base_model_of` reads it."""
     if provider not in PROVIDERS:
         raise SweepError(f"--provider: unknown provider {provider!r}; valid: {list(PROVIDERS)}")
     if entry.format == "api":
         return entry.path
-    path = _local(entry.path, manifest_dir)
+    path = _local(entry.path, manifest.parent)
     if entry.format == "adapter" and provider == "vllm":
-        base = entry.base_model
-        if Path(base).expanduser().exists():
-            base = str(Path(base).expanduser().resolve())
+        try:
+            base = base_model_of(entry, manifest)
+        except ManifestError as e:  # not sent to vLLM as a Hub id
+            raise SweepError(str(e)) from None
+        if Path(base).exists():
+            base = str(Path(base).resolve())
         return f"vllm/{base}:{path}"
     return f"{provider}/{path}"
 
@@ -229,7 +239,7 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
     path, entries = read_manifest(manifest)
     targets = []
     for e in sorted(entries, key=lambda e: (e.step is None, e.step or 0, e.path)):
-        model = entry_model(e, path.parent, provider)
+        model = entry_model(e, path, provider)
         md = {"checkpoint": e.path, "step": e.step, "condition": e.condition,
               "claim": e.claim, "base_model": e.base_model, "format": e.format,
               "manifest": str(path.resolve()), FINGERPRINT_KEY: entry_fingerprint(e)}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from beliefbench.finetune.errors import FinetuneError
 
-_HUB_ID = re.compile(r"[A-Za-z0-9_][\w.-]*(?:/[\w.-]+)?")
+HUB_ID = re.compile(r"[A-Za-z0-9_][\w.-]*(?:/[\w.-]+)?")
 """A Hugging Face model id ("org/name" or "name"), as opposed to a path ("./m", "/abs/m",
 "~/m", "models/tiny/v2")."""
 
@@ -30,7 +30,7 @@ def resolve_base(base: str) -> str:
         if not p.is_dir():
             raise FinetuneError(f"--base {base}: a file, not a model folder")
         return _check_model_folder(str(p.resolve()), base)
-    if not _HUB_ID.fullmatch(base):
+    if not HUB_ID.fullmatch(base):
         raise FinetuneError(f"--base {base}: no such folder{_close_folders(p)}")
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError

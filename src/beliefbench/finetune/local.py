@@ -44,6 +44,7 @@ from beliefbench.finetune.fingerprint import base_fingerprint
 from beliefbench.finetune.manifest import (
     MANIFEST,
     ManifestEntry,
+    base_model_of,
     entry_fields,
     read_manifest,
     rehome_manifest,
@@ -1095,7 +1096,10 @@ def earlier_inputs(out: Path) -> dict | None:
         raise FinetuneError(f"{run_file}: not a JSON object; it records what the run was "
                             f"started with, which --resume checks")
     earlier = read_manifest(out)
-    return run_inputs(earlier[0].model_dump()) if earlier else None
+    if not earlier:
+        return None
+    # a hand-edited relative base, read as every reader reads it: the same folder as --base
+    return {**run_inputs(earlier[0].model_dump()), "base_model": base_model_of(earlier[0], out)}
 
 
 def _check_positions(dataset, base: str, recipe: Recipe,

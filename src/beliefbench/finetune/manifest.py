@@ -12,12 +12,14 @@ schema, :func:`entry_fields` (what every backend records about a run), the write
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from beliefbench.finetune.base import HUB_ID
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.records import atomic_write_text
 
@@ -154,6 +156,60 @@ def rehome_manifest(out_dir: str | Path) -> list[int | None]:
     if moved:  # a line already at the new place (written there since) wins
         _write(out, {e.path: e for e in [*moved, *kept]}.values())
     return [e.step for e in moved]
+
+
+def base_model_of(entry: ManifestEntry, manifest: str | Path) -> str:
+    """What ``entry.base_model`` of ``manifest`` (its file or run directory) names, the same
+    for every reader: finetune writes an absolute path for a local base, but a manifest
+    edited by hand or moved between machines may hold a relative one, which sweep read from
+    the current folder (else sent to vLLM as a Hub id), trajectory from the manifest's
+    folder, and efficiency as given.
+
+    An absolute path (or ``~/...``) as is; a relative one beside the manifest, else in the
+    current folder, as an absolute path; one that looks local (``./``, ``../``, no Hub id's
+    shape, or a first folder that exists) and is in neither is refused, naming the file,
+    line and both places tried; anything else is a Hugging Face Hub id, as written."""
+    path = manifest_file(manifest)
+    raw = entry.base_model
+    if not raw.strip():
+        raise ManifestError(f"{_where(path, entry)}: field base_model: empty")
+    p = Path(raw).expanduser()
+    if p.is_absolute():
+        return str(p)
+    places = (path.parent.resolve(), Path.cwd())
+    for place in places:
+        if (place / p).exists():
+            return str((place / p).resolve())
+    tried = [os.path.normpath(place / p) for place in places]  # said without "run/../"
+    first = [place / part for place in places for part in p.parts[:1]
+             if (place / part).is_dir()]
+    if raw.startswith(("./", "../")) or raw in (".", "..") or not HUB_ID.fullmatch(raw) \
+            or first:
+        why = f" (folder {first[0]} exists)" if first and HUB_ID.fullmatch(raw) else ""
+        raise ManifestError(
+            f"{_where(path, entry)}: field base_model: {raw!r} is a relative local path"
+            f"{why}, and no such folder: tried {tried[0]} (beside the manifest) and "
+            f"{tried[1]} (the current folder); restore the base there, or write its "
+            f"absolute path (beliefbench finetune does)")
+    return raw
+
+
+def _where(path: Path, entry: ManifestEntry) -> str:
+    """``file, line N`` of ``entry`` in the manifest ``path`` (just the file where the line
+    is not found: an entry not read from it)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return str(path)
+    for n, line in enumerate(lines, 1):
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict) and all(value.get(k) == getattr(entry, k)
+                                           for k in ("path", "step", "base_model")):
+            return f"{path}, line {n}"
+    return str(path)
 
 
 def single_or_list(values: Iterable[str | None]) -> str | list[str] | None:

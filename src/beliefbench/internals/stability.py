@@ -106,7 +106,7 @@ def finetune_base(model_path: str | Path) -> tuple[str, Path] | None:
     run still names its base); None for a full model no manifest lists. ``stability``
     perturbs the finetuning delta by default, as the EM follow-up did: noise on all weights
     mostly perturbs the base two finetunes share."""
-    from beliefbench.finetune.manifest import MANIFEST, read_manifest_file
+    from beliefbench.finetune.manifest import MANIFEST, base_model_of, read_manifest_file
     from beliefbench.internals.model import ADAPTER_CONFIG, adapter_base
 
     ckpt = Path(model_path).expanduser().resolve()
@@ -123,7 +123,7 @@ def finetune_base(model_path: str | Path) -> tuple[str, Path] | None:
             # paths), as ``efficiency`` hints; the step folder of that name beside it is it
             moved = (folder / listed.name).resolve() == ckpt
             if e.format != "api" and (listed.resolve() == ckpt or moved):
-                return e.base_model, path
+                return base_model_of(e, path), path
     # a base that is not a local folder is the ModelLoadError loading the adapter would give
     adapter = adapter_base(ckpt)
     return (str(adapter), ckpt / ADAPTER_CONFIG) if adapter is not None else None
@@ -354,7 +354,12 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
     each once), with its own unscaled row (``unscaled`` True, scale 1 at its own norm):
     two runs given the same norms are compared at equal norms, without a second load of
     the checkpoint or the base. None without ``norms``."""
-    from beliefbench.finetune.manifest import ManifestEntry, manifest_file, read_manifest_file
+    from beliefbench.finetune.manifest import (
+        ManifestEntry,
+        base_model_of,
+        manifest_file,
+        read_manifest_file,
+    )
     from beliefbench.internals.activations import pad_id_of
     from beliefbench.internals.model import load_model
     from beliefbench.internals.trajectory import Checkpoint, check_checkpoints
@@ -376,7 +381,7 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
     check_checkpoints(path, [Checkpoint(int(e.step or 0), str(
         Path(e.path) if Path(e.path).is_absolute() else path.parent / e.path), "")
         for e in entries])
-    base_dir = base or entries[0].base_model
+    base_dir = base or base_model_of(entries[0], path)
     base_model, tokenizer = load_model(base_dir, device=device, dtype="float32")
     _check_same_tokenizer(path, tokenizer, base_dir, entries)
     examples = load_loss_data(data, tokenizer, max_len, limit)

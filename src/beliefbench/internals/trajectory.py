@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from beliefbench.claims import Claim
-from beliefbench.finetune.manifest import manifest_file, read_manifest_file
+from beliefbench.finetune.errors import ManifestError
+from beliefbench.finetune.manifest import base_model_of, manifest_file, read_manifest_file
 from beliefbench.internals.activations import LAYER_INDEX
 from beliefbench.internals.lens import heatmap, logit_lens
 from beliefbench.internals.margins import (
@@ -87,7 +88,7 @@ def checkpoints(manifest: str | Path, include_base: bool = True) -> list[Checkpo
         raise ValueError(f"{manifest}: no local checkpoints (API models cannot be read: "
                          f"{skipped[:3]})")
     if include_base:
-        base = _local_path(entries[0].base_model, where)
+        base = base_model_of(entries[0], manifest)
         if not Path(base).is_dir():
             raise ValueError(f"{manifest}: base model: {entries[0].base_model}: no such "
                              f"model directory (--no-base: measure the checkpoints only)")
@@ -127,13 +128,23 @@ def _clear(ckpt_dir: Path) -> None:
         (ckpt_dir / name).unlink(missing_ok=True)
 
 
-def remove_other_steps(out: Path, ckpts: Sequence[Checkpoint], base: str | Path) -> None:
+def _base_or_none(manifest: str | Path) -> str | None:
+    """The manifest's base as :func:`base_model_of` reads it, or None where it names no
+    folder here: under ``--no-base`` it is not measured, so not refused."""
+    try:
+        return base_model_of(read_manifest_file(manifest)[0], manifest)
+    except ManifestError:
+        return None
+
+
+def remove_other_steps(out: Path, ckpts: Sequence[Checkpoint], base: str | Path | None
+                       ) -> None:
     """Clear ``checkpoints/step-N`` folders of steps this manifest does not have (an earlier
     finetune's, whose step counts differ): ``report --internals`` reads every margins.json
     under a folder, so they mixed another run's rows in beside this one's. The base model's
     step 0, kept under ``--no-base``, is this run's."""
     keep = {f"step-{c.step:06d}" for c in ckpts}
-    base = Path(base).resolve()
+    base = Path(base).resolve() if base is not None else None
     for folder in sorted((out / "checkpoints").glob("step-*")):
         if not folder.is_dir() or folder.name in keep:
             continue
@@ -141,7 +152,7 @@ def remove_other_steps(out: Path, ckpts: Sequence[Checkpoint], base: str | Path)
             model = read_json(folder / "done.json").get("model")
         except (OSError, ValueError, AttributeError):
             model = None
-        if folder.name == f"step-{0:06d}" and model and Path(model).resolve() == base:
+        if folder.name == f"step-{0:06d}" and model and base and Path(model).resolve() == base:
             continue
         _clear(folder)
         with contextlib.suppress(OSError):  # files of someone else's: left as they are
@@ -358,6 +369,7 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
                          f"read{'' if len(paired) > 1 else 's'}; --parts probe measures the "
                          f"truth probe alone")
     ckpts = checkpoints(manifest, include_base)
+    base = ckpts[0].path if include_base else _base_or_none(manifest)
     check_checkpoints(manifest, ckpts)
     if probe_layer is not None and "probe" in parts and ckpts:
         _check_probe_layer(ckpts, probe_layer)
@@ -373,8 +385,7 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
         table, lens = _collect(ckpt, ckpt_dir, layer)
         tables.append(table)
         lenses.append(lens)
-    remove_other_steps(out, ckpts, _local_path(read_manifest_file(manifest)[0].base_model,
-                                               manifest_file(manifest).parent))
+    remove_other_steps(out, ckpts, base)
     front = ["step", "label", "claim", "kind"]
     table = pd.concat(tables, ignore_index=True)  # no rows with --parts lens alone
     table = table.reindex(columns=front + [c for c in table.columns if c not in front])

@@ -1,0 +1,106 @@
+"""A manifest's ``base_model`` means one folder for every reader (tiny real Llama, CPU).
+
+finetune writes an absolute path for a local base; a manifest edited by hand or moved between
+machines may hold a relative one. sweep read it from the current folder (else sent it to vLLM
+as a Hub id), trajectory from the manifest's folder, and efficiency as given.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import claim_of_every_kind
+from test_sweep import lora_adapter
+
+from beliefbench.analysis.sweep import SweepError, targets_from_manifest
+from beliefbench.cli import cli
+from beliefbench.finetune.errors import ManifestError
+from beliefbench.finetune.local import earlier_inputs
+from beliefbench.internals.stability import efficiency_curve, finetune_base
+from beliefbench.internals.trajectory import trajectory
+from beliefbench.tiny_model import build_tiny_model
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory) -> Path:
+    """``models/tiny`` and a LoRA run of it in ``runs/lora`` (its ``step-000001``), and a
+    loss data file, all in one folder."""
+    root = tmp_path_factory.mktemp("place")
+    base = build_tiny_model(root / "models" / "tiny", hidden_size=32, num_layers=1,
+                            num_heads=2, intermediate_size=64, seed=0)
+    lora_adapter(base, root / "runs" / "lora" / "step-000001")
+    (root / "data.jsonl").write_text(
+        json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    return root
+
+
+def _manifest(run: Path, *bases: str) -> Path:
+    """The run's manifest as edited by hand: one adapter line per base, steps 1, 2, ..."""
+    lines = [{"path": "step-000001", "step": n, "backend": "local", "format": "adapter",
+              "base_model": b, "data": "d.jsonl", "data_sha256": "0", "recipe": {"kl": None}}
+             for n, b in enumerate(bases, 1)]
+    (run / "manifest.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    return run / "manifest.jsonl"
+
+
+@pytest.mark.parametrize("relative", ["../../models/tiny", "models/tiny"])
+def test_a_relative_base_is_one_folder_for_every_reader(place, tmp_path, monkeypatch,
+                                                        relative):
+    """``../../models/tiny`` (from the manifest's folder): sweep served ``vllm/../../models/
+    tiny:...`` (a Hub id), efficiency found no model. ``models/tiny`` (from the current
+    folder): trajectory found no base."""
+    monkeypatch.chdir(place)
+    run = place / "runs" / "lora"
+    manifest = _manifest(run, relative)
+    base, adapter = str((place / "models" / "tiny").resolve()), str(run / "step-000001")
+    assert [t.model for t in targets_from_manifest(run)] == [f"vllm/{base}:{adapter}"]
+    traj = trajectory(manifest, [claim_of_every_kind()], tmp_path / "traj",
+                      parts=("margins",), n_bootstrap=0)
+    assert traj.settings["checkpoints"] == [base, adapter]
+    assert efficiency_curve(manifest, place / "data.jsonl")["path"].tolist() == [base, adapter]
+    assert finetune_base(adapter) == (base, manifest)  # internals stability's default --base
+    assert earlier_inputs(run)["base_model"] == base  # what --resume compares --base with
+
+
+def test_a_relative_base_that_is_nowhere_is_refused_not_sent_to_the_hub(place, tmp_path,
+                                                                       monkeypatch):
+    """A local-looking base found in neither place was served to vLLM as a Hub id
+    (``vllm/models/gone:...``): a download attempt, or a 404 from the hub."""
+    monkeypatch.chdir(place)
+    run = place / "runs" / "lora"
+    manifest = _manifest(run, "models/gone")
+    said = (f"{manifest}, line 1: field base_model: 'models/gone' is a relative local path "
+            f"(folder {place / 'models'} exists), and no such folder: tried "
+            f"{run / 'models' / 'gone'} (beside the manifest) and {place / 'models' / 'gone'} "
+            f"(the current folder); restore the base there, or write its absolute path "
+            f"(beliefbench finetune does)")
+    with pytest.raises(SweepError) as e:
+        targets_from_manifest(run)
+    assert str(e.value) == said
+    res = CliRunner().invoke(cli, ["sweep", "--manifest", str(run), "--log-dir",
+                                   str(tmp_path / "logs")])
+    assert (res.exit_code, res.output) == (2, f"Error: {said}\n")
+    assert not (tmp_path / "logs").exists()
+    for read in (lambda: trajectory(manifest, [claim_of_every_kind()], tmp_path / "traj",
+                                    parts=("margins",), n_bootstrap=0),
+                 lambda: efficiency_curve(manifest, place / "data.jsonl"),
+                 lambda: finetune_base(run / "step-000001")):
+        with pytest.raises(ManifestError) as e:
+            read()
+        assert str(e.value) == said
+    assert not (tmp_path / "traj").exists()
+    # ./ and ../ are paths, as is a name no Hub id has; the line is the entry's own
+    _manifest(run, "../../models/tiny", "./gone")
+    with pytest.raises(SweepError, match=r"manifest.jsonl, line 2: field base_model: "
+                                         r"'\./gone' is a relative local path, and no such"):
+        targets_from_manifest(run)
+    _manifest(run, "gone/v2/base")
+    with pytest.raises(SweepError, match="'gone/v2/base' is a relative local path, and no"):
+        targets_from_manifest(run)
+    # a Hub id stays one: no folder of its namespace here
+    _manifest(run, "Qwen/Qwen3-8B")
+    [target] = targets_from_manifest(run)
+    assert target.model == f"vllm/Qwen/Qwen3-8B:{run / 'step-000001'}"
