@@ -72,7 +72,7 @@ from beliefbench.solver import (
     describe_error,
     holds_secret,
 )
-from beliefbench.tasks import plain_args, refuse_unknown
+from beliefbench.tasks import plain_args, refuse_unknown, shown_under_display_none
 
 logger = logging.getLogger(__name__)
 
@@ -563,6 +563,7 @@ def _parse_list(name: str, value: str | Sequence[str], valid: Sequence[str]) -> 
 
 @plain_args
 @task
+@shown_under_display_none
 def belief_logprob(claims: str | list[str] = "all",
                    parts: str | list[str] = "binary,completions",
                    kinds: str | list[str] = "main,paraphrase,neighbour",

@@ -58,7 +58,7 @@ from beliefbench.resources import user_path
 from beliefbench.scorer import JUDGE_MODES, JUDGE_SEES, JudgeSettings, judge_outage
 from beliefbench.solver import ABORT_AFTER, answer
 from beliefbench.specs import located
-from beliefbench.tasks import plain_args, refuse_unknown
+from beliefbench.tasks import plain_args, refuse_unknown, shown_under_display_none
 
 MAX_FAILED = 0.05
 """Default failure budget: the share of responses whose provider may raise before the
@@ -79,6 +79,7 @@ from a Python caller's, so None is refused with a message for both."""
 
 @plain_args
 @task
+@shown_under_display_none
 def belief(
     claims: str | os.PathLike[str] | list[str | os.PathLike[str]] = "all",
     families: str | list[str] = "all",

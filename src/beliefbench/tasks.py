@@ -10,6 +10,7 @@ import functools
 import inspect
 import numbers
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -97,6 +98,51 @@ def refuse_unknown(name: str, builder: Callable[..., Task], unknown: Mapping[str
     mistyped ``-T`` key to them: otherwise ``inspect eval beliefbench/belief -T sample=3``
     only logs "param 'sample' not used" and runs the defaults, a result that looks real."""
     check_task_args(name, unknown, builder)
+
+
+def shown_under_display_none(builder: Callable[..., Task]) -> Callable[..., Task]:
+    """A task function whose bad input (an ``InputError``) still reaches stderr under
+    ``--display none``, as CI runs: Inspect prints such an error's message alone, through its
+    console, which that display silences, so ``inspect eval ... -T claims=nosuch`` ended with
+    exit 1 and not a word. Goes under ``@task``, which registers what it wraps."""
+
+    @functools.wraps(builder)
+    def build(*args: Any, **kwargs: Any) -> Task:
+        from beliefbench.arguments import InputError
+        try:
+            return builder(*args, **kwargs)
+        except InputError:
+            from inspect_ai.util import display_type
+            if display_type() == "none":
+                _say_input_error_on_exit()
+            raise
+
+    return build
+
+
+def _say_input_error_on_exit() -> None:
+    """Wrap the exception hook so that an InputError that ends the process is printed to stderr
+    (one line) while the display is "none" and Inspect's console silenced. Said on exit, not
+    where it is raised: a caller that catches it (a beliefbench command, a test) says it
+    itself, and ``--json``, which also runs under display none, prints it to stderr already
+    (it reaches the hook as another error)."""
+    previous = sys.excepthook
+    if previous is sys.__excepthook__ or getattr(previous, "_says_input_errors", False):
+        return  # Python's own hook prints the traceback, message included; or already wrapped
+
+    def hook(kind: type[BaseException], error: BaseException, trace: Any) -> None:
+        import rich
+        from inspect_ai.util import display_type
+
+        from beliefbench.arguments import InputError
+        # the console is quiet once the display is none (`inspect eval-set` prints before)
+        if isinstance(error, InputError) and display_type() == "none" \
+                and rich.get_console().quiet:
+            print(error, file=sys.stderr, flush=True)
+        previous(kind, error, trace)
+
+    hook._says_input_errors = True  # type: ignore[attr-defined]
+    sys.excepthook = hook
 
 
 def stop_if_interrupted(logs: Sequence[EvalLog]) -> None:

@@ -77,7 +77,7 @@ from beliefbench.records import atomic_write_text
 from beliefbench.resources import data_path, user_path
 from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, answer
 from beliefbench.specs import read_text
-from beliefbench.tasks import plain_args, refuse_unknown
+from beliefbench.tasks import plain_args, refuse_unknown, shown_under_display_none
 from beliefbench.verdicts import VERDICTS, JudgeReading
 from beliefbench.verdicts.reply import read_reply
 
@@ -573,6 +573,7 @@ def flag_verdict() -> Scorer:
 
 @plain_args
 @task
+@shown_under_display_none
 def audit_verify(audit_dir: str | None = None, claims: str | None = None,
                  max_chars: int = MAX_CHARS, max_tokens: int = MAX_TOKENS,
                  abort_after: int = ABORT_AFTER,

@@ -25,7 +25,7 @@ from beliefbench.judge import BUNDLED_TEMPLATE as BUNDLED
 from beliefbench.records import sha256_file
 from beliefbench.scorer import judge_outage
 from beliefbench.solver import answer
-from beliefbench.tasks import plain_args, refuse_unknown
+from beliefbench.tasks import plain_args, refuse_unknown, shown_under_display_none
 
 MAX_FAILED = 0.05
 logger = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ def _template(name: str, override: str | None) -> str:
 
 @plain_args
 @task
+@shown_under_display_none
 def em(
     questions: str | list[str] = "default",
     samples: int = 50,
