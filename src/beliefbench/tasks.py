@@ -49,16 +49,19 @@ def task_parameters(name: str) -> list[str]:
 
 def check_task_args(name: str, args: Mapping[str, Any],
                     builder: Callable[..., Task] | None = None) -> None:
-    """A mistyped ``-T`` key as one ValueError naming it and the task's parameters, before
-    any eval starts (the task function would raise a TypeError in the middle of a command).
+    """A mistyped ``-T`` key as one error (a ValueError) naming it and the task's
+    parameters, before any eval starts (the task function would raise a TypeError in the
+    middle of a command). An input error, so Inspect prints its line, not a traceback.
     ``builder``: the task function, where ``name`` is not one of :data:`TASK_NAMES`."""
     valid = _named(builder) if builder else task_parameters(name)
     unknown = [key for key in args if key not in valid]
     if unknown:
         close = [m for key in unknown for m in difflib.get_close_matches(key, valid, 1)]
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise ValueError(f"-T {', '.join(unknown)}: not a parameter of the {name} task{hint}; "
-                         f"its parameters: {', '.join(valid)}")
+        from beliefbench.arguments import TaskArgumentError
+
+        raise TaskArgumentError(f"-T {', '.join(unknown)}: not a parameter of the {name} "
+                                f"task{hint}; its parameters: {', '.join(valid)}")
 
 
 PATH_WORDS: tuple[str, ...] = ("all", "default", "none", "statement", "universe")
