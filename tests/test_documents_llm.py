@@ -907,28 +907,39 @@ def test_basic_credentials_a_server_echoes_are_redacted(monkeypatch):
     assert redact("Basic knowledge of Basic arithmetic") == "Basic knowledge of Basic arithmetic"
 
 
+def _refused_one_line(reply, make_client) -> str:
+    """``one_line`` of the AuthenticationError a client (``make_client(port)``) gets from a
+    real server on 127.0.0.1 answering ``reply(handler)``: what a user would see of it."""
+    import openai
+    from conftest import serve_json
+
+    from beliefbench.documents.llm import one_line
+
+    server = serve_json(reply)
+    try:
+        client = make_client(server.server_port)
+        with pytest.raises(openai.AuthenticationError) as e:
+            client.chat.completions.create(model="m", messages=[{"role": "user",
+                                                                 "content": "hi"}])
+    finally:
+        server.shutdown()
+    return one_line(e.value)
+
+
 def test_a_key_header_a_server_echoes_is_redacted(monkeypatch):
     """Azure's ``api-key`` header carries a key given as an argument (``-M api_key=...``, a
     role's ``model_args``), in no environment variable, and the OpenAI SDK (3.60) keeps no
     request headers in its errors to learn it from: a server that echoed its headers had the
     key in the one-line error (the sample's error, the score's problem, the terminal)."""
     import openai
-    from conftest import serve_json
-
-    from beliefbench.documents.llm import one_line
 
     monkeypatch.delenv("AZURE_OPENAI_API_KEY", raising=False)
-    server = serve_json(lambda h: (401, {"error": {"message": f"bad key: {dict(h.headers)}"}}))
-    try:
-        client = openai.AzureOpenAI(api_key="az-SECRET-0123456789", api_version="2024-02-01",
-                                    azure_endpoint=f"http://127.0.0.1:{server.server_port}",
-                                    max_retries=0)
-        with pytest.raises(openai.AuthenticationError) as e:
-            client.chat.completions.create(model="m", messages=[{"role": "user",
-                                                                 "content": "hi"}])
-    finally:
-        server.shutdown()
-    said = one_line(e.value)
+    said = _refused_one_line(
+        lambda h: (401, {"error": {"message": f"bad key: {dict(h.headers)}"}}),
+        lambda port: openai.AzureOpenAI(api_key="az-SECRET-0123456789",
+                                        api_version="2024-02-01",
+                                        azure_endpoint=f"http://127.0.0.1:{port}",
+                                        max_retries=0))
     assert "az-SECRET" not in said and "'api-key': '***'" in said, said
 
 
@@ -940,22 +951,13 @@ def test_basic_credentials_a_server_echoes_bare_are_redacted(monkeypatch):
     import base64
 
     import openai
-    from conftest import serve_json
-
-    from beliefbench.documents.llm import one_line
 
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    server = serve_json(lambda h: (401, {"error": {
-        "message": f"invalid key {h.headers['Authorization'].partition(' ')[2]}"}}))
-    try:
-        client = openai.OpenAI(api_key="sk-unused-0123456789", max_retries=0,
-                               base_url=f"http://u:PW-SECRET-42@127.0.0.1:{server.server_port}/v1")
-        with pytest.raises(openai.AuthenticationError) as e:
-            client.chat.completions.create(model="m", messages=[{"role": "user",
-                                                                 "content": "hi"}])
-    finally:
-        server.shutdown()
-    said = one_line(e.value)
+    said = _refused_one_line(
+        lambda h: (401, {"error": {
+            "message": f"invalid key {h.headers['Authorization'].partition(' ')[2]}"}}),
+        lambda port: openai.OpenAI(api_key="sk-unused-0123456789", max_retries=0,
+                                   base_url=f"http://u:PW-SECRET-42@127.0.0.1:{port}/v1"))
     assert base64.b64encode(b"u:PW-SECRET-42").decode() not in said, said
     assert "invalid key ***" in said and "PW-SECRET" not in said, said
 
