@@ -63,6 +63,9 @@ NO_ANSWER_STOPS = ("content_filter", "model_length")
 
 ABORT_AFTER = 10
 """Default: infrastructure failures in a row after which the run stops calling the model."""
+ABORTED = "aborted: "
+"""How the error of every sample after such an abort opens (``sweep`` names the first error
+that is not one of them)."""
 
 
 class InfrastructureFailure(RuntimeError):
@@ -293,7 +296,7 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
             streak.first_error = streak.first_error or text
             if streak.in_a_row >= abort_after and not streak.aborted:
                 streak.aborted = (
-                    f"aborted: {streak.in_a_row} infrastructure failures in a row (the model "
+                    f"{ABORTED}{streak.in_a_row} infrastructure failures in a row (the model "
                     f"provider raised; the model was not called for the remaining samples). "
                     f"First error: {streak.first_error}")
                 logger.error("beliefbench: %s. The log will end with status 'error': fix the "

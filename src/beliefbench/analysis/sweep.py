@@ -804,8 +804,6 @@ def one_line_error(error: BaseException, secrets: Sequence[str] = ()) -> str:
 
 _EXCEPTION_REPR = re.compile(r"^(\w+)\((['\"])(.*)\2\)$", re.S)
 """A sample error as Inspect keeps it: the exception's repr, ``Name('text')``."""
-_ABORTED = "aborted: "
-"""How the belief solver's abort after failures in a row opens (:mod:`beliefbench.solver`)."""
 
 
 def unfinished_cause(logs: Sequence[EvalLog], secrets: Sequence[str] = ()) -> str | None:
@@ -818,6 +816,8 @@ def unfinished_cause(logs: Sequence[EvalLog], secrets: Sequence[str] = ()) -> st
     :func:`one_line_error`."""
     from inspect_ai.log import read_eval_log_sample_summaries
 
+    from beliefbench.solver import ABORTED
+
     for log in logs:
         if log.status == "success":
             continue
@@ -829,7 +829,7 @@ def unfinished_cause(logs: Sequence[EvalLog], secrets: Sequence[str] = ()) -> st
             continue
         said = [_sample_error(e, secrets) for e in errors if e]
         if said:
-            first = next((e for e in said if not e.startswith(_ABORTED)), said[0])
+            first = next((e for e in said if not e.startswith(ABORTED)), said[0])
             return f"{len(said)} of {len(errors)} samples errored, first: {first}"
     return None
 
