@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import signal
 import threading
@@ -53,6 +54,19 @@ def where(path: Path, pattern: str, key: str) -> str:
     text = path.read_text()
     line = line_at(text, pattern)
     return f"{path}: line {line}, column {text.splitlines()[line - 1].index(key) + 1}"
+
+
+MOST_WORKERS = 4
+"""``make test`` runs ``pytest -n auto``: one worker per core this process may use, at most
+this many, so that a many-core CI machine does not start dozens of workers, each importing
+torch and building its own tiny models while other workers time Ctrl-C, retries and servers."""
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Workers for ``-n auto`` (pytest-xdist's hook): the cores this process may run on (a
+    container's CPU set, not the host's, where the OS says), at most ``MOST_WORKERS``."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, MOST_WORKERS))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -833,5 +833,5 @@ def test_every_make_target_runs_its_command() -> None:
     ruff = "ruff check src tests tasks benchmarks"
     assert any(line.endswith(ruff) for line in commands("lint"))
     test = commands("test")
-    assert [line for line in test if line.endswith((ruff, "/pytest"))] == [
-        f".venv/bin/{ruff}", ".venv/bin/pytest"]
+    assert [line for line in test if line.endswith((ruff, "/pytest -n auto"))] == [
+        f".venv/bin/{ruff}", ".venv/bin/pytest -n auto"]
