@@ -835,3 +835,17 @@ def test_every_make_target_runs_its_command() -> None:
     test = commands("test")
     assert [line for line in test if line.endswith((ruff, "/pytest -n auto"))] == [
         f".venv/bin/{ruff}", ".venv/bin/pytest -n auto"]
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 2), (3, 3), (16, 4), (64, 4)])
+def test_make_test_runs_one_worker_per_core_at_most_four(monkeypatch: pytest.MonkeyPatch,
+                                                         cores: int, workers: int) -> None:
+    """``make test`` runs ``pytest -n auto``: the workers follow the cores this process may
+    use (a container's CPU set), capped, so a many-core CI machine starts four, not 64."""
+    import os
+
+    from conftest import MOST_WORKERS, pytest_xdist_auto_num_workers
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert MOST_WORKERS == 4
+    assert pytest_xdist_auto_num_workers(None) == workers  # type: ignore[arg-type]
