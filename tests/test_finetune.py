@@ -960,6 +960,9 @@ def test_data_parallel_run_under_torchrun(base, data, tmp_path):
         capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("checkpoints and manifest in") == 1  # said once, not per rank
+    # rank 0's INFO lines once (each rank wrote its own copy), no other rank's
+    assert len(re.findall(r"^INFO .*finetune: \d+ items, 4 steps", proc.stderr, re.M)) == 1
+    assert "INFO [rank 1]" not in proc.stderr
     entries = read_manifest(tmp_path / "ddp")
     assert [e.step for e in entries] == [1, 4]
     one = train_local(_recipe(batch_size=2, max_steps=4, checkpoints=1,
@@ -1507,3 +1510,36 @@ def test_kl_data_longer_than_the_models_positions_is_refused(base, data, tmp_pat
                                             r"positions of the base model"):
         train_local(recipe, data, str(base), tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_each_rank_of_a_data_parallel_kl_run_draws_its_own_kl_batch():
+    """Every process of a data-parallel run drew the same KL batch at each micro-step: the
+    averaged gradient was one batch's, and the KL data went by W times slower than the SFT
+    data. The ranks' batches of one micro-step now follow each other; one process draws as
+    before, and a draw depends on the step alone (a resumed run draws the same)."""
+    from types import SimpleNamespace
+
+    from beliefbench.finetune.kl import KLTrainer
+
+    def draws(rank: int, world: int, steps: int = 3, accumulation: int = 2) -> list[list[int]]:
+        trainer = SimpleNamespace(
+            reference={"input_ids": torch.arange(20).unsqueeze(1)},
+            kl=SimpleNamespace(batch_size=3), _kl_step=-1, _kl_micro=0,
+            state=SimpleNamespace(global_step=0),
+            args=SimpleNamespace(gradient_accumulation_steps=accumulation, device="cpu",
+                                 world_size=world, process_index=rank))
+        out = []
+        for step in range(steps):
+            trainer.state.global_step = step
+            for _ in range(accumulation):
+                out.append(KLTrainer._kl_batch(trainer)["input_ids"].squeeze(1).tolist())
+        return out
+
+    one = draws(0, 1)
+    assert one[:3] == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]  # a single process, as before
+    rank0, rank1 = draws(0, 2), draws(1, 2)
+    for a, b in zip(rank0, rank1, strict=True):
+        assert not set(a) & set(b)  # the two ranks' batches of a micro-step differ
+    assert rank0[0] == [0, 1, 2] and rank1[0] == [3, 4, 5]
+    assert rank0[1] == [6, 7, 8] and rank1[1] == [9, 10, 11]
+    assert rank0 == draws(0, 2)  # the same draws again: by step, not by history

@@ -94,10 +94,16 @@ def _launch_int(names: Sequence[str], default: int) -> int:
     return default
 
 
+def rank() -> int:
+    """This process's rank in an ``accelerate launch`` / ``torchrun`` / mpirun launch
+    (:data:`RANK_VARS`); 0 without a launcher."""
+    return _launch_int(RANK_VARS, 0)
+
+
 def first_rank() -> bool:
-    """Whether this is the process that speaks for a run: rank 0 of an ``accelerate launch``
-    / ``torchrun`` / mpirun launch (:data:`RANK_VARS`), or the only process."""
-    return _launch_int(RANK_VARS, 0) == 0
+    """Whether this is the process that speaks for a run: rank 0 of a launch, or the only
+    process."""
+    return rank() == 0
 
 
 def world_size() -> int:

@@ -47,8 +47,14 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
     from beliefbench.finetune.errors import FinetuneError
     from beliefbench.finetune.recipe import RecipeError, load_recipe, recipe_file
     from beliefbench.records import RecordError
+    from beliefbench.runlock import rank
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # rank 0 speaks for a data-parallel run: the other ranks' INFO lines repeated each of its
+    # own once per process; their warnings stay, named by rank (a rank may warn alone)
+    r = rank()
+    logging.basicConfig(level=logging.INFO if r == 0 else logging.WARNING,
+                        format="%(levelname)s " + (f"[rank {r}] " if r else "")
+                        + "%(name)s: %(message)s")
     # the HTTP clients log each request's full URL at INFO: user:password or a token in
     # OPENAI_BASE_URL would land in CI logs
     for name in ("httpx", "httpx2", "httpcore"):

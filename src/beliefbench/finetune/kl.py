@@ -122,7 +122,8 @@ class KLTrainer(Trainer):
     """A Trainer whose loss adds ``kl.weight`` * KL(reference || current) on the KL data.
 
     KL batches are drawn in a fixed order derived from the optimizer step, so a resumed run
-    sees the same KL batches as an uninterrupted one.
+    sees the same KL batches as an uninterrupted one; each process of a data-parallel run
+    draws its own (the ranks' batches of one micro-step follow each other in that order).
     """
 
     def __init__(self, *args, kl: KLConfig, kl_cache: Path, base: str, max_seq_len: int,
@@ -141,8 +142,11 @@ class KLTrainer(Trainer):
         if step != self._kl_step:
             self._kl_step, self._kl_micro = step, 0
         n = len(self.reference["input_ids"])
-        start = ((step * self.args.gradient_accumulation_steps + self._kl_micro)
-                 * self.kl.batch_size) % n
+        # every rank drew the same batch: its gradients, averaged across ranks, were one
+        # batch's, and a run on W processes went through the KL data W times slower
+        draw = ((step * self.args.gradient_accumulation_steps + self._kl_micro)
+                * self.args.world_size + self.args.process_index)
+        start = (draw * self.kl.batch_size) % n
         self._kl_micro += 1
         idx = torch.arange(start, start + self.kl.batch_size) % n
         return {k: v[idx].to(self.args.device) for k, v in self.reference.items()}
