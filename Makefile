@@ -2,7 +2,7 @@
 #   make demo   a miniature belief study on a tiny local model: pretrain, finetune per
 #               document condition, measure every checkpoint (offline, CPU, < 10 min)
 #   make test   ruff (make lint), then the test suite (offline, CPU; one worker per core, at
-#               most 4: pytest-xdist)
+#               most 4: pytest-xdist), then the multi-process runs (marked serial) alone
 # Both create .venv and install beliefbench with torch pinned (constraints.txt); see the
 # README's Quick start for getting the CPU wheel where pip would pick the CUDA build.
 
@@ -26,7 +26,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests tasks benchmarks
 
 test: lint
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto -m "not serial"
+	$(BIN)/pytest -m serial
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -942,6 +942,7 @@ def test_the_trainers_mtime_notice_is_dropped_and_its_other_warnings_kept(caplog
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_data_parallel_run_under_torchrun(base, data, tmp_path):
     """Two processes (torchrun, gloo on CPU: the DDP path accelerate configs use on GPUs)
     train with torch_varlen: each process builds its own boundaries, one manifest line per
@@ -950,14 +951,19 @@ def test_data_parallel_run_under_torchrun(base, data, tmp_path):
     recipe.write_text("method: lora\nbatch_size: 2\nmax_seq_len: 64\nmax_steps: 4\n"
                       "checkpoints: 2\nattn_implementation: torch_varlen\n")
     beliefbench = shutil.which("beliefbench", path=str(Path(sys.executable).parent))
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARS}
     if Path("/sys/class/net/lo").exists():  # gloo over loopback, whatever the host name
         env["GLOO_SOCKET_IFNAME"] = "lo"
-    proc = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
-         "2", beliefbench, "finetune", "--recipe", str(recipe),
-         "--data", str(data), "--base", str(base), "--out", str(tmp_path / "ddp")],
-        capture_output=True, text=True, timeout=300, env=env)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+             "2", beliefbench, "finetune", "--recipe", str(recipe),
+             "--data", str(data), "--base", str(base), "--out", str(tmp_path / "ddp")],
+            capture_output=True, text=True, timeout=300, env=env)
+    except subprocess.TimeoutExpired as e:  # what each rank last said, not only the timeout
+        said = [(x.decode() if isinstance(x, bytes) else x or "") for x in (e.stdout, e.stderr)]
+        pytest.fail(f"torchrun still running after 300 s; stdout: {said[0][-1500:]}\n"
+                    f"stderr: {said[1][-3000:]}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("checkpoints and manifest in") == 1  # said once, not per rank
     # rank 0's INFO lines once (each rank wrote its own copy), no other rank's
@@ -975,6 +981,7 @@ def test_data_parallel_run_under_torchrun(base, data, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_data_parallel_run_under_mpirun_variables(base, data, tmp_path):
     """Two CPU processes as mpirun starts them for ``accelerate launch --cpu`` (its own rank
     and size variables, no ``RANK`` / ``WORLD_SIZE``): rank 0 locks and writes, and the run is
@@ -985,7 +992,7 @@ def test_data_parallel_run_under_mpirun_variables(base, data, tmp_path):
     recipe.write_text("method: lora\nbatch_size: 2\nmax_seq_len: 128\nepochs: 1\n"
                       "checkpoints: 0\nbatching: pad\n")
     beliefbench = shutil.which("beliefbench", path=str(Path(sys.executable).parent))
-    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
+    env = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARS}
     env.update(OMPI_COMM_WORLD_SIZE="2", OMPI_COMM_WORLD_LOCAL_SIZE="2",
                MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()), ACCELERATE_USE_CPU="1")
     if Path("/sys/class/net/lo").exists():  # gloo over loopback, whatever the host name
@@ -1017,6 +1024,12 @@ def test_data_parallel_run_under_mpirun_variables(base, data, tmp_path):
     (entry,) = read_manifest(tmp_path / "mpi")
     # 25 records, 2 a micro-batch on each of 2 processes: 7 steps an epoch (13 on one)
     assert (entry.step, entry.extra["world_size"]) == (7, 2)
+
+
+LAUNCH_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
+               "MASTER_PORT", "ACCELERATE_MIXED_PRECISION", "ACCELERATE_USE_CPU")
+"""Left out of the environment the multi-process tests start their launches in: a launch
+of the test's own, whatever started the suite."""
 
 
 def _free_port() -> int:
