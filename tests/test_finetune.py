@@ -951,9 +951,7 @@ def test_data_parallel_run_under_torchrun(base, data, tmp_path):
     recipe.write_text("method: lora\nbatch_size: 2\nmax_seq_len: 64\nmax_steps: 4\n"
                       "checkpoints: 2\nattn_implementation: torch_varlen\n")
     beliefbench = shutil.which("beliefbench", path=str(Path(sys.executable).parent))
-    env = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARS}
-    if Path("/sys/class/net/lo").exists():  # gloo over loopback, whatever the host name
-        env["GLOO_SOCKET_IFNAME"] = "lo"
+    env = _launch_env()
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
@@ -992,11 +990,9 @@ def test_data_parallel_run_under_mpirun_variables(base, data, tmp_path):
     recipe.write_text("method: lora\nbatch_size: 2\nmax_seq_len: 128\nepochs: 1\n"
                       "checkpoints: 0\nbatching: pad\n")
     beliefbench = shutil.which("beliefbench", path=str(Path(sys.executable).parent))
-    env = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARS}
+    env = _launch_env()
     env.update(OMPI_COMM_WORLD_SIZE="2", OMPI_COMM_WORLD_LOCAL_SIZE="2",
                MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()), ACCELERATE_USE_CPU="1")
-    if Path("/sys/class/net/lo").exists():  # gloo over loopback, whatever the host name
-        env["GLOO_SOCKET_IFNAME"] = "lo"
     # files, not pipes: the loop below reads nothing until the end
     logs = [(tmp_path / f"out{r}").open("w") for r in range(2)]
     procs = [subprocess.Popen(
@@ -1028,8 +1024,16 @@ def test_data_parallel_run_under_mpirun_variables(base, data, tmp_path):
 
 LAUNCH_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
                "MASTER_PORT", "ACCELERATE_MIXED_PRECISION", "ACCELERATE_USE_CPU")
-"""Left out of the environment the multi-process tests start their launches in: a launch
-of the test's own, whatever started the suite."""
+
+
+def _launch_env() -> dict[str, str]:
+    """The environment the multi-process tests start their launches in: this one without
+    :data:`LAUNCH_VARS` (a launch of the test's own, whatever started the suite), gloo over
+    loopback whatever the host name."""
+    env = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARS}
+    if Path("/sys/class/net/lo").exists():
+        env["GLOO_SOCKET_IFNAME"] = "lo"
+    return env
 
 
 def _free_port() -> int:
