@@ -284,6 +284,37 @@ def test_a_tokenizer_that_is_not_the_models_is_refused_naming_both_sizes(tiny, c
     assert "Traceback" not in res.output and not (tmp_path / "out").exists()
 
 
+def test_an_adapter_holding_another_models_smaller_tokenizer_is_refused(tiny, claim_file,
+                                                                       tmp_path):
+    """A LoRA adapter folder holding another model's tokenizer with fewer tokens than the
+    base's embedding rows was read through the base's embeddings with nothing said: every
+    id meant another token, and the margins (exit 0) measured text the model never saw."""
+    import shutil
+
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    adapter = tmp_path / "adapter"
+    get_peft_model(AutoModelForCausalLM.from_pretrained(tiny),
+                   LoraConfig(r=2, target_modules="all-linear", task_type="CAUSAL_LM")
+                   ).save_pretrained(adapter)
+    AutoTokenizer.from_pretrained(tiny).save_pretrained(adapter)
+    args = ["internals", "margins", "--claims", str(claim_file), "--bootstrap", "0"]
+    res = CliRunner().invoke(cli, [*args, "--model", str(adapter), "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output  # the base's own tokenizer beside the adapter
+    other = build_tiny_model(tmp_path / "other", hidden_size=32, num_layers=1, num_heads=2,
+                             intermediate_size=64, vocab_size=300, seed=1)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(other / name, adapter / name)
+    base_size, size = (len(AutoTokenizer.from_pretrained(str(d))) for d in (tiny, adapter))
+    assert size < base_size  # fits the embeddings: the size check alone let it through
+    res = CliRunner().invoke(cli, [*args, "--model", str(adapter), "--out", str(tmp_path / "b")])
+    assert res.exit_code == 2, res.output
+    assert (f"{adapter}: the adapter's tokenizer ({size} tokens) is not its base's ({tiny}, "
+            f"{base_size} tokens)") in res.output, res.output
+    assert "Traceback" not in res.output and not (tmp_path / "b").exists()
+
+
 @pytest.mark.parametrize(("edit", "said"), [
     (lambda cfg: '{"model_type": "llama", ', "is not a valid JSON file"),
     (lambda cfg: json.dumps({**cfg, "num_hidden_layers": "two"}),

@@ -217,6 +217,34 @@ def check_vocabulary(tokenizer, model, tok_dir: Path, weights_dir: Path) -> None
         raise ModelLoadError(_not_the_models(tok_dir, size, weights_dir, rows, ""))
 
 
+def check_adapter_tokenizer(tokenizer, tok_dir: Path, base: Path | None) -> None:
+    """Refuse an adapter whose own tokenizer files are not its base's: the weights are the
+    base's, so every id must mean the token it meant to the base. Another model's tokenizer
+    copied into the adapter folder, with no more tokens than the base's embedding rows (which
+    :func:`check_vocabulary` catches), was read through the base's embeddings with nothing
+    said: margins of text the model never saw. Tokens added after the base's (a pad token, a
+    chat token trained with the adapter) keep every base id, so they pass."""
+    if base is None or tok_dir == base or not any((base / f).is_file() for f in TOKENIZER_ANY):
+        return
+    from transformers import AutoTokenizer
+
+    try:
+        base_vocab = AutoTokenizer.from_pretrained(str(base),
+                                                   trust_remote_code=False).get_vocab()
+    except Exception:  # noqa: BLE001 - a guard: a base tokenizer that does not load
+        return  # (another kind, a missing library) leaves nothing to compare against
+    vocab = tokenizer.get_vocab()
+    moved = [t for t, i in base_vocab.items() if vocab.get(t) != i]
+    if moved:
+        shown = ", ".join(repr(t) for t in sorted(moved)[:3])
+        raise ModelLoadError(
+            f"{tok_dir}: the adapter's tokenizer ({len(tokenizer)} tokens) is not its base's "
+            f"({base}, {len(base_vocab)} tokens): {len(moved)} of the base's tokens are "
+            f"missing or have other ids (e.g. {shown}), so the base's embeddings would read "
+            f"other text; copy the base's tokenizer files into the adapter folder, or delete "
+            f"the adapter's so the base's are used")
+
+
 def vocabulary_mismatch(path: str | Path) -> str | None:
     """Why the tokenizer of checkpoint ``path`` (full, merged or LoRA adapter) is not its
     model's, without loading the weights: more tokens than ``config.json``'s ``vocab_size``
@@ -294,6 +322,7 @@ def load_model(path: str | Path, *, device: str | None = None, dtype: Any = None
         # RuntimeError: weights that do not fit the config (transformers' size mismatch)
         raise ModelLoadError(f"{p}: cannot load the model ({str(e).splitlines()[0]})") from None
     check_vocabulary(tokenizer, model, tok_dir, base or p)
+    check_adapter_tokenizer(tokenizer, tok_dir, base)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     model.to(device)
