@@ -179,3 +179,22 @@ def test_margin_cis_do_not_depend_on_the_order_of_the_pair_rows():
     after = pairs.assign(margin=pairs["margin"] + rng.normal(0.2, 1, len(pairs)))
     assert margin_shift(pairs, after, n_bootstrap=300) == margin_shift(shuffled, after,
                                                                        n_bootstrap=300)
+
+
+def test_margin_shift_refuses_pairs_whose_texts_differ_between_the_tables():
+    """Pairs are matched by (claim, kind, pair): a claim file edited between the two
+    measurements (a pair reworded or reordered) paired one prompt's margin with another's,
+    and the shift read as the finetune's effect, with nothing said."""
+    from beliefbench.internals.margins import margin_shift
+
+    rng = np.random.default_rng(0)
+    before = pd.DataFrame([{"claim": "x", "kind": "main", "pair": i, "margin": rng.normal(),
+                            "prompt": f"prompt {i}", "claim_completion": " a",
+                            "truth_completion": " b"} for i in range(6)])
+    after = before.assign(margin=before["margin"] + 1.0)
+    assert margin_shift(before, after, n_bootstrap=0)["shift"] == pytest.approx(1.0)
+    after.loc[after["pair"] == 3, "truth_completion"] = " c"
+    with pytest.raises(ValueError, match=r"1 of 6 matched pairs have other texts .* claim x, "
+                                         r"main pair 3: truth_completion ' b' before, ' c' "
+                                         r"after\): the claim file changed"):
+        margin_shift(before, after, n_bootstrap=0)

@@ -370,12 +370,38 @@ def score_pairs(model: Any, claims: str | Sequence[str] | Sequence[Claim],
     return PairScores(refs, sums, n_tokens, missing, loaded, info, settings)
 
 
+PAIR_TEXTS = ("prompt", "claim_completion", "truth_completion")
+"""The columns that say which pair a (claim, kind, pair) row is."""
+
+
+def check_same_texts(joined: pd.DataFrame) -> None:
+    """Refuse pairs matched by (claim, kind, pair) whose texts differ between the two tables
+    (``<column>_before`` / ``_after``, where both have the column): a claim file edited
+    between the two measurements (a pair added, reworded or reordered) paired one prompt's
+    margin with another's, and the shift and its CI read as the finetune's effect."""
+    differ = pd.Series(False, index=joined.index)
+    for col in PAIR_TEXTS:
+        if f"{col}_before" in joined and f"{col}_after" in joined:
+            differ |= joined[f"{col}_before"].astype(str) != joined[f"{col}_after"].astype(str)
+    if differ.any():
+        first = joined[differ].iloc[0]
+        col = next(c for c in PAIR_TEXTS if f"{c}_before" in joined and f"{c}_after" in joined
+                   and str(first[f"{c}_before"]) != str(first[f"{c}_after"]))
+        raise ValueError(
+            f"margin_shift: {int(differ.sum())} of {len(joined)} matched pairs have other "
+            f"texts in the two tables (e.g. claim {first['claim']}, {first['kind']} pair "
+            f"{first['pair']}: {col} {first[f'{col}_before']!r} before, "
+            f"{first[f'{col}_after']!r} after): the claim file changed between the two "
+            f"measurements; measure both models with the same claims")
+
+
 def margin_shift(before: pd.DataFrame, after: pd.DataFrame, *, kinds: Sequence[str] = ("main",),
                  n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED) -> dict[str, float]:
     """How much a finetune moved the margins: mean paired difference (after - before) per pair.
 
-    Pairs are matched by (claim, kind, pair); the CI resamples pairs within each claim, and
-    claims weigh equally. A CI above 0 means the claim continuation gained on the truth.
+    Pairs are matched by (claim, kind, pair), and must have the same texts in both tables
+    (a ValueError otherwise); the CI resamples pairs within each claim, and claims weigh
+    equally. A CI above 0 means the claim continuation gained on the truth.
     """
     check_seed(seed)
     keys = ["claim", "kind", "pair"]
@@ -383,6 +409,7 @@ def margin_shift(before: pd.DataFrame, after: pd.DataFrame, *, kinds: Sequence[s
         after[after["kind"].isin(kinds)], on=keys, suffixes=("_before", "_after"))
     if joined.empty:
         raise ValueError(f"margin_shift: no pairs of kind(s) {list(kinds)} in both tables")
+    check_same_texts(joined)
     joined = joined.sort_values(keys, kind="stable")  # the same CI whatever the row order
     diff = joined["margin_after"] - joined["margin_before"]
     groups = [diff[joined["claim"] == c].to_numpy() for c in dict.fromkeys(joined["claim"])]
