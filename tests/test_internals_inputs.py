@@ -438,3 +438,42 @@ def test_the_trajectory_table_says_what_its_columns_hold(tiny, claim_file, tmp_p
     layer = json.loads((tmp_path / "out" / "trajectory.json").read_text())["settings"].get(
         "probe_layer")
     assert header.format(layer=layer) in res.output.splitlines(), res.output
+
+
+def test_every_figure_names_the_model_or_run_it_shows(tiny, claim_file, tmp_path, monkeypatch):
+    """lens_<claim>.png and probe_layers.png of two checkpoints had the same title (the claim,
+    or none), and trajectory.png none: copied out of their --out folders, a finetuned
+    checkpoint's figure could not be told from its base's but by its numbers."""
+    import beliefbench.analysis.plots as plots
+    from beliefbench.internals.trajectory import plot_trajectory, run_label
+
+    titles: dict[str, list[str]] = {}
+    save = plots._save
+
+    def keep_titles(fig, path, **kwargs):
+        titles[Path(path).name] = [ax.get_title() for ax in fig.axes] + [
+            fig._suptitle.get_text() if fig._suptitle else ""]
+        return save(fig, path, **kwargs)
+
+    monkeypatch.setattr(plots, "_save", keep_titles)
+    statements = tmp_path / "four.yaml"
+    statements.write_text("statements:\n" + "".join(
+        f"  - {{topic: t, truth: 'Item {i} is red.', falsehood: 'Item {i} is blue.'}}\n"
+        for i in range(4)))
+    out = tmp_path / "out"
+    for args in (["lens"], ["probe", "--statements", str(statements), "--folds", "2"]):
+        res = CliRunner().invoke(cli, ["internals", *args, "--model", str(tiny), "--claims",
+                                       str(claim_file), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+    label = f"{tiny.parent.name}/{tiny.name}"
+    assert titles["lens_glass_bridge.png"][0].endswith(f"(>0: claim wins)\n{label}")
+    assert titles["probe_layers.png"][0] == f"truth probe on generic statements\n{label}"
+    run = tmp_path / "runs" / "positive"
+    run.mkdir(parents=True)
+    (run / "manifest.jsonl").write_text("")
+    table = pd.DataFrame([{"step": s, "claim": "glass_bridge", "kind": "main", "margin": -1.0,
+                           "margin_low": -2.0, "margin_high": 0.0} for s in (0, 5)])
+    for manifest in (run, run / "manifest.jsonl"):  # --manifest takes either
+        plot_trajectory(table, tmp_path / "trajectory.png",
+                        run=run_label({"manifest": str(manifest)}))
+        assert titles["trajectory.png"][-1] == "run runs/positive"

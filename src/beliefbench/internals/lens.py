@@ -50,7 +50,8 @@ class LensResult:
         if plots:
             for claim in dict.fromkeys(self.table["claim"]):
                 written.append(heatmap(self.margin_matrix(claim), claim,
-                                       out / f"lens_{claim}.png"))
+                                       out / f"lens_{claim}.png",
+                                       model=model_label(self.model.get("model"))))
         return written
 
 
@@ -65,9 +66,22 @@ def _every(n: int) -> list[int]:
     return list(range(0, n, -(-n // HEATMAP_TICKS) or 1))
 
 
+def model_label(path: str | Path | None) -> str:
+    """A model's folder as a figure names it: its last two path parts (``positive/step-000023``,
+    ``models/tiny-pt``), enough to tell two checkpoints' figures apart once copied out of
+    their ``--out`` folders; "" for a model without a folder."""
+    if not path:
+        return ""
+    parts = Path(path).parts
+    return "/".join(parts[-2:]) if len(parts) > 1 else str(path)
+
+
 def heatmap(matrix: pd.DataFrame, claim: str, path: str | Path,
-            xlabel: str = "completion pair (kind:index)") -> Path:
-    """Layer x pair (or step) margins, diverging around 0 (red: the claim wins, blue: truth)."""
+            xlabel: str = "completion pair (kind:index)", model: str = "") -> Path:
+    """Layer x pair (or step) margins, diverging around 0 (red: the claim wins, blue: truth).
+
+    ``model``: the model (or run) the margins are of, a second title line: the figures of two
+    checkpoints were otherwise the same but for their numbers."""
     from beliefbench.analysis.plots import BARS_WIDTH, _save, subplots
 
     values = matrix.to_numpy()
@@ -84,7 +98,8 @@ def heatmap(matrix: pd.DataFrame, claim: str, path: str | Path,
     ax.set_yticks(rows, [str(matrix.index[i]) for i in rows], fontsize=7)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("layer (0 = embeddings)")
-    ax.set_title(f"{claim}: logit-lens margin, nats/token (>0: claim wins)", fontsize=9)
+    ax.set_title(f"{claim}: logit-lens margin, nats/token (>0: claim wins)"
+                 + (f"\n{model}" if model else ""), fontsize=9)
     fig.colorbar(image, ax=ax, shrink=0.8)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return _save(fig, path)

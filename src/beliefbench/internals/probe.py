@@ -24,6 +24,7 @@ from pydantic import ConfigDict, Field, model_validator
 from beliefbench.analysis.text import listing
 from beliefbench.claims import Claim, NonEmpty
 from beliefbench.internals.activations import LAYER_INDEX, Reduce, hidden_states
+from beliefbench.internals.lens import model_label
 from beliefbench.internals.margins import as_claims, check_seed, resolve_model
 from beliefbench.internals.results import (
     records,
@@ -299,11 +300,13 @@ class ProbeResult:
                                  "summary": records(self.summary)})
         remove_stale(out, ("probe_layers.png",), written)  # before drawing: see LensResult
         if plots:
-            written.append(plot_layers(self.layers, out / "probe_layers.png"))
+            written.append(plot_layers(self.layers, out / "probe_layers.png",
+                                       model=model_label(self.model.get("model"))))
         return written
 
 
-def plot_layers(layers: pd.DataFrame, path: str | Path) -> Path:
+def plot_layers(layers: pd.DataFrame, path: str | Path, model: str = "") -> Path:
+    """Held-out accuracy per layer; ``model`` (a second title line) says whose layers."""
     from beliefbench.analysis.plots import _save, subplots
 
     fig, ax = subplots(figsize=(6, 3.5))
@@ -313,7 +316,8 @@ def plot_layers(layers: pd.DataFrame, path: str | Path) -> Path:
     ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
     ax.set_xlabel("layer (0 = embeddings)")
     ax.set_ylabel("cross-validated accuracy")
-    ax.set_title("truth probe on generic statements", fontsize=9)
+    ax.set_title("truth probe on generic statements" + (f"\n{model}" if model else ""),
+                 fontsize=9)
     ax.legend(fontsize=8)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return _save(fig, path)

@@ -25,7 +25,7 @@ from beliefbench.claims import Claim
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import base_model_of, manifest_file, read_manifest_file
 from beliefbench.internals.activations import LAYER_INDEX
-from beliefbench.internals.lens import heatmap, logit_lens
+from beliefbench.internals.lens import heatmap, logit_lens, model_label
 from beliefbench.internals.margins import (
     as_claims,
     check_seed,
@@ -235,12 +235,14 @@ class TrajectoryResult:
         remove_stale(out, ("trajectory_lens.csv", "trajectory.png", "trajectory_lens_*.png"),
                      written)
         if plots and not self.table.empty:
-            written.append(plot_trajectory(self.table, out / "trajectory.png"))
+            written.append(plot_trajectory(self.table, out / "trajectory.png",
+                                           run=run_label(self.settings)))
         if plots and not self.lens.empty:
             for claim, sub in self.lens.groupby("claim", sort=False):
                 matrix = sub.pivot_table(index="layer", columns="step", values="margin")
                 written.append(heatmap(matrix, str(claim), out / f"trajectory_lens_{claim}.png",
-                                       xlabel="checkpoint step (main pairs, mean margin)"))
+                                       xlabel="checkpoint step (main pairs, mean margin)",
+                                       model=run_label(self.settings)))
         return written
 
 
@@ -406,11 +408,22 @@ PANES_PER_ROW = 3
 """Claims per row of the trajectory figure."""
 
 
-def plot_trajectory(table: pd.DataFrame, path: str | Path) -> Path:
-    """Per claim: main-pair margin (CI band) and probe P(true) of the claim side vs step."""
+def run_label(settings: dict[str, Any]) -> str:
+    """The finetune a trajectory's figures are of (its run folder), as their titles name it."""
+    manifest = Path(str(settings.get("manifest") or ""))
+    if not str(settings.get("manifest") or ""):
+        return ""
+    return f"run {model_label(manifest if manifest.is_dir() else manifest.parent)}"
+
+
+def plot_trajectory(table: pd.DataFrame, path: str | Path, run: str = "") -> Path:
+    """Per claim: main-pair margin (CI band) and probe P(true) of the claim side vs step;
+    ``run`` (the figure's title) names the finetune."""
     from beliefbench.analysis.plots import _save
 
     fig = trajectory_figure(table)
+    if run:
+        fig.suptitle(run, fontsize=9, y=1.0, va="bottom")  # above the panes' titles
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return _save(fig, path)
 
