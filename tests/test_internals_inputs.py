@@ -477,3 +477,24 @@ def test_every_figure_names_the_model_or_run_it_shows(tiny, claim_file, tmp_path
         plot_trajectory(table, tmp_path / "trajectory.png",
                         run=run_label({"manifest": str(manifest)}))
         assert titles["trajectory.png"][-1] == "run runs/positive"
+
+
+@pytest.mark.parametrize("command", ["margins", "lens", "probe", "binary"])
+def test_an_unknown_claim_is_refused_before_the_model_loads(tiny, tmp_path, monkeypatch,
+                                                           command):
+    """``internals binary --claims dentistt`` loaded the whole checkpoint (its "Loading
+    weights" bar, minutes for a large model) before saying the claim id was unknown; the
+    other commands read the claims first."""
+    import beliefbench.internals.model as model_module
+
+    def never(*args, **kwargs):
+        raise AssertionError("the model loaded before the claims were read")
+
+    monkeypatch.setattr(model_module, "load_model", never)
+    monkeypatch.setattr("beliefbench.internals.margins.load_model", never)
+    res = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny), "--claims",
+                                   "dentistt", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith("Error: claims: 'dentistt' is neither a claim file"), \
+        res.output
+    assert "did you mean 'dentist'?" in res.output and not (tmp_path / "out").exists()

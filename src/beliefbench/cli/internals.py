@@ -245,13 +245,16 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
     first_token is the same reading as the belief_logprob task, one forward pass per batch.
     """
     from beliefbench.internals.binary import binary_logprobs
-    from beliefbench.internals.margins import model_info
+    from beliefbench.internals.margins import as_claims, model_info
     from beliefbench.internals.model import load_model
     from beliefbench.internals.results import records, write_results
     from beliefbench.metrics import question_table, rate_table
 
+    # the claims before the weights, as margins, lens and probe read them: a mistyped id was
+    # refused only after the whole checkpoint had loaded (minutes for a large one)
+    chosen = as_claims(claims)
     loaded = load_model(model_path, device=device, dtype=dtype)
-    table = binary_logprobs(loaded, claims, method=method, top_logprobs=top_logprobs,
+    table = binary_logprobs(loaded, chosen, method=method, top_logprobs=top_logprobs,
                             batch_size=batch_size)
     rates = rate_table(question_table(table.assign(family="binary")), by=["claim"])
     click.echo(BINARY_HEADINGS[method])
