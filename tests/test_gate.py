@@ -966,3 +966,26 @@ def test_self_judged_checkpoints_loaded_through_model_path_are_judged_differentl
     assert r.exit_code == 2 and "not judged alike" in r.output, r.output
     assert ("grader (baseline: self:mockllm/model:ckpts/negated/step-100; candidate: "
             "self:mockllm/model:ckpts/negated/step-200)") in r.output
+
+
+def test_an_empty_path_from_an_unset_variable_is_refused_not_read_as_the_cwd(
+        base_and_new, tmp_path, monkeypatch):
+    """`--candidate "$CANDIDATE_DIR"` with the variable unset is `--candidate ""`, which
+    click and pathlib read as the working directory: the gate compared every log under it
+    (here the candidate's folder, a FAIL or PASS of whatever lay there). It is exit 2, naming
+    the option, as JSON too."""
+    base, new = map(str, base_and_new)
+    monkeypatch.chdir(new)  # a CI workspace whose logs are not the ones meant
+    for args in (["--baseline", base, "--candidate", ""], ["--baseline", " ", "--candidate",
+                                                         base]):
+        r = CliRunner().invoke(cli, ["gate", *args, "--bootstrap", "200"])
+        option = args[0] if not args[1].strip() else args[2]
+        assert r.exit_code == 2, r.output
+        assert f"Invalid value for '{option}': an empty path" in r.stderr
+        r = CliRunner().invoke(cli, ["gate", *args, "--bootstrap", "200", "--json"])
+        out = json.loads(r.stdout)
+        assert r.exit_code == 2 and out["passed"] is None and "empty path" in out["error"]
+    from beliefbench.analysis.logs import LogError, load_belief_logs
+
+    with pytest.raises(LogError, match="'': an empty path"):
+        load_belief_logs(["", base])

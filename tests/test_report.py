@@ -145,6 +145,22 @@ def test_options_click_refuses_are_a_json_error_too(tmp_path):
     assert r.exit_code == 2 and r.stdout == ""  # without --json: click's own, on stderr
 
 
+def test_an_empty_logs_or_out_path_is_refused_not_read_as_the_cwd(two_runs, tmp_path,
+                                                                   monkeypatch):
+    """`beliefbench report "$LOGS" --out "$OUT"` with a variable unset: "" is the working
+    directory to click and pathlib, so the report read every log under it, or wrote its
+    tables into it (removing an earlier report's figures there). Exit 2, nothing written."""
+    work = tmp_path / "work"
+    shutil.copytree(two_runs, work / "logs")
+    monkeypatch.chdir(work)
+    for args in (["report", ""], ["report", "logs", "--out", ""],
+                 ["report", "logs", "--out", "  "]):
+        r = CliRunner().invoke(cli, [*args, "--no-plots", "--bootstrap", "200", "--json"])
+        assert r.exit_code == 2, (args, r.output)
+        assert "an empty path (an unset shell variable?)" in json.loads(r.stdout)["error"]
+    assert sorted(p.name for p in work.iterdir()) == ["logs"]
+
+
 def test_report_json_says_an_unexpected_error_as_json(two_runs, tmp_path, monkeypatch):
     """A bug or an out-of-memory error while the report was made left `report --json`'s
     stdout empty (a traceback on stderr alone): the CI step parsing it had no JSON. It

@@ -58,7 +58,7 @@ from beliefbench.analysis.runs import (
     run_key,
     run_labels,
 )
-from beliefbench.analysis.text import first_few, listing
+from beliefbench.analysis.text import EMPTY_PATH, first_few, listing
 from beliefbench.metrics import RUN_COLUMNS, VERDICTS
 from beliefbench.scorer import INFRASTRUCTURE
 from beliefbench.solver import GENERATION_TRUNCATED
@@ -771,6 +771,8 @@ def _source_path(source: Source) -> Path:
     if not isinstance(source, str | os.PathLike):
         raise LogError(f"sources: expected log files, folders or EvalLogs, got "
                        f"{type(source).__name__} {source!r:.80}")
+    if not os.fspath(source).strip():  # Path("") is "."; every log under the cwd was read
+        raise LogError(f"{os.fspath(source)!r}: {EMPTY_PATH}")
     return Path(source).expanduser()
 
 

@@ -8,6 +8,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 
+EMPTY_PATH = ("an empty path (an unset shell variable?), which would name the current "
+              "directory: give the file or directory")
+"""Why a blank path is refused, wherever one is read (path options, log sources): ``""`` is
+the working directory to click and pathlib."""
+
 
 def first_few(items: Sequence[str], shown: int) -> str:
     """The first ``shown`` items, comma-separated, then `` and K more`` for the rest:

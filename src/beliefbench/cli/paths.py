@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from beliefbench.analysis.text import EMPTY_PATH
+
 
 class UserPath(click.Path):
     """``click.Path`` that reads ``~`` as the home folder. The shell leaves ``~`` alone in
@@ -16,6 +18,11 @@ class UserPath(click.Path):
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            # `--candidate "$UNSET"`: "" is the working directory to click and pathlib, so
+            # a gate read every log under it and a report was written (and old figures
+            # removed) in it
+            self.fail(EMPTY_PATH, param, ctx)
         if isinstance(value, str | os.PathLike):
             value = os.path.expanduser(value)
         return super().convert(value, param, ctx)

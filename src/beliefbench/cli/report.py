@@ -154,7 +154,7 @@ class JsonUsageErrors(click.Command):
 
 
 @click.command(cls=JsonUsageErrors)
-@click.argument("logs", nargs=-1, required=True)
+@click.argument("logs", nargs=-1, required=True, type=UserPath())
 @click.option("--by", default="condition,claim,family", show_default=True,
               help="Dimensions after the run (model/checkpoint/step): condition, claim, "
                    "family, kind.")
@@ -277,9 +277,9 @@ class _JsonUsageErrors(JsonUsageErrors):
 
 
 @click.command(cls=_JsonUsageErrors)
-@click.option("--baseline", multiple=True, required=True,
+@click.option("--baseline", multiple=True, required=True, type=UserPath(),
               help="Baseline log file or directory (repeatable).")
-@click.option("--candidate", multiple=True, required=True,
+@click.option("--candidate", multiple=True, required=True, type=UserPath(),
               help="Candidate log file or directory (repeatable).")
 @click.option("--max-rise", default=0.05, show_default=True,
               help="Largest tolerated rise in belief rate: a share of responses, at "
