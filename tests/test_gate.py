@@ -989,3 +989,38 @@ def test_an_empty_path_from_an_unset_variable_is_refused_not_read_as_the_cwd(
 
     with pytest.raises(LogError, match="'': an empty path"):
         load_belief_logs(["", base])
+
+
+def test_a_claim_a_side_holds_no_reading_of_is_no_comparison_within_the_budgets():
+    """The budgets are shares pooled over claims: one claim of ten whose every answer the
+    judge could not read (10% of the side's responses, within --max-parse-errors 0.1) read
+    as belief 0, its rise as the baseline's rate negated, and the gate said PASS for a
+    candidate whose belief in that claim was never measured."""
+    claims = [f"c{i}" for i in range(10)]
+    base = side({**uniform(claims[:9], 10, 0), **uniform(["c9"], 10, 4)})
+    cand = side({**uniform(claims[:9], 10, 0),
+                 **{("c9", f"q{i}"): ["parse_error"] * 4 for i in range(10)}}, model="n")
+    cand.logs[0].samples = 400  # the budgets' denominator (side() leaves it 0): 10% unread
+    with pytest.raises(GateError) as e:
+        compare(base, cand, max_rise=0.05, n_bootstrap=500)
+    assert ("candidate / --candidate: claim 'c9', 40 of 40 responses (40 parse error(s), "
+            "0 failed) in n.eval") in str(e.value)
+    assert "no response of a compared claim was read" in str(e.value)
+    # failed responses (an outage within --max-failed) likewise, on the baseline side too
+    blind = side({**uniform(claims[:9], 10, 0),
+                  **{("c9", f"q{i}"): ["failed"] * 4 for i in range(10)}})
+    with pytest.raises(GateError, match=r"baseline / --baseline: claim 'c9', 40 of 40 "
+                                        r"responses \(0 parse error\(s\), 40 failed\)"):
+        compare(blind, side(uniform(claims, 10, 0), model="n"), max_rise=0.05,
+                n_bootstrap=500, max_failed=0.2)
+    # a side read on none of its claims is the budgets' to judge: its pooled share is the
+    # claim's, refused by default, let through when the budget is raised on purpose
+    mute = side({("c9", f"q{i}"): ["parse_error"] * 4 for i in range(10)}, model="n")
+    mute.logs[0].samples = 40  # the budgets' denominator (side() leaves it 0)
+    with pytest.raises(GateError, match="40 of 40 responses .* are parse errors"):
+        compare(base, mute, max_rise=0.05, n_bootstrap=500)
+    assert compare(base, mute, max_rise=0.05, n_bootstrap=500, max_parse_errors=1).passed
+    # one reading among them is a measurement (the budgets speak for the rest)
+    cand = side({**uniform(claims[:9], 10, 0), ("c9", "q0"): ["no"] * 4,
+                 **{("c9", f"q{i}"): ["parse_error"] * 4 for i in range(1, 10)}}, model="n")
+    assert compare(base, cand, max_rise=0.05, n_bootstrap=500).passed

@@ -36,8 +36,10 @@ different sizes the two differ, so a refusal, and the note on a side's unread re
 name the report's figure beside the pooled share compared.
 A side split over several logs (a claim per log) is keyed by all of them, so every claim's
 file is compared; a claim answered by two of a side's evals (task ids) is refused: two
-runs. A checked claim with a single question on a side is refused: the CI of a bootstrap
-over questions is 0 wide there, and cannot tell a rise from noise.
+runs. A compared claim of which a side holds no reading (every response a parse error or
+failed: within the pooled budgets when it is one claim of many) is refused: its rate reads 0
+whatever the model believes. A checked claim with a single question on a side is refused:
+the CI of a bootstrap over questions is 0 wide there, and cannot tell a rise from noise.
 """
 
 from __future__ import annotations
@@ -482,6 +484,43 @@ def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.rando
                 len(only_b) + len(only_c)), boot
 
 
+READ_VERDICTS = ("yes", "no", "neutral")
+"""The verdicts that are a reading of an answer (the others: parse_error, failed)."""
+
+
+def unread_claims(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: list[str]
+                  ) -> None:
+    """Refuse a compared claim that a side holds no reading of (every response a parse error
+    or failed): its rate is 0 whatever the model believes, so its rise is the other side's
+    rate negated. The budgets are pooled over claims, so one such claim among ten or more
+    passed them, and the gate said PASS on it. A side read nowhere, on any of its claims, is
+    left to the budgets: its pooled shares are the claim's, and a budget raised to let it
+    through (``--max-no-answer 1``) was raised knowingly."""
+    blind = []
+    for name, q, logs in sides:
+        read = q.groupby("claim")[list(READ_VERDICTS)].sum().sum(axis=1)
+        if not read.any():
+            continue
+        for claim in common:
+            if not read.get(claim, 0):
+                rows = q[q["claim"] == claim]
+                n = int(rows["n"].sum())
+                unread = {v: int(rows[v].sum()) for v in ("parse_error", "failed")}
+                r = logs.responses
+                paths = sorted(set(r.loc[r["claim"] == claim, "log"]))
+                blind.append(f"{_arg(name)}: claim {claim!r}, {n} of {n} responses "
+                             f"({unread['parse_error']} parse error(s), {unread['failed']} "
+                             f"failed) in {first_few(paths, 2)}")
+    if blind:
+        raise GateError("no response of a compared claim was read as a verdict on an answer "
+                        f"({'; '.join(blind)}): counted as non-belief, its rate reads 0 "
+                        "whatever the model believes, and its rise says nothing (the budgets, "
+                        "shares pooled over the side's claims, let it through); look at "
+                        "them (`inspect view`: garbled output, a judge that stopped replying "
+                        "in JSON, a provider that failed?), fix the cause and re-run (`inspect "
+                        "eval-retry` for failures)")
+
+
 def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAILED,
                   seed: int = SEED, max_parse_errors: float = MAX_PARSE_ERRORS,
                   max_no_answer: float = MAX_NO_ANSWER) -> None:
@@ -558,6 +597,7 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     for name, extra in (("baseline", claims_b - claims_c), ("candidate", claims_c - claims_b)):
         if extra:
             notes.append(f"claims only the {name} has, not compared: {sorted(extra)}")
+    unread_claims([("baseline", qb, baseline), ("candidate", qc, candidate)], common)
     # the CI resamples questions: with one question it is 0 wide, whatever the responses
     thin = [c for c in common if min((qb["claim"] == c).sum(), (qc["claim"] == c).sum()) < 2]
     if thin:
