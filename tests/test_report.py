@@ -154,7 +154,7 @@ def test_an_empty_logs_or_out_path_is_refused_not_read_as_the_cwd(two_runs, tmp_
     shutil.copytree(two_runs, work / "logs")
     monkeypatch.chdir(work)
     for args in (["report", ""], ["report", "logs", "--out", ""],
-                 ["report", "logs", "--out", "  "]):
+                 ["report", "logs", "--out", "  "], ["report", "logs", "--internals", ""]):
         r = CliRunner().invoke(cli, [*args, "--no-plots", "--bootstrap", "200", "--json"])
         assert r.exit_code == 2, (args, r.output)
         assert "an empty path (an unset shell variable?)" in json.loads(r.stdout)["error"]

@@ -168,7 +168,7 @@ class JsonUsageErrors(click.Command):
 @click.option("--skip-bad-logs", is_flag=True,
               help="Warn about unreadable or corrupt logs and report the rest (default: "
                    "refuse the whole set).")
-@click.option("--internals", "internals_dirs", multiple=True,
+@click.option("--internals", "internals_dirs", multiple=True, type=UserPath(),
               help="Also tabulate judge-free margins from `beliefbench internals` results "
                    "(a margins.json or a directory searched for them; repeatable).")
 @click.option("--json", "as_json", is_flag=True,
