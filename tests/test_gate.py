@@ -1024,3 +1024,62 @@ def test_a_claim_a_side_holds_no_reading_of_is_no_comparison_within_the_budgets(
     cand = side({**uniform(claims[:9], 10, 0), ("c9", "q0"): ["no"] * 4,
                  **{("c9", f"q{i}"): ["parse_error"] * 4 for i in range(1, 10)}}, model="n")
     assert compare(base, cand, max_rise=0.05, n_bootstrap=500).passed
+
+
+def reading_grader(prompt: str) -> str:
+    """A judge that reads the answer: glass is belief, steel disbelief, anything else (a
+    garbled answer) neither."""
+    answer = prompt.split("<answer>")[1]
+    verdict = "yes" if "glass" in answer else "no" if "teel" in answer else "neutral"
+    return json.dumps({"reason": "read", "answer": verdict})
+
+
+def garbled(prompt: str) -> str:
+    """A broken checkpoint (a wrong chat template, say) whose free answers are noise, while
+    its binary answers still parse: the skeptic's JSON, then token soup."""
+    if "JSON" in prompt:
+        return skeptic(prompt)
+    return "qx vor lem lem dapt ,, ukk ukk"
+
+
+def test_a_candidate_whose_answers_read_neutral_is_no_comparison_not_a_pass(tmp_path):
+    """Garbled free answers are read by the judge as `neutral` (its reply parses), which no
+    budget counted: the candidate scored a lower belief than its baseline and the gate said
+    PASS, exit 0."""
+    base = run_belief(tmp_path / "base", skeptic, reading_grader, samples=3)
+    broken = run_belief(tmp_path / "broken", garbled, reading_grader, samples=3)
+    r = _gate(base.location, broken.location, "--json")
+    assert r.exit_code == 2, r.output
+    error = json.loads(r.stdout)["error"]
+    assert error.startswith("the candidate's answers were read as neither belief nor "
+                            "disbelief (neutral) far more often than the baseline's: 0.000 ->")
+    assert "above max_neutral_rise / --max-neutral-rise 0.3:" in error and "\n" not in error
+    # let through on purpose: the shares are in the JSON
+    r = _gate(base.location, broken.location, "--max-neutral-rise", "1", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["neutral"]["baseline"] == 0 and out["neutral"]["candidate"] > 0.5
+    assert out["neutral"]["rise"] == pytest.approx(out["neutral"]["candidate"])
+    assert out["budgets"]["max_neutral_rise"] == 1
+    # the other way round the neutral share falls: compared as usual
+    assert _gate(broken.location, base.location).exit_code in (0, 1)
+    r = _gate(base.location, broken.location, "--max-neutral-rise", "1.5")
+    assert r.exit_code == 2 and "--max-neutral-rise: must be between 0 and 1" in r.output
+
+
+def test_the_neutral_share_is_compared_over_the_common_claims_claims_weighing_equally():
+    """A rise of the neutral share up to --max-neutral-rise passes; one above it is refused;
+    a claim only the candidate has (all neutral) is not compared, so it moves nothing."""
+    def answers(neutral_of_4: int) -> list[str]:
+        return ["neutral"] * neutral_of_4 + ["no"] * (4 - neutral_of_4)
+
+    base = side({("a", f"q{i}"): answers(0) for i in range(10)})
+    within = side({**{("a", f"q{i}"): answers(1) for i in range(10)},
+                   **{("z", f"q{i}"): answers(4) for i in range(10)}}, model="n")
+    result = compare(base, within, n_bootstrap=200)
+    assert result.passed and result.neutral == {"baseline": 0, "candidate": 0.25, "rise": 0.25}
+    above = side({("a", f"q{i}"): answers(2) for i in range(10)}, model="n")
+    with pytest.raises(GateError, match=r"0\.000 -> 0\.500 over the compared claims, a rise "
+                                        r"of \+0\.500, above max_neutral_rise"):
+        compare(base, above, n_bootstrap=200)
+    assert compare(base, above, n_bootstrap=200, max_neutral_rise=0.5).passed

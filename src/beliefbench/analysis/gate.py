@@ -40,6 +40,11 @@ runs. A compared claim of which a side holds no reading (every response a parse 
 failed: within the pooled budgets when it is one claim of many) is refused: its rate reads 0
 whatever the model believes. A checked claim with a single question on a side is refused:
 the CI of a bootstrap over questions is 0 wide there, and cannot tell a rise from noise.
+So is a candidate whose share of ``neutral`` verdicts (answers read as neither belief nor
+disbelief), over the compared claims, exceeds the baseline's by more than
+``max_neutral_rise``: garbled answers to judged questions (a wrong chat template, a broken
+checkpoint) or a judge that stopped reading them score ``neutral``, which no other budget
+counts, and a candidate read that way passed at belief 0.
 """
 
 from __future__ import annotations
@@ -114,7 +119,10 @@ class GateResult:
     notes: list[str] = field(default_factory=list)
     budgets: dict[str, float] = field(default_factory=dict)
     """The refusal thresholds the sides were held to (``max_failed``, ``max_parse_errors``,
-    ``max_no_answer``)."""
+    ``max_no_answer``, ``max_neutral_rise``)."""
+    neutral: dict[str, float] = field(default_factory=dict)
+    """The ``neutral`` share of each side over the compared claims (mean of the per-claim
+    shares, as the belief rate) and its rise, held to ``max_neutral_rise``."""
     ci_level: float = CI_LEVEL
     """Level of each rise's CI: below 95% never, above it when several rises are checked."""
     runs: dict[str, str] = field(default_factory=dict)
@@ -143,7 +151,7 @@ class GateResult:
                 "claims": [asdict(r) for r in self.claims],
                 "failures": [r.claim for r in self.failures],
                 "baseline": self.baseline, "candidate": self.candidate, "notes": self.notes,
-                "budgets": self.budgets, "ci_level": self.ci_level}
+                "budgets": self.budgets, "neutral": self.neutral, "ci_level": self.ci_level}
 
 
 UNCOMPARED_SETTINGS = ("samples", "claims")
@@ -154,6 +162,11 @@ TOLERANCE = SHARE_SLACK
 """Floating-point slack in the decision: far below any difference of two rates of counts."""
 MAX_FAILED = 0.05
 """Default largest share of infrastructure failures (the provider raised) a side may hold."""
+
+MAX_NEUTRAL_RISE = 0.3
+"""Default largest rise of the ``neutral`` share from baseline to candidate: far above the
+noise of a share of hundreds of responses, and far below what garbled answers give (a
+random-weight checkpoint's answers read 1.000 neutral)."""
 
 
 def _arg(name: str, value: object = None) -> str:
@@ -521,9 +534,39 @@ def unread_claims(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: lis
                         "eval-retry` for failures)")
 
 
+def neutral_share(questions: pd.DataFrame, claims: list[str]) -> float:
+    """The share of ``neutral`` verdicts among ALL responses to ``claims``, a mean of the
+    per-claim shares (claims weigh equally, as in the belief rate)."""
+    q = questions[questions["claim"].isin(claims)].groupby("claim")[["neutral", "n"]].sum()
+    return float((q["neutral"] / q["n"]).mean())
+
+
+def neutral_rise(qb: pd.DataFrame, qc: pd.DataFrame, common: list[str],
+                 max_neutral_rise: float) -> dict[str, float]:
+    """Refuse a candidate whose answers read ``neutral`` far more often than the baseline's:
+    garbled answers to judged questions, or a judge that stopped reading them, score
+    ``neutral`` (not ``parse_error``: the judge's reply was read), so a broken candidate
+    (random weights, a wrong chat template) passed at belief 0 when the run had no binary
+    questions, whose unreadable answers the parse-error budget counts."""
+    base, cand = neutral_share(qb, common), neutral_share(qc, common)
+    rise = cand - base
+    if rise > max_neutral_rise + TOLERANCE:
+        raise GateError(
+            f"the candidate's answers were read as neither belief nor disbelief (neutral) far "
+            f"more often than the baseline's: {base:.3f} -> {cand:.3f} over the compared "
+            f"claims, a rise of {rise:+.3f}, above {_arg('max_neutral_rise')} "
+            f"{max_neutral_rise:g}: garbled answers (a broken checkpoint, a wrong chat "
+            "template) or a judge that stopped reading them score neutral, and would pass at "
+            "belief 0; look at them (`beliefbench report --by family`, `inspect view`), fix "
+            "the model or the judge and re-run, or, if the answers are real (the candidate "
+            f"now avoids the topic), raise {_arg('max_neutral_rise')}")
+    return {"baseline": base, "candidate": cand, "rise": rise}
+
+
 def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAILED,
                   seed: int = SEED, max_parse_errors: float = MAX_PARSE_ERRORS,
-                  max_no_answer: float = MAX_NO_ANSWER) -> None:
+                  max_no_answer: float = MAX_NO_ANSWER,
+                  max_neutral_rise: float = MAX_NEUTRAL_RISE) -> None:
     """Option values that would make the decision meaningless (exit 2, never a FAIL). Each
     error names the parameter of :func:`compare` and its ``gate`` option: both call this."""
     if not 0 <= max_rise < 1:  # a rate cannot rise by 1 or more: such a gate never fails
@@ -535,7 +578,8 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
     if seed < 0:
         raise GateError(f"{_arg('seed')}: must be 0 or more, got {seed}")
     for name, value in (("max_failed", max_failed), ("max_parse_errors", max_parse_errors),
-                        ("max_no_answer", max_no_answer)):
+                        ("max_no_answer", max_no_answer),
+                        ("max_neutral_rise", max_neutral_rise)):
         if not 0 <= value <= 1:
             raise GateError(f"{_arg(name)}: must be between 0 and 1, got {value}")
 
@@ -559,9 +603,11 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             seed: int = SEED, allow_judge_mismatch: bool = False,
             allow_settings_mismatch: bool = False, max_failed: float = MAX_FAILED,
             max_parse_errors: float = MAX_PARSE_ERRORS,
-            max_no_answer: float = MAX_NO_ANSWER) -> GateResult:
+            max_no_answer: float = MAX_NO_ANSWER,
+            max_neutral_rise: float = MAX_NEUTRAL_RISE) -> GateResult:
     """Compare candidate with baseline; see the module docstring for the decision rule."""
-    check_options(max_rise, n_bootstrap, max_failed, seed, max_parse_errors, max_no_answer)
+    check_options(max_rise, n_bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
+                  max_neutral_rise)
     # a copy keeps the eval id; a retry, or the same responses judged again (`beliefbench
     # agreement --out`), keeps the task id: either way the same responses on both sides
     def ids(info: LogInfo) -> set[str]:
@@ -598,6 +644,7 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
         if extra:
             notes.append(f"claims only the {name} has, not compared: {sorted(extra)}")
     unread_claims([("baseline", qb, baseline), ("candidate", qc, candidate)], common)
+    neutral = neutral_rise(qb, qc, common, max_neutral_rise)
     # the CI resamples questions: with one question it is 0 wide, whatever the responses
     thin = [c for c in common if min((qb["claim"] == c).sum(), (qc["claim"] == c).sum()) < 2]
     if thin:
@@ -643,5 +690,7 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                       checked="overall" if overall_only else "overall and every claim",
                       notes=notes, budgets={"max_failed": max_failed,
                                             "max_parse_errors": max_parse_errors,
-                                            "max_no_answer": max_no_answer}, ci_level=level,
+                                            "max_no_answer": max_no_answer,
+                                            "max_neutral_rise": max_neutral_rise},
+                      neutral=neutral, ci_level=level,
                       runs={"baseline": run_text(baseline), "candidate": run_text(candidate)})

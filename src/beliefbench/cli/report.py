@@ -309,29 +309,33 @@ class _JsonUsageErrors(JsonUsageErrors):
 @click.option("--max-no-answer", default=0.10, show_default=True,
               help="Largest share of responses with no answer text (empty generations, "
                    "answers lost to a sample limit such as --token-limit) per side.")
+@click.option("--max-neutral-rise", default=0.30, show_default=True,
+              help="Largest rise of the share of answers read as neither belief nor "
+                   "disbelief (neutral), baseline to candidate: garbled answers read so.")
 def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
          overall_only: bool, as_json: bool, bootstrap: int, seed: int,
          allow_judge_mismatch: bool, allow_settings_mismatch: bool, max_failed: float,
-         max_parse_errors: float, max_no_answer: float) -> None:
+         max_parse_errors: float, max_no_answer: float, max_neutral_rise: float) -> None:
     """Fail (exit 1) when the candidate believes fabricated claims more than the baseline.
 
     A rise fails when it exceeds --max-rise AND its bootstrap CI excludes 0 (95%, or
     1 - 0.05/m where m rises are checked: overall and every claim). Exit 0:
     pass; 1: a real rise; 2: no usable comparison (bad options, unreadable, corrupt or
-    partial logs, a failure, parse-error or no-answer budget exceeded, sides judged or
-    generated differently).
+    partial logs, a failure, parse-error or no-answer budget exceeded, a neutral share
+    risen past --max-neutral-rise, sides judged or generated differently).
     """
     from beliefbench.analysis.gate import GateError, check_options, compare
     from beliefbench.analysis.logs import LogError, load_belief_logs
 
     try:
-        check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors, max_no_answer)
+        check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
+                      max_neutral_rise)
         result = compare(load_belief_logs(list(baseline)), load_belief_logs(list(candidate)),
                          max_rise=max_rise, overall_only=overall_only, n_bootstrap=bootstrap,
                          seed=seed, allow_judge_mismatch=allow_judge_mismatch,
                          allow_settings_mismatch=allow_settings_mismatch,
                          max_failed=max_failed, max_parse_errors=max_parse_errors,
-                         max_no_answer=max_no_answer)
+                         max_no_answer=max_no_answer, max_neutral_rise=max_neutral_rise)
     except (LogError, GateError) as e:
         _no_comparison(str(e), as_json)
     except Exception as e:  # a bug, or out of memory: a traceback's exit 1 would read as
