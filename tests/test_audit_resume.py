@@ -244,6 +244,8 @@ def test_a_lost_dask_worker_is_an_error_not_a_hang(tmp_path, corpus):
         raise AssertionError("the audit hung after its worker was killed") from None
     assert proc.returncode == 2, err
     assert "unexpected error" in err and (work / "plan.json").exists()
+    # and it says so: "no result" alone read as "start again", the finished units deleted
+    assert f"kept in {work}; run the same command with --resume" in err, err
 
 
 def test_two_writers_of_one_unit_leave_it_whole(tmp_path, corpus):

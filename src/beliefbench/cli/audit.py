@@ -7,6 +7,7 @@ import dataclasses
 import os
 import sys
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,6 +79,27 @@ def _exits(bad_input: tuple[type[Exception], ...], interrupted: str) -> Iterator
         sys.exit(2)
     except KeyboardInterrupt:
         exit_interrupted(interrupted)
+
+
+@contextlib.contextmanager
+def _crash_keeps(work: Path, kept: str) -> Iterator[None]:
+    """An unexpected error while the units are read (a Dask worker killed by the OOM
+    killer, a lost cluster worker, a bug) said only "no result": a team would delete
+    --out and read the whole corpus again, though the units finished before it are kept
+    and --resume continues from them (and a plain rerun is refused). Its traceback and
+    exit 2 stay as ``crash_is_no_result`` gives them, with ``kept`` added."""
+    try:
+        yield
+    except Exception as e:
+        said = (click.ClickException, click.exceptions.Exit, click.exceptions.Abort)
+        if isinstance(e, (*said, OSError)) or not (work / "plan.json").is_file():
+            raise  # OSError: worded by the top group (a path, a full disk)
+        traceback.print_exc()
+        done = len(list(work.glob("unit-*.json")))
+        click.echo(f"Error: stopped on an unexpected error ({type(e).__name__}: {e}; "
+                   f"traceback above): no result (exit 2, not the exit 1 of a finding); "
+                   f"{kept} ({done} finished)", err=True)
+        sys.exit(2)
 
 
 def _warn_no_id(no_id: dict[str, int], field: str, most: int = 20) -> None:
@@ -371,7 +393,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     early = _EarlyWarnings(fields)
     kept = (f"the finished units are kept in {out / WORK}; run the same command with --resume "
             f"to continue")
-    with _exits((ValueError,), kept):  # the units stay until the report is written too
+    with _crash_keeps(out / WORK, kept), _exits((ValueError,), kept):
+        # the units stay until the report is written too
         tally, units = run(list(corpus), claims, out / "flagged.jsonl", fields, engine,
                            scheduler, workers, chunk_mb << 20, progress, resume, early,
                            keep_work=True)
