@@ -481,6 +481,10 @@ def test_files_of_other_kinds_in_a_folder_are_reported_not_lost(tmp_path, genera
     report = json.loads((out / "report.json").read_text())
     assert report["documents"] == 1 and report["skipped"]["total"] == 0
     assert report["ignored_in_folders"] == {"(no suffix)": 1, ".csv": 1, ".jsonl.zip": 1}
+    # summary.md, what a team reads, says it too (it said "Skipped: 0" and no more)
+    assert ("Not read: 3 file(s) in the corpus folders are not JSONL, Parquet, Arrow or text "
+            "((no suffix) 1, .csv 1, .jsonl.zip 1; report.json ignored_in_folders)."
+            ) in (out / "summary.md").read_text()
     (shard / "a.jsonl").unlink()
     res = CliRunner().invoke(cli, ["audit", str(shard), "--out", str(tmp_path / "o2"),
                                    "--no-progress", "--no-plot"])

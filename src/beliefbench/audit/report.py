@@ -226,6 +226,14 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
             lines += ["First places (every reason named; all kept problems in report.json "
                       "skipped.problems):", ""]
             lines += [f"- `{e}`" for e in examples] + [""]
+    # files of other kinds are no skips, but a shard named without its format's suffix
+    # (Spark's part-00000) was among them while this file said "Skipped: 0" and nothing else
+    ignored = report.get("ignored_in_folders") or {}
+    if ignored:
+        lines += [f"Not read: {sum(ignored.values())} file(s) in the corpus folders are not "
+                  f"JSONL, Parquet, Arrow or text (" + ", ".join(
+                      f"{k} {n}" for k, n in ignored.items()) + "; report.json "
+                  "ignored_in_folders).", ""]
     no_id = report.get("rows_without_id") or {}
     if no_id.get("rows"):
         lines += [f"Documents whose row has no id field {no_id['field']!r} (their flags have "
