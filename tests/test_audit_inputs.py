@@ -260,6 +260,34 @@ def test_a_byte_order_mark_before_the_first_line_is_read(tmp_path, claim_text):
     assert [f["id"] for f in flagged] == ["d0", "d1", "d2"] * 2
 
 
+def test_a_byte_order_mark_inside_a_joined_file_is_read(tmp_path, claim_text):
+    """Shards that Windows tools wrote, each with a byte-order mark, joined into one file
+    (cat a.jsonl b.jsonl > all.jsonl): the second shard's first line begins with the mark,
+    and its document was skipped as "not valid JSON (Unexpected UTF-8 BOM (decode using
+    utf-8-sig))", advice the audit's user cannot take. It is read, in plain and compressed
+    files alike, and audit-verify finds it again."""
+    import gzip
+
+    shard = b"\xef\xbb\xbf" + b"".join(json.dumps({"id": f"d{i}", "text": claim_text})
+                                       .encode() + b"\r\n" for i in range(2))
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "all.jsonl").write_bytes(shard * 2)
+    (tmp_path / "c" / "all.jsonl.gz").write_bytes(gzip.compress(shard * 2))
+    out = tmp_path / "o"
+    code, output, report = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out",
+                                  str(out))
+    assert code == 0, output
+    assert report["documents"] == 8 and report["skipped"]["total"] == 0, output
+    flagged = [json.loads(x) for x in (out / "flagged.jsonl").read_text().splitlines()]
+    assert [(f["where"].rpartition(":")[2], f["id"]) for f in flagged] == \
+        [("1", "d0"), ("2", "d1"), ("3", "d0"), ("4", "d1")] * 2
+    res = CliRunner().invoke(cli, ["audit-verify", str(out), "--model",
+                                   "beliefbench/verifier", "--display", "none"])
+    assert res.exit_code == 0, res.output
+    verified = json.loads((out / "verification.json").read_text())["overall"]
+    assert verified["flags"] == 8 and verified["failed"] == 0
+
+
 def test_a_text_field_that_is_null_is_named_as_null(tmp_path, claim_text):
     """A null text field was reported as "missing text field 'text'": it is there."""
     import pyarrow as pa

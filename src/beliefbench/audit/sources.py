@@ -1053,8 +1053,11 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
                 if pos == len(raw) and (wide := _wide(raw, "file")):
                     skips.add("not UTF-8", wide, unit.path)
                     break
-                if pos == len(raw) and raw.startswith(_BOM):  # a file's first line: the
-                    raw = raw[len(_BOM):]  # byte-order mark Windows tools write before it
+                # the byte-order mark Windows tools write before a file's first line; before
+                # a later line where such files were joined (cat a.jsonl b.jsonl), whose
+                # documents were lost as "not valid JSON (Unexpected UTF-8 BOM ...)"
+                if raw.startswith(_BOM):
+                    raw = raw[len(_BOM):]
                 where = f"{unit.path}:{lineno}"
                 lineno += 1
                 if raw.strip():
