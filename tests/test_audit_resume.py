@@ -278,6 +278,32 @@ def test_two_writers_of_one_unit_leave_it_whole(tmp_path, corpus):
     assert not list(work.glob(".*.tmp"))
 
 
+def test_a_crash_while_the_report_is_written_says_resume_finishes_it(tmp_path, corpus,
+                                                                      monkeypatch):
+    """Every unit read, then an unexpected error while the report is made (the plot, here):
+    the units are kept and --resume writes the report without reading the corpus again, but
+    the message said only "no result", and a team would read the whole corpus again."""
+    import beliefbench.audit.report as report_module
+
+    out = tmp_path / "out"
+    args = _args(corpus / "part00.jsonl", out)
+    args.remove("--no-plot")
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("the plot backend failed")
+
+    monkeypatch.setattr(report_module, "plot", broken)
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    assert "RuntimeError: the plot backend failed" in res.output
+    assert f"kept in {out / WORK}; run the same command with --resume" in res.output
+    monkeypatch.undo()
+    res = CliRunner().invoke(cli, [*args, "--resume"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["units_resumed"] == report["units"] == 1 and report["documents"] == 150
+
+
 def test_resume_without_an_unfinished_audit_runs_it_all(tmp_path, corpus):
     out = tmp_path / "out"
     res = CliRunner().invoke(cli, _args(corpus / "part00.jsonl", out, "--resume"))

@@ -440,7 +440,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if no_field:  # documents were read (text files): the rows of the rest were not
         then = " (the documents audited are text files)"
         click.echo(f"warning: {_field_in_no_row(tally.skips, fields, then)}", err=True)
-    with _exits((), kept):  # a stop while the report is made: the units are still there
+    with _crash_keeps(out / WORK, kept), _exits((), kept):  # a stop while the report is
+        # made (Ctrl-C, a crash in the plot): the units are still there
         sources = source_rows(tally, bool(claims))
         report = build_report(tally, corpus=list(corpus), units=units, seconds=seconds,
                               engine=engine if engine == "local" else f"dask/{scheduler}",
