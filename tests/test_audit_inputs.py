@@ -260,6 +260,27 @@ def test_a_byte_order_mark_before_the_first_line_is_read(tmp_path, claim_text):
     assert [f["id"] for f in flagged] == ["d0", "d1", "d2"] * 2
 
 
+@pytest.mark.skipif(os.name != "posix", reason="file names of bytes: POSIX")
+def test_a_file_name_not_in_utf8_is_reported(tmp_path, claim_text):
+    """A shard whose name is not UTF-8 (Latin-1 names from an old archive, unpacked on
+    Linux): every unit was read, then writing summary.md and sources.csv, which name it,
+    stopped the audit with a traceback (exit 2), and each --resume stopped again. The name
+    is shown with its byte (caf\\xe9.jsonl); flagged.jsonl and report.json keep it exactly."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    name = os.fsdecode(b"caf\xe9.jsonl")
+    _jsonl(corpus / name, [claim_text, "A note on the weather in Leeds."])
+    out = tmp_path / "o"
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out", str(out))
+    assert code == 0, output
+    assert report["documents"] == 2 and report["flagged"] == 1
+    assert f"| `{corpus}/caf\\xe9.jsonl` | 2 | 1 |" in (out / "summary.md").read_text()
+    assert f"{corpus}/caf\\xe9.jsonl,2,1," in (out / "sources.csv").read_text()
+    flag = json.loads((out / "flagged.jsonl").read_text())
+    assert flag["where"] == f"{corpus / name}:1" and report["sources"]["top"][0]["source"] \
+        == str(corpus / name)
+
+
 def test_a_byte_order_mark_inside_a_joined_file_is_read(tmp_path, claim_text):
     """Shards that Windows tools wrote, each with a byte-order mark, joined into one file
     (cat a.jsonl b.jsonl > all.jsonl): the second shard's first line begins with the mark,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -315,18 +316,31 @@ def plot(report: dict[str, Any], path: Path) -> None:
     _save(fig, path, dpi=110, bbox_inches=None)
 
 
+def _shown(text: str) -> str:
+    """``text`` with each lone surrogate as text UTF-8 can hold: a file name not in UTF-8
+    (Python reads its byte 0xe9 as U+DCE9) as ``\\xe9``, another one (a JSON id's
+    "\\ud800") as ``\\ud800``. summary.md and sources.csv name corpus files, and such a
+    name stopped the audit with a traceback once every unit had been read, and again on
+    each --resume."""
+    return _LONE.sub(lambda m: (f"\\x{ord(m[0]) - 0xDC00:02x}" if 0xDC80 <= ord(m[0]) <= 0xDCFF
+                                else f"\\u{ord(m[0]):04x}"), text)
+
+
+_LONE = re.compile("[\ud800-\udfff]")
+
+
 def write_report(report: dict[str, Any], out: Path, sources: list[dict[str, Any]],
                  with_plot: bool = True) -> list[str]:
     """report.json, summary.md, the plot, and sources.csv (``sources``: every row of
     source_rows; the report holds the first few only). Returns the names of the files
     written, summary.md first."""
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "sources.csv", sources_csv(sources))
+    atomic_write_text(out / "sources.csv", _shown(sources_csv(sources)))
     plot_name = "framings.png" if with_plot else None
     if with_plot:
         plot(report, out / "framings.png")
     atomic_write_text(out / "report.json", json.dumps(report, indent=2) + "\n")
-    atomic_write_text(out / "summary.md", summary_markdown(report, plot_name))
+    atomic_write_text(out / "summary.md", _shown(summary_markdown(report, plot_name)))
     names = ["summary.md", "report.json", *([plot_name] if plot_name else []), "sources.csv"]
     # an earlier audit's plot (--no-plot now), and audit-verify's summaries, which counted
     # that audit's flags (5 confirmed beside 300 flagged); verified.jsonl stays: its verdicts
