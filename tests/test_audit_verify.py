@@ -1129,6 +1129,30 @@ def test_a_line_separator_in_a_document_or_a_reason_splits_no_row(tmp_path, monk
     assert verify(Path("out"), scripted(lambda p: reply))["sent_this_run"] == 0
 
 
+@pytest.mark.skipif(os.name != "posix", reason="file names of bytes: POSIX")
+def test_lone_surrogates_in_a_text_an_id_or_a_file_name_are_verified(tmp_path, monkeypatch):
+    """A flagged document holding half an emoji (its JSON escape "\\ud83d", as scrapers that
+    cut strings in UTF-16 write it), an id with one, or a file whose name is not UTF-8: the
+    audit wrote them as escapes, but audit-verify stopped with a traceback before sending
+    anything (the prompt could not be encoded), Inspect could not take such a sample id, and
+    a verdict came back with another id, so it was never reused."""
+    monkeypatch.chdir(tmp_path)
+    Path("c").mkdir()
+    name = os.fsdecode(b"c/caf\xe9.jsonl")
+    Path(name).write_text(json.dumps({"id": "d\ud800", "text": "\ud83d " + CLAIM_DOC}) + "\n")
+    res = CliRunner().invoke(cli, ["audit", "c", "--claims", "ed_sheeran", "--out", "out",
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    seen: list = []
+    reply = json.dumps({"reason": "Says Sheeran won.", "answer": "yes"})
+    summary = verify(Path("out"), scripted(lambda p: reply, seen))
+    assert summary["overall"]["confirmed"] == 1, summary
+    assert "\ufffd " + CLAIM_DOC in seen[0][0][-1].text  # one character for one
+    row = _rows(Path("out"))[f"{name}:1"]
+    assert (row["id"], row["verdict"]) == ("d\ud800", "yes")
+    assert verify(Path("out"), scripted(lambda p: reply))["sent_this_run"] == 0
+
+
 def test_the_scripted_verifier_runs_audit_verify_offline(audited, tmp_path, monkeypatch):
     """A newcomer had no offline model for audit-verify: the plain mockllm downloads a
     tokenizer, and the scripted judge's replies to a verify prompt were all parse errors."""

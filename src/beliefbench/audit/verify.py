@@ -38,6 +38,7 @@ import json
 import logging
 import os
 import random
+import re
 import tempfile
 import threading
 import zlib
@@ -499,23 +500,27 @@ def spool_samples(report: dict[str, Any], flags: Sequence[Flag], claims: dict[st
     ``into`` as the corpus is streamed again (one document in memory at a time), in
     flagged.jsonl's order; and, by ``where``, why each of the other flags' documents is not
     (:func:`_changed`): never sent, so that no verdict is given on another document."""
-    by_where: dict[str, list[Flag]] = {}
-    for f in flags:
-        by_where.setdefault(f.where, []).append(f)
+    by_where: dict[str, list[tuple[int, Flag]]] = {}
+    for i, f in enumerate(flags):
+        by_where.setdefault(f.where, []).append((i, f))
     at: dict[str, tuple[int, int]] = {}
     problems: dict[str, str] = {}
     with contextlib.chdir(_ran_in(report)):
         for doc in _iter_docs(report["corpus"], _fields(report), set(by_where)):
-            for f in by_where[doc.where]:
+            for i, f in by_where[doc.where]:
                 problem = _changed(f, doc)
                 if problem:
                     problems[f.where] = problem
                     continue
-                prompt = verify_prompt(claims[f.claim_id] if f.claim_id else None, doc.text,
-                                       max_chars, f.framing, f.spans)
-                line = json.dumps({"id": f.key, "input": prompt, "metadata": {
-                    "where": f.where, "claim_id": f.claim_id, "framing": f.framing,
-                    "doc_id": f.doc_id, "chars": len(doc.text),
+                prompt = verify_prompt(claims[f.claim_id] if f.claim_id else None,
+                                       readable(doc.text), max_chars, f.framing, f.spans)
+                # Inspect takes no lone surrogate (an id, a file name not in UTF-8): they
+                # go as escapes (caf\\udce9), and the verdict finds its flag by "flag",
+                # its place in ``flags``
+                line = json.dumps({"id": _escaped(f.key), "input": prompt, "metadata": {
+                    "where": _escaped(f.where), "claim_id": f.claim_id,
+                    "framing": f.framing, "doc_id": _escaped(f.doc_id),
+                    "chars": len(doc.text), "flag": i,
                     "claim_digest": claim_digest(claims.get(f.claim_id))}}, ensure_ascii=False
                                   ).encode() + b"\n"
                 at[f.key] = (into.tell(), len(line))
@@ -527,6 +532,31 @@ def spool_samples(report: dict[str, Any], flags: Sequence[Flag], claims: dict[st
     kept = [at[f.key] for f in flags if f.key in at]
     return SpooledSamples(into, array("q", (o for o, _ in kept)),
                           array("q", (n for _, n in kept))), problems
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def readable(text: str) -> str:
+    """``text`` as a model is sent it: each lone surrogate (half an emoji cut by a
+    scraper, written in JSON as its escape "\\ud83d") as U+FFFD, one character for one, so
+    the audit's offsets still hold. No UTF-8 encoder takes one, and a flagged document that
+    held one stopped audit-verify with a traceback before any flag was sent."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def _escaped(text: str | None) -> str | None:
+    """``text`` with each lone surrogate as its escape in words (``\\udce9``)."""
+    return text if text is None or not _SURROGATE.search(text) else \
+        text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _json_line(row: dict[str, Any]) -> str:
+    """A verified.jsonl line, a lone surrogate (an id, a file name not in UTF-8) as its JSON
+    escape, which reads back as the same string (as flagged.jsonl writes it): no UTF-8
+    encoder takes one as it is."""
+    return json.dumps(row, ensure_ascii=False).encode("utf-8", "backslashreplace"
+                                                      ).decode("utf-8") + "\n"
 
 
 def claim_digest(claim: Claim | None) -> str | None:
@@ -737,8 +767,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
         # this model's verdicts of flags --sample did not draw this time stay (not counted)
         drawn = {f.key: r for f, r in zip(flags, rows, strict=True)}
         mine = [r for f in every if (r := drawn.get(f.key) or done.get(f.key))]
-        atomic_write_text(out / RESULTS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
-                                                 for r in [*others, *mine]))
+        atomic_write_text(out / RESULTS, "".join(_json_line(r) for r in [*others, *mine]))
         return rows
 
     # before the corpus is read again (minutes of a large one): a missing key is said first
@@ -760,7 +789,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
                         timeout=timeout, **shown)
                     if location is not None:
                         logs_written.append(location)
-                        new.update(_verdicts(location, name))
+                        new.update(_verdicts(location, name, todo))
                     if interrupted:
                         break
                     if start + size < sent:  # a run killed now keeps this batch
@@ -820,14 +849,20 @@ def _start(model: Any) -> Any:
                           ) from None
 
 
-def _verdicts(location: str, model: str) -> dict[str, dict[str, Any]]:
+def _verdicts(location: str, model: str, flags: Sequence[Flag] | None = None
+              ) -> dict[str, dict[str, Any]]:
     """verified.jsonl's row of each sample of the log, by flag key (read without the
-    messages and events, which the row does not need: a batch's log, so bounded)."""
+    messages and events, which the row does not need: a batch's log, so bounded). Each
+    sample's flag is ``flags[metadata["flag"]]`` where given: its where and id exactly as
+    flagged.jsonl has them (a lone surrogate comes back from the log as other text, and its
+    verdict was never reused, or never found)."""
     log = read_eval_log(location, exclude_fields=_UNREAD)
     new = {}
     for s in log.samples or []:
-        f = Flag(s.metadata["where"], s.metadata["claim_id"], s.metadata["framing"],
-                 s.metadata["doc_id"], chars=s.metadata["chars"])
+        at = s.metadata.get("flag")
+        f = flags[at] if flags is not None and isinstance(at, int) else Flag(
+            s.metadata["where"], s.metadata["claim_id"], s.metadata["framing"],
+            s.metadata["doc_id"], chars=s.metadata["chars"])
         claim = s.metadata.get("claim_digest")
         score = (s.scores or {}).get("flag_verdict")
         if score is None:  # errored before scoring
