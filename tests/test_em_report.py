@@ -1470,3 +1470,19 @@ def test_two_checkpoints_of_one_finetune_at_one_step_are_named(tmp_path, labelle
     side = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=0).side_by_side
     kept = final_rows(side, step_lines(side))
     assert sorted(kept.loc[kept["condition"] == "bad_advice", "step"]) == [2, 2]
+
+
+def test_gate_lines_tell_apart_runs_of_one_model(tmp_path):
+    """The gate named each run by its model alone: an intervention and its random control
+    (one model, two conditions, as `internals steer --task em` labels them) read
+    ``mockllm/model: general EM 0.500; mockllm/model: general EM 0.250``, and a CI job
+    could not tell which arm failed. Each line now names the labels that differ."""
+    _run(tmp_path, {"g1"}, condition="add L1 x4")  # general EM 2/4
+    _run(tmp_path, {"g1"}, condition="add L1 x4 random-control")
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                   str(tmp_path / "rep"), "--bootstrap", "40", "--no-plots",
+                                   "--max-em", "0.4"])
+    assert res.exit_code == 1, res.output
+    fail = next(line for line in res.stderr.splitlines() if line.startswith("gate: FAIL"))
+    assert "mockllm/model [condition=add L1 x4]: general EM 0.500" in fail
+    assert "mockllm/model [condition=add L1 x4 random-control]: general EM 0.500" in fail

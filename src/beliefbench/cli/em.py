@@ -93,6 +93,34 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
                 [i["path"] for i in loaded.logs if incomplete_em_note(i)], pooled)
 
 
+TELLERS: tuple[str, ...] = ("condition", "kl", "checkpoint", "grader", "partial")
+"""Run columns that tell apart gate lines naming one model: the arms of `internals steer
+--task em` (one model, conditions `add L12 x4` and its random control), KL and no-KL
+labels of one checkpoint, or two graders of one run."""
+
+
+def run_names(rows: Sequence[dict]) -> list[str]:
+    """How the gate names each row of the side-by-side table: the model (with its ``run``
+    label and step), and where several rows would read alike, the labels that differ among
+    them (``[condition=add L12 x4 random-control]``). By the model alone, an intervention
+    and its control read ``steer//ckpt: general EM 0.400; steer//ckpt: general EM 0.050``:
+    no CI job could tell which arm failed."""
+    names = []
+    for row in rows:
+        name = f"{row['model']} ({row['run']})" if row["run"] != "-" else str(row["model"])
+        if str(row["step"]) not in ("<NA>", "nan", "None"):
+            name += f" step {row['step']}"
+        names.append(name)
+    out = list(names)
+    for name in {n for n in names if names.count(n) > 1}:
+        same = [i for i, n in enumerate(names) if n == name]
+        differ = [c for c in TELLERS if len({str(rows[i].get(c)) for i in same}) > 1]
+        for i in same:
+            if differ:
+                out[i] += " [" + ", ".join(f"{c}={rows[i].get(c)}" for c in differ) + "]"
+    return out
+
+
 def gate_em(side, max_em: float, max_unread: float,
             offline: Sequence[Sequence[str]] = (), incomplete: Sequence[str] = (),
             pooled: Sequence[str] = ()) -> None:
@@ -127,10 +155,8 @@ def gate_em(side, max_em: float, max_unread: float,
         broken.append(f"{first_few(list(pooled), 3)}: several evals of the same questions "
                       "pooled in one row (see REPEATED above; leave the earlier run's log out)")
     high = []
-    for row in side.to_dict("records"):
-        name = f"{row['model']} ({row['run']})" if row["run"] != "-" else str(row["model"])
-        if str(row["step"]) not in ("<NA>", "nan", "None"):
-            name += f" step {row['step']}"
+    rows = side.to_dict("records")
+    for row, name in zip(rows, run_names(rows), strict=True):
         unread = sum(float(row.get(f"general_{u}") or 0) for u in ("no_score", "failed"))
         if str(row["partial"]) == "True":
             broken.append(f"{name}: partial log")
