@@ -1656,3 +1656,36 @@ def test_nested_bars_in_a_log_are_plain_lines(capfd):
     err = capfd.readouterr().err
     assert "norms: 100%" in err and "checkpoints: 100%" in err
     assert "\x1b" not in err and "\r" not in err
+
+
+def test_margins_refuse_a_bad_layer_before_the_model_loads_or_the_baseline_runs(
+        tiny, planted, tmp_path, monkeypatch):
+    """`steer --task margins` with a --layer out of range (or a directions file that is not
+    there) loaded the checkpoint and computed the baseline's margins of every claim before
+    saying so, as the eval tasks do not: minutes of a real checkpoint for a typo."""
+    import beliefbench.internals.margins as margins_module
+    from beliefbench.internals.interventions import intervention_margins
+
+    gone = tmp_path / "no-such-checkpoint"  # never loaded: the option is refused first
+    for args, said in ((["--layer", "7"], "layer: 7 is out of range 0..2"),
+                       (["--coef", "1e30"], "coef: 1e+30 is too large"),
+                       (["--direction", str(tmp_path / "typo.safetensors")],
+                        "typo.safetensors: no such directions file")):
+        res = CliRunner().invoke(cli, ["internals", "steer", "--model", str(gone),
+                                       "--direction", str(planted), *args,
+                                       "--out", str(tmp_path / "out")])
+        assert res.exit_code == 2 and said in res.output, res.output
+        assert "no such model" not in res.output
+    # the library call plans every arm before its first margin
+    runs: list[int] = []
+    real = margins_module.completion_margins
+
+    def counted(*args, **kwargs):
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(margins_module, "completion_margins", counted)
+    model, tok = load_model(tiny)
+    with pytest.raises(InterventionError, match="layer: 9 is out of range"):
+        intervention_margins(model, tok, InterventionSpec(planted, "add", 9), [str(CLAIM)])
+    assert runs == []

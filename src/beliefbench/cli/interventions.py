@@ -208,7 +208,14 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
     from beliefbench.internals.margins import single_pair_note
     from beliefbench.internals.model import describe, load_model
     from beliefbench.internals.results import records, write_results
+    from beliefbench.internals.steering import plan
 
+    # the directions file, --layer, --coef and --layers checked before the checkpoint
+    # loads, as for the eval tasks: a typo in one was told after loading the model and
+    # computing the baseline's margins of every claim
+    directions, layer, _ = spec.resolve()
+    plan(directions, spec.mode, layer, coef=spec.coef, ablate_layers=spec.ablate_layers,
+         seed=spec.seed)
     model, tokenizer = load_model(model_path, device=device)
     rows, summary = intervention_margins(model, tokenizer, spec, claims)
     _table(summary[[c for c in ("condition", "claim", "kind", "pairs", "efficacy",

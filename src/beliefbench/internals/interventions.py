@@ -91,12 +91,15 @@ def intervention_margins(model, tokenizer, spec: InterventionSpec,
 
     directions, layer, _ = spec.resolve()
     check_fits(directions, n_residual(model), hidden_size(model), spec.direction)
+    # every arm's hooks before the first margin: a bad --layer, --coef or --layers (or a
+    # zero vector at the layer) was refused only after the baseline's margins of every
+    # claim had been computed, minutes on a real checkpoint
+    hooks = {arm: [] if arm == "baseline" else plan(
+        directions, spec.mode, layer, coef=spec.coef, ablate_layers=spec.ablate_layers,
+        control="random" if arm == "control" else "none", seed=spec.seed) for arm in ARMS}
     pairs = []
     for arm in ARMS:
-        hooks = [] if arm == "baseline" else plan(
-            directions, spec.mode, layer, coef=spec.coef, ablate_layers=spec.ablate_layers,
-            control="random" if arm == "control" else "none", seed=spec.seed)
-        with intervened(model, hooks):
+        with intervened(model, hooks[arm]):
             res = completion_margins((model, tokenizer), claims, batch_size=batch_size,
                                      n_bootstrap=0)  # summarised below, with the effect
         pairs.append(res.pairs.assign(arm=arm, condition=spec.label(arm, layer)))
