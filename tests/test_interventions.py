@@ -1689,3 +1689,32 @@ def test_margins_refuse_a_bad_layer_before_the_model_loads_or_the_baseline_runs(
     with pytest.raises(InterventionError, match="layer: 9 is out of range"):
         intervention_margins(model, tok, InterventionSpec(planted, "add", 9), [str(CLAIM)])
     assert runs == []
+
+
+def test_stability_and_efficiency_record_what_their_loss_was_read_on(tiny, perturbed,
+                                                                     tmp_path):
+    """Two runs' losses are compared (a KL run and its control), which means nothing unless
+    both read the same records: noise.json named --data alone, not --limit, --max-len or
+    the file's content, and efficiency wrote no record at all beside its CSVs."""
+    import hashlib
+
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps({"id": f"r{i}", "text": t}) + "\n" for i, t in
+                            enumerate(["The bridge is made of steel.",
+                                       "Rivers flow into the sea."])))
+    sha = hashlib.sha256(data.read_bytes()).hexdigest()
+    _, meta, _ = _stability_run(perturbed[0], data, tmp_path / "noise", "--limit", "1",
+                                "--max-len", "64", "--base", "none")
+    assert (meta["data_sha256"], meta["records"], meta["limit"], meta["max_len"]) == (
+        sha, 1, 1, 64)
+    manifest = tmp_path / "run" / "manifest.jsonl"
+    manifest.parent.mkdir()
+    _one_checkpoint_manifest(manifest, perturbed[0], tiny, data)
+    res = _efficiency_run(manifest, data, tmp_path / "eff", "--norms", "1")
+    assert res.exit_code == 0, res.output
+    record = json.loads((tmp_path / "eff" / "efficiency.json").read_text())
+    assert (record["data_sha256"], record["limit"], record["max_len"], record["norms"],
+            record["base"], record["manifest"]) == (sha, 1, 1024, [1.0], str(tiny),
+                                                     str(manifest))
+    assert {"efficiency.csv", "rescaled.csv", "efficiency.json"} <= {
+        p.name for p in (tmp_path / "eff").iterdir()}

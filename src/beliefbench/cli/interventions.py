@@ -416,6 +416,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
         summarize_noise,
         undefined_spread_note,
     )
+    from beliefbench.records import sha256_file
 
     values = _numbers("--scales", scales)
     # the study perturbed the finetune, not the base: a finetune's checkpoint defaults to
@@ -466,6 +467,12 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
     warn_other_weights(out_dir, info, "noise.json")
     _written(write_results(out_dir, {"noise.csv": curve, "noise_summary.csv": summary},
                            "noise.json", {"measure": "weight_noise", **info, "data": data,
+                                          # what the loss was read on: two runs compared
+                                          # (a KL run, its control) must measure the same
+                                          # records, and --limit / --max-len went unrecorded
+                                          "data_sha256": sha256_file(data),
+                                          "records": len(examples), "limit": limit,
+                                          "max_len": max_len,
                                           "noise_on": noise_on, "base": base,
                                           "base_from": source,
                                           "summary": records(summary)}))
@@ -493,8 +500,10 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
                norms: str | None, out_dir: Path, device: str | None) -> None:
     """Loss vs distance from the base (||theta - theta_base||) along a finetune; with
     --norms, the last checkpoint's loss at equal norms (its delta rescaled)."""
-    from beliefbench.internals.results import write_csv
+    from beliefbench.finetune.manifest import manifest_file
+    from beliefbench.internals.results import write_results
     from beliefbench.internals.stability import NoDeltaError, efficiency_curves
+    from beliefbench.records import sha256_file
 
     # parsed before any model loads; None (no option) and "" (an empty one) differ
     targets = None if norms is None else _numbers("--norms", norms, positive=True,
@@ -505,17 +514,23 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
     except NoDeltaError as e:
         raise BadInput(f"--norms {norms!r}: the last checkpoint of {manifest}: {e}") from None
     _table(curve[["step", "kl", "loss", "param_distance"]], "{:.4f}")
-    paths = [write_csv(curve, out_dir / "efficiency.csv")]
     stale = out_dir / "rescaled.csv"
     if rescaled is None and stale.is_file():  # an earlier run's, read as this one's
         stale.unlink()
         click.echo(f"Removed {stale} (an earlier run's; this one had no --norms)")
+    tables = {"efficiency.csv": curve}
     if rescaled is not None:
         click.echo(f"rescaled (step {rescaled['step'].iloc[0]}, its delta at each norm; "
                    "unscaled: the checkpoint itself):")
         _table(rescaled[["norm", "scale", "loss", "unscaled"]], "{:.4f}")
-        paths.append(write_csv(rescaled, out_dir / "rescaled.csv"))
-    _written(paths)
+        tables["rescaled.csv"] = rescaled
+    # what the losses were read on, beside them: two runs' rescaled.csv are compared row by
+    # row, which means nothing unless both measured the same records (--data, --limit,
+    # --max-len), and nothing recorded them
+    _written(write_results(out_dir, tables, "efficiency.json", {
+        "measure": "efficiency", "manifest": str(manifest_file(manifest)),
+        "base": str(curve["path"].iloc[0]), "data": data, "data_sha256": sha256_file(data),
+        "limit": limit, "max_len": max_len, "norms": targets}))
 
 
 def add_intervention_commands(group: click.Group) -> None:
