@@ -1486,3 +1486,25 @@ def test_gate_lines_tell_apart_runs_of_one_model(tmp_path):
     fail = next(line for line in res.stderr.splitlines() if line.startswith("gate: FAIL"))
     assert "mockllm/model [condition=add L1 x4]: general EM 0.500" in fail
     assert "mockllm/model [condition=add L1 x4 random-control]: general EM 0.500" in fail
+
+
+def test_bars_of_a_run_whose_answers_went_unread_say_so(em_logs, tmp_path, monkeypatch):
+    """An all-no_score run (a judge that never gave a number) drew EM 0 bars in
+    em_narrow_vs_general.png that read as a clean model: the tables warn, the figure said
+    nothing. Its bars' label now says how much of each domain went unread."""
+    import beliefbench.analysis.plots as plots
+
+    labels: dict[str, list[str]] = {}
+    save = plots._save
+
+    def keep_labels(fig, path, **kw):
+        labels[Path(path).name] = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+        return save(fig, path, **kw)
+
+    monkeypatch.setattr(plots, "_save", keep_labels)
+    rep = build_em_report(load_em_logs(em_logs), n_bootstrap=40)
+    write_em_report(rep, tmp_path / "rep")
+    bars = labels["em_narrow_vs_general.png"]
+    assert [b for b in bars if b.startswith("unjudged")] == [
+        "unjudged | no-kl | model | unread: general 100%, narrow 100%"]
+    assert not [b for b in bars if "unread" in b and not b.startswith("unjudged")]

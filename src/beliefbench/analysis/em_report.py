@@ -710,6 +710,32 @@ def step_lines(side: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 
 
 DOMAIN_STYLES = (("general", "-"), ("narrow", "--"))
+UNREAD_MARK = 0.10
+"""A bar whose responses are more than this share ``no_score`` or ``failed`` is marked
+(``em-report --max-em``'s default ``--max-unread``): its EM rate counts them as not EM."""
+
+
+def unread_share(side: pd.DataFrame, domain: str) -> pd.Series:
+    """Per row of ``side``, the share of a domain's responses that are ``no_score`` or
+    ``failed`` (NaN where the run asked no question of the domain, or a hand-built table
+    holds neither column)."""
+    cols = [c for c in (f"{domain}_{u}" for u in UNREAD) if c in side.columns]
+    return side[cols].astype(float).sum(axis=1, min_count=1) if cols else \
+        pd.Series(float("nan"), index=side.index)
+
+
+def unread_marks(side: pd.DataFrame) -> list[str]:
+    """Per row of ``side``, what its bars' label adds where a domain's responses are more
+    than :data:`UNREAD_MARK` ``no_score`` or ``failed`` (``unread: general 100%``), else
+    ``""``: an all-``no_score`` run (a judge that never gave a number, an outage) drew EM 0
+    bars that read as a clean model, with nothing on the figure to say they mean nothing."""
+    shares = {d: unread_share(side, d).tolist() for d in ("general", "narrow")}
+    out = []
+    for i in range(len(side)):
+        high = [f"{d} {shares[d][i]:.0%}" for d in shares
+                if shares[d][i] == shares[d][i] and shares[d][i] > UNREAD_MARK]
+        out.append(f"unread: {', '.join(high)}" if high else "")
+    return out
 
 
 def bar_labels(side: pd.DataFrame, labels: list[str]) -> list[str]:
@@ -790,6 +816,8 @@ def _plots(rep: EMReport, out: Path,
                                                       if not pd.isna(r.step) else "",
                                                       models[str(r.model)], r.run)
                                           if x and x != NO_LABEL) for r in side.itertuples()])
+    labels = [" | ".join(x for x in (label, mark) if x)
+              for label, mark in zip(labels, unread_marks(side), strict=True)]
     x = np.arange(len(side))
     fig, ax = subplots(figsize=(min(BARS_WIDTH, max(5, 1.2 * len(side) + 2)), 4))
     for k, (domain, color) in enumerate((("general", "C3"), ("narrow", "C0"))):
