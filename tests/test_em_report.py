@@ -1508,3 +1508,24 @@ def test_bars_of_a_run_whose_answers_went_unread_say_so(em_logs, tmp_path, monke
     assert [b for b in bars if b.startswith("unjudged")] == [
         "unjudged | no-kl | model | unread: general 100%, narrow 100%"]
     assert not [b for b in bars if "unread" in b and not b.startswith("unjudged")]
+
+
+def test_the_by_domain_table_tells_a_partial_log_from_a_complete_one(tmp_path):
+    """em_report.md's "By domain, all shares" table left out ``partial``: a partial log
+    beside a complete one of the same model and labels gave rows that read alike."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    _g2_evil_log(tmp_path, "run")
+    log = read_eval_log(_g2_evil_log(tmp_path, "other").location)  # another eval, cut short
+    log.status = "cancelled"
+    log.samples = log.samples[:4]
+    write_eval_log(log, str(tmp_path / "run" / "cut-short.eval"))
+    out = tmp_path / "rep"
+    write_em_report(build_em_report(load_em_logs(tmp_path / "run"), n_bootstrap=40), out,
+                    plots=False)
+    md = (out / "em_report.md").read_text()
+    table = md.split("## By domain, all shares")[1].split("\n\n")[1].splitlines()
+    assert table[0].startswith("| model | checkpoint | condition | step | kl | grader | "
+                               "partial | domain |"), table[0]
+    assert sorted(row.split(" | ")[6:8] for row in table[2:]) == [
+        ["False", "general"], ["False", "narrow"], ["True", "general"], ["True", "narrow"]]

@@ -650,7 +650,9 @@ def render_markdown(rep: EMReport, plots: Sequence[str] = ()) -> str:
     show[f"narrow EM{ci}"] = _rate(side, "narrow_")
     detail = rep.overall.copy()
     detail[f"EM{ci}"] = _rate(detail, "")
-    detail = detail[[*[c for c in shown_columns(detail) if c != "partial"], "domain", f"EM{ci}",
+    # ``partial`` as in the table above: without it a partial log beside a complete one of
+    # the same model and labels gave two rows no reader could tell apart
+    detail = detail[[*shown_columns(detail), "domain", f"EM{ci}",
                      *NOT_EM, "aligned_mean", "coherent_mean", "questions", "responses"]]
     parts = ["# Emergent misalignment report", "",
              f"EM rate = share of ALL responses with {rep.rule}; `ok`, "
