@@ -1529,3 +1529,29 @@ def test_the_by_domain_table_tells_a_partial_log_from_a_complete_one(tmp_path):
                                "partial | domain |"), table[0]
     assert sorted(row.split(" | ")[6:8] for row in table[2:]) == [
         ["False", "general"], ["False", "narrow"], ["True", "general"], ["True", "narrow"]]
+
+
+def test_step_plot_marks_checkpoints_whose_answers_went_unread(tmp_path, monkeypatch):
+    """A sweep whose judge never gave a number drew flat em_vs_step.png lines at 0, read as
+    no EM along training: those checkpoints are marked, with a legend entry saying why."""
+    import beliefbench.analysis.plots as plots
+
+    legends: dict[str, list[str]] = {}
+    save = plots._save
+
+    def keep_legend(fig, path, **kw):
+        legends[Path(path).name] = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        return save(fig, path, **kw)
+
+    monkeypatch.setattr(plots, "_save", keep_legend)
+    for name in ("unjudged", "judged"):
+        (tmp_path / name).mkdir()
+    for step in (1, 2):
+        _run(tmp_path / "unjudged", {"g1"}, grader=lambda *a: output("?"), step=step,
+             condition="c")
+        _run(tmp_path / "judged", {"g1"}, step=step, condition="c")
+    for name in ("unjudged", "judged"):
+        rep = build_em_report(load_em_logs(tmp_path / name / "logs"), n_bootstrap=40)
+        write_em_report(rep, tmp_path / name / "rep")
+        marked = "over 10% unread\n(no_score or failed)" in legends["em_vs_step.png"]
+        assert marked == (name == "unjudged"), (name, legends)

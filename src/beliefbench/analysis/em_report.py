@@ -840,13 +840,24 @@ def _plots(rep: EMReport, out: Path,
     if _has_steps(lines):
         fig, ax = subplots(figsize=(6.8, 4.2))
         colors = line_colors(len(lines))
+        marked = False
         for (label, g), color, (marker, _) in zip(lines, colors, cycle(series_styles()),
                                                    strict=False):
             for domain, style in DOMAIN_STYLES:
                 ax.plot(g["step"], g[f"{domain}_em"], style, marker=marker, color=color,
                         markerfacecolor="none", label=label if domain == "general" else None)
+                # checkpoints whose EM rate rests on too few read responses, as the bars
+                # say: an all-no_score sweep drew flat lines at 0, read as no EM at all
+                unread = (unread_share(g, domain) > UNREAD_MARK).to_numpy()
+                if unread.any():
+                    ax.plot(g["step"][unread], g[f"{domain}_em"][unread], "x", color="0.15",
+                            markersize=7)
+                    marked = True
         for domain, style in DOMAIN_STYLES:  # the key to the line styles, once
             ax.plot([], [], style, color="0.3", label=f"{domain} EM")
+        if marked:
+            ax.plot([], [], "x", color="0.15",
+                    label=f"over {UNREAD_MARK:.0%} unread\n(no_score or failed)")
         ax.set_xlabel("training step")
         ax.set_ylim(0, 1)
         ax.set_ylabel("EM rate")
