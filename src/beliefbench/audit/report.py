@@ -59,11 +59,11 @@ def ratio_text(p: dict[str, Any]) -> str:
 
 
 TOP_SOURCES = 20
+"""Sources listed in report.json (all of them are in sources.csv; 10 in summary.md)."""
 VERIFICATION = "verification.json"
 VERIFICATION_MD = "verification.md"
 """audit-verify's summaries of a folder's flags (written by :mod:`.verify`); a new audit's
 report removes them."""
-"""Sources listed in report.json (all of them are in sources.csv; 10 in summary.md)."""
 
 
 def source_rows(tally: Tally, claim_mode: bool) -> list[dict[str, Any]]:
