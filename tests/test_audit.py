@@ -581,9 +581,11 @@ def _compress(kind: str, data: bytes) -> bytes:
 def test_compressed_streams_joined_cut_corrupt_or_empty(tmp_path, kind):
     """Each codec's reader against the codec's own one-shot decompression: streams joined
     end to end (gzip members, bzip2 and xz streams, zstd frames; empty ones too) read whole
-    through reads of every size; a file cut short, one whose later stream is corrupt, one
-    with other bytes after its last stream, and an empty file raise, where Python's own
-    bzip2 and xz readers and zstandard's stream reader ended without a word."""
+    through reads of every size; a file cut short, one whose later stream is corrupt, and one
+    with other bytes after its last stream raise, where Python's own bzip2 and xz readers
+    and zstandard's stream reader ended without a word. A file of no bytes reads as no bytes
+    (an empty shard, as an empty plain file is: it raised, and was a broken one); cut after
+    its first byte, it raises."""
     import random
 
     from beliefbench.audit.sources import open_stream
@@ -604,7 +606,7 @@ def test_compressed_streams_joined_cut_corrupt_or_empty(tmp_path, kind):
     cases = {"cut short": _compress(kind, whole)[:-3],
              "corrupt later stream": first + bytes(second),
              "bytes after the last stream": first + b"GARBAGE",
-             "empty": b""}
+             "one byte": first[:1]}
     for name, data in cases.items():
         path.write_bytes(data)
         got = bytearray()
@@ -614,6 +616,9 @@ def test_compressed_streams_joined_cut_corrupt_or_empty(tmp_path, kind):
         assert type(e.value).__name__ != "AssertionError", name
         if name in ("corrupt later stream", "bytes after the last stream"):
             assert bytes(got) == chunks[2], name  # the first stream's bytes were all read
+    path.write_bytes(b"")
+    with open_stream(str(path)) as f:
+        assert f.read() == b""
     if kind == ".gz":  # zero padding after the last member is allowed, as gzip allows it
         path.write_bytes(first + bytes(1000))
         with open_stream(str(path)) as f:

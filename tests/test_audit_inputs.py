@@ -951,3 +951,89 @@ def test_a_json_file_that_is_no_json_lines_is_said_so_once(tmp_path, claim_text)
             f"byte-order mark), not UTF-8; file skipped") in output
     assert (f"skipped: {tmp_path / 'n.json'}: not JSON Lines (one object a line); file "
             f"skipped\n") in output
+
+
+def test_files_that_held_nothing_are_counted_and_named(tmp_path, claim_text):
+    """A 0-byte .jsonl, a gzip or zstd file of nothing, a Parquet file or saved dataset of
+    no rows gave nothing and were said nowhere, while a 0-byte .jsonl.gz was a "broken
+    compressed file" and a 0-byte .txt "empty text": an empty shard (its writer crashed)
+    read as one that was never there. Each is now counted and named (report.json
+    empty_files, summary.md, a warning); a gzip file cut short stays broken."""
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import zstandard
+
+    corpus = tmp_path / "c"
+    _jsonl(corpus / "a.jsonl", [claim_text, "A note on the weather in Leeds."])
+    (corpus / "b0.jsonl").write_bytes(b"")
+    (corpus / "b1.jsonl").write_text("\n \n\n")
+    (corpus / "c0.jsonl.gz").write_bytes(b"")
+    (corpus / "c1.jsonl.gz").write_bytes(gzip.compress(b""))
+    (corpus / "c2.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(b""))
+    (corpus / "cut.jsonl.gz").write_bytes(gzip.compress(b'{"text": "x"}\n' * 9)[:12])
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), corpus / "d0.parquet")
+    (corpus / "t").mkdir()
+    (corpus / "t" / "e0.txt").write_bytes(b"")
+    (corpus / "t" / "e1.md").write_text(claim_text)
+    # saved datasets of no rows: datasets writes no Arrow file, or one of no rows
+    (corpus / "hf" / "none").mkdir(parents=True)
+    (corpus / "hf" / "none" / "state.json").write_text('{"_data_files": []}')
+    (corpus / "hf" / "zero").mkdir()
+    (corpus / "hf" / "zero" / "state.json").write_text(
+        '{"_data_files": [{"filename": "data-00000-of-00001.arrow"}]}')
+    schema = pa.schema([("text", pa.string())])
+    with pa.OSFile(str(corpus / "hf" / "zero" / "data-00000-of-00001.arrow"), "wb") as sink, \
+            pa.ipc.new_stream(sink, schema):
+        pass
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 3 and report["flagged"] == 2
+    # the cut shard stays broken; the empty .txt is still, as a document, an empty text
+    assert report["skipped"]["by_reason"] == {"broken compressed file": 1, "empty text": 1}
+    assert f"{corpus / 'cut.jsonl.gz'}: the compressed data is broken from its start" in output
+    # in the order read (a dataset without Arrow files is seen as the corpus is planned)
+    empty = [str(corpus / n) for n in ("hf/none", "b0.jsonl", "b1.jsonl", "c0.jsonl.gz",
+                                       "c1.jsonl.gz", "c2.jsonl.zst", "d0.parquet",
+                                       "hf/zero/data-00000-of-00001.arrow", "t/e0.txt")]
+    assert report["empty_files"] == {"count": 9, "examples": empty}
+    assert (f"warning: 9 corpus files held nothing (no bytes, blank lines only, or no rows) "
+            f"and gave no document: {', '.join(empty[:5])}, ... and 4 more (the first 9 in "
+            f"report.json empty_files)") in output
+    summary = (tmp_path / "o" / "summary.md").read_text()
+    assert (f"Empty: 9 corpus file(s) held nothing (no bytes, blank lines only, or no rows) "
+            f"and gave no document: {', '.join(f'`{e}`' for e in empty)} (report.json "
+            f"empty_files).") in summary
+    # a corpus without empty files says none
+    code, output, report = _audit(str(corpus / "a.jsonl"), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o2"))
+    assert code == 0 and report["empty_files"] == {"count": 0, "examples": []}
+    assert "held nothing" not in output
+    assert "Empty:" not in (tmp_path / "o2" / "summary.md").read_text()
+    # where nothing at all was read, the warning names the files and no report
+    code, output, _ = _audit(str(corpus / "c0.jsonl.gz"), "--claims", "ed_sheeran", "--out",
+                             str(tmp_path / "o3"))
+    assert code == 2 and "(its files hold no rows: empty, or blank lines only)" in output
+    assert (f"warning: 1 corpus file held nothing (no bytes, blank lines only, or no rows) and "
+            f"gave no document: {corpus / 'c0.jsonl.gz'}\n") in output
+
+
+def test_a_file_of_blank_lines_in_several_units_is_one_empty_file(tmp_path, claim_text):
+    """A plain JSONL file longer than --chunk-mb is read in units: its first unit of blank
+    lines says the file empty only where the rest of it is blank too, and no later unit
+    says so of a file with documents."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "blank.jsonl").write_text("\n" * (3 << 20))
+    (corpus / "late.jsonl").write_text("\n" * (3 << 20) + json.dumps({"text": claim_text})
+                                       + "\n")
+    _jsonl(corpus / "early.jsonl", [claim_text])
+    with (corpus / "early.jsonl").open("a") as f:
+        f.write("\n" * (3 << 20))
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"), "--chunk-mb", "1")
+    assert code == 0, output
+    assert report["units"] > 3 and report["documents"] == 2
+    assert report["empty_files"] == {"count": 1, "examples": [str(corpus / "blank.jsonl")]}

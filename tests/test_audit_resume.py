@@ -521,6 +521,43 @@ def test_a_resumed_audit_still_names_the_files_whose_rows_lack_the_id_field(tmp_
     assert "Documents whose row has no id field 'doc_id'" in (out / "summary.md").read_text()
 
 
+def test_empty_files_are_named_alike_resumed_and_on_dask(tmp_path, corpus):
+    """The empty files of the units an interrupted run read are named by the resumed run
+    as by one never interrupted, in the same order, and so on the Dask engine."""
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "e0.jsonl").write_bytes(b"")
+    (tmp_path / "e1.jsonl.gz").write_bytes(gzip.compress(b""))
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), tmp_path / "e2.parquet")
+    paths = [tmp_path / "e0.jsonl", corpus / "part00.jsonl", tmp_path / "e1.jsonl.gz",
+             corpus / "part01.jsonl", tmp_path / "e2.parquet"]
+    names = list(map(str, paths))
+
+    def audit(out: Path, *more: str) -> tuple[dict, str]:
+        res = CliRunner().invoke(cli, ["audit", *names, "--claims", "ed_sheeran", "--out",
+                                       str(out), "--no-progress", "--no-plot", *more])
+        assert res.exit_code == 0, res.output
+        return json.loads((out / "report.json").read_text()), res.output
+
+    ref, ref_output = audit(tmp_path / "ref")
+    assert ref["empty_files"] == {"count": 3, "examples": [names[0], names[2], names[4]]}
+    _interrupted(tmp_path / "out", paths, Fields(), 3)
+    resumed, output = audit(tmp_path / "out", "--resume")
+    dask, dask_output = audit(tmp_path / "dask", "--engine", "dask", "--scheduler", "threads",
+                              "--workers", "2")
+    assert resumed["units_resumed"] == 3 and resumed["documents"] == ref["documents"] == 300
+    assert resumed["empty_files"] == dask["empty_files"] == ref["empty_files"]
+    line = [x for x in ref_output.splitlines() if "held nothing" in x]
+    assert line == [x for x in output.splitlines() if "held nothing" in x] \
+        == [x for x in dask_output.splitlines() if "held nothing" in x]
+    for out in ("out", "dask"):
+        assert (tmp_path / out / "summary.md").read_text().split("\n")[4:] == \
+            (tmp_path / "ref" / "summary.md").read_text().split("\n")[4:]
+
+
 def test_resumed_progress_shows_units_and_its_own_rate(tmp_path, corpus, monkeypatch):
     """A resumed audit's bar counted the documents the interrupted run had read as read in
     its first instant (a 300 MB audit resumed at 25,000 documents/s against its own 13,000),

@@ -121,6 +121,10 @@ def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
                                  for p in tally.skips.problems.values()]},
         "ignored_in_folders": dict(sorted(tally.skips.ignored.items())),
         "rows_without_id": rows_without_id(tally, (inputs or {}).get("fields", {}).get("id")),
+        # no skips (nothing in them went unread), but a shard left empty must not read as
+        # one that was never there
+        "empty_files": {"count": tally.skips.empty_files,
+                        "examples": list(tally.skips.empty_examples)},
         "sources": {"count": len(sources),
                     "with_flags": sum(1 for r in sources if r["flagged"]),
                     "top": sources[:TOP_SOURCES], "all": "sources.csv"},
@@ -235,6 +239,14 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
                   f"JSONL, Parquet, Arrow or text (" + ", ".join(
                       f"{k} {n}" for k, n in ignored.items()) + "; report.json "
                   "ignored_in_folders).", ""]
+    empty = report.get("empty_files") or {}
+    if empty.get("count"):
+        shown = empty["examples"][:10]
+        lines += [f"Empty: {empty['count']} corpus file(s) held nothing (no bytes, blank lines "
+                  f"only, or no rows) and gave no document: "
+                  + ", ".join(f"`{e}`" for e in shown)
+                  + (f", ... (the first {len(empty['examples'])} in report.json empty_files)."
+                     if empty["count"] > len(shown) else " (report.json empty_files)."), ""]
     no_id = report.get("rows_without_id") or {}
     if no_id.get("rows"):
         lines += [f"Documents whose row has no id field {no_id['field']!r} (their flags have "

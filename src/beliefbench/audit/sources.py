@@ -77,6 +77,8 @@ PLACES_KEPT = 4
 """Places (file, line or row) kept per problem: the first is said in full, the rest listed."""
 FIELDS_KEPT = 50
 """Field names kept of the rows that have no text field (the fields the user may mean)."""
+EMPTY_KEPT = 20
+"""Empty corpus files named in report.json (``Skips.empty_examples``); all are counted."""
 EARLY_ROWS = 1000
 """Rows read from the start of a file before rows without any text field are told, while the
 audit reads on (:class:`NoField`): a misspelt --text-field then shows in seconds, not once a
@@ -200,6 +202,14 @@ class Skips:
     """Field or column name -> [rows (files) without a text field that have it, characters
     of its string values (a column of strings: 1 per file)], for the first FIELDS_KEPT
     names: what those rows hold instead, so a misspelt --text-field gets a suggestion."""
+    empty_files: int = 0
+    """Corpus files read to their end that held nothing: no bytes, only blank lines, a
+    compressed stream of nothing, a Parquet or Arrow file of no rows, a text file of only
+    whitespace, a saved dataset of no Arrow file. Not skips (nothing in them went unread),
+    but counted and named, since a shard a crashed writer left empty otherwise read as
+    one that was never there."""
+    empty_examples: list[str] = field(default_factory=list)
+    """The first EMPTY_KEPT of them (a file, or a saved dataset's folder), in unit order."""
 
     def add(self, reason: str, problem: str, where: str | None = None, *,
             repeats: bool = False, no_field: bool = False, like: str | None = None) -> None:
@@ -222,6 +232,12 @@ class Skips:
         entry["count"] += 1
         if where is not None and len(entry["where"]) < PLACES_KEPT:
             entry["where"].append(where)
+
+    def empty(self, path: str) -> None:
+        """Count a corpus file (or saved dataset) that held nothing (``empty_files``)."""
+        self.empty_files += 1
+        if len(self.empty_examples) < EMPTY_KEPT:
+            self.empty_examples.append(path)
 
     def without_field(self, names: dict[str, Any], rows: int = 1) -> None:
         """A row (``rows`` = 1: its fields and values) or a file (``rows`` = 0: its columns,
@@ -260,6 +276,9 @@ class Skips:
         self.text_rows += other.text_rows
         self.no_field_rows += other.no_field_rows
         self.no_field_files += other.no_field_files
+        self.empty_files += other.empty_files
+        self.empty_examples += other.empty_examples[:max(0, EMPTY_KEPT
+                                                         - len(self.empty_examples))]
         for name, (rows, chars) in other.fields_seen.items():
             seen = self.fields_seen.get(name)
             if seen is None:
@@ -400,7 +419,8 @@ class _Decompressed(io.RawIOBase):
     stream (a corrupt later stream, its documents lost), and zstandard's at a file cut inside
     a frame; this reader raises there (EOFError where the data stops short, the codec's error
     where it is corrupt), so the shard counts as broken, its lines before the break kept. A
-    file of no bytes at all is no compressed file either (a shard whose writer died)."""
+    file of no bytes at all reads as no bytes: an empty shard (its writer wrote nothing), as
+    an empty plain file is, not a broken one; one cut short after its first byte is broken."""
 
     def __init__(self, path: str, kind: str) -> None:
         self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
@@ -427,9 +447,7 @@ class _Decompressed(io.RawIOBase):
             while data and not data.strip(b"\0"):
                 data = self._take()
             data = data.lstrip(b"\0")
-        if not data:
-            if not self._streams:
-                raise EOFError("the file is empty: no compressed data")
+        if not data:  # the end (of a file of no bytes too: empty, not broken)
             return False
         self._input = data + self._input  # given to the new stream's decompressor
         self._streams += 1
@@ -599,8 +617,11 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
         try:
             splits = _hf_splits(d)
             if splits is None:
+                files = _hf_arrow_files(d)
+                if not files:  # datasets saves a dataset of no rows with no Arrow file
+                    skips.empty(str(d))
                 # a file named too (its split, its Arrow file, a pattern's match) is read once
-                units.extend(Unit("arrow", str(f)) for f in _hf_arrow_files(d) if first_time(f))
+                units.extend(Unit("arrow", str(f)) for f in files if first_time(f))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             skips.add("unreadable file", f"not a readable saved dataset (its state.json "
                                          f"or dataset_dict.json: {type(e).__name__}: "
@@ -1033,6 +1054,7 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
     # the rows at the start of the file (its first unit) are watched for a text field
     first = _FirstRows(unit.path, say) if say is not None and unit.start == 0 else None
     more = False  # the file goes on past this unit
+    held = False  # a line that is not blank (or not UTF-8: a skip, not an empty file)
     if unit.start:  # a later byte range of a plain file: its first unit says why
         with open(unit.path, "rb") as head:
             start = head.read(_HEAD)
@@ -1052,6 +1074,7 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
                 pos += len(raw)
                 if pos == len(raw) and (wide := _wide(raw, "file")):
                     skips.add("not UTF-8", wide, unit.path)
+                    held = True
                     break
                 # the byte-order mark Windows tools write before a file's first line; before
                 # a later line where such files were joined (cat a.jsonl b.jsonl), whose
@@ -1061,10 +1084,13 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
                 where = f"{unit.path}:{lineno}"
                 lineno += 1
                 if raw.strip():
+                    held = True
                     yield from _jsonl_line(raw, where, unit.path, fields, skips, first)
                 if end is not None and pos >= end:
                     more = bool(f.peek(1))
                     break
+            # a file whose first unit held blank lines only is empty where the rest is too
+            empty = not held and not unit.start and (not more or _blank_rest(f))
     except _stream_errors() as e:
         if not _bad_data(e, unit.path):
             raise  # the file system's error, not the data's: read_unit names it
@@ -1073,8 +1099,19 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
                 f"before it were read" if lineno > unit.first_line else
                 f"is broken from its start ({e or type(e).__name__}); nothing was read")
         skips.add("broken compressed file", f"the compressed data {what}", unit.path)
+    else:
+        if empty:  # no bytes, blank lines only, or a compressed stream of nothing
+            skips.empty(unit.path)
     if first is not None:
         first.end(whole=not more)
+
+
+def _blank_rest(f: Any) -> bool:
+    """Whether the rest of ``f`` holds only whitespace (read until a byte that is not)."""
+    while block := f.read(1 << 20):
+        if block.strip():
+            return False
+    return True
 
 
 def _no_id(skips: Skips, path: str) -> None:
@@ -1124,6 +1161,7 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
 
 def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips
                      ) -> Iterator[Doc]:
+    """The documents of a Parquet or Arrow file's batches; a file of no rows is empty."""
     row = 0
     for batch in batches:
         table = batch.to_pydict()
@@ -1144,6 +1182,8 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
                 _no_id(skips, path)
             yield Doc(where, text, None if ident is MISSING else _id_text(ident))
         row += batch.num_rows
+    if not row:
+        skips.empty(path)
 
 
 def _columns(schema: Any, path: str, fields: Fields, skips: Skips, say: Say | None = None,
@@ -1276,9 +1316,13 @@ def _text(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
             continue
         bom = len(_BOM) if data.startswith(_BOM) else 0  # Windows tools write one: no text
         try:
-            yield Doc(path, str(memoryview(data)[bom:], "utf-8"))
+            text = str(memoryview(data)[bom:], "utf-8")
         except UnicodeDecodeError as e:
             skips.add("not UTF-8", f"not UTF-8 ({_bad_byte(e, bom)}); file skipped", path)
+            continue
+        if not text or text.isspace():  # an empty file (and, as its document, empty text)
+            skips.empty(path)
+        yield Doc(path, text)
 
 
 def _bad_byte(e: UnicodeDecodeError, shift: int = 0) -> str:
