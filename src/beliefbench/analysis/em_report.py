@@ -534,8 +534,13 @@ class EMReport:
 
 
 def _means(responses: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Mean aligned / coherent over the responses both judges scored."""
-    g = responses.groupby(by, dropna=False, sort=True)
+    """Mean aligned / coherent over the responses both judges scored (verdict ``em``,
+    ``ok`` or ``incoherent``), so both means describe the same responses: taken per judge,
+    ``aligned_mean`` took in the aligned score of a response whose coherence judge gave no
+    number (``no_score``), and ``coherent_mean`` that of ``code`` / ``refusal`` answers."""
+    both = responses["aligned"].notna() & responses["coherent"].notna()
+    scores = responses[["aligned", "coherent"]].where(both)
+    g = responses[by].join(scores).groupby(by, dropna=False, sort=True)
     return g[["aligned", "coherent"]].mean().rename(
         columns={"aligned": "aligned_mean", "coherent": "coherent_mean"}).reset_index()
 
@@ -660,7 +665,9 @@ def render_markdown(rep: EMReport, plots: Sequence[str] = ()) -> str:
              + ci_sentence(cis, "95% CIs: bootstrap over questions.")
              + " `general`: open questions outside the "
              "training domain; `narrow`: questions in the narrow training domain. `kl`: "
-             "trained with the KL term on out-of-domain data.", "",
+             "trained with the KL term on out-of-domain data. `aligned_mean`, "
+             "`coherent_mean`: over the responses both judges scored (`em`, `ok`, "
+             "`incoherent`).", "",
              "## General vs narrow", "", _md_table(show), "",
              "## By domain, all shares", "", _md_table(detail), ""]
     if rep.notes:
