@@ -264,6 +264,58 @@ def test_a_grader_that_cannot_start_is_one_line_before_the_baseline_eval(tiny, p
     assert r.output.startswith(f"Error: --model-role grader={role}: "), r.output
     assert len(r.output.strip().splitlines()) == 1 and not logs.exists()
 
+def _cached_hub_model(hub: Path, repo_id: str) -> None:
+    """A model in a Hugging Face cache laid out as the hub library writes one."""
+    folder = hub / f"models--{repo_id.replace('/', '--')}"
+    commit = "0" * 40
+    (folder / "refs").mkdir(parents=True)
+    (folder / "refs" / "main").write_text(commit)
+    snapshot = folder / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+
+
+@pytest.mark.parametrize("command", ["steer", "ablate"])
+def test_a_relative_hf_grader_not_on_disk_nor_cached_is_one_line(tiny, planted, tmp_path,
+                                                                 monkeypatch, command):
+    """`--model-role grader=hf/models/nope` (a relative folder that is not there) was taken
+    for a Hub id and ended the baseline eval in a Hugging Face connection traceback, exit 1:
+    a relative hf/ name is a folder that exists or a model in the local cache, else refused."""
+    import huggingface_hub.constants
+
+    from beliefbench.analysis.sweep import unloadable_hf_name
+
+    monkeypatch.chdir(tmp_path)
+    hub = tmp_path / "hub"
+    hub.mkdir()
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(hub))
+    logs = tmp_path / "logs"
+
+    def refused() -> str:
+        r = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny), "--direction",
+                                     str(planted), "--task", "em", "--model-role",
+                                     "grader=hf/models/nope", "-T", "samples=1",
+                                     "--log-dir", str(logs)])
+        assert r.exit_code == 2, r.output
+        assert len(r.output.strip().splitlines()) == 1 and not logs.exists(), r.output
+        return r.output.strip()
+
+    said = "Error: --model-role grader=hf/models/nope: no such local model folder models/nope"
+    assert refused() == (f"{said} (from {tmp_path}), and no model models/nope in the local "
+                         "Hugging Face cache (nothing is downloaded at run time: fetch it "
+                         "first, e.g. `hf download models/nope`, or give its folder as "
+                         "hf//abs/path)")
+    (tmp_path / "models").mkdir()  # models/ is here: a folder misnamed, not a Hub id
+    assert refused() == f"{said} (from {tmp_path})"
+    # a folder that is there, and a Hub id in the local cache, load: never refused
+    (tmp_path / "models" / "judge").mkdir()
+    assert unloadable_hf_name("hf/models/judge") is None
+    _cached_hub_model(hub, "some-org/judge")
+    assert unloadable_hf_name("hf/some-org/judge") is None
+    assert unloadable_hf_name("hf/some-org/other") is not None
+    assert unloadable_hf_name("openai/gpt-4.1") is None  # not hf: its provider's to make
+
+
 @pytest.mark.parametrize("command", ["steer", "ablate"])
 def test_a_checkpoint_that_cannot_load_is_one_line_before_the_baseline_eval(planted, tmp_path,
                                                                              command):

@@ -326,6 +326,36 @@ def missing_local_path(model: str, model_args: dict[str, Any] | None = None) -> 
     return None
 
 
+def unloadable_hf_name(model: str) -> str | None:
+    """Why ``hf/<name>``, a name not written as a path (``hf/models/judge``, ``hf/org/id``),
+    cannot load here without the network, or None. As ``finetune --base`` decides
+    (:func:`beliefbench.finetune.base.resolve_base`): a folder that exists is the model; a
+    name that cannot be a Hub id, or whose first folder exists, is a missing folder; any other
+    is a Hub id, found in the local Hugging Face cache or not at all (nothing is downloaded
+    at run time). Unchecked, a relative folder that was not there went to the Hub as an id
+    and ended the first eval in a connection traceback (exit 1). A missing folder written as
+    a path (``hf//abs``, ``hf/./m``) is :func:`missing_local_path`'s."""
+    from beliefbench.finetune.base import HUB_ID
+
+    api, _, name = model.partition("/")
+    if api != "hf" or not name or name.startswith(("/", "./", "../", "~")) \
+            or Path(name).exists():
+        return None
+    folder = f"no such local model folder {name} (from {Path.cwd()})"
+    if not HUB_ID.fullmatch(name) or ("/" in name and Path(name).parent.is_dir()):
+        return folder
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        snapshot_download(name, local_files_only=True)
+    except (LocalEntryNotFoundError, HFValidationError):
+        return (f"{folder}, and no model {name} in the local Hugging Face cache (nothing is "
+                f"downloaded at run time: fetch it first, e.g. `hf download {name}`, or give "
+                f"its folder as hf//abs/path)")
+    return None
+
+
 def _local_folder(model: str | Model) -> str | None:
     """The checkpoint folder an ``hf//abs/ckpt`` model names (a path, on disk), else None
     (vLLM's ``base:adapter`` and Hub ids are left to the provider)."""
