@@ -316,6 +316,20 @@ def test_a_relative_hf_grader_not_on_disk_nor_cached_is_one_line(tiny, planted, 
     assert unloadable_hf_name("openai/gpt-4.1") is None  # not hf: its provider's to make
 
 
+def test_steer_em_with_a_layer_out_of_range_names_the_option_and_file(tiny, planted,
+                                                                      tmp_path):
+    """The planner's `layer: 7 is out of range 0..2` named neither --layer nor the
+    directions file whose indices it meant."""
+    for command in ("steer", "ablate"):
+        r = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny), "--direction",
+                                     str(planted), "--task", "em", "--layer", "7",
+                                     "--log-dir", str(tmp_path / "logs")])
+        assert r.exit_code == 2, r.output
+        assert r.output.strip() == (f"Error: --layer 7: out of range; {planted} holds "
+                                    "residual indices 0..2 (0 = embeddings)"), r.output
+        assert not (tmp_path / "logs").exists()
+
+
 @pytest.mark.parametrize("command", ["steer", "ablate"])
 def test_a_checkpoint_that_cannot_load_is_one_line_before_the_baseline_eval(planted, tmp_path,
                                                                              command):
@@ -1719,7 +1733,8 @@ def test_margins_refuse_a_bad_layer_before_the_model_loads_or_the_baseline_runs(
     from beliefbench.internals.interventions import intervention_margins
 
     gone = tmp_path / "no-such-checkpoint"  # never loaded: the option is refused first
-    for args, said in ((["--layer", "7"], "layer: 7 is out of range 0..2"),
+    for args, said in ((["--layer", "7"], f"--layer 7: out of range; {planted} holds "
+                                          "residual indices 0..2"),
                        (["--coef", "1e30"], "coef: 1e+30 is too large"),
                        (["--direction", str(tmp_path / "typo.safetensors")],
                         "typo.safetensors: no such directions file")):
@@ -1738,7 +1753,7 @@ def test_margins_refuse_a_bad_layer_before_the_model_loads_or_the_baseline_runs(
 
     monkeypatch.setattr(margins_module, "completion_margins", counted)
     model, tok = load_model(tiny)
-    with pytest.raises(InterventionError, match="layer: 9 is out of range"):
+    with pytest.raises(InterventionError, match="--layer 9: out of range"):
         intervention_margins(model, tok, InterventionSpec(planted, "add", 9), [str(CLAIM)])
     assert runs == []
 

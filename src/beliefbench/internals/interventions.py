@@ -19,6 +19,7 @@ import pandas as pd
 
 from beliefbench.internals.directions import load_directions
 from beliefbench.internals.steering import (
+    InterventionError,
     Mode,
     check_fits,
     hidden_size,
@@ -52,6 +53,12 @@ class InterventionSpec:
         layer = self.layer if self.layer is not None else meta.get("best_layer")
         if layer is None:
             raise ValueError(f"{self.direction}: names no best_layer; give --layer")
+        n = directions.shape[0]
+        if self.layer is not None and not 0 <= self.layer < n:
+            # the planner's "layer: 7 is out of range 0..2" named neither the option nor the
+            # file whose indices it meant (the file's own best_layer is checked on loading)
+            raise InterventionError(f"--layer {self.layer}: out of range; {self.direction} "
+                                    f"holds residual indices 0..{n - 1} (0 = embeddings)")
         return directions, int(layer), meta
 
     def label(self, arm: str, layer: int) -> str:
