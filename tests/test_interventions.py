@@ -291,20 +291,25 @@ def test_a_relative_hf_grader_not_on_disk_nor_cached_is_one_line(tiny, planted, 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(hub))
     logs = tmp_path / "logs"
 
-    def refused() -> str:
+    def refused(role: str = "hf/models/nope") -> str:
         r = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny), "--direction",
                                      str(planted), "--task", "em", "--model-role",
-                                     "grader=hf/models/nope", "-T", "samples=1",
+                                     f"grader={role}", "-T", "samples=1",
                                      "--log-dir", str(logs)])
         assert r.exit_code == 2, r.output
         assert len(r.output.strip().splitlines()) == 1 and not logs.exists(), r.output
         return r.output.strip()
 
     said = "Error: --model-role grader=hf/models/nope: no such local model folder models/nope"
-    assert refused() == (f"{said} (from {tmp_path}), and no model models/nope in the local "
-                         "Hugging Face cache (nothing is downloaded at run time: fetch it "
-                         "first, e.g. `hf download models/nope`, or give its folder as "
-                         "hf//abs/path)")
+    why = (f" (from {tmp_path}), and no model models/nope in the local Hugging Face cache "
+           "(nothing is downloaded at run time: fetch it first, e.g. `hf download "
+           "models/nope`, or give its folder as hf//abs/path)")
+    assert refused() == said + why
+    # configured, the grader is made as the option is read: a minute of Hub retries, then
+    # "Check your internet connection"
+    assert refused("{model: hf/models/nope, model_args: {do_sample: false}}") == (
+        "Error: --model-role grader: model hf/models/nope: no such local model folder "
+        "models/nope" + why)
     (tmp_path / "models").mkdir()  # models/ is here: a folder misnamed, not a Hub id
     assert refused() == f"{said} (from {tmp_path})"
     # a folder that is there, and a Hub id in the local cache, load: never refused

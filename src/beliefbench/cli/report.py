@@ -97,6 +97,13 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
             raise BadInput(f"--model-role {role}: a configured role needs 'model'")
         if not isinstance(args, dict):
             raise BadInput(f"--model-role {role}: model_args must be a mapping")
+        if name.startswith("hf/") and "model_path" not in args:
+            # made here: a relative folder not there went to the Hub as an id, a minute of
+            # connection retries before a message about the internet connection
+            from beliefbench.analysis.sweep import unloadable_hf_name
+
+            if why := unloadable_hf_name(name):
+                raise BadInput(f"--model-role {role}: model {name}: {why}")
         try:
             roles[role] = get_model(name, config=GenerateConfig(**spec), memoize=False,
                                     **args)
