@@ -1057,6 +1057,35 @@ def test_trajectory_manifest_repeats_a_lost_base_and_a_checkpoint_without_tokeni
     assert not (tmp_path / "late").exists()  # was: steps 0 and 1 measured, then a failure
 
 
+def test_a_copied_run_folder_is_measured_from_the_copy_and_says_so(tiny, tmp_path):
+    """A run folder copied elsewhere (its manifest records absolute paths): trajectory
+    measured the original's checkpoints while they existed, without a word, and wrote their
+    paths as the copy's trajectory. Now the copy's own are measured, and it says which."""
+    run, copy = tmp_path / "run", tmp_path / "copy"
+    _copy_model(tiny, run / "step-000001")
+    _manifest(run / "manifest.jsonl", tiny, {1: run / "step-000001"})
+    _copy_model(run, copy)
+    args = ["--claims", str(FIXTURE_CLAIM), "--parts", "margins", "--no-base", "--no-plots",
+            "--bootstrap", "0"]
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(copy), *args,
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    written = json.loads((tmp_path / "out" / "trajectory.json").read_text())
+    assert written["settings"]["checkpoints"] == [str(copy / "step-000001")]  # was run's
+    done = json.loads((tmp_path / "out" / "checkpoints" / "step-000001" / "done.json")
+                      .read_text())
+    assert done["model"] == str(copy / "step-000001")
+    assert (f"warning: {copy / 'manifest.jsonl'}: 1 checkpoint(s) read beside the manifest, "
+            f"not where it records them (the run folder was moved or copied): "
+            f"{copy / 'step-000001'} (recorded: {run / 'step-000001'}); the recorded folder "
+            f"is still there (1 of 1), not read") in res.stderr
+    # the run folder itself: read where it records them, nothing said
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(run), *args,
+                                   "--out", str(tmp_path / "out_run")])
+    assert res.exit_code == 0, res.output
+    assert "read beside the manifest" not in res.output
+
+
 def test_trajectory_lens_alone_and_claim_ids_that_read_as_nan_or_numbers(tiny, claim,
                                                                           tmp_path):
     """``--parts lens`` ended in a KeyError; claim ids "null" / "007" came back from the
@@ -1139,13 +1168,20 @@ def test_efficiency_reads_a_repeated_line_once_and_checks_every_checkpoint_first
     late = _manifest(tmp_path / "late.jsonl", tiny, {1: tiny, 2: tmp_path / "gone"})
     with pytest.raises(ValueError, match=r"late.jsonl: step 2: .*gone: no such model"):
         efficiency_curve(late, data)
-    # a run folder moved after the finetune: its checkpoints sit beside the manifest
+    # a run folder moved after the finetune: its checkpoints, beside the manifest, are read
+    # (was: refused, its absolute paths naming the old place)
     moved = tmp_path / "moved"
     shutil.copytree(tiny, moved / "step-000002")
     _manifest(moved / "manifest.jsonl", tiny, {2: tmp_path / "old" / "step-000002"})
-    with pytest.raises(ValueError, match=r"step 2: .* \(.*moved/step-000002 exists: was the "
-                                         r"run folder moved\?"):
-        efficiency_curve(moved, data)
+    assert list(efficiency_curve(moved, data)["path"]) == [str(tiny),
+                                                           str(moved / "step-000002")]
+    res = CliRunner().invoke(cli, ["internals", "efficiency", "--manifest", str(moved),
+                                   "--data", str(data), "--out", str(tmp_path / "eff")])
+    assert res.exit_code == 0, res.output
+    assert (f"warning: {moved / 'manifest.jsonl'}: 1 checkpoint(s) read beside the manifest, "
+            f"not where it records them (the run folder was moved or copied): "
+            f"{moved / 'step-000002'} (recorded: {tmp_path / 'old' / 'step-000002'})\n"
+            ) in res.stderr
 
 
 def test_efficiency_refuses_a_base_whose_tokenizer_is_not_the_checkpoints(tiny, tmp_path):

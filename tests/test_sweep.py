@@ -55,6 +55,38 @@ def test_manifest_entries_map_to_served_models(tmp_path):
     assert len({t.label for t in targets}) == 4
 
 
+def test_a_copied_run_folder_sweeps_its_own_checkpoints_and_says_so(tmp_path, caplog):
+    """A run folder copied elsewhere: its manifest's absolute paths named the original's
+    checkpoints, which the sweep served (and measured) while they existed, without a word.
+    The copy's own, beside its manifest, are served now, and the sweep says which it used;
+    a manifest where the checkpoints are recorded reads as before."""
+    import shutil
+
+    run, copy = tmp_path / "run", tmp_path / "copy"
+    (run / "step-100").mkdir(parents=True)
+    (run / "lora-200").mkdir()
+    upsert_manifest(run, entry(str(run / "step-100"), 100),
+                    entry(str(run / "lora-200"), 200, "adapter"))
+    shutil.copytree(run, copy)
+    with caplog.at_level("WARNING", logger="beliefbench.analysis.sweep"):
+        assert [t.model for t in targets_from_manifest(run, "hf")] == [
+            f"hf/{run / 'step-100'}", f"hf/{run / 'lora-200'}"]
+    assert not caplog.records  # nothing moved: nothing said
+    with caplog.at_level("WARNING", logger="beliefbench.analysis.sweep"):
+        targets = targets_from_manifest(copy)
+    assert [t.model for t in targets] == [  # was: the original's, run/step-100
+        f"vllm/{copy / 'step-100'}", f"vllm//models/base:{copy / 'lora-200'}"]
+    assert [t.local_path for t in targets] == [str(copy / "step-100"), str(copy / "lora-200")]
+    assert targets[0].metadata["checkpoint"] == str(run / "step-100")  # the manifest's line
+    [said] = [r.getMessage() for r in caplog.records]
+    assert said == (f"{copy / 'manifest.jsonl'}: 2 checkpoint(s) read beside the manifest, "
+                    f"not where it records them (the run folder was moved or copied): "
+                    f"{copy / 'step-100'} (recorded: {run / 'step-100'}) and 1 more; the "
+                    f"recorded folders are still there (2 of 2), not read")
+    shutil.rmtree(copy / "lora-200")  # not in the copy: the recorded one, as before
+    assert targets_from_manifest(copy)[1].local_path == str(run / "lora-200")
+
+
 def test_two_checkpoints_at_one_step_are_said_before_the_sweep(tmp_path, caplog):
     """A manifest listing two checkpoints at one step (a final export beside the last
     checkpoint) was swept without a word; `report` named them STEPS REPEATED only after the

@@ -41,6 +41,10 @@ How a manifest entry is served (``ManifestEntry.format``):
   ``adapter_config.json`` and applies the adapter, as ``inspect eval --model hf//...`` does);
 * ``api``: the path is a provider model id and is used as it is (``step`` may be null).
 
+A local checkpoint's folder is where every manifest reader finds it
+(:func:`beliefbench.finetune.manifest.checkpoint_path`): a moved or copied run folder's own,
+beside the manifest, said in a warning, not the recorded (original) one.
+
 Manifests are read by the finetune module's one strict reader
 (:func:`beliefbench.finetune.manifest.read_manifest_file`).
 """
@@ -70,8 +74,10 @@ from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import (
     ManifestEntry,
     base_model_of,
+    checkpoint_path,
     manifest_file,
     read_manifest_file,
+    relocation_note,
 )
 from beliefbench.optional import SERVER_ARGS, VLLM_PROVIDERS, vllm_missing
 from beliefbench.progress import bar_file
@@ -180,13 +186,11 @@ def read_manifest(path: str | Path) -> tuple[Path, list[ManifestEntry]]:
         raise SweepError(str(e)) from None
 
 
-def _local(path: str, manifest_dir: Path) -> str:
-    """An absolute path for a local checkpoint (relative paths are from the manifest; ``~``
-    is the home folder, not a folder "~" beside the manifest)."""
-    p = Path(path).expanduser()
-    if not p.is_absolute():
-        p = manifest_dir / p
-    return str(p.resolve())
+def _local(entry: ManifestEntry, manifest: Path) -> str:
+    """An absolute path for a local checkpoint, as every manifest reader finds it
+    (:func:`beliefbench.finetune.manifest.checkpoint_path`: relative paths, and a moved or
+    copied run folder's checkpoints, are beside the manifest; ``~`` is the home folder)."""
+    return str(checkpoint_path(entry, manifest).resolve())
 
 
 def entry_model(entry: ManifestEntry, manifest: Path, provider: Provider = "vllm") -> str:
@@ -196,7 +200,7 @@ def entry_model(entry: ManifestEntry, manifest: Path, provider: Provider = "vllm
         raise SweepError(f"--provider: unknown provider {provider!r}; valid: {list(PROVIDERS)}")
     if entry.format == "api":
         return entry.path
-    path = _local(entry.path, manifest.parent)
+    path = _local(entry, manifest)
     if entry.format == "adapter" and provider == "vllm":
         try:
             base = base_model_of(entry, manifest)
@@ -243,11 +247,13 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
         md = {"checkpoint": e.path, "step": e.step, "condition": e.condition,
               "claim": e.claim, "base_model": e.base_model, "format": e.format,
               "manifest": str(path.resolve()), FINGERPRINT_KEY: entry_fingerprint(e)}
-        local = None if e.format == "api" else _local(e.path, path.parent)
+        local = None if e.format == "api" else _local(e, path)
         targets.append(SweepTarget(model, target_label(e, path),
                                    {k: v for k, v in md.items() if v is not None},
                                    local_path=local, origin=str(path)))
     _warn_repeated_steps(entries, path)
+    if note := relocation_note(entries, path):  # which copy is evaluated, said before it is
+        log.warning("%s", note)
     return targets
 
 

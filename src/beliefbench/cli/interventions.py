@@ -500,7 +500,7 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
                norms: str | None, out_dir: Path, device: str | None) -> None:
     """Loss vs distance from the base (||theta - theta_base||) along a finetune; with
     --norms, the last checkpoint's loss at equal norms (its delta rescaled)."""
-    from beliefbench.finetune.manifest import manifest_file
+    from beliefbench.finetune.manifest import manifest_file, read_manifest_file, relocation_note
     from beliefbench.internals.results import write_results
     from beliefbench.internals.stability import NoDeltaError, efficiency_curves
     from beliefbench.records import sha256_file
@@ -514,6 +514,8 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
     except NoDeltaError as e:
         raise BadInput(f"--norms {norms!r}: the last checkpoint of {manifest}: {e}") from None
     _table(curve[["step", "kl", "loss", "param_distance"]], "{:.4f}")
+    if note := relocation_note(read_manifest_file(manifest), manifest):  # which copy was read
+        click.echo(f"warning: {note}", err=True)
     stale = out_dir / "rescaled.csv"
     if rescaled is None and stale.is_file():  # an earlier run's, read as this one's
         stale.unlink()

@@ -158,6 +158,57 @@ def rehome_manifest(out_dir: str | Path) -> list[int | None]:
     return [e.step for e in moved]
 
 
+def checkpoint_path(entry: ManifestEntry, manifest: str | Path) -> Path:
+    """The folder a local checkpoint of ``manifest`` (its file or run directory) is read
+    from, the same for every reader (sweep, trajectory, efficiency).
+
+    A relative path is beside the manifest. An absolute one (finetune writes
+    ``<out>/step-N``) is read beside the manifest where a folder of its name is there and is
+    not the recorded one: the run folder was moved or copied, and a copy is self-contained
+    (reading the recorded path measured the original's checkpoints while they existed).
+    Else the recorded path, as written. An ``api`` entry's path is a model id, not a folder:
+    callers do not ask."""
+    where = manifest_file(manifest).parent
+    p = Path(entry.path).expanduser()
+    if not p.is_absolute():
+        return (where / p).resolve()
+    beside = where / p.name
+    if beside.is_dir() and beside.resolve() != p.resolve():
+        return beside.resolve()
+    return p
+
+
+def relocated(entries: Iterable[ManifestEntry], manifest: str | Path
+              ) -> list[tuple[ManifestEntry, Path]]:
+    """The local entries of ``manifest`` whose recorded absolute path is not the folder
+    :func:`checkpoint_path` reads (a moved or copied run folder), with the folder read."""
+    out = []
+    for e in entries:
+        if e.format == "api" or not Path(e.path).expanduser().is_absolute():
+            continue
+        read = checkpoint_path(e, manifest)
+        if read != Path(e.path).expanduser():
+            out.append((e, read))
+    return out
+
+
+def relocation_note(entries: Iterable[ManifestEntry], manifest: str | Path) -> str | None:
+    """What a command says where it reads checkpoints beside the manifest rather than at
+    the paths it records (:func:`relocated`), or None: which one it used, and whether the
+    recorded one is still there (a copy's original, not read)."""
+    moved = relocated(entries, manifest)
+    if not moved:
+        return None
+    e, read = moved[0]
+    still = sum(Path(m.path).expanduser().is_dir() for m, _ in moved)
+    more = f" and {len(moved) - 1} more" if len(moved) > 1 else ""
+    left = (f"; the recorded folder{'s are' if still > 1 else ' is'} still there "
+            f"({still} of {len(moved)}), not read" if still else "")
+    return (f"{manifest_file(manifest)}: {len(moved)} checkpoint(s) read beside the manifest, "
+            f"not where it records them (the run folder was moved or copied): {read} "
+            f"(recorded: {e.path}){more}{left}")
+
+
 def base_model_of(entry: ManifestEntry, manifest: str | Path) -> str:
     """What ``entry.base_model`` of ``manifest`` (its file or run directory) names, the same
     for every reader: finetune writes an absolute path for a local base, but a manifest

@@ -320,11 +320,12 @@ def _check_same_tokenizer(manifest: Path, tokenizer, base_dir: str | Path,
     fit, gave every checkpoint the loss of text it never saw, with nothing said."""
     from transformers import AutoTokenizer
 
+    from beliefbench.finetune.manifest import checkpoint_path
     from beliefbench.internals.model import check_loadable
 
     vocab = tokenizer.get_vocab()
     for e in entries:
-        ckpt = Path(e.path) if Path(e.path).is_absolute() else manifest.parent / e.path
+        ckpt = checkpoint_path(e, manifest)
         tok_dir = check_loadable(ckpt)[2]
         other = AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=False)
         if other.get_vocab() != vocab:
@@ -357,6 +358,7 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
     from beliefbench.finetune.manifest import (
         ManifestEntry,
         base_model_of,
+        checkpoint_path,
         manifest_file,
         read_manifest_file,
     )
@@ -376,11 +378,10 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
             raise ValueError(f"{path}: step {e.step}: two checkpoints ({first.path} and "
                              f"{e.path}); one finetune's manifest at a time")
     entries = list(by_step.values())
-    # all of them before the first loss, not after; a moved run folder hinted at, as in
-    # ``internals trajectory`` (its absolute paths name the old place)
-    check_checkpoints(path, [Checkpoint(int(e.step or 0), str(
-        Path(e.path) if Path(e.path).is_absolute() else path.parent / e.path), "")
-        for e in entries])
+    # all of them before the first loss, not after; each where every manifest reader finds
+    # it (a moved or copied run folder's beside the manifest, as ``internals trajectory``)
+    check_checkpoints(path, [Checkpoint(int(e.step or 0), str(checkpoint_path(e, path)), "")
+                             for e in entries])
     base_dir = base or base_model_of(entries[0], path)
     base_model, tokenizer = load_model(base_dir, device=device, dtype="float32")
     _check_same_tokenizer(path, tokenizer, base_dir, entries)
@@ -395,7 +396,7 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
     rescaled = None
     ordered = sorted(entries, key=lambda e: e.step or 0)
     for e in progress(ordered, total=len(entries), desc="checkpoints"):
-        ckpt = Path(e.path) if Path(e.path).is_absolute() else path.parent / e.path
+        ckpt = checkpoint_path(e, path)
         model, _ = load_model(ckpt, device=device, dtype="float32")
         row = {"step": e.step, "tokens_seen": e.tokens_seen, "path": str(ckpt),
                "kl": trained_with_kl(e.recipe),

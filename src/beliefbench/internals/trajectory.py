@@ -23,7 +23,12 @@ import pandas as pd
 
 from beliefbench.claims import Claim
 from beliefbench.finetune.errors import ManifestError
-from beliefbench.finetune.manifest import base_model_of, manifest_file, read_manifest_file
+from beliefbench.finetune.manifest import (
+    base_model_of,
+    checkpoint_path,
+    read_manifest_file,
+    relocation_note,
+)
 from beliefbench.internals.activations import LAYER_INDEX
 from beliefbench.internals.lens import heatmap, logit_lens, model_label
 from beliefbench.internals.margins import (
@@ -68,20 +73,15 @@ class Checkpoint:
     label: str
 
 
-def _local_path(path: str, manifest_dir: Path) -> str:
-    """A manifest path as a directory to read: a relative one is relative to the manifest."""
-    p = Path(path).expanduser()
-    return str(p if p.is_absolute() else (manifest_dir / p).resolve())
-
-
 def checkpoints(manifest: str | Path, include_base: bool = True) -> list[Checkpoint]:
     """The manifest's local checkpoints in step order, with the base model as step 0.
 
     A line repeated (the same path and step) counts once; two checkpoints at one step (two
     runs' manifests joined) are refused, since their results would share a step's folder.
+    Each is read where :func:`checkpoint_path` finds it (a moved or copied run folder's
+    beside the manifest: :func:`relocation_note` says so).
     """
     entries = read_manifest_file(manifest)  # ManifestError (a ValueError) names file and line
-    where = manifest_file(manifest).parent
     out: list[Checkpoint] = []
     skipped = [e.path for e in entries if e.step is None or e.format == "api"]
     if skipped and len(skipped) == len(entries):
@@ -96,7 +96,7 @@ def checkpoints(manifest: str | Path, include_base: bool = True) -> list[Checkpo
     by_step: dict[int, Checkpoint] = {}
     for e in sorted((e for e in entries if e.step is not None and e.format != "api"),
                     key=lambda e: e.step):
-        ckpt = Checkpoint(int(e.step), _local_path(e.path, where),
+        ckpt = Checkpoint(int(e.step), str(checkpoint_path(e, manifest)),
                           e.condition if isinstance(e.condition, str) else Path(e.path).name)
         seen = by_step.setdefault(ckpt.step, ckpt)
         if seen.path != ckpt.path:
@@ -169,11 +169,7 @@ def check_checkpoints(manifest: str | Path, ckpts: Sequence[Checkpoint]) -> None
         except ValueError as e:
             where = "base model" if ckpt.label == "base" and ckpt.step == 0 \
                 else f"step {ckpt.step}"
-            beside = manifest_file(manifest).parent / Path(ckpt.path).name
-            moved = (f" ({beside} exists: was the run folder moved? the manifest records "
-                     f"absolute paths)" if not Path(ckpt.path).exists() and beside.is_dir()
-                     else "")
-            raise ValueError(f"{manifest}: {where}: {e}{moved}") from None
+            raise ValueError(f"{manifest}: {where}: {e}") from None
 
 
 def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
@@ -220,8 +216,9 @@ class TrajectoryResult:
     """Per (step, claim, layer): mean lens margin over the claim's main pairs."""
     settings: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
-    """What to say under the table: the margins' cells resting on one completion pair, whose
-    CIs (at every step: each scores the same pairs) are 0 wide."""
+    """What to say under the table: checkpoints read beside the manifest rather than where
+    it records them (a moved or copied run folder), and the margins' cells resting on one
+    completion pair, whose CIs (at every step: each scores the same pairs) are 0 wide."""
 
     def write(self, out_dir: str | Path, *, plots: bool = True) -> list[Path]:
         out = Path(out_dir)
@@ -401,7 +398,10 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     # every step scores the same pairs (the claims', of every kind): one note for them all
     single = single_pair_note(pd.DataFrame([asdict(r) for r in pair_refs(chosen)])) \
         if "margins" in parts and n_bootstrap else []  # no CIs: none 0 wide
-    return TrajectoryResult(table, pd.concat(lenses, ignore_index=True), settings, single)
+    # a moved or copied run folder's checkpoints were read beside the manifest: said which
+    moved = relocation_note(read_manifest_file(manifest), manifest)
+    return TrajectoryResult(table, pd.concat(lenses, ignore_index=True), settings,
+                            [*([moved] if moved else []), *single])
 
 
 PANES_PER_ROW = 3
