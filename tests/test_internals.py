@@ -1101,14 +1101,24 @@ def test_trajectory_lens_alone_and_claim_ids_that_read_as_nan_or_numbers(tiny, c
     assert (tmp_path / "trajectory_lens_null.png").is_file()
     lens = trajectory(manifest, claims[:1], tmp_path, parts=("lens",), **run)
     assert lens.table.empty and set(lens.lens["claim"]) == {"null"}
+    assert json.loads((tmp_path / "trajectory.json").read_text())["tables"] == {
+        "table": "trajectory.csv", "lens": "trajectory_lens.csv"}
     lens.write(tmp_path, plots=False)
-    # the earlier run's plots are not left beside the new numbers
+    # the earlier run's plots and margins table are not left beside the new numbers
     assert not list(tmp_path.glob("*.png"))
+    assert not (tmp_path / "trajectory.csv").exists()
     res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
                                    "--claims", str(FIXTURE_CLAIM), "--parts", "lens",
                                    "--no-base", "--no-plots", "--out", str(tmp_path / "cli")])
     assert res.exit_code == 0, res.output
     assert "logit lens" in res.stdout
+    # only the lens table, and the JSON says where it is (was: a trajectory.csv of a header
+    # alone and a JSON whose "table" was [], naming no other file)
+    assert sorted(p.name for p in (tmp_path / "cli").glob("trajectory*")) == [
+        "trajectory.json", "trajectory_lens.csv"]
+    written = json.loads((tmp_path / "cli" / "trajectory.json").read_text())
+    assert written["tables"] == {"lens": "trajectory_lens.csv"} and "table" not in written
+    assert "trajectory.csv" not in res.stdout and "trajectory_lens.csv" in res.stdout
     margins_only = trajectory(manifest, claims, tmp_path, parts=("margins",), **run)
     margins_only.write(tmp_path, plots=False)
     assert not (tmp_path / "trajectory_lens.csv").exists()  # was: the earlier run's lens

@@ -222,15 +222,24 @@ class TrajectoryResult:
 
     def write(self, out_dir: str | Path, *, plots: bool = True) -> list[Path]:
         out = Path(out_dir)
+        # only the tables this run has: --parts lens alone wrote a trajectory.csv of a
+        # header and a JSON whose "table" was [], its numbers elsewhere with nothing saying
+        # where; the JSON names each table's file ("tables") and holds the per-step table's
+        # rows ("table") where there is one
+        tables = {name: df for name, df in (("trajectory.csv", self.table),
+                                            ("trajectory_lens.csv", self.lens))
+                  if not df.empty}
+        what = {"trajectory.csv": "table", "trajectory_lens.csv": "lens"}
+        payload: dict[str, Any] = {
+            "measure": "trajectory", "settings": self.settings,
+            "tables": {what[name]: name for name in tables},
+            **({"table": json.loads(self.table.to_json(orient="records"))}
+               if not self.table.empty else {})}
         # the tables and JSON together (a failure midway leaves the old set or the new one);
-        # then an earlier run's lens table and figures go, before these figures are drawn
-        written = write_results(
-            out, {"trajectory.csv": self.table,
-                  **({"trajectory_lens.csv": self.lens} if not self.lens.empty else {})},
-            "trajectory.json", {"measure": "trajectory", "settings": self.settings,
-                                "table": json.loads(self.table.to_json(orient="records"))})
-        remove_stale(out, ("trajectory_lens.csv", "trajectory.png", "trajectory_lens_*.png"),
-                     written)
+        # then an earlier run's tables and figures go, before these figures are drawn
+        written = write_results(out, tables, "trajectory.json", payload)
+        remove_stale(out, ("trajectory.csv", "trajectory_lens.csv", "trajectory.png",
+                           "trajectory_lens_*.png"), written)
         if plots and not self.table.empty:
             written.append(plot_trajectory(self.table, out / "trajectory.png",
                                            run=run_label(self.settings)))
