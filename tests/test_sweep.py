@@ -539,6 +539,35 @@ def test_a_checkpoint_whose_tokenizer_is_not_its_models_is_refused_before_any_ev
     assert not logs.exists()
 
 
+def test_a_lora_adapter_holding_another_models_tokenizer_is_refused_before_any_eval(
+        tmp_path):
+    """A LoRA checkpoint whose adapter folder holds another model's tokenizer (no larger
+    than the base's embeddings, so the size check let it through) was swept to the end,
+    exit 0, every answer generated from ids the base reads as other tokens; ``internals``
+    refuses it at load. The sweep now refuses it before any eval, with the same check."""
+    import shutil
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    small = dict(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64)
+    base = build_tiny_model(tmp_path / "base", seed=0, **small)
+    run = tmp_path / "run"
+    adapter = lora_adapter(base, run / "step-000001")
+    upsert_manifest(run, entry(str(adapter), 1, "adapter", base_model=str(base)))
+    other = build_tiny_model(tmp_path / "other", vocab_size=300, seed=1, **small)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(other / name, adapter / name)
+    logs = tmp_path / "logs"
+    for how in (["--manifest", str(run), "--provider", "hf"], ["--model", f"hf/{adapter}"]):
+        r = CliRunner().invoke(cli, ["sweep", *how, "--claims", str(FIXTURE_CLAIM),
+                                     "-T", "samples=1", "-T", "judge=markers",
+                                     "--log-dir", str(logs)])
+        assert r.exit_code == 2, r.output  # was 0, after the whole eval
+        assert (f"{adapter}: the adapter's tokenizer (300 tokens) is not its base's ({base}, "
+                ) in r.output, r.output
+        assert not logs.exists()
+
+
 @pytest.mark.parametrize("where", ["--model", "--model-role"])
 def test_a_local_model_folder_not_on_disk_is_refused_before_any_eval(tmp_path, where,
                                                                      monkeypatch):

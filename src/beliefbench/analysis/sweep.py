@@ -15,7 +15,9 @@ Before any eval runs, :func:`run_sweep` refuses (``SweepError``, naming what is 
 local checkpoint that is not on disk, a model whose provider Inspect does not know (``--model``,
 an ``api`` entry, ``--model-role``), a model that cannot start here (``vllm/...`` where the
 ``vllm`` package is not installed and no running server is named; an API model or role that
-Inspect cannot make, e.g. its API key is not set), a target directory holding a log of an
+Inspect cannot make, e.g. its API key is not set), a local checkpoint whose tokenizer is not
+its model's (more tokens than its embeddings; a LoRA adapter folder holding tokenizer files
+that are not its base's), a target directory holding a log of an
 earlier version of its checkpoint, and a ``--model`` target's directory holding a log swept
 under another ``--condition`` (``eval_set`` would reuse it under its old label). Each sweep
 log records ``checkpoint_fingerprint``, a hash of the checkpoint's manifest entry (what it was
@@ -470,7 +472,8 @@ def check_providers(targets: Sequence[SweepTarget],
 def check_targets(targets: Sequence[SweepTarget],
                   model_roles: dict[str, str | Model] | None = None) -> None:
     """Refuse, before anything runs, checkpoints not on disk, local checkpoints whose
-    tokenizer is not their model's, and unknown model providers."""
+    tokenizer is not their model's (a LoRA adapter folder holding another model's, as
+    ``internals`` refuses it at load), and unknown model providers."""
     missing = [t for t in targets if t.local_path and not Path(t.local_path).exists()]
     if missing:
         shown = ", ".join(f"step {t.metadata.get('step', 'final')} {t.local_path}"

@@ -248,8 +248,10 @@ def check_adapter_tokenizer(tokenizer, tok_dir: Path, base: Path | None) -> None
 def vocabulary_mismatch(path: str | Path) -> str | None:
     """Why the tokenizer of checkpoint ``path`` (full, merged or LoRA adapter) is not its
     model's, without loading the weights: more tokens than ``config.json``'s ``vocab_size``
-    (another model's tokenizer files copied in). None where they fit, or where either
-    cannot be read (loading the checkpoint says why)."""
+    (another model's tokenizer files copied in), or, for an adapter, its own tokenizer files
+    not its base's (:func:`check_adapter_tokenizer`, as loading it refuses them: ``sweep``
+    checks every checkpoint here before hours of evaluation). None where they fit, or where
+    either cannot be read (loading the checkpoint says why)."""
     p = Path(path).expanduser()
     try:
         base = adapter_base(p)
@@ -263,12 +265,17 @@ def vocabulary_mismatch(path: str | Path) -> str | None:
     try:
         from transformers import AutoTokenizer
 
-        size = len(AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=False))
+        tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=False)
     except Exception:  # noqa: BLE001 - an unreadable tokenizer: loading it says why
         return None
-    if size <= rows:
-        return None
-    return _not_the_models(tok_dir, size, base or p, rows, " (config.json vocab_size)")
+    size = len(tokenizer)
+    if size > rows:
+        return _not_the_models(tok_dir, size, base or p, rows, " (config.json vocab_size)")
+    try:
+        check_adapter_tokenizer(tokenizer, tok_dir, base)
+    except ModelLoadError as e:
+        return str(e)
+    return None
 
 
 def _not_the_models(tok_dir: Path, size: int, weights_dir: Path, rows: int, source: str
