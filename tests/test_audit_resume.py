@@ -132,6 +132,47 @@ def test_interrupted_audit_resumes_to_the_same_result(tmp_path, corpus):
     assert not work.exists()
 
 
+@pytest.mark.parametrize("engine", [()], ids=["local"])
+def test_sigterm_stops_the_audit_as_ctrl_c_does_and_resume_loses_nothing(tmp_path, corpus,
+                                                                         engine):
+    """A cluster preempts a job with SIGTERM (Slurm signals every process of the job,
+    Kubernetes its main one; SIGKILL follows after a grace period). It ended the audit at once
+    with exit 143 and no word of the finished units or of --resume. A real child process (and
+    its process group, workers included, as Slurm signals them) sent SIGTERM now stops as
+    Ctrl-C does, exit 143; the resumed audit's result is the uninterrupted one's."""
+    ref = tmp_path / "ref"
+    res = CliRunner().invoke(cli, _args(corpus, ref))
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "out"
+    work = out / WORK
+    proc = subprocess.Popen([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
+                             *_args(corpus, out, *engine)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    _wait_for(work, 1, proc)
+    os.killpg(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:
+        pytest.skip("the audit finished before the SIGTERM landed")
+    assert proc.returncode == 143, err
+    assert f"interrupted by SIGTERM: the finished units are kept in {work}; run the same " \
+           f"command with --resume to continue" in err
+    assert "Traceback" not in err
+    first = _done(work)
+    assert 1 <= first < FILES
+    assert not (out / "flagged.jsonl").exists()
+
+    res = CliRunner().invoke(cli, _args(corpus, out, "--resume"))
+    assert res.exit_code == 0, res.output
+    assert f"resumed: {first} of {FILES} units" in res.output
+    # no document lost or counted twice: flagged.jsonl byte for byte, the same counts
+    assert (out / "flagged.jsonl").read_bytes() == (ref / "flagged.jsonl").read_bytes()
+    assert _framings(out) == _framings(ref)
+    report, ref_report = (json.loads((d / "report.json").read_text()) for d in (out, ref))
+    assert report["documents"] == ref_report["documents"] == FILES * 150
+    assert report["flagged"] == ref_report["flagged"] > 0
+    assert not work.exists()
+
+
 def test_ctrl_c_while_the_report_is_written_keeps_every_unit_for_resume(tmp_path, corpus):
     """The last seconds of an audit write its report (the plot alone takes a second or more).
     Every unit had been removed by then, so a stop there told the user that nothing

@@ -1560,3 +1560,95 @@ def test_each_rank_of_a_data_parallel_kl_run_draws_its_own_kl_batch():
     assert rank0[0] == [0, 1, 2] and rank1[0] == [3, 4, 5]
     assert rank0[1] == [6, 7, 8] and rank1[1] == [9, 10, 11]
     assert rank0 == draws(0, 2)  # the same draws again: by step, not by history
+
+
+def test_sigterm_saves_the_training_state_as_ctrl_c_does_and_resume_loses_nothing(
+        base, data, tmp_path):
+    """A cluster preempts a job with SIGTERM (Slurm, Kubernetes; SIGKILL follows after a grace
+    period). It ended `beliefbench finetune` at once with exit 143 and no word: the steps
+    since the last checkpoint were lost, and nothing said what was kept. A real child process
+    sent SIGTERM now finishes its step, saves the Trainer state, says so and exits 143; the
+    resumed run ends with the weights and checkpoints of an uninterrupted one."""
+    from beliefbench.cli import cli
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("method: lora\nlora: {rank: 4, alpha: 8}\nmax_steps: 8\nbatch_size: 2\n"
+                      "max_seq_len: 32\ncheckpoints: 2\nseed: 0\n")
+    args = ["finetune", "--recipe", str(recipe), "--data", str(data), "--base", str(base)]
+    out = tmp_path / "preempted"
+    proc = subprocess.Popen([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
+                             *args, "--out", str(out)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not (out / "manifest.jsonl").is_file():  # step 1's checkpoint: training runs
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no checkpoint in 300 s"
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=300)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the SIGTERM landed")
+    assert proc.returncode == 143, err
+    said = re.search(r"interrupted by SIGTERM at step (\d+) of 8: training state saved in "
+                     r"(\S+); run the same command with --resume to continue from step \1", err)
+    assert said, err
+    step = int(said.group(1))
+    assert Path(said.group(2)) == out / "trainer" / f"checkpoint-{step}"
+    assert (out / "trainer" / f"checkpoint-{step}" / "trainer_state.json").is_file()
+    assert "interrupted by SIGTERM; saving the training state after this step" in err
+    assert "Traceback" not in err
+
+    res = CliRunner().invoke(cli, [*args, "--out", str(out), "--resume"])
+    assert res.exit_code == 0, res.output
+    straight = tmp_path / "straight"
+    res = CliRunner().invoke(cli, [*args, "--out", str(straight)])
+    assert res.exit_code == 0, res.output
+    ma, mb = read_manifest(straight), read_manifest(out)
+    assert [(e.step, e.final) for e in mb] == [(e.step, e.final) for e in ma] == [
+        (1, False), (8, True)]  # no step lost or trained twice, no checkpoint twice
+    assert [e.tokens_seen for e in mb] == [e.tokens_seen for e in ma]
+    wa = load_file(Path(ma[-1].path) / "adapter_model.safetensors")
+    wb = load_file(Path(mb[-1].path) / "adapter_model.safetensors")
+    assert wa.keys() == wb.keys()
+    for k in wa:
+        torch.testing.assert_close(wa[k], wb[k], rtol=0, atol=1e-6)
+
+
+class _SigtermAt(TrainerCallback):
+    """Sends this process SIGTERM at the end of a step, twice ``apart`` seconds apart when
+    ``twice``."""
+
+    def __init__(self, step: int, twice: bool = False, apart: float = 0.0) -> None:
+        self.step, self.twice, self.apart = step, twice, apart
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            signal.raise_signal(signal.SIGTERM)
+            if self.twice:
+                time.sleep(self.apart)
+                signal.raise_signal(signal.SIGTERM)
+
+
+def test_sigterm_twice_at_once_is_one_stop_and_later_stops_at_once(base, data, tmp_path):
+    """Under torchrun on Slurm each rank gets the job's SIGTERM and torchrun's forwarded copy
+    within milliseconds: read as a second signal, that stopped every rank at once, losing the
+    steps since the last save. A repeat within SIGTERM_REPEAT_S is the same stop; a later
+    one stops at once, as a second Ctrl-C does. SIGTERM's handler is put back either way."""
+    from beliefbench.finetune.local import SIGTERM_REPEAT_S
+    from beliefbench.interrupts import terminate_as_interrupt
+
+    recipe = _recipe(max_steps=4, checkpoints=2)
+    before = signal.getsignal(signal.SIGTERM)
+    with terminate_as_interrupt(), pytest.raises(Interrupted) as e:
+        train_local(recipe, data, str(base), tmp_path / "dup",
+                    callbacks=[_SigtermAt(2, twice=True)])
+    assert e.value.step == 2 and e.value.exit_code == 143
+    assert str(e.value).startswith("interrupted by SIGTERM at step 2 of 4")
+    assert (tmp_path / "dup" / "trainer" / "checkpoint-2" / "trainer_state.json").is_file()
+    assert signal.getsignal(signal.SIGTERM) is before
+
+    with terminate_as_interrupt(), pytest.raises(KeyboardInterrupt):
+        train_local(recipe, data, str(base), tmp_path / "twice",
+                    callbacks=[_SigtermAt(2, twice=True, apart=SIGTERM_REPEAT_S + 0.2)])
+    assert not (tmp_path / "twice" / "trainer" / "checkpoint-2").exists()
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -920,10 +920,11 @@ cli()
 
 
 def _sweep_with_ctrl_c(args: list[str], cwd: Path, script: str = "from beliefbench.cli "
-                       "import cli; cli()", ready=None, after: float = 0.0
-                       ) -> tuple[int, str]:
+                       "import cli; cli()", ready=None, after: float = 0.0,
+                       sig: int | None = None) -> tuple[int, str]:
     """Run ``beliefbench sweep ARGS`` in a child process, send it Ctrl-C (SIGINT to it
-    alone) ``after`` seconds after ``ready(proc)`` holds; its exit code and stderr."""
+    alone; ``sig`` instead where given) ``after`` seconds after ``ready(proc)`` holds; its
+    exit code and stderr."""
     import signal
     import subprocess
     import sys
@@ -935,7 +936,7 @@ def _sweep_with_ctrl_c(args: list[str], cwd: Path, script: str = "from beliefben
     while not ready(proc) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(after)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT if sig is None else sig)
     try:
         _, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
@@ -949,17 +950,26 @@ SWEPT_OFF = ("interrupted: the checkpoints finished before are kept in {} (the o
              "is not counted as finished); run the same command again to resume")
 
 
-def test_ctrl_c_ends_a_sweep_with_130_whatever_threads_the_run_left(tmp_path):
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_ends_a_sweep_with_130_whatever_threads_the_run_left(tmp_path, sig):
     """A thread still alive at the interpreter's exit (the hf provider's batch thread,
     torch's native threads) made a Ctrl-C'd sweep end in SIGABRT (134) or hang after its
-    "interrupted" line, instead of exit 130."""
+    "interrupted" line, instead of exit 130. SIGTERM (a cluster's preemption) ended it at
+    once with no word: it stops as Ctrl-C does now, exit 143."""
+    import signal
+
     logs = tmp_path / "logs"
     code, err = _sweep_with_ctrl_c(
         ["--model", "beliefbench/believer", "--model", "beliefbench/skeptic", "--claims",
          str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "judge=markers", "--log-dir",
-         str(logs)], tmp_path, _LINGERING, ready=lambda p: p.stdout.readline() == "READY\n")
-    assert code == 130, err
-    assert SWEPT_OFF.format(logs) in err
+         str(logs)], tmp_path, _LINGERING, ready=lambda p: p.stdout.readline() == "READY\n",
+        sig=getattr(signal, sig))
+    if sig == "SIGTERM":
+        assert code == 143, err
+        assert SWEPT_OFF.format(logs).replace("interrupted:", "interrupted by SIGTERM:") in err
+    else:
+        assert code == 130, err
+        assert SWEPT_OFF.format(logs) in err
     assert len(list(logs.rglob("*.eval"))) == 1  # the first checkpoint's log is kept
 
 

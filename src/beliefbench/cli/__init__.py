@@ -16,6 +16,7 @@ from beliefbench.cli.internals import internals
 from beliefbench.cli.interventions import add_intervention_commands
 from beliefbench.cli.report import add_report_commands
 from beliefbench.cli.tiny_model import tiny_model
+from beliefbench.interrupts import terminate_as_interrupt
 from beliefbench.records import DISK_FULL
 
 
@@ -23,9 +24,14 @@ class _Group(click.Group):
     """The top group: Ctrl-C in a command without its own handling exits 130 with one line
     (click's default is "Aborted!" and exit 1, which a script cannot tell from a failure).
     Commands that keep partial work (audit, docs generate, finetune, demo) say what they kept
-    themselves; every other command writes its files whole or not at all."""
+    themselves; every other command writes its files whole or not at all. SIGTERM (a
+    cluster's preemption) acts as the first Ctrl-C in every command, and exits 143."""
 
     def invoke(self, ctx: click.Context) -> object:
+        with terminate_as_interrupt():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:

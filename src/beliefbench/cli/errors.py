@@ -23,21 +23,27 @@ class BadInput(click.ClickException):
 
 
 def exit_interrupted(kept: str, *, message: str | None = None) -> NoReturn:
-    """Ctrl-C: ``interrupted: <kept>`` (or ``message`` as it is), then exit 130 at once.
+    """Ctrl-C: ``interrupted: <kept>`` (or ``message`` as it is), then exit 130 at once;
+    SIGTERM (a cluster's preemption, see :mod:`beliefbench.interrupts`): ``interrupted by
+    SIGTERM: <kept>`` and exit 143.
 
     Threads a run leaves behind (torch's, the hf provider's batch thread) can abort the
     interpreter's normal teardown ("terminate called without an active exception", SIGABRT,
     exit 134 instead of 130). So the exit handlers (Inspect's: vLLM servers, trace logs) run
     here, stdio is flushed, and the process ends with ``os._exit(130)``. Inside a test's
     CliRunner (stdio not the process's own) it exits 130 the ordinary way."""
-    click.echo(message if message is not None else f"\ninterrupted: {kept}", err=True)
+    from beliefbench import interrupts
+
+    code = interrupts.exit_code()
+    click.echo(message if message is not None else f"\ninterrupted{interrupts.by()}: {kept}",
+               err=True)
     if sys.stderr is not sys.__stderr__ or sys.stdout is not sys.__stdout__:
-        sys.exit(130)
+        sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
             stream.flush()
-    os._exit(130)
+    os._exit(code)
 
 
 def crash_is_no_result(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -25,6 +25,7 @@ import re
 import shutil
 import signal
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -35,7 +36,7 @@ from safetensors.torch import load_file, save_file
 from transformers import TrainerCallback
 from transformers.trainer_callback import ProgressCallback
 
-from beliefbench import progress
+from beliefbench import interrupts, progress
 from beliefbench.finetune import attention, memory
 from beliefbench.finetune import data as fdata
 from beliefbench.finetune.base import resolve_base
@@ -112,13 +113,15 @@ def disk_full(e: BaseException) -> bool:
 
 
 class Interrupted(FinetuneError):
-    """Ctrl-C during training, after a full Trainer state was saved: ``--resume`` goes on."""
+    """Ctrl-C (or SIGTERM, under the CLI) during training, after a full Trainer state was
+    saved: ``--resume`` goes on. ``exit_code`` is 130, or 143 for SIGTERM (128 + signal)."""
 
     exit_code = 130
 
-    def __init__(self, message: str, step: int) -> None:
+    def __init__(self, message: str, step: int, signum: int = signal.SIGINT) -> None:
         super().__init__(message)
         self.step = step
+        self.exit_code = 128 + signum
 
 
 def step_dir(out: Path, step: int) -> Path:
@@ -601,6 +604,11 @@ class StopOnDivergence(TrainerCallback):
         return control
 
 
+SIGTERM_REPEAT_S = 1.0
+"""A SIGTERM this soon after the first is the same stop delivered twice (the job's and its
+launcher's), not a second one asking to stop at once."""
+
+
 class StopOnInterrupt(TrainerCallback):
     """The first Ctrl-C finishes the current optimizer step, saves a full Trainer state and
     stops, so ``--resume`` loses nothing; a second Ctrl-C before that save stops at once
@@ -615,10 +623,14 @@ class StopOnInterrupt(TrainerCallback):
         self.requested = False
         self.saving = False
         self.stopped_at: int | None = None
+        self.signum = int(signal.SIGINT)  # the signal that asked for the stop
+        self.requested_at = 0.0
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
-        """SIGINT sets the flag while training runs (main thread only: signals go there)."""
+        """SIGINT sets the flag while training runs (main thread only: signals go there).
+        Under the CLI, SIGTERM calls this handler too (:mod:`beliefbench.interrupts`): a
+        preempted run saves its state as a Ctrl-C'd one does."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
@@ -627,13 +639,24 @@ class StopOnInterrupt(TrainerCallback):
         def handler(signum: int, frame: object) -> None:
             if self.saving:
                 log.warning("finetune: still saving the training state; a moment")
+            elif self.requested and signum == self.signum == signal.SIGTERM and \
+                    time.monotonic() - self.requested_at < SIGTERM_REPEAT_S:
+                # the same preemption again: Slurm signals every process of the job, torchrun
+                # forwards its own copy to each rank; taken as a second signal, it stopped
+                # every rank at once and lost the steps since the last save
+                log.info("finetune: SIGTERM again at once (a launcher's forwarded copy): "
+                         "still saving after this step")
             elif self.requested:
                 raise KeyboardInterrupt
             else:
                 self.requested = True
-                log.warning("finetune: interrupted; saving the training state after this "
-                            "step (Ctrl-C again stops at once, losing the steps since the "
-                            "last save)")
+                self.signum = signum
+                self.requested_at = time.monotonic()
+                again = ("Ctrl-C, or SIGTERM again after a second," if signum == signal.SIGTERM
+                         else "Ctrl-C again")
+                log.warning("finetune: interrupted%s; saving the training state after this "
+                            "step (%s stops at once, losing the steps since the last save)",
+                            interrupts.by(signum), again)
 
         signal.signal(signal.SIGINT, handler)
         try:
@@ -953,9 +976,10 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                 f"Free space and run the same command with --resume to continue") from None
     if stopper.stopped_at is not None:
         step = stopper.stopped_at
-        raise Interrupted(f"interrupted at step {step} of {steps_total}: training state saved "
-                          f"in {trainer_dir / f'checkpoint-{step}'}; run the same command with "
-                          f"--resume to continue from step {step}", step)
+        raise Interrupted(f"interrupted{interrupts.by(stopper.signum)} at step {step} of "
+                          f"{steps_total}: training state saved in "
+                          f"{trainer_dir / f'checkpoint-{step}'}; run the same command with "
+                          f"--resume to continue from step {step}", step, stopper.signum)
     leave_process_group()
     return out
 

@@ -1,0 +1,69 @@
+"""SIGTERM as a first Ctrl-C: a cluster's preemption (Slurm, Kubernetes: SIGTERM, then
+SIGKILL after a grace period) ended a run at once with exit 143 and no word, where Ctrl-C
+saves what it can (finetune's training state after the current step), says what is kept and
+how to continue, and exits 130.
+
+While :func:`terminate_as_interrupt` is active, SIGTERM calls whatever SIGINT handler is
+installed at that moment (finetune's :class:`StopOnInterrupt`, asyncio's or Inspect's
+cancel, Python's KeyboardInterrupt), so a stop by SIGTERM goes every way a Ctrl-C goes,
+a second one included (it stops at once, as a second Ctrl-C does). The exit is then 143
+(128 + SIGTERM), the shell's and the schedulers' code for a run ended by SIGTERM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+_terminated = False
+
+
+def terminated() -> bool:
+    """Whether this run's stop was asked for by SIGTERM (not Ctrl-C)."""
+    return _terminated
+
+
+def exit_code() -> int:
+    """The exit of an interrupted run: 143 after SIGTERM (128 + 15), else 130 (Ctrl-C)."""
+    return 128 + signal.SIGTERM if _terminated else 128 + signal.SIGINT
+
+
+def by(signum: int | None = None) -> str:
+    """`` by SIGTERM`` for a message of a stop by SIGTERM (``signum``, or this run's), else
+    nothing: a Ctrl-C's messages stay as they were."""
+    term = signum == signal.SIGTERM if signum is not None else _terminated
+    return " by SIGTERM" if term else ""
+
+
+def _forward(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM: note it, then do what the current SIGINT handler does."""
+    global _terminated
+    _terminated = True
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signum, frame)
+    else:  # SIG_IGN (a background job of a script), SIG_DFL, or one set outside Python
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM acts as Ctrl-C inside; the previous SIGTERM handler is put back after. Only the
+    main thread can set signal handlers (and only it receives them): elsewhere a no-op."""
+    global _terminated
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is _forward:  # nested: the outer one notes and restores
+        yield
+        return
+    _terminated = False
+    signal.signal(signal.SIGTERM, _forward)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
