@@ -554,13 +554,19 @@ def test_the_dask_process_pool_leaves_ctrl_c_to_the_driver():
 
     from beliefbench.audit.run import _Pool
 
-    before = signal.getsignal(signal.SIGINT)
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     pool = _Pool(1)
     try:
-        assert pool.executor.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+        # SIGTERM too: Slurm signals every process of a job, and a worker it killed failed
+        # the audit (a traceback, exit 2) before the driver stopped it as Ctrl-C does
+        for s in before:
+            assert pool.executor.submit(signal.getsignal, s).result() == signal.SIG_IGN
+        worker = pool.context.started[0]
     finally:
         pool.terminate()
-    assert signal.getsignal(signal.SIGINT) is before
+    worker.join(30)
+    assert worker.exitcode == -signal.SIGKILL  # ended though it ignores SIGTERM
+    assert {s: signal.getsignal(s) for s in before} == before
 
 
 def test_report_json_names_every_problem_past_the_twenty_printed(tmp_path, claim_text):

@@ -132,7 +132,8 @@ def test_interrupted_audit_resumes_to_the_same_result(tmp_path, corpus):
     assert not work.exists()
 
 
-@pytest.mark.parametrize("engine", [()], ids=["local"])
+@pytest.mark.parametrize("engine", [(), ("--engine", "dask", "--scheduler", "processes",
+                                         "--workers", "2")], ids=["local", "dask-processes"])
 def test_sigterm_stops_the_audit_as_ctrl_c_does_and_resume_loses_nothing(tmp_path, corpus,
                                                                          engine):
     """A cluster preempts a job with SIGTERM (Slurm signals every process of the job,

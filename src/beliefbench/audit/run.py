@@ -621,19 +621,26 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
 
 
 class _QuietProcess(multiprocessing.context.SpawnProcess):
-    """A spawned worker that ignores SIGINT: a terminal's Ctrl-C reaches the whole process
-    group, and workers still importing beliefbench printed a screen of KeyboardInterrupt
-    traceback each; the driver alone handles it (and terminates them). The ignored
-    disposition is inherited through spawn's exec, so it holds from the start."""
+    """A spawned worker that ignores SIGINT and SIGTERM: a terminal's Ctrl-C reaches the
+    whole process group, and workers still importing beliefbench printed a screen of
+    KeyboardInterrupt traceback each; Slurm's SIGTERM reaches every process of the job, and a
+    worker it killed could fail the audit (a traceback, exit 2) before the driver's SIGTERM
+    stopped it as a Ctrl-C. The driver alone handles both (and kills them: see
+    :meth:`_Pool.terminate`). The ignored dispositions are inherited through spawn's exec, so
+    they hold from the start."""
 
     def start(self) -> None:
         main = threading.current_thread() is threading.main_thread()  # (signals: main only)
-        before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        before = {s: signal.signal(s, signal.SIG_IGN) for s in _QUIET} if main else {}
         try:
             super().start()
         finally:
-            if before is not None:  # (None: a handler not set from Python, left as it was)
-                signal.signal(signal.SIGINT, before)
+            for s, handler in before.items():  # (None: not set from Python, left as it was)
+                if handler is not None:
+                    signal.signal(s, handler)
+
+
+_QUIET = (signal.SIGINT, signal.SIGTERM)
 
 
 class _Spawn(multiprocessing.context.SpawnContext):
@@ -661,9 +668,10 @@ class _Pool:
                                             initargs=(os.getpid(),))
 
     def terminate(self) -> None:
-        """End the workers at once, whatever unit they are reading."""
+        """End the workers at once, whatever unit they are reading (SIGKILL: they ignore
+        SIGTERM)."""
         for process in self.context.started:
-            process.terminate()
+            process.kill()
         self.executor.shutdown(cancel_futures=True)
 
 
