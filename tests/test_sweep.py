@@ -509,6 +509,26 @@ def test_a_mistyped_role_is_refused_before_any_eval(tmp_path):
     assert not logs.exists()
 
 
+def test_an_hf_grader_neither_here_nor_cached_is_refused_before_any_eval(tmp_path,
+                                                                         monkeypatch):
+    """`--model-role grader=hf/models/nope` (a relative folder that is not there) was taken
+    for a Hub id: the eval ran, then failed in a Hugging Face connection traceback, and the
+    sweep said FAIL of the checkpoint under test ("fix or restore them"), exit 1."""
+    import huggingface_hub.constants
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--model-role",
+                                 "grader=hf/models/nope", "--claims", str(FIXTURE_CLAIM),
+                                 "-T", "samples=1", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith("Error: --model-role grader=hf/models/nope: no such local "
+                               "model folder models/nope"), r.output
+    assert "no model models/nope in the local Hugging Face cache" in r.output
+    assert len(r.output.strip().splitlines()) == 1 and not logs.exists()
+
+
 def test_a_checkpoint_whose_tokenizer_is_not_its_models_is_refused_before_any_eval(tmp_path):
     """A checkpoint holding another model's tokenizer (more tokens than its embedding rows)
     failed every sample with an IndexError, retried each (86 s for one claim's binary items

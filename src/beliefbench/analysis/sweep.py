@@ -436,8 +436,9 @@ def check_providers(targets: Sequence[SweepTarget],
                     model_roles: dict[str, str | Model] | None = None,
                     model_args: dict[str, Any] | None = None) -> None:
     """Refuse, before anything runs, models that cannot start here: vLLM without its
-    package, a local model folder not on disk (a LoRA manifest's base too), API models and
-    roles Inspect cannot make (a missing API key, say)."""
+    package, a local model folder not on disk (a LoRA manifest's base too), an ``hf/`` name
+    neither a folder here nor in the local Hugging Face cache (:func:`unloadable_hf_name`),
+    API models and roles Inspect cannot make (a missing API key, say)."""
     roles = list((model_roles or {}).items())
     for t in targets:
         if _vllm_missing(t.model, model_args):
@@ -457,6 +458,10 @@ def check_providers(targets: Sequence[SweepTarget],
     for option, name, args in named:  # after the vLLM check: "not installed" says more
         if missing := missing_local_path(name, args):
             raise SweepError(f"{option}: no such local model folder {missing}")
+        # hf/models/judge: a folder here or a model in the local cache, else the eval ended
+        # in a Hub connection traceback that blamed the checkpoint under test
+        if not (args or {}).get("model_path") and (why := unloadable_hf_name(name)):
+            raise SweepError(f"{option}: {why}")
     for t in targets:
         if why := _missing_base(t, model_args):
             raise SweepError(why)

@@ -153,18 +153,10 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
          ablate_layers=spec.ablate_layers, seed=spec.seed)
     # a grader that cannot start (no API key, a folder not on disk) is sweep's one line,
     # before the baseline eval: Inspect would print its error after loading the checkpoint
-    from beliefbench.analysis.sweep import (
-        SweepError,
-        check_providers,
-        check_targets,
-        unloadable_hf_name,
-    )
+    from beliefbench.analysis.sweep import check_providers, check_targets
 
     check_targets([], model_roles)
-    check_providers([], model_roles)
-    for role, m in (model_roles or {}).items():  # hf/models/judge: a folder or a cached id
-        if isinstance(m, str) and (why := unloadable_hf_name(m)):
-            raise SweepError(f"--model-role {role}={m}: {why}")
+    check_providers([], model_roles)  # hf/models/judge too: a folder or a cached id
     path = str(Path(checkpoint).resolve())
     logs = []
     for arm in ARMS if baseline else ARMS[1:]:
