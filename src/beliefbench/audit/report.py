@@ -334,11 +334,14 @@ def _shown(text: str) -> str:
     "\\ud800") as ``\\ud800``. summary.md and sources.csv name corpus files, and such a
     name stopped the audit with a traceback once every unit had been read, and again on
     each --resume."""
-    return _LONE.sub(lambda m: (f"\\x{ord(m[0]) - 0xDC00:02x}" if 0xDC80 <= ord(m[0]) <= 0xDCFF
-                                else f"\\u{ord(m[0]):04x}"), text)
+    return LONE_SURROGATE.sub(lambda m: (f"\\x{ord(m[0]) - 0xDC00:02x}"
+                                         if 0xDC80 <= ord(m[0]) <= 0xDCFF
+                                         else f"\\u{ord(m[0]):04x}"), text)
 
 
-_LONE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone surrogate: how Python reads a file name's byte that is not UTF-8 (U+DC80-U+DCFF),
+or a JSON escape of half a character; no UTF-8 encoder takes one."""
 
 
 def write_report(report: dict[str, Any], out: Path, sources: list[dict[str, Any]],

@@ -38,7 +38,6 @@ import json
 import logging
 import os
 import random
-import re
 import tempfile
 import threading
 import zlib
@@ -60,7 +59,7 @@ from inspect_ai.solver import TaskState
 
 from beliefbench.analysis.text import listing
 from beliefbench.arguments import InputError, TaskArgumentError, check_whole
-from beliefbench.audit.report import VERIFICATION, VERIFICATION_MD
+from beliefbench.audit.report import LONE_SURROGATE, VERIFICATION, VERIFICATION_MD
 from beliefbench.audit.sources import (
     CHUNK_BYTES,
     Doc,
@@ -534,20 +533,17 @@ def spool_samples(report: dict[str, Any], flags: Sequence[Flag], claims: dict[st
                           array("q", (n for _, n in kept))), problems
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def readable(text: str) -> str:
     """``text`` as a model is sent it: each lone surrogate (half an emoji cut by a
     scraper, written in JSON as its escape "\\ud83d") as U+FFFD, one character for one, so
     the audit's offsets still hold. No UTF-8 encoder takes one, and a flagged document that
     held one stopped audit-verify with a traceback before any flag was sent."""
-    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+    return LONE_SURROGATE.sub("\ufffd", text) if LONE_SURROGATE.search(text) else text
 
 
 def _escaped(text: str | None) -> str | None:
     """``text`` with each lone surrogate as its escape in words (``\\udce9``)."""
-    return text if text is None or not _SURROGATE.search(text) else \
+    return text if text is None or not LONE_SURROGATE.search(text) else \
         text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
@@ -555,8 +551,7 @@ def _json_line(row: dict[str, Any]) -> str:
     """A verified.jsonl line, a lone surrogate (an id, a file name not in UTF-8) as its JSON
     escape, which reads back as the same string (as flagged.jsonl writes it): no UTF-8
     encoder takes one as it is."""
-    return json.dumps(row, ensure_ascii=False).encode("utf-8", "backslashreplace"
-                                                      ).decode("utf-8") + "\n"
+    return _escaped(json.dumps(row, ensure_ascii=False)) + "\n"
 
 
 def claim_digest(claim: Claim | None) -> str | None:

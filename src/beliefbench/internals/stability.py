@@ -106,7 +106,12 @@ def finetune_base(model_path: str | Path) -> tuple[str, Path] | None:
     run still names its base); None for a full model no manifest lists. ``stability``
     perturbs the finetuning delta by default, as the EM follow-up did: noise on all weights
     mostly perturbs the base two finetunes share."""
-    from beliefbench.finetune.manifest import MANIFEST, base_model_of, read_manifest_file
+    from beliefbench.finetune.manifest import (
+        MANIFEST,
+        base_model_of,
+        checkpoint_path,
+        read_manifest_file,
+    )
     from beliefbench.internals.model import ADAPTER_CONFIG, adapter_base
 
     ckpt = Path(model_path).expanduser().resolve()
@@ -117,12 +122,9 @@ def finetune_base(model_path: str | Path) -> tuple[str, Path] | None:
         if not path.is_file():
             continue
         for e in read_manifest_file(path, allow_empty=True):
-            listed = (Path(e.path) if Path(e.path).is_absolute() else folder / e.path
-                      ).expanduser()
-            # a moved (or copied) run folder: its manifest names the old place (absolute
-            # paths), as ``efficiency`` hints; the step folder of that name beside it is it
-            moved = (folder / listed.name).resolve() == ckpt
-            if e.format != "api" and (listed.resolve() == ckpt or moved):
+            # where every manifest reader finds it: a moved (or copied) run folder's step
+            # folder beside its manifest, though the manifest names the old place
+            if e.format != "api" and checkpoint_path(e, path).resolve() == ckpt:
                 return base_model_of(e, path), path
     # a base that is not a local folder is the ModelLoadError loading the adapter would give
     adapter = adapter_base(ckpt)

@@ -419,9 +419,9 @@ PANES_PER_ROW = 3
 
 def run_label(settings: dict[str, Any]) -> str:
     """The finetune a trajectory's figures are of (its run folder), as their titles name it."""
-    manifest = Path(str(settings.get("manifest") or ""))
-    if not str(settings.get("manifest") or ""):
+    if not settings.get("manifest"):
         return ""
+    manifest = Path(str(settings["manifest"]))
     return f"run {model_label(manifest if manifest.is_dir() else manifest.parent)}"
 
 
