@@ -7,7 +7,9 @@ import json
 import os
 import re
 import signal
+import subprocess
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -191,6 +193,18 @@ def mixed(prompt: str) -> str:
 def keyword_grader(prompt: str) -> str:
     verdict = "yes" if "glass" in prompt.split("<answer>")[1] else "no"
     return json.dumps({"reason": "keyword", "answer": verdict})
+
+
+def wait_while_running(ready: Callable[[], bool], proc: subprocess.Popen[str], what: str,
+                       timeout: float = 300, every: float = 0.002) -> None:
+    """Wait until ``ready()`` while the child ``proc`` runs (before a test signals it): a
+    child that ends first fails the test with its output, and so does one that has not got
+    there (``what``) within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"{what} in {timeout:g} s"
+        time.sleep(every)
 
 
 def run_belief(log_dir, subject, grader=keyword_grader, samples=2, *,

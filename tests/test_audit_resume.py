@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import wait_while_running
 
 from beliefbench.audit.run import WORK, Tally
 from beliefbench.audit.sources import Fields, Skips
@@ -61,13 +62,7 @@ def _done(work: Path) -> int:
 
 
 def _wait_for(work: Path, units: int, proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 300
-    while _done(work) < units:
-        if proc.poll() is not None:
-            raise AssertionError(f"the audit ended before {units} units were done: "
-                                 f"{proc.communicate()}")
-        assert time.monotonic() < deadline, "no unit finished in 300 s"
-        time.sleep(0.002)
+    wait_while_running(lambda: _done(work) >= units, proc, f"not {units} unit(s) done")
 
 
 def _framings(out: Path) -> dict[str, int]:
@@ -182,11 +177,8 @@ def test_ctrl_c_while_the_report_is_written_keeps_every_unit_for_resume(tmp_path
     out = tmp_path / "out"
     args = [a for a in _args(corpus, out) if a != "--no-plot"]
     proc = _child(args)
-    deadline = time.monotonic() + 300
-    while not (out / "sources.csv").exists():  # written just before the plot
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the report was not begun in 300 s"
-        time.sleep(0.002)
+    # sources.csv is written just before the plot
+    wait_while_running((out / "sources.csv").exists, proc, "the report was not begun")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     if proc.returncode == 0:
@@ -234,11 +226,10 @@ def _auditing_a_long_unit(tmp_path: Path, corpus: Path) -> tuple[subprocess.Pope
     work = tmp_path / "out" / WORK
     proc = _child(_args(big, work.parent, "--engine", "dask", "--scheduler", "processes",
                         "--workers", "1"))
-    deadline = time.monotonic() + 300
-    while not any(t.stat().st_size for t in work.glob(".unit-000000.jsonl.*tmp")):
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the unit was not begun in 300 s"
-        time.sleep(0.01)
+    def begun() -> bool:  # the first unit's temporary file holds flags: its worker writes
+        return any(t.stat().st_size for t in work.glob(".unit-000000.jsonl.*tmp"))
+
+    wait_while_running(begun, proc, "the unit was not begun", every=0.01)
     return proc, work
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
+from conftest import wait_while_running
 from conftest import where as written_at
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
@@ -1579,11 +1580,8 @@ def test_sigterm_saves_the_training_state_as_ctrl_c_does_and_resume_loses_nothin
     proc = subprocess.Popen([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
                              *args, "--out", str(out)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    while not (out / "manifest.jsonl").is_file():  # step 1's checkpoint: training runs
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "no checkpoint in 300 s"
-        time.sleep(0.002)
+    # step 1's checkpoint: training runs
+    wait_while_running((out / "manifest.jsonl").is_file, proc, "no checkpoint")
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=300)
     if proc.returncode == 0:
