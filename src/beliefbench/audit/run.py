@@ -424,8 +424,7 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
         fields: Fields | None = None, engine: str = "local", scheduler: str = "threads",
         workers: int | None = None, chunk_bytes: int | None = None,
         progress: bool = True, resume: bool = False,
-        on_no_field: Say | None = None, keep_work: bool = False,
-        on_empty: Callable[[Skips], None] | None = None) -> tuple[Tally, int]:
+        on_no_field: Say | None = None, keep_work: bool = False) -> tuple[Tally, int]:
     """Audit the corpus; flagged documents go (atomically) to ``flagged_path``.
 
     ``on_no_field`` is told each file whose first rows have no text field (sources.NoField)
@@ -437,8 +436,6 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
     Finished units are kept in ``audit-units/`` beside ``flagged_path`` until the audit
     ends; ``resume`` continues an interrupted audit from them (ValueError where there is
     one and ``resume`` is not set, or where it read another corpus, claims or fields).
-    ``on_empty``: told the merged skips once every unit is read, where corpus files held
-    nothing (``Skips.empty_files``); by default :func:`say_empty_files` warns on stderr.
     ``keep_work``: leave them after ``flagged_path`` is written, for a caller that writes a
     report from the tally and only then calls :func:`finish`; a stop while it writes must
     not cost the whole audit (with the units gone, ``resume`` would read it all again).
@@ -504,11 +501,6 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
     total = Tally(skips=skips)
     for i in range(len(units)):
         total.merge(tallies[i])
-    if total.skips.empty_files:  # said where nothing was read too: the files it was in
-        if on_empty is not None:
-            on_empty(total.skips)
-        else:
-            say_empty_files(total.skips, report=bool(total.documents))
     if not total.documents:  # no result to write: leave --out as it was
         _remove(work, made)
         return total, len(units)
@@ -528,24 +520,6 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
     if not keep_work:
         finish(flagged_path)
     return total, len(units)
-
-
-EMPTY_SAID = 5
-"""Empty files named in the stderr warning (report.json names EMPTY_KEPT)."""
-
-
-def say_empty_files(skips: Skips, report: bool = True) -> None:
-    """One warning line on stderr naming the corpus files that held nothing: a shard a
-    crashed writer left empty was said nowhere, as if it had never been there.
-    ``report``: whether a report.json will name them (none where no document was read)."""
-    n, names = skips.empty_files, skips.empty_examples[:EMPTY_SAID]
-    more = f", ... and {n - len(names)} more" if n > len(names) else ""
-    if report:
-        more += (f" (the first {len(skips.empty_examples)} in report.json empty_files)"
-                 if n > len(names) else " (report.json empty_files)")
-    sys.stderr.write(f"warning: {n} corpus file{'' if n == 1 else 's'} held nothing (no "
-                     f"bytes, blank lines only, or no rows) and gave no document: "
-                     f"{', '.join(names)}{more}\n")
 
 
 def finish(flagged_path: Path) -> None:

@@ -128,6 +128,26 @@ def _places(where: list[str]) -> str:
     return ", ".join(out)
 
 
+EMPTY_SAID = 5
+"""Empty files named in the warning (report.json names the first EMPTY_KEPT)."""
+
+
+def _say_empty_files(skips: Skips, report: bool) -> None:
+    """One warning line naming the corpus files that held nothing (``Skips.empty_files``):
+    a shard a crashed writer left empty was said nowhere, as if it had never been there.
+    ``report``: whether a report.json will name them (none where no document was read)."""
+    n, names = skips.empty_files, skips.empty_examples[:EMPTY_SAID]
+    if not n:
+        return
+    more = f", ... and {n - len(names)} more" if n > len(names) else ""
+    if report:
+        more += (f" (the first {len(skips.empty_examples)} in report.json empty_files)"
+                 if n > len(names) else " (report.json empty_files)")
+    click.echo(f"warning: {n} corpus file{'' if n == 1 else 's'} held nothing (no bytes, "
+               f"blank lines only, or no rows) and gave no document: {', '.join(names)}{more}",
+               err=True)
+
+
 def _say_skips(skips: Skips, most: int = 20) -> None:
     """The first ``most`` problems, each once: its first place in full (as each skip was
     said before), and where it repeats (lines or rows), how often and a few more places;
@@ -399,6 +419,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                            scheduler, workers, chunk_mb << 20, progress, resume, early,
                            keep_work=True)
     seconds = time.perf_counter() - t0
+    _say_empty_files(tally.skips, report=bool(tally.documents))
     _say_skips(tally.skips)
     early.taken_back(tally)
     no_field = tally.skips.field_in_no_row
