@@ -203,6 +203,29 @@ def test_a_parquet_file_with_bad_bytes_ends_that_file_only(tmp_path, claim_text)
     assert f"{corpus / 'b.parquet'}: reading stopped (" in output
 
 
+def test_a_binary_text_column_is_read_as_utf8(tmp_path, claim_text):
+    """Hive, Impala and older Spark write string columns as BYTE_ARRAY without the UTF-8
+    annotation: pyarrow reads them as binary, and every row was skipped ("field 'text' is
+    bytes, not a string"), the corpus unread. Now UTF-8 bytes are the text; bytes that are
+    not UTF-8 skip their row, saying where."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    pq.write_table(pa.table({"text": pa.array([claim_text.encode(), b"A note on rain."],
+                                              pa.binary())}), corpus / "a.parquet")
+    pq.write_table(pa.table({"text": pa.array([claim_text.encode(), b"caf\xe9"],
+                                              pa.large_binary())}), corpus / "b.parquet")
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 3 and report["flagged"] == 2
+    assert report["skipped"]["total"] == 1
+    assert (f"{corpus / 'b.parquet'}#1: field 'text' is bytes, not UTF-8 text (byte 0xe9 at "
+            f"offset 3 of its value)") in output
+
+
 def test_empty_texts_are_counted_apart_not_as_documents(tmp_path, claim_text):
     """An empty or whitespace-only text (a row of "", a chat of empty turns, an empty .txt,
     a Parquet ""), was counted as a document read as unrelated: the shares' denominator

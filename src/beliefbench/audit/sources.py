@@ -840,8 +840,14 @@ def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | No
     joined. JSONL lines and Parquet or Arrow rows all come through here. A field's name
     may be a dotted path into nested objects (:func:`field_value`)."""
     values = [(name, field_value(row, name)) for name in fields.texts]
-    for name, value in values:
-        if value is not None and value is not MISSING and not isinstance(value, str):
+    for k, (name, value) in enumerate(values):
+        if isinstance(value, bytes):  # a Parquet or Arrow binary column: text without its
+            try:  # UTF-8 annotation, as Hive, Impala and older Spark write strings
+                values[k] = name, value.decode("utf-8")
+            except UnicodeDecodeError as e:
+                return None, (f"field {name!r} is bytes, not UTF-8 text (byte "
+                             f"0x{value[e.start]:02x} at offset {e.start} of its value)")
+        elif value is not None and value is not MISSING and not isinstance(value, str):
             return None, _not_a_string(name, value)
     present = [value for _, value in values if value is not None and value is not MISSING]
     if present:
