@@ -1023,6 +1023,55 @@ def test_data_parallel_run_under_mpirun_variables(base, data, tmp_path):
     assert (entry.step, entry.extra["world_size"]) == (7, 2)
 
 
+@pytest.mark.slow
+@pytest.mark.serial
+def test_preemption_under_torchrun_stops_every_rank_at_one_step_and_resumes(base, data,
+                                                                            tmp_path):
+    """Slurm preempts a job by signalling every process of it: torchrun and both ranks get
+    SIGTERM, and torchrun forwards its own copy to each rank. Every rank must stop after the
+    same step (the ranks agree on the stop over the process group, or one waits for the
+    other forever), the saved Trainer state must be whole, and --resume under torchrun must
+    finish the run with each checkpoint once. (torchrun itself exits 1 with its own
+    SignalException traceback: the launcher's, not the ranks'.)"""
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("method: lora\nbatch_size: 2\nmax_seq_len: 64\nmax_steps: 300\n"
+                      "checkpoints: 2\n")
+    beliefbench = shutil.which("beliefbench", path=str(Path(sys.executable).parent))
+    out, log = tmp_path / "ddp", tmp_path / "torchrun.log"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+           "2", beliefbench, "finetune", "--recipe", str(recipe), "--data", str(data),
+           "--base", str(base), "--out", str(out)]
+    with log.open("w") as f:  # a session of its own: the job's processes, as Slurm sees them
+        proc = subprocess.Popen(cmd, env=_launch_env(), stdout=f, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        wait_while_running(lambda: re.search(r" \d+/300 \[", log.read_text()) is not None,
+                           proc, "no training step", timeout=240, every=0.2)
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    said = log.read_text()
+    steps = re.findall(r"interrupted by SIGTERM at step (\d+) of 300: training state saved",
+                       said)
+    if not steps and "checkpoints and manifest in" in said:
+        pytest.skip("the run finished before the SIGTERM landed")
+    assert len(steps) == 2 and len(set(steps)) == 1, said[-3000:]  # each rank, one step
+    step = int(steps[0])
+    state = json.loads((out / "trainer" / f"checkpoint-{step}" / "trainer_state.json")
+                       .read_text())
+    assert state["global_step"] == step
+    assert "KeyboardInterrupt" not in said, said[-3000:]  # no rank stopped at once
+
+    done = subprocess.run([*cmd, "--resume"], env=_launch_env(), capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"resuming from step {step} of 300" in done.stderr
+    assert [e.step for e in read_manifest(out)] == [1, 300]
+
+
 LAUNCH_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
                "MASTER_PORT", "ACCELERATE_MIXED_PRECISION", "ACCELERATE_USE_CPU")
 
