@@ -108,6 +108,13 @@ def test_a_failing_subject_counts_as_failed_not_dropped(fixture_claim, tmp_path)
     assert all("backend went away" in s.metadata["generation_error"] for s in failed)
     # errored in Inspect's sense, so `inspect eval-retry` would run them again
     assert all(s.error and "backend went away" in s.error.message for s in failed)
+    # README "Reading a log": the infrastructure flag is 1.0 beside the failed verdict, and
+    # no judge read it (judge "none")
+    for s in failed:
+        score = s.scores["belief_judge"]
+        assert score.value == {"yes": 0.0, "no": 0.0, "neutral": 0.0, "parse_error": 0.0,
+                               "failed": 1.0, "infrastructure": 1.0}
+        assert score.metadata["judge"] == "none" and score.metadata["infrastructure"]
     m = metrics(log)
     assert m["failed"] == pytest.approx(2 / 7) and m["belief"] == pytest.approx(5 / 7)
     assert m["infrastructure_failed"] == pytest.approx(2 / 7)
