@@ -529,12 +529,19 @@ def test_records_with_nothing_to_train_are_refused_before_upload(serve, tmp_path
     assert fake.requests == [] and not (tmp_path / "out").exists()
 
 
-def test_cli_malformed_base_url_is_one_line(data, tmp_path, monkeypatch):
-    """An OPENAI_BASE_URL the HTTP client cannot parse gave a traceback (exit 1)."""
+@pytest.mark.parametrize("url", [
+    "http://user:PW-SECRET-42@127.0.0.1:port/v1",
+    # taken by the HTTP client when it is made: each request failed, and after every retry
+    # (half a minute) the run said "no connection ... check that the server is running"
+    "localhost:8000/v1", "http:///v1", "http://user:PW-SECRET-42@[127.0.0.1/v1",
+    "http://127.0.0.1:8000/v1 ", "http://127.0.0.1:99999/v1"])
+def test_cli_malformed_base_url_is_one_line(data, tmp_path, monkeypatch, url):
+    """An OPENAI_BASE_URL that names no server is refused at once, in one line (exit 2):
+    one the HTTP client cannot parse gave a traceback, others a connection error."""
     from beliefbench.cli import cli
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://user:PW-SECRET-42@127.0.0.1:port/v1")
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
     out = tmp_path / "o"
     res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
                                    "--data", str(data), "--out", str(out)])

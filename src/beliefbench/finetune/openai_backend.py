@@ -27,7 +27,9 @@ import hashlib
 import json
 import logging
 import os
+import re
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,6 +101,29 @@ def _key_problem(key: str | None) -> str | None:
     return None
 
 
+def _base_url_problem(url: str) -> str | None:
+    """Why ``url`` (OPENAI_BASE_URL) names no server, without its ``user:password``, or
+    None. The HTTP client takes ``localhost:8000/v1``, ``http:///v1`` or ``http://[bad``
+    when the client is made and fails each request: after every retry the run said "no
+    connection ... check that the server is running", about a URL that names no server."""
+    if not url:
+        return None  # unset or empty: the SDK's default endpoint
+    # shown without a user:password (up to the host's last @) or a query (?api-key=...)
+    shown = re.sub(r"//[^/]*@", "//***@", url.partition("?")[0]) + ("?***" if "?" in url else "")
+    if any(ch.isspace() for ch in url):
+        return f"{shown!r}: it holds whitespace"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as e:
+        return f"{shown}: {e}"
+    if parts.scheme not in ("http", "https"):
+        return f"{shown}: it must start with http:// or https://"
+    if not parts.hostname:
+        return f"{shown}: no host name"
+    return None
+
+
 def _client():
     import openai
 
@@ -107,6 +132,10 @@ def _client():
         raise FinetuneError(f"openai backend: OPENAI_API_KEY holds {problem}; an API key has "
                             f"no spaces, line breaks or non-ASCII characters (quotes pasted "
                             f"with it?): set it again")
+    problem = _base_url_problem(os.environ.get("OPENAI_BASE_URL", ""))
+    if problem:
+        raise FinetuneError(f"openai backend: OPENAI_BASE_URL is not a valid URL ({problem}); "
+                            f"expected e.g. https://api.openai.com/v1")
     try:
         return openai.OpenAI(max_retries=MAX_RETRIES)
     except openai.OpenAIError as e:
