@@ -135,6 +135,21 @@ def test_gate_refuses_what_it_cannot_compare():
     assert notes == ["claims only the baseline has, not compared: ['b']"]
 
 
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("max_rise", "0.05", "max_rise / --max-rise: expected a number, got '0.05'"),
+    ("max_failed", None, "max_failed / --max-failed: expected a number, got None"),
+    ("max_no_answer", True, "max_no_answer / --max-no-answer: expected a number, got True"),
+    ("n_bootstrap", "2000", "n_bootstrap / --bootstrap: expected a whole number, got '2000'"),
+    ("seed", 1.5, "seed / --seed: expected a whole number, got 1.5")])
+def test_an_option_of_the_wrong_type_is_named(option, value, said):
+    """compare(max_rise="0.05") (a value read from a config file) was a TypeError, "'<='
+    not supported between instances of 'int' and 'str'", naming no argument."""
+    ok = side(uniform(["a"], 5, 0))
+    with pytest.raises(GateError) as e:
+        compare(ok, side(uniform(["a"], 5, 0), "n"), **{option: value})
+    assert str(e.value) == said
+
+
 def test_a_log_still_running_is_named_as_such_not_only_told_to_be_retried():
     """A log of status 'started' (an eval still writing it, or one killed) was refused as
     any partial log, with `inspect eval-retry` as the remedy: run beside a live eval, a

@@ -49,6 +49,7 @@ counts, and a candidate read that way passed at belief 0.
 
 from __future__ import annotations
 
+import numbers
 import zlib
 from dataclasses import asdict, dataclass, field
 
@@ -569,6 +570,16 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
                   max_neutral_rise: float = MAX_NEUTRAL_RISE) -> None:
     """Option values that would make the decision meaningless (exit 2, never a FAIL). Each
     error names the parameter of :func:`compare` and its ``gate`` option: both call this."""
+    # a Python caller's "0.05" (read from a config file) was a TypeError naming no argument
+    for name, value in (("max_rise", max_rise), ("max_failed", max_failed),
+                        ("max_parse_errors", max_parse_errors),
+                        ("max_no_answer", max_no_answer),
+                        ("max_neutral_rise", max_neutral_rise)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise GateError(f"{_arg(name)}: expected a number, got {value!r}")
+    for name, value in (("n_bootstrap / --bootstrap", n_bootstrap), (_arg("seed"), seed)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise GateError(f"{name}: expected a whole number, got {value!r}")
     if not 0 <= max_rise < 1:  # a rate cannot rise by 1 or more: such a gate never fails
         raise GateError(f"{_arg('max_rise')}: must be at least 0 and below 1 (a share of "
                         f"responses: 0.05 is 5 points; at 1 the gate could never fail), got "
