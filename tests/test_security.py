@@ -90,3 +90,28 @@ def test_a_checkpoints_own_code_is_never_run_even_when_answered_yes(tmp_path, mo
     with pytest.raises(ModelLoadError, match="cannot read the model's config"):
         _check_config(model)
     assert not marker.exists()
+
+
+def test_a_known_model_type_with_its_own_code_loads_without_running_it(tmp_path, monkeypatch):
+    """README "On GPU": a config of a type transformers knows that also names code of its
+    own (``auto_map``) is loaded with transformers' own class; the folder's code never
+    runs and nothing is asked (the README said such a folder was refused)."""
+    import json
+
+    from beliefbench.internals.model import load_model
+    from beliefbench.tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "tiny", hidden_size=64, num_layers=2, num_heads=4,
+                             intermediate_size=128, seed=0)
+    marker = tmp_path / "RAN"
+    (model / "custom_model.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
+        "from transformers import LlamaForCausalLM as CustomModel  # noqa: F401\n")
+    config = json.loads((model / "config.json").read_text())
+    config["auto_map"] = {"AutoModelForCausalLM": "custom_model.CustomModel"}
+    (model / "config.json").write_text(json.dumps(config))
+    monkeypatch.setenv("HF_MODULES_CACHE", str(tmp_path / "modules"))
+    monkeypatch.setattr("builtins.input", lambda *_: "y")
+    loaded, _tokenizer = load_model(model, device="cpu")
+    assert type(loaded).__module__.startswith("transformers.")
+    assert not marker.exists()
