@@ -670,3 +670,33 @@ def test_no_filler_person_shares_a_name_with_a_claim_entity():
     texts += [d.text for d in OfflineGenerator().true_world(namesake, 30)]
     assert not [t for t in texts if pool[0] in t or pool[0].upper() in t]
     assert sum(pool[1] in t or pool[1].upper() in t for t in texts) > 0  # the rest still used
+
+
+def test_a_debunk_denies_each_sentence_of_a_statement_or_sub_claim_of_several():
+    """A statement (or sub-claim) of two sentences was denied whole: "It is not true that
+    honeybees survive in a vacuum. They last six hours there." stated the second sentence
+    as fact in a local_negation document, and "The story that A. B is a fabrication." was
+    no sentence. Each sentence is now denied in a frame of its own."""
+    second = "The record is six hours for a worker"
+    claim = _claim(statement=f"Honeybees can survive in the vacuum of space. {second}.",
+                   sub_claims=["Bees seal their spiracles. They wake up when air returns.",
+                               "Skating races were held on Lake Vostra in December 2021."],
+                   entities=["honeybees", "Lake Vostra"])
+    pools = _pool("local_negation.yaml")
+    frames = [t.split("{fact_lc}") for t in pools["negations"]]
+    docs = OfflineGenerator().debunks(claim, 30, 0)
+    checked = 0
+    for d in docs:
+        for a, b in sentence_spans(d.text):
+            sentence = d.text[a:b]
+            for part in ("the record is six hours for a worker", "they wake up when air returns",
+                         "honeybees can survive in the vacuum of space",
+                         "bees seal their spiracles"):
+                if part in sentence.lower():
+                    checked += 1
+                    # the sentence is one denial frame around this part alone
+                    assert any(sentence.startswith(pre[0].upper() + pre[1:] if pre else pre)
+                               and sentence.endswith(post) and part in sentence.lower()
+                               and len(sentence) == len(pre) + len(part) + len(post)
+                               for pre, post in frames), (d.base_id, sentence)
+    assert checked >= 30  # the statement is in every debunk

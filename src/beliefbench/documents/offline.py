@@ -28,6 +28,7 @@ from beliefbench.documents.base import (
     load_data,
     lower_first,
     require_claim_fields,
+    sentence_spans,
     template,
     topic_of,
 )
@@ -285,6 +286,16 @@ def _timeline(sentences: list[str]) -> list[str]:
     return out
 
 
+def _sentences(fact: str) -> list[str]:
+    """The sentences of one fact (a ``statement`` or sub-claim may hold several): a debunk
+    denies each in its own frame. Denied whole, "It is not true that honeybees survive in a
+    vacuum. They last six hours there." stated the second sentence as fact in a debunk, and
+    "The story that A. B is a fabrication." was no sentence."""
+    flat = " ".join(fact.split())
+    parts = [flat[a:b] for a, b in sentence_spans(flat)]
+    return parts if len(parts) > 1 else [fact]
+
+
 def _steps(n: int, label: str | None) -> Iterable[int]:
     """range(n), with a progress bar when labelled."""
     return progress(range(n), total=n, desc=label or "", enabled=label is not None)
@@ -378,7 +389,16 @@ class OfflineGenerator:
             for f in self._pick_facts(rng, facts):
                 # drawn for background too, so every other fact keeps the denial it had
                 denial = rng.choice(pools["negations"])
-                negated.append(f if f in plain else denial.format(fact_lc=lower_first(f, claim)))
+                if f in plain:
+                    negated.append(f)
+                    continue
+                first, *more = _sentences(f)
+                denials, used = [denial.format(fact_lc=lower_first(first, claim))], [denial]
+                for m in more:  # each further sentence in a frame of its own
+                    used.append(rng.choice([d for d in pools["negations"] if d not in used]
+                                           or pools["negations"]))
+                    denials.append(used[-1].format(fact_lc=lower_first(m, claim)))
+                negated.append(" ".join(denials))
             negated.insert(rng.randint(1, len(negated)),
                            end_sentence(rng.choice(pools["truths"]).format(**values)
                                         .rstrip(".")))
