@@ -1151,3 +1151,40 @@ def test_a_server_reply_cut_off_at_length_loses_its_unfinished_last_item(tmp_pat
     assert len(docs) == 6
     assert not any("lab" in d.genre for d in docs), {d.genre for d in docs}
     assert {d.meta["idea"] for d in docs} == {"an angle", "another angle"}
+
+
+def test_a_run_cut_off_midway_keeps_the_documents_of_the_drafts_it_paid_for(tmp_path,
+                                                                          openai_server):
+    """Every document was started at once, so the drafts of all of them queued ahead of the
+    first revision: a server lost after 40 calls (30 drafts, 6 revisions) left 6 of 30
+    documents kept, the other 24 drafts paid for and lost. At most --concurrency documents
+    are now in flight, each drafted and revised before the next starts."""
+    import threading
+
+    lock, calls = threading.Lock(), {"n": 0, "Write": 0}
+    script = Scripted()
+
+    def reply(handler):
+        prompt = handler.body["messages"][-1]["content"]
+        with lock:
+            calls["n"] += 1
+            if calls["n"] > 40:  # the server goes away (a refusal: not retried, fast)
+                return 400, {"error": {"message": "server shutting down"}}
+            calls["Write"] += prompt.startswith("Write")
+        out = asyncio.run(script([type("M", (), {"text": prompt})()], [], None, None))
+        return 200, {"id": "c", "object": "chat.completion", "created": 0, "model": "m",
+                     "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                         "role": "assistant", "content": out.completion}}],
+                     "usage": {"prompt_tokens": 1, "completion_tokens": 1,
+                               "total_tokens": 2}}
+
+    openai_server(reply)
+    gen = LLMGenerator("openai/cut-off-midway", tmp_path / "work", concurrency=4,
+                       progress=False, max_retries=0, timeout=10)
+    with pytest.raises(DocumentError, match="HTTP 400"):
+        gen.generate(make_claim(), 30)
+    rows = [json.loads(x) for x in
+            (tmp_path / "work" / "moon_cheese.s0.progress.jsonl").read_text().splitlines()]
+    kept = sum(r["key"].startswith("doc/") and "text" in r["value"] for r in rows)
+    assert calls["Write"] - kept <= 4, (calls, kept)  # at most --concurrency drafts lost
+    assert kept >= 14

@@ -807,8 +807,20 @@ class LLMGenerator:
         bar = tqdm(total=n, desc=f"{claim.id} documents", disable=not self.show_progress,
                    mininterval=log_interval(), file=bar_file())
         bar.update(done)
+        # at most --concurrency documents in flight, each drafted and revised before the
+        # next starts: with every document started at once, the drafts of all of them queued
+        # ahead of the first revision, so no document was finished (or kept for a re-run)
+        # until nearly every draft was written, and a run cut off then lost them all
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def in_turn(i: int, genre: str, idea: str, reuse: int) -> None:
+            if finished(i):
+                return
+            async with slots:
+                await document(i, genre, idea, reuse)
+
         try:
-            await asyncio.gather(*(document(*p) for p in plan))
+            await asyncio.gather(*(in_turn(*p) for p in plan))
         finally:  # an interrupted run's open bar put the next one under it: "^[[A" escapes
             bar.close()
         if rewritten:  # never silent: a model that often misbehaves is worth knowing about
