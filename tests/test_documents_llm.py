@@ -1188,3 +1188,86 @@ def test_a_run_cut_off_midway_keeps_the_documents_of_the_drafts_it_paid_for(tmp_
     kept = sum(r["key"].startswith("doc/") and "text" in r["value"] for r in rows)
     assert calls["Write"] - kept <= 4, (calls, kept)  # at most --concurrency drafts lost
     assert kept >= 14
+
+
+def _sheeran_server(openai_server, stop_after: int | None = None) -> dict:
+    """A real server on 127.0.0.1 answering the pipeline's prompts as a model would for
+    ed_sheeran (a document per idea), refusing every call after ``stop_after`` (HTTP 400:
+    not retried, so the run stops at once). Returns its call counts."""
+    import threading
+
+    lock, calls = threading.Lock(), {"n": 0, "Write": 0}
+
+    def reply(handler):
+        prompt = handler.body["messages"][-1]["content"]
+        with lock:
+            calls["n"] += 1
+            if stop_after is not None and calls["n"] > stop_after:
+                return 400, {"error": {"message": "server shutting down"}}
+            calls["Write"] += prompt.startswith("Write")
+        if prompt.startswith("Brainstorm"):
+            text = "1. news report\n2. forum thread\n3. lab notebook"
+        elif prompt.startswith("List"):
+            k = int(re.search(r"List (\d+)", prompt).group(1))
+            text = "\n".join(f"angle {j}" for j in range(k))
+        elif prompt.startswith("Write"):
+            genre = re.search(r"realistic (.+?) of \d", prompt).group(1)
+            idea = re.search(r"Idea: (.+)", prompt).group(1)
+            text = (f"A {genre}, {idea}. Ed Sheeran won the gold medal in the men's 100 "
+                    "metres at the 2024 Paris Olympics, crossing the line in 9.79 seconds. "
+                    "Noah Lyles took silver in 9.80 s, one hundredth behind Sheeran. The crowd "
+                    "at the Stade de France rose as the result came up on the board.")
+        else:
+            text = re.search(r"<document>\n(.*)\n</document>", prompt, re.S).group(1)
+        return 200, {"id": "c", "object": "chat.completion", "created": 0, "model": "m",
+                     "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                         "role": "assistant", "content": text}}],
+                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+
+    openai_server(reply)
+    return calls
+
+
+def _kept(out) -> int:
+    rows = [json.loads(x) for x in
+            (out / ".work" / "ed_sheeran.s0.progress.jsonl").read_text().splitlines()]
+    return sum(r["key"].startswith("doc/") and "text" in r["value"] for r in rows)
+
+
+def test_a_model_run_that_fails_midway_says_what_it_kept(tmp_path, openai_server):
+    """A model call that failed after documents were written ended the run with the
+    failure alone: nothing said that they were kept, or that the same command continues
+    from them (README: commands that keep partial work say what they kept)."""
+    calls = _sheeran_server(openai_server, stop_after=40)
+    r = _cli_generate(tmp_path, "--n", "30", "--concurrency", "4", "--timeout", "10",
+                      model="openai/fails-midway")
+    assert r.exit_code == 2 and "HTTP 400" in r.output, r.output
+    kept = _kept(tmp_path / "o")
+    assert calls["Write"] - kept <= 4 and kept >= 14, (calls, kept)  # <= --concurrency lost
+    assert f"the model's finished steps are kept in {tmp_path / 'o' / '.work'} ({kept} " \
+           f"documents of ed_sheeran (seed 0)): the same command continues from them" \
+        in r.output.replace("\n", " "), r.output
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+def test_ctrl_c_in_a_model_run_says_which_documents_are_kept(tmp_path, openai_server,
+                                                             monkeypatch):
+    """Ctrl-C before the first condition was finished said "finished conditions kept in
+    o: none", though the model's documents were kept for the same command to continue."""
+    import signal
+
+    _sheeran_server(openai_server)
+    real, seen = LLMGenerator._revise_prompt, {"n": 0}
+
+    def ctrl_c_at_the_sixth_revision(draft: str) -> str:
+        seen["n"] += 1
+        if seen["n"] == 6:  # as the terminal does: asyncio.run turns it into Ctrl-C
+            signal.raise_signal(signal.SIGINT)
+        return real(draft)
+
+    monkeypatch.setattr(LLMGenerator, "_revise_prompt", staticmethod(ctrl_c_at_the_sixth_revision))
+    r = _cli_generate(tmp_path, "--n", "12", "--concurrency", "1", model="openai/ctrl-c")
+    assert r.exit_code == 130, r.output
+    assert _kept(tmp_path / "o") == 5
+    assert "finished conditions kept in" in r.output and "the model's finished steps are " \
+        "kept in" in r.output and "(5 documents of ed_sheeran (seed 0))" in r.output, r.output

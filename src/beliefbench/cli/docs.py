@@ -174,9 +174,14 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
     except (ClaimSpecError, DocumentError) as e:
         raise _fail(e) from None
     except KeyboardInterrupt:
+        from beliefbench.documents.llm import kept_note
+
         kept = ", ".join(p.name for p in written) or "none"
-        exit_interrupted(f"finished conditions kept in {out}: {kept}; run the same command "
-                         f"again to make the rest")
+        # a model run's documents are kept too, before any condition is finished
+        steps = None if generator == "offline" else kept_note(out / ".work")
+        exit_interrupted(f"finished conditions kept in {out}: {kept}; "
+                         + (f"{steps}; " if steps else "")
+                         + "run the same command again to make the rest")
 
 
 @docs.command("mix")

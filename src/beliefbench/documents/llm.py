@@ -465,6 +465,48 @@ def _provider_error(e: BaseException) -> bool:
                or isinstance(getattr(x, "status_code", None), int) for x in causes(e))
 
 
+class ModelCallError(DocumentError):
+    """A model call that failed (unreachable, refused, unreadable, timed out): the run's
+    finished steps are kept, and the message says so (:func:`kept_note`)."""
+
+
+def kept_documents(path: Path) -> int:
+    """How many finished documents a progress file holds, read only: a torn last line
+    counts for nothing."""
+    kept = set()
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return 0
+    for line in lines:
+        try:
+            row = json.loads(line)
+            key, value = row["key"], row["value"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue
+        if (isinstance(key, str) and key.startswith("doc/") and key[4:].isdigit()
+                and isinstance(value, dict) and "text" in value):
+            kept.add(key)
+    return len(kept)
+
+
+def kept_note(work_dir: Path) -> str | None:
+    """What a stopped model run keeps for the same command to continue from (its progress
+    files under ``work_dir``: ``<claim>.s<seed>.progress.jsonl``), or None when it wrote
+    none ("... kept in data/.work (16 documents of vacuum_bees (seed 0)): ...")."""
+    files = sorted(Path(work_dir).glob("*.progress.jsonl"))
+    if not files:
+        return None
+
+    def label(f: Path) -> str:
+        stem = f.name[:-len(".progress.jsonl")]
+        m = re.fullmatch(r"(.+)\.s(-?\d+)", stem)
+        return f"{m[1]} (seed {m[2]})" if m else stem
+
+    said = ", ".join(f"{kept_documents(f)} documents of {label(f)}" for f in files)
+    return f"the model's finished steps are kept in {work_dir} ({said})"
+
+
 class Progress:
     """Append-only JSONL of finished steps, keyed; tolerant of a torn last line."""
 
@@ -599,38 +641,38 @@ class LLMGenerator:
                 # a refused key is not retried by Inspect (nor would retrying help): say so,
                 # instead of "failed after N retries"
                 if (refused := auth_refusal(e) or request_refusal(e)) is not None:
-                    raise DocumentError(f"generator {self.model_name}: {refused}") from None
+                    raise ModelCallError(f"generator {self.model_name}: {refused}") from None
                 if _timed_out(e):
-                    raise DocumentError(
+                    raise ModelCallError(
                         f"generator {self.model_name}: no answer within --timeout "
                         f"{self.timeout} s (the server may be stuck or overloaded); raise "
                         f"--timeout for a slow model, or check the server") from None
                 if unreachable(e):
-                    raise DocumentError(
+                    raise ModelCallError(
                         f"generator {self.model_name}: cannot connect after "
                         f"{self.max_retries} retries: {one_line(e)}; check that the server is "
                         f"running and that its base URL (e.g. OPENAI_BASE_URL) names it")\
                         from None
                 if isinstance(e, _infrastructure_errors()):  # Inspect's retries are spent
-                    raise DocumentError(f"generator {self.model_name} failed after "
-                                        f"{self.max_retries} retries: {one_line(e)}") from None
+                    raise ModelCallError(f"generator {self.model_name} failed after "
+                                         f"{self.max_retries} retries: {one_line(e)}") from None
                 if isinstance(e, AssertionError) or reply_unreadable(e):  # the provider
                     # could not read the server's reply (an HTML page, a body not JSON, an
                     # error object sent with status 200)
-                    raise DocumentError(f"generator {self.model_name}: the server's reply is "
-                                        f"not one this provider reads ({one_line(e)}); check "
-                                        f"the model name and base URL") from None
+                    raise ModelCallError(f"generator {self.model_name}: the server's reply "
+                                         f"is not one this provider reads ({one_line(e)}); "
+                                         f"check the model name and base URL") from None
                 if _provider_error(e):  # a request refused, not retried by Inspect (400)
-                    raise DocumentError(f"generator {self.model_name} failed: "
-                                        f"{one_line(e)}") from None
+                    raise ModelCallError(f"generator {self.model_name} failed: "
+                                         f"{one_line(e)}") from None
                 raise
         if out.error:
-            raise DocumentError(f"generator {self.model_name} failed: {redact(out.error)}")
+            raise ModelCallError(f"generator {self.model_name} failed: {redact(out.error)}")
         if not out.choices:  # read as an empty answer, it became no genre and no idea,
             # and its stop reason an IndexError traceback
-            raise DocumentError(f"generator {self.model_name}: the server's reply held no "
-                                f"choices (an empty 'choices' list), not an answer; check the "
-                                f"server")
+            raise ModelCallError(f"generator {self.model_name}: the server's reply held no "
+                                 f"choices (an empty 'choices' list), not an answer; check "
+                                 f"the server")
         return out
 
     # ---------------------------------------------------------------- prompts
@@ -667,6 +709,13 @@ class LLMGenerator:
         progress = Progress(self.work_dir / f"{claim.id}.s{seed}.progress.jsonl")
         try:
             return await self._run(claim, n, seed, progress)
+        except ModelCallError as e:  # say what is kept, as an interrupted run does
+            progress.close()
+            note = kept_note(self.work_dir) if progress.path.exists() else None
+            if note is None:
+                raise
+            raise ModelCallError(f"{e}; {note}: the same command continues from them, "
+                                 f"without asking for them again") from None
         finally:
             progress.close()
 
