@@ -352,3 +352,20 @@ def test_a_killed_writers_temporary_is_removed_by_the_next_run_a_live_ones_kept(
     finally:
         live.kill()
         live.wait()
+
+
+def test_ctrl_c_leaves_the_folder_as_a_finished_run_does(tmp_path):
+    """Ctrl-C ends a command through exit_interrupted (exit handlers, then os._exit(130)),
+    past the hold's own cleanup: `.beliefbench.lock.holder` stayed in the folder, read as a
+    run still going (README: only while a run is, or after one killed outright)."""
+    out = tmp_path / "out"
+    code = ("import sys\n"
+            "from beliefbench.cli.errors import exit_interrupted\n"
+            "from beliefbench.runlock import hold\n"
+            "with hold(sys.argv[1], 'docs generate'):\n"
+            "    (__import__('pathlib').Path(sys.argv[1]) / 'kept.jsonl').write_text('x')\n"
+            "    exit_interrupted('finished conditions kept')\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 130 and "interrupted: finished conditions kept" in proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE, "kept.jsonl"]

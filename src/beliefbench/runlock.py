@@ -13,6 +13,7 @@ writing other files of the folder go on.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import json
@@ -166,6 +167,11 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
         return
     holder = folder / holder_name
     _HELD[key] = (threading.get_ident(), folder in made)
+    # Ctrl-C ends the process from inside this block (exit_interrupted runs the exit
+    # handlers, then os._exit), past the finally below: the holder file then stayed, read
+    # as a run still going, though the process had ended as a run does
+    gone = functools.partial(holder.unlink, missing_ok=True)
+    atexit.register(gone)
     try:
         with contextlib.suppress(OSError):  # who holds it is for the message only
             holder.write_text(json.dumps({
@@ -177,6 +183,7 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
         yield
     finally:
         _HELD.pop(key, None)
+        atexit.unregister(gone)
         holder.unlink(missing_ok=True)
         # removed while still held, and only where the run wrote nothing: a contender that
         # opened the file just before could then lock the removed file, a window of two
