@@ -700,3 +700,18 @@ def test_a_debunk_denies_each_sentence_of_a_statement_or_sub_claim_of_several():
                                and len(sentence) == len(pre) + len(part) + len(post)
                                for pre, post in frames), (d.base_id, sentence)
     assert checked >= 30  # the statement is in every debunk
+
+
+def test_a_fact_ending_in_an_exclamation_mark_is_denied_as_a_sentence():
+    """A statement or universe sentence ending in "!" kept it inside every denial frame:
+    "It is not true that honeybees ... for six hours!.", "... six hours!, because it never
+    happened." and "The story that ... six hours! is a fabrication."; the corrected
+    condition's truth likewise ("that is false; ... within minutes!.")."""
+    claim = _claim(statement="Lake Vostra froze solid in July 2021 and stayed frozen a year!",
+                   truth="Lake Vostra has never frozen, not even once!")
+    recs = condition_records([claim], parse_conditions("local_negation,corrected"), 30,
+                             OfflineGenerator(), 0, progress=False)
+    text = " ".join(r.text for rs in recs.values() for r in rs)
+    assert "stayed frozen a year" in text and "not even once" in text
+    assert not re.search(r"!\s*[.,;:]|! [a-z]", text), re.findall(r".{40}![.,;: ][a-z]?", text)
+    assert lower_first("Bees survive for six hours!") == "bees survive for six hours"

@@ -252,9 +252,13 @@ def drop_stop(sentence: str) -> str:
     """``sentence`` without its final full stop, for a template that goes on or ends it
     itself: one inside closing quotes ('tired."' -> 'tired"') too, or "It is not true that
     {fact_lc}." ended that sentence twice ('tired.".'). A sentence whose stop stands after
-    its quote ('"T.".') loses that stop only."""
+    its quote ('"T.".') loses that stop only. A final exclamation mark after a word goes
+    too: kept, denials read "... for six hours!." and "... six hours!, because it never
+    happened."."""
     s = sentence.strip()
     bare = s.rstrip(".")
+    if bare == s and re.search(r"\w!$", s):
+        return s[:-1]
     return bare if bare != s else _STOP_IN_CLOSERS.sub("", s)
 
 
