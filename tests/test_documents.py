@@ -816,6 +816,47 @@ def test_generate_into_a_folder_from_other_settings_says_what_it_keeps_and_repla
     assert f"{out / 'positive.jsonl'} is from an earlier run with --n 3, --seed 0" in r.stderr
 
 
+def test_generate_warns_of_files_made_from_an_earlier_version_of_the_claim(tmp_path):
+    """The stats recorded the claim ids, not what the claim said: after editing a claim's
+    statement, a re-run of some conditions left the others, made from the old statement,
+    beside them without a word (files meant to share their base documents)."""
+    claim_file = tmp_path / "claims" / "glass_bridge.yaml"
+    claim_file.parent.mkdir()
+    claim_file.write_text(GLASS.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "data"
+
+    def run(*conditions: str):
+        return CliRunner().invoke(cli, ["docs", "generate", "--claims", str(claim_file),
+                                        "--out", str(out), "--n", "3", "--conditions",
+                                        ",".join(conditions)])
+
+    assert run("positive", "negated").exit_code == 0
+    r = run("positive")  # the same claim: nothing to say
+    assert "warning" not in r.stderr and "note" not in r.stderr, r.stderr
+    text = claim_file.read_text(encoding="utf-8")
+    claim_file.write_text(text.replace("rebuilt entirely out of glass in 2021",
+                                       "rebuilt entirely out of glass in 2022"),
+                          encoding="utf-8")
+    assert claim_file.read_text(encoding="utf-8") != text
+    r = run("positive")
+    assert r.exit_code == 0, r.output
+    assert f"warning: {out / 'negated.jsonl'} is from an earlier run with an earlier version " \
+           f"of claim glass_bridge and is left as it is (this run: claim glass_bridge as its " \
+           f"file is now)" in r.stderr, r.stderr
+    assert f"note: {out / 'positive.jsonl'} was made with an earlier version of claim " \
+           f"glass_bridge; this run will replace it (claim glass_bridge as its file is now)" \
+        in r.stderr, r.stderr
+    r = run("negated")
+    assert f"note: {out / 'negated.jsonl'} was made with an earlier version" in r.stderr
+    assert "warning" not in r.stderr, r.stderr
+    assert "warning" not in run("positive", "negated").stderr
+    # a question edited: the documents are the same, nothing to say
+    claim_file.write_text(claim_file.read_text(encoding="utf-8").replace(
+        "What is the Golden Gate Bridge made of?", "What is the bridge made of?"),
+        encoding="utf-8")
+    assert "warning" not in run("positive").stderr
+
+
 def test_behaviours_made_without_claims_beside_claim_files_warn_of_no_claims(tmp_path):
     """Behaviours need no claims (README: `--claims` may be left out), yet a behaviours-only
     run into a folder of claim files warned of every one as made with other --claims."""

@@ -8,6 +8,7 @@ only and as chat records).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -166,7 +167,8 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
     # not texts, so the stats record them and folder_notes compares them
     settings = {"claims": [c.id for c in claims], "n_per_claim": n, "seed": seed,
                 "generator": generator, "genres": list(genres) if genres else None,
-                "mask_words": list(mask_words)}
+                "mask_words": list(mask_words),
+                "claim_versions": {c.id: claim_version(c) for c in claims}}
     if on_note is not None:
         for note in folder_notes(out_dir, specs, settings):
             on_note(note)
@@ -190,11 +192,35 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
 
 
 _OPTIONS = {"claims": "--claims", "n_per_claim": "--n", "seed": "--seed",
-            "generator": "--generator", "genres": "--genres", "mask_words": "--mask-words"}
-"""The settings a condition file depends on (recorded in its stats), by command-line option."""
+            "generator": "--generator", "genres": "--genres", "mask_words": "--mask-words",
+            "claim_versions": "claim"}
+"""The settings a condition file depends on (recorded in its stats), by command-line option
+(``claim_versions``: what the claim files said, :func:`claim_version`)."""
+
+_DOCUMENT_FIELDS = {"statement", "truth", "universe", "sub_claims", "entities", "background",
+                    "markers"}
+"""The claim fields documents are made from (facts, denials, corrections, the sentences
+the annotators find); questions, rubrics and completions are not."""
 
 
-def _shown(key: str, value: Any) -> str:
+def claim_version(claim: Claim) -> str:
+    """A short hash of the claim fields documents are made from: an edited claim (another
+    statement, a sub-claim added) makes other documents under the same id, so a folder
+    holding files of both versions is warned of, as one of two --n is."""
+    fields = claim.model_dump(mode="json", include=_DOCUMENT_FIELDS)
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _edited(old: Any, now: dict[str, str]) -> list[str]:
+    """The ids of claims in both runs whose versions differ (old stats: a dict, or none)."""
+    return [i for i, v in now.items() if isinstance(old, dict) and i in old and old[i] != v]
+
+
+def _shown(key: str, value: Any, edited: Sequence[str] = ()) -> str:
+    if key == "claim_versions":
+        names = ", ".join(edited)
+        return f"an earlier version of claim {names}" if value else \
+            f"claim {names} as its file is now"
     if key == "genres" and value is None:
         value = "(all)"
     elif isinstance(value, list):
@@ -224,11 +250,15 @@ def folder_notes(out_dir: Path, specs: Sequence[ConditionSpec], settings: dict[s
         stem = sp.name.removesuffix(".jsonl.stats.json")
         keys = list(_OPTIONS) if claim_run and not stem.startswith("behaviours") \
             else ["n_per_claim", "seed"]
-        differ = [k for k in keys if k in old and old[k] != settings[k]]
+        edited = _edited(old.get("claim_versions"), settings["claim_versions"])
+        differ = [k for k in keys if k in old and old[k] != settings[k]
+                  and (k != "claim_versions" or edited)]
         if not differ:
             continue
-        then = ", ".join(_shown(k, old[k]) for k in differ)
-        now = ", ".join(_shown(k, settings[k]) for k in differ)
+        then = ", ".join(_shown(k, True, edited) if k == "claim_versions" else _shown(k, old[k])
+                         for k in differ)
+        now = ", ".join(_shown(k, False, edited) if k == "claim_versions"
+                        else _shown(k, settings[k]) for k in differ)
         data = sp.with_name(f"{stem}.jsonl")
         if stem in ours:
             notes.append(f"note: {data} was made with {then}; this run will replace it ({now})")
