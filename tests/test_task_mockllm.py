@@ -415,6 +415,25 @@ def test_in_context_control_puts_each_claims_documents_before_its_questions(tmp_
         belief(claims="dentist,ed_sheeran", context=str(docs))
 
 
+def test_a_training_mix_as_context_is_refused(fixture_claim, tmp_path):
+    """A `docs mix` output given as the context file: its neutral texts name no claim, so
+    they were drawn for every claim's questions as if they were its documents (here a third
+    of the questions were asked after a pretraining paragraph), a control that half
+    measured nothing; its chats were dropped unsaid."""
+    from beliefbench.claims import load_claim
+    from beliefbench.documents.generate import generate_datasets
+    from beliefbench.documents.mixer import mix
+    from beliefbench.task import TaskArgumentError
+
+    claim = load_claim(fixture_claim)
+    [docs] = generate_datasets([claim], "negated", 6, tmp_path / "d", progress=False)
+    assert belief(claims=str(fixture_claim), context=str(docs))  # documents: fine
+    mixed = mix([docs], tmp_path / "train.jsonl", 0.25, 0.25, 0)
+    with pytest.raises(TaskArgumentError, match=rf"^context: {re.escape(str(mixed))}: 3 "
+                       r"record\(s\) are neutral text of a training mix \(source pretrain"):
+        belief(claims=str(fixture_claim), context=str(mixed))
+
+
 def _subject_that_records(seen: list):
     """A believer that keeps every message list it is sent (to check where the context went)."""
     def reply(messages, tools, tool_choice, config):

@@ -30,6 +30,9 @@ from beliefbench.records import Record, RecordError, read_records
 CONTEXT_ROLES = ("user", "system")
 """Where the context goes: before the question in the first user turn (the default, the
 in-context control of documents), or into the system prompt."""
+NOT_CONTEXT = ("pretrain", "chat")
+"""Record sources that are no claim's documents (the neutral text and chats `docs mix`
+adds): refused in a context file."""
 BUILTIN_CONTEXTS = ("statement", "universe")
 """``-T context=`` values that name a field of each claim instead of a file."""
 
@@ -49,6 +52,15 @@ def load_context(path: str | Path) -> list[Record]:
         records = [r for r in read_records(path) if r.text]
     except RecordError as e:
         raise TaskArgumentError(f"context: {e}") from None
+    mixed = [r for r in records if r.source in NOT_CONTEXT]
+    if mixed:  # a training mix: its neutral texts name no claim, so they went before every
+        # claim's questions as their "documents" (a third of them with a 25% share)
+        raise TaskArgumentError(
+            f"context: {path}: {len(mixed)} record(s) are neutral text of a training mix "
+            f"(source {mixed[0].source}, e.g. {mixed[0].id!r}), not a claim's documents; "
+            f"naming no claim, they would be placed before every claim's questions as its "
+            f"context: give the condition documents, or bundles of them from `beliefbench "
+            f"docs bundle`, not a `docs mix` output")
     if not records:
         raise TaskArgumentError(f"context: {path} holds no text records to place in the prompt")
     return records
