@@ -267,6 +267,20 @@ def test_a_quote_never_closed_is_named_where_it_opens(tmp_path):
            "unexpected end of stream" in problem, problem
 
 
+def test_a_quote_left_open_before_later_quotes_is_named_where_it_opens(tmp_path):
+    """A quote left open on one line runs to the next quote mark, many lines on, where
+    PyYAML reports "expected <block end>, but found '<scalar>'" on a line that is right,
+    naming nothing of the line the mistake is on."""
+    path = template_with(tmp_path, "statement: The Eiffel Tower",
+                         'statement: "The Eiffel Tower')
+    line = next(i for i, text in enumerate(path.read_text().split("\n"), 1)
+                if text.startswith('statement: "'))
+    [problem] = problems(path)
+    assert "but found '<scalar>'" in problem and f"line {line}:" not in problem, problem
+    assert f"(a quoted value opened on line {line} is closed only on this line: is the " \
+           f"closing quote of line {line} missing?" in problem, problem
+
+
 def test_the_eval_names_every_item_that_names_no_claim(tmp_path, monkeypatch):
     """`claims validate kael,mine/bet.yaml` named both typos; the eval task (and docs, audit)
     stopped at the first, and at a typo never read the good files' problems."""

@@ -448,6 +448,11 @@ def _yaml_hint(said: str, mark: yaml.Mark) -> str:
     or typographic quotes pasted from a word processor, which YAML reads as letters, so the
     quoted text is not quoted."""
     line = _source_line(mark)
+    opened = _quote_closed_here(mark)
+    if opened is not None:
+        return (f" (a quoted value opened on line {opened + 1} is closed only on this line: "
+                f"is the closing quote of line {opened + 1} missing? YAML then reads on to "
+                f"the next quote mark)")
     if line is not None and any(q in line for q in _TYPOGRAPHIC_QUOTES):
         return (" (this line holds typographic quotes \u201c \u201d \u2018 \u2019, which "
                 "YAML does not read as quotes: use straight quotes \" or ')")
@@ -463,6 +468,27 @@ def _yaml_hint(said: str, mark: yaml.Mark) -> str:
     if "found character '\\t'" in said:
         return " (YAML indents with spaces only: replace the tab with spaces)"
     return ""
+
+
+def _quote_closed_here(mark: yaml.Mark) -> int | None:
+    """The line (0-based) where a quoted value opened that runs over several lines and ends
+    on the error's line, before it: a quote left unclosed on one line (``truth: "The ...``)
+    runs to the next quote mark many lines on, where PyYAML reports a stray scalar ("expected
+    <block end>, but found '<scalar>'") on a line that is right."""
+    buffer = getattr(mark, "buffer", None)
+    if not isinstance(buffer, str):
+        return None
+    found = None
+    try:
+        for token in yaml.scan(buffer.rstrip("\0")):
+            if token.start_mark.index >= mark.index:
+                break
+            if (isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
+                    and token.start_mark.line < token.end_mark.line == mark.line):
+                found = token.start_mark.line
+    except yaml.YAMLError:
+        pass
+    return found
 
 
 def _source_line(mark: yaml.Mark) -> str | None:
