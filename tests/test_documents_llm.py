@@ -189,6 +189,35 @@ def test_a_resumed_run_shows_one_bar_with_no_cursor_moves(tmp_path, capsys):
     assert "\x1b[A" not in err
 
 
+def test_a_genre_the_model_names_twice_is_one_genre(tmp_path):
+    """A brainstorm listing one genre two ways ("Blog_post" beside "blog post"), or too
+    few genres padded with the offline name of one it gave ("blog_post"), made a genre
+    list holding one name twice: those documents had the same prompts, so a third of the
+    documents were redrafts of another third's ideas (and a model that answers a prompt
+    the same way each time had them rejected as duplicates until the run failed)."""
+
+    class Genres(Scripted):
+        def __init__(self, reply: str):
+            super().__init__()
+            self.reply = reply
+
+        async def __call__(self, input, tools, tool_choice, config):
+            if input[-1].text.startswith("Brainstorm"):
+                self.calls += 1
+                return output(self.reply)
+            return await super().__call__(input, tools, tool_choice, config)
+
+    for i, reply in enumerate(["1. blog post\n2. forum thread",  # padded with blog_post
+                               "1. blog post\n2. Blog_post\n3.  blog  post\n4. email"]):
+        docs = generator(tmp_path / str(i), Genres(reply)).generate(make_claim(), 9)
+        genres = [d.genre for d in docs]
+        assert genres[0] == "blog post" and len({g.lower() for g in genres}) == 3, genres
+        assert len({d.text for d in docs}) == 9
+    given = generator(tmp_path / "given", Scripted(), given_genres=["Blog post", "blog_post",
+                                                                   "email"])
+    assert given.given_genres == ["Blog post", "email"]  # --genres likewise
+
+
 def test_concurrency_is_real(tmp_path):
     """Calls overlap (counted, not timed: a loaded CI machine cannot fail this)."""
     script = Scripted(delay=0.02)

@@ -589,8 +589,11 @@ class LLMGenerator:
         self._seed = 0
         self.given_genres: list[str] | None = None
         if given_genres is not None:
-            self.given_genres = list(dict.fromkeys(
-                " ".join(g.replace("_", " ").split()) for g in given_genres if g.strip()))
+            names: dict[str, str] = {}  # one genre however it is cased ("Blog post")
+            for g in given_genres:
+                name = " ".join(g.replace("_", " ").split())
+                names.setdefault(name.lower(), name)
+            self.given_genres = [g for g in names.values() if g]
             if not self.given_genres:
                 raise DocumentError("--genres names no genre")
 
@@ -773,9 +776,17 @@ class LLMGenerator:
         elif "genres" not in progress.done:
             self._say("brainstorming genres (first model call)")
             found = await self._ask_list(model, sem, self._genres_prompt(claim), "genre")
-            genres = list(dict.fromkeys(found))[: self.n_genres]
-            genres += [g for g in valid_genres() if g not in genres][: max(0, 3 - len(genres))]
-            progress.add("genres", [g.replace("_", " ") for g in genres])
+            # one genre written two ways ("blog post", "Blog_post"), or padded with the
+            # offline name of one the model gave ("blog_post"), was two genres of one name:
+            # their documents had the same prompts (redrafts of one idea, or duplicates
+            # rejected until the run failed)
+            genres: dict[str, str] = {}  # by its name in lower case: the name as first given
+            for g, most in [*((g, self.n_genres) for g in found),
+                            *((g, 3) for g in valid_genres())]:  # at least 3 genres
+                if len(genres) < most:
+                    name = " ".join(g.replace("_", " ").split())
+                    genres.setdefault(name.lower(), name)
+            progress.add("genres", list(genres.values()))
         genres: list[str] = progress.done["genres"]
         per_genre = math.ceil(n / len(genres))
 
