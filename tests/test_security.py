@@ -115,3 +115,84 @@ def test_a_known_model_type_with_its_own_code_loads_without_running_it(tmp_path,
     loaded, _tokenizer = load_model(model, device="cpu")
     assert type(loaded).__module__.startswith("transformers.")
     assert not marker.exists()
+
+
+@pytest.fixture(scope="module")
+def pickled_only(tmp_path_factory) -> Path:
+    """A real tiny model whose only weights are a pickle that, unpickled with an unsafe
+    loader, would run code: the kind of third-party checkpoint a sweep must refuse."""
+    import os
+    import pickle
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path_factory.getbasetemp()}/RAN",))
+
+    model = build_tiny_model(tmp_path_factory.mktemp("pickled") / "m", hidden_size=32,
+                             num_layers=1, num_heads=2, intermediate_size=64, seed=0)
+    (model / "model.safetensors").unlink()
+    (model / "pytorch_model.bin").write_bytes(pickle.dumps({"w": Evil()}))
+    return model
+
+
+@pytest.mark.parametrize("how", ["model", "relative model", "role", "configured role",
+                                 "manifest", "grader", "audit-verify", "generator"])
+def test_a_folder_of_pickled_weights_is_refused_before_inspect_loads_it(
+        pickled_only, tmp_path, how, monkeypatch):
+    """Inspect's hf provider loads what transformers finds: with no safetensors, a
+    ``pytorch_model.bin`` through ``torch.load`` (only its ``weights_only`` unpickler stood
+    between the file and code execution, and the error was an UnpicklingError after the
+    sweep started). Every command that hands a local folder to it refuses first, naming
+    the pickle, as ``finetune --base`` and ``internals`` do."""
+    from conftest import FIXTURE_CLAIM
+
+    from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
+
+    monkeypatch.chdir(pickled_only.parent)
+    hf = f"hf/{pickled_only}"
+    sweep = ["sweep", "--claims", str(FIXTURE_CLAIM), "-T", "samples=1",
+             "--log-dir", str(tmp_path / "logs")]
+    run = tmp_path / "run"
+    upsert_manifest(run, ManifestEntry(
+        path=str(pickled_only), step=1, format="full", backend="local", data="d.jsonl",
+        base_model=str(pickled_only), data_sha256="0" * 64, recipe={}, condition="positive"))
+    (tmp_path / "out").mkdir()
+    args = {
+        "model": [*sweep, "--model", hf, "--model-role", "grader=beliefbench/judge"],
+        "relative model": [*sweep, "--model", f"hf/{pickled_only.name}"],
+        "role": [*sweep, "--model", "beliefbench/believer", "--model-role", f"grader={hf}"],
+        "configured role": [*sweep, "--model", "beliefbench/believer", "--model-role",
+                            f"grader={{model: {hf}, model_args: {{do_sample: false}}}}"],
+        "manifest": [*sweep, "--manifest", str(run), "--provider", "hf"],
+        "grader": ["agreement", str(tmp_path / "x.eval"), "--grader", "beliefbench/judge",
+                   "--grader", hf],
+        "audit-verify": ["audit-verify", str(tmp_path / "out"), "--model", hf],
+        "generator": ["docs", "generate", "--claims", str(FIXTURE_CLAIM), "--conditions",
+                      "positive", "--n", "1", "--out", str(tmp_path / "docs"),
+                      "--generator", hf],
+    }[how]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2, r.output
+    assert ("no *.safetensors weight files (only pytorch_model.bin: pickled weights are not "
+            "loaded; convert them to safetensors)") in r.output, r.output
+    assert "Traceback" not in r.output and not (tmp_path / "logs").exists()
+    assert not (pickled_only.parents[1] / "RAN").exists()
+
+
+def test_a_pt_file_is_named_as_pickled_weights(tmp_path):
+    """A folder whose only weights are ``model.pt`` was refused as holding no safetensors,
+    without saying that the file it has is a pickle (only ``*.bin`` was named)."""
+    from beliefbench.internals.model import ModelLoadError, check_loadable
+
+    (tmp_path / "config.json").write_text('{"model_type": "llama"}')
+    (tmp_path / "model.pt").write_bytes(b"")
+    with pytest.raises(ModelLoadError, match=r"no \*\.safetensors weight files \(only "
+                                             r"model\.pt: pickled weights are not loaded"):
+        check_loadable(tmp_path)
+    (tmp_path / "d.jsonl").write_text('{"id": "d1", "text": "a document"}\n')
+    r = CliRunner().invoke(cli, ["finetune", "--recipe", "lora", "--base", str(tmp_path),
+                                 "--data", str(tmp_path / "d.jsonl"),
+                                 "--out", str(tmp_path / "o")])
+    assert "(only model.pt: pickled weights are not loaded" in r.output, r.output

@@ -364,6 +364,24 @@ def unloadable_hf_name(model: str) -> str | None:
     return None
 
 
+def unsafe_hf_weights(model: str | Model, model_args: dict[str, Any] | None = None
+                      ) -> str | None:
+    """Why Inspect's ``hf`` provider would load ``model`` (``hf/<folder>``, or its
+    ``model_path`` argument) from pickled weights, or None (safetensors, a Hub id, another
+    provider). transformers falls back to ``pytorch_model.bin`` through ``torch.load``,
+    guarded only by its ``weights_only`` unpickler; the project loads safetensors only. Asked
+    before the model is made: a configured hf model is loaded as it is made."""
+    api, _, name = str(model).partition("/")
+    if api != "hf":
+        return None
+    folder = Path(str((model_args or {}).get("model_path") or name)).expanduser()
+    if not folder.is_dir():
+        return None
+    from beliefbench.internals.model import unsafe_weights
+
+    return unsafe_weights(folder)
+
+
 def _local_folder(model: str | Model) -> str | None:
     """The checkpoint folder an ``hf//abs/ckpt`` model names (a path, on disk), else None
     (vLLM's ``base:adapter`` and Hub ids are left to the provider)."""
@@ -486,13 +504,22 @@ def check_targets(targets: Sequence[SweepTarget],
         raise SweepError(f"{missing[0].origin or 'manifest'}: {len(missing)} checkpoint(s) "
                          f"not on disk: {shown}; restore them, or remove their lines from "
                          "the manifest")
-    from beliefbench.internals.model import vocabulary_mismatch
+    from beliefbench.internals.model import unsafe_weights, vocabulary_mismatch
 
     for t in targets:  # every sample failed (an IndexError per forward), retried, 1 min each
         folder = t.local_path or _local_folder(t.model)
+        # safetensors only: Inspect's hf provider would unpickle a pytorch_model.bin
+        if t.local_path and (why := unsafe_weights(t.local_path)):
+            raise SweepError(f"{t.origin}: checkpoint {t.model}: {why}")
         if folder and (why := vocabulary_mismatch(folder)):
             option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
             raise SweepError(f"{option}: {why}")
+    for t in targets:  # hf/models/ckpt, relative, too: a folder the provider loads
+        if not t.local_path and (why := unsafe_hf_weights(t.model)):
+            raise SweepError(f"--model {t.model}: {why}")
+    for role, m in (model_roles or {}).items():  # a configured one: model_roles_option's
+        if isinstance(m, str) and (why := unsafe_hf_weights(m)):
+            raise SweepError(f"--model-role {role}={m}: {why}")
     named = [("--model", str(t.model)) for t in targets if isinstance(t.model, str)]
     named += [("--model-role", f"{role}={m}") for role, m in (model_roles or {}).items()
               if isinstance(m, str)]

@@ -732,6 +732,10 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
 
         if (gone := missing_local_path(model)) is not None:
             raise VerifyError(f"--model {model}: no such local model folder {gone}")
+        from beliefbench.analysis.sweep import unsafe_hf_weights
+
+        if why := unsafe_hf_weights(model):
+            raise VerifyError(f"--model {model}: {why}")
     report, every = read_flags(out)
     by_id = _claims(report, claims)
     chosen = _of_claims(every, by_id)  # every flag's row is kept: other claims' too

@@ -66,9 +66,7 @@ def _check_model_folder(folder: str, base: str) -> str:
     if not (p / "config.json").is_file():
         raise FinetuneError(f"--base {base}: not a model folder (no config.json in {p})")
     if not any(p.glob("*.safetensors")):
-        pickled = sorted(q.name for q in p.glob("*.bin"))
-        raise FinetuneError(
-            f"--base {base}: no safetensors weights in {p}" + (
-                f" (only {', '.join(pickled)}: pickled weights are not loaded; convert them "
-                f"to safetensors)" if pickled else ""))
+        from beliefbench.internals.model import pickled_note
+
+        raise FinetuneError(f"--base {base}: no safetensors weights in {p}{pickled_note(p)}")
     return folder

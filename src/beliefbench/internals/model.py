@@ -20,6 +20,9 @@ from beliefbench.records import sha256_file
 ADAPTER_CONFIG = "adapter_config.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")
 TOKENIZER_ANY = (*TOKENIZER_FILES, "vocab.json", "vocab.txt", "spiece.model")
+PICKLED_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+"""Weight files saved with Python's pickle (``torch.save``): unpickling runs code, so they
+are never loaded; a folder holding only these is refused, naming them."""
 """Any of these means a folder holds a tokenizer (older ones ship only a vocabulary)."""
 _DTYPES = {"auto": "auto", "float32": "float32", "fp32": "float32", "float16": "float16",
            "fp16": "float16", "half": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16"}
@@ -355,11 +358,36 @@ def _safetensors_of(d: Path) -> list[Path]:
     ones beside them (a pytorch_model.bin is a pickle: never loaded)."""
     files = _weight_files(d)
     if not files:
-        pickled = sorted(f.name for f in d.glob("*.bin"))
-        raise ModelLoadError(f"{d}: no *.safetensors weight files" + (
-            f" (only {', '.join(pickled)}: pickled weights are not loaded; convert them "
-            f"to safetensors)" if pickled else ""))
+        raise ModelLoadError(f"{d}: no *.safetensors weight files{pickled_note(d)}")
     return files
+
+
+def pickled_note(d: Path) -> str:
+    """`` (only model.pt: pickled weights are not loaded; ...)`` for a folder whose weight
+    files are pickles of any common suffix (a ``.pt`` was passed over in silence: only
+    ``*.bin`` was named), else ''."""
+    pickled = sorted(f.name for f in d.iterdir() if f.suffix.lower() in PICKLED_SUFFIXES
+                     and f.is_file()) if d.is_dir() else []
+    return (f" (only {', '.join(pickled)}: pickled weights are not loaded; convert them to "
+            f"safetensors)" if pickled else "")
+
+
+def unsafe_weights(path: str | Path) -> str | None:
+    """Why local checkpoint ``path`` (and a LoRA adapter's local base) would be loaded from
+    pickled weights, or None. ``sweep`` asks before Inspect's ``hf`` provider loads a
+    folder: without safetensors, transformers falls back to a ``pytorch_model.bin``
+    (``torch.load``, guarded only by its ``weights_only`` unpickler), which the project never
+    loads. A folder with no weights at all, or a base that is not a local folder, is the
+    provider's to report."""
+    p = Path(path).expanduser()
+    try:
+        base = adapter_base(p)
+    except ModelLoadError:
+        base = None
+    for d in (p, base) if base is not None else (p,):
+        if not _weight_files(d) and (note := pickled_note(d)):
+            return f"{d}: no *.safetensors weight files{note}"
+    return None
 
 
 def weights_sha256(path: str | Path) -> str:
