@@ -102,6 +102,27 @@ def test_each_file_is_read_once_and_links_are_followed(tmp_path, claim_text):
     assert len(wheres) == len(set(wheres)) == 10
 
 
+def test_a_hub_cache_dataset_is_read_through_its_snapshot_links(tmp_path, claim_text):
+    """A Hugging Face hub cache keeps a dataset's files as ``blobs/<sha>`` (no suffix) and
+    links ``snapshots/<rev>/train.jsonl`` to them. The blob, met first in name order, was
+    counted as an ignored file and marked read, so the link was passed over: nothing of the
+    dataset was audited ("no document could be read"; beside other files, a clean audit that
+    left it out). A file of no corpus kind is counted only where no name of a corpus kind
+    reads it."""
+    repo = tmp_path / "hub" / "datasets--org--name"
+    blob = _jsonl(repo / "blobs" / "9f2c1e", [claim_text, "A note on the weather in Leeds."])
+    snapshot = repo / "snapshots" / "main"
+    snapshot.mkdir(parents=True)
+    (snapshot / "train.jsonl").symlink_to(blob)
+    (repo / "blobs" / "README").write_text("not a corpus file\n")
+    code, output, report = _audit(str(tmp_path / "hub"), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output  # was 2: no document could be read
+    assert report["documents"] == 2 and report["flagged"] == 1
+    assert report["ignored_in_folders"] == {"(no suffix)": 1}  # the README, not the blob
+    assert [r["source"] for r in report["sources"]["top"]] == [str(snapshot / "train.jsonl")]
+
+
 def test_a_folder_reached_by_several_names_is_read_under_the_first_in_name_order(tmp_path):
     """The walk kept the name it met first in the file system's listing order (on ext4 a
     hash, seeded per file system): the same corpus copied to another disk named its

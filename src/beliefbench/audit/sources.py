@@ -602,6 +602,8 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
     units: list[Unit] = []
     texts: list[str] = []
     seen: set[str] = set()
+    ignored_files: dict[str, str] = {}
+    """Files in folders of no corpus kind (real path -> suffix), counted once at the end."""
     left_out = [os.path.realpath(x) for x in exclude]
 
     def first_time(p: Path) -> bool:
@@ -668,8 +670,12 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
                                            f"JSONL and text may end in "
                                            f"{', '.join(COMPRESSED_SUFFIXES)})", str(p))
         elif compression or not name.endswith(".stats.json"):  # in a folder: counted, not skipped
-            kind = _suffix(p)
-            skips.ignored[kind] = skips.ignored.get(kind, 0) + 1
+            # counted at the end, unless a link of a corpus kind reads the same file: an
+            # HF hub cache's blobs/<sha> (no suffix) came before snapshots/*/train.jsonl
+            # pointing at it, and as "seen" hid it: nothing of the dataset was read
+            real = os.path.realpath(p)
+            seen.discard(real)
+            ignored_files.setdefault(real, _suffix(p))
 
     def outside(p: str) -> bool:
         real = os.path.realpath(p)
@@ -797,6 +803,9 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
     for i in range(0, len(texts), TEXT_FILES_PER_UNIT):
         chunk = tuple(texts[i:i + TEXT_FILES_PER_UNIT])
         units.append(Unit("text", chunk[0], files=chunk))
+    for real, kind in ignored_files.items():
+        if real not in seen:  # not read under another name either
+            skips.ignored[kind] = skips.ignored.get(kind, 0) + 1
     return units
 
 
