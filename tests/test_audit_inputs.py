@@ -123,6 +123,44 @@ def test_a_hub_cache_dataset_is_read_through_its_snapshot_links(tmp_path, claim_
     assert [r["source"] for r in report["sources"]["top"]] == [str(snapshot / "train.jsonl")]
 
 
+@pytest.mark.parametrize("escape", ["state.json", "dataset_dict.json", "absolute"])
+def test_a_saved_dataset_naming_files_outside_its_folder_is_skipped(tmp_path, claim_text,
+                                                                    escape):
+    """A saved dataset's ``state.json`` lists its Arrow files and a DatasetDict's
+    ``dataset_dict.json`` its splits, by names ``datasets`` writes inside the folder. One
+    from elsewhere naming ``../../private/...`` (or an absolute path) had the audit read
+    another dataset on this disk and copy its matching rows into ``flagged.jsonl``; it is
+    a skip, naming the field and the name."""
+    datasets = pytest.importorskip("datasets")
+    private = tmp_path / "private" / "d"
+    datasets.Dataset.from_dict({"id": ["secret"], "text": [claim_text]}).save_to_disk(
+        str(private))
+    corpus = tmp_path / "corpus" / "ds"
+    if escape == "dataset_dict.json":
+        datasets.DatasetDict({"train": datasets.Dataset.from_dict(
+            {"id": ["own"], "text": ["A note on the weather in Leeds."]})}).save_to_disk(
+            str(corpus))
+        (corpus / "dataset_dict.json").write_text(json.dumps(
+            {"splits": ["train", "../../private/d"]}))
+        named = "'../../private/d'"
+    else:
+        datasets.Dataset.from_dict({"id": ["own"], "text": [claim_text]}).save_to_disk(
+            str(corpus))
+        arrow = next(private.glob("*.arrow"))
+        name = str(arrow) if escape == "absolute" else f"../../private/d/{arrow.name}"
+        state = json.loads((corpus / "state.json").read_text())
+        state["_data_files"].append({"filename": name})
+        (corpus / "state.json").write_text(json.dumps(state))
+        named = repr(name)
+    code, output, report = _audit(str(tmp_path / "corpus"), "--claims", "ed_sheeran",
+                                  "--out", str(tmp_path / "o"))
+    flagged = (tmp_path / "o" / "flagged.jsonl")
+    assert not (flagged.exists() and "secret" in flagged.read_text()), output
+    field = ("dataset_dict.json: splits" if escape == "dataset_dict.json"
+             else "state.json: _data_files")
+    assert f"{field} names {named}, not a file inside the dataset's folder" in output, output
+
+
 def test_a_folder_reached_by_several_names_is_read_under_the_first_in_name_order(tmp_path):
     """The walk kept the name it met first in the file system's listing order (on ext4 a
     hash, seeded per file system): the same corpus copied to another disk named its

@@ -382,13 +382,26 @@ def _hf_splits(path: Path) -> list[Path] | None:
     ``path`` is a Dataset."""
     if not (path / "dataset_dict.json").is_file():
         return None
-    return [path / s for s in json.loads((path / "dataset_dict.json").read_text())["splits"]]
+    splits = json.loads((path / "dataset_dict.json").read_text())["splits"]
+    return [path / _inside(s, "dataset_dict.json: splits") for s in splits]
+
+
+def _inside(name: object, field: str) -> str:
+    """``name`` where it is a name inside a saved dataset's folder, as ``datasets`` writes
+    it, else ValueError: a ``state.json`` or ``dataset_dict.json`` from elsewhere that names
+    an absolute path or climbs out (``../../other``) would have had the audit read, and flag
+    into ``flagged.jsonl``, another dataset on this disk."""
+    if not isinstance(name, str) or Path(name).is_absolute() or ".." in Path(name).parts:
+        raise ValueError(f"{field} names {name!r}, not a file inside the dataset's folder")
+    return name
 
 
 def _hf_arrow_files(path: Path) -> list[Path]:
-    """Arrow files of a Dataset saved with ``save_to_disk`` (a DatasetDict's split)."""
+    """Arrow files of a Dataset saved with ``save_to_disk`` (a DatasetDict's split), each
+    inside its folder (:func:`_inside`)."""
     state = json.loads((path / "state.json").read_text())
-    return [path / f["filename"] for f in state.get("_data_files", [])]
+    return [path / _inside(f["filename"], "state.json: _data_files")
+            for f in state.get("_data_files", [])]
 
 
 _COMPRESSED = (*COMPRESSED_SUFFIXES, ".zip")
