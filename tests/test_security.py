@@ -137,11 +137,11 @@ def pickled_only(tmp_path_factory) -> Path:
     return model
 
 
-@pytest.mark.parametrize("how", ["model", "relative model", "role", "configured role",
+@pytest.mark.parametrize("how", ["model", "relative model", "vllm", "role", "configured role",
                                  "manifest", "grader", "audit-verify", "generator"])
 def test_a_folder_of_pickled_weights_is_refused_before_inspect_loads_it(
         pickled_only, tmp_path, how, monkeypatch):
-    """Inspect's hf provider loads what transformers finds: with no safetensors, a
+    """Inspect's hf provider loads what transformers finds (vLLM likewise): with no safetensors, a
     ``pytorch_model.bin`` through ``torch.load`` (only its ``weights_only`` unpickler stood
     between the file and code execution, and the error was an UnpicklingError after the
     sweep started). Every command that hands a local folder to it refuses first, naming
@@ -162,6 +162,7 @@ def test_a_folder_of_pickled_weights_is_refused_before_inspect_loads_it(
     args = {
         "model": [*sweep, "--model", hf, "--model-role", "grader=beliefbench/judge"],
         "relative model": [*sweep, "--model", f"hf/{pickled_only.name}"],
+        "vllm": [*sweep, "--model", f"vllm/{pickled_only}"],  # vLLM falls back to it too
         "role": [*sweep, "--model", "beliefbench/believer", "--model-role", f"grader={hf}"],
         "configured role": [*sweep, "--model", "beliefbench/believer", "--model-role",
                             f"grader={{model: {hf}, model_args: {{do_sample: false}}}}"],

@@ -364,22 +364,29 @@ def unloadable_hf_name(model: str) -> str | None:
     return None
 
 
-def unsafe_hf_weights(model: str | Model, model_args: dict[str, Any] | None = None
-                      ) -> str | None:
-    """Why Inspect's ``hf`` provider would load ``model`` (``hf/<folder>``, or its
-    ``model_path`` argument) from pickled weights, or None (safetensors, a Hub id, another
-    provider). transformers falls back to ``pytorch_model.bin`` through ``torch.load``,
-    guarded only by its ``weights_only`` unpickler; the project loads safetensors only. Asked
-    before the model is made: a configured hf model is loaded as it is made."""
+def unsafe_local_weights(model: str | Model, model_args: dict[str, Any] | None = None
+                         ) -> str | None:
+    """Why the provider would load ``model`` from pickled weights in a folder here, or None
+    (safetensors, a Hub id, a folder not here, another provider): ``hf/<folder>`` (or its
+    ``model_path`` argument) and either side of ``vllm/<base>:<adapter>``. Without
+    safetensors transformers and vLLM fall back to ``pytorch_model.bin`` through
+    ``torch.load``, guarded only by its ``weights_only`` unpickler; the project loads
+    safetensors only. Asked before the model is made: a configured hf model loads as it is
+    made."""
     api, _, name = str(model).partition("/")
-    if api != "hf":
-        return None
-    folder = Path(str((model_args or {}).get("model_path") or name)).expanduser()
-    if not folder.is_dir():
+    if api == "hf":
+        parts = [str((model_args or {}).get("model_path") or name)]
+    elif api in VLLM_PROVIDERS:
+        parts = name.split(":")  # base:adapter
+    else:
         return None
     from beliefbench.internals.model import unsafe_weights
 
-    return unsafe_weights(folder)
+    for part in parts:
+        folder = Path(part).expanduser()
+        if folder.is_dir() and (why := unsafe_weights(folder)):
+            return why
+    return None
 
 
 def _local_folder(model: str | Model) -> str | None:
@@ -515,10 +522,10 @@ def check_targets(targets: Sequence[SweepTarget],
             option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
             raise SweepError(f"{option}: {why}")
     for t in targets:  # hf/models/ckpt, relative, too: a folder the provider loads
-        if not t.local_path and (why := unsafe_hf_weights(t.model)):
+        if not t.local_path and (why := unsafe_local_weights(t.model)):
             raise SweepError(f"--model {t.model}: {why}")
     for role, m in (model_roles or {}).items():  # a configured one: model_roles_option's
-        if isinstance(m, str) and (why := unsafe_hf_weights(m)):
+        if isinstance(m, str) and (why := unsafe_local_weights(m)):
             raise SweepError(f"--model-role {role}={m}: {why}")
     named = [("--model", str(t.model)) for t in targets if isinstance(t.model, str)]
     named += [("--model-role", f"{role}={m}") for role, m in (model_roles or {}).items()

@@ -97,9 +97,9 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
             raise BadInput(f"--model-role {role}: a configured role needs 'model'")
         if not isinstance(args, dict):
             raise BadInput(f"--model-role {role}: model_args must be a mapping")
-        from beliefbench.analysis.sweep import unsafe_hf_weights
+        from beliefbench.analysis.sweep import unsafe_local_weights
 
-        if why := unsafe_hf_weights(name, args):  # made (loaded) just below
+        if why := unsafe_local_weights(name, args):  # made (loaded) just below
             raise BadInput(f"--model-role {role}: model {name}: {why}")
         if name.startswith("hf/") and "model_path" not in args:
             # made here: a relative folder not there went to the Hub as an id, a minute of
@@ -564,9 +564,9 @@ def grader_options(values: tuple[str, ...]) -> tuple[list[Any], list[str]]:
     labels: list[str] = []
     for value in values:
         if not value.lstrip().startswith("{"):
-            from beliefbench.analysis.sweep import unsafe_hf_weights
+            from beliefbench.analysis.sweep import unsafe_local_weights
 
-            if why := unsafe_hf_weights(value):
+            if why := unsafe_local_weights(value):
                 raise BadInput(f"--grader {value}: {why}")
             graders.append(value)
             labels.append(value)
