@@ -197,3 +197,57 @@ def test_a_pt_file_is_named_as_pickled_weights(tmp_path):
                                  "--data", str(tmp_path / "d.jsonl"),
                                  "--out", str(tmp_path / "o")])
     assert "(only model.pt: pickled weights are not loaded" in r.output, r.output
+
+
+@pytest.mark.parametrize("how", ["model", "role", "configured role", "generator"])
+def test_an_api_key_pasted_with_a_line_break_is_named_not_read_as_no_connection(
+        tmp_path, monkeypatch, how):
+    """The HTTP client refuses a header holding a line break, and the SDK says only
+    "Connection error.": a sweep ran every sample into it and told the user to start the
+    server (exit 1), docs generate said it could not connect. Refused first, naming the
+    variable and the character's position, never a character of the key."""
+    from conftest import FIXTURE_CLAIM
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-SEKRETnl0021\n")
+    sweep = ["sweep", "--claims", str(FIXTURE_CLAIM), "-T", "samples=1", "-T",
+             "families=binary", "--max-retries", "0", "--log-dir", str(tmp_path / "logs")]
+    args = {
+        "model": [*sweep, "--model", "openai/gpt-4.1"],
+        "role": [*sweep, "--model", "beliefbench/believer", "--model-role",
+                 "grader=openai/gpt-4.1-mini"],
+        "configured role": [*sweep, "--model", "beliefbench/believer", "--model-role",
+                            "grader={model: openai/gpt-4.1-mini, model_args: "
+                            "{api_key: 'sk-SEKRET key0022'}}"],
+        "generator": ["docs", "generate", "--claims", str(FIXTURE_CLAIM), "--conditions",
+                      "positive", "--n", "1", "--out", str(tmp_path / "docs"), "--generator",
+                      "openai/gpt-4.1-mini", "--max-retries", "0"],
+    }[how]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2, r.output
+    said = ("its api_key (-M api_key / model_args) holds whitespace at character 10 of 17"
+            if how == "configured role" else
+            "OPENAI_API_KEY holds a line break at character 16 of 16")
+    assert f"{said}; an API key has no spaces, line breaks or non-ASCII characters" in r.output
+    assert "SEKRET" not in r.output and "Connection error" not in r.output, r.output
+    assert not (tmp_path / "logs").exists() and not (tmp_path / "docs").exists()
+
+
+def test_a_sample_error_of_an_unsendable_key_names_the_key_not_the_server(monkeypatch):
+    """``inspect eval`` itself, where nothing is checked before the run: every sample's
+    error (and the sweep's FAIL line, which quotes it) said only "Connection error.", as of
+    a server that does not answer; it now says the key is the cause, never its text."""
+    import httpx
+    import openai
+    from inspect_ai.model import get_model
+
+    from beliefbench.solver import describe_error
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    model = get_model("openai/gpt-4.1", api_key="sk-SEKRET x", memoize=False,
+                      base_url="http://127.0.0.1:1/v1")
+    e = openai.APIConnectionError(request=httpx.Request("POST", "http://127.0.0.1:1/v1/x"))
+    said = describe_error(e, model)
+    assert said.startswith("its api_key (-M api_key / model_args) holds whitespace at "
+                           "character 10 of 11; an API key has no spaces"), said
+    assert "Connection error." in said and "SEKRET" not in said

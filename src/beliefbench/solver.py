@@ -104,16 +104,50 @@ def model_key(model: Model | None) -> list[str | None]:
     return [getattr(getattr(model, "api", None), "api_key", None)]
 
 
+def key_problem(key: str | None) -> str | None:
+    """What makes ``key`` unsendable, without a character of it: the HTTP client refuses a
+    header with a line break or space ("Connection error." after every retry) and cannot
+    encode a non-ASCII one (a traceback), so neither says the key is the cause."""
+    for i, ch in enumerate(key or "", 1):
+        if ch in "\r\n":
+            return f"a line break at character {i} of {len(key)}"
+        if ch.isspace():
+            return f"whitespace at character {i} of {len(key)}"
+        if not (ch.isascii() and ch.isprintable()):
+            return f"a character that is not printable ASCII at character {i} of {len(key)}"
+    return None
+
+
+def unsendable_key(model: Model) -> str | None:
+    """Why the API key ``model``'s client holds cannot be sent, naming the variable it came
+    from (else ``-M api_key``), never the key; None where it can. A key pasted with a line
+    break or a space failed every call as "APIConnectionError: Connection error.", which
+    sweep, docs generate and audit-verify read as a server that does not answer."""
+    import os
+
+    api = getattr(model, "api", None)
+    key = getattr(api, "api_key", None)
+    problem = key_problem(key) if isinstance(key, str) else None
+    if problem is None:
+        return None
+    where = next((v for v in getattr(api, "api_key_vars", None) or []
+                  if os.environ.get(v) == key), "its api_key (-M api_key / model_args)")
+    return (f"{where} holds {problem}; an API key has no spaces, line breaks or non-ASCII "
+            f"characters (quotes pasted with it?): set it again")
+
+
 def describe_error(e: BaseException, model: Model | None = None) -> str:
     """The failure as one line; retries exhausted are named by what kept failing (not
     ``RetryError[<Future ... raised APIConnectionError>]``), Inspect's ModelGenerateError by
     its cause (its own text is the whole request first), API keys redacted. Every error text
     the log keeps goes through here: the model's, the judge's, the logprob task's (``model``:
     the one whose call failed, its key redacted too)."""
-    from beliefbench.documents.llm import one_line, reply_unreadable
+    from beliefbench.documents.llm import one_line, reply_unreadable, unreachable
 
     said = one_line(e, model_key(model))
-    if reply_unreadable(e):  # the provider's reading of the body, never a judge's reply
+    if model is not None and unreachable(e) and (why := unsendable_key(model)):
+        said = f"{why} ({said})"  # the SDK says only "Connection error."
+    elif reply_unreadable(e):  # the provider's reading of the body, never a judge's reply
         said = (f"the server's reply is not one this provider reads ({said}); check the "
                 f"model name, the base URL and the server")
     return said[:2000]

@@ -69,6 +69,7 @@ from beliefbench.metrics import VERDICTS, question_table, rate
 from beliefbench.optional import vllm_missing
 from beliefbench.records import sha256_file
 from beliefbench.scorer import JudgeSettings
+from beliefbench.solver import unsendable_key
 
 TABLES = ("agreement_pairs.csv", "agreement_rates.csv", "agreement_claim_rates.csv")
 """The tables ``--out`` holds beside the re-scored logs (the CLI writes them at the end)."""
@@ -357,6 +358,8 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         except Exception as e:  # noqa: BLE001 - unknown provider, missing key, ...
             raise ValueError(f"--grader {grader}: cannot use this model "
                              f"({model_error(e)})") from None
+        if why := unsendable_key(resolved[-1]):  # else each call: "Connection error."
+            raise ValueError(f"--grader {grader}: {why}")
     judge_now = JudgeSettings.from_args(log.eval.task_args, judge="model")
     _check_judge_prompts(log, str(path), judge_now)  # before any grader is called
     run = run_key(log)

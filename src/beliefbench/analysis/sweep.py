@@ -420,14 +420,15 @@ def _cannot_start(model: str, model_args: dict[str, Any] | None) -> str | None:
     from inspect_ai.model import get_model
 
     from beliefbench.analysis.agreement import model_error
+    from beliefbench.solver import unsendable_key
 
     args = dict(model_args or {})
     try:
-        get_model(model, memoize=False, **args)
+        made = get_model(model, memoize=False, **args)
     except Exception as e:  # noqa: BLE001 - a missing key or package, a bad argument
         secrets = [str(v) for k, v in args.items() if secret_arg(k) and v is not None]
         return f"cannot start the model ({model_error(e, secrets)})"
-    return None
+    return unsendable_key(made)
 
 
 def _missing_base(target: SweepTarget, model_args: dict[str, Any] | None) -> str | None:

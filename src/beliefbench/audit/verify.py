@@ -840,12 +840,16 @@ def _start(model: Any) -> Any:
     from inspect_ai.model import get_model
 
     from beliefbench.documents.llm import one_line
+    from beliefbench.solver import unsendable_key
 
     try:
-        return get_model(model)
+        made = get_model(model)
     except Exception as e:  # noqa: BLE001 - whatever stops the provider is the user's to fix
         raise VerifyError(f"--model {model}: cannot start the model ({one_line(e)})"
                           ) from None
+    if why := unsendable_key(made):  # else every flag failed as "Connection error."
+        raise VerifyError(f"--model {model}: {why}")
+    return made
 
 
 def _verdicts(location: str, model: str, flags: Sequence[Flag] | None = None

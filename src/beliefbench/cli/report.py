@@ -114,6 +114,10 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
         except Exception as e:  # noqa: BLE001 - unknown provider or setting, missing key
             raise BadInput(f"--model-role {role}: cannot use this model "
                            f"({model_error(e, _secret_values(value))})") from None
+        from beliefbench.solver import unsendable_key
+
+        if why := unsendable_key(roles[role]):
+            raise BadInput(f"--model-role {role}: {why}")
     return roles
 
 

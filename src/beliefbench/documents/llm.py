@@ -605,16 +605,21 @@ class LLMGenerator:
     def _model(self):
         from inspect_ai.model import GenerateConfig, get_model
 
+        from beliefbench.solver import unsendable_key
+
         try:
             # Inspect's ``timeout`` only ends the retries (checked between attempts): a hung
             # server held each call for the SDK's 10 minutes, so every attempt ends at it too
-            return get_model(self.model_name, config=GenerateConfig(
+            model = get_model(self.model_name, config=GenerateConfig(
                 max_connections=self.concurrency, max_retries=self.max_retries,
                 timeout=self.timeout, attempt_timeout=self.timeout),
                 **chat_completions_args(self.model_name, self.model_args))
         except Exception as e:  # a missing key or package: Inspect's PrerequisiteError
             raise DocumentError(f"generator {self.model_name}: cannot start the model: "
                                 f"{one_line(e)}") from None
+        if why := unsendable_key(model):
+            raise DocumentError(f"generator {self.model_name}: {why}")
+        return model
 
     def _say(self, message: str) -> None:
         """A stage line on stderr, so a slow or unreachable model is never silent."""

@@ -87,20 +87,6 @@ def _hyperparameters(recipe: Recipe) -> dict:
             "learning_rate_multiplier": o.learning_rate_multiplier}
 
 
-def _key_problem(key: str | None) -> str | None:
-    """What makes ``key`` unsendable, without a character of it: the HTTP client refuses a
-    header with a line break or space ("Connection error." after every retry) and cannot
-    encode a non-ASCII one (a traceback), so neither says the key is the cause."""
-    for i, ch in enumerate(key or "", 1):
-        if ch in "\r\n":
-            return f"a line break at character {i} of {len(key)}"
-        if ch.isspace():
-            return f"whitespace at character {i} of {len(key)}"
-        if not (ch.isascii() and ch.isprintable()):
-            return f"a character that is not printable ASCII at character {i} of {len(key)}"
-    return None
-
-
 def _base_url_problem(url: str) -> str | None:
     """Why ``url`` (OPENAI_BASE_URL) names no server, without its ``user:password``, or
     None. The HTTP client takes ``localhost:8000/v1``, ``http:///v1`` or ``http://[bad``
@@ -127,7 +113,9 @@ def _base_url_problem(url: str) -> str | None:
 def _client():
     import openai
 
-    problem = _key_problem(os.environ.get("OPENAI_API_KEY"))
+    from beliefbench.solver import key_problem
+
+    problem = key_problem(os.environ.get("OPENAI_API_KEY"))
     if problem:
         raise FinetuneError(f"openai backend: OPENAI_API_KEY holds {problem}; an API key has "
                             f"no spaces, line breaks or non-ASCII characters (quotes pasted "
