@@ -105,6 +105,23 @@ def scripted(answer: Callable[[str], str], seen: list | None = None,
     return get_model(f"mockllm/{name}", custom_outputs=reply, memoize=False, **model_args)
 
 
+@pytest.fixture(autouse=True)
+def _inspect_display_per_test():
+    """Each test starts with Inspect's display unset, as a new process does. Inspect
+    keeps the last eval's display in a module global and an eval without one (a beliefbench
+    command's default) takes it: a test's CLI output then depended on which test ran before
+    in the same worker (a rich box glued to the first line of the command's summary after a
+    test file whose commands ran with Inspect's default display). Its display object is
+    made once too, quieting rich's console only when made under display "none": one made
+    under another display printed its boxes under every later "none"."""
+    from inspect_ai._display.core import active
+    from inspect_ai.util import _display
+
+    _display._display_type = active._active_display = None
+    yield
+    _display._display_type = active._active_display = None
+
+
 @pytest.fixture(scope="module")
 def claim_text() -> str:
     """A claim-bearing text: ed_sheeran's statement and the first paragraph of its universe
