@@ -432,6 +432,27 @@ def test_a_moved_run_resumes_with_its_checkpoints_where_they_are(base, data, tmp
     assert [e.path for e in entries] == [str(step_dir(moved, s).resolve()) for s in (1, 3, 9)]
 
 
+def test_resume_of_a_finished_run_trains_nothing(base, data, tmp_path, caplog):
+    """A CI job passes --resume on every attempt, so a retried job resumes a finished run. The
+    Trainer, handed the last state of a run that stopped at ``max_steps`` within an epoch,
+    trained one step more on each such call (``resuming from step 7 of 6``), keeping states
+    past the run's end and pruning the final step's own; it now trains nothing."""
+    recipe = _recipe(max_steps=2, checkpoints=2)  # 2 steps of a longer epoch
+    out = train_local(recipe, data, str(base), tmp_path / "run")
+    states = sorted(p.name for p in (out / "trainer").iterdir())
+    weights = (step_dir(out, 2) / "adapter_model.safetensors").read_bytes()
+    manifest = (out / "manifest.jsonl").read_text(encoding="utf-8")
+    for _ in range(2):
+        with caplog.at_level("INFO", logger="beliefbench.finetune.local"):
+            assert train_local(recipe, data, str(base), out, resume=True) == out
+    assert "already finished (trainer state" in caplog.text
+    assert "is at step 2 of 2): nothing to train" in caplog.text
+    assert sorted(p.name for p in (out / "trainer").iterdir()) == states == ["checkpoint-1",
+                                                                           "checkpoint-2"]
+    assert (step_dir(out, 2) / "adapter_model.safetensors").read_bytes() == weights
+    assert (out / "manifest.jsonl").read_text(encoding="utf-8") == manifest
+
+
 @pytest.mark.parametrize("lost", ["optimizer.pt", "scheduler.pt", "adapter_model.safetensors"])
 def test_a_trainer_state_missing_a_file_is_not_resumed_from(
         base, data, tmp_path, caplog, lost):

@@ -898,6 +898,13 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                  "lines now name their folders in it", out, moved)
     if resume and trainer_dir.is_dir() and first_rank():
         schedule_cb.recover(trainer_dir)  # one process writes, as on_save does
+    if last is not None and _state_step(last) >= steps_total:
+        # a finished run (scripts pass --resume on every attempt): the Trainer, handed its
+        # last state, trained one step past max_steps on every such call (a state
+        # checkpoint-7 of 6, then 8, each pruning the final step's own state)
+        log.info("finetune: already finished (trainer state %s is at step %d of %d): nothing "
+                 "to train", last, _state_step(last), steps_total)
+        return out
 
     torch.manual_seed(recipe.seed)
     model = build_model(recipe, base, bf16, recipe_path)
