@@ -83,8 +83,35 @@ def test_a_copied_run_folder_sweeps_its_own_checkpoints_and_says_so(tmp_path, ca
                     f"not where it records them (the run folder was moved or copied): "
                     f"{copy / 'step-100'} (recorded: {run / 'step-100'}) and 1 more; the "
                     f"recorded folders are still there (2 of 2), not read")
-    shutil.rmtree(copy / "lora-200")  # not in the copy: the recorded one, as before
-    assert targets_from_manifest(copy)[1].local_path == str(run / "lora-200")
+    shutil.rmtree(copy / "lora-200")  # not in the copy: never the original's (below)
+    assert targets_from_manifest(copy)[1].local_path == str(copy / "lora-200")
+
+
+def test_a_checkpoint_missing_from_a_copied_run_folder_is_refused_not_read_from_the_original(
+        tmp_path):
+    """A copy of a run folder lacking one checkpoint (deleted to save space, or a partial
+    artifact download): the sweep served the original's in its place among the copy's own,
+    exit 0, its note saying the recorded folders were "not read". It is refused as not on disk
+    (exit 2) before any eval, naming the copy's missing folder. A manifest whose checkpoints
+    are recorded in another folder, none read beside it, still reads them there."""
+    import shutil
+
+    run, copy = tmp_path / "run", tmp_path / "copy"
+    for step in (1, 2, 6):
+        (run / f"step-{step:06d}").mkdir(parents=True)
+    upsert_manifest(run, *(entry(str(run / f"step-{s:06d}"), s) for s in (1, 2, 6)))
+    shutil.copytree(run, copy)
+    shutil.rmtree(copy / "step-000002")
+    res = CliRunner().invoke(cli, ["sweep", "--manifest", str(copy), "--provider", "hf",
+                                   "--log-dir", str(tmp_path / "logs")])
+    assert res.exit_code == 2, res.output
+    assert (f"Error: {copy / 'manifest.jsonl'}: 1 checkpoint(s) not on disk: step 2 "
+            f"{copy / 'step-000002'}; restore them") in res.output
+    assert not (tmp_path / "logs").exists()
+    elsewhere = tmp_path / "hand-made"  # a manifest listing another folder's checkpoints
+    upsert_manifest(elsewhere, entry(str(run / "step-000006"), 6))
+    assert [t.local_path for t in targets_from_manifest(elsewhere, "hf")] == [
+        str(run / "step-000006")]
 
 
 def test_two_checkpoints_at_one_step_are_said_before_the_sweep(tmp_path, caplog):

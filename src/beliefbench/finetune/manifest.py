@@ -166,8 +166,12 @@ def checkpoint_path(entry: ManifestEntry, manifest: str | Path) -> Path:
     ``<out>/step-N``) is read beside the manifest where a folder of its name is there and is
     not the recorded one: the run folder was moved or copied, and a copy is self-contained
     (reading the recorded path measured the original's checkpoints while they existed).
-    Else the recorded path, as written. An ``api`` entry's path is a model id, not a folder:
-    callers do not ask."""
+    Else the recorded path, as written, unless other checkpoints recorded in its folder are
+    read beside the manifest: then the copy lacks this one (deleted, or left out of a partial
+    copy), and its place beside the manifest is returned, not there, so that a reader refuses
+    it as not on disk rather than serving the original's step among the copy's (a sweep
+    evaluated it, exit 0, with a note that the recorded folders were "not read"). An ``api``
+    entry's path is a model id, not a folder: callers do not ask."""
     where = manifest_file(manifest).parent
     p = Path(entry.path).expanduser()
     if not p.is_absolute():
@@ -175,7 +179,27 @@ def checkpoint_path(entry: ManifestEntry, manifest: str | Path) -> Path:
     beside = where / p.name
     if beside.is_dir() and beside.resolve() != p.resolve():
         return beside.resolve()
+    if p.parent.resolve() != where.resolve() and _copied_from(p.parent, manifest):
+        return beside.resolve()
     return p
+
+
+def _copied_from(folder: Path, manifest: str | Path) -> bool:
+    """Whether ``manifest``'s run folder is a copy (or a move) of ``folder``: some checkpoint
+    it records in ``folder`` is read beside the manifest instead."""
+    where = manifest_file(manifest).parent
+    try:
+        entries = read_manifest_file(manifest, allow_empty=True)
+    except ManifestError:  # the caller reads (and refuses) the manifest itself
+        return False
+    for e in entries:
+        p = Path(e.path).expanduser()
+        if e.format == "api" or not p.is_absolute() or p.parent != folder:
+            continue
+        beside = where / p.name
+        if beside.is_dir() and beside.resolve() != p.resolve():
+            return True
+    return False
 
 
 def relocated(entries: Iterable[ManifestEntry], manifest: str | Path
