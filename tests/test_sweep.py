@@ -26,9 +26,10 @@ from beliefbench.runlock import NAMES as LOCK_NAMES
 
 
 def entry(path: str, step: int | None, fmt: str = "merged", **kw) -> ManifestEntry:
+    """A manifest line; ``final`` unless said (a manifest with none is an unfinished run)."""
     fields = {"backend": "local", "base_model": "/models/base", "data": "d.jsonl",
               "data_sha256": "0" * 64, "recipe": {}, "condition": "negated",
-              "claim": "glass_bridge"} | kw
+              "claim": "glass_bridge", "final": True} | kw
     return ManifestEntry(path=path, step=step, format=fmt, **fields)
 
 
@@ -138,6 +139,27 @@ def test_two_checkpoints_at_one_step_are_said_before_the_sweep(tmp_path, caplog)
     upsert_manifest(other, entry(str(other / "step-100b"), 100, condition="positive"))
     with caplog.at_level("WARNING", logger="beliefbench.analysis.sweep"):
         targets_from_manifest(other)  # one step of two conditions: two runs, no repeat
+    assert not caplog.records
+
+
+def test_an_unfinished_run_is_said_before_the_sweep(tmp_path, caplog):
+    """A manifest with no final checkpoint (a finetune preempted, failed or still training):
+    its checkpoints so far were swept, "All N done", exit 0, without a word, so a CI job that
+    went on after a preempted finetune gated a partly trained model as the candidate."""
+    upsert_manifest(tmp_path, entry(str(tmp_path / "step-000001"), 1, final=False),
+                    entry(str(tmp_path / "step-000005"), 5, final=False))
+    with caplog.at_level("WARNING", logger="beliefbench.analysis.sweep"):
+        assert len(targets_from_manifest(tmp_path)) == 2
+    [said] = [r.getMessage() for r in caplog.records]
+    assert said == (f"{tmp_path / 'manifest.jsonl'}: no final checkpoint: the run has not "
+                    "finished (interrupted, failed, or still training); its 2 checkpoint(s) so "
+                    "far (up to step 5) are swept, and the last of them is not the trained "
+                    "model. Finish it (beliefbench finetune ... --resume), then run this sweep "
+                    "again: the checkpoints swept now are reused")
+    caplog.clear()
+    upsert_manifest(tmp_path, entry(str(tmp_path / "step-000030"), 30, final=True))
+    with caplog.at_level("WARNING", logger="beliefbench.analysis.sweep"):
+        assert len(targets_from_manifest(tmp_path)) == 3
     assert not caplog.records
 
 

@@ -254,6 +254,7 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
                                    {k: v for k, v in md.items() if v is not None},
                                    local_path=local, origin=str(path)))
     _warn_repeated_steps(entries, path)
+    _warn_unfinished(entries, path)
     if note := relocation_note(entries, path):  # which copy is evaluated, said before it is
         log.warning("%s", note)
     return targets
@@ -277,6 +278,22 @@ def _warn_repeated_steps(entries: Sequence[ManifestEntry], path: Path) -> None:
                     "flips pool them; both warn STEPS REPEATED); correct the "
                     "manifest's steps first if that is not meant", path, len(repeated), step,
                     f" of {where}" if where else "", ", ".join(sorted(set(paths))[:3]))
+
+
+def _warn_unfinished(entries: Sequence[ManifestEntry], path: Path) -> None:
+    """Said before any eval runs: a manifest with no final checkpoint is a run that has not
+    finished (interrupted, failed, or still training). Its checkpoints so far are swept as
+    asked, and the sweep ended "All N done", exit 0, so a CI job that went on after a
+    preempted finetune gated a model trained for part of its steps as the candidate."""
+    if not entries or any(e.final for e in entries):
+        return
+    steps = [e.step for e in entries if e.step is not None]
+    upto = f" (up to step {max(steps)})" if steps else ""
+    log.warning("%s: no final checkpoint: the run has not finished (interrupted, failed, or "
+                "still training); its %d checkpoint(s) so far%s are swept, and the last of "
+                "them is not the trained model. Finish it (beliefbench finetune ... --resume), "
+                "then run this sweep again: the checkpoints swept now are reused", path,
+                len(entries), upto)
 
 
 def targets_from_models(models: Sequence[str | Model], condition: str | None = None
