@@ -833,6 +833,40 @@ def test_a_model_swept_again_under_another_condition_is_refused_not_relabelled(t
     assert {i.condition for i in load_belief_logs(tmp_path).logs} == {"plain"}
 
 
+@pytest.mark.slow
+def test_a_local_model_folder_replaced_in_place_never_reuses_its_stale_log(tmp_path):
+    """A --model folder's log folder is named after the name alone: a CI job sweeping
+    ``hf//abs/ckpts/final`` into a kept --log-dir after retraining into that folder reused the
+    old weights' log, "reused: finished before", exit 0, and gated yesterday's model. The log
+    records the folder's fingerprint; other weights there are refused before any eval."""
+    import shutil
+
+    from inspect_ai.log import read_eval_log
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    small = dict(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128)
+    final = build_tiny_model(tmp_path / "ckpts" / "final", seed=0, **small)
+    args = {"samples": 1, "judge": "markers", "families": "binary", "max_tokens": 4}
+
+    def sweep():
+        return run_sweep(targets_from_models([f"hf/{final}"], "cand"), tmp_path / "logs",
+                         claims=str(FIXTURE_CLAIM), task_args=args, model_args={"device": "cpu"},
+                         display="none")
+
+    assert all(o.success for o in sweep())
+    [first] = sorted((tmp_path / "logs").rglob("*.eval"))
+    assert all(o.success for o in sweep())  # unchanged: reused, nothing evaluated
+    assert sorted((tmp_path / "logs").rglob("*.eval")) == [first]
+    shutil.rmtree(final)
+    build_tiny_model(final, seed=1, **small)  # retrained in place
+    with pytest.raises(SweepError, match=r"holds a log of hf//\S+/final made from other "
+                                         r"weights in that folder .* stale and would be reused"):
+        sweep()
+    assert sorted((tmp_path / "logs").rglob("*.eval")) == [first]
+    assert read_eval_log(str(first), header_only=True).eval.metadata["model_fingerprint"]
+
+
 def test_a_claim_file_edited_since_the_sweep_never_reuses_its_stale_log(tmp_path):
     """eval_set compares the task's arguments, not the claim file they name: sweeping again
     after a question or rubric was edited reused the first log, said "ok", and the report

@@ -296,12 +296,38 @@ def _warn_unfinished(entries: Sequence[ManifestEntry], path: Path) -> None:
                 len(entries), upto)
 
 
+MODEL_FINGERPRINT_KEY = "model_fingerprint"
+"""Eval metadata key of a ``--model`` sweep log: the fingerprint of the local folder(s) the
+model was loaded from (:func:`model_fingerprint`)."""
+def model_fingerprint(model: str | Model) -> str | None:
+    """What identifies the weights a ``--model`` name loads from folders here (``hf//abs/ckpt``,
+    ``hf/ckpts/final``, ``vllm//base:/adapter``): the :func:`base_fingerprint` of each, or
+    None for a model that names no local folder (a Hub id, an API model). Its log folder is
+    named after the name alone, so a folder retrained or replaced in place had its old log
+    reused, "finished before", exit 0; the fingerprint tells them apart."""
+    from beliefbench.finetune.fingerprint import base_fingerprint
+
+    api, _, name = str(model).partition("/")
+    if not isinstance(model, str) or api not in LOCAL_PROVIDERS or not name:
+        return None
+    parts = name.split(":") if api in VLLM_PROVIDERS else [name]  # base:adapter
+    folders = [p for p in (Path(part).expanduser() for part in parts if part) if p.is_dir()]
+    if not folders:
+        return None
+    return hashlib.sha256("\0".join(base_fingerprint(f) for f in folders).encode()
+                          ).hexdigest()[:16]
+
+
 def targets_from_models(models: Sequence[str | Model], condition: str | None = None
                         ) -> list[SweepTarget]:
     if not models:
         raise SweepError("give --manifest or at least one --model")
-    targets = [SweepTarget(m, str(m), {"condition": condition} if condition else {})
-               for m in models]
+    targets = []
+    for m in models:
+        md: dict[str, Any] = {"condition": condition} if condition else {}
+        if (fingerprint := model_fingerprint(m)) is not None:
+            md[MODEL_FINGERPRINT_KEY] = fingerprint
+        targets.append(SweepTarget(m, str(m), md))
     labels = [t.label for t in targets]
     if len(set(labels)) != len(labels):
         raise SweepError(f"--model: the same model twice in {labels}")
@@ -629,6 +655,15 @@ def _stale_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[st
     return [p for p, md in logs.items() if md.get(FINGERPRINT_KEY, want) != want]
 
 
+def _replaced_model_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
+    """Logs of a ``--model`` target loaded from other weights in its folder(s) (retrained or
+    replaced in place since); logs that record no fingerprint (older sweeps) are kept."""
+    want = target.metadata.get(MODEL_FINGERPRINT_KEY)
+    if want is None:
+        return []
+    return [p for p, md in logs.items() if md.get(MODEL_FINGERPRINT_KEY, want) != want]
+
+
 def _unfingerprinted_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
     """Logs of a manifest target that record no fingerprint (older sweeps): not refused
     (they may well be current), but said, since staleness cannot be checked."""
@@ -797,6 +832,14 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 f"{first_few([Path(p).name for p in stale], 1)}"
                 f"; it is stale and would be reused: move {out} away (or sweep into another "
                 "--log-dir) to evaluate the checkpoint again")
+        replaced = _replaced_model_logs(target, existing)
+        if replaced:
+            raise SweepError(
+                f"{out}: holds a log of {target.label} made from other weights in that folder "
+                f"(its files' fingerprint differs: retrained or replaced since), "
+                f"{first_few([Path(p).name for p in replaced], 1)}; it is stale and would be "
+                f"reused: move {out} away (or sweep into another --log-dir) to evaluate the "
+                "model as it is now")
         edited = _edited_files(files, existing)
         if edited:
             path, names = edited[0]
