@@ -315,7 +315,15 @@ def test_a_model_loaded_from_a_relative_path_is_told_from_one_named_absolutely(l
     assert relative_model_path(named("hf/local", model_path="ckpts/run1")) == "ckpts/run1"
     assert relative_model_path(named("hf/./ckpts/run1")) == "./ckpts/run1"
     assert relative_model_path(named("vllm//abs/base:../adapter")) == "../adapter"
+    # no hub id has three parts: `sweep --model hf/ckpts/negated/step-000116` read as one
+    assert (relative_model_path(named("hf/ckpts/negated/step-000116"))
+            == "ckpts/negated/step-000116")
+    assert (relative_model_path(named("vllm/Qwen/Qwen3-8B:ckpts/neg/step-1"))
+            == "ckpts/neg/step-1")
     for model, args in [("hf//abs/ckpt", {}), ("hf/Qwen/Qwen3-8B", {}),
+                        ("hf//abs/ckpts/negated/step-000116", {}),
+                        ("hf/~/ckpts/negated/step-1", {}),
+                        ("openrouter/meta-llama/llama-3.1-8b/extended", {}),
                         ("openai/ft:gpt-4.1:org::id", {}),
                         ("hf/local", {"model_path": "/abs/ckpt"}),
                         ("hf/local", {"model_path": "C:\\ckpts\\run1"})]:

@@ -211,12 +211,28 @@ def relative_model_path(log: EvalLog) -> str | None:
     (``hf/./ckpt``). It is read from the folder the eval was started in, which no log
     records (Inspect makes and runs a task file's task in the file's folder), so its name
     (:func:`model_of`) cannot tell two checkpoints evaluated as ``ckpt`` from two folders
-    apart. A name such as ``hf/ckpts/run1`` reads like a hub id and is not counted."""
+    apart. A name such as ``hf/ckpts/run1`` reads like a hub id (``org/name``) and is not
+    counted; one of three parts or more under a provider that loads local folders
+    (``hf/ckpts/negated/step-000116``, a vLLM adapter ``vllm/Qwen/Qwen3-8B:ckpts/neg/step-1``)
+    is no hub id, so it is a relative path."""
     path = (log.eval.model_args or {}).get(MODEL_PATH)
     if isinstance(path, str) and path:
         return None if posixpath.isabs(path) or ntpath.isabs(path) else path
-    return next((part for part in log.eval.model.partition("/")[2].split(":")
-                 if RELATIVE.match(part)), None)
+    api, _, name = log.eval.model.partition("/")
+    local = api in LOCAL_PROVIDERS
+    return next((part for part in name.split(":")
+                 if RELATIVE.match(part) or (local and _deep_relative(part))), None)
+
+
+LOCAL_PROVIDERS = ("hf", "vllm", "sglang")
+"""Providers that load a model name that is a folder on disk (a hub id otherwise)."""
+
+
+def _deep_relative(part: str) -> bool:
+    """A part of a local provider's model name that is a relative path of three parts or more
+    (a hub id has two: ``org/name``); absolute paths and ``~`` are not relative."""
+    return (not posixpath.isabs(part) and not ntpath.isabs(part) and not part.startswith("~")
+            and len([p for p in part.split("/") if p]) >= 3)
 
 
 def keyed_model_args(args: Mapping[str, Any] | None) -> dict[str, Any]:
