@@ -476,6 +476,37 @@ def lora_adapter(base: Path, out: Path) -> Path:
 
 
 @pytest.mark.slow
+def test_a_lora_manifests_base_replaced_since_training_is_refused_before_any_eval(tmp_path):
+    """The base folder of a LoRA run rebuilt or replaced since training (another snapshot, a
+    tiny model rebuilt with another seed): the sweep applied the adapters to that other model
+    and reported what the pairing answered, exit 0. The manifest records the base's
+    fingerprint; a base that no longer matches it is refused before any eval."""
+    import shutil
+
+    from beliefbench.analysis.sweep import check_providers
+    from beliefbench.finetune.fingerprint import base_fingerprint
+    from beliefbench.tiny_model import build_tiny_model
+
+    small = dict(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128)
+    base = build_tiny_model(tmp_path / "base", seed=0, **small)
+    run = tmp_path / "run"
+    lora_adapter(base, run / "step-000001")
+    upsert_manifest(run, entry(str(run / "step-000001"), 1, "adapter", base_model=str(base),
+                               extra={"base_fingerprint": base_fingerprint(base)}))
+    check_providers(targets_from_manifest(run, "hf"))  # the base it was trained on: served
+    shutil.rmtree(base)
+    build_tiny_model(base, seed=1, **small)  # rebuilt: same shapes, other weights
+    logs = tmp_path / "logs"
+    res = CliRunner().invoke(cli, ["sweep", "--manifest", str(run), "--provider", "hf",
+                                   "--claims", str(FIXTURE_CLAIM), "--log-dir", str(logs)])
+    assert res.exit_code == 2, res.output
+    assert (f"Error: {run / 'manifest.jsonl'}: checkpoint hf/{run / 'step-000001'}: its base "
+            f"{base} holds another model than the one it was trained on") in res.output
+    assert "Restore the base it was trained on, or train anew on this one" in res.output
+    assert not logs.exists()
+
+
+@pytest.mark.slow
 def test_two_manifests_sweep_into_one_log_dir_with_hf_full_and_adapter(tmp_path):
     """Both runs name their checkpoint ``step-000001``: the log dirs must not collide, and
     hf serves the LoRA adapter as ``inspect eval --model hf//<adapter>`` does."""

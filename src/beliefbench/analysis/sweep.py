@@ -111,6 +111,9 @@ class SweepTarget:
     """A local checkpoint's absolute path (must exist before anything runs)."""
     origin: str = ""
     """Where the target comes from, for messages (the manifest file)."""
+    base_fingerprint: str | None = None
+    """A LoRA checkpoint's: the fingerprint of the base it was trained on (its manifest
+    entry's ``extra.base_fingerprint``), checked against the base it is served on."""
 
 
 @dataclass
@@ -250,9 +253,12 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
               "claim": e.claim, "base_model": e.base_model, "format": e.format,
               "manifest": str(path.resolve()), FINGERPRINT_KEY: entry_fingerprint(e)}
         local = None if e.format == "api" else _local(e, path)
+        trained_on = (e.extra or {}).get("base_fingerprint") if e.format == "adapter" else None
         targets.append(SweepTarget(model, target_label(e, path),
                                    {k: v for k, v in md.items() if v is not None},
-                                   local_path=local, origin=str(path)))
+                                   local_path=local, origin=str(path),
+                                   base_fingerprint=trained_on if isinstance(trained_on, str)
+                                   else None))
     _warn_repeated_steps(entries, path)
     _warn_unfinished(entries, path)
     if note := relocation_note(entries, path):  # which copy is evaluated, said before it is
@@ -501,6 +507,52 @@ def _missing_base(target: SweepTarget, model_args: dict[str, Any] | None) -> str
         f"no such local model folder {missing} (the base the adapter is applied to)")
 
 
+def _served_base(target: SweepTarget, model_args: dict[str, Any] | None) -> Path | None:
+    """The local folder a LoRA checkpoint's base is loaded from here, or None (not an
+    adapter, a Hub id, a running vLLM server's path): vLLM serves the adapter on the
+    manifest's ``base_model``, hf on the base its ``adapter_config.json`` names."""
+    if not target.local_path or target.metadata.get("format") != "adapter":
+        return None
+    model = str(target.model)
+    if _provider(model) in VLLM_PROVIDERS:
+        if any((model_args or {}).get(k) for k in SERVER_ARGS) or os.environ.get("VLLM_BASE_URL"):
+            return None  # served elsewhere: its paths are on that machine
+        base = model.partition("/")[2].split(":")[0]
+    else:
+        from beliefbench.internals.model import ADAPTER_CONFIG
+
+        try:
+            cfg = json.loads((Path(target.local_path) / ADAPTER_CONFIG).read_text("utf-8"))
+            base = cfg.get("base_model_name_or_path")
+        except (OSError, ValueError, AttributeError):  # loading the checkpoint says why
+            return None
+    if not isinstance(base, str) or not base:
+        return None
+    folder = Path(base).expanduser()
+    return folder if folder.is_dir() else None
+
+
+def _replaced_base(target: SweepTarget, model_args: dict[str, Any] | None,
+                   seen: dict[Path, str]) -> str | None:
+    """Why a LoRA checkpoint cannot be served on the base folder it names: that folder holds
+    another model than the one it was trained on (rebuilt or replaced since; its fingerprint,
+    as ``finetune`` took it, differs), or None. The adapter was applied to the other model
+    and every number measured that pairing, exit 0. ``seen``: fingerprints by folder."""
+    from beliefbench.finetune.fingerprint import base_fingerprint
+
+    if target.base_fingerprint is None or (folder := _served_base(target, model_args)) is None:
+        return None
+    if folder not in seen:
+        seen[folder] = base_fingerprint(folder)
+    if seen[folder] == target.base_fingerprint:
+        return None
+    return (f"{target.origin}: checkpoint {target.model}: its base {folder} holds another model "
+            f"than the one it was trained on (the folder's fingerprint differs from the "
+            f"manifest's extra.base_fingerprint: rebuilt or replaced since); the LoRA adapter "
+            f"would be applied to that other model. Restore the base it was trained on, or "
+            f"train anew on this one")
+
+
 def check_providers(targets: Sequence[SweepTarget],
                     model_roles: dict[str, str | Model] | None = None,
                     model_args: dict[str, Any] | None = None) -> None:
@@ -533,6 +585,10 @@ def check_providers(targets: Sequence[SweepTarget],
             raise SweepError(f"{option}: {why}")
     for t in targets:
         if why := _missing_base(t, model_args):
+            raise SweepError(why)
+    seen: dict[Path, str] = {}  # one fingerprint per base folder: a sweep's adapters share one
+    for t in targets:
+        if why := _replaced_base(t, model_args, seen):
             raise SweepError(why)
     for t in targets:
         if isinstance(t.model, str) and (why := _cannot_start(t.model, model_args)):
