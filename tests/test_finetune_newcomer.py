@@ -379,6 +379,27 @@ def test_a_recipe_folder_or_a_misspelt_name_is_said_as_such(tmp_path, monkeypatc
                                    "name (did you mean 'cpu'?) (shipped: cpu, ")
 
 
+def test_a_recipe_path_with_the_other_suffix_names_the_file_here(tmp_path, monkeypatch):
+    """`--recipe finetune/lora.yml` where an edited finetune/lora.yaml lies here trained with
+    the shipped lora recipe without a word (the typed path fell back to the shipped name):
+    the user's edits were not what trained. A path that names nothing here still finds the
+    shipped recipe (README's `--recipe finetune/lora.yaml` from another folder)."""
+    from beliefbench.finetune.recipe import RecipeError, recipe_file
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "finetune").mkdir()
+    assert recipe_file("finetune/lora.yml").name == "lora.yaml"  # nothing here: shipped
+    assert recipe_file("finetune/lora.yml").parent != tmp_path / "finetune"
+    (tmp_path / "finetune" / "lora.yaml").write_text("method: lora\nmax_steps: 3\n")
+    for typed in ("finetune/lora.yml", "finetune/lora"):
+        with pytest.raises(RecipeError) as e:
+            recipe_file(typed)
+        assert str(e.value) == (f"--recipe {typed}: no such file, but finetune/lora.yaml is: "
+                                "give that (a shipped recipe is named alone, as --recipe lora)")
+    assert recipe_file("finetune/lora.yaml") == Path("finetune/lora.yaml")
+    assert recipe_file("lora").parent != Path("finetune")  # a name alone: the shipped one
+
+
 # 9. an --out holding someone else's files
 
 

@@ -206,6 +206,13 @@ def recipe_file(name_or_path: str | Path) -> Path:
     if typed.is_file():
         return typed
     name = str(name_or_path).removesuffix(".yaml").removesuffix(".yml")
+    if "/" in str(name_or_path) or name != str(name_or_path):  # typed as a path
+        stem = typed.name.removesuffix(".yaml").removesuffix(".yml")
+        here = [p for p in (typed.parent / f"{stem}.yaml", typed.parent / f"{stem}.yml")
+                if p.is_file()]
+        if here:  # finetune/lora.yml for an edited finetune/lora.yaml: not the shipped lora
+            raise RecipeError(f"--recipe {name_or_path}: no such file, but {here[0]} is: give "
+                              f"that (a shipped recipe is named alone, as --recipe {stem})")
     if name.startswith("finetune/"):
         name = name.removeprefix("finetune/")
     if "/" not in name and name in shipped_recipes():
