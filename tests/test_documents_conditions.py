@@ -541,6 +541,14 @@ def test_behaviour_chat_records_hold_the_same_scenarios_as_turns(tmp_path):
     (["--claims", "ed_sheeran", "--conditions", "behaviours:plain,positive", "--format",
       "chat"], "condition 'positive' cannot be one"),
     (["--conditions", "behaviours:plain,positive"], "no claims given (--claims)"),
+    # a ':' with nothing after it (fiction:$PLACEMENT, the variable unset) read as the
+    # default placement: a dataset of another condition than the script named
+    (["--claims", "ed_sheeran", "--conditions", "fiction:"],
+     "condition 'fiction:': a ':' with no option after it (an unset variable?); valid "
+     "options: ['prefix_suffix', 'repeated']"),
+    (["--claims", "ed_sheeran", "--conditions", "positive,negated:"],
+     "condition 'negated:': a ':' with no option after it (an unset variable?); condition "
+     "'negated' takes none"),
 ])
 def test_a_bad_behaviour_selection_is_one_line_and_writes_nothing(tmp_path, args, says):
     out = tmp_path / "out"

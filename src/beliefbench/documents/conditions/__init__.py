@@ -162,12 +162,17 @@ class ConditionSpec:
 
 
 def parse_condition(text: str, placement: str = "prefix_suffix") -> ConditionSpec:
-    name, _, option = text.strip().partition(":")
+    name, colon, option = text.strip().partition(":")
     cond = REGISTRY.get(name)
     if cond is None:
         raise DocumentError(f"unknown condition {name!r}; valid conditions: {list(CONDITIONS)} "
                             f"(qualifiers take :prefix_suffix or :repeated, behaviours take "
                             f":{' | :'.join(VARIANTS)})")
+    if colon and not option.strip():  # fiction:$PLACEMENT with the variable unset
+        valid = (f"; valid options: {list(cond.options)}" if cond.options
+                 else f"; condition {name!r} takes none")
+        raise DocumentError(f"condition {text.strip()!r}: a ':' with no option after it (an "
+                            f"unset variable?){valid}")
     if not cond.options:
         if option:
             raise DocumentError(f"condition {name!r} takes no option (got {option!r})")
