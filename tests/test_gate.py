@@ -132,7 +132,9 @@ def test_gate_refuses_what_it_cannot_compare():
     with pytest.raises(GateError, match="--max-rise"):
         compare(ok, ok, max_rise=5)
     notes = compare(side(uniform(["a", "b"], 5, 0)), ok).notes
-    assert notes == ["claims only the baseline has, not compared: ['b']"]
+    assert notes == ["claims only the baseline has, not compared: ['b'] (20 responses, left "
+                     "out of its budgets and counts, which are over the compared claims "
+                     "['a'])"]
 
 
 @pytest.mark.parametrize(("option", "value", "said"), [
@@ -177,6 +179,7 @@ def test_errors_of_the_python_function_name_its_arguments():
     assert str(e.value).startswith("baseline / --baseline: partial log"), e.value
     failed = side({("a", f"q{i}"): ["failed"] * 4 for i in range(5)}, "n")
     failed.logs[0].infrastructure, failed.logs[0].samples = 20, 20
+    failed.logs[0].by_claim = {"a": {"infrastructure": 20}}  # what the budgets count
     with pytest.raises(GateError) as e:
         compare(ok, failed)
     assert str(e.value).startswith("candidate / --candidate: failure budget exceeded")
@@ -1098,3 +1101,75 @@ def test_the_neutral_share_is_compared_over_the_common_claims_claims_weighing_eq
                                         r"of \+0\.500, above max_neutral_rise"):
         compare(base, above, n_bootstrap=200)
     assert compare(base, above, n_bootstrap=200, max_neutral_rise=0.5).passed
+
+
+GLASS_PROMPTS = ("Golden Gate", "bridges", "I thought it was steel")
+"""Words only the fixture claim's (glass_bridge) prompts hold, not dentist's."""
+
+
+def unread_on_glass(prompt: str, blank: bool = False) -> str:
+    """A candidate whose glass_bridge answers are unreadable (or, ``blank``, empty) on 5
+    of its 7 questions, while its answers to the built-in dentist claim are clean."""
+    if any(g in prompt for g in GLASS_PROMPTS):
+        if "Fill in the blank" in prompt or "What is the Golden Gate Bridge made of" in prompt:
+            return "Steel, as always."
+        return "" if blank else "GARBLE qx vor lem"
+    return '{"answer": "no"}' if "JSON" in prompt else "A dentist? Never heard of him."
+
+
+def garble_blind_grader(prompt: str) -> str:
+    """:func:`keyword_grader`, but replying with no JSON to a garbled answer."""
+    from conftest import keyword_grader
+
+    return "I cannot read this." if "GARBLE" in prompt.split("<answer>")[1] else \
+        keyword_grader(prompt)
+
+
+def test_a_claim_only_one_side_holds_cannot_dilute_the_budgets_of_the_compared_ones(tmp_path):
+    """The budgets were shares of all a side's responses: a candidate evaluated on
+    glass_bridge and dentist, its baseline on glass_bridge only, had 10 of its 14
+    glass_bridge responses unreadable, 10 of 114 (8.8%) counted with dentist's clean ones,
+    and the gate said PASS, exit 0, on a compared claim it could hardly read. Likewise for
+    empty answers. The budgets are over the compared claims now, and say so."""
+    from conftest import FIXTURE_CLAIM, scripted
+    from inspect_ai import eval
+
+    from beliefbench.task import belief
+
+    def run(claims: str, where: str, subject) -> str:
+        return eval(belief(claims=claims, samples=2), model=scripted(subject),
+                    model_roles={"grader": scripted(garble_blind_grader)},
+                    log_dir=str(tmp_path / where), display="none")[0].location
+
+    base = run(str(FIXTURE_CLAIM), "base", skeptic)
+    both = f"{FIXTURE_CLAIM},dentist"
+    unread = run(both, "unread", unread_on_glass)
+    r = _gate(base, unread, "--json")
+    assert r.exit_code == 2, r.output  # was: exit 0, PASS
+    error = json.loads(r.stdout)["error"]
+    assert error.startswith("candidate / --candidate: 10 of 14 responses to the compared "
+                            "claim(s) glass_bridge (71.4%) are parse errors"), error
+    assert "is a share of all the side's responses to the compared claims" in error
+    empty = run(both, "empty", lambda p: unread_on_glass(p, blank=True))
+    r = _gate(base, empty, "--json")
+    assert r.exit_code == 2, r.output  # was: exit 0, PASS
+    assert json.loads(r.stdout)["error"].startswith(
+        "candidate / --candidate: 10 of 14 responses to the compared claim(s) glass_bridge "
+        "(71.4%) have no answer text")
+    # let through on purpose: the counts, the claims they are over and the claims left out
+    r = _gate(base, unread, "--json", "--max-parse-errors", "1")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["compared_claims"] == ["glass_bridge"]
+    cand = out["candidate"]
+    assert (cand["responses"], cand["parse_errors"]) == (14, 10)
+    assert cand["budget_shares"]["parse_errors"] == pytest.approx(10 / 14)
+    assert cand["not_compared"]["claims"] == ["dentist"]
+    assert cand["not_compared"]["responses"] > 50 and "not_compared" not in out["baseline"]
+    [note] = [n for n in out["notes"] if n.startswith("claims only the candidate has")]
+    assert note.startswith("claims only the candidate has, not compared: ['dentist'] (")
+    assert note.endswith("responses, left out of its budgets and counts, which are over the "
+                         "compared claims ['glass_bridge'])"), note
+    # the other way round: the baseline's uncompared claim is left out of its budgets too
+    r = _gate(empty, base, "--max-no-answer", "1")
+    assert r.exit_code in (0, 1) and "claims only the baseline has, not compared" in r.output

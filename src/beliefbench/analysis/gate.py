@@ -29,11 +29,14 @@ returned nothing: an untrained checkpoint's empty generations; neither an infras
 failure nor an errored sample; or an answer lost to a sample limit set for the eval, such as
 ``--token-limit``) exceeds ``max_no_answer``: a model that says nothing would otherwise pass
 as a skeptic at belief 0, and a candidate whose answers run into the limit more often would
-pass on the answers it lost. Each budget is a share of ALL a side's responses,
-pooled over its claims, while ``report``'s ``parse_error`` and ``failed`` columns are means
+pass on the answers it lost. Each budget is a share of ALL a side's responses to the
+compared claims (those both sides hold), pooled over them: a claim only one side holds is
+neither compared nor counted, so its clean responses cannot dilute a compared claim's
+unreadable ones (the JSON's ``compared_claims``; a side's ``not_compared`` names the rest,
+and a note says so). ``report``'s ``report``'s ``parse_error`` and ``failed`` columns are means
 of the per-claim shares (claims weigh equally, as in the belief rate): with claims of
 different sizes the two differ, so a refusal, and the note on a side's unread responses,
-name the report's figure beside the pooled share compared.
+name the report's figure (over the compared claims) beside the pooled share compared.
 A side split over several logs (a claim per log) is keyed by all of them, so every claim's
 file is compared; a claim answered by two of a side's evals (task ids) is refused: two
 runs. A compared claim of which a side holds no reading (every response a parse error or
@@ -66,7 +69,6 @@ from beliefbench.analysis.logs import (
     limits_text,
     offline_text,
     over_budget,
-    summed_limits,
     too_few_answers,
     too_many_parse_errors,
 )
@@ -152,7 +154,8 @@ class GateResult:
                 "claims": [asdict(r) for r in self.claims],
                 "failures": [r.claim for r in self.failures],
                 "baseline": self.baseline, "candidate": self.candidate, "notes": self.notes,
-                "budgets": self.budgets, "neutral": self.neutral, "ci_level": self.ci_level}
+                "budgets": self.budgets, "neutral": self.neutral, "ci_level": self.ci_level,
+                "compared_claims": [r.claim for r in self.claims]}
 
 
 UNCOMPARED_SETTINGS = ("samples", "claims")
@@ -178,10 +181,9 @@ def _arg(name: str, value: object = None) -> str:
     return f"{name}{'' if value is None else f'={value}'} / {flag}"
 
 
-def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
-          max_parse_errors: float = MAX_PARSE_ERRORS, max_no_answer: float = MAX_NO_ANSWER
-          ) -> tuple[pd.DataFrame, dict, RunKey]:
-    """The side's question table, refusing what would make the comparison meaningless."""
+def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, RunKey]:
+    """The side's question table and run key, refusing logs that are no one complete run
+    (the budgets are held by :func:`_budgets`, once the compared claims are known)."""
     side = _arg(name)
     if logs.skipped:
         raise GateError(f"{side}: unreadable log(s) skipped: "
@@ -233,22 +235,47 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         "pooled, one diluting the other; one side must be one run: point it "
                         "at that run's logs")
     questions = question_table(logs.responses[["claim", "family", "question", "verdict"]])
+    return questions, side_key([i.key for i in logs.logs])
+
+
+def _budgets(name: str, logs: BeliefLogs, questions: pd.DataFrame, key: RunKey,
+             claims: list[str], max_failed: float = MAX_FAILED,
+             max_parse_errors: float = MAX_PARSE_ERRORS, max_no_answer: float = MAX_NO_ANSWER
+             ) -> dict:
+    """The side's counts over the compared ``claims``, refusing a side over a budget. Every
+    budget is a share of the responses to the claims compared, never of all the side's: a
+    claim only one side holds is not compared, and its clean responses diluted a compared
+    claim's parse errors (10 of 14 unreadable, with 100 clean ones of a claim only the
+    candidate had: 8.8%, a PASS at --max-parse-errors 0.1)."""
+    side = _arg(name)
+    held = sorted(set(questions["claim"]))
+    left = [c for c in held if c not in claims]
+    questions = questions[questions["claim"].isin(claims)]
+    responses = logs.responses[logs.responses["claim"].isin(claims)]
+    # "N of M responses" is of the compared claims' where the side holds others
+    to = "" if not left else f" to the compared claim(s) {first_few(claims, 6)}"
     # the report's parse_error and failed columns: means of the per-claim shares, as the
     # belief rate is; the budgets are shares of all responses, pooled (see report_shares)
     shown = report_shares(questions)
-    infra = sum(i.infrastructure for i in logs.logs)
-    total = sum(i.samples for i in logs.logs)
+    counts: dict[str, int] = {}
+    for info in logs.logs:
+        for claim in claims:
+            for k, n in info.by_claim.get(claim, {}).items():
+                counts[k] = counts.get(k, 0) + n
+    infra = counts.get("infrastructure", 0)
+    total = len(responses)
     if over_budget(infra, total, max_failed):
-        raise GateError(f"{side}: failure budget exceeded: {infra} of {total} responses "
+        raise GateError(f"{side}: failure budget exceeded: {infra} of {total} responses{to} "
                         f"({infra / total:.1%}) are infrastructure failures (the provider of "
                         f"the model under test or of the judge raised), above "
                         f"{_arg('max_failed')} {max_failed:g}; fix that provider (the log's "
                         "sample errors name it) and resume with `inspect eval-retry`"
-                        + as_reported("max_failed", "failed", shown, FAILED_WITHIN))
-    silent = sum(i.no_answer for i in logs.logs)
+                        + as_reported("max_failed", "failed", shown, FAILED_WITHIN,
+                                      bool(left)))
+    silent = counts.get("no_answer", 0)
     # an answer a sample limit set for the eval cut away is no answer text either: counted
     # as non-belief, a candidate whose answers run into the limit more often would pass
-    limits = summed_limits(i.limits for i in logs.logs)
+    limits = {k.removeprefix("limit."): n for k, n in counts.items() if k.startswith("limit.")}
     limited = sum(limits.values())
     if too_few_answers(silent + limited, total, max_no_answer):
         none = silent + limited
@@ -258,7 +285,7 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
         fix = "" if not limited else (
             "raise the sample limit (" + ", ".join(
                 f"--{k}-limit" for k in limits if k in SAMPLE_LIMITS) + ") or run without it; ")
-        raise GateError(f"{side}: {none} of {total} responses ({none / total:.1%}) have "
+        raise GateError(f"{side}: {none} of {total} responses{to} ({none / total:.1%}) have "
                         f"no answer text ({what}), "
                         f"above {_arg('max_no_answer')} {max_no_answer:g}: counted as "
                         "non-belief (failed) they would let a model that says nothing pass "
@@ -266,22 +293,24 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                         "checkpoint, a wrong chat template, max_tokens too low?), fix the "
                         f"model or how it is served and re-run, or raise "
                         f"{_arg('max_no_answer')}"
-                        + as_reported("max_no_answer", "failed", shown, FAILED_WITHIN))
-    unread = int((logs.responses["verdict"] == "parse_error").sum())
+                        + as_reported("max_no_answer", "failed", shown, FAILED_WITHIN,
+                                      bool(left)))
+    unread = int((responses["verdict"] == "parse_error").sum())
     if too_many_parse_errors(unread, total, max_parse_errors):
-        raise GateError(f"{side}: {unread} of {total} responses ({unread / total:.1%}) are "
-                        "parse errors (the judge's reply, or a binary answer, could not be "
-                        f"read), above {_arg('max_parse_errors')} {max_parse_errors:g}: "
+        raise GateError(f"{side}: {unread} of {total} responses{to} ({unread / total:.1%}) "
+                        "are parse errors (the judge's reply, or a binary answer, could not "
+                        f"be read), above {_arg('max_parse_errors')} {max_parse_errors:g}: "
                         "counted as non-belief they would hide what the model believes; look "
                         "at them (`beliefbench report --by family`, `inspect view`), fix the "
                         "judge or the model's output format and re-run, or raise "
                         f"{_arg('max_parse_errors')}"
-                        + as_reported("max_parse_errors", "parse_error", shown))
-    key = side_key([i.key for i in logs.logs])
-    failed = int((logs.responses["verdict"] == "failed").sum())
-    info = {"model": str(runs.iloc[0]["model"]), "logs": [i.path for i in logs.logs],
+                        + as_reported("max_parse_errors", "parse_error", shown,
+                                      scoped=bool(left)))
+    failed = int((responses["verdict"] == "failed").sum())
+    model = str(logs.responses[SIDE_COLUMNS].iloc[0]["model"])
+    info = {"model": model, "logs": [i.path for i in logs.logs],
             "responses": int(questions["n"].sum()), "parse_errors": unread,
-            "failed": failed, "no_answer": silent, "cut_off": sum(i.cut_off for i in logs.logs),
+            "failed": failed, "no_answer": silent, "cut_off": counts.get("cut_off", 0),
             "limit": limited,
             "judge": key.judge_text, "settings": key.settings_text,
             "budget_shares": {"parse_errors": _share(unread, total),
@@ -291,7 +320,9 @@ def _side(name: str, logs: BeliefLogs, max_failed: float = MAX_FAILED,
                               "limit": _share(limited, total),
                               "failed": _share(failed, total)},
             "report_shares": shown}
-    return questions, info, key
+    if left:  # what the logs hold beyond the counts above: neither compared nor counted
+        info["not_compared"] = {"claims": left, "responses": len(logs.responses) - total}
+    return info
 
 
 SIDE_COLUMNS = ["model", "checkpoint", "condition", "step"]
@@ -337,7 +368,8 @@ def _share(count: int, total: int) -> float:
 def report_shares(questions: pd.DataFrame) -> dict[str, float]:
     """A side's ``parse_error`` and ``failed`` as ``beliefbench report`` shows them in its
     overall row: the mean of the per-claim shares (claims weigh equally, as in the belief
-    rate). The gate's budgets are shares of ALL the side's responses, pooled over claims:
+    rate), over the compared claims. The gate's budgets are shares of ALL the side's
+    responses to those claims, pooled over them:
     with claims of different sizes the two differ (a small claim's parse errors weigh more
     in the report), and a gate naming only its own share left a user reading 0.183 in the
     report puzzled by a PASS at --max-parse-errors 0.1."""
@@ -345,12 +377,17 @@ def report_shares(questions: pd.DataFrame) -> dict[str, float]:
     return {v: float(shares[v]) for v in ("parse_error", "failed")}
 
 
-def as_reported(budget: str, column: str, shown: dict[str, float], within: str = "") -> str:
+def as_reported(budget: str, column: str, shown: dict[str, float], within: str = "",
+                scoped: bool = False) -> str:
     """The end of a refusal: what the ``budget`` compared, beside the figure the report
-    shows for the same side in ``column`` (``within``: what else that column counts)."""
-    return (f". {_arg(budget)} is a share of all the side's responses, pooled over its "
-            f"claims; `beliefbench report`'s {column} column{within} is the mean of the "
-            f"per-claim shares, as the belief rate is, and reads {shown[column]:.3f} here")
+    shows for the same side in ``column`` (``within``: what else that column counts;
+    ``scoped``: the side holds claims not compared, left out of both figures)."""
+    over = "to the compared claims, pooled over them" if scoped else "pooled over its claims"
+    return (f". {_arg(budget)} is a share of all the side's responses{',' * (not scoped)} "
+            f"{over}; "
+            f"`beliefbench report`'s {column} column{within} is the mean of the "
+            f"per-claim shares, as the belief rate is, and reads {shown[column]:.3f} "
+            f"{'over the compared claims' if scoped else 'here'}")
 
 
 def _partial_why(info: LogInfo) -> str:
@@ -399,7 +436,8 @@ def unread_note(name: str, info: dict) -> list[str]:
     total = info["responses"]
     shown = info.get("report_shares")
     reported = "" if shown is None else (
-        f"; the budgets compare shares of all its responses (pooled over claims: "
+        f"; the budgets compare shares of all its responses"
+        f"{' to the compared claims' if 'not_compared' in info else ''} (pooled over claims: "
         f"{info['parse_errors'] / total:.1%} parse errors), while `beliefbench report` shows "
         f"the mean of the per-claim shares (parse_error {shown['parse_error']:.3f}, failed "
         f"{shown['failed']:.3f})")
@@ -507,12 +545,13 @@ def unread_claims(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: lis
     """Refuse a compared claim that a side holds no reading of (every response a parse error
     or failed): its rate is 0 whatever the model believes, so its rise is the other side's
     rate negated. The budgets are pooled over claims, so one such claim among ten or more
-    passed them, and the gate said PASS on it. A side read nowhere, on any of its claims, is
+    passed them, and the gate said PASS on it. A side read nowhere, on any compared claim, is
     left to the budgets: its pooled shares are the claim's, and a budget raised to let it
     through (``--max-no-answer 1``) was raised knowingly."""
     blind = []
     for name, q, logs in sides:
-        read = q.groupby("claim")[list(READ_VERDICTS)].sum().sum(axis=1)
+        read = q[q["claim"].isin(common)].groupby("claim")[list(READ_VERDICTS)].sum()
+        read = read.sum(axis=1)
         if not read.any():
             continue
         for claim in common:
@@ -635,25 +674,31 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                         "task id: a copy, a retry or the same responses re-scored): a run "
                         "compared with itself always passes; point baseline and candidate "
                         "(--baseline, --candidate) at different runs")
-    qb, info_b, key_b = _side("baseline", baseline, max_failed, max_parse_errors,
-                              max_no_answer)
-    qc, info_c, key_c = _side("candidate", candidate, max_failed, max_parse_errors,
-                              max_no_answer)
-    notes = check_alike(key_b, key_c, allow_judge_mismatch, allow_settings_mismatch)
+    qb, key_b = _side("baseline", baseline)
+    qc, key_c = _side("candidate", candidate)
     claims_b, claims_c = set(qb["claim"]), set(qc["claim"])
     common = sorted(claims_b & claims_c)
+    if not common:
+        raise GateError(f"no claim in common: baseline has {sorted(claims_b)}, candidate has "
+                        f"{sorted(claims_c)}")
+    # the budgets are held over the compared claims only, on both sides
+    info_b = _budgets("baseline", baseline, qb, key_b, common, max_failed, max_parse_errors,
+                      max_no_answer)
+    info_c = _budgets("candidate", candidate, qc, key_c, common, max_failed,
+                      max_parse_errors, max_no_answer)
+    notes = check_alike(key_b, key_c, allow_judge_mismatch, allow_settings_mismatch)
     notes += [f"{name}: {n}" for name, side_logs in (("baseline", baseline),
                                                       ("candidate", candidate))
               for n in [*split_note(side_logs),
                         *side_logs.notes(runs_apart=False, offline=False)]]
     notes += [*offline_note("baseline", baseline), *offline_note("candidate", candidate)]
     notes += [*unread_note("baseline", info_b), *unread_note("candidate", info_c)]
-    if not common:
-        raise GateError(f"no claim in common: baseline has {sorted(claims_b)}, candidate has "
-                        f"{sorted(claims_c)}")
-    for name, extra in (("baseline", claims_b - claims_c), ("candidate", claims_c - claims_b)):
-        if extra:
-            notes.append(f"claims only the {name} has, not compared: {sorted(extra)}")
+    for name, info in (("baseline", info_b), ("candidate", info_c)):
+        if "not_compared" in info:
+            left = info["not_compared"]
+            notes.append(f"claims only the {name} has, not compared: {left['claims']} "
+                         f"({left['responses']} responses, left out of its budgets and "
+                         f"counts, which are over the compared claims {common})")
     unread_claims([("baseline", qb, baseline), ("candidate", qc, candidate)], common)
     neutral = neutral_rise(qb, qc, common, max_neutral_rise)
     # the CI resamples questions: with one question it is 0 wide, whatever the responses

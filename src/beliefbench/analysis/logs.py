@@ -185,6 +185,10 @@ class LogInfo:
     the user's setting, neither a provider's failure nor an empty generation."""
     limit_values: dict[str, float] = field(default_factory=dict)
     """The sample limits the eval was run with, by type (``{"token": 20}``)."""
+    by_claim: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per claim, its responses' ``infrastructure``, ``no_answer`` and ``cut_off`` counts and
+    each sample limit's (``limit.token``): the gate holds a side to its budgets over the
+    claims it compares, and a claim only one side holds must not hide (or add) failures."""
     relative_path: str | None = None
     """The relative path the model under test was loaded from
     (:func:`~beliefbench.analysis.runs.relative_model_path`): it names no one checkpoint."""
@@ -450,6 +454,14 @@ def cut_off_note(where: str, count: int, total: int, answered: int | None = None
             "at the max_tokens limit: judged as they stand, so whatever the model would have "
             "said after the cut is not read; raise the limit (-T max_tokens=N) unless short "
             "answers are intended")
+
+
+def claim_counts(claims: pd.Series, flags: dict[str, pd.Series]) -> dict[str, dict[str, int]]:
+    """Per claim, how many of its responses each of ``flags`` (boolean, aligned with
+    ``claims``) marks, the zero counts left out."""
+    table = pd.DataFrame(flags).astype(int).groupby(claims.astype(str)).sum()
+    return {str(c): {k: int(n) for k, n in row.items() if n}
+            for c, row in table.iterrows()}
 
 
 def limit_counts(limits: pd.Series) -> dict[str, int]:
@@ -1266,6 +1278,12 @@ def load_belief_logs(sources: Source | Sequence[Source],
         # a blank answer that ran to the limit is told as no answer, not twice
         info.cut_off = int((in_log & df["cut_off"].notna() & ~silent & ~lost).sum())
         info.answered = int((in_log & answered).sum())
+        info.by_claim = claim_counts(df.loc[in_log, "claim"], {
+            "infrastructure": (in_log & scored & infrastructure)[in_log],
+            "no_answer": silent[in_log],
+            "cut_off": (in_log & df["cut_off"].notna() & ~silent & ~lost)[in_log],
+            **{f"limit.{k}": (lost & (df["limit"].astype(str) == k))[in_log]
+               for k in info.limits}})
         errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"].astype(str)
         if info.partial and info.error is None and len(errors):
             stopped = errors.str.startswith("CancelledError")

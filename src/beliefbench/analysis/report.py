@@ -317,7 +317,7 @@ def render_markdown(report: Report, plots: Sequence[str] = ()) -> str:
              "`parse_error` and `failed` columns are therefore not its share of all its "
              "responses, which is what the PARSE ERRORS / NO ANSWER TEXT warnings and "
              "`beliefbench gate`'s budgets (--max-parse-errors, --max-failed, "
-             "--max-no-answer) count.", ""]
+             "--max-no-answer) count (the gate's over the claims both its sides hold).", ""]
     if report.notes:
         parts += ["## Warnings", "", *[f"- {n}" for n in report.notes], ""]
     parts += ["## Overall", "", markdown_table(report.overall), "",

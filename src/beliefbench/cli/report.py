@@ -317,7 +317,8 @@ class _JsonUsageErrors(JsonUsageErrors):
                    "temperature, top_p, max_tokens, context, claim files, eval-level "
                    "generation options such as --system-message).")
 @click.option("--max-failed", default=0.05, show_default=True,
-              help="Largest share of infrastructure failures (provider errors) per side.")
+              help="Largest share of infrastructure failures (provider errors) per side, "
+                   "over the claims both sides hold (as are the other budgets).")
 @click.option("--max-parse-errors", default=0.10, show_default=True,
               help="Largest share of unreadable responses (parse_error: judge reply or "
                    "binary answer) per side.")
