@@ -131,10 +131,21 @@ def test_gate_refuses_what_it_cannot_compare():
         compare(ok, side(uniform(["b"], 5, 0), "n"))
     with pytest.raises(GateError, match="--max-rise"):
         compare(ok, ok, max_rise=5)
-    notes = compare(side(uniform(["a", "b"], 5, 0)), ok).notes
+    # a claim the baseline measured and the candidate lacks (an eval that skipped it, a log
+    # lost from a folder split by claim) passed on the rest with a note; now refused unless
+    # allowed, and a claim only the candidate holds is still only a note
+    with pytest.raises(GateError) as e:
+        compare(side(uniform(["a", "b"], 5, 0)), ok)
+    assert str(e.value) == (
+        "the candidate holds no response to 1 claim(s) the baseline measured: b (it holds a): "
+        "a candidate is gated on every claim of its baseline; evaluate it on them, or pass "
+        "allow_missing_claims=True / --allow-missing-claims to compare the claims both hold")
+    notes = compare(side(uniform(["a", "b"], 5, 0)), ok, allow_missing_claims=True).notes
     assert notes == ["claims only the baseline has, not compared: ['b'] (20 responses, left "
                      "out of its budgets and counts, which are over the compared claims "
                      "['a'])"]
+    assert compare(ok, side(uniform(["a", "b"], 5, 0), "n")).notes[0].startswith(
+        "claims only the candidate has, not compared: ['b']")
 
 
 @pytest.mark.parametrize(("option", "value", "said"), [
@@ -1036,8 +1047,9 @@ def test_a_claim_a_side_holds_no_reading_of_is_no_comparison_within_the_budgets(
     mute = side({("c9", f"q{i}"): ["parse_error"] * 4 for i in range(10)}, model="n")
     mute.logs[0].samples = 40  # the budgets' denominator (side() leaves it 0)
     with pytest.raises(GateError, match="40 of 40 responses .* are parse errors"):
-        compare(base, mute, max_rise=0.05, n_bootstrap=500)
-    assert compare(base, mute, max_rise=0.05, n_bootstrap=500, max_parse_errors=1).passed
+        compare(base, mute, max_rise=0.05, n_bootstrap=500, allow_missing_claims=True)
+    assert compare(base, mute, max_rise=0.05, n_bootstrap=500, max_parse_errors=1,
+                   allow_missing_claims=True).passed
     # one reading among them is a measurement (the budgets speak for the rest)
     cand = side({**uniform(claims[:9], 10, 0), ("c9", "q0"): ["no"] * 4,
                  **{("c9", f"q{i}"): ["parse_error"] * 4 for i in range(1, 10)}}, model="n")
@@ -1171,5 +1183,8 @@ def test_a_claim_only_one_side_holds_cannot_dilute_the_budgets_of_the_compared_o
     assert note.endswith("responses, left out of its budgets and counts, which are over the "
                          "compared claims ['glass_bridge'])"), note
     # the other way round: the baseline's uncompared claim is left out of its budgets too
-    r = _gate(empty, base, "--max-no-answer", "1")
+    r = _gate(empty, base, "--max-no-answer", "1", "--allow-missing-claims")
     assert r.exit_code in (0, 1) and "claims only the baseline has, not compared" in r.output
+    r = _gate(empty, base, "--max-no-answer", "1", "--json")
+    assert r.exit_code == 2 and json.loads(r.stdout)["error"].startswith(
+        "the candidate holds no response to 1 claim(s) the baseline measured: dentist")

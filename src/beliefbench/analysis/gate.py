@@ -654,7 +654,8 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             allow_settings_mismatch: bool = False, max_failed: float = MAX_FAILED,
             max_parse_errors: float = MAX_PARSE_ERRORS,
             max_no_answer: float = MAX_NO_ANSWER,
-            max_neutral_rise: float = MAX_NEUTRAL_RISE) -> GateResult:
+            max_neutral_rise: float = MAX_NEUTRAL_RISE,
+            allow_missing_claims: bool = False) -> GateResult:
     """Compare candidate with baseline; see the module docstring for the decision rule."""
     check_options(max_rise, n_bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
                   max_neutral_rise)
@@ -681,6 +682,16 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     if not common:
         raise GateError(f"no claim in common: baseline has {sorted(claims_b)}, candidate has "
                         f"{sorted(claims_c)}")
+    # a claim the baseline measured and the candidate did not: an eval that skipped it, or a
+    # log lost from a folder split by claim, passed on the rest with a note
+    unmeasured = sorted(claims_b - claims_c)
+    if unmeasured and not allow_missing_claims:
+        raise GateError(f"the candidate holds no response to {len(unmeasured)} claim(s) the "
+                        f"baseline measured: {first_few(unmeasured, 6)} (it holds "
+                        f"{first_few(sorted(claims_c), 6)}): a candidate is gated on every "
+                        f"claim of its baseline; evaluate it on them, or pass "
+                        f"{_arg('allow_missing_claims', True)} to compare the claims both "
+                        "hold")
     # the budgets are held over the compared claims only, on both sides
     info_b = _budgets("baseline", baseline, qb, key_b, common, max_failed, max_parse_errors,
                       max_no_answer)

@@ -316,6 +316,10 @@ class _JsonUsageErrors(JsonUsageErrors):
               help="Compare sides generated with different task settings (families, "
                    "temperature, top_p, max_tokens, context, claim files, eval-level "
                    "generation options such as --system-message).")
+@click.option("--allow-missing-claims", is_flag=True,
+              help="Compare the claims both sides hold where the candidate lacks some of the "
+                   "baseline's (refused by default: a claim the candidate was not evaluated "
+                   "on is not gated).")
 @click.option("--max-failed", default=0.05, show_default=True,
               help="Largest share of infrastructure failures (provider errors) per side, "
                    "over the claims both sides hold (as are the other budgets).")
@@ -331,14 +335,16 @@ class _JsonUsageErrors(JsonUsageErrors):
 def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
          overall_only: bool, as_json: bool, bootstrap: int, seed: int,
          allow_judge_mismatch: bool, allow_settings_mismatch: bool, max_failed: float,
-         max_parse_errors: float, max_no_answer: float, max_neutral_rise: float) -> None:
+         max_parse_errors: float, max_no_answer: float, max_neutral_rise: float,
+         allow_missing_claims: bool = False) -> None:
     """Fail (exit 1) when the candidate believes fabricated claims more than the baseline.
 
     A rise fails when it exceeds --max-rise AND its bootstrap CI excludes 0 (95%, or
     1 - 0.05/m where m rises are checked: overall and every claim). Exit 0:
     pass; 1: a real rise; 2: no usable comparison (bad options, unreadable, corrupt or
     partial logs, a failure, parse-error or no-answer budget exceeded, a neutral share
-    risen past --max-neutral-rise, sides judged or generated differently).
+    risen past --max-neutral-rise, sides judged or generated differently, a claim of the
+    baseline the candidate lacks).
     """
     from beliefbench.analysis.gate import GateError, check_options, compare
     from beliefbench.analysis.logs import LogError, load_belief_logs
@@ -351,7 +357,8 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
                          seed=seed, allow_judge_mismatch=allow_judge_mismatch,
                          allow_settings_mismatch=allow_settings_mismatch,
                          max_failed=max_failed, max_parse_errors=max_parse_errors,
-                         max_no_answer=max_no_answer, max_neutral_rise=max_neutral_rise)
+                         max_no_answer=max_no_answer, max_neutral_rise=max_neutral_rise,
+                         allow_missing_claims=allow_missing_claims)
     except (LogError, GateError) as e:
         _no_comparison(str(e), as_json)
     except Exception as e:  # a bug, or out of memory: a traceback's exit 1 would read as
