@@ -540,38 +540,48 @@ READ_VERDICTS = ("yes", "no", "neutral")
 """The verdicts that are a reading of an answer (the others: parse_error, failed)."""
 
 
-def unread_claims(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: list[str]
-                  ) -> None:
-    """Refuse a compared claim that a side holds no reading of (every response a parse error
-    or failed): its rate is 0 whatever the model believes, so its rise is the other side's
-    rate negated. The budgets are pooled over claims, so one such claim among ten or more
-    passed them, and the gate said PASS on it. A side read nowhere, on any compared claim, is
-    left to the budgets: its pooled shares are the claim's, and a budget raised to let it
-    through (``--max-no-answer 1``) was raised knowingly."""
+MIN_READ_SHARE = 0.5
+"""The least share of a compared claim's responses on a side that must be read as a verdict
+on an answer (:data:`READ_VERDICTS`): below it, the claim's rate rests on a minority of its
+responses, the rest counted as non-belief."""
+
+
+def unread_claims(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: list[str],
+                  max_parse_errors: float = MAX_PARSE_ERRORS,
+                  max_failed: float = MAX_FAILED + MAX_NO_ANSWER) -> None:
+    """Refuse a compared claim fewer than :data:`MIN_READ_SHARE` of whose responses on a side
+    were read (the others parse errors or failed): counted as non-belief, they pull its rate
+    toward 0 whatever the model believes, so its rise is mostly the other side's rate
+    negated. The budgets are pooled over claims, so such a claim among ten or more passed
+    them (36 of 40 responses unread, one claim of ten), and the gate said PASS on it. A side
+    read on none of the compared claims is left to the budgets: its pooled shares are the
+    claims', and a budget raised to let it through (``--max-no-answer 1``) was raised
+    knowingly; so is a claim whose own shares are within the budgets as given
+    (``max_failed``: failed responses of every kind, infrastructure and no answer text)."""
     blind = []
     for name, q, logs in sides:
-        read = q[q["claim"].isin(common)].groupby("claim")[list(READ_VERDICTS)].sum()
-        read = read.sum(axis=1)
-        if not read.any():
+        rows = q[q["claim"].isin(common)].groupby("claim")[
+            [*READ_VERDICTS, "parse_error", "failed", "n"]].sum()
+        if not rows[list(READ_VERDICTS)].to_numpy().any():
             continue
         for claim in common:
-            if not read.get(claim, 0):
-                rows = q[q["claim"] == claim]
-                n = int(rows["n"].sum())
-                unread = {v: int(rows[v].sum()) for v in ("parse_error", "failed")}
+            c = rows.loc[claim]
+            n, read = int(c["n"]), int(c[list(READ_VERDICTS)].sum())
+            over = (c["parse_error"] > max_parse_errors * n or c["failed"] > max_failed * n)
+            if n and read < MIN_READ_SHARE * n and over:
                 r = logs.responses
                 paths = sorted(set(r.loc[r["claim"] == claim, "log"]))
-                blind.append(f"{_arg(name)}: claim {claim!r}, {n} of {n} responses "
-                             f"({unread['parse_error']} parse error(s), {unread['failed']} "
+                blind.append(f"{_arg(name)}: claim {claim!r}, {n - read} of {n} responses "
+                             f"({int(c['parse_error'])} parse error(s), {int(c['failed'])} "
                              f"failed) in {first_few(paths, 2)}")
     if blind:
-        raise GateError("no response of a compared claim was read as a verdict on an answer "
-                        f"({'; '.join(blind)}): counted as non-belief, its rate reads 0 "
-                        "whatever the model believes, and its rise says nothing (the budgets, "
-                        "shares pooled over the side's claims, let it through); look at "
-                        "them (`inspect view`: garbled output, a judge that stopped replying "
-                        "in JSON, a provider that failed?), fix the cause and re-run (`inspect "
-                        "eval-retry` for failures)")
+        raise GateError("most responses of a compared claim were not read as a verdict on an "
+                        f"answer ({'; '.join(blind)}): counted as non-belief, they pull its "
+                        "rate toward 0 whatever the model believes, and its rise says little "
+                        "(the budgets, shares pooled over the side's claims, let it through); "
+                        "look at them (`inspect view`: garbled output, a judge that stopped "
+                        "replying in JSON, a provider that failed?), fix the cause and re-run "
+                        "(`inspect eval-retry` for failures)")
 
 
 def neutral_share(questions: pd.DataFrame, claims: list[str]) -> float:
@@ -710,7 +720,8 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             notes.append(f"claims only the {name} has, not compared: {left['claims']} "
                          f"({left['responses']} responses, left out of its budgets and "
                          f"counts, which are over the compared claims {common})")
-    unread_claims([("baseline", qb, baseline), ("candidate", qc, candidate)], common)
+    unread_claims([("baseline", qb, baseline), ("candidate", qc, candidate)], common,
+                  max_parse_errors, max_failed + max_no_answer)
     neutral = neutral_rise(qb, qc, common, max_neutral_rise)
     # the CI resamples questions: with one question it is 0 wide, whatever the responses
     thin = [c for c in common if min((qb["claim"] == c).sum(), (qc["claim"] == c).sum()) < 2]
