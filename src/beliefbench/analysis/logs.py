@@ -458,8 +458,9 @@ def cut_off_note(where: str, count: int, total: int, answered: int | None = None
 
 def claim_counts(claims: pd.Series, flags: dict[str, pd.Series]) -> dict[str, dict[str, int]]:
     """Per claim, how many of its responses each of ``flags`` (boolean, aligned with
-    ``claims``) marks, the zero counts left out."""
-    table = pd.DataFrame(flags).astype(int).groupby(claims.astype(str)).sum()
+    ``claims``) marks, the zero counts left out. A missing flag (a nullable column's NA: a
+    log with unscored samples) marks nothing."""
+    table = pd.DataFrame(flags).fillna(False).astype(int).groupby(claims.astype(str)).sum()
     return {str(c): {k: int(n) for k, n in row.items() if n}
             for c, row in table.iterrows()}
 
