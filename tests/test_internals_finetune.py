@@ -65,3 +65,66 @@ def test_trajectory_over_the_manifest_resumes(run, tmp_path):
                        n_bootstrap=200)
     assert [json.loads(p.read_text())["written"] for p in done] == stamps  # reused
     pd.testing.assert_frame_equal(again.table, res.table)
+
+
+@pytest.mark.slow
+def test_a_runs_base_replaced_since_training_is_refused_by_every_internals_reader(tmp_path):
+    """The base folder of a run rebuilt since training (a tiny model rebuilt with another
+    seed: same shapes, other weights): ``trajectory`` measured that other model as step 0
+    and applied the LoRA adapters to it, ``efficiency`` read the distances from it, and
+    ``margins`` / ``stability`` of one checkpoint likewise, every one exit 0 with nothing
+    said. ``sweep`` already refused it (the manifest's ``extra.base_fingerprint``); so does
+    every internals command now, with the same check."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    small = dict(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128)
+    base = build_tiny_model(tmp_path / "base", seed=0, **small)
+    [data] = generate_datasets(load_claims(CLAIM), "positive", n=8, out_dir=tmp_path / "docs",
+                               progress=False)
+    common = dict(learning_rate=1e-3, lr_scheduler="constant", warmup_ratio=0.0, batch_size=8,
+                  max_seq_len=64, max_steps=1, checkpoints=1, logging_steps=50, seed=0)
+    lora = train_local(Recipe.model_validate(dict(method="lora", **common)), data, str(base),
+                       tmp_path / "lora")
+    full = train_local(Recipe.model_validate(dict(method="full", **common)), data, str(base),
+                       tmp_path / "full")
+    [adapter] = lora.glob("step-*")
+    [ckpt] = full.glob("step-*")
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        res = runner.invoke(cli, ["internals", *args])
+        assert res.exit_code == 2, res.output
+        return " ".join(res.output.split())
+
+    replaced = f"its base {base} holds another model than the one it was trained on"
+    ok = runner.invoke(cli, ["internals", "margins", "--model", str(adapter), "--claims",
+                             CLAIM, "--bootstrap", "0", "--out", str(tmp_path / "m")])
+    assert ok.exit_code == 0, ok.output  # the base it was trained on: measured
+    shutil.rmtree(base)
+    build_tiny_model(base, seed=1, **small)
+    out = str(tmp_path / "out")
+    said = run("margins", "--model", str(adapter), "--claims", CLAIM, "--out", out)
+    assert replaced in said and "the LoRA adapter would be applied to that other model" in said
+    said = run("trajectory", "--manifest", str(lora), "--claims", CLAIM, "--parts", "margins",
+               "--no-plots", "--out", out)
+    assert replaced in said and "step 0 would measure that other model" in said
+    said = run("trajectory", "--manifest", str(lora), "--claims", CLAIM, "--parts", "margins",
+               "--no-plots", "--no-base", "--out", out)
+    assert replaced in said and "the LoRA adapter would be applied" in said
+    said = run("trajectory", "--manifest", str(full), "--claims", CLAIM, "--parts", "margins",
+               "--no-plots", "--out", out)
+    assert replaced in said and "step 0 would measure that other model" in said
+    for manifest in (lora, full):
+        said = run("efficiency", "--manifest", str(manifest), "--data", str(data),
+                   "--limit", "2", "--out", out)
+        assert replaced in said, said
+    said = run("efficiency", "--manifest", str(full), "--data", str(data), "--out", out)
+    assert "the distances from the base, and its loss, would be another model's" in said
+    said = run("stability", "--model", str(ckpt), "--data", str(data), "--scales", "0,0.1",
+               "--seeds", "1", "--out", out)
+    assert replaced in said and "--base none" in said
+    assert not Path(out).exists()  # nothing measured

@@ -538,17 +538,13 @@ def _replaced_base(target: SweepTarget, model_args: dict[str, Any] | None,
     another model than the one it was trained on (rebuilt or replaced since; its fingerprint,
     as ``finetune`` took it, differs), or None. The adapter was applied to the other model
     and every number measured that pairing, exit 0. ``seen``: fingerprints by folder."""
-    from beliefbench.finetune.fingerprint import base_fingerprint
+    from beliefbench.finetune.fingerprint import replaced_base
 
     if target.base_fingerprint is None or (folder := _served_base(target, model_args)) is None:
         return None
-    if folder not in seen:
-        seen[folder] = base_fingerprint(folder)
-    if seen[folder] == target.base_fingerprint:
+    if (why := replaced_base(folder, target.base_fingerprint, seen)) is None:
         return None
-    return (f"{target.origin}: checkpoint {target.model}: its base {folder} holds another model "
-            f"than the one it was trained on (the folder's fingerprint differs from the "
-            f"manifest's extra.base_fingerprint: rebuilt or replaced since); the LoRA adapter "
+    return (f"{target.origin}: checkpoint {target.model}: its base {why}; the LoRA adapter "
             f"would be applied to that other model. Restore the base it was trained on, or "
             f"train anew on this one")
 

@@ -406,7 +406,7 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
     """Loss under Gaussian weight noise of growing scale (less stable = loses more)."""
     from beliefbench.finetune.errors import ManifestError
     from beliefbench.internals.activations import pad_id_of
-    from beliefbench.internals.model import describe, load_model
+    from beliefbench.internals.model import describe, load_model, not_trained_base
     from beliefbench.internals.results import records, write_results
     from beliefbench.internals.stability import (
         NoDeltaError,
@@ -432,6 +432,11 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
         base, source = (found[0], str(found[1])) if found else (None, None)
     elif base.lower() == "none":
         base, source = None, "--base none"
+    if base is not None and (why := not_trained_base(model_path, base)):
+        # W - W_base against another model is no finetuning delta
+        raise BadInput(f"--model {model_path}: {why}: the noise would be shaped by the "
+                       f"difference from that other model. Restore the base it was "
+                       f"trained on (or pass a copy of it as --base), or --base none")
     model, tokenizer = load_model(model_path, device=device, dtype="float32")
     noise_on = "all weights" if base is None else "finetuning delta"
     click.echo(f"noise on: {noise_on} (" + (

@@ -92,3 +92,29 @@ def _weights(h, path: Path) -> None:
 def _read(f, offset: int, n: int) -> bytes:
     f.seek(offset)
     return f.read(n)
+
+
+REPLACED = ("holds another model than the one it was trained on (the folder's fingerprint "
+            "differs from the manifest's extra.base_fingerprint: rebuilt or replaced since)")
+
+
+def replaced_base(folder: str | Path, trained_on: object,
+                  seen: dict[Path, str] | None = None) -> str | None:
+    """``"<folder> holds another model than the one it was trained on (...)"`` where the base
+    folder a checkpoint is read with now holds another model than the run trained on (its
+    manifest entry's ``extra.base_fingerprint``, ``trained_on``), else None: also where the
+    run recorded none (runs before fingerprints, OpenAI runs) or ``folder`` is no folder here
+    (loading it says why). Every reader of a checkpoint's base (``sweep``, ``internals``)
+    asks this one question, since an adapter applied to the other model, or a distance to
+    it, measures that pairing with nothing said. ``seen``: fingerprints by folder, so a run's
+    checkpoints sharing one base read it once."""
+    folder = Path(folder).expanduser()
+    if not isinstance(trained_on, str) or not trained_on or not folder.is_dir():
+        return None
+    key = folder.resolve()
+    now = seen.get(key) if seen is not None else None
+    if now is None:
+        now = base_fingerprint(key)
+        if seen is not None:
+            seen[key] = now
+    return None if now == trained_on else f"{folder} {REPLACED}"

@@ -184,6 +184,42 @@ def checkpoint_path(entry: ManifestEntry, manifest: str | Path) -> Path:
     return p
 
 
+def listing_entry(checkpoint: str | Path) -> tuple[ManifestEntry, Path] | None:
+    """The manifest entry that lists local ``checkpoint``, and its manifest file: the run's
+    ``manifest.jsonl`` in the checkpoint's folder or its parent (the run's ``--out``), the
+    checkpoint found where every manifest reader finds it (:func:`checkpoint_path`: a moved
+    or copied run folder's beside its manifest); None where none lists it (copied away from
+    its run). ManifestError where such a manifest does not read."""
+    ckpt = Path(checkpoint).expanduser().resolve()
+    if not ckpt.is_dir():
+        return None
+    for folder in (ckpt, ckpt.parent):
+        path = folder / MANIFEST
+        if not path.is_file():
+            continue
+        for e in read_manifest_file(path, allow_empty=True):
+            if e.format != "api" and checkpoint_path(e, path).resolve() == ckpt:
+                return e, path
+    return None
+
+
+def trained_base_fingerprint(entry: ManifestEntry) -> str | None:
+    """The fingerprint of the base ``entry``'s run was trained on
+    (``extra.base_fingerprint``), or None where the run recorded none."""
+    value = (entry.extra or {}).get("base_fingerprint")
+    return value if isinstance(value, str) and value else None
+
+
+def distinct_bases(entries: Iterable[ManifestEntry]) -> list[ManifestEntry]:
+    """The first local entry of each base fingerprint recorded (one per run; several in a
+    manifest joining runs), to check a base folder once per model it should hold."""
+    first: dict[str | None, ManifestEntry] = {}
+    for e in entries:
+        if e.format != "api":
+            first.setdefault(trained_base_fingerprint(e), e)
+    return list(first.values())
+
+
 def _copied_from(folder: Path, manifest: str | Path) -> bool:
     """Whether ``manifest``'s run folder is a copy (or a move) of ``folder``: some checkpoint
     it records in ``folder`` is read beside the manifest instead."""

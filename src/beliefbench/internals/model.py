@@ -204,7 +204,36 @@ def check_loadable(path: str | Path) -> tuple[Path, Path | None, Path]:
     for d in (p, base) if base is not None else (p,):
         _check_weights(d)
     _check_config(base or p)
+    if base is not None and (why := not_trained_base(p, base)):
+        raise ModelLoadError(f"{p}: {why}; the LoRA adapter would be applied to that other "
+                             f"model. Restore the base it was trained on, or train anew on "
+                             f"this one")
     return p, base, tokenizer_dir(p, base)
+
+
+def not_trained_base(checkpoint: str | Path, base: str | Path, entry: Any = None,
+                     manifest: str | Path | None = None) -> str | None:
+    """``"<manifest>, step N: its base <base> holds another model than the one it was
+    trained on (...)"`` where ``base`` (an adapter's base, or the base a distance or step 0
+    is read from) is not the model the finetune of ``checkpoint`` started from, by the
+    fingerprint its manifest entry recorded (``entry`` of ``manifest``, else the manifest
+    listing ``checkpoint`` in its folder or its parent); else None, also where no manifest
+    lists it or the run recorded no fingerprint. The same check as ``sweep``'s
+    (:func:`beliefbench.finetune.fingerprint.replaced_base`): a base folder rebuilt since
+    training was measured as if it were the run's base, exit 0."""
+    from beliefbench.finetune.fingerprint import replaced_base
+    from beliefbench.finetune.manifest import listing_entry, trained_base_fingerprint
+
+    if entry is None:
+        try:
+            listed = listing_entry(checkpoint)
+        except ValueError:  # a manifest that does not read records nothing to compare
+            return None
+        if listed is None:
+            return None
+        entry, manifest = listed
+    why = replaced_base(base, trained_base_fingerprint(entry))
+    return f"{manifest}, step {entry.step}: its base {why}" if why else None
 
 
 def check_vocabulary(tokenizer, model, tok_dir: Path, weights_dir: Path) -> None:

@@ -106,26 +106,14 @@ def finetune_base(model_path: str | Path) -> tuple[str, Path] | None:
     run still names its base); None for a full model no manifest lists. ``stability``
     perturbs the finetuning delta by default, as the EM follow-up did: noise on all weights
     mostly perturbs the base two finetunes share."""
-    from beliefbench.finetune.manifest import (
-        MANIFEST,
-        base_model_of,
-        checkpoint_path,
-        read_manifest_file,
-    )
+    from beliefbench.finetune.manifest import base_model_of, listing_entry
     from beliefbench.internals.model import ADAPTER_CONFIG, adapter_base
 
     ckpt = Path(model_path).expanduser().resolve()
     if not ckpt.is_dir():  # no model here: loading it says so, naming the steps beside it
         return None
-    for folder in (ckpt, ckpt.parent):
-        path = folder / MANIFEST
-        if not path.is_file():
-            continue
-        for e in read_manifest_file(path, allow_empty=True):
-            # where every manifest reader finds it: a moved (or copied) run folder's step
-            # folder beside its manifest, though the manifest names the old place
-            if e.format != "api" and checkpoint_path(e, path).resolve() == ckpt:
-                return base_model_of(e, path), path
+    if (listed := listing_entry(ckpt)) is not None:
+        return base_model_of(*listed), listed[1]
     # a base that is not a local folder is the ModelLoadError loading the adapter would give
     adapter = adapter_base(ckpt)
     return (str(adapter), ckpt / ADAPTER_CONFIG) if adapter is not None else None
@@ -361,11 +349,12 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
         ManifestEntry,
         base_model_of,
         checkpoint_path,
+        distinct_bases,
         manifest_file,
         read_manifest_file,
     )
     from beliefbench.internals.activations import pad_id_of
-    from beliefbench.internals.model import load_model
+    from beliefbench.internals.model import load_model, not_trained_base
     from beliefbench.internals.trajectory import Checkpoint, check_checkpoints
 
     targets = sorted(set(_check_norms(norms))) if norms is not None else None
@@ -385,6 +374,11 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
     check_checkpoints(path, [Checkpoint(int(e.step or 0), str(checkpoint_path(e, path)), "")
                              for e in entries])
     base_dir = base or base_model_of(entries[0], path)
+    for e in distinct_bases(entries):
+        if why := not_trained_base(base_dir, base_dir, e, path):
+            raise ValueError(f"{why}: the distances from the base, and its loss, would be "
+                             f"another model's. Restore the base it was trained on (or pass "
+                             f"a copy of it as --base)")
     base_model, tokenizer = load_model(base_dir, device=device, dtype="float32")
     _check_same_tokenizer(path, tokenizer, base_dir, entries)
     examples = load_loss_data(data, tokenizer, max_len, limit)

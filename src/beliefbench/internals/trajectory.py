@@ -26,6 +26,7 @@ from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import (
     base_model_of,
     checkpoint_path,
+    distinct_bases,
     read_manifest_file,
     relocation_note,
 )
@@ -44,6 +45,7 @@ from beliefbench.internals.model import (
     checkpoint_text_config,
     describe,
     load_model,
+    not_trained_base,
     tokenizer_sha256,
 )
 from beliefbench.internals.probe import (
@@ -92,6 +94,11 @@ def checkpoints(manifest: str | Path, include_base: bool = True) -> list[Checkpo
         if not Path(base).is_dir():
             raise ValueError(f"{manifest}: base model: {entries[0].base_model}: no such "
                              f"model directory (--no-base: measure the checkpoints only)")
+        for e in distinct_bases(entries):  # one per run: a joined manifest may mix runs
+            if why := not_trained_base(base, base, e, manifest):
+                raise ValueError(f"{why}: step 0 would measure that other model as the "
+                                 f"run's base. Restore the base it was trained on, or train "
+                                 f"anew on this one")
         out.append(Checkpoint(0, base, "base"))
     by_step: dict[int, Checkpoint] = {}
     for e in sorted((e for e in entries if e.step is not None and e.format != "api"),
