@@ -104,6 +104,7 @@ def test_a_runs_base_replaced_since_training_is_refused_by_every_internals_reade
     ok = runner.invoke(cli, ["internals", "margins", "--model", str(adapter), "--claims",
                              CLAIM, "--bootstrap", "0", "--out", str(tmp_path / "m")])
     assert ok.exit_code == 0, ok.output  # the base it was trained on: measured
+    shutil.copytree(base, tmp_path / "copy")  # the base it was trained on, elsewhere
     shutil.rmtree(base)
     build_tiny_model(base, seed=1, **small)
     out = str(tmp_path / "out")
@@ -127,4 +128,11 @@ def test_a_runs_base_replaced_since_training_is_refused_by_every_internals_reade
     said = run("stability", "--model", str(ckpt), "--data", str(data), "--scales", "0,0.1",
                "--seeds", "1", "--out", out)
     assert replaced in said and "--base none" in said
+    said = run("efficiency", "--manifest", str(full), "--data", str(data), "--base", str(base),
+               "--out", out)
+    assert f"--base {base} is not the model it was trained on" in said
     assert not Path(out).exists()  # nothing measured
+    copy = runner.invoke(cli, ["internals", "efficiency", "--manifest", str(full), "--data",
+                               str(data), "--limit", "2", "--base", str(tmp_path / "copy"),
+                               "--out", out])
+    assert copy.exit_code == 0, copy.output  # the same model, wherever it is: measured

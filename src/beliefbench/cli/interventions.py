@@ -432,7 +432,8 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
         base, source = (found[0], str(found[1])) if found else (None, None)
     elif base.lower() == "none":
         base, source = None, "--base none"
-    if base is not None and (why := not_trained_base(model_path, base)):
+    if base is not None and (why := not_trained_base(model_path, base,
+                                                     given=source == "--base")):
         # W - W_base against another model is no finetuning delta
         raise BadInput(f"--model {model_path}: {why}: the noise would be shaped by the "
                        f"difference from that other model. Restore the base it was "

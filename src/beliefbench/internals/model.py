@@ -212,13 +212,16 @@ def check_loadable(path: str | Path) -> tuple[Path, Path | None, Path]:
 
 
 def not_trained_base(checkpoint: str | Path, base: str | Path, entry: Any = None,
-                     manifest: str | Path | None = None) -> str | None:
+                     manifest: str | Path | None = None, *, given: bool = False
+                     ) -> str | None:
     """``"<manifest>, step N: its base <base> holds another model than the one it was
     trained on (...)"`` where ``base`` (an adapter's base, or the base a distance or step 0
     is read from) is not the model the finetune of ``checkpoint`` started from, by the
     fingerprint its manifest entry recorded (``entry`` of ``manifest``, else the manifest
     listing ``checkpoint`` in its folder or its parent); else None, also where no manifest
-    lists it or the run recorded no fingerprint. The same check as ``sweep``'s
+    lists it or the run recorded no fingerprint. ``given``: ``base`` is a ``--base`` the
+    user named, not the run's folder: said so (no folder was rebuilt). The same check as
+    ``sweep``'s
     (:func:`beliefbench.finetune.fingerprint.replaced_base`): a base folder rebuilt since
     training was measured as if it were the run's base, exit 0."""
     from beliefbench.finetune.fingerprint import replaced_base
@@ -233,6 +236,10 @@ def not_trained_base(checkpoint: str | Path, base: str | Path, entry: Any = None
             return None
         entry, manifest = listed
     why = replaced_base(base, trained_base_fingerprint(entry))
+    if why and given:
+        return (f"{manifest}, step {entry.step}: --base {base} is not the model it was "
+                f"trained on (its fingerprint differs from the manifest's "
+                f"extra.base_fingerprint)")
     return f"{manifest}, step {entry.step}: its base {why}" if why else None
 
 

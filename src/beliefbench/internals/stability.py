@@ -375,7 +375,7 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
                              for e in entries])
     base_dir = base or base_model_of(entries[0], path)
     for e in distinct_bases(entries):
-        if why := not_trained_base(base_dir, base_dir, e, path):
+        if why := not_trained_base(base_dir, base_dir, e, path, given=base is not None):
             raise ValueError(f"{why}: the distances from the base, and its loss, would be "
                              f"another model's. Restore the base it was trained on (or pass "
                              f"a copy of it as --base)")
