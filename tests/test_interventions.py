@@ -48,7 +48,7 @@ from beliefbench.internals.directions import (
 )
 from beliefbench.internals.interventions import InterventionSpec, run_evals
 from beliefbench.internals.margins import completion_margins
-from beliefbench.internals.model import load_model
+from beliefbench.internals.model import load_model, weights_sha256
 from beliefbench.internals.patching import PatchError, patch_margins, summarize_patching
 from beliefbench.internals.scoring import encode_continuation
 from beliefbench.internals.stability import (
@@ -1072,6 +1072,10 @@ def test_weight_noise_and_parameter_distance(tiny, perturbed, tmp_path):
     eff = efficiency_curve(manifest, data)
     assert list(eff["step"]) == [0, 10] and eff["param_distance"].iloc[0] == 0
     assert eff["param_distance"].iloc[1] == pytest.approx(perturbed[1], rel=1e-4)
+    # each row names the weights it measured: a run retrained into the same folder (same
+    # paths, other numbers) was told apart from the first by nothing
+    assert list(eff["weights_sha256"]) == [weights_sha256(tiny), weights_sha256(perturbed[0])]
+    assert eff["weights_sha256"].nunique() == 2
 
 
 def test_loss_data_cut_warning_names_max_len_and_counts_what_is_measured(tiny, tmp_path,

@@ -354,7 +354,7 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
         read_manifest_file,
     )
     from beliefbench.internals.activations import pad_id_of
-    from beliefbench.internals.model import load_model, not_trained_base
+    from beliefbench.internals.model import load_model, not_trained_base, weights_sha256
     from beliefbench.internals.trajectory import Checkpoint, check_checkpoints
 
     targets = sorted(set(_check_norms(norms))) if norms is not None else None
@@ -383,9 +383,11 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
     _check_same_tokenizer(path, tokenizer, base_dir, entries)
     examples = load_loss_data(data, tokenizer, max_len, limit)
     pad = pad_id_of(tokenizer)
+    # which weights each row measured: a run retrained into the same --out (or a base
+    # rebuilt) gave rows of the same paths, told apart by nothing (as trajectory.csv does)
     rows = [{"step": 0, "tokens_seen": 0, "path": str(base_dir), "kl": None,
              "loss": mean_loss(base_model, examples, pad_id=pad, batch_size=batch_size),
-             "param_distance": 0.0}]
+             "param_distance": 0.0, "weights_sha256": weights_sha256(base_dir)}]
     # the base only ever gives the distances, computed on the CPU: on the accelerator it sat
     # beside every checkpoint (twice the model); its own loss above is on --device, as theirs
     base_model.to("cpu")
@@ -397,7 +399,8 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
         row = {"step": e.step, "tokens_seen": e.tokens_seen, "path": str(ckpt),
                "kl": trained_with_kl(e.recipe),
                "loss": mean_loss(model, examples, pad_id=pad, batch_size=batch_size),
-               "param_distance": parameter_distance(model, base_model)}
+               "param_distance": parameter_distance(model, base_model),
+               "weights_sha256": weights_sha256(ckpt)}
         rows.append(row)
         if targets is not None and e is ordered[-1]:  # the trained solution, loaded anyway
             own, scaled = rescaled_losses(model, base_model, examples, targets, pad_id=pad,
