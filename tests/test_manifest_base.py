@@ -19,6 +19,7 @@ from beliefbench.analysis.sweep import SweepError, targets_from_manifest
 from beliefbench.cli import cli
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.local import earlier_inputs
+from beliefbench.finetune.manifest import read_manifest_file
 from beliefbench.internals.stability import efficiency_curve, finetune_base
 from beliefbench.internals.trajectory import trajectory
 from beliefbench.tiny_model import build_tiny_model
@@ -104,3 +105,25 @@ def test_a_relative_base_that_is_nowhere_is_refused_not_sent_to_the_hub(place, t
     _manifest(run, "Qwen/Qwen3-8B")
     [target] = targets_from_manifest(run)
     assert target.model == f"vllm/Qwen/Qwen3-8B:{run / 'step-000001'}"
+
+
+def test_a_model_folder_given_as_a_manifest_says_what_it_is(tmp_path):
+    """``internals trajectory --manifest models/tiny-pt`` (a base model) or ``--manifest
+    ckpts/run/step-000009`` (one checkpoint) said only "no such manifest file"; the folder
+    is now named for what it is, and a checkpoint's run folder offered."""
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "config.json").write_text("{}")
+    run = tmp_path / "run"
+    (run / "step-000009").mkdir(parents=True)
+    (run / "step-000009" / "adapter_config.json").write_text("{}")
+    (run / "manifest.jsonl").write_text("")
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(base),
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert f"{base} is a model folder, not a finetune run" in " ".join(res.output.split())
+    with pytest.raises(ManifestError, match=f"is one checkpoint of the run {run}, whose "
+                                            f"folder holds the manifest: pass {run}"):
+        read_manifest_file(run / "step-000009")
+    with pytest.raises(ManifestError, match=r"no such manifest file$"):
+        read_manifest_file(tmp_path / "nothing")

@@ -77,6 +77,23 @@ def _not_a_manifest_line(line: str) -> str | None:
     return None
 
 
+def _model_folder_hint(p: Path) -> str:
+    """What a missing ``<folder>/manifest.jsonl``'s folder is, where it is a model: one
+    checkpoint of a run (whose folder holds the manifest), or a base or other model folder.
+    ``--manifest models/base`` said only "no such manifest file"."""
+    folder = p.parent
+    if p.name != MANIFEST or not folder.is_dir():
+        return ""
+    if (folder.parent / MANIFEST).is_file():
+        return (f" ({folder} is one checkpoint of the run {folder.parent}, whose folder holds "
+                f"the manifest: pass {folder.parent})")
+    if (folder / "config.json").is_file() or (folder / "adapter_config.json").is_file():
+        return (f" ({folder} is a model folder, not a finetune run: a manifest is the "
+                f"manifest.jsonl in the --out of beliefbench finetune; measure one model "
+                f"with --model: internals margins, lens, probe, sweep)")
+    return ""
+
+
 def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[ManifestEntry]:
     """Every entry of a manifest (a ``manifest.jsonl`` or a run directory), validated.
 
@@ -87,7 +104,7 @@ def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[M
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise ManifestError(f"{p}: no such manifest file") from None
+        raise ManifestError(f"{p}: no such manifest file{_model_folder_hint(p)}") from None
     except OSError as e:
         raise ManifestError(f"{p}: cannot read the manifest ({e})") from None
     try:
