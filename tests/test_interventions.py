@@ -1794,3 +1794,28 @@ def test_stability_and_efficiency_record_what_their_loss_was_read_on(tiny, pertu
                                                      str(manifest))
     assert {"efficiency.csv", "rescaled.csv", "efficiency.json"} <= {
         p.name for p in (tmp_path / "eff").iterdir()}
+
+
+def test_a_manifest_joining_runs_of_two_bases_is_refused(tiny, perturbed, tmp_path):
+    """Two runs' manifests joined into one, their bases different models of one tokenizer:
+    ``efficiency`` read every distance from the first line's base (the other run's
+    checkpoint measured against a model it was never trained from) and ``trajectory`` took
+    that base as step 0 for both, exit 0. A manifest naming two bases is refused, naming
+    them and their steps."""
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    manifest = tmp_path / "run" / "manifest.jsonl"
+    manifest.parent.mkdir()
+    _one_checkpoint_manifest(manifest, perturbed[0], tiny, data)
+    other = json.loads(manifest.read_text())
+    other.update(step=20, base_model=str(perturbed[0]))  # a run finetuned from another base
+    with manifest.open("a") as f:
+        f.write(json.dumps(other) + "\n")
+    said = f"its checkpoints were trained from 2 base models: {tiny} (step 10); {perturbed[0]} "
+    res = _efficiency_run(manifest, data, tmp_path / "out")
+    assert res.exit_code == 2 and said in " ".join(res.output.split()), res.output
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                   "--claims", CLAIM, "--parts", "margins", "--out",
+                                   str(tmp_path / "traj")])
+    assert res.exit_code == 2 and said in " ".join(res.output.split()), res.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "traj").exists()

@@ -322,6 +322,28 @@ def base_model_of(entry: ManifestEntry, manifest: str | Path) -> str:
     return raw
 
 
+def single_base(entries: Iterable[ManifestEntry], manifest: str | Path) -> str:
+    """The one base (as :func:`base_model_of` reads it) that the local entries of
+    ``manifest`` were trained from. ManifestError where they name several (two runs of
+    different bases joined into one manifest): ``trajectory``'s step 0 and ``efficiency``'s
+    distances read the first entry's base for every checkpoint, so the other run's were
+    measured against a model it was never trained from (or, with fingerprints, refused as
+    a base "rebuilt since", which it was not)."""
+    bases: dict[str, list[str]] = {}
+    for e in entries:
+        if e.format != "api":
+            bases.setdefault(base_model_of(e, manifest), []).append(str(e.step))
+    if len(bases) > 1:
+        shown = "; ".join(f"{b} (step{'s' if len(steps) > 1 else ''} {', '.join(steps)})"
+                          for b, steps in bases.items())
+        raise ManifestError(f"{manifest_file(manifest)}: its checkpoints were trained from "
+                            f"{len(bases)} base models: {shown}; one finetune's manifest at "
+                            f"a time (each run's own --out)")
+    if not bases:
+        raise ManifestError(f"{manifest_file(manifest)}: no local checkpoints")
+    return next(iter(bases))
+
+
 def _where(path: Path, entry: ManifestEntry) -> str:
     """``file, line N`` of ``entry`` in the manifest ``path`` (just the file where the line
     is not found: an entry not read from it)."""

@@ -347,11 +347,11 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
     the checkpoint or the base. None without ``norms``."""
     from beliefbench.finetune.manifest import (
         ManifestEntry,
-        base_model_of,
         checkpoint_path,
         distinct_bases,
         manifest_file,
         read_manifest_file,
+        single_base,
     )
     from beliefbench.internals.activations import pad_id_of
     from beliefbench.internals.model import load_model, not_trained_base, weights_sha256
@@ -373,7 +373,8 @@ def efficiency_curves(manifest: str | Path, data: str | Path, *, base: str | Non
     # it (a moved or copied run folder's beside the manifest, as ``internals trajectory``)
     check_checkpoints(path, [Checkpoint(int(e.step or 0), str(checkpoint_path(e, path)), "")
                              for e in entries])
-    base_dir = base or base_model_of(entries[0], path)
+    trained_from = single_base(entries, path)  # a manifest of two runs' bases is refused
+    base_dir = base or trained_from
     for e in distinct_bases(entries):
         if why := not_trained_base(base_dir, base_dir, e, path, given=base is not None):
             raise ValueError(f"{why}: the distances from the base, and its loss, would be "

@@ -29,6 +29,7 @@ from beliefbench.finetune.manifest import (
     distinct_bases,
     read_manifest_file,
     relocation_note,
+    single_base,
 )
 from beliefbench.internals.activations import LAYER_INDEX
 from beliefbench.internals.lens import heatmap, logit_lens, model_label
@@ -90,7 +91,7 @@ def checkpoints(manifest: str | Path, include_base: bool = True) -> list[Checkpo
         raise ValueError(f"{manifest}: no local checkpoints (API models cannot be read: "
                          f"{skipped[:3]})")
     if include_base:
-        base = base_model_of(entries[0], manifest)
+        base = single_base(entries, manifest)
         if not Path(base).is_dir():
             raise ValueError(f"{manifest}: base model: {entries[0].base_model}: no such "
                              f"model directory (--no-base: measure the checkpoints only)")
