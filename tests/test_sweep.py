@@ -504,6 +504,14 @@ def test_a_lora_manifests_base_replaced_since_training_is_refused_before_any_eva
             f"{base} holds another model than the one it was trained on") in res.output
     assert "Restore the base it was trained on, or train anew on this one" in res.output
     assert not logs.exists()
+    # the same checkpoint named by --model (its run's manifest beside it): evaluated on the
+    # other model, exit 0, before
+    res = CliRunner().invoke(cli, ["sweep", "--model", f"hf/{run / 'step-000001'}",
+                                   "--claims", str(FIXTURE_CLAIM), "--log-dir", str(logs)])
+    assert res.exit_code == 2, res.output
+    assert (f"Error: --model hf/{run / 'step-000001'}: its base {base} holds another model "
+            f"than the one it was trained on") in res.output
+    assert not logs.exists()
 
 
 @pytest.mark.slow

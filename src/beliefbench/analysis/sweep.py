@@ -324,6 +324,34 @@ def model_fingerprint(model: str | Model) -> str | None:
                           ).hexdigest()[:16]
 
 
+def _adapter_folder(model: str | Model) -> Path | None:
+    """The LoRA adapter folder a ``--model`` name serves (``hf//abs/adapter``,
+    ``vllm//base:/abs/adapter``), where it is one here, else None."""
+    api, _, name = str(model).partition("/")
+    if not isinstance(model, str) or api not in LOCAL_PROVIDERS or not name:
+        return None
+    part = name.split(":")[-1] if api in VLLM_PROVIDERS and ":" in name else name
+    from beliefbench.internals.model import ADAPTER_CONFIG
+
+    folder = Path(part).expanduser() if part else None
+    return folder if folder is not None and (folder / ADAPTER_CONFIG).is_file() else None
+
+
+def _listed_adapter(model: str | Model) -> str | None:
+    """The base fingerprint a ``--model`` LoRA adapter was trained on, where a finetune
+    manifest lists it (in its folder or the folder above): checked against the base it is
+    served on, as a manifest's checkpoints are. None where nothing records one."""
+    from beliefbench.finetune.manifest import listing_entry, trained_base_fingerprint
+
+    if (folder := _adapter_folder(model)) is None:
+        return None
+    try:
+        listed = listing_entry(folder)
+    except ValueError:  # a manifest that does not read records nothing to compare
+        return None
+    return trained_base_fingerprint(listed[0]) if listed is not None else None
+
+
 def targets_from_models(models: Sequence[str | Model], condition: str | None = None
                         ) -> list[SweepTarget]:
     if not models:
@@ -333,7 +361,7 @@ def targets_from_models(models: Sequence[str | Model], condition: str | None = N
         md: dict[str, Any] = {"condition": condition} if condition else {}
         if (fingerprint := model_fingerprint(m)) is not None:
             md[MODEL_FINGERPRINT_KEY] = fingerprint
-        targets.append(SweepTarget(m, str(m), md))
+        targets.append(SweepTarget(m, str(m), md, base_fingerprint=_listed_adapter(m)))
     labels = [t.label for t in targets]
     if len(set(labels)) != len(labels):
         raise SweepError(f"--model: the same model twice in {labels}")
@@ -511,7 +539,11 @@ def _served_base(target: SweepTarget, model_args: dict[str, Any] | None) -> Path
     """The local folder a LoRA checkpoint's base is loaded from here, or None (not an
     adapter, a Hub id, a running vLLM server's path): vLLM serves the adapter on the
     manifest's ``base_model``, hf on the base its ``adapter_config.json`` names."""
-    if not target.local_path or target.metadata.get("format") != "adapter":
+    # a manifest's LoRA checkpoint, or a --model adapter a run's manifest lists
+    local = target.local_path or (_adapter_folder(target.model)
+                                  if target.base_fingerprint is not None else None)
+    if not local or (target.metadata.get("format") != "adapter"
+                     and target.base_fingerprint is None):
         return None
     model = str(target.model)
     if _provider(model) in VLLM_PROVIDERS:
@@ -522,7 +554,7 @@ def _served_base(target: SweepTarget, model_args: dict[str, Any] | None) -> Path
         from beliefbench.internals.model import ADAPTER_CONFIG
 
         try:
-            cfg = json.loads((Path(target.local_path) / ADAPTER_CONFIG).read_text("utf-8"))
+            cfg = json.loads((Path(local) / ADAPTER_CONFIG).read_text("utf-8"))
             base = cfg.get("base_model_name_or_path")
         except (OSError, ValueError, AttributeError):  # loading the checkpoint says why
             return None
@@ -544,7 +576,8 @@ def _replaced_base(target: SweepTarget, model_args: dict[str, Any] | None,
         return None
     if (why := replaced_base(folder, target.base_fingerprint, seen)) is None:
         return None
-    return (f"{target.origin}: checkpoint {target.model}: its base {why}; the LoRA adapter "
+    where = f"{target.origin}: checkpoint" if target.origin else "--model"
+    return (f"{where} {target.model}: its base {why}; the LoRA adapter "
             f"would be applied to that other model. Restore the base it was trained on, or "
             f"train anew on this one")
 
