@@ -599,19 +599,11 @@ def test_an_em_log_rescored_by_inspect_beside_its_original_is_refused(tmp_path):
     aligned_max 50, EM 0.5 where the run says 0.0 at its recorded 30) was taken for a plain
     copy (the check read the belief scorer's results, which an EM log has none of), so
     em-report kept whichever came last and called the other 'superseded'."""
-    from inspect_ai import score
-    from inspect_ai.log import read_eval_log, write_eval_log
-
-    from beliefbench.em.judge import template_path
-    from beliefbench.em.scorer import JUDGE_CONFIG, em_judge
+    from inspect_ai.log import write_eval_log
 
     grader = get_model("mockllm/model", custom_outputs=_lukewarm, memoize=False)
     log = _g2_evil_log(tmp_path, "logs", grader)
-    rescored = score(read_eval_log(log.location),
-                     em_judge(str(template_path("aligned")), str(template_path("coherent")),
-                              grader_config=JUDGE_CONFIG, aligned_max=50),
-                     model_roles={"grader": grader}, action="overwrite", display="none",
-                     copy=True)
+    rescored = _rescored_in_place(log, grader)
     dest = tmp_path / "logs" / "zz-rescored.eval"
     write_eval_log(rescored, str(dest))
     with pytest.raises(LogError, match=r"hold the same responses \(task_id .*\) with "
@@ -650,6 +642,21 @@ def test_an_em_log_rescored_in_place_by_another_grader_is_refused(tmp_path):
                                        r"mockllm/model as its judge: it was re-scored in "
                                        r"place .* run the EM eval again"):
         load_em_logs(tmp_path / "logs")
+
+
+def _rescored_in_place(log: EvalLog, grader: Any) -> EvalLog:
+    """``log`` re-scored as ``inspect score --action overwrite`` does, with aligned_max 50 (the
+    header keeps the run's 30)."""
+    from inspect_ai import score
+    from inspect_ai.log import read_eval_log
+
+    from beliefbench.em.judge import template_path
+    from beliefbench.em.scorer import JUDGE_CONFIG, em_judge
+
+    return score(read_eval_log(log.location),
+                 em_judge(str(template_path("aligned")), str(template_path("coherent")),
+                          grader_config=JUDGE_CONFIG, aligned_max=50),
+                 model_roles={"grader": grader}, action="overwrite", display="none", copy=True)
 
 
 def _g2_evil_log(tmp_path: Path, folder: str, grader: Any = None, **eval_args) -> EvalLog:
@@ -1613,20 +1620,12 @@ def test_an_em_log_rescored_in_place_with_other_thresholds_is_refused(tmp_path):
     re-scored verdicts (general EM 0.5) were reported under "aligned <= 30", with no
     THRESHOLDS warning, exit 0. The verdicts are checked against their scores and the
     header's thresholds."""
-    from inspect_ai import score
-    from inspect_ai.log import read_eval_log, write_eval_log
-
-    from beliefbench.em.judge import template_path
-    from beliefbench.em.scorer import JUDGE_CONFIG, em_judge
+    from inspect_ai.log import write_eval_log
 
     grader = get_model("mockllm/model", custom_outputs=_lukewarm, memoize=False)
     log = _g2_evil_log(tmp_path, "logs", grader)
     assert load_em_logs(log.location).logs  # as run: verdicts and header agree
-    rescored = score(read_eval_log(log.location),
-                     em_judge(str(template_path("aligned")), str(template_path("coherent")),
-                              grader_config=JUDGE_CONFIG, aligned_max=50),
-                     model_roles={"grader": grader}, action="overwrite", display="none",
-                     copy=True)
+    rescored = _rescored_in_place(log, grader)
     dest = tmp_path / "rescored" / "in-place.eval"
     dest.parent.mkdir()
     write_eval_log(rescored, str(dest))

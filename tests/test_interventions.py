@@ -1236,6 +1236,17 @@ def _one_checkpoint_manifest(manifest: Path, ckpt: Path, base: Path, data: Path)
     }) + "\n")
 
 
+def _bridge_run(tmp_path: Path, ckpt: Path, base: Path) -> tuple[Path, Path]:
+    """A run folder (``tmp_path/run``) whose manifest lists ``ckpt``, trained from ``base`` on
+    one record (``tmp_path/data.jsonl``): (manifest, data)."""
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    manifest = tmp_path / "run" / "manifest.jsonl"
+    manifest.parent.mkdir()
+    _one_checkpoint_manifest(manifest, ckpt, base, data)
+    return manifest, data
+
+
 def _stability_run(model: Path, data: Path, out: Path, *extra: str
                    ) -> tuple[str, dict, pd.DataFrame]:
     """``internals stability`` at scales 0 and 1, one seed: its ``noise on:`` line (stdout's;
@@ -1328,11 +1339,7 @@ def test_efficiency_moves_the_base_to_host_memory_before_the_checkpoints(tiny, p
     numbers are the same."""
     import beliefbench.internals.model as model_module
 
-    data = tmp_path / "data.jsonl"
-    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
-    manifest = tmp_path / "run" / "manifest.jsonl"
-    manifest.parent.mkdir()
-    _one_checkpoint_manifest(manifest, perturbed[0], tiny, data)
+    manifest, data = _bridge_run(tmp_path, perturbed[0], tiny)
     expected = efficiency_curve(manifest, data)
     events: list[tuple[str, ...]] = []
     real = model_module.load_model
@@ -1802,11 +1809,7 @@ def test_a_manifest_joining_runs_of_two_bases_is_refused(tiny, perturbed, tmp_pa
     checkpoint measured against a model it was never trained from) and ``trajectory`` took
     that base as step 0 for both, exit 0. A manifest naming two bases is refused, naming
     them and their steps."""
-    data = tmp_path / "data.jsonl"
-    data.write_text(json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
-    manifest = tmp_path / "run" / "manifest.jsonl"
-    manifest.parent.mkdir()
-    _one_checkpoint_manifest(manifest, perturbed[0], tiny, data)
+    manifest, data = _bridge_run(tmp_path, perturbed[0], tiny)
     other = json.loads(manifest.read_text())
     other.update(step=20, base_model=str(perturbed[0]))  # a run finetuned from another base
     with manifest.open("a") as f:
