@@ -91,16 +91,19 @@ def test_resume_into_a_mistyped_out_on_the_command_line_says_no_such_folder(base
 
 def test_resume_of_a_run_with_a_saved_state_says_nothing_of_the_kind(base, data, tmp_path,
                                                                      caplog, capfd):
-    """...and its step bar starts where the run stands (it read 0/2 for a finished run)."""
+    """...and a finished run's resume trains nothing and says so: its step bar read 0/2 (then
+    2/2 once it no longer restarted; now no step is trained, so no bar is drawn)."""
     out = tmp_path / "run"
     train_local(_recipe(max_steps=2), data, str(base), out)
     (out / "notes.txt").write_text("mine")  # a user's note in the run's folder: no matter
     capfd.readouterr()
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.INFO)
     train_local(_recipe(max_steps=2), data, str(base), out, resume=True)
     assert "nothing to resume" not in caplog.text
+    assert "finetune: already finished (trainer state " in caplog.text
+    assert "is at step 2 of 2): nothing to train" in caplog.text
     bars = [line for line in capfd.readouterr().err.splitlines() if "/2 [" in line]
-    assert bars and all(line.startswith("100%") and "2/2" in line for line in bars), bars
+    assert not any("0/2" in line for line in bars), bars
 
 
 # 2. a warmup that leaves nothing to train
