@@ -305,6 +305,17 @@ def _warn_unfinished(entries: Sequence[ManifestEntry], path: Path) -> None:
 MODEL_FINGERPRINT_KEY = "model_fingerprint"
 """Eval metadata key of a ``--model`` sweep log: the fingerprint of the local folder(s) the
 model was loaded from (:func:`model_fingerprint`)."""
+
+
+def _name_paths(model: str | Model) -> list[str]:
+    """The paths a local provider's model name holds (``hf/<path>``; vLLM's
+    ``<base>:<adapter>``, base first), or none (a configured Model, another provider)."""
+    api, _, name = str(model).partition("/")
+    if not isinstance(model, str) or api not in LOCAL_PROVIDERS or not name:
+        return []
+    return name.split(":") if api in VLLM_PROVIDERS else [name]
+
+
 def model_fingerprint(model: str | Model) -> str | None:
     """What identifies the weights a ``--model`` name loads from folders here (``hf//abs/ckpt``,
     ``hf/ckpts/final``, ``vllm//base:/adapter``): the :func:`base_fingerprint` of each, or
@@ -313,11 +324,8 @@ def model_fingerprint(model: str | Model) -> str | None:
     reused, "finished before", exit 0; the fingerprint tells them apart."""
     from beliefbench.finetune.fingerprint import base_fingerprint
 
-    api, _, name = str(model).partition("/")
-    if not isinstance(model, str) or api not in LOCAL_PROVIDERS or not name:
-        return None
-    parts = name.split(":") if api in VLLM_PROVIDERS else [name]  # base:adapter
-    folders = [p for p in (Path(part).expanduser() for part in parts if part) if p.is_dir()]
+    folders = [p for p in (Path(part).expanduser() for part in _name_paths(model) if part)
+               if p.is_dir()]
     if not folders:
         return None
     return hashlib.sha256("\0".join(base_fingerprint(f) for f in folders).encode()
@@ -327,12 +335,9 @@ def model_fingerprint(model: str | Model) -> str | None:
 def _adapter_folder(model: str | Model) -> Path | None:
     """The LoRA adapter folder a ``--model`` name serves (``hf//abs/adapter``,
     ``vllm//base:/abs/adapter``), where it is one here, else None."""
-    api, _, name = str(model).partition("/")
-    if not isinstance(model, str) or api not in LOCAL_PROVIDERS or not name:
-        return None
-    part = name.split(":")[-1] if api in VLLM_PROVIDERS and ":" in name else name
     from beliefbench.internals.model import ADAPTER_CONFIG
 
+    part = (_name_paths(model) or [""])[-1]  # vLLM's adapter, or hf's checkpoint
     folder = Path(part).expanduser() if part else None
     return folder if folder is not None and (folder / ADAPTER_CONFIG).is_file() else None
 
