@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -222,6 +223,35 @@ def wait_while_running(ready: Callable[[], bool], proc: subprocess.Popen[str], w
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, f"{what} in {timeout:g} s"
         time.sleep(every)
+
+
+CLI = [sys.executable, "-c", "from beliefbench.cli import cli; cli()"]
+"""``beliefbench`` as a child process of this interpreter (the venv's code, whatever PATH says)."""
+
+
+def cli_child(args: list[str], *, group: bool = False, **popen: Any) -> subprocess.Popen[str]:
+    """``beliefbench ARGS`` in a child process with its output piped; ``group`` gives it a
+    session of its own, so a signal to the group reaches its workers as a cluster's does."""
+    return subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=group, **popen)
+
+
+def interrupt_once_ready(proc: subprocess.Popen[str], ready: Callable[[], bool], what: str,
+                         sig: int = signal.SIGINT, *, group: bool = False,
+                         finished: str | None = None, timeout: float = 120) -> str:
+    """Signal the child ``proc`` once ``ready()`` (its process group with ``group``) and
+    return its stderr when it has exited. A child that exited 0 anyway had finished before the
+    signal landed: with ``finished`` the test is skipped with that reason, as it then tested
+    nothing; without it the caller's exit-code assertion fails."""
+    wait_while_running(ready, proc, what)
+    if group:
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
+    _, err = proc.communicate(timeout=timeout)
+    if finished is not None and proc.returncode == 0:
+        pytest.skip(finished)
+    return err
 
 
 def run_belief(log_dir, subject, grader=keyword_grader, samples=2, *,

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from conftest import CLI
 
 from beliefbench.audit.framing import (
     CLAIM_FRAMINGS,
@@ -780,10 +781,8 @@ def _interrupt(args: list[str], after: float, cwd: Path,
     its exit code and how long it took to exit."""
     import signal
     import subprocess
-    import sys
 
-    proc = subprocess.Popen([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
-                             *args], cwd=cwd, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([*CLI, *args], cwd=cwd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while ready is not None and not ready(proc) and proc.poll() is None \

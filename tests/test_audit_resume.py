@@ -16,11 +16,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import wait_while_running
+from conftest import cli_child, interrupt_once_ready, wait_while_running
 
 from beliefbench.audit.run import WORK, Tally
 from beliefbench.audit.sources import Fields, Skips
@@ -52,17 +53,16 @@ def _args(corpus: Path, out: Path, *more: str) -> list[str]:
             "--no-plot", *more]
 
 
-def _child(args: list[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
-                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
 def _done(work: Path) -> int:
     return len(list(work.glob("unit-*.json")))
 
 
 def _wait_for(work: Path, units: int, proc: subprocess.Popen[str]) -> None:
-    wait_while_running(lambda: _done(work) >= units, proc, f"not {units} unit(s) done")
+    wait_while_running(_units_done(work, units), proc, f"not {units} unit(s) done")
+
+
+def _units_done(work: Path, units: int) -> Callable[[], bool]:
+    return lambda: _done(work) >= units
 
 
 def _framings(out: Path) -> dict[str, int]:
@@ -78,10 +78,8 @@ def test_interrupted_audit_resumes_to_the_same_result(tmp_path, corpus):
     work = out / WORK
 
     # Ctrl-C once a unit is done: exit 130, the finished units kept, no flagged.jsonl yet
-    proc = _child(_args(corpus, out))
-    _wait_for(work, 1, proc)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    proc = cli_child(_args(corpus, out))
+    err = interrupt_once_ready(proc, _units_done(work, 1), "no unit done")
     assert proc.returncode == 130, err
     assert "--resume" in err and str(work) in err
     first = _done(work)
@@ -103,7 +101,7 @@ def test_interrupted_audit_resumes_to_the_same_result(tmp_path, corpus):
     assert _done(work) == first
 
     # a resumed run killed outright (no chance to clean up) loses nothing either
-    proc = _child(_args(corpus, out, "--resume"))
+    proc = cli_child(_args(corpus, out, "--resume"))
     _wait_for(work, first + 1, proc)
     proc.kill()
     proc.communicate(timeout=120)
@@ -141,14 +139,9 @@ def test_sigterm_stops_the_audit_as_ctrl_c_does_and_resume_loses_nothing(tmp_pat
     assert res.exit_code == 0, res.output
     out = tmp_path / "out"
     work = out / WORK
-    proc = subprocess.Popen([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
-                             *_args(corpus, out, *engine)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    _wait_for(work, 1, proc)
-    os.killpg(proc.pid, signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
-    if proc.returncode == 0:
-        pytest.skip("the audit finished before the SIGTERM landed")
+    proc = cli_child(_args(corpus, out, *engine), group=True)
+    err = interrupt_once_ready(proc, _units_done(work, 1), "no unit done", signal.SIGTERM,
+                               group=True, finished="the audit finished before the SIGTERM landed")
     assert proc.returncode == 143, err
     assert f"interrupted by SIGTERM: the finished units are kept in {work}; run the same " \
            f"command with --resume to continue" in err
@@ -176,13 +169,10 @@ def test_ctrl_c_while_the_report_is_written_keeps_every_unit_for_resume(tmp_path
     whole corpus again."""
     out = tmp_path / "out"
     args = [a for a in _args(corpus, out) if a != "--no-plot"]
-    proc = _child(args)
+    proc = cli_child(args)
     # sources.csv is written just before the plot
-    wait_while_running((out / "sources.csv").exists, proc, "the report was not begun")
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    if proc.returncode == 0:
-        pytest.skip("the report was written before the Ctrl-C landed")
+    err = interrupt_once_ready(proc, (out / "sources.csv").exists, "the report was not begun",
+                               finished="the report was written before the Ctrl-C landed")
     assert proc.returncode == 130, err
     assert "--resume" in err and "nothing half-written" not in err
     assert _done(out / WORK) == FILES
@@ -224,7 +214,7 @@ def _auditing_a_long_unit(tmp_path: Path, corpus: Path) -> tuple[subprocess.Pope
         for _ in range(12):
             f.write((corpus / "part00.jsonl").read_text())
     work = tmp_path / "out" / WORK
-    proc = _child(_args(big, work.parent, "--engine", "dask", "--scheduler", "processes",
+    proc = cli_child(_args(big, work.parent, "--engine", "dask", "--scheduler", "processes",
                         "--workers", "1"))
     def begun() -> bool:  # the first unit's temporary file holds flags: its worker writes
         return any(t.stat().st_size for t in work.glob(".unit-000000.jsonl.*tmp"))
@@ -634,10 +624,8 @@ def test_a_pattern_run_again_never_reads_the_audits_own_files(tmp_path, corpus):
     out = data / "audit"
     ref = tmp_path / "ref"
     assert CliRunner().invoke(cli, _args(pattern, ref)).exit_code == 0
-    proc = _child(_args(pattern, out))
-    _wait_for(out / WORK, 1, proc)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    proc = cli_child(_args(pattern, out))
+    err = interrupt_once_ready(proc, _units_done(out / WORK, 1), "no unit done")
     assert proc.returncode == 130, err
     res = CliRunner().invoke(cli, _args(pattern, out, "--resume"))
     assert res.exit_code == 0, res.output

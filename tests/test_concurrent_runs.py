@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import CLI
 
 from beliefbench.cli import cli
 from beliefbench.finetune.outdir import check_out
@@ -51,8 +52,7 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def _beliefbench(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
-                           *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 def _inputs(tmp_path: Path) -> None:

@@ -9,13 +9,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ctrl_c_at_replace
+from conftest import CLI, ctrl_c_at_replace
 
 from beliefbench.claims import Claim, ClaimSpecError, load_claims
 from beliefbench.cli import cli
@@ -646,9 +645,8 @@ def test_docs_stats_reads_its_dataset_once(tmp_path):
     writer = threading.Thread(target=pipe.write_bytes, args=(data,), daemon=True)
     writer.start()
     try:
-        proc = subprocess.run([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
-                               "docs", "stats", str(pipe)], capture_output=True, text=True,
-                              timeout=90)
+        proc = subprocess.run([*CLI, "docs", "stats", str(pipe)], capture_output=True,
+                              text=True, timeout=90)
     except subprocess.TimeoutExpired:
         pytest.fail("docs stats opened its dataset a second time (it waited on the pipe)")
     finally:

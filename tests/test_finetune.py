@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import wait_while_running
+from conftest import cli_child, interrupt_once_ready, wait_while_running
 from conftest import where as written_at
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
@@ -1647,15 +1647,11 @@ def test_sigterm_saves_the_training_state_as_ctrl_c_does_and_resume_loses_nothin
                       "max_seq_len: 32\ncheckpoints: 2\nseed: 0\n")
     args = ["finetune", "--recipe", str(recipe), "--data", str(data), "--base", str(base)]
     out = tmp_path / "preempted"
-    proc = subprocess.Popen([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
-                             *args, "--out", str(out)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = cli_child([*args, "--out", str(out)])
     # step 1's checkpoint: training runs
-    wait_while_running((out / "manifest.jsonl").is_file, proc, "no checkpoint")
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=300)
-    if proc.returncode == 0:
-        pytest.skip("the run finished before the SIGTERM landed")
+    err = interrupt_once_ready(proc, (out / "manifest.jsonl").is_file, "no checkpoint",
+                               signal.SIGTERM, timeout=300,
+                               finished="the run finished before the SIGTERM landed")
     assert proc.returncode == 143, err
     said = re.search(r"interrupted by SIGTERM at step (\d+) of 8: training state saved in "
                      r"(\S+); run the same command with --resume to continue from step \1", err)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import where
+from conftest import CLI, where
 
 from beliefbench.finetune.local import FinetuneError, train_local
 from beliefbench.finetune.recipe import Recipe, RecipeError, load_recipe, shipped_recipes
@@ -468,7 +468,6 @@ def test_a_finetune_logged_to_a_file_writes_plain_progress_lines(base, data, tmp
     writing weights) wrote carriage-return refreshes (one long line of them in the log), and
     the export's bars under the step bar cursor moves ("^[[A"); now each refresh is a line."""
     import subprocess
-    import sys
 
     recipe = tmp_path / "r.yaml"
     recipe.write_text("lora: {rank: 4, alpha: 8}\nmax_steps: 3\nbatch_size: 2\n"
@@ -477,7 +476,7 @@ def test_a_finetune_logged_to_a_file_writes_plain_progress_lines(base, data, tmp
     log = tmp_path / "run.log"
     with log.open("w") as f:
         proc = subprocess.run(
-            [sys.executable, "-c", "from beliefbench.cli import cli; cli()", "finetune",
+            [*CLI, "finetune",
              "--recipe", str(recipe), "--data", str(data), "--base", str(base), "--out",
              str(tmp_path / "ckpt")], stdout=f, stderr=subprocess.STDOUT, timeout=600)
     text = log.read_bytes().decode("utf-8")  # read_text would turn each \r into \n

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import claim_of_every_kind
+from conftest import CLI, claim_of_every_kind
 
 from beliefbench.cli import cli
 from beliefbench.internals import margins as margins_module
@@ -397,7 +397,6 @@ def test_a_trajectory_logged_to_a_file_writes_plain_progress_lines(tiny, claim_f
     checkpoint wrote carriage-return refreshes and, under the checkpoints bar, cursor moves
     ("^[[A") and blank lines; the finetune's bars were already plain lines there."""
     import subprocess
-    import sys
 
     manifest = tmp_path / "manifest.jsonl"
     manifest.write_text(json.dumps({"backend": "local", "format": "full", "path": str(tiny),
@@ -406,7 +405,7 @@ def test_a_trajectory_logged_to_a_file_writes_plain_progress_lines(tiny, claim_f
     log = tmp_path / "run.log"
     with log.open("w") as f:
         proc = subprocess.run(
-            [sys.executable, "-c", "from beliefbench.cli import cli; cli()", "internals",
+            [*CLI, "internals",
              "trajectory", "--manifest", str(manifest), "--claims", str(claim_file),
              "--parts", "margins", "--bootstrap", "0", "--no-plots", "--out",
              str(tmp_path / "out")], stdout=f, stderr=subprocess.STDOUT, timeout=600)
