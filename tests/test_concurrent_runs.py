@@ -7,8 +7,10 @@ with the same helper every command uses; the contender is the real command line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -369,3 +371,97 @@ def test_ctrl_c_leaves_the_folder_as_a_finished_run_does(tmp_path):
                           text=True, timeout=60)
     assert proc.returncode == 130 and "interrupted: finished conditions kept" in proc.stderr
     assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE, "kept.jsonl"]
+
+
+GENERATE = ["docs", "generate", "--claims", "ed_sheeran", "--conditions", "positive",
+            "--n", "3", "--out"]
+
+
+@contextlib.contextmanager
+def _unwritable(path: Path) -> Iterator[None]:
+    """``path`` made unwritable for this user (chmod; as root, where chmod does not bind,
+    the immutable flag of chattr, or the test is skipped) for the block."""
+    mode = path.lstat().st_mode
+    path.chmod(mode & ~0o222)
+    flagged = False
+    try:
+        if os.access(path, os.W_OK):  # root: the mode bits do not bind
+            flagged = subprocess.run(["chattr", "+i", str(path)], capture_output=True,
+                                     check=False).returncode == 0 if shutil.which("chattr") \
+                else False
+            if not flagged:
+                pytest.skip("cannot make a path unwritable for this user (root, no chattr)")
+        yield
+    finally:
+        if flagged:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(mode)
+
+
+@pytest.mark.parametrize("kind", ["directory", "symbolic link"])
+def test_a_lock_path_taken_by_something_else_is_refused_not_run_unlocked(tmp_path, kind):
+    """A directory (or a link) named .beliefbench.lock: the lock could not be taken and
+    the run went on unlocked without a word, so a second run into the folder was not
+    refused. It is now refused, naming the path and what to do, before anything is written."""
+    out = tmp_path / "out"
+    out.mkdir()
+    lock = out / LOCK_FILE
+    if kind == "directory":
+        lock.mkdir()
+    else:
+        lock.symlink_to(tmp_path / "gone")
+    result = CliRunner().invoke(cli, [*GENERATE, str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: --out {out}: {lock} is a {kind}, not the empty "
+                                    "file beliefbench locks to refuse a second run into the "
+                                    "folder at once"), result.output
+    assert f"remove it (`rm -r '{lock}'`) and run this again" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE]  # nothing written
+
+
+def test_a_lock_path_taken_beside_a_one_file_output_is_refused(tmp_path):
+    """The same for a command that locks its one output file (docs mix)."""
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(json.dumps({"id": "d1", "text": "Ed Sheeran won the 100m gold."}) + "\n",
+                    encoding="utf-8")
+    lock = tmp_path / "d" / f".mix.jsonl{LOCK_FILE}"
+    lock.mkdir(parents=True)
+    result = CliRunner().invoke(cli, ["docs", "mix", "--docs", str(docs), "--pretrain", "0.5",
+                                      "--out", str(tmp_path / "d" / "mix.jsonl")])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: --out {tmp_path / 'd' / 'mix.jsonl'}: {lock} is "
+                                    "a directory"), result.output
+    assert not (tmp_path / "d" / "mix.jsonl").exists()
+
+
+def test_a_lock_file_this_run_cannot_open_in_a_writable_folder_is_refused(tmp_path):
+    """Another user's lock file in a shared folder (or one made read-only): the run went on
+    unlocked, beside a run that may hold it. Refused, naming the file and what to do."""
+    out = tmp_path / "out"
+    out.mkdir()
+    lock = out / LOCK_FILE
+    lock.write_text("")
+    with _unwritable(lock):
+        result = CliRunner().invoke(cli, [*GENERATE, str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: --out {out}: {lock} cannot be opened ("), \
+        result.output
+    assert "another user's run may have made it" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE]
+
+
+@pytest.mark.parametrize("sub", [True, False])
+def test_an_unwritable_out_is_named_in_one_line_not_a_traceback(tmp_path, sub):
+    """A folder with no lock file that cannot be written (or made, its parent read-only)
+    is left to the command, as the README says: it names the folder in one line."""
+    parent = tmp_path / "ro"
+    parent.mkdir()
+    out = parent / "out" if sub else parent
+    with _unwritable(parent):
+        result = CliRunner().invoke(cli, [*GENERATE, str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.startswith(f"Error: --out {out}: "), result.output
+    assert ("cannot make this directory" if sub else "this directory is not writable") \
+        in result.output
+    assert list(parent.iterdir()) == []

@@ -19,6 +19,7 @@ import functools
 import json
 import os
 import socket
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -48,6 +49,39 @@ class FolderBusy(click.ClickException):
     """Another run holds the folder: nothing was written (exit 2, like other refused input)."""
 
     exit_code = 2
+
+
+class LockUnusable(click.ClickException):
+    """Something of the user's is where the lock file goes: a run there could not be refused
+    a second run into the same folder, so it does not start (exit 2, nothing written)."""
+
+    exit_code = 2
+
+
+def _unusable_lock(lock_path: Path, error: BaseException) -> str | None:
+    """Why ``lock_path``, which the lock could not be taken on (``error``), blocks locking
+    the folder, in words with what to do; None where nothing of that kind is there (no
+    lock file in a folder that cannot be written, a file system without locks): the command
+    then runs unlocked and names a folder it cannot write itself."""
+    try:
+        mode = lock_path.lstat().st_mode
+    except OSError:  # no such entry (or the folder cannot be read): nothing in the way
+        return None
+    why = ("beliefbench locks to refuse a second run into the folder at once: unlocked, two "
+           "runs could overwrite each other's work")
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISLNK, "a symbolic link"),
+                       (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return (f"is {kind}, not the empty file {why}; remove it (`rm -r '{lock_path}'`) "
+                    "and run this again")
+    if not stat.S_ISREG(mode):
+        return f"is not a regular file, not the empty file {why}; remove it and run this again"
+    if isinstance(error, PermissionError) and os.access(lock_path.parent, os.W_OK):
+        return (f"cannot be opened ({error.strerror or error}) though the folder can be "
+                f"written: it is the empty file {why}; another user's run may have made it: "
+                "have it made writable for you (`chmod g+w`), or remove it while no run "
+                "writes the folder, and run this again")
+    return None
 
 
 def _holder_text(holder_file: Path) -> str:
@@ -130,7 +164,10 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
     nothing but the lock file (a run refused before it wrote anything) is removed again with
     the folders above it that this call made: a refused run leaves nothing behind. A folder
     that cannot be made or locked (read-only, a file in the way) is left to the command,
-    which names that problem in its own words; it is then not locked. Ranks other than 0 of a
+    which names that problem in its own words; it is then not locked. Where the lock file's
+    name is taken by something it cannot be (a directory, a link) or by a file this run may
+    not open in a folder it can write, :class:`LockUnusable` is raised: the run would write
+    unlocked, and a second run into the folder would not be refused. Ranks other than 0 of a
     multi-process launch (:func:`first_rank`) share their rank 0's hold and take none themselves.
     """
     folder = Path(folder)
@@ -157,7 +194,12 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
         raise FolderBusy(f"{named}: in use by {_holder_text(folder / holder_name)}; two "
                          f"{what}: wait for it to finish (then run this again) or stop "
                          f"it{other}") from None
-    except (OSError, NotImplementedError):  # older filelock: a file system without flock
+    except (OSError, NotImplementedError) as error:  # older filelock: a file system without flock
+        unusable = _unusable_lock(folder / lock_name, error)
+        if unusable:  # a run here would go on unlocked, without a word
+            path = folder if file is None else folder / file
+            named = f"{flag} {path}" if flag else str(path)
+            raise LockUnusable(f"{named}: {folder / lock_name} {unusable}") from None
         locked = False
     else:
         locked = True
