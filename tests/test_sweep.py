@@ -14,6 +14,8 @@ from beliefbench.analysis.em_report import build_em_report, load_em_logs
 from beliefbench.analysis.logs import load_belief_logs
 from beliefbench.analysis.sweep import (
     SweepError,
+    check_targets,
+    custom_code_model,
     entry_fingerprint,
     read_manifest,
     run_sweep,
@@ -1594,3 +1596,63 @@ def test_an_unfinished_checkpoints_cause_is_redacted():
                          ["sk-given-as-arg-1234"])
     assert line.startswith("APIConnectionError: Connection error.")
     assert "hunter2" not in line and "sk-given-as-arg-1234" not in line
+
+
+def _with_auto_map(folder: Path, model_type: str | None) -> Path:
+    """``folder``'s config naming code of its own (``auto_map``), its type set to
+    ``model_type`` (one transformers lacks, or its own ``llama``)."""
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config["auto_map"] = {"AutoConfig": "custom_config.CustomConfig",
+                          "AutoModelForCausalLM": "custom_model.CustomModel"}
+    if model_type is not None:
+        config["model_type"] = model_type
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    return folder
+
+
+def test_checkpoints_that_need_their_own_code_are_refused_once_before_any_eval(tmp_path):
+    """Checkpoints of a type transformers lacks, whose config names code of their own: the
+    code is never run (trust_remote_code off), so each failed at its eval in turn (a
+    "could not be evaluated" per checkpoint, exit 1). Refused once, up front, naming the
+    checkpoint, its config and the option that would run the code."""
+    import shutil
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    a = _with_auto_map(build_tiny_model(tmp_path / "a", hidden_size=32, num_layers=1,
+                                        num_heads=2, intermediate_size=64, seed=0), "bbcustom")
+    b = tmp_path / "b"
+    shutil.copytree(a, b)
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--model", f"hf/{a}", "--model", f"hf/{b}",
+                                 "--claims", str(FIXTURE_CLAIM), "-T", "samples=1", "-T",
+                                 "judge=markers", "-T", "max_tokens=4", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(
+        f"Error: --model hf/{a}: {a / 'config.json'}: model_type 'bbcustom' is not one "
+        "transformers knows, and field auto_map names the folder's own code to load it"), \
+        r.output
+    assert "pass -M trust_remote_code=true (Inspect's provider then runs it)" in r.output
+    assert "could not be evaluated" not in r.output
+    assert not logs.exists()
+    # the user's own choice, and a LoRA adapter on such a base, are read as the provider would
+    assert custom_code_model(f"hf/{a}", {"trust_remote_code": True}) is None
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text(json.dumps(
+        {"base_model_name_or_path": str(a), "peft_type": "LORA"}), encoding="utf-8")
+    assert custom_code_model(f"hf/{adapter}", {}) == custom_code_model(f"hf/{a}")
+
+
+def test_a_known_type_with_its_own_code_is_not_refused_by_the_sweep(tmp_path):
+    """README "On GPU": a checkpoint of a type transformers has (``llama``) that also names
+    code of its own loads with transformers' own class, its code unused: the sweep's up-front
+    check leaves it alone (as it does a config without ``auto_map``)."""
+    from beliefbench.tiny_model import build_tiny_model
+
+    model = _with_auto_map(build_tiny_model(tmp_path / "m", hidden_size=32, num_layers=1,
+                                            num_heads=2, intermediate_size=64, seed=0), None)
+    assert json.loads((model / "config.json").read_text())["model_type"] == "llama"
+    assert custom_code_model(f"hf/{model}") is None
+    assert custom_code_model(f"vllm/{model}") is None
+    check_targets(targets_from_models([f"hf/{model}"]))  # does not raise

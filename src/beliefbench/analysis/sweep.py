@@ -471,6 +471,61 @@ def unsafe_local_weights(model: str | Model, model_args: dict[str, Any] | None =
     return None
 
 
+def _custom_code_config(folder: Path) -> str | None:
+    """Why ``folder``'s model cannot be loaded without running code of its own, or None:
+    its ``config.json`` names its own classes (``auto_map``) for a ``model_type``
+    transformers lacks. Read as JSON, never through transformers, which would ask to run
+    the code; of a type transformers knows, its own class loads and the code is not used."""
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none, or unreadable: loading says why
+        return None
+    if not isinstance(config, dict) or not config.get("auto_map"):
+        return None
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    kind = config.get("model_type")
+    if isinstance(kind, str) and kind in CONFIG_MAPPING:
+        return None
+    named = kind if isinstance(kind, str) and kind else "none"
+    return (f"{folder / 'config.json'}: model_type {named!r} is not one transformers knows, "
+            "and field auto_map names the folder's own code to load it, which is never run "
+            "unless asked: each checkpoint would fail at its eval")
+
+
+def custom_code_model(model: str | Model, model_args: dict[str, Any] | None = None
+                      ) -> str | None:
+    """Why the provider would need to run a local folder's own code to load ``model``
+    (:func:`_custom_code_config`: the folder ``hf/<folder>`` names, either side of
+    ``vllm/<base>:<adapter>``, a LoRA adapter's local base), or None; None too where
+    ``trust_remote_code`` is given (``-M trust_remote_code=true``: the user's choice).
+    Asked before anything runs: the sweep failed each checkpoint in turn, each after
+    loading Inspect's provider, and ended with every one listed as not evaluated."""
+    if (model_args or {}).get("trust_remote_code") is True:
+        return None
+    api, _, name = str(model).partition("/")
+    if api == "hf":
+        parts = [str((model_args or {}).get("model_path") or name)]
+    elif api in VLLM_PROVIDERS:
+        parts = name.split(":")  # base:adapter
+    else:
+        return None
+    from beliefbench.internals.model import ModelLoadError, adapter_base
+
+    for part in parts:
+        folder = Path(part).expanduser()
+        if not folder.is_dir():
+            continue
+        try:
+            base = adapter_base(folder)
+        except ModelLoadError:  # loading the checkpoint says why
+            base = None
+        for f in (folder, base) if base is not None else (folder,):
+            if why := _custom_code_config(f):
+                return why
+    return None
+
+
 def _local_folder(model: str | Model) -> str | None:
     """The checkpoint folder an ``hf//abs/ckpt`` model names (a path, on disk), else None
     (vLLM's ``base:adapter`` and Hub ids are left to the provider)."""
@@ -634,8 +689,10 @@ def check_providers(targets: Sequence[SweepTarget],
 
 
 def check_targets(targets: Sequence[SweepTarget],
-                  model_roles: dict[str, str | Model] | None = None) -> None:
-    """Refuse, before anything runs, checkpoints not on disk, local checkpoints whose
+                  model_roles: dict[str, str | Model] | None = None,
+                  model_args: dict[str, Any] | None = None) -> None:
+    """Refuse, before anything runs, checkpoints not on disk, checkpoints that load only by
+    running their own code (:func:`custom_code_model`), local checkpoints whose
     tokenizer is not their model's (a LoRA adapter folder holding another model's, as
     ``internals`` refuses it at load), and unknown model providers."""
     missing = [t for t in targets if t.local_path and not Path(t.local_path).exists()]
@@ -645,6 +702,13 @@ def check_targets(targets: Sequence[SweepTarget],
         raise SweepError(f"{missing[0].origin or 'manifest'}: {len(missing)} checkpoint(s) "
                          f"not on disk: {shown}; restore them, or remove their lines from "
                          "the manifest")
+    for t in targets:  # once, up front: each checkpoint failed at its eval in turn
+        if why := custom_code_model(t.model, model_args):
+            option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
+            raise SweepError(f"{option}: {why}. beliefbench runs no checkpoint's own code; "
+                             "convert the checkpoint to a model type transformers has, or, "
+                             "only for code you have read and trust, pass -M "
+                             "trust_remote_code=true (Inspect's provider then runs it)")
     from beliefbench.internals.model import unsafe_weights, vocabulary_mismatch
 
     for t in targets:  # every sample failed (an IndexError per forward), retried, 1 min each
@@ -900,7 +964,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                          "(EM question sets: -T questions=...)")
     sample = make_task(**task_args)  # a bad -T value: refused here
     files, recorded = file_hashes(sample.metadata), _recorded_args(sample)
-    check_targets(targets, model_roles)
+    check_targets(targets, model_roles, model_args)
     check_providers(targets, model_roles, model_args)
     root = Path(log_dir)
     planned = []
