@@ -3,6 +3,7 @@ patching, and stability / efficiency, on a tiny model built here."""
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import json
 import logging
@@ -1389,6 +1390,13 @@ def test_efficiency_norms_compare_the_trained_solution_at_equal_norms(tiny, pert
     assert list(table.columns) == ["step", "path", "kl", "norm", "scale", "loss", "unscaled"]
     assert list(table["step"]) == [10] * 4 and set(table["path"]) == {str(perturbed[0])}
     assert list(table["unscaled"]) == [False, False, True, False]  # by norm; one per norm
+    # the flags as the README writes them (True/False, as every CSV's, such as partial), not
+    # true/false; kl empty on the base's row, which no recipe trained
+    with (tmp_path / "out" / "efficiency.csv").open(encoding="utf-8", newline="") as f:
+        assert [row["kl"] for row in csv.DictReader(f)] == ["", "False"]
+    with (tmp_path / "out" / "rescaled.csv").open(encoding="utf-8", newline="") as f:
+        assert [row["unscaled"] for row in csv.DictReader(f)] == ["False", "False", "True",
+                                                                  "False"]
     assert list(table["norm"]) == pytest.approx([1e-6, own, own, 3 * own], rel=1e-5)  # %.6g
     # the numbers at full precision (the CSV keeps 6 digits)
     curve, full = efficiency_curves(manifest, data, limit=1, norms=[3 * own, own, 1e-6])
