@@ -523,3 +523,29 @@ def test_an_eval_is_one_batch_however_slowly_its_requests_come():
         assert drained() == [3]
     assert time.monotonic() - started < 10  # closed when the batch was full, not at the wait
     assert drained() == [2]  # restored
+
+
+def test_the_baselines_checkpoint_label_is_absolute_as_the_finetunes_are(tmp_path,
+                                                                           monkeypatch):
+    """`beliefbench report logs/demo` reads each row's checkpoint from the eval metadata the
+    demo writes. The finetunes' checkpoints are absolute (the manifest's paths), the
+    baseline's was the workdir's relative path (`.cache/demo/base-...`, the default
+    --workdir): one column of model references in two forms, the relative one meaning
+    nothing from another folder. Each is now the absolute path the model was loaded from."""
+    from beliefbench.analysis.logs import load_belief_logs
+    from beliefbench.claims import resolve_claims
+    from beliefbench.demo import Progress, checkpoints, run_belief
+    from beliefbench.tiny_model import build_tiny_model
+
+    monkeypatch.chdir(tmp_path)
+    base = Path("work") / "base-k"  # as run_demo gets it from --workdir's default
+    build_tiny_model(base, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64)
+    [ck] = checkpoints(base, {})
+    assert ck.path == (tmp_path / base).resolve()
+    settings = tiny_settings()
+    ck.path = base  # run_belief given a relative path still labels the log absolutely
+    run_belief(settings, resolve_claims(settings.claims), [ck], Path("logs"),
+               Progress(1, lambda s: None))
+    rows = load_belief_logs("logs").responses
+    assert set(rows["checkpoint"]) == {str((tmp_path / base).resolve())}
+    assert set(rows["model"]) == {f"hf/{(tmp_path / base).resolve()}"}

@@ -416,7 +416,10 @@ def checkpoints(base: Path, runs: dict[str, list[ManifestEntry]]) -> list[Checkp
     that was trained again and came out different."""
     from beliefbench.internals.model import weights_sha256
 
-    out = [Checkpoint(BASELINE, 0, base, True, weights_sha256(base)[:12])]
+    # absolute, as the manifest names the finetunes' checkpoints: the baseline was the
+    # workdir's relative path (.cache/demo/base-...) in the measures CSV and the logs'
+    # checkpoint label, beside absolute ones for every other row
+    out = [Checkpoint(BASELINE, 0, base.resolve(), True, weights_sha256(base)[:12])]
     for condition, entries in runs.items():
         for e in entries:
             if e.step is not None:
@@ -456,7 +459,7 @@ def measure_internals(settings: DemoSettings, claims: Sequence[tuple[Path, Claim
                                                                                plots=False)
             _seal(out, key)
         rows.append({"condition": ck.condition, "step": ck.step, "final": ck.final,
-                     "checkpoint": str(ck.path), "internals": str(out)})
+                     "checkpoint": str(ck.path.resolve()), "internals": str(out)})
         counter.update(i, f"{ck.condition} step {ck.step}")
     return pd.DataFrame(rows)
 
@@ -574,7 +577,7 @@ def run_belief(settings: DemoSettings, claims: Sequence[tuple[Path, Claim]],
                         task, model=f"hf/{ck.path.resolve()}", log_dir=str(where),
                         display="none", max_connections=batch, seed=SEED,
                         metadata={"condition": ck.condition, "step": ck.step,
-                                  "checkpoint": str(ck.path)})
+                                  "checkpoint": str(ck.path.resolve())})  # as the model
                 stop_if_interrupted(ran)
                 log = ran[0]
                 if log.status != "success":
