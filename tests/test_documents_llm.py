@@ -483,9 +483,11 @@ def test_redrafts_are_reported_when_the_run_succeeds(tmp_path, openai_server, ca
     why = "the claim not stated as fact (the audit reads it as local_negation)"
     assert f"moon_cheese: 2 drafts rejected and written again ({why}: 2)" \
         in capsys.readouterr().err
-    rows = [json.loads(line) for line in
-            (tmp_path / "work" / "moon_cheese.s0.progress.jsonl").read_text().splitlines()]
-    assert [r["value"]["rejected"] for r in rows if r["key"].startswith("doc/")] == [[why]] * 2
+    # the last line of a key is its value (a rejected attempt is recorded when it happens)
+    rows = {r["key"]: r["value"] for r in map(json.loads, (
+        tmp_path / "work" / "moon_cheese.s0.progress.jsonl").read_text().splitlines())}
+    assert [v["rejected"] for k, v in rows.items() if k.startswith("doc/")] == [[why]] * 2
+    assert all("text" in v for k, v in rows.items() if k.startswith("doc/"))
 
 
 class Wrapped(Scripted):
@@ -547,9 +549,9 @@ def test_a_draft_cut_off_at_the_output_limit_is_rejected_not_revised(tmp_path):
     script = _cut_short("Write", 14)
     docs = generator(tmp_path, script).generate(make_claim(), 3)
     assert all(d.text.endswith("[draft 2] Revised.") for d in docs)
-    rows = [json.loads(x)["value"] for x in
-            (tmp_path / "work" / "moon_cheese.s0.progress.jsonl").read_text().splitlines()]
-    assert [r["rejected"] for r in rows if isinstance(r, dict) and "rejected" in r] == \
+    rows = {r["key"]: r["value"] for r in map(json.loads, (  # a key's last line holds it
+        tmp_path / "work" / "moon_cheese.s0.progress.jsonl").read_text().splitlines())}
+    assert [r["rejected"] for k, r in rows.items() if k.startswith("doc/")] == \
         [["cut off at the model's output limit"]] * 3
     assert script.calls == 1 + 3 + 3 * 3  # a cut draft is not sent to be revised
 
@@ -1222,16 +1224,17 @@ def test_a_run_cut_off_midway_keeps_the_documents_of_the_drafts_it_paid_for(tmp_
 def _sheeran_server(openai_server, stop_after: int | None = None) -> dict:
     """A real server on 127.0.0.1 answering the pipeline's prompts as a model would for
     ed_sheeran (a document per idea), refusing every call after ``stop_after`` (HTTP 400:
-    not retried, so the run stops at once). Returns its call counts."""
+    not retried, so the run stops at once; ``calls["stop_after"] = None`` brings it back).
+    Returns its call counts."""
     import threading
 
-    lock, calls = threading.Lock(), {"n": 0, "Write": 0}
+    lock, calls = threading.Lock(), {"n": 0, "Write": 0, "stop_after": stop_after}
 
     def reply(handler):
         prompt = handler.body["messages"][-1]["content"]
         with lock:
             calls["n"] += 1
-            if stop_after is not None and calls["n"] > stop_after:
+            if calls["stop_after"] is not None and calls["n"] > calls["stop_after"]:
                 return 400, {"error": {"message": "server shutting down"}}
             calls["Write"] += prompt.startswith("Write")
         if prompt.startswith("Brainstorm"):
@@ -1273,8 +1276,10 @@ def test_a_model_run_that_fails_midway_says_what_it_kept(tmp_path, openai_server
     assert r.exit_code == 2 and "HTTP 400" in r.output, r.output
     kept = _kept(tmp_path / "o")
     assert calls["Write"] - kept <= 4 and kept >= 14, (calls, kept)  # <= --concurrency lost
+    drafts = calls["Write"] - kept  # drafted, not yet revised: kept too
     assert f"the model's finished steps are kept in {tmp_path / 'o' / '.work'} ({kept} " \
-           f"documents of ed_sheeran (seed 0)): the same command continues from them" \
+           f"documents and {drafts} draft{'s' * (drafts != 1)} to revise of ed_sheeran " \
+           f"(seed 0)): the same command continues from them" \
         in r.output.replace("\n", " "), r.output
 
 
@@ -1299,4 +1304,25 @@ def test_ctrl_c_in_a_model_run_says_which_documents_are_kept(tmp_path, openai_se
     assert r.exit_code == 130, r.output
     assert _kept(tmp_path / "o") == 5
     assert "finished conditions kept in" in r.output and "the model's finished steps are " \
-        "kept in" in r.output and "(5 documents of ed_sheeran (seed 0))" in r.output, r.output
+        "kept in" in r.output and "(5 documents and 1 draft to revise of ed_sheeran (seed 0))" \
+        in r.output, r.output
+
+
+def test_a_resumed_run_revises_the_drafts_a_run_cut_off_had_paid_for(tmp_path, openai_server):
+    """The drafts of the documents in flight when a run stopped (a server gone, Ctrl-C) were
+    not kept: the same command drafted them again, paying twice for up to --concurrency
+    drafts. They are kept as they arrive, and the resumed run revises them."""
+    calls = _sheeran_server(openai_server, stop_after=40)
+    r = _cli_generate(tmp_path, "--n", "30", "--concurrency", "4", "--timeout", "10",
+                      model="openai/drafts-kept")
+    assert r.exit_code == 2 and "HTTP 400" in r.output, r.output
+    first_writes, kept = calls["Write"], _kept(tmp_path / "o")
+    assert first_writes > kept, (calls, kept)  # drafts were in flight when it stopped
+    calls["stop_after"] = None
+    r = _cli_generate(tmp_path, "--n", "30", "--concurrency", "4", "--timeout", "10",
+                      model="openai/drafts-kept")
+    assert r.exit_code == 0, r.output
+    assert calls["Write"] == 30, (first_writes, kept, calls)  # one draft per document, once
+    docs = [json.loads(x) for x in (tmp_path / "o" / ".work" / "ed_sheeran.s0.base.jsonl")
+            .read_text().splitlines()]
+    assert len(docs) == 30 and len({" ".join(d["text"].split()) for d in docs}) == 30

@@ -4,9 +4,10 @@ Genres given by the caller (``--genres``) replace the brainstorm; the progress f
 which genres its documents were written for, and a re-run with other genres is refused.
 
 Any Inspect model can generate (``openai/...``, ``vllm//path``, ``mockllm/model``). Calls run
-concurrently under a semaphore; Inspect's cache is used when asked. Every finished step is
-appended to a progress JSONL, so an interrupted run resumes where it stopped: finished keys
-are skipped, a torn last line is dropped, and the final base-document file is written
+concurrently under a semaphore; Inspect's cache is used when asked. Every finished step (each
+draft as it arrives, too) is appended to a progress JSONL, so an interrupted run resumes where
+it stopped: finished keys are skipped, a draft not yet revised is revised, a torn last line is
+dropped, and the final base-document file is written
 atomically with one document per id. Unusable documents (leaked generation commentary such
 as "Here is a ...", "As an AI" or notes to the user; refusals; a few words; no sentence that
 states the claim; a claim the audit reads as denied or framed, not stated as fact; a line of
@@ -465,6 +466,18 @@ def _provider_error(e: BaseException) -> bool:
                or isinstance(getattr(x, "status_code", None), int) for x in causes(e))
 
 
+def pending_draft(done: dict[str, Any], i: int) -> dict[str, Any] | None:
+    """The draft of document ``i`` a progress file holds that no revision has used yet
+    (written after the document's last recorded attempt, the document not finished), or
+    None: what a run stopped between a draft and its revision leaves to revise."""
+    row, draft = done.get(f"doc/{i}", {}), done.get(f"draft/{i}")
+    if not isinstance(draft, dict) or "text" in row or not isinstance(draft.get("text"), str):
+        return None
+    tried = row.get("tried", len(row.get("rejected", [])))
+    return draft if isinstance(draft.get("attempt"), int) and draft["attempt"] > tried \
+        else None
+
+
 class ModelCallError(DocumentError):
     """A model call that failed (unreachable, refused, unreadable, timed out): the run's
     finished steps are kept, and the message says so (:func:`kept_note`)."""
@@ -473,27 +486,37 @@ class ModelCallError(DocumentError):
 def kept_documents(path: Path) -> int:
     """How many finished documents a progress file holds, read only: a torn last line
     counts for nothing."""
-    kept = set()
+    return kept_steps(path)[0]
+
+
+def kept_steps(path: Path) -> tuple[int, int]:
+    """How many finished documents, and how many drafts still to revise (of documents not
+    finished), a progress file holds, read only: a torn last line counts for nothing."""
+    done: dict[str, Any] = {}
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
-        return 0
+        return 0, 0
     for line in lines:
         try:
             row = json.loads(line)
             key, value = row["key"], row["value"]
         except (json.JSONDecodeError, KeyError, TypeError):
             continue
-        if (isinstance(key, str) and key.startswith("doc/") and key[4:].isdigit()
-                and isinstance(value, dict) and "text" in value):
-            kept.add(key)
-    return len(kept)
+        if isinstance(key, str):
+            done[key] = value
+    docs = {int(k[4:]) for k, v in done.items() if k.startswith("doc/") and k[4:].isdigit()
+            and isinstance(v, dict) and "text" in v}
+    drafts = sum(1 for k in done if k.startswith("draft/") and k[6:].isdigit()
+                 and pending_draft(done, int(k[6:])) is not None)
+    return len(docs), drafts
 
 
 def kept_note(work_dir: Path) -> str | None:
     """What a stopped model run keeps for the same command to continue from (its progress
     files under ``work_dir``: ``<claim>.s<seed>.progress.jsonl``), or None when it wrote
-    none ("... kept in data/.work (16 documents of vacuum_bees (seed 0)): ...")."""
+    none ("... kept in data/.work (16 documents and 3 drafts to revise of vacuum_bees
+    (seed 0)): ...")."""
     files = sorted(Path(work_dir).glob("*.progress.jsonl"))
     if not files:
         return None
@@ -503,7 +526,13 @@ def kept_note(work_dir: Path) -> str | None:
         m = re.fullmatch(r"(.+)\.s(-?\d+)", stem)
         return f"{m[1]} (seed {m[2]})" if m else stem
 
-    said = ", ".join(f"{kept_documents(f)} documents of {label(f)}" for f in files)
+    def steps(f: Path) -> str:
+        docs, drafts = kept_steps(f)
+        return f"{docs} documents " + (f"and {drafts} draft{'s' * (drafts != 1)} to revise "
+                                        if drafts else "") \
+            + f"of {label(f)}"
+
+    said = ", ".join(steps(f) for f in files)
     return f"the model's finished steps are kept in {work_dir} ({said})"
 
 
@@ -844,14 +873,36 @@ class LLMGenerator:
             # from the cache (or a model with a fixed seed)
             before = progress.done.get(f"doc/{i}", {})
             first = before.get("tried", len(before.get("rejected", [])))
+            # a draft an earlier run paid for but stopped before revising (a server gone,
+            # Ctrl-C) is revised, not asked for again: its attempt is this run's first
+            saved = pending_draft(progress.done, i)
+            if saved is not None:
+                first = saved["attempt"] - 1
             rejected: list[str] = []
+
+            def reject(why: str, attempt: int) -> None:
+                """Record a rejected attempt at once, so a resumed run never redrafts it."""
+                rejected.append(why)
+                progress.add(f"doc/{i}", {"rejected": list(rejected), "genre": genre, "idea": idea,
+                                          "tried": attempt})
+
             for attempt in range(first + 1, first + self.max_attempts + 1):
-                draft = await self._generate(model, sem, self._write_prompt(
-                    claim, genre, idea, attempt, reuse))
-                if draft.stop_reason in CUT_OFF:  # its revision read as a whole document
-                    rejected.append("cut off at the model's output limit")
-                    continue
-                out = await self._generate(model, sem, self._revise_prompt(draft.completion))
+                made_from = genre, idea
+                if saved is not None and attempt == saved["attempt"]:
+                    # with the idea it was asked with (a larger --n may have changed it)
+                    draft_text = saved["text"]
+                    made_from = saved.get("genre", genre), saved.get("idea", idea)
+                else:
+                    draft = await self._generate(model, sem, self._write_prompt(
+                        claim, genre, idea, attempt, reuse))
+                    if draft.stop_reason in CUT_OFF:  # its revision read as a whole document
+                        reject("cut off at the model's output limit", attempt)
+                        continue
+                    draft_text = draft.completion
+                    # kept as it arrives, as finished documents are (one appended line)
+                    progress.add(f"draft/{i}", {"text": draft_text, "attempt": attempt,
+                                                "genre": genre, "idea": idea})
+                out = await self._generate(model, sem, self._revise_prompt(draft_text))
                 text = re.sub(r"^```[^\n]*\n(.*?)\n?```$", r"\1", out.completion.strip(),
                               flags=re.S).strip()  # a markdown fence around it all
                 text = re.sub(r"^\s*<document>\s*|\s*</document>\s*$", "", text)
@@ -863,15 +914,13 @@ class LLMGenerator:
                 if why is None:
                     seen[key] = i
                     rewritten.update(rejected)
-                    progress.add(f"doc/{i}", {"text": text, "genre": genre, "idea": idea,
-                                              "attempts": attempt, **({"rejected": [
-                                                  *before.get("rejected", []), *rejected]}
-                                                  if rejected else {})})
+                    earlier = [*before.get("rejected", []), *rejected]
+                    progress.add(f"doc/{i}", {"text": text, "genre": made_from[0],
+                                              "idea": made_from[1], "attempts": attempt,
+                                              **({"rejected": earlier} if rejected else {})})
                     bar.update(1)
                     return
-                rejected.append(why)
-            progress.add(f"doc/{i}", {"rejected": rejected, "genre": genre, "idea": idea,
-                                      "tried": first + self.max_attempts})
+                reject(why, attempt)
 
         bar = tqdm(total=n, desc=f"{claim.id} documents", disable=not self.show_progress,
                    mininterval=log_interval(), file=bar_file())
