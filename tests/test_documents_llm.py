@@ -1326,3 +1326,82 @@ def test_a_resumed_run_revises_the_drafts_a_run_cut_off_had_paid_for(tmp_path, o
     docs = [json.loads(x) for x in (tmp_path / "o" / ".work" / "ed_sheeran.s0.base.jsonl")
             .read_text().splitlines()]
     assert len(docs) == 30 and len({" ".join(d["text"].split()) for d in docs}) == 30
+
+
+def _scripted_server(script: Scripted) -> tuple[object, dict]:
+    """A real server on 127.0.0.1 answering chat completions as ``script`` does; returns the
+    server and its call count."""
+    import threading
+
+    from conftest import serve_json
+
+    lock, calls = threading.Lock(), {"n": 0}
+
+    def reply(handler):
+        prompt = handler.body["messages"][-1]["content"]
+        with lock:
+            calls["n"] += 1
+        out = asyncio.run(script([type("M", (), {"text": prompt})()], [], None, None))
+        return 200, {"id": "c", "object": "chat.completion", "created": 0, "model": "m",
+                     "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                         "role": "assistant", "content": out.completion}}],
+                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+
+    return serve_json(reply), calls
+
+
+def test_the_same_model_name_on_another_server_never_takes_over_its_documents(
+        tmp_path, monkeypatch):
+    """The progress file was bound to the model name only: a run with the same name served
+    elsewhere (another base URL: another model, or another version of it) resumed the first
+    server's documents as its own, asking the second server nothing. It is bound to the
+    server too (its address, never a key or password in the URL); a file written before
+    names no server and is read as before."""
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    (a, a_calls), (b, b_calls) = _scripted_server(Scripted()), _scripted_server(Scripted())
+    try:
+        def gen(server, secret: str = "") -> LLMGenerator:
+            userinfo = f"user:{secret}@" if secret else ""
+            url = f"http://{userinfo}127.0.0.1:{server.server_port}/v1"
+            return LLMGenerator("openai/same-name", tmp_path / "work", progress=False,
+                                max_retries=0, timeout=10,
+                                model_args={"base_url": url + (f"?api-key={secret}"
+                                                               if secret else "")})
+
+        assert len(gen(a, secret="pw-in-the-url-0123").generate(make_claim(), 4)) == 4
+        progress = tmp_path / "work" / "moon_cheese.s0.progress.jsonl"
+        assert "pw-in-the-url-0123" not in progress.read_text() and KEY not in \
+            progress.read_text()
+        with pytest.raises(DocumentError, match=(
+                rf"holds the documents openai/same-name at http://127\.0\.0\.1:"
+                rf"{a.server_port}/v1 wrote .* not openai/same-name at http://127\.0\.0\.1:"
+                rf"{b.server_port}/v1: give another --out")):
+            gen(b).generate(make_claim(), 4)
+        assert b_calls["n"] == 0
+        # a progress file from before (no server recorded) is resumed as before
+        rows = [x for x in progress.read_text().splitlines()
+                if json.loads(x)["key"] != "server"]
+        progress.write_text("".join(r + "\n" for r in rows))
+        before = a_calls["n"]
+        assert len(gen(a).generate(make_claim(), 4)) == 4 and a_calls["n"] == before
+    finally:
+        a.shutdown()
+        b.shutdown()
+
+
+def test_the_server_recorded_is_the_base_url_the_provider_reads(monkeypatch):
+    """OPENAI_BASE_URL (the README's way to name a server), <SERVICE>_BASE_URL for
+    openai-api/<service>/..., -M base_url or -M port; a vLLM the provider starts here (a
+    port of the moment) is no server to bind to. No user:password or query is kept."""
+    from beliefbench.documents.llm import server_of
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://Box:8000/v1/")
+    monkeypatch.setenv("LOCAL_BASE_URL", "https://u:pw-0123456789@gpu.lan/v1?api-key=k-0123456")
+    monkeypatch.delenv("VLLM_BASE_URL", raising=False)
+    assert server_of("openai/m", {}) == "http://box:8000/v1"
+    assert server_of("openai/m", {"base_url": "http://other:1/v1"}) == "http://other:1/v1"
+    assert server_of("openai-api/local/m", {}) == "https://gpu.lan/v1"
+    assert server_of("vllm//models/x", {}) is None
+    assert server_of("vllm//models/x", {"port": 8001}) == "http://localhost:8001"
+    assert server_of("mockllm/model", {}) is None

@@ -478,6 +478,37 @@ def pending_draft(done: dict[str, Any], i: int) -> dict[str, Any] | None:
         else None
 
 
+LOCAL_SERVERS = ("vllm", "vllm-completions", "sglang")
+"""Providers that start a server of their own (on a port of the moment) unless given one."""
+
+
+def server_of(model: str, model_args: dict[str, Any]) -> str | None:
+    """The server ``model``'s calls go to, as the progress file records it, or None for
+    the provider's own endpoint (no base URL given; or a server the provider starts here):
+    the ``base_url`` model argument or the provider's ``<PROVIDER>_BASE_URL`` (a vLLM
+    ``port`` argument), with no ``user:password``, query or fragment, so no key given in
+    the URL is written."""
+    from urllib.parse import urlsplit
+
+    from beliefbench.optional import SERVER_ARGS
+
+    provider, _, rest = model.partition("/")
+    named = rest.partition("/")[0] if provider == "openai-api" else provider
+    url = model_args.get("base_url") or os.environ.get(
+        re.sub(r"\W", "_", named).upper() + "_BASE_URL")
+    if not url and provider in LOCAL_SERVERS and model_args.get(SERVER_ARGS[1]):
+        url = f"http://localhost:{model_args[SERVER_ARGS[1]]}"
+    if not url:
+        return None
+    try:
+        parts = urlsplit(str(url).strip())
+        host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    except ValueError:  # a port that is no number: the text, its secrets removed
+        return redact(str(url).split("?")[0])
+    return redact(f"{parts.scheme.lower()}://{host}{parts.path.rstrip('/')}" if host
+                  else str(url).split("?")[0])
+
+
 class ModelCallError(DocumentError):
     """A model call that failed (unreachable, refused, unreadable, timed out): the run's
     finished steps are kept, and the message says so (:func:`kept_note`)."""
@@ -787,11 +818,19 @@ class LLMGenerator:
     async def _run(self, claim: Claim, n: int, seed: int, progress: Progress
                    ) -> list[BaseDocument]:
         made_by = progress.done.get("generator")
-        if made_by is not None and made_by != self.model_name:
+        server = server_of(self.model_name, self.model_args)
+        # a file written before servers were recorded holds none: read as this server's
+        made_at = progress.done.get("server", server)
+        if made_by is not None and (made_by, made_at) != (self.model_name, server):
+            def at(name: str, url: str | None) -> str:
+                """The model, and its server where the servers differ."""
+                where = url or "the provider's own endpoint (no base URL)"
+                return f"{name} at {where}" if made_at != server else name
+
             raise DocumentError(
-                f"{progress.path}: holds the documents {made_by} wrote for claim {claim.id!r} "
-                f"(seed {seed}), not {self.model_name}: give another --out, or delete the "
-                f"file to write them again with {self.model_name}")
+                f"{progress.path}: holds the documents {at(made_by, made_at)} wrote for claim "
+                f"{claim.id!r} (seed {seed}), not {at(self.model_name, server)}: give another "
+                f"--out, or delete the file to write them again with {self.model_name}")
         world = hashlib.sha256(self._world(claim).encode()).hexdigest()[:16]
         made_for = progress.done.get("world")
         if made_for is not None and made_for != world:
@@ -803,6 +842,8 @@ class LLMGenerator:
         model = self._model()
         if made_by is None:
             progress.pin("generator", self.model_name)
+        if "server" not in progress.done:  # a file from before: bound from now on
+            progress.pin("server", server)
         if made_for is None:
             progress.pin("world", world)
         sem = asyncio.Semaphore(self.concurrency)
