@@ -719,15 +719,18 @@ def test_a_reply_that_is_not_a_chat_completion_is_one_line(tmp_path, openai_serv
 
 def test_an_error_object_sent_with_status_200_is_one_line(tmp_path, openai_server):
     """Some servers and proxies send their error as a 200 whose body has no ``choices``: the
-    run ended in a TypeError traceback ("'NoneType' object is not iterable"), exit 1."""
+    run ended in a TypeError traceback ("'NoneType' object is not iterable"), exit 1; then
+    in one line that still said only that TypeError. vLLM's shape of it here."""
+    import os
+
     openai_server(lambda h: (200, {"object": "error", "message": "The model does not exist.",
                                    "type": "NotFoundError", "code": 404}))
     r = _cli_generate(tmp_path, model="openai/error-object")
     assert r.exit_code == 2, r.output
     lines = [x for x in r.output.splitlines() if x.startswith("Error")]
-    assert len(lines) == 1 and "the server's reply is not one this provider reads (" \
-        "TypeError: 'NoneType' object is not iterable); check the model name and base URL" \
-        in lines[0], r.output
+    assert len(lines) == 1 and f"the server at {os.environ['OPENAI_BASE_URL']} answered " \
+        "HTTP 200 with an error instead of a completion: The model does not exist. (type " \
+        "NotFoundError, code 404)" in lines[0], r.output
 
 
 @pytest.mark.parametrize("option", [("--concurrency", "0"), ("--concurrency", "-1"),
@@ -1221,14 +1224,17 @@ def test_a_run_cut_off_midway_keeps_the_documents_of_the_drafts_it_paid_for(tmp_
     assert kept >= 14
 
 
-def _sheeran_server(openai_server, stop_after: int | None = None) -> dict:
+def _sheeran_server(openai_server, stop_after: int | None = None,
+                    error_after: int | None = None) -> dict:
     """A real server on 127.0.0.1 answering the pipeline's prompts as a model would for
     ed_sheeran (a document per idea), refusing every call after ``stop_after`` (HTTP 400:
-    not retried, so the run stops at once; ``calls["stop_after"] = None`` brings it back).
-    Returns its call counts."""
+    not retried, so the run stops at once; ``calls["stop_after"] = None`` brings it back),
+    or answering every call after ``error_after`` with an error object and status 200 (the
+    key it was sent echoed in it). Returns its call counts."""
     import threading
 
-    lock, calls = threading.Lock(), {"n": 0, "Write": 0, "stop_after": stop_after}
+    lock, calls = threading.Lock(), {"n": 0, "Write": 0, "stop_after": stop_after,
+                                     "error_after": error_after}
 
     def reply(handler):
         prompt = handler.body["messages"][-1]["content"]
@@ -1236,6 +1242,10 @@ def _sheeran_server(openai_server, stop_after: int | None = None) -> dict:
             calls["n"] += 1
             if calls["stop_after"] is not None and calls["n"] > calls["stop_after"]:
                 return 400, {"error": {"message": "server shutting down"}}
+            if calls["error_after"] is not None and calls["n"] > calls["error_after"]:
+                return 200, {"error": {"message": "CUDA out of memory (key "
+                                       f"{handler.headers['Authorization']})",
+                                       "type": "InternalError", "code": 500}}
             calls["Write"] += prompt.startswith("Write")
         if prompt.startswith("Brainstorm"):
             text = "1. news report\n2. forum thread\n3. lab notebook"
@@ -1405,3 +1415,33 @@ def test_the_server_recorded_is_the_base_url_the_provider_reads(monkeypatch):
     assert server_of("vllm//models/x", {}) is None
     assert server_of("vllm//models/x", {"port": 8001}) == "http://localhost:8001"
     assert server_of("mockllm/model", {}) is None
+
+
+
+def test_an_error_object_a_server_sends_midway_names_the_server_and_its_error(
+        tmp_path, openai_server):
+    """A server that answers HTTP 200 with ``{"error": {...}}`` (a proxy, a server out of
+    memory) ended the run with "TypeError: 'NoneType' object is not iterable", naming neither
+    the server nor what it said. It is a failed call like the others: one line naming the
+    server and its error (a key it echoes removed), the finished steps kept, and the same
+    command continues from them."""
+    import os
+
+    calls = _sheeran_server(openai_server, error_after=20)
+    url = os.environ["OPENAI_BASE_URL"]
+    r = _cli_generate(tmp_path, "--n", "12", "--concurrency", "1", model="openai/err-object")
+    assert r.exit_code == 2, r.output
+    said = " ".join(r.output.split())
+    assert [x for x in r.output.splitlines() if x.startswith("Error")] and \
+        "Traceback" not in said and "TypeError" not in said, r.output
+    assert f"Error: generator openai/err-object: the server at {url} answered HTTP 200 with " \
+           f"an error instead of a completion: CUDA out of memory (key ***) " \
+           f"(type InternalError, code 500); the model's finished steps are kept in" in said, \
+        r.output
+    assert KEY not in r.output
+    kept = _kept(tmp_path / "o")
+    assert 0 < kept < 12
+    calls["error_after"] = None  # the server recovers: the same command finishes the run
+    r = _cli_generate(tmp_path, "--n", "12", "--concurrency", "1", model="openai/err-object")
+    assert r.exit_code == 0 and _kept(tmp_path / "o") == 12, r.output
+    assert f"{kept} of 12 documents already written, kept" in " ".join(r.output.split())

@@ -459,6 +459,34 @@ def reply_unreadable(e: BaseException) -> bool:
     return False
 
 
+def error_reply(e: BaseException) -> str | None:
+    """What a server said in the error object it sent in place of a completion, with status
+    200 (``{"error": {"message": ...}}``, or vLLM's ``{"object": "error", "message": ...}``),
+    or None. The SDK reads such a body as a completion with no choices, and Inspect's reading
+    of it fails with a TypeError that keeps none of it; the completion is found among the
+    locals of the frames the error passed through."""
+    for x in causes(e, context=True):
+        tb = x.__traceback__
+        while tb is not None:
+            for value in list(tb.tb_frame.f_locals.values()):
+                extra = getattr(value, "model_extra", None)
+                if type(value).__name__ != "ChatCompletion" or not isinstance(extra, dict):
+                    continue
+                error = extra.get("error")
+                if error is None and getattr(value, "object", None) == "error":
+                    error = extra
+                if error is None:
+                    continue
+                if not isinstance(error, dict):
+                    return str(error)
+                details = [f"{k} {error[k]}" for k in ("type", "code")
+                           if error.get(k) not in (None, "")]
+                text = str(error.get("message") or json.dumps(error)[:300])
+                return text + (f" ({', '.join(details)})" if details else "")
+            tb = tb.tb_next
+    return None
+
+
 def _provider_error(e: BaseException) -> bool:
     """Whether ``e`` is the provider's answer to a request (Inspect's ModelGenerateError or
     an HTTP status error): one line, never a traceback that may quote the key it echoed."""
@@ -728,6 +756,13 @@ class LLMGenerator:
                 if isinstance(e, _infrastructure_errors()):  # Inspect's retries are spent
                     raise ModelCallError(f"generator {self.model_name} failed after "
                                          f"{self.max_retries} retries: {one_line(e)}") from None
+                if (said := error_reply(e)) is not None:  # not "'NoneType' object is ..."
+                    server = server_of(self.model_name, self.model_args) \
+                        or "the provider's own endpoint"
+                    said = redact(" ".join(said.split()), sent_secrets(e))  # a key it echoed
+                    raise ModelCallError(
+                        f"generator {self.model_name}: the server at {server} answered HTTP "
+                        f"200 with an error instead of a completion: {said}") from None
                 if isinstance(e, AssertionError) or reply_unreadable(e):  # the provider
                     # could not read the server's reply (an HTML page, a body not JSON, an
                     # error object sent with status 200)
