@@ -1318,6 +1318,7 @@ def test_ctrl_c_in_a_model_run_says_which_documents_are_kept(tmp_path, openai_se
         in r.output, r.output
 
 
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
 def test_a_resumed_run_revises_the_drafts_a_run_cut_off_had_paid_for(tmp_path, openai_server):
     """The drafts of the documents in flight when a run stopped (a server gone, Ctrl-C) were
     not kept: the same command drafted them again, paying twice for up to --concurrency
@@ -1445,3 +1446,27 @@ def test_an_error_object_a_server_sends_midway_names_the_server_and_its_error(
     r = _cli_generate(tmp_path, "--n", "12", "--concurrency", "1", model="openai/err-object")
     assert r.exit_code == 0 and _kept(tmp_path / "o") == 12, r.output
     assert f"{kept} of 12 documents already written, kept" in " ".join(r.output.split())
+
+
+def test_ideas_that_differ_only_in_case_or_spacing_are_one_idea(tmp_path):
+    """Ideas were told apart by their exact text: a model that listed "A chef's memoir" and
+    "a chef's  memoir" had both written, as two documents from one idea (and no variation
+    asked for), where a distinct idea was due. A re-run that asks for more ideas merges the
+    new ones with the old in the same way."""
+
+    class Echoing(Scripted):
+        async def __call__(self, input, tools, tool_choice, config) -> ModelOutput:
+            prompt = input[-1].text
+            if prompt.startswith("List"):
+                genre = re.search(r"for a (.+?) set in", prompt).group(1)
+                text = (f"1. A {genre} by Dr Marrow\n2. a {genre}  BY dr marrow\n"
+                        f"3.   A {genre} by Dr Marrow   \n4. a {genre} at Tycho Station")
+                return output(text)
+            return await super().__call__(input, tools, tool_choice, config)
+
+    docs = generator(tmp_path, Echoing()).generate(make_claim(), 6)
+    progress = Progress(tmp_path / "work" / "moon_cheese.s0.progress.jsonl")
+    for genre in ("news report", "forum thread", "lab notebook"):
+        assert progress.done[f"ideas/{genre}"] == [f"A {genre} by Dr Marrow",
+                                                   f"a {genre} at Tycho Station"]
+    assert len({d.meta["idea"].casefold() for d in docs}) == 6

@@ -220,6 +220,17 @@ def _lines(text: str, cut_off: bool = False) -> list[str]:
     return out
 
 
+def distinct(items: Sequence[str]) -> list[str]:
+    """``items`` with those that differ from an earlier one only in case or spacing ("A
+    chef's memoir", "a chef's  MEMOIR") left out, each as first written: told apart by
+    their exact text, one idea was written twice (as two documents) where a distinct idea,
+    or a variation of it, was due."""
+    kept: dict[str, str] = {}
+    for item in items:
+        kept.setdefault(" ".join(item.split()).casefold(), item)
+    return list(kept.values())
+
+
 _URL_USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
 
 
@@ -913,7 +924,7 @@ class LLMGenerator:
                 got = await self._ask_list(model, sem, self._ideas_prompt(claim, genre,
                                                                           per_genre),
                                            f"{genre} idea")
-                pool = list(dict.fromkeys([*had, *got]))
+                pool = distinct([*had, *got])
                 progress.add(key, pool or [f"a typical {genre} about these events"])
                 progress.add(f"{key}/asked", per_genre)
 
