@@ -436,6 +436,55 @@ def test_a_grader_whose_replies_are_all_unreadable_has_undefined_kappas(log_path
     assert np.isnan(r.spread)  # was 4/12: the keyword judge's rate against no verdict at all
 
 
+def test_a_log_no_grader_could_read_exits_2_with_its_tables_written(log_path, tmp_path):
+    """Every response unread by every judge (empty answers; or binary answers with no yes or
+    no and judges that never reply in JSON): `agreement` printed undefined kappas, rates of
+    0 and a spread of 0.000, and exited 0. It is exit 2, naming the log and its claims, the
+    tables and re-scored logs written as before."""
+    def prose(prompt: str) -> str:
+        return "I think the answer believes it."
+
+    # the module's log: its binary answers ("Steel.") are parse errors for every judge
+    r = agreement(log_path, [scripted(prose, name="p1"), scripted(prose, name="p2")],
+                  labels=["p1", "p2"])
+    assert r.unread == (f"{log_path}: no grader read any of its 12 responses (claim(s) "
+                        "glass_bridge) as a verdict on an answer (p1: 12 parse error(s), 0 "
+                        "failed; p2: 12 parse error(s), 0 failed): the kappas are undefined "
+                        "and every belief rate is 0 whatever the model believes; look at its "
+                        "answers and the judges' replies (`inspect view`, the re-scored logs "
+                        "in --out: empty or garbled answers, judges that do not reply in "
+                        "JSON?)")
+    assert r.to_dict()["error"] == r.unread and np.isnan(r.spread)  # was 0.000
+    # one judge read them: a result (the other judge's UNREADABLE is a finding about it)
+    read = agreement(log_path, [scripted(keyword), scripted(prose, name="p1")],
+                     labels=["a", "p1"])
+    assert read.unread is None and "error" not in read.to_dict()
+    # from the command line, offline: a model that answers nothing at all
+    mute = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, judge="markers"),
+                model=scripted(lambda prompt: ""), log_dir=str(tmp_path / "l"),
+                display="none")[0]
+    args = ["agreement", mute.location, "--grader", "beliefbench/judge", "--grader",
+            "beliefbench/skeptic", "--out", str(tmp_path / "o")]
+    out = CliRunner().invoke(cli, args)
+    assert out.exit_code == 2, out.output
+    assert out.stderr.splitlines()[-1] == (
+        f"Error: no result: {mute.location}: no grader read any of its 7 responses (claim(s) "
+        "glass_bridge) as a verdict on an answer (beliefbench/judge: 0 parse error(s), 7 "
+        "failed; beliefbench/skeptic: 0 parse error(s), 7 failed): the kappas are undefined "
+        "and every belief rate is 0 whatever the model believes; look at its answers and the "
+        "judges' replies (`inspect view`, the re-scored logs in --out: empty or garbled "
+        "answers, judges that do not reply in JSON?); the tables and re-scored logs are "
+        f"written to {tmp_path / 'o'}")
+    assert "| beliefbench/judge | 0.000" in out.stdout  # the tables, as before
+    assert {p.name for p in (tmp_path / "o").iterdir()} >= {
+        "agreement_rates.csv", "agreement_pairs.csv", "rescored-beliefbench_judge.eval"}
+    out = CliRunner().invoke(cli, [*args, "--json"])
+    assert out.exit_code == 2, out.output
+    data = json.loads(out.stdout)
+    assert data["error"].startswith(f"{mute.location}: no grader read any of its 7")
+    assert data["belief_spread"] is None and len(data["rates"]) == 2
+
+
 def test_undefined_kappas_print_as_a_dash_like_the_table(log_path, monkeypatch):
     """The pairs table showed an undefined kappa as '-' and the Fleiss line as 'nan'."""
     import beliefbench.analysis.agreement as module

@@ -922,9 +922,17 @@ def test_a_run_with_no_answer_text_is_warned_about(tmp_path):
     no warning, a belief rate of 0 read as a skeptic's."""
     mute = run_belief(tmp_path / "mute", lambda prompt: "", condition="mute")
     out = tmp_path / "o"
-    r = _warned(mute.location, out, (
-        f"warning: NO ANSWER TEXT: {mute.location}: 14 of 14 responses (100.0%) are empty "
-        "generations (the model returned no text): counted as failed, i.e. non-belief"))
+    warning = (f"warning: NO ANSWER TEXT: {mute.location}: 14 of 14 responses (100.0%) are "
+               "empty generations (the model returned no text): counted as failed, i.e. "
+               "non-belief")
+    r = _report(mute.location, out)
+    assert r.exit_code == 2, r.output  # nothing read at all: no result (see below)
+    assert warning in r.stderr and warning not in r.stdout, r.stderr
+    assert warning.removeprefix("warning: ") in (out / "report.md").read_text()
+    assert r.stderr.splitlines()[-1].startswith(
+        "Error: no response was read as a verdict on an answer for 1 run(s) or claim(s) "
+        f"(mockllm/model (condition=mute): all 14 of its responses (0 parse error(s), 14 "
+        f"failed; claim(s) glass_bridge) in {mute.location})"), r.stderr
     row = read_csv(out / "belief_overall.csv").iloc[0]
     assert (row["belief"], row["failed"], row["responses"]) == (0, 1, 14)  # rules unchanged
     assert "--max-no-answer (default 0.1)" in r.stderr
@@ -941,6 +949,70 @@ def test_a_run_with_no_answer_text_is_warned_about(tmp_path):
     r = CliRunner().invoke(cli, ["report", few.location, "--out", str(tmp_path / "o2"),
                                  "--no-plots", "--bootstrap", "40"])
     assert r.exit_code == 0 and "NO ANSWER" not in r.output, r.output
+
+
+def test_a_run_none_of_whose_responses_was_read_exits_2_with_its_tables_written(tmp_path):
+    """A model that never answers the binary format, judged by a grader that never replies
+    in JSON: every response a parse error, and `report` printed belief 0.000 and exited 0,
+    a table of zeros a CI job scripting it took for a skeptic's result. It is exit 2 now,
+    naming the run, claim and log, with every file written as before."""
+    blind = run_belief(tmp_path / "b", lambda prompt: "not sure",
+                       grader=lambda prompt: "Glass, surely.")
+    out = tmp_path / "o"
+    r = _report(blind.location, out)
+    assert r.exit_code == 2, r.output
+    said = (f"mockllm/model: all 14 of its responses (14 parse error(s), 0 failed; claim(s) "
+            f"glass_bridge) in {blind.location}")
+    error = r.stderr.splitlines()[-1]
+    assert error.startswith("Error: no response was read as a verdict on an answer for 1 "
+                            f"run(s) or claim(s) ({said}): counted as non-belief"), error
+    assert f"the tables are written to {out}" in error and "--allow-unread" in error
+    assert f"warning: UNREAD: {said}: none was read" in r.stderr
+    assert f"UNREAD: {said}" in (out / "report.md").read_text()
+    row = read_csv(out / "belief_overall.csv").iloc[0]  # nothing lost
+    assert (row["belief"], row["parse_error"], row["responses"]) == (0, 1, 14)
+    args = ["report", blind.location, "--out", str(out), "--no-plots", "--bootstrap", "40",
+            "--json"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2, r.output
+    data = json.loads(r.stdout)  # the report, with why it is no result
+    assert data["error"] == error.removeprefix("Error: ")
+    assert data["tables"]["overall"][0]["responses"] == 14
+    assert json.loads((out / "report.json").read_text()) == data
+    r = CliRunner().invoke(cli, [*args, "--allow-unread"])  # reported as it is, on purpose
+    assert r.exit_code == 0, r.output
+    assert "error" not in json.loads(r.stdout) and "UNREAD" in r.stderr
+    assert "error" not in json.loads((out / "report.json").read_text())
+
+
+def test_a_claim_none_of_whose_responses_was_read_exits_2_naming_it(tmp_path):
+    """One claim of a run answered with nothing at all, the other read: the blank claim's
+    rows read belief 0 and pulled the run's mean over claims down, and the pooled share
+    stays within the warnings' 10% with enough other claims. The claim is named."""
+    from beliefbench.task import belief
+
+    def blank_on_glass(prompt: str) -> str:
+        if any(g in prompt for g in ("Golden Gate", "bridges", "I thought it was steel")):
+            return ""
+        return '{"answer": "no"}' if "JSON" in prompt else "A dentist? Never heard of him."
+
+    from inspect_ai import eval as inspect_eval
+
+    [log] = inspect_eval(belief(claims=f"{FIXTURE_CLAIM},dentist", samples=1),
+                         model=scripted(blank_on_glass),
+                         model_roles={"grader": scripted(keyword_grader)},
+                         log_dir=str(tmp_path / "l"), display="none")
+    r = _report(log.location, tmp_path / "o")
+    assert r.exit_code == 2, r.output
+    assert r.stderr.splitlines()[-1].startswith(
+        "Error: no response was read as a verdict on an answer for 1 run(s) or claim(s) "
+        "(mockllm/model, claim(s) glass_bridge: all 7 of their responses (0 parse error(s), "
+        f"7 failed) in {log.location}, its other claims read)"), r.stderr
+    detail = read_csv(tmp_path / "o" / "belief_detail.csv")
+    assert set(detail["claim"]) == {"glass_bridge", "dentist"}
+    clean = run_belief(tmp_path / "c", believer)  # every claim read: exit 0, no UNREAD
+    r = _report(clean.location, tmp_path / "o2")
+    assert r.exit_code == 0 and "UNREAD" not in r.output, r.output
 
 
 def test_infrastructure_failures_are_not_counted_as_missing_answers(tmp_path):

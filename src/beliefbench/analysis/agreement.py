@@ -44,6 +44,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from beliefbench.analysis.em_report import is_em_log
 from beliefbench.analysis.logs import (
+    READ_VERDICTS,
     SCORER,
     LogError,
     _cut,
@@ -97,6 +98,9 @@ class AgreementResult:
     spread_defined: bool = True
     """False where a judge's calls failed or none of its replies could be read: its rate
     then differs by the outage (counted failed / parse_error), not by what it judged."""
+    unread: str | None = None
+    """Why nothing was compared where no grader read any of the log's responses (every
+    verdict of every judge a parse error or failed), else None: ``agreement`` exits 2."""
 
     @property
     def spread(self) -> float:
@@ -110,7 +114,8 @@ class AgreementResult:
         return _no_nan(self._fields())
 
     def _fields(self) -> dict:
-        return {"log": self.log, "model": self.model, "settings": self.settings,
+        return {**({"error": self.unread} if self.unread else {}), "log": self.log,
+                "model": self.model, "settings": self.settings,
                 "judges": self.judges, "judged_responses": len(self.verdicts),
                 "excluded_responses": self.excluded,
                 "fleiss_kappa": self.fleiss_kappa, "belief_spread": self.spread,
@@ -465,10 +470,31 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         notes.append(f"the belief-rate spread is undefined ('-'; null in --json): "
                      f"{', '.join(broken)} gave no verdict on some responses (see the notes "
                      "above), so its rate differs by that, not by what it judged")
+    unread = nothing_read(str(path), frames)  # the spread of rates of 0 is no agreement
     return AgreementResult(
         log=str(path), judges=labels, verdicts=merged, pairs=pd.DataFrame(pairs),
         fleiss_kappa=fleiss_kappa(merged[labels].to_numpy())
         if not merged.empty and not unreadable else float("nan"),
         rates=pd.DataFrame(rates), claim_rates=pd.DataFrame(claim_rates),
         model=model_of(log), settings=f"{run.settings_text}; every grader: {judged}",
-        notes=notes, excluded=excluded, spread_defined=not broken)
+        notes=notes, excluded=excluded, spread_defined=not broken and not unread,
+        unread=unread)
+
+
+def nothing_read(path: str, frames: dict[str, pd.DataFrame]) -> str | None:
+    """Why the agreement is no result where no grader read any of the log's responses as a
+    verdict on an answer (all failed generations, or binary answers and judge replies that
+    could not be read), else None. Its tables then hold only undefined kappas and rates of
+    0, which a script took for a result (exit 0)."""
+    if any(f["verdict"].isin(READ_VERDICTS).any() for f in frames.values()):
+        return None
+    first = next(iter(frames.values()))
+    claims = sorted({str(c) for c in first["claim"]})
+    counts = "; ".join(f"{label}: {int((f['verdict'] == 'parse_error').sum())} parse "
+                       f"error(s), {int((f['verdict'] == 'failed').sum())} failed"
+                       for label, f in frames.items())
+    return (f"{path}: no grader read any of its {len(first)} responses (claim(s) "
+            f"{', '.join(claims)}) as a verdict on an answer ({counts}): the kappas are "
+            "undefined and every belief rate is 0 whatever the model believes; look at its "
+            "answers and the judges' replies (`inspect view`, the re-scored logs in --out: "
+            "empty or garbled answers, judges that do not reply in JSON?)")

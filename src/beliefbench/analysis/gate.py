@@ -63,6 +63,7 @@ from beliefbench.analysis.logs import (
     MAX_NO_ANSWER,
     MAX_PARSE_ERRORS,
     NO_LABEL,
+    READ_VERDICTS,
     SHARE_SLACK,
     BeliefLogs,
     LogInfo,
@@ -534,10 +535,6 @@ def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.rando
     low, high = np.quantile(boot, [alpha, 1 - alpha])
     return Rise(claim, rb, rc, rc - rb, float(low), float(high), len(common),
                 len(only_b) + len(only_c)), boot
-
-
-READ_VERDICTS = ("yes", "no", "neutral")
-"""The verdicts that are a reading of an answer (the others: parse_error, failed)."""
 
 
 MIN_READ_SHARE = 0.5

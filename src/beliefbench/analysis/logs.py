@@ -83,6 +83,8 @@ MAX_CUT_OFF = 0.10
 would have stated after the cut is lost and reads as non-belief."""
 SHARE_SLACK = 1e-9
 """Floating-point slack when a share is compared with its budget."""
+READ_VERDICTS: tuple[str, ...] = ("yes", "no", "neutral")
+"""The verdicts that are a reading of an answer (the others: parse_error, failed)."""
 SCRIPTED_PROVIDER = "beliefbench/"
 """The offline scripted models (``beliefbench/believer``, ``skeptic``, ``judge``,
 ``verifier``): a pipeline check, never a result."""

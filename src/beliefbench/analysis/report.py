@@ -23,6 +23,7 @@ from beliefbench.analysis.flips import finetunes
 from beliefbench.analysis.logs import (
     MAX_PARSE_ERRORS,
     NO_LABEL,
+    READ_VERDICTS,
     RUN_COLUMNS,
     SHARE_SLACK,
     BeliefLogs,
@@ -140,6 +141,12 @@ class Report:
     flip_steps: pd.DataFrame | None = None
     """When each question correct at a run's first step and counterfactual at its last
     flipped for good, and whether abruptly."""
+    unread: list[str] = field(default_factory=list)
+    """The runs, or claims of a run, none of whose responses was read as a verdict on an
+    answer (:func:`unread_runs`): their rows are no result (``report`` exits 2)."""
+    error: str | None = None
+    """Why the report is no result, written to report.json as ``error`` (set by ``report``
+    when it exits 2 with the tables written: :attr:`unread`)."""
 
     @property
     def has_flips(self) -> bool:
@@ -203,6 +210,42 @@ def pooled_share_notes(questions: pd.DataFrame, budget: float = MAX_PARSE_ERRORS
     return out
 
 
+def unread_runs(responses: pd.DataFrame) -> list[str]:
+    """Each run none of whose responses was read as a verdict on an answer (every one a
+    parse error or failed: a wrong grader, a judge that stopped replying in JSON, a model
+    that returns nothing), or, in a run read elsewhere, each claim none of whose responses
+    was: named with its counts and logs. Counted as non-belief, such rows read as belief 0,
+    a table of zeros a CI job took for a skeptic's result (exit 0)."""
+    out = []
+    read = responses["verdict"].isin(READ_VERDICTS)
+    for key, sub in responses.groupby(list(RUN_COLUMNS), dropna=False, sort=True):
+        seen = read.loc[sub.index].groupby(sub["claim"]).any()
+        blind = sorted(str(c) for c in seen.index[~seen.to_numpy()])
+        if not blind:
+            continue
+        rows = sub[sub["claim"].isin(blind)]
+        counts = (f"{int((rows['verdict'] == 'parse_error').sum())} parse error(s), "
+                  f"{int((rows['verdict'] == 'failed').sum())} failed")
+        logs = first_few(sorted(set(rows["log"])), 3)
+        name = _run_name(dict(zip(RUN_COLUMNS, key, strict=True)))
+        if len(blind) == len(seen):
+            out.append(f"{name}: all {len(rows)} of its responses ({counts}; claim(s) "
+                       f"{first_few(blind, 6)}) in {logs}")
+        else:
+            out.append(f"{name}, claim(s) {first_few(blind, 6)}: all {len(rows)} of their "
+                       f"responses ({counts}) in {logs}, its other claims read")
+    return out
+
+
+def unread_note(unread: str) -> str:
+    """The warning for a run or claim :func:`unread_runs` names."""
+    return (f"UNREAD: {unread}: none was read as a verdict on an answer; counted as "
+            "non-belief, its belief rate (0) says nothing about what the model believes; "
+            "look at them "
+            "(`inspect view`: a wrong grader bound, a judge that stopped replying in JSON, "
+            "empty or garbled answers?), fix the cause and re-run")
+
+
 def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
                  n_bootstrap: int = N_BOOTSTRAP) -> Report:
     """The tables ``beliefbench report`` writes, from :func:`load_belief_logs`' result.
@@ -224,6 +267,7 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
     n_bootstrap = check_resamples(n_bootstrap)
     questions = question_frame(logs.responses)
     flip_table, flip_steps = flips(questions)
+    unread = unread_runs(logs.responses)
     swept = [i.path for i in logs.logs if i.checkpoint != NO_LABEL]  # sweeps label them
     return Report(
         overall=rates(questions, (), n_bootstrap),
@@ -234,9 +278,10 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
                           *single_question_note(questions), *pooled_share_notes(questions),
                           *missing_note(flip_table), *repeated_steps_note(questions),
                           *unstepped_note(questions),
-                          *unlabelled_finetune_note(questions)],
+                          *unlabelled_finetune_note(questions),
+                          *map(unread_note, unread)],
         sources=[info.path for info in logs.logs],
-        flips=flip_table, flip_steps=flip_steps,
+        flips=flip_table, flip_steps=flip_steps, unread=unread,
     )
 
 
@@ -386,6 +431,8 @@ def summary(report: Report, inputs: Sequence[str] | None = None) -> dict:
                       "detail": _records(report.detail)},
            "files": {"overall": "belief_overall.csv", "by": by_filename(report.dims),
                      "detail": "belief_detail.csv"}}
+    if report.error:  # exit 2 with the tables written: a script reading the JSON sees why
+        out = {"error": report.error, **out}
     if report.has_flips:
         out["tables"] |= {"flips": _records(report.flips),
                           "flip_steps": _records(report.flip_steps)}

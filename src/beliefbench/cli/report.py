@@ -183,6 +183,10 @@ class JsonUsageErrors(click.Command):
 @click.option("--skip-bad-logs", is_flag=True,
               help="Warn about unreadable or corrupt logs and report the rest (default: "
                    "refuse the whole set).")
+@click.option("--allow-unread", is_flag=True,
+              help="Exit 0 where a run, or a claim of a run, has no response read as a "
+                   "verdict (every one a parse error or failed; default: the tables are "
+                   "written, then exit 2: such rows read as belief 0).")
 @click.option("--internals", "internals_dirs", multiple=True, type=UserPath(),
               help="Also tabulate judge-free margins from `beliefbench internals` results "
                    "(a margins.json or a directory searched for them; repeatable).")
@@ -194,11 +198,13 @@ class JsonUsageErrors(click.Command):
 @holds("report", param="out_dir")
 def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap: int,
            skip_bad_logs: bool, internals_dirs: tuple[str, ...] = (),
-           as_json: bool = False) -> None:
+           as_json: bool = False, allow_unread: bool = False) -> None:
     """Belief tables (Markdown + CSV + JSON) and plots from belief logs (files or
     directories).
 
     Logs that differ in model, judge or task settings are separate rows (column `run`).
+    Exit 2 after writing the tables where a run, or a claim of one, has no response read as
+    a verdict (unless --allow-unread): its rows read as belief 0 whatever the model believes.
     """
     from beliefbench.analysis.logs import LogError, load_belief_logs
     from beliefbench.analysis.report import (
@@ -226,6 +232,8 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         raise BadInput(str(e)) from None
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
+    if rep.unread and not allow_unread:  # recorded in report.json before it is written
+        rep.error = unread_error(rep.unread, out_dir)
     # what was asked for, absolute: recorded in report.json, so that a report of other logs
     # sent to this folder later (runs/a/logs, then runs/b/logs) says whose it replaces
     inputs = [str(Path(p).resolve()) for p in logs]
@@ -262,6 +270,22 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         say(f"  {margins}")
     if as_json:  # the file just written, as it is: one set of numbers, on disk and here
         click.echo((out_dir / SUMMARY_FILE).read_text(encoding="utf-8"), nl=False)
+    if rep.error:  # last, below the tables, so a CI log ends with why the step failed
+        click.echo(f"Error: {rep.error}", err=True)
+        sys.exit(2)
+
+
+def unread_error(unread: list[str], out_dir: Path) -> str:
+    """Why ``report`` exits 2 with its tables written: the runs or claims none of whose
+    responses was read (:func:`~beliefbench.analysis.report.unread_runs`), the first few
+    named with their logs."""
+    shown = "; ".join(unread[:3]) + (f"; and {len(unread) - 3} more" if len(unread) > 3
+                                     else "")
+    return (f"no response was read as a verdict on an answer for {len(unread)} run(s) or "
+            f"claim(s) ({shown}): counted as non-belief, their rows read as belief 0 whatever "
+            f"the model believes, so they are no result (see UNREAD above); "
+            f"the tables are written to {out_dir}; fix the cause and re-run, or pass "
+            "--allow-unread to report them with exit 0")
 
 
 def _no_comparison(error: str, as_json: bool) -> NoReturn:
@@ -614,7 +638,10 @@ def grader_options(values: tuple[str, ...]) -> tuple[list[Any], list[str]]:
 @holds("agreement", param="out_dir")
 def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
               as_json: bool) -> None:
-    """Re-score one belief log with several graders: Cohen's / Fleiss' kappa, rate spread."""
+    """Re-score one belief log with several graders: Cohen's / Fleiss' kappa, rate spread.
+
+    Exit 2 after the tables where no grader read any of the log's responses as a verdict.
+    """
     from beliefbench.analysis.agreement import agreement as run_agreement
     from beliefbench.analysis.logs import LogError
     from beliefbench.analysis.report import markdown_table
@@ -632,6 +659,7 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
             write_csv(table, out_dir / name)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        _exit_if_unread(result.unread, out_dir)
         return
     left_out = (f" ({result.excluded} more left out of the kappas: see the notes)"
                 if result.excluded else "")
@@ -646,6 +674,16 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
     click.echo(f"\nBelief-rate spread between judges: {spread}")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    _exit_if_unread(result.unread, out_dir)
+
+
+def _exit_if_unread(unread: str | None, out_dir: Path | None) -> None:
+    """Exit 2 after the tables where no grader read any response (``unread``): undefined
+    kappas and rates of 0 are no result, and exit 0 let a script take them for one."""
+    if unread:
+        kept = f"; the tables and re-scored logs are written to {out_dir}" if out_dir else ""
+        click.echo(f"Error: no result: {unread}{kept}", err=True)
+        sys.exit(2)
 
 
 REPORT_COMMANDS = (report, gate, sweep, agreement)
