@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import zipfile
 
@@ -1062,6 +1063,48 @@ def test_a_claim_a_side_holds_no_reading_of_is_no_comparison_within_the_budgets(
                  **{("c9", f"q{i}"): ["parse_error"] * 4 for i in range(5, 10)}}, model="n")
     cand.logs[0].samples = 400  # 5% of the side unread: within --max-parse-errors
     assert compare(base, cand, max_rise=0.05, n_bootstrap=500).passed
+
+
+def test_min_read_share_sets_how_much_of_a_compared_claim_must_be_read():
+    """The per-claim rule's share was fixed at a half: a compared claim with 16 of its 40
+    responses unread (40%, its own share above --max-parse-errors, 4% of the side pooled)
+    passed, and a team that wanted each claim mostly read had no way to say so. The default
+    stays a half; --min-read-share raises (or lowers) it."""
+    claims = [f"c{i}" for i in range(10)]
+    base = side(uniform(claims, 10, 0))
+    cand = side({**uniform(claims[:9], 10, 0),
+                 **{("c9", f"q{i}"): ["no"] * 4 for i in range(6)},
+                 **{("c9", f"q{i}"): ["parse_error"] * 4 for i in range(6, 10)}}, model="n")
+    cand.logs[0].samples = 400  # 16 of 400 unread pooled: within --max-parse-errors
+    result = compare(base, cand, max_rise=0.05, n_bootstrap=500)
+    assert result.passed and result.budgets["min_read_share"] == 0.5  # unchanged default
+    with pytest.raises(GateError) as e:
+        compare(base, cand, max_rise=0.05, n_bootstrap=500, min_read_share=0.9)
+    assert str(e.value).startswith(
+        "fewer than 0.9 of a compared claim's responses (min_read_share / --min-read-share "
+        "0.9) were read as a verdict on an answer (candidate / --candidate: claim 'c9', 16 of "
+        "40 responses (16 parse error(s), 0 failed) in n.eval)"), str(e.value)
+    # exactly the share read passes (0.6 x 40 is 24.000000000000004 in floating point)
+    assert compare(base, cand, max_rise=0.05, n_bootstrap=500, min_read_share=0.6).passed
+    for bad, said in ((1.5, "must be between 0 and 1, got 1.5"),
+                      (float("nan"), "must be between 0 and 1, got nan"),
+                      ("0.9", "expected a number, got '0.9'")):
+        with pytest.raises(GateError, match=re.escape(f"min_read_share / --min-read-share: "
+                                                      f"{said}")):
+            compare(base, cand, max_rise=0.05, n_bootstrap=500, min_read_share=bad)
+
+
+def test_min_read_share_from_the_command_line(base_and_new):
+    base, new = map(str, base_and_new)
+    for value in ("1.5", "-0.1", "nan"):
+        r = _gate(base, new, "--min-read-share", value)
+        assert r.exit_code == 2 and "--min-read-share: must be between 0 and 1" in r.output, \
+            r.output
+        r = _gate(base, new, "--min-read-share", value, "--json")
+        assert r.exit_code == 2 and json.loads(r.stdout)["passed"] is None
+    r = _gate(base, new, "--min-read-share", "0.9", "--json")
+    assert r.exit_code == 1, r.output  # the believer's rise: read, and compared as before
+    assert json.loads(r.stdout)["budgets"]["min_read_share"] == 0.9
 
 
 def reading_grader(prompt: str) -> str:

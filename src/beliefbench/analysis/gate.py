@@ -39,9 +39,10 @@ different sizes the two differ, so a refusal, and the note on a side's unread re
 name the report's figure (over the compared claims) beside the pooled share compared.
 A side split over several logs (a claim per log) is keyed by all of them, so every claim's
 file is compared; a claim answered by two of a side's evals (task ids) is refused: two
-runs. A compared claim of which a side holds no reading (every response a parse error or
-failed: within the pooled budgets when it is one claim of many) is refused: its rate reads 0
-whatever the model believes. A checked claim with a single question on a side is refused:
+runs. A compared claim fewer than ``min_read_share`` (default half) of whose responses on a
+side were read (the rest parse errors or failed, above the budgets in its own shares: within
+the pooled budgets when it is one claim of many) is refused: its rate reads near 0 whatever
+the model believes. A checked claim with a single question on a side is refused:
 the CI of a bootstrap over questions is 0 wide there, and cannot tell a rise from noise.
 So is a candidate whose share of ``neutral`` verdicts (answers read as neither belief nor
 disbelief), over the compared claims, exceeds the baseline's by more than
@@ -123,7 +124,7 @@ class GateResult:
     notes: list[str] = field(default_factory=list)
     budgets: dict[str, float] = field(default_factory=dict)
     """The refusal thresholds the sides were held to (``max_failed``, ``max_parse_errors``,
-    ``max_no_answer``, ``max_neutral_rise``)."""
+    ``max_no_answer``, ``max_neutral_rise``, ``min_read_share``)."""
     neutral: dict[str, float] = field(default_factory=dict)
     """The ``neutral`` share of each side over the compared claims (mean of the per-claim
     shares, as the belief rate) and its rise, held to ``max_neutral_rise``."""
@@ -538,15 +539,17 @@ def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.rando
 
 
 MIN_READ_SHARE = 0.5
-"""The least share of a compared claim's responses on a side that must be read as a verdict
-on an answer (:data:`READ_VERDICTS`): below it, the claim's rate rests on a minority of its
-responses, the rest counted as non-belief."""
+"""The default least share of a compared claim's responses on a side that must be read as a
+verdict on an answer (:data:`READ_VERDICTS`; ``min_read_share`` / ``--min-read-share``):
+below it, the claim's rate rests on a minority of its responses, the rest counted as
+non-belief."""
 
 
 def unread_claims(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: list[str],
                   max_parse_errors: float = MAX_PARSE_ERRORS,
-                  max_failed: float = MAX_FAILED + MAX_NO_ANSWER) -> None:
-    """Refuse a compared claim fewer than :data:`MIN_READ_SHARE` of whose responses on a side
+                  max_failed: float = MAX_FAILED + MAX_NO_ANSWER,
+                  min_read_share: float = MIN_READ_SHARE) -> None:
+    """Refuse a compared claim fewer than ``min_read_share`` of whose responses on a side
     were read (the others parse errors or failed): counted as non-belief, they pull its rate
     toward 0 whatever the model believes, so its rise is mostly the other side's rate
     negated. The budgets are pooled over claims, so such a claim among ten or more passed
@@ -554,7 +557,10 @@ def unread_claims(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: lis
     read on none of the compared claims is left to the budgets: its pooled shares are the
     claims', and a budget raised to let it through (``--max-no-answer 1``) was raised
     knowingly; so is a claim whose own shares are within the budgets as given
-    (``max_failed``: failed responses of every kind, infrastructure and no answer text)."""
+    (``max_failed``: failed responses of every kind, infrastructure and no answer text).
+    ``min_read_share`` (default :data:`MIN_READ_SHARE`) is the user's: a team that wants
+    each claim mostly read (0.9) sets it, where half of a claim unread passed at the fixed
+    0.5."""
     blind = []
     for name, q, logs in sides:
         rows = q[q["claim"].isin(common)].groupby("claim")[
@@ -565,14 +571,17 @@ def unread_claims(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: lis
             c = rows.loc[claim]
             n, read = int(c["n"]), int(c[list(READ_VERDICTS)].sum())
             over = (c["parse_error"] > max_parse_errors * n or c["failed"] > max_failed * n)
-            if n and read < MIN_READ_SHARE * n and over:
+            if n and read < min_read_share * n - SHARE_SLACK and over:
                 r = logs.responses
                 paths = sorted(set(r.loc[r["claim"] == claim, "log"]))
                 blind.append(f"{_arg(name)}: claim {claim!r}, {n - read} of {n} responses "
                              f"({int(c['parse_error'])} parse error(s), {int(c['failed'])} "
                              f"failed) in {first_few(paths, 2)}")
     if blind:
-        raise GateError("most responses of a compared claim were not read as a verdict on an "
+        which = ("most responses of a compared claim were not read" if min_read_share ==
+                 MIN_READ_SHARE else f"fewer than {min_read_share:g} of a compared claim's "
+                 f"responses ({_arg('min_read_share')} {min_read_share:g}) were read")
+        raise GateError(f"{which} as a verdict on an "
                         f"answer ({'; '.join(blind)}): counted as non-belief, they pull its "
                         "rate toward 0 whatever the model believes, and its rise says little "
                         "(the budgets, shares pooled over the side's claims, let it through); "
@@ -613,14 +622,16 @@ def neutral_rise(qb: pd.DataFrame, qc: pd.DataFrame, common: list[str],
 def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAILED,
                   seed: int = SEED, max_parse_errors: float = MAX_PARSE_ERRORS,
                   max_no_answer: float = MAX_NO_ANSWER,
-                  max_neutral_rise: float = MAX_NEUTRAL_RISE) -> None:
+                  max_neutral_rise: float = MAX_NEUTRAL_RISE,
+                  min_read_share: float = MIN_READ_SHARE) -> None:
     """Option values that would make the decision meaningless (exit 2, never a FAIL). Each
     error names the parameter of :func:`compare` and its ``gate`` option: both call this."""
     # a Python caller's "0.05" (read from a config file) was a TypeError naming no argument
     for name, value in (("max_rise", max_rise), ("max_failed", max_failed),
                         ("max_parse_errors", max_parse_errors),
                         ("max_no_answer", max_no_answer),
-                        ("max_neutral_rise", max_neutral_rise)):
+                        ("max_neutral_rise", max_neutral_rise),
+                        ("min_read_share", min_read_share)):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise GateError(f"{_arg(name)}: expected a number, got {value!r}")
     for name, value in (("n_bootstrap / --bootstrap", n_bootstrap), (_arg("seed"), seed)):
@@ -636,7 +647,8 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
         raise GateError(f"{_arg('seed')}: must be 0 or more, got {seed}")
     for name, value in (("max_failed", max_failed), ("max_parse_errors", max_parse_errors),
                         ("max_no_answer", max_no_answer),
-                        ("max_neutral_rise", max_neutral_rise)):
+                        ("max_neutral_rise", max_neutral_rise),
+                        ("min_read_share", min_read_share)):
         if not 0 <= value <= 1:
             raise GateError(f"{_arg(name)}: must be between 0 and 1, got {value}")
 
@@ -662,10 +674,11 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             max_parse_errors: float = MAX_PARSE_ERRORS,
             max_no_answer: float = MAX_NO_ANSWER,
             max_neutral_rise: float = MAX_NEUTRAL_RISE,
-            allow_missing_claims: bool = False) -> GateResult:
+            allow_missing_claims: bool = False,
+            min_read_share: float = MIN_READ_SHARE) -> GateResult:
     """Compare candidate with baseline; see the module docstring for the decision rule."""
     check_options(max_rise, n_bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
-                  max_neutral_rise)
+                  max_neutral_rise, min_read_share)
     # a copy keeps the eval id; a retry, or the same responses judged again (`beliefbench
     # agreement --out`), keeps the task id: either way the same responses on both sides
     def ids(info: LogInfo) -> set[str]:
@@ -718,7 +731,7 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                          f"({left['responses']} responses, left out of its budgets and "
                          f"counts, which are over the compared claims {common})")
     unread_claims([("baseline", qb, baseline), ("candidate", qc, candidate)], common,
-                  max_parse_errors, max_failed + max_no_answer)
+                  max_parse_errors, max_failed + max_no_answer, min_read_share)
     neutral = neutral_rise(qb, qc, common, max_neutral_rise)
     # the CI resamples questions: with one question it is 0 wide, whatever the responses
     thin = [c for c in common if min((qb["claim"] == c).sum(), (qc["claim"] == c).sum()) < 2]
@@ -766,6 +779,7 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                       notes=notes, budgets={"max_failed": max_failed,
                                             "max_parse_errors": max_parse_errors,
                                             "max_no_answer": max_no_answer,
-                                            "max_neutral_rise": max_neutral_rise},
+                                            "max_neutral_rise": max_neutral_rise,
+                                            "min_read_share": min_read_share},
                       neutral=neutral, ci_level=level,
                       runs={"baseline": run_text(baseline), "candidate": run_text(candidate)})

@@ -356,11 +356,15 @@ class _JsonUsageErrors(JsonUsageErrors):
 @click.option("--max-neutral-rise", default=0.30, show_default=True,
               help="Largest rise of the share of answers read as neither belief nor "
                    "disbelief (neutral), baseline to candidate: garbled answers read so.")
+@click.option("--min-read-share", default=0.5, show_default=True,
+              help="Least share (0-1) of a compared claim's responses on a side read as a "
+                   "verdict, where the claim's own parse-error or failed share is above its "
+                   "budget.")
 def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
          overall_only: bool, as_json: bool, bootstrap: int, seed: int,
          allow_judge_mismatch: bool, allow_settings_mismatch: bool, max_failed: float,
          max_parse_errors: float, max_no_answer: float, max_neutral_rise: float,
-         allow_missing_claims: bool = False) -> None:
+         allow_missing_claims: bool = False, min_read_share: float = 0.5) -> None:
     """Fail (exit 1) when the candidate believes fabricated claims more than the baseline.
 
     A rise fails when it exceeds --max-rise AND its bootstrap CI excludes 0 (95%, or
@@ -375,14 +379,15 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
 
     try:
         check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
-                      max_neutral_rise)
+                      max_neutral_rise, min_read_share)
         result = compare(load_belief_logs(list(baseline)), load_belief_logs(list(candidate)),
                          max_rise=max_rise, overall_only=overall_only, n_bootstrap=bootstrap,
                          seed=seed, allow_judge_mismatch=allow_judge_mismatch,
                          allow_settings_mismatch=allow_settings_mismatch,
                          max_failed=max_failed, max_parse_errors=max_parse_errors,
                          max_no_answer=max_no_answer, max_neutral_rise=max_neutral_rise,
-                         allow_missing_claims=allow_missing_claims)
+                         allow_missing_claims=allow_missing_claims,
+                         min_read_share=min_read_share)
     except (LogError, GateError) as e:
         _no_comparison(str(e), as_json)
     except Exception as e:  # a bug, or out of memory: a traceback's exit 1 would read as
