@@ -930,7 +930,7 @@ def test_a_run_with_no_answer_text_is_warned_about(tmp_path):
     assert warning in r.stderr and warning not in r.stdout, r.stderr
     assert warning.removeprefix("warning: ") in (out / "report.md").read_text()
     assert r.stderr.splitlines()[-1].startswith(
-        "Error: no response was read as a verdict on an answer for 1 run(s) or claim(s) "
+        "Error: no response of 1 run(s) was read as a verdict on an answer "
         f"(mockllm/model (condition=mute): all 14 of its responses (0 parse error(s), 14 "
         f"failed; claim(s) glass_bridge) in {mute.location})"), r.stderr
     row = read_csv(out / "belief_overall.csv").iloc[0]
@@ -964,8 +964,8 @@ def test_a_run_none_of_whose_responses_was_read_exits_2_with_its_tables_written(
     said = (f"mockllm/model: all 14 of its responses (14 parse error(s), 0 failed; claim(s) "
             f"glass_bridge) in {blind.location}")
     error = r.stderr.splitlines()[-1]
-    assert error.startswith("Error: no response was read as a verdict on an answer for 1 "
-                            f"run(s) or claim(s) ({said}): counted as non-belief"), error
+    assert error.startswith("Error: no response of 1 run(s) was read as a verdict on an "
+                            f"answer ({said}): counted as non-belief"), error
     assert f"the tables are written to {out}" in error and "--allow-unread" in error
     assert f"warning: UNREAD: {said}: none was read" in r.stderr
     assert f"UNREAD: {said}" in (out / "report.md").read_text()
@@ -985,10 +985,14 @@ def test_a_run_none_of_whose_responses_was_read_exits_2_with_its_tables_written(
     assert "error" not in json.loads((out / "report.json").read_text())
 
 
-def test_a_claim_none_of_whose_responses_was_read_exits_2_naming_it(tmp_path):
+def test_a_run_or_claim_unread_beside_others_read_is_warned_and_reported(tmp_path):
     """One claim of a run answered with nothing at all, the other read: the blank claim's
-    rows read belief 0 and pulled the run's mean over claims down, and the pooled share
-    stays within the warnings' 10% with enough other claims. The claim is named."""
+    rows read belief 0 and pull the run's mean over claims down, while the pooled share stays
+    within the warnings' 10% with enough other claims: it is named (UNREAD). So is a sweep's
+    early step that answers blank beside a later one that answers, as the demo's do. Both are
+    a result (exit 0); only a report of which nothing was read is none (exit 2)."""
+    from inspect_ai import eval as inspect_eval
+
     from beliefbench.task import belief
 
     def blank_on_glass(prompt: str) -> str:
@@ -996,22 +1000,31 @@ def test_a_claim_none_of_whose_responses_was_read_exits_2_naming_it(tmp_path):
             return ""
         return '{"answer": "no"}' if "JSON" in prompt else "A dentist? Never heard of him."
 
-    from inspect_ai import eval as inspect_eval
-
     [log] = inspect_eval(belief(claims=f"{FIXTURE_CLAIM},dentist", samples=1),
                          model=scripted(blank_on_glass),
                          model_roles={"grader": scripted(keyword_grader)},
                          log_dir=str(tmp_path / "l"), display="none")
     r = _report(log.location, tmp_path / "o")
-    assert r.exit_code == 2, r.output
-    assert r.stderr.splitlines()[-1].startswith(
-        "Error: no response was read as a verdict on an answer for 1 run(s) or claim(s) "
-        "(mockllm/model, claim(s) glass_bridge: all 7 of their responses (0 parse error(s), "
-        f"7 failed) in {log.location}, its other claims read)"), r.stderr
+    assert r.exit_code == 0, r.output
+    assert ("warning: UNREAD: mockllm/model, claim(s) glass_bridge: all 7 of their responses "
+            f"(0 parse error(s), 7 failed) in {log.location}, its other claims read: none was "
+            "read") in r.stderr, r.stderr
+    assert "Error" not in r.stderr
     detail = read_csv(tmp_path / "o" / "belief_detail.csv")
     assert set(detail["claim"]) == {"glass_bridge", "dentist"}
-    clean = run_belief(tmp_path / "c", believer)  # every claim read: exit 0, no UNREAD
-    r = _report(clean.location, tmp_path / "o2")
+
+    early = run_belief(tmp_path / "s", lambda prompt: "", step=8)  # blank, as steps of a sweep
+    later = run_belief(tmp_path / "s", believer, step=16)
+    r = _report(str(tmp_path / "s"), tmp_path / "o2")
+    assert r.exit_code == 0, r.output
+    assert f"warning: UNREAD: mockllm/model (step=8): all 14 of its responses (0 parse " \
+           f"error(s), 14 failed; claim(s) glass_bridge) in {early.location}" in r.stderr, \
+        r.stderr
+    assert later.location not in r.stderr.split("UNREAD")[-1]
+    overall = read_csv(tmp_path / "o2" / "belief_overall.csv")
+    assert sorted(overall["responses"]) == [14, 14]
+    clean = run_belief(tmp_path / "c", believer)  # every claim read: no UNREAD
+    r = _report(clean.location, tmp_path / "o3")
     assert r.exit_code == 0 and "UNREAD" not in r.output, r.output
 
 

@@ -143,10 +143,14 @@ class Report:
     flipped for good, and whether abruptly."""
     unread: list[str] = field(default_factory=list)
     """The runs, or claims of a run, none of whose responses was read as a verdict on an
-    answer (:func:`unread_runs`): their rows are no result (``report`` exits 2)."""
+    answer (:func:`unread_runs`): their rows are no result (warned ``UNREAD``)."""
+    nothing_read: bool = False
+    """No response of any run was read as a verdict: the whole report is no result
+    (``report`` exits 2). A sweep's early checkpoints that answer blank beside later ones
+    that answer are a result, warned about."""
     error: str | None = None
     """Why the report is no result, written to report.json as ``error`` (set by ``report``
-    when it exits 2 with the tables written: :attr:`unread`)."""
+    when it exits 2 with the tables written: :attr:`nothing_read`)."""
 
     @property
     def has_flips(self) -> bool:
@@ -282,6 +286,7 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
                           *map(unread_note, unread)],
         sources=[info.path for info in logs.logs],
         flips=flip_table, flip_steps=flip_steps, unread=unread,
+        nothing_read=not logs.responses["verdict"].isin(READ_VERDICTS).any(),
     )
 
 

@@ -184,9 +184,9 @@ class JsonUsageErrors(click.Command):
               help="Warn about unreadable or corrupt logs and report the rest (default: "
                    "refuse the whole set).")
 @click.option("--allow-unread", is_flag=True,
-              help="Exit 0 where a run, or a claim of a run, has no response read as a "
-                   "verdict (every one a parse error or failed; default: the tables are "
-                   "written, then exit 2: such rows read as belief 0).")
+              help="Exit 0 where no response of the logs was read as a verdict (every one "
+                   "a parse error or failed; default: the tables are written, then exit 2: "
+                   "their rows read as belief 0).")
 @click.option("--internals", "internals_dirs", multiple=True, type=UserPath(),
               help="Also tabulate judge-free margins from `beliefbench internals` results "
                    "(a margins.json or a directory searched for them; repeatable).")
@@ -203,8 +203,9 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
     directories).
 
     Logs that differ in model, judge or task settings are separate rows (column `run`).
-    Exit 2 after writing the tables where a run, or a claim of one, has no response read as
-    a verdict (unless --allow-unread): its rows read as belief 0 whatever the model believes.
+    Exit 2 after writing the tables where no response of the logs was read as a verdict
+    (unless --allow-unread): the rows read as belief 0 whatever the model believes. A run or
+    claim with none read beside others that were read is warned about (UNREAD).
     """
     from beliefbench.analysis.logs import LogError, load_belief_logs
     from beliefbench.analysis.report import (
@@ -232,7 +233,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         raise BadInput(str(e)) from None
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
-    if rep.unread and not allow_unread:  # recorded in report.json before it is written
+    if rep.nothing_read and not allow_unread:  # recorded in report.json before it is written
         rep.error = unread_error(rep.unread, out_dir)
     # what was asked for, absolute: recorded in report.json, so that a report of other logs
     # sent to this folder later (runs/a/logs, then runs/b/logs) says whose it replaces
@@ -276,13 +277,13 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
 
 
 def unread_error(unread: list[str], out_dir: Path) -> str:
-    """Why ``report`` exits 2 with its tables written: the runs or claims none of whose
-    responses was read (:func:`~beliefbench.analysis.report.unread_runs`), the first few
-    named with their logs."""
+    """Why ``report`` exits 2 with its tables written: no response of any run was read
+    (:func:`~beliefbench.analysis.report.unread_runs` names each run), the first few named
+    with their logs."""
     shown = "; ".join(unread[:3]) + (f"; and {len(unread) - 3} more" if len(unread) > 3
                                      else "")
-    return (f"no response was read as a verdict on an answer for {len(unread)} run(s) or "
-            f"claim(s) ({shown}): counted as non-belief, their rows read as belief 0 whatever "
+    return (f"no response of {len(unread)} run(s) was read as a verdict on an answer "
+            f"({shown}): counted as non-belief, their rows read as belief 0 whatever "
             f"the model believes, so they are no result (see UNREAD above); "
             f"the tables are written to {out_dir}; fix the cause and re-run, or pass "
             "--allow-unread to report them with exit 0")
