@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -1032,8 +1033,7 @@ def test_data_parallel_run_under_mpirun_variables(base, data, tmp_path):
             time.sleep(0.2)
     finally:
         for p, log in zip(procs, logs, strict=True):
-            p.kill()
-            p.wait()
+            _end_with_stacks(p)
             log.close()
     done = [(tmp_path / f"out{r}").read_text() for r in range(2)]
     assert [p.returncode for p in procs] == [0, 0], done[0][-3000:] + done[1][-3000:]
@@ -1071,6 +1071,10 @@ def test_preemption_under_torchrun_stops_every_rank_at_one_step_and_resumes(base
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=120)
     finally:
+        if proc.poll() is None:  # hung: each rank's stacks first (_end_with_stacks)
+            os.killpg(proc.pid, signal.SIGABRT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -1100,11 +1104,26 @@ LAUNCH_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_A
 def _launch_env() -> dict[str, str]:
     """The environment the multi-process tests start their launches in: this one without
     :data:`LAUNCH_VARS` (a launch of the test's own, whatever started the suite), gloo over
-    loopback whatever the host name."""
+    loopback whatever the host name; faulthandler on, so that a process ended for hanging
+    (:func:`_end_with_stacks`) prints where each of its threads stood."""
     env = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARS}
+    env["PYTHONFAULTHANDLER"] = "1"
     if Path("/sys/class/net/lo").exists():
         env["GLOO_SOCKET_IFNAME"] = "lo"
     return env
+
+
+def _end_with_stacks(proc: subprocess.Popen) -> None:
+    """End a launched process still running (hung) with SIGABRT first: faulthandler
+    (:func:`_launch_env`) then writes its threads' stacks to its output, which the test's
+    failure message shows; SIGKILL if that does not end it."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGABRT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.wait()
 
 
 def _free_port() -> int:
@@ -1716,3 +1735,46 @@ def test_sigterm_twice_at_once_is_one_stop_and_later_stops_at_once(base, data, t
                     callbacks=[_SigtermAt(2, twice=True, apart=SIGTERM_REPEAT_S + 0.2)])
     assert not (tmp_path / "twice" / "trainer" / "checkpoint-2").exists()
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+LEAVE_SCRIPT = """
+import os, sys, time
+import torch.distributed as dist
+import torch.distributed.distributed_c10d as c10d
+from beliefbench.finetune import local
+
+rank = int(os.environ["RANK"])
+dist.init_process_group("gloo")
+if rank == 1:  # slow past the last barrier, as a loaded machine's rank may be
+    real = c10d._get_default_store
+    def slow():
+        time.sleep(2.0)
+        return real()
+    c10d._get_default_store = slow
+t0 = time.monotonic()
+local.leave_process_group()
+print(f"rank {rank} left after {time.monotonic() - t0:.2f} s", flush=True)
+"""
+
+
+def test_rank_0_leaves_the_process_group_last():
+    """Under mpirun's variables rank 0 hosts the rendezvous store, and it left the last
+    barrier as soon as the other ranks' messages reached it: a rank 0 that closed its
+    connections and exited then could leave another rank waiting in that barrier for good
+    (a finished run hanging, seen once under mpirun). Rank 0 now waits for every other rank
+    to say it is past the barrier."""
+    env = _launch_env()
+    env.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()), WORLD_SIZE="2")
+    procs = [subprocess.Popen([sys.executable, "-c", LEAVE_SCRIPT], env={**env, "RANK": str(r)},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for r in range(2)]
+    said = []
+    for p in procs:
+        try:
+            said.append(p.communicate(timeout=120)[0])
+        finally:
+            _end_with_stacks(p)
+    assert [p.returncode for p in procs] == [0, 0], said
+    took = [float(re.search(rf"rank {r} left after ([\d.]+) s", s).group(1))
+            for r, s in enumerate(said)]
+    assert took[0] >= 1.9, said  # rank 0 waited for rank 1, slow past the barrier

@@ -991,16 +991,41 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     return out
 
 
+LEAVE_TIMEOUT_S = 300.0
+"""How long rank 0 waits at the end of a run for the other ranks to pass the last barrier."""
+
+
 def leave_process_group() -> None:
     """End a multi-process launch's process group with every rank at this point: a rank that
     left first (its part done while rank 0 still wrote the last checkpoint) tore down its
     gloo connections at exit and aborted ("terminate called without an active exception",
-    exit -6), so a finished run could end as a failed launch. No-op in a single process."""
-    import torch.distributed as dist
+    exit -6), so a finished run could end as a failed launch. No-op in a single process.
 
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    Rank 0 then leaves last: it returns from the barrier as soon as the others' messages
+    reach it, and a rank 0 that closed its connections (and, under mpirun's variables, the
+    rendezvous store it hosts) at once could leave another rank waiting in that barrier for
+    good. Each other rank says so in the store once past it; rank 0 waits for all of them."""
+    import torch.distributed as dist
+    from torch.distributed.distributed_c10d import _get_default_store
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    dist.barrier()
+    world = dist.get_world_size()
+    if world > 1:
+        store, key = _get_default_store(), "beliefbench/past_last_barrier"
+        if dist.get_rank() != 0:
+            store.add(key, 1)
+        else:
+            deadline = time.monotonic() + LEAVE_TIMEOUT_S
+            while (past := store.add(key, 0)) < world - 1:
+                if time.monotonic() > deadline:
+                    log.warning("finetune: %d of %d other processes did not say they had "
+                                "passed the last barrier in %g s; leaving without them",
+                                world - 1 - past, world - 1, LEAVE_TIMEOUT_S)
+                    break
+                time.sleep(0.01)
+    dist.destroy_process_group()
 
 
 def learning_rates(args, steps_total: int) -> Iterator[float]:
