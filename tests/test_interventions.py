@@ -1830,3 +1830,78 @@ def test_a_manifest_joining_runs_of_two_bases_is_refused(tiny, perturbed, tmp_pa
                                    str(tmp_path / "traj")])
     assert res.exit_code == 2 and said in " ".join(res.output.split()), res.output
     assert not (tmp_path / "out").exists() and not (tmp_path / "traj").exists()
+
+
+def test_steer_and_ablate_refuse_a_direction_from_another_model(tiny, planted, tmp_path):
+    """A direction from another model of the same shape (another seed) was applied silently:
+    only its shape was checked. It is refused naming the file and both models, unless
+    --allow-other-model; a file that records no model is applied with a warning."""
+    def subject(messages, tools, tool_choice, config):
+        return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
+
+    _, res, out = _em_direction(tiny, tmp_path, subject, samples=2)
+    assert res.exit_code == 0, res.output
+    own = out / "directions.safetensors"
+    _, meta = load_directions(own)
+    assert len(meta["fingerprint"]) == 64 and meta["base_fingerprint"] is None
+    other = build_tiny_model(tmp_path / "other", hidden_size=64, num_layers=2, num_heads=4,
+                             intermediate_size=128, seed=1)
+    claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
+
+    def run(command: str, model: Path, direction: Path, *args: str):
+        return CliRunner().invoke(cli, ["internals", command, "--model", str(model),
+                                        "--direction", str(direction), "--claims", str(claim),
+                                        "--device", "cpu", "--out", str(tmp_path / "o"), *args])
+
+    for command in ("steer", "ablate"):
+        res = run(command, other, own)
+        assert res.exit_code == 2, res.output
+        assert (f"{own}: a direction computed on another model: {tiny.resolve()} "
+                f"(fingerprint {meta['fingerprint'][:12]}, trained from none), applied to "
+                f"{other.resolve()}") in res.output
+        assert "pass --allow-other-model to apply it anyway" in res.output
+        assert not (tmp_path / "o").exists()  # refused before anything was written
+    # the same eval-task path refuses before the baseline eval
+    res = CliRunner().invoke(cli, ["internals", "steer", "--model", str(other), "--direction",
+                                   str(own), "--task", "em", "--log-dir", str(tmp_path / "l")])
+    assert res.exit_code == 2 and "a direction computed on another model" in res.output
+    assert not (tmp_path / "l").exists()
+    res = run("steer", other, own, "--allow-other-model")
+    assert res.exit_code == 0, res.output
+    assert "applied anyway (--allow-other-model)" in res.stderr
+    info = json.loads((tmp_path / "o" / "intervention.json").read_text())
+    assert info["direction_model"] == str(tiny.resolve())
+    res = run("steer", tiny, own)  # its own model: no word about it
+    assert res.exit_code == 0, res.output
+    assert "another model" not in res.stderr and "records no fingerprint" not in res.stderr
+    res = run("ablate", other, planted)  # an older file, without the record: a warning
+    assert res.exit_code == 0, res.output
+    assert f"warning: {planted} records no fingerprint of the model it was computed on" \
+        in res.stderr
+    # a finetune of the direction's model (its manifest records that base) is related: the
+    # README's use, a finetune's direction steering its base, and the other way round
+    import shutil
+
+    from beliefbench.finetune.fingerprint import base_fingerprint
+    from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
+
+    step = shutil.copytree(other, tmp_path / "run" / "step-000001")
+    upsert_manifest(tmp_path / "run", ManifestEntry(
+        path=str(step), step=1, backend="local", format="full", base_model=str(tiny),
+        data="d.jsonl", data_sha256="0" * 64, recipe={}, final=True,
+        extra={"base_fingerprint": base_fingerprint(tiny)}))
+    res = run("steer", step, own)
+    assert res.exit_code == 0, res.output
+    assert "another model" not in res.stderr
+    # an older file of `internals direction` (weights_sha256, no fingerprints) on its own model
+    dirs, meta = load_directions(own)
+    older = save_directions(tmp_path / "older.safetensors", dirs,
+                            {k: v for k, v in meta.items() if "fingerprint" not in k})
+    res = run("steer", tiny, older)
+    assert res.exit_code == 0, res.output
+    assert "records no fingerprint" not in res.stderr
+    res = run("steer", other, older)
+    assert res.exit_code == 0, res.output
+    assert f"records no fingerprint of the model it was computed on (written before " \
+           f"directions recorded one, or not by `internals direction`; model recorded: " \
+           f"{tiny.resolve()}): applied to {other.resolve()} without checking" in res.stderr

@@ -128,7 +128,7 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
         save_directions,
         separation,
     )
-    from beliefbench.internals.model import describe, load_model
+    from beliefbench.internals.model import describe, lineage, load_model
     from beliefbench.internals.results import records, write_results
 
     pos, neg, info = answers_from_log(log_path, _split(positive), _split(negative), claim,
@@ -147,7 +147,8 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     # the pick's cohens_d_heldout is the best of many noisy estimates: the nested one
     # re-picks within each fold's training questions, so it is not
     nested = nested_separation(a_pos, a_neg, *questions)
-    meta = {**describe(model_path), **info, "best_layer": best,
+    # lineage: which model (and base) it came from, which steer / ablate check it against
+    meta = {**describe(model_path), **lineage(model_path), **info, "best_layer": best,
             "best_layer_by": basis or "middle index", **cv, **nested,
             "reduce": "mean over answer tokens"}
     # the ok answers at or below --aligned-above are in neither set: counted, so a thinned
@@ -201,10 +202,10 @@ def _nested_clause(nested: dict) -> str:
 
 
 def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path,
-             device: str | None) -> None:
+             device: str | None, allow_other_model: bool) -> None:
     """``steer`` / ``ablate --task margins``: each arm's completion margins, written to
     ``out_dir`` (held by the caller)."""
-    from beliefbench.internals.interventions import intervention_margins
+    from beliefbench.internals.interventions import check_direction_model, intervention_margins
     from beliefbench.internals.margins import single_pair_note
     from beliefbench.internals.model import describe, load_model
     from beliefbench.internals.results import records, write_results
@@ -213,11 +214,15 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
     # the directions file, --layer, --coef and --layers checked before the checkpoint
     # loads, as for the eval tasks: a typo in one was told after loading the model and
     # computing the baseline's margins of every claim
-    directions, layer, _ = spec.resolve()
+    directions, layer, meta = spec.resolve()
     plan(directions, spec.mode, layer, coef=spec.coef, ablate_layers=spec.ablate_layers,
          seed=spec.seed)
+    note = check_direction_model(spec.direction, meta, model_path,
+                                 allow_other_model=allow_other_model)
     model, tokenizer = load_model(model_path, device=device)
     rows, summary = intervention_margins(model, tokenizer, spec, claims)
+    if note:  # once the run has passed every check: not beside a refusal
+        click.echo(f"warning: {note}", err=True)
     _table(summary[[c for c in ("condition", "claim", "kind", "pairs", "efficacy",
                                 "margin", "mean_effect") if c in summary.columns]])
     # the summary it writes holds each arm's CIs (mean_effect_low / _high ...): every arm
@@ -232,6 +237,7 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
         "intervention.json", {"measure": "intervention_margins", **info,
                               **{k: v for k, v in arm.items()
                                  if k not in ("condition", "control")},
+                              "direction_model": meta.get("model"),
                               "summary": records(summary)}))
 
 
@@ -267,11 +273,15 @@ def _intervention_command(mode: str):
                   show_default=True, help=OUT_HELP + " (--task margins)")
     @click.option("--device", default=None,
                   help="cpu, cuda, cuda:1 ... (default: cuda if any; --task margins).")
+    @click.option("--allow-other-model", is_flag=True,
+                  help="Apply a direction computed on an unrelated model (neither --model, "
+                       "its base, nor a finetune of the same base); refused otherwise.")
     @_guard
     def command(model_path: str, direction_path: Path, layer: int | None, task_name: str,
                 claims: str, seed: int, task_args: tuple[str, ...], model_args: tuple[str, ...],
                 model_roles: tuple[str, ...], log_dir: Path, baseline: bool, out_dir: Path,
-                device: str | None, coef: float = 1.0, layers: str = "all") -> None:
+                device: str | None, allow_other_model: bool, coef: float = 1.0,
+                layers: str = "all") -> None:
         from beliefbench.internals.interventions import InterventionSpec, run_evals
 
         if task_name == "margins" and not baseline:
@@ -296,13 +306,14 @@ def _intervention_command(mode: str):
             # log of their own (as `inspect eval`): holding the default --out refused a
             # second eval arm run into another --log-dir
             with hold(out_dir, f"internals {'steer' if mode == 'add' else 'ablate'}"):
-                _margins(model_path, spec, claims, out_dir, device)
+                _margins(model_path, spec, claims, out_dir, device, allow_other_model)
             return
         logs = run_evals(task_name, model_path, spec, log_dir=log_dir,
                          task_args=_key_values(task_args, "-T"),
                          model_args=_key_values(model_args, "-M"),
                          model_roles=_roles(model_roles),
-                         baseline=baseline)
+                         baseline=baseline, allow_other_model=allow_other_model,
+                         notes=lambda note: click.echo(f"warning: {note}", err=True))
         for log in logs:
             label = (log.eval.metadata or {}).get("condition")
             click.echo(f"{label}: {log.status}  {log.location}")

@@ -9,7 +9,7 @@ eval's metadata (``condition``, ``intervention``, ``control``, ``layer``, ``coef
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,6 +88,55 @@ class InterventionSpec:
         return args
 
 
+ALLOW_OTHER_MODEL = "--allow-other-model"
+"""The option that applies a direction computed on an unrelated model anyway."""
+
+
+def _short(fingerprint: str | None) -> str:
+    return fingerprint[:12] if fingerprint else "none"
+
+
+def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str | Path, *,
+                          allow_other_model: bool = False) -> str | None:
+    """Refuse a direction computed on a model unrelated to ``checkpoint``: only its shape was
+    checked, so one from another model of the same size was applied silently, and its
+    residual indices mean something else there. Related is the same model, its base, a
+    finetune of it, or another finetune of the same base (a fingerprint in common between the
+    two models' :func:`~beliefbench.internals.model.lineage`): steering a base model with
+    its finetune's direction is the usual use. Returns a note to print, or None: a file
+    written before directions recorded their model's fingerprints is not refused (there is
+    nothing to compare), nor is an unrelated one with ``allow_other_model``."""
+    from beliefbench.internals.model import lineage, weights_sha256
+
+    target = lineage(checkpoint)
+    mine = {meta.get(k) for k in ("fingerprint", "base_fingerprint")} - {None, ""}
+    where = str(Path(checkpoint).expanduser().resolve())
+    source = meta.get("model") or "an unrecorded model"
+    recorded = meta.get("weights_sha256")
+    if not mine and recorded and recorded == weights_sha256(where):
+        return None  # an older file of this very model (its results files hash it anyway)
+    if not mine:
+        return (f"{direction} records no fingerprint of the model it was computed on ("
+                f"written before directions recorded one, or not by `internals direction`; "
+                f"model recorded: {source}): applied to {where} without checking that it "
+                f"comes from this model or its base; run `internals direction` again to "
+                f"record it")
+    if mine & {target["fingerprint"], target["base_fingerprint"]}:
+        return None
+    what = (f"{direction}: a direction computed on another model: {source} (fingerprint "
+            f"{_short(meta.get('fingerprint'))}, trained from "
+            f"{_short(meta.get('base_fingerprint'))}), applied to {where} (fingerprint "
+            f"{_short(target['fingerprint'])}, trained from "
+            f"{_short(target['base_fingerprint'])}), which is neither that model, its base, "
+            f"nor a finetune of the same base")
+    if allow_other_model:
+        return f"{what}; applied anyway ({ALLOW_OTHER_MODEL})"
+    raise InterventionError(f"{what}: its residual indices mean something else there. "
+                            f"Compute the direction on this model (internals direction "
+                            f"--model {where}), or pass {ALLOW_OTHER_MODEL} to apply it "
+                            f"anyway")
+
+
 def intervention_margins(model, tokenizer, spec: InterventionSpec,
                          claims: str | Sequence = "all", *, batch_size: int = 16,
                          n_bootstrap: int = 2000) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -140,15 +189,20 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
               log_dir: str | Path, task_args: dict[str, Any] | None = None,
               model_args: dict[str, Any] | None = None,
               model_roles: dict[str, Any] | None = None, baseline: bool = True,
+              allow_other_model: bool = False, notes: Callable[[str], None] | None = None,
               **eval_options: Any) -> list:
     """The task on each arm, one eval after another (one model in memory at a time); the
-    intervention and control are served by the ``steer`` provider."""
+    intervention and control are served by the ``steer`` provider. A direction computed on
+    an unrelated model is refused unless ``allow_other_model`` (:func:`check_direction_model`);
+    its note, if any, goes to ``notes`` once every check has passed, before the first eval."""
     from inspect_ai import eval as inspect_eval
 
     make_task = task_factory(task_name)  # ValueError naming the valid tasks
     check_task_args(task_name, task_args or {})
-    directions, layer, _ = spec.resolve()
+    directions, layer, meta = spec.resolve()
     _check_checkpoint(checkpoint, directions, spec.direction)
+    note = check_direction_model(spec.direction, meta, checkpoint,
+                                 allow_other_model=allow_other_model)
     plan(directions, spec.mode, layer, coef=spec.coef,  # bad layer / coef: before any eval
          ablate_layers=spec.ablate_layers, seed=spec.seed)
     # a grader that cannot start (no API key, a folder not on disk) is sweep's one line,
@@ -157,6 +211,8 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
 
     check_targets([], model_roles)
     check_providers([], model_roles)  # hf/models/judge too: a folder or a cached id
+    if note and notes is not None:
+        notes(note)
     path = str(Path(checkpoint).resolve())
     logs = []
     for arm in ARMS if baseline else ARMS[1:]:

@@ -449,6 +449,28 @@ def describe(path: str | Path) -> dict[str, Any]:
             "format": "adapter" if base else "full", "weights_sha256": weights_sha256(p)}
 
 
+def lineage(path: str | Path) -> dict[str, Any]:
+    """Which model a checkpoint is, for telling whether a direction computed on one may be
+    applied to another (``steer`` / ``ablate``): ``fingerprint``, the folder's own
+    :func:`~beliefbench.finetune.fingerprint.base_fingerprint` (an adapter's: its adapter
+    files), and ``base_fingerprint``, that of the model it was trained from where known: a
+    LoRA adapter's base folder, or the base recorded by the finetune manifest listing it
+    (``extra.base_fingerprint``). Cheap (a few MiB read), unlike :func:`weights_sha256`."""
+    from beliefbench.finetune.fingerprint import base_fingerprint
+    from beliefbench.finetune.manifest import listing_entry, trained_base_fingerprint
+
+    p = _as_dir(path)
+    base = adapter_base(p)
+    trained_from = base_fingerprint(base) if base is not None else None
+    if trained_from is None:
+        try:
+            listed = listing_entry(p)
+        except ValueError:  # a manifest that does not read records nothing to compare
+            listed = None
+        trained_from = trained_base_fingerprint(listed[0]) if listed is not None else None
+    return {"fingerprint": base_fingerprint(p), "base_fingerprint": trained_from}
+
+
 def source_path(model) -> str | None:
     """The directory a model came from (set by :func:`load_model`, else transformers')."""
     return getattr(model, "beliefbench_path", None) or getattr(model, "name_or_path", None)
