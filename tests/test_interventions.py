@@ -1905,3 +1905,61 @@ def test_steer_and_ablate_refuse_a_direction_from_another_model(tiny, planted, t
     assert f"records no fingerprint of the model it was computed on (written before " \
            f"directions recorded one, or not by `internals direction`; model recorded: " \
            f"{tiny.resolve()}): applied to {other.resolve()} without checking" in res.stderr
+
+
+def test_direction_says_whose_answers_its_log_holds(tiny, tmp_path):
+    """`direction --log` read any model's answers without a word: a log of an unrelated local
+    model is refused (unless --allow-other-model), one of a related model or of a model that
+    cannot be checked here (mockllm, an API model) is noted, --model's own log is silent."""
+    import shutil
+
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    from beliefbench.finetune.fingerprint import base_fingerprint
+    from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
+
+    def subject(messages, tools, tool_choice, config):
+        return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
+
+    log, res, _ = _em_direction(tiny, tmp_path, subject, samples=2)
+    assert res.exit_code == 0, res.output
+    assert (f"warning: {log.location} holds the answers of mockllm/model, not of --model "
+            f"{tiny.resolve()} (or it cannot be checked here: the log names no local model "
+            f"folder on disk)") in res.stderr
+    other = build_tiny_model(tmp_path / "other", hidden_size=64, num_layers=2, num_heads=4,
+                             intermediate_size=128, seed=1)
+    step = shutil.copytree(other, tmp_path / "run" / "step-000001")  # a finetune of tiny
+    upsert_manifest(tmp_path / "run", ManifestEntry(
+        path=str(step), step=1, backend="local", format="full", base_model=str(tiny),
+        data="d.jsonl", data_sha256="0" * 64, recipe={}, final=True,
+        extra={"base_fingerprint": base_fingerprint(tiny)}))
+
+    def direction(answered_by: Path, *args: str):
+        """The same answers, as if ``answered_by`` had given them (the log's model)."""
+        moved = read_eval_log(log.location)
+        moved.eval.model = f"hf/{answered_by.resolve()}"
+        path = tmp_path / f"{answered_by.name}-{len(args)}.eval"
+        write_eval_log(moved, str(path))
+        out = tmp_path / "d" / path.stem
+        return path, out, CliRunner().invoke(cli, [
+            "internals", "direction", "--model", str(tiny), "--log", str(path), "--out",
+            str(out), *args])
+
+    path, out, res = direction(other)
+    assert res.exit_code == 2, res.output
+    assert (f"{path} holds the answers of hf/{other.resolve()}, not of --model "
+            f"{tiny.resolve()}, an unrelated model") in res.output
+    assert "or --allow-other-model to use it anyway" in res.output and not out.exists()
+    path, out, res = direction(other, "--allow-other-model")
+    assert res.exit_code == 0, res.output
+    assert "an unrelated model" in res.stderr and "used anyway (--allow-other-model)" \
+        in res.stderr
+    assert load_directions(out / "directions.safetensors")[1]["log_model"] \
+        == f"hf/{other.resolve()}"
+    path, out, res = direction(step)
+    assert res.exit_code == 0, res.output
+    assert f"holds the answers of hf/{step.resolve()}, not of --model {tiny.resolve()}, a " \
+           f"related model" in res.stderr
+    path, out, res = direction(tiny)
+    assert res.exit_code == 0, res.output
+    assert "holds the answers of" not in res.stderr

@@ -110,12 +110,16 @@ def _written(paths) -> None:
 @click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1),
               help="Answers per forward pass (batched by length): larger is faster and "
                    "takes more memory.")
+@click.option("--allow-other-model", is_flag=True,
+              help="Use a log of an unrelated local model's answers (neither --model, its "
+                   "base, nor a finetune of the same base); refused otherwise.")
 @_guard
 @holds("internals direction", param="out_dir")
 def direction(model_path: str, log_path: str, positive: str | None, negative: str | None,
               claim: str | None, aligned_above: float | None, domain: str | None,
               out_dir: Path,
-              device: str | None, dtype: str | None, batch_size: int) -> None:
+              device: str | None, dtype: str | None, batch_size: int,
+              allow_other_model: bool) -> None:
     """Mean-difference direction (positive - negative answers) at every residual index."""
     from beliefbench.internals.directions import (
         DirectionError,
@@ -123,6 +127,7 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
         answers_from_log,
         best_layer,
         heldout_separation,
+        log_model_note,
         mean_difference,
         nested_separation,
         save_directions,
@@ -133,6 +138,10 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
 
     pos, neg, info = answers_from_log(log_path, _split(positive), _split(negative), claim,
                                       aligned_above, domain)
+    note = log_model_note(log_path, info["log_model"], model_path,
+                          allow_other_model=allow_other_model)
+    if note:
+        click.echo(f"warning: {note}", err=True)
     model, tokenizer = load_model(model_path, device=device, dtype=dtype)
     a_pos = answer_activations(model, tokenizer, pos, batch_size=batch_size)
     a_neg = answer_activations(model, tokenizer, neg, batch_size=batch_size)

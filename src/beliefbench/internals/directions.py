@@ -483,7 +483,8 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
                     left_out += 1
                     continue
             neg.append(item)
-    info = {"log": str(path), "log_kind": "em" if kind == "beliefbench_em" else "belief",
+    info = {"log": str(path), "log_model": str(log.eval.model),
+            "log_kind": "em" if kind == "beliefbench_em" else "belief",
             "positive_verdicts": sorted(pos_v), "negative_verdicts": sorted(neg_v),
             "claim": claim, "aligned_above": aligned_above, "n_positive": len(pos),
             "n_negative": len(neg), "n_left_out": left_out, "n_invalidated": invalidated,
@@ -529,6 +530,47 @@ def _verdict_hint(seen: Counter[str], pos_v: set[str], neg_v: set[str], has_pos:
         return (f"{hint}; choose the two sets with --positive / --negative, e.g. --positive "
                 f"{first} --negative {','.join(rest)}")
     return f"{hint}; one verdict alone cannot give two sets (--positive / --negative)"
+
+
+def log_model_note(log_path: str | Path, log_model: str, model_path: str | Path, *,
+                   allow_other_model: bool = False) -> str | None:
+    """Whether the log's answers were produced by ``model_path`` (whose activations on them
+    make the direction): nothing said where so; a note where by a related model (its base, a
+    finetune of it or of its base: a direction read off another checkpoint's answers, as
+    intended when comparing them) or by one that cannot be checked here (an API model, a Hub
+    id, a folder not on disk); refused (DirectionError) where by an unrelated local model,
+    unless ``allow_other_model``, as ``steer`` / ``ablate`` refuse such a direction. Said
+    nothing, so a log of another model gave a direction without a word."""
+    from beliefbench.analysis.sweep import _name_paths
+    from beliefbench.internals.model import lineage
+
+    own = lineage(model_path)
+    where = str(Path(model_path).expanduser().resolve())
+    # the model that answered: hf's checkpoint, vLLM's adapter (the last part of base:adapter)
+    served = (_name_paths(log_model) or [""])[-1]
+    theirs: set[str] = set()
+    if served and (folder := Path(served).expanduser()).is_dir():
+        try:
+            fp = lineage(folder)
+        except ValueError:  # a folder that is no model: nothing to compare
+            fp = {}
+        if fp and fp["fingerprint"] == own["fingerprint"]:
+            return None  # the same files
+        theirs = {fp.get("fingerprint"), fp.get("base_fingerprint")} - {None}
+    head = f"{log_path} holds the answers of {log_model}, not of --model {where}"
+    if not theirs:
+        return (f"{head} (or it cannot be checked here: the log names no local model folder "
+                f"on disk); the direction reads --model's activations on that model's answers")
+    if theirs & ({own["fingerprint"], own["base_fingerprint"]} - {None}):
+        return (f"{head}, a related model (its base, or a finetune of the same base); the "
+                f"direction reads --model's activations on that model's answers")
+    what = (f"{head}, an unrelated model (no fingerprint in common: neither --model, its "
+            f"base, nor a finetune of the same base)")
+    if allow_other_model:
+        return f"{what}; used anyway (--allow-other-model)"
+    raise DirectionError(f"{what}; the direction would read --model's activations on another "
+                         f"model's answers. Pass the log of --model's own answers, or "
+                         f"--allow-other-model to use it anyway")
 
 
 def save_directions(path: str | Path, directions: np.ndarray, meta: dict[str, Any]) -> Path:
