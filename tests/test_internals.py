@@ -463,7 +463,8 @@ def test_cli_binary_heading_names_the_method(tiny, tmp_path):
                                        str(FIXTURE_CLAIM), "--method", method,
                                        "--out", str(tmp_path / method)])
         assert res.exit_code == 0, res.output
-        heading = res.stdout.splitlines()[0]  # (model loading's progress goes to stderr)
+        # (model loading's progress goes to stderr); the model's line, then the heading
+        heading = res.stdout.splitlines()[1]
         assert says in heading and not_says not in heading
         settings = json.loads((tmp_path / method / "binary.json").read_text())["settings"]
         assert settings["method"] == method and settings["dtype"] == "torch.float32"
@@ -811,7 +812,8 @@ def test_cli_bootstrap_0_says_no_ci_rather_than_nan(tiny, claim, tmp_path):
             assert res.exit_code == 0, res.output
             out[bootstrap] = res.stdout
         rows = {"margins": 3, "trajectory": 1}[name]  # kinds; main pairs of one step
-        assert "no CIs: --bootstrap 0" in out["0"].splitlines()[0]
+        heading = [line for line in out["0"].splitlines() if not line.startswith("Model: ")]
+        assert "no CIs: --bootstrap 0" in heading[0]  # below margins' model line
         assert out["0"].count("no CI") == 1 + 2 * rows  # the heading, then every CI cell
         assert "no CI" not in out["40"]
         # what NaN is left (specificity outside neighbour pairs) is there with CIs too
@@ -1670,3 +1672,25 @@ def test_report_internals_prints_the_layer_of_each_p_true(tiny, claim, tmp_path)
     mains = [[c.strip() for c in line.strip("|").split("|")] for line in lines[start + 3:]
              if line.startswith("|") and "| main |" in line]
     assert sorted(r[header.index("probe_layer")] for r in mains) == ["0", "1"]
+
+
+def test_printed_tables_name_the_model_they_measured(tiny, adapter_and_merged, tmp_path):
+    """margins, lens, probe and binary printed their tables without the model: a pasted or
+    logged table (or one of a folder holding several models' results) named no checkpoint."""
+    sha = weights_sha256(tiny)[:12]
+    for command, args in (("margins", ()), ("lens", ("--no-plots",)),
+                          ("probe", ("--no-plots",)), ("binary", ("--method", "sequence"))):
+        res = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny), "--claims",
+                                       str(FIXTURE_CLAIM), "--out", str(tmp_path / command),
+                                       *args])
+        assert res.exit_code == 0, res.output
+        assert res.stdout.splitlines()[0] == f"Model: {tiny.resolve()} (weights {sha})", \
+            (command, res.stdout)
+    adapter, _ = adapter_and_merged
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(adapter), "--claims",
+                                   str(FIXTURE_CLAIM), "--out", str(tmp_path / "adapter")])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[0] == (f"Model: {adapter.resolve()} (LoRA adapter on "
+                                          f"{tiny.resolve()}; weights "
+                                          f"{weights_sha256(adapter)[:12]})")
+

@@ -61,6 +61,16 @@ def _written(paths: list[Path]) -> None:
         click.echo(f"  {p}")
 
 
+def measured(model: dict[str, Any]) -> str:
+    """The line above a printed table naming the checkpoint it measured (path, the base of an
+    adapter, the weights' sha256): a table pasted or logged alone named no model, and the
+    folder of its files (``--out``) may hold several models' results."""
+    sha = model.get("weights_sha256")
+    about = ([f"LoRA adapter on {model['base_model']}"] if model.get("base_model") else []) \
+        + ([f"weights {sha[:12]}"] if sha else [])
+    return f"Model: {model.get('model')}" + (f" ({'; '.join(about)})" if about else "")
+
+
 def warn_other_weights(out_dir: Path, model: dict[str, Any], writes: str) -> None:
     """One stderr line when ``--out`` holds results of other weights, before this command
     writes ``writes`` there: a folder of two models' files reads as one model's (the
@@ -133,6 +143,7 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
                                     kinds=[k.strip() for k in kinds.split(",") if k.strip()],
                                     batch_size=batch_size, device=device, dtype=dtype,
                                     n_bootstrap=bootstrap, seed=seed)
+    click.echo(measured(result.model))
     click.echo("Completion margins (efficacy: share of pairs where the claim wins; "
                + ("no CIs: --bootstrap 0):" if bootstrap == 0
                   else "95% bootstrap CI over pairs):"))
@@ -166,6 +177,7 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
     # not the claim believed, so one mean over every kind read as neither
     table = result.table.groupby(["claim", "kind", "layer"], as_index=False, sort=False).agg(
         margin=("margin", "mean"), claim_wins=("margin", lambda m: float((m > 0).mean())))
+    click.echo(measured(result.model))
     click.echo("Logit lens (mean margin over each kind's pairs, share of them the claim wins, "
                "per layer; layer 0 = the embeddings):")
     _echo_table(table, ["claim", "kind", "layer", "margin", "claim_wins"])
@@ -205,6 +217,7 @@ def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype
                              dtype=dtype, seed=seed)
     except StatementError as e:
         raise BadInput(str(e)) from None
+    click.echo(measured(result.model))
     click.echo("Probe accuracy per layer (cross-validated, grouped by statement pair; layer 0 "
                "= the embeddings):")
     _echo_table(result.layers, ["layer", "accuracy", "accuracy_mass_mean"])
@@ -257,13 +270,14 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
     table = binary_logprobs(loaded, chosen, method=method, top_logprobs=top_logprobs,
                             batch_size=batch_size)
     rates = rate_table(question_table(table.assign(family="binary")), by=["claim"])
+    info = model_info(loaded[0])
+    click.echo(measured(info))
     click.echo(BINARY_HEADINGS[method])
     _echo_table(rates, ["claim", "belief", "ci_low", "ci_high", "no", "parse_error"])
     if method == "first_token" and len(table) and (table["verdict"] == "parse_error").all():
         click.echo(f"note: no item could be read from its first token "
                    f"({table['problem'].iloc[0]}); a tokenizer that splits yes or no (the "
                    f"tiny model's) needs --method sequence", err=True)
-    info = model_info(loaded[0])
     warn_other_weights(out_dir, info, "binary.json")
     _written(write_results(out_dir, {"binary.csv": table}, "binary.json", {
         "measure": "binary_logprobs", **info,
