@@ -1694,3 +1694,40 @@ def test_printed_tables_name_the_model_they_measured(tiny, adapter_and_merged, t
                                           f"{tiny.resolve()}; weights "
                                           f"{weights_sha256(adapter)[:12]})")
 
+
+def test_efficiency_and_noise_json_record_absolute_paths(tiny, tmp_path, monkeypatch):
+    """efficiency.json and noise.json recorded --manifest, --data and --base as typed: a
+    relative path named nothing once the file was read from another folder (the other
+    results files and manifests record them resolved)."""
+    import os
+
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "data.jsonl").write_text(
+        json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    step = shutil.copytree(tiny, work / "run" / "step-000001")
+    from safetensors.torch import load_file, save_file
+
+    [weights] = step.glob("*.safetensors")  # a finetuning delta: one tensor moved
+    tensors = load_file(weights)
+    name = next(n for n in tensors if ".layers." in n)
+    tensors[name] = tensors[name] + 0.01
+    save_file(tensors, weights, metadata={"format": "pt"})
+    _manifest(work / "run" / "manifest.jsonl", tiny, {1: step})
+    monkeypatch.chdir(work)
+    base = os.path.relpath(tiny, work)  # ../../internals0/base, say
+    res = CliRunner().invoke(cli, ["internals", "efficiency", "--manifest", "run", "--data",
+                                   "data.jsonl", "--base", base, "--out", "eff"])
+    assert res.exit_code == 0, res.output
+    eff = json.loads((work / "eff" / "efficiency.json").read_text())
+    assert (eff["manifest"], eff["data"], eff["base"]) == (
+        str(work / "run" / "manifest.jsonl"), str(work / "data.jsonl"), str(tiny.resolve()))
+    res = CliRunner().invoke(cli, ["internals", "stability", "--model", "run/step-000001",
+                                   "--data", "data.jsonl", "--scales", "0", "--seeds", "1",
+                                   "--out", "noise"])
+    assert res.exit_code == 0, res.output
+    noise = json.loads((work / "noise" / "noise.json").read_text())
+    # the base from the manifest listing the checkpoint, and that manifest
+    assert (noise["data"], noise["base"], noise["base_from"]) == (
+        str(work / "data.jsonl"), str(tiny.resolve()), str(work / "run" / "manifest.jsonl"))
+    assert noise["model"] == str(step.resolve())

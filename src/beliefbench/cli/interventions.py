@@ -38,6 +38,16 @@ a loss on what was left (exit 0), and 0 blamed the first record for having no to
 MAX_LEN_HELP = "Tokens of each record, at most (a recipe's max_seq_len)."
 
 
+def _absolute(path: str | Path | None) -> str | None:
+    """A path as a results file records it: absolute (resolved), as the other manifests and
+    results files do; a relative one, as typed, named nothing once read from elsewhere. A
+    name not on disk (None, a marker such as ``--base``) is kept as it is."""
+    if path is None:
+        return None
+    p = Path(path).expanduser()
+    return str(p.resolve()) if p.exists() else str(path)
+
+
 def _split(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
@@ -492,15 +502,16 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
     info = describe(model_path)
     warn_other_weights(out_dir, info, "noise.json")
     _written(write_results(out_dir, {"noise.csv": curve, "noise_summary.csv": summary},
-                           "noise.json", {"measure": "weight_noise", **info, "data": data,
+                           "noise.json", {"measure": "weight_noise", **info,
+                                          "data": _absolute(data),
                                           # what the loss was read on: two runs compared
                                           # (a KL run, its control) must measure the same
                                           # records, and --limit / --max-len went unrecorded
                                           "data_sha256": sha256_file(data),
                                           "records": len(examples), "limit": limit,
                                           "max_len": max_len,
-                                          "noise_on": noise_on, "base": base,
-                                          "base_from": source,
+                                          "noise_on": noise_on, "base": _absolute(base),
+                                          "base_from": _absolute(source),
                                           "summary": records(summary)}))
 
 
@@ -556,8 +567,9 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
     # row, which means nothing unless both measured the same records (--data, --limit,
     # --max-len), and nothing recorded them
     _written(write_results(out_dir, tables, "efficiency.json", {
-        "measure": "efficiency", "manifest": str(manifest_file(manifest)),
-        "base": str(curve["path"].iloc[0]), "data": data, "data_sha256": sha256_file(data),
+        "measure": "efficiency", "manifest": _absolute(manifest_file(manifest)),
+        "base": _absolute(curve["path"].iloc[0]), "data": _absolute(data),
+        "data_sha256": sha256_file(data),
         "limit": limit, "max_len": max_len, "norms": targets}))
 
 
