@@ -1731,3 +1731,52 @@ def test_efficiency_and_noise_json_record_absolute_paths(tiny, tmp_path, monkeyp
     assert (noise["data"], noise["base"], noise["base_from"]) == (
         str(work / "data.jsonl"), str(tiny.resolve()), str(work / "run" / "manifest.jsonl"))
     assert noise["model"] == str(step.resolve())
+
+
+ALL_AGREE = ("warning: ALL PAIRS AGREE: 1 row(s) of 2 or more pairs have a 0-wide 95% CI "
+             "because every pair goes one way (")
+
+
+def test_two_pairs_that_both_win_are_noted_as_a_0_wide_ci(tiny, claim, tmp_path):
+    """Two main pairs that both win printed efficacy 1.000 [1.000, 1.000] without a word (the
+    bootstrap resamples only winning pairs); only a cell of one pair was noted. margins,
+    trajectory and report --internals say it where they give the one-pair note."""
+    from conftest import believer, claim_of_several_pairs, run_belief, write_claim
+
+    for name in ("several", "single"):
+        (tmp_path / name).mkdir()
+    several = write_claim(claim_of_several_pairs(), tmp_path / "several" / "glass_bridge.yaml")
+    single = write_claim(claim, tmp_path / "single" / "glass_bridge.yaml")
+
+    def margins(claim_file: Path, bootstrap: str) -> str:
+        out = claim_file.parent / f"out-{bootstrap}"
+        res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(tiny),
+                                       "--claims", str(claim_file), "--bootstrap", bootstrap,
+                                       "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        return res.stderr
+
+    said = margins(several, "40")
+    # on this model both main pairs win (the paraphrase and neighbour pairs split 1-1)
+    assert ALL_AGREE + "glass_bridge/main efficacy 1.000 over 2 pairs): a bootstrap over " \
+        "pairs cannot show uncertainty when every pair agrees" in said, said
+    assert "3/2 = 1.50 here" in said and "SINGLE PAIR" not in said
+    summary = pd.read_csv(several.parent / "out-40" / "margins_summary.csv")
+    main = summary[summary["kind"] == "main"].iloc[0]
+    assert main["pairs"] == 2 and main["efficacy_low"] == main["efficacy_high"] == 1.0
+    assert "ALL PAIRS AGREE" not in margins(several, "0")  # no CIs: none 0 wide
+    assert "ALL PAIRS AGREE" not in margins(single, "40")  # one pair each: SINGLE PAIR's
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                   "--claims", str(several), "--parts", "margins", "--no-base",
+                                   "--no-plots", "--device", "cpu", "--bootstrap", "40",
+                                   "--out", str(tmp_path / "traj")])
+    assert res.exit_code == 0, res.output
+    assert ALL_AGREE + "step 1: glass_bridge/main efficacy 1.000 over 2 pairs)" in res.stderr
+    log = run_belief(tmp_path / "logs", believer, samples=1).location
+    res = CliRunner().invoke(cli, ["report", log, "--out", str(tmp_path / "rep"), "--no-plots",
+                                   "--bootstrap", "40", "--internals",
+                                   str(several.parent / "out-40")])
+    assert res.exit_code == 0, res.output
+    assert ALL_AGREE + "margins.json: glass_bridge/main efficacy 1.000 over 2 pairs)" \
+        in res.stderr

@@ -186,6 +186,9 @@ def test_steer_and_ablate_warn_of_a_cell_resting_on_one_pair(tiny, planted, tmp_
                                        "--device", "cpu", "--out", str(tmp_path / name / "out")])
         assert res.exit_code == 0, res.output
         assert (said in res.stderr) == (name == "single"), (name, res.stderr)
+        # the baseline's two main pairs both win: a 0-wide CI on two pairs, said too
+        assert ("baseline: glass_bridge/main efficacy 1.000 over 2 pairs" in res.stderr) \
+            == (name == "several"), (name, res.stderr)
         summary = pd.read_csv(tmp_path / name / "out" / "intervention_summary.csv")
         main = summary[(summary["kind"] == "main") & (summary["arm"] == "intervention")]
         # what the warning is about: the main row's CI is 0 wide with one pair only

@@ -136,7 +136,11 @@ def internals() -> None:
 def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
             dtype: str | None, batch_size: int, kinds: str, bootstrap: int, seed: int) -> None:
     """Teacher-forced log-prob of each claim continuation vs the truth's (no generation)."""
-    from beliefbench.internals.margins import completion_margins, single_pair_note
+    from beliefbench.internals.margins import (
+        completion_margins,
+        single_pair_note,
+        unanimous_pairs_note,
+    )
 
     with resamples_fit(bootstrap):
         result = completion_margins(model_path, claims,
@@ -151,7 +155,8 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
                                  "efficacy_high", "magnitude", "margin", "specificity",
                                  "score"],
                 no_ci=bootstrap == 0)
-    for note in single_pair_note(result.pairs) if bootstrap else []:  # no CIs: none 0 wide
+    for note in [*single_pair_note(result.pairs), *unanimous_pairs_note(result.summary)] \
+            if bootstrap else []:  # no CIs: none 0 wide
         click.echo(f"warning: {note}", err=True)
     warn_other_weights(out_dir, result.model, "margins.json")
     _written(result.write(out_dir))

@@ -225,7 +225,7 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
     """``steer`` / ``ablate --task margins``: each arm's completion margins, written to
     ``out_dir`` (held by the caller)."""
     from beliefbench.internals.interventions import check_direction_model, intervention_margins
-    from beliefbench.internals.margins import single_pair_note
+    from beliefbench.internals.margins import single_pair_note, unanimous_pairs_note
     from beliefbench.internals.model import describe, load_model
     from beliefbench.internals.results import records, write_results
     from beliefbench.internals.steering import plan
@@ -246,7 +246,7 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
                                 "margin", "mean_effect") if c in summary.columns]])
     # the summary it writes holds each arm's CIs (mean_effect_low / _high ...): every arm
     # scores the same pairs, so a cell on one pair has 0-wide CIs in all three
-    for note in single_pair_note(rows):
+    for note in [*single_pair_note(rows), *unanimous_pairs_note(summary)]:
         click.echo(f"warning: {note}", err=True)
     arm = spec.arm_metadata("intervention", spec.resolve()[1])
     info = describe(model_path)

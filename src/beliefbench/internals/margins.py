@@ -269,6 +269,49 @@ def single_pair_note(pairs: pd.DataFrame, within: str | None = None) -> list[str
             "have 7 main, 4 paraphrase and 4 neighbour) for its CIs to mean anything"]
 
 
+RATES: tuple[str, ...] = ("efficacy", "specificity")
+"""Summary columns that are shares of pairs: 0-wide CIs when every pair goes one way."""
+
+
+def unanimous_pairs_note(summary: pd.DataFrame) -> list[str]:
+    """A note naming the summary rows of two or more pairs whose rate CI is still 0 wide
+    because every pair went one way (``efficacy 1.000 [1.000, 1.000]`` over 2 pairs that
+    both win): the bootstrap resamples only agreeing pairs, so the CI shows no uncertainty
+    at all, which is not certainty (with n pairs all one way the rate may be 3/n or more
+    away: the rule of three). :func:`single_pair_note` covers the one-pair cells; this one
+    said nothing of these, so two winning pairs read as a certain efficacy."""
+    if summary.empty or "pairs" not in summary:
+        return []
+    cells: dict[str, None] = {}
+    smallest = None
+    for row in summary.to_dict(orient="records"):
+        try:
+            n = int(row.get("pairs"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if n < 2:
+            continue
+        for rate in RATES:
+            low, high = row.get(f"{rate}_low"), row.get(f"{rate}_high")
+            if low is None or high is None or pd.isna(low) or pd.isna(high) or low != high:
+                continue
+            # which arm, step or file the row is of, where the table holds several
+            arm = next((f"{'step ' if col == 'step' else ''}{row[col]}: "
+                        for col in ("condition", "step", "source")
+                        if row.get(col) is not None and not pd.isna(row[col])), "")
+            cells[f"{arm}{row['claim']}/{row['kind']} {rate} {row[rate]:.3f} over {n} "
+                  f"pairs"] = None
+            smallest = n if smallest is None else min(smallest, n)
+    if not cells:
+        return []
+    names = list(cells)
+    return [f"ALL PAIRS AGREE: {len(names)} row(s) of 2 or more pairs have a 0-wide 95% CI "
+            f"because every pair goes one way ({first_few(names, 6)}): a bootstrap over "
+            f"pairs cannot show uncertainty when every pair agrees, which is not certainty; "
+            f"with n pairs all one way the rate may still be 3/n or more away from it (3/"
+            f"{smallest} = {3 / smallest:.2f} here); more pairs per kind narrow it"]
+
+
 @dataclass
 class MarginResult:
     """Per-pair rows, the per-claim summary, and what produced them."""

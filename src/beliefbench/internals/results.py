@@ -149,8 +149,8 @@ class InternalsTable:
     """P(true) readings whose probe classifies held-out statements near chance (or whose
     accuracy no file records): the probe command's caution, per source."""
     warnings: list[str] = field(default_factory=list)
-    """Rows whose CIs are 0 wide as they rest on one completion pair (``internals margins``'
-    own warning)."""
+    """Rows whose CIs are 0 wide as they rest on one completion pair, or on pairs that all
+    go one way (``internals margins``' own warnings)."""
 
 
 def _pairs_behind_cis(data: dict[str, Any], summary: pd.DataFrame, f: Path) -> pd.DataFrame:
@@ -326,7 +326,7 @@ def read_internals(paths: list[str | Path]) -> InternalsTable:
     weights measured with the same settings in two files (``internals margins`` on a
     checkpoint that ``internals trajectory`` measured too) is one row.
     """
-    from beliefbench.internals.margins import single_pair_note
+    from beliefbench.internals.margins import single_pair_note, unanimous_pairs_note
 
     rows, keys, pairs = [], [], []
     for f, source in _margins_files(paths).items():
@@ -358,8 +358,9 @@ def read_internals(paths: list[str | Path]) -> InternalsTable:
                   + [c for c in table if c not in SHOWN_COLUMNS]]
     # per file: each was bootstrapped on its own pairs
     return InternalsTable(table, notes, _probe_cautions(table),
-                          single_pair_note(pd.concat(pairs, ignore_index=True), within="file")
-                          if pairs else [])
+                          [*(single_pair_note(pd.concat(pairs, ignore_index=True),
+                                              within="file") if pairs else []),
+                           *unanimous_pairs_note(table)])
 
 
 def internals_table(paths: list[str | Path]) -> pd.DataFrame:

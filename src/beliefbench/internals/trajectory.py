@@ -39,6 +39,7 @@ from beliefbench.internals.margins import (
     completion_margins,
     pair_refs,
     single_pair_note,
+    unanimous_pairs_note,
 )
 from beliefbench.internals.model import (
     as_torch_dtype,
@@ -413,7 +414,8 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
                     else "the best held-out accuracy averaged over the steps"}
                    if "probe" in parts else {})}
     # every step scores the same pairs (the claims', of every kind): one note for them all
-    single = single_pair_note(pd.DataFrame([asdict(r) for r in pair_refs(chosen)])) \
+    single = [*single_pair_note(pd.DataFrame([asdict(r) for r in pair_refs(chosen)])),
+              *unanimous_pairs_note(table)] \
         if "margins" in parts and n_bootstrap else []  # no CIs: none 0 wide
     # a moved or copied run folder's checkpoints were read beside the manifest: said which
     moved = relocation_note(read_manifest_file(manifest), manifest)
