@@ -1869,6 +1869,13 @@ def test_steer_and_ablate_refuse_a_direction_from_another_model(tiny, planted, t
                                    str(own), "--task", "em", "--log-dir", str(tmp_path / "l")])
     assert res.exit_code == 2 and "a direction computed on another model" in res.output
     assert not (tmp_path / "l").exists()
+    # the steer provider (inspect eval --model steer/...) refuses it before loading too
+    with pytest.raises(InterventionError, match=r"a direction computed on another model: .*"
+                       r"pass -M allow_other_model=true to apply it anyway"):
+        get_model(f"steer/{other}", direction=str(own), memoize=False)
+    assert get_model(f"steer/{other}", direction=str(own), allow_other_model=True,
+                     memoize=False).api.hooks
+    get_model(f"steer/{tiny}", direction=str(own), memoize=False)  # its own model: fine
     res = run("steer", other, own, "--allow-other-model")
     assert res.exit_code == 0, res.output
     assert "applied anyway (--allow-other-model)" in res.stderr

@@ -97,7 +97,8 @@ def _short(fingerprint: str | None) -> str:
 
 
 def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str | Path, *,
-                          allow_other_model: bool = False) -> str | None:
+                          allow_other_model: bool = False,
+                          option: str = ALLOW_OTHER_MODEL) -> str | None:
     """Refuse a direction computed on a model unrelated to ``checkpoint``: only its shape was
     checked, so one from another model of the same size was applied silently, and its
     residual indices mean something else there. Related is the same model, its base, a
@@ -105,7 +106,8 @@ def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str
     two models' :func:`~beliefbench.internals.model.lineage`): steering a base model with
     its finetune's direction is the usual use. Returns a note to print, or None: a file
     written before directions recorded their model's fingerprints is not refused (there is
-    nothing to compare), nor is an unrelated one with ``allow_other_model``."""
+    nothing to compare), nor is an unrelated one with ``allow_other_model`` (``option``: how
+    the caller's user sets it, named in the message)."""
     from beliefbench.internals.model import lineage, weights_sha256
 
     target = lineage(checkpoint)
@@ -130,11 +132,10 @@ def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str
             f"{_short(target['base_fingerprint'])}), which is neither that model, its base, "
             f"nor a finetune of the same base")
     if allow_other_model:
-        return f"{what}; applied anyway ({ALLOW_OTHER_MODEL})"
+        return f"{what}; applied anyway ({option})"
     raise InterventionError(f"{what}: its residual indices mean something else there. "
                             f"Compute the direction on this model (internals direction "
-                            f"--model {where}), or pass {ALLOW_OTHER_MODEL} to apply it "
-                            f"anyway")
+                            f"--model {where}), or pass {option} to apply it anyway")
 
 
 def intervention_margins(model, tokenizer, spec: InterventionSpec,
@@ -219,6 +220,8 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
         model = f"hf/{path}" if arm == "baseline" else f"steer/{path}"
         args = {**(model_args or {}), **({} if arm == "baseline"
                                          else spec.model_args(arm, layer))}
+        if allow_other_model and arm != "baseline":  # checked above; the provider checks too
+            args["allow_other_model"] = True
         with model_arg_errors():
             ran = inspect_eval(make_task(**(task_args or {})), model=model, model_args=args,
                                model_roles=model_roles or None, log_dir=str(log_dir),

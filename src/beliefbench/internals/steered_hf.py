@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
 from inspect_ai.model import GenerateConfig
 from inspect_ai.model._providers.hf import HuggingFaceAPI
 
 from beliefbench.internals.directions import load_directions
+from beliefbench.internals.interventions import check_direction_model
 from beliefbench.internals.steering import (
     STEER_ARGS,
     add_hooks,
@@ -18,12 +21,26 @@ from beliefbench.internals.steering import (
 )
 from beliefbench.resources import user_path
 
+log = logging.getLogger(__name__)
+
 
 def _layers_arg(value: Any) -> Any:
     """``-M ablate_layers=2,4`` arrives as a list (Inspect splits on commas)."""
     if isinstance(value, list | tuple):
         return ",".join(str(v) for v in value)
     return value
+
+
+def _flag(name: str, value: Any) -> bool:
+    """``-M name=true`` (Inspect reads it as YAML: a bool, or a string such as "yes")."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "on"):
+        return True
+    if text in ("false", "no", "0", "off", ""):
+        return False
+    raise ValueError(f"steer provider: -M {name}={value!r} is not true or false")
 
 
 def _number(kind: type, name: str, value: Any) -> Any:
@@ -49,7 +66,9 @@ class SteeredHuggingFaceAPI(HuggingFaceAPI):
     direction``, required), ``layer`` (residual index, default the file's ``best_layer``),
     ``mode`` (add | ablate, default add), ``coef`` (add: multiple of the direction, default
     1), ``ablate_layers`` (ablate: indices, default all), ``control`` (none | random),
-    ``seed`` (the random control's seed, default 0). Every other ``-M`` goes to the hf provider.
+    ``seed`` (the random control's seed, default 0), ``allow_other_model`` (true: apply a
+    direction computed on a model unrelated to this one, refused otherwise, as ``internals
+    steer`` refuses it). Every other ``-M`` goes to the hf provider.
     """
 
     def __init__(self, model_name: str, base_url: str | None = None,
@@ -59,7 +78,18 @@ class SteeredHuggingFaceAPI(HuggingFaceAPI):
         if "direction" not in steer:
             raise ValueError("steer provider: -M direction=<directions.safetensors> is required")
         # Inspect may build the model from inside the task's folder: resolve as typed
-        directions, meta = load_directions(user_path(str(steer["direction"])))
+        direction = user_path(str(steer["direction"]))
+        directions, meta = load_directions(direction)
+        # a direction of an unrelated model, before the weights load (a local folder only:
+        # a Hub id's files are not fingerprinted here)
+        if Path(model_name).expanduser().is_dir():
+            note = check_direction_model(
+                Path(direction), meta, model_name,
+                allow_other_model=_flag("allow_other_model",
+                                        steer.get("allow_other_model", False)),
+                option="-M allow_other_model=true")
+            if note:
+                log.warning("steer provider: %s", note)
         # safetensors only (a pytorch_model.bin is a pickle), and nothing fetched from the Hub
         model_args["use_safetensors"] = True
         model_args.setdefault("local_files_only", True)

@@ -28,7 +28,8 @@ import numpy as np
 from beliefbench.internals.scoring import decoder_of, text_config
 
 Mode = Literal["add", "ablate"]
-STEER_ARGS = ("direction", "layer", "coef", "mode", "control", "seed", "ablate_layers")
+STEER_ARGS = ("direction", "layer", "coef", "mode", "control", "seed", "ablate_layers",
+              "allow_other_model")
 """The ``steer`` provider's own ``-M`` arguments: what a :func:`plan` is made from."""
 MODES: tuple[str, ...] = ("add", "ablate")
 CONTROLS: tuple[str, ...] = ("none", "random")
