@@ -290,15 +290,12 @@ def test_a_key_given_as_a_model_argument_a_server_echoes_bare_is_not_logged(tmp_
 
 
 @pytest.mark.parametrize("body, cause", [
-    (b'{"id": "c", "choices": [', "JSONDecodeError: Expecting value"),
-    ({"object": "error", "message": "The model does not exist.", "code": 404},
-     "TypeError: 'NoneType' object is not iterable")])
+    (b'{"id": "c", "choices": [', "JSONDecodeError: Expecting value")])
 def test_a_reply_the_provider_cannot_read_is_named_as_the_servers(chat_server, tmp_path,
                                                                   body, cause):
-    """A 200 whose body is no JSON (a proxy's page, a body cut short), or an error object
-    sent with status 200 (no ``choices``), read only "JSONDecodeError: Expecting value: line
-    1 column 25 (char 24)" or "TypeError: 'NoneType' object is not iterable": nothing said
-    that the server's reply to the model under test could not be read."""
+    """A 200 whose body is no JSON (a proxy's page, a body cut short) read only
+    "JSONDecodeError: Expecting value: line 1 column 25 (char 24)": nothing said that the
+    server's reply to the model under test could not be read."""
     chat_server(lambda model, _: (200, body))
     log = _served_eval(tmp_path, f"unread-subject-{len(cause)}", f"unread-judge-{len(cause)}")
     sample, score = judged(log, "oe_01")
@@ -307,6 +304,46 @@ def test_a_reply_the_provider_cannot_read_is_named_as_the_servers(chat_server, t
     assert said.startswith(f"the server's reply is not one this provider reads ({cause}"), said
     assert said.endswith("); check the model name, the base URL and the server"), said
     assert sample.error is not None and said in sample.error.message
+
+
+@pytest.mark.parametrize("who", ["subject", "judge"])
+@pytest.mark.parametrize("body, said", [
+    ({"object": "error", "message": "The model does not exist.", "type": "NotFoundError",
+      "code": 404}, "The model does not exist. (type NotFoundError, code 404)"),
+    ({"error": {"message": "CUDA out of memory", "type": "InternalError", "code": 500}},
+     "CUDA out of memory *** (type InternalError, code 500)")])
+def test_an_error_object_sent_with_status_200_names_the_server_and_its_error(
+        chat_server, tmp_path, who, body, said):
+    """A server (vLLM, a proxy) that sends its error as a 200 whose body is an error object,
+    no ``choices``, was recorded for the model under test and the judge alike as "the
+    server's reply is not one this provider reads (TypeError: 'NoneType' object is not
+    iterable)": neither the server nor what it said (``docs generate`` names both, with the
+    same words). The error echoes the key it was sent; it is redacted."""
+    import copy
+    import os
+
+    case = f"{who}-{len(said)}"  # a name per case: Inspect keeps a model (and its server)
+    subject, grader = f"{case}-subject", f"{case}-grader"
+    failing = subject if who == "subject" else grader
+
+    def reply(model: str, _: dict) -> tuple[int, dict]:
+        if model == failing:
+            return 200, copy.deepcopy(body)
+        return 200, _chat("It is made of glass." if model == subject
+                          else json.dumps({"reason": "r", "answer": "yes"}))
+
+    chat_server(reply)
+    log = _served_eval(tmp_path, subject, grader)
+    sample, score = judged(log, "oe_01")
+    assert score.answer == "failed" and score.metadata["infrastructure"] is True
+    expected = (f"the server at {os.environ['LOCAL_BASE_URL']} answered HTTP 200 with an "
+                f"error instead of a completion: {said}")
+    if who == "judge":
+        expected = f"judge call failed (openai-api/local/{grader}): {expected}"
+    assert score.explanation == expected, score.explanation
+    assert sample.error is not None and expected in sample.error.message
+    assert SECRET not in json.dumps([score.model_dump(), sample.metadata,
+                                     sample.error.model_dump()])
 
 
 def test_a_hung_judge_is_cut_at_the_evals_attempt_timeout(chat_server, tmp_path):

@@ -136,17 +136,28 @@ def unsendable_key(model: Model) -> str | None:
             f"characters (quotes pasted with it?): set it again")
 
 
+def model_server(model: Model | None) -> str | None:
+    """The server ``model``'s calls go to (its client's base URL, with no credentials,
+    query or fragment), or None where it has none (the provider's own endpoint)."""
+    from beliefbench.documents.llm import bare_url
+
+    url = getattr(getattr(model, "api", None), "base_url", None)
+    return bare_url(str(url)) if url else None
+
+
 def describe_error(e: BaseException, model: Model | None = None) -> str:
     """The failure as one line; retries exhausted are named by what kept failing (not
     ``RetryError[<Future ... raised APIConnectionError>]``), Inspect's ModelGenerateError by
     its cause (its own text is the whole request first), API keys redacted. Every error text
     the log keeps goes through here: the model's, the judge's, the logprob task's (``model``:
     the one whose call failed, its key redacted too)."""
-    from beliefbench.documents.llm import one_line, reply_unreadable, unreachable
+    from beliefbench.documents.llm import one_line, reply_unreadable, server_error, unreachable
 
     said = one_line(e, model_key(model))
     if model is not None and unreachable(e) and (why := unsendable_key(model)):
         said = f"{why} ({said})"  # the SDK says only "Connection error."
+    elif (error := server_error(e, model_server(model), model_key(model))) is not None:
+        said = error  # not "TypeError: 'NoneType' object is not iterable"
     elif reply_unreadable(e):  # the provider's reading of the body, never a judge's reply
         said = (f"the server's reply is not one this provider reads ({said}); check the "
                 f"model name, the base URL and the server")

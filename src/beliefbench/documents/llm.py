@@ -498,6 +498,22 @@ def error_reply(e: BaseException) -> str | None:
     return None
 
 
+def server_error(e: BaseException, server: str | None,
+                 secrets: Sequence[str | None] = ()) -> str | None:
+    """``e`` said as the error object a server sent with status 200 in place of a
+    completion, naming ``server`` (a bare URL; None: the provider's own endpoint) and what it
+    said, a key it echoed (or ``secrets``) removed; None if ``e`` is no such reply. One text
+    for ``docs generate`` and the evals' and judges' failure records alike, which read only
+    "TypeError: 'NoneType' object is not iterable" (see :func:`error_reply`)."""
+    said = error_reply(e)
+    if said is None:
+        return None
+    said = redact(" ".join(said.split()), [*sent_secrets(e), *secrets])
+    server = server or "the provider's own endpoint"
+    return (f"the server at {server} answered HTTP 200 with an error instead of a "
+            f"completion: {said}")
+
+
 def _provider_error(e: BaseException) -> bool:
     """Whether ``e`` is the provider's answer to a request (Inspect's ModelGenerateError or
     an HTTP status error): one line, never a traceback that may quote the key it echoed."""
@@ -527,8 +543,6 @@ def server_of(model: str, model_args: dict[str, Any]) -> str | None:
     the ``base_url`` model argument or the provider's ``<PROVIDER>_BASE_URL`` (a vLLM
     ``port`` argument), with no ``user:password``, query or fragment, so no key given in
     the URL is written."""
-    from urllib.parse import urlsplit
-
     from beliefbench.optional import SERVER_ARGS
 
     provider, _, rest = model.partition("/")
@@ -537,8 +551,14 @@ def server_of(model: str, model_args: dict[str, Any]) -> str | None:
         re.sub(r"\W", "_", named).upper() + "_BASE_URL")
     if not url and provider in LOCAL_SERVERS and model_args.get(SERVER_ARGS[1]):
         url = f"http://localhost:{model_args[SERVER_ARGS[1]]}"
-    if not url:
-        return None
+    return bare_url(url) if url else None
+
+
+def bare_url(url: str) -> str:
+    """``url`` as a log or message may show it: no ``user:password``, query or fragment
+    (where a key given in the URL would be), no trailing slash."""
+    from urllib.parse import urlsplit
+
     try:
         parts = urlsplit(str(url).strip())
         host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
@@ -767,13 +787,9 @@ class LLMGenerator:
                 if isinstance(e, _infrastructure_errors()):  # Inspect's retries are spent
                     raise ModelCallError(f"generator {self.model_name} failed after "
                                          f"{self.max_retries} retries: {one_line(e)}") from None
-                if (said := error_reply(e)) is not None:  # not "'NoneType' object is ..."
-                    server = server_of(self.model_name, self.model_args) \
-                        or "the provider's own endpoint"
-                    said = redact(" ".join(said.split()), sent_secrets(e))  # a key it echoed
-                    raise ModelCallError(
-                        f"generator {self.model_name}: the server at {server} answered HTTP "
-                        f"200 with an error instead of a completion: {said}") from None
+                if (said := server_error(e, server_of(self.model_name, self.model_args))
+                        ) is not None:  # not "'NoneType' object is not iterable"
+                    raise ModelCallError(f"generator {self.model_name}: {said}") from None
                 if isinstance(e, AssertionError) or reply_unreadable(e):  # the provider
                     # could not read the server's reply (an HTML page, a body not JSON, an
                     # error object sent with status 200)
