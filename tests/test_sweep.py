@@ -1656,3 +1656,65 @@ def test_a_known_type_with_its_own_code_is_not_refused_by_the_sweep(tmp_path):
     assert custom_code_model(f"hf/{model}") is None
     assert custom_code_model(f"vllm/{model}") is None
     check_targets(targets_from_models([f"hf/{model}"]))  # does not raise
+
+
+def _with_own_code(folder: Path) -> Path:
+    """``folder`` of type ``bbcustom``, whose ``auto_map`` names code it really holds (a
+    llama under another name): what ``trust_remote_code`` would run."""
+    _with_auto_map(folder, "bbcustom")
+    (folder / "custom_config.py").write_text(
+        "from transformers import LlamaConfig\n\n\nclass CustomConfig(LlamaConfig):\n"
+        "    model_type = 'bbcustom'\n", encoding="utf-8")
+    (folder / "custom_model.py").write_text(
+        "from transformers import LlamaForCausalLM\n\nfrom .custom_config import "
+        "CustomConfig\n\n\nclass CustomModel(LlamaForCausalLM):\n"
+        "    config_class = CustomConfig\n", encoding="utf-8")
+    return folder
+
+
+def test_a_role_model_that_needs_its_own_code_is_refused_once_before_any_eval(tmp_path):
+    """``--model-role grader=hf/<folder>`` of a type transformers lacks, whose config names
+    code of its own: the role is a name Inspect makes at each eval, so each checkpoint
+    failed in turn (ValueError: ... contains custom code ..., exit 1), the checkpoints being
+    fine. Refused once, up front, with the way a role asks for the code (-M reaches --model
+    only); the way it names loads the code."""
+    import shutil
+
+    from beliefbench.cli.report import model_roles_option
+    from beliefbench.tiny_model import build_tiny_model
+
+    plain = build_tiny_model(tmp_path / "plain", hidden_size=32, num_layers=1, num_heads=2,
+                             intermediate_size=64, seed=0)
+    shutil.copytree(plain, tmp_path / "plain2")
+    judge = _with_own_code(shutil.copytree(plain, tmp_path / "judge"))
+    logs = tmp_path / "logs"
+    sweep = ["sweep", "--model", f"hf/{plain}", "--model", f"hf/{tmp_path / 'plain2'}",
+             "--claims", str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "max_tokens=4",
+             "--log-dir", str(logs), "--model-role"]
+    r = CliRunner().invoke(cli, [*sweep, f"grader=hf/{judge}"])
+    assert r.exit_code == 2, r.output
+    said = " ".join(r.output.split())
+    assert said.startswith(
+        f"Error: --model-role grader=hf/{judge}: {judge / 'config.json'}: model_type "
+        "'bbcustom' is not one transformers knows, and field auto_map names the folder's own "
+        "code to load it, which is never run unless asked: every eval given this role would "
+        "fail."), r.output
+    hint = (f"--model-role 'grader={{model: hf/{judge}, model_args: {{trust_remote_code: "
+            "true, do_sample: false}}' (-M reaches --model only; an hf judge needs do_sample: "
+            "false); Inspect's provider then runs the code")
+    assert hint in said, r.output
+    assert "could not be evaluated" not in r.output and not logs.exists()
+    # a configured role is made (loaded) as the option is read: refused before that, with
+    # the way a configured role asks
+    r = CliRunner().invoke(cli, [*sweep, f"grader={{model: hf/{judge}, model_args: "
+                                          "{do_sample: false}}"])
+    assert r.exit_code == 2, r.output
+    assert "add trust_remote_code: true to the role's model_args; Inspect's provider then " \
+        "runs the code" in " ".join(r.output.split()), r.output
+    assert "hf.co" not in r.output and not logs.exists()
+    # the role as the hint gives it: the check lets it through, and the model loads with
+    # its own code
+    value = hint.split("'")[1].partition("=")[2]
+    roles = model_roles_option((f"grader={value}",))
+    assert type(roles["grader"].api.model).__name__ == "CustomModel"
+    check_targets(targets_from_models([f"hf/{plain}"]), roles)  # does not raise

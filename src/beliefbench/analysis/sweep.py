@@ -490,7 +490,28 @@ def _custom_code_config(folder: Path) -> str | None:
     named = kind if isinstance(kind, str) and kind else "none"
     return (f"{folder / 'config.json'}: model_type {named!r} is not one transformers knows, "
             "and field auto_map names the folder's own code to load it, which is never run "
-            "unless asked: each checkpoint would fail at its eval")
+            "unless asked")
+
+
+def role_custom_code(role: str, model: str, model_args: dict[str, Any] | None = None,
+                     effect: str = "") -> str | None:
+    """Why ``--model-role role=model`` cannot be loaded without running the model's own code
+    (:func:`custom_code_model`), with the way to ask for it that a role has, or None. ``-M``
+    reaches ``--model`` only: a role's ``trust_remote_code`` goes in its ``model_args``,
+    given as Inspect's configured role (``role={model: ..., model_args: {...}}``).
+    ``effect``: what would happen if it were let through, said after the cause."""
+    if not (why := custom_code_model(model, model_args)):
+        return None
+    greedy = ", do_sample: false" if _provider(model) == "hf" else ""  # README: an hf
+    # judge bound plainly samples, and fails every call at the judge's temperature 0
+    ask = ("add trust_remote_code: true to the role's model_args" if model_args is not None
+           else "give the role as a configured model: --model-role "
+           f"'{role}={{model: {model}, model_args: {{trust_remote_code: true{greedy}}}}}' "
+           f"(-M reaches --model only{'; an hf judge needs do_sample: false' if greedy else ''})")
+    return (f"--model-role {role}={model}: {why}{effect}. beliefbench runs no model's own code; "
+            "convert the model to a model type transformers has, or, only for code you have "
+            f"read and trust, {ask}; Inspect's provider then runs the code")
+
 
 
 def custom_code_model(model: str | Model, model_args: dict[str, Any] | None = None
@@ -691,8 +712,9 @@ def check_providers(targets: Sequence[SweepTarget],
 def check_targets(targets: Sequence[SweepTarget],
                   model_roles: dict[str, str | Model] | None = None,
                   model_args: dict[str, Any] | None = None) -> None:
-    """Refuse, before anything runs, checkpoints not on disk, checkpoints that load only by
-    running their own code (:func:`custom_code_model`), local checkpoints whose
+    """Refuse, before anything runs, checkpoints not on disk, checkpoints and role models
+    that load only by running their own code (:func:`custom_code_model`; a role named by a
+    string failed each checkpoint's eval in turn), local checkpoints whose
     tokenizer is not their model's (a LoRA adapter folder holding another model's, as
     ``internals`` refuses it at load), and unknown model providers."""
     missing = [t for t in targets if t.local_path and not Path(t.local_path).exists()]
@@ -705,10 +727,15 @@ def check_targets(targets: Sequence[SweepTarget],
     for t in targets:  # once, up front: each checkpoint failed at its eval in turn
         if why := custom_code_model(t.model, model_args):
             option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
-            raise SweepError(f"{option}: {why}. beliefbench runs no checkpoint's own code; "
+            raise SweepError(f"{option}: {why}: each checkpoint would fail at its eval. "
+                             "beliefbench runs no checkpoint's own code; "
                              "convert the checkpoint to a model type transformers has, or, "
                              "only for code you have read and trust, pass -M "
                              "trust_remote_code=true (Inspect's provider then runs it)")
+    for role, m in (model_roles or {}).items():  # a name: Inspect makes it at each eval
+        if isinstance(m, str) and (why := role_custom_code(
+                role, m, effect=": every eval given this role would fail")):
+            raise SweepError(why)
     from beliefbench.internals.model import unsafe_weights, vocabulary_mismatch
 
     for t in targets:  # every sample failed (an IndexError per forward), retried, 1 min each

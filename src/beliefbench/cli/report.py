@@ -97,10 +97,12 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
             raise BadInput(f"--model-role {role}: a configured role needs 'model'")
         if not isinstance(args, dict):
             raise BadInput(f"--model-role {role}: model_args must be a mapping")
-        from beliefbench.analysis.sweep import unsafe_local_weights
+        from beliefbench.analysis.sweep import role_custom_code, unsafe_local_weights
 
         if why := unsafe_local_weights(name, args):  # made (loaded) just below
             raise BadInput(f"--model-role {role}: model {name}: {why}")
+        if why := role_custom_code(role, name, args):  # transformers' own text pointed at
+            raise BadInput(why)  # https://hf.co/<the folder> and named no role
         if name.startswith("hf/") and "model_path" not in args:
             # made here: a relative folder not there went to the Hub as an id, a minute of
             # connection retries before a message about the internet connection
