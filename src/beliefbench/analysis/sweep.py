@@ -455,20 +455,27 @@ def unsafe_local_weights(model: str | Model, model_args: dict[str, Any] | None =
     ``torch.load``, guarded only by its ``weights_only`` unpickler; the project loads
     safetensors only. Asked before the model is made: a configured hf model loads as it is
     made."""
+    from beliefbench.internals.model import unsafe_weights
+
+    for folder in _provider_folders(model, model_args):
+        if why := unsafe_weights(folder):
+            return why
+    return None
+
+
+def _provider_folders(model: str | Model, model_args: dict[str, Any] | None = None
+                      ) -> list[Path]:
+    """The folders here a provider would load ``model`` from: the one ``hf/<folder>`` (or
+    its ``model_path`` argument) names, either side of ``vllm/<base>:<adapter>``; none for a
+    Hub id, a folder not here, or another provider."""
     api, _, name = str(model).partition("/")
     if api == "hf":
         parts = [str((model_args or {}).get("model_path") or name)]
     elif api in VLLM_PROVIDERS:
         parts = name.split(":")  # base:adapter
     else:
-        return None
-    from beliefbench.internals.model import unsafe_weights
-
-    for part in parts:
-        folder = Path(part).expanduser()
-        if folder.is_dir() and (why := unsafe_weights(folder)):
-            return why
-    return None
+        return []
+    return [folder for part in parts if (folder := Path(part).expanduser()).is_dir()]
 
 
 def _custom_code_config(folder: Path) -> str | None:
@@ -524,19 +531,9 @@ def custom_code_model(model: str | Model, model_args: dict[str, Any] | None = No
     loading Inspect's provider, and ended with every one listed as not evaluated."""
     if (model_args or {}).get("trust_remote_code") is True:
         return None
-    api, _, name = str(model).partition("/")
-    if api == "hf":
-        parts = [str((model_args or {}).get("model_path") or name)]
-    elif api in VLLM_PROVIDERS:
-        parts = name.split(":")  # base:adapter
-    else:
-        return None
     from beliefbench.internals.model import ModelLoadError, adapter_base
 
-    for part in parts:
-        folder = Path(part).expanduser()
-        if not folder.is_dir():
-            continue
+    for folder in _provider_folders(model, model_args):
         try:
             base = adapter_base(folder)
         except ModelLoadError:  # loading the checkpoint says why
