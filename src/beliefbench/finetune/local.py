@@ -790,6 +790,17 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
     data order, after exporting any saved state that has no servable checkpoint yet. Without
     it, an ``out`` that already holds a run is refused.
     """
+    done = _train(recipe, data, base, out, resume=resume, recipe_path=recipe_path,
+                  condition=condition, claim=claim, callbacks=callbacks)
+    # only now: the trainer, the model and its data-parallel wrapper of _train are gone
+    leave_process_group()
+    return done
+
+
+def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resume: bool,
+           recipe_path: str | Path | None, condition: str | None, claim: str | None,
+           callbacks: Sequence[TrainerCallback]) -> Path:
+    """:func:`train_local` up to the end of training, its process group left to the caller."""
     from transformers import AutoTokenizer, TrainingArguments
 
     out = Path(out)
@@ -987,12 +998,11 @@ def train_local(recipe: Recipe, data: str | Path, base: str, out: str | Path, *,
                           f"{steps_total}: training state saved in "
                           f"{trainer_dir / f'checkpoint-{step}'}; run the same command with "
                           f"--resume to continue from step {step}", step, stopper.signum)
-    leave_process_group()
     return out
 
 
 LEAVE_TIMEOUT_S = 300.0
-"""How long rank 0 waits at the end of a run for the other ranks to pass the last barrier."""
+"""How long rank 0 waits at the end of a run for the other ranks to leave the process group."""
 
 
 def leave_process_group() -> None:
@@ -1001,31 +1011,39 @@ def leave_process_group() -> None:
     gloo connections at exit and aborted ("terminate called without an active exception",
     exit -6), so a finished run could end as a failed launch. No-op in a single process.
 
-    Rank 0 then leaves last: it returns from the barrier as soon as the others' messages
-    reach it, and a rank 0 that closed its connections (and, under mpirun's variables, the
-    rendezvous store it hosts) at once could leave another rank waiting in that barrier for
-    good. Each other rank says so in the store once past it; rank 0 waits for all of them."""
+    Called once the run's trainer is gone (its cycles collected here), so that what held
+    the group (the data-parallel wrapper) is freed while every rank is still connected;
+    then rank 0 leaves last. It returned from the barrier as soon as the others' messages
+    reached it and exited, closing its connections (and, under mpirun's variables, the
+    rendezvous store it hosts) while another rank still tore its group down: that rank hung
+    for good after a finished run. Each other rank now says in the store when its group is
+    destroyed, and rank 0 waits for all of them (at most :data:`LEAVE_TIMEOUT_S`)."""
+    import gc
+
     import torch.distributed as dist
     from torch.distributed.distributed_c10d import _get_default_store
 
     if not (dist.is_available() and dist.is_initialized()):
         return
+    gc.collect()
     dist.barrier()
-    world = dist.get_world_size()
-    if world > 1:
-        store, key = _get_default_store(), "beliefbench/past_last_barrier"
-        if dist.get_rank() != 0:
-            store.add(key, 1)
-        else:
-            deadline = time.monotonic() + LEAVE_TIMEOUT_S
-            while (past := store.add(key, 0)) < world - 1:
-                if time.monotonic() > deadline:
-                    log.warning("finetune: %d of %d other processes did not say they had "
-                                "passed the last barrier in %g s; leaving without them",
-                                world - 1 - past, world - 1, LEAVE_TIMEOUT_S)
-                    break
-                time.sleep(0.01)
+    world, rank = dist.get_world_size(), dist.get_rank()
+    store = _get_default_store() if world > 1 else None
     dist.destroy_process_group()
+    if store is None:
+        return
+    key = "beliefbench/left_process_group"
+    if rank != 0:
+        store.add(key, 1)
+        return
+    deadline = time.monotonic() + LEAVE_TIMEOUT_S
+    while (left := store.add(key, 0)) < world - 1:
+        if time.monotonic() > deadline:
+            log.warning("finetune: %d of %d other processes did not say they had left the "
+                        "process group in %g s; leaving without them", world - 1 - left,
+                        world - 1, LEAVE_TIMEOUT_S)
+            return
+        time.sleep(0.01)
 
 
 def learning_rates(args, steps_total: int) -> Iterator[float]:
