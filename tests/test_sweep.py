@@ -1718,3 +1718,31 @@ def test_a_role_model_that_needs_its_own_code_is_refused_once_before_any_eval(tm
     roles = model_roles_option((f"grader={value}",))
     assert type(roles["grader"].api.model).__name__ == "CustomModel"
     check_targets(targets_from_models([f"hf/{plain}"]), roles)  # does not raise
+
+
+def test_an_hf_grader_bound_by_name_is_refused_before_any_eval_where_it_would_fail(tmp_path):
+    """An hf grader bound plainly (`--model-role grader=hf/<folder>`) samples, and the judge
+    is called at temperature 0, which transformers refuses on every call: the sweep ran
+    every checkpoint and each one's judged answers were all `failed`. Refused up front with
+    the greedy binding; the markers judge, a sampling judge and a bound-greedy grader pass."""
+    from beliefbench.analysis.sweep import SweepError, check_greedy_grader
+    from beliefbench.tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "m", hidden_size=32, num_layers=1, num_heads=2,
+                             intermediate_size=64, seed=0)
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--model", f"hf/{model}", "--claims",
+                                 str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "max_tokens=4",
+                                 "--log-dir", str(logs), "--model-role", f"grader=hf/{model}"])
+    assert r.exit_code == 2, r.output
+    assert " ".join(r.output.split()).startswith(
+        f"Error: --model-role grader=hf/{model}: an hf grader bound by name samples, and the "
+        "judge is called at temperature 0, which transformers refuses on every call: each "
+        "checkpoint's judged answers would all be failed. Bind it greedy: --model-role "
+        f"'grader={{model: hf/{model}, model_args: {{do_sample: false}}}}'"), r.output
+    assert not logs.exists()
+    with pytest.raises(SweepError, match="bound by name samples"):  # EM's judges: always 0
+        check_greedy_grader("em", {}, {"grader": f"hf/{model}"})
+    for args in ({"judge": "markers"}, {"judge_temperature": 0.5}):
+        check_greedy_grader("belief", args, {"grader": f"hf/{model}"})
+    check_greedy_grader("belief", {}, {"grader": "openai/gpt-4.1-mini"})

@@ -520,7 +520,6 @@ def role_custom_code(role: str, model: str, model_args: dict[str, Any] | None = 
             f"read and trust, {ask}; Inspect's provider then runs the code")
 
 
-
 def custom_code_model(model: str | Model, model_args: dict[str, Any] | None = None
                       ) -> str | None:
     """Why the provider would need to run a local folder's own code to load ``model``
@@ -960,6 +959,34 @@ def role_key(model: str | Model) -> str | dict[str, Any]:
     return {"model": str(model), "config": config, "args": args}
 
 
+def check_greedy_grader(task: str, task_args: dict[str, Any],
+                        model_roles: dict[str, str | Model] | None) -> None:
+    """Refuse, before any eval, an ``hf/`` grader bound by name where the judge is called at
+    temperature 0 (the belief task's default ``judge_temperature``; the EM judges always):
+    bound plainly, the hf provider samples, and transformers refuses every such call
+    ("`temperature` (=0.0) has to be a strictly positive float"), so every checkpoint's
+    judged answers were ``failed`` after the whole sweep had run. ``-T judge=markers`` calls
+    no grader, and a positive ``judge_temperature`` samples as asked."""
+    from beliefbench.scorer import JudgeSettings
+
+    grader = (model_roles or {}).get("grader")
+    if task not in ("belief", "em") or not isinstance(grader, str) or _provider(grader) != "hf":
+        return  # a task that calls no judge (internals' margins) binds none
+    if task == "belief":
+        if str(task_args.get("judge", JudgeSettings.judge)) == "markers":
+            return
+        try:
+            if float(task_args.get("judge_temperature", JudgeSettings.temperature)) > 0:
+                return
+        except (TypeError, ValueError):  # the task refused a bad value before this
+            return
+    raise SweepError(
+        f"--model-role grader={grader}: an hf grader bound by name samples, and the judge is "
+        "called at temperature 0, which transformers refuses on every call: each checkpoint's "
+        "judged answers would all be failed. Bind it greedy: --model-role "
+        f"'grader={{model: {grader}, model_args: {{do_sample: false}}}}'")
+
+
 def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str | None = None,
               task_args: dict[str, Any] | None = None,
               model_roles: dict[str, str | Model] | None = None,
@@ -990,6 +1017,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     files, recorded = file_hashes(sample.metadata), _recorded_args(sample)
     check_targets(targets, model_roles, model_args)
     check_providers(targets, model_roles, model_args)
+    check_greedy_grader(task, task_args, model_roles)
     root = Path(log_dir)
     planned = []
     for target in targets:
