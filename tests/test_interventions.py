@@ -538,6 +538,15 @@ def test_em_aligned_set_is_the_clearly_aligned_answers(tiny, tmp_path):
     assert answers_from_log(belief.location)[2]["aligned_above"] is None
 
 
+def test_a_logs_path_is_recorded_absolute(tmp_path, monkeypatch):
+    """direction.json's `log` was the path as typed (`logs/x.eval`): read from another
+    folder, it named nothing. It is the resolved path now, as every other results file's."""
+    belief = run_belief(tmp_path / "logs", mixed, samples=1)
+    monkeypatch.chdir(tmp_path)
+    typed = Path(belief.location).relative_to(tmp_path)
+    assert answers_from_log(typed)[2]["log"] == str(Path(belief.location).resolve())
+
+
 def test_answers_invalidated_after_the_run_are_in_neither_set(tiny, tmp_path):
     """Samples a reviewer invalidated (Inspect's invalidate_samples) were taken into the
     direction's sets as if valid; they are left out now, and counted."""

@@ -483,7 +483,10 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
                     left_out += 1
                     continue
             neg.append(item)
-    info = {"log": str(path), "log_model": str(log.eval.model),
+    # absolute, as the other results files record paths: read from another folder, a
+    # relative one named nothing
+    info = {"log": str(Path(path).resolve()) if Path(path).exists() else str(path),
+            "log_model": str(log.eval.model),
             "log_kind": "em" if kind == "beliefbench_em" else "belief",
             "positive_verdicts": sorted(pos_v), "negative_verdicts": sorted(neg_v),
             "claim": claim, "aligned_above": aligned_above, "n_positive": len(pos),
