@@ -724,3 +724,48 @@ def test_a_log_run_with_limit_is_noted_as_incomplete(log_path, tmp_path):
     assert res.exit_code == 0 and "note: INCOMPLETE" in res.stderr, res.output
     whole = agreement(log_path, [scripted(keyword), scripted(inverted)], labels=["a", "inv"])
     assert not any("INCOMPLETE" in n for n in whole.notes), whole.notes
+
+
+def test_no_judged_reply_read_by_any_grader_is_no_result_though_binary_answers_were(
+        tmp_path):
+    """Binary answers read (every grader gives them the same verdict) but no judged reply
+    of any grader read (judges that never reply in JSON, or whose every call failed): every
+    kappa, the agreement and the spread were null and `agreement` exited 0, a result a CI
+    job took for one. A log of binary questions only, which no grader judges, printed null
+    kappas and a spread of 0.000 with exit 0. Both are exit 2, naming the log and why."""
+    def answers(prompt: str) -> str:  # binary: a yes/no JSON reply, read by every grader
+        return '{"answer": "no"}' if "JSON" in prompt else "Glass, since 2021."
+
+    def prose(prompt: str) -> str:
+        return "I think the answer believes it."
+
+    mixed = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, judge="markers"),
+                 model=scripted(answers), log_dir=str(tmp_path / "m"), display="none")[0]
+    r = agreement(mixed.location, [scripted(prose, name="p1"), scripted(prose, name="p2")],
+                  labels=["p1", "p2"])
+    assert (r.rates["no"] > 0).all()  # the binary answers were read
+    assert r.unread == (
+        f"{mixed.location}: no grader read any of its 5 judged responses (claim(s) "
+        "glass_bridge) as a verdict (p1: 5 parse error(s), 0 failed; p2: 5 parse error(s), "
+        "0 failed): the judges were not compared (the kappas, agreement and belief-rate "
+        "spread are undefined); look at the judges' replies (the re-scored logs in --out: "
+        "judges that do not reply in JSON, or whose calls failed?)")
+    assert r.to_dict()["error"] == r.unread
+    binary = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, judge="markers",
+                         families="binary"),
+                  model=scripted(answers), log_dir=str(tmp_path / "b"), display="none")[0]
+    args = ["agreement", binary.location, "--grader", "beliefbench/judge", "--grader",
+            "beliefbench/skeptic"]
+    out = CliRunner().invoke(cli, args)
+    assert out.exit_code == 2, out.output
+    assert out.stderr.splitlines()[-1] == (
+        f"Error: no result: {binary.location}: none of its 2 responses (claim(s) "
+        "glass_bridge) went to a judge (binary answers and failed generations get the same "
+        "verdict from every grader): the judges were not compared (the kappas and agreement "
+        "are undefined, the belief rates the same); agreement compares them on judged "
+        "families (open_ended, token_association, robustness)")
+    out = CliRunner().invoke(cli, [*args, "--json"])
+    assert out.exit_code == 2, out.output
+    data = json.loads(out.stdout)
+    assert data["error"].startswith(f"{binary.location}: none of its 2 responses")
+    assert data["belief_spread"] is None  # was 0.0

@@ -63,7 +63,7 @@ from beliefbench.analysis.runs import (
     run_key,
     setting_text,
 )
-from beliefbench.claims import resolve_claims
+from beliefbench.claims import JUDGED_FAMILIES, resolve_claims
 from beliefbench.documents.llm import redact
 from beliefbench.judge import guidance_path
 from beliefbench.metrics import VERDICTS, question_table, rate
@@ -100,7 +100,8 @@ class AgreementResult:
     then differs by the outage (counted failed / parse_error), not by what it judged."""
     unread: str | None = None
     """Why nothing was compared where no grader read any of the log's responses (every
-    verdict of every judge a parse error or failed), else None: ``agreement`` exits 2."""
+    verdict of every judge a parse error or failed), or any judged one (or none went to a
+    judge), else None: ``agreement`` exits 2."""
 
     @property
     def spread(self) -> float:
@@ -470,7 +471,9 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         notes.append(f"the belief-rate spread is undefined ('-'; null in --json): "
                      f"{', '.join(broken)} gave no verdict on some responses (see the notes "
                      "above), so its rate differs by that, not by what it judged")
-    unread = nothing_read(str(path), frames)  # the spread of rates of 0 is no agreement
+    # the spread of rates of 0 is no agreement; nor are judges none of which read a judged
+    # reply (binary answers get every judge's verdict alike): every comparison is undefined
+    unread = nothing_read(str(path), frames) or nothing_judged(str(path), frames)
     return AgreementResult(
         log=str(path), judges=labels, verdicts=merged, pairs=pd.DataFrame(pairs),
         fleiss_kappa=fleiss_kappa(merged[labels].to_numpy())
@@ -498,3 +501,30 @@ def nothing_read(path: str, frames: dict[str, pd.DataFrame]) -> str | None:
             "undefined and every belief rate is 0 whatever the model believes; look at its "
             "answers and the judges' replies (`inspect view`, the re-scored logs in --out: "
             "empty or garbled answers, judges that do not reply in JSON?)")
+
+
+def nothing_judged(path: str, frames: dict[str, pd.DataFrame]) -> str | None:
+    """Why the agreement is no result where some responses were read (binary answers, which
+    every grader scores alike) but no grader read any judged reply as a verdict, or none
+    went to a judge at all; else None. The judges were then not compared: every kappa and
+    agreement is undefined, and the rates differ by nothing the judges did, yet the command
+    exited 0 with nulls (or a spread of 0.000) a script took for a result."""
+    first = next(iter(frames.values()))
+    claims = ", ".join(sorted({str(c) for c in first["claim"]}))
+    if not first["judged"].any():
+        return (f"{path}: none of its {len(first)} responses (claim(s) {claims}) went to a "
+                "judge (binary answers and failed generations get the same verdict from "
+                "every grader): the judges were not compared (the kappas and agreement are "
+                "undefined, the belief rates the same); agreement compares them on judged "
+                f"families ({', '.join(JUDGED_FAMILIES)})")
+    judged = {label: f[f["judged"]] for label, f in frames.items()}
+    if any(f["verdict"].isin(READ_VERDICTS).any() for f in judged.values()):
+        return None
+    counts = "; ".join(f"{label}: {int((f['verdict'] == 'parse_error').sum())} parse "
+                       f"error(s), {int((f['verdict'] == 'failed').sum())} failed"
+                       for label, f in judged.items())
+    return (f"{path}: no grader read any of its {len(judged[next(iter(judged))])} judged "
+            f"responses (claim(s) {claims}) as a verdict ({counts}): the judges were not "
+            "compared (the kappas, agreement and belief-rate spread are undefined); look at "
+            "the judges' replies (the re-scored logs in --out: judges that do not reply in "
+            "JSON, or whose calls failed?)")

@@ -648,7 +648,8 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
               as_json: bool) -> None:
     """Re-score one belief log with several graders: Cohen's / Fleiss' kappa, rate spread.
 
-    Exit 2 after the tables where no grader read any of the log's responses as a verdict.
+    Exit 2 after the tables where no grader read any of the log's responses as a verdict,
+    or any judged reply (or none went to a judge): no judges were compared.
     """
     from beliefbench.analysis.agreement import agreement as run_agreement
     from beliefbench.analysis.logs import LogError
