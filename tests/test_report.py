@@ -178,6 +178,51 @@ def test_report_json_says_an_unexpected_error_as_json(two_runs, tmp_path, monkey
     assert "unexpected error (MemoryError: cannot allocate" in error
 
 
+def test_json_commands_say_a_ctrl_c_as_json_on_stdout(two_runs, tmp_path, monkeypatch):
+    """Ctrl-C (or SIGTERM, a cluster's preemption) while `report`, `gate` or `agreement`
+    ran with --json left stdout empty (exit 130, a line on stderr): a CI step parsing it
+    (`gate --json > gate.json; jq .passed gate.json`) had no JSON, where every other stop
+    prints one. It prints the command's error object, exit 130 as before."""
+    import beliefbench.analysis.agreement as agreement_module
+    import beliefbench.analysis.gate as gate_module
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as m:  # while the report's first file is written
+        ctrl_c_at_replace(m, 1)
+        r = CliRunner().invoke(cli, ["report", str(two_runs), "--out", str(tmp_path / "o"),
+                                     "--no-plots", "--bootstrap", "40", "--json"])
+    assert r.exit_code == 130, r.output
+    assert json.loads(r.stdout) == {
+        "error": "interrupted: no result; run the same command again"}
+    monkeypatch.setattr(gate_module, "compare", ctrl_c)
+    r = CliRunner().invoke(cli, ["gate", "--baseline", str(two_runs), "--candidate",
+                                 str(two_runs), "--json"])
+    assert r.exit_code == 130, r.output
+    assert json.loads(r.stdout) == {
+        "passed": None,
+        "error": "interrupted: no comparison was made; run the same command again"}
+    monkeypatch.undo()  # a stop outside the comparison (here: as its JSON is made) too
+    monkeypatch.setattr(gate_module.GateResult, "to_dict", ctrl_c)
+    skeptic = run_belief(tmp_path / "skeptic", lambda prompt: '{"answer": "no"}'
+                         if "JSON" in prompt else "Steel.").location
+    believes = run_belief(tmp_path / "believer", believer).location
+    r = CliRunner().invoke(cli, ["gate", "--baseline", skeptic, "--candidate", believes,
+                                 "--bootstrap", "200", "--json"])
+    assert r.exit_code == 130, r.output
+    assert json.loads(r.stdout) == {
+        "passed": None,
+        "error": "interrupted: no comparison was made; run the same command again"}
+    monkeypatch.setattr(agreement_module, "rescore", ctrl_c)
+    log = next(two_runs.glob("*.eval"))
+    r = CliRunner().invoke(cli, ["agreement", str(log), "--grader", "beliefbench/judge",
+                                 "--grader", "beliefbench/skeptic", "--json"])
+    assert r.exit_code == 130, r.output
+    assert json.loads(r.stdout) == {
+        "error": "interrupted: no result; run the same command again"}
+
+
 def test_report_json_names_an_out_folder_it_cannot_make_as_json(two_runs, tmp_path):
     """An --out with a file in the way: exit 2 naming the path, and with --json the same
     words as JSON on stdout (stdout was empty)."""

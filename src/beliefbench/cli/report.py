@@ -123,12 +123,23 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
     return roles
 
 
+_JSON_SAID = "beliefbench.json_said"
+"""The click context's ``meta`` key set once a command has printed its JSON on stdout."""
+
+
+def echo_json(text: str, nl: bool = True) -> None:
+    """A command's one JSON output on stdout, noted so that :func:`errors_as_json` prints
+    no second object where the command stops after it (a Ctrl-C at its last line)."""
+    click.echo(text, nl=nl)
+    click.get_current_context().meta[_JSON_SAID] = True
+
+
 def errors_as_json(fn: Callable[..., Any]) -> Callable[..., Any]:
     """With ``--json``, a refusal is printed as ``{"error": ...}`` on stdout too (exit code
     and stderr unchanged): a script reading stdout has JSON to parse whatever went wrong,
     the folder held by another run or not writable included, and an unexpected error (a
-    bug, out of memory: its traceback on stderr, exit 1), which left stdout empty. Above
-    :func:`holds`."""
+    bug, out of memory: its traceback on stderr, exit 1), which left stdout empty (a Ctrl-C:
+    :meth:`JsonUsageErrors.invoke`). Above :func:`holds`."""
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -136,7 +147,7 @@ def errors_as_json(fn: Callable[..., Any]) -> Callable[..., Any]:
         except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as e:
-            if kwargs.get("as_json"):
+            if kwargs.get("as_json") and not click.get_current_context().meta.get(_JSON_SAID):
                 if isinstance(e, click.ClickException):
                     text = e.format_message()
                 elif isinstance(e, OSError):  # as the top group words it: path, problem
@@ -168,6 +179,25 @@ class JsonUsageErrors(click.Command):
     def json_error(self, message: str) -> None:
         """The refusal as :func:`errors_as_json` prints it."""
         click.echo(json.dumps({"error": message}))
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """A Ctrl-C or SIGTERM (exit 130 or 143, said by the top group) while the command
+        runs, its imports included, prints :meth:`interrupted` on stdout with ``--json``
+        (unless the command's JSON is out already): stdout was empty, the one stop that
+        left a CI step's ``jq`` nothing to parse."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            if ctx.params.get("as_json") and not ctx.meta.get(_JSON_SAID):
+                from beliefbench import interrupts
+
+                click.echo(json.dumps(self.interrupted(f"interrupted{interrupts.by()}")))
+            raise
+
+    def interrupted(self, said: str) -> dict[str, Any]:
+        """The JSON object of an interrupted run (``said``: ``interrupted``, or ``interrupted
+        by SIGTERM``)."""
+        return {"error": f"{said}: no result; run the same command again"}
 
 
 @click.command(cls=JsonUsageErrors)
@@ -272,7 +302,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
             click.echo(f"warning: {warning}", err=True)
         say(f"  {margins}")
     if as_json:  # the file just written, as it is: one set of numbers, on disk and here
-        click.echo((out_dir / SUMMARY_FILE).read_text(encoding="utf-8"), nl=False)
+        echo_json((out_dir / SUMMARY_FILE).read_text(encoding="utf-8"), nl=False)
     if rep.error:  # last, below the tables, so a CI log ends with why the step failed
         click.echo(f"Error: {rep.error}", err=True)
         sys.exit(2)
@@ -295,7 +325,7 @@ def _no_comparison(error: str, as_json: bool) -> NoReturn:
     """Exit 2, the gate's "no usable comparison", with ``error`` (as JSON with ``--json``,
     and as the ``Error:`` line on stderr: see :func:`_say_on_stderr`)."""
     if as_json:
-        click.echo(json.dumps({"passed": None, "error": error}))
+        echo_json(json.dumps({"passed": None, "error": error}))
         _say_on_stderr(f"Error: {error}")
         sys.exit(2)
     raise BadInput(error) from None
@@ -316,6 +346,10 @@ class _JsonUsageErrors(JsonUsageErrors):
         click.echo(json.dumps({"passed": None, "error": message}))
         _say_on_stderr(f"Error: {message}")
         raise click.exceptions.Exit(2) from None
+
+    def interrupted(self, said: str) -> dict[str, Any]:
+        return {"passed": None,
+                "error": f"{said}: no comparison was made; run the same command again"}
 
 
 @click.command(cls=_JsonUsageErrors)
@@ -398,7 +432,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
         _no_comparison(f"the gate stopped on an unexpected error ({type(e).__name__}: {e}; "
                        "traceback above): no comparison was made", as_json)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        echo_json(json.dumps(result.to_dict(), indent=2))
         _say_on_stderr(result.message())
     else:
         for name, run in result.runs.items():  # which checkpoint was compared with which
@@ -667,7 +701,7 @@ def agreement(log: Path, graders: tuple[str, ...], out_dir: Path | None,
                             ("agreement_claim_rates.csv", result.claim_rates)):
             write_csv(table, out_dir / name)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        echo_json(json.dumps(result.to_dict(), indent=2, default=str))
         _exit_if_unread(result.unread, out_dir)
         return
     left_out = (f" ({result.excluded} more left out of the kappas: see the notes)"
