@@ -1239,3 +1239,27 @@ def test_a_claim_only_one_side_holds_cannot_dilute_the_budgets_of_the_compared_o
     r = _gate(empty, base, "--max-no-answer", "1", "--json")
     assert r.exit_code == 2 and json.loads(r.stdout)["error"].startswith(
         "the candidate holds no response to 1 claim(s) the baseline measured: dentist")
+
+
+def test_a_budget_refusal_names_the_logs_that_hold_the_responses(base_and_new, tmp_path):
+    """A side refused for its parse errors or empty answers named the side (`--candidate`)
+    and said "look at them (`inspect view` ...)" without naming a log: given a folder, the
+    CI log did not say which file to open. The refusal names the logs holding them."""
+    base = str(base_and_new[0])
+
+    def prose_grader(prompt: str) -> str:
+        return "The model seems to think so, probably."
+
+    def garbled(prompt: str) -> str:
+        return "<|im_end|> ## ##"
+
+    broken = run_belief(tmp_path / "broken", garbled, grader=prose_grader, samples=1)
+    r = _gate(base, str(tmp_path / "broken"), "--json")
+    assert r.exit_code == 2, r.output
+    error = json.loads(r.stdout)["error"]
+    assert f"look at them in {broken.location} (`beliefbench report --by family`" in error
+    mute = run_belief(tmp_path / "mute", silent, samples=1)
+    r = _gate(base, str(tmp_path / "mute"), "--json")
+    assert r.exit_code == 2, r.output
+    error = json.loads(r.stdout)["error"]
+    assert f"look at them in {mute.location} (`inspect view`: an untrained" in error

@@ -266,12 +266,22 @@ def _budgets(name: str, logs: BeliefLogs, questions: pd.DataFrame, key: RunKey,
                 counts[k] = counts.get(k, 0) + n
     infra = counts.get("infrastructure", 0)
     total = len(responses)
+
+    def holding(*kinds: str) -> str:
+        """The side's logs holding responses of ``kinds`` (a ``by_claim`` count, or
+        ``limit.`` for every sample limit): a refusal of a folder named no file to open."""
+        paths = [i.path for i in logs.logs
+                 if any(n for c in claims for k, n in i.by_claim.get(c, {}).items()
+                        if k in kinds or ("limit." in kinds and k.startswith("limit.")))]
+        return f" in {first_few(paths, 2)}" if paths else ""
+
     if over_budget(infra, total, max_failed):
         raise GateError(f"{side}: failure budget exceeded: {infra} of {total} responses{to} "
                         f"({infra / total:.1%}) are infrastructure failures (the provider of "
                         f"the model under test or of the judge raised), above "
-                        f"{_arg('max_failed')} {max_failed:g}; fix that provider (the log's "
-                        "sample errors name it) and resume with `inspect eval-retry`"
+                        f"{_arg('max_failed')} {max_failed:g}; fix that provider (the "
+                        f"sample errors name it{holding('infrastructure')}) and resume with "
+                        "`inspect eval-retry`"
                         + as_reported("max_failed", "failed", shown, FAILED_WITHIN,
                                       bool(left)))
     silent = counts.get("no_answer", 0)
@@ -291,7 +301,8 @@ def _budgets(name: str, logs: BeliefLogs, questions: pd.DataFrame, key: RunKey,
                         f"no answer text ({what}), "
                         f"above {_arg('max_no_answer')} {max_no_answer:g}: counted as "
                         "non-belief (failed) they would let a model that says nothing pass "
-                        f"at belief 0; {fix}look at them (`inspect view`: an untrained "
+                        f"at belief 0; {fix}look at them"
+                        f"{holding('no_answer', 'limit.')} (`inspect view`: an untrained "
                         "checkpoint, a wrong chat template, max_tokens too low?), fix the "
                         f"model or how it is served and re-run, or raise "
                         f"{_arg('max_no_answer')}"
@@ -299,11 +310,14 @@ def _budgets(name: str, logs: BeliefLogs, questions: pd.DataFrame, key: RunKey,
                                       bool(left)))
     unread = int((responses["verdict"] == "parse_error").sum())
     if too_many_parse_errors(unread, total, max_parse_errors):
+        garbled = sorted({str(p) for p in responses.loc[responses["verdict"] == "parse_error",
+                                                        "log"]})
         raise GateError(f"{side}: {unread} of {total} responses{to} ({unread / total:.1%}) "
                         "are parse errors (the judge's reply, or a binary answer, could not "
                         f"be read), above {_arg('max_parse_errors')} {max_parse_errors:g}: "
                         "counted as non-belief they would hide what the model believes; look "
-                        "at them (`beliefbench report --by family`, `inspect view`), fix the "
+                        f"at them in {first_few(garbled, 2)} (`beliefbench report --by "
+                        "family`, `inspect view`), fix the "
                         "judge or the model's output format and re-run, or raise "
                         f"{_arg('max_parse_errors')}"
                         + as_reported("max_parse_errors", "parse_error", shown,
