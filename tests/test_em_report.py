@@ -1637,3 +1637,25 @@ def test_an_em_log_rescored_in_place_with_other_thresholds_is_refused(tmp_path):
             in res.output)
     assert "aligned 40, coherent 90, verdict 'em' where the header's thresholds give 'ok'" \
         in res.output
+
+
+def test_a_folder_of_the_other_kind_of_log_points_to_its_command(em_logs, tmp_path):
+    """`report` on a folder holding only EM logs (or `em-report` on one of belief logs)
+    said `no belief logs in DIR (N other logs: ...: not a belief log (an EM log: ...))`,
+    without the command that reads them, which a log named on its own and the ignored-logs
+    warning both give."""
+    from conftest import believer, run_belief
+
+    res = CliRunner().invoke(cli, ["report", str(em_logs), "--out", str(tmp_path / "r"),
+                                   "--json"])
+    assert res.exit_code == 2, res.output
+    error = json.loads(res.stdout)["error"]
+    assert error.startswith(f"no belief logs in {em_logs} (")
+    assert error.endswith("; `beliefbench em-report` reads the 3 EM log(s) among them")
+    logs = tmp_path / "belief"
+    run_belief(logs, believer, samples=1, task_args={"judge": "markers",
+                                                     "families": "binary"})
+    res = CliRunner().invoke(cli, ["em-report", str(logs), "--out", str(tmp_path / "e")])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.splitlines()[-1].endswith(
+        "; `beliefbench report` reads the 1 belief log(s) among them")

@@ -950,9 +950,14 @@ def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
     if not kept:
         names = "; ".join(f"{p}: {why}" for p, why in [*skipped, *ignored][:5])
         others = len(ignored) + len(skipped)
+        # logs of beliefbench's other kind: the command that reads them, as a log named on
+        # its own and the ignored-logs warning say (a folder of EM logs gave report no word)
+        found = Counter(m["kind"] for _, why in ignored if (m := _OTHER_KIND.match(why)))
+        readers = "".join(f"; `{READERS[k]}` reads the {n} {k} log(s) among them"
+                          for k, n in sorted(found.items()) if k in READERS)
         raise LogError(f"no {kind} logs in "
                        f"{', '.join(str(_source_path(s)) for s in sources)}"
-                       + (f" ({others} other logs: {names})" if others else ""))
+                       + (f" ({others} other logs: {names})" if others else "") + readers)
     return kept, ignored, skipped
 
 
