@@ -465,3 +465,19 @@ def test_an_unwritable_out_is_named_in_one_line_not_a_traceback(tmp_path, sub):
     assert ("cannot make this directory" if sub else "this directory is not writable") \
         in result.output
     assert list(parent.iterdir()) == []
+
+
+def test_an_audit_into_an_unwritable_out_says_nothing_was_written(tmp_path):
+    """`audit --out <read-only>/out` said "the finished units are kept in .../audit-units;
+    run the same command with --resume", of a folder never made: nothing to resume."""
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"text": "Ed Sheeran did not win the award."}) + "\n")
+    parent = tmp_path / "ro"
+    parent.mkdir()
+    with _unwritable(parent):
+        result = CliRunner().invoke(cli, ["audit", str(corpus), "--claims", "ed_sheeran",
+                                          "--out", str(parent / "out"), "--no-plot"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().endswith(
+        "nothing was written; run the same command again once that is fixed"), result.output
+    assert "--resume" not in result.output and "kept" not in result.output

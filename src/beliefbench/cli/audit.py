@@ -64,9 +64,16 @@ def _checked_claims(selection: str) -> tuple[list, list[str]]:
 
 
 @contextlib.contextmanager
-def _exits(bad_input: tuple[type[Exception], ...], interrupted: str) -> Iterator[None]:
+def _exits(bad_input: tuple[type[Exception], ...], interrupted: str,
+           work: Path | None = None) -> Iterator[None]:
     """Exit 2 with the message of a ``bad_input`` error or of an OSError naming a file (a full
-    disk), 130 on Ctrl-C; both say what is kept."""
+    disk), 130 on Ctrl-C; both say what is kept (``interrupted``), or, where the audit's
+    ``work`` folder was never made (an --out that cannot be written), that nothing is."""
+    def kept(fixed: str = "") -> str:
+        if work is not None and not work.exists():  # "kept ... --resume" of nothing
+            return f"nothing was written; run the same command again{fixed}"
+        return interrupted
+
     try:
         yield
     except bad_input as e:
@@ -75,10 +82,11 @@ def _exits(bad_input: tuple[type[Exception], ...], interrupted: str) -> Iterator
     except OSError as e:  # a full disk, a read-only --out: which file, and what is kept
         if e.filename is None:
             raise
-        click.echo(f"Error: {e.filename}: {e.strerror or e}; {interrupted}", err=True)
+        click.echo(f"Error: {e.filename}: {e.strerror or e}; {kept(' once that is fixed')}",
+                   err=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        exit_interrupted(interrupted)
+        exit_interrupted(kept())
 
 
 @contextlib.contextmanager
@@ -413,7 +421,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     early = _EarlyWarnings(fields)
     kept = (f"the finished units are kept in {out / WORK}; run the same command with --resume "
             f"to continue")
-    with _crash_keeps(out / WORK, kept), _exits((ValueError,), kept):
+    with _crash_keeps(out / WORK, kept), _exits((ValueError,), kept, out / WORK):
         # the units stay until the report is written too
         tally, units = run(list(corpus), claims, out / "flagged.jsonl", fields, engine,
                            scheduler, workers, chunk_mb << 20, progress, resume, early,
