@@ -346,6 +346,31 @@ def test_an_error_object_sent_with_status_200_names_the_server_and_its_error(
                                      sample.error.model_dump()])
 
 
+def test_an_error_object_from_a_server_named_by_openai_base_url_names_that_server(
+        chat_server, tmp_path, monkeypatch):
+    """Inspect's ``openai`` provider keeps no base URL of its own where ``OPENAI_BASE_URL``
+    gives it (the way README points it at a vLLM server): an error object sent with status
+    200 was recorded as from "the server at the provider's own endpoint", naming a server
+    the eval never called, while ``docs generate`` named the URL."""
+    import os
+
+    body = {"object": "error", "message": "The model does not exist.",
+            "type": "NotFoundError", "code": 404}
+    chat_server(lambda model, _: (200, dict(body)))
+    monkeypatch.setenv("OPENAI_BASE_URL", os.environ["LOCAL_BASE_URL"])
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    task = belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended", max_failed=1)
+    [log] = eval(task, model="openai/gpt-x-subject", model_roles={
+        "grader": "openai/gpt-x-grader"}, max_retries=0, log_dir=str(tmp_path),
+        display="none")
+    sample, score = judged(log, "oe_01")
+    expected = (f"the server at {os.environ['LOCAL_BASE_URL']} answered HTTP 200 with an "
+                "error instead of a completion: The model does not exist. (type "
+                "NotFoundError, code 404)")
+    assert score.explanation == expected, score.explanation
+    assert sample.error is not None and expected in sample.error.message
+
+
 def test_a_hung_judge_is_cut_at_the_evals_attempt_timeout(chat_server, tmp_path):
     """--attempt-timeout reached the model under test only (Inspect hands a role's model
     the eval's retries and --timeout, not it): a judge server that accepted the call and

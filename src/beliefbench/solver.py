@@ -138,11 +138,18 @@ def unsendable_key(model: Model) -> str | None:
 
 def model_server(model: Model | None) -> str | None:
     """The server ``model``'s calls go to (its client's base URL, with no credentials,
-    query or fragment), or None where it has none (the provider's own endpoint)."""
-    from beliefbench.documents.llm import bare_url
+    query or fragment), or None where it has none (the provider's own endpoint).
+
+    Inspect's ``openai`` provider keeps no ``base_url`` of its own where ``OPENAI_BASE_URL``
+    gives it (its SDK client reads the variable), so that variable is read as ``docs
+    generate`` reads it (:func:`~beliefbench.documents.llm.server_of`): a server named "the
+    provider's own endpoint" sent the user to the wrong place."""
+    from beliefbench.documents.llm import bare_url, server_of
 
     url = getattr(getattr(model, "api", None), "base_url", None)
-    return bare_url(str(url)) if url else None
+    if url:
+        return bare_url(str(url))
+    return server_of(str(model), {}) if model is not None else None
 
 
 def describe_error(e: BaseException, model: Model | None = None) -> str:
