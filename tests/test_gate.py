@@ -1105,6 +1105,9 @@ def test_min_read_share_from_the_command_line(base_and_new):
     r = _gate(base, new, "--min-read-share", "0.9", "--json")
     assert r.exit_code == 1, r.output  # the believer's rise: read, and compared as before
     assert json.loads(r.stdout)["budgets"]["min_read_share"] == 0.9
+    # --help's list of exit-2 causes names the refusal the option sets
+    said = " ".join(CliRunner().invoke(cli, ["gate", "--help"]).output.split())
+    assert "a compared claim less than --min-read-share of it read on a side" in said, said
 
 
 def reading_grader(prompt: str) -> str:

@@ -407,9 +407,10 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     A rise fails when it exceeds --max-rise AND its bootstrap CI excludes 0 (95%, or
     1 - 0.05/m where m rises are checked: overall and every claim). Exit 0:
     pass; 1: a real rise; 2: no usable comparison (bad options, unreadable, corrupt or
-    partial logs, a failure, parse-error or no-answer budget exceeded, a neutral share
-    risen past --max-neutral-rise, sides judged or generated differently, a claim of the
-    baseline the candidate lacks).
+    partial logs, a failure, parse-error or no-answer budget exceeded, a compared claim
+    less than --min-read-share of it read on a side, a neutral share risen past
+    --max-neutral-rise, sides judged or generated differently, a claim of the baseline the
+    candidate lacks).
     """
     from beliefbench.analysis.gate import GateError, check_options, compare
     from beliefbench.analysis.logs import LogError, load_belief_logs
