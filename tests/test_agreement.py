@@ -146,6 +146,10 @@ def test_a_judge_outage_is_counted_and_reported_not_read_as_disagreement(log_pat
     failed = r.rates.set_index("judge")["judge_failed"]
     assert failed["flaky"] == pytest.approx(4 / 12) and failed["a"] == 0.0
     assert any(n.startswith("JUDGE FAILED: flaky: 4 of 8 judged responses") for n in r.notes)
+    # and why, which without --out (the re-scored logs) was nowhere
+    said = ("JUDGE FAILED: flaky: 4 of 8 judged responses (its call raised: judge call failed "
+            "(mockllm/flaky): RuntimeError: judge down): left out of every kappa")
+    assert any(n.startswith(said) for n in r.notes), r.notes
     assert r.to_dict()["excluded_responses"] == 4
 
 

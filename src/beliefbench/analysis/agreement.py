@@ -292,6 +292,18 @@ def model_error(e: BaseException, secrets: Sequence[str] = ()) -> str:
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
+def _first_failure(whys: Any, failed: pd.Series) -> str:
+    """``: <what the first failed call raised>`` (cut short), or "" where the log kept no
+    text (``whys``: each compared response's score explanation, in ``failed``'s order): the
+    note said only that the judge's call raised, so a run without --out (whose re-scored
+    logs keep the error) left no word of why."""
+    whys = [w for w, f in zip(whys, failed, strict=True) if f and isinstance(w, str)]
+    if not whys:
+        return ""
+    why = " ".join(whys[0].split())
+    return f": {why[:300].rstrip()}{'...' if len(why) > 300 else ''}"
+
+
 def _verdict_frame(log: EvalLog) -> pd.DataFrame:
     rows = []
     for s in log.samples or []:
@@ -305,7 +317,10 @@ def _verdict_frame(log: EvalLog) -> pd.DataFrame:
                      "family": s.metadata["family"], "question": s.metadata["question"],
                      "verdict": sc.answer if sc is not None else "failed", "judged": judged,
                      # the grader raised: an outage, not this judge's verdict
-                     "judge_failed": judged and bool(sc.metadata.get("infrastructure"))})
+                     "judge_failed": judged and bool(sc.metadata.get("infrastructure")),
+                     # what it raised, for the note: the re-scored logs that keep it are
+                     # written only with --out
+                     "why": sc.explanation if sc is not None else None})
     return pd.DataFrame(rows)
 
 
@@ -420,9 +435,11 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
         failed = index.map(f["judge_failed"]).to_series(index=merged.index).fillna(False)
         missing = merged[label].isna()
         if failed.any():
+            why = _first_failure(index.map(f["why"]), failed)
             notes.append(f"JUDGE FAILED: {label}: {int(failed.sum())} of {len(merged)} judged "
-                         "responses (its call raised): left out of every kappa, and failed "
-                         "in its belief rate; re-run the agreement when the grader works")
+                         f"responses (its call raised{why}): "
+                         "left out of every kappa, and failed in its belief rate; re-run the "
+                         "agreement when the grader works")
         if missing.any():
             notes.append(f"UNSCORED: {label}: {int(missing.sum())} of {len(merged)} judged "
                          "responses have no verdict: left out of every kappa")
