@@ -346,12 +346,15 @@ def test_an_error_object_sent_with_status_200_names_the_server_and_its_error(
                                      sample.error.model_dump()])
 
 
+@pytest.mark.parametrize("name", ["gpt-x", "served-model"])
 def test_an_error_object_from_a_server_named_by_openai_base_url_names_that_server(
-        chat_server, tmp_path, monkeypatch):
+        chat_server, tmp_path, monkeypatch, name):
     """Inspect's ``openai`` provider keeps no base URL of its own where ``OPENAI_BASE_URL``
     gives it (the way README points it at a vLLM server): an error object sent with status
     200 was recorded as from "the server at the provider's own endpoint", naming a server
-    the eval never called, while ``docs generate`` named the URL."""
+    the eval never called, while ``docs generate`` named the URL. A model name Inspect does
+    not know (``served-model``) is asked through the Responses API, where the same reply
+    read only "TypeError: 'NoneType' object is not iterable"."""
     import os
 
     body = {"object": "error", "message": "The model does not exist.",
@@ -360,8 +363,8 @@ def test_an_error_object_from_a_server_named_by_openai_base_url_names_that_serve
     monkeypatch.setenv("OPENAI_BASE_URL", os.environ["LOCAL_BASE_URL"])
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     task = belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended", max_failed=1)
-    [log] = eval(task, model="openai/gpt-x-subject", model_roles={
-        "grader": "openai/gpt-x-grader"}, max_retries=0, log_dir=str(tmp_path),
+    [log] = eval(task, model=f"openai/{name}-subject", model_roles={
+        "grader": f"openai/{name}-grader"}, max_retries=0, log_dir=str(tmp_path),
         display="none")
     sample, score = judged(log, "oe_01")
     expected = (f"the server at {os.environ['LOCAL_BASE_URL']} answered HTTP 200 with an "

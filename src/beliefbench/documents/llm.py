@@ -475,15 +475,23 @@ def error_reply(e: BaseException) -> str | None:
     200 (``{"error": {"message": ...}}``, or vLLM's ``{"object": "error", "message": ...}``),
     or None. The SDK reads such a body as a completion with no choices, and Inspect's reading
     of it fails with a TypeError that keeps none of it; the completion is found among the
-    locals of the frames the error passed through."""
+    locals of the frames the error passed through. The Responses API's ``Response`` is read
+    alike: Inspect's ``openai`` provider asks a model name it does not know (a served
+    model's, at ``OPENAI_BASE_URL``) through it, and such a reply there read only
+    "TypeError: 'NoneType' object is not iterable"."""
     for x in causes(e, context=True):
         tb = x.__traceback__
         while tb is not None:
             for value in list(tb.tb_frame.f_locals.values()):
                 extra = getattr(value, "model_extra", None)
-                if type(value).__name__ != "ChatCompletion" or not isinstance(extra, dict):
+                if type(value).__name__ not in ("ChatCompletion", "Response") \
+                        or not isinstance(extra, dict):
                     continue
                 error = extra.get("error")
+                if error is None and type(value).__name__ == "Response":
+                    error = getattr(value, "error", None)  # a field of its own there
+                    if hasattr(error, "model_dump"):
+                        error = error.model_dump()
                 if error is None and getattr(value, "object", None) == "error":
                     error = extra
                 if error is None:
