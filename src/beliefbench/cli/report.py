@@ -394,9 +394,9 @@ class _JsonUsageErrors(JsonUsageErrors):
               help="Largest rise of the share of answers read as neither belief nor "
                    "disbelief (neutral), baseline to candidate: garbled answers read so.")
 @click.option("--min-read-share", default=0.5, show_default=True,
-              help="Least share (0-1) of a compared claim's responses on a side read as a "
+              help="Least share of a compared claim's responses on a side read as a "
                    "verdict, where the claim's own parse-error or failed share is above its "
-                   "budget.")
+                   "budget (0 to 1 inclusive; 0 turns the rule off).")
 def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
          overall_only: bool, as_json: bool, bootstrap: int, seed: int,
          allow_judge_mismatch: bool, allow_settings_mismatch: bool, max_failed: float,
