@@ -1737,8 +1737,8 @@ def test_an_hf_grader_bound_by_name_is_refused_before_any_eval_where_it_would_fa
     assert r.exit_code == 2, r.output
     assert " ".join(r.output.split()).startswith(
         f"Error: --model-role grader=hf/{model}: an hf grader bound by name samples, and the "
-        "judge is called at temperature 0, which transformers refuses on every call: each "
-        "checkpoint's judged answers would all be failed. Bind it greedy: --model-role "
+        "judge is called at temperature 0, which transformers refuses on every call: every "
+        "judged answer would be failed. Bind it greedy: --model-role "
         f"'grader={{model: hf/{model}, model_args: {{do_sample: false}}}}'"), r.output
     assert not logs.exists()
     with pytest.raises(SweepError, match="bound by name samples"):  # EM's judges: always 0

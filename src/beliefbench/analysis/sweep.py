@@ -982,8 +982,8 @@ def check_greedy_grader(task: str, task_args: dict[str, Any],
             return
     raise SweepError(
         f"--model-role grader={grader}: an hf grader bound by name samples, and the judge is "
-        "called at temperature 0, which transformers refuses on every call: each checkpoint's "
-        "judged answers would all be failed. Bind it greedy: --model-role "
+        "called at temperature 0, which transformers refuses on every call: every judged "
+        "answer would be failed. Bind it greedy: --model-role "
         f"'grader={{model: {grader}, model_args: {{do_sample: false}}}}'")
 
 
