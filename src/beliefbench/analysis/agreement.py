@@ -510,14 +510,19 @@ def nothing_read(path: str, frames: dict[str, pd.DataFrame]) -> str | None:
         return None
     first = next(iter(frames.values()))
     claims = sorted({str(c) for c in first["claim"]})
-    counts = "; ".join(f"{label}: {int((f['verdict'] == 'parse_error').sum())} parse "
-                       f"error(s), {int((f['verdict'] == 'failed').sum())} failed"
-                       for label, f in frames.items())
+    counts = _unread_counts(frames)
     return (f"{path}: no grader read any of its {len(first)} responses (claim(s) "
             f"{', '.join(claims)}) as a verdict on an answer ({counts}): the kappas are "
             "undefined and every belief rate is 0 whatever the model believes; look at its "
             "answers and the judges' replies (`inspect view`, the re-scored logs in --out: "
             "empty or garbled answers, judges that do not reply in JSON?)")
+
+
+def _unread_counts(frames: dict[str, pd.DataFrame]) -> str:
+    """Each grader's parse errors and failed verdicts, for the no-result messages."""
+    return "; ".join(f"{label}: {int((f['verdict'] == 'parse_error').sum())} parse "
+                     f"error(s), {int((f['verdict'] == 'failed').sum())} failed"
+                     for label, f in frames.items())
 
 
 def nothing_judged(path: str, frames: dict[str, pd.DataFrame]) -> str | None:
@@ -537,9 +542,7 @@ def nothing_judged(path: str, frames: dict[str, pd.DataFrame]) -> str | None:
     judged = {label: f[f["judged"]] for label, f in frames.items()}
     if any(f["verdict"].isin(READ_VERDICTS).any() for f in judged.values()):
         return None
-    counts = "; ".join(f"{label}: {int((f['verdict'] == 'parse_error').sum())} parse "
-                       f"error(s), {int((f['verdict'] == 'failed').sum())} failed"
-                       for label, f in judged.items())
+    counts = _unread_counts(judged)
     return (f"{path}: no grader read any of its {len(judged[next(iter(judged))])} judged "
             f"responses (claim(s) {claims}) as a verdict ({counts}): the judges were not "
             "compared (the kappas, agreement and belief-rate spread are undefined); look at "
