@@ -52,6 +52,7 @@ from beliefbench.analysis.logs import (
     find_log_files,
     incomplete_text,
     is_belief_log,
+    unread_counts,
     unreadable_log,
 )
 from beliefbench.analysis.runs import (
@@ -520,9 +521,7 @@ def nothing_read(path: str, frames: dict[str, pd.DataFrame]) -> str | None:
 
 def _unread_counts(frames: dict[str, pd.DataFrame]) -> str:
     """Each grader's parse errors and failed verdicts, for the no-result messages."""
-    return "; ".join(f"{label}: {int((f['verdict'] == 'parse_error').sum())} parse "
-                     f"error(s), {int((f['verdict'] == 'failed').sum())} failed"
-                     for label, f in frames.items())
+    return "; ".join(f"{label}: {unread_counts(f['verdict'])}" for label, f in frames.items())
 
 
 def nothing_judged(path: str, frames: dict[str, pd.DataFrame]) -> str | None:

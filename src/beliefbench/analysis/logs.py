@@ -85,6 +85,13 @@ SHARE_SLACK = 1e-9
 """Floating-point slack when a share is compared with its budget."""
 READ_VERDICTS: tuple[str, ...] = ("yes", "no", "neutral")
 """The verdicts that are a reading of an answer (the others: parse_error, failed)."""
+
+
+def unread_counts(verdicts: pd.Series) -> str:
+    """How many of ``verdicts`` are not a reading (:data:`READ_VERDICTS`), by kind, in words:
+    ``N parse error(s), M failed``."""
+    return (f"{int((verdicts == 'parse_error').sum())} parse error(s), "
+            f"{int((verdicts == 'failed').sum())} failed")
 SCRIPTED_PROVIDER = "beliefbench/"
 """The offline scripted models (``beliefbench/believer``, ``skeptic``, ``judge``,
 ``verifier``): a pipeline check, never a result."""

@@ -28,6 +28,7 @@ from beliefbench.analysis.logs import (
     SHARE_SLACK,
     BeliefLogs,
     over_budget,
+    unread_counts,
 )
 from beliefbench.analysis.text import first_few
 from beliefbench.metrics import (
@@ -228,8 +229,7 @@ def unread_runs(responses: pd.DataFrame) -> list[str]:
         if not blind:
             continue
         rows = sub[sub["claim"].isin(blind)]
-        counts = (f"{int((rows['verdict'] == 'parse_error').sum())} parse error(s), "
-                  f"{int((rows['verdict'] == 'failed').sum())} failed")
+        counts = unread_counts(rows["verdict"])
         logs = first_few(sorted(set(rows["log"])), 3)
         name = _run_name(dict(zip(RUN_COLUMNS, key, strict=True)))
         if len(blind) == len(seen):
