@@ -181,12 +181,12 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
 
     made = missing_dirs(folder)
     lock = FileLock(str(folder / lock_name))
+    path = folder if file is None else folder / file
+    named = f"{flag} {path}" if flag else str(path)  # the option, as a refusal names it
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
     except Timeout:
-        path = folder if file is None else folder / file
-        named = f"{flag} {path}" if flag else str(path)
         other = f", or choose another {flag}" if flag else ""
         what = ("runs into one folder would duplicate and overwrite each other's work"
                 if file is None else "runs writing one file would replace each other's "
@@ -197,8 +197,6 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
     except (OSError, NotImplementedError) as error:  # older filelock: a file system without flock
         unusable = _unusable_lock(folder / lock_name, error)
         if unusable:  # a run here would go on unlocked, without a word
-            path = folder if file is None else folder / file
-            named = f"{flag} {path}" if flag else str(path)
             raise LockUnusable(f"{named}: {folder / lock_name} {unusable}") from None
         locked = False
     else:
