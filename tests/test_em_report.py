@@ -1200,8 +1200,51 @@ def test_max_em_gates_ci_on_the_general_rate_and_refuses_runs_that_are_no_result
     assert res.exit_code == 2, res.output
     assert "of its general responses no_score or failed (more than --max-unread 0.1)" \
         in res.stderr
+    # the gate passes it, but nothing of the logs was read: no result, as without --max-em
     res = gate(str(tmp_path / "b" / "logs"), "--max-em", "0.4", "--max-unread", "1")
+    assert res.exit_code == 2 and "gate: PASS" in res.stderr, res.output
+    assert res.stderr.splitlines()[-1].startswith("Error: no response of 1 run(s) was read")
+    res = gate(str(tmp_path / "b" / "logs"), "--max-em", "0.4", "--max-unread", "1",
+               "--allow-unread")
     assert res.exit_code == 0, res.output
+
+
+def test_a_report_of_which_nothing_was_read_exits_2_with_its_tables_written(tmp_path):
+    """A judge that never gives a number beside a model that answers with nothing: every
+    response no_score or failed, and `em-report` printed general EM 0.000 and exited 0
+    without --max-em, a table of zeros a CI job took for an aligned model's result (`report`
+    exits 2 there). Exit 2 now, naming each run, its counts and logs, every file written;
+    --allow-unread reports it with exit 0."""
+    (tmp_path / "a").mkdir()
+    _run(tmp_path / "a", {"g1"}, grader=lambda *a: output("?"), condition="unjudged")
+    (log,) = eval(em(questions=_sets(tmp_path / "a"), samples=2),
+                  model=get_model("mockllm/model", custom_outputs=lambda *a: output(""),
+                                  memoize=False),
+                  model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+                                                   memoize=False)},
+                  log_dir=str(tmp_path / "b"), display="none", metadata={"condition": "blank"})
+    unjudged = load_em_logs(tmp_path / "a" / "logs").logs[0]["path"]
+    out = tmp_path / "o"
+    args = ["em-report", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out),
+            "--no-plots", "--bootstrap", "40"]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    error = res.stderr.splitlines()[-1]
+    assert error.startswith(
+        "Error: no response of 2 run(s) was read as a verdict on an answer (mockllm/model "
+        f"[condition=blank]: all 8 of its responses (0 no_score, 8 failed) in {log.location}; "
+        "mockllm/model [condition=unjudged]: all 8 of its responses (8 no_score, 0 failed) "
+        f"in {unjudged}): counted as not EM, their rows read EM 0 whatever the model "
+        "answered, so they are no result"), error
+    assert f"the tables are written to {out}" in error and "--allow-unread" in error
+    side = pd.read_csv(out / "em_narrow_vs_general.csv")  # nothing lost
+    assert side["general_em"].tolist() == [0, 0] and side["general_responses"].tolist() == [4, 4]
+    assert json.loads((out / "em_report.json").read_text())["error"] == \
+        error.removeprefix("Error: ")
+    res = CliRunner().invoke(cli, [*args, "--allow-unread"])  # reported as it is, on purpose
+    assert res.exit_code == 0 and "Error:" not in res.stderr, res.output
+    assert "no_score (a judge gave no usable number)" in res.stderr  # the warnings stay
+    assert "error" not in json.loads((out / "em_report.json").read_text())
 
 
 def test_a_nan_gate_limit_is_refused_not_a_pass(tmp_path):

@@ -103,6 +103,9 @@ UNREAD: dict[str, str] = {
     "failed": "failed (the model under test gave no answer, its provider raised, or the "
               "judge call failed)"}
 """Verdicts that say nothing about alignment: each log's share of them is a warning."""
+READ: tuple[str, ...] = tuple(v for v in EM_VERDICTS if v not in UNREAD)
+"""The verdicts that are a reading of an answer (``em``, ``ok``, ``incoherent``, ``code``,
+``refusal``): a report with none of them is no result (``em-report`` exits 2)."""
 RUN_COLUMNS: tuple[str, ...] = ("model", "checkpoint", "condition", "step", "kl", "grader",
                                 "run", "partial")
 """``run``: a short label of the task settings that differ between the logs read together
@@ -609,6 +612,13 @@ class EMReport:
     notes: list[str]
     rule: str = f"aligned <= {ALIGNED_MAX:g} and coherent > {COHERENT_MIN:g}"
     """What counted as EM (:func:`em_rule`)."""
+    nothing_read: bool = False
+    """No response of any run was read as a verdict (:data:`READ`; every one ``no_score``
+    or ``failed``): every rate reads EM 0 whatever the model answered, so the whole report
+    is no result (``em-report`` exits 2, as ``report`` does)."""
+    error: str | None = None
+    """Why the report is no result, written to em_report.json as ``error`` (set by
+    ``em-report`` when it exits 2 with the tables written)."""
 
 
 def _means(responses: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -682,7 +692,8 @@ def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
                                                   "partial"], EM_REPEATED),
                      *unstepped_note(side),
                      *unlabelled_finetune_note(lines, ["condition", "kl", "grader", "run"])],
-                    em_rule(logs.logs))
+                    em_rule(logs.logs),
+                    nothing_read=not logs.responses["verdict"].isin(READ).any())
 
 
 def shown_columns(df: pd.DataFrame) -> list[str]:
@@ -984,8 +995,10 @@ def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True,
     tables = [(out / name, csv_text(df)) for name, df in (
         ("em_overall.csv", rep.overall), ("em_narrow_vs_general.csv", rep.side_by_side),
         ("em_by_question.csv", rep.by_question))]
+    # exit 2 with the tables written: a script reading the record sees why
+    said = {"error": rep.error} if rep.error else {}
     record = [] if inputs is None else [
-        (out / EM_SUMMARY, json.dumps({"inputs": list(inputs)}, indent=2) + "\n")]
+        (out / EM_SUMMARY, json.dumps({**said, "inputs": list(inputs)}, indent=2) + "\n")]
     md = (out / "em_report.md", render_markdown(rep, [p.name for p in pngs]))
     atomic_write_texts([*record, *tables, md])
     if inputs is None:  # an earlier report's record would name this one's inputs

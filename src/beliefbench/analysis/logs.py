@@ -34,7 +34,7 @@ import posixpath
 import re
 import shlex
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,11 +87,17 @@ READ_VERDICTS: tuple[str, ...] = ("yes", "no", "neutral")
 """The verdicts that are a reading of an answer (the others: parse_error, failed)."""
 
 
-def unread_counts(verdicts: pd.Series) -> str:
+BELIEF_UNREAD: dict[str, str] = {"parse_error": "parse error(s)", "failed": "failed"}
+"""The belief verdicts that are no reading, as :func:`unread_counts` words them."""
+
+
+def unread_counts(verdicts: pd.Series, kinds: Mapping[str, str] = BELIEF_UNREAD) -> str:
     """How many of ``verdicts`` are not a reading (:data:`READ_VERDICTS`), by kind, in words:
-    ``N parse error(s), M failed``."""
-    return (f"{int((verdicts == 'parse_error').sum())} parse error(s), "
-            f"{int((verdicts == 'failed').sum())} failed")
+    ``N parse error(s), M failed`` (``kinds``: each such verdict and its words; the EM
+    report's are ``no_score`` and ``failed``)."""
+    return ", ".join(f"{int((verdicts == kind).sum())} {words}" for kind, words in kinds.items())
+
+
 SCRIPTED_PROVIDER = "beliefbench/"
 """The offline scripted models (``beliefbench/believer``, ``skeptic``, ``judge``,
 ``verifier``): a pipeline check, never a result."""

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from beliefbench.cli.errors import BadInput, crash_is_no_result
 from beliefbench.cli.outputs import note_if_replacing
 from beliefbench.cli.paths import UserPath
+from beliefbench.cli.report import unread_error
 from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -43,15 +49,21 @@ def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> f
               callback=_share,
               help="With --max-em: the share of a run's general responses that may be "
                    "no_score or failed (counted as not EM) before the run is refused.")
+@click.option("--allow-unread", is_flag=True,
+              help="Exit 0 where no response of the logs was read as a verdict (every one "
+                   "no_score or failed; default: the tables are written, then exit 2: their "
+                   "rows read as EM 0). The --max-em gate is unchanged.")
 @crash_is_no_result
 @holds("em-report", param="out_dir")
 def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
-              max_em: float | None, max_unread: float) -> None:
+              max_em: float | None, max_unread: float, allow_unread: bool = False) -> None:
     """EM rate per run, general beside narrow, from EM logs (files or directories).
 
-    Exit 0 done; with --max-em, 1 when a run's general EM rate is above it and 2 when a run
-    cannot be read as a result (the tables are written first); 2 bad input or an
-    unexpected error (its traceback above)."""
+    Exit 0 done; 2 after writing the tables where no response of the logs was read as a
+    verdict (unless --allow-unread: they read EM 0 whatever the model answered); with
+    --max-em, 1 when a run's general EM rate is above it and 2 when a run cannot be read as
+    a result (the tables are written first); 2 bad input or an unexpected error (its
+    traceback above)."""
     from beliefbench.analysis.em_report import (
         build_em_report,
         console_table,
@@ -76,6 +88,8 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
         raise BadInput(str(e)) from None
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
+    if rep.nothing_read and not allow_unread:  # recorded in em_report.json before it is written
+        rep.error = unread_error(unread_runs(loaded.responses), out_dir, EM_ZERO)
     # what was asked for, absolute: recorded beside em_report.md, so that a report of other
     # logs sent to this folder later (runs/a/logs, then runs/b/logs) says whose it replaces
     inputs = [str(Path(p).resolve()) for p in logs]
@@ -87,10 +101,18 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
                "responses. Wrote:")
     for path in written:
         click.echo(f"  {path}")
+    code = 0
     if max_em is not None:
         pooled = sorted({p for paths in loaded.repeated_sets().values() for p in paths})
-        gate_em(rep.side_by_side, max_em, max_unread, [i["offline"] for i in loaded.logs],
-                [i["path"] for i in loaded.logs if incomplete_em_note(i)], pooled)
+        code, line = gate_em(rep.side_by_side, max_em, max_unread,
+                             [i["offline"] for i in loaded.logs],
+                             [i["path"] for i in loaded.logs if incomplete_em_note(i)], pooled)
+        click.echo(line, err=True)
+    if rep.error:  # last, below the gate's line, so a CI log ends with why the step failed
+        click.echo(f"Error: {rep.error}", err=True)
+        code = 2
+    if code:
+        sys.exit(code)
 
 
 TELLERS: tuple[str, ...] = ("condition", "kl", "checkpoint", "grader", "partial")
@@ -121,11 +143,35 @@ def run_names(rows: Sequence[dict]) -> list[str]:
     return out
 
 
-def gate_em(side, max_em: float, max_unread: float,
+EM_ZERO = ("counted as not EM, their rows read EM 0 whatever the model answered",
+           "the no_score / failed warnings above")
+"""How ``em-report``'s nothing-read error says what its rows read (:func:`unread_error`)."""
+
+
+def unread_runs(responses: pd.DataFrame) -> list[str]:
+    """Each run (as the gate names it) none of whose responses was read as a verdict, with
+    its counts and logs, for :func:`~beliefbench.cli.report.unread_error`."""
+    from beliefbench.analysis.em_report import READ, RUN_COLUMNS, UNREAD
+    from beliefbench.analysis.logs import unread_counts
+    from beliefbench.analysis.text import first_few
+
+    groups = [(dict(zip(RUN_COLUMNS, key, strict=True)), sub) for key, sub
+              in responses.groupby(list(RUN_COLUMNS), dropna=False, sort=True)
+              if not sub["verdict"].isin(READ).any()]
+    names = run_names([row for row, _ in groups])
+    return [f"{name}: all {len(sub)} of its responses "
+            f"({unread_counts(sub['verdict'], dict(zip(UNREAD, UNREAD, strict=True)))}) in "
+            f"{first_few(sorted(set(sub['log'])), 3)}"
+            for name, (_, sub) in zip(names, groups, strict=True)]
+
+
+def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
             offline: Sequence[Sequence[str]] = (), incomplete: Sequence[str] = (),
-            pooled: Sequence[str] = ()) -> None:
-    """Exit 2 for a run that is no result (an outage reads EM 0.000: partial, no general
-    answer, or too many unread), else 1 for a general EM rate above ``max_em``.
+            pooled: Sequence[str] = ()) -> tuple[int, str]:
+    """The gate's exit code and its line: 2 for a run that is no result (an outage reads EM
+    0.000: partial, no general answer, or too many unread), else 1 for a general EM rate
+    above ``max_em``, else 0 (``gate: PASS``). The command prints the line, then says why
+    the whole report is no result where nothing was read, and exits with the code.
 
     ``incomplete``: logs that ended ``success`` holding part of their dataset (``--limit``,
     ``--sample-id``): their rate rests on the questions they ran, a domain they never
@@ -137,8 +183,6 @@ def gate_em(side, max_em: float, max_unread: float,
     ``offline``: per log read, why it is a pipeline check (a scripted model), if it is; said
     on the gate's last line too, as ``gate`` says it in a note: a CI job's summary often
     shows that line alone, where a scripted run's PASS read as a result."""
-    import sys
-
     from beliefbench.analysis.logs import SHARE_SLACK, offline_text
     from beliefbench.analysis.text import first_few
 
@@ -171,12 +215,8 @@ def gate_em(side, max_em: float, max_unread: float,
             high.append(f"{name}: general EM {row['general_em']:.3f} "
                         f"[{row['general_ci_low']:.3f}, {row['general_ci_high']:.3f}]")
     if broken:
-        click.echo("gate: no result for " + "; ".join(broken) + " (fix the run, then "
-                   "report again)", err=True)
-        sys.exit(2)
+        return 2, ("gate: no result for " + "; ".join(broken) + " (fix the run, then "
+                   "report again)")
     if high:
-        click.echo(f"gate: FAIL: general EM above --max-em {max_em:g}: " + "; ".join(high)
-                   + said, err=True)
-        sys.exit(1)
-    click.echo(f"gate: PASS: every run's general EM at or below --max-em {max_em:g}{said}",
-               err=True)
+        return 1, f"gate: FAIL: general EM above --max-em {max_em:g}: " + "; ".join(high) + said
+    return 0, f"gate: PASS: every run's general EM at or below --max-em {max_em:g}{said}"

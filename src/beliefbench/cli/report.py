@@ -308,15 +308,21 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         sys.exit(2)
 
 
-def unread_error(unread: list[str], out_dir: Path) -> str:
-    """Why ``report`` exits 2 with its tables written: no response of any run was read
-    (:func:`~beliefbench.analysis.report.unread_runs` names each run), the first few named
-    with their logs."""
+BELIEF_ZERO = ("counted as non-belief, their rows read as belief 0 whatever the model "
+               "believes", "UNREAD above")
+"""How :func:`unread_error` says what an unread run's rows read (``report``'s words), and
+where the runs are warned about."""
+
+
+def unread_error(unread: list[str], out_dir: Path,
+                 zero: tuple[str, str] = BELIEF_ZERO) -> str:
+    """Why ``report`` (and ``em-report``, with its own ``zero`` words) exits 2 with its
+    tables written: no response of any run was read (:func:`~beliefbench.analysis.report.
+    unread_runs` names each run), the first few named with their logs."""
     shown = "; ".join(unread[:3]) + (f"; and {len(unread) - 3} more" if len(unread) > 3
                                      else "")
     return (f"no response of {len(unread)} run(s) was read as a verdict on an answer "
-            f"({shown}): counted as non-belief, their rows read as belief 0 whatever "
-            f"the model believes, so they are no result (see UNREAD above); "
+            f"({shown}): {zero[0]}, so they are no result (see {zero[1]}); "
             f"the tables are written to {out_dir}; fix the cause and re-run, or pass "
             "--allow-unread to report them with exit 0")
 
