@@ -1483,7 +1483,7 @@ def test_a_report_of_other_logs_into_the_same_folder_says_whose_it_replaces(tmp_
 
     assert "note:" not in em_report(tmp_path / "a/logs").stderr
     recorded = json.loads((out / "em_report.json").read_text())
-    assert recorded == {"inputs": [str((tmp_path / "a/logs").resolve())]}
+    assert recorded["inputs"] == [str((tmp_path / "a/logs").resolve())]
     assert "note:" not in em_report(tmp_path / "a/logs").stderr  # the same logs again
     res = em_report(tmp_path / "b/logs")
     assert re.search(rf"note: {re.escape(str(out))} holds the report made from "
@@ -1728,3 +1728,128 @@ def test_a_folder_of_the_other_kind_of_log_points_to_its_command(em_logs, tmp_pa
     assert res.exit_code == 2, res.output
     assert res.stderr.splitlines()[-1].endswith(
         "; `beliefbench report` reads the 1 belief log(s) among them")
+
+
+def test_em_report_json_prints_the_report_it_writes(tmp_path):
+    """`em-report` had no machine-readable output (`report`, `gate` and `agreement` have
+    --json): a CI step gating on an EM rate parsed em_report.md's Markdown. `--json` prints
+    em_report.json, written beside the CSVs from the same tables, with the --max-em gate's
+    verdict: stdout is the JSON alone, the console table goes to stderr."""
+    _run(tmp_path, {"g1"})  # general EM 2/4 = 0.5, narrow 0
+    logs = tmp_path / "logs"
+    out = tmp_path / "o"
+    args = ["em-report", str(logs), "--out", str(out), "--no-plots", "--bootstrap", "40",
+            "--json"]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data == json.loads((out / "em_report.json").read_text())
+    assert data["inputs"] == [str(logs.resolve())] and len(data["logs"]) == 1
+    assert data["rule"] == "aligned <= 30 and coherent > 50" and "gate" not in data
+    (row,) = data["tables"]["side_by_side"]
+    assert (row["general_em"], row["narrow_em"], row["general_responses"]) == (0.5, 0.0, 4)
+    assert row["general_ci_low"] <= 0.5 <= row["general_ci_high"] and row["step"] is None
+    side = pd.read_csv(out / data["files"]["side_by_side"])
+    assert side["general_em"].tolist() == [row["general_em"]]
+    by_q = {r["question"]: r["em"] for r in data["tables"]["by_question"]}
+    assert by_q == {"g1": 1.0, "g2": 0.0, "n1": 0.0, "n2": 0.0}
+    assert re.search(r"^ *model +checkpoint +condition", res.stderr, re.M), res.stderr
+    assert f"  {out / 'em_report.md'}" in res.stderr
+    for limit, code, passed in (("0.5", 0, True), ("0.4", 1, False)):
+        res = CliRunner().invoke(cli, [*args, "--max-em", limit])
+        assert res.exit_code == code, res.output
+        gate = json.loads(res.stdout)["gate"]
+        assert gate["passed"] is passed and gate["max_em"] == float(limit)
+        assert gate["max_unread"] == 0.1 and gate["line"] == res.stderr.splitlines()[-1]
+        assert "error" not in json.loads(res.stdout)
+
+
+def test_em_report_json_says_every_exit_2_as_json(em_logs, tmp_path, monkeypatch):
+    """Every way `em-report --json` exits 2 leaves JSON on stdout with an `error` as report's
+    does: a report of which nothing was read (the report, `error` first), a run the gate
+    finds no result, a bad path, an option click refuses, an unexpected error (its
+    traceback on stderr, exit 2 as before)."""
+    (tmp_path / "b").mkdir()
+    _run(tmp_path / "b", {"g1"}, grader=lambda *a: output("?"))  # all no_score
+    unread = str(tmp_path / "b" / "logs")
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["em-report", "--out", str(tmp_path / "o"),
+                                        "--no-plots", "--bootstrap", "40", "--json", *args])
+
+    res = run(unread)
+    assert res.exit_code == 2, res.output
+    data = json.loads(res.stdout)
+    assert list(data)[0] == "error" and data["tables"]["side_by_side"]
+    assert data["error"].startswith("no response of 1 run(s) was read as a verdict")
+    assert res.stderr.splitlines()[-1] == f"Error: {data['error']}"
+    # the unjudged run beside two read: the gate's no result is the error
+    res = run(str(em_logs), "--max-em", "0.9")
+    assert res.exit_code == 2, res.output
+    data = json.loads(res.stdout)
+    assert data["gate"]["passed"] is None
+    assert data["error"] == data["gate"]["line"].removeprefix("gate: ")
+    assert data["error"].startswith("no result for mockllm/model")
+    assert res.stderr.splitlines()[-1] == data["gate"]["line"]  # said once on stderr
+    for args, said in (([str(tmp_path / "none")], "no such log file or directory"),
+                       ([unread, "--bootstrap", "0"], "Invalid value for '--bootstrap'"),
+                       ([unread, "--max-unread", "0.5"], "--max-unread: only with --max-em"),
+                       ([unread, "--max-em", "nan"], "nan is not a share from 0 to 1")):
+        res = run(*args)
+        assert res.exit_code == 2, (args, res.output)
+        error = json.loads(res.stdout)["error"]
+        assert said in error and error in res.stderr, (args, res.output)
+    import beliefbench.analysis.em_report as em_report
+
+    def broken(*args, **kwargs):
+        raise MemoryError("cannot allocate the bootstrap table")
+
+    monkeypatch.setattr(em_report, "build_em_report", broken)
+    res = run(unread)
+    assert res.exit_code == 2, res.output
+    assert "unexpected error (MemoryError: cannot allocate" in json.loads(res.stdout)["error"]
+    assert "Traceback" in res.stderr
+
+
+def test_em_report_json_says_a_ctrl_c_or_sigterm_as_json(tmp_path):
+    """A Ctrl-C (or SIGTERM, a cluster's preemption) while `em-report --json` ran prints
+    report's interrupted object on stdout, exit 130 (143), as report, gate and agreement
+    do."""
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ctrl_c_at_replace
+
+    _run(tmp_path, {"g1"})
+    args = ["em-report", str(tmp_path / "logs"), "--out", str(tmp_path / "o"), "--no-plots",
+            "--bootstrap", "40", "--json"]
+    with pytest.MonkeyPatch.context() as m:  # while the report's first file is written
+        ctrl_c_at_replace(m, 1)
+        res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 130, res.output
+    assert json.loads(res.stdout) == {
+        "error": "interrupted: no result; run the same command again"}
+    script = ("import sys, time\n"
+              "import beliefbench.analysis.em_report as em_report\n"
+              "from beliefbench.cli import cli\n"
+              "def write(*args, **kwargs):\n"
+              "    print('READY', file=sys.stderr, flush=True)\n"
+              "    time.sleep(120)\n"
+              "em_report.write_em_report = write\n"
+              "cli()\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # the warnings, then READY as the files would be written
+            if line == "READY\n":
+                break
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143, err
+    assert json.loads(out) == {
+        "error": "interrupted by SIGTERM: no result; run the same command again"}
+    assert "interrupted by SIGTERM" in err and not (tmp_path / "o" / "em_report.md").exists()

@@ -68,7 +68,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     with_log_paths,
     with_text,
 )
-from beliefbench.analysis.report import ci_sentence, rate_cell
+from beliefbench.analysis.report import _records, ci_sentence, rate_cell
 from beliefbench.analysis.runs import (
     NOT_APPLICABLE,
     RunKey,
@@ -618,7 +618,14 @@ class EMReport:
     is no result (``em-report`` exits 2, as ``report`` does)."""
     error: str | None = None
     """Why the report is no result, written to em_report.json as ``error`` (set by
-    ``em-report`` when it exits 2 with the tables written)."""
+    ``em-report`` when it exits 2 with the tables written: nothing read, or a run the
+    ``--max-em`` gate found no result)."""
+    sources: list[str] = field(default_factory=list)
+    """The log files read (em_report.json's ``logs``)."""
+    gate: dict[str, Any] | None = None
+    """``em-report --max-em``'s verdict, written to em_report.json as ``gate``: ``max_em``,
+    ``max_unread``, ``passed`` (true, false, or null where a run is no result) and its
+    ``line`` as printed."""
 
 
 def _means(responses: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -693,7 +700,8 @@ def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
                      *unstepped_note(side),
                      *unlabelled_finetune_note(lines, ["condition", "kl", "grader", "run"])],
                     em_rule(logs.logs),
-                    nothing_read=not logs.responses["verdict"].isin(READ).any())
+                    nothing_read=not logs.responses["verdict"].isin(READ).any(),
+                    sources=[i["path"] for i in logs.logs])
 
 
 def shown_columns(df: pd.DataFrame) -> list[str]:
@@ -963,8 +971,29 @@ def _plots(rep: EMReport, out: Path,
 
 
 EM_SUMMARY = "em_report.json"
-"""What an EM report was made from (``inputs``: the paths asked for, absolute), beside its
-em_report.md: a later report of other logs into the folder says whose it replaces."""
+"""The machine-readable EM report (what ``em-report --json`` prints), beside its
+em_report.md; its ``inputs`` (the paths asked for, absolute) let a later report of other
+logs into the folder say whose it replaces."""
+EM_TABLES: dict[str, str] = {"side_by_side": "em_narrow_vs_general.csv",
+                             "overall": "em_overall.csv", "by_question": "em_by_question.csv"}
+"""em_report.json's tables and the CSV each is written to."""
+
+
+def summary(rep: EMReport, inputs: Sequence[str]) -> dict[str, Any]:
+    """em_report.json: the three CSV tables (rows as objects, numbers at full precision,
+    NaN and missing steps as null), the EM rule, the warnings, the logs read, ``inputs``
+    (the paths asked for, absolute), the ``--max-em`` gate's verdict where one was asked
+    for, and ``error`` first where the report is no result (exit 2, as ``report.json``):
+    a CI step gating on a rate parsed em_report.md's Markdown."""
+    tables = {"side_by_side": rep.side_by_side, "overall": rep.overall,
+              "by_question": rep.by_question}
+    out: dict[str, Any] = {"inputs": list(inputs), "logs": list(rep.sources),
+                           "rule": rep.rule, "notes": list(rep.notes),
+                           "tables": {k: _records(t) for k, t in tables.items()},
+                           "files": dict(EM_TABLES)}
+    if rep.gate is not None:
+        out["gate"] = rep.gate
+    return {"error": rep.error, **out} if rep.error else out
 
 
 def read_em_inputs(out_dir: str | Path) -> list[str] | None:
@@ -980,7 +1009,7 @@ def read_em_inputs(out_dir: str | Path) -> list[str] | None:
 def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True,
                     inputs: Sequence[str] | None = None) -> list[Path]:
     """Write the EM report's CSV tables, PNG plots (unless ``plots`` is False),
-    ``em_report.md`` and, with ``inputs``, ``em_report.json`` recording them into
+    ``em_report.md`` and, with ``inputs``, ``em_report.json`` (:func:`summary`) into
     ``out_dir``; returns the paths written.
 
     The tables, em_report.json and em_report.md are written together, as ``report`` writes
@@ -993,12 +1022,10 @@ def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True,
     lines = step_lines(rep.side_by_side) if plots else []
     pngs = em_figures(lines, out) if plots else []
     tables = [(out / name, csv_text(df)) for name, df in (
-        ("em_overall.csv", rep.overall), ("em_narrow_vs_general.csv", rep.side_by_side),
-        ("em_by_question.csv", rep.by_question))]
-    # exit 2 with the tables written: a script reading the record sees why
-    said = {"error": rep.error} if rep.error else {}
+        (EM_TABLES["overall"], rep.overall), (EM_TABLES["side_by_side"], rep.side_by_side),
+        (EM_TABLES["by_question"], rep.by_question))]
     record = [] if inputs is None else [
-        (out / EM_SUMMARY, json.dumps({**said, "inputs": list(inputs)}, indent=2) + "\n")]
+        (out / EM_SUMMARY, json.dumps(summary(rep, inputs), indent=2) + "\n")]
     md = (out / "em_report.md", render_markdown(rep, [p.name for p in pngs]))
     atomic_write_texts([*record, *tables, md])
     if inputs is None:  # an earlier report's record would name this one's inputs

@@ -13,7 +13,7 @@ import click
 from beliefbench.cli.errors import BadInput, crash_is_no_result
 from beliefbench.cli.outputs import note_if_replacing
 from beliefbench.cli.paths import UserPath
-from beliefbench.cli.report import unread_error
+from beliefbench.cli.report import JsonUsageErrors, echo_json, errors_as_json, unread_error
 from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
 
@@ -29,7 +29,7 @@ def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> f
     return value
 
 
-@click.command("em-report")
+@click.command("em-report", cls=JsonUsageErrors)
 @click.argument("logs", nargs=-1, required=True)
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("reports/em"), show_default=True, help="Where tables and plots go.")
@@ -53,10 +53,17 @@ def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> f
               help="Exit 0 where no response of the logs was read as a verdict (every one "
                    "no_score or failed; default: the tables are written, then exit 2: their "
                    "rows read as EM 0). The --max-em gate is unchanged.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the report as JSON (the em_report.json it writes: tables, warnings, "
+                   "the --max-em gate's verdict) on stdout; the console table and file list "
+                   "go to stderr; a run refused (exit 2: no report, --out in use) prints "
+                   "{\"error\": ...} there too.")
 @crash_is_no_result
+@errors_as_json
 @holds("em-report", param="out_dir")
 def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
-              max_em: float | None, max_unread: float, allow_unread: bool = False) -> None:
+              max_em: float | None, max_unread: float, allow_unread: bool = False,
+              as_json: bool = False) -> None:
     """EM rate per run, general beside narrow, from EM logs (files or directories).
 
     Exit 0 done; 2 after writing the tables where no response of the logs was read as a
@@ -65,6 +72,7 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
     a result (the tables are written first); 2 bad input or an unexpected error (its
     traceback above)."""
     from beliefbench.analysis.em_report import (
+        EM_SUMMARY,
         build_em_report,
         console_table,
         incomplete_em_note,
@@ -90,26 +98,35 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
         click.echo(f"warning: {note}", err=True)
     if rep.nothing_read and not allow_unread:  # recorded in em_report.json before it is written
         rep.error = unread_error(unread_runs(loaded.responses), out_dir, EM_ZERO)
+    said = rep.error  # the Error: line; a gate's no result is said by its own line
+    code, line = 0, None
+    if max_em is not None:  # judged before writing: em_report.json records the verdict
+        pooled = sorted({p for paths in loaded.repeated_sets().values() for p in paths})
+        code, line = gate_em(rep.side_by_side, max_em, max_unread,
+                             [i["offline"] for i in loaded.logs],
+                             [i["path"] for i in loaded.logs if incomplete_em_note(i)], pooled)
+        rep.gate = {"max_em": max_em, "max_unread": max_unread,
+                    "passed": {0: True, 1: False}.get(code), "line": line}
+        if code == 2 and not rep.error:  # every exit 2 has its error in the JSON
+            rep.error = line.removeprefix("gate: ")
     # what was asked for, absolute: recorded beside em_report.md, so that a report of other
     # logs sent to this folder later (runs/a/logs, then runs/b/logs) says whose it replaces
     inputs = [str(Path(p).resolve()) for p in logs]
     note_if_replacing(out_dir, "em_report.md", inputs=inputs, previous=read_em_inputs(out_dir))
     written = write_em_report(rep, out_dir, plots=plots, inputs=inputs)
-    click.echo(console_table(rep.side_by_side))
+    # the console's lines: stdout, or stderr where --json keeps stdout for the JSON
+    click.echo(console_table(rep.side_by_side), err=as_json)
     n_logs = len(loaded.logs)
     click.echo(f"\n{n_logs} log{'' if n_logs == 1 else 's'}, {len(loaded.responses)} "
-               "responses. Wrote:")
+               "responses. Wrote:", err=as_json)
     for path in written:
-        click.echo(f"  {path}")
-    code = 0
-    if max_em is not None:
-        pooled = sorted({p for paths in loaded.repeated_sets().values() for p in paths})
-        code, line = gate_em(rep.side_by_side, max_em, max_unread,
-                             [i["offline"] for i in loaded.logs],
-                             [i["path"] for i in loaded.logs if incomplete_em_note(i)], pooled)
+        click.echo(f"  {path}", err=as_json)
+    if as_json:  # the file just written, as it is: one set of numbers, on disk and here
+        echo_json((out_dir / EM_SUMMARY).read_text(encoding="utf-8"), nl=False)
+    if line:
         click.echo(line, err=True)
-    if rep.error:  # last, below the gate's line, so a CI log ends with why the step failed
-        click.echo(f"Error: {rep.error}", err=True)
+    if said:  # last, below the gate's line, so a CI log ends with why the step failed
+        click.echo(f"Error: {said}", err=True)
         code = 2
     if code:
         sys.exit(code)
