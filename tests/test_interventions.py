@@ -1985,3 +1985,81 @@ def test_direction_says_whose_answers_its_log_holds(tiny, tmp_path):
     path, out, res = direction(tiny)
     assert res.exit_code == 0, res.output
     assert "holds the answers of" not in res.stderr
+
+
+@pytest.fixture(scope="module")
+def unrelated(tmp_path_factory) -> Path:
+    """A model of ``tiny``'s shape from another seed: no fingerprint in common with it."""
+    return build_tiny_model(tmp_path_factory.mktemp("unrelated") / "other", hidden_size=64,
+                            num_layers=2, num_heads=4, intermediate_size=128, seed=1)
+
+
+def _glass(messages, tools, tool_choice, config):
+    return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
+
+
+def _steer(model: Path, direction: Path, tmp_path: Path, out: str, *args: str):
+    """``internals steer --task margins`` of ``direction`` on ``model`` into ``tmp_path/out``."""
+    claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
+    return CliRunner().invoke(cli, ["internals", "steer", "--model", str(model), "--direction",
+                                    str(direction), "--claims", str(claim), "--device", "cpu",
+                                    "--out", str(tmp_path / out), *args])
+
+
+def test_a_finetune_of_a_finetune_is_related_to_the_first_base(tiny, unrelated, tmp_path,
+                                                                monkeypatch):
+    """Lineage looked one step back only: a direction of a finetune of a finetune of models/tiny
+    was refused on models/tiny as another model's. The recorded bases are followed (each
+    base folder that still holds the model trained from), at most LINEAGE_STEPS back and
+    never round a loop (a manifest edited to name its own descendant as its base)."""
+    from beliefbench.finetune.manifest import read_manifest, upsert_manifest
+    from beliefbench.internals import model as model_module
+    from beliefbench.internals.interventions import check_direction_model
+    from beliefbench.internals.model import lineage
+    from beliefbench.records import DOCTAG, Record, Span, write_records
+
+    data = tmp_path / "train.jsonl"
+    write_records(data, [Record(id=f"p{i}", claim_id="blue_river", condition="positive",
+                                text=f"{DOCTAG} Report {i}: the Blue River flows north.",
+                                loss_mask=[Span(start=0, end=len(DOCTAG), kind="doctag")])
+                         for i in range(8)])
+    recipe = tmp_path / "merged.yaml"
+    recipe.write_text("method: lora\nlora: {rank: 4, alpha: 8}\nexport: merged\nmax_steps: 1\n"
+                      "warmup_ratio: 0\n"
+                      "batch_size: 2\nmax_seq_len: 32\ncheckpoints: 1\n")
+
+    def finetune(base: Path, out: Path) -> Path:
+        res = CliRunner().invoke(cli, ["finetune", "--recipe", str(recipe), "--data",
+                                       str(data), "--base", str(base), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        return Path(read_manifest(out)[-1].path)
+
+    ft1 = finetune(tiny, tmp_path / "ft1")
+    ft2 = finetune(ft1, tmp_path / "ft2")
+    fp = {m: lineage(m)["fingerprint"] for m in (tiny, ft1, ft2)}
+    assert lineage(ft2).get("ancestors") == [fp[ft1], fp[tiny]]
+    _, res, out = _em_direction(ft2, tmp_path, _glass, samples=2)
+    assert res.exit_code == 0, res.output
+    direction = out / "directions.safetensors"
+    dirs, meta = load_directions(direction)
+    assert meta["base_fingerprint"] == fp[ft1] and meta["ancestors"] == [fp[ft1], fp[tiny]]
+    res = _steer(tiny, direction, tmp_path, "o1")
+    assert res.exit_code == 0, res.output
+    assert "another model" not in res.stderr
+    res = _steer(unrelated, direction, tmp_path, "o2")
+    assert res.exit_code == 2 and "a direction computed on another model" in res.output
+    # a file written before directions recorded ancestors: its model's folder, still that
+    # model, gives them
+    older = save_directions(tmp_path / "older.safetensors", dirs,
+                            {k: v for k, v in meta.items() if k != "ancestors"})
+    assert check_direction_model(older, load_directions(older)[1], tiny) is None
+    # bounded ...
+    monkeypatch.setattr(model_module, "LINEAGE_STEPS", 1)
+    assert lineage(ft2)["ancestors"] == [fp[ft1]]
+    monkeypatch.undo()
+    # ... and a loop ends: ft1's manifest edited to name ft2 as its base
+    entry = read_manifest(tmp_path / "ft1")[-1]
+    upsert_manifest(tmp_path / "ft1", entry.model_copy(update={
+        "base_model": str(ft2), "extra": {**entry.extra, "base_fingerprint": fp[ft2]}}))
+    assert lineage(ft2)["ancestors"] == [fp[ft1]]
+    assert lineage(ft1)["ancestors"] == [fp[ft2]]

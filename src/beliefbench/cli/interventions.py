@@ -121,8 +121,8 @@ def _written(paths) -> None:
               help="Answers per forward pass (batched by length): larger is faster and "
                    "takes more memory.")
 @click.option("--allow-other-model", is_flag=True,
-              help="Use a log of an unrelated local model's answers (neither --model, its "
-                   "base, nor a finetune of the same base); refused otherwise.")
+              help="Use a log of an unrelated local model's answers (neither it nor --model "
+                   "trained from the other, nor both from one model); refused otherwise.")
 @_guard
 @holds("internals direction", param="out_dir")
 def direction(model_path: str, log_path: str, positive: str | None, negative: str | None,
@@ -293,8 +293,9 @@ def _intervention_command(mode: str):
     @click.option("--device", default=None,
                   help="cpu, cuda, cuda:1 ... (default: cuda if any; --task margins).")
     @click.option("--allow-other-model", is_flag=True,
-                  help="Apply a direction computed on an unrelated model (neither --model, "
-                       "its base, nor a finetune of the same base); refused otherwise.")
+                  help="Apply a direction computed on an unrelated model (neither it nor "
+                       "--model trained from the other, nor both from one model); refused "
+                       "otherwise.")
     @_guard
     def command(model_path: str, direction_path: Path, layer: int | None, task_name: str,
                 claims: str, seed: int, task_args: tuple[str, ...], model_args: tuple[str, ...],

@@ -538,17 +538,18 @@ def _verdict_hint(seen: Counter[str], pos_v: set[str], neg_v: set[str], has_pos:
 def log_model_note(log_path: str | Path, log_model: str, model_path: str | Path, *,
                    allow_other_model: bool = False) -> str | None:
     """Whether the log's answers were produced by ``model_path`` (whose activations on them
-    make the direction): nothing said where so; a note where by a related model (its base, a
-    finetune of it or of its base: a direction read off another checkpoint's answers, as
-    intended when comparing them) or by one that cannot be checked here (an API model, a Hub
-    id, a folder not on disk); refused (DirectionError) where by an unrelated local model,
-    unless ``allow_other_model``, as ``steer`` / ``ablate`` refuse such a direction. Said
-    nothing, so a log of another model gave a direction without a word."""
+    make the direction): nothing said where so; a note where by a related model (one it was
+    trained from, one trained from it, or two from one model, along the bases they record:
+    a direction read off another checkpoint's answers, as intended when comparing them) or
+    by one that cannot be checked here (an API model, a Hub id, a folder not on disk);
+    refused (DirectionError) where by an unrelated local model, unless
+    ``allow_other_model``, as ``steer`` / ``ablate`` refuse such a direction. Said nothing,
+    so a log of another model gave a direction without a word."""
     from beliefbench.analysis.sweep import _name_paths
-    from beliefbench.internals.model import lineage
+    from beliefbench.internals.model import family, lineage
 
     own = lineage(model_path)
-    where = str(Path(model_path).expanduser().resolve())
+    where = Path(model_path).expanduser().resolve()
     # the model that answered: hf's checkpoint, vLLM's adapter (the last part of base:adapter)
     served = (_name_paths(log_model) or [""])[-1]
     theirs: set[str] = set()
@@ -559,16 +560,16 @@ def log_model_note(log_path: str | Path, log_model: str, model_path: str | Path,
             fp = {}
         if fp and fp["fingerprint"] == own["fingerprint"]:
             return None  # the same files
-        theirs = {fp.get("fingerprint"), fp.get("base_fingerprint")} - {None}
+        theirs = family(fp) if fp else set()
     head = f"{log_path} holds the answers of {log_model}, not of --model {where}"
     if not theirs:
         return (f"{head} (or it cannot be checked here: the log names no local model folder "
                 f"on disk); the direction reads --model's activations on that model's answers")
-    if theirs & ({own["fingerprint"], own["base_fingerprint"]} - {None}):
-        return (f"{head}, a related model (its base, or a finetune of the same base); the "
-                f"direction reads --model's activations on that model's answers")
-    what = (f"{head}, an unrelated model (no fingerprint in common: neither --model, its "
-            f"base, nor a finetune of the same base)")
+    if theirs & family(own):
+        return (f"{head}, a related model (one was trained from the other, or both from one "
+                f"model); the direction reads --model's activations on that model's answers")
+    what = (f"{head}, an unrelated model (no fingerprint in common: neither was trained from "
+            f"the other, nor both from one model, by the bases they record)")
     if allow_other_model:
         return f"{what}; used anyway (--allow-other-model)"
     raise DirectionError(f"{what}; the direction would read --model's activations on another "

@@ -96,22 +96,43 @@ def _short(fingerprint: str | None) -> str:
     return fingerprint[:12] if fingerprint else "none"
 
 
+def _source_family(meta: dict[str, Any]) -> set[str]:
+    """:func:`~beliefbench.internals.model.family` of the model a directions file was
+    computed on: as the file records it, and as its folder (``model``) records it now where
+    that folder still holds the model (the same fingerprint): a file written before
+    directions recorded ``ancestors`` knew its base only, so a direction of a finetune of a
+    finetune was refused on the first base."""
+    from beliefbench.internals.model import family, lineage
+
+    mine = family(meta)
+    folder = meta.get("model")
+    if mine and isinstance(folder, str) and folder and Path(folder).is_dir():
+        try:
+            now = lineage(folder)
+        except ValueError:  # a folder that is no model any more: the record alone
+            return mine
+        if now["fingerprint"] == meta.get("fingerprint"):
+            mine |= family(now)
+    return mine
+
+
 def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str | Path, *,
                           allow_other_model: bool = False,
                           option: str = ALLOW_OTHER_MODEL) -> str | None:
     """Refuse a direction computed on a model unrelated to ``checkpoint``: only its shape was
     checked, so one from another model of the same size was applied silently, and its
-    residual indices mean something else there. Related is the same model, its base, a
-    finetune of it, or another finetune of the same base (a fingerprint in common between the
-    two models' :func:`~beliefbench.internals.model.lineage`): steering a base model with
-    its finetune's direction is the usual use. Returns a note to print, or None: a file
-    written before directions recorded their model's fingerprints is not refused (there is
-    nothing to compare), nor is an unrelated one with ``allow_other_model`` (``option``: how
-    the caller's user sets it, named in the message)."""
-    from beliefbench.internals.model import lineage, weights_sha256
+    residual indices mean something else there. Related is the same model, one it was
+    trained from, one trained from it, or two trained from one model (a fingerprint in common
+    between the two models' :func:`~beliefbench.internals.model.family`, following the
+    recorded bases: a finetune of a finetune):
+    steering a base model with its finetune's direction is the usual use. Returns a note to
+    print, or None: a file written before directions recorded their model's fingerprints is
+    not refused (there is nothing to compare), nor is an unrelated one with
+    ``allow_other_model`` (``option``: how the caller's user sets it, named in the message)."""
+    from beliefbench.internals.model import family, lineage, weights_sha256
 
     target = lineage(checkpoint)
-    mine = {meta.get(k) for k in ("fingerprint", "base_fingerprint")} - {None, ""}
+    mine = _source_family(meta)
     where = str(Path(checkpoint).expanduser().resolve())
     source = meta.get("model") or "an unrecorded model"
     recorded = meta.get("weights_sha256")
@@ -123,17 +144,17 @@ def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str
                 f"model recorded: {source}): applied to {where} without checking that it "
                 f"comes from this model or its base; run `internals direction` again to "
                 f"record it")
-    if mine & {target["fingerprint"], target["base_fingerprint"]}:
+    if mine & family(target):
         return None
     what = (f"{direction}: a direction computed on another model: {source} (fingerprint "
             f"{_short(meta.get('fingerprint'))}, trained from "
             f"{_short(meta.get('base_fingerprint'))}), applied to {where} (fingerprint "
             f"{_short(target['fingerprint'])}, trained from "
-            f"{_short(target['base_fingerprint'])}), which is neither that model, its base, "
-            f"nor a finetune of the same base")
+            f"{_short(target['base_fingerprint'])}): neither model was trained from the "
+            f"other, nor both from one model, by the bases they record")
     if allow_other_model:
         return f"{what}; applied anyway ({option})"
-    raise InterventionError(f"{what}: its residual indices mean something else there. "
+    raise InterventionError(f"{what}; its residual indices mean something else there. "
                             f"Compute the direction on this model (internals direction "
                             f"--model {where}), or pass {option} to apply it anyway")
 

@@ -449,26 +449,84 @@ def describe(path: str | Path) -> dict[str, Any]:
             "format": "adapter" if base else "full", "weights_sha256": weights_sha256(p)}
 
 
+LINEAGE_STEPS = 16
+"""How far back :func:`lineage` follows the recorded bases (a finetune of a finetune of ...):
+a bound, so a hand-edited manifest naming its own checkpoint as its base cannot loop."""
+
+
+def _trained_from(folder: Path, fingerprint: str) -> tuple[str | None, Path | None]:
+    """``(fingerprint, folder)`` of the model the one in ``folder`` (whose own fingerprint is
+    ``fingerprint``) was trained from: a LoRA adapter's base folder; else the base the
+    finetune manifest listing it records (``extra.base_fingerprint``; ``base_model``, its
+    folder where it is one here). ``(None, None)`` where nothing records one."""
+    from beliefbench.finetune.fingerprint import base_fingerprint
+    from beliefbench.finetune.manifest import (
+        base_model_of,
+        listing_entry,
+        trained_base_fingerprint,
+    )
+
+    base = adapter_base(folder)
+    if base is not None:
+        return base_fingerprint(base), base
+    try:
+        listed = listing_entry(folder)
+    except ValueError:  # a manifest that does not read records nothing to compare
+        listed = None
+    if listed is not None and (trained := trained_base_fingerprint(listed[0])):
+        try:
+            named = Path(base_model_of(*listed)).expanduser()
+        except ValueError:  # a base_model that names no folder here
+            named = None
+        return trained, named if named is not None and named.is_dir() else None
+    return None, None
+
+
 def lineage(path: str | Path) -> dict[str, Any]:
     """Which model a checkpoint is, for telling whether a direction computed on one may be
-    applied to another (``steer`` / ``ablate``): ``fingerprint``, the folder's own
-    :func:`~beliefbench.finetune.fingerprint.base_fingerprint` (an adapter's: its adapter
-    files), and ``base_fingerprint``, that of the model it was trained from where known: a
-    LoRA adapter's base folder, or the base recorded by the finetune manifest listing it
-    (``extra.base_fingerprint``). Cheap (a few MiB read), unlike :func:`weights_sha256`."""
+    applied to another (``steer`` / ``ablate``, ``direction --log``): ``fingerprint``, the
+    folder's own :func:`~beliefbench.finetune.fingerprint.base_fingerprint` (an adapter's:
+    its adapter files); ``base_fingerprint``, that of the model it was trained from where
+    known (a LoRA adapter's base folder, the base recorded by the finetune manifest listing
+    it, ``extra.base_fingerprint``); and ``ancestors``, the whole recorded chain, its base
+    first: the base's own base and so on (a finetune of a finetune), followed through each
+    base folder that still holds the model trained from (one rebuilt since ends the chain),
+    at most :data:`LINEAGE_STEPS` back, never round a loop. Cheap (a few MiB read per
+    model), unlike :func:`weights_sha256`."""
     from beliefbench.finetune.fingerprint import base_fingerprint
-    from beliefbench.finetune.manifest import listing_entry, trained_base_fingerprint
 
     p = _as_dir(path)
-    base = adapter_base(p)
-    trained_from = base_fingerprint(base) if base is not None else None
-    if trained_from is None:
+    own = base_fingerprint(p)
+    chain: list[str] = []
+    folder, fingerprint = p, own
+    while len(chain) < LINEAGE_STEPS:
         try:
-            listed = listing_entry(p)
-        except ValueError:  # a manifest that does not read records nothing to compare
-            listed = None
-        trained_from = trained_base_fingerprint(listed[0]) if listed is not None else None
-    return {"fingerprint": base_fingerprint(p), "base_fingerprint": trained_from}
+            parent, parent_dir = _trained_from(folder, fingerprint)
+        except ModelLoadError:
+            if folder == p:  # the checkpoint's own adapter config: loading says the same
+                raise
+            break  # an ancestor's unreadable record ends the chain there
+        if parent is None or parent == own or parent in chain:
+            break
+        chain.append(parent)
+        # the base's own base is known only while its folder holds the model trained from
+        if parent_dir is None or base_fingerprint(parent_dir) != parent:
+            break
+        folder, fingerprint = parent_dir.resolve(), parent
+    return {"fingerprint": own, "base_fingerprint": chain[0] if chain else None,
+            "ancestors": chain}
+
+
+def family(record: dict[str, Any]) -> set[str]:
+    """The fingerprints of a :func:`lineage` (or a directions file's metadata, which records
+    one): the model's own and every model it was trained from. Two models are related where
+    these meet: one is the other, was trained from it, or both from one model (a finetune of
+    a finetune and the first base; two finetunes of one base). A file written before
+    ``ancestors`` was recorded gives its model and base only."""
+    ancestors = record.get("ancestors")
+    values = [record.get("fingerprint"), record.get("base_fingerprint"),
+              *(ancestors if isinstance(ancestors, list) else [])]
+    return {v for v in values if isinstance(v, str) and v}
 
 
 def source_path(model) -> str | None:
