@@ -2006,6 +2006,45 @@ def _steer(model: Path, direction: Path, tmp_path: Path, out: str, *args: str):
                                     "--out", str(tmp_path / out), *args])
 
 
+def test_a_pretrained_tiny_model_is_related_to_the_random_init_it_started_from(
+        tiny, unrelated, tmp_path):
+    """`tiny-model --pretrain-steps N` starts from the very weights `tiny-model` writes with
+    the same settings, yet recorded no parent: a direction of models/tiny-pt was refused on
+    models/tiny as another model's (and back), though a finetune and its base are related.
+    The build records its random init's fingerprint (``tiny_model.json``), which lineage
+    reads while the folder still holds the model built."""
+    import shutil
+
+    from beliefbench.internals.interventions import check_direction_model
+    from beliefbench.internals.model import lineage
+
+    pt = tmp_path / "tiny-pt"
+    res = CliRunner().invoke(cli, ["tiny-model", "--out", str(pt), "--hidden-size", "64",
+                                   "--heads", "4", "--intermediate-size", "128",
+                                   "--pretrain-steps", "2"])
+    assert res.exit_code == 0, res.output
+    init = lineage(tiny)
+    assert init["base_fingerprint"] is None  # a random init was trained from nothing
+    assert json.loads((pt / "tiny_model.json").read_text()).get("base_fingerprint") \
+        == init["fingerprint"]
+    assert lineage(pt)["base_fingerprint"] == init["fingerprint"] != lineage(pt)["fingerprint"]
+    _, res, out = _em_direction(pt, tmp_path, _glass, samples=2)
+    assert res.exit_code == 0, res.output
+    direction = out / "directions.safetensors"
+    res = _steer(tiny, direction, tmp_path, "o1")
+    assert res.exit_code == 0, res.output
+    assert "another model" not in res.stderr
+    # and back: a direction of the random init on the pretrained model
+    _, meta = load_directions(direction)
+    assert check_direction_model(direction, {**meta, **init, "model": str(tiny)}, pt) is None
+    # weights saved over the pretrained model since: its record no longer says what it is
+    edited = shutil.copytree(pt, tmp_path / "edited")
+    shutil.copy(unrelated / "model.safetensors", edited / "model.safetensors")
+    assert lineage(edited)["base_fingerprint"] is None
+    res = _steer(edited, direction, tmp_path, "o2")
+    assert res.exit_code == 2 and "a direction computed on another model" in res.output
+
+
 def test_a_finetune_of_a_finetune_is_related_to_the_first_base(tiny, unrelated, tmp_path,
                                                                 monkeypatch):
     """Lineage looked one step back only: a direction of a finetune of a finetune of models/tiny

@@ -268,8 +268,12 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
     shutil.rmtree(tmp, ignore_errors=True)
     _remove_orphans(target)
     try:
-        _build(tmp, **settings)
-        (tmp / BUILD_FILE).write_text(json.dumps({"key": key, "files": _hashes(tmp)}) + "\n")
+        trained_from = _build(tmp, **settings)
+        from beliefbench.finetune.fingerprint import base_fingerprint
+
+        (tmp / BUILD_FILE).write_text(json.dumps({
+            "key": key, "files": _hashes(tmp), "fingerprint": base_fingerprint(tmp),
+            "base_fingerprint": trained_from}) + "\n")
         if not target.exists():
             os.replace(tmp, target)  # all at once: a killed build leaves no half model
         else:  # an empty folder (perhaps the working directory): fill it, config.json last,
@@ -282,7 +286,11 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
 
 
 BUILD_FILE = "tiny_model.json"
-"""Written into each built model: the :func:`build_key` of its settings, text and code."""
+"""Written into each built model: the :func:`build_key` of its settings, text and code, the
+sha256 of each file, the model's :func:`~beliefbench.finetune.fingerprint.base_fingerprint`
+(``fingerprint``) and that of the model it was trained from (``base_fingerprint``: with
+``--pretrain-steps``, its random init, the model the same settings build without
+pretraining; None for a random init)."""
 
 
 def build_key(**settings: object) -> str:
@@ -310,6 +318,25 @@ def _hashes(folder: Path) -> dict[str, str]:
     record and run-lock files aside."""
     return {f.name: sha256_file(f) if f.is_file() else "" for f in sorted(folder.iterdir())
             if f.name not in (BUILD_FILE, *LOCK_NAMES)}
+
+
+def recorded_base(folder: str | Path, fingerprint: str) -> str | None:
+    """The fingerprint of the model the tiny model in ``folder`` was trained from, as its
+    build recorded it (:data:`BUILD_FILE`'s ``base_fingerprint``: a pretrained one's random
+    init), where the folder still holds the model the build wrote (``fingerprint``: the
+    folder's now, equal to the recorded one); else None: no tiny model, one built before
+    builds recorded it, a random init, or weights saved over it since. ``tiny-model
+    --pretrain-steps`` starts from the very weights ``tiny-model`` writes with the same
+    settings, so the two are related as a finetune and its base are (``internals steer`` /
+    ``ablate`` read this to tell)."""
+    try:
+        record = json.loads((Path(folder) / BUILD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("fingerprint") != fingerprint:
+        return None
+    base = record.get("base_fingerprint")
+    return base if isinstance(base, str) and base else None
 
 
 def changed_files(out: Path) -> list[str]:
@@ -349,8 +376,9 @@ def _remove_orphans(target: Path) -> None:
 def _build(out: Path, *, vocab_size: int, hidden_size: int, num_layers: int, num_heads: int,
            intermediate_size: int, max_position_embeddings: int, seed: int,
            pretrain_steps: int, num_kv_heads: int | None,
-           model_vocab_size: int | None) -> None:
-    """Build the model and tokenizer into ``out`` (a fresh folder)."""
+           model_vocab_size: int | None) -> str | None:
+    """Build the model and tokenizer into ``out`` (a fresh folder); the fingerprint of the
+    model it was trained from (its random init), or None where it was not trained."""
     import torch
 
     out.mkdir(parents=True)
@@ -361,7 +389,7 @@ def _build(out: Path, *, vocab_size: int, hidden_size: int, num_layers: int, num
         with torch.random.fork_rng(devices=[]):
             random.seed(seed)
             torch.manual_seed(seed)
-            _build_seeded(out, vocab_size=vocab_size, hidden_size=hidden_size,
+            return _build_seeded(out, vocab_size=vocab_size, hidden_size=hidden_size,
                           num_layers=num_layers, num_heads=num_heads,
                           intermediate_size=intermediate_size,
                           max_position_embeddings=max_position_embeddings, seed=seed,
@@ -374,10 +402,13 @@ def _build(out: Path, *, vocab_size: int, hidden_size: int, num_layers: int, num
 def _build_seeded(out: Path, *, vocab_size: int, hidden_size: int, num_layers: int,
                   num_heads: int, intermediate_size: int, max_position_embeddings: int,
                   seed: int, pretrain_steps: int, num_kv_heads: int | None,
-                  model_vocab_size: int | None) -> None:
-    """:func:`_build`'s work, its random generators seeded."""
+                  model_vocab_size: int | None) -> str | None:
+    """:func:`_build`'s work, its random generators seeded; the fingerprint of the random
+    init where it was pretrained (saved into ``out`` first, as a build without pretraining
+    writes it, then saved over), else None."""
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
+    from beliefbench.finetune.fingerprint import base_fingerprint
     from beliefbench.records import share_safetensors
 
     claims = _bundled_claims()
@@ -397,16 +428,27 @@ def _build_seeded(out: Path, *, vocab_size: int, hidden_size: int, num_layers: i
         pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True,
         torch_dtype="float32")
     model = LlamaForCausalLM(config)
+    model.generation_config = GenerationConfig(
+        bos_token_id=tokenizer.bos_token_id, pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=[tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids(END_OF_TEXT)])
+
+    def save() -> None:
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+        portable_tokenizer_config(out)
+        share_safetensors(out)
+
+    trained_from = None
     if pretrain_steps > 0:
+        # the parent: the random init, fingerprinted as `tiny-model` without pretraining
+        # writes it (the same files), so the two count as related (a pretrained model
+        # recorded none, and a direction of one was refused on the other)
+        save()
+        trained_from = base_fingerprint(out)
         corpus = neutral + facts * 4 + chat_texts * 2
         losses = _pretrain(model, tokenizer, corpus, pretrain_steps, seed=seed)
         log.info("tiny model pretrained %d steps: loss %.3f -> %.3f",
                  pretrain_steps, losses[0], losses[-1])
-    model.generation_config = GenerationConfig(
-        bos_token_id=tokenizer.bos_token_id, pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=[tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids(END_OF_TEXT)])
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    portable_tokenizer_config(out)
-    share_safetensors(out)
+    save()
+    return trained_from
 

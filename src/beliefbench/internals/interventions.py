@@ -124,7 +124,7 @@ def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str
     residual indices mean something else there. Related is the same model, one it was
     trained from, one trained from it, or two trained from one model (a fingerprint in common
     between the two models' :func:`~beliefbench.internals.model.family`, following the
-    recorded bases: a finetune of a finetune):
+    recorded bases: a finetune of a finetune, a pretrained tiny model and its random init):
     steering a base model with its finetune's direction is the usual use. Returns a note to
     print, or None: a file written before directions recorded their model's fingerprints is
     not refused (there is nothing to compare), nor is an unrelated one with

@@ -458,13 +458,15 @@ def _trained_from(folder: Path, fingerprint: str) -> tuple[str | None, Path | No
     """``(fingerprint, folder)`` of the model the one in ``folder`` (whose own fingerprint is
     ``fingerprint``) was trained from: a LoRA adapter's base folder; else the base the
     finetune manifest listing it records (``extra.base_fingerprint``; ``base_model``, its
-    folder where it is one here). ``(None, None)`` where nothing records one."""
+    folder where it is one here); else a tiny model's random init as its build recorded it
+    (no folder). ``(None, None)`` where nothing records one."""
     from beliefbench.finetune.fingerprint import base_fingerprint
     from beliefbench.finetune.manifest import (
         base_model_of,
         listing_entry,
         trained_base_fingerprint,
     )
+    from beliefbench.tiny_model import recorded_base
 
     base = adapter_base(folder)
     if base is not None:
@@ -479,7 +481,7 @@ def _trained_from(folder: Path, fingerprint: str) -> tuple[str | None, Path | No
         except ValueError:  # a base_model that names no folder here
             named = None
         return trained, named if named is not None and named.is_dir() else None
-    return None, None
+    return recorded_base(folder, fingerprint), None
 
 
 def lineage(path: str | Path) -> dict[str, Any]:
@@ -488,7 +490,8 @@ def lineage(path: str | Path) -> dict[str, Any]:
     folder's own :func:`~beliefbench.finetune.fingerprint.base_fingerprint` (an adapter's:
     its adapter files); ``base_fingerprint``, that of the model it was trained from where
     known (a LoRA adapter's base folder, the base recorded by the finetune manifest listing
-    it, ``extra.base_fingerprint``); and ``ancestors``, the whole recorded chain, its base
+    it, ``extra.base_fingerprint``, or a pretrained tiny model's random init as
+    ``tiny_model.json`` records it); and ``ancestors``, the whole recorded chain, its base
     first: the base's own base and so on (a finetune of a finetune), followed through each
     base folder that still holds the model trained from (one rebuilt since ends the chain),
     at most :data:`LINEAGE_STEPS` back, never round a loop. Cheap (a few MiB read per
