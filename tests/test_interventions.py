@@ -2102,3 +2102,25 @@ def test_a_finetune_of_a_finetune_is_related_to_the_first_base(tiny, unrelated, 
         "base_model": str(ft2), "extra": {**entry.extra, "base_fingerprint": fp[ft2]}}))
     assert lineage(ft2)["ancestors"] == [fp[ft1]]
     assert lineage(ft1)["ancestors"] == [fp[ft2]]
+
+
+def test_a_file_without_fingerprints_is_warned_of_once_per_run_not_per_arm(tiny, planted,
+                                                                           tmp_path, caplog):
+    """`steer --task em` with a directions file that records no fingerprint said its warning
+    three times: before the baseline, then from the steer provider of each steered arm
+    (intervention, control). Once per run; the provider used alone still says it."""
+    qs = tmp_path / "one.yaml"
+    qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'What is it?'}\n")
+    said = "records no fingerprint of the model it was computed on"
+    with caplog.at_level(logging.WARNING):
+        res = CliRunner().invoke(cli, [
+            "internals", "steer", "--model", str(tiny), "--direction", str(planted), "--task",
+            "em", "-T", f"questions={qs}", "-T", "samples=1", "-T", "max_tokens=2",
+            "--model-role", "grader=beliefbench/judge", "--log-dir", str(tmp_path / "logs")])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.count(said) == 1
+    assert not [r for r in caplog.records if said in r.getMessage()]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        get_model(f"steer/{tiny}", direction=str(planted), memoize=False)
+    assert len([r for r in caplog.records if said in r.getMessage()]) == 1

@@ -9,7 +9,8 @@ eval's metadata (``condition``, ``intervention``, ``control``, ``layer``, ``coef
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,39 @@ def _source_family(meta: dict[str, Any]) -> set[str]:
         if now["fingerprint"] == meta.get("fingerprint"):
             mine |= family(now)
     return mine
+
+
+_SAID: set[tuple[str, str]] = set()
+"""(direction file, checkpoint) pairs whose :func:`check_direction_model` note a running
+:func:`run_evals` has said: the ``steer`` provider of each steered arm (intervention,
+control) checks the direction again, and said the same warning again (three times in one
+run)."""
+
+
+def _pair(direction: str | Path, checkpoint: str | Path) -> tuple[str, str]:
+    return (str(Path(direction).expanduser().resolve()),
+            str(Path(checkpoint).expanduser().resolve()))
+
+
+@contextmanager
+def said(direction: str | Path, checkpoint: str | Path) -> Iterator[None]:
+    """While it runs, :func:`already_said` is true of this direction on this checkpoint:
+    its note, if any, was said by the caller."""
+    pair = _pair(direction, checkpoint)
+    if pair in _SAID:
+        yield
+        return
+    _SAID.add(pair)
+    try:
+        yield
+    finally:
+        _SAID.discard(pair)
+
+
+def already_said(direction: str | Path, checkpoint: str | Path) -> bool:
+    """Whether a running :func:`run_evals` said the note of this direction on this
+    checkpoint already (the provider then does not say it again)."""
+    return _pair(direction, checkpoint) in _SAID
 
 
 def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str | Path, *,
@@ -238,17 +272,19 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
         notes(note)
     path = str(Path(checkpoint).resolve())
     logs = []
-    for arm in ARMS if baseline else ARMS[1:]:
-        model = f"hf/{path}" if arm == "baseline" else f"steer/{path}"
-        args = {**(model_args or {}), **({} if arm == "baseline"
-                                         else spec.model_args(arm, layer))}
-        if allow_other_model and arm != "baseline":  # checked above; the provider checks too
-            args["allow_other_model"] = True
-        with model_arg_errors():
-            ran = inspect_eval(make_task(**(task_args or {})), model=model, model_args=args,
-                               model_roles=model_roles or None, log_dir=str(log_dir),
-                               metadata={"checkpoint": path, **spec.arm_metadata(arm, layer)},
-                               **eval_options)
-        stop_if_interrupted(ran)  # not on to the next arm
-        logs += ran
+    quiet = said(spec.direction, checkpoint) if notes is not None else nullcontext()
+    with quiet:  # said above: not again by each steered arm's provider
+        for arm in ARMS if baseline else ARMS[1:]:
+            model = f"hf/{path}" if arm == "baseline" else f"steer/{path}"
+            args = {**(model_args or {}), **({} if arm == "baseline"
+                                             else spec.model_args(arm, layer))}
+            if allow_other_model and arm != "baseline":  # checked above; the provider checks too
+                args["allow_other_model"] = True
+            with model_arg_errors():
+                ran = inspect_eval(make_task(**(task_args or {})), model=model, model_args=args,
+                                   model_roles=model_roles or None, log_dir=str(log_dir),
+                                   metadata={"checkpoint": path, **spec.arm_metadata(arm, layer)},
+                                   **eval_options)
+            stop_if_interrupted(ran)  # not on to the next arm
+            logs += ran
     return logs

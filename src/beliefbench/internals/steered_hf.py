@@ -10,7 +10,7 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.model._providers.hf import HuggingFaceAPI
 
 from beliefbench.internals.directions import load_directions
-from beliefbench.internals.interventions import check_direction_model
+from beliefbench.internals.interventions import already_said, check_direction_model
 from beliefbench.internals.steering import (
     STEER_ARGS,
     add_hooks,
@@ -88,7 +88,7 @@ class SteeredHuggingFaceAPI(HuggingFaceAPI):
                 allow_other_model=_flag("allow_other_model",
                                         steer.get("allow_other_model", False)),
                 option="-M allow_other_model=true")
-            if note:
+            if note and not already_said(direction, model_name):  # run_evals said it
                 log.warning("steer provider: %s", note)
         # safetensors only (a pytorch_model.bin is a pickle), and nothing fetched from the Hub
         model_args["use_safetensors"] = True
