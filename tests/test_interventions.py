@@ -2124,3 +2124,76 @@ def test_a_file_without_fingerprints_is_warned_of_once_per_run_not_per_arm(tiny,
     with caplog.at_level(logging.WARNING):
         get_model(f"steer/{tiny}", direction=str(planted), memoize=False)
     assert len([r for r in caplog.records if said in r.getMessage()]) == 1
+
+
+def test_direction_reads_whose_answers_a_log_holds_by_the_fingerprint_it_records(
+        tiny, unrelated, tmp_path):
+    """`direction --log` compared the log's model folder as it is now: a folder retrained or
+    replaced since the log was read as the model that answered. A `sweep --model` log
+    records the folder's fingerprint (``model_fingerprint``): --model's own answers are
+    known as such wherever the folder is now, and a folder that holds another model now
+    cannot tell whose answers they were (a warning, not a silent pass)."""
+    import shutil
+
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    from beliefbench.analysis.sweep import MODEL_FINGERPRINT_KEY, model_fingerprint
+
+    log, res, _ = _em_direction(tiny, tmp_path, _glass, samples=2)
+    assert res.exit_code == 0, res.output
+
+    def swept_then_replaced(name: str, then: Path, now: Path):
+        """A log of ``hf/<folder>`` holding ``then`` (as sweep records it), the folder
+        holding ``now`` since; and `direction --model tiny` on it."""
+        folder = shutil.copytree(then, tmp_path / name).resolve()
+        swept = read_eval_log(log.location)
+        swept.eval.model = f"hf/{folder}"
+        swept.eval.metadata = {**(swept.eval.metadata or {}),
+                               MODEL_FINGERPRINT_KEY: model_fingerprint(f"hf/{folder}")}
+        path = tmp_path / f"{name}.eval"
+        write_eval_log(swept, str(path))
+        shutil.rmtree(folder)
+        shutil.copytree(now, folder)
+        return path, folder, CliRunner().invoke(cli, [
+            "internals", "direction", "--model", str(tiny), "--log", str(path), "--out",
+            str(tmp_path / "d" / name)])
+
+    # --model's own answers, the folder since replaced by an unrelated model: was refused
+    path, folder, res = swept_then_replaced("was-tiny", tiny, unrelated)
+    assert res.exit_code == 0, res.output
+    assert "holds the answers of" not in res.stderr
+    # an unrelated model's answers, the folder since holding a copy of --model: was silent
+    path, folder, res = swept_then_replaced("was-other", unrelated, tiny)
+    assert res.exit_code == 0, res.output
+    assert (f"{path} holds the answers of hf/{folder}, not of --model {tiny.resolve()} (or it "
+            f"cannot be checked here: {folder} holds another model now than when the log "
+            f"was made, retrained or replaced since") in " ".join(res.stderr.split())
+    # a manifest sweep's log records its checkpoint's manifest entry (checkpoint_fingerprint):
+    # a checkpoint retrained in place since (a new entry, other files) was read as the model
+    # that answered
+    from beliefbench.analysis.sweep import FINGERPRINT_KEY, entry_fingerprint
+    from beliefbench.finetune.fingerprint import base_fingerprint
+    from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
+
+    step = shutil.copytree(unrelated, tmp_path / "run" / "step-000001").resolve()
+    entry = ManifestEntry(path=str(step), step=1, backend="local", format="full",
+                          base_model=str(unrelated), data="d.jsonl", data_sha256="0" * 64,
+                          recipe={}, final=True,
+                          extra={"base_fingerprint": base_fingerprint(unrelated)})
+    upsert_manifest(tmp_path / "run", entry)
+    swept = read_eval_log(log.location)
+    swept.eval.model = f"hf/{step}"
+    swept.eval.metadata = {**(swept.eval.metadata or {}), "checkpoint": str(step),
+                           FINGERPRINT_KEY: entry_fingerprint(entry)}
+    path = tmp_path / "swept.eval"
+    write_eval_log(swept, str(path))
+    shutil.rmtree(step)
+    shutil.copytree(tiny, step)  # retrained in place: on other data, from tiny
+    upsert_manifest(tmp_path / "run", entry.model_copy(update={
+        "data_sha256": "1" * 64, "base_model": str(tiny),
+        "extra": {"base_fingerprint": base_fingerprint(tiny)}}))
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   str(path), "--out", str(tmp_path / "d" / "swept")])
+    assert res.exit_code == 0, res.output
+    assert f"(or it cannot be checked here: {step} holds another model now than when the " \
+           f"log was made" in " ".join(res.stderr.split())

@@ -535,14 +535,76 @@ def _verdict_hint(seen: Counter[str], pos_v: set[str], neg_v: set[str], has_pos:
     return f"{hint}; one verdict alone cannot give two sets (--positive / --negative)"
 
 
+def _log_metadata(log_path: str | Path) -> dict[str, Any]:
+    """The eval metadata of the log (its header only), or {} where it does not read."""
+    from inspect_ai.log import read_eval_log
+
+    try:
+        return dict(read_eval_log(str(log_path), header_only=True).eval.metadata or {})
+    except Exception:  # noqa: BLE001 - answers_from_log read it; nothing more to learn
+        return {}
+
+
+def _as_served(log_model: str, model_path: Path) -> str:
+    """``--model`` named as the log names its model (``hf/<path>``; vLLM's
+    ``vllm/<base>:<adapter>`` for an adapter), for comparing the log's recorded
+    ``model_fingerprint`` with --model's."""
+    from beliefbench.analysis.sweep import _name_paths
+    from beliefbench.internals.model import adapter_base
+
+    api = log_model.partition("/")[0]
+    base = adapter_base(model_path)
+    if len(_name_paths(log_model)) == 2 and base is not None:
+        return f"{api}/{base}:{model_path}"
+    return f"{api}/{model_path}"
+
+
+def _answered_by(md: dict[str, Any], log_model: str, folder: Path, model_path: Path
+                 ) -> str | None:
+    """What the log records of the files that answered, against the folder it names:
+    ``"same"`` where they were --model's own (its ``model_fingerprint`` is --model's, wherever
+    the log's folder is now), ``"replaced"`` where the log's folder no longer holds them
+    (retrained or replaced since: the ``model_fingerprint`` of a ``sweep --model`` log, or the
+    ``checkpoint_fingerprint`` of a manifest sweep's, differs from the folder's or its
+    manifest entry's now), else None (nothing recorded, or the same files still there)."""
+    from beliefbench.analysis.sweep import (
+        FINGERPRINT_KEY,
+        MODEL_FINGERPRINT_KEY,
+        entry_fingerprint,
+        model_fingerprint,
+    )
+    from beliefbench.finetune.manifest import listing_entry
+
+    recorded = md.get(MODEL_FINGERPRINT_KEY)
+    if isinstance(recorded, str) and recorded:
+        try:
+            if model_fingerprint(_as_served(log_model, model_path)) == recorded:
+                return "same"
+        except ValueError:  # --model's adapter base unreadable: loading it says why
+            pass
+        now = model_fingerprint(log_model) if folder.is_dir() else None
+        if now is not None and now != recorded:
+            return "replaced"
+    entry = md.get(FINGERPRINT_KEY)
+    if isinstance(entry, str) and entry and folder.is_dir():
+        try:
+            listed = listing_entry(folder)
+        except ValueError:  # a manifest that does not read: nothing to compare
+            listed = None
+        if listed is not None and entry_fingerprint(listed[0]) != entry:
+            return "replaced"
+    return None
+
+
 def log_model_note(log_path: str | Path, log_model: str, model_path: str | Path, *,
                    allow_other_model: bool = False) -> str | None:
     """Whether the log's answers were produced by ``model_path`` (whose activations on them
     make the direction): nothing said where so; a note where by a related model (one it was
     trained from, one trained from it, or two from one model, along the bases they record:
     a direction read off another checkpoint's answers, as intended when comparing them) or
-    by one that cannot be checked here (an API model, a Hub id, a folder not on disk);
-    refused (DirectionError) where by an unrelated local model, unless
+    by one that cannot be checked here (an API model, a Hub id, a folder not on disk, or a
+    folder that holds another model now than when the log was made, by the fingerprint the
+    log records); refused (DirectionError) where by an unrelated local model, unless
     ``allow_other_model``, as ``steer`` / ``ablate`` refuse such a direction. Said nothing,
     so a log of another model gave a direction without a word."""
     from beliefbench.analysis.sweep import _name_paths
@@ -552,8 +614,15 @@ def log_model_note(log_path: str | Path, log_model: str, model_path: str | Path,
     where = Path(model_path).expanduser().resolve()
     # the model that answered: hf's checkpoint, vLLM's adapter (the last part of base:adapter)
     served = (_name_paths(log_model) or [""])[-1]
+    folder = Path(served).expanduser() if served else None
+    # the folder as it is now says whose answers they were only while it holds the model
+    # that gave them: retrained since, it was compared as if it had answered
+    answered = (_answered_by(_log_metadata(log_path), log_model, folder, where)
+                if folder is not None else None)
+    if answered == "same":
+        return None  # --model's own files, by the log's record
     theirs: set[str] = set()
-    if served and (folder := Path(served).expanduser()).is_dir():
+    if answered is None and folder is not None and folder.is_dir():
         try:
             fp = lineage(folder)
         except ValueError:  # a folder that is no model: nothing to compare
@@ -562,6 +631,11 @@ def log_model_note(log_path: str | Path, log_model: str, model_path: str | Path,
             return None  # the same files
         theirs = family(fp) if fp else set()
     head = f"{log_path} holds the answers of {log_model}, not of --model {where}"
+    if answered == "replaced":
+        return (f"{head} (or it cannot be checked here: {folder} holds another model now than "
+                f"when the log was made, retrained or replaced since: the fingerprint the log "
+                f"records differs); the direction reads --model's activations on that "
+                f"model's answers")
     if not theirs:
         return (f"{head} (or it cannot be checked here: the log names no local model folder "
                 f"on disk); the direction reads --model's activations on that model's answers")
