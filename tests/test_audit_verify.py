@@ -642,6 +642,61 @@ def test_a_document_found_again_must_have_the_flags_id_and_length(audited):
     assert [s.metadata["where"] for s in log.samples] == ["c/b.parquet#1"]
 
 
+def test_a_flag_whose_file_cannot_be_read_now_names_the_readers_problem(audited):
+    """A flagged file the reader stops at now (a Parquet file that no longer parses, a text
+    file saved as UTF-16 since) was told "not found in the corpus: it changed since the
+    audit" and "audit the corpus again", the read problem dropped: it is named, and such
+    flags are counted apart from changed documents, with their own advice."""
+    Path("c/b.parquet").write_bytes(b"PAR1 not a parquet file")
+    Path("c/texts/one.txt").write_bytes((CLAIM_DOC + " He was coached by Gareth Pryce.")
+                                        .encode("utf-16"))
+    seen: list = []
+    summary = verify(audited, scripted(judge, seen))
+    rows = _rows(audited)
+    assert rows["c/b.parquet#1"]["verdict"] == rows["c/texts/one.txt"]["verdict"] == "failed"
+    assert rows["c/b.parquet#1"]["problem"].startswith(
+        "the document at c/b.parquet#1 could not be read now: c/b.parquet: not a readable "
+        "Parquet file: ")
+    assert rows["c/texts/one.txt"]["problem"].startswith(
+        "the document at c/texts/one.txt could not be read now: c/texts/one.txt: UTF-16 text")
+    assert "changed since the audit" not in rows["c/b.parquet#1"]["problem"]
+    assert (summary["unreadable_now"], summary["changed_since_audit"]) == (2, 0)
+    assert len(seen) == summary["sent_this_run"] == 2  # the two JSONL flags only
+    assert "2 flags point at documents that could not be read now" in \
+        (audited / "verification.md").read_text()
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                   "beliefbench/verifier"])
+    assert res.exit_code == 3, res.output
+    assert [line for line in res.output.splitlines() if line.startswith("warning:")] == [
+        "warning: 2 flags point at documents that could not be read now (see the problem "
+        "field in out/verified.jsonl): not sent, counted as failed; the corpus is read as "
+        "the user running audit-verify: make the files readable again, then run the same "
+        "command again"]
+    assert ("2 flags have no verdict (0 calls failed, 0 replies could not be read, 2 "
+            "documents could not be read now; see the problem field in verified.jsonl): "
+            "make the files readable again, then verify") in res.output
+
+
+def test_a_flagged_file_this_user_may_not_read_is_named_with_its_permission_problem(audited):
+    """audit-verify run as a user (CI's) that may not read a file the audit read: the flag
+    names the permission problem, never "changed since the audit"."""
+    Path("c/b.parquet").chmod(0)
+    try:
+        Path("c/b.parquet").open("rb").close()
+    except PermissionError:
+        pass
+    else:  # root (or a process that may read any file) reads a file of mode 000
+        Path("c/b.parquet").chmod(0o644)
+        pytest.skip("this process reads a file of mode 000")
+    try:
+        summary = verify(audited, scripted(judge))
+    finally:
+        Path("c/b.parquet").chmod(0o644)
+    problem = _rows(audited)["c/b.parquet#1"]["problem"]
+    assert "could not be read now: c/b.parquet: " in problem and "ermission denied" in problem
+    assert (summary["unreadable_now"], summary["changed_since_audit"]) == (1, 0)
+
+
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda r: [], "a list, not an object (an audit's report; run `beliefbench audit ... "
                    "--out out` again)"),

@@ -38,6 +38,7 @@ import json
 import logging
 import os
 import random
+import re
 import tempfile
 import threading
 import zlib
@@ -331,26 +332,59 @@ def find_docs(corpus: Sequence[str], fields: Fields, wheres: Iterable[str],
         return {d.where: d for d in _iter_docs(corpus, fields, set(wheres))}
 
 
-def _iter_docs(corpus: Sequence[str], fields: Fields, left: set[str]) -> Iterator[Doc]:
+def _iter_docs(corpus: Sequence[str], fields: Fields, left: set[str],
+               unread: dict[str, str] | None = None) -> Iterator[Doc]:
     """Each document named in ``left`` as the corpus is streamed, one at a time (read
-    relative to the current folder: the caller is in the folder the audit ran in)."""
+    relative to the current folder: the caller is in the folder the audit ran in). Once
+    the corpus is read, ``unread`` gets, for each place still in ``left``, the problem
+    that kept its document from being read where the reader named one at that place, its
+    file or a folder above it (a file this user may not read, a shard cut short since):
+    without it such a flag read as a document that changed since the audit, and the
+    advice to audit again would not help."""
     missing = [str(p) for p in expand_patterns(corpus) if not Path(p).exists()]
     if missing:
         raise VerifyError(f"corpus paths of report.json not found: {missing} (from "
                           f"{os.getcwd()})")
-    skips = Skips()
-    for unit in plan_units(list(corpus), skips, CHUNK_BYTES):
+    planned = Skips()
+    met: list[Skips] = [planned]  # a Skips per unit read: each keeps its own places
+    for unit in plan_units(list(corpus), planned, CHUNK_BYTES):
         if not left:
             return
         if not (any(f in left for f in unit.files) if unit.kind == "text"
                 else any(w.startswith(unit.path) for w in left)):
             continue
+        skips = Skips()
+        met.append(skips)
         for doc in read_unit(unit, fields, skips):
             if doc.where in left:
                 left.discard(doc.where)
                 yield doc
                 if not left:
                     return
+    if unread is not None:
+        unread.update(_unread(met, left))
+
+
+def _unread(met: Sequence[Skips], left: Iterable[str]) -> dict[str, str]:
+    """For each place in ``left`` (a flag's ``file:line``, ``file#row`` or text file), the
+    first problem of ``met`` named at that place, else at its file, else at the nearest
+    folder above it ("<place>: <problem>"); places with none are left out."""
+    said: dict[str, str] = {}
+    for skips in met:
+        for key, entry in skips.problems.items():
+            if entry["where"]:
+                for place in entry["where"]:
+                    said.setdefault(place, f"{place}: {entry['problem']}")
+            else:  # the problem names its place first ("c/x.jsonl: a link to ...")
+                said.setdefault(key.split(": ", 1)[0], key)
+    out: dict[str, str] = {}
+    for where in left:
+        file = re.sub(r"(?::\d+|#\d+)$", "", where)
+        for place in dict.fromkeys([where, file, *map(str, Path(file).parents)]):
+            if place in said:
+                out[where] = said[place]
+                break
+    return out
 
 
 def excerpt(text: str, spans: Sequence[tuple[int, int]], max_chars: int = MAX_CHARS,
@@ -384,11 +418,16 @@ def excerpt(text: str, spans: Sequence[tuple[int, int]], max_chars: int = MAX_CH
     return "".join(parts)
 
 
-def _changed(flag: Flag, doc: Doc | None) -> str | None:
+def _changed(flag: Flag, doc: Doc | None, unread: str | None = None) -> str | None:
     """Why the document found at the flag's ``where`` is not the one the audit flagged (a
     line inserted above it shifts every later line's document), or None where it is: its
-    length must be the audit's, and so must its id where the audit saw one."""
+    length must be the audit's, and so must its id where the audit saw one. ``unread``:
+    the reader's problem where the document could not be read at all (:func:`_unread`)."""
     again = "audit the corpus again to verify this flag"
+    if doc is None and unread:
+        return (f"the document at {flag.where} could not be read now: {unread} (the audit "
+                f"read it: make the file readable to this user again, then run audit-verify "
+                f"again)")
     if doc is None:
         return (f"the document at {flag.where} was not found in the corpus: it changed since "
                 f"the audit ({again})")
@@ -494,18 +533,22 @@ class SpooledSamples(Dataset):
 
 
 def spool_samples(report: dict[str, Any], flags: Sequence[Flag], claims: dict[str, Claim],
-                  max_chars: int, into: BinaryIO) -> tuple[SpooledSamples, dict[str, str]]:
+                  max_chars: int, into: BinaryIO, unreadable: set[str] | None = None
+                  ) -> tuple[SpooledSamples, dict[str, str]]:
     """One sample per flag whose document is still the one the audit flagged, written to
     ``into`` as the corpus is streamed again (one document in memory at a time), in
     flagged.jsonl's order; and, by ``where``, why each of the other flags' documents is not
-    (:func:`_changed`): never sent, so that no verdict is given on another document."""
+    (:func:`_changed`): never sent, so that no verdict is given on another document.
+    ``unreadable`` gets the places of those whose document could not be read at all (a
+    file this user may not read): counted apart from documents that changed."""
     by_where: dict[str, list[tuple[int, Flag]]] = {}
     for i, f in enumerate(flags):
         by_where.setdefault(f.where, []).append((i, f))
     at: dict[str, tuple[int, int]] = {}
     problems: dict[str, str] = {}
+    unread: dict[str, str] = {}
     with contextlib.chdir(_ran_in(report)):
-        for doc in _iter_docs(report["corpus"], _fields(report), set(by_where)):
+        for doc in _iter_docs(report["corpus"], _fields(report), set(by_where), unread):
             for i, f in by_where[doc.where]:
                 problem = _changed(f, doc)
                 if problem:
@@ -527,7 +570,9 @@ def spool_samples(report: dict[str, Any], flags: Sequence[Flag], claims: dict[st
     into.flush()
     for f in flags:
         if f.key not in at and f.where not in problems:
-            problems[f.where] = _changed(f, None) or ""
+            problems[f.where] = _changed(f, None, unread.get(f.where)) or ""
+            if unreadable is not None and f.where in unread:
+                unreadable.add(f.where)
     kept = [at[f.key] for f in flags if f.key in at]
     return SpooledSamples(into, array("q", (o for o, _ in kept)),
                           array("q", (n for _, n in kept))), problems
@@ -755,6 +800,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     name = str(model)  # as asked for: what a re-run compares
     new: dict[str, dict[str, Any]] = {}
     problems: dict[str, str] = {}
+    unreadable: set[str] = set()  # of problems: documents that could not be read now
     logs_written: list[str] = []
     interrupted, sent = False, 0
 
@@ -772,8 +818,8 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     # before the corpus is read again (minutes of a large one): a missing key is said first
     started = _start(model) if todo else None
     with _spool_file(out) as spool:
-        dataset, problems = (spool_samples(report, todo, by_id, max_chars, spool) if todo
-                             else (None, {}))
+        dataset, problems = (spool_samples(report, todo, by_id, max_chars, spool,
+                                           unreadable) if todo else (None, {}))
         sent = len(dataset) if dataset is not None else 0
         if dataset is not None and sent:
             logs = str(log_dir or out / LOGS)
@@ -800,7 +846,9 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     summary = summarise(rows, sent=sent, model=name,
                         log=logs_written[0] if logs_written else None,
                         logs=[*dict.fromkeys(earlier), *logs_written],
-                        changed=sum(f.where in problems for f in todo),
+                        changed=sum(f.where in problems and f.where not in unreadable
+                                    for f in todo),
+                        unreadable=sum(f.where in unreadable for f in todo),
                         in_audit=Counter(f.claim_id for f in chosen), verified=list(by_id),
                         sampled={"per_claim": sample, "seed": seed} if sample else None)
     atomic_write_text(out / VERIFICATION, json.dumps(summary, indent=2) + "\n")
@@ -918,25 +966,30 @@ def confirmed_ci(confirmed: int, flags: int, n_bootstrap: int = N_BOOTSTRAP,
 def summarise(rows: list[dict[str, Any]], *, sent: int, model: str,
               log: str | None, in_audit: Counter[str] | None = None,
               sampled: dict[str, Any] | None = None, changed: int = 0,
-              logs: list[str] | None = None, verified: Sequence[str] = ()) -> dict[str, Any]:
+              logs: list[str] | None = None, verified: Sequence[str] = (),
+              unreadable: int = 0) -> dict[str, Any]:
     """Counts per claim and in all: confirmed (yes), rejected (no), unclear (neutral),
     parse_error and failed, each over all flags verified (none dropped from the
     denominator), and the confirmed share with a 95% bootstrap interval over flags (null
     where no flag has a readable verdict). ``changed``: flags of this run not sent because
-    their document changed since the audit (counted as failed). ``log``: this run's first
+    their document changed since the audit (counted as failed); ``unreadable``: those not
+    sent because their document could not be read now (a file this user may not read;
+    counted as failed, apart from ``changed``). ``log``: this run's first
     Inspect log; ``logs``: every log holding a verdict counted (an earlier run's first,
     then this run's, one per batch). ``verified``: the claims verified, each counted even
     without a flag (it had no line, as a claim left out has none: 0 flags, share null)."""
     ids = list(dict.fromkeys([*(r["claim_id"] for r in rows), *verified]))
     in_audit = in_audit or Counter(r["claim_id"] for r in rows)
     return {
-        "model": model, "sent_this_run": sent, "changed_since_audit": changed, "log": log,
+        "model": model, "sent_this_run": sent, "changed_since_audit": changed,
+        "unreadable_now": unreadable, "log": log,
         "logs": logs if logs is not None else [log] if log else [], "sample": sampled,
         "rule": "confirmed = the model answered yes (the document would teach the claim); "
                 "rejected = no; parse errors and failed calls neither confirm nor reject "
                 "and are counted on their own; every count and share is over all flags "
                 "verified, and the share is null where no flag has a readable verdict; a "
-                "flag whose document changed since the audit is not sent and is failed; "
+                "flag whose document changed since the audit, or could not be read now, "
+                "is not sent and is failed; "
                 "confirmed_ci95: bootstrap over flags (2,000 resamples, seed 0; each "
                 "resample's confirmed count drawn from its binomial distribution)",
         "claims": {cid or FREE: _counts([r for r in rows if r["claim_id"] == cid],
@@ -962,6 +1015,10 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     changed = (f" {summary['changed_since_audit']} flags point at documents that changed "
                f"since the audit: not sent, counted as failed (audit the corpus again)."
                if summary.get("changed_since_audit") else "")
+    unread = summary.get("unreadable_now")
+    changed += (f" {unread} flags point at documents that could not be read now (see the "
+                f"problem field in verified.jsonl): not sent, counted as failed (make the "
+                f"files readable again, then verify again)." if unread else "")
     lines = ["# Verification of the audit's flags", "",
              f"Model: {summary['model']}.{drawn}{changed} Confirmed: the model says the "
              f"document would teach the claim; rejected: it would not; parse errors and failed "

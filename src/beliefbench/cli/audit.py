@@ -576,7 +576,8 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     input or an unexpected error (its traceback above), 3 some flags have no verdict: calls
     failed or replies could not be read (run the same command again to send those), or
     their documents changed since the audit (a warning says how many; they are never sent:
-    audit again), or --sample did not draw enough of them for --max-confirmed to pass, 130
+    audit again) or could not be read now (a file this user may not read: a warning names
+    them apart), or --sample did not draw enough of them for --max-confirmed to pass, 130
     interrupted (the verdicts that came back are kept).
     """
     from beliefbench.audit.verify import MEANING, MIN_CHARS, VerifyError, share_text, verify
@@ -604,10 +605,16 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     click.echo(f"sent {summary['sent_this_run']} flags to {summary['model']}; wrote "
                f"{out}/verified.jsonl, verification.json, verification.md")
     changed = summary["changed_since_audit"]
+    unread = summary["unreadable_now"]
     if changed:
         click.echo(f"warning: {changed} flags point at documents that changed since the "
                    f"audit (see the problem field in {out}/verified.jsonl): not sent, "
                    f"counted as failed; audit the corpus again to verify them", err=True)
+    if unread:
+        click.echo(f"warning: {unread} flags point at documents that could not be read now "
+                   f"(see the problem field in {out}/verified.jsonl): not sent, counted as "
+                   f"failed; the corpus is read as the user running audit-verify: make the "
+                   f"files readable again, then run the same command again", err=True)
     # more confirmed than allowed already fails the gate: flags without a verdict can only
     # add to it, so that is exit 1 whether or not some are still missing
     over = max_confirmed is not None and total["confirmed"] > max_confirmed
@@ -615,13 +622,16 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
         click.echo(f"gate: {total['confirmed']} flags confirmed, more than --max-confirmed "
                    f"{max_confirmed} (see {out}/verified.jsonl)", err=True)
     if total["failed"] or total["parse_error"]:
-        calls = total["failed"] - changed  # every failed row is of this run: changed ones too
+        # every failed row is of this run: changed and unreadable ones too
+        calls = total["failed"] - changed - unread
         again = ("run the same command again to send them" if calls or total["parse_error"]
+                 else "make the files readable again, then verify" if unread and not changed
                  else "audit the corpus again, then verify")
         click.echo(f"{total['failed'] + total['parse_error']} flags have no verdict "
                    f"({calls} calls failed, {total['parse_error']} replies could not be "
                    f"read" + (f", {changed} documents changed since the audit" if changed
                               else "") +
+                   (f", {unread} documents could not be read now" if unread else "") +
                    f"; see the problem field in verified.jsonl): {again}", err=True)
         sys.exit(1 if over else 3)
     # flags --sample did not draw have no verdict either: they can only add confirmations,
