@@ -102,6 +102,19 @@ def test_each_file_is_read_once_and_links_are_followed(tmp_path, claim_text):
     assert len(wheres) == len(set(wheres)) == 10
 
 
+def test_a_folders_skips_are_met_in_name_order_whatever_the_listing(tmp_path):
+    """Broken links and unreadable files of a folder were skipped in the order the file
+    system lists them (hash order, or newest first on tmpfs): the same corpus copied
+    elsewhere printed and kept (report.json: the first 200 problems) other ones."""
+    names = [f"l{i:02d}.jsonl" for i in range(30)]
+    for name in names:
+        (tmp_path / name).symlink_to(tmp_path / f"gone-{name}")
+    skips = Skips()
+    assert plan_units([tmp_path], skips) == []
+    assert [Path(k.split(": ", 1)[0]).name for k in skips.problems] == names
+    assert skips.counts == {"broken link": 30}
+
+
 def test_a_hub_cache_dataset_is_read_through_its_snapshot_links(tmp_path, claim_text):
     """A Hugging Face hub cache keeps a dataset's files as ``blobs/<sha>`` (no suffix) and
     links ``snapshots/<rev>/train.jsonl`` to them. The blob, met first in name order, was

@@ -754,7 +754,7 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
             # in name order, not the listing's: of a folder linked under several names, the
             # first walked is the one its documents are named by
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in names:
+            for name in sorted(names):  # skips (broken links) in name order too
                 f = here / name
                 if name.startswith(".") or not outside(str(f)):
                     continue
