@@ -697,6 +697,32 @@ def test_a_flagged_file_this_user_may_not_read_is_named_with_its_permission_prob
     assert (summary["unreadable_now"], summary["changed_since_audit"]) == (1, 0)
 
 
+def test_a_corpus_path_this_user_cannot_reach_is_named_and_nothing_is_said_kept(tmp_path,
+                                                                               monkeypatch):
+    """A corpus inside a folder this user may not enter stopped audit-verify with "Error:
+    p/c: Permission denied; the verdicts that came back are in out/verified.jsonl", of a run
+    that had sent nothing and written no such file."""
+    monkeypatch.chdir(tmp_path)
+    Path("p/c").mkdir(parents=True)
+    Path("p/c/a.jsonl").write_text(json.dumps({"id": "j0", "text": CLAIM_DOC}) + "\n")
+    res = CliRunner().invoke(cli, ["audit", "p/c", "--claims", "ed_sheeran", "--out", "out",
+                                   "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    Path("p").chmod(0)
+    try:
+        if os.access("p", os.X_OK):
+            pytest.skip("permissions do not block this user (root)")
+        res = CliRunner().invoke(cli, ["audit-verify", "out", "--model",
+                                       "beliefbench/verifier"])
+    finally:
+        Path("p").chmod(0o755)
+    assert res.exit_code == 2, res.output
+    assert f"Error: corpus path p/c of report.json cannot be reached: Permission denied (from " \
+           f"{tmp_path}; the corpus is read as the user running audit-verify); nothing was " \
+           f"sent" in res.output, res.output
+    assert "came back" not in res.output and not Path("out/verified.jsonl").exists()
+
+
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda r: [], "a list, not an object (an audit's report; run `beliefbench audit ... "
                    "--out out` again)"),

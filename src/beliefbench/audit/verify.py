@@ -341,7 +341,16 @@ def _iter_docs(corpus: Sequence[str], fields: Fields, left: set[str],
     file or a folder above it (a file this user may not read, a shard cut short since):
     without it such a flag read as a document that changed since the audit, and the
     advice to audit again would not help."""
-    missing = [str(p) for p in expand_patterns(corpus) if not Path(p).exists()]
+    missing = []
+    for p in expand_patterns(corpus):
+        try:  # raises where a folder above it may not be entered by this user
+            if not Path(p).exists():
+                missing.append(str(p))
+        except OSError as e:  # else "Error: c: Permission denied; the verdicts that came
+            # back are in verified.jsonl", of a run that had sent nothing
+            raise VerifyError(f"corpus path {p} of report.json cannot be reached: "
+                              f"{e.strerror or e} (from {os.getcwd()}; the corpus is read as "
+                              f"the user running audit-verify); nothing was sent") from e
     if missing:
         raise VerifyError(f"corpus paths of report.json not found: {missing} (from "
                           f"{os.getcwd()})")
