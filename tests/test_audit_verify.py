@@ -723,6 +723,26 @@ def test_a_corpus_path_this_user_cannot_reach_is_named_and_nothing_is_said_kept(
     assert "came back" not in res.output and not Path("out/verified.jsonl").exists()
 
 
+def test_an_audit_folder_this_user_cannot_write_is_refused_before_any_flag_is_sent(audited):
+    """A read-only audit folder (artifacts on a read-only share) stopped audit-verify once
+    Inspect's logs were to be written, saying "the verdicts that came back are in
+    out/verified.jsonl" of a run that had written none."""
+    audited.chmod(0o555)
+    try:
+        if os.access(audited, os.W_OK):
+            pytest.skip("permissions do not block this user (root)")
+        res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                       "beliefbench/verifier"])
+    finally:
+        audited.chmod(0o755)
+    assert res.exit_code == 2, res.output
+    assert res.output.strip() == (
+        "Error: out: cannot be written (Permission denied): audit-verify writes "
+        "verified.jsonl, verification.json and its Inspect logs there; nothing was sent")
+    assert sorted(p.name for p in audited.iterdir()) == [
+        ".beliefbench.lock", "flagged.jsonl", "report.json", "sources.csv", "summary.md"]
+
+
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda r: [], "a list, not an object (an audit's report; run `beliefbench audit ... "
                    "--out out` again)"),

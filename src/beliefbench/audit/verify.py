@@ -824,7 +824,9 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
         atomic_write_text(out / RESULTS, "".join(_json_line(r) for r in [*others, *mine]))
         return rows
 
-    # before the corpus is read again (minutes of a large one): a missing key is said first
+    # before the corpus is read again (minutes of a large one): a folder that cannot be
+    # written and a missing key are said first
+    _writable([out, *([Path(log_dir or out / LOGS)] if todo else [])])
     started = _start(model) if todo else None
     with _spool_file(out) as spool:
         dataset, problems = (spool_samples(report, todo, by_id, max_chars, spool,
@@ -886,6 +888,21 @@ def _run_batch(dataset: Dataset, logs: str, model: Any, *, abort_after: int,
         return ran[0].location, False
     fresh = [n for n in _log_names(logs) if n not in before]
     return (fresh[0] if len(fresh) == 1 else None), True
+
+
+def _writable(folders: Sequence[Path]) -> None:
+    """Refuse, before the corpus is read or a flag sent, folders this run cannot write
+    (verified.jsonl, verification.json and the Inspect logs go there): a read-only audit
+    folder otherwise stopped the run once the logs were to be written, saying "the verdicts
+    that came back are in verified.jsonl" of a run that had written none."""
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=folder).close()
+        except OSError as e:
+            raise VerifyError(f"{folder}: cannot be written ({e.strerror or e}): audit-verify "
+                              f"writes {RESULTS}, {VERIFICATION} and its Inspect logs there; "
+                              f"nothing was sent") from None
 
 
 def _start(model: Any) -> Any:
