@@ -375,6 +375,26 @@ def test_the_task_says_it_leaves_out_flags_whose_documents_changed(audited, capl
         "failed"]
 
 
+def test_the_task_says_which_flags_it_left_out_could_not_be_read(audited, caplog):
+    """A flagged file that no longer parses is named with the reader's problem under
+    `inspect eval` too, and counted apart from a changed document."""
+    from beliefbench.audit.verify import audit_verify
+
+    Path("c/texts/one.txt").unlink()
+    Path("c/b.parquet").write_bytes(b"PAR1 not a parquet file")
+    with caplog.at_level("WARNING", logger="beliefbench.audit.verify"):
+        task = audit_verify(audit_dir=str(audited.resolve()))
+    assert len(task.dataset) == 2
+    [message] = [r.getMessage() for r in caplog.records]
+    assert message.startswith(
+        "1 flagged documents changed since the audit and 1 flagged documents that could not "
+        "be read now are not sent, and the log's confirmed share leaves them out (first: the "
+        "document at c/b.parquet#1 could not be read now: c/b.parquet: not a readable Parquet "
+        "file: ")
+    assert message.endswith("audit the corpus again (or make the files readable again), or "
+                            "run `beliefbench audit-verify`, which counts them as failed")
+
+
 def test_another_model_verifies_again_and_keeps_the_first_models_verdicts(audited):
     """Verdicts of two models are never counted together, and neither model's are lost."""
     first = verify(audited, scripted(judge))

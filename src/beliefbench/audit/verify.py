@@ -680,15 +680,21 @@ def audit_verify(audit_dir: str | None = None, claims: str | None = None,
                                 f"flagged.jsonl)")
     report, flags = read_flags(out)
     by_id = _claims(report, claims)
+    unread: set[str] = set()
     dataset, problems = spool_samples(report, _of_claims(flags, by_id), by_id, max_chars,
-                                      _spool_file(out))
+                                      _spool_file(out), unread)
     if problems:  # not sent, and the log has no row to count them in: its share is over
         # the rest alone, which must be said (Inspect shows a warning and keeps it in the log)
+        changed = len(problems) - len(unread)
+        what = " and ".join(x for x in (
+            f"{changed} flagged documents changed since the audit" if changed else "",
+            f"{len(unread)} flagged documents that could not be read now" if unread else "")
+                            if x)
         logger.warning(
-            f"{len(problems)} flagged documents changed since the audit are not sent, and "
-            f"the log's confirmed share leaves them out (first: "
-            f"{next(iter(problems.values()))}); audit the corpus again, or run `beliefbench "
-            f"audit-verify`, which counts them as failed")
+            f"{what} are not sent, and the log's confirmed share leaves them out (first: "
+            f"{next(iter(problems.values()))}); audit the corpus again"
+            f"{' (or make the files readable again)' if unread else ''}, or run "
+            f"`beliefbench audit-verify`, which counts them as failed")
     return _task(dataset, abort_after, max_tokens)
 
 
