@@ -1733,6 +1733,34 @@ def test_efficiency_and_noise_json_record_absolute_paths(tiny, tmp_path, monkeyp
     assert noise["model"] == str(step.resolve())
 
 
+def test_efficiency_prints_the_bases_missing_kl_as_a_dash(tiny, tmp_path):
+    """The printed curve showed the base's row (step 0, trained by no recipe) with kl `None`,
+    Python's word leaking into the table; it reads `-`, as em-report's empty cells do, and
+    efficiency.csv still leaves it empty."""
+    from safetensors.torch import load_file, save_file
+
+    (tmp_path / "data.jsonl").write_text(
+        json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
+    step = shutil.copytree(tiny, tmp_path / "run" / "step-000001")
+    [weights] = step.glob("*.safetensors")  # a finetuning delta: one tensor moved
+    tensors = load_file(weights)
+    name = next(n for n in tensors if ".layers." in n)
+    tensors[name] = tensors[name] + 0.01
+    save_file(tensors, weights, metadata={"format": "pt"})
+    manifest = _manifest(tmp_path / "run" / "manifest.jsonl", tiny, {1: step})
+    res = CliRunner().invoke(cli, ["internals", "efficiency", "--manifest", str(manifest),
+                                   "--data", str(tmp_path / "data.jsonl"), "--out",
+                                   str(tmp_path / "eff")])
+    assert res.exit_code == 0, res.output
+    rows = {line.split()[0]: line.split() for line in res.output.splitlines()
+            if line.split() and line.split()[0] in ("0", "1")}
+    assert rows["0"][1] == "-", res.output  # step, kl, loss, param_distance
+    assert rows["1"][1] == "False", res.output  # a recipe without a kl block
+    assert "None" not in res.output
+    csv = pd.read_csv(tmp_path / "eff" / "efficiency.csv")
+    assert pd.isna(csv.loc[csv["step"] == 0, "kl"]).all()
+
+
 ALL_AGREE = ("warning: ALL PAIRS AGREE: 1 row(s) of 2 or more pairs have a 0-wide 95% CI "
              "because every pair goes one way (")
 

@@ -551,7 +551,11 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
                                             max_len=max_len, limit=limit, norms=targets)
     except NoDeltaError as e:
         raise BadInput(f"--norms {norms!r}: the last checkpoint of {manifest}: {e}") from None
-    _table(curve[["step", "kl", "loss", "param_distance"]], "{:.4f}")
+    shown = curve[["step", "kl", "loss", "param_distance"]].copy()
+    # the base's row has no kl (no recipe trained it): `-`, as em-report shows an empty cell,
+    # not Python's None (efficiency.csv leaves it empty)
+    shown["kl"] = [("-" if v is None or v != v else v) for v in shown["kl"]]
+    _table(shown, "{:.4f}")
     if note := relocation_note(read_manifest_file(manifest), manifest):  # which copy was read
         click.echo(f"warning: {note}", err=True)
     stale = out_dir / "rescaled.csv"
