@@ -1746,3 +1746,38 @@ def test_an_hf_grader_bound_by_name_is_refused_before_any_eval_where_it_would_fa
     for args in ({"judge": "markers"}, {"judge_temperature": 0.5}):
         check_greedy_grader("belief", args, {"grader": f"hf/{model}"})
     check_greedy_grader("belief", {}, {"grader": "openai/gpt-4.1-mini"})
+
+
+_LEFT_RUNNING = """
+import threading, time
+import beliefbench.analysis.sweep as sweep
+from beliefbench.cli import cli
+real = sweep.eval_set
+def eval_set(*args, **kwargs):
+    # as the hf provider's batch thread, left inside a generation by an eval that failed
+    threading.Thread(target=time.sleep, args=(600,)).start()
+    return real(*args, **kwargs)
+sweep.eval_set = eval_set
+cli()
+"""
+
+
+def test_a_sweep_that_did_not_finish_exits_1_whatever_threads_the_run_left(tmp_path):
+    """An hf sweep whose eval failed mid-generation (a full disk under --log-dir) ended in
+    "terminate called without an active exception", exit 134, not the exit 1 the closing
+    line and the README give for a checkpoint that did not finish: the batch thread was
+    still in torch when the interpreter tore down (here a thread that never ends, which
+    hung the exit instead). A real sweep of a server that refuses connections."""
+    import subprocess
+    import sys
+
+    port, logs = _closed_port(), tmp_path / "logs"
+    proc = subprocess.run(
+        [sys.executable, "-c", _LEFT_RUNNING, "sweep", "--model", "vllm/tiny", "-M",
+         f"base_url=http://127.0.0.1:{port}/v1", "--claims", str(FIXTURE_CLAIM),
+         "-T", "samples=1", "-T", "judge=markers", "--max-retries", "0", "--timeout", "5",
+         "--retry-attempts", "0", "--log-dir", str(logs)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.splitlines()[-1].startswith("FAIL vllm/tiny: ")
+    assert proc.stderr.strip().splitlines()[-1].startswith("1 checkpoint(s) did not finish")

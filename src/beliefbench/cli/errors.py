@@ -29,14 +29,22 @@ def exit_interrupted(kept: str, *, message: str | None = None) -> NoReturn:
 
     Threads a run leaves behind (torch's, the hf provider's batch thread) can abort the
     interpreter's normal teardown ("terminate called without an active exception", SIGABRT,
-    exit 134 instead of 130). So the exit handlers (Inspect's: vLLM servers, trace logs) run
-    here, stdio is flushed, and the process ends with ``os._exit(130)``. Inside a test's
-    CliRunner (stdio not the process's own) it exits 130 the ordinary way."""
+    exit 134 instead of 130): the exit is :func:`exit_past_threads`'s."""
     from beliefbench import interrupts
 
-    code = interrupts.exit_code()
     click.echo(message if message is not None else f"\ninterrupted{interrupts.by()}: {kept}",
                err=True)
+    exit_past_threads(interrupts.exit_code())
+
+
+def exit_past_threads(code: int) -> NoReturn:
+    """Exit ``code`` whatever threads the run left: an eval that failed mid-generation (a
+    full disk under the log, a server gone) leaves the hf provider's batch thread inside
+    torch, and the interpreter's teardown then aborted ("terminate called without an active
+    exception", exit 134, or a hang on a thread that never ends) where the command said
+    exit 1. The exit handlers run (Inspect's: vLLM servers, trace logs), stdio is flushed,
+    then ``os._exit``; inside a test's CliRunner (stdio not the process's own) it exits the
+    ordinary way."""
     if sys.stderr is not sys.__stderr__ or sys.stdout is not sys.__stdout__:
         sys.exit(code)
     atexit._run_exitfuncs()

@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 import click
 
 from beliefbench.analysis.text import did_you_mean
-from beliefbench.cli.errors import BadInput, exit_interrupted
+from beliefbench.cli.errors import BadInput, exit_interrupted, exit_past_threads
 from beliefbench.cli.outputs import note_if_replacing, refuse_other_report, report_folder
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.resamples import Resamples, resamples_fit
@@ -619,8 +619,8 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         click.echo(f"{len(stopped)} checkpoint(s) did not finish"
                    + (f" ({causes}): {fix}, then run" if causes else "; run")
                    + " the same command again to resume them.", err=True)
-    if unfinished:
-        sys.exit(1)
+    if unfinished:  # an eval stopped mid-generation leaves threads that aborted a plain exit
+        exit_past_threads(1)
     # a folder named after the sweep's log dir (logs/sweep -> reports/sweep, as the README):
     # a report is replaced by the next one in its folder, so the hint must not send two
     # sweeps' reports into one folder (every EM sweep's went to reports/em), nor an EM
