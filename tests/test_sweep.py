@@ -1781,3 +1781,32 @@ def test_a_sweep_that_did_not_finish_exits_1_whatever_threads_the_run_left(tmp_p
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.splitlines()[-1].startswith("FAIL vllm/tiny: ")
     assert proc.stderr.strip().splitlines()[-1].startswith("1 checkpoint(s) did not finish")
+
+
+def test_a_stale_unfinished_log_removed_beside_a_finished_one_is_not_evaluated_now(tmp_path):
+    """`inspect eval-retry <log> --log-dir <its folder>` (what `report` and `gate` say for a
+    partial log) leaves the cancelled log beside the finished retry. The next sweep evaluated
+    nothing (eval_set only removed the stale log), yet said "(resumed from an earlier,
+    unfinished run)" and counted it as "evaluated now": a re-run read as new work."""
+    import os
+
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    logs = tmp_path / "logs"
+    args = ["sweep", "--model", "beliefbench/believer", "--claims", str(FIXTURE_CLAIM),
+            "-T", "samples=1", "-T", "judge=markers", "-T", "families=binary",
+            "--log-dir", str(logs)]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    [done] = logs.rglob("*.eval")
+    stale = read_eval_log(str(done))
+    stale.status = "cancelled"  # the run eval-retry resumed, stopped by Ctrl-C
+    older = done.with_name("2000-01-01T00-00-00-00-00_" + done.name[26:])
+    write_eval_log(stale, str(older))
+    os.utime(older, (946684800, 946684800))  # written before the retry that finished it
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    [row] = [line for line in r.stdout.splitlines() if line.startswith("ok")]
+    assert row.endswith("(reused: finished before)"), row
+    assert "All 1 done (1 reused from before, 0 evaluated now). Next:" in r.stdout
+    assert list(logs.rglob("*.eval")) == [done]  # nothing new was written

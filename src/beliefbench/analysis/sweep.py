@@ -1108,8 +1108,10 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         outcome = SweepOutcome(target, out, success, logs)
         if not success:
             outcome.cause = unfinished_cause(logs, secrets)
-        after = _log_files(out)
-        outcome.reused = bool(before) and success and after == before
+        # a log new or rewritten is work done now; one removed is not (eval_set drops an
+        # unfinished log that a finished one of its task supersedes: an eval-retry's)
+        written = {n for n, t in _log_files(out).items() if before.get(n) != t}
+        outcome.reused = bool(before) and success and not written
         outcome.resumed = bool(before) and not outcome.reused
         if task == "belief" and success:
             outcome.no_answer, outcome.responses = no_answer_count(out)
@@ -1118,8 +1120,9 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
 
 
 def _log_files(out: Path) -> dict[str, int]:
-    """The eval logs in a target's folder, each with its modification time: unchanged by a
-    checkpoint's eval when ``eval_set`` reused every log (nothing was evaluated)."""
+    """The eval logs in a target's folder, each with its modification time: none new or
+    rewritten by a checkpoint's eval when ``eval_set`` reused its logs (nothing was
+    evaluated; it may have removed a superseded unfinished one)."""
     if not out.is_dir():
         return {}
     return {p.name: p.stat().st_mtime_ns for p in out.iterdir()
