@@ -481,6 +481,31 @@ def test_a_run_stopped_with_ctrl_c_says_so_not_the_cancel_scopes_text(two_runs, 
 
 
 
+def test_a_partial_log_says_how_much_of_its_run_it_holds(two_runs, tmp_path):
+    """A sweep stopped mid-checkpoint (Ctrl-C, a full disk) leaves a log of part of its
+    questions: PARTIAL said `status 'cancelled', 3 responses`, which read as the whole run,
+    while the questions never started are in no count of its row (em-report's PARTIAL said
+    `3 of 14 responses`)."""
+    done = sorted(two_runs.glob("*.eval"))[0]
+    log = read_eval_log(str(done))
+    assert len(log.samples) == 14
+    log.status, log.samples = "cancelled", log.samples[:3]
+    write_eval_log(log, str(tmp_path / "stopped.eval"))
+    loaded = load_belief_logs(tmp_path / "stopped.eval")
+    [note] = [n for n in loaded.notes() if n.startswith("PARTIAL")]
+    assert note.startswith(f"PARTIAL: {tmp_path / 'stopped.eval'} (status 'cancelled', 3 of 14 "
+                           "responses (11 never run: in no count)")
+    report = build_report(loaded, n_bootstrap=0)
+    assert report.overall["responses"].tolist() == [3]  # the row rests on those 3
+    # a partial log holding its whole dataset says its count alone, as before
+    log = read_eval_log(str(done))
+    log.status = "cancelled"
+    write_eval_log(log, str(tmp_path / "whole.eval"))
+    [note] = [n for n in load_belief_logs(tmp_path / "whole.eval").notes()
+              if n.startswith("PARTIAL")]
+    assert "(status 'cancelled', 14 responses)" in note
+
+
 def test_a_partial_log_names_the_retry_that_lands_beside_it(two_runs, tmp_path):
     """The PARTIAL warning said `inspect eval-retry <log>`: run as told, Inspect wrote the
     retry to ./logs, so `report` on the log's folder kept showing the partial run and told

@@ -295,7 +295,7 @@ class BeliefLogs:
             resume = "" if retry_command(info.path) in why else \
                 resume_note(info.path, info.status)
             out.append(f"PARTIAL: {info.path} (status {info.status!r}, "
-                       f"{info.samples} responses{why}): shown as partial=True, "
+                       f"{partial_held(info)}{why}): shown as partial=True, "
                        f"never pooled with complete logs{resume}")
         for info in self.logs:
             if info.incomplete:
@@ -397,6 +397,17 @@ def share_note(path: str, count: int, total: int, what: str, counted: str) -> st
     """The warning for responses that carry no reading of the model (failures, unjudged),
     worded alike in the belief and EM reports so a rate is never read without it."""
     return f"{path}: {count} of {total} responses ({count / total:.1%}) are {what}: {counted}"
+
+
+def partial_held(info: LogInfo) -> str:
+    """``39 of 51 responses (12 never run: in no count)`` for a partial log short of its
+    dataset, as em-report says it: its row's rates rest on the responses it holds, and
+    ``39 responses`` read as the whole run (a sweep stopped mid-checkpoint), its unfinished
+    ones counted as failed but the samples never started in no count at all."""
+    held, whole = info.samples, info.expected
+    if whole is None or held >= whole:
+        return f"{held} responses"
+    return f"{held} of {whole} responses ({whole - held} never run: in no count)"
 
 
 def retry_command(path: str) -> str:
