@@ -1810,3 +1810,21 @@ def test_a_stale_unfinished_log_removed_beside_a_finished_one_is_not_evaluated_n
     assert row.endswith("(reused: finished before)"), row
     assert "All 1 done (1 reused from before, 0 evaluated now). Next:" in r.stdout
     assert list(logs.rglob("*.eval")) == [done]  # nothing new was written
+
+
+def test_a_log_dir_that_cannot_be_written_is_one_line_before_any_eval(tmp_path):
+    """A --log-dir under a file (or on a read-only file system) failed every checkpoint in
+    turn ("could not be evaluated: NotADirectoryError ..."), exit 1, the closing line blaming
+    the sweep's settings (-M arguments, --provider); `report` and `finetune` name such a
+    folder in one line, exit 2. Refused now before any eval, naming --log-dir."""
+    (tmp_path / "notes.txt").write_text("mine\n")
+    logs = tmp_path / "notes.txt" / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--model",
+                                 "beliefbench/skeptic", "--claims", str(FIXTURE_CLAIM),
+                                 "-T", "samples=1", "-T", "judge=markers",
+                                 "-T", "families=binary", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith(f"Error: --log-dir {logs}: cannot be made or written (Not a "
+                               "directory); no checkpoint was evaluated"), r.stderr
+    assert "FAIL" not in r.stdout and "-M arguments" not in r.output
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"

@@ -1074,6 +1074,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 f"{out} away (or sweep into another --log-dir) to label it "
                 f"{target.metadata.get('condition', 'without a condition')!r}")
         planned.append((target, out))
+    writable_log_dir(root)
     outcomes = []
     # Inspect passes its own base_url beside the model args: -M base_url=... (a running
     # server) would reach get_model twice, a TypeError; it goes as model_base_url instead
@@ -1117,6 +1118,28 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
             outcome.no_answer, outcome.responses = no_answer_count(out)
         outcomes.append(outcome)
     return outcomes
+
+
+def writable_log_dir(root: Path) -> None:
+    """``--log-dir`` made (where missing) and written to once, before any eval: one that
+    cannot be (a file in the way, a read-only file system, no permission) failed every
+    checkpoint in turn, each loading its model first, and ended exit 1 saying the sweep's
+    settings (-M arguments, --provider) were the cause, where `report` and `finetune` name
+    such a folder in one line, exit 2."""
+    import tempfile
+
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=root, prefix=".beliefbench-write-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:  # a folder above it named where it is the one in the way
+        named = str(e.filename or "")
+        where = (f": {named}" if named and named != str(root)
+                 and not Path(named).name.startswith(".beliefbench-write-") else "")
+        raise SweepError(f"--log-dir {root}: cannot be made or written ({e.strerror or e}"
+                         f"{where}); no checkpoint was evaluated: choose another --log-dir, "
+                         "or make this one writable") from None
 
 
 def _log_files(out: Path) -> dict[str, int]:
