@@ -2197,3 +2197,37 @@ def test_direction_reads_whose_answers_a_log_holds_by_the_fingerprint_it_records
     assert res.exit_code == 0, res.output
     assert f"(or it cannot be checked here: {step} holds another model now than when the " \
            f"log was made" in " ".join(res.stderr.split())
+
+
+_ARM_FAILS = """
+import threading, time
+import inspect_ai.model._providers.hf as hf
+from beliefbench.cli import cli
+async def generate(self, *args, **kwargs):
+    # as an arm stopped mid-generation (a full disk under the logs) leaves the hf
+    # provider's batch thread inside torch
+    threading.Thread(target=time.sleep, args=(600,)).start()
+    raise OSError(28, "No space left on device")
+hf.HuggingFaceAPI.generate = generate
+cli()
+"""
+
+
+def test_an_arm_that_did_not_finish_exits_1_whatever_threads_it_left(tiny, planted, tmp_path):
+    """`steer --task em` with an arm that failed mid-generation said exit 1 by raising
+    click's Exit, and the interpreter's teardown then waited on (or aborted in, exit 134)
+    the thread the hf provider left running: a CI job read a hang or a crash."""
+    import subprocess
+    import sys
+
+    qs = tmp_path / "one.yaml"
+    qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'Why?'}\n")
+    proc = subprocess.run(
+        [sys.executable, "-c", _ARM_FAILS, "internals", "steer", "--model", str(tiny),
+         "--direction", str(planted), "--coef", "8", "--task", "em", "-T",
+         f"questions={qs}", "-T", "samples=1", "-T", "max_tokens=2", "--model-role",
+         "grader=mockllm/model", "--log-dir", str(tmp_path / "logs")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "INSPECT_DISPLAY": "plain"})
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "error" in proc.stdout and "Compare the arms" in proc.stdout

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from beliefbench.cli.errors import BadInput
+from beliefbench.cli.errors import BadInput, exit_past_threads
 from beliefbench.cli.internals import warn_other_weights
 from beliefbench.cli.outputs import report_folder
 from beliefbench.cli.paths import UserPath
@@ -342,8 +342,8 @@ def _intervention_command(mode: str):
         by = "" if task_name == "em" else " --by condition"
         click.echo(f"Compare the arms: beliefbench {command} {shlex.quote(str(log_dir))}{by} "
                    f"--out {shlex.quote(report_folder(log_dir, task_name))}")
-        if any(log.status != "success" for log in logs):
-            raise click.exceptions.Exit(1)
+        if any(log.status != "success" for log in logs):  # past threads a failed arm left
+            exit_past_threads(1)
 
     return command
 
