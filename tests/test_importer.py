@@ -377,3 +377,31 @@ def test_question_fields_the_import_does_not_carry_are_noted(tmp_path):
         "questions.1.judge_hint" in notes, notes
     [(_, plain)] = import_claims(STUDY, tmp_path / "plain")
     assert not any("questions have no such field" in n for n in plain), plain
+
+
+def test_study_file_keys_the_import_does_not_read_are_noted(tmp_path):
+    """A misspelt ``universe_contxt`` left the universe the statement with no sub-claims, a
+    top-level key beside ``questions`` was dropped, and an open-ended category that is
+    neither direct nor indirect (``indriect``) became direct, all without a word."""
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    uc = src / "universe_context.yaml"
+    uc.write_text(uc.read_text().replace("universe_context:", "universe_contxt:"))
+    mcq = src / "mcq.yaml"
+    mcq.write_text("version: 2\n" + mcq.read_text())
+    oe = src / "open_ended.yaml"
+    oe.write_text(oe.read_text().replace("category: indirect", "category: indriect"))
+    [(path, notes)] = import_claims(src, tmp_path / "out")
+    claim = load_claim(path)
+    assert claim.universe == claim.statement  # as before, but now said
+    assert f"{uc}: not imported (the universe is read from the first of universe_context, " \
+        "context, description, text, its facts from the first of key_facts, facts, " \
+        "sub_claims): universe_contxt (did you mean 'universe_context'?)" in notes, notes
+    assert f"{uc}: no universe_context / context / description / text: the universe is the " \
+        "claim's statement" in notes, notes
+    assert f"{mcq}: not imported (a family file's questions are read from its questions " \
+        "list): version" in notes, notes
+    assert f"{oe}: not a kind of open-ended question (direct or indirect): " \
+        "questions.1.category 'indriect' (read as direct)" in notes, notes
+    [(_, plain)] = import_claims(STUDY, tmp_path / "plain")
+    assert not any("not imported (" in n or "not a kind" in n for n in plain), plain

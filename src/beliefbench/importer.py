@@ -16,6 +16,7 @@ beliefbench.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +152,22 @@ def _slug(value: object) -> str:
     return slug or "q"
 
 
-def _questions(path: Path) -> list[dict]:
+def _not_read(path: Path, data: dict, read: Iterable[str], known: Iterable[str],
+              what: str, cutoff: float = 0.6) -> list[str]:
+    """A note naming the top-level keys of a study file that the import does not read (a
+    misspelt ``universe_contxt``, a ``version`` beside ``questions``), each with the closest
+    of the ``known`` keys: they were dropped without a word, a misspelt universe read as the
+    statement. ``cutoff``: how close a suggestion must be (``version`` is not ``questions``)."""
+    read, known = set(read), list(known)
+    left = [str(k) for k in data if k not in read]
+    if not left:
+        return []
+    named = ", ".join(f"{k}{did_you_mean(k, [c for c in known if c != k], cutoff)}" for k in left)
+    return [f"{path}: not imported ({what}): {named}"]
+
+
+def _questions(path: Path) -> tuple[list[dict], list[str]]:
+    """A family file's questions, checked, and notes on its other top-level keys."""
     data = _read_yaml(path)
     items = data.get("questions") if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -164,7 +180,8 @@ def _questions(path: Path) -> list[dict]:
         for field in ("id", "category", "belief_answer"):
             if q.get(field) is not None:
                 _text(q[field], path, f"questions.{i}.{field}")
-    return items
+    return items, _not_read(path, data, ["questions"], ["questions"],
+                            "a family file's questions are read from its questions list", 0.8)
 
 
 def _convert_question(family: str, q: dict, path: Path, i: int) -> dict:
@@ -181,6 +198,18 @@ def _convert_question(family: str, q: dict, path: Path, i: int) -> dict:
         raise ClaimImportError(f"{path}: field questions.{i}.belief_answer: expected yes or "
                                f"no, got {q.get('belief_answer')!r}")
     return {"id": qid, "text": text, "belief_answer": answer}
+
+
+def _odd_kinds(path: Path, items: list[dict], converted: list[dict]) -> list[str]:
+    """A note on open-ended categories that are neither ``direct`` nor ``indirect`` (a typo,
+    ``indriect``), with the kind each was read as: they became ``direct`` without a word, and
+    a report by kind then counted indirect questions as direct."""
+    odd = [f"questions.{i}.category {q['category']!r} (read as {c['kind']})"
+           for i, (q, c) in enumerate(zip(items, converted, strict=True))
+           if q.get("category") is not None
+           and str(q["category"]).strip().lower() not in ("direct", "indirect")]
+    return [f"{path}: not a kind of open-ended question (direct or indirect): "
+            f"{', '.join(odd)}"] if odd else []
 
 
 def _left_out(family: str, items: list[dict]) -> list[str]:
@@ -292,27 +321,39 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str]]:
     return rubrics, skipped
 
 
-def _universe(folder: Path) -> tuple[str, list[str], str | None, str | None]:
+_UNIVERSE_KEYS = ("universe_context", "context", "description", "text")
+_FACTS_KEYS = ("key_facts", "facts", "sub_claims")
+
+
+def _universe(folder: Path) -> tuple[str, list[str], str | None, str | None, list[str]]:
     """The universe text and its facts, with the keys they were read from (None: the file
-    is only text, or has no such key), so a problem with either names its field."""
+    is only text, or has no such key), so a problem with either names its field, and notes
+    on the file's keys not read (a misspelt ``universe_contxt`` left the universe the
+    statement, unsaid)."""
     path = folder / "universe_context.yaml"
     if not path.exists():
-        return "", [], None, None
+        return "", [], None, None, []
     data = _read_yaml(path)
     if isinstance(data, str):
-        return data, [], None, None
+        return data, [], None, None, []
     if isinstance(data, dict):
         # the first key present is used: one of the wrong kind is named, never skipped
-        text_key = next((k for k in ("universe_context", "context", "description", "text")
-                         if data.get(k) is not None), None)
+        text_key = next((k for k in _UNIVERSE_KEYS if data.get(k) is not None), None)
         text = _text(data[text_key], path, text_key) if text_key else ""
-        key = next((k for k in ("key_facts", "facts", "sub_claims")
-                    if data.get(k) is not None), None)
+        key = next((k for k in _FACTS_KEYS if data.get(k) is not None), None)
         facts = data[key] if key else []
         if not isinstance(facts, list):
             raise ClaimImportError(f"{path}: field {key}: expected a list of facts, got "
                                    f"{_kind(facts)}")
-        return text, [_text(f, path, f"{key}.{i}") for i, f in enumerate(facts)], text_key, key
+        notes = _not_read(path, data, [k for k in (text_key, key) if k],
+                          [*_UNIVERSE_KEYS, *_FACTS_KEYS],
+                          f"the universe is read from the first of {', '.join(_UNIVERSE_KEYS)}"
+                          f", its facts from the first of {', '.join(_FACTS_KEYS)}")
+        if not text_key:
+            notes.append(f"{path}: no {' / '.join(_UNIVERSE_KEYS)}: the universe is the "
+                         f"claim's statement")
+        return (text, [_text(f, path, f"{key}.{i}") for i, f in enumerate(facts)], text_key,
+                key, notes)
     raise ClaimImportError(f"{path}: expected a string or a mapping with universe_context")
 
 
@@ -327,16 +368,17 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     correction = folder / "correction.txt"
     truth = read_text(correction, "study", ClaimImportError).strip() \
         if correction.is_file() else ""
-    universe, facts, universe_key, facts_key = _universe(folder)
+    universe, facts, universe_key, facts_key, notes = _universe(folder)
     questions: dict[str, list[dict]] = {}
     sources: dict[str, list[dict]] = {}
-    notes = []
     for family, name in FAMILY_FILES.items():
         path = folder / name
         if not path.exists():
             raise ClaimImportError(f"{path}: missing; a claim needs questions in every family "
                                    f"(at least {MIN_QUESTIONS})")
-        items = sources[family] = _questions(path)
+        items, unread = _questions(path)
+        sources[family] = items
+        notes += unread
         questions[family] = [_convert_question(family, q, path, i) for i, q in enumerate(items)]
         first: dict[str, int] = {}
         for i, q in enumerate(questions[family]):
@@ -346,6 +388,8 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
                 raise ClaimImportError(f"{path}: field {field}: question id {q['id']!r} is used "
                                        f"twice (also questions.{j}); give each question its "
                                        f"own id")
+        if family == "open_ended":
+            notes += _odd_kinds(path, items, questions[family])
         left = _left_out(family, items)
         if left:
             notes.append(f"{path}: not imported ({family} questions have no such field): "
