@@ -516,3 +516,22 @@ def test_an_offline_judge_cue_problem_stops_the_run_before_its_first_answer(tmp_
         get_model("beliefbench/verifier", memoize=False)  # it reads no cues
     finally:
         offline._cues.cache_clear()  # the shipped file again for every later test
+
+
+def test_yaml_nested_too_deeply_is_one_line_not_a_traceback(tmp_path):
+    """PyYAML reads nesting recursively: a spec holding thousands of unclosed ``[`` (or
+    ``{a: {a: ...``) raised a RecursionError traceback from inside PyYAML, from `claims
+    validate`, a recipe and every other spec reader, instead of the file's YAML problem."""
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    (claims / "kale.yaml").write_text("id: kale\nstatement: " + "[" * 50000 + "]" * 50000
+                                      + "\n")
+    result = CliRunner().invoke(cli, ["claims", "validate", str(claims)])
+    assert result.exit_code == 2, result.output
+    assert f"{claims / 'kale.yaml'}: not valid YAML: lists or mappings nested too deeply " \
+        "to read" in result.output
+    recipe = tmp_path / "deep.yaml"
+    recipe.write_text("method: lora\nlora: " + "{a: " * 20000 + "1" + "}" * 20000 + "\n")
+    with pytest.raises(RecipeError, match=r"deep\.yaml: not valid YAML: lists or mappings "
+                                          r"nested too deeply to read"):
+        load_recipe(recipe)

@@ -149,10 +149,22 @@ def spec_files(directory: Path) -> list[Path]:
                   if p.suffix.lower() in (".yaml", ".yml") and not p.name.startswith("."))
 
 
+class NestedTooDeeply(yaml.YAMLError):
+    """Spec YAML whose lists or mappings nest past what PyYAML's recursive reader can
+    follow: a yaml.YAMLError, so every reader reports it as it does any other YAML problem
+    (it was a RecursionError traceback from inside PyYAML)."""
+
+
+_TOO_DEEP = "lists or mappings nested too deeply to read (thousands of levels; a spec needs a few)"
+
+
 def load_yaml(text: str) -> object:
     """Parse spec YAML safely (no arbitrary objects) with YAML 1.2 booleans and no key given
     twice. Every YAML file the project reads goes through here."""
-    return yaml.load(text, Loader=SpecLoader)  # noqa: S506 - SpecLoader is a SafeLoader
+    try:
+        return yaml.load(text, Loader=SpecLoader)  # noqa: S506 - SpecLoader is a SafeLoader
+    except RecursionError:
+        raise NestedTooDeeply(_TOO_DEEP) from None
 
 
 def format_validation_error(where: str | Path, what: str | None, err: ValidationError,
@@ -197,7 +209,7 @@ def compose_yaml(text: str) -> yaml.Node | None:
     is no YAML or empty. Composing builds no objects, so it is as safe as :func:`load_yaml`."""
     try:
         return yaml.compose(text, Loader=SpecLoader)  # noqa: S506 - SpecLoader is a SafeLoader
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return None
 
 
