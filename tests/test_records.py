@@ -203,3 +203,25 @@ def test_a_records_file_saved_with_a_bom_reads(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "hi"}\n{"id": "b", "text": "ho"}\n')
     assert [r.id for r in read_records(path)] == ["a", "b"]
+
+
+def test_a_records_line_json_cannot_read_is_one_line_saying_where(tmp_path):
+    """Nesting too deep and a number of 4,300+ digits raised tracebacks (RecursionError,
+    ValueError) from `finetune`, `docs mix` and every reader of records; a file cut short
+    said only "not valid JSON: Unterminated string starting at", neither where nor why."""
+    from beliefbench.records import RecordError, read_records
+
+    for text, said in [
+        ('{"id": "a", "text": ' + "[" * 100000 + "]" * 100000 + "}\n",
+         ":1: not valid JSON: nested too deeply"),
+        ('{"id": "a", "text": "x", "meta": {"n": ' + "9" * 5000 + "}}\n",
+         ":1: not valid JSON: Exceeds the limit (4300 digits) for integer string conversion"),
+        ('{"id": "a", "text": "hi"}\n{"id": "b", "text": "cut sho',
+         ":2: not valid JSON: Unterminated string starting at column 21; the file's last "
+         "line, with no newline at its end: cut short when it was written or copied?"),
+    ]:
+        path = tmp_path / "x.jsonl"
+        path.write_text(text)
+        with pytest.raises(RecordError) as e:
+            list(read_records(path))
+        assert str(e.value).startswith(f"{path}{said}"), str(e.value)

@@ -133,7 +133,17 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
             except json.JSONDecodeError as e:
                 if line.lstrip().startswith("["):  # a pretty-printed JSON array's first line
                     raise RecordError(not_jsonl(path, lineno)) from None
-                raise RecordError(f"{path}:{lineno}: not valid JSON: {e.msg}") from None
+                # "Unterminated string starting at" said not where; a last line with no
+                # newline is a file cut short (a copy or a write that was interrupted)
+                cut = ("; the file's last line, with no newline at its end: cut short when "
+                       "it was written or copied?" if not raw.endswith(b"\n") else "")
+                at = f"{'' if e.msg.endswith(' at') else ' at'} column {e.colno}"
+                raise RecordError(f"{path}:{lineno}: not valid JSON: {e.msg}{at}{cut}") \
+                    from None
+            except (ValueError, RecursionError) as e:  # 4,300+ digits; deep nesting
+                why = ("nested too deeply" if isinstance(e, RecursionError)
+                       else str(e).split(";")[0])
+                raise RecordError(f"{path}:{lineno}: not valid JSON: {why}") from None
             if isinstance(value, list):
                 raise RecordError(not_jsonl(path, lineno))
             try:
