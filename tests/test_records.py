@@ -225,3 +225,22 @@ def test_a_records_line_json_cannot_read_is_one_line_saying_where(tmp_path):
         with pytest.raises(RecordError) as e:
             list(read_records(path))
         assert str(e.value).startswith(f"{path}{said}"), str(e.value)
+
+
+def test_a_manifest_line_json_cannot_read_says_where_and_why(tmp_path):
+    """A manifest line nested too deeply was a RecursionError traceback (sweep, trajectory,
+    finetune --resume); one cut short read "field (line): Invalid JSON: EOF while parsing a
+    string at line 1 column 1275", as if a field were wrong."""
+    upsert_manifest(tmp_path, _entry(1))
+    good = (tmp_path / MANIFEST).read_text()
+    (tmp_path / MANIFEST).write_text(good + '{"path": ' + "[" * 100000 + "]" * 100000 + "}\n")
+    with pytest.raises(ManifestError) as e:
+        read_manifest_file(tmp_path)
+    assert str(e.value) == f"{tmp_path / MANIFEST}, line 2: not valid JSON: nested too deeply"
+    (tmp_path / MANIFEST).write_text(good + good[:45])  # ... "base_model": "b", "cla
+    with pytest.raises(ManifestError) as e:
+        read_manifest_file(tmp_path)
+    assert str(e.value) == (
+        f"{tmp_path / MANIFEST}, line 2: not valid JSON: Unterminated string starting at "
+        "column 41; the file's last line, with no newline at its end: cut short when it was "
+        "written or copied?")

@@ -69,8 +69,14 @@ def _not_a_manifest_line(line: str) -> str | None:
                 "beliefbench finetune writes it in its --out")
     try:
         value = json.loads(line)
-    except ValueError:
-        return None  # the entry's validation says what is wrong with the JSON
+    except json.JSONDecodeError as e:
+        # pydantic said "field (line): Invalid JSON: EOF while parsing a string at line 1
+        # column 1275" of a line a copy cut short
+        at = f"{'' if e.msg.endswith(' at') else ' at'} column {e.colno}"
+        return f"not valid JSON: {e.msg}{at}"
+    except (ValueError, RecursionError) as e:  # 4,300+ digits; deep nesting (a traceback)
+        return ("not valid JSON: " + ("nested too deeply" if isinstance(e, RecursionError)
+                                      else str(e).split(";")[0]))
     if (isinstance(value, dict) and ({"text", "messages"} & value.keys())
             and not ({"path", "step"} & value.keys())):
         return NOT_A_MANIFEST
@@ -115,12 +121,16 @@ def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[M
         raise ManifestError(f"{p}, line {lineno}: not UTF-8 (byte 0x{raw[e.start]:02x} at "
                             f"column {e.start - start + 1}); save the file as UTF-8") from None
     entries = []
-    for n, line in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         wrong = _not_a_manifest_line(line)
         if wrong:
-            raise ManifestError(f"{p}, line {n}: {wrong}")
+            cut = ("; the file's last line, with no newline at its end: cut short when it "
+                   "was written or copied?" if wrong.startswith("not valid JSON:")
+                   and n == len(lines) and not text.endswith(("\n", "\r")) else "")
+            raise ManifestError(f"{p}, line {n}: {wrong}{cut}")
         try:
             entries.append(ManifestEntry.model_validate_json(line))
         except ValidationError as e:
