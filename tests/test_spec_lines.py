@@ -251,6 +251,35 @@ def test_an_edited_data_file_is_named_at_its_line(tmp_path, monkeypatch):
                            "'fillers'?)"), said
 
 
+def test_an_edited_data_file_that_is_no_utf8_or_no_yaml_is_one_line(tmp_path, monkeypatch):
+    """A byte that is not UTF-8 in an edited data file (a Latin-1 editor's é) was a
+    UnicodeDecodeError traceback from `docs generate`; a YAML error was PyYAML's four lines
+    about a "<unicode string>", with no path to the file."""
+    from beliefbench.documents import base, offline
+
+    path = tmp_path / "corpus" / "genres.yaml"
+    monkeypatch.setattr(base, "data_path", lambda *parts: tmp_path.joinpath(*parts))
+    text = data_path("corpus/genres.yaml").read_bytes()
+    last = text.count(b"\n") + 1
+    for raw, said in [
+        (text + b"# caf\xe9\n", f"{path}: line {last}: not UTF-8 text "
+                                 "(byte 0xe9); save the file as UTF-8"),
+        (b"genres:\n\tnews_report: {}\n", f"{path}: not valid YAML: line 2, column 1: while "
+                                         "scanning for the next token found character '\\t' "
+                                         "that cannot start any token (YAML indents with "
+                                         "spaces only: replace the tab with spaces)"),
+    ]:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(raw)
+        base.load_data.cache_clear()
+        try:
+            with pytest.raises(base.DocumentError) as err:
+                base.load_data(*offline.GENRES_FILE)
+        finally:
+            base.load_data.cache_clear()  # the shipped file again for every later test
+        assert str(err.value) == said
+
+
 # checks made after a file is read and validated: named at the field's line the same way
 
 

@@ -22,7 +22,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from beliefbench import resources
 from beliefbench.claims import Claim, NonEmpty
-from beliefbench.specs import StrictKeys, format_validation_error, load_yaml, source_text
+from beliefbench.specs import (
+    StrictKeys,
+    format_validation_error,
+    load_yaml,
+    read_text,
+    source_text,
+    yaml_problem,
+)
 
 
 class DocumentError(ValueError):
@@ -70,12 +77,19 @@ def data_path(*parts: str) -> Path:
 
 @cache
 def load_data(*parts: str) -> Any:
-    """Parse a shipped YAML data file once (pools are read-only)."""
+    """Parse a shipped YAML data file once (pools are read-only). The README invites editing
+    them, so a problem is one line naming the file's path, as in spec files: a byte that is
+    not UTF-8 was a UnicodeDecodeError traceback, and a YAML error PyYAML's several lines
+    about a "<unicode string>"."""
     try:
         path = data_path(*parts)
-        return load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise DocumentError(f"beliefbench data file {'/'.join(parts)}: cannot read: {e}") from e
+    except OSError as e:  # deleted from the package
+        raise DocumentError(str(e)) from None
+    text = read_text(path, "data", DocumentError)
+    try:
+        return load_yaml(text)
+    except yaml.YAMLError as e:
+        raise DocumentError(f"{path}: not valid YAML: {yaml_problem(e, text)}") from None
 
 
 class DataFile(StrictKeys):
