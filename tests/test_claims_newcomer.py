@@ -64,6 +64,33 @@ def test_claims_list_shows_the_claims_on_the_search_path(tmp_path, monkeypatch):
         in notes
 
 
+def test_an_id_read_from_the_bundled_claims_past_a_path_typo_is_warned(tmp_path, monkeypatch,
+                                                                      caplog):
+    """A BELIEFBENCH_CLAIMS_PATH entry that is no directory (``~/my_claim`` for
+    ``~/my_claims``, whose dentist.yaml replaces the bundled one) was said only by a plain
+    `claims list`: `claims validate dentist`, `claims list dentist` and ``-T claims=dentist``
+    read the bundled claim without a word, so the run measured the wrong claim."""
+    from beliefbench.task import belief
+
+    typo = tmp_path / "my_claim"
+    monkeypatch.setenv(CLAIMS_PATH_ENV, str(typo))
+    said = (f"warning: {CLAIMS_PATH_ENV} names {typo}, which is not a directory, so "
+            "'dentist' reads the bundled claim; fix BELIEFBENCH_CLAIMS_PATH if your own file "
+            "of that id was meant")
+    for args in (("validate", "dentist"), ("list", "dentist")):
+        result = invoke(*args)
+        assert result.exit_code == 0, result.output
+        assert said in result.stderr.splitlines(), result.stderr
+    with caplog.at_level("WARNING"):
+        belief(claims="dentist", judge="markers")
+    assert said.removeprefix("warning: ") in caplog.text
+    # the bundled claims by name, a file by its path, or a path that resolves: nothing to say
+    for args in (("validate", "all"), ("validate", str(bundled_claims_dir() / "dentist.yaml"))):
+        assert "not a directory" not in invoke(*args).stderr
+    typo.mkdir()
+    assert "not a directory" not in invoke("validate", "dentist").stderr
+
+
 def test_a_bad_file_on_the_path_is_named_and_the_rest_listed(tmp_path, monkeypatch):
     assert invoke("new", "eiffel_lyon", "--dir", str(tmp_path)).exit_code == 0
     (tmp_path / "half_done.yaml").write_text("id: half_done\nstatment: The moon is cheese.\n")

@@ -690,6 +690,28 @@ def named_by_id(selection: Selection = "all",
     return found
 
 
+def unsearched_path_note(selection: Selection = "all",
+                         search: Iterable[str | Path] = ()) -> str | None:
+    """What to say where ``$BELIEFBENCH_CLAIMS_PATH`` names something that is not a
+    directory (a typo: ``~/my_claim``) and an id of the selection reads the bundled claim of
+    that id: the user's own file, meant to replace it, was never looked at, and `claims
+    validate dentist` or ``-T claims=dentist`` used the bundled claim without a word (only an
+    id that named no claim at all said so). None where neither holds."""
+    missing = [str(d) for d in claims_search_path() if not d.is_dir()]
+    if not missing:
+        return None
+    by_id = {k.id: k for k in known_claims(search)}
+    ids = [item for item in selection_items(selection)
+           if item != "all" and item in by_id and is_bundled(by_id[item].path)
+           and not _exists(item)]
+    if not ids:
+        return None
+    return (f"{CLAIMS_PATH_ENV} names {', '.join(missing)}, which is not a directory, so "
+            f"{', '.join(repr(i) for i in ids)} read{'s' if len(ids) == 1 else ''} the bundled "
+            f"claim{'' if len(ids) == 1 else 's'}; fix {CLAIMS_PATH_ENV} if your own file of "
+            f"{'that id' if len(ids) == 1 else 'those ids'} was meant")
+
+
 def check_claim_file(path: Path, claim: Claim) -> None:
     """What a claim *file* must meet beyond the schema: named by its id, and at least
     :data:`MIN_QUESTIONS` questions in every family (a file is evaluated on all four).

@@ -36,6 +36,7 @@ from beliefbench.claims import (
     named_by_id,
     resolve_claims,
     template_example_warning,
+    unsearched_path_note,
     uses_note,
 )
 from beliefbench.judge import (
@@ -205,6 +206,9 @@ def belief(
               if any(map(is_bundled, k.shadowed))]
     if hiding:
         logger.warning("beliefbench: %s", "; ".join(hiding))
+    unsearched = unsearched_path_note(selection)
+    if unsearched:
+        logger.warning("beliefbench: %s", unsearched)
     # a `claims new` file run unedited validates: said, or the eval measures the example
     for path, claim in resolved:
         example = template_example_warning(claim)

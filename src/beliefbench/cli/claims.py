@@ -35,6 +35,7 @@ from beliefbench.claims import (
     template_example_warning,
     unmatched_markers,
     unread_judge_hints,
+    unsearched_path_note,
     unspaced_completions,
     uses_note,
 )
@@ -64,6 +65,9 @@ def validate(paths: tuple[str, ...]) -> None:
     """
     failures = 0
     origin: dict[str, Path] = {}
+    unsearched = unsearched_path_note(paths)
+    if unsearched:
+        click.echo(f"warning: {unsearched}", err=True)
     for item in selection_items(paths):
         try:
             files = claim_files([item])
@@ -117,6 +121,9 @@ def list_claims(selection: str | None) -> None:
     With SELECTION (ids, files, directories, `all` = the bundled claims), those claims.
     """
     if selection is not None:
+        unsearched = unsearched_path_note(selection)
+        if unsearched:
+            click.echo(f"warning: {unsearched}", err=True)
         try:
             found = resolve_claims(selection)
         except ClaimSpecError as e:
