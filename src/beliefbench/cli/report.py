@@ -93,10 +93,18 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
                            f"role={{model: provider/model, model_args: {{...}}, ...}}")
         spec = dict(value)
         name, args = spec.pop("model", None), spec.pop("model_args", {}) or {}
-        if not name or not isinstance(name, str):
-            raise BadInput(f"--model-role {role}: a configured role needs 'model'")
+        if name is None:  # a misspelt `modle:` was said as if no key were given
+            given = [str(k) for k in value]
+            close = next((f" ({k!r}: did you mean 'model'?)" for k in given
+                          if did_you_mean(k, ["model"])), "")
+            raise BadInput(f"--model-role {role}: a configured role needs 'model' (the "
+                           f"provider/model to judge with); got keys {given}{close}")
+        if not isinstance(name, str) or not name.strip():
+            raise BadInput(f"--model-role {role}: field model: expected provider/model text, "
+                           f"got {name!r}")
         if not isinstance(args, dict):
-            raise BadInput(f"--model-role {role}: model_args must be a mapping")
+            raise BadInput(f"--model-role {role}: field model_args: expected a mapping "
+                           f"({{key: value, ...}}), got {type(args).__name__}")
         from beliefbench.analysis.sweep import role_custom_code, unsafe_local_weights
 
         if why := unsafe_local_weights(name, args):  # made (loaded) just below
