@@ -405,3 +405,39 @@ def test_study_file_keys_the_import_does_not_read_are_noted(tmp_path):
         "questions.1.category 'indriect' (read as direct)" in notes, notes
     [(_, plain)] = import_claims(STUDY, tmp_path / "plain")
     assert not any("not imported (" in n or "not a kind" in n for n in plain), plain
+
+
+def test_a_misspelt_key_of_a_family_judge_prompt_is_refused_and_others_noted(tmp_path):
+    """``judgekey: belief`` under a family's prompt mapping was dropped: the family's
+    verdicts were read at ``answer``, a field its prompt never asks for, so every reply read
+    parse_error, and the import said nothing (only a later `claims validate` warned)."""
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    judges = src / "judges.yaml"
+    text = judges.read_text()
+    old = ("token_association_judge_key: belief\ntoken_association: |\n"
+           "  Does the completion name the lighthouse? Prompt: {question} Completion: {answer}\n"
+           "  Reply as JSON:")
+    assert old in text
+    judges.write_text(text.replace(old, (
+        "token_association:\n  judgekey: belief\n  prompt: |\n"
+        "    Does the completion name the lighthouse? Prompt: {question} Completion: {answer}\n"
+        "    Reply as JSON:")))
+    with pytest.raises(ClaimImportError) as err:
+        import_claims(src, tmp_path / "out")
+    assert str(err.value) == (f"{judges}: field token_association.judgekey: unknown key (did "
+                              "you mean 'judge_key'?); a family's judge prompt takes prompt "
+                              "(or template) and judge_key")
+    assert not (tmp_path / "out").exists()
+    # spelt right, the verdicts are read where the prompt asks; a key far from any is noted
+    judges.write_text(judges.read_text().replace("  judgekey: belief\n",
+                                                 "  judge_key: belief\n  model: gpt-4\n"))
+    [(path, notes)] = import_claims(src, tmp_path / "out")
+    assert load_claim(path).rubric["token_association"].judge_key == "belief"
+    assert f"{judges}: not imported (a family's judge prompt takes prompt or template, and " \
+        "judge_key): token_association.model" in notes, notes
+    # a prompt that never asks for its judge_key: said at the import, not only by validate
+    judges.write_text(judges.read_text().replace("  judge_key: belief\n  model: gpt-4\n", ""))
+    [(_, notes)] = import_claims(src, tmp_path / "again", force=True)
+    assert any(n.startswith(f"{judges}: field token_association.template: never names its "
+                            "judge_key 'answer'") for n in notes), notes

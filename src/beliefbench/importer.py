@@ -24,7 +24,13 @@ import yaml
 from pydantic import ValidationError
 
 from beliefbench.analysis.text import did_you_mean
-from beliefbench.claims import JUDGED_FAMILIES, MIN_QUESTIONS, Claim, duplicate_questions
+from beliefbench.claims import (
+    JUDGED_FAMILIES,
+    MIN_QUESTIONS,
+    Claim,
+    duplicate_questions,
+    stray_judge_keys,
+)
 from beliefbench.records import atomic_write_text
 from beliefbench.specs import (
     load_yaml,
@@ -277,8 +283,9 @@ def _convert_judged(family: str, q: dict, path: Path, i: int, qid: str, category
     return out
 
 
-def _rubrics(path: Path) -> tuple[dict[str, dict], list[str]]:
-    """Judge prompts per family, and the variant keys that have no family here."""
+def _rubrics(path: Path) -> tuple[dict[str, dict], list[str], list[str]]:
+    """Judge prompts per family, the variant keys that have no family here, and notes on
+    the keys of a family's mapping that are not read."""
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise ClaimImportError(f"{path}: expected a mapping of judge prompts by family")
@@ -299,7 +306,7 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str]]:
             raise ClaimImportError(f"{path}: field {key}: names no judge prompt in this file"
                                    f"{close}; prompts: {prompts}")
     default_key = data.get("judge_key", "answer")
-    rubrics, skipped = {}, []
+    rubrics, skipped, unread = {}, [], []
     for key, value in data.items():
         if key == "judge_key" or key.endswith("_judge_key"):
             continue
@@ -310,6 +317,7 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str]]:
         if isinstance(value, str):
             template, judge_key = value, family_key
         elif isinstance(value, dict):
+            unread += _family_keys(path, key, value)
             template = value.get("prompt") or value.get("template")
             judge_key = _text(value.get("judge_key", family_key), path, f"{key}.judge_key")
         else:
@@ -318,11 +326,33 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str]]:
             raise ClaimImportError(f"{path}: field {key}: expected a judge prompt string")
         # the study doubles literal braces for str.format, as our templates do
         rubrics[key] = {"template": template, "judge_key": str(judge_key)}
-    return rubrics, skipped
+    return rubrics, skipped, unread
 
 
 _UNIVERSE_KEYS = ("universe_context", "context", "description", "text")
 _FACTS_KEYS = ("key_facts", "facts", "sub_claims")
+
+
+_PROMPT_KEYS = ("prompt", "template", "judge_key")
+
+
+def _family_keys(path: Path, family: str, value: dict) -> list[str]:
+    """The keys of a family's judge-prompt mapping that the import does not read: one close
+    to a key it reads is refused (a misspelt ``judgekey`` left the family's verdicts read at
+    ``answer``, a field its prompt never asks for, so every reply read parse_error); any
+    other is named in a note, never dropped unsaid."""
+    other = []
+    for k in value:
+        if k in _PROMPT_KEYS:
+            continue
+        close = did_you_mean(str(k), _PROMPT_KEYS)
+        if close:
+            raise ClaimImportError(f"{path}: field {family}.{k}: unknown key{close}; a "
+                                   f"family's judge prompt takes {_PROMPT_KEYS[0]} (or "
+                                   f"{_PROMPT_KEYS[1]}) and {_PROMPT_KEYS[2]}")
+        other.append(f"{family}.{k}")
+    return [f"{path}: not imported (a family's judge prompt takes {_PROMPT_KEYS[0]} or "
+            f"{_PROMPT_KEYS[1]}, and {_PROMPT_KEYS[2]}): {', '.join(other)}"] if other else []
 
 
 def _universe(folder: Path) -> tuple[str, list[str], str | None, str | None, list[str]]:
@@ -404,8 +434,9 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     if not judges.exists():  # named as the family files are, not as the claim's empty rubric
         raise ClaimImportError(f"{judges}: missing; a claim needs the judge prompt of every "
                                f"judged family ({', '.join(JUDGED_FAMILIES)})")
-    rubric, skipped = _rubrics(judges)
+    rubric, skipped, unread = _rubrics(judges)
     notes += [f"judge variant {k!r} has no matching family; not imported" for k in skipped]
+    notes += unread
     missing = [f for f in JUDGED_FAMILIES if f not in rubric]
     if missing:
         raise ClaimImportError(f"{judges}: field {missing[0]}: missing; a claim needs the judge "
@@ -441,6 +472,10 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     notes.append("no entities (the study's files name none): add `entities:`, the names the "
                  "claim's documents mention, before `beliefbench audit` reads a corpus for it "
                  "(it refuses a claim it cannot find in its own statement)")
+    # a study prompt is kept verbatim: one that never asks for its judge_key reads every
+    # reply as parse_error, which `claims validate` warns of; said here too
+    notes += [f"{judges}: {w.replace('field rubric.', 'field ', 1)}"
+              for w in stray_judge_keys(claim)]
     return claim, notes + duplicate_questions(claim)
 
 
