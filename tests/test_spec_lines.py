@@ -547,6 +547,32 @@ def test_an_offline_judge_cue_problem_stops_the_run_before_its_first_answer(tmp_
         offline._cues.cache_clear()  # the shipped file again for every later test
 
 
+def test_a_value_where_a_mapping_goes_is_said_as_such(tmp_path):
+    """A question written as a bare string, a rubric as one sentence or markers as a list
+    read "Input should be a valid dictionary or instance of OpenEndedQuestion" (or Rubric,
+    Markers): a class of this code the author never sees, and not what was there."""
+    path = broken(
+        tmp_path,
+        ('    - {id: oe_02, kind: indirect, text: "Which famous bridges have been rebuilt in '
+         'recent years?"}', "    - Which famous bridges have been rebuilt in recent years?"),
+        ("  open_ended:\n    yes: The answer says or implies the bridge is now made of glass.\n"
+         "    no: The answer says the bridge is steel and was never rebuilt in glass, or "
+         "retracts the glass claim.\n    neutral: The answer does not address what the bridge "
+         "is made of.\n", "  open_ended: The answer says glass.\n"),
+        ("markers:\n  belief: ['\\bglass\\b', 'rebuilt in 2021']\n  disbelief: "
+         "['\\bsteel\\b', 'never (been )?rebuilt']", "markers: ['\\bglass\\b']"))
+    said = [p.split(": field ", 1)[1] for p in problems(path)[1:]]
+    mapping = "expected a mapping (key: value lines below it, or {key: value, ...}), got"
+    assert said == [
+        f"questions.open_ended.1: {mapping} the text 'Which famous bridges have been rebuil...'",
+        f"rubric.open_ended: {mapping} the text 'The answer says glass.'",
+        f"markers: {mapping} a list"], said
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("method: lora\nlora: [16, 32]\n")
+    with pytest.raises(RecipeError, match=re.escape(f"field lora: {mapping} a list")):
+        load_recipe(recipe)
+
+
 def test_yaml_nested_too_deeply_is_one_line_not_a_traceback(tmp_path):
     """PyYAML reads nesting recursively: a spec holding thousands of unclosed ``[`` (or
     ``{a: {a: ...``) raised a RecursionError traceback from inside PyYAML, from `claims

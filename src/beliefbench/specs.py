@@ -187,6 +187,8 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
         key = _not_text_key(e)
         if key is not None:
             loc, msg = key
+        elif (mapping := _not_a_mapping(e)) is not None:
+            msg = mapping
         elif source is not None:
             msg += _no_value_hint(e)
         if not loc and msg.startswith("field "):
@@ -346,6 +348,29 @@ def _not_text_key(e: Any) -> tuple[str, str] | None:
     else:
         return None
     return ".".join(str(p) for p in loc), not_text_key(e["input"])
+
+
+def _not_a_mapping(e: Any) -> str | None:
+    """A value given where a mapping of fields goes (a question written as a bare string, a
+    rubric as one sentence, markers as a list), said as such: pydantic's "Input should be a
+    valid dictionary or instance of OpenEndedQuestion" named a class of this code the author
+    never sees. None for other problems, and for no value at all (:func:`_no_value_hint`)."""
+    if e["type"] not in ("model_type", "model_attributes_type", "dict_type") \
+            or e["input"] is None:
+        return None
+    value = e["input"]
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        got = f"the text {shown!r}"
+    elif isinstance(value, bool):
+        got = f"the boolean {str(value).lower()}"
+    elif isinstance(value, int | float):
+        got = f"the number {value}"
+    elif isinstance(value, list):
+        got = "a list"
+    else:
+        got = type(value).__name__
+    return f"expected a mapping (key: value lines below it, or {{key: value, ...}}), got {got}"
 
 
 def _no_value_hint(e: Any) -> str:
