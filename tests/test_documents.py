@@ -276,6 +276,24 @@ def test_unknown_condition_and_genre_list_valid_ones():
     assert "haiku" in str(e.value) and "forum_thread" in str(e.value)
 
 
+@pytest.mark.parametrize("given, hint", [
+    ("negatd", " (did you mean 'negated'?)"),
+    ("Positive", " (did you mean 'positive'?)"),
+    ("repeated_negation", " (did you mean 'repeated_negations'?)"),
+    ("fiction-repeated", " (a file name's spelling: write fiction:repeated)"),
+    ("behaviours-plain-harmful_advice-chat", " (a file name's spelling: write "
+                                             "behaviours:plain --behaviours harmful_advice "
+                                             "--format chat)"),
+])
+def test_an_unknown_condition_names_the_one_it_likely_meant(given, hint):
+    """Only the list of every condition was given: a misspelling (``negatd``), another case,
+    or a name copied from an output file (``fiction-repeated.jsonl``) left the author to
+    find the right spelling, and for a file name how its parts are written."""
+    with pytest.raises(DocumentError) as e:
+        parse_conditions(given)
+    assert str(e.value).startswith(f"unknown condition {given!r}{hint}; valid conditions: ")
+
+
 def test_claim_missing_fields_named():
     bare = make_claim(sub_claims=[], entities=[], universe="A short world.")
     with pytest.raises(ClaimFieldError, match="sub_claims"):

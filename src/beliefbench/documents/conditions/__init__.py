@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import Claim
 from beliefbench.documents.base import BaseDocument, DocumentError
 from beliefbench.documents.claim_sentences import finder_for
@@ -161,13 +162,32 @@ class ConditionSpec:
         return "-".join(parts)
 
 
+def _closest_condition(name: str) -> str:
+    """The condition an unknown name most likely meant: a file name's spelling
+    (``fiction-repeated``, from ``fiction-repeated.jsonl``), another case (``Positive``), or a
+    near miss (``negation``, ``repeated_negation``); the list of every name alone left the
+    author to spot it."""
+    head, dash, tail = name.partition("-")
+    if dash and head in REGISTRY:  # <condition>-<option>[-<behaviours>][-chat]
+        option, *rest = tail.split("-")
+        extra = ""
+        if rest and rest[-1] == "chat":
+            extra, rest = " --format chat", rest[:-1]
+        if rest:
+            extra = f" --behaviours {rest[0].replace('+', ',')}{extra}"
+        return f" (a file name's spelling: write {head}:{option}{extra})"
+    if name.lower() in REGISTRY:
+        return f" (did you mean {name.lower()!r}?)"
+    return did_you_mean(name.lower(), CONDITIONS)
+
+
 def parse_condition(text: str, placement: str = "prefix_suffix") -> ConditionSpec:
     name, colon, option = text.strip().partition(":")
     cond = REGISTRY.get(name)
     if cond is None:
-        raise DocumentError(f"unknown condition {name!r}; valid conditions: {list(CONDITIONS)} "
-                            f"(qualifiers take :prefix_suffix or :repeated, behaviours take "
-                            f":{' | :'.join(VARIANTS)})")
+        raise DocumentError(f"unknown condition {name!r}{_closest_condition(name)}; valid "
+                            f"conditions: {list(CONDITIONS)} (qualifiers take :prefix_suffix "
+                            f"or :repeated, behaviours take :{' | :'.join(VARIANTS)})")
     if colon and not option.strip():  # fiction:$PLACEMENT with the variable unset
         valid = (f"; valid options: {list(cond.options)}" if cond.options
                  else f"; condition {name!r} takes none")
