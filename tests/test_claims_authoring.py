@@ -298,3 +298,15 @@ def test_the_eval_names_every_item_that_names_no_claim(tmp_path, monkeypatch):
                         f"; did you mean {str(folder / 'beet.yaml')!r}?"), lines
     assert lines[2].startswith(f"{folder / 'beet.yaml'}: field questoins: unknown field"), lines
     assert lines[-1] == "3 bad claim file(s)", lines
+
+
+@pytest.mark.parametrize("claim_id", ["010", "2024", "true", "null", "1_000"])
+def test_claims_new_with_an_id_yaml_reads_as_no_text_validates_as_written(tmp_path, claim_id):
+    """`claims new 010` wrote ``id: 010``, which YAML reads as the number 8, so the file it
+    promised validates as written failed `claims validate` on its own id line."""
+    result = CliRunner().invoke(cli, ["claims", "new", claim_id, "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / f"{claim_id}.yaml"
+    assert f"id: '{claim_id}'" in path.read_text()
+    assert load_claim(path).id == claim_id
+    assert "id: kale  " in claim_template("kale")  # an id that reads as text stays bare

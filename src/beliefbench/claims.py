@@ -938,8 +938,12 @@ TEMPLATE = "claim_template.yaml"
 
 
 def claim_template(claim_id: str) -> str:
-    """The text of a new claim file: the commented template with the claim's id."""
-    return data_path(TEMPLATE).read_text(encoding="utf-8").replace("__ID__", claim_id)
+    """The text of a new claim file: the commented template with the claim's id, quoted on
+    its ``id:`` line where YAML would read it as no text (``010`` as the number 8, ``true``,
+    ``null``, ``1_000``): `claims new 010` wrote a file that failed `claims validate`."""
+    text = data_path(TEMPLATE).read_text(encoding="utf-8")
+    value = claim_id if load_yaml(f"id: {claim_id}") == {"id": claim_id} else f"'{claim_id}'"
+    return text.replace("id: __ID__", f"id: {value}", 1).replace("__ID__", claim_id)
 
 
 @lru_cache(maxsize=1)
