@@ -154,3 +154,25 @@ def test_a_broken_families_file_is_named(tmp_path, monkeypatch, fixture_claim, t
     assert "\n" not in str(err.value)
     # what `inspect eval` prints alone, as for a bad claim file (it was a traceback)
     assert isinstance(err.value, InputError)
+
+
+@pytest.mark.parametrize("text, said", [
+    ("Grade it.\nQuestion: {question}\nAnswer: {answer}\nReply as JSON: {\"answer\": \"yes\"}\n",
+     "placeholder '\"answer\"' does not render (line 4); use {claim}"),
+    ("Question: {question}\nAnswer: {answer}\nVerdict: {}\n",
+     "does not render (Replacement index 0 out of range for positional args tuple; a lone or "
+     "empty brace on line 3); use {claim}"),
+    ("Question: {question}\nAnswer: {answer}\n{\n",
+     "does not render (expected '}' before end of string; a lone or empty brace on line 3); "
+     "use {claim}"),
+])
+def test_a_judge_template_that_does_not_render_names_its_line(fixture_claim, tmp_path, text,
+                                                              said):
+    """JSON written with single braces, a lone brace or a ``{}`` named no line of the
+    template, and the last two read "placeholder expected '}' before end of string does not
+    render", a placeholder that is no placeholder."""
+    template = tmp_path / "judge.md"
+    template.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        belief(claims=str(fixture_claim), judge_template=str(template))
+    assert str(err.value).startswith(f"judge_template {template}: {said}"), str(err.value)

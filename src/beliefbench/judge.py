@@ -7,7 +7,8 @@ The template (``scorers/judge.md``, or the user's ``judge_template``) asks for J
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -88,6 +89,27 @@ def read_template(path: str | Path | None = None) -> str:
 def _bundled_template() -> str:
     """scorers/judge.md, package data: read once."""
     return read_template()
+
+
+_BRACES = re.compile(r"\{\{|\}\}|\{[^{}]*\}|[{}]")
+
+
+def lone_brace_line(template: str, known: Iterable[str] | None = None) -> int | None:
+    """The line (from 1) of a template's first brace that ``str.format`` cannot fill: a lone
+    ``{`` or ``}``, an empty or positional field (``{}``, ``{0}``), or, given the ``known``
+    placeholders, a field that is none of them (JSON written with single braces,
+    ``{"answer": ...}``); None where there is none. A render error names no place in the
+    file, and a long template left the author to search for it."""
+    names = None if known is None else set(known)
+    for m in _BRACES.finditer(template):
+        token = m.group(0)
+        if token in ("{{", "}}"):
+            continue
+        name = token[1:-1].split("!")[0].split(":")[0].strip() if len(token) > 1 else ""
+        if len(token) == 1 or not name or name.isdigit() \
+                or (names is not None and name.split(".")[0].split("[")[0] not in names):
+            return template.count("\n", 0, m.start()) + 1
+    return None
 
 
 def hint_note(hint: str | None) -> str:

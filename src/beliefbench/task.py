@@ -42,6 +42,7 @@ from beliefbench.claims import (
 from beliefbench.judge import (
     BUNDLED_TEMPLATE,
     FamilyGuidanceError,
+    lone_brace_line,
     read_template,
     render_judge_prompt,
 )
@@ -305,6 +306,11 @@ def _check_offline_readable(resolved: list[tuple[Path, Claim]], families: list[s
                 f"use judge=model")
 
 
+TEMPLATE_FIELDS = ("claim", "truth", "family_guidance", "yes", "no", "neutral", "hint",
+                   "question", "answer")
+"""The placeholders a judge template may use (a claim's own template: question, answer and
+hint of them)."""
+
 _QUESTION = "<<beliefbench question sentinel>>"
 _ANSWER = "<<beliefbench answer sentinel>>"
 
@@ -326,8 +332,16 @@ def _check_templates_render(claims: list[Claim], families: list[str],
             except FamilyGuidanceError:  # names its own file: no placeholder of the template
                 raise
             except (KeyError, IndexError, ValueError) as e:
+                # a lone brace or a "{}" read "placeholder expected '}' before end of
+                # string does not render", naming neither a placeholder nor a line
+                text = (claim.rubric[family].template if claim.rubric[family].template
+                        is not None else template)
+                at = lone_brace_line(text, TEMPLATE_FIELDS)
+                what = (f"placeholder {e} does not render" + (f" (line {at})" if at else "")
+                        if isinstance(e, KeyError) else f"does not render ({e}"
+                        + (f"; a lone or empty brace on line {at})" if at else ")"))
                 raise TaskArgumentError(
-                    f"{where}: placeholder {e} does not render; use {{claim}}, {{truth}}, "
+                    f"{where}: {what}; use {{claim}}, {{truth}}, "
                     "{family_guidance}, {yes}, {no}, {neutral}, {hint}, {question}, "
                     "{answer} (double literal braces: {{ }})") from None
             # a template without them renders, but the judge would grade an answer it
