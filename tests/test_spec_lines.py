@@ -573,6 +573,30 @@ def test_a_value_where_a_mapping_goes_is_said_as_such(tmp_path):
         load_recipe(recipe)
 
 
+def test_an_invisible_character_where_yaml_reads_structure_is_named(tmp_path):
+    """A no-break space pasted from a web page as indentation, or after a key's colon, and a
+    zero-width space in a key, read "mapping values are not allowed here", "could not find
+    expected ':'" or "unknown field 'universe' (did you mean 'universe'?)": nothing named the
+    character, which no editor shows."""
+    nbsp, zwsp = "\u00a0", "\u200b"
+    indented = broken(tmp_path / "a", ("    - {id: oe_02,", f"{nbsp * 4}- {{id: oe_02,"))
+    [said] = problems(indented)
+    assert said.endswith(": mapping values are not allowed here (line 15 holds a no-break "
+                         "space (U+00A0), which YAML does not read as a space, pasted from a "
+                         "web page or word processor: retype it as plain spaces)"), said
+    after_colon = broken(tmp_path / "b", ("statement: ", f"statement:{nbsp}"))
+    [said] = problems(after_colon)
+    assert "could not find expected ':' (line 3 holds a no-break space (U+00A0)" in said, said
+    in_key = broken(tmp_path / "c", ("\nuniverse:", f"\n{zwsp}universe:"))
+    assert any(f"field {zwsp}universe: unknown field (it holds a zero-width space (U+200B), "
+               "pasted from a web page or word processor: retype the key) (did you mean "
+               "'universe'?)" in p for p in problems(in_key))
+    # one inside a value's text is the author's to keep: no hint where the error is another
+    text = broken(tmp_path / "d", ("statement: The Golden", f"statement: The{nbsp}Golden"),
+                  ("truth: ", "truth:\n   truth: "))
+    assert not any("no-break space" in p for p in problems(text))
+
+
 def test_yaml_nested_too_deeply_is_one_line_not_a_traceback(tmp_path):
     """PyYAML reads nesting recursively: a spec holding thousands of unclosed ``[`` (or
     ``{a: {a: ...``) raised a RecursionError traceback from inside PyYAML, from `claims

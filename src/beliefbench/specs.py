@@ -60,6 +60,10 @@ class StrictKeys(BaseModel):
                 if _unknown_here(err):
                     key = str(err["loc"][0])
                     guess = did_you_mean(key, valid, cutoff=0.7)
+                    hidden = invisible_characters(key)
+                    if hidden:  # "unknown field 'universe' (did you mean 'universe'?)"
+                        guess = (f" (it holds {hidden}, pasted from a web page or word "
+                                 f"processor: retype the key){guess}")
                     msg = f"unknown {cls._key_kind}{guess}; valid: {valid}"
                 # the rest rebuilt as they were: same type name, message word for word
                 # (no context given, so braces in it stay as written)
@@ -493,6 +497,18 @@ def _yaml_hint(said: str, mark: yaml.Mark) -> str:
     if line is not None and any(q in line for q in _TYPOGRAPHIC_QUOTES):
         return (" (this line holds typographic quotes \u201c \u201d \u2018 \u2019, which "
                 "YAML does not read as quotes: use straight quotes \" or ')")
+    # the line and the one above: a key's line that a no-break space spoilt is where PyYAML
+    # started scanning, and it reports the next one ("could not find expected ':'")
+    for n, text in ((mark.line + 1, line), (mark.line, _source_line(mark, -1))):
+        # where YAML reads structure (indentation, a key, the space after its colon), not
+        # inside a value's text, where one is fine ("100\u00a0m")
+        key, colon, rest = (text or "").partition(":")
+        if not colon:  # a line of a value's text: its indentation alone
+            key = key[:len(key) - len(key.lstrip("".join(["- \t", *_INVISIBLE])))]
+        hidden = invisible_characters(key + colon + rest[:1])
+        if hidden:
+            return (f" (line {n} holds {hidden}, which YAML does not read as a space, "
+                    "pasted from a web page or word processor: retype it as plain spaces)")
     if re.search(r"(found|got) '\?'", said):
         return (" ('?' is PyYAML's name for a key: is the key on this line indented as far "
                 "as the keys it belongs with?)")
@@ -528,10 +544,27 @@ def _quote_closed_here(mark: yaml.Mark) -> int | None:
     return found
 
 
-def _source_line(mark: yaml.Mark) -> str | None:
-    """The text of the line a YAML error points at, when the parser kept the text."""
+def _source_line(mark: yaml.Mark, offset: int = 0) -> str | None:
+    """The text of the line a YAML error points at (``offset`` lines from it), when the
+    parser kept the text."""
     buffer = getattr(mark, "buffer", None)
     if not isinstance(buffer, str):
         return None
     lines = buffer.split("\n")
-    return lines[mark.line] if mark.line < len(lines) else None
+    at = mark.line + offset
+    return lines[at] if 0 <= at < len(lines) else None
+
+
+_INVISIBLE = {"\u00a0": "no-break space", "\u202f": "narrow no-break space",
+              "\u2007": "figure space", "\u200b": "zero-width space",
+              "\u200c": "zero-width non-joiner", "\u200d": "zero-width joiner",
+              "\u2060": "word joiner", "\ufeff": "zero-width no-break space"}
+"""Characters that look like a space or nothing, which a paste from a web page or a word
+processor leaves in YAML: PyYAML reads them as letters."""
+
+
+def invisible_characters(text: str) -> str:
+    """The invisible characters in ``text``, named with their code points (``a no-break
+    space (U+00A0)``), or "" where it has none."""
+    found = dict.fromkeys(c for c in text if c in _INVISIBLE)
+    return ", ".join(f"a {_INVISIBLE[c]} (U+{ord(c):04X})" for c in found)
