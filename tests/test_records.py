@@ -244,3 +244,15 @@ def test_a_manifest_line_json_cannot_read_says_where_and_why(tmp_path):
         f"{tmp_path / MANIFEST}, line 2: not valid JSON: Unterminated string starting at "
         "column 41; the file's last line, with no newline at its end: cut short when it was "
         "written or copied?")
+
+
+def test_a_manifest_saved_with_a_bom_reads(tmp_path):
+    """A manifest hand-edited (a base_model made absolute, as the errors advise) and saved as
+    "UTF-8 with BOM" (Notepad) was refused by every reader at line 1: "Unexpected UTF-8 BOM";
+    records and spec files already read it."""
+    upsert_manifest(tmp_path, _entry(1), _entry(2))
+    text = (tmp_path / MANIFEST).read_bytes()
+    (tmp_path / MANIFEST).write_bytes(b"\xef\xbb\xbf" + text)
+    assert [e.step for e in read_manifest_file(tmp_path)] == [1, 2]
+    upsert_manifest(tmp_path, _entry(3))  # a resumed run writes it back without the mark
+    assert (tmp_path / MANIFEST).read_bytes().startswith(b"{")

@@ -114,7 +114,9 @@ def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[M
     except OSError as e:
         raise ManifestError(f"{p}: cannot read the manifest ({e})") from None
     try:
-        text = raw.decode("utf-8")
+        # a manifest hand-edited (a base_model made absolute, as errors advise) and saved
+        # as "UTF-8 with BOM" (Notepad): the mark is no part of the first entry
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:  # a path hand-edited in a Latin-1 editor: where, as the
         # records' reader says it (the codec's "position 1234" named no line)
         lineno, start = raw.count(b"\n", 0, e.start) + 1, raw.rfind(b"\n", 0, e.start) + 1
@@ -358,7 +360,7 @@ def _where(path: Path, entry: ManifestEntry) -> str:
     """``file, line N`` of ``entry`` in the manifest ``path`` (just the file where the line
     is not found: an entry not read from it)."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError):
         return str(path)
     for n, line in enumerate(lines, 1):
