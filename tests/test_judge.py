@@ -176,3 +176,17 @@ def test_a_judge_template_that_does_not_render_names_its_line(fixture_claim, tmp
     with pytest.raises(ValueError) as err:
         belief(claims=str(fixture_claim), judge_template=str(template))
     assert str(err.value).startswith(f"judge_template {template}: {said}"), str(err.value)
+
+
+def test_a_judge_template_saved_with_a_bom_reads_as_plain_text(fixture_claim, tmp_path):
+    """A template saved as "UTF-8 with BOM" sent U+FEFF at the head of every judge prompt;
+    spec files and records already read such a file as plain UTF-8."""
+    plain = judge.default_template_path().read_text(encoding="utf-8")
+    path = tmp_path / "judge.md"
+    path.write_bytes(b"\xef\xbb\xbf" + plain.encode("utf-8"))
+    assert judge.read_template(path) == plain
+    claim = load_claim(fixture_claim)
+    prompt = render_judge_prompt(claim, "open_ended", "Q?", "glass",
+                                 template=judge.read_template(path))
+    assert not prompt.startswith("\ufeff") and prompt == render_judge_prompt(
+        claim, "open_ended", "Q?", "glass", template=plain)

@@ -81,8 +81,10 @@ def default_template_path() -> Path:
 def read_template(path: str | Path | None = None) -> str:
     """The judge template's text (scorers/judge.md without a path), read afresh: a scorer
     reads it once when built, when the task records its sha256, so an edited file is judged
-    with by the next task built, and never by one whose log names the old text."""
-    return Path(path or default_template_path()).read_text(encoding="utf-8")
+    with by the next task built, and never by one whose log names the old text. A file saved
+    as "UTF-8 with BOM" reads as plain UTF-8, as spec files do: the mark was sent to the judge
+    at the head of every prompt."""
+    return Path(path or default_template_path()).read_text(encoding="utf-8-sig")
 
 
 @cache
