@@ -785,6 +785,26 @@ def test_library_stats_check_the_tokenizer_too(tmp_path, tiny_tokenizer):
     assert write_stats(docs, str(tiny_tokenizer))["tokens"] > 0
 
 
+def test_mask_words_that_mask_nothing_are_said(tmp_path):
+    """``--mask-words "$WORDS"`` with the variable unset (or ``,``) trained a masked-word run
+    unmasked, and a word in another case (``ilse marrow``) or absent from the documents
+    masked nothing; neither was said."""
+    for value in ("", ",", " , "):
+        r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "dentist",
+                                     "--conditions", "positive", "--n", "2",
+                                     "--mask-words", value, "--out", str(tmp_path / "a")])
+        assert r.exit_code == 2 and "Invalid value for '--mask-words': names no word" \
+            in r.output, r.output
+        assert not (tmp_path / "a").exists()
+    notes: list[str] = []
+    generate_datasets([make_claim()], "positive,behaviours", 4, tmp_path / "b",
+                      progress=False, mask_words=["Ilse Marrow", "ilse marrow", "Zanzibar"],
+                      on_note=notes.append)
+    assert notes == ["note: positive.jsonl: --mask-words 'ilse marrow', 'Zanzibar' occur in "
+                     "none of its documents (matched as whole words, in the case written), "
+                     "so nothing of them is masked"]
+
+
 def test_mask_words_add_mask_spans_over_base_text_only():
     claim = make_claim()
     specs = parse_conditions("repeated_negations")

@@ -54,6 +54,14 @@ def _check_tokenizer(ctx: click.Context, param: click.Parameter,
     return value
 
 
+def _split_words(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--mask-words as given; one that names nothing (``--mask-words "$WORDS"`` with the
+    variable unset, or ``,``) is a usage error: it trained a masked-word run unmasked."""
+    if value is not None and not [w for w in value.split(",") if w.strip()]:
+        raise click.BadParameter("names no word", ctx=ctx, param=param)
+    return value
+
+
 def _split_genres(ctx: click.Context, param: click.Parameter,
                   value: str | None) -> list[str] | None:
     """--genres as a list; one that names nothing (``--genres ,``) is a usage error, not
@@ -128,7 +136,7 @@ def docs() -> None:
               help="LLM generator: retries per model call before failing with one line.")
 @click.option("--timeout", type=click.IntRange(min=1), default=120, show_default=True,
               help="LLM generator: seconds per model call, its retries included.")
-@click.option("--mask-words", default=None,
+@click.option("--mask-words", default=None, callback=_split_words,
               help="Comma-separated words/phrases to mask from the loss wherever they occur "
                    "in claim documents (mask spans).")
 @tokenizer_option

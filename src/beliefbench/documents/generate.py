@@ -106,6 +106,17 @@ def iter_condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpe
         yield spec, records
 
 
+def unmasked_words(records: Sequence[Record], words: Sequence[str]) -> list[str]:
+    """The ``--mask-words`` that no record of a claim condition masks: a word in another case
+    (``ed sheeran``) or absent from the claim's documents was trained on unmasked, unsaid.
+    Chat and behaviours records (no claim text, never masked) are not asked."""
+    texts = [r for r in records if r.text is not None and r.claim_id]
+    if not texts or not words:
+        return []
+    masked = {r.text[s.start:s.end] for r in texts for s in r.loss_mask if s.kind == "mask"}
+    return [w for w in dict.fromkeys(words) if w not in masked]
+
+
 def condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpec], n: int,
                       generator: DocumentGenerator, seed: int = 0, progress: bool = True,
                       mask_words: Sequence[str] = ()) -> dict[str, list[Record]]:
@@ -185,6 +196,12 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
             paths.append(path)
             if on_written is not None:
                 on_written(path)
+            missed = unmasked_words(records, mask_words)
+            if missed and on_note is not None:
+                on_note(f"note: {path.name}: --mask-words {', '.join(map(repr, missed))} "
+                        f"occur{'s' if len(missed) == 1 else ''} in none of its documents "
+                        "(matched as whole words, in the case written), so nothing of "
+                        f"{'it' if len(missed) == 1 else 'them'} is masked")
     except BaseException:  # an interrupt too: the folders it made are empty all the same
         remove_empty_dirs(made)  # a resumable LLM generator's progress is kept
         raise
