@@ -441,3 +441,16 @@ def test_a_misspelt_key_of_a_family_judge_prompt_is_refused_and_others_noted(tmp
     [(_, notes)] = import_claims(src, tmp_path / "again", force=True)
     assert any(n.startswith(f"{judges}: field token_association.template: never names its "
                             "judge_key 'answer'") for n in notes), notes
+
+
+def test_a_folder_name_that_makes_no_claim_id_is_refused(tmp_path):
+    """A folder named without any letter a-z or digit (``月の灯台``, ``!!!``) was imported as
+    the claim ``q``: a meaningless id, and a second such folder clashed with it."""
+    for name in ("月の灯台", "!!!"):
+        src = tmp_path / "src" / name
+        shutil.copytree(STUDY / "lunar_lighthouse", src)
+        with pytest.raises(ClaimImportError, match=r"field id: the folder name holds none of "
+                                                   r"the letters a-z, digits, _ or -"):
+            import_claims(src, tmp_path / "out")
+        shutil.rmtree(src)
+    assert not (tmp_path / "out").exists()

@@ -446,6 +446,10 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
         raise ClaimImportError(f"{folder}: field id: the folder name makes the claim id 'all', "
                                "which is reserved (a claim selection 'all' means every bundled "
                                "claim); rename the folder")
+    if not re.sub(r"[^a-z0-9_\-]+", "", folder.name.lower()):  # "月の灯台" was claim 'q'
+        raise ClaimImportError(f"{folder}: field id: the folder name holds none of the letters "
+                               "a-z, digits, _ or - that a claim id is made of, so it makes no "
+                               "id; rename the folder (its name becomes the claim id)")
     raw = {
         "id": _slug(folder.name),
         "statement": statement,
