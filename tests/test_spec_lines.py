@@ -597,6 +597,25 @@ def test_an_invisible_character_where_yaml_reads_structure_is_named(tmp_path):
     assert not any("no-break space" in p for p in problems(text))
 
 
+def test_a_spec_written_as_json_indented_with_tabs_reads(tmp_path):
+    """YAML 1.2 reads any JSON, but PyYAML refused JSON indented with tabs (as
+    ``JSON.stringify(x, null, "\\t")`` writes it): "YAML indents with spaces only" of a
+    valid file. A key given twice is refused as in YAML, a bad field named as ever."""
+    data = load_yaml(FIXTURE_CLAIM.read_text())
+    path = tmp_path / "glass_bridge.yaml"
+    path.write_text(json.dumps(data, indent="\t"))
+    assert load_claim(path).id == "glass_bridge"
+    path.write_text(json.dumps(data, indent="\t").replace('"id": "glass_bridge",',
+                                                          '"id": "glass_bridge",\n\t"id": "x",'))
+    assert problems(path) == [f"{path}: not valid JSON: key 'id' is given twice"]
+    path.write_text(json.dumps({**data, "statment": "x"}, indent="\t"))
+    assert any("field statment: unknown field (did you mean 'statement'?)" in p
+               for p in problems(path))
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text('{\n\t"method": "lora",\n\t"max_steps": 3\n}\n')
+    assert load_recipe(recipe).max_steps == 3
+
+
 def test_yaml_nested_too_deeply_is_one_line_not_a_traceback(tmp_path):
     """PyYAML reads nesting recursively: a spec holding thousands of unclosed ``[`` (or
     ``{a: {a: ...``) raised a RecursionError traceback from inside PyYAML, from `claims

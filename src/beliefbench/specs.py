@@ -6,6 +6,7 @@ and column it is written on), the same way for each kind.
 
 from __future__ import annotations
 
+import json
 import re
 import types
 import typing
@@ -434,7 +435,9 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
     try:
         raw = load_yaml(text)
     except yaml.YAMLError as e:
-        raise error(f"{path}: not valid YAML: {yaml_problem(e, text)}") from None
+        raw = _json_spec(text, path, error)
+        if raw is None:
+            raise error(f"{path}: not valid YAML: {yaml_problem(e, text)}") from None
     if raw is None and empty_ok:
         raw = {}
     if raw is None:
@@ -446,6 +449,33 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
         return model.model_validate(raw)
     except ValidationError as e:
         raise error(format_validation_error(path, what, e, source=text)) from None
+
+
+def _json_spec(text: str, path: Path, error: type[Exception]) -> object | None:
+    """A spec written as JSON that PyYAML refuses (YAML 1.2 reads any JSON, PyYAML's 1.1
+    not JSON indented with tabs, as ``JSON.stringify(x, null, "\\t")`` writes it: "YAML
+    indents with spaces only" of a valid file), read as JSON, a key given twice refused as in
+    YAML; None where the text is no JSON object, so the YAML error stands."""
+    if not text.lstrip().startswith("{"):
+        return None
+
+    twice: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                twice.append(key)
+            out[key] = value
+        return out
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return None
+    if twice:
+        raise error(f"{path}: not valid JSON: key {twice[0]!r} is given twice")
+    return data
 
 
 def yaml_problem(e: yaml.YAMLError, text: str | None = None) -> str:
