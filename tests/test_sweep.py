@@ -1828,3 +1828,41 @@ def test_a_log_dir_that_cannot_be_written_is_one_line_before_any_eval(tmp_path):
                                "directory); no checkpoint was evaluated"), r.stderr
     assert "FAIL" not in r.stdout and "-M arguments" not in r.output
     assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def test_a_configured_hf_grader_that_samples_is_refused_before_any_eval(tmp_path):
+    """A configured hf role (``grader={model: hf/<folder>}``, from --model-role or a script's
+    model_roles) whose model_args set no ``do_sample: false`` samples as one bound by name
+    does, and transformers refuses every judge call at temperature 0: the check let every
+    configured role through, so the sweep ran and each checkpoint ended "did not finish: 21
+    of 21 samples errored, first: judge call failed (hf/...): ValueError: `temperature`
+    (=0.0) has to be a strictly positive float". Refused up front with the fix; the same
+    role with ``do_sample: false`` passes."""
+    from beliefbench.analysis.sweep import SweepError, check_greedy_grader
+    from beliefbench.cli.report import model_roles_option
+    from beliefbench.tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "m", hidden_size=32, num_layers=1, num_heads=2,
+                             intermediate_size=64, seed=0)
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--model", f"hf/{model}", "--claims",
+                                 str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "max_tokens=4",
+                                 "--log-dir", str(logs), "--model-role",
+                                 f"grader={{model: hf/{model}, model_args: {{device: cpu}}}}"])
+    assert r.exit_code == 2, r.output
+    assert " ".join(r.output.split()).endswith(
+        f"Error: --model-role grader={{model: hf/{model}, ...}}: this configured hf grader "
+        "samples (its model_args do not set do_sample: false), and the judge is called at "
+        "temperature 0, which transformers refuses on every call: every judged answer would "
+        "be failed. Add do_sample: false to the role's model_args: --model-role "
+        f"'grader={{model: hf/{model}, model_args: {{do_sample: false}}}}'"), r.output
+    assert not logs.exists()
+    sampling = model_roles_option((f"grader={{model: hf/{model}, model_args: "
+                                   "{do_sample: true}}",))
+    with pytest.raises(SweepError, match="this configured hf grader samples"):
+        check_greedy_grader("em", {}, sampling)  # EM's judges: always 0
+    check_greedy_grader("belief", {"judge_temperature": 0.5}, sampling)
+    greedy = model_roles_option((f"grader={{model: hf/{model}, model_args: "
+                                 "{do_sample: false}}",))
+    for task in ("belief", "em"):
+        check_greedy_grader(task, {}, greedy)  # does not raise

@@ -959,18 +959,32 @@ def role_key(model: str | Model) -> str | dict[str, Any]:
     return {"model": str(model), "config": config, "args": args}
 
 
+def samples(grader: Model) -> bool:
+    """Whether a made ``hf/`` model samples: the hf provider's ``do_sample`` (True unless its
+    ``model_args`` set ``do_sample: false``); False for any other provider."""
+    if _provider(grader) != "hf":
+        return False
+    do_sample = getattr(grader.api, "do_sample", None)
+    if do_sample is None:  # an Inspect whose provider keeps it elsewhere: as given
+        do_sample = (grader.model_args or {}).get("do_sample", True)
+    return bool(do_sample)
+
+
 def check_greedy_grader(task: str, task_args: dict[str, Any],
                         model_roles: dict[str, str | Model] | None) -> None:
-    """Refuse, before any eval, an ``hf/`` grader bound by name where the judge is called at
+    """Refuse, before any eval, an ``hf/`` grader that samples where the judge is called at
     temperature 0 (the belief task's default ``judge_temperature``; the EM judges always):
-    bound plainly, the hf provider samples, and transformers refuses every such call
-    ("`temperature` (=0.0) has to be a strictly positive float"), so every checkpoint's
-    judged answers were ``failed`` after the whole sweep had run. ``-T judge=markers`` calls
-    no grader, and a positive ``judge_temperature`` samples as asked."""
+    transformers refuses every such call ("`temperature` (=0.0) has to be a strictly
+    positive float"), so every checkpoint's judged answers were ``failed`` after the whole
+    sweep had run. One bound by name always samples; a configured one (``grader={model:
+    hf/..., model_args: {...}}``, made as the option is read) unless its ``model_args`` set
+    ``do_sample: false``: it was let through, and failed so. ``-T judge=markers`` calls no
+    grader, and a positive ``judge_temperature`` samples as asked."""
     from beliefbench.scorer import JudgeSettings
 
     grader = (model_roles or {}).get("grader")
-    if task not in ("belief", "em") or not isinstance(grader, str) or _provider(grader) != "hf":
+    if task not in ("belief", "em") or grader is None or _provider(grader) != "hf" \
+            or (isinstance(grader, Model) and not samples(grader)):
         return  # a task that calls no judge (internals' margins) binds none
     if task == "belief":
         if str(task_args.get("judge", JudgeSettings.judge)) == "markers":
@@ -980,6 +994,13 @@ def check_greedy_grader(task: str, task_args: dict[str, Any],
                 return
         except (TypeError, ValueError):  # the task refused a bad value before this
             return
+    if isinstance(grader, Model):  # its model_args may hold a key: named, never shown
+        raise SweepError(
+            f"--model-role grader={{model: {grader}, ...}}: this configured hf grader samples "
+            "(its model_args do not set do_sample: false), and the judge is called at "
+            "temperature 0, which transformers refuses on every call: every judged answer "
+            "would be failed. Add do_sample: false to the role's model_args: --model-role "
+            f"'grader={{model: {grader}, model_args: {{do_sample: false}}}}'")
     raise SweepError(
         f"--model-role grader={grader}: an hf grader bound by name samples, and the judge is "
         "called at temperature 0, which transformers refuses on every call: every judged "
