@@ -304,11 +304,12 @@ def pickled_copy(model_dir: Path, dest: Path) -> Path:
     return copy
 
 
-def serve_json(reply: Callable[[BaseHTTPRequestHandler], tuple[int, dict | bytes]]
+def serve_json(reply: Callable[[BaseHTTPRequestHandler],
+                               tuple[int, dict | bytes] | tuple[int, dict | bytes, str]]
                ) -> ThreadingHTTPServer:
     """A real HTTP server on 127.0.0.1, in a thread, answering each POST with
-    ``reply(handler)`` (status, JSON or raw bytes; the request's JSON is ``handler.body``).
-    The caller shuts it down."""
+    ``reply(handler)`` (status, JSON or raw bytes, and optionally the content type, else
+    application/json; the request's JSON is ``handler.body``). The caller shuts it down."""
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
@@ -316,10 +317,10 @@ def serve_json(reply: Callable[[BaseHTTPRequestHandler], tuple[int, dict | bytes
         def do_POST(self) -> None:
             self.body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0)))
                                    or "{}")
-            code, answer = reply(self)
+            code, answer, *kind = reply(self)
             raw = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
             self.send_response(code)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", kind[0] if kind else "application/json")
             self.send_header("Content-Length", str(len(raw)))
             self.end_headers()
             with contextlib.suppress(OSError):  # the client gave up on a slow answer
@@ -334,17 +335,17 @@ def serve_json(reply: Callable[[BaseHTTPRequestHandler], tuple[int, dict | bytes
 @pytest.fixture
 def chat_server_on(monkeypatch: pytest.MonkeyPatch):
     """A real OpenAI-compatible server on 127.0.0.1 answering with ``reply(model, body)``
-    (status, JSON or raw bytes; an ``error`` message gets the Authorization header sent
-    appended, as servers that echo the key do); ``openai-api/local/<name>`` models reach it,
-    with ``key`` as their key."""
+    (status, JSON or raw bytes, optionally the content type; an ``error`` message gets the
+    Authorization header sent appended, as servers that echo the key do);
+    ``openai-api/local/<name>`` models reach it, with ``key`` as their key."""
     servers = []
 
-    def start(reply: Callable[[str, dict], tuple[int, dict | bytes]], key: str) -> None:
-        def answer(handler: BaseHTTPRequestHandler) -> tuple[int, dict | bytes]:
-            code, said = reply(handler.body["model"], handler.body)
+    def start(reply: Callable[[str, dict], tuple], key: str) -> None:
+        def answer(handler: BaseHTTPRequestHandler) -> tuple:
+            code, said, *kind = reply(handler.body["model"], handler.body)
             if isinstance(said, dict) and "error" in said:  # echo the key sent
                 said["error"]["message"] += " " + handler.headers["Authorization"]
-            return code, said
+            return code, said, *kind
 
         server = serve_json(answer)
         servers.append(server)

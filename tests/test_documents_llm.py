@@ -710,11 +710,40 @@ def test_a_reply_that_is_not_a_chat_completion_is_one_line(tmp_path, openai_serv
     page) ended the run with a JSONDecodeError (or, with another content type, an
     AssertionError) traceback from the provider. (A model name per server test: Inspect
     memoizes models, with the base URL they were made with.)"""
+    import os
+
     openai_server(lambda h: (200, b"<html>Welcome</html>"))
     r = _cli_generate(tmp_path, model="openai/html-page")
     assert r.exit_code == 2, r.output
     lines = [x for x in r.output.splitlines() if x.startswith("Error")]
-    assert len(lines) == 1 and "check the model name and base URL" in lines[0], r.output
+    assert len(lines) == 1 and f"the server at {os.environ['OPENAI_BASE_URL']} sent a reply " \
+        "this provider cannot read (JSONDecodeError: " in lines[0] and \
+        "check the model name, the base URL and the server" in lines[0], r.output
+
+
+@pytest.mark.parametrize("body, cause", [
+    ((b"<html>Welcome to nginx</html>", "text/html"),
+     "a body that is no JSON object: '<html>Welcome to nginx</html>'"),
+    (({"status": "ok"},), "TypeError: 'NoneType' object is not iterable")])
+def test_a_responses_api_reply_the_provider_cannot_read_names_the_server(
+        tmp_path, openai_server, body, cause):
+    """Through the Responses API (``responses_api`` given; Inspect's choice for a model name
+    it does not know at OpenAI's own endpoint), a reply that could not be read (an HTML page
+    sent as such, JSON of another shape) ended the run with a bare AssertionError or
+    TypeError traceback, naming neither the server nor its reply."""
+    import os
+
+    from beliefbench.documents.llm import ModelCallError
+
+    openai_server(lambda h: (200, *body))
+    gen = LLMGenerator(f"openai/resp-{len(cause)}", tmp_path / "work", progress=False,
+                       max_retries=0, model_args={"responses_api": True})
+    with pytest.raises(ModelCallError) as e:
+        gen.generate(make_claim(), 2)
+    assert str(e.value).startswith(
+        f"generator openai/resp-{len(cause)}: the server at {os.environ['OPENAI_BASE_URL']} "
+        f"sent a reply this provider cannot read ({cause}); check the model name, the base "
+        f"URL and the server"), str(e.value)
 
 
 def test_an_error_object_sent_with_status_200_is_one_line(tmp_path, openai_server):

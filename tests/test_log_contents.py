@@ -301,9 +301,63 @@ def test_a_reply_the_provider_cannot_read_is_named_as_the_servers(chat_server, t
     sample, score = judged(log, "oe_01")
     assert score.answer == "failed" and score.metadata["infrastructure"] is True
     said = score.explanation
-    assert said.startswith(f"the server's reply is not one this provider reads ({cause}"), said
+    import os
+
+    assert said.startswith(f"the server at {os.environ['LOCAL_BASE_URL']} sent a reply this "
+                           f"provider cannot read ({cause}"), said
     assert said.endswith("); check the model name, the base URL and the server"), said
     assert sample.error is not None and said in sample.error.message
+
+
+def _response(text: str) -> dict:
+    """A Responses API reply (``/v1/responses``) whose answer is ``text``."""
+    return {"id": "r", "object": "response", "created_at": 0, "model": "m",
+            "status": "completed", "output": [
+                {"type": "message", "id": "m1", "role": "assistant", "status": "completed",
+                 "content": [{"type": "output_text", "text": text, "annotations": []}]}],
+            "usage": {"input_tokens": 5, "output_tokens": 5, "total_tokens": 10}}
+
+
+@pytest.mark.parametrize("who", ["subject", "judge"])
+@pytest.mark.parametrize("body, cause", [
+    ((b"<html><body>Welcome to nginx</body></html>", "text/html"),
+     "a body that is no JSON object: '<html><body>Welcome to nginx</body></html>'"),
+    (({"status": "ok", "data": [1, 2]},), "TypeError: 'NoneType' object is not iterable"),
+    (({"id": "r", "object": "response", "output": "text"},),
+     "ValueError: Unexpected output type: <class 'str'>")])
+def test_a_responses_api_reply_the_provider_cannot_read_names_the_server(
+        chat_server, tmp_path, monkeypatch, who, body, cause):
+    """Inspect's ``openai`` provider asks a model name it does not know (a served model's, at
+    ``OPENAI_BASE_URL``) through the Responses API. A reply there it could not read was
+    recorded, for the model under test and the judge alike, as a bare "TypeError:
+    'NoneType' object is not iterable", "ValueError: Unexpected output type" or (an HTML
+    page sent as such) "AssertionError": not that the server's reply could not be read, nor
+    which server sent it."""
+    import os
+
+    case = f"resp-{who}-{len(cause)}"  # a name per case: Inspect keeps a model
+    subject, grader = f"{case}-subject", f"{case}-grader"
+
+    def reply(model: str, _: dict) -> tuple:
+        if model == (subject if who == "subject" else grader):
+            return (200, *body)
+        return 200, _response("It is made of glass." if model == subject
+                              else json.dumps({"reason": "r", "answer": "yes"}))
+
+    chat_server(reply)
+    monkeypatch.setenv("OPENAI_BASE_URL", os.environ["LOCAL_BASE_URL"])
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    task = belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended", max_failed=1)
+    [log] = eval(task, model=f"openai/{subject}", model_roles={"grader": f"openai/{grader}"},
+                 max_retries=0, log_dir=str(tmp_path), display="none")
+    sample, score = judged(log, "oe_01")
+    assert score.answer == "failed" and score.metadata["infrastructure"] is True
+    expected = (f"the server at {os.environ['LOCAL_BASE_URL']} sent a reply this provider "
+                f"cannot read ({cause}); check the model name, the base URL and the server")
+    if who == "judge":
+        expected = f"judge call failed (openai/{grader}): {expected}"
+    assert score.explanation == expected, score.explanation
+    assert sample.error is not None and expected in sample.error.message
 
 
 @pytest.mark.parametrize("who", ["subject", "judge"])

@@ -158,16 +158,15 @@ def describe_error(e: BaseException, model: Model | None = None) -> str:
     its cause (its own text is the whole request first), API keys redacted. Every error text
     the log keeps goes through here: the model's, the judge's, the logprob task's (``model``:
     the one whose call failed, its key redacted too)."""
-    from beliefbench.documents.llm import one_line, reply_unreadable, server_error, unreachable
+    from beliefbench.documents.llm import one_line, server_error, unreachable, unreadable_reply
 
     said = one_line(e, model_key(model))
     if model is not None and unreachable(e) and (why := unsendable_key(model)):
         said = f"{why} ({said})"  # the SDK says only "Connection error."
     elif (error := server_error(e, model_server(model), model_key(model))) is not None:
         said = error  # not "TypeError: 'NoneType' object is not iterable"
-    elif reply_unreadable(e):  # the provider's reading of the body, never a judge's reply
-        said = (f"the server's reply is not one this provider reads ({said}); check the "
-                f"model name, the base URL and the server")
+    elif (unread := unreadable_reply(e, model_server(model), model_key(model))) is not None:
+        said = unread  # the provider's reading of the body, never a judge's reply
     return said[:2000]
 
 

@@ -453,21 +453,93 @@ def unreachable(e: BaseException) -> bool:
                and not isinstance(x, openai.APITimeoutError) for x in causes(e))
 
 
+REPLY_TYPES = ("ChatCompletion", "Response")
+"""The OpenAI SDK's types of a server's reply: chat completions, and the Responses API's (which
+Inspect's ``openai`` provider uses for a model name it does not know, a served model's)."""
+REQUESTERS = ("generate_completions", "generate_responses")
+"""Inspect's functions that assert the SDK read the body as a reply (the SDK hands back its
+text, or a JSON list or string, where the server sent no JSON object)."""
+REQUESTED = ("completion", "model_response")
+"""Their locals that hold what the SDK read from the body."""
+
+
+def _held_reply(frame: Any) -> bool:
+    """Whether ``frame`` holds a server's reply as the SDK read it: an error raised there, or
+    in what it called, came from reading that reply."""
+    return any(type(v).__name__ in REPLY_TYPES
+               and type(v).__module__.startswith("openai.types")
+               for v in list(frame.f_locals.values()))
+
+
+def _reading_reply(x: BaseException) -> bool:
+    """Whether ``x`` was raised while the provider read a server's reply: in a function of
+    Inspect's that reads one (``*_from_openai``), with the parsed reply in hand (the Responses
+    API's readers have no such name: an error there read as a bare "TypeError: 'NoneType'
+    object is not iterable"), or by the assertion that the SDK parsed a reply at all."""
+    tb = x.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        name = frame.f_code.co_name
+        if name.endswith("_from_openai") or _held_reply(frame):
+            return True
+        if isinstance(x, AssertionError) and tb.tb_next is None and name in REQUESTERS:
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def reply_unreadable(e: BaseException) -> bool:
-    """Whether the provider could not read the server's reply: a body that is no JSON, or
-    JSON of another shape (an error object sent with status 200, no ``choices``), which
-    Inspect's reading of it (its ``*_from_openai`` functions) fails on with a TypeError such
-    as "'NoneType' object is not iterable", naming neither the server nor its reply."""
+    """Whether the provider could not read the server's reply: a body that is no JSON (an
+    HTML page; sent as ``text/html``, Inspect's check that it is a reply fails with a bare
+    AssertionError), or JSON of another shape (an error object sent with status 200, no
+    ``choices`` or ``output``), which Inspect's reading of it fails on with a TypeError such
+    as "'NoneType' object is not iterable", naming neither the server nor its reply; through
+    the chat-completions API and the Responses API alike."""
     for x in causes(e):
         if isinstance(x, json.JSONDecodeError):
             return True
-        if isinstance(x, (TypeError, AttributeError, KeyError, IndexError, ValueError)):
-            tb = x.__traceback__
-            while tb is not None:
-                if tb.tb_frame.f_code.co_name.endswith("_from_openai"):
-                    return True
-                tb = tb.tb_next
+        if type(x).__name__ == "OpenAIResponseError" and \
+                "Unexpected non-ChatCompletion response" in str(x):  # openai-api/...
+            return True
+        if isinstance(x, (AssertionError, TypeError, AttributeError, KeyError, IndexError,
+                          ValueError)) and _reading_reply(x):
+            return True
     return False
+
+
+def _unread_body(e: BaseException) -> str | None:
+    """The body the SDK handed back as text (or a JSON list or string) where the assertion that
+    it read a reply failed, shortened; None where there is none to show."""
+    for x in causes(e):
+        tb = x.__traceback__
+        while isinstance(x, AssertionError) and tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is None or tb.tb_frame.f_code.co_name not in REQUESTERS:
+            continue
+        for name in REQUESTED:
+            value = tb.tb_frame.f_locals.get(name)
+            if isinstance(value, (str, list)) and value:
+                text = " ".join(str(value).split())
+                return f"{text[:120]}..." if len(text) > 120 else text
+    return None
+
+
+def unreadable_reply(e: BaseException, server: str | None,
+                     secrets: Sequence[str | None] = ()) -> str | None:
+    """``e`` said as a reply the provider could not read (see :func:`reply_unreadable`),
+    naming ``server`` (a bare URL; None: the provider's own endpoint) and the provider's
+    error (a bare AssertionError: the start of the body), a key removed; None if ``e`` is
+    no such failure. One text for ``docs generate`` and the evals' and judges' failure
+    records alike."""
+    if not reply_unreadable(e):
+        return None
+    sent = [*sent_secrets(e), *secrets]
+    said = one_line(e, sent)
+    if said == "AssertionError" and (body := _unread_body(e)) is not None:
+        said = f"a body that is no JSON object: {redact(body, sent)!r}"
+    server = server or "the provider's own endpoint"
+    return (f"the server at {server} sent a reply this provider cannot read ({said}); check "
+            f"the model name, the base URL and the server")
 
 
 def error_reply(e: BaseException) -> str | None:
@@ -798,12 +870,14 @@ class LLMGenerator:
                 if (said := server_error(e, server_of(self.model_name, self.model_args))
                         ) is not None:  # not "'NoneType' object is not iterable"
                     raise ModelCallError(f"generator {self.model_name}: {said}") from None
-                if isinstance(e, AssertionError) or reply_unreadable(e):  # the provider
-                    # could not read the server's reply (an HTML page, a body not JSON, an
-                    # error object sent with status 200)
-                    raise ModelCallError(f"generator {self.model_name}: the server's reply "
-                                         f"is not one this provider reads ({one_line(e)}); "
-                                         f"check the model name and base URL") from None
+                if (said := unreadable_reply(e, server_of(self.model_name, self.model_args))
+                        ) is not None:  # the provider could not read the server's reply (an
+                    # HTML page, a body not JSON, JSON of another shape)
+                    raise ModelCallError(f"generator {self.model_name}: {said}") from None
+                if isinstance(e, AssertionError):  # raised elsewhere in the provider
+                    raise ModelCallError(f"generator {self.model_name}: the provider failed "
+                                         f"on the server's reply ({one_line(e)}); check the "
+                                         f"model name and base URL") from None
                 if _provider_error(e):  # a request refused, not retried by Inspect (400)
                     raise ModelCallError(f"generator {self.model_name} failed: "
                                          f"{one_line(e)}") from None
