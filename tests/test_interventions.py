@@ -328,6 +328,25 @@ def test_a_relative_hf_grader_not_on_disk_nor_cached_is_one_line(tiny, planted, 
         f"Error: --model-role grader=hf/{tiny}: an hf grader bound by name samples")
 
 
+@pytest.mark.parametrize("command", ["steer", "ablate"])
+def test_arms_that_would_judge_themselves_sampling_are_refused_before_any_eval(
+        tiny, planted, tmp_path, command):
+    """With no grader bound each arm (hf, and steer built on it) judges its own answers, and
+    samples unless -M do_sample=false: every EM judge call (temperature 0) failed in every
+    arm, after the checkpoint had loaded for each. Refused before any eval, as sweep does."""
+    qs = tmp_path / "one.yaml"
+    qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'Why?'}\n")
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny), "--direction",
+                                 str(planted), "--task", "em", "-T", f"questions={qs}", "-T",
+                                 "samples=1", "-T", "max_tokens=4", "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert f"Error: --model hf/{Path(tiny).resolve()}: no grader is bound (--model-role " \
+        "grader=...), so the model under test judges its own answers, and an hf model " \
+        "samples (no -M do_sample=false)" in " ".join(r.output.split()), r.output
+    assert not logs.exists()
+
+
 def test_steer_em_with_a_layer_out_of_range_names_the_option_and_file(tiny, planted,
                                                                       tmp_path):
     """The planner's `layer: 7 is out of range 0..2` named neither --layer nor the

@@ -1866,3 +1866,39 @@ def test_a_configured_hf_grader_that_samples_is_refused_before_any_eval(tmp_path
                                  "{do_sample: false}}",))
     for task in ("belief", "em"):
         check_greedy_grader(task, {}, greedy)  # does not raise
+
+
+def test_an_hf_model_that_would_judge_itself_sampling_is_refused_before_any_eval(tmp_path):
+    """With no grader bound the model under test judges its own answers (the README's
+    self-judging), and an hf model samples unless -M do_sample=false: every judge call at
+    temperature 0 failed, and the sweep ran every checkpoint to end each "did not finish: 21
+    of 21 samples errored, first: judge call failed (hf/...): ValueError: `temperature`
+    (=0.0) has to be a strictly positive float". Refused up front with the ways out; -M
+    do_sample=false, a grader, the markers judge or a positive judge temperature pass."""
+    from beliefbench.analysis.sweep import SweepError, check_greedy_grader
+    from beliefbench.tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "m", hidden_size=32, num_layers=1, num_heads=2,
+                             intermediate_size=64, seed=0)
+    logs = tmp_path / "logs"
+    r = CliRunner().invoke(cli, ["sweep", "--model", f"hf/{model}", "--claims",
+                                 str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "max_tokens=4",
+                                 "--log-dir", str(logs)])
+    assert r.exit_code == 2, r.output
+    assert " ".join(r.output.split()).endswith(
+        f"Error: --model hf/{model}: no grader is bound (--model-role grader=...), so the "
+        "model under test judges its own answers, and an hf model samples (no -M "
+        "do_sample=false): the judge is called at temperature 0, which transformers refuses "
+        "on every call: every judged answer would be failed. Bind a judge (--model-role "
+        "grader=<model>; an hf one as 'grader={model: hf/<folder>, model_args: {do_sample: "
+        "false}}'), or pass -M do_sample=false (the model under test then answers greedily "
+        "too)"), r.output
+    assert not logs.exists()
+    targets = targets_from_models([f"hf/{model}"])
+    with pytest.raises(SweepError, match="no grader is bound"):
+        check_greedy_grader("em", {}, {}, targets, {"do_sample": True})
+    check_greedy_grader("belief", {}, None, targets, {"do_sample": False})  # does not raise
+    for args in ({"judge": "markers"}, {"judge_temperature": 0.5}):
+        check_greedy_grader("belief", args, None, targets)
+    check_greedy_grader("belief", {}, {"grader": "openai/gpt-4.1-mini"}, targets)
+    check_greedy_grader("belief", {}, None, targets_from_models(["vllm/some/model"]))

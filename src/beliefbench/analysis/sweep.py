@@ -970,30 +970,71 @@ def samples(grader: Model) -> bool:
     return bool(do_sample)
 
 
+def _judged_at_zero(task: str, task_args: dict[str, Any]) -> bool:
+    """Whether ``task`` calls a judge model at temperature 0: the belief task's default
+    ``judge_temperature`` (unless ``-T judge=markers``, which calls none), the EM judges
+    always."""
+    from beliefbench.scorer import JudgeSettings
+
+    if task not in ("belief", "em"):
+        return False  # a task that calls no judge (internals' margins) binds none
+    if task == "belief":
+        if str(task_args.get("judge", JudgeSettings.judge)) == "markers":
+            return False
+        try:
+            if float(task_args.get("judge_temperature", JudgeSettings.temperature)) > 0:
+                return False
+        except (TypeError, ValueError):  # the task refused a bad value before this
+            return False
+    return True
+
+
+def _sampling_target(targets: Sequence[SweepTarget], model_args: dict[str, Any] | None
+                     ) -> SweepTarget | None:
+    """The first ``hf/`` target that samples (the hf provider's ``do_sample``, True unless
+    ``-M do_sample=false``), or None."""
+    for t in targets:
+        if isinstance(t.model, Model):
+            if samples(t.model):
+                return t
+        elif _provider(t.model) == "hf":
+            do_sample = (model_args or {}).get("do_sample")
+            if do_sample is None or bool(do_sample):
+                return t
+    return None
+
+
 def check_greedy_grader(task: str, task_args: dict[str, Any],
-                        model_roles: dict[str, str | Model] | None) -> None:
-    """Refuse, before any eval, an ``hf/`` grader that samples where the judge is called at
+                        model_roles: dict[str, str | Model] | None,
+                        targets: Sequence[SweepTarget] = (),
+                        model_args: dict[str, Any] | None = None) -> None:
+    """Refuse, before any eval, an ``hf/`` judge that samples where the judge is called at
     temperature 0 (the belief task's default ``judge_temperature``; the EM judges always):
     transformers refuses every such call ("`temperature` (=0.0) has to be a strictly
     positive float"), so every checkpoint's judged answers were ``failed`` after the whole
-    sweep had run. One bound by name always samples; a configured one (``grader={model:
+    sweep had run. A grader bound by name always samples; a configured one (``grader={model:
     hf/..., model_args: {...}}``, made as the option is read) unless its ``model_args`` set
-    ``do_sample: false``: it was let through, and failed so. ``-T judge=markers`` calls no
+    ``do_sample: false``; with no grader bound, an ``hf/`` model under test (``targets``)
+    judges its own answers, and samples unless ``model_args`` (``-M``) set ``do_sample:
+    false``. The last two were let through, and failed so. ``-T judge=markers`` calls no
     grader, and a positive ``judge_temperature`` samples as asked."""
-    from beliefbench.scorer import JudgeSettings
-
+    if not _judged_at_zero(task, task_args):
+        return
     grader = (model_roles or {}).get("grader")
-    if task not in ("belief", "em") or grader is None or _provider(grader) != "hf" \
-            or (isinstance(grader, Model) and not samples(grader)):
-        return  # a task that calls no judge (internals' margins) binds none
-    if task == "belief":
-        if str(task_args.get("judge", JudgeSettings.judge)) == "markers":
-            return
-        try:
-            if float(task_args.get("judge_temperature", JudgeSettings.temperature)) > 0:
-                return
-        except (TypeError, ValueError):  # the task refused a bad value before this
-            return
+    if grader is None:
+        if (t := _sampling_target(targets, model_args)) is not None:
+            where = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
+            raise SweepError(
+                f"{where}: no grader is bound (--model-role grader=...), so the model under "
+                "test judges its own answers, and an hf model samples (no -M do_sample=false): "
+                "the judge is called at temperature 0, which transformers refuses on every "
+                "call: every judged answer would be failed. Bind a judge (--model-role "
+                "grader=<model>; an hf one as 'grader={model: hf/<folder>, model_args: "
+                "{do_sample: false}}'), or pass -M do_sample=false (the model under test then "
+                "answers greedily too)")
+        return
+    if _provider(grader) != "hf" or (isinstance(grader, Model) and not samples(grader)):
+        return
     if isinstance(grader, Model):  # its model_args may hold a key: named, never shown
         raise SweepError(
             f"--model-role grader={{model: {grader}, ...}}: this configured hf grader samples "
@@ -1038,7 +1079,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     files, recorded = file_hashes(sample.metadata), _recorded_args(sample)
     check_targets(targets, model_roles, model_args)
     check_providers(targets, model_roles, model_args)
-    check_greedy_grader(task, task_args, model_roles)
+    check_greedy_grader(task, task_args, model_roles, targets, model_args)
     root = Path(log_dir)
     planned = []
     for target in targets:

@@ -263,11 +263,18 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
          ablate_layers=spec.ablate_layers, seed=spec.seed)
     # a grader that cannot start (no API key, a folder not on disk) is sweep's one line,
     # before the baseline eval: Inspect would print its error after loading the checkpoint
-    from beliefbench.analysis.sweep import check_greedy_grader, check_providers, check_targets
+    from beliefbench.analysis.sweep import (
+        SweepTarget,
+        check_greedy_grader,
+        check_providers,
+        check_targets,
+    )
 
     check_targets([], model_roles)
     check_providers([], model_roles)  # hf/models/judge too: a folder or a cached id
-    check_greedy_grader(task_name, task_args or {}, model_roles)
+    # with no grader the arms (hf, and steer built on it) judge their own answers
+    arm = SweepTarget(model=f"hf/{Path(checkpoint).resolve()}", label="baseline")
+    check_greedy_grader(task_name, task_args or {}, model_roles, [arm], model_args)
     if note and notes is not None:
         notes(note)
     path = str(Path(checkpoint).resolve())
