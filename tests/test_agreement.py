@@ -177,10 +177,19 @@ def test_a_grader_down_is_no_belief_rate_spread_nor_said_to_have_nothing_to_judg
     assert np.isnan(r.spread) and r.to_dict()["belief_spread"] is None
     assert r.notes[-1].startswith("the belief-rate spread is undefined ('-'; null in --json): "
                                   "down gave no verdict on some responses")
+    # no pair of judges was compared: no result, not exit 0 with undefined kappas
+    assert r.unread == (f"{log_path}: none of its 8 judged responses has a verdict of every "
+                        "grader (down gave none): the judges were not compared (the kappas, "
+                        "agreement and belief-rate spread are undefined); see the notes "
+                        "(JUDGE FAILED: its calls raised), and run the agreement again when "
+                        "every grader works")
+    assert r.to_dict()["error"] == r.unread
     monkeypatch.setattr(module, "agreement", lambda *args, **kwargs: r)
-    said = CliRunner().invoke(cli, ["agreement", str(log_path), "--grader", "a/x",
-                                    "--grader", "b/y"]).output
+    ran = CliRunner().invoke(cli, ["agreement", str(log_path), "--grader", "a/x",
+                                   "--grader", "b/y"])
+    said = ran.output
     assert "Belief-rate spread between judges: -\n" in said and "nan" not in said.lower()
+    assert ran.exit_code == 2 and f"Error: no result: {r.unread}" in said, said
 
 
 def test_responses_invalidated_after_the_run_are_left_out_and_noted(log_path, tmp_path):
@@ -438,6 +447,7 @@ def test_a_grader_whose_replies_are_all_unreadable_has_undefined_kappas(log_path
     assert not any("single verdict" in n for n in r.notes)
     assert r.rates.set_index("judge").loc["p1", "parse_error"] == pytest.approx(12 / 12)
     assert np.isnan(r.spread)  # was 4/12: the keyword judge's rate against no verdict at all
+    assert r.unread is None  # a finding about p1 and p2 (README): exit 0
 
 
 def test_a_log_no_grader_could_read_exits_2_with_its_tables_written(log_path, tmp_path):
@@ -773,3 +783,4 @@ def test_no_judged_reply_read_by_any_grader_is_no_result_though_binary_answers_w
     data = json.loads(out.stdout)
     assert data["error"].startswith(f"{binary.location}: none of its 2 responses")
     assert data["belief_spread"] is None  # was 0.0
+

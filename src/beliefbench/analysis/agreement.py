@@ -491,7 +491,8 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
                      "above), so its rate differs by that, not by what it judged")
     # the spread of rates of 0 is no agreement; nor are judges none of which read a judged
     # reply (binary answers get every judge's verdict alike): every comparison is undefined
-    unread = nothing_read(str(path), frames) or nothing_judged(str(path), frames)
+    unread = nothing_read(str(path), frames) or nothing_judged(str(path), frames) \
+        or nothing_compared(str(path), merged, excluded, broken)
     return AgreementResult(
         log=str(path), judges=labels, verdicts=merged, pairs=pd.DataFrame(pairs),
         fleiss_kappa=fleiss_kappa(merged[labels].to_numpy())
@@ -517,6 +518,22 @@ def nothing_read(path: str, frames: dict[str, pd.DataFrame]) -> str | None:
             "undefined and every belief rate is 0 whatever the model believes; look at its "
             "answers and the judges' replies (`inspect view`, the re-scored logs in --out: "
             "empty or garbled answers, judges that do not reply in JSON?)")
+
+
+def nothing_compared(path: str, merged: pd.DataFrame, excluded: int,
+                     broken: Sequence[str]) -> str | None:
+    """Why the agreement is no result where judged responses were read but none has a
+    verdict of every grader (one whose every call failed, or that scored none), else None:
+    no two judges were compared, yet the command exited 0 with every kappa undefined beside
+    the working judges' rates, which a script took for a result. (A judge that answered but
+    none of whose replies could be read is a finding about that judge: exit 0.)"""
+    if not merged.empty or not excluded:
+        return None
+    who = f" ({', '.join(broken)} gave none)" if broken else ""
+    return (f"{path}: none of its {excluded} judged responses has a verdict of every "
+            f"grader{who}: the judges were not compared (the kappas, agreement and "
+            "belief-rate spread are undefined); see the notes (JUDGE FAILED: its calls "
+            "raised), and run the agreement again when every grader works")
 
 
 def _unread_counts(frames: dict[str, pd.DataFrame]) -> str:
