@@ -784,3 +784,28 @@ def test_no_judged_reply_read_by_any_grader_is_no_result_though_binary_answers_w
     assert data["error"].startswith(f"{binary.location}: none of its 2 responses")
     assert data["belief_spread"] is None  # was 0.0
 
+
+def test_an_hf_grader_that_samples_is_refused_before_any_rescoring(log_path, tmp_path):
+    """An hf grader given by name (or configured without ``do_sample: false``) samples, and
+    the log's judge runs at temperature 0, which transformers refuses on every call: the
+    whole log was re-scored, every verdict of it a failed call, and the command exited 0
+    with every kappa undefined. Refused before any re-scoring, with the fix."""
+    from inspect_ai.model import get_model
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "m", hidden_size=32, num_layers=1, num_heads=2,
+                             intermediate_size=64, seed=0)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["agreement", str(log_path), "--grader", f"hf/{model}",
+                                 "--grader", "beliefbench/judge", "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert (f"Error: --grader hf/{model}: an hf grader given by name samples, and the log's "
+            "judge runs at temperature 0, which transformers refuses on every call: every "
+            "verdict of it would be a failed call. Give it as --grader '{model: "
+            f"hf/{model}, model_args: {{do_sample: false}}}}'") in " ".join(r.output.split())
+    assert not out.exists()
+    sampling = get_model(f"hf/{model}", do_sample=True, memoize=False)
+    with pytest.raises(ValueError, match=r"this configured hf grader samples \(its "
+                                         r"model_args do not set do_sample: false\)"):
+        agreement(log_path, [scripted(keyword), sampling], labels=["a", "hf"])
