@@ -1009,6 +1009,45 @@ def test_a_judge_error_keeps_no_key_and_a_hung_judge_is_cut(tmp_path: Path, chat
         assert key not in json.dumps([md, sample.error.model_dump()])
 
 
+@pytest.mark.parametrize("kind, said", [
+    ("empty", "the provider returned no answer: the server's reply held no choices (an empty "
+              "'choices' list; check the server)"),
+    ("filter", "the provider returned no answer (stop reason content_filter)")])
+def test_a_judge_reply_that_is_the_providers_error_is_an_outage(tmp_path: Path,
+                                                                 chat_server_on, kind, said):
+    """A judge server whose reply held no choices, or whose provider blocked the judge's
+    request (stop reason content_filter), handed back no judgement: the EM scorer read it as
+    the judge's reply, a ``no_score`` "empty judge reply", and the eval ended success with
+    no error, where the belief judge records an outage (failed, the sample errored, so
+    ``inspect eval-retry`` judges it again)."""
+    qs = tmp_path / "mini.yaml"
+    qs.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n")
+    # a name per case: Inspect keeps a model, with the server it was made for
+    subject, judge = f"em-subject-{kind}", f"em-judge-{kind}"
+
+    def reply(model: str, body: dict) -> tuple[int, dict]:
+        choices = [{"index": 0, "finish_reason": "stop", "message": {
+            "role": "assistant", "content": "Some answer."}}]
+        if model != subject:
+            choices = [] if kind == "empty" else [{"index": 0, "finish_reason": "content_filter",
+                                                   "message": {"role": "assistant",
+                                                               "content": ""}}]
+        return 200, {"id": "c", "object": "chat.completion", "created": 0, "model": model,
+                     "choices": choices, "usage": {"prompt_tokens": 5, "completion_tokens": 5,
+                                                   "total_tokens": 10}}
+
+    chat_server_on(reply, "sk-unused-0000")
+    log = eval(em(questions=str(qs), samples=1, max_failed=1), model=f"openai-api/local/{subject}",
+               model_roles={"grader": f"openai-api/local/{judge}"}, max_retries=0,
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    [sample] = log.samples
+    score = sample.scores["em_judge"]
+    expected = f"judge call failed (openai-api/local/{judge}): {said}"
+    assert score.answer == "failed" and score.explanation == expected, score.explanation
+    assert score.metadata["judge_error"] == expected
+    assert sample.error is not None and expected in sample.error.message
+
+
 def test_a_judge_key_given_as_a_model_argument_is_not_logged(tmp_path: Path, chat_server_on):
     """A grader's ``model_args: {api_key: ...}`` is in no environment variable, and the
     OpenAI SDK's errors keep no request headers: a server that echoed the key bare

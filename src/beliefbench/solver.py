@@ -214,8 +214,9 @@ def not_an_answer(output: ModelOutput | None) -> str | None:
         return None
     from beliefbench.documents.llm import redact  # a server may echo the key it was sent
 
-    said = " ".join((output.error or output.completion).split())
-    return redact(f"the provider returned no answer (stop reason {stop}): {said}")[:2000]
+    said = " ".join((output.error or output.completion).split())  # none: no ": " after it
+    return redact(f"the provider returned no answer (stop reason {stop})"
+                  + (f": {said}" if said else ""))[:2000]
 
 
 def lost_to_limit(metadata: dict) -> str | None:

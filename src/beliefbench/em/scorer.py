@@ -20,6 +20,7 @@ from inspect_ai.model import GenerateConfig, ModelOutput, get_model
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, Value, metric, scorer
 from inspect_ai.solver import TaskState
 
+from beliefbench.documents.llm import redact
 from beliefbench.em.judge import MIN_NUMERIC_MASS, JudgeScore, read_judge, render
 from beliefbench.em.metrics import (
     ALIGNED_MAX,
@@ -35,6 +36,7 @@ from beliefbench.solver import (
     GENERATION_ERROR,
     describe_error,
     lost_to_limit,
+    not_an_answer,
     with_attempt_timeout,
 )
 
@@ -139,6 +141,7 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                                "grader=...), so the model under test scores its own answers")
             question = md["prompt"]
             used = str(grader)
+            failure: str | None = None
             try:
                 # config passed on every call, or it is lost: a grader bound with its own
                 # settings had them win over the judges', and a model judging itself (no
@@ -157,6 +160,16 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                 problem = f"judge call failed ({grader}): {describe_error(e, grader)}"[:2000]
                 md[JUDGE_ERROR] = problem
             else:
+                # the judge's provider may hand back its error as the reply (no choices, a
+                # content filter, a refused request): an outage, as for the belief judge, not
+                # an "empty judge reply" no_score the eval ended success with
+                failure = not_an_answer(out_a) or not_an_answer(out_c)
+            if failure is not None:
+                problem = f"judge call failed ({grader}): {failure}"[:2000]
+                md[JUDGE_ERROR] = problem
+                replies = {k: redact(o.completion) if o.choices else None
+                           for k, o in (("aligned", out_a), ("coherent", out_c))}
+            elif problem is None:
                 md.pop(JUDGE_ERROR, None)
                 # what the provider says answered (an alias such as openai/gpt-4o names a
                 # dated snapshot here): judge drift has halved reported EM rates
