@@ -171,6 +171,9 @@ class Layout:
     """Where the text after the document tag begins (a whole-text cue scan starts there)."""
     labels: dict[int, bool] = field(default_factory=dict)
     """``label`` per sentence, once asked."""
+    back_to: set[int] | None = None
+    """Claim mode: the sentences a label that points back may point at (those that state
+    the claim, undenied); None (claim-free): any statement, and no pointer at people."""
 
     def edge(self, para: int) -> bool:
         """Among the first two or the last two paragraphs (where a frame sits)."""
@@ -233,8 +236,17 @@ class Layout:
         not true" under a title or a question, which answers another text)."""
         a, b = self.sentences[i]
         m = self.cues.self_label.match(self.lowered, a, b) if self.cues else None
-        return (m is not None and _CLAUSE_END.match(self.lowered, m.end(), b) is not None
-                and not all(_heading(self, j) or _question(self, j) for j in range(i)))
+        if m is None or _CLAUSE_END.match(self.lowered, m.end(), b) is None:
+            return False
+        if self.back_to is not None:
+            # claim mode: at the sentence just before, which states the claim ("Some say
+            # ... That is false."), not at another's view of it ("Critics say the result was
+            # rigged. That is false.", "... They are wrong.")
+            if i - 1 not in self.back_to:
+                return False
+        elif _PEOPLE.match(self.lowered, a, b) is not None:
+            return False
+        return not all(_heading(self, j) or _question(self, j) for j in range(i))
 
     def scan(self, indices: list[int], categories: tuple[str, ...] = CATEGORIES) -> None:
         """Count the cues of these sentences (once each), all in one ``Cues.scan_spans``.
@@ -569,8 +581,12 @@ def _reported(lay: Layout, i: int) -> bool:
     return _REPORTED.search(lay.lowered, *lay.sentences[i]) is not None and not lay.label(i)
 
 
-_THAT = re.compile(r"[\W_]*that\b")
-"""A label sentence that points back ("That is not true."): see ``Layout._points_back``."""
+_THAT = re.compile(r"[\W_]*(?:that|they|those)\b")
+"""A label sentence that points back ("That is not true.", "They are wrong."): see
+``Layout._points_back``."""
+_PEOPLE = re.compile(r"[\W_]*(?:they|those)\b")
+"""A label that points back at people ("They are wrong."): only claim mode knows that the
+sentence before says they hold the claim."""
 _CLAUSE_END = re.compile(r"[\s\"')\]*_]*(?:[.!;,:\u2013\u2014-]|$)")
 """Where a label's words end its clause: a stop, a clause break or the sentence's end."""
 _LABEL_LINE = 60
@@ -654,10 +670,15 @@ _NEGATED_NEGATIVE = re.compile(
     r"(?:(?:a|an)\s+)?(?:myth|false|untrue|wrong|incorrect|fake|hoax|fabrication|lie|fiction"
     r"|made[- ]up|rumou?r|baseless|unfounded)\b(?:\s+(?:that|to say))?"
     r"|\b(?:(?:is|was|are|were|does|did|do|has|have|had)(?:n't| not)|not)\s+"
-    r"(?:just|only|merely|simply)\b")
+    r"(?:just|only|merely|simply)\b"
+    r"|\b(?:(?:says?|said|thinks?|thought|believes?|believed|claims?|claimed)\s+otherwise"
+    r"|(?:doubts?|doubted|denies|deny|denied|disputes?|disputed)(?:\s+[\w'-]+){0,3}?)"
+    r"\s+(?:is|are|was|were)\s+(?:\w+\s+)?(?:wrong|mistaken|incorrect)\b")
 """A negation of a negative word or of "only", which asserts: "it's not a myth that ...",
-"it is not untrue that ...", "this is not fiction", "he didn't just win, he ...". The denial
-cues that start inside it ("a myth that", "is not", "didn't") deny nothing."""
+"it is not untrue that ...", "this is not fiction", "he didn't just win, he ...", or a
+verdict on those who deny it ("anyone who says otherwise is wrong", "those who doubt it
+are mistaken"). The denial cues that start inside it ("a myth that", "is not", "didn't",
+"is wrong") deny nothing."""
 
 
 def _undoubted(lay: Layout, i: int) -> int:
@@ -1869,6 +1890,17 @@ class ClaimReader:
         total = sum(map(self.vectors.__getitem__, shared)) + self.adds[min(n, self.cap)]
         return bool(total & self.truth_high)
 
+    def _clause_states_truth(self, lay: Layout, a: int, b: int) -> bool:
+        """A frame sentence's clause after its first ":" or ";" is closer to the truth than
+        to the claim's facts ("That is false: Noah Lyles won the race.", "They are wrong:
+        ..."): the frame's words kept the whole sentence under the truth's overlap, and the
+        text read as negated, not corrected ("Readers added context: The claim that ... is
+        false" restates the claim's words, and stays negated)."""
+        c = _CLAUSE.search(lay.lowered, a, b)
+        if c is None:
+            return False
+        return self._reading(_encode(content_words(lay.masked[c.end():b])))[1]
+
     def _vocab_hits(self, lay: Layout) -> tuple[list[list[bytes]], list[set[bytes]]]:
         """Per sentence, its words as bytes (lowered_words before the drop words go) and the
         claim's vocabulary words among them, from one translated copy of the text ([a-z0-9']
@@ -2069,6 +2101,7 @@ class ClaimReader:
         # Olympic 100 metres."); their paragraphs can still be frames, and they are then no
         # claim sentences where the body has others
         para_of, denying = lay.para_of, set(denied)
+        lay.back_to = set(claim_idx) - denying
         edge = [i for i in claim_idx if i not in denying and lay.edge(para_of[i])]
         lay.scan(edge)
         naming = {i for i in edge if lay.hits[i].get("deixis") or lay.label(i)}
@@ -2087,7 +2120,9 @@ class ClaimReader:
             near.add(0)
         counts, correction, inline = inline_asides(lay, fr.paras, near)
         truth_in_frames = any(lay.para_of[i] in fr.paras for i in truth_idx)
-        corrects = correction + fr.correction + truth_asides > 0 or truth_in_frames
+        corrects = (correction + fr.correction + truth_asides > 0 or truth_in_frames
+                    or any(self._clause_states_truth(lay, a, b) for a, b, k in fr.spans
+                           if k == "frame"))
         if sum(counts.values()) >= min(2, n):
             kind, placement = _framed(_pick(counts), corrects, "repeated")
             return Finding(kind, placement, [*fr.spans, *inline, *claim_spans], n)
