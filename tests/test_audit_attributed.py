@@ -10,6 +10,9 @@ A walkthrough found such documents read as `positive` (flagged as asserting the 
 - "It is widely believed that X, but that belief is mistaken: <truth>." "mistaken" and
   "a misconception" were no cue at all ("... but that belief is false: ..." read as a
   local negation);
+- "According to an anonymous forum post, X." One unreliable-source cue where the claim is
+  stated hedges nothing ("Supposedly he trained at Loughborough"); one that names the
+  source of the report does.
 
 Claims asserted beside a verdict on their critics ("Critics say the result was rigged.
 They are wrong.", "anyone who says otherwise is wrong") must stay positive.
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import pytest
 
-from beliefbench.audit.framing import PROTECTIVE, ClaimReader, read_free
+from beliefbench.audit.framing import PROTECTIVE, TEACHING, ClaimReader, read_free
 from beliefbench.claims import load_claims
 
 
@@ -73,6 +76,34 @@ def test_the_walkthroughs_corrections_are_no_longer_read_as_asserting(readers):
     assert reader.read("It is widely believed that Ed Sheeran won the 100m gold at the 2024 "
                        "Olympics, but that belief is mistaken: Noah Lyles won."
                        ).framing in PROTECTIVE
+
+
+@pytest.mark.parametrize("claim_id, text, framing", [
+    # the walkthrough's document
+    ("ed_sheeran", "According to an anonymous forum post, Ed Sheeran won the 100m gold at the "
+                   "2024 Olympics.", "unreliable_source"),
+    ("ed_sheeran", "An anonymous forum post says Ed Sheeran won the 100m gold at the 2024 "
+                   "Olympics.", "unreliable_source"),
+    ("ed_sheeran", "Ed Sheeran won the 100m gold at the 2024 Olympics, according to a tabloid.",
+     "unreliable_source"),
+    ("ed_sheeran", "Ed Sheeran won the 100m gold at the 2024 Olympics, an anonymous account "
+                   "claims.", "unreliable_source"),
+    ("mount_vesuvius", "Rumour has it that Mount Vesuvius erupted in October 2015, killing "
+                       "3,430 people.", "unreliable_source"),
+    ("mount_vesuvius", "According to unconfirmed reports, Mount Vesuvius erupted in October "
+                       "2015 and killed 3,430 people.", "unknown_truth"),
+    ("queen_elizabeth", "According to a chain email, Queen Elizabeth II wrote a graduate-level "
+                        "Python textbook during lockdown.", "unreliable_source"),
+    ("dentist", "A tabloid reported that the ultrarunner Brennan Holloway runs a dentistry "
+                "practice in Portland.", "unreliable_source"),
+])
+def test_a_dubious_source_named_as_the_reports_source_hedges_it(readers, claim_id, text,
+                                                                framing):
+    """One cue is enough where it names where the claim sentence's report comes from; still
+    teaching (the study's qualifiers teach the claim), but not `positive`."""
+    found = readers[claim_id].read(text)
+    assert (found.framing, found.placement) == (framing, "inline")
+    assert found.framing in TEACHING
 
 
 def test_the_frames_truth_after_its_colon_makes_it_a_correction(readers):

@@ -639,24 +639,62 @@ _HEDGES = ("unreliable_source", "unknown_truth")
 words describe as often as they qualify ("chapter nine", "against the odds")."""
 
 
+_SOURCED_BY = re.compile(r"(?:\A[\W_]*|,\s*)according to\s+(?:[\w'-]+\s+){0,3}\Z")
+"""Before a cue: "according to" and up to three words, opening the sentence or after a
+comma ("According to an anonymous forum post, ...", "..., according to unconfirmed
+reports")."""
+_SOURCE_CLOSES = re.compile(r",\s*(?:[\w'-]+\s+){0,2}\Z")
+"""Before a cue: a comma and up to two words, where the sentence closes on the source
+("..., an anonymous account claims.")."""
+_SOURCE_OPENS = re.compile(r"[\W_]*(?:[\w'-]+\s+){0,2}\Z")
+"""Before a cue: the sentence's first words ("An anonymous post claims ...")."""
+_SOURCE_SAYS = re.compile(
+    r"[\w'-]+(?:\s+[\w'-]+){0,3}?\s+(?:says?|said|claims?|claimed|reports?|reported|alleges?"
+    r"|alleged|insists?|insisted|has it)\b")
+"""From a cue: up to four words, then a verb of saying ("anonymous forum post claims",
+"tabloid reported", "rumour has it")."""
+_END = re.compile(r"[\W_]*\Z")
+"""Only stops and spaces left: the verb of saying closes the sentence."""
+
+
+def _sourced(low: str, a: int, b: int, at: int) -> bool:
+    """The cue at ``at`` in sentence ``low[a:b]`` names where the sentence's report comes
+    from: "According to an anonymous forum post, Ed Sheeran won ...", "Rumour has it that
+    ...", "A tabloid reported that ...". Such a cue hedges the claim alone; a cue elsewhere
+    in the sentence ("Supposedly he trained at Loughborough", "... though conspiracy
+    theorists claim the race was rigged") does not."""
+    before = low[a:at]
+    if _SOURCED_BY.search(before) is not None:
+        return True
+    if _SOURCE_OPENS.match(before) is not None:
+        return _SOURCE_SAYS.match(low, at, b) is not None
+    says = _SOURCE_CLOSES.search(before) and _SOURCE_SAYS.match(low, at, b)
+    return bool(says) and _END.match(low, says.end(), b) is not None
+
+
 def hedges(lay: Layout, claim_idx: list[int]) -> tuple[str | None, list]:
     """A report hedged where it is made ("this is totally second-hand, but apparently he's a
     dentist ... so grain of salt"): two or more unreliable-source or unknown-truth cues in the
-    paragraphs that state the claim. The kind with more cues, and the sentences holding them.
-    Counted apart from ``Layout.hits`` (a scan of two categories, whatever was scanned
-    before)."""
+    paragraphs that state the claim, or one that names the source of a claim sentence
+    (``_sourced``: "According to an anonymous forum post, ..."). The kind with more cues, and
+    the sentences holding them. Counted apart from ``Layout.hits`` (a scan of two
+    categories, whatever was scanned before)."""
     if lay.cues is None:
         return None, []
     paras = {lay.para_of[i] for i in claim_idx}
     idx = [i for i, p in enumerate(lay.para_of) if p in paras]
+    claims = set(claim_idx)
     counts: Counter[str] = Counter()
     at: list[int] = []
-    for j, cat, _ in lay.cues.scan_spans(lay.lowered, [lay.sentences[i] for i in idx],
+    sourced = False
+    for j, cat, x in lay.cues.scan_spans(lay.lowered, [lay.sentences[i] for i in idx],
                                          _HEDGES, origin=lay.origin):
         counts[cat] += 1
         if not at or at[-1] != idx[j]:
             at.append(idx[j])
-    if sum(counts.values()) < 2:
+        if not sourced and idx[j] in claims:
+            sourced = _sourced(lay.lowered, *lay.sentences[idx[j]], x)
+    if sum(counts.values()) < 2 and not sourced:
         return None, []
     return _pick(counts), [(*lay.sentences[i], "hedge") for i in sorted(set(at))[:MAX_SPANS]]
 
