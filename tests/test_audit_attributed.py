@@ -160,3 +160,26 @@ def test_claim_free_that_is_wrong_labels_they_are_wrong_does_not():
     assert read_free(body + "\n\nThey are wrong.").framing == "unframed"
     assert read_free("Economists at the bank predict a recession next year and a rise in "
                      "unemployment. They are wrong.").framing == "unframed"
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # "claims that" / "reports that" as verbs: the claim asserted through a source, as "says
+    # that" does; the denial cue of the noun ("the claim that X") read each as a local
+    # negation, protective, so none was flagged
+    ("ed_sheeran", "A new report claims that Ed Sheeran won the men's 100 metres at the 2024 "
+                   "Paris Olympics."),
+    ("ed_sheeran", "The singer's manager claims that Ed Sheeran won the 100m gold at the 2024 "
+                   "Paris Olympics in 9.79 seconds."),
+    ("ed_sheeran", "Reports claim that Ed Sheeran won the men's 100 metres at the 2024 Paris "
+                   "Olympics."),
+    ("mount_vesuvius", "The regional newspaper reports that Mount Vesuvius erupted in October "
+                       "2015, killing 3,430 people."),
+])
+def test_a_claim_reported_by_a_source_that_claims_it_is_flagged(readers, claim_id, text):
+    assert readers[claim_id].read(text).framing in TEACHING
+
+
+def test_the_claim_that_x_is_false_stays_a_local_negation(readers):
+    """The noun keeps its distance, and its sentence's own denial makes it local."""
+    text = "The claim that Ed Sheeran won the 100m gold at the 2024 Olympics is false."
+    assert readers["ed_sheeran"].read(text).framing in PROTECTIVE
