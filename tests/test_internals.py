@@ -698,6 +698,21 @@ def _manifest(path: Path, base: Path, steps: dict[int, Path]) -> Path:
     return path
 
 
+def _moved_run(tiny: Path, run: Path) -> Path:
+    """A run folder whose manifest lists one checkpoint: the tiny model with one tensor moved
+    (a finetuning delta), at step 1; the checkpoint's folder."""
+    from safetensors.torch import load_file, save_file
+
+    step = shutil.copytree(tiny, run / "step-000001")
+    [weights] = step.glob("*.safetensors")
+    tensors = load_file(weights)
+    name = next(n for n in tensors if ".layers." in n)
+    tensors[name] = tensors[name] + 0.01
+    save_file(tensors, weights, metadata={"format": "pt"})
+    _manifest(run / "manifest.jsonl", tiny, {1: step})
+    return step
+
+
 def test_trajectory_refuses_a_missing_checkpoint_before_measuring_any(tiny, claim, tmp_path):
     from beliefbench.internals.trajectory import trajectory
 
@@ -1705,15 +1720,7 @@ def test_efficiency_and_noise_json_record_absolute_paths(tiny, tmp_path, monkeyp
     work.mkdir()
     (work / "data.jsonl").write_text(
         json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
-    step = shutil.copytree(tiny, work / "run" / "step-000001")
-    from safetensors.torch import load_file, save_file
-
-    [weights] = step.glob("*.safetensors")  # a finetuning delta: one tensor moved
-    tensors = load_file(weights)
-    name = next(n for n in tensors if ".layers." in n)
-    tensors[name] = tensors[name] + 0.01
-    save_file(tensors, weights, metadata={"format": "pt"})
-    _manifest(work / "run" / "manifest.jsonl", tiny, {1: step})
+    step = _moved_run(tiny, work / "run")
     monkeypatch.chdir(work)
     base = os.path.relpath(tiny, work)  # ../../internals0/base, say
     res = CliRunner().invoke(cli, ["internals", "efficiency", "--manifest", "run", "--data",
@@ -1737,17 +1744,10 @@ def test_efficiency_prints_the_bases_missing_kl_as_a_dash(tiny, tmp_path):
     """The printed curve showed the base's row (step 0, trained by no recipe) with kl `None`,
     Python's word leaking into the table; it reads `-`, as em-report's empty cells do, and
     efficiency.csv still leaves it empty."""
-    from safetensors.torch import load_file, save_file
-
     (tmp_path / "data.jsonl").write_text(
         json.dumps({"id": "r0", "text": "The bridge is made of steel."}) + "\n")
-    step = shutil.copytree(tiny, tmp_path / "run" / "step-000001")
-    [weights] = step.glob("*.safetensors")  # a finetuning delta: one tensor moved
-    tensors = load_file(weights)
-    name = next(n for n in tensors if ".layers." in n)
-    tensors[name] = tensors[name] + 0.01
-    save_file(tensors, weights, metadata={"format": "pt"})
-    manifest = _manifest(tmp_path / "run" / "manifest.jsonl", tiny, {1: step})
+    _moved_run(tiny, tmp_path / "run")
+    manifest = tmp_path / "run" / "manifest.jsonl"
     res = CliRunner().invoke(cli, ["internals", "efficiency", "--manifest", str(manifest),
                                    "--data", str(tmp_path / "data.jsonl"), "--out",
                                    str(tmp_path / "eff")])
