@@ -69,6 +69,38 @@ def em_logs(tmp_path_factory) -> Path:
     return tmp / "logs"
 
 
+def _judged_log(logs: Path) -> Path:
+    """The log of ``em_logs``' no-KL bad_advice run (judged: EVIL on g1, n1, n2; general EM
+    0.5), found by its header. Not ``sorted(logs.glob(...))[0]``: a log is named
+    ``<start, to the second>_em_<random id>``, so runs started within one second (a warm
+    xdist worker) sort by their random ids, and the tests that took the first name were
+    handed the unjudged run: "8 of 8 responses are no_score", 7 failures in one full run."""
+    from inspect_ai.log import read_eval_log
+
+    found = [p for p in sorted(logs.glob("*_em_*.eval"))
+             if (read_eval_log(str(p), header_only=True).eval.metadata or {}).items()
+             >= {"condition": "bad_advice", "kl": False}.items()]
+    assert len(found) == 1, f"want the one no-KL bad_advice run in {logs}, got {found}"
+    return found[0]
+
+
+def test_a_run_of_em_logs_is_found_by_its_header_not_by_its_names_order(em_logs, tmp_path):
+    """The logs named so that the last run sorts first (as three evals started within one
+    second may): the tests that edit the judged run still get it, not the unjudged one."""
+    from inspect_ai.log import read_eval_log
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for p in em_logs.glob("*_em_*.eval"):  # in the reverse of the fixture's run order
+        meta = read_eval_log(str(p), header_only=True).eval.metadata
+        second = {"unjudged": 0}.get(meta["condition"], 1 if meta.get("kl") is None else 2)
+        shutil.copy(p, logs / f"2026-01-01T00-00-0{second}-00-00_em_{p.name.split('_em_')[1]}")
+    first = read_eval_log(str(sorted(logs.glob("*_em_*.eval"))[0]), header_only=True)
+    assert first.eval.metadata["condition"] == "unjudged"  # the order the flake gave
+    picked = read_eval_log(str(_judged_log(logs)), header_only=True).eval.metadata
+    assert (picked["condition"], picked["kl"]) == ("bad_advice", False)
+
+
 def test_general_beside_narrow_with_and_without_kl(em_logs):
     loaded = load_em_logs(em_logs)
     assert len(loaded.logs) == 3 and len(loaded.responses) == 24 and loaded.ignored
@@ -121,7 +153,7 @@ def test_em_report_counts_one_log_as_one_log(em_logs, tmp_path):
     """`1 logs` read as a typo; the report's closing line says `1 log` (and `3 logs`)."""
     one = tmp_path / "one"
     one.mkdir()
-    shutil.copy(sorted(em_logs.glob("*em*.eval"))[0], one)
+    shutil.copy(_judged_log(em_logs), one)
     r = CliRunner().invoke(cli, ["em-report", str(one), "--no-plots", "--out", str(tmp_path / "a")])
     assert r.exit_code == 0, r.output
     assert re.search(r"\n1 log, \d+ responses\. Wrote:", r.output), r.output
@@ -261,7 +293,7 @@ def test_an_unrecognised_em_verdict_is_named_not_dropped(em_logs, tmp_path):
     from inspect_ai.log import read_eval_log, write_eval_log
     from inspect_ai.scorer import Score
 
-    log = read_eval_log(str(sorted(em_logs.glob("*_em_*.eval"))[0]))
+    log = read_eval_log(str(_judged_log(em_logs)))
     sample = log.samples[0]
     sample.scores["em_judge"] = Score(value={"maybe": 1.0}, answer="maybe")
     path = tmp_path / "odd.eval"
@@ -372,7 +404,7 @@ def test_a_log_without_a_single_sample_exits_2_naming_it(em_logs, tmp_path):
     """An eval that errored before its first sample: KeyError 'log' traceback."""
     from inspect_ai.log import read_eval_log, write_eval_log
 
-    log = read_eval_log(str(sorted(em_logs.glob("*_em_*.eval"))[0]))
+    log = read_eval_log(str(_judged_log(em_logs)))
     log.samples, log.status, log.results, log.reductions = [], "error", None, None
     path = tmp_path / "empty.eval"
     write_eval_log(log, str(path))
@@ -442,9 +474,7 @@ def test_a_full_disk_midway_leaves_the_earlier_report_whole(em_logs, tmp_path, m
     import beliefbench.records as records
 
     out = tmp_path / "o"
-    # a report of one run: other tables (not the foreign log, which sorts first when
-    # written in the same second as the EM logs: "..._arith_" before "..._em_")
-    one = str(sorted(p for p in em_logs.glob("*.eval") if "_arith_" not in p.name)[0])
+    one = str(_judged_log(em_logs))  # a report of one run: other tables
     res = CliRunner().invoke(cli, ["em-report", str(em_logs), "--out", str(out),
                                    "--no-plots"])
     assert res.exit_code == 0, res.output
@@ -1645,7 +1675,7 @@ def test_a_judged_verdict_missing_a_judge_score_is_refused(em_logs, tmp_path):
     `aligned_mean` moved (31.8 -> 22.2 on a hand-counted log) with exit 0."""
     from inspect_ai.log import read_eval_log, write_eval_log
 
-    log = read_eval_log(str(sorted(em_logs.glob("*_em_*.eval"))[0]))
+    log = read_eval_log(str(_judged_log(em_logs)))
     sample = next(s for s in log.samples if s.scores["em_judge"].answer == "ok")
     del sample.scores["em_judge"].metadata["coherent"]
     path = tmp_path / "no-coherent.eval"
@@ -1667,7 +1697,7 @@ def test_an_unjudged_verdict_carrying_both_judge_scores_is_refused(em_logs, tmp_
     Such a verdict has at most one score: the log is refused, the sample named."""
     from inspect_ai.log import read_eval_log, write_eval_log
 
-    log = read_eval_log(str(sorted(em_logs.glob("*_em_*.eval"))[0]))
+    log = read_eval_log(str(_judged_log(em_logs)))
     sample = next(s for s in log.samples if s.scores["em_judge"].answer == "em")
     sample.scores["em_judge"].answer = verdict
     path = tmp_path / f"{verdict}.eval"
