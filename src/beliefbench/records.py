@@ -105,6 +105,22 @@ def not_jsonl(path: str | Path, lineno: int) -> str:
             f"not an array of records (convert it: jq -c '.[]' {path} > records.jsonl)")
 
 
+CUT_SHORT = ("; the file's last line, with no newline at its end: cut short when it was "
+             "written or copied?")
+"""Said after :func:`json_problem` where the line JSON cannot read is a file's unended last."""
+
+
+def json_problem(e: ValueError | RecursionError) -> str:
+    """``not valid JSON: ...`` for what ``json.loads`` raised on one line of a JSONL file:
+    its message with the column ("Unterminated string starting at" said not where), the
+    first clause of a 4,300+ digit number's, or "nested too deeply" (a RecursionError
+    traceback otherwise). Shared by the records' and the manifest's readers."""
+    if isinstance(e, json.JSONDecodeError):
+        return f"not valid JSON: {e.msg}{'' if e.msg.endswith(' at') else ' at'} column {e.colno}"
+    return "not valid JSON: " + ("nested too deeply" if isinstance(e, RecursionError)
+                                 else str(e).split(";")[0])
+
+
 def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
     """Yield validated records; a bad line raises with the file, line number and field.
 
@@ -133,17 +149,12 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
             except json.JSONDecodeError as e:
                 if line.lstrip().startswith("["):  # a pretty-printed JSON array's first line
                     raise RecordError(not_jsonl(path, lineno)) from None
-                # "Unterminated string starting at" said not where; a last line with no
-                # newline is a file cut short (a copy or a write that was interrupted)
-                cut = ("; the file's last line, with no newline at its end: cut short when "
-                       "it was written or copied?" if not raw.endswith(b"\n") else "")
-                at = f"{'' if e.msg.endswith(' at') else ' at'} column {e.colno}"
-                raise RecordError(f"{path}:{lineno}: not valid JSON: {e.msg}{at}{cut}") \
-                    from None
+                # a last line with no newline is a file cut short (a copy or a write that
+                # was interrupted)
+                cut = CUT_SHORT if not raw.endswith(b"\n") else ""
+                raise RecordError(f"{path}:{lineno}: {json_problem(e)}{cut}") from None
             except (ValueError, RecursionError) as e:  # 4,300+ digits; deep nesting
-                why = ("nested too deeply" if isinstance(e, RecursionError)
-                       else str(e).split(";")[0])
-                raise RecordError(f"{path}:{lineno}: not valid JSON: {why}") from None
+                raise RecordError(f"{path}:{lineno}: {json_problem(e)}") from None
             if isinstance(value, list):
                 raise RecordError(not_jsonl(path, lineno))
             try:

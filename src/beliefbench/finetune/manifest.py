@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from beliefbench.finetune.base import HUB_ID
 from beliefbench.finetune.errors import ManifestError
-from beliefbench.records import atomic_write_text
+from beliefbench.records import CUT_SHORT, atomic_write_text, json_problem
 
 MANIFEST = "manifest.jsonl"
 
@@ -69,14 +69,9 @@ def _not_a_manifest_line(line: str) -> str | None:
                 "beliefbench finetune writes it in its --out")
     try:
         value = json.loads(line)
-    except json.JSONDecodeError as e:
-        # pydantic said "field (line): Invalid JSON: EOF while parsing a string at line 1
-        # column 1275" of a line a copy cut short
-        at = f"{'' if e.msg.endswith(' at') else ' at'} column {e.colno}"
-        return f"not valid JSON: {e.msg}{at}"
-    except (ValueError, RecursionError) as e:  # 4,300+ digits; deep nesting (a traceback)
-        return ("not valid JSON: " + ("nested too deeply" if isinstance(e, RecursionError)
-                                      else str(e).split(";")[0]))
+    except (ValueError, RecursionError) as e:  # pydantic said "field (line): Invalid JSON:
+        # EOF while parsing a string at line 1 column 1275" of a line a copy cut short
+        return json_problem(e)
     if (isinstance(value, dict) and ({"text", "messages"} & value.keys())
             and not ({"path", "step"} & value.keys())):
         return NOT_A_MANIFEST
@@ -129,9 +124,8 @@ def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[M
             continue
         wrong = _not_a_manifest_line(line)
         if wrong:
-            cut = ("; the file's last line, with no newline at its end: cut short when it "
-                   "was written or copied?" if wrong.startswith("not valid JSON:")
-                   and n == len(lines) and not text.endswith(("\n", "\r")) else "")
+            cut = (CUT_SHORT if wrong.startswith("not valid JSON:") and n == len(lines)
+                   and not text.endswith(("\n", "\r")) else "")
             raise ManifestError(f"{p}, line {n}: {wrong}{cut}")
         try:
             entries.append(ManifestEntry.model_validate_json(line))
