@@ -1760,6 +1760,28 @@ def test_a_folder_of_the_other_kind_of_log_points_to_its_command(em_logs, tmp_pa
         "; `beliefbench report` reads the 1 belief log(s) among them")
 
 
+def test_a_report_written_from_python_has_its_em_report_json(em_logs, tmp_path):
+    """write_em_report without ``inputs`` (a notebook, a script) wrote the CSVs and
+    em_report.md but no em_report.json, and deleted the one a CLI run had left there: the
+    tables at full precision that a script reads were gone. Its ``inputs`` are the log files
+    read, as report.json's are."""
+    rep = build_em_report(load_em_logs(em_logs), n_bootstrap=0)
+    out = tmp_path / "o"
+    res = CliRunner().invoke(cli, ["em-report", str(em_logs), "--out", str(out), "--no-plots",
+                                   "--bootstrap", "40"])
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "em_report.json").read_text())["inputs"] == [str(em_logs)]
+    written = write_em_report(rep, out, plots=False)
+    assert out / "em_report.json" in written
+    data = json.loads((out / "em_report.json").read_text())
+    assert data["inputs"] == data["logs"] == rep.sources and len(rep.sources) == 3
+    assert data["tables"]["side_by_side"] == json.loads(
+        rep.side_by_side.to_json(orient="records", double_precision=15))
+    fresh = tmp_path / "fresh"
+    assert fresh / "em_report.json" in write_em_report(rep, fresh, plots=False)
+    assert json.loads((fresh / "em_report.json").read_text())["logs"] == rep.sources
+
+
 def test_em_report_json_prints_the_report_it_writes(tmp_path):
     """`em-report` had no machine-readable output (`report`, `gate` and `agreement` have
     --json): a CI step gating on an EM rate parsed em_report.md's Markdown. `--json` prints

@@ -979,15 +979,17 @@ EM_TABLES: dict[str, str] = {"side_by_side": "em_narrow_vs_general.csv",
 """em_report.json's tables and the CSV each is written to."""
 
 
-def summary(rep: EMReport, inputs: Sequence[str]) -> dict[str, Any]:
+def summary(rep: EMReport, inputs: Sequence[str] | None = None) -> dict[str, Any]:
     """em_report.json: the three CSV tables (rows as objects, numbers at full precision,
     NaN and missing steps as null), the EM rule, the warnings, the logs read, ``inputs``
-    (the paths asked for, absolute), the ``--max-em`` gate's verdict where one was asked
-    for, and ``error`` first where the report is no result (exit 2, as ``report.json``):
-    a CI step gating on a rate parsed em_report.md's Markdown."""
+    (the paths asked for, absolute; by default the log files read, as ``report.json``'s),
+    the ``--max-em`` gate's verdict where one was asked for, and ``error`` first where the
+    report is no result (exit 2, as ``report.json``): a CI step gating on a rate parsed
+    em_report.md's Markdown."""
     tables = {"side_by_side": rep.side_by_side, "overall": rep.overall,
               "by_question": rep.by_question}
-    out: dict[str, Any] = {"inputs": list(inputs), "logs": list(rep.sources),
+    out: dict[str, Any] = {"inputs": list(rep.sources if inputs is None else inputs),
+                           "logs": list(rep.sources),
                            "rule": rep.rule, "notes": list(rep.notes),
                            "tables": {k: _records(t) for k, t in tables.items()},
                            "files": dict(EM_TABLES)}
@@ -1009,8 +1011,10 @@ def read_em_inputs(out_dir: str | Path) -> list[str] | None:
 def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True,
                     inputs: Sequence[str] | None = None) -> list[Path]:
     """Write the EM report's CSV tables, PNG plots (unless ``plots`` is False),
-    ``em_report.md`` and, with ``inputs``, ``em_report.json`` (:func:`summary`) into
-    ``out_dir``; returns the paths written.
+    ``em_report.md`` and ``em_report.json`` (:func:`summary`; ``inputs`` by default the log
+    files read) into ``out_dir``; returns the paths written. Called without ``inputs`` (from
+    Python) it wrote no em_report.json, the tables at full precision that a script reads,
+    and deleted the one an earlier report had left there.
 
     The tables, em_report.json and em_report.md are written together, as ``report`` writes
     its own: a failure midway (a full disk) left the first new tables beside an earlier
@@ -1024,12 +1028,9 @@ def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True,
     tables = [(out / name, csv_text(df)) for name, df in (
         (EM_TABLES["overall"], rep.overall), (EM_TABLES["side_by_side"], rep.side_by_side),
         (EM_TABLES["by_question"], rep.by_question))]
-    record = [] if inputs is None else [
-        (out / EM_SUMMARY, json.dumps(summary(rep, inputs), indent=2) + "\n")]
+    record = [(out / EM_SUMMARY, json.dumps(summary(rep, inputs), indent=2) + "\n")]
     md = (out / "em_report.md", render_markdown(rep, [p.name for p in pngs]))
     atomic_write_texts([*record, *tables, md])
-    if inputs is None:  # an earlier report's record would name this one's inputs
-        (out / EM_SUMMARY).unlink(missing_ok=True)
     # every earlier figure: one this report does not draw (em_vs_step.png of a run with
     # steps, any figure under --no-plots) would sit beside the new tables as if it were theirs
     remove_stale(out, EM_FIGURES, [])
