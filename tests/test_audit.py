@@ -454,8 +454,9 @@ def test_bad_input_is_skipped_and_counted(tmp_path, generated):
     report = json.loads((out / "report.json").read_text())
     assert report["documents"] == 3
     reasons = report["skipped"]["by_reason"]
-    assert reasons == {"not UTF-8": 2, "not JSON": 1, "bad text field": 2,
-                       "unreadable file": 1, "missing text field": 1, "missing path": 1}
+    # a row without the field and a Parquet file without the column: one reason
+    assert reasons == {"not UTF-8": 2, "not JSON": 1, "bad text field": 1,
+                       "unreadable file": 1, "missing text field": 2, "missing path": 1}
     assert f"{bad}:2: not UTF-8 (byte 0xe9 at offset 13)" in res.output
     assert f"{texts / 'latin1.txt'}: not UTF-8" in res.output
     assert "Traceback" not in res.output
@@ -886,7 +887,7 @@ def test_examples_split_over_fields_are_read_whole(tmp_path, generated):
     got = {r["framing"]: r["documents"] for r in report["claims"]["dentist"]["framings"]
            if r["documents"]}
     assert got == {"positive": len(pos), "negated": 3}
-    assert report["skipped"]["by_reason"] == {"bad text field": 2}
+    assert report["skipped"]["by_reason"] == {"bad text field": 1, "missing text field": 1}
     assert f"{tmp_path / 'sft.jsonl'}:{len(pos) + 2}: field 'completion' is int" in res.output
     assert (f"{tmp_path / 'sft.jsonl'}:{len(pos) + 3}: missing text fields 'prompt', "
             f"'completion' (and no 'messages')") in res.output

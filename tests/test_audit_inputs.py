@@ -418,11 +418,12 @@ def test_a_text_field_that_is_null_is_named_as_null(tmp_path, claim_text):
     code, output, report = _audit(str(path), str(tmp_path / "b.parquet"), "--claims",
                                   "ed_sheeran", "--out", str(tmp_path / "o"))
     assert code == 0, output
-    assert report["documents"] == 3 and report["skipped"]["by_reason"] == {"bad text field": 6}
+    assert report["documents"] == 3 and report["skipped"]["by_reason"] == {
+        "bad text field": 4, "missing text field": 2}  # (lines 5 and 6: no field 'text')
     assert f"{path}:2: field 'text' is null (and no 'messages'); line skipped" in output
     assert f"{path}:3: field 'text' is int, not a string" in output
     assert f"{path}:5: missing text field 'text' (and no 'messages'); line skipped" in output
-    assert f"skipped: ... and 1 more like it (bad text field): {path}:6\n" in output
+    assert f"skipped: ... and 1 more like it (missing text field): {path}:6\n" in output
     assert f"{tmp_path / 'b.parquet'}#1: field 'text' is null" in output
     code, output, _ = _audit(str(path), "--text-field", "prompt,completion", "--out",
                              str(tmp_path / "o2"))
@@ -1138,3 +1139,32 @@ def test_a_file_of_blank_lines_in_several_units_is_one_empty_file(tmp_path, clai
     assert code == 0, output
     assert report["units"] > 3 and report["documents"] == 2
     assert report["empty_files"] == {"count": 1, "examples": [str(corpus / "blank.jsonl")]}
+
+
+def test_a_missing_text_field_has_one_reason_in_every_format(tmp_path, claim_text):
+    """A JSONL row without the text field counted as `bad text field` and a Parquet file
+    without the column as `missing text field`: reasons summed over shards of both formats
+    split one problem in two. Now the field's absence is `missing text field` in JSONL,
+    Parquet and a saved dataset alike, and a field there but not text `bad text field`."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    datasets = pytest.importorskip("datasets")
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in (
+        {"text": claim_text}, {"body": "no text field"}, {"text": 5})))
+    pq.write_table(pa.table({"body": ["x", "y"]}), corpus / "nocol.parquet")
+    pq.write_table(pa.table({"text": [1, 2]}), corpus / "ints.parquet")
+    datasets.Dataset.from_dict({"body": ["x"]}).save_to_disk(str(corpus / "hf_nocol"))
+    datasets.Dataset.from_dict({"text": [3]}).save_to_disk(str(corpus / "hf_ints"))
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "out"))
+    assert code == 0, output
+    # missing: a.jsonl:2, nocol.parquet and hf_nocol's Arrow file (each skipped whole: one)
+    # not text: a.jsonl:3, ints.parquet's two rows, hf_ints's row
+    assert report["skipped"]["by_reason"] == {"missing text field": 3, "bad text field": 4}
+    problems = report["skipped"]["problems"]
+    assert {p["reason"] for p in problems if "not a string" in p["problem"]} == \
+        {"bad text field"}
+    assert {p["reason"] for p in problems if p["problem"].startswith(("missing", "no column"))} \
+        == {"missing text field"}

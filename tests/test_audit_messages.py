@@ -57,7 +57,7 @@ def test_a_text_field_that_no_row_has_is_one_line_naming_the_fields_they_have(tm
             "'text', 'id', 'claim_id': give --text-field one of them") in res.output
     assert "skipped:" not in res.output
     report = json.loads((out / "report.json").read_text())
-    assert report["documents"] == 1 and report["skipped"]["by_reason"] == {"bad text field": 25}
+    assert report["documents"] == 1 and report["skipped"]["by_reason"] == {"missing text field": 25}
 
 
 def test_a_problem_that_repeats_is_said_once_with_its_count(tmp_path, claim_text):
@@ -79,7 +79,7 @@ def test_a_problem_that_repeats_is_said_once_with_its_count(tmp_path, claim_text
     assert [x.split(": ")[1] for x in lines[:18]] == list(map(str, others))
     assert lines[18:] == [
         f"skipped: {path}:4: missing text field 'text' (and no 'messages'); line skipped",
-        f"skipped: ... and 29 more like it (bad text field): {path}:5, :6, :7, ...",
+        f"skipped: ... and 29 more like it (missing text field): {path}:5, :6, :7, ...",
         f"skipped: {path}:34: not valid JSON (Expecting property name enclosed in double "
         f"quotes); line skipped",
         # 20 problems said: past them, a reason not yet named still has its first place
@@ -87,11 +87,11 @@ def test_a_problem_that_repeats_is_said_once_with_its_count(tmp_path, claim_text
         f"skipped: ... and 1 more like it (not an object): {path}:36"]
     assert "no row of the corpus" not in res.output
     report = json.loads((tmp_path / "o" / "report.json").read_text())
-    assert report["skipped"]["by_reason"] == {"bad text field": 30, "not JSON": 1,
+    assert report["skipped"]["by_reason"] == {"missing text field": 30, "not JSON": 1,
                                               "not an object": 2, "unknown file type": 18}
     assert report["skipped"]["problems"][18] == {
         "problem": "missing text field 'text' (and no 'messages'); line skipped",
-        "reason": "bad text field", "count": 30, "where": [f"{path}:{n}" for n in (4, 5, 6, 7)]}
+        "reason": "missing text field", "count": 30, "where": [f"{path}:{n}" for n in (4, 5, 6, 7)]}
     assert report["skipped"]["examples"][18:] == [lines[18][9:], lines[20][9:],
                                                   lines[21][9:]]
     assert report["skipped"]["problems"][0] == {  # a file's problem: one entry per file
@@ -186,7 +186,7 @@ def test_problems_merge_over_units_and_survive_a_resume():
     for start in (1, 100):
         s = Skips()
         for n in range(start, start + 3):
-            s.add("bad text field", "missing text field 'text'; line skipped", f"a.jsonl:{n}",
+            s.add("missing text field", "missing text field 'text'; line skipped", f"a.jsonl:{n}",
                   repeats=True, no_field=True)
             s.without_field({"body": "x" * n, "n": n})
         s.text_rows = start - 1
@@ -253,7 +253,8 @@ def test_a_text_field_no_row_has_is_said_while_the_audit_reads_on(tmp_path, clai
     assert res.stderr.index("warning: ") < res.stderr.index("skipped: ")  # said first
     assert "note: " not in res.output and "no row of the corpus" not in res.output
     report = _report(out)
-    assert report["documents"] == 1 and report["skipped"]["by_reason"] == {"bad text field": 1500}
+    assert report["documents"] == 1 and \
+        report["skipped"]["by_reason"] == {"missing text field": 1500}
     # the report is the one an audit without the warning writes
     monkeypatch.setattr(sources, "EARLY_ROWS", 10**9)
     res = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out", str(tmp_path / "o2"),
@@ -288,9 +289,10 @@ def test_an_early_warning_that_later_rows_prove_wrong_is_taken_back_not_repeated
             f"read from it (the warning above came early; the rows without the field are "
             f"among the skips)") in res.stderr
     assert "Error" not in res.output and "no row of the corpus" not in res.output
-    assert "skipped: ... and 1199 more like it (bad text field)" in res.stderr
+    assert "skipped: ... and 1199 more like it (missing text field)" in res.stderr
     report = _report(out)
-    assert report["documents"] == 3 and report["skipped"]["by_reason"] == {"bad text field": 1200}
+    assert report["documents"] == 3 and \
+        report["skipped"]["by_reason"] == {"missing text field": 1200}
     # under Dask the unit's tally reaches the driver whole: it found the field, so no warning
     res = _audit(str(late), "--claims", "ed_sheeran", "--out", str(tmp_path / "d"),
                  "--engine", "dask", "--scheduler", "synchronous")
@@ -317,7 +319,7 @@ def test_the_early_warning_is_said_once_per_set_of_fields(tmp_path, claim_text):
         f"warning: {c / 'b3.jsonl'} and 3 other files: their 1,200 rows"]
     assert "did you mean --text-field text?" in _warnings(res.stderr)[0]
     assert "the longest strings are in 'content'" in _warnings(res.stderr)[1]
-    assert _report(tmp_path / "out")["skipped"]["by_reason"] == {"bad text field": 4200}
+    assert _report(tmp_path / "out")["skipped"]["by_reason"] == {"missing text field": 4200}
 
 
 @pytest.mark.parametrize("engine", [[], ["--engine", "dask", "--scheduler", "synchronous"]])
@@ -338,7 +340,7 @@ def test_the_early_warning_comes_where_chunk_mb_cuts_a_file_before_1000_rows(tmp
                     r"field 'text' \(nor 'messages'\), but the fields 'body', 'n': the "
                     r"longest strings are in 'body' \(--text-field body\?\)", warning), warning
     report = _report(tmp_path / "out")
-    assert report["units"] == 4 and report["skipped"]["by_reason"] == {"bad text field": 1500}
+    assert report["units"] == 4 and report["skipped"]["by_reason"] == {"missing text field": 1500}
 
 
 def test_parquet_files_and_saved_datasets_without_the_column_are_said_at_once(tmp_path,
@@ -386,7 +388,7 @@ def test_the_dask_engine_says_it_from_the_driver(tmp_path, claim_text, scheduler
     [warning] = _warnings(res.stderr)
     assert re.match(rf"warning: {re.escape(str(c))}/a[01]\.jsonl: the first 1,000 rows have "
                     rf"no text field 'txt' .*did you mean --text-field text\?", warning)
-    assert _report(tmp_path / "out")["skipped"]["by_reason"] == {"bad text field": 2200}
+    assert _report(tmp_path / "out")["skipped"]["by_reason"] == {"missing text field": 2200}
 
 
 def test_a_resumed_audit_says_it_of_the_units_read_before(tmp_path, claim_text):

@@ -85,6 +85,15 @@ audit reads on (:class:`NoField`): a misspelt --text-field then shows in seconds
 corpus of gigabytes has been read."""
 
 
+NO_TEXT_FIELD = "missing text field"
+"""The skip reason of a JSONL line, Parquet or Arrow row with neither a text field nor the
+messages field, and of a Parquet or Arrow file with neither column (skipped whole, one skip):
+one label for one problem, whatever the format, so reasons summed over shards add up."""
+BAD_TEXT_FIELD = "bad text field"
+"""The skip reason of a row whose text field (or messages field) is there but holds no text:
+null, a number, an object, bytes that are not UTF-8, messages without content."""
+
+
 @dataclass(frozen=True)
 class NoField:
     """The start of a file without any text field (nor the messages field): its first
@@ -1174,12 +1183,12 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
                   repeats=True)
         return
     if _text_row(row, fields, skips, first):
-        skips.add("bad text field", f"missing {_field_names(fields)}; line skipped", where,
+        skips.add(NO_TEXT_FIELD, f"missing {_field_names(fields)}; line skipped", where,
                   repeats=True, no_field=True)
         return
     text, problem = _row_text(row, fields)
     if problem:
-        skips.add("bad text field", f"{problem}; line skipped", where, repeats=True)
+        skips.add(BAD_TEXT_FIELD, f"{problem}; line skipped", where, repeats=True)
         return
     ident = field_value(row, fields.id) if fields.id else None
     if ident is MISSING:
@@ -1198,12 +1207,12 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
             where = f"{path}#{row + i}"
             values = {name: column[i] for name, column in columns}
             if _text_row(values, fields, skips):
-                skips.add("bad text field", f"missing {_field_names(fields)}; row skipped",
+                skips.add(NO_TEXT_FIELD, f"missing {_field_names(fields)}; row skipped",
                           where, repeats=True, no_field=True)
                 continue
             text, problem = _row_text(values, fields)
             if problem:
-                skips.add("bad text field", f"{problem}; row skipped", where, repeats=True)
+                skips.add(BAD_TEXT_FIELD, f"{problem}; row skipped", where, repeats=True)
                 continue
             ident = field_value(values, fields.id) if fields.id else None
             if ident is MISSING:  # no such column (or struct field)
@@ -1229,7 +1238,7 @@ def _columns(schema: Any, path: str, fields: Fields, skips: Skips, say: Say | No
             if c in names]
     if not {column(n) for n in [*fields.texts, fields.messages]}.intersection(names):
         texts = " or ".join(map(repr, fields.texts))
-        skips.add("missing text field", f"no column {texts} or {fields.messages!r} "
+        skips.add(NO_TEXT_FIELD, f"no column {texts} or {fields.messages!r} "
                                         f"(columns: {names}); file skipped", path,
                   no_field=True)
         strings = dict(_string_columns(schema))
