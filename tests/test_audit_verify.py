@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import scripted
+from conftest import CLI, scripted
 
 from beliefbench.audit.verify import (
     MAX_CHARS,
@@ -1353,3 +1353,23 @@ def test_the_gate_does_not_pass_on_a_sample(audited):
     assert run("--max-confirmed", "4").exit_code == 0  # passes whatever the 3 would say
     assert run("--max-confirmed", "0").exit_code == 1  # already failed on the draw
     assert run().exit_code == 0  # no gate: a sample is what was asked
+
+
+def test_the_per_claim_summary_starts_its_own_line_in_a_redirected_log(audited, tmp_path):
+    """Inspect's display (its default, rich) ends with a line of 80 spaces and no newline
+    where stdout is a file: the summary followed on that line, and ``grep '^ed_sheeran'``
+    on the log of a CI job found nothing."""
+    log = tmp_path / "verify.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH", "")])}
+    env.pop("INSPECT_DISPLAY", None)
+    with log.open("w") as f:
+        proc = subprocess.run([*CLI, "audit-verify", str(audited), "--model",
+                               "mockllm/model"], stdout=f,
+                              stderr=subprocess.STDOUT, env=env, timeout=300)
+    text = log.read_text()
+    assert proc.returncode == 3, text[-2000:]  # mockllm's replies are no verdicts
+    assert "Log:" in text  # Inspect's display ran
+    lines = text.split("\n")
+    assert [n for n in lines if n.startswith("ed_sheeran: 4 flags: ")], text[-1000:]
+    assert [n for n in lines if n.startswith("all claims: 4 flags: ")]

@@ -504,6 +504,15 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
         sys.exit(1 if over_flagged else 3)
 
 
+def _inspect_left_a_line_open() -> bool:
+    """Whether Inspect's display of the eval that just ran was a rich one (its default,
+    ``full``, ``conversation``, ``rich``): where stdout is no terminal it ends with a line
+    of 80 spaces and no newline, and what is printed next would follow on that line."""
+    from inspect_ai.util import display_type
+
+    return display_type() in ("full", "conversation", "rich")
+
+
 NOT_UNREAD = ("empty text", "audit output")
 """Skip reasons ``--max-skipped`` leaves out: an empty text has nothing to teach, and an
 earlier audit's output folder is no corpus."""
@@ -597,6 +606,8 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                          max_connections=max_connections, log_dir=log_dir, display=display,
                          sample=sample, seed=seed, max_tokens=max_tokens,
                          max_retries=max_retries, timeout=timeout, batch=batch_size)
+    if summary["sent_this_run"] and _inspect_left_a_line_open():
+        click.echo()  # the summary starts its own line: a log grepped for '^ed_sheeran'
     for cid, c in {**summary["claims"], "all claims": summary["overall"]}.items():
         of = f" of {c['flags_in_audit']}" if c["flags"] < c["flags_in_audit"] else ""
         click.echo(f"{cid}: {c['flags']}{of} flags: " + ", ".join(
