@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -1373,3 +1374,49 @@ def test_the_per_claim_summary_starts_its_own_line_in_a_redirected_log(audited, 
     lines = text.split("\n")
     assert [n for n in lines if n.startswith("ed_sheeran: 4 flags: ")], text[-1000:]
     assert [n for n in lines if n.startswith("all claims: 4 flags: ")]
+
+
+SLOW_READ = """
+import sys, time
+import beliefbench.audit.verify as v
+real = v.read_unit
+def slow(*args, **kwargs):  # a corpus that takes minutes to read again
+    print("reading the corpus again", flush=True)
+    time.sleep(60)
+    yield from real(*args, **kwargs)
+v.read_unit = slow
+from beliefbench.cli import cli
+cli(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("earlier", [False, True])
+def test_ctrl_c_while_the_corpus_is_read_again_says_nothing_came_back(audited, earlier):
+    """Ctrl-C while audit-verify read the corpus again (before any flag was sent) said "the
+    verdicts that came back are in out/verified.jsonl": none had, and there was no such
+    file. A real child process, sent SIGINT once it reads."""
+    if earlier:  # a first run's verdicts: left as they were
+        verify(audited, scripted(judge))
+    before = (audited / "verified.jsonl").read_bytes() if earlier else None
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH", "")])}
+    # --model: another model's run, so that the flags are sent again
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_READ, "audit-verify", str(audited),
+                             "--model", "mockllm/model"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout.readline() == "reading the corpus again\n", proc.stderr.read()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "the verdicts that came back" not in err
+    assert "interrupted: no flag was sent (stopped while the corpus was read again)" in err
+    if earlier:
+        assert f"{audited}/verified.jsonl is as it was (the verdicts of earlier runs)" in err
+        assert (audited / "verified.jsonl").read_bytes() == before
+    else:
+        assert "no verified.jsonl was written" in err
+        assert not (audited / "verified.jsonl").exists()
+    assert "run the same command again" in err

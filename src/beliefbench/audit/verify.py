@@ -120,6 +120,26 @@ class VerifyError(InputError):
     under ``inspect eval`` one line, not a traceback."""
 
 
+class VerifyInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during :func:`verify`, with ``kept``: what it left, in words,
+    for the command line. Said from what happened, not assumed: a stop while the corpus
+    was read again was told "the verdicts that came back are in verified.jsonl" when no
+    flag had been sent and no such file written."""
+
+    def __init__(self, kept: str) -> None:
+        super().__init__(kept)
+        self.kept = kept
+
+
+def _nothing_sent(out: Path, stage: str) -> VerifyInterrupted:
+    """A stop before any flag was sent: verified.jsonl was not touched."""
+    results = out / RESULTS
+    kept = (f"{results} is as it was (the verdicts of earlier runs)" if results.exists()
+            else f"no {RESULTS} was written")
+    return VerifyInterrupted(f"no flag was sent (stopped while {stage}); {kept}; run the "
+                             f"same command again")
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     """One flagged (document, claim) of ``flagged.jsonl``."""
@@ -780,7 +800,8 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     and log each, and verified.jsonl is written after each: memory is bounded by the batch,
     not the corpus, and a run that is killed keeps every batch before. Interrupted
     (Ctrl-C), it writes both with the verdicts that came back and raises
-    KeyboardInterrupt. ``max_retries`` and ``timeout`` (seconds, retries included) bound
+    :class:`VerifyInterrupted` (a KeyboardInterrupt saying what it kept); before any flag
+    was sent, it writes nothing. ``max_retries`` and ``timeout`` (seconds, retries included) bound
     each model call, so that a dead endpoint fails its flags instead of being retried
     without end (None: Inspect's defaults)."""
     if batch is not None and batch < 1:
@@ -833,10 +854,16 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     # before the corpus is read again (minutes of a large one): a folder that cannot be
     # written and a missing key are said first
     _writable([out, *([Path(log_dir or out / LOGS)] if todo else [])])
-    started = _start(model) if todo else None
+    try:
+        started = _start(model) if todo else None
+    except KeyboardInterrupt:
+        raise _nothing_sent(out, "the model was started") from None
     with _spool_file(out) as spool:
-        dataset, problems = (spool_samples(report, todo, by_id, max_chars, spool,
-                                           unreadable) if todo else (None, {}))
+        try:
+            dataset, problems = (spool_samples(report, todo, by_id, max_chars, spool,
+                                               unreadable) if todo else (None, {}))
+        except KeyboardInterrupt:  # minutes of a large corpus: nothing sent, nothing written
+            raise _nothing_sent(out, "the corpus was read again") from None
         sent = len(dataset) if dataset is not None else 0
         if dataset is not None and sent:
             logs = str(log_dir or out / LOGS)
@@ -871,7 +898,11 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     atomic_write_text(out / VERIFICATION, json.dumps(summary, indent=2) + "\n")
     atomic_write_text(out / VERIFICATION_MD, summary_markdown(summary))
     if interrupted:
-        raise KeyboardInterrupt
+        came = sum(r["verdict"] != "failed" for r in new.values())
+        raise VerifyInterrupted(
+            f"{came} of the {sent} flags sent this run came back with a verdict; "
+            f"{out / RESULTS} holds {'them' if came != 1 else 'it'} (and earlier runs' "
+            f"verdicts), the rest as failed; run the same command again to send the rest")
     return summary
 
 

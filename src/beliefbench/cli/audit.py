@@ -85,8 +85,8 @@ def _exits(bad_input: tuple[type[Exception], ...], interrupted: str,
         click.echo(f"Error: {e.filename}: {e.strerror or e}; {kept(' once that is fixed')}",
                    err=True)
         sys.exit(2)
-    except KeyboardInterrupt:
-        exit_interrupted(kept())
+    except KeyboardInterrupt as e:  # (audit-verify's says what it kept: VerifyInterrupted)
+        exit_interrupted(getattr(e, "kept", None) or kept())
 
 
 @contextlib.contextmanager
@@ -600,8 +600,9 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
         raise click.UsageError("--max-confirmed must be at least 0")
     if seed < 0:  # numpy's generator takes no negative seed (a traceback, once drawing)
         raise click.UsageError("--seed must be at least 0")
-    with _exits((VerifyError, ClaimSpecError), f"the verdicts that came back are in "
-                f"{out}/verified.jsonl; run the same command again to send the rest"):
+    # (a Ctrl-C inside verify says what it kept; this is for one outside it)
+    with _exits((VerifyError, ClaimSpecError), f"what {out}/verified.jsonl holds (if it "
+                f"exists) is kept; run the same command again to send the rest"):
         summary = verify(out, model, claims=claims_sel, max_chars=max_chars,
                          max_connections=max_connections, log_dir=log_dir, display=display,
                          sample=sample, seed=seed, max_tokens=max_tokens,
