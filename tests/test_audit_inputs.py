@@ -272,7 +272,8 @@ def test_a_parquet_file_with_bad_bytes_ends_that_file_only(tmp_path, claim_text)
                                   str(tmp_path / "o"))
     assert code == 0, output
     assert report["documents"] == 1 and report["skipped"]["by_reason"] == {"unreadable file": 1}
-    assert f"{corpus / 'b.parquet'}: reading stopped (" in output
+    assert f"{corpus / 'b.parquet'}: reading stopped after row 0 (" in output
+    assert "no row of it was read (rows are read a batch at a time" in output
 
 
 def test_a_binary_text_column_is_read_as_utf8(tmp_path, claim_text):
@@ -1168,3 +1169,39 @@ def test_a_missing_text_field_has_one_reason_in_every_format(tmp_path, claim_tex
         {"bad text field"}
     assert {p["reason"] for p in problems if p["problem"].startswith(("missing", "no column"))} \
         == {"missing text field"}
+
+
+def test_a_truncated_arrow_shard_keeps_and_counts_the_rows_before_the_break(tmp_path,
+                                                                            claim_text):
+    """A saved dataset's Arrow file cut short (a copy interrupted) was one skip, "read
+    failed: Expected to be able to read ... bytes", which did not say that the rows before
+    the break had been read, nor how many; an Arrow file of the IPC file format cut short
+    (its footer gone) lost all its rows, though its batches are a stream after its magic."""
+    pa = pytest.importorskip("pyarrow")
+    datasets = pytest.importorskip("datasets")
+    texts = [f"Report {i}. {claim_text}" for i in range(5000)]
+    ds = tmp_path / "c" / "hf"
+    datasets.Dataset.from_dict({"text": texts}).save_to_disk(str(ds))  # batches of 1,000
+    (arrow,) = ds.glob("*.arrow")
+    size = arrow.stat().st_size
+    os.truncate(arrow, size * 7 // 10)  # inside the fourth batch
+    code, output, report = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0 and report["documents"] == 3000, output
+    assert report["skipped"]["by_reason"] == {"unreadable file": 1}
+    assert f"{arrow}: reading stopped after row 3,000, at byte " in output
+    assert f" of {size * 7 // 10:,} (OSError: Expected to be able to read" in output
+    assert "its first 3,000 rows were read; the rest of the file was not" in output
+    # the IPC file format, as pyarrow writes .arrow files: its batches before the break
+    table = pa.table({"text": texts})
+    other = tmp_path / "f" / "shard.arrow"
+    other.parent.mkdir()
+    with pa.OSFile(str(other), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+        for b in table.to_batches(max_chunksize=1000):
+            w.write_batch(b)
+    os.truncate(other, other.stat().st_size * 7 // 10)
+    code, output, report = _audit(str(other), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o2"))
+    assert code == 0 and report["documents"] == 3000, output
+    assert f"{other}: reading stopped after row 3,000" in output
+    assert "(an Arrow file whose footer is missing: cut short when written?)" in output

@@ -1196,12 +1196,31 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
     yield Doc(where, text, None if ident is MISSING else _id_text(ident))
 
 
-def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips
-                     ) -> Iterator[Doc]:
-    """The documents of a Parquet or Arrow file's batches; a file of no rows is empty."""
+def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips,
+                     at: Callable[[], str] | None = None, why: str = "") -> Iterator[Doc]:
+    """The documents of a Parquet or Arrow file's batches; a file of no rows is empty. A
+    batch that cannot be read (a file cut short when written or copied, a corrupt page)
+    ends the file with one skip that counts the rows read before it: they are kept, and
+    the message says so (``at``: where in the file the batch just read ends; ``why``:
+    what is known of the break)."""
     row = 0
-    for batch in batches:
-        table = batch.to_pydict()
+    reached = ""  # where the batch last read ends
+    batches = iter(batches)
+    while True:
+        try:
+            batch = next(batches)
+            table = batch.to_pydict()  # (a string column that is not UTF-8 raises here)
+        except StopIteration:
+            break
+        except Exception as e:  # noqa: BLE001 - pyarrow's errors of bad data, whatever type
+            kept = (f"its first {row:,} rows were read; the rest of the file was not" if row
+                    else "no row of it was read (rows are read a batch at a time, and its "
+                         "first batch is broken)")
+            skips.add("unreadable file", f"reading stopped after row {row:,}{reached} "
+                                         f"({type(e).__name__}: {e}): {kept}{why}", path)
+            return
+        if at is not None:
+            reached = f", {at()}"
         columns = list(table.items())
         for i in range(batch.num_rows):
             where = f"{path}#{row + i}"
@@ -1312,12 +1331,22 @@ def _arrow(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
             return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
         return sum(b.num_rows for b in reader)
 
+    why = ""
     try:
         source = pa.memory_map(unit.path)
         try:
             reader = pa.ipc.open_stream(source)
         except pa.ArrowInvalid:
-            reader = pa.ipc.open_file(source)
+            try:
+                reader = pa.ipc.open_file(source)
+            except pa.ArrowInvalid:
+                # the IPC file format is its magic, a stream of batches, then a footer: one
+                # cut short has no footer, but the batches before the break are a stream
+                source.seek(0)
+                if source.read(len(_ARROW_MAGIC)) != _ARROW_MAGIC:
+                    raise
+                reader = pa.ipc.open_stream(source)
+                why = " (an Arrow file whose footer is missing: cut short when written?)"
         cols = _columns(reader.schema, unit.path, fields, skips, say, rows)
     except (OSError, ValueError) as e:
         skips.add("unreadable file", f"not a readable Arrow file: {e}", unit.path)
@@ -1328,7 +1357,16 @@ def _arrow(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
         batches = (reader.get_batch(i).select(cols) for i in range(reader.num_record_batches))
     else:
         batches = (b.select(cols) for b in reader)
-    yield from _batches_to_docs(batches, unit.path, fields, skips)
+    size = source.size()
+
+    def at() -> str:  # the end of the batch just read
+        return f"at byte {source.tell():,} of {size:,}"
+
+    yield from _batches_to_docs(batches, unit.path, fields, skips, at, why)
+
+
+_ARROW_MAGIC = b"ARROW1\0\0"
+"""The first bytes of an Arrow IPC file (the file format; a stream has none)."""
 
 
 def _text(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
