@@ -1205,3 +1205,44 @@ def test_a_truncated_arrow_shard_keeps_and_counts_the_rows_before_the_break(tmp_
     assert code == 0 and report["documents"] == 3000, output
     assert f"{other}: reading stopped after row 3,000" in output
     assert "(an Arrow file whose footer is missing: cut short when written?)" in output
+
+
+def test_a_document_over_max_doc_chars_is_skipped_as_too_long_and_named(tmp_path,
+                                                                        claim_text):
+    """A 50 MB document on one line (a dumped file in a pipeline) took 1.6 GB and 74 s to
+    read: the audit had no bound. Documents over --max-doc-chars (MAX_DOC_CHARS) are now
+    skipped as `too long`, each named with its length, and --max-skipped counts them. A
+    small bound here stands for the default's 5 million characters."""
+    from beliefbench.audit.run import audit_unit
+    from beliefbench.audit.sources import MAX_DOC_CHARS, Fields, Unit
+    from beliefbench.cli.audit import audit
+
+    filler = " The weather in the town was mild and the market opened at nine."
+    big = claim_text + filler * (60_000 // len(filler))  # one line, about 60,000 characters
+    corpus = tmp_path / "c"
+    _jsonl(corpus / "a.jsonl", ["A note on the weather in Leeds.", big, claim_text])
+    (corpus / "t").mkdir()
+    (corpus / "t" / "dump.txt").write_text(big + "\n")
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"), "--max-doc-chars", "50000",
+                                  "--max-skipped", "0")
+    assert code == 3, output  # the gate: two documents were not read
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert report["documents"] == 2 and report["flagged"] == 1
+    assert report["skipped"]["by_reason"] == {"too long": 2}
+    n = len(big)
+    assert f"{corpus / 'a.jsonl'}:2: {n:,} characters, more than --max-doc-chars 50,000; " \
+           f"not read" in output
+    assert f"{corpus / 't' / 'dump.txt'}: {n + 1:,} characters, more than" in output
+    assert report["inputs"]["max_doc_chars"] == 50_000
+    # under the bound the same documents are read, and flagged
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o2"), "--max-doc-chars", str(n + 1))
+    assert code == 0 and report["documents"] == 4 and report["flagged"] == 3, output
+    assert next(p for p in audit.params if p.name == "max_doc_chars").default == MAX_DOC_CHARS
+    # the Python entry too: a unit's tally counts it, and nothing is written for it
+    import io
+
+    tally = audit_unit(Unit("jsonl", str(corpus / "a.jsonl")), load_claims("ed_sheeran"),
+                       Fields(), io.StringIO(), max_chars=1000)
+    assert tally.documents == 2 and tally.skips.counts == {"too long": 1}

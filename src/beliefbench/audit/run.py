@@ -46,6 +46,7 @@ from beliefbench.audit.sources import (
     AUDIT_FILES,
     AUDIT_WORK,
     CHUNK_BYTES,
+    MAX_DOC_CHARS,
     Doc,
     Fields,
     NoField,
@@ -74,6 +75,8 @@ AUDIT_CODE = ("beliefbench.audit.cues", "beliefbench.audit.framing", "beliefbenc
 """The modules whose code decides a unit's tally and flags (with ``audit/cues.yaml``): a
 resumed audit must read its units with the code the interrupted one used, and ``__version__``
 stays the same across upgrades."""
+TOO_LONG = "too long"
+"""The skip reason of a document longer than --max-doc-chars (sources.MAX_DOC_CHARS)."""
 OWN_FILES = tuple(n for n in AUDIT_FILES if n not in (WORK, "flagged.jsonl"))
 """What audit and audit-verify write in ``--out`` besides WORK and flagged.jsonl: left out
 of the corpus where --out lies inside it (neither read as corpus, as the Markdown summaries
@@ -192,10 +195,13 @@ def _flag_line(doc: Doc, findings: dict[str, Finding]) -> str | None:
 
 
 def audit_unit(unit: Unit, claims: Sequence[Claim], fields: Fields, sink: IO[str],
-               bar: Any = None, say: Say | None = None) -> Tally:
+               bar: Any = None, say: Say | None = None,
+               max_chars: int = MAX_DOC_CHARS) -> Tally:
     """Read one unit, classify every document, write flagged ones to ``sink``. A start of
     a file without any text field goes into the tally's ``no_field``, and to ``say`` at
-    once where given (the local engine's driver: while the unit is read on)."""
+    once where given (the local engine's driver: while the unit is read on). A document
+    longer than ``max_chars`` is a ``too long`` skip, named with its length, not read:
+    reading one takes 20-30 times its size in memory (a 50 MB line, 1.6 GB)."""
     readers = _readers(claims)
     tally = Tally()
 
@@ -206,6 +212,10 @@ def audit_unit(unit: Unit, claims: Sequence[Claim], fields: Fields, sink: IO[str
 
     cpu0 = time.thread_time()
     for doc in read_unit(unit, fields, tally.skips, told):
+        if len(doc.text) > max_chars:  # a place of its own: each such document is named
+            tally.skips.add(TOO_LONG, f"{len(doc.text):,} characters, more than "
+                                      f"--max-doc-chars {max_chars:,}; not read", doc.where)
+            continue
         findings = audit_document(doc, readers)
         tally.documents += 1
         tally.chars += len(doc.text)
@@ -255,7 +265,8 @@ def _named(e: OSError, path: Path) -> OSError:
 
 
 def audit_unit_to(work: Path, index: int, unit: Unit, claims: Sequence[Claim],
-                  fields: Fields, bar: Any = None, say: Say | None = None) -> Tally:
+                  fields: Fields, bar: Any = None, say: Say | None = None,
+                  max_chars: int = MAX_DOC_CHARS) -> Tally:
     """``audit_unit`` into the work folder: the flagged lines (to a temporary file, synced,
     then renamed), then the tally. Both engines run units through here, so a unit killed
     half-way leaves nothing that counts, and one that finished is never read again."""
@@ -268,7 +279,7 @@ def audit_unit_to(work: Path, index: int, unit: Unit, claims: Sequence[Claim],
     # escape, which reads back as the same string
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as sink:
-            tally = audit_unit(unit, claims, fields, sink, bar, say)
+            tally = audit_unit(unit, claims, fields, sink, bar, say, max_chars)
             sink.flush()
             os.fsync(sink.fileno())
         os.replace(tmp, part)
@@ -282,8 +293,8 @@ def audit_unit_to(work: Path, index: int, unit: Unit, claims: Sequence[Claim],
     return tally
 
 
-def _fingerprint(units: list[Unit], claims: Sequence[Claim], fields: Fields
-                 ) -> dict[str, str]:
+def _fingerprint(units: list[Unit], claims: Sequence[Claim], fields: Fields,
+                 max_chars: int = MAX_DOC_CHARS) -> dict[str, str]:
     """What a resumed audit must share with the interrupted one, part by part (so a refusal
     can say which differs): the units and the size and modification time of each file
     (the corpus and --chunk-mb), the claims' full specs, the fields read, the code version
@@ -291,7 +302,8 @@ def _fingerprint(units: list[Unit], claims: Sequence[Claim], fields: Fields
     claims_json = json.dumps([c.model_dump(mode="json") for c in claims])
     return {"corpus": _corpus_digest(units),
             "claims": hashlib.sha256(claims_json.encode()).hexdigest(),
-            "fields": json.dumps(asdict(fields)), "version": __version__,
+            "fields": json.dumps(asdict(fields)), "max_doc_chars": str(max_chars),
+            "version": __version__,
             "code": _code_digest()}
 
 
@@ -380,6 +392,7 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
     if differ:
         names = {"corpus": "corpus (its files, their sizes or times, or --chunk-mb)",
                  "claims": "claims", "fields": "text, messages or id field",
+                 "max_doc_chars": "--max-doc-chars",
                  "version": "beliefbench version",
                  "code": "audit code (beliefbench was upgraded or changed since the "
                          "interrupted audit started: its units were read by other rules)"}
@@ -424,7 +437,8 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
         fields: Fields | None = None, engine: str = "local", scheduler: str = "threads",
         workers: int | None = None, chunk_bytes: int | None = None,
         progress: bool = True, resume: bool = False,
-        on_no_field: Say | None = None, keep_work: bool = False) -> tuple[Tally, int]:
+        on_no_field: Say | None = None, keep_work: bool = False,
+        max_chars: int = MAX_DOC_CHARS) -> tuple[Tally, int]:
     """Audit the corpus; flagged documents go (atomically) to ``flagged_path``.
 
     ``on_no_field`` is told each file whose first rows have no text field (sources.NoField)
@@ -439,6 +453,7 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
     ``keep_work``: leave them after ``flagged_path`` is written, for a caller that writes a
     report from the tally and only then calls :func:`finish`; a stop while it writes must
     not cost the whole audit (with the units gone, ``resume`` would read it all again).
+    ``max_chars``: documents longer than this are skipped as ``too long`` (not read).
     ValueError before anything is written where none of ``paths`` exists. Where no document
     could be read (the tally's ``documents`` is 0), no ``flagged_path`` is written (an
     earlier audit's is left as it was) and the folders this run made are removed again.
@@ -473,7 +488,7 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
     # where --out lies inside the corpus, the audit's own files are not corpus
     units = plan_units(list(paths), skips, chunk_bytes or CHUNK_BYTES,
                        exclude=[work, flagged_path, *(out / n for n in OWN_FILES)])
-    done = _open_work(work, {"fingerprint": _fingerprint(units, claims, fields),
+    done = _open_work(work, {"fingerprint": _fingerprint(units, claims, fields, max_chars),
                              "units": len(units), "files": _files_digest(units),
                              "cluster": scheduler if engine == "dask" and _is_address(scheduler)
                              else None}, resume)
@@ -487,12 +502,13 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
             # documents have no total before they are read; units do: how far the audit is
             for k, (i, unit) in enumerate(todo):
                 bar.set_postfix_str(f"unit {len(done) + k + 1}/{len(units)}", refresh=False)
-                tallies[i] = audit_unit_to(work, i, unit, claims, fields, bar, say)
+                tallies[i] = audit_unit_to(work, i, unit, claims, fields, bar, say,
+                                           max_chars)
             bar.set_postfix_str(f"units {len(units)}/{len(units)}", refresh=False)
     else:
         try:
             tallies.update(_run_dask(todo, claims, fields, work, scheduler, workers,
-                                     progress, tell))
+                                     progress, tell, max_chars))
         except ValueError:  # no scheduler (or no distributed): no unit ran, nothing to
             if not done and not any(work.glob("unit-*")):  # resume, and a plan left
                 _remove(work, made)  # behind refused the same command's next run
@@ -556,7 +572,8 @@ def _tellers(on_no_field: Say | None, dask_bar: bool
 
 def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fields,
               work: Path, scheduler: str, workers: int | None, progress: bool,
-              tell: Callable[[Tally], None] | None = None) -> dict[int, Tally]:
+              tell: Callable[[Tally], None] | None = None,
+              max_chars: int = MAX_DOC_CHARS) -> dict[int, Tally]:
     """Map ``audit_unit_to`` over a Dask bag of the units not yet done (the workers write
     into ``work``, which a distributed cluster's workers must share). ``tell`` gets each
     unit's tally on the driver as the unit finishes."""
@@ -569,7 +586,8 @@ def _run_dask(todo: list[tuple[int, Unit]], claims: Sequence[Claim], fields: Fie
     if not todo:
         return {}
     bag = db.from_sequence(todo, npartitions=len(todo))
-    tallies = bag.map(lambda iu: audit_unit_to(work, iu[0], iu[1], claims, fields))
+    tallies = bag.map(lambda iu: audit_unit_to(work, iu[0], iu[1], claims, fields,
+                                               max_chars=max_chars))
     if _is_address(scheduler):
         return _run_cluster(tallies, todo, scheduler, progress, tell)
     options: dict[str, Any] = {"scheduler": scheduler}

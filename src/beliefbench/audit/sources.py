@@ -34,6 +34,12 @@ COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
 """Compressions read as streams, after a JSONL or text suffix (``.jsonl.gz``, ``.txt.zst``)."""
 CHUNK_BYTES = 64 << 20
 """JSONL files larger than this are split into byte ranges (units) at line boundaries."""
+MAX_DOC_CHARS = 5_000_000
+"""Documents longer than this (characters) are not read for framings (``--max-doc-chars``):
+skipped as ``too long``, each named with its length. Reading a document takes some 20-30
+times its size in memory and about 2 s per million characters on a slow core (up to 15 s
+where every sentence states the claim; one of 50 million, a dumped file on one line, took
+1.6 GB and 74 s); a book of 3 million passes."""
 TEXT_FILES_PER_UNIT = 2000
 BATCH_ROWS = 2048
 AUDIT_WORK = "audit-units"

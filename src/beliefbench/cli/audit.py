@@ -356,6 +356,11 @@ class _EarlyWarnings:
               help="Continue an interrupted audit in --out from the units it finished.")
 @click.option("--max-flagged", type=int, default=None,
               help="Exit 1 when more documents than this are flagged (a pipeline gate).")
+@click.option("--max-doc-chars", type=click.IntRange(min=1), default=5_000_000,
+              show_default=True,
+              help="Documents longer than this many characters are not read (skipped as "
+                   "'too long', each named with its length, counted by --max-skipped): "
+                   "reading one takes 20-30 times its size in memory.")
 @click.option("--max-skipped", type=int, default=None,
               help="Exit 3 when more input than this could not be read (lines, rows, "
                    "files; empty texts and earlier audits' output folders aside): the "
@@ -372,7 +377,7 @@ class _EarlyWarnings:
 def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field: str,
           messages_field: str, id_field: str, engine: str, scheduler: str,
           workers: int | None, chunk_mb: int, resume: bool, max_flagged: int | None,
-          max_skipped: int | None, plot: bool, progress: bool) -> None:
+          max_skipped: int | None, plot: bool, progress: bool, max_doc_chars: int) -> None:
     """Classify how each document frames the claims (or, without claims, find framed bodies).
 
     CORPUS: JSONL files, Parquet files, folders of .txt/.md files, datasets saved with
@@ -425,7 +430,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
         # the units stay until the report is written too
         tally, units = run(list(corpus), claims, out / "flagged.jsonl", fields, engine,
                            scheduler, workers, chunk_mb << 20, progress, resume, early,
-                           keep_work=True)
+                           keep_work=True, max_chars=max_doc_chars)
     seconds = time.perf_counter() - t0
     _say_empty_files(tally.skips, report=bool(tally.documents))
     _say_skips(tally.skips)
@@ -477,6 +482,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                               claims=[c.id for c in claims],
                               inputs={"claims": claims_sel,
                                       "fields": dataclasses.asdict(fields),
+                                      "max_doc_chars": max_doc_chars,
                                       "cwd": _relative_to(Path.cwd(), out),
                                       "claim_warnings": claim_warnings},
                               sources=sources)
