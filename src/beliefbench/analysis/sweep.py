@@ -21,9 +21,13 @@ that are not its base's), a target directory holding a log of an
 earlier version of its checkpoint, and a ``--model`` target's directory holding a log swept
 under another ``--condition`` (``eval_set`` would reuse it under its old label). Each sweep
 log records ``checkpoint_fingerprint``, a hash of the checkpoint's manifest entry (what it was
-trained from: data sha256, recipe, base model, step, ...); a checkpoint retrained in place
-gets a new entry, and ``eval_set`` would otherwise reuse the old log, which matches the new
-run in everything ``eval_set`` compares.
+trained from: data sha256, recipe, base model, step, ...), and, for a checkpoint on disk,
+``model_fingerprint``, the fingerprint of its weights (:func:`model_fingerprint`): a
+checkpoint retrained in place gets a new entry, or, retrained with the same data and recipe
+(a rerun into the same folder), the same entry over other weights; ``eval_set`` would
+otherwise reuse the old log, which matches the new run in everything ``eval_set`` compares.
+The entry's hash alone is what ``report`` matches a log to its manifest entry by (a machine
+that holds the logs need not hold the weights).
 
 After each belief eval, its responses with no answer text (empty generations, counted as
 ``failed``) are counted from its logs as the report counts them (:attr:`SweepOutcome.no_answer`):
@@ -230,7 +234,9 @@ def target_label(entry: ManifestEntry, manifest: Path) -> str:
 
 
 FINGERPRINT_KEY = "checkpoint_fingerprint"
-"""Eval metadata key: hash of the manifest entry a sweep log was made from."""
+"""Eval metadata key: hash of the manifest entry a sweep log was made from (not of its
+weights: a checkpoint retrained in place with the same entry keeps it; the log's
+:data:`MODEL_FINGERPRINT_KEY` tells those apart)."""
 _NOT_IDENTITY = {"data", "recipe_path"}
 """Entry fields that are locations (the data's content is ``data_sha256``)."""
 
@@ -247,12 +253,16 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
     backend's entries, with no step, last)."""
     path, entries = read_manifest(manifest)
     targets = []
+    seen: dict[Path, str] = {}  # one read of a base its adapters share
     for e in sorted(entries, key=lambda e: (e.step is None, e.step or 0, e.path)):
         model = entry_model(e, path, provider)
         md = {"checkpoint": e.path, "step": e.step, "condition": e.condition,
               "claim": e.claim, "base_model": e.base_model, "format": e.format,
               "manifest": str(path.resolve()), FINGERPRINT_KEY: entry_fingerprint(e)}
         local = None if e.format == "api" else _local(e, path)
+        if local is not None:  # the weights: retrained in place with the same entry is
+            # the same checkpoint_fingerprint over other weights (None: not on disk)
+            md[MODEL_FINGERPRINT_KEY] = model_fingerprint(model, seen)
         trained_on = (e.extra or {}).get("base_fingerprint") if e.format == "adapter" else None
         targets.append(SweepTarget(model, target_label(e, path),
                                    {k: v for k, v in md.items() if v is not None},
@@ -303,8 +313,9 @@ def _warn_unfinished(entries: Sequence[ManifestEntry], path: Path) -> None:
 
 
 MODEL_FINGERPRINT_KEY = "model_fingerprint"
-"""Eval metadata key of a ``--model`` sweep log: the fingerprint of the local folder(s) the
-model was loaded from (:func:`model_fingerprint`)."""
+"""Eval metadata key of a sweep log (``--model``, and a manifest's checkpoints on disk), and
+of ``internals steer`` / ``ablate`` arm logs: the fingerprint of the local folder(s) the
+model was loaded from (:func:`model_fingerprint`), which changes when the weights do."""
 
 
 def _name_paths(model: str | Model) -> list[str]:
@@ -316,19 +327,24 @@ def _name_paths(model: str | Model) -> list[str]:
     return name.split(":") if api in VLLM_PROVIDERS else [name]
 
 
-def model_fingerprint(model: str | Model) -> str | None:
+def model_fingerprint(model: str | Model, seen: dict[Path, str] | None = None) -> str | None:
     """What identifies the weights a ``--model`` name loads from folders here (``hf//abs/ckpt``,
     ``hf/ckpts/final``, ``vllm//base:/adapter``): the :func:`base_fingerprint` of each, or
     None for a model that names no local folder (a Hub id, an API model). Its log folder is
     named after the name alone, so a folder retrained or replaced in place had its old log
-    reused, "finished before", exit 0; the fingerprint tells them apart."""
+    reused, "finished before", exit 0; the fingerprint tells them apart. ``seen``:
+    fingerprints by folder, so a manifest's adapters sharing one base read it once."""
     from beliefbench.finetune.fingerprint import base_fingerprint
 
     folders = [p for p in (Path(part).expanduser() for part in _name_paths(model) if part)
                if p.is_dir()]
     if not folders:
         return None
-    return hashlib.sha256("\0".join(base_fingerprint(f) for f in folders).encode()
+    cache: dict[Path, str] = {} if seen is None else seen
+    for f in folders:
+        if f.resolve() not in cache:
+            cache[f.resolve()] = base_fingerprint(f)
+    return hashlib.sha256("\0".join(cache[f.resolve()] for f in folders).encode()
                           ).hexdigest()[:16]
 
 
@@ -833,8 +849,9 @@ def _stale_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[st
 
 
 def _replaced_model_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
-    """Logs of a ``--model`` target loaded from other weights in its folder(s) (retrained or
-    replaced in place since); logs that record no fingerprint (older sweeps) are kept."""
+    """Logs of a target loaded from other weights in its folder(s) (retrained or replaced in
+    place since, a manifest's checkpoint with the same entry too); logs that record no
+    fingerprint (older sweeps) are kept (:func:`_unweighed_logs`)."""
     want = target.metadata.get(MODEL_FINGERPRINT_KEY)
     if want is None:
         return []
@@ -847,6 +864,19 @@ def _unfingerprinted_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) 
     if FINGERPRINT_KEY not in target.metadata:
         return []
     return [p for p, md in logs.items() if FINGERPRINT_KEY not in md]
+
+
+def _unweighed_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
+    """Logs of a local target that record no fingerprint of its weights but do record its
+    manifest entry (``checkpoint_fingerprint`` only: made by a sweep before sweeps recorded
+    ``model_fingerprint``) or nothing of it (an older ``--model`` sweep): not refused, but
+    said, since a retrain in place with an identical entry cannot be told from them. Logs
+    :func:`_unfingerprinted_logs` names already are left to its warning."""
+    if MODEL_FINGERPRINT_KEY not in target.metadata:
+        return []
+    manifest = FINGERPRINT_KEY in target.metadata
+    return [p for p, md in logs.items() if MODEL_FINGERPRINT_KEY not in md
+            and (FINGERPRINT_KEY in md or not manifest)]
 
 
 def _relabelled_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
@@ -1128,6 +1158,14 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                         "since cannot be told: reused as they are (%s); if it was, move %s away "
                         "to evaluate it again", out, len(unchecked), target.label,
                         first_few([Path(p).name for p in unchecked], 1), out)
+        unweighed = _unweighed_logs(target, existing)
+        if unweighed:
+            log.warning("%s: %d log(s) of %s record no fingerprint of its weights (made by a "
+                        "sweep before sweeps recorded model_fingerprint), so whether it was "
+                        "retrained or replaced in place since (the same manifest entry over "
+                        "other weights) cannot be told: reused as they are (%s); if it was, "
+                        "move %s away to evaluate it again", out, len(unweighed), target.label,
+                        first_few([Path(p).name for p in unweighed], 1), out)
         relabelled = _relabelled_logs(target, existing)
         if relabelled:
             raise SweepError(

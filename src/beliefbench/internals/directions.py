@@ -564,9 +564,12 @@ def _answered_by(md: dict[str, Any], log_model: str, folder: Path, model_path: P
     """What the log records of the files that answered, against the folder it names:
     ``"same"`` where they were --model's own (its ``model_fingerprint`` is --model's, wherever
     the log's folder is now), ``"replaced"`` where the log's folder no longer holds them
-    (retrained or replaced since: the ``model_fingerprint`` of a ``sweep --model`` log, or the
-    ``checkpoint_fingerprint`` of a manifest sweep's, differs from the folder's or its
-    manifest entry's now), else None (nothing recorded, or the same files still there)."""
+    (retrained or replaced since: the ``model_fingerprint`` of a sweep or ``steer`` / ``ablate``
+    arm log, or the ``checkpoint_fingerprint`` of a manifest sweep's, differs from the
+    folder's or its manifest entry's now), ``"kept"`` where the recorded weights are still
+    there, ``"entry"`` where only a manifest entry is recorded and it is still the folder's
+    (an older sweep's log: the weights were not recorded, so a retrain in place with the same
+    entry cannot be told), else None (nothing recorded: a plain ``inspect eval`` log)."""
     from beliefbench.analysis.sweep import (
         FINGERPRINT_KEY,
         MODEL_FINGERPRINT_KEY,
@@ -585,6 +588,9 @@ def _answered_by(md: dict[str, Any], log_model: str, folder: Path, model_path: P
         now = model_fingerprint(log_model) if folder.is_dir() else None
         if now is not None and now != recorded:
             return "replaced"
+        weighed = now is not None
+    else:
+        weighed = False
     entry = md.get(FINGERPRINT_KEY)
     if isinstance(entry, str) and entry and folder.is_dir():
         try:
@@ -593,7 +599,24 @@ def _answered_by(md: dict[str, Any], log_model: str, folder: Path, model_path: P
             listed = None
         if listed is not None and entry_fingerprint(listed[0]) != entry:
             return "replaced"
-    return None
+        if not weighed:
+            return "entry"
+    return "kept" if weighed else None
+
+
+def _unverified(log_path: str | Path, folder: Path, answered: str | None) -> str:
+    """The note for a log whose model folder holds --model's files now, when the log records
+    no fingerprint of the weights that answered: they may have been others (the folder
+    retrained or replaced in place since), which nothing here can tell."""
+    what = ("records its checkpoint's manifest entry (checkpoint_fingerprint) but no "
+            "fingerprint of its weights (made by a sweep before sweeps recorded "
+            "model_fingerprint)" if answered == "entry" else
+            "records no fingerprint of the weights that answered (a plain `inspect eval` "
+            "log, or one made before beliefbench recorded model_fingerprint)")
+    return (f"{log_path} {what}: could not verify that its answers are --model's own; "
+            f"{folder} holds --model's files now, but if it was retrained or replaced in "
+            f"place since the log was made, the direction reads --model's activations on "
+            f"another model's answers")
 
 
 def log_model_note(log_path: str | Path, log_model: str, model_path: str | Path, *,
@@ -604,7 +627,10 @@ def log_model_note(log_path: str | Path, log_model: str, model_path: str | Path,
     a direction read off another checkpoint's answers, as intended when comparing them) or
     by one that cannot be checked here (an API model, a Hub id, a folder not on disk, or a
     folder that holds another model now than when the log was made, by the fingerprint the
-    log records); refused (DirectionError) where by an unrelated local model, unless
+    log records), and a note too where the log records no fingerprint of the weights that
+    answered (a plain ``inspect eval`` log, an older sweep's) and its folder holds --model's
+    files now: compared as it is now, a folder retrained in place since passed as the model
+    that answered; refused (DirectionError) where by an unrelated local model, unless
     ``allow_other_model``, as ``steer`` / ``ablate`` refuse such a direction. Said nothing,
     so a log of another model gave a direction without a word."""
     from beliefbench.analysis.sweep import _name_paths
@@ -622,13 +648,15 @@ def log_model_note(log_path: str | Path, log_model: str, model_path: str | Path,
     if answered == "same":
         return None  # --model's own files, by the log's record
     theirs: set[str] = set()
-    if answered is None and folder is not None and folder.is_dir():
+    if answered != "replaced" and folder is not None and folder.is_dir():
         try:
             fp = lineage(folder)
         except ValueError:  # a folder that is no model: nothing to compare
             fp = {}
         if fp and fp["fingerprint"] == own["fingerprint"]:
-            return None  # the same files
+            # the same files: by the log's record ("kept"), else by the folder as it is
+            # now, which says nothing of a retrain in place since the log was made
+            return None if answered == "kept" else _unverified(log_path, folder, answered)
         theirs = family(fp) if fp else set()
     head = f"{log_path} holds the answers of {log_model}, not of --model {where}"
     if answered == "replaced":
