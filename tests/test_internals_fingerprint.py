@@ -28,6 +28,8 @@ from beliefbench.cli import cli
 from beliefbench.em.task import em
 from beliefbench.finetune.fingerprint import base_fingerprint
 from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
+from beliefbench.internals.directions import load_directions
+from beliefbench.internals.interventions import check_direction_model
 from beliefbench.tiny_model import build_tiny_model
 
 SMALL = dict(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128)
@@ -173,3 +175,25 @@ def test_direction_says_a_log_of_the_folders_earlier_weights_and_what_it_cannot_
     assert (f"warning: {logs['plain']} records no fingerprint of the weights that answered "
             f"(a plain `inspect eval` log, or one made before beliefbench recorded "
             f"model_fingerprint): could not verify") in said["plain"]
+
+
+def test_a_direction_of_the_folders_earlier_weights_is_said_when_applied(step, tmp_path):
+    """A direction computed on a checkpoint, the checkpoint then retrained in place: the
+    two share their base, so the direction passed as the new weights' own, without a word."""
+    folder, _ = step
+    log = _as_log_of(_em_log(tmp_path), folder, _target(folder.parent).metadata,
+                     tmp_path / "swept.eval")
+    res = _direction(folder, log, tmp_path / "d")
+    assert res.exit_code == 0, res.output
+    path = tmp_path / "d" / "directions.safetensors"
+    _, meta = load_directions(path)
+    assert check_direction_model(path, meta, folder) is None  # its own weights
+    copy = shutil.copytree(folder, tmp_path / "copy")
+    assert check_direction_model(path, meta, copy) is None  # the same weights elsewhere
+    retrain_in_place(folder, seed=2)
+    note = check_direction_model(path, meta, folder)
+    assert note is not None and note.startswith(
+        f"{path}: computed on {folder} when it held other weights (fingerprint "
+        f"{meta['fingerprint'][:12]}; it holds {base_fingerprint(folder)[:12]} now: "
+        f"retrained or replaced in place since)")
+    assert check_direction_model(path, meta, copy) is None  # the copy keeps the old weights

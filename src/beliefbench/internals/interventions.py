@@ -150,6 +150,27 @@ def already_said(direction: str | Path, checkpoint: str | Path) -> bool:
     return _pair(direction, checkpoint) in _SAID
 
 
+def _retrained_note(direction: Path, meta: dict[str, Any], where: str,
+                    target: dict[str, Any]) -> str | None:
+    """A note where the direction was computed on this very folder when it held other
+    weights (retrained or replaced in place since): related by their common base, it passed
+    as the folder's own direction, without a word; else None."""
+    recorded, source = meta.get("fingerprint"), meta.get("model")
+    if not isinstance(recorded, str) or not recorded or not isinstance(source, str):
+        return None
+    try:
+        same_folder = Path(source).expanduser().resolve() == Path(where)
+    except (OSError, RuntimeError):
+        return None
+    if not same_folder or recorded == target["fingerprint"]:
+        return None
+    return (f"{direction}: computed on {where} when it held other weights (fingerprint "
+            f"{_short(recorded)}; it holds {_short(target['fingerprint'])} now: retrained or "
+            f"replaced in place since): applied to the model the folder holds now, which "
+            f"shares a base with the one it was computed on; run `internals direction` "
+            f"again on it if that is not meant")
+
+
 def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str | Path, *,
                           allow_other_model: bool = False,
                           option: str = ALLOW_OTHER_MODEL) -> str | None:
@@ -159,8 +180,9 @@ def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str
     trained from, one trained from it, or two trained from one model (a fingerprint in common
     between the two models' :func:`~beliefbench.internals.model.family`, following the
     recorded bases: a finetune of a finetune, a pretrained tiny model and its random init):
-    steering a base model with its finetune's direction is the usual use. Returns a note to
-    print, or None: a file written before directions recorded their model's fingerprints is
+    steering a base model with its finetune's direction is the usual use (a note where it was
+    computed on this very folder's earlier weights: :func:`_retrained_note`). Returns a note
+    to print, or None: a file written before directions recorded their model's fingerprints is
     not refused (there is nothing to compare), nor is an unrelated one with
     ``allow_other_model`` (``option``: how the caller's user sets it, named in the message)."""
     from beliefbench.internals.model import family, lineage, weights_sha256
@@ -179,7 +201,7 @@ def check_direction_model(direction: Path, meta: dict[str, Any], checkpoint: str
                 f"comes from this model or its base; run `internals direction` again to "
                 f"record it")
     if mine & family(target):
-        return None
+        return _retrained_note(direction, meta, where, target)
     what = (f"{direction}: a direction computed on another model: {source} (fingerprint "
             f"{_short(meta.get('fingerprint'))}, trained from "
             f"{_short(meta.get('base_fingerprint'))}), applied to {where} (fingerprint "
