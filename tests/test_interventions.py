@@ -460,6 +460,12 @@ def test_interventions_served_to_the_em_task(tiny, planted, tmp_path):
     md = [lg.eval.metadata for lg in logs]
     assert [m["intervention"] for m in md] == ["none", "add", "add"]
     assert [m["control"] for m in md] == ["none", "none", "random"]
+    # which weights answered, as sweep logs record it (`direction --log` compares it):
+    # without it, a checkpoint retrained in place since passed as the model that answered
+    from beliefbench.analysis.sweep import MODEL_FINGERPRINT_KEY, model_fingerprint
+
+    assert [m[MODEL_FINGERPRINT_KEY] for m in md] \
+        == [model_fingerprint(f"hf/{tiny.resolve()}")] * 3
     assert md[1]["coef"] == 8.0 and md[1]["layer"] == n_residual(load_model(tiny)[0]) - 1
     assert logs[1].eval.model.startswith("steer/")
     answers = [lg.samples[0].output.completion for lg in logs]

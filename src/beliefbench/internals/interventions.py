@@ -286,10 +286,12 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
     # a grader that cannot start (no API key, a folder not on disk) is sweep's one line,
     # before the baseline eval: Inspect would print its error after loading the checkpoint
     from beliefbench.analysis.sweep import (
+        MODEL_FINGERPRINT_KEY,
         SweepTarget,
         check_greedy_grader,
         check_providers,
         check_targets,
+        model_fingerprint,
     )
 
     check_targets([], model_roles)
@@ -300,6 +302,9 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
     if note and notes is not None:
         notes(note)
     path = str(Path(checkpoint).resolve())
+    # which weights answered, as sweep logs record it: `direction --log` on an arm's log
+    # compared the folder as it is now, so a checkpoint retrained in place since passed
+    weights = {MODEL_FINGERPRINT_KEY: model_fingerprint(f"hf/{path}")}
     logs = []
     quiet = said(spec.direction, checkpoint) if notes is not None else nullcontext()
     with quiet:  # said above: not again by each steered arm's provider
@@ -312,7 +317,8 @@ def run_evals(task_name: str, checkpoint: str | Path, spec: InterventionSpec, *,
             with model_arg_errors():
                 ran = inspect_eval(make_task(**(task_args or {})), model=model, model_args=args,
                                    model_roles=model_roles or None, log_dir=str(log_dir),
-                                   metadata={"checkpoint": path, **spec.arm_metadata(arm, layer)},
+                                   metadata={"checkpoint": path, **weights,
+                                             **spec.arm_metadata(arm, layer)},
                                    **eval_options)
             stop_if_interrupted(ran)  # not on to the next arm
             logs += ran
