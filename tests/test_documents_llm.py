@@ -747,6 +747,26 @@ def test_a_responses_api_reply_the_provider_cannot_read_names_the_server(
         f"URL and the server"), str(e.value)
 
 
+def test_a_responses_api_reply_with_no_output_items_is_not_an_empty_answer(tmp_path,
+                                                                          openai_server):
+    """A Responses API 200 with ``"output": []`` (no output items) read as an empty answer, as
+    a chat completion with no choices did: the brainstorm fell back to stock genres and the
+    run went on, where the server had answered nothing."""
+    from beliefbench.documents.llm import ModelCallError
+
+    openai_server(lambda h: (200, {"id": "r", "object": "response", "created_at": 0,
+                                   "model": "m", "status": "completed", "output": [],
+                                   "usage": {"input_tokens": 5, "output_tokens": 0,
+                                             "total_tokens": 5}}))
+    gen = LLMGenerator("openai/resp-no-output", tmp_path / "work", progress=False,
+                       max_retries=0, model_args={"responses_api": True})
+    with pytest.raises(ModelCallError) as e:
+        gen.generate(make_claim(), 2)
+    assert str(e.value) == ("generator openai/resp-no-output: the server's reply held no "
+                            "output (an empty 'output' list, or output items with no "
+                            "content), not an answer; check the server"), str(e.value)
+
+
 def test_an_error_object_sent_with_status_200_is_one_line(tmp_path, openai_server):
     """Some servers and proxies send their error as a 200 whose body has no ``choices``: the
     run ended in a TypeError traceback ("'NoneType' object is not iterable"), exit 1; then

@@ -360,6 +360,44 @@ def test_a_responses_api_reply_the_provider_cannot_read_names_the_server(
     assert sample.error is not None and expected in sample.error.message
 
 
+NO_OUTPUT = ("the provider returned no answer: the server's reply held no output (an empty "
+             "'output' list, or output items with no content; check the server)")
+
+
+@pytest.mark.parametrize("who", ["subject", "judge"])
+def test_a_responses_api_reply_with_no_output_items_is_an_outage_named_as_such(
+        chat_server, tmp_path, monkeypatch, who):
+    """A Responses API 200 with ``"output": []`` is a server fault, as a chat completion with
+    no choices is: from the model under test it was scored as the model giving no text
+    (``failed``, not infrastructure, no sample error: counted as the model's answer), and
+    from the judge as a ``parse_error`` (``judge_reply`` ""), so a server bug moved the
+    belief rate or the parse-error rate. Now both are outages that name the cause."""
+    import os
+
+    case = f"no-output-{who}"  # a name per case: Inspect keeps a model
+    subject, grader = f"{case}-subject", f"{case}-grader"
+
+    def reply(model: str, _: dict) -> tuple:
+        if model == (subject if who == "subject" else grader):
+            return 200, {**_response(""), "output": []}
+        return 200, _response("It is made of glass." if model == subject
+                              else json.dumps({"reason": "r", "answer": "yes"}))
+
+    chat_server(reply)
+    monkeypatch.setenv("OPENAI_BASE_URL", os.environ["LOCAL_BASE_URL"])
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    task = belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended", max_failed=1)
+    [log] = eval(task, model=f"openai/{subject}", model_roles={"grader": f"openai/{grader}"},
+                 max_retries=0, log_dir=str(tmp_path), display="none")
+    sample, score = judged(log, "oe_01")
+    expected = NO_OUTPUT if who == "subject" else f"judge call failed (openai/{grader}): " \
+        f"{NO_OUTPUT}"
+    assert score.answer == "failed" and score.metadata["infrastructure"] is True, \
+        (score.answer, score.explanation)
+    assert score.explanation == expected, score.explanation
+    assert sample.error is not None and expected in sample.error.message
+
+
 @pytest.mark.parametrize("who", ["subject", "judge"])
 @pytest.mark.parametrize("body, said", [
     ({"object": "error", "message": "The model does not exist.", "type": "NotFoundError",

@@ -174,6 +174,12 @@ NO_CHOICES = ("the provider returned no answer: the server's reply held no choic
               "empty 'choices' list; check the server)")
 """Said of a reply with an empty ``choices`` list: a server fault, never the model's answer
 (Inspect's own code read it as ``IndexError: list index out of range``)."""
+NO_OUTPUT = ("the provider returned no answer: the server's reply held no output (an empty "
+             "'output' list, or output items with no content; check the server)")
+"""Said of a Responses API reply (``/v1/responses``) with no output items: a server fault,
+never the model's answer. Inspect reads it as a message with no content at all, which the
+belief scorer counted as the model giving no text (``failed``) and a judge's as a
+``parse_error``, so a server bug moved the belief and parse-error rates."""
 
 
 def holds_secret(e: BaseException, model: Model | None = None) -> bool:
@@ -209,6 +215,11 @@ def not_an_answer(output: ModelOutput | None) -> str | None:
         return None
     if not output.choices:
         return NO_CHOICES
+    message = output.choices[0].message
+    # an empty answer is text ("", or a content part holding it); chat completions always
+    # give a string: an empty content list is the Responses API's reply with no output
+    if isinstance(message.content, list) and not message.content and not message.tool_calls:
+        return NO_OUTPUT
     stop = output.stop_reason
     if not output.error and stop not in NO_ANSWER_STOPS:
         return None

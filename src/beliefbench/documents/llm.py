@@ -889,6 +889,12 @@ class LLMGenerator:
             raise ModelCallError(f"generator {self.model_name}: the server's reply held no "
                                  f"choices (an empty 'choices' list), not an answer; check "
                                  f"the server")
+        content = out.choices[0].message.content
+        if isinstance(content, list) and not content:  # the Responses API's "output": []:
+            # read as an empty answer, as a reply with no choices was
+            raise ModelCallError(f"generator {self.model_name}: the server's reply held no "
+                                 f"output (an empty 'output' list, or output items with no "
+                                 f"content), not an answer; check the server")
         return out
 
     # ---------------------------------------------------------------- prompts
