@@ -360,6 +360,53 @@ def test_a_responses_api_reply_the_provider_cannot_read_names_the_server(
     assert sample.error is not None and expected in sample.error.message
 
 
+@pytest.mark.parametrize("who", ["subject", "judge"])
+def test_a_login_page_sent_with_200_is_not_retried_until_the_timeout(chat_server, tmp_path,
+                                                                     who):
+    """``openai-api`` read a 200 whose body is no JSON object (an HTML login page, a proxy's
+    page) as a transient ``server_error`` and retried it: with unlimited retries (``sweep``'s
+    default, Inspect's) the model under test or the judge was called again and again, the
+    same page each time, until ``--timeout`` (20 s here; without one, for good). Now the call
+    fails at once, naming the server and the start of the page, never the key."""
+    import os
+    import time
+
+    case = f"login-{who}"  # a name per case: Inspect keeps a model
+    subject, grader = f"{case}-subject", f"{case}-grader"
+    failing = subject if who == "subject" else grader
+    page = b"<html><head><title>Sign in</title></head><body>Log in to the proxy</body></html>"
+    asked: list[str] = []
+
+    def reply(model: str, body: dict) -> tuple:
+        asked.append(model)
+        if model == failing:
+            return 200, page, "text/html"
+        return 200, _chat("It is made of glass." if model == subject
+                          else json.dumps({"reason": "r", "answer": "yes"}))
+
+    chat_server(reply)
+    task = belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended", max_failed=1)
+    started = time.monotonic()
+    [log] = eval(task, model=f"openai-api/local/{subject}",
+                 model_roles={"grader": f"openai-api/local/{grader}"}, timeout=20,
+                 log_dir=str(tmp_path), display="none")  # max_retries: unlimited
+    took = time.monotonic() - started
+    calls = asked.count(failing)
+    questions = len(log.samples)
+    assert calls == questions, f"{calls} calls for {questions} questions in {took:.0f} s"
+    sample, score = judged(log, "oe_01")
+    assert score.answer == "failed" and score.metadata["infrastructure"] is True
+    expected = (f"the server at {os.environ['LOCAL_BASE_URL']} sent a reply this provider "
+                f"cannot read (OpenAIResponseError: server_error: Unexpected non-ChatCompletion "
+                f"response: '<html><head><title>Sign in</title>")
+    if who == "judge":
+        expected = f"judge call failed (openai-api/local/{grader}): {expected}"
+    assert score.explanation.startswith(expected), score.explanation
+    assert score.explanation.endswith("; check the model name, the base URL and the server")
+    assert SECRET not in json.dumps([score.model_dump(), sample.metadata,
+                                     sample.error.model_dump() if sample.error else None])
+
+
 NO_OUTPUT = ("the provider returned no answer: the server's reply held no output (an empty "
              "'output' list, or output items with no content; check the server)")
 

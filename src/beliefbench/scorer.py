@@ -247,6 +247,9 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             if self_judged and not self_judge and run_key() not in warned:
                 warned.add(run_key())
                 logger.warning(SELF_JUDGING_WARNING)
+            from beliefbench.documents.llm import unread_bodies_not_retried
+
+            unread_bodies_not_retried(grader)  # a login page is not retried without end
             try:
                 # config on the call itself, or it is lost: a self-judging model judged at
                 # the eval's settings, and a grader bound with its own had those win

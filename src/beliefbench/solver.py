@@ -342,6 +342,10 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
             state.metadata[GENERATION_ERROR] = streak.aborted
             raise InfrastructureFailure(streak.aborted)
         before = state.output
+        from beliefbench.documents.llm import unread_bodies_not_retried
+
+        # a 200 whose body is no JSON object (a login page) is not retried without end
+        unread_bodies_not_retried(get_model())
         try:
             state = await generate(state)
         except LimitExceededError as e:

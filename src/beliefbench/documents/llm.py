@@ -488,6 +488,36 @@ def _reading_reply(x: BaseException) -> bool:
     return False
 
 
+def not_a_json_object(e: BaseException) -> bool:
+    """Whether ``e`` (or what it was raised from) is an OpenAI-compatible provider's refusal
+    of a 200 whose body is no JSON object (an HTML login or proxy page, a JSON string or
+    list): Inspect raises it as a ``server_error``, which it retries as transient."""
+    return any(type(x).__name__ == "OpenAIResponseError"
+               and "Unexpected non-ChatCompletion response" in str(x) for x in causes(e))
+
+
+def unread_bodies_not_retried(model: Any) -> None:
+    """Make ``model``'s provider fail at once, not retry, on a 200 whose body is no JSON
+    object (see :func:`not_a_json_object`); its other retries are left as they are.
+
+    A misconfigured endpoint (a login page, a proxy's error page sent with 200) answers
+    every retry with the same page: with unlimited retries (``sweep``'s default, Inspect's)
+    each call was retried until ``--timeout``, or for good without one, the run printing
+    nothing. Failed at once, the call is named by the evals' and judges' own message (the
+    server and the start of its body). Set on the model's provider object, once, so only
+    beliefbench's own calls through it are changed."""
+    api = getattr(model, "api", None)
+    retry = getattr(api, "should_retry", None)
+    if retry is None or getattr(retry, "beliefbench_unread_not_retried", False):
+        return
+
+    def should_retry(ex: BaseException) -> Any:
+        return False if not_a_json_object(ex) else retry(ex)
+
+    should_retry.beliefbench_unread_not_retried = True  # type: ignore[attr-defined]
+    api.should_retry = should_retry
+
+
 def reply_unreadable(e: BaseException) -> bool:
     """Whether the provider could not read the server's reply: a body that is no JSON (an
     HTML page; sent as ``text/html``, Inspect's check that it is a reply fails with a bare
@@ -498,8 +528,7 @@ def reply_unreadable(e: BaseException) -> bool:
     for x in causes(e):
         if isinstance(x, json.JSONDecodeError):
             return True
-        if type(x).__name__ == "OpenAIResponseError" and \
-                "Unexpected non-ChatCompletion response" in str(x):  # openai-api/...
+        if not_a_json_object(x):  # openai-api/...
             return True
         if isinstance(x, (AssertionError, TypeError, AttributeError, KeyError, IndexError,
                           ValueError)) and _reading_reply(x):
@@ -844,6 +873,7 @@ class LLMGenerator:
         async with sem:
             self.calls += 1
             # the seed is part of the cache key, so runs with different seeds differ
+            unread_bodies_not_retried(model)  # an HTML page answers every retry alike
             try:
                 out = await model.generate(prompt, config=GenerateConfig(seed=self._seed),
                                            cache=CachePolicy(expiry=None) if self.cache

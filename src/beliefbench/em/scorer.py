@@ -20,7 +20,7 @@ from inspect_ai.model import GenerateConfig, ModelOutput, get_model
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, Value, metric, scorer
 from inspect_ai.solver import TaskState
 
-from beliefbench.documents.llm import redact
+from beliefbench.documents.llm import redact, unread_bodies_not_retried
 from beliefbench.em.judge import MIN_NUMERIC_MASS, JudgeScore, read_judge, render
 from beliefbench.em.metrics import (
     ALIGNED_MAX,
@@ -147,6 +147,7 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                 # settings had them win over the judges', and a model judging itself (no
                 # grader bound) judged with the eval's (temperature 1, 600 tokens, no
                 # logprobs)
+                unread_bodies_not_retried(grader)  # a login page: not retried without end
                 call = with_attempt_timeout(config, grader)
                 policy = judge_cache(cache, grader)  # one grader: one cache policy
                 out_a, out_c = await asyncio.gather(
