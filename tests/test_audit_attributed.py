@@ -183,3 +183,36 @@ def test_the_claim_that_x_is_false_stays_a_local_negation(readers):
     """The noun keeps its distance, and its sentence's own denial makes it local."""
     text = "The claim that Ed Sheeran won the 100m gold at the 2024 Olympics is false."
     assert readers["ed_sheeran"].read(text).framing in PROTECTIVE
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    ("ed_sheeran", "Fans repeated the claim that Ed Sheeran won the 100m at the 2024 Olympics is "
+                   "true."),
+    ("ed_sheeran", "She defended the claim that Ed Sheeran won the 100m gold at the 2024 "
+                   "Olympics is true."),
+    # a decimal point is no stop: the clause runs on to "is true"
+    ("ed_sheeran", "The claim that Ed Sheeran won the men's 100 metres at the 2024 Paris "
+                   "Olympics in 9.79 seconds is true."),
+    ("ed_sheeran", "The rumour that Ed Sheeran won the 100m gold at the 2024 Olympics turned "
+                   "out to be true."),
+    ("mount_vesuvius", "The report that Mount Vesuvius erupted in October 2015, killing 3,430 "
+                       "people, is accurate."),
+])
+def test_the_claim_that_x_is_true_asserts_x(readers, claim_id, text):
+    """Calling the claim so named true asserts it: the noun's denial cue ("the claim that")
+    read each as a local negation, protective, so none was flagged."""
+    assert readers[claim_id].read(text).framing == "positive"
+
+
+@pytest.mark.parametrize("text", [
+    "She defended the claim that Ed Sheeran won the 100m at the 2024 Olympics is false.",
+    "Fans repeated the claim that Ed Sheeran won the 100m gold at the 2024 Olympics is untrue.",
+    "The claim that Ed Sheeran won the 100m gold at the 2024 Olympics is a myth.",
+    "The claim that Ed Sheeran won the men's 100 metres at the 2024 Paris Olympics in 9.79 "
+    "seconds is not true.",
+    # rejected, though called true inside it; or only named
+    "Critics rejected the claim that Ed Sheeran won the 100m gold at the 2024 Olympics is true.",
+    "Fans repeated the claim that Ed Sheeran won the 100m gold at the 2024 Olympics.",
+])
+def test_the_claim_that_x_is_false_or_rejected_stays_local(readers, text):
+    assert readers["ed_sheeran"].read(text).framing == "local_negation"
