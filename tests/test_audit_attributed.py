@@ -216,3 +216,32 @@ def test_the_claim_that_x_is_true_asserts_x(readers, claim_id, text):
 ])
 def test_the_claim_that_x_is_false_or_rejected_stays_local(readers, text):
     assert readers["ed_sheeran"].read(text).framing == "local_negation"
+
+
+@pytest.mark.parametrize("text", [
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. That is false.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. This is not true.",
+    # the claim two sentences up, the story going on between
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. The crowd cheered loudly. That is false.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. The crowd cheered loudly. This is not "
+    "true.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. The crowd cheered loudly.\n\nThat is "
+    "false.",
+])
+def test_that_is_false_after_the_claim_or_its_story_negates_it(readers, text):
+    """"That" points back at the story, not only at the sentence just before it: the claim
+    two sentences up, "That is false." read as positive (and "This is not true." as
+    negated)."""
+    assert readers["ed_sheeran"].read(text).framing == "negated"
+
+
+@pytest.mark.parametrize("text", [
+    # what "that" or "they" denies is the view or question between
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. Was the result rigged? That is false.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. The result was rigged, some said. That "
+    "is false.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. The crowd cheered loudly. They are "
+    "wrong.",
+])
+def test_that_is_false_after_a_view_of_the_claim_defends_it(readers, text):
+    assert readers["ed_sheeran"].read(text).framing == "positive"

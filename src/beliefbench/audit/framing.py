@@ -239,10 +239,18 @@ class Layout:
         if m is None or _CLAUSE_END.match(self.lowered, m.end(), b) is None:
             return False
         if self.back_to is not None:
-            # claim mode: at the sentence just before, which states the claim ("Some say
-            # ... That is false."), not at another's view of it ("Critics say the result was
-            # rigged. That is false.", "... They are wrong.")
-            if i - 1 not in self.back_to:
+            # claim mode: at a sentence that states the claim ("Some say ... That is
+            # false."), not at another's view of it ("Critics say the result was rigged. That
+            # is false.", "... They are wrong."): the sentence just before, or, for "that",
+            # the one before it where the sentence between goes on with the story and reports
+            # no view or question ("Ed Sheeran won the 100m gold. The crowd cheered loudly.
+            # That is false." denies the story, as "This is not true." there did); people
+            # ("They are wrong.") only right after the claim
+            if i - 1 not in self.back_to and (
+                    i < 2 or i - 2 not in self.back_to
+                    or _PEOPLE.match(self.lowered, a, b) is not None
+                    or _VIEW.search(self.lowered, *self.sentences[i - 1]) is not None
+                    or _question(self, i - 1)):
                 return False
         elif _PEOPLE.match(self.lowered, a, b) is not None:
             return False
@@ -587,6 +595,12 @@ _THAT = re.compile(r"[\W_]*(?:that|they|those)\b")
 _PEOPLE = re.compile(r"[\W_]*(?:they|those)\b")
 """A label that points back at people ("They are wrong."): only claim mode knows that the
 sentence before says they hold the claim."""
+_VIEW = re.compile(
+    r"\b(?:says?|said|claim(?:s|ed)?|thinks?|thought|believe[sd]?|argue[sd]?|allege[sd]?"
+    r"|insist(?:s|ed)?|suggest(?:s|ed)?|call(?:s|ed)?|doubt(?:s|ed)?|suspect(?:s|ed)?"
+    r"|accuse[sd]?|speculate[sd]?|question(?:s|ed)?|reckon(?:s|ed)?|according to)\b")
+"""A verb that reports a view: a sentence holding one between a claim sentence and "That is
+false." is what "that" denies ("Critics say the result was rigged.")."""
 _CLAUSE_END = re.compile(r"[\s\"')\]*_]*(?:[.!;,:\u2013\u2014-]|$)")
 """Where a label's words end its clause: a stop, a clause break or the sentence's end."""
 _LABEL_LINE = 60
