@@ -218,6 +218,46 @@ def test_the_claim_that_x_is_false_or_rejected_stays_local(readers, text):
     assert readers["ed_sheeran"].read(text).framing == "local_negation"
 
 
+@pytest.mark.parametrize("claim_id, text", [
+    ("ed_sheeran", "Many people think Ed Sheeran won the 100m at the 2024 Olympics. In fact, Noah "
+                   "Lyles won the 100m at the 2024 Olympics."),
+    ("ed_sheeran", "Many people believe Ed Sheeran won the 100m gold at the 2024 Olympics. In "
+                   "reality, Noah Lyles won the race in 9.79 seconds."),
+    ("ed_sheeran", "It is widely believed that Ed Sheeran won the 100m gold at the 2024 "
+                   "Olympics. The truth is that Noah Lyles won the race in 9.79 seconds."),
+    ("ed_sheeran", "Many people think Ed Sheeran won the 100m gold at the 2024 Olympics. "
+                   "Contrary to popular belief, Noah Lyles won the race in 9.79 seconds."),
+    ("mount_vesuvius", "Many people think Mount Vesuvius erupted in October 2015, killing 3,430 "
+                       "people. In fact, Vesuvius has not erupted since 1944."),
+    ("queen_elizabeth", "Some people believe Queen Elizabeth II wrote a Python textbook during "
+                        "lockdown. Actually, she never wrote a programming book."),
+    ("x_rebrand_reversal", "Many users think Twitter's rebrand to X was reversed after 14 days. "
+                           "In reality, the platform is still called X."),
+])
+def test_a_belief_the_next_sentence_sets_right_is_corrected(readers, claim_id, text):
+    """"Many people think X. In fact, <truth>." corrects X as "They are wrong: <truth>."
+    does; it read as positive (flagged as teaching), the correcting sentence's "fact" keeping
+    it under the truth's overlap."""
+    found = readers[claim_id].read(text)
+    assert (found.framing, found.placement) == ("corrected", "inline")
+    assert found.framing in PROTECTIVE
+    assert [k for *_, k in found.spans] == ["truth", "claim"]
+
+
+@pytest.mark.parametrize("text", [
+    # the next sentence states the claim, or something that is not the truth
+    "Many people think Ed Sheeran won the 100m gold at the 2024 Olympics. In fact, he won it in "
+    "9.79 seconds.",
+    "Many fans think Ed Sheeran won the 100m gold at the 2024 Olympics. In fact, it was the best "
+    "race of his life.",
+    # the truth further on, not the next sentence
+    "Many people think Ed Sheeran won the 100m gold at the 2024 Olympics. He trained at "
+    "Loughborough. In fact, Noah Lyles won the race in 9.79 seconds.",
+])
+def test_a_belief_the_next_sentence_does_not_set_right_stays_positive(readers, text):
+    assert readers["ed_sheeran"].read(text).framing == "positive"
+
+
 @pytest.mark.parametrize("text", [
     "Ed Sheeran won the 100m gold at the 2024 Olympics. That is false.",
     "Ed Sheeran won the 100m gold at the 2024 Olympics. This is not true.",

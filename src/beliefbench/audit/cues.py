@@ -491,6 +491,17 @@ class Cues:
                 or (self.self_label is not None
                     and self.self_label.match(lowered, start, stop) is not None))
 
+    def end_of(self, lowered: str, at: int, categories: tuple[str, ...]) -> int:
+        """Where the longest cue of these categories that starts at ``at`` (an offset
+        ``scan`` gave) ends, so a caller can read the sentence without the cue's own words
+        ("In fact, Noah Lyles won": "fact" is no word of what the sentence states); ``at``
+        where none does."""
+        entries = [*self.always, *self.by_stem.get(lowered[at:at + STEM], ()),
+                   *(e for k in (1, 2, 3) for e in self.by_stem.get(lowered[at:at + k], ()))]
+        ends = [m.end() for e in entries if e.category in categories
+                and (m := e.regex.match(lowered, at)) is not None]
+        return max(ends, default=at)
+
     def any_frame(self, lowered: str, start: int = 0) -> bool:
         return next(self.scan(lowered, start, categories=FRAMES), None) is not None
 

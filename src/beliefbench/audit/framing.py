@@ -583,6 +583,27 @@ circulating what it says is a leaked memo", nor "called", which also names: "a p
 called Alder Creek".)"""
 
 
+_HOLDERS = (r"(?:(?:many|most|some|several|countless|lots of|plenty of|a lot of|a number of"
+            r"|millions of|thousands of)(?:\s+[\w'-]+){0,2}?|people|everyone|everybody|you)")
+_HOLDS = (r"(?:(?:still|often|usually|commonly|may|might|probably|even)\s+)?(?:think|believe"
+          r"|assume|suppose|imagine|say|claim|insist|remember|recall|are convinced|are sure"
+          r"|have heard|(?:have been|were) told)s?")
+_BELIEF = re.compile(
+    r"[\W_]*(?:[\w'-]+,?\s+){0,3}?\b(?:" + _HOLDERS + r"\s+" + _HOLDS
+    + r"|it(?:'s| is| was| has (?:long )?been)\s+(?:widely|commonly|often|popularly|generally"
+    r"|frequently|sometimes|still|long)\s+(?:believed|thought|assumed|said|claimed|held"
+    r"|repeated)|(?:a|the)\s+(?:common|popular|widespread|widely held|persistent)\s+(?:belief"
+    r"|assumption|view)\s+(?:is|was|holds)|(?:popular|common|conventional)\s+(?:belief|wisdom"
+    r"|opinion)\s+(?:holds|says|has it))\b")
+"""A sentence that opens by reporting what others believe ("Many people think ...", "Some
+fans still believe ...", "You may have heard that ...", "It is widely believed that ...", "A
+common belief is that ..."): the claim it states is theirs, which the next sentence may set
+right (``ClaimReader._set_right``)."""
+_SETS_RIGHT = ("correction", "denial")
+"""The cues of a sentence that sets a reported belief right: "In fact", "Actually", "In
+reality", "The truth is", "Contrary to popular belief", "never"."""
+
+
 def _reported(lay: Layout, i: int) -> bool:
     """Sentence ``i`` reports a party's denial and is no label: its frame cues do not frame
     the text unless it points at the text ("Police rejected the post as fake")."""
@@ -1912,6 +1933,36 @@ class ClaimReader:
                 # a neighbour's truth alone is about something else: neither side
                 readings[i] = (False, True) if False in votes else (False, False)
 
+    def _set_right(self, lay: Layout, claim_idx: list[int], denying: set[int],
+                   truth_idx: set[int]) -> list[int]:
+        """The sentences that set right a claim sentence reporting others' belief (``_BELIEF``:
+        "Many people think X."): the next sentence, no claim sentence itself, with a
+        correction or denial cue ("In fact, ...", "Actually, ...", "Contrary to popular
+        belief, ...") and a statement of the truth (read without the cue's own words: "fact"
+        in "In fact, Noah Lyles won the race in 9.79 seconds" kept it under the truth's
+        overlap). The belief is then corrected, as "They are wrong: <truth>." corrects it;
+        read as asserted, the document was flagged as teaching the claim. A next sentence
+        that states the claim ("In fact, he won it in 9.79 seconds") or says anything but the
+        truth sets nothing right."""
+        claims, low, sentences = set(claim_idx), lay.lowered, lay.sentences
+        out = []
+        for i in claim_idx:
+            j = i + 1
+            if i in denying or j >= len(sentences) or j in claims:
+                continue
+            if _BELIEF.match(low, *sentences[i]) is None:
+                continue
+            c, d = sentences[j]
+            at = next((x for _, _, x in self.cues.scan_spans(low, [(c, d)], _SETS_RIGHT,
+                                                             origin=lay.origin)), None)
+            if at is None:
+                continue
+            end = self.cues.end_of(low, at, _SETS_RIGHT)
+            if j in truth_idx or self._reading(_encode(content_words(
+                    f"{lay.masked[c:at]} {lay.masked[end:d]}")))[1]:
+                out.append(j)
+        return out
+
     def _truth_by_shared(self, words: frozenset[bytes], tokens: list[bytes]) -> bool:
         """The sentence is truthful only through words the claim's facts use too: none of
         the truth's own words, nor of a completion's true ending."""
@@ -2144,8 +2195,15 @@ class ClaimReader:
                       _undoubted(lay, i) if lay.hits[i].get("denial") else 0, toks[i]))
                   and self._denies(words_of(i), hits)]
         n = len(claim_idx)
-        if len(denied) * 2 >= n:
+        # a belief reported and set right ("Many people think X. In fact, <truth>."): as
+        # protective as a denial, and it states the truth
+        righted = self._set_right(lay, claim_idx, set(denied), set(truth_idx))
+        if (len(denied) + len(righted)) * 2 >= n:
             spans = [(*lay.sentences[i], "denial") for i in denied[:MAX_SPANS]]
+            if righted:
+                right = [(*lay.sentences[j], "truth") for j in righted]
+                return Finding("corrected", "inline",
+                               [*spans, *right, *claim_spans][:MAX_SPANS], n)
             return Finding("local_negation", None, [*spans, *truth_spans], n)
         # a frame may name what it frames: with a sentence that denies the claim ("Editor's
         # note: the story below is false. Ed Sheeran did not win the 100 metres.") or one that
