@@ -445,6 +445,38 @@ def test_a_responses_api_reply_with_no_output_items_is_an_outage_named_as_such(
     assert sample.error is not None and expected in sample.error.message
 
 
+def test_responses_api_replies_with_no_output_items_count_toward_the_abort(
+        chat_server, tmp_path, monkeypatch):
+    """A server that always sends ``"output": []`` was asked for every sample, each erroring
+    on its own (the reply reset the streak as an answer would), where one that always sends
+    ``"choices": []`` stopped the run after ``abort_after`` in a row. Now both stop it."""
+    import os
+
+    subject, grader = "no-output-always-subject", "no-output-always-grader"
+    asked: list[str] = []
+
+    def reply(model: str, body: dict) -> tuple:
+        if isinstance(body["input"], list):  # not Inspect's probe for reasoning support
+            asked.append(model)
+        if model == subject:
+            return 200, {**_response(""), "output": []}
+        return 200, _response(json.dumps({"reason": "r", "answer": "yes"}))
+
+    chat_server(reply)
+    monkeypatch.setenv("OPENAI_BASE_URL", os.environ["LOCAL_BASE_URL"])
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    task = belief(claims=str(FIXTURE_CLAIM), samples=1, max_failed=1, abort_after=2)
+    [log] = eval(task, model=f"openai/{subject}", model_roles={"grader": f"openai/{grader}"},
+                 max_retries=0, max_samples=1, log_dir=str(tmp_path), display="none")
+    assert len(log.samples) > 2
+    assert asked.count(subject) == 2, asked
+    errors = [s.metadata["generation_error"] for s in log.samples]
+    assert errors.count(NO_OUTPUT) == 2, errors
+    for said in (e for e in errors if e != NO_OUTPUT):
+        assert said.startswith("aborted: 2 infrastructure failures in a row"), said
+        assert said.endswith(f"First error: {NO_OUTPUT}"), said
+
+
 @pytest.mark.parametrize("who", ["subject", "judge"])
 @pytest.mark.parametrize("body, said", [
     ({"object": "error", "message": "The model does not exist.", "type": "NotFoundError",

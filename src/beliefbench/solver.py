@@ -12,7 +12,10 @@ answer, so it must never pass as a measurement:
   ``failed`` verdicts IN the denominator, like an empty answer;
 * after ``abort_after`` infrastructure failures in a row the provider is not called again in
   this run: every remaining sample errors at once with the cause and the first error's text,
-  so a dead server is not relaunched for every sample and the run ends in seconds.
+  so a dead server is not relaunched for every sample and the run ends in seconds. A reply
+  holding no answer at all (an empty ``choices`` list; through the Responses API an empty
+  ``output`` list) counts toward it the same way: a server that always sends one is as
+  useless as one that refuses the connection.
 
 A provider error handed back as an answer is an infrastructure failure too: Inspect turns
 some refusals of the request into output whose text is the provider's message (a vLLM or
@@ -326,6 +329,28 @@ def _reached_the_limit(output: ModelOutput) -> int | None:
         return limit
 
 
+SERVER_FAULTS = (NO_CHOICES, NO_OUTPUT)
+"""Replies that hold no answer at all (no choices, no output items): infrastructure failures
+that count toward ``abort_after`` like a raise, unlike a provider's refusal handed back as
+text (the provider answered)."""
+
+
+def _one_more_in_a_row(streak: _Streak, text: str, abort_after: int) -> None:
+    """Counts one infrastructure failure (``text``) in ``streak``; at ``abort_after`` in a row
+    marks the run aborted, so the remaining samples error without a call."""
+    streak.in_a_row += 1
+    streak.total += 1
+    streak.first_error = streak.first_error or text
+    if streak.in_a_row >= abort_after and not streak.aborted:
+        streak.aborted = (
+            f"{ABORTED}{streak.in_a_row} infrastructure failures in a row (the model "
+            f"provider raised or sent no answer; the model was not called for the remaining "
+            f"samples). First error: {streak.first_error}")
+        logger.error("beliefbench: %s. The log will end with status 'error': fix the "
+                     "cause, then run `inspect eval-retry <log> --log-dir <its folder>` "
+                     "(without --log-dir the retry goes to ./logs).", streak.aborted)
+
+
 @solver
 def answer(abort_after: int = ABORT_AFTER) -> Solver:
     """Generate once; a provider exception becomes an errored, ``failed``-scored sample.
@@ -354,27 +379,23 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
             state.metadata[GENERATION_LIMIT] = e.message
             raise
         except Exception as e:  # noqa: BLE001 - any provider failure is infrastructure
-            streak.in_a_row += 1
-            streak.total += 1
             # a reply with no choices: Inspect stored it, then failed reading its message
             empty = isinstance(e, IndexError) and state.output is not before \
                 and state.output is not None and not state.output.choices
             text = NO_CHOICES if empty else describe_error(e, get_model())
-            streak.first_error = streak.first_error or text
-            if streak.in_a_row >= abort_after and not streak.aborted:
-                streak.aborted = (
-                    f"{ABORTED}{streak.in_a_row} infrastructure failures in a row (the model "
-                    f"provider raised; the model was not called for the remaining samples). "
-                    f"First error: {streak.first_error}")
-                logger.error("beliefbench: %s. The log will end with status 'error': fix the "
-                             "cause, then run `inspect eval-retry <log> --log-dir <its folder>` "
-                             "(without --log-dir the retry goes to ./logs).", streak.aborted)
+            _one_more_in_a_row(streak, text, abort_after)
             state.metadata[GENERATION_ERROR] = text
             if holds_secret(e, get_model()):  # the sample's logged traceback shows it
                 raise InfrastructureFailure(text) from None
             raise InfrastructureFailure(text) from e
-        streak.in_a_row = 0  # the provider answered, even where with an error
         problem = not_an_answer(state.output)
+        if problem in SERVER_FAULTS:
+            # no answer at all (``"output": []``): a server that always sends it is as dead
+            # as one that refuses the connection, so it counts toward ``abort_after``
+            _one_more_in_a_row(streak, problem, abort_after)
+            state.metadata[GENERATION_ERROR] = problem
+            raise InfrastructureFailure(problem)
+        streak.in_a_row = 0  # the provider answered, even where with an error
         if problem:
             streak.total += 1
             state.metadata[GENERATION_ERROR] = problem
