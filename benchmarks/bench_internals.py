@@ -6,6 +6,8 @@
 2. Logit lens vs the plain margins pass over the same sequences, and probe activations
    (one pass with hidden states, reduced on the fly) vs a plain forward pass over the same
    statements. Target: <= 1.3x each.
+3. ``describe``'s weights sha256 on a generated 200 MB checkpoint (``--hash-mb``): the first
+   call of a process against a later one's, read from the hash cache.
 
 Every figure is the best of ``--repeats`` runs, the variants compared taking turns (the
 machine is shared; whole-run times swing with other people's load by +-20%). The lens reads
@@ -75,6 +77,43 @@ def plain_forward(model, tokenizer, seqs, batch_size: int) -> None:
         pass
 
 
+def weights_hash(mb: int) -> None:
+    """``describe``'s weights sha256 on a generated ``mb`` MB safetensors checkpoint: the
+    first call of a process (every byte read and hashed) against a later process's (the
+    hash cache). The file was just written, so the first call reads it from the page cache:
+    on a real checkpoint read from disk the gap is larger."""
+    import os
+
+    from safetensors.torch import save_file
+
+    from beliefbench import hash_cache
+    from beliefbench.internals.model import describe
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = os.path.join(tmp, "ckpt")
+        os.makedirs(folder)
+        with open(os.path.join(folder, "config.json"), "w") as f:
+            f.write("{}")
+        save_file({"w": torch.ones(mb * (1 << 20) // 4)}, os.path.join(folder, "model.safetensors"))
+        old = os.environ.get(hash_cache.CACHE_DIR_ENV)
+        os.environ[hash_cache.CACHE_DIR_ENV] = os.path.join(tmp, "cache")
+        try:
+            times = []
+            for _ in range(2):
+                hash_cache._memory.clear()  # each call as a new process makes it
+                start = time.perf_counter()
+                describe(folder)
+                times.append(time.perf_counter() - start)
+        finally:
+            if old is None:
+                del os.environ[hash_cache.CACHE_DIR_ENV]
+            else:
+                os.environ[hash_cache.CACHE_DIR_ENV] = old
+    first, cached = times
+    print(f"weights sha256, {mb} MB safetensors: first call {first:.3f} s, cached {cached:.4f} s "
+          f"({first / cached:.0f}x)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", help="A checkpoint directory (default: build a tiny Llama).")
@@ -88,6 +127,9 @@ def main() -> None:
                     help="tiny model's layers (ignored with --model)")
     ap.add_argument("--threads", type=positive_int, default=None,
                     help="torch CPU threads (1 avoids thrashing on a loaded shared machine)")
+    ap.add_argument("--hash-mb", type=int, default=200,
+                    help="size of the checkpoint whose weights sha256 is timed, first call vs "
+                         "cached (0: skip)")
     args = ap.parse_args()
     try:  # a bad path or device is one line now, not a traceback after the tiny model is built
         if args.model:
@@ -100,6 +142,8 @@ def main() -> None:
         tiny_shape(ap, "--hidden-size", args.hidden_size, 4)  # build_tiny_model's 4 heads
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.hash_mb > 0:
+        weights_hash(args.hash_mb)
 
     with tempfile.TemporaryDirectory() as tmp:
         path = args.model or build_tiny_model(tmp, hidden_size=args.hidden_size,

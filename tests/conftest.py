@@ -106,6 +106,15 @@ def scripted(answer: Callable[[str], str], seen: list | None = None,
     return get_model(f"mockllm/{name}", custom_outputs=reply, memoize=False, **model_args)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_dir(tmp_path_factory):
+    """beliefbench's caches (the weights' hashes) in a folder of the test run's own, never the
+    user's ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BELIEFBENCH_CACHE_DIR", str(tmp_path_factory.mktemp("beliefbench-cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _inspect_display_per_test():
     """Each test starts with Inspect's display unset, as a new process does. Inspect

@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from beliefbench.records import sha256_file
+from beliefbench.hash_cache import cached_sha256
 
 ADAPTER_CONFIG = "adapter_config.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")
@@ -26,7 +26,6 @@ are never loaded; a folder holding only these is refused, naming them."""
 """Any of these means a folder holds a tokenizer (older ones ship only a vocabulary)."""
 _DTYPES = {"auto": "auto", "float32": "float32", "fp32": "float32", "float16": "float16",
            "fp16": "float16", "half": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16"}
-_SHA_CACHE: dict[tuple[str, int, int], str] = {}
 
 
 class ModelLoadError(ValueError):
@@ -175,7 +174,7 @@ TOKENIZER_STATE = (*TOKENIZER_ANY, "merges.txt", "special_tokens_map.json", "add
 def tokenizer_sha256(tok_dir: Path) -> str:
     """One sha256 over the tokenizer files of ``tok_dir``: the same weights read through
     another tokenizer (its files replaced, an eos or bos added) give other numbers."""
-    lines = [f"{name} {_cached_sha(tok_dir / name)}" for name in TOKENIZER_STATE
+    lines = [f"{name} {cached_sha256(tok_dir / name)}" for name in TOKENIZER_STATE
              if (tok_dir / name).is_file()]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
@@ -381,14 +380,6 @@ def _weight_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.safetensors"))
 
 
-def _cached_sha(path: Path) -> str:
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _SHA_CACHE:
-        _SHA_CACHE[key] = sha256_file(path)
-    return _SHA_CACHE[key]
-
-
 def _safetensors_of(d: Path) -> list[Path]:
     """``d``'s safetensors weight files; none is a ModelLoadError that names any pickled
     ones beside them (a pytorch_model.bin is a pickle: never loaded)."""
@@ -430,13 +421,14 @@ def weights_sha256(path: str | Path) -> str:
     """One sha256 over the checkpoint's safetensors files (and its base's, for an adapter).
 
     Hashes ``name sha256`` lines of every file, so renaming or changing any shard changes it.
-    Files are hashed once per process (keyed by size and mtime).
+    Each file's own hash is remembered in the user's cache folder while the file is unchanged
+    (:mod:`beliefbench.hash_cache`), so a checkpoint is read in full once, not on every command.
     """
     p = _as_dir(path)
     dirs = [p] + ([b] if (b := adapter_base(p)) is not None else [])
     lines = []
     for i, d in enumerate(dirs):
-        lines += [f"{'base/' if i else ''}{f.name} {_cached_sha(f)}"
+        lines += [f"{'base/' if i else ''}{f.name} {cached_sha256(f)}"
                   for f in _safetensors_of(d)]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
