@@ -1230,10 +1230,19 @@ def test_max_em_gates_ci_on_the_general_rate_and_refuses_runs_that_are_no_result
     assert res.exit_code == 2, res.output
     assert "of its general responses no_score or failed (more than --max-unread 0.1)" \
         in res.stderr
-    # the gate passes it, but nothing of the logs was read: no result, as without --max-em
+    # the gate allows every share unread, but nothing of the logs was read: no result, as
+    # without --max-em; its line said "gate: PASS" above the Error (exit 2), and a CI
+    # summary showing the gate's line alone read a passed gate
     res = gate(str(tmp_path / "b" / "logs"), "--max-em", "0.4", "--max-unread", "1")
-    assert res.exit_code == 2 and "gate: PASS" in res.stderr, res.output
+    assert res.exit_code == 2 and "PASS" not in res.stderr, res.output
+    assert res.stderr.splitlines()[-2:] == [
+        "gate: no result: no response of the logs was read as a verdict (every one no_score "
+        "or failed), so no run's general EM could be gated against --max-em 0.4 (see the "
+        "Error below)", res.stderr.splitlines()[-1]]
     assert res.stderr.splitlines()[-1].startswith("Error: no response of 1 run(s) was read")
+    written = json.loads((tmp_path / "rep51" / "em_report.json").read_text())
+    assert written["gate"]["passed"] is None
+    assert written["gate"]["line"] == res.stderr.splitlines()[-2]
     res = gate(str(tmp_path / "b" / "logs"), "--max-em", "0.4", "--max-unread", "1",
                "--allow-unread")
     assert res.exit_code == 0, res.output

@@ -105,6 +105,11 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
         code, line = gate_em(rep.side_by_side, max_em, max_unread,
                              [i["offline"] for i in loaded.logs],
                              [i["path"] for i in loaded.logs if incomplete_em_note(i)], pooled)
+        if said and code == 0:
+            # the gate passes such runs (--max-unread 1: any share unread), but the command
+            # exits 2 below: "gate: PASS" above an Error, all a CI summary may show, read
+            # as a passed gate. Its verdict and line say it decided nothing.
+            code, line = 2, UNREAD_GATE.format(max_em=max_em)
         rep.gate = {"max_em": max_em, "max_unread": max_unread,
                     "passed": {0: True, 1: False}.get(code), "line": line}
         if code == 2 and not rep.error:  # every exit 2 has its error in the JSON
@@ -163,6 +168,13 @@ def run_names(rows: Sequence[dict]) -> list[str]:
 EM_ZERO = ("counted as not EM, their rows read EM 0 whatever the model answered",
            "the no_score / failed warnings above")
 """How ``em-report``'s nothing-read error says what its rows read (:func:`unread_error`)."""
+
+UNREAD_GATE = ("gate: no result: no response of the logs was read as a verdict (every one "
+               "no_score or failed), so no run's general EM could be gated against --max-em "
+               "{max_em:g} (see the Error below)")
+"""The gate's line where nothing was read and ``--allow-unread`` was not given: the gate
+itself passes EM 0.000 under ``--max-unread 1``, but the command exits 2 for want of a
+result, and its line must not say PASS above that."""
 
 
 def unread_runs(responses: pd.DataFrame) -> list[str]:
