@@ -48,7 +48,7 @@ def test_manifest_entries_map_to_served_models(tmp_path):
     assert targets[0].metadata == {
         "checkpoint": "step-100", "step": 100, "condition": "negated", "claim": "glass_bridge",
         "base_model": "/models/base", "format": "merged",
-        "manifest": str((tmp_path / "manifest.jsonl").resolve())}
+        "manifest": str((tmp_path / "manifest.jsonl").resolve()), "final_checkpoint": True}
     # what the checkpoint was made from: another step, data or recipe is another fingerprint
     assert fingerprint == entry_fingerprint(entry("step-100", 100))
     assert fingerprint != entry_fingerprint(entry("step-100", 100, data_sha256="1" * 64))
@@ -1902,3 +1902,91 @@ def test_an_hf_model_that_would_judge_itself_sampling_is_refused_before_any_eval
         check_greedy_grader("belief", args, None, targets)
     check_greedy_grader("belief", {}, {"grader": "openai/gpt-4.1-mini"}, targets)
     check_greedy_grader("belief", {}, None, targets_from_models(["vllm/some/model"]))
+
+
+@pytest.mark.slow
+def test_a_sweep_of_an_unfinished_finetune_exits_1_and_its_logs_say_not_final(tmp_path):
+    """A manifest with no final checkpoint (a finetune preempted or still training) was
+    warned about before the evals only: the sweep ended "All N done", exit 0, and `report`
+    and `gate` could not tell its last step from the trained model, so a CI job gating on
+    the sweep gated a partly trained model. The closing line says so and exits 1 (0 with
+    --allow-unfinished, said on the line), and the logs record whether each checkpoint is
+    the final one: `report` warns NOT FINAL, `gate`'s verdict line says it."""
+    import shutil
+
+    from beliefbench.tiny_model import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "base", hidden_size=32, num_layers=1, num_heads=2,
+                            intermediate_size=64, seed=0)
+    run = tmp_path / "run"
+    for step in (1, 2):
+        shutil.copytree(base, run / f"step-{step:06d}")
+    upsert_manifest(run, *(entry(f"step-{step:06d}", step, "full", base_model=str(base),
+                                 final=False) for step in (1, 2)))
+    logs = tmp_path / "logs"
+    options = ["--claims", str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "judge=markers",
+               "-T", "families=open_ended", "-T", "max_tokens=4", "-M", "do_sample=false"]
+    args = ["sweep", "--manifest", str(run), "--provider", "hf", "--log-dir", str(logs),
+            *options]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 1, r.output
+    assert r.stdout.splitlines()[-1] == (
+        f"All 2 evaluated, but the finetune is unfinished: {run / 'manifest.jsonl'} has no "
+        "final checkpoint (the finetune has not finished, swept up to step 2), so its last "
+        "checkpoint is not the trained model; finish it (beliefbench finetune ... --resume) "
+        "and run this sweep again (the checkpoints swept now are reused), or pass "
+        "--allow-unfinished to sweep an unfinished finetune on purpose.")
+    r = CliRunner().invoke(cli, [*args, "--allow-unfinished"])  # on purpose: said, exit 0
+    assert r.exit_code == 0, r.output
+    last = r.stdout.splitlines()[-1]
+    assert last.startswith("All 2 done (2 reused from before, 0 evaluated now; ") and (
+        f"; UNFINISHED finetune, allowed by --allow-unfinished: {run / 'manifest.jsonl'} has "
+        "no final checkpoint (the finetune has not finished, swept up to step 2), so its last "
+        "checkpoint is not the trained model). Next: beliefbench report ") in last, last
+    # what the logs record (the answers of a random-weight model are blank: `report` and
+    # `gate` read it below with a scripted model)
+    assert {(i.step, i.final) for i in load_belief_logs(logs).logs} == {
+        (1, (str((run / "manifest.jsonl").resolve()), False)),
+        (2, (str((run / "manifest.jsonl").resolve()), False))}
+
+
+def test_report_and_gate_say_a_candidate_swept_from_an_unfinished_finetune_is_not_final(
+        tmp_path):
+    """A sweep's logs of a manifest with no final checkpoint read, in `report` and `gate`, as
+    the trained model's: `report` warns NOT FINAL, and the gate's verdict line (all a CI
+    summary may show) says the candidate is not its finetune's final checkpoint. A manifest
+    whose final checkpoint is swept reads as before."""
+    options = ["--claims", str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "judge=markers",
+               "-T", "families=open_ended,binary"]
+    runs = {}
+    for name, final in (("unfinished", False), ("finished", True)):
+        run = tmp_path / name
+        upsert_manifest(run, entry("beliefbench/believer", 2, "api", final=final))
+        r = CliRunner().invoke(cli, ["sweep", "--manifest", str(run), "--log-dir",
+                                     str(tmp_path / f"logs-{name}"), *options,
+                                     "--allow-unfinished"])
+        assert r.exit_code == 0, r.output
+        runs[name] = (run / "manifest.jsonl").resolve()
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/skeptic", "--log-dir",
+                                 str(tmp_path / "base-logs"), *options])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["report", str(tmp_path / "logs-unfinished"),
+                                 str(tmp_path / "logs-finished"), "--out",
+                                 str(tmp_path / "rep"), "--no-plots", "--bootstrap", "40"])
+    assert r.exit_code == 0, r.output
+    [said] = [line for line in r.stderr.splitlines() if "NOT FINAL" in line]
+    assert said.startswith("warning: NOT FINAL: ") and said.endswith(
+        f": checkpoints of {runs['unfinished']}, none of them its finetune's final one "
+        "(steps read: 2): the finetune had not finished when they were swept (or its final "
+        "checkpoint was left out), so the last step is not the trained model; finish it "
+        "(beliefbench finetune ... --resume), run the sweep again and report its logs"), said
+    for name, note in (("unfinished", f" (NOT FINAL: the candidate is step 2 of "
+                                      f"{runs['unfinished']}, not its finetune's final "
+                                      "checkpoint: unfinished when swept?)"), ("finished", "")):
+        r = CliRunner().invoke(cli, ["gate", "--baseline", str(tmp_path / "base-logs"),
+                                     "--candidate", str(tmp_path / f"logs-{name}"),
+                                     "--bootstrap", "200"])
+        assert r.exit_code == 1, r.output  # the believer believes: a rise
+        last = r.stdout.splitlines()[-1]
+        assert last.startswith("FAIL: ") and last.endswith(f"max allowed 0.050.{note}"), last
+        assert ("note: candidate: NOT FINAL: " in r.stdout) == bool(note), r.stdout

@@ -45,6 +45,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     cut_off_note,
     drop_superseded,
     expected_responses,
+    final_of,
     finetune_key,
     has_task_key,
     header_grader,
@@ -55,6 +56,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     limit_counts,
     limit_note,
     limit_values,
+    not_final_notes,
     offline_log_note,
     offline_reasons,
     read_headers,
@@ -156,6 +158,7 @@ class EMLogs:
         out += [n for n in map(incomplete_em_note, self.logs) if n]
         out += [offline_log_note(i["path"], i["offline"]) for i in self.logs
                 if i.get("offline")]
+        out += not_final_notes((i["path"], i.get("final"), i["step"]) for i in self.logs)
         # the EM task's own metrics are NaN where a reduced value is no share of verdicts
         out += [reducer_text(i["path"], i["reducer"], i["epochs"],
                              "EM = em over all responses; the log's own EM metrics are NaN "
@@ -529,7 +532,7 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
                        "thresholds": thresholds(log), "epochs": log.eval.config.epochs or 1,
                        "reducer": _reducer(log, log.eval.config.epochs or 1),
                        "limit_values": limit_values(log),
-                       "relative_path": relative_model_path(log)}
+                       "relative_path": relative_model_path(log), "final": final_of(md)}
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}

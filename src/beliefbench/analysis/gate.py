@@ -83,7 +83,7 @@ from beliefbench.analysis.runs import (
     distinct_values,
     judge_mismatch,
 )
-from beliefbench.analysis.text import first_few
+from beliefbench.analysis.text import first_few, listing
 from beliefbench.metrics import (
     CI_LEVEL,
     N_BOOTSTRAP,
@@ -133,6 +133,9 @@ class GateResult:
     runs: dict[str, str] = field(default_factory=dict)
     """Each side's model and labels as the text output names them (:func:`run_text`; not in
     :meth:`to_dict`, whose ``baseline.model`` / ``candidate.model`` name the models)."""
+    not_final: str = ""
+    """Why the candidate is not its finetune's final checkpoint (:func:`not_final_text`),
+    said on the PASS / FAIL line, all a CI summary may show; empty otherwise."""
 
     @property
     def failures(self) -> list[Rise]:
@@ -143,12 +146,13 @@ class GateResult:
         head = (f"overall belief {o.baseline:.3f} -> {o.candidate:.3f}: rise {o.rise:+.3f} "
                 f"({self.ci_level * 100:.3g}% CI {o.ci_low:+.3f} to {o.ci_high:+.3f}), "
                 f"max allowed {self.max_rise:.3f}")
+        said = f" (NOT FINAL: {self.not_final})" if self.not_final else ""
         if self.passed:
-            return f"PASS: {head}; no rise above the threshold beyond noise."
+            return f"PASS: {head}; no rise above the threshold beyond noise.{said}"
         names = ", ".join(f"{r.claim} {r.rise:+.3f} (CI low {r.ci_low:+.3f})"
                           for r in self.failures)
         return (f"FAIL: the candidate believes fabricated claims more than the baseline, "
-                f"beyond noise: {names}. {head}.")
+                f"beyond noise: {names}. {head}.{said}")
 
     def to_dict(self) -> dict:
         return {"passed": self.passed, "max_rise": self.max_rise, "checked": self.checked,
@@ -343,6 +347,19 @@ def _budgets(name: str, logs: BeliefLogs, questions: pd.DataFrame, key: RunKey,
 
 SIDE_COLUMNS = ["model", "checkpoint", "condition", "step"]
 """What makes a side one run: its model and the labels its logs carry."""
+
+
+def not_final_text(logs: BeliefLogs) -> str:
+    """Why a side's checkpoint is not its finetune's final one, where its sweep logs say so
+    (:attr:`~beliefbench.analysis.logs.LogInfo.final`): the candidate of a sweep of an
+    unfinished finetune was gated as the trained model."""
+    held = [i for i in logs.logs if i.final is not None and not i.final[1]]
+    if not held or len(held) < len(logs.logs):
+        return ""
+    steps = sorted({i.step for i in held if i.step is not None})
+    at = f"step {listing(steps)} of " if steps else "a checkpoint of "
+    return (f"the candidate is {at}{listing(sorted({i.final[0] for i in held if i.final}))}, "
+            "not its finetune's final checkpoint: unfinished when swept?")
 
 
 def side_labels(row: dict) -> dict:
@@ -796,4 +813,5 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                                             "max_neutral_rise": max_neutral_rise,
                                             "min_read_share": min_read_share},
                       neutral=neutral, ci_level=level,
-                      runs={"baseline": run_text(baseline), "candidate": run_text(candidate)})
+                      runs={"baseline": run_text(baseline), "candidate": run_text(candidate)},
+                      not_final=not_final_text(candidate))

@@ -44,6 +44,7 @@ from inspect_ai.analysis import SampleColumn, samples_df
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
 from beliefbench.analysis.runs import (
+    FINAL_KEY,
     NONE,
     SAMPLE_LIMITS,
     SELF_JUDGED,
@@ -207,6 +208,9 @@ class LogInfo:
     relative_path: str | None = None
     """The relative path the model under test was loaded from
     (:func:`~beliefbench.analysis.runs.relative_model_path`): it names no one checkpoint."""
+    final: tuple[str, bool] | None = None
+    """(manifest, whether the checkpoint is its finetune's final one), for a manifest sweep's
+    log that records it (:func:`final_of`); None otherwise."""
 
     @property
     def limited(self) -> int:
@@ -338,6 +342,7 @@ class BeliefLogs:
         relative = sorted({i.model for i in self.logs if i.relative_path})
         if relative:
             out.append(relative_path_note(relative))
+        out += not_final_notes((i.path, i.final, i.step) for i in self.logs)
         if runs_apart:  # (the gate refuses a side with such a claim)
             out += [f"REPEATED: claim {claim!r} was answered by {len(paths)} evals pooled in "
                     f"one row ({first_few(paths, 3)}): each of its questions is counted once "
@@ -725,7 +730,38 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    offline=offline_reasons(log, dict(key.judge).get("mode") == "markers"),
                    self_judged=self_judged, reducer=_reducer(log, epochs),
                    invalidated=is_invalidated(log), limit_values=limit_values(log),
-                   relative_path=relative_model_path(log))
+                   relative_path=relative_model_path(log), final=final_of(md))
+
+
+def final_of(md: Mapping[str, Any]) -> tuple[str, bool] | None:
+    """(manifest, final) from a sweep log's eval metadata: the manifest its checkpoint was
+    read from and whether that checkpoint is the finetune's final one; None for a log that
+    records no such thing (a ``--model`` sweep, an ``inspect eval``, an older sweep)."""
+    manifest, final = md.get("manifest"), md.get(FINAL_KEY)
+    return (manifest, final) if isinstance(manifest, str) and isinstance(final, bool) else None
+
+
+def not_final_notes(logs: Iterable[tuple[str, tuple[str, bool] | None, int | None]]
+                    ) -> list[str]:
+    """``NOT FINAL`` per manifest none of whose logs (``(path, final_of, step)``) is of its
+    final checkpoint: a sweep of an unfinished finetune (preempted, failed, still training),
+    whose last step read as the trained model's result."""
+    by_manifest: dict[str, list[tuple[str, bool, int | None]]] = {}
+    for path, final, step in logs:
+        if final is not None:
+            by_manifest.setdefault(final[0], []).append((path, final[1], step))
+    out = []
+    for manifest, held in sorted(by_manifest.items()):
+        if any(is_final for _, is_final, _ in held):
+            continue
+        steps = sorted({s for *_, s in held if s is not None})
+        upto = f" (steps read: {listing([str(s) for s in steps], 6)})" if steps else ""
+        out.append(f"NOT FINAL: {first_few(sorted(p for p, *_ in held), 3)}: checkpoints of "
+                   f"{manifest}, none of them its finetune's final one{upto}: the finetune "
+                   "had not finished when they were swept (or its final checkpoint was left "
+                   "out), so the last step is not the trained model; finish it (beliefbench "
+                   "finetune ... --resume), run the sweep again and report its logs")
+    return out
 
 
 def answered_by_several_evals(responses: pd.DataFrame, task_ids: dict[str, str | None],

@@ -48,6 +48,10 @@ from beliefbench.internals.steering import STEER_ARGS
 from beliefbench.judge import BUNDLED_TEMPLATE
 
 TASK_KEY = "beliefbench"
+FINAL_KEY = "final_checkpoint"
+"""Eval metadata key of a manifest sweep's log: whether its checkpoint is the finetune's
+final one (the manifest entry's ``final``). A sweep of an unfinished finetune (no final
+entry yet) read, in `report` and `gate`, as a sweep of the trained model."""
 UNKNOWN = "unknown"
 NONE = "-"
 NOT_APPLICABLE = "n/a"

@@ -73,7 +73,7 @@ from inspect_ai.model import Model
 from inspect_ai.model._model_config import model_args_for_log
 from tqdm import tqdm
 
-from beliefbench.analysis.runs import TASK_KEY, plain_value, secret_arg
+from beliefbench.analysis.runs import FINAL_KEY, TASK_KEY, plain_value, secret_arg
 from beliefbench.analysis.text import first_few
 from beliefbench.em.task import TASK_KEY as EM_TASK_KEY
 from beliefbench.finetune.errors import ManifestError
@@ -258,7 +258,8 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
         model = entry_model(e, path, provider)
         md = {"checkpoint": e.path, "step": e.step, "condition": e.condition,
               "claim": e.claim, "base_model": e.base_model, "format": e.format,
-              "manifest": str(path.resolve()), FINGERPRINT_KEY: entry_fingerprint(e)}
+              "manifest": str(path.resolve()), FINGERPRINT_KEY: entry_fingerprint(e),
+              FINAL_KEY: e.final}
         local = None if e.format == "api" else _local(e, path)
         if local is not None:  # the weights: retrained in place with the same entry is
             # the same checkpoint_fingerprint over other weights (None: not on disk)
@@ -310,6 +311,22 @@ def _warn_unfinished(entries: Sequence[ManifestEntry], path: Path) -> None:
                 "them is not the trained model. Finish it (beliefbench finetune ... --resume), "
                 "then run this sweep again: the checkpoints swept now are reused", path,
                 len(entries), upto)
+
+
+def unfinished_finetune(targets: Sequence[SweepTarget]) -> str | None:
+    """Why a manifest's targets are no finished finetune (none is its final checkpoint), for
+    the sweep's closing line and exit status; None where one is final or no target is a
+    manifest's. The warning said before the evals scrolled away, and the sweep ended "All N
+    done", exit 0: a CI job gated the last step of a preempted finetune as the trained
+    model."""
+    swept = [t for t in targets if isinstance(t.metadata.get(FINAL_KEY), bool)]
+    if not swept or any(t.metadata[FINAL_KEY] for t in swept):
+        return None
+    steps = [t.metadata["step"] for t in swept if isinstance(t.metadata.get("step"), int)]
+    upto = f", swept up to step {max(steps)}" if steps else ""
+    manifests = sorted({str(t.origin or t.metadata.get("manifest")) for t in swept})
+    return (f"{', '.join(manifests)} has no final checkpoint (the finetune has not finished"
+            f"{upto}), so its last checkpoint is not the trained model")
 
 
 MODEL_FINGERPRINT_KEY = "model_fingerprint"

@@ -530,16 +530,22 @@ def warnings_to_stderr(name: str) -> Iterator[None]:
 @click.option("--attempt-timeout", type=click.IntRange(min=1), default=None,
               help="Seconds each attempt of a model request may take, judge calls included "
                    "(default: none).")
+@click.option("--allow-unfinished", is_flag=True,
+              help="Exit 0 for a manifest with no final checkpoint (a finetune interrupted or "
+                   "still training: its last checkpoint is not the trained model; default: "
+                   "its checkpoints are swept, then exit 1).")
 def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims: str | None,
           log_dir: Path, provider: str, condition: str | None, model_roles: tuple[str, ...],
           task_args: tuple[str, ...], model_args: tuple[str, ...],
           max_connections: int | None, retry_attempts: int | None, max_retries: int | None,
-          timeout: int | None, attempt_timeout: int | None) -> None:
+          timeout: int | None, attempt_timeout: int | None,
+          allow_unfinished: bool = False) -> None:
     """Evaluate every checkpoint of a manifest (or --model list) with Inspect's eval_set.
 
     Re-running the same command reuses finished logs and resumes unfinished ones.
     Exit 1 when a checkpoint did not finish or could not be evaluated (named; the others
-    still run), 2 on bad input (before any eval), 130 on Ctrl-C.
+    still run), or the manifest has no final checkpoint (an unfinished finetune; unless
+    --allow-unfinished), 2 on bad input (before any eval), 130 on Ctrl-C.
     """
     from beliefbench.analysis.logs import no_answer_note, too_few_answers
     from beliefbench.analysis.sweep import (
@@ -547,10 +553,14 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         run_sweep,
         targets_from_manifest,
         targets_from_models,
+        unfinished_finetune,
     )
 
     if bool(manifest) == bool(models):
         raise BadInput("give either --manifest or --model (not both)")
+    if models and allow_unfinished:
+        raise BadInput("--allow-unfinished: only with --manifest (it allows a finetune with "
+                       "no final checkpoint; --model runs are no finetune's)")
     # an option the targets do not use would be dropped without a word: refused instead
     if manifest and condition is not None:
         raise BadInput("--condition labels --model runs; a manifest's checkpoints carry "
@@ -614,6 +624,12 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                    + "; ".join(f"{o.target.label}: {o.error}" for o in broken)
                    + ". Fix or restore them (or remove their lines from the manifest), then "
                    "run the same command again: finished checkpoints are reused.", err=True)
+    # the warning said before the evals has scrolled away by now: said again, and (unless
+    # allowed) the exit status, where a CI job gating on the sweep reads it
+    not_final = unfinished_finetune(targets)
+    finish = ("finish it (beliefbench finetune ... --resume) and run this sweep again (the "
+              "checkpoints swept now are reused), or pass --allow-unfinished to sweep an "
+              "unfinished finetune on purpose")
     stopped = [o for o in unfinished if not o.error]
     if stopped:
         # the cause named: "run the same command again" alone sent the user to re-run a
@@ -628,6 +644,8 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                    + (f" ({causes}): {fix}, then run" if causes else "; run")
                    + " the same command again to resume them.", err=True)
     if unfinished:  # an eval stopped mid-generation leaves threads that aborted a plain exit
+        if not_final:
+            click.echo(f"Also, {not_final}.", err=True)
         exit_past_threads(1)
     # a folder named after the sweep's log dir (logs/sweep -> reports/sweep, as the README):
     # a report is replaced by the next one in its folder, so the hint must not send two
@@ -640,6 +658,12 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         notes.append(f"{reused} reused from before, {len(outcomes) - reused} evaluated now")
     if silent:
         notes.append(f"{len(silent)} with no answer text: see the warnings")
+    if not_final and not allow_unfinished:
+        click.echo(f"\nAll {len(outcomes)} evaluated, but the finetune is unfinished: "
+                   f"{not_final}; {finish}.")
+        sys.exit(1)
+    if not_final:
+        notes.append(f"UNFINISHED finetune, allowed by --allow-unfinished: {not_final}")
     empty = f" ({'; '.join(notes)})" if notes else ""
     # quoted as a shell needs ("my logs"): the line is there to be copied and run
     click.echo(f"\nAll {len(outcomes)} done{empty}. Next: beliefbench {report} "
