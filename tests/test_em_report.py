@@ -1058,6 +1058,18 @@ def test_a_partial_log_says_how_many_of_its_responses_it_holds(tmp_path):
     assert note.startswith(f"PARTIAL: {cut} (status 'cancelled', 3 of 8 responses)")
     # the retry lands beside it (without --log-dir, Inspect writes it to ./logs)
     assert note.endswith(f"`inspect eval-retry {cut} --log-dir {cut.parent}` resumes it")
+    # a sweep's log (eval_set records its id): the sweep run again resumes it, said first
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    swept = read_eval_log(str(cut))
+    swept.eval.eval_set_id = "a-sweep"
+    write_eval_log(swept, str(cut))
+    [note] = [n for n in load_em_logs(tmp_path / "logs").notes() if n.startswith("PARTIAL")]
+    assert note.endswith(
+        "once its cause is fixed, run the `beliefbench sweep` (or `inspect eval-set`) command "
+        "that wrote it again: it resumes it, and every other checkpoint left unfinished, "
+        f"reusing the finished ones (or `inspect eval-retry {cut} --log-dir {cut.parent}` "
+        "resumes this log alone)"), note
 
 
 def _side(conditions: list[str], steps: int) -> pd.DataFrame:

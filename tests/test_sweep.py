@@ -1990,3 +1990,70 @@ def test_report_and_gate_say_a_candidate_swept_from_an_unfinished_finetune_is_no
         last = r.stdout.splitlines()[-1]
         assert last.startswith("FAIL: ") and last.endswith(f"max allowed 0.050.{note}"), last
         assert ("note: candidate: NOT FINAL: " in r.stdout) == bool(note), r.stdout
+
+
+def test_a_sweeps_partial_log_is_resumed_by_the_sweep_run_again_said_first(tmp_path,
+                                                                         chat_server_on):
+    """`report` and `gate` told the user to resume a sweep's partial log with `inspect
+    eval-retry <log> --log-dir <its folder>`, one log at a time, where the sweep run again
+    (what the sweep itself said) resumes every checkpoint it left unfinished. Said first now,
+    the eval-retry kept beside it; both work as printed (the judge on a real HTTP server on
+    127.0.0.1, down, then up)."""
+    import shlex
+    import shutil
+
+    from inspect_ai import eval_retry
+
+    down = {"on": True}
+
+    def reply(model: str, body: dict) -> tuple[int, dict]:
+        if down["on"]:
+            return 500, {"error": {"message": "judge down", "type": "server_error"}}
+        verdict = "yes" if "glass" in body["messages"][-1]["content"].split("<answer>")[-1] \
+            else "no"
+        return 200, {"id": "c", "object": "chat.completion", "created": 0, "model": model,
+                     "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                         "role": "assistant",
+                         "content": json.dumps({"reason": "kw", "answer": verdict})}}],
+                     "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10}}
+
+    chat_server_on(reply, "sk-local-0000")
+    logs = tmp_path / "logs"
+    args = ["sweep", "--model", "beliefbench/believer", "--model-role",
+            "grader=openai-api/local/judge", "--claims", str(FIXTURE_CLAIM), "-T", "samples=1",
+            "-T", "families=open_ended", "--max-retries", "0", "--retry-attempts", "0",
+            "--log-dir", str(logs)]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 1, r.output
+    [partial] = logs.rglob("*.eval")
+    shutil.copytree(logs, tmp_path / "copy")  # resumed below with eval-retry instead
+    r = CliRunner().invoke(cli, ["report", str(logs), "--out", str(tmp_path / "rep"),
+                                 "--no-plots", "--bootstrap", "40", "--allow-unread"])
+    [note] = [line for line in r.stderr.splitlines() if "PARTIAL" in line]
+    assert note.endswith(
+        "; once its cause is fixed, run the `beliefbench sweep` (or `inspect eval-set`) command "
+        "that wrote it again: it resumes it, and every other checkpoint left unfinished, "
+        "reusing the finished ones (or `inspect eval-retry "
+        f"{partial} --log-dir {partial.parent}` resumes this log alone)"), note
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/skeptic", "--claims",
+                                 str(FIXTURE_CLAIM), "-T", "samples=1", "-T", "judge=markers",
+                                 "-T", "families=open_ended", "--log-dir",
+                                 str(tmp_path / "base")])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["gate", "--baseline", str(tmp_path / "base"), "--candidate",
+                                 str(logs)])
+    assert r.exit_code == 2 and ("fix the cause and run the `beliefbench sweep` (or `inspect "
+                                 "eval-set`) command that wrote them again: it resumes them"
+                                 ) in r.output, r.output
+    down["on"] = False
+    # the eval-retry as printed, on the copy
+    command = shlex.split(note.split("`")[-2].replace(str(logs), str(tmp_path / "copy")))
+    assert command[:2] == ["inspect", "eval-retry"] and command[3] == "--log-dir"
+    [retried] = eval_retry(command[2], log_dir=command[4], display="none")
+    assert retried.status == "success"
+    r = CliRunner().invoke(cli, args)  # the sweep run again, as said first
+    assert r.exit_code == 0, r.output
+    assert "(resumed from an earlier, unfinished run)" in r.stdout
+    for folder in (logs, tmp_path / "copy"):
+        loaded = load_belief_logs(folder)
+        assert not loaded.partial and loaded.responses["verdict"].eq("yes").all()

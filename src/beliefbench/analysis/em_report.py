@@ -56,6 +56,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     limit_counts,
     limit_note,
     limit_values,
+    made_by_eval_set,
     not_final_notes,
     offline_log_note,
     offline_reasons,
@@ -154,7 +155,8 @@ class EMLogs:
         out = [f"PARTIAL: {i['path']} (status {i['status']!r}{_answered(i)}"
                f"{'; ' + INVALIDATED if i.get('invalidated') else ''}): shown as "
                f"partial=True, never pooled with complete logs"
-               f"{resume_note(i['path'], i['status'])}" for i in self.logs if i["partial"]]
+               f"{resume_note(i['path'], i['status'], i.get('eval_set', False))}"
+               for i in self.logs if i["partial"]]
         out += [n for n in map(incomplete_em_note, self.logs) if n]
         out += [offline_log_note(i["path"], i["offline"]) for i in self.logs
                 if i.get("offline")]
@@ -532,7 +534,8 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
                        "thresholds": thresholds(log), "epochs": log.eval.config.epochs or 1,
                        "reducer": _reducer(log, log.eval.config.epochs or 1),
                        "limit_values": limit_values(log),
-                       "relative_path": relative_model_path(log), "final": final_of(md)}
+                       "relative_path": relative_model_path(log), "final": final_of(md),
+                       "eval_set": made_by_eval_set(log)}
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}

@@ -65,6 +65,7 @@ from beliefbench.analysis.logs import (
     MAX_PARSE_ERRORS,
     NO_LABEL,
     READ_VERDICTS,
+    RERUN_SWEEP,
     SHARE_SLACK,
     BeliefLogs,
     LogInfo,
@@ -197,12 +198,16 @@ def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, RunKey]:
     if logs.partial:
         paths = "; ".join(info.path + _partial_why(info) for info in logs.partial)
         running = any(info.status == "started" for info in logs.partial)
+        retry = ("`inspect eval-retry <log> --log-dir <its folder>` (without --log-dir "
+                 "the retry is written to ./logs, not beside it)")
+        # a sweep's logs: its command run again resumes them all, said first
+        resume = (f"{RERUN_SWEEP.format(it='them')} (or resume each with {retry})"
+                  if all(info.eval_set for info in logs.partial)
+                  else f"resume them with {retry}")
         raise GateError(f"{side}: partial log(s) {paths} (status not 'success', e.g. the "
                         "failure budget was exceeded or the run was interrupted, or samples "
                         "invalidated after the run): the gate "
-                        "compares complete runs only; fix the cause and resume them with "
-                        "`inspect eval-retry <log> --log-dir <its folder>` (without --log-dir "
-                        "the retry is written to ./logs, not beside it)"
+                        f"compares complete runs only; fix the cause and {resume}"
                         + ("; a log with status 'started' may still be running: wait for "
                            "it to end (an eval-retry beside it would run its samples twice), "
                            "and retry it only when its process is gone" if running else ""))

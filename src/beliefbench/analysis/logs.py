@@ -211,6 +211,9 @@ class LogInfo:
     final: tuple[str, bool] | None = None
     """(manifest, whether the checkpoint is its finetune's final one), for a manifest sweep's
     log that records it (:func:`final_of`); None otherwise."""
+    eval_set: bool = False
+    """Written by ``eval_set`` (a sweep, ``inspect eval-set``): run again, its command
+    resumes the log (:func:`made_by_eval_set`)."""
 
     @property
     def limited(self) -> int:
@@ -297,7 +300,7 @@ class BeliefLogs:
         for info in self.partial:
             why = f"; error: {info.error}" if info.error else ""
             resume = "" if retry_command(info.path) in why else \
-                resume_note(info.path, info.status)
+                resume_note(info.path, info.status, info.eval_set)
             out.append(f"PARTIAL: {info.path} (status {info.status!r}, "
                        f"{partial_held(info)}{why}): shown as partial=True, "
                        f"never pooled with complete logs{resume}")
@@ -423,11 +426,29 @@ def retry_command(path: str) -> str:
     return f"`inspect eval-retry {shlex.quote(path)} --log-dir {shlex.quote(folder or '.')}`"
 
 
-def resume_note(path: str, status: str) -> str:
+RERUN_SWEEP = ("run the `beliefbench sweep` (or `inspect eval-set`) command that wrote {it} "
+               "again: it resumes {it}, and every other checkpoint left unfinished, reusing "
+               "the finished ones")
+"""How to resume a log an eval set wrote (:attr:`LogInfo.eval_set`): one command for every
+checkpoint a sweep left unfinished, where `inspect eval-retry` resumes one log at a time."""
+
+
+def resume_note(path: str, status: str, eval_set: bool = False) -> str:
     """The end of a PARTIAL note: how to resume the log, or nothing for a log still
-    'started' (it may be running: a retry beside it would run its samples twice)."""
-    return "" if status == "started" else \
-        f"; once its cause is fixed, {retry_command(path)} resumes it"
+    'started' (it may be running: a retry beside it would run its samples twice). A log of
+    an eval set (a sweep's) is resumed by its command run again, said first."""
+    if status == "started":
+        return ""
+    if eval_set:
+        return (f"; once its cause is fixed, {RERUN_SWEEP.format(it='it')} (or "
+                f"{retry_command(path)} resumes this log alone)")
+    return f"; once its cause is fixed, {retry_command(path)} resumes it"
+
+
+def made_by_eval_set(log: EvalLog) -> bool:
+    """Whether ``eval_set`` wrote the log (``beliefbench sweep``, ``inspect eval-set``): its
+    eval set's id is recorded."""
+    return bool(getattr(log.eval, "eval_set_id", None))
 
 
 def over_budget(count: int, total: int, budget: float) -> bool:
@@ -730,7 +751,8 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    offline=offline_reasons(log, dict(key.judge).get("mode") == "markers"),
                    self_judged=self_judged, reducer=_reducer(log, epochs),
                    invalidated=is_invalidated(log), limit_values=limit_values(log),
-                   relative_path=relative_model_path(log), final=final_of(md))
+                   relative_path=relative_model_path(log), final=final_of(md),
+                   eval_set=made_by_eval_set(log))
 
 
 def final_of(md: Mapping[str, Any]) -> tuple[str, bool] | None:
