@@ -2057,3 +2057,26 @@ def test_a_sweeps_partial_log_is_resumed_by_the_sweep_run_again_said_first(tmp_p
     for folder in (logs, tmp_path / "copy"):
         loaded = load_belief_logs(folder)
         assert not loaded.partial and loaded.responses["verdict"].eq("yes").all()
+
+
+def test_em_report_says_an_em_sweep_of_an_unfinished_finetune_is_not_final(tmp_path):
+    """The EM side of the same: an EM sweep of a manifest with no final checkpoint exits 1,
+    and `em-report` warns NOT FINAL and says it on its --max-em gate's last line."""
+    questions = tmp_path / "mini.yaml"
+    questions.write_text("id: mini\ndomain: general\nquestions:\n"
+                         "  - {id: q1, text: 'Q1?'}\n  - {id: q2, text: 'Q2?'}\n")
+    run = tmp_path / "run"
+    upsert_manifest(run, entry("beliefbench/believer", 3, "api", final=False))
+    args = ["sweep", "--manifest", str(run), "--task", "em", "-T", f"questions={questions}",
+            "-T", "samples=1", "--model-role", "grader=beliefbench/judge", "--log-dir",
+            str(tmp_path / "logs")]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 1 and "the finetune is unfinished" in r.stdout, r.output
+    r = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
+                                 str(tmp_path / "rep"), "--no-plots", "--bootstrap", "40",
+                                 "--max-em", "1", "--max-unread", "1", "--allow-unread"])
+    assert r.exit_code == 0, r.output  # (the scripted judge gives EM no number: all unread)
+    assert "warning: NOT FINAL: " in r.stderr
+    assert r.stderr.rstrip().endswith(
+        "(NOT FINAL: the logs of 1 finetune(s) hold no final checkpoint: see the NOT FINAL "
+        "warning)"), r.stderr

@@ -102,9 +102,13 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
     code, line = 0, None
     if max_em is not None:  # judged before writing: em_report.json records the verdict
         pooled = sorted({p for paths in loaded.repeated_sets().values() for p in paths})
+        from beliefbench.analysis.logs import not_final_notes
+
         code, line = gate_em(rep.side_by_side, max_em, max_unread,
                              [i["offline"] for i in loaded.logs],
-                             [i["path"] for i in loaded.logs if incomplete_em_note(i)], pooled)
+                             [i["path"] for i in loaded.logs if incomplete_em_note(i)], pooled,
+                             len(not_final_notes((i["path"], i.get("final"), i["step"])
+                                                 for i in loaded.logs)))
         if said and code == 0:
             # the gate passes such runs (--max-unread 1: any share unread), but the command
             # exits 2 below: "gate: PASS" above an Error, all a CI summary may show, read
@@ -196,7 +200,7 @@ def unread_runs(responses: pd.DataFrame) -> list[str]:
 
 def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
             offline: Sequence[Sequence[str]] = (), incomplete: Sequence[str] = (),
-            pooled: Sequence[str] = ()) -> tuple[int, str]:
+            pooled: Sequence[str] = (), not_final: int = 0) -> tuple[int, str]:
     """The gate's exit code and its line: 2 for a run that is no result (an outage reads EM
     0.000: partial, no general answer, or too many unread), else 1 for a general EM rate
     above ``max_em``, else 0 (``gate: PASS``). The command prints the line, then says why
@@ -211,7 +215,11 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
 
     ``offline``: per log read, why it is a pipeline check (a scripted model), if it is; said
     on the gate's last line too, as ``gate`` says it in a note: a CI job's summary often
-    shows that line alone, where a scripted run's PASS read as a result."""
+    shows that line alone, where a scripted run's PASS read as a result.
+
+    ``not_final``: how many manifests' sweep logs hold none of their finetune's final
+    checkpoint (``NOT FINAL`` warnings): said on the last line likewise, since the last step
+    of an unfinished finetune passed as the trained model's."""
     from beliefbench.analysis.logs import SHARE_SLACK, offline_text
     from beliefbench.analysis.text import first_few
 
@@ -221,6 +229,9 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
         reasons = list(dict.fromkeys(r for rs in checks for r in rs))
         said = (f" (OFFLINE: {len(checks)} of the {len(offline)} log(s) gated were "
                 f"{offline_text(reasons)})")
+    if not_final:
+        said += (f" (NOT FINAL: the logs of {not_final} finetune(s) hold no final checkpoint: "
+                 "see the NOT FINAL warning)")
 
     broken = [f"{path}: incomplete (fewer responses than its dataset calls for: see "
               f"INCOMPLETE above; re-run without --limit / --sample-id)" for path in incomplete]
