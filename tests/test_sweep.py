@@ -2072,6 +2072,10 @@ def test_em_report_says_an_em_sweep_of_an_unfinished_finetune_is_not_final(tmp_p
             str(tmp_path / "logs")]
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 1 and "the finetune is unfinished" in r.stdout, r.output
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer",
+                                 "--allow-unfinished", "--log-dir", str(tmp_path / "other")])
+    assert r.exit_code == 2 and r.output.startswith(  # no finetune to allow: not dropped
+        "Error: --allow-unfinished: only with --manifest"), r.output
     r = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
                                  str(tmp_path / "rep"), "--no-plots", "--bootstrap", "40",
                                  "--max-em", "1", "--max-unread", "1", "--allow-unread"])
