@@ -173,6 +173,22 @@ def test_a_dead_provider_aborts_early_with_the_first_error(fixture_claim, tmp_pa
     assert {s.scores["belief_judge"].answer for s in log.samples} == {"failed"}
 
 
+def test_no_model_under_test_says_to_pass_model_not_eval_retry(fixture_claim, tmp_path,
+                                                                monkeypatch, caplog):
+    """`inspect eval tasks/belief.py` without --model runs Inspect's none/none, which raises
+    on every call: read as ten infrastructure failures, it advised `inspect eval-retry`,
+    which would run the same none model again. It names --model, from the first sample."""
+    monkeypatch.delenv("INSPECT_EVAL_MODEL", raising=False)
+    log = eval(belief(claims=str(fixture_claim), samples=2, judge="markers"),
+               log_dir=str(tmp_path), display="none", max_samples=1)[0]
+    assert log.eval.model == "none/none" and log.status == "error"
+    errors = {s.error.message for s in log.samples}
+    assert len(errors) == 1 and "no model under test" in errors.pop()
+    assert {s.scores["belief_judge"].answer for s in log.samples} == {"failed"}
+    said = [r.getMessage() for r in caplog.records if r.name == "beliefbench.solver"]
+    assert len(said) == 1 and "--model" in said[0] and "infrastructure failures" not in said[0]
+
+
 def _dead(messages, tools, tool_choice, config):
     raise ConnectionError("connection refused")
 

@@ -71,6 +71,22 @@ ABORTED = "aborted: "
 that is not one of them)."""
 
 
+NO_MODEL = ("no model under test: the eval was started without --model and INSPECT_EVAL_MODEL "
+            "is not set, so no question was asked (every sample errored; this log holds no "
+            "answers). Run the same command again with --model (e.g. --model "
+            "hf/$PWD/models/tiny, or --model beliefbench/believer for an offline dry run); "
+            "`inspect eval-retry` would run this log's model again: none")
+"""Said, once and by every sample, when the model under test is Inspect's stand-in for no
+model: its PrerequisiteError read as ten infrastructure failures whose fix was eval-retry."""
+
+
+def no_model(model: Model) -> bool:
+    """Whether ``model`` is Inspect's ``none/none``, which ``inspect eval`` runs when given no
+    ``--model`` (and ``INSPECT_EVAL_MODEL`` is unset) and which raises on every call: a
+    missing option, not a provider that failed."""
+    return str(model) == "none/none"
+
+
 class InfrastructureFailure(RuntimeError):
     """The model under test could not be asked (the provider raised after its retries)."""
 
@@ -379,6 +395,12 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
             state.metadata[GENERATION_LIMIT] = e.message
             raise
         except Exception as e:  # noqa: BLE001 - any provider failure is infrastructure
+            if no_model(get_model()):  # nothing to call: stop at once, naming the option
+                if not streak.aborted:
+                    streak.aborted = f"{ABORTED}{NO_MODEL}"
+                    logger.error("beliefbench: %s", NO_MODEL)
+                state.metadata[GENERATION_ERROR] = streak.aborted
+                raise InfrastructureFailure(streak.aborted) from None
             # a reply with no choices: Inspect stored it, then failed reading its message
             empty = isinstance(e, IndexError) and state.output is not before \
                 and state.output is not None and not state.output.choices
