@@ -189,6 +189,22 @@ def test_no_model_under_test_says_to_pass_model_not_eval_retry(fixture_claim, tm
     assert len(said) == 1 and "--model" in said[0] and "infrastructure failures" not in said[0]
 
 
+def test_a_report_on_a_log_run_without_model_says_to_rerun_not_retry(fixture_claim, tmp_path,
+                                                                    monkeypatch):
+    """report's PARTIAL note told the user to `inspect eval-retry` a none/none log: the retry
+    runs the log's model, none, again. It says to run the eval again with --model."""
+    from beliefbench.analysis.logs import load_belief_logs
+
+    monkeypatch.delenv("INSPECT_EVAL_MODEL", raising=False)
+    eval(belief(claims=str(fixture_claim), samples=1, judge="markers"),
+         log_dir=str(tmp_path), display="none", max_samples=1)
+    partial = [n for n in load_belief_logs(str(tmp_path)).notes() if n.startswith("PARTIAL")]
+    assert len(partial) == 1
+    assert "run the eval again with --model" in partial[0]
+    assert "eval-retry" not in partial[0].split("never pooled")[1].replace(
+        "`inspect eval-retry` would run its model, none/none, again", "")
+
+
 def _dead(messages, tools, tool_choice, config):
     raise ConnectionError("connection refused")
 

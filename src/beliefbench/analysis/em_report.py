@@ -155,7 +155,7 @@ class EMLogs:
         out = [f"PARTIAL: {i['path']} (status {i['status']!r}{_answered(i)}"
                f"{'; ' + INVALIDATED if i.get('invalidated') else ''}): shown as "
                f"partial=True, never pooled with complete logs"
-               f"{resume_note(i['path'], i['status'], i.get('eval_set', False))}"
+               f"{resume_note(i['path'], i['status'], i.get('eval_set', False), i['model'])}"
                for i in self.logs if i["partial"]]
         out += [n for n in map(incomplete_em_note, self.logs) if n]
         out += [offline_log_note(i["path"], i["offline"]) for i in self.logs

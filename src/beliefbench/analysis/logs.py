@@ -300,7 +300,7 @@ class BeliefLogs:
         for info in self.partial:
             why = f"; error: {info.error}" if info.error else ""
             resume = "" if retry_command(info.path) in why else \
-                resume_note(info.path, info.status, info.eval_set)
+                resume_note(info.path, info.status, info.eval_set, info.model)
             out.append(f"PARTIAL: {info.path} (status {info.status!r}, "
                        f"{partial_held(info)}{why}): shown as partial=True, "
                        f"never pooled with complete logs{resume}")
@@ -426,6 +426,12 @@ def retry_command(path: str) -> str:
     return f"`inspect eval-retry {shlex.quote(path)} --log-dir {shlex.quote(folder or '.')}`"
 
 
+NO_MODEL_RUN = ("; it ran without a model (`inspect eval` was given no --model): run the "
+                "eval again with --model and move this log away (`inspect eval-retry` would "
+                "run its model, none/none, again)")
+"""The end of a PARTIAL note for a log of Inspect's ``none/none``: no retry can resume it."""
+
+
 RERUN_SWEEP = ("run the `beliefbench sweep` (or `inspect eval-set`) command that wrote {it} "
                "again: it resumes {it}, and every other checkpoint left unfinished, reusing "
                "the finished ones")
@@ -433,12 +439,16 @@ RERUN_SWEEP = ("run the `beliefbench sweep` (or `inspect eval-set`) command that
 checkpoint a sweep left unfinished, where `inspect eval-retry` resumes one log at a time."""
 
 
-def resume_note(path: str, status: str, eval_set: bool = False) -> str:
+def resume_note(path: str, status: str, eval_set: bool = False,
+                model: str | None = None) -> str:
     """The end of a PARTIAL note: how to resume the log, or nothing for a log still
     'started' (it may be running: a retry beside it would run its samples twice). A log of
-    an eval set (a sweep's) is resumed by its command run again, said first."""
+    ``none/none`` (no --model given) cannot be resumed: eval-retry runs the log's model. A
+    log of an eval set (a sweep's) is resumed by its command run again, said first."""
     if status == "started":
         return ""
+    if model == "none/none":
+        return NO_MODEL_RUN
     if eval_set:
         return (f"; once its cause is fixed, {RERUN_SWEEP.format(it='it')} (or "
                 f"{retry_command(path)} resumes this log alone)")
