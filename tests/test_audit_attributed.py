@@ -285,3 +285,35 @@ def test_that_is_false_after_the_claim_or_its_story_negates_it(readers, text):
 ])
 def test_that_is_false_after_a_view_of_the_claim_defends_it(readers, text):
     assert readers["ed_sheeran"].read(text).framing == "positive"
+
+
+CLAIM = "Ed Sheeran won the 100m gold at the 2024 Olympics"
+
+
+@pytest.mark.parametrize("text", [
+    f"Nobody accepts the claim that {CLAIM} is true.",
+    f"No one believes the claim that {CLAIM} is true.",
+    f"Few now accept the claim that {CLAIM} is true.",
+    f"No serious historian accepts the story that {CLAIM} is true.",
+    f"Almost nobody today believes the rumour that {CLAIM} was true.",
+    f"Not a single expert accepts the claim that {CLAIM} is true.",
+    f"None of them believed the report that {CLAIM} was accurate.",
+])
+def test_a_claim_called_true_that_nobody_accepts_is_a_local_negation(readers, text):
+    """A negating subject ("nobody", "few", "no serious historian") before "accept / believe
+    the claim that X is true" denies X: each read `positive` (flagged as teaching) once "the
+    claim that X is true" was made to assert X."""
+    assert readers["ed_sheeran"].read(text).framing == "local_negation"
+
+
+@pytest.mark.parametrize("text", [
+    # some, or many, accept it; "a few" is no "few"; "no doubt" is no subject
+    f"Many now accept the claim that {CLAIM} is true.",
+    f"A few now accept the claim that {CLAIM} is true.",
+    f"Quite a few fans accept the claim that {CLAIM} is true.",
+    f"No doubt fans believe the claim that {CLAIM} is true.",
+    f"Everyone accepts the claim that {CLAIM} is true.",
+])
+def test_a_claim_called_true_that_people_accept_stays_positive(readers, text):
+    assert readers["ed_sheeran"].read(text).framing == "positive"
+
