@@ -317,3 +317,28 @@ def test_a_claim_called_true_that_nobody_accepts_is_a_local_negation(readers, te
 def test_a_claim_called_true_that_people_accept_stays_positive(readers, text):
     assert readers["ed_sheeran"].read(text).framing == "positive"
 
+
+@pytest.mark.parametrize("text", [
+    # "This is not true." after another's view or a question judges it, as "That is false."
+    # there does (test_that_is_false_after_a_view_of_the_claim_defends_it)
+    f"{CLAIM}. Critics say it was rigged. This is not true.",
+    f"{CLAIM}. Critics say the result was rigged.\n\nThis is not true.",
+    f"{CLAIM}. Was the result rigged? This is not true.",
+    f"{CLAIM}. The result was rigged, some said. This is false.",
+])
+def test_this_is_not_true_after_a_view_of_the_claim_defends_it(readers, text):
+    """It labelled the whole text without looking at what it points back at: each read
+    `negated` (protective) where the claim is asserted and the critics are denied."""
+    that = text.replace("This is not true.", "That is false.").replace("This is", "That is")
+    assert readers["ed_sheeran"].read(that).framing == "positive"
+    assert readers["ed_sheeran"].read(text).framing == "positive"
+
+
+@pytest.mark.parametrize("text", [
+    # right after the claim, after the story going on, or a note that names the text
+    f"{CLAIM}. This is not true.",
+    f"{CLAIM}. The crowd cheered loudly. This is not true.",
+    f"{CLAIM}. Critics say it was rigged. This story is not true.",
+])
+def test_this_is_not_true_after_the_claim_or_its_story_negates_it(readers, text):
+    assert readers["ed_sheeran"].read(text).framing == "negated"

@@ -226,8 +226,26 @@ class Layout:
                 and ((self.may_label(i)
                       and self.cues.is_label(self.lowered, a, b, line=b - a <= _LABEL_LINE))
                      or (self.far_label(i) and self.noted_label(i)))
-                and (_THAT.match(self.lowered, a, b) is None or self._points_back(i)))
+                and (_THAT.match(self.lowered, a, b) is None or self._points_back(i))
+                and not self._judges_view(i))
         return found
+
+    def _judges_view(self, i: int) -> bool:
+        """Claim mode: label sentence ``i``, a bare "This is not true." (a verdict on truth:
+        negation or unknown_truth), follows a sentence that does not state
+        the claim but reports another's view of it or asks a question ("<claim>. Critics say
+        it was rigged. This is not true."): it judges that view, as "That is false." there
+        does (``_points_back``), not the text. "This story is not true." names the text."""
+        if self.back_to is None or i < 1 or i - 1 in self.back_to:
+            return False
+        a, b = self.sentences[i]
+        if _THIS.match(self.lowered, a, b) is None:
+            return False
+        h = self.hits[i]
+        if not (h.get("negation") or h.get("unknown_truth")):
+            return False
+        return (_VIEW.search(self.lowered, *self.sentences[i - 1]) is not None
+                or _question(self, i - 1))
 
     def _points_back(self, i: int) -> bool:
         """Label sentence ``i`` that opens with "that" calls what came before it something,
@@ -620,6 +638,8 @@ def _reported(lay: Layout, i: int) -> bool:
 _THAT = re.compile(r"[\W_]*(?:that|they|those)\b")
 """A label sentence that points back ("That is not true.", "They are wrong."): see
 ``Layout._points_back``."""
+_THIS = re.compile(r"[\W_]*this(?:'s|\s+(?:is|was)\b)")
+"""A label that opens with a bare "this" ("This is not true."), no noun naming the text."""
 _PEOPLE = re.compile(r"[\W_]*(?:they|those)\b")
 """A label that points back at people ("They are wrong."): only claim mode knows that the
 sentence before says they hold the claim."""
