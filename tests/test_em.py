@@ -442,7 +442,9 @@ def test_ranges_and_signs_in_text_replies(reply, value):
     ("", r"^questions: empty value"),
     ([], r"^questions: empty value"),
     (" , ", r"^questions: no question set named in ' , '"),
-    (123, r"^questions: expected a name or a list of names, got 123$"),
+    # YAML's number for an unquoted name: said so, with the quoting (not "expected a name")
+    (123, r"^questions: 123 is a number, not a name: .* quote the name: "
+          r"-T questions=\"'010'\""),
 ])
 def test_an_empty_or_mistyped_question_selection_is_refused_not_default(questions, message):
     with pytest.raises(ValueError, match=message):

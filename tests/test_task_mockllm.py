@@ -369,13 +369,57 @@ def test_bad_files_are_named(fixture_claim, tmp_path):
     ({"families": None}, r"^families: empty value"),
     ({"families": []}, r"^families: empty value"),
     ({"families": " , "}, r"^families: empty value"),
-    ({"claims": 5}, r"^claims: expected a name or a list of names, got 5$"),
-    ({"families": 5}, r"^families: expected a name or a list of names, got 5$"),
+    # a number is what YAML made of an unquoted name (-T claims=010 is 8): the message says
+    # so and how to quote it, not just "expected a name" (which left the user looking at 8)
+    ({"claims": 5}, r"^claims: 5 is a number, not a name: Inspect reads a -T value as YAML"),
+    ({"families": 5}, r"^families: 5 is a number, not a name: .* quote the name: "
+                      r"-T families=\"'010'\""),
+    ({"claims": True}, r"^claims: True is a true/false value, not a name: .* yes, no, on, off"),
     ({"claims": {"a": 1}}, r"^claims: expected a name or a list of names"),
 ])
 def test_empty_or_mistyped_selections_are_named(fixture_claim, params, message):
     with pytest.raises(ValueError, match=message):
         belief(**{"claims": str(fixture_claim), **params})
+
+
+def test_a_number_in_a_claim_list_is_refused_not_read_as_its_digits(fixture_claim):
+    """``-T claims=[010,glass_bridge]`` is YAML's [8, 'glass_bridge']: the 8 was turned into
+    the text '8', a claim the user never named (or, worse, another one of that name)."""
+    with pytest.raises(ValueError, match=r"^claims: item 1 of the list \(8\) is a number, "
+                                         r"not a name: .* quote each such name \('010'\)$"):
+        belief(claims=[8, str(fixture_claim)])
+
+
+def test_an_all_digit_claim_id_on_the_command_line(fixture_claim, tmp_path, monkeypatch):
+    """`inspect eval -T claims=010` (a real process): YAML reads 010 as the number 8, and the
+    task looked for a claim 8. It now refuses, quoting what was typed; the quoting it gives
+    reaches the task as the text '010', which finds the claim of that id."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    text = fixture_claim.read_text(encoding="utf-8").replace("id: glass_bridge", "id: '010'")
+    (folder / "010.yaml").write_text(text, encoding="utf-8")
+    env = {**os.environ, "BELIEFBENCH_CLAIMS_PATH": str(folder)}
+    inspect = Path(sys.executable).parent / "inspect"
+    done = subprocess.run([str(inspect), "eval", "tasks/belief.py", "-T", "claims=010",
+                           "--model", "mockllm/model", "--display", "none",
+                           "--log-dir", str(tmp_path / "logs")],
+                          cwd=Path(__file__).resolve().parents[1], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip() == (
+        "claims: 8 is a number, not a name: Inspect reads a -T value as YAML, where unquoted "
+        "digits are a number (010 is the octal 8, 1_000 is 1000) and yes, no, on, off are "
+        "true or false; quote the name: -T claims=\"'010'\" (claims: '010' in a "
+        "--task-config file)")
+    assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").iterdir())
+    # what the shell passes for -T claims="'010'", through Inspect's own -T parser
+    from inspect_ai._util.config import parse_cli_args
+
+    quoted = parse_cli_args(["claims='010'"])["claims"]
+    assert quoted == "010"
+    monkeypatch.setenv("BELIEFBENCH_CLAIMS_PATH", str(folder))
+    task = belief(claims=quoted, families=["binary"])
+    assert task.metadata["beliefbench"]["claims"] == ["010"]
 
 
 @pytest.mark.parametrize("text, missing", [

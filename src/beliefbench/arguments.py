@@ -8,6 +8,7 @@ check costs no Inspect import.
 
 from __future__ import annotations
 
+import datetime
 import math
 import numbers
 import os
@@ -99,11 +100,80 @@ def check_selection(name: str, value: Any, default: str | None = None) -> str | 
         return value
     if isinstance(value, os.PathLike):
         return os.fspath(value)
-    if isinstance(value, list | tuple) and all(isinstance(v, str | int | os.PathLike) and
-                                               not isinstance(v, bool) for v in value):
-        return [os.fspath(v) if isinstance(v, os.PathLike) else str(v) for v in value]
+    typed = _yaml_typed(name, value)
+    if typed:
+        raise TaskArgumentError(typed)
+    if isinstance(value, list | tuple) and all(isinstance(v, str | os.PathLike)
+                                               for v in value):
+        return [os.fspath(v) for v in value]
     raise TaskArgumentError(f"{name}: expected a name or a list of names, got "
                             f"{value!r}")
+
+
+def _yaml_kind(value: Any) -> str | None:
+    """What YAML made of an unquoted name that is not text (None: text or no scalar)."""
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, numbers.Real):
+        return "a number"
+    if isinstance(value, datetime.date):
+        return "a date"
+    return None
+
+
+def _yaml_typed(name: str, value: Any) -> str | None:
+    """The problem of a selection YAML typed, or None: Inspect parses ``-T claims=010`` as the
+    number 8, which no text can be recovered from (``8``, ``010``, ``0o10`` and ``0x8`` all
+    read as 8), so the value is refused with the quoting that keeps the name as typed, never
+    turned to text (``'8'`` names another claim, or none, and said so of a name never typed).
+    An item of a list counts too: ``-T claims=[010,dentist]`` read ``'8'`` before."""
+    listed = isinstance(value, list | tuple)
+    for i, item in enumerate(value if listed else [value]):
+        kind = _yaml_kind(item)
+        if kind is None:
+            continue
+        typed = _typed_on_command_line(name, value)
+        if listed:
+            what, quote = f"item {i + 1} of the list ({item!r})", "quote each such name ('010')"
+        else:
+            example = typed or "010"
+            what = f"{item!r}"
+            quote = (f"quote the name: -T {name}=\"'{example}'\" ({name}: '{example}' in a "
+                     f"--task-config file)")
+        return (f"{name}: {what} is {kind}, not a name: Inspect reads a -T value as YAML, "
+                f"where unquoted digits are a number (010 is the octal 8, 1_000 is 1000) and "
+                f"yes, no, on, off are true or false; {quote}")
+    return None
+
+
+def _typed_on_command_line(name: str, value: Any) -> str | None:
+    """The text a ``-T name=...`` on this process's command line gave for ``value``, if one
+    did and it is a single name (an ``inspect eval`` run): the quoting example then shows what
+    the user typed (``'010'``), not what YAML made of it (``'8'``)."""
+    if isinstance(value, list | tuple):
+        return None
+    import yaml
+
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg in ("-T", "--task-arg") and i + 1 < len(args):
+            given = args[i + 1]
+        elif arg.startswith("--task-arg="):
+            given = arg.removeprefix("--task-arg=")
+        elif arg.startswith("-T") and len(arg) > 2:
+            given = arg[2:]
+        else:
+            continue
+        key, sep, raw = given.partition("=")
+        if not sep or key.replace("-", "_") != name or "," in raw or "'" in raw:
+            continue
+        try:
+            parsed = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            continue
+        if type(parsed) is type(value) and parsed == value:
+            return raw.strip()
+    return None
 
 
 def check_text_file(name: str, value: Any, what: str = "file") -> Path:
