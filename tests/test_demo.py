@@ -89,6 +89,27 @@ def test_demo_help_lists_quick():
     assert result.exit_code == 0 and "--quick" in result.output
 
 
+def test_the_quick_help_says_what_the_preset_and_the_readme_say():
+    """`demo --help` called --quick "the ~2 minute version" while the README timed it at 42 s
+    to 7.2 min: every time the help gives is one the README's --quick paragraph gives, and
+    its counts are the preset's."""
+    import re
+
+    option = next(p for p in cli.commands["demo"].params if p.name == "quick")
+    text = " ".join(option.help.split())
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    paragraph = " ".join(readme.split("`beliefbench demo --quick` is the short version", 1)[1]
+                         .split("\n\n", 1)[0].split())
+    times = re.findall(r"~?\d+(?:\.\d+)? ?(?:s|min|minutes?)\b", text)
+    assert times, text
+    assert [t for t in times if t not in paragraph] == [], (text, paragraph)
+    quick = load_preset("quick")
+    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+    assert f"{words[len(quick.claims)]} claim" in text
+    assert f"{words[len(quick.conditions)]} conditions" in text
+    assert f"{quick.max_steps} steps" in text and f"{quick.max_steps} steps" in paragraph
+
+
 @pytest.mark.parametrize("every", ["nan", "inf"])
 def test_a_progress_interval_that_is_no_number_of_seconds_is_refused(tmp_path, monkeypatch,
                                                                      every):
