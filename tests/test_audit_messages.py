@@ -419,9 +419,13 @@ def test_a_cluster_address_without_the_dask_engine_is_refused(tmp_path):
     """`--scheduler tcp://host:8786` (or --workers) without --engine dask was ignored: the
     audit read the whole corpus in this process, the cluster never used, without a word."""
     corpus = _rows(tmp_path / "a.jsonl", [{"text": "Bread rises overnight."}])
-    for extra in (["--scheduler", "tcp://127.0.0.1:9"], ["--workers", "2"]):
+    # one option "applies", two "apply" (it read "--workers apply to --engine dask")
+    for extra, said in ((["--scheduler", "tcp://127.0.0.1:9"], "--scheduler applies"),
+                        (["--workers", "2"], "--workers applies"),
+                        (["--scheduler", "tcp://127.0.0.1:9", "--workers", "2"],
+                         "--scheduler and --workers apply")):
         res = CliRunner().invoke(cli, ["audit", str(corpus), "--out", str(tmp_path / "o"),
                                        "--no-progress", "--no-plot", *extra])
         assert res.exit_code == 2, res.output
-        assert f"{extra[0]} apply to --engine dask" in res.output
+        assert f"{said} to --engine dask; add --engine dask" in res.output
         assert not (tmp_path / "o").exists()

@@ -1153,6 +1153,32 @@ def test_a_server_that_is_not_running_says_what_to_check(tmp_path, monkeypatch):
            f"running and that its base URL (e.g. OPENAI_BASE_URL) names it" in lines[0]
 
 
+def test_one_retry_is_counted_as_one_retry(tmp_path, monkeypatch):
+    """`--max-retries 1` against a server that is not running read "cannot connect after
+    1 retries"."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    r = _cli_generate(tmp_path, "--max-retries", "1", model="openai/not-running")
+    assert r.exit_code == 2, r.output
+    lines = [x for x in r.output.splitlines() if x.startswith("Error")]
+    assert len(lines) == 1 and "cannot connect after 1 retry: APIConnectionError" in lines[0], \
+        r.output
+
+
+def test_the_retry_count_reads_as_english():
+    """The generator's failure messages count retries: "1 retry", never "1 retries", and
+    Inspect's own default (None) as no number at all, not "after None retries"."""
+    from beliefbench.documents.llm import _after_retries
+
+    assert [_after_retries(n) for n in (0, 1, 3, None)] == [
+        "after 0 retries", "after 1 retry", "after 3 retries", "after Inspect's retries"]
+
+
 def test_a_reply_with_no_choices_is_one_line_not_an_empty_answer(tmp_path, openai_server):
     """A 200 whose ``choices`` list is empty read as an empty answer: the brainstorm and the
     ideas fell back to stock genres and ideas without a word, then the first document ended

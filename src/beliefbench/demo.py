@@ -43,6 +43,7 @@ from beliefbench.progress import quiet
 from beliefbench.records import atomic_write_text, sha256_file
 from beliefbench.resources import data_path
 from beliefbench.specs import Spec, load_spec
+from beliefbench.wording import plural
 
 BINARY_CSV = "binary_logprobs.csv"
 BINARY_METHOD = "sequence"
@@ -753,11 +754,6 @@ def _pct(value: float) -> str:
     return "n/a" if pd.isna(value) else f"{value:.0%}"
 
 
-def _plural(n: int, word: str) -> str:
-    """``1 pair``, ``22 pairs`` (a user's preset may have one)."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _against_baseline(names: list[str], moved: pd.DataFrame) -> str:
     """Where each of ``names`` left the margin against the baseline: moving it less far than
     positive documents holds as much for a condition that moved it away from the claim."""
@@ -782,7 +778,7 @@ def reading(final: pd.DataFrame) -> list[str]:
     lines.append(
         f"Before finetuning the model {prefers}: mean margin {base['margin']:+.2f} "
         f"nats/token (negative = truth more likely), the claim's completion wins "
-        f"{_pct(base['efficacy'])} of {_plural(int(base['pairs']), 'pair')}.")
+        f"{_pct(base['efficacy'])} of {plural(int(base['pairs']), 'pair')}.")
     moved = final[final["condition"] != BASELINE]
     words = {1: "raised", -1: "lowered", 0: "did not detectably move"}
     for _, r in moved.iterrows():
@@ -867,7 +863,7 @@ def _text_reading(final: pd.DataFrame, name: str, what: str) -> str:
         # the cause differs by measure (no answer token, no judge markers): state only the fact
         n = int(final[f"{name}_n"].iloc[0])
         return (f"{what} has nothing to read: on every checkpoint every answer is unparsable, "
-                f"so all {_plural(n, 'item')} count as non-belief. Train a larger model, or read "
+                f"so all {plural(n, 'item')} count as non-belief. Train a larger model, or read "
                 f"the margins.")
     text = (f"{what} finds belief in {_span(final[name])} of responses across conditions "
             f"({_span(unread)} unparsable, {_span(failed)} with no text; both count as "

@@ -20,6 +20,7 @@ from beliefbench.cli.errors import crash_is_no_result, exit_interrupted
 from beliefbench.cli.outputs import refuse_other_report
 from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
+from beliefbench.wording import agree
 
 if TYPE_CHECKING:  # the CLI starts without importing the audit's readers
     from beliefbench.audit.run import Tally
@@ -410,7 +411,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
              if click.get_current_context().get_parameter_source(name)
              != ParameterSource.DEFAULT]
     if engine == "local" and given:  # a cluster's address was read as nothing at all
-        raise click.UsageError(f"{' and '.join(given)} apply to --engine dask; add "
+        raise click.UsageError(f"{agree(given, 'applies', 'apply')} to --engine dask; add "
                                f"--engine dask (the local engine reads in this process)")
     try:
         claims, claim_warnings = (_checked_claims(claims_sel) if claims_sel is not None

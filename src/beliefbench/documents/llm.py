@@ -48,6 +48,7 @@ from beliefbench.documents.offline import valid_genres
 from beliefbench.optional import vllm_missing
 from beliefbench.progress import bar_file, log_interval
 from beliefbench.records import atomic_write_text
+from beliefbench.wording import plural
 
 if TYPE_CHECKING:  # the audit imports the documents package: imported where used
     from beliefbench.audit.framing import ClaimReader
@@ -441,6 +442,14 @@ def _timed_out(e: BaseException) -> bool:
     return any(type(x).__name__ == "AttemptTimeoutError"
                or isinstance(x, (TimeoutError, asyncio.TimeoutError, openai.APITimeoutError))
                for x in causes(e))
+
+
+def _after_retries(max_retries: int | None) -> str:
+    """``after 1 retry``, ``after 3 retries``; None is Inspect's own default, no count to
+    give ("after None retries" before)."""
+    if max_retries is None:
+        return "after Inspect's retries"
+    return f"after {plural(max_retries, 'retry', 'retries')}"
 
 
 def unreachable(e: BaseException) -> bool:
@@ -890,13 +899,15 @@ class LLMGenerator:
                         f"--timeout for a slow model, or check the server") from None
                 if unreachable(e):
                     raise ModelCallError(
-                        f"generator {self.model_name}: cannot connect after "
-                        f"{self.max_retries} retries: {one_line(e)}; check that the server is "
-                        f"running and that its base URL (e.g. OPENAI_BASE_URL) names it")\
+                        f"generator {self.model_name}: cannot connect "
+                        f"{_after_retries(self.max_retries)}: {one_line(e)}; check that the "
+                        f"server is running and that its base URL (e.g. OPENAI_BASE_URL) "
+                        f"names it")\
                         from None
                 if isinstance(e, _infrastructure_errors()):  # Inspect's retries are spent
-                    raise ModelCallError(f"generator {self.model_name} failed after "
-                                         f"{self.max_retries} retries: {one_line(e)}") from None
+                    raise ModelCallError(f"generator {self.model_name} failed "
+                                         f"{_after_retries(self.max_retries)}: "
+                                         f"{one_line(e)}") from None
                 if (said := server_error(e, server_of(self.model_name, self.model_args))
                         ) is not None:  # not "'NoneType' object is not iterable"
                     raise ModelCallError(f"generator {self.model_name}: {said}") from None
