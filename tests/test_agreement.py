@@ -807,5 +807,14 @@ def test_an_hf_grader_that_samples_is_refused_before_any_rescoring(log_path, tmp
     assert not out.exists()
     sampling = get_model(f"hf/{model}", do_sample=True, memoize=False)
     with pytest.raises(ValueError, match=r"this configured hf grader samples \(its "
-                                         r"model_args do not set do_sample: false\)"):
+                                         r"model_args do not set do_sample: false\)") as e:
         agreement(log_path, [scripted(keyword), sampling], labels=["a", "hf"])
+    # the rule and its words are sweep's (one function): only the option and the
+    # temperature's source differ
+    from beliefbench.analysis.sweep import SweepError, check_greedy_grader
+
+    with pytest.raises(SweepError) as s:
+        check_greedy_grader("em", {}, {"grader": sampling})
+    assert str(e.value) == str(s.value).replace(
+        "--model-role grader=", "--grader ").replace("--model-role 'grader=", "--grader '") \
+        .replace("the judge is called at", "the log's judge runs at")

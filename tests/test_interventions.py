@@ -325,7 +325,7 @@ def test_a_relative_hf_grader_not_on_disk_nor_cached_is_one_line(tiny, planted, 
     assert unloadable_hf_name("openai/gpt-4.1") is None  # not hf: its provider's to make
     # a folder bound by name samples, and every EM judge call (temperature 0) would fail
     assert refused(f"hf/{tiny}").startswith(
-        f"Error: --model-role grader=hf/{tiny}: an hf grader bound by name samples")
+        f"Error: --model-role grader=hf/{tiny}: an hf grader given by name samples")
 
 
 @pytest.mark.parametrize("command", ["steer", "ablate"])

@@ -1736,12 +1736,12 @@ def test_an_hf_grader_bound_by_name_is_refused_before_any_eval_where_it_would_fa
                                  "--log-dir", str(logs), "--model-role", f"grader=hf/{model}"])
     assert r.exit_code == 2, r.output
     assert " ".join(r.output.split()).startswith(
-        f"Error: --model-role grader=hf/{model}: an hf grader bound by name samples, and the "
+        f"Error: --model-role grader=hf/{model}: an hf grader given by name samples, and the "
         "judge is called at temperature 0, which transformers refuses on every call: every "
-        "judged answer would be failed. Bind it greedy: --model-role "
+        "verdict of it would be a failed call. Give it as --model-role "
         f"'grader={{model: hf/{model}, model_args: {{do_sample: false}}}}'"), r.output
     assert not logs.exists()
-    with pytest.raises(SweepError, match="bound by name samples"):  # EM's judges: always 0
+    with pytest.raises(SweepError, match="given by name samples"):  # EM's judges: always 0
         check_greedy_grader("em", {}, {"grader": f"hf/{model}"})
     for args in ({"judge": "markers"}, {"judge_temperature": 0.5}):
         check_greedy_grader("belief", args, {"grader": f"hf/{model}"})
@@ -1853,8 +1853,8 @@ def test_a_configured_hf_grader_that_samples_is_refused_before_any_eval(tmp_path
     assert " ".join(r.output.split()).endswith(
         f"Error: --model-role grader={{model: hf/{model}, ...}}: this configured hf grader "
         "samples (its model_args do not set do_sample: false), and the judge is called at "
-        "temperature 0, which transformers refuses on every call: every judged answer would "
-        "be failed. Add do_sample: false to the role's model_args: --model-role "
+        "temperature 0, which transformers refuses on every call: every verdict of it would "
+        "be a failed call. Add do_sample: false to its model_args: --model-role "
         f"'grader={{model: hf/{model}, model_args: {{do_sample: false}}}}'"), r.output
     assert not logs.exists()
     sampling = model_roles_option((f"grader={{model: hf/{model}, model_args: "

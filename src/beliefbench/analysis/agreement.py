@@ -384,8 +384,13 @@ def agreement(path: str | Path, graders: Sequence[str | Model],
             raise ValueError(f"--grader {grader}: {why}")
     judge_now = JudgeSettings.from_args(log.eval.task_args, judge="model")
     if not judge_now.temperature > 0:  # the log's judge temperature: 0 by default
+        from beliefbench.analysis.sweep import sampling_grader
+
         for grader, model in zip(graders, resolved, strict=True):
-            if why := _sampling_grader(grader, model):
+            # by name, as given (an hf name always samples); configured, the made model
+            if why := sampling_grader(grader if isinstance(grader, str) else model,
+                                      "--grader", zero="the log's judge runs at "
+                                      "temperature 0"):
                 raise ValueError(why)
     _check_judge_prompts(log, str(path), judge_now)  # before any grader is called
     run = run_key(log)
@@ -522,22 +527,6 @@ def nothing_read(path: str, frames: dict[str, pd.DataFrame]) -> str | None:
             "undefined and every belief rate is 0 whatever the model believes; look at its "
             "answers and the judges' replies (`inspect view`, the re-scored logs in --out: "
             "empty or garbled answers, judges that do not reply in JSON?)")
-
-
-def _sampling_grader(given: str | Model, model: Model) -> str | None:
-    """Why an ``hf/`` grader that samples (given by name, or configured without ``do_sample:
-    false``) cannot judge at temperature 0, with the fix, or None: transformers refuses every
-    such call, so each of its verdicts was a failed call after the whole re-scoring ran."""
-    from beliefbench.analysis.sweep import samples
-
-    if not samples(model):
-        return None
-    fix = f"--grader '{{model: {model}, model_args: {{do_sample: false}}}}'"
-    said = (f"--grader {given}: an hf grader given by name samples" if isinstance(given, str)
-            else f"--grader {{model: {model}, ...}}: this configured hf grader samples (its "
-                 "model_args do not set do_sample: false)")
-    return (f"{said}, and the log's judge runs at temperature 0, which transformers refuses "
-            f"on every call: every verdict of it would be a failed call. Give it as {fix}")
 
 
 def nothing_compared(path: str, merged: pd.DataFrame, excluded: int,

@@ -1080,20 +1080,32 @@ def check_greedy_grader(task: str, task_args: dict[str, Any],
                 "{do_sample: false}}'), or pass -M do_sample=false (the model under test then "
                 "answers greedily too)")
         return
+    if (why := sampling_grader(grader, "--model-role", "grader=")) is not None:
+        raise SweepError(why)
+
+
+def sampling_grader(grader: str | Model, option: str, key: str = "",
+                    zero: str = "the judge is called at temperature 0") -> str | None:
+    """Why an ``hf/`` grader that samples cannot judge at temperature 0, with the greedy
+    binding to give instead, or None. transformers refuses every such call ("`temperature`
+    (=0.0) has to be a strictly positive float"), so each of its verdicts was a failed call
+    after the whole run. One rule and one wording for every command that binds a grader:
+    ``sweep`` and ``internals steer`` / ``ablate`` (``option`` ``--model-role``, ``key``
+    ``grader=``), ``agreement`` (``--grader``). A grader given by name always samples; a
+    configured one (a made Model) unless its ``model_args`` set ``do_sample: false``.
+    ``zero`` says where the temperature 0 comes from."""
     if _provider(grader) != "hf" or (isinstance(grader, Model) and not samples(grader)):
-        return
+        return None
+    fix = f"{option} '{key}{{model: {grader}, model_args: {{do_sample: false}}}}'"
     if isinstance(grader, Model):  # its model_args may hold a key: named, never shown
-        raise SweepError(
-            f"--model-role grader={{model: {grader}, ...}}: this configured hf grader samples "
-            "(its model_args do not set do_sample: false), and the judge is called at "
-            "temperature 0, which transformers refuses on every call: every judged answer "
-            "would be failed. Add do_sample: false to the role's model_args: --model-role "
-            f"'grader={{model: {grader}, model_args: {{do_sample: false}}}}'")
-    raise SweepError(
-        f"--model-role grader={grader}: an hf grader bound by name samples, and the judge is "
-        "called at temperature 0, which transformers refuses on every call: every judged "
-        "answer would be failed. Bind it greedy: --model-role "
-        f"'grader={{model: {grader}, model_args: {{do_sample: false}}}}'")
+        said = (f"{option} {key}{{model: {grader}, ...}}: this configured hf grader samples "
+                "(its model_args do not set do_sample: false)")
+        instead = f"Add do_sample: false to its model_args: {fix}"
+    else:
+        said = f"{option} {key}{grader}: an hf grader given by name samples"
+        instead = f"Give it as {fix}"
+    return (f"{said}, and {zero}, which transformers refuses on every call: every verdict "
+            f"of it would be a failed call. {instead}")
 
 
 def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str | None = None,
