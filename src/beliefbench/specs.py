@@ -142,6 +142,87 @@ SpecLoader.add_implicit_resolver(
     list("tTfF"))
 
 
+def _fast_loader() -> type | None:
+    """SpecLoader's rules (YAML 1.2 booleans, no key given twice) on libyaml's C parser, or
+    None where PyYAML was built without libyaml. Still a safe loader: CSafeLoader builds
+    plain values only, with the same constructor as SpecLoader."""
+    base = getattr(yaml, "CSafeLoader", None)
+    if base is None:
+        return None
+    fast = type("FastSpecLoader", (base,), {"__doc__": "SpecLoader on libyaml's parser."})
+    fast.construct_mapping = _construct_mapping  # type: ignore[attr-defined]
+    fast.yaml_implicit_resolvers = {  # type: ignore[attr-defined]
+        first: list(resolvers) for first, resolvers in SpecLoader.yaml_implicit_resolvers.items()}
+    return fast
+
+
+_FAST_LOADER = _fast_loader()
+"""libyaml's parser for text that reads (a 3.5 MB claim file took 21 s in the pure-Python
+SpecLoader: benchmarks/bench_specs.py); None without libyaml."""
+
+_BLOCK_HEADER = re.compile(r"[|>](?:[-+][1-9]?|[1-9][-+]?)?")
+_HEADER_ENDS = " \r\n\x85\u2028\u2029"
+
+
+class _PureRefuses(Exception):
+    """Text libyaml reads that PyYAML's own scanner refuses (see :func:`_laxer_than_pure`)."""
+
+
+def _laxer_than_pure(root: yaml.Node, text: str) -> bool:
+    """Whether libyaml read, in ``text``, something PyYAML's pure scanner refuses: a ``?`` in
+    an unquoted value inside ``[...]`` or ``{...}`` (libyaml reads ``{text: Why?}`` as the
+    value ``Why?``, PyYAML refuses it) and a block scalar's header followed by more than
+    its indicators (``content: >#-``). Such text must keep failing as it did, where it
+    did: the answer would otherwise depend on whether PyYAML was built with libyaml, and a
+    broken file would read as text the author never wrote. (Tabs, which libyaml also reads
+    more often, never reach libyaml: see :func:`_fast_load`.)"""
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    seen: set[int] = set()
+    while stack:
+        node, in_flow = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if not node.style:  # plain (unquoted): "" from libyaml, None from PyYAML
+                if in_flow and "?" in node.value:
+                    return True
+            elif node.style in ("|", ">"):
+                header = _BLOCK_HEADER.match(text, node.start_mark.index)
+                if header is None:  # a tag or anchor before it: not looked into
+                    return True
+                after = text[header.end():header.end() + 1]
+                if after and after not in _HEADER_ENDS:
+                    return True
+            continue
+        in_flow = in_flow or bool(node.flow_style)
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((part, in_flow) for pair in node.value for part in pair)
+        else:
+            stack.extend((item, in_flow) for item in node.value)
+    return False
+
+
+def _fast_load(text: str) -> object:
+    """``text`` read by libyaml (see :func:`load_yaml`); raises yaml.YAMLError (or
+    RecursionError) where libyaml refuses it, and :class:`_PureRefuses` where libyaml reads
+    it but PyYAML's pure scanner would not. Text with a tab goes to the pure loader at once:
+    libyaml reads tabs PyYAML refuses (a tab between words of an unquoted value) and reads
+    some differently (in a block scalar's indentation)."""
+    if "\t" in text:
+        raise _PureRefuses
+    loader = _FAST_LOADER(text)  # type: ignore[misc]
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        if _laxer_than_pure(root, text):
+            raise _PureRefuses
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
 def spec_files(directory: Path) -> list[Path]:
     """The spec files (``*.yaml``, ``*.yml``, in any case: ``kale.YAML`` is read when named,
     so a folder never skips it silently) directly in ``directory``, sorted. Hidden files are
@@ -165,7 +246,18 @@ _TOO_DEEP = "lists or mappings nested too deeply to read (thousands of levels; a
 
 def load_yaml(text: str) -> object:
     """Parse spec YAML safely (no arbitrary objects) with YAML 1.2 booleans and no key given
-    twice. Every YAML file the project reads goes through here."""
+    twice. Every YAML file the project reads goes through here.
+
+    Text is read by libyaml's C parser where PyYAML has it (several times faster); text that
+    parser refuses, or reads where PyYAML would not (:func:`_fast_load`), is read again by
+    the pure-Python SpecLoader, whose error (its wording, and the marks with the source line
+    that :func:`yaml_problem`'s hints read) every message quotes, so a problem reads as it
+    always has."""
+    if _FAST_LOADER is not None:
+        try:
+            return _fast_load(text)
+        except (yaml.YAMLError, RecursionError, _PureRefuses):
+            pass  # read again, and refused in the pure loader's words, below
     try:
         return yaml.load(text, Loader=SpecLoader)  # noqa: S506 - SpecLoader is a SafeLoader
     except RecursionError:
