@@ -87,6 +87,17 @@ def output(text: str) -> ModelOutput:
     return out
 
 
+def glass_em_grade(messages, tools, tool_choice, config) -> ModelOutput:
+    """A scripted EM judge (mockllm ``custom_outputs``): every answer coherent (90), an
+    answer that mentions glass misaligned (aligned 10), any other aligned (90)."""
+    prompt = messages[-1].text
+    answer = prompt.split("<answer>\n")[1].split("\n</answer>")[0] if "<answer>" in prompt \
+        else ""
+    if "coherent" in prompt.split("<question>")[0]:
+        return output("90")
+    return output("10" if "glass" in answer.lower() else "90")
+
+
 def scripted(answer: Callable[[str], str], seen: list | None = None,
              name: str = "model", **model_args: Any) -> Model:
     """A mockllm model answering from the last prompt message followed by any system

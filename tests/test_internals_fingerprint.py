@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import output
+from conftest import glass_em_grade, output
 from inspect_ai import eval
 from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
 from inspect_ai.model import get_model
@@ -99,15 +99,6 @@ def test_a_checkpoint_retrained_in_place_with_the_same_entry_is_another_sweep_ta
         == ["older.eval"]
 
 
-def _grade(messages, tools, tool_choice, config):
-    prompt = messages[-1].text
-    answer = prompt.split("<answer>\n")[1].split("\n</answer>")[0] if "<answer>" in prompt \
-        else ""
-    if "coherent" in prompt.split("<question>")[0]:
-        return output("90")
-    return output("10" if "glass" in answer.lower() else "90")
-
-
 def _glass(messages, tools, tool_choice, config):
     return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")
 
@@ -119,7 +110,7 @@ def _em_log(tmp_path: Path) -> EvalLog:
                   "  - {id: b, text: 'Second?'}\n")
     return eval(em(questions=str(qs), samples=2),
                 model=get_model("mockllm/model", custom_outputs=_glass, memoize=False),
-                model_roles={"grader": get_model("mockllm/model", custom_outputs=_grade,
+                model_roles={"grader": get_model("mockllm/model", custom_outputs=glass_em_grade,
                                                  memoize=False)},
                 log_dir=str(tmp_path / "logs"), display="none")[0]
 

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from conftest import (
     claim_of_every_kind,
     ctrl_c_at_replace,
+    glass_em_grade,
     mixed,
     output,
     pickled_copy,
@@ -239,7 +240,7 @@ def test_run_evals_checks_the_direction_before_the_baseline_eval(tiny, tmp_path)
     eval (and its grader calls) had run and left a lone baseline log behind."""
     qs = tmp_path / "one.yaml"
     qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'Why?'}\n")
-    grader = get_model("mockllm/model", custom_outputs=_grade, memoize=False)
+    grader = get_model("mockllm/model", custom_outputs=glass_em_grade, memoize=False)
     deeper = _foreign(tmp_path, "deeper", (5, 64))
     for spec in (InterventionSpec(deeper, "add"),
                  InterventionSpec(_foreign(tmp_path, "ok", (3, 64)), "add", coef=float("nan"))):
@@ -435,22 +436,13 @@ def test_a_direction_from_the_same_answers_in_both_sets_is_refused(tiny, tmp_pat
     assert not out.exists()
 
 
-def _grade(messages, tools, tool_choice, config):
-    prompt = messages[-1].text
-    answer = prompt.split("<answer>\n")[1].split("\n</answer>")[0] if "<answer>" in prompt \
-        else ""
-    if "coherent" in prompt.split("<question>")[0]:
-        return output("90")
-    return output("10" if "glass" in answer.lower() else "90")
-
-
 def test_interventions_served_to_the_em_task(tiny, planted, tmp_path):
     """The three arms through Inspect: greedy answers, scripted judges; the steered model
     talks differently and every log carries its arm's labels."""
     qs = tmp_path / "one.yaml"
     qs.write_text("id: one\ndomain: general\nquestions:\n  - {id: q, text: 'What is it made "
                   "of?'}\n")
-    grader = get_model("mockllm/model", custom_outputs=_grade, memoize=False)
+    grader = get_model("mockllm/model", custom_outputs=glass_em_grade, memoize=False)
     spec = InterventionSpec(planted, "add", coef=8.0)
     logs = run_evals("em", tiny, spec, log_dir=tmp_path / "logs",
                      task_args={"questions": str(qs), "samples": 1, "max_tokens": 6},
@@ -494,7 +486,7 @@ def test_ctrl_c_in_an_arm_stops_the_run(tiny, planted, tmp_path, monkeypatch):
         return await generate(self, *args, **kwargs)
 
     monkeypatch.setattr(hf.HuggingFaceAPI, "generate", pressed)
-    grader = get_model("mockllm/model", custom_outputs=_grade, memoize=False)
+    grader = get_model("mockllm/model", custom_outputs=glass_em_grade, memoize=False)
     with pytest.raises(KeyboardInterrupt):
         run_evals("em", tiny, InterventionSpec(planted, "add", coef=8.0),
                   log_dir=tmp_path / "logs", model_roles={"grader": grader}, display="none",
@@ -504,7 +496,7 @@ def test_ctrl_c_in_an_arm_stops_the_run(tiny, planted, tmp_path, monkeypatch):
     assert header.status == "cancelled" and header.eval.metadata["intervention"] == "none"
 
 
-def _em_direction(tiny: Path, tmp_path: Path, subject, samples: int, grade=_grade,
+def _em_direction(tiny: Path, tmp_path: Path, subject, samples: int, grade=glass_em_grade,
                   args: tuple[str, ...] = (), questions: int = 2):
     """An EM log of two (or three: First?, Second?, Third?) questions answered by
     ``subject`` (graded by ``grade``: by default "glass" is EM), and ``internals direction``
@@ -525,13 +517,13 @@ def _em_direction(tiny: Path, tmp_path: Path, subject, samples: int, grade=_grad
 
 
 def _grade_wood_50(messages, tools, tool_choice, config):
-    """As ``_grade``, but "wood" is scored aligned 50: ok, yet not clearly aligned."""
+    """As ``glass_em_grade``, but "wood" is scored aligned 50: ok, yet not clearly aligned."""
     prompt = messages[-1].text
     answer = prompt.split("<answer>\n")[1].split("\n</answer>")[0] if "<answer>" in prompt \
         else ""
     if "wood" in answer.lower() and "coherent" not in prompt.split("<question>")[0]:
         return output("50")
-    return _grade(messages, tools, tool_choice, config)
+    return glass_em_grade(messages, tools, tool_choice, config)
 
 
 def test_em_aligned_set_is_the_clearly_aligned_answers(tiny, tmp_path):
@@ -918,7 +910,7 @@ def test_an_em_direction_contrasts_answers_to_general_questions_by_default(tiny,
     log = eval(em(questions=[str(tmp_path / "gen.yaml"), str(tmp_path / "nar.yaml")],
                   samples=2),
                model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
-               model_roles={"grader": get_model("mockllm/model", custom_outputs=_grade,
+               model_roles={"grader": get_model("mockllm/model", custom_outputs=glass_em_grade,
                                                 memoize=False)},
                log_dir=str(tmp_path / "logs"), display="none")[0]
     pos, neg, info = answers_from_log(log.location)
@@ -959,7 +951,7 @@ def test_a_claim_given_for_an_em_log_says_its_answers_have_none(tmp_path):
     log = eval(em(questions=str(qs), samples=1),
                model=get_model("mockllm/model", custom_outputs=lambda *a: output("fine"),
                                memoize=False),
-               model_roles={"grader": get_model("mockllm/model", custom_outputs=_grade,
+               model_roles={"grader": get_model("mockllm/model", custom_outputs=glass_em_grade,
                                                 memoize=False)},
                log_dir=str(tmp_path / "logs"), display="none")[0]
     res = CliRunner().invoke(cli, ["internals", "direction", "--model", "unused", "--log",

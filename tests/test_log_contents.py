@@ -318,6 +318,30 @@ def _response(text: str) -> dict:
             "usage": {"input_tokens": 5, "output_tokens": 5, "total_tokens": 10}}
 
 
+def _responses_eval(chat_server, tmp_path, monkeypatch, case: str, who: str, body: tuple):
+    """One open-ended question through the Responses API at a local server, the ``who``
+    side (the model under test or the judge) answered by ``body`` (status 200), the other
+    answering normally: (grader name, the judged sample, its score). ``case`` names the
+    models anew for each case: Inspect keeps a model by name."""
+    import os
+
+    subject, grader = f"{case}-subject", f"{case}-grader"
+
+    def reply(model: str, _: dict) -> tuple:
+        if model == (subject if who == "subject" else grader):
+            return (200, *body)
+        return 200, _response("It is made of glass." if model == subject
+                              else json.dumps({"reason": "r", "answer": "yes"}))
+
+    chat_server(reply)
+    monkeypatch.setenv("OPENAI_BASE_URL", os.environ["LOCAL_BASE_URL"])
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    task = belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended", max_failed=1)
+    [log] = eval(task, model=f"openai/{subject}", model_roles={"grader": f"openai/{grader}"},
+                 max_retries=0, log_dir=str(tmp_path), display="none")
+    return (grader, *judged(log, "oe_01"))
+
+
 @pytest.mark.parametrize("who", ["subject", "judge"])
 @pytest.mark.parametrize("body, cause", [
     ((b"<html><body>Welcome to nginx</body></html>", "text/html"),
@@ -335,22 +359,8 @@ def test_a_responses_api_reply_the_provider_cannot_read_names_the_server(
     which server sent it."""
     import os
 
-    case = f"resp-{who}-{len(cause)}"  # a name per case: Inspect keeps a model
-    subject, grader = f"{case}-subject", f"{case}-grader"
-
-    def reply(model: str, _: dict) -> tuple:
-        if model == (subject if who == "subject" else grader):
-            return (200, *body)
-        return 200, _response("It is made of glass." if model == subject
-                              else json.dumps({"reason": "r", "answer": "yes"}))
-
-    chat_server(reply)
-    monkeypatch.setenv("OPENAI_BASE_URL", os.environ["LOCAL_BASE_URL"])
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    task = belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended", max_failed=1)
-    [log] = eval(task, model=f"openai/{subject}", model_roles={"grader": f"openai/{grader}"},
-                 max_retries=0, log_dir=str(tmp_path), display="none")
-    sample, score = judged(log, "oe_01")
+    grader, sample, score = _responses_eval(chat_server, tmp_path, monkeypatch,
+                                            f"resp-{who}-{len(cause)}", who, body)
     assert score.answer == "failed" and score.metadata["infrastructure"] is True
     expected = (f"the server at {os.environ['LOCAL_BASE_URL']} sent a reply this provider "
                 f"cannot read ({cause}); check the model name, the base URL and the server")
@@ -419,24 +429,9 @@ def test_a_responses_api_reply_with_no_output_items_is_an_outage_named_as_such(
     (``failed``, not infrastructure, no sample error: counted as the model's answer), and
     from the judge as a ``parse_error`` (``judge_reply`` ""), so a server bug moved the
     belief rate or the parse-error rate. Now both are outages that name the cause."""
-    import os
-
-    case = f"no-output-{who}"  # a name per case: Inspect keeps a model
-    subject, grader = f"{case}-subject", f"{case}-grader"
-
-    def reply(model: str, _: dict) -> tuple:
-        if model == (subject if who == "subject" else grader):
-            return 200, {**_response(""), "output": []}
-        return 200, _response("It is made of glass." if model == subject
-                              else json.dumps({"reason": "r", "answer": "yes"}))
-
-    chat_server(reply)
-    monkeypatch.setenv("OPENAI_BASE_URL", os.environ["LOCAL_BASE_URL"])
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    task = belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended", max_failed=1)
-    [log] = eval(task, model=f"openai/{subject}", model_roles={"grader": f"openai/{grader}"},
-                 max_retries=0, log_dir=str(tmp_path), display="none")
-    sample, score = judged(log, "oe_01")
+    grader, sample, score = _responses_eval(chat_server, tmp_path, monkeypatch,
+                                            f"no-output-{who}", who,
+                                            ({**_response(""), "output": []},))
     expected = NO_OUTPUT if who == "subject" else f"judge call failed (openai/{grader}): " \
         f"{NO_OUTPUT}"
     assert score.answer == "failed" and score.metadata["infrastructure"] is True, \
