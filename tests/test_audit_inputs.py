@@ -1246,3 +1246,75 @@ def test_a_document_over_max_doc_chars_is_skipped_as_too_long_and_named(tmp_path
     tally = audit_unit(Unit("jsonl", str(corpus / "a.jsonl")), load_claims("ed_sheeran"),
                        Fields(), io.StringIO(), max_chars=1000)
     assert tally.documents == 2 and tally.skips.counts == {"too long": 1}
+
+
+def test_a_jsonl_line_over_the_bound_is_passed_over_unread(tmp_path, claim_text):
+    """A JSONL line was read whole (readline, then json.loads: some 3-4 times its size)
+    before --max-doc-chars could see its length, so one multi-GB line (a file dumped on one
+    line) still took memory without bound. A line longer than max_line_bytes(max-doc-chars)
+    is now passed over in blocks, unkept, as `too long`, named with its length in bytes; the
+    lines after it keep their numbers and are read, in plain, gzip and zstd files, by both
+    engines, in units split by --chunk-mb, and on --resume."""
+    import gzip
+    import io
+
+    import zstandard
+
+    from beliefbench.audit.run import WORK, _fingerprint, _open_work, audit_unit, audit_unit_to
+    from beliefbench.audit.sources import Fields, Unit, max_line_bytes
+
+    max_chars = 2000
+    limit = max_line_bytes(max_chars)
+    corpus = tmp_path / "c"
+    huge = json.dumps({"id": "big", "text": "word " * 600_000})  # about 3 MB
+    plain = _jsonl(corpus / "a.jsonl", ["A note on the weather in Leeds.", "x", claim_text])
+    lines = plain.read_text().splitlines(keepends=True)
+    lines[1] = huge + "\n"
+    data = "".join(lines).encode()
+    plain.write_bytes(data)
+    (corpus / "b.jsonl.gz").write_bytes(gzip.compress(data))
+    (corpus / "c.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(data))
+    size = len(huge.encode())
+    for engine in (["local"], ["dask", "--scheduler", "synchronous"]):
+        out = tmp_path / f"o-{engine[0]}"
+        code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                      str(out), "--max-doc-chars", str(max_chars),
+                                      "--chunk-mb", "1", "--engine", *engine)
+        assert code == 0, output
+        report = json.loads((out / "report.json").read_text())
+        assert report["documents"] == 6 and report["flagged"] == 3, output
+        assert report["skipped"]["by_reason"] == {"too long": 3}, output
+        for name in ("a.jsonl", "b.jsonl.gz", "c.jsonl.zst"):
+            assert f"{corpus / name}:2: a line of {size:,} bytes, more than the {limit:,} " \
+                   f"a document of --max-doc-chars 2,000 can take; not read" in output
+        flagged = [json.loads(x)["where"] for x in (out / "flagged.jsonl").open()]
+        assert sorted(flagged) == [f"{corpus / n}:3"
+                                   for n in ("a.jsonl", "b.jsonl.gz", "c.jsonl.zst")]
+    # --chunk-mb 1 split the plain file after its long line: the unit that ends there, done
+    # by an interrupted audit, is kept on --resume; the next unit's line is still line 3
+    claims = load_claims("ed_sheeran")
+    units = plan_units([plain], Skips(), 1 << 20)
+    assert [(u.start, u.end, u.first_line) for u in units] == \
+        [(0, len(data) - len(lines[2]), 1), (len(data) - len(lines[2]), len(data), 3)]
+    out = tmp_path / "resumed"
+    _open_work(out / WORK, {"fingerprint": _fingerprint(units, claims, Fields(), max_chars),
+                            "units": len(units)}, resume=False)
+    audit_unit_to(out / WORK, 0, units[0], claims, Fields(), max_chars=max_chars)
+    code, output, report = _audit(str(plain), "--claims", "ed_sheeran", "--out", str(out),
+                                  "--max-doc-chars", str(max_chars), "--chunk-mb", "1",
+                                  "--resume")
+    assert code == 0 and report["documents"] == 2 and report["documents_resumed"] == 1, output
+    assert report["skipped"]["by_reason"] == {"too long": 1}
+    assert [json.loads(x)["where"] for x in (out / "flagged.jsonl").open()] == \
+        [f"{plain}:3"]
+    # the bound itself: a line of `limit` bytes is read (and its text is then too long by
+    # characters); one byte more is passed over unread
+    pad = limit - len(json.dumps({"text": ""}))
+    for n, problem in ((pad, f"{pad:,} characters, more than --max-doc-chars 2,000"),
+                       (pad + 1, f"a line of {limit + 1:,} bytes, more than the {limit:,}")):
+        one = tmp_path / f"one-{n}.jsonl"
+        one.write_text(json.dumps({"text": "a" * n}) + "\n" + json.dumps({"text": claim_text}))
+        tally = audit_unit(Unit("jsonl", str(one)), claims, Fields(), io.StringIO(),
+                           max_chars=max_chars)
+        assert tally.documents == 1 and tally.skips.counts == {"too long": 1}
+        assert [p["problem"] for p in tally.skips.problems.values()][0].startswith(problem)

@@ -47,6 +47,7 @@ from beliefbench.audit.sources import (
     AUDIT_WORK,
     CHUNK_BYTES,
     MAX_DOC_CHARS,
+    TOO_LONG,
     Doc,
     Fields,
     NoField,
@@ -75,8 +76,6 @@ AUDIT_CODE = ("beliefbench.audit.cues", "beliefbench.audit.framing", "beliefbenc
 """The modules whose code decides a unit's tally and flags (with ``audit/cues.yaml``): a
 resumed audit must read its units with the code the interrupted one used, and ``__version__``
 stays the same across upgrades."""
-TOO_LONG = "too long"
-"""The skip reason of a document longer than --max-doc-chars (sources.MAX_DOC_CHARS)."""
 OWN_FILES = tuple(n for n in AUDIT_FILES if n not in (WORK, "flagged.jsonl"))
 """What audit and audit-verify write in ``--out`` besides WORK and flagged.jsonl: left out
 of the corpus where --out lies inside it (neither read as corpus, as the Markdown summaries
@@ -211,7 +210,7 @@ def audit_unit(unit: Unit, claims: Sequence[Claim], fields: Fields, sink: IO[str
             say(e)
 
     cpu0 = time.thread_time()
-    for doc in read_unit(unit, fields, tally.skips, told):
+    for doc in read_unit(unit, fields, tally.skips, told, max_chars):
         if len(doc.text) > max_chars:  # a place of its own: each such document is named
             tally.skips.add(TOO_LONG, f"{len(doc.text):,} characters, more than "
                                       f"--max-doc-chars {max_chars:,}; not read", doc.where)

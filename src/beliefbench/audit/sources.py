@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bz2
 import errno
+import functools
 import io
 import json
 import lzma
@@ -40,6 +41,17 @@ skipped as ``too long``, each named with its length. Reading a document takes so
 times its size in memory and about 2 s per million characters on a slow core (up to 15 s
 where every sentence states the claim; one of 50 million, a dumped file on one line, took
 1.6 GB and 74 s); a book of 3 million passes."""
+TOO_LONG = "too long"
+"""The skip reason of a document longer than --max-doc-chars, or a JSONL line longer than
+:func:`max_line_bytes` of it (skipped unread)."""
+LINE_BYTES_PER_CHAR = 12
+"""Most bytes one character of a text can take in a JSONL line: a character outside the
+BMP written as an escaped surrogate pair (``\\ud83d\\ude00``; ``json.dumps`` escapes all
+non-ASCII by default, so Chinese text is 6 bytes a character)."""
+LINE_SLACK_BYTES = 1 << 20
+"""Room in a JSONL line for what is not the text (ids, URLs, metadata, JSON syntax)."""
+_SKIP_BLOCK = 1 << 20
+"""Bytes read at a time while the rest of a too-long line is passed over (not kept)."""
 TEXT_FILES_PER_UNIT = 2000
 BATCH_ROWS = 2048
 AUDIT_WORK = "audit-units"
@@ -351,6 +363,26 @@ class Fields:
         return list(dict.fromkeys(f.strip() for f in self.text.split(",") if f.strip()))
 
 
+def max_line_bytes(max_chars: int) -> int:
+    """The longest JSONL line read for ``max_chars`` (--max-doc-chars): one whose text has
+    ``max_chars`` characters, each written as 12 bytes at most, with LINE_SLACK_BYTES
+    beside. A longer line cannot hold a document the audit reads, so it is passed over in
+    blocks, never held whole: readline and json.loads of a 200 MB line took some 3-4 times
+    its size before its length was known."""
+    return LINE_BYTES_PER_CHAR * max_chars + LINE_SLACK_BYTES
+
+
+def _skip_line(f: Any) -> tuple[int, bool]:
+    """Read ``f`` up to and including the next newline (or its end) in blocks that are not
+    kept: the bytes read, and whether a newline ended them."""
+    n = 0
+    while block := f.readline(_SKIP_BLOCK):
+        n += len(block)
+        if block.endswith(b"\n"):
+            return n, True
+    return n, False
+
+
 def _newline_offsets(path: Path, chunk: int) -> list[tuple[int, int, int]]:
     """(start, end, first line) ranges of about ``chunk`` bytes ending at newlines; one
     of an empty file, a unit of no rows (with none, a corpus of empty files was said to
@@ -362,7 +394,7 @@ def _newline_offsets(path: Path, chunk: int) -> list[tuple[int, int, int]]:
     with path.open("rb") as f:
         while start < size:
             f.seek(min(size, start + chunk))
-            f.readline()
+            _skip_line(f)  # (a line of GBs there is not held whole)
             end = min(size, f.tell()) if start + chunk < size else size
             f.seek(start)
             lines, left = 0, end - start
@@ -1091,8 +1123,12 @@ def _binary(head: bytes, what: str) -> str | None:
             f"{what} skipped{hint}")
 
 
-def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
-           ) -> Iterator[Doc]:
+def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
+           max_chars: int = MAX_DOC_CHARS) -> Iterator[Doc]:
+    """The documents of a JSONL unit. A line longer than ``max_line_bytes(max_chars)`` is
+    a ``too long`` skip, passed over unread: no bound held a line of GBs (a file dumped on
+    one line) whole in memory, some 3-4 times over, before its length was known."""
+    limit = max_line_bytes(max_chars)
     lineno = unit.first_line
     # the rows at the start of the file (its first unit) are watched for a text field
     first = _FirstRows(unit.path, say) if say is not None and unit.start == 0 else None
@@ -1113,12 +1149,29 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
                 return
             end = unit.end if unit.end >= 0 else None
             pos = unit.start
-            for raw in f:
+            while raw := f.readline(limit + 1):
+                first_line = pos == unit.start == 0
                 pos += len(raw)
-                if pos == len(raw) and (wide := _wide(raw, "file")):
+                if first_line and (wide := _wide(raw, "file")):
                     skips.add("not UTF-8", wide, unit.path)
                     held = True
                     break
+                if len(raw) > limit and not raw.endswith(b"\n"):  # more than limit bytes
+                    size = len(raw)
+                    del raw  # not kept while the rest is passed over
+                    rest, newline = _skip_line(f)
+                    pos += rest
+                    size += rest - newline
+                    skips.add(TOO_LONG, f"a line of {size:,} bytes, more than the "
+                                        f"{limit:,} a document of --max-doc-chars "
+                                        f"{max_chars:,} can take; not read",
+                              f"{unit.path}:{lineno}")
+                    lineno += 1
+                    held = True
+                    if end is not None and pos >= end:
+                        more = bool(f.peek(1))
+                        break
+                    continue
                 # the byte-order mark Windows tools write before a file's first line; before
                 # a later line where such files were joined (cat a.jsonl b.jsonl), whose
                 # documents were lost as "not valid JSON (Unexpected UTF-8 BOM ...)"
@@ -1416,14 +1469,18 @@ READERS: dict[str, Callable[[Unit, Fields, Skips, Say | None], Iterator[Doc]]] =
     "jsonl": _jsonl, "parquet": _parquet, "arrow": _arrow, "text": _text}
 
 
-def read_unit(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
-              ) -> Iterator[Doc]:
+def read_unit(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
+              max_chars: int = MAX_DOC_CHARS) -> Iterator[Doc]:
     """Documents of one unit, in order; problems, and texts empty or only whitespace, go
     to ``skips``. ``say``: told at once, while the unit is read on, where the start of a
     file has no text field (:class:`NoField`: its first EARLY_ROWS rows, all its rows
-    where it has fewer, or a Parquet or Arrow file without the column)."""
+    where it has fewer, or a Parquet or Arrow file without the column). ``max_chars``
+    (--max-doc-chars) bounds the JSONL lines read (:func:`max_line_bytes`)."""
+    reader = READERS[unit.kind]
+    if unit.kind == "jsonl":
+        reader = functools.partial(_jsonl, max_chars=max_chars)
     try:
-        for doc in READERS[unit.kind](unit, fields, skips, say):
+        for doc in reader(unit, fields, skips, say):
             if doc.text and not doc.text.isspace():  # (no copy of a long text, as strip makes)
                 yield doc
             else:  # no document: counted apart, not in the shares' denominator

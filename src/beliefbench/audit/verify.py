@@ -63,6 +63,7 @@ from beliefbench.arguments import InputError, TaskArgumentError, check_whole
 from beliefbench.audit.report import LONE_SURROGATE, VERIFICATION, VERIFICATION_MD
 from beliefbench.audit.sources import (
     CHUNK_BYTES,
+    MAX_DOC_CHARS,
     Doc,
     Fields,
     Skips,
@@ -296,6 +297,13 @@ def _fields(report: dict[str, Any]) -> Fields:
     return Fields(**report.get("inputs", {}).get("fields", {}))
 
 
+def _max_chars(report: dict[str, Any]) -> int:
+    """The audit's --max-doc-chars (the default for a report from before it was recorded):
+    the corpus is read again with the bound on JSONL lines it was read with."""
+    value = report.get("inputs", {}).get("max_doc_chars")
+    return value if isinstance(value, int) and value > 0 else MAX_DOC_CHARS
+
+
 def _ran_in(report: dict[str, Any]) -> str:
     """The folder the audit ran in (its relative corpus and claim paths start there)."""
     cwd = report.get("inputs", {}).get("cwd") or "."
@@ -353,7 +361,8 @@ def find_docs(corpus: Sequence[str], fields: Fields, wheres: Iterable[str],
 
 
 def _iter_docs(corpus: Sequence[str], fields: Fields, left: set[str],
-               unread: dict[str, str] | None = None) -> Iterator[Doc]:
+               unread: dict[str, str] | None = None,
+               max_chars: int = MAX_DOC_CHARS) -> Iterator[Doc]:
     """Each document named in ``left`` as the corpus is streamed, one at a time (read
     relative to the current folder: the caller is in the folder the audit ran in). Once
     the corpus is read, ``unread`` gets, for each place still in ``left``, the problem
@@ -384,7 +393,7 @@ def _iter_docs(corpus: Sequence[str], fields: Fields, left: set[str],
             continue
         skips = Skips()
         met.append(skips)
-        for doc in read_unit(unit, fields, skips):
+        for doc in read_unit(unit, fields, skips, max_chars=max_chars):
             if doc.where in left:
                 left.discard(doc.where)
                 yield doc
@@ -577,7 +586,8 @@ def spool_samples(report: dict[str, Any], flags: Sequence[Flag], claims: dict[st
     problems: dict[str, str] = {}
     unread: dict[str, str] = {}
     with contextlib.chdir(_ran_in(report)):
-        for doc in _iter_docs(report["corpus"], _fields(report), set(by_where), unread):
+        for doc in _iter_docs(report["corpus"], _fields(report), set(by_where), unread,
+                              _max_chars(report)):
             for i, f in by_where[doc.where]:
                 problem = _changed(f, doc)
                 if problem:
