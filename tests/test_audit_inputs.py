@@ -1318,3 +1318,41 @@ def test_a_jsonl_line_over_the_bound_is_passed_over_unread(tmp_path, claim_text)
                            max_chars=max_chars)
         assert tally.documents == 1 and tally.skips.counts == {"too long": 1}
         assert [p["problem"] for p in tally.skips.problems.values()][0].startswith(problem)
+
+
+def test_a_text_file_over_the_bound_is_passed_over_unread(tmp_path, claim_text):
+    """A .txt file was read whole before --max-doc-chars saw its length (a 600 MB dump took
+    1.25 GB). One of more than 4 bytes a character (UTF-8's most) of the bound, beside a
+    byte-order mark, is now a `too long` skip named with its size in bytes, passed over in
+    blocks, plain or compressed; one of exactly that many bytes is read (and is then too
+    long by its characters); a binary or UTF-16 file stays what it is."""
+    import gzip
+    import io
+
+    from beliefbench.audit.run import audit_unit
+    from beliefbench.audit.sources import Fields, Unit
+
+    max_chars = 2000
+    limit = 4 * max_chars + 3
+    d = tmp_path / "t"
+    d.mkdir()
+    files = {"fits.txt": b"\xef\xbb\xbf" + "\u00e9".encode() * (2 * max_chars),
+             "over.txt": b"a" * (limit + 1),
+             "over.txt.gz": gzip.compress(b"word " * 200_000),
+             "binary.bin.txt": b"\0\1\2\3" * limit,
+             "note.txt": claim_text.encode()}
+    for name, data in files.items():
+        (d / name).write_bytes(data)
+    assert len(files["fits.txt"]) == limit
+    unit = Unit("text", str(d), files=tuple(str(d / n) for n in files))
+    tally = audit_unit(unit, load_claims("ed_sheeran"), Fields(), io.StringIO(),
+                       max_chars=max_chars)
+    assert tally.documents == 1 and tally.flagged == 1
+    assert tally.skips.counts == {"too long": 3, "binary file": 1}
+    problems = {p["where"][0]: p["problem"] for p in tally.skips.problems.values()}
+    assert problems[str(d / "fits.txt")] == \
+        f"{2 * max_chars:,} characters, more than --max-doc-chars 2,000; not read"
+    for name, size in (("over.txt", limit + 1), ("over.txt.gz", 1_000_000)):
+        assert problems[str(d / name)] == \
+            f"{size:,} bytes, more than the {limit:,} a document of --max-doc-chars 2,000 " \
+            f"can take in UTF-8; not read"
