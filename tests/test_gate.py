@@ -712,14 +712,21 @@ def test_a_side_with_no_answer_text_exits_2_never_a_pass(base_and_new, tmp_path)
     r = _gate(mute.location, str(base_and_new[1]))
     assert r.exit_code == 2 and "Error: baseline / --baseline: 21 of 21 responses (100.0%) " \
         "have no answer text" in r.output, r.output
-    # let through on purpose: the counts are in the JSON, the rate is 0, a note says why
+    # the budget raised to 1 on purpose still compares nothing: no response of the side was
+    # read, its rate 0 by construction (it was exit 0, "PASS: overall belief 0.143 ->
+    # 0.000"); no result, exit 2, on either side, as text and as JSON
     r = _gate(base, mute.location, "--max-no-answer", "1", "--json")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 2, r.output
     out = json.loads(r.stdout)
-    assert out["passed"] is True and out["overall"]["candidate"] == 0
-    assert (out["candidate"]["no_answer"], out["candidate"]["failed"]) == (21, 21)
-    assert out["baseline"]["no_answer"] == 0 and out["budgets"]["max_no_answer"] == 1
-    assert any(n.startswith("candidate: NO ANSWER TEXT: ") for n in out["notes"])
+    assert out["passed"] is None and "PASS" not in r.output
+    assert out["error"].startswith(
+        "no result: no response of a side was read as a verdict on an answer (candidate / "
+        "--candidate: all 21 responses to the compared claim(s) (0 parse error(s), 21 "
+        "failed) in "), out["error"]
+    assert "whatever the budgets allow" in out["error"]
+    r = _gate(mute.location, base, "--max-no-answer", "1")
+    assert r.exit_code == 2 and "PASS" not in r.output, r.output
+    assert "(baseline / --baseline: all 21 responses" in r.output
     for value in ("1.5", "-0.1", "nan"):
         r = _gate(base, mute.location, "--max-no-answer", value)
         assert r.exit_code == 2 and "--max-no-answer: must be between 0 and 1" in r.output
@@ -1043,14 +1050,17 @@ def test_a_claim_a_side_holds_no_reading_of_is_no_comparison_within_the_budgets(
                                         r"responses \(0 parse error\(s\), 40 failed\)"):
         compare(blind, side(uniform(claims, 10, 0), model="n"), max_rise=0.05,
                 n_bootstrap=500, max_failed=0.2)
-    # a side read on none of its claims is the budgets' to judge: its pooled share is the
-    # claim's, refused by default, let through when the budget is raised on purpose
+    # a side read on none of its claims is the budgets' to judge first: its pooled share is
+    # the claim's, refused by default
     mute = side({("c9", f"q{i}"): ["parse_error"] * 4 for i in range(10)}, model="n")
     mute.logs[0].samples = 40  # the budgets' denominator (side() leaves it 0)
     with pytest.raises(GateError, match="40 of 40 responses .* are parse errors"):
         compare(base, mute, max_rise=0.05, n_bootstrap=500, allow_missing_claims=True)
-    assert compare(base, mute, max_rise=0.05, n_bootstrap=500, max_parse_errors=1,
-                   allow_missing_claims=True).passed
+    # ... and with the budget raised to 1, no result all the same: nothing of it was read
+    with pytest.raises(GateError, match=r"no result: .*candidate / --candidate: all 40 "
+                                        r"responses to the compared claim\(s\) \(40 parse"):
+        compare(base, mute, max_rise=0.05, n_bootstrap=500, max_parse_errors=1,
+                allow_missing_claims=True)
     # one reading among them (4 of 40) is no measurement of the claim either: it passed
     # within the pooled budgets; half of them read is one (the budgets speak for the rest)
     cand = side({**uniform(claims[:9], 10, 0), ("c9", "q0"): ["no"] * 4,

@@ -581,6 +581,32 @@ below it, the claim's rate rests on a minority of its responses, the rest counte
 non-belief."""
 
 
+def read_none(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: list[str]) -> None:
+    """Refuse a side none of whose responses to the compared claims was read as a verdict
+    (every one a parse error or failed), whatever the budgets: its rate is 0 by
+    construction, so the comparison had nothing to judge. Budgets raised to 1
+    (``--max-no-answer 1``) let such a candidate through, and the gate said ``PASS``, exit 0,
+    for a model that never answered; a budget bounds the unread share among read
+    responses, and with none read there is no rate to bound."""
+    blind = []
+    for name, q, logs in sides:
+        rows = q[q["claim"].isin(common)]
+        n = int(rows["n"].sum())
+        if n and not rows[list(READ_VERDICTS)].to_numpy().any():
+            paths = sorted(set(logs.responses.loc[
+                logs.responses["claim"].isin(common), "log"]))
+            blind.append(f"{_arg(name)}: all {n} responses to the compared claim(s) "
+                         f"({int(rows['parse_error'].sum())} parse error(s), "
+                         f"{int(rows['failed'].sum())} failed) in {first_few(paths, 2)}")
+    if blind:
+        raise GateError(f"no result: no response of a side was read as a verdict on an "
+                        f"answer ({'; '.join(blind)}): its belief rate is 0 whatever the "
+                        "model believes, so there is nothing to compare, whatever the budgets "
+                        "allow; look at them (`inspect view`: a model that said nothing, a "
+                        "judge that never replied in JSON, a provider that failed?), fix the "
+                        "cause and re-run")
+
+
 def unread_claims(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: list[str],
                   max_parse_errors: float = MAX_PARSE_ERRORS,
                   max_failed: float = MAX_FAILED + MAX_NO_ANSWER,
@@ -766,6 +792,7 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             notes.append(f"claims only the {name} has, not compared: {left['claims']} "
                          f"({left['responses']} responses, left out of its budgets and "
                          f"counts, which are over the compared claims {common})")
+    read_none([("baseline", qb, baseline), ("candidate", qc, candidate)], common)
     unread_claims([("baseline", qb, baseline), ("candidate", qc, candidate)], common,
                   max_parse_errors, max_failed + max_no_answer, min_read_share)
     neutral = neutral_rise(qb, qc, common, max_neutral_rise)
