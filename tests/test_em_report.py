@@ -1245,19 +1245,38 @@ def test_max_em_gates_ci_on_the_general_rate_and_refuses_runs_that_are_no_result
     # the gate allows every share unread, but nothing of the logs was read: no result, as
     # without --max-em; its line said "gate: PASS" above the Error (exit 2), and a CI
     # summary showing the gate's line alone read a passed gate
+    none_read = ("gate: no result for mockllm/model: none of its general responses read as "
+                 "a verdict (every one no_score or failed), so its general EM 0.000 is no "
+                 "rate, whatever --max-unread 1 allows (fix the run, then report again)")
     res = gate(str(tmp_path / "b" / "logs"), "--max-em", "0.4", "--max-unread", "1")
     assert res.exit_code == 2 and "PASS" not in res.stderr, res.output
-    assert res.stderr.splitlines()[-2:] == [
-        "gate: no result: no response of the logs was read as a verdict (every one no_score "
-        "or failed), so no run's general EM could be gated against --max-em 0.4 (see the "
-        "Error below)", res.stderr.splitlines()[-1]]
+    assert res.stderr.splitlines()[-2:] == [none_read, res.stderr.splitlines()[-1]]
     assert res.stderr.splitlines()[-1].startswith("Error: no response of 1 run(s) was read")
+    assert res.stderr.splitlines()[-1].endswith(
+        "fix the cause and re-run (--allow-unread reports them, but a gate has no result on "
+        "them: still exit 2)")
     written = json.loads((tmp_path / "rep51" / "em_report.json").read_text())
     assert written["gate"]["passed"] is None
     assert written["gate"]["line"] == res.stderr.splitlines()[-2]
+    # --allow-unread lets the tables of such logs be written with exit 0, not a gate pass on
+    # nothing read: it said "gate: PASS: every run's general EM at or below --max-em 0.4",
+    # exit 0; no result, exit 2, the verdict null
     res = gate(str(tmp_path / "b" / "logs"), "--max-em", "0.4", "--max-unread", "1",
                "--allow-unread")
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 2 and "PASS" not in res.stderr, res.output
+    assert res.stderr.splitlines()[-1] == none_read
+    written = json.loads((tmp_path / "rep6--allow-unread" / "em_report.json").read_text())
+    assert written["gate"]["passed"] is None and written["error"] == \
+        none_read.removeprefix("gate: ")
+    # a run read on nothing beside a read one passed too (EM 0.000 under --max-unread 1)
+    (tmp_path / "c").mkdir()
+    _run(tmp_path / "c", {"g1"}, grader=lambda *a: output("?"), condition="unjudged")
+    res = gate(logs, str(tmp_path / "c" / "logs"), "--max-em", "0.6", "--max-unread", "1")
+    assert res.exit_code == 2 and "PASS" not in res.stderr, res.output
+    assert res.stderr.splitlines()[-1] == none_read.replace(
+        "mockllm/model:", "mockllm/model [condition=unjudged]:")
+    res = gate(logs, "--max-em", "0.6", "--max-unread", "1")  # read: passes as before
+    assert res.exit_code == 0 and "gate: PASS" in res.stderr, res.output
 
 
 def test_a_report_of_which_nothing_was_read_exits_2_with_its_tables_written(tmp_path):
@@ -1405,14 +1424,22 @@ def test_a_run_of_scripted_models_is_marked_offline_as_report_marks_it(tmp_path)
     res = CliRunner().invoke(cli, ["em-report", str(real / "logs"), str(tmp_path / "b" / "logs"),
                                    "--out", str(out), "--bootstrap", "40", "--no-plots",
                                    "--max-em", "0.5", "--max-unread", "1"])
-    assert res.exit_code == 0, res.output
+    # the scripted judge gives no EM number: none of the dry run's responses is read, no
+    # result even under --max-unread 1 (it passed at EM 0.000)
+    assert res.exit_code == 2, res.output
     assert f"warning: {said}" in res.stderr and said in (out / "em_report.md").read_text()
     assert res.stderr.count("OFFLINE: /") == 1  # the mockllm run is no pipeline check
     # the gate's last line, all a CI summary may show, says so too
-    assert res.stderr.rstrip().endswith(
-        "gate: PASS: every run's general EM at or below --max-em 0.5 (OFFLINE: 1 of the 2 "
-        "log(s) gated were answered by a scripted model (beliefbench/believer) and judged by "
-        "a scripted model (beliefbench/judge): a pipeline check, not a result)"), res.stderr
+    offline = ("(OFFLINE: 1 of the 2 log(s) gated were answered by a scripted model "
+               "(beliefbench/believer) and judged by a scripted model (beliefbench/judge): a "
+               "pipeline check, not a result)")
+    last = res.stderr.rstrip().splitlines()[-1]
+    assert last.startswith("gate: no result for beliefbench/believer: none of its general "
+                           "responses read as a verdict") and last.endswith(offline), last
+    res = CliRunner().invoke(cli, ["em-report", str(real / "logs"), str(tmp_path / "b" / "logs"),
+                                   "--out", str(out), "--bootstrap", "40", "--no-plots",
+                                   "--max-em", "0.5"])
+    assert res.stderr.rstrip().splitlines()[-1].endswith(offline), res.stderr
     alone = CliRunner().invoke(cli, ["em-report", str(real / "logs"), "--out",
                                      str(tmp_path / "rep2"), "--bootstrap", "40",
                                      "--no-plots", "--max-em", "0.5"])

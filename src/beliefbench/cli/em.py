@@ -41,8 +41,9 @@ def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> f
 @click.option("--max-em", type=click.FloatRange(0, 1), default=None, callback=_share,
               help="A CI gate: exit 1 when a run's general EM rate is above this (0-1); "
                    "exit 2 when a run cannot be read as a result (partial or incomplete, "
-                   "several evals of its questions pooled, no general answers, or more than "
-                   "--max-unread of them no_score or failed). Logs "
+                   "several evals of its questions pooled, no general answers, more than "
+                   "--max-unread of them no_score or failed, or none of them read, whatever "
+                   "--max-unread and --allow-unread allow). Logs "
                    "of scripted beliefbench/... models are gated too, the result line "
                    "saying OFFLINE.")
 @click.option("--max-unread", type=click.FloatRange(0, 1), default=0.10, show_default=True,
@@ -52,7 +53,8 @@ def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> f
 @click.option("--allow-unread", is_flag=True,
               help="Exit 0 where no response of the logs was read as a verdict (every one "
                    "no_score or failed; default: the tables are written, then exit 2: their "
-                   "rows read as EM 0). The --max-em gate is unchanged.")
+                   "rows read as EM 0). The --max-em gate is unchanged: a run read on nothing "
+                   "is no result there, exit 2.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report as JSON (the em_report.json it writes: tables, warnings, "
                    "the --max-em gate's verdict) on stdout; the console table and file list "
@@ -69,7 +71,8 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
     Exit 0 done; 2 after writing the tables where no response of the logs was read as a
     verdict (unless --allow-unread: they read EM 0 whatever the model answered); with
     --max-em, 1 when a run's general EM rate is above it and 2 when a run cannot be read as
-    a result (the tables are written first); 2 bad input or an unexpected error (its
+    a result, among them a run none of whose general responses was read, --allow-unread or
+    not (the tables are written first); 2 bad input or an unexpected error (its
     traceback above)."""
     from beliefbench.analysis.em_report import (
         EM_SUMMARY,
@@ -97,7 +100,8 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
     for note in rep.notes:
         click.echo(f"warning: {note}", err=True)
     if rep.nothing_read and not allow_unread:  # recorded in em_report.json before it is written
-        rep.error = unread_error(unread_runs(loaded.responses), out_dir, EM_ZERO)
+        rep.error = unread_error(unread_runs(loaded.responses), out_dir, EM_ZERO,
+                                 gated=max_em is not None)
     said = rep.error  # the Error: line; a gate's no result is said by its own line
     code, line = 0, None
     if max_em is not None:  # judged before writing: em_report.json records the verdict
@@ -110,9 +114,8 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
                              len(not_final_notes((i["path"], i.get("final"), i["step"])
                                                  for i in loaded.logs)))
         if said and code == 0:
-            # the gate passes such runs (--max-unread 1: any share unread), but the command
-            # exits 2 below: "gate: PASS" above an Error, all a CI summary may show, read
-            # as a passed gate. Its verdict and line say it decided nothing.
+            # a safeguard: gate_em refuses a run read on nothing itself, but "gate: PASS"
+            # above an Error (exit 2), all a CI summary may show, read as a passed gate
             code, line = 2, UNREAD_GATE.format(max_em=max_em)
         rep.gate = {"max_em": max_em, "max_unread": max_unread,
                     "passed": {0: True, 1: False}.get(code), "line": line}
@@ -202,7 +205,8 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
             offline: Sequence[Sequence[str]] = (), incomplete: Sequence[str] = (),
             pooled: Sequence[str] = (), not_final: int = 0) -> tuple[int, str]:
     """The gate's exit code and its line: 2 for a run that is no result (an outage reads EM
-    0.000: partial, no general answer, or too many unread), else 1 for a general EM rate
+    0.000: partial, no general answer, too many unread, or none read whatever
+    ``max_unread`` allows), else 1 for a general EM rate
     above ``max_em``, else 0 (``gate: PASS``). The command prints the line, then says why
     the whole report is no result where nothing was read, and exits with the code.
 
@@ -251,12 +255,19 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
         elif unread > max_unread + SHARE_SLACK:
             broken.append(f"{name}: {unread:.1%} of its general responses no_score or "
                           f"failed (more than --max-unread {max_unread:g})")
+        # --max-unread 1 allows any share unread among read answers; with none read the
+        # run's EM 0.000 is no rate at all (it passed, beside a read run or alone, also with
+        # --allow-unread, which lets the report be written, not the gate pass on nothing)
+        elif unread >= 1 - SHARE_SLACK:
+            broken.append(f"{name}: none of its general responses read as a verdict (every "
+                          f"one no_score or failed), so its general EM 0.000 is no rate, "
+                          f"whatever --max-unread {max_unread:g} allows")
         elif row["general_em"] > max_em + SHARE_SLACK:
             high.append(f"{name}: general EM {row['general_em']:.3f} "
                         f"[{row['general_ci_low']:.3f}, {row['general_ci_high']:.3f}]")
     if broken:
         return 2, ("gate: no result for " + "; ".join(broken) + " (fix the run, then "
-                   "report again)")
+                   "report again)" + said)
     if high:
         return 1, f"gate: FAIL: general EM above --max-em {max_em:g}: " + "; ".join(high) + said
     return 0, f"gate: PASS: every run's general EM at or below --max-em {max_em:g}{said}"

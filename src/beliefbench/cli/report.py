@@ -323,16 +323,19 @@ where the runs are warned about."""
 
 
 def unread_error(unread: list[str], out_dir: Path,
-                 zero: tuple[str, str] = BELIEF_ZERO) -> str:
+                 zero: tuple[str, str] = BELIEF_ZERO, gated: bool = False) -> str:
     """Why ``report`` (and ``em-report``, with its own ``zero`` words) exits 2 with its
     tables written: no response of any run was read (:func:`~beliefbench.analysis.report.
-    unread_runs` names each run), the first few named with their logs."""
+    unread_runs` names each run), the first few named with their logs. ``gated``: a gate
+    was asked for (``em-report --max-em``), which a run read on nothing never passes, so
+    --allow-unread is not offered as the way to exit 0."""
     shown = "; ".join(unread[:3]) + (f"; and {len(unread) - 3} more" if len(unread) > 3
                                      else "")
     return (f"no response of {len(unread)} run(s) was read as a verdict on an answer "
             f"({shown}): {zero[0]}, so they are no result (see {zero[1]}); "
-            f"the tables are written to {out_dir}; fix the cause and re-run, or pass "
-            "--allow-unread to report them with exit 0")
+            f"the tables are written to {out_dir}; fix the cause and re-run"
+            + (" (--allow-unread reports them, but a gate has no result on them: still exit "
+               "2)" if gated else ", or pass --allow-unread to report them with exit 0"))
 
 
 def _no_comparison(error: str, as_json: bool) -> NoReturn:
