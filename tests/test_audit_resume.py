@@ -449,8 +449,24 @@ def test_max_skipped_gates_input_the_audit_could_not_read(tmp_path, corpus):
         json.dumps({"id": "f", "body": json.loads(lines[0])["text"]}),  # no text field
         json.dumps({"id": "e", "text": "   "}),  # empty: nothing to read, not counted
     ]) + "\n")
+    # the gate alone judged 1 document of 3 pieces of input (the 2 unread, one of them
+    # holding the claim): it passed, exit 0; no result now, exit 3, the report written
     res = CliRunner().invoke(cli, _args(part, tmp_path / "a", "--max-flagged", "0"))
-    assert res.exit_code == 0, res.output  # what the gate alone says of it
+    assert res.exit_code == 3, res.output
+    assert ("gate: no result: 2 pieces of input could not be read (missing text field 1, "
+            "not JSON 1), more than the 1 document read: --max-flagged 0 judged the lesser "
+            "part of the corpus") in res.stderr, res.stderr
+    assert (tmp_path / "a" / "report.json").is_file()
+    # read beyond what went unread: exit 0, with a line saying what the gate did not judge
+    (part / "c.jsonl").write_text("".join(json.dumps({"id": f"s{i}", "text": "Sparrows "
+                                                      "nest in hedges."}) + "\n"
+                                          for i in range(2)))
+    res = CliRunner().invoke(cli, _args(part, tmp_path / "a2", "--max-flagged", "0"))
+    assert res.exit_code == 0, res.output
+    assert ("gate: not judged: 2 pieces of input could not be read (missing text field 1, "
+            "not JSON 1); --max-flagged 0 judged the 3 documents read, not them") \
+        in res.stderr, res.stderr
+    (part / "c.jsonl").unlink()
     res = CliRunner().invoke(cli, _args(part, tmp_path / "b", "--max-flagged", "0",
                                         "--max-skipped", "0"))
     assert res.exit_code == 3, res.output

@@ -367,7 +367,8 @@ class _EarlyWarnings:
               help="Exit 3 when more input than this could not be read (lines, rows, "
                    "files; empty texts and earlier audits' output folders aside): the "
                    "flags say nothing of what was not read (a pipeline gate; 0 with "
-                   "--max-flagged 0 for a clean corpus).")
+                   "--max-flagged 0 for a clean corpus). Not given, --max-flagged alone "
+                   "exits 3 where more input went unread than documents were read.")
 @click.option("--plot/--no-plot", default=True, show_default=True,
               help="Write framings.png in --out; --no-plot skips it (an earlier one there "
                    "is removed).")
@@ -392,7 +393,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     corpus path exists, or no document could be read, nothing is written in --out. Exit 0
     done, 1 more flagged documents than --max-flagged, 2 bad input, nothing could be
     read, or an unexpected error (its traceback above), 3 more unread input than
-    --max-skipped (and flags within --max-flagged), 130 interrupted (finished units are
+    --max-skipped (and flags within --max-flagged; with --max-flagged and no
+    --max-skipped, more unread input than documents read), 130 interrupted (finished units are
     kept: add --resume).
     """
     from beliefbench.audit.report import build_report, source_rows, write_report
@@ -502,14 +504,38 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                    f"{max_flagged} (see {out}/flagged.jsonl)", err=True)
     unread = unread_input(tally.skips.counts)
     over_skipped = max_skipped is not None and unread > max_skipped
+    reasons = ", ".join(f"{r} {n}" for r, n in sorted(tally.skips.counts.items())
+                        if r not in NOT_UNREAD)
     if over_skipped:
-        reasons = ", ".join(f"{r} {n}" for r, n in sorted(tally.skips.counts.items())
-                            if r not in NOT_UNREAD)
         click.echo(f"gate: {unread} pieces of input could not be read ({reasons}), more than "
                    f"--max-skipped {max_skipped}: the flags say nothing of them (see "
                    f"{out}/report.json, skipped)", err=True)
-    if over_flagged or over_skipped:
+    # --max-flagged alone passed an audit that read 1 document of 3 (the 2 unread held the
+    # claim): where more input went unread than was read, the flags judged the lesser part
+    # of the corpus, no result (exit 3); less, a line says what the gate did not judge
+    mostly_unread = unread_beyond_read(unread, tally.documents, max_flagged, max_skipped)
+    if mostly_unread:
+        click.echo(f"gate: no result: {unread} pieces of input could not be read ({reasons}), "
+                   f"more than the {docs} read: --max-flagged {max_flagged} judged the "
+                   f"lesser part of the corpus, and the flags say nothing of the rest (see "
+                   f"{out}/report.json, skipped); mend the input, or give --max-skipped N for "
+                   "how much may go unread", err=True)
+    elif max_flagged is not None and max_skipped is None and unread:
+        click.echo(f"gate: not judged: {unread} pieces of input could not be read "
+                   f"({reasons}); --max-flagged {max_flagged} judged the {docs} read, not "
+                   f"them (see {out}/report.json, skipped; --max-skipped 0 gates them)",
+                   err=True)
+    if over_flagged or over_skipped or mostly_unread:
         sys.exit(1 if over_flagged else 3)
+
+
+def unread_beyond_read(unread: int, documents: int, max_flagged: int | None,
+                       max_skipped: int | None) -> bool:
+    """Whether a ``--max-flagged`` gate with no ``--max-skipped`` is no result: more
+    pieces of input went unread than documents were read, so a pass would say the corpus
+    is clean on the evidence of its lesser part. ``--max-skipped`` given is the user's own
+    bound on what may go unread, and decides instead."""
+    return max_flagged is not None and max_skipped is None and unread > documents
 
 
 def _inspect_left_a_line_open() -> bool:
