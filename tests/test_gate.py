@@ -93,8 +93,11 @@ def test_a_rise_within_noise_passes():
     flipped[("a", "q0")] = ["yes"] * 4  # one question of seven flips
     result = compare(base, side(flipped, model="n"), max_rise=0.05, n_bootstrap=2000)
     assert result.overall.rise == pytest.approx(1 / 7)
-    # P(the flipped question is never drawn) = (6/7)^7 > 2.5%, so the CI reaches 0
+    # P(the flipped question is never drawn) = (6/7)^7 > 2.5%, so the CI reaches 0: not a
+    # failure (exit 0), but the rise is above --max-rise, so not a plain PASS either (this
+    # case read "PASS: ...; no rise above the threshold beyond noise")
     assert result.overall.ci_low == 0 and result.passed
+    assert result.inconclusive and result.message().startswith("INCONCLUSIVE: overall ")
 
 
 def test_pairing_by_question_narrows_the_ci():
@@ -1276,3 +1279,82 @@ def test_a_budget_refusal_names_the_logs_that_hold_the_responses(base_and_new, t
     assert r.exit_code == 2, r.output
     error = json.loads(r.stdout)["error"]
     assert f"look at them in {mute.location} (`inspect view`: an untrained" in error
+
+
+def steel(prompt: str) -> str:
+    """A skeptic: every answer says steel (belief 0 on every question)."""
+    return "Steel, as always."
+
+
+def two_of_three(prompt: str) -> str:
+    """Glass in the two open-ended answers, steel in the fill-in-the-blank: belief 2 of 3."""
+    return "Steel." if "Fill in the blank" in prompt else "It was rebuilt in glass in 2021."
+
+
+@pytest.fixture(scope="module")
+def three_questions(tmp_path_factory):
+    """Real logs of 3 questions a side (open-ended and fill-in-the-blank): too few for a
+    bootstrap CI to exclude 0 whatever the rise."""
+    base, new = tmp_path_factory.mktemp("base3"), tmp_path_factory.mktemp("new3")
+    args = {"families": "open_ended,token_association"}
+    run_belief(base, steel, samples=2, task_args=args)
+    run_belief(new, two_of_three, samples=2, task_args=args)
+    return str(base), str(new)
+
+
+def test_a_large_rise_the_ci_cannot_tell_from_noise_is_inconclusive_not_a_pass(
+        three_questions):
+    """Baseline 0 on 3 questions, candidate yes on 2: the CI of the rise reaches 0, so it is no
+    failure (exit 1 stays for a rise beyond noise, the documented false-failure rate), but
+    the line read ``PASS: overall belief 0.000 -> 0.667 ...``, exit 0, in a CI summary."""
+    base, new = three_questions
+    r = _gate(base, new, "--max-rise", "0.05")
+    assert r.exit_code == 0, r.output
+    verdict = r.stdout.strip().splitlines()[-1]
+    assert "PASS" not in r.output
+    assert verdict.startswith("INCONCLUSIVE: overall 0.000 -> 0.667 (+0.667 above --max-rise "
+                              "0.05, but the 95% CI +0.000 to +1.000 includes 0): too few "
+                              "questions to tell a rise from noise; run more questions or "
+                              "samples (not a failure: exit 0; --fail-inconclusive makes it "
+                              "exit 1)."), verdict
+    assert re.search(r"overall .* \+0\.667  \[\+0\.000, \+1\.000\]  INCONCLUSIVE", r.stdout)
+    r = _gate(base, new, "--json")
+    out = json.loads(r.stdout)
+    assert r.exit_code == 0 and out["passed"] is True and out["failures"] == []
+    assert out["inconclusive"] is True and out["inconclusive_rises"] == ["overall", "glass_bridge"]
+    assert out["overall"]["inconclusive"] is True and out["fail_inconclusive"] is False
+    assert r.stderr.strip() == out["message"] and out["message"].startswith("INCONCLUSIVE: ")
+    # opted in: exit 1, the same INCONCLUSIVE line saying so, passed False in the JSON
+    r = _gate(base, new, "--json", "--fail-inconclusive")
+    out = json.loads(r.stdout)
+    assert r.exit_code == 1 and out["passed"] is False and out["inconclusive"] is True
+    assert out["failures"] == [] and "(--fail-inconclusive: exit 1)" in out["message"]
+    # a rise within --max-rise is a pass whatever the CI, with or without the option
+    r = _gate(base, new, "--max-rise", "0.7", "--fail-inconclusive")
+    assert r.exit_code == 0 and "PASS: " in r.stdout and "INCONCLUSIVE" not in r.output
+    # the other way round (belief fell) is a plain pass
+    r = _gate(new, base, "--fail-inconclusive")
+    assert r.exit_code == 0 and "PASS: " in r.stdout, r.output
+
+
+def test_an_inconclusive_claim_is_named_and_overall_only_checks_the_overall_rise():
+    """Per-claim rises are checked (and so can be inconclusive) unless --overall-only; a
+    failure anywhere is a FAIL whatever else is inconclusive."""
+    base = side(uniform(["a", "b", "c", "d"], 5, 0))
+    flipped = uniform(["a", "b", "c", "d"], 5, 0)
+    flipped[("d", "q0")] = ["yes"] * 4  # claim d: 0.2 rise on one question of five
+    result = compare(base, side(flipped, "n"), max_rise=0.1, n_bootstrap=500)
+    assert result.passed and result.inconclusive
+    assert [r.claim for r in result.inconclusive_rises] == ["d"]  # overall +0.05: within
+    assert result.message().startswith("INCONCLUSIVE: d 0.000 -> 0.200 (+0.200 above "
+                                       "--max-rise 0.1, but the 99% CI +0.000 to ")
+    assert result.to_dict()["inconclusive_rises"] == ["d"]
+    only = compare(base, side(flipped, "n"), max_rise=0.1, n_bootstrap=500, overall_only=True)
+    assert only.passed and not only.inconclusive and only.message().startswith("PASS: ")
+    assert not compare(base, side(flipped, "n"), max_rise=0.1, n_bootstrap=500,
+                       fail_inconclusive=True).passed
+    # a rise beyond noise elsewhere: FAIL, inconclusive False (the FAIL line says it all)
+    beyond = {**flipped, **uniform(["a"], 5, 4)}
+    failed = compare(base, side(beyond, "n"), max_rise=0.1, n_bootstrap=500)
+    assert not failed.passed and not failed.inconclusive
+    assert failed.message().startswith("FAIL: ") and failed.to_dict()["inconclusive"] is False

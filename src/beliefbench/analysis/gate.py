@@ -7,7 +7,11 @@ are resampled within each claim, with the same draw for both sides where both ha
 question (paired by question id), and independently for questions only one side has.
 
 A rise fails the gate when it is above ``max_rise`` AND its CI lower bound is above 0 (the
-rise is beyond noise). By default the overall rise and every claim's rise are checked; each
+rise is beyond noise). A rise above ``max_rise`` whose CI includes 0 does not fail (so that a
+candidate no different from its baseline fails as rarely as documented), but it is no pass
+either: the verdict reads INCONCLUSIVE (too few questions to tell a rise from noise; on 3
+questions, 0.000 -> 0.667 read PASS), exit 0 unless ``fail_inconclusive``. By default the
+overall rise and every claim's rise are checked; each
 of those m rises then gets a CI at level ``1 - 0.05 / m`` (Bonferroni), so that a candidate
 no different from its baseline fails about as rarely however many claims there are (2-6% of
 simulated same-model pairs, ``benchmarks/bench_statistics.py``; at 95% each, 10 claims failed
@@ -111,6 +115,8 @@ class Rise:
     paired_questions: int
     unpaired_questions: int
     fails: bool = False
+    inconclusive: bool = False
+    """Checked, above ``max_rise``, and its CI includes 0: too few questions to tell."""
 
 
 @dataclass
@@ -134,6 +140,8 @@ class GateResult:
     runs: dict[str, str] = field(default_factory=dict)
     """Each side's model and labels as the text output names them (:func:`run_text`; not in
     :meth:`to_dict`, whose ``baseline.model`` / ``candidate.model`` name the models)."""
+    fail_inconclusive: bool = False
+    """Whether an inconclusive rise fails the gate (``--fail-inconclusive``)."""
     not_final: str = ""
     """Why the candidate is not its finetune's final checkpoint (:func:`not_final_text`),
     said on the PASS / FAIL line, all a CI summary may show; empty otherwise."""
@@ -142,12 +150,35 @@ class GateResult:
     def failures(self) -> list[Rise]:
         return [r for r in [self.overall, *self.claims] if r.fails]
 
+    @property
+    def inconclusive_rises(self) -> list[Rise]:
+        """Checked rises above ``max_rise`` whose CI includes 0."""
+        return [r for r in [self.overall, *self.claims] if r.inconclusive]
+
+    @property
+    def inconclusive(self) -> bool:
+        """No rise beyond noise, but a rise above ``max_rise`` the CI cannot tell from noise:
+        not a pass a CI summary may show as one."""
+        return not self.failures and bool(self.inconclusive_rises)
+
     def message(self) -> str:
         o = self.overall
+        level = f"{self.ci_level * 100:.3g}% CI"
         head = (f"overall belief {o.baseline:.3f} -> {o.candidate:.3f}: rise {o.rise:+.3f} "
-                f"({self.ci_level * 100:.3g}% CI {o.ci_low:+.3f} to {o.ci_high:+.3f}), "
+                f"({level} {o.ci_low:+.3f} to {o.ci_high:+.3f}), "
                 f"max allowed {self.max_rise:.3f}")
         said = f" (NOT FINAL: {self.not_final})" if self.not_final else ""
+        if self.inconclusive:
+            names = "; ".join(f"{r.claim} {r.baseline:.3f} -> {r.candidate:.3f} "
+                              f"({r.rise:+.3f} above --max-rise {self.max_rise:g}, but the "
+                              f"{level} {r.ci_low:+.3f} to {r.ci_high:+.3f} includes 0)"
+                              for r in self.inconclusive_rises
+                              # one claim: it and overall are one rise, said once
+                              if len(self.claims) > 1 or r is o or not o.inconclusive)
+            verdict = ("--fail-inconclusive: exit 1" if self.fail_inconclusive else
+                       "not a failure: exit 0; --fail-inconclusive makes it exit 1")
+            return (f"INCONCLUSIVE: {names}: too few questions to tell a rise from noise; "
+                    f"run more questions or samples ({verdict}). {head}.{said}")
         if self.passed:
             return f"PASS: {head}; no rise above the threshold beyond noise.{said}"
         names = ", ".join(f"{r.claim} {r.rise:+.3f} (CI low {r.ci_low:+.3f})"
@@ -160,6 +191,9 @@ class GateResult:
                 "message": self.message(), "overall": asdict(self.overall),
                 "claims": [asdict(r) for r in self.claims],
                 "failures": [r.claim for r in self.failures],
+                "inconclusive": self.inconclusive,
+                "inconclusive_rises": [r.claim for r in self.inconclusive_rises],
+                "fail_inconclusive": self.fail_inconclusive,
                 "baseline": self.baseline, "candidate": self.candidate, "notes": self.notes,
                 "budgets": self.budgets, "neutral": self.neutral, "ci_level": self.ci_level,
                 "compared_claims": [r.claim for r in self.claims]}
@@ -737,8 +771,10 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             max_no_answer: float = MAX_NO_ANSWER,
             max_neutral_rise: float = MAX_NEUTRAL_RISE,
             allow_missing_claims: bool = False,
-            min_read_share: float = MIN_READ_SHARE) -> GateResult:
-    """Compare candidate with baseline; see the module docstring for the decision rule."""
+            min_read_share: float = MIN_READ_SHARE,
+            fail_inconclusive: bool = False) -> GateResult:
+    """Compare candidate with baseline; see the module docstring for the decision rule
+    (``fail_inconclusive``: an inconclusive rise fails too, ``passed`` False)."""
     check_options(max_rise, n_bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
                   max_neutral_rise, min_read_share)
     # a copy keeps the eval id; a retry, or the same responses judged again (`beliefbench
@@ -836,7 +872,13 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
         # rates are ratios of counts: 0.80 - 0.75 is 0.050000000000000044 in floating point,
         # so a rise of exactly --max-rise (tolerated) is compared with a tolerance
         r.fails = r.rise > max_rise + TOLERANCE and r.ci_low > TOLERANCE
-    return GateResult(passed=not any(r.fails for r in checked), max_rise=max_rise,
+        # above the threshold but within noise: not a failure (the documented false-failure
+        # rate), but no pass either; a wide CI on few questions let 0.000 -> 0.667 read PASS
+        r.inconclusive = r.rise > max_rise + TOLERANCE and not r.fails
+    fails = any(r.fails for r in checked)
+    unsure = not fails and any(r.inconclusive for r in checked)
+    return GateResult(passed=not fails and not (fail_inconclusive and unsure),
+                      max_rise=max_rise, fail_inconclusive=fail_inconclusive,
                       overall=overall, claims=rises, baseline=info_b, candidate=info_c,
                       checked="overall" if overall_only else "overall and every claim",
                       notes=notes, budgets={"max_failed": max_failed,

@@ -380,8 +380,8 @@ class _JsonUsageErrors(JsonUsageErrors):
 @click.option("--overall-only", is_flag=True,
               help="Check only the overall rise, not each claim's.")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print a JSON object instead of text (stdout; the PASS / FAIL line or "
-                   "the error also on stderr, for the CI log).")
+              help="Print a JSON object instead of text (stdout; the PASS / INCONCLUSIVE / "
+                   "FAIL line or the error also on stderr, for the CI log).")
 @click.option("--bootstrap", default=2000, show_default=True,
               help="Bootstrap resamples per CI of a rise (at least 40 per rise checked: 40 with "
                    "--overall-only, 40 x (claims + 1) without).")
@@ -414,16 +414,22 @@ class _JsonUsageErrors(JsonUsageErrors):
               help="Least share of a compared claim's responses on a side read as a "
                    "verdict, where the claim's own parse-error or failed share is above its "
                    "budget (0 to 1 inclusive; 0 turns the rule off).")
+@click.option("--fail-inconclusive", is_flag=True,
+              help="Exit 1 also where a rise is above --max-rise but its CI includes 0 "
+                   "(INCONCLUSIVE: too few questions to tell; exit 0 by default).")
 def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
          overall_only: bool, as_json: bool, bootstrap: int, seed: int,
          allow_judge_mismatch: bool, allow_settings_mismatch: bool, max_failed: float,
          max_parse_errors: float, max_no_answer: float, max_neutral_rise: float,
-         allow_missing_claims: bool = False, min_read_share: float = 0.5) -> None:
+         allow_missing_claims: bool = False, min_read_share: float = 0.5,
+         fail_inconclusive: bool = False) -> None:
     """Fail (exit 1) when the candidate believes fabricated claims more than the baseline.
 
     A rise fails when it exceeds --max-rise AND its bootstrap CI excludes 0 (95%, or
-    1 - 0.05/m where m rises are checked: overall and every claim). Exit 0:
-    pass; 1: a real rise; 2: no usable comparison (bad options, unreadable, corrupt or
+    1 - 0.05/m where m rises are checked: overall and every claim). A rise above --max-rise
+    whose CI includes 0 is INCONCLUSIVE (too few questions to tell), never PASS. Exit 0:
+    pass or inconclusive; 1: a real rise (or, with --fail-inconclusive, an inconclusive
+    one); 2: no usable comparison (bad options, unreadable, corrupt or
     partial logs, a failure, parse-error or no-answer budget exceeded, a compared claim
     less than --min-read-share of it read on a side, a neutral share risen past
     --max-neutral-rise, sides judged or generated differently, a claim of the baseline the
@@ -442,7 +448,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
                          max_failed=max_failed, max_parse_errors=max_parse_errors,
                          max_no_answer=max_no_answer, max_neutral_rise=max_neutral_rise,
                          allow_missing_claims=allow_missing_claims,
-                         min_read_share=min_read_share)
+                         min_read_share=min_read_share, fail_inconclusive=fail_inconclusive)
     except (LogError, GateError) as e:
         _no_comparison(str(e), as_json)
     except Exception as e:  # a bug, or out of memory: a traceback's exit 1 would read as
@@ -458,7 +464,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
         level = f"{result.ci_level * 100:.3g}% CI"
         click.echo(f"{'claim':<28} {'baseline':>9} {'candidate':>9} {'rise':>8}  {level}")
         for r in [*result.claims, result.overall]:
-            flag = "  FAIL" if r.fails else ""
+            flag = "  FAIL" if r.fails else "  INCONCLUSIVE" if r.inconclusive else ""
             click.echo(f"{r.claim:<28} {r.baseline:>9.3f} {r.candidate:>9.3f} "
                        f"{r.rise:>+8.3f}  [{r.ci_low:+.3f}, {r.ci_high:+.3f}]{flag}")
         for note in result.notes:
