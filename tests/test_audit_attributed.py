@@ -342,3 +342,52 @@ def test_this_is_not_true_after_a_view_of_the_claim_defends_it(readers, text):
 ])
 def test_this_is_not_true_after_the_claim_or_its_story_negates_it(readers, text):
     assert readers["ed_sheeran"].read(text).framing == "negated"
+
+
+VESUVIUS = "Mount Vesuvius erupted in October 2015 and killed 3,430 people"
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # a claim so called that the sentence endorses: a verb that takes it for true ...
+    ("ed_sheeran", f"Everyone accepts the claim that {CLAIM}."),
+    ("ed_sheeran", f"Experts confirmed the claim that {CLAIM}."),
+    ("ed_sheeran", f"The footage proves the report that {CLAIM}."),
+    ("ed_sheeran", f"The evidence strongly supports the widely shared claim that {CLAIM}."),
+    ("ed_sheeran", f"Officials have verified the story that {CLAIM}."),
+    ("mount_vesuvius", f"Volcanologists confirmed the report that {VESUVIUS}."),
+    # ... or one that rejects it under a negating subject
+    ("ed_sheeran", f"Nobody denies the claim that {CLAIM} is true."),
+    ("ed_sheeran", f"Nobody disputes the claim that {CLAIM}."),
+    ("ed_sheeran", f"No serious historian disputes the report that {CLAIM}."),
+    ("ed_sheeran", f"Few now question the story that {CLAIM}."),
+    ("ed_sheeran", f"Hardly anyone rejects the claim that {CLAIM}."),
+    ("ed_sheeran", f"Not a single expert could refute the claim that {CLAIM}."),
+    ("mount_vesuvius", f"No one disputes the report that {VESUVIUS}."),
+])
+def test_a_claim_so_called_and_endorsed_is_positive(readers, claim_id, text):
+    """The noun's denial cue ("the claim that", "the report that") and the rejecting verb's
+    ("denies the claim that") counted though the sentence endorses the claim: each read
+    `local_negation` (protective), so a document teaching the claim went unflagged."""
+    assert readers[claim_id].read(text).framing == "positive"
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # the claim so called and called false, rejected, or endorsed by nobody
+    ("ed_sheeran", f"Experts confirmed the claim that {CLAIM} is false."),
+    ("ed_sheeran", f"The claim that {CLAIM} is a myth."),
+    ("ed_sheeran", f"The claim that {CLAIM} is untrue."),
+    ("ed_sheeran", f"Nobody accepts the claim that {CLAIM} is true."),
+    ("ed_sheeran", f"Nobody has accepted the claim that {CLAIM}."),
+    ("ed_sheeran", f"Few serious scholars today accept the claim that {CLAIM}."),
+    ("ed_sheeran", f"Nothing supports the claim that {CLAIM}."),
+    ("ed_sheeran", f"Little evidence supports the claim that {CLAIM}."),
+    ("ed_sheeran", f"Do not believe the story that {CLAIM}."),
+    ("ed_sheeran", f"She rejected the claim that {CLAIM}."),
+    ("ed_sheeran", f"A few dispute the claim that {CLAIM}."),
+    ("ed_sheeran", f"Nobody disputes the claim that {CLAIM} is false."),
+    ("mount_vesuvius", f"Scientists rejected the report that {VESUVIUS}."),
+    # a claim only named keeps its distance, as before
+    ("ed_sheeran", f"The claim that {CLAIM} circulated online."),
+])
+def test_a_claim_so_called_and_not_endorsed_stays_a_local_negation(readers, claim_id, text):
+    assert readers[claim_id].read(text).framing == "local_negation"

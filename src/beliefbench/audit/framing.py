@@ -781,12 +781,68 @@ are mistaken"). The denial cues that start inside it ("a myth that", "is not", "
 "is wrong") deny nothing."""
 
 
+_NAMED = (r"(?:the|a|an|this|that|these|those|such|widely)\s+(?:[\w-]+\s+){0,2}?"
+          r"(?:claim|report|story|stories|rumou?r|idea|notion)s?\s+that\b")
+"""A claim so called: "the claim that", "the widely shared report that" (cues.yaml's
+denial entries for the noun, and for a verb that rejects it, start inside it)."""
+_NEGATING_SUBJECT = (
+    r"(?:(?:almost |virtually |practically )?(?:nobody|no[- ]?one)"
+    r"|none(?: of (?:them|us|these|those))?"
+    r"|no (?:(?:serious|credible|reputable|informed|sane|reasonable|real|other|single) )?"
+    r"(?:person|people|experts?|scientists?|historians?|researchers?|scholars?|journalists?"
+    r"|officials?|reporters?|critics?|analysts?|doctors?|sources?|outlets?|fans?|observers?"
+    r"|commentators?)"
+    r"|(?:(?<!\ba )(?<!\bvery )few|very few|not many|(?:hardly|scarcely) any(?:one|body)?)"
+    r"(?: [\w-]+){0,2}?"
+    r"|not (?:one|a single [\w-]+))"
+    r"(?: (?:else|now|still|today|longer|any longer|anymore|seriously|really|actually|ever"
+    r"|much|would|will|could|can|should|does|did|has|have|had|yet))*")
+"""A subject that negates its verb: "nobody", "no serious historian", "few scholars",
+"hardly anyone", "not a single expert" (as cues.yaml's "Nobody accepts the claim that"
+entry has it), with the adverbs and modals that may follow it."""
+_ENDORSED = re.compile(
+    r"\b(?P<takes>accept(?:s|ed|ing)?|believ(?:e|es|ed|ing)|buy(?:s|ing)?|bought"
+    r"|confirm(?:s|ed|ing)?|prov(?:e|es|ed|en|ing)|support(?:s|ed|ing)?|back(?:s|ed|ing)?"
+    r"|endors(?:e|es|ed|ing)|verif(?:y|ies|ied|ying)|corroborat(?:e|es|ed|ing)"
+    r"|substantiat(?:e|es|ed|ing)|validat(?:e|es|ed|ing)|vindicat(?:e|es|ed|ing)"
+    r"|uph(?:olds?|olding|eld)|(?:bears?|bore|borne|bearing) out)\s+" + _NAMED
+    + r"|(?<![\w-])" + _NEGATING_SUBJECT + r" (?:den(?:y|ies|ied|ying)|disput(?:e|es|ed|ing)"
+    r"|reject(?:s|ed|ing)?|refut(?:e|es|ed|ing)|dismiss(?:es|ed|ing)?|question(?:s|ed|ing)?"
+    r"|doubt(?:s|ed|ing)?|challeng(?:e|es|ed|ing)|contest(?:s|ed|ing)?)\s+" + _NAMED)
+"""A claim so called and endorsed: a verb that takes it for true ("Experts confirmed the
+claim that", "The footage proves the report that", "Everyone accepts the story that"), or
+one that rejects it under a negating subject ("Nobody denies the claim that", "No serious
+historian disputes the report that", "Few question the story that"). The denial cues that
+start inside it (the noun's, the verb's) deny nothing; "the claim that X is false" still
+denies X by its own words."""
+_NEGATED_BEFORE = re.compile(
+    r"(?:\b(?:not|never|no(?! doubt)|nobody|noone|none|nothing|neither|nor|cannot|without"
+    r"|hardly|scarcely|barely|seldom|rarely)\b|n't\b|(?<!\ba )(?<!\bvery )\bfew\b"
+    r"|(?<!\ba )\blittle\b)"
+    r"(?:[\s,\"'()-]+[\w'-]+){0,4}?[\s,\"'()-]*\Z")
+"""A negation in the four words before an endorsing verb ("Nobody accepts", "She did not
+believe", "Few scholars today accept", "Little evidence supports"): the claim so called is
+then not endorsed ("a few" and "no doubt" negate nothing)."""
+
+
+def _endorsed(low: str, a: int, b: int) -> list[tuple[int, int]]:
+    """The spans of sentence ``low[a:b]`` that name a claim and endorse it (``_ENDORSED``),
+    less an endorsing verb under a negation ("Nobody accepts the claim that X", "She did
+    not believe the story that X": the claim so called keeps its denial, as cues.yaml's
+    entry for a negating subject has one too)."""
+    return [m.span() for m in _ENDORSED.finditer(low, a, b)
+            if m.group("takes") is None
+            or _NEGATED_BEFORE.search(low, max(a, m.start() - 80), m.start()) is None]
+
+
 def _undoubted(lay: Layout, i: int) -> int:
     """Sentence ``i``'s denial cues (scanned) less those that deny nothing of the claim: a
     negation inside a doubt ("we have not been able to establish whether any of this is
     true": an unknown-truth cue) says the claim is unconfirmed, the writer's own "never"
-    ("I've never met the friend in question, but supposedly ...") is about the writer, and
-    a negated negative ("it's not a myth that ...", "he didn't just win") asserts."""
+    ("I've never met the friend in question, but supposedly ...") is about the writer, a
+    negated negative ("it's not a myth that ...", "he didn't just win") asserts, and so does
+    a claim so called and endorsed ("Experts confirmed the claim that ...", "Nobody disputes
+    the report that ...": ``_endorsed``)."""
     hits = lay.hits[i].get("denial", 0)
     if hits and lay.cues is not None:
         a, b = lay.sentences[i]
@@ -795,6 +851,7 @@ def _undoubted(lay: Layout, i: int) -> int:
                                                    origin=lay.origin))
         hits -= len(_WRITER_NEVER.findall(low, a, b))
         spans = [m.span() for m in _NEGATED_NEGATIVE.finditer(low, a, b)]
+        spans += _endorsed(low, a, b)
         if spans:
             hits -= sum(1 for _, _, at in lay.cues.scan_spans(low, [(a, b)], ("denial",),
                                                               origin=lay.origin)
