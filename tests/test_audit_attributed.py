@@ -322,7 +322,9 @@ def test_a_claim_called_true_that_people_accept_stays_positive(readers, text):
     # "This is not true." after another's view or a question judges it, as "That is false."
     # there does (test_that_is_false_after_a_view_of_the_claim_defends_it)
     f"{CLAIM}. Critics say it was rigged. This is not true.",
-    f"{CLAIM}. Critics say the result was rigged.\n\nThis is not true.",
+    # (a paragraph that goes on from the verdict replies to the view before it)
+    f"{CLAIM}. Critics say the result was rigged.\n\nThis is not true. Officials checked "
+    "the timing twice.",
     f"{CLAIM}. Was the result rigged? This is not true.",
     f"{CLAIM}. The result was rigged, some said. This is false.",
 ])
@@ -391,3 +393,31 @@ def test_a_claim_so_called_and_endorsed_is_positive(readers, claim_id, text):
 ])
 def test_a_claim_so_called_and_not_endorsed_stays_a_local_negation(readers, claim_id, text):
     assert readers[claim_id].read(text).framing == "local_negation"
+
+
+@pytest.mark.parametrize("text", [
+    # a verdict that is a paragraph of its own is a note on the whole text, whatever the
+    # sentence before it: another's view, a quote, a question, or the story going on
+    f'{CLAIM}. "It was the best night of my life," he said.\n\nThis is not true.',
+    f"{CLAIM}. Critics say the result was rigged.\n\nThis is not true.",
+    f"{CLAIM}. Was the result rigged?\n\nThis is false.",
+    f"{CLAIM}. The crowd cheered. Fans wept. Lyles was second.\n\nThis is not true.",
+])
+def test_a_verdict_in_a_paragraph_of_its_own_negates_the_text(readers, text):
+    """"This is not true." there read `positive` after a view, a quote or a question (taken
+    as a reply to it), and "That is false." read `positive` there too, and after the story
+    two sentences on: a closing note of a fact-check or an editor, which a writer who
+    disputes the sentence before writes in its paragraph. Both read `negated`, alike."""
+    that = text.replace("This is not true.", "That is false.").replace("This is", "That is")
+    assert readers["ed_sheeran"].read(text).framing == "negated"
+    assert readers["ed_sheeran"].read(that).framing == "negated"
+
+
+@pytest.mark.parametrize("text", [
+    # people are no text ("They are wrong." defends the claim); a verdict above the claim
+    # points at nothing
+    f"{CLAIM}. Critics say the result was rigged.\n\nThey are wrong.",
+    f"That is false.\n\n{CLAIM}.",
+])
+def test_a_paragraph_of_its_own_that_judges_no_text_stays_positive(readers, text):
+    assert readers["ed_sheeran"].read(text).framing == "positive"

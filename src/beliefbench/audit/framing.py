@@ -235,8 +235,9 @@ class Layout:
         negation or unknown_truth), follows a sentence that does not state
         the claim but reports another's view of it or asks a question ("<claim>. Critics say
         it was rigged. This is not true."): it judges that view, as "That is false." there
-        does (``_points_back``), not the text. "This story is not true." names the text."""
-        if self.back_to is None or i < 1 or i - 1 in self.back_to:
+        does (``_points_back``), not the text. "This story is not true." names the text, and
+        so does a paragraph of its own (``own_paragraph``): a note on the whole text."""
+        if self.back_to is None or i < 1 or i - 1 in self.back_to or self.own_paragraph(i):
             return False
         a, b = self.sentences[i]
         if _THIS.match(self.lowered, a, b) is None:
@@ -246,6 +247,16 @@ class Layout:
             return False
         return (_VIEW.search(self.lowered, *self.sentences[i - 1]) is not None
                 or _question(self, i - 1))
+
+    def own_paragraph(self, i: int) -> bool:
+        """Sentence ``i`` is a paragraph of its own: a verdict standing there ("...," he
+        said.\n\nThis is not true.") is a note on the whole text, as a fact-check's or an
+        editor's closing line is, not a reply to the sentence just before it (a writer who
+        disputes that sentence does so in its paragraph: "Critics say it was rigged. This is
+        not true.")."""
+        p = self.para_of[i]
+        return ((i == 0 or self.para_of[i - 1] != p)
+                and (i + 1 >= len(self.para_of) or self.para_of[i + 1] != p))
 
     def _points_back(self, i: int) -> bool:
         """Label sentence ``i`` that opens with "that" calls what came before it something,
@@ -263,8 +274,13 @@ class Layout:
             # the one before it where the sentence between goes on with the story and reports
             # no view or question ("Ed Sheeran won the 100m gold. The crowd cheered loudly.
             # That is false." denies the story, as "This is not true." there did); people
-            # ("They are wrong.") only right after the claim
-            if i - 1 not in self.back_to and (
+            # ("They are wrong.") only right after the claim; a paragraph of its own
+            # ("That is false." under the story) is a note on the whole text above it, as
+            # "This is not true." there is (``own_paragraph``)
+            if self.own_paragraph(i) and _PEOPLE.match(self.lowered, a, b) is None:
+                if not any(j < i for j in self.back_to):
+                    return False
+            elif i - 1 not in self.back_to and (
                     i < 2 or i - 2 not in self.back_to
                     or _PEOPLE.match(self.lowered, a, b) is not None
                     or _VIEW.search(self.lowered, *self.sentences[i - 1]) is not None
