@@ -298,6 +298,9 @@ CLAIM = "Ed Sheeran won the 100m gold at the 2024 Olympics"
     f"Almost nobody today believes the rumour that {CLAIM} was true.",
     f"Not a single expert accepts the claim that {CLAIM} is true.",
     f"None of them believed the report that {CLAIM} was accurate.",
+    # (a perfect tense: "has" between the subject and the verb read `positive`)
+    f"Nobody has accepted the claim that {CLAIM} is true.",
+    f"No one has ever believed the story that {CLAIM} was true.",
 ])
 def test_a_claim_called_true_that_nobody_accepts_is_a_local_negation(readers, text):
     """A negating subject ("nobody", "few", "no serious historian") before "accept / believe
