@@ -24,6 +24,7 @@ BAD = {  # script: a bad argument a reader could type
     "bench_interventions.py": ["--hidden", "30"],
     "bench_offline_judge.py": ["/no/such/set.yaml"],
     "bench_report.py": ["--logs", "none"],
+    "bench_specs.py": ["--mb", "0"],
     "bench_statistics.py": ["--runs", "0"],
 }
 
