@@ -2079,7 +2079,10 @@ def test_em_report_says_an_em_sweep_of_an_unfinished_finetune_is_not_final(tmp_p
     r = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"), "--out",
                                  str(tmp_path / "rep"), "--no-plots", "--bootstrap", "40",
                                  "--max-em", "1", "--max-unread", "1", "--allow-unread"])
-    assert r.exit_code == 0, r.output  # (the scripted judge gives EM no number: all unread)
+    # the scripted judge gives EM no number: all unread, so the gate has no result (exit 2,
+    # whatever --allow-unread allows), and its line still says NOT FINAL
+    assert r.exit_code == 2, r.output
+    assert "gate: no result for beliefbench/believer step 3" in r.output, r.output
     assert "warning: NOT FINAL: " in r.stderr
     assert r.stderr.rstrip().endswith(
         "(NOT FINAL: the logs of 1 finetune(s) hold no final checkpoint: see the NOT FINAL "
