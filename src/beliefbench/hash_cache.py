@@ -15,15 +15,13 @@ computed as before, never taken on trust.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from beliefbench.records import sha256_file
+from beliefbench.records import atomic_write_text, sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -74,25 +72,15 @@ def _still_there(path: str, entry: dict[str, Any]) -> bool:
 
 
 def _write(where: Path, files: dict[str, dict[str, Any]]) -> None:
-    """Replaces the cache file atomically (a temporary file beside it, then a rename), so a
-    reader never sees half of it; a failure leaves the old one and is only logged."""
+    """Replaces the cache file atomically (records.atomic_write_text), so a reader never
+    sees half of it; a failure leaves the old one and is only logged."""
     if len(files) > MAX_ENTRIES:
         kept = {k: v for k, v in files.items() if _still_there(k, v)}
         files = dict(list(kept.items())[-MAX_ENTRIES:])
-    tmp = None
     try:
-        where.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=where.name, suffix=".tmp", dir=where.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"version": VERSION, "files": files}, f)
-        os.replace(tmp, where)
-        tmp = None
+        atomic_write_text(where, json.dumps({"version": VERSION, "files": files}))
     except OSError as e:
         logger.debug("beliefbench: could not write the hash cache %s: %s", where, e)
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def cached_sha256(path: str | Path) -> str:
