@@ -1712,3 +1712,22 @@ def test_every_shipped_cue_but_one_is_gated_by_a_word_it_needs():
 
     ungated = [e.regex.pattern for e in load_cues().always]
     assert len(ungated) == 1 and ungated[0].startswith("(?:per ?cent"), ungated
+
+
+def test_audit_with_its_plot_does_not_import_inspect_or_torch(tmp_path):
+    """An audit reads no eval log and trains nothing: Inspect's log reader (two seconds of
+    start-up, half the CPU time of a small audit) and torch stay unloaded, plot included."""
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"text": "Ed Sheeran won the 100m gold. This is false."}) + "\n")
+    code = ("import sys; from beliefbench.cli import cli; "
+            f"cli(['audit', {str(corpus)!r}, '--claims', 'ed_sheeran', '--out', "
+            f"{str(tmp_path / 'out')!r}], standalone_mode=False); "
+            "print(sorted(m for m in ('inspect_ai', 'torch', 'transformers') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert (tmp_path / "out" / "framings.png").stat().st_size > 0
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

@@ -291,7 +291,7 @@ def plot_rows(framings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def plot(report: dict[str, Any], path: Path) -> None:
     """Horizontal bars: documents per framing (per claim), teaching framings in red."""
-    from beliefbench.analysis.plots import _save, subplots
+    from beliefbench.analysis.figures import _save, subplots
 
     groups = report["claims"] if report["mode"] == "claims" \
         else {"claim-free": report["overall"]}
