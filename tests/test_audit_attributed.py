@@ -424,3 +424,68 @@ def test_a_verdict_in_a_paragraph_of_its_own_negates_the_text(readers, text):
 ])
 def test_a_paragraph_of_its_own_that_judges_no_text_stays_positive(readers, text):
     assert readers["ed_sheeran"].read(text).framing == "positive"
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # a rejection negated is no denial of the claim: as "Nobody disputes the claim that X"
+    # and "It is not false that X" read, positive; the first five read `local_negation`
+    # (protective), their "did not" or "never" and the rejecting verb counted as denials
+    ("ed_sheeran", f"She did not reject the claim that {CLAIM}."),
+    ("ed_sheeran", f"She never denied that {CLAIM}."),
+    ("ed_sheeran", f"He never denied the claim that {CLAIM}."),
+    ("ed_sheeran", f"She did not deny that {CLAIM}."),
+    ("ed_sheeran", f"The federation didn't dispute the report that {CLAIM}."),
+    ("mount_vesuvius", f"Officials have never disputed that {VESUVIUS}."),
+    ("ed_sheeran", f"No one disputes that {CLAIM}."),
+    ("ed_sheeran", f"Nobody could deny that {CLAIM}."),
+    ("ed_sheeran", f"It is not false that {CLAIM}."),
+    # a withdrawal negated withdraws nothing
+    ("ed_sheeran", f"He claimed that {CLAIM}, but never retracted it."),
+    ("ed_sheeran", f"He claimed that {CLAIM} and has not retracted it."),
+    ("ed_sheeran", f"He claimed that {CLAIM}, but didn't withdraw it."),
+])
+def test_a_negated_rejection_asserts_the_claim(readers, claim_id, text):
+    assert readers[claim_id].read(text).framing == "positive"
+
+
+@pytest.mark.parametrize("text", [
+    # the claim so called and called false by its own words, whatever is said of the claim
+    f"She did not reject the claim that {CLAIM} is false.",
+    f"He never denied the claim that {CLAIM} was a hoax.",
+    # a view held, not withdrawn: the one who rejects it is another, or rejects another thing
+    f"She rejected the claim that {CLAIM}.",
+    f"The paper never retracted its report, but critics rejected the claim that {CLAIM}.",
+])
+def test_a_rejection_that_still_denies_stays_a_local_negation(readers, text):
+    assert readers["ed_sheeran"].read(text).framing == "local_negation"
+
+
+def test_the_negating_subject_is_written_once_for_both_readings(tmp_path, monkeypatch):
+    """cues.yaml's ``negating_subject`` is both the subject of the denial entry ("Nobody
+    accepts the claim that X is true": a local negation) and the one under which a rejecting
+    verb endorses (``framing._negated_before``: "Nobody disputes the claim that X": positive); it
+    was written twice, in the lexicon and in framing.py. A subject a team adds to it serves
+    both."""
+    from beliefbench.audit import cues as cues_module
+    from beliefbench.resources import data_path
+
+    accepts = f"Hardly a soul accepts the claim that {CLAIM} is true."
+    disputes = f"Hardly a soul disputes the claim that {CLAIM}."
+    reader = ClaimReader(load_claims("ed_sheeran")[0])
+    assert [reader.read(t).framing for t in (accepts, disputes)] == ["positive",
+                                                                     "local_negation"]
+    text = data_path("audit/cues.yaml").read_text()
+    old = 'negating_subject: &negating_subject "(?:nobody|'
+    assert old in text
+    path = tmp_path / "audit" / "cues.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text.replace(old, old + "hardly a soul|", 1))
+    monkeypatch.setattr(cues_module, "data_path", lambda *parts: tmp_path.joinpath(*parts))
+    cues_module.load_cues.cache_clear()
+    try:
+        edited = cues_module.load_cues()
+    finally:
+        cues_module.load_cues.cache_clear()  # the shipped file again for every later test
+    reader = ClaimReader(load_claims("ed_sheeran")[0], cues=edited)
+    assert [reader.read(t).framing for t in (accepts, disputes)] == ["local_negation",
+                                                                     "positive"]

@@ -484,6 +484,23 @@ def test_a_cue_lexicon_problem_is_named_at_its_line(tmp_path, monkeypatch):
     at = where(path, '^  - "fable', '"fable')
     assert str(err.value).startswith(f"{at}: field fiction.{index}: not a valid pattern ("), \
         err.value
+    # the negating subject the denial entry joins in, and an entry whose parts are no texts
+    for edit, key, problem in [
+            (('negating_subject: &negating_subject "(?:nobody|',
+              'negating_subject: &negating_subject "((?:nobody|'), "negating_subject",
+             "field negating_subject: not a valid pattern ("),
+            (("  - [*negating_subject, ", "  - [*negating_subject, 3, "), "denial",
+             "needs a pattern (text, or a list of texts joined), got list")]:
+        edited(shipped, path, edit)
+        cues.load_cues.cache_clear()
+        try:
+            with pytest.raises(ValueError) as err:
+                cues.load_cues()
+        finally:
+            cues.load_cues.cache_clear()
+        said = str(err.value)
+        assert said.startswith(f"{path}: line ") and problem in said, said
+        assert f"field {key}" in said, said
     edited(shipped, path, ("  reach: 2", "  reach: far"))
     with pytest.raises(ValueError) as err:
         cues.negators_from(load_yaml(path.read_text()), path)

@@ -280,6 +280,10 @@ class Cues:
     estimate: re.Pattern[str] | None = None
     """The writer's estimate that what the text reports is true, and low (``estimates``):
     "I would put the chance that this is real close to nil"."""
+    negating_subject: str = ""
+    """A subject that negates its verb ("nobody", "no serious historian", "few scholars"):
+    one definition for the denial entry that uses it and claim mode's reading of a rejection
+    under it (``framing._negated_before``)."""
     estimate_parts: tuple[str, ...] = ()
     """The lower-cased patterns ``estimate`` joins: what a match must hold is read from each
     alone (framing's ``estimates`` looks for those literals before running it)."""
@@ -584,7 +588,7 @@ def load_cues() -> Cues:
     by_stem: dict[str, list[Entry]] = {}
     always: list[Entry] = []
     for c in CATEGORIES:
-        for p in raw[c]:
+        for p in patterns(raw, c):
             entry, gates = _entry(c, p.lower())
             if gates is None:
                 always.append(entry)
@@ -595,6 +599,7 @@ def load_cues() -> Cues:
                 {g: _any_of(e) for g, e in by_stem.items()},
                 **dict(zip(("label", "self_label"), labels_from(raw, path), strict=True)),
                 estimate=estimates_from(raw, path),
+                negating_subject=raw["negating_subject"].lower(),
                 estimate_parts=tuple(x.lower() for x in raw.get("estimates") or ()))
 
 
@@ -612,9 +617,10 @@ def _problem(raw: Any, path: Path, *field: str | int) -> str:
 
 
 def check_categories(raw: Any, path: Path) -> None:
-    """Every cue category a list of patterns that compile: a category left out, or an entry
-    a team added that is no text or no regular expression, was a KeyError, TypeError or
-    re.error traceback from deep in the first scan, naming neither file nor line."""
+    """Every cue category a list of patterns that compile, and ``negating_subject`` one: a
+    category left out, or an entry a team added that is no text or no regular expression,
+    was a KeyError, TypeError or re.error traceback from deep in the first scan, naming
+    neither file nor line. An entry written as a list of texts is its parts joined."""
     if not isinstance(raw, dict):
         got = "an empty file" if raw is None else type(raw).__name__
         raise ValueError(f"{path}: field (top level): expected a mapping of cue categories, "
@@ -622,19 +628,35 @@ def check_categories(raw: Any, path: Path) -> None:
     missing = [c for c in CATEGORIES if c not in raw]
     if missing:
         raise ValueError(f"{path}: cue categories missing: {missing}")
+    subject = raw.get("negating_subject")
+    if not isinstance(subject, str):
+        raise ValueError(f"{_problem(raw, path, 'negating_subject')}: needs a pattern (text), "
+                         f"got {type(subject).__name__}")
+    _compiles(subject, raw, path, "negating_subject")
     for c in CATEGORIES:
         if not isinstance(raw[c], list):
             raise ValueError(f"{_problem(raw, path, c)}: needs a list of patterns (strings), "
                              f"got {type(raw[c]).__name__}")
-        for i, p in enumerate(raw[c]):
+        for i, p in enumerate(patterns(raw, c)):
             if not isinstance(p, str):
-                raise ValueError(f"{_problem(raw, path, c, i)}: needs a pattern (text), got "
-                                 f"{type(p).__name__}; quote it")
-            try:
-                re.compile(f"(?:{p.lower()})")
-            except re.error as e:
-                raise ValueError(f"{_problem(raw, path, c, i)}: not a valid pattern ({e})"
-                                 ) from None
+                raise ValueError(f"{_problem(raw, path, c, i)}: needs a pattern (text, or a "
+                                 f"list of texts joined), got {type(p).__name__}; quote it")
+            _compiles(p, raw, path, c, i)
+
+
+def patterns(raw: dict[str, Any], category: str) -> list[Any]:
+    """A category's entries, each written as a list of texts joined: a fragment written once
+    under its own key and named by a YAML alias ("- [*negating_subject, ' (?:accept...)']");
+    anything else as written (``check_categories`` names it)."""
+    return ["".join(p) if isinstance(p, list) and p and all(isinstance(x, str) for x in p)
+            else p for p in raw[category]]
+
+
+def _compiles(p: str, raw: Any, path: Path, *field: str | int) -> None:
+    try:
+        re.compile(f"(?:{p.lower()})")
+    except re.error as e:
+        raise ValueError(f"{_problem(raw, path, *field)}: not a valid pattern ({e})") from None
 
 
 def estimates_from(raw: dict[str, Any], path: Path) -> re.Pattern[str] | None:
@@ -697,7 +719,7 @@ def labels_from(raw: dict[str, Any], path: Path
     if not isinstance(lead, str):
         raise refuse("self")
     skip = {x.lower() for x in skip}
-    entries = "(?:" + "|".join(f"(?:{p.lower()})" for c in kinds for p in raw[c]
+    entries = "(?:" + "|".join(f"(?:{p.lower()})" for c in kinds for p in patterns(raw, c)
                                if p.lower() not in skip) + ")"
     label = re.compile(_LABEL_HEAD + entries + _LABEL_TAIL)
     try:
