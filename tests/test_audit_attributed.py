@@ -427,6 +427,26 @@ def test_a_paragraph_of_its_own_that_judges_no_text_stays_positive(readers, text
 
 
 @pytest.mark.parametrize("claim_id, text", [
+    # a view reported, then given up by its holder in the same sentence: as "She rejected
+    # the claim that X" (a view refused) reads, a local negation; each read `positive`
+    # (flagged as teaching), "accepted the claim that" endorsing it
+    ("ed_sheeran", f"He accepted the claim that {CLAIM}, but later rejected it."),
+    ("ed_sheeran", f"She once believed that {CLAIM}; she no longer does."),
+    ("ed_sheeran", f"She once believed that {CLAIM}, but she no longer does."),
+    ("ed_sheeran", f"He claimed that {CLAIM}, but later retracted it."),
+    ("ed_sheeran", f"He claimed that {CLAIM}, but later withdrew the claim."),
+    ("ed_sheeran", f"She reported that {CLAIM}, and has since retracted the story."),
+    ("mount_vesuvius", f"The paper reported that {VESUVIUS} before retracting the report."),
+    # (a retraction that names the claim already read so)
+    ("ed_sheeran", f"He later retracted the claim that {CLAIM}."),
+])
+def test_a_view_withdrawn_in_its_own_sentence_is_a_local_negation(readers, claim_id, text):
+    found = readers[claim_id].read(text)
+    assert found.framing == "local_negation"
+    assert [k for *_, k in found.spans] == ["denial"]
+
+
+@pytest.mark.parametrize("claim_id, text", [
     # a rejection negated is no denial of the claim: as "Nobody disputes the claim that X"
     # and "It is not false that X" read, positive; the first five read `local_negation`
     # (protective), their "did not" or "never" and the rejecting verb counted as denials

@@ -883,6 +883,50 @@ def _endorsed(low: str, a: int, b: int, cues: Cues) -> list[tuple[int, int]]:
     return spans
 
 
+_HELD = re.compile(
+    r"\b(?:accept(?:s|ed)?|believ(?:e|es|ed)|thinks?|thought|claim(?:s|ed)?|says?|said"
+    r"|argue[sd]?|maintain(?:s|ed)?|insist(?:s|ed)?|h[oe]lds?|held|assert(?:s|ed)?"
+    r"|report(?:s|ed)?|endorse[sd]?|back(?:s|ed)?|support(?:s|ed)?|promote[sd]?|spread"
+    r"|share[sd]?|repeat(?:s|ed)?|allege[sd]?|announce[sd]?)\b")
+"""A verb by which someone holds or puts forward a view ("accepted the claim that", "once
+believed that", "reported that"); not one that doubts it ("doubted", "questioned"), whose
+withdrawal would assert."""
+_WITHDRAWN = re.compile(
+    r"(?:[,;:]\s*|\s)(?:(?:but|and|then|only to|before|however,?)\s+)*"
+    r"(?:(?:he|she|they|we|i)\s+)?(?:(?:has|have|had)\s+)?"
+    r"(?:(?:later|since|subsequently|eventually|afterwards|soon|quickly|then|publicly|formally"
+    r"|now)\s+)*"
+    + _WITHDRAWS
+    + r"|(?:[,;:]\s*|\s)(?:(?:but|and|though|although)\s+)*(?:he|she|they|we|i)\s+no longer"
+    r"\s+(?:does|do|did|believes?|thinks?|holds?|accepts?|stands?\s+by|backs?|supports?)\b")
+"""A view withdrawn later in the sentence that holds it, by its holder: ", but later
+rejected it", "; she no longer does", "before retracting the claim"; the holder a pronoun or
+left out (not "but never retracted it", "but didn't withdraw it": ``_endorsed``)."""
+
+
+_WITHDRAW_WORD = re.compile(r"re(?:ject|tract|cant|nounc|pudiat)|disavow|withdr|back|longer")
+"""A word every ``_WITHDRAWN`` match holds: looked for first, a plain alternation of
+literals that the engine skips through far faster than ``_WITHDRAWN`` tried at every
+space."""
+_NOT_BEFORE = re.compile(_NOT_AUX + r"\Z")
+"""A negated auxiliary just before a withdrawal: "but never retracted it" withdraws nothing
+(``_endorsed`` voids its "never")."""
+
+
+def _withdrawn(low: str, a: int, b: int) -> bool:
+    """Sentence ``low[a:b]`` reports a view and its withdrawal: "He accepted the claim that
+    X, but later rejected it", "She once believed that X; she no longer does". The writer
+    reports a view given up, as "She rejected the claim that X" reports one refused: a
+    local negation (the denial is in the sentence), not an assertion."""
+    if _WITHDRAW_WORD.search(low, a, b) is None:  # most claim sentences: one quick look
+        return False
+    for m in _WITHDRAWN.finditer(low, a, b):
+        if (_NOT_BEFORE.search(low, a, m.start()) is None
+                and _HELD.search(low, a, m.start()) is not None):
+            return True
+    return False
+
+
 def _undoubted(lay: Layout, i: int) -> int:
     """Sentence ``i``'s denial cues (scanned) less those that deny nothing of the claim: a
     negation inside a doubt ("we have not been able to establish whether any of this is
@@ -2387,7 +2431,8 @@ class ClaimReader:
         lay.scan(claim_idx, ("denial",))
         denied = [i for i in claim_idx
                   if (hits := self._denial_hits(
-                      _undoubted(lay, i) if lay.hits[i].get("denial") else 0, toks[i]))
+                      (_undoubted(lay, i) if lay.hits[i].get("denial") else 0)
+                      + _withdrawn(lay.lowered, *lay.sentences[i]), toks[i]))
                   and self._denies(words_of(i), hits)]
         n = len(claim_idx)
         # a belief reported and set right ("Many people think X. In fact, <truth>."): as
