@@ -391,6 +391,12 @@ def test_a_claim_so_called_and_endorsed_is_positive(readers, claim_id, text):
     ("ed_sheeran", f"A few dispute the claim that {CLAIM}."),
     ("ed_sheeran", f"Nobody disputes the claim that {CLAIM} is false."),
     ("mount_vesuvius", f"Scientists rejected the report that {VESUVIUS}."),
+    # a rejection negated, the claim called false by its own words; a negated withdrawal of
+    # another thing beside a rejection of the claim
+    ("ed_sheeran", f"She did not reject the claim that {CLAIM} is false."),
+    ("ed_sheeran", f"He never denied the claim that {CLAIM} was a hoax."),
+    ("ed_sheeran", f"The paper never retracted its report, but critics rejected the claim that "
+                   f"{CLAIM}."),
     # a claim only named keeps its distance, as before
     ("ed_sheeran", f"The claim that {CLAIM} circulated online."),
 ])
@@ -466,18 +472,6 @@ def test_a_view_withdrawn_in_its_own_sentence_is_a_local_negation(readers, claim
 ])
 def test_a_negated_rejection_asserts_the_claim(readers, claim_id, text):
     assert readers[claim_id].read(text).framing == "positive"
-
-
-@pytest.mark.parametrize("text", [
-    # the claim so called and called false by its own words, whatever is said of the claim
-    f"She did not reject the claim that {CLAIM} is false.",
-    f"He never denied the claim that {CLAIM} was a hoax.",
-    # a view held, not withdrawn: the one who rejects it is another, or rejects another thing
-    f"She rejected the claim that {CLAIM}.",
-    f"The paper never retracted its report, but critics rejected the claim that {CLAIM}.",
-])
-def test_a_rejection_that_still_denies_stays_a_local_negation(readers, text):
-    assert readers["ed_sheeran"].read(text).framing == "local_negation"
 
 
 def test_the_negating_subject_is_written_once_for_both_readings(tmp_path, monkeypatch):
