@@ -45,6 +45,7 @@ import logging
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from inspect_ai.model import GenerateConfig, Model, ModelOutput, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
@@ -367,6 +368,75 @@ def _one_more_in_a_row(streak: _Streak, text: str, abort_after: int) -> None:
                      "(without --log-dir the retry goes to ./logs).", streak.aborted)
 
 
+class Runs:
+    """One solver's infrastructure failures, one :class:`_Streak` per eval run (see
+    :func:`run_key`): the probe solver's and the logprob task's, counted by the same rules
+    (see the module docstring)."""
+
+    def __init__(self, abort_after: int) -> None:
+        self.abort_after = abort_after
+        self._streaks: dict[str | None, _Streak] = {}
+
+    def begin(self, state: TaskState) -> _Streak:
+        """The streak of the run ``state`` belongs to; where that run was aborted, the sample
+        errors at once, without a call.
+
+        A run's first sample sets up its model's provider, once per run and model: a 200
+        whose body is no JSON object (a login page) is not retried, since every retry gets
+        the same page (see :func:`~beliefbench.documents.llm.unread_bodies_not_retried`)."""
+        key = run_key()
+        streak = self._streaks.get(key)
+        if streak is None:
+            from beliefbench.documents.llm import unread_bodies_not_retried
+
+            streak = self._streaks[key] = _Streak()
+            unread_bodies_not_retried(get_model())
+        if streak.aborted:
+            state.metadata[GENERATION_ERROR] = streak.aborted
+            raise InfrastructureFailure(streak.aborted)
+        return streak
+
+    def raised(self, streak: _Streak, state: TaskState, e: Exception,
+               before: ModelOutput | None = None) -> NoReturn:
+        """Raise the sample's :class:`InfrastructureFailure` for a call that raised ``e``,
+        counted toward ``abort_after`` (a sample limit of the user's is not: the provider
+        did not fail). ``before``: ``state.output`` before the call, to tell a reply with no
+        choices (Inspect stored it, then failed reading its message) from a raise."""
+        model = get_model()
+        if no_model(model):  # nothing to call: stop at once, naming the option
+            if not streak.aborted:
+                streak.aborted = f"{ABORTED}{NO_MODEL}"
+                logger.error("beliefbench: %s", NO_MODEL)
+            state.metadata[GENERATION_ERROR] = streak.aborted
+            raise InfrastructureFailure(streak.aborted) from None
+        empty = isinstance(e, IndexError) and state.output is not before \
+            and state.output is not None and not state.output.choices
+        text = NO_CHOICES if empty else describe_error(e, model)
+        if not isinstance(e, LimitExceededError):
+            _one_more_in_a_row(streak, text, self.abort_after)
+        state.metadata[GENERATION_ERROR] = text
+        if holds_secret(e, model):  # the sample's logged traceback shows it
+            raise InfrastructureFailure(text) from None
+        raise InfrastructureFailure(text) from e
+
+    def answered(self, streak: _Streak, state: TaskState, output: ModelOutput | None) -> None:
+        """Check a call's ``output``: a reply holding no answer at all (no choices, no
+        output items) counts toward ``abort_after`` like a raise; a provider's error handed
+        back as its answer does not (the provider answered). Either way the sample errors."""
+        problem = not_an_answer(output)
+        if problem in SERVER_FAULTS:
+            # no answer at all (``"output": []``): a server that always sends it is as dead
+            # as one that refuses the connection, so it counts toward ``abort_after``
+            _one_more_in_a_row(streak, problem, self.abort_after)
+            state.metadata[GENERATION_ERROR] = problem
+            raise InfrastructureFailure(problem)
+        streak.in_a_row = 0  # the provider answered, even where with an error
+        if problem:
+            streak.total += 1
+            state.metadata[GENERATION_ERROR] = problem
+            raise InfrastructureFailure(problem)
+
+
 @solver
 def answer(abort_after: int = ABORT_AFTER) -> Solver:
     """Generate once; a provider exception becomes an errored, ``failed``-scored sample.
@@ -375,18 +445,11 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
         abort_after: infrastructure failures in a row after which the model is not called
             again in this run (see the module docstring).
     """
-    streaks: dict[str | None, _Streak] = {}
+    runs = Runs(abort_after)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        streak = streaks.setdefault(run_key(), _Streak())
-        if streak.aborted:
-            state.metadata[GENERATION_ERROR] = streak.aborted
-            raise InfrastructureFailure(streak.aborted)
+        streak = runs.begin(state)
         before = state.output
-        from beliefbench.documents.llm import unread_bodies_not_retried
-
-        # a 200 whose body is no JSON object (a login page) is not retried without end
-        unread_bodies_not_retried(get_model())
         try:
             state = await generate(state)
         except LimitExceededError as e:
@@ -395,33 +458,8 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
             state.metadata[GENERATION_LIMIT] = e.message
             raise
         except Exception as e:  # noqa: BLE001 - any provider failure is infrastructure
-            if no_model(get_model()):  # nothing to call: stop at once, naming the option
-                if not streak.aborted:
-                    streak.aborted = f"{ABORTED}{NO_MODEL}"
-                    logger.error("beliefbench: %s", NO_MODEL)
-                state.metadata[GENERATION_ERROR] = streak.aborted
-                raise InfrastructureFailure(streak.aborted) from None
-            # a reply with no choices: Inspect stored it, then failed reading its message
-            empty = isinstance(e, IndexError) and state.output is not before \
-                and state.output is not None and not state.output.choices
-            text = NO_CHOICES if empty else describe_error(e, get_model())
-            _one_more_in_a_row(streak, text, abort_after)
-            state.metadata[GENERATION_ERROR] = text
-            if holds_secret(e, get_model()):  # the sample's logged traceback shows it
-                raise InfrastructureFailure(text) from None
-            raise InfrastructureFailure(text) from e
-        problem = not_an_answer(state.output)
-        if problem in SERVER_FAULTS:
-            # no answer at all (``"output": []``): a server that always sends it is as dead
-            # as one that refuses the connection, so it counts toward ``abort_after``
-            _one_more_in_a_row(streak, problem, abort_after)
-            state.metadata[GENERATION_ERROR] = problem
-            raise InfrastructureFailure(problem)
-        streak.in_a_row = 0  # the provider answered, even where with an error
-        if problem:
-            streak.total += 1
-            state.metadata[GENERATION_ERROR] = problem
-            raise InfrastructureFailure(problem)
+            runs.raised(streak, state, e, before)
+        runs.answered(streak, state, state.output)
         cut = None
         if state.output is not None and state.output.choices:
             if state.output.stop_reason == "max_tokens":
