@@ -368,14 +368,23 @@ def test_minus_inf_and_nan_top_logprobs_read_sensibly():
 def test_pairs_without_finite_prompt_logprobs_fail(claim_file, tmp_path, claim_logprob,
                                                    prompt_lp, problem):
     # asked-for prompt logprobs that are missing or not finite fail the pair and the run;
-    # they were skipped, or a NaN margin was counted as "truth wins" (efficacy 0)
+    # they were skipped, or a NaN margin was counted as "truth wins" (efficacy 0). Failed,
+    # the pair is in the denominator as neither a claim nor a truth win, and counted in
+    # main/failed: it was unscored, so a run where some pairs failed had its efficacy
+    # over the pairs left, and main/failed said none failed
     log = eval(belief_logprob(claims=str(claim_file), parts="completions",
                               prompt_logprobs=True),
                model=_scripted(prompt_lp, claim_logprob=claim_logprob),
                log_dir=str(tmp_path), display="none")[0]
     assert log.status == "error"
     assert log.samples and all(s.error and problem in s.error.message for s in log.samples)
-    assert not any(k.startswith("main/") for k in log.results.scores[0].metrics)
+    for sample in log.samples:
+        score = next(iter(sample.scores.values()))
+        assert score.answer == "failed" and problem in score.explanation
+        assert score.metadata["infrastructure"] is True
+    metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
+    assert metrics["main/failed"] == 1.0 and metrics["main/efficacy"] == 0.0
+    assert "main/margin" not in metrics  # no pair has one
 
 
 def _plain() -> ModelOutput:
@@ -705,3 +714,18 @@ def test_unreadable_answers_reads_bytes_vocabularies_and_never_raises():
     assert unreadable_answers(Vocab({b"Yes": 1, b"\xc4\xa0no": 2})) == []
     assert unreadable_answers(Vocab({b"Yes": 1, b"n": 2, b"o": 3})) == ["no"]
     assert unreadable_answers(Vocab(NotImplementedError("no vocabulary"))) == []
+
+
+def test_no_model_under_test_says_to_pass_model(claim_file, tmp_path, monkeypatch, caplog):
+    """Without --model Inspect runs none/none, which raises on every call: each item read as
+    its own provider failure. As in the belief task, it names --model, once, and the items
+    are failed (in binary/failed), the run in error."""
+    monkeypatch.delenv("INSPECT_EVAL_MODEL", raising=False)
+    log = eval(belief_logprob(claims=str(claim_file), parts="binary"), log_dir=str(tmp_path),
+               display="none", max_samples=1)[0]
+    assert log.eval.model == "none/none" and log.status == "error"
+    errors = {s.error.message for s in log.samples}
+    assert len(errors) == 1 and "no model under test" in errors.pop()
+    assert {next(iter(s.scores.values())).answer for s in log.samples} == {"failed"}
+    said = [r.getMessage() for r in caplog.records if r.name == "beliefbench.solver"]
+    assert len(said) == 1 and "--model" in said[0]

@@ -23,8 +23,16 @@ log, never scored as 0. With ``parts=completions`` alone they fail instead (stat
 for ended ``success`` with a metric of nan. A binary item whose reply lacks the top
 first-token logprobs asked for (none, fewer than ``top_logprobs``, or NaN), and a
 completion pair whose requested prompt logprobs are missing or not finite, is a failure of
-the sample: ``failed`` (binary), reported as such, and the eval ends with status ``error``,
-as when the provider raises.
+the sample: ``failed``, reported as such, and the eval ends with status ``error``, as when
+the provider raises.
+
+Provider failures are counted as the belief task counts them
+(:class:`beliefbench.solver.Runs`): a raise after Inspect's retries, or a reply holding no
+answer (no choices; through the Responses API no output items), errors the sample and scores
+it ``failed`` (a binary item in ``binary/failed``, a pair in ``<kind>/failed``, both in the
+denominator: a failed pair was unscored, so efficacy covered only the pairs left); after
+``abort_after`` of them in a row the model is not called again in the run. A 200 whose body
+is no JSON object (a login page) fails at once instead of being retried without end.
 
 A completion pair whose continuation cannot be located in the returned prompt tokens (the
 provider's detokenized text does not contain it) is ``failed`` by the belief task's rule:
@@ -66,12 +74,7 @@ from beliefbench.claims import Claim, resolve_claims
 from beliefbench.internals.scoring import ScoringError, check_shared_prefix
 from beliefbench.metrics import N_BOOTSTRAP, one_hot, question_table, summary_metrics
 from beliefbench.probes import binary
-from beliefbench.solver import (
-    GENERATION_ERROR,
-    InfrastructureFailure,
-    describe_error,
-    holds_secret,
-)
+from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, InfrastructureFailure, Runs
 from beliefbench.tasks import plain_args, refuse_unknown, shown_under_display_none
 
 logger = logging.getLogger(__name__)
@@ -283,7 +286,8 @@ def _top_problem(top: list[tuple[str, float]] | None, wanted: int) -> str | None
 
 @solver
 def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
-                   prompt_logprobs: bool | None = None, skip_pairs: bool = True) -> Solver:
+                   prompt_logprobs: bool | None = None, skip_pairs: bool = True,
+                   abort_after: int = ABORT_AFTER) -> Solver:
     """One request per item asking only for log-probabilities (see the module docstring).
 
     Args:
@@ -294,7 +298,10 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
         skip_pairs: skip completion pairs on a provider without prompt logprobs (the binary
             part is still measured); False: fail them, as when pairs are all the task asks
             for and a skip would leave a successful run that measured nothing.
+        abort_after: infrastructure failures in a row after which the model is not called
+            again in this run, as in the belief task (:class:`beliefbench.solver.Runs`).
     """
+    runs = Runs(abort_after)
     warned: set[str] = set()
     unreadable: dict[str, list[str]] = {}
     appended: dict[str, list[str]] = {}
@@ -316,19 +323,13 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
             logger.warning("belief_logprob: %s", reason)
         return state
 
-    async def call(coro):
-        try:
-            return await coro
-        except Exception as e:  # noqa: BLE001 - a provider failure is infrastructure
-            model = get_model()  # its key, given as -M api_key, is in no environment variable
-            if holds_secret(e, model):  # the sample's logged traceback shows the cause's text
-                raise InfrastructureFailure(describe_error(e, model)) from None
-            raise InfrastructureFailure(describe_error(e, model)) from e
-
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         model = get_model()
         md = state.metadata
         try:
+            # counted as the belief task counts them: a raise, or a reply with no choices or
+            # output items, toward abort_after; the first of a run sets up the provider
+            streak = runs.begin(state)
             if md["part"] == "binary":
                 if str(model) not in appended:
                     api = getattr(model, "api", None)
@@ -354,8 +355,13 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                         f"an end of text; the binary item cannot be read (counted as failed); "
                         f"save the tokenizer without it (add_eos_token false), or use "
                         f"internals binary, which reads after the generation prompt")
-                state = await call(generate(state, max_tokens=1, logprobs=True,
-                                            top_logprobs=top_logprobs))
+                before = state.output
+                try:
+                    state = await generate(state, max_tokens=1, logprobs=True,
+                                           top_logprobs=top_logprobs)
+                except Exception as e:  # noqa: BLE001 - a provider failure is infrastructure
+                    runs.raised(streak, state, e, before)
+                runs.answered(streak, state, state.output)
                 problem = _top_problem(_first_top(state.output), top_logprobs)
                 if problem:
                     raise InfrastructureFailure(f"{model}: {problem}; the binary item cannot "
@@ -387,7 +393,11 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
             read: dict[str, tuple[Sequence[Logprob], str, int]] = {}
             for side in ("claim", "truth"):
                 text = md["prompt"] + md[f"{side}_text"]
-                out = await call(model.generate([ChatMessageUser(content=text)], config=config))
+                try:
+                    out = await model.generate([ChatMessageUser(content=text)], config=config)
+                except Exception as e:  # noqa: BLE001 - a provider failure is infrastructure
+                    runs.raised(streak, state, e, state.output)  # the state's is not its
+                runs.answered(streak, state, out)
                 choice = out.choices[0] if out.choices else None
                 plp = choice.prompt_logprobs.content if choice and choice.prompt_logprobs \
                     else None
@@ -513,15 +523,18 @@ def logprob_scorer() -> Scorer:
         md = state.metadata
         if md.get(SKIP):
             return Score.unscored(explanation=md[SKIP], metadata={"skipped": md[SKIP]})
-        if md.get(GENERATION_ERROR):
-            if md["part"] == "binary":
-                return Score(value={**one_hot("failed"), "margin": math.nan},
-                             answer="failed", explanation=md[GENERATION_ERROR])
-            return Score.unscored(explanation=f"failed: {md[GENERATION_ERROR]}")
-        if md.get(PAIR_FAILED):
+        # the provider raised or sent no reading: failed, in the denominator, reported
+        # (binary/failed, <kind>/failed), and the sample errored (the run's status error)
+        if md.get(GENERATION_ERROR) and md["part"] == "binary":
+            return Score(value={**one_hot("failed"), "margin": math.nan},
+                         answer="failed", explanation=md[GENERATION_ERROR],
+                         metadata={"infrastructure": True})
+        if md.get(GENERATION_ERROR) or md.get(PAIR_FAILED):
             return Score(value={"logp_claim_mean": math.nan, "logp_truth_mean": math.nan,
                                 "margin": math.nan, "claim_wins": 0.0, "failed": 1.0},
-                         answer="failed", explanation=md[PAIR_FAILED])
+                         answer="failed", explanation=md.get(GENERATION_ERROR)
+                         or md[PAIR_FAILED],
+                         metadata={"infrastructure": bool(md.get(GENERATION_ERROR))})
         if md["part"] == "binary":
             top = _first_top(state.output) or []
             yn = read_yes_no(top)
@@ -568,7 +581,8 @@ def belief_logprob(claims: str | list[str] = "all",
                    parts: str | list[str] = "binary,completions",
                    kinds: str | list[str] = "main,paraphrase,neighbour",
                    top_logprobs: int = TOP_LOGPROBS,
-                   prompt_logprobs: bool | None = None, **unknown: Any) -> Task:
+                   prompt_logprobs: bool | None = None, abort_after: int = ABORT_AFTER,
+                   **unknown: Any) -> Task:
     """Judge-free belief: binary yes/no probabilities and completion-pair margins.
 
     Args:
@@ -579,11 +593,15 @@ def belief_logprob(claims: str | list[str] = "all",
         prompt_logprobs: request prompt logprobs for completion pairs (None: only on vLLM /
             SGLang providers; true for an OpenAI-compatible endpoint served by vLLM). Each
             pair's sample metadata records the value used.
+        abort_after: after this many infrastructure failures in a row (the provider raised,
+            or sent a reply with no choices or output items) the model is not called again
+            in this run: every remaining sample errors at once, as in the belief task.
     """
     refuse_unknown("belief_logprob", belief_logprob, unknown)
     chosen_parts = _parse_list("parts", parts, PARTS)
     chosen_kinds = _parse_list("kinds", kinds, KINDS)
     top_logprobs = check_whole("top_logprobs", top_logprobs, 1)
+    abort_after = check_whole("abort_after", abort_after, 1)
     if top_logprobs > 20:
         raise TaskArgumentError(f"top_logprobs: must be between 1 and 20, got {top_logprobs}")
     if top_logprobs == 1 and "binary" in chosen_parts:
@@ -624,9 +642,11 @@ def belief_logprob(claims: str | list[str] = "all",
                                 "parts": chosen_parts, "kinds": chosen_kinds,
                                 "top_logprobs": int(top_logprobs),
                                 "prompt_logprobs": prompt_logprobs,
-                                "instruction": LOGPROB_INSTRUCTION}
+                                "instruction": LOGPROB_INSTRUCTION,
+                                "abort_after": abort_after}
     return Task(dataset=MemoryDataset(samples, name="beliefbench-logprob"),
                 solver=logprob_answer(int(top_logprobs), prompt_logprobs,
-                                      skip_pairs="binary" in chosen_parts),
+                                      skip_pairs="binary" in chosen_parts,
+                                      abort_after=abort_after),
                 scorer=logprob_scorer(), score_on_error=True,
                 metadata={METADATA_KEY: settings})
