@@ -520,16 +520,17 @@ def test_markdown_fences_and_echoed_instructions_never_reach_the_documents(tmp_p
     assert all("Output only" not in d.text and "[draft 2]" in d.text for d in docs)
 
 
-def _cut_short(step: str, chars: int) -> Scripted:
+def _cut_short(step: str, chars: int, stop: str = "max_tokens") -> Scripted:
     """The scripted writer, whose first document's reply to the prompt opening with ``step``
-    stops at max_tokens, its last ``chars`` characters cut off."""
+    stops at max_tokens (or for the ``stop`` reason given), its last ``chars`` characters
+    cut off."""
 
     class Cut(Scripted):
         async def __call__(self, input, tools, tool_choice, config):
             out = await super().__call__(input, tools, tool_choice, config)
             if input[-1].text.startswith(step) and "[draft 1]" in out.completion:
                 cut = ModelOutput.from_content("mockllm/model", out.completion[:-chars],
-                                               stop_reason="max_tokens")
+                                               stop_reason=stop)
                 return cut.model_copy(update={"usage": out.usage})
             return out
 
@@ -541,6 +542,20 @@ def test_a_document_cut_off_at_the_output_limit_is_rejected(tmp_path):
 
     docs = generator(tmp_path, _cut_short("Revise", 12)).generate(make_claim(), 3)
     assert all(d.text.endswith("[draft 2] Revised.") for d in docs)
+
+
+@pytest.mark.parametrize("step", ["Write", "Revise"])
+def test_a_reply_the_content_filter_stopped_is_rejected(tmp_path, step):
+    """A draft or revision the provider's content filter stopped (stop reason
+    ``content_filter``: the text up to where it was stopped) was kept, or revised and kept,
+    as a whole document, its end cut away by the filter."""
+    script = _cut_short(step, 12, stop="content_filter")
+    docs = generator(tmp_path, script).generate(make_claim(), 3)
+    assert all(d.text.endswith("[draft 2] Revised.") for d in docs)
+    rows = {r["key"]: r["value"] for r in map(json.loads, (
+        tmp_path / "work" / "moon_cheese.s0.progress.jsonl").read_text().splitlines())}
+    assert [r["rejected"] for k, r in rows.items() if k.startswith("doc/")] == \
+        [["stopped by the provider's content filter"]] * 3
 
 
 def test_a_draft_cut_off_at_the_output_limit_is_rejected_not_revised(tmp_path):

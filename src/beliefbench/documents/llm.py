@@ -202,6 +202,19 @@ def unusable(text: str, claim: Claim, reader: ClaimReader | None = None) -> str 
 CUT_OFF = ("max_tokens", "model_length")
 """Inspect's stop reasons for a reply that ended at the output limit (OpenAI's ``length``
 reads as ``max_tokens``), not where the model chose to stop."""
+FILTERED = "content_filter"
+"""Inspect's stop reason for a reply the provider's content filter stopped: its text runs up
+to where it was stopped (or is empty), not where the model chose to end."""
+
+
+def stopped_short(stop_reason: str) -> str | None:
+    """Why a reply with ``stop_reason`` is not a whole answer, or None: a document, draft or
+    list that ends where the limit or the filter cut it must not pass as one."""
+    if stop_reason in CUT_OFF:
+        return "cut off at the model's output limit"
+    if stop_reason == FILTERED:
+        return "stopped by the provider's content filter"
+    return None
 
 
 def _lines(text: str, cut_off: bool = False) -> list[str]:
@@ -869,11 +882,11 @@ class LLMGenerator:
         loses its unfinished last item, said on stderr, instead of passing it on as a
         genre or an idea to write from."""
         out = await self._generate(model, sem, prompt)
-        cut_off = out.stop_reason in CUT_OFF
-        items = _lines(out.completion, cut_off)
+        cut_off = stopped_short(out.stop_reason)
+        items = _lines(out.completion, cut_off is not None)
         if cut_off:
-            self._say(f"the {what} list was cut off at the model's output limit: its "
-                      f"unfinished last line is dropped ({len(items)} kept)")
+            self._say(f"the {what} list was {cut_off}: its unfinished last line is dropped "
+                      f"({len(items)} kept)")
         return items
 
     async def _generate(self, model, sem: asyncio.Semaphore, prompt: str):
@@ -1127,8 +1140,8 @@ class LLMGenerator:
                 else:
                     draft = await self._generate(model, sem, self._write_prompt(
                         claim, genre, idea, attempt, reuse))
-                    if draft.stop_reason in CUT_OFF:  # its revision read as a whole document
-                        reject("cut off at the model's output limit", attempt)
+                    if cut := stopped_short(draft.stop_reason):  # its revision read as whole
+                        reject(cut, attempt)
                         continue
                     draft_text = draft.completion
                     # kept as it arrives, as finished documents are (one appended line)
@@ -1139,9 +1152,8 @@ class LLMGenerator:
                               flags=re.S).strip()  # a markdown fence around it all
                 text = re.sub(r"^\s*<document>\s*|\s*</document>\s*$", "", text)
                 key = " ".join(text.split())
-                if out.stop_reason in CUT_OFF:
-                    why = "cut off at the model's output limit"
-                elif (why := unusable(text, claim, reader)) is None and seen.get(key, i) != i:
+                why = stopped_short(out.stop_reason) or unusable(text, claim, reader)
+                if why is None and seen.get(key, i) != i:
                     why = "a duplicate of another document"
                 if why is None:
                     seen[key] = i
