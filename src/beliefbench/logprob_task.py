@@ -396,7 +396,9 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                 try:
                     out = await model.generate([ChatMessageUser(content=text)], config=config)
                 except Exception as e:  # noqa: BLE001 - a provider failure is infrastructure
-                    runs.raised(streak, state, e, state.output)  # the state's is not its
+                    # the call leaves state.output as it was: no IndexError of the
+                    # provider's reads as a reply with no choices here
+                    runs.raised(streak, state, e, before=state.output)
                 runs.answered(streak, state, out)
                 choice = out.choices[0] if out.choices else None
                 plp = choice.prompt_logprobs.content if choice and choice.prompt_logprobs \
