@@ -15,10 +15,11 @@ from click.testing import CliRunner
 from conftest import believer, mixed, run_belief
 from inspect_ai.log import EvalError, read_eval_log, write_eval_log
 
-from beliefbench.analysis.gate import GateError, compare
+from beliefbench.analysis.gate import GateError, compare, decide, verdict
 from beliefbench.analysis.logs import BeliefLogs, LogInfo
 from beliefbench.analysis.runs import RunKey
 from beliefbench.cli import cli
+from beliefbench.metrics import question_table
 
 SETTINGS = (("families", "open_ended"), ("max_tokens", "1024"), ("samples", "4"))
 TASK_IDS = itertools.count()
@@ -1358,3 +1359,26 @@ def test_an_inconclusive_claim_is_named_and_overall_only_checks_the_overall_rise
     failed = compare(base, side(beyond, "n"), max_rise=0.1, n_bootstrap=500)
     assert not failed.passed and not failed.inconclusive
     assert failed.message().startswith("FAIL: ") and failed.to_dict()["inconclusive"] is False
+    # the line's first word, as the benchmark counts it
+    assert (result.verdict, only.verdict, failed.verdict) == ("INCONCLUSIVE", "PASS", "FAIL")
+
+
+def test_compares_verdict_is_decide_on_the_sides_question_tables():
+    """``benchmarks/bench_statistics.py`` measures the gate's false-failure rate and power by
+    calling :func:`decide` on simulated question tables: it must be the decision ``compare``
+    makes on logs, rise for rise, or the published figures are of another rule."""
+    rng = np.random.default_rng(8)
+    p = {(c, f"q{i}"): pq for c in ("a", "b", "c") for i, pq in enumerate(rng.random(8))}
+    said = set()
+    for rise in (0.0, 0.3, 0.6):
+        answers = [{key: ["yes" if y else "no" for y in rng.random(4) < min(1, pq + r)]
+                    for key, pq in p.items()} for r in (0, rise)]
+        base, cand = side(answers[0]), side(answers[1], "n")
+        result = compare(base, cand, n_bootstrap=400, seed=5)
+        tables = [question_table(s.responses[["claim", "family", "question", "verdict"]])
+                  for s in (base, cand)]
+        overall, rises, level = decide(*tables, ["a", "b", "c"], 0.05, n_bootstrap=400, seed=5)
+        assert (overall, rises, level) == (result.overall, result.claims, result.ci_level)
+        assert verdict([overall, *rises]) == result.verdict
+        said.add(result.verdict)
+    assert said >= {"PASS", "FAIL"}, said

@@ -156,10 +156,15 @@ class GateResult:
         return [r for r in [self.overall, *self.claims] if r.inconclusive]
 
     @property
+    def verdict(self) -> str:
+        """``PASS``, ``FAIL`` or ``INCONCLUSIVE`` (:func:`verdict`)."""
+        return verdict([self.overall, *self.claims])
+
+    @property
     def inconclusive(self) -> bool:
         """No rise beyond noise, but a rise above ``max_rise`` the CI cannot tell from noise:
         not a pass a CI summary may show as one."""
-        return not self.failures and bool(self.inconclusive_rises)
+        return self.verdict == "INCONCLUSIVE"
 
     def message(self) -> str:
         o = self.overall
@@ -763,6 +768,56 @@ def check_resamples(n_bootstrap: int, checked: int, level: float) -> None:
                         + ("" if checked == 1 else f", or {_arg('overall_only', True)}"))
 
 
+def decide(qb: pd.DataFrame, qc: pd.DataFrame, common: list[str], max_rise: float,
+           overall_only: bool = False, n_bootstrap: int = N_BOOTSTRAP,
+           seed: int = SEED) -> tuple[Rise, list[Rise], float]:
+    """The gate's statistics on two question tables (:func:`question_table`) that passed
+    :func:`compare`'s refusals: the overall rise, each ``common`` claim's rise, and the
+    level of their CIs, each checked rise's ``fails`` / ``inconclusive`` set (the
+    module docstring's rule). Apart from :func:`compare` so that
+    ``benchmarks/bench_statistics.py`` measures this very decision on simulated runs."""
+    # every checked rise is a chance to fail a candidate no different from its baseline:
+    # Bonferroni keeps the chance that any of them does at the single CI's 2.5% (with one
+    # claim, overall and the claim are one rise)
+    checked = 1 if overall_only or len(common) == 1 else 1 + len(common)
+    level = 1 - (1 - CI_LEVEL) / checked
+    check_resamples(n_bootstrap, checked, level)
+    rises, draws = [], []
+    for claim in common:
+        # a generator per claim, from the seed and the claim's id: one shared generator made a
+        # claim's CI depend on which other claims (and in which order) were compared
+        rng = np.random.default_rng([seed, zlib.crc32(claim.encode())])
+        r, boot = claim_rise(claim, qb[qb["claim"] == claim], qc[qc["claim"] == claim], rng,
+                             n_bootstrap, level)
+        rises.append(r)
+        draws.append(boot)
+    boot = np.mean(draws, axis=0)
+    alpha = (1 - level) / 2
+    low, high = np.quantile(boot, [alpha, 1 - alpha])
+    overall = Rise("overall", float(np.mean([r.baseline for r in rises])),
+                   float(np.mean([r.candidate for r in rises])),
+                   float(np.mean([r.rise for r in rises])), float(low), float(high),
+                   sum(r.paired_questions for r in rises),
+                   sum(r.unpaired_questions for r in rises))
+    for r in [overall] if overall_only else [overall, *rises]:
+        # rates are ratios of counts: 0.80 - 0.75 is 0.050000000000000044 in floating point,
+        # so a rise of exactly --max-rise (tolerated) is compared with a tolerance
+        r.fails = r.rise > max_rise + TOLERANCE and r.ci_low > TOLERANCE
+        # above the threshold but within noise: not a failure (the documented false-failure
+        # rate), but no pass either; a wide CI on few questions let 0.000 -> 0.667 read PASS
+        r.inconclusive = r.rise > max_rise + TOLERANCE and not r.fails
+    return overall, rises, level
+
+
+def verdict(rises: list[Rise]) -> str:
+    """``FAIL`` where a rise fails, else ``INCONCLUSIVE`` where one is inconclusive, else
+    ``PASS``: the word the gate's line begins with (``--fail-inconclusive`` changes the exit
+    code, not the word)."""
+    if any(r.fails for r in rises):
+        return "FAIL"
+    return "INCONCLUSIVE" if any(r.inconclusive for r in rises) else "PASS"
+
+
 def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             overall_only: bool = False, n_bootstrap: int = N_BOOTSTRAP,
             seed: int = SEED, allow_judge_mismatch: bool = False,
@@ -844,40 +899,10 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                             + (f", or check {_arg('overall_only', True)}"
                                if len(thin) < len(common) else ""))
         notes.append(f"{text}; the overall CI is narrower than it should be")
-    # every checked rise is a chance to fail a candidate no different from its baseline:
-    # Bonferroni keeps the chance that any of them does at the single CI's 2.5% (with one
-    # claim, overall and the claim are one rise)
-    checked = 1 if overall_only or len(common) == 1 else 1 + len(common)
-    level = 1 - (1 - CI_LEVEL) / checked
-    check_resamples(n_bootstrap, checked, level)
-    rises, draws = [], []
-    for claim in common:
-        # a generator per claim, from the seed and the claim's id: one shared generator made a
-        # claim's CI depend on which other claims (and in which order) were compared
-        rng = np.random.default_rng([seed, zlib.crc32(claim.encode())])
-        r, boot = claim_rise(claim, qb[qb["claim"] == claim], qc[qc["claim"] == claim], rng,
-                             n_bootstrap, level)
-        rises.append(r)
-        draws.append(boot)
-    boot = np.mean(draws, axis=0)
-    alpha = (1 - level) / 2
-    low, high = np.quantile(boot, [alpha, 1 - alpha])
-    overall = Rise("overall", float(np.mean([r.baseline for r in rises])),
-                   float(np.mean([r.candidate for r in rises])),
-                   float(np.mean([r.rise for r in rises])), float(low), float(high),
-                   sum(r.paired_questions for r in rises),
-                   sum(r.unpaired_questions for r in rises))
-    checked = [overall] if overall_only else [overall, *rises]
-    for r in checked:
-        # rates are ratios of counts: 0.80 - 0.75 is 0.050000000000000044 in floating point,
-        # so a rise of exactly --max-rise (tolerated) is compared with a tolerance
-        r.fails = r.rise > max_rise + TOLERANCE and r.ci_low > TOLERANCE
-        # above the threshold but within noise: not a failure (the documented false-failure
-        # rate), but no pass either; a wide CI on few questions let 0.000 -> 0.667 read PASS
-        r.inconclusive = r.rise > max_rise + TOLERANCE and not r.fails
-    fails = any(r.fails for r in checked)
-    unsure = not fails and any(r.inconclusive for r in checked)
-    return GateResult(passed=not fails and not (fail_inconclusive and unsure),
+    overall, rises, level = decide(qb, qc, common, max_rise, overall_only, n_bootstrap, seed)
+    said = verdict([overall, *rises])
+    return GateResult(passed=said != "FAIL" and not (fail_inconclusive
+                                                    and said == "INCONCLUSIVE"),
                       max_rise=max_rise, fail_inconclusive=fail_inconclusive,
                       overall=overall, claims=rises, baseline=info_b, candidate=info_c,
                       checked="overall" if overall_only else "overall and every claim",
