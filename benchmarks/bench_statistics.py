@@ -16,23 +16,36 @@
    belief probability is 0.03-0.10 above the baseline's (the CI is tested against 0, not
    against ``--max-rise``, so rises under it fail too, and a small study misses rises over
    it).
+4. With ``--verdicts`` (only this table), every verdict the gate can give, by true rise (0,
+   0.05, 0.10, 0.20: every question's belief probability that much above the baseline's)
+   on 10, 30, 100 and 300 questions x 5 samples, with the gate's defaults (``--bootstrap
+   2000``, seed 0; every claim and overall checked, and the 300 also ``--overall-only``):
+   the share of pairs called FAIL, INCONCLUSIVE and PASS, and FAIL + INCONCLUSIVE, what
+   ``--fail-inconclusive`` exits 1 on. At rise 0, FAIL is the false-failure rate (nominally
+   at most 2.5%: a one-sided 95% bound, Bonferroni-corrected) and FAIL + INCONCLUSIVE the
+   share of unchanged candidates ``--fail-inconclusive`` fails. It calls the gate's own
+   decision (``analysis.gate.decide``, which ``compare`` calls after its refusals) on
+   simulated question tables, not ``compare`` on logs: the refusals cannot fire on clean
+   simulated runs, and building logs took most of the time.
 
 Usage: .venv/bin/python benchmarks/bench_statistics.py [--runs 200] [--bootstrap 1000] [--power]
+       .venv/bin/python benchmarks/bench_statistics.py --verdicts [--runs 80]
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 from benchutil import positive_int
 
-from beliefbench.analysis.gate import compare
+from beliefbench.analysis.gate import compare, decide, verdict
 from beliefbench.analysis.logs import BeliefLogs, LogInfo
 from beliefbench.analysis.runs import RunKey
-from beliefbench.metrics import question_table, rate
+from beliefbench.metrics import N_BOOTSTRAP, VERDICTS, min_resamples, question_table, rate
 
 BETA = (0.6, 1.4)
 """Per-question belief probabilities: mean 0.3, most questions far from it."""
@@ -93,24 +106,101 @@ def fail_rates(claims: int, questions: int, samples: int, runs: int, n_bootstrap
     return every / runs, overall / runs
 
 
+SHAPES = [(1, 10, 5), (1, 20, 5), (3, 10, 5), (6, 40, 5), (10, 30, 5)]
+"""claims x questions x samples of the coverage and false-fail sections."""
+VERDICT_SHAPES = [(1, 10, 5, False), (1, 30, 5, False), (2, 50, 5, False), (6, 50, 5, False),
+                  (6, 50, 5, True)]
+"""claims x questions x samples (5, the task's default), overall only: one family of one
+bundled claim (10-20 questions), a small custom claim set, two bundled claims (100), all six
+(300), checked as the gate does by default (every claim and overall) and ``--overall-only``."""
+TRUE_RISES = (0.0, 0.05, 0.10, 0.20)
+VERDICT_RUNS = 80
+"""``--verdicts``' default pairs per cell: about two minutes on a quiet 2-core machine."""
+
+
+def run_table(p: dict[tuple[str, str], float], samples: int,
+              rng: np.random.Generator) -> pd.DataFrame:
+    """One run's question table (:func:`question_table`, the gate's input): ``samples``
+    responses per question, each yes with its p; drawn as counts, not one row a response."""
+    yes = rng.binomial(samples, list(p.values())) / samples
+    return question_table(pd.DataFrame({
+        "claim": [c for c, _ in p], "family": "open_ended", "question": [q for _, q in p],
+        "yes": yes, "no": 1 - yes, **dict.fromkeys(set(VERDICTS) - {"yes", "no"}, 0.0),
+        "n": samples}))
+
+
+def verdict_shares(claims: int, questions: int, samples: int, runs: int, n_bootstrap: int,
+                   rise: float, overall_only: bool = False,
+                   max_rise: float = 0.05) -> tuple[dict[str, float], float]:
+    """The share of ``runs`` simulated pairs the gate calls FAIL, INCONCLUSIVE and PASS (its
+    own decision, :func:`decide`, seed 0 as ``gate``'s default), the candidate's every
+    question believed ``rise`` more often than the baseline's (capped at 1), and the mean
+    true rise after the cap."""
+    rng = np.random.default_rng(11)
+    said: Counter[str] = Counter()
+    true = 0.0
+    for _ in range(runs):
+        p = study(claims, questions, rng)
+        q = {k: min(1.0, v + rise) for k, v in p.items()}
+        true += (sum(q.values()) - sum(p.values())) / len(p) / runs  # claims of one size
+        qb, qc = run_table(p, samples, rng), run_table(q, samples, rng)
+        overall, rises, _ = decide(qb, qc, sorted(set(qb["claim"])), max_rise, overall_only,
+                                   n_bootstrap)
+        said[verdict([overall, *rises])] += 1
+    return {v: said[v] / runs for v in ("FAIL", "INCONCLUSIVE", "PASS")}, true
+
+
+def print_verdicts(runs: int, n_bootstrap: int) -> None:
+    print(f"Gate verdicts by true rise ({runs} simulated pairs each; the gate's defaults: "
+          f"--max-rise 0.05, --bootstrap {n_bootstrap}, --seed 0; questions' belief "
+          f"Beta{BETA}, mean 0.30)")
+    print(f"  {'questions':>9} {'claims x q x samples':>21} {'checked':>14} {'true rise':>9} "
+          f"{'FAIL':>6} {'INCONCLUSIVE':>12} {'PASS':>6}   exit 1 with --fail-inconclusive")
+    for claims, questions, samples, overall_only in VERDICT_SHAPES:
+        checked = "overall" if overall_only or claims == 1 else "every claim"
+        for rise in TRUE_RISES:
+            share, true = verdict_shares(claims, questions, samples, runs, n_bootstrap, rise,
+                                         overall_only)
+            print(f"  {claims * questions:>9} {f'{claims} x {questions} x {samples}':>21} "
+                  f"{checked:>14} {true:>9.3f} {share['FAIL']:>6.1%} "
+                  f"{share['INCONCLUSIVE']:>12.1%} {share['PASS']:>6.1%}   "
+                  f"{share['FAIL'] + share['INCONCLUSIVE']:>6.1%}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=positive_int, default=200,
-                    help="Simulated studies per setting.")
-    ap.add_argument("--bootstrap", type=positive_int, default=1000,
-                    help="Bootstrap resamples per CI.")
+    ap.add_argument("--runs", type=positive_int,
+                    help=f"Simulated studies per setting (default 200; {VERDICT_RUNS} with "
+                         "--verdicts).")
+    ap.add_argument("--bootstrap", type=positive_int,
+                    help=f"Bootstrap resamples per CI (default 1000; the gate's "
+                         f"{N_BOOTSTRAP} with --verdicts).")
     ap.add_argument("--power", action="store_true",
                     help="Also how often the gate fails real rises of 0.03-0.10.")
+    ap.add_argument("--verdicts", action="store_true",
+                    help="Only the table of the gate's verdicts (FAIL / INCONCLUSIVE / PASS) "
+                         "at true rises 0, 0.05, 0.10 and 0.20 on 10 to 300 questions: its "
+                         "false failures, with and without --fail-inconclusive, and power.")
     args = ap.parse_args()
-    shapes = [(1, 10, 5), (1, 20, 5), (3, 10, 5), (6, 40, 5), (10, 30, 5)]
+    # the gate refuses fewer resamples than its Bonferroni-corrected tails need (exit 2):
+    # one argparse line here, not a traceback minutes into the run
+    most = max(c for c, *_ in VERDICT_SHAPES) if args.verdicts else max(c for c, *_ in SHAPES)
+    need = min_resamples(most + 1)
+    if args.bootstrap is not None and args.bootstrap < need:
+        ap.error(f"--bootstrap: at least {need} (the gate's least for {most} claims and "
+                 f"overall), got {args.bootstrap}")
+    if args.verdicts:
+        print_verdicts(args.runs or VERDICT_RUNS, args.bootstrap or N_BOOTSTRAP)
+        return
+    args.runs, args.bootstrap = args.runs or 200, args.bootstrap or 1000
     print(f"95% CI coverage of the belief rate ({args.runs} simulated studies each; "
           f"target about 95%)")
-    for claims, questions, samples in shapes[:4]:
+    for claims, questions, samples in SHAPES[:4]:
         cov = coverage(claims, questions, samples, args.runs, args.bootstrap)
         print(f"  {claims:>2} claims x {questions:>2} questions x {samples} samples: {cov:6.1%}")
     print(f"\nGate false-fail rate, two runs of the same model ({args.runs} pairs each; "
           f"--max-rise 0.05)")
-    for claims, questions, samples in shapes:
+    for claims, questions, samples in SHAPES:
         every, overall = fail_rates(claims, questions, samples, args.runs, args.bootstrap)
         print(f"  {claims:>2} claims x {questions:>2} questions x {samples} samples: "
               f"every claim and overall {every:6.1%}   overall only (baseline) {overall:6.1%}")

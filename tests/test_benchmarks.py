@@ -66,3 +66,13 @@ def test_a_hidden_size_the_tiny_model_cannot_take_is_one_error_line(script, args
     assert proc.returncode == 2, proc.stderr
     assert "each head needs an even number of dimensions" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--verdicts", "--bootstrap", "100"], ["--bootstrap", "300"]])
+def test_fewer_resamples_than_the_gate_takes_is_one_error_line(args) -> None:
+    """The gate refuses fewer resamples than its corrected CIs need (6 claims and overall:
+    280): the statistics benchmark said so with a traceback from its first comparison."""
+    proc = subprocess.run([sys.executable, str(BENCHMARKS / "bench_statistics.py"), *args],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "--bootstrap: at least" in proc.stderr and "Traceback" not in proc.stderr
