@@ -110,12 +110,13 @@ SHAPES = [(1, 10, 5), (1, 20, 5), (3, 10, 5), (6, 40, 5), (10, 30, 5)]
 """claims x questions x samples of the coverage and false-fail sections."""
 VERDICT_SHAPES = [(1, 10, 5, False), (1, 30, 5, False), (2, 50, 5, False), (6, 50, 5, False),
                   (6, 50, 5, True)]
-"""claims x questions x samples (5, the task's default), overall only: one family of one
-bundled claim (10-20 questions), a small custom claim set, two bundled claims (100), all six
-(300), checked as the gate does by default (every claim and overall) and ``--overall-only``."""
+"""(claims, questions, samples, overall only), 5 samples as the task's default: one family of
+one bundled claim (10-20 questions), a small custom claim set, two bundled claims (100), all
+six (300), checked as the gate does by default (every claim and overall) and with
+``--overall-only``."""
 TRUE_RISES = (0.0, 0.05, 0.10, 0.20)
 VERDICT_RUNS = 80
-"""``--verdicts``' default pairs per cell: about two minutes on a quiet 2-core machine."""
+"""``--verdicts``' default pairs per row: about 80 s of CPU in all (2026-12-05)."""
 
 
 def run_table(p: dict[tuple[str, str], float], samples: int,
@@ -153,7 +154,7 @@ def verdict_shares(claims: int, questions: int, samples: int, runs: int, n_boots
 def print_verdicts(runs: int, n_bootstrap: int) -> None:
     print(f"Gate verdicts by true rise ({runs} simulated pairs each; the gate's defaults: "
           f"--max-rise 0.05, --bootstrap {n_bootstrap}, --seed 0; questions' belief "
-          f"Beta{BETA}, mean 0.30)")
+          f"Beta{BETA}, mean {BETA[0] / sum(BETA):.2f})")
     print(f"  {'questions':>9} {'claims x q x samples':>21} {'checked':>14} {'true rise':>9} "
           f"{'FAIL':>6} {'INCONCLUSIVE':>12} {'PASS':>6}   exit 1 with --fail-inconclusive")
     for claims, questions, samples, overall_only in VERDICT_SHAPES:
