@@ -1356,3 +1356,66 @@ def test_a_text_file_over_the_bound_is_passed_over_unread(tmp_path, claim_text):
         assert problems[str(d / name)] == \
             f"{size:,} bytes, more than the {limit:,} a document of --max-doc-chars 2,000 " \
             f"can take in UTF-8; not read"
+
+
+def test_a_parquet_or_arrow_cell_over_the_bound_is_never_made_a_string(tmp_path, claim_text):
+    """A Parquet or saved-dataset cell over --max-doc-chars was turned into a Python string
+    (and its document built) before its length was checked: one 200 MB cell took 1.29 GB.
+    Its length now comes from Arrow (bytes from the offsets, characters only where those
+    exceed the bound), and it is a `too long` skip named by row, never copied to Python; the
+    other rows keep their numbers. A cell of multi-byte characters within the bound is read;
+    a binary column (read as UTF-8) is bounded at 4 bytes a character."""
+    import tracemalloc
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from beliefbench.audit.sources import Fields, Skips, Unit, read_unit
+
+    max_chars = 1_000_000
+    big = "word " * (3 * max_chars // 5)  # 3,000,000 characters
+    wide = "\u00e9" * max_chars  # 2,000,000 bytes, 1,000,000 characters: within the bound
+    texts = [claim_text, big, wide, claim_text]
+    pq.write_table(pa.table({"id": ["a", "b", "c", "d"], "text": texts}), tmp_path / "s.parquet")
+    huge = b"x" * (4 * max_chars + 1)
+    pq.write_table(pa.table({"text": [t.encode() for t in texts[:1]] + [huge]
+                             + [t.encode() for t in texts[2:]]}), tmp_path / "b.parquet")
+    table = pa.table({"id": ["a", "b", "c", "d"], "prompt": texts[::-1], "completion": texts})
+    with pa.OSFile(str(tmp_path / "d.arrow"), "wb") as f, \
+            pa.ipc.new_stream(f, table.schema) as w:
+        w.write_table(table)
+    cases = {"s.parquet": ("parquet", Fields(), {1: f"{len(big):,} characters, more than "
+                                                    f"--max-doc-chars 1,000,000; not read"}),
+             "b.parquet": ("parquet", Fields(), {1: f"a value of {len(huge):,} bytes, more "
+                                                    f"than the {4 * max_chars:,} a document "
+                                                    f"of --max-doc-chars 1,000,000 can take "
+                                                    f"in UTF-8; not read"}),
+             "d.arrow": ("arrow", Fields(text="prompt,completion"),
+                         {2: f"{len(big):,} characters", 1: f"{len(big):,} characters"})}
+    for name, (kind, fields, long_rows) in cases.items():
+        path = str(tmp_path / name)
+        skips = Skips()
+        read = [(d.where, len(d.text)) for d in read_unit(Unit(kind, path), fields, skips,
+                                                           max_chars=max_chars)]
+        problems = {p["where"][0]: p["problem"] for p in skips.problems.values()}
+        assert skips.counts == {"too long": len(long_rows)}, (name, problems)
+        for row, problem in long_rows.items():
+            assert problems[f"{path}#{row}"].startswith(problem), (name, problems)
+        assert [w for w, _ in read] == [f"{path}#{i}" for i in range(4) if i not in long_rows]
+        if name != "d.arrow":
+            assert (f"{path}#2", len(wide)) in read  # 2 MB of UTF-8 within 1 M characters
+    # the cell is never a Python string: what Python holds stays far below its size
+    # (before, the 3,000,000-character string itself, and the document made of it)
+    pq.write_table(pa.table({"text": [claim_text, big, claim_text]}), tmp_path / "m.parquet")
+    with pa.OSFile(str(tmp_path / "m.arrow"), "wb") as f, \
+            pa.ipc.new_stream(f, pa.schema([("text", pa.string())])) as w:
+        w.write_table(pa.table({"text": [claim_text, big, claim_text]}))
+    for kind in ("parquet", "arrow"):
+        skips = Skips()
+        tracemalloc.start()
+        read = [d.where for d in read_unit(Unit(kind, str(tmp_path / f"m.{kind}")), Fields(),
+                                           skips, max_chars=max_chars)]
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert len(read) == 2 and skips.counts == {"too long": 1}
+        assert peak < len(big) // 10, (kind, peak)

@@ -54,6 +54,10 @@ _SKIP_BLOCK = 1 << 20
 """Bytes read at a time while the rest of a too-long line is passed over (not kept)."""
 TEXT_FILES_PER_UNIT = 2000
 BATCH_ROWS = 2048
+PARQUET_BUFFER = 1 << 20
+"""Bytes pyarrow reads of a Parquet column chunk at a time. By default pyarrow pre-buffers
+each row group's column chunks whole: a row group of 325 MB of text (pyarrow writes 1 Mi rows
+to one) took 442 MB peak to read, 132 MB read page by page, no slower."""
 AUDIT_WORK = "audit-units"
 """The folder of an audit's --out that holds its finished units until it ends."""
 AUDIT_FILES = ("flagged.jsonl", "report.json", "summary.md", "framings.png", "sources.csv",
@@ -1255,20 +1259,63 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
     yield Doc(where, text, None if ident is MISSING else _id_text(ident))
 
 
+def _too_long_values(batch: Any, fields: Fields, max_chars: int, skips: Skips, path: str,
+                     first_row: int) -> tuple[Any, list[int] | None]:
+    """(the batch without its rows whose text value is longer than ``max_chars``
+    characters, the batch's row numbers of the rows kept; None where all are): each such
+    value is a ``too long`` skip named with its length, never made a Python string (a 200
+    MB cell took 200 MB more, and a saved dataset's mapped value was copied whole). Lengths
+    in bytes come from the offsets alone; characters are counted only where the bytes
+    exceed the bound (a binary column, read as UTF-8: where its bytes exceed 4 per
+    character). Top-level text columns only: a too-long struct field or chat is caught
+    once read, as every document is."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    skipped: set[int] = set()
+    for name in fields.texts:
+        if name not in batch.schema.names:
+            continue
+        column = batch.column(name)
+        t = column.type
+        text = pa.types.is_string(t) or pa.types.is_large_string(t)
+        if not (text or pa.types.is_binary(t) or pa.types.is_large_binary(t)):
+            continue
+        limit = max_chars if text else 4 * max_chars
+        if not pc.any(pc.greater(pc.binary_length(column), limit)).as_py():
+            continue  # (no value's bytes exceed it: the common case, offsets only)
+        sizes = (pc.utf8_length(column) if text else pc.binary_length(column)).to_pylist()
+        for i, size in enumerate(sizes):  # (a copy-free count: take copied the value)
+            if size is not None and size > limit and i not in skipped:
+                skipped.add(i)
+                skips.add(TOO_LONG, f"{size:,} characters, more than --max-doc-chars "
+                                    f"{max_chars:,}; not read" if text else
+                                    f"a value of {size:,} bytes, more than the {limit:,} a "
+                                    f"document of --max-doc-chars {max_chars:,} can take "
+                                    f"in UTF-8; not read", f"{path}#{first_row + i}")
+    if not skipped:
+        return batch, None
+    rows = [i for i in range(batch.num_rows) if i not in skipped]
+    return batch.take(pa.array(rows, pa.int64())), rows
+
+
 def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips,
-                     at: Callable[[], str] | None = None, why: str = "") -> Iterator[Doc]:
+                     at: Callable[[], str] | None = None, why: str = "",
+                     max_chars: int = MAX_DOC_CHARS) -> Iterator[Doc]:
     """The documents of a Parquet or Arrow file's batches; a file of no rows is empty. A
     batch that cannot be read (a file cut short when written or copied, a corrupt page)
     ends the file with one skip that counts the rows read before it: they are kept, and
     the message says so (``at``: where in the file the batch just read ends; ``why``:
-    what is known of the break)."""
+    what is known of the break). A text value longer than ``max_chars`` is a ``too long``
+    skip, never made a Python string (:func:`_too_long_values`)."""
     row = 0
     reached = ""  # where the batch last read ends
     batches = iter(batches)
     while True:
         try:
             batch = next(batches)
-            table = batch.to_pydict()  # (a string column that is not UTF-8 raises here)
+            short, rows = _too_long_values(batch, fields, max_chars, skips, path, row)
+            table = short.to_pydict()  # (a string column that is not UTF-8 raises here)
         except StopIteration:
             break
         except Exception as e:  # noqa: BLE001 - pyarrow's errors of bad data, whatever type
@@ -1281,9 +1328,9 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
         if at is not None:
             reached = f", {at()}"
         columns = list(table.items())
-        for i in range(batch.num_rows):
+        for j, i in enumerate(range(batch.num_rows) if rows is None else rows):
             where = f"{path}#{row + i}"
-            values = {name: column[i] for name, column in columns}
+            values = {name: column[j] for name, column in columns}
             if _text_row(values, fields, skips):
                 skips.add(NO_TEXT_FIELD, f"missing {_field_names(fields)}; row skipped",
                           where, repeats=True, no_field=True)
@@ -1363,12 +1410,12 @@ def _rows_of(rows: Callable[[], int] | None) -> int:
         return EARLY_ROWS
 
 
-def _parquet(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
-             ) -> Iterator[Doc]:
+def _parquet(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
+             max_chars: int = MAX_DOC_CHARS) -> Iterator[Doc]:
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(unit.path)
+        pf = pq.ParquetFile(unit.path, buffer_size=PARQUET_BUFFER, pre_buffer=False)
         cols = _columns(pf.schema_arrow, unit.path, fields, skips, say,
                         lambda: pf.metadata.num_rows)
     except (OSError, ValueError) as e:
@@ -1377,11 +1424,11 @@ def _parquet(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
     if cols is None:
         return
     yield from _batches_to_docs(pf.iter_batches(batch_size=BATCH_ROWS, columns=cols),
-                                unit.path, fields, skips)
+                                unit.path, fields, skips, max_chars=max_chars)
 
 
-def _arrow(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
-           ) -> Iterator[Doc]:
+def _arrow(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
+           max_chars: int = MAX_DOC_CHARS) -> Iterator[Doc]:
     """An Arrow stream file as ``datasets.save_to_disk`` writes it, memory-mapped."""
     import pyarrow as pa
 
@@ -1421,7 +1468,7 @@ def _arrow(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None
     def at() -> str:  # the end of the batch just read
         return f"at byte {source.tell():,} of {size:,}"
 
-    yield from _batches_to_docs(batches, unit.path, fields, skips, at, why)
+    yield from _batches_to_docs(batches, unit.path, fields, skips, at, why, max_chars)
 
 
 _ARROW_MAGIC = b"ARROW1\0\0"
@@ -1479,7 +1526,7 @@ def _bad_byte(e: UnicodeDecodeError, shift: int = 0) -> str:
     return f"byte 0x{e.object[e.start]:02x} at offset {e.start + shift}"
 
 
-READERS: dict[str, Callable[[Unit, Fields, Skips, Say | None], Iterator[Doc]]] = {
+READERS: dict[str, Callable[..., Iterator[Doc]]] = {
     "jsonl": _jsonl, "parquet": _parquet, "arrow": _arrow, "text": _text}
 
 
@@ -1489,10 +1536,9 @@ def read_unit(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
     to ``skips``. ``say``: told at once, while the unit is read on, where the start of a
     file has no text field (:class:`NoField`: its first EARLY_ROWS rows, all its rows
     where it has fewer, or a Parquet or Arrow file without the column). ``max_chars``
-    (--max-doc-chars) bounds the JSONL lines (:func:`max_line_bytes`) and text files read."""
-    reader = READERS[unit.kind]
-    if unit.kind in ("jsonl", "text"):
-        reader = functools.partial(reader, max_chars=max_chars)
+    (--max-doc-chars) bounds the JSONL lines (:func:`max_line_bytes`) and text files read,
+    and the Parquet and Arrow text values made Python strings (:func:`_too_long_values`)."""
+    reader = functools.partial(READERS[unit.kind], max_chars=max_chars)
     try:
         for doc in reader(unit, fields, skips, say):
             if doc.text and not doc.text.isspace():  # (no copy of a long text, as strip makes)
