@@ -90,13 +90,15 @@ def test_each_file_is_read_once_and_links_are_followed(tmp_path, claim_text):
     (top / "same.jsonl").symlink_to(top / "b.jsonl")
     (top / "nowhere.jsonl").symlink_to(tmp_path / "missing.jsonl")
     (top / "loop").symlink_to(top, target_is_directory=True)
+    (top / "self.jsonl").symlink_to("self.jsonl")  # a loop of links: said as one, not "nowhere"
     code, output, report = _audit(str(top), str(top), str(top / "b.jsonl"), f"{top}/",
                                   "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
     assert code == 0, output
     assert report["documents"] == 3 + 2 + 4 + 1
-    assert report["skipped"]["by_reason"] == {"broken link": 1}
+    assert report["skipped"]["by_reason"] == {"broken link": 2}
     assert f"{top / 'nowhere.jsonl'}: a link to {tmp_path / 'missing.jsonl'} that leads " \
            f"nowhere" in output
+    assert f"{top / 'self.jsonl'}: a link to self.jsonl that loops back on itself" in output
     flagged = (tmp_path / "o" / "flagged.jsonl").read_text().splitlines()
     wheres = [json.loads(x)["where"] for x in flagged]
     assert len(wheres) == len(set(wheres)) == 10

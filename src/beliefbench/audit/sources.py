@@ -761,8 +761,10 @@ def plan_units(paths: list[str | Path], skips: Skips, chunk_bytes: int = CHUNK_B
             os.stat(f)
         except OSError as e:
             if os.path.islink(f) and e.errno in (errno.ENOENT, errno.ELOOP):
-                skips.add("broken link", f"{f}: a link to {os.readlink(f)} that leads "
-                                         f"nowhere; not read")
+                end = ("loops back on itself (a chain of links that never reaches a file)"
+                       if e.errno == errno.ELOOP else "leads nowhere")
+                skips.add("broken link", f"{f}: a link to {os.readlink(f)} that {end}; "
+                                         f"not read")
             else:
                 skips.add("unreadable file", f"cannot read: {e.strerror or e}", str(f))
         else:
