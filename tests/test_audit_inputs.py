@@ -1421,3 +1421,58 @@ def test_a_parquet_or_arrow_cell_over_the_bound_is_never_made_a_string(tmp_path,
         tracemalloc.stop()
         assert len(read) == 2 and skips.counts == {"too long": 1}
         assert peak < len(big) // 10, (kind, peak)
+
+
+def test_a_parquet_or_arrow_file_of_no_bytes_is_empty_not_unreadable(tmp_path, claim_text):
+    """A crashed writer's .parquet of no bytes was an `unreadable file` skip ("Parquet file
+    size is 0 bytes") and failed a --max-skipped 0 gate, where a JSONL shard of no bytes is
+    an empty file: nothing in either went unread. Both are now counted and named as empty."""
+    import datasets
+
+    corpus = tmp_path / "c"
+    _jsonl(corpus / "a.jsonl", [claim_text])
+    (corpus / "b.parquet").write_bytes(b"")
+    (corpus / "c.jsonl").write_bytes(b"")
+    ds = tmp_path / "ds"
+    datasets.Dataset.from_dict({"text": [claim_text]}).save_to_disk(str(ds))
+    arrow = next(ds.glob("*.arrow"))
+    arrow.write_bytes(b"")
+    code, output, report = _audit(str(corpus), str(ds), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"), "--max-skipped", "0")
+    assert code == 0, output
+    assert report["documents"] == 1 and report["skipped"]["total"] == 0
+    assert sorted(report["empty_files"]["examples"]) == sorted(
+        [str(corpus / "b.parquet"), str(corpus / "c.jsonl"), str(arrow)])
+
+
+@pytest.mark.parametrize(("name", "pack", "hint"), [
+    ("a.jsonl.gz", "zstd", "; it is zstd data: name it {c}/a.jsonl.zst"),
+    ("a.jsonl.zst", "gzip", "; it is gzip data: name it {c}/a.jsonl.gz"),
+    ("a.jsonl.gz", "plain", "; it is not compressed: name it {c}/a.jsonl"),
+    ("t/a.txt.xz", "bz2", "; it is bzip2 data: name it {c}/t/a.txt.bz2"),
+    ("a.jsonl.gz", "gzip-cut", "")])
+def test_a_shard_compressed_other_than_named_says_what_it_is(tmp_path, claim_text, name,
+                                                             pack, hint):
+    """A zstd shard named .gz (or a plain one) was "broken from its start (incorrect
+    header check)", which reads as a corrupt upload; its first bytes say what it is, and
+    the skip now names the name to give it. A gzip shard cut short stays as it was."""
+    import bz2
+    import gzip
+
+    import zstandard
+
+    c = tmp_path / "c"
+    data = (json.dumps({"text": claim_text}) + "\n").encode() if "jsonl" in name \
+        else claim_text.encode()
+    packed = {"zstd": zstandard.ZstdCompressor().compress, "gzip": gzip.compress,
+              "plain": bytes, "bz2": bz2.compress,
+              "gzip-cut": lambda d: gzip.compress(d)[:8]}[pack](data)
+    (c / name).parent.mkdir(parents=True, exist_ok=True)
+    (c / name).write_bytes(packed)
+    _jsonl(c / "ok.jsonl", [claim_text])
+    code, output, report = _audit(str(c), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0 and report["documents"] == 1, output
+    assert report["skipped"]["by_reason"] == {"broken compressed file": 1}
+    problem = report["skipped"]["problems"][0]["problem"]
+    assert problem.endswith(hint.format(c=c) if hint else "nothing was read"), problem

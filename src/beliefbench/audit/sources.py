@@ -571,6 +571,31 @@ def _compression(path: str) -> str | None:
     return next((c for c in COMPRESSED_SUFFIXES if path.lower().endswith(c)), None)
 
 
+def _misnamed(path: str) -> str:
+    """For a compressed file broken from its start: what its first bytes are where that
+    is not what its name says (a zstd shard named .gz, a plain one named .gz), with the
+    name to give it; "" where they match its name or say nothing."""
+    kind = _compression(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return ""
+    if kind is None or not head:
+        return ""
+    base = path[: -len(kind)]
+    for magic, name, suffix in _MAGIC:
+        if head.startswith(magic):
+            real = "." + suffix.rpartition(".")[2]  # (.gz, .zst, ..., .parquet)
+            if real == kind:
+                return ""
+            named = base.rpartition(".")[0] + real if real == ".parquet" else base + real
+            return f"; it is {name} data: name it {named}"
+    if head.lstrip()[:1] in (b"{", b"[") or head.isascii():
+        return f"; it is not compressed: name it {base}"
+    return ""
+
+
 def open_stream(path: str) -> Any:
     """A file's bytes, decompressed as they are read where its name says it is compressed."""
     c = _compression(path)
@@ -1199,7 +1224,8 @@ def _jsonl(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
         # a truncated or corrupt shard: what came before the break is kept
         what = (f"breaks after line {lineno - 1} ({e or type(e).__name__}); the lines "
                 f"before it were read" if lineno > unit.first_line else
-                f"is broken from its start ({e or type(e).__name__}); nothing was read")
+                f"is broken from its start ({e or type(e).__name__}); nothing was read"
+                f"{_misnamed(unit.path)}")
         skips.add("broken compressed file", f"the compressed data {what}", unit.path)
     else:
         if empty:  # no bytes, blank lines only, or a compressed stream of nothing
@@ -1412,11 +1438,23 @@ def _rows_of(rows: Callable[[], int] | None) -> int:
         return EARLY_ROWS
 
 
+def _no_bytes(path: str, skips: Skips) -> bool:
+    """Whether a Parquet or Arrow file has no bytes at all, as a crashed writer leaves one:
+    counted as an empty file (``empty_files``), as a JSONL shard of no bytes is, not as an
+    unreadable one (nothing in it went unread)."""
+    if os.path.getsize(path):
+        return False
+    skips.empty(path)
+    return True
+
+
 def _parquet(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
              max_chars: int = MAX_DOC_CHARS) -> Iterator[Doc]:
     import pyarrow.parquet as pq
 
     try:
+        if _no_bytes(unit.path, skips):
+            return
         pf = pq.ParquetFile(unit.path, buffer_size=PARQUET_BUFFER, pre_buffer=False)
         cols = _columns(pf.schema_arrow, unit.path, fields, skips, say,
                         lambda: pf.metadata.num_rows)
@@ -1441,6 +1479,8 @@ def _arrow(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
 
     why = ""
     try:
+        if _no_bytes(unit.path, skips):
+            return
         source = pa.memory_map(unit.path)
         try:
             reader = pa.ipc.open_stream(source)
@@ -1502,8 +1542,8 @@ def _text(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
                 skips.add("unreadable file", f"cannot read: {e.strerror or e}", path)
             else:  # the data's error: truncated, corrupt, or not compressed as named
                 skips.add("broken compressed file", f"the compressed data is broken "
-                                                    f"({e or type(e).__name__}); file skipped",
-                          path)
+                                                    f"({e or type(e).__name__}); file skipped"
+                                                    f"{_misnamed(path)}", path)
             continue
         if wide := _wide(data, "file"):
             skips.add("not UTF-8", wide, path)
