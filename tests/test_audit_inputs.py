@@ -1476,3 +1476,32 @@ def test_a_shard_compressed_other_than_named_says_what_it_is(tmp_path, claim_tex
     assert report["skipped"]["by_reason"] == {"broken compressed file": 1}
     problem = report["skipped"]["problems"][0]["problem"]
     assert problem.endswith(hint.format(c=c) if hint else "nothing was read"), problem
+
+
+def test_a_parquet_file_without_the_column_suggests_the_one_holding_the_text(tmp_path,
+                                                                              claim_text):
+    """A Parquet file of 'doc_id' and 'content' was told "most likely --text-field doc_id":
+    its string columns were ranked in schema order, an id column first. They are now
+    ranked by the bytes each holds, from the file's metadata (no data read); chat messages
+    by their leaves' bytes. A saved dataset's Arrow file has no such metadata: as before."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    texts = [f"{claim_text} Note {i}." for i in range(1200)]
+    pq.write_table(pa.table({"doc_id": [str(i) for i in range(1200)], "content": texts}),
+                   tmp_path / "c.parquet")
+    code, output, _ = _audit(str(tmp_path / "c.parquet"), "--claims", "ed_sheeran", "--out",
+                             str(tmp_path / "o"))
+    assert code == 2
+    assert f"{tmp_path / 'c.parquet'}: its 1,200 rows have no column 'text' (nor " \
+           f"'messages'), but the columns 'content', 'doc_id': 'content' is a column of " \
+           f"strings." in output
+    assert "(most likely --text-field content, a column of strings)" in output
+    chats = [[{"from": "human", "value": "Who won?"}, {"from": "gpt", "value": t}]
+             for t in texts]
+    pq.write_table(pa.table({"title": [t[:40] for t in texts], "conversations": chats}),
+                   tmp_path / "chat.parquet")
+    code, output, _ = _audit(str(tmp_path / "chat.parquet"), "--claims", "ed_sheeran",
+                             "--out", str(tmp_path / "o2"))
+    assert code == 2 and "(most likely --messages-field conversations, the field of chat " \
+                         "messages)" in output, output

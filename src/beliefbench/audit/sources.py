@@ -1377,10 +1377,12 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
 
 
 def _columns(schema: Any, path: str, fields: Fields, skips: Skips, say: Say | None = None,
-             rows: Callable[[], int] | None = None) -> list[str] | None:
+             rows: Callable[[], int] | None = None,
+             sizes: Callable[[], dict[str, int]] | None = None) -> list[str] | None:
     """The columns to read of a Parquet or Arrow file with this (pyarrow) schema, or None
     where it has neither a text column nor the messages column (a skip, told to ``say`` at
-    once with the file's ``rows``)."""
+    once with the file's ``rows``; ``sizes``: bytes of each leaf column by its dotted path,
+    from a Parquet file's metadata, so the column suggested is the one holding the text)."""
     names = schema.names
 
     def column(name: str) -> str:  # a dotted name's column: its struct's
@@ -1394,7 +1396,7 @@ def _columns(schema: Any, path: str, fields: Fields, skips: Skips, say: Say | No
         skips.add(NO_TEXT_FIELD, f"no column {texts} or {fields.messages!r} "
                                         f"(columns: {names}); file skipped", path,
                   no_field=True)
-        strings = dict(_string_columns(schema))
+        strings = _by_size(dict(_string_columns(schema)), sizes)
         skips.without_field(strings, rows=0)
         if say is not None and strings:
             names = dict(list(strings.items())[:FIELDS_KEPT])
@@ -1402,6 +1404,37 @@ def _columns(schema: Any, path: str, fields: Fields, skips: Skips, say: Say | No
                         columns=True, whole=True))
         return None
     return cols
+
+
+def _by_size(strings: dict[str, int], sizes: Callable[[], dict[str, int]] | None
+             ) -> dict[str, int]:
+    """:func:`_string_columns`' marks (1 strings, 2 chat) raised to the bytes each such
+    column holds where ``sizes`` knows them (Parquet metadata: no data read), so that the
+    text column, not an id column met before it, comes first: a file of 'doc_id' and
+    'content' was told "most likely --text-field doc_id"."""
+    try:
+        known = sizes() if sizes is not None else {}
+    except Exception:  # noqa: BLE001 - a suggestion's ranking, never a reason to stop
+        known = {}
+    out = {}
+    for name, mark in strings.items():
+        base = name.rpartition("[")[0] if mark == 2 else name  # chat: its leaves, summed
+        held = sum(n for leaf, n in known.items()
+                   if leaf == base or (mark == 2 and leaf.startswith(f"{base}.")))
+        out[name] = max(mark, held) if mark else 0
+    return out
+
+
+def _column_bytes(metadata: Any) -> dict[str, int]:
+    """Uncompressed bytes of each leaf column of a Parquet file (by its dotted path), over
+    all its row groups: from the footer, no data read."""
+    out: dict[str, int] = {}
+    for i in range(metadata.num_row_groups):
+        group = metadata.row_group(i)
+        for j in range(group.num_columns):
+            c = group.column(j)
+            out[c.path_in_schema] = out.get(c.path_in_schema, 0) + c.total_uncompressed_size
+    return out
 
 
 def _string_columns(fields: Any, prefix: str = "", depth: int = 3
@@ -1457,7 +1490,7 @@ def _parquet(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
             return
         pf = pq.ParquetFile(unit.path, buffer_size=PARQUET_BUFFER, pre_buffer=False)
         cols = _columns(pf.schema_arrow, unit.path, fields, skips, say,
-                        lambda: pf.metadata.num_rows)
+                        lambda: pf.metadata.num_rows, lambda: _column_bytes(pf.metadata))
     except (OSError, ValueError) as e:
         skips.add("unreadable file", f"not a readable Parquet file: {e}", unit.path)
         return
