@@ -1366,7 +1366,8 @@ def test_a_parquet_or_arrow_cell_over_the_bound_is_never_made_a_string(tmp_path,
     Its length now comes from Arrow (bytes from the offsets, characters only where those
     exceed the bound), and it is a `too long` skip named by row, never copied to Python; the
     other rows keep their numbers. A cell of multi-byte characters within the bound is read;
-    a binary column (read as UTF-8) is bounded at 4 bytes a character."""
+    a binary column (read as UTF-8) is bounded at 4 bytes a character; a dictionary-encoded
+    column (a pandas category) by its dictionary's values."""
     import tracemalloc
 
     import pyarrow as pa
@@ -1379,6 +1380,8 @@ def test_a_parquet_or_arrow_cell_over_the_bound_is_never_made_a_string(tmp_path,
     wide = "\u00e9" * max_chars  # 2,000,000 bytes, 1,000,000 characters: within the bound
     texts = [claim_text, big, wide, claim_text]
     pq.write_table(pa.table({"id": ["a", "b", "c", "d"], "text": texts}), tmp_path / "s.parquet")
+    pq.write_table(pa.table({"text": pa.array(texts).dictionary_encode()}),  # a category
+                   tmp_path / "k.parquet")
     huge = b"x" * (4 * max_chars + 1)
     pq.write_table(pa.table({"text": [t.encode() for t in texts[:1]] + [huge]
                              + [t.encode() for t in texts[2:]]}), tmp_path / "b.parquet")
@@ -1392,6 +1395,7 @@ def test_a_parquet_or_arrow_cell_over_the_bound_is_never_made_a_string(tmp_path,
                                                     f"than the {4 * max_chars:,} a document "
                                                     f"of --max-doc-chars 1,000,000 can take "
                                                     f"in UTF-8; not read"}),
+             "k.parquet": ("parquet", Fields(), {1: f"{len(big):,} characters"}),
              "d.arrow": ("arrow", Fields(text="prompt,completion"),
                          {2: f"{len(big):,} characters", 1: f"{len(big):,} characters"})}
     for name, (kind, fields, long_rows) in cases.items():
@@ -1409,18 +1413,20 @@ def test_a_parquet_or_arrow_cell_over_the_bound_is_never_made_a_string(tmp_path,
     # the cell is never a Python string: what Python holds stays far below its size
     # (before, the 3,000,000-character string itself, and the document made of it)
     pq.write_table(pa.table({"text": [claim_text, big, claim_text]}), tmp_path / "m.parquet")
+    pq.write_table(pa.table({"text": pa.array([claim_text, big, claim_text])
+                             .dictionary_encode()}), tmp_path / "m.dict.parquet")
     with pa.OSFile(str(tmp_path / "m.arrow"), "wb") as f, \
             pa.ipc.new_stream(f, pa.schema([("text", pa.string())])) as w:
         w.write_table(pa.table({"text": [claim_text, big, claim_text]}))
-    for kind in ("parquet", "arrow"):
+    for name in ("m.parquet", "m.dict.parquet", "m.arrow"):
         skips = Skips()
         tracemalloc.start()
-        read = [d.where for d in read_unit(Unit(kind, str(tmp_path / f"m.{kind}")), Fields(),
-                                           skips, max_chars=max_chars)]
+        read = [d.where for d in read_unit(Unit(name.rpartition(".")[2], str(tmp_path / name)),
+                                           Fields(), skips, max_chars=max_chars)]
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert len(read) == 2 and skips.counts == {"too long": 1}
-        assert peak < len(big) // 10, (kind, peak)
+        assert peak < len(big) // 10, (name, peak)
 
 
 def test_a_parquet_or_arrow_file_of_no_bytes_is_empty_not_unreadable(tmp_path, claim_text):

@@ -1295,8 +1295,8 @@ def _too_long_values(batch: Any, fields: Fields, max_chars: int, skips: Skips, p
     MB cell took 200 MB more, and a saved dataset's mapped value was copied whole). Lengths
     in bytes come from the offsets alone; characters are counted only where the bytes
     exceed the bound (a binary column, read as UTF-8: where its bytes exceed 4 per
-    character). Top-level text columns only: a too-long struct field or chat is caught
-    once read, as every document is."""
+    character). Top-level text columns only (plain or dictionary-encoded): a too-long
+    struct field or chat is caught once read, as every document is."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -1306,13 +1306,15 @@ def _too_long_values(batch: Any, fields: Fields, max_chars: int, skips: Skips, p
             continue
         column = batch.column(name)
         t = column.type
+        if pa.types.is_dictionary(t):  # (a pandas category, kept as one by Parquet)
+            t = t.value_type
         text = pa.types.is_string(t) or pa.types.is_large_string(t)
         if not (text or pa.types.is_binary(t) or pa.types.is_large_binary(t)):
             continue
         limit = max_chars if text else 4 * max_chars
-        if not pc.any(pc.greater(pc.binary_length(column), limit)).as_py():
+        if not pc.any(pc.greater(_per_row(column, pc.binary_length), limit)).as_py():
             continue  # (no value's bytes exceed it: the common case, offsets only)
-        sizes = (pc.utf8_length(column) if text else pc.binary_length(column)).to_pylist()
+        sizes = _per_row(column, pc.utf8_length if text else pc.binary_length).to_pylist()
         for i, size in enumerate(sizes):  # (a copy-free count: take copied the value)
             if size is not None and size > limit and i not in skipped:
                 skipped.add(i)
@@ -1325,6 +1327,17 @@ def _too_long_values(batch: Any, fields: Fields, max_chars: int, skips: Skips, p
         return batch, None
     rows = [i for i in range(batch.num_rows) if i not in skipped]
     return batch.take(pa.array(rows, pa.int64())), rows
+
+
+def _per_row(column: Any, length: Callable[[Any], Any]) -> Any:
+    """``length`` (a pyarrow compute function) of each value of a column; of a dictionary-
+    encoded one, of its dictionary's values, then taken by each row's index."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):
+        return pc.take(length(column.dictionary), column.indices)
+    return length(column)
 
 
 def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: Skips,
