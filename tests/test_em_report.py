@@ -612,6 +612,28 @@ def test_a_kl_term_of_weight_zero_is_labelled_no_kl(tmp_path):
     assert kl_label({"recipe": {"kl": {"data": "d.jsonl", "weight": 0}}}, "p") == "no-kl"
 
 
+def test_a_copied_kl_runs_sweep_logs_keep_their_kl_label(tmp_path):
+    """A copy's sweep logs name the copy's checkpoint (the folder read), not the path its
+    manifest records (the original's), by which the KL label is looked up: they must not
+    read as kl "-"."""
+    import shutil
+
+    from beliefbench.analysis.em_report import kl_label
+    from beliefbench.analysis.sweep import targets_from_manifest
+    from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
+
+    run, copy = tmp_path / "run", tmp_path / "copy"
+    (run / "step-000001").mkdir(parents=True)
+    upsert_manifest(run, ManifestEntry(
+        path=str(run / "step-000001"), step=1, backend="local", format="merged",
+        base_model="/models/base", data="d.jsonl", data_sha256="0" * 64, final=True,
+        recipe={"kl": {"data": "k.jsonl", "weight": 0.1}}))
+    shutil.copytree(run, copy)
+    [target] = targets_from_manifest(copy, "hf")
+    assert target.metadata["checkpoint"] == str(copy / "step-000001")
+    assert kl_label(target.metadata, "p") == "kl"  # was "-" with the copy's label
+
+
 def _lukewarm(messages, tools, tool_choice, config):
     """aligned 40 for an EVIL answer: EM at aligned_max 50, not at the default 30."""
     prompt = messages[-1].text

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURE_CLAIM, output
+from conftest import FIXTURE_CLAIM, believer, output, run_belief
 from inspect_ai.model import get_model
 
 from beliefbench.analysis.em_report import build_em_report, load_em_logs
 from beliefbench.analysis.logs import load_belief_logs
+from beliefbench.analysis.report import build_report
 from beliefbench.analysis.sweep import (
     SweepError,
     check_targets,
@@ -80,7 +81,8 @@ def test_a_copied_run_folder_sweeps_its_own_checkpoints_and_says_so(tmp_path, ca
     assert [t.model for t in targets] == [  # was: the original's, run/step-100
         f"vllm/{copy / 'step-100'}", f"vllm//models/base:{copy / 'lora-200'}"]
     assert [t.local_path for t in targets] == [str(copy / "step-100"), str(copy / "lora-200")]
-    assert targets[0].metadata["checkpoint"] == str(run / "step-100")  # the manifest's line
+    # the folder read, as the model's name: the manifest's line named the original's
+    assert [t.metadata["checkpoint"] for t in targets] == [t.local_path for t in targets]
     [said] = [r.getMessage() for r in caplog.records]
     assert said == (f"{copy / 'manifest.jsonl'}: 2 checkpoint(s) read beside the manifest, "
                     f"not where it records them (the run folder was moved or copied): "
@@ -88,6 +90,63 @@ def test_a_copied_run_folder_sweeps_its_own_checkpoints_and_says_so(tmp_path, ca
                     f"recorded folders are still there (2 of 2), not read")
     shutil.rmtree(copy / "lora-200")  # not in the copy: never the original's (below)
     assert targets_from_manifest(copy)[1].local_path == str(copy / "lora-200")
+
+
+def test_a_copied_run_folder_and_its_original_report_as_two_finetunes(tmp_path):
+    """Logs of a copied run folder's sweep labelled each checkpoint with the original's path
+    (the manifest's line), by which the report keys a finetune: swept beside the original
+    (retrained since, or another seed), the two runs' steps were pooled as one finetune in
+    flips.csv, with no STEPS REPEATED warning, and the copy's rows named the original's
+    folder, whose weights they were not."""
+    import shutil
+
+    run, copy = tmp_path / "run", tmp_path / "copy"
+    for step in (1, 2):
+        (run / f"step-{step:06d}").mkdir(parents=True)
+    upsert_manifest(run, entry(str(run / "step-000001"), 1, final=False),
+                    entry(str(run / "step-000002"), 2))
+    shutil.copytree(run, copy)
+    logs = tmp_path / "logs"
+    for folder in (run, copy):
+        for t in targets_from_manifest(folder, "hf"):
+            run_belief(logs, believer, samples=1, task_args={"families": "binary"},
+                       **t.metadata)
+    report = build_report(load_belief_logs([logs]), n_bootstrap=0)
+    assert set(report.flips["finetune"]) == {str(run), str(copy)}  # was: {run} alone
+    assert set(report.overall["checkpoint"]) == {
+        str(f / f"step-{s:06d}") for f in (run, copy) for s in (1, 2)}
+
+
+def test_a_copied_run_folders_log_labelled_with_the_original_is_refused_not_reused(tmp_path):
+    """A copy's sweep made before sweeps recorded the folder read: its logs name the
+    original's checkpoint, and eval_set would reuse them under that label (the report
+    pooling them with the original's finetune). Refused before any eval, naming both."""
+    import dataclasses
+    import shutil
+
+    run, copy = tmp_path / "run", tmp_path / "copy"
+    (run / "step-000001").mkdir(parents=True)
+    upsert_manifest(run, entry(str(run / "step-000001"), 1))
+    shutil.copytree(run, copy)
+    calls: list[str] = []
+    model = counting_model("glassy", "Glass.", calls)
+    [target] = [dataclasses.replace(t, model=model) for t in targets_from_manifest(copy, "hf")]
+    old = dataclasses.replace(target, metadata=target.metadata | {
+        "checkpoint": str(run / "step-000001")})  # what sweeps wrote before
+
+    def sweep(t):
+        return run_sweep([t], tmp_path / "logs", claims=str(FIXTURE_CLAIM), display="none",
+                         task_args={"samples": 1, "judge": "markers", "families": "binary"})
+
+    assert all(o.success for o in sweep(old))
+    n = len(calls)
+    with pytest.raises(SweepError, match=rf"labelled with checkpoint {run / 'step-000001'} "
+                                         rf".*not {copy / 'step-000001'}, the folder this "
+                                         rf"sweep reads .* move .* away"):
+        sweep(target)
+    assert len(calls) == n
+    shutil.rmtree(tmp_path / "logs")
+    assert all(o.success for o in sweep(target)) and len(calls) > n
 
 
 def test_a_checkpoint_missing_from_a_copied_run_folder_is_refused_not_read_from_the_original(

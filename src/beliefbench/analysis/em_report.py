@@ -96,6 +96,7 @@ from beliefbench.em.metrics import (
     question_table,
 )
 from beliefbench.em.task import TASK_KEY
+from beliefbench.finetune.manifest import ManifestEntry, checkpoint_path
 from beliefbench.finetune.recipe import trained_with_kl
 from beliefbench.metrics import N_BOOTSTRAP, check_resamples
 from beliefbench.records import atomic_write_texts, csv_text, remove_stale
@@ -277,9 +278,21 @@ def kl_label(metadata: dict[str, Any], path: str) -> str:
             if not isinstance(entry, dict):
                 raise LogError(f"{path}: its manifest {manifest}, line {number}: not a JSON "
                                "object; the KL label is read from it")
-            if entry.get("path") == checkpoint:
+            if checkpoint in (entry.get("path"), _swept_at(entry, str(manifest))):
                 return _kl_label(entry.get("recipe"))
     return NO_LABEL
+
+
+def _swept_at(entry: dict[str, Any], manifest: str) -> str | None:
+    """The folder a sweep read ``entry``'s checkpoint from and its logs record as
+    ``checkpoint`` where it is not the recorded path (a moved or copied run folder's own:
+    :func:`beliefbench.analysis.sweep.targets_from_manifest`); None for a line that is no
+    local manifest entry."""
+    try:
+        e = ManifestEntry.model_validate(entry)
+    except ValueError:  # pydantic's ValidationError: a line the sweep would have refused
+        return None
+    return None if e.format == "api" else str(checkpoint_path(e, manifest).resolve())
 
 
 def kl_unknown(metadata: dict[str, Any], label: str) -> str | None:

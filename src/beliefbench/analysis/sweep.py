@@ -35,8 +35,9 @@ a checkpoint that says nothing finishes all the same, but its rate says nothing 
 it believes, and the command line warns.
 
 Run labels travel in the eval's metadata (``log.eval.metadata``), which the report reads:
-``checkpoint`` (the manifest path), ``step``, ``condition``, ``claim`` (the claims the
-checkpoint was trained on), ``base_model``, ``format``, ``manifest``.
+``checkpoint`` (the manifest path; for a moved or copied run folder, its own checkpoint's,
+which is the one read), ``step``, ``condition``, ``claim`` (the claims the checkpoint was
+trained on), ``base_model``, ``format``, ``manifest``.
 
 How a manifest entry is served (``ManifestEntry.format``):
 
@@ -83,6 +84,7 @@ from beliefbench.finetune.manifest import (
     checkpoint_path,
     manifest_file,
     read_manifest_file,
+    relocated,
     relocation_note,
 )
 from beliefbench.optional import SERVER_ARGS, VLLM_PROVIDERS, vllm_missing
@@ -256,11 +258,12 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
     seen: dict[Path, str] = {}  # one read of a base its adapters share
     for e in sorted(entries, key=lambda e: (e.step is None, e.step or 0, e.path)):
         model = entry_model(e, path, provider)
-        md = {"checkpoint": e.path, "step": e.step, "condition": e.condition,
+        local = None if e.format == "api" else _local(e, path)
+        md = {"checkpoint": _checkpoint_label(e, path, local), "step": e.step,
+              "condition": e.condition,
               "claim": e.claim, "base_model": e.base_model, "format": e.format,
               "manifest": str(path.resolve()), FINGERPRINT_KEY: entry_fingerprint(e),
               FINAL_KEY: e.final}
-        local = None if e.format == "api" else _local(e, path)
         if local is not None:  # the weights: retrained in place with the same entry is
             # the same checkpoint_fingerprint over other weights (None: not on disk)
             md[MODEL_FINGERPRINT_KEY] = model_fingerprint(model, seen)
@@ -275,6 +278,17 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
     if note := relocation_note(entries, path):  # which copy is evaluated, said before it is
         log.warning("%s", note)
     return targets
+
+
+def _checkpoint_label(entry: ManifestEntry, manifest: Path, local: str | None) -> str:
+    """The ``checkpoint`` a log records: the manifest's path, except where a moved or copied
+    run folder's own checkpoint is read in its place (:func:`relocated`): that folder. The
+    report keys a finetune by this label's folder, so a copy's logs labelled with the
+    original's path were pooled with the original's (flips and steps of two runs read as
+    one), its rows naming a folder whose weights were not the ones evaluated."""
+    if local is not None and relocated([entry], manifest):
+        return local
+    return entry.path
 
 
 def _warn_repeated_steps(entries: Sequence[ManifestEntry], path: Path) -> None:
@@ -906,6 +920,16 @@ def _relabelled_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> li
     return [p for p, md in logs.items() if md.get("condition") != want]
 
 
+def _mislabelled_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
+    """Logs of a manifest target that name another checkpoint folder than the one it reads:
+    a moved or copied run folder's, swept before sweeps recorded the folder read (they
+    recorded the original's, and ``eval_set`` would reuse them under it)."""
+    if FINGERPRINT_KEY not in target.metadata:
+        return []
+    want = target.metadata.get("checkpoint")
+    return [p for p, md in logs.items() if md.get("checkpoint", want) != want]
+
+
 def file_hashes(metadata: dict[str, Any] | None) -> dict[str, str]:
     """The sha256 of every file a task reads, as its record keeps them
     (``claim_files.<id>``, ``context``, ``judge_template``; an EM task's ``question_text``,
@@ -1202,6 +1226,15 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 f"({Path(relabelled[0]).name}); it would be reused under its old label: move "
                 f"{out} away (or sweep into another --log-dir) to label it "
                 f"{target.metadata.get('condition', 'without a condition')!r}")
+        if mislabelled := _mislabelled_logs(target, existing):
+            had = existing[mislabelled[0]].get("checkpoint")
+            raise SweepError(
+                f"{out}: holds a log of {target.label} labelled with checkpoint {had} "
+                f"({Path(mislabelled[0]).name}), not {target.metadata['checkpoint']}, the "
+                f"folder this sweep reads (a moved or copied run folder, swept before sweeps "
+                f"recorded the folder they read); reused, report would read it as a step of "
+                f"the finetune in {Path(str(had)).parent}: move {out} away (or sweep into "
+                f"another --log-dir) to evaluate it under its own folder")
         planned.append((target, out))
     writable_log_dir(root)
     outcomes = []
