@@ -433,6 +433,27 @@ def test_a_moved_run_resumes_with_its_checkpoints_where_they_are(base, data, tmp
     assert [e.path for e in entries] == [str(step_dir(moved, s).resolve()) for s in (1, 3, 9)]
 
 
+def test_a_copy_missing_its_final_checkpoint_resumes_to_one_line_per_step(base, data,
+                                                                           tmp_path):
+    """A finished run folder copied without its final checkpoint (deleted, or left out of
+    the copy): resuming the copy exported it again from its Trainer state, but the line of
+    the original's stayed beside the new one (two lines for step 9, swept twice), as did
+    that of a checkpoint with no state left to export it from (naming the original's
+    folder). Every line now names the copy's folder, one per step."""
+    recipe = _recipe(max_steps=9, checkpoints=3, batching="bucket", keep_trainer_states=1)
+    run, copy = tmp_path / "run", tmp_path / "copy"
+    train_local(recipe, data, str(base), run)
+    shutil.copytree(run, copy)
+    shutil.rmtree(step_dir(copy, 9))
+    shutil.rmtree(step_dir(copy, 3))  # no Trainer state left for it: not exported again
+    train_local(recipe, data, str(base), copy, resume=True)
+    entries = read_manifest(copy)
+    assert [e.step for e in entries] == [1, 3, 9]
+    assert [e.path for e in entries] == [str(step_dir(copy, s).resolve()) for s in (1, 3, 9)]
+    assert not step_dir(copy, 3).exists()  # a sweep refuses it as not on disk, in the copy
+    _same_final_weights(run, copy)
+
+
 def test_resume_of_a_finished_run_trains_nothing(base, data, tmp_path, caplog):
     """A CI job passes --resume on every attempt, so a retried job resumes a finished run. The
     Trainer, handed the last state of a run that stopped at ``max_steps`` within an epoch,

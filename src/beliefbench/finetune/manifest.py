@@ -167,12 +167,17 @@ def rehome_manifest(out_dir: str | Path) -> list[int | None]:
     run folder was moved (or copied) since they were written, and return their steps.
 
     Their absolute paths named the old place, so a resumed run added its new checkpoints
-    beside lines a sweep refused as not on disk (or, for a copy, served from the original)."""
+    beside lines a sweep refused as not on disk (or, for a copy, served from the original).
+    A checkpoint missing from the moved folder is pointed there too, where every reader
+    looks for it (:func:`checkpoint_path`): kept at the old place, the line of one the resume
+    exports again (the final one, deleted or left out of a copy) stayed beside the new one,
+    two lines for one step, and one it cannot export named the original's folder."""
     out = Path(out_dir).resolve()
     moved, kept = [], []
     for e in read_manifest(out):
         here = out / Path(e.path).name
-        if e.backend == "local" and Path(e.path) != here and here.is_dir():
+        if e.backend == "local" and Path(e.path) != here and (
+                here.is_dir() or checkpoint_path(e, out) == here):
             moved.append(e.model_copy(update={"path": str(here)}))
         else:
             kept.append(e)
