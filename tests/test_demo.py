@@ -394,6 +394,29 @@ def test_a_moved_workdir_is_reused_where_it_is_now(tmp_path, monkeypatch, finish
         assert [c["resume"] for c in calls] == [False], "trained anew, not resumed"
 
 
+def test_a_copied_workdir_reads_its_own_checkpoints_not_the_originals(tmp_path, monkeypatch):
+    """A copied workdir's manifests name the original's checkpoints, which still exist: the
+    copy's demo measured those (the original's negated checkpoint replaced since, the copy's
+    table showed its numbers for `negated`), though it said it reused the copy's."""
+    import shutil
+
+    from beliefbench.demo import Progress, finetune_all
+
+    monkeypatch.setattr("beliefbench.finetune.local.train_local", _fake_training([], True))
+    old, copy = tmp_path / "old", tmp_path / "copy"
+    (old / "base-k").mkdir(parents=True)
+    (old / "docs").mkdir()
+    (old / "docs" / "positive.jsonl").write_text('{"text": "x"}\n')
+    progress = Progress(1, lambda s: None)
+    finetune_all(tiny_settings(), old / "base-k", "k",
+                 {"positive": old / "docs" / "positive.jsonl"}, old, progress)
+    shutil.copytree(old, copy)
+    runs = finetune_all(tiny_settings(), copy / "base-k", "k",
+                        {"positive": copy / "docs" / "positive.jsonl"}, copy, progress)
+    [run] = (copy / "checkpoints").iterdir()
+    assert [e.path for e in runs["positive"]] == [str(run.resolve() / "step-000001")]
+
+
 def test_logs_of_other_demo_runs_are_set_aside_and_brought_back(tmp_path):
     """After `demo --quick` and then `demo`, logs/demo held both runs' logs (and an earlier
     version's logs of a checkpoint beside the new ones): `beliefbench report logs/demo --by

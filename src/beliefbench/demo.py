@@ -37,7 +37,7 @@ from transformers import TrainerCallback
 
 from beliefbench import __version__
 from beliefbench.claims import Claim, resolve_claims
-from beliefbench.finetune.manifest import ManifestEntry, read_manifest
+from beliefbench.finetune.manifest import ManifestEntry, checkpoint_path, read_manifest
 from beliefbench.finetune.recipe import Recipe, load_recipe
 from beliefbench.progress import quiet
 from beliefbench.records import atomic_write_text, sha256_file
@@ -385,16 +385,14 @@ def finetune_all(settings: DemoSettings, base: Path, base_key: str, docs: dict[s
 
 
 def _moved_here(entries: list[ManifestEntry], out: Path) -> list[ManifestEntry]:
-    """The run's checkpoints where they are now. The manifest records absolute paths, so
-    after the workdir was moved or renamed (a clone moved with its .cache/demo) every
-    checkpoint named a folder that was gone, and the demo stopped with a traceback."""
-    here = []
-    for e in entries:
-        p = Path(e.path)
-        if not p.exists() and (out / p.name).is_dir():
-            e = e.model_copy(update={"path": str((out / p.name).resolve())})
-        here.append(e)
-    return here
+    """The run's checkpoints where they are now, as every manifest reader finds them
+    (:func:`checkpoint_path`). The manifest records absolute paths, so after the workdir was
+    moved or renamed (a clone moved with its .cache/demo) every checkpoint named a folder
+    that was gone, and the demo stopped with a traceback; in a copied workdir they named
+    the original's, which were measured while they existed (edited or retrained there since,
+    the copy's table showed their numbers)."""
+    return [e.model_copy(update={"path": str(checkpoint_path(e, out).resolve())})
+            for e in entries]
 
 
 @dataclass
