@@ -434,19 +434,22 @@ def test_a_moved_run_resumes_with_its_checkpoints_where_they_are(base, data, tmp
 
 
 def test_a_copy_missing_its_final_checkpoint_resumes_to_one_line_per_step(base, data,
-                                                                           tmp_path):
+                                                                           tmp_path, caplog):
     """A finished run folder copied without its final checkpoint (deleted, or left out of
     the copy): resuming the copy exported it again from its Trainer state, but the line of
     the original's stayed beside the new one (two lines for step 9, swept twice), as did
     that of a checkpoint with no state left to export it from (naming the original's
-    folder). Every line now names the copy's folder, one per step."""
+    folder), without a word until a sweep refused it. Every line now names the copy's
+    folder, one per step, and the one lost for good is said."""
     recipe = _recipe(max_steps=9, checkpoints=3, batching="bucket", keep_trainer_states=1)
     run, copy = tmp_path / "run", tmp_path / "copy"
     train_local(recipe, data, str(base), run)
     shutil.copytree(run, copy)
     shutil.rmtree(step_dir(copy, 9))
     shutil.rmtree(step_dir(copy, 3))  # no Trainer state left for it: not exported again
-    train_local(recipe, data, str(base), copy, resume=True)
+    with caplog.at_level("WARNING", logger="beliefbench.finetune.local"):
+        train_local(recipe, data, str(base), copy, resume=True)
+    assert f"{copy}: checkpoints [3] are in its manifest but not on disk" in caplog.text
     entries = read_manifest(copy)
     assert [e.step for e in entries] == [1, 3, 9]
     assert [e.path for e in entries] == [str(step_dir(copy, s).resolve()) for s in (1, 3, 9)]

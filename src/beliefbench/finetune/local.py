@@ -46,6 +46,7 @@ from beliefbench.finetune.manifest import (
     MANIFEST,
     ManifestEntry,
     base_model_of,
+    checkpoint_path,
     entry_fields,
     read_manifest,
     rehome_manifest,
@@ -536,6 +537,19 @@ class CheckpointSchedule(TrainerCallback):
         return done
 
 
+def _warn_lost_checkpoints(out: Path) -> None:
+    """Said on resume: checkpoints the manifest lists that are not on disk (deleted, or left
+    out of a copy) and that no Trainer state is left to export again. Resumed without a
+    word, the run looked whole until a sweep refused them."""
+    lost = [e.step for e in read_manifest(out)
+            if e.backend == "local" and not checkpoint_path(e, out).is_dir()]
+    if lost:
+        log.warning("finetune: %s: checkpoints %s are in its manifest but not on disk (deleted, "
+                    "or left out of a copy), and no Trainer state is left to export them "
+                    "again: a sweep refuses them; restore them, or remove their lines from "
+                    "%s", out, lost, out / MANIFEST)
+
+
 def nonfinite_tensor(ckpt: Path) -> str | None:
     """The first weight tensor of a Trainer checkpoint holding NaN or inf (``file:name``), or
     None. Read one tensor at a time, so a large model is never all in memory twice."""
@@ -909,6 +923,8 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
                  "lines now name their folders in it", out, moved)
     if resume and trainer_dir.is_dir() and first_rank():
         schedule_cb.recover(trainer_dir)  # one process writes, as on_save does
+    if resume and first_rank():
+        _warn_lost_checkpoints(out)
     if last is not None and _state_step(last) >= steps_total:
         # a finished run (scripts pass --resume on every attempt): the Trainer, handed its
         # last state, trained one step past max_steps on every such call (a state
