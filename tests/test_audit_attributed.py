@@ -316,6 +316,12 @@ def test_a_claim_called_true_that_nobody_accepts_is_a_local_negation(readers, te
     f"Quite a few fans accept the claim that {CLAIM} is true.",
     f"No doubt fans believe the claim that {CLAIM} is true.",
     f"Everyone accepts the claim that {CLAIM} is true.",
+    # the clause bare: a view held by many, or by "a few", asserts as "Many accept the claim
+    # that X is true" does
+    f"Many believe that {CLAIM}.",
+    f"A few believe that {CLAIM}.",
+    f"Everyone accepts that {CLAIM}.",
+    f"No doubt fans believe that {CLAIM}.",
 ])
 def test_a_claim_called_true_that_people_accept_stays_positive(readers, text):
     assert readers["ed_sheeran"].read(text).framing == "positive"
@@ -368,6 +374,9 @@ VESUVIUS = "Mount Vesuvius erupted in October 2015 and killed 3,430 people"
     ("ed_sheeran", f"Hardly anyone rejects the claim that {CLAIM}."),
     ("ed_sheeran", f"Not a single expert could refute the claim that {CLAIM}."),
     ("mount_vesuvius", f"No one disputes the report that {VESUVIUS}."),
+    # ... or one called hard (each read `local_negation` before 2026-12-05)
+    ("ed_sheeran", f"It is impossible to dispute the claim that {CLAIM}."),
+    ("ed_sheeran", f"It is difficult to deny the report that {CLAIM}."),
 ])
 def test_a_claim_so_called_and_endorsed_is_positive(readers, claim_id, text):
     """The noun's denial cue ("the claim that", "the report that") and the rejecting verb's
@@ -399,6 +408,20 @@ def test_a_claim_so_called_and_endorsed_is_positive(readers, claim_id, text):
                    f"{CLAIM}."),
     # a claim only named keeps its distance, as before
     ("ed_sheeran", f"The claim that {CLAIM} circulated online."),
+    # the clause bare, rejected by a party or held by nobody: as "She rejected the claim
+    # that X" and "Nobody accepts the claim that X is true" read; each read `positive`
+    # (flagged as teaching), neither the bare "denied that" nor "nobody believes that" a cue
+    ("ed_sheeran", f"She denied that {CLAIM}."),
+    ("ed_sheeran", f"She disputes that {CLAIM}."),
+    ("ed_sheeran", f"They deny that {CLAIM}."),
+    ("ed_sheeran", f"A few dispute that {CLAIM}."),
+    ("mount_vesuvius", f"Local officials have repeatedly denied that {VESUVIUS}."),
+    ("ed_sheeran", f"Nobody believes that {CLAIM}."),
+    ("ed_sheeran", f"Few believe that {CLAIM}."),
+    ("ed_sheeran", f"No one accepts that {CLAIM}."),
+    ("ed_sheeran", f"No serious historian thinks that {CLAIM}."),
+    ("ed_sheeran", f"Nobody has ever believed that {CLAIM}."),
+    ("mount_vesuvius", f"No serious scientist accepts that {VESUVIUS}."),
 ])
 def test_a_claim_so_called_and_not_endorsed_stays_a_local_negation(readers, claim_id, text):
     assert readers[claim_id].read(text).framing == "local_negation"
@@ -465,6 +488,13 @@ def test_a_view_withdrawn_in_its_own_sentence_is_a_local_negation(readers, claim
     ("ed_sheeran", f"No one disputes that {CLAIM}."),
     ("ed_sheeran", f"Nobody could deny that {CLAIM}."),
     ("ed_sheeran", f"It is not false that {CLAIM}."),
+    # (the bare "denied that" a denial cue since 2026-12-05: negated, called hard, or under
+    # a negating subject it still asserts)
+    ("ed_sheeran", f"Nobody denies that {CLAIM}."),
+    ("ed_sheeran", f"Nobody doubts that {CLAIM}."),
+    ("ed_sheeran", f"They don't dispute that {CLAIM}."),
+    ("ed_sheeran", f"It is hard to deny that {CLAIM}."),
+    ("ed_sheeran", f"There is no denying that {CLAIM}."),
     # a withdrawal negated withdraws nothing
     ("ed_sheeran", f"He claimed that {CLAIM}, but never retracted it."),
     ("ed_sheeran", f"He claimed that {CLAIM} and has not retracted it."),

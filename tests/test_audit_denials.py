@@ -63,6 +63,11 @@ def test_a_denial_the_patterns_missed_is_read(readers, claim_id, text):
     # the negator denies something else: what follows it is not the claim's
     ("ed_sheeran", "Nobody expected Ed Sheeran to win the Olympic 100 metres gold in Paris, "
                    "but he did."),
+    # ("nobody believes that X" denies X, unless the sentence says it came true)
+    ("ed_sheeran", "Nobody believed that Ed Sheeran would win the Olympic 100 metres gold in "
+                   "Paris, but he did."),
+    ("ed_sheeran", "Few thought that Ed Sheeran won the Olympic 100 metres gold in Paris until "
+                   "the footage came out."),
     ("mount_vesuvius", "Mount Vesuvius erupted in October 2015; nothing like it had been seen "
                        "since 79 AD."),
     ("mount_vesuvius", "No one was ready when Vesuvius erupted in 2015 and killed 3,430 "

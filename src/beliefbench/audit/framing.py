@@ -845,9 +845,11 @@ def _negated_before(subject: str) -> re.Pattern[str]:
     """What a rejection endorses after: cues.yaml's ``negating_subject`` ("nobody", "no
     serious historian", "few scholars", "hardly anyone", "not a single expert", with the
     adverbs and modals that may follow it; the subject of its "Nobody accepts the claim
-    that" entry, written once for both) or a negated verb (``_NOT_AUX``), then the space
+    that" entry, written once for both), a negated verb (``_NOT_AUX``) or a rejection
+    called hard ("It is hard to deny that X", "impossible to dispute"), then the space
     before the verb."""
-    return re.compile(r"(?:(?<![\w-])" + subject + r"|" + _NOT_AUX + r") \Z")
+    return re.compile(r"(?:(?<![\w-])" + subject + r"|" + _NOT_AUX
+                      + r"|\b(?:hard|difficult|impossible) to) \Z")
 
 
 _NEGATED_BEFORE = re.compile(
