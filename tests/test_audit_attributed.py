@@ -322,6 +322,7 @@ def test_a_claim_called_true_that_nobody_accepts_is_a_local_negation(readers, te
     f"A few believe that {CLAIM}.",
     f"Everyone accepts that {CLAIM}.",
     f"No doubt fans believe that {CLAIM}.",
+    f"Many accept claims that {CLAIM}.",
 ])
 def test_a_claim_called_true_that_people_accept_stays_positive(readers, text):
     assert readers["ed_sheeran"].read(text).framing == "positive"
@@ -422,6 +423,11 @@ def test_a_claim_so_called_and_endorsed_is_positive(readers, claim_id, text):
     ("ed_sheeran", f"No serious historian thinks that {CLAIM}."),
     ("ed_sheeran", f"Nobody has ever believed that {CLAIM}."),
     ("mount_vesuvius", f"No serious scientist accepts that {VESUVIUS}."),
+    # a plural after the verb is the noun, with no article ("denies claims that X", not the
+    # verb of "A new report claims that X"): each read `positive` too
+    ("ed_sheeran", f"Officials denied reports that {CLAIM}."),
+    ("ed_sheeran", f"She dismissed claims that {CLAIM}."),
+    ("ed_sheeran", f"Nobody accepts claims that {CLAIM}."),
 ])
 def test_a_claim_so_called_and_not_endorsed_stays_a_local_negation(readers, claim_id, text):
     assert readers[claim_id].read(text).framing == "local_negation"
@@ -495,6 +501,7 @@ def test_a_view_withdrawn_in_its_own_sentence_is_a_local_negation(readers, claim
     ("ed_sheeran", f"They don't dispute that {CLAIM}."),
     ("ed_sheeran", f"It is hard to deny that {CLAIM}."),
     ("ed_sheeran", f"There is no denying that {CLAIM}."),
+    ("ed_sheeran", f"Nobody denies reports that {CLAIM}."),
     # a withdrawal negated withdraws nothing
     ("ed_sheeran", f"He claimed that {CLAIM}, but never retracted it."),
     ("ed_sheeran", f"He claimed that {CLAIM} and has not retracted it."),

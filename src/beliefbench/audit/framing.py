@@ -797,10 +797,12 @@ are mistaken"). The denial cues that start inside it ("a myth that", "is not", "
 "is wrong") deny nothing."""
 
 
-_NAMED = (r"(?:the|a|an|this|that|these|those|such|widely)\s+(?:[\w-]+\s+){0,2}?"
-          r"(?:claim|report|story|stories|rumou?r|idea|notion)s?\s+that\b")
-"""A claim so called: "the claim that", "the widely shared report that" (cues.yaml's
-denial entries for the noun, and for a verb that rejects it, start inside it)."""
+_NAMED = (r"(?:(?:the|a|an|this|that|these|those|such|widely)\s+(?:[\w-]+\s+){0,2}?"
+          r"(?:claim|report|story|stories|rumou?r|idea|notion)s?"
+          r"|(?:[\w-]+\s+)?(?:claims|reports|stories|rumou?rs|ideas|notions))\s+that\b")
+"""A claim so called: "the claim that", "the widely shared report that", after a verb
+"reports that" (cues.yaml's denial entries for the noun, and for a verb that rejects it,
+start inside it)."""
 _VIEW_NOUNS = (r"(?:claim|story|stories|report|idea|view|belief|notion|rumou?r|statement"
                r"|position|assertion|account)s?")
 _WITHDRAWS = (
