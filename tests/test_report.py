@@ -1523,6 +1523,30 @@ def test_a_no_score_log_beside_its_scored_copy_is_superseded(tmp_path):
     assert r.exit_code == 0 and "superseded by" in r.stderr, r.output
 
 
+def test_a_log_run_with_no_log_samples_is_named_as_such(tmp_path):
+    """`inspect eval --no-log-samples` keeps only the header's metrics: beside a complete
+    log of the model the refusal told the user to score it (`--no-score`, `inspect score
+    LOG`), which cannot help, and alone it said only `holds no samples`."""
+    kept = _eval_belief(tmp_path / "logs" / "a", believer, samples=2)
+    bare = _eval_belief(tmp_path / "logs" / "b", believer, samples=2, log_samples=False)
+    assert bare.status == "success" and bare.results.scores
+    for sources in ([bare.location], [kept.location, bare.location], [tmp_path / "logs"]):
+        with pytest.raises(LogError) as e:
+            load_belief_logs(sources)
+        assert f"{bare.location}: run with --no-log-samples" in str(e.value), str(e.value)
+        assert "--no-score" not in str(e.value)
+    loaded = load_belief_logs(tmp_path / "logs", skip_bad=True)  # --skip-bad-logs
+    assert [i.path for i in loaded.logs] == [kept.location]
+    assert [p for p, _ in loaded.skipped] == [bare.location]
+    gate = CliRunner().invoke(cli, ["gate", "--baseline", kept.location,
+                                    "--candidate", bare.location])
+    assert gate.exit_code == 2 and "--no-log-samples" in gate.output, gate.output
+    agree = CliRunner().invoke(cli, ["agreement", bare.location, "--grader", "beliefbench/judge",
+                                     "--grader", "beliefbench/skeptic", "--out",
+                                     str(tmp_path / "agree")])
+    assert agree.exit_code == 2 and "--no-log-samples" in agree.output, agree.output
+
+
 def test_a_run_with_another_epochs_reducer_says_why_its_header_differs(tmp_path):
     """`--epochs 2 --epochs-reducer max`: Inspect showed (and stored) belief 1.00, the report
     8/14 of all responses, with nothing saying why the two disagree."""

@@ -44,6 +44,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from beliefbench.analysis.em_report import is_em_log
 from beliefbench.analysis.logs import (
+    NO_LOG_SAMPLES,
     READ_VERDICTS,
     SCORER,
     LogError,
@@ -352,7 +353,8 @@ def load_log(path: str | Path) -> EvalLog:
         raise LogError(f"{p}: not a belief log (task {log.eval.task!r} has no 'beliefbench' "
                        "eval metadata)")
     if not log.samples:
-        raise LogError(f"{p}: the log holds no samples")
+        raise LogError(f"{p}: " + (NO_LOG_SAMPLES if log.eval.config.log_samples is False
+                                   else "the log holds no samples"))
     # said now: it was a traceback after every grader had been called
     if all(s.invalidation is not None for s in log.samples):
         raise LogError(f"{p}: every sample was invalidated after the run (Inspect's "

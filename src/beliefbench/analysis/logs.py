@@ -955,6 +955,12 @@ def _looks_like_json_log(path: str) -> bool:
     return re.match(r'\{\s*"version":\s*\d+,\s*"status":', head) is not None
 
 
+NO_LOG_SAMPLES = ("run with --no-log-samples: the log keeps Inspect's summary metrics only, not "
+                  "the responses, and every figure here counts responses; run the eval again "
+                  "without --no-log-samples")
+"""Why a log written with ``inspect eval --no-log-samples`` is read as no run."""
+
+
 def misnamed_json_log(path: str) -> str | None:
     """Why the log at ``path`` cannot be read, where it is a JSON log renamed (``inspect
     score --output-file scored.json``, ``baseline.json``): Inspect's readers pass such a file
@@ -1028,6 +1034,14 @@ def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
             continue
         if (why := misnamed_json_log(path)) is not None:
             renamed.append((path, header, why))
+            continue
+        if header.eval.config.log_samples is False:
+            # no responses to count: beside other logs it was refused as `--no-score`
+            # (score it, which cannot help), alone as "holds no samples"
+            why = NO_LOG_SAMPLES
+            if not skip_bad:
+                raise LogError(f"{path}: {why}")
+            skipped.append((path, why))
             continue
         kept.append((path, header))
     for path, header, why in renamed:
