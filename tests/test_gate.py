@@ -345,6 +345,18 @@ def _gate(base: str, cand: str, *args: str):
                                     "--bootstrap", "200", *args])
 
 
+def test_the_help_names_every_kind_of_exit_2():
+    """`gate --help` listed its exit-2 causes as if whole, but left out refusals a CI
+    author meets (a log run with --limit, the same run on both sides, a claim with one
+    question, ...), so these read there as if they gave a verdict."""
+    text = " ".join(CliRunner().invoke(cli, ["gate", "--help"]).output.split())
+    for cause in ("partial or incomplete logs", "responses never scored",
+                  "a side none of whose responses was read", "the same run on both sides",
+                  "several runs on one side", "a claim with a single question",
+                  "no claim in common"):
+        assert cause in text, cause
+
+
 def test_bad_option_values_exit_2_not_fail(base_and_new):
     base, new = map(str, base_and_new)
     # --max-rise 1 (meant as one point?) is a gate that can never fail: refused, as 5 is

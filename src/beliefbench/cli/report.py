@@ -429,10 +429,12 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     1 - 0.05/m where m rises are checked: overall and every claim). A rise above --max-rise
     whose CI includes 0 is INCONCLUSIVE (too few questions to tell), never PASS. Exit 0:
     pass or inconclusive; 1: a real rise (or, with --fail-inconclusive, an inconclusive
-    one); 2: no usable comparison (bad options, unreadable, corrupt or
-    partial logs, a failure, parse-error or no-answer budget exceeded, a compared claim
-    less than --min-read-share of it read on a side, a neutral share risen past
-    --max-neutral-rise, sides judged or generated differently, a claim of the baseline the
+    one); 2: no usable comparison (bad options, unreadable, corrupt, partial or
+    incomplete logs, responses never scored, a failure, parse-error or no-answer budget
+    exceeded, a side none of whose responses was read, a compared claim less than
+    --min-read-share of it read on a side, a neutral share risen past --max-neutral-rise,
+    the same run on both sides, several runs on one side, a claim with a single question,
+    sides judged or generated differently, no claim in common, a claim of the baseline the
     candidate lacks).
     """
     from beliefbench.analysis.gate import GateError, check_options, compare
