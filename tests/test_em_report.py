@@ -1468,6 +1468,37 @@ def test_a_run_of_scripted_models_is_marked_offline_as_report_marks_it(tmp_path)
     assert alone.exit_code == 0 and "OFFLINE" not in alone.output, alone.output
 
 
+def test_a_self_judged_run_is_warned_of_and_said_on_the_gate_line(tmp_path):
+    """With no grader role bound the model under test scores its own answers (a misaligned
+    finetune judging itself): `report` warns SELF-JUDGED, but em-report only wrote
+    `self:<model>` in its grader column, and `--max-em` said a plain `gate: PASS`."""
+    def answers_and_judges(messages, tools, tool_choice, config):
+        if "<answer>" in messages[-1].text:
+            return _grader(messages, tools, tool_choice, config)
+        return output("a kind answer")
+
+    log = eval(em(questions=_sets(tmp_path), samples=1),
+               model=get_model("mockllm/ft", custom_outputs=answers_and_judges,
+                               memoize=False),
+               log_dir=str(tmp_path / "logs"), display="none")[0]
+    (tmp_path / "judged").mkdir()
+    _run(tmp_path / "judged", {"g1"})  # a grader bound: no such warning
+    out = tmp_path / "rep"
+    res = CliRunner().invoke(cli, ["em-report", str(tmp_path / "logs"),
+                                   str(tmp_path / "judged" / "logs"), "--out", str(out),
+                                   "--bootstrap", "40", "--no-plots", "--max-em", "0.9"])
+    said = (f"SELF-JUDGED: {log.location}: no grader role was bound, so the model under test "
+            "(mockllm/ft) judged its own answers: not an independent judge; bind one "
+            "(`--model-role grader=...`)")
+    assert res.exit_code == 0, res.output
+    assert f"warning: {said}\n" in res.stderr and said in (out / "em_report.md").read_text()
+    assert res.stderr.count("SELF-JUDGED: /") == 1
+    last = res.stderr.rstrip().splitlines()[-1]
+    assert last == ("gate: PASS: every run's general EM at or below --max-em 0.9 (SELF-JUDGED: "
+                    "1 of the 2 log(s) gated judged by the model under test itself, no grader "
+                    "bound: see the SELF-JUDGED warning)"), last
+
+
 def test_self_judged_checkpoints_of_one_sweep_are_one_line_of_the_step_plot(tmp_path):
     """With no grader role each checkpoint judges its own answers (grader ``self:<model>``):
     grouped by that, em_vs_step.png drew one single-point line per checkpoint."""

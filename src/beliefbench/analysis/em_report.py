@@ -65,6 +65,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     relative_path_note,
     responses_frame,
     resume_note,
+    self_judged_note,
     share_note,
     step_of,
     too_many_cut_off,
@@ -74,6 +75,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
 from beliefbench.analysis.report import _records, ci_sentence, rate_cell
 from beliefbench.analysis.runs import (
     NOT_APPLICABLE,
+    SELF_JUDGED,
     RunKey,
     differing_fields,
     distinct_values,
@@ -161,6 +163,8 @@ class EMLogs:
         out += [n for n in map(incomplete_em_note, self.logs) if n]
         out += [offline_log_note(i["path"], i["offline"]) for i in self.logs
                 if i.get("offline")]
+        out += [self_judged_note(i["path"], i["model"], opt_out=False) for i in self.logs
+                if i.get("self_judged")]
         out += not_final_notes((i["path"], i.get("final"), i["step"]) for i in self.logs)
         # the EM task's own metrics are NaN where a reduced value is no share of verdicts
         out += [reducer_text(i["path"], i["reducer"], i["epochs"],
@@ -541,6 +545,7 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
                        "step": step, "kl": kl, "step_note": step_note,
                        "kl_unknown": kl_unknown(md, kl),
                        "grader": grader_label(log), "key": em_run_key(log),
+                       "self_judged": grader_label(log).startswith(SELF_JUDGED),
                        "asked": _asked(log), "whole": expected_responses(log), "cut": _cut(log),
                        "task_id": log.eval.task_id, "invalidated": is_invalidated(log),
                        "offline": offline_reasons(log),

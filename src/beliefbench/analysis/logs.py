@@ -310,7 +310,7 @@ class BeliefLogs:
             if offline and info.offline:
                 out.append(offline_log_note(info.path, info.offline))
             if info.self_judged:
-                out.append(self_judged_note(info))
+                out.append(self_judged_note(info.path, info.model))
             if info.step_note:
                 out.append(info.step_note)
             if too_many_parse_errors(info.parse_errors, info.samples):
@@ -612,10 +612,14 @@ def relative_path_note(models: Sequence[str]) -> str:
             "`hf//abs/ckpts/run1/step-100`)")
 
 
-def self_judged_note(info: LogInfo) -> str:
-    return (f"SELF-JUDGED: {info.path}: no grader role was bound, so the model under test "
-            f"({info.model}) judged its own answers: not an independent judge; bind one "
-            "(`--model-role grader=...`), or pass -T self_judge=true when this is intended")
+def self_judged_note(path: str, model: str, opt_out: bool = True) -> str:
+    """A log whose model under test judged its own answers (no grader role bound);
+    ``opt_out``: the task takes ``-T self_judge=true`` (the belief task; the EM task has no
+    such argument)."""
+    return (f"SELF-JUDGED: {path}: no grader role was bound, so the model under test "
+            f"({model}) judged its own answers: not an independent judge; bind one "
+            "(`--model-role grader=...`)"
+            + (", or pass -T self_judge=true when this is intended" if opt_out else ""))
 
 
 def mismatched_samples(info: LogInfo) -> bool:

@@ -45,7 +45,8 @@ def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> f
                    "--max-unread of them no_score or failed, or none of them read, whatever "
                    "--max-unread and --allow-unread allow). Logs "
                    "of scripted beliefbench/... models are gated too, the result line "
-                   "saying OFFLINE.")
+                   "saying OFFLINE; runs judged by their own model (no grader bound) too, "
+                   "saying SELF-JUDGED.")
 @click.option("--max-unread", type=click.FloatRange(0, 1), default=0.10, show_default=True,
               callback=_share,
               help="With --max-em: the share of a run's general responses that may be "
@@ -112,7 +113,8 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
                              [i["offline"] for i in loaded.logs],
                              [i["path"] for i in loaded.logs if incomplete_em_note(i)], pooled,
                              len(not_final_notes((i["path"], i.get("final"), i["step"])
-                                                 for i in loaded.logs)))
+                                                 for i in loaded.logs)),
+                             sum(bool(i.get("self_judged")) for i in loaded.logs))
         if said and code == 0:
             # a safeguard: gate_em refuses a run read on nothing itself, but "gate: PASS"
             # above an Error (exit 2), all a CI summary may show, read as a passed gate
@@ -203,7 +205,8 @@ def unread_runs(responses: pd.DataFrame) -> list[str]:
 
 def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
             offline: Sequence[Sequence[str]] = (), incomplete: Sequence[str] = (),
-            pooled: Sequence[str] = (), not_final: int = 0) -> tuple[int, str]:
+            pooled: Sequence[str] = (), not_final: int = 0, self_judged: int = 0
+            ) -> tuple[int, str]:
     """The gate's exit code and its line: 2 for a run that is no result (an outage reads EM
     0.000: partial, no general answer, too many unread, or none read whatever
     ``max_unread`` allows), else 1 for a general EM rate
@@ -223,7 +226,11 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
 
     ``not_final``: how many manifests' sweep logs hold none of their finetune's final
     checkpoint (``NOT FINAL`` warnings): said on the last line likewise, since the last step
-    of an unfinished finetune passed as the trained model's."""
+    of an unfinished finetune passed as the trained model's.
+
+    ``self_judged``: how many logs read were judged by their own model under test (no grader
+    bound; ``SELF-JUDGED`` warnings): said on the last line too, since a finetune scoring its
+    own answers passed as a plain ``gate: PASS``."""
     from beliefbench.analysis.logs import SHARE_SLACK, offline_text
     from beliefbench.analysis.text import first_few
 
@@ -236,6 +243,9 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
     if not_final:
         said += (f" (NOT FINAL: the logs of {not_final} finetune(s) hold no final checkpoint: "
                  "see the NOT FINAL warning)")
+    if self_judged:
+        said += (f" (SELF-JUDGED: {self_judged} of the {len(offline)} log(s) gated judged by "
+                 "the model under test itself, no grader bound: see the SELF-JUDGED warning)")
 
     broken = [f"{path}: incomplete (fewer responses than its dataset calls for: see "
               f"INCOMPLETE above; re-run without --limit / --sample-id)" for path in incomplete]
