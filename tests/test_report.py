@@ -1184,6 +1184,11 @@ def test_a_run_cut_short_with_limit_is_incomplete_in_report_and_refused_by_gate(
     assert r.exit_code == 2 and "--baseline: incomplete log(s)" in r.output
     assert ("(2 of 7 responses, run with --sample-id glass_bridge/oe_01, "
             "glass_bridge/bin_01)") in r.output, r.output
+    # a range, `--limit 2-4` (Inspect keeps it as (1, 4)), is named as it is typed: the
+    # message said `--limit 1,4`, which is neither what was run nor a valid --limit
+    span = _eval_belief(tmp_path / "span", believer, limit=(1, 4))
+    [info] = load_belief_logs(span.location).logs
+    assert (info.samples, info.cut) == (3, "run with --limit 2-4"), info.cut
     # the whole run is complete: no warning
     r = _report(full.location, tmp_path / "o2")
     assert r.exit_code == 0 and "INCOMPLETE" not in r.output, r.output

@@ -645,8 +645,8 @@ def _cut(log: EvalLog) -> str:
     """Why a log holds only part of its dataset, from the eval's config."""
     config = log.eval.config
     limit, ids = config.limit, config.sample_id
-    if isinstance(limit, list | tuple):
-        return f"run with --limit {limit[0]},{limit[1]}"
+    if isinstance(limit, list | tuple):  # Inspect keeps `--limit 10-20` as (9, 20)
+        return f"run with --limit {limit[0] + 1}-{limit[1]}"
     if limit is not None:
         return f"run with --limit {limit}"
     if ids is not None:
