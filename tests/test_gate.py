@@ -420,6 +420,15 @@ def test_corrupt_logs_exit_2(base_and_new, tmp_path):
     junk.write_bytes(b"PK\x03\x04 truncated")
     r = _gate(str(base), str(junk.parent))
     assert r.exit_code == 2 and "not a readable Inspect log" in r.output
+    # a log cut short (a copy or upload that stopped, a disk that filled): the zip reader's
+    # "EOCD not found" was all the message said
+    cut = tmp_path / "cut" / src.name
+    cut.parent.mkdir()
+    cut.write_bytes(src.read_bytes()[:2000])
+    r = _gate(str(base), str(cut.parent))
+    assert r.exit_code == 2, r.output
+    assert (f"{cut}: not a readable Inspect log (ValueError: EOCD not found): the .eval file "
+            "is cut short") in r.output, r.output
 
 
 def test_sides_judged_or_generated_differently_are_refused_unless_allowed(base_and_new,

@@ -991,8 +991,14 @@ def _same_results(log: EvalLog, other: EvalLog) -> bool:
 def unreadable_log(e: Exception) -> str:
     """Why a log could not be read, as every command that reads one says it: the cause
     ("EOCD not found": a .eval cut off in a copy; "No recorder for location": not an Inspect
-    log's extension) is what tells the user what to fix."""
-    return f"not a readable Inspect log ({type(e).__name__}: {e})"
+    log's extension) is what tells the user what to fix; the zip reader's words for a cut
+    file are explained, as they name no cause a user would know."""
+    why = f"not a readable Inspect log ({type(e).__name__}: {e})"
+    if "EOCD not found" in str(e):
+        why += (": the .eval file is cut short (a copy, upload or download that stopped, or "
+                "a disk that filled as it was written): copy it again from where it was made, "
+                "or run the eval again")
+    return why
 
 
 def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
