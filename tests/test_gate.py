@@ -631,6 +631,11 @@ def test_each_claim_file_is_compared_whichever_log_of_a_side_holds_it(tmp_path):
     r = _gate(str(tmp_path / "base"), str(tmp_path / "cand"))
     assert r.exit_code == 2, r.output  # was: exit 1, the edited claim compared as the same
     assert "not generated alike" in r.output and "claim_files.glass_bridge" in r.output
+    # a baseline kept from before a claim edit, or a beliefbench upgrade that changed a
+    # bundled claim, read "Evaluate both with the same task settings", which they were
+    assert ("a claim file's contents differ (edited between the two evals, or a bundled "
+            "claim changed by a beliefbench upgrade: see CHANGELOG.md): evaluate the baseline "
+            "again with the candidate's claim files") in " ".join(r.output.split()), r.output
     r = _gate(str(tmp_path / "base"), str(tmp_path / "cand"), "--allow-settings-mismatch",
               "--json")
     out = json.loads(r.stdout)

@@ -81,6 +81,7 @@ from beliefbench.analysis.logs import (
 )
 from beliefbench.analysis.runs import (
     MODEL_ARGS,
+    PER_CLAIM,
     SAMPLE_LIMITS,
     RunKey,
     describe,
@@ -563,9 +564,15 @@ def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
         notes.append(f"model arguments differ: {describe(built, keys)}")
     if settings:
         text = f"the sides were not generated alike: {describe(settings, keys)}"
+        # same -T settings, other claim texts: a kept baseline read "evaluate both with the
+        # same task settings", which they were
+        edited = ("; a claim file's contents differ (edited between the two evals, or a "
+                  "bundled claim changed by a beliefbench upgrade: see CHANGELOG.md): "
+                  "evaluate the baseline again with the candidate's claim files"
+                  if any(f.startswith(PER_CLAIM) for f in settings) else "")
         if not allow_settings_mismatch:
-            raise GateError(f"{text}. Evaluate both with the same task settings or pass "
-                            f"{_arg('allow_settings_mismatch', True)} to compare anyway")
+            raise GateError(f"{text}{edited}. Evaluate both with the same task settings or "
+                            f"pass {_arg('allow_settings_mismatch', True)} to compare anyway")
         notes.append(f"SETTINGS MISMATCH allowed ({_arg('allow_settings_mismatch', True)}): "
                      f"{text}")
     if dict(base.settings).get("samples") != dict(cand.settings).get("samples"):
