@@ -1191,6 +1191,25 @@ def test_a_candidate_whose_answers_read_neutral_is_no_comparison_not_a_pass(tmp_
     assert r.exit_code == 2 and "--max-neutral-rise: must be between 0 and 1" in r.output
 
 
+def test_sides_of_which_nothing_was_read_either_way_are_no_comparison():
+    """Both sides garbled alike (one wrong chat template on both, a run without binary
+    questions), every answer read `neutral`: the neutral share did not rise, and the gate
+    said `PASS: overall belief 0.000 -> 0.000` for a candidate whose beliefs were never
+    read. One answer read either way on each side is a comparison again."""
+    blank = {("a", f"q{i}"): ["neutral"] * 4 for i in range(10)}
+    with pytest.raises(GateError) as e:
+        compare(side(blank), side(blank, model="n"), n_bootstrap=200)
+    assert str(e.value).startswith(
+        "no result: no response of a side was read as belief or disbelief (baseline / "
+        "--baseline: 40 responses to the compared claim(s), none yes or no (40 neutral, 0 "
+        "parse error(s), 0 failed) in m.eval; candidate / --candidate: 40 responses"), \
+        str(e.value)
+    read = {**blank, ("a", "q0"): ["neutral"] * 3 + ["no"]}
+    with pytest.raises(GateError, match="candidate / --candidate: 40 responses"):
+        compare(side(read), side(blank, model="n"), n_bootstrap=200)
+    assert compare(side(read), side(read, model="n"), n_bootstrap=200).passed
+
+
 def test_the_neutral_share_is_compared_over_the_common_claims_claims_weighing_equally():
     """A rise of the neutral share up to --max-neutral-rise passes; one above it is refused;
     a claim only the candidate has (all neutral) is not compared, so it moves nothing."""

@@ -52,7 +52,9 @@ So is a candidate whose share of ``neutral`` verdicts (answers read as neither b
 disbelief), over the compared claims, exceeds the baseline's by more than
 ``max_neutral_rise``: garbled answers to judged questions (a wrong chat template, a broken
 checkpoint) or a judge that stopped reading them score ``neutral``, which no other budget
-counts, and a candidate read that way passed at belief 0.
+counts, and a candidate read that way passed at belief 0. A side none of whose responses
+to the compared claims was read as belief or disbelief (every one neutral, or unread) is no
+result either: garbled alike on both sides, the neutral share does not rise.
 """
 
 from __future__ import annotations
@@ -653,6 +655,34 @@ def read_none(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: list[st
                         "cause and re-run")
 
 
+def read_neither_way(sides: list[tuple[str, pd.DataFrame, BeliefLogs]],
+                     common: list[str]) -> None:
+    """Refuse a side none of whose responses to the compared claims was read as belief or
+    disbelief (every one ``neutral``, a parse error or failed): no answer took a side on any
+    claim, so its rate is 0 whatever the model believes. Garbled alike on both sides (one
+    wrong chat template, a broken serving setup, a judge that reads no answer; without
+    binary questions, whose unreadable answers the parse-error budget counts), the neutral
+    share did not rise and the gate said ``PASS: overall belief 0.000 -> 0.000``."""
+    blind = []
+    for name, q, logs in sides:
+        rows = q[q["claim"].isin(common)]
+        n = int(rows["n"].sum())
+        if n and not rows[["yes", "no"]].to_numpy().any():
+            paths = sorted(set(logs.responses.loc[
+                logs.responses["claim"].isin(common), "log"]))
+            blind.append(f"{_arg(name)}: {n} responses to the compared claim(s), none yes "
+                         f"or no ({int(rows['neutral'].sum())} neutral, "
+                         f"{int(rows['parse_error'].sum())} parse error(s), "
+                         f"{int(rows['failed'].sum())} failed) in {first_few(paths, 2)}")
+    if blind:
+        raise GateError(f"no result: no response of a side was read as belief or disbelief "
+                        f"({'; '.join(blind)}): no answer took a side on any claim, so its "
+                        "belief rate is 0 whatever the model believes; look at them "
+                        "(`beliefbench report --by family`, `inspect view`: garbled answers "
+                        "from a wrong chat template or a broken checkpoint, a judge that "
+                        "reads no answer?), fix the cause and re-run")
+
+
 def unread_claims(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: list[str],
                   max_parse_errors: float = MAX_PARSE_ERRORS,
                   max_failed: float = MAX_FAILED + MAX_NO_ANSWER,
@@ -891,6 +921,7 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                          f"({left['responses']} responses, left out of its budgets and "
                          f"counts, which are over the compared claims {common})")
     read_none([("baseline", qb, baseline), ("candidate", qc, candidate)], common)
+    read_neither_way([("baseline", qb, baseline), ("candidate", qc, candidate)], common)
     unread_claims([("baseline", qb, baseline), ("candidate", qc, candidate)], common,
                   max_parse_errors, max_failed + max_no_answer, min_read_share)
     neutral = neutral_rise(qb, qc, common, max_neutral_rise)

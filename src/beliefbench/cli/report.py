@@ -431,7 +431,8 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     pass or inconclusive; 1: a real rise (or, with --fail-inconclusive, an inconclusive
     one); 2: no usable comparison (bad options, unreadable, corrupt, partial or
     incomplete logs, responses never scored, a failure, parse-error or no-answer budget
-    exceeded, a side none of whose responses was read, a compared claim less than
+    exceeded, a side none of whose responses was read (or read as belief or disbelief:
+    all neutral), a compared claim less than
     --min-read-share of it read on a side, a neutral share risen past --max-neutral-rise,
     the same run on both sides, several runs on one side, a claim with a single question,
     sides judged or generated differently, no claim in common, a claim of the baseline the
