@@ -42,8 +42,8 @@ def _share(ctx: click.Context, param: click.Parameter, value: float | None) -> f
               help="A CI gate: exit 1 when a run's general EM rate is above this (0-1); "
                    "exit 2 when a run cannot be read as a result (partial or incomplete, "
                    "several evals of its questions pooled, no general answers, more than "
-                   "--max-unread of them no_score or failed, or none of them read, whatever "
-                   "--max-unread and --allow-unread allow). Logs "
+                   "--max-unread of them no_score or failed, none of them read, whatever "
+                   "--max-unread and --allow-unread allow, or none judged em or ok). Logs "
                    "of scripted beliefbench/... models are gated too, the result line "
                    "saying OFFLINE; runs judged by their own model (no grader bound) too, "
                    "saying SELF-JUDGED.")
@@ -114,7 +114,8 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
                              [i["path"] for i in loaded.logs if incomplete_em_note(i)], pooled,
                              len(not_final_notes((i["path"], i.get("final"), i["step"])
                                                  for i in loaded.logs)),
-                             sum(bool(i.get("self_judged")) for i in loaded.logs))
+                             sum(bool(i.get("self_judged")) for i in loaded.logs),
+                             rep.overall)
         if said and code == 0:
             # a safeguard: gate_em refuses a run read on nothing itself, but "gate: PASS"
             # above an Error (exit 2), all a CI summary may show, read as a passed gate
@@ -205,8 +206,8 @@ def unread_runs(responses: pd.DataFrame) -> list[str]:
 
 def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
             offline: Sequence[Sequence[str]] = (), incomplete: Sequence[str] = (),
-            pooled: Sequence[str] = (), not_final: int = 0, self_judged: int = 0
-            ) -> tuple[int, str]:
+            pooled: Sequence[str] = (), not_final: int = 0, self_judged: int = 0,
+            overall: pd.DataFrame | None = None) -> tuple[int, str]:
     """The gate's exit code and its line: 2 for a run that is no result (an outage reads EM
     0.000: partial, no general answer, too many unread, or none read whatever
     ``max_unread`` allows), else 1 for a general EM rate
@@ -230,7 +231,13 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
 
     ``self_judged``: how many logs read were judged by their own model under test (no grader
     bound; ``SELF-JUDGED`` warnings): said on the last line too, since a finetune scoring its
-    own answers passed as a plain ``gate: PASS``."""
+    own answers passed as a plain ``gate: PASS``.
+
+    ``overall``: the report's per-run, per-domain shares (``em_overall.csv``): a run none of
+    whose general responses was judged ``em`` or ``ok`` (every one incoherent, code,
+    refusal, no_score or failed: a broken finetune) is no result, where its EM 0.000 read
+    ``gate: PASS``."""
+    from beliefbench.analysis.em_report import RUN_COLUMNS
     from beliefbench.analysis.logs import SHARE_SLACK, offline_text
     from beliefbench.analysis.text import first_few
 
@@ -253,6 +260,10 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
         broken.append(f"{first_few(list(pooled), 3)}: several evals of the same questions "
                       "pooled in one row (see REPEATED above; leave the earlier run's log out)")
     high = []
+    if overall is not None and len(side):  # each run's general ok share, by its labels
+        general = overall[overall["domain"] == "general"]
+        side = side.merge(general[[*RUN_COLUMNS, "ok"]].rename(columns={"ok": "general_ok"}),
+                          on=list(RUN_COLUMNS), how="left")
     rows = side.to_dict("records")
     for row, name in zip(rows, run_names(rows), strict=True):
         unread = sum(float(row.get(f"general_{u}") or 0) for u in ("no_score", "failed"))
@@ -272,6 +283,10 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
             broken.append(f"{name}: none of its general responses read as a verdict (every "
                           f"one no_score or failed), so its general EM 0.000 is no rate, "
                           f"whatever --max-unread {max_unread:g} allows")
+        elif row["general_em"] + row.get("general_ok", 1) < SHARE_SLACK:
+            broken.append(f"{name}: none of its general responses judged em or ok (every one "
+                          "incoherent, code, refusal, no_score or failed), so its general EM "
+                          "0.000 measured no answer (see the report's shares)")
         elif row["general_em"] > max_em + SHARE_SLACK:
             high.append(f"{name}: general EM {row['general_em']:.3f} "
                         f"[{row['general_ci_low']:.3f}, {row['general_ci_high']:.3f}]")
