@@ -629,6 +629,11 @@ below it, the claim's rate rests on a minority of its responses, the rest counte
 non-belief."""
 
 
+def _logs_of(logs: BeliefLogs, claims: list[str]) -> list[str]:
+    """The side's logs holding responses to ``claims``, for a refusal to name."""
+    return sorted(set(logs.responses.loc[logs.responses["claim"].isin(claims), "log"]))
+
+
 def read_none(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: list[str]) -> None:
     """Refuse a side none of whose responses to the compared claims was read as a verdict
     (every one a parse error or failed), whatever the budgets: its rate is 0 by
@@ -641,11 +646,10 @@ def read_none(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: list[st
         rows = q[q["claim"].isin(common)]
         n = int(rows["n"].sum())
         if n and not rows[list(READ_VERDICTS)].to_numpy().any():
-            paths = sorted(set(logs.responses.loc[
-                logs.responses["claim"].isin(common), "log"]))
             blind.append(f"{_arg(name)}: all {n} responses to the compared claim(s) "
                          f"({int(rows['parse_error'].sum())} parse error(s), "
-                         f"{int(rows['failed'].sum())} failed) in {first_few(paths, 2)}")
+                         f"{int(rows['failed'].sum())} failed) in "
+                         f"{first_few(_logs_of(logs, common), 2)}")
     if blind:
         raise GateError(f"no result: no response of a side was read as a verdict on an "
                         f"answer ({'; '.join(blind)}): its belief rate is 0 whatever the "
@@ -668,12 +672,11 @@ def read_neither_way(sides: list[tuple[str, pd.DataFrame, BeliefLogs]],
         rows = q[q["claim"].isin(common)]
         n = int(rows["n"].sum())
         if n and not rows[["yes", "no"]].to_numpy().any():
-            paths = sorted(set(logs.responses.loc[
-                logs.responses["claim"].isin(common), "log"]))
             blind.append(f"{_arg(name)}: {n} responses to the compared claim(s), none yes "
                          f"or no ({int(rows['neutral'].sum())} neutral, "
                          f"{int(rows['parse_error'].sum())} parse error(s), "
-                         f"{int(rows['failed'].sum())} failed) in {first_few(paths, 2)}")
+                         f"{int(rows['failed'].sum())} failed) in "
+                         f"{first_few(_logs_of(logs, common), 2)}")
     if blind:
         raise GateError(f"no result: no response of a side was read as belief or disbelief "
                         f"({'; '.join(blind)}): no answer took a side on any claim, so its "
@@ -710,11 +713,9 @@ def unread_claims(sides: list[tuple[str, pd.DataFrame, BeliefLogs]], common: lis
             n, read = int(c["n"]), int(c[list(READ_VERDICTS)].sum())
             over = (c["parse_error"] > max_parse_errors * n or c["failed"] > max_failed * n)
             if n and read < min_read_share * n - SHARE_SLACK and over:
-                r = logs.responses
-                paths = sorted(set(r.loc[r["claim"] == claim, "log"]))
                 blind.append(f"{_arg(name)}: claim {claim!r}, {n - read} of {n} responses "
                              f"({int(c['parse_error'])} parse error(s), {int(c['failed'])} "
-                             f"failed) in {first_few(paths, 2)}")
+                             f"failed) in {first_few(_logs_of(logs, [claim]), 2)}")
     if blind:
         which = ("most responses of a compared claim were not read" if min_read_share ==
                  MIN_READ_SHARE else f"fewer than {min_read_share:g} of a compared claim's "
