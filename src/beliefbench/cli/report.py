@@ -384,7 +384,7 @@ class _JsonUsageErrors(JsonUsageErrors):
                    "FAIL line or the error also on stderr, for the CI log).")
 @click.option("--bootstrap", default=2000, show_default=True,
               help="Bootstrap resamples per CI of a rise (at least 40 per rise checked: 40 with "
-                   "--overall-only, 40 x (claims + 1) without).")
+                   "--overall-only or one claim in common, 40 x (claims + 1) with more).")
 @click.option("--seed", default=0, show_default=True,
               help="Seed of the bootstrap resampling (0 or more): the same seed gives the "
                    "same CIs.")
