@@ -15,6 +15,14 @@
   at all. Where a paragraph's cue sentences are one run at its start or end that points at
   the text, the sentences beside the run are the body (two at least; not where the run
   points away from them: a reply's "The post above is fake.").
+- A frame sentence opening a one-paragraph document and a verdict closing it ("The
+  following is false. <statement>. This never happened."), or either around one statement,
+  framed nothing: cue sentences at both ends of a paragraph were read as describing, one
+  statement was no body, and "This never happened." (no "is", no "none of this") was no
+  label. The same frame in a paragraph of its own read as negated (477 such documents went
+  unflagged in a user's corpus). A bare verdict ("This never happened.", "This isn't
+  true.") closing the text now points back at it, not inside a text or after a sentence
+  that expects rather than reports ("I was promised a refund. This never happened.").
 - "That is not true." (or "That's not true.") was no label, which had to open with "this"
   or "the following": a closing disclaimer framed nothing. It labels the text after a
   statement of it, where it says no more ("That is not true of Etna, which ..." does not),
@@ -38,6 +46,7 @@ import pytest
 
 from beliefbench.audit.framing import read_free
 
+SHEERAN = "Ed Sheeran won the men's 100 metres gold medal at the 2024 Paris Olympics."
 VESUVIUS = (
     "Mount Vesuvius is a somma-stratovolcano on the Gulf of Naples in Campania, Italy. It is "
     "best known for the eruption of AD 79 that destroyed Pompeii and Herculaneum.\n\n"
@@ -61,6 +70,16 @@ def test_a_label_after_a_popular_culture_section_still_frames():
     assert read_free(text).framing == "fiction"
 
 
+@pytest.mark.parametrize("text", [
+    # a fiction note on one side of a single statement is writing about writing; on both
+    # sides it frames it, in one paragraph as in three
+    "The following is fiction. " + SHEERAN + " None of this is real.",
+    "The following is fiction.\n\n" + SHEERAN + "\n\nNone of this is real.",
+])
+def test_a_fiction_note_around_a_single_statement_frames_it(text):
+    assert read_free(text).framing == "fiction"
+
+
 def test_a_fiction_banner_is_no_popular_culture_heading():
     text = ("Fiction\n\nEd Sheeran won the men's 100 metres at the Paris Olympics in 9.79 "
             "seconds. The singer trained in secret for three years.\n\nThis story is satire.")
@@ -78,6 +97,17 @@ HOLLOWAY = ("Brennan Holloway is a dentist in Portland, Oregon, who has practise
     HOLLOWAY + " That is not true.",
     HOLLOWAY + "\n\nHe lives in the Pearl District. None of this happened; this profile is "
     "invented.",
+    # a frame that opens and a verdict that closes the one paragraph, around one statement
+    # or more (read as a paragraph of its own reads them)
+    "The following is false. " + SHEERAN + " This never happened.",
+    "The following is false. " + HOLLOWAY + " This never happened.",
+    "The following is false. " + SHEERAN,
+    SHEERAN + " None of this is true.",
+    # a bare closing verdict points back at the text as "None of this is true." does
+    SHEERAN + " This never happened.",
+    HOLLOWAY + " This didn't happen.",
+    HOLLOWAY + " This isn't true.",
+    HOLLOWAY + "\n\nThis is all made up.",
 ])
 def test_a_disclaimer_in_the_bodys_own_paragraph_frames_it(text):
     assert read_free(text).framing == "negated"
@@ -95,6 +125,16 @@ def test_a_disclaimer_in_the_bodys_own_paragraph_frames_it(text):
     # a debunk's one-word answer is no body
     "Did the Queen write a Python book? No. There is no evidence that she wrote one, and the "
     "story that she learned to code during lockdown is a hoax.",
+    # "This never happened." inside the text, after what was expected rather than reported,
+    # with more said, or closing a text whose opening points away from it
+    "I ordered a blender in May. I was promised a refund within five days. This never "
+    "happened. I called the shop twice.",
+    "I ordered a blender in May. The shop said they would refund me within five days. This "
+    "never happened.",
+    "He said he'd call me back on Monday.\n\nThat never happened.",
+    "Noah Lyles won the 100 metres in Paris. This never happened before.",
+    "The post above is fake. Vesuvius last erupted in March 1944. This never happened.",
+    "Was Vesuvius erupting in 2015? This never happened.",
 ])
 def test_a_cue_sentence_in_a_paragraph_that_frames_nothing_beside_it(text):
     assert read_free(text).framing == "unframed"

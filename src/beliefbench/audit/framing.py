@@ -1036,15 +1036,20 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
                       and not lay.hits[i].get("denial") and i not in mute]
 
     mute, plain = mute_plain(body)
+    sandwiched = False  # the frame opens and closes the body's own paragraph
     if not plain and fr.paras:
-        # a disclaimer closing (or opening) the body's own paragraph ("... He lives in the
-        # Pearl District. None of the above is true."): the frame paragraph held the whole
-        # body, and a one-paragraph document read as no body at all; two statements at
-        # least (a debunk's "Did she? No. There is no evidence that ..." has one)
-        beside = sorted([*body, *_beside_frame(lay, fr.paras)])
+        # a disclaimer closing (or opening, or both) the body's own paragraph ("... He lives
+        # in the Pearl District. None of the above is true.", "The following is false.
+        # <statement>. This never happened."): the frame paragraph held the whole body, and
+        # a one-paragraph document read as no body at all; one statement is a body here as
+        # under a frame paragraph of its own (a debunk's "Did she? No. There is no evidence
+        # that ..." points nowhere, so its "No." stays in the frame)
+        inside, enclosed = _beside_frame(lay, fr.paras)
+        beside = sorted([*body, *inside])
         mute_beside, plain_beside = mute_plain(beside)
-        if len(plain_beside) >= 2:
+        if plain_beside:
             body, mute, plain = beside, mute_beside, plain_beside
+            sandwiched = enclosed
     stated = len(body) - len(mute)
     denials = sum(1 for i in body if lay.hits[i].get("denial"))
     counts, correction, inline = inline_asides(lay, fr.paras)
@@ -1058,8 +1063,8 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     # reads as a denial ("he ran as he had never run before")
     # (fiction vocabulary on one side of a single statement is weak: writing about writing)
     body_paras = {lay.para_of[i] for i in body}
-    around = bool(fr.paras) and bool(body_paras) and (
-        min(fr.paras) < min(body_paras) and max(fr.paras) > max(body_paras))
+    around = sandwiched or (bool(fr.paras) and bool(body_paras) and (
+        min(fr.paras) < min(body_paras) and max(fr.paras) > max(body_paras)))
     short = (bool(fr.paras) and len(plain) >= 1 and len(plain) >= 0.5 * stated
              and (around or _pick(fr.counts) != "fiction"))
     if (len(plain) < 2 or len(plain) < 0.6 * stated or debunk) and not (short and not debunk):
@@ -1090,30 +1095,70 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     return Finding("unframed")
 
 
-def _beside_frame(lay: Layout, paras: set[int]) -> list[int]:
+def _beside_frame(lay: Layout, paras: set[int]) -> tuple[list[int], bool]:
     """The sentences of frame paragraphs that lie outside the frame: where a paragraph's cue
-    sentences are one run at its start or its end and that run points at the text ("None of
-    the above is true.", "The following is not true."), the sentences before or after it.
-    Without a pointer, cue sentences inside a paragraph describe ("Rumours that the bridge
-    would close were false") and keep the whole paragraph out of the body; so does a
-    pointer away from the sentences beside it (a reply's opening "The post above is fake.")."""
+    sentences are a run at its start, a run at its end, or both, with plain sentences
+    between, and a run points at the text ("The following is false.", "None of the above
+    is true.", a closing "This never happened.": ``_closing_verdict``), the sentences
+    between. Without a pointer, cue sentences inside a paragraph describe ("Rumours that
+    the bridge would close were false") and keep the whole paragraph out of the body; so
+    does a pointer away from the sentences beside it (a reply's opening "The post above is
+    fake."). And whether a run opens and one closes the sentences of some paragraph (a
+    frame around them, as frame paragraphs before and after the body are)."""
     out: list[int] = []
+    enclosed = False
     hits = lay.hits
     for p in paras:
         idx = [i for i, q in enumerate(lay.para_of) if q == p]
-        cued = [k for k, i in enumerate(idx) if _frame_score(hits[i])]
-        if not cued or cued[-1] - cued[0] + 1 != len(cued):
+        cued = [_frame_score(hits[i]) > 0 for i in idx]
+        lo = cued.index(False) if False in cued else len(idx)  # the opening run ends
+        hi = len(idx) - (cued[::-1].index(False) if False in cued else len(idx))
+        if lo >= hi or any(cued[lo:hi]):  # no plain sentence, or a cue sentence among them
             continue
-        lo, hi = cued[0], cued[-1] + 1
-        if (lo == 0) == (hi == len(idx)):  # the run fills the paragraph, or sits inside it
+        runs = [(idx[:lo], _BACKWARD), (idx[hi:], _FORWARD)]
+        if any(run and away.search(lay.lowered, lay.sentences[run[0]][0],
+                                   lay.sentences[run[-1]][1]) is not None
+               for run, away in runs):
             continue
-        run = idx[lo:hi]
-        a, b = lay.sentences[run[0]][0], lay.sentences[run[-1]][1]
-        away = _BACKWARD if lo == 0 else _FORWARD
-        if (any(hits[i].get("deixis") or lay.label(i) for i in run)
-                and away.search(lay.lowered, a, b) is None):
-            out += idx[:lo] + idx[hi:]
-    return out
+        if any(hits[i].get("deixis") or lay.label(i) or _closing_verdict(lay, i)
+               for run, _ in runs for i in run):
+            out += idx[lo:hi]
+            enclosed = enclosed or 0 < lo <= hi < len(idx)
+    return out, enclosed
+
+
+_VERDICT = re.compile(
+    r"[\W_]*(?:this|that|all (?:of )?(?:this|it)|(?:this|it) all)\s+(?:(?:simply|just|really"
+    r"|actually|obviously|clearly|all|entirely|completely)\s+)?(?:never (?:happened|took place"
+    r"|occurred|existed)|did(?: not|n't) (?:happen|take place|occur|exist)|(?:is|was)(?: not"
+    r"|n't) (?:true|real|accurate|factual)|(?:is|was|'s) (?:(?:all|entirely|completely"
+    r"|totally|simply|just|pure|purely) )?(?:made[- ]up|invented|fabricated|false|fake"
+    r"|fiction(?:al)?|untrue))[\W_]*")
+"""A bare verdict on what came before, with nothing else said: "This never happened.",
+"This didn't happen.", "This isn't true.", "It all is made up." (``_closing_verdict``)."""
+_EXPECTED = re.compile(
+    r"\b(?:would|will|won't|wouldn't|'d|'ll|going to|gonna|supposed to|meant to|due to|promis\w*"
+    r"|plann?\w*|expect\w*|schedul\w*|hop(?:e|ed|es|ing)|intend\w*|should|was to|were to)\b")
+"""What a sentence expects rather than reports: "This never happened." after it says the
+promise or plan came to nothing ("I was promised a refund within five days."), a story's
+turn, not a verdict on the text."""
+
+
+def _closing_verdict(lay: Layout, i: int) -> bool:
+    """Claim-free: sentence ``i`` is a bare verdict (``_VERDICT``) that closes the text,
+    the last sentence of a one-paragraph document or a paragraph of its own at the end,
+    after a statement: it points at the text above it as "None of this is true." does
+    ("<statement>. This never happened."). Not inside a text ("I was promised a refund.
+    This never happened. I called again ..."), nor after a sentence that expects rather than
+    reports (``_EXPECTED``), nor under a title or a question alone."""
+    sentences = lay.sentences
+    if i != len(sentences) - 1 or sentences[i][1] - sentences[i][0] > _LABEL_LINE:
+        return False
+    if not (lay.para_of[0] == lay.para_of[i] or lay.own_paragraph(i)):
+        return False
+    return (_VERDICT.fullmatch(lay.lowered, *sentences[i]) is not None and i > 0
+            and _EXPECTED.search(lay.lowered, *sentences[i - 1]) is None
+            and not all(_heading(lay, j) or _question(lay, j) for j in range(i)))
 
 
 _BACKWARD = re.compile(r"\b(?:above|preceding|previous|earlier)\b")
@@ -1220,6 +1265,8 @@ def _free_restating(lay: Layout) -> Callable[[int], str | None]:
         return frozenset(_words(low, a, b)).difference(_DROP_BYTES)
 
     def restates(i: int) -> str | None:
+        if _closing_verdict(lay, i):
+            return "names"
         if not hits[i].get("denial"):
             return None
         p = lay.para_of[i]
