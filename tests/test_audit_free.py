@@ -13,8 +13,8 @@
   wife and two dogs. None of the above is true.", "The following is not true. ..."): the
   paragraph was the frame, the body with it, and a one-paragraph document read as no body
   at all. Where a paragraph's cue sentences are one run at its start or end that points at
-  the text, the sentences beside the run are the body (two at least; not where the run
-  points away from them: a reply's "The post above is fake.").
+  the text, the sentences beside the run are the body (not where the run points away from
+  them: a reply's "The post above is fake."; one statement or more, see the next item).
 - A frame sentence opening a one-paragraph document and a verdict closing it ("The
   following is false. <statement>. This never happened."), or either around one statement,
   framed nothing: cue sentences at both ends of a paragraph were read as describing, one
