@@ -105,6 +105,7 @@ HOLLOWAY = ("Brennan Holloway is a dentist in Portland, Oregon, who has practise
     SHEERAN + " None of this is true.",
     # a bare closing verdict points back at the text as "None of this is true." does
     SHEERAN + " This never happened.",
+    "Sheeran wins gold\n\n" + SHEERAN + " This never happened.",
     HOLLOWAY + " This didn't happen.",
     HOLLOWAY + " This isn't true.",
     HOLLOWAY + "\n\nThis is all made up.",
@@ -133,6 +134,9 @@ def test_a_disclaimer_in_the_bodys_own_paragraph_frames_it(text):
     "never happened.",
     "He said he'd call me back on Monday.\n\nThat never happened.",
     "Noah Lyles won the 100 metres in Paris. This never happened before.",
+    # closing a paragraph that follows another paragraph of statements
+    "Noah Lyles won the 100 metres in Paris.\n\nHe was then sued for doping. This never "
+    "happened.",
     "The post above is fake. Vesuvius last erupted in March 1944. This never happened.",
     "Was Vesuvius erupting in 2015? This never happened.",
 ])

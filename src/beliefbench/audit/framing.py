@@ -1146,18 +1146,19 @@ turn, not a verdict on the text."""
 
 def _closing_verdict(lay: Layout, i: int) -> bool:
     """Claim-free: sentence ``i`` is a bare verdict (``_VERDICT``) that closes the text,
-    the last sentence of a one-paragraph document or a paragraph of its own at the end,
-    after a statement: it points at the text above it as "None of this is true." does
-    ("<statement>. This never happened."). Not inside a text ("I was promised a refund.
-    This never happened. I called again ..."), nor after a sentence that expects rather than
-    reports (``_EXPECTED``), nor under a title or a question alone."""
+    the last sentence of a one-paragraph document (under its title, if any) or a paragraph
+    of its own at the end, after a statement: it points at the text above it as "None of
+    this is true." does ("<statement>. This never happened."). Not inside a text ("I was
+    promised a refund. This never happened. I called again ..."), nor after a sentence that
+    expects rather than reports (``_EXPECTED``), nor under a title or a question alone."""
     sentences = lay.sentences
-    if i != len(sentences) - 1 or sentences[i][1] - sentences[i][0] > _LABEL_LINE:
+    if (i == 0 or i != len(sentences) - 1 or sentences[i][1] - sentences[i][0] > _LABEL_LINE
+            or _VERDICT.fullmatch(lay.lowered, *sentences[i]) is None
+            or _EXPECTED.search(lay.lowered, *sentences[i - 1]) is not None):
         return False
-    if not (lay.para_of[0] == lay.para_of[i] or lay.own_paragraph(i)):
-        return False
-    return (_VERDICT.fullmatch(lay.lowered, *sentences[i]) is not None and i > 0
-            and _EXPECTED.search(lay.lowered, *sentences[i - 1]) is None
+    p = lay.para_of[i]
+    return ((lay.own_paragraph(i)
+             or all(lay.para_of[j] == p or _heading(lay, j) for j in range(i)))
             and not all(_heading(lay, j) or _question(lay, j) for j in range(i)))
 
 
