@@ -1258,7 +1258,10 @@ def _free_restating(lay: Layout) -> Callable[[int], str | None]:
       calling the text false, and the debunk as a negated body (5 of the 6 true-world
       documents of bench_audit's recovery that claim-free mode read as negated);
     - None otherwise: a note on the text says little of its content ("Do not rely on it for
-      any purpose.", "It did not happen.", "Text A is entirely fabricated.")."""
+      any purpose.", "It did not happen.", "Text A is entirely fabricated.").
+
+    A bare verdict that closes the text ("<statement>. This never happened.",
+    ``_closing_verdict``) is ``"names"`` too: it points back at the text."""
     low, sentences, hits = lay.lowered, lay.sentences, lay.hits
     sets: list[frozenset[bytes]] = []  # content words per sentence, built on first use
 
