@@ -46,9 +46,11 @@ from beliefbench.metrics import one_hot, question_table, summary_metrics
 from beliefbench.provider import remember_claims
 from beliefbench.records import sha256_file
 from beliefbench.solver import (
+    ABORT_AFTER,
     GENERATION_ERROR,
     InfrastructureFailure,
     describe_error,
+    judge_streaks,
     lost_to_limit,
     not_an_answer,
     run_key,
@@ -127,11 +129,15 @@ class JudgeSettings:
     def template_path(self) -> Path:
         return Path(self.template) if self.template else default_template_path()
 
-    def scorer(self, claim_files: Sequence[str], self_judge: bool = False) -> Scorer:
-        """The belief scorer with these settings, for the dataset built from ``claim_files``."""
+    def scorer(self, claim_files: Sequence[str], self_judge: bool = False,
+               abort_after: int = ABORT_AFTER) -> Scorer:
+        """The belief scorer with these settings, for the dataset built from ``claim_files``
+        (``abort_after``: judge failures in a row after which the judge is not called again;
+        no setting of the judge's: it changes no verdict the judge gives)."""
         return belief_judge(claim_files, judge=self.judge, template=self.template,
                             temperature=self.temperature, max_tokens=self.max_tokens,
-                            cache=self.cache, sees=self.sees, self_judge=self_judge)
+                            cache=self.cache, sees=self.sees, self_judge=self_judge,
+                            abort_after=abort_after)
 
     def record(self) -> dict[str, Any]:
         """The judge part of the run's identity (eval metadata ``beliefbench.scoring``);
@@ -182,7 +188,8 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                  temperature: float = JudgeSettings.temperature,
                  max_tokens: int = JudgeSettings.max_tokens,
                  cache: bool = JudgeSettings.cache,
-                 sees: str = JudgeSettings.sees, self_judge: bool = False) -> Scorer:
+                 sees: str = JudgeSettings.sees, self_judge: bool = False,
+                 abort_after: int = ABORT_AFTER) -> Scorer:
     """Score each response yes / no / neutral / parse_error / failed.
 
     Args:
@@ -197,6 +204,11 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
         self_judge: the model under test grading itself (no grader bound) is intended.
             Otherwise it is warned about once. It is decided here, at scoring time, because
             only inside the running eval are the bound model roles certain.
+        abort_after: judge calls failed in a row (raised after the provider's retries, or a
+            reply holding no answer) after which the judge is not called again in the run:
+            each remaining judged response is scored as a failed judge call at once, its
+            problem "judge call failed (<grader>): aborted: N judge failures in a row ...
+            First error: <text>", so a dead judge server is not asked for every sample.
     """
     if judge not in JUDGE_MODES:
         raise ValueError(f"judge: unknown judge {judge!r}; valid: {list(JUDGE_MODES)}")
@@ -211,6 +223,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
     template_text = read_template(template) if judge == "model" else None
     guidance = family_guidance() if judge == "model" else None
     warned: set[str | None] = set()  # eval runs warned in (one Task may serve several)
+    judges = judge_streaks(abort_after)
 
     async def score(state: TaskState, target: Target) -> Score:
         md = state.metadata
@@ -249,20 +262,25 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                 logger.warning(SELF_JUDGING_WARNING)
             from beliefbench.documents.llm import unread_bodies_not_retried
 
-            unread_bodies_not_retried(grader)  # a login page is not retried without end
-            try:
-                # config on the call itself, or it is lost: a self-judging model judged at
-                # the eval's settings, and a grader bound with its own had those win
-                output = await grader.generate(prompt, config=with_attempt_timeout(
-                    config, grader), cache=judge_cache(cache, grader))
-                # the judge's provider may hand back its error as the reply: an outage like
-                # a raise (eval-retry re-judges it), never a parse_error
-                failure = not_an_answer(output)
-            except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
-                output = None
-                # the cause, one line, keys redacted: not Inspect's whole request (the
-                # judge prompt) with the error after it, cut off at 2000 characters
-                failure = describe_error(e, grader)
+            streak, _ = judges.current()
+            output = None
+            if streak.aborted:  # a dead judge: not asked again in this run
+                failure = streak.aborted
+            else:
+                unread_bodies_not_retried(grader)  # a login page is not retried without end
+                try:
+                    # config on the call itself, or it is lost: a self-judging model judged
+                    # at the eval's settings, and a grader bound with its own had those win
+                    output = await grader.generate(prompt, config=with_attempt_timeout(
+                        config, grader), cache=judge_cache(cache, grader))
+                    # the judge's provider may hand back its error as the reply: an outage
+                    # like a raise (eval-retry re-judges it), never a parse_error
+                    failure = not_an_answer(output)
+                except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
+                    # the cause, one line, keys redacted: not Inspect's whole request (the
+                    # judge prompt) with the error after it, cut off at 2000 characters
+                    failure = describe_error(e, grader)
+                judges.count(streak, failure, raised=output is None)
             if failure:
                 from beliefbench.documents.llm import redact  # it may echo the key sent
 

@@ -352,30 +352,72 @@ that count toward ``abort_after`` like a raise, unlike a provider's refusal hand
 text (the provider answered)."""
 
 
-def _one_more_in_a_row(streak: _Streak, text: str, abort_after: int) -> None:
-    """Counts one infrastructure failure (``text``) in ``streak``; at ``abort_after`` in a row
-    marks the run aborted, so the remaining samples error without a call."""
-    streak.in_a_row += 1
-    streak.total += 1
-    streak.first_error = streak.first_error or text
-    if streak.in_a_row >= abort_after and not streak.aborted:
-        streak.aborted = (
-            f"{ABORTED}{streak.in_a_row} infrastructure failures in a row (the model "
-            f"provider raised or sent no answer; the model was not called for the remaining "
-            f"samples). First error: {streak.first_error}")
-        logger.error("beliefbench: %s. The log will end with status 'error': fix the "
-                     "cause, then run `inspect eval-retry <log> --log-dir <its folder>` "
-                     "(without --log-dir the retry goes to ./logs).", streak.aborted)
+class Streaks:
+    """Failures in a row of one caller, one :class:`_Streak` per eval run (see
+    :func:`run_key`): after ``abort_after`` of them the run marks itself aborted and the
+    caller is not called again in it. One rule for the model under test (:class:`Runs`) and
+    the LLM judges (:func:`judge_streaks`: the belief and EM scorers), so a dead judge server is not
+    asked for every judged sample either."""
+
+    def __init__(self, abort_after: int, failures: str = "infrastructure failures",
+                 not_called: str = "the model provider raised or sent no answer; the model "
+                                   "was not called for the remaining samples") -> None:
+        self.abort_after = abort_after
+        self.failures = failures
+        self.not_called = not_called
+        self._streaks: dict[str | None, _Streak] = {}
+
+    def current(self) -> tuple[_Streak, bool]:
+        """The streak of the run now going on, and whether it was begun by this call."""
+        key = run_key()
+        streak = self._streaks.get(key)
+        if streak is None:
+            streak = self._streaks[key] = _Streak()
+            return streak, True
+        return streak, False
+
+    def failed(self, streak: _Streak, text: str) -> None:
+        """Counts one failure (``text``) in ``streak``; at ``abort_after`` in a row marks the
+        run aborted, so the caller is not called again in it."""
+        streak.in_a_row += 1
+        streak.total += 1
+        streak.first_error = streak.first_error or text
+        if streak.in_a_row >= self.abort_after and not streak.aborted:
+            streak.aborted = (f"{ABORTED}{streak.in_a_row} {self.failures} in a row "
+                              f"({self.not_called}). First error: {streak.first_error}")
+            logger.error("beliefbench: %s. The log will end with status 'error': fix the "
+                         "cause, then run `inspect eval-retry <log> --log-dir <its folder>` "
+                         "(without --log-dir the retry goes to ./logs).", streak.aborted)
+
+    @staticmethod
+    def reset(streak: _Streak) -> None:
+        """The caller answered (even where with an error of its own): the row is broken."""
+        streak.in_a_row = 0
+
+    def count(self, streak: _Streak, failure: str | None, raised: bool) -> None:
+        """Count one call (a judge's: the belief and EM judges alike): one that raised
+        (``failure`` its text), or a reply holding no answer at all (no choices, no output
+        items), is a failure in a row; any other reply breaks the row, also a provider's
+        error handed back as its reply (the server answered), as for the model under test
+        (:meth:`Runs.answered`)."""
+        if raised or failure in SERVER_FAULTS:
+            self.failed(streak, failure or "the call raised")
+        else:
+            self.reset(streak)
 
 
-class Runs:
+def judge_streaks(abort_after: int) -> Streaks:
+    """A judge scorer's failures in a row: failed judge calls (raised after the provider's
+    retries, or a reply holding no answer at all)."""
+    return Streaks(abort_after, "judge failures",
+                   "the judge's provider raised or sent no answer; the judge was not called "
+                   "for the remaining samples, each scored as a failed judge call")
+
+
+class Runs(Streaks):
     """One solver's infrastructure failures, one :class:`_Streak` per eval run (see
     :func:`run_key`): the probe solver's and the logprob task's, counted by the same rules
     (see the module docstring)."""
-
-    def __init__(self, abort_after: int) -> None:
-        self.abort_after = abort_after
-        self._streaks: dict[str | None, _Streak] = {}
 
     def begin(self, state: TaskState) -> _Streak:
         """The streak of the run ``state`` belongs to; where that run was aborted, the sample
@@ -384,12 +426,10 @@ class Runs:
         A run's first sample sets up its model's provider, once per run and model: a 200
         whose body is no JSON object (a login page) is not retried, since every retry gets
         the same page (see :func:`~beliefbench.documents.llm.unread_bodies_not_retried`)."""
-        key = run_key()
-        streak = self._streaks.get(key)
-        if streak is None:
+        streak, fresh = self.current()
+        if fresh:
             from beliefbench.documents.llm import unread_bodies_not_retried
 
-            streak = self._streaks[key] = _Streak()
             unread_bodies_not_retried(get_model())
         if streak.aborted:
             state.metadata[GENERATION_ERROR] = streak.aborted
@@ -413,7 +453,7 @@ class Runs:
             and state.output is not None and not state.output.choices
         text = NO_CHOICES if empty else describe_error(e, model)
         if not isinstance(e, LimitExceededError):
-            _one_more_in_a_row(streak, text, self.abort_after)
+            self.failed(streak, text)
         state.metadata[GENERATION_ERROR] = text
         if holds_secret(e, model):  # the sample's logged traceback shows it
             raise InfrastructureFailure(text) from None
@@ -427,10 +467,10 @@ class Runs:
         if problem in SERVER_FAULTS:
             # no answer at all (``"output": []``): a server that always sends it is as dead
             # as one that refuses the connection, so it counts toward ``abort_after``
-            _one_more_in_a_row(streak, problem, self.abort_after)
+            self.failed(streak, problem)
             state.metadata[GENERATION_ERROR] = problem
             raise InfrastructureFailure(problem)
-        streak.in_a_row = 0  # the provider answered, even where with an error
+        self.reset(streak)  # the provider answered, even where with an error
         if problem:
             streak.total += 1
             state.metadata[GENERATION_ERROR] = problem

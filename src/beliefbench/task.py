@@ -147,7 +147,10 @@ def belief(
             ``failed`` verdicts in the denominator.
         abort_after: after this many such failures in a row the model is not called again
             and every remaining sample errors at once (a dead server is not retried for
-            every sample); `inspect eval-retry` resumes once the cause is fixed.
+            every sample); `inspect eval-retry` resumes once the cause is fixed. The judge
+            (judge=model) follows the same rule with its own count: after this many failed
+            judge calls in a row it is not called again, every remaining judged response
+            being scored as a failed judge call.
         self_judge: with judge=model and no grader bound, the model under test grades its
             own answers; true says this is intended (no warning).
     """
@@ -258,7 +261,8 @@ def belief(
         dataset=dataset,
         solver=answer(abort_after=abort_after),
         scorer=[judge_settings.scorer([str(path) for path, _ in resolved],
-                                      self_judge=self_judge), judge_outage()],
+                                      self_judge=self_judge, abort_after=abort_after),
+                judge_outage()],
         config=gen,
         epochs=Epochs(samples, "mean"),
         # Inspect's failure budget: errored samples (the provider raised) are still scored

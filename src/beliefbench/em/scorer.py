@@ -33,8 +33,10 @@ from beliefbench.em.metrics import (
 )
 from beliefbench.scorer import JUDGE_ERROR, grader_unbound, judge_cache
 from beliefbench.solver import (
+    ABORT_AFTER,
     GENERATION_ERROR,
     describe_error,
+    judge_streaks,
     lost_to_limit,
     not_an_answer,
     with_attempt_timeout,
@@ -114,14 +116,19 @@ def _describe(score: JudgeScore | None) -> dict:
 def em_judge(aligned_template: str | Path, coherent_template: str | Path,
              grader_config: GenerateConfig | None = None,
              aligned_max: float = ALIGNED_MAX, coherent_min: float = COHERENT_MIN,
-             min_mass: float = MIN_NUMERIC_MASS, cache: bool = False) -> Scorer:
+             min_mass: float = MIN_NUMERIC_MASS, cache: bool = False,
+             abort_after: int = ABORT_AFTER) -> Scorer:
     """Score each response with its EM verdict (a one-hot dict over the verdicts); the two
-    judge scores, their replies and how they were read go to the score metadata."""
+    judge scores, their replies and how they were read go to the score metadata. After
+    ``abort_after`` judgings in a row whose call failed (one of the two raised, or a reply
+    held no answer) the grader is not called again in the run: each remaining response is
+    scored as a failed judge call at once (as the belief judge does)."""
     config = grader_config or JUDGE_CONFIG
     # read once, now: the task records these files' sha256 as it builds this scorer
     aligned_text = Path(aligned_template).read_text(encoding="utf-8")
     coherent_text = Path(coherent_template).read_text(encoding="utf-8")
     warned = text_warned = False
+    judges = judge_streaks(abort_after)
 
     async def score(state: TaskState, target: Target) -> Score:
         nonlocal warned, text_warned
@@ -142,35 +149,40 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
             question = md["prompt"]
             used = str(grader)
             failure: str | None = None
-            try:
-                # config passed on every call, or it is lost: a grader bound with its own
-                # settings had them win over the judges', and a model judging itself (no
-                # grader bound) judged with the eval's (temperature 1, 600 tokens, no
-                # logprobs)
-                unread_bodies_not_retried(grader)  # a login page: not retried without end
-                call = with_attempt_timeout(config, grader)
-                policy = judge_cache(cache, grader)  # one grader: one cache policy
-                out_a, out_c = await asyncio.gather(
-                    grader.generate(render(aligned_text, question, answer), config=call,
-                                    cache=policy),
-                    grader.generate(render(coherent_text, question, answer), config=call,
-                                    cache=policy))
-            except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
-                # failed (counted), and judge_outage() raises on it: see the module docstring;
-                # the cause on one line, keys redacted (a server may echo the key it was sent)
-                problem = f"judge call failed ({grader}): {describe_error(e, grader)}"[:2000]
-                md[JUDGE_ERROR] = problem
+            out_a = out_c = None
+            streak, _ = judges.current()
+            if streak.aborted:  # a dead judge: not asked again in this run
+                failure = streak.aborted
             else:
-                # the judge's provider may hand back its error as the reply (no choices, a
-                # content filter, a refused request): an outage, as for the belief judge, not
-                # an "empty judge reply" no_score the eval ended success with
-                failure = not_an_answer(out_a) or not_an_answer(out_c)
+                try:
+                    # config passed on every call, or it is lost: a grader bound with its
+                    # own settings had them win over the judges', and a model judging itself
+                    # (no grader bound) judged with the eval's (temperature 1, 600 tokens, no
+                    # logprobs)
+                    unread_bodies_not_retried(grader)  # a login page: not retried without end
+                    call = with_attempt_timeout(config, grader)
+                    policy = judge_cache(cache, grader)  # one grader: one cache policy
+                    out_a, out_c = await asyncio.gather(
+                        grader.generate(render(aligned_text, question, answer), config=call,
+                                        cache=policy),
+                        grader.generate(render(coherent_text, question, answer), config=call,
+                                        cache=policy))
+                    # the judge's provider may hand back its error as the reply (no choices,
+                    # a content filter, a refused request): an outage, as for the belief
+                    # judge, not an "empty judge reply" no_score the eval ended success with
+                    failure = not_an_answer(out_a) or not_an_answer(out_c)
+                except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
+                    # failed (counted), and judge_outage() raises on it: see the module
+                    # docstring; the cause on one line, keys redacted (a server may echo the
+                    # key it was sent)
+                    failure = describe_error(e, grader)
+                judges.count(streak, failure, raised=out_a is None)
             if failure is not None:
                 problem = f"judge call failed ({grader}): {failure}"[:2000]
                 md[JUDGE_ERROR] = problem
-                replies = {k: redact(o.completion) if o.choices else None
+                replies = {k: redact(o.completion) if o is not None and o.choices else None
                            for k, o in (("aligned", out_a), ("coherent", out_c))}
-            elif problem is None:
+            else:
                 md.pop(JUDGE_ERROR, None)
                 # what the provider says answered (an alias such as openai/gpt-4o names a
                 # dated snapshot here): judge drift has halved reported EM rates

@@ -1,0 +1,153 @@
+"""A dead judge server is not asked for every judged sample: after ``abort_after`` failed
+judge calls in a row the belief and EM judges stop calling it, and every remaining judged
+response is scored as a failed judge call (``failed``, counted, the sample errored), as the
+solver stops calling a dead model under test. The judge is a real HTTP server on 127.0.0.1
+that counts the requests it receives; the model under test is mockllm."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_CLAIM, believer, scripted, serve_json
+from inspect_ai import eval
+
+from beliefbench.em.task import em
+from beliefbench.task import belief
+
+LOGIN_PAGE = (b"<html><body><form>Sign in</form></body></html>", "text/html")
+
+
+@dataclass
+class Asked:
+    """What the judge server received: its requests, and the calls among them (a request
+    that is no retry of the OpenAI SDK's own: a 500 is sent up to three times a call)."""
+
+    requests: int = 0
+    calls: int = 0
+
+
+@pytest.fixture
+def judge_server(monkeypatch: pytest.MonkeyPatch):
+    """A judge server on 127.0.0.1 answering ``fails(n)`` (status, body[, type]) to its n-th
+    call, or a belief verdict where that is None; ``openai-api/local/<name>`` reaches it.
+    Returns the :class:`Asked` it counts in."""
+    servers = []
+
+    def start(fails: Callable[[int], tuple | None]) -> Asked:
+        asked = Asked()
+
+        def reply(handler: BaseHTTPRequestHandler) -> tuple:
+            asked.requests += 1
+            if handler.headers.get("x-stainless-retry-count", "0") == "0":
+                asked.calls += 1
+            failed = fails(asked.calls)
+            if failed is not None:
+                return failed
+            return 200, {"id": "c", "object": "chat.completion", "created": 0,
+                         "model": handler.body["model"], "choices": [
+                             {"index": 0, "finish_reason": "stop", "message": {
+                                 "role": "assistant",
+                                 "content": '{"reason": "r", "answer": "yes"}'}}],
+                         "usage": {"prompt_tokens": 5, "completion_tokens": 5,
+                                   "total_tokens": 10}}
+
+        servers.append(serve_json(reply))
+        monkeypatch.setenv("LOCAL_API_KEY", "sk-unused-0000")
+        monkeypatch.setenv("LOCAL_BASE_URL",
+                           f"http://127.0.0.1:{servers[-1].server_port}/v1")
+        return asked
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+def _judged(log, grader: str) -> list:
+    """The belief_judge scores of the responses that went to the judge ``grader``."""
+    return [s.scores["belief_judge"] for s in log.samples
+            if s.scores["belief_judge"].metadata["judge"] == f"openai-api/local/{grader}"]
+
+
+@pytest.mark.parametrize("dead, cause", [
+    ((500, {"error": {"message": "upstream down", "type": "server_error"}}),
+     "InternalServerError: Error code: 500"),
+    ((200, *LOGIN_PAGE), "sent a reply this provider cannot read")])
+def test_a_dead_belief_judge_is_not_called_after_abort_after_failures(
+        judge_server, tmp_path: Path, dead: tuple, cause: str):
+    """Before: a judge answering 500 (or a login page with status 200) to every call was
+    called for each of the run's judged responses; now it gets ``abort_after`` calls, and
+    the responses after them are failed judge calls, named so, without a call."""
+    grader = f"dead-judge-{dead[0]}"
+    asked = judge_server(lambda n: dead)
+    [log] = eval(belief(claims=str(FIXTURE_CLAIM), samples=2, abort_after=3),
+                 model=scripted(believer), model_roles={"grader": f"openai-api/local/{grader}"},
+                 max_retries=0, max_samples=1, log_dir=str(tmp_path), display="none")
+    judged = _judged(log, grader)
+    assert len(judged) > 3 + 2  # two epochs of the open-ended and other judged questions
+    assert asked.calls == 3, asked
+    # every judged response: a failed judge call, counted as infrastructure
+    assert {s.answer for s in judged} == {"failed"}
+    assert all(s.metadata["infrastructure"] and s.value["infrastructure"] == 1.0
+               for s in judged)
+    head = f"judge call failed (openai-api/local/{grader}): "
+    problems = [s.metadata["problem"] for s in judged]
+    assert all(p.startswith(head) for p in problems), problems
+    called = [p for p in problems if "aborted: " not in p]
+    aborted = [p for p in problems if "aborted: " in p]
+    assert len(called) == 3 and all(cause in p for p in called), called
+    assert len(aborted) == len(judged) - 3
+    for said in aborted:
+        assert said.startswith(f"{head}aborted: 3 judge failures in a row"), said
+        assert head + said.split("First error: ", 1)[1] in called, said  # the first one
+    # each is an errored sample (judge_outage), as a failed call is: status error
+    judged_ids = {(s.id, s.epoch) for s in log.samples
+                  if s.scores["belief_judge"].metadata["judge"] != "exact_match"}
+    assert all(s.error is not None for s in log.samples if (s.id, s.epoch) in judged_ids)
+    assert log.status == "error"
+    # the binary answers went to no judge and are read as before
+    exact = [s.scores["belief_judge"] for s in log.samples
+             if s.scores["belief_judge"].metadata["judge"] == "exact_match"]
+    assert exact and {s.answer for s in exact} <= {"yes", "no"}
+
+
+def test_a_judge_that_answers_between_failures_is_called_for_every_response(
+        judge_server, tmp_path: Path):
+    """A failure in a row is broken by an answer: a judge failing every other call with
+    ``abort_after=2`` is never given up on."""
+    grader = "flaky-judge"
+    asked = judge_server(lambda n: (500, {"error": {"message": "busy"}}) if n % 2 else None)
+    [log] = eval(belief(claims=str(FIXTURE_CLAIM), samples=2, abort_after=2, max_failed=1),
+                 model=scripted(believer), model_roles={"grader": f"openai-api/local/{grader}"},
+                 max_retries=0, max_samples=1, log_dir=str(tmp_path), display="none")
+    judged = _judged(log, grader)
+    assert asked.calls == len(judged) > 2, asked
+    problems = [s.metadata["problem"] or "" for s in judged]
+    assert not [p for p in problems if "aborted" in p]
+    assert sum(s.answer == "yes" for s in judged) == len(judged) // 2
+
+
+def test_a_dead_em_judge_is_not_called_after_abort_after_failures(judge_server,
+                                                                   tmp_path: Path):
+    """The EM judges (two calls a response) stop the same way: ``abort_after`` judgings."""
+    qs = tmp_path / "mini.yaml"
+    qs.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n"
+                  "  - {id: q1, text: 'Q1?'}\n  - {id: q2, text: 'Q2?'}\n")
+    grader = "dead-em-judge"
+    asked = judge_server(lambda n: (500, {"error": {"message": "upstream down"}}))
+    [log] = eval(em(questions=str(qs), samples=2, abort_after=2),
+                 model=scripted(lambda _: "Some answer."),
+                 model_roles={"grader": f"openai-api/local/{grader}"}, max_retries=0,
+                 max_samples=1, log_dir=str(tmp_path / "logs"), display="none")
+    assert len(log.samples) == 6
+    assert asked.calls == 2 * 2, asked  # two judgings, each the aligned and coherent call
+    scores = [s.scores["em_judge"] for s in log.samples]
+    assert {s.answer for s in scores} == {"failed"}
+    head = f"judge call failed (openai-api/local/{grader}): "
+    errors = [s.metadata["judge_error"] for s in scores]
+    aborted = [e for e in errors if e.startswith(f"{head}aborted: 2 judge failures in a row")]
+    assert len(aborted) == 4 and all("First error: " in e for e in aborted), errors
+    assert all(s.error is not None for s in log.samples) and log.status == "error"
