@@ -15,6 +15,7 @@ import pytest
 from conftest import FIXTURE_CLAIM, believer, scripted, serve_json
 from inspect_ai import eval
 
+from beliefbench.analysis.sweep import unfinished_cause
 from beliefbench.em.task import em
 from beliefbench.task import belief
 
@@ -108,6 +109,9 @@ def test_a_dead_belief_judge_is_not_called_after_abort_after_failures(
                   if s.scores["belief_judge"].metadata["judge"] != "exact_match"}
     assert all(s.error is not None for s in log.samples if (s.id, s.epoch) in judged_ids)
     assert log.status == "error"
+    # a sweep names the first failure of its own, not an abort's
+    first = unfinished_cause([log]).split(" errored, first: ", 1)[1]
+    assert first.startswith(head) and "aborted" not in first, first
     # the binary answers went to no judge and are read as before
     exact = [s.scores["belief_judge"] for s in log.samples
              if s.scores["belief_judge"].metadata["judge"] == "exact_match"]
@@ -151,3 +155,19 @@ def test_a_dead_em_judge_is_not_called_after_abort_after_failures(judge_server,
     aborted = [e for e in errors if e.startswith(f"{head}aborted: 2 judge failures in a row")]
     assert len(aborted) == 4 and all("First error: " in e for e in aborted), errors
     assert all(s.error is not None for s in log.samples) and log.status == "error"
+
+
+def test_judge_calls_queued_at_the_abort_are_not_sent(judge_server, tmp_path: Path):
+    """Samples reach the judge together and wait for its connections: checked only before
+    each call, every judging queued when the abort came was still sent to the dead server.
+    Now at most the calls in flight then (``max_connections``) follow the ``abort_after``
+    (``max_samples`` above it: every sample answered at once, as a fast model under test does)."""
+    grader = "dead-judge-queued"
+    asked = judge_server(lambda n: (500, {"error": {"message": "upstream down"}}))
+    [log] = eval(belief(claims=str(FIXTURE_CLAIM), samples=4, abort_after=3),
+                 model=scripted(believer), model_roles={"grader": f"openai-api/local/{grader}"},
+                 max_retries=0, max_connections=2, max_samples=30, log_dir=str(tmp_path),
+                 display="none")
+    judged = _judged(log, grader)
+    assert len(judged) > 3 + 2 * 5 and {s.answer for s in judged} == {"failed"}
+    assert asked.calls <= 3 + 2, (asked, len(judged))

@@ -262,25 +262,27 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                 logger.warning(SELF_JUDGING_WARNING)
             from beliefbench.documents.llm import unread_bodies_not_retried
 
+            unread_bodies_not_retried(grader)  # a login page is not retried without end
             streak, _ = judges.current()
-            output = None
-            if streak.aborted:  # a dead judge: not asked again in this run
-                failure = streak.aborted
+            try:
+                # config on the call itself, or it is lost: a self-judging model judged at
+                # the eval's settings, and a grader bound with its own had those win; not
+                # made, or cancelled, where the run's judge is given up on (abort_after)
+                output = await judges.unless_aborted(streak, grader.generate(
+                    prompt, config=with_attempt_timeout(config, grader),
+                    cache=judge_cache(cache, grader)))
+            except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
+                output = None
+                # the cause, one line, keys redacted: not Inspect's whole request (the
+                # judge prompt) with the error after it, cut off at 2000 characters
+                failure: str | None = describe_error(e, grader)
+                judges.count(streak, failure, raised=True)
             else:
-                unread_bodies_not_retried(grader)  # a login page is not retried without end
-                try:
-                    # config on the call itself, or it is lost: a self-judging model judged
-                    # at the eval's settings, and a grader bound with its own had those win
-                    output = await grader.generate(prompt, config=with_attempt_timeout(
-                        config, grader), cache=judge_cache(cache, grader))
-                    # the judge's provider may hand back its error as the reply: an outage
-                    # like a raise (eval-retry re-judges it), never a parse_error
-                    failure = not_an_answer(output)
-                except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
-                    # the cause, one line, keys redacted: not Inspect's whole request (the
-                    # judge prompt) with the error after it, cut off at 2000 characters
-                    failure = describe_error(e, grader)
-                judges.count(streak, failure, raised=output is None)
+                # the judge's provider may hand back its error as the reply: an outage like
+                # a raise (eval-retry re-judges it), never a parse_error
+                failure = streak.aborted if output is None else not_an_answer(output)
+                if output is not None:
+                    judges.count(streak, failure, raised=False)
             if failure:
                 from beliefbench.documents.llm import redact  # it may echo the key sent
 

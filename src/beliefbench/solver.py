@@ -43,15 +43,16 @@ import contextlib
 import copy
 import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from inspect_ai.model import GenerateConfig, Model, ModelOutput, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import LimitExceededError
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 GENERATION_ERROR = "generation_error"
 """Sample metadata key set when the model under test raised instead of answering."""
@@ -69,7 +70,15 @@ ABORT_AFTER = 10
 """Default: infrastructure failures in a row after which the run stops calling the model."""
 ABORTED = "aborted: "
 """How the error of every sample after such an abort opens (``sweep`` names the first error
-that is not one of them)."""
+that is not one of them); a judge's abort opens its failed judge call's text (see
+:func:`after_an_abort`)."""
+
+
+def after_an_abort(error: str) -> bool:
+    """Whether a sample's ``error`` text is an abort's (the model under test's, or a judge's:
+    "judge call failed (<grader>): aborted: ..."), not a failure of its own."""
+    return error.startswith(ABORTED) or (error.startswith("judge call failed (")
+                                         and f"): {ABORTED}" in error)
 
 
 NO_MODEL = ("no model under test: the eval was started without --model and INSPECT_EVAL_MODEL "
@@ -101,6 +110,9 @@ class _Streak:
     first_error: str | None = None
     aborted: str | None = None
     truncated: int = 0
+    stop: Any = None
+    """An ``anyio.Event`` set at the abort, made by the first call that waits on it (an
+    event belongs to the event loop it is made in)."""
 
 
 def run_key() -> str | None:
@@ -385,6 +397,8 @@ class Streaks:
         if streak.in_a_row >= self.abort_after and not streak.aborted:
             streak.aborted = (f"{ABORTED}{streak.in_a_row} {self.failures} in a row "
                               f"({self.not_called}). First error: {streak.first_error}")
+            if streak.stop is not None:
+                streak.stop.set()  # the calls still waiting: see unless_aborted
             logger.error("beliefbench: %s. The log will end with status 'error': fix the "
                          "cause, then run `inspect eval-retry <log> --log-dir <its folder>` "
                          "(without --log-dir the retry goes to ./logs).", streak.aborted)
@@ -393,6 +407,38 @@ class Streaks:
     def reset(streak: _Streak) -> None:
         """The caller answered (even where with an error of its own): the row is broken."""
         streak.in_a_row = 0
+
+    @staticmethod
+    async def unless_aborted(streak: _Streak, call: Coroutine[Any, Any, T]) -> T | None:
+        """``call``'s result, or None where the run is aborted before it ends (``call`` then
+        never runs, or is cancelled). Samples reach the judge together: a judge call waits
+        for one of the provider's connections (``max_connections``) or between its retries,
+        so at the abort a dead server still had every call queued for it ahead (a run of
+        100 judged responses at a judge answering 500: 54 judgings sent where 10 failed in a
+        row)."""
+        if streak.aborted:
+            call.close()
+            return None
+        import anyio
+
+        if streak.stop is None:
+            streak.stop = anyio.Event()
+        answer: list[T] = []
+        error: list[Exception] = []
+        async with anyio.create_task_group() as group:
+            async def stop_at_the_abort() -> None:
+                await streak.stop.wait()
+                group.cancel_scope.cancel()
+
+            group.start_soon(stop_at_the_abort)
+            try:
+                answer.append(await call)
+            except Exception as e:  # noqa: BLE001 - raised below, out of the task group
+                error.append(e)
+            group.cancel_scope.cancel()
+        if error:
+            raise error[0]
+        return answer[0] if answer else None
 
     def count(self, streak: _Streak, failure: str | None, raised: bool) -> None:
         """Count one call (a judge's: the belief and EM judges alike): one that raised

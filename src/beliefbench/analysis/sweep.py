@@ -1342,14 +1342,15 @@ _EXCEPTION_REPR = re.compile(r"^(\w+)\((['\"])(.*)\2\)$", re.S)
 def unfinished_cause(logs: Sequence[EvalLog], secrets: Sequence[str] = ()) -> str | None:
     """Why a target's eval did not finish, on one line, or None where its logs do not say:
     the eval's own error, else its samples' (how many of them, and the first error that is
-    not the solver's abort after failures in a row). Without it a sweep of a model that
-    could not be reached (a server refusing connections) ended 'did not finish; run the
-    same command again', which would fail the same way, the cause only in the log. Keys
+    not an abort after failures in a row, the solver's or a judge's). Without it a sweep of
+    a model that could not be reached (a server refusing connections) ended 'did not
+    finish; run the same command again', which would fail the same way, the cause only in
+    the log. Keys
     (``secrets``: those given as ``-M`` arguments) and URL credentials are redacted, as in
     :func:`one_line_error`."""
     from inspect_ai.log import read_eval_log_sample_summaries
 
-    from beliefbench.solver import ABORTED
+    from beliefbench.solver import after_an_abort
 
     for log in logs:
         if log.status == "success":
@@ -1362,7 +1363,7 @@ def unfinished_cause(logs: Sequence[EvalLog], secrets: Sequence[str] = ()) -> st
             continue
         said = [_sample_error(e, secrets) for e in errors if e]
         if said:
-            first = next((e for e in said if not e.startswith(ABORTED)), said[0])
+            first = next((e for e in said if not after_an_abort(e)), said[0])
             return f"{len(said)} of {len(errors)} samples errored, first: {first}"
     return None
 

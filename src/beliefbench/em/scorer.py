@@ -150,33 +150,39 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
             used = str(grader)
             failure: str | None = None
             out_a = out_c = None
+            # config passed on every call, or it is lost: a grader bound with its own
+            # settings had them win over the judges', and a model judging itself (no grader
+            # bound) judged with the eval's (temperature 1, 600 tokens, no logprobs)
+            unread_bodies_not_retried(grader)  # a login page: not retried without end
+            call = with_attempt_timeout(config, grader)
+            policy = judge_cache(cache, grader)  # one grader: one cache policy
+
+            async def both() -> tuple[ModelOutput, ModelOutput]:
+                return tuple(await asyncio.gather(
+                    grader.generate(render(aligned_text, question, answer), config=call,
+                                    cache=policy),
+                    grader.generate(render(coherent_text, question, answer), config=call,
+                                    cache=policy)))
+
             streak, _ = judges.current()
-            if streak.aborted:  # a dead judge: not asked again in this run
-                failure = streak.aborted
+            try:
+                # not made, or cancelled, where the run's judge is given up on (abort_after)
+                outputs = await judges.unless_aborted(streak, both())
+            except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
+                # failed (counted), and judge_outage() raises on it: see the module docstring;
+                # the cause on one line, keys redacted (a server may echo the key it was sent)
+                failure = describe_error(e, grader)
+                judges.count(streak, failure, raised=True)
             else:
-                try:
-                    # config passed on every call, or it is lost: a grader bound with its
-                    # own settings had them win over the judges', and a model judging itself
-                    # (no grader bound) judged with the eval's (temperature 1, 600 tokens, no
-                    # logprobs)
-                    unread_bodies_not_retried(grader)  # a login page: not retried without end
-                    call = with_attempt_timeout(config, grader)
-                    policy = judge_cache(cache, grader)  # one grader: one cache policy
-                    out_a, out_c = await asyncio.gather(
-                        grader.generate(render(aligned_text, question, answer), config=call,
-                                        cache=policy),
-                        grader.generate(render(coherent_text, question, answer), config=call,
-                                        cache=policy))
+                if outputs is None:
+                    failure = streak.aborted
+                else:
+                    out_a, out_c = outputs
                     # the judge's provider may hand back its error as the reply (no choices,
                     # a content filter, a refused request): an outage, as for the belief
                     # judge, not an "empty judge reply" no_score the eval ended success with
                     failure = not_an_answer(out_a) or not_an_answer(out_c)
-                except Exception as e:  # noqa: BLE001 - any grader failure is infrastructure
-                    # failed (counted), and judge_outage() raises on it: see the module
-                    # docstring; the cause on one line, keys redacted (a server may echo the
-                    # key it was sent)
-                    failure = describe_error(e, grader)
-                judges.count(streak, failure, raised=out_a is None)
+                    judges.count(streak, failure, raised=False)
             if failure is not None:
                 problem = f"judge call failed ({grader}): {failure}"[:2000]
                 md[JUDGE_ERROR] = problem
