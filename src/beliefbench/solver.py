@@ -368,8 +368,8 @@ class Streaks:
     """Failures in a row of one caller, one :class:`_Streak` per eval run (see
     :func:`run_key`): after ``abort_after`` of them the run marks itself aborted and the
     caller is not called again in it. One rule for the model under test (:class:`Runs`) and
-    the LLM judges (:func:`judge_streaks`: the belief and EM scorers), so a dead judge server is not
-    asked for every judged sample either."""
+    the LLM judges (:func:`judge_streaks`: the belief and EM scorers), so a dead judge
+    server is not asked for every judged sample either."""
 
     def __init__(self, abort_after: int, failures: str = "infrastructure failures",
                  not_called: str = "the model provider raised or sent no answer; the model "
