@@ -17,6 +17,7 @@ from inspect_ai import eval
 
 from beliefbench.analysis.sweep import unfinished_cause
 from beliefbench.em.task import em
+from beliefbench.solver import judge_streaks
 from beliefbench.task import belief
 
 LOGIN_PAGE = (b"<html><body><form>Sign in</form></body></html>", "text/html")
@@ -171,3 +172,41 @@ def test_judge_calls_queued_at_the_abort_are_not_sent(judge_server, tmp_path: Pa
     judged = _judged(log, grader)
     assert len(judged) > 3 + 2 * 5 and {s.answer for s in judged} == {"failed"}
     assert asked.calls <= 3 + 2, (asked, len(judged))
+
+
+def test_a_call_waiting_at_the_abort_ends_in_any_event_loop():
+    """Outside an eval (re-scoring) one streak serves each run of a scorer, each in an event
+    loop of its own: the abort a call waits on is its loop's (an event made in the first
+    loop raised in the second, and the judge call read as failed). A call still waiting
+    when the abort comes returns None, not its late answer."""
+    import anyio
+
+    judges = judge_streaks(2)
+    streak, _ = judges.current()  # no eval running: the streak of every re-scoring
+
+    async def answer() -> str:
+        return "an answer"
+
+    for _ in range(2):  # two event loops
+        assert anyio.run(judges.unless_aborted, streak, answer()) == "an answer"
+
+    async def aborted_while_waiting() -> list:
+        got: list = []
+
+        async def hung() -> str:
+            await anyio.sleep(3600)
+            return "a late answer"
+
+        async def judge() -> None:
+            got.append(await judges.unless_aborted(streak, hung()))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(judge)
+            await anyio.wait_all_tasks_blocked()
+            judges.failed(streak, "InternalServerError")
+            judges.failed(streak, "InternalServerError")
+        return got
+
+    assert anyio.run(aborted_while_waiting) == [None]
+    assert streak.aborted and streak.aborted.startswith("aborted: 2 judge failures in a row")
+    assert anyio.run(judges.unless_aborted, streak, answer()) is None  # not called again

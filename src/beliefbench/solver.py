@@ -111,8 +111,10 @@ class _Streak:
     aborted: str | None = None
     truncated: int = 0
     stop: Any = None
-    """An ``anyio.Event`` set at the abort, made by the first call that waits on it (an
-    event belongs to the event loop it is made in)."""
+    """Where a call waits on the abort (:meth:`Streaks.unless_aborted`): an ``anyio``
+    ``RunVar`` holding the ``anyio.Event`` set at the abort, one per event loop (an event
+    belongs to its loop, and a scorer re-scoring outside an eval keeps one streak across
+    runs)."""
 
 
 def run_key() -> str | None:
@@ -397,8 +399,8 @@ class Streaks:
         if streak.in_a_row >= self.abort_after and not streak.aborted:
             streak.aborted = (f"{ABORTED}{streak.in_a_row} {self.failures} in a row "
                               f"({self.not_called}). First error: {streak.first_error}")
-            if streak.stop is not None:
-                streak.stop.set()  # the calls still waiting: see unless_aborted
+            if streak.stop is not None and (stop := streak.stop.get(None)) is not None:
+                stop.set()  # the calls still waiting: see unless_aborted
             logger.error("beliefbench: %s. The log will end with status 'error': fix the "
                          "cause, then run `inspect eval-retry <log> --log-dir <its folder>` "
                          "(without --log-dir the retry goes to ./logs).", streak.aborted)
@@ -420,14 +422,19 @@ class Streaks:
             call.close()
             return None
         import anyio
+        from anyio.lowlevel import RunVar
 
         if streak.stop is None:
-            streak.stop = anyio.Event()
+            streak.stop = RunVar("beliefbench_abort")
+        stop = streak.stop.get(None)
+        if stop is None:
+            stop = anyio.Event()
+            streak.stop.set(stop)
         answer: list[T] = []
         error: list[Exception] = []
         async with anyio.create_task_group() as group:
             async def stop_at_the_abort() -> None:
-                await streak.stop.wait()
+                await stop.wait()
                 group.cancel_scope.cancel()
 
             group.start_soon(stop_at_the_abort)
