@@ -244,6 +244,7 @@ def test_a_bad_question_is_named_as_in_claim_files(tmp_path: Path, question, mes
      r"^min_numeric_mass: expected a number at least 0.0 and at most 1.0, got 3$"),
     ({"max_failed": "lots"}, r"^max_failed: expected a number .*, got 'lots'$"),
     ({"samples": 0}, r"^samples: expected a whole number of at least 1, got 0$"),
+    ({"abort_after": 0}, r"^abort_after: expected a whole number of at least 1, got 0$"),
     ({"temperature": "hot"}, r"^temperature: expected a number at least 0.0, got 'hot'$"),
     ({"top_p": 0}, r"^top_p: expected a number above 0.0 and at most 1.0, got 0$"),
     ({"max_tokens": 2.5}, r"^max_tokens: expected a whole number of at least 1, got 2.5$"),
