@@ -625,6 +625,21 @@ def test_a_lower_threshold_is_not_offered_as_the_fix_when_no_answer_is_em(tiny, 
            "sets" in res.output
 
 
+def test_activations_of_a_checkpoint_holding_nan_are_refused_not_saved_as_a_direction(tiny):
+    """A diverged checkpoint (a NaN weight in the last layer) gave NaN at the last residual
+    index: ``direction`` wrote that NaN into directions.safetensors with accuracy 0.000 in its
+    table, exit 0, where margins, lens and probe refuse such a model."""
+    from beliefbench.internals.scoring import ScoringError
+
+    model, tok = load_model(tiny)
+    weight = next(p for n, p in model.named_parameters() if n.endswith("mlp.down_proj.weight"))
+    with torch.no_grad():
+        weight[0, 0] = float("nan")
+    answers = [Answer([{"role": "user", "content": "First?"}], "glass is fine", "em", "a")]
+    with pytest.raises(ScoringError, match=r"NaN or infinite activations for 1 of 1 inputs"):
+        answer_activations(model, tok, answers)
+
+
 def test_direction_from_an_em_log(tiny, tmp_path):
     def subject(messages, tools, tool_choice, config):
         return output("glass glass glass" if "First" in messages[-1].text else "steel is fine")

@@ -27,7 +27,7 @@ import pandas as pd
 
 from beliefbench.em.metrics import EM_VERDICTS
 from beliefbench.internals.activations import forward_batches, pad_id_of
-from beliefbench.internals.scoring import encode_continuation
+from beliefbench.internals.scoring import check_finite, encode_continuation
 from beliefbench.internals.steering import n_residual, recorded
 from beliefbench.records import share_safetensors
 from beliefbench.verdicts import VERDICTS
@@ -105,6 +105,9 @@ def answer_activations(model, tokenizer, answers: Sequence[Answer], *, batch_siz
                 span = slice(items[i].first, len(items[i].ids))
                 out_arr[i] = torch.stack([h[row, span].mean(dim=0) for h in layers]).numpy()
     assert out_arr is not None
+    # NaN at some index (a diverged checkpoint) was saved as the direction there, its
+    # table row reading accuracy 0.000: refused, as margins, lens and probe refuse it
+    check_finite(out_arr, model, "activations")
     return out_arr
 
 
