@@ -892,6 +892,28 @@ def test_a_direction_at_the_last_index_is_read_where_steering_adds_it(tiny):
                                    rtol=1e-4, atol=1e-5)
 
 
+def test_a_model_without_a_chat_template_is_read_after_the_text_inspect_gave_it(tiny,
+                                                                                tmp_path):
+    """Without a chat template Inspect's hf provider prompts ``role: content`` lines and the
+    model answers straight after them; ``direction`` read each answer after an extra
+    ``assistant: `` the model never saw, so its activations were of another context."""
+    import shutil
+
+    bare = tmp_path / "bare"
+    shutil.copytree(tiny, bare)
+    (bare / "chat_template.jinja").unlink()
+    served = get_model(f"hf/{bare}", do_sample=False)
+    tok = served.api.tokenizer
+    assert not tok.chat_template
+    messages = [{"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Is glass a liquid?"}]
+    from inspect_ai.model import ChatMessageSystem, ChatMessageUser
+
+    seen = served.api.hf_chat([ChatMessageSystem(content="Be brief."),
+                               ChatMessageUser(content="Is glass a liquid?")], [])
+    assert chat_prefix(tok, messages) == seen
+
+
 def test_belief_log_gives_believing_vs_disbelieving_answers(tmp_path):
     log = run_belief(tmp_path, mixed, samples=1)
     pos, neg, info = answers_from_log(log.location, claim="glass_bridge")

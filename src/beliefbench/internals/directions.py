@@ -68,11 +68,12 @@ class Answer:
 
 def chat_prefix(tokenizer, messages: Sequence[dict[str, str]]) -> str:
     """The text the model saw before answering: its chat template with the generation prompt
-    (as Inspect's hf provider renders it), or plain ``role: content`` lines without one."""
+    (as Inspect's hf provider renders it), or, without one, its plain ``role: content``
+    lines, the answer following straight after them (no ``assistant:`` the model never saw)."""
     if getattr(tokenizer, "chat_template", None):
         return tokenizer.apply_chat_template(list(messages), tokenize=False,
                                              add_generation_prompt=True)
-    return "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant: "
+    return "".join(f"{m['role']}: {m['content']}\n" for m in messages)
 
 
 def answer_activations(model, tokenizer, answers: Sequence[Answer], *, batch_size: int = 8,
