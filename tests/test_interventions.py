@@ -909,9 +909,42 @@ def test_a_model_without_a_chat_template_is_read_after_the_text_inspect_gave_it(
                 {"role": "user", "content": "Is glass a liquid?"}]
     from inspect_ai.model import ChatMessageSystem, ChatMessageUser
 
-    seen = served.api.hf_chat([ChatMessageSystem(content="Be brief."),
-                               ChatMessageUser(content="Is glass a liquid?")], [])
-    assert chat_prefix(tok, messages) == seen
+    asked = [ChatMessageSystem(content="Be brief."), ChatMessageUser(content="Is glass a liquid?")]
+    assert chat_prefix(tok, messages) == served.api.hf_chat(asked, [])
+    # a model with a template served with -M use_chat_template=false saw the same lines
+    plain = get_model(f"hf/{tiny}", do_sample=False, use_chat_template=False)
+    assert plain.api.tokenizer.chat_template
+    assert chat_prefix(plain.api.tokenizer, messages,
+                       use_chat_template=False) == plain.api.hf_chat(asked, [])
+
+
+def test_a_log_served_without_its_chat_template_is_read_without_it(tiny, tmp_path):
+    """An EM log of a model served with ``-M use_chat_template=false`` (the README's advice
+    for base models) answered after plain lines; ``direction`` read its answers after the
+    tokenizer's chat template, a context the model never saw."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    log, res, out = _em_direction(tiny, tmp_path, _glass, samples=2)
+    assert res.exit_code == 0, res.output
+    templated = json.loads((out / "direction.json").read_text())
+    assert templated["use_chat_template"] is True
+    edited = read_eval_log(log.location)
+    edited.eval.model_args = {"use_chat_template": False}
+    plain_log = tmp_path / "plain.eval"
+    write_eval_log(edited, str(plain_log))
+    pos, neg, info = answers_from_log(plain_log)
+    assert info["use_chat_template"] is False and info["chat_template"] is None
+    model, tok = load_model(tiny)
+    expected = mean_difference(answer_activations(model, tok, pos, use_chat_template=False),
+                               answer_activations(model, tok, neg, use_chat_template=False))
+    plain_out = tmp_path / "plain-dir"
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   str(plain_log), "--out", str(plain_out)])
+    assert res.exit_code == 0, res.output
+    assert json.loads((plain_out / "direction.json").read_text())["use_chat_template"] is False
+    got, _ = load_directions(plain_out / "directions.safetensors")
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(got, load_directions(out / "directions.safetensors")[0])
 
 
 def test_belief_log_gives_believing_vs_disbelieving_answers(tmp_path):

@@ -153,8 +153,9 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     if note:
         click.echo(f"warning: {note}", err=True)
     model, tokenizer = load_model(model_path, device=device, dtype=dtype)
-    a_pos = answer_activations(model, tokenizer, pos, batch_size=batch_size)
-    a_neg = answer_activations(model, tokenizer, neg, batch_size=batch_size)
+    fmt = {k: info[k] for k in ("use_chat_template", "chat_template")}
+    a_pos = answer_activations(model, tokenizer, pos, batch_size=batch_size, **fmt)
+    a_neg = answer_activations(model, tokenizer, neg, batch_size=batch_size, **fmt)
     try:
         dirs = mean_difference(a_pos, a_neg)  # the saved direction: over every answer
     except DirectionError as e:

@@ -66,18 +66,34 @@ class Answer:
     question: str
 
 
-def chat_prefix(tokenizer, messages: Sequence[dict[str, str]]) -> str:
-    """The text the model saw before answering: its chat template with the generation prompt
-    (as Inspect's hf provider renders it), or, without one, its plain ``role: content``
-    lines, the answer following straight after them (no ``assistant:`` the model never saw)."""
-    if getattr(tokenizer, "chat_template", None):
+def chat_prefix(tokenizer, messages: Sequence[dict[str, str]], *,
+                use_chat_template: bool = True, chat_template: str | None = None) -> str:
+    """The text the model saw before answering, as Inspect's hf provider renders it: the
+    chat template (the log's ``-M chat_template`` if given, else the tokenizer's) with the
+    generation prompt, or, without one or under ``-M use_chat_template=false``, plain
+    ``role: content`` lines, the answer following straight after them (no ``assistant:``
+    the model never saw)."""
+    template = chat_template or getattr(tokenizer, "chat_template", None)
+    if template and use_chat_template:
         return tokenizer.apply_chat_template(list(messages), tokenize=False,
-                                             add_generation_prompt=True)
+                                             add_generation_prompt=True,
+                                             chat_template=template)
     return "".join(f"{m['role']}: {m['content']}\n" for m in messages)
 
 
+def prompt_format(log_model_args: dict[str, Any] | None) -> dict[str, Any]:
+    """How the log's model was prompted (its ``-M use_chat_template`` / ``chat_template``,
+    read as Inspect's hf and vLLM providers read them): the keyword arguments of
+    :func:`chat_prefix`, so the answers are read after the text the model answered."""
+    args = log_model_args or {}
+    template = args.get("chat_template")
+    return {"use_chat_template": args.get("use_chat_template") is not False,
+            "chat_template": template if isinstance(template, str) else None}
+
+
 def answer_activations(model, tokenizer, answers: Sequence[Answer], *, batch_size: int = 8,
-                       show_progress: bool | None = None) -> np.ndarray:
+                       show_progress: bool | None = None, use_chat_template: bool = True,
+                       chat_template: str | None = None) -> np.ndarray:
     """``[n, n_residual, hidden]``: per answer, the mean over its own tokens at every index.
 
     The last index is read where ``steer`` / ``ablate`` / ``patch`` act on it, before the
@@ -89,8 +105,9 @@ def answer_activations(model, tokenizer, answers: Sequence[Answer], *, batch_siz
 
     if not answers:
         raise DirectionError("no answers to read activations from")
-    items = [encode_continuation(tokenizer, chat_prefix(tokenizer, a.messages), a.answer)
-             for a in answers]
+    items = [encode_continuation(tokenizer, chat_prefix(
+        tokenizer, a.messages, use_chat_template=use_chat_template,
+        chat_template=chat_template), a.answer) for a in answers]
     out_arr: np.ndarray | None = None
     last: list = []
     with recorded(model, n_residual(model) - 1, last):
@@ -491,6 +508,7 @@ def answers_from_log(path: str | Path, positive: Sequence[str] | None = None,
     # relative one named nothing
     info = {"log": str(Path(path).resolve()) if Path(path).exists() else str(path),
             "log_model": str(log.eval.model),
+            **prompt_format(log.eval.model_args),
             "log_kind": "em" if kind == "beliefbench_em" else "belief",
             "positive_verdicts": sorted(pos_v), "negative_verdicts": sorted(neg_v),
             "claim": claim, "aligned_above": aligned_above, "n_positive": len(pos),
