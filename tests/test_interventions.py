@@ -385,6 +385,18 @@ def test_the_steer_provider_names_the_file_and_argument_it_cannot_use(tiny, plan
     for layer in (2.7, True):  # not truncated to 2, not read as 1
         with pytest.raises(ValueError, match=f"-M layer={layer!r} is not an integer"):
             get_model(f"steer/{tiny}", direction=str(planted), layer=layer, memoize=False)
+    # a value out of range names the -M argument and the file whose indices it means
+    with pytest.raises(InterventionError, match=re.escape(
+            f"steer provider: -M layer=7: out of range; {planted} holds residual indices "
+            f"0..2 (0 = embeddings)")):
+        get_model(f"steer/{tiny}", direction=str(planted), layer=7, memoize=False)
+    with pytest.raises(InterventionError, match=re.escape(
+            f"steer provider ({planted}): -M ablate_layers: '5' includes [5], out of range")):
+        get_model(f"steer/{tiny}", direction=str(planted), mode="ablate", ablate_layers="5",
+                  memoize=False)
+    with pytest.raises(InterventionError, match=re.escape(
+            f"steer provider ({planted}): -M coef: must be a finite number, got nan")):
+        get_model(f"steer/{tiny}", direction=str(planted), coef="nan", memoize=False)
 
 
 def test_a_hand_edited_best_layer_is_refused_naming_the_file_and_field(tiny, tmp_path):

@@ -13,6 +13,7 @@ from beliefbench.internals.directions import load_directions
 from beliefbench.internals.interventions import already_said, check_direction_model
 from beliefbench.internals.steering import (
     STEER_ARGS,
+    InterventionError,
     add_hooks,
     check_fits,
     hidden_size,
@@ -59,6 +60,32 @@ def _number(kind: type, name: str, value: Any) -> Any:
     return out
 
 
+def _planned(directions: Any, meta: dict[str, Any], steer: dict[str, Any]) -> list:
+    """The hooks the ``-M`` arguments ask for, or an error naming the ``-M`` argument and
+    the directions file (the planner's "layer: 7 is out of range 0..2" named neither)."""
+    layer = steer.get("layer", meta.get("best_layer"))
+    if layer is None:
+        raise ValueError("steer provider: -M layer=<residual index> is required (the "
+                         "directions file names no best_layer)")
+    layer = _number(int, "layer", layer)
+    n = directions.shape[0]
+    if not 0 <= layer < n:
+        raise InterventionError(f"steer provider: -M layer={layer}: out of range; "
+                                f"{steer['direction']} holds residual indices 0..{n - 1} "
+                                f"(0 = embeddings)")
+    try:
+        return plan(directions, steer.get("mode", "add"), layer,
+                    coef=_number(float, "coef", steer.get("coef", 1.0)),
+                    ablate_layers=_layers_arg(steer.get("ablate_layers", "all")),
+                    control=str(steer.get("control", "none")),
+                    seed=_number(int, "seed", steer.get("seed", 0)))
+    except InterventionError as e:
+        what = str(e)
+        if what.startswith("layers:"):  # the planner's name for -M ablate_layers
+            what = "ablate_layers:" + what.removeprefix("layers:")
+        raise InterventionError(f"steer provider ({steer['direction']}): -M {what}") from None
+
+
 class SteeredHuggingFaceAPI(HuggingFaceAPI):
     """``steer//path``: the hf provider plus :func:`beliefbench.internals.steering.plan`'s hooks.
 
@@ -90,6 +117,7 @@ class SteeredHuggingFaceAPI(HuggingFaceAPI):
                 option="-M allow_other_model=true")
             if note and not already_said(direction, model_name):  # run_evals said it
                 log.warning("steer provider: %s", note)
+        interventions = _planned(directions, meta, steer)  # bad -M values: before the weights load
         # safetensors only (a pytorch_model.bin is a pickle), and nothing fetched from the Hub
         model_args["use_safetensors"] = True
         model_args.setdefault("local_files_only", True)
@@ -98,14 +126,5 @@ class SteeredHuggingFaceAPI(HuggingFaceAPI):
                          **model_args)
         check_fits(directions, n_residual(self.model), hidden_size(self.model),
                    steer["direction"])
-        layer = steer.get("layer", meta.get("best_layer"))
-        if layer is None:
-            raise ValueError("steer provider: -M layer=<residual index> is required (the "
-                             "directions file names no best_layer)")
-        self.interventions = plan(
-            directions, steer.get("mode", "add"), _number(int, "layer", layer),
-            coef=_number(float, "coef", steer.get("coef", 1.0)),
-            ablate_layers=_layers_arg(steer.get("ablate_layers", "all")),
-            control=str(steer.get("control", "none")),
-            seed=_number(int, "seed", steer.get("seed", 0)))
+        self.interventions = interventions
         self.hooks = add_hooks(self.model, self.interventions)
