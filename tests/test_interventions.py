@@ -397,6 +397,14 @@ def test_the_steer_provider_names_the_file_and_argument_it_cannot_use(tiny, plan
     with pytest.raises(InterventionError, match=re.escape(
             f"steer provider ({planted}): -M coef: must be a finite number, got nan")):
         get_model(f"steer/{tiny}", direction=str(planted), coef="nan", memoize=False)
+    # an argument of the other mode is refused, not dropped (an ablation taken for a steer)
+    with pytest.raises(InterventionError, match=re.escape(
+            "-M coef=4 does not apply to -M mode=ablate (coef is for mode=add)")):
+        get_model(f"steer/{tiny}", direction=str(planted), mode="ablate", coef=4,
+                  memoize=False)
+    with pytest.raises(InterventionError, match=re.escape(
+            "-M ablate_layers='all' does not apply to -M mode=add")):
+        get_model(f"steer/{tiny}", direction=str(planted), ablate_layers="all", memoize=False)
 
 
 def test_a_hand_edited_best_layer_is_refused_naming_the_file_and_field(tiny, tmp_path):

@@ -68,6 +68,15 @@ def _planned(directions: Any, meta: dict[str, Any], steer: dict[str, Any]) -> li
         raise ValueError("steer provider: -M layer=<residual index> is required (the "
                          "directions file names no best_layer)")
     layer = _number(int, "layer", layer)
+    # an argument of the other mode was dropped without a word: -M mode=ablate -M coef=4
+    # ran an ablation the user took for a steer of 4
+    unused = {"add": "ablate_layers", "ablate": "coef"}.get(str(steer.get("mode", "add")))
+    if unused in steer:
+        raise InterventionError(f"steer provider: -M {unused}={steer[unused]!r} does not apply "
+                                f"to -M mode={steer.get('mode', 'add')} ("
+                                + ("coef is for mode=add" if unused == "coef" else
+                                   "ablate_layers is for mode=ablate")
+                                + "); leave it out or change the mode")
     n = directions.shape[0]
     if not 0 <= layer < n:
         raise InterventionError(f"steer provider: -M layer={layer}: out of range; "
