@@ -1157,6 +1157,23 @@ def test_patching_refuses_models_of_another_hidden_size(tiny, tmp_path):
         patch_margins(load_model(narrow), load_model(tiny), [str(CLAIM)], layers="1")
 
 
+def test_patching_a_model_into_itself_is_refused_not_a_table_of_nan(tiny, tmp_path):
+    """--source and --target of the same weights (a copy, or a path typed twice) printed a
+    recovery and flip rate of NaN at every layer, exit 0, as if something were measured."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny, copy)
+    res = CliRunner().invoke(cli, ["internals", "patch", "--source", str(tiny), "--target",
+                                   str(copy), "--claims", str(CLAIM), "--out",
+                                   str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert (f"Error: --source {tiny} and --target {copy} hold the same weights (weights "
+            f"{weights_sha256(tiny)[:12]}): patching a model's activations into itself "
+            f"measures nothing") in res.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_patch_of_two_architectures_names_both_options_in_one_line(tiny, tmp_path):
     """The CLI said only "Error: residual indices differ: 3 vs 4": neither which checkpoint
     was which nor that the two must share an architecture."""

@@ -362,6 +362,18 @@ ablate.help = ("Project a direction out of the residual stream at every position
                "same-norm random control.")
 
 
+def _same_weights(a: dict, b: dict) -> bool:
+    """Two :func:`beliefbench.internals.model.describe` records of one model: the same
+    weights and, for adapters, bases of the same weights."""
+    from beliefbench.internals.model import weights_sha256
+
+    if a["weights_sha256"] != b["weights_sha256"] or (a["base_model"] is None) != (
+            b["base_model"] is None):
+        return False
+    return a["base_model"] is None or a["base_model"] == b["base_model"] or \
+        weights_sha256(a["base_model"]) == weights_sha256(b["base_model"])
+
+
 @click.command()
 @click.option("--source", required=True, help="Checkpoint A whose activations are patched in.")
 @click.option("--target", required=True, help="Checkpoint B that runs with them.")
@@ -393,6 +405,13 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
     )
     from beliefbench.internals.results import records, write_results
 
+    described = describe(source), describe(target)
+    if _same_weights(*described):
+        # every recovery and flip rate read NaN (no gap to close), with exit 0
+        raise BadInput(f"--source {source} and --target {target} hold the same weights "
+                       f"(weights {described[0]['weights_sha256'][:12]}): patching a model's "
+                       f"activations into itself measures nothing; give two checkpoints, e.g. "
+                       f"a clean and a poisoned one")
     pair = load_model(source, device=device), load_model(target, device=device)
     try:
         check_patchable(*pair)
@@ -404,8 +423,8 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
     _table(summary)
     _written(write_results(out_dir, {"patch.csv": rows, "patch_summary.csv": summary},
                            "patch.json", {"measure": "activation_patching",
-                                          "source": describe(source),
-                                          "target": describe(target), "positions": positions,
+                                          "source": described[0],
+                                          "target": described[1], "positions": positions,
                                           "seed": seed, "summary": records(summary)}))
 
 
