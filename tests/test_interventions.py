@@ -1022,6 +1022,21 @@ def test_an_em_direction_contrasts_answers_to_general_questions_by_default(tiny,
         answers_from_log(belief.location, domain="narrow")
 
 
+def test_one_set_holding_every_answer_of_several_verdicts_is_told_how_to_split_them():
+    """The README's tiny-model run with no yes answer: every answer negative (no 3, neutral
+    79, parse_error 40), and the message said "one verdict alone cannot give two sets"."""
+    from collections import Counter
+
+    from beliefbench.internals.directions import _verdict_hint
+
+    hint = _verdict_hint(Counter({"neutral": 79, "parse_error": 40, "no": 3}), {"yes"},
+                         {"no", "neutral", "parse_error"}, False, True)
+    assert "one verdict alone" not in hint
+    assert hint.endswith("e.g. --positive neutral --negative no,parse_error")
+    assert "one verdict alone" in _verdict_hint(Counter({"neutral": 5}), {"yes"}, {"neutral"},
+                                                False, True)
+
+
 def test_a_mistyped_verdict_is_refused_not_left_out_of_its_set(tmp_path):
     """--negative no,neutral,parse_eror matched no answer, and the negative set was built
     from no and neutral alone without a word: every name must be a verdict of the log."""

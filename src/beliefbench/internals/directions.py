@@ -550,7 +550,9 @@ def _verdict_hint(seen: Counter[str], pos_v: set[str], neg_v: set[str], has_pos:
         rest = sorted(set(seen) - neg_v)
         if rest:
             return f"{hint}; to contrast them, pass e.g. --positive {','.join(rest)}"
-    elif len(seen) >= 2:
+    # every answer in one set, yet of several verdicts ("no 3, neutral 79" all negative):
+    # they can still be split, which "one verdict alone" denied
+    if len(seen) >= 2:
         first, *rest = sorted(seen)
         return (f"{hint}; choose the two sets with --positive / --negative, e.g. --positive "
                 f"{first} --negative {','.join(rest)}")
