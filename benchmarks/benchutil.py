@@ -7,15 +7,20 @@ from __future__ import annotations
 import argparse
 
 
-def positive_int(text: str) -> int:
+def positive_int(text: str, least: int = 1) -> int:
     """An integer of at least 1 (counts, sizes, repeats: zero would time nothing)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least} (got {value})")
     return value
+
+
+def count(text: str) -> int:
+    """An integer of at least 0 (retries: none is a setting of its own)."""
+    return positive_int(text, least=0)
 
 
 def positive_ints(text: str) -> list[int]:

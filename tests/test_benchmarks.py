@@ -13,7 +13,7 @@ import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
-from benchutil import positive_int, positive_ints  # noqa: E402
+from benchutil import count, positive_int, positive_ints  # noqa: E402
 
 BAD = {  # script: a bad argument a reader could type
     "bench_audit.py": ["--sizes-mb", "20,0"],
@@ -21,6 +21,7 @@ BAD = {  # script: a bad argument a reader could type
     "bench_finetune.py": ["--device", "cuda", "--settings", "defualts"],
     "bench_harness.py": ["--samples", "0"],
     "bench_internals.py": ["--model", "/no/such/checkpoint"],
+    "bench_judge_abort.py": ["--max-retries", "-1"],
     "bench_interventions.py": ["--hidden", "30"],
     "bench_offline_judge.py": ["/no/such/set.yaml"],
     "bench_report.py": ["--logs", "none"],
@@ -46,6 +47,10 @@ def test_positive_int() -> None:
     for bad in ("0", "-1", "x", "1.5"):
         with pytest.raises(argparse.ArgumentTypeError):
             positive_int(bad)
+    assert count("0") == 0 and count("2") == 2
+    for bad in ("-1", "x"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            count(bad)
     assert positive_ints("20, 1024") == [20, 1024]
     for bad in ("", ",", "20,x", "0"):
         with pytest.raises(argparse.ArgumentTypeError):
