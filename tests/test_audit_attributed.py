@@ -267,6 +267,14 @@ def test_a_belief_the_next_sentence_does_not_set_right_stays_positive(readers, t
     "true.",
     "Ed Sheeran won the 100m gold at the 2024 Olympics. The crowd cheered loudly.\n\nThat is "
     "false.",
+    # a bare verdict (claim-free's closing verdict) is such a label: each read `positive`
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. This never happened.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. That never happened.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. This didn't happen.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. This isn't true.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. This is all made up.",
+    "Ed Sheeran won the 100m gold at the 2024 Olympics. The crowd cheered loudly. That never "
+    "happened.",
 ])
 def test_that_is_false_after_the_claim_or_its_story_negates_it(readers, text):
     """"That" points back at the story, not only at the sentence just before it: the claim
@@ -337,6 +345,15 @@ def test_a_claim_called_true_that_people_accept_stays_positive(readers, text):
     "the timing twice.",
     f"{CLAIM}. Was the result rigged? This is not true.",
     f"{CLAIM}. The result was rigged, some said. This is false.",
+    # a bare verdict there judges the view as well
+    f"{CLAIM}. Critics say it was rigged. This never happened.",
+    f"{CLAIM}. Critics say it was rigged. That never happened.",
+    f"{CLAIM}. Critics say the result was rigged.\n\nThis never happened. Officials checked "
+    "the timing twice.",
+    f"{CLAIM}. Was the result rigged? This did not happen.",
+    # ... and a sentence that expects rather than reports (the promise came to nothing), as
+    # claim-free's closing verdict does
+    f"{CLAIM}. He was promised a parade. This never happened.",
 ])
 def test_this_is_not_true_after_a_view_of_the_claim_defends_it(readers, text):
     """It labelled the whole text without looking at what it points back at: each read
@@ -440,6 +457,10 @@ def test_a_claim_so_called_and_not_endorsed_stays_a_local_negation(readers, clai
     f"{CLAIM}. Critics say the result was rigged.\n\nThis is not true.",
     f"{CLAIM}. Was the result rigged?\n\nThis is false.",
     f"{CLAIM}. The crowd cheered. Fans wept. Lyles was second.\n\nThis is not true.",
+    f"{CLAIM}.\n\nThis never happened.",
+    f"{CLAIM}. Critics say the result was rigged.\n\nThis never happened.",
+    f"{CLAIM}. Critics say the result was rigged.\n\nThat never happened.",
+    f"{CLAIM}. He was promised a parade.\n\nThis isn't true.",
 ])
 def test_a_verdict_in_a_paragraph_of_its_own_negates_the_text(readers, text):
     """"This is not true." there read `positive` after a view, a quote or a question (taken
@@ -456,9 +477,19 @@ def test_a_verdict_in_a_paragraph_of_its_own_negates_the_text(readers, text):
     # points at nothing
     f"{CLAIM}. Critics say the result was rigged.\n\nThey are wrong.",
     f"That is false.\n\n{CLAIM}.",
+    f"That never happened.\n\n{CLAIM}.",
 ])
 def test_a_paragraph_of_its_own_that_judges_no_text_stays_positive(readers, text):
     assert readers["ed_sheeran"].read(text).framing == "positive"
+
+
+@pytest.mark.parametrize("text", [
+    "I was promised a refund. This never happened.",
+    "I was promised a refund.\n\nThis never happened.",
+])
+def test_a_bare_verdict_without_the_claim_is_unrelated(readers, text):
+    """A verdict alone makes no text about the claim: claim mode reads the claim first."""
+    assert readers["ed_sheeran"].read(text).framing == "unrelated"
 
 
 @pytest.mark.parametrize("claim_id, text", [

@@ -221,32 +221,49 @@ class Layout:
         if found is None:
             h = self.hits[i]
             a, b = self.sentences[i]
-            found = self.labels[i] = bool(
-                h and _frame_score(h) and self.cues is not None
-                and ((self.may_label(i)
-                      and self.cues.is_label(self.lowered, a, b, line=b - a <= _LABEL_LINE))
-                     or (self.far_label(i) and self.noted_label(i)))
-                and (_THAT.match(self.lowered, a, b) is None or self._points_back(i))
-                and not self._judges_view(i))
+            verdict = False
+            found = bool(h and _frame_score(h) and self.cues is not None)
+            if found and self.may_label(i):
+                verdict = not self.cues.is_label(self.lowered, a, b, line=b - a <= _LABEL_LINE)
+                found = not verdict or self._verdict(i)
+            elif found:
+                found = self.far_label(i) and self.noted_label(i)
+            found = self.labels[i] = (
+                found and (_THAT.match(self.lowered, a, b) is None or self._points_back(i, verdict))
+                and not self._judges_view(i, verdict))
         return found
 
-    def _judges_view(self, i: int) -> bool:
+    def _verdict(self, i: int) -> bool:
+        """Claim mode: sentence ``i`` is a bare verdict on what came before (``_VERDICT``:
+        "This never happened.", "That didn't happen.", "This isn't true.", "This is all made
+        up."), the claim-free closing verdict's words: a label as "This is not true." is,
+        under the same rules of what it points back at (``_points_back``, ``_judges_view``).
+        Claim-free reads it only where it closes the text (``_closing_verdict``)."""
+        a, b = self.sentences[i]
+        return (self.back_to is not None and b - a <= _LABEL_LINE
+                and _VERDICT.fullmatch(self.lowered, a, b) is not None)
+
+    def _judges_view(self, i: int, verdict: bool = False) -> bool:
         """Claim mode: label sentence ``i``, a bare "This is not true." (a verdict on truth:
         negation or unknown_truth), follows a sentence that does not state
         the claim but reports another's view of it or asks a question ("<claim>. Critics say
         it was rigged. This is not true."): it judges that view, as "That is false." there
         does (``_points_back``), not the text. "This story is not true." names the text, and
-        so does a paragraph of its own (``own_paragraph``): a note on the whole text."""
+        so does a paragraph of its own (``own_paragraph``): a note on the whole text. A bare
+        verdict (``verdict``: "This never happened.") judges a sentence that expects rather
+        than reports too (``_EXPECTED``: "He was promised a parade. This never happened."),
+        as claim-free's closing verdict does."""
         if self.back_to is None or i < 1 or i - 1 in self.back_to or self.own_paragraph(i):
             return False
         a, b = self.sentences[i]
-        if _THIS.match(self.lowered, a, b) is None:
+        if not verdict and _THIS.match(self.lowered, a, b) is None:
             return False
         h = self.hits[i]
         if not (h.get("negation") or h.get("unknown_truth")):
             return False
-        return (_VIEW.search(self.lowered, *self.sentences[i - 1]) is not None
-                or _question(self, i - 1))
+        before = self.sentences[i - 1]
+        return (_VIEW.search(self.lowered, *before) is not None or _question(self, i - 1)
+                or (verdict and _EXPECTED.search(self.lowered, *before) is not None))
 
     def own_paragraph(self, i: int) -> bool:
         """Sentence ``i`` is a paragraph of its own: a verdict standing there ("...," he
@@ -258,15 +275,17 @@ class Layout:
         return ((i == 0 or self.para_of[i - 1] != p)
                 and (i + 1 >= len(self.para_of) or self.para_of[i + 1] != p))
 
-    def _points_back(self, i: int) -> bool:
+    def _points_back(self, i: int, verdict: bool = False) -> bool:
         """Label sentence ``i`` that opens with "that" calls what came before it something,
         and says no more: "That is not true." or "That's false; ...", after a statement of
         the text (not "That is not true of Etna, which ...", nor a reply's opening "That's
-        not true" under a title or a question, which answers another text)."""
+        not true" under a title or a question, which answers another text). A bare verdict
+        (``verdict``: "That never happened.") says no more by its pattern."""
         a, b = self.sentences[i]
-        m = self.cues.self_label.match(self.lowered, a, b) if self.cues else None
-        if m is None or _CLAUSE_END.match(self.lowered, m.end(), b) is None:
-            return False
+        if not verdict:
+            m = self.cues.self_label.match(self.lowered, a, b) if self.cues else None
+            if m is None or _CLAUSE_END.match(self.lowered, m.end(), b) is None:
+                return False
         if self.back_to is not None:
             # claim mode: at a sentence that states the claim ("Some say ... That is
             # false."), not at another's view of it ("Critics say the result was rigged. That
