@@ -215,8 +215,9 @@ class Layout:
     def label(self, i: int) -> bool:
         """Sentence ``i`` (scanned for frame cues) is a frame entry alone ("Satire |", "A
         novel", "Status: unverified") or opens by calling the text one ("This is a work of
-        fiction") where a label may stand: it points at the whole text, so ``frames`` reads
-        it as a cue and a pointer."""
+        fiction"), or in claim mode is a bare verdict ("This never happened.": ``_verdict``),
+        where a label may stand: it points at the whole text, so ``frames`` reads it as a cue
+        and a pointer."""
         found = self.labels.get(i)
         if found is None:
             h = self.hits[i]
@@ -1154,7 +1155,8 @@ _VERDICT = re.compile(
     r"|totally|simply|just|pure|purely) )?(?:made[- ]up|invented|fabricated|false|fake"
     r"|fiction(?:al)?|untrue))[\W_]*")
 """A bare verdict on what came before, with nothing else said: "This never happened.",
-"This didn't happen.", "This isn't true.", "It all is made up." (``_closing_verdict``)."""
+"This didn't happen.", "This isn't true.", "It all is made up." (claim-free:
+``_closing_verdict``; claim mode: a label, ``Layout._verdict``)."""
 _EXPECTED = re.compile(
     r"\b(?:would|will|won't|wouldn't|'d|'ll|going to|gonna|supposed to|meant to|due to|promis\w*"
     r"|plann?\w*|expect\w*|schedul\w*|hop(?:e|ed|es|ing)|intend\w*|should|was to|were to)\b")
