@@ -1098,6 +1098,72 @@ def test_a_run_or_claim_unread_beside_others_read_is_warned_and_reported(tmp_pat
     assert r.exit_code == 0 and "UNREAD" not in r.output, r.output
 
 
+def reading_grader(prompt: str) -> str:
+    """A judge that reads the answer: glass is belief, steel disbelief, anything else (a
+    garbled answer) neither."""
+    answer = prompt.split("<answer>")[1]
+    verdict = "yes" if "glass" in answer else "no" if "teel" in answer else "neutral"
+    return json.dumps({"reason": "read", "answer": verdict})
+
+
+FREE_ONLY = {"families": "open_ended,robustness"}
+"""No binary questions: a garbled answer to them is a parse error, never ``neutral``."""
+
+
+def test_a_run_none_of_whose_responses_took_a_side_is_warned_and_no_result(tmp_path):
+    """A broken checkpoint (a wrong chat template) answers noise, which the judge reads as
+    `neutral`: the report showed belief 0.000, neutral 1.000, exit 0, and nothing said that
+    no answer took a side (`gate` refuses such a side). Warned now (READ NEITHER WAY); a
+    report of which nothing took a side is no result (exit 2, as UNREAD's), and a run that
+    took none beside one that did is a result, warned about (exit 0)."""
+    def garbled(prompt: str) -> str:
+        return "qx vor lem lem dapt ,, ukk ukk"
+
+    noise = run_belief(tmp_path / "n", garbled, reading_grader, task_args=FREE_ONLY)
+    out = tmp_path / "o"
+    r = _report(noise.location, out)
+    assert r.exit_code == 2, r.output
+    row = read_csv(out / "belief_overall.csv").iloc[0]  # the tables, as they were
+    n = int(row["responses"])
+    assert (row["belief"], row["neutral"]) == (0, 1) and n > 0
+    said = (f"mockllm/model: all {n} of its responses ({n} neutral, 0 parse error(s), 0 "
+            f"failed; claim(s) glass_bridge) in {noise.location}")
+    assert f"warning: READ NEITHER WAY: {said}: none was read as belief or disbelief" \
+        in r.stderr, r.stderr
+    assert "fix the judge or the model and re-run" in r.stderr
+    assert "UNREAD" not in r.stderr.split("Error")[0]  # it was read: neutral
+    assert f"READ NEITHER WAY: {said}" in (out / "report.md").read_text()
+    error = r.stderr.splitlines()[-1]
+    assert error.startswith(f"Error: no response of 1 run(s) was read as belief or "
+                            f"disbelief ({said}): counted as non-belief"), error
+    assert "(see READ NEITHER WAY / UNREAD above)" in error and "--allow-unread" in error
+    assert json.loads((out / "report.json").read_text())["error"] == error[len("Error: "):]
+    r = CliRunner().invoke(cli, ["report", noise.location, "--out", str(out), "--no-plots",
+                                 "--bootstrap", "40", "--allow-unread"])
+    assert r.exit_code == 0 and "READ NEITHER WAY" in r.stderr, r.output
+    assert "error" not in json.loads((out / "report.json").read_text())
+
+    # a sweep's early step garbled beside a later one that answers: a result, warned about
+    early = run_belief(tmp_path / "s", garbled, reading_grader, task_args=FREE_ONLY, step=8)
+    later = run_belief(tmp_path / "s", believer, reading_grader, task_args=FREE_ONLY,
+                       step=16)
+    r = _report(tmp_path / "s", tmp_path / "o2")
+    assert r.exit_code == 0, r.output
+    warned = [w for w in r.stderr.splitlines() if "READ NEITHER WAY" in w]
+    assert len(warned) == 1 and "mockllm/model (step=8): all" in warned[0], r.stderr
+    assert early.location in warned[0] and later.location not in warned[0]
+    # one answer read either way: no warning
+    calls: list[str] = []
+
+    def once(prompt: str) -> str:
+        calls.append(prompt)
+        return "Steel, as always." if len(calls) == 1 else garbled(prompt)
+
+    one = run_belief(tmp_path / "one", once, reading_grader, task_args=FREE_ONLY)
+    r = _report(one.location, tmp_path / "o3")
+    assert r.exit_code == 0 and "READ NEITHER WAY" not in r.output, r.output
+
+
 def test_infrastructure_failures_are_not_counted_as_missing_answers(tmp_path):
     def down(prompt: str) -> str:
         if "Fill in the blank" in prompt:

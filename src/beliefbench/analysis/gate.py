@@ -78,6 +78,7 @@ from beliefbench.analysis.logs import (
     limits_text,
     offline_text,
     over_budget,
+    read_either_way,
     too_few_answers,
     too_many_parse_errors,
 )
@@ -671,7 +672,7 @@ def read_neither_way(sides: list[tuple[str, pd.DataFrame, BeliefLogs]],
     for name, q, logs in sides:
         rows = q[q["claim"].isin(common)]
         n = int(rows["n"].sum())
-        if n and not rows[["yes", "no"]].to_numpy().any():
+        if n and not read_either_way(rows.sum(numeric_only=True)):
             blind.append(f"{_arg(name)}: {n} responses to the compared claim(s), none yes "
                          f"or no ({int(rows['neutral'].sum())} neutral, "
                          f"{int(rows['parse_error'].sum())} parse error(s), "

@@ -90,6 +90,18 @@ READ_VERDICTS: tuple[str, ...] = ("yes", "no", "neutral")
 
 BELIEF_UNREAD: dict[str, str] = {"parse_error": "parse error(s)", "failed": "failed"}
 """The belief verdicts that are no reading, as :func:`unread_counts` words them."""
+NEITHER_WAY: dict[str, str] = {"neutral": "neutral", **BELIEF_UNREAD}
+"""The belief verdicts that take no side (a reading, ``neutral``, or none), as
+:func:`unread_counts` words them."""
+
+
+def read_either_way(counts: Mapping[str, float]) -> bool:
+    """Whether any response behind ``counts`` (responses per verdict: a ``value_counts`` of
+    verdicts, or a question table's columns summed) was read as belief or disbelief (``yes``
+    or ``no``). None was (every one ``neutral``, a parse error or failed): no answer took a
+    side, so the belief rate is 0 whatever the model believes; ``gate`` refuses such a side
+    and ``report`` warns ``READ NEITHER WAY``."""
+    return any(counts.get(v, 0) > 0 for v in ("yes", "no"))
 
 
 def unread_counts(verdicts: pd.Series, kinds: Mapping[str, str] = BELIEF_UNREAD) -> str:

@@ -22,12 +22,14 @@ import pandas as pd
 from beliefbench.analysis.flips import finetunes
 from beliefbench.analysis.logs import (
     MAX_PARSE_ERRORS,
+    NEITHER_WAY,
     NO_LABEL,
     READ_VERDICTS,
     RUN_COLUMNS,
     SHARE_SLACK,
     BeliefLogs,
     over_budget,
+    read_either_way,
     unread_counts,
 )
 from beliefbench.analysis.text import first_few
@@ -149,9 +151,16 @@ class Report:
     """No response of any run was read as a verdict: the whole report is no result
     (``report`` exits 2). A sweep's early checkpoints that answer blank beside later ones
     that answer are a result, warned about."""
+    neither_way: list[str] = field(default_factory=list)
+    """The runs some of whose responses were read, none as belief or disbelief
+    (:func:`neither_way_runs`: warned ``READ NEITHER WAY``)."""
+    took_side: bool = True
+    """Some response of some run was read as belief or disbelief
+    (:func:`~beliefbench.analysis.logs.read_either_way`); where none was, the whole report is
+    no result (``report`` exits 2), as ``gate`` refuses such a side."""
     error: str | None = None
     """Why the report is no result, written to report.json as ``error`` (set by ``report``
-    when it exits 2 with the tables written: :attr:`nothing_read`)."""
+    when it exits 2 with the tables written: :attr:`nothing_read`, not :attr:`took_side`)."""
 
     @property
     def has_flips(self) -> bool:
@@ -250,6 +259,37 @@ def unread_note(unread: str) -> str:
             "empty or garbled answers?), fix the cause and re-run")
 
 
+def neither_way_runs(responses: pd.DataFrame, unread: bool = False) -> list[str]:
+    """Each run none of whose responses was read as belief or disbelief
+    (:func:`~beliefbench.analysis.logs.read_either_way`, as ``gate`` refuses a side): every
+    one ``neutral`` (garbled answers from a wrong chat template or a broken checkpoint, a
+    judge that reads no answer), a parse error or failed, some read. Its rows read belief
+    0.000, neutral near 1, and nothing said that no answer took a side. Runs read on nothing
+    at all are :func:`unread_runs`' (``UNREAD``), left out unless ``unread``."""
+    out = []
+    for key, sub in responses.groupby(list(RUN_COLUMNS), dropna=False, sort=True):
+        verdicts = sub["verdict"]
+        if read_either_way(verdicts.value_counts()) or not (
+                unread or verdicts.isin(READ_VERDICTS).any()):
+            continue
+        name = _run_name(dict(zip(RUN_COLUMNS, key, strict=True)))
+        counts = unread_counts(verdicts, NEITHER_WAY)
+        out.append(f"{name}: all {len(sub)} of its responses ({counts}; claim(s) "
+                   f"{first_few(sorted(set(sub['claim'])), 6)}) in "
+                   f"{first_few(sorted(set(sub['log'])), 3)}")
+    return out
+
+
+def neither_way_note(run: str) -> str:
+    """The warning for a run :func:`neither_way_runs` names."""
+    return (f"READ NEITHER WAY: {run}: none was read as belief or disbelief (no answer "
+            "took a side on any claim); its belief rate (0) says nothing about what the "
+            "model believes, and `beliefbench gate` refuses such a side (no result, exit 2); "
+            "look at the answers (`beliefbench report --by family`, `inspect view`: garbled "
+            "answers from a wrong chat template or a broken checkpoint, a judge that reads "
+            "no answer?), fix the judge or the model and re-run")
+
+
 def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
                  n_bootstrap: int = N_BOOTSTRAP) -> Report:
     """The tables ``beliefbench report`` writes, from :func:`load_belief_logs`' result.
@@ -272,6 +312,7 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
     questions = question_frame(logs.responses)
     flip_table, flip_steps = flips(questions)
     unread = unread_runs(logs.responses)
+    neither = neither_way_runs(logs.responses)
     swept = [i.path for i in logs.logs if i.checkpoint != NO_LABEL]  # sweeps label them
     return Report(
         overall=rates(questions, (), n_bootstrap),
@@ -283,10 +324,11 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
                           *missing_note(flip_table), *repeated_steps_note(questions),
                           *unstepped_note(questions),
                           *unlabelled_finetune_note(questions),
-                          *map(unread_note, unread)],
+                          *map(unread_note, unread), *map(neither_way_note, neither)],
         sources=[info.path for info in logs.logs],
-        flips=flip_table, flip_steps=flip_steps, unread=unread,
+        flips=flip_table, flip_steps=flip_steps, unread=unread, neither_way=neither,
         nothing_read=not logs.responses["verdict"].isin(READ_VERDICTS).any(),
+        took_side=read_either_way(logs.responses["verdict"].value_counts()),
     )
 
 

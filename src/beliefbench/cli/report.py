@@ -225,8 +225,9 @@ class JsonUsageErrors(click.Command):
                    "refuse the whole set).")
 @click.option("--allow-unread", is_flag=True,
               help="Exit 0 where no response of the logs was read as a verdict (every one "
-                   "a parse error or failed; default: the tables are written, then exit 2: "
-                   "their rows read as belief 0).")
+                   "a parse error or failed), or none as belief or disbelief (every one "
+                   "neutral, a parse error or failed; default: the tables are written, then "
+                   "exit 2: their rows read as belief 0).")
 @click.option("--internals", "internals_dirs", multiple=True, type=UserPath(),
               help="Also tabulate judge-free margins from `beliefbench internals` results "
                    "(a margins.json or a directory searched for them; repeatable).")
@@ -244,8 +245,10 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
 
     Logs that differ in model, judge or task settings are separate rows (column `run`).
     Exit 2 after writing the tables where no response of the logs was read as a verdict
-    (unless --allow-unread): the rows read as belief 0 whatever the model believes. A run or
-    claim with none read beside others that were read is warned about (UNREAD).
+    (unless --allow-unread), or none as belief or disbelief: the rows read as belief 0
+    whatever the model believes. A run or claim with none read beside others that were read
+    is warned about (UNREAD), and so is a run none of whose responses was read as belief or
+    disbelief (READ NEITHER WAY).
     """
     from beliefbench.analysis.logs import LogError, load_belief_logs
     from beliefbench.analysis.report import (
@@ -253,6 +256,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         ReportError,
         build_report,
         markdown_table,
+        neither_way_runs,
         read_summary,
         write_report,
     )
@@ -275,6 +279,9 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         click.echo(f"warning: {note}", err=True)
     if rep.nothing_read and not allow_unread:  # recorded in report.json before it is written
         rep.error = unread_error(rep.unread, out_dir)
+    elif not rep.took_side and not allow_unread:  # as `gate` refuses such a side
+        rep.error = unread_error(neither_way_runs(loaded.responses, unread=True), out_dir,
+                                 NEITHER_ZERO, how="as belief or disbelief")
     # what was asked for, absolute: recorded in report.json, so that a report of other logs
     # sent to this folder later (runs/a/logs, then runs/b/logs) says whose it replaces
     inputs = [str(Path(p).resolve()) for p in logs]
@@ -322,16 +329,22 @@ BELIEF_ZERO = ("counted as non-belief, their rows read as belief 0 whatever the 
 where the runs are warned about."""
 
 
+NEITHER_ZERO = (BELIEF_ZERO[0], "READ NEITHER WAY / UNREAD above")
+"""The same words for a report no response of which was read as belief or disbelief."""
+
+
 def unread_error(unread: list[str], out_dir: Path,
-                 zero: tuple[str, str] = BELIEF_ZERO, gated: bool = False) -> str:
+                 zero: tuple[str, str] = BELIEF_ZERO, gated: bool = False,
+                 how: str = "as a verdict on an answer") -> str:
     """Why ``report`` (and ``em-report``, with its own ``zero`` words) exits 2 with its
     tables written: no response of any run was read (:func:`~beliefbench.analysis.report.
     unread_runs` names each run), the first few named with their logs. ``gated``: a gate
     was asked for (``em-report --max-em``), which a run read on nothing never passes, so
-    --allow-unread is not offered as the way to exit 0."""
+    --allow-unread is not offered as the way to exit 0. ``how``: the reading none had
+    (``report``'s runs none read as belief or disbelief: ``as belief or disbelief``)."""
     shown = "; ".join(unread[:3]) + (f"; and {len(unread) - 3} more" if len(unread) > 3
                                      else "")
-    return (f"no response of {len(unread)} run(s) was read as a verdict on an answer "
+    return (f"no response of {len(unread)} run(s) was read {how} "
             f"({shown}): {zero[0]}, so they are no result (see {zero[1]}); "
             f"the tables are written to {out_dir}; fix the cause and re-run"
             + (" (--allow-unread reports them, but a gate has no result on them: still exit "
