@@ -160,7 +160,7 @@ class Report:
     no result (``report`` exits 2), as ``gate`` refuses such a side."""
     error: str | None = None
     """Why the report is no result, written to report.json as ``error`` (set by ``report``
-    when it exits 2 with the tables written: :attr:`nothing_read`, not :attr:`took_side`)."""
+    when it exits 2 with the tables written: :attr:`nothing_read`, or not :attr:`took_side`)."""
 
     @property
     def has_flips(self) -> bool:
