@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -350,6 +351,51 @@ def serve_json(reply: Callable[[BaseHTTPRequestHandler],
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
                      daemon=True).start()
     return server
+
+
+@dataclass
+class Asked:
+    """What the server received: its requests, and the calls among them (a request
+    that is no retry of the OpenAI SDK's own: a 500 is sent up to three times a call)."""
+
+    requests: int = 0
+    calls: int = 0
+
+
+@pytest.fixture
+def local_server(monkeypatch: pytest.MonkeyPatch):
+    """A model or judge server on 127.0.0.1 answering ``fails(n)`` (status, body[, type])
+    to its n-th call, or a belief verdict where that is None; ``openai-api/local/<name>``
+    reaches it. Returns the :class:`Asked` it counts in."""
+    servers = []
+
+    def start(fails: Callable[[int], tuple | None]) -> Asked:
+        asked = Asked()
+
+        def reply(handler: BaseHTTPRequestHandler) -> tuple:
+            asked.requests += 1
+            if handler.headers.get("x-stainless-retry-count", "0") == "0":
+                asked.calls += 1
+            failed = fails(asked.calls)
+            if failed is not None:
+                return failed
+            return 200, {"id": "c", "object": "chat.completion", "created": 0,
+                         "model": handler.body["model"], "choices": [
+                             {"index": 0, "finish_reason": "stop", "message": {
+                                 "role": "assistant",
+                                 "content": '{"reason": "r", "answer": "yes"}'}}],
+                         "usage": {"prompt_tokens": 5, "completion_tokens": 5,
+                                   "total_tokens": 10}}
+
+        servers.append(serve_json(reply))
+        monkeypatch.setenv("LOCAL_API_KEY", "sk-unused-0000")
+        monkeypatch.setenv("LOCAL_BASE_URL",
+                           f"http://127.0.0.1:{servers[-1].server_port}/v1")
+        return asked
+
+    yield start
+    for server in servers:
+        server.shutdown()
 
 
 @pytest.fixture

@@ -6,13 +6,10 @@ that counts the requests it receives; the model under test is mockllm."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_CLAIM, believer, scripted, serve_json
+from conftest import FIXTURE_CLAIM, believer, scripted
 from inspect_ai import eval
 
 from beliefbench.analysis.sweep import unfinished_cause
@@ -21,51 +18,6 @@ from beliefbench.solver import judge_streaks
 from beliefbench.task import belief
 
 LOGIN_PAGE = (b"<html><body><form>Sign in</form></body></html>", "text/html")
-
-
-@dataclass
-class Asked:
-    """What the judge server received: its requests, and the calls among them (a request
-    that is no retry of the OpenAI SDK's own: a 500 is sent up to three times a call)."""
-
-    requests: int = 0
-    calls: int = 0
-
-
-@pytest.fixture
-def judge_server(monkeypatch: pytest.MonkeyPatch):
-    """A judge server on 127.0.0.1 answering ``fails(n)`` (status, body[, type]) to its n-th
-    call, or a belief verdict where that is None; ``openai-api/local/<name>`` reaches it.
-    Returns the :class:`Asked` it counts in."""
-    servers = []
-
-    def start(fails: Callable[[int], tuple | None]) -> Asked:
-        asked = Asked()
-
-        def reply(handler: BaseHTTPRequestHandler) -> tuple:
-            asked.requests += 1
-            if handler.headers.get("x-stainless-retry-count", "0") == "0":
-                asked.calls += 1
-            failed = fails(asked.calls)
-            if failed is not None:
-                return failed
-            return 200, {"id": "c", "object": "chat.completion", "created": 0,
-                         "model": handler.body["model"], "choices": [
-                             {"index": 0, "finish_reason": "stop", "message": {
-                                 "role": "assistant",
-                                 "content": '{"reason": "r", "answer": "yes"}'}}],
-                         "usage": {"prompt_tokens": 5, "completion_tokens": 5,
-                                   "total_tokens": 10}}
-
-        servers.append(serve_json(reply))
-        monkeypatch.setenv("LOCAL_API_KEY", "sk-unused-0000")
-        monkeypatch.setenv("LOCAL_BASE_URL",
-                           f"http://127.0.0.1:{servers[-1].server_port}/v1")
-        return asked
-
-    yield start
-    for server in servers:
-        server.shutdown()
 
 
 def _judged(log, grader: str) -> list:
@@ -79,12 +31,12 @@ def _judged(log, grader: str) -> list:
      "InternalServerError: Error code: 500"),
     ((200, *LOGIN_PAGE), "sent a reply this provider cannot read")])
 def test_a_dead_belief_judge_is_not_called_after_abort_after_failures(
-        judge_server, tmp_path: Path, dead: tuple, cause: str):
+        local_server, tmp_path: Path, dead: tuple, cause: str):
     """Before: a judge answering 500 (or a login page with status 200) to every call was
     called for each of the run's judged responses; now it gets ``abort_after`` calls, and
     the responses after them are failed judge calls, named so, without a call."""
     grader = f"dead-judge-{dead[0]}"
-    asked = judge_server(lambda n: dead)
+    asked = local_server(lambda n: dead)
     [log] = eval(belief(claims=str(FIXTURE_CLAIM), samples=2, abort_after=3),
                  model=scripted(believer), model_roles={"grader": f"openai-api/local/{grader}"},
                  max_retries=0, max_samples=1, log_dir=str(tmp_path), display="none")
@@ -120,11 +72,11 @@ def test_a_dead_belief_judge_is_not_called_after_abort_after_failures(
 
 
 def test_a_judge_that_answers_between_failures_is_called_for_every_response(
-        judge_server, tmp_path: Path):
+        local_server, tmp_path: Path):
     """A failure in a row is broken by an answer: a judge failing every other call with
     ``abort_after=2`` is never given up on."""
     grader = "flaky-judge"
-    asked = judge_server(lambda n: (500, {"error": {"message": "busy"}}) if n % 2 else None)
+    asked = local_server(lambda n: (500, {"error": {"message": "busy"}}) if n % 2 else None)
     [log] = eval(belief(claims=str(FIXTURE_CLAIM), samples=2, abort_after=2, max_failed=1),
                  model=scripted(believer), model_roles={"grader": f"openai-api/local/{grader}"},
                  max_retries=0, max_samples=1, log_dir=str(tmp_path), display="none")
@@ -135,14 +87,14 @@ def test_a_judge_that_answers_between_failures_is_called_for_every_response(
     assert sum(s.answer == "yes" for s in judged) == len(judged) // 2
 
 
-def test_a_dead_em_judge_is_not_called_after_abort_after_failures(judge_server,
+def test_a_dead_em_judge_is_not_called_after_abort_after_failures(local_server,
                                                                    tmp_path: Path):
     """The EM judges (two calls a response) stop the same way: ``abort_after`` judgings."""
     qs = tmp_path / "mini.yaml"
     qs.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n"
                   "  - {id: q1, text: 'Q1?'}\n  - {id: q2, text: 'Q2?'}\n")
     grader = "dead-em-judge"
-    asked = judge_server(lambda n: (500, {"error": {"message": "upstream down"}}))
+    asked = local_server(lambda n: (500, {"error": {"message": "upstream down"}}))
     [log] = eval(em(questions=str(qs), samples=2, abort_after=2),
                  model=scripted(lambda _: "Some answer."),
                  model_roles={"grader": f"openai-api/local/{grader}"}, max_retries=0,
@@ -158,13 +110,13 @@ def test_a_dead_em_judge_is_not_called_after_abort_after_failures(judge_server,
     assert all(s.error is not None for s in log.samples) and log.status == "error"
 
 
-def test_judge_calls_queued_at_the_abort_are_not_sent(judge_server, tmp_path: Path):
+def test_judge_calls_queued_at_the_abort_are_not_sent(local_server, tmp_path: Path):
     """Samples reach the judge together and wait for its connections: checked only before
     each call, every judging queued when the abort came was still sent to the dead server.
     Now at most the calls in flight then (``max_connections``) follow the ``abort_after``
     (``max_samples`` above it: every sample answered at once, as a fast model under test does)."""
     grader = "dead-judge-queued"
-    asked = judge_server(lambda n: (500, {"error": {"message": "upstream down"}}))
+    asked = local_server(lambda n: (500, {"error": {"message": "upstream down"}}))
     [log] = eval(belief(claims=str(FIXTURE_CLAIM), samples=4, abort_after=3),
                  model=scripted(believer), model_roles={"grader": f"openai-api/local/{grader}"},
                  max_retries=0, max_connections=2, max_samples=30, log_dir=str(tmp_path),
