@@ -357,8 +357,8 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                         f"internals binary, which reads after the generation prompt")
                 before = state.output
                 try:
-                    state = await generate(state, max_tokens=1, logprobs=True,
-                                           top_logprobs=top_logprobs)
+                    state = await runs.ask(streak, state, generate(
+                        state, max_tokens=1, logprobs=True, top_logprobs=top_logprobs))
                 except Exception as e:  # noqa: BLE001 - a provider failure is infrastructure
                     runs.raised(streak, state, e, before)
                 runs.answered(streak, state, state.output)
@@ -394,7 +394,8 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
             for side in ("claim", "truth"):
                 text = md["prompt"] + md[f"{side}_text"]
                 try:
-                    out = await model.generate([ChatMessageUser(content=text)], config=config)
+                    out = await runs.ask(streak, state, model.generate(
+                        [ChatMessageUser(content=text)], config=config))
                 except Exception as e:  # noqa: BLE001 - a provider failure is infrastructure
                     # the call leaves state.output as it was: no IndexError of the
                     # provider's reads as a reply with no choices here

@@ -12,7 +12,9 @@ answer, so it must never pass as a measurement:
   ``failed`` verdicts IN the denominator, like an empty answer;
 * after ``abort_after`` infrastructure failures in a row the provider is not called again in
   this run: every remaining sample errors at once with the cause and the first error's text,
-  so a dead server is not relaunched for every sample and the run ends in seconds. A reply
+  and so does every call then waiting for a connection or between its retries (cancelled:
+  :meth:`Runs.ask`), so a dead server is not relaunched for every sample and the run ends in
+  seconds. A reply
   holding no answer at all (an empty ``choices`` list; through the Responses API an empty
   ``output`` list) counts toward it the same way: a server that always sends one is as
   useless as one that refuses the connection.
@@ -401,9 +403,12 @@ class Streaks:
                               f"({self.not_called}). First error: {streak.first_error}")
             if streak.stop is not None and (stop := streak.stop.get(None)) is not None:
                 stop.set()  # the calls still waiting: see unless_aborted
-            logger.error("beliefbench: %s. The log will end with status 'error': fix the "
-                         "cause, then run `inspect eval-retry <log> --log-dir <its folder>` "
-                         "(without --log-dir the retry goes to ./logs).", streak.aborted)
+            logger.error("beliefbench: %s. The samples it errors count toward the failure "
+                         "budget (-T max_failed, or Inspect's --fail-on-error): the log ends "
+                         "with status 'error' where they reach it, status 'success' where it "
+                         "allows them all (-T max_failed=1). Either way fix the cause, then "
+                         "run `inspect eval-retry <log> --log-dir <its folder>` (without "
+                         "--log-dir the retry goes to ./logs).", streak.aborted)
 
     @staticmethod
     def reset(streak: _Streak) -> None:
@@ -485,16 +490,34 @@ class Runs(Streaks):
 
             unread_bodies_not_retried(get_model())
         if streak.aborted:
-            state.metadata[GENERATION_ERROR] = streak.aborted
-            raise InfrastructureFailure(streak.aborted)
+            self.stopped(streak, state)
         return streak
+
+    @staticmethod
+    def stopped(streak: _Streak, state: TaskState) -> NoReturn:
+        """The sample errors with the run's abort, its call not made (or cancelled)."""
+        state.metadata[GENERATION_ERROR] = streak.aborted
+        raise InfrastructureFailure(streak.aborted)
+
+    async def ask(self, streak: _Streak, state: TaskState, call: Coroutine[Any, Any, T]) -> T:
+        """``call``'s result; where the run is aborted before it ends (``call`` waiting for
+        a connection, ``max_connections``, or between retries: a run's samples ask together,
+        so a dead server still had every call queued for it ahead), the sample errors with
+        the abort, as the judges' calls do (:meth:`unless_aborted`)."""
+        answer = await self.unless_aborted(streak, call)
+        if answer is None:
+            self.stopped(streak, state)
+        return answer
 
     def raised(self, streak: _Streak, state: TaskState, e: Exception,
                before: ModelOutput | None = None) -> NoReturn:
         """Raise the sample's :class:`InfrastructureFailure` for a call that raised ``e``,
         counted toward ``abort_after`` (a sample limit of the user's is not: the provider
-        did not fail). ``before``: ``state.output`` before the call, to tell a reply with no
-        choices (Inspect stored it, then failed reading its message) from a raise."""
+        did not fail; nor is the run's abort, raised on by :meth:`ask`). ``before``:
+        ``state.output`` before the call, to tell a reply with no choices (Inspect stored
+        it, then failed reading its message) from a raise."""
+        if isinstance(e, InfrastructureFailure):  # the abort (ask): no provider raises it
+            raise e
         model = get_model()
         if no_model(model):  # nothing to call: stop at once, naming the option
             if not streak.aborted:
@@ -544,7 +567,7 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
         streak = runs.begin(state)
         before = state.output
         try:
-            state = await generate(state)
+            state = await runs.ask(streak, state, generate(state))
         except LimitExceededError as e:
             # a sample limit the user set (--token-limit, --message-limit, ...) ran out: not
             # the provider's failure; Inspect records it as the sample's limit and scores it
