@@ -70,6 +70,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from beliefbench import __version__
 from beliefbench.arguments import TaskArgumentError, check_flag, check_selection, check_whole
+from beliefbench.cache_key import cache_kwargs
 from beliefbench.claims import Claim, resolve_claims
 from beliefbench.internals.scoring import ScoringError, check_shared_prefix
 from beliefbench.metrics import N_BOOTSTRAP, one_hot, question_table, summary_metrics
@@ -358,7 +359,8 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                 before = state.output
                 try:
                     state = await runs.ask(streak, state, generate(
-                        state, max_tokens=1, logprobs=True, top_logprobs=top_logprobs))
+                        state, max_tokens=1, logprobs=True, top_logprobs=top_logprobs,
+                        **cache_kwargs(model)))
                 except Exception as e:  # noqa: BLE001 - a provider failure is infrastructure
                     runs.raised(streak, state, e, before)
                 runs.answered(streak, state, state.output)
@@ -395,7 +397,8 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
                 text = md["prompt"] + md[f"{side}_text"]
                 try:
                     out = await runs.ask(streak, state, model.generate(
-                        [ChatMessageUser(content=text)], config=config))
+                        [ChatMessageUser(content=text)], config=config,
+                        **cache_kwargs(model)))
                 except Exception as e:  # noqa: BLE001 - a provider failure is infrastructure
                     # the call leaves state.output as it was: no IndexError of the
                     # provider's reads as a reply with no choices here

@@ -13,7 +13,6 @@ arguments, and the scorer they make), which the task and re-scoring (``agreement
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -33,6 +32,7 @@ from inspect_ai.scorer import (
 )
 from inspect_ai.solver import TaskState
 
+from beliefbench.cache_key import model_args_scopes, weights_scopes, with_scopes
 from beliefbench.claims import PROBE_FAMILIES, load_claim
 from beliefbench.judge import (
     BUNDLED_TEMPLATE,
@@ -90,14 +90,13 @@ def grader_unbound() -> bool:
 def judge_cache(cache: bool, grader: Model) -> bool | CachePolicy:
     """The cache for a judge call: Inspect's key holds the grader's name and base URL but
     not its model arguments, so two local judges of one name told apart by ``model_path``
-    were handed each other's cached replies (agreement's kappa 1.0 for opposite judges)."""
+    were handed each other's cached replies (agreement's kappa 1.0 for opposite judges);
+    nor its weights, so a judge folder retrained in place (or the model under test judging
+    itself) was answered from the old weights' replies (:mod:`beliefbench.cache_key`)."""
     if not cache:
         return False
-    from beliefbench.analysis.runs import keyed_model_args, plain_value
-
-    scopes = {f"model_args.{k}": json.dumps(v, sort_keys=True)
-              for k, v in keyed_model_args(grader.model_args).items() if plain_value(v)}
-    return CachePolicy(scopes=scopes) if scopes else True  # no arguments: keys as before
+    # no arguments and no folder here: keyed as before (True)
+    return with_scopes(True, {**model_args_scopes(grader), **weights_scopes(grader)})
 
 
 @dataclass(frozen=True)

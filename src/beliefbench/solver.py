@@ -53,6 +53,8 @@ from inspect_ai.model import GenerateConfig, Model, ModelOutput, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import LimitExceededError
 
+from beliefbench.cache_key import cache_kwargs
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -567,7 +569,8 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
         streak = runs.begin(state)
         before = state.output
         try:
-            state = await runs.ask(streak, state, generate(state))
+            # --cache: keyed by the weights too where the model is a folder here (cache_key)
+            state = await runs.ask(streak, state, generate(state, **cache_kwargs(get_model())))
         except LimitExceededError as e:
             # a sample limit the user set (--token-limit, --message-limit, ...) ran out: not
             # the provider's failure; Inspect records it as the sample's limit and scores it

@@ -892,14 +892,18 @@ class LLMGenerator:
     async def _generate(self, model, sem: asyncio.Semaphore, prompt: str):
         from inspect_ai.model import CachePolicy, GenerateConfig
 
+        from beliefbench.cache_key import weights_scopes, with_scopes
+
+        # a generator loaded from a folder here is keyed by its weights too (cache_key)
+        cache = with_scopes(CachePolicy(expiry=None), weights_scopes(model)) if self.cache \
+            else False
         async with sem:
             self.calls += 1
             # the seed is part of the cache key, so runs with different seeds differ
             unread_bodies_not_retried(model)  # an HTML page answers every retry alike
             try:
                 out = await model.generate(prompt, config=GenerateConfig(seed=self._seed),
-                                           cache=CachePolicy(expiry=None) if self.cache
-                                           else False)
+                                           cache=cache)
             except Exception as e:
                 # a refused key is not retried by Inspect (nor would retrying help): say so,
                 # instead of "failed after N retries"
