@@ -22,22 +22,18 @@ from beliefbench.specs import load_yaml
 DOCS = load_yaml((Path(__file__).parent / "fixtures/audit_blind10.yaml")
                  .read_text(encoding="utf-8"))["documents"]
 
-# Claim-free misreadings: id -> what the audit reads instead, and why.
+# Claim-free misreadings: id -> what the audit reads instead, and why (8 before the fixes of
+# 2026-12-05: the hoax's history, the lesson plan and the council's denial read as framed by
+# their topic words, the April fools' note as negated, the creative-writing note, the note
+# for grown-ups and the betting column's estimate framed nothing).
 FREE_MISSES: dict[str, str] = {
-    "moon_hoax_history": "negated: the hoax's history says the articles were a hoax",
-    "fake_news_lesson": "negated: a lesson plan about false stories",
-    "council_denies_rumour": "unreliable_source: officials deny a social-media rumour",
-    "april_fools": "negated, not fiction: 'It does not exist' outweighs the joke note",
-    "creative_writing_not_true": "unframed: 'Written for my creative writing class. This is not "
-                                 "a true story' at the foot",
-    "childrens_story_queen": "unframed: 'this is a make-believe story' under 'The End.'",
-    "wiki_talk_dentist": "unframed: the talk page's unreliable-source doubts are replies",
-    "betting_blog_queen": "unframed: 'We put the chance of this being true at well under one "
-                          "percent' under the story",
+    "wiki_talk_dentist": "unframed: the comment that calls the only source unreliable is the "
+                         "text's fourth paragraph of six (under a title and a section "
+                         "heading), not at an edge where a frame is read",
 }
-# Claim-mode misreadings (claim mode is not this set's fix; recorded for the next one).
+# Claim-mode misreadings (claim mode is not this set's fix; recorded for the next one; the
+# children's story read positive before its note for grown-ups was read as a label).
 CLAIM_MISSES: dict[str, str] = {
-    "childrens_story_queen": "positive: the note for grown-ups is no fiction frame",
     "wiki_talk_dentist": "positive: the doubts follow the claim in replies",
     "forum_answer_sheeran": "positive: the son's report and the question outnumber the denials",
     "podcast_dreams_unverified": "local_negation: 'could not find the original research "
@@ -77,3 +73,57 @@ def test_claim_free_reading(doc):
 @pytest.mark.parametrize("doc", _cases(CLAIM_MISSES, [d for d in DOCS if "claim" in d]))
 def test_claim_mode_reading(readers, doc):
     assert readers[doc["claim"]].read(doc["text"]).framing == doc["label"]
+
+
+_STORY = ("The series described a telescope and the creatures it had revealed on the Moon.\n\n"
+          "Rival papers reprinted it within days, and the Sun's circulation rose sharply.\n\n"
+          "Herschel himself knew nothing of the articles until they reached him in Africa.")
+
+
+@pytest.mark.parametrize(("title", "foot", "framing"), [
+    # the title names the topic with a frame word: the foot's two such words describe it
+    ("The Great Moon Hoax", "Historians debate whether it was satire. The episode is "
+                            "remembered as one of the great newspaper hoaxes.", "unframed"),
+    ("Can you spot a fake story?", "Many such stories are fabricated, and most are fake.",
+     "unframed"),
+    # a foot that points at the text, or of another kind than the title's words, frames it
+    ("The Great Moon Hoax", "None of the above is true. This article is a fabricated hoax.",
+     "negated"),
+    ("Re: the moon rumour", "I put the probability very low; the odds are long and it is "
+                            "improbable.", "low_probability"),
+    # a fiction word in a title names the genre, no topic
+    ("Moon Stories - Chapter 3", "This is satire, a work of fiction.", "fiction"),
+    # no title: the foot's two words frame the text, as before
+    (None, "Historians debate whether it was satire. The episode is remembered as one of the "
+           "great newspaper hoaxes.", "fiction"),
+])
+def test_a_title_that_names_a_frame_word_makes_it_the_topic(title, foot, framing):
+    text = (f"{title}\n\n" if title else "") + _STORY + "\n\n" + foot
+    assert read_free(text).framing == framing
+
+
+@pytest.mark.parametrize(("note", "framing"), [
+    ("A note for grown-ups: this is a make-believe story.", "fiction"),
+    ("Note to readers: this is a made-up story.", "negated"),
+    ("Written for my creative writing class. This is not a true story.", "fiction"),
+    ("UPDATE: Happy April Fools' Day! The post above was our April 1st joke. It does not "
+     "exist.", "fiction"),
+    # the day alone is no joke, and a sentence about a true story is no note
+    ("Happy April Fools' Day from all of us at the club.", "unframed"),
+    ("Her next film, she said, will be a true story.", "unframed"),
+])
+def test_notes_that_call_the_text_a_story(note, framing):
+    text = _STORY + "\n\n" + note
+    assert read_free(text).framing == framing
+
+
+def test_the_writers_estimate_paragraph_is_no_part_of_the_body():
+    """The paragraph that holds the writer's estimate (and doubts beside it) is a note on
+    the body, as a frame paragraph is: its sentences no longer outnumber the body's plain
+    ones (the betting column read as unframed)."""
+    note = ("Our odds: 200 to 1. {} It has never been confirmed by anyone. Nothing supports "
+            "the story that it happened.")
+    guess = "We put the chance of this being true at well under one percent."
+    assert read_free(_STORY + "\n\n" + note.format(guess)).framing == "low_probability"
+    assert read_free(_STORY + "\n\n" + note.format("We looked into it this week.")
+                     ).framing == "unframed"

@@ -688,10 +688,12 @@ _LABEL_TAIL = (r"(?![a-z0-9])(?:\s+[a-z0-9']+){0,2}(?:[\s.!*_]*$|\s*[|:\u2013\u2
 line's end or a separator."""
 
 
-_SELF_HEAD = r"[\W_]*(?:[a-z'/]+(?: [a-z'/]+)?\s*[:,]\s*)?"
+_SELF_HEAD = (r"[\W_]*(?:(?:[a-z'/]+(?: [a-z'/]+)?|(?:an? )?(?:note|word|message|reminder)"
+              r" (?:to|for) [a-z'/-]+(?: [a-z'/-]+)?)\s*[:,]\s*)?")
 """Before a sentence that calls the text something: a note's name ("Author's note: this is a
-fanfic ...", "A/N: this is ...", "Disclaimer: this is satire"), as before a label, or a
-word or two and a comma ("Of course, this is purely hypothetical.")."""
+fanfic ...", "A/N: this is ...", "Disclaimer: this is satire", or who it is for: "A note
+for grown-ups: this is a make-believe story", "Note to readers: ..."), as before a label, or
+a word or two and a comma ("Of course, this is purely hypothetical.")."""
 
 
 def labels_from(raw: dict[str, Any], path: Path

@@ -1036,7 +1036,7 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     bears, restates = _free_bearing(lay), _free_restating(lay)
     fr = frames(lay, bears=bears, restates=restates)
     if fr.paras:
-        works = _culture_section(lay)
+        works = _culture_section(lay) | _topic_frames(lay, fr.paras)
         if works & fr.paras:
             fr = frames(lay, exclude=works, bears=bears, restates=restates)
     body = [i for i, p in enumerate(lay.para_of) if p not in fr.paras]
@@ -1087,8 +1087,22 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
         min(fr.paras) < min(body_paras) and max(fr.paras) > max(body_paras)))
     short = (bool(fr.paras) and len(plain) >= 1 and len(plain) >= 0.5 * stated
              and (around or _pick(fr.counts) != "fiction"))
+    guess: list[tuple[int, int, str]] | None = None
     if (len(plain) < 2 or len(plain) < 0.6 * stated or debunk) and not (short and not debunk):
-        return Finding("unframed")
+        # the writer's estimate is a note on the body, as a frame is, not a part of it: the
+        # sentences of its paragraph ("Our odds: 200 to 1. We put the chance of this being
+        # true at well under one percent. Nothing we could find supports it.") leave the
+        # share of plain sentences, and of denials, to the rest
+        guess = [] if fr.paras or sum(counts.values()) else estimates(lay)
+        noted = {lay.para_of[bisect.bisect_right([a for a, _ in lay.sentences], x) - 1]
+                 for x, _, _ in guess}
+        rest = [i for i in body if lay.para_of[i] not in noted and i not in mute]
+        kept = [i for i in plain if lay.para_of[i] not in noted]
+        denied = sum(1 for i in rest if lay.hits[i].get("denial"))
+        if (not noted or len(kept) < 2 or len(kept) < 0.6 * len(rest)
+                or (denied >= 2 and denied >= 0.25 * len(rest))):
+            return Finding("unframed")
+        plain = kept
     body_spans = [(*lay.sentences[i], "claim") for i in plain[:MAX_SPANS]]
     if sum(counts.values()) >= 2:
         kind, placement = _framed(_pick(counts), correction + fr.correction > 0, "repeated")
@@ -1109,10 +1123,36 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     # ("I'd put the odds that this is true close to nil"); only in a text that holds a frame
     # cue: a look for "chance" or "guess" in every text would cost a quarter of the time of
     # the texts that hold none, most of a corpus
-    guess = estimates(lay)
+    guess = estimates(lay) if guess is None else guess
     if guess:
         return Finding("low_probability", "inline", [*guess, *body_spans])
     return Finding("unframed")
+
+
+def _topic_frames(lay: Layout, paras: set[int]) -> set[int]:
+    """Claim-free: where the text's title names its topic with a frame word ("The Great
+    Moon Hoax", "Council says bin collection rumours are false", "Lesson plan: Can you
+    spot a fake story?"), those words are what it is about, so the frame paragraphs of
+    ``paras`` that hold two such words but nothing that points at the text (a pointer, a
+    label, a closing verdict) are its topic, not a note on it: a history of a hoax whose
+    last paragraph says the episode "is remembered as one of the first great newspaper
+    hoaxes" had read as a framed body. A title that labels the text ("SATIRE", "Unverified
+    report") is no topic, nor a fiction word, which in a title names the text's genre
+    ("Ash Season - Chapter 12", "The Byte Bugle | Satire"); a paragraph whose cues are of
+    other kinds than the title's (a rumour's title over a coach's "the odds ... are about
+    as long as odds get"), or that points at the text, still frames it."""
+    if not lay.sentences or lay.para_of[0] != 0 or 0 in lay.aside_para:
+        return set()
+    if not (_heading(lay, 0) or _question(lay, 0)) or lay.label(0):
+        return set()
+    topic = [k for k in FRAMES if k != "fiction" and lay.hits[0].get(k)]
+    if not topic:
+        return set()
+    sentences = {p: [i for i, q in enumerate(lay.para_of) if q == p] for p in paras}
+    return {p for p, idx in sentences.items()
+            if any(lay.hits[i].get(k) for i in idx for k in topic)
+            and not any(lay.hits[i].get("deixis") or lay.label(i) or _closing_verdict(lay, i)
+                        for i in idx)}
 
 
 def _beside_frame(lay: Layout, paras: set[int]) -> tuple[list[int], bool]:
