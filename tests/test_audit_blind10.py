@@ -80,12 +80,24 @@ _STORY = ("The series described a telescope and the creatures it had revealed on
           "Herschel himself knew nothing of the articles until they reached him in Africa.")
 
 
+_FOOT = ("The Sun never formally retracted the series. Historians still debate whether Locke "
+         "meant it as satire or simply as a circulation stunt. The episode is now remembered as "
+         "one of the first great newspaper hoaxes, and as an early example of credulity.")
+
+
 @pytest.mark.parametrize(("title", "foot", "framing"), [
     # the title names the topic with a frame word: the foot's two such words describe it
-    ("The Great Moon Hoax", "Historians debate whether it was satire. The episode is "
-                            "remembered as one of the great newspaper hoaxes.", "unframed"),
-    ("Can you spot a fake story?", "Many such stories are fabricated, and most are fake.",
-     "unframed"),
+    ("The Great Moon Hoax", _FOOT, "unframed"),
+    ("Can you spot a fake story?", "By the end of the lesson, students will explain why false "
+                                   "stories spread and how deliberate misinformation differs "
+                                   "from honest mistakes.", "unframed"),
+    # terse verdicts under such a title judge the text
+    ("Hoax Olympic story goes viral", "Entirely fabricated and false.", "negated"),
+    ("Hoax Olympic story goes viral", "Fact-checkers rated it false. It is a fabrication.",
+     "negated"),
+    # a frame word before the title's colon names what follows: the title labels it
+    ("Viral hoax: moon creatures seen", "Fact-checkers rated it false. It is a fabrication.",
+     "negated"),
     # a foot that points at the text, or of another kind than the title's words, frames it
     ("The Great Moon Hoax", "None of the above is true. This article is a fabricated hoax.",
      "negated"),
@@ -94,8 +106,7 @@ _STORY = ("The series described a telescope and the creatures it had revealed on
     # a fiction word in a title names the genre, no topic
     ("Moon Stories - Chapter 3", "This is satire, a work of fiction.", "fiction"),
     # no title: the foot's two words frame the text, as before
-    (None, "Historians debate whether it was satire. The episode is remembered as one of the "
-           "great newspaper hoaxes.", "fiction"),
+    (None, _FOOT, "negated"),
 ])
 def test_a_title_that_names_a_frame_word_makes_it_the_topic(title, foot, framing):
     text = (f"{title}\n\n" if title else "") + _STORY + "\n\n" + foot

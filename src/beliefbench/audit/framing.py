@@ -1134,7 +1134,8 @@ def _topic_frames(lay: Layout, paras: set[int]) -> set[int]:
     Moon Hoax", "Council says bin collection rumours are false", "Lesson plan: Can you
     spot a fake story?"), those words are what it is about, so the frame paragraphs of
     ``paras`` that hold two such words but nothing that points at the text (a pointer, a
-    label, a closing verdict) are its topic, not a note on it: a history of a hoax whose
+    label, a closing verdict), in sentences long enough to describe (``_describes``; the
+    title itself aside), are its topic, not a note on it: a history of a hoax whose
     last paragraph says the episode "is remembered as one of the first great newspaper
     hoaxes" had read as a framed body. A title that labels the text ("SATIRE", "Unverified
     report") is no topic, nor a fiction word, which in a title names the text's genre
@@ -1143,16 +1144,37 @@ def _topic_frames(lay: Layout, paras: set[int]) -> set[int]:
     as long as odds get"), or that points at the text, still frames it."""
     if not lay.sentences or lay.para_of[0] != 0 or 0 in lay.aside_para:
         return set()
-    if not (_heading(lay, 0) or _question(lay, 0)) or lay.label(0):
+    if not (_heading(lay, 0) or _question(lay, 0)) or lay.label(0) or lay.cues is None:
         return set()
     topic = [k for k in FRAMES if k != "fiction" and lay.hits[0].get(k)]
     if not topic:
+        return set()
+    # a frame word before the title's colon names what follows it ("Viral hoax: Ed Sheeran
+    # wins Olympic 100m"): the title labels the text, as "Rumour: ..." does
+    a, b = lay.sentences[0]
+    colon = lay.lowered.find(":", a, b)
+    if colon >= 0 and _frame_score(lay.cues.counts(lay.lowered[a:colon])):
         return set()
     sentences = {p: [i for i, q in enumerate(lay.para_of) if q == p] for p in paras}
     return {p for p, idx in sentences.items()
             if any(lay.hits[i].get(k) for i in idx for k in topic)
             and not any(lay.hits[i].get("deixis") or lay.label(i) or _closing_verdict(lay, i)
-                        for i in idx)}
+                        for i in idx)
+            and (p == 0 or _describes(lay, [i for i in idx if _frame_score(lay.hits[i])]))}
+
+
+_TOPIC_WORDS = 12
+"""The fewest words a paragraph's cue sentences have on average where they describe the
+topic ("The episode is now remembered as one of the first great newspaper hoaxes, and as an
+early example of ..."), not give a verdict on the text ("Entirely fabricated and false.",
+"Fact-checkers rated it false. It is a fabrication.")."""
+
+
+def _describes(lay: Layout, idx: list[int]) -> bool:
+    """The cue sentences ``idx`` are long enough to describe rather than judge
+    (``_TOPIC_WORDS``)."""
+    words = sum(len(lay.lowered[a:b].split()) for a, b in (lay.sentences[i] for i in idx))
+    return bool(idx) and words >= _TOPIC_WORDS * len(idx)
 
 
 def _beside_frame(lay: Layout, paras: set[int]) -> tuple[list[int], bool]:
