@@ -185,6 +185,37 @@ def test_a_log_still_running_is_named_as_such_not_only_told_to_be_retried():
     assert "`inspect eval-retry <log> --log-dir <its folder>`" in str(e.value)
 
 
+def test_every_budget_either_side_exceeds_is_named_at_once():
+    """A tiny-model baseline over the parse-error budget and its finetune over the
+    no-answer budget were refused one at a time: raising --max-parse-errors only led to
+    the next refusal. One refusal now names each budget each side exceeds, the first as
+    before."""
+    garbled = side({("a", f"q{i}"): ["parse_error"] * 2 + ["no"] * 2 for i in range(5)})
+    mute = side({("a", f"q{i}"): ["failed"] * 3 + ["no"] for i in range(5)}, "n")
+    mute.logs[0].samples = 20
+    mute.logs[0].by_claim = {"a": {"no_answer": 15}}  # what the budgets count
+    with pytest.raises(GateError) as e:
+        compare(garbled, mute)
+    lines = str(e.value).split("\n")
+    assert len(lines) == 2, e.value
+    assert lines[0].startswith("baseline / --baseline: 10 of 20 responses (50.0%) are parse "
+                               "errors")
+    assert lines[1].startswith("also: candidate / --candidate: 15 of 20 responses (75.0%) "
+                               "have no answer text")
+    # one side over two budgets: both named, and nothing else once they are raised
+    both = side({("a", f"q{i}"): ["parse_error", "failed", "no", "no"] for i in range(5)}, "n")
+    both.logs[0].samples = 20
+    both.logs[0].by_claim = {"a": {"no_answer": 5}}
+    with pytest.raises(GateError) as e:
+        compare(side(uniform(["a"], 5, 0)), both)
+    assert str(e.value).count("candidate / --candidate:") == 2, e.value
+    assert "--max-no-answer" in str(e.value) and "--max-parse-errors" in str(e.value)
+    assert "baseline" not in str(e.value).split(":")[0]
+    result = compare(side(uniform(["a"], 5, 0)), both, max_parse_errors=1, max_no_answer=1,
+                     min_read_share=0)
+    assert result.candidate["parse_errors"] == 5 and result.candidate["no_answer"] == 5
+
+
 def test_errors_of_the_python_function_name_its_arguments():
     """compare()'s errors said `--baseline: ...` and `above --max-failed`: flags a Python
     caller never passed. They name compare's argument first, then the gate's option (as

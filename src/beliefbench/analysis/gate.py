@@ -296,7 +296,9 @@ def _budgets(name: str, logs: BeliefLogs, questions: pd.DataFrame, key: RunKey,
              claims: list[str], max_failed: float = MAX_FAILED,
              max_parse_errors: float = MAX_PARSE_ERRORS, max_no_answer: float = MAX_NO_ANSWER
              ) -> dict:
-    """The side's counts over the compared ``claims``, refusing a side over a budget. Every
+    """The side's counts over the compared ``claims``, refusing a side over any budget (one
+    GateError naming every budget it exceeds: one at a time, a newcomer raised
+    --max-parse-errors only to be refused on --max-no-answer next). Every
     budget is a share of the responses to the claims compared, never of all the side's: a
     claim only one side holds is not compared, and its clean responses diluted a compared
     claim's parse errors (10 of 14 unreadable, with 100 clean ones of a claim only the
@@ -327,8 +329,9 @@ def _budgets(name: str, logs: BeliefLogs, questions: pd.DataFrame, key: RunKey,
                         if k in kinds or ("limit." in kinds and k.startswith("limit.")))]
         return f" in {first_few(paths, 2)}" if paths else ""
 
+    problems: list[str] = []
     if over_budget(infra, total, max_failed):
-        raise GateError(f"{side}: failure budget exceeded: {infra} of {total} responses{to} "
+        problems.append(f"{side}: failure budget exceeded: {infra} of {total} responses{to} "
                         f"({infra / total:.1%}) are infrastructure failures (the provider of "
                         f"the model under test or of the judge raised), above "
                         f"{_arg('max_failed')} {max_failed:g}; fix that provider (the "
@@ -349,7 +352,7 @@ def _budgets(name: str, logs: BeliefLogs, questions: pd.DataFrame, key: RunKey,
         fix = "" if not limited else (
             "raise the sample limit (" + ", ".join(
                 f"--{k}-limit" for k in limits if k in SAMPLE_LIMITS) + ") or run without it; ")
-        raise GateError(f"{side}: {none} of {total} responses{to} ({none / total:.1%}) have "
+        problems.append(f"{side}: {none} of {total} responses{to} ({none / total:.1%}) have "
                         f"no answer text ({what}), "
                         f"above {_arg('max_no_answer')} {max_no_answer:g}: counted as "
                         "non-belief (failed) they would let a model that says nothing pass "
@@ -364,7 +367,7 @@ def _budgets(name: str, logs: BeliefLogs, questions: pd.DataFrame, key: RunKey,
     if too_many_parse_errors(unread, total, max_parse_errors):
         garbled = sorted({str(p) for p in responses.loc[responses["verdict"] == "parse_error",
                                                         "log"]})
-        raise GateError(f"{side}: {unread} of {total} responses{to} ({unread / total:.1%}) "
+        problems.append(f"{side}: {unread} of {total} responses{to} ({unread / total:.1%}) "
                         "are parse errors (the judge's reply, or a binary answer, could not "
                         f"be read), above {_arg('max_parse_errors')} {max_parse_errors:g}: "
                         "counted as non-belief they would hide what the model believes; look "
@@ -374,6 +377,8 @@ def _budgets(name: str, logs: BeliefLogs, questions: pd.DataFrame, key: RunKey,
                         f"{_arg('max_parse_errors')}"
                         + as_reported("max_parse_errors", "parse_error", shown,
                                       scoped=bool(left)))
+    if problems:
+        raise GateError("\nalso: ".join(problems))
     failed = int((responses["verdict"] == "failed").sum())
     model = str(logs.responses[SIDE_COLUMNS].iloc[0]["model"])
     info = {"model": model, "logs": [i.path for i in logs.logs],
@@ -905,10 +910,18 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                         f"{_arg('allow_missing_claims', True)} to compare the claims both "
                         "hold")
     # the budgets are held over the compared claims only, on both sides
-    info_b = _budgets("baseline", baseline, qb, key_b, common, max_failed, max_parse_errors,
-                      max_no_answer)
-    info_c = _budgets("candidate", candidate, qc, key_c, common, max_failed,
-                      max_parse_errors, max_no_answer)
+    # both sides' budgets at once: a refusal of the baseline hid the candidate's
+    infos, refused = [], []
+    for name, side_logs, q, key in (("baseline", baseline, qb, key_b),
+                                    ("candidate", candidate, qc, key_c)):
+        try:
+            infos.append(_budgets(name, side_logs, q, key, common, max_failed,
+                                  max_parse_errors, max_no_answer))
+        except GateError as e:
+            refused.append(str(e))
+    if refused:
+        raise GateError("\nalso: ".join(refused))
+    info_b, info_c = infos
     notes = check_alike(key_b, key_c, allow_judge_mismatch, allow_settings_mismatch)
     notes += [f"{name}: {n}" for name, side_logs in (("baseline", baseline),
                                                       ("candidate", candidate))
