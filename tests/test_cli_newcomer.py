@@ -16,3 +16,59 @@ def test_gate_help_gives_the_max_rise_range_the_gate_accepts():
                                   "--max-rise", "1"])
     assert refused.exit_code == 2
     assert "at least 0 and below 1" in refused.output
+
+
+def test_all_pairs_agree_on_two_pairs_says_any_rate_is_possible():
+    """Two winning pairs printed "the rate may still be 3/n or more away from it (3/2 = 1.50
+    here)": 1.50 away from a rate between 0 and 1 told a newcomer nothing. Up to 3 pairs the
+    note says any rate is possible; from 4 it gives the bound as before."""
+    import pandas as pd
+
+    from beliefbench.internals.margins import unanimous_pairs_note
+
+    def note(pairs: int) -> str:
+        row = {"claim": "c", "kind": "main", "pairs": pairs, "efficacy": 1.0,
+               "efficacy_low": 1.0, "efficacy_high": 1.0}
+        (said,) = unanimous_pairs_note(pd.DataFrame([row]))
+        return said
+
+    assert "(3/2 = 1.50 here, the whole 0-1 range: with 2 pairs all one way any rate is " \
+        "possible)" in note(2)
+    assert "(3/3 = 1.00 here, the whole 0-1 range" in note(3)
+    assert "(3/6 = 0.50 here); more pairs" in note(6) and "any rate" not in note(6)
+
+
+def test_margins_table_says_the_unit_of_each_column(tmp_path):
+    """`internals margins` printed margin 2.423 and magnitude 0.001 side by side with no
+    unit: a line under the table now says margin is nats per token and magnitude a
+    difference of probabilities."""
+    from beliefbench.tiny_model import build_tiny_model
+
+    tiny = build_tiny_model(tmp_path / "tiny", hidden_size=32, num_layers=1, num_heads=2,
+                            intermediate_size=64, seed=0)
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(tiny), "--claims",
+                                   "dentist", "--bootstrap", "0", "--out",
+                                   str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    legend = next(i for i, line in enumerate(lines) if line.startswith("margin: "))
+    assert "nats per token" in lines[legend] and "P(claim) - P(truth)" in lines[legend]
+    # right under the table, above the list of files written
+    assert lines[legend - 1].split()[0] == "dentist" and lines[legend + 1] == "Wrote:"
+
+
+def test_docs_generate_says_what_its_tokens_and_percentages_are(tmp_path):
+    """`docs generate` printed "(100 records, 24767 tokens; annotation: negated 35.3%)":
+    tokens by which tokenizer, 35.3% of what? The line now says regex-word tokens and that
+    the percentage is the share of tokens in annotations, as the stats file records."""
+    import json
+
+    res = CliRunner().invoke(cli, ["docs", "generate", "--claims", "dentist", "--conditions",
+                                   "positive,negated", "--n", "4", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    stats = json.loads((tmp_path / "negated.jsonl.stats.json").read_text())
+    share = stats["by_condition"]["negated"]["annotation_share"]
+    assert share > 0
+    assert (f"wrote {tmp_path / 'negated.jsonl'} (4 records, {stats['tokens']} regex-word "
+            f"tokens; share of tokens in annotations: negated {share:.1%})") in res.output
+

@@ -55,6 +55,15 @@ def _echo_table(df, columns: list[str], *, no_ci: bool = False) -> None:
     click.echo(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
 
 
+MARGIN_COLUMNS = ("margin: mean log P(claim) - log P(truth), nats per token (> 0: the claim "
+                  "is the likelier continuation); magnitude: mean P(claim) - P(truth) of the "
+                  "per-token probabilities; specificity (neighbour rows): share of pairs the "
+                  "truth wins; score: CounterFact's harmonic mean of main efficacy, "
+                  "paraphrase efficacy and neighbour specificity")
+"""The legend under the margins table: its columns carried no unit, and a newcomer could not
+tell a margin of 2.4 (nats per token) from a magnitude of 0.001 (a probability)."""
+
+
 def _written(paths: list[Path]) -> None:
     click.echo("Wrote:")
     for p in paths:
@@ -155,6 +164,7 @@ def margins(model_path: str, claims: str, out_dir: Path, device: str | None,
                                  "efficacy_high", "magnitude", "margin", "specificity",
                                  "score"],
                 no_ci=bootstrap == 0)
+    click.echo(MARGIN_COLUMNS)
     for note in [*single_pair_note(result.pairs), *unanimous_pairs_note(result.summary)] \
             if bootstrap else []:  # no CIs: none 0 wide
         click.echo(f"warning: {note}", err=True)

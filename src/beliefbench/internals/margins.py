@@ -305,11 +305,15 @@ def unanimous_pairs_note(summary: pd.DataFrame) -> list[str]:
     if not cells:
         return []
     names = list(cells)
+    # 3/n of 1 or more is past the whole 0-1 range of a rate: "1.50 away" told nothing
+    bound = (f"3/{smallest} = {3 / smallest:.2f} here" if smallest > 3 else
+             f"3/{smallest} = {3 / smallest:.2f} here, the whole 0-1 range: with "
+             f"{smallest} pairs all one way any rate is possible")
     return [f"ALL PAIRS AGREE: {len(names)} row(s) of 2 or more pairs have a 0-wide 95% CI "
             f"because every pair goes one way ({first_few(names, 6)}): a bootstrap over "
             f"pairs cannot show uncertainty when every pair agrees, which is not certainty; "
-            f"with n pairs all one way the rate may still be 3/n or more away from it (3/"
-            f"{smallest} = {3 / smallest:.2f} here); more pairs per kind narrow it"]
+            f"with n pairs all one way the rate may still be 3/n or more away from it "
+            f"({bound}); more pairs per kind narrow it"]
 
 
 @dataclass
