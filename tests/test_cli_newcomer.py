@@ -72,3 +72,32 @@ def test_docs_generate_says_what_its_tokens_and_percentages_are(tmp_path):
     assert (f"wrote {tmp_path / 'negated.jsonl'} (4 records, {stats['tokens']} regex-word "
             f"tokens; share of tokens in annotations: negated {share:.1%})") in res.output
 
+
+def test_report_gives_many_logs_judged_offline_alike_one_warning(tmp_path):
+    """`beliefbench report logs/demo` printed the same OFFLINE warning 16 times, one per
+    marker-judged log, among 52 warning lines before its table. From three logs judged
+    offline alike it is one warning counting them; below three, one per log as before."""
+    from conftest import believer, run_belief
+
+    runs = [run_belief(tmp_path / "logs" / f"step{step}", believer, samples=1,
+                       task_args={"judge": "markers"}, step=step).location
+            for step in (1, 2, 3)]
+
+    def offline_lines(*paths: str) -> list[str]:
+        res = CliRunner().invoke(cli, ["report", *paths, "--out", str(tmp_path / "out"),
+                                       "--no-plots", "--bootstrap", "40"])
+        assert res.exit_code == 0, res.output
+        said = [line for line in res.stderr.splitlines() if "OFFLINE" in line]
+        noted = [line for line in (tmp_path / "out" / "report.md").read_text().splitlines()
+                 if "OFFLINE" in line]
+        assert len(noted) == len(said), (noted, said)
+        return said
+
+    (grouped,) = offline_lines(str(tmp_path / "logs"))
+    assert grouped.startswith("warning: OFFLINE: 3 logs (") and " and 1 more): " in grouped
+    assert grouped.endswith("judged by the offline marker heuristic (-T judge=markers): a "
+                            "pipeline check, not a result")
+    assert sum(path in grouped for path in runs) == 2
+    two = offline_lines(*runs[:2])
+    assert two == [f"warning: OFFLINE: {path}: judged by the offline marker heuristic (-T "
+                   "judge=markers): a pipeline check, not a result" for path in runs[:2]]

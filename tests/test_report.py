@@ -744,6 +744,7 @@ def test_a_bad_internals_file_is_one_line_and_writes_no_report(tmp_path):
     r = CliRunner().invoke(cli, ["report", log.location, "--out", str(tmp_path / "ok"),
                                  "--no-plots", "--internals", str(tmp_path / "probe")])
     assert r.exit_code == 0 and "Judge-free completion margins" in r.output, r.output
+    assert "margin: log P(claim) - log P(truth), nats per token" in r.output  # its unit
 
 
 def test_a_report_without_internals_removes_the_margins_of_the_one_before(tmp_path):

@@ -316,11 +316,21 @@ class BeliefLogs:
             out.append(f"PARTIAL: {info.path} (status {info.status!r}, "
                        f"{partial_held(info)}{why}): shown as partial=True, "
                        f"never pooled with complete logs{resume}")
+        # one OFFLINE note for many logs judged alike: a demo's 16 marker-judged logs gave 16
+        # lines of the same words before its table
+        alike: dict[tuple[str, ...], list[str]] = {}
+        for info in self.logs:
+            if offline and info.offline:
+                alike.setdefault(tuple(info.offline), []).append(info.path)
         for info in self.logs:
             if info.incomplete:
                 out.append(incomplete_note(info))
-            if offline and info.offline:
+            paths = alike.get(tuple(info.offline or ()), [])
+            if len(paths) < OFFLINE_GROUPED and offline and info.offline:
                 out.append(offline_log_note(info.path, info.offline))
+            elif paths and paths[0] == info.path:
+                out.append(f"OFFLINE: {len(paths)} logs ({first_few(paths, 2)}): "
+                           f"{offline_text(info.offline)}")
             if info.self_judged:
                 out.append(self_judged_note(info.path, info.model))
             if info.step_note:
@@ -682,6 +692,10 @@ def offline_reasons(log: EvalLog, markers: bool = False) -> list[str]:
     if not markers and role is not None and role.model.startswith(SCRIPTED_PROVIDER):
         out.append(f"judged by a scripted model ({role.model})")
     return out
+
+
+OFFLINE_GROUPED = 3
+"""Logs offline for the same reasons from which ``report`` gives them one OFFLINE note."""
 
 
 def offline_log_note(path: str, reasons: Sequence[str]) -> str:

@@ -307,7 +307,8 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
             say(f"  {path}")
     if internal is not None:
         table = internal.table
-        say("\nJudge-free completion margins (beliefbench internals):")
+        say("\nJudge-free completion margins (beliefbench internals; margin: log P(claim) - "
+            "log P(truth), nats per token):")
         say(markdown_table(table[[c for c in SHOWN_COLUMNS if c in table]]))
         for note in internal.notes:  # duplicates dropped, or kept apart
             click.echo(f"note: {note}", err=True)
