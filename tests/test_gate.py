@@ -358,16 +358,19 @@ def test_a_model_loaded_from_a_relative_path_is_named_as_such(tmp_path, monkeypa
 
 
 def test_two_runs_on_one_side_are_listed_by_the_labels_they_have(base_and_new, tmp_path):
+    """Each run is listed with its log file: a folder of timestamped logs (a base model
+    and a finetune evaluated into one --log-dir) named no file to pass instead."""
     mixed_dir = tmp_path / "mixed"
-    run_belief(mixed_dir, mixed, samples=1)  # no step, no condition
-    run_belief(mixed_dir, believer, samples=1, condition="negated", step=400)
+    plain = run_belief(mixed_dir, mixed, samples=1)  # no step, no condition
+    labelled = run_belief(mixed_dir, believer, samples=1, condition="negated", step=400)
     r = CliRunner().invoke(cli, ["gate", "--baseline", str(mixed_dir), "--candidate",
                                  str(base_and_new[1])])
     assert r.exit_code == 2, r.output
     assert "--baseline: logs from 2 different runs (" in r.output
     listed = r.output.split(" different runs (")[1].split("); point it")[0]
-    assert set(listed.split("; ")) == {"model=mockllm/model",  # (log order: by file name)
-                                       "model=mockllm/model, condition=negated, step=400"}
+    runs = dict(item.rsplit(" in ", 1) for item in listed.split("; "))
+    assert runs == {"model=mockllm/model": plain.location,  # (log order: by file name)
+                    "model=mockllm/model, condition=negated, step=400": labelled.location}
     assert "nan" not in r.output and "<NA>" not in r.output
 
 

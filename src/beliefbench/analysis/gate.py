@@ -271,8 +271,13 @@ def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, RunKey]:
                         "`inspect score`)")
     runs = logs.responses[SIDE_COLUMNS].drop_duplicates()
     if len(runs) > 1:
-        listed = "; ".join(", ".join(f"{k}={v}" for k, v in side_labels(row).items())
-                           for row in runs.to_dict("records")[:4])
+        # each run with its log files: a folder of timestamped logs named no file to pass
+        files = logs.responses.groupby(SIDE_COLUMNS, dropna=False, sort=False)["log"].unique()
+        listed = "; ".join(
+            ", ".join(f"{k}={v}" for k, v in side_labels(dict(zip(SIDE_COLUMNS, run,
+                                                                  strict=True))).items())
+            + f" in {first_few(sorted(map(str, paths)), 2)}"
+            for run, paths in list(files.items())[:4])
         raise GateError(f"{side}: logs from {len(runs)} different runs ({listed}); "
                         "point it at one model's logs")
     differ = [f for f in differing_fields(i.key for i in logs.logs) if f != "claims"]
