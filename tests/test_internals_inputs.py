@@ -417,7 +417,7 @@ def test_a_trajectory_logged_to_a_file_writes_plain_progress_lines(tiny, claim_f
 
 
 @pytest.mark.parametrize("parts, header", [
-    ("margins", "Trajectory (main pairs; no CIs: --bootstrap 0):"),
+    ("margins", "Trajectory (main pairs, margin in nats per token; no CIs: --bootstrap 0):"),
     ("probe", "Trajectory (probe P(true) of the claim side at layer {layer} for every step, "
               "the best held-out accuracy averaged over the steps):"),
 ])

@@ -347,13 +347,14 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
                                 device=device, dtype=dtype, n_bootstrap=bootstrap, seed=seed,
                                 probe_layer=probe_layer)
     if result.table.empty:  # --parts lens alone: the lens margins are the table
-        click.echo("Trajectory (logit lens: mean margin of the main pairs per layer; layer 0 = "
-                   "the embeddings):")
+        click.echo("Trajectory (logit lens: mean margin of the main pairs per layer, nats per "
+                   "token; layer 0 = the embeddings):")
         _echo_table(result.lens, ["step", "label", "claim", "layer", "margin"])
     else:
         # what the table holds: --parts margins has no probe column, --parts probe no pairs
         layer = result.settings.get("probe_layer")
-        shown = [*(["main pairs"] if "margin" in result.table else []),
+        shown = [*(["main pairs, margin in nats per token"] if "margin" in result.table
+                   else []),
                  *([f"probe P(true) of the claim side at layer {layer} for every step, "
                     f"{result.settings['probe_layer_from']}"]
                    if "p_true_claim" in result.table and layer is not None else []),
