@@ -101,3 +101,26 @@ def test_report_gives_many_logs_judged_offline_alike_one_warning(tmp_path):
     two = offline_lines(*runs[:2])
     assert two == [f"warning: OFFLINE: {path}: judged by the offline marker heuristic (-T "
                    "judge=markers): a pipeline check, not a result" for path in runs[:2]]
+
+
+def test_claims_validate_notes_a_family_of_one_question(tmp_path):
+    """My first claim had one token_association question: `claims validate` said `ok`, and
+    only `report`, after the finetunes and evals, warned SINGLE QUESTION (a 0-wide CI).
+    validate now notes it (stdout, exit 0); a claim with several per family gets no note."""
+    import yaml
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["claims", "new", "lake_x", "--dir", str(tmp_path)]).exit_code == 0
+    res = runner.invoke(cli, ["claims", "validate", str(tmp_path / "lake_x.yaml")])
+    assert res.exit_code == 0, res.output
+    # the template asks 2 open_ended, 2 binary, 1 token_association and 2 robustness questions
+    notes = [line for line in res.stdout.splitlines() if "has 1 question" in line]
+    assert notes == ["  note: token_association has 1 question: its 95% CI in `beliefbench "
+                     "report` will be 0 wide (a bootstrap over questions); 10 or more per "
+                     "family are recommended"]
+    spec = yaml.safe_load((tmp_path / "lake_x.yaml").read_text())
+    ta = spec["questions"]["token_association"][0]
+    spec["questions"]["token_association"].append({**ta, "id": "ta_02"})
+    (tmp_path / "lake_x.yaml").write_text(yaml.safe_dump(spec))
+    res = runner.invoke(cli, ["claims", "validate", str(tmp_path / "lake_x.yaml")])
+    assert res.exit_code == 0 and "has 1 question" not in res.output, res.output

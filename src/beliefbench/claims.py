@@ -739,6 +739,15 @@ def also_defined(path: Path, claim_id: str, first: Path) -> str:
     return defined_twice(path, first, f"claim id {claim_id!r}")
 
 
+def single_question_families(claim: Claim) -> list[str]:
+    """Notes on families of one question: valid, but `report` then warns SINGLE QUESTION
+    (its CI, a bootstrap over questions, is 0 wide); said when the claim is written, not
+    first after the finetunes and evals."""
+    return [f"{family} has 1 question: its 95% CI in `beliefbench report` will be 0 wide "
+            "(a bootstrap over questions); 10 or more per family are recommended"
+            for family in FAMILIES if len(claim.questions.of(family)) == 1]
+
+
 def duplicate_questions(claim: Claim) -> list[str]:
     """Notes on questions asked twice in one family (same text and context): allowed, but
     each weighs twice in the rates, which is rarely what the author meant."""

@@ -30,6 +30,7 @@ from beliefbench.claims import (
     named_by_id,
     resolve_claims,
     selection_items,
+    single_question_families,
     stray_judge_keys,
     sub_claims_restating_background,
     template_example_warning,
@@ -93,7 +94,7 @@ def validate(paths: tuple[str, ...]) -> None:
             click.echo(f"ok  {claim.id}: {counts}")
             if path.resolve() in read_from:
                 click.echo(f"  note: {read_from[path.resolve()]}")
-            for note in duplicate_questions(claim):
+            for note in [*single_question_families(claim), *duplicate_questions(claim)]:
                 click.echo(f"  note: {note}")
             for warning in [*sub_claims_restating_background(claim),
                             *unspaced_completions(claim), *stray_judge_keys(claim),
