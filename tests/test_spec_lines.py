@@ -467,7 +467,8 @@ def test_a_families_file_problem_is_named_at_its_line(tmp_path, monkeypatch):
 def test_a_cue_lexicon_problem_is_named_at_its_line(tmp_path, monkeypatch):
     """audit/cues.yaml: an entry a team added that is no regular expression, found by its
     line rather than by counting to its index (it was an re.error traceback naming no file),
-    and a negators setting at its key."""
+    and a negators setting at its key; the fragments the entries join in (``negating_subject``,
+    ``parenthetical``) at theirs."""
     from beliefbench.audit import cues
 
     path = tmp_path / "audit" / "cues.yaml"
@@ -489,6 +490,8 @@ def test_a_cue_lexicon_problem_is_named_at_its_line(tmp_path, monkeypatch):
             (('negating_subject: &negating_subject "(?:nobody|',
               'negating_subject: &negating_subject "((?:nobody|'), "negating_subject",
              "field negating_subject: not a valid pattern ("),
+            (('parenthetical: &parenthetical "(?:, ', 'parenthetical: &parenthetical "((?:, '),
+             "parenthetical", "field parenthetical: not a valid pattern ("),
             (("  - [*negating_subject, ", "  - [*negating_subject, 3, "), "denial",
              "needs a pattern (text, or a list of texts joined), got list")]:
         edited(shipped, path, edit)

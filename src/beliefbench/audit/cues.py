@@ -284,6 +284,10 @@ class Cues:
     """A subject that negates its verb ("nobody", "no serious historian", "few scholars"):
     one definition for the denial entry that uses it and claim mode's reading of a rejection
     under it (``framing._negated_before``)."""
+    parenthetical: str = ""
+    """A parenthetical that may stand between a verb and its that-clause ("She denied,
+    however, that X"): one definition for the denial entries and claim mode's reading of a
+    rejection (``framing._rejection``)."""
     estimate_parts: tuple[str, ...] = ()
     """The lower-cased patterns ``estimate`` joins: what a match must hold is read from each
     alone (framing's ``estimates`` looks for those literals before running it)."""
@@ -600,6 +604,7 @@ def load_cues() -> Cues:
                 **dict(zip(("label", "self_label"), labels_from(raw, path), strict=True)),
                 estimate=estimates_from(raw, path),
                 negating_subject=raw["negating_subject"].lower(),
+                parenthetical=raw["parenthetical"].lower(),
                 estimate_parts=tuple(x.lower() for x in raw.get("estimates") or ()))
 
 
@@ -616,8 +621,13 @@ def _problem(raw: Any, path: Path, *field: str | int) -> str:
     return f"{at}: field {'.'.join(str(f) for f in field)}"
 
 
+_FRAGMENTS = ("negating_subject", "parenthetical")
+"""Patterns written once under their own key, named by alias in the entries that use them
+and read by claim mode too (``Cues.negating_subject``, ``Cues.parenthetical``)."""
+
+
 def check_categories(raw: Any, path: Path) -> None:
-    """Every cue category a list of patterns that compile, and ``negating_subject`` one: a
+    """Every cue category a list of patterns that compile, and each of ``_FRAGMENTS`` one: a
     category left out, or an entry a team added that is no text or no regular expression,
     was a KeyError, TypeError or re.error traceback from deep in the first scan, naming
     neither file nor line. An entry written as a list of texts is its parts joined."""
@@ -628,11 +638,12 @@ def check_categories(raw: Any, path: Path) -> None:
     missing = [c for c in CATEGORIES if c not in raw]
     if missing:
         raise ValueError(f"{path}: cue categories missing: {missing}")
-    subject = raw.get("negating_subject")
-    if not isinstance(subject, str):
-        raise ValueError(f"{_problem(raw, path, 'negating_subject')}: needs a pattern (text), "
-                         f"got {type(subject).__name__}")
-    _compiles(subject, raw, path, "negating_subject")
+    for key in _FRAGMENTS:
+        fragment = raw.get(key)
+        if not isinstance(fragment, str):
+            raise ValueError(f"{_problem(raw, path, key)}: needs a pattern (text), "
+                             f"got {type(fragment).__name__}")
+        _compiles(fragment, raw, path, key)
     for c in CATEGORIES:
         if not isinstance(raw[c], list):
             raise ValueError(f"{_problem(raw, path, c)}: needs a list of patterns (strings), "

@@ -210,7 +210,8 @@ class Layout:
         a sentence that calls the text something (a cheap test before the scan)."""
         a, b = self.sentences[i]
         return b - a <= _LABEL_LINE or (self.cues is not None
-                                        and self.cues.is_label(self.lowered, a, b, line=False))
+                                        and self.cues.is_label(self.lowered, a, b, line=False)
+                                        ) or self._withdraws(i)
 
     def label(self, i: int) -> bool:
         """Sentence ``i`` (scanned for frame cues) is a frame entry alone ("Satire |", "A
@@ -242,7 +243,16 @@ class Layout:
         Claim-free reads it only where it closes the text (``_closing_verdict``)."""
         a, b = self.sentences[i]
         return (self.back_to is not None and b - a <= _LABEL_LINE
-                and _VERDICT.fullmatch(self.lowered, a, b) is not None)
+                and _VERDICT.fullmatch(self.lowered, a, b) is not None) or self._withdraws(i)
+
+    def _withdraws(self, i: int) -> bool:
+        """Claim mode: sentence ``i`` withdraws what came before (``_WITHDRAWAL``: "The
+        newspaper later withdrew the report."), a verdict of its own kind."""
+        if self.back_to is None:
+            return False
+        a, b = self.sentences[i]
+        return (_WITHDRAWAL_WORD.search(self.lowered, a, b) is not None
+                and _WITHDRAWAL.match(self.lowered, a, b) is not None)
 
     def _judges_view(self, i: int, verdict: bool = False) -> bool:
         """Claim mode: label sentence ``i``, a bare "This is not true." (a verdict on truth:
@@ -851,15 +861,18 @@ _ENDORSES = re.compile(
 """A claim so called and taken for true ("Experts confirmed the claim that", "The footage
 proves the report that", "Everyone accepts the story that"), unless a negation stands
 before the verb (``_NEGATED_BEFORE``)."""
-_REJECTION = re.compile(r"\b(?:" + _REJECTS + r"\s+(?:" + _NAMED + r"|that\b)|"
-                        + _WITHDRAWS + r")")
-"""A verb that rejects a claim so called, or the bare clause after it ("disputes the report
-that", "denied that"), or one that withdraws a view ("retracted it"): endorsing where a
-negating subject or a negated verb stands before it (``_negated_before``)."""
+@cache
+def _rejection(parenthetical: str) -> re.Pattern[str]:
+    """A verb that rejects a claim so called, or the bare clause after it ("disputes the
+    report that", "denied that", "denied, however, that": cues.yaml's ``parenthetical``, the
+    denial entry's), or one that withdraws a view ("retracted it"): endorsing where a
+    negating subject or a negated verb stands before it (``_negated_before``)."""
+    return re.compile(r"\b(?:" + _REJECTS + r"(?:\s+" + _NAMED + r"|" + parenthetical
+                      + r"\s+that\b)|" + _WITHDRAWS + r")")
 _REJECT_WORD = re.compile(r"den[iy]|disput|reject|refut|dismiss|question|doubt|challeng"
                           r"|contest|retract|recant|disavow|repudiat|renounc|withdr|back")
-"""A word every ``_REJECTION`` match holds: a plain alternation of literals looked for
-first, far faster than ``_REJECTION`` in the many sentences with none."""
+"""A word every ``_rejection`` match holds: a plain alternation of literals looked for
+first, far faster than ``_rejection`` in the many sentences with none."""
 
 
 @cache
@@ -900,7 +913,7 @@ def _endorsed(low: str, a: int, b: int, cues: Cues) -> list[tuple[int, int]]:
              if _NEGATED_BEFORE.search(low, max(a, m.start() - 80), m.start()) is None]
     if _REJECT_WORD.search(low, a, b) is not None:
         before = _negated_before(cues.negating_subject)
-        for m in _REJECTION.finditer(low, a, b):
+        for m in _rejection(cues.parenthetical).finditer(low, a, b):
             n = before.search(low, max(a, m.start() - 100), m.start())
             if n is not None:
                 spans.append((n.start(), m.end()))
@@ -951,14 +964,16 @@ def _withdrawn(low: str, a: int, b: int) -> bool:
     return False
 
 
-def _undoubted(lay: Layout, i: int) -> int:
+def _undoubted(lay: Layout, i: int, beside: Callable[[int], bool] | None = None) -> int:
     """Sentence ``i``'s denial cues (scanned) less those that deny nothing of the claim: a
     negation inside a doubt ("we have not been able to establish whether any of this is
     true": an unknown-truth cue) says the claim is unconfirmed, the writer's own "never"
     ("I've never met the friend in question, but supposedly ...") is about the writer, a
     negated negative ("it's not a myth that ...", "he didn't just win") asserts, and so does
     a claim so called and endorsed ("Experts confirmed the claim that ...", "Nobody disputes
-    the report that ...": ``_endorsed``)."""
+    the report that ...": ``_endorsed``), and (``beside``: a cue's offset -> whether the
+    clause it takes holds another statement, ``ClaimReader._beside``) a cue whose clause
+    denies something else ("X; officials denied that the timing was faulty")."""
     hits = lay.hits[i].get("denial", 0)
     if hits and lay.cues is not None:
         a, b = lay.sentences[i]
@@ -968,10 +983,11 @@ def _undoubted(lay: Layout, i: int) -> int:
         hits -= len(_WRITER_NEVER.findall(low, a, b))
         spans = [m.span() for m in _NEGATED_NEGATIVE.finditer(low, a, b)]
         spans += _endorsed(low, a, b, lay.cues)
-        if spans:
+        if spans or beside is not None:
             hits -= sum(1 for _, _, at in lay.cues.scan_spans(low, [(a, b)], ("denial",),
                                                               origin=lay.origin)
-                        if any(x <= at < y for x, y in spans))
+                        if any(x <= at < y for x, y in spans)
+                        or (beside is not None and beside(at)))
     return max(hits, 0)
 
 
@@ -1219,6 +1235,26 @@ _VERDICT = re.compile(
 """A bare verdict on what came before, with nothing else said: "This never happened.",
 "This didn't happen.", "This isn't true.", "It all is made up." (claim-free:
 ``_closing_verdict``; claim mode: a label, ``Layout._verdict``)."""
+_PIECES = r"(?:report|story|stories|article|piece|post|claim|statement|account)s?"
+_WITHDRAWAL = re.compile(
+    r"[\W_]*(?:(?:(?!(?:never|not|no|nobody)\b|[\w'-]*n't\b)[\w'-]+\s+){1,4}?"
+    r"(?:(?:has|have|had)\s+)?(?:(?:later|since|subsequently|eventually|afterwards|soon"
+    r"|quickly|then|publicly|formally|now|quietly)\s+)*(?:retract(?:ed|s)|withdr(?:ew|awn|aws))\s+"
+    r"(?:it|the\s+(?:[\w-]+\s+)?" + _PIECES + r"|(?:its|their|his|her)\s+(?:[\w-]+\s+)?"
+    + _PIECES + r")|(?:the|this|that|its|their|his|her)\s+(?:[\w-]+\s+)?" + _PIECES
+    + r"\s+(?:was|were|has been|have been|had been)\s+(?:(?:later|since|subsequently"
+    r"|eventually|afterwards|soon|quickly|then|publicly|formally|quietly)\s+)*"
+    r"(?:retracted|withdrawn))(?:\s+(?:later|entirely|in full|the next day|days later"
+    r"|hours later|within hours))?(?:[\W_]*\Z|\s*[:;,]\s)")
+"""A withdrawal of what came before, in a sentence of its own: "The newspaper later withdrew
+the report.", "The paper has since retracted the story: <truth>.", "The article was later
+withdrawn." (not negated, "The newspaper never retracted the story.", "... didn't retract
+...", nor a bare verb after another, "refused to retract"). Claim mode reads it
+as a bare verdict (``Layout._verdict``): right after the claim it calls the claim false, as
+"This is not true." does, and as the same sentence in a paragraph of its own already did (a
+retraction and a pointer: a frame)."""
+_WITHDRAWAL_WORD = re.compile(r"retract|withdr")
+"""A word every ``_WITHDRAWAL`` match holds, looked for first (most sentences have none)."""
 _EXPECTED = re.compile(
     r"\b(?:would|will|won't|wouldn't|'d|'ll|going to|gonna|supposed to|meant to|due to|promis\w*"
     r"|plann?\w*|expect\w*|schedul\w*|hop(?:e|ed|es|ing)|intend\w*|should|was to|were to)\b")
@@ -1948,6 +1984,16 @@ def _words(lowered: str, start: int, end: int) -> list[bytes]:
 
 _CLAUSE = re.compile(r"[;:]")
 """Where a sentence of a claim's truth splits into clauses (_affirms_denied)."""
+_THAT_WORD = re.compile(r"\bthat\b")
+_TAKES_CLAUSE = re.compile(r"\s+that\b")
+"""A denial cue followed by the clause it denies ("not true that", "no evidence that"); a cue
+may end with it too ("denied that", "the claim that")."""
+_CLAUSE_STOP = re.compile(r";|,?\s+but\s|\s[\u2013\u2014]\s|\s--\s")
+"""Where a that-clause ends before its sentence does: another clause of the sentence."""
+_POINTS_BACK = re.compile(r"\s*(?:it|this|that|so|such a thing|(?:any|all|none) of (?:it|this"
+                          r"|that|these|those))\b")
+"""A that-clause about what came before ("officials denied that it happened", "... that any
+of this was true"): it denies the claim beside it."""
 
 
 def _tokens(text: str) -> list[bytes]:
@@ -2131,6 +2177,59 @@ class ClaimReader:
                  for f in [claim.statement, *claim.sub_claims]]
         self.fact_figures = [(w, len(w), f) for w, f in facts if w] if any(
             f for _, f in facts) else []
+
+    def _beside(self, lay: Layout, i: int) -> Callable[[int], bool] | None:
+        """For claim sentence ``i``: whether the denial cue at an offset denies a that-clause
+        holding another statement while the rest of the sentence states the claim ("X;
+        officials denied that the timing was faulty", "Officials denied that the timing was
+        faulty; X", "X; it is not true that the race was rigged"): the claim is outside what
+        the cue denies. A clause that states the claim ("She denied that X"), points back
+        ("... denied that it happened") or says nothing of its own ("... that he did") keeps
+        its denial; cues that take no clause ("did not", "never") are not scoped. None where
+        no "that" of the sentence opens such a clause (most: the cues are then not looked
+        up again)."""
+        a, b = lay.sentences[i]
+        low, masked = lay.lowered, lay.masked
+        if low.find("that", a, b) < 0:
+            return None
+        foreign = {}  # where a that-clause holding another statement starts -> its end
+        for m in _THAT_WORD.finditer(low, a, b):
+            end = m.end()
+            stop = _CLAUSE_STOP.search(low, end, b)
+            c = b if stop is None else stop.start()
+            # the rest of the sentence (a cue's words still in it) must hold enough of the
+            # facts' words to state the claim (most denials: "It is not true that X")
+            rest = _encode(content_words(f"{masked[a:m.start()]} {masked[c:b]}"))
+            if len(rest.intersection(self.facts.words)) < self.min_shared:
+                continue
+            inside = _encode(content_words(masked[end:c]))
+            if not (not inside or _POINTS_BACK.match(low, end, c) is not None
+                    or self._reading(inside)[0]
+                    or any(p.search(masked, end, c) for p in self.finder.markers)):
+                foreign[end] = c
+        if not foreign:
+            return None
+
+        def beside(at: int) -> bool:
+            # the cue's clause, after it or after a cue that starts inside it ("is not" in
+            # "is not true that"), and the sentence without the cue and its clause
+            k, clause = at, None
+            while clause is None:
+                end = self.cues.end_of(low, k, ("denial",))
+                if low.endswith("that", k, end):
+                    clause = end
+                elif (m := _TAKES_CLAUSE.match(low, end, b)) is not None:
+                    clause = m.end()
+                elif not 0 < (k := low.find(" ", k, end) + 1) < end:
+                    return False
+            c = foreign.get(clause)
+            if c is None:
+                return False
+            fact, truthful = self._reading(_encode(content_words(
+                f"{masked[a:at]} {masked[c:b]}")))
+            return fact and not truthful
+
+        return beside
 
     def _denial_hits(self, cue_hits: int, tokens: list[bytes]) -> int:
         """A sentence's denials: its denial cues and its negators that may deny a word of the
@@ -2569,7 +2668,8 @@ class ClaimReader:
         lay.scan(claim_idx, ("denial",))
         denied = [i for i in claim_idx
                   if (hits := self._denial_hits(
-                      (_undoubted(lay, i) if lay.hits[i].get("denial") else 0)
+                      (_undoubted(lay, i, self._beside(lay, i)) if lay.hits[i].get("denial")
+                       else 0)
                       + _withdrawn(lay.lowered, *lay.sentences[i]), toks[i]))
                   and self._denies(words_of(i), hits)]
         n = len(claim_idx)
