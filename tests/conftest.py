@@ -234,6 +234,18 @@ def keyword_grader(prompt: str) -> str:
     return json.dumps({"reason": "keyword", "answer": verdict})
 
 
+def snapshot_grader(served: str) -> Model:
+    """The keyword grader as ``mockllm/model`` whose provider says ``served`` replied, as an
+    API serving an alias (``openai/gpt-4.1-mini``) names its dated snapshot in every reply."""
+
+    def reply(messages, tools, tool_choice, config) -> ModelOutput:
+        out = ModelOutput.from_content(served, keyword_grader(messages[-1].text))
+        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+        return out
+
+    return get_model("mockllm/model", custom_outputs=reply, memoize=False)
+
+
 def wait_while_running(ready: Callable[[], bool], proc: subprocess.Popen[str], what: str,
                        timeout: float = 300, every: float = 0.002) -> None:
     """Wait until ``ready()`` while the child ``proc`` runs (before a test signals it): a

@@ -487,6 +487,44 @@ def test_sides_judged_or_generated_differently_are_refused_unless_allowed(base_a
     assert r.exit_code == 1 and "samples differ" in r.output
 
 
+def test_one_grader_name_serving_two_models_is_judged_differently(tmp_path):
+    """A grader alias moved to a new snapshot between the baseline's run and the
+    candidate's: both logs name ``mockllm/model`` as the grader, and the gate read them as
+    judged alike, ``PASS``, exit 0, whatever the judge change did to the rates. Each verdict
+    now records the model the judge's provider said replied (``judge_served``), and sides
+    whose served models differ are judged differently: exit 2 unless allowed."""
+    from conftest import FIXTURE_CLAIM, scripted, snapshot_grader
+    from inspect_ai import eval
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    from beliefbench.task import belief
+
+    def judged(folder: str, served: str) -> str:
+        return eval(belief(claims=str(FIXTURE_CLAIM), samples=3), model=scripted(skeptic),
+                    model_roles={"grader": snapshot_grader(served)},
+                    log_dir=str(tmp_path / folder), display="none")[0].location
+
+    base, same = judged("base", "judge-2025-01"), judged("same", "judge-2025-01")
+    moved = judged("moved", "judge-2025-06")
+    log = read_eval_log(moved)
+    served = {s.scores["belief_judge"].metadata["judge_served"] for s in log.samples}
+    assert served == {"judge-2025-06", None}  # None: binary answers, read without a judge
+    assert _gate(base, same).exit_code == 0
+    r = _gate(base, moved)
+    assert r.exit_code == 2, r.output
+    assert ("the sides' judge replies came from different models under one grader name: "
+            "baseline judge-2025-01 (15 verdicts); candidate judge-2025-06 (15 verdicts)"
+            in r.output)
+    assert "--allow-judge-mismatch" in r.output
+    r = _gate(base, moved, "--allow-judge-mismatch")
+    assert r.exit_code == 0 and "JUDGE MISMATCH allowed" in r.output
+    # a log written before the record (no judge_served) is left to the grader names
+    for sample in log.samples:
+        sample.scores["belief_judge"].metadata.pop("judge_served")
+    write_eval_log(log, moved)
+    assert _gate(base, moved).exit_code == 0
+
+
 def test_a_failure_budget_exceeded_on_either_side_exits_2(base_and_new, tmp_path):
     base = str(base_and_new[0])
 

@@ -1734,3 +1734,33 @@ def test_two_hosted_jobs_of_one_condition_are_two_series():
     assert finetune_of("vllm//runs/negated/step-000625") == "vllm//runs/negated"
     assert finetune_of(f"openai/{jobs[0]}") == f"openai/{jobs[0]}"
     assert finetune_of("openai/gpt-4.1-mini") == "openai"
+
+
+def test_runs_of_one_grader_name_answered_by_two_served_models_are_warned_about(tmp_path):
+    """Two checkpoints judged by ``mockllm/model`` whose provider named two models in its
+    replies (an alias moved to a new snapshot between the evals): the rows read as judged
+    alike, with no word. The report now warns, as em-report does, naming the grader and
+    the served models; one served model gives no warning."""
+    from conftest import snapshot_grader
+    from inspect_ai import eval
+
+    from beliefbench.task import belief
+
+    def judged(name: str, served: str) -> None:
+        eval(belief(claims=str(FIXTURE_CLAIM), samples=1), model=scripted(believer, name=name),
+             model_roles={"grader": snapshot_grader(served)}, log_dir=str(tmp_path / "logs"),
+             display="none")
+
+    judged("a", "judge-2025-01")
+    judged("b", "judge-2025-01")
+    assert not [n for n in load_belief_logs(tmp_path / "logs").notes() if "SERVED" in n]
+    judged("c", "judge-2025-06")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["report", str(tmp_path / "logs"), "--out", str(out),
+                                 "--no-plots", "--bootstrap", "40"])
+    assert r.exit_code == 0, r.output
+    note = ("GRADER SERVED BY SEVERAL MODELS: grader mockllm/model was answered by "
+            "judge-2025-01, judge-2025-06 (the provider's model names): rows judged by "
+            "different snapshots are compared under one grader label")
+    assert f"warning: {note}" in r.output
+    assert note in json.loads((out / "report.json").read_text())["notes"]

@@ -230,6 +230,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
         family = md["family"]
         answer = state.output.completion if state.output else ""
         judge_reply: str | None = None
+        served: str | None = None  # the model the grader's provider says answered
         self_judged = False
         infrastructure = bool(md.get(GENERATION_ERROR))
         if infrastructure:
@@ -295,6 +296,9 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                 # starts from the log's metadata) made judge_outage raise on this verdict
                 md.pop(JUDGE_ERROR, None)
                 judge_reply = output.completion
+                # an alias (openai/gpt-4.1-mini) names no one model: the provider's reply
+                # does (gpt-4.1-mini-2025-04-14), and the gate compares it between sides
+                served = output.model or None
                 reading = read_reply(judge_reply, key=claim.rubric[family].judge_key)
                 if reading.problem and output.stop_reason == "max_tokens":
                     reading = replace(reading, problem=(
@@ -308,8 +312,8 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             explanation=reading.reason or reading.problem
             or f"{used}: {reading.verdict} (the judge gave no reason)",
             metadata={"verdict": reading.verdict, "judge": used, "problem": reading.problem,
-                      "judge_reply": judge_reply, "infrastructure": infrastructure,
-                      "self_judged": self_judged},
+                      "judge_reply": judge_reply, "judge_served": served,
+                      "infrastructure": infrastructure, "self_judged": self_judged},
         )
 
     return score

@@ -52,6 +52,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     ignored_notes,
     incomplete_text,
     is_invalidated,
+    judge_served,
     judge_used,
     limit_counts,
     limit_note,
@@ -66,6 +67,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     responses_frame,
     resume_note,
     self_judged_note,
+    served_notes,
     share_note,
     step_of,
     too_many_cut_off,
@@ -234,11 +236,7 @@ def judge_read_notes(logs: Sequence[dict[str, Any]]) -> list[str]:
                        "not the EM studies' probability-weighted mean over number tokens "
                        "(logprobs): another method; judge with a grader that returns "
                        "logprobs to measure as they did")
-        served = sorted({s for i in mine for s in i["served"]})
-        if len(served) > 1:
-            out.append(f"GRADER SERVED BY SEVERAL MODELS: grader {grader} was answered by "
-                       f"{', '.join(served)} (the provider's model names): rows judged by "
-                       "different snapshots are compared under one grader label")
+        out += served_notes(grader, {s for i in mine for s in i["served"]})
     return out
 
 
@@ -429,12 +427,6 @@ def _judge_method(sample: Any) -> str | None:
     return next((m for m in ("text", "logprobs") if m in methods), None)
 
 
-def _judge_served(sample: Any) -> str | None:
-    score = _score(sample)
-    served = (score.metadata or {}).get("judge_served") if score is not None else None
-    return served if isinstance(served, str) and served else None
-
-
 JUDGED: tuple[str, ...] = ("em", "ok", "incoherent")
 """The verdicts both judges' numbers decide (the others carry at most one score)."""
 
@@ -521,7 +513,7 @@ COLUMNS = [
     SampleColumn("coherent", path=_judge("coherent")),
     SampleColumn("judge_used", path=judge_used(SCORER)),
     SampleColumn("judge_method", path=_judge_method),
-    SampleColumn("judge_served", path=_judge_served),
+    SampleColumn("judge_served", path=judge_served(SCORER)),
     CUT_OFF_COLUMN,
     LIMIT_COLUMN,
 ]

@@ -593,6 +593,45 @@ def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
     return notes
 
 
+def served_judges(logs: BeliefLogs, claims: list[str]) -> dict[str, int]:
+    """The models a side's judge replies came from, by the provider's own name for each
+    (:attr:`~beliefbench.analysis.logs.LogInfo.served`), with their counts of verdicts on
+    ``claims``."""
+    out: dict[str, int] = {}
+    for info in logs.logs:
+        for claim in claims:
+            for name, n in info.served.get(claim, {}).items():
+                out[name] = out.get(name, 0) + n
+    return out
+
+
+def check_served(baseline: BeliefLogs, candidate: BeliefLogs, claims: list[str],
+                 allow_judge_mismatch: bool = False) -> list[str]:
+    """Refuse sides whose one grader name stood for different served models (unless
+    allowed; a note then): an alias (``openai/gpt-4.1-mini``) moved to a new snapshot
+    between the baseline's run and the candidate's, so the two were judged by two models
+    and the gate, comparing grader names, said PASS or FAIL on a judge change. Left to the
+    grader names (:func:`check_alike`) where a side records no served model (a log written
+    before it was recorded, a run judged by markers or by binary answers alone)."""
+    b, c = served_judges(baseline, claims), served_judges(candidate, claims)
+    if not b or not c or set(b) == set(c):
+        return []
+
+    def shown(counts: dict[str, int]) -> str:
+        return ", ".join(f"{k} ({n} verdicts)" for k, n in sorted(counts.items())[:4])
+
+    text = (f"the sides' judge replies came from different models under one grader name: "
+            f"baseline {shown(b)}; candidate {shown(c)} (the name the judge's provider gave "
+            "the model that replied: an alias moved to a new snapshot between the runs?); a "
+            "judge change alone moves belief rates")
+    if not allow_judge_mismatch:
+        raise GateError(f"{text}. Judge both sides with one pinned model (a dated snapshot, "
+                        "`--model-role grader=openai/gpt-4.1-mini-2025-04-14`; `beliefbench "
+                        f"agreement --out` re-judges a log) or pass "
+                        f"{_arg('allow_judge_mismatch', True)} to compare anyway")
+    return [f"JUDGE MISMATCH allowed ({_arg('allow_judge_mismatch', True)}): {text}"]
+
+
 def _arrays(q: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return q["yes"].to_numpy(dtype=float), q["n"].to_numpy(dtype=float)
 
@@ -928,6 +967,10 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
         raise GateError("\nalso: ".join(refused))
     info_b, info_c = infos
     notes = check_alike(key_b, key_c, allow_judge_mismatch, allow_settings_mismatch)
+    if not judge_mismatch(key_b, key_c):  # graders named alike: did one model answer both?
+        notes += check_served(baseline, candidate, common, allow_judge_mismatch)
+    info_b["judge_served"] = served_judges(baseline, common)
+    info_c["judge_served"] = served_judges(candidate, common)
     notes += [f"{name}: {n}" for name, side_logs in (("baseline", baseline),
                                                       ("candidate", candidate))
               for n in [*split_note(side_logs),

@@ -226,6 +226,10 @@ class LogInfo:
     eval_set: bool = False
     """Written by ``eval_set`` (a sweep, ``inspect eval-set``): run again, its command
     resumes the log (:func:`made_by_eval_set`)."""
+    served: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per claim, the judge's served models (:func:`judge_served`) with their counts of
+    verdicts: what the grader's name stood for when the log was judged (empty where the
+    log does not record it)."""
 
     @property
     def limited(self) -> int:
@@ -379,6 +383,10 @@ class BeliefLogs:
             out.append(f"RUNS DIFFER in {distinct_values(differ, keys)}: such logs are shown "
                        "as separate rows (column 'run'; full values in the CSVs' 'judge' and "
                        "'settings'), never pooled")
+        for grader in dict.fromkeys(dict(i.key.judge).get("grader") for i in self.logs):
+            served = {s for i in self.logs if dict(i.key.judge).get("grader") == grader
+                      for names in i.served.values() for s in names}
+            out += served_notes(str(grader), served)
         unknown = [i.path for i in self.logs if i.key.unknown]
         if unknown:
             fields = sorted({f for i in self.logs for f in i.key.unknown})
@@ -1248,10 +1256,31 @@ def judge_used(scorer: str) -> Callable[[Any], str | None]:
     return functools.partial(_judge_used, scorer)
 
 
-def _judge_used(scorer: str, sample: Any) -> str | None:
+def _judge_used(scorer: str, sample: Any, entry: str = "judge") -> str | None:
     score = (sample.scores or {}).get(scorer)
-    used = (score.metadata or {}).get("judge") if score is not None else None
-    return used if isinstance(used, str) else None
+    used = (score.metadata or {}).get(entry) if score is not None else None
+    return used if isinstance(used, str) and used else None
+
+
+def judge_served(scorer: str) -> Callable[[Any], str | None]:
+    """A column reader: the model the judge's provider said answered (its reply's ``model``,
+    e.g. ``gpt-4.1-mini-2025-04-14`` for the grader ``openai/gpt-4.1-mini``), as ``scorer``
+    recorded it; None where no judge answered, or the log predates the record. An alias
+    moved to a new snapshot between two runs judged them by two models under one name.
+    Belief and EM scorers record it alike."""
+    return functools.partial(_judge_used, scorer, entry="judge_served")
+
+
+def served_notes(grader: str, served: Iterable[str]) -> list[str]:
+    """A note where one grader label was answered by several models (by the names its
+    provider gave them, :func:`judge_served`): an alias moved to a new snapshot between
+    (or during) the runs, so rows judged by different models share one grader label."""
+    names = sorted(set(served))
+    if len(names) < 2:
+        return []
+    return [f"GRADER SERVED BY SEVERAL MODELS: grader {grader} was answered by "
+            f"{', '.join(names)} (the provider's model names): rows judged by different "
+            "snapshots are compared under one grader label"]
 
 
 NO_JUDGE_ASKED = {"exact_match", "none"}
@@ -1290,6 +1319,7 @@ COLUMNS = [
     SampleColumn("infrastructure", path=_infrastructure),
     SampleColumn("sample_error", path="error"),
     SampleColumn("judge_used", path=judge_used(SCORER)),
+    SampleColumn("judge_served", path=judge_served(SCORER)),
     CUT_OFF_COLUMN,
     LIMIT_COLUMN,
 ]
@@ -1434,6 +1464,9 @@ def load_belief_logs(sources: Source | Sequence[Source],
             "cut_off": (in_log & df["cut_off"].notna() & ~silent & ~lost)[in_log],
             **{f"limit.{k}": (lost & (df["limit"].astype(str) == k))[in_log]
                for k in info.limits}})
+        info.served = {claim: {str(k): int(n) for k, n in sub.value_counts().items()}
+                       for claim, sub in df.loc[in_log & df["judge_served"].notna()]
+                       .groupby("claim")["judge_served"]}
         errors = df.loc[in_log & df["sample_error"].notna(), "sample_error"].astype(str)
         if info.partial and info.error is None and len(errors):
             stopped = errors.str.startswith("CancelledError")

@@ -403,7 +403,8 @@ class _JsonUsageErrors(JsonUsageErrors):
               help="Seed of the bootstrap resampling (0 or more): the same seed gives the "
                    "same CIs.")
 @click.option("--allow-judge-mismatch", is_flag=True,
-              help="Compare sides judged differently (grader, judge settings or template).")
+              help="Compare sides judged differently (grader, judge settings or template, "
+                   "or one grader name whose replies came from different served models).")
 @click.option("--allow-settings-mismatch", is_flag=True,
               help="Compare sides generated with different task settings (families, "
                    "temperature, top_p, max_tokens, context, claim files, eval-level "
@@ -449,7 +450,8 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     all neutral), a compared claim less than
     --min-read-share of it read on a side, a neutral share risen past --max-neutral-rise,
     the same run on both sides, several runs on one side, a claim with a single question,
-    sides judged or generated differently, no claim in common, a claim of the baseline the
+    sides judged or generated differently (also one grader name serving two models), no
+    claim in common, a claim of the baseline the
     candidate lacks).
     """
     from beliefbench.analysis.gate import GateError, check_options, compare
