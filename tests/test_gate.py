@@ -518,11 +518,14 @@ def test_one_grader_name_serving_two_models_is_judged_differently(tmp_path):
     assert "--allow-judge-mismatch" in r.output
     r = _gate(base, moved, "--allow-judge-mismatch")
     assert r.exit_code == 0 and "JUDGE MISMATCH allowed" in r.output
-    # a log written before the record (no judge_served) is left to the grader names
+    # a log written before the record (no judge_served) is left to the grader names, noted
     for sample in log.samples:
         sample.scores["belief_judge"].metadata.pop("judge_served")
     write_eval_log(log, moved)
-    assert _gate(base, moved).exit_code == 0
+    r = _gate(base, moved)
+    assert r.exit_code == 0, r.output
+    assert ("judge's served model not compared: the candidate's logs do not record it"
+            in r.output)
 
 
 def test_a_failure_budget_exceeded_on_either_side_exits_2(base_and_new, tmp_path):

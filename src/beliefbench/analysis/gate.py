@@ -612,9 +612,16 @@ def check_served(baseline: BeliefLogs, candidate: BeliefLogs, claims: list[str],
     between the baseline's run and the candidate's, so the two were judged by two models
     and the gate, comparing grader names, said PASS or FAIL on a judge change. Left to the
     grader names (:func:`check_alike`) where a side records no served model (a log written
-    before it was recorded, a run judged by markers or by binary answers alone)."""
+    before it was recorded, with a note where the other side does; a run judged by markers
+    or by binary answers alone)."""
     b, c = served_judges(baseline, claims), served_judges(candidate, claims)
-    if not b or not c or set(b) == set(c):
+    if bool(b) != bool(c):  # one side's logs predate the record: said, not refused
+        old = "baseline" if not b else "candidate"
+        return [f"judge's served model not compared: the {old}'s logs do not record it "
+                "(written before beliefbench recorded judge_served), so the sides are "
+                "compared by grader name alone; re-run (or re-judge with `beliefbench "
+                f"agreement --out`) the {old} to have it checked"]
+    if set(b) == set(c):
         return []
 
     def shown(counts: dict[str, int]) -> str:
