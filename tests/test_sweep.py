@@ -117,6 +117,41 @@ def test_a_copied_run_folder_and_its_original_report_as_two_finetunes(tmp_path):
         str(f / f"step-{s:06d}") for f in (run, copy) for s in (1, 2)}
 
 
+def test_one_checkpoint_swept_under_two_paths_is_named_in_the_report(tmp_path):
+    """A run folder moved (or copied) and swept again at its new place, as sweeps did before
+    they found the old place's logs: the report showed each checkpoint twice, as two models
+    of two finetunes, without a word. Logs of the same weights (their fingerprint) at one
+    step are named with both paths; other weights at one step are not (a retrained copy),
+    and a sweep's record of the move does not pool the two (each question would count
+    twice at that step)."""
+    from beliefbench.analysis.runs import MODEL_FINGERPRINT_KEY, MOVED_KEY
+
+    old, new, logs = tmp_path / "runs" / "a", tmp_path / "runs" / "b", tmp_path / "logs"
+
+    def swept(folder: Path, step: int, weights: str, **md) -> str:
+        return run_belief(logs, believer, samples=1, task_args={"families": "binary"},
+                          checkpoint=str(folder / f"step-{step:06d}"), step=step,
+                          condition="negated", **{MODEL_FINGERPRINT_KEY: weights}, **md
+                          ).location
+
+    first = swept(old, 1, "w1")
+    again = swept(new, 1, "w1")
+    swept(old, 2, "w2")
+    swept(new, 2, "w2-retrained", **{MOVED_KEY: [
+        {"checkpoint": str(old / "step-000001"), "now": str(new / "step-000001"),
+         MODEL_FINGERPRINT_KEY: "w1"}]})
+    report = build_report(load_belief_logs(logs), n_bootstrap=0)
+    [note] = [n for n in report.notes if n.startswith("SAME CHECKPOINT")]
+    assert note.startswith(
+        f"SAME CHECKPOINT: 1 checkpoint(s) reported under two or more paths, the same weights "
+        f"by their fingerprint (step 1 (condition negated): {old / 'step-000001'} ({first}) "
+        f"and {new / 'step-000001'} ({again})): ")
+    assert "move the logs of one place away" in note
+    assert set(report.overall["checkpoint"]) == {   # none relabelled onto the other
+        str(f / f"step-{s:06d}") for f in (old, new) for s in (1, 2)}
+    assert not [n for n in report.notes if n.startswith("MOVED")]
+
+
 def test_a_copied_run_folders_log_labelled_with_the_original_is_refused_not_reused(tmp_path):
     """A copy's sweep made before sweeps recorded the folder read: its logs name the
     original's checkpoint, and eval_set would reuse them under that label (the report
@@ -608,6 +643,96 @@ def test_two_manifests_sweep_into_one_log_dir_with_hf_full_and_adapter(tmp_path)
         ("plain", f"hf/{full_run / 'step-000001'}", 1),
         ("negated", f"hf/{lora_run / 'step-000001'}", 1)}
     assert len(loaded.responses) == 4 and loaded.responses["verdict"].notna().all()
+
+
+SMALL = dict(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128)
+"""A tiny model small enough to build (and answer 4 tokens) in about a second on CPU."""
+
+
+def _full_run(run: Path, seeds: dict[int, int], final: int | None = None) -> None:
+    """A run folder of real full checkpoints (``step-N``, other weights per seed) and its
+    manifest, as ``finetune`` writes it (absolute paths)."""
+    from beliefbench.tiny_model import build_tiny_model
+
+    for step, seed in seeds.items():
+        build_tiny_model(run / f"step-{step:06d}", seed=seed, **SMALL)
+    upsert_manifest(run, *(entry(str(run / f"step-{s:06d}"), s, "full", final=s == final)
+                           for s in seeds))
+
+
+def _cli_sweep(run: Path, logs: Path):
+    return CliRunner().invoke(cli, [
+        "sweep", "--manifest", str(run), "--provider", "hf", "--claims", str(FIXTURE_CLAIM),
+        "--log-dir", str(logs), "-T", "samples=1", "-T", "judge=markers", "-T",
+        "families=open_ended", "-T", "max_tokens=4", "-M", "do_sample=false",
+        "--allow-unfinished"])
+
+
+@pytest.mark.slow
+def test_a_moved_run_folder_resumes_its_sweep_and_reports_as_one_finetune(tmp_path):
+    """`mv runs/a runs/b`: the manifest's checkpoints are read at the new place, whose paths
+    name every log folder, so the sweep evaluated every checkpoint again, and the report
+    showed each twice (two models, two finetunes). The logs of the old place are recognised
+    by the checkpoint's weights and manifest entry and reused; after `finetune --resume`
+    (the manifest's lines pointed at the new place, a step added) only the new step is
+    evaluated, and the report reads the old logs as steps of the new folder's finetune."""
+    import shutil
+
+    from beliefbench.finetune.manifest import read_manifest, rehome_manifest
+    from beliefbench.tiny_model import build_tiny_model
+
+    old, run, logs = tmp_path / "runs" / "a", tmp_path / "runs" / "b", tmp_path / "logs"
+    _full_run(old, {1: 0, 2: 1})  # unfinished: trained on below
+    assert _cli_sweep(old, logs).exit_code == 0
+    first = sorted(logs.rglob("*.eval"))
+    assert len(first) == 2
+    shutil.move(old, run)
+    res = _cli_sweep(run, logs)
+    assert res.exit_code == 0, res.output
+    assert sorted(logs.rglob("*.eval")) == first  # was: 4, both evaluated again
+    for step in (1, 2):
+        assert (f"(reused: swept before as {old / f'step-{step:06d}'}, its path before the "
+                "run folder was moved)") in res.output
+    assert "All 2 done (2 reused from before, 0 evaluated now" in res.output
+    # finetune --resume: the lines now name the new place (another checkpoint_fingerprint),
+    # and a step is added
+    assert rehome_manifest(run) == [1, 2]
+    build_tiny_model(run / "step-000003", seed=2, **SMALL)
+    upsert_manifest(run, entry(str(run / "step-000003"), 3, "full"))
+    res = _cli_sweep(run, logs)
+    assert res.exit_code == 0, res.output
+    assert "All 3 done (2 reused from before, 1 evaluated now" in res.output
+    assert len(new := sorted(set(logs.rglob("*.eval")) - set(first))) == 1
+    loaded = load_belief_logs(logs)
+    report = build_report(loaded, n_bootstrap=0)
+    assert set(report.flips["finetune"]) == {str(run)}  # was: runs/a (steps 1-2), runs/b (3)
+    assert set(report.overall["checkpoint"]) == {str(e.path) for e in read_manifest(run)}
+    assert len(report.overall) == 3
+    [moved] = [n for n in report.notes if n.startswith("MOVED")]
+    assert f"2 log(s) swept under {old} " in moved and f"checkpoints of {run}," in moved
+    assert not [n for n in report.notes if n.startswith("SAME CHECKPOINT")]
+    # a copy whose step 1 was retrained since (other weights): evaluated, never reused;
+    # its step 3 is the original's, still there: reused, said to be a copy's
+    copy = tmp_path / "runs" / "c"
+    shutil.copytree(run, copy)
+    shutil.rmtree(copy / "step-000001")
+    build_tiny_model(copy / "step-000001", seed=7, **SMALL)
+    res = _cli_sweep(copy, logs)
+    assert res.exit_code == 0, res.output
+    assert "(2 reused from before, 1 evaluated now" in res.output
+    assert len(set(logs.rglob("*.eval")) - {*first, *new}) == 1
+    assert f"c-step00000001-step-000001: {logs}/negated-glass_bridge-c-step00000001" \
+        in res.output
+    assert (f"(reused: swept before as {run / 'step-000003'}, the same checkpoint: this run "
+            "folder is a copy of that one)") in res.output
+    # step 2, swept at the old place, is now step 2 of both b and c: read under its old
+    # path, and said so
+    report = build_report(load_belief_logs(logs), n_bootstrap=0)
+    assert str(old / "step-000002") in set(report.overall["checkpoint"])
+    assert str(run / "step-000001") in set(report.overall["checkpoint"])
+    shared = (f"MOVED: 1 log(s) swept before their run folder was moved were reused by the "
+              f"sweeps of 2 run folders ({run / 'step-000002'}, {copy / 'step-000002'};")
+    assert [n for n in report.notes if n.startswith(shared)]
 
 
 def test_missing_checkpoints_are_named_before_any_eval(tmp_path):

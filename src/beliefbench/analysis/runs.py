@@ -52,6 +52,17 @@ FINAL_KEY = "final_checkpoint"
 """Eval metadata key of a manifest sweep's log: whether its checkpoint is the finetune's
 final one (the manifest entry's ``final``). A sweep of an unfinished finetune (no final
 entry yet) read, in `report` and `gate`, as a sweep of the trained model."""
+MODEL_FINGERPRINT_KEY = "model_fingerprint"
+"""Eval metadata key of a sweep log (``--model``, and a manifest's checkpoints on disk), and
+of ``internals steer`` / ``ablate`` arm logs: the fingerprint of the local folder(s) the
+model was loaded from (``beliefbench.analysis.sweep.model_fingerprint``), which changes when
+the weights do, and does not when the folder is moved or copied."""
+MOVED_KEY = "moved_checkpoints"
+"""Eval metadata key of a manifest sweep's log: the checkpoints of its run that the sweep
+found swept already under another path (the run folder moved or copied since), each as
+``{"checkpoint": <label of those logs>, "now": <its label here>, "model_fingerprint": ...}``:
+the sweep reused those logs rather than evaluate the checkpoints again, and ``report`` reads
+them as checkpoints of this run folder's finetune, not of the old folder's."""
 UNKNOWN = "unknown"
 NONE = "-"
 NOT_APPLICABLE = "n/a"

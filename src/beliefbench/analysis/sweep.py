@@ -51,6 +51,10 @@ How a manifest entry is served (``ManifestEntry.format``):
 A local checkpoint's folder is where every manifest reader finds it
 (:func:`beliefbench.finetune.manifest.checkpoint_path`): a moved or copied run folder's own,
 beside the manifest, said in a warning, not the recorded (original) one.
+A run folder moved or copied since its sweep gets new folder names (the path is in the hash):
+a checkpoint whose folder holds no log is looked for in the others of ``--log-dir`` by what
+survives the move, its weights' fingerprint and manifest entry (:func:`swept_elsewhere`), and
+its finished logs there are reused, not evaluated again.
 
 Manifests are read by the finetune module's one strict reader
 (:func:`beliefbench.finetune.manifest.read_manifest_file`).
@@ -74,7 +78,14 @@ from inspect_ai.model import Model
 from inspect_ai.model._model_config import model_args_for_log
 from tqdm import tqdm
 
-from beliefbench.analysis.runs import FINAL_KEY, TASK_KEY, plain_value, secret_arg
+from beliefbench.analysis.runs import (
+    FINAL_KEY,
+    MODEL_FINGERPRINT_KEY,
+    MOVED_KEY,
+    TASK_KEY,
+    plain_value,
+    secret_arg,
+)
 from beliefbench.analysis.text import first_few
 from beliefbench.em.task import TASK_KEY as EM_TASK_KEY
 from beliefbench.finetune.errors import ManifestError
@@ -120,6 +131,9 @@ class SweepTarget:
     base_fingerprint: str | None = None
     """A LoRA checkpoint's: the fingerprint of the base it was trained on (its manifest
     entry's ``extra.base_fingerprint``), checked against the base it is served on."""
+    entry: ManifestEntry | None = None
+    """A manifest target's entry: what tells its logs swept under another path (the run
+    folder moved or copied since) from other checkpoints' (:func:`swept_elsewhere`)."""
 
 
 @dataclass
@@ -143,6 +157,9 @@ class SweepOutcome:
     """Every log was there, finished, before this sweep: nothing was evaluated now."""
     resumed: bool = False
     """Logs of an earlier, unfinished run were there: ``eval_set`` went on from them."""
+    moved_from: SweptElsewhere | None = None
+    """Where the reused logs were found, where they are another folder's: swept under the
+    checkpoint's path before its run folder was moved or copied."""
 
     @property
     def no_answer_share(self) -> float:
@@ -272,7 +289,7 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
                                    {k: v for k, v in md.items() if v is not None},
                                    local_path=local, origin=str(path),
                                    base_fingerprint=trained_on if isinstance(trained_on, str)
-                                   else None))
+                                   else None, entry=e))
     _warn_repeated_steps(entries, path)
     _warn_unfinished(entries, path)
     if note := relocation_note(entries, path):  # which copy is evaluated, said before it is
@@ -341,12 +358,6 @@ def unfinished_finetune(targets: Sequence[SweepTarget]) -> str | None:
     manifests = sorted({str(t.origin or t.metadata.get("manifest")) for t in swept})
     return (f"{', '.join(manifests)} has no final checkpoint (the finetune has not finished"
             f"{upto}), so its last checkpoint is not the trained model")
-
-
-MODEL_FINGERPRINT_KEY = "model_fingerprint"
-"""Eval metadata key of a sweep log (``--model``, and a manifest's checkpoints on disk), and
-of ``internals steer`` / ``ablate`` arm logs: the fingerprint of the local folder(s) the
-model was loaded from (:func:`model_fingerprint`), which changes when the weights do."""
 
 
 def _name_paths(model: str | Model) -> list[str]:
@@ -930,6 +941,83 @@ def _mislabelled_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> l
     return [p for p, md in logs.items() if md.get("checkpoint", want) != want]
 
 
+@dataclass
+class SweptElsewhere:
+    """Finished logs of a checkpoint in another folder of ``--log-dir``: swept under the path
+    its run folder had before it was moved or copied."""
+
+    folder: Path
+    checkpoint: str
+    """Their ``checkpoint`` label: the checkpoint's path then."""
+
+    @property
+    def moved(self) -> bool:
+        """The folder is gone from that path (moved, or copied from another machine), not
+        a copy beside an original still there, whose own finetune those logs stay."""
+        return not Path(self.checkpoint).exists()
+
+    @property
+    def said(self) -> str:
+        """What a checkpoint's result line says of them."""
+        why = ("its path before the run folder was moved" if self.moved else
+               "the same checkpoint: this run folder is a copy of that one")
+        return f"reused: swept before as {self.checkpoint}, {why}"
+
+
+def _folder_logs(root: Path) -> list[tuple[Path, str, EvalLog]]:
+    """(folder, log, header) of every log in the target folders directly under ``root``:
+    read once per sweep, and only where a checkpoint's own folder holds no log (a header is
+    a few ms; a first sweep into a log dir of 1,000 logs reads them in seconds)."""
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    found = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+        for info in list_eval_logs(str(folder), recursive=False):
+            try:
+                found.append((folder, info.name, read_eval_log(info.name, header_only=True)))
+            except Exception:  # noqa: BLE001 - eval_set judges unreadable logs itself
+                continue
+    return found
+
+
+def swept_elsewhere(target: SweepTarget, run: dict[str, Any], files: dict[str, str],
+                    logs: Sequence[tuple[Path, str, EvalLog]]) -> SweptElsewhere | None:
+    """The folder among ``logs`` (:func:`_folder_logs`) holding a finished log of ``target``'s
+    checkpoint swept under another path, with the same settings, where there is one (the
+    latest): its run folder was moved (``mv runs/a runs/b``) or copied since. The folder's
+    name hashes the served path, so the sweep evaluated every checkpoint again, and the report
+    showed each twice. The same checkpoint is the same weights (``model_fingerprint``, which
+    does not depend on where the folder is) and the same manifest entry (its
+    ``checkpoint_fingerprint`` as the log was made: the entry as it is, or with the path the
+    log names, as ``finetune --resume`` rewrites a moved run's lines); the same settings are
+    the folder's hash of this sweep's ``run`` with the log's model in it; a log made from
+    other contents of a file the task reads (``files``) is not reused."""
+    weights, entry = target.metadata.get(MODEL_FINGERPRINT_KEY), target.entry
+    if weights is None or entry is None:
+        return None
+    from beliefbench.analysis.logs import is_invalidated
+
+    found = []
+    for folder, path, header in logs:
+        md = header.eval.metadata or {}
+        had = md.get("checkpoint")
+        if (header.status != "success" or is_invalidated(header)
+                or md.get(MODEL_FINGERPRINT_KEY) != weights or not isinstance(had, str)
+                or had == target.metadata.get("checkpoint")):
+            continue
+        entries = {entry_fingerprint(entry),
+                   entry_fingerprint(entry.model_copy(update={"path": had}))}
+        served = json.dumps(run | {"model": header.eval.model}, sort_keys=True, default=str)
+        if (md.get(FINGERPRINT_KEY) in entries
+                and folder.name.rpartition("-")[2] == _identity_hash(served)
+                and not _edited_files(files, {path: md})):
+            found.append((header.eval.created, str(folder), had))
+    if not found:
+        return None
+    _, folder, had = max(found)
+    return SweptElsewhere(Path(folder), had)
+
+
 def file_hashes(metadata: dict[str, Any] | None) -> dict[str, str]:
     """The sha256 of every file a task reads, as its record keeps them
     (``claim_files.<id>``, ``context``, ``judge_template``; an EM task's ``question_text``,
@@ -1164,7 +1252,8 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     check_providers(targets, model_roles, model_args)
     check_greedy_grader(task, task_args, model_roles, targets, model_args)
     root = Path(log_dir)
-    planned = []
+    planned: list[tuple[SweepTarget, Path, SweptElsewhere | None]] = []
+    folder_logs: list[tuple[Path, str, EvalLog]] | None = None  # read once, where needed
     for target in targets:
         run = {"model": str(target.model), "claims": claims,
                "task_args": {k: v for k, v in task_args.items() if k != "claims"},
@@ -1235,7 +1324,13 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 f"recorded the folder they read); reused, report would read it as a step of "
                 f"the finetune in {Path(str(had)).parent}: move {out} away (or sweep into "
                 f"another --log-dir) to evaluate it under its own folder")
-        planned.append((target, out))
+        elsewhere = None
+        if not specs and target.entry is not None:  # nothing swept here: moved since?
+            if folder_logs is None:
+                folder_logs = _folder_logs(root)
+            elsewhere = swept_elsewhere(target, run, files, folder_logs)
+        planned.append((target, out, elsewhere))
+    moved = _moved_checkpoints(planned)
     writable_log_dir(root)
     outcomes = []
     # Inspect passes its own base_url beside the model args: -M base_url=... (a running
@@ -1245,10 +1340,20 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     # keys given as -M arguments: redacted from the lines a failed checkpoint gets
     secrets = [str(v) for k, v in served_args.items() if secret_arg(k) and isinstance(v, str)]
     bar = tqdm(planned, desc="checkpoints", unit="ckpt", file=bar_file())
-    for target, out in bar:
+    for target, out, elsewhere in bar:
         # which checkpoint the bar is on: "checkpoints 1/3" alone left a long sweep's
         # watcher guessing which step was running (or hung)
         bar.set_postfix_str(target.label, refresh=True)
+        if elsewhere is not None:  # swept before the run folder moved: nothing to evaluate
+            outcome = SweepOutcome(target, elsewhere.folder, True, [], reused=True,
+                                   moved_from=elsewhere)
+            if task == "belief":
+                outcome.no_answer, outcome.responses = no_answer_count(elsewhere.folder)
+            outcomes.append(outcome)
+            continue
+        metadata = dict(target.metadata)
+        if moved.get(target.origin):  # which logs of its run are under their old path
+            metadata[MOVED_KEY] = moved[target.origin]
         made = make_task(**task_args)
         before = _log_files(out)
         # each checkpoint's folder, not --log-dir: sweeps of other checkpoints (one per GPU)
@@ -1258,7 +1363,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 success, logs = eval_set(made, log_dir=str(out), model=target.model,
                                          model_roles=model_roles or None,
                                          model_args=served_args, model_base_url=base_url,
-                                         metadata=target.metadata or None, **eval_options)
+                                         metadata=metadata or None, **eval_options)
             except Exception as e:  # noqa: BLE001 - one checkpoint's failure, not the sweep's
                 if _every_target(e):
                     raise
@@ -1280,6 +1385,23 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
             outcome.no_answer, outcome.responses = no_answer_count(out)
         outcomes.append(outcome)
     return outcomes
+
+
+def _moved_checkpoints(planned: Sequence[tuple[SweepTarget, Path, SweptElsewhere | None]]
+                       ) -> dict[str, list[dict[str, str]]]:
+    """Per manifest, its checkpoints whose logs were found under a path where they are no
+    longer (:func:`swept_elsewhere`: a moved run folder), as :data:`MOVED_KEY` records them
+    in the logs of its other checkpoints evaluated now: the reused logs keep their old
+    labels, so without it a run moved and trained on (``finetune --resume``) read as two
+    finetunes, the old folder's steps and the new one's. A copy's reused logs are not listed:
+    they stay the original's, which is still there."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for target, _, elsewhere in planned:
+        if elsewhere is not None and elsewhere.moved:
+            out.setdefault(target.origin, []).append({
+                "checkpoint": elsewhere.checkpoint, "now": target.metadata["checkpoint"],
+                MODEL_FINGERPRINT_KEY: target.metadata[MODEL_FINGERPRINT_KEY]})
+    return out
 
 
 def writable_log_dir(root: Path) -> None:

@@ -633,7 +633,8 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                  else f" (did not finish: {o.cause})" if o.cause else "")
         # what this run did: a re-run's "ok" for every checkpoint said nothing of which
         # were evaluated now and which were logs of an earlier sweep
-        how = (" (reused: finished before)" if o.reused
+        how = (f" ({o.moved_from.said})" if o.moved_from
+               else " (reused: finished before)" if o.reused
                else " (resumed from an earlier, unfinished run)" if o.resumed else "")
         click.echo(f"{status} {o.target.label}: {o.log_dir}{error}{how}")
     for o in silent:
