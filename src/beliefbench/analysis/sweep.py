@@ -1072,6 +1072,17 @@ def _unhashed_logs(want: dict[str, str], logs: dict[str, EvalSpec], task_args: d
     return out
 
 
+def _warn_unhashed(out: Path, label: str, files: dict[str, str], specs: dict[str, EvalSpec],
+                   task_args: dict[str, Any]) -> None:
+    """A warning per log of ``out`` that the sweep reuses without a hash of a file the task
+    reads (:func:`_unhashed_logs`)."""
+    for path, names in _unhashed_logs(files, specs, task_args):
+        log.warning("%s: a log of %s records no hash of %s (made before sweeps recorded "
+                    "one), so an edit since cannot be told: reused as it is (%s); if the "
+                    "file was edited, move %s away to evaluate it again", out, label,
+                    ", ".join(names), Path(path).name, out)
+
+
 def _log_specs(out: Path) -> dict[str, EvalSpec]:
     """The eval spec (metadata, task arguments) of each log directly in ``out`` (read once
     for the checks above; an unreadable log is left to eval_set, which judges it itself)."""
@@ -1288,11 +1299,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 f"{', '.join(names)} (edited since; {Path(path).name}); it is stale and would "
                 f"be reused: move {out} away (or sweep into another --log-dir) to evaluate "
                 "it with the files as they are now")
-        for path, names in _unhashed_logs(files, specs, recorded):
-            log.warning("%s: a log of %s records no hash of %s (made before sweeps recorded "
-                        "one), so an edit since cannot be told: reused as it is (%s); if the "
-                        "file was edited, move %s away to evaluate it again", out,
-                        target.label, ", ".join(names), Path(path).name, out)
+        _warn_unhashed(out, target.label, files, specs, recorded)
         unchecked = _unfingerprinted_logs(target, existing)
         if unchecked:
             log.warning("%s: %d log(s) of %s record no checkpoint fingerprint (made by a sweep "
@@ -1329,6 +1336,9 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
             if folder_logs is None:
                 folder_logs = _folder_logs(root)
             elsewhere = swept_elsewhere(target, run, files, folder_logs)
+            if elsewhere is not None:
+                _warn_unhashed(elsewhere.folder, target.label, files,
+                               _log_specs(elsewhere.folder), recorded)
         planned.append((target, out, elsewhere))
     moved = _moved_checkpoints(planned)
     writable_log_dir(root)
