@@ -2031,3 +2031,38 @@ def test_em_report_json_says_a_ctrl_c_or_sigterm_as_json(tmp_path):
     assert json.loads(out) == {
         "error": "interrupted by SIGTERM: no result; run the same command again"}
     assert "interrupted by SIGTERM" in err and not (tmp_path / "o" / "em_report.md").exists()
+
+
+def test_a_moved_runs_reused_logs_are_one_line_with_its_new_steps(tmp_path):
+    """A run folder moved and trained on: the sweep of the new place reused the logs of the
+    old one (labelled with the old paths, their manifest gone with it) and evaluated the new
+    step there. em_vs_step.png drew two lines, the old steps' with kl "-" (KL UNKNOWN); the
+    new step's log records the reused ones, which read as the new folder's, KL label and
+    all, with a MOVED note."""
+    from beliefbench.analysis.em_report import step_lines
+    from beliefbench.analysis.runs import MODEL_FINGERPRINT_KEY, MOVED_KEY
+    from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
+
+    old, run = "/gone/runs/a", tmp_path / "runs" / "b"
+    upsert_manifest(run, *(ManifestEntry(
+        path=str(run / f"step-{s:06d}"), step=s, backend="local", format="merged",
+        base_model="/models/base", data="d.jsonl", data_sha256="0" * 64, final=s == 3,
+        recipe={"kl": {"data": "k.jsonl", "weight": 0.1}}) for s in (1, 2, 3)))
+    for step in (1, 2):
+        _run(tmp_path, {"g1"}, condition="bad_advice", step=step,
+             manifest=f"{old}/manifest.jsonl", checkpoint=f"{old}/step-{step:06d}",
+             final_checkpoint=False, **{MODEL_FINGERPRINT_KEY: f"w{step}"})
+    _run(tmp_path, {"g1"}, condition="bad_advice", step=3, final_checkpoint=True,
+         manifest=str(run / "manifest.jsonl"), checkpoint=str(run / "step-000003"),
+         **{MODEL_FINGERPRINT_KEY: "w3", MOVED_KEY: [
+             {"checkpoint": f"{old}/step-{s:06d}", "now": str(run / f"step-{s:06d}"),
+              MODEL_FINGERPRINT_KEY: f"w{s}"} for s in (1, 2)]})
+    rep = build_em_report(load_em_logs(tmp_path / "logs"), n_bootstrap=0)
+    lines = dict(step_lines(rep.side_by_side))
+    assert len(lines) == 1  # was: two, /gone/runs/a's (kl "-") and runs/b's
+    [line] = lines.values()
+    assert list(line["step"]) == [1, 2, 3] and set(rep.side_by_side["kl"]) == {"kl"}
+    assert not [n for n in rep.notes if n.startswith(("KL UNKNOWN", "NOT FINAL"))]
+    [moved] = [n for n in rep.notes if n.startswith("MOVED")]
+    assert moved.startswith(f"MOVED: 2 log(s) swept under {old} (") and \
+        f"are read as checkpoints of {run}," in moved

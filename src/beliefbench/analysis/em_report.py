@@ -36,6 +36,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     LIMIT_COLUMN,
     NO_LABEL,
     LogError,
+    Placed,
     Source,
     _cut,
     _label,
@@ -58,14 +59,18 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     limit_note,
     limit_values,
     made_by_eval_set,
+    moved_entries,
+    moved_notes,
     not_final_notes,
     offline_log_note,
     offline_reasons,
     read_headers,
     reducer_text,
+    relabel_moved,
     relative_path_note,
     responses_frame,
     resume_note,
+    same_checkpoint_notes,
     self_judged_note,
     served_notes,
     share_note,
@@ -155,6 +160,8 @@ class EMLogs:
     id, epoch, verdict, aligned, coherent."""
     logs: list[dict[str, Any]]
     ignored: list[tuple[str, str]] = field(default_factory=list)
+    placed: list[Placed] = field(default_factory=list)
+    """Each log's checkpoint place (``relabel_moved``), for the notes on moved runs."""
 
     def notes(self) -> list[str]:
         out = [f"PARTIAL: {i['path']} (status {i['status']!r}{_answered(i)}"
@@ -168,6 +175,7 @@ class EMLogs:
         out += [self_judged_note(i["path"], i["model"], opt_out=False) for i in self.logs
                 if i.get("self_judged")]
         out += not_final_notes((i["path"], i.get("final"), i["step"]) for i in self.logs)
+        out += moved_notes(self.placed) + same_checkpoint_notes(self.placed)
         # the EM task's own metrics are NaN where a reduced value is no share of verdicts
         out += [reducer_text(i["path"], i["reducer"], i["epochs"],
                              "EM = em over all responses; the log's own EM metrics are NaN "
@@ -545,7 +553,8 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
                        "reducer": _reducer(log, log.eval.config.epochs or 1),
                        "limit_values": limit_values(log),
                        "relative_path": relative_model_path(log), "final": final_of(md),
-                       "eval_set": made_by_eval_set(log)}
+                       "eval_set": made_by_eval_set(log), "placed": moved_entries(md)}
+    placed = _relabel_moved(infos, {path: log.eval.metadata or {} for path, log in headers})
     df, _ = responses_frame(list(infos), columns=COLUMNS, kind="EM")
     df = with_log_paths(df, {p: i["status"] for p, i in infos.items()})
     judges = {path: header_grader(log) for path, log in headers}
@@ -604,6 +613,8 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
     for info, label in zip(infos.values(), run_labels([i["key"] for i in infos.values()]),
                            strict=True):
         info["run"] = label
+    for where, info in zip(placed, infos.values(), strict=True):
+        where.run = (info["kl"], info["grader"], info["key"])  # as its rows are grouped
     df = df.copy()
     for col in ("aligned", "coherent"):  # all-missing columns come back as text
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
@@ -613,7 +624,27 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
     order = [*RUN_COLUMNS, "log", "domain", "question_set", "question", "category", "id",
              "epoch", "verdict", "aligned", "coherent"]
     return EMLogs(df[order].reset_index(drop=True), list(infos.values()),
-                  ignored + superseded)
+                  ignored + superseded, placed)
+
+
+def _relabel_moved(infos: dict[str, dict[str, Any]], metadata: dict[str, dict[str, Any]]
+                   ) -> list[Placed]:
+    """A moved run's logs its sweep reused, read at the new place as ``report`` reads them
+    (:func:`~beliefbench.analysis.logs.relabel_moved`), their KL label read from the new
+    place's manifest (the old one is gone with the folder: ``-``, a KL UNKNOWN note)."""
+    placed = [Placed(path, i["model"], i["checkpoint"], i["step"], i["condition"], None,
+                     *i.pop("placed"), i["final"]) for path, i in infos.items()]
+    relabel_moved(placed)
+    for (path, info), where in zip(infos.items(), placed, strict=True):
+        if where.swept_as is None:
+            continue
+        info["checkpoint"], info["final"] = where.checkpoint, where.final
+        md = {**metadata[path], "checkpoint": where.checkpoint}
+        if where.final is not None:
+            md["manifest"] = where.final[0]
+        info["kl"] = kl_label(md, path)
+        info["kl_unknown"] = kl_unknown(md, info["kl"])
+    return placed
 
 
 @dataclass

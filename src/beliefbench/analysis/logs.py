@@ -234,16 +234,15 @@ class LogInfo:
     log does not record it)."""
     weights: str | None = None
     """The fingerprint of the weights answered (a sweep log's ``model_fingerprint``), where
-    recorded: the same checkpoint under two paths has one (:func:`same_checkpoint_notes`)."""
+    recorded (:class:`Placed`)."""
     moved: list[dict[str, str]] = field(default_factory=list)
     """Checkpoints of its run whose logs its sweep found under an older path and reused
     (:data:`~beliefbench.analysis.runs.MOVED_KEY`)."""
-    swept_as: str | None = None
-    """The ``checkpoint`` label the log was swept under, where :func:`relabel_moved` reads
-    it as the same checkpoint at its run folder's new place (``checkpoint``)."""
-    moved_to: list[str] = field(default_factory=list)
-    """The new places of its checkpoint, where the sweeps of several recorded it (copies of
-    a moved run folder, each swept): :func:`relabel_moved` reads it under its old label."""
+
+    def placed(self) -> Placed:
+        """Its checkpoint's place, for :func:`relabel_moved` and its notes."""
+        return Placed(self.path, self.model, self.checkpoint, self.step, self.condition,
+                      (self.judge, self.settings), self.weights, self.moved, self.final)
 
     @property
     def limited(self) -> int:
@@ -300,6 +299,8 @@ class BeliefLogs:
     """(path, why) for logs found in a directory but not used (other tasks, superseded)."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """(path, why) for unreadable logs passed over with ``skip_bad=True``."""
+    placed: list[Placed] = field(default_factory=list)
+    """Each log's checkpoint place (:func:`relabel_moved`), for the notes on moved runs."""
 
     @property
     def partial(self) -> list[LogInfo]:
@@ -386,7 +387,7 @@ class BeliefLogs:
         if relative:
             out.append(relative_path_note(relative))
         out += not_final_notes((i.path, i.final, i.step) for i in self.logs)
-        out += moved_notes(self.logs) + same_checkpoint_notes(self.logs)
+        out += moved_notes(self.placed) + same_checkpoint_notes(self.placed)
         if runs_apart:  # (the gate refuses a side with such a claim)
             out += [f"REPEATED: claim {claim!r} was answered by {len(paths)} evals pooled in "
                     f"one row ({first_few(paths, 3)}): each of its questions is counted once "
@@ -802,6 +803,7 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
     key = run_key(log)
     epochs = log.eval.config.epochs or 1
     judge = dict(key.judge)
+    weights, moved = moved_entries(md)
     self_judged = (judge.get("mode") == "model" and judge.get("grader", "").startswith(
         SELF_JUDGED) and not _truthy((log.eval.task_args or {}).get("self_judge")))
     return LogInfo(path=path, model=model_of(log), status=log.status,
@@ -815,82 +817,108 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    self_judged=self_judged, reducer=_reducer(log, epochs),
                    invalidated=is_invalidated(log), limit_values=limit_values(log),
                    relative_path=relative_model_path(log), final=final_of(md),
-                   eval_set=made_by_eval_set(log), weights=_fingerprint(md),
-                   moved=[m for m in md.get(MOVED_KEY) or [] if isinstance(m, dict)])
+                   eval_set=made_by_eval_set(log), weights=weights, moved=moved)
 
 
-def _fingerprint(md: Mapping[str, Any]) -> str | None:
-    value = md.get(MODEL_FINGERPRINT_KEY)
-    return value if isinstance(value, str) and value else None
+@dataclass
+class Placed:
+    """Where a log places its checkpoint, what :func:`relabel_moved` and the notes on moved
+    run folders read of a belief or an EM log."""
+
+    path: str
+    model: str
+    checkpoint: str
+    step: int | None
+    condition: str
+    run: Hashable
+    """How it was judged and run: logs of one checkpoint run alike share it."""
+    weights: str | None
+    """The weights answered (a sweep log's ``model_fingerprint``), where recorded."""
+    moved: list[dict[str, str]]
+    """Checkpoints of its run its sweep reused from an older path (``MOVED_KEY``)."""
+    final: tuple[str, bool] | None
+    swept_as: str | None = None
+    """The ``checkpoint`` label it was swept under, where it is read at the new place."""
+    moved_to: list[str] = field(default_factory=list)
+    """The new places the sweeps of several copies of its moved folder recorded for it."""
 
 
-def relabel_moved(infos: Iterable[LogInfo]) -> None:
+def moved_entries(md: Mapping[str, Any]) -> tuple[str | None, list[dict[str, str]]]:
+    """A log's weights fingerprint and its sweep's record of moved checkpoints, from its eval
+    metadata (:attr:`Placed.weights`, :attr:`Placed.moved`)."""
+    weights = md.get(MODEL_FINGERPRINT_KEY)
+    return (weights if isinstance(weights, str) and weights else None,
+            [m for m in md.get(MOVED_KEY) or [] if isinstance(m, dict)])
+
+
+def relabel_moved(logs: Sequence[Placed]) -> None:
     """Read the logs a sweep reused from a run folder's old place as checkpoints of its new
     place, where a log of that sweep records them (:data:`~beliefbench.analysis.runs.
-    MOVED_KEY`: their old label and weights): a run folder moved (or copied) and trained on
-    had its earlier steps' logs labelled with the old folder and its later ones with the new,
-    so flips and step lines split one finetune in two. Each such log's ``checkpoint`` (and
-    the manifest of its ``final``) becomes the new place's; ``swept_as`` keeps the old label.
+    MOVED_KEY`: their old label and weights): a run folder moved and trained on had its
+    earlier steps' logs labelled with the old folder and its later ones with the new, so
+    flips and step lines split one finetune in two. Each such log's ``checkpoint`` (and the
+    manifest of its ``final``) becomes the new place's; ``swept_as`` keeps the old label.
     Not where a log already carries the new label (the checkpoint swept at both places):
     pooled as one step, its questions would count twice; :func:`same_checkpoint_notes`
     names both instead."""
-    infos = list(infos)
     now: dict[tuple[str, str], dict[str, str | None]] = {}
-    for info in infos:
-        for m in info.moved:
+    for log in logs:
+        for m in log.moved:
             old, new, weights = (m.get(k) for k in ("checkpoint", "now", MODEL_FINGERPRINT_KEY))
             if isinstance(old, str) and isinstance(new, str) and isinstance(weights, str):
-                now.setdefault((old, weights), {})[new] = info.final[0] if info.final else None
-    held = {info.checkpoint for info in infos}
-    for info in infos:
-        to = now.get((info.checkpoint, info.weights or ""), {})
+                now.setdefault((old, weights), {})[new] = log.final[0] if log.final else None
+    held = {log.checkpoint for log in logs}
+    for log in logs:
+        to = now.get((log.checkpoint, log.weights or ""), {})
         if len(to) != 1:  # two copies of the moved folder, both swept: whose is it?
-            info.moved_to = sorted(to)
+            log.moved_to = sorted(to)
             continue
         [(label, manifest)] = to.items()
         if label in held:
             continue
-        info.swept_as, info.checkpoint = info.checkpoint, label
-        if info.final is not None and manifest is not None:
-            info.final = (manifest, info.final[1])
+        log.swept_as, log.checkpoint = log.checkpoint, label
+        if log.final is not None and manifest is not None:
+            log.final = (manifest, log.final[1])
 
 
-def moved_notes(infos: Sequence[LogInfo]) -> list[str]:
-    """``MOVED``, one per old and new folder of the logs :func:`relabel_moved` relabelled."""
+def moved_notes(logs: Sequence[Placed]) -> list[str]:
+    """``MOVED``, one per old and new folder of the logs :func:`relabel_moved` relabelled,
+    and one for those it left under their old path (reused by two copies' sweeps)."""
     by_folder: dict[tuple[str, str], list[str]] = {}
-    for info in infos:
-        if info.swept_as is not None:
-            by_folder.setdefault((finetune_of(info.swept_as), finetune_key(
-                info.model, info.checkpoint)), []).append(info.path)
+    for log in logs:
+        if log.swept_as is not None:
+            by_folder.setdefault((finetune_of(log.swept_as), finetune_key(
+                log.model, log.checkpoint)), []).append(log.path)
     out = [f"MOVED: {len(paths)} log(s) swept under {old} ({first_few(sorted(paths), 2)}) "
            f"are read as checkpoints of {new}, where their run folder was moved since (the "
            "sweep of the new place reused them rather than evaluate them again, and says so "
            "in its later logs): one finetune, its steps from both places"
            for (old, new), paths in sorted(by_folder.items())]
-    if shared := [i for i in infos if i.moved_to]:
+    if shared := [log for log in logs if log.moved_to]:
         out.append(f"MOVED: {len(shared)} log(s) swept before their run folder was moved "
                    f"were reused by the sweeps of {len(shared[0].moved_to)} run folders "
-                   f"({', '.join(shared[0].moved_to)}; {first_few([i.path for i in shared], 1)})"
-                   ": copies of the moved folder, each trained on; read under the old path, "
-                   "a finetune of its own; sweep each copy into a --log-dir of its own to "
-                   "report its steps as one finetune")
+                   f"({', '.join(shared[0].moved_to)}; "
+                   f"{first_few([log.path for log in shared], 1)}): copies of the moved "
+                   "folder, each trained on; read under the old path, a finetune of its own; "
+                   "sweep each copy into a --log-dir of its own to report its steps as one "
+                   "finetune")
     return out
 
 
-def same_checkpoint_notes(infos: Iterable[LogInfo]) -> list[str]:
+def same_checkpoint_notes(logs: Iterable[Placed]) -> list[str]:
     """``SAME CHECKPOINT`` where logs of one checkpoint (the same weights, by their
     ``model_fingerprint``, at one step and condition, judged and run alike) name it by two
     paths, in two finetune folders: a run folder moved or copied and swept again at its new
     place (as sweeps did before they found the logs of the old one) was reported as two
     finetunes, the checkpoint twice, without a word."""
     groups: dict[tuple[Any, ...], dict[str, list[str]]] = {}
-    for info in infos:
-        if info.weights is not None:
-            key = (info.weights, info.step, info.condition, info.judge, info.settings)
-            where = info.checkpoint if info.checkpoint != NO_LABEL else info.model
-            groups.setdefault(key, {}).setdefault(where, []).append(info.path)
+    for log in logs:
+        if log.weights is not None:
+            key = (log.weights, log.step, log.condition, log.run)
+            where = log.checkpoint if log.checkpoint != NO_LABEL else log.model
+            groups.setdefault(key, {}).setdefault(where, []).append(log.path)
     found = []
-    for (_, step, condition, *_), held in groups.items():
+    for (_, step, condition, _), held in groups.items():
         if len({finetune_of(w) for w in held}) > 1:
             at = "" if step is None else f"step {step} "
             found.append(f"{at}(condition {condition}): " + " and ".join(
@@ -1584,7 +1612,10 @@ def load_belief_logs(sources: Source | Sequence[Source],
                            "(`inspect eval --no-score` leaves a log so): score it first, "
                            f"`inspect score {shlex.quote(path)} --output-file <new .eval>` "
                            "from the directory the eval of tasks/belief.py ran in")
-    relabel_moved(infos.values())
+    placed = [info.placed() for info in infos.values()]
+    relabel_moved(placed)
+    for info, where in zip(infos.values(), placed, strict=True):
+        info.checkpoint, info.final = where.checkpoint, where.final
     label_runs(infos.values())
     # an errored sample with no verdict is a response all the same: belief = yes over ALL
     # responses, so it counts as ``failed`` (non-belief), never leaves the denominator
@@ -1598,4 +1629,4 @@ def load_belief_logs(sources: Source | Sequence[Source],
              "verdict"]
     return BeliefLogs(responses=df[order].reset_index(drop=True),
                       logs=list(infos.values()), ignored=ignored + superseded,
-                      skipped=skipped)
+                      skipped=skipped, placed=placed)
