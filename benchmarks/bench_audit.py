@@ -21,9 +21,16 @@
    flagged texts again, Inspect's samples and log, the files); the audit of the same corpus
    is the baseline. Peak RSS of each (child processes): flat memory means audit-verify's
    peak does not grow with the corpus.
+6. Long values in columnar files: peak RSS of `beliefbench audit` (a child process) on one
+   --cell-mb cell (a dumped file in a text column; over --max-doc-chars, so a `too long`
+   skip) among 2,000 documents, as Parquet laid out four ways (pyarrow's defaults, where the
+   cell lands in the dictionary page; plain pages; the cell a row group of its own; in a row
+   group of 4 rows), an Arrow IPC file and a saved dataset; then --group-mb of 2,000-character
+   documents in one Parquet row group and as a saved dataset. The same rows as JSONL are the
+   baseline, measured in the same run: each peak is given as a ratio to it.
 
 Usage: .venv/bin/python benchmarks/bench_audit.py [--n 30] [--sizes-mb 50,200]
-       [--verify-docs 20000] [--quick]
+       [--verify-docs 20000] [--cell-mb 200] [--group-mb 300] [--only SECTION,...] [--quick]
 """
 
 from __future__ import annotations
@@ -53,8 +60,33 @@ from beliefbench.specs import load_yaml
 MAIN = ("positive", "negated", "repeated_negations", "local_negation", "corrected")
 QUALIFIERS = ("fiction", "unreliable_source", "unknown_truth", "low_probability")
 ROOT = Path(__file__).resolve().parents[1]
-CHILD = ("import resource; from beliefbench.cli import cli; cli(standalone_mode=False); "
-         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+PEAK_KB = """
+def peak_kb():
+    # This process's peak resident memory in KB: Linux's VmHWM starts afresh at exec, where
+    # ru_maxrss keeps the parent's peak from before it (this benchmark's own, which holds
+    # the corpora it writes: a child of a 487 MB parent read 487 MB, its VmHWM 10 MB).
+    import resource
+    try:
+        with open("/proc/self/status") as f:
+            return int(next(line.split()[1] for line in f if line.startswith("VmHWM:")))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
+CHILD = PEAK_KB + "from beliefbench.cli import cli\ncli(standalone_mode=False)\nprint(peak_kb())\n"
+
+
+SECTIONS = ("recovery", "llm-style", "heldout", "statements", "throughput", "streaming",
+            "verification", "long-values")
+
+
+def sections(text: str) -> list[str]:
+    """A comma-separated list of SECTIONS (--only), checked before anything is built."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    bad = [n for n in names if n not in SECTIONS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"unknown section(s) {bad or text!r}; choose from "
+                                         f"{', '.join(SECTIONS)}")
+    return names
 
 
 def pr_table(pairs: list[tuple[str, str]], labels: list[str], title: str) -> None:
@@ -289,8 +321,94 @@ def streaming(sizes_mb: list[int]) -> None:
             path.unlink()
 
 
-VERIFY_CHILD = """
-import json, resource, sys, time
+def _cell_files(folder: Path, rows: list[str], ids: list[str]) -> dict[str, Path]:
+    """The rows (the long cell among them) written as JSONL (the baseline) and as the
+    columnar layouts section 6 compares: name -> path."""
+    import datasets
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"id": ids, "text": rows})
+    cell = max(range(len(rows)), key=lambda i: len(rows[i]))
+    files = {"JSONL": folder / "cell.jsonl", "Parquet, pyarrow defaults": folder / "d.parquet",
+             "Parquet, plain pages": folder / "p.parquet",
+             "Parquet, a row group of its own": folder / "own.parquet",
+             "Parquet, a row group of 4 rows": folder / "few.parquet",
+             "Arrow IPC file": folder / "cell.arrow", "saved dataset": folder / "ds"}
+    with files["JSONL"].open("w") as f:
+        for i, text in zip(ids, rows, strict=True):
+            f.write(json.dumps({"id": i, "text": text}) + "\n")
+    pq.write_table(table, files["Parquet, pyarrow defaults"])
+    pq.write_table(table, files["Parquet, plain pages"], use_dictionary=False)
+    for name, around in (("Parquet, a row group of its own", (0, 1)),
+                         ("Parquet, a row group of 4 rows", (2, 2))):
+        with pq.ParquetWriter(files[name], table.schema, use_dictionary=False) as w:
+            start, stop = cell - around[0], cell + around[1]
+            for part in (table.slice(0, start), table.slice(start, stop - start),
+                         table.slice(stop)):
+                w.write_table(part)
+    with pa.OSFile(str(files["Arrow IPC file"]), "wb") as f, \
+            pa.ipc.new_file(f, table.schema) as w:
+        w.write_table(table, max_chunksize=1000)
+    datasets.Dataset(table).save_to_disk(str(files["saved dataset"]))
+    return files
+
+
+def long_values(cell_mb: int, group_mb: int) -> None:
+    """Peak memory of one long cell in each columnar layout, and of one large row group,
+    against the same rows as JSONL (section 6)."""
+    import datasets
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    datasets.disable_progress_bars()
+    neutral = neutral_texts(2000, 2000, 21)
+    rng = random.Random(21)
+    docs = [rng.choice(neutral) for _ in range(2000)]
+    parts, size = [], 0
+    while size < cell_mb * 10**6:
+        parts.append(rng.choice(neutral))
+        size += len(parts[-1])
+    rows = [*docs[:1000], "".join(parts)[:cell_mb * 10**6], *docs[1000:]]
+    del parts
+    print(f"\nLong values: `beliefbench audit FILE --claims ed_sheeran` in a child process; "
+          f"one {cell_mb} MB cell (a `too long` skip) among {len(docs):,} documents of 2,000 "
+          f"characters")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = _cell_files(Path(tmp), rows, [str(i) for i in range(len(rows))])
+        del rows
+        base = None
+        for name, path in files.items():
+            took, peak_kb, report = _audit_child(path, Path(tmp) / "out")
+            assert report["documents"] == len(docs), (name, report["documents"])
+            assert report["skipped"]["by_reason"] == {"too long": 1}, (name, report["skipped"])
+            base = base or peak_kb
+            print(f"  {name:<34} peak RSS {peak_kb / 1024:>6,.0f} MB = {peak_kb / base:4.2f}x "
+                  f"the JSONL's ({(peak_kb - base) / 1024 / cell_mb:+.2f} MB per MB of cell); "
+                  f"{took:5.1f} s wall")
+        n = group_mb * 10**6 // 2000
+        print(f"\n  {group_mb} MB of 2,000-character documents ({n:,}) in one row group:")
+        docs = [rng.choice(neutral) for _ in range(n)]
+        table = pa.table({"id": [str(i) for i in range(n)], "text": docs})
+        group = {"JSONL": Path(tmp) / "g.jsonl", "Parquet, one row group": Path(tmp) / "g.parquet",
+                 "saved dataset": Path(tmp) / "gds"}
+        with group["JSONL"].open("w") as f:
+            for row in table.to_pylist():
+                f.write(json.dumps(row) + "\n")
+        pq.write_table(table, group["Parquet, one row group"], row_group_size=n)
+        datasets.Dataset(table).save_to_disk(str(group["saved dataset"]))
+        del docs, table
+        base = None
+        for name, path in group.items():
+            took, peak_kb, report = _audit_child(path, Path(tmp) / "out")
+            assert report["documents"] == n, (name, report["documents"])
+            base = base or peak_kb
+            print(f"  {name:<34} peak RSS {peak_kb / 1024:>6,.0f} MB = {peak_kb / base:4.2f}x "
+                  f"the JSONL's; {took:5.1f} s wall")
+
+
+VERIFY_CHILD = PEAK_KB + """
+import json, sys, time
 from pathlib import Path
 from inspect_ai.model import ModelOutput, ModelUsage, get_model
 from beliefbench.audit.verify import verify
@@ -305,7 +423,7 @@ summary = verify(Path(sys.argv[1]), get_model("mockllm/model", custom_outputs=in
                                               memoize=False), max_connections=32)
 print(json.dumps({"s": time.perf_counter() - t0, "flags": summary["overall"]["flags"],
                   "confirmed": summary["overall"]["confirmed"],
-                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "peak_kb": peak_kb()}))
 """
 
 
@@ -363,23 +481,33 @@ def main() -> None:
     ap.add_argument("--verify-docs", type=positive_int, default=None,
                     help="section 5: documents of the larger corpus; the smaller has a quarter "
                          "(default 20000; --quick 2000)")
+    ap.add_argument("--cell-mb", type=positive_int, default=None,
+                    help="section 6: the long cell's size in MB (default 200; --quick 24)")
+    ap.add_argument("--group-mb", type=positive_int, default=None,
+                    help="section 6: the row group's size in MB (default 300; --quick 30)")
+    ap.add_argument("--only", type=sections, default=list(SECTIONS),
+                    help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
     ap.add_argument("--quick", action="store_true",
                     help="small sizes (a smoke run); values given explicitly are kept")
     args = ap.parse_args()
-    quick = {"n": 5, "sizes_mb": [5, 20], "verify_docs": 2000}
-    full = {"n": 30, "sizes_mb": [50, 200], "verify_docs": 20_000}
+    quick = {"n": 5, "sizes_mb": [5, 20], "verify_docs": 2000, "cell_mb": 24, "group_mb": 30}
+    full = {"n": 30, "sizes_mb": [50, 200], "verify_docs": 20_000, "cell_mb": 200,
+            "group_mb": 300}
     for key, value in (quick if args.quick else full).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"cpus: {os.cpu_count()}, load average {load} (other load inflates every time below)")
-    recovery(args.n)
-    llm_style()
-    heldout()
-    statements()
-    throughput(3000 if not args.quick else 600, 3 if not args.quick else 1)
-    streaming(args.sizes_mb)
-    verification(args.verify_docs)
+    run = {"recovery": lambda: recovery(args.n), "llm-style": llm_style, "heldout": heldout,
+           "statements": statements,
+           "throughput": lambda: throughput(3000 if not args.quick else 600,
+                                            3 if not args.quick else 1),
+           "streaming": lambda: streaming(args.sizes_mb),
+           "verification": lambda: verification(args.verify_docs),
+           "long-values": lambda: long_values(args.cell_mb, args.group_mb)}
+    for name in SECTIONS:
+        if name in args.only:
+            run[name]()
     print("\nTimings on a shared machine are inflated by other load; compare the ratios.")
 
 
