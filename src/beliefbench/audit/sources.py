@@ -1321,17 +1321,16 @@ def _too_long_values(batch: Any, fields: Fields, max_chars: int, skips: Skips, p
         text = pa.types.is_string(t) or pa.types.is_large_string(t)
         if not (text or pa.types.is_binary(t) or pa.types.is_large_binary(t)):
             continue
+        limit = max_chars if text else 4 * max_chars  # (bytes)
         sizes = _per_row(column, pc.binary_length)
-        if not pc.any(pc.greater(sizes, max_chars if text else 4 * max_chars)).as_py():
+        if not pc.any(pc.greater(sizes, limit)).as_py():
             continue  # (no value's bytes exceed it: the common case, offsets only)
         for i, size in enumerate(sizes.to_pylist()):
-            if size is None or size <= max_chars or i in skipped:
+            if size is None or size <= limit or i in skipped:
                 continue
             chars = _chars(column, i) if text and size <= 4 * max_chars else None
             if chars is not None and chars <= max_chars:
                 continue  # (multi-byte characters within the bound)
-            if chars is None and size <= 4 * max_chars:
-                continue  # (a binary value within the bound)
             skipped.add(i)
             skips.add(TOO_LONG, f"{chars:,} characters in field {name!r}, more than "
                                 f"--max-doc-chars {max_chars:,}; not read" if chars is not None else
