@@ -13,7 +13,7 @@ from inspect_ai.model import ModelOutput, ModelUsage
 from beliefbench.claims import Claim
 from beliefbench.documents.base import DocumentError
 from beliefbench.documents.generate import generate_datasets
-from beliefbench.documents.llm import LLMGenerator, Progress, leaks_commentary
+from beliefbench.documents.llm import LLMGenerator, Progress, kept_note, leaks_commentary
 from beliefbench.records import read_records
 from beliefbench.runlock import NAMES as LOCK_NAMES
 
@@ -1561,3 +1561,11 @@ def test_ideas_that_differ_only_in_case_or_spacing_are_one_idea(tmp_path):
         assert progress.done[f"ideas/{genre}"] == [f"A {genre} by Dr Marrow",
                                                    f"a {genre} at Tycho Station"]
     assert len({d.meta["idea"].casefold() for d in docs}) == 6
+
+
+def test_the_kept_note_counts_one_document_in_the_singular(tmp_path):
+    """A model run stopped (SIGINT) after its first document said it kept "1 documents"."""
+    (tmp_path / "ed_sheeran.s0.progress.jsonl").write_text(
+        json.dumps({"key": "doc/0", "value": {"text": "One document."}}) + "\n")
+    assert kept_note(tmp_path) == (f"the model's finished steps are kept in {tmp_path} "
+                                   "(1 document of ed_sheeran (seed 0))")

@@ -749,9 +749,8 @@ def kept_note(work_dir: Path) -> str | None:
 
     def steps(f: Path) -> str:
         docs, drafts = kept_steps(f)
-        return f"{docs} documents " + (f"and {drafts} draft{'s' * (drafts != 1)} to revise "
-                                        if drafts else "") \
-            + f"of {label(f)}"
+        return plural(docs, "document") + (f" and {plural(drafts, 'draft')} to revise"
+                                            if drafts else "") + f" of {label(f)}"
 
     said = ", ".join(steps(f) for f in files)
     return f"the model's finished steps are kept in {work_dir} ({said})"
