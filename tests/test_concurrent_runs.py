@@ -481,3 +481,26 @@ def test_an_audit_into_an_unwritable_out_says_nothing_was_written(tmp_path):
     assert result.output.strip().endswith(
         "nothing was written; run the same command again once that is fixed"), result.output
     assert "--resume" not in result.output and "kept" not in result.output
+
+
+@pytest.mark.parametrize("sub", [".work", "audit-units"])
+def test_a_killed_writers_temporary_in_a_runs_working_folder_is_removed_too(tmp_path, sub):
+    """Only ``--out`` itself was cleaned: a model generator's ``.work/`` (which stays after
+    the run) and an audit's ``audit-units/`` kept the temporaries of every killed run (found
+    by SIGKILLing `docs generate --generator` and `audit` at random moments); the next run
+    holding the folder removes them as it does those of ``--out``, a live writer's kept."""
+    out = tmp_path / "data"
+    (out / sub).mkdir(parents=True)
+    killed, stale = _writing(out / sub / "part.jsonl")
+    live, writing = _writing(out / sub / "other.jsonl")
+    try:
+        killed.kill()
+        killed.wait()
+        r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran",
+                                     "--conditions", "negated", "--n", "3", "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        assert not stale.exists()
+        assert writing.exists()  # its writer runs: never taken from under it
+    finally:
+        live.kill()
+        live.wait()

@@ -240,12 +240,26 @@ _TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{12}(?P<host>[0-9a-f]{4})(?P<pid>[0-9a-f
 
 
 def remove_dead_temps(folder: str | Path) -> list[Path]:
-    """Remove the temporaries in ``folder`` whose writer, a process of this host, has ended:
-    a run killed outright (SIGKILL, the OOM killer) while writing a file leaves its
-    temporary, a copy of a dataset or table, that no later run would ever remove. Called by
-    a run holding the folder (``runlock.hold``); a live writer's temporary is kept."""
+    """Remove the temporaries in ``folder`` and its folders one level down whose writer, a
+    process of this host, has ended: a run killed outright (SIGKILL, the OOM killer) while
+    writing a file leaves its temporary, a copy of a dataset or table, that no later run
+    would ever remove. Called by a run holding the folder (``runlock.hold``); a live
+    writer's temporary is kept. One level down: a run's own working folders
+    (``audit-units/``, a model generator's ``.work/``) are written through temporaries too,
+    and the ``.work/`` of ``docs generate`` stays after the run; deeper folders are none of
+    a run's, and a user's ``--out`` may hold large trees of its own."""
     if os.name != "posix":  # os.kill(pid, 0) is no liveness probe on Windows (a Ctrl-C event)
         return []
+    removed = _remove_dead_temps_in(folder)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.is_dir(follow_symlinks=False):
+                removed += _remove_dead_temps_in(entry.path)
+    return removed
+
+
+def _remove_dead_temps_in(folder: str | Path) -> list[Path]:
+    """:func:`remove_dead_temps` for the files of ``folder`` itself."""
     host = _writer_tag()[:4]
     removed = []
     with contextlib.suppress(OSError):  # an unreadable folder: the command names it itself
