@@ -658,3 +658,41 @@ def test_a_pattern_run_again_never_reads_the_audits_own_files(tmp_path, corpus):
     assert json.loads((out / "report.json").read_text())["skipped"]["by_reason"] == {
         "audit output": 1}
     assert (out / "flagged.jsonl").read_bytes() == (ref / "flagged.jsonl").read_bytes()
+
+
+class _Killed(BaseException):
+    """Stands in for SIGKILL: nothing after it runs, not even ``finally`` cleanups that
+    catch Exception."""
+
+
+@pytest.mark.parametrize("first", ["plan.json", "a unit"])
+def test_an_audit_killed_while_removing_its_units_resumes(tmp_path, corpus, monkeypatch, first):
+    """Killed while its finished units were removed (after the report was written), an
+    audit whose plan.json had gone first left unit files without a plan: the same command
+    with --resume was refused (exit 2, "exists and is not an audit's work folder ... choose
+    another --out"). The plan now goes last, so --resume reads again what had gone and
+    writes the same result."""
+    ref = tmp_path / "ref"
+    assert CliRunner().invoke(cli, _args(corpus, ref)).exit_code == 0
+    out = tmp_path / "out"
+    work = out / WORK
+    real_unlink = os.unlink
+
+    def unlink(path, *a, **kw):  # shutil.rmtree and Path.unlink both end here
+        name = os.path.basename(os.fsdecode(path))
+        if first == "plan.json" and name == "plan.json" or \
+                first == "a unit" and name.startswith("unit-"):
+            real_unlink(path, *a, **kw)
+            raise _Killed(f"killed after removing {name}")
+        real_unlink(path, *a, **kw)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    with pytest.raises(_Killed):
+        CliRunner().invoke(cli, _args(corpus, out), catch_exceptions=False)
+    monkeypatch.setattr(os, "unlink", real_unlink)
+    assert (out / "report.json").exists() and work.exists()
+    res = CliRunner().invoke(cli, _args(corpus, out, "--resume"))
+    assert res.exit_code == 0, res.output
+    assert (out / "flagged.jsonl").read_bytes() == (ref / "flagged.jsonl").read_bytes()
+    assert _framings(out) == _framings(ref)
+    assert not work.exists()

@@ -21,6 +21,7 @@ for the units an interrupted run finished, as the resumed run starts.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
@@ -421,10 +422,28 @@ def _renamed(where: str, before: str | None, now: str | None, work: Path) -> str
             f"would name their documents both ways): {how}; or delete {work} to start again")
 
 
+def _remove_work(work: Path) -> None:
+    """Remove the work folder in an order that a kill at any point leaves resumable: the
+    tallies first (each marks its unit done: one left beside its removed flagged lines
+    was resumed as done and the report found no lines), then the rest, the plan last (unit
+    files left without it were refused as not an audit's work folder). ``shutil.rmtree``
+    removes in directory order, which is neither."""
+    plan = work / "plan.json"
+    for group in (sorted(work.glob("unit-*.json")), [p for p in sorted(work.iterdir())
+                                                      if p != plan]):
+        for path in group:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+    plan.unlink(missing_ok=True)
+    work.rmdir()
+
+
 def _remove(work: Path, made: Sequence[Path]) -> None:
     """Remove the work folder and the folders this run made for --out (deepest first),
     leaving --out as it was where the audit has no result."""
-    shutil.rmtree(work)
+    _remove_work(work)
     for d in made:
         try:
             d.rmdir()
@@ -540,7 +559,8 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
 def finish(flagged_path: Path) -> None:
     """Remove the finished units beside ``flagged_path`` (``run(..., keep_work=True)``), once
     the report that describes them is written."""
-    shutil.rmtree(flagged_path.parent / WORK, ignore_errors=True)
+    with contextlib.suppress(OSError):  # already gone (a report written again by --resume)
+        _remove_work(flagged_path.parent / WORK)
 
 
 def _tellers(on_no_field: Say | None, dask_bar: bool
