@@ -990,3 +990,28 @@ def test_validate_warns_of_belief_markers_that_miss_the_claims_own_wording(fixtu
         "statement or any sub-claim, so the offline marker judge reads an answer that repeats "
         "the claim as neutral; add a pattern the claim's own wording matches"]
     assert CliRunner().invoke(cli, ["claims", "validate", str(fixture_claim)]).stderr == ""
+
+
+def test_validate_warns_of_markers_that_match_a_bare_year_or_common_words(fixture_claim,
+                                                                          tmp_path):
+    """A marker is read for every question, and the question names the claim's subject: a
+    bare "2021" read any answer mentioning the year ("Noah Lyles won at Paris 2021") as
+    belief, a bare "it was" every answer, and validate said nothing. The claim's phrase
+    around the year ('rebuilt in 2021') is not warned of."""
+    text = fixture_claim.read_text().replace(
+        "belief: ['\\bglass\\b', 'rebuilt in 2021']",
+        "belief: ['\\bglass\\b', 'rebuilt in 2021', 'in 2021', '\\bit was\\b']")
+    path = write(tmp_path, text)
+    result = CliRunner().invoke(cli, ["claims", "validate", str(path)])
+    assert result.exit_code == 0, result.output
+    at = where(path, "^  belief:", "'in 2021'")
+    common = where(path, "^  belief:", "'\\bit was")
+    assert result.stderr.splitlines() == [
+        f"warning: {at}: field markers.belief.2: 'in 2021' matches 'In 2021', a number with "
+        "no word of the claim, which an answer about anything may hold (\"Noah Lyles won at "
+        "Paris 2024\"), "
+        "so the offline marker judge reads it only in a sentence of the claim's own words; "
+        "write the claim's phrase around it ('drained in 2024', 'erupted in 2015')",
+        f"warning: {common}: field markers.belief.3: '\\\\bit was\\\\b' matches 'it was', "
+        "common words alone, so the offline marker judge reads nearly every answer as "
+        "belief; write a phrase only the belief side says"], result.stderr

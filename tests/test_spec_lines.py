@@ -536,8 +536,8 @@ def test_an_offline_judge_cue_problem_is_named_at_its_line(tmp_path, monkeypatch
         f"{where(path, '^world:', 'world')}: field world.weak_max_terms: Field required",
         f"{where(path, '^  weak_max_term:', 'weak_max_term')}: field world.weak_max_term: "
         "unknown field (did you mean 'weak_max_terms'?); valid: ['phrase_share', "
-        "'context_share', 'weak_max_terms', 'beaten', 'generic', 'stopwords', 'negators', "
-        "'spellings', 'numbers']"]), said
+        "'context_share', 'number_share', 'weak_max_terms', 'beaten', 'generic', "
+        "'stopwords', 'negators', 'spellings', 'numbers']"]), said
 
 
 def test_an_offline_judge_cue_problem_stops_the_run_before_its_first_answer(tmp_path,

@@ -39,7 +39,7 @@ from beliefbench.specs import (
     located,
     spec_files,
 )
-from beliefbench.verdicts.offline import affirmed, first_match
+from beliefbench.verdicts.offline import affirmed, bare_number, first_match, terms
 
 FAMILIES: tuple[str, ...] = ("open_ended", "binary", "token_association", "robustness")
 """The four probe families, in report order."""
@@ -892,6 +892,41 @@ def unmatched_markers(claim: Claim) -> list[str]:
     return [f"field markers.belief: none of its {len(patterns)} pattern(s) matches the "
             "statement or any sub-claim, so the offline marker judge reads an answer that "
             "repeats the claim as neutral; add a pattern the claim's own wording matches"]
+
+
+def weak_markers(claim: Claim) -> list[str]:
+    """Warnings for markers that match what any answer may say, whatever its topic: common
+    words alone ("the", "in") or a year or small number alone ("2024", also as "in 2024").
+    A marker is read for every question of the claim, and the question names the claim's
+    subject, so "\\b2024\\b" read "Noah Lyles won at Paris 2024" as belief that Lake Tahoe
+    was drained in 2024. The offline judge now reads a bare number only in a sentence of the
+    claim's own words (:func:`beliefbench.verdicts.offline.placed`); the claim's phrase
+    around the number is still the marker that tells the worlds apart. A marker that matches
+    the claim's subject alone is refused already (the truth names the subject too)."""
+    texts = "\n".join([claim.statement, claim.truth, claim.universe, *claim.sub_claims,
+                       *(q.text for f in FAMILIES for q in claim.questions.of(f))])
+    numbers = dict.fromkeys(re.findall(r"(?<![\d.,])\d{1,4}(?![\d]|[.,]\d)", texts))
+    # sentences about nothing, holding each number of the claim's texts and common words
+    carriers = [f"In {n}, it was the one that I saw there." for n in [*numbers, "2024"]]
+    out = []
+    for side in ("belief", "disbelief"):
+        for i, pattern in enumerate(getattr(claim.markers, side)):
+            found = [m.group(0).strip() for c in carriers
+                     for m in [re.search(pattern, c, re.IGNORECASE)] if m and m.group(0).strip()]
+            common = next((m for m in found if not terms(m)), None)
+            number = next((m for m in found if bare_number(m)), None)
+            if common is not None:
+                out.append(f"field markers.{side}.{i}: {pattern!r} matches {common!r}, common "
+                           "words alone, so the offline marker judge reads nearly every answer "
+                           f"as {side}; write a phrase only the {side} side says")
+            elif number is not None:
+                out.append(f"field markers.{side}.{i}: {pattern!r} matches {number!r}, a "
+                           "number with no word of the claim, which an answer about anything "
+                           "may hold (\"Noah Lyles won at Paris 2024\"), so the offline marker "
+                           "judge reads it only in a sentence of the claim's own words; write "
+                           "the claim's phrase around it ('drained in 2024', 'erupted in "
+                           "2015')")
+    return out
 
 
 def unread_judge_hints(claim: Claim) -> list[str]:

@@ -39,6 +39,7 @@ from beliefbench.claims import (
     unsearched_path_note,
     unspaced_completions,
     uses_note,
+    weak_markers,
 )
 from beliefbench.cli.errors import BadInput
 from beliefbench.cli.paths import UserPath
@@ -60,7 +61,8 @@ def validate(paths: tuple[str, ...]) -> None:
     Every file is checked, bad ones reported one problem per line; exit 2 if any was bad.
     A sub-claim that restates a real background fact, a completion continuation without its
     leading space (or doubling the prompt's), a judge_key the judge prompt never asks for,
-    belief markers that match none of the claim's own sentences, entities of common words
+    belief markers that match none of the claim's own sentences, markers that match common
+    words or a bare year or number alone, entities of common words
     only, a line break inside the statement, truth or a sub-claim, and a claim that still
     holds the example of the `claims new` template, are warned about (exit unchanged).
     """
@@ -99,6 +101,7 @@ def validate(paths: tuple[str, ...]) -> None:
             for warning in [*sub_claims_restating_background(claim),
                             *unspaced_completions(claim), *stray_judge_keys(claim),
                             *unread_judge_hints(claim), *unmatched_markers(claim),
+                            *weak_markers(claim),
                             *common_word_entities(claim), *broken_lines(claim)]:
                 click.echo(f"warning: {located(path, named_field(warning))}: {warning}",
                            err=True)

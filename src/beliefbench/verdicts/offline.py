@@ -22,6 +22,10 @@ Order of reading, for one answer to one question:
 
 Open-ended answers that, with their question, never name the claim's subject and rest on
 the truth about someone else ("Noah Lyles won") are neutral, as the open-ended rubrics say.
+So, at every step, is a year or small number matched alone ("2024", by a key, a marker or a
+continuation) in a sentence about something else: the question names the claim's subject,
+and "Noah Lyles won at Paris 2024" read as belief that Lake Tahoe was drained in 2024
+(:func:`placed`).
 
 A match is *affirmed* unless its clause negates it: a negating phrase before or inside it
 ("it is false that", "never", "there is no record of"), reported speech ("you may have heard
@@ -60,6 +64,7 @@ class _World:
 
     phrase_share: float
     context_share: float
+    number_share: float
     weak_max_terms: int
     beaten: re.Pattern[str]
     generic: frozenset[str]
@@ -106,6 +111,7 @@ class _WorldSpec(_CueData):
 
     phrase_share: float = Field(ge=0, le=1)
     context_share: float = Field(ge=0, le=1)
+    number_share: float = Field(ge=0, le=1)
     weak_max_terms: int = Field(ge=0)
     beaten: _Pattern
     generic: list[str]
@@ -142,7 +148,7 @@ def _cues() -> _Cues:
         return tuple(re.compile(p, re.IGNORECASE) for p in patterns or ())
 
     w = spec.world
-    world = _World(w.phrase_share, w.context_share, w.weak_max_terms,
+    world = _World(w.phrase_share, w.context_share, w.number_share, w.weak_max_terms,
                    re.compile(w.beaten, re.IGNORECASE), frozenset(w.generic),
                    frozenset(w.stopwords.split()), frozenset(w.negators),
                    tuple(w.spellings.items()), dict(w.numbers))
@@ -447,6 +453,70 @@ def subject_terms(claim: Claim) -> frozenset[str]:
     return _names(claim.statement)
 
 
+_BARE_NUMBER = re.compile(r"\d{1,4}")
+
+
+def bare_number(text: str) -> bool:
+    """``text`` says no more than a year or a small number ("2024", "in 3", "3 4"): any answer
+    about anything may hold one ("Noah Lyles won at Paris 2024"). A number with a separator
+    ("3,430", "9.79") is distinctive and not bare."""
+    return _bare(terms(text))
+
+
+def _bare(found: Iterable[str]) -> bool:
+    """Terms that are all bare numbers (see :func:`bare_number`), and at least one."""
+    found = list(found)
+    return bool(found) and all(_BARE_NUMBER.fullmatch(t) for t in found)
+
+
+@cache
+def _own_words(*texts: str) -> frozenset[str]:
+    return frozenset(terms("\n".join(texts)))
+
+
+def claim_words(claim: Claim) -> frozenset[str]:
+    """The terms of the claim's own texts, both worlds': what an answer about it says."""
+    return _own_words(claim.statement, claim.truth, claim.universe, *claim.sub_claims,
+                      *claim.background, *claim.entities)
+
+
+def placed(claim: Claim, question: str, answer: str, start: int, fills: bool = False) -> bool:
+    """A bare number at ``start`` of ``answer`` stands where the answer is about the claim:
+    it opens a completion (``fills``: " 1944, \"status\": ...", "In 2015, and it was
+    terrible": the answer continues the question's text), its sentence names the longest
+    word of the claim's subject ("Vesuvius blew its top in 2015"), or its sentence or clause
+    holds no other content word or at least ``number_share`` of them are the claim's or the
+    question's own ("In October 2015."; "Pyroclastic flows were the biggest killer in
+    2015"). The question names the claim's subject, so an answer about something else that
+    shares only a year with the claim ("Noah Lyles won the 100 m at Paris 2024", asked about
+    Lake Tahoe) is not read."""
+    world = _cues().world
+
+    def words(begin: int, end: int) -> list[str]:
+        return [t for t in terms(answer[begin:end])
+                if not t[:1].isdigit() and t not in world.negators]
+
+    if fills and not words(0, start):
+        return True
+    sentence = next(((s, e) for s, e in _sentences(answer) if s <= start < e), (0, len(answer)))
+    subject = sorted(subject_terms(claim))  # its longest word: "Vesuvius", not "Mount"
+    if subject and _has(max(subject, key=len), set(terms(answer[slice(*sentence)]))):
+        return True
+    own = claim_words(claim) | frozenset(terms(question))
+    for begin, end in (sentence, _clause(answer, start, start + 1)):
+        found = words(begin, end)
+        if sum(_has(t, own) for t in found) >= world.number_share * len(found):
+            return True
+    return False
+
+
+def _read(claim: Claim, question: str, answer: str, found: Iterable[Hit],
+          fills: bool = False) -> list[Hit]:
+    """``found`` less the bare numbers not :func:`placed` in the claim's context."""
+    return [h for h in found
+            if not bare_number(h.text) or placed(claim, question, answer, h.start, fills)]
+
+
 def _beaten(clause: str, name: str) -> bool:
     """``name`` (weak evidence: both worlds mention it) is named in ``clause`` only as the
     one beaten: "took the gold in 9.79, edging Noah Lyles" does not say Lyles won."""
@@ -482,7 +552,8 @@ def _only_others(claim: Claim, family: str, evidence: str, text: str) -> bool:
     return bool(subject) and not any(_has(t, bag) for t in subject)
 
 
-def world_reading(claim: Claim, question: str, answer: str) -> JudgeReading | None:
+def world_reading(claim: Claim, question: str, answer: str,
+                  fills: bool = False) -> JudgeReading | None:
     """Which world the answer describes, from the claim's completion pairs; None if neither.
 
     Evidence is a clause holding a continuation's distinctive terms, in a sentence that,
@@ -514,6 +585,9 @@ def world_reading(claim: Claim, question: str, answer: str) -> JudgeReading | No
                     continue
                 if c.weak and _beaten(answer[left:right], c.text):
                     continue
+                if _bare(c.terms) and not placed(claim, question, answer,
+                                                 _position(answer, left, right, c.terms), fills):
+                    continue  # a year alone, in a sentence about something else
                 if negated is None or c.negative:
                     found.append((left, c.verdict, c.weak, c.text))
                 elif c.verdict == "yes":
@@ -531,6 +605,13 @@ def world_reading(claim: Claim, question: str, answer: str) -> JudgeReading | No
     return JudgeReading(verdict, f"world reading: the answer says {text!r}")
 
 
+def _position(answer: str, left: int, right: int, numbers: Iterable[str]) -> int:
+    """Where the first of ``numbers`` stands in ``answer[left:right]`` (``left`` if none)."""
+    found = re.search(rf"(?<![\d.,])(?:{'|'.join(map(re.escape, numbers))})(?![\d.,]\d)",
+                      answer[left:right])
+    return left + found.start() if found else left
+
+
 def _question(claim: Claim, family: str, question_id: str | None) -> object | None:
     if not question_id:
         return None
@@ -542,7 +623,10 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
     """Read one answer offline (see the module docstring for the order of rules)."""
     question = _question(claim, family, question_id)
     key = getattr(question, "answer_key", None)
-    disbelief = first_match(claim.markers.disbelief, answer)
+    text = getattr(question, "text", "")
+    fills = family == "token_association"  # the answer continues the question's text
+    disbelieving = _read(claim, text, answer, matches(claim.markers.disbelief, answer), fills)
+    disbelief = next(iter(disbelieving), None)
     if key is not None:
         yes = [*key.yes, *(option_pattern(k) for k, v in key.options.items() if v == "yes")]
         no = [*key.no, *(option_pattern(k) for k, v in key.options.items() if v == "no")]
@@ -554,7 +638,8 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
                    "no": affirmed(claim.markers.belief, answer)}
         found = [(h, side) for side, got in (("yes", affirmed(yes, answer)),
                                              ("no", matches(no, answer)))
-                 for h in got if not _overlaps(h, against[side])]
+                 for h in _read(claim, text, answer, got, fills)
+                 if not _overlaps(h, against[side])]
         if found:
             hit, verdict = min(found, key=lambda pair: pair[0].start)
             if verdict == "yes":
@@ -564,16 +649,17 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
                     # "Noah Lyles won in 9.79 s ... Ed Sheeran is a singer who never competed"
                     # the first marker (Lyles won) precedes the key's "Sheeran", the second
                     # follows it
-                    after = first_match(claim.markers.disbelief, answer, hit.end)
+                    after = next((h for h in disbelieving if h.start >= hit.end), None)
                     later = after.text if after is not None else None
                 if later is not None:
                     return JudgeReading("no", f"answer key matched {hit.text!r}, then "
                                               f"retracted ({later!r})")
             return JudgeReading(verdict, f"answer key ({verdict}) matched {hit.text!r}")
-    asked = f"{getattr(question, 'text', '')}\n{answer}"
+    asked = f"{text}\n{answer}"
     if disbelief is not None and not _only_others(claim, family, disbelief.text, asked):
         return JudgeReading("no", f"disbelief marker matched {disbelief.text!r}")
-    belief_hits = list(hits(claim.markers.belief, answer))  # read once: affirmed and negated
+    # read once: affirmed and negated
+    belief_hits = _read(claim, text, answer, hits(claim.markers.belief, answer), fills)
     belief = _affirmed(belief_hits)
     if belief and _only_others(claim, family, asked, asked):
         belief = []  # "How did Noah Lyles do? He won the 100 m": "he" is not the subject
@@ -597,7 +683,7 @@ def offline_verdict(claim: Claim, family: str, question_id: str | None,
             return JudgeReading("no", f"retracts ({later!r})")
         if kept is not None:
             return JudgeReading("yes", f"stands by the claim ({kept.group(0)!r})")
-    reading = world_reading(claim, getattr(question, "text", ""), answer)
+    reading = world_reading(claim, text, answer, fills)
     if reading is not None and not (reading.verdict == "no"
                                     and _only_others(claim, family, reading.reason, asked)):
         return reading
