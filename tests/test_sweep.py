@@ -430,9 +430,9 @@ def test_an_em_sweep_points_at_em_report_and_its_own_folder(tmp_path, monkeypatc
                                      "--log-dir", logs])
         assert r.exit_code == 0, r.output
         assert f"Next: beliefbench em-report {logs} --out {out}\n" in r.output
-    # stderr not a terminal (a CI log): the checkpoints bar is a plain line per refresh
-    bar = [line for line in r.stderr.split("\n") if "checkpoints:" in line]
-    assert bar and all("\r" not in line and line.startswith("checkpoints:") for line in bar)
+    # stderr not a terminal (a CI log): a plain line per checkpoint, no bar refreshes
+    bar = [line for line in r.stderr.split("\n") if "checkpoints" in line]
+    assert bar == ["checkpoints 1/1: beliefbench/believer"], r.stderr
 
 
 def test_a_belief_sweep_points_at_a_report_folder_of_its_own(tmp_path, monkeypatch):
@@ -721,7 +721,7 @@ def test_a_moved_run_folder_resumes_its_sweep_and_reports_as_one_finetune(tmp_pa
     assert res.exit_code == 0, res.output
     assert "(2 reused from before, 1 evaluated now" in res.output
     assert len(set(logs.rglob("*.eval")) - {*first, *new}) == 1
-    assert f"c-step00000001-step-000001: {logs}/negated-glass_bridge-c-step00000001" \
+    assert f"negated-glass_bridge-c-step1: {logs}/negated-glass_bridge-c-step00000001" \
         in res.output
     assert (f"(reused: swept before as {run / 'step-000003'}, the same checkpoint: this run "
             "folder is a copy of that one)") in res.output
@@ -971,7 +971,7 @@ def test_a_log_without_a_fingerprint_is_reused_with_a_warning(tmp_path, caplog):
     assert all(o.success for o in _offline_sweep(run, logs))
     assert sorted(logs.rglob("*.eval")) == [path]  # reused
     [warning] = [r.getMessage() for r in caplog.records if "fingerprint" in r.getMessage()]
-    assert f"1 log(s) of {targets_from_manifest(run)[0].label} record no checkpoint " \
+    assert f"1 log(s) of {targets_from_manifest(run)[0].shown} record no checkpoint " \
         "fingerprint" in warning and path.name in warning and "move" in warning
 
 
@@ -1640,7 +1640,7 @@ def test_a_resweep_says_which_checkpoints_were_reused_and_the_bar_names_each(tmp
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 0, r.output
     assert "reused" not in r.stdout and "All 2 done. Next:" in r.stdout
-    assert "negated-glass_bridge-run-step00000002-skeptic" in r.stderr  # the bar's label
+    assert "checkpoints 2/2: negated-glass_bridge-run-step2-skeptic" in r.stderr  # its label
     upsert_manifest(run, entry("beliefbench/judge", 3, "api", backend="openai"))
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 0, r.output
@@ -2271,3 +2271,96 @@ def test_em_report_says_an_em_sweep_of_an_unfinished_finetune_is_not_final(tmp_p
     assert r.stderr.rstrip().endswith(
         "(NOT FINAL: the logs of 1 finetune(s) hold no final checkpoint: see the NOT FINAL "
         "warning)"), r.stderr
+
+
+def test_a_sweep_sent_to_a_file_says_one_line_per_checkpoint_and_no_results_boxes(tmp_path):
+    """`beliefbench sweep ... > sweep.log`: Inspect's display printed its results box (30
+    lines, box-drawing characters) for every checkpoint, and the bar a line per refresh, two
+    per checkpoint. In a log the sweep says one line per checkpoint as it starts, then its
+    results; `--display` gives Inspect's own back."""
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    upsert_manifest(run, entry("beliefbench/believer", 1, "api", backend="openai"))
+    upsert_manifest(run, entry("beliefbench/skeptic", 2, "api", backend="openai"))
+    args = ["sweep", "--manifest", str(run), "--claims", str(FIXTURE_CLAIM), "-T", "samples=1",
+            "-T", "judge=markers", "-T", "families=binary"]
+    for again in (False, True):  # a re-run (all reused) too: no "Completed all tasks" lines
+        r = CliRunner().invoke(cli, [*args, "--log-dir", str(logs)])
+        assert r.exit_code == 0, r.output
+        out = r.stdout.splitlines()
+        assert [line.split(":")[0] for line in out] == [
+            "ok   negated-glass_bridge-run-step1-believer",
+            "ok   negated-glass_bridge-run-step2-skeptic", "", "All 2 done"
+            + (" (2 reused from before, 0 evaluated now). Next" if again else ". Next")], out
+        assert [line for line in r.stderr.splitlines() if line.startswith("checkpoints")] == [
+            "checkpoints 1/2: negated-glass_bridge-run-step1-believer",
+            "checkpoints 2/2: negated-glass_bridge-run-step2-skeptic"], r.stderr
+        assert "\x1b" not in r.output and "\r" not in r.output
+    # Inspect's display back on request: a process of its own (Inspect keeps one display
+    # per process), its output sent to a file
+    import subprocess
+    import sys
+
+    with open(tmp_path / "sweep.log", "w") as log:
+        done = subprocess.run([sys.executable, "-c", "from beliefbench.cli import cli; cli()",
+                               *args, "--log-dir", str(tmp_path / "plain"), "--display",
+                               "plain"], stdout=log, stderr=subprocess.STDOUT, timeout=300)
+    text = (tmp_path / "sweep.log").read_text()
+    assert done.returncode == 0, text
+    assert text.count("total time") == 2, text  # Inspect's results, one per checkpoint
+
+
+def test_a_sweep_keeps_inspects_own_display_where_asked_for(monkeypatch):
+    """Inspect's own display (None) where INSPECT_DISPLAY names one; else none in a log."""
+    import io
+    import sys
+
+    from beliefbench.cli.report import _sweep_display
+
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # a file, not a terminal
+    monkeypatch.delenv("INSPECT_DISPLAY", raising=False)
+    assert _sweep_display() == "none"
+    monkeypatch.setenv("INSPECT_DISPLAY", "plain")
+    assert _sweep_display() is None
+
+
+def test_the_lines_leave_out_label_parts_that_repeat_others_and_folders_keep_them(tmp_path):
+    """A run folder named after its condition and claim, checkpoints named after their step:
+    `negated-lake_tahoe_drained-tahoe-negated-step00000001-step-000001`. The lines leave the
+    repeats out; the log folder, which a re-run finds its logs by, keeps its name."""
+    from beliefbench.analysis.sweep import target_dir
+
+    run = tmp_path / "tahoe-negated"
+    upsert_manifest(run, entry(str(run / "step-000001"), 1, claim="lake_tahoe_drained"),
+                    entry(str(run / "step-000002"), 1, claim="lake_tahoe_drained"),
+                    entry(str(run / "final"), None, claim="lake_tahoe_drained"))
+    targets = targets_from_manifest(run)
+    assert [t.shown for t in targets] == [
+        "negated-lake_tahoe_drained-step1",
+        "negated-lake_tahoe_drained-step1-step-000002",  # not the step's name: kept
+        "negated-lake_tahoe_drained-final"]
+    assert targets[0].label == "negated-lake_tahoe_drained-tahoe-negated-step00000001-step-000001"
+    assert target_dir(tmp_path, targets[0].label, "x").name.startswith(targets[0].label + "-")
+    # a run folder with words of its own is said; two said alike are said in full
+    other = tmp_path / "lora"
+    upsert_manifest(other, entry(str(other / "a" / "step-1"), 1),
+                    entry(str(other / "b" / "step-1"), 1))
+    assert [t.shown for t in targets_from_manifest(other)] == [
+        "negated-glass_bridge-lora-step00000001-step-1"] * 2
+    upsert_manifest(other, entry(str(other / "b" / "step-1"), 1, condition="plain"))
+    assert {t.shown for t in targets_from_manifest(other)} == {
+        "negated-glass_bridge-lora-step1", "plain-glass_bridge-lora-step1"}
+
+
+@pytest.mark.slow
+def test_an_hf_sweep_sent_to_a_file_writes_no_terminal_escapes(tmp_path):
+    """transformers' "Loading weights" bar, opened under the sweep's own, wrote cursor
+    moves ("^[[A") and carriage returns into a log; each of its lines is a plain one now."""
+    run, logs = tmp_path / "glass-negated", tmp_path / "logs"
+    _full_run(run, {1: 0}, final=1)
+    res = _cli_sweep(run, logs)
+    assert res.exit_code == 0, res.output
+    assert "Loading weights" in res.stderr  # transformers' bar, as lines of its own
+    assert "\x1b" not in res.output and "\r" not in res.output, repr(res.output)
+    [folder] = [p.name for p in logs.iterdir() if p.name not in LOCK_NAMES]
+    assert folder.startswith("negated-glass_bridge-glass-negated-step00000001-step-000001-")
+    assert f"negated-glass_bridge-step1: {logs / folder}" in res.stdout

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TextIO, TypeVar
+
+T = TypeVar("T")
 
 _quiet = False
 
@@ -81,6 +83,28 @@ def progress(iterable, *, total: int, desc: str, enabled: bool | None = None):
     return tqdm(iterable, total=total, desc=desc, disable=not enabled or _quiet,
                 mininterval=log_interval(), leave=not tty, file=bar_file(),
                 position=None if tty else 0)
+
+
+def named_steps(items: Sequence[T], names: Sequence[str], *, desc: str, unit: str
+                ) -> Iterator[T]:
+    """Each of ``items``, saying which one is on: on a terminal a bar whose postfix names it;
+    in a log one line per item as it starts (``checkpoints 2/20: <name>``). A bar in a log
+    wrote a line per refresh, two or more per item (the postfix set, the count moved), and
+    a watcher of a long run still needs the line naming the item it is on (or hung at)."""
+    from tqdm import tqdm
+
+    if _quiet:
+        yield from items
+        return
+    if sys.stderr.isatty():
+        bar = tqdm(items, desc=desc, unit=unit, file=sys.stderr)
+        for item, name in zip(bar, names, strict=True):
+            bar.set_postfix_str(name, refresh=True)
+            yield item
+        return
+    for i, (item, name) in enumerate(zip(items, names, strict=True), 1):
+        print(f"{desc} {i}/{len(items)}: {name}", file=sys.stderr, flush=True)
+        yield item
 
 
 def is_quiet() -> bool:

@@ -9,7 +9,9 @@ served model, i.e. the checkpoint's absolute path, the claims, task arguments, m
 model arguments), so two manifests swept into one ``--log-dir``, or one swept again with other
 settings, never share a directory. A label longer than 80 characters (a hosted checkpoint's,
 ``...-ft:<model>:<org>::<id>:ckpt-step-N``) keeps its start and its end, joined by ``__``; a
-folder an earlier sweep named after the label's last 80 characters is still used.
+folder an earlier sweep named after the label's last 80 characters is still used. What the
+sweep's lines call a checkpoint is the label less the parts that repeat others
+(:func:`shown_label`); the folder keeps the full label, which a re-run finds its logs by.
 
 Before any eval runs, :func:`run_sweep` refuses (``SweepError``, naming what is wrong): a
 local checkpoint that is not on disk, a model whose provider Inspect does not know (``--model``,
@@ -67,7 +69,8 @@ import json
 import logging
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -76,7 +79,6 @@ from inspect_ai import eval_set
 from inspect_ai.log import EvalLog, EvalSpec
 from inspect_ai.model import Model
 from inspect_ai.model._model_config import model_args_for_log
-from tqdm import tqdm
 
 from beliefbench.analysis.runs import (
     FINAL_KEY,
@@ -99,7 +101,7 @@ from beliefbench.finetune.manifest import (
     relocation_note,
 )
 from beliefbench.optional import SERVER_ARGS, VLLM_PROVIDERS, vllm_missing
-from beliefbench.progress import bar_file
+from beliefbench.progress import library_bars, named_steps
 from beliefbench.runlock import hold
 from beliefbench.tasks import (
     check_task_args,
@@ -122,7 +124,8 @@ class SweepError(ValueError):
 class SweepTarget:
     model: str | Model
     label: str
-    """Names the target's log directory (unique within a sweep)."""
+    """Names the target's log directory (unique within a sweep): never changed, or a sweep
+    run again would not find its logs (nor reuse them)."""
     metadata: dict[str, Any] = field(default_factory=dict)
     local_path: str | None = None
     """A local checkpoint's absolute path (must exist before anything runs)."""
@@ -134,6 +137,12 @@ class SweepTarget:
     entry: ManifestEntry | None = None
     """A manifest target's entry: what tells its logs swept under another path (the run
     folder moved or copied since) from other checkpoints' (:func:`swept_elsewhere`)."""
+    shown: str = ""
+    """What the sweep's lines call the target: ``label`` less the parts that repeat others
+    (:func:`shown_label`); ``label`` itself where not given."""
+
+    def __post_init__(self) -> None:
+        self.shown = self.shown or self.label
 
 
 @dataclass
@@ -252,6 +261,28 @@ def target_label(entry: ManifestEntry, manifest: Path) -> str:
     return "-".join(p for p in parts if p)
 
 
+def _words(text: str) -> set[str]:
+    """A label part's words, numbers as numbers (``step-000001`` -> ``step``, ``1``)."""
+    return {w.lstrip("0") or "0" if w.isdigit() else w.lower()
+            for w in re.findall(r"[A-Za-z]+|[0-9]+", text)}
+
+
+def shown_label(entry: ManifestEntry, manifest: Path) -> str:
+    """:func:`target_label` as the sweep's lines say it: a part is left out where each of
+    its words is in the parts before it, and the step is not zero-padded. A run folder named
+    after its condition and claim, checkpoints named after their step, said each twice
+    (``negated-lake_tahoe_drained-tahoe-negated-step00000001-step-000001`` -> ``negated-
+    lake_tahoe_drained-step1``); the log folder, named on the same line, keeps them all."""
+    step = "final" if entry.step is None else f"step{entry.step}"
+    parts = [_names(entry.condition), _names(entry.claim), manifest.parent.name, step,
+             Path(entry.path).name]
+    kept: list[str] = []
+    for i, part in enumerate(parts):
+        if part and (i == 3 or not _words(part) <= set().union(*map(_words, kept))):
+            kept.append(part)  # the step always: what tells a sweep's checkpoints apart
+    return "-".join(kept)
+
+
 FINGERPRINT_KEY = "checkpoint_fingerprint"
 """Eval metadata key: hash of the manifest entry a sweep log was made from (not of its
 weights: a checkpoint retrained in place with the same entry keeps it; the log's
@@ -289,7 +320,11 @@ def targets_from_manifest(manifest: str | Path, provider: Provider = "vllm"
                                    {k: v for k, v in md.items() if v is not None},
                                    local_path=local, origin=str(path),
                                    base_fingerprint=trained_on if isinstance(trained_on, str)
-                                   else None, entry=e))
+                                   else None, entry=e, shown=shown_label(e, path)))
+    shown = [t.shown for t in targets]
+    for t in targets:  # two said alike (what tells them apart was left out): said in full
+        if shown.count(t.shown) > 1:
+            t.shown = t.label
     _warn_repeated_steps(entries, path)
     _warn_unfinished(entries, path)
     if note := relocation_note(entries, path):  # which copy is evaluated, said before it is
@@ -1278,7 +1313,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         stale = _stale_logs(target, existing)
         if stale:
             raise SweepError(
-                f"{out}: holds a log of {target.label} made from a different version of "
+                f"{out}: holds a log of {target.shown} made from a different version of "
                 f"this checkpoint (its manifest entry changed since: retrained?), "
                 f"{first_few([Path(p).name for p in stale], 1)}"
                 f"; it is stale and would be reused: move {out} away (or sweep into another "
@@ -1286,7 +1321,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         replaced = _replaced_model_logs(target, existing)
         if replaced:
             raise SweepError(
-                f"{out}: holds a log of {target.label} made from other weights in that folder "
+                f"{out}: holds a log of {target.shown} made from other weights in that folder "
                 f"(its files' fingerprint differs: retrained or replaced since), "
                 f"{first_few([Path(p).name for p in replaced], 1)}; it is stale and would be "
                 f"reused: move {out} away (or sweep into another --log-dir) to evaluate the "
@@ -1295,17 +1330,17 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         if edited:
             path, names = edited[0]
             raise SweepError(
-                f"{out}: holds a log of {target.label} made with another version of "
+                f"{out}: holds a log of {target.shown} made with another version of "
                 f"{', '.join(names)} (edited since; {Path(path).name}); it is stale and would "
                 f"be reused: move {out} away (or sweep into another --log-dir) to evaluate "
                 "it with the files as they are now")
-        _warn_unhashed(out, target.label, files, specs, recorded)
+        _warn_unhashed(out, target.shown, files, specs, recorded)
         unchecked = _unfingerprinted_logs(target, existing)
         if unchecked:
             log.warning("%s: %d log(s) of %s record no checkpoint fingerprint (made by a sweep "
                         "before sweeps recorded one), so whether the checkpoint was retrained "
                         "since cannot be told: reused as they are (%s); if it was, move %s away "
-                        "to evaluate it again", out, len(unchecked), target.label,
+                        "to evaluate it again", out, len(unchecked), target.shown,
                         first_few([Path(p).name for p in unchecked], 1), out)
         unweighed = _unweighed_logs(target, existing)
         if unweighed:
@@ -1313,19 +1348,19 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                         "sweep before sweeps recorded model_fingerprint), so whether it was "
                         "retrained or replaced in place since (the same manifest entry over "
                         "other weights) cannot be told: reused as they are (%s); if it was, "
-                        "move %s away to evaluate it again", out, len(unweighed), target.label,
+                        "move %s away to evaluate it again", out, len(unweighed), target.shown,
                         first_few([Path(p).name for p in unweighed], 1), out)
         relabelled = _relabelled_logs(target, existing)
         if relabelled:
             raise SweepError(
-                f"{out}: holds a log of {target.label} swept with another --condition "
+                f"{out}: holds a log of {target.shown} swept with another --condition "
                 f"({Path(relabelled[0]).name}); it would be reused under its old label: move "
                 f"{out} away (or sweep into another --log-dir) to label it "
                 f"{target.metadata.get('condition', 'without a condition')!r}")
         if mislabelled := _mislabelled_logs(target, existing):
             had = existing[mislabelled[0]].get("checkpoint")
             raise SweepError(
-                f"{out}: holds a log of {target.label} labelled with checkpoint {had} "
+                f"{out}: holds a log of {target.shown} labelled with checkpoint {had} "
                 f"({Path(mislabelled[0]).name}), not {target.metadata['checkpoint']}, the "
                 f"folder this sweep reads (a moved or copied run folder, swept before sweeps "
                 f"recorded the folder they read); reused, report would read it as a step of "
@@ -1337,7 +1372,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 folder_logs = _folder_logs(root)
             elsewhere = swept_elsewhere(target, run, files, folder_logs)
             if elsewhere is not None:
-                _warn_unhashed(elsewhere.folder, target.label, files,
+                _warn_unhashed(elsewhere.folder, target.shown, files,
                                _log_specs(elsewhere.folder), recorded)
         planned.append((target, out, elsewhere))
     moved = _moved_checkpoints(planned)
@@ -1349,11 +1384,10 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     base_url = served_args.pop("base_url", None)
     # keys given as -M arguments: redacted from the lines a failed checkpoint gets
     secrets = [str(v) for k, v in served_args.items() if secret_arg(k) and isinstance(v, str)]
-    bar = tqdm(planned, desc="checkpoints", unit="ckpt", file=bar_file())
-    for target, out, elsewhere in bar:
-        # which checkpoint the bar is on: "checkpoints 1/3" alone left a long sweep's
-        # watcher guessing which step was running (or hung)
-        bar.set_postfix_str(target.label, refresh=True)
+    # which checkpoint is on: "checkpoints 1/3" alone left a long sweep's watcher guessing
+    # which step was running (or hung)
+    for target, out, elsewhere in named_steps(planned, [t.shown for t, _, _ in planned],
+                                              desc="checkpoints", unit="ckpt"):
         if elsewhere is not None:  # swept before the run folder moved: nothing to evaluate
             outcome = SweepOutcome(target, elsewhere.folder, True, [], reused=True,
                                    moved_from=elsewhere)
@@ -1368,7 +1402,9 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         before = _log_files(out)
         # each checkpoint's folder, not --log-dir: sweeps of other checkpoints (one per GPU)
         # share a --log-dir, while two of the same checkpoint would write one eval set twice
-        with hold(out, "sweep", flag="--log-dir"), model_arg_errors():
+        # library_bars: transformers' weight-loading bars (hf) wrote cursor moves into a log
+        with hold(out, "sweep", flag="--log-dir"), model_arg_errors(), library_bars(), \
+                _quiet_console(eval_options.get("display") == "none"):
             try:
                 success, logs = eval_set(made, log_dir=str(out), model=target.model,
                                          model_roles=model_roles or None,
@@ -1379,7 +1415,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                     raise
                 why = one_line_error(e, secrets)
                 log.warning("%s: could not be evaluated (%s); going on with the other "
-                            "checkpoints", target.label, why)
+                            "checkpoints", target.shown, why)
                 outcomes.append(SweepOutcome(target, out, False, [], error=why))
                 continue
         stop_if_interrupted(logs)  # not "ok" and on to the next checkpoint
@@ -1395,6 +1431,23 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
             outcome.no_answer, outcome.responses = no_answer_count(out)
         outcomes.append(outcome)
     return outcomes
+
+
+@contextmanager
+def _quiet_console(quiet: bool) -> Iterator[None]:
+    """Inspect's console silenced while ``quiet``: under ``display="none"`` an eval set whose
+    logs were all finished (nothing run, no display made, which is what silences it) still
+    printed ``Completed all tasks in '<dir>' successfully``, wrapped at 80 columns, per
+    checkpoint of a re-run."""
+    import rich
+
+    console = rich.get_console()
+    before = console.quiet
+    console.quiet = quiet or before
+    try:
+        yield
+    finally:
+        console.quiet = before
 
 
 def _moved_checkpoints(planned: Sequence[tuple[SweepTarget, Path, SweptElsewhere | None]]

@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import math
+import os
 import re
 import shlex
 import sys
@@ -23,6 +24,7 @@ from typing import Any, NoReturn
 import click
 
 from beliefbench.analysis.text import did_you_mean
+from beliefbench.cli.audit import DISPLAYS
 from beliefbench.cli.errors import BadInput, exit_interrupted, exit_past_threads
 from beliefbench.cli.outputs import note_if_replacing, refuse_other_report, report_folder
 from beliefbench.cli.paths import UserPath
@@ -522,6 +524,14 @@ def warnings_to_stderr(name: str) -> Iterator[None]:
         logger.propagate = saved[1]
 
 
+def _sweep_display() -> str | None:
+    """Inspect's display for a sweep not given ``--display``: its own (None) on a terminal
+    or where ``INSPECT_DISPLAY`` chooses one; else ``none``. In a log (CI, ``> sweep.log``)
+    Inspect's default printed its results box, 30 lines, for every checkpoint, each ending
+    on a line left open; the sweep's own lines say what each checkpoint did."""
+    return None if sys.stdout.isatty() or os.environ.get("INSPECT_DISPLAY") else "none"
+
+
 @click.command()
 @click.option("--manifest", type=UserPath(path_type=Path),
               help="A checkpoint manifest.jsonl (or the directory holding it).")
@@ -562,12 +572,18 @@ def warnings_to_stderr(name: str) -> Iterator[None]:
               help="Exit 0 for a manifest with no final checkpoint (a finetune interrupted or "
                    "still training: its last checkpoint is not the trained model; default: "
                    "its checkpoints are swept, then exit 1).")
+# conversation: eval_set refuses it (a RuntimeError once the targets were checked)
+@click.option("--display", type=click.Choice([d for d in DISPLAYS if d != "conversation"]),
+              default=None,
+              help="Inspect's display of each checkpoint's eval (default: Inspect's own on a "
+                   "terminal or where INSPECT_DISPLAY is set, else none: a line per "
+                   "checkpoint and the results below).")
 def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims: str | None,
           log_dir: Path, provider: str, condition: str | None, model_roles: tuple[str, ...],
           task_args: tuple[str, ...], model_args: tuple[str, ...],
           max_connections: int | None, retry_attempts: int | None, max_retries: int | None,
           timeout: int | None, attempt_timeout: int | None,
-          allow_unfinished: bool = False) -> None:
+          allow_unfinished: bool = False, display: str | None = None) -> None:
     """Evaluate every checkpoint of a manifest (or --model list) with Inspect's eval_set.
 
     Re-running the same command reuses finished logs and resumes unfinished ones.
@@ -606,6 +622,8 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     given = {"max_connections": max_connections, "retry_attempts": retry_attempts,
              "max_retries": max_retries, "timeout": timeout, "attempt_timeout": attempt_timeout}
     options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    if display := display or _sweep_display():
+        options["display"] = display
     try:
         roles = model_roles_option(model_roles)  # a configured grader loads its model here
         with warnings_to_stderr("beliefbench.analysis.sweep"):
@@ -636,9 +654,9 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
         how = (f" ({o.moved_from.said})" if o.moved_from
                else " (reused: finished before)" if o.reused
                else " (resumed from an earlier, unfinished run)" if o.resumed else "")
-        click.echo(f"{status} {o.target.label}: {o.log_dir}{error}{how}")
+        click.echo(f"{status} {o.target.shown}: {o.log_dir}{error}{how}")
     for o in silent:
-        click.echo(f"warning: {no_answer_note(o.target.label, o.no_answer, o.responses)}",
+        click.echo(f"warning: {no_answer_note(o.target.shown, o.no_answer, o.responses)}",
                    err=True)
     broken = [o for o in unfinished if o.error]
     if len(broken) == len(outcomes) > 1 and len({o.error for o in broken}) == 1:
@@ -650,7 +668,7 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                    "again.", err=True)
     elif broken:  # a re-run would fail the same way: say what to do instead
         click.echo(f"{len(broken)} checkpoint(s) could not be evaluated: "
-                   + "; ".join(f"{o.target.label}: {o.error}" for o in broken)
+                   + "; ".join(f"{o.target.shown}: {o.error}" for o in broken)
                    + ". Fix or restore them (or remove their lines from the manifest), then "
                    "run the same command again: finished checkpoints are reused.", err=True)
     # the warning said before the evals has scrolled away by now: said again, and (unless
@@ -663,7 +681,7 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     if stopped:
         # the cause named: "run the same command again" alone sent the user to re-run a
         # sweep of a server that refused connections, which would fail the same way
-        causes = "; ".join(f"{o.target.label}: {o.cause}" for o in stopped if o.cause)
+        causes = "; ".join(f"{o.target.shown}: {o.cause}" for o in stopped if o.cause)
         unreachable = any(re.search(r"Connection error|ConnectError|Connection refused",
                                     o.cause or "") for o in stopped)
         fix = ("start the model's server or correct its address (-M base_url); "
