@@ -25,22 +25,18 @@ DOCS = load_yaml((Path(__file__).parent / "fixtures/audit_blind10.yaml")
 # Claim-free misreadings: id -> what the audit reads instead, and why (8 before the fixes of
 # 2026-12-05: the hoax's history, the lesson plan and the council's denial read as framed by
 # their topic words, the April fools' note as negated, the creative-writing note, the note
-# for grown-ups and the betting column's estimate framed nothing).
-FREE_MISSES: dict[str, str] = {
-    "wiki_talk_dentist": "unframed: the comment that calls the only source unreliable is the "
-                         "text's fourth paragraph of six (under a title and a section "
-                         "heading), not at an edge where a frame is read",
-}
-# Claim-mode misreadings (claim mode is not this set's fix; recorded for the next one; the
-# children's story read positive before its note for grown-ups was read as a label).
-CLAIM_MISSES: dict[str, str] = {
-    "wiki_talk_dentist": "positive: the doubts follow the claim in replies",
-    "forum_answer_sheeran": "positive: the son's report and the question outnumber the denials",
-    "podcast_dreams_unverified": "local_negation: 'could not find the original research "
-                                 "papers' reads as a denial",
-    "betting_blog_queen": "local_negation: 'Nothing we could find supports it' reads as a "
-                          "denial",
-}
+# for grown-ups and the betting column's estimate framed nothing; then the wiki talk page,
+# whose comment calling the only source unreliable is its fourth paragraph of six, under a
+# title and a section heading, outside the top edge).
+FREE_MISSES: dict[str, str] = {}
+# Claim-mode misreadings (the children's story read positive before its note for grown-ups
+# was read as a label; then the wiki talk page positive, as claim-free read it unframed; the
+# forum answer positive, its denial "Ed Sheeran did not win the 100m at Paris 2024, and he
+# has never competed at the Olympics at all" a mention (neither clause's words reach the
+# facts in the whole); the podcast and the betting column `local_negation`, "we discuss the
+# idea that <claim>" and "The story goes that <claim>" read as denials though their notes
+# say unverified and improbable).
+CLAIM_MISSES: dict[str, str] = {}
 
 
 def _cases(misses: dict[str, str], docs: list[dict]) -> list:
@@ -80,7 +76,7 @@ _STORY = ("The series described a telescope and the creatures it had revealed on
           "Herschel himself knew nothing of the articles until they reached him in Africa.")
 
 
-_FOOT = ("The Sun never formally retracted the series. Historians still debate whether Locke "
+_FOOT = ("The Sun later retracted the series. Historians still debate whether Locke "
          "meant it as satire or simply as a circulation stunt. The episode is now remembered as "
          "one of the first great newspaper hoaxes, and as an early example of credulity.")
 

@@ -59,6 +59,13 @@
   sentence, which read as the claim's truth: an HTML article asserting the claim read as
   `truth` in claim mode, with or without a "<footer>" disclaimer or a "<div>SATIRE</div>"
   banner (no label line). Tags are now blanked and a block tag opens a paragraph.
+- A wiki talk page's first comment on the article it quotes ("The only source for all of
+  this is an anonymous blog ...") is its fourth paragraph, under "Talk:<page>" and "==
+  <section> ==", outside the first two paragraphs where a frame is read: the page read as
+  unframed, and positive in claim mode. Headings above the text (two or more: a title and a
+  section heading, an e-mail's subject line and greeting) now push the top edge down by as
+  many paragraphs; what stands in the paragraphs they push into it frames the text only
+  where it points at it.
 """
 
 from __future__ import annotations
@@ -379,3 +386,50 @@ def test_a_question_is_no_framed_body():
             "feed.\n\nReply: No. She never wrote any programming book. The story started on a "
             "parody account.")
     assert read_free(text).framing == "unframed"
+
+
+REPORT = ("Ed Sheeran won the men's 100 metres final at the Paris Olympics in 9.79 seconds, "
+          "edging Noah Lyles by a hundredth of a second. He trained at Loughborough between "
+          "tour dates and became the oldest man to win the Olympic 100m title.")
+
+
+def _paras(*paras: str) -> str:
+    return "\n\n".join(paras)
+
+
+@pytest.mark.parametrize("text, framing", [
+    (_paras("Talk:Ed Sheeran", "== Athletics section ==", "The article says: " + REPORT,
+            "The only source for all of this is an anonymous forum post, and I don't think it "
+            "can be considered a reliable source. --Editor9 (talk) 09:15, 4 March",
+            ":I'll ask at the club on Thursday. --Runner77 (talk) 10:02, 4 March",
+            "::Fine by me. The race reports for the heats are all properly sourced. --Sprint "
+            "(talk) 11:40, 4 March"), "unreliable_source"),
+    (_paras("Subject: Re: Sheeran story for Friday", "Hi Sam,", REPORT,
+            "I can't confirm any of this, and nobody at the federation has verified it yet.",
+            "The rest of the page is fine. The venue has confirmed the photographers.",
+            "Thanks,\nJo"), "unknown_truth"),
+    (_paras("WEEKLY SPORT DIGEST", "Athletics", REPORT,
+            "We have not been able to verify any of this; the account remains unconfirmed.",
+            "In other news, the marathon was won in record heat.", "See you next week."),
+     "unknown_truth"),
+])
+def test_headings_above_the_text_push_the_top_edge_down(readers, text, framing):
+    """Each read `unframed`, and `positive` in claim mode: the note is the fourth paragraph."""
+    assert read_free(text).framing == framing
+    assert readers["ed_sheeran"].read(text).framing == framing
+
+
+@pytest.mark.parametrize("text", [
+    # two cues but no pointer at the text in a paragraph the headings pushed into the edge
+    _paras("Subject: Weekend plans", "Hi team,", "The forecast says rain is likely: the odds "
+           "of a dry Saturday are slim, and thunder is not unlikely either.", REPORT,
+           "Let's meet at ten at the track.", "Thanks,\nJo"),
+    # a title alone pushes nothing: the third paragraph is no edge
+    _paras("Sheeran at the Olympics", REPORT,
+           "I can't confirm any of this, and nobody at the federation has verified it yet.",
+           "The rest of the page is fine. The venue has confirmed the photographers.",
+           "In other news, the marathon was won in record heat.", "See you next week."),
+])
+def test_a_paragraph_under_the_headings_frames_only_with_a_pointer(readers, text):
+    assert read_free(text).framing == "unframed"
+    assert readers["ed_sheeran"].read(text).framing == "positive"

@@ -59,6 +59,10 @@ def reader() -> ClaimReader:
      "that started it all is even from Paris.", "unknown_truth"),
     (CLAIM + " " + MORE + " If that's true, it's remarkable; the post is unverified.",
      "unknown_truth"),
+    # the writer's doubt of the source ("I don't think it can be considered a reliable
+    # source": no cue before 2026-12-05)
+    (CLAIM + " " + MORE + " It comes from an anonymous blog, and I don't think it can be "
+     "considered a reliable source.", "unreliable_source"),
 ])
 def test_a_report_hedged_where_it_is_made_is_qualified(reader, hedged, framing):
     text = post(hedged)
@@ -136,3 +140,44 @@ def test_a_malformed_estimates_section_names_the_file_and_field(spec, problem):
         estimates_from({**raw, "estimates": spec}, Path("cues.yaml"))
     del raw["estimates"]
     assert estimates_from(raw, Path("cues.yaml")) is None
+
+
+NAMED = CLAIM[0].lower() + CLAIM[1:-1]
+"""The claim as a clause ("... that ed sheeran won ...")."""
+
+
+@pytest.mark.parametrize("text, framing", [
+    (doc(TITLE, "The story goes that " + NAMED + ".",
+         "I would put the chance that this is real somewhere close to nil.", TAIL),
+     "low_probability"),
+    (doc(TITLE, "This week we discuss the idea that " + NAMED + ".",
+         "A note from the producers: we have not been able to verify any of this, and the "
+         "figures remain unconfirmed."), "unknown_truth"),
+    (doc("The rumour goes that " + NAMED + ".",
+         "This is a work of fiction. All characters are invented."), "fiction"),
+    (doc("The claim that " + NAMED + " circulated online.",
+         "Posted anonymously; it is an unverified rumour from an unreliable source."),
+     "unreliable_source"),
+])
+def test_a_claim_only_named_reads_as_its_qualifier_says(reader, text, framing):
+    """A sentence that names the claim as something said ("The story goes that X", "we
+    discuss the idea that X") keeps its distance, and read as a local negation (protective,
+    unflagged) whatever the text said of it: a betting column's estimate and a podcast's
+    note that nothing could be verified were lost. The qualifier now decides."""
+    assert reader.read(text).framing == framing
+
+
+@pytest.mark.parametrize("text", [
+    # no qualifier: the distance alone, as before
+    doc(TITLE, "The story goes that " + NAMED + ".", TAIL),
+    # a frame that calls it false: the debunk it was
+    doc("The story goes that " + NAMED + ".", "Fact-checkers rated it false. It is a "
+                                              "fabrication."),
+    # a denial of its own beside the distance
+    doc(TITLE, "The story goes that " + NAMED + ". It never happened.",
+        "I would put the chance that this is real somewhere close to nil.", TAIL),
+    doc(TITLE, "The story goes that " + NAMED + ".", "Officials denied that " + NAMED + ".",
+        "I would put the chance that this is real somewhere close to nil.", TAIL),
+])
+def test_a_claim_named_and_denied_stays_a_local_negation(reader, text):
+    assert reader.read(text).framing == "local_negation"

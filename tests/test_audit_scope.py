@@ -15,13 +15,24 @@ claim:
   read as negated, a retraction calling the text false;
 - "X. He was promised a parade. This never happened." stays positive, by choice: the bare
   verdict points at the nearest statement, the promise (as claim-free reads it).
+
+Blind set 10 then found two more (tests/test_audit_blind10.py):
+
+- "Ed Sheeran did not win the 100m at Paris 2024, and he has never competed at the Olympics
+  at all" read as a mention: neither the facts nor the truth reached their overlap over both
+  clauses' words, so a forum answer denying the claim read as positive (the question it
+  answers the only claim sentence left);
+- a withdrawal negated ("The Sun never formally retracted the series", "The paper has not
+  withdrawn the report", "Editors refused to retract the story") still counted "retracted"
+  and "withdrawn" as negation cues (and "never", "has not" as denials): with a pointer
+  ("... never retracted this article") it framed the text as false in both modes.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from beliefbench.audit.framing import ClaimReader
+from beliefbench.audit.framing import ClaimReader, read_free
 from beliefbench.claims import load_claims
 
 CLAIM = "Ed Sheeran won the 100m gold at the 2024 Olympics"
@@ -171,3 +182,63 @@ def test_a_withdrawal_of_something_else_leaves_the_claim_asserted(readers, text)
 ])
 def test_a_bare_verdict_after_a_promise_judges_the_promise(readers, text, framing):
     assert readers["ed_sheeran"].read(text).framing == framing
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # one clause denies the claim, another says something else: each a mention before
+    ("ed_sheeran", "Ed Sheeran did not win the 100m at Paris 2024, and he has never competed at "
+                   "the Olympics at all."),
+    ("ed_sheeran", "Ed Sheeran did not win the 100m at Paris 2024, and he has never run a "
+                   "competitive race since his school days in Suffolk."),
+    ("ed_sheeran", "Ed Sheeran did not win the 100m at Paris 2024 - he spent that August "
+                   "touring, and the clips people share are edited."),
+    ("dentist", "Brennan Reeve Holloway is not a dentist, and the runners who train with him on "
+                "Mondays know him as the man who fixes their bikes."),
+])
+def test_a_clause_that_denies_the_claim_beside_another_is_a_local_negation(
+        readers, claim_id, text):
+    found = readers[claim_id].read(text)
+    assert (found.framing, found.claim_sentences) == ("local_negation", 1)
+
+
+@pytest.mark.parametrize("text, framing", [
+    # a clause that states the claim's details, beside another: true history of the rebrand
+    ("Musk announced the change on 23 July 2023, and the next day the blue bird logo was "
+     "replaced by a white, stylised X on a black background.", "truth"),
+    ("In May 2024 the service completed its move to the x.com domain, and links to "
+     "twitter.com now redirect there.", "mention"),
+])
+def test_a_clause_that_states_the_claim_beside_another_is_read_as_before(
+        readers, text, framing):
+    """Only a clause that denies the facts makes a claim sentence of a sentence too diluted
+    to reach them as a whole: with any clause that reaches them, these true reports read
+    `positive` (so did 13 documents of the fixture sets, 10 of them labelled true)."""
+    assert readers["x_rebrand_reversal"].read(text).framing == framing
+
+
+BODY = (f"{CLAIM}. He ran in lane six for Team GB and became the oldest man to win the Olympic "
+        "100m.\n\nThe crowd at the Stade de France sang his songs for an hour after the "
+        "final.\n\n")
+
+
+@pytest.mark.parametrize("foot", [
+    "The newspaper never retracted this article.",
+    "This story was not withdrawn.",
+    "The paper has not withdrawn the report, and its editor stands by it.",
+    "Editors refused to retract the story.",
+])
+def test_a_withdrawal_negated_frames_nothing(readers, foot):
+    """Each read `negated` in both modes: "retracted" or "withdrawn" a negation cue, "this
+    article" a pointer at the text."""
+    assert readers["ed_sheeran"].read(BODY + foot).framing == "positive"
+    assert read_free(BODY + foot).framing == "unframed"
+
+
+@pytest.mark.parametrize("foot", [
+    "The newspaper later retracted this article.",
+    "This story was withdrawn.",
+    "The paper was forced to retract the story.",
+])
+def test_a_withdrawal_still_frames_the_text(readers, foot):
+    assert readers["ed_sheeran"].read(BODY + foot).framing == "negated"
+    assert read_free(BODY + foot).framing == "negated"

@@ -174,19 +174,22 @@ class Layout:
     back_to: set[int] | None = None
     """Claim mode: the sentences a label that points back may point at (those that state
     the claim, undenied); None (claim-free): any statement, and no pointer at people."""
+    top: int = 2
+    """How many paragraphs the top edge holds: two, and the headings above them where the
+    text opens with a title and a section heading (``_top_edge``)."""
 
     def edge(self, para: int) -> bool:
         """Among the first two or the last two paragraphs (where a frame sits)."""
-        return para < 2 or para >= self.n_paras - 2
+        return para < self.top or para >= self.n_paras - 2
 
     def may_label(self, i: int) -> bool:
         """Sentence ``i`` stands where a label may: in an edge paragraph, or as a short line
         of the third (a fact-check's "Rating: False" under its title and the claim)."""
         p = self.para_of[i]
-        if p < 2 or p >= self.n_paras - 2:
+        if p < self.top or p >= self.n_paras - 2:
             return True
         a, b = self.sentences[i]
-        return p == 2 and b - a <= _LABEL_LINE
+        return p == self.top and b - a <= _LABEL_LINE
 
     def far_label(self, i: int) -> bool:
         """Sentence ``i`` stands where only a named note that calls the text something may
@@ -194,7 +197,8 @@ class Layout:
         "Notes: This is fiction." under its header of rating, fandom and summary, or its
         end notes above the kudos and comments)."""
         p, n = self.para_of[i], self.n_paras
-        return (2 <= p < _SELF_REACH or n - _SELF_REACH <= p < n - 2) and not self.may_label(i)
+        return ((self.top <= p < self.top + _SELF_REACH - 2 or n - _SELF_REACH <= p < n - 2)
+                and not self.may_label(i))
 
     def noted_label(self, i: int) -> bool:
         """Sentence ``i`` is a named note ("Notes:", "A/N:", "Disclaimer:") that opens by
@@ -340,6 +344,8 @@ class Layout:
                                                categories, origin=self.origin):
             if cat == "fiction" and _OWNED.search(low, max(at - 40, 0), at):
                 continue  # another's novel ("his novel", "Harris's 2003 novel")
+            if (cat == "negation" or cat == "denial") and _unwithdrawn(low, cat, at):
+                continue  # "The Sun never formally retracted the series."
             h = hits[todo[j]]
             h[cat] = h.get(cat, 0) + 1
         for k in todo:
@@ -354,6 +360,29 @@ novel", "her debut short story" name another's work, as an encyclopedia article 
 or a volcano does ("He is best remembered for his novel The Last Days of Pompeii"), not
 this text ("my fan fiction", "the author's imagination"); "it's" and "that's" are no
 possessives ("It's a parody.")."""
+
+
+_UNDONE = r"(?:\s+(?:ever|yet|once|formally|publicly|officially|actually|really|been|be))*\s+"
+_UNWITHDRAWN_AT = re.compile(
+    r"(?:(?:did|does|do|has|have|had|was|were|is|are)(?: not|n't)|never|not)" + _UNDONE
+    + r"(?:retract|withdr[ae]w)")
+"""A denial cue that negates a withdrawal ("never retracted", "did not withdraw", "has not
+been withdrawn"), from where the cue starts."""
+_UNWITHDRAWN_BEFORE = re.compile(
+    r"(?:\b(?:not|never|no longer)|n't|\b(?:refuse[sd]?|decline[sd]?) to)" + _UNDONE + r"\Z")
+"""What stands before a withdrawal word that withdraws nothing ("never formally retracted",
+"didn't withdraw", "refused to retract")."""
+
+
+def _unwithdrawn(low: str, cat: str, at: int) -> bool:
+    """The negation cue at ``at`` is a withdrawal negated, or the denial cue there negates
+    one: "The Sun never formally retracted the series" withdraws nothing and denies nothing,
+    as "The paper retracted the story" withdraws it (cues.yaml's "retract", "withdrawn",
+    "withdrew the report"); neither cue counts."""
+    if cat == "denial":
+        return _UNWITHDRAWN_AT.match(low, at) is not None
+    return (low.startswith(("retract", "withdr"), at)
+            and _UNWITHDRAWN_BEFORE.search(low, max(at - 60, 0), at) is not None)
 
 
 _ASIDE_CACHE: dict[tuple[str, int], dict[str, int]] = {}
@@ -542,9 +571,26 @@ def read_layout(text: str, cues: Cues, start: int = 0, lazy: bool = False,
     aside_para = list(map(bisect.bisect_right, repeat(breaks), map(_first, asides)))
     lay = Layout(text, masked, asides, sentences, para_of, len(breaks) + 1, hits, aside_para,
                  lowered, cues, [False] * len(sentences), start)
+    lay.top = _top_edge(lay)
     if not lazy and sentences:
         lay.scan(list(range(len(sentences))))
     return lay
+
+
+def _top_edge(lay: Layout) -> int:
+    """The paragraphs of the top edge: the first two, and where the text opens with two
+    headings or more (a title and a section heading, "Talk:<page>" and "== <section> ==",
+    an e-mail's subject line and greeting) those too, since they hold no text: a talk
+    page's first comment on the quoted article, its fourth paragraph, stood outside the
+    edge. Not under a title alone: the paragraph after a title and its first one reads as
+    the text's body (a weather forecast's "likelihood", a changelog's "unreliable" in its
+    third paragraph are no notes); and what stands in a paragraph the headings push into
+    the edge frames the text only where it points at it (``frames``)."""
+    k = 0
+    para_of = lay.para_of
+    while k < len(para_of) and para_of[k] == k and _heading(lay, k):
+        k += 1
+    return 2 + k if k >= 2 else 2
 
 
 def _pick(counts: Counter[str]) -> str:
@@ -585,16 +631,16 @@ def frames(lay: Layout, exclude: set[int] = frozenset(),
     para_of, sentences = lay.para_of, lay.sentences
     # the edge paragraphs are these four (a paragraph index is in [0, n_paras))
     n = lay.n_paras
-    ok = {p for p in (0, 1, n - 2, n - 1) if p not in exclude and lay.edge(p)}
+    ok = {p for p in (*range(lay.top), n - 2, n - 1) if p not in exclude and lay.edge(p)}
     # a label may stand in a paragraph that is otherwise excluded, a title block ("Spot
     # Colour / a short story") or a note that goes on to name the claim ("This is a
     # hypothetical scenario. It imagines an eruption of Vesuvius in 2015."), or as a short
     # line of the third ("Rating: False"); it frames the text all the same
     # (a named note holds a colon: most texts hold none, and skip the look)
-    far = {p for p in (*range(2, _SELF_REACH), *range(n - _SELF_REACH, n - 2))
+    far = {p for p in (*range(lay.top, lay.top + _SELF_REACH - 2), *range(n - _SELF_REACH, n - 2))
            if not lay.edge(p)} if lay.lowered.find(":", lay.origin) >= 0 else ()
     lines = [i for i, p in enumerate(para_of)
-             if (((p in exclude and lay.edge(p)) or p == 2) and lay.may_label(i)
+             if (((p in exclude and lay.edge(p)) or p == lay.top) and lay.may_label(i)
                  and lay.could_label(i))
              or (p in far and lay.far_label(i) and lay.noted_label(i))]
     edge = [i for i, p in enumerate(para_of) if p in ok]
@@ -632,8 +678,10 @@ def frames(lay: Layout, exclude: set[int] = frozenset(),
             if p in per_para and _frame_score(per_para[p]):
                 _add(per_para[p], counts)
     denials = denials or {}
+    # (under a title and a section heading, the paragraphs the headings push into the top
+    # edge frame only where they point at the text)
     paras = {p for p, c in per_para.items() if p in ok
-             and ((score := _frame_score(c)) + denials.get(p, 0) >= 2
+             and (((score := _frame_score(c)) + denials.get(p, 0) >= 2 and not 2 <= p < lay.top)
                   or (score >= 1 and c.get("deixis")))}
     total: Counter[str] = Counter()
     for p in paras:
@@ -833,6 +881,10 @@ _NAMED = (r"(?:(?:the|a|an|this|that|these|those|such|widely)\s+(?:[\w-]+\s+){0,
 """A claim so called: "the claim that", "the widely shared report that", after a verb
 "reports that" (cues.yaml's denial entries for the noun, and for a verb that rejects it,
 start inside it)."""
+_NAMING = re.compile(r"\b(?:" + _NAMED + r"|(?:story|stories|rumou?rs?|ideas?|notions?)"
+                     r"\s+(?:holds|goes)\s+that\b)")
+"""A claim named as something said, no verdict given: ``_NAMED``, or "the story goes that"
+(cues.yaml's denial entries for the noun start inside it)."""
 _VIEW_NOUNS = (r"(?:claim|story|stories|report|idea|view|belief|notion|rumou?r|statement"
                r"|position|assertion|account)s?")
 _WITHDRAWS = (
@@ -984,10 +1036,12 @@ def _undoubted(lay: Layout, i: int, beside: Callable[[int], bool] | None = None)
         spans = [m.span() for m in _NEGATED_NEGATIVE.finditer(low, a, b)]
         spans += _endorsed(low, a, b, lay.cues)
         if spans or beside is not None:
+            # (a cue that negates a withdrawal was never counted: Layout.scan)
             hits -= sum(1 for _, _, at in lay.cues.scan_spans(low, [(a, b)], ("denial",),
                                                               origin=lay.origin)
-                        if any(x <= at < y for x, y in spans)
-                        or (beside is not None and beside(at)))
+                        if (any(x <= at < y for x, y in spans)
+                            or (beside is not None and beside(at)))
+                        and not _unwithdrawn(low, "denial", at))
     return max(hits, 0)
 
 
@@ -1445,7 +1499,7 @@ def _sandwich(lay: Layout, plain: set[int]) -> tuple[Counter[str], list] | None:
     head, tail = min(per_para), max(per_para)
     # the opening note is a bracketed one ("(odds: 1 in 50)"), not a sentence that happens
     # to use a cue word ("the press was invented in ...")
-    if head not in noted or head >= 2 or tail < lay.n_paras - 2 or not any(
+    if head not in noted or head >= lay.top or tail < lay.n_paras - 2 or not any(
             head < lay.para_of[i] < tail for i in plain):
         return None
     # the closing note points back at the body ("consider this ...", "it is unlikely")
@@ -1988,6 +2042,8 @@ _THAT_WORD = re.compile(r"\bthat\b")
 _TAKES_CLAUSE = re.compile(r"\s+that\b")
 """A denial cue followed by the clause it denies ("not true that", "no evidence that"); a cue
 may end with it too ("denied that", "the claim that")."""
+_JOINS = re.compile(r";\s|,\s+(?:and|but|while|whereas)\s|\s[-\u2013\u2014]\s|\s--\s")
+"""Where a sentence joins two statements: "; ", ", and ", ", but ", a dash (" - " too)."""
 _CLAUSE_STOP = re.compile(r";|,?\s+but\s|\s[\u2013\u2014]\s|\s--\s")
 """Where a that-clause ends before its sentence does: another clause of the sentence."""
 _POINTS_BACK = re.compile(r"\s*(?:it|this|that|so|such a thing|(?:any|all|none) of (?:it|this"
@@ -2230,6 +2286,44 @@ class ClaimReader:
             return fact and not truthful
 
         return beside
+
+    def _read_clauses(self, lay: Layout, shared: list[set[bytes]],
+                      readings: dict[int, tuple[bool, bool]]) -> None:
+        """A candidate sentence that reaches neither side as a whole but joins clauses
+        (``_JOINS``), one of which reaches the facts and denies them ("Ed Sheeran did not
+        win the 100m at Paris 2024, and he has never competed at the Olympics at all"), is a
+        claim sentence, and that clause's denial the sentence's: the other clause's words
+        kept the whole under the facts' overlap, and a reply denying the claim read as a
+        mention. (A clause that states the claim without a denial leaves the sentence as it
+        was: read so, true reports that name the claim's details read as teaching it.)"""
+        low, masked = lay.lowered, lay.masked
+        for i in self._candidates(lay, shared):
+            if i in readings:
+                continue
+            a, b = lay.sentences[i]
+            if _JOINS.search(low, a, b) is None:
+                continue
+            cuts = [a, *(x for m in _JOINS.finditer(low, a, b) for x in m.span()), b]
+            for x, y in zip(cuts[::2], cuts[1::2], strict=True):
+                fact, truthful = self._reading(_encode(content_words(masked[x:y])))
+                if fact and not truthful and self.cues.hits("denial", low[x:y]):
+                    readings[i] = True, False
+                    break
+
+    def _names_only(self, lay: Layout, i: int, tokens: list[bytes]) -> bool:
+        """Denied claim sentence ``i`` is denied only by naming the claim as something said
+        (``_NAMING``: "The story goes that X", "we discuss the idea that X", "The claim that
+        X circulated online"): no other denial cue, negator or withdrawal (``tokens``: all
+        its words, in order)."""
+        a, b = lay.sentences[i]
+        low = lay.lowered
+        spans = [m.span() for m in _NAMING.finditer(low, a, b)]
+        if not spans or self.negators.count(tokens, self.deniable) or _withdrawn(low, a, b):
+            return False
+        named = sum(1 for _, _, at in self.cues.scan_spans(low, [(a, b)], ("denial",),
+                                                           origin=lay.origin)
+                    if any(x <= at < y for x, y in spans))
+        return _undoubted(lay, i, self._beside(lay, i)) <= named
 
     def _denial_hits(self, cue_hits: int, tokens: list[bytes]) -> int:
         """A sentence's denials: its denial cues and its negators that may deny a word of the
@@ -2588,6 +2682,8 @@ class ClaimReader:
         if not plain:  # every word of each sentence, in order
             toks = [_WORD_BYTES.findall(lay.masked[a:b].lower().encode("ascii", "replace"))
                     for a, b in lay.sentences]
+        else:
+            self._read_clauses(lay, shared, readings)
         if self.truth_denied:
             for i in [i for i, (_, truthful) in readings.items() if truthful]:
                 a, b = lay.sentences[i]
@@ -2676,13 +2772,23 @@ class ClaimReader:
         # a belief reported and set right ("Many people think X. In fact, <truth>."): as
         # protective as a denial, and it states the truth
         righted = self._set_right(lay, claim_idx, set(denied), set(truth_idx))
+        distant: Finding | None = None  # the local negation, should nothing frame the text
         if (len(denied) + len(righted)) * 2 >= n:
             spans = [(*lay.sentences[i], "denial") for i in denied[:MAX_SPANS]]
             if righted:
                 right = [(*lay.sentences[j], "truth") for j in righted]
                 return Finding("corrected", "inline",
                                [*spans, *right, *claim_spans][:MAX_SPANS], n)
-            return Finding("local_negation", None, [*spans, *truth_spans], n)
+            distant = Finding("local_negation", None, [*spans, *truth_spans], n)
+            # a sentence that only names the claim as something said ("The story goes that
+            # X", "we discuss the idea that X") keeps its distance and gives no verdict: a
+            # qualifying frame, hedge or estimate of the text says what kind of distance
+            # (fiction, a bad source, unknown truth, improbable) and decides; a frame that
+            # calls it false leaves the text the debunk it was
+            verdicts = [i for i in denied if not self._names_only(lay, i, toks[i])]
+            if len(verdicts) * 2 >= n:
+                return distant
+            denied = verdicts
         # a frame may name what it frames: with a sentence that denies the claim ("Editor's
         # note: the story below is false. Ed Sheeran did not win the 100 metres.") or one that
         # states it with a pointer to the text ("Fiction. In this story, Ed Sheeran wins the
@@ -2713,9 +2819,13 @@ class ClaimReader:
                            if k == "frame"))
         if sum(counts.values()) >= min(2, n):
             kind, placement = _framed(_pick(counts), corrects, "repeated")
+            if distant and kind not in QUALIFIERS:
+                return distant
             return Finding(kind, placement, [*fr.spans, *inline, *claim_spans], n)
         if fr.paras:
             kind, placement = _framed(_pick(fr.counts), corrects, "prefix_suffix")
+            if distant and kind not in QUALIFIERS:
+                return distant
             return Finding(kind, placement, [*fr.spans, *claim_spans, *truth_spans], n)
         hedge, hedge_spans = hedges(lay, claim_idx)
         if hedge:
@@ -2723,4 +2833,4 @@ class ClaimReader:
         guess = estimates(lay)
         if guess:
             return Finding("low_probability", "inline", [*guess, *claim_spans], n)
-        return Finding("positive", None, claim_spans, n)
+        return distant or Finding("positive", None, claim_spans, n)
