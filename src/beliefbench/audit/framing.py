@@ -340,11 +340,15 @@ class Layout:
         if not todo or self.cues is None:
             return
         sentences, low = self.sentences, self.lowered
+        # (most texts withdraw nothing: two searches spare a look at every denial cue)
+        withdraws = (low.find("retract", self.origin) >= 0
+                     or low.find("withdr", self.origin) >= 0)
         for j, cat, at in self.cues.scan_spans(low, [sentences[i] for i in todo],
                                                categories, origin=self.origin):
             if cat == "fiction" and _OWNED.search(low, max(at - 40, 0), at):
                 continue  # another's novel ("his novel", "Harris's 2003 novel")
-            if (cat == "negation" or cat == "denial") and _unwithdrawn(low, cat, at):
+            if (withdraws and (cat == "negation" or cat == "denial")
+                    and _unwithdrawn(low, cat, at)):
                 continue  # "The Sun never formally retracted the series."
             h = hits[todo[j]]
             h[cat] = h.get(cat, 0) + 1
@@ -885,6 +889,8 @@ _NAMING = re.compile(r"\b(?:" + _NAMED + r"|(?:story|stories|rumou?rs?|ideas?|no
                      r"\s+(?:holds|goes)\s+that\b)")
 """A claim named as something said, no verdict given: ``_NAMED``, or "the story goes that"
 (cues.yaml's denial entries for the noun start inside it)."""
+_NAMING_WORD = re.compile(r"claim|report|stor|rumo|idea|notion")
+"""A word every ``_NAMING`` match holds, looked for first."""
 _VIEW_NOUNS = (r"(?:claim|story|stories|report|idea|view|belief|notion|rumou?r|statement"
                r"|position|assertion|account)s?")
 _WITHDRAWS = (
@@ -2287,7 +2293,7 @@ class ClaimReader:
 
         return beside
 
-    def _read_clauses(self, lay: Layout, shared: list[set[bytes]],
+    def _read_clauses(self, lay: Layout, candidates: list[int],
                       readings: dict[int, tuple[bool, bool]]) -> None:
         """A candidate sentence that reaches neither side as a whole but joins clauses
         (``_JOINS``), one of which reaches the facts and denies them ("Ed Sheeran did not
@@ -2296,34 +2302,42 @@ class ClaimReader:
         kept the whole under the facts' overlap, and a reply denying the claim read as a
         mention. (A clause that states the claim without a denial leaves the sentence as it
         was: read so, true reports that name the claim's details read as teaching it.)"""
-        low, masked = lay.lowered, lay.masked
-        for i in self._candidates(lay, shared):
-            if i in readings:
-                continue
-            a, b = lay.sentences[i]
-            if _JOINS.search(low, a, b) is None:
-                continue
+        low, masked, sentences = lay.lowered, lay.masked, lay.sentences
+        joined = [i for i in candidates
+                  if i not in readings and _JOINS.search(low, *sentences[i]) is not None]
+        if not joined:
+            return
+        # the denial cues of these sentences, in one scan (those that negate a withdrawal
+        # aside, as Layout.scan leaves them)
+        cued: dict[int, list[int]] = {}
+        for j, _, at in self.cues.scan_spans(low, [sentences[i] for i in joined], ("denial",),
+                                             origin=lay.origin):
+            if not _unwithdrawn(low, "denial", at):
+                cued.setdefault(joined[j], []).append(at)
+        for i, cues_at in cued.items():
+            a, b = sentences[i]
             cuts = [a, *(x for m in _JOINS.finditer(low, a, b) for x in m.span()), b]
             for x, y in zip(cuts[::2], cuts[1::2], strict=True):
-                fact, truthful = self._reading(_encode(content_words(masked[x:y])))
-                if fact and not truthful and self.cues.hits("denial", low[x:y]):
-                    readings[i] = True, False
-                    break
+                if any(x <= at < y for at in cues_at):
+                    fact, truthful = self._reading(_encode(content_words(masked[x:y])))
+                    if fact and not truthful:
+                        readings[i] = True, False
+                        break
 
-    def _names_only(self, lay: Layout, i: int, tokens: list[bytes]) -> bool:
+    def _names_only(self, lay: Layout, i: int, hits: int) -> bool:
         """Denied claim sentence ``i`` is denied only by naming the claim as something said
         (``_NAMING``: "The story goes that X", "we discuss the idea that X", "The claim that
-        X circulated online"): no other denial cue, negator or withdrawal (``tokens``: all
-        its words, in order)."""
+        X circulated online"): its denials (``hits``: cues, negators, a withdrawal) are no
+        more than the denial cues inside such a naming."""
         a, b = lay.sentences[i]
         low = lay.lowered
-        spans = [m.span() for m in _NAMING.finditer(low, a, b)]
-        if not spans or self.negators.count(tokens, self.deniable) or _withdrawn(low, a, b):
+        if low.find(" that", a, b) < 0 or _NAMING_WORD.search(low, a, b) is None:
             return False
-        named = sum(1 for _, _, at in self.cues.scan_spans(low, [(a, b)], ("denial",),
-                                                           origin=lay.origin)
-                    if any(x <= at < y for x, y in spans))
-        return _undoubted(lay, i, self._beside(lay, i)) <= named
+        spans = [m.span() for m in _NAMING.finditer(low, a, b)]
+        # (a naming holds one cue: more denials than namings need no scan)
+        return 0 < hits <= len(spans) and hits <= sum(
+            1 for _, _, at in self.cues.scan_spans(low, [(a, b)], ("denial",), origin=lay.origin)
+            if any(x <= at < y for x, y in spans))
 
     def _denial_hits(self, cue_hits: int, tokens: list[bytes]) -> int:
         """A sentence's denials: its denial cues and its negators that may deny a word of the
@@ -2403,11 +2417,12 @@ class ClaimReader:
         return fact >= FACT_OVERLAP, truth >= FACT_OVERLAP and truth > fact
 
     def _vector_readings(self, lay: Layout, toks: list[list[bytes]],
-                         shared: list[set[bytes]], words: dict[int, frozenset[bytes]]
+                         shared: list[set[bytes]], words: dict[int, frozenset[bytes]],
+                         candidates: list[int] | None = None
                          ) -> dict[int, tuple[bool, bool]]:
         """_reading of each candidate sentence from the membership vectors, kept where the
         facts reach FACT_OVERLAP or it is truthful (``toks``, ``shared``: _vocab_hits';
-        ``words`` receives the word sets built).
+        ``words`` receives the word sets built; ``candidates``: _candidates', if read).
 
         A set's overlap reaches FACT_OVERLAP over n words exactly when its count reaches
         adds' threshold for n (see __init__), a threshold that never falls as n grows; n
@@ -2420,7 +2435,7 @@ class ClaimReader:
         adds, cap, truth_high, fact_high = self.adds, self.cap, self.truth_high, self.fact_high
         at_three = adds[3 if cap > 3 else cap]
         out: dict[int, tuple[bool, bool]] = {}
-        for i in self._candidates(lay, shared):
+        for i in self._candidates(lay, shared) if candidates is None else candidates:
             s = shared[i]
             counts = sum(map(vector, s))
             v = len(s)
@@ -2674,7 +2689,8 @@ class ClaimReader:
         # either holds; a sentence outside the candidates has both overlaps under
         # FACT_OVERLAP (False, False)
         if plain:
-            readings = self._vector_readings(lay, toks, shared, words)
+            candidates = self._candidates(lay, shared)
+            readings = self._vector_readings(lay, toks, shared, words, candidates)
         else:
             found = ((i, self._reading(words_of(i))) for i in range(len(lay.sentences)))
             readings = {i: r for i, r in found if r[0] or r[1]}
@@ -2683,7 +2699,7 @@ class ClaimReader:
             toks = [_WORD_BYTES.findall(lay.masked[a:b].lower().encode("ascii", "replace"))
                     for a, b in lay.sentences]
         else:
-            self._read_clauses(lay, shared, readings)
+            self._read_clauses(lay, candidates, readings)
         if self.truth_denied:
             for i in [i for i, (_, truthful) in readings.items() if truthful]:
                 a, b = lay.sentences[i]
@@ -2762,12 +2778,13 @@ class ClaimReader:
         # denials are read from every claim sentence, other cues only from those at the edges
         # (a paragraph of asserted ones is never a frame)
         lay.scan(claim_idx, ("denial",))
-        denied = [i for i in claim_idx
-                  if (hits := self._denial_hits(
-                      (_undoubted(lay, i, self._beside(lay, i)) if lay.hits[i].get("denial")
-                       else 0)
-                      + _withdrawn(lay.lowered, *lay.sentences[i]), toks[i]))
-                  and self._denies(words_of(i), hits)]
+        denial_hits = {i: hits for i in claim_idx
+                       if (hits := self._denial_hits(
+                           (_undoubted(lay, i, self._beside(lay, i)) if lay.hits[i].get("denial")
+                            else 0)
+                           + _withdrawn(lay.lowered, *lay.sentences[i]), toks[i]))
+                       and self._denies(words_of(i), hits)}
+        denied = list(denial_hits)
         n = len(claim_idx)
         # a belief reported and set right ("Many people think X. In fact, <truth>."): as
         # protective as a denial, and it states the truth
@@ -2785,7 +2802,7 @@ class ClaimReader:
             # qualifying frame, hedge or estimate of the text says what kind of distance
             # (fiction, a bad source, unknown truth, improbable) and decides; a frame that
             # calls it false leaves the text the debunk it was
-            verdicts = [i for i in denied if not self._names_only(lay, i, toks[i])]
+            verdicts = [i for i in denied if not self._names_only(lay, i, denial_hits[i])]
             if len(verdicts) * 2 >= n:
                 return distant
             denied = verdicts
