@@ -25,7 +25,7 @@ from conftest import (
 from inspect_ai.log import EvalError, read_eval_log, write_eval_log
 from inspect_ai.scorer import Score
 
-from beliefbench.analysis.logs import LogError, load_belief_logs
+from beliefbench.analysis.logs import LogError, load_belief_logs, no_answer_note
 from beliefbench.analysis.report import build_report, parse_by, render_markdown
 from beliefbench.cli import cli
 from beliefbench.runlock import NAMES as LOCK_NAMES
@@ -1764,3 +1764,59 @@ def test_runs_of_one_grader_name_answered_by_two_served_models_are_warned_about(
             "different snapshots are compared under one grader label")
     assert f"warning: {note}" in r.output
     assert note in json.loads((out / "report.json").read_text())["notes"]
+
+
+def test_many_logs_warned_of_one_count_get_one_warning_with_each_count_kept(tmp_path):
+    """`beliefbench report logs/demo` printed 15 CUT OFF, 9 NO ANSWER TEXT and 9 PARSE ERRORS
+    lines, one per log with its own count, and a newcomer drowned. From three logs warned
+    of one kind the console says it once, counts added up and the first two logs named;
+    report.md lists each log's own warning under it and report.json keeps them one by one,
+    as they were; two logs are warned of one by one as before."""
+    mute = [run_belief(tmp_path / "logs" / f"mute{i}", lambda prompt: "", condition=f"m{i}")
+            for i in range(3)]
+    speaks = run_belief(tmp_path / "logs" / "speaks", believer, condition="speaks")  # read
+    own = [f"NO ANSWER TEXT: {log.location}: 14 of 14 responses (100.0%) are empty "
+           "generations" for log in mute]
+
+    def warned(path, out) -> list[str]:
+        r = _report(path, out)
+        assert r.exit_code == 0, r.output
+        return [line for line in r.stderr.splitlines() if "NO ANSWER TEXT" in line]
+
+    out = tmp_path / "o"
+    (said,) = warned(tmp_path / "logs", out)
+    assert said.startswith("warning: NO ANSWER TEXT: 3 logs (") and " and 1 more; " in said
+    assert sum(log.location in said for log in mute) == 2
+    assert ("per log 100.0% to 100.0%), in all: 42 of 42 responses (100.0%) are empty "
+            "generations (the model returned no text): counted as failed") in said, said
+    assert said.endswith("; each log's count: report.md's Warnings, report.json's notes")
+    md = (out / "report.md").read_text().splitlines()
+    at = md.index("- " + said.removeprefix("warning: "))
+    assert [line[:len("  - ") + len(o)] for line, o in zip(md[at + 1:at + 4], own,
+                                                              strict=True)] == \
+        [f"  - {o}" for o in own]
+    notes = [n for n in json.loads((out / "report.json").read_text())["notes"]
+             if "NO ANSWER TEXT" in n]
+    assert sorted(n[:len(o)] for n, o in zip(sorted(notes), own, strict=True)) == own
+    two = CliRunner().invoke(cli, ["report", mute[0].location, mute[1].location,
+                                   speaks.location, "--out", str(tmp_path / "o2"),
+                                   "--no-plots", "--bootstrap", "40"])
+    assert two.exit_code == 0, two.output
+    assert [line for line in two.stderr.splitlines() if "NO ANSWER TEXT" in line] == \
+        [f"warning: {no_answer_note(log.location, 14, 14)}" for log in mute[:2]]
+
+
+def test_a_grouped_cut_off_warning_adds_up_each_logs_counts():
+    """The grouped CUT OFF warning gives the counts added up (of all responses and of the
+    answers with text, as each log's own does) and the spread of the per-log shares the
+    warnings fired on; its words are each log's own."""
+    from beliefbench.analysis.logs import LogShare, cut_off_note, grouped_share_note
+
+    shares = [LogShare("CUT OFF", "a.eval", 5, 20, 10), LogShare("CUT OFF", "b.eval", 4, 20, 20),
+              LogShare("CUT OFF", "c.eval", 9, 10, 10)]
+    assert shares[0].note == cut_off_note("a.eval", 5, 20, 10)
+    said = grouped_share_note(shares)
+    assert said.startswith("CUT OFF: 3 logs (a.eval, b.eval and 1 more; per log 20.0% to "
+                           "90.0% of the answers with text), in all: 18 of 50 responses "
+                           "(36.0%; 45.0% of the 40 answers with text) are answers cut off "
+                           "at the max_tokens limit: judged as they stand"), said

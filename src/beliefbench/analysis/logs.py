@@ -323,7 +323,34 @@ class BeliefLogs:
         shown as separate rows), for a reader that does not keep them apart: the gate reads
         one side's logs, split by claim, as one run and says so itself. ``offline=False``
         leaves out the per-log ``OFFLINE`` notes (the gate writes one per side)."""
-        out = []
+        return [n if isinstance(n, str) else n.note for n in self._notes(runs_apart, offline)]
+
+    def grouped_notes(self) -> list[tuple[str, list[str]]]:
+        """:meth:`notes` as ``report`` shows them: each warning with the per-log warnings it
+        stands for (none for most). From :data:`OFFLINE_GROUPED` logs warned of one kind
+        (``CUT OFF``, ``NO ANSWER TEXT``, ``PARSE ERRORS``) one warning gives their counts
+        added up and names the first two, standing for the per-log ones (a demo's 16 logs
+        gave 33 such lines before its table); :meth:`notes` keeps them one by one."""
+        items = self._notes()
+        kinds: dict[str, list[LogShare]] = {}
+        for n in items:
+            if isinstance(n, LogShare):
+                kinds.setdefault(n.kind, []).append(n)
+        out: list[tuple[str, list[str]]] = []
+        for n in items:
+            if isinstance(n, str):
+                out.append((n, []))
+                continue
+            alike = kinds[n.kind]
+            if len(alike) < OFFLINE_GROUPED:
+                out.append((n.note, []))
+            elif alike[0] is n:
+                out.append((grouped_share_note(alike), [a.note for a in alike]))
+        return out
+
+    def _notes(self, runs_apart: bool = True, offline: bool = True) -> list[str | LogShare]:
+        """:meth:`notes`, the per-log counts that ``report`` groups kept as :class:`LogShare`."""
+        out: list[str | LogShare] = []
         if self.skipped:
             out.append(f"SKIPPED {len(self.skipped)} unreadable log(s) (--skip-bad-logs): "
                        "their responses are not in any table")
@@ -355,7 +382,8 @@ class BeliefLogs:
             if info.step_note:
                 out.append(info.step_note)
             if too_many_parse_errors(info.parse_errors, info.samples):
-                out.append(parse_error_note(info.path, info.parse_errors, info.samples))
+                out.append(LogShare("PARSE ERRORS", info.path, info.parse_errors,
+                                    info.samples))
             if mismatched_samples(info):
                 out.append(samples_note(info))
             if info.infrastructure:
@@ -368,12 +396,12 @@ class BeliefLogs:
                                       f"unjudged (no {SCORER} score: the sample errored)",
                                       "counted as failed, i.e. non-belief"))
             if too_few_answers(info.no_answer, info.samples):
-                out.append(no_answer_note(info.path, info.no_answer, info.samples))
+                out.append(LogShare("NO ANSWER TEXT", info.path, info.no_answer, info.samples))
             if info.limited:
                 out.append(limit_note(info.path, info.limits, info.samples, info.limit_values))
             if too_many_cut_off(info.cut_off, info.answered):
-                out.append(cut_off_note(info.path, info.cut_off, info.samples,
-                                        info.answered))
+                out.append(LogShare("CUT OFF", info.path, info.cut_off, info.samples,
+                                    info.answered))
             if info.reducer:
                 out.append(reducer_note(info))
             if info.appended:
@@ -564,6 +592,14 @@ def cut_off_note(where: str, count: int, total: int, answered: int | None = None
             "answers are intended")
 
 
+SHARE_NOTES: dict[str, Callable[[str, int, int, int | None], str]] = {
+    "CUT OFF": cut_off_note,
+    "NO ANSWER TEXT": lambda where, count, total, _: no_answer_note(where, count, total),
+    "PARSE ERRORS": lambda where, count, total, _: parse_error_note(where, count, total),
+}
+"""The per-log warning of each kind of :class:`LogShare`, by kind."""
+
+
 def claim_counts(claims: pd.Series, flags: dict[str, pd.Series]) -> dict[str, dict[str, int]]:
     """Per claim, how many of its responses each of ``flags`` (boolean, aligned with
     ``claims``) marks, the zero counts left out. A missing flag (a nullable column's NA: a
@@ -719,7 +755,49 @@ def offline_reasons(log: EvalLog, markers: bool = False) -> list[str]:
 
 
 OFFLINE_GROUPED = 3
-"""Logs offline for the same reasons from which ``report`` gives them one OFFLINE note."""
+"""Logs offline for the same reasons from which ``report`` gives them one OFFLINE note (and
+logs warned of one kind of count, ``CUT OFF`` and the like, one note of that kind)."""
+
+
+@dataclass(frozen=True)
+class LogShare:
+    """One log's count behind a per-log warning that ``report`` groups across logs
+    (:meth:`BeliefLogs.grouped_notes`): ``count`` of its ``total`` responses, ``answered``
+    of which have text."""
+
+    kind: str
+    """``CUT OFF``, ``NO ANSWER TEXT`` or ``PARSE ERRORS``: a key of :data:`SHARE_NOTES`."""
+    path: str
+    count: int
+    total: int
+    answered: int | None = None
+
+    @property
+    def note(self) -> str:
+        """The log's own warning."""
+        return SHARE_NOTES[self.kind](self.path, self.count, self.total, self.answered)
+
+
+def grouped_share_note(shares: Sequence[LogShare]) -> str:
+    """One warning for several logs' :class:`LogShare` of one kind: their counts added up,
+    the spread of their shares, the first two named; each log's count stays in report.md's
+    Warnings (under this one) and in report.json's notes."""
+    paths = [s.path for s in shares]
+    low, high = min(_share(s) for s in shares), max(_share(s) for s in shares)
+    of = " of the answers with text" if shares[0].kind == "CUT OFF" else ""
+    answered = (sum(s.answered if s.answered is not None else s.total for s in shares)
+                if shares[0].kind == "CUT OFF" else None)
+    where = (f"{len(shares)} logs ({first_few(paths, 2)}; per log {low:.1%} to "
+             f"{high:.1%}{of}), in all")
+    return (SHARE_NOTES[shares[0].kind](where, sum(s.count for s in shares),
+                                        sum(s.total for s in shares), answered)
+            + "; each log's count: report.md's Warnings, report.json's notes")
+
+
+def _share(s: LogShare) -> float:
+    """The share a log's own warning is given for (cut off: of the answers with text)."""
+    whole = s.answered if s.kind == "CUT OFF" and s.answered is not None else s.total
+    return s.count / whole if whole else 0.0
 
 
 def offline_log_note(path: str, reasons: Sequence[str]) -> str:

@@ -137,6 +137,10 @@ class Report:
     """Run x family (across claims): what the plots show."""
     dims: list[str]
     notes: list[str] = field(default_factory=list)
+    """The warnings one by one, as report.json keeps them."""
+    shown: list[tuple[str, list[str]]] | None = None
+    """The warnings as the console and report.md show them, each with the per-log ones
+    it stands for (:meth:`BeliefLogs.grouped_notes`); None: ``notes`` as they are."""
     sources: list[str] = field(default_factory=list)
     flips: pd.DataFrame | None = None
     """Per-question flips across checkpoints (:mod:`beliefbench.analysis.flips`): None, or
@@ -314,17 +318,18 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
     unread = unread_runs(logs.responses)
     neither = neither_way_runs(logs.responses)
     swept = [i.path for i in logs.logs if i.checkpoint != NO_LABEL]  # sweeps label them
+    more = [*manifest_notes(swept), *single_question_note(questions),
+            *pooled_share_notes(questions), *missing_note(flip_table),
+            *repeated_steps_note(questions), *unstepped_note(questions),
+            *unlabelled_finetune_note(questions), *map(unread_note, unread),
+            *map(neither_way_note, neither)]
     return Report(
         overall=rates(questions, (), n_bootstrap),
         by=rates(questions, dims, n_bootstrap),
         detail=rates(questions, ("claim", "family"), n_bootstrap),
         family=rates(questions, ("family",), n_bootstrap),
-        dims=dims, notes=[*logs.notes(), *manifest_notes(swept),
-                          *single_question_note(questions), *pooled_share_notes(questions),
-                          *missing_note(flip_table), *repeated_steps_note(questions),
-                          *unstepped_note(questions),
-                          *unlabelled_finetune_note(questions),
-                          *map(unread_note, unread), *map(neither_way_note, neither)],
+        dims=dims, notes=[*logs.notes(), *more],
+        shown=[*logs.grouped_notes(), *[(n, []) for n in more]],
         sources=[info.path for info in logs.logs],
         flips=flip_table, flip_steps=flip_steps, unread=unread, neither_way=neither,
         nothing_read=not logs.responses["verdict"].isin(READ_VERDICTS).any(),
@@ -397,6 +402,11 @@ def markdown_table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def shown_notes(report: Report) -> list[tuple[str, list[str]]]:
+    """The warnings as shown (console, report.md), each with the per-log ones it stands for."""
+    return report.shown if report.shown is not None else [(n, []) for n in report.notes]
+
+
 def render_markdown(report: Report, plots: Sequence[str] = ()) -> str:
     by_name = " x ".join(["run", *report.dims])
     parts = ["# Belief report", "",
@@ -411,7 +421,10 @@ def render_markdown(report: Report, plots: Sequence[str] = ()) -> str:
              "`beliefbench gate`'s budgets (--max-parse-errors, --max-failed, "
              "--max-no-answer) count (the gate's over the claims both its sides hold).", ""]
     if report.notes:
-        parts += ["## Warnings", "", *[f"- {n}" for n in report.notes], ""]
+        parts += ["## Warnings", ""]
+        for note, each in shown_notes(report):
+            parts += [f"- {note}", *[f"  - {n}" for n in each]]
+        parts += [""]
     parts += ["## Overall", "", markdown_table(report.overall), "",
               f"## By {by_name}", "", markdown_table(report.by), ""]
     if {d for d in report.dims if d in QUESTION_DIMS} != {"claim", "family"}:

@@ -260,6 +260,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         markdown_table,
         neither_way_runs,
         read_summary,
+        shown_notes,
         write_report,
     )
     from beliefbench.internals.results import (
@@ -277,7 +278,7 @@ def report(logs: tuple[str, ...], by: str, out_dir: Path, plots: bool, bootstrap
         internal = read_internals(list(internals_dirs)) if internals_dirs else None
     except (LogError, ReportError, ResultsError) as e:
         raise BadInput(str(e)) from None
-    for note in rep.notes:
+    for note, _ in shown_notes(rep):  # per-log counts grouped: each in report.md and .json
         click.echo(f"warning: {note}", err=True)
     if rep.nothing_read and not allow_unread:  # recorded in report.json before it is written
         rep.error = unread_error(rep.unread, out_dir)
