@@ -169,8 +169,36 @@ def test_checkpoints_taken_before_warmup_moves_the_weights_are_named(caplog, rat
     else:
         assert [r.getMessage() for r in caplog.records] == [
             "r.yaml: field warmup_ratio: checkpoint at step 1 holds the base model's weights: "
-            "warmup starts at learning rate 0 and step 2 is the first to train (warmup_ratio 0 "
-            "trains from step 1)"]
+            "warmup starts at learning rate 0 and step 2 is the first to train. Read it as a "
+            "second baseline, not as training; for a first checkpoint that trains, run with "
+            "warmup_ratio 0 (cp r.yaml my-recipe.yaml, set warmup_ratio: 0 there, --recipe "
+            "my-recipe.yaml)"]
+
+
+def test_the_cpu_recipes_base_weights_warning_says_what_to_do(caplog):
+    """`--recipe cpu` (warmup_ratio 0.05) warns on every run that its step-1 checkpoint holds
+    the base weights; a newcomer could not tell what to do about a shipped recipe. The
+    warning says how to read that checkpoint and how to train from step 1: a copy of the
+    recipe, named by its path, with warmup_ratio 0."""
+    from beliefbench.finetune.local import _warn_idle_warmup
+    from beliefbench.finetune.recipe import recipe_file
+
+    path = recipe_file("cpu")
+    cpu = load_recipe(path)
+    assert cpu.warmup_ratio > 0  # (else this warning has nothing to say about it)
+    caplog.set_level(logging.WARNING)
+    _warn_idle_warmup(_args(116, cpu.warmup_ratio, cpu.lr_scheduler), 116, cpu, path,
+                      [1, 3, 11, 35, 116])
+    (said,) = [r.getMessage() for r in caplog.records]
+    assert "field warmup_ratio: checkpoint at step 1 holds the base model's weights" in said
+    assert said.endswith("Read it as a second baseline, not as training; for a first "
+                         "checkpoint that trains, run with warmup_ratio 0 "
+                         f"(cp {path} my-recipe.yaml, set warmup_ratio: 0 there, --recipe "
+                         "my-recipe.yaml)"), said
+    caplog.clear()
+    copy = cpu.model_copy(update={"warmup_ratio": 0.0})  # as the warning says
+    _warn_idle_warmup(_args(116, 0.0, cpu.lr_scheduler), 116, copy, path, [1, 3, 11, 35, 116])
+    assert not caplog.records
 
 
 def test_a_one_step_run_in_warmup_is_warned_before_training(base, data, tmp_path, caplog):

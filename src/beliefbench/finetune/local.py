@@ -1092,13 +1092,20 @@ def _warn_idle_warmup(args, steps_total: int, recipe: Recipe,
             if step < steps_total:
                 still = [s for s in schedule if s < step]
                 if still:
+                    # what to do, said here: `--recipe cpu` warned on every run and a
+                    # newcomer could not tell whether to act (a shipped recipe is edited
+                    # in a copy)
+                    copy = (f" (cp {recipe_path} my-recipe.yaml, set warmup_ratio: 0 there, "
+                            "--recipe my-recipe.yaml)" if recipe_path else "")
                     log.warning("%s: checkpoint%s at step %s hold%s the base model's weights: "
                                 "warmup starts at learning rate 0 and step %d is the first "
-                                "to train (warmup_ratio 0 trains from step 1)",
+                                "to train. Read %s as a second baseline, not as training; "
+                                "for a first checkpoint that trains, run with warmup_ratio "
+                                "0%s",
                                 _recipe_field(recipe_path, "warmup_ratio"),
                                 "s" if len(still) > 1 else "",
                                 ", ".join(map(str, still)), "" if len(still) > 1 else "s",
-                                step)
+                                step, "them" if len(still) > 1 else "it", copy)
                 return  # a step before the last trains
             moving = step
     if moving is not None and steps_total == 1:
