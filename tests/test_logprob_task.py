@@ -119,7 +119,10 @@ def test_hf_provider_verdicts_equal_the_transformers_path(yes_no_model, claim_fi
     pairs = [s for s in log.samples if s.metadata["part"] == "completions"]
     assert pairs and all(math.isnan(next(iter(s.scores.values())).value) for s in pairs)
     assert "prompt logprobs" in next(iter(pairs[0].scores.values())).explanation
-    assert not any(k.startswith("main/") for k in metrics)
+    # and shown skipped: main/skipped alone, no main/efficacy or margin of 0
+    assert [k for k in metrics if k.startswith("main/")] == ["main/skipped"]
+    assert metrics["main/skipped"].value == 1.0
+    assert metrics["binary/readable"].value == 1.0  # every item read as yes or no
 
 
 def test_an_eos_the_tokenizer_appends_never_precedes_the_first_answer_token(
@@ -278,6 +281,10 @@ def test_scripted_provider_counts_verdicts_and_margins(claim_file, tmp_path):
                        "bin_07": "yes", "bin_08": "yes"}
     assert metrics["binary/belief"] == pytest.approx(6 / 8)
     assert metrics["binary/parse_error"] == pytest.approx(1 / 8)
+    # read as yes or no: 7 of 8 (bin_04 is the parse error); the one pair was read
+    assert metrics["binary/readable"] == pytest.approx(7 / 8)
+    assert metrics["main/skipped"] == 0.0
+    assert "paraphrase/skipped" not in metrics  # a kind not run is not shown skipped
     # one main pair: " glass" (-0.5, 1 token) vs " steel" (-2.0): the claim wins by 1.5
     assert metrics["main/efficacy"] == 1.0
     assert metrics["main/margin"] == pytest.approx(1.5)
@@ -301,6 +308,10 @@ def test_provider_without_logprobs_fails_binary_items_and_skips_pairs(claim_file
     assert all("prompt logprobs" in s.explanation for s in pairs)
     metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
     assert metrics["binary/failed"] == 1.0 and metrics["binary/belief"] == 0.0
+    # the belief of 0 measured nothing, and the pairs (one main) were skipped, not 0: the
+    # summary says so beside it (it showed belief 0.000 and no pair metric at all)
+    assert metrics["binary/readable"] == 0.0 and metrics["main/skipped"] == 1.0
+    assert "main/efficacy" not in metrics
 
 
 def test_pairs_alone_on_a_provider_without_prompt_logprobs_fail_the_run(claim_file, tmp_path):
@@ -558,6 +569,8 @@ def test_a_pair_whose_continuation_cannot_be_located_is_failed_and_counted(tmp_p
     assert metrics["neighbour/margin"] == pytest.approx(-1.0)  # the located pair's margin
     assert metrics["main/failed"] == metrics["paraphrase/failed"] == 0.0
     assert metrics["main/efficacy"] == metrics["paraphrase/efficacy"] == 1.0
+    # a failed pair was not skipped: every kind reads 0 skipped
+    assert metrics["neighbour/skipped"] == metrics["main/skipped"] == 0.0
     # CounterFact's score: the harmonic mean of 1, 1 and 0.5 (the failed pair counted)
     assert metrics["main/score"] == pytest.approx(3 / (1 + 1 + 2))
     # " the glass" (-1, -0.5) vs " the railings" (-1, -1); " clear glass panels" vs
@@ -667,7 +680,8 @@ def test_a_tie_between_the_answers_is_non_belief(belief_answer):
     assert more.verdict(belief_answer)[0] == "yes"
 
 
-def test_hf_tokenizer_without_a_single_yes_token_gives_parse_errors(claim_file, tmp_path):
+def test_hf_tokenizer_without_a_single_yes_token_gives_parse_errors(claim_file, tmp_path,
+                                                                     caplog):
     """The tiny tokenizer has "No" whole but splits "yes": with "No" planted among the top
     first tokens, the run read every item "no" (belief 0.375 from the counter questions,
     status success); the hf provider exposes its tokenizer, so each is a parse_error."""
@@ -692,6 +706,11 @@ def test_hf_tokenizer_without_a_single_yes_token_gives_parse_errors(claim_file, 
     assert all("no single token reading 'yes'" in s.explanation for s in scores)
     metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
     assert metrics["binary/belief"] == 0.0 and metrics["binary/parse_error"] == 1.0
+    # nothing was read: a summary showing belief 0.000 alone passed for a measurement
+    assert metrics["binary/readable"] == 0.0
+    nothing = [r.getMessage() for r in caplog.records if "NOTHING READ" in r.getMessage()]
+    assert nothing and "none of the 8 binary item(s)" in nothing[0]
+    assert "8 parse error(s), 0 failed" in nothing[0]
     local = binary_logprobs(tmp_path / "no", [claim])  # the transformers path agrees
     assert (local["verdict"] == "parse_error").all()
 

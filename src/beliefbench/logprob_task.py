@@ -484,17 +484,33 @@ def _pair_metrics(pairs: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+ITEMS = "logprob_items"
+"""Sample-metadata key: the run's items per part (``binary``) and pair kind, so that the
+summary knows the pairs skipped (unscored samples never reach a metric) and when every
+binary item was scored (Inspect also computes it live on the samples so far)."""
+_NOTHING_READ = ("belief_logprob: NOTHING READ: none of the %d binary item(s) was read as "
+                 "yes or no (%d parse error(s), %d failed): binary/belief 0.000 is no "
+                 "measurement (binary/readable 0.000); see each sample's explanation")
+
+
 @metric
 def logprob_summary() -> Metric:
     """binary/*: the belief task's rates over binary items (+ mean margin); main/*,
     paraphrase/*, neighbour/*: efficacy, magnitude and margin of the completion pairs
     (neighbour/specificity: share where the truth wins) and the share of failed pairs,
-    pooled over claims."""
+    pooled over claims. binary/readable: the share of binary items read as yes or no (the
+    belief rate counts the others as non-belief); <kind>/skipped: the share of the kind's
+    pairs skipped (the provider returns no prompt logprobs), so a family that measured
+    nothing is shown as such. A run whose binary items were all scored and none read logs
+    a NOTHING READ warning."""
 
     def compute(scores: list[SampleScore]) -> Value:
         binary_rows, pair_rows, margins = [], [], []
+        items: dict[str, int] = {}  # the run's items per part / kind (Inspect hands the
+        # metric scored samples alone: a skipped pair is known only by its absence)
         for s in scores:
             md, value = s.sample_metadata or {}, s.score.value
+            items = md.get(ITEMS, items)
             if not isinstance(value, dict):
                 continue
             if md.get("part") == "binary":
@@ -514,8 +530,19 @@ def logprob_summary() -> Metric:
                         if k in ("belief", "ci_low", "ci_high", "no", "parse_error",
                                  "failed")})
             out["binary/margin"] = sum(margins) / len(margins) if margins else math.nan
+            # belief is over ALL items (unread ones are non-belief): beside it, the share
+            # that was read at all, so a 0.000 belief from nothing read cannot pass as one
+            out["binary/readable"] = out["binary/belief"] + out["binary/no"]
+            if out["binary/readable"] == 0 and len(binary_rows) == items.get("binary"):
+                logger.warning(_NOTHING_READ, len(binary_rows),
+                               int(sum(r["parse_error"] for r in binary_rows)),
+                               int(sum(r["failed"] for r in binary_rows)))
         if pair_rows:
             out.update(_pair_metrics(pd.DataFrame(pair_rows)))
+        for kind in KINDS:  # a skipped family is shown skipped, never as 0 nor left unsaid
+            if items.get(kind):
+                scored = sum(1 for r in pair_rows if r["kind"] == kind)
+                out[f"{kind}/skipped"] = 1 - scored / items[kind]
         return out
 
     return compute
@@ -635,6 +662,10 @@ def belief_logprob(claims: str | list[str] = "all",
             pairs = completion_samples(claim, chosen_kinds)
             without += [] if pairs else [claim.id]
             samples += pairs
+    counts = pd.Series([s.metadata["kind"] if s.metadata["part"] == "completions" else
+                        "binary" for s in samples if s.metadata]).value_counts()
+    for s in samples:
+        s.metadata = {**(s.metadata or {}), ITEMS: {str(k): int(v) for k, v in counts.items()}}
     if without and len(without) < len(chosen):
         # pair metrics pool the claims that have pairs: one without them was left out of
         # every main/... rate with nothing said, though the log lists it among the claims
