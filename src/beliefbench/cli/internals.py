@@ -272,6 +272,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
 
     first_token is the same reading as the belief_logprob task, one forward pass per batch.
     """
+    from beliefbench.analysis.logs import read_either_way, unread_counts
     from beliefbench.internals.binary import binary_logprobs
     from beliefbench.internals.margins import as_claims, model_info
     from beliefbench.internals.model import load_model
@@ -300,6 +301,12 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
                      "claims": list(dict.fromkeys(table["claim"])),
                      "dtype": str(next(loaded[0].parameters()).dtype)},
         "rates": records(rates)}))
+    if len(table) and not read_either_way(table["verdict"].value_counts()):
+        # belief 0.000 over items none of which was read is no result (report's and gate's
+        # rule for a run none of whose answers took a side): a CI step must not pass on it
+        raise BadInput(f"NOTHING READ: none of the {len(table)} binary item(s) was read as "
+                       f"yes or no ({unread_counts(table['verdict'])}): belief 0.000 is no "
+                       f"measurement (tables written)")
 
 
 @internals.command()
