@@ -543,6 +543,15 @@ def _mangling(mangle: str) -> object:
     return get_model("mockllm/model", custom_outputs=reply, memoize=False)
 
 
+def test_pairs_left_out_by_limit_are_not_shown_skipped(claim_file, tmp_path):
+    # the first 3 samples are binary items: the pairs were not run, but not skipped either
+    # (the provider returns prompt logprobs), so nothing says the family was skipped
+    log = eval(belief_logprob(claims=str(claim_file), kinds="main", prompt_logprobs=True),
+               model=_scripted(True), log_dir=str(tmp_path), display="none", limit=3)[0]
+    metrics = {k: v.value for k, v in log.results.scores[0].metrics.items()}
+    assert "main/efficacy" not in metrics and metrics["main/skipped"] == 0.0
+
+
 def test_a_pair_whose_continuation_cannot_be_located_is_failed_and_counted(tmp_path):
     # it was skipped (unscored) with only a log warning: efficacy and specificity were over
     # the pairs left, and no metric said one was missing

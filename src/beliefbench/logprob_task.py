@@ -327,6 +327,10 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         model = get_model()
         md = state.metadata
+        if md["part"] == "binary":  # for the summary: a skip leaves no score to count
+            md[PAIRS_SKIPPED] = skip_pairs and not (
+                supports_prompt_logprobs(str(model)) if prompt_logprobs is None
+                else prompt_logprobs)
         try:
             # counted as the belief task counts them: a raise, or a reply with no choices or
             # output items, toward abort_after; the first of a run sets up the provider
@@ -485,9 +489,12 @@ def _pair_metrics(pairs: pd.DataFrame) -> dict[str, float]:
 
 
 ITEMS = "logprob_items"
-"""Sample-metadata key: the run's items per part (``binary``) and pair kind, so that the
-summary knows the pairs skipped (unscored samples never reach a metric) and when every
-binary item was scored (Inspect also computes it live on the samples so far)."""
+"""Sample-metadata key: the dataset's items per part (``binary``) and pair kind, so that
+the summary knows the kinds to show skipped and when every binary item was scored (Inspect
+also computes it live on the samples so far)."""
+PAIRS_SKIPPED = "pairs_skipped"
+"""Binary score-metadata key: the model's completion pairs are skipped (no prompt
+logprobs); skipped pairs are unscored, and Inspect hands a metric scored samples alone."""
 _NOTHING_READ = ("belief_logprob: NOTHING READ: none of the %d binary item(s) was read as "
                  "yes or no (%d parse error(s), %d failed): binary/belief 0.000 is no "
                  "measurement (binary/readable 0.000); see each sample's explanation")
@@ -500,17 +507,19 @@ def logprob_summary() -> Metric:
     (neighbour/specificity: share where the truth wins) and the share of failed pairs,
     pooled over claims. binary/readable: the share of binary items read as yes or no (the
     belief rate counts the others as non-belief); <kind>/skipped: the share of the kind's
-    pairs skipped (the provider returns no prompt logprobs), so a family that measured
+    pairs skipped (1.0 where the provider returns no prompt logprobs, which skips them all;
+    0.0 where they were read or left out by --limit), so a family that measured
     nothing is shown as such. A run whose binary items were all scored and none read logs
     a NOTHING READ warning."""
 
     def compute(scores: list[SampleScore]) -> Value:
         binary_rows, pair_rows, margins = [], [], []
-        items: dict[str, int] = {}  # the run's items per part / kind (Inspect hands the
-        # metric scored samples alone: a skipped pair is known only by its absence)
+        items: dict[str, int] = {}  # the dataset's items per part / kind
+        skipped = False  # the provider skipped the pairs (unscored: never seen here)
         for s in scores:
             md, value = s.sample_metadata or {}, s.score.value
             items = md.get(ITEMS, items)
+            skipped = skipped or bool((s.score.metadata or {}).get(PAIRS_SKIPPED))
             if not isinstance(value, dict):
                 continue
             if md.get("part") == "binary":
@@ -540,9 +549,8 @@ def logprob_summary() -> Metric:
         if pair_rows:
             out.update(_pair_metrics(pd.DataFrame(pair_rows)))
         for kind in KINDS:  # a skipped family is shown skipped, never as 0 nor left unsaid
-            if items.get(kind):
-                scored = sum(1 for r in pair_rows if r["kind"] == kind)
-                out[f"{kind}/skipped"] = 1 - scored / items[kind]
+            if items.get(kind):  # one model per log: its pairs were all skipped or none
+                out[f"{kind}/skipped"] = float(skipped)
         return out
 
     return compute
@@ -561,7 +569,8 @@ def logprob_scorer() -> Scorer:
         if md.get(GENERATION_ERROR) and md["part"] == "binary":
             return Score(value={**one_hot("failed"), "margin": math.nan},
                          answer="failed", explanation=md[GENERATION_ERROR],
-                         metadata={"infrastructure": True})
+                         metadata={"infrastructure": True,
+                                   PAIRS_SKIPPED: md.get(PAIRS_SKIPPED, False)})
         if md.get(GENERATION_ERROR) or md.get(PAIR_FAILED):
             return Score(value={"logp_claim_mean": math.nan, "logp_truth_mean": math.nan,
                                 "margin": math.nan, "claim_wins": 0.0, "failed": 1.0},
@@ -579,7 +588,8 @@ def logprob_scorer() -> Scorer:
                          answer=verdict, explanation=problem or
                          f"P(yes)={yn.p_yes:.4f} P(no)={yn.p_no:.4f}; believer answers "
                          f"{md['belief_answer']!r}",
-                         metadata={"p_yes": yn.p_yes, "p_no": yn.p_no, "top": top[:5]})
+                         metadata={"p_yes": yn.p_yes, "p_no": yn.p_no, "top": top[:5],
+                                   PAIRS_SKIPPED: md.get(PAIRS_SKIPPED, False)})
         lc, nc = md["logp_claim"], md["tokens_claim"]
         lt, nt = md["logp_truth"], md["tokens_truth"]
         margin = lc / nc - lt / nt
