@@ -68,7 +68,7 @@ from inspect_ai.model import (
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, Value, metric, scorer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from beliefbench import __version__
+from beliefbench import __version__, model_info  # noqa: F401  (its hook: a local model loads once)
 from beliefbench.arguments import TaskArgumentError, check_flag, check_selection, check_whole
 from beliefbench.cache_key import cache_kwargs
 from beliefbench.claims import Claim, resolve_claims

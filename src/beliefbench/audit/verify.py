@@ -58,6 +58,7 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState
 
+from beliefbench import model_info  # noqa: F401  (its hook: a local model loads once)
 from beliefbench.analysis.text import listing
 from beliefbench.arguments import InputError, TaskArgumentError, check_whole
 from beliefbench.audit.report import LONE_SURROGATE, VERIFICATION, VERIFICATION_MD

@@ -1,0 +1,70 @@
+"""Name local models in Inspect's model-info registry, so naming one never loads it again.
+
+Every model call with token usage (``hf/`` reports it) makes Inspect's ACP event mapping ask
+``get_model_info(event.model)`` for the model's context window. A name its database does not
+hold (a checkpoint folder: ``hf//abs/run/step-000100``) falls back to
+``get_model(name, api_key=MODEL_INFO_LOOKUP_API_KEY)`` only to canonicalize the name: the
+placeholder key makes a new memoization key, so the ``hf`` provider loaded the checkpoint's
+weights a second time (Inspect 0.3.285, measured with the tiny model: 2 loads per eval in
+``inspect eval``, ``inspect_ai.eval()``, ``belief_logprob`` and ``beliefbench sweep``) and
+kept that copy in its model cache for the life of the process: twice the memory for one
+checkpoint, one more copy per checkpoint a sweep evaluates.
+
+A hook at each task's start registers (``set_model_info``, Inspect's public registry for
+models missing from its database) the task's local-weights models, the model under test and
+every role, under the name the events carry. The lookup then answers from the registry and
+constructs nothing. The info registered is what the lookup would have found (the database's
+entry for the name without its provider, else an empty ``ModelInfo``: no context window,
+so the ACP usage chip is skipped as it was). A name the database or the user's own
+``set_model_info`` already answers is left alone. The check uses Inspect's private
+``_get_model_info_direct``; where that is gone nothing is registered (the old behaviour).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from inspect_ai.hooks import Hooks, TaskStart, hooks
+from inspect_ai.model import ModelInfo, set_model_info
+
+# providers whose construction loads weights or sets up a local server (Inspect's, and the
+# project's own steering provider)
+LOCAL_PROVIDERS = frozenset({"hf", "vllm", "vllm-completions", "sglang", "llama-cpp-python",
+                             "transformer_lens", "nnterp", "steer"})
+
+
+def register_local_model_info(model: str) -> bool:
+    """Register ``model`` (an Inspect model string) if naming it would construct it.
+
+    True when it was registered; False for a hosted model, a name already answered without
+    constructing a provider, or an Inspect without the private direct lookup.
+    """
+    provider, sep, name = model.partition("/")
+    if not sep or provider not in LOCAL_PROVIDERS:
+        return False
+    try:
+        from inspect_ai.model._model_info import _get_model_info_direct
+    except ImportError:
+        return False
+    if _get_model_info_direct(model) is not None:
+        return False
+    set_model_info(model, _get_model_info_direct(name) or ModelInfo())
+    return True
+
+
+def spec_models(data: TaskStart) -> Iterable[str]:
+    """The model strings a task runs: the model under test and each role's."""
+    yield data.spec.model
+    for config in (data.spec.model_roles or {}).values():
+        for one in config if isinstance(config, list) else [config]:
+            yield one.model
+
+
+@hooks(name="beliefbench_model_info",
+       description="Register local models' info so Inspect does not load them twice")
+class LocalModelInfo(Hooks):
+    """Registers a task's local models before its first model event."""
+
+    async def on_task_start(self, data: TaskStart) -> None:
+        for model in spec_models(data):
+            register_local_model_info(model)
