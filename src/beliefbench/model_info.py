@@ -28,9 +28,10 @@ from inspect_ai.hooks import Hooks, TaskStart, hooks
 from inspect_ai.model import ModelInfo, set_model_info
 
 # providers whose construction loads weights or sets up a local server (Inspect's, and the
-# project's own steering provider)
-LOCAL_PROVIDERS = frozenset({"hf", "vllm", "vllm-completions", "sglang", "llama-cpp-python",
-                             "transformer_lens", "nnterp", "steer"})
+# project's own steering provider); wider than analysis.runs.LOCAL_PROVIDERS, the providers
+# whose model name may be a folder
+COSTLY_PROVIDERS = frozenset({"hf", "vllm", "vllm-completions", "sglang", "llama-cpp-python",
+                              "transformer_lens", "nnterp", "steer"})
 
 
 def register_local_model_info(model: str) -> bool:
@@ -40,7 +41,7 @@ def register_local_model_info(model: str) -> bool:
     constructing a provider, or an Inspect without the private direct lookup.
     """
     provider, sep, name = model.partition("/")
-    if not sep or provider not in LOCAL_PROVIDERS:
+    if not sep or provider not in COSTLY_PROVIDERS:
         return False
     try:
         from inspect_ai.model._model_info import _get_model_info_direct
