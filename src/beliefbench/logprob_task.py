@@ -68,12 +68,13 @@ from inspect_ai.model import (
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, Value, metric, scorer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from beliefbench import __version__, model_info  # noqa: F401  (its hook: a local model loads once)
+from beliefbench import __version__
 from beliefbench.arguments import TaskArgumentError, check_flag, check_selection, check_whole
 from beliefbench.cache_key import cache_kwargs
 from beliefbench.claims import Claim, resolve_claims
 from beliefbench.internals.scoring import ScoringError, check_shared_prefix
 from beliefbench.metrics import N_BOOTSTRAP, one_hot, question_table, summary_metrics
+from beliefbench.model_info import named_once
 from beliefbench.probes import binary
 from beliefbench.solver import ABORT_AFTER, GENERATION_ERROR, InfrastructureFailure, Runs
 from beliefbench.tasks import plain_args, refuse_unknown, shown_under_display_none
@@ -325,7 +326,7 @@ def logprob_answer(top_logprobs: int = TOP_LOGPROBS,
         return state
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        model = get_model()
+        model = named_once(get_model())
         md = state.metadata
         if md["part"] == "binary":  # for the summary: a skip leaves no score to count
             md[PAIRS_SKIPPED] = skip_pairs and not (

@@ -10,22 +10,22 @@ weights a second time (Inspect 0.3.285, measured with the tiny model: 2 loads pe
 kept that copy in its model cache for the life of the process: twice the memory for one
 checkpoint, one more copy per checkpoint a sweep evaluates.
 
-A hook at each task's start registers (``set_model_info``, Inspect's public registry for
-models missing from its database) the task's local-weights models, the model under test and
-every role, under the name the events carry. The lookup then answers from the registry and
-constructs nothing. The info registered is what the lookup would have found (the database's
-entry for the name without its provider, else an empty ``ModelInfo``: no context window,
-so the ACP usage chip is skipped as it was). A name the database or the user's own
-``set_model_info`` already answers is left alone. The check uses Inspect's private
-``_get_model_info_direct``; where that is gone nothing is registered (the old behaviour).
+The project registers (``set_model_info``, Inspect's public registry for models missing
+from its database) each local-weights model it calls, under the name its events carry, just
+before its first call: the model under test in the ``answer`` solver and ``belief_logprob``,
+a grader in the belief and em scorers, ``audit-verify``'s model. The lookup then answers from
+the registry and constructs nothing. (Not an Inspect hook: a registered hook makes every
+``inspect`` command print a "hooks enabled" banner.) The info registered is what the lookup
+would have found (the database's entry for the name without its provider, else an empty
+``ModelInfo``: no context window, so the ACP usage chip is skipped as it was). A name the
+database or the user's own ``set_model_info`` already answers is left alone. The check uses
+Inspect's private ``_get_model_info_direct``; where that is gone nothing is registered (the
+old behaviour).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from inspect_ai.hooks import Hooks, TaskStart, hooks
-from inspect_ai.model import ModelInfo, set_model_info
+from inspect_ai.model import Model, ModelInfo, set_model_info
 
 # providers whose construction loads weights or sets up a local server (Inspect's, and the
 # project's own steering provider); wider than analysis.runs.LOCAL_PROVIDERS, the providers
@@ -53,19 +53,13 @@ def register_local_model_info(model: str) -> bool:
     return True
 
 
-def spec_models(data: TaskStart) -> Iterable[str]:
-    """The model strings a task runs: the model under test and each role's."""
-    yield data.spec.model
-    for config in (data.spec.model_roles or {}).values():
-        for one in config if isinstance(config, list) else [config]:
-            yield one.model
+_seen: set[str] = set()
 
 
-@hooks(name="beliefbench_model_info",
-       description="Register local models' info so Inspect does not load them twice")
-class LocalModelInfo(Hooks):
-    """Registers a task's local models before its first model event."""
-
-    async def on_task_start(self, data: TaskStart) -> None:
-        for model in spec_models(data):
-            register_local_model_info(model)
+def named_once(model: Model) -> Model:
+    """``model``, its name registered (once per process) if naming it would construct it."""
+    name = str(model)
+    if name not in _seen:
+        _seen.add(name)
+        register_local_model_info(name)
+    return model

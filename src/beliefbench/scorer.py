@@ -43,6 +43,7 @@ from beliefbench.judge import (
     render_judge_prompt,
 )
 from beliefbench.metrics import one_hot, question_table, summary_metrics
+from beliefbench.model_info import named_once
 from beliefbench.provider import remember_claims
 from beliefbench.records import sha256_file
 from beliefbench.solver import (
@@ -255,7 +256,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
             prompt = render_judge_prompt(claim, family, question, answer,
                                          hint=md.get("hint"), template=template_text,
                                          guidance=guidance)
-            grader = get_model(role="grader", config=config)
+            grader = named_once(get_model(role="grader", config=config))
             self_judged = grader_unbound()
             if self_judged and not self_judge and run_key() not in warned:
                 warned.add(run_key())

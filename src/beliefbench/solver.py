@@ -54,6 +54,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import LimitExceededError
 
 from beliefbench.cache_key import cache_kwargs
+from beliefbench.model_info import named_once
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -569,8 +570,10 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
         streak = runs.begin(state)
         before = state.output
         try:
-            # --cache: keyed by the weights too where the model is a folder here (cache_key)
-            state = await runs.ask(streak, state, generate(state, **cache_kwargs(get_model())))
+            # --cache: keyed by the weights too where the model is a folder here (cache_key);
+            # named_once: Inspect's model-info lookup must not load the weights again
+            model = named_once(get_model())
+            state = await runs.ask(streak, state, generate(state, **cache_kwargs(model)))
         except LimitExceededError as e:
             # a sample limit the user set (--token-limit, --message-limit, ...) ran out: not
             # the provider's failure; Inspect records it as the sample's limit and scores it

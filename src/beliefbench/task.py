@@ -18,7 +18,7 @@ from inspect_ai import Epochs, Task, task
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 
-from beliefbench import __version__, model_info  # noqa: F401  (its hook: a local model loads once)
+from beliefbench import __version__
 from beliefbench.analysis.text import first_few
 from beliefbench.arguments import (
     TaskArgumentError,

@@ -58,7 +58,6 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState
 
-from beliefbench import model_info  # noqa: F401  (its hook: a local model loads once)
 from beliefbench.analysis.text import listing
 from beliefbench.arguments import InputError, TaskArgumentError, check_whole
 from beliefbench.audit.report import LONE_SURROGATE, VERIFICATION, VERIFICATION_MD
@@ -962,10 +961,11 @@ def _start(model: Any) -> Any:
     from inspect_ai.model import get_model
 
     from beliefbench.documents.llm import one_line
+    from beliefbench.model_info import named_once
     from beliefbench.solver import unsendable_key
 
     try:
-        made = get_model(model)
+        made = named_once(get_model(model))
     except Exception as e:  # noqa: BLE001 - whatever stops the provider is the user's to fix
         raise VerifyError(f"--model {model}: cannot start the model ({one_line(e)})"
                           ) from None

@@ -31,6 +31,7 @@ from beliefbench.em.metrics import (
     question_table,
     summary_metrics,
 )
+from beliefbench.model_info import named_once
 from beliefbench.scorer import JUDGE_ERROR, grader_unbound, judge_cache
 from beliefbench.solver import (
     ABORT_AFTER,
@@ -141,7 +142,7 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
         problem = md.get(GENERATION_ERROR) or (None if answer.strip() else lost_to_limit(md)
                                                 or "the model returned no text")
         if problem is None:
-            grader = get_model(role="grader", config=config)
+            grader = named_once(get_model(role="grader", config=config))
             if not warned and grader_unbound():
                 warned = True
                 logger.warning("beliefbench em: no grader model is bound (--model-role "

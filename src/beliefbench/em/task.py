@@ -8,7 +8,7 @@ from typing import Any
 from inspect_ai import Epochs, Task, task
 from inspect_ai.model import GenerateConfig
 
-from beliefbench import __version__, model_info  # noqa: F401  (its hook: a local model loads once)
+from beliefbench import __version__
 from beliefbench.arguments import (
     TaskArgumentError,
     check_flag,
