@@ -8,7 +8,9 @@ placeholder key makes a new memoization key, so the ``hf`` provider loaded the c
 weights a second time (Inspect 0.3.285, measured with the tiny model: 2 loads per eval in
 ``inspect eval``, ``inspect_ai.eval()``, ``belief_logprob`` and ``beliefbench sweep``) and
 kept that copy in its model cache for the life of the process: twice the memory for one
-checkpoint, one more copy per checkpoint a sweep evaluates.
+checkpoint, one more copy per checkpoint a sweep evaluates. (Under ``vllm/`` the extra
+provider starts no second server: the server starts lazily, at the first generate, and is
+shared per base model; read from Inspect's code, not run here.)
 
 The project registers (``set_model_info``, Inspect's public registry for models missing
 from its database) each local-weights model it calls, under the name its events carry, just
