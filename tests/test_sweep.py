@@ -669,6 +669,49 @@ def _cli_sweep(run: Path, logs: Path):
 
 
 @pytest.mark.slow
+def test_each_hf_checkpoint_is_released_after_its_eval_and_resumes(tmp_path, monkeypatch):
+    """Inspect's get_model memoized every checkpoint a sweep gave eval_set by name: after an
+    hf sweep all its models (their weights) were still loaded, so a GPU sweep held one copy
+    per checkpoint. Each is now closed after its eval; Inspect's hf batch thread still holds
+    the last model it generated with until its next batch (inspect_ai issue #1543), so when
+    a checkpoint loads, at most the one before it is still there (weakrefs to the torch
+    modules, after gc). The -M args still reach the model; a re-run reuses every log
+    (eval_set matches them as before)."""
+    import gc
+    import weakref
+
+    from inspect_ai.log import list_eval_logs, read_eval_log
+    from inspect_ai.model._providers import hf
+
+    weights: list[weakref.ref] = []
+    alive_at_load: list[int] = []
+    real_init = hf.HuggingFaceAPI.__init__
+
+    def counted(self, *args, **kwargs):  # the real constructor, the weights it loads watched
+        gc.collect()
+        alive_at_load.append(sum(r() is not None for r in weights))
+        real_init(self, *args, **kwargs)
+        weights.append(weakref.ref(self.model))
+
+    monkeypatch.setattr(hf.HuggingFaceAPI, "__init__", counted)
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    _full_run(run, {1: 0, 2: 1, 3: 2})
+    res = _cli_sweep(run, logs)
+    assert res.exit_code == 0, res.output
+    gc.collect()
+    assert alive_at_load == [0, 1, 1]  # was [0, 1, 2]: one more copy per checkpoint
+    assert [r() is None for r in weights] == [True, True, False]  # was: all 3 loaded
+    for info in list_eval_logs(str(logs), recursive=True):
+        assert read_eval_log(info, header_only=True).eval.model_args == {"do_sample": False}
+    res = _cli_sweep(run, logs)
+    assert res.exit_code == 0, res.output
+    assert "All 3 done (3 reused from before, 0 evaluated now" in res.output
+    # eval_set makes each model before it finds its logs finished (as a re-run in a new
+    # process did before): each is released all the same
+    assert max(alive_at_load) == 1
+
+
+@pytest.mark.slow
 def test_a_moved_run_folder_resumes_its_sweep_and_reports_as_one_finetune(tmp_path):
     """`mv runs/a runs/b`: the manifest's checkpoints are read at the new place, whose paths
     name every log folder, so the sweep evaluated every checkpoint again, and the report

@@ -3,7 +3,8 @@ the belief task by default, or the EM task (``task="em"``).
 
 Each checkpoint gets its own ``eval_set`` log directory (``<log_dir>/<label>-<hash>/``), so a
 re-run of the same sweep reuses every finished log and resumes only what is missing, and
-checkpoints run one after another (one vLLM server on the GPU at a time). The label names the
+checkpoints run one after another (one vLLM server on the GPU at a time; an ``hf/`` model is
+closed after its checkpoint's eval, :func:`_released`). The label names the
 condition, claim, run directory and step; the hash is of everything that makes the run (the
 served model, i.e. the checkpoint's absolute path, the claims, task arguments, model roles and
 model arguments), so two manifests swept into one ``--log-dir``, or one swept again with other
@@ -1406,10 +1407,11 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         with hold(out, "sweep", flag="--log-dir"), model_arg_errors(), library_bars(), \
                 _quiet_console(eval_options.get("display") == "none"):
             try:
-                success, logs = eval_set(made, log_dir=str(out), model=target.model,
-                                         model_roles=model_roles or None,
-                                         model_args=served_args, model_base_url=base_url,
-                                         metadata=metadata or None, **eval_options)
+                with _released(target.model, served_args, base_url, eval_options) as model:
+                    success, logs = eval_set(made, log_dir=str(out), model=model,
+                                             model_roles=model_roles or None,
+                                             model_args=served_args, model_base_url=base_url,
+                                             metadata=metadata or None, **eval_options)
             except Exception as e:  # noqa: BLE001 - one checkpoint's failure, not the sweep's
                 if _every_target(e):
                     raise
@@ -1431,6 +1433,35 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
             outcome.no_answer, outcome.responses = no_answer_count(out)
         outcomes.append(outcome)
     return outcomes
+
+
+RELEASED_PROVIDERS = frozenset({"hf"})
+"""Providers whose model holds its weights in this process: a sweep's checkpoint of one is
+built unmemoized and closed after its eval (:func:`_released`)."""
+
+
+@contextmanager
+def _released(model: str | Model, model_args: dict[str, Any], base_url: str | None,
+              eval_options: dict[str, Any]) -> Iterator[str | Model]:
+    """``model`` for one checkpoint's ``eval_set``; an ``hf/`` one built here with
+    ``memoize=False`` and closed after it (Inspect's ``Model`` context manager: the provider
+    drops its weights). Given to ``eval_set`` by name, Inspect's ``get_model`` kept it in its
+    cache for the life of the process: a sweep held every checkpoint it had evaluated (20
+    checkpoints of an 8B model, 20 copies on the GPU). Built as ``eval_set`` builds it (the
+    same model args, base URL and generate config), so its logs are matched as before.
+    Other providers are passed by name: a vLLM server is shared by a base's adapters, and a
+    hosted model holds no weights here."""
+    from inspect_ai.model import GenerateConfig, get_model
+
+    provider = model.partition("/")[0] if isinstance(model, str) else ""
+    if provider not in RELEASED_PROVIDERS:
+        yield model
+        return
+    config = GenerateConfig(**{k: v for k, v in eval_options.items()
+                               if k in GenerateConfig.model_fields})
+    with get_model(model, config=config, base_url=base_url, memoize=False,
+                   **model_args) as built:
+        yield built
 
 
 @contextmanager
