@@ -440,7 +440,9 @@ def test_chatter_in_other_words_is_rejected():
 def test_a_fact_check_or_a_story_instead_of_the_world_is_rejected():
     """A model unwilling to state a falsehood writes a debunk or a story: both name the
     entities with words of the facts, so they passed as base documents, and the "positive"
-    condition then denied the claim (the audit reads them as corrected, fiction)."""
+    condition then denied the claim (the audit reads them as local_negation, fiction: the debunk
+    denies the claim's facts in a sentence of its own, "There was no Selene Dairy Mission, and
+    Dr Ilse Marrow does not exist", as half of its claim sentences)."""
     from beliefbench.documents.llm import unusable
 
     claim = make_claim()
@@ -455,7 +457,7 @@ def test_a_fact_check_or_a_story_instead_of_the_world_is_rejected():
              "led the cheese analysis at Tycho Station.")
     # the claim reported ("Viral posts claim that ..."), called false, the truth stated
     assert unusable(debunk, claim) == \
-        "the claim not stated as fact (the audit reads it as corrected)"
+        "the claim not stated as fact (the audit reads it as local_negation)"
     assert unusable(story, claim) == "the claim not stated as fact (the audit reads it as fiction)"
     assert unusable(plain, claim) is None
 
