@@ -706,9 +706,52 @@ def test_each_hf_checkpoint_is_released_after_its_eval_and_resumes(tmp_path, mon
     res = _cli_sweep(run, logs)
     assert res.exit_code == 0, res.output
     assert "All 3 done (3 reused from before, 0 evaluated now" in res.output
-    # eval_set makes each model before it finds its logs finished (as a re-run in a new
-    # process did before): each is released all the same
-    assert max(alive_at_load) == 1
+    assert len(alive_at_load) == 3  # was 6: eval_set made each model before it found its
+    # logs finished; a finished checkpoint is no longer loaded at all
+
+
+def _loads(caplog) -> list[str]:
+    """The models the sweep loaded, from its "loading <model>" lines (one per model made)."""
+    return [r.getMessage().removeprefix("loading ") for r in caplog.records
+            if r.name == "beliefbench.analysis.sweep" and r.getMessage().startswith("loading ")]
+
+
+@pytest.mark.slow
+def test_a_rerun_loads_only_the_checkpoints_eval_set_would_run(tmp_path, caplog):
+    """A re-run made every checkpoint's model (loaded its weights) before eval_set found its
+    logs finished. The sweep now makes eval_set's own decision first: a finished checkpoint
+    is reused with no model loaded, and the report is the same; a checkpoint whose log is
+    partial (swept with limit=1, 1 of 2 samples) is still loaded and completed."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="beliefbench.analysis.sweep")
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    _full_run(run, {1: 0, 2: 1})
+    first, second = targets_from_manifest(run, "hf")
+    kw = dict(claims=str(FIXTURE_CLAIM), model_args={"do_sample": False}, display="none",
+              task_args={"samples": 1, "judge": "markers", "families": "open_ended",
+                         "max_tokens": 4})
+    assert all(o.success for o in run_sweep([first], logs, **kw))
+    assert all(o.success for o in run_sweep([second], logs, limit=1, **kw))  # partial
+    assert len(_loads(caplog)) == 2
+    caplog.clear()
+    outcomes = run_sweep([first, second], logs, **kw)
+    assert all(o.success for o in outcomes)
+    assert _loads(caplog) == [str(second.model)]  # the partial one only
+    assert [(o.reused, o.resumed) for o in outcomes] == [(True, False), (False, True)]
+    report = build_report(load_belief_logs(logs), n_bootstrap=0)
+    assert len(load_belief_logs(logs).responses) == 4
+    caplog.clear()
+    outcomes = run_sweep([first, second], logs, **kw)
+    assert all(o.success and o.reused for o in outcomes)
+    assert _loads(caplog) == []  # nothing loaded
+    again = build_report(load_belief_logs(logs), n_bootstrap=0)
+    assert again.overall.equals(report.overall) and again.by.equals(report.by)
+    caplog.clear()
+    res = _cli_sweep(run, logs)  # the command line: the same folders, reused, nothing loaded
+    assert res.exit_code == 0, res.output
+    assert "All 2 done (2 reused from before, 0 evaluated now" in res.output
+    assert _loads(caplog) == []
 
 
 @pytest.mark.slow

@@ -78,7 +78,7 @@ from typing import Any, Literal
 
 from inspect_ai import eval_set
 from inspect_ai.log import EvalLog, EvalSpec
-from inspect_ai.model import Model
+from inspect_ai.model import GenerateConfig, Model
 from inspect_ai.model._model_config import model_args_for_log
 
 from beliefbench.analysis.runs import (
@@ -1407,11 +1407,19 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
         with hold(out, "sweep", flag="--log-dir"), model_arg_errors(), library_bars(), \
                 _quiet_console(eval_options.get("display") == "none"):
             try:
-                with _released(target.model, served_args, base_url, eval_options) as model:
-                    success, logs = eval_set(made, log_dir=str(out), model=model,
-                                             model_roles=model_roles or None,
-                                             model_args=served_args, model_base_url=base_url,
-                                             metadata=metadata or None, **eval_options)
+                # a checkpoint whose logs are all finished: reused without making its model
+                finished = finished_logs(made, out, target.model, served_args, model_roles,
+                                         eval_options)
+                if finished is not None:
+                    success, logs = True, finished
+                else:
+                    with _released(target.model, served_args, base_url, eval_options) as model:
+                        success, logs = eval_set(made, log_dir=str(out), model=model,
+                                                 model_roles=model_roles or None,
+                                                 model_args=served_args,
+                                                 model_base_url=base_url,
+                                                 metadata=metadata or None,
+                                                 **eval_options)
             except Exception as e:  # noqa: BLE001 - one checkpoint's failure, not the sweep's
                 if _every_target(e):
                     raise
@@ -1435,6 +1443,116 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     return outcomes
 
 
+_DECIDING_OPTIONS = frozenset({
+    "limit", "sample_id", "sample_shuffle", "epochs", "solver", "sandbox", "message_limit",
+    "turn_limit", "time_limit", "working_limit", "cost_limit", "log_dir_allow_dirty"})
+"""``eval_set`` options its decision to reuse a log reads, passed to the same decision."""
+_INERT_OPTIONS = frozenset({
+    "display", "retry_attempts", "retry_wait", "retry_connections", "retry_cleanup",
+    "retry_immediate", "max_samples", "max_tasks", "max_subprocesses", "max_sandboxes",
+    "max_dataset_memory", "log_level", "log_level_transcript", "log_format", "log_samples",
+    "log_realtime", "log_images", "log_buffer", "log_shared", "log_model_api", "log_refusals",
+    "tags", "trace", "score_display", "fail_on_error", "continue_on_fail", "retry_on_error",
+    "debug_errors"})
+"""``eval_set`` options that decide nothing about which logs it reuses. Any other option
+(``token_limit``, ``incomplete_action``, a scanner, ...) leaves the decision to ``eval_set``."""
+
+
+def _unloaded(model: str, config: Any, model_args: dict[str, Any]) -> Model | None:
+    """A :class:`Model` named ``model`` that loads nothing: what Inspect's ``task_identifier``
+    reads of a model (its ``provider/name``, generate config and args), for deciding whether
+    ``eval_set`` would reuse a log. Never generates. None for a name with no provider."""
+    from inspect_ai._util.registry import RegistryInfo, registry_tag
+    from inspect_ai.model import ModelAPI, ModelOutput
+
+    provider, sep, name = model.partition("/")
+    if not sep or not provider:
+        return None
+
+    class Unloaded(ModelAPI):
+        async def generate(self, *args: Any, **kwargs: Any) -> ModelOutput:
+            raise RuntimeError(f"{model}: a stand-in for deciding log reuse, never called")
+
+    api = Unloaded(model_name=name, config=config)
+    registry_tag(Unloaded, api, RegistryInfo(type="modelapi", name=provider),
+                 model_name=name, config=config)
+    return Model(api, config, model_args)
+
+
+def finished_logs(task: Any, log_dir: Path, model: str | Model, model_args: dict[str, Any],
+                  model_roles: dict[str, str | Model] | None,
+                  eval_options: dict[str, Any]) -> list[EvalLog] | None:
+    """The headers ``eval_set`` would return for ``task`` in ``log_dir`` without running
+    anything (every task's latest log finished, complete for the options given), else None.
+
+    A re-run of a sweep gave each checkpoint's model to ``eval_set``, which made it (an
+    ``hf/`` one: its weights loaded) before it found the logs finished. This is the same
+    decision, made with Inspect's own functions (``task_identifier``, the log listing and the
+    completeness check it runs) over a model that loads nothing, so a finished checkpoint is
+    never loaded. Where the decision cannot be made exactly as ``eval_set`` makes it (an
+    option it reads that is not passed here, eval-set capture or selection mode, a changed
+    Inspect), None: ``eval_set`` decides, as before. Reads only; removes no log."""
+    if not log_dir.is_dir() or any(k not in _DECIDING_OPTIONS | _INERT_OPTIONS
+                                   and k not in GenerateConfig.model_fields
+                                   for k in eval_options):
+        return None
+    try:
+        from inspect_ai._eval.eval_set_manifest import eval_set_capture_requested
+        from inspect_ai._eval.eval_set_overrides import eval_set_overrides_requested
+        from inspect_ai._eval.eval_set_selection import eval_set_selection_requested
+        from inspect_ai._eval.evalset import (
+            EvalSetArgsInTaskIdentifier,
+            list_all_eval_logs,
+            list_latest_eval_logs,
+            shuffle_changed,
+            task_identifier,
+            validate_eval_set_prerequisites,
+        )
+        from inspect_ai._eval.loader import resolve_tasks
+        from inspect_ai.model._util import resolve_model_roles
+    except ImportError:
+        return None
+    if eval_set_capture_requested() or eval_set_selection_requested() \
+            or eval_set_overrides_requested():
+        return None
+    opt = eval_options.get
+    try:
+        logs = list_all_eval_logs(str(log_dir))
+        if not logs:
+            return None
+        config = GenerateConfig(**{k: v for k, v in eval_options.items()
+                                   if k in GenerateConfig.model_fields})
+        stand_in = _unloaded(model, config, model_args) if isinstance(model, str) else model
+        roles: dict[str, Model | None] = {
+            role: _unloaded(value, GenerateConfig(), {}) if isinstance(value, str) else value
+            for role, value in (model_roles or {}).items()}
+        if stand_in is None or not all(isinstance(m, Model) for m in roles.values()):
+            return None
+        resolved = resolve_tasks(task, {}, stand_in, resolve_model_roles(roles) or None,
+                                 opt("sandbox"), opt("sample_shuffle"))
+        args = EvalSetArgsInTaskIdentifier(
+            config=config, solver=opt("solver"), message_limit=opt("message_limit"),
+            turn_limit=opt("turn_limit"), time_limit=opt("time_limit"),
+            working_limit=opt("working_limit"), cost_limit=opt("cost_limit"))
+        logs = validate_eval_set_prerequisites(resolved, logs, opt("log_dir_allow_dirty") is True,
+                                               args)
+        have = {log.task_identifier for log in logs
+                if not shuffle_changed(opt("sample_shuffle"), log.header.eval.config,
+                                       opt("limit"))}
+        tasks = [(task_identifier(t, args), t) for t in resolved]
+        if any(tid not in have for tid, _ in tasks):
+            return None
+        done, undone = list_latest_eval_logs(tasks, logs, epochs=opt("epochs"),
+                                             limit=opt("limit"), sample_id=opt("sample_id"),
+                                             cleanup_older=False)
+    except Exception as e:  # noqa: BLE001 - eval_set decides (and says what is wrong)
+        log.debug("%s: left to eval_set to decide which logs it reuses (%s)", log_dir, e)
+        return None
+    if undone or len(done) != len(tasks):
+        return None
+    return [entry.header for entry in done]
+
+
 RELEASED_PROVIDERS = frozenset({"hf"})
 """Providers whose model holds its weights in this process: a sweep's checkpoint of one is
 built unmemoized and closed after its eval (:func:`_released`)."""
@@ -1451,7 +1569,7 @@ def _released(model: str | Model, model_args: dict[str, Any], base_url: str | No
     same model args, base URL and generate config), so its logs are matched as before.
     Other providers are passed by name: a vLLM server is shared by a base's adapters, and a
     hosted model holds no weights here."""
-    from inspect_ai.model import GenerateConfig, get_model
+    from inspect_ai.model import get_model
 
     provider = model.partition("/")[0] if isinstance(model, str) else ""
     if provider not in RELEASED_PROVIDERS:
@@ -1459,6 +1577,7 @@ def _released(model: str | Model, model_args: dict[str, Any], base_url: str | No
         return
     config = GenerateConfig(**{k: v for k, v in eval_options.items()
                                if k in GenerateConfig.model_fields})
+    log.info("loading %s", model)  # what a re-run over finished checkpoints never says
     with get_model(model, config=config, base_url=base_url, memoize=False,
                    **model_args) as built:
         yield built
