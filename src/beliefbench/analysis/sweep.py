@@ -1491,7 +1491,9 @@ def finished_logs(task: Any, log_dir: Path, model: str | Model, model_args: dict
     completeness check it runs) over a model that loads nothing, so a finished checkpoint is
     never loaded. Where the decision cannot be made exactly as ``eval_set`` makes it (an
     option it reads that is not passed here, eval-set capture or selection mode, a changed
-    Inspect), None: ``eval_set`` decides, as before. Reads only; removes no log."""
+    Inspect), None: ``eval_set`` decides, as before. Like ``eval_set`` (``retry_cleanup``,
+    on by default), it removes a task's logs older than its newest (an ``eval-retry``'s
+    cancelled original): they hold nothing the newest lacks."""
     if not log_dir.is_dir() or any(k not in _DECIDING_OPTIONS | _INERT_OPTIONS
                                    and k not in GenerateConfig.model_fields
                                    for k in eval_options):
@@ -1544,7 +1546,7 @@ def finished_logs(task: Any, log_dir: Path, model: str | Model, model_args: dict
             return None
         done, undone = list_latest_eval_logs(tasks, logs, epochs=opt("epochs"),
                                              limit=opt("limit"), sample_id=opt("sample_id"),
-                                             cleanup_older=False)
+                                             cleanup_older=opt("retry_cleanup") is not False)
     except Exception as e:  # noqa: BLE001 - eval_set decides (and says what is wrong)
         log.debug("%s: left to eval_set to decide which logs it reuses (%s)", log_dir, e)
         return None
