@@ -3,7 +3,9 @@ the old weights' cache (``--cache``, ``judge_cache``), on a real tiny Llama."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import struct
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from inspect_ai import eval
 from inspect_ai.model import CachePolicy, get_model
 
 from beliefbench.cache_key import WEIGHTS_SCOPE, cache_kwargs
+from beliefbench.finetune.fingerprint import SAMPLE_BYTES
 from beliefbench.logprob_task import belief_logprob
 from beliefbench.scorer import judge_cache
 from beliefbench.task import belief
@@ -95,3 +98,58 @@ def test_judges_and_models_named_by_no_folder_keep_their_cache_key(tmp_path):
     assert first.scopes[WEIGHTS_SCOPE] == same.scopes[WEIGHTS_SCOPE]
     _rebuild(ckpt, seed=1)
     assert judge().scopes[WEIGHTS_SCOPE] != first.scopes[WEIGHTS_SCOPE]
+
+
+def _flip_mid_tensor(weights: Path) -> None:
+    """One byte of the largest tensor, halfway through its data (far from the first and
+    last 4 KiB the sampled fingerprint reads), inverted in place."""
+    with weights.open("r+b") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        begin, end = max((v["data_offsets"] for k, v in header.items() if k != "__metadata__"),
+                         key=lambda o: o[1] - o[0])
+        assert end - begin > 4 * SAMPLE_BYTES
+        f.seek(8 + n + (begin + end) // 2)
+        byte = f.read(1)[0]
+        f.seek(-1, 1)
+        f.write(bytes([byte ^ 0xFF]))
+
+
+@pytest.mark.slow
+def test_an_edit_in_the_middle_of_a_tensor_changes_the_key_and_an_untouched_file_is_not_reread(
+        tmp_path, monkeypatch, caplog):
+    """The key's fingerprint sampled each tensor's first and last 4 KiB: a weight edited in
+    the middle kept the old key, and the edited model was answered from the old weights'
+    cache. The key now holds each weights file's full sha256, read once per file version
+    (hash_cache: a later process with the file untouched reads none of it; the hash_cache's
+    "sha256 of ..." line is its one full read)."""
+    import logging
+
+    from beliefbench import hash_cache
+    from beliefbench.analysis.sweep import model_fingerprint
+    from beliefbench.cache_key import weights_fingerprint
+
+    caplog.set_level(logging.INFO, logger="beliefbench.hash_cache")
+    monkeypatch.setenv("BELIEFBENCH_CACHE_DIR", str(tmp_path / "hashes"))
+    ckpt = _rebuild(tmp_path / "ckpt", seed=0)
+    name = f"hf/{ckpt}"
+
+    def key() -> tuple[str | None, list[str]]:
+        """The key a new process makes (nothing remembered in memory), and the files it read
+        in full."""
+        monkeypatch.setattr(hash_cache, "_memory", {})
+        caplog.clear()
+        found = weights_fingerprint(get_model(name, device="cpu", memoize=False))
+        read = [Path(r.args[0]).name for r in caplog.records if r.name == "beliefbench.hash_cache"]
+        return found, read
+
+    first, read = key()
+    assert first is not None and read == ["model.safetensors"]
+    assert key() == (first, [])  # untouched: not read again
+    sampled = model_fingerprint(name)
+    _flip_mid_tensor(ckpt / "model.safetensors")
+    assert model_fingerprint(name) == sampled  # the sampled part alone misses it
+    edited, read = key()
+    assert edited != first and read == ["model.safetensors"]
+    _flip_mid_tensor(ckpt / "model.safetensors")  # back as it was (a new mtime): its content
+    assert key() == (first, ["model.safetensors"])

@@ -12,11 +12,23 @@ Where caching is on and the model is loaded from folders here (its name, or ``-M
 model_path``), every call of the model under test (the ``answer`` solver, ``belief_logprob``)
 and of a judge adds a ``weights`` scope to its :class:`~inspect_ai.model.CachePolicy`: the
 folders' :func:`~beliefbench.analysis.sweep.model_fingerprint` (config, tokenizer, and every
-weight tensor's header and sampled bytes; a few MiB read once per loaded model), and the
-model's ``-M`` arguments as a judge's key already held them (``do_sample``, a steering
-coefficient, ``model_path``: they change what it answers). Replies cached for other weights
-are no longer found; the same weights find their own. A hosted model (``openai/...``) or a
-Hub id names no folder here: its key is left as Inspect makes it (so its cache survives).
+weight tensor's header and sampled bytes) together with the full sha256 of every
+``*.safetensors`` file they load (:func:`~beliefbench.internals.model.weights_sha256`: a
+LoRA adapter's base's too), and the model's ``-M`` arguments as a judge's key already held
+them (``do_sample``, a steering coefficient, ``model_path``: they change what it answers).
+Replies cached for other weights are no longer found; the same weights find their own. A
+hosted model (``openai/...``) or a Hub id names no folder here: its key is left as Inspect
+makes it (so its cache survives).
+
+The sampled fingerprint alone missed an edit confined to the middle of a tensor (a few
+weights changed in place): those weights were answered from the old weights' cache. The
+full hash sees any byte. It is read once per file version: :mod:`beliefbench.hash_cache`
+keeps each file's sha256 (by path, size, mtime, ctime, device and inode) across processes, so
+an untouched checkpoint is not read again. Cost of the first hash of a 1 GiB safetensors
+file: 1.4-2.1 s (500-720 MiB/s; the file in the page cache, a shared 2-core machine); cached,
+in a later process: 0.2 ms (``benchmarks/bench_hash_cache.py``). A folder whose weights
+cannot be hashed (no ``*.safetensors``, an adapter whose base is not here) keeps the sampled
+fingerprint alone.
 """
 
 from __future__ import annotations
@@ -44,17 +56,31 @@ def weights_fingerprint(model: Model) -> str | None:
     api = model.api
     if api not in _fingerprints:
         from beliefbench.analysis.runs import MODEL_PATH
-        from beliefbench.analysis.sweep import model_fingerprint
+        from beliefbench.analysis.sweep import _name_paths, model_fingerprint
         from beliefbench.finetune.fingerprint import base_fingerprint
 
         parts = [model_fingerprint(str(model))]
+        if parts[0] is not None:
+            parts += map(_contents, _name_paths(str(model)))
         path = (model.model_args or {}).get(MODEL_PATH)
         if isinstance(path, str) and path and Path(path).expanduser().is_dir():
-            parts.append(base_fingerprint(Path(path).expanduser()))
+            parts += [base_fingerprint(Path(path).expanduser()), _contents(path)]
         found = [p for p in parts if p]
         _fingerprints[api] = hashlib.sha256("\0".join(found).encode()).hexdigest()[:16] \
             if found else None
     return _fingerprints[api]
+
+
+def _contents(folder: str) -> str | None:
+    """The full sha256 of the weights ``folder`` loads (its ``*.safetensors``, a LoRA
+    adapter's base's too), each file read once per version (:mod:`beliefbench.hash_cache`);
+    None where they cannot be hashed (no such folder or files, a base not here)."""
+    from beliefbench.internals.model import ModelLoadError, weights_sha256
+
+    try:
+        return weights_sha256(folder)
+    except (ModelLoadError, OSError):
+        return None
 
 
 def model_args_scopes(model: Model) -> dict[str, str]:

@@ -99,6 +99,8 @@ def cached_sha256(path: str | Path) -> str:
             and {k: entry.get(k) for k in stamp} == stamp:
         _memory[key] = sha
         return sha
+    logger.info("sha256 of %s: reading its %d bytes (not hashed in this version before)",
+                p, st.st_size)  # the one full read of a file version; later ones say nothing
     sha = sha256_file(p)
     if _stamp(p.stat()) != stamp:  # changed while being read: not recorded
         return sha
