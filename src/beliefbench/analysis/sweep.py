@@ -3,8 +3,12 @@ the belief task by default, or the EM task (``task="em"``).
 
 Each checkpoint gets its own ``eval_set`` log directory (``<log_dir>/<label>-<hash>/``), so a
 re-run of the same sweep reuses every finished log and resumes only what is missing, and
-checkpoints run one after another (one vLLM server on the GPU at a time; an ``hf/`` model is
-closed after its checkpoint's eval, :func:`_released`). The label names the
+checkpoints run one after another (an ``hf/`` model is closed after its checkpoint's eval,
+:func:`_released`; a finished checkpoint's model is never made, :func:`finished_logs`). A
+``vllm/`` checkpoint is passed by name: the server Inspect starts for it (one per base model,
+shared by its adapters) is not closed after its eval, only at process exit (Inspect 0.3.285's
+``cleanup_servers``, read from its code, not run here), so each merged checkpoint's server
+stays up beside the next one's until the sweep ends. The label names the
 condition, claim, run directory and step; the hash is of everything that makes the run (the
 served model, i.e. the checkpoint's absolute path, the claims, task arguments, model roles and
 model arguments), so two manifests swept into one ``--log-dir``, or one swept again with other
