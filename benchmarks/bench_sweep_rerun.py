@@ -3,7 +3,8 @@ run of the same sweep in this process (real tiny hf checkpoints, CPU).
 
 A re-run whose logs are all finished used to build every checkpoint's model before
 ``eval_set`` found its logs finished; it now loads none. Prints the first run's time, the
-re-run's, their ratio, and how many models the re-run loaded (the sweep's load log lines).
+re-run's, their ratio, and how many models each loaded (the sweep's ``loading`` log lines,
+which versions before them did not write: 0 there says nothing).
 
     PYTHONPATH=src .venv/bin/python benchmarks/bench_sweep_rerun.py --checkpoints 3
 """
