@@ -2450,3 +2450,23 @@ def test_an_hf_sweep_sent_to_a_file_writes_no_terminal_escapes(tmp_path):
     [folder] = [p.name for p in logs.iterdir() if p.name not in LOCK_NAMES]
     assert folder.startswith("negated-glass_bridge-glass-negated-step00000001-step-000001-")
     assert f"negated-glass_bridge-step1: {logs / folder}" in res.stdout
+
+
+def test_a_rerun_with_more_epochs_or_a_lower_limit_is_still_decided_as_eval_set_decides(tmp_path):
+    """A re-run's finished checkpoints are reused without calling eval_set only where
+    eval_set would reuse them: a log made with fewer epochs is still completed, and a
+    log complete for more samples than a --limit asks is reused."""
+    def sweep(**options):
+        targets = targets_from_models(["beliefbench/believer"])
+        return run_sweep(targets, tmp_path, claims=str(FIXTURE_CLAIM), display="none",
+                         task_args={"samples": 1, "judge": "markers", "families": "binary"},
+                         **options)
+
+    [first] = sweep()
+    assert first.success and not first.reused
+    [again] = sweep(epochs=2)  # the log holds 1 epoch of 2: not finished
+    assert again.success and again.resumed and not again.reused
+    [header] = again.logs
+    assert header.eval.config.epochs == 2
+    [limited] = sweep(epochs=2, limit=1)  # complete for what is asked: reused
+    assert limited.success and limited.reused
