@@ -752,15 +752,63 @@ def test_trajectory_clears_the_steps_of_an_earlier_finetune(tiny, claim, tmp_pat
     from beliefbench.internals.trajectory import trajectory
 
     out = tmp_path / "out"
-    old = _manifest(tmp_path / "old.jsonl", tiny, {5: tiny})
-    trajectory(old, [claim], out, parts=("margins",), n_bootstrap=0)
+    run = tmp_path / "manifest.jsonl"  # one run folder, trained again on other data
+    trajectory(_manifest(run, tiny, {5: tiny}), [claim], out, parts=("margins",),
+               n_bootstrap=0)
     assert {p.name for p in (out / "checkpoints").iterdir()} == {"step-000000", "step-000005"}
-    new = _manifest(tmp_path / "new.jsonl", tiny, {4: tiny})
-    trajectory(new, [claim], out, parts=("margins",), include_base=False, n_bootstrap=0)
+    trajectory(_manifest(run, tiny, {4: tiny}), [claim], out, parts=("margins",),
+               include_base=False, n_bootstrap=0)
     assert {p.name for p in (out / "checkpoints").iterdir()} == {"step-000000", "step-000004"}
     # what report --internals reads: no margins.json of the old run's step 5 is left
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("margins.json")) == [
         "checkpoints/step-000000/margins.json", "checkpoints/step-000004/margins.json"]
+
+
+def test_trajectory_refuses_an_out_holding_another_finetunes_trajectory(tiny, claim,
+                                                                         tmp_path):
+    """Each condition's trajectory run into one --out (as README's example names it) kept
+    only the last: the first run's tables and step folders were replaced without a word.
+    Another manifest still on disk is refused before anything is measured or removed; the
+    same run folder read by its directory, and a run folder moved since, are not."""
+    from beliefbench.internals.trajectory import trajectory
+
+    out = tmp_path / "trajectory"
+    (tmp_path / "positive").mkdir()
+    (tmp_path / "negated").mkdir()
+    first = _manifest(tmp_path / "positive" / "manifest.jsonl", tiny, {5: tiny})
+    other = _manifest(tmp_path / "negated" / "manifest.jsonl", tiny, {4: tiny})
+    trajectory(first, [claim], out, parts=("margins",), n_bootstrap=0).write(out, plots=False)
+    kept = (out / "trajectory.csv").read_bytes()
+    with pytest.raises(ValueError) as e:
+        trajectory(other, [claim], out, parts=("margins",), n_bootstrap=0)
+    said = str(e.value)
+    assert f"--out {out}: holds the trajectory of another finetune ({first})" in said
+    assert f"--out {tmp_path / 'trajectory-negated'}" in said
+    assert (out / "trajectory.csv").read_bytes() == kept  # nothing of the first run lost
+    assert {p.name for p in (out / "checkpoints").iterdir()} == {"step-000000", "step-000005"}
+    # the same run by its folder: measured again in place
+    trajectory(tmp_path / "positive", [claim], out, parts=("margins",), n_bootstrap=0)
+    # the first run's folder moved away: its trajectory is this one's to replace
+    (tmp_path / "positive").rename(tmp_path / "positive-old")
+    again = trajectory(other, [claim], out, parts=("margins",), n_bootstrap=0)
+    assert sorted(again.table["step"].unique()) == [0, 4]
+
+
+def test_cli_trajectory_into_another_runs_out_is_exit_2(tiny, claim, tmp_path):
+    from conftest import write_claim
+
+    claim_file = write_claim(claim, tmp_path / "glass_bridge.yaml")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = _manifest(tmp_path / "a" / "manifest.jsonl", tiny, {1: tiny})
+    other = _manifest(tmp_path / "b" / "manifest.jsonl", tiny, {1: tiny})
+    out = tmp_path / "out"
+    args = ["internals", "trajectory", "--claims", str(claim_file), "--parts", "margins",
+            "--bootstrap", "0", "--no-plots", "--out", str(out), "--manifest"]
+    assert CliRunner().invoke(cli, [*args, str(first)]).exit_code == 0
+    result = CliRunner().invoke(cli, [*args, str(other)])
+    assert result.exit_code == 2, result.output
+    assert "holds the trajectory of another finetune" in result.output
 
 
 def test_trajectory_measures_again_in_another_dtype(tiny, claim, tmp_path):

@@ -168,6 +168,37 @@ def remove_other_steps(out: Path, ckpts: Sequence[Checkpoint], base: str | Path 
             folder.rmdir()
 
 
+def _manifest_file(manifest: str | Path) -> Path:
+    """The manifest file a path names (a run folder names its ``manifest.jsonl``)."""
+    path = Path(manifest).resolve()
+    return path / "manifest.jsonl" if path.is_dir() else path
+
+
+def check_other_run(out: Path, manifest: str | Path) -> None:
+    """Refuse an ``--out`` holding the trajectory of another finetune whose manifest is
+    still on disk: this run would replace its tables and step folders, so running each
+    condition's trajectory into one ``--out`` kept only the last, without a word. The same
+    manifest (a re-finetune into its run folder) and a run folder moved since (its old
+    manifest gone) are replaced as before."""
+    try:
+        recorded = read_json(out / "trajectory.json").get("settings", {}).get("manifest")
+    except (OSError, ValueError, AttributeError):  # none, or not ours: nothing to keep
+        return
+    if not isinstance(recorded, str) or not recorded:
+        return
+    old, new = _manifest_file(recorded), _manifest_file(manifest)
+    if old == new or not old.is_file():
+        return
+    with contextlib.suppress(OSError):
+        if old.samefile(new):
+            return
+    suggestion = out.parent / f"{out.name}-{new.parent.name or 'run'}"
+    raise ValueError(
+        f"--out {out}: holds the trajectory of another finetune ({old}); measuring {new} "
+        f"there would replace it: give each finetune its own --out (e.g. --out "
+        f"{suggestion}), or delete {out / 'trajectory.json'} to replace it")
+
+
 def check_checkpoints(manifest: str | Path, ckpts: Sequence[Checkpoint]) -> None:
     """Every checkpoint loadable as far as can be told without loading it (a model or
     adapter directory with weights), before the first one is measured."""
@@ -388,6 +419,7 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     ckpts = checkpoints(manifest, include_base)
     base = ckpts[0].path if include_base else _base_or_none(manifest)
     check_checkpoints(manifest, ckpts)
+    check_other_run(Path(out_dir), manifest)  # before anything of it is replaced
     if probe_layer is not None and "probe" in parts and ckpts:
         _check_probe_layer(ckpts, probe_layer)
     out = Path(out_dir)
