@@ -42,6 +42,20 @@ def test_typographic_quotes_are_named_as_the_cause(tmp_path):
     assert "typographic quotes" in problem and "straight quotes" in problem
 
 
+@pytest.mark.parametrize("new", [
+    'text: Is the Eiffel Tower in Lyon?, belief_answer',  # README's one-line question
+    'text: [Is the Eiffel Tower in Lyon?], belief_answer',
+])
+def test_an_unquoted_question_mark_in_braces_says_to_quote_the_value(tmp_path, new):
+    """`{id: bin_01, text: Is it in Lyon?}` (README's flow style with the quotes left off) was
+    blamed on indentation ("is the key on this line indented as far as ..."): PyYAML reads
+    the '?' as a key mark there, and only quoting the value helps."""
+    path = template_with(tmp_path, 'text: "Is the Eiffel Tower in Lyon?", belief_answer', new)
+    [problem] = problems(path)
+    assert problem.startswith("not valid YAML: line "), problem
+    assert "quote the value" in problem and "indented" not in problem, problem
+
+
 def test_a_key_indented_too_little_is_named_as_a_key(tmp_path):
     path = template_with(tmp_path, "      answer_key:               # optional",
                          "    answer_key:               # optional")

@@ -631,6 +631,13 @@ def _yaml_hint(said: str, mark: yaml.Mark) -> str:
         if hidden:
             return (f" (line {n} holds {hidden}, which YAML does not read as a space, "
                     "pasted from a web page or word processor: retype it as plain spaces)")
+    if (re.search(r"got '\?'", said) and "while parsing a flow" in said and line
+            and 0 < mark.column < len(line) and line[mark.column] == "?"
+            and not line[mark.column - 1].isspace()):
+        # "text: Is it in Lyon?}": inside { } or [ ], PyYAML ends an unquoted value at a '?'
+        # followed by '}' / ']' / ',' and reads it as a key mark, not as the question's end
+        return (" (an unquoted value ending in '?' inside { } or [ ] is read as YAML's key "
+                "mark: quote the value, text: \"Is it in Lyon?\")")
     if re.search(r"(found|got) '\?'", said):
         return (" ('?' is PyYAML's name for a key: is the key on this line indented as far "
                 "as the keys it belongs with?)")
