@@ -239,6 +239,32 @@ def test_a_mistyped_local_base_is_no_such_folder_with_close_names(data, tmp_path
     assert "`hf download acme/tiny`" in res.output
 
 
+def test_a_mistyped_or_folder_data_names_the_datasets_there(tmp_path, monkeypatch):
+    """`--data data/negatd.jsonl` said only "does not exist", and `--data data/` (the folder
+    `docs generate --out data/` wrote) "is a directory": neither named the file to pass."""
+    from beliefbench.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    for name in ("negated.jsonl", "positive.jsonl", "negated.jsonl.stats.json"):
+        (tmp_path / "data" / name).write_text("{}\n")
+
+    def refused(data: str) -> str:
+        res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", data,
+                                       "--base", "models/none", "--out", "ckpt"])
+        assert res.exit_code == 2, res.output
+        assert not (tmp_path / "ckpt").exists()
+        return " ".join(res.output.split())
+
+    said = refused("data/negatd.jsonl")
+    assert "'data/negatd.jsonl' does not exist (close names in data: negated.jsonl)" in said
+    assert "stats.json" not in said  # never offered as training records
+    said = refused("data/")
+    assert ("data/: a folder; pass one of its datasets (negated.jsonl, positive.jsonl), "
+            "e.g. --data data/negated.jsonl") in said
+    assert refused("zzz/q.jsonl").endswith("File 'zzz/q.jsonl' does not exist.")
+
+
 def test_a_missing_base_is_refused_before_torch_loads(data, tmp_path):
     """A --base typo is refused at once: not after the seconds torch and transformers take
     to import (13 s on a loaded 2-core machine). A fresh process, since this one has torch."""

@@ -31,7 +31,7 @@ def resolve_base(base: str) -> str:
             raise FinetuneError(f"--base {base}: a file, not a model folder")
         return _check_model_folder(str(p.resolve()), base)
     if not HUB_ID.fullmatch(base):
-        raise FinetuneError(f"--base {base}: no such folder{_close_folders(p)}")
+        raise FinetuneError(f"--base {base}: no such folder{close_names(p)}")
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
@@ -39,18 +39,21 @@ def resolve_base(base: str) -> str:
         folder = snapshot_download(base, local_files_only=True)
     except (LocalEntryNotFoundError, HFValidationError):
         if "/" in base and p.parent.is_dir():  # models/tiny-ptt beside models/tiny-pt: a typo
-            raise FinetuneError(f"--base {base}: no such folder{_close_folders(p)}") from None
+            raise FinetuneError(f"--base {base}: no such folder{close_names(p)}") from None
         raise FinetuneError(f"--base {base}: no such folder, and no model of that name in the "
                             f"local Hugging Face cache (nothing is downloaded here: fetch it "
                             f"first, e.g. `hf download {base}`, or pass its folder)") from None
     return _check_model_folder(folder, base)
 
 
-def _close_folders(path: Path) -> str:
-    """`` (close names in <parent>: a, b)`` for the folders beside a missing ``path`` whose
-    names are close to its own; empty where there are none (or no such parent)."""
+def close_names(path: Path, *, files: bool = False, skip: str = "") -> str:
+    """`` (close names in <parent>: a, b)`` for the folders (``files``: the files, but those
+    ending in ``skip``) beside a missing ``path`` whose names are close to its own; empty
+    where there are none (or no such parent)."""
     try:
-        names = [q.name for q in path.parent.iterdir() if q.is_dir()]
+        names = [q.name for q in path.parent.iterdir()
+                 if (q.is_file() if files else q.is_dir())
+                 and not (skip and q.name.endswith(skip))]
     except OSError:
         return ""
     close = difflib.get_close_matches(path.name, names, n=5, cutoff=0.6)
