@@ -56,6 +56,26 @@ def test_an_unquoted_question_mark_in_braces_says_to_quote_the_value(tmp_path, n
     assert "quote the value" in problem and "indented" not in problem, problem
 
 
+def test_validate_warns_of_a_claim_docs_generate_would_refuse(tmp_path):
+    """A claim with no sub_claims and a one-sentence universe passed `claims validate` and was
+    refused only by `docs generate` ("lacks field(s) the offline generator needs"); the
+    template, which has what every generator needs, gets no such warning."""
+    text = claim_template("kale")
+    text = re.sub(r"(?m)^sub_claims:.*\n(  - .*\n)+", "", text)
+    text = re.sub(r"(?m)^universe: >-.*\n(  .*\n)+",
+                  "universe: The tower stands in Lyon.\n", text)
+    bad = tmp_path / "bad" / "kale.yaml"
+    bad.parent.mkdir()
+    bad.write_text(text)
+    good = template_with(tmp_path, "", "")
+    for path, warned in ((bad, True), (good, False)):
+        r = CliRunner().invoke(cli, ["claims", "validate", str(path)])
+        assert r.exit_code == 0, r.output  # a warning: the belief task reads it
+        said = f"warning: {path}: `beliefbench docs generate` would refuse it: claim 'kale' " \
+               "lacks field(s) the offline generator needs: sub_claims"
+        assert (said in " ".join(r.output.split())) is warned, r.output
+
+
 def test_a_key_indented_too_little_is_named_as_a_key(tmp_path):
     path = template_with(tmp_path, "      answer_key:               # optional",
                          "    answer_key:               # optional")

@@ -108,6 +108,12 @@ def validate(paths: tuple[str, ...]) -> None:
             example = template_example_warning(claim)
             if example:
                 click.echo(f"warning: {path}: {example}", err=True)
+            from beliefbench.documents.generate import document_problems
+
+            for problem in document_problems(claim):  # valid, yet no training documents
+                click.echo(f"warning: {path}: `beliefbench docs generate` would refuse it: "
+                           f"{problem} (the belief task reads it as it is)",
+                           err=True)
     if failures:
         click.echo(f"{failures} bad claim file(s)", err=True)
         sys.exit(2)

@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from beliefbench.claims import Claim
-from beliefbench.documents.base import BaseDocument, DocumentError, DocumentGenerator
+from beliefbench.documents.base import (
+    BaseDocument,
+    ClaimFieldError,
+    DocumentError,
+    DocumentGenerator,
+)
 from beliefbench.documents.conditions import (
     ConditionSpec,
     annotate,
@@ -123,6 +128,25 @@ def condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpec], n
     """Records per condition stem (see ``iter_condition_records``)."""
     return {spec.stem: records for spec, records in iter_condition_records(
         claims, specs, n, generator, seed, progress, mask_words)}
+
+
+def document_problems(claim: Claim) -> list[str]:
+    """What ``docs generate`` (offline generator, every claim condition) would refuse this
+    claim for, one line per missing field set: ``claims validate`` says it, since a claim
+    the belief task reads can still lack what the document generators need, and the refusal
+    came only when documents were asked for."""
+    problems: list[str] = []
+    checks = [OfflineGenerator.check,
+              *dict.fromkeys(c for spec in parse_conditions("all")
+                             if spec.condition.needs_claim
+                             for c in spec.condition.claim_checks)]
+    for check in checks:
+        try:
+            check(claim)
+        except ClaimFieldError as e:
+            if str(e) not in problems:
+                problems.append(str(e))
+    return problems
 
 
 def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], n: int,
