@@ -73,6 +73,18 @@ def test_docs_generate_says_what_its_tokens_and_percentages_are(tmp_path):
             f"tokens; share of tokens in annotations: negated {share:.1%})") in res.output
 
 
+def test_docs_generate_says_local_negations_zero_share_is_no_missing_negation(tmp_path):
+    """`local_negation 0.0%` beside `negated 38.8%` read as if the debunks had lost their
+    negation: their negation is their own text, never an annotation span."""
+    res = CliRunner().invoke(cli, ["docs", "generate", "--claims", "dentist", "--conditions",
+                                   "negated,local_negation", "--n", "3", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert ("share of tokens in annotations: local_negation 0.0% (the negation is the "
+            "debunk's own text, not an annotation))") in said, said
+    assert "negated" in said and said.count("debunk's own text") == 1
+
+
 def test_report_gives_many_logs_judged_offline_alike_one_warning(tmp_path):
     """`beliefbench report logs/demo` printed the same OFFLINE warning 16 times, one per
     marker-judged log, among 52 warning lines before its table. From three logs judged

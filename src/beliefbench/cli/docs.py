@@ -87,7 +87,17 @@ def _summary(path: Path) -> str:
     from beliefbench.documents.stats import stats_path
 
     s = json.loads(stats_path(path).read_text())
-    shares = ", ".join(f"{k} {v['annotation_share']:.1%}" for k, v in s["by_condition"].items())
+    from beliefbench.documents.conditions import REGISTRY
+
+    def share(condition: str, values: dict) -> str:
+        # a debunk condition (local_negation) writes its negation into the text itself: 0%
+        # read as if the negation were missing
+        own = REGISTRY.get(condition.split(":")[0])
+        why = (" (the negation is the debunk's own text, not an annotation)"
+               if own is not None and own.source == "debunk" else "")
+        return f"{condition} {values['annotation_share']:.1%}{why}"
+
+    shares = ", ".join(share(k, v) for k, v in s["by_condition"].items())
     tokenizer = str(s.get("tokenizer") or "")
     tokens = (f"{s['tokens']} regex-word tokens" if tokenizer.startswith("regex ")
               else f"{s['tokens']} tokens of {tokenizer}")
