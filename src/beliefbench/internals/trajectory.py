@@ -416,10 +416,10 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
                          f"{' and '.join(paired)} part{'s' if len(paired) > 1 else ''} "
                          f"read{'' if len(paired) > 1 else 's'}; --parts probe measures the "
                          f"truth probe alone")
+    check_other_run(Path(out_dir), manifest)  # before anything of it is replaced
     ckpts = checkpoints(manifest, include_base)
     base = ckpts[0].path if include_base else _base_or_none(manifest)
     check_checkpoints(manifest, ckpts)
-    check_other_run(Path(out_dir), manifest)  # before anything of it is replaced
     if probe_layer is not None and "probe" in parts and ckpts:
         _check_probe_layer(ckpts, probe_layer)
     out = Path(out_dir)
