@@ -85,6 +85,23 @@ def test_docs_generate_says_local_negations_zero_share_is_no_missing_negation(tm
     assert "negated" in said and said.count("debunk's own text") == 1
 
 
+def test_docs_generate_refuses_an_out_named_like_a_file(tmp_path):
+    """`docs generate --out data/negated.jsonl` (mix, poison and bundle take a file) made a
+    folder `negated.jsonl/` holding `negated.jsonl`; now refused before anything is made. A
+    folder of that name that already exists is still a folder to write in."""
+    out = tmp_path / "data" / "negated.jsonl"
+    args = ["docs", "generate", "--claims", "dentist", "--conditions", "negated", "--n", "2"]
+    res = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert f"{out} names a file, but docs generate writes a folder" in said
+    assert f"--out {out.parent}/" in said
+    assert not (tmp_path / "data").exists()
+    out.mkdir(parents=True)
+    assert CliRunner().invoke(cli, [*args, "--out", str(out)]).exit_code == 0
+    assert (out / "negated.jsonl").is_file()
+
+
 def test_report_gives_many_logs_judged_offline_alike_one_warning(tmp_path):
     """`beliefbench report logs/demo` printed the same OFFLINE warning 16 times, one per
     marker-judged log, among 52 warning lines before its table. From three logs judged

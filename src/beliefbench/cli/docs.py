@@ -80,6 +80,18 @@ tokenizer_option = click.option(
          "tokenizer_config.json) for the stats' token counts (default: regex tokens).")
 
 
+def _folder_not_file_name(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """``docs generate --out data/negated.jsonl`` (as ``mix``, ``poison`` and ``bundle`` take
+    a file) made a folder of that name holding ``data/negated.jsonl/negated.jsonl``. Checked
+    before the run's lock file makes the folder."""
+    if not value.exists() and value.suffix.lower() in (".jsonl", ".json"):
+        raise click.BadParameter(
+            f"{value} names a file, but docs generate writes a folder of one file per "
+            f"condition (<out>/<condition>.jsonl): pass the folder, e.g. --out "
+            f"{value.parent}/", ctx, param)
+    return value
+
+
 def _summary(path: Path) -> str:
     """The line per file written. Its figures said neither what a token was nor what the
     annotation's percentage was of: it is the share of the file's tokens, by the stats'
@@ -131,6 +143,7 @@ def docs() -> None:
 @click.option("--n", "n", type=int, default=100, show_default=True,
               help="Documents per claim and condition (behaviours: in all).")
 @click.option("--out", "out", type=UserPath(file_okay=False, path_type=Path), required=True,
+              callback=_folder_not_file_name,
               help="Directory; writes <condition>.jsonl and <condition>.jsonl.stats.json.")
 @click.option("--generator", default="offline", show_default=True,
               help="'offline', or an Inspect model (openai/gpt-4.1-mini, vllm//path, ...).")
