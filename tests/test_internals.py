@@ -794,6 +794,30 @@ def test_trajectory_refuses_an_out_holding_another_finetunes_trajectory(tiny, cl
     assert sorted(again.table["step"].unique()) == [0, 4]
 
 
+def test_trajectory_names_each_step_by_its_own_folder_when_weights_repeat(tiny, claim,
+                                                                           tmp_path):
+    """Two runs' step 1 hold the same weights (the cpu recipe's warmup leaves the base's): the
+    second run's trajectory reused the first's files, which name the first run's folder, and
+    `report --internals` labelled the second run's row with it."""
+    from beliefbench.internals.results import read_json
+    from beliefbench.internals.trajectory import trajectory
+
+    out = tmp_path / "trajectory"
+    steps = {}
+    for run in ("a", "b"):
+        steps[run] = shutil.copytree(tiny, tmp_path / run / "step-000001")
+        _manifest(tmp_path / run / "manifest.jsonl", tiny, {1: steps[run]})
+    trajectory(tmp_path / "a", [claim], out, parts=("margins",), include_base=False,
+               n_bootstrap=0).write(out, plots=False)
+    shutil.rmtree(tmp_path / "a")  # run a gone: b may take its --out
+    trajectory(tmp_path / "b", [claim], out, parts=("margins",), include_base=False,
+               n_bootstrap=0)
+    step = out / "checkpoints" / "step-000001"
+    assert read_json(step / "done.json")["model"] == str(steps["b"])
+    assert str(steps["b"]) in (step / "margins.json").read_text()
+    assert str(steps["a"]) not in (step / "margins.json").read_text()
+
+
 def test_cli_trajectory_into_another_runs_out_is_exit_2(tiny, claim, tmp_path):
     from conftest import write_claim
 

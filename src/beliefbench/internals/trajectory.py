@@ -122,10 +122,15 @@ OUTPUTS = {"margins": ("margins.csv", "margins_summary.csv", "margins.json"),
 """The files each part writes into a checkpoint's directory."""
 
 
-def _cached(ckpt_dir: Path, key: dict[str, Any]) -> bool:
+def _cached(ckpt_dir: Path, key: dict[str, Any], model: str) -> bool:
+    """Measured already with this key, of this checkpoint's folder: the same weights in
+    another folder (another run's step 1, still its base's weights under warmup; a moved
+    run) are measured again, since every results file names its model and ``report
+    --internals`` labelled the row with the other folder."""
     done = ckpt_dir / "done.json"
     try:
-        return done.is_file() and read_json(done).get("key") == key
+        recorded = read_json(done) if done.is_file() else {}
+        return recorded.get("key") == key and recorded.get("model") == model
     except (OSError, ValueError, AttributeError):  # unreadable: measure again
         return False
 
@@ -229,7 +234,7 @@ def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
            # the probe's training statements (shipped data: a new version may change them)
            **({"statements_sha256": sha256_file(default_statements())}
               if "probe" in parts else {})}
-    if _cached(out, key):
+    if _cached(out, key, info["model"]):
         return out
     _clear(out)
     loaded = load_model(ckpt.path, device=device, dtype=dtype)
