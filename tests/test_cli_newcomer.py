@@ -1,5 +1,7 @@
 """What a newcomer reads in `--help` agrees with what the command then accepts."""
 
+import json
+
 from click.testing import CliRunner
 
 from beliefbench.cli import cli
@@ -61,7 +63,6 @@ def test_docs_generate_says_what_its_tokens_and_percentages_are(tmp_path):
     """`docs generate` printed "(100 records, 24767 tokens; annotation: negated 35.3%)":
     tokens by which tokenizer, 35.3% of what? The line now says regex-word tokens and that
     the percentage is the share of tokens in annotations, as the stats file records."""
-    import json
 
     res = CliRunner().invoke(cli, ["docs", "generate", "--claims", "dentist", "--conditions",
                                    "positive,negated", "--n", "4", "--out", str(tmp_path)])
@@ -105,31 +106,40 @@ def test_docs_generate_refuses_an_out_named_like_a_file(tmp_path):
 def test_report_gives_many_logs_judged_offline_alike_one_warning(tmp_path):
     """`beliefbench report logs/demo` printed the same OFFLINE warning 16 times, one per
     marker-judged log, among 52 warning lines before its table. From three logs judged
-    offline alike it is one warning counting them; below three, one per log as before."""
+    offline alike it is one warning counting them, as CUT OFF and the like are (one
+    mechanism): report.md lists each log's under it and report.json keeps each log's;
+    below three, one per log as before."""
     from conftest import believer, run_belief
 
     runs = [run_belief(tmp_path / "logs" / f"step{step}", believer, samples=1,
                        task_args={"judge": "markers"}, step=step).location
             for step in (1, 2, 3)]
+    each = [f"OFFLINE: {path}: judged by the offline marker heuristic (-T judge=markers): a "
+            "pipeline check, not a result" for path in runs]
 
-    def offline_lines(*paths: str) -> list[str]:
+    def offline_lines(*paths: str) -> tuple[list[str], list[str], list[str]]:
         res = CliRunner().invoke(cli, ["report", *paths, "--out", str(tmp_path / "out"),
                                        "--no-plots", "--bootstrap", "40"])
         assert res.exit_code == 0, res.output
         said = [line for line in res.stderr.splitlines() if "OFFLINE" in line]
         noted = [line for line in (tmp_path / "out" / "report.md").read_text().splitlines()
                  if "OFFLINE" in line]
-        assert len(noted) == len(said), (noted, said)
-        return said
+        kept = [n for n in json.loads((tmp_path / "out" / "report.json").read_text())["notes"]
+                if "OFFLINE" in n]
+        return said, noted, kept
 
-    (grouped,) = offline_lines(str(tmp_path / "logs"))
+    (grouped,), noted, kept = offline_lines(str(tmp_path / "logs"))
     assert grouped.startswith("warning: OFFLINE: 3 logs (") and " and 1 more): " in grouped
     assert grouped.endswith("judged by the offline marker heuristic (-T judge=markers): a "
-                            "pipeline check, not a result")
+                            "pipeline check, not a result; each log: report.md's Warnings, "
+                            "report.json's notes")
     assert sum(path in grouped for path in runs) == 2
-    two = offline_lines(*runs[:2])
-    assert two == [f"warning: OFFLINE: {path}: judged by the offline marker heuristic (-T "
-                   "judge=markers): a pipeline check, not a result" for path in runs[:2]]
+    assert noted[0] == "- " + grouped.removeprefix("warning: ")
+    assert sorted(noted[1:]) == sorted(f"  - {e}" for e in each)
+    assert sorted(kept) == sorted(each)
+    two, noted, kept = offline_lines(*runs[:2])
+    assert two == [f"warning: {e}" for e in each[:2]]
+    assert noted == [f"- {e}" for e in each[:2]] and kept == each[:2]
 
 
 def test_claims_validate_notes_a_family_of_one_question(tmp_path):

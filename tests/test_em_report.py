@@ -2066,3 +2066,44 @@ def test_a_moved_runs_reused_logs_are_one_line_with_its_new_steps(tmp_path):
     [moved] = [n for n in rep.notes if n.startswith("MOVED")]
     assert moved.startswith(f"MOVED: 2 log(s) swept under {old} (") and \
         f"are read as checkpoints of {run}," in moved
+
+
+def test_many_em_logs_warned_alike_get_one_warning_with_each_kept(tmp_path):
+    """em-report printed each log's warning one by one, so a sweep of unjudged runs gave as
+    many near-identical no_score lines; as `report` does, from three logs warned alike the
+    console says it once, counting them (counts added up, the first two named),
+    em_report.md lists each log's under it and em_report.json keeps each log's."""
+    from beliefbench.analysis.logs import share_note
+
+    for d in ("u0", "u1", "u2", "read"):
+        (tmp_path / d).mkdir()
+    for i in range(3):  # a judge that never gives a number: every response no_score
+        _run(tmp_path / f"u{i}", {"g1"}, grader=lambda *a: output("?"), condition=f"u{i}")
+    _run(tmp_path / "read", {"g1"}, condition="read")
+    paths = [str(next((tmp_path / f"u{i}" / "logs").glob("*.eval"))) for i in range(3)]
+    what = "no_score (a judge gave no usable number)"
+    each = [share_note(p, 8, 8, what, "counted in the denominator, i.e. not EM") for p in paths]
+
+    def report(*logs: Path) -> tuple[list[str], list[str], list[str]]:
+        out = tmp_path / "rep"
+        res = CliRunner().invoke(cli, ["em-report", *map(str, logs), "--out", str(out),
+                                       "--bootstrap", "40", "--no-plots"])
+        assert res.exit_code == 0, res.output
+        said = [line for line in res.stderr.splitlines() if "no_score" in line]
+        md = [line for line in (out / "em_report.md").read_text().splitlines()
+              if "no_score (a judge" in line]
+        kept = [n for n in json.loads((out / "em_report.json").read_text())["notes"]
+                if "no_score (a judge" in n]
+        return said, md, kept
+
+    logs = [tmp_path / f"u{i}" / "logs" for i in range(3)]
+    (said,), md, kept = report(*logs, tmp_path / "read" / "logs")
+    assert said.startswith("warning: 3 logs (") and " and 1 more; per log 100.0% to " \
+        "100.0%), in all: 24 of 24 responses (100.0%) are " + what in said, said
+    assert sum(p in said for p in paths) == 2
+    assert said.endswith("; each log's count: em_report.md's Warnings, em_report.json's notes")
+    assert md[0] == "- " + said.removeprefix("warning: ")
+    assert sorted(md[1:]) == sorted(f"  - {e}" for e in each) and sorted(kept) == sorted(each)
+    two, md, kept = report(*logs[:2], tmp_path / "read" / "logs")  # below three: each
+    assert sorted(two) == sorted(f"warning: {e}" for e in each[:2])
+    assert sorted(kept) == sorted(each[:2]) and len(md) == 2

@@ -1810,13 +1810,14 @@ def test_a_grouped_cut_off_warning_adds_up_each_logs_counts():
     """The grouped CUT OFF warning gives the counts added up (of all responses and of the
     answers with text, as each log's own does) and the spread of the per-log shares the
     warnings fired on; its words are each log's own."""
-    from beliefbench.analysis.logs import LogShare, cut_off_note, grouped_share_note
+    from beliefbench.analysis.logs import cut_off_note, grouped_note, share_log
 
-    shares = [LogShare("CUT OFF", "a.eval", 5, 20, 10), LogShare("CUT OFF", "b.eval", 4, 20, 20),
-              LogShare("CUT OFF", "c.eval", 9, 10, 10)]
+    shares = [share_log("CUT OFF", "a.eval", 5, 20, 10), share_log("CUT OFF", "b.eval", 4, 20, 20),
+              share_log("CUT OFF", "c.eval", 9, 10, 10)]
     assert shares[0].note == cut_off_note("a.eval", 5, 20, 10)
-    said = grouped_share_note(shares)
+    said = grouped_note(shares)
     assert said.startswith("CUT OFF: 3 logs (a.eval, b.eval and 1 more; per log 20.0% to "
                            "90.0% of the answers with text), in all: 18 of 50 responses "
                            "(36.0%; 45.0% of the 40 answers with text) are answers cut off "
                            "at the max_tokens limit: judged as they stand"), said
+

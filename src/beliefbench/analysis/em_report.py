@@ -36,6 +36,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     LIMIT_COLUMN,
     NO_LABEL,
     LogError,
+    Note,
     Placed,
     Source,
     _cut,
@@ -43,11 +44,13 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     _reducer,
     answered_by_several_evals,
     check_judges,
-    cut_off_note,
+    counted_log,
     drop_superseded,
+    each_note,
     expected_responses,
     final_of,
     finetune_key,
+    grouped_notes,
     has_task_key,
     header_grader,
     ignored_notes,
@@ -62,7 +65,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     moved_entries,
     moved_notes,
     not_final_notes,
-    offline_log_note,
+    offline_log,
     offline_reasons,
     read_headers,
     reducer_text,
@@ -73,13 +76,13 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     same_checkpoint_notes,
     self_judged_note,
     served_notes,
-    share_note,
+    share_log,
     step_of,
     too_many_cut_off,
     with_log_paths,
     with_text,
 )
-from beliefbench.analysis.report import _records, ci_sentence, rate_cell
+from beliefbench.analysis.report import _records, ci_sentence, rate_cell, shown_notes
 from beliefbench.analysis.runs import (
     NOT_APPLICABLE,
     SELF_JUDGED,
@@ -164,14 +167,24 @@ class EMLogs:
     """Each log's checkpoint place (``relabel_moved``), for the notes on moved runs."""
 
     def notes(self) -> list[str]:
-        out = [f"PARTIAL: {i['path']} (status {i['status']!r}{_answered(i)}"
+        """The warnings one by one, each log's own (em_report.json's ``notes``)."""
+        return each_note(self._notes())
+
+    def grouped_notes(self) -> list[tuple[str, list[str]]]:
+        """:meth:`notes` as ``em-report`` shows them, as ``report`` does its own: a warning
+        given alike for several logs once, standing for theirs (:func:`grouped_notes`)."""
+        return grouped_notes(self._notes(), ("em_report.md", EM_SUMMARY))
+
+    def _notes(self) -> list[Note]:
+        """:meth:`notes`, the per-log warnings that ``em-report`` groups kept as
+        :class:`LogNote`."""
+        out: list[Note] = [f"PARTIAL: {i['path']} (status {i['status']!r}{_answered(i)}"
                f"{'; ' + INVALIDATED if i.get('invalidated') else ''}): shown as "
                f"partial=True, never pooled with complete logs"
                f"{resume_note(i['path'], i['status'], i.get('eval_set', False), i['model'])}"
                for i in self.logs if i["partial"]]
         out += [n for n in map(incomplete_em_note, self.logs) if n]
-        out += [offline_log_note(i["path"], i["offline"]) for i in self.logs
-                if i.get("offline")]
+        out += [offline_log(i["path"], i["offline"]) for i in self.logs if i.get("offline")]
         out += [self_judged_note(i["path"], i["model"], opt_out=False) for i in self.logs
                 if i.get("self_judged")]
         out += not_final_notes((i["path"], i.get("final"), i["step"]) for i in self.logs)
@@ -196,16 +209,16 @@ class EMLogs:
         for i in self.logs:
             for verdict, what in UNREAD.items():
                 if i[verdict]:
-                    out.append(share_note(i["path"], i[verdict], i["responses"], what,
-                                          "counted in the denominator, i.e. not EM"))
-        out += [share_note(i["path"], i["unscored"], i["responses"],
-                           f"unjudged (no {SCORER} score: the sample errored, e.g. a judge "
-                           "call failed)", "counted as failed, i.e. not EM")
+                    out.append(counted_log(verdict, i["path"], i[verdict], i["responses"], what,
+                                           "counted in the denominator, i.e. not EM"))
+        out += [counted_log("unscored", i["path"], i["unscored"], i["responses"],
+                            f"unjudged (no {SCORER} score: the sample errored, e.g. a judge "
+                            "call failed)", "counted as failed, i.e. not EM")
                 for i in self.logs if i["unscored"]]
         out += [limit_note(i["path"], i["limits"], i["responses"], i["limit_values"],
                            "`em-report --max-em` counts them toward --max-unread", "not EM")
                 for i in self.logs if i.get("limits")]
-        out += [cut_off_note(i["path"], i["cut_off"], i["responses"], i["answered"])
+        out += [share_log("CUT OFF", i["path"], i["cut_off"], i["responses"], i["answered"])
                 for i in self.logs if too_many_cut_off(i["cut_off"], i["answered"])]
         out += [i["step_note"] for i in self.logs if i.get("step_note")]
         relative = sorted({i["model"] for i in self.logs if i.get("relative_path")})
@@ -669,6 +682,9 @@ class EMReport:
     ``--max-em`` gate found no result)."""
     sources: list[str] = field(default_factory=list)
     """The log files read (em_report.json's ``logs``)."""
+    shown: list[tuple[str, list[str]]] | None = None
+    """The warnings as the console and em_report.md show them, each with the per-log ones it
+    stands for (:meth:`EMLogs.grouped_notes`); None: ``notes`` as they are."""
     gate: dict[str, Any] | None = None
     """``em-report --max-em``'s verdict, written to em_report.json as ``gate``: ``max_em``,
     ``max_unread``, ``passed`` (true, false, or null where a run is no result) and its
@@ -740,15 +756,16 @@ def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
                                               na_position="first")
     # em_vs_step.png's lines (:func:`step_lines`): self-judged checkpoints are one grader
     lines = side.assign(grader=side["grader"].astype(str).map(grouped_grader))
+    more = [*single_question_note(questions, runs),
+            *repeated_steps_note(lines, ["condition", "kl", "grader", "run", "partial"],
+                                 EM_REPEATED),
+            *unstepped_note(side),
+            *unlabelled_finetune_note(lines, ["condition", "kl", "grader", "run"])]
     return EMReport(_step_back(overall), side.reset_index(drop=True), _step_back(by_q),
-                    [*logs.notes(), *single_question_note(questions, runs),
-                     *repeated_steps_note(lines, ["condition", "kl", "grader", "run",
-                                                  "partial"], EM_REPEATED),
-                     *unstepped_note(side),
-                     *unlabelled_finetune_note(lines, ["condition", "kl", "grader", "run"])],
-                    em_rule(logs.logs),
+                    [*logs.notes(), *more], em_rule(logs.logs),
                     nothing_read=not logs.responses["verdict"].isin(READ).any(),
-                    sources=[i["path"] for i in logs.logs])
+                    sources=[i["path"] for i in logs.logs],
+                    shown=[*logs.grouped_notes(), *[(n, []) for n in more]])
 
 
 def shown_columns(df: pd.DataFrame) -> list[str]:
@@ -815,7 +832,10 @@ def render_markdown(rep: EMReport, plots: Sequence[str] = ()) -> str:
              "## General vs narrow", "", _md_table(show), "",
              "## By domain, all shares", "", _md_table(detail), ""]
     if rep.notes:
-        parts += ["## Warnings", "", *[f"- {n}" for n in rep.notes], ""]
+        parts += ["## Warnings", ""]
+        for note, each in shown_notes(rep):
+            parts += [f"- {note}", *[f"  - {n}" for n in each]]
+        parts += [""]
     parts += [f"![{p}]({p})" for p in plots]
     return "\n".join(parts) + "\n"
 

@@ -317,40 +317,23 @@ class BeliefLogs:
 
     def notes(self, runs_apart: bool = True, offline: bool = True) -> list[str]:
         """Human-readable warnings: skipped, partial, incomplete, differing and ignored
-        logs, and runs whose numbers are not results (offline, self-judged, unreadable).
+        logs, and runs whose numbers are not results (offline, self-judged, unreadable),
+        each log's one by one (as report.json keeps them).
 
         ``runs_apart=False`` leaves out the note on logs whose runs differ (``RUNS DIFFER``:
         shown as separate rows), for a reader that does not keep them apart: the gate reads
         one side's logs, split by claim, as one run and says so itself. ``offline=False``
         leaves out the per-log ``OFFLINE`` notes (the gate writes one per side)."""
-        return [n if isinstance(n, str) else n.note for n in self._notes(runs_apart, offline)]
+        return each_note(self._notes(runs_apart, offline))
 
     def grouped_notes(self) -> list[tuple[str, list[str]]]:
-        """:meth:`notes` as ``report`` shows them: each warning with the per-log warnings it
-        stands for (none for most). From :data:`OFFLINE_GROUPED` logs warned of one kind
-        (``CUT OFF``, ``NO ANSWER TEXT``, ``PARSE ERRORS``) one warning gives their counts
-        added up and names the first two, standing for the per-log ones (a demo's 16 logs
-        gave 33 such lines before its table); :meth:`notes` keeps them one by one."""
-        items = self._notes()
-        kinds: dict[str, list[LogShare]] = {}
-        for n in items:
-            if isinstance(n, LogShare):
-                kinds.setdefault(n.kind, []).append(n)
-        out: list[tuple[str, list[str]]] = []
-        for n in items:
-            if isinstance(n, str):
-                out.append((n, []))
-                continue
-            alike = kinds[n.kind]
-            if len(alike) < OFFLINE_GROUPED:
-                out.append((n.note, []))
-            elif alike[0] is n:
-                out.append((grouped_share_note(alike), [a.note for a in alike]))
-        return out
+        """:meth:`notes` as ``report`` shows them (:func:`grouped_notes`): a warning given
+        alike for :data:`OFFLINE_GROUPED` logs or more once, standing for theirs."""
+        return grouped_notes(self._notes())
 
-    def _notes(self, runs_apart: bool = True, offline: bool = True) -> list[str | LogShare]:
-        """:meth:`notes`, the per-log counts that ``report`` groups kept as :class:`LogShare`."""
-        out: list[str | LogShare] = []
+    def _notes(self, runs_apart: bool = True, offline: bool = True) -> list[Note]:
+        """:meth:`notes`, the per-log warnings that ``report`` groups kept as :class:`LogNote`."""
+        out: list[Note] = []
         if self.skipped:
             out.append(f"SKIPPED {len(self.skipped)} unreadable log(s) (--skip-bad-logs): "
                        "their responses are not in any table")
@@ -362,46 +345,36 @@ class BeliefLogs:
             out.append(f"PARTIAL: {info.path} (status {info.status!r}, "
                        f"{partial_held(info)}{why}): shown as partial=True, "
                        f"never pooled with complete logs{resume}")
-        # one OFFLINE note for many logs judged alike: a demo's 16 marker-judged logs gave 16
-        # lines of the same words before its table
-        alike: dict[tuple[str, ...], list[str]] = {}
-        for info in self.logs:
-            if offline and info.offline:
-                alike.setdefault(tuple(info.offline), []).append(info.path)
         for info in self.logs:
             if info.incomplete:
                 out.append(incomplete_note(info))
-            paths = alike.get(tuple(info.offline or ()), [])
-            if len(paths) < OFFLINE_GROUPED and offline and info.offline:
-                out.append(offline_log_note(info.path, info.offline))
-            elif paths and paths[0] == info.path:
-                out.append(f"OFFLINE: {len(paths)} logs ({first_few(paths, 2)}): "
-                           f"{offline_text(info.offline)}")
+            if offline and info.offline:
+                out.append(offline_log(info.path, info.offline))
             if info.self_judged:
                 out.append(self_judged_note(info.path, info.model))
             if info.step_note:
                 out.append(info.step_note)
             if too_many_parse_errors(info.parse_errors, info.samples):
-                out.append(LogShare("PARSE ERRORS", info.path, info.parse_errors,
-                                    info.samples))
+                out.append(share_log("PARSE ERRORS", info.path, info.parse_errors,
+                                     info.samples))
             if mismatched_samples(info):
                 out.append(samples_note(info))
             if info.infrastructure:
-                out.append(share_note(info.path, info.infrastructure, info.samples,
-                                      "infrastructure failures (the provider of the model or the "
-                                      "judge raised)",
-                                      "counted as failed, i.e. non-belief"))
+                out.append(counted_log("infrastructure", info.path, info.infrastructure,
+                                       info.samples, "infrastructure failures (the provider of "
+                                       "the model or the judge raised)",
+                                       "counted as failed, i.e. non-belief"))
             if info.unscored:
-                out.append(share_note(info.path, info.unscored, info.samples,
-                                      f"unjudged (no {SCORER} score: the sample errored)",
-                                      "counted as failed, i.e. non-belief"))
+                out.append(counted_log("unscored", info.path, info.unscored, info.samples,
+                                       f"unjudged (no {SCORER} score: the sample errored)",
+                                       "counted as failed, i.e. non-belief"))
             if too_few_answers(info.no_answer, info.samples):
-                out.append(LogShare("NO ANSWER TEXT", info.path, info.no_answer, info.samples))
+                out.append(share_log("NO ANSWER TEXT", info.path, info.no_answer, info.samples))
             if info.limited:
                 out.append(limit_note(info.path, info.limits, info.samples, info.limit_values))
             if too_many_cut_off(info.cut_off, info.answered):
-                out.append(LogShare("CUT OFF", info.path, info.cut_off, info.samples,
-                                    info.answered))
+                out.append(share_log("CUT OFF", info.path, info.cut_off, info.samples,
+                                     info.answered))
             if info.reducer:
                 out.append(reducer_note(info))
             if info.appended:
@@ -592,12 +565,17 @@ def cut_off_note(where: str, count: int, total: int, answered: int | None = None
             "answers are intended")
 
 
-SHARE_NOTES: dict[str, Callable[[str, int, int, int | None], str]] = {
+Say = Callable[[str, int, int, int | None], str]
+"""A per-log warning's words for ``where`` (a log's path, or ``3 logs (a, b and 1 more)``),
+``count`` of ``total`` responses and ``answered`` of them with text (0, 0, None: uncounted)."""
+
+
+SHARE_NOTES: dict[str, Say] = {
     "CUT OFF": cut_off_note,
     "NO ANSWER TEXT": lambda where, count, total, _: no_answer_note(where, count, total),
     "PARSE ERRORS": lambda where, count, total, _: parse_error_note(where, count, total),
 }
-"""The per-log warning of each kind of :class:`LogShare`, by kind."""
+"""The per-log warning of each kind of response count that ``report`` groups, by kind."""
 
 
 def claim_counts(claims: pd.Series, flags: dict[str, pd.Series]) -> dict[str, dict[str, int]]:
@@ -755,49 +733,105 @@ def offline_reasons(log: EvalLog, markers: bool = False) -> list[str]:
 
 
 OFFLINE_GROUPED = 3
-"""Logs offline for the same reasons from which ``report`` gives them one OFFLINE note (and
-logs warned of one kind of count, ``CUT OFF`` and the like, one note of that kind)."""
-
+"""Logs given one warning alike (``OFFLINE`` for the same reasons, ``CUT OFF`` and the like)
+from which ``report`` and ``em-report`` show it once for them all (:func:`grouped_notes`)."""
 
 @dataclass(frozen=True)
-class LogShare:
-    """One log's count behind a per-log warning that ``report`` groups across logs
-    (:meth:`BeliefLogs.grouped_notes`): ``count`` of its ``total`` responses, ``answered``
-    of which have text."""
+class LogNote:
+    """One log's warning that ``report`` and ``em-report`` group across logs
+    (:func:`grouped_notes`): the logs of one ``key`` get one line, counts added up."""
 
-    kind: str
-    """``CUT OFF``, ``NO ANSWER TEXT`` or ``PARSE ERRORS``: a key of :data:`SHARE_NOTES`."""
+    key: tuple[str, ...]
+    """What must agree for one line to speak for several logs: the kind of warning
+    (``OFFLINE``, ``CUT OFF``, ...) and, for ``OFFLINE``, its reasons."""
     path: str
-    count: int
-    total: int
+    say: Say = field(compare=False, repr=False)
+    count: int = 0
+    total: int = 0
+    """Responses: 0 for a warning that counts none (``OFFLINE``)."""
     answered: int | None = None
 
     @property
     def note(self) -> str:
         """The log's own warning."""
-        return SHARE_NOTES[self.kind](self.path, self.count, self.total, self.answered)
+        return self.say(self.path, self.count, self.total, self.answered)
 
 
-def grouped_share_note(shares: Sequence[LogShare]) -> str:
-    """One warning for several logs' :class:`LogShare` of one kind: their counts added up,
-    the spread of their shares, the first two named; each log's count stays in report.md's
-    Warnings (under this one) and in report.json's notes."""
-    paths = [s.path for s in shares]
-    low, high = min(_share(s) for s in shares), max(_share(s) for s in shares)
-    of = " of the answers with text" if shares[0].kind == "CUT OFF" else ""
-    answered = (sum(s.answered if s.answered is not None else s.total for s in shares)
-                if shares[0].kind == "CUT OFF" else None)
-    where = (f"{len(shares)} logs ({first_few(paths, 2)}; per log {low:.1%} to "
-             f"{high:.1%}{of}), in all")
-    return (SHARE_NOTES[shares[0].kind](where, sum(s.count for s in shares),
-                                        sum(s.total for s in shares), answered)
-            + "; each log's count: report.md's Warnings, report.json's notes")
+Note = str | LogNote
+"""A warning: one given as it is, or one log's that may be grouped with others alike."""
 
 
-def _share(s: LogShare) -> float:
+def share_log(kind: str, path: str, count: int, total: int,
+              answered: int | None = None) -> LogNote:
+    """A log's ``CUT OFF`` / ``NO ANSWER TEXT`` / ``PARSE ERRORS`` warning (:data:`SHARE_NOTES`)."""
+    return LogNote((kind,), path, SHARE_NOTES[kind], count, total, answered)
+
+
+def offline_log(path: str, reasons: Sequence[str]) -> LogNote:
+    """A log's ``OFFLINE`` warning, grouped with the logs offline for the same reasons."""
+    return LogNote(("OFFLINE", *reasons), path,
+                   lambda where, *_: offline_log_note(where, reasons))
+
+
+def counted_log(kind: str, path: str, count: int, total: int, what: str,
+                counted: str) -> LogNote:
+    """A log's :func:`share_note` (``count`` of its responses are ``what``), grouped with the
+    logs given the warning of the same ``kind``."""
+    return LogNote((kind,), path, lambda where, c, t, _: share_note(where, c, t, what, counted),
+                   count, total)
+
+
+def each_note(items: Iterable[Note]) -> list[str]:
+    """The warnings one by one, each log's own (report.json's ``notes``)."""
+    return [n if isinstance(n, str) else n.note for n in items]
+
+
+def grouped_notes(items: Sequence[Note], files: tuple[str, str] = ("report.md", "report.json")
+                  ) -> list[tuple[str, list[str]]]:
+    """The warnings as the console and the Markdown report show them, each with the per-log
+    ones it stands for: from :data:`OFFLINE_GROUPED` logs given one :class:`LogNote` key, one
+    line in place of the first (:func:`grouped_note`; a demo's 16 logs gave 16 OFFLINE and 33
+    CUT OFF / NO ANSWER TEXT / PARSE ERRORS lines before its table); ``files``: the report's
+    Markdown and JSON, which keep each log's warning."""
+    alike: dict[tuple[str, ...], list[LogNote]] = {}
+    for n in items:
+        if isinstance(n, LogNote):
+            alike.setdefault(n.key, []).append(n)
+    out: list[tuple[str, list[str]]] = []
+    for n in items:
+        if isinstance(n, str):
+            out.append((n, []))
+        elif len(group := alike[n.key]) < OFFLINE_GROUPED:
+            out.append((n.note, []))
+        elif group[0] is n:
+            out.append((grouped_note(group, files), each_note(group)))
+    return out
+
+
+def grouped_note(notes: Sequence[LogNote], files: tuple[str, str] = ("report.md", "report.json")
+                 ) -> str:
+    """One warning for several logs' :class:`LogNote` of one key, the first two named: their
+    counts added up with the spread of their shares where they count responses; each log's
+    own stays in the Markdown report's Warnings (under this one) and the JSON's notes."""
+    paths = [n.path for n in notes]
+    where = f"{len(notes)} logs ({first_few(paths, 2)}"
+    each = f"{files[0]}'s Warnings, {files[1]}'s notes"
+    if not any(n.total for n in notes):
+        return notes[0].say(where + ")", 0, 0, None) + f"; each log: {each}"
+    low, high = min(map(_share, notes)), max(map(_share, notes))
+    cut = any(n.answered is not None for n in notes)  # shares of the answers with text
+    answered = sum(n.total if n.answered is None else n.answered for n in notes) if cut \
+        else None
+    where += (f"; per log {low:.1%} to {high:.1%}{' of the answers with text' if cut else ''}"
+              "), in all")
+    return (notes[0].say(where, sum(n.count for n in notes), sum(n.total for n in notes),
+                         answered) + f"; each log's count: {each}")
+
+
+def _share(n: LogNote) -> float:
     """The share a log's own warning is given for (cut off: of the answers with text)."""
-    whole = s.answered if s.kind == "CUT OFF" and s.answered is not None else s.total
-    return s.count / whole if whole else 0.0
+    whole = n.total if n.answered is None else n.answered
+    return n.count / whole if whole else 0.0
 
 
 def offline_log_note(path: str, reasons: Sequence[str]) -> str:

@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -402,8 +403,16 @@ def markdown_table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def shown_notes(report: Report) -> list[tuple[str, list[str]]]:
-    """The warnings as shown (console, report.md), each with the per-log ones it stands for."""
+class Warned(Protocol):
+    """A report with warnings: :class:`Report`, or em-report's ``EMReport``."""
+
+    notes: list[str]
+    shown: list[tuple[str, list[str]]] | None
+
+
+def shown_notes(report: Warned) -> list[tuple[str, list[str]]]:
+    """The warnings as shown (console, report.md / em_report.md), each with the per-log ones
+    it stands for."""
     return report.shown if report.shown is not None else [(n, []) for n in report.notes]
 
 

@@ -85,6 +85,7 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
         write_em_report,
     )
     from beliefbench.analysis.logs import LogError
+    from beliefbench.analysis.report import shown_notes
 
     if max_em is None and click.get_current_context().get_parameter_source(
             "max_unread") != click.core.ParameterSource.DEFAULT:
@@ -98,7 +99,7 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
             rep = build_em_report(loaded, n_bootstrap=bootstrap)
     except LogError as e:
         raise BadInput(str(e)) from None
-    for note in rep.notes:
+    for note, _ in shown_notes(rep):  # per-log ones grouped: each in em_report.md and .json
         click.echo(f"warning: {note}", err=True)
     if rep.nothing_read and not allow_unread:  # recorded in em_report.json before it is written
         rep.error = unread_error(unread_runs(loaded.responses), out_dir, EM_ZERO,
