@@ -1821,3 +1821,32 @@ def test_a_grouped_cut_off_warning_adds_up_each_logs_counts():
                            "(36.0%; 45.0% of the 40 answers with text) are answers cut off "
                            "at the max_tokens limit: judged as they stand"), said
 
+
+def test_report_json_says_whether_each_log_is_the_whole_run(tmp_path):
+    """A log run with `--limit` finished: its rows say `"partial": false`, and only the
+    INCOMPLETE note's text told a CI reading report.json that they rest on part of the
+    questions. report.json says it per log (`runs`: `complete`, `subset`, `responses` of
+    `expected`, `cut`) and overall (`complete`); the rows' own fields keep their meaning."""
+    full = run_belief(tmp_path / "logs" / "full", believer, samples=1, condition="full")
+    cut = _eval_belief(tmp_path / "logs" / "cut", believer, limit=3)
+
+    def summary(logs: str) -> dict:
+        r = _report(logs, tmp_path / "o")
+        assert r.exit_code == 0, r.output
+        return json.loads((tmp_path / "o" / "report.json").read_text())
+
+    both = summary(str(tmp_path / "logs"))
+    assert both["complete"] is False
+    runs = {r["log"]: r for r in both["runs"]}
+    assert set(runs) == set(both["logs"]) == {full.location, cut.location}
+    assert {k: runs[cut.location][k] for k in ("partial", "complete", "subset", "responses",
+                                                "expected", "cut")} == \
+        {"partial": False, "complete": False, "subset": True, "responses": 3, "expected": 7,
+         "cut": "run with --limit 3"}
+    assert {k: runs[full.location][k] for k in ("partial", "complete", "subset", "responses",
+                                                 "expected", "cut", "condition")} == \
+        {"partial": False, "complete": True, "subset": False, "responses": 7, "expected": 7,
+         "cut": None, "condition": "full"}
+    # the rows' partial still means what it meant: the run finished
+    assert {row["partial"] for row in both["tables"]["overall"]} == {False}
+    assert summary(full.location)["complete"] is True

@@ -189,6 +189,8 @@ class LogInfo:
     cut: str = ""
     """Why the log holds fewer responses than ``expected`` (``--limit 20``, ``--sample-id
     ...``), from the eval's config."""
+    subset: bool = False
+    """Run with ``--limit`` or ``--sample-id``: on part of its dataset by design."""
     epochs: int = 1
     """Responses per question the eval ran: the task's ``samples``, or Inspect's ``--epochs``
     where given (which replaces it)."""
@@ -925,6 +927,8 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    key=key, error=error, eval_id=log.eval.eval_id,
                    appended=appended_scores(log),
                    expected=expected_responses(log), cut=_cut(log), epochs=epochs,
+                   subset=log.eval.config.limit is not None
+                   or log.eval.config.sample_id is not None,
                    offline=offline_reasons(log, dict(key.judge).get("mode") == "markers"),
                    self_judged=self_judged, reducer=_reducer(log, epochs),
                    invalidated=is_invalidated(log), limit_values=limit_values(log),

@@ -29,6 +29,7 @@ from beliefbench.analysis.logs import (
     RUN_COLUMNS,
     SHARE_SLACK,
     BeliefLogs,
+    LogInfo,
     over_budget,
     read_either_way,
     unread_counts,
@@ -143,6 +144,9 @@ class Report:
     """The warnings as the console and report.md show them, each with the per-log ones
     it stands for (:meth:`BeliefLogs.grouped_notes`); None: ``notes`` as they are."""
     sources: list[str] = field(default_factory=list)
+    completeness: list[dict] = field(default_factory=list)
+    """Per log read, whether its numbers rest on the whole run (:func:`completeness`):
+    report.json's ``runs``."""
     flips: pd.DataFrame | None = None
     """Per-question flips across checkpoints (:mod:`beliefbench.analysis.flips`): None, or
     no rows, when no run has two or more steps."""
@@ -331,11 +335,26 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
         family=rates(questions, ("family",), n_bootstrap),
         dims=dims, notes=[*logs.notes(), *more],
         shown=[*logs.grouped_notes(), *[(n, []) for n in more]],
-        sources=[info.path for info in logs.logs],
+        sources=[info.path for info in logs.logs], completeness=completeness(logs.logs),
         flips=flip_table, flip_steps=flip_steps, unread=unread, neither_way=neither,
         nothing_read=not logs.responses["verdict"].isin(READ_VERDICTS).any(),
         took_side=read_either_way(logs.responses["verdict"].value_counts()),
     )
+
+
+def completeness(infos: Sequence[LogInfo]) -> list[dict]:
+    """Per log, what a CI reading report.json needs to refuse numbers resting on part of a
+    run: a log run with ``--limit`` finished, so its rows say ``partial: false`` and only the
+    INCOMPLETE note's text said otherwise. ``complete``: finished (not ``partial``) and
+    holding every response its dataset calls for (``expected``; where the log does not
+    record its dataset size, finished is complete); ``subset``: run with ``--limit`` /
+    ``--sample-id``; ``cut``: why it holds fewer (null where it does not)."""
+    return [{"log": i.path, "model": i.model, "run": i.run, "checkpoint": i.checkpoint,
+             "condition": i.condition, "step": i.step, "partial": i.partial,
+             "complete": not (i.partial or i.incomplete), "subset": i.subset,
+             "responses": i.samples, "expected": i.expected,
+             "cut": i.cut if i.expected is not None and i.samples < i.expected else None}
+            for i in infos]
 
 
 def _shown_columns(df: pd.DataFrame) -> list[str]:
@@ -496,6 +515,8 @@ def summary(report: Report, inputs: Sequence[str] | None = None) -> dict:
     themselves."""
     out = {"inputs": list(inputs) if inputs is not None else list(report.sources),
            "logs": list(report.sources), "by": list(report.dims), "notes": list(report.notes),
+           "complete": all(r["complete"] for r in report.completeness),
+           "runs": list(report.completeness),
            "tables": {"overall": _records(report.overall), "by": _records(report.by),
                       "detail": _records(report.detail)},
            "files": {"overall": "belief_overall.csv", "by": by_filename(report.dims),
