@@ -757,3 +757,52 @@ def test_no_model_under_test_says_to_pass_model(claim_file, tmp_path, monkeypatc
     assert {next(iter(s.scores.values())).answer for s in log.samples} == {"failed"}
     said = [r.getMessage() for r in caplog.records if r.name == "beliefbench.solver"]
     assert len(said) == 1 and "--model" in said[0]
+
+
+def test_nothing_read_is_warned_once_per_run_and_report_shows_it_from_the_log(
+        claim_file, tmp_path, caplog):
+    """NOTHING READ printed twice where Inspect computed the metrics live on every sample and
+    again at the end (both saw every item), and the log kept no word of it: Inspect records
+    the logging of samples only, and the metric runs after them. Each task's metric warns
+    once for one run (a new task warns again), and `beliefbench report` reads the warning
+    from the log's own metrics (binary/readable 0), named alone or in a folder."""
+    import logging
+
+    from click.testing import CliRunner
+    from conftest import believer, run_belief
+    from inspect_ai.scorer import SampleScore
+
+    from beliefbench.cli import cli
+
+    def said() -> list[str]:
+        return [r.getMessage() for r in caplog.records if "NOTHING READ" in r.getMessage()]
+
+    caplog.set_level(logging.WARNING, logger="beliefbench")
+    unread = _scripted(False, top_of=lambda text: _filled([TopLogprob(token="{", logprob=-0.1)]))
+    task = belief_logprob(claims=str(claim_file), parts="binary")
+    log = eval(task, model=unread, log_dir=str(tmp_path / "logs"), display="none")[0]
+    assert log.status == "success" and len(said()) == 1, said()
+    scores = [SampleScore(score=next(iter(s.scores.values())), sample_id=s.id,
+                          sample_metadata=s.metadata) for s in log.samples]
+    caplog.clear()
+    task.metrics[0](scores), task.metrics[0](scores)  # live, then at the end: one warning
+    assert len(said()) == 1 and "none of the 8 binary item(s)" in said()[0]
+    belief_logprob(claims=str(claim_file), parts="binary").metrics[0](scores)
+    assert len(said()) == 2  # another run's (task's) is its own
+    words = ("NOTHING READ: none of its binary items was read as yes or no "
+             "(binary/parse_error 1.000, binary/failed 0.000): its binary/belief 0.000 is no "
+             "measurement")
+    alone = CliRunner().invoke(cli, ["report", log.location, "--out", str(tmp_path / "o1")])
+    assert alone.exit_code == 2 and words in alone.output, alone.output
+    run_belief(tmp_path / "logs", believer, samples=1)
+    beside = CliRunner().invoke(cli, ["report", str(tmp_path / "logs"), "--out",
+                                      str(tmp_path / "o2"), "--no-plots", "--bootstrap", "40"])
+    assert beside.exit_code == 0, beside.output
+    assert f"warning: NOTHING READ: {log.location}: {words.removeprefix('NOTHING READ: ')}" \
+        in beside.stderr, beside.stderr
+    read = eval(belief_logprob(claims=str(claim_file), parts="binary"), model=_scripted(False),
+                log_dir=str(tmp_path / "read"), display="none")[0]
+    run_belief(tmp_path / "read", believer, samples=1)
+    r = CliRunner().invoke(cli, ["report", str(tmp_path / "read"), "--out",
+                                 str(tmp_path / "o3"), "--no-plots", "--bootstrap", "40"])
+    assert r.exit_code == 0 and read.location in r.stderr and "NOTHING READ" not in r.stderr

@@ -511,7 +511,10 @@ def logprob_summary() -> Metric:
     pairs skipped (1.0 where the provider returns no prompt logprobs, which skips them all;
     0.0 where they were read or left out by --limit), so a family that measured
     nothing is shown as such. A run whose binary items were all scored and none read logs
-    a NOTHING READ warning."""
+    a NOTHING READ warning, once (``report`` says it again from the log's binary/readable:
+    Inspect keeps no metric's logging in the log)."""
+
+    said: set[tuple] = set()  # the NOTHING READ warnings given, one per run
 
     def compute(scores: list[SampleScore]) -> Value:
         binary_rows, pair_rows, margins = [], [], []
@@ -544,9 +547,14 @@ def logprob_summary() -> Metric:
             # that was read at all, so a 0.000 belief from nothing read cannot pass as one
             out["binary/readable"] = out["binary/belief"] + out["binary/no"]
             if out["binary/readable"] == 0 and len(binary_rows) == items.get("binary"):
-                logger.warning(_NOTHING_READ, len(binary_rows),
-                               int(sum(r["parse_error"] for r in binary_rows)),
-                               int(sum(r["failed"] for r in binary_rows)))
+                counts = (len(binary_rows), int(sum(r["parse_error"] for r in binary_rows)),
+                          int(sum(r["failed"] for r in binary_rows)))
+                # Inspect computes the metrics live as samples finish and again at the end:
+                # both saw every item, and the warning printed twice
+                run = (_model_name(), *sorted(str(s.sample_id) for s in scores), *counts)
+                if run not in said:
+                    said.add(run)
+                    logger.warning(_NOTHING_READ, *counts)
         if pair_rows:
             out.update(_pair_metrics(pd.DataFrame(pair_rows)))
         for kind in KINDS:  # a skipped family is shown skipped, never as 0 nor left unsaid
@@ -555,6 +563,14 @@ def logprob_summary() -> Metric:
         return out
 
     return compute
+
+
+def _model_name() -> str:
+    """The model the metric is computed for ('' where none is evaluated: `inspect score`)."""
+    try:
+        return str(get_model())
+    except Exception:  # noqa: BLE001 - no active model: the name only tells runs apart
+        return ""
 
 
 @scorer(metrics=[logprob_summary()])
@@ -697,4 +713,7 @@ def belief_logprob(claims: str | list[str] = "all",
                                       skip_pairs="binary" in chosen_parts,
                                       abort_after=abort_after),
                 scorer=logprob_scorer(), score_on_error=True,
+                # a metric of its own, so its record of the warnings given is this task's
+                # (the decorator's one metric serves every run in the process)
+                metrics=[logprob_summary()],
                 metadata={METADATA_KEY: settings})

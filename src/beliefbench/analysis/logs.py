@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import os
 import posixpath
 import re
@@ -430,16 +431,38 @@ def _a(word: str) -> str:
     return f"a{'n' if word[0] in 'aeiouAEIOU' else ''} {word}"
 
 
+NOTHING_READ = "NOTHING READ"
+"""The word of the ``belief_logprob`` warning for a run none of whose binary items was read."""
+
+
+def logprob_nothing_read(log: EvalLog) -> str | None:
+    """The ``belief_logprob`` task's NOTHING READ warning for its log (``binary/readable``
+    0 in its metrics), None where some binary item was read or none was run. The task logs
+    the warning from its metric, after the samples, and Inspect records only the logging of
+    samples: the log holds the metrics it rests on, not the warning."""
+    for score in log.results.scores if log.results else []:
+        metrics = {k: m.value for k, m in score.metrics.items()}
+        if metrics.get("binary/readable") == 0:
+            return (f"{NOTHING_READ}: none of its binary items was read as yes or no "
+                    f"(binary/parse_error {metrics.get('binary/parse_error', math.nan):.3f}, "
+                    f"binary/failed {metrics.get('binary/failed', math.nan):.3f}): its "
+                    "binary/belief 0.000 is no measurement (binary/readable 0.000)")
+    return None
+
+
 def ignored_notes(ignored: Sequence[tuple[str, str]]) -> list[str]:
     """``ignored <path>: <why>`` per log passed over, except beliefbench's logs of another
     kind (the EM logs in a folder of belief logs, the belief logs in a folder of EM logs):
-    one line per kind, counted, with the first few paths."""
+    one line per kind, counted, with the first few paths; a ``belief_logprob`` log that read
+    nothing (:func:`logprob_nothing_read`) also gets its own line, as its run warned."""
     other: dict[tuple[str, str], list[str]] = {}
     out = []
     for path, why in ignored:
         found = _OTHER_KIND.match(why)
         if found:
             other.setdefault((found["kind"], found["read"]), []).append(path)
+            if f"; {NOTHING_READ}: " in why:
+                out.append(f"{NOTHING_READ}: {path}: " + why.split(f"; {NOTHING_READ}: ")[1])
         else:
             out.append(f"ignored {path}: {why}")
     summary = []
@@ -1317,6 +1340,8 @@ def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
             it_is = f"{_a(other)} log: " if other else ""
             why = (f"not {_a(kind)} log ({it_is}task {header.eval.task!r} has no "
                    f"{task_key!r} eval metadata)")
+            if other == "belief_logprob" and (unread := logprob_nothing_read(header)):
+                why += f"; {unread}"
             if explicit:
                 reader = f"; read it with `{READERS[other]}`" if other in READERS else ""
                 raise LogError(f"{path}: {why}{reader}")
