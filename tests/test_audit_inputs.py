@@ -1594,3 +1594,30 @@ def test_a_parquet_file_without_the_column_suggests_the_one_holding_the_text(tmp
                              "--out", str(tmp_path / "o2"))
     assert code == 2 and "(most likely --messages-field conversations, the field of chat " \
                          "messages)" in output, output
+
+
+def test_rows_without_id_count_documents_only(tmp_path, claim_text):
+    """A Parquet file of 4 documents, an empty text and a null text, none with the id
+    field, said "Documents whose row has no id field 'id': 5": the empty text, no document,
+    was counted as a document without an id. Only rows read as documents count now."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    pq.write_table(pa.table({"doc_id": [f"p{i}" for i in range(6)],
+                             "text": [claim_text, "A note on tides.", None, "Rain in Leeds.",
+                                      "A quarterly sales report.", ""]}),
+                   corpus / "a.parquet")
+    (corpus / "b.jsonl").write_text("".join(json.dumps({"text": t}) + "\n"
+                                            for t in (claim_text, "   ", "", "Sun in Oslo.")))
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 6
+    assert report["skipped"]["by_reason"] == {"bad text field": 1, "empty text": 3}
+    assert report["rows_without_id"] == {
+        "field": "id", "rows": 6, "files": 2,
+        "examples": {str(corpus / "a.parquet"): 4, str(corpus / "b.jsonl"): 2}}
+    summary = (tmp_path / "o" / "summary.md").read_text()
+    assert "(their flags have id null): 6, in 2 file(s)" in summary

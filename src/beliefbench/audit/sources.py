@@ -1250,9 +1250,14 @@ def _blank_rest(f: Any) -> bool:
     return True
 
 
-def _no_id(skips: Skips, path: str) -> None:
-    """Count a document of ``path`` whose row lacks the id field (said once per file)."""
-    skips.no_id[path] = skips.no_id.get(path, 0) + 1
+def _row_doc(where: str, text: str | None, ident: Any, skips: Skips, path: str) -> Doc:
+    """The document of a JSONL line or a Parquet or Arrow row. A row without the id field
+    (``ident`` MISSING) is counted in ``rows_without_id`` only where its text is a document:
+    an empty text is no document (``read_unit`` counts it under ``empty text``), and its
+    rows had made "Documents whose row has no id field: 5" of a file of 4 documents."""
+    if ident is MISSING and text and not text.isspace():
+        skips.no_id[path] = skips.no_id.get(path, 0) + 1
+    return Doc(where, text or "", None if ident is MISSING else _id_text(ident))
 
 
 def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
@@ -1289,10 +1294,8 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
     if problem:
         skips.add(BAD_TEXT_FIELD, f"{problem}; line skipped", where, repeats=True)
         return
-    ident = field_value(row, fields.id) if fields.id else None
-    if ident is MISSING:
-        _no_id(skips, path)
-    yield Doc(where, text, None if ident is MISSING else _id_text(ident))
+    yield _row_doc(where, text, field_value(row, fields.id) if fields.id else None, skips,
+                   path)
 
 
 def _too_long_values(batch: Any, fields: Fields, max_chars: int, skips: Skips, path: str,
@@ -1416,10 +1419,8 @@ def _batches_to_docs(batches: Iterator[Any], path: str, fields: Fields, skips: S
             if problem:
                 skips.add(BAD_TEXT_FIELD, f"{problem}; row skipped", where, repeats=True)
                 continue
-            ident = field_value(values, fields.id) if fields.id else None
-            if ident is MISSING:  # no such column (or struct field)
-                _no_id(skips, path)
-            yield Doc(where, text, None if ident is MISSING else _id_text(ident))
+            yield _row_doc(where, text, field_value(values, fields.id) if fields.id else None,
+                           skips, path)  # (MISSING: no such column or struct field)
         row += batch.num_rows
     if not row:
         skips.empty(path)
