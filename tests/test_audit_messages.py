@@ -175,6 +175,32 @@ def test_the_closing_line_names_the_files_written(tmp_path, claim_text):
             names.split(", "))
 
 
+def test_the_skipped_count_says_which_part_the_gate_counts(tmp_path, claim_text):
+    """The closing line said "skipped 3" and summary.md "Skipped: 3." where the gate's
+    line said 1 piece of input could not be read: the other two were empty texts, which
+    --max-skipped leaves out. Both now split the count; without such skips it is as was."""
+    shard = _rows(tmp_path / "a.jsonl", [{"text": claim_text}, {"text": ""}, {"text": " "}])
+    with shard.open("a") as f:
+        f.write("not json\n")
+    out = tmp_path / "o"
+    res = _audit(str(shard), "--claims", "ed_sheeran", "--out", str(out), "--max-skipped", "1")
+    assert res.exit_code == 0, res.output
+    assert "; skipped 3 (1 unread; 2 empty texts); wrote" in res.output
+    summary = (out / "summary.md").read_text()
+    assert "Skipped: 3 (1 unread, which --max-skipped counts; 2 empty texts)." in summary
+    res = _audit(str(shard), "--claims", "ed_sheeran", "--out", str(out), "--max-skipped", "0")
+    assert res.exit_code == 3 and "gate: 1 piece of input could not be read" in res.output
+    _rows(shard, [{"text": claim_text}, {"text": ""}])
+    res = _audit(str(shard), "--claims", "ed_sheeran", "--out", str(out))
+    assert "; skipped 1 (0 unread; 1 empty text); wrote" in res.output
+    _rows(shard, [{"text": claim_text}])
+    with shard.open("a") as f:
+        f.write("not json\n")
+    res = _audit(str(shard), "--claims", "ed_sheeran", "--out", str(out))
+    assert "; skipped 1; wrote" in res.output
+    assert "Skipped: 1.\n" in (out / "summary.md").read_text()
+
+
 def test_problems_merge_over_units_and_survive_a_resume():
     """A problem met in several units (a large file cut into byte ranges, or units read by
     an interrupted run) is one entry after the merge, its places capped; past

@@ -209,6 +209,34 @@ def sources_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+NOT_UNREAD = ("empty text", "audit output")
+"""Skip reasons ``--max-skipped`` leaves out: an empty text has nothing to teach, and an
+earlier audit's output folder is no corpus."""
+
+
+def unread_input(counts: dict[str, int]) -> int:
+    """The skips that ``--max-skipped`` counts: input that held text the audit did not
+    read (lines, rows, files), by the reasons in ``report.json``."""
+    return sum(n for reason, n in counts.items() if reason not in NOT_UNREAD)
+
+
+def skipped_text(counts: dict[str, int], gate: str = "") -> str:
+    """The skips' total, split where some are no unread input: the headline said "skipped
+    14" and the gate "11 pieces of input could not be read" of one audit, three of the 14
+    being empty texts. ``gate``: words after the unread count (what counts it)."""
+    total, unread = sum(counts.values()), unread_input(counts)
+    if total == unread:
+        return f"{total}"
+    rest = [f"{n} {_NOT_UNREAD_WORDS[r][n != 1]}" for r in NOT_UNREAD if (n := counts.get(r))]
+    return f"{total} ({unread} unread{gate}; {', '.join(rest)})"
+
+
+_NOT_UNREAD_WORDS = {"empty text": ("empty text", "empty texts"),
+                     "audit output": ("earlier audit's output folder",
+                                      "earlier audits' output folders")}
+_GATED = ", which --max-skipped counts"
+
+
 def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
     lines = ["# Training-data audit", "",
              f"{report['documents']} documents"
@@ -221,7 +249,7 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
              f"{report['docs_per_cpu_second']} per CPU-second of reading and classifying). "
              f"Flagged: {report['flagged']} (see flagged.jsonl; `beliefbench audit-verify` "
              f"has a model confirm or reject each flag). "
-             f"Skipped: {report['skipped']['total']}.", ""]
+             f"Skipped: {skipped_text(report['skipped']['by_reason'], _GATED)}.", ""]
     if report["skipped"]["total"]:
         lines += ["Skipped input by reason: " + ", ".join(
             f"{k} {v}" for k, v in report["skipped"]["by_reason"].items()) + ".", ""]

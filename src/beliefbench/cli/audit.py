@@ -397,7 +397,14 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     --max-skipped, more unread input than documents read), 130 interrupted (finished units are
     kept: add --resume).
     """
-    from beliefbench.audit.report import build_report, source_rows, write_report
+    from beliefbench.audit.report import (
+        NOT_UNREAD,
+        build_report,
+        skipped_text,
+        source_rows,
+        unread_input,
+        write_report,
+    )
     from beliefbench.audit.run import WORK, finish, read_paths, run
     from beliefbench.audit.sources import COMPRESSED_SUFFIXES, Fields
 
@@ -494,7 +501,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     finish(out / "flagged.jsonl")
     docs = f"{tally.documents} document{'' if tally.documents == 1 else 's'}"
     click.echo(f"audited {docs} in {seconds:.1f} s; flagged "
-               f"{tally.flagged}; skipped {tally.skips.total}; wrote {out}/"
+               f"{tally.flagged}; skipped {skipped_text(tally.skips.counts)}; wrote {out}/"
                f"{', '.join([*written, 'flagged.jsonl'])}")
     # both gates speak before the exit: a team that mends the flags should not learn of the
     # unread input only on the next run
@@ -503,11 +510,12 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
         click.echo(f"gate: {tally.flagged} documents flagged, more than --max-flagged "
                    f"{max_flagged} (see {out}/flagged.jsonl)", err=True)
     unread = unread_input(tally.skips.counts)
+    pieces = f"{unread} piece{'' if unread == 1 else 's'} of input"
     over_skipped = max_skipped is not None and unread > max_skipped
     reasons = ", ".join(f"{r} {n}" for r, n in sorted(tally.skips.counts.items())
                         if r not in NOT_UNREAD)
     if over_skipped:
-        click.echo(f"gate: {unread} pieces of input could not be read ({reasons}), more than "
+        click.echo(f"gate: {pieces} could not be read ({reasons}), more than "
                    f"--max-skipped {max_skipped}: the flags say nothing of them (see "
                    f"{out}/report.json, skipped)", err=True)
     # --max-flagged alone passed an audit that read 1 document of 3 (the 2 unread held the
@@ -515,13 +523,13 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     # of the corpus, no result (exit 3); less, a line says what the gate did not judge
     mostly_unread = unread_beyond_read(unread, tally.documents, max_flagged, max_skipped)
     if mostly_unread:
-        click.echo(f"gate: no result: {unread} pieces of input could not be read ({reasons}), "
+        click.echo(f"gate: no result: {pieces} could not be read ({reasons}), "
                    f"more than the {docs} read: --max-flagged {max_flagged} judged the "
                    f"lesser part of the corpus, and the flags say nothing of the rest (see "
                    f"{out}/report.json, skipped); mend the input, or give --max-skipped N for "
                    "how much may go unread", err=True)
     elif max_flagged is not None and max_skipped is None and unread:
-        click.echo(f"gate: not judged: {unread} pieces of input could not be read "
+        click.echo(f"gate: not judged: {pieces} could not be read "
                    f"({reasons}); --max-flagged {max_flagged} judged the {docs} read, not "
                    f"them (see {out}/report.json, skipped; --max-skipped 0 gates them)",
                    err=True)
@@ -545,17 +553,6 @@ def _inspect_left_a_line_open() -> bool:
     from inspect_ai.util import display_type
 
     return display_type() in ("full", "conversation", "rich")
-
-
-NOT_UNREAD = ("empty text", "audit output")
-"""Skip reasons ``--max-skipped`` leaves out: an empty text has nothing to teach, and an
-earlier audit's output folder is no corpus."""
-
-
-def unread_input(counts: dict[str, int]) -> int:
-    """The skips that ``--max-skipped`` counts: input that held text the audit did not
-    read (lines, rows, files), by the reasons in ``report.json``."""
-    return sum(n for reason, n in counts.items() if reason not in NOT_UNREAD)
 
 
 @click.command("audit-verify")
