@@ -457,8 +457,22 @@ def test_bad_input_is_skipped_and_counted(tmp_path, generated):
     # a row without the field and a Parquet file without the column: one reason
     assert reasons == {"not UTF-8": 2, "not JSON": 1, "bad text field": 1,
                        "unreadable file": 1, "missing text field": 2, "missing path": 1}
-    assert f"{bad}:2: not UTF-8 (byte 0xe9 at offset 13)" in res.output
-    assert f"{texts / 'latin1.txt'}: not UTF-8" in res.output
+    # a Latin-1 byte is shown as the word it makes there, with the fix (it named neither)
+    assert (f"{bad}:2: not UTF-8 (byte 0xe9 at offset 13: 'café' in Windows-1252, Latin-1's "
+            f"superset); line skipped; if the file is in that encoding, re-encode it as UTF-8 "
+            f"(iconv -f CP1252 -t UTF-8)") in res.output
+    assert (f"{texts / 'latin1.txt'}: not UTF-8 (byte 0xe9 at offset 3: 'Café' in "
+            f"Windows-1252") in res.output
+    assert "Traceback" not in res.output
+    # a byte that is no letter there (0x81: no Windows-1252 character; 0x80: the euro sign)
+    # guesses no encoding
+    bad.write_bytes(b'{"text": "ab\x81c"}\n{"text": "\x80 5"}\n' + json.dumps({"text": text})
+                    .encode() + b"\n")
+    res = CliRunner().invoke(cli, ["audit", str(bad), "--claims", "ed_sheeran", "--out",
+                                   str(tmp_path / "o2"), "--no-progress", "--no-plot"])
+    assert res.exit_code == 0, res.output
+    assert f"{bad}:1: not UTF-8 (byte 0x81 at offset 12); line skipped\n" in res.output
+    assert "Windows-1252" not in res.output
     assert "Traceback" not in res.output
 
 

@@ -22,6 +22,7 @@ import io
 import json
 import lzma
 import os
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -1266,8 +1267,8 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
     try:
         row = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
-        skips.add("not UTF-8", f"not UTF-8 ({_bad_byte(e)}); line skipped", where,
-                  repeats=True, like="not UTF-8; line skipped")
+        skips.add("not UTF-8", _not_utf8(e, "line"), where, repeats=True,
+                  like="not UTF-8; line skipped")
         return
     except json.JSONDecodeError as e:
         # "Unterminated string starting at" says where: the column, kept apart from the
@@ -1701,17 +1702,39 @@ def _text(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
         try:
             text = str(memoryview(data)[bom:], "utf-8")
         except UnicodeDecodeError as e:
-            skips.add("not UTF-8", f"not UTF-8 ({_bad_byte(e, bom)}); file skipped", path)
+            skips.add("not UTF-8", _not_utf8(e, "file", bom), path)
             continue
         if not text or text.isspace():  # an empty file (and, as its document, empty text)
             skips.empty(path)
         yield Doc(path, text)
 
 
-def _bad_byte(e: UnicodeDecodeError, shift: int = 0) -> str:
-    """The offending byte and where it sits in the file (``shift``: bytes before what was
-    decoded), for a skip message."""
-    return f"byte 0x{e.object[e.start]:02x} at offset {e.start + shift}"
+def _not_utf8(e: UnicodeDecodeError, what: str, shift: int = 0) -> str:
+    """The skip message of ``what`` (a line, a file) that is not UTF-8: the offending byte
+    and where it sits in the file (``shift``: bytes before what was decoded), and where the
+    byte is a letter or typographic punctuation in Windows-1252 (:func:`_legacy_word`), the
+    word it makes there and how to re-encode such a file."""
+    word = _legacy_word(e.object, e.start)
+    return (f"not UTF-8 (byte 0x{e.object[e.start]:02x} at offset {e.start + shift}"
+            + (f": {word!r} in Windows-1252, Latin-1's superset" if word else "")
+            + f"); {what} skipped"
+            + ("; if the file is in that encoding, re-encode it as UTF-8 (iconv -f CP1252 "
+               "-t UTF-8)" if word else ""))
+
+
+def _legacy_word(data: bytes, at: int) -> str | None:
+    """The word around byte ``at`` of ``data`` read as Windows-1252 (which holds Latin-1's
+    letters), where that byte is a letter or a typographic quote, dash or ellipsis there:
+    "not UTF-8 (byte 0xe9 at offset 25)" of a Latin-1 shard named neither the encoding nor
+    the fix; 'Café' shows the reader which it is. None for other bytes (a byte of no
+    Windows-1252 character, a control byte, a symbol: no encoding guessed)."""
+    char = data[at:at + 1].decode("cp1252", errors="replace")
+    if not (char.isalpha() or char in "\u2018\u2019\u201c\u201d\u2013\u2014\u2026"):
+        return None
+    lo = max(0, at - 30)
+    text = data[lo:at + 30].decode("cp1252", errors="replace")
+    spans = [m for m in re.finditer(r"\S+", text) if m.start() <= at - lo < m.end()]
+    return spans[0].group().strip("\"'{}[]():;,.") if spans else char
 
 
 READERS: dict[str, Callable[..., Iterator[Doc]]] = {
