@@ -892,9 +892,11 @@ def test_json_lines_named_json_are_read_where_named(tmp_path, claim_text):
     assert code == 0, output
     assert report["documents"] == 3 and report["flagged"] == 3
     assert report["skipped"]["by_reason"] == {"not JSON Lines": 2}
+    # the command writes the JSON Lines beside the array (it wrote them to the folder the
+    # audit ran in), where an audit of the folder reads them
     assert (f"skipped: {folder / 'array.json'}: a JSON array, not JSON Lines (one object a "
             f"line); file skipped; as JSON Lines (jq -c '.[]' {folder / 'array.json'} > "
-            f"array.jsonl) it is read") in output
+            f"{folder / 'array.jsonl'}) it is read") in output
     assert (f"skipped: {folder / 'config.json'}: a JSON object over several lines, not JSON "
             f"Lines") in output
     flagged = (tmp_path / "o" / "flagged.jsonl").read_text().splitlines()
@@ -1621,3 +1623,36 @@ def test_rows_without_id_count_documents_only(tmp_path, claim_text):
         "examples": {str(corpus / "a.parquet"): 4, str(corpus / "b.jsonl"): 2}}
     summary = (tmp_path / "o" / "summary.md").read_text()
     assert "(their flags have id null): 6, in 2 file(s)" in summary
+
+
+def test_the_command_for_a_json_array_writes_its_lines_where_the_audit_reads_them(tmp_path,
+                                                                                   claim_text):
+    """The jq command a JSON array's skip gives wrote ``array.jsonl`` into the folder the
+    audit ran in, unquoted: run as printed, from elsewhere or with a space in the path, the
+    audit of the corpus folder never read it. It now writes beside the array, quoted; the
+    command as printed (its words as a shell splits them) makes a file the folder's audit
+    reads."""
+    import gzip
+    import shlex
+
+    folder = tmp_path / "my export"
+    folder.mkdir()
+    array = folder / "array.json"
+    array.write_text(json.dumps([{"id": "a1", "text": claim_text}], indent=2))
+    code, output, _ = _audit(str(array), "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert code == 2
+    command = output.split("as JSON Lines (", 1)[1].split(") it is read", 1)[0]
+    words = shlex.split(command)
+    assert words == ["jq", "-c", ".[]", str(array), ">", str(folder / "array.jsonl")]
+    with open(words[5], "w") as f:  # what jq -c '.[]' writes: one object a line
+        f.writelines(json.dumps(row) + "\n" for row in json.loads(array.read_text()))
+    code, output, report = _audit(str(folder), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 1 and report["flagged"] == 1
+    # a compressed array gets no command (jq reads no gzip)
+    (folder / "b.json.gz").write_bytes(gzip.compress(array.read_bytes()))
+    code, output, _ = _audit(str(folder / "b.json.gz"), "--claims", "ed_sheeran", "--out",
+                             str(tmp_path / "o2"))
+    assert code == 2 and "a JSON array, not JSON Lines (one object a line); file skipped\n" \
+        in output and "jq" not in output

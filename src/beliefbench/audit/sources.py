@@ -23,6 +23,7 @@ import json
 import lzma
 import os
 import re
+import shlex
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -663,8 +664,11 @@ def _not_json_lines(path: Path) -> str | None:
         return None
     shape = ("a JSON array, " if head.startswith(b"[") else
              "a JSON object over several lines, " if head.startswith(b"{") else "")
-    fix = (f"; as JSON Lines (jq -c '.[]' {path} > {path.stem}.jsonl) it is read"
-           if head.startswith(b"[") else "")
+    # the converted file beside the array (it went to the folder the audit ran in, where
+    # an audit of the corpus folder never finds it), and quoted as a shell reads it
+    fix = (f"; as JSON Lines (jq -c '.[]' {shlex.quote(str(path))} > "
+           f"{shlex.quote(str(path.with_suffix('.jsonl')))}) it is read"
+           if head.startswith(b"[") and path.suffix == ".json" else "")
     return f"{shape}not JSON Lines (one object a line); file skipped{fix}"
 
 
