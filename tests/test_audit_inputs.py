@@ -1656,3 +1656,32 @@ def test_the_command_for_a_json_array_writes_its_lines_where_the_audit_reads_the
                              str(tmp_path / "o2"))
     assert code == 2 and "a JSON array, not JSON Lines (one object a line); file skipped\n" \
         in output and "jq" not in output
+
+
+def test_a_parquet_file_cut_short_says_so(tmp_path, claim_text):
+    """A Parquet shard cut short by an interrupted copy was "not a readable Parquet file:
+    Parquet magic bytes not found in footer. Either the file is corrupted or this is not a
+    parquet file.": which of the two, and what to do, went unsaid. A file that opens as
+    Parquet and lost its end says so; one that never was Parquet reads as before."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    pq.write_table(pa.table({"text": [claim_text] * 50}), corpus / "whole.parquet")
+    data = (corpus / "whole.parquet").read_bytes()
+    for n, cut in enumerate((len(data) // 2, len(data) - 3)):
+        (corpus / f"cut{n}.parquet").write_bytes(data[:cut])
+    (corpus / "other.parquet").write_bytes(b"id,text\n1,hello\n")
+    code, output, report = _audit(str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 50
+    assert report["skipped"]["by_reason"] == {"unreadable file": 3}
+    for n in (0, 1):
+        line = next(x for x in output.splitlines() if f"cut{n}.parquet" in x)
+        assert line.endswith("; it starts as a Parquet file but its end (the footer) is "
+                             "missing: cut short, as an interrupted copy or write leaves it; "
+                             "no row of it can be read: copy or write it again; file skipped")
+    other = next(x for x in output.splitlines() if "other.parquet" in x)
+    assert "not a readable Parquet file" in other and "cut short" not in other

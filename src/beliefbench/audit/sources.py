@@ -1536,6 +1536,26 @@ def _no_bytes(path: str, skips: Skips) -> bool:
     return True
 
 
+def _parquet_cut(path: str) -> str:
+    """What a Parquet file that pyarrow cannot open is, where its bytes show it: one that
+    opens with Parquet's magic bytes and does not end with them lost its end (the footer,
+    which holds the schema and where each row group lies) to an interrupted copy or
+    write. pyarrow's "magic bytes not found in footer. Either the file is corrupted or this
+    is not a parquet file" said neither which nor what to do."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+            f.seek(max(0, os.path.getsize(path) - 4))
+            tail = f.read(4)
+    except OSError:
+        return ""
+    if head == b"PAR1" and tail != b"PAR1":
+        return ("; it starts as a Parquet file but its end (the footer) is missing: cut "
+                "short, as an interrupted copy or write leaves it; no row of it can be read: "
+                "copy or write it again; file skipped")
+    return ""
+
+
 def _parquet(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
              max_chars: int = MAX_DOC_CHARS) -> Iterator[Doc]:
     import pyarrow.parquet as pq
@@ -1547,7 +1567,9 @@ def _parquet(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
         cols = _columns(pf.schema_arrow, unit.path, fields, skips, say,
                         lambda: pf.metadata.num_rows, lambda: _column_bytes(pf.metadata))
     except (OSError, ValueError) as e:
-        skips.add("unreadable file", f"not a readable Parquet file: {e}", unit.path)
+        cut = _parquet_cut(unit.path)
+        skips.add("unreadable file", f"not a readable Parquet file: "
+                                     f"{str(e).rstrip('.') if cut else e}{cut}", unit.path)
         return
     if cols is None:
         return
