@@ -1420,3 +1420,22 @@ def test_ctrl_c_while_the_corpus_is_read_again_says_nothing_came_back(audited, e
         assert "no verified.jsonl was written" in err
         assert not (audited / "verified.jsonl").exists()
     assert "run the same command again" in err
+
+
+def test_the_offline_verifier_is_said_to_be_a_dry_run(audited):
+    """`--model beliefbench/verifier` (the README's offline dry run: the audit's own reader
+    answering) wrote "confirmed 100.0%" into verification.md and its closing lines as any
+    model's verdicts, with nothing saying they measure nothing. Its runs now say so, on
+    stderr and at the top of verification.md; a model's run does not."""
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                   "beliefbench/verifier", "--display", "none"])
+    assert res.exit_code in (0, 3), res.output
+    note = ("beliefbench/verifier is the audit's own reader answering, a dry run of the "
+            "pipeline: its verdicts repeat the audit's readings and measure nothing")
+    assert f"\nnote: {note}; verify with a model that reads the documents" in res.output
+    md = (audited / "verification.md").read_text()
+    assert md.startswith(f"# Verification of the audit's flags\n\n**Dry run:** {note}")
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model", "mockllm/model",
+                                   "--display", "none"])
+    assert "dry run" not in res.output
+    assert "Dry run" not in (audited / "verification.md").read_text()

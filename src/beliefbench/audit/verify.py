@@ -1081,6 +1081,19 @@ def share_text(c: dict[str, Any]) -> str:
     return "-" if low is None else f"{c['confirmed_share']:.1%} [{low:.1%}, {high:.1%}]"
 
 
+def dry_run_note(model: str) -> str | None:
+    """What a verification by the scripted offline verifier is, or None for any other
+    model: its verdicts are the audit's own reader answering, so every flag it reads as
+    teaching is "confirmed", and verification.md's "Confirmed: 100.0%" read as a model's
+    judgement, with nothing saying it was the dry run the README calls it."""
+    if model != "beliefbench/verifier":
+        return None
+    return ("beliefbench/verifier is the audit's own reader answering, a dry run of the "
+            "pipeline: its verdicts repeat the audit's readings and measure nothing; verify "
+            "with a model that reads the documents (--model openai/gpt-4.1-mini, "
+            "hf//abs/path/ckpt, ...)")
+
+
 def summary_markdown(summary: dict[str, Any]) -> str:
     """verification.json as a table for people: one row per claim and one for all."""
     sample = summary["sample"]
@@ -1093,7 +1106,9 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     changed += (f" {unread} flags point at documents that could not be read now (see the "
                 f"problem field in verified.jsonl): not sent, counted as failed (make the "
                 f"files readable again, then verify again)." if unread else "")
+    dry = dry_run_note(summary["model"])
     lines = ["# Verification of the audit's flags", "",
+             *([f"**Dry run:** {dry}.", ""] if dry else []),
              f"Model: {summary['model']}.{drawn}{changed} Confirmed: the model says the "
              f"document would teach the claim; rejected: it would not; parse errors and failed "
              f"calls neither confirm nor reject, and every share is over all flags verified "

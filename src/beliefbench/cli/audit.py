@@ -620,7 +620,14 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     them apart), or --sample did not draw enough of them for --max-confirmed to pass, 130
     interrupted (the verdicts that came back are kept).
     """
-    from beliefbench.audit.verify import MEANING, MIN_CHARS, VerifyError, share_text, verify
+    from beliefbench.audit.verify import (
+        MEANING,
+        MIN_CHARS,
+        VerifyError,
+        dry_run_note,
+        share_text,
+        verify,
+    )
     from beliefbench.verdicts import VERDICTS
 
     if max_chars < MIN_CHARS or min(max_connections, max_tokens,
@@ -647,6 +654,8 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     total = summary["overall"]
     click.echo(f"sent {summary['sent_this_run']} flags to {summary['model']}; wrote "
                f"{out}/verified.jsonl, verification.json, verification.md")
+    if dry := dry_run_note(summary["model"]):
+        click.echo(f"note: {dry}", err=True)
     changed = summary["changed_since_audit"]
     unread = summary["unreadable_now"]
     if changed:
