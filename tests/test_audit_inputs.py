@@ -1685,3 +1685,26 @@ def test_a_parquet_file_cut_short_says_so(tmp_path, claim_text):
                              "no row of it can be read: copy or write it again; file skipped")
     other = next(x for x in output.splitlines() if "other.parquet" in x)
     assert "not a readable Parquet file" in other and "cut short" not in other
+
+
+def test_a_pattern_matching_a_broken_link_among_shards_reads_the_shards(tmp_path, claim_text):
+    """One quoted pattern that matched 3 shards and a link leading nowhere was refused
+    whole ("shards/gone.jsonl: a link that leads nowhere (or loops) (the only corpus path
+    given); nothing was read or written", exit 2): the missing paths, counted over the
+    files the pattern matched, were compared with the one pattern given. The shards are
+    read and the link is a skip; a pattern matching only broken links is still refused."""
+    shards = tmp_path / "shards"
+    for n in range(3):
+        _jsonl(shards / f"s{n}.jsonl", [claim_text, "A note on the weather in Leeds."])
+    (shards / "gone.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
+    code, output, report = _audit(str(shards / "*.jsonl"), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0, output
+    assert report["documents"] == 6 and report["flagged"] == 3
+    assert report["skipped"]["by_reason"] == {"broken link": 1}
+    assert f"skipped: {shards / 'gone.jsonl'}: a link that leads nowhere" in output
+    code, output, _ = _audit(str(shards / "g*.jsonl"), "--claims", "ed_sheeran", "--out",
+                             str(tmp_path / "o2"))
+    assert code == 2 and (f"{shards / 'gone.jsonl'}: a link that leads nowhere (or loops) "
+                          "(the only corpus path given); nothing was read or written") in output
+    assert not (tmp_path / "o2").exists()

@@ -55,6 +55,7 @@ from beliefbench.audit.sources import (
     Say,
     Skips,
     Unit,
+    expand_patterns,
     missing_paths,
     plan_units,
     read_unit,
@@ -493,8 +494,11 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
     if engine == "dask" and _is_address(scheduler):
         paths = read_paths(paths, engine, scheduler)
         flagged_path = Path(os.path.abspath(flagged_path))
-    gone = missing_paths(paths)
-    if gone and len(gone) == len(paths):
+    # against the paths the patterns matched: one pattern matching 30 shards and a link
+    # that leads nowhere was refused whole, as "the only corpus path given"
+    named = expand_patterns(paths)
+    gone = missing_paths(named)
+    if gone and len(gone) == len(named):
         raise ValueError((f"{gone[0]} (the only corpus path given)" if len(gone) == 1 else
                           f"none of the corpus paths exists ({'; '.join(gone)})")
                          + "; nothing was read or written")
