@@ -1439,3 +1439,30 @@ def test_the_offline_verifier_is_said_to_be_a_dry_run(audited):
                                    "--display", "none"])
     assert "dry run" not in res.output
     assert "Dry run" not in (audited / "verification.md").read_text()
+
+
+def test_a_corpus_path_missing_at_the_audit_too_does_not_stop_verification(tmp_path,
+                                                                             monkeypatch):
+    """A corpus path that did not exist when the audit ran (given beside others, or a
+    link leading nowhere that a pattern matched) was a skip of the audit, and made every
+    audit-verify of it exit 2, "corpus paths of report.json not found". Only a missing
+    path that holds flags (a corpus that moved) stops it now."""
+    monkeypatch.chdir(tmp_path)
+    Path("c/s").mkdir(parents=True)
+    Path("c/s/a.jsonl").write_text(json.dumps({"id": "a", "text": CLAIM_DOC}) + "\n")
+    Path("c/s/gone.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
+    for out, corpus in (("o1", ["c", "never"]), ("o2", ["c/s/*.jsonl"])):
+        res = CliRunner().invoke(cli, ["audit", *corpus, "--claims", "ed_sheeran", "--out",
+                                       out, "--no-progress", "--no-plot"])
+        assert res.exit_code == 0, res.output
+        res = CliRunner().invoke(cli, ["audit-verify", out, "--model", "beliefbench/verifier",
+                                       "--display", "none"])
+        assert res.exit_code == 0, res.output
+        assert "sent 1 flags" in res.output
+    Path("c").rename("moved")
+    for out, gone in (("o1", "['c']"), ("o2", "['c/s/*.jsonl']")):
+        Path(out, "verified.jsonl").unlink()
+        res = CliRunner().invoke(cli, ["audit-verify", out, "--model", "beliefbench/verifier",
+                                       "--display", "none"])
+        assert res.exit_code == 2 and f"corpus paths of report.json not found: {gone}" \
+            in res.output, res.output
