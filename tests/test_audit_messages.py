@@ -441,6 +441,31 @@ def test_a_resumed_audit_says_it_of_the_units_read_before(tmp_path, claim_text):
     assert report["units_resumed"] == 1 and report["documents"] == 1
 
 
+def test_a_resumed_audit_says_how_many_documents_it_did_not_read_itself(tmp_path,
+                                                                        claim_text):
+    """A resumed run whose units were all read before said "audited 4866 documents in 0.5
+    s", its own seconds beside every document: summary.md said how many the interrupted run
+    had read, the closing line did not."""
+    from beliefbench.audit.run import _fingerprint, _open_work, audit_unit_to
+    from beliefbench.audit.sources import Fields, Skips, plan_units
+    from beliefbench.claims import load_claims
+
+    first = _rows(tmp_path / "a.jsonl", [{"text": claim_text}, {"text": "Rain in Leeds."}])
+    second = _rows(tmp_path / "b.jsonl", [{"text": claim_text}])
+    out, fields, claims = tmp_path / "out", Fields(), load_claims("ed_sheeran")
+    units = plan_units([first, second], Skips())
+    _open_work(out / WORK, {"fingerprint": _fingerprint(units, claims, fields),
+                            "units": len(units)}, resume=False)
+    audit_unit_to(out / WORK, 0, units[0], claims, fields)  # interrupted after it
+    res = _audit(str(first), str(second), "--claims", "ed_sheeran", "--out", str(out),
+                 "--resume")
+    assert res.exit_code == 0, res.output
+    assert re.search(r"^audited 3 documents \(2 of them read by the interrupted run\) in "
+                     r"[0-9.]+ s; flagged 2;", res.output, re.M), res.output
+    res = _audit(str(first), str(second), "--claims", "ed_sheeran", "--out", str(out))
+    assert re.search(r"^audited 3 documents in [0-9.]+ s; flagged 2;", res.output, re.M)
+
+
 def test_a_cluster_address_without_the_dask_engine_is_refused(tmp_path):
     """`--scheduler tcp://host:8786` (or --workers) without --engine dask was ignored: the
     audit read the whole corpus in this process, the cluster never used, without a word."""
