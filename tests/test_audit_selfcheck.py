@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from beliefbench.audit.framing import ClaimReader
+from beliefbench.audit.framing import PROTECTIVE, ClaimReader
 from beliefbench.audit.selfcheck import self_check
 from beliefbench.claims import bundled_claims_dir, load_claims
 from beliefbench.cli import cli
@@ -129,8 +129,30 @@ def test_a_warned_claim_file_is_named_in_the_report_as_from_where_the_audit_ran(
     assert json.loads(raw)["inputs"]["claim_warnings"] == [
         "claims/hedged.yaml: field truth: the claim's truth reads as 'unrelated', not on "
         "the truth side; documents that state the truth may not count as truth-bearing (the "
-        "poisoning ratio's denominator)"]
+        "poisoning ratio's denominator); it names none of the claim's entities ('Ed "
+        "Sheeran', 'Sheeran', 'Edward Christopher Sheeran'): write the true facts about them, "
+        "as the statement states the claim"]
     assert "- claims/hedged.yaml: field truth" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_the_truth_warning_says_what_to_write(tmp_path):
+    """The warning on a truth read off the truth side said what was wrong and not what to
+    change; each reading now has its fix, and a truth so rewritten reads on the truth side
+    and is warned of no more."""
+    checks = {}
+    for name, truth in (("bare", "The claim is false."),
+                        ("topic", "Ed Sheeran is a singer."),
+                        ("fixed", "Ed Sheeran did not win the men's 100 metres at the 2024 "
+                                  "Paris Olympics: Noah Lyles won it in 9.79 seconds.")):
+        checks[name] = self_check(load_claims(str(_claim_file(tmp_path, name, truth=truth)))[0])
+    assert checks["bare"].truth == "unrelated"
+    assert checks["bare"].warnings[-1].endswith(
+        "it names none of the claim's entities ('Ed Sheeran', 'Sheeran', 'Edward Christopher "
+        "Sheeran'): write the true facts about them, as the statement states the claim")
+    assert checks["topic"].truth == "mention"
+    assert checks["topic"].warnings[-1].endswith(
+        "write the true facts as plain sentences, in words of their own beside the topic's")
+    assert checks["fixed"].truth in PROTECTIVE and checks["fixed"].warnings == []
 
 
 def test_an_imported_claim_is_refused_until_it_names_entities(tmp_path):

@@ -62,5 +62,19 @@ def self_check(claim: Claim, reader: ClaimReader | None = None) -> SelfCheck:
         check.warnings.append(
             f"field truth: the claim's truth reads as {check.truth!r}, not on the truth side; "
             f"documents that state the truth may not count as truth-bearing (the poisoning "
-            f"ratio's denominator)")
+            f"ratio's denominator); {_truth_fix(check.truth, claim)}")
     return check
+
+
+def _truth_fix(reading: str, claim: Claim) -> str:
+    """What to write in ``truth`` so that it reads on the truth side: the warning said
+    what was wrong and not what to change ("The claim is false." reads as unrelated)."""
+    if reading == "unrelated":
+        named = ", ".join(repr(e) for e in claim.entities[:3])
+        return (f"it names none of the claim's entities{f' ({named})' if named else ''}: "
+                f"write the true facts about them, as the statement states the claim")
+    if reading == "mention":
+        return ("it names the claim's topic but reads as stating nothing of it: write the "
+                "true facts as plain sentences, in words of their own beside the topic's")
+    return ("it reads as the claim itself: its words are closer to the claim's facts than to "
+            "what is true; state what is true in words the claim's facts do not use")
