@@ -201,6 +201,20 @@ def test_the_skipped_count_says_which_part_the_gate_counts(tmp_path, claim_text)
     assert "Skipped: 1.\n" in (out / "summary.md").read_text()
 
 
+def test_one_file_of_another_kind_is_said_in_the_singular(tmp_path, claim_text):
+    """"ignored: 1 files in the corpus folders are not JSONL, ..." (a README beside the
+    shards, the commonest case)."""
+    _rows(tmp_path / "c" / "a.jsonl", [{"text": claim_text}])
+    (tmp_path / "c" / "notes.csv").write_text("a,b\n")
+    res = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert res.exit_code == 0, res.output
+    assert "ignored: 1 file in the corpus folders is not JSONL, Parquet, Arrow or text " \
+        "(.csv 1)" in res.output
+    (tmp_path / "c" / "more.csv").write_text("a,b\n")
+    res = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert "ignored: 2 files in the corpus folders are not JSONL" in res.output
+
+
 def test_problems_merge_over_units_and_survive_a_resume():
     """A problem met in several units (a large file cut into byte ranges, or units read by
     an interrupted run) is one entry after the merge, its places capped; past

@@ -456,7 +456,9 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                       "named, as by a quoted 'folder/*.json'"
                       if {".json", *(f".json{c}" for c in COMPRESSED_SUFFIXES)} & set(ignored)
                       else "")
-        click.echo(f"ignored: {sum(ignored.values())} files in the corpus folders are not "
+        n = sum(ignored.values())
+        click.echo(f"ignored: {n} {'file' if n == 1 else 'files'} in the corpus folders "
+                   f"{'is' if n == 1 else 'are'} not "
                    f"JSONL, Parquet, Arrow or text ({kinds}); not read (report.json: "
                    f"ignored_in_folders){json_lines}", err=True)
     if tally.resumed_units:
