@@ -210,6 +210,8 @@ def test_one_file_of_another_kind_is_said_in_the_singular(tmp_path, claim_text):
     assert res.exit_code == 0, res.output
     assert "ignored: 1 file in the corpus folders is not JSONL, Parquet, Arrow or text " \
         "(.csv 1)" in res.output
+    assert "1 of 1 sources holds flagged documents;" in (tmp_path / "o" / "summary.md") \
+        .read_text()  # (was "1 of 1 sources hold")
     (tmp_path / "c" / "more.csv").write_text("a,b\n")
     res = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
     assert "ignored: 2 files in the corpus folders are not JSONL" in res.output

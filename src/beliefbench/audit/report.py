@@ -192,7 +192,8 @@ def _sources_table(report: dict[str, Any], most: int = 10) -> list[str]:
     shown = min(most, src["with_flags"], len(src["top"]))
     # a digest bearing two claims is one flagged document and two claim-bearing ones
     several = bearing and len(report.get("claims") or {}) > 1
-    lines += ["", f"{src['with_flags']} of {src['count']} sources hold flagged documents"
+    lines += ["", f"{src['with_flags']} of {src['count']} sources "
+              f"{'holds' if src['with_flags'] == 1 else 'hold'} flagged documents"
               + (f" (the {shown} with most shown)" if src["with_flags"] > shown else "")
               + "; every source, with its framings, in sources.csv."
               + (" Flagged counts each document once; claim- and truth-bearing count it "
