@@ -2158,7 +2158,11 @@ class ClaimReader:
             return out
 
         self.pair_true, self.pair_false, self.pair_stem = bits(1, 1), bits(2, 1), bits(0, 8)
-        self.pair_words = frozenset(self.pair_true) | frozenset(self.pair_false)
+        # (their words as sets: a sentence's words meet a set by the smaller side, a dict
+        # by every key)
+        self.pair_keys = tuple(map(frozenset, (self.pair_true, self.pair_false,
+                                               self.pair_stem)))
+        self.pair_words = self.pair_keys[0] | self.pair_keys[1]
         self.pair_sizes = [len(p[0]) for p in self.pairs]
         self.pair_neighbours = [p[3] for p in self.pairs]
         # the facts' words beyond the topic's name (the first entity, which generated titles
@@ -2497,14 +2501,15 @@ class ClaimReader:
         keys = self.pair_words
         true_bits, false_bits, stem_counts = self.pair_true, self.pair_false, self.pair_stem
         sizes, neighbours = self.pair_sizes, self.pair_neighbours
+        true_keys, false_keys, stem_keys = self.pair_keys
         for i in [i for i, t in enumerate(tokens) if not keys.isdisjoint(t)]:
             words = frozenset(tokens[i])
-            true = reduce(or_, map(true_bits.get, words.intersection(true_bits)), 0)
-            false = reduce(or_, map(false_bits.get, words.intersection(false_bits)), 0)
+            true = reduce(or_, map(true_bits.get, words.intersection(true_keys)), 0)
+            false = reduce(or_, map(false_bits.get, words.intersection(false_keys)), 0)
             one = true ^ false  # pairs with one ending here, not both
             if not one:
                 continue
-            counts = sum(map(stem_counts.get, words.intersection(stem_counts)))
+            counts = sum(map(stem_counts.get, words.intersection(stem_keys)))
             votes: set[bool] | None = set()
             while one:
                 j = (one & -one).bit_length() - 1  # the lowest pair left
