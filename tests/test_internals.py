@@ -727,6 +727,12 @@ def test_trajectory_refuses_a_missing_checkpoint_before_measuring_any(tiny, clai
         with pytest.raises(ValueError, match=rf"manifest.jsonl: step 2: .*{problem}"):
             trajectory(manifest, [claim], tmp_path / "out", parts=("margins",), n_bootstrap=0)
         assert not (tmp_path / "out").exists()  # nothing was measured first
+    # each bad step named (the check sweep runs too), not the first alone
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny,
+                         {1: tmp_path / "gone", 2: tiny, 3: tmp_path / "junk"})
+    with pytest.raises(ValueError, match=r"step 1: .*no such model directory.*; step 3: "
+                                         r".*neither config.json"):
+        trajectory(manifest, [claim], tmp_path / "out", parts=("margins",), n_bootstrap=0)
 
 
 def test_trajectory_never_mixes_in_an_earlier_measurement(tiny, claim, tmp_path):

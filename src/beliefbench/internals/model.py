@@ -210,6 +210,42 @@ def check_loadable(path: str | Path) -> tuple[Path, Path | None, Path]:
     return p, base, tokenizer_dir(p, base)
 
 
+def checkpoint_problem(path: str | Path, *, hub_base: bool = False) -> str | None:
+    """Why checkpoint ``path`` would not load, found as :func:`check_loadable` finds it (the
+    folder, its config or adapter config, safetensors headers, a LoRA adapter's base and
+    the tokenizer; no weights read), or None. ``internals trajectory`` and ``sweep`` ask it
+    of every checkpoint before the first is measured: a step with its weights deleted failed
+    at its turn, after hours of the steps before it. ``hub_base``: an adapter whose base is
+    no folder here names a Hub id its provider loads (``sweep --provider hf``), so the
+    adapter's own files alone are checked."""
+    p = Path(path).expanduser()
+    try:
+        if hub_base and _names_hub_base(p):
+            _check_weights(_as_dir(p))
+        else:
+            check_loadable(p)
+    except ModelLoadError as e:
+        return str(e)
+    return None
+
+
+def _names_hub_base(p: Path) -> bool:
+    """``p`` is a LoRA adapter whose readable config names a base that is no folder here."""
+    try:
+        base = json.loads((p / ADAPTER_CONFIG).read_text(encoding="utf-8")
+                          ).get("base_model_name_or_path")
+    except (OSError, ValueError, AttributeError):  # none, or unreadable: check_loadable's
+        return False
+    return (isinstance(base, str) and bool(base) and not Path(base).expanduser().is_dir()
+            and not (p / base).is_dir())
+
+
+def has_weights(path: str | Path) -> bool:
+    """``path`` holds safetensors weight files (a checkpoint's deleted after its sweep: its
+    finished logs are all that is left of it)."""
+    return bool(_weight_files(Path(path).expanduser()))
+
+
 def not_trained_base(checkpoint: str | Path, base: str | Path, entry: Any = None,
                      manifest: str | Path | None = None, *, given: bool = False
                      ) -> str | None:

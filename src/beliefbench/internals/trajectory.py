@@ -44,6 +44,7 @@ from beliefbench.internals.margins import (
 from beliefbench.internals.model import (
     as_torch_dtype,
     check_loadable,
+    checkpoint_problem,
     checkpoint_text_config,
     describe,
     load_model,
@@ -205,16 +206,18 @@ def check_other_run(out: Path, manifest: str | Path) -> None:
 
 
 def check_checkpoints(manifest: str | Path, ckpts: Sequence[Checkpoint]) -> None:
-    """Every checkpoint loadable as far as can be told without loading it (a model or
-    adapter directory with weights), before the first one is measured."""
+    """Every checkpoint loadable as far as can be told without loading it
+    (:func:`checkpoint_problem`), each bad one named, before any is hashed or measured."""
+    bad = []
     for ckpt in ckpts:
-        try:
-            check_loadable(ckpt.path)  # weights whose headers read, and a tokenizer
-            describe(ckpt.path)  # weight hashes are cached: measuring reuses them
-        except ValueError as e:
+        if why := checkpoint_problem(ckpt.path):
             where = "base model" if ckpt.label == "base" and ckpt.step == 0 \
                 else f"step {ckpt.step}"
-            raise ValueError(f"{manifest}: {where}: {e}") from None
+            bad.append(f"{where}: {why}")
+    if bad:
+        raise ValueError(f"{manifest}: {'; '.join(bad)}")
+    for ckpt in ckpts:
+        describe(ckpt.path)  # weight hashes are cached: measuring reuses them
 
 
 def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
