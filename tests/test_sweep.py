@@ -1586,13 +1586,16 @@ def test_a_model_argument_the_model_cannot_take_is_one_line(tmp_path):
 @pytest.mark.slow
 def test_a_checkpoint_that_fails_to_load_is_named_and_the_rest_go_on(tmp_path):
     """A corrupt checkpoint in the middle of a manifest ended the whole sweep in a
-    safetensors traceback: the checkpoints after it never ran and no line named it."""
+    safetensors traceback: the checkpoints after it never ran and no line named it. One
+    whose header does not read is refused before any eval (as internals trajectory refuses
+    it); one that fails only as it loads (weights of another shape) is named and the rest
+    go on."""
     import shutil
 
     from beliefbench.tiny_model import build_tiny_model
 
-    base = build_tiny_model(tmp_path / "base", hidden_size=64, num_layers=2, num_heads=4,
-                            intermediate_size=128)
+    base = build_tiny_model(tmp_path / "base", **SMALL)
+    other = build_tiny_model(tmp_path / "other", **(SMALL | {"hidden_size": 32}))
     run = tmp_path / "run"
     for step in (1, 2, 3):
         shutil.copytree(base, run / f"step-{step:06d}")
@@ -1605,11 +1608,18 @@ def test_a_checkpoint_that_fails_to_load_is_named_and_the_rest_go_on(tmp_path):
             "judge=markers", "-T", "families=open_ended", "-T", "max_tokens=4", "-M",
             "do_sample=false"]
     r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2, r.output
+    assert (f"1 checkpoint(s) cannot be evaluated (step 2: "
+            f"{run / 'step-000002' / 'model.safetensors'}: not a readable safetensors file"
+            ) in r.output
+    assert not logs.exists()  # nothing evaluated
+    shutil.copy(other / "model.safetensors", run / "step-000002" / "model.safetensors")
+    r = CliRunner().invoke(cli, args)
     assert r.exit_code == 1, r.output
     lines = [line for line in r.output.splitlines() if line.startswith(("ok", "FAIL"))]
     assert [line.split()[0] for line in lines] == ["ok", "FAIL", "ok"]
     assert "step-000002" in lines[1]
-    assert "could not be evaluated: SafetensorError" in lines[1]
+    assert "could not be evaluated: " in lines[1]
     assert "1 checkpoint(s) could not be evaluated" in r.output  # the summary: what to do
     assert "run the same command again to resume them" not in r.output  # it would fail again
     steps = sorted(i.step for i in load_belief_logs(logs).logs)
@@ -1619,6 +1629,78 @@ def test_a_checkpoint_that_fails_to_load_is_named_and_the_rest_go_on(tmp_path):
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 0, r.output
     assert sorted(i.step for i in load_belief_logs(logs).logs) == [1, 2, 3]
+
+
+def _lora_run(tmp_path: Path, steps: int) -> tuple[Path, Path]:
+    """A base and a run folder of real LoRA adapters (``step-00000N``) listed as finetune
+    lists them."""
+    from beliefbench.finetune.fingerprint import base_fingerprint
+    from beliefbench.tiny_model import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "base", **SMALL)
+    run = tmp_path / "run"
+    for step in range(1, steps + 1):
+        lora_adapter(base, run / f"step-{step:06d}")
+    upsert_manifest(run, *(entry(str(run / f"step-{s:06d}"), s, "adapter",
+                                 base_model=str(base), final=s == steps,
+                                 extra={"base_fingerprint": base_fingerprint(base)})
+                           for s in range(1, steps + 1)))
+    return base, run
+
+
+@pytest.mark.slow
+def test_checkpoints_that_cannot_load_are_each_named_before_any_eval(tmp_path):
+    """A copied run folder with step 2's adapter weights deleted: the sweep evaluated step 1,
+    then failed at step 2 with a bare FileNotFoundError, exit 1, where internals trajectory
+    refuses the folder up front. Every checkpoint is now checked first (headers, no weights
+    loaded), each bad one named with what is missing and what to do, exit 2, nothing run."""
+    _, run = _lora_run(tmp_path, 3)
+    (run / "step-000002" / "adapter_model.safetensors").unlink()
+    (run / "step-000003" / "adapter_config.json").write_text("{not json", encoding="utf-8")
+    logs = tmp_path / "logs"
+    r = _cli_sweep(run, logs)
+    assert r.exit_code == 2, r.output
+    said = r.output
+    assert f"{run / 'manifest.jsonl'}: 2 checkpoint(s) cannot be evaluated (" in said
+    assert f"step 2: {run / 'step-000002'}: no *.safetensors weight files" in said
+    assert f"step 3: {run / 'step-000003' / 'adapter_config.json'}: cannot read the adapter " \
+           "config" in said
+    assert "step 1:" not in said
+    assert "nothing was evaluated" in said and "remove their lines from the manifest" in said
+    assert "Traceback" not in r.output and not logs.exists()
+
+
+@pytest.mark.slow
+def test_a_finished_checkpoint_whose_weights_were_deleted_is_reported_from_its_logs(
+        tmp_path):
+    """Weights deleted to free disk after a sweep: a re-run (to add a step, or by a script)
+    refused the finished logs as made from "other weights" (the folder's fingerprint
+    changed). The logs are all that is left of those weights: reused and reported, said
+    once; a step deleted before it was swept is still refused."""
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    _full_run(run, {1: 0, 2: 1})
+    assert _cli_sweep(run, logs).exit_code == 0
+    before = build_report(load_belief_logs(logs), n_bootstrap=0)
+    (run / "step-000002" / "model.safetensors").unlink()
+    r = _cli_sweep(run, logs)
+    assert r.exit_code == 0, r.output
+    assert "All 2 done (2 reused from before, 0 evaluated now" in r.output
+    gone = [line for line in r.output.splitlines() if "reported from them" in line]
+    assert len(gone) == 1 and "no *.safetensors weight files" in gone[0]
+    assert str(run / "step-000002") in gone[0]
+    after = build_report(load_belief_logs(logs), n_bootstrap=0)
+    assert after.overall.equals(before.overall) and after.by.equals(before.by)
+    assert sorted(i.step for i in load_belief_logs(logs).logs) == [1, 2]
+    # a step never swept, its weights gone too: refused, the finished ones not named
+    from beliefbench.tiny_model import build_tiny_model
+
+    build_tiny_model(run / "step-000003", seed=2, **SMALL)
+    (run / "step-000003" / "model.safetensors").unlink()
+    upsert_manifest(run, entry(str(run / "step-000003"), 3, "full", final=False))
+    r = _cli_sweep(run, logs)
+    assert r.exit_code == 2, r.output
+    assert "1 checkpoint(s) cannot be evaluated (step 3: " in r.output
+    assert "step 2:" not in r.output
 
 
 def test_a_log_whose_manifest_entry_was_edited_away_is_flagged_in_the_report(tmp_path):

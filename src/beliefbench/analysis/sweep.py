@@ -74,7 +74,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -935,9 +935,56 @@ def _replaced_model_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -
     place since, a manifest's checkpoint with the same entry too); logs that record no
     fingerprint (older sweeps) are kept (:func:`_unweighed_logs`)."""
     want = target.metadata.get(MODEL_FINGERPRINT_KEY)
-    if want is None:
+    if want is None or _weights_deleted(target):
         return []
     return [p for p, md in logs.items() if md.get(MODEL_FINGERPRINT_KEY, want) != want]
+
+
+def _weights_deleted(target: SweepTarget) -> bool:
+    """The target's checkpoint folder is there without its weights (deleted to free disk
+    after a sweep): its fingerprint now differs from its logs' with no other weights to
+    have been evaluated, so the logs are not stale; finished, they are reported as they are
+    (:func:`check_evaluable`), else the checkpoint is refused."""
+    from beliefbench.internals.model import has_weights
+
+    return bool(target.local_path) and Path(str(target.local_path)).is_dir() \
+        and not has_weights(str(target.local_path))
+
+
+def check_evaluable(planned: Sequence[tuple[SweepTarget, Path, SweptElsewhere | None]],
+                    finished: Callable[[SweepTarget, Path], list[EvalLog] | None]) -> None:
+    """Refuse, before the first eval, every manifest checkpoint that would fail to load at its
+    turn (:func:`~beliefbench.internals.model.checkpoint_problem`, as ``internals
+    trajectory`` checks its steps: its folder, config, safetensors headers, a LoRA adapter's
+    local base, its tokenizer; no weights read), each named: a step with its weights deleted
+    failed with a bare ``FileNotFoundError`` after every step before it had run, exit 1. A
+    checkpoint whose logs here are all finished (``finished``) is not evaluated: its weights
+    deleted since its sweep, it is reported from them, said once."""
+    from beliefbench.internals.model import checkpoint_problem
+
+    bad: list[tuple[SweepTarget, str]] = []
+    for target, out, elsewhere in planned:
+        if elsewhere is not None or not target.local_path \
+                or not isinstance(target.model, str) or not _name_paths(target.model):
+            continue  # nothing loaded from the folder here (a Model given in its place)
+        # a base that is no folder here is the provider's to load (a Hub id): check_providers
+        # has refused a base written as a path that is missing
+        why = checkpoint_problem(target.local_path, hub_base=True)
+        if why is None:
+            continue
+        if finished(target, out) is not None:
+            log.warning("%s: %s; its logs in %s are finished: reported from them, nothing to "
+                        "evaluate", target.shown, why, out)
+            continue
+        bad.append((target, why))
+    if not bad:
+        return
+    steps = "; ".join(f"step {t.metadata.get('step', 'final')}: {why}" for t, why in bad)
+    raise SweepError(
+        f"{bad[0][0].origin or 'manifest'}: {len(bad)} checkpoint(s) cannot be evaluated "
+        f"({steps}); nothing was evaluated. Restore their files (from the run folder they were "
+        f"copied from, or by training them again), or remove their lines from the manifest "
+        f"to sweep the other checkpoints")
 
 
 def _unfingerprinted_logs(target: SweepTarget, logs: dict[str, dict[str, Any]]) -> list[str]:
@@ -1380,13 +1427,22 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 _warn_unhashed(elsewhere.folder, target.shown, files,
                                _log_specs(elsewhere.folder), recorded)
         planned.append((target, out, elsewhere))
-    moved = _moved_checkpoints(planned)
-    writable_log_dir(root)
-    outcomes = []
     # Inspect passes its own base_url beside the model args: -M base_url=... (a running
     # server) would reach get_model twice, a TypeError; it goes as model_base_url instead
     served_args = dict(model_args or {})
     base_url = served_args.pop("base_url", None)
+
+    def finished(target: SweepTarget, out: Path) -> list[EvalLog] | None:
+        if not out.is_dir():  # nothing swept: no folder made to find that out
+            return None
+        with hold(out, "sweep", flag="--log-dir"):
+            return finished_logs(make_task(**task_args), out, target.model, served_args,
+                                 model_roles, eval_options)
+
+    check_evaluable(planned, finished)
+    moved = _moved_checkpoints(planned)
+    writable_log_dir(root)
+    outcomes = []
     # keys given as -M arguments: redacted from the lines a failed checkpoint gets
     secrets = [str(v) for k, v in served_args.items() if secret_arg(k) and isinstance(v, str)]
     # which checkpoint is on: "checkpoints 1/3" alone left a long sweep's watcher guessing
