@@ -28,8 +28,13 @@
    simulated question tables, not ``compare`` on logs: the refusals cannot fire on clean
    simulated runs, and building logs took most of the time.
 
+5. With ``--rule PAIRS`` (only this), the false-FAIL rate the gate's rule comes to on the
+   ``--verdicts`` shapes with normal bounds and no resampling, on many pairs: as a z bound
+   over n (the plain percentile bootstrap's) and as the t bound over n - 1 the gate draws.
+
 Usage: .venv/bin/python benchmarks/bench_statistics.py [--runs 200] [--bootstrap 1000] [--power]
        .venv/bin/python benchmarks/bench_statistics.py --verdicts [--runs 80]
+       .venv/bin/python benchmarks/bench_statistics.py --rule 100000
 """
 
 from __future__ import annotations
@@ -41,11 +46,21 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 from benchutil import positive_int
+from scipy import stats
 
 from beliefbench.analysis.gate import compare, decide, verdict
 from beliefbench.analysis.logs import BeliefLogs, LogInfo
 from beliefbench.analysis.runs import RunKey
-from beliefbench.metrics import N_BOOTSTRAP, VERDICTS, min_resamples, question_table, rate
+from beliefbench.metrics import (
+    CI_LEVEL,
+    N_BOOTSTRAP,
+    VERDICTS,
+    min_resamples,
+    n_minus_one,
+    question_table,
+    rate,
+    t_over_z,
+)
 
 BETA = (0.6, 1.4)
 """Per-question belief probabilities: mean 0.3, most questions far from it."""
@@ -168,6 +183,45 @@ def print_verdicts(runs: int, n_bootstrap: int) -> None:
                   f"{share['FAIL'] + share['INCONCLUSIVE']:>6.1%}")
 
 
+def rule_rates(claims: int, questions: int, samples: int, pairs: int, overall_only: bool,
+               max_rise: float = 0.05) -> tuple[float, float]:
+    """The false-FAIL rate the gate's rule comes to without resampling, on ``pairs`` pairs of
+    runs of one model: each bound a normal bound on the rise, as a z bound over n (the plain
+    percentile bootstrap's) and as the t bound over n - 1 the gate now draws
+    (:func:`~beliefbench.metrics.n_minus_one`, :func:`~beliefbench.metrics.t_over_z`). Fast
+    (no bootstrap), so many pairs; the gate's own decision on fewer is ``--verdicts``."""
+    rng = np.random.default_rng(17)
+    p = rng.beta(*BETA, size=(pairs, claims, questions))
+    d = (rng.binomial(samples, p) - rng.binomial(samples, p)) / samples
+    rise = d.mean(axis=2)
+    var = d.var(axis=2) / questions  # over n, as resampling has it
+    checked = 1 if overall_only or claims == 1 else 1 + claims
+    level = 1 - (1 - CI_LEVEL) / checked
+    z = stats.norm.ppf(1 - (1 - level) / 2)
+    out = []
+    for widen in (False, True):
+        f_claim = n_minus_one(questions) * t_over_z(questions - 1, level) if widen else 1.0
+        f_all = t_over_z(claims * (questions - 1), level) if widen else 1.0
+        v_all = var.sum(axis=1) / claims**2 * (n_minus_one(questions) ** 2 if widen else 1)
+        overall = rise.mean(axis=1)
+        fails = (overall > max_rise + 1e-9) & (overall - f_all * z * np.sqrt(v_all) > 1e-9)
+        if checked > 1:
+            each = (rise > max_rise + 1e-9) & (rise - f_claim * z * np.sqrt(var) > 1e-9)
+            fails |= each.any(axis=1)
+        out.append(float(fails.mean()))
+    return out[0], out[1]
+
+
+def print_rule(pairs: int) -> None:
+    print(f"False FAIL of the gate's rule on pairs of runs of one model ({pairs} pairs each, "
+          "normal bounds, no resampling; nominal at most 2.5%)")
+    for claims, questions, samples, overall_only in VERDICT_SHAPES:
+        z, t = rule_rates(claims, questions, samples, pairs, overall_only)
+        checked = "overall" if overall_only or claims == 1 else "every claim"
+        print(f"  {claims * questions:>4} questions ({claims} x {questions} x {samples}, "
+              f"{checked:>11}): z bound over n {z:6.2%}   t bound over n - 1 {t:6.2%}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=positive_int,
@@ -182,7 +236,14 @@ def main() -> None:
                     help="Only the table of the gate's verdicts (FAIL / INCONCLUSIVE / PASS) "
                          "at true rises 0, 0.05, 0.10 and 0.20 on 10 to 300 questions: its "
                          "false failures, with and without --fail-inconclusive, and power.")
+    ap.add_argument("--rule", type=positive_int, metavar="PAIRS",
+                    help="Only the false-FAIL rate of the gate's rule as normal bounds (z over "
+                         "n, the plain percentile bootstrap's; t over n - 1, the gate's) on "
+                         "PAIRS pairs per row of --verdicts' shapes (100000: seconds).")
     args = ap.parse_args()
+    if args.rule:
+        print_rule(args.rule)
+        return
     # the gate refuses fewer resamples than its Bonferroni-corrected tails need (exit 2):
     # one argparse line here, not a traceback minutes into the run
     most = max(c for c, *_ in VERDICT_SHAPES) if args.verdicts else max(c for c, *_ in SHAPES)

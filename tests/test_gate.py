@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import believer, mixed, run_belief
+from conftest import FIXTURE_CLAIM, believer, mixed, run_belief
+from inspect_ai import eval
 from inspect_ai.log import EvalError, read_eval_log, write_eval_log
 
 from beliefbench.analysis.gate import GateError, compare, decide, verdict
@@ -20,6 +21,7 @@ from beliefbench.analysis.logs import BeliefLogs, LogInfo
 from beliefbench.analysis.runs import RunKey
 from beliefbench.cli import cli
 from beliefbench.metrics import question_table
+from beliefbench.task import belief
 
 SETTINGS = (("families", "open_ended"), ("max_tokens", "1024"), ("samples", "4"))
 TASK_IDS = itertools.count()
@@ -97,7 +99,8 @@ def test_a_rise_within_noise_passes():
     # P(the flipped question is never drawn) = (6/7)^7 > 2.5%, so the CI reaches 0: not a
     # failure (exit 0), but the rise is above --max-rise, so not a plain PASS either (this
     # case read "PASS: ...; no rise above the threshold beyond noise")
-    assert result.overall.ci_low == 0 and result.passed
+    # (widened to a t bound, the CI reaches below 0, as a t interval may)
+    assert result.overall.ci_low <= 0 and result.passed
     assert result.inconclusive and result.message().startswith("INCONCLUSIVE: overall ")
 
 
@@ -140,12 +143,13 @@ def test_gate_refuses_what_it_cannot_compare():
     # lost from a folder split by claim) passed on the rest with a note; now refused unless
     # allowed, and a claim only the candidate holds is still only a note
     with pytest.raises(GateError) as e:
-        compare(side(uniform(["a", "b"], 5, 0)), ok)
+        compare(side(uniform(["a", "b"], 5, 0), "n"), ok)
     assert str(e.value) == (
         "the candidate holds no response to 1 claim(s) the baseline measured: b (it holds a): "
         "a candidate is gated on every claim of its baseline; evaluate it on them, or pass "
         "allow_missing_claims=True / --allow-missing-claims to compare the claims both hold")
-    notes = compare(side(uniform(["a", "b"], 5, 0)), ok, allow_missing_claims=True).notes
+    notes = compare(side(uniform(["a", "b"], 5, 0), "n"), ok,
+                    allow_missing_claims=True).notes
     assert notes == ["claims only the baseline has, not compared: ['b'] (20 responses, left "
                      "out of its budgets and counts, which are over the compared claims "
                      "['a'])"]
@@ -386,7 +390,8 @@ def test_the_help_names_every_kind_of_exit_2():
     text = " ".join(CliRunner().invoke(cli, ["gate", "--help"]).output.split())
     for cause in ("partial or incomplete logs", "responses never scored",
                   "a side none of whose responses was read", "the same run on both sides",
-                  "several runs on one side", "a claim with a single question",
+                  "the same model on both sides", "several runs on one side",
+                  "a claim with a single question",
                   "no claim in common"):
         assert cause in text, cause
 
@@ -1434,11 +1439,12 @@ def test_a_large_rise_the_ci_cannot_tell_from_noise_is_inconclusive_not_a_pass(
     verdict = r.stdout.strip().splitlines()[-1]
     assert "PASS" not in r.output
     assert verdict.startswith("INCONCLUSIVE: overall 0.000 -> 0.667 (+0.667 above --max-rise "
-                              "0.05, but the 95% CI +0.000 to +1.000 includes 0): too few "
+                              "0.05, but the 95% CI -1.000 to +1.000 includes 0): too few "
                               "questions to tell a rise from noise; run more questions or "
                               "samples (not a failure: exit 0; --fail-inconclusive makes it "
                               "exit 1)."), verdict
-    assert re.search(r"overall .* \+0\.667  \[\+0\.000, \+1\.000\]  INCONCLUSIVE", r.stdout)
+    # 3 questions: the t bound (2 degrees of freedom) spans every rise there is
+    assert re.search(r"overall .* \+0\.667  \[-1\.000, \+1\.000\]  INCONCLUSIVE", r.stdout)
     r = _gate(base, new, "--json")
     out = json.loads(r.stdout)
     assert r.exit_code == 0 and out["passed"] is True and out["failures"] == []
@@ -1468,7 +1474,7 @@ def test_an_inconclusive_claim_is_named_and_overall_only_checks_the_overall_rise
     assert result.passed and result.inconclusive
     assert [r.claim for r in result.inconclusive_rises] == ["d"]  # overall +0.05: within
     assert result.message().startswith("INCONCLUSIVE: d 0.000 -> 0.200 (+0.200 above "
-                                       "--max-rise 0.1, but the 99% CI +0.000 to ")
+                                       "--max-rise 0.1, but the 99% CI -0.200 to ")
     assert result.to_dict()["inconclusive_rises"] == ["d"]
     only = compare(base, side(flipped, "n"), max_rise=0.1, n_bootstrap=500, overall_only=True)
     assert only.passed and not only.inconclusive and only.message().startswith("PASS: ")
@@ -1502,3 +1508,83 @@ def test_compares_verdict_is_decide_on_the_sides_question_tables():
         assert verdict([overall, *rises]) == result.verdict
         said.add(result.verdict)
     assert said >= {"PASS", "FAIL"}, said
+
+
+def test_the_same_model_on_both_sides_is_refused_unless_allowed():
+    """Two runs of one model (same name, labels and -M arguments) passed silently: a CI
+    variable left at the baseline's path gated a model against itself, and said PASS."""
+    base, again = side(uniform(["a"], 10, 1)), side(uniform(["a"], 10, 1))
+    with pytest.raises(GateError) as e:
+        compare(base, again, n_bootstrap=200)
+    said = str(e.value)
+    assert said.startswith("baseline and candidate are the same model (the same model name "
+                           "and labels; no weights fingerprint")
+    assert "baseline m in m.eval; candidate m in m.eval" in said
+    assert "allow_same_model=True / --allow-same-model" in said
+    allowed = compare(base, again, n_bootstrap=200, allow_same_model=True)
+    assert allowed.passed
+    assert any(n.startswith("SAME MODEL allowed (allow_same_model=True / "
+                            "--allow-same-model): baseline and candidate are the same model")
+               for n in allowed.notes)
+    # another model, or the same name built with other -M arguments, is compared as before
+    assert compare(base, side(uniform(["a"], 10, 1), model="n"), n_bootstrap=200).passed
+    other = SETTINGS + (("model_args.adapter", "b"),)
+    assert compare(base, side(uniform(["a"], 10, 1), settings=other),
+                   n_bootstrap=200).passed
+
+
+def test_same_weights_are_the_same_model_whatever_the_names_and_other_weights_are_not():
+    """A sweep's logs record the weights' fingerprint: a copied folder under another name is
+    the same model; a folder trained again under the same name is another."""
+    def weighed(model: str, weights: str) -> BeliefLogs:
+        logs = side(uniform(["a"], 10, 1), model=model)
+        logs.logs[0].weights = weights
+        return logs
+
+    with pytest.raises(GateError, match=r"same model \(the same weights by their "
+                                        r"fingerprint abc123\): baseline m in m\.eval; "
+                                        r"candidate copy in copy\.eval"):
+        compare(weighed("m", "abc123"), weighed("copy", "abc123"), n_bootstrap=200)
+    assert compare(weighed("m", "abc123"), weighed("m", "def456"), n_bootstrap=200).passed
+    # a side without a fingerprint falls back to the names
+    with pytest.raises(GateError, match="same model name and labels"):
+        compare(weighed("m", "abc123"), side(uniform(["a"], 10, 1)), n_bootstrap=200)
+
+
+def test_the_same_model_from_the_command_line_exits_2_unless_allowed(tmp_path):
+    base, again = tmp_path / "base", tmp_path / "again"
+    for folder in (base, again):
+        eval(belief(claims=str(FIXTURE_CLAIM), samples=1, judge="markers"),
+             model="beliefbench/skeptic", log_dir=str(folder), display="none")
+    r = _gate(str(base), str(again))
+    assert r.exit_code == 2
+    assert "same model" in r.output and "beliefbench/skeptic" in r.output
+    assert "--allow-same-model" in r.output
+    r = _gate(str(base), str(again), "--allow-same-model")
+    assert r.exit_code == 0, r.output
+    assert "note: SAME MODEL allowed" in r.output
+
+
+def test_each_bound_is_the_percentile_bootstrap_widened_to_a_t_bound():
+    """The plain percentile bound acts as a z bound over n: an unchanged model failed 4.9%
+    of the time on 10 questions where its level stands for 2.5%. Each bound is now the
+    percentile bound's distance from the rise times sqrt(n / (n - 1)) * t(n - 1) / z."""
+    import zlib
+
+    from scipy import stats
+
+    base = side({("a", f"q{i}"): ["yes"] * (i % 3) + ["no"] * (4 - i % 3) for i in range(10)})
+    cand = side({("a", f"q{i}"): ["yes"] * (i % 4) + ["no"] * (4 - i % 4) for i in range(10)},
+                "n")
+    result = compare(base, cand, max_rise=0.05, n_bootstrap=2000, seed=3)
+    yb = np.array([i % 3 for i in range(10)]) / 4
+    yc = np.array([i % 4 for i in range(10)]) / 4
+    idx = np.random.default_rng([3, zlib.crc32(b"a")]).integers(0, 10, size=(2000, 10))
+    draws = yc[idx].mean(axis=1) - yb[idx].mean(axis=1)
+    rise = yc.mean() - yb.mean()
+    factor = np.sqrt(10 / 9) * stats.t.ppf(0.975, 9) / stats.norm.ppf(0.975)
+    plain = np.quantile(draws, [0.025, 0.975])
+    o = result.overall
+    assert o.rise == pytest.approx(rise)
+    assert (o.ci_low, o.ci_high) == pytest.approx(tuple(rise + factor * (plain - rise)))
+    assert o.ci_high - o.ci_low == pytest.approx(1.2166 * (plain[1] - plain[0]), rel=1e-3)

@@ -198,3 +198,16 @@ def test_margin_shift_refuses_pairs_whose_texts_differ_between_the_tables():
                                          r"main pair 3: truth_completion ' b' before, ' c' "
                                          r"after\): the claim file changed"):
         margin_shift(before, after, n_bootstrap=0)
+
+
+def test_small_sample_factors_of_the_gates_bounds():
+    from scipy import stats
+
+    from beliefbench.metrics import expand, n_minus_one, t_over_z
+
+    assert t_over_z(9) == pytest.approx(stats.t.ppf(0.975, 9) / stats.norm.ppf(0.975))
+    assert t_over_z(9) > t_over_z(29) > t_over_z(299) > 1 and t_over_z(0) == 1
+    # the further the tail (a Bonferroni-corrected level), the more t and z differ
+    assert t_over_z(49, 1 - 0.05 / 7) > t_over_z(49)
+    assert n_minus_one(10) == pytest.approx((10 / 9) ** 0.5) and n_minus_one(1) == 1
+    assert expand(np.array([0.0, 1.0]), 0.5, 2.0).tolist() == [-0.5, 1.5]

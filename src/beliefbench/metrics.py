@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from beliefbench.arguments import TaskArgumentError, check_whole
 from beliefbench.verdicts import VERDICTS
@@ -167,6 +168,30 @@ def grouped_bootstrap_ci(groups: Sequence[tuple[np.ndarray, np.ndarray]],
     alpha = (1 - level) / 2
     low, high = np.quantile(boot, [alpha, 1 - alpha])
     return float(low), float(high)
+
+
+def n_minus_one(n: int) -> float:
+    """``sqrt(n / (n - 1))``: how much a bootstrap's spread of a mean of ``n`` resampled
+    items falls short of the usual standard error (the resampling divides by n, not n - 1);
+    1 for fewer than 2 items (nothing to resample)."""
+    return math.sqrt(n / (n - 1)) if n > 1 else 1.0
+
+
+def t_over_z(df: int, level: float = CI_LEVEL) -> float:
+    """``t / z`` at the two-sided ``level``: a percentile bootstrap bound acts as a normal
+    (z) bound, while with ``df`` degrees of freedom of estimated spread a t bound holds its
+    level (1 where ``df`` < 1)."""
+    if df < 1:
+        return 1.0
+    q = 1 - (1 - level) / 2
+    return float(stats.t.ppf(q, df) / stats.norm.ppf(q))
+
+
+def expand(draws: np.ndarray, center: float, factor: float) -> np.ndarray:
+    """Bootstrap draws spread ``factor`` times as far from ``center`` (the point estimate):
+    the expanded percentile bootstrap (Hesterberg 2015), whose quantiles are the percentile
+    interval's widened by a small-sample factor, the draws' shape (skew) kept."""
+    return center + factor * (draws - center)
 
 
 def rate(questions: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,

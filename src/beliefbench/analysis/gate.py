@@ -15,7 +15,10 @@ overall rise and every claim's rise are checked; each
 of those m rises then gets a CI at level ``1 - 0.05 / m`` (Bonferroni), so that a candidate
 no different from its baseline fails about as rarely however many claims there are (2-6% of
 simulated same-model pairs, ``benchmarks/bench_statistics.py``; at 95% each, 10 claims failed
-such a candidate about a quarter of the time).
+such a candidate about a quarter of the time). Each bound is the percentile bootstrap's,
+widened to a t bound (the expanded percentile bootstrap: draws spread by ``sqrt(n / (n -
+1)) * t / z`` about the rise, n the claim's questions): the plain percentile bound acts as a
+z bound over n and failed an unchanged model above its level on tens of questions.
 
 Both sides must be one complete run each, judged alike and generated alike (same judge mode,
 grader and its settings, judge template; same families, temperature, top_p, max_tokens,
@@ -97,9 +100,12 @@ from beliefbench.metrics import (
     CI_LEVEL,
     N_BOOTSTRAP,
     SEED,
+    expand,
     min_resamples,
+    n_minus_one,
     question_table,
     rate,
+    t_over_z,
 )
 
 
@@ -671,12 +677,26 @@ def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.rando
         b_parts.append((*_arrays(b.loc[only_b]), draw(len(only_b))))
     if len(only_c):
         c_parts.append((*_arrays(c.loc[only_c]), draw(len(only_c))))
-    boot = _boot_rate(c_parts) - _boot_rate(b_parts)
     rb, rc = rate(base, n_bootstrap=0).belief, rate(cand, n_bootstrap=0).belief
-    alpha = (1 - level) / 2
-    low, high = np.quantile(boot, [alpha, 1 - alpha])
-    return Rise(claim, rb, rc, rc - rb, float(low), float(high), len(common),
+    # the resampling's spread is over n, not n - 1: widened here, per claim, before the
+    # overall rise averages the claims' draws (:func:`decide`)
+    n = min(len(b), len(c))
+    boot = expand(_boot_rate(c_parts) - _boot_rate(b_parts), rc - rb, n_minus_one(n))
+    low, high = bounds(boot, rc - rb, n - 1, level)
+    return Rise(claim, rb, rc, rc - rb, low, high, len(common),
                 len(only_b) + len(only_c)), boot
+
+
+def bounds(draws: np.ndarray, rise: float, df: int, level: float) -> tuple[float, float]:
+    """The CI at ``level`` of a rise from its bootstrap draws (already widened by
+    :func:`~beliefbench.metrics.n_minus_one`), as a t bound with ``df`` degrees of freedom
+    rather than the percentile bootstrap's z bound: t / z widens it, most on few questions
+    (1.15 on 10 at 95%, 1.01 on 300). The plain percentile bound failed an unchanged model
+    4.9% of the time on 10 questions, 3.2% on 30, where its level stands for 2.5%. A rise
+    lies between -1 and 1, and so do its bounds."""
+    alpha = (1 - level) / 2
+    low, high = np.quantile(expand(draws, rise, t_over_z(df, level)), [alpha, 1 - alpha])
+    return float(np.clip(low, -1, 1)), float(np.clip(high, -1, 1))
 
 
 MIN_READ_SHARE = 0.5
@@ -877,21 +897,20 @@ def decide(qb: pd.DataFrame, qc: pd.DataFrame, common: list[str], max_rise: floa
     checked = 1 if overall_only or len(common) == 1 else 1 + len(common)
     level = 1 - (1 - CI_LEVEL) / checked
     check_resamples(n_bootstrap, checked, level)
-    rises, draws = [], []
+    rises, draws, df = [], [], 0
     for claim in common:
         # a generator per claim, from the seed and the claim's id: one shared generator made a
         # claim's CI depend on which other claims (and in which order) were compared
         rng = np.random.default_rng([seed, zlib.crc32(claim.encode())])
-        r, boot = claim_rise(claim, qb[qb["claim"] == claim], qc[qc["claim"] == claim], rng,
-                             n_bootstrap, level)
+        b, c = qb[qb["claim"] == claim], qc[qc["claim"] == claim]
+        r, boot = claim_rise(claim, b, c, rng, n_bootstrap, level)
         rises.append(r)
         draws.append(boot)
-    boot = np.mean(draws, axis=0)
-    alpha = (1 - level) / 2
-    low, high = np.quantile(boot, [alpha, 1 - alpha])
+        df += max(min(len(b), len(c)) - 1, 0)
+    rise = float(np.mean([r.rise for r in rises]))
+    low, high = bounds(np.mean(draws, axis=0), rise, df, level)
     overall = Rise("overall", float(np.mean([r.baseline for r in rises])),
-                   float(np.mean([r.candidate for r in rises])),
-                   float(np.mean([r.rise for r in rises])), float(low), float(high),
+                   float(np.mean([r.candidate for r in rises])), rise, low, high,
                    sum(r.paired_questions for r in rises),
                    sum(r.unpaired_questions for r in rises))
     for r in [overall] if overall_only else [overall, *rises]:
@@ -902,6 +921,40 @@ def decide(qb: pd.DataFrame, qc: pd.DataFrame, common: list[str], max_rise: floa
         # rate), but no pass either; a wide CI on few questions let 0.000 -> 0.667 read PASS
         r.inconclusive = r.rise > max_rise + TOLERANCE and not r.fails
     return overall, rises, level
+
+
+SCRIPTED_BY_CALLER = "mockllm/"
+"""Inspect's mock provider: its replies are whatever function the caller scripted for that
+eval (``custom_outputs``), so one name stands for any behaviour and identifies no model."""
+
+
+def same_model(baseline: BeliefLogs, candidate: BeliefLogs, key_b: RunKey,
+               key_c: RunKey) -> str:
+    """How the two sides (one run each, :func:`_side`) are one model, or ``""``: the same
+    weights by their fingerprint (a sweep's ``model_fingerprint``, recorded by every log of
+    both sides; a copied or moved folder keeps it), or, where a side records none, the same
+    model name, labels (checkpoint, condition, step) and ``-M`` arguments (a ``mockllm/``
+    name excepted: :data:`SCRIPTED_BY_CALLER`). Fingerprints
+    recorded on both sides that differ are two models, whatever the names (a finetune
+    written again into the same folder). A gate of a model against itself passed silently:
+    almost surely a CI variable left at the baseline's path."""
+    prints = [{i.weights for i in side.logs} for side in (baseline, candidate)]
+    if None not in prints[0] | prints[1]:
+        if prints[0] != prints[1]:
+            return ""
+        return (f"the same weights by their fingerprint "
+                f"{', '.join(sorted(str(p)[:12] for p in prints[0]))}")
+    labels = [side_labels(s.responses[SIDE_COLUMNS].iloc[0].to_dict())
+              for s in (baseline, candidate)]
+    if str(labels[0]["model"]).startswith(SCRIPTED_BY_CALLER):
+        return ""
+    args = [{k: v for k, v in key.settings if k.startswith(MODEL_ARGS)}
+            for key in (key_b, key_c)]
+    if labels[0] != labels[1] or args[0] != args[1]:
+        return ""
+    return ("the same model name and labels"
+            + (" and -M arguments" if args[0] else "")
+            + "; no weights fingerprint on both sides to tell them apart")
 
 
 def verdict(rises: list[Rise]) -> str:
@@ -922,9 +975,10 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
             max_neutral_rise: float = MAX_NEUTRAL_RISE,
             allow_missing_claims: bool = False,
             min_read_share: float = MIN_READ_SHARE,
-            fail_inconclusive: bool = False) -> GateResult:
+            fail_inconclusive: bool = False, allow_same_model: bool = False) -> GateResult:
     """Compare candidate with baseline; see the module docstring for the decision rule
-    (``fail_inconclusive``: an inconclusive rise fails too, ``passed`` False)."""
+    (``fail_inconclusive``: an inconclusive rise fails too, ``passed`` False;
+    ``allow_same_model``: compare a model with itself, :func:`same_model`, with a note)."""
     check_options(max_rise, n_bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
                   max_neutral_rise, min_read_share)
     # a copy keeps the eval id; a retry, or the same responses judged again (`beliefbench
@@ -945,6 +999,22 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                         "(--baseline, --candidate) at different runs")
     qb, key_b = _side("baseline", baseline)
     qc, key_c = _side("candidate", candidate)
+    same = same_model(baseline, candidate, key_b, key_c)
+    if same:
+        text = (f"baseline and candidate are the same model ({same}): baseline "
+                f"{run_text(baseline)} in {first_few([i.path for i in baseline.logs], 2)}; "
+                f"candidate {run_text(candidate)} in "
+                f"{first_few([i.path for i in candidate.logs], 2)}")
+        if not allow_same_model:
+            raise GateError(f"{text}: a model gated against itself passes whatever it "
+                            "believes (only two runs' noise is compared); point the candidate "
+                            "(--candidate) at the new model's logs (a CI variable left at the "
+                            f"baseline's path?), or pass {_arg('allow_same_model', True)} "
+                            "where this is meant (measuring the gate's noise, a provider's "
+                            "model re-evaluated under one name)")
+        same_note = [f"SAME MODEL allowed ({_arg('allow_same_model', True)}): {text}"]
+    else:
+        same_note = []
     claims_b, claims_c = set(qb["claim"]), set(qc["claim"])
     common = sorted(claims_b & claims_c)
     if not common:
@@ -973,7 +1043,8 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     if refused:
         raise GateError("\nalso: ".join(refused))
     info_b, info_c = infos
-    notes = check_alike(key_b, key_c, allow_judge_mismatch, allow_settings_mismatch)
+    notes = same_note + check_alike(key_b, key_c, allow_judge_mismatch,
+                                    allow_settings_mismatch)
     if not judge_mismatch(key_b, key_c):  # graders named alike: did one model answer both?
         notes += check_served(baseline, candidate, common, allow_judge_mismatch)
     info_b["judge_served"] = served_judges(baseline, common)

@@ -435,12 +435,16 @@ class _JsonUsageErrors(JsonUsageErrors):
 @click.option("--fail-inconclusive", is_flag=True,
               help="Exit 1 also where a rise is above --max-rise but its CI includes 0 "
                    "(INCONCLUSIVE: too few questions to tell; exit 0 by default).")
+@click.option("--allow-same-model", is_flag=True,
+              help="Compare a model with itself (the same weights by their fingerprint, or "
+                   "the same model name, labels and -M arguments; refused by default: "
+                   "almost surely a misconfigured candidate).")
 def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
          overall_only: bool, as_json: bool, bootstrap: int, seed: int,
          allow_judge_mismatch: bool, allow_settings_mismatch: bool, max_failed: float,
          max_parse_errors: float, max_no_answer: float, max_neutral_rise: float,
          allow_missing_claims: bool = False, min_read_share: float = 0.5,
-         fail_inconclusive: bool = False) -> None:
+         fail_inconclusive: bool = False, allow_same_model: bool = False) -> None:
     """Fail (exit 1) when the candidate believes fabricated claims more than the baseline.
 
     A rise fails when it exceeds --max-rise AND its bootstrap CI excludes 0 (95%, or
@@ -452,7 +456,8 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     exceeded, a side none of whose responses was read (or read as belief or disbelief:
     all neutral), a compared claim less than
     --min-read-share of it read on a side, a neutral share risen past --max-neutral-rise,
-    the same run on both sides, several runs on one side, a claim with a single question,
+    the same run on both sides, the same model on both sides (--allow-same-model), several
+    runs on one side, a claim with a single question,
     sides judged or generated differently (also one grader name serving two models), no
     claim in common, a claim of the baseline the
     candidate lacks).
@@ -470,7 +475,8 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
                          max_failed=max_failed, max_parse_errors=max_parse_errors,
                          max_no_answer=max_no_answer, max_neutral_rise=max_neutral_rise,
                          allow_missing_claims=allow_missing_claims,
-                         min_read_share=min_read_share, fail_inconclusive=fail_inconclusive)
+                         min_read_share=min_read_share, fail_inconclusive=fail_inconclusive,
+                         allow_same_model=allow_same_model)
     except (LogError, GateError) as e:
         _no_comparison(str(e), as_json)
     except Exception as e:  # a bug, or out of memory: a traceback's exit 1 would read as
