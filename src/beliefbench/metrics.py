@@ -188,9 +188,9 @@ def t_over_z(df: int, level: float = CI_LEVEL) -> float:
 
 
 def expand(draws: np.ndarray, center: float, factor: float) -> np.ndarray:
-    """Bootstrap draws spread ``factor`` times as far from ``center`` (the point estimate):
-    the expanded percentile bootstrap (Hesterberg 2015), whose quantiles are the percentile
-    interval's widened by a small-sample factor, the draws' shape (skew) kept."""
+    """Bootstrap draws spread ``factor`` times as far from ``center`` (the point estimate),
+    their shape kept: with :func:`n_minus_one`, draws whose spread is the usual standard
+    error (the gate's t bounds, :func:`beliefbench.analysis.gate.bounds`)."""
     return center + factor * (draws - center)
 
 
