@@ -20,6 +20,7 @@ BAD = {  # script: a bad argument a reader could type
     "bench_documents.py": ["--n", "0"],
     "bench_finetune.py": ["--device", "cuda", "--settings", "defualts"],
     "bench_harness.py": ["--samples", "0"],
+    "bench_hash_cache.py": ["--mib", "0"],
     "bench_internals.py": ["--model", "/no/such/checkpoint"],
     "bench_judge_abort.py": ["--max-retries", "-1"],
     "bench_interventions.py": ["--hidden", "30"],
@@ -27,6 +28,7 @@ BAD = {  # script: a bad argument a reader could type
     "bench_report.py": ["--logs", "none"],
     "bench_specs.py": ["--mb", "0"],
     "bench_statistics.py": ["--runs", "0"],
+    "bench_sweep_rerun.py": ["--checkpoints", "0"],
 }
 
 
