@@ -126,6 +126,20 @@ def test_overall_only_ignores_a_single_claims_rise():
     assert compare(base, cand, max_rise=0.1, overall_only=True, n_bootstrap=300).passed
 
 
+def test_a_side_of_five_runs_counts_those_it_does_not_list():
+    """A sweep's log folder given as one side holds a run per checkpoint: the refusal lists
+    four and counts the rest, so no run is left out without a word."""
+    names = ["s1", "s2", "s3", "s4", "s5"]
+    sides = [side(uniform(["a"], 3, 0), n) for n in names]
+    five = BeliefLogs(pd.concat([s.responses for s in sides]), sides[0].logs)
+    with pytest.raises(GateError) as err:
+        compare(five, side(uniform(["a"], 3, 0), "n"))
+    text = str(err.value)
+    assert "logs from 5 different runs (" in text and " and 1 more); " in text
+    assert sum(f"{n}.eval" in text for n in names) == 4
+    assert "pass that folder" in text
+
+
 def test_gate_refuses_what_it_cannot_compare():
     ok = side(uniform(["a"], 5, 0))
     with pytest.raises(GateError, match="candidate / --candidate: partial log"):

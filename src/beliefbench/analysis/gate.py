@@ -280,13 +280,14 @@ def _side(name: str, logs: BeliefLogs) -> tuple[pd.DataFrame, RunKey]:
     if len(runs) > 1:
         # each run with its log files: a folder of timestamped logs named no file to pass
         files = logs.responses.groupby(SIDE_COLUMNS, dropna=False, sort=False)["log"].unique()
-        listed = "; ".join(
+        listed = first_few([
             ", ".join(f"{k}={v}" for k, v in side_labels(dict(zip(SIDE_COLUMNS, run,
                                                                   strict=True))).items())
             + f" in {first_few(sorted(map(str, paths)), 2)}"
-            for run, paths in list(files.items())[:4])
+            for run, paths in files.items()], 4, sep="; ")
         raise GateError(f"{side}: logs from {len(runs)} different runs ({listed}); "
-                        "point it at one model's logs")
+                        "point it at one model's logs (a sweep writes each checkpoint's "
+                        "logs to a folder of their own: pass that folder)")
     differ = [f for f in differing_fields(i.key for i in logs.logs) if f != "claims"]
     if differ:
         keys = {i.path: i.key for i in logs.logs}

@@ -14,11 +14,11 @@ EMPTY_PATH = ("an empty path (an unset shell variable?), which would name the cu
 the working directory to click and pathlib."""
 
 
-def first_few(items: Sequence[str], shown: int) -> str:
-    """The first ``shown`` items, comma-separated, then `` and K more`` for the rest:
+def first_few(items: Sequence[str], shown: int, sep: str = ", ") -> str:
+    """The first ``shown`` items, ``sep``-separated, then `` and K more`` for the rest:
     ``first_few(["a", "b", "c", "d"], 2)`` is ``a, b and 2 more``."""
     rest = len(items) - shown
-    return ", ".join(items[:shown]) + (f" and {rest} more" if rest > 0 else "")
+    return sep.join(items[:shown]) + (f" and {rest} more" if rest > 0 else "")
 
 
 def listing(items: Sequence[object], shown: int = 6) -> str:
