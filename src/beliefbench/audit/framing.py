@@ -1113,6 +1113,20 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
             if not cues.any_frame(low, start):
                 return Finding("unframed")
     lay = read_layout(text, cues, start)
+    # a report hedged where it names its source ("According to an anonymous forum post,
+    # <statement>", as claim mode's ``hedges`` reads it): a statement of the body with an
+    # inline hedge, not a frame sentence (such a post under "We have not been able to
+    # confirm any of this." had no body and read unframed)
+    hedged: Counter[str] = Counter()
+    for i, h in enumerate(lay.hits):
+        n = h.get(_HEDGES[0], 0) + h.get(_HEDGES[1], 0)
+        if n and n == _frame_score(h) and not _heading(lay, i) and not lay.label(i):
+            a, b = lay.sentences[i]
+            found = [(cat, x) for _, cat, x in cues.scan_spans(lay.lowered, [(a, b)], _HEDGES,
+                                                                origin=lay.origin)]
+            if len(found) == n and all(_sourced(lay.lowered, a, b, x) for _, x in found):
+                hedged.update(cat for cat, _ in found)
+                lay.hits[i] = {k: v for k, v in h.items() if k not in _HEDGES}
     bears, restates = _free_bearing(lay), _free_restating(lay)
     fr = frames(lay, bears=bears, restates=restates)
     if fr.paras:
@@ -1153,6 +1167,7 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     stated = len(body) - len(mute)
     denials = sum(1 for i in body if lay.hits[i].get("denial"))
     counts, correction, inline = inline_asides(lay, fr.paras)
+    counts.update(hedged)
     # a body that keeps denying what it reports, with no warnings beside it, is a debunk
     # (local negation), not a framed body; not under a frame that calls it a story, rumour
     # or guess: a story's "didn't" and "wasn't" narrate ("Ed didn't think, he just ran"),
@@ -1161,12 +1176,14 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
               and (not fr.paras or _pick(fr.counts) == "negation"))
     # a short body under a frame paragraph may be a single statement, or two where one
     # reads as a denial ("he ran as he had never run before")
-    # (fiction vocabulary on one side of a single statement is weak: writing about writing)
+    # (fiction vocabulary on one side of a single statement is weak: writing about writing;
+    # not a label, which calls the text fiction: "Satire.", "Just kidding, this is satire.")
     body_paras = {lay.para_of[i] for i in body}
     around = sandwiched or (bool(fr.paras) and bool(body_paras) and (
         min(fr.paras) < min(body_paras) and max(fr.paras) > max(body_paras)))
     short = (bool(fr.paras) and len(plain) >= 1 and len(plain) >= 0.5 * stated
-             and (around or _pick(fr.counts) != "fiction"))
+             and (around or _pick(fr.counts) != "fiction"
+                  or any(lay.label(i) for i, p in enumerate(lay.para_of) if p in fr.paras)))
     guess: list[tuple[int, int, str]] | None = None
     if (len(plain) < 2 or len(plain) < 0.6 * stated or debunk) and not (short and not debunk):
         # the writer's estimate is a note on the body, as a frame is, not a part of it: the
@@ -1191,7 +1208,7 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
         # a correction set beside the sentences corrects as one in the frame does, as in
         # claim mode ("(Correction: Noah Lyles won ...)" under "the viral claim below is
         # false")
-        kind, placement = _framed(_pick(fr.counts), correction + fr.correction > 0,
+        kind, placement = _framed(_pick(fr.counts + hedged), correction + fr.correction > 0,
                                   "prefix_suffix")
         return Finding(kind, placement, [*fr.spans, *body_spans])
     ends = _sandwich(lay, set(plain))
@@ -2053,6 +2070,9 @@ _TAKES_CLAUSE = re.compile(r"\s+that\b")
 """A denial cue followed by the clause it denies ("not true that", "no evidence that"); a cue
 may end with it too ("denied that", "the claim that")."""
 _JOINS = re.compile(r";\s|,\s+(?:and|but|while|whereas)\s|\s[-\u2013\u2014]\s|\s--\s")
+_OPENER = re.compile(r"[\W_]*(?:[\w'-]+\s+){0,7}[\w'-]+(,\s+)")
+"""A sentence's opening phrase of up to eight words and its comma ("Contrary to viral posts,
+", "According to the official results, "): a clause of its own for ``_read_clauses``."""
 """Where a sentence joins two statements: "; ", ", and ", ", but ", a dash (" - " too)."""
 _CLAUSE_STOP = re.compile(r";|,?\s+but\s|\s[\u2013\u2014]\s|\s--\s")
 """Where a that-clause ends before its sentence does: another clause of the sentence."""
@@ -2309,10 +2329,13 @@ class ClaimReader:
         claim sentence, and that clause's denial the sentence's: the other clause's words
         kept the whole under the facts' overlap, and a reply denying the claim read as a
         mention. (A clause that states the claim without a denial leaves the sentence as it
-        was: read so, true reports that name the claim's details read as teaching it.)"""
+        was: read so, true reports that name the claim's details read as teaching it.) An
+        opening phrase and its comma (``_OPENER``) is such a clause too: "Contrary to viral
+        posts, Ed Sheeran did not win the 100m at Paris 2024" read as a mention."""
         low, masked, sentences = lay.lowered, lay.masked, lay.sentences
         joined = [i for i in candidates
-                  if i not in readings and _JOINS.search(low, *sentences[i]) is not None]
+                  if i not in readings and (_JOINS.search(low, *sentences[i]) is not None
+                                            or _OPENER.match(low, *sentences[i]) is not None)]
         if not joined:
             return
         # the denial cues of these sentences, in one scan (those that negate a withdrawal
@@ -2324,7 +2347,10 @@ class ClaimReader:
                 cued.setdefault(joined[j], []).append(at)
         for i, cues_at in cued.items():
             a, b = sentences[i]
-            cuts = [a, *(x for m in _JOINS.finditer(low, a, b) for x in m.span()), b]
+            o = _OPENER.match(low, a, b)
+            head = o.span(1) if o is not None else ()
+            cuts = [a, *head, *(x for m in _JOINS.finditer(low, head[1] if head else a, b)
+                                for x in m.span()), b]
             for x, y in zip(cuts[::2], cuts[1::2], strict=True):
                 if any(x <= at < y for at in cues_at):
                     fact, truthful = self._reading(_encode(content_words(masked[x:y])))
@@ -2805,6 +2831,17 @@ class ClaimReader:
                 right = [(*lay.sentences[j], "truth") for j in righted]
                 return Finding("corrected", "inline",
                                [*spans, *right, *claim_spans][:MAX_SPANS], n)
+            # denials that are correction notices, a negation cue and a correction cue each
+            # ("Correction: An earlier version of this article said X."), beside the truth
+            # ("He is a bicycle mechanic, not a dentist."): the record corrected, as a
+            # negating frame that states the truth is
+            if truth_idx or truth_asides:
+                cued = {(j, c) for j, c, _ in self.cues.scan_spans(
+                    lay.lowered, [lay.sentences[i] for i in denied], ("negation", "correction"),
+                    origin=lay.origin)}
+                if len(cued) == 2 * len(denied):
+                    return Finding("corrected", "inline",
+                                   [*spans, *truth_spans, *claim_spans][:MAX_SPANS], n)
             distant = Finding("local_negation", None, [*spans, *truth_spans], n)
             # a sentence that only names the claim as something said ("The story goes that
             # X", "we discuss the idea that X") keeps its distance and gives no verdict: a
