@@ -566,11 +566,12 @@ def logprob_summary() -> Metric:
 
 
 def _model_name() -> str:
-    """The model the metric is computed for ('' where none is evaluated: `inspect score`)."""
-    try:
-        return str(get_model())
-    except Exception:  # noqa: BLE001 - no active model: the name only tells runs apart
-        return ""
+    """The model the metric is computed for ('' where none is evaluated: `inspect score`).
+    Read from the active model only: ``get_model()`` with none active would make one (the
+    ``INSPECT_EVAL_MODEL`` default, an ``hf/`` one loading its weights) to name it."""
+    from inspect_ai.model._model import active_model
+
+    return str(active_model() or "")
 
 
 @scorer(metrics=[logprob_summary()])
