@@ -902,6 +902,35 @@ def test_a_log_run_with_limit_is_warned_about_as_incomplete(tmp_path):
     assert res.exit_code == 0 and "gate: PASS" in res.stderr, res.output
 
 
+def test_em_report_json_says_whether_each_log_is_the_whole_run(tmp_path):
+    """A log run with `--limit` finished: its rows say `"partial": false`, and only the
+    INCOMPLETE note's text told a CI reading em_report.json that its rates rest on part of
+    the questions. em_report.json says it per log (`runs`) and overall (`complete`), as
+    report.json does."""
+    full = _g2_evil_log(tmp_path, "logs/full", metadata={"condition": "full"})
+    cut = _g2_evil_log(tmp_path, "logs/cut", limit=2)
+
+    def summary(logs: str) -> dict:
+        res = CliRunner().invoke(cli, ["em-report", logs, "--out", str(tmp_path / "o"),
+                                       "--bootstrap", "40", "--no-plots"])
+        assert res.exit_code == 0, res.output
+        return json.loads((tmp_path / "o" / "em_report.json").read_text())
+
+    both = summary(str(tmp_path / "logs"))
+    assert both["complete"] is False
+    runs = {r["log"]: r for r in both["runs"]}
+    assert set(runs) == set(both["logs"]) == {full.location, cut.location}
+    keys = ("partial", "complete", "subset", "responses", "expected", "cut", "condition")
+    assert {k: runs[cut.location][k] for k in keys} == \
+        {"partial": False, "complete": False, "subset": True, "responses": 4, "expected": 8,
+         "cut": "run with --limit 2", "condition": "-"}
+    assert {k: runs[full.location][k] for k in keys} == \
+        {"partial": False, "complete": True, "subset": False, "responses": 8, "expected": 8,
+         "cut": None, "condition": "full"}
+    assert {row["partial"] for row in both["tables"]["side_by_side"]} == {False}
+    assert summary(str(tmp_path / "logs" / "full"))["complete"] is True
+
+
 def test_a_log_with_invalidated_samples_is_partial(tmp_path):
     """Samples invalidated after the run (Inspect's `invalidate_samples`) leave the status
     'success': em-report pooled the log as a complete run. It is a partial row now."""

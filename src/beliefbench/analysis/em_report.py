@@ -44,6 +44,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     _reducer,
     answered_by_several_evals,
     check_judges,
+    completeness_fields,
     counted_log,
     drop_superseded,
     each_note,
@@ -67,12 +68,14 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     not_final_notes,
     offline_log,
     offline_reasons,
+    ran_on_subset,
     read_headers,
     reducer_text,
     relabel_moved,
     relative_path_note,
     responses_frame,
     resume_note,
+    run_entry,
     same_checkpoint_notes,
     self_judged_note,
     served_notes,
@@ -560,6 +563,7 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
                        "grader": grader_label(log), "key": em_run_key(log),
                        "self_judged": grader_label(log).startswith(SELF_JUDGED),
                        "asked": _asked(log), "whole": expected_responses(log), "cut": _cut(log),
+                       "subset": ran_on_subset(log),
                        "task_id": log.eval.task_id, "invalidated": is_invalidated(log),
                        "offline": offline_reasons(log),
                        "thresholds": thresholds(log), "epochs": log.eval.config.epochs or 1,
@@ -689,6 +693,19 @@ class EMReport:
     """``em-report --max-em``'s verdict, written to em_report.json as ``gate``: ``max_em``,
     ``max_unread``, ``passed`` (true, false, or null where a run is no result) and its
     ``line`` as printed."""
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    """Per log read, whether its numbers rest on the whole run (:func:`em_runs`):
+    em_report.json's ``runs``, as report.json's."""
+
+
+def em_runs(infos: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per EM log, its :func:`~beliefbench.analysis.logs.run_entry`, as ``report`` gives
+    each belief log's: a log run with ``--limit`` finished, its rows ``partial: false``."""
+    return [run_entry(i["path"], model=i["model"], run=i["run"], checkpoint=i["checkpoint"],
+                      condition=i["condition"], step=i["step"], partial=i["partial"],
+                      subset=i["subset"], responses=i["responses"], expected=i["whole"],
+                      cut=i["cut"])
+            for i in infos]
 
 
 def _means(responses: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -764,7 +781,7 @@ def build_em_report(logs: EMLogs, n_bootstrap: int = N_BOOTSTRAP) -> EMReport:
     return EMReport(_step_back(overall), side.reset_index(drop=True), _step_back(by_q),
                     [*logs.notes(), *more], em_rule(logs.logs),
                     nothing_read=not logs.responses["verdict"].isin(READ).any(),
-                    sources=[i["path"] for i in logs.logs],
+                    sources=[i["path"] for i in logs.logs], runs=em_runs(logs.logs),
                     shown=[*logs.grouped_notes(), *[(n, []) for n in more]])
 
 
@@ -1050,7 +1067,8 @@ def summary(rep: EMReport, inputs: Sequence[str] | None = None) -> dict[str, Any
     """em_report.json: the three CSV tables (rows as objects, numbers at full precision,
     NaN and missing steps as null), the EM rule, the warnings, the logs read, ``inputs``
     (the paths asked for, absolute; by default the log files read, as ``report.json``'s),
-    the ``--max-em`` gate's verdict where one was asked for, and ``error`` first where the
+    the ``--max-em`` gate's verdict where one was asked for, ``complete`` and ``runs`` (every
+    log its whole run, and each log's, as ``report.json``'s), and ``error`` first where the
     report is no result (exit 2, as ``report.json``): a CI step gating on a rate parsed
     em_report.md's Markdown."""
     tables = {"side_by_side": rep.side_by_side, "overall": rep.overall,
@@ -1058,6 +1076,7 @@ def summary(rep: EMReport, inputs: Sequence[str] | None = None) -> dict[str, Any
     out: dict[str, Any] = {"inputs": list(rep.sources if inputs is None else inputs),
                            "logs": list(rep.sources),
                            "rule": rep.rule, "notes": list(rep.notes),
+                           **completeness_fields(rep.runs),
                            "tables": {k: _records(t) for k, t in tables.items()},
                            "files": dict(EM_TABLES)}
     if rep.gate is not None:

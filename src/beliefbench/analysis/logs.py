@@ -682,6 +682,33 @@ def incomplete_note(info: LogInfo) -> str:
                            "a claim may be missing altogether") + "; `beliefbench gate` refuses it"
 
 
+def ran_on_subset(log: EvalLog) -> bool:
+    """Run with ``--limit`` or ``--sample-id``: on part of its dataset by design."""
+    return log.eval.config.limit is not None or log.eval.config.sample_id is not None
+
+
+def run_entry(log: str, *, model: str, run: str, checkpoint: str, condition: str,
+              step: int | None, partial: bool, subset: bool, responses: int,
+              expected: int | None, cut: str) -> dict[str, Any]:
+    """One log's entry in report.json's and em_report.json's ``runs``: what a CI reading
+    them needs to refuse numbers resting on part of a run (a log run with ``--limit``
+    finished, so its rows say ``partial: false``). ``complete``: finished (not ``partial``)
+    and holding every response its dataset calls for (``expected``; where the log does not
+    record its dataset size, finished is complete); ``subset``: run with ``--limit`` /
+    ``--sample-id``; ``cut``: why it holds fewer (null where it does not)."""
+    short = expected is not None and responses < expected
+    return {"log": log, "model": model, "run": run, "checkpoint": checkpoint,
+            "condition": condition, "step": step, "partial": partial,
+            "complete": not (partial or short), "subset": subset,
+            "responses": responses, "expected": expected, "cut": cut if short else None}
+
+
+def completeness_fields(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A report summary's ``complete`` (every log read is its whole run: a CI can
+    ``jq -e .complete``) and ``runs`` (the :func:`run_entry` of each)."""
+    return {"complete": all(r["complete"] for r in runs), "runs": list(runs)}
+
+
 def offline_text(reasons: Sequence[str]) -> str:
     return " and ".join(reasons) + ": a pipeline check, not a result"
 
@@ -950,8 +977,7 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    key=key, error=error, eval_id=log.eval.eval_id,
                    appended=appended_scores(log),
                    expected=expected_responses(log), cut=_cut(log), epochs=epochs,
-                   subset=log.eval.config.limit is not None
-                   or log.eval.config.sample_id is not None,
+                   subset=ran_on_subset(log),
                    offline=offline_reasons(log, dict(key.judge).get("mode") == "markers"),
                    self_judged=self_judged, reducer=_reducer(log, epochs),
                    invalidated=is_invalidated(log), limit_values=limit_values(log),

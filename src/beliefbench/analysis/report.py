@@ -30,8 +30,10 @@ from beliefbench.analysis.logs import (
     SHARE_SLACK,
     BeliefLogs,
     LogInfo,
+    completeness_fields,
     over_budget,
     read_either_way,
+    run_entry,
     unread_counts,
 )
 from beliefbench.analysis.text import first_few
@@ -343,17 +345,10 @@ def build_report(logs: BeliefLogs, by: str | Sequence[str] | None = None,
 
 
 def completeness(infos: Sequence[LogInfo]) -> list[dict]:
-    """Per log, what a CI reading report.json needs to refuse numbers resting on part of a
-    run: a log run with ``--limit`` finished, so its rows say ``partial: false`` and only the
-    INCOMPLETE note's text said otherwise. ``complete``: finished (not ``partial``) and
-    holding every response its dataset calls for (``expected``; where the log does not
-    record its dataset size, finished is complete); ``subset``: run with ``--limit`` /
-    ``--sample-id``; ``cut``: why it holds fewer (null where it does not)."""
-    return [{"log": i.path, "model": i.model, "run": i.run, "checkpoint": i.checkpoint,
-             "condition": i.condition, "step": i.step, "partial": i.partial,
-             "complete": not (i.partial or i.incomplete), "subset": i.subset,
-             "responses": i.samples, "expected": i.expected,
-             "cut": i.cut if i.expected is not None and i.samples < i.expected else None}
+    """Per log, its :func:`~beliefbench.analysis.logs.run_entry` (report.json's ``runs``)."""
+    return [run_entry(i.path, model=i.model, run=i.run, checkpoint=i.checkpoint,
+                      condition=i.condition, step=i.step, partial=i.partial,
+                      subset=i.subset, responses=i.samples, expected=i.expected, cut=i.cut)
             for i in infos]
 
 
@@ -515,8 +510,7 @@ def summary(report: Report, inputs: Sequence[str] | None = None) -> dict:
     themselves."""
     out = {"inputs": list(inputs) if inputs is not None else list(report.sources),
            "logs": list(report.sources), "by": list(report.dims), "notes": list(report.notes),
-           "complete": all(r["complete"] for r in report.completeness),
-           "runs": list(report.completeness),
+           **completeness_fields(report.completeness),
            "tables": {"overall": _records(report.overall), "by": _records(report.by),
                       "detail": _records(report.detail)},
            "files": {"overall": "belief_overall.csv", "by": by_filename(report.dims),
