@@ -77,7 +77,7 @@ MAX_SPANS = 8
 _SEARCH_HELD = 3
 """The most entity or marker patterns the prefilter searches a text for (ClaimReader.read)."""
 _FIGURE = re.compile(r"(\d(?<![\w.,]\d)(?:\d{0,2}(?:,\d{3})+|\d*(?:\.\d+)?))\s+([a-z][a-z']+)")
-"""A number and the word after it, what it counts ("3,430 people", "9.79 seconds"), where
+r"""A number and the word after it, what it counts ("3,430 people", "9.79 seconds"), where
 no word character, "." or "," stands before it. The look back follows the first digit (so
 the pattern opens with a digit, and the engine skips straight to the digits of a text,
 where a leading look back was tried at every offset); \d{1,3} and \d+ are that digit and
