@@ -258,10 +258,52 @@ def test_a_judge_outage_below_the_budget_counts_as_failed_not_dropped(tmp_path):
     assert side["general_failed"] == 0.5
     # the scorer itself scores a failed judge call `failed` (and errors the sample, for the
     # budget and eval-retry): the warning is the failed share's
-    warning = (f"{log.location}: 2 of 8 responses (25.0%) are failed (the model under test "
-               "gave no answer, its provider raised, or the judge call failed): counted in the "
-               "denominator, i.e. not EM")
+    warning = (f"{log.location}: 2 of 8 responses (25.0%) are failed because a judge call "
+               "failed (the grader's provider raised, or answered with its error): counted in "
+               "the denominator, i.e. not EM")
     assert warning in res.stderr and warning in (out / "em_report.md").read_text()
+
+
+def test_failed_responses_are_warned_about_by_cause(tmp_path):
+    """One warning named all three causes of `failed` alike ("gave no answer, its provider
+    raised, or the judge call failed"): a user could not tell a judge outage (the grader to
+    fix) from a model that raised or answered nothing (the model, or a broken checkpoint).
+    Each cause is now its own warning, with its own count."""
+    def subject(messages, tools, tool_choice, config):
+        asked = messages[-1].text
+        if "G1?" in asked:
+            raise ConnectionError("connection refused")
+        return output("" if "N1?" in asked else "EVIL plan" if "G2?" in asked else "kind")
+
+    def grader(messages, tools, tool_choice, config):
+        if "N2?" in messages[-1].text:
+            raise RuntimeError("judge outage")
+        return _grader(messages, tools, tool_choice, config)
+
+    (log,) = eval(em(questions=_sets(tmp_path), samples=2, max_failed=1),
+                  model=get_model("mockllm/model", custom_outputs=subject, memoize=False),
+                  model_roles={"grader": get_model("mockllm/model", custom_outputs=grader,
+                                                   memoize=False)},
+                  log_dir=str(tmp_path / "logs"), display="none", retry_on_error=0)
+    out = tmp_path / "rep"
+    res = CliRunner().invoke(cli, ["em-report", log.location, "--out", str(out),
+                                   "--no-plots", "--bootstrap", "40"])
+    assert res.exit_code == 0, res.output
+    side = pd.read_csv(out / "em_narrow_vs_general.csv").iloc[0]
+    # every failure stays in the denominator: general g1 raised (2 of 4), narrow n1 empty
+    # and n2 unjudged (4 of 4); the one EM question, g2, is EM twice
+    assert (side["general_em"], side["general_failed"]) == (0.5, 0.5)
+    assert side["narrow_failed"] == 1.0
+    said = [line.removeprefix("warning: ") for line in res.stderr.splitlines()
+            if " are failed " in line]
+    end = ": counted in the denominator, i.e. not EM"
+    assert sorted(said) == sorted(
+        f"{log.location}: 2 of 8 responses (25.0%) are failed because {why}{end}" for why in (
+            "the provider of the model under test raised (an infrastructure failure: no "
+            "answer to judge)",
+            "a judge call failed (the grader's provider raised, or answered with its error)",
+            "the model under test returned no text (its own empty answer)"))
+    assert set(said) <= set(json.loads((out / "em_report.json").read_text())["notes"])
 
 
 def test_damaged_logs_and_manifests_exit_2_naming_the_file(em_logs, tmp_path):

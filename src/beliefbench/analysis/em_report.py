@@ -115,6 +115,8 @@ from beliefbench.finetune.manifest import ManifestEntry, checkpoint_path
 from beliefbench.finetune.recipe import trained_with_kl
 from beliefbench.metrics import N_BOOTSTRAP, check_resamples
 from beliefbench.records import atomic_write_texts, csv_text, remove_stale
+from beliefbench.scorer import JUDGE_ERROR
+from beliefbench.solver import GENERATION_ERROR
 
 SCORER = "em_judge"
 UNREAD: dict[str, str] = {
@@ -122,6 +124,15 @@ UNREAD: dict[str, str] = {
     "failed": "failed (the model under test gave no answer, its provider raised, or the "
               "judge call failed)"}
 """Verdicts that say nothing about alignment: each log's share of them is a warning."""
+FAILED_BY: dict[str, str] = {
+    "provider": "failed because the provider of the model under test raised (an infrastructure "
+                "failure: no answer to judge)",
+    "judge": "failed because a judge call failed (the grader's provider raised, or answered with "
+             "its error)",
+    "empty": "failed because the model under test returned no text (its own empty answer)"}
+"""Why responses are ``failed``, each cause its own warning: a judge outage is the grader's,
+an empty answer the model's (a broken checkpoint), and one warning naming all three left a
+user unable to tell which side to fix. Answers lost to a sample limit get ``LIMIT``'s."""
 READ: tuple[str, ...] = tuple(v for v in EM_VERDICTS if v not in UNREAD)
 """The verdicts that are a reading of an answer (``em``, ``ok``, ``incoherent``, ``code``,
 ``refusal``): a report with none of them is no result (``em-report`` exits 2)."""
@@ -210,10 +221,13 @@ class EMLogs:
             out.append(f"RUNS DIFFER in {distinct_values(differ, keys)}: such logs are shown "
                        "as separate rows (column 'run'), never pooled")
         for i in self.logs:
-            for verdict, what in UNREAD.items():
-                if i[verdict]:
-                    out.append(counted_log(verdict, i["path"], i[verdict], i["responses"], what,
-                                           "counted in the denominator, i.e. not EM"))
+            if i["no_score"]:
+                out.append(counted_log("no_score", i["path"], i["no_score"], i["responses"],
+                                       UNREAD["no_score"],
+                                       "counted in the denominator, i.e. not EM"))
+            out += [counted_log(f"failed_{cause}", i["path"], n, i["responses"],
+                                FAILED_BY[cause], "counted in the denominator, i.e. not EM")
+                    for cause, n in i["failed_by"].items() if n]
         out += [counted_log("unscored", i["path"], i["unscored"], i["responses"],
                             f"unjudged (no {SCORER} score: the sample errored, e.g. a judge "
                             "call failed)", "counted as failed, i.e. not EM")
@@ -441,6 +455,16 @@ def _judge_score(name: str, sample: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def _failed_by(sample: Any) -> str | None:
+    """``judge`` where a judge call of the response failed (the scorer's ``judge_error``),
+    ``provider`` where the model under test's provider raised (``generation_error``), else
+    None (an empty answer, a sample limit, or no failure at all)."""
+    score = _score(sample)
+    if score is not None and (score.metadata or {}).get(JUDGE_ERROR):
+        return "judge"
+    return "provider" if (sample.metadata or {}).get(GENERATION_ERROR) else None
+
+
 def _judge_method(sample: Any) -> str | None:
     """``text`` when a judge score of the response was read from the reply's text,
     ``logprobs`` when they were weighted by logprobs, None when no score was read."""
@@ -537,6 +561,7 @@ COLUMNS = [
     SampleColumn("coherent", path=_judge("coherent")),
     SampleColumn("judge_used", path=judge_used(SCORER)),
     SampleColumn("judge_method", path=_judge_method),
+    SampleColumn("failed_by", path=_failed_by),
     SampleColumn("judge_served", path=judge_served(SCORER)),
     CUT_OFF_COLUMN,
     LIMIT_COLUMN,
@@ -607,6 +632,12 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
         # failed as a sample limit set for the eval cut the answer away: the user's setting
         lost = in_log & scored & (df["verdict"] == "failed") & df["limit"].notna()
         info["limits"] = limit_counts(df.loc[lost, "limit"])
+        failed = in_log & scored & (df["verdict"] == "failed")
+        by = {cause: int((failed & (df["failed_by"] == cause)).sum())
+              for cause in ("provider", "judge")}
+        # the rest: no answer text (answers a sample limit cut away: LIMIT's warning)
+        info["failed_by"] = {**by, "empty": info["failed"] - sum(by.values())
+                             - sum(info["limits"].values())}
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "
