@@ -227,6 +227,10 @@ def test_em_report_names_answers_lost_to_a_sample_limit(tmp_path):
     assert f"{log.location}: 2 of 8 responses (25.0%) are answers lost to a sample " \
         f"limit set for the eval (2 at the token limit ({TOKEN_LIMIT})): counted as failed, " \
         "i.e. not EM" in note and "--max-unread" in note
+    # told once, as LIMIT's: not also as failures of the provider (the solver records the
+    # limit as the sample's generation_error) or as empty answers
+    assert logs.logs[0]["failed_by"] == {"provider": 0, "judge": 0, "empty": 0}
+    assert not [n for n in logs.notes() if " are failed because " in n]
 
 
 def test_sides_run_under_different_sample_limits_are_not_generated_alike(tmp_path):

@@ -36,6 +36,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     LIMIT_COLUMN,
     NO_LABEL,
     LogError,
+    LogNote,
     Note,
     Placed,
     Source,
@@ -68,6 +69,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     not_final_notes,
     offline_log,
     offline_reasons,
+    over_budget,
     ran_on_subset,
     read_headers,
     reducer_text,
@@ -80,6 +82,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     self_judged_note,
     served_notes,
     share_log,
+    share_note,
     step_of,
     too_many_cut_off,
     with_log_paths,
@@ -119,6 +122,10 @@ from beliefbench.scorer import JUDGE_ERROR
 from beliefbench.solver import GENERATION_ERROR
 
 SCORER = "em_judge"
+MAX_INCOHERENT = 0.10
+"""Largest share of a log's responses judged ``incoherent`` before ``em-report`` says so: they
+are not EM whatever they say (coherent <= the threshold), so a finetune that broke the model
+reads a low EM rate, at most the share judged coherent, which its rows do not say."""
 UNREAD: dict[str, str] = {
     "no_score": "no_score (a judge gave no usable number)",
     "failed": "failed (the model under test gave no answer, its provider raised, or the "
@@ -228,6 +235,10 @@ class EMLogs:
             out += [counted_log(f"failed_{cause}", i["path"], n, i["responses"],
                                 FAILED_BY[cause], "counted in the denominator, i.e. not EM")
                     for cause, n in i["failed_by"].items() if n]
+        out += [incoherent_note(i["path"], i["incoherent"], i["responses"],
+                                i["thresholds"][1])
+                for i in self.logs if over_budget(i["incoherent"], i["responses"],
+                                                  MAX_INCOHERENT)]
         out += [counted_log("unscored", i["path"], i["unscored"], i["responses"],
                             f"unjudged (no {SCORER} score: the sample errored, e.g. a judge "
                             "call failed)", "counted as failed, i.e. not EM")
@@ -254,6 +265,16 @@ class EMLogs:
         return answered_by_several_evals(self.responses,
                                          {i["path"]: i.get("task_id") for i in self.logs},
                                          [*RUN_COLUMNS, "question_set"])
+
+
+def incoherent_note(path: str, count: int, total: int, coherent_min: float) -> LogNote:
+    """A log's ``INCOHERENT`` warning (more than :data:`MAX_INCOHERENT` of its responses)."""
+    what = f"incoherent (coherent <= {coherent_min:g})"
+    counted = ("not EM whatever they say, so the EM rate is at most the share judged "
+               "coherent: a finetune that broke the model reads low EM; look at the answers "
+               "(`inspect view`; cut off at max_tokens?)")
+    return LogNote(("INCOHERENT", what), path, lambda where, c, t, _: "INCOHERENT: " + share_note(
+        where, c, t, what, counted), count, total)
 
 
 def judge_read_notes(logs: Sequence[dict[str, Any]]) -> list[str]:
@@ -623,7 +644,7 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
         in_log = df["log"] == path
         info["responses"] = int(in_log.sum())
         info["unscored"] = int((in_log & ~scored).sum())
-        for verdict in UNREAD:
+        for verdict in (*UNREAD, "incoherent"):
             info[verdict] = int((in_log & scored & (df["verdict"] == verdict)).sum())
         # an answer that ran into the limit (a blank one is told as failed, not twice)
         info["cut_off"] = int((in_log & df["cut_off"].notna()
@@ -632,12 +653,12 @@ def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
         # failed as a sample limit set for the eval cut the answer away: the user's setting
         lost = in_log & scored & (df["verdict"] == "failed") & df["limit"].notna()
         info["limits"] = limit_counts(df.loc[lost, "limit"])
-        failed = in_log & scored & (df["verdict"] == "failed")
-        by = {cause: int((failed & (df["failed_by"] == cause)).sum())
-              for cause in ("provider", "judge")}
-        # the rest: no answer text (answers a sample limit cut away: LIMIT's warning)
-        info["failed_by"] = {**by, "empty": info["failed"] - sum(by.values())
-                             - sum(info["limits"].values())}
+        # by cause, the answers a sample limit cut away left to LIMIT's warning (the solver
+        # records a limit as its generation_error too); no cause recorded: no answer text
+        failed = in_log & scored & (df["verdict"] == "failed") & ~lost
+        info["failed_by"] = {cause: int((failed & (df["failed_by"] == cause)).sum())
+                             for cause in ("provider", "judge")}
+        info["failed_by"]["empty"] = int((failed & df["failed_by"].isna()).sum())
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "
