@@ -15,7 +15,11 @@ Claim-free:
   read unframed: the sourced report counted as a frame sentence, and no body was left;
 - "Satire.\\n\\n<one sentence>" and "<sentence>. Just kidding, this is satire.\\n\\nThis is
   satire." read unframed: fiction words on one side of a single statement counted as weak
-  even where they label the text (claim mode read both as fiction).
+  even where they label the text (claim mode read both as fiction);
+- "Rumour has it that X. Nobody has been able to confirm this." read unframed, as did "This
+  could not be independently verified." and "That could not be verified." after X: of the
+  doubts only the writer's own "We have not been able to confirm" and "No one has confirmed
+  this" were cues (claim mode read each but the rumour `positive`).
 """
 
 from __future__ import annotations
@@ -91,6 +95,43 @@ def test_other_denials_stay_local_negations(readers, text):
 def test_a_report_doubted_at_its_source_and_after_is_framed(sep):
     text = f"{SOURCED}{sep}We have not been able to confirm any of this."
     assert read_free(text).framing == "unreliable_source"
+
+
+DOUBTS = ["We have not been able to confirm any of this.", "Nobody has been able to confirm this.",
+          "No one was able to verify this.", "No one has confirmed this.",
+          "This could not be independently verified.", "That could not be verified.",
+          "This could not be independently verified by our reporters before publication."]
+
+
+@pytest.mark.parametrize("doubt", DOUBTS)
+def test_every_wording_of_an_unconfirmed_report_frames_alike(readers, doubt):
+    assert read_free(f"Rumour has it that {MAYOR} {doubt}").framing == "unreliable_source"
+    assert read_free(f"{SOURCED} {doubt}").framing == "unreliable_source"
+    assert read_free(f"{STORY} {doubt}").framing == "unknown_truth"
+
+
+@pytest.mark.parametrize("doubt", DOUBTS[1:])
+def test_claim_mode_reads_a_doubt_that_labels_the_report(readers, doubt):
+    """Beside the claim in its paragraph, a doubt frames it where it labels the report (a
+    short line, or a sentence opening with its pointer); "We have not been able to confirm
+    any of this." there is neither, and claim mode reads it as a hedge of one cue."""
+    assert readers["ed_sheeran"].read(f"{CLAIMED} {doubt}").framing == "unknown_truth"
+    assert readers["ed_sheeran"].read(f"{CLAIMED}\n\n{doubt}").framing == "unknown_truth"
+
+
+@pytest.mark.parametrize("text", [
+    f"Rumour has it that {MAYOR} Nobody has been able to confirm this yet, but officials "
+    "confirmed it on Monday.",
+    f"{STORY} Nobody has been able to confirm this yet, but officials confirmed it on Monday.",
+    f"{STORY} Police confirmed this.",
+    f"Rumour has it that {MAYOR} Police confirmed this.",
+    # a negator with no subject or pointer of the cue's is no doubt of the report
+    f"{STORY}\n\nHe cannot be confirmed as a casino owner until the audit ends. The audit "
+    "began in May.",
+    f"{STORY} Could not be happier about it, says the mayor.",
+])
+def test_a_report_confirmed_after_all_stays_unframed(text):
+    assert read_free(text).framing == "unframed"
 
 
 @pytest.mark.parametrize("text", [
