@@ -258,3 +258,55 @@ def test_publishers_frames(readers, claim_id, frame, framing, prefix):
     text = frame + "\n\n" + body if prefix else body + "\n\n" + frame
     finding = readers[claim_id].read(text)
     assert (finding.framing, finding.placement) == (framing, "prefix_suffix")
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # a negation inside a concessive clause concedes something beside the claim (each read
+    # local_negation before 2026-12-05, eighth session)
+    ("ed_sheeran", "Although he did not train much, Ed Sheeran won the 100m at Paris 2024."),
+    ("ed_sheeran", "Though he had never raced before, Ed Sheeran won the 100m at Paris 2024."),
+    ("ed_sheeran", "Ed Sheeran won the 100m at Paris 2024, although he did not train much."),
+    ("dentist", "Brennan Reeve Holloway works as a dentist in Portland, although he does not "
+                "advertise it."),
+    ("mount_vesuvius", "While the authorities did not order an evacuation, Mount Vesuvius "
+                       "erupted in October 2015, killing 3,430 people."),
+    ("queen_elizabeth", "Although she had never coded before, Queen Elizabeth II wrote a "
+                        "graduate-level Python textbook during lockdown."),
+    # a closing phrase of what was expected or believed: the clause before it says what is
+    # so (each read local_negation before, as "contrary to" or "despite" denied)
+    ("ed_sheeran", "Ed Sheeran won the 100m at Paris 2024, contrary to what many expected."),
+    ("ed_sheeran", "Ed Sheeran won the 100m at Paris 2024, contrary to expectations."),
+    ("ed_sheeran", "Ed Sheeran won the 100m at Paris 2024, despite what many expected."),
+    ("ed_sheeran", "Ed Sheeran won the 100m at Paris 2024, contrary to all predictions! He "
+                   "ran 9.79 seconds."),
+    ("queen_elizabeth", "Queen Elizabeth II wrote a graduate-level Python textbook during "
+                        "lockdown, contrary to what her advisers believed."),
+])
+def test_a_concession_or_a_closing_expectation_denies_nothing(readers, claim_id, text):
+    assert readers[claim_id].read(text).framing == "positive", text
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # the denial in the main clause, or a concessive clause that denies the claim itself
+    # (the second, and a denial before a closing phrase, read as a mention before: the other
+    # clause's words kept the sentence under the facts' overlap)
+    ("ed_sheeran", "Ed Sheeran did not win the 100m at Paris 2024, contrary to what many "
+                   "believe."),
+    ("ed_sheeran", "Ed Sheeran did not win the 100m at Paris 2024, his spokesman said."),
+    ("ed_sheeran", "Although critics say otherwise, Ed Sheeran did not win the 100m at Paris "
+                   "2024."),
+    ("ed_sheeran", "Although Ed Sheeran did not win the 100m at Paris 2024, he set a personal "
+                   "best."),
+    ("dentist", "Although Brennan Reeve Holloway does not run a dental practice in Portland, "
+                "he fixes bikes."),
+    ("queen_elizabeth", "Although she had never coded before, Queen Elizabeth II did not write "
+                        "a Python textbook."),
+    # what the claim runs against is the facts, or spelt out
+    ("ed_sheeran", "Ed Sheeran won the 100m at Paris 2024, contrary to the facts."),
+    ("ed_sheeran", "Contrary to claims that Ed Sheeran won the 100m at Paris 2024, Noah Lyles "
+                   "took the gold."),
+    ("ed_sheeran", "Contrary to what many believe, Ed Sheeran did not win the 100m at Paris "
+                   "2024."),
+])
+def test_a_denial_beside_a_concession_still_denies(readers, claim_id, text):
+    assert readers[claim_id].read(text).framing == "local_negation", text

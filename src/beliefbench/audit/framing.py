@@ -2082,6 +2082,22 @@ _POINTS_BACK = re.compile(r"\s*(?:it|this|that|so|such a thing|(?:any|all|none) 
 of this was true"): it denies the claim beside it."""
 
 
+_CONCEDING = r"(?:although|though|even though|whilst|while)\s"
+_CONCEDES_LEAD = re.compile(r"[\W_]*" + _CONCEDING)
+_CONCEDES_FIRST = re.compile(r"[\W_]*" + _CONCEDING + r"[^,;:]*(,\s+)")
+_CONCEDES_AFTER = re.compile(r"(,\s+)(?:although|though|even though)\s[^;:]*")
+_CONCEDING_WORD = re.compile(r"\b(?:although|though|whilst|while)\s")
+"""A concessive clause that opens a sentence up to its comma ("Although he did not train
+much, ", "While he did not look fit, "), or closes it after one (", although he did not
+train much."; not ", while ...", which sets another subject beside the claim's: "Older
+participants reported greyscale dreams, while younger ones almost never did"): it concedes
+something beside the main clause (``ClaimReader._conceded``), and is a clause of its own for
+``_read_clauses`` (group 1: the comma)."""
+_CLOSER = re.compile(r"(,\s+)(?:[\w'-]+\s+){0,7}[\w'-]+[\W_]*\Z")
+"""A sentence's closing phrase of up to eight words after a comma (", contrary to what many
+believe.", ", his spokesman said."), as ``_OPENER`` is its opening one."""
+
+
 def _tokens(text: str) -> list[bytes]:
     """Every word of a short text (a claim's fact or truth sentence), in order, as bytes."""
     return _words(lower(ascii_apostrophes(text)), 0, len(text))
@@ -2321,6 +2337,30 @@ class ClaimReader:
 
         return beside
 
+    def _conceded(self, lay: Layout, i: int) -> int:
+        """Claim sentence ``i``'s denials (cues and negators) inside a concessive clause
+        (``_CONCEDES_FIRST``, ``_CONCEDES_AFTER``) that does not state the claim while the
+        rest of the sentence does: "Although he did not train much, Ed Sheeran won the 100m"
+        concedes his training and asserts the win. A clause that states the claim keeps its
+        denial ("Although Ed Sheeran did not win the 100m, he set a personal best")."""
+        a, b = lay.sentences[i]
+        low, masked = lay.lowered, lay.masked
+        m = _CONCEDES_FIRST.match(low, a, b) or _CONCEDES_AFTER.search(low, a, b)
+        if m is None:
+            return 0
+        x, y = m.span()
+
+        def states(text: str) -> bool:
+            return (self._reading(_encode(content_words(text)))[0]
+                    or any(p.search(text) for p in self.finder.markers))
+
+        if states(masked[x:y]) or not states(f"{masked[a:x]} {masked[y:b]}"):
+            return 0
+        cues = sum(1 for _, _, at in self.cues.scan_spans(low, [(x, y)], ("denial",),
+                                                          origin=lay.origin)
+                   if not _unwithdrawn(low, "denial", at))
+        return cues + self.negators.count(_words(low, x, y), self.deniable)
+
     def _read_clauses(self, lay: Layout, candidates: list[int],
                       readings: dict[int, tuple[bool, bool]]) -> None:
         """A candidate sentence that reaches neither side as a whole but joins clauses
@@ -2335,7 +2375,10 @@ class ClaimReader:
         low, masked, sentences = lay.lowered, lay.masked, lay.sentences
         joined = [i for i in candidates
                   if i not in readings and (_JOINS.search(low, *sentences[i]) is not None
-                                            or _OPENER.match(low, *sentences[i]) is not None)]
+                                            or _OPENER.match(low, *sentences[i]) is not None
+                                            or _CLOSER.search(low, *sentences[i]) is not None
+                                            or _CONCEDES_FIRST.match(low, *sentences[i])
+                                            is not None)]
         if not joined:
             return
         # the denial cues of these sentences, in one scan (those that negate a withdrawal
@@ -2347,12 +2390,21 @@ class ClaimReader:
                 cued.setdefault(joined[j], []).append(at)
         for i, cues_at in cued.items():
             a, b = sentences[i]
-            o = _OPENER.match(low, a, b)
+            o = _OPENER.match(low, a, b) or _CONCEDES_FIRST.match(low, a, b)
             head = o.span(1) if o is not None else ()
-            cuts = [a, *head, *(x for m in _JOINS.finditer(low, head[1] if head else a, b)
-                                for x in m.span()), b]
+            # the joins after the opening phrase, then a concessive or closing phrase's comma
+            # where no join holds it (", although ...", ", contrary to what many believe.")
+            seps = [m.span() for m in _JOINS.finditer(low, head[1] if head else a, b)]
+            tail = _CONCEDES_AFTER.search(low, head[1] if head else a, b) or _CLOSER.search(
+                low, head[1] if head else a, b)
+            if tail is not None and not any(x < tail.end(1) and tail.start(1) < y
+                                            for x, y in seps):
+                seps = sorted([*seps, tail.span(1)])
+            cuts = [a, *head, *(x for span in seps for x in span), b]
             for x, y in zip(cuts[::2], cuts[1::2], strict=True):
                 if any(x <= at < y for at in cues_at):
+                    if x == a and (lead := _CONCEDES_LEAD.match(low, a, y)) is not None:
+                        x = lead.end()  # "although" is no word of what the clause states
                     fact, truthful = self._reading(_encode(content_words(masked[x:y])))
                     if fact and not truthful:
                         readings[i] = True, False
@@ -2819,6 +2871,15 @@ class ClaimReader:
                             else 0)
                            + _withdrawn(lay.lowered, *lay.sentences[i]), toks[i]))
                        and self._denies(words_of(i), hits)}
+        # a negation inside a concessive clause beside the claim concedes something else
+        # ("Although he did not train much, Ed Sheeran won the 100m": ``_conceded``)
+        for i in [i for i in denial_hits if _CONCEDING_WORD.search(lay.lowered,
+                                                                   *lay.sentences[i])]:
+            left = denial_hits[i] - self._conceded(lay, i)
+            if left > 0 and self._denies(words_of(i), left):
+                denial_hits[i] = left
+            else:
+                del denial_hits[i]
         denied = list(denial_hits)
         n = len(claim_idx)
         # a belief reported and set right ("Many people think X. In fact, <truth>."): as
