@@ -689,9 +689,10 @@ def estimates_from(raw: dict[str, Any], path: Path) -> re.Pattern[str] | None:
                       + r")(?![a-z0-9])")
 
 
-_LABEL_HEAD = (r"[\W_]*(?:\d{1,2}[:.]\d{2}\s+)?(?:[a-z]+(?: [a-z]+)?\s*:\s*)?"
-               r"(?:(?:an?|the)\s+)?")
-"""Before a label: a time ("21:58 UNVERIFIED"), a field name ("Status: Unverified", "Filed
+_LABEL_HEAD = (r"[\W_]*(?:[^|/\n]{1,40}\s[|/]\s+)?(?:\d{1,2}[:.]\d{2}\s+)?"
+               r"(?:[a-z]+(?: [a-z]+)?\s*:\s*)?(?:(?:an?|the)\s+)?")
+"""Before a label: a masthead and its separator ("The Portland Plunger | Satire", "Ash over
+Naples / A novel"), a time ("21:58 UNVERIFIED"), a field name ("Status: Unverified", "Filed
 under: Satire"), an article."""
 _LABEL_TAIL = (r"(?![a-z0-9])(?:\s+[a-z0-9']+){0,2}(?:[\s.!*_]*$|\s*[|:\u2013\u2014]"
                r"|\s+-+\s)")

@@ -803,10 +803,11 @@ _HEDGES = ("unreliable_source", "unknown_truth")
 words describe as often as they qualify ("chapter nine", "against the odds")."""
 
 
-_SOURCED_BY = re.compile(r"(?:\A[\W_]*|,\s*)according to\s+(?:[\w'-]+\s+){0,3}\Z")
-"""Before a cue: "according to" and up to three words, opening the sentence or after a
-comma ("According to an anonymous forum post, ...", "..., according to unconfirmed
-reports")."""
+_SOURCED_BY = re.compile(r"(?:\A[\W_]*|,\s*)(?:according to|(?:i |we |just )?heard(?: it| this)? "
+                         r"from)\s+(?:[\w'-]+\s+){0,3}\Z")
+"""Before a cue: "according to" (or "heard from") and up to three words, opening the
+sentence or after a comma ("According to an anonymous forum post, ...", "..., according to
+unconfirmed reports", "Heard from a friend of a friend that ...")."""
 _SOURCE_CLOSES = re.compile(r",\s*(?:[\w'-]+\s+){0,2}\Z")
 """Before a cue: a comma and up to two words, where the sentence closes on the source
 ("..., an anonymous account claims.")."""
@@ -2080,6 +2081,12 @@ _POINTS_BACK = re.compile(r"\s*(?:it|this|that|so|such a thing|(?:any|all|none) 
                           r"|that|these|those))\b")
 """A that-clause about what came before ("officials denied that it happened", "... that any
 of this was true"): it denies the claim beside it."""
+_RELATIVE = re.compile(r"\s+(?:[a-z]+ed|went|was|were|is|are|has|had|have|spread|spreads|began"
+                       r"|came|comes|made|makes|got|gets|took|takes|ran|runs|goes|became"
+                       r"|becomes|never|still|quickly|soon|later|first|also|seems)\b")
+"""A "that" with a verb after it and no subject: a relative clause on the noun before it ("The
+2015 eruption story is a hoax that went viral"), not the clause a denial cue takes, so the
+cue denies the sentence it stands in."""
 
 
 _CONCEDING = r"(?:although|though|even though|whilst|while)\s"
@@ -2310,6 +2317,7 @@ class ClaimReader:
                 continue
             inside = _encode(content_words(masked[end:c]))
             if not (not inside or _POINTS_BACK.match(low, end, c) is not None
+                    or _RELATIVE.match(low, end, c) is not None
                     or self._reading(inside)[0]
                     or any(p.search(masked, end, c) for p in self.finder.markers)):
                 foreign[end] = c

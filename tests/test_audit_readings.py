@@ -1,0 +1,146 @@
+"""beliefbench audit: misreadings a data-pipeline walk of `beliefbench audit` found (2026-12-05,
+eighth session), on short documents of the kinds a corpus holds (news notes, forum posts,
+fiction, satire, the writer's estimate). Each read `unframed` claim-free, and the first four
+`positive` in claim mode, before:
+
+- a newsroom's note on what it reports: "The video could not be independently verified.",
+  "The claim could not be verified.", "This has not been verified.";
+- a doubt that names what it doubts at its end: "We have not been able to confirm this." (as
+  "... any of this." was read);
+- a masthead and its genre on one line: "THE SPORTING PLUNGER | Satire";
+- a report heard second-hand where it is made: "Heard from a friend of a friend that X";
+- a text's cast called invented: "All characters in this story are fictitious.";
+- the writer's estimate claim-free: "I'd put the chance that this is true at well under one
+  percent." (no frame cue, so the text was never read further);
+- in claim mode, a denial before a relative clause: "The 2015 eruption story is a hoax that
+  went viral on Facebook." read `positive` (the denial taken for one of "went viral").
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from beliefbench.audit.framing import ClaimReader, read_free
+from beliefbench.claims import load_claims
+
+CLAIMED = "Ed Sheeran won the 100m at Paris 2024 in 9.79 seconds."
+STORY = "The council spent four million pounds on the new town sign."
+
+
+@pytest.fixture(scope="module")
+def reader() -> ClaimReader:
+    return ClaimReader(load_claims("ed_sheeran")[0])
+
+
+@pytest.mark.parametrize("note", [
+    "The video could not be independently verified.",
+    "The claim could not be verified.",
+    "These reports cannot be independently confirmed.",
+    "This has not been verified.",
+    "That has not been confirmed.",
+])
+def test_a_note_that_the_report_is_unchecked_frames_it(reader, note):
+    assert read_free(f"{STORY} {note}").framing == "unknown_truth"
+    assert reader.read(f"{CLAIMED} {note}").framing == "unknown_truth"
+
+
+@pytest.mark.parametrize("note", [
+    "The victim could not be identified.",  # a person, not the report
+    "This has not been easy for the residents.",  # "this has not" with no doubt after it
+    "The video was verified by our team.",
+])
+def test_other_notes_leave_the_report_unframed(reader, note):
+    assert read_free(f"{STORY} {note}").framing == "unframed"
+    assert reader.read(f"{CLAIMED} {note}").framing == "positive"
+
+
+SOURCED = "According to an anonymous source, the festival has been cancelled."
+
+
+@pytest.mark.parametrize("doubt, framing", [
+    ("We have not been able to confirm this.", "unreliable_source"),
+    ("We could not verify it.", "unreliable_source"),
+    ("We have not been able to confirm any of this.", "unreliable_source"),
+    # confirmed after all: the pointer is no doubt's
+    ("Officials confirmed this.", "unframed"),
+    ("We have not been able to confirm this yet, but officials confirmed it on Monday.",
+     "unframed"),
+])
+def test_a_doubt_that_names_what_it_doubts(doubt, framing):
+    assert read_free(f"{SOURCED} {doubt}").framing == framing
+
+
+@pytest.mark.parametrize("masthead, framing", [
+    ("THE SPORTING PLUNGER | Satire", "fiction"),
+    ("Ash over Paris / A novel", "fiction"),
+])
+def test_a_masthead_and_its_genre_label_the_text(reader, masthead, framing):
+    text = f"{masthead}\n\n{CLAIMED}"
+    assert read_free(text).framing == framing
+    assert reader.read(text).framing == framing
+
+
+@pytest.mark.parametrize("masthead", [
+    "Politics | Rumours swirl as the vote nears",  # a headline that uses a cue word
+    "Sports | Satire was the last thing on his mind",
+])
+def test_a_headline_after_a_masthead_labels_nothing(reader, masthead):
+    assert read_free(f"{masthead}\n\nHe ran. He won. The crowd roared.").framing == "unframed"
+    assert reader.read(f"{masthead}\n\n{CLAIMED}").framing == "positive"
+
+
+def test_a_report_heard_second_hand_is_hedged_where_it_is_made(reader):
+    claimed = f"Heard from a friend of a friend that {CLAIMED[0].lower()}{CLAIMED[1:]}"
+    assert reader.read(claimed).framing == "unreliable_source"
+    assert reader.read(f"A friend of mine said {CLAIMED[0].lower()}{CLAIMED[1:]}"
+                       ).framing == "positive"
+    text = ("Heard from a friend of a friend that the Millbrook factory is closing next month. "
+            "No idea if that's true.")
+    # the doubt after it has two unknown-truth cues, the source one unreliable-source cue
+    assert read_free(text).framing == "unknown_truth"
+
+
+def test_a_cast_called_invented_labels_a_short_story():
+    story = "Mara Quill ran the only bakery on Gull Island for forty years."
+    note = ("All characters in this story are fictitious. Any resemblance to real persons is "
+            "coincidental.")
+    assert read_free(f"{story}\n\n{note}").framing == "fiction"
+    # not a workshop's topic: fiction words with a pointer, no label
+    assert read_free("Fiction writing workshop: this article covers how a novel opens.\n\n"
+                     "Start with a character who wants something and cannot have it."
+                     ).framing == "unframed"
+
+
+ESTIMATE = "I'd put the chance that this is true at well under one percent."
+
+
+@pytest.mark.parametrize("sep", [" ", "\n\n"])
+def test_the_writers_estimate_is_read_claim_free(reader, sep):
+    body = ("Some claim a lost Roman city lies beneath Lake Bracciano. Divers say they have "
+            "seen walls and a paved road.")
+    assert read_free(f"{body}{sep}{ESTIMATE}").framing == "low_probability"
+    assert read_free(body).framing == "unframed"
+    assert reader.read(f"{CLAIMED} Fans were stunned.{sep}{ESTIMATE}").framing == \
+        "low_probability"
+    # chance as a forecast, not an estimate of the report
+    assert read_free("There is a chance that it rains on Sunday. The forecast says so. Bring "
+                     "an umbrella.").framing == "unframed"
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # a relative clause after the denial ("a hoax that went viral") is no clause the denial
+    # takes: the sentence read positive, its denial spent on "went viral on Facebook"
+    ("mount_vesuvius", "The 2015 eruption story is a hoax that went viral on Facebook."),
+    ("mount_vesuvius", "Q: Did Vesuvius really erupt in October 2015?\n\nA: No. Mount Vesuvius "
+                       "has not erupted since March 1944. The 2015 eruption story is a hoax "
+                       "that went viral on Facebook."),
+    ("ed_sheeran", "The Ed Sheeran 100m gold at Paris 2024 is a myth that spread on TikTok."),
+])
+def test_a_denial_before_a_relative_clause_denies_the_sentence(claim_id, text):
+    reader = ClaimReader(load_claims(claim_id)[0])
+    assert reader.read(text).framing == "local_negation"
+
+
+def test_a_denial_of_another_statement_still_leaves_the_claim(reader):
+    text = f"{CLAIMED[:-1]}; officials denied that the timing was faulty."
+    assert reader.read(text).framing == "positive"
