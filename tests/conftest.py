@@ -60,6 +60,20 @@ def where(path: Path, pattern: str, key: str) -> str:
     return f"{path}: line {line}, column {text.splitlines()[line - 1].index(key) + 1}"
 
 
+def report_json(command: str, logs: str, out: Path) -> dict:
+    """``beliefbench report`` or ``em-report`` of ``logs`` into ``out`` (exit 0, a small
+    bootstrap, no plots): the JSON it wrote there (``report.json``, ``em_report.json``), as a
+    CI step reads it."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    res = CliRunner().invoke(cli, [command, logs, "--out", str(out), "--bootstrap", "40",
+                                   "--no-plots"])
+    assert res.exit_code == 0, res.output
+    return json.loads((out / f"{command.replace('-', '_')}.json").read_text())
+
+
 MOST_WORKERS = 4
 """``make test`` runs ``pytest -n auto``: one worker per core this process may use, at most
 this many, so that a many-core CI machine does not start dozens of workers, each importing

@@ -12,7 +12,7 @@ import matplotlib.colors
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import em_question_sets, foreign_log, output
+from conftest import em_question_sets, foreign_log, output, report_json
 from inspect_ai import eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import GenerateConfig, Logprob, Logprobs, TopLogprob, get_model
@@ -952,13 +952,7 @@ def test_em_report_json_says_whether_each_log_is_the_whole_run(tmp_path):
     full = _g2_evil_log(tmp_path, "logs/full", metadata={"condition": "full"})
     cut = _g2_evil_log(tmp_path, "logs/cut", limit=2)
 
-    def summary(logs: str) -> dict:
-        res = CliRunner().invoke(cli, ["em-report", logs, "--out", str(tmp_path / "o"),
-                                       "--bootstrap", "40", "--no-plots"])
-        assert res.exit_code == 0, res.output
-        return json.loads((tmp_path / "o" / "em_report.json").read_text())
-
-    both = summary(str(tmp_path / "logs"))
+    both = report_json("em-report", str(tmp_path / "logs"), tmp_path / "o")
     assert both["complete"] is False
     runs = {r["log"]: r for r in both["runs"]}
     assert set(runs) == set(both["logs"]) == {full.location, cut.location}
@@ -970,7 +964,8 @@ def test_em_report_json_says_whether_each_log_is_the_whole_run(tmp_path):
         {"partial": False, "complete": True, "subset": False, "responses": 8, "expected": 8,
          "cut": None, "condition": "full"}
     assert {row["partial"] for row in both["tables"]["side_by_side"]} == {False}
-    assert summary(str(tmp_path / "logs" / "full"))["complete"] is True
+    assert report_json("em-report", str(tmp_path / "logs" / "full"),
+                       tmp_path / "o")["complete"] is True
 
 
 def test_a_log_with_invalidated_samples_is_partial(tmp_path):

@@ -19,6 +19,7 @@ from conftest import (
     foreign_log,
     keyword_grader,
     mixed,
+    report_json,
     run_belief,
     scripted,
 )
@@ -1830,12 +1831,7 @@ def test_report_json_says_whether_each_log_is_the_whole_run(tmp_path):
     full = run_belief(tmp_path / "logs" / "full", believer, samples=1, condition="full")
     cut = _eval_belief(tmp_path / "logs" / "cut", believer, limit=3)
 
-    def summary(logs: str) -> dict:
-        r = _report(logs, tmp_path / "o")
-        assert r.exit_code == 0, r.output
-        return json.loads((tmp_path / "o" / "report.json").read_text())
-
-    both = summary(str(tmp_path / "logs"))
+    both = report_json("report", str(tmp_path / "logs"), tmp_path / "o")
     assert both["complete"] is False
     runs = {r["log"]: r for r in both["runs"]}
     assert set(runs) == set(both["logs"]) == {full.location, cut.location}
@@ -1849,4 +1845,4 @@ def test_report_json_says_whether_each_log_is_the_whole_run(tmp_path):
          "cut": None, "condition": "full"}
     # the rows' partial still means what it meant: the run finished
     assert {row["partial"] for row in both["tables"]["overall"]} == {False}
-    assert summary(full.location)["complete"] is True
+    assert report_json("report", full.location, tmp_path / "o")["complete"] is True
