@@ -907,7 +907,10 @@ def test_json_lines_named_json_are_read_where_named(tmp_path, claim_text):
 def test_a_shard_cut_short_in_its_last_line_says_so(tmp_path, claim_text):
     """A writer killed mid-line leaves a last line without its newline: it was "not valid
     JSON (Unterminated string starting at); line skipped", a message cut off where the
-    decoder names the column, and no word that the shard itself was cut short."""
+    decoder names the column, and no word that the shard itself was cut short. A line cut
+    short inside a string with a newline after it (the next line written after the cut) was
+    "Invalid control character at column 41": its newline, named as a stray control byte;
+    it names where the string cut short starts, as the last line does."""
     path = tmp_path / "shard.jsonl"
     whole = json.dumps({"id": "a", "text": claim_text})
     path.write_text(f"{whole}\n{whole[:40]}\n{whole}\n{whole[:60]}")
@@ -915,11 +918,34 @@ def test_a_shard_cut_short_in_its_last_line_says_so(tmp_path, claim_text):
                                   str(tmp_path / "o"))
     assert code == 0, output
     assert report["documents"] == 2 and report["skipped"]["by_reason"] == {"not JSON": 2}
-    assert (f"skipped: {path}:2: not valid JSON (Invalid control character at column 41); "
-            f"line skipped\n") in output  # (its newline, inside the string cut short)
+    assert (f"skipped: {path}:2: not valid JSON (Unterminated string starting at column 21); "
+            f"line skipped\n") in output
     assert (f"skipped: {path}:4: not valid JSON (Unterminated string starting at column 21); "
             f"line skipped; the file's last line, with no newline at its end: cut short when "
             f"it was written?\n") in output
+
+
+def test_a_control_character_in_a_json_string_is_named(tmp_path, claim_text):
+    """A JSON string may not hold a tab or a NUL as it is (Python's decoder, as the JSON
+    standard, refuses them): the skip said "Invalid control character at column 12" and not
+    which, an invisible byte in a line that looks whole. It names the character; such lines
+    are one problem, said once, whatever their character."""
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(b'{"text": "a\tb"}\n{"text": "nul\x00x"}\n'
+                     + json.dumps({"text": claim_text}).encode() + b"\n")
+    code, output, report = _audit(str(path), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0 and report["documents"] == 1, output
+    assert (f"skipped: {path}:1: not valid JSON (Invalid control character at column 12: a "
+            f"tab, written \\t in JSON); line skipped\n") in output
+    assert f"skipped: ... and 1 more like it (not JSON): {path}:2\n" in output
+    (problem,) = report["skipped"]["problems"]
+    assert problem["count"] == 2 and problem["where"] == [f"{path}:1", f"{path}:2"]
+    path.write_bytes(b'{"text": "nul\x00x"}\n' + json.dumps({"text": claim_text}).encode()
+                     + b"\n")
+    code, output, _ = _audit(str(path), "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert (f"skipped: {path}:1: not valid JSON (Invalid control character at column 14: a "
+            f"NUL byte); line skipped\n") in output, output
 
 
 def test_a_saved_dataset_and_its_split_or_arrow_file_are_read_once(tmp_path, claim_text):

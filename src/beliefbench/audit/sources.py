@@ -1265,6 +1265,29 @@ def _row_doc(where: str, text: str | None, ident: Any, skips: Skips, path: str) 
     return Doc(where, text or "", None if ident is MISSING else _id_text(ident))
 
 
+_IN_STRING = {"\x00": "a NUL byte", "\t": "a tab, written \\t in JSON",
+              "\r": "a carriage return, written \\r in JSON"}
+"""Control characters a JSON string may not hold as they are, named: "Invalid control
+character at column 25" did not say which (an invisible NUL, a tab a hand-made line holds)."""
+
+
+def _without_line_end(raw: bytes, e: json.JSONDecodeError) -> json.JSONDecodeError:
+    """The decoder's complaint about the line without its line end: a line cut short inside
+    a string and followed by a newline (a killed writer's, then the next line written after
+    it) was "Invalid control character at column 41", the newline named as a stray control
+    byte; without it the decoder says "Unterminated string starting at" and where. Only a
+    line that fails pays for the second parse."""
+    text = raw.decode("utf-8")
+    line = text.rstrip("\r\n")
+    if len(line) == len(text) or e.pos < len(line):  # the problem lies before the line end
+        return e
+    try:
+        json.loads(line)
+    except json.JSONDecodeError as cut:
+        return cut
+    return e
+
+
 def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
                 first: _FirstRows | None = None) -> Iterator[Doc]:
     """The document of one JSONL line, or nothing (the problem goes to ``skips``)."""
@@ -1275,9 +1298,12 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
                   like="not UTF-8; line skipped")
         return
     except json.JSONDecodeError as e:
+        e = _without_line_end(raw, e)
         # "Unterminated string starting at" says where: the column, kept apart from the
         # problem's grouping (lines cut at different places are one problem)
         at = f" column {e.colno}" if e.msg.endswith(" at") else ""
+        if e.msg.startswith("Invalid control character") and e.pos < len(e.doc):
+            at += f": {_IN_STRING.get(e.doc[e.pos], f'byte 0x{ord(e.doc[e.pos]):02x}')}"
         cut = ("; the file's last line, with no newline at its end: cut short when it was "
                "written?" if not raw.endswith(b"\n") else "")
         skips.add("not JSON", f"not valid JSON ({e.msg}{at}); line skipped{cut}", where,
