@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import cli_child
 
 from beliefbench.audit.sources import Skips, plan_units
 from beliefbench.claims import load_claims
@@ -946,6 +948,30 @@ def test_a_control_character_in_a_json_string_is_named(tmp_path, claim_text):
     code, output, _ = _audit(str(path), "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
     assert (f"skipped: {path}:1: not valid JSON (Invalid control character at column 14: a "
             f"NUL byte); line skipped\n") in output, output
+
+
+def test_a_stream_on_standard_input_is_refused_saying_why(tmp_path, claim_text):
+    """A pipeline's `zstdcat shards/*.zst | beliefbench audit - ...`: the audit reads its
+    corpus by path (--resume and audit-verify read it again), and `-` was refused as "no
+    such file or directory", as if the stream had been lost. It says the audit reads no
+    standard input and what to do; /dev/stdin, a pipe, is no regular file. Nothing is
+    written either way (exit 2); beside a real corpus path, `-` is a skip that says so."""
+    line = json.dumps({"id": "a", "text": claim_text}) + "\n"
+    for path in ("-", "/dev/stdin"):
+        out = tmp_path / "o"
+        proc = cli_child(["audit", path, "--claims", "ed_sheeran", "--out", str(out),
+                          "--no-progress", "--no-plot"], stdin=subprocess.PIPE)
+        _, err = proc.communicate(line * 3, timeout=120)
+        assert proc.returncode == 2 and not out.exists(), err
+        assert ("the audit does not read standard input: it reads the corpus by path" in err
+                if path == "-" else
+                "/dev/stdin: not a regular file (a pipe, socket or device); not read" in err), err
+    corpus = _jsonl(tmp_path / "c.jsonl", [claim_text])
+    code, output, report = _audit("-", str(corpus), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0 and report["documents"] == 1, output
+    assert report["skipped"]["by_reason"] == {"missing path": 1}
+    assert "skipped: -: no such file; the audit does not read standard input" in output
 
 
 def test_a_saved_dataset_and_its_split_or_arrow_file_are_read_once(tmp_path, claim_text):

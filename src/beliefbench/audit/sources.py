@@ -638,9 +638,17 @@ def expand_patterns(paths: Iterable[str | Path]) -> list[str | Path]:
 
 
 def _no_such(p: Path) -> str:
-    """Why a corpus path that does not exist is no path, a pattern's nothing matched."""
+    """Why a corpus path that does not exist is no path, a pattern's nothing matched; ``-``,
+    standard input to many tools, said "no such file or directory" and not that the audit
+    reads no stream (it reads its corpus by path: to cut it into units, to resume, and for
+    audit-verify to read the flagged texts again)."""
     import glob
 
+    if str(p) == "-":
+        return ("no such file; the audit does not read standard input: it reads the corpus "
+                "by path, to resume an interrupted run and for audit-verify to read the "
+                "flagged texts again; write the stream to a file first, or name the shards "
+                "(compressed ones are read as they are: 'shards/*.jsonl.zst')")
     return ("a pattern that matches no file" if glob.has_magic(str(p))
             else "no such file or directory")
 

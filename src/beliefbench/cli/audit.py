@@ -386,7 +386,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     CORPUS: JSONL files, Parquet files, folders of .txt/.md files, datasets saved with
     datasets' save_to_disk, or folders holding any of these; JSONL and text may be
     compressed (.jsonl.gz, .jsonl.zst, .bz2, .xz). A quoted wildcard pattern
-    ('shards/*.jsonl.zst', 'data/**/*.parquet') reads the files it matches. Unreadable
+    ('shards/*.jsonl.zst', 'data/**/*.parquet') reads the files it matches; standard
+    input is not read (resume and audit-verify read the corpus again). Unreadable
     input (files and folders, a path that does not exist beside others that do) is
     skipped and counted, as are the files of an earlier audit's output folder inside the
     corpus; a problem that repeats line after line is said once with its count. Where no
