@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import cli_child
 
 from beliefbench.audit.run import WORK
 from beliefbench.cli import cli
@@ -199,6 +200,35 @@ def test_the_skipped_count_says_which_part_the_gate_counts(tmp_path, claim_text)
     res = _audit(str(shard), "--claims", "ed_sheeran", "--out", str(out))
     assert "; skipped 1; wrote" in res.output
     assert "Skipped: 1.\n" in (out / "summary.md").read_text()
+
+
+def test_report_json_records_the_gates_and_the_exit_they_gave(tmp_path, claim_text):
+    """A pipeline that reads report.json in a later step (a dashboard, a job summing shards'
+    audits) saw neither what --max-skipped counts (the reasons' total less empty texts: it
+    had to know which reasons) nor what the gates decided. `skipped.unread` and `gate` say
+    it, and `gate.exit` is the exit code of the real command, run as a CI step runs it."""
+    shard = _rows(tmp_path / "a.jsonl", [{"text": claim_text}, {"text": ""}])
+    with shard.open("a") as f:
+        f.write("not json\n{cut\n")
+    runs = [((), 0), (("--max-flagged", "0"), 1), (("--max-skipped", "1"), 3),
+            (("--max-flagged", "1"), 3), (("--max-flagged", "1", "--max-skipped", "2"), 0),
+            (("--max-flagged", "0", "--max-skipped", "0"), 1)]
+    for gates, code in runs:
+        out = tmp_path / "o"
+        proc = cli_child(["audit", str(shard), "--claims", "ed_sheeran", "--out", str(out),
+                          "--no-progress", "--no-plot", *gates])
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == code, (gates, err)
+        report = json.loads((out / "report.json").read_text())
+        assert report["skipped"]["total"] == 3 and report["skipped"]["unread"] == 2
+        given = dict(zip(gates[::2], map(int, gates[1::2]), strict=True))
+        assert report["gate"] == {
+            "max_flagged": given.get("--max-flagged"), "max_skipped": given.get("--max-skipped"),
+            "over_max_flagged": "--max-flagged" in given and given["--max-flagged"] < 1,
+            "over_max_skipped": "--max-skipped" in given and given["--max-skipped"] < 2,
+            # --max-flagged alone, 2 pieces unread against the 1 document read
+            "no_result": "--max-flagged" in given and "--max-skipped" not in given,
+            "exit": code}, gates
 
 
 def test_one_file_of_another_kind_is_said_in_the_singular(tmp_path, claim_text):

@@ -95,10 +95,12 @@ def rows_without_id(tally: Tally, field: str | None, most: int = 20) -> dict[str
 
 def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
                  engine: str, claims: list[str], inputs: dict[str, Any] | None = None,
-                 sources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                 sources: list[dict[str, Any]] | None = None,
+                 gate: dict[str, Any] | None = None) -> dict[str, Any]:
     """``inputs``: how the corpus was read (the claims selection and the fields), so that
     ``audit-verify`` can find the flagged documents again; ``sources``: source_rows (read
-    from the tally when not given)."""
+    from the tally when not given); ``gate``: the CLI's gates and the exit they give, kept
+    so that a pipeline step that reads the report later sees what was decided."""
     docs = tally.documents
     read = docs - tally.resumed_documents  # this run's: the interrupted run read the rest
     if sources is None:
@@ -113,7 +115,10 @@ def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
         "docs_per_cpu_second": round(docs / tally.cpu_seconds, 1)
         if tally.cpu_seconds > 0 else None,
         "flagged": tally.flagged,
-        "skipped": {"total": tally.skips.total, "by_reason": dict(tally.skips.counts),
+        # unread: what --max-skipped gates (empty texts aside), which a pipeline summing
+        # shards' reports had to work out from the reasons
+        "skipped": {"total": tally.skips.total, "unread": unread_input(tally.skips.counts),
+                    "by_reason": dict(tally.skips.counts),
                     "examples": tally.skips.examples,
                     # every problem the tally kept (PROBLEMS_KEPT), not only the 20 said:
                     # the 21st missing shard was counted but named nowhere
@@ -131,6 +136,8 @@ def build_report(tally: Tally, *, corpus: list[str], units: int, seconds: float,
         "reference": {"source": reference_effects()["source"],
                       "baseline_belief_pct": reference_effects()["baseline"]},
     }
+    if gate is not None:
+        out["gate"] = gate
     if claims:
         out["mode"] = "claims"
         out["claims"] = {}

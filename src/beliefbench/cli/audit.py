@@ -488,6 +488,19 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if no_field:  # documents were read (text files): the rows of the rest were not
         then = " (the documents audited are text files)"
         click.echo(f"warning: {_field_in_no_row(tally.skips, fields, then)}", err=True)
+    # the gates are decided before the report is written, which records them (a pipeline
+    # step reading report.json later sees what the exit code said)
+    over_flagged = max_flagged is not None and tally.flagged > max_flagged
+    unread = unread_input(tally.skips.counts)
+    over_skipped = max_skipped is not None and unread > max_skipped
+    # --max-flagged alone passed an audit that read 1 document of 3 (the 2 unread held the
+    # claim): where more input went unread than was read, the flags judged the lesser part
+    # of the corpus, no result (exit 3); less, a line says what the gate did not judge
+    mostly_unread = unread_beyond_read(unread, tally.documents, max_flagged, max_skipped)
+    code = 1 if over_flagged else 3 if over_skipped or mostly_unread else 0
+    gate = {"max_flagged": max_flagged, "max_skipped": max_skipped,
+            "over_max_flagged": over_flagged, "over_max_skipped": over_skipped,
+            "no_result": mostly_unread, "exit": code}
     with _crash_keeps(out / WORK, kept), _exits((), kept):  # a stop while the report is
         # made (Ctrl-C, a crash in the plot): the units are still there
         sources = source_rows(tally, bool(claims))
@@ -499,7 +512,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                                       "max_doc_chars": max_doc_chars,
                                       "cwd": _relative_to(Path.cwd(), out),
                                       "claim_warnings": claim_warnings},
-                              sources=sources)
+                              sources=sources, gate=gate)
         written = write_report(report, out, sources, with_plot=plot)
     finish(out / "flagged.jsonl")
     docs = f"{tally.documents} document{'' if tally.documents == 1 else 's'}"
@@ -511,23 +524,16 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                f"{', '.join([*written, 'flagged.jsonl'])}")
     # both gates speak before the exit: a team that mends the flags should not learn of the
     # unread input only on the next run
-    over_flagged = max_flagged is not None and tally.flagged > max_flagged
     if over_flagged:
         click.echo(f"gate: {tally.flagged} documents flagged, more than --max-flagged "
                    f"{max_flagged} (see {out}/flagged.jsonl)", err=True)
-    unread = unread_input(tally.skips.counts)
     pieces = f"{unread} piece{'' if unread == 1 else 's'} of input"
-    over_skipped = max_skipped is not None and unread > max_skipped
     reasons = ", ".join(f"{r} {n}" for r, n in sorted(tally.skips.counts.items())
                         if r not in NOT_UNREAD)
     if over_skipped:
         click.echo(f"gate: {pieces} could not be read ({reasons}), more than "
                    f"--max-skipped {max_skipped}: the flags say nothing of them (see "
                    f"{out}/report.json, skipped)", err=True)
-    # --max-flagged alone passed an audit that read 1 document of 3 (the 2 unread held the
-    # claim): where more input went unread than was read, the flags judged the lesser part
-    # of the corpus, no result (exit 3); less, a line says what the gate did not judge
-    mostly_unread = unread_beyond_read(unread, tally.documents, max_flagged, max_skipped)
     if mostly_unread:
         click.echo(f"gate: no result: {pieces} could not be read ({reasons}), "
                    f"more than the {docs} read: --max-flagged {max_flagged} judged the "
@@ -539,8 +545,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                    f"({reasons}); --max-flagged {max_flagged} judged the {docs} read, not "
                    f"them (see {out}/report.json, skipped; --max-skipped 0 gates them)",
                    err=True)
-    if over_flagged or over_skipped or mostly_unread:
-        sys.exit(1 if over_flagged else 3)
+    if code:
+        sys.exit(code)
 
 
 def unread_beyond_read(unread: int, documents: int, max_flagged: int | None,
