@@ -1052,7 +1052,10 @@ def test_chat_messages_without_text_are_named_as_such(tmp_path, claim_text):
     """A Parquet messages column (list<struct<role, content>>) whose row is null was
     "missing text field 'text' (and no 'messages')", and messages whose contents are all
     null or images only were "not a list of messages with content": each sent the reader
-    looking for a schema that was right. Contents partly null are read, as before."""
+    looking for a schema that was right. Contents partly null are read, as before. A chat
+    of no messages ([]) is an empty text, as one of empty turns is: it was a "bad text
+    field", unread input that failed --max-skipped 0 where {"text": ""} passed; so is a
+    message whose content is an empty list of parts."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -1063,18 +1066,28 @@ def test_chat_messages_without_text_are_named_as_such(tmp_path, claim_text):
         [{"role": "user", "content": None}, {"role": "assistant", "content": None}],
         None, []], type=chat)}), path)
     parts = tmp_path / "parts.jsonl"
-    parts.write_text(json.dumps({"messages": [{"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]}]}) + "\n")
+    parts.write_text("".join(json.dumps({"messages": m}) + "\n" for m in (
+        [{"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]}],
+        [], [{"role": "user", "content": []}])))
     code, output, report = _audit(str(path), str(parts), "--claims", "ed_sheeran", "--out",
-                                  str(tmp_path / "o"))
+                                  str(tmp_path / "o"), "--max-skipped", "3")
     assert code == 0, output
-    assert report["documents"] == 1 and report["skipped"]["by_reason"] == {"bad text field": 4}
+    assert report["documents"] == 1
+    assert report["skipped"]["by_reason"] == {"bad text field": 3, "empty text": 3}
+    assert report["skipped"]["unread"] == 3
     none = ("field 'messages' holds no text (no message has a string content, text parts "
             "or ShareGPT's value: null, or images only)")
     assert (f"skipped: {path}#1: {none}; row skipped\n"
-            f"skipped: ... and 1 more like it (bad text field): {path}#3\n"
             f"skipped: {path}#2: field 'messages' is null; row skipped\n"
+            f"skipped: {path}#3: the text is empty or only whitespace; not counted as a "
+            f"document\n"
+            f"skipped: ... and 2 more like it (empty text): {parts}:2, :3\n"
             f"skipped: {parts}:1: {none}; line skipped\n") in output
+    # a text field that is an empty list is no sign of chat messages
+    (tmp_path / "list.jsonl").write_text('{"text": []}\n' + json.dumps({"text": claim_text}))
+    code, output, _ = _audit(str(tmp_path / "list.jsonl"), "--out", str(tmp_path / "o"))
+    assert "list.jsonl:1: field 'text' is list, not a string; line skipped\n" in output
 
 
 def test_a_dataset_dict_with_a_split_gone_reads_the_others(tmp_path, claim_text):

@@ -930,13 +930,14 @@ def json_type(value: Any) -> str:
 
 def _content_text(content: Any) -> str | None:
     """A message's text: a string, or the text parts of a list of content parts
-    ({"type": "text", "text": ...}, as chat APIs write them; images and the like dropped)."""
+    ({"type": "text", "text": ...}, as chat APIs write them; images and the like dropped).
+    No parts at all is no text, as "" is (an empty text, not a field that holds none)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
         texts = [c.get("text") for c in content if isinstance(c, dict)]
         texts = [t for t in texts if isinstance(t, str)]
-        return "\n\n".join(texts) if texts else None
+        return "\n\n".join(texts) if texts or not content else None
     return None
 
 
@@ -949,11 +950,14 @@ def _message_content(message: dict[str, Any]) -> Any:
 
 
 def _chat_text(messages: Any) -> str | None:
+    """The messages' texts joined; a chat of no messages (``[]``) is an empty text, as one
+    of empty turns is: it was a ``bad text field``, unread input that failed a
+    ``--max-skipped 0`` gate where ``{"text": ""}`` passed."""
     if not isinstance(messages, list):
         return None
     parts = [_content_text(_message_content(m)) for m in messages if isinstance(m, dict)]
     parts = [p for p in parts if p is not None]
-    return "\n\n".join(parts) if parts else None
+    return "\n\n".join(parts) if parts or not messages else None
 
 
 def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | None]:
@@ -1027,7 +1031,7 @@ def _not_a_string(name: str, value: Any) -> str:
         if inner:
             best = max(inner, key=lambda x: x[1])[0]
             return f"{what} (a nested field is named with dots: --text-field {best}?)"
-    elif _chat_text(value) is not None:
+    elif value and _chat_text(value) is not None:  # ([] is no sign of messages)
         return f"{what} (a list of chat messages: --messages-field {name}?)"
     return what
 
