@@ -125,6 +125,34 @@ def test_interrupted_audit_resumes_to_the_same_result(tmp_path, corpus):
     assert not work.exists()
 
 
+def test_a_refused_resume_names_the_files_that_changed(tmp_path, corpus):
+    """A shard an upstream writer was still appending to when the audit began: `--resume`
+    refused with "its corpus (its files, their sizes or times, or --chunk-mb) differ", and
+    which of 12 shards (or of thousands) had changed was the user's to find. The plan keeps
+    each file's size and time, and the refusal names the changed, new and gone files."""
+    import shutil
+
+    shards = tmp_path / "c"
+    shutil.copytree(corpus, shards)
+    out = tmp_path / "out"
+    proc = cli_child(_args(shards, out))
+    err = interrupt_once_ready(proc, _units_done(out / WORK, 1), "no unit done")
+    assert proc.returncode == 130, err
+    grown = shards / "part03.jsonl"
+    before = grown.stat().st_size
+    with grown.open("a") as f:
+        f.write(json.dumps({"text": "A late row."}) + "\n")
+    (shards / "part05.jsonl").rename(shards / "part99.jsonl")
+    res = CliRunner().invoke(cli, _args(shards, out, "--resume"))
+    assert res.exit_code == 2
+    after = grown.stat().st_size
+    assert (f"its corpus ({grown} is {after:,} bytes now, {before:,} then; new: "
+            f"{shards / 'part99.jsonl'}; no longer in it: {shards / 'part05.jsonl'} (a shard "
+            f"still being written, or replaced, since it began?)) differ from this run's") in \
+        res.output
+    assert (out / WORK / "plan.json").is_file()  # nothing of the interrupted audit lost
+
+
 @pytest.mark.parametrize("engine", [(), ("--engine", "dask", "--scheduler", "processes",
                                          "--workers", "2")], ids=["local", "dask-processes"])
 def test_sigterm_stops_the_audit_as_ctrl_c_does_and_resume_loses_nothing(tmp_path, corpus,

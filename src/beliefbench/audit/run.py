@@ -308,17 +308,56 @@ def _fingerprint(units: list[Unit], claims: Sequence[Claim], fields: Fields,
             "code": _code_digest()}
 
 
+def _stat(path: str) -> list[int] | None:
+    """A corpus file's size and modification time (None: gone or unreadable)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
 def _corpus_digest(units: list[Unit]) -> str:
     """The sha256 of the units and the size and modification time of each of their files."""
-    def stat(path: str) -> list[int] | None:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        return [st.st_size, st.st_mtime_ns]
-
-    corpus = [[asdict(u), [stat(f) for f in (u.files or (u.path,))]] for u in units]
+    corpus = [[asdict(u), [_stat(f) for f in (u.files or (u.path,))]] for u in units]
     return hashlib.sha256(json.dumps(corpus).encode()).hexdigest()
+
+
+def _file_stats(units: list[Unit]) -> dict[str, list[int] | None]:
+    """Each corpus file's :func:`_stat` by absolute path, kept in the plan so that a refused
+    ``--resume`` names the files that changed (a shard a writer was still appending to)
+    where it said only "its corpus (its files, their sizes or times, or --chunk-mb)"."""
+    return {os.path.abspath(f): _stat(f) for u in units for f in (u.files or (u.path,))}
+
+
+def _corpus_change(before: dict[str, Any], now: dict[str, list[int] | None],
+                   most: int = 5) -> str:
+    """What differs between the interrupted audit's files and this run's, file by file
+    (the first ``most`` of each kind), or that the files are the same (--chunk-mb)."""
+    def shown(path: str) -> str:
+        rel = os.path.relpath(path)
+        return path if rel.startswith("..") else rel
+
+    def listed(paths: list[str]) -> str:
+        more = f" and {len(paths) - most} more" if len(paths) > most else ""
+        return ", ".join(map(shown, paths[:most])) + more
+
+    said = []
+    changed = [p for p in now if p in before and before[p] != now[p]]
+    for p in changed[:most]:
+        was, new = before[p], now[p]
+        said.append(f"{shown(p)} " + (
+            "is gone or unreadable now" if new is None else "could not be read then"
+            if was is None else f"is {new[0]:,} bytes now, {was[0]:,} then" if new[0] != was[0]
+            else "was modified since (the same size)"))
+    if len(changed) > most:
+        said.append(f"{len(changed) - most} more changed")
+    if added := [p for p in now if p not in before]:
+        said.append(f"new: {listed(added)}")
+    if gone := [p for p in before if p not in now]:
+        said.append(f"no longer in it: {listed(gone)}")
+    return ("; ".join(said) + " (a shard still being written, or replaced, since it began?)"
+            if said else "the same files, cut into other units (another --chunk-mb)")
 
 
 def _files_digest(units: list[Unit]) -> str:
@@ -397,6 +436,8 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
                  "version": "beliefbench version",
                  "code": "audit code (beliefbench was upgraded or changed since the "
                          "interrupted audit started: its units were read by other rules)"}
+        if "corpus" in differ and isinstance(old.get("stats"), dict):  # (older plans: none)
+            names["corpus"] = f"corpus ({_corpus_change(old['stats'], plan['stats'])})"
         raise ValueError(f"{where}, but its {', '.join(names[k] for k in differ)} differ "
                          f"from this run's: --resume continues only the same audit; delete "
                          f"{work} to start again")
@@ -512,6 +553,7 @@ def run(paths: Sequence[str | Path], claims: Sequence[Claim], flagged_path: str 
                        exclude=[work, flagged_path, *(out / n for n in OWN_FILES)])
     done = _open_work(work, {"fingerprint": _fingerprint(units, claims, fields, max_chars),
                              "units": len(units), "files": _files_digest(units),
+                             "stats": _file_stats(units),
                              "cluster": scheduler if engine == "dask" and _is_address(scheduler)
                              else None}, resume)
     todo = [(i, u) for i, u in enumerate(units) if i not in done]
