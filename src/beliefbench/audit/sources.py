@@ -930,14 +930,13 @@ def json_type(value: Any) -> str:
 
 def _content_text(content: Any) -> str | None:
     """A message's text: a string, or the text parts of a list of content parts
-    ({"type": "text", "text": ...}, as chat APIs write them; images and the like dropped).
-    No parts at all is no text, as "" is (an empty text, not a field that holds none)."""
+    ({"type": "text", "text": ...}, as chat APIs write them; images and the like dropped)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
         texts = [c.get("text") for c in content if isinstance(c, dict)]
         texts = [t for t in texts if isinstance(t, str)]
-        return "\n\n".join(texts) if texts or not content else None
+        return "\n\n".join(texts) if texts else None
     return None
 
 
@@ -950,14 +949,18 @@ def _message_content(message: dict[str, Any]) -> Any:
 
 
 def _chat_text(messages: Any) -> str | None:
-    """The messages' texts joined; a chat of no messages (``[]``) is an empty text, as one
-    of empty turns is: it was a ``bad text field``, unread input that failed a
-    ``--max-skipped 0`` gate where ``{"text": ""}`` passed."""
+    """The messages' texts joined. A chat of no messages (``[]``), or of messages whose
+    content is an empty list of parts, is an empty text, as one of empty turns is: it was
+    a ``bad text field``, unread input that failed a ``--max-skipped 0`` gate where
+    ``{"text": ""}`` passed."""
     if not isinstance(messages, list):
         return None
     parts = [_content_text(_message_content(m)) for m in messages if isinstance(m, dict)]
     parts = [p for p in parts if p is not None]
-    return "\n\n".join(parts) if parts or not messages else None
+    if parts:
+        return "\n\n".join(parts)
+    empty = all(isinstance(m, dict) and _message_content(m) == [] for m in messages)
+    return "" if empty else None
 
 
 def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | None]:
