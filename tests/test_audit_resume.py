@@ -153,6 +153,21 @@ def test_a_refused_resume_names_the_files_that_changed(tmp_path, corpus):
     assert (out / WORK / "plan.json").is_file()  # nothing of the interrupted audit lost
 
 
+def test_a_changed_corpus_is_told_file_by_file_the_first_five_of_each_kind():
+    """Thousands of shards rewritten are five named and a count, not a line of thousands; the
+    same files with other units are another --chunk-mb."""
+    from beliefbench.audit.run import _corpus_change
+
+    before = {f"/c/{i:02d}.jsonl": [100, 1] for i in range(8)}
+    now = {**{p: [120, 2] for p in before}, "/c/new.jsonl": [5, 1]}
+    said = _corpus_change(before, now)
+    assert said.startswith("/c/00.jsonl is 120 bytes now, 100 then; /c/01.jsonl is 120 ")
+    assert "/c/05.jsonl" not in said
+    assert "; 3 more changed; new: /c/new.jsonl (a shard still being written" in said
+    assert _corpus_change(before, dict(before)) == \
+        "the same files, cut into other units (another --chunk-mb)"
+
+
 @pytest.mark.parametrize("engine", [(), ("--engine", "dask", "--scheduler", "processes",
                                          "--workers", "2")], ids=["local", "dask-processes"])
 def test_sigterm_stops_the_audit_as_ctrl_c_does_and_resume_loses_nothing(tmp_path, corpus,
