@@ -213,6 +213,16 @@ def test_report_json_records_the_gates_and_the_exit_they_gave(tmp_path, claim_te
     runs = [((), 0), (("--max-flagged", "0"), 1), (("--max-skipped", "1"), 3),
             (("--max-flagged", "1"), 3), (("--max-flagged", "1", "--max-skipped", "2"), 0),
             (("--max-flagged", "0", "--max-skipped", "0"), 1)]
+    flagged, unread = "more documents flagged than --max-flagged", \
+        "more input unread than --max-skipped"
+    nothing = "no result: more input unread than documents read"
+    said = {("--max-flagged", "0"): f"--max-flagged 0): {flagged}; {nothing}",
+            ("--max-skipped", "1"): f"--max-skipped 1): {unread}",
+            ("--max-flagged", "1"): f"--max-flagged 1): {nothing}",
+            ("--max-flagged", "1", "--max-skipped", "2"): "--max-flagged 1, --max-skipped 2): "
+                                                         "passed",
+            ("--max-flagged", "0", "--max-skipped", "0"): f"--max-flagged 0, --max-skipped 0): "
+                                                         f"{flagged}; {unread}"}
     for gates, code in runs:
         out = tmp_path / "o"
         proc = cli_child(["audit", str(shard), "--claims", "ed_sheeran", "--out", str(out),
@@ -229,6 +239,10 @@ def test_report_json_records_the_gates_and_the_exit_they_gave(tmp_path, claim_te
             # --max-flagged alone, 2 pieces unread against the 1 document read
             "no_result": "--max-flagged" in given and "--max-skipped" not in given,
             "exit": code}, gates
+        # summary.md, a CI artifact read without the exit code, says it too
+        gate = [x for x in (out / "summary.md").read_text().splitlines()
+                if x.startswith("Gate")]
+        assert gate == ([f"Gate ({said[gates]}; exit {code}."] if gates else []), gates
 
 
 def test_one_file_of_another_kind_is_said_in_the_singular(tmp_path, claim_text):

@@ -245,6 +245,22 @@ _NOT_UNREAD_WORDS = {"empty text": ("empty text", "empty texts"),
 _GATED = ", which --max-skipped counts"
 
 
+def _gate_lines(gate: dict[str, Any]) -> list[str]:
+    """What the gates given decided, for a reader of summary.md (a CI artifact) who has not
+    seen the exit code; nothing where no gate was given."""
+    bounds = [f"--{k.replace('_', '-')} {gate[k]}" for k in ("max_flagged", "max_skipped")
+              if gate.get(k) is not None]
+    if not bounds:
+        return []
+    why = [w for w, on in (("more documents flagged than --max-flagged",
+                            gate["over_max_flagged"]),
+                           ("more input unread than --max-skipped", gate["over_max_skipped"]),
+                           ("no result: more input unread than documents read",
+                            gate["no_result"])) if on]
+    return [f"Gate ({', '.join(bounds)}): {'; '.join(why) or 'passed'}; exit {gate['exit']}.",
+            ""]
+
+
 def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
     lines = ["# Training-data audit", "",
              f"{report['documents']} documents"
@@ -258,6 +274,7 @@ def summary_markdown(report: dict[str, Any], plot_name: str | None) -> str:
              f"Flagged: {report['flagged']} (see flagged.jsonl; `beliefbench audit-verify` "
              f"has a model confirm or reject each flag). "
              f"Skipped: {skipped_text(report['skipped']['by_reason'], _GATED)}.", ""]
+    lines += _gate_lines(report.get("gate") or {})
     if report["skipped"]["total"]:
         lines += ["Skipped input by reason: " + ", ".join(
             f"{k} {v}" for k, v in report["skipped"]["by_reason"].items()) + ".", ""]
