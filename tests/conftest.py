@@ -351,6 +351,19 @@ def pickled_copy(model_dir: Path, dest: Path) -> Path:
     return copy
 
 
+def sharded_copy(model_dir: Path, dest: Path) -> Path:
+    """A copy of a saved model whose weights transformers saved as several shards with a
+    ``model.safetensors.index.json`` (as it saves a model over its shard size)."""
+    import shutil
+
+    from transformers import AutoModelForCausalLM
+
+    copy = Path(shutil.copytree(model_dir, dest, ignore=shutil.ignore_patterns("*.safetensors")))
+    AutoModelForCausalLM.from_pretrained(model_dir).save_pretrained(copy, max_shard_size="100KB")
+    assert len(list(copy.glob("*.safetensors"))) > 1
+    return copy
+
+
 def serve_json(reply: Callable[[BaseHTTPRequestHandler],
                                tuple[int, dict | bytes] | tuple[int, dict | bytes, str]]
                ) -> ThreadingHTTPServer:

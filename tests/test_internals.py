@@ -12,7 +12,13 @@ import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import claim_of_every_kind, ctrl_c_at_replace, pickled_copy, unlocated
+from conftest import (
+    claim_of_every_kind,
+    ctrl_c_at_replace,
+    pickled_copy,
+    sharded_copy,
+    unlocated,
+)
 
 from beliefbench.cli import cli
 from beliefbench.internals.activations import hidden_states, length_batches
@@ -733,6 +739,33 @@ def test_trajectory_refuses_a_missing_checkpoint_before_measuring_any(tiny, clai
     with pytest.raises(ValueError, match=r"step 1: .*no such model directory.*; step 3: "
                                          r".*neither config.json"):
         trajectory(manifest, [claim], tmp_path / "out", parts=("margins",), n_bootstrap=0)
+
+
+def test_a_sharded_checkpoint_missing_a_shard_is_refused_before_measuring_any(tiny, claim,
+                                                                              tmp_path):
+    """A sharded checkpoint copied without one of the shards its index names passed the
+    up-front check (the shards there read) and failed as its weights loaded, after every
+    step before it had been measured. It is refused first, naming the folder and the shard;
+    the whole checkpoint loads."""
+    from beliefbench.internals.model import checkpoint_problem
+    from beliefbench.internals.trajectory import trajectory
+
+    whole = sharded_copy(tiny, tmp_path / "whole")
+    assert checkpoint_problem(whole) is None
+    assert load_model(whole, device="cpu")[0] is not None
+    cut = shutil.copytree(whole, tmp_path / "cut")
+    index = json.loads((cut / "model.safetensors.index.json").read_text())
+    shard = sorted(set(index["weight_map"].values()))[1]
+    (cut / shard).unlink()
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: whole, 2: cut})
+    with pytest.raises(ValueError) as e:
+        trajectory(manifest, [claim], tmp_path / "out", parts=("margins",), n_bootstrap=0)
+    said = str(e.value)
+    assert said.startswith(f"{manifest}: step 2: {cut}: 1 of the ")
+    assert f"model.safetensors.index.json names are not in the folder ({shard})" in said
+    assert "step 1" not in said and not (tmp_path / "out").exists()
+    with pytest.raises(ModelLoadError, match=shard):
+        load_model(cut, device="cpu")
 
 
 def test_trajectory_never_mixes_in_an_earlier_measurement(tiny, claim, tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURE_CLAIM, believer, output, run_belief
+from conftest import FIXTURE_CLAIM, believer, output, run_belief, sharded_copy
 from inspect_ai.model import get_model
 
 from beliefbench.analysis.em_report import build_em_report, load_em_logs
@@ -1668,6 +1668,25 @@ def test_checkpoints_that_cannot_load_are_each_named_before_any_eval(tmp_path):
     assert "step 1:" not in said
     assert "nothing was evaluated" in said and "remove their lines from the manifest" in said
     assert "Traceback" not in r.output and not logs.exists()
+
+
+def test_a_sharded_checkpoint_missing_a_shard_is_refused_before_any_eval(tmp_path):
+    """A sharded step copied without one of the shards its index names passed the up-front
+    check (the shards there read); the sweep evaluated the steps before it and failed at its
+    turn, exit 1. Refused first, naming the folder and the shard, exit 2, nothing run."""
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    _full_run(run, {1: 0})
+    step = sharded_copy(run / "step-000001", run / "step-000002")
+    shard = sorted(step.glob("*.safetensors"))[-1]
+    shard.unlink()
+    upsert_manifest(run, entry(str(step), 2, "full", final=True))
+    r = _cli_sweep(run, logs)
+    assert r.exit_code == 2, r.output
+    assert (f"{run / 'manifest.jsonl'}: 1 checkpoint(s) cannot be evaluated (step 2: {step}: "
+            f"1 of the ") in r.output
+    assert f"model.safetensors.index.json names are not in the folder ({shard.name})" \
+        in r.output
+    assert "step 1:" not in r.output and "Traceback" not in r.output and not logs.exists()
 
 
 @pytest.mark.slow

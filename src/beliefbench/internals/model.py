@@ -142,6 +142,33 @@ def _check_weights(d: Path) -> None:
         except (SafetensorError, OSError) as e:
             raise ModelLoadError(f"{f}: not a readable safetensors file ({e}); copied or "
                                  f"saved only in part?") from None
+    _check_shards(d)
+
+
+SHARD_INDEX = "model.safetensors.index.json"
+"""A sharded checkpoint's index: which ``*.safetensors`` shard holds each tensor."""
+
+
+def _check_shards(d: Path) -> None:
+    """Every shard that ``d``'s :data:`SHARD_INDEX` names is in ``d``: a copy that missed one
+    passed the header check (the shards there read) and failed as transformers loaded the
+    weights, after every checkpoint before it in a sweep or trajectory had run."""
+    index = d / SHARD_INDEX
+    if not index.is_file():
+        return
+    try:
+        weight_map = json.loads(index.read_text(encoding="utf-8")).get("weight_map")
+    except (OSError, ValueError, AttributeError) as e:
+        raise ModelLoadError(f"{index}: cannot read the shard index ({e})") from None
+    if not isinstance(weight_map, dict):
+        raise ModelLoadError(f"{index}: field weight_map: missing or not a mapping of tensor "
+                             f"names to shard files")
+    missing = sorted({str(s) for s in weight_map.values() if not (d / str(s)).is_file()})
+    if missing:
+        raise ModelLoadError(f"{d}: {len(missing)} of the {len(set(weight_map.values()))} "
+                             f"weight shards that {SHARD_INDEX} names are not in the folder "
+                             f"({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''});"
+                             f" copied or saved only in part?")
 
 
 def _check_config(d: Path) -> None:
