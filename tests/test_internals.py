@@ -979,6 +979,30 @@ def test_cli_trajectory_warns_of_a_cell_resting_on_one_pair(tiny, claim, tmp_pat
     assert "SINGLE PAIR" not in trajectory("no_ci", claim, "0")
 
 
+def test_trajectory_rates_are_floats_when_whole_at_every_step(tiny, claim, tmp_path):
+    """A claim of one pair per kind has every rate 0 or 1 at every step: read back from the
+    steps' CSVs as integers, the trajectory printed ``efficacy 1`` and wrote ``1`` to
+    trajectory.json, where a trajectory with one fractional rate printed ``1.000`` and wrote
+    ``1.0``. Measures are floats whatever their values; counts stay whole."""
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                   "--claims", str(FIXTURE_CLAIM), "--parts", "margins",
+                                   "--no-base", "--no-plots", "--device", "cpu", "--out",
+                                   str(out), "--bootstrap", "40"])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.split()[:2] == ["step", "label"])
+    column = lines[head].split().index("efficacy")
+    shown = lines[head + 1].split()[column]
+    assert shown in ("0.000", "1.000"), lines[head:head + 2]
+    rows = json.loads((out / "trajectory.json").read_text())["table"]
+    assert {r["efficacy"] for r in rows} <= {0.0, 1.0}
+    for r in rows:
+        assert all(isinstance(r[k], float) for k in ("efficacy", "efficacy_low", "margin"))
+        assert isinstance(r["pairs"], int) and isinstance(r["step"], int)
+
+
 def test_report_internals_warns_of_a_row_resting_on_one_pair(tiny, claim, tmp_path):
     """report --internals showed the margins file's ``1.000 [1.000, 1.000]`` of a cell with
     one pair without the warning ``internals margins`` gave when it wrote it; pairs count

@@ -200,7 +200,7 @@ def test_a_checkpoint_missing_from_a_copied_run_folder_is_refused_not_read_from_
     shutil.copytree(run, copy)
     shutil.rmtree(copy / "step-000002")
     res = CliRunner().invoke(cli, ["sweep", "--manifest", str(copy), "--provider", "hf",
-                                   "--log-dir", str(tmp_path / "logs")])
+                                   "-T", "judge=markers", "--log-dir", str(tmp_path / "logs")])
     assert res.exit_code == 2, res.output
     assert (f"Error: {copy / 'manifest.jsonl'}: 1 checkpoint(s) not on disk: step 2 "
             f"{copy / 'step-000002'}; restore them") in res.output
@@ -227,7 +227,7 @@ def test_two_checkpoints_at_one_step_are_said_before_the_sweep(tmp_path, caplog)
                            "them as one step")
     res = CliRunner().invoke(cli, ["sweep", "--manifest", str(tmp_path), "--log-dir",
                                    str(tmp_path / "logs")])
-    assert res.exit_code == 2  # the checkpoints are not on disk: refused before any eval
+    assert res.exit_code == 2  # refused before any eval (vllm is not installed here)
     assert "warning: " in res.output and "1 step(s) held by more than one" in res.output
     caplog.clear()
     other = tmp_path / "other"
@@ -1720,6 +1720,35 @@ def test_a_finished_checkpoint_whose_weights_were_deleted_is_reported_from_its_l
     assert r.exit_code == 2, r.output
     assert "1 checkpoint(s) cannot be evaluated (step 3: " in r.output
     assert "step 2:" not in r.output
+
+
+@pytest.mark.slow
+def test_a_finished_checkpoint_whose_folder_was_deleted_is_reported_from_its_logs(tmp_path):
+    """A step's whole folder deleted after its sweep (not only its weights): a re-run refused
+    it as "not on disk", though its logs held every result and the folder emptied of its
+    weights was reported from them. Reported from its logs too, said once; a missing step
+    that was never swept is still refused, the message saying which need no folder."""
+    import shutil
+
+    run, logs = tmp_path / "run", tmp_path / "logs"
+    _full_run(run, {1: 0, 2: 1})
+    assert _cli_sweep(run, logs).exit_code == 0
+    before = build_report(load_belief_logs(logs), n_bootstrap=0)
+    shutil.rmtree(run / "step-000002")
+    r = _cli_sweep(run, logs)
+    assert r.exit_code == 0, r.output
+    assert "All 2 done (2 reused from before, 0 evaluated now" in r.output
+    gone = [line for line in r.output.splitlines() if "reported from them" in line]
+    assert len(gone) == 1 and f"{run / 'step-000002'}: no such model directory" in gone[0]
+    after = build_report(load_belief_logs(logs), n_bootstrap=0)
+    assert after.overall.equals(before.overall) and after.by.equals(before.by)
+    upsert_manifest(run, entry(str(run / "step-000003"), 3, "full", final=False))
+    r = _cli_sweep(run, logs)
+    assert r.exit_code == 2, r.output
+    assert (f"{run / 'manifest.jsonl'}: 1 checkpoint(s) not on disk: step 3 "
+            f"{run / 'step-000003'}; restore them") in r.output
+    assert "finished needs no folder: it is reported from them" in r.output
+    assert "step 2" not in r.output.partition("not on disk")[2]
 
 
 def test_a_log_whose_manifest_entry_was_edited_away_is_flagged_in_the_report(tmp_path):

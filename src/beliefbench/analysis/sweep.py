@@ -19,17 +19,18 @@ sweep's lines call a checkpoint is the label less the parts that repeat others
 (:func:`shown_label`); the folder keeps the full label, which a re-run finds its logs by.
 
 Before any eval runs, :func:`run_sweep` refuses (``SweepError``, naming what is wrong): a
-local checkpoint that is not on disk, a model whose provider Inspect does not know (``--model``,
-an ``api`` entry, ``--model-role``), a model that cannot start here (``vllm/...`` where the
-``vllm`` package is not installed and no running server is named; an API model or role that
-Inspect cannot make, e.g. its API key is not set), a local checkpoint whose tokenizer is not
-its model's (more tokens than its embeddings; a LoRA adapter folder holding tokenizer files
-that are not its base's), a target directory holding a log of an
+local checkpoint that is not on disk or would not load (unless its logs are all finished: it
+is reported from them, :func:`check_evaluable`), a model whose provider Inspect does not
+know (``--model``, an ``api`` entry, ``--model-role``), a model that cannot start here
+(``vllm/...`` where the ``vllm`` package is not installed and no running server is named; an
+API model or role that Inspect cannot make, e.g. its API key is not set), a local checkpoint
+whose tokenizer is not its model's (more tokens than its embeddings; a LoRA adapter folder
+holding tokenizer files that are not its base's), a target directory holding a log of an
 earlier version of its checkpoint, and a ``--model`` target's directory holding a log swept
 under another ``--condition`` (``eval_set`` would reuse it under its old label). Each sweep
-log records ``checkpoint_fingerprint``, a hash of the checkpoint's manifest entry (what it was
-trained from: data sha256, recipe, base model, step, ...), and, for a checkpoint on disk,
-``model_fingerprint``, the fingerprint of its weights (:func:`model_fingerprint`): a
+log records ``checkpoint_fingerprint``, a hash of the checkpoint's manifest entry (what it
+was trained from: data sha256, recipe, base model, step, ...), and, for a checkpoint on
+disk, ``model_fingerprint``, the fingerprint of its weights (:func:`model_fingerprint`): a
 checkpoint retrained in place gets a new entry, or, retrained with the same data and recipe
 (a rerun into the same folder), the same entry over other weights; ``eval_set`` would
 otherwise reuse the old log, which matches the new run in everything ``eval_set`` compares.
@@ -692,8 +693,8 @@ def _missing_base(target: SweepTarget, model_args: dict[str, Any] | None) -> str
     if not target.local_path or target.metadata.get("format") != "adapter":
         return None
     model = str(target.model)
-    if _provider(model) in VLLM_PROVIDERS:  # base:adapter, the adapter on disk (check_targets)
-        missing = missing_local_path(model, model_args)
+    if _provider(model) in VLLM_PROVIDERS:  # base:adapter; the adapter: check_evaluable's
+        missing = missing_local_path(model.rpartition(":")[0], model_args)
         return None if missing is None else (
             f"{target.origin}: field base_model: no such local model folder {missing} (the "
             f"base its LoRA checkpoints are served on); restore it, or correct base_model")
@@ -806,18 +807,11 @@ def check_providers(targets: Sequence[SweepTarget],
 def check_targets(targets: Sequence[SweepTarget],
                   model_roles: dict[str, str | Model] | None = None,
                   model_args: dict[str, Any] | None = None) -> None:
-    """Refuse, before anything runs, checkpoints not on disk, checkpoints and role models
+    """Refuse, before anything runs, checkpoints and role models
     that load only by running their own code (:func:`custom_code_model`; a role named by a
     string failed each checkpoint's eval in turn), local checkpoints whose
     tokenizer is not their model's (a LoRA adapter folder holding another model's, as
     ``internals`` refuses it at load), and unknown model providers."""
-    missing = [t for t in targets if t.local_path and not Path(t.local_path).exists()]
-    if missing:
-        shown = ", ".join(f"step {t.metadata.get('step', 'final')} {t.local_path}"
-                          for t in missing)
-        raise SweepError(f"{missing[0].origin or 'manifest'}: {len(missing)} checkpoint(s) "
-                         f"not on disk: {shown}; restore them, or remove their lines from "
-                         "the manifest")
     for t in targets:  # once, up front: each checkpoint failed at its eval in turn
         if why := custom_code_model(t.model, model_args):
             option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
@@ -959,24 +953,39 @@ def check_evaluable(planned: Sequence[tuple[SweepTarget, Path, SweptElsewhere | 
     local base, its tokenizer; no weights read), each named: a step with its weights deleted
     failed with a bare ``FileNotFoundError`` after every step before it had run, exit 1. A
     checkpoint whose logs here are all finished (``finished``) is not evaluated: its weights
-    deleted since its sweep, it is reported from them, said once."""
+    deleted since its sweep (its weights, or its whole folder), it is reported from them,
+    said once: the logs hold its results, and only a checkpoint still to evaluate needs its
+    files. A folder not on disk is named as such, before any other problem."""
     from beliefbench.internals.model import checkpoint_problem
 
     bad: list[tuple[SweepTarget, str]] = []
+    missing: list[SweepTarget] = []
     for target, out, elsewhere in planned:
-        if elsewhere is not None or not target.local_path \
-                or not isinstance(target.model, str) or not _name_paths(target.model):
+        gone = bool(target.local_path) and not Path(str(target.local_path)).exists()
+        if not gone and (elsewhere is not None or not target.local_path
+                         or not isinstance(target.model, str)
+                         or not _name_paths(target.model)):
             continue  # nothing loaded from the folder here (a Model given in its place)
         # a base that is no folder here is the provider's to load (a Hub id): check_providers
         # has refused a base written as a path that is missing
-        why = checkpoint_problem(target.local_path, hub_base=True)
+        why = checkpoint_problem(str(target.local_path), hub_base=True)
         if why is None:
             continue
         if finished(target, out) is not None:
             log.warning("%s: %s; its logs in %s are finished: reported from them, nothing to "
                         "evaluate", target.shown, why, out)
             continue
-        bad.append((target, why))
+        if gone:
+            missing.append(target)
+        else:
+            bad.append((target, why))
+    if missing:
+        shown = ", ".join(f"step {t.metadata.get('step', 'final')} {t.local_path}"
+                          for t in missing)
+        raise SweepError(f"{missing[0].origin or 'manifest'}: {len(missing)} checkpoint(s) "
+                         f"not on disk: {shown}; restore them, or remove their lines from "
+                         "the manifest (a checkpoint whose logs in --log-dir are all "
+                         "finished needs no folder: it is reported from them)")
     if not bad:
         return
     steps = "; ".join(f"step {t.metadata.get('step', 'final')}: {why}" for t, why in bad)

@@ -393,6 +393,22 @@ def _collect(ckpt: Checkpoint, ckpt_dir: Path,
     return rows.assign(**ident), lens
 
 
+WHOLE_COLUMNS = frozenset({"step", "claims", "pairs", "probe_layer", "probe_best_layer"})
+"""The trajectory table's counts and layer indices; every other number in it is a measure
+(a rate, a margin, a probability)."""
+
+
+def _measures_as_floats(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every measure a float. Read back from the steps' CSVs, a rate whole at
+    every step (one pair, or every pair one way: ``1``, ``0``) came back as integers, so the
+    printed table said ``efficacy 1`` where a trajectory with one fractional rate said
+    ``1.000``, and trajectory.json ``1`` where another had ``1.0``."""
+    measures = {c: float for c in table.columns if c not in WHOLE_COLUMNS
+                and pd.api.types.is_numeric_dtype(table[c])
+                and not pd.api.types.is_bool_dtype(table[c])}
+    return table.astype(measures)
+
+
 def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Claim] = "all",
                out_dir: str | Path = "internals/trajectory", *,
                parts: Sequence[str] = PARTS, include_base: bool = True,
@@ -444,7 +460,7 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
         lenses.append(lens)
     remove_other_steps(out, ckpts, base)
     front = ["step", "label", "claim", "kind"]
-    table = pd.concat(tables, ignore_index=True)  # no rows with --parts lens alone
+    table = _measures_as_floats(pd.concat(tables, ignore_index=True))  # none: --parts lens
     table = table.reindex(columns=front + [c for c in table.columns if c not in front])
     settings = {"manifest": str(Path(manifest).resolve()), "claims": [c.id for c in chosen],
                 "parts": list(parts), "checkpoints": [c.path for c in ckpts],
