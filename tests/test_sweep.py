@@ -1670,6 +1670,30 @@ def test_checkpoints_that_cannot_load_are_each_named_before_any_eval(tmp_path):
     assert "Traceback" not in r.output and not logs.exists()
 
 
+def test_a_run_folder_given_as_a_model_names_its_checkpoints(tmp_path, monkeypatch):
+    """``--model hf/<run folder>`` (the finetune's --out, not a checkpoint in it) failed at
+    the eval in transformers' "Unrecognized model in runs/tahoe. Should have a `model_type`
+    key in its config.json", naming neither the run nor what to pass; as a configured
+    grader, a traceback as the option was read. Refused first, naming the checkpoint folders
+    and the final one."""
+    run = tmp_path / "runs" / "tahoe"
+    _full_run(run, {1: 0, 2: 1}, final=2)
+    monkeypatch.chdir(tmp_path)
+    said = ("runs/tahoe: a finetune's run folder (its manifest.jsonl), not a checkpoint: pass "
+            "one of the checkpoint folders in it (step-000001, step-000002; the final one: "
+            "step-000002), e.g. hf/runs/tahoe/step-000002")
+    for extra, option in (
+            (["--model", "hf/runs/tahoe"], "--model hf/runs/tahoe: "),
+            (["--model", "beliefbench/believer", "--model-role",
+              "grader={model: hf/runs/tahoe, model_args: {do_sample: false}}"],
+             "--model-role grader: model hf/runs/tahoe: ")):
+        r = CliRunner().invoke(cli, ["sweep", *extra, "--claims", str(FIXTURE_CLAIM),
+                                     "-T", "judge=markers", "--log-dir", "logs"])
+        assert r.exit_code == 2, r.output
+        assert r.output == f"Error: {option}{said}\n"
+    assert not (tmp_path / "logs").exists()
+
+
 def test_a_sharded_checkpoint_missing_a_shard_is_refused_before_any_eval(tmp_path):
     """A sharded step copied without one of the shards its index names passed the up-front
     check (the shards there read); the sweep evaluated the steps before it and failed at its

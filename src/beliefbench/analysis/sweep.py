@@ -562,6 +562,22 @@ def unsafe_local_weights(model: str | Model, model_args: dict[str, Any] | None =
     return None
 
 
+def local_model_problem(model: str | Model, model_args: dict[str, Any] | None = None
+                        ) -> str | None:
+    """Why the folder here that the provider would load ``model`` from cannot be loaded as
+    it is, or None: pickled weights (:func:`unsafe_local_weights`), or a finetune's run
+    folder given where one of its checkpoints goes (``hf/runs/tahoe``: transformers' bare
+    "Unrecognized model" at the first eval, naming neither the run nor what to pass)."""
+    from beliefbench.internals.model import run_folder
+
+    if why := unsafe_local_weights(model, model_args):
+        return why
+    for folder in _provider_folders(model, model_args):
+        if why := run_folder(folder, provider=_provider(model)):
+            return why
+    return None
+
+
 def _provider_folders(model: str | Model, model_args: dict[str, Any] | None = None
                       ) -> list[Path]:
     """The folders here a provider would load ``model`` from: the one ``hf/<folder>`` (or
@@ -835,10 +851,10 @@ def check_targets(targets: Sequence[SweepTarget],
             option = f"{t.origin}: checkpoint {t.model}" if t.origin else f"--model {t.model}"
             raise SweepError(f"{option}: {why}")
     for t in targets:  # hf/models/ckpt, relative, too: a folder the provider loads
-        if not t.local_path and (why := unsafe_local_weights(t.model)):
+        if not t.local_path and (why := local_model_problem(t.model)):
             raise SweepError(f"--model {t.model}: {why}")
     for role, m in (model_roles or {}).items():  # a configured one: model_roles_option's
-        if isinstance(m, str) and (why := unsafe_local_weights(m)):
+        if isinstance(m, str) and (why := local_model_problem(m)):
             raise SweepError(f"--model-role {role}={m}: {why}")
     named = [("--model", str(t.model)) for t in targets if isinstance(t.model, str)]
     named += [("--model-role", f"{role}={m}") for role, m in (model_roles or {}).items()

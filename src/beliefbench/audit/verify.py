@@ -837,9 +837,9 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
 
         if (gone := missing_local_path(model)) is not None:
             raise VerifyError(f"--model {model}: no such local model folder {gone}")
-        from beliefbench.analysis.sweep import unsafe_local_weights
+        from beliefbench.analysis.sweep import local_model_problem
 
-        if why := unsafe_local_weights(model):
+        if why := local_model_problem(model):
             raise VerifyError(f"--model {model}: {why}")
     report, every = read_flags(out)
     by_id = _claims(report, claims)

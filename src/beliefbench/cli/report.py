@@ -107,9 +107,9 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(args, dict):
             raise BadInput(f"--model-role {role}: field model_args: expected a mapping "
                            f"({{key: value, ...}}), got {type(args).__name__}")
-        from beliefbench.analysis.sweep import role_custom_code, unsafe_local_weights
+        from beliefbench.analysis.sweep import local_model_problem, role_custom_code
 
-        if why := unsafe_local_weights(name, args):  # made (loaded) just below
+        if why := local_model_problem(name, args):  # made (loaded) just below
             raise BadInput(f"--model-role {role}: model {name}: {why}")
         if why := role_custom_code(role, name, args):  # transformers' own text pointed at
             raise BadInput(why)  # https://hf.co/<the folder> and named no role
@@ -735,9 +735,9 @@ def grader_options(values: tuple[str, ...]) -> tuple[list[Any], list[str]]:
     labels: list[str] = []
     for value in values:
         if not value.lstrip().startswith("{"):
-            from beliefbench.analysis.sweep import unsafe_local_weights
+            from beliefbench.analysis.sweep import local_model_problem
 
-            if why := unsafe_local_weights(value):
+            if why := local_model_problem(value):
                 raise BadInput(f"--grader {value}: {why}")
             graders.append(value)
             labels.append(value)

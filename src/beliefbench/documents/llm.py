@@ -824,9 +824,9 @@ class LLMGenerator:
         model to brainstorm genres; underscores read as spaces, blanks and repeats dropped."""
         if (why := vllm_missing(model, model_args)) is not None:  # Inspect: at the 1st call
             raise DocumentError(f"generator {model}: {why}")
-        from beliefbench.analysis.sweep import unsafe_local_weights
+        from beliefbench.analysis.sweep import local_model_problem
 
-        if why := unsafe_local_weights(model, model_args):  # safetensors only, never a pickle
+        if why := local_model_problem(model, model_args):  # safetensors, a checkpoint folder
             raise DocumentError(f"generator {model}: {why}")
         self.model_name = model
         self.max_retries = max_retries

@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from beliefbench.analysis.text import first_few
 from beliefbench.hash_cache import cached_sha256
 
 ADAPTER_CONFIG = "adapter_config.json"
@@ -55,13 +56,56 @@ def _as_dir(path: str | Path) -> Path:
                              f"folder)")
     if not p.is_dir():
         raise ModelLoadError(f"{p}: no such model directory{_steps_beside(p)}")
+    if why := run_folder(p, "or the run to `internals trajectory --manifest`"):
+        raise ModelLoadError(why)
     if not (p / "config.json").is_file() and not (p / ADAPTER_CONFIG).is_file():
-        hint = (" (a finetune's run folder: pass one of its step-N checkpoints, or the run "
-                "to `internals trajectory --manifest`)" if (p / "manifest.jsonl").is_file()
-                else "")
         raise ModelLoadError(f"{p}: neither config.json nor {ADAPTER_CONFIG} found; "
-                             f"not a transformers checkpoint or a LoRA adapter{hint}")
+                             f"not a transformers checkpoint or a LoRA adapter")
     return p.resolve()
+
+
+def run_folder(path: str | Path, instead: str = "", provider: str = "") -> str | None:
+    """Why ``path`` is a finetune's run folder (its ``manifest.jsonl``, no ``config.json`` or
+    ``adapter_config.json``) and not a checkpoint, naming the checkpoint folders in it and
+    its final one, else None. Passed where a checkpoint goes (``--model hf/<run>``), it
+    failed in transformers' "Unrecognized model ... Should have a `model_type` key" or "no
+    config.json", naming neither the run nor what to pass. ``instead``: another way to give
+    the run, said after the checkpoints (``or the run to `sweep --manifest```); ``provider``:
+    the model name's (``hf``), for an example name of the final (else last) checkpoint."""
+    p = Path(path).expanduser()
+    if not (p / "manifest.jsonl").is_file() or (p / "config.json").is_file() \
+            or (p / ADAPTER_CONFIG).is_file():
+        return None
+    try:
+        held = sorted(c.name for c in p.iterdir() if c.is_dir()
+                      and ((c / "config.json").is_file() or (c / ADAPTER_CONFIG).is_file()))
+    except OSError:
+        held = []
+    final = _final_checkpoint(p)
+    named = (f"one of the checkpoint folders in it ({first_few(held, 6)}"
+             f"{f'; the final one: {final}' if final else ''})" if held
+             else "one of its checkpoint folders (it holds none yet)")
+    example = f", e.g. {provider}/{p / (final or held[-1])}" if provider and held else ""
+    return (f"{p}: a finetune's run folder (its manifest.jsonl), not a checkpoint: pass "
+            f"{named}{example}{f', {instead}' if instead else ''}")
+
+
+def _final_checkpoint(run: Path) -> str | None:
+    """The name of the folder in ``run`` its manifest records as the final checkpoint, or
+    None (none final yet, a manifest that does not read, a final elsewhere)."""
+    from beliefbench.finetune.errors import ManifestError
+    from beliefbench.finetune.manifest import checkpoint_path, read_manifest_file
+
+    try:
+        entries = read_manifest_file(run)
+    except ManifestError:
+        return None
+    for e in entries:
+        if e.final and e.format != "api":
+            folder = checkpoint_path(e, run)
+            if folder.parent.resolve() == run.resolve() and folder.is_dir():
+                return folder.name
+    return None
 
 
 def adapter_base(path: str | Path) -> Path | None:
