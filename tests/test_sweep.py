@@ -1673,9 +1673,9 @@ def test_checkpoints_that_cannot_load_are_each_named_before_any_eval(tmp_path):
 def test_a_run_folder_given_as_a_model_names_its_checkpoints(tmp_path, monkeypatch):
     """``--model hf/<run folder>`` (the finetune's --out, not a checkpoint in it) failed at
     the eval in transformers' "Unrecognized model in runs/tahoe. Should have a `model_type`
-    key in its config.json", naming neither the run nor what to pass; as a configured
-    grader, a traceback as the option was read. Refused first, naming the checkpoint folders
-    and the final one."""
+    key in its config.json", naming neither the run nor what to pass; a configured grader
+    said the same as the option was read. Refused first, naming the checkpoint folders and
+    the final one."""
     run = tmp_path / "runs" / "tahoe"
     _full_run(run, {1: 0, 2: 1}, final=2)
     monkeypatch.chdir(tmp_path)
