@@ -2292,6 +2292,56 @@ def test_a_configured_hf_grader_that_samples_is_refused_before_any_eval(tmp_path
         check_greedy_grader(task, {}, greedy)  # does not raise
 
 
+@pytest.mark.slow
+def test_a_configured_hf_grader_is_loaded_only_when_a_checkpoint_is_evaluated(tmp_path,
+                                                                              caplog):
+    """``--model-role 'grader={model: hf/<folder>, ...}'`` loaded the judge's weights as the
+    option was read, before the sweep found every checkpoint finished: a re-run with nothing
+    to grade loaded a judge (minutes and GPU memory for an 8B one) for nothing. It is made at
+    the first eval that runs; a re-run loads nothing, and finds the same log folders as a
+    role made at once (its folder hash is the same)."""
+    import logging
+
+    from inspect_ai.model import GenerateConfig
+
+    from beliefbench.analysis.sweep import LazyRole, role_key
+    from beliefbench.tiny_model import build_tiny_model
+
+    caplog.set_level(logging.INFO, logger="beliefbench.analysis.sweep")
+    said = logging.getLogger("beliefbench.analysis.sweep")
+    said.addHandler(caplog.handler)  # the command line's own handler stops propagation
+    try:
+        run, logs = tmp_path / "run", tmp_path / "logs"
+        _full_run(run, {1: 0}, final=1)
+        judge = build_tiny_model(tmp_path / "judge", seed=5, **SMALL)
+        grader = f"{{model: hf/{judge}, model_args: {{do_sample: false}}}}"
+        args = ["sweep", "--manifest", str(run), "--provider", "hf", "--claims",
+                str(FIXTURE_CLAIM), "--log-dir", str(logs), "-T", "samples=1", "-T",
+                "families=open_ended", "-T", "max_tokens=4", "-T", "judge_max_tokens=4", "-M",
+                "do_sample=false", "--model-role", f"grader={grader}"]
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 0, r.output
+        assert _loads(caplog) == [f"hf/{run / 'step-000001'}", f"hf/{judge} (--model-role grader)"]
+        caplog.clear()
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 0, r.output
+        assert "All 1 done (1 reused from before, 0 evaluated now" in r.output
+        assert _loads(caplog) == []  # neither the checkpoint nor the judge
+        lazy = LazyRole("grader", f"hf/{judge}", GenerateConfig(), {"do_sample": False})
+        made = lazy.make()
+        assert role_key(lazy.stand_in()) == role_key(made)  # the log folders of eager sweeps
+        # one that cannot be made is the sweep's error, exit 2, before any eval, as it was
+        bad = grader.replace("do_sample: false", "do_sample: false, no_such_arg: 1")
+        r = CliRunner().invoke(cli, [*args[:-1], f"grader={bad}", "--log-dir",
+                                     str(tmp_path / "other")])
+        assert r.exit_code == 2, r.output
+        assert r.output.strip().endswith("got an unexpected keyword argument 'no_such_arg'); no "
+                                         "checkpoint was evaluated")
+        assert not list((tmp_path / "other").glob("*/*.eval"))
+    finally:
+        said.removeHandler(caplog.handler)
+
+
 def test_an_hf_model_that_would_judge_itself_sampling_is_refused_before_any_eval(tmp_path):
     """With no grader bound the model under test judges its own answers (the README's
     self-judging), and an hf model samples unless -M do_sample=false: every judge call at

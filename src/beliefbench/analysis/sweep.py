@@ -126,6 +126,55 @@ class SweepError(ValueError):
     """Bad sweep input (manifest, models, options)."""
 
 
+class RoleError(SweepError):
+    """A model role that could not be made at the first eval that needed it: the sweep's
+    failure, not one checkpoint's (every eval would need it), raised before any eval ran."""
+
+
+LAZY_ROLE_PROVIDERS = frozenset({"hf"})
+"""Providers whose configured role a sweep makes at its first eval, not as the option is read:
+made, an hf model loads its weights."""
+
+
+@dataclass(frozen=True)
+class LazyRole:
+    """A configured model role (``--model-role 'grader={model: hf/<folder>, model_args:
+    {...}}'``) of a provider that loads its weights as it is made, made at the sweep's first
+    eval that runs, not as the option is read: a re-run whose checkpoints are all finished
+    (nothing to grade) loaded the judge's weights, seconds to minutes and GPU memory, for
+    nothing. Until then :meth:`stand_in` stands for it wherever only what it is counts (the
+    log folder's hash, ``eval_set``'s decision to reuse a log, the greedy-judge check)."""
+
+    role: str
+    name: str
+    config: GenerateConfig
+    args: dict[str, Any]
+    secrets: tuple[str, ...] = ()
+    """Values of its key-like arguments, never said in a message."""
+
+    def stand_in(self) -> Model:
+        """A Model of the same name, settings and arguments that loads nothing."""
+        made = _unloaded(self.name, self.config, self.args)
+        if made is None:  # a name with no provider is never made lazily
+            raise SweepError(f"--model-role {self.role}: {self.name!r} names no provider")
+        return made
+
+    def make(self) -> Model:
+        """The role's model, as ``--model-role`` made it (:class:`RoleError` if it cannot
+        be)."""
+        from inspect_ai.model import get_model
+
+        from beliefbench.analysis.agreement import model_error
+
+        log.info("loading %s (--model-role %s)", self.name, self.role)
+        try:
+            return get_model(self.name, config=self.config, memoize=False, **self.args)
+        except Exception as e:  # noqa: BLE001 - a bad model argument, weights that do not load
+            raise RoleError(f"--model-role {self.role}: cannot use this model "
+                            f"({model_error(e, list(self.secrets))}); no checkpoint was "
+                            "evaluated") from None
+
+
 @dataclass
 class SweepTarget:
     model: str | Model
@@ -1345,13 +1394,14 @@ def sampling_grader(grader: str | Model, option: str, key: str = "",
 
 def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str | None = None,
               task_args: dict[str, Any] | None = None,
-              model_roles: dict[str, str | Model] | None = None,
+              model_roles: dict[str, str | Model | LazyRole] | None = None,
               model_args: dict[str, Any] | None = None, task: str = "belief",
               **eval_options: Any) -> list[SweepOutcome]:
     """Run (or resume) ``task`` on every target; finished logs are reused.
 
     ``task`` is ``belief`` (default; ``claims`` defaults to "all") or ``em`` (no claims; its
-    question sets are ``task_args["questions"]``).
+    question sets are ``task_args["questions"]``). A :class:`LazyRole` is made at the first
+    eval that runs (none, where every checkpoint's logs are finished).
     ``eval_options`` go to ``inspect_ai.eval_set`` (display, max_connections, retries, ...).
     """
     make_task = task_factory(task)
@@ -1371,6 +1421,18 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                          "(EM question sets: -T questions=...)")
     sample = make_task(**task_args)  # a bad -T value: refused here
     files, recorded = file_hashes(sample.metadata), _recorded_args(sample)
+    lazy = {r: v for r, v in (model_roles or {}).items() if isinstance(v, LazyRole)}
+    # what a lazy role is, for every check and the folders' hash; made at the first eval
+    model_roles = {r: v.stand_in() if isinstance(v, LazyRole) else v
+                   for r, v in (model_roles or {}).items()} or None
+    made_roles: dict[str, Model] = {}
+
+    def roles_to_run() -> dict[str, str | Model] | None:
+        for role, wanted in lazy.items():
+            if role not in made_roles:
+                made_roles[role] = wanted.make()
+        return {**(model_roles or {}), **made_roles} or None
+
     check_targets(targets, model_roles, model_args)
     check_providers(targets, model_roles, model_args)
     check_greedy_grader(task, task_args, model_roles, targets, model_args)
@@ -1500,13 +1562,13 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 else:
                     with _released(target.model, served_args, base_url, eval_options) as model:
                         success, logs = eval_set(made, log_dir=str(out), model=model,
-                                                 model_roles=model_roles or None,
+                                                 model_roles=roles_to_run(),
                                                  model_args=served_args,
                                                  model_base_url=base_url,
                                                  metadata=metadata or None,
                                                  **eval_options)
             except Exception as e:  # noqa: BLE001 - one checkpoint's failure, not the sweep's
-                if _every_target(e):
+                if _every_target(e) or isinstance(e, RoleError):
                     raise
                 why = one_line_error(e, secrets)
                 log.warning("%s: could not be evaluated (%s); going on with the other "

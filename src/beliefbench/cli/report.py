@@ -73,12 +73,14 @@ TASK_ROLES: tuple[str, ...] = ("grader",)
 was bound silently and the model under test judged its own answers."""
 
 
-def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
+def model_roles_option(pairs: tuple[str, ...], lazy: bool = False) -> dict[str, Any]:
     """``--model-role`` as Inspect's CLI takes it: ``grader=provider/model`` (kept a name:
     Inspect makes the model), or ``grader={model: ..., model_args: {...}, temperature: ...}``
     for a configured model, made here with ``get_model`` (an hf grader needs
     ``model_args: {do_sample: false}``). A configured model that cannot be made is one line,
-    its key-like values (``api_key``, tokens) never in it."""
+    its key-like values (``api_key``, tokens) never in it. ``lazy`` (``sweep``): an hf one,
+    checked here, is made at the sweep's first eval (:class:`~beliefbench.analysis.sweep.
+    LazyRole`): its weights are not loaded for a re-run with nothing to grade."""
     from inspect_ai.model import GenerateConfig, get_model
 
     from beliefbench.analysis.agreement import model_error
@@ -107,7 +109,12 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(args, dict):
             raise BadInput(f"--model-role {role}: field model_args: expected a mapping "
                            f"({{key: value, ...}}), got {type(args).__name__}")
-        from beliefbench.analysis.sweep import local_model_problem, role_custom_code
+        from beliefbench.analysis.sweep import (
+            LAZY_ROLE_PROVIDERS,
+            LazyRole,
+            local_model_problem,
+            role_custom_code,
+        )
 
         if why := local_model_problem(name, args):  # made (loaded) just below
             raise BadInput(f"--model-role {role}: model {name}: {why}")
@@ -121,8 +128,12 @@ def model_roles_option(pairs: tuple[str, ...]) -> dict[str, Any]:
             if why := unloadable_hf_name(name):
                 raise BadInput(f"--model-role {role}: model {name}: {why}")
         try:
-            roles[role] = get_model(name, config=GenerateConfig(**spec), memoize=False,
-                                    **args)
+            config = GenerateConfig(**spec)
+            if lazy and name.partition("/")[0] in LAZY_ROLE_PROVIDERS:
+                roles[role] = LazyRole(role, name, config, dict(args),
+                                       tuple(_secret_values(value)))
+                continue
+            roles[role] = get_model(name, config=config, memoize=False, **args)
         except Exception as e:  # noqa: BLE001 - unknown provider or setting, missing key
             raise BadInput(f"--model-role {role}: cannot use this model "
                            f"({model_error(e, _secret_values(value))})") from None
@@ -632,7 +643,8 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     if display := display or _sweep_display():
         options["display"] = display
     try:
-        roles = model_roles_option(model_roles)  # a configured grader loads its model here
+        # a configured hf grader is checked here, made (loaded) at the first eval that runs
+        roles = model_roles_option(model_roles, lazy=True)
         with warnings_to_stderr("beliefbench.analysis.sweep"):
             outcomes = run_sweep(targets, log_dir, claims=claims, task=task_name,
                                  task_args=_key_values(task_args, "-T"),
