@@ -763,6 +763,8 @@ def test_a_sharded_checkpoint_missing_a_shard_is_refused_before_measuring_any(ti
     said = str(e.value)
     assert said.startswith(f"{manifest}: step 2: {cut}: 1 of the ")
     assert f"model.safetensors.index.json names are not in the folder ({shard})" in said
+    assert said.endswith("; nothing was measured: restore its files, or remove its line from "
+                         "the manifest to measure the other checkpoints")
     assert "step 1" not in said and not (tmp_path / "out").exists()
     with pytest.raises(ModelLoadError, match=shard):
         load_model(cut, device="cpu")

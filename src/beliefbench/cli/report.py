@@ -116,7 +116,7 @@ def model_roles_option(pairs: tuple[str, ...], lazy: bool = False) -> dict[str, 
             role_custom_code,
         )
 
-        if why := local_model_problem(name, args):  # made (loaded) just below
+        if why := local_model_problem(name, args):  # made (loaded) below, or lazily
             raise BadInput(f"--model-role {role}: model {name}: {why}")
         if why := role_custom_code(role, name, args):  # transformers' own text pointed at
             raise BadInput(why)  # https://hf.co/<the folder> and named no role

@@ -214,8 +214,11 @@ def check_checkpoints(manifest: str | Path, ckpts: Sequence[Checkpoint]) -> None
             where = "base model" if ckpt.label == "base" and ckpt.step == 0 \
                 else f"step {ckpt.step}"
             bad.append(f"{where}: {why}")
-    if bad:
-        raise ValueError(f"{manifest}: {'; '.join(bad)}")
+    if bad:  # what to do: a measured step's reuse reads its weights again, so no skipping
+        raise ValueError(f"{manifest}: {'; '.join(bad)}; nothing was measured: restore "
+                         f"{'its' if len(bad) == 1 else 'their'} files, or remove "
+                         f"{'its line' if len(bad) == 1 else 'their lines'} from the manifest "
+                         f"to measure the other checkpoints")
     for ckpt in ckpts:
         describe(ckpt.path)  # weight hashes are cached: measuring reuses them
 
