@@ -200,7 +200,7 @@ def test_a_checkpoint_missing_from_a_copied_run_folder_is_refused_not_read_from_
     shutil.copytree(run, copy)
     shutil.rmtree(copy / "step-000002")
     res = CliRunner().invoke(cli, ["sweep", "--manifest", str(copy), "--provider", "hf",
-                                   "-T", "judge=markers", "--log-dir", str(tmp_path / "logs")])
+                                   "--log-dir", str(tmp_path / "logs")])
     assert res.exit_code == 2, res.output
     assert (f"Error: {copy / 'manifest.jsonl'}: 1 checkpoint(s) not on disk: step 2 "
             f"{copy / 'step-000002'}; restore them") in res.output
@@ -227,7 +227,7 @@ def test_two_checkpoints_at_one_step_are_said_before_the_sweep(tmp_path, caplog)
                            "them as one step")
     res = CliRunner().invoke(cli, ["sweep", "--manifest", str(tmp_path), "--log-dir",
                                    str(tmp_path / "logs")])
-    assert res.exit_code == 2  # refused before any eval (vllm is not installed here)
+    assert res.exit_code == 2  # the checkpoints are not on disk: refused before any eval
     assert "warning: " in res.output and "1 step(s) held by more than one" in res.output
     caplog.clear()
     other = tmp_path / "other"

@@ -1010,6 +1010,23 @@ def _weights_deleted(target: SweepTarget) -> bool:
         and not has_weights(str(target.local_path))
 
 
+def check_on_disk(targets: Sequence[SweepTarget],
+                  finished: Callable[[SweepTarget], list[EvalLog] | None]) -> None:
+    """Refuse, first of all, manifest checkpoints whose folder is not on disk, all named,
+    unless their logs here are all finished (``finished``): the logs hold a checkpoint's
+    results, so only one still to evaluate needs its folder (deleted after its sweep, it is
+    reported from them: :func:`check_evaluable` says so)."""
+    missing = [t for t in targets if t.local_path and not Path(t.local_path).exists()
+               and finished(t) is None]
+    if missing:
+        shown = ", ".join(f"step {t.metadata.get('step', 'final')} {t.local_path}"
+                          for t in missing)
+        raise SweepError(f"{missing[0].origin or 'manifest'}: {len(missing)} checkpoint(s) "
+                         f"not on disk: {shown}; restore them, or remove their lines from "
+                         "the manifest (a checkpoint whose logs in --log-dir are all "
+                         "finished needs no folder: it is reported from them)")
+
+
 def check_evaluable(planned: Sequence[tuple[SweepTarget, Path, SweptElsewhere | None]],
                     finished: Callable[[SweepTarget, Path], list[EvalLog] | None]) -> None:
     """Refuse, before the first eval, every manifest checkpoint that would fail to load at its
@@ -1020,11 +1037,10 @@ def check_evaluable(planned: Sequence[tuple[SweepTarget, Path, SweptElsewhere | 
     checkpoint whose logs here are all finished (``finished``) is not evaluated: its weights
     deleted since its sweep (its weights, or its whole folder), it is reported from them,
     said once: the logs hold its results, and only a checkpoint still to evaluate needs its
-    files. A folder not on disk is named as such, before any other problem."""
+    files (:func:`check_on_disk` has refused a folder not on disk whose logs are not)."""
     from beliefbench.internals.model import checkpoint_problem
 
     bad: list[tuple[SweepTarget, str]] = []
-    missing: list[SweepTarget] = []
     for target, out, elsewhere in planned:
         gone = bool(target.local_path) and not Path(str(target.local_path)).exists()
         if not gone and (elsewhere is not None or not target.local_path
@@ -1040,17 +1056,7 @@ def check_evaluable(planned: Sequence[tuple[SweepTarget, Path, SweptElsewhere | 
             log.warning("%s: %s; its logs in %s are finished: reported from them, nothing to "
                         "evaluate", target.shown, why, out)
             continue
-        if gone:
-            missing.append(target)
-        else:
-            bad.append((target, why))
-    if missing:
-        shown = ", ".join(f"step {t.metadata.get('step', 'final')} {t.local_path}"
-                          for t in missing)
-        raise SweepError(f"{missing[0].origin or 'manifest'}: {len(missing)} checkpoint(s) "
-                         f"not on disk: {shown}; restore them, or remove their lines from "
-                         "the manifest (a checkpoint whose logs in --log-dir are all "
-                         "finished needs no folder: it is reported from them)")
+        bad.append((target, why))
     if not bad:
         return
     steps = "; ".join(f"step {t.metadata.get('step', 'final')}: {why}" for t, why in bad)
@@ -1433,6 +1439,31 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 made_roles[role] = wanted.make()
         return {**(model_roles or {}), **made_roles} or None
 
+    # Inspect passes its own base_url beside the model args: -M base_url=... (a running
+    # server) would reach get_model twice, a TypeError; it goes as model_base_url instead
+    served_args = dict(model_args or {})
+    base_url = served_args.pop("base_url", None)
+
+    def run_of(target: SweepTarget) -> dict[str, Any]:
+        """What makes the target's run: its log folder's hash."""
+        run = {"model": str(target.model), "claims": claims,
+               "task_args": {k: v for k, v in task_args.items() if k != "claims"},
+               "model_args": None if model_args is None else model_args_for_log(model_args),
+               "model_roles": {k: role_key(v) for k, v in (model_roles or {}).items()}}
+        if task != "belief":  # belief sweeps keep the directories they had before tasks
+            run["task"] = task
+        return run
+
+    def finished(target: SweepTarget, out: Path | None = None) -> list[EvalLog] | None:
+        out = out or target_dir(Path(log_dir), target.label,
+                                json.dumps(run_of(target), sort_keys=True, default=str))
+        if not out.is_dir():  # nothing swept: no folder made to find that out
+            return None
+        with hold(out, "sweep", flag="--log-dir"):
+            return finished_logs(make_task(**task_args), out, target.model, served_args,
+                                 model_roles, eval_options)
+
+    check_on_disk(targets, finished)  # first: the other checks read the folders
     check_targets(targets, model_roles, model_args)
     check_providers(targets, model_roles, model_args)
     check_greedy_grader(task, task_args, model_roles, targets, model_args)
@@ -1440,12 +1471,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     planned: list[tuple[SweepTarget, Path, SweptElsewhere | None]] = []
     folder_logs: list[tuple[Path, str, EvalLog]] | None = None  # read once, where needed
     for target in targets:
-        run = {"model": str(target.model), "claims": claims,
-               "task_args": {k: v for k, v in task_args.items() if k != "claims"},
-               "model_args": None if model_args is None else model_args_for_log(model_args),
-               "model_roles": {k: role_key(v) for k, v in (model_roles or {}).items()}}
-        if task != "belief":  # belief sweeps keep the directories they had before tasks
-            run["task"] = task
+        run = run_of(target)
         out = target_dir(root, target.label, json.dumps(run, sort_keys=True, default=str))
         specs = _log_specs(out)
         existing = {p: spec.metadata or {} for p, spec in specs.items()}
@@ -1514,18 +1540,6 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 _warn_unhashed(elsewhere.folder, target.shown, files,
                                _log_specs(elsewhere.folder), recorded)
         planned.append((target, out, elsewhere))
-    # Inspect passes its own base_url beside the model args: -M base_url=... (a running
-    # server) would reach get_model twice, a TypeError; it goes as model_base_url instead
-    served_args = dict(model_args or {})
-    base_url = served_args.pop("base_url", None)
-
-    def finished(target: SweepTarget, out: Path) -> list[EvalLog] | None:
-        if not out.is_dir():  # nothing swept: no folder made to find that out
-            return None
-        with hold(out, "sweep", flag="--log-dir"):
-            return finished_logs(make_task(**task_args), out, target.model, served_args,
-                                 model_roles, eval_options)
-
     check_evaluable(planned, finished)
     moved = _moved_checkpoints(planned)
     writable_log_dir(root)
