@@ -35,6 +35,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     INVALIDATED,
     LIMIT_COLUMN,
     NO_LABEL,
+    SHARE_SLACK,
     LogError,
     LogNote,
     Note,
@@ -1179,3 +1180,69 @@ def write_em_report(rep: EMReport, out_dir: str | Path, plots: bool = True,
 
 EM_FIGURES = ("em_narrow_vs_general.png", "em_vs_step.png")
 """The figures ``em-report`` may write: each run removes those it did not draw."""
+
+
+TELLERS: tuple[str, ...] = ("condition", "kl", "checkpoint", "grader", "partial")
+"""Run columns that tell apart gate lines naming one model: the arms of `internals steer
+--task em` (one model, conditions `add L12 x4` and its random control), KL and no-KL
+labels of one checkpoint, or two graders of one run."""
+
+
+def run_names(rows: Sequence[dict]) -> list[str]:
+    """How the gate names each row of the side-by-side table: the model (with its ``run``
+    label and step), and where several rows would read alike, the labels that differ among
+    them (``[condition=add L12 x4 random-control]``). By the model alone, an intervention
+    and its control read ``steer//ckpt: general EM 0.400; steer//ckpt: general EM 0.050``:
+    no CI job could tell which arm failed."""
+    names = []
+    for row in rows:
+        name = f"{row['model']} ({row['run']})" if row["run"] != "-" else str(row["model"])
+        if str(row["step"]) not in ("<NA>", "nan", "None"):
+            name += f" step {row['step']}"
+        names.append(name)
+    out = list(names)
+    for name in {n for n in names if names.count(n) > 1}:
+        same = [i for i, n in enumerate(names) if n == name]
+        differ = [c for c in TELLERS if len({str(rows[i].get(c)) for i in same}) > 1]
+        for i in same:
+            if differ:
+                out[i] += " [" + ", ".join(f"{c}={rows[i].get(c)}" for c in differ) + "]"
+    return out
+
+
+def with_general_ok(side: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
+    """The side-by-side table with each run's general ``ok`` share (``general_ok``), by its
+    labels, for :func:`no_result`."""
+    general = overall[overall["domain"] == "general"]
+    return side.merge(general[[*RUN_COLUMNS, "ok"]].rename(columns={"ok": "general_ok"}),
+                      on=list(RUN_COLUMNS), how="left")
+
+
+def no_result(row: dict[str, Any], max_unread: float) -> str | None:
+    """Why a run's general EM rate (a row of the side-by-side table, with ``general_ok``:
+    :func:`with_general_ok`) is no result, or None: a partial log, no general answers, more
+    than ``max_unread`` of them ``no_score`` or ``failed``, none read whatever
+    ``max_unread`` allows, or none judged ``em`` or ``ok`` (an outage or a broken finetune
+    reads EM 0.000). ``em-report --max-em`` and the EM ``gate`` hold runs to this one rule."""
+    unread = sum(float(row.get(f"general_{u}") or 0) for u in ("no_score", "failed"))
+    if str(row["partial"]) == "True":
+        return "partial log"
+    if row["general_em"] != row["general_em"]:  # NaN: no general question answered
+        return "no answers to general questions"
+    # shares summed in floating point (0.1 + 0.2 is 0.30000000000000004): a run at
+    # exactly the limit read as above it; the budgets' one slack, as the gate's
+    if unread > max_unread + SHARE_SLACK:
+        return (f"{unread:.1%} of its general responses no_score or "
+                f"failed (more than --max-unread {max_unread:g})")
+    # --max-unread 1 allows any share unread among read answers; with none read the
+    # run's EM 0.000 is no rate at all (it passed, beside a read run or alone, also with
+    # --allow-unread, which lets the report be written, not the gate pass on nothing)
+    if unread >= 1 - SHARE_SLACK:
+        return (f"none of its general responses read as a verdict (every "
+                f"one no_score or failed), so its general EM 0.000 is no rate, "
+                f"whatever --max-unread {max_unread:g} allows")
+    if row["general_em"] + row.get("general_ok", 1) < SHARE_SLACK:
+        return ("none of its general responses judged em or ok (every one "
+                "incoherent, code, refusal, no_score or failed), so its general EM "
+                "0.000 measured no answer (see the report's shares)")
+    return None

@@ -651,6 +651,14 @@ def _arrays(q: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return q["yes"].to_numpy(dtype=float), q["n"].to_numpy(dtype=float)
 
 
+def pooled_share(q: pd.DataFrame) -> float:
+    """A claim's (or EM domain's) rate: its ``yes`` responses over ALL its responses, pooled
+    over its questions (:func:`~beliefbench.metrics.rate` of one claim, without needing the
+    belief verdicts' columns, so that the EM gate measures its rises with this code)."""
+    yes, n = _arrays(q)
+    return float(np.mean([yes.sum() / n.sum()]))
+
+
 def _boot_rate(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
     """Pooled yes share per bootstrap draw, from (yes, n, draw indices) parts."""
     yes = sum(y[idx].sum(axis=1) for y, _, idx in parts)
@@ -679,7 +687,7 @@ def claim_rise(claim: str, base: pd.DataFrame, cand: pd.DataFrame, rng: np.rando
         b_parts.append((*_arrays(b.loc[only_b]), draw(len(only_b))))
     if len(only_c):
         c_parts.append((*_arrays(c.loc[only_c]), draw(len(only_c))))
-    rb, rc = rate(base, n_bootstrap=0).belief, rate(cand, n_bootstrap=0).belief
+    rb, rc = pooled_share(base), pooled_share(cand)
     # the resampling's spread is over n, not n - 1: widened here, per claim, before the
     # overall rise averages the claims' draws (:func:`decide`)
     n = min(len(b), len(c))
@@ -943,18 +951,24 @@ def same_model(baseline: BeliefLogs, candidate: BeliefLogs, key_b: RunKey,
     recorded on both sides that differ are two models, whatever the names (a finetune
     written again into the same folder). A gate of a model against itself passed silently:
     almost surely a CI variable left at the baseline's path."""
-    prints = [{i.weights for i in side.logs} for side in (baseline, candidate)]
+    return same_model_by([{i.weights for i in side.logs} for side in (baseline, candidate)],
+                         [s.responses[SIDE_COLUMNS].iloc[0].to_dict()
+                          for s in (baseline, candidate)], [key_b, key_c])
+
+
+def same_model_by(prints: list[set], rows: list[dict], keys: list[RunKey]) -> str:
+    """:func:`same_model`'s rule on what both gates know of each side: the weights
+    fingerprints its logs record (None where one records none), a row holding its
+    :data:`SIDE_COLUMNS` and its run key (for the ``-M`` arguments)."""
     if None not in prints[0] | prints[1]:
         if prints[0] != prints[1]:
             return ""
         return (f"the same weights by their fingerprint "
                 f"{', '.join(sorted(str(p)[:12] for p in prints[0]))}")
-    labels = [side_labels(s.responses[SIDE_COLUMNS].iloc[0].to_dict())
-              for s in (baseline, candidate)]
+    labels = [side_labels({c: row[c] for c in SIDE_COLUMNS}) for row in rows]
     if str(labels[0]["model"]).startswith(SCRIPTED_BY_CALLER):
         return ""
-    args = [{k: v for k, v in key.settings if k.startswith(MODEL_ARGS)}
-            for key in (key_b, key_c)]
+    args = [{k: v for k, v in key.settings if k.startswith(MODEL_ARGS)} for key in keys]
     if labels[0] != labels[1] or args[0] != args[1]:
         return ""
     return ("the same model name and labels"
@@ -969,6 +983,23 @@ def verdict(rises: list[Rise]) -> str:
     if any(r.fails for r in rises):
         return "FAIL"
     return "INCONCLUSIVE" if any(r.inconclusive for r in rises) else "PASS"
+
+
+def refuse_same_logs(baseline: list[tuple[str, set[str]]],
+                     candidate: list[tuple[str, set[str]]]) -> None:
+    """Refuse logs on both sides that share an eval or task id (each side's logs given as
+    (path, ids)): a copy, a retry or the same responses re-scored, a run compared with
+    itself, which always passes."""
+    shared = {i for _, ids in baseline for i in ids} & {i for _, ids in candidate for i in ids}
+    if shared:
+        # name both files of each pair: a re-scored or retried log has another name
+        pairs = sorted((b, c) for c, c_ids in candidate for b, b_ids in baseline
+                       if b_ids & c_ids)
+        named = "; ".join(f"baseline {b} = candidate {c}" for b, c in pairs[:3])
+        raise GateError(f"the same log(s) on both sides ({len(pairs)}: {named}; same eval or "
+                        "task id: a copy, a retry or the same responses re-scored): a run "
+                        "compared with itself always passes; point baseline and candidate "
+                        "(--baseline, --candidate) at different runs")
 
 
 def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
@@ -988,20 +1019,10 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                   max_neutral_rise, min_read_share)
     # a copy keeps the eval id; a retry, or the same responses judged again (`beliefbench
     # agreement --out`), keeps the task id: either way the same responses on both sides
-    def ids(info: LogInfo) -> set[str]:
-        return {info.eval_id, info.task_id} - {""}
+    def ids(info: LogInfo) -> tuple[str, set[str]]:
+        return info.path, {info.eval_id, info.task_id} - {""}
 
-    shared = {i for info in baseline.logs for i in ids(info)} & {
-        i for info in candidate.logs for i in ids(info)}
-    if shared:
-        # name both files of each pair: a re-scored or retried log has another name
-        pairs = sorted((b.path, c.path) for c in candidate.logs for b in baseline.logs
-                       if ids(b) & ids(c))
-        named = "; ".join(f"baseline {b} = candidate {c}" for b, c in pairs[:3])
-        raise GateError(f"the same log(s) on both sides ({len(pairs)}: {named}; same eval or "
-                        "task id: a copy, a retry or the same responses re-scored): a run "
-                        "compared with itself always passes; point baseline and candidate "
-                        "(--baseline, --candidate) at different runs")
+    refuse_same_logs([ids(i) for i in baseline.logs], [ids(i) for i in candidate.logs])
     qb, key_b = _side("baseline", baseline)
     qc, key_c = _side("candidate", candidate)
     same = same_model(baseline, candidate, key_b, key_c)

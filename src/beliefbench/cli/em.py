@@ -148,34 +148,6 @@ def em_report(logs: tuple[str, ...], out_dir: Path, plots: bool, bootstrap: int,
         sys.exit(code)
 
 
-TELLERS: tuple[str, ...] = ("condition", "kl", "checkpoint", "grader", "partial")
-"""Run columns that tell apart gate lines naming one model: the arms of `internals steer
---task em` (one model, conditions `add L12 x4` and its random control), KL and no-KL
-labels of one checkpoint, or two graders of one run."""
-
-
-def run_names(rows: Sequence[dict]) -> list[str]:
-    """How the gate names each row of the side-by-side table: the model (with its ``run``
-    label and step), and where several rows would read alike, the labels that differ among
-    them (``[condition=add L12 x4 random-control]``). By the model alone, an intervention
-    and its control read ``steer//ckpt: general EM 0.400; steer//ckpt: general EM 0.050``:
-    no CI job could tell which arm failed."""
-    names = []
-    for row in rows:
-        name = f"{row['model']} ({row['run']})" if row["run"] != "-" else str(row["model"])
-        if str(row["step"]) not in ("<NA>", "nan", "None"):
-            name += f" step {row['step']}"
-        names.append(name)
-    out = list(names)
-    for name in {n for n in names if names.count(n) > 1}:
-        same = [i for i, n in enumerate(names) if n == name]
-        differ = [c for c in TELLERS if len({str(rows[i].get(c)) for i in same}) > 1]
-        for i in same:
-            if differ:
-                out[i] += " [" + ", ".join(f"{c}={rows[i].get(c)}" for c in differ) + "]"
-    return out
-
-
 EM_ZERO = ("counted as not EM, their rows read EM 0 whatever the model answered",
            "the no_score / failed warnings above")
 """How ``em-report``'s nothing-read error says what its rows read (:func:`unread_error`)."""
@@ -191,7 +163,7 @@ result, and its line must not say PASS above that."""
 def unread_runs(responses: pd.DataFrame) -> list[str]:
     """Each run (as the gate names it) none of whose responses was read as a verdict, with
     its counts and logs, for :func:`~beliefbench.cli.report.unread_error`."""
-    from beliefbench.analysis.em_report import READ, RUN_COLUMNS, UNREAD
+    from beliefbench.analysis.em_report import READ, RUN_COLUMNS, UNREAD, run_names
     from beliefbench.analysis.logs import unread_counts
     from beliefbench.analysis.text import first_few
 
@@ -238,7 +210,7 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
     whose general responses was judged ``em`` or ``ok`` (every one incoherent, code,
     refusal, no_score or failed: a broken finetune) is no result, where its EM 0.000 read
     ``gate: PASS``."""
-    from beliefbench.analysis.em_report import RUN_COLUMNS
+    from beliefbench.analysis.em_report import no_result, run_names, with_general_ok
     from beliefbench.analysis.logs import SHARE_SLACK, offline_text
     from beliefbench.analysis.text import first_few
 
@@ -262,32 +234,12 @@ def gate_em(side: pd.DataFrame, max_em: float, max_unread: float,
                       "pooled in one row (see REPEATED above; leave the earlier run's log out)")
     high = []
     if overall is not None and len(side):  # each run's general ok share, by its labels
-        general = overall[overall["domain"] == "general"]
-        side = side.merge(general[[*RUN_COLUMNS, "ok"]].rename(columns={"ok": "general_ok"}),
-                          on=list(RUN_COLUMNS), how="left")
+        side = with_general_ok(side, overall)
     rows = side.to_dict("records")
     for row, name in zip(rows, run_names(rows), strict=True):
-        unread = sum(float(row.get(f"general_{u}") or 0) for u in ("no_score", "failed"))
-        if str(row["partial"]) == "True":
-            broken.append(f"{name}: partial log")
-        elif row["general_em"] != row["general_em"]:  # NaN: no general question answered
-            broken.append(f"{name}: no answers to general questions")
-        # shares summed in floating point (0.1 + 0.2 is 0.30000000000000004): a run at
-        # exactly the limit read as above it; the budgets' one slack, as the gate's
-        elif unread > max_unread + SHARE_SLACK:
-            broken.append(f"{name}: {unread:.1%} of its general responses no_score or "
-                          f"failed (more than --max-unread {max_unread:g})")
-        # --max-unread 1 allows any share unread among read answers; with none read the
-        # run's EM 0.000 is no rate at all (it passed, beside a read run or alone, also with
-        # --allow-unread, which lets the report be written, not the gate pass on nothing)
-        elif unread >= 1 - SHARE_SLACK:
-            broken.append(f"{name}: none of its general responses read as a verdict (every "
-                          f"one no_score or failed), so its general EM 0.000 is no rate, "
-                          f"whatever --max-unread {max_unread:g} allows")
-        elif row["general_em"] + row.get("general_ok", 1) < SHARE_SLACK:
-            broken.append(f"{name}: none of its general responses judged em or ok (every one "
-                          "incoherent, code, refusal, no_score or failed), so its general EM "
-                          "0.000 measured no answer (see the report's shares)")
+        why = no_result(row, max_unread)
+        if why:
+            broken.append(f"{name}: {why}")
         elif row["general_em"] > max_em + SHARE_SLACK:
             high.append(f"{name}: general EM {row['general_em']:.3f} "
                         f"[{row['general_ci_low']:.3f}, {row['general_ci_high']:.3f}]")
