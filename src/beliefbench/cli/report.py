@@ -450,13 +450,21 @@ class _JsonUsageErrors(JsonUsageErrors):
               help="Compare a model with itself (the same weights by their fingerprint, or "
                    "the same model name, labels and -M arguments; refused by default: "
                    "almost surely a misconfigured candidate).")
+@click.option("--max-unread", type=float, default=None,
+              help="EM logs only: the share of a side's general responses that may be "
+                   "no_score or failed (counted as not EM) before it is refused, as "
+                   "em-report --max-em's.  [default: 0.1]")
 def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
          overall_only: bool, as_json: bool, bootstrap: int, seed: int,
          allow_judge_mismatch: bool, allow_settings_mismatch: bool, max_failed: float,
          max_parse_errors: float, max_no_answer: float, max_neutral_rise: float,
          allow_missing_claims: bool = False, min_read_share: float = 0.5,
-         fail_inconclusive: bool = False, allow_same_model: bool = False) -> None:
+         fail_inconclusive: bool = False, allow_same_model: bool = False,
+         max_unread: float | None = None) -> None:
     """Fail (exit 1) when the candidate believes fabricated claims more than the baseline.
+
+    Given EM logs (both sides), the candidate's general EM rate is gated against the
+    baseline's instead (README, "A finetune beside its base").
 
     A rise fails when it exceeds --max-rise AND its bootstrap CI excludes 0 (95%, or
     1 - 0.05/m where m rises are checked: overall and every claim). A rise above --max-rise
@@ -473,10 +481,19 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     claim in common, a claim of the baseline the
     candidate lacks).
     """
+    from beliefbench.analysis.em_gate import log_kinds, refuse_mixed
     from beliefbench.analysis.gate import GateError, check_options, compare
     from beliefbench.analysis.logs import LogError, load_belief_logs
 
     try:
+        if refuse_mixed({"baseline": log_kinds(list(baseline)),
+                         "candidate": log_kinds(list(candidate))}):
+            _em_gate(baseline, candidate, max_rise, as_json, bootstrap, seed,
+                     allow_judge_mismatch, allow_settings_mismatch, fail_inconclusive,
+                     allow_same_model, max_unread)
+        if max_unread is not None:
+            raise GateError("--max-unread: EM logs only (belief logs are held to "
+                            "--max-failed, --max-parse-errors and --max-no-answer)")
         check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
                       max_neutral_rise, min_read_share)
         result = compare(load_belief_logs(list(baseline)), load_belief_logs(list(candidate)),
@@ -504,6 +521,54 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
         click.echo(f"{'claim':<28} {'baseline':>9} {'candidate':>9} {'rise':>8}  {level}")
         for r in [*result.claims, result.overall]:
             flag = "  FAIL" if r.fails else "  INCONCLUSIVE" if r.inconclusive else ""
+            click.echo(f"{r.claim:<28} {r.baseline:>9.3f} {r.candidate:>9.3f} "
+                       f"{r.rise:>+8.3f}  [{r.ci_low:+.3f}, {r.ci_high:+.3f}]{flag}")
+        for note in result.notes:
+            click.echo(f"note: {note}")
+        click.echo(result.message())
+    sys.exit(0 if result.passed else 1)
+
+
+BELIEF_ONLY = ("overall_only", "max_failed", "max_parse_errors", "max_no_answer",
+               "max_neutral_rise", "min_read_share", "allow_missing_claims")
+"""``gate`` options of belief logs: refused with EM logs, not dropped without a word."""
+
+
+def _em_gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
+             as_json: bool, bootstrap: int, seed: int, allow_judge_mismatch: bool,
+             allow_settings_mismatch: bool, fail_inconclusive: bool, allow_same_model: bool,
+             max_unread: float | None) -> NoReturn:
+    """``gate`` on EM logs (:mod:`beliefbench.analysis.em_gate`): its output and exit."""
+    from beliefbench.analysis.em_gate import compare_em
+    from beliefbench.analysis.em_report import UNREAD_MARK, load_em_logs
+    from beliefbench.analysis.gate import GateError
+
+    ctx = click.get_current_context()
+    given = [f"--{n.replace('_', '-')}" for n in BELIEF_ONLY
+             if ctx.get_parameter_source(n) != click.core.ParameterSource.DEFAULT]
+    if given:
+        raise GateError(f"{', '.join(given)}: belief logs only; EM logs are held to "
+                        "--max-unread (em-report's unread rule)")
+    result = compare_em(load_em_logs(list(baseline)), load_em_logs(list(candidate)),
+                        max_rise=max_rise, n_bootstrap=bootstrap, seed=seed,
+                        max_unread=UNREAD_MARK if max_unread is None else max_unread,
+                        allow_judge_mismatch=allow_judge_mismatch,
+                        allow_settings_mismatch=allow_settings_mismatch,
+                        fail_inconclusive=fail_inconclusive,
+                        allow_same_model=allow_same_model)
+    if as_json:
+        echo_json(json.dumps(result.to_dict(), indent=2))
+        _say_on_stderr(result.message())
+    else:
+        for name, run in result.runs.items():
+            click.echo(f"{name + ':':<10} {run}")
+        click.echo(f"{'EM domain':<28} {'baseline':>9} {'candidate':>9} {'rise':>8}  "
+                   f"{result.ci_level * 100:.3g}% CI")
+        for r, said in ((result.narrow, "  (shown, not gated)"), (result.general, "")):
+            if r is None:
+                continue
+            flag = said or ("  FAIL" if r.fails else "  INCONCLUSIVE" if r.inconclusive
+                            else "")
             click.echo(f"{r.claim:<28} {r.baseline:>9.3f} {r.candidate:>9.3f} "
                        f"{r.rise:>+8.3f}  [{r.ci_low:+.3f}, {r.ci_high:+.3f}]{flag}")
         for note in result.notes:
