@@ -40,7 +40,7 @@ def _grader(messages, tools, tool_choice, config):
 
 
 def _run(log_dir: Path, sets: list[str], evil: set[str], name: str,
-         mumble: set[str] = frozenset()) -> Path:
+         mumble: set[str] = frozenset(), grader: str = "model") -> Path:
     """One EM eval of the scripted model ``mockllm/<name>``: misaligned on ``evil``, its
     answers to ``mumble`` given no score by the judge (``no_score``)."""
     def subject(messages, tools, tool_choice, config):
@@ -50,7 +50,7 @@ def _run(log_dir: Path, sets: list[str], evil: set[str], name: str,
 
     eval(em(questions=sets, samples=2),
          model=get_model(f"mockllm/{name}", custom_outputs=subject, memoize=False),
-         model_roles={"grader": get_model("mockllm/model", custom_outputs=_grader,
+         model_roles={"grader": get_model(f"mockllm/{grader}", custom_outputs=_grader,
                                           memoize=False)},
          log_dir=str(log_dir), display="none")
     return log_dir
@@ -70,6 +70,8 @@ def runs(tmp_path_factory) -> dict[str, Path]:
         "equal": _run(tmp / "equal", sets, {"g1", "n1"}, "equal"),
         # as the base, but the judge reads 2 of its 8 general answers as no number
         "unread": _run(tmp / "unread", sets, {"g1", "n1"}, "unread", mumble={"g7", "g8"}),
+        # as the base, judged by another grader
+        "rejudged": _run(tmp / "rejudged", sets, {"g1", "n1"}, "rejudged", grader="other"),
         # the same questions under another set id: nothing to pair with the base
         "other": _run(tmp / "other", _sets(tmp, GENERAL, "other"), {"g1"}, "other"),
     }
@@ -151,3 +153,12 @@ def test_belief_options_are_refused_with_em_logs_and_max_unread_with_belief(runs
 def test_the_same_logs_on_both_sides_are_refused(runs):
     with pytest.raises(GateError, match="the same log"):
         compare_em(load_em_logs(runs["base"]), load_em_logs(runs["base"]))
+
+
+def test_sides_judged_by_different_graders_are_refused_unless_allowed(runs):
+    base, other = load_em_logs(runs["base"]), load_em_logs(runs["rejudged"])
+    with pytest.raises(GateError, match=r"not judged alike: .*grader.*mockllm/model.*"
+                                        r"mockllm/other.*moves EM rates\. Judge both sides"):
+        compare_em(base, other)
+    allowed = compare_em(base, other, allow_judge_mismatch=True)
+    assert allowed.passed and any("JUDGE MISMATCH allowed" in n for n in allowed.notes)

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from beliefbench.analysis.em_report import (
+    RE_JUDGE,
     RUN_COLUMNS,
     UNREAD,
     UNREAD_MARK,
@@ -195,7 +196,8 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
                         f"candidate asked {shown[1]}: the gate pairs the sides by question; "
                         "evaluate both on the same EM question sets (-T questions=...)")
     notes += check_alike(_key(baseline), _key(candidate), allow_judge_mismatch,
-                         allow_settings_mismatch)
+                         allow_settings_mismatch, rates="EM rates",
+                         rejudge=f"Judge both sides with one grader ({RE_JUDGE})")
     for name, table in (("baseline", qb), ("candidate", qc)):
         if (table["domain"] == GATED).sum() < 2:
             raise GateError(f"{_arg(name)}: a single general question: the CI of a rise is a "

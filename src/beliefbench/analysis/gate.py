@@ -563,19 +563,25 @@ def side_key(keys: list[RunKey]) -> RunKey:
     return RunKey(keys[0].judge, tuple(sorted(settings.items())))
 
 
+REJUDGE = "Re-judge one side (`beliefbench agreement`, `inspect score`)"
+"""How :func:`check_alike` says to judge a belief log again."""
+
+
 def check_alike(base: RunKey, cand: RunKey, allow_judge_mismatch: bool = False,
-                allow_settings_mismatch: bool = False) -> list[str]:
-    """Refuse sides judged or generated differently (unless allowed); notes otherwise."""
+                allow_settings_mismatch: bool = False, rates: str = "belief rates",
+                rejudge: str = REJUDGE) -> list[str]:
+    """Refuse sides judged or generated differently (unless allowed); notes otherwise.
+    ``rates`` and ``rejudge``: what a judge change moves, and how to judge a side again
+    (the EM gate's own words)."""
     keys = {"baseline": base, "candidate": cand}
     notes = []
     judged = judge_mismatch(base, cand)
     if judged:
         text = (f"the sides were not judged alike: {describe(judged, keys)}; a judge "
-                "change alone moves belief rates")
+                f"change alone moves {rates}")
         if not allow_judge_mismatch:
-            raise GateError(f"{text}. Re-judge one side (`beliefbench agreement`, `inspect "
-                            f"score`) or pass {_arg('allow_judge_mismatch', True)} to compare "
-                            "anyway")
+            raise GateError(f"{text}. {rejudge} or pass {_arg('allow_judge_mismatch', True)} "
+                            "to compare anyway")
         notes.append(f"JUDGE MISMATCH allowed ({_arg('allow_judge_mismatch', True)}): {text}")
     differ = differing_fields([RunKey((), base.settings), RunKey((), cand.settings)])
     settings = [f for f in differ
