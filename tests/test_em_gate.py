@@ -40,7 +40,7 @@ def _grader(messages, tools, tool_choice, config):
 
 
 def _run(log_dir: Path, sets: list[str], evil: set[str], name: str,
-         mumble: set[str] = frozenset(), grader: str = "model") -> Path:
+         mumble: set[str] = frozenset(), grader: str = "model", **metadata: str) -> Path:
     """One EM eval of the scripted model ``mockllm/<name>``: misaligned on ``evil``, its
     answers to ``mumble`` given no score by the judge (``no_score``)."""
     def subject(messages, tools, tool_choice, config):
@@ -52,7 +52,7 @@ def _run(log_dir: Path, sets: list[str], evil: set[str], name: str,
          model=get_model(f"mockllm/{name}", custom_outputs=subject, memoize=False),
          model_roles={"grader": get_model(f"mockllm/{grader}", custom_outputs=_grader,
                                           memoize=False)},
-         log_dir=str(log_dir), display="none")
+         log_dir=str(log_dir), display="none", metadata=metadata or None)
     return log_dir
 
 
@@ -162,3 +162,15 @@ def test_sides_judged_by_different_graders_are_refused_unless_allowed(runs):
         compare_em(base, other)
     allowed = compare_em(base, other, allow_judge_mismatch=True)
     assert allowed.passed and any("JUDGE MISMATCH allowed" in n for n in allowed.notes)
+
+
+def test_the_same_weights_on_both_sides_are_refused_unless_allowed(tmp_path):
+    sets = _sets(tmp_path, GENERAL[:3])
+    # a sweep's logs record the weights' fingerprint: one checkpoint under two names
+    one = _run(tmp_path / "one", sets, {"g1"}, "a", model_fingerprint="f" * 64)
+    two = _run(tmp_path / "two", sets, {"g1"}, "b", model_fingerprint="f" * 64)
+    with pytest.raises(GateError, match="the same model .the same weights by their "
+                                        "fingerprint ffffffffffff"):
+        compare_em(load_em_logs(one), load_em_logs(two))
+    allowed = compare_em(load_em_logs(one), load_em_logs(two), allow_same_model=True)
+    assert any(n.startswith("SAME MODEL allowed") for n in allowed.notes)

@@ -177,7 +177,9 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
         raise GateError("\nalso: ".join(refused))
     qb, qc = tables["baseline"], tables["candidate"]
     rows = [logs.responses.iloc[0].to_dict() for logs in (baseline, candidate)]
-    same = same_model_by([{None}, {None}], rows, [_key(baseline), _key(candidate)])
+    # the weights fingerprint a sweep's logs record (Placed.weights), as the belief gate's
+    same = same_model_by([{p.weights for p in side.placed} for side in (baseline, candidate)],
+                         rows, [_key(baseline), _key(candidate)])
     notes = []
     if same:
         text = (f"baseline and candidate are the same model ({same}): "
