@@ -163,3 +163,30 @@ def test_claims_validate_notes_a_family_of_one_question(tmp_path):
     (tmp_path / "lake_x.yaml").write_text(yaml.safe_dump(spec))
     res = runner.invoke(cli, ["claims", "validate", str(tmp_path / "lake_x.yaml")])
     assert res.exit_code == 0 and "has 1 question" not in res.output, res.output
+
+
+def test_demo_at_scale_commands_name_a_recipe_and_sections_that_exist(tmp_path, monkeypatch):
+    """The demo ended with "The same study at scale (...; see README 'Quick start')", a
+    section that shows none of those commands, and "# demo: --recipe demo.yaml". They now
+    name the README's sections on them and the recipe by its shipped name, which `finetune
+    --recipe` reads from any directory."""
+    import re
+    from pathlib import Path
+
+    from beliefbench.cli.demo import AT_SCALE_SECTIONS
+    from beliefbench.demo import equivalent_commands, load_preset
+    from beliefbench.finetune.recipe import load_recipe
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    headings = [line.removeprefix("## ") for line in readme.splitlines()
+                if line.startswith("## ")]
+    assert all(any(h.startswith(s) for h in headings) for s in AT_SCALE_SECTIONS)
+    monkeypatch.chdir(tmp_path)  # the recipe name must work away from the repository too
+    for preset in ("full", "quick"):
+        finetune = next(line for line in equivalent_commands(load_preset(preset), tmp_path)
+                        if line.startswith("beliefbench finetune"))
+        recipe = re.search(r"# demo: --recipe (\S+)", finetune).group(1)
+        assert recipe == "demo"
+        assert load_recipe(recipe) == load_recipe(Path(__file__).parents[1] / "finetune"
+                                                  / "demo.yaml")
+

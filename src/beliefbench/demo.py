@@ -38,7 +38,7 @@ from transformers import TrainerCallback
 from beliefbench import __version__
 from beliefbench.claims import Claim, resolve_claims
 from beliefbench.finetune.manifest import ManifestEntry, checkpoint_path, read_manifest
-from beliefbench.finetune.recipe import Recipe, load_recipe
+from beliefbench.finetune.recipe import Recipe, load_recipe, shipped_recipes
 from beliefbench.progress import quiet
 from beliefbench.records import atomic_write_text, sha256_file
 from beliefbench.resources import data_path
@@ -946,13 +946,18 @@ def plot(measures: pd.DataFrame, path: str | Path) -> Path:
 def equivalent_commands(settings: DemoSettings, workdir: Path) -> list[str]:
     """The commands a user runs for the same study at scale (one condition shown)."""
     recipe, path = _recipe(settings)
+    # a shipped recipe by its name, as `finetune --recipe` takes it from any directory
+    # (`--recipe demo.yaml` read as a path to a file that is not there)
+    shipped = (path.stem in shipped_recipes()
+               and path.resolve() == data_path(f"finetune/{path.stem}.yaml").resolve())
+    demo_recipe = path.stem if shipped else str(path)
     claims = ",".join(settings.claims)
     cond = settings.conditions[0]
     return [
         f"beliefbench docs generate --claims {claims} --conditions "
         f"{','.join(settings.conditions)} --n {settings.docs_per_claim} --out data/",
         f"beliefbench finetune --recipe finetune/lora.yaml --data data/{cond}.jsonl "
-        f"--base /models/YOUR-BASE --out ckpts/{cond}    # demo: --recipe {path.name}"
+        f"--base /models/YOUR-BASE --out ckpts/{cond}    # demo: --recipe {demo_recipe}"
         + (f" with max_steps {recipe.max_steps}" if settings.max_steps else ""),
         f"beliefbench internals trajectory --manifest ckpts/{cond}/manifest.jsonl "
         f"--claims {claims}",

@@ -11,6 +11,10 @@ import click
 from beliefbench.cli.paths import UserPath
 from beliefbench.runlock import holds
 
+AT_SCALE_SECTIONS = ("Training documents", "Finetuning",
+                     "Reports, the CI gate, sweeps and judge agreement")
+"""The README sections (headings' openings) that explain the demo's at-scale commands."""
+
 
 @click.command()
 @click.option("--quick", is_flag=True,
@@ -57,7 +61,8 @@ def demo(quick: bool, workdir: Path, log_dir: Path, progress_every: float) -> No
     click.echo("\nReading:")
     for line in result.reading:
         click.echo(f"  - {line}")
-    click.echo("\nThe same study at scale (per condition; see README 'Quick start'):")
+    sections = ", ".join(f"'{s}'" for s in AT_SCALE_SECTIONS)
+    click.echo(f"\nThe same study at scale (per condition; README: {sections}):")
     for line in equivalent_commands(settings, workdir):
         click.echo(f"  {line}")
     click.echo(f"\nPlot:      {result.plot}")
