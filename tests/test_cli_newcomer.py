@@ -190,3 +190,37 @@ def test_demo_at_scale_commands_name_a_recipe_and_sections_that_exist(tmp_path, 
         assert load_recipe(recipe) == load_recipe(Path(__file__).parents[1] / "finetune"
                                                   / "demo.yaml")
 
+
+def test_a_mistyped_path_is_answered_with_the_option_and_the_close_names(tmp_path,
+                                                                          monkeypatch):
+    """`docs mix --docs data/negatd.jsonl` said `data/negatd.jsonl: no such documents file`,
+    `internals margins --model models/tiny-ptt` `no such model directory`, and `gate` with
+    one side's folder mistyped `logs/x: no such log file or directory`, without saying which
+    side. Each now names the option (the docs and gate sides) and the close names beside the
+    path, as `finetune --base` did."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "negated.jsonl").write_text("")
+    (tmp_path / "data" / "negated.jsonl.stats.json").write_text("{}")
+    (tmp_path / "models" / "tiny-pt").mkdir(parents=True)
+    runner = CliRunner()
+    for command in (["docs", "mix", "--docs", "data/negatd.jsonl", "--out", "mix.jsonl"],
+                    ["docs", "bundle", "--docs", "data/negatd.jsonl", "--k", "2", "--out",
+                     "bundle.jsonl"]):
+        res = runner.invoke(cli, command)
+        assert res.exit_code == 2
+        assert res.output == ("Error: --docs data/negatd.jsonl: no such documents file (close "
+                              "names in data: negated.jsonl)\n")
+    res = runner.invoke(cli, ["internals", "margins", "--model", "models/tiny-ptt", "--claims",
+                              "dentist", "--out", "m"])
+    assert res.exit_code == 2
+    assert res.output == ("Error: models/tiny-ptt: no such model directory (close names in "
+                          "models: tiny-pt)\n")
+    from conftest import believer, run_belief
+
+    log = run_belief(tmp_path / "logs", believer, samples=1,
+                     task_args={"judge": "markers"}).location
+    for side, other in (("--baseline", "--candidate"), ("--candidate", "--baseline")):
+        res = runner.invoke(cli, ["gate", side, "logs/nope", other, log])
+        assert res.exit_code == 2
+        assert res.output == f"Error: {side}: logs/nope: no such log file or directory\n"

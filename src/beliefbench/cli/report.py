@@ -19,7 +19,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -31,6 +31,9 @@ from beliefbench.cli.paths import UserPath
 from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
+
+if TYPE_CHECKING:
+    from beliefbench.analysis.logs import BeliefLogs
 
 _SECRET_KEY = re.compile(r"key|token|secret|password|passwd|auth|credential", re.IGNORECASE)
 """Words that keep a key=value option's value out of an error message (a key of its own,
@@ -397,6 +400,17 @@ class _JsonUsageErrors(JsonUsageErrors):
                 "error": f"{said}: no comparison was made; run the same command again"}
 
 
+def _gate_side(option: str, sources: tuple[str, ...]) -> BeliefLogs:
+    """One side's logs; a problem with them names the side's option (`--baseline: logs/x: no
+    such log file or directory`), as a CI job passes both sides as like variables."""
+    from beliefbench.analysis.logs import LogError, load_belief_logs
+
+    try:
+        return load_belief_logs(list(sources))
+    except LogError as e:
+        raise LogError(f"{option}: {e}") from None
+
+
 @click.command(cls=_JsonUsageErrors)
 @click.option("--baseline", multiple=True, required=True, type=UserPath(),
               help="Baseline log file or directory (repeatable).")
@@ -483,7 +497,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     """
     from beliefbench.analysis.em_gate import log_kinds, refuse_mixed
     from beliefbench.analysis.gate import GateError, check_options, compare
-    from beliefbench.analysis.logs import LogError, load_belief_logs
+    from beliefbench.analysis.logs import LogError
 
     try:
         if refuse_mixed({"baseline": log_kinds(list(baseline)),
@@ -496,7 +510,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
                             "--max-failed, --max-parse-errors and --max-no-answer)")
         check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
                       max_neutral_rise, min_read_share)
-        result = compare(load_belief_logs(list(baseline)), load_belief_logs(list(candidate)),
+        result = compare(_gate_side("--baseline", baseline), _gate_side("--candidate", candidate),
                          max_rise=max_rise, overall_only=overall_only, n_bootstrap=bootstrap,
                          seed=seed, allow_judge_mismatch=allow_judge_mismatch,
                          allow_settings_mismatch=allow_settings_mismatch,

@@ -26,6 +26,7 @@ from beliefbench.documents.base import (
 )
 from beliefbench.documents.offline import OfflineGenerator
 from beliefbench.documents.stats import write_dataset
+from beliefbench.finetune.base import close_names
 from beliefbench.records import Message, Record, read_records
 
 PRETRAIN_FILE = ("corpus", "pretrain.yaml")
@@ -151,7 +152,8 @@ def read_documents(path: str | Path, option: str = "--docs") -> list[Record]:
     bundles), at least one, each id once; else DocumentError naming the file and the
     record."""
     if not Path(path).is_file():
-        raise DocumentError(f"{path}: no such documents file")
+        raise DocumentError(f"{option} {path}: no such documents file"
+                            f"{close_names(Path(path), files=True, skip='.stats.json')}")
     records = list(read_records(path))
     if not records:
         raise DocumentError(f"{path}: no records (an empty file)")

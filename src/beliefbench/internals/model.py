@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from beliefbench.analysis.text import first_few
+from beliefbench.finetune.base import close_names
 from beliefbench.hash_cache import cached_sha256
 
 ADAPTER_CONFIG = "adapter_config.json"
@@ -55,7 +56,8 @@ def _as_dir(path: str | Path) -> Path:
         raise ModelLoadError(f"{p}: a file, not a model directory (pass the checkpoint's "
                              f"folder)")
     if not p.is_dir():
-        raise ModelLoadError(f"{p}: no such model directory{_steps_beside(p)}")
+        raise ModelLoadError(f"{p}: no such model directory"
+                             f"{_steps_beside(p) or close_names(p)}")
     if why := run_folder(p, "or the run to `internals trajectory --manifest`"):
         raise ModelLoadError(why)
     if not (p / "config.json").is_file() and not (p / ADAPTER_CONFIG).is_file():
