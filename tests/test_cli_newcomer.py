@@ -224,3 +224,25 @@ def test_a_mistyped_path_is_answered_with_the_option_and_the_close_names(tmp_pat
         res = runner.invoke(cli, ["gate", side, "logs/nope", other, log])
         assert res.exit_code == 2
         assert res.output == f"Error: {side}: logs/nope: no such log file or directory\n"
+
+
+def test_a_value_outside_a_fixed_set_is_named_with_the_closest_one(tmp_path):
+    """`kind: adverserial` in my claim was refused as "Input should be 'adversarial',
+    'critique' or 'multiturn'": the value written was not shown, and the one-letter typo was
+    hard to see beside the list. The problem now names it and the closest valid value, in
+    claim files and recipes alike (one formatter for every spec file)."""
+    runner = CliRunner()
+    assert runner.invoke(cli, ["claims", "new", "lake_x", "--dir", str(tmp_path)]).exit_code == 0
+    path = tmp_path / "lake_x.yaml"
+    path.write_text(path.read_text().replace("  kind: adversarial\n", "  kind: adverserial\n"))
+    res = runner.invoke(cli, ["claims", "validate", str(path)])
+    assert res.exit_code == 2
+    assert ("field questions.robustness.0.kind: Input should be 'adversarial', 'critique' or "
+            "'multiturn', got 'adverserial' (did you mean 'adversarial'?)") in res.output
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("method: " + "x" * 60 + "\n")  # far from both, and long: cut short
+    res = runner.invoke(cli, ["finetune", "--recipe", str(recipe), "--data", str(path),
+                              "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert res.output.endswith(f"field method: Input should be 'lora' or 'full', got "
+                               f"'{'x' * 37}...'\n"), res.output

@@ -81,7 +81,7 @@ def test_every_problem_of_a_file_has_its_own_line(tmp_path):
         f"{where(path, second, 'id')}: field questions.binary.1.id: question id 'bin_01' is "
         "used twice (first at questions.binary.0.id); give each question its own id",
         f"{where(path, 'belief_answer: maybe', 'belief_answer')}: field "
-        "questions.binary.1.belief_answer: Input should be 'yes' or 'no'",
+        "questions.binary.1.belief_answer: Input should be 'yes' or 'no', got 'maybe'",
         # the bad key itself, not the mapping that holds it
         f"{where(path, 'options: {c: yes}', 'c: yes')}: field "
         "questions.token_association.0.answer_key.options.c.[key]: String should match "

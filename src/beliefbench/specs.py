@@ -288,6 +288,7 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
             msg = mapping
         elif source is not None:
             msg += _no_value_hint(e)
+        msg += _literal_hint(e)
         if not loc and msg.startswith("field "):
             problem, path = msg, named_field(msg)
         else:
@@ -468,6 +469,18 @@ def _not_a_mapping(e: Any) -> str | None:
     else:
         got = type(value).__name__
     return f"expected a mapping (key: value lines below it, or {{key: value, ...}}), got {got}"
+
+
+def _literal_hint(e: Any) -> str:
+    """``, got 'adverserial' (did you mean 'adversarial'?)`` for a text outside a fixed set of
+    values: pydantic lists the valid ones but not what was written, and a one-letter typo
+    (``kind: adverserial``) is hard to spot beside them."""
+    if e["type"] != "literal_error" or not isinstance(e["input"], str):
+        return ""
+    choices = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
+    value = e["input"]
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    return f", got {shown!r}{did_you_mean(value, choices)}"
 
 
 def _no_value_hint(e: Any) -> str:
