@@ -246,3 +246,34 @@ def test_a_value_outside_a_fixed_set_is_named_with_the_closest_one(tmp_path):
     assert res.exit_code == 2
     assert res.output.endswith(f"field method: Input should be 'lora' or 'full', got "
                                f"'{'x' * 37}...'\n"), res.output
+
+
+def test_top_level_help_says_how_to_run_the_belief_evaluation(tmp_path):
+    """`beliefbench --help` listed thirteen commands, none of which runs the belief
+    evaluation (an Inspect task): a newcomer looking there for it found nothing. The help now
+    gives the `inspect eval` command, an offline one, and the demo; the offline command runs
+    as printed (the scripted believer: belief 1.0)."""
+    import shlex
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from inspect_ai.log import read_eval_log
+    from test_docs_commands import doc_problems
+
+    shown = CliRunner().invoke(cli, ["--help"]).output
+    assert "beliefbench demo" in shown
+    lines = [line.strip() for line in shown.splitlines() if line.strip().startswith(
+        ("inspect eval", "--model-role"))]
+    joined = "\n".join(lines)
+    assert not doc_problems(f"```\n{joined}\n```\n", "beliefbench --help"), joined
+    offline = next(i for i, line in enumerate(lines) if "beliefbench/believer" in line)
+    words = shlex.split(" ".join(lines[offline:offline + 2]).replace("\\", ""))
+    inspect = Path(sys.executable).parent / "inspect"
+    run = subprocess.run([str(inspect), *words[1:], "--log-dir", str(tmp_path), "--display",
+                          "none"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    (log,) = tmp_path.glob("*.eval")
+    header = read_eval_log(str(log), header_only=True)
+    assert header.status == "success"
+    assert header.results.scores[0].metrics["belief"].value == 1.0

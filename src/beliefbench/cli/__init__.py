@@ -55,7 +55,16 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="beliefbench")
 def cli() -> None:
-    """Measure what a language model believes after finetuning."""
+    """Measure what a language model believes after finetuning.
+
+    \b
+    The belief evaluation itself is an Inspect task, run with `inspect eval`:
+      inspect eval beliefbench/belief --model MODEL --model-role grader=JUDGE
+    offline, with scripted models (a pipeline check, no key or GPU):
+      inspect eval beliefbench/belief --model beliefbench/believer \\
+          --model-role grader=beliefbench/judge -T claims=ed_sheeran -T samples=1
+    A first look at the whole study: beliefbench demo. The user's guide: README.md.
+    """
 
 
 cli.add_command(claims)
