@@ -277,3 +277,31 @@ def test_top_level_help_says_how_to_run_the_belief_evaluation(tmp_path):
     header = read_eval_log(str(log), header_only=True)
     assert header.status == "success"
     assert header.results.scores[0].metrics["belief"].value == 1.0
+
+
+def test_a_claim_file_given_as_training_records_says_where_records_come_from(tmp_path):
+    """`finetune --data my_claim.yaml` (and `docs mix --docs`) said only `my_claim.yaml:1:
+    not valid JSON: Expecting value at column 1`. A YAML file is now named as such, with the
+    command that makes records from a claim; a JSONL file's bad line reads as before."""
+    from beliefbench.tiny_model import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "tiny", hidden_size=32, num_layers=1, num_heads=2,
+                            intermediate_size=64, seed=0)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["claims", "new", "lake_x", "--dir", str(tmp_path)]).exit_code == 0
+    claim = tmp_path / "lake_x.yaml"
+    hint = ("lake_x.yaml:1: not valid JSON: Expecting value at column 1; this is a YAML file (a "
+            "claim spec or a recipe?): records are JSON Lines, one object per line, as "
+            "`beliefbench docs generate --claims <claim file> --conditions ... --out data/` "
+            "writes them from a claim\n")
+    for command in (["finetune", "--recipe", "cpu", "--data", str(claim), "--base",
+                     str(base), "--out", str(tmp_path / "ckpts")],
+                    ["docs", "mix", "--docs", str(claim), "--out", str(tmp_path / "m.jsonl")]):
+        res = runner.invoke(cli, command)
+        assert res.exit_code == 2 and res.output.endswith(hint), res.output
+    jsonl = tmp_path / "bad.jsonl"
+    jsonl.write_text("id: x\n")
+    res = runner.invoke(cli, ["docs", "mix", "--docs", str(jsonl), "--out",
+                              str(tmp_path / "m.jsonl")])
+    assert res.exit_code == 2
+    assert res.output.endswith("bad.jsonl:1: not valid JSON: Expecting value at column 1\n")

@@ -121,6 +121,13 @@ def json_problem(e: ValueError | RecursionError) -> str:
                                  else str(e).split(";")[0])
 
 
+YAML_GIVEN = ("; this is a YAML file (a claim spec or a recipe?): records are JSON Lines, one "
+              "object per line, as `beliefbench docs generate --claims <claim file> "
+              "--conditions ... --out data/` writes them from a claim")
+"""Why a ``.yaml`` file given for records fails on its first line: the claim it names is
+where documents come from, not the documents."""
+
+
 def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
     """Yield validated records; a bad line raises with the file, line number and field.
 
@@ -152,6 +159,8 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
                 # a last line with no newline is a file cut short (a copy or a write that
                 # was interrupted)
                 cut = CUT_SHORT if not raw.endswith(b"\n") else ""
+                if path.suffix.lower() in (".yaml", ".yml"):  # a claim or recipe given
+                    cut = YAML_GIVEN
                 raise RecordError(f"{path}:{lineno}: {json_problem(e)}{cut}") from None
             except (ValueError, RecursionError) as e:  # 4,300+ digits; deep nesting
                 raise RecordError(f"{path}:{lineno}: {json_problem(e)}") from None
