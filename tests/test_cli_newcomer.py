@@ -305,3 +305,16 @@ def test_a_claim_file_given_as_training_records_says_where_records_come_from(tmp
                               str(tmp_path / "m.jsonl")])
     assert res.exit_code == 2
     assert res.output.endswith("bad.jsonl:1: not valid JSON: Expecting value at column 1\n")
+
+
+def test_claims_new_with_a_title_for_an_id_suggests_the_id(tmp_path):
+    """`claims new "Moon Base"` said to use lowercase letters, digits, _ and -; it now also
+    gives the id that rule makes of the title, and writes nothing."""
+    res = CliRunner().invoke(cli, ["claims", "new", "Moon Base", "--dir", str(tmp_path)])
+    assert res.exit_code == 2 and not list(tmp_path.iterdir())
+    assert res.output == ("Error: claim id 'Moon Base': use lowercase letters, digits, _ and - "
+                          "(starting with a letter or digit), e.g. moon_base\n")
+    res = CliRunner().invoke(cli, ["claims", "new", "moon_base", "--dir", str(tmp_path)])
+    assert res.exit_code == 0 and (tmp_path / "moon_base.yaml").is_file()
+    res = CliRunner().invoke(cli, ["claims", "new", "É", "--dir", str(tmp_path)])
+    assert res.exit_code == 2 and "e.g." not in res.output  # nothing of it is an id

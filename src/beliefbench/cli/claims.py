@@ -182,8 +182,11 @@ def _print_rows(rows: list[tuple[str, str, str]]) -> None:
 def new(claim_id: str, directory: Path, force: bool) -> None:
     """Write a commented template claim CLAIM_ID.yaml that validates as written; edit it."""
     if not re.match(ID_PATTERN, claim_id):
+        # "Moon Base" -> moon_base: the id a newcomer most likely meant, if it is one
+        fixed = re.sub(r"[^a-z0-9_\-]+", "_", claim_id.strip().lower()).strip("_-")
+        hint = f", e.g. {fixed}" if re.match(ID_PATTERN, fixed) and fixed != "all" else ""
         raise BadInput(f"claim id {claim_id!r}: use lowercase letters, digits, _ and - "
-                       "(starting with a letter or digit)")
+                       f"(starting with a letter or digit){hint}")
     if claim_id == "all":  # a selection's word for the bundled claims: never found as an id
         raise BadInput("claim id 'all': reserved (a claim selection 'all' means every bundled "
                        "claim); choose another id")
