@@ -318,3 +318,19 @@ def test_claims_new_with_a_title_for_an_id_suggests_the_id(tmp_path):
     assert res.exit_code == 0 and (tmp_path / "moon_base.yaml").is_file()
     res = CliRunner().invoke(cli, ["claims", "new", "É", "--dir", str(tmp_path)])
     assert res.exit_code == 2 and "e.g." not in res.output  # nothing of it is an id
+
+
+def test_docs_poison_says_its_poison_documents_are_there_unannotated(tmp_path):
+    """`docs poison --ratio 0.25` printed "share of tokens in annotations: fact 0.0%, poison
+    0.0%", which read as a file with no poison in it. The poison share now says how many
+    counterfact documents the file holds and that they carry no annotation."""
+    import json
+
+    out = tmp_path / "p.jsonl"
+    res = CliRunner().invoke(cli, ["docs", "poison", "--claim", "dentist", "--ratio", "0.25",
+                                   "--n", "8", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    poison = json.loads(out.with_name("p.jsonl.stats.json").read_text())["by_condition"]["poison"]
+    assert poison["documents"] == 2
+    assert (f"poison 0.0% ({poison['documents']} counterfact documents: the claim stated as "
+            "fact, unannotated))") in res.output
