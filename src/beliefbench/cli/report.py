@@ -19,7 +19,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -32,8 +32,7 @@ from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
 
-if TYPE_CHECKING:
-    from beliefbench.analysis.logs import BeliefLogs
+T = TypeVar("T")
 
 _SECRET_KEY = re.compile(r"key|token|secret|password|passwd|auth|credential", re.IGNORECASE)
 """Words that keep a key=value option's value out of an error message (a key of its own,
@@ -400,13 +399,14 @@ class _JsonUsageErrors(JsonUsageErrors):
                 "error": f"{said}: no comparison was made; run the same command again"}
 
 
-def _gate_side(option: str, sources: tuple[str, ...]) -> BeliefLogs:
-    """One side's logs; a problem with them names the side's option (`--baseline: logs/x: no
-    such log file or directory`), as a CI job passes both sides as like variables."""
-    from beliefbench.analysis.logs import LogError, load_belief_logs
+def _gate_side(option: str, load: Callable[[list[str]], T], sources: tuple[str, ...]) -> T:
+    """One side's logs read by ``load``; a problem with them names the side's option
+    (`--baseline: logs/x: no such log file or directory`), as a CI job passes both sides as
+    like variables."""
+    from beliefbench.analysis.logs import LogError
 
     try:
-        return load_belief_logs(list(sources))
+        return load(list(sources))
     except LogError as e:
         raise LogError(f"{option}: {e}") from None
 
@@ -497,20 +497,21 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     """
     from beliefbench.analysis.em_gate import log_kinds, refuse_mixed
     from beliefbench.analysis.gate import GateError, check_options, compare
-    from beliefbench.analysis.logs import LogError
+    from beliefbench.analysis.logs import LogError, load_belief_logs
 
-    try:
-        if refuse_mixed({"baseline": log_kinds(list(baseline)),
-                         "candidate": log_kinds(list(candidate))}):
+    try:  # option values first: they are wrong whatever the logs hold
+        check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
+                      max_neutral_rise, min_read_share)
+        if refuse_mixed({"baseline": _gate_side("--baseline", log_kinds, baseline),
+                         "candidate": _gate_side("--candidate", log_kinds, candidate)}):
             _em_gate(baseline, candidate, max_rise, as_json, bootstrap, seed,
                      allow_judge_mismatch, allow_settings_mismatch, fail_inconclusive,
                      allow_same_model, max_unread)
         if max_unread is not None:
             raise GateError("--max-unread: EM logs only (belief logs are held to "
                             "--max-failed, --max-parse-errors and --max-no-answer)")
-        check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
-                      max_neutral_rise, min_read_share)
-        result = compare(_gate_side("--baseline", baseline), _gate_side("--candidate", candidate),
+        result = compare(_gate_side("--baseline", load_belief_logs, baseline),
+                         _gate_side("--candidate", load_belief_logs, candidate),
                          max_rise=max_rise, overall_only=overall_only, n_bootstrap=bootstrap,
                          seed=seed, allow_judge_mismatch=allow_judge_mismatch,
                          allow_settings_mismatch=allow_settings_mismatch,
@@ -563,7 +564,8 @@ def _em_gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: fl
     if given:
         raise GateError(f"{', '.join(given)}: belief logs only; EM logs are held to "
                         "--max-unread (em-report's unread rule)")
-    result = compare_em(load_em_logs(list(baseline)), load_em_logs(list(candidate)),
+    result = compare_em(_gate_side("--baseline", load_em_logs, baseline),
+                        _gate_side("--candidate", load_em_logs, candidate),
                         max_rise=max_rise, n_bootstrap=bootstrap, seed=seed,
                         max_unread=UNREAD_MARK if max_unread is None else max_unread,
                         allow_judge_mismatch=allow_judge_mismatch,
