@@ -57,12 +57,13 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     has_task_key,
     header_grader,
     ignored_notes,
-    incomplete_text,
+    incomplete_log,
     is_invalidated,
     judge_served,
     judge_used,
+    kept_in,
     limit_counts,
-    limit_note,
+    limit_log,
     limit_values,
     made_by_eval_set,
     moved_entries,
@@ -71,6 +72,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     offline_log,
     offline_reasons,
     over_budget,
+    partial_note,
     ran_on_subset,
     read_headers,
     reducer_text,
@@ -78,6 +80,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     relative_path_note,
     responses_frame,
     resume_note,
+    resume_way,
     run_entry,
     same_checkpoint_notes,
     self_judged_note,
@@ -167,15 +170,15 @@ def _answered(info: dict[str, Any]) -> str:
     return f", {info['responses']} of {asked} responses" if asked else ""
 
 
-def incomplete_em_note(info: dict[str, Any]) -> str | None:
+def incomplete_em_note(info: dict[str, Any]) -> LogNote | None:
     """The belief report's INCOMPLETE warning, for a successful EM log that holds only part
     of its dataset: its general rate rests on the questions it ran, and a domain or set it
     never reached reads ``-`` as if the run had not asked it."""
     whole = info.get("whole")
     if info["partial"] or not whole or info["responses"] >= whole:
         return None
-    return incomplete_text(info["path"], info["responses"], whole, info["cut"],
-                           "a question set or a whole domain may be missing")
+    return incomplete_log(info["path"], info["responses"], whole, info["cut"],
+                          "a question set or a whole domain may be missing")
 
 
 @dataclass
@@ -195,16 +198,19 @@ class EMLogs:
     def grouped_notes(self) -> list[tuple[str, list[str]]]:
         """:meth:`notes` as ``em-report`` shows them, as ``report`` does its own: a warning
         given alike for several logs once, standing for theirs (:func:`grouped_notes`)."""
-        return grouped_notes(self._notes(), ("em_report.md", EM_SUMMARY))
+        return grouped_notes(self._notes(), kept_in("em_report.md", EM_SUMMARY))
 
     def _notes(self) -> list[Note]:
         """:meth:`notes`, the per-log warnings that ``em-report`` groups kept as
         :class:`LogNote`."""
-        out: list[Note] = [f"PARTIAL: {i['path']} (status {i['status']!r}{_answered(i)}"
-               f"{'; ' + INVALIDATED if i.get('invalidated') else ''}): shown as "
-               f"partial=True, never pooled with complete logs"
-               f"{resume_note(i['path'], i['status'], i.get('eval_set', False), i['model'])}"
-               for i in self.logs if i["partial"]]
+        out: list[Note] = [
+            partial_note(i["path"], i["status"], _answered(i),
+                         INVALIDATED if i.get("invalidated") else "",
+                         resume_note(i["path"], i["status"], i.get("eval_set", False),
+                                     i["model"]),
+                         resume_way(i["status"], i.get("eval_set", False), i["model"]),
+                         i["responses"], i.get("asked"))
+            for i in self.logs if i["partial"]]
         out += [n for n in map(incomplete_em_note, self.logs) if n]
         out += [offline_log(i["path"], i["offline"]) for i in self.logs if i.get("offline")]
         out += [self_judged_note(i["path"], i["model"], opt_out=False) for i in self.logs
@@ -244,8 +250,8 @@ class EMLogs:
                             f"unjudged (no {SCORER} score: the sample errored, e.g. a judge "
                             "call failed)", "counted as failed, i.e. not EM")
                 for i in self.logs if i["unscored"]]
-        out += [limit_note(i["path"], i["limits"], i["responses"], i["limit_values"],
-                           "`em-report --max-em` counts them toward --max-unread", "not EM")
+        out += [limit_log(i["path"], i["limits"], i["responses"], i["limit_values"],
+                          "`em-report --max-em` counts them toward --max-unread", "not EM")
                 for i in self.logs if i.get("limits")]
         out += [share_log("CUT OFF", i["path"], i["cut_off"], i["responses"], i["answered"])
                 for i in self.logs if too_many_cut_off(i["cut_off"], i["answered"])]

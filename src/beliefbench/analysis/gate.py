@@ -140,6 +140,10 @@ class GateResult:
     candidate: dict
     checked: str
     notes: list[str] = field(default_factory=list)
+    """Every note, each log's warnings one by one (the JSON's)."""
+    shown: list[str] | None = None
+    """The notes as the text output prints them: a warning given alike for several logs of
+    a side once, counting them (:meth:`BeliefLogs.grouped_notes`); None: ``notes``."""
     budgets: dict[str, float] = field(default_factory=dict)
     """The refusal thresholds the sides were held to (``max_failed``, ``max_parse_errors``,
     ``max_no_answer``, ``max_neutral_rise``, ``min_read_share``)."""
@@ -217,6 +221,10 @@ class GateResult:
 
 UNCOMPARED_SETTINGS = ("samples", "claims")
 """Settings that may differ between the sides: precision and the claims compared."""
+
+
+GATE_KEPT = "`beliefbench gate --json`'s notes"
+"""Where the gate keeps each log's warning that its text output groups."""
 
 
 TOLERANCE = SHARE_SLACK
@@ -1081,10 +1089,17 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
         notes += check_served(baseline, candidate, common, allow_judge_mismatch)
     info_b["judge_served"] = served_judges(baseline, common)
     info_c["judge_served"] = served_judges(candidate, common)
-    notes += [f"{name}: {n}" for name, side_logs in (("baseline", baseline),
-                                                      ("candidate", candidate))
-              for n in [*split_note(side_logs),
-                        *side_logs.notes(runs_apart=False, offline=False)]]
+    sides = (("baseline", baseline), ("candidate", candidate))
+    each_log = [f"{name}: {n}" for name, side_logs in sides
+                for n in [*split_note(side_logs),
+                          *side_logs.notes(runs_apart=False, offline=False)]]
+    # the text output's: one line for a warning given alike for several logs of a side
+    grouped = [f"{name}: {n}" for name, side_logs in sides
+               for n in [*split_note(side_logs),
+                         *[said for said, _ in side_logs.grouped_notes(
+                             runs_apart=False, offline=False, kept=GATE_KEPT)]]]
+    start = len(notes)
+    notes += each_log
     notes += [*offline_note("baseline", baseline), *offline_note("candidate", candidate)]
     notes += [*unread_note("baseline", info_b), *unread_note("candidate", info_c)]
     for name, info in (("baseline", info_b), ("candidate", info_c)):
@@ -1117,7 +1132,9 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
                       max_rise=max_rise, fail_inconclusive=fail_inconclusive,
                       overall=overall, claims=rises, baseline=info_b, candidate=info_c,
                       checked="overall" if overall_only else "overall and every claim",
-                      notes=notes, budgets={"max_failed": max_failed,
+                      notes=notes,
+                      shown=[*notes[:start], *grouped, *notes[start + len(each_log):]],
+                      budgets={"max_failed": max_failed,
                                             "max_parse_errors": max_parse_errors,
                                             "max_no_answer": max_no_answer,
                                             "max_neutral_rise": max_neutral_rise,

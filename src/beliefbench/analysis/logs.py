@@ -292,6 +292,10 @@ class LogInfo:
         return self.key.settings_text
 
 
+REPORT_KEPT = "report.md's Warnings, report.json's notes"
+"""Where ``report`` keeps each log's warning that a grouped one stands for."""
+
+
 @dataclass
 class BeliefLogs:
     responses: pd.DataFrame
@@ -329,10 +333,12 @@ class BeliefLogs:
         leaves out the per-log ``OFFLINE`` notes (the gate writes one per side)."""
         return each_note(self._notes(runs_apart, offline))
 
-    def grouped_notes(self) -> list[tuple[str, list[str]]]:
-        """:meth:`notes` as ``report`` shows them (:func:`grouped_notes`): a warning given
-        alike for :data:`OFFLINE_GROUPED` logs or more once, standing for theirs."""
-        return grouped_notes(self._notes())
+    def grouped_notes(self, runs_apart: bool = True, offline: bool = True,
+                      kept: str = REPORT_KEPT) -> list[tuple[str, list[str]]]:
+        """:meth:`notes` as ``report`` (and ``gate``, each side's) shows them
+        (:func:`grouped_notes`): a warning given alike for :data:`OFFLINE_GROUPED` logs or
+        more once, standing for theirs, which ``kept`` says where to find."""
+        return grouped_notes(self._notes(runs_apart, offline), kept)
 
     def _notes(self, runs_apart: bool = True, offline: bool = True) -> list[Note]:
         """:meth:`notes`, the per-log warnings that ``report`` groups kept as :class:`LogNote`."""
@@ -341,16 +347,12 @@ class BeliefLogs:
             out.append(f"SKIPPED {len(self.skipped)} unreadable log(s) (--skip-bad-logs): "
                        "their responses are not in any table")
             out.extend(f"skipped {path}: {why}" for path, why in self.skipped)
-        for info in self.partial:
-            why = f"; error: {info.error}" if info.error else ""
-            resume = "" if retry_command(info.path) in why else \
-                resume_note(info.path, info.status, info.eval_set, info.model)
-            out.append(f"PARTIAL: {info.path} (status {info.status!r}, "
-                       f"{partial_held(info)}{why}): shown as partial=True, "
-                       f"never pooled with complete logs{resume}")
+        out += [partial_log(info) for info in self.partial]
         for info in self.logs:
             if info.incomplete:
-                out.append(incomplete_note(info))
+                out.append(incomplete_log(info.path, info.samples, info.expected or 0,
+                                          info.cut, "a claim may be missing altogether",
+                                          GATE_REFUSES))
             if offline and info.offline:
                 out.append(offline_log(info.path, info.offline))
             if info.self_judged:
@@ -374,7 +376,7 @@ class BeliefLogs:
             if too_few_answers(info.no_answer, info.samples):
                 out.append(share_log("NO ANSWER TEXT", info.path, info.no_answer, info.samples))
             if info.limited:
-                out.append(limit_note(info.path, info.limits, info.samples, info.limit_values))
+                out.append(limit_log(info.path, info.limits, info.samples, info.limit_values))
             if too_many_cut_off(info.cut_off, info.answered):
                 out.append(share_log("CUT OFF", info.path, info.cut_off, info.samples,
                                      info.answered))
@@ -484,7 +486,11 @@ def partial_held(info: LogInfo) -> str:
     dataset, as em-report says it: its row's rates rest on the responses it holds, and
     ``39 responses`` read as the whole run (a sweep stopped mid-checkpoint), its unfinished
     ones counted as failed but the samples never started in no count at all."""
-    held, whole = info.samples, info.expected
+    return held_text(info.samples, info.expected)
+
+
+def held_text(held: int, whole: int | None) -> str:
+    """:func:`partial_held`'s words for ``held`` responses of ``whole`` (None: unknown)."""
     if whole is None or held >= whole:
         return f"{held} responses"
     return f"{held} of {whole} responses ({whole - held} never run: in no count)"
@@ -525,6 +531,71 @@ def resume_note(path: str, status: str, eval_set: bool = False,
         return (f"; once its cause is fixed, {RERUN_SWEEP.format(it='it')} (or "
                 f"{retry_command(path)} resumes this log alone)")
     return f"; once its cause is fixed, {retry_command(path)} resumes it"
+
+
+def partial_log(info: LogInfo) -> LogNote:
+    """A partial belief log's ``PARTIAL`` warning (:func:`partial_note`)."""
+    why = f"error: {info.error}" if info.error else ""
+    resume = "" if retry_command(info.path) in why else \
+        resume_note(info.path, info.status, info.eval_set, info.model)
+    return partial_note(info.path, info.status, f", {partial_held(info)}", why, resume,
+                        resume_way(info.status, info.eval_set, info.model), info.samples,
+                        info.expected)
+
+
+def partial_note(path: str, status: str, held: str, why: str, resume: str, way: str,
+                 count: int, whole: int | None) -> LogNote:
+    """A partial log's ``PARTIAL`` warning, ``PARTIAL: <path> (status <status><held>;
+    <why>): ...<resume>`` (``count`` responses held of ``whole``), grouped with the logs of
+    its status resumed alike (``way``: :func:`resume_way`): a sweep stopped on 50
+    checkpoints gave 50 lines."""
+    said = f"; {why}" if why else ""
+    return LogNote(("PARTIAL", status, way), path,
+                   lambda where, *_: (f"PARTIAL: {where} (status {status!r}{held}{said}): "
+                                      f"{PARTIAL_SHOWN}{resume}"),
+                   detail=(count, whole, why), together=_partial_together)
+
+
+PARTIAL_SHOWN = "shown as partial=True, never pooled with complete logs"
+"""What the report does with a partial log's responses (``report``, ``em-report``)."""
+
+
+def resume_way(status: str, eval_set: bool = False, model: str | None = None) -> str:
+    """How a partial log is resumed (:func:`resume_note`): ``started`` (not: it may be
+    running), ``no model`` (it cannot be: run again), ``eval set`` or ``retry``."""
+    if status == "started":
+        return "started"
+    if model == "none/none":
+        return "no model"
+    return "eval set" if eval_set else "retry"
+
+
+RESUME_EACH = {
+    "started": "",
+    "no model": ("; they ran without a model (`inspect eval` was given no --model): run the "
+                 "evals again with --model and move these logs away (`inspect eval-retry` "
+                 "would run their model, none/none, again)"),
+    "eval set": (f"; once the cause is fixed, {RERUN_SWEEP.format(it='them')} (or `inspect "
+                 "eval-retry <log> --log-dir <its folder>` resumes one log alone)"),
+    "retry": ("; once the cause is fixed, `inspect eval-retry <log> --log-dir <its folder>` "
+              "resumes each"),
+}
+"""The end of a grouped PARTIAL warning, by :func:`resume_way`: each log's own command is in
+the notes the warning stands for."""
+
+
+def _partial_together(where: str, notes: Sequence[LogNote]) -> str:
+    """One PARTIAL warning for the logs of one status resumed alike: the responses they hold
+    added up, and why they stopped where they agree (else how many reasons, and the
+    first)."""
+    held = sum(n.detail[0] for n in notes)
+    known = all(n.detail[1] is not None for n in notes)
+    whole = sum(max(n.detail[1] or 0, n.detail[0]) for n in notes) if known else None
+    whys = list(dict.fromkeys(n.detail[2] for n in notes if n.detail[2]))
+    said = ("" if not whys else f"; {whys[0]}" if len(whys) == 1
+            else f"; {len(whys)} different reasons, the first: {whys[0]}")
+    return (f"PARTIAL: {where} (status {notes[0].key[1]!r}, in all {held_text(held, whole)}"
+            f"{said}): {PARTIAL_SHOWN}{RESUME_EACH[notes[0].key[2]]}")
 
 
 def made_by_eval_set(log: EvalLog) -> bool:
@@ -658,6 +729,19 @@ def limit_note(where: str, counts: dict[str, int], total: int, values: dict[str,
         f"generation: {fix}; {budget}")
 
 
+def limit_log(path: str, counts: dict[str, int], total: int, values: dict[str, float],
+              *words: str) -> LogNote:
+    """A log's ``LIMIT`` warning (:func:`limit_note`, ``words``: its ``budget`` and
+    ``counted``), grouped with the logs run with the same limits, their counts by type added
+    up."""
+    return LogNote(("LIMIT", *(f"{k}={v:g}" for k, v in sorted(values.items()))), path,
+                   lambda where, _, t, __: limit_note(where, counts, t, values, *words),
+                   sum(counts.values()), total, detail=counts,
+                   together=lambda where, notes: limit_note(
+                       where, summed_limits(n.detail for n in notes),
+                       sum(n.total for n in notes), values, *words))
+
+
 def with_text(df: pd.DataFrame, scored: pd.Series) -> pd.Series:
     """Which responses hold an answer with text: scored, and not judged by no one (the
     scorers' ``judge`` is ``none`` for an empty answer and for a provider that raised; a log
@@ -667,19 +751,34 @@ def with_text(df: pd.DataFrame, scored: pd.Series) -> pd.Series:
     return scored & used.ne("none") & ~(used.isna() & df["verdict"].eq("failed"))
 
 
-def incomplete_text(path: str, held: int, expected: int, cut: str, missing: str) -> str:
+def incomplete_text(path: str, held: int, expected: int, cut: str, missing: str,
+                    its: str = "its") -> str:
     """The INCOMPLETE warning for a successful log holding ``held`` of the ``expected``
     responses (``cut``: why, from :func:`_cut`; ``missing``: what may be missing from its
-    rates), belief and EM logs alike."""
+    rates), belief and EM logs alike; ``its``: ``their``, said of several logs."""
     return (f"INCOMPLETE: {path}: {held} of {expected} responses ({held / expected:.1%}; "
-            f"{cut}): status 'success', but its rates cover only part of the run's questions "
+            f"{cut}): status 'success', but {its} rates cover only part of the run's questions "
             f"({missing}); re-run without --limit / --sample-id for results")
 
 
-def incomplete_note(info: LogInfo) -> str:
-    """The warning for a successful log that holds only part of its dataset."""
-    return incomplete_text(info.path, info.samples, info.expected, info.cut,
-                           "a claim may be missing altogether") + "; `beliefbench gate` refuses it"
+GATE_REFUSES = "; `beliefbench gate` refuses {it}"
+"""The end of the belief report's INCOMPLETE warning, of one log (``it``) or several."""
+
+
+def incomplete_log(path: str, held: int, expected: int, cut: str, missing: str,
+                   end: str = "") -> LogNote:
+    """A successful log's INCOMPLETE warning (:func:`incomplete_text`; ``end``: words after
+    it, ``{it}`` the log or the logs), grouped with every other: their responses added up,
+    and why they are cut where they agree (else the first few reasons)."""
+    def together(where: str, notes: Sequence[LogNote]) -> str:
+        cuts = list(dict.fromkeys(n.detail for n in notes))
+        return incomplete_text(where, sum(n.count for n in notes),
+                               sum(n.total for n in notes), first_few(cuts, 2, "; "),
+                               missing, "their") + end.format(it="them")
+
+    return LogNote(("INCOMPLETE",), path,
+                   lambda where, c, t, _: incomplete_text(where, c, t, cut, missing)
+                   + end.format(it="it"), held, expected, detail=cut, together=together)
 
 
 def ran_on_subset(log: EvalLog) -> bool:
@@ -802,11 +901,23 @@ class LogNote:
     total: int = 0
     """Responses: 0 for a warning that counts none (``OFFLINE``)."""
     answered: int | None = None
+    detail: Any = field(default=None, compare=False, repr=False)
+    """What ``together`` reads of each log beside its counts (the log's own words rest on it
+    too): a LIMIT's counts by type, a PARTIAL's responses held, called for and why it
+    stopped, an INCOMPLETE's cut."""
+    together: Together | None = field(default=None, compare=False, repr=False)
+    """The one warning for several logs of this key, given ``where`` (``3 logs (a, b and 1
+    more...``, as :func:`grouped_note` writes it) and their notes; None: ``say`` with their
+    counts added up."""
 
     @property
     def note(self) -> str:
         """The log's own warning."""
         return self.say(self.path, self.count, self.total, self.answered)
+
+
+Together = Callable[[str, Sequence[LogNote]], str]
+"""A grouped warning's words (:attr:`LogNote.together`)."""
 
 
 Note = str | LogNote
@@ -838,13 +949,20 @@ def each_note(items: Iterable[Note]) -> list[str]:
     return [n if isinstance(n, str) else n.note for n in items]
 
 
-def grouped_notes(items: Sequence[Note], files: tuple[str, str] = ("report.md", "report.json")
+def kept_in(markdown: str, summary: str) -> str:
+    """Where a report keeps each log's warning: its Markdown's Warnings (under the grouped
+    one) and its JSON's notes."""
+    return f"{markdown}'s Warnings, {summary}'s notes"
+
+
+def grouped_notes(items: Sequence[Note], kept: str = REPORT_KEPT, unit: str = "log"
                   ) -> list[tuple[str, list[str]]]:
     """The warnings as the console and the Markdown report show them, each with the per-log
     ones it stands for: from :data:`OFFLINE_GROUPED` logs given one :class:`LogNote` key, one
     line in place of the first (:func:`grouped_note`; a demo's 16 logs gave 16 OFFLINE and 33
-    CUT OFF / NO ANSWER TEXT / PARSE ERRORS lines before its table); ``files``: the report's
-    Markdown and JSON, which keep each log's warning."""
+    CUT OFF / NO ANSWER TEXT / PARSE ERRORS lines before its table); ``kept``: where each
+    log's warning is kept (:func:`kept_in`); ``unit``: what each note is of (``sweep``'s
+    are of checkpoints)."""
     alike: dict[tuple[str, ...], list[LogNote]] = {}
     for n in items:
         if isinstance(n, LogNote):
@@ -856,28 +974,33 @@ def grouped_notes(items: Sequence[Note], files: tuple[str, str] = ("report.md", 
         elif len(group := alike[n.key]) < OFFLINE_GROUPED:
             out.append((n.note, []))
         elif group[0] is n:
-            out.append((grouped_note(group, files), each_note(group)))
+            out.append((grouped_note(group, kept, unit), each_note(group)))
     return out
 
 
-def grouped_note(notes: Sequence[LogNote], files: tuple[str, str] = ("report.md", "report.json")
+def grouped_note(notes: Sequence[LogNote], kept: str = REPORT_KEPT, unit: str = "log"
                  ) -> str:
     """One warning for several logs' :class:`LogNote` of one key, the first two named: their
-    counts added up with the spread of their shares where they count responses; each log's
-    own stays in the Markdown report's Warnings (under this one) and the JSON's notes."""
+    counts added up with the spread of their shares where they count responses (or as their
+    ``together`` says them); each log's own is kept where ``kept`` says (a report's Markdown
+    Warnings, under this one, and its JSON's notes)."""
     paths = [n.path for n in notes]
-    where = f"{len(notes)} logs ({first_few(paths, 2)}"
-    each = f"{files[0]}'s Warnings, {files[1]}'s notes"
+    where = f"{len(notes)} {unit}s ({first_few(paths, 2)}"
+    first = notes[0]
     if not any(n.total for n in notes):
-        return notes[0].say(where + ")", 0, 0, None) + f"; each log: {each}"
+        where += ")"
+        said = first.say(where, 0, 0, None) if first.together is None \
+            else first.together(where, notes)
+        return said + f"; each {unit}: {kept}"
     low, high = min(map(_share, notes)), max(map(_share, notes))
     cut = any(n.answered is not None for n in notes)  # shares of the answers with text
     answered = sum(n.total if n.answered is None else n.answered for n in notes) if cut \
         else None
-    where += (f"; per log {low:.1%} to {high:.1%}{' of the answers with text' if cut else ''}"
-              "), in all")
-    return (notes[0].say(where, sum(n.count for n in notes), sum(n.total for n in notes),
-                         answered) + f"; each log's count: {each}")
+    of = " of the answers with text" if cut else ""
+    where += f"; per {unit} {low:.1%} to {high:.1%}{of}), in all"
+    said = first.together(where, notes) if first.together is not None else \
+        first.say(where, sum(n.count for n in notes), sum(n.total for n in notes), answered)
+    return said + f"; each {unit}'s count: {kept}"
 
 
 def _share(n: LogNote) -> float:

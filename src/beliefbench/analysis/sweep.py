@@ -86,6 +86,7 @@ from inspect_ai.log import EvalLog, EvalSpec
 from inspect_ai.model import GenerateConfig, Model
 from inspect_ai.model._model_config import model_args_for_log
 
+from beliefbench.analysis.logs import LogNote, grouped_notes
 from beliefbench.analysis.runs import (
     FINAL_KEY,
     MODEL_FINGERPRINT_KEY,
@@ -1239,15 +1240,41 @@ def _unhashed_logs(want: dict[str, str], logs: dict[str, EvalSpec], task_args: d
     return out
 
 
-def _warn_unhashed(out: Path, label: str, files: dict[str, str], specs: dict[str, EvalSpec],
-                   task_args: dict[str, Any]) -> None:
+def _unhashed_notes(out: Path, label: str, files: dict[str, str], specs: dict[str, EvalSpec],
+                    task_args: dict[str, Any]) -> list[LogNote]:
     """A warning per log of ``out`` that the sweep reuses without a hash of a file the task
-    reads (:func:`_unhashed_logs`)."""
-    for path, names in _unhashed_logs(files, specs, task_args):
-        log.warning("%s: a log of %s records no hash of %s (made before sweeps recorded "
-                    "one), so an edit since cannot be told: reused as it is (%s); if the "
-                    "file was edited, move %s away to evaluate it again", out, label,
-                    ", ".join(names), Path(path).name, out)
+    reads (:func:`_unhashed_logs`), for :func:`_warn_grouped`."""
+    def note(path: str, names: list[str]) -> LogNote:
+        return _checkpoint_note(
+            ("UNHASHED", *names), label,
+            f"{out}: a log of {label} records no hash of {', '.join(names)} (made before "
+            f"sweeps recorded one), so an edit since cannot be told: reused as it is "
+            f"({Path(path).name}); if the file was edited, move {out} away to evaluate it "
+            "again",
+            f"record no hash of {', '.join(names)} (made before sweeps recorded one), so an "
+            "edit since cannot be told: reused as they are; if the file was edited, move "
+            "their folders away (or sweep into another --log-dir) to evaluate them again")
+
+    return [note(path, names) for path, names in _unhashed_logs(files, specs, task_args)]
+
+
+SWEEP_KEPT = "its folder on its line at the end"
+"""Where the sweep names each checkpoint's folder that a grouped warning stands for."""
+
+
+def _checkpoint_note(key: tuple[str, ...], label: str, own: str, theirs: str) -> LogNote:
+    """One checkpoint's warning before the evals (``own``), grouped with the checkpoints
+    warned of alike (``key``) as ``<where>: their logs <theirs>``."""
+    return LogNote(key, label, lambda *_: own,
+                   together=lambda where, _: f"{where}: their logs {theirs}")
+
+
+def _warn_grouped(notes: Sequence[LogNote]) -> None:
+    """The checkpoints' warnings before the evals, one line for a warning given alike for
+    three checkpoints or more (as ``report`` groups its own): an older sweep's folder of 50
+    checkpoints re-run gave 50 to 150 lines before the first eval."""
+    for said, _ in grouped_notes(notes, SWEEP_KEPT, "checkpoint"):
+        log.warning("%s", said)
 
 
 def _log_specs(out: Path) -> dict[str, EvalSpec]:
@@ -1470,6 +1497,7 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
     root = Path(log_dir)
     planned: list[tuple[SweepTarget, Path, SweptElsewhere | None]] = []
     folder_logs: list[tuple[Path, str, EvalLog]] | None = None  # read once, where needed
+    warned: list[LogNote] = []  # said together once every checkpoint is checked
     for target in targets:
         run = run_of(target)
         out = target_dir(root, target.label, json.dumps(run, sort_keys=True, default=str))
@@ -1499,22 +1527,34 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 f"{', '.join(names)} (edited since; {Path(path).name}); it is stale and would "
                 f"be reused: move {out} away (or sweep into another --log-dir) to evaluate "
                 "it with the files as they are now")
-        _warn_unhashed(out, target.shown, files, specs, recorded)
+        warned += _unhashed_notes(out, target.shown, files, specs, recorded)
         unchecked = _unfingerprinted_logs(target, existing)
         if unchecked:
-            log.warning("%s: %d log(s) of %s record no checkpoint fingerprint (made by a sweep "
-                        "before sweeps recorded one), so whether the checkpoint was retrained "
-                        "since cannot be told: reused as they are (%s); if it was, move %s away "
-                        "to evaluate it again", out, len(unchecked), target.shown,
-                        first_few([Path(p).name for p in unchecked], 1), out)
+            warned.append(_checkpoint_note(
+                ("UNFINGERPRINTED",), target.shown,
+                f"{out}: {len(unchecked)} log(s) of {target.shown} record no checkpoint "
+                "fingerprint (made by a sweep before sweeps recorded one), so whether the "
+                "checkpoint was retrained since cannot be told: reused as they are "
+                f"({first_few([Path(p).name for p in unchecked], 1)}); if it was, move {out} "
+                "away to evaluate it again",
+                "record no checkpoint fingerprint (made by a sweep before sweeps recorded "
+                "one), so whether a checkpoint was retrained since cannot be told: reused as "
+                "they are; move the folder of one that was away to evaluate it again"))
         unweighed = _unweighed_logs(target, existing)
         if unweighed:
-            log.warning("%s: %d log(s) of %s record no fingerprint of its weights (made by a "
-                        "sweep before sweeps recorded model_fingerprint), so whether it was "
-                        "retrained or replaced in place since (the same manifest entry over "
-                        "other weights) cannot be told: reused as they are (%s); if it was, "
-                        "move %s away to evaluate it again", out, len(unweighed), target.shown,
-                        first_few([Path(p).name for p in unweighed], 1), out)
+            warned.append(_checkpoint_note(
+                ("UNWEIGHED",), target.shown,
+                f"{out}: {len(unweighed)} log(s) of {target.shown} record no fingerprint of "
+                "its weights (made by a sweep before sweeps recorded model_fingerprint), so "
+                "whether it was retrained or replaced in place since (the same manifest entry "
+                "over other weights) cannot be told: reused as they are "
+                f"({first_few([Path(p).name for p in unweighed], 1)}); if it was, move {out} "
+                "away to evaluate it again",
+                "record no fingerprint of their weights (made by a sweep before sweeps "
+                "recorded model_fingerprint), so whether a checkpoint was retrained or "
+                "replaced in place since (the same manifest entry over other weights) cannot "
+                "be told: reused as they are; move the folder of one that was away to "
+                "evaluate it again"))
         relabelled = _relabelled_logs(target, existing)
         if relabelled:
             raise SweepError(
@@ -1537,9 +1577,10 @@ def run_sweep(targets: Sequence[SweepTarget], log_dir: str | Path, claims: str |
                 folder_logs = _folder_logs(root)
             elsewhere = swept_elsewhere(target, run, files, folder_logs)
             if elsewhere is not None:
-                _warn_unhashed(elsewhere.folder, target.shown, files,
-                               _log_specs(elsewhere.folder), recorded)
+                warned += _unhashed_notes(elsewhere.folder, target.shown, files,
+                                          _log_specs(elsewhere.folder), recorded)
         planned.append((target, out, elsewhere))
+    _warn_grouped(warned)  # (a refusal above is said alone: nothing is reused)
     check_evaluable(planned, finished)
     moved = _moved_checkpoints(planned)
     writable_log_dir(root)

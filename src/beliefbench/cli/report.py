@@ -538,8 +538,8 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
             flag = "  FAIL" if r.fails else "  INCONCLUSIVE" if r.inconclusive else ""
             click.echo(f"{r.claim:<28} {r.baseline:>9.3f} {r.candidate:>9.3f} "
                        f"{r.rise:>+8.3f}  [{r.ci_low:+.3f}, {r.ci_high:+.3f}]{flag}")
-        for note in result.notes:
-            click.echo(f"note: {note}")
+        for note in result.notes if result.shown is None else result.shown:
+            click.echo(f"note: {note}")  # grouped: each log's in --json's notes
         click.echo(result.message())
     sys.exit(0 if result.passed else 1)
 
@@ -690,7 +690,7 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     still run), or the manifest has no final checkpoint (an unfinished finetune; unless
     --allow-unfinished), 2 on bad input (before any eval), 130 on Ctrl-C.
     """
-    from beliefbench.analysis.logs import no_answer_note, too_few_answers
+    from beliefbench.analysis.logs import grouped_notes, share_log, too_few_answers
     from beliefbench.analysis.sweep import (
         SweepError,
         run_sweep,
@@ -755,9 +755,12 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                else " (reused: finished before)" if o.reused
                else " (resumed from an earlier, unfinished run)" if o.resumed else "")
         click.echo(f"{status} {o.target.shown}: {o.log_dir}{error}{how}")
-    for o in silent:
-        click.echo(f"warning: {no_answer_note(o.target.shown, o.no_answer, o.responses)}",
-                   err=True)
+    # one line for three or more, as `report` groups its warnings: its status line above
+    # gives each checkpoint's share
+    for said, _ in grouped_notes([share_log("NO ANSWER TEXT", o.target.shown, o.no_answer,
+                                            o.responses) for o in silent],
+                                 "its `ok (no answer text: N%)` line above", "checkpoint"):
+        click.echo(f"warning: {said}", err=True)
     broken = [o for o in unfinished if o.error]
     if len(broken) == len(outcomes) > 1 and len({o.error for o in broken}) == 1:
         # one cause for all (`-M device=cuda` on a CPU machine): "fix or restore them" sent
