@@ -205,3 +205,38 @@ def test_sweep_gives_checkpoints_reused_unchecked_one_warning_before_the_evals(t
     # two: each its own warning, naming its folder, as before
     two = warned(models[:2])
     assert len(two) == 2 and all(" a log of mockllm/m" in w and "move " in w for w in two)
+
+
+def test_grouped_partial_adds_up_what_the_logs_hold_and_says_how_to_resume_them():
+    """em-report's PARTIAL (its own words per log: `, 2 of 6 responses`) goes through the
+    same grouping: held responses added up, the one reason they share, and for logs an eval
+    set wrote, the sweep's command run again; each log's own words are unchanged."""
+    from beliefbench.analysis.logs import (
+        INVALIDATED,
+        grouped_notes,
+        kept_in,
+        partial_note,
+        resume_note,
+        resume_way,
+    )
+
+    def em_partial(path: str, held: int, asked: int):
+        return partial_note(path, "success", f", {held} of {asked} responses", INVALIDATED,
+                            resume_note(path, "success", True), resume_way("success", True),
+                            held, asked)
+
+    notes = [em_partial(f"{n}.eval", held, 6) for n, held in (("a", 2), ("b", 6), ("c", 5))]
+    assert notes[0].note == (f"PARTIAL: a.eval (status 'success', 2 of 6 responses; "
+                             f"{INVALIDATED}): shown as partial=True, never pooled with "
+                             f"complete logs{resume_note('a.eval', 'success', True)}")
+    ((said, each),) = grouped_notes(notes, kept_in("em_report.md", "em_report.json"))
+    assert each == [n.note for n in notes]
+    assert said.startswith("PARTIAL: 3 logs (a.eval, b.eval and 1 more) (status 'success', "
+                           f"in all 13 of 18 responses (5 never run: in no count); "
+                           f"{INVALIDATED}): shown as partial=True"), said
+    assert "command that wrote them again: it resumes them" in said
+    assert said.endswith("; each log: em_report.md's Warnings, em_report.json's notes")
+    # logs of two statuses are two groups, each below three: each log said on its own
+    mixed = [*notes[:2], partial_note("d.eval", "error", ", 1 responses", "", "", "retry", 1,
+                                      None)]
+    assert [s for s, _ in grouped_notes(mixed)] == [n.note for n in mixed]
