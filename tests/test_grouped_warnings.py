@@ -74,6 +74,9 @@ def test_report_gives_partial_incomplete_and_limit_logs_one_line_each_keeping_ev
                 zip(own, sorted(runs, key=lambda x: x.location), strict=True)] == [True] * LOGS
         at = md.index("- " + said.removeprefix("warning: "))
         assert sorted(md[at + 1:at + 1 + LOGS]) == [f"  - {n}" for n in own]
+    # the three rows pool four evals each: said so, not "12 evals pooled in one row"
+    (said,) = _lines(r.stderr, "warning: REPEATED: ")
+    assert f"was answered by {3 * LOGS} evals pooled in 3 rows, several in each (" in said
     # the grouped PARTIAL says how to resume them; each log's note names its own command
     (said,) = _lines(r.stderr, "warning: PARTIAL: ")
     assert "`inspect eval-retry <log> --log-dir <its folder>` resumes each" in said

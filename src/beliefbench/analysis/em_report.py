@@ -73,6 +73,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     offline_reasons,
     over_budget,
     partial_note,
+    pooled_in,
     ran_on_subset,
     read_headers,
     reducer_text,
@@ -85,6 +86,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     same_checkpoint_notes,
     self_judged_note,
     served_notes,
+    several_evals,
     share_log,
     share_note,
     step_of,
@@ -222,13 +224,15 @@ class EMLogs:
                              "EM = em over all responses; the log's own EM metrics are NaN "
                              "where any question's answers disagree")
                 for i in self.logs if i.get("reducer")]
-        by_logs: dict[tuple[str, ...], list[str]] = {}
-        for qset, paths in self.repeated_sets().items():
-            by_logs.setdefault(tuple(paths), []).append(qset)
+        by_logs: dict[tuple[tuple[str, ...], int], list[str]] = {}
+        for qset, rows in several_evals(self.responses, self._task_ids(),
+                                        [*RUN_COLUMNS, "question_set"]).items():
+            paths = tuple(sorted({p for row in rows for p in row}))
+            by_logs.setdefault((paths, len(rows)), []).append(qset)
         out += [f"REPEATED: question set(s) {qsets} were answered by {len(paths)} evals "
-                f"pooled in one row ({first_few(list(paths), 3)}): each of their questions "
+                f"{pooled_in(rows)} ({first_few(list(paths), 3)}): each of their questions "
                 "is counted once per eval; if one is an earlier run left in the folder, "
-                "leave it out" for paths, qsets in by_logs.items()]
+                "leave it out" for (paths, rows), qsets in by_logs.items()]
         keys = [i["key"] for i in self.logs]
         differ = differing_fields(keys)
         if differ:
@@ -269,9 +273,11 @@ class EMLogs:
         with those logs, as the belief report's ``REPEATED``: a retry keeps its task id and
         a superseded attempt is dropped before, so these are separate runs of the same
         questions (an earlier run's log left beside the new one), pooled."""
-        return answered_by_several_evals(self.responses,
-                                         {i["path"]: i.get("task_id") for i in self.logs},
+        return answered_by_several_evals(self.responses, self._task_ids(),
                                          [*RUN_COLUMNS, "question_set"])
+
+    def _task_ids(self) -> dict[str, str | None]:
+        return {i["path"]: i.get("task_id") for i in self.logs}
 
 
 def incoherent_note(path: str, count: int, total: int, coherent_min: float) -> LogNote:

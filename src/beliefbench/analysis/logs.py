@@ -395,10 +395,14 @@ class BeliefLogs:
         out += not_final_notes((i.path, i.final, i.step) for i in self.logs)
         out += moved_notes(self.placed) + same_checkpoint_notes(self.placed)
         if runs_apart:  # (the gate refuses a side with such a claim)
-            out += [f"REPEATED: claim {claim!r} was answered by {len(paths)} evals pooled in "
-                    f"one row ({first_few(paths, 3)}): each of its questions is counted once "
-                    "per eval; if one is an earlier run left in the folder, leave it out"
-                    for claim, paths in self.repeated_claims(RUN_COLUMNS).items()]
+            task_ids = {i.path: i.task_id for i in self.logs}
+            for claim, rows in several_evals(self.responses, task_ids,
+                                             [*RUN_COLUMNS, "claim"]).items():
+                paths = sorted({p for row in rows for p in row})
+                out.append(f"REPEATED: claim {claim!r} was answered by {len(paths)} evals "
+                           f"{pooled_in(len(rows))} ({first_few(paths, 3)}): each of its "
+                           "questions is counted once per eval; if one is an earlier run left "
+                           "in the folder, leave it out")
         keys = [grouping_key(info.key) for info in self.logs]  # as the rows are grouped
         differ = differing_fields(keys)
         if differ and runs_apart:
@@ -1259,12 +1263,26 @@ def answered_by_several_evals(responses: pd.DataFrame, task_ids: dict[str, str |
     one group of ``groups``. A retry keeps its task id and a superseded attempt is dropped
     before, so these are separate runs of the same questions pooled: each question is
     counted once per eval."""
+    return {item: sorted({p for row in rows for p in row})
+            for item, rows in several_evals(responses, task_ids, groups).items()}
+
+
+def several_evals(responses: pd.DataFrame, task_ids: dict[str, str | None],
+                  groups: Sequence[str]) -> dict[str, list[list[str]]]:
+    """:func:`answered_by_several_evals` group by group: per item, the logs of each group
+    (a report's row) in which more than one eval answered it."""
     pairs = responses[[*groups, "log"]].drop_duplicates()
-    out: dict[str, set[str]] = {}
+    out: dict[str, list[list[str]]] = {}
     for (*_, item), sub in pairs.groupby(list(groups), sort=True, dropna=False):
         if len({task_ids.get(p) or p for p in sub["log"]}) > 1:
-            out.setdefault(str(item), set()).update(sub["log"])
-    return {item: sorted(paths) for item, paths in out.items()}
+            out.setdefault(str(item), []).append(sorted(sub["log"]))
+    return out
+
+
+def pooled_in(rows: int) -> str:
+    """How the REPEATED warning says where several evals were pooled: a folder of 12 logs
+    pooled four to a row in three rows read ``12 evals pooled in one row``."""
+    return "pooled in one row" if rows == 1 else f"pooled in {rows} rows, several in each"
 
 
 def expected_responses(log: EvalLog) -> int | None:
