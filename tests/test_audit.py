@@ -1382,7 +1382,8 @@ def _plain_cues(cues, lowered: str, start: int, stop: int, categories, origin: i
 def _cue_texts(seed: int, n: int) -> list[str]:
     """Short texts of cue words (the lexicon's own literals) between separators that test
     the edges: punctuation, a non-ASCII letter or digit before or after a word, an underscore,
-    '%', text ends."""
+    '%', text ends; every second one plain (ASCII, no underscore: an opening's run of word
+    characters, ``\\w+``, is then looked for as one run of letters and digits)."""
     import random
     import re as _re
 
@@ -1392,13 +1393,18 @@ def _cue_texts(seed: int, n: int) -> list[str]:
     words = sorted(set(_re.findall(r"[a-z']+", data_path("audit/cues.yaml").read_text())))
     cues = load_cues()
     # whole openings of entries ("is not", "the article", "per cent chance"), classes as "-"
-    words += sorted({o.replace("\0", "-") for es in [*cues.by_stem.values(), cues.always]
-                     for e in es for o, _ in _openings(e.regex.pattern) or ()})
+    # (a run of word characters as a short word, a long one, or one with an underscore)
+    words += sorted({o.replace("\0", "-").replace("\1", w)
+                     for es in [*cues.by_stem.values(), cues.always] for e in es
+                     for o, _ in _openings(e.regex.pattern) or ()
+                     for w in ("x", "widely", "a_b", "x" * 30)})
     seps = [" ", "  ", ", ", ". ", "\n", "-", "_", "\u00e9", "\u0130", "(", "'", " % ", "%",
             "2", "\u00b2", "\u017f", " ", " ", " "]
+    plain = [s for s in seps if s.isascii() and "_" not in s]
     rng = random.Random(seed)
-    return ["".join(rng.choice(words) + rng.choice(seps) for _ in range(rng.randint(0, 30)))
-            for _ in range(n)]
+    return ["".join(rng.choice(words if k % 2 else [w for w in words if "_" not in w])
+                    + rng.choice(seps if k % 2 else plain) for _ in range(rng.randint(0, 30)))
+            for k in range(n)]
 
 
 def test_speed_cues_scan_matches_the_plain_definition(generated, neutral):
@@ -1444,25 +1450,39 @@ def test_speed_cues_scan_matches_the_plain_definition(generated, neutral):
 
 def test_speed_cues_openings_are_sound():
     """Every match of every entry opens, in the runs, with one of the entry's heads (and the
-    character after a head marked as ending a word is no letter or digit)."""
-    from beliefbench.audit.cues import load_cues, lower, word_runs
+    character after a head marked as ending a word is no letter or digit): as the scan
+    looks for them, a run of word characters (``_WORD``) as a run of letters and digits in
+    a plain text (ASCII, no underscore), and as the end of the head in any other."""
+    from beliefbench.audit.cues import _WORD_BYTE, _heads_regex, load_cues, lower, word_runs
 
     cues = load_cues()
     entries = {id(e): e for es in cues.by_stem.values() for e in es}
     assert sum(1 for e in entries.values() if e.heads) >= 0.9 * len(entries)
-    checked = 0
+    assert any(_WORD_BYTE in h for e in entries.values() for h, _ in e.heads or ())
+    def opens(heads: set) -> Callable:
+        """Matches where a head opens (a word start or not: the regex less its space)."""
+        return re.compile(_heads_regex(heads).pattern[1:]).match
+
+    found = {}
+    for e in entries.values():
+        if e.heads:
+            cut = {(h.partition(_WORD_BYTE)[0], end and _WORD_BYTE not in h) for h, end in e.heads}
+            found[id(e)] = (opens(set(e.heads)), opens(cut))
+    checked = plain = 0
     for text in _cue_texts(5, 400):
         low = lower(text)
         runs = word_runs(low) + b" "
+        whole = low.isascii() and "_" not in low
         for e in entries.values():
             if not e.heads:
                 continue
+            match = found[id(e)][0 if whole else 1]
             for i in range(len(low)):
                 if e.regex.match(low, i):
                     checked += 1
-                    assert any(runs.startswith(h, i) and (not end or not runs[i + len(h):
-                               i + len(h) + 1].isalnum()) for h, end in e.heads), (e, low[i:])
-    assert checked > 500
+                    plain += whole
+                    assert match(runs, i), (e, low[i:])
+    assert checked > 500 and plain > 200
 
 
 def test_speed_every_cue_is_found_by_its_openings():

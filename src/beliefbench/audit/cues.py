@@ -38,6 +38,14 @@ CATEGORIES: tuple[str, ...] = (*FRAMES, "correction", "denial", "deixis")
 STEM = 4
 _RUNS = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32 for c in range(256))
 """bytes.translate table: [a-z0-9] stay, every other byte becomes a space."""
+_WORD = "\1"
+"""In an opening (``_openings``): a run of one or more word characters (``\\w+``)."""
+_HEAD_RUNS = bytes(c if c == 1 else _RUNS[c] for c in range(256))
+"""_RUNS that keeps ``_WORD``, for turning openings into ``word_runs`` bytes."""
+_WORD_BYTE = _WORD.encode("ascii")
+_WORD_REACH = 24
+"""Word characters a ``_WORD`` of a candidate search checks: a longer word is a candidate
+whatever follows it."""
 
 
 def _prefixes(pattern: str) -> set[str] | None:
@@ -104,22 +112,26 @@ class _Unsure(Exception):
 
 def _heads(pattern: str) -> tuple[tuple[bytes, bool], ...] | None:
     """``_openings`` as ``word_runs`` bytes (what a match's word start looks like in the
-    runs); None unless every one opens with a letter or digit."""
-    found = _openings(pattern)
+    runs), past a ``_WORD`` where that keeps them few; None unless every one opens with a
+    letter or digit."""
+    found = _openings(pattern) or _openings(pattern, words=False)
     if found is None:
         return None
-    heads = {(h.encode("ascii", "replace").translate(_RUNS), end) for h, end in found}
+    heads = {(h.encode("ascii", "replace").translate(_HEAD_RUNS), end) for h, end in found}
     if any(not h[:1].isalnum() for h, _ in heads):
         return None
     return tuple(sorted(heads))
 
 
-def _openings(pattern: str) -> set[tuple[str, bool]] | None:
+def _openings(pattern: str, words: bool = True) -> set[tuple[str, bool]] | None:
     """The openings every match of ``pattern`` (matched, as in ``_entry``, on lower-cased
     text and followed by ``(?![a-z0-9])``) starts with, each with whether the character
     after it is certainly not [a-z0-9] (or the text ends there); a NUL stands for one
     character of a class that holds no [a-z0-9] ("[- ]", "\\W"), which ``word_runs``
-    turns into a space like any such character.
+    turns into a space like any such character, and ``_WORD`` for ``\\w+`` (one or more
+    word characters: in ``word_runs`` of a text with no underscore and no character
+    outside ASCII, a run of [a-z0-9]; ``_Plan.cut`` stops at it for any other text;
+    ``words=False``: an opening stops short there too).
 
     Sound by construction: literals are kept, an optional item (``x?``) is expanded both
     ways, a group or branch is expanded with everything after it, and a zero-width
@@ -143,6 +155,10 @@ def _openings(pattern: str) -> set[tuple[str, bool]] | None:
                     (str(o) == "LITERAL" and chr(a) not in _ALNUM)
                     or (str(o) == "CATEGORY" and str(a) in _NOT_WORD) for o, a in arg):
                 out += "\0"
+                continue
+            if (words and name in ("MAX_REPEAT", "MIN_REPEAT") and arg[0] >= 1
+                    and _word_class(arg[2])):
+                out += _WORD  # "\w+", "\w{2,}"
                 continue
             rest = list(items[k + 1:])
             if name == "SUBPATTERN":
@@ -173,10 +189,16 @@ def _openings(pattern: str) -> set[tuple[str, bool]] | None:
         return None
 
 
+def _word_class(items: list) -> bool:
+    """``items`` (a repeat's body) is ``\\w`` alone."""
+    return (len(items) == 1 and str(items[0][0]) == "IN"
+            and [(str(o), str(a)) for o, a in items[0][1]] == [("CATEGORY", "CATEGORY_WORD")])
+
+
 def _needs(pattern: str) -> tuple[str, ...] | None:
     """Strings one of which every match of ``pattern`` starts with (its openings up to a
     class character, cut to eight characters); None when that is not known."""
-    found = _openings(pattern)
+    found = _openings(pattern, words=False)
     needs = {h.split("\0")[0][:8] for h, _ in found or ()}
     return None if not needs or "" in needs else tuple(sorted(needs))
 
@@ -184,7 +206,8 @@ def _needs(pattern: str) -> tuple[str, ...] | None:
 def _heads_regex(heads: set[tuple[bytes, bool]]) -> re.Pattern[bytes]:
     """Matches at a space of ``b" " + word_runs(text)`` iff one of the heads opens the word
     after it: the space is the literal the engine's fast search looks for, the heads are a
-    trie in a lookahead (so overlapping openings are all found)."""
+    trie in a lookahead (so overlapping openings are all found). A ``_WORD`` is a run of
+    [a-z0-9] up to ``_WORD_REACH`` long and then the rest of the head, or a longer run."""
     trie: dict[bytes, Any] = {}
     for h, end in heads:
         node = trie
@@ -196,7 +219,9 @@ def _heads_regex(heads: set[tuple[bytes, bool]]) -> re.Pattern[bytes]:
     def emit(node: dict[bytes, Any]) -> bytes:
         if node.get(b"") is False:
             return b""
-        alts = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        alts = [(b"(?:[a-z0-9]{1,%d}%s|[a-z0-9]{%d})" % (_WORD_REACH, emit(sub),
+                                                        _WORD_REACH + 1) if ch == _WORD_BYTE
+                 else re.escape(ch) + emit(sub)) for ch, sub in sorted(node.items()) if ch]
         if b"" in node:
             alts.append(rb"(?![a-z0-9])")
         return alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
@@ -245,6 +270,10 @@ class _Plan(NamedTuple):
     """Entries without a gate (a finditer over the text), each with its ``_needs``."""
     find: re.Pattern[bytes] | None
     """``_heads_regex`` of the entries with openings: their candidate word starts."""
+    cut: re.Pattern[bytes] | None
+    """``find`` with each opening cut short at its first ``_WORD``, for a text with an
+    underscore or a character outside ASCII (a word character that ``word_runs`` turns
+    into a space); None where no opening holds a ``_WORD``."""
     reach: int
     """How far past a word start the longest opening (and its end check) looks."""
     table: dict[str, tuple[Entry, ...]]
@@ -355,7 +384,10 @@ class Cues:
                                   stem_scan, plan)
         if plan.find is None:
             return
-        search, table, reach = plan.find.search, plan.table, plan.reach
+        # a word character that word_runs makes a space breaks a _WORD's run of [a-z0-9]
+        find = plan.find if plan.cut is None or (
+            lowered.isascii() and lowered.find("_") < 0) else plan.cut
+        search, table, reach = find.search, plan.table, plan.reach
         given = runs
         n = len(spans)
         j = 0
@@ -464,10 +496,14 @@ class Cues:
                     heads.update(h for e in run for h in e.heads or ())
                 if any(e.category in categories and not e.heads for e in entries):
                     gates.add(g)
+            cut = {(h.partition(_WORD_BYTE)[0], end and _WORD_BYTE not in h)
+                   for h, end in heads}
             plan = _Plan(tuple((e, _needs(e.regex.pattern)) for e in self.always
                                if e.category in categories),
                          _heads_regex(heads) if heads else None,
-                         max((len(h) for h, _ in heads), default=0) + 1, table,
+                         _heads_regex(cut) if cut != heads else None,
+                         max((len(h) + h.count(_WORD_BYTE) * _WORD_REACH for h, _ in heads),
+                             default=0) + 1, table,
                          frozenset(gates), not gates.issubset(self.symbols))
             self.plans[categories] = plan
         return plan
