@@ -406,14 +406,15 @@ class Cues:
             else:
                 shift, pos, end = 0, start, last + reach + 1
             cur = j
-            m = search(runs, pos, end) if start < last else None
-            while m is not None:
+            # a search per candidate (few) costs less than a finditer object; the pattern
+            # consumes one byte, so the next search starts where finditer's would; it runs
+            # once this candidate is read, so a caller that stops at a cue (any_frame) does
+            # not search the rest of the text for the next one
+            while start < last and (m := search(runs, pos, end)) is not None:
                 i = m.start() + shift
                 if i >= last:
                     break
-                # a search per candidate (few) costs less than a finditer object; the
-                # pattern consumes one byte, so the next search starts where finditer's would
-                m = search(runs, m.end(), end)
+                pos = m.end()
                 while i >= spans[cur][1]:
                     cur += 1
                 if i < spans[cur][0] or (i and lowered[i - 1].isalnum()):
