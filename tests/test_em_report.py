@@ -2164,8 +2164,8 @@ def test_many_em_logs_warned_alike_get_one_warning_with_each_kept(tmp_path):
 
     logs = [tmp_path / f"u{i}" / "logs" for i in range(3)]
     (said,), md, kept = report(*logs, tmp_path / "read" / "logs")
-    assert said.startswith("warning: 3 logs (") and " and 1 more; per log 100.0% to " \
-        "100.0%), in all: 24 of 24 responses (100.0%) are " + what in said, said
+    assert said.startswith("warning: 3 logs (") and " and 1 more; 100.0% in each), in " \
+        "all: 24 of 24 responses (100.0%) are " + what in said, said
     assert sum(p in said for p in paths) == 2
     assert said.endswith("; each log's count: em_report.md's Warnings, em_report.json's notes")
     assert md[0] == "- " + said.removeprefix("warning: ")

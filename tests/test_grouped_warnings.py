@@ -164,8 +164,8 @@ def test_sweep_gives_mute_checkpoints_one_no_answer_line(tmp_path, monkeypatch):
         sorted(f"mockllm/{n}" for n in mute)
     (said,) = _lines(r.stderr, "warning: NO ANSWER TEXT")
     assert said.startswith(f"warning: NO ANSWER TEXT: {LOGS} checkpoints (mockllm/mute0, "
-                           f"mockllm/mute1 and {LOGS - 2} more; per checkpoint 100.0% to "
-                           f"100.0%), in all: {7 * LOGS} of {7 * LOGS} responses (100.0%)"), said
+                           f"mockllm/mute1 and {LOGS - 2} more; 100.0% in each), in all: "
+                           f"{7 * LOGS} of {7 * LOGS} responses (100.0%)"), said
     assert said.endswith("each checkpoint's count: its `ok (no answer text: N%)` line above")
 
 

@@ -1788,7 +1788,7 @@ def test_many_logs_warned_of_one_count_get_one_warning_with_each_count_kept(tmp_
     (said,) = warned(tmp_path / "logs", out)
     assert said.startswith("warning: NO ANSWER TEXT: 3 logs (") and " and 1 more; " in said
     assert sum(log.location in said for log in mute) == 2
-    assert ("per log 100.0% to 100.0%), in all: 42 of 42 responses (100.0%) are empty "
+    assert ("and 1 more; 100.0% in each), in all: 42 of 42 responses (100.0%) are empty "
             "generations (the model returned no text): counted as failed") in said, said
     assert said.endswith("; each log's count: report.md's Warnings, report.json's notes")
     md = (out / "report.md").read_text().splitlines()
@@ -1821,6 +1821,24 @@ def test_a_grouped_cut_off_warning_adds_up_each_logs_counts():
                            "90.0% of the answers with text), in all: 18 of 50 responses "
                            "(36.0%; 45.0% of the 40 answers with text) are answers cut off "
                            "at the max_tokens limit: judged as they stand"), said
+
+
+def test_a_grouped_warning_says_one_share_once_when_every_log_reads_alike():
+    """`report` on logs that each had the same share of parse errors said "per log 19.6% to
+    19.6%", a range that was none: where the ends read alike (to the shown 0.1%) the share
+    is said once; shares that differ keep their range."""
+    from beliefbench.analysis.logs import grouped_note, share_log
+
+    shares = [share_log("CUT OFF", "a.eval", 10, 50, 46),  # 21.7% of the 46 with text
+              share_log("CUT OFF", "b.eval", 9, 50, 46),  # 19.565..%
+              share_log("CUT OFF", "c.eval", 1960, 10000, 10000)]  # 19.6%
+    assert "; per log 19.6% to 21.7% of the answers with text), in all" in \
+        grouped_note(shares)
+    shares[0] = share_log("CUT OFF", "a.eval", 9, 50, 46)  # all shown as 19.6%
+    said = grouped_note(shares)
+    assert "(a.eval, b.eval and 1 more; 19.6% of the answers with text in each), in all: " \
+        in said, said
+    assert " to " not in said.split("), in all")[0]
 
 
 def test_report_json_says_whether_each_log_is_the_whole_run(tmp_path):

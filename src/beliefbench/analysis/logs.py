@@ -1001,10 +1001,18 @@ def grouped_note(notes: Sequence[LogNote], kept: str = REPORT_KEPT, unit: str = 
     answered = sum(n.total if n.answered is None else n.answered for n in notes) if cut \
         else None
     of = " of the answers with text" if cut else ""
-    where += f"; per {unit} {low:.1%} to {high:.1%}{of}), in all"
+    where += f"; {share_spread(low, high, unit, of)}), in all"
     said = first.together(where, notes) if first.together is not None else \
         first.say(where, sum(n.count for n in notes), sum(n.total for n in notes), answered)
     return said + f"; each {unit}'s count: {kept}"
+
+
+def share_spread(low: float, high: float, unit: str, of: str = "") -> str:
+    """The spread of the shares a grouped warning fired on, said once where its ends read
+    alike (``19.6% in each``: "per log 19.6% to 19.6%" read as a range that was none)."""
+    if f"{low:.1%}" == f"{high:.1%}":
+        return f"{low:.1%}{of} in each"
+    return f"per {unit} {low:.1%} to {high:.1%}{of}"
 
 
 def _share(n: LogNote) -> float:
