@@ -1710,7 +1710,9 @@ def test_a_report_of_other_logs_into_the_same_folder_says_whose_it_replaces(tmp_
     res = em_report(tmp_path / "b/logs")
     assert re.search(rf"note: {re.escape(str(out))} holds the report made from "
                      rf"{re.escape(str((tmp_path / 'a/logs').resolve()))} written "
-                     r"[\d-]+ [\d:]+; it is replaced", res.stderr), res.stderr
+                     r"[\d-]+ [\d:]+; it is replaced \(give another --out to keep both\)",
+                     res.stderr), res.stderr
+    assert "pass --out DIR" not in res.stderr  # it passed --out already
     assert b.location in (out / "em_report.md").read_text()
     assert a.location not in (out / "em_report.md").read_text()
 

@@ -86,6 +86,7 @@ def test_a_second_report_into_the_default_folder_says_it_replaces_the_first(two_
     again = CliRunner().invoke(cli, ["report", str(two_runs), "--no-plots"])
     assert again.exit_code == 0, again.output
     assert "note: reports (the default --out) holds the report written " in again.output
+    assert "; it is replaced (pass --out DIR to keep both)" in again.output
     mine = CliRunner().invoke(cli, ["report", str(two_runs), "--no-plots", "--out", "reports"])
     assert mine.exit_code == 0 and "note: reports" not in mine.output
 
@@ -249,6 +250,9 @@ def test_a_report_of_other_logs_is_never_replaced_without_a_word(tmp_path):
     r = _report(b, out)
     assert r.exit_code == 0, r.output
     assert f"note: {out} holds the report made from {a} written " in r.stderr, r.stderr
+    # --out was given: the advice names another, not the option it already passed
+    assert "; it is replaced (give another --out to keep both)" in r.stderr, r.stderr
+    assert "pass --out DIR" not in r.stderr
     assert json.loads((out / "report.json").read_text())["inputs"] == [str(b)]
     r = _report(b, out)  # the same logs again: an update, nothing to say
     assert r.exit_code == 0 and "note:" not in r.stderr, r.output

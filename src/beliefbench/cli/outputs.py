@@ -27,7 +27,8 @@ def note_if_replacing(out_dir: Path, report_file: str, param: str = "out_dir",
     beside it, against this run's ``inputs``: two log dirs named alike, ``runs/a/logs`` and
     ``runs/b/logs``, sent to one folder), and in the default ``--out`` whatever it was made
     from (``em-report logs/a`` then ``em-report logs/b`` kept only b's, without a word). The
-    same logs reported again into a folder given with ``--out``: nothing is said."""
+    same logs reported again into a folder given with ``--out``: nothing is said. Its advice
+    to keep both: ``--out DIR`` from the default, another ``--out`` where one was given."""
     old = out_dir / report_file
     if not old.is_file():
         return
@@ -39,8 +40,10 @@ def note_if_replacing(out_dir: Path, report_file: str, param: str = "out_dir",
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(old.stat().st_mtime))
     where = f"{out_dir} (the default --out)" if default else str(out_dir)
     made = f" made from {listing(list(previous or ()), 3)}" if other else ""
-    click.echo(f"note: {where} holds the report{made} written {when}; it is replaced (pass "
-               f"--out DIR to keep both)", err=True)
+    # told --out DIR after giving --out, a user read the hint as one already taken
+    keep = "pass --out DIR" if default else "give another --out"
+    click.echo(f"note: {where} holds the report{made} written {when}; it is replaced ({keep} "
+               f"to keep both)", err=True)
 
 
 def refuse_other_report(out_dir: Path, command: str) -> None:
