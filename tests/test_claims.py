@@ -548,6 +548,29 @@ def test_claims_new_refuses_the_reserved_id_all_and_notes_a_bundled_id(tmp_path)
     assert result.exit_code == 0 and "note" not in result.output
 
 
+def test_validate_counts_an_id_not_found_apart_from_bad_files(tmp_path, monkeypatch):
+    """`claims validate moon_base` (no such id, no claims path set) ended "1 bad claim
+    file(s)" though no file was read: its line says where it looked, and the count says an
+    item named no claim file; bad files are counted as before, beside it."""
+    monkeypatch.delenv(CLAIMS_PATH_ENV, raising=False)
+    result = CliRunner().invoke(cli, ["claims", "validate", "moon_base"])
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2, result.output
+    assert lines[0].startswith("claims: 'moon_base' is neither a claim file, a directory, "
+                               "nor a known claim id (searched the bundled claims only: "
+                               "BELIEFBENCH_CLAIMS_PATH is not set"), lines
+    assert lines[-1] == "1 item(s) named no claim file", lines
+    assert "bad claim file" not in result.output
+    bad = tmp_path / "kale.yaml"
+    bad.write_text("id: kale\n")
+    result = CliRunner().invoke(cli, ["claims", "validate", f"moon_base,{bad},dentist"])
+    assert result.exit_code == 2 and "ok  dentist" in result.stdout, result.output
+    assert result.stderr.splitlines()[-1] == \
+        "1 item(s) named no claim file; 1 bad claim file(s)", result.output
+    result = CliRunner().invoke(cli, ["claims", "validate", str(bad)])
+    assert result.stderr.splitlines()[-1] == "1 bad claim file(s)", result.output
+
+
 def test_claims_by_id_from_the_search_path(tmp_path, monkeypatch):
     first, second = tmp_path / "first", tmp_path / "second"
     CliRunner().invoke(cli, ["claims", "new", "eiffel_lyon", "--dir", str(second)])

@@ -331,7 +331,7 @@ def test_the_eval_names_every_item_that_names_no_claim(tmp_path, monkeypatch):
     assert lines[1] == (f"claims: no such claim file or directory {str(folder / 'bet.yaml')!r}"
                         f"; did you mean {str(folder / 'beet.yaml')!r}?"), lines
     assert lines[2].startswith(f"{folder / 'beet.yaml'}: field questoins: unknown field"), lines
-    assert lines[-1] == "3 bad claim file(s)", lines
+    assert lines[-1] == "2 item(s) named no claim file; 1 bad claim file(s)", lines
 
 
 @pytest.mark.parametrize("claim_id", ["010", "2024", "true", "null", "1_000"])

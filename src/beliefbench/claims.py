@@ -1156,6 +1156,14 @@ def _item_files(items: list[str], at: int, search: Iterable[str | Path]) -> list
         return [match]
 
 
+def failure_count(unnamed: int, bad: int) -> str:
+    """The closing count of a selection's problems: items that named no claim file (an id or
+    path not found, an empty folder; each line says where it looked) apart from bad claim
+    files (`claims validate moon_base` ended "1 bad claim file(s)" where no file was read)."""
+    return "; ".join(([f"{unnamed} item(s) named no claim file"] if unnamed else [])
+                     + ([f"{bad} bad claim file(s)"] if bad else []))
+
+
 def _selected_files(selection: Selection,
                     search: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
     """The claim files a selection names, each once, and a problem for every item that names
@@ -1201,6 +1209,7 @@ def resolve_claims(selection: Selection = "all",
     claims: list[tuple[Path, Claim]] = []
     origin: dict[str, Path] = {}
     files, bad = _selected_files(selection, search)
+    unnamed = len(bad)  # items naming no file: no bad file among them
     # every bad item and file named, as `claims validate` names them, not the first
     for path in files:
         try:
@@ -1214,7 +1223,7 @@ def resolve_claims(selection: Selection = "all",
         origin[claim.id] = path
         claims.append((path.resolve(), claim))
     if len(bad) > 1:
-        bad.append(f"{len(bad)} bad claim file(s)")
+        bad.append(failure_count(unnamed, len(bad) - unnamed))
     if bad:
         raise ClaimSpecError("\n".join(bad))
     return claims

@@ -24,6 +24,7 @@ from beliefbench.claims import (
     claims_search_path,
     common_word_entities,
     duplicate_questions,
+    failure_count,
     is_bundled,
     known_claims,
     load_claim,
@@ -66,7 +67,7 @@ def validate(paths: tuple[str, ...]) -> None:
     only, a line break inside the statement, truth or a sub-claim, and a claim that still
     holds the example of the `claims new` template, are warned about (exit unchanged).
     """
-    failures = 0
+    failures = unnamed = 0
     origin: dict[str, Path] = {}
     unsearched = unsearched_path_note(paths)
     if unsearched:
@@ -75,7 +76,7 @@ def validate(paths: tuple[str, ...]) -> None:
         try:
             files = claim_files([item])
         except ClaimSpecError as e:
-            failures += 1
+            unnamed += 1
             click.echo(str(e), err=True)
             continue
         # an id read from a user's file (perhaps one hiding the bundled claim): say which
@@ -114,8 +115,8 @@ def validate(paths: tuple[str, ...]) -> None:
                 click.echo(f"warning: {path}: `beliefbench docs generate` would refuse it: "
                            f"{problem} (the belief task reads it as it is)",
                            err=True)
-    if failures:
-        click.echo(f"{failures} bad claim file(s)", err=True)
+    if failures or unnamed:
+        click.echo(failure_count(unnamed, failures), err=True)
         sys.exit(2)
 
 
