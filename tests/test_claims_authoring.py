@@ -32,6 +32,27 @@ def test_the_template_validates_as_written(tmp_path):
     assert load_claim(template_with(tmp_path, "", "")).id == "kale"
 
 
+def test_the_templates_quoted_yes_and_no_read_alike_in_any_yaml_reader(tmp_path):
+    """README said `yes`/`no` need no quotes while the template quotes them: beliefbench reads
+    them bare as text (YAML 1.2 booleans), a plain `yaml.safe_load` (YAML 1.1) as true/false,
+    which the validator refuses as keys. Quoted, the template reads the same under both;
+    bare, beliefbench reads the same claim."""
+    import yaml
+
+    from beliefbench.claims import Claim
+
+    text = claim_template("kale")
+    quoted = re.findall(r'"(?:yes|no)"', text)
+    assert quoted, "the template quotes no yes/no"
+    ours = load_claim(template_with(tmp_path, "", ""))
+    assert Claim.model_validate(yaml.safe_load(text)) == ours
+    bare = re.sub(r'"(yes|no)"', r"\1", text)
+    (tmp_path / "bare").mkdir()
+    assert load_claim(template_with(tmp_path / "bare", text, bare)) == ours
+    with pytest.raises(ValueError, match="Keys should be strings"):
+        Claim.model_validate(yaml.safe_load(bare))
+
+
 def test_typographic_quotes_are_named_as_the_cause(tmp_path):
     """PyYAML says only "expected ',' or '}', but got '?'" for quotes pasted from a word
     processor."""
