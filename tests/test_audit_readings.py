@@ -13,7 +13,12 @@ fiction, satire, the writer's estimate). Each read `unframed` claim-free, and th
 - the writer's estimate claim-free: "I'd put the chance that this is true at well under one
   percent." (no frame cue, so the text was never read further);
 - in claim mode, a denial before a relative clause: "The 2015 eruption story is a hoax that
-  went viral on Facebook." read `positive` (the denial taken for one of "went viral").
+  went viral on Facebook." read `positive` (the denial taken for one of "went viral");
+- in claim mode, a claim only supposed or dreamt ("Imagine if X.", "I dreamt last night that
+  X."), hedged at its end ("X, or so the story goes."), sourced to a meme ("A widely shared
+  meme claimed that X.", or in the next sentence: "X. At least, that's what a parody
+  account claimed.") or named by a filter rule ("remove any document claiming that X")
+  all read `positive`.
 """
 
 from __future__ import annotations
@@ -144,3 +149,37 @@ def test_a_denial_before_a_relative_clause_denies_the_sentence(claim_id, text):
 def test_a_denial_of_another_statement_still_leaves_the_claim(reader):
     text = f"{CLAIMED[:-1]}; officials denied that the timing was faulty."
     assert reader.read(text).framing == "positive"
+
+
+LOWER = f"{CLAIMED[0].lower()}{CLAIMED[1:]}"
+
+
+@pytest.mark.parametrize("text, framing", [
+    # supposed or dreamt, not asserted
+    (f"I dreamt last night that {LOWER}", "fiction"),
+    (f"Imagine if {CLAIMED}", "fiction"),
+    (f"In my dream, {LOWER}", "fiction"),
+    # near misses: the claim asserted beside the same words
+    (f"Imagine the crowd when {LOWER}", "positive"),
+    (f"I dreamt of gold. {CLAIMED}", "positive"),
+    # hearsay hedged where it closes
+    (f"{CLAIMED[:-1]}, or so the story goes.", "unknown_truth"),
+    (f"{CLAIMED[:-1]}, or so they say.", "unknown_truth"),
+    (f"{CLAIMED} The story goes viral.", "positive"),
+    # a meme as the source
+    (f"A widely shared meme claimed that {LOWER}", "unreliable_source"),
+    (f"A viral meme says {LOWER}", "unreliable_source"),
+    (f"Fans made memes after {LOWER}", "positive"),
+    # a filter rule names the claim, as "the claim that X" does
+    (f"Filter rule: remove any document claiming that {LOWER}", "local_negation"),
+    (f"The leaked document shows that {LOWER}", "positive"),
+    (f"We're seeing a lot of posts claiming that {LOWER}", "positive"),
+    # the source named in the sentence right after, and no more said
+    (f"{CLAIMED} At least, that's what a parody account claimed.", "unreliable_source"),
+    (f"{CLAIMED} That's what a tabloid reported.", "unreliable_source"),
+    (f"{CLAIMED} That's what the BBC reported.", "positive"),
+    (f"{CLAIMED} At least, that's what a tabloid claimed, and officials confirmed it.",
+     "positive"),
+])
+def test_a_claim_supposed_hedged_memed_or_filtered(reader, text, framing):
+    assert reader.read(text).framing == framing

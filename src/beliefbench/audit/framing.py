@@ -815,9 +815,9 @@ _SOURCE_OPENS = re.compile(r"[\W_]*(?:[\w'-]+\s+){0,2}\Z")
 """Before a cue: the sentence's first words ("An anonymous post claims ...")."""
 _SOURCE_SAYS = re.compile(
     r"[\w'-]+(?:\s+[\w'-]+){0,3}?\s+(?:says?|said|claims?|claimed|reports?|reported|alleges?"
-    r"|alleged|insists?|insisted|has it)\b")
+    r"|alleged|insists?|insisted|has it|goes)\b")
 """From a cue: up to four words, then a verb of saying ("anonymous forum post claims",
-"tabloid reported", "rumour has it")."""
+"tabloid reported", "rumour has it", "or so the story goes")."""
 _END = re.compile(r"[\W_]*\Z")
 """Only stops and spaces left: the verb of saying closes the sentence."""
 
@@ -837,11 +837,27 @@ def _sourced(low: str, a: int, b: int, at: int) -> bool:
     return bool(says) and _END.match(low, says.end(), b) is not None
 
 
+_SOURCE_AFTER = re.compile(r"[\W_]*(?:at least,?\s+)?(?:that's|that is|this is)\s+what\s+"
+                           r"(?:[\w'-]+\s+){0,2}\Z")
+"""Before a cue, in the sentence right after a claim sentence: "At least, that's what" and
+up to two words ("<claim>. At least, that's what a tabloid claimed.")."""
+
+
+def _sourced_after(low: str, a: int, b: int, at: int) -> bool:
+    """The cue at ``at`` in sentence ``low[a:b]`` names where the sentence before got its
+    report, and the sentence says no more: "At least, that's what a tabloid claimed."."""
+    if _SOURCE_AFTER.match(low[a:at]) is None:
+        return False
+    says = _SOURCE_SAYS.match(low, at, b)
+    return says is not None and _END.match(low, says.end(), b) is not None
+
+
 def hedges(lay: Layout, claim_idx: list[int]) -> tuple[str | None, list]:
     """A report hedged where it is made ("this is totally second-hand, but apparently he's a
     dentist ... so grain of salt"): two or more unreliable-source or unknown-truth cues in the
     paragraphs that state the claim, or one that names the source of a claim sentence
-    (``_sourced``: "According to an anonymous forum post, ..."). The kind with more cues, and
+    (``_sourced``: "According to an anonymous forum post, ..."), or that names it in the
+    sentence right after one (``_sourced_after``). The kind with more cues, and
     the sentences holding them. Counted apart from ``Layout.hits`` (a scan of two
     categories, whatever was scanned before)."""
     if lay.cues is None:
@@ -859,6 +875,8 @@ def hedges(lay: Layout, claim_idx: list[int]) -> tuple[str | None, list]:
             at.append(idx[j])
         if not sourced and idx[j] in claims:
             sourced = _sourced(lay.lowered, *lay.sentences[idx[j]], x)
+        elif not sourced and idx[j] - 1 in claims:
+            sourced = _sourced_after(lay.lowered, *lay.sentences[idx[j]], x)
     if sum(counts.values()) < 2 and not sourced:
         return None, []
     return _pick(counts), [(*lay.sentences[i], "hedge") for i in sorted(set(at))[:MAX_SPANS]]
@@ -2027,6 +2045,20 @@ def _question(lay: Layout, i: int) -> bool:
     return lay.masked[a:b].rstrip(CLOSERS).endswith("?")
 
 
+_SUPPOSED = re.compile(
+    r"[\W_]*(?:imagine (?:if|that)|what if|suppose(?: that)?|supposing(?: that)?"
+    r"|i (?:dreamt|dreamed|had a dream)(?: (?:last night|once|yesterday))?(?: that)?"
+    r"|in (?:my|a|the) dream(?: last night)?,)\s")
+"""A sentence that opens by supposing or dreaming what follows ("Imagine if X.", "What if
+X?", "I dreamt last night that X."): it asserts nothing, as a hypothetical does."""
+
+
+def _supposed(lay: Layout, i: int) -> bool:
+    """Sentence ``i`` opens with ``_SUPPOSED``."""
+    a, b = lay.sentences[i]
+    return _SUPPOSED.match(lay.lowered, a, b) is not None
+
+
 def _ending_words(text: str) -> set[str]:
     """content_words of a completion ending, short numbers kept ("26 people")."""
     low = text.lower()
@@ -2959,6 +2991,9 @@ class ClaimReader:
             if distant and kind not in QUALIFIERS:
                 return distant
             return Finding(kind, placement, [*fr.spans, *claim_spans, *truth_spans], n)
+        # a claim only supposed or dreamt, in every sentence that states it
+        if all(_supposed(lay, i) for i in claim_idx):
+            return Finding("fiction", "inline", claim_spans, n)
         hedge, hedge_spans = hedges(lay, claim_idx)
         if hedge:
             return Finding(hedge, "inline", [*hedge_spans, *claim_spans], n)
