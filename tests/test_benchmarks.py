@@ -18,6 +18,7 @@ from benchutil import count, positive_int, positive_ints  # noqa: E402
 BAD = {  # script: a bad argument a reader could type
     "bench_audit.py": ["--sizes-mb", "20,0"],
     "bench_documents.py": ["--n", "0"],
+    "bench_em_gate.py": ["--runs", "0"],
     "bench_finetune.py": ["--device", "cuda", "--settings", "defualts"],
     "bench_harness.py": ["--samples", "0"],
     "bench_hash_cache.py": ["--mib", "0"],

@@ -11,10 +11,11 @@ from conftest import believer, output, run_belief
 from inspect_ai import eval
 from inspect_ai.model import get_model
 
-from beliefbench.analysis.em_gate import compare_em
+from beliefbench.analysis.em_gate import GATED, _table, compare_em
 from beliefbench.analysis.em_report import load_em_logs
-from beliefbench.analysis.gate import GateError
+from beliefbench.analysis.gate import GateError, decide
 from beliefbench.cli import cli
+from beliefbench.em.metrics import question_table
 from beliefbench.em.task import em
 
 GENERAL = [f"g{i}" for i in range(1, 9)]
@@ -174,3 +175,26 @@ def test_the_same_weights_on_both_sides_are_refused_unless_allowed(tmp_path):
         compare_em(load_em_logs(one), load_em_logs(two))
     allowed = compare_em(load_em_logs(one), load_em_logs(two), allow_same_model=True)
     assert any(n.startswith("SAME MODEL allowed") for n in allowed.notes)
+
+
+def test_compare_ems_general_rise_is_decide_on_the_sides_general_tables(runs):
+    """``benchmarks/bench_em_gate.py`` measures the EM gate's false-FAIL rate and power by
+    calling :func:`decide` on simulated question tables as ``compare_em`` calls it: it must
+    be the rise ``compare_em`` gives on logs, bound for bound, or its figures are of another
+    rule."""
+    said = set()
+    for other in ("finetune", "equal", "unread"):
+        base, cand = load_em_logs(runs["base"]), load_em_logs(runs[other])
+        result = compare_em(base, cand, n_bootstrap=400, seed=5, max_unread=0.25)
+        tables = [_table(question_table(s.responses), GATED) for s in (base, cand)]
+        rise, _, level = decide(*tables, [GATED], 0.05, overall_only=True, n_bootstrap=400,
+                                seed=5)
+        assert (rise.baseline, rise.candidate, rise.rise, rise.ci_low, rise.ci_high,
+                rise.fails, rise.inconclusive) == (
+            result.general.baseline, result.general.candidate, result.general.rise,
+            result.general.ci_low, result.general.ci_high, result.general.fails,
+            result.general.inconclusive)
+        assert level == result.ci_level
+        said.add(result.verdict)
+    assert said == {"PASS", "FAIL"}, said
+
