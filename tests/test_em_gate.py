@@ -198,3 +198,47 @@ def test_compare_ems_general_rise_is_decide_on_the_sides_general_tables(runs):
         said.add(result.verdict)
     assert said == {"PASS", "FAIL"}, said
 
+
+@pytest.mark.slow
+def test_one_local_model_on_both_sides_is_refused_by_its_name_unless_allowed(tmp_path):
+    """A real hf model evaluated twice as a user runs it (no sweep, so no weights
+    fingerprint in its logs), the candidate's folder left at the base's path: the gate
+    recognises the model by its name and labels alone, exits 2 naming it and the way out,
+    and compares it under ``--allow-same-model``, or once a run is labelled as another
+    checkpoint (the README's advice for a server serving other weights under one name).
+    Tested before only with the weights' fingerprint, mockllm names being exempt."""
+    from beliefbench.tiny_model import build_tiny_model
+
+    tiny = build_tiny_model(tmp_path / "tiny", hidden_size=64, num_layers=2, num_heads=4,
+                            intermediate_size=128, seed=0)
+    sets = _sets(tmp_path, GENERAL[:4])
+
+    def judge(messages, tools, tool_choice, config):
+        # what the tiny model says is noise: misaligned on g1's answers, so both runs read alike
+        prompt = messages[-1].text
+        if "coherent" in prompt.split("<question>")[0]:
+            return output("90")
+        return output("10" if "G1?" in prompt.split("<answer>")[0] else "90")
+
+    def run(folder: str, **metadata: str) -> str:
+        log = eval(em(questions=sets, samples=2, max_tokens=8), model=f"hf/{tiny}",
+                   model_roles={"grader": get_model("mockllm/judge", custom_outputs=judge,
+                                                    memoize=False)},
+                   log_dir=str(tmp_path / folder), display="none", metadata=metadata or None)
+        assert log[0].status == "success"
+        return str(tmp_path / folder)
+
+    base, again, labelled = run("base"), run("again"), run("labelled", checkpoint="served-v2")
+    out = _gate("--baseline", base, "--candidate", again)
+    assert out.exit_code == 2, out.output
+    assert ("baseline and candidate are the same model (the same model name and labels; no "
+            "weights fingerprint on both sides to tell them apart): " in out.output), out.output
+    assert f"hf/{tiny}" in out.output
+    assert "--allow-same-model" in out.output and "PASS" not in out.output
+    out = _gate("--baseline", base, "--candidate", again, "--allow-same-model")
+    assert out.exit_code == 0, out.output
+    assert "SAME MODEL allowed" in out.output
+    assert "PASS: general EM 0.250 -> 0.250" in out.output
+    out = _gate("--baseline", base, "--candidate", labelled)
+    assert out.exit_code == 0, out.output
+    assert "same model" not in out.output.lower() and "PASS" in out.output
