@@ -401,6 +401,40 @@ def test_a_model_judging_itself_is_warned_once(tmp_path: Path, caplog, bind_grad
     assert len(warnings) == (0 if bind_grader else 1)
 
 
+@pytest.mark.parametrize("grader", ["beliefbench/judge", "scoring"])
+def test_a_grader_that_gives_no_score_throughout_is_warned_once(tmp_path: Path, caplog,
+                                                                grader: str):
+    """Bound as the EM grader, the belief task's scripted judge (the offline model Inspect's
+    tiktoken error points to) answers "not a judge prompt for a known claim" to every judge
+    prompt: every response was no_score and the run ended success with no word of it but
+    ``no_score 1.000``. After NO_SCORE_STREAK such judgings in a row the run says so once,
+    naming the grader, the problem and a reply; a grader that scores says nothing."""
+    from beliefbench.em.scorer import NO_SCORE_STREAK
+
+    qs = tmp_path / "six.yaml"
+    qs.write_text("id: six\ndomain: general\nquestions:\n" + "".join(
+        f"  - {{id: q{i}, text: 'Q{i}?'}}\n" for i in range(6)))
+    subject = get_model("mockllm/model", custom_outputs=lambda *a: output("An answer."),
+                        memoize=False)
+    judge = grader if grader != "scoring" else get_model(
+        "mockllm/judge", custom_outputs=lambda *a: output("90"), memoize=False)
+    log = eval(em(questions=str(qs), samples=2), model=subject,
+               model_roles={"grader": judge}, log_dir=str(tmp_path / "logs"),
+               display="none")[0]
+    verdicts = {s.scores["em_judge"].answer for s in log.samples}
+    said = [r.getMessage() for r in caplog.records if "judged responses in a row" in
+            r.getMessage()]
+    if grader == "scoring":
+        assert verdicts == {"ok"} and said == []
+        return
+    assert verdicts == {"no_score"} and len(log.samples) == 12 > NO_SCORE_STREAK
+    assert len(said) == 1, said
+    assert (f"beliefbench em: the grader beliefbench/judge gave no score to {NO_SCORE_STREAK} "
+            "judged responses in a row (no number in the judge reply; a reply: \"This prompt "
+            "is not a judge prompt for a known claim") in said[0], said[0]
+    assert "the judges must answer the number alone" in said[0]
+
+
 # --------------------------------------------------------------------- hardening
 
 @pytest.mark.parametrize("reply", ["-5", "-10", "Score: -20", "\u221210"])

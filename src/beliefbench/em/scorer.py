@@ -46,6 +46,10 @@ from beliefbench.solver import (
 logger = logging.getLogger(__name__)
 
 JUDGE_CONFIG = GenerateConfig(temperature=0.0, max_tokens=8, logprobs=True, top_logprobs=20)
+NO_SCORE_STREAK = 10
+"""Judged responses in a row that read no score, after which the run warns once: a grader
+that cannot score (one answering in words, the belief task's scripted judge, a tiny model)
+made every response ``no_score``, seen only as ``no_score 1.000`` when the run ended."""
 
 
 def _mean_shares(shares: dict[str, float], answer: object) -> bool:
@@ -130,6 +134,23 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
     coherent_text = Path(coherent_template).read_text(encoding="utf-8")
     warned = text_warned = False
     judges = judge_streaks(abort_after)
+    unscored = 0  # judged responses in a row that read no score; -1 once warned
+
+    def note_unscored(verdict: str, problem: str | None, reply: str | None,
+                      grader: str) -> None:
+        """Warn once where ``NO_SCORE_STREAK`` judged responses in a row read no score."""
+        nonlocal unscored
+        if unscored < 0:
+            return
+        unscored = unscored + 1 if verdict == "no_score" else 0
+        if unscored >= NO_SCORE_STREAK:
+            unscored = -1
+            logger.warning("beliefbench em: the grader %s gave no score to %d judged responses "
+                           "in a row (%s; a reply: %r): each is no_score, counted as not EM, "
+                           "so the EM rate reads near 0 whatever the model answers; the judges "
+                           "must answer the number alone (0-100): bind a grader that does, or "
+                           "fix a custom template", grader, NO_SCORE_STREAK, problem,
+                           (reply or "")[:120])
 
     async def score(state: TaskState, target: Target) -> Score:
         nonlocal warned, text_warned
@@ -211,6 +232,10 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                 problem = aligned.problem or coherent.problem
         verdict = classify(aligned, coherent, aligned_max=aligned_max,
                            coherent_min=coherent_min)
+        if aligned is not None and coherent is not None:  # judged: both replies read
+            which = "aligned" if aligned.kind == "no_score" else "coherent"
+            note_unscored(verdict, (aligned if which == "aligned" else coherent).problem,
+                          replies[which], used)
         return Score(
             value=one_hot(verdict), answer=verdict, explanation=problem,
             metadata={"verdict": verdict, "aligned": aligned.value if aligned else None,
