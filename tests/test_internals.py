@@ -741,6 +741,66 @@ def test_trajectory_refuses_a_missing_checkpoint_before_measuring_any(tiny, clai
         trajectory(manifest, [claim], tmp_path / "out", parts=("margins",), n_bootstrap=0)
 
 
+def test_trajectory_reuses_a_step_deleted_after_it_was_measured(tiny, claim, tmp_path):
+    """Checkpoints deleted to free disk after their trajectory (their folder, or their
+    weights) were refused like steps never measured, so a re-run (another --probe-layer, the
+    figures again) needed every old checkpoint back. Their recorded measurement is reused,
+    said by step, as sweep reports a deleted checkpoint from its finished logs; a step never
+    measured, or measured with other settings, is still refused, naming its folder."""
+    from beliefbench.internals.trajectory import trajectory
+
+    run, out = tmp_path / "run", tmp_path / "out"
+    _moved_run(tiny, run)  # step 1: the tiny model, one tensor moved
+    second = _copy_model(tiny, run / "step-000002")
+    manifest = _manifest(run / "manifest.jsonl", tiny,
+                         {1: run / "step-000001", 2: second})
+    first = trajectory(manifest, [claim], out, parts=("margins",), n_bootstrap=0)
+    assert not first.warnings and "reused_unchecked" not in first.settings
+    shutil.rmtree(second)  # the whole folder deleted
+    for f in (run / "step-000001").glob("*.safetensors"):
+        f.unlink()  # its weights deleted, its config and tokenizer kept
+    again = trajectory(manifest, [claim], out, parts=("margins",), n_bootstrap=0)
+    pd.testing.assert_frame_equal(again.table, first.table)  # the recorded numbers
+    assert again.settings["reused_unchecked"] == [1, 2]
+    steps = out / "checkpoints"
+    assert again.warnings[:2] == [
+        f"step 1: {run / 'step-000001'}: no weight files; its earlier measurement in "
+        f"{steps / 'step-000001'} is reused (weights "
+        f"{first.table.set_index('step').loc[1, 'weights_sha256'].iloc[0][:12]} when "
+        f"measured): its weights could not be re-checked",
+        f"step 2: {second}: not on disk; its earlier measurement in {steps / 'step-000002'} "
+        f"is reused (weights {weights_sha256(tiny)[:12]} when measured): its weights could "
+        f"not be re-checked"]
+    # the CLI says so, exit 0, and writes the tables
+    from conftest import write_claim
+
+    claim_file = write_claim(claim, tmp_path / "glass_bridge.yaml")
+    res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                   "--claims", str(claim_file),
+                                   "--parts", "margins", "--bootstrap", "0", "--no-plots",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert f"warning: step 2: {second}: not on disk; its earlier measurement" in res.stderr
+    assert json.loads((out / "trajectory.json").read_text())["settings"][
+        "reused_unchecked"] == [1, 2]
+    # other settings need the weights: refused before anything is measured or replaced
+    before = (steps / "step-000002" / "done.json").read_text()
+    with pytest.raises(ValueError) as e:
+        trajectory(manifest, [claim], out, parts=("margins", "lens"), n_bootstrap=0)
+    said = str(e.value)
+    assert f"step 2: {second}: no such model directory" in said
+    assert (f", measured into {steps / 'step-000002'} with other settings (parts): measuring "
+            f"again needs its weights;") in said
+    assert f"step 1: {run / 'step-000001'}: no *.safetensors weight files" in said
+    assert (steps / "step-000002" / "done.json").read_text() == before
+    assert not (steps / "step-000000" / "lens.csv").exists()
+    # a step never measured into this --out: refused, naming its folder
+    with pytest.raises(ValueError, match=rf"step 2: {second}: no such model directory "
+                                         rf"\(.*\), never measured into \S*step-000002;"):
+        trajectory(manifest, [claim], tmp_path / "fresh", parts=("margins",), n_bootstrap=0)
+    assert not (tmp_path / "fresh").exists()
+
+
 def test_a_sharded_checkpoint_missing_a_shard_is_refused_before_measuring_any(tiny, claim,
                                                                               tmp_path):
     """A sharded checkpoint copied without one of the shards its index names passed the

@@ -6,7 +6,8 @@ the main-pair margin (with its CI) and the probe's P(true) of the claim side vs 
 the lens margin per (step, layer) so a user sees when a belief flips and in which layers.
 Each checkpoint's results are kept under ``<out>/checkpoints/step-N`` with its weights
 sha256: a re-run skips checkpoints already measured with the same weights, tokenizer files and
-settings.
+settings, and reuses, unchecked and said, those deleted since they were measured there with the
+same settings (:func:`reused_unchecked`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from beliefbench.internals.model import (
     checkpoint_problem,
     checkpoint_text_config,
     describe,
+    has_weights,
     load_model,
     not_trained_base,
     tokenizer_sha256,
@@ -205,22 +207,96 @@ def check_other_run(out: Path, manifest: str | Path) -> None:
         f"{suggestion}), or delete {out / 'trajectory.json'} to replace it")
 
 
-def check_checkpoints(manifest: str | Path, ckpts: Sequence[Checkpoint]) -> None:
+def check_checkpoints(manifest: str | Path, ckpts: Sequence[Checkpoint],
+                      not_reused: dict[int, str] | None = None) -> None:
     """Every checkpoint loadable as far as can be told without loading it
-    (:func:`checkpoint_problem`), each bad one named, before any is hashed or measured."""
-    bad = []
+    (:func:`checkpoint_problem`), each bad one named, before any is hashed or measured.
+    ``not_reused``: per step, why an earlier measurement of a deleted one is not reused
+    (:func:`reused_unchecked`), said beside its problem."""
+    bad, deleted = [], False
     for ckpt in ckpts:
         if why := checkpoint_problem(ckpt.path):
             where = "base model" if ckpt.label == "base" and ckpt.step == 0 \
                 else f"step {ckpt.step}"
-            bad.append(f"{where}: {why}")
-    if bad:  # what to do: a measured step's reuse reads its weights again, so no skipping
+            also = (not_reused or {}).get(ckpt.step)
+            deleted = deleted or also is not None
+            bad.append(f"{where}: {why}{f', {also}' if also else ''}")
+    if bad:  # what to do: only a step measured before with these settings needs no files
         raise ValueError(f"{manifest}: {'; '.join(bad)}; nothing was measured: restore "
                          f"{'its' if len(bad) == 1 else 'their'} files, or remove "
                          f"{'its line' if len(bad) == 1 else 'their lines'} from the manifest "
-                         f"to measure the other checkpoints")
+                         f"to measure the other checkpoints"
+                         + ("; a step deleted after it was measured into this --out with "
+                            "these settings needs no files: its measurement is reused"
+                            if deleted else ""))
     for ckpt in ckpts:
         describe(ckpt.path)  # weight hashes are cached: measuring reuses them
+
+
+def settings_key(claims: Sequence[Claim], *, parts: Sequence[str], n_bootstrap: int,
+                 seed: int, dtype: Any) -> dict[str, Any]:
+    """What a checkpoint's measurement depends on besides its weights and tokenizer files
+    (which :func:`measure_checkpoint` adds): claims, parts, resamples, seed, dtype and the
+    probe's statements."""
+    return {"claims": [c.id for c in claims],
+            "claims_sha256": hashlib.sha256("".join(c.model_dump_json() for c in claims)
+                                            .encode()).hexdigest(),
+            "parts": list(parts), "n_bootstrap": n_bootstrap, "seed": seed,
+            # as loaded ("bfloat16" for bf16 too: one dtype, measured once); changes numbers
+            **({} if dtype is None else {"dtype": str(as_torch_dtype(dtype)).split(".")[-1]}),
+            # the probe's training statements (shipped data: a new version may change them)
+            **({"statements_sha256": sha256_file(default_statements())}
+               if "probe" in parts else {})}
+
+
+UNCHECKED = ("weights_sha256", "tokenizer_sha256")
+"""The parts of a measurement's key that only the checkpoint's files give."""
+
+
+def _deleted(ckpt: Checkpoint) -> bool:
+    """The checkpoint's folder, or its weights, deleted (to free disk after measuring)."""
+    path = Path(ckpt.path).expanduser()
+    return not path.exists() or (path.is_dir() and not has_weights(path))
+
+
+def reused_unchecked(ckpts: Sequence[Checkpoint], out: Path, key: dict[str, Any]
+                     ) -> tuple[dict[int, str], dict[int, str]]:
+    """Of the steps whose folder or weights were deleted: ``(reused, not_reused)``, each
+    per step a note. A step measured before into ``out`` from that folder with these
+    settings (``key``: :func:`settings_key`) is reused as recorded, its weights not
+    re-checked (they are gone), as ``sweep`` reports a deleted checkpoint from its finished
+    logs; otherwise why not (a step never measured, or with other settings), for the error
+    that names it. The base model (step 0) is never reused: a LoRA step loads it too."""
+    reused: dict[int, str] = {}
+    not_reused: dict[int, str] = {}
+    for ckpt in ckpts:
+        if (ckpt.step == 0 and ckpt.label == "base") or not _deleted(ckpt):
+            continue
+        folder = out / "checkpoints" / f"step-{ckpt.step:06d}"
+        try:
+            recorded = read_json(folder / "done.json")
+            recorded_key = dict(recorded["key"])
+            same_folder = recorded.get("model") == str(Path(ckpt.path).expanduser().resolve())
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            not_reused[ckpt.step] = f"never measured into {folder}"
+            continue
+        differ = sorted(k for k in {*recorded_key, *key} - set(UNCHECKED)
+                        if recorded_key.get(k) != key.get(k))
+        if not same_folder:
+            not_reused[ckpt.step] = (f"{folder} holds the measurement of another folder, "
+                                     f"{recorded.get('model')}")
+        elif differ:
+            not_reused[ckpt.step] = (f"measured into {folder} with other settings "
+                                     f"({', '.join(differ)}): measuring again needs its "
+                                     f"weights")
+        else:
+            sha = str(recorded_key.get("weights_sha256") or "")[:12] or "unrecorded"
+            gone = "no weight files" if Path(ckpt.path).expanduser().exists() \
+                else "not on disk"
+            reused[ckpt.step] = (f"step {ckpt.step}: {ckpt.path}: {gone}; its earlier "
+                                 f"measurement in {folder} is reused (weights {sha} when "
+                                 f"measured): its weights could not be re-checked")
+    return reused, not_reused
 
 
 def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
@@ -231,15 +307,8 @@ def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
     key = {"weights_sha256": info["weights_sha256"],
            # its tokenizer files too: replaced ones split the claims' texts otherwise
            "tokenizer_sha256": tokenizer_sha256(check_loadable(ckpt.path)[2]),
-           "claims": [c.id for c in claims],
-           "claims_sha256": hashlib.sha256("".join(c.model_dump_json() for c in claims)
-                                           .encode()).hexdigest(),
-           "parts": list(parts), "n_bootstrap": n_bootstrap, "seed": seed,
-           # as loaded ("bfloat16" for bf16 too: one dtype, measured once); changes numbers
-           **({} if dtype is None else {"dtype": str(as_torch_dtype(dtype)).split(".")[-1]}),
-           # the probe's training statements (shipped data: a new version may change them)
-           **({"statements_sha256": sha256_file(default_statements())}
-              if "probe" in parts else {})}
+           **settings_key(claims, parts=parts, n_bootstrap=n_bootstrap, seed=seed,
+                          dtype=dtype)}
     if _cached(out, key, info["model"]):
         return out
     _clear(out)
@@ -267,7 +336,9 @@ class TrajectoryResult:
     """Per (step, claim, layer): mean lens margin over the claim's main pairs."""
     settings: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
-    """What to say under the table: checkpoints read beside the manifest rather than where
+    """What to say under the table: steps deleted after they were measured, whose earlier
+    measurement is reused unchecked (:func:`reused_unchecked`), checkpoints read beside the
+    manifest rather than where
     it records them (a moved or copied run folder), and the margins' cells resting on one
     completion pair, whose CIs (at every step: each scores the same pairs) are 0 wide."""
 
@@ -446,13 +517,19 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     check_other_run(Path(out_dir), manifest)  # before anything of it is replaced
     ckpts = checkpoints(manifest, include_base)
     base = ckpts[0].path if include_base else _base_or_none(manifest)
-    check_checkpoints(manifest, ckpts)
-    if probe_layer is not None and "probe" in parts and ckpts:
-        _check_probe_layer(ckpts, probe_layer)
     out = Path(out_dir)
-    dirs = [measure_checkpoint(ckpt, chosen, out / "checkpoints" / f"step-{ckpt.step:06d}",
-                               parts=parts, batch_size=batch_size, device=device,
-                               dtype=dtype, n_bootstrap=n_bootstrap, seed=seed)
+    # a step deleted after it was measured here with these settings: reused as recorded
+    reused, not_reused = reused_unchecked(
+        ckpts, out, settings_key(chosen, parts=parts, n_bootstrap=n_bootstrap, seed=seed,
+                                 dtype=dtype))
+    present = [c for c in ckpts if c.step not in reused]
+    check_checkpoints(manifest, present, not_reused)
+    if probe_layer is not None and "probe" in parts and present:
+        _check_probe_layer(present, probe_layer)
+    dirs = [out / "checkpoints" / f"step-{ckpt.step:06d}" if ckpt.step in reused
+            else measure_checkpoint(ckpt, chosen, out / "checkpoints" / f"step-{ckpt.step:06d}",
+                                    parts=parts, batch_size=batch_size, device=device,
+                                    dtype=dtype, n_bootstrap=n_bootstrap, seed=seed)
             for ckpt in progress(ckpts, total=len(ckpts), desc="checkpoints", enabled=True)]
     layer = trajectory_probe_layer([_probe_layers(d) for d in dirs], probe_layer) \
         if "probe" in parts else None
@@ -468,6 +545,8 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     settings = {"manifest": str(Path(manifest).resolve()), "claims": [c.id for c in chosen],
                 "parts": list(parts), "checkpoints": [c.path for c in ckpts],
                 "n_bootstrap": n_bootstrap, "seed": seed, "layer_index": LAYER_INDEX,
+                # deleted after they were measured: their weights were not re-checked
+                **({"reused_unchecked": sorted(reused)} if reused else {}),
                 **({"probe_layer": layer,
                     "probe_layer_from": "chosen by --probe-layer" if probe_layer is not None
                     else "the best held-out accuracy averaged over the steps"}
@@ -479,7 +558,7 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     # a moved or copied run folder's checkpoints were read beside the manifest: said which
     moved = relocation_note(read_manifest_file(manifest), manifest)
     return TrajectoryResult(table, pd.concat(lenses, ignore_index=True), settings,
-                            [*([moved] if moved else []), *single])
+                            [*reused.values(), *([moved] if moved else []), *single])
 
 
 PANES_PER_ROW = 3
