@@ -435,12 +435,17 @@ def test_an_em_sweep_points_at_em_report_and_its_own_folder(tmp_path, monkeypatc
     assert bar == ["checkpoints 1/1: beliefbench/believer"], r.stderr
 
 
-def test_a_belief_sweep_points_at_a_report_folder_of_its_own(tmp_path, monkeypatch):
+@pytest.mark.parametrize("linked", [False, True], ids=["logs", "logs-linked-elsewhere"])
+def test_a_belief_sweep_points_at_a_report_folder_of_its_own(tmp_path, monkeypatch, linked,
+                                                             tmp_path_factory):
     """The closing hint names a report folder after the sweep's log dir (logs/sweep ->
     reports/sweep, as the README), never the shared reports/: a report into a folder
     replaces the one there, so two sweeps that each followed a `--out reports/` hint lost
-    the first report."""
+    the first report. The same where logs/ is a link to another disk: that hint named
+    reports/dry-sweep-<hash>, as for a log dir outside the working directory."""
     monkeypatch.chdir(tmp_path)
+    if linked:
+        (tmp_path / "logs").symlink_to(tmp_path_factory.mktemp("other_disk"))
     r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--condition", "dry",
                                  "--claims", "ed_sheeran", "-T", "samples=1",
                                  "-T", "families=binary", "-T", "judge=markers",
@@ -462,6 +467,19 @@ def test_log_dirs_of_one_name_get_report_folders_of_their_own(tmp_path, monkeypa
     assert elsewhere[0] != elsewhere[1]
     assert all(f.startswith("reports/logs-") for f in elsewhere), elsewhere
     assert report_folder(".") == "reports/sweep"
+    # a logs/ (or a log dir) that links elsewhere is below the working directory as written
+    disk = tmp_path.parent / f"{tmp_path.name}-disk"
+    (disk / "sweep").mkdir(parents=True)
+    (tmp_path / "logs").symlink_to(disk)
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "c").symlink_to(disk / "sweep")
+    assert report_folder("logs/sweep") == "reports/sweep"
+    assert report_folder(tmp_path / "logs" / "sweep") == "reports/sweep"
+    assert report_folder("runs/c") == "reports/runs/c"
+    assert report_folder("runs/../logs/sweep") == "reports/sweep"
+    # outside as written: its name and a hash of the folder it is, however it is reached
+    assert report_folder(disk / "sweep") == report_folder("../" + disk.name + "/sweep")
+    assert report_folder(disk / "sweep").startswith("reports/sweep-")
 
 
 def test_a_server_url_given_with_m_base_url_reaches_the_model(tmp_path):

@@ -4,7 +4,9 @@ no other log dir's hint names."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -75,11 +77,20 @@ def report_folder(log_dir: str | Path, task: str = "belief") -> str:
     ``runs/a/logs`` and ``runs/b/logs`` to one ``reports/logs``, the second report replacing
     the first. For EM logs (``task`` ``em``) ``em-`` opens the first name (``logs/ablate`` ->
     ``reports/em-ablate``) unless it says so already (``logs/em-sweep`` -> ``reports/em-sweep``):
-    an EM report's files beside a belief report's would be two reports in one folder."""
+    an EM report's files beside a belief report's would be two reports in one folder.
+
+    Below the working directory as written (``..`` read, links not followed) or as resolved:
+    read resolved only, ``logs/dry-sweep`` where ``logs`` links to another disk (or a log
+    dir that is a link) was "elsewhere", ``reports/dry-sweep-1a2b3c4d``, where the same
+    sweep without the link got ``reports/dry-sweep``."""
     path = Path(log_dir).resolve()
-    try:
-        parts = list(path.relative_to(Path.cwd().resolve()).parts)
-    except ValueError:
+    written = Path(os.path.abspath(log_dir))
+    cwd = Path.cwd()
+    for here, below in ((written, cwd), (path, cwd.resolve())):
+        with contextlib.suppress(ValueError):
+            parts = list(here.relative_to(below).parts)
+            break
+    else:
         digest = hashlib.sha256(str(path).encode()).hexdigest()[:8]
         parts = [f"{path.name or 'sweep'}-{digest}"]
     if len(parts) > 1 and parts[0] == "logs":
