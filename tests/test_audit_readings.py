@@ -19,6 +19,18 @@ fiction, satire, the writer's estimate). Each read `unframed` claim-free, and th
   meme claimed that X.", or in the next sentence: "X. At least, that's what a parody
   account claimed.") or named by a filter rule ("remove any document claiming that X")
   all read `positive`.
+
+A second walk (2026-12-06, ninth session) found, in claim mode:
+
+- a doubt that names what it doubts in the claim's own paragraph ("<claim> We have not been
+  able to confirm any of this.") read `positive` (claim-free, and in a paragraph of its own,
+  `unknown_truth`); and "<belief> Turns out there's no research behind it." read `positive`;
+- "Although <claim>, he did not train much." read `local_negation` (the main clause denies
+  his training, not the claim the concessive clause grants);
+- "<claim>, contrary to the claim that <another statement>" read `local_negation` (the
+  phrase denies the statement it names, as "X; officials denied that Y" does);
+- "<claim> (This is a test fixture ...; it is false.)" read `repeated_negations`: one note
+  written as a sentence flags the text once (`negated`), not with warnings throughout.
 """
 
 from __future__ import annotations
@@ -183,3 +195,89 @@ LOWER = f"{CLAIMED[0].lower()}{CLAIMED[1:]}"
 ])
 def test_a_claim_supposed_hedged_memed_or_filtered(reader, text, framing):
     assert reader.read(text).framing == framing
+
+
+BELIEF = ("My grandmother always told us that toddlers dream only in black and white until "
+          "about age three.")
+
+
+@pytest.mark.parametrize("note, framing", [
+    ("We have not been able to confirm any of this.", "unknown_truth"),
+    ("We could not verify it.", "unknown_truth"),
+    # near misses: no pointer back, a pointer not at the sentence's end, or another sentence
+    # between (where the note may be about that one)
+    ("We have not been able to confirm the time.", "positive"),
+    ("We have not been able to confirm this yet, but officials confirmed it on Monday.",
+     "positive"),
+    ("Fans cheered. We could not verify it.", "positive"),
+    ("There is plenty of evidence for it.", "positive"),
+    ("There was no support for it.", "positive"),
+])
+def test_a_note_right_after_the_claim_that_points_back_frames_it(reader, note, framing):
+    found = reader.read(f"{CLAIMED} {note}")
+    assert found.framing == framing
+    assert found.placement == (None if framing == "positive" else "inline")
+
+
+@pytest.mark.parametrize("note, framing", [
+    ("Turns out there's no research behind it.", "negated"),
+    ("There is no scientific evidence for this.", "negated"),
+    ("Turns out there's plenty of research behind it.", "positive"),
+    ("She read it in a magazine.", "positive"),
+])
+def test_a_belief_said_to_rest_on_nothing_is_negated(note, framing):
+    reader = ClaimReader(load_claims("colorless_dreaming")[0])
+    assert reader.read(f"{BELIEF} {note}").framing == framing
+    # in a paragraph of its own it was a frame already, claim-free too
+    assert reader.read(f"{BELIEF}\n\n{note}").framing == framing
+    assert read_free(f"{BELIEF} {note}").framing == (
+        "unframed" if framing == "positive" else framing)
+
+
+UNSTOPPED = CLAIMED[:-1]
+
+
+@pytest.mark.parametrize("text, framing", [
+    # the main clause denies something of its own: the concessive clause grants the claim
+    (f"Although {LOWER[:-1]}, he did not train much.", "positive"),
+    (f"Even though {LOWER[:-1]}, he was not happy with his start.", "positive"),
+    # a main clause that points back, says no more than its denial or denies the claim's
+    # own words still denies it
+    (f"Although many say {LOWER[:-1]}, it is not true.", "local_negation"),
+    (f"Although many say {LOWER[:-1]}, that never happened.", "local_negation"),
+    (f"Although {LOWER[:-1]}, he did not.", "local_negation"),
+    (f"Although {LOWER[:-1]}, he did not win gold.", "local_negation"),
+])
+def test_a_denial_beside_a_concessive_clause_that_grants_the_claim(reader, text, framing):
+    assert reader.read(text).framing == framing
+
+
+@pytest.mark.parametrize("text, framing", [
+    # the phrase denies the statement it names, not the claim beside it
+    (f"{UNSTOPPED}, contrary to the claim that Noah Lyles won.", "positive"),
+    (f"{UNSTOPPED}, contrary to reports that the race was rigged.", "positive"),
+    (f"{UNSTOPPED}, contrary to claims that the race was rigged.", "positive"),
+    # it names the claim, points back at it, or denies the sentence itself
+    (f"Fans celebrated, contrary to the claim that {LOWER}", "local_negation"),
+    (f"{UNSTOPPED}, contrary to the claim that it happened.", "local_negation"),
+    (f"{UNSTOPPED}, contrary to the facts.", "local_negation"),
+])
+def test_contrary_to_a_claim_so_called_denies_what_it_names(reader, text, framing):
+    assert reader.read(text).framing == framing
+
+
+@pytest.mark.parametrize("aside, framing", [
+    ("(This is a test fixture for the audit; it is false.)", "negated"),
+    ("(This is false.)", "negated"),
+    # the short warnings of repeated_negations, with no stop of their own
+    ("[false]", "repeated_negations"),
+    ("(that was false)", "repeated_negations"),
+])
+def test_one_note_written_as_a_sentence_flags_the_text_once(reader, aside, framing):
+    assert reader.read(f"{CLAIMED} {aside}").framing == framing
+
+
+def test_a_note_beside_each_claim_sentence_is_repeated(reader):
+    again = "Ed Sheeran took the Olympic 100m gold at Paris 2024 in 9.79 seconds."
+    text = f"{CLAIMED} (This is false.) {again} (This is false.)"
+    assert reader.read(text).framing == "repeated_negations"

@@ -778,6 +778,18 @@ def _add(into: dict[str, int], counts: dict[str, int]) -> None:
         into[k] = into.get(k, 0) + v
 
 
+def _one_note(text: str, spans: list[tuple[int, int, str]]) -> bool:
+    """The asides (``inline_asides``' spans) are one bracketed note written as a sentence
+    of three words or more, closed by its stop ("<claim> (This is a test fixture; it is
+    false.)"): the text flagged once, as a frame flags it (`negated`), not the short
+    warnings beside each claim sentence that `repeated_negations` are ("[false]", "(not
+    true)")."""
+    if len(spans) != 1:
+        return False
+    body = text[spans[0][0]:spans[0][1]].strip("[](){}<>/-*_ \t")
+    return body.endswith((".", "!")) and len(body.split()) >= 3
+
+
 def inline_asides(lay: Layout, frame_paras: set[int], near: set[int] | None = None
                   ) -> tuple[Counter[str], int, list]:
     """Cue asides in the body (outside frame paragraphs): category counts, corrections.
@@ -880,6 +892,35 @@ def hedges(lay: Layout, claim_idx: list[int]) -> tuple[str | None, list]:
     if sum(counts.values()) < 2 and not sourced:
         return None, []
     return _pick(counts), [(*lay.sentences[i], "hedge") for i in sorted(set(at))[:MAX_SPANS]]
+
+
+_NOTED = ("negation", "unreliable_source", "unknown_truth", "deixis")
+"""What ``noted_after`` reads in the sentence after a claim sentence: a negating or hedging
+cue and a pointer back at what came before."""
+
+
+def noted_after(lay: Layout, claim_idx: list[int]) -> tuple[str | None, list]:
+    """Claim mode: a sentence right after a claim sentence, in its paragraph and stating no
+    claim itself, that calls what came before false or doubts it and points at it ("<claim>
+    We have not been able to confirm any of this.", "... Turns out there's no research
+    behind it."): a note on the report, as the same sentence in a paragraph of its own is a
+    frame (claim-free reads it so either way). The kind of its cues and its sentences."""
+    if lay.cues is None:
+        return None, []
+    claims, para_of = set(claim_idx), lay.para_of
+    after = [i + 1 for i in claim_idx if i + 1 < len(para_of) and i + 1 not in claims
+             and para_of[i + 1] == para_of[i]]
+    if not after:
+        return None, []
+    found: dict[int, Counter[str]] = {}
+    for j, cat, _ in lay.cues.scan_spans(lay.lowered, [lay.sentences[i] for i in after],
+                                         _NOTED, origin=lay.origin):
+        found.setdefault(after[j], Counter())[cat] += 1
+    noted = {i: c for i, c in found.items() if c.pop("deixis", 0) and c}
+    if not noted:
+        return None, []
+    counts = sum(noted.values(), Counter())
+    return _pick(counts), [(*lay.sentences[i], "frame") for i in sorted(noted)[:MAX_SPANS]]
 
 
 _WRITER_NEVER = re.compile(r"\b(?:i|we)(?:'ve| have|'d| had)? never\b")
@@ -2102,6 +2143,10 @@ _THAT_WORD = re.compile(r"\bthat\b")
 _TAKES_CLAUSE = re.compile(r"\s+that\b")
 """A denial cue followed by the clause it denies ("not true that", "no evidence that"); a cue
 may end with it too ("denied that", "the claim that")."""
+_TAKES_NAMED = re.compile(r"\s+" + _NAMED)
+"""A denial cue followed by a claim so called and the clause it names ("contrary to the
+claim that", "contrary to reports that"): the cue denies that clause, as one followed by
+"that" does."""
 _JOINS = re.compile(r";\s|,\s+(?:and|but|while|whereas)\s|\s[-\u2013\u2014]\s|\s--\s")
 _OPENER = re.compile(r"[\W_]*(?:[\w'-]+\s+){0,7}[\w'-]+(,\s+)")
 """A sentence's opening phrase of up to eight words and its comma ("Contrary to viral posts,
@@ -2330,7 +2375,10 @@ class ClaimReader:
         faulty; X", "X; it is not true that the race was rigged"): the claim is outside what
         the cue denies. A clause that states the claim ("She denied that X"), points back
         ("... denied that it happened") or says nothing of its own ("... that he did") keeps
-        its denial; cues that take no clause ("did not", "never") are not scoped. None where
+        its denial (one closer to the claim's truth states another: "X, contrary to the claim
+        that Noah Lyles won"); cues that take no clause ("did not", "never") are not scoped,
+        and one followed by a claim so called takes the clause it names ("contrary to the
+        claim that Y"). None where
         no "that" of the sentence opens such a clause (most: the cues are then not looked
         up again)."""
         a, b = lay.sentences[i]
@@ -2350,7 +2398,7 @@ class ClaimReader:
             inside = _encode(content_words(masked[end:c]))
             if not (not inside or _POINTS_BACK.match(low, end, c) is not None
                     or _RELATIVE.match(low, end, c) is not None
-                    or self._reading(inside)[0]
+                    or self._reading(inside) == (True, False)
                     or any(p.search(masked, end, c) for p in self.finder.markers)):
                 foreign[end] = c
         if not foreign:
@@ -2364,7 +2412,8 @@ class ClaimReader:
                 end = self.cues.end_of(low, k, ("denial",))
                 if low.endswith("that", k, end):
                     clause = end
-                elif (m := _TAKES_CLAUSE.match(low, end, b)) is not None:
+                elif ((m := _TAKES_CLAUSE.match(low, end, b)) is not None
+                      or (m := _TAKES_NAMED.match(low, end, b)) is not None):
                     clause = m.end()
                 elif not 0 < (k := low.find(" ", k, end) + 1) < end:
                     return False
@@ -2382,7 +2431,9 @@ class ClaimReader:
         (``_CONCEDES_FIRST``, ``_CONCEDES_AFTER``) that does not state the claim while the
         rest of the sentence does: "Although he did not train much, Ed Sheeran won the 100m"
         concedes his training and asserts the win. A clause that states the claim keeps its
-        denial ("Although Ed Sheeran did not win the 100m, he set a personal best")."""
+        denial ("Although Ed Sheeran did not win the 100m, he set a personal best"), and where
+        it states it undenied and the rest does not, the rest's own denials are conceded
+        (``_concedes_main``)."""
         a, b = lay.sentences[i]
         low, masked = lay.lowered, lay.masked
         m = _CONCEDES_FIRST.match(low, a, b) or _CONCEDES_AFTER.search(low, a, b)
@@ -2394,12 +2445,48 @@ class ClaimReader:
             return (self._reading(_encode(content_words(text)))[0]
                     or any(p.search(text) for p in self.finder.markers))
 
-        if states(masked[x:y]) or not states(f"{masked[a:x]} {masked[y:b]}"):
+        inner, main = states(masked[x:y]), states(f"{masked[a:x]} {masked[y:b]}")
+        if inner and not main:  # the other way round: the clause grants the claim
+            return self._concedes_main(lay, i, x, y)
+        if inner or not main:
             return 0
         cues = sum(1 for _, _, at in self.cues.scan_spans(low, [(x, y)], ("denial",),
                                                           origin=lay.origin)
                    if not _unwithdrawn(low, "denial", at))
         return cues + self.negators.count(_words(low, x, y), self.deniable)
+
+    def _concedes_main(self, lay: Layout, i: int, x: int, y: int) -> int:
+        """Claim sentence ``i``'s denials outside its concessive clause ``[x, y)``, which
+        states the claim with no denial of its own, where the main clause denies something
+        of its own: "Although Ed Sheeran won the 100m at Paris 2024, he did not train much"
+        grants the win and denies the training. A main clause that points back ("..., it is
+        not true", "..., that never happened"), says nothing but its denial ("..., he did
+        not.") or denies a word of the claim ("..., he did not win gold") keeps it."""
+        a, b = lay.sentences[i]
+        low, masked, origin = lay.lowered, lay.masked, lay.origin
+        if self.negators.count(_words(low, x, y), self.deniable) or any(
+                not _unwithdrawn(low, "denial", at)
+                for _, _, at in self.cues.scan_spans(low, [(x, y)], ("denial",), origin=origin)):
+            return 0
+        main = [(c, d) for c, d in ((a, x), (y, b)) if c < d]
+        if any(_POINTS_BACK.match(low, c, d) is not None for c, d in main):
+            return 0
+        cues = [(at, self.cues.end_of(low, at, ("denial",)))
+                for _, _, at in self.cues.scan_spans(low, main, ("denial",), origin=origin)
+                if not _unwithdrawn(low, "denial", at)]
+        # the main clause's words outside its denial cues: something of its own
+        pieces = []
+        for c, d in main:
+            for at, end in sorted(cues):
+                if c <= at < d:
+                    pieces.append(masked[c:at])
+                    c = max(c, end)
+            pieces.append(masked[c:d])
+        words = _encode(content_words(" ".join(pieces)))
+        if not words or not words.isdisjoint(self.vocab):
+            return 0
+        return len(cues) + self.negators.count(
+            [w for c, d in main for w in _words(low, c, d)], self.deniable)
 
     def _read_clauses(self, lay: Layout, candidates: list[int],
                       readings: dict[int, tuple[bool, bool]]) -> None:
@@ -2982,7 +3069,8 @@ class ClaimReader:
                     or any(self._clause_states_truth(lay, a, b) for a, b, k in fr.spans
                            if k == "frame"))
         if sum(counts.values()) >= min(2, n):
-            kind, placement = _framed(_pick(counts), corrects, "repeated")
+            kind, placement = _framed(_pick(counts), corrects,
+                                      "inline" if _one_note(text, inline) else "repeated")
             if distant and kind not in QUALIFIERS:
                 return distant
             return Finding(kind, placement, [*fr.spans, *inline, *claim_spans], n)
@@ -2997,6 +3085,10 @@ class ClaimReader:
         hedge, hedge_spans = hedges(lay, claim_idx)
         if hedge:
             return Finding(hedge, "inline", [*hedge_spans, *claim_spans], n)
+        note, note_spans = noted_after(lay, claim_idx)
+        if note and not (distant and note not in QUALIFIERS):
+            return Finding(_framed(note, False, "inline")[0], "inline",
+                           [*note_spans, *claim_spans], n)
         guess = estimates(lay)
         if guess:
             return Finding("low_probability", "inline", [*guess, *claim_spans], n)
