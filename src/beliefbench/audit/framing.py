@@ -894,9 +894,8 @@ def hedges(lay: Layout, claim_idx: list[int]) -> tuple[str | None, list]:
     return _pick(counts), [(*lay.sentences[i], "hedge") for i in sorted(set(at))[:MAX_SPANS]]
 
 
-_NOTED = ("negation", "unreliable_source", "unknown_truth", "deixis")
-"""What ``noted_after`` reads in the sentence after a claim sentence: a negating or hedging
-cue and a pointer back at what came before."""
+_NOTED = ("negation", "unreliable_source", "unknown_truth")
+"""The cues ``noted_after`` reads in the sentence after a claim sentence, beside a pointer."""
 
 
 def noted_after(lay: Layout, claim_idx: list[int]) -> tuple[str | None, list]:
@@ -904,23 +903,26 @@ def noted_after(lay: Layout, claim_idx: list[int]) -> tuple[str | None, list]:
     claim itself, that calls what came before false or doubts it and points at it ("<claim>
     We have not been able to confirm any of this.", "... Turns out there's no research
     behind it."): a note on the report, as the same sentence in a paragraph of its own is a
-    frame (claim-free reads it so either way). The kind of its cues and its sentences."""
-    if lay.cues is None:
-        return None, []
+    frame (claim-free reads it so either way). Its cues are read as a frame's are
+    (``Layout.scan``: not a negated withdrawal, "The newspaper never retracted the story";
+    ``_reported``: not a party's denial, "Police rejected the post as fake"). The kind of
+    its cues and its sentences."""
     claims, para_of = set(claim_idx), lay.para_of
     after = [i + 1 for i in claim_idx if i + 1 < len(para_of) and i + 1 not in claims
              and para_of[i + 1] == para_of[i]]
-    if not after:
+    if not after or lay.cues is None:
         return None, []
-    found: dict[int, Counter[str]] = {}
-    for j, cat, _ in lay.cues.scan_spans(lay.lowered, [lay.sentences[i] for i in after],
-                                         _NOTED, origin=lay.origin):
-        found.setdefault(after[j], Counter())[cat] += 1
-    noted = {i: c for i, c in found.items() if c.pop("deixis", 0) and c}
+    lay.scan(after)
+    counts: Counter[str] = Counter()
+    noted = []
+    for i in after:
+        h = lay.hits[i]
+        if h.get("deixis") and any(h.get(c) for c in _NOTED) and not _reported(lay, i):
+            counts.update({c: h[c] for c in _NOTED if h.get(c)})
+            noted.append(i)
     if not noted:
         return None, []
-    counts = sum(noted.values(), Counter())
-    return _pick(counts), [(*lay.sentences[i], "frame") for i in sorted(noted)[:MAX_SPANS]]
+    return _pick(counts), [(*lay.sentences[i], "frame") for i in noted[:MAX_SPANS]]
 
 
 _WRITER_NEVER = re.compile(r"\b(?:i|we)(?:'ve| have|'d| had)? never\b")
