@@ -1466,3 +1466,84 @@ def test_a_corpus_path_missing_at_the_audit_too_does_not_stop_verification(tmp_p
                                        "--display", "none"])
         assert res.exit_code == 2 and f"corpus paths of report.json not found: {gone}" \
             in res.output, res.output
+
+
+STOPPED_IN = """
+import importlib.abc, sys, time
+phase, at = sys.argv.pop(1), sys.argv.pop(1)
+def pause():  # a stage that takes long (Inspect's import, a large audit's files, a slow disk)
+    print("paused", flush=True)
+    time.sleep(60)
+if phase == "import":
+    class Slow(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == at:
+                pause()
+            return None
+    sys.meta_path.insert(0, Slow())
+else:
+    import importlib
+    module = importlib.import_module(phase)
+    real = getattr(module, at)
+    def slowed(*args, **kwargs):
+        pause()
+        return real(*args, **kwargs)
+    setattr(module, at, slowed)
+from beliefbench.cli import cli
+cli(sys.argv[1:])
+"""
+
+V = "beliefbench.audit.verify"
+
+
+@pytest.mark.parametrize(("phase", "at", "said", "left"), [
+    # the command line's own modules (numpy, pydantic, ...): a traceback before
+    ("import", "beliefbench.cli.audit",
+     "interrupted while starting: nothing was read or written; run the same command again",
+     ()),
+    # Inspect's import, seconds: the top group's "nothing half-written is left" before
+    ("import", V, "interrupted: no flag was sent (stopped while starting); nothing in out "
+                  "was written; run the same command again", ()),
+    (V, "read_flags", "interrupted: no flag was sent (stopped while the audit's files were "
+                      "read); no verified.jsonl was written; run the same command again", ()),
+    (V, "_start", "interrupted: no flag was sent (stopped while the model was started); no "
+                  "verified.jsonl was written; run the same command again", ()),
+    # the end: "what out/verified.jsonl holds (if it exists) is kept" before
+    (V, "atomic_write_text", "interrupted: stopped while the results were written: "
+                             "out/verified.jsonl holds what it held before", ()),
+    (V, "summarise", "interrupted: stopped while the summary was written: out/verified.jsonl "
+                     "holds this run's verdicts (4 flags sent), but verification.json and "
+                     "verification.md may still be an earlier run's", ("verified.jsonl",)),
+    # the counts printed after: the top group's "nothing half-written is left" before
+    ("beliefbench.cli.audit", "_inspect_left_a_line_open",
+     "interrupted: the verification had finished: out/verified.jsonl, "
+     "verification.json and verification.md are written, but its counts and exit status "
+     "were not given",
+     ("verification.json", "verification.md", "verified.jsonl")),
+])
+def test_ctrl_c_in_each_stage_of_audit_verify_says_what_it_kept(audited, phase, at, said,
+                                                                left):
+    """A real Ctrl-C (SIGINT to a child process) once audit-verify reaches each of its
+    stages: exit 130, a line saying what is kept and how to go on, the files it names as
+    they are, and the same command run again finishes the verification."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-c", STOPPED_IN, phase, at, "audit-verify",
+                             "out", "--model", "beliefbench/verifier", "--display", "none"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout.readline() == "paused\n", proc.stderr.read()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert said in err and "Traceback" not in err and "half-written" not in err, err
+    written = ("verified.jsonl", "verification.json", "verification.md")
+    assert {n for n in written if (audited / n).exists()} == set(left), err
+    res = CliRunner().invoke(cli, ["audit-verify", "out", "--model", "beliefbench/verifier",
+                                   "--display", "none"])
+    assert res.exit_code in (0, 3), res.output  # 3: the garbled document is no verdict
+    summary = json.loads((audited / "verification.json").read_text())
+    assert summary["overall"]["flags"] == 4 and summary["overall"]["failed"] == 0
+

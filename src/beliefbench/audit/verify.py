@@ -142,6 +142,38 @@ def _nothing_sent(out: Path, stage: str) -> VerifyInterrupted:
                              f"same command again")
 
 
+@dataclass
+class _Progress:
+    """How far :func:`verify` has come, so that a Ctrl-C landing outside its sending loop
+    (which says itself what came back) says what was kept: before any flag was sent
+    (``stage``: what it was doing), or while the results were written at the end (a stop
+    there was a bare KeyboardInterrupt, and the command line said "what verified.jsonl
+    holds (if it exists) is kept")."""
+
+    out: Path
+    stage: str = "the model was checked"
+    sent: int | None = None
+    """Flags sent this run, once the results are being written at the end."""
+    rows_written: bool = False
+    """verified.jsonl was written whole at the end (verification.json and .md were not)."""
+
+    def stopped(self) -> VerifyInterrupted:
+        if self.sent is None:
+            return _nothing_sent(self.out, self.stage)
+        results = self.out / RESULTS
+        if self.rows_written:
+            return VerifyInterrupted(
+                f"stopped while the summary was written: {results} holds this run's "
+                f"verdicts ({self.sent} flags sent), but {VERIFICATION} and {VERIFICATION_MD} "
+                f"may still be an earlier run's; run the same command again to write them "
+                f"(it sends only the flags without a readable verdict)")
+        return VerifyInterrupted(
+            f"stopped while the results were written: {results} holds what it held before "
+            f"(earlier runs' verdicts, and those of this run's batches but its last; "
+            f"{self.sent} flags were sent); run the same command again to send the flags "
+            f"without a verdict")
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     """One flagged (document, claim) of ``flagged.jsonl``."""
@@ -824,10 +856,31 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     and log each, and verified.jsonl is written after each: memory is bounded by the batch,
     not the corpus, and a run that is killed keeps every batch before. Interrupted
     (Ctrl-C), it writes both with the verdicts that came back and raises
-    :class:`VerifyInterrupted` (a KeyboardInterrupt saying what it kept); before any flag
-    was sent, it writes nothing. ``max_retries`` and ``timeout`` (seconds, retries included) bound
+    :class:`VerifyInterrupted` (a KeyboardInterrupt saying what it kept), as it does
+    wherever the stop lands: before any flag was sent it writes nothing (and says what it
+    was doing), while the results are written at the end it says which are this run's.
+    ``max_retries`` and ``timeout`` (seconds, retries included) bound
     each model call, so that a dead endpoint fails its flags instead of being retried
     without end (None: Inspect's defaults)."""
+    progress = _Progress(out)
+    try:
+        return _verify(out, model, progress, claims=claims, max_chars=max_chars,
+                       max_connections=max_connections, log_dir=log_dir, display=display,
+                       abort_after=abort_after, sample=sample, seed=seed,
+                       max_tokens=max_tokens, max_retries=max_retries, timeout=timeout,
+                       batch=batch)
+    except VerifyInterrupted:
+        raise
+    except KeyboardInterrupt:
+        raise progress.stopped() from None
+
+
+def _verify(out: Path, model: Any, progress: _Progress, *, claims: str | None,
+            max_chars: int, max_connections: int, log_dir: Path | None,
+            display: str | None, abort_after: int, sample: int | None, seed: int,
+            max_tokens: int, max_retries: int | None, timeout: int | None,
+            batch: int | None) -> dict[str, Any]:
+    """:func:`verify`, noting in ``progress`` how far it has come."""
     if batch is not None and batch < 1:
         raise VerifyError(f"batch {batch}: must be at least 1")
     if (why := vllm_missing(model)) is not None:  # else every flag failed, one by one
@@ -841,6 +894,7 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
 
         if why := local_model_problem(model):
             raise VerifyError(f"--model {model}: {why}")
+    progress.stage = "the audit's files were read"
     report, every = read_flags(out)
     by_id = _claims(report, claims)
     chosen = _of_claims(every, by_id)  # every flag's row is kept: other claims' too
@@ -878,16 +932,12 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     # before the corpus is read again (minutes of a large one): a folder that cannot be
     # written and a missing key are said first
     _writable([out, *([Path(log_dir or out / LOGS)] if todo else [])])
-    try:
-        started = _start(model) if todo else None
-    except KeyboardInterrupt:
-        raise _nothing_sent(out, "the model was started") from None
+    progress.stage = "the model was started"
+    started = _start(model) if todo else None
+    progress.stage = "the corpus was read again"  # minutes of a large corpus
     with _spool_file(out) as spool:
-        try:
-            dataset, problems = (spool_samples(report, todo, by_id, max_chars, spool,
-                                               unreadable) if todo else (None, {}))
-        except KeyboardInterrupt:  # minutes of a large corpus: nothing sent, nothing written
-            raise _nothing_sent(out, "the corpus was read again") from None
+        dataset, problems = (spool_samples(report, todo, by_id, max_chars, spool,
+                                           unreadable) if todo else (None, {}))
         sent = len(dataset) if dataset is not None else 0
         if dataset is not None and sent:
             logs = str(log_dir or out / LOGS)
@@ -909,7 +959,9 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
                         write_rows()
             except KeyboardInterrupt:  # between batches, or reading a batch's log
                 interrupted = True
+        progress.sent = sent
     rows = write_rows()
+    progress.rows_written = True
     earlier = [r["log"] for r in rows if r.get("log") and r["log"] not in logs_written]
     summary = summarise(rows, sent=sent, model=name,
                         log=logs_written[0] if logs_written else None,
@@ -923,10 +975,14 @@ def verify(out: Path, model: Any, *, claims: str | None = None, max_chars: int =
     atomic_write_text(out / VERIFICATION_MD, summary_markdown(summary))
     if interrupted:
         came = sum(r["verdict"] != "failed" for r in new.values())
+        # "0 of the 2 flags ... came back; out/verified.jsonl holds them" read as if some had
+        holds = (f"{out / RESULTS} holds {'them' if came != 1 else 'it'} (and earlier runs' "
+                 f"verdicts), the rest as failed" if came else
+                 f"{out / RESULTS} holds this run's flags as failed (and earlier runs' "
+                 f"verdicts)")
         raise VerifyInterrupted(
-            f"{came} of the {sent} flags sent this run came back with a verdict; "
-            f"{out / RESULTS} holds {'them' if came != 1 else 'it'} (and earlier runs' "
-            f"verdicts), the rest as failed; run the same command again to send the rest")
+            f"{came} of the {sent} flags sent this run came back with a verdict; {holds}; "
+            f"run the same command again to send the rest")
     return summary
 
 

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-import click
+import sys
 
-from beliefbench import __version__
-from beliefbench.cli.audit import audit, audit_verify
-from beliefbench.cli.claims import claims
-from beliefbench.cli.demo import demo
-from beliefbench.cli.docs import docs
-from beliefbench.cli.em import em_report
-from beliefbench.cli.errors import exit_interrupted
-from beliefbench.cli.finetune import finetune
-from beliefbench.cli.internals import internals
-from beliefbench.cli.interventions import add_intervention_commands
-from beliefbench.cli.report import add_report_commands
-from beliefbench.cli.tiny_model import tiny_model
-from beliefbench.interrupts import terminate_as_interrupt
-from beliefbench.records import DISK_FULL
+try:  # the commands' modules take a second or more (numpy, pydantic, ...): a Ctrl-C then
+    # was a traceback of import machinery, not a word on what was kept (nothing)
+    import click
 
+    from beliefbench import __version__
+    from beliefbench.cli.audit import audit, audit_verify
+    from beliefbench.cli.claims import claims
+    from beliefbench.cli.demo import demo
+    from beliefbench.cli.docs import docs
+    from beliefbench.cli.em import em_report
+    from beliefbench.cli.errors import exit_interrupted
+    from beliefbench.cli.finetune import finetune
+    from beliefbench.cli.internals import internals
+    from beliefbench.cli.interventions import add_intervention_commands
+    from beliefbench.cli.report import add_report_commands
+    from beliefbench.cli.tiny_model import tiny_model
+    from beliefbench.interrupts import terminate_as_interrupt
+    from beliefbench.records import DISK_FULL
+except KeyboardInterrupt:
+    sys.stderr.write("\ninterrupted while starting: nothing was read or written; run the "
+                     "same command again\n")
+    raise SystemExit(130) from None
 
 class _Group(click.Group):
     """The top group: Ctrl-C in a command without its own handling exits 130 with one line

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
@@ -567,6 +568,27 @@ def _inspect_left_a_line_open() -> bool:
     return display_type() in ("full", "conversation", "rich")
 
 
+def _verify_stops(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """audit-verify's Ctrl-C (or SIGTERM) says what it kept wherever it lands: inside
+    ``verify`` its own words (VerifyInterrupted's ``kept``), before it (Inspect's import
+    alone takes seconds, the folder's lock) that nothing was sent or written. A stop at
+    start-up fell to the top group's generic "nothing half-written is left" line, which
+    said nothing of verified.jsonl or how to go on."""
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except KeyboardInterrupt as e:
+            exit_interrupted(getattr(e, "kept", None) or _nothing_begun(kwargs["out"]))
+    return run
+
+
+def _nothing_begun(out: Path) -> str:
+    """What a stop before ``verify`` began keeps: everything as it was."""
+    return (f"no flag was sent (stopped while starting); nothing in {out} was written; run "
+            f"the same command again")
+
+
 @click.command("audit-verify")
 @click.argument("out", type=UserPath(file_okay=False, exists=True, path_type=Path))
 @click.option("--model", required=True,
@@ -612,6 +634,7 @@ def _inspect_left_a_line_open() -> bool:
                    "fewer logs, less start-up per flag, and connections kept busy (a batch "
                    "ends with its slowest call).")
 @crash_is_no_result
+@_verify_stops
 @holds("audit-verify", flag="")
 def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                  max_connections: int, max_tokens: int, sample: int | None, seed: int,
@@ -632,15 +655,7 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
     them apart), or --sample did not draw enough of them for --max-confirmed to pass, 130
     interrupted (the verdicts that came back are kept).
     """
-    from beliefbench.audit.verify import (
-        MEANING,
-        MIN_CHARS,
-        VerifyError,
-        dry_run_note,
-        share_text,
-        verify,
-    )
-    from beliefbench.verdicts import VERDICTS
+    from beliefbench.audit.verify import MIN_CHARS, VerifyError, VerifyInterrupted, verify
 
     if max_chars < MIN_CHARS or min(max_connections, max_tokens,
                                     1 if sample is None else sample) < 1:
@@ -650,13 +665,28 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
         raise click.UsageError("--max-confirmed must be at least 0")
     if seed < 0:  # numpy's generator takes no negative seed (a traceback, once drawing)
         raise click.UsageError("--seed must be at least 0")
-    # (a Ctrl-C inside verify says what it kept; this is for one outside it)
-    with _exits((VerifyError, ClaimSpecError), f"what {out}/verified.jsonl holds (if it "
-                f"exists) is kept; run the same command again to send the rest"):
+    # (a Ctrl-C inside verify says what it kept; one before it landed, nothing was sent)
+    with _exits((VerifyError, ClaimSpecError), _nothing_begun(out)):
         summary = verify(out, model, claims=claims_sel, max_chars=max_chars,
                          max_connections=max_connections, log_dir=log_dir, display=display,
                          sample=sample, seed=seed, max_tokens=max_tokens,
                          max_retries=max_retries, timeout=timeout, batch=batch_size)
+    try:
+        _say_verified(out, summary, max_confirmed)
+    except KeyboardInterrupt:
+        raise VerifyInterrupted(
+            f"the verification had finished: {out}/verified.jsonl, verification.json and "
+            f"verification.md are written, but its counts and exit status were not given; "
+            f"read verification.md, or run the same command again (it sends only the flags "
+            f"without a readable verdict)") from None
+
+
+def _say_verified(out: Path, summary: dict[str, Any], max_confirmed: int | None) -> None:
+    """audit-verify's counts, warnings and gate, from ``verify``'s summary; exits 1 or 3
+    where the gate fails or flags have no verdict."""
+    from beliefbench.audit.verify import MEANING, dry_run_note, share_text
+    from beliefbench.verdicts import VERDICTS
+
     if summary["sent_this_run"] and _inspect_left_a_line_open():
         click.echo()  # the summary starts its own line: a log grepped for '^ed_sheeran'
     for cid, c in {**summary["claims"], "all claims": summary["overall"]}.items():
