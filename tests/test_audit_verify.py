@@ -1547,3 +1547,53 @@ def test_ctrl_c_in_each_stage_of_audit_verify_says_what_it_kept(audited, phase, 
     summary = json.loads((audited / "verification.json").read_text())
     assert summary["overall"]["flags"] == 4 and summary["overall"]["failed"] == 0
 
+
+def _logs_named(out: Path) -> list[str]:
+    """Every log path verified.jsonl and verification.json name."""
+    summary = json.loads((out / "verification.json").read_text())
+    return [summary["log"], *summary["logs"], *(r["log"] for r in _rows(out).values())]
+
+
+def test_log_paths_are_relative_to_the_audit_folder_and_move_with_it(audited, tmp_path,
+                                                                     monkeypatch):
+    """verification.json and verified.jsonl named each Inspect log by its absolute path: an
+    audit folder moved or shared (with its corpus, as report.json allows) named logs on
+    the first machine. A log inside the folder is named relative to it now, one of a
+    --log-dir elsewhere absolutely; a run after the move keeps the verdicts and the names."""
+    verify(audited, scripted(judge))
+    logs = _logs_named(audited)
+    assert all(x.startswith("verify-logs/") and (audited / x).is_file() for x in logs), logs
+    (moved := tmp_path / "elsewhere").mkdir()  # the corpus and the audit folder, together
+    for name in ("c", "out"):
+        Path(name).rename(moved / name)
+    monkeypatch.chdir(moved)
+    seen: list = []
+    summary = verify(Path("out"), scripted(judge, seen))
+    assert summary["sent_this_run"] == 1  # the parse error alone is sent again
+    assert summary["logs"][0] == logs[0] and len(seen) == 1
+    assert all(not Path(x).is_absolute() and (moved / "out" / x).is_file()
+               for x in _logs_named(Path("out")))
+    # a log directory outside the folder does not move with it: named absolutely
+    summary = verify(Path("out"), scripted(judge, name="other"), log_dir=tmp_path / "logs")
+    assert summary["log"] == str(tmp_path / "logs" / Path(summary["log"]).name)
+    assert Path(summary["log"]).is_file()
+
+
+@pytest.mark.parametrize("moved", [False, True])
+def test_verified_jsonl_with_absolute_log_paths_of_older_runs_still_resumes(audited, moved,
+                                                                             tmp_path):
+    """verified.jsonl written by an older version holds absolute log paths (of where the
+    folder was then, if it moved since): a run reads them, keeps their verdicts, sends only
+    the flags without one, and names their logs relative to the folder, as it names its own."""
+    from beliefbench.audit.verify import RESULTS
+
+    verify(audited, scripted(judge))
+    old_root = "/gone/machine/out" if moved else str(audited.resolve())
+    rows = [{**r, "log": f"{old_root}/{r['log']}"} for r in _rows(audited).values()]
+    (audited / RESULTS).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    seen: list = []
+    summary = verify(audited, scripted(judge, seen))
+    assert len(seen) == summary["sent_this_run"] == 1  # the parse error, as without the edit
+    logs = _logs_named(audited)
+    assert all(x.startswith("verify-logs/") and (audited / x).is_file() for x in logs), logs
+    assert len(set(summary["logs"])) == 2  # the first run's log, then this one's

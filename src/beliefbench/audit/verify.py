@@ -798,11 +798,39 @@ def _previous(out: Path, model: str) -> tuple[dict[str, dict[str, Any]], list[di
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise VerifyError(f"{path}:{n}: not a verification line ({e!r}); move the file "
                               f"away to verify again") from None
+        if isinstance(row.get("log"), str):  # an older run's absolute path
+            row["log"] = log_path(out, row["log"])
         if row.get("model") != model:
             others.append(row)
         elif row.get("verdict") in KEPT:
             kept[key] = row
     return kept, others
+
+
+def log_path(out: Path, location: str) -> str:
+    """An Inspect log's place as verified.jsonl and verification.json keep it: relative to
+    the audit folder ``out`` where the log lies inside it (``verify-logs/...``, the
+    default), so that a folder moved or shared still names its logs, as report.json names
+    the folder the audit ran in relative to itself; absolute where it lies elsewhere (a
+    --log-dir outside the folder, which does not move with it), and a URL as it is. An
+    absolute path written before (by older versions, or a folder since moved) that is
+    missing now is found again by its trailing parts inside ``out``."""
+    if "://" in location and not location.startswith("file://"):
+        return location  # s3://..., another store's
+    path = Path(location.removeprefix("file://"))
+    if not path.is_absolute():  # kept relative to the folder already
+        return path.as_posix()
+    base = out.resolve()
+    try:
+        return path.resolve().relative_to(base).as_posix()
+    except ValueError:
+        pass
+    if not path.exists():  # the folder moved since: the log, if it moved with it
+        for i in range(1, len(path.parts)):
+            tail = Path(*path.parts[i:])
+            if (base / tail).is_file():
+                return tail.as_posix()
+    return str(path)
 
 
 def _row(f: Flag, verdict: str, reason: str, problem: str | None, model: str,
@@ -951,8 +979,12 @@ def _verify(out: Path, model: Any, progress: _Progress, *, claims: str | None,
                         max_connections=max_connections, max_retries=max_retries,
                         timeout=timeout, **shown)
                     if location is not None:
-                        logs_written.append(location)
-                        new.update(_verdicts(location, name, todo))
+                        # Inspect's location: a path from here (or a URL)
+                        kept_as = log_path(out, location if "://" in location
+                                           else os.path.abspath(location))
+                        logs_written.append(kept_as)
+                        new.update({k: {**r, "log": kept_as} for k, r in
+                                    _verdicts(location, name, todo).items()})
                     if interrupted:
                         break
                     if start + size < sent:  # a run killed now keeps this batch
