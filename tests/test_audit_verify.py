@@ -140,6 +140,11 @@ def test_the_cli_counts_failed_calls_and_exits_3(audited, monkeypatch):
     rows = _rows(out).values()
     assert len(rows) == 4 and all(r["verdict"] == "failed" for r in rows)
     assert all("ConnectionError" in r["problem"] for r in rows)  # sent, not "not found"
+    # why, without opening verified.jsonl: the first flag's problem (flagged.jsonl's order)
+    first = next(r for r in map(json.loads, (out / "verified.jsonl").read_text().split("\n")
+                                [:-1]))
+    assert f"\nfirst problem: {first['where']}: {first['problem']}\n" in res.output
+    assert "connection refused" in first["problem"]
 
 
 def test_a_base_url_password_is_never_written(audited, monkeypatch):
@@ -215,6 +220,7 @@ def test_the_gate_does_not_pass_when_no_reply_could_be_read(audited):
                                    "beliefbench/judge", "--max-confirmed", "0"])
     assert res.exit_code == 3, res.output
     assert "4 flags have no verdict (0 calls failed, 4 replies could not be read" in res.output
+    assert re.search(r"\nfirst problem: c/a\.jsonl:2: .+\n", res.output), res.output
     # and the next run sends them again
     res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
                                    "beliefbench/judge"])

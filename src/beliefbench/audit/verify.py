@@ -807,6 +807,20 @@ def _previous(out: Path, model: str) -> tuple[dict[str, dict[str, Any]], list[di
     return kept, others
 
 
+def first_problem(out: Path, model: str) -> str | None:
+    """``where: problem`` of the first flag in verified.jsonl that ``model`` was sent and
+    gave no readable verdict (a failed call, a reply that could not be read), or None: the
+    command's closing line said only "5 calls failed ...; see the problem field in
+    verified.jsonl", and why (an endpoint down, a key refused, tiktoken's file offline, a
+    model answering in prose) took opening the file. Read a line at a time."""
+    for _, line in _lines(out / RESULTS, "verification"):
+        row = json.loads(line) if line.strip() else None
+        if isinstance(row, dict) and row.get("model") == model and row.get("log") and \
+                row.get("verdict") in ("failed", "parse_error") and row.get("problem"):
+            return f"{row['where']}: {row['problem']}"
+    return None
+
+
 def log_path(out: Path, location: str) -> str:
     """An Inspect log's place as verified.jsonl and verification.json keep it: relative to
     the audit folder ``out`` where the log lies inside it (``verify-logs/...``, the

@@ -684,7 +684,7 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
 def _say_verified(out: Path, summary: dict[str, Any], max_confirmed: int | None) -> None:
     """audit-verify's counts, warnings and gate, from ``verify``'s summary; exits 1 or 3
     where the gate fails or flags have no verdict."""
-    from beliefbench.audit.verify import MEANING, dry_run_note, share_text
+    from beliefbench.audit.verify import MEANING, dry_run_note, first_problem, share_text
     from beliefbench.verdicts import VERDICTS
 
     if summary["sent_this_run"] and _inspect_left_a_line_open():
@@ -727,6 +727,8 @@ def _say_verified(out: Path, summary: dict[str, Any], max_confirmed: int | None)
                               else "") +
                    (f", {unread} documents could not be read now" if unread else "") +
                    f"; see the problem field in verified.jsonl): {again}", err=True)
+        if (calls or total["parse_error"]) and (first := first_problem(out, summary["model"])):
+            click.echo(f"first problem: {first}", err=True)
         sys.exit(1 if over else 3)
     # flags --sample did not draw have no verdict either: they can only add confirmations,
     # so a gate passed on a draw of 5 of 130 flags said nothing of the other 125
