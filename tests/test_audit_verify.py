@@ -1603,3 +1603,34 @@ def test_verified_jsonl_with_absolute_log_paths_of_older_runs_still_resumes(audi
     logs = _logs_named(audited)
     assert all(x.startswith("verify-logs/") and (audited / x).is_file() for x in logs), logs
     assert len(set(summary["logs"])) == 2  # the first run's log, then this one's
+
+
+def test_an_audit_folder_whose_new_audit_is_unfinished_is_refused(audited, monkeypatch):
+    """An audit run again into the folder and stopped leaves the earlier audit's report.json
+    and flagged.jsonl beside its audit-units/: audit-verify verified those, and a gate on
+    them passed (exit 0), while the audit replacing them was half read. It is refused (exit
+    2) and told to finish the audit with --resume; after that it verifies the new flags."""
+    from conftest import ctrl_c_at_replace
+
+    Path("c/more.jsonl").write_text(json.dumps({"id": "m", "text": CLAIM_DOC}) + "\n")
+    again = ["audit", "c", "--claims", "ed_sheeran", "--out", "out", "--no-progress",
+             "--no-plot"]
+    with monkeypatch.context() as m:
+        ctrl_c_at_replace(m, 2)  # the plan is written, the first unit's counts are not
+        res = CliRunner().invoke(cli, again)
+    assert res.exit_code == 130 and (audited / "audit-units" / "plan.json").is_file(), \
+        res.output
+    verify_cmd = ["audit-verify", "out", "--model", "beliefbench/verifier", "--display",
+                  "none", "--max-confirmed", "10"]
+    res = CliRunner().invoke(cli, verify_cmd)
+    assert res.exit_code == 2, res.output
+    assert ("Error: out: holds an unfinished audit (audit-units/) (its report.json and "
+            "flagged.jsonl are an earlier audit's); finish it with the same `beliefbench "
+            "audit ... --out out` plus --resume, then verify") in res.output
+    assert not (audited / "verified.jsonl").exists()
+    res = CliRunner().invoke(cli, [*again, "--resume"])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(cli, verify_cmd)
+    assert res.exit_code in (0, 3), res.output
+    summary = json.loads((audited / "verification.json").read_text())
+    assert summary["overall"]["flags"] == 5  # the new audit's: c/more.jsonl's flag too

@@ -62,6 +62,7 @@ from inspect_ai.solver import TaskState
 from beliefbench.analysis.text import listing
 from beliefbench.arguments import InputError, TaskArgumentError, check_whole
 from beliefbench.audit.report import LONE_SURROGATE, VERIFICATION, VERIFICATION_MD
+from beliefbench.audit.run import WORK
 from beliefbench.audit.sources import (
     CHUNK_BYTES,
     MAX_DOC_CHARS,
@@ -268,9 +269,24 @@ def _check_report(report: Any, path: Path) -> None:
         raise bad("inputs.fields.text", f"{fields['text']!r} names no field")
 
 
+def _refuse_unfinished(out: Path) -> None:
+    """VerifyError where an audit begun in ``out`` has not finished (its
+    ``audit-units/plan.json`` is there, until the audit's last step): report.json and
+    flagged.jsonl, where they are there, are an earlier audit's. Their flags were verified,
+    and a gate on them passed (exit 0), while the audit that replaces them was half read;
+    without them the advice was to run the audit "first", reading the corpus again."""
+    if (out / WORK / "plan.json").is_file():
+        earlier = (" (its report.json and flagged.jsonl are an earlier audit's)"
+                   if (out / "report.json").exists() else "")
+        raise VerifyError(f"{out}: holds an unfinished audit ({WORK}/){earlier}; finish it "
+                          f"with the same `beliefbench audit ... --out {out}` plus --resume, "
+                          f"then verify")
+
+
 def read_flags(out: Path) -> tuple[dict[str, Any], list[Flag]]:
     """report.json (checked: :func:`_check_report`) and the flags of flagged.jsonl (one per
-    flagged document and claim)."""
+    flagged document and claim), of a finished audit (:func:`_refuse_unfinished`)."""
+    _refuse_unfinished(out)
     path = out / "report.json"
     try:
         report = json.loads(_read(path, "audit report"))
