@@ -1382,6 +1382,22 @@ def test_the_per_claim_summary_starts_its_own_line_in_a_redirected_log(audited, 
     assert [n for n in lines if n.startswith("all claims: 4 flags: ")]
 
 
+def _ctrl_c_once(script: str, args: list[str], ready: str) -> tuple[int, str]:
+    """Run ``script`` (this checkout's code) with ``args`` in a child process, send it one
+    SIGINT once it prints the line ``ready``: its exit code and stderr."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout.readline() == f"{ready}\n", proc.stderr.read()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    return proc.returncode, err
+
+
 SLOW_READ = """
 import sys, time
 import beliefbench.audit.verify as v
@@ -1404,19 +1420,10 @@ def test_ctrl_c_while_the_corpus_is_read_again_says_nothing_came_back(audited, e
     if earlier:  # a first run's verdicts: left as they were
         verify(audited, scripted(judge))
     before = (audited / "verified.jsonl").read_bytes() if earlier else None
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH", "")])}
     # --model: another model's run, so that the flags are sent again
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_READ, "audit-verify", str(audited),
-                             "--model", "mockllm/model"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        assert proc.stdout.readline() == "reading the corpus again\n", proc.stderr.read()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, err
+    code, err = _ctrl_c_once(SLOW_READ, ["audit-verify", str(audited), "--model",
+                                         "mockllm/model"], "reading the corpus again")
+    assert code == 130, err
     assert "the verdicts that came back" not in err
     assert "interrupted: no flag was sent (stopped while the corpus was read again)" in err
     if earlier:
@@ -1532,18 +1539,10 @@ def test_ctrl_c_in_each_stage_of_audit_verify_says_what_it_kept(audited, phase, 
     """A real Ctrl-C (SIGINT to a child process) once audit-verify reaches each of its
     stages: exit 130, a line saying what is kept and how to go on, the files it names as
     they are, and the same command run again finishes the verification."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-c", STOPPED_IN, phase, at, "audit-verify",
-                             "out", "--model", "beliefbench/verifier", "--display", "none"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        assert proc.stdout.readline() == "paused\n", proc.stderr.read()
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, err
+    code, err = _ctrl_c_once(STOPPED_IN, [phase, at, "audit-verify", "out", "--model",
+                                          "beliefbench/verifier", "--display", "none"],
+                             "paused")
+    assert code == 130, err
     assert said in err and "Traceback" not in err and "half-written" not in err, err
     written = ("verified.jsonl", "verification.json", "verification.md")
     assert {n for n in written if (audited / n).exists()} == set(left), err
@@ -1634,3 +1633,18 @@ def test_an_audit_folder_whose_new_audit_is_unfinished_is_refused(audited, monke
     assert res.exit_code in (0, 3), res.output
     summary = json.loads((audited / "verification.json").read_text())
     assert summary["overall"]["flags"] == 5  # the new audit's: c/more.jsonl's flag too
+
+
+def test_a_file_that_cannot_be_written_after_flags_were_sent_says_nothing_of_nothing_sent(
+        audited):
+    """An error naming a file once the verdicts came back (verification.json that cannot be
+    written: here a folder in its place) is one line, exit 2, and does not say no flag was
+    sent: verified.jsonl holds this run's verdicts."""
+    (audited / "verification.json").mkdir()
+    res = CliRunner().invoke(cli, ["audit-verify", str(audited), "--model",
+                                   "beliefbench/verifier", "--display", "none"])
+    assert res.exit_code == 2, res.output
+    assert f"Error: {audited}/verification.json: " in res.output
+    assert "no flag was sent" not in res.output and "Traceback" not in res.output
+    assert f"what {audited}/verified.jsonl holds (if it exists) is kept" in res.output
+    assert len(_rows(audited)) == 4

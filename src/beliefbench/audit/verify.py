@@ -830,7 +830,10 @@ def first_problem(out: Path, model: str) -> str | None:
     verified.jsonl", and why (an endpoint down, a key refused, tiktoken's file offline, a
     model answering in prose) took opening the file. Read a line at a time."""
     for _, line in _lines(out / RESULTS, "verification"):
-        row = json.loads(line) if line.strip() else None
+        try:
+            row = json.loads(line) if line.strip() else None
+        except json.JSONDecodeError:  # another tool's line: the next run names it
+            continue
         if isinstance(row, dict) and row.get("model") == model and row.get("log") and \
                 row.get("verdict") in ("failed", "parse_error") and row.get("problem"):
             return f"{row['where']}: {row['problem']}"

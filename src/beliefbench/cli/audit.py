@@ -665,8 +665,10 @@ def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
         raise click.UsageError("--max-confirmed must be at least 0")
     if seed < 0:  # numpy's generator takes no negative seed (a traceback, once drawing)
         raise click.UsageError("--seed must be at least 0")
-    # (a Ctrl-C inside verify says what it kept; one before it landed, nothing was sent)
-    with _exits((VerifyError, ClaimSpecError), _nothing_begun(out)):
+    # (a Ctrl-C inside verify says what it kept; this is for an OSError naming a file,
+    # which may come after flags were sent)
+    with _exits((VerifyError, ClaimSpecError), f"what {out}/verified.jsonl holds (if it "
+                f"exists) is kept; run the same command again to send the rest"):
         summary = verify(out, model, claims=claims_sel, max_chars=max_chars,
                          max_connections=max_connections, log_dir=log_dir, display=display,
                          sample=sample, seed=seed, max_tokens=max_tokens,
