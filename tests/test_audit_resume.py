@@ -115,6 +115,7 @@ def test_interrupted_audit_resumes_to_the_same_result(tmp_path, corpus):
                                         "--scheduler", "threads", "--workers", "2"))
     assert res.exit_code == 0, res.output
     assert f"resumed: {second} of {FILES} units" in res.output
+    assert "nothing to resume" not in res.output
     assert (out / "flagged.jsonl").read_bytes() == (ref / "flagged.jsonl").read_bytes()
     assert _framings(out) == _framings(ref)
     assert (out / "sources.csv").read_text() == (ref / "sources.csv").read_text()
@@ -371,11 +372,16 @@ def test_a_crash_while_the_report_is_written_says_resume_finishes_it(tmp_path, c
 
 
 def test_resume_without_an_unfinished_audit_runs_it_all(tmp_path, corpus):
+    """And says so: it read the whole corpus again without a word, as though it had
+    resumed (a finished audit's folder, or a mistyped --out)."""
     out = tmp_path / "out"
-    res = CliRunner().invoke(cli, _args(corpus / "part00.jsonl", out, "--resume"))
-    assert res.exit_code == 0, res.output
-    assert json.loads((out / "report.json").read_text())["units_resumed"] == 0
-    assert not (out / WORK).exists()
+    for _ in range(2):  # no folder yet, then a finished audit's
+        res = CliRunner().invoke(cli, _args(corpus / "part00.jsonl", out, "--resume"))
+        assert res.exit_code == 0, res.output
+        assert (f"note: --resume: nothing to resume in {out} (no unfinished audit, "
+                f"audit-units/, there); the whole corpus is read") in res.output
+        assert json.loads((out / "report.json").read_text())["units_resumed"] == 0
+        assert not (out / WORK).exists()
 
 
 def test_resume_across_a_cluster_says_the_paths_differ_not_the_corpus(tmp_path, corpus,

@@ -435,6 +435,10 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if not fields.texts:
         raise click.UsageError(f"--text-field {text_field!r} names no field")
     corpus = tuple(read_paths(corpus, engine, scheduler))  # as flagged.jsonl names them
+    if resume and not (out / WORK / "plan.json").is_file():  # it read the corpus whole
+        # without a word, as if it had resumed (finetune --resume says the same)
+        click.echo(f"note: --resume: nothing to resume in {out} (no unfinished audit, "
+                   f"{WORK}/, there); the whole corpus is read", err=True)
     t0 = time.perf_counter()
     early = _EarlyWarnings(fields)
     kept = (f"the finished units are kept in {out / WORK}; run the same command with --resume "
