@@ -378,8 +378,8 @@ def test_resume_without_an_unfinished_audit_runs_it_all(tmp_path, corpus):
     for _ in range(2):  # no folder yet, then a finished audit's
         res = CliRunner().invoke(cli, _args(corpus / "part00.jsonl", out, "--resume"))
         assert res.exit_code == 0, res.output
-        assert (f"note: --resume: nothing to resume in {out} (no unfinished audit, "
-                f"audit-units/, there); the whole corpus is read") in res.output
+        assert (f"note: --resume: there was nothing to resume in {out} (no unfinished "
+                f"audit, audit-units/, there); the whole corpus was read") in res.output
         assert json.loads((out / "report.json").read_text())["units_resumed"] == 0
         assert not (out / WORK).exists()
 

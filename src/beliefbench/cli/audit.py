@@ -435,10 +435,7 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     if not fields.texts:
         raise click.UsageError(f"--text-field {text_field!r} names no field")
     corpus = tuple(read_paths(corpus, engine, scheduler))  # as flagged.jsonl names them
-    if resume and not (out / WORK / "plan.json").is_file():  # it read the corpus whole
-        # without a word, as if it had resumed (finetune --resume says the same)
-        click.echo(f"note: --resume: nothing to resume in {out} (no unfinished audit, "
-                   f"{WORK}/, there); the whole corpus is read", err=True)
+    fresh = resume and not (out / WORK / "plan.json").is_file()
     t0 = time.perf_counter()
     early = _EarlyWarnings(fields)
     kept = (f"the finished units are kept in {out / WORK}; run the same command with --resume "
@@ -449,6 +446,10 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
                            scheduler, workers, chunk_mb << 20, progress, resume, early,
                            keep_work=True, max_chars=max_doc_chars)
     seconds = time.perf_counter() - t0
+    if fresh and tally.documents:  # it read the corpus whole without a word, as if it
+        # had resumed (finetune --resume says the same)
+        click.echo(f"note: --resume: there was nothing to resume in {out} (no unfinished "
+                   f"audit, {WORK}/, there); the whole corpus was read", err=True)
     _say_empty_files(tally.skips, report=bool(tally.documents))
     _say_skips(tally.skips)
     early.taken_back(tally)
