@@ -1648,3 +1648,16 @@ def test_a_file_that_cannot_be_written_after_flags_were_sent_says_nothing_of_not
     assert "no flag was sent" not in res.output and "Traceback" not in res.output
     assert f"what {audited}/verified.jsonl holds (if it exists) is kept" in res.output
     assert len(_rows(audited)) == 4
+
+
+def test_resume_is_accepted_and_is_what_every_run_does(audited):
+    """`audit-verify OUT --resume`, as `audit` takes it (a pipeline passing it to both, a
+    user told to continue): "No such option '--resume'. Did you mean '--sample'?", exit 2.
+    It is accepted now, and the run sends only the flags without a readable verdict."""
+    args = ["audit-verify", str(audited), "--model", "beliefbench/verifier", "--display",
+            "none"]
+    res = CliRunner().invoke(cli, [*args, "--resume"])  # nothing to resume: all are sent
+    assert res.exit_code in (0, 3) and "sent 4 flags" in res.output, res.output
+    unread = sum(r["verdict"] in ("failed", "parse_error") for r in _rows(audited).values())
+    res = CliRunner().invoke(cli, [*args, "--resume"])
+    assert res.exit_code in (0, 3) and f"sent {unread} flags" in res.output, res.output

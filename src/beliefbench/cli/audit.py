@@ -638,13 +638,18 @@ def _nothing_begun(out: Path) -> str:
                    "again; Ctrl-C keeps the verdicts that came back either way); larger: "
                    "fewer logs, less start-up per flag, and connections kept busy (a batch "
                    "ends with its slowest call).")
+@click.option("--resume", is_flag=True,
+              help="Accepted as audit's option is (a pipeline may pass it to both); every "
+                   "run already continues: only the flags without a readable verdict from "
+                   "this --model are sent.")
 @crash_is_no_result
 @_verify_stops
 @holds("audit-verify", flag="")
 def audit_verify(out: Path, model: str, claims_sel: str | None, max_chars: int,
                  max_connections: int, max_tokens: int, sample: int | None, seed: int,
                  max_confirmed: int | None, log_dir: Path | None, max_retries: int,
-                 timeout: int, display: str | None, batch_size: int | None) -> None:
+                 timeout: int, display: str | None, batch_size: int | None,
+                 resume: bool) -> None:
     """Have a model confirm or reject each flag of a finished audit in OUT.
 
     Each flagged (document, claim) is sent with the claim and its truth; the model says
