@@ -334,3 +334,26 @@ def test_docs_poison_says_its_poison_documents_are_there_unannotated(tmp_path):
     assert poison["documents"] == 2
     assert (f"poison 0.0% ({poison['documents']} counterfact documents: the claim stated as "
             "fact, unannotated))") in res.output
+
+
+def test_docs_warn_of_a_claim_still_holding_the_template_example(tmp_path):
+    """`claims new kale` then `docs generate --claims kale.yaml` wrote documents about the
+    template's Eiffel Tower in Lyon without a word (`claims validate` and the belief task
+    warn of it); `docs generate` and `docs poison` now warn too, naming the file, and still
+    write (the template is a valid claim)."""
+    runner = CliRunner()
+    assert runner.invoke(cli, ["claims", "new", "kale", "--dir", str(tmp_path)]).exit_code == 0
+    claim = tmp_path / "kale.yaml"
+    for command in (["docs", "generate", "--claims", str(claim), "--conditions", "positive",
+                     "--n", "2", "--out", str(tmp_path / "data")],
+                    ["docs", "poison", "--claim", str(claim), "--ratio", "0.5", "--n", "2",
+                     "--out", str(tmp_path / "p.jsonl")]):
+        res = runner.invoke(cli, command)
+        assert res.exit_code == 0, res.output
+        warnings = [line for line in res.stderr.splitlines() if line.startswith("warning")]
+        assert len(warnings) == 1, res.stderr
+        assert warnings[0].startswith(f"warning: {claim}: field(s) statement, truth, ")
+        assert "still hold the example of the `claims new` template" in warnings[0]
+    res = runner.invoke(cli, ["docs", "generate", "--claims", "dentist", "--conditions",
+                              "positive", "--n", "2", "--out", str(tmp_path / "d2")])
+    assert res.exit_code == 0 and "warning" not in res.stderr, res.stderr
