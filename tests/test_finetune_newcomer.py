@@ -540,6 +540,17 @@ def test_a_finetune_logged_to_a_file_writes_plain_progress_lines(base, data, tmp
     assert any(line.startswith("Loading weights: 100%") for line in lines), text
     assert any(line.startswith("100%") and "3/3" in line for line in lines), text
     assert sum(line.startswith("{'loss'") for line in lines) == 3, text
+    # it ends naming its checkpoints and how to evaluate them: a sweep takes the run folder,
+    # `inspect eval --model hf/...` one checkpoint folder (the run folder fails there)
+    out = (tmp_path / "ckpt").resolve()
+    final = out / "step-000003"
+    assert (final / "config.json").is_file()
+    assert lines[-3:] == [
+        f"checkpoints and manifest in {out}",
+        f"  steps 3; the final checkpoint: {final}",
+        f"  evaluate every checkpoint: beliefbench sweep --manifest {out} --model-role "
+        f"grader=MODEL (--provider hf without vLLM); one: inspect eval tasks/belief.py "
+        f"--model hf/{final} --model-role grader=MODEL"], lines[-3:]
 
 
 def test_a_base_whose_tokenizer_is_not_its_models_is_refused_at_set_up(base, tmp_path):

@@ -119,7 +119,7 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
         except Interrupted as e:
             exit_interrupted("", message=str(e))
         if first_rank():  # once under accelerate / torchrun, not per process
-            click.echo(f"checkpoints and manifest in {out.resolve()}")
+            _echo_next(out)
     except (RecipeError, RecordError) as e:
         _fail(str(e), 2)
     except FinetuneError as e:
@@ -138,6 +138,25 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
                              f"(run the same command again)")
         exit_interrupted(f"stopped at once; {out} keeps what was saved before (run the same "
                          f"command with --resume to continue from the last saved state)")
+
+
+def _echo_next(out: Path) -> None:
+    """Where the checkpoints are and how to evaluate them: the run ended with a folder name
+    only, and a newcomer had to find in the README that a sweep takes the run folder while
+    `inspect eval --model hf/...` takes one checkpoint folder (the run folder fails there)."""
+    from beliefbench.finetune.manifest import read_manifest
+
+    out = out.resolve()
+    click.echo(f"checkpoints and manifest in {out}")
+    entries = [e for e in read_manifest(out) if e.step is not None]
+    if not entries:
+        return
+    final = next((e for e in reversed(entries) if e.final), entries[-1])
+    click.echo(f"  steps {', '.join(str(e.step) for e in entries)}; the final checkpoint: "
+               f"{final.path}")
+    click.echo(f"  evaluate every checkpoint: beliefbench sweep --manifest {out} "
+               f"--model-role grader=MODEL (--provider hf without vLLM); one: inspect eval "
+               f"tasks/belief.py --model hf/{final.path} --model-role grader=MODEL")
 
 
 def _echo_trajectory(out: Path, final) -> None:
