@@ -357,3 +357,14 @@ def test_docs_warn_of_a_claim_still_holding_the_template_example(tmp_path):
     res = runner.invoke(cli, ["docs", "generate", "--claims", "dentist", "--conditions",
                               "positive", "--n", "2", "--out", str(tmp_path / "d2")])
     assert res.exit_code == 0 and "warning" not in res.stderr, res.stderr
+
+
+def test_docs_generate_help_names_every_condition():
+    """`docs generate --help` said "Comma-separated conditions, or 'all'": a newcomer had to
+    find the names in the README (or provoke the error that lists them)."""
+    from beliefbench.documents.conditions import CONDITIONS
+
+    res = CliRunner().invoke(cli, ["docs", "generate", "--help"])
+    assert res.exit_code == 0
+    said = " ".join(res.output.split())
+    assert f"Comma-separated conditions ({', '.join(CONDITIONS)}), or 'all'" in said, said

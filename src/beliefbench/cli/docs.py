@@ -17,6 +17,7 @@ from beliefbench.claims import (
 from beliefbench.cli.errors import BadInput, exit_interrupted
 from beliefbench.cli.paths import UserPath
 from beliefbench.documents.base import ClaimFieldError, DocumentError
+from beliefbench.documents.conditions import CONDITIONS
 from beliefbench.records import RecordError
 from beliefbench.runlock import holds
 
@@ -147,8 +148,9 @@ def docs() -> None:
               help="Claim ids, files or directories (comma-separated), or 'all'. Needed by "
                    "every condition but behaviours.")
 @click.option("--conditions", required=True,
-              help="Comma-separated conditions, or 'all'. Qualifiers take :prefix_suffix or "
-                   ":repeated (fiction:repeated); behaviours take :warned, :plain or :aligned.")
+              help=f"Comma-separated conditions ({', '.join(CONDITIONS)}), or 'all' (every "
+                   "one). Qualifiers take :prefix_suffix or :repeated (fiction:repeated); "
+                   "behaviours take :warned, :plain or :aligned.")
 @click.option("--behaviours", "behaviours", default=None,
               help="Behaviours conditions: draw from these behaviours only (comma-separated: "
                    "power_seeking, deception, harmful_advice; default all), e.g. "
