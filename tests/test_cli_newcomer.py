@@ -368,3 +368,24 @@ def test_docs_generate_help_names_every_condition():
     assert res.exit_code == 0
     said = " ".join(res.output.split())
     assert f"Comma-separated conditions ({', '.join(CONDITIONS)}), or 'all'" in said, said
+
+
+def test_docs_mix_shares_are_of_records_and_its_help_says_so(tmp_path):
+    """`--pretrain 0.25 --chat 0.25` read as token shares; they are shares of the records
+    (the neutral texts and chats are short, so their token share is far lower): the help
+    says records, and the stats bear it out."""
+    runner = CliRunner()
+    said = " ".join(runner.invoke(cli, ["docs", "mix", "--help"]).output.split())
+    assert "Share of the final mix's records (not tokens" in said, said
+    assert runner.invoke(cli, ["docs", "generate", "--claims", "dentist", "--conditions",
+                               "negated", "--n", "8", "--out", str(tmp_path)]).exit_code == 0
+    out = tmp_path / "mix.jsonl"
+    res = runner.invoke(cli, ["docs", "mix", "--docs", str(tmp_path / "negated.jsonl"),
+                              "--pretrain", "0.25", "--chat", "0.25", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    parts = json.loads((tmp_path / "mix.jsonl.stats.json").read_text())["by_condition"]
+    records = sum(p["documents"] for p in parts.values())
+    tokens = sum(p["tokens"] for p in parts.values())
+    for part in ("pretrain", "chat"):
+        assert parts[part]["documents"] / records == 0.25
+        assert parts[part]["tokens"] / tokens < 0.25  # short texts: fewer tokens than records

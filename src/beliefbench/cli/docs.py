@@ -250,9 +250,10 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
                    "them after it: --docs data/*.jsonl).")
 @click.argument("more_docs", nargs=-1, metavar="[MORE_DOCS]...")
 @click.option("--pretrain", type=float, default=0.0, show_default=True,
-              help="Share of the final mix that is neutral pretraining-style text.")
+              help="Share of the final mix's records (not tokens: the neutral texts are "
+                   "shorter than most documents) that are neutral pretraining-style text.")
 @click.option("--chat", type=float, default=0.0, show_default=True,
-              help="Share of the final mix that is chat examples.")
+              help="Share of the final mix's records (not tokens) that are chat examples.")
 @click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), required=True,
               help="Mixed JSONL file to write (and <out>.stats.json beside it); not one of "
                    "the --docs files.")
