@@ -550,7 +550,8 @@ def test_a_finetune_logged_to_a_file_writes_plain_progress_lines(base, data, tmp
         f"  steps 3; the final checkpoint: {final}",
         f"  evaluate every checkpoint: beliefbench sweep --manifest {out} --model-role "
         f"grader=MODEL (--provider hf without vLLM); one: inspect eval tasks/belief.py "
-        f"--model hf/{final} --model-role grader=MODEL"], lines[-3:]
+        f"--model hf/{final} --metadata condition=positive --metadata step=3 --model-role "
+        f"grader=MODEL"], lines[-3:]
 
 
 def test_a_base_whose_tokenizer_is_not_its_models_is_refused_at_set_up(base, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -154,9 +155,15 @@ def _echo_next(out: Path) -> None:
     final = next((e for e in reversed(entries) if e.final), entries[-1])
     click.echo(f"  steps {', '.join(str(e.step) for e in entries)}; the final checkpoint: "
                f"{final.path}")
-    click.echo(f"  evaluate every checkpoint: beliefbench sweep --manifest {out} "
-               f"--model-role grader=MODEL (--provider hf without vLLM); one: inspect eval "
-               f"tasks/belief.py --model hf/{final.path} --model-role grader=MODEL")
+    # the labels a sweep writes from the manifest, so `report --by condition` and its step
+    # plot read a hand-run eval alike (without them: condition '-', no step)
+    labels = "".join(f" --metadata {shlex.quote(f'{key}={value}')}"
+                     for key, value in (("condition", final.condition), ("step", final.step))
+                     if isinstance(value, (str, int)))
+    click.echo(f"  evaluate every checkpoint: beliefbench sweep --manifest "
+               f"{shlex.quote(str(out))} --model-role grader=MODEL (--provider hf without "
+               f"vLLM); one: inspect eval tasks/belief.py --model "
+               f"{shlex.quote(f'hf/{final.path}')}{labels} --model-role grader=MODEL")
 
 
 def _echo_trajectory(out: Path, final) -> None:
