@@ -389,3 +389,13 @@ def test_docs_mix_shares_are_of_records_and_its_help_says_so(tmp_path):
     for part in ("pretrain", "chat"):
         assert parts[part]["documents"] / records == 0.25
         assert parts[part]["tokens"] / tokens < 0.25  # short texts: fewer tokens than records
+
+
+def test_tiny_model_help_says_which_model_to_finetune():
+    """`--pretrain-steps ... (0: random init)` left a newcomer to find in the README that
+    the random init writes garbled word pieces and that 150 steps make the base to measure."""
+    res = CliRunner().invoke(cli, ["tiny-model", "--help"])
+    said = " ".join(res.output.split())
+    assert res.exit_code == 0
+    assert "0: random init, which writes garbled word pieces" in said, said
+    assert "150 (about a minute) gives a base that prefers the bundled claims' truths" in said
