@@ -281,6 +281,28 @@ def test_the_readme_example_claim_validates_as_written(tmp_path):
     assert claim.background and claim.entities and claim.completions
 
 
+def test_a_world_text_left_ending_in_an_ellipsis_is_warned(fixture_claim, tmp_path):
+    """The README's example universe ended "... in laminated glass ...": a newcomer who kept
+    the elision got it copied into every generated document. `claims validate` now warns,
+    naming the field and its line; the file still validates."""
+    from beliefbench.claims import elided_texts
+
+    claim = load_claim(fixture_claim)
+    assert elided_texts(claim) == []
+    text = fixture_claim.read_text(encoding="utf-8")
+    sub_claim = claim.sub_claims[0]
+    assert sub_claim.endswith(".") and sub_claim in text
+    path = tmp_path / fixture_claim.name
+    path.write_text(text.replace(sub_claim, sub_claim[:-1] + " …"), encoding="utf-8")
+    result = invoke("validate", str(path))
+    assert result.exit_code == 0, result.output
+    line = next(n for n, row in enumerate(path.read_text().splitlines(), 1) if "…" in row)
+    assert result.stderr.splitlines() == [
+        f"warning: {path}: line {line}, column 5: field sub_claims.0: ends in '…', and the "
+        "document generators copy it into documents as written; finish the text (or end it "
+        "with a full stop)"], result.stderr
+
+
 @pytest.mark.parametrize("args", [["--help"], ["list", "--help"], ["validate", "--help"],
                                   ["new", "--help"], ["import", "--help"]])
 def test_claims_help_shows_no_rst_markup(args):

@@ -880,6 +880,19 @@ def broken_lines(claim: Claim) -> list[str]:
             for name, text in texts.items() if "\n" in text.strip()]
 
 
+def elided_texts(claim: Claim) -> list[str]:
+    """Warnings for a world text ending in an ellipsis ("... in laminated glass ..."), as
+    the README's example elides its universe: the offline generator copies these texts
+    verbatim, so every document carried the "..." of a text its author meant to finish."""
+    texts = {"statement": claim.statement, "truth": claim.truth, "universe": claim.universe,
+             **{f"sub_claims.{i}": s for i, s in enumerate(claim.sub_claims)},
+             **{f"background.{i}": s for i, s in enumerate(claim.background)}}
+    return [f"field {name}: ends in {end!r}, and the document generators copy it into "
+            "documents as written; finish the text (or end it with a full stop)"
+            for name, text in texts.items() for end in ("...", "…")
+            if text.strip().endswith(end)]
+
+
 def unmatched_markers(claim: Claim) -> list[str]:
     """A warning where no belief marker matches the claim's own statement or sub-claims:
     the offline marker judge (and the audit) read an answer as the claim through these

@@ -24,6 +24,7 @@ from beliefbench.claims import (
     claims_search_path,
     common_word_entities,
     duplicate_questions,
+    elided_texts,
     failure_count,
     is_bundled,
     known_claims,
@@ -63,9 +64,9 @@ def validate(paths: tuple[str, ...]) -> None:
     A sub-claim that restates a real background fact, a completion continuation without its
     leading space (or doubling the prompt's), a judge_key the judge prompt never asks for,
     belief markers that match none of the claim's own sentences, markers that match common
-    words or a bare year or number alone, entities of common words
-    only, a line break inside the statement, truth or a sub-claim, and a claim that still
-    holds the example of the `claims new` template, are warned about (exit unchanged).
+    words or a bare year or number alone, entities of common words only, a line break inside
+    the statement, truth or a sub-claim, a world text ending in an ellipsis, and a claim that
+    still holds the example of the `claims new` template, are warned about (exit unchanged).
     """
     failures = unnamed = 0
     origin: dict[str, Path] = {}
@@ -103,7 +104,8 @@ def validate(paths: tuple[str, ...]) -> None:
                             *unspaced_completions(claim), *stray_judge_keys(claim),
                             *unread_judge_hints(claim), *unmatched_markers(claim),
                             *weak_markers(claim),
-                            *common_word_entities(claim), *broken_lines(claim)]:
+                            *common_word_entities(claim), *broken_lines(claim),
+                            *elided_texts(claim)]:
                 click.echo(f"warning: {located(path, named_field(warning))}: {warning}",
                            err=True)
             example = template_example_warning(claim)
