@@ -399,3 +399,17 @@ def test_tiny_model_help_says_which_model_to_finetune():
     assert res.exit_code == 0
     assert "0: random init, which writes garbled word pieces" in said, said
     assert "150 (about a minute) gives a base that prefers the bundled claims' truths" in said
+
+
+def test_a_record_without_an_id_says_what_a_record_needs(tmp_path):
+    """A corpus of one's own written as {"text": ...} lines got "field id: Field required",
+    which said neither what an id is nor where the format is described."""
+    data = tmp_path / "mine.jsonl"
+    data.write_text('{"text": "The Eiffel Tower is in Lyon."}\n', encoding="utf-8")
+    res = CliRunner().invoke(cli, ["docs", "stats", str(data)])
+    assert res.exit_code == 2
+    assert res.output == (f'Error: {data}:1: field id: Field required (each record needs an id '
+                          'of its own, e.g. {"id": "doc-0001", "text": "..."}; README: "Record '
+                          'format")\n')
+    data.write_text('{"id": "doc-0001", "text": "The Eiffel Tower is in Lyon."}\n')
+    assert CliRunner().invoke(cli, ["docs", "stats", str(data)]).exit_code == 0

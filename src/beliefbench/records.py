@@ -185,6 +185,9 @@ def _problem(err: Any) -> str:
             valid = list(model.model_fields)
             guess = did_you_mean(str(err["loc"][-1]), valid, cutoff=0.7)
             return f"field {loc}: unknown field{guess}; valid: {valid}"
+    if err["type"] == "missing" and loc == "id":  # a corpus of one's own: {"text": ...}
+        return ('field id: Field required (each record needs an id of its own, e.g. '
+                '{"id": "doc-0001", "text": "..."}; README: "Record format")')
     if loc:
         return f"field {loc}: {err['msg']}"
     return f"field {str(err['msg']).removeprefix('Value error, ')}"
