@@ -47,10 +47,12 @@ class DataPath(UserPath):
 @click.command("finetune")
 @click.option("--recipe", "recipe_name", required=True,
               help=f"Recipe YAML file, or the name of a shipped recipe: {shipped_recipes_text()} "
-                   "(finetune/ in the repository, beliefbench/data/finetune/ installed; demo is "
-                   "the one `beliefbench demo` trains with).")
+                   "(finetune/ in the repository, beliefbench/data/finetune/ installed): cpu "
+                   "for the tiny model on CPU, lora, full or kl for a real model on a GPU; "
+                   "demo is the one `beliefbench demo` trains with.")
 @click.option("--data", required=True, type=DataPath(exists=True, dir_okay=False, path_type=Path),
-              help="Training records (JSONL).")
+              help="Training records (JSONL): a file `docs generate` or `docs mix` wrote, "
+                   "or your own, one {\"id\": ..., \"text\": ...} per line.")
 @click.option("--base", default=None,
               help="Base model directory (local backend; required) or OpenAI model name "
                    "(openai backend; default from the recipe).")
