@@ -285,6 +285,41 @@ def test_a_missing_base_is_refused_before_torch_loads(data, tmp_path):
     assert "--base models/tiny-ptt: no such folder (close names in models: tiny-pt)" in out
 
 
+def test_a_finetunes_output_as_the_base_says_what_to_pass(tmp_path):
+    """`--base ckpts/negated/step-000030` (a LoRA adapter) and `--base ckpts/negated` (its
+    run folder) said "not a model folder (no config.json in ...)": neither what the folder
+    is nor what to train on instead. Now the adapter names its base, and a run folder of
+    whole checkpoints names them."""
+    from beliefbench.finetune.base import resolve_base
+
+    run = tmp_path / "ckpts" / "negated"
+    adapter = run / "step-000030"
+    adapter.mkdir(parents=True)
+    (adapter / "adapter_config.json").write_text(
+        '{"base_model_name_or_path": "/models/tiny-pt", "peft_type": "LORA"}')
+    (run / "manifest.jsonl").write_text("")
+    said = ("not a whole model: finetune on from its base (/models/tiny-pt), or from a "
+            "checkpoint exported whole (`export: merged` in the recipe)")
+    with pytest.raises(FinetuneError) as e:
+        resolve_base(str(adapter))
+    assert str(e.value) == f"--base {adapter}: a LoRA adapter (adapter_config.json), {said}"
+    with pytest.raises(FinetuneError) as e:
+        resolve_base(str(run))
+    assert str(e.value) == f"--base {run}: a finetune's run folder of LoRA adapters, {said}"
+
+    merged = tmp_path / "merged"
+    (merged / "step-000002").mkdir(parents=True)
+    (merged / "step-000002" / "config.json").write_text("{}")
+    (merged / "manifest.jsonl").write_text("")
+    with pytest.raises(FinetuneError) as e:
+        resolve_base(str(merged))
+    assert str(e.value) == (f"--base {merged}: a finetune's run folder (its manifest.jsonl), "
+                            "not a checkpoint: pass one of the checkpoint folders in it "
+                            "(step-000002)")
+    with pytest.raises(FinetuneError, match=r"not a model folder \(no config.json in "):
+        resolve_base(str(tmp_path))  # any other folder, as before
+
+
 def test_ctrl_c_while_setting_up_says_nothing_was_saved(base, data, tmp_path, monkeypatch):
     """A Ctrl-C while the base model loads said `<out> keeps what was saved before (run the
     same command with --resume ...)` of a folder that was never made; a run's folder keeps

@@ -67,9 +67,35 @@ def _check_model_folder(folder: str, base: str) -> str:
     """
     p = Path(folder)
     if not (p / "config.json").is_file():
+        from beliefbench.internals.model import ADAPTER_CONFIG, run_folder
+
+        # a finetune's output given as the base, to train on from where it stopped
+        adapters = sorted(p.glob(f"step-*/{ADAPTER_CONFIG}"))
+        if (why := run_folder(p)) and not adapters:  # whole checkpoints: name them
+            raise FinetuneError(f"--base {base}: {why.removeprefix(f'{p}: ')}")
+        adapter = p if (p / ADAPTER_CONFIG).is_file() else (adapters[-1].parent if why
+                                                              else None)
+        if adapter is not None:
+            what = (f"a LoRA adapter ({ADAPTER_CONFIG})" if adapter == p
+                    else "a finetune's run folder of LoRA adapters")
+            raise FinetuneError(
+                f"--base {base}: {what}, not a whole model: finetune on from its base "
+                f"({_adapter_base(adapter)}), or from a checkpoint exported whole "
+                f"(`export: merged` in the recipe)")
         raise FinetuneError(f"--base {base}: not a model folder (no config.json in {p})")
     if not any(p.glob("*.safetensors")):
         from beliefbench.internals.model import pickled_note
 
         raise FinetuneError(f"--base {base}: no safetensors weights in {p}{pickled_note(p)}")
     return folder
+
+
+def _adapter_base(adapter: Path) -> str:
+    """The base model an adapter names (``base_model_name_or_path``), or a stand-in."""
+    import json
+
+    try:
+        named = json.loads((adapter / "adapter_config.json").read_text(encoding="utf-8"))
+        return str(named.get("base_model_name_or_path") or "named in adapter_config.json")
+    except (OSError, ValueError, AttributeError):
+        return "named in adapter_config.json"
