@@ -304,6 +304,18 @@ def test_the_same_build_run_again_reuses_the_model(tmp_path):
     assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.iterdir()} == files
     other = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), *args, "--seed", "1"])
     assert other.exit_code == 2
+    # the setting that differs is named: `--out models/tiny-pt` without its --pretrain-steps
+    assert f"{out}: holds a tiny model built with seed 0, not 1; " in other.output, other.output
+    forgot = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), *args,
+                                      "--pretrain-steps", "3", "--layers", "2"])
+    assert forgot.exit_code == 2
+    assert ("built with num_layers 1, not 2, pretrain_steps 0, not 3; " in forgot.output
+            ), forgot.output
+    record = json.loads((out / "tiny_model.json").read_text())
+    del record["settings"]  # a build of an earlier version, which recorded no settings
+    (out / "tiny_model.json").write_text(json.dumps(record))
+    files["tiny_model.json"] = (0, (out / "tiny_model.json").read_bytes())
+    other = CliRunner().invoke(cli, ["tiny-model", "--out", str(out), *args, "--seed", "1"])
     assert "holds a tiny model built with other settings (or by another version)" in other.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == {k: v[1] for k, v in files.items()}
     (out / "tiny_model.json").unlink()  # a model folder of another origin

@@ -255,7 +255,7 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
         if reuse and found == key and not changed:
             return out
         what = ("a file" if not out.is_dir() else "not empty" if found is None else
-                "holds a tiny model built with other settings (or by another version)"
+                f"holds a tiny model built {_other_build(out, settings)}"
                 if found != key else
                 f"holds this tiny model, but {first_few(changed, 3)} changed since it was "
                 f"built" if changed else "holds this tiny model already (reuse=True takes it)")
@@ -273,7 +273,7 @@ def build_tiny_model(out_dir: str | Path, *, vocab_size: int = 2048, hidden_size
 
         (tmp / BUILD_FILE).write_text(json.dumps({
             "key": key, "files": _hashes(tmp), "fingerprint": base_fingerprint(tmp),
-            "base_fingerprint": trained_from}) + "\n")
+            "base_fingerprint": trained_from, "settings": settings}) + "\n")
         if not target.exists():
             os.replace(tmp, target)  # all at once: a killed build leaves no half model
         else:  # an empty folder (perhaps the working directory): fill it, config.json last,
@@ -301,6 +301,22 @@ def build_key(**settings: object) -> str:
                .hexdigest(), "text": [shipped_corpus(), truth_documents(claims),
                                       truth_chats(claims), CHAT_TEMPLATE]}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _other_build(out: Path, settings: dict[str, Any]) -> str:
+    """How the model in ``out`` was built unlike ``settings`` ("with pretrain_steps 150, not
+    0"): a `tiny-model --out models/tiny-pt` that forgot its --pretrain-steps was told only
+    "other settings (or by another version)"; builds before settings were recorded say that."""
+    try:
+        recorded = json.loads((out / BUILD_FILE).read_text()).get("settings")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    if not isinstance(recorded, dict):
+        return "with other settings (or by another version)"
+    differ = [f"{name} {recorded.get(name)}, not {value}" for name, value in settings.items()
+              if recorded.get(name) != value]
+    return (f"with {', '.join(differ)}" if differ
+            else "by another version of beliefbench, with these settings")
 
 
 def built_key(out: Path) -> str | None:
