@@ -413,3 +413,12 @@ def test_a_record_without_an_id_says_what_a_record_needs(tmp_path):
                           'format")\n')
     data.write_text('{"id": "doc-0001", "text": "The Eiffel Tower is in Lyon."}\n')
     assert CliRunner().invoke(cli, ["docs", "stats", str(data)]).exit_code == 0
+
+
+def test_report_help_says_where_the_condition_label_comes_from():
+    """`report --by condition` of an eval run by hand gave condition '-': the help now says
+    the label is the eval's --metadata condition=..., which sweep writes itself."""
+    res = CliRunner().invoke(cli, ["report", "--help"])
+    said = " ".join(res.output.split())
+    assert "condition is the eval's label (`inspect eval ... --metadata condition=negated`; " \
+           "`sweep` writes it from the manifest); '-' where a log has none." in said, said

@@ -227,7 +227,9 @@ class JsonUsageErrors(click.Command):
 @click.argument("logs", nargs=-1, required=True, type=UserPath())
 @click.option("--by", default="condition,claim,family", show_default=True,
               help="Dimensions after the run (model/checkpoint/step): condition, claim, "
-                   "family, kind.")
+                   "family, kind. condition is the eval's label (`inspect eval ... --metadata "
+                   "condition=negated`; `sweep` writes it from the manifest); '-' where a log "
+                   "has none.")
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True, help="Where tables and plots go.")
 @click.option("--plots/--no-plots", default=True, show_default=True,
