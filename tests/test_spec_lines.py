@@ -584,7 +584,11 @@ def test_a_value_where_a_mapping_goes_is_said_as_such(tmp_path):
     said = [p.split(": field ", 1)[1] for p in problems(path)[1:]]
     mapping = "expected a mapping (key: value lines below it, or {key: value, ...}), got"
     assert said == [
-        f"questions.open_ended.1: {mapping} the text 'Which famous bridges have been rebuil...'",
+        f"questions.open_ended.1: {mapping} the text 'Which famous bridges have been rebuil...'"
+        # a question list written as its texts: what a question is instead
+        '; each question is a mapping, {id: q_02, text: "Which famous bridges have been '
+        'rebuilt in recent years?"}, with the fields its family needs (`beliefbench claims '
+        'new` writes an example of each)',
         f"rubric.open_ended: {mapping} the text 'The answer says glass.'",
         f"markers: {mapping} a list"], said
     recipe = tmp_path / "r.yaml"

@@ -468,6 +468,13 @@ def _not_a_mapping(e: Any) -> str | None:
         got = "a list"
     else:
         got = type(value).__name__
+    loc = tuple(e["loc"])
+    if isinstance(value, str) and len(loc) == 3 and loc[0] == "questions" \
+            and isinstance(loc[2], int):  # a claim's question list written as its texts
+        example = value.replace('"', '\\"')
+        got += (f"; each question is a mapping, {{id: q_{loc[2] + 1:02d}, text: "
+                f'"{example}"}}, with the fields its family needs (`beliefbench claims new` '
+                f"writes an example of each)")
     return f"expected a mapping (key: value lines below it, or {{key: value, ...}}), got {got}"
 
 
