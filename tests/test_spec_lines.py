@@ -589,7 +589,8 @@ def test_a_value_where_a_mapping_goes_is_said_as_such(tmp_path):
         '; each question is a mapping, {id: q_02, text: "Which famous bridges have been '
         'rebuilt in recent years?"}, with the fields its family needs (`beliefbench claims '
         'new` writes an example of each)',
-        f"rubric.open_ended: {mapping} the text 'The answer says glass.'",
+        f"rubric.open_ended: {mapping} the text 'The answer says glass.'; a family's rubric is "
+        'its criteria, {"yes": ..., "no": ..., neutral: ...} (or template: and judge_key:)',
         f"markers: {mapping} a list"], said
     recipe = tmp_path / "r.yaml"
     recipe.write_text("method: lora\nlora: [16, 32]\n")

@@ -475,6 +475,9 @@ def _not_a_mapping(e: Any) -> str | None:
         got += (f"; each question is a mapping, {{id: q_{loc[2] + 1:02d}, text: "
                 f'"{example}"}}, with the fields its family needs (`beliefbench claims new` '
                 f"writes an example of each)")
+    elif isinstance(value, str) and len(loc) == 2 and loc[0] == "rubric":
+        got += ('; a family\'s rubric is its criteria, {"yes": ..., "no": ..., neutral: ...} '
+                "(or template: and judge_key:)")
     return f"expected a mapping (key: value lines below it, or {{key: value, ...}}), got {got}"
 
 
