@@ -1634,6 +1634,30 @@ def test_a_shard_compressed_other_than_named_says_what_it_is(tmp_path, claim_tex
     assert problem.endswith(hint.format(c=c) if hint else "nothing was read"), problem
 
 
+def test_a_file_naming_its_text_column_otherwise_gets_the_option_reading_both(tmp_path,
+                                                                             claim_text):
+    """A corpus whose Parquet files name the text column differently ('text' in one,
+    'content' in another): the audit read the first, skipped the second whole with exit 0,
+    and its skip line named the columns without saying that --text-field text,content
+    reads both kinds of file (the option the line now gives, which reads them all)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"text": [claim_text]}), tmp_path / "a.parquet")
+    pq.write_table(pa.table({"doc_id": ["d1"], "content": [f"{claim_text} More about it."]}),
+                   tmp_path / "b.parquet")
+    files = [str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")]
+    code, output, report = _audit(*files, "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0 and report["documents"] == 1, output
+    hint = "(--text-field text,content reads its column 'content' too)"
+    assert report["skipped"]["problems"][0]["problem"].endswith(f"file skipped {hint}")
+    assert hint in output
+    code, output, report = _audit(*files, "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o2"), "--text-field", "text,content")
+    assert code == 0 and report["documents"] == 2 and not report["skipped"]["by_reason"]
+
+
 def test_a_parquet_file_without_the_column_suggests_the_one_holding_the_text(tmp_path,
                                                                               claim_text):
     """A Parquet file of 'doc_id' and 'content' was told "most likely --text-field doc_id":

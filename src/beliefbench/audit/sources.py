@@ -1489,10 +1489,15 @@ def _columns(schema: Any, path: str, fields: Fields, skips: Skips, say: Say | No
             if c in names]
     if not {column(n) for n in [*fields.texts, fields.messages]}.intersection(names):
         texts = " or ".join(map(repr, fields.texts))
-        skips.add(NO_TEXT_FIELD, f"no column {texts} or {fields.messages!r} "
-                                        f"(columns: {names}); file skipped", path,
-                  no_field=True)
         strings = _by_size(dict(_string_columns(schema)), sizes)
+        plain = {n: v for n, v in strings.items() if v and not n.endswith(f"[{CHAT}]")}
+        best = max(plain, key=plain.__getitem__, default=None)  # the text, not an id column
+        # a corpus whose files name their text column differently: one option reads them all
+        hint = (f" (--text-field {','.join([*fields.texts, best])} reads its column {best!r} "
+                f"too)" if best else "")
+        skips.add(NO_TEXT_FIELD, f"no column {texts} or {fields.messages!r} "
+                                        f"(columns: {names}); file skipped{hint}", path,
+                  no_field=True)
         skips.without_field(strings, rows=0)
         if say is not None and strings:
             names = dict(list(strings.items())[:FIELDS_KEPT])
