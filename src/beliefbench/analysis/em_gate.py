@@ -53,9 +53,11 @@ from beliefbench.analysis.gate import (
     same_model_by,
     verdict,
 )
+from beliefbench.analysis.logs import ReadLogs, has_task_key, is_belief_log
 from beliefbench.analysis.runs import RunKey
 from beliefbench.analysis.text import first_few
 from beliefbench.em.metrics import question_table
+from beliefbench.em.task import TASK_KEY
 from beliefbench.metrics import CI_LEVEL, N_BOOTSTRAP, SEED
 
 GATED = "general"
@@ -236,20 +238,14 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
                         fail_inconclusive=fail_inconclusive)
 
 
-def log_kinds(sources: list[str]) -> dict[str, list[str]]:
-    """The beliefbench logs under ``sources`` by task (``belief``, ``EM``), so that ``gate``
-    compares the logs it is given by their own task; an unreadable file or another task's
+def log_kinds(read: ReadLogs) -> dict[str, list[str]]:
+    """The beliefbench logs read (:func:`~beliefbench.analysis.logs.read_logs`) by task
+    (``belief``, ``EM``), so that ``gate`` compares the logs it is given by their own task,
+    then hands the headers read to that task's loader; an unreadable file or another task's
     log is left to the loader, which names it."""
-    from inspect_ai.log import read_eval_log
-
-    from beliefbench.analysis.logs import find_log_files, has_task_key, is_belief_log
-    from beliefbench.em.task import TASK_KEY
-
     out: dict[str, list[str]] = {}
-    for path, _ in find_log_files(sources):
-        try:
-            header = read_eval_log(path, header_only=True)
-        except Exception:  # noqa: BLE001, S112 - the loader names an unreadable file
+    for path, _, header in read.headers:
+        if isinstance(header, Exception):  # the loader names an unreadable file
             continue
         kind = ("EM" if has_task_key(header, TASK_KEY) else
                 "belief" if is_belief_log(header) else None)

@@ -40,6 +40,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     LogNote,
     Note,
     Placed,
+    ReadLogs,
     Source,
     _cut,
     _label,
@@ -602,9 +603,10 @@ COLUMNS = [
 ]
 
 
-def load_em_logs(sources: Source | Sequence[Source]) -> EMLogs:
-    """Every EM response under ``sources`` (log files, folders of them, or the logs
-    ``inspect_ai.eval`` returned), labelled with its run."""
+def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
+    """Every EM response under ``sources`` (log files, folders of them, the logs
+    ``inspect_ai.eval`` returned, or their headers already read,
+    :func:`~beliefbench.analysis.logs.read_logs`), labelled with its run."""
     headers, ignored, _ = read_headers(sources, kind="EM", task_key=TASK_KEY)
     headers, superseded = drop_superseded(headers, key=em_run_identity, scorer=SCORER,
                                           hint=RESCORED_HINT)

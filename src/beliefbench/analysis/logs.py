@@ -1479,36 +1479,60 @@ def unreadable_log(e: Exception) -> str:
     return why
 
 
-def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
+@dataclass(frozen=True)
+class ReadLogs:
+    """The Inspect logs under some sources, each header read once: what ``gate`` reads to
+    tell belief logs from EM logs and then hands to the loader, which read every header a
+    second time when given the sources again."""
+
+    sources: list[Source]
+    """The sources as given (named in a "no logs" error)."""
+    headers: list[tuple[str, bool, EvalLog | Exception]]
+    """(path, named explicitly, header or the error reading it): the reader's error is
+    kept for the loader to name, as it names an unreadable log read there."""
+
+
+def read_logs(sources: Source | Sequence[Source]) -> ReadLogs:
+    """The header of every log under ``sources`` (:func:`find_log_files`), read once;
+    a header that cannot be read is kept as its error, for :func:`read_headers` to name."""
+    # once: a glob (a generator) read here is empty when read_headers names the sources
+    sources = _as_list(sources)
+    headers: list[tuple[str, bool, EvalLog | Exception]] = []
+    for path, explicit in find_log_files(sources):
+        try:
+            headers.append((path, explicit, read_eval_log(path, header_only=True)))
+        except Exception as e:  # noqa: BLE001 - any unreadable file is bad input, named later
+            headers.append((path, explicit, e))
+    return ReadLogs(sources, headers)
+
+
+def read_headers(sources: Source | Sequence[Source] | ReadLogs, skip_bad: bool = False,
                  kind: str = "belief", task_key: str = TASK_KEY
                  ) -> tuple[list[tuple[str, EvalLog]], list[tuple[str, str]],
                             list[tuple[str, str]]]:
     """Headers of the ``kind`` logs (those whose eval metadata holds ``task_key``) under
-    ``sources``, (path, why) for the other logs, and (path, why) for unreadable ones passed
-    over with ``skip_bad``.
+    ``sources`` (or already read, :func:`read_logs`), (path, why) for the other logs, and
+    (path, why) for unreadable ones passed over with ``skip_bad``.
 
     A log named explicitly that is not of the kind is an error; in a directory it is
     ignored (a shared log dir holds other evals) and reported. An unreadable log is an
     error unless ``skip_bad``.
     """
-    # once: a glob (a generator) read here is empty when the error below names the sources
-    sources = _as_list(sources)
-    if not sources:
+    read = sources if isinstance(sources, ReadLogs) else read_logs(sources)
+    if not read.sources:
         raise LogError(f"sources: no {kind} logs given (an empty list, or a glob that matched "
                        "nothing): pass log files, folders or the logs inspect_ai.eval returns")
     kept: list[tuple[str, EvalLog]] = []
     ignored: list[tuple[str, str]] = []
     skipped: list[tuple[str, str]] = []
     renamed: list[tuple[str, EvalLog, str]] = []
-    for path, explicit in find_log_files(sources):
-        try:
-            header = read_eval_log(path, header_only=True)
-        except Exception as e:  # noqa: BLE001 - any unreadable file is bad input
-            why = unreadable_log(e)
+    for path, explicit, header in read.headers:
+        if isinstance(header, Exception):
+            why = unreadable_log(header)
             if skip_bad:
                 skipped.append((path, why))
                 continue
-            raise LogError(f"{path}: {why}") from e
+            raise LogError(f"{path}: {why}") from header
         if not has_task_key(header, task_key):
             other = next((k for key, k in LOG_KINDS.items() if has_task_key(header, key)),
                          None)
@@ -1552,7 +1576,7 @@ def read_headers(sources: Source | Sequence[Source], skip_bad: bool = False,
         readers = "".join(f"; `{READERS[k]}` reads the {n} {k} log(s) among them"
                           for k, n in sorted(found.items()) if k in READERS)
         raise LogError(f"no {kind} logs in "
-                       f"{', '.join(str(_source_path(s)) for s in sources)}"
+                       f"{', '.join(str(_source_path(s)) for s in read.sources)}"
                        + (f" ({others} other logs: {names})" if others else "") + readers)
     return kept, ignored, skipped
 
@@ -1854,10 +1878,11 @@ def check_judges(df: pd.DataFrame, judges: dict[str, str | None], re_judge: str 
     return out
 
 
-def load_belief_logs(sources: Source | Sequence[Source],
+def load_belief_logs(sources: Source | Sequence[Source] | ReadLogs,
                      skip_bad: bool = False) -> BeliefLogs:
-    """Every belief response under ``sources`` (log files, folders of them, or the logs
-    ``inspect_ai.eval`` returned), labelled with its run; see module doc.
+    """Every belief response under ``sources`` (log files, folders of them, the logs
+    ``inspect_ai.eval`` returned, or their headers already read, :func:`read_logs`),
+    labelled with its run; see module doc.
 
     ``skip_bad``: pass over unreadable or corrupt logs (listed in the notes) instead of
     refusing the whole set.

@@ -19,7 +19,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -32,6 +32,10 @@ from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
 from beliefbench.tasks import TASK_NAMES
 
+if TYPE_CHECKING:
+    from beliefbench.analysis.logs import ReadLogs
+
+S = TypeVar("S")
 T = TypeVar("T")
 
 _SECRET_KEY = re.compile(r"key|token|secret|password|passwd|auth|credential", re.IGNORECASE)
@@ -401,14 +405,14 @@ class _JsonUsageErrors(JsonUsageErrors):
                 "error": f"{said}: no comparison was made; run the same command again"}
 
 
-def _gate_side(option: str, load: Callable[[list[str]], T], sources: tuple[str, ...]) -> T:
+def _gate_side(option: str, load: Callable[[S], T], sources: S) -> T:
     """One side's logs read by ``load``; a problem with them names the side's option
     (`--baseline: logs/x: no such log file or directory`), as a CI job passes both sides as
     like variables."""
     from beliefbench.analysis.logs import LogError
 
     try:
-        return load(list(sources))
+        return load(sources)
     except LogError as e:
         raise LogError(f"{option}: {e}") from None
 
@@ -499,21 +503,22 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     """
     from beliefbench.analysis.em_gate import log_kinds, refuse_mixed
     from beliefbench.analysis.gate import GateError, check_options, compare
-    from beliefbench.analysis.logs import LogError, load_belief_logs
+    from beliefbench.analysis.logs import LogError, load_belief_logs, read_logs
 
     try:  # option values first: they are wrong whatever the logs hold
         check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
                       max_neutral_rise, min_read_share)
-        if refuse_mixed({"baseline": _gate_side("--baseline", log_kinds, baseline),
-                         "candidate": _gate_side("--candidate", log_kinds, candidate)}):
-            _em_gate(baseline, candidate, max_rise, as_json, bootstrap, seed,
-                     allow_judge_mismatch, allow_settings_mismatch, fail_inconclusive,
-                     allow_same_model, max_unread)
+        # each header read once: told belief or EM here, then handed to that loader
+        base = _gate_side("--baseline", read_logs, list(baseline))
+        cand = _gate_side("--candidate", read_logs, list(candidate))
+        if refuse_mixed({"baseline": log_kinds(base), "candidate": log_kinds(cand)}):
+            _em_gate(base, cand, max_rise, as_json, bootstrap, seed, allow_judge_mismatch,
+                     allow_settings_mismatch, fail_inconclusive, allow_same_model, max_unread)
         if max_unread is not None:
             raise GateError("--max-unread: EM logs only (belief logs are held to "
                             "--max-failed, --max-parse-errors and --max-no-answer)")
-        result = compare(_gate_side("--baseline", load_belief_logs, baseline),
-                         _gate_side("--candidate", load_belief_logs, candidate),
+        result = compare(_gate_side("--baseline", load_belief_logs, base),
+                         _gate_side("--candidate", load_belief_logs, cand),
                          max_rise=max_rise, overall_only=overall_only, n_bootstrap=bootstrap,
                          seed=seed, allow_judge_mismatch=allow_judge_mismatch,
                          allow_settings_mismatch=allow_settings_mismatch,
@@ -551,7 +556,7 @@ BELIEF_ONLY = ("overall_only", "max_failed", "max_parse_errors", "max_no_answer"
 """``gate`` options of belief logs: refused with EM logs, not dropped without a word."""
 
 
-def _em_gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
+def _em_gate(baseline: ReadLogs, candidate: ReadLogs, max_rise: float,
              as_json: bool, bootstrap: int, seed: int, allow_judge_mismatch: bool,
              allow_settings_mismatch: bool, fail_inconclusive: bool, allow_same_model: bool,
              max_unread: float | None) -> NoReturn:
