@@ -95,7 +95,7 @@ from beliefbench.analysis.logs import (  # the belief logs' own label rules
     with_log_paths,
     with_text,
 )
-from beliefbench.analysis.report import _records, ci_sentence, rate_cell, shown_notes
+from beliefbench.analysis.report import _records, ci_sentence, rate_cell, warnings_section
 from beliefbench.analysis.runs import (
     NOT_APPLICABLE,
     SELF_JUDGED,
@@ -915,11 +915,7 @@ def render_markdown(rep: EMReport, plots: Sequence[str] = ()) -> str:
              "`incoherent`).", "",
              "## General vs narrow", "", _md_table(show), "",
              "## By domain, all shares", "", _md_table(detail), ""]
-    if rep.notes:
-        parts += ["## Warnings", ""]
-        for note, each in shown_notes(rep):
-            parts += [f"- {note}", *[f"  - {n}" for n in each]]
-        parts += [""]
+    parts += warnings_section(rep)
     parts += [f"![{p}]({p})" for p in plots]
     return "\n".join(parts) + "\n"
 

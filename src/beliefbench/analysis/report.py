@@ -430,6 +430,17 @@ def shown_notes(report: Warned) -> list[tuple[str, list[str]]]:
     return report.shown if report.shown is not None else [(n, []) for n in report.notes]
 
 
+def warnings_section(report: Warned) -> list[str]:
+    """report.md's and em_report.md's ``## Warnings`` lines: each warning as shown, the
+    per-log ones it stands for beneath it; none where there is no warning."""
+    if not report.notes:
+        return []
+    lines = ["## Warnings", ""]
+    for note, each in shown_notes(report):
+        lines += [f"- {note}", *[f"  - {n}" for n in each]]
+    return [*lines, ""]
+
+
 def render_markdown(report: Report, plots: Sequence[str] = ()) -> str:
     by_name = " x ".join(["run", *report.dims])
     parts = ["# Belief report", "",
@@ -443,11 +454,7 @@ def render_markdown(report: Report, plots: Sequence[str] = ()) -> str:
              "responses, which is what the PARSE ERRORS / NO ANSWER TEXT warnings and "
              "`beliefbench gate`'s budgets (--max-parse-errors, --max-failed, "
              "--max-no-answer) count (the gate's over the claims both its sides hold).", ""]
-    if report.notes:
-        parts += ["## Warnings", ""]
-        for note, each in shown_notes(report):
-            parts += [f"- {note}", *[f"  - {n}" for n in each]]
-        parts += [""]
+    parts += warnings_section(report)
     parts += ["## Overall", "", markdown_table(report.overall), "",
               f"## By {by_name}", "", markdown_table(report.by), ""]
     if {d for d in report.dims if d in QUESTION_DIMS} != {"claim", "family"}:
