@@ -422,3 +422,23 @@ def test_report_help_says_where_the_condition_label_comes_from():
     said = " ".join(res.output.split())
     assert "condition is the eval's label (`inspect eval ... --metadata condition=negated`; " \
            "`sweep` writes it from the manifest); '-' where a log has none." in said, said
+def test_gate_given_log_paths_as_arguments_says_it_takes_them_by_option():
+    """`gate base/ new/` (as `report LOGS` takes logs) said only "Missing option
+    '--baseline'"; `--baseline logs/*.eval` (the shell's glob: several files, the option
+    takes the first) "Got unexpected extra arguments". Both now name the paths and how the
+    gate takes them (exit 2, a usage error as before; with --json, the JSON error)."""
+    runner = CliRunner()
+    r = runner.invoke(cli, ["gate", "runs/base", "runs/new"])
+    said = " ".join(r.output.split())
+    assert r.exit_code == 2 and "Missing option" not in said, said
+    assert "log paths given as arguments (runs/base runs/new)" in said
+    assert "e.g. --baseline runs/base --candidate runs/new" in said
+    r = runner.invoke(cli, ["gate", "--baseline", "a.eval", "b.eval", "--candidate", "c",
+                            "--json"])
+    error = json.loads(r.stdout)["error"]
+    assert r.exit_code == 2 and "arguments (b.eval)" in error, error
+    assert "repeat the option" in error and "e.g." not in error
+    r = runner.invoke(cli, ["gate", "--baseline", "a", "--bogus", "x"])  # click's own word
+    assert r.exit_code == 2 and "No such option '--bogus'" in r.output
+    r = runner.invoke(cli, ["gate", "--baseline", "a"])  # no stray path: as click says it
+    assert r.exit_code == 2 and "Missing option '--candidate'" in r.output

@@ -404,6 +404,28 @@ class _JsonUsageErrors(JsonUsageErrors):
         return {"passed": None,
                 "error": f"{said}: no comparison was made; run the same command again"}
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Log paths beside the options, as ``report LOGS`` takes them (``gate base/ new/``),
+        or after one (``--baseline logs/*.eval``: the shell's glob gives the option its first
+        file): click said ``Missing option '--baseline'`` or ``Got unexpected extra
+        arguments``, never how the gate takes paths. Said here, with the command to run."""
+        if not ctx.resilient_parsing:
+            try:
+                opts, rest, _ = self.make_parser(ctx).parse_args(args=list(args))
+            except click.UsageError:  # an unknown option: click says it below
+                rest = []
+            if rest:
+                sides = ("--baseline", "--candidate")
+                hint = (f"; e.g. {sides[0]} {rest[0]} {sides[1]} {rest[1]}"
+                        if len(rest) == 2 and not {"baseline", "candidate"} & set(opts)
+                        else "")
+                ctx.fail(f"log paths given as arguments ({' '.join(rest)}): the gate reads "
+                         "the logs of each side from its option, one path after each "
+                         "--baseline and --candidate (repeat the option for more paths, "
+                         "or give their folder; a shell glob after an option leaves it the "
+                         f"first file only){hint}")
+        return super().parse_args(ctx, args)
+
 
 def _gate_side(option: str, load: Callable[[S], T], sources: S) -> T:
     """One side's logs read by ``load``; a problem with them names the side's option
