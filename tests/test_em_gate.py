@@ -151,6 +151,17 @@ def test_belief_options_are_refused_with_em_logs_and_max_unread_with_belief(runs
     assert out.exit_code == 2 and "--max-unread: EM logs only" in out.output
 
 
+def test_an_em_report_given_for_logs_names_the_logs_it_was_made_from(runs, tmp_path):
+    made = CliRunner().invoke(cli, ["em-report", str(runs["base"]), "--out",
+                                    str(tmp_path / "rep"), "--no-plots", "--bootstrap", "40"])
+    assert made.exit_code == 0, made.output
+    out = _gate("--baseline", str(tmp_path / "rep"), "--candidate", str(runs["finetune"]))
+    said = " ".join(out.output.split())
+    assert out.exit_code == 2 and ("it holds the output of `beliefbench em-report` "
+                                   "(em_report.json), not an Inspect log: pass the logs it "
+                                   f"was made from ({runs['base']})") in said, said
+
+
 def test_the_same_logs_on_both_sides_are_refused(runs):
     with pytest.raises(GateError, match="the same log"):
         compare_em(load_em_logs(runs["base"]), load_em_logs(runs["base"]))

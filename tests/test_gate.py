@@ -397,6 +397,30 @@ def _gate(base: str, cand: str, *args: str):
                                     "--bootstrap", "200", *args])
 
 
+def test_a_report_given_for_logs_names_the_logs_it_was_made_from(base_and_new, tmp_path):
+    """A report's folder (or its report.json) given where logs go read as "no Inspect logs
+    in this directory" (or "not a readable Inspect log (ValueError: Unable to read log
+    file ...)"), the logs to pass instead unsaid: the report records them (``inputs``)."""
+    base, new = map(str, base_and_new)
+    rep = tmp_path / "rep"
+    made = CliRunner().invoke(cli, ["report", base, "--out", str(rep), "--no-plots",
+                                    "--bootstrap", "40"])
+    assert made.exit_code == 0, made.output
+    for given in (rep, rep / "report.json"):
+        r = _gate(str(given), new)
+        said = " ".join(r.output.split())
+        assert r.exit_code == 2, said
+        assert (f"--baseline: {given}" in said and "the output of `beliefbench report` "
+                f"(report.json), not an Inspect log: pass the logs it was made from ({base})"
+                in said), said
+    # any other folder with no logs, and any other unreadable file, as before
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "report.json").write_text('{"inputs": {"corpus": "x"}}')  # audit's
+    r = _gate(str(tmp_path / "other"), new)
+    assert r.exit_code == 2 and r.output.rstrip().endswith("no Inspect logs (.eval or .json) "
+                                                           "in this directory"), r.output
+
+
 def test_the_help_names_every_kind_of_exit_2():
     """`gate --help` listed its exit-2 causes as if whole, but left out refusals a CI
     author meets (a log run with --limit, the same run on both sides, a claim with one

@@ -1375,7 +1375,9 @@ def find_log_files(sources: Source | Sequence[Source]) -> list[tuple[str, bool]]
         if p.is_dir():
             paths = [(path, False) for path in _logs_in(p)]
             if not paths:
-                raise LogError(f"{p}: no Inspect logs (.eval or .json) in this directory")
+                made = report_made_from(p)
+                raise LogError(f"{p}: no Inspect logs (.eval or .json) in this directory"
+                               + (f": it holds {made}" if made else ""))
         elif p.is_file():
             paths = [(str(p.resolve()), True)]
         else:
@@ -1384,6 +1386,29 @@ def find_log_files(sources: Source | Sequence[Source]) -> list[tuple[str, bool]]
             first, named = found.get(os.path.realpath(path), (path, False))
             found[os.path.realpath(path)] = (first, named or explicit)
     return list(found.values())
+
+
+REPORT_SUMMARIES = {"report.json": "beliefbench report", "em_report.json": "beliefbench em-report"}
+"""The JSON a report writes beside its tables, by the command that writes it."""
+
+
+def report_made_from(path: Path) -> str | None:
+    """Where ``path`` is a report's folder, or the ``report.json`` / ``em_report.json`` in it:
+    which command wrote it and the logs it read (its ``inputs``). Given where logs go (``gate
+    --candidate reports/dry``) it read as "no Inspect logs" or "not a readable Inspect log",
+    the logs to pass instead unsaid. None for anything else (an audit's ``report.json``
+    records no list of inputs)."""
+    folder, names = ((path, list(REPORT_SUMMARIES)) if path.is_dir() else
+                     (path.parent, [path.name] if path.name in REPORT_SUMMARIES else []))
+    for name in names:
+        try:
+            inputs = json.loads((folder / name).read_text(encoding="utf-8")).get("inputs")
+        except (OSError, ValueError, AttributeError):  # not JSON, or not an object
+            continue
+        if isinstance(inputs, list) and inputs and all(isinstance(i, str) for i in inputs):
+            return (f"the output of `{REPORT_SUMMARIES[name]}` ({name}), not an Inspect log: "
+                    f"pass the logs it was made from ({first_few(inputs, 3)})")
+    return None
 
 
 def _logs_in(folder: Path) -> list[str]:
@@ -1528,7 +1553,7 @@ def read_headers(sources: Source | Sequence[Source] | ReadLogs, skip_bad: bool =
     renamed: list[tuple[str, EvalLog, str]] = []
     for path, explicit, header in read.headers:
         if isinstance(header, Exception):
-            why = unreadable_log(header)
+            why = report_made_from(Path(path)) or unreadable_log(header)
             if skip_bad:
                 skipped.append((path, why))
                 continue
