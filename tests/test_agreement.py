@@ -818,3 +818,20 @@ def test_an_hf_grader_that_samples_is_refused_before_any_rescoring(log_path, tmp
     assert str(e.value) == str(s.value).replace(
         "--model-role grader=", "--grader ").replace("--model-role 'grader=", "--grader '") \
         .replace("the judge is called at", "the log's judge runs at")
+
+
+def test_a_report_given_for_the_log_names_the_log_it_was_made_from(log_path, tmp_path):
+    """A report's folder said "(it holds none)", its report.json "not a readable Inspect log
+    (ValidationError: 1 validation error for EvalLog ...)": the report records the logs it
+    read, and agreement names them, as gate and report do."""
+    rep = tmp_path / "rep"
+    CliRunner().invoke(cli, ["report", log_path, "--out", str(rep), "--no-plots",
+                             "--bootstrap", "40"])
+    assert (rep / "report.json").is_file()
+    for given in (rep, rep / "report.json"):
+        said = CliRunner().invoke(cli, ["agreement", str(given), "--grader", "mockllm/a",
+                                        "--grader", "mockllm/b"])
+        assert said.exit_code == 2, said.output
+        assert ("the output of `beliefbench report` (report.json), not an Inspect log: pass "
+                f"the logs it was made from ({log_path})") in " ".join(said.output.split())
+        assert "ValidationError" not in said.output

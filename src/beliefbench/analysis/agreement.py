@@ -53,6 +53,7 @@ from beliefbench.analysis.logs import (
     find_log_files,
     incomplete_text,
     is_belief_log,
+    report_made_from,
     unread_counts,
     unreadable_log,
 )
@@ -335,15 +336,17 @@ def load_log(path: str | Path) -> EvalLog:
         except LogError:
             found = []
         shown = ", ".join(found[:3]) + (" ..." if len(found) > 3 else "")
+        made = report_made_from(p)
         raise LogError(f"{p}: is a directory; agreement re-scores one log, so give one .eval "
                        f"log file" + (f" (it holds {len(found)}: {shown})" if found
+                                      else f" (it holds none: {made})" if made
                                       else " (it holds none)"))
     if not p.is_file():
         raise LogError(f"{p}: no such log file")
     try:
         log = read_eval_log(str(p))
     except Exception as e:  # noqa: BLE001
-        raise LogError(f"{p}: {unreadable_log(e)}") from e
+        raise LogError(f"{p}: {report_made_from(p) or unreadable_log(e)}") from e
     if is_em_log(log):
         raise LogError(f"{p}: an EM log (task {log.eval.task!r}): agreement re-judges belief "
                        "logs only (kappas over belief verdicts, not the EM judges' 0-100 "
