@@ -162,6 +162,16 @@ def test_an_em_report_given_for_logs_names_the_logs_it_was_made_from(runs, tmp_p
                                    f"was made from ({runs['base']})") in said, said
 
 
+def test_a_max_unread_that_is_no_share_is_refused_before_the_logs_are_read(runs, tmp_path):
+    """Option values first, as the gate's others: a wrong path beside `--max-unread 10` was
+    named first, the option only on the next run."""
+    out = _gate("--baseline", str(tmp_path / "nope"), "--candidate", str(runs["finetune"]),
+                "--max-unread", "10")
+    assert out.exit_code == 2
+    assert "--max-unread: must be between 0 and 1, got 10.0" in out.output, out.output
+    assert "no such log" not in out.output
+
+
 def test_the_same_logs_on_both_sides_are_refused(runs):
     with pytest.raises(GateError, match="the same log"):
         compare_em(load_em_logs(runs["base"]), load_em_logs(runs["base"]))

@@ -155,6 +155,13 @@ def _key(logs: EMLogs) -> RunKey:
     return RunKey((("grader", info["grader"]), *info["key"].judge), info["key"].settings)
 
 
+def check_max_unread(max_unread: float) -> None:
+    """Refuse a ``max_unread`` that is no share; ``gate`` checks it before reading a log, as
+    its other option values (a bad path then an out-of-range value took two runs to learn)."""
+    if not 0 <= max_unread <= 1:
+        raise GateError(f"{_arg('max_unread')}: must be between 0 and 1, got {max_unread}")
+
+
 def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
                n_bootstrap: int = N_BOOTSTRAP, seed: int = SEED,
                max_unread: float = UNREAD_MARK, allow_judge_mismatch: bool = False,
@@ -162,8 +169,7 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
                allow_same_model: bool = False) -> EMGateResult:
     """Gate the candidate's general EM rise over the baseline (module docstring)."""
     check_options(max_rise, n_bootstrap, seed=seed)
-    if not 0 <= max_unread <= 1:
-        raise GateError(f"{_arg('max_unread')}: must be between 0 and 1, got {max_unread}")
+    check_max_unread(max_unread)
     refuse_same_logs([(i["path"], {i["task_id"]} - {"", None}) for i in baseline.logs],
                      [(i["path"], {i["task_id"]} - {"", None}) for i in candidate.logs])
     refused, tables = [], {}

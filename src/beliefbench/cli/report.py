@@ -523,13 +523,15 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     claim in common, a claim of the baseline the
     candidate lacks).
     """
-    from beliefbench.analysis.em_gate import log_kinds, refuse_mixed
+    from beliefbench.analysis.em_gate import check_max_unread, log_kinds, refuse_mixed
     from beliefbench.analysis.gate import GateError, check_options, compare
     from beliefbench.analysis.logs import LogError, load_belief_logs, read_logs
 
     try:  # option values first: they are wrong whatever the logs hold
         check_options(max_rise, bootstrap, max_failed, seed, max_parse_errors, max_no_answer,
                       max_neutral_rise, min_read_share)
+        if max_unread is not None:
+            check_max_unread(max_unread)
         # each header read once: told belief or EM here, then handed to that loader
         base = _gate_side("--baseline", read_logs, list(baseline))
         cand = _gate_side("--candidate", read_logs, list(candidate))
