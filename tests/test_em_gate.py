@@ -257,7 +257,10 @@ def test_one_local_model_on_both_sides_is_refused_by_its_name_unless_allowed(tmp
     assert out.exit_code == 2, out.output
     assert ("baseline and candidate are the same model (the same model name and labels; no "
             "weights fingerprint on both sides to tell them apart): " in out.output), out.output
-    assert f"hf/{tiny}" in out.output
+    # both sides named with their logs, as the belief gate names them (was the baseline only)
+    said = " ".join(out.output.split())
+    assert f"baseline hf/{tiny} in {base}" in said and f"; candidate hf/{tiny} in {again}" \
+        in said, said
     assert "--allow-same-model" in out.output and "PASS" not in out.output
     out = _gate("--baseline", base, "--candidate", again, "--allow-same-model")
     assert out.exit_code == 0, out.output

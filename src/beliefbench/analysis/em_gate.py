@@ -51,6 +51,7 @@ from beliefbench.analysis.gate import (
     refuse_same_logs,
     run_text,
     same_model_by,
+    same_model_text,
     verdict,
 )
 from beliefbench.analysis.logs import ReadLogs, has_task_key, is_belief_log
@@ -190,8 +191,9 @@ def compare_em(baseline: EMLogs, candidate: EMLogs, max_rise: float = 0.05,
                          rows, [_key(baseline), _key(candidate)])
     notes = []
     if same:
-        text = (f"baseline and candidate are the same model ({same}): "
-                f"{run_text(baseline)}")  # type: ignore[arg-type]
+        text = same_model_text(same, (run_text(baseline), run_text(candidate)),  # type: ignore[arg-type]
+                               ([i["path"] for i in baseline.logs],
+                                [i["path"] for i in candidate.logs]))
         if not allow_same_model:
             raise GateError(f"{text}: a model gated against itself passes whatever it "
                             "answers; point the candidate (--candidate) at the finetune's "

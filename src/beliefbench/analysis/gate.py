@@ -453,6 +453,14 @@ def run_text(logs: BeliefLogs) -> str:
                     else "")
 
 
+def same_model_text(same: str, runs: tuple[str, str],
+                    paths: tuple[list[str], list[str]]) -> str:
+    """How a gate (belief or EM) names two sides found to be the same model: each side's
+    run and its logs, since with a weights fingerprint the two may carry other names."""
+    return (f"baseline and candidate are the same model ({same}): baseline {runs[0]} in "
+            f"{first_few(paths[0], 2)}; candidate {runs[1]} in {first_few(paths[1], 2)}")
+
+
 FAILED_WITHIN = " (every failed response, these among them)"
 """What the report's ``failed`` column counts beyond a budget's infrastructure failures or
 empty answers."""
@@ -1041,10 +1049,9 @@ def compare(baseline: BeliefLogs, candidate: BeliefLogs, max_rise: float = 0.05,
     qc, key_c = _side("candidate", candidate)
     same = same_model(baseline, candidate, key_b, key_c)
     if same:
-        text = (f"baseline and candidate are the same model ({same}): baseline "
-                f"{run_text(baseline)} in {first_few([i.path for i in baseline.logs], 2)}; "
-                f"candidate {run_text(candidate)} in "
-                f"{first_few([i.path for i in candidate.logs], 2)}")
+        text = same_model_text(same, (run_text(baseline), run_text(candidate)),
+                               ([i.path for i in baseline.logs],
+                                [i.path for i in candidate.logs]))
         if not allow_same_model:
             raise GateError(f"{text}: a model gated against itself passes whatever it "
                             "believes (only two runs' noise is compared); point the candidate "
