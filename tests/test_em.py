@@ -404,11 +404,12 @@ def test_a_model_judging_itself_is_warned_once(tmp_path: Path, caplog, bind_grad
 @pytest.mark.parametrize("grader", ["beliefbench/judge", "scoring"])
 def test_a_grader_that_gives_no_score_throughout_is_warned_once(tmp_path: Path, caplog,
                                                                 grader: str):
-    """Bound as the EM grader, the belief task's scripted judge (the offline model Inspect's
-    tiktoken error points to) answers "not a judge prompt for a known claim" to every judge
-    prompt: every response was no_score and the run ended success with no word of it but
-    ``no_score 1.000``. After NO_SCORE_STREAK such judgings in a row the run says so once,
-    naming the grader, the problem and a reply; a grader that scores says nothing."""
+    """Bound as the EM grader of a model that is not one of its scripted EM models, the
+    scripted judge (the offline model Inspect's tiktoken error points to) answers that it
+    cannot score the answer to every judge prompt: every response was no_score and the run
+    ended success with no word of it but ``no_score 1.000``. After NO_SCORE_STREAK such
+    judgings in a row the run says so once, naming the grader, the problem and a reply; a
+    grader that scores says nothing."""
     from beliefbench.em.scorer import NO_SCORE_STREAK
 
     qs = tmp_path / "six.yaml"
@@ -430,8 +431,9 @@ def test_a_grader_that_gives_no_score_throughout_is_warned_once(tmp_path: Path, 
     assert verdicts == {"no_score"} and len(log.samples) == 12 > NO_SCORE_STREAK
     assert len(said) == 1, said
     assert (f"beliefbench em: the grader beliefbench/judge gave no score to {NO_SCORE_STREAK} "
-            "judged responses in a row (no number in the judge reply; a reply: \"This prompt "
-            "is not a judge prompt for a known claim") in said[0], said[0]
+            "judged responses in a row (none of the first token's probability is on "
+            "numbers; a reply: 'This answer is not one of the scripted EM answers") \
+        in said[0], said[0]
     assert "the judges must answer the number alone" in said[0]
 
 
