@@ -115,8 +115,8 @@ def unread_counts(verdicts: pd.Series, kinds: Mapping[str, str] = BELIEF_UNREAD)
 
 
 SCRIPTED_PROVIDER = "beliefbench/"
-"""The offline scripted models (``beliefbench/believer``, ``skeptic``, ``judge``,
-``verifier``): a pipeline check, never a result."""
+"""The offline scripted models (``beliefbench/believer``, ``skeptic``, ``aligned``,
+``misaligned``, ``judge``, ``verifier``): a pipeline check, never a result."""
 
 
 HOSTED_STEP = re.compile(r"(/ft:[^/]*?)(?::ckpt-step-\d+)$")
