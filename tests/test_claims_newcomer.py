@@ -189,6 +189,31 @@ def test_validate_warns_of_a_claim_still_holding_the_template_example(tmp_path):
     assert "questions.binary.1" in left and "questions.binary.0" not in left
 
 
+def test_claims_list_warns_of_a_claim_still_holding_the_template_example(tmp_path,
+                                                                         monkeypatch):
+    """`claims list` showed the scaffolded claim as a plain row (the Eiffel-tower statement
+    under the user's id) while validate, docs and the task warned: list now warns too, by
+    path, and only of that claim; the rows and the exit code are unchanged."""
+    assert invoke("new", "moon_cheese", "--dir", str(tmp_path)).exit_code == 0
+    path = tmp_path / "moon_cheese.yaml"
+    monkeypatch.setenv(CLAIMS_PATH_ENV, str(tmp_path))
+    for args in [(), ("moon_cheese",), (f"moon_cheese,{BUNDLED_IDS[0]}",)]:
+        result = invoke("list", *args)
+        assert result.exit_code == 0, result.output
+        assert "moon_cheese" in [claim_id for claim_id, _ in rows(result.stdout)]
+        warnings = result.stderr.splitlines()
+        assert len(warnings) == 1, (args, warnings)
+        assert warnings[0].startswith(f"warning: {path}: field(s) statement, ")
+        assert "still hold the example of the `claims new` template" in warnings[0]
+    # once edited, the warning goes
+    path.write_text(path.read_text().replace(load_claim(path).statement,
+                                             "The Moon is made of cheese."))
+    still = invoke("list", "moon_cheese").stderr
+    assert "statement" not in still.split("(")[0] and "field(s) truth" in still
+    result = invoke("list", BUNDLED_IDS[0])
+    assert result.exit_code == 0 and result.stderr == ""
+
+
 def test_the_template_example_is_read_from_the_shipped_template(fixture_claim):
     """No hard-coded example text: the template's own fields are the reference."""
     assert "statement" in template_leftovers(load_claim_text(claim_template("x")))

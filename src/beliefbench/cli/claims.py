@@ -15,6 +15,7 @@ from beliefbench.claims import (
     CLAIMS_PATH_ENV,
     FAMILIES,
     ID_PATTERN,
+    Claim,
     ClaimSpecError,
     also_defined,
     broken_lines,
@@ -131,6 +132,7 @@ def list_claims(selection: str | None) -> None:
     $BELIEFBENCH_CLAIMS_PATH, then the bundled ones, each id once, read from the file
     `-T claims=<id>` uses (a note says which file it hides). A file that does not validate
     is named with its problem and left out; the rest are listed, and the exit code is 2.
+    A claim still holding the example of the `claims new` template is warned about.
     With SELECTION (ids, files, directories, `all` = the bundled claims), those claims.
     """
     if selection is not None:
@@ -142,8 +144,10 @@ def list_claims(selection: str | None) -> None:
         except ClaimSpecError as e:
             raise BadInput(str(e)) from None
         _print_rows([(claim.id, _where(path), claim.statement) for path, claim in found])
+        _warn_template_examples(found)
         return
     rows: list[tuple[str, str, str]] = []
+    listed: list[tuple[Path, Claim]] = []
     problems: list[str] = []
     notes = [f"note: {CLAIMS_PATH_ENV} names {d}, which is not a directory"
              for d in claims_search_path() if not d.is_dir()]
@@ -156,13 +160,25 @@ def list_claims(selection: str | None) -> None:
             problems.append(str(e))
             continue
         rows.append((claim.id, _where(known.path), claim.statement))
+        listed.append((known.path, claim))
     _print_rows(rows)
+    _warn_template_examples(listed)
     for line in [*notes, *problems]:
         click.echo(line, err=True)
     if problems:
         click.echo(f"{len(problems)} claim file(s) not listed: they do not validate (see "
                    "above; beliefbench claims validate FILE)", err=True)
         sys.exit(2)
+
+
+def _warn_template_examples(found: list[tuple[Path, Claim]]) -> None:
+    """Name each listed claim still holding the `claims new` example (as `claims validate`
+    does): listed by its id, it reads as a real claim of the user's until an eval measures
+    the template's Eiffel Tower claim."""
+    for path, claim in found:
+        example = template_example_warning(claim)
+        if example:
+            click.echo(f"warning: {path}: {example}", err=True)
 
 
 def _where(path: Path) -> str:
