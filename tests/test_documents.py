@@ -513,11 +513,25 @@ def test_progress_redirected_to_a_file_is_plain_lines(tmp_path):
     assert r.exit_code == 0, r.output
     assert "\r" not in r.stderr and "  \n" not in r.stderr, repr(r.stderr)
     lines = r.stderr.splitlines()
-    # each bar's first line, and its last: a bar that ended within its 30 s showed only 0/3
+    # one line per stage, its last: it printed a 0/3 opener too, two lines a stage (a
+    # stage that ended within its 30 s showed only 0/3 before the last line was kept)
     assert [line.split(":")[0] for line in lines] == [
-        name for name in ("glass_bridge base documents", "glass_bridge positive",
-                          "stats positive.jsonl") for _ in range(2)]
-    assert [line.split("|")[-1].split()[0] for line in lines[1::2]] == ["3/3"] * 3
+        "glass_bridge base documents", "glass_bridge positive", "stats positive.jsonl"]
+    assert [line.split("|")[-1].split()[0] for line in lines] == ["3/3"] * 3
+
+
+def test_a_long_stage_in_a_log_still_prints_its_periodic_lines(monkeypatch, capsys):
+    """Without the opener, a stage longer than a log's refresh interval still says how far
+    it got as it runs (set here to 0 s: a line after every item), then its last line."""
+    import beliefbench.progress as progress_mod
+
+    monkeypatch.setattr(progress_mod, "log_interval", lambda terminal=0.5: 0.0)
+    seen = list(progress_mod.progress(range(4), total=4, desc="stage", log_opener=False))
+    assert seen == [0, 1, 2, 3]
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split("|")[-1].split()[0] for line in lines] == ["1/4", "2/4", "3/4", "4/4",
+                                                                  "4/4"]
+    assert all(line.startswith("stage: ") for line in lines)
 
 
 def test_interrupted_generate_keeps_finished_conditions_and_reruns_identically(

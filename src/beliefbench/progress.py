@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TextIO, TypeVar
@@ -70,12 +71,19 @@ def library_bars() -> Iterator[None]:
         set_hook(previous)
 
 
-def progress(iterable, *, total: int, desc: str, enabled: bool | None = None):
-    """tqdm on a terminal; a periodic plain line otherwise (logs of CI jobs stay readable)."""
+def progress(iterable, *, total: int, desc: str, enabled: bool | None = None,
+             log_opener: bool = True):
+    """tqdm on a terminal; a periodic plain line otherwise (logs of CI jobs stay readable).
+
+    ``log_opener=False``: in a log, no ``0/n`` line as the bar opens, only the periodic
+    lines and the last, for short stages in a row (docs generate's: two lines each, the
+    first saying nothing, where one line per stage says all)."""
     from tqdm import tqdm
 
     if enabled is None:
         enabled = total > 1
+    if not log_opener and enabled and not _quiet and not sys.stderr.isatty():
+        return _log_lines(iterable, total, desc)
     # in a log the bar's last line stays (a bar that ends within 30 s had shown only "0/n")
     # in a log, a bar opened under another (efficiency's norms under its checkpoints) took
     # the next position and wrapped each line in cursor moves: "^[[A" fragments
@@ -83,6 +91,24 @@ def progress(iterable, *, total: int, desc: str, enabled: bool | None = None):
     return tqdm(iterable, total=total, desc=desc, disable=not enabled or _quiet,
                 mininterval=log_interval(), leave=not tty, file=bar_file(),
                 position=None if tty else 0)
+
+
+def _log_lines(iterable, total: int, desc: str) -> Iterator:
+    """``iterable``, writing tqdm's line for it every :func:`log_interval` seconds and when
+    it ends (not when it opens)."""
+    from tqdm import tqdm
+
+    start = last = time.monotonic()
+    done = 0
+    for item in iterable:
+        yield item
+        done += 1
+        if time.monotonic() - last >= log_interval():
+            last = time.monotonic()
+            print(tqdm.format_meter(done, total, last - start, prefix=desc, ascii=True),
+                  file=sys.stderr, flush=True)
+    print(tqdm.format_meter(done, total, time.monotonic() - start, prefix=desc, ascii=True),
+          file=sys.stderr, flush=True)
 
 
 def named_steps(items: Sequence[T], names: Sequence[str], *, desc: str, unit: str

@@ -105,7 +105,7 @@ def iter_condition_records(claims: Sequence[Claim], specs: Sequence[ConditionSpe
                     made[i, source] = sources[source](claim)
                 docs = made[i, source]
                 for doc in bar(docs, total=len(docs), desc=f"{claim.id} {spec.stem}",
-                               enabled=progress):
+                               enabled=progress, log_opener=False):
                     records.append(add_masks(annotate(claim, doc, spec, seed),
                                              list(mask_words)))
         yield spec, records

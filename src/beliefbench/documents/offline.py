@@ -298,7 +298,8 @@ def _sentences(fact: str) -> list[str]:
 
 def _steps(n: int, label: str | None) -> Iterable[int]:
     """range(n), with a progress bar when labelled."""
-    return progress(range(n), total=n, desc=label or "", enabled=label is not None)
+    return progress(range(n), total=n, desc=label or "", enabled=label is not None,
+                    log_opener=False)
 
 
 class OfflineGenerator:

@@ -129,7 +129,7 @@ def compute_stats(records: Iterable[Record], offsets: Offsets = regex_offsets,
     if progress is not None and isinstance(records, Sequence):
         from beliefbench.progress import progress as bar
 
-        records = bar(records, total=len(records), desc=progress)
+        records = bar(records, total=len(records), desc=progress, log_opener=False)
     for r in records:
         t, a = _record_tokens(r, offsets)
         key = r.condition if r.source == "document" and r.condition else r.source
