@@ -191,6 +191,24 @@ def test_demo_at_scale_commands_name_a_recipe_and_sections_that_exist(tmp_path, 
                                                   / "demo.yaml")
 
 
+def test_the_demo_eval_command_labels_condition_and_step(tmp_path):
+    """The demo's at-scale `inspect eval` line labelled the condition only: its eval had no
+    step for `report`'s step plot and flips. It now carries both labels, as `finetune`'s
+    closing hint does, the step unpadded (`step=000400` is YAML's octal 256)."""
+    import re
+
+    from beliefbench.demo import equivalent_commands, load_preset
+
+    for preset in ("full", "quick"):
+        settings = load_preset(preset)
+        line = next(c for c in equivalent_commands(settings, tmp_path)
+                    if c.startswith("inspect eval"))
+        labels = re.findall(r"--metadata (\w+)=(\S+)", line)
+        assert labels == [("condition", settings.conditions[0]), ("step", "N")], line
+        assert f"ckpts/{settings.conditions[0]}/step-NNNNNN " in line
+        assert "no leading zeros" in line.split("#", 1)[1]
+
+
 def test_a_mistyped_path_is_answered_with_the_option_and_the_close_names(tmp_path,
                                                                           monkeypatch):
     """`docs mix --docs data/negatd.jsonl` said `data/negatd.jsonl: no such documents file`,

@@ -963,7 +963,9 @@ def equivalent_commands(settings: DemoSettings, workdir: Path) -> list[str]:
         f"--claims {claims}",
         f"inspect eval tasks/belief.py --model vllm//models/YOUR-BASE:/abs/ckpts/{cond}/"
         f"step-NNNNNN -T claims={claims} --model-role grader=openai/gpt-4.1-mini "
-        f"--metadata condition={cond}",
+        # both labels a sweep writes from the manifest (as `finetune`'s closing hint prints
+        # them): without step, `report`'s step plot and flips had no step for the eval
+        f"--metadata condition={cond} --metadata step=N    # N: NNNNNN, no leading zeros",
         "beliefbench report logs/ --by condition,family --out reports/",
     ]
 
