@@ -545,6 +545,16 @@ def test_bad_input_gets_clear_messages(two_runs, tmp_path):
         load_belief_logs(garbage)
     r = runner.invoke(cli, ["report", str(two_runs), "--by", "vibes"])
     assert r.exit_code == 2 and "--by: unknown dimension" in r.output
+    assert "did you mean" not in r.output  # nothing near: no guess
+    # a near miss is named (`--by claims` listed the valid dimensions only), per word when
+    # several are unknown
+    r = runner.invoke(cli, ["report", str(two_runs), "--by", "condition,claims"])
+    assert r.exit_code == 2
+    assert "unknown dimension(s) ['claims'] (did you mean 'claim'?); valid: [" in r.output
+    r = runner.invoke(cli, ["report", str(two_runs), "--by", "claims,vibes,famly"])
+    assert r.exit_code == 2
+    assert ("['claims', 'vibes', 'famly'] ('claims': did you mean 'claim'?) ('famly': did "
+            "you mean 'family'?); valid: [") in r.output
 
 
 def test_other_tasks_logs_in_a_shared_dir_are_ignored_and_listed(two_runs, tmp_path):

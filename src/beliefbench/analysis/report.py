@@ -36,7 +36,7 @@ from beliefbench.analysis.logs import (
     run_entry,
     unread_counts,
 )
-from beliefbench.analysis.text import first_few
+from beliefbench.analysis.text import did_you_mean, first_few
 from beliefbench.metrics import (
     N_BOOTSTRAP,
     NON_BELIEF,
@@ -69,7 +69,12 @@ def parse_by(by: str | Sequence[str] | None) -> list[str]:
     chosen = list(dict.fromkeys(s.strip() for s in items if s.strip()))
     unknown = [d for d in chosen if d not in DIMENSIONS]
     if unknown:
-        raise ReportError(f"by / --by: unknown dimension(s) {unknown}; valid: "
+        # `--by claims` listed the valid ones only; the near miss is named, per word when
+        # several are unknown
+        close = {d: did_you_mean(d, DIMENSIONS) for d in unknown}
+        hint = close[unknown[0]] if len(unknown) == 1 else "".join(
+            f" ({d!r}: {said.strip()[1:-1]})" for d, said in close.items() if said)
+        raise ReportError(f"by / --by: unknown dimension(s) {unknown}{hint}; valid: "
                           f"{list(DIMENSIONS)}")
     return chosen
 
