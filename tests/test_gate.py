@@ -316,8 +316,9 @@ def test_json_also_says_the_verdict_on_stderr_for_the_ci_log(base_and_new):
 def test_the_text_output_names_each_sides_model_and_labels(base_and_new, tmp_path):
     """Only ``--json`` named the models: a CI log read PASS or FAIL without saying which
     checkpoint was compared with which baseline. The text output names each side's model,
-    with the labels its logs carry, one line each before the table; ``--json`` is as it was
-    (``baseline.model``, ``candidate.model``)."""
+    with the labels its logs carry, one line each before the table; ``--json`` names them
+    too (``candidate.condition``, ``.step``; null where the logs carry none, as EM's sides),
+    with the ``task`` and the ``verdict`` word EM's JSON has: gate.json named the model only."""
     from conftest import FIXTURE_CLAIM, keyword_grader, scripted
     from inspect_ai import eval
 
@@ -337,6 +338,10 @@ def test_the_text_output_names_each_sides_model_and_labels(base_and_new, tmp_pat
     assert lines[2].startswith("claim ") and lines[-1].startswith("FAIL: ")
     out = json.loads(_gate(base, str(tmp_path), "--json").stdout)
     assert "runs" not in out and out["candidate"]["model"] == "mockllm/ckpts/negated/step-400"
+    assert ({k: out["candidate"][k] for k in ("checkpoint", "condition", "step")}
+            == {"checkpoint": None, "condition": "negated", "step": 400})
+    assert [out["baseline"][k] for k in ("checkpoint", "condition", "step")] == [None] * 3
+    assert (out["task"], out["verdict"], out["passed"]) == ("belief", "FAIL", False)
 
 
 def test_a_model_loaded_from_a_relative_path_is_named_as_such(tmp_path, monkeypatch):
