@@ -1129,6 +1129,11 @@ def test_the_example_workflows_beliefbench_commands_parse_as_the_cli_takes_them(
             command.make_context(args[1], args[2:])  # raises on an option it does not take
             parsed.append(args[1])
     assert sorted(parsed) == ["gate", "report"]
+    # its eval shows progress in the step's log: without --display plain, Inspect's display
+    # on a runner (no terminal) printed nothing until the eval ended
+    evals = [" ".join(shlex.split(s["run"].replace("\\\n", " "))) for s in steps
+             if s.get("run", "").lstrip().startswith("inspect eval")]
+    assert len(evals) == 1 and "--display plain" in evals[0], evals
 
 
 def test_self_judged_checkpoints_loaded_through_model_path_are_judged_differently(tmp_path):
