@@ -66,7 +66,6 @@ from __future__ import annotations
 import numbers
 import zlib
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -403,11 +402,12 @@ def _budgets(name: str, logs: BeliefLogs, questions: pd.DataFrame, key: RunKey,
     if problems:
         raise GateError("\nalso: ".join(problems))
     failed = int((responses["verdict"] == "failed").sum())
-    labels = side_labels(logs.responses[SIDE_COLUMNS].iloc[0].to_dict())
+    run = logs.logs[0]  # one run (checked above): its labels are every log's
     # the labels as the text output's first lines name them, null where the logs carry none
     # (as EM's sides: a CI job's gate.json said which model, never which checkpoint or step)
-    info = {"model": str(labels["model"]),
-            **{k: _plain(labels.get(k)) for k in SIDE_COLUMNS[1:]},
+    info = {"model": str(logs.responses[SIDE_COLUMNS].iloc[0]["model"]),
+            **{k: None if getattr(run, k) == NO_LABEL else getattr(run, k)
+               for k in SIDE_COLUMNS[1:]},
             "logs": [i.path for i in logs.logs],
             "responses": int(questions["n"].sum()), "parse_errors": unread,
             "failed": failed, "no_answer": silent, "cut_off": counts.get("cut_off", 0),
@@ -440,11 +440,6 @@ def not_final_text(logs: BeliefLogs) -> str:
     at = f"step {listing(steps)} of " if steps else "a checkpoint of "
     return (f"the candidate is {at}{listing(sorted({i.final[0] for i in held if i.final}))}, "
             "not its finetune's final checkpoint: unfinished when swept?")
-
-
-def _plain(value: Any) -> Any:
-    """A label as JSON holds it: numpy's integers as ``int``, none as ``None``."""
-    return None if value is None else value.item() if hasattr(value, "item") else value
 
 
 def side_labels(row: dict) -> dict:
