@@ -970,8 +970,8 @@ def test_trajectory_measures_again_when_the_tokenizer_files_change(tiny, claim, 
 
 
 @pytest.mark.parametrize("layer, message", [
-    (3, r"^layer: must be between 0 and 2, got 3"),
-    (-1, r"^layer: expected a layer index of at least 0, got -1$"),
+    (3, r"^layer / --layer: must be between 0 and 2, got 3"),
+    (-1, r"^layer / --layer: expected a layer index of at least 0, got -1$"),
 ])
 def test_probe_layer_out_of_range_is_refused_before_any_activation(tiny, claim, monkeypatch,
                                                                    layer, message):
@@ -1203,8 +1203,8 @@ def test_probe_statements_that_cannot_train_are_refused_before_any_activation(
     four.write_text("statements:\n" + "".join(
         f"  - {{topic: t, truth: 'Item {i} is red.', falsehood: 'Item {i} is blue.'}}\n"
         for i in range(4)))
-    with pytest.raises(ValueError, match=r"^folds: 5 is more than the 4 statement pairs of "
-                                         r".*four.yaml"):  # was scikit-learn's, after
+    with pytest.raises(ValueError, match=r"^folds / --folds: 5 is more than the 4 statement "
+                                         r"pairs of .*four.yaml"):  # was scikit-learn's, after
         probe.truth_probe(tiny, [claim], statements=four)
     same = tmp_path / "same.yaml"
     same.write_text(four.read_text().replace("is blue", "is red"))

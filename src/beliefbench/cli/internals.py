@@ -207,7 +207,8 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
 @click.option("--reduce", type=click.Choice(["last", "mean"]), default="last",
               show_default=True, help="Per statement: the last token or the mean over tokens.")
 @click.option("--layer", type=int, default=None,
-              help="Layer for the per-claim summary (default: best cross-validated).")
+              help="Layer for the per-claim summary (0 = embeddings; default: the best "
+                   "cross-validated).")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2),
               help="Cross-validation folds of whole statement pairs (at most the number of "
                    "pairs).")

@@ -354,19 +354,20 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
     chosen = as_claims(claims)
     data = load_statements(statements)
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
-        raise ValueError(f"folds: must be at least 2, got {folds!r}")
+        raise ValueError(f"folds / --folds: must be at least 2, got {folds!r}")
     if folds > len(data.statements):  # before any activation, not from scikit-learn after
-        raise ValueError(f"folds: {folds} is more than the {len(data.statements)} statement "
-                         f"pairs of {statements or default_statements()} (each fold holds "
-                         f"whole pairs); pass --folds {len(data.statements)} or fewer")
+        raise ValueError(f"folds / --folds: {folds} is more than the "
+                         f"{len(data.statements)} statement pairs of "
+                         f"{statements or default_statements()} (each fold holds whole pairs); "
+                         f"pass --folds {len(data.statements)} or fewer")
     if layer is not None and (isinstance(layer, bool) or not isinstance(layer, int)
                               or layer < 0):
-        raise ValueError(f"layer: expected a layer index of at least 0, got {layer!r}")
+        raise ValueError(f"layer / --layer: expected a layer index of at least 0, got {layer!r}")
     loaded, tokenizer, info = resolve_model(model, device=device, dtype=dtype)
     n_hidden = getattr(getattr(loaded, "config", None), "num_hidden_layers", None)
     if layer is not None and isinstance(n_hidden, int) and layer > n_hidden:
         # before the activations of every statement are computed, not after
-        raise ValueError(f"layer: must be between 0 and {n_hidden}, got {layer} (0 = "
+        raise ValueError(f"layer / --layer: must be between 0 and {n_hidden}, got {layer} (0 = "
                          f"embeddings; the model has {n_hidden} layers)")
     texts, labels, groups = [], [], []
     for i, pair in enumerate(data.statements):
@@ -387,7 +388,8 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
                                 "accuracy_mass_mean": fit.accuracy_mass_mean})
     chosen_layer = fit.best_layer if layer is None else layer
     if not 0 <= chosen_layer < n_layers:
-        raise ValueError(f"layer: must be between 0 and {n_layers - 1}, got {layer}")
+        raise ValueError(f"layer / --layer: must be between 0 and {n_layers - 1}, got {layer} "
+                         "(0 = embeddings)")
     settings = {"claims": [c.id for c in chosen], "statements": str(statements or
                                                                     default_statements()),
                 "n_statements": len(texts), "reduce": reduce, "folds": folds, "seed": seed,
