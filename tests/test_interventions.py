@@ -170,6 +170,41 @@ def test_steer_cli_margins_pairs_every_run_with_its_control(tiny, planted, tmp_p
     assert bad.exit_code == 2 and "no such directions file" in bad.output
 
 
+def test_steer_and_ablate_take_the_direction_folder_and_name_the_file_to_pass(
+        tiny, planted, tmp_path):
+    """``--direction internals/dir`` (the folder `internals direction --out` made) was
+    refused by click as "is a directory"; a folder reads its directions.safetensors, and a
+    folder without it or another file of that folder names the file to pass."""
+    import shutil
+
+    folder = tmp_path / "dir"
+    folder.mkdir()
+    shutil.copyfile(planted, folder / "directions.safetensors")
+    (folder / "direction.json").write_text("{}")
+    claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
+
+    def run(direction, out):
+        return CliRunner().invoke(cli, ["internals", "ablate", "--model", str(tiny),
+                                        "--direction", str(direction), "--claims", str(claim),
+                                        "--device", "cpu", "--out", str(tmp_path / out)])
+
+    by_file, by_folder = run(planted, "file"), run(folder, "folder")
+    assert by_file.exit_code == 0 and by_folder.exit_code == 0, by_folder.output
+    assert (pd.read_csv(tmp_path / "folder" / "intervention_summary.csv").equals(
+        pd.read_csv(tmp_path / "file" / "intervention_summary.csv")))
+    info = json.loads((tmp_path / "folder" / "intervention.json").read_text())
+    assert info["direction"] == str((folder / "directions.safetensors").resolve())
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for direction, said in ((empty, f"{empty}: a folder without directions.safetensors"),
+                            (folder / "direction.json", "not a beliefbench directions file")):
+        bad = run(direction, "bad")
+        assert bad.exit_code == 2 and said in bad.output, bad.output
+        assert "pass that folder, or the file itself" in bad.output or \
+            "pass the directions.safetensors" in bad.output, bad.output
+        assert "Traceback" not in bad.output and not (tmp_path / "bad").exists()
+
+
 @pytest.mark.parametrize("command", ["steer", "ablate"])
 def test_steer_and_ablate_warn_of_a_cell_resting_on_one_pair(tiny, planted, tmp_path,
                                                              command):

@@ -266,8 +266,9 @@ def _intervention_command(mode: str):
 
     @click.option("--model", "model_path", required=True, help="Local checkpoint directory.")
     @click.option("--direction", "direction_path", required=True,
-                  type=UserPath(dir_okay=False, path_type=Path),
-                  help="directions.safetensors from `internals direction`.")
+                  type=UserPath(path_type=Path),
+                  help="directions.safetensors from `internals direction`, or the --out "
+                       "folder holding it.")
     @click.option("--layer", default=None, type=int,
                   help="Residual index of the direction (default: the file's best_layer).")
     @click.option("--task", "task_name", type=click.Choice(("margins", *TASK_NAMES)),
@@ -303,6 +304,7 @@ def _intervention_command(mode: str):
                 model_roles: tuple[str, ...], log_dir: Path, baseline: bool, out_dir: Path,
                 device: str | None, allow_other_model: bool, coef: float = 1.0,
                 layers: str = "all") -> None:
+        from beliefbench.internals.directions import directions_file
         from beliefbench.internals.interventions import InterventionSpec, run_evals
 
         if task_name == "margins" and not baseline:
@@ -320,7 +322,8 @@ def _intervention_command(mode: str):
                               "no claims (EM question sets: -T questions=...)"))
         if not math.isfinite(coef):  # before the checkpoint loads, not after
             raise BadInput(f"--coef: must be a finite number, got {coef}")
-        spec = InterventionSpec(direction_path, mode, layer, coef=coef,  # type: ignore[arg-type]
+        spec = InterventionSpec(directions_file(direction_path), mode,  # type: ignore[arg-type]
+                                layer, coef=coef,
                                 ablate_layers=layers, seed=seed)
         if task_name == "margins":
             # only margins write --out; em / belief write --log-dir, whose evals each write a

@@ -33,6 +33,7 @@ from beliefbench.records import share_safetensors
 from beliefbench.verdicts import VERDICTS
 
 DIRECTIONS_KEY = "directions"
+DIRECTIONS_FILE = "directions.safetensors"  # what `internals direction` writes in --out
 LOG_KINDS = {  # eval metadata key -> (scorer, default positive verdicts, default negative)
     "beliefbench_em": ("em_judge", ("em",), ("ok",)),
     "beliefbench": ("belief_judge", ("yes",), ("no",)),
@@ -720,11 +721,26 @@ def save_directions(path: str | Path, directions: np.ndarray, meta: dict[str, An
     return path
 
 
+def directions_file(path: str | Path) -> Path:
+    """The directions file ``path`` names: itself, or the ``directions.safetensors`` of the
+    ``internals direction --out`` folder it is (``--direction internals/dir`` was refused
+    by click as "is a directory", naming no file to pass)."""
+    path = Path(path)
+    if not path.is_dir():
+        return path
+    if (path / DIRECTIONS_FILE).is_file():
+        return path / DIRECTIONS_FILE
+    raise DirectionError(f"{path}: a folder without {DIRECTIONS_FILE} (the file `beliefbench "
+                         f"internals direction` writes into its --out folder): pass that "
+                         f"folder, or the file itself")
+
+
 def load_directions(path: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
-    """``(directions [n_residual, hidden], meta)`` from :func:`save_directions`' file."""
+    """``(directions [n_residual, hidden], meta)`` from :func:`save_directions`' file (or the
+    folder holding it)."""
     from safetensors import safe_open
 
-    path = Path(path)
+    path = directions_file(path)
     if not path.is_file():
         raise DirectionError(f"{path}: no such directions file")
     try:
@@ -732,7 +748,9 @@ def load_directions(path: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
             meta = json.loads((f.metadata() or {}).get("beliefbench", "{}"))
             directions = f.get_tensor(DIRECTIONS_KEY)
     except Exception as e:  # noqa: BLE001 - a corrupt or foreign file is bad input
-        raise DirectionError(f"{path}: not a beliefbench directions file ({e})") from None
+        raise DirectionError(f"{path}: not a beliefbench directions file ({e}); pass the "
+                             f"{DIRECTIONS_FILE} that `beliefbench internals direction` "
+                             f"wrote, or its folder") from None
     if directions.ndim != 2:
         raise DirectionError(f"{path}: field {DIRECTIONS_KEY}: expected [layers, hidden], "
                              f"got shape {directions.shape}")
