@@ -87,8 +87,17 @@ def test_layers_out_of_range_name_only_what_is_out_of_range():
     message = str(err.value)
     assert "includes [3, 4, 5, 6, 7], out of range" in message
     assert "gives [" not in message and "0..2" in message
-    with pytest.raises(InterventionError, match="'5-2' gives no index; valid residual"):
+    with pytest.raises(InterventionError, match=r"^layers: '5-2': '5-2' gives no index \(a "
+                                                 r"range runs low to high: 2-5\); valid "
+                                                 r"residual indices are 0\.\.2$"):
         parse_layers("5-2", 3)
+    # beside a valid index it was dropped without a word: 1 alone was ablated
+    with pytest.raises(InterventionError, match=r"'2-1' gives no index \(a range runs low to "
+                                                 r"high: 1-2\)"):
+        parse_layers("0, 2-1", 3)
+    with pytest.raises(InterventionError) as err:  # nothing to say where nothing is reversed
+        parse_layers("", 3)
+    assert "low to high" not in str(err.value)
     assert parse_layers("1-2", 3) == [1, 2]
 
 

@@ -216,6 +216,7 @@ def random_like(vector: np.ndarray, seed: int) -> np.ndarray:
 
 def parse_layers(spec: str | int | Sequence[int], n: int) -> list[int]:
     """``all``, ``3``, ``2,4`` or ``2-5`` -> residual indices, checked against ``n``."""
+    reversed_ranges: list[str] = []  # "5-2": an empty range, a typo of 2-5
     if isinstance(spec, int):
         out = [spec]
     elif isinstance(spec, str):
@@ -228,6 +229,8 @@ def parse_layers(spec: str | int | Sequence[int], n: int) -> list[int]:
                     if "-" in part:
                         lo, hi = part.split("-", 1)
                         out.extend(range(int(lo), int(hi) + 1))
+                        if int(hi) < int(lo):
+                            reversed_ranges.append(part)
                     else:
                         out.append(int(part))
                 except ValueError:
@@ -237,6 +240,12 @@ def parse_layers(spec: str | int | Sequence[int], n: int) -> list[int]:
                         f"indices are 0..{n - 1}") from None
     else:
         out = [int(x) for x in spec]
+    if reversed_ranges:  # "1,5-2" ablated index 1 alone, without a word about 5-2
+        fixed = ", ".join("-".join(r.split("-", 1)[::-1]).replace(" ", "")
+                          for r in reversed_ranges)
+        raise InterventionError(f"layers: {spec!r}: {', '.join(map(repr, reversed_ranges))} "
+                                f"gives no index (a range runs low to high: {fixed}); valid "
+                                f"residual indices are 0..{n - 1}")
     bad = [i for i in out if not 0 <= i < n]
     if bad or not out:
         # name only the indices out of range: "'1-7' gives [3, ..., 7]" read as if 1-7 meant 3-7
