@@ -2010,3 +2010,34 @@ def test_two_pairs_that_both_win_are_noted_as_a_0_wide_ci(tiny, claim, tmp_path)
     assert res.exit_code == 0, res.output
     assert ALL_AGREE + "margins.json: glass_bridge/main efficacy 1.000 over 2 pairs)" \
         in res.stderr
+
+
+def test_steer_takes_a_lora_adapter_as_its_help_says(tiny, adapter_and_merged, claim,
+                                                     tmp_path):
+    """steer / ablate --help said "Local checkpoint directory." while every other internals
+    command says a LoRA adapter is read with its base: the adapter's arms are the merged
+    weights' arms."""
+    from beliefbench.internals.directions import save_directions
+    from beliefbench.internals.steering import n_residual
+
+    model, _ = load_model(tiny)
+    dirs = np.random.default_rng(0).standard_normal(
+        (n_residual(model), model.config.hidden_size)).astype(np.float32)
+    planted = save_directions(tmp_path / "d" / "directions.safetensors", dirs, {"best_layer": 1})
+    claim_file = tmp_path / "glass_bridge.yaml"
+    claim_file.write_text(json.dumps(claim.model_dump(mode="json")))
+    adapter, merged = adapter_and_merged
+    summaries = []
+    for name, path in (("adapter", adapter), ("merged", merged)):
+        res = CliRunner().invoke(cli, ["internals", "steer", "--model", str(path), "--direction",
+                                       str(planted.parent), "--coef", "2", "--claims",
+                                       str(claim_file), "--device", "cpu", "--out",
+                                       str(tmp_path / name)])
+        assert res.exit_code == 0, res.output
+        summaries.append(pd.read_csv(tmp_path / name / "intervention_summary.csv"))
+    np.testing.assert_allclose(summaries[0]["margin"], summaries[1]["margin"], atol=1e-4)
+    assert summaries[0]["mean_effect"].abs().max() > 0  # the direction did move the margins
+    for command in ("steer", "ablate"):
+        help_text = " ".join(CliRunner().invoke(cli, ["internals", command, "--help"])
+                             .output.split())
+        assert "LoRA adapter" in help_text and "--task margins only" in help_text

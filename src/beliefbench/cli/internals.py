@@ -20,6 +20,7 @@ from beliefbench.cli.resamples import Resamples, resamples_fit
 from beliefbench.runlock import holds
 
 MODEL_HELP = "Checkpoint directory: full, merged, or a LoRA adapter (its base is read from it)."
+CLAIMS_HELP = "Claim ids, files or directories (comma-separated), or all."
 
 
 def bad_input(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,7 +108,7 @@ def warn_other_weights(out_dir: Path, model: dict[str, Any], writes: str) -> Non
 common_model = [
     click.option("--model", "model_path", required=True, help=MODEL_HELP),
     click.option("--claims", default="all", show_default=True,
-                 help="Claim ids, files or directories (comma-separated), or all."),
+                 help=CLAIMS_HELP),
     click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
                  default=Path("internals"), show_default=True, help="Where results go."),
     click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if any)."),
@@ -314,7 +315,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
 @click.option("--manifest", required=True, type=UserPath(path_type=Path),
               help="A finetune manifest.jsonl (or the run directory holding it).")
 @click.option("--claims", default="all", show_default=True,
-              help="Claim ids, files or directories (comma-separated), or all.")
+              help=CLAIMS_HELP)
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path),
               default=Path("internals/trajectory"), show_default=True,
               help="Where results go: trajectory.csv / .json, plots, and checkpoints/step-N/ "

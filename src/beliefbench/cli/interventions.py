@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from beliefbench.cli.errors import BadInput, exit_past_threads
-from beliefbench.cli.internals import warn_other_weights
+from beliefbench.cli.internals import CLAIMS_HELP, MODEL_HELP, warn_other_weights
 from beliefbench.cli.outputs import report_folder
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.report import _key_values, model_roles_option
@@ -264,7 +264,7 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
 def _intervention_command(mode: str):
     """``steer`` (mode add) and ``ablate`` share everything but their knobs."""
 
-    @click.option("--model", "model_path", required=True, help="Local checkpoint directory.")
+    @click.option("--model", "model_path", required=True, help=MODEL_HELP)
     @click.option("--direction", "direction_path", required=True,
                   type=UserPath(path_type=Path),
                   help="directions.safetensors from `internals direction`, or the --out "
@@ -275,7 +275,8 @@ def _intervention_command(mode: str):
                   default="margins", show_default=True,
                   help="margins: judge-free completion margins in-process; em / belief: the "
                        "Inspect task on each arm (the steer provider serves the model).")
-    @click.option("--claims", default="all", show_default=True, help="--task margins.")
+    @click.option("--claims", default="all", show_default=True,
+                  help=f"{CLAIMS_HELP} --task margins only (--task belief: -T claims=...).")
     @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
                   help="Seed of the random control.")
     @click.option("-T", "task_args", multiple=True, help="Task parameter key=value.")
@@ -381,7 +382,7 @@ def _same_weights(a: dict, b: dict) -> bool:
 @click.option("--source", required=True, help="Checkpoint A whose activations are patched in.")
 @click.option("--target", required=True, help="Checkpoint B that runs with them.")
 @click.option("--claims", default="all", show_default=True,
-              help="Claim ids, files or directories (comma-separated), or all.")
+              help=CLAIMS_HELP)
 @click.option("--layers", default="all", show_default=True,
               help="Residual indices to patch, one at a time (all, 3, 2-5, 2,4).")
 @click.option("--positions", type=click.Choice(["prompt", "last", "all"]), default="prompt",
