@@ -100,9 +100,24 @@ def test_loads_in_the_checkpoint_dtype_unless_told(tiny):
         load_model(tiny, dtype="float7")
 
 
-def test_bad_paths_are_clear_errors(tmp_path):
+def test_bad_paths_are_clear_errors(tmp_path, monkeypatch):
     with pytest.raises(ModelLoadError, match="no such model directory"):
         load_model(tmp_path / "missing")
+    with pytest.raises(ModelLoadError) as err:
+        load_model(tmp_path / "missing")
+    assert "Hub id" not in str(err.value)  # an absolute path is no Hub id
+    # a Hub id (the internals download nothing) says so and what to run; a local typo does not
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models").mkdir()
+    for given, hub in (("gpt2", True), ("Qwen/Qwen3-0.6B", True), ("models/tiny-zz", False)):
+        with pytest.raises(ModelLoadError) as err:
+            load_model(given)
+        said = str(err.value)
+        assert said.startswith(f"{given}: no such model directory"), said
+        assert ("download nothing: `hf download " in said) == hub, said
+        if hub:
+            name = given.rsplit("/", 1)[-1]
+            assert said.endswith(f"--local-dir models/{name}`, then pass models/{name})"), said
     (tmp_path / "adapter").mkdir()
     (tmp_path / "adapter" / "adapter_config.json").write_text(
         json.dumps({"base_model_name_or_path": "/nowhere/base"}))

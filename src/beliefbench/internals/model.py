@@ -50,6 +50,19 @@ def _steps_beside(p: Path, show: int = 12) -> str:
     return f" ({parent} holds {', '.join(steps)})"
 
 
+def _hub_id_hint(path: str | Path) -> str:
+    """For ``--model gpt2`` or ``Qwen/Qwen3-0.6B`` (a Hub id, not on disk here): the
+    internals read local folders and download nothing, which "no such model directory"
+    alone left to guess."""
+    text = str(path)
+    if (text.startswith((".", "/", "~")) or text.count("/") > 1 or "\\" in text
+            or ("/" in text and Path(text).parent.is_dir())):  # models/typo: a local path
+        return ""
+    local = f"models/{text.rsplit('/', 1)[-1]}"
+    return (f" (a Hub id? the internals read local checkpoint folders and download nothing: "
+            f"`hf download {text} --local-dir {local}`, then pass {local})")
+
+
 def _as_dir(path: str | Path) -> Path:
     p = Path(path).expanduser()
     if p.is_file():
@@ -57,7 +70,7 @@ def _as_dir(path: str | Path) -> Path:
                              f"folder)")
     if not p.is_dir():
         raise ModelLoadError(f"{p}: no such model directory"
-                             f"{_steps_beside(p) or close_names(p)}")
+                             f"{_steps_beside(p) or close_names(p) or _hub_id_hint(path)}")
     if why := run_folder(p, "or the run to `internals trajectory --manifest`"):
         raise ModelLoadError(why)
     if not (p / "config.json").is_file() and not (p / ADAPTER_CONFIG).is_file():
