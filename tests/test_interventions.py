@@ -1224,6 +1224,29 @@ def test_patching_a_model_into_itself_is_refused_not_a_table_of_nan(tiny, tmp_pa
     assert not (tmp_path / "out").exists()
 
 
+def test_patch_refuses_a_layers_or_claims_typo_before_any_checkpoint_loads(tiny, tmp_path,
+                                                                         monkeypatch):
+    """``--layers 5`` (of 0..2), ``--layers x`` or ``--claims nosuch`` were named only after
+    both checkpoints had been hashed and loaded: minutes of real checkpoints for a typo."""
+    import beliefbench.internals.model as model_module
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a checkpoint was hashed or loaded before the options were checked")
+
+    monkeypatch.setattr(model_module, "load_model", forbidden)
+    monkeypatch.setattr(model_module, "describe", forbidden)
+    for args, said in ((["--layers", "5"], "layers: '5' includes [5], out of range; valid "
+                                           "residual indices are 0..2"),
+                       (["--layers", "x"], "layers: 'x' is not an index or a range"),
+                       (["--layers", "2-1"], "(a range runs low to high: 1-2)"),
+                       (["--claims", "nosuch"], "claims: 'nosuch' is neither a claim file")):
+        res = CliRunner().invoke(cli, ["internals", "patch", "--source", str(tiny), "--target",
+                                       str(tiny), "--claims", str(CLAIM), *args, "--out",
+                                       str(tmp_path / "out")])
+        assert res.exit_code == 2 and said in res.output, res.output
+        assert "Traceback" not in res.output and not (tmp_path / "out").exists()
+
+
 def test_patch_of_two_architectures_names_both_options_in_one_line(tiny, tmp_path):
     """The CLI said only "Error: residual indices differ: 3 vs 4": neither which checkpoint
     was which nor that the two must share an architecture."""

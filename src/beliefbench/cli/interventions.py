@@ -400,7 +400,8 @@ def _same_weights(a: dict, b: dict) -> bool:
 def patch(source: str, target: str, claims: str, layers: str, positions: str, seed: int,
           out_dir: Path, device: str | None, batch_size: int) -> None:
     """Run B with one layer's activations from A; margins per layer, with a control."""
-    from beliefbench.internals.model import describe, load_model
+    from beliefbench.internals.margins import as_claims
+    from beliefbench.internals.model import checkpoint_text_config, describe, load_model
     from beliefbench.internals.patching import (
         PatchError,
         check_patchable,
@@ -408,7 +409,13 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
         summarize_patching,
     )
     from beliefbench.internals.results import records, write_results
+    from beliefbench.internals.steering import parse_layers
 
+    # a claim or --layers typo was named only after both checkpoints had loaded
+    chosen = as_claims(claims)
+    n_layers = getattr(checkpoint_text_config(target), "num_hidden_layers", None)
+    if isinstance(n_layers, int) and not isinstance(n_layers, bool):
+        parse_layers(layers, n_layers + 1)  # residual indices 0..n_layers
     described = describe(source), describe(target)
     if _same_weights(*described):
         # every recovery and flip rate read NaN (no gap to close), with exit 0
@@ -421,7 +428,7 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
         check_patchable(*pair)
     except PatchError as e:  # the library's message names neither path
         raise BadInput(f"--source {source} and --target {target}: {e}") from None
-    rows = patch_margins(*pair, claims, layers=layers, positions=positions,  # type: ignore[arg-type]
+    rows = patch_margins(*pair, chosen, layers=layers, positions=positions,  # type: ignore[arg-type]
                          batch_size=batch_size, seed=seed)
     summary = summarize_patching(rows)
     _table(summary)
