@@ -1056,6 +1056,29 @@ def test_cli_trajectory_warns_of_a_cell_resting_on_one_pair(tiny, claim, tmp_pat
     assert "SINGLE PAIR" not in trajectory("no_ci", claim, "0")
 
 
+def test_cli_trajectory_says_which_steps_a_rerun_reused(tiny, claim, tmp_path):
+    """A re-run printed the same table whether it measured every step again or reused them
+    all, so a user could not tell whether a changed checkpoint was picked up."""
+    from conftest import write_claim
+
+    manifest = _manifest(tmp_path / "manifest.jsonl", tiny, {1: tiny})
+    claim_file = write_claim(claim, tmp_path / "glass_bridge.yaml")
+    out = tmp_path / "out"
+
+    def run(bootstrap: str) -> str:
+        res = CliRunner().invoke(cli, ["internals", "trajectory", "--manifest", str(manifest),
+                                       "--claims", str(claim_file), "--parts", "margins",
+                                       "--no-plots", "--device", "cpu", "--out", str(out),
+                                       "--bootstrap", bootstrap])
+        assert res.exit_code == 0, res.output
+        return res.stderr
+
+    assert "reused from" not in run("0")
+    assert (f"note: steps 0 and 1 reused from {out / 'checkpoints'} (same weights, tokenizer "
+            f"files and settings); 0 checkpoints measured now") in run("0")
+    assert "reused from" not in run("40")  # other settings: both measured again
+
+
 def test_trajectory_rates_are_floats_when_whole_at_every_step(tiny, claim, tmp_path):
     """A claim of one pair per kind has every rate 0 or 1 at every step: read back from the
     steps' CSVs as integers, the trajectory printed ``efficacy 1`` and wrote ``1`` to

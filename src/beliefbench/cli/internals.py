@@ -377,4 +377,13 @@ def trajectory(manifest: Path, claims: str, out_dir: Path, parts: str, no_base: 
             click.echo(caution, err=True)
     for note in result.warnings:  # margins' cells on one pair: 0-wide CIs at every step
         click.echo(f"warning: {note}", err=True)
+    if result.kept:  # a re-run printed the same table whether it measured or not
+        from beliefbench.analysis.text import listing
+
+        measured = (len(result.settings["checkpoints"]) - len(result.kept)
+                    - len(result.settings.get("reused_unchecked", [])))
+        click.echo(f"note: step{'s' if len(result.kept) > 1 else ''} "
+                   f"{listing(result.kept, shown=12)} reused from {out_dir / 'checkpoints'} "
+                   f"(same weights, tokenizer files and settings); {measured} "
+                   f"checkpoint{'' if measured == 1 else 's'} measured now", err=True)
     _written(result.write(out_dir, plots=plots))

@@ -301,8 +301,10 @@ def reused_unchecked(ckpts: Sequence[Checkpoint], out: Path, key: dict[str, Any]
 
 def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
                        parts: Sequence[str], batch_size: int, device: str | None,
-                       dtype: Any, n_bootstrap: int, seed: int) -> Path:
-    """Margins / lens / probe of one checkpoint into ``out`` (reused when already there)."""
+                       dtype: Any, n_bootstrap: int, seed: int,
+                       kept: list[int] | None = None) -> Path:
+    """Margins / lens / probe of one checkpoint into ``out`` (reused when already there;
+    ``kept`` gets its step then, so a re-run can say what it did not measure again)."""
     info = describe(ckpt.path)
     key = {"weights_sha256": info["weights_sha256"],
            # its tokenizer files too: replaced ones split the claims' texts otherwise
@@ -310,6 +312,8 @@ def measure_checkpoint(ckpt: Checkpoint, claims: Sequence[Claim], out: Path, *,
            **settings_key(claims, parts=parts, n_bootstrap=n_bootstrap, seed=seed,
                           dtype=dtype)}
     if _cached(out, key, info["model"]):
+        if kept is not None:
+            kept.append(ckpt.step)
         return out
     _clear(out)
     loaded = load_model(ckpt.path, device=device, dtype=dtype)
@@ -341,6 +345,9 @@ class TrajectoryResult:
     manifest rather than where
     it records them (a moved or copied run folder), and the margins' cells resting on one
     completion pair, whose CIs (at every step: each scores the same pairs) are 0 wide."""
+    kept: list[int] = field(default_factory=list)
+    """Steps whose files in ``--out`` were reused as they were (same weights, tokenizer files
+    and settings), not measured again: a re-run said nothing of them."""
 
     def write(self, out_dir: str | Path, *, plots: bool = True) -> list[Path]:
         out = Path(out_dir)
@@ -526,10 +533,11 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     check_checkpoints(manifest, present, not_reused)
     if probe_layer is not None and "probe" in parts and present:
         _check_probe_layer(present, probe_layer)
+    kept: list[int] = []
     dirs = [out / "checkpoints" / f"step-{ckpt.step:06d}" if ckpt.step in reused
             else measure_checkpoint(ckpt, chosen, out / "checkpoints" / f"step-{ckpt.step:06d}",
                                     parts=parts, batch_size=batch_size, device=device,
-                                    dtype=dtype, n_bootstrap=n_bootstrap, seed=seed)
+                                    dtype=dtype, n_bootstrap=n_bootstrap, seed=seed, kept=kept)
             for ckpt in progress(ckpts, total=len(ckpts), desc="checkpoints", enabled=True)]
     layer = trajectory_probe_layer([_probe_layers(d) for d in dirs], probe_layer) \
         if "probe" in parts else None
@@ -558,7 +566,7 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     # a moved or copied run folder's checkpoints were read beside the manifest: said which
     moved = relocation_note(read_manifest_file(manifest), manifest)
     return TrajectoryResult(table, pd.concat(lenses, ignore_index=True), settings,
-                            [*reused.values(), *([moved] if moved else []), *single])
+                            [*reused.values(), *([moved] if moved else []), *single], kept)
 
 
 PANES_PER_ROW = 3
