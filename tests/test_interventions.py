@@ -642,6 +642,22 @@ def test_answers_invalidated_after_the_run_are_in_neither_set(tiny, tmp_path):
     assert "1 positive vs 2 negative answers; " in res.output
     assert "; 1 answers invalidated after the run left out (invalidate_samples); " \
         in res.output
+    # --log the eval's --log-dir: its one log is read; of several, none is guessed
+    import shutil
+
+    folder = tmp_path / "one"
+    folder.mkdir()
+    shutil.copyfile(path, folder / "run.eval")
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   str(folder), "--out", str(tmp_path / "folder")])
+    assert res.exit_code == 0, res.output
+    assert "1 positive vs 2 negative answers; " in res.output
+    shutil.copyfile(path, folder / "again.eval")
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   str(folder), "--out", str(tmp_path / "two")])
+    assert res.exit_code == 2 and f"--log {folder}: a folder of 2 .eval logs; pass one of " \
+        f"them (newest first: {folder / 'again.eval'}, " in res.output, res.output
+    assert not (tmp_path / "two").exists()
 
 
 def test_direction_names_the_aligned_threshold_that_left_too_few(tiny, tmp_path):

@@ -94,12 +94,28 @@ def _written(paths) -> None:
         click.echo(f"  {p}")
 
 
+def _one_log(path: str) -> str:
+    """``--log logs/tiny-belief`` (the eval's --log-dir) was refused by click as "is a
+    directory": its one ``.eval`` log is read; several are named, newest first, to pick one."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return path
+    logs = sorted(folder.glob("*.eval"), key=lambda p: p.stat().st_mtime, reverse=True)
+    if len(logs) == 1:
+        return str(logs[0])
+    if not logs:
+        raise BadInput(f"--log {path}: a folder without .eval logs; pass an Inspect log file")
+    shown = ", ".join(str(p) for p in logs[:3]) + (", ..." if len(logs) > 3 else "")
+    raise BadInput(f"--log {path}: a folder of {len(logs)} .eval logs; pass one of them "
+                   f"(newest first: {shown})")
+
+
 @click.command()
 @click.option("--model", "model_path", required=True,
               help="Checkpoint whose activations are read (full, merged or LoRA adapter).")
-@click.option("--log", "log_path", required=True, type=UserPath(dir_okay=False),
+@click.option("--log", "log_path", required=True, type=UserPath(),
               help="An EM log (em vs clearly aligned ok answers) or a belief log (yes vs no "
-                   "answers).")
+                   "answers); a --log-dir folder holding one .eval log takes it.")
 @click.option("--positive", default=None, help="Verdicts of the positive set (default: em / "
               "yes).")
 @click.option("--negative", default=None, help="Verdicts of the negative set (default: ok / "
@@ -146,6 +162,7 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
     from beliefbench.internals.model import describe, lineage, load_model
     from beliefbench.internals.results import records, write_results
 
+    log_path = _one_log(log_path)
     pos, neg, info = answers_from_log(log_path, _split(positive), _split(negative), claim,
                                       aligned_above, domain)
     note = log_model_note(log_path, info["log_model"], model_path,
