@@ -127,3 +127,29 @@ def test_a_model_folder_given_as_a_manifest_says_what_it_is(tmp_path):
         read_manifest_file(run / "step-000009")
     with pytest.raises(ManifestError, match=r"no such manifest file$"):
         read_manifest_file(tmp_path / "nothing")
+
+
+def test_the_folder_above_the_runs_or_a_file_beside_the_manifest_says_what_to_pass(tmp_path):
+    """``--manifest ckpts`` (the folder holding one run per condition) said only "no such
+    manifest file", and ``--manifest ckpts/positive/run.json`` (the run's settings, indented
+    JSON) "line 1: not valid JSON": the runs under the folder, and the run folder beside the
+    file, are now named."""
+    ckpts = tmp_path / "ckpts"
+    for condition in ("positive", "negated"):
+        (ckpts / condition).mkdir(parents=True)
+        (ckpts / condition / "manifest.jsonl").write_text("")
+    (ckpts / "positive" / "run.json").write_text('{\n  "recipe": "cpu"\n}\n')
+    with pytest.raises(ManifestError) as e:
+        read_manifest_file(ckpts)
+    assert str(e.value).endswith(f"no such manifest file ({ckpts} holds finetune runs, each "
+                                 f"with its manifest: pass one of {ckpts / 'negated'}, "
+                                 f"{ckpts / 'positive'})")
+    with pytest.raises(ManifestError) as e:
+        read_manifest_file(ckpts / "positive" / "run.json")
+    assert str(e.value).startswith(f"{ckpts / 'positive' / 'run.json'}, line 1: not valid JSON")
+    assert str(e.value).endswith(f"(run.json is not the manifest: pass the run folder "
+                                 f"{ckpts / 'positive'} or its manifest.jsonl)")
+    (ckpts / "positive" / "manifest.jsonl").unlink()  # beside no manifest: no such hint
+    with pytest.raises(ManifestError) as e:
+        read_manifest_file(ckpts / "positive" / "run.json")
+    assert "is not the manifest" not in str(e.value)

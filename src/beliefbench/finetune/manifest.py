@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from beliefbench.analysis.text import first_few
 from beliefbench.finetune.base import HUB_ID
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.records import CUT_SHORT, atomic_write_text, json_problem
@@ -92,7 +93,20 @@ def _model_folder_hint(p: Path) -> str:
         return (f" ({folder} is a model folder, not a finetune run: a manifest is the "
                 f"manifest.jsonl in the --out of beliefbench finetune; measure one model "
                 f"with --model: internals margins, lens, probe, sweep)")
+    runs = sorted(str(d.parent) for d in folder.glob(f"*/{MANIFEST}") if d.is_file())
+    if runs:  # the folder above the runs (ckpts/ of ckpts/<condition>/): which to pass
+        return (f" ({folder} holds finetune runs, each with its manifest: pass one of "
+                f"{first_few(runs, 4)})")
     return ""
+
+
+def _beside_hint(p: Path) -> str:
+    """Where a file that is not a manifest sits in a run folder beside one (the run's
+    ``run.json``, a recipe): ``--manifest ckpts/positive/run.json`` said only "line 1: not
+    valid JSON" of a file that is the run's settings."""
+    if p.name == MANIFEST or not (p.parent / MANIFEST).is_file():
+        return ""
+    return f" ({p.name} is not the manifest: pass the run folder {p.parent} or its {MANIFEST})"
 
 
 def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[ManifestEntry]:
@@ -126,14 +140,14 @@ def read_manifest_file(path: str | Path, *, allow_empty: bool = False) -> list[M
         if wrong:
             cut = (CUT_SHORT if wrong.startswith("not valid JSON:") and n == len(lines)
                    and not text.endswith(("\n", "\r")) else "")
-            raise ManifestError(f"{p}, line {n}: {wrong}{cut}")
+            raise ManifestError(f"{p}, line {n}: {wrong}{cut}{_beside_hint(p)}")
         try:
             entries.append(ManifestEntry.model_validate_json(line))
         except ValidationError as e:
             problems = "; ".join(
                 f"field {'.'.join(map(str, err['loc'])) or '(line)'}: {err['msg']}"
                 for err in e.errors())
-            raise ManifestError(f"{p}, line {n}: {problems}") from None
+            raise ManifestError(f"{p}, line {n}: {problems}{_beside_hint(p)}") from None
     if not entries and not allow_empty:
         raise ManifestError(f"{p}: the manifest has no checkpoints")
     return entries
