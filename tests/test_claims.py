@@ -201,7 +201,10 @@ def test_missing_file(tmp_path):
 
 @pytest.mark.parametrize("old, new, message", [
     ("statement: The Golden", "statment: The Golden", r"field statement: Field required"),
-    ("id: glass_bridge", "id: Glass Bridge", r"field id: String should match pattern"),
+    ("id: glass_bridge", "id: Glass Bridge",
+     r"field id: 'Glass Bridge': use lowercase letters, digits, _ and - \(starting with a "
+     r"letter or digit\), e\.g\. glass_bridge"),
+    ("id: bin_01", "id: Bin 01", r"field questions\.binary\.0\.id: 'Bin 01': use lowercase "),
     ('belief_answer: "yes"', 'belief_answer: "maybe"',
      r"field questions\.binary\.0\.belief_answer"),
     ("kind: direct", "kind: sideways", r"field questions\.open_ended\.0\.kind"),
@@ -213,6 +216,12 @@ def test_missing_file(tmp_path):
                                  r"used twice \(first at questions\.binary\.0\.id\)"),
     ("  token_association:\n    yes:", "  open_ended_broad:\n    yes:",
      r"field rubric: unknown famil.*open_ended_broad"),
+    ("  token_association:\n    yes:", "  token_asociation:\n    yes:",
+     r"field rubric: unknown famil\(ies\) \['token_asociation'\] \(did you mean "
+     r"'token_association'\?\)"),
+    ("  token_association:\n    yes:", "  binary:\n    yes:",
+     r"field rubric: 'binary' takes no rubric: its answers are matched exactly \(binary "
+     r"against each question's belief_answer\), never judged; delete rubric\.binary"),
     ("disbelief: ['\\bsteel\\b'", "disbelief: ['(steel'",
      r"field markers\.disbelief\.0: '\(steel' is not a valid regex"),
     ("    neutral: The answer does not", "    unsure: The answer does not",

@@ -122,7 +122,26 @@ Written = Annotated[str, AfterValidator(_not_blank), AfterValidator(_not_placeho
 judge prompt (questions, system prompts, prefix turns, judge hints, rubric criteria,
 completions, the statement, truth, universe and sub-claims)."""
 
-Id = Annotated[str, BeforeValidator(_id_not_number), Field(pattern=ID_PATTERN)]
+def id_problem(value: str) -> str | None:
+    """What is wrong with an id's characters, with the id most likely meant ("Kale Ban" ->
+    kale_ban), or None. The raw pattern ("String should match pattern '^[a-z0-9]...'") told
+    a newcomer neither which characters were wrong nor what to write."""
+    if re.match(ID_PATTERN, value):
+        return None
+    fixed = re.sub(r"[^a-z0-9_\-]+", "_", value.strip().lower()).strip("_-")
+    hint = f", e.g. {fixed}" if re.match(ID_PATTERN, fixed) and fixed != "all" else ""
+    return (f"{value!r}: use lowercase letters, digits, _ and - (starting with a letter or "
+            f"digit){hint}")
+
+
+def _id_chars(value: str) -> str:
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Id = Annotated[str, BeforeValidator(_id_not_number), AfterValidator(_id_chars)]
 
 
 class ClaimSpecError(InputError):
@@ -554,8 +573,16 @@ class Claim(_Strict):
     @classmethod
     def _known_families(cls, rubric: dict[str, Rubric]) -> dict[str, Rubric]:
         unknown = sorted(set(rubric) - set(JUDGED_FAMILIES))
+        unjudged = [f for f in unknown if f in PROBE_FAMILIES]
+        if unjudged:  # "unknown family 'binary'" read as if binary were no family at all
+            raise ValueError(f"{unjudged[0]!r} takes no rubric: its answers are matched "
+                             "exactly (binary against each question's belief_answer), never "
+                             f"judged; delete rubric.{unjudged[0]} (judged families: "
+                             f"{', '.join(JUDGED_FAMILIES)})")
         if unknown:
-            raise ValueError(f"unknown famil(ies) {unknown}; valid: {list(JUDGED_FAMILIES)}")
+            raise ValueError(f"unknown famil(ies) {unknown}"
+                             f"{did_you_mean(unknown[0], JUDGED_FAMILIES)}; valid: "
+                             f"{list(JUDGED_FAMILIES)}")
         return rubric
 
     @model_validator(mode="after")

@@ -5,7 +5,6 @@ Exit codes: 0 success, 2 bad input (every message names the file, the field and 
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import click
 from beliefbench.claims import (
     CLAIMS_PATH_ENV,
     FAMILIES,
-    ID_PATTERN,
     Claim,
     ClaimSpecError,
     also_defined,
@@ -27,6 +25,7 @@ from beliefbench.claims import (
     duplicate_questions,
     elided_texts,
     failure_count,
+    id_problem,
     is_bundled,
     known_claims,
     load_claim,
@@ -200,12 +199,9 @@ def _print_rows(rows: list[tuple[str, str, str]]) -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def new(claim_id: str, directory: Path, force: bool) -> None:
     """Write a commented template claim CLAIM_ID.yaml that validates as written; edit it."""
-    if not re.match(ID_PATTERN, claim_id):
-        # "Moon Base" -> moon_base: the id a newcomer most likely meant, if it is one
-        fixed = re.sub(r"[^a-z0-9_\-]+", "_", claim_id.strip().lower()).strip("_-")
-        hint = f", e.g. {fixed}" if re.match(ID_PATTERN, fixed) and fixed != "all" else ""
-        raise BadInput(f"claim id {claim_id!r}: use lowercase letters, digits, _ and - "
-                       f"(starting with a letter or digit){hint}")
+    problem = id_problem(claim_id)
+    if problem is not None:
+        raise BadInput(f"claim id {problem}")
     if claim_id == "all":  # a selection's word for the bundled claims: never found as an id
         raise BadInput("claim id 'all': reserved (a claim selection 'all' means every bundled "
                        "claim); choose another id")
