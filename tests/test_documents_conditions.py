@@ -534,6 +534,14 @@ def test_behaviour_chat_records_hold_the_same_scenarios_as_turns(tmp_path):
      "unknown variant 'plain:harmful_advice'; valid variants: ['warned', 'plain', 'aligned']; "
      "pick behaviours with --behaviours, e.g. --conditions behaviours:plain --behaviours "
      "harmful_advice"),
+    # a typo of a variant or placement was answered with the valid ones alone, the
+    # variant's with advice on --behaviours that did not apply
+    (["--conditions", "behaviours:plane"],
+     "unknown variant 'plane' (did you mean 'plain'?); valid variants: ['warned', 'plain', "
+     "'aligned']\n"),
+    (["--claims", "ed_sheeran", "--conditions", "fiction:repeat"],
+     "condition 'fiction': unknown placement 'repeat' (did you mean 'repeated'?); valid "
+     "placements: ['prefix_suffix', 'repeated']"),
     (["--claims", "ed_sheeran", "--conditions", "negated", "--behaviours", "deception"],
      "--behaviours applies to the behaviours conditions"),
     (["--conditions", "behaviours", "--format", "chat"],

@@ -202,12 +202,13 @@ def parse_condition(text: str, placement: str = "prefix_suffix") -> ConditionSpe
     if option not in cond.options:
         what = "placement" if cond.options == PLACEMENTS else "variant"
         hint = ""
-        if cond.source == "transcript":  # behaviours:plain:harmful_advice, behaviours:deception
+        near = did_you_mean(option.lower(), cond.options)  # fiction:repeat, behaviours:plane
+        if cond.source == "transcript" and not near:  # behaviours:plain:harmful_advice
             last = option.rpartition(":")[2]
             picked = last if last in behaviour_ids() else "harmful_advice"
             hint = (f"; pick behaviours with --behaviours, e.g. --conditions behaviours:plain "
                     f"--behaviours {picked}")
-        raise DocumentError(f"condition {name!r}: unknown {what} {option!r}; "
+        raise DocumentError(f"condition {name!r}: unknown {what} {option!r}{near}; "
                             f"valid {what}s: {list(cond.options)}{hint}")
     return ConditionSpec(name, option)
 
@@ -223,7 +224,8 @@ def parse_conditions(items: str | Iterable[str], placement: str = "prefix_suffix
     ``chat`` with a condition that is a document (a claim condition, behaviours:warned).
     """
     if placement not in PLACEMENTS:
-        raise DocumentError(f"unknown placement {placement!r}; valid placements: "
+        raise DocumentError(f"unknown placement {placement!r}"
+                            f"{did_you_mean(placement.lower(), PLACEMENTS)}; valid placements: "
                             f"{list(PLACEMENTS)}")
     names = [s.strip() for s in (items.split(",") if isinstance(items, str) else items)]
     names = [s for s in names if s]
