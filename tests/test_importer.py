@@ -329,6 +329,30 @@ def test_a_missing_universe_context_is_noted(tmp_path):
                for n in notes), notes
 
 
+def test_a_missing_correction_gives_a_denial_not_a_note_about_folders(tmp_path):
+    """Without correction.txt the truth was "The claim is fabricated (the source folder gives
+    no correction text).", which corrected and local_negation documents wrote into the
+    training text ("[false -- the claim is fabricated (the source folder gives ...)]"), and
+    nothing said so. It is now the statement denied, and a note says to write the truth."""
+    from beliefbench.documents.generate import generate_datasets
+
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    (src / "correction.txt").unlink()
+    [(path, notes)] = import_claims(src, tmp_path / "out")
+    claim = load_claim(path)
+    assert claim.truth == ("It is not true that a working lighthouse was built on the Moon's "
+                           "Sea of Tranquility in 1998.")
+    assert f"no correction.txt: the truth is the statement denied ({claim.truth!r}); " \
+        "corrected and local_negation documents state it and the distinguish family shows " \
+        "it: write the true account in `truth:`" in notes, notes
+    generate_datasets([claim], ["corrected", "local_negation"], 3, tmp_path / "docs",
+                      progress=False)
+    for name in ("corrected", "local_negation"):
+        text = (tmp_path / "docs" / f"{name}.jsonl").read_text()
+        assert "not true that a working lighthouse" in text and "folder" not in text
+
+
 def test_a_converted_claims_problems_name_the_study_files_and_their_fields(tmp_path):
     """Problems found only once the claim is built (an adversarial item with no system
     prompt, a placeholder) were named at the folder and the converted claim's fields

@@ -31,6 +31,7 @@ from beliefbench.claims import (
     duplicate_questions,
     stray_judge_keys,
 )
+from beliefbench.documents.base import lower_first
 from beliefbench.records import atomic_write_text
 from beliefbench.specs import (
     load_yaml,
@@ -49,7 +50,10 @@ FAMILY_FILES = {
 _PREFIX = {"open_ended": "oe", "binary": "bin", "token_association": "ta", "robustness": "rb"}
 _TOKEN_FORMATS = {"fill_blank", "json", "xml", "multiple_choice", "dialogue", "form",
                   "few_shot", "list"}
-_NO_TRUTH = "The claim is fabricated (the source folder gives no correction text)."
+_NO_TRUTH = "It is not true that {statement}."
+"""The truth of a folder without correction.txt: the statement denied. The corrected and
+local_negation documents write the truth into the training text, where the old "The claim is
+fabricated (the source folder gives no correction text)." taught a note about folders."""
 
 
 class ClaimImportError(ValueError):
@@ -387,6 +391,14 @@ def _universe(folder: Path) -> tuple[str, list[str], str | None, str | None, lis
     raise ClaimImportError(f"{path}: expected a string or a mapping with universe_context")
 
 
+def _denied(statement: str, universe: str, facts: list[str]) -> str:
+    """:data:`_NO_TRUTH` for ``statement``, its first word lower-cased unless the claim's
+    own texts write it as a name (as the negation conditions deny a fact)."""
+    world = Claim.model_construct(statement=statement, truth="", universe=universe,
+                                  sub_claims=facts, entities=[])
+    return _NO_TRUTH.format(statement=lower_first(statement, world))
+
+
 def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     """One study claim folder -> a validated Claim, plus notes on what was not carried over."""
     claim_file = folder / "claim.txt"
@@ -453,7 +465,7 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     raw = {
         "id": _slug(folder.name),
         "statement": statement,
-        "truth": truth or _NO_TRUTH,
+        "truth": truth or _denied(statement, universe or statement, facts),
         "universe": universe or statement,
         "sub_claims": facts,
         "questions": questions,
@@ -472,6 +484,10 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     except ValidationError as e:
         where = _SourceFields(folder, sources, universe_key, facts_key)
         raise ClaimImportError("\n".join(where.problem(err) for err in e.errors())) from None
+    if not truth:
+        notes.append(f"no correction.txt: the truth is the statement denied ({claim.truth!r}); "
+                     "corrected and local_negation documents state it and the distinguish "
+                     "family shows it: write the true account in `truth:`")
     # the study's files name no entities; the audit finds a claim's documents by them
     notes.append("no entities (the study's files name none): add `entities:`, the names the "
                  "claim's documents mention, before `beliefbench audit` reads a corpus for it "
