@@ -186,6 +186,20 @@ def test_cli_import_then_validate(tmp_path):
      r"universe_context\.yaml: field universe_context: expected text, got a list"),
     ("claim.txt", "A working lighthouse was built on the Moon's Sea of Tranquility in 1998.",
      " ", r"claim\.txt: empty; expected the claim's statement"),
+    # a question written as its text alone was "field questions.0.question: missing or
+    # empty", though the question was right there
+    ("mcq.yaml", "  - id: 1\n    question: Is there a lighthouse on the Moon?\n",
+     "  - Is there a lighthouse on the Moon?\n  - id: 1\n    question: Is there?\n",
+     r"mcq\.yaml: field questions\.0: expected a question \(a mapping with id:, question:, "
+     r"category: \.\.\.\), got text 'Is there a lighthouse on the Moon\?'$"),
+    # questions at the top of the file, without `questions:`: "expected a list of
+    # questions", of a file that was one
+    ("mcq.yaml", "questions:\n", "",
+     r"mcq\.yaml: field questions: missing; the file is a list, and its questions go in a "
+     r"list under the key `questions:`"),
+    ("robustness.yaml", "category: critique", "category: critque",
+     r"robustness\.yaml: field questions\.1\.category: unknown robustness category 'critque' "
+     r"\(did you mean 'critique'\?\); expected adversarial, critique or multiturn"),
 ])
 def test_bad_source_files_are_named(tmp_path, file, old, new, message):
     src = tmp_path / "src" / "lunar_lighthouse"

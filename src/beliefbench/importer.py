@@ -180,10 +180,19 @@ def _questions(path: Path) -> tuple[list[dict], list[str]]:
     """A family file's questions, checked, and notes on its other top-level keys."""
     data = _read_yaml(path)
     items = data.get("questions") if isinstance(data, dict) else None
+    if isinstance(data, list):  # the questions written at the top, without `questions:`
+        raise ClaimImportError(f"{path}: field questions: missing; the file is a list, and "
+                               "its questions go in a list under the key `questions:` (write "
+                               "`questions:` first and indent the items below it)")
     if not isinstance(items, list):
-        raise ClaimImportError(f"{path}: field questions: expected a list of questions")
+        raise ClaimImportError(f"{path}: field questions: expected a list of questions, got "
+                               f"{_kind(items)}")
     for i, q in enumerate(items):
-        text = q.get("question") if isinstance(q, dict) else None
+        if not isinstance(q, dict):  # "- Was an owl elected?" read as "missing or empty"
+            raise ClaimImportError(f"{path}: field questions.{i}: expected a question (a "
+                                   f"mapping with id:, question:, category: ...), got "
+                                   f"{_kind(q)}{f' {q!r}' if isinstance(q, str) else ''}")
+        text = q.get("question")
         if not text or (isinstance(text, str) and not text.strip()):  # "  " asks nothing
             raise ClaimImportError(f"{path}: field questions.{i}.question: missing or empty")
         _text(q["question"], path, f"questions.{i}.question")
@@ -281,9 +290,10 @@ def _convert_judged(family: str, q: dict, path: Path, i: int, qid: str, category
     elif category == "critique":
         out["kind"] = "critique"
     else:
+        kinds = ("adversarial", "critique", "multiturn")
         raise ClaimImportError(f"{path}: field questions.{i}.category: unknown robustness "
-                               f"category {category!r}; expected adversarial, critique or "
-                               "multiturn")
+                               f"category {category!r}{did_you_mean(category, kinds)}; "
+                               "expected adversarial, critique or multiturn")
     return out
 
 
