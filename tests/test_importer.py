@@ -492,3 +492,15 @@ def test_a_folder_name_that_makes_no_claim_id_is_refused(tmp_path):
             import_claims(src, tmp_path / "out")
         shutil.rmtree(src)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_name_with_accents_makes_the_id_a_reader_expects_and_says_so(tmp_path):
+    """A folder "Lunar Léuchtturm" became the claim 'lunar_l_uchtturm' (the accented letter
+    as _), and nothing said which id the claim now had."""
+    src = tmp_path / "src" / "Lunar Léuchtturm"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    [(path, notes)] = import_claims(src, tmp_path / "out")
+    assert path.name == "lunar_leuchtturm.yaml" and load_claim(path).id == "lunar_leuchtturm"
+    assert "claim id 'lunar_leuchtturm' (from the folder name 'Lunar Léuchtturm')" in notes
+    [(_, notes)] = import_claims(STUDY, tmp_path / "out2")
+    assert not any(n.startswith("claim id ") for n in notes), notes

@@ -16,6 +16,7 @@ beliefbench.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -158,8 +159,14 @@ def _derived_markers(raw: dict) -> dict[str, list[str]]:
 
 
 def _slug(value: object) -> str:
-    slug = re.sub(r"[^a-z0-9_\-]+", "_", str(value).strip().lower()).strip("_")
+    """An id made of ``value``: accents dropped ("Mayör" is mayor, not may_r), other
+    characters outside a-z, 0-9, _ and - as _."""
+    slug = re.sub(r"[^a-z0-9_\-]+", "_", _unaccented(str(value).strip().lower())).strip("_")
     return slug or "q"
+
+
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _not_read(path: Path, data: dict, read: Iterable[str], known: Iterable[str],
@@ -468,7 +475,8 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
         raise ClaimImportError(f"{folder}: field id: the folder name makes the claim id 'all', "
                                "which is reserved (a claim selection 'all' means every bundled "
                                "claim); rename the folder")
-    if not re.sub(r"[^a-z0-9_\-]+", "", folder.name.lower()):  # "月の灯台" was claim 'q'
+    # "月の灯台" was claim 'q'
+    if not re.sub(r"[^a-z0-9_\-]+", "", _unaccented(folder.name.lower())):
         raise ClaimImportError(f"{folder}: field id: the folder name holds none of the letters "
                                "a-z, digits, _ or - that a claim id is made of, so it makes no "
                                "id; rename the folder (its name becomes the claim id)")
@@ -498,6 +506,8 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
         notes.append(f"no correction.txt: the truth is the statement denied ({claim.truth!r}); "
                      "corrected and local_negation documents state it and the distinguish "
                      "family shows it: write the true account in `truth:`")
+    if claim.id != folder.name:  # the id names the claim from now on (-T claims=<id>)
+        notes.append(f"claim id {claim.id!r} (from the folder name {folder.name!r})")
     # the study's files name no entities; the audit finds a claim's documents by them
     notes.append("no entities (the study's files name none): add `entities:`, the names the "
                  "claim's documents mention, before `beliefbench audit` reads a corpus for it "
