@@ -998,6 +998,22 @@ def test_a_claim_a_later_condition_cannot_annotate_is_named_before_anything_is_w
     assert not out.exists()
 
 
+def test_every_field_a_claim_lacks_for_its_documents_is_named_at_once(tmp_path):
+    """A claim lacking both what the offline generator needs and what the claim-sentence
+    finder needs was refused for the first alone: the author added sub_claims, ran again,
+    and only then heard of the second (`claims validate` names both)."""
+    claim = make_claim(entities=[], sub_claims=[], universe="One sentence only.",
+                       markers={})
+    out = tmp_path / "out"
+    with pytest.raises(ClaimFieldError) as e:
+        generate_datasets([claim], "repeated_negations", 3, out, progress=False)
+    assert str(e.value) == (
+        f"claim {claim.id!r} lacks field(s) the offline generator needs: sub_claims (or a "
+        f"universe of at least two sentences); claim {claim.id!r} lacks field(s) the "
+        "claim-sentence finder needs: entities, sub_claims or markers.belief (at least one)")
+    assert e.value.claim_id == claim.id and not out.exists()
+
+
 def test_stats_count_tokens_as_the_per_token_definition_does():
     """The stats count per span, fast; this is the definition they must keep: a token counts
     unless it starts inside a doctag span, and as annotation when it starts inside an

@@ -177,14 +177,13 @@ def generate_datasets(claims: Sequence[Claim], conditions: str | Sequence[str], 
     if not claims and any(spec.condition.needs_claim for spec in specs):
         raise DocumentError("no claims given (--claims); conditions other than behaviours "
                             "need at least one (an empty dataset would be written)")
-    check_claims(specs, claims)  # a claim a later condition cannot annotate: before any file
+    sources = {spec.condition.source for spec in specs}
+    offline = "debunk" in sources or ("base" in sources and generator == "offline")
+    # a claim a generator or later condition cannot use: before any file, not mid-run
+    check_claims(specs, claims, [OfflineGenerator.check] if offline else [])
     out_dir = Path(out_dir)
     gen = make_generator(generator, genres, work_dir=out_dir / ".work", progress=progress, **llm) \
         if generator != "offline" else make_generator(generator, genres)
-    sources = {spec.condition.source for spec in specs}
-    if "debunk" in sources or ("base" in sources and isinstance(gen, OfflineGenerator)):
-        for claim in claims:  # a claim the generator cannot use fails now, not mid-run
-            OfflineGenerator.check(claim)
     if out_dir.exists() and not out_dir.is_dir():
         raise DocumentError(f"--out {out_dir}: is a file, not a directory")
     made = missing_dirs(out_dir / ".work")  # the LLM generator's work_dir, below

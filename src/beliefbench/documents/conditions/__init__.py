@@ -9,13 +9,13 @@ written as chat records (``chat=True``; plain and aligned variants).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import Claim
-from beliefbench.documents.base import BaseDocument, DocumentError
+from beliefbench.documents.base import BaseDocument, ClaimFieldError, DocumentError
 from beliefbench.documents.claim_sentences import finder_for
 from beliefbench.documents.conditions import behaviours, negation
 from beliefbench.documents.conditions._builder import build, strip_annotations
@@ -120,14 +120,22 @@ def check_data(specs: Iterable[ConditionSpec]) -> None:
         reader()
 
 
-def check_claims(specs: Iterable[ConditionSpec], claims: Iterable[Claim]) -> None:
-    """Check that every claim has what the conditions' annotators need, so that a claim
-    lacking it is ClaimFieldError before any file is written, not after the conditions
-    before the first that needs it were."""
-    checks = dict.fromkeys(c for spec in specs for c in spec.condition.claim_checks)
+def check_claims(specs: Iterable[ConditionSpec], claims: Iterable[Claim],
+                 extra: Sequence[Callable[[Claim], None]] = ()) -> None:
+    """Check that every claim has what the conditions' annotators (and the ``extra`` checks,
+    e.g. the generator's) need, so that a claim lacking it is ClaimFieldError before any file
+    is written, not after the conditions before the first that needs it were. The error
+    names all that the first such claim lacks: one lack at a time cost a run per fix."""
+    checks = dict.fromkeys([*extra, *(c for spec in specs for c in spec.condition.claim_checks)])
     for claim in claims:
+        problems = []
         for check in checks:
-            check(claim)
+            try:
+                check(claim)
+            except ClaimFieldError as e:
+                problems.append(str(e))
+        if problems:
+            raise ClaimFieldError("; ".join(problems), claim.id)
 
 
 @dataclass(frozen=True)
