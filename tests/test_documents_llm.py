@@ -1134,6 +1134,24 @@ def test_an_openai_compatible_server_is_asked_for_chat_completions(tmp_path, ope
     assert seeds and set(seeds) == {7}
 
 
+def test_a_served_model_named_like_a_pro_model_is_asked_for_chat_completions(tmp_path,
+                                                                              openai_server):
+    """A served model whose name holds "-pro" (``llama-3-prose``) was taken by Inspect for
+    an OpenAI "pro" model and asked in background mode through /v1/responses, which the
+    server does not serve: the run ended "cannot connect after 3 retries"."""
+    paths = []
+
+    def reply(h):
+        paths.append(h.path)
+        return _answer(h)
+
+    openai_server(reply)
+    gen = LLMGenerator("openai/llama-3-prose", tmp_path / "work", progress=False,
+                       max_retries=0, timeout=10)
+    assert len(gen.generate(make_claim(), 2)) == 2
+    assert paths and set(paths) == {"/v1/chat/completions"}, paths
+
+
 def test_a_hung_server_fails_the_call_at_the_timeout(tmp_path, openai_server):
     """--timeout only bounded the retries (Inspect checks it between attempts): a server that
     hung held every call for the SDK's 10 minutes, whatever --timeout said."""

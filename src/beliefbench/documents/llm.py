@@ -443,11 +443,14 @@ def chat_completions_args(model: str, model_args: dict[str, Any]) -> dict[str, A
     URL (``base_url`` or ``OPENAI_BASE_URL``), unless given: Inspect sends a model name it
     does not know (``openai/Qwen/Qwen3-8B``) to the Responses API, which OpenAI-compatible
     servers (vLLM, SGLang, llama.cpp) serve partly or not at all (a 404 on
-    ``/v1/responses``), and which drops the seed."""
+    ``/v1/responses``), and which drops the seed. ``background=False`` too: Inspect reads a
+    name it does not know as OpenAI's newest model, and one holding ``-pro``
+    (``openai/llama-3-prose``) as a "pro" model it asks in background mode, through the
+    Responses API whatever ``responses_api`` says."""
     if (not model.startswith("openai/") or "responses_api" in model_args
             or not (model_args.get("base_url") or os.environ.get("OPENAI_BASE_URL"))):
         return model_args
-    return {**model_args, "responses_api": False}
+    return {"background": False, **model_args, "responses_api": False}
 
 
 def _timed_out(e: BaseException) -> bool:
