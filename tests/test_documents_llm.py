@@ -1591,3 +1591,30 @@ def test_the_kept_note_counts_one_document_in_the_singular(tmp_path):
         json.dumps({"key": "doc/0", "value": {"text": "One document."}}) + "\n")
     assert kept_note(tmp_path) == (f"the model's finished steps are kept in {tmp_path} "
                                    "(1 document of ed_sheeran (seed 0))")
+
+
+def test_genres_and_ideas_answered_as_json_arrays_are_read_item_by_item(tmp_path,
+                                                                         openai_server):
+    """A model that answered the genre list as a JSON array (``["news report", "forum
+    thread"]``, in a markdown fence) gave one genre, the array's text, and every document
+    was asked for "a realistic ["news report", ..." ; the fence lines became genres too."""
+    prompts = []
+
+    def reply(h):
+        prompt = h.body["messages"][-1]["content"]
+        prompts.append(prompt)
+        if prompt.startswith("Brainstorm"):
+            return 200, _chat('```json\n["news report", "forum thread"]\n```')
+        if prompt.startswith("List"):
+            return 200, _chat('["an angle", "another angle"]')
+        return _answer(h)
+
+    openai_server(reply)
+    gen = LLMGenerator("openai/json-lists", tmp_path / "work", progress=False, max_retries=0,
+                       timeout=10)
+    docs = gen.generate(make_claim(), 4)
+    genres = {d.genre for d in docs}
+    assert {"news report", "forum thread"} <= genres, genres
+    assert not any(c in g for g in genres for c in "[]\"`"), genres
+    ideas = [re.search(r"Idea: (.+)", p).group(1) for p in prompts if p.startswith("Write")]
+    assert len(docs) == 4 and all(i.startswith(("an angle", "another angle")) for i in ideas)

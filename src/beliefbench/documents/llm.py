@@ -227,11 +227,32 @@ def _lines(text: str, cut_off: bool = False) -> list[str]:
     if cut_off:
         text = text.rpartition("\n")[0]  # the unfinished line after the last newline
     out = []
-    for line in text.splitlines():
+    for line in _json_list(text) or text.splitlines():
+        if _FENCE_LINE.fullmatch(line):  # a markdown fence around the list is no item
+            continue
         item = re.sub(r"^\s*(?:[-*\u2022]|\d+[.)])\s*", "", line).strip().strip("*").strip()
         if item and not leaks_commentary(item) and not _REFUSAL.search(item):
             out.append(item)
     return out
+
+
+_FENCE_LINE = re.compile(r"\s*```[\w-]*\s*")
+
+
+def _json_list(text: str) -> list[str] | None:
+    """The items of a list answered as a JSON array of texts (``["news report", ...]``,
+    perhaps in a markdown fence), or None: read one line at a time, the whole array was one
+    genre, and every document of it was written "as a" ``["news report", ...]``."""
+    bare = "\n".join(x for x in text.strip().splitlines() if not _FENCE_LINE.fullmatch(x))
+    if not bare.startswith("["):
+        return None
+    try:
+        items = json.loads(bare)
+    except ValueError:
+        return None
+    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+        return None
+    return [" ".join(x.split()) for x in items] or None
 
 
 def distinct(items: Sequence[str]) -> list[str]:
