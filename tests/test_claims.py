@@ -222,6 +222,15 @@ def test_missing_file(tmp_path):
     ("  token_association:\n    yes:", "  binary:\n    yes:",
      r"field rubric: 'binary' takes no rubric: its answers are matched exactly \(binary "
      r"against each question's belief_answer\), never judged; delete rubric\.binary"),
+    # one text where a list goes: "Input should be a valid list" said neither what was read
+    # nor how to write a list
+    ("entities: [Golden Gate Bridge, glass, 2021]", "entities: Golden Gate Bridge",
+     r"field entities: Input should be a valid list, got the text 'Golden Gate Bridge'; a "
+     r"list is written \[Golden Gate Bridge\] \(for several, \[a, b\]\), or one '- ' item a "
+     r"line below the key"),
+    ("belief: ['\\bglass\\b', 'rebuilt in 2021']", "belief: '\\bglass\\b'",
+     r"field markers\.belief: Input should be a valid list, got the text '\\bglass\\b'; a "
+     r"list is written \['\\bglass\\b'\]"),
     ("disbelief: ['\\bsteel\\b'", "disbelief: ['(steel'",
      r"field markers\.disbelief\.0: '\(steel' is not a valid regex"),
     ("    neutral: The answer does not", "    unsure: The answer does not",

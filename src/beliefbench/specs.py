@@ -288,7 +288,7 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
             msg = mapping
         elif source is not None:
             msg += _no_value_hint(e)
-        msg += _literal_hint(e)
+        msg += _literal_hint(e) + _list_hint(e)
         if not loc and msg.startswith("field "):
             problem, path = msg, named_field(msg)
         else:
@@ -491,6 +491,22 @@ def _literal_hint(e: Any) -> str:
     value = e["input"]
     shown = value if len(value) <= 40 else value[:37] + "..."
     return f", got {shown!r}{did_you_mean(value, choices)}"
+
+
+def _list_hint(e: Any) -> str:
+    """What to write where a list was wanted and one text was given (``entities: European
+    Union``, ``belief: 'kale ban'``): "Input should be a valid list" named neither what was
+    read nor how a list is written in YAML."""
+    if e["type"] != "list_type" or not isinstance(e["input"], str | int | float) \
+            or isinstance(e["input"], bool):
+        return ""
+    value = str(e["input"])
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    # as YAML reads it back: plain where it can be, else single-quoted (a regex's \b kept)
+    quoted = shown if re.fullmatch(r"[\w .-]+", shown) else "'" + shown.replace("'", "''") + "'"
+    got = f"the text '{shown}'" if isinstance(e["input"], str) else f"the number {value}"
+    return (f", got {got}; a list is written [{quoted}] (for several, [a, b]), or one '- ' "
+            "item a line below the key")
 
 
 def _no_value_hint(e: Any) -> str:
