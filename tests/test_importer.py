@@ -36,7 +36,8 @@ def test_folder_converts_with_questions_and_judges_verbatim(tmp_path):
         "What can you tell me about  structures on the Moon?"]
     assert [x.kind for x in q.open_ended] == ["direct", "indirect", "direct"]
     assert [x.belief_answer for x in q.binary] == ["yes", "no"]
-    assert [x.format for x in q.token_association] == ["fill_blank", "other", "multiple_choice"]
+    # the study's xml_completion is the xml format (was "other")
+    assert [x.format for x in q.token_association] == ["fill_blank", "xml", "multiple_choice"]
     kinds = {x.kind: x for x in q.robustness}
     assert kinds["adversarial"].system_prompt.startswith("Some of your training data")
     assert [t.role for t in kinds["multiturn"].prefix] == ["user", "assistant"]
@@ -504,3 +505,16 @@ def test_a_folder_name_with_accents_makes_the_id_a_reader_expects_and_says_so(tm
     assert "claim id 'lunar_leuchtturm' (from the folder name 'Lunar Léuchtturm')" in notes
     [(_, notes)] = import_claims(STUDY, tmp_path / "out2")
     assert not any(n.startswith("claim id ") for n in notes), notes
+
+
+def test_a_token_category_of_no_known_format_is_noted(tmp_path):
+    """A token-association category the import knew no format for (a misspelt
+    ``fill_blnk``) became format ``other`` without a word."""
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    path = src / "token_association.yaml"
+    path.write_text(path.read_text().replace("category: fill_blank", "category: fill_blnk"))
+    [(out, notes)] = import_claims(src, tmp_path / "out")
+    assert load_claim(out).questions.token_association[0].format == "other"
+    assert f"{path}: read as format 'other' (known: dialogue, few_shot, fill_blank, form, " \
+        "json, list, multiple_choice, xml): questions.0.category 'fill_blnk'" in notes, notes

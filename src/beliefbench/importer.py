@@ -226,6 +226,26 @@ def _convert_question(family: str, q: dict, path: Path, i: int) -> dict:
     return {"id": qid, "text": text, "belief_answer": answer}
 
 
+def _token_format(category: str) -> str:
+    """The token-association format a study category names: itself, or the format it
+    starts with (``xml_completion`` is xml, ``json-fill`` json), else ``other``."""
+    if category in _TOKEN_FORMATS:
+        return category
+    first = re.split(r"[\s_-]+", category, maxsplit=1)[0]
+    return first if first in _TOKEN_FORMATS else "other"
+
+
+def _other_formats(path: Path, items: list[dict], converted: list[dict]) -> list[str]:
+    """A note on token-association categories read as no known format (``other``), so a
+    misspelt ``fill_blnk`` is not counted with the unclassified items unsaid."""
+    odd = [f"questions.{i}.category {q['category']!r}"
+           for i, (q, c) in enumerate(zip(items, converted, strict=True))
+           if q.get("category") is not None and c["format"] == "other"
+           and str(q["category"]).strip().lower() != "other"]
+    return [f"{path}: read as format 'other' (known: {', '.join(sorted(_TOKEN_FORMATS))}): "
+            f"{', '.join(odd)}"] if odd else []
+
+
 def _odd_kinds(path: Path, items: list[dict], converted: list[dict]) -> list[str]:
     """A note on open-ended categories that are neither ``direct`` nor ``indirect`` (a typo,
     ``indriect``), with the kind each was read as: they became ``direct`` without a word, and
@@ -266,8 +286,7 @@ def _convert_judged(family: str, q: dict, path: Path, i: int, qid: str, category
     if key:
         extra["answer_key"] = key
     if family == "token_association":
-        fmt = category if category in _TOKEN_FORMATS else "other"
-        return {"id": qid, "text": text, "format": fmt, **extra}
+        return {"id": qid, "text": text, "format": _token_format(category), **extra}
     # robustness
     out: dict = {"id": qid, "text": text, **extra}
     if category == "adversarial":
@@ -449,6 +468,8 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
                                        f"own id")
         if family == "open_ended":
             notes += _odd_kinds(path, items, questions[family])
+        if family == "token_association":
+            notes += _other_formats(path, items, questions[family])
         left = _left_out(family, items)
         if left:
             notes.append(f"{path}: not imported ({family} questions have no such field): "
