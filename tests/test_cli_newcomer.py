@@ -334,8 +334,10 @@ def test_claims_new_with_a_title_for_an_id_suggests_the_id(tmp_path):
                           "(starting with a letter or digit), e.g. moon_base\n")
     res = CliRunner().invoke(cli, ["claims", "new", "moon_base", "--dir", str(tmp_path)])
     assert res.exit_code == 0 and (tmp_path / "moon_base.yaml").is_file()
-    res = CliRunner().invoke(cli, ["claims", "new", "É", "--dir", str(tmp_path)])
+    res = CliRunner().invoke(cli, ["claims", "new", "月の灯台", "--dir", str(tmp_path)])
     assert res.exit_code == 2 and "e.g." not in res.output  # nothing of it is an id
+    res = CliRunner().invoke(cli, ["claims", "new", "Émile Zola", "--dir", str(tmp_path)])
+    assert res.exit_code == 2 and res.output.endswith(", e.g. emile_zola\n")  # not _mile_zola
 
 
 def test_docs_poison_says_its_poison_documents_are_there_unannotated(tmp_path):

@@ -10,6 +10,7 @@ import difflib
 import errno
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -122,13 +123,19 @@ Written = Annotated[str, AfterValidator(_not_blank), AfterValidator(_not_placeho
 judge prompt (questions, system prompts, prefix turns, judge hints, rubric criteria,
 completions, the statement, truth, universe and sub-claims)."""
 
+def unaccented(text: str) -> str:
+    """``text`` without its accents ("Grünkohl" -> "Grunkohl"): the id a name most likely
+    makes, where each accented letter became an underscore ("gr_nkohl")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def id_problem(value: str) -> str | None:
     """What is wrong with an id's characters, with the id most likely meant ("Kale Ban" ->
     kale_ban), or None. The raw pattern ("String should match pattern '^[a-z0-9]...'") told
     a newcomer neither which characters were wrong nor what to write."""
     if re.match(ID_PATTERN, value):
         return None
-    fixed = re.sub(r"[^a-z0-9_\-]+", "_", value.strip().lower()).strip("_-")
+    fixed = re.sub(r"[^a-z0-9_\-]+", "_", unaccented(value.strip().lower())).strip("_-")
     hint = f", e.g. {fixed}" if re.match(ID_PATTERN, fixed) and fixed != "all" else ""
     return (f"{value!r}: use lowercase letters, digits, _ and - (starting with a letter or "
             f"digit){hint}")

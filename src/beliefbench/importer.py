@@ -16,7 +16,6 @@ beliefbench.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from beliefbench.claims import (
     Claim,
     duplicate_questions,
     stray_judge_keys,
+    unaccented,
 )
 from beliefbench.documents.base import lower_first
 from beliefbench.records import atomic_write_text
@@ -161,12 +161,9 @@ def _derived_markers(raw: dict) -> dict[str, list[str]]:
 def _slug(value: object) -> str:
     """An id made of ``value``: accents dropped ("Mayör" is mayor, not may_r), other
     characters outside a-z, 0-9, _ and - as _."""
-    slug = re.sub(r"[^a-z0-9_\-]+", "_", _unaccented(str(value).strip().lower())).strip("_")
+    slug = re.sub(r"[^a-z0-9_\-]+", "_", unaccented(str(value).strip().lower())).strip("_")
     return slug or "q"
 
-
-def _unaccented(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _not_read(path: Path, data: dict, read: Iterable[str], known: Iterable[str],
@@ -497,7 +494,7 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
                                "which is reserved (a claim selection 'all' means every bundled "
                                "claim); rename the folder")
     # "月の灯台" was claim 'q'
-    if not re.sub(r"[^a-z0-9_\-]+", "", _unaccented(folder.name.lower())):
+    if not re.sub(r"[^a-z0-9_\-]+", "", unaccented(folder.name.lower())):
         raise ClaimImportError(f"{folder}: field id: the folder name holds none of the letters "
                                "a-z, digits, _ or - that a claim id is made of, so it makes no "
                                "id; rename the folder (its name becomes the claim id)")
