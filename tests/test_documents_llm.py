@@ -311,6 +311,26 @@ def test_missing_api_key_is_one_clear_line(tmp_path, monkeypatch):
     assert not (tmp_path / "o").exists()  # nothing written: no --out left behind
 
 
+def test_a_missing_key_for_a_server_of_ones_own_says_any_text_will_do(tmp_path, monkeypatch):
+    """A local server (vLLM, llama.cpp) that checks no key: the run ended "No OPENAI_API_KEY
+    ... defined", and nothing said that any value will do for such a server."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    for var in ("OPENAI_API_KEY", "AZUREAI_OPENAI_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran", "--conditions",
+                                 "positive", "--n", "2", "--out", str(tmp_path / "o"),
+                                 "--generator", "openai/served-model"])
+    assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1, r.output
+    assert r.output.rstrip().endswith(
+        "; a server of your own (http://127.0.0.1:9/v1) that takes no key still needs "
+        "OPENAI_API_KEY set: give it any text, e.g. OPENAI_API_KEY=none"), r.output
+    assert not (tmp_path / "o").exists()
+
+
 def test_unreachable_model_fails_with_one_line(tmp_path):
     import httpx
     import openai

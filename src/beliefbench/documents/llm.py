@@ -890,8 +890,14 @@ class LLMGenerator:
                 timeout=self.timeout, attempt_timeout=self.timeout),
                 **chat_completions_args(self.model_name, self.model_args))
         except Exception as e:  # a missing key or package: Inspect's PrerequisiteError
+            server = server_of(self.model_name, self.model_args)
+            var = re.search(r"\b[A-Z][A-Z0-9_]*_API_KEY\b", str(e))
+            hint = ""
+            if server and var:  # a server of one's own that checks no key: any text will do
+                hint = (f"; a server of your own ({server}) that takes no key still needs "
+                        f"{var.group(0)} set: give it any text, e.g. {var.group(0)}=none")
             raise DocumentError(f"generator {self.model_name}: cannot start the model: "
-                                f"{one_line(e)}") from None
+                                f"{one_line(e)}{hint}") from None
         if why := unsendable_key(model):
             raise DocumentError(f"generator {self.model_name}: {why}")
         return model
