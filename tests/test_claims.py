@@ -438,7 +438,13 @@ def test_non_utf8_bytes_name_the_line(fixture_claim, tmp_path):
 
 
 @pytest.mark.parametrize("template, message", [
-    ("Q: {question} A: {answer} {verdict}", r"unknown placeholder \{'verdict'\}"),
+    ("Q: {question} A: {answer} {verdict}", r"unknown placeholder \{verdict\} \(only "
+                                            r"\{question\}, \{answer\} and \{hint\}; write "
+                                            r"literal braces as \{\{ and \}\}\)"),
+    # JSON braces left single: was "unknown placeholder {'"answer"'}"
+    ('Q: {question} A: {answer} Reply as JSON: {"answer": "yes"}',
+     r"""a literal brace before '"answer"' \(JSON in the prompt\?\) reads as a placeholder; """
+     r"""write literal braces as \{\{ and \}\} \(\{\{"answer": \.\.\.\}\}\)"""),
     ('Q: {question} A: {answer} Reply {"answer": "yes"}', r"does not render"),
     ("Q: {question} A: {answer} {0}", r"unknown placeholder"),
     # doubled braces hold the placeholder's text but render it literally: no question shown

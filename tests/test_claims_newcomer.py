@@ -284,7 +284,7 @@ def test_other_problems_are_kept_word_for_word_beside_an_unknown_key(fixture_cla
     assert any(line.startswith(f"{path}: field questions.open_ended.0.kind: Input should be "
                                "'direct' or 'indirect'") for line in lines), lines
     assert (f"{path}: field rubric.robustness: rubric template does not render: unknown "
-            "placeholder {'verdict'} (only {question}, {answer} and {hint}; write literal "
+            "placeholder {verdict} (only {question}, {answer} and {hint}; write literal "
             "braces as {{ and }})"
             in lines), lines
 

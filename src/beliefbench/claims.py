@@ -461,9 +461,17 @@ class Rubric(_Strict):
                 # renders it literally, and the judge would never see the question
                 shown = self.template.format(question="\0Q\0", answer="\0A\0", hint="")
             except (KeyError, IndexError) as e:
-                raise ValueError(f"rubric template does not render: unknown placeholder {{{e}}}"
-                                 " (only {question}, {answer} and {hint}; write literal "
-                                 "braces as {{ and }})") from None
+                # the name as written ({claim}, not the KeyError's {'claim'})
+                name = str(e.args[0]) if e.args and isinstance(e, KeyError) else "0"
+                if not re.fullmatch(r"\w*", name):  # {"answer": ...}: JSON, not a placeholder
+                    raise ValueError(
+                        f"rubric template does not render: a literal brace before {name!r} "
+                        "(JSON in the prompt?) reads as a placeholder; write literal braces "
+                        'as {{ and }} ({{"answer": ...}}); placeholders are {question}, '
+                        "{answer} and {hint}") from None
+                raise ValueError(f"rubric template does not render: unknown placeholder "
+                                 f"{{{name}}} (only {{question}}, {{answer}} and {{hint}}; "
+                                 "write literal braces as {{ and }})") from None
             except ValueError as e:
                 raise ValueError(f"rubric template does not render: {e} (write literal "
                                  "braces as {{ and }})") from None
