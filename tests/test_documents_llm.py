@@ -1367,12 +1367,16 @@ def _sheeran_server(openai_server, stop_after: int | None = None,
     import threading
 
     lock, calls = threading.Lock(), {"n": 0, "Write": 0, "stop_after": stop_after,
-                                     "error_after": error_after}
+                                     "error_after": error_after, "flaky": None, "failed": 0}
 
     def reply(handler):
         prompt = handler.body["messages"][-1]["content"]
         with lock:
             calls["n"] += 1
+            if calls["flaky"] and calls["n"] % calls["flaky"] == 0:  # 429 and 500 in turn
+                calls["failed"] += 1
+                return ((429, {"error": {"message": "Rate limit reached", "type": "requests"}})
+                        if calls["failed"] % 2 else (500, {"error": {"message": "overloaded"}}))
             if calls["stop_after"] is not None and calls["n"] > calls["stop_after"]:
                 return 400, {"error": {"message": "server shutting down"}}
             if calls["error_after"] is not None and calls["n"] > calls["error_after"]:
@@ -1407,6 +1411,25 @@ def _kept(out) -> int:
     rows = [json.loads(x) for x in
             (out / ".work" / "ed_sheeran.s0.progress.jsonl").read_text().splitlines()]
     return sum(r["key"].startswith("doc/") and "text" in r["value"] for r in rows)
+
+
+def test_rate_limits_and_server_errors_midway_are_retried_into_the_same_files(
+        tmp_path, openai_server):
+    """A server answering every fourth call with 429 or 500 (a busy vLLM, a rate limit)
+    makes the same documents as one that never fails, each once: the failed calls are
+    retried (Inspect waits 3 s or more before each), and nothing is asked or written
+    twice."""
+    calls = _sheeran_server(openai_server)
+    clean = _cli_generate(tmp_path / "clean", "--n", "2", "--concurrency", "2",
+                          model="openai/flaky")
+    assert clean.exit_code == 0, clean.output
+    writes, calls["flaky"] = calls["Write"], 4
+    r = _cli_generate(tmp_path / "flaky", "--n", "2", "--concurrency", "2", "--max-retries",
+                      "5", model="openai/flaky")
+    assert r.exit_code == 0, r.output
+    assert calls["failed"] >= 2 and calls["Write"] - writes == writes == 2, calls
+    assert (tmp_path / "flaky" / "o" / "positive.jsonl").read_bytes() == \
+        (tmp_path / "clean" / "o" / "positive.jsonl").read_bytes()
 
 
 def test_a_model_run_that_fails_midway_says_what_it_kept(tmp_path, openai_server):

@@ -165,7 +165,6 @@ def _slug(value: object) -> str:
     return slug or "q"
 
 
-
 def _not_read(path: Path, data: dict, read: Iterable[str], known: Iterable[str],
               what: str, cutoff: float = 0.6) -> list[str]:
     """A note naming the top-level keys of a study file that the import does not read (a
