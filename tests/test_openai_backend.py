@@ -48,7 +48,9 @@ class FakeOpenAI:
                  keeps_metadata: bool = True, echo_auth: bool = False,
                  hang_poll: float = 0.0, error_param: str | None = None,
                  checkpoint_steps: tuple[int, ...] | None = (), page_size: int = 2,
-                 checkpoint_errors: int = 0, checkpoint_error_page: int = 1) -> None:
+                 checkpoint_errors: int = 0, checkpoint_error_page: int = 1,
+                 key: str | None = None) -> None:
+        self.key = key  # the only key accepted (401 for any other, quoting it), or any
         # the steps of the job's checkpoints; None: no such route (404), as an older server
         self.checkpoint_steps = checkpoint_steps
         self.page_size = page_size  # checkpoints per page unless the client asks a limit
@@ -136,10 +138,22 @@ class FakeOpenAI:
             def _body(self) -> bytes:
                 return self.rfile.read(int(self.headers.get("Content-Length", 0)))
 
+            def _refused(self) -> bool:
+                """A wrong key is answered as OpenAI does, quoting the key it was sent."""
+                sent = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                if fake.key is None or sent == fake.key:
+                    return False
+                self._send(401, {"error": {"message": f"Incorrect API key provided: {sent}.",
+                                           "type": "invalid_request_error",
+                                           "code": "invalid_api_key"}})
+                return True
+
             def do_POST(self) -> None:
                 fake.requests.append(("POST", self.path))
                 fake.auth.add(self.headers.get("Authorization", ""))
                 body = self._body()
+                if self._refused():
+                    return None
                 if self.path == "/v1/files":
                     if fake.fail_upload > 0:
                         fake.fail_upload -= 1
@@ -166,6 +180,8 @@ class FakeOpenAI:
 
             def do_GET(self) -> None:
                 fake.requests.append(("GET", self.path))
+                if self._refused():
+                    return None
                 if self.path.partition("?")[0] == "/v1/fine_tuning/jobs":  # newest first
                     if fake.list_errors > 0:
                         fake.list_errors -= 1
@@ -364,6 +380,8 @@ def test_cli_api_failure_is_one_line_exit_1(serve, data, tmp_path, monkeypatch):
                                    "--data", str(data), "--out", str(tmp_path / "o")])
     assert res.exit_code == 1 and "openai" in res.output and KEY not in res.output
     assert len(res.output.strip().splitlines()) == 1
+    # what to do next: it said only "InternalServerError: Error code: 500 - try again"
+    assert "still failing after 0 retries; run the same command again" in res.output
 
 
 def test_cli_does_not_log_credentials_in_the_base_url(serve, data, tmp_path):
@@ -433,7 +451,7 @@ def test_cli_never_repeats_the_organization_a_server_echoes(data, tmp_path, monk
                                        "--data", str(data), "--out", str(tmp_path / "o")])
     finally:
         server.shutdown()
-    assert res.exit_code == 1 and "AuthenticationError" in res.output, res.output
+    assert res.exit_code == 2 and "AuthenticationError" in res.output, res.output
     assert "no such organization ***; " in res.output, res.output
     assert "'openai-organization': '***'" in res.output, res.output
     for secret in (KEY, "SECRET-ORG", "SECRET-PROJ"):
@@ -1120,3 +1138,53 @@ def test_a_kl_recipe_is_refused_before_upload_not_trained_as_plain_sft(serve, da
                                     "kl": {"data": "kl/general.jsonl", "weight": 0.0}})
     train_openai(recipe, data, out, client=client, sleep=lambda s: None)
     assert not trained_with_kl(read_manifest(out)[-1].recipe)
+
+
+def test_cli_a_refused_key_exits_2_naming_the_variable_never_the_key(serve, data, tmp_path,
+                                                                     monkeypatch):
+    """A wrong key (401) read as a failed run, exit 1, with no word on what to set; the
+    server's message quotes the key it was sent, which must not reach the terminal."""
+    from beliefbench.cli import cli
+
+    good = "sk-test-GOOD-9876543210"
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, key=good,
+                      job_statuses=("running",) * 50 + ("succeeded",))
+    client, out = serve(fake), tmp_path / "o"
+    res = _cli_finetune(client, monkeypatch, tmp_path, data, out,  # RECIPE's settings
+                        "openai: {poll_interval: 0.01, max_poll_interval: 0.02, n_epochs: 2, "
+                        "suffix: negated}\n")
+    assert res.exit_code == 2, res.output
+    assert "Incorrect API key provided: ***" in res.output and KEY not in res.output
+    assert "set OPENAI_API_KEY to a valid key and run the same command again" in res.output
+    assert len(res.output.strip().splitlines()) == 1 and fake.jobs_created == 0
+    # a job recorded (the run stopped while polling), then the key changed: --resume is named
+    _interrupted_run(client.with_options(api_key=good), data, out)
+    args = ["finetune", "--backend", "openai", "--recipe", str(tmp_path / "r.yaml"),
+            "--data", str(data), "--out", str(out), "--resume"]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    assert ("a key of the account that made job ftjob-1 and run the same command with "
+            "--resume to poll job ftjob-1 again") in res.output and KEY not in res.output
+    monkeypatch.setenv("OPENAI_API_KEY", good)
+    before = len(fake.requests)
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    assert fake.jobs_created == 1 and all(m == "GET" for m, _ in fake.requests[before:])
+
+
+def test_resume_of_a_job_the_server_does_not_know_says_what_to_do(serve, data, tmp_path):
+    """A recorded job the endpoint does not know (another key's organization, another
+    OPENAI_BASE_URL, a deleted job) ended the resume with "NotFoundError: Error code: 404 -
+    ...", naming neither the job nor the state file that points at it."""
+    out = tmp_path / "out"
+    _interrupted_run(serve(FakeOpenAI(fail_upload=0, poll_errors=0,
+                                      job_statuses=("running", "succeeded"))), data, out)
+    other = FakeOpenAI(fail_upload=0, poll_errors=0)
+    with pytest.raises(FinetuneError) as e:
+        train_openai(RECIPE, data, out, client=serve(other), resume=True, sleep=lambda _: None)
+    assert e.value.exit_code == 2
+    said = str(e.value)
+    assert said.startswith(f"{out / 'openai_job.json'}: job ftjob-1 is not found at http://")
+    assert "(404: no route)" in said and f"delete {out / 'openai_job.json'}" in said
+    assert other.jobs_created == 0 and other.uploaded == b""  # nothing paid for anew
+    assert read_manifest(out) == []

@@ -104,8 +104,9 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
                 entry = train_openai(recipe, data, out, base=base, resume=resume,
                                      recipe_path=recipe_path, condition=condition, claim=claim)
             except openai.OpenAIError as e:  # retries spent; the job state allows --resume
+                refused = isinstance(e, openai.AuthenticationError | openai.PermissionDeniedError)
                 _fail(f"openai: {type(e).__name__}: {str(e).splitlines()[0]}"
-                      f"{_unreachable_hint(e)}", 1)
+                      f"{_unreachable_hint(e) or _api_error_hint(e, out)}", 2 if refused else 1)
             click.echo(f"fine-tuned model: {entry.path}")
             _echo_trajectory(out, entry)
             return
@@ -193,6 +194,30 @@ def _unreachable_hint(e: Exception) -> str:
     url = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1 (the default)"
     return (f" (no connection to {redact(url)}: check that the server is running and that "
             f"OPENAI_BASE_URL names it; the same command run again continues)")
+
+
+def _api_error_hint(e: Exception, out: Path) -> str:
+    """What to do after an API error the client could not retry away: a refused key (401 /
+    403) read like any failure, exit 1, and a 5xx after every retry said nothing of whether
+    the run could go on, or whether going on would upload or pay twice."""
+    import openai
+
+    from beliefbench.finetune.openai_backend import MAX_RETRIES, recorded_job
+
+    job = recorded_job(out)
+    again = (f"run the same command with --resume to poll job {job} again" if job else
+             "run the same command again; a recorded upload is reused and a job the server "
+             "made is adopted, never paid for twice")
+    if isinstance(e, openai.AuthenticationError | openai.PermissionDeniedError):
+        what = "refused the key" if isinstance(e, openai.AuthenticationError) else \
+            "refused this key access to fine-tuning or to the model"
+        whose = f"a key of the account that made job {job}" if job else "a valid key"
+        return f" (the server {what}: set OPENAI_API_KEY to {whose} and {again})"
+    from beliefbench.finetune.openai_backend import _transient
+
+    if _transient(e):
+        return f" (still failing after {MAX_RETRIES} retries; {again})"
+    return ""
 
 
 def _fail(message: str, code: int) -> None:

@@ -443,13 +443,41 @@ def _job_entries(job: FineTuningJob, checkpoints: list[FineTuningJobCheckpoint] 
         backend="openai", format="api", final=True, extra=final_extra, **fields)]
 
 
-def interrupted_note(out: Path) -> str | None:
-    """What Ctrl-C left of a run whose job was created, or None: stopping the client stops
-    only the polling, while the job trains on (and is billed) on the server."""
+def _poll_recorded(client, job_id: str, recipe: Recipe, sleep: Callable[[float], None],
+                   state_path: Path) -> FineTuningJob:
+    """``poll_job`` on the job ``state_path`` records, naming what to do when the server
+    knows no such job (another key, organization or endpoint than the one that made it, or
+    a deleted job): "NotFoundError: Error code: 404 - ..." said neither which job nor that
+    the state file is what points at it."""
+    import openai
+
+    try:
+        return poll_job(client, job_id, recipe, sleep)
+    except openai.NotFoundError as e:
+        said = re.sub(r"^Error code: \d+ - ", "", _redact(str(e), client, e).splitlines()[0])
+        where = _redact(str(getattr(client, "base_url", "")).rstrip("/"), client)
+        raise FinetuneError(
+            f"{state_path}: job {job_id} is not found at {where} (404: {said}); it was made "
+            f"with another API key, organization or OPENAI_BASE_URL, or deleted: set those "
+            f"as when the job was created and run the same command again, or, to train "
+            f"anew (uploaded and billed anew), use a new --out or delete {state_path}"
+        ) from None
+
+
+def recorded_job(out: Path) -> str | None:
+    """The id of the job ``<out>/openai_job.json`` records, or None (no job, or no state
+    that can be read)."""
     try:
         job_id = _read_state(out / JOB_STATE).get("job_id")
     except FinetuneError:
         return None
+    return job_id if isinstance(job_id, str) and job_id else None
+
+
+def interrupted_note(out: Path) -> str | None:
+    """What Ctrl-C left of a run whose job was created, or None: stopping the client stops
+    only the polling, while the job trains on (and is billed) on the server."""
+    job_id = recorded_job(out)
     if not job_id:
         return None
     return (f"stopped polling; job {job_id} keeps training on the server (Ctrl-C does not "
@@ -577,7 +605,7 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
         atomic_write_text(state_path, json.dumps(state, indent=2) + "\n")
         log.info("openai: job %s on file %s recorded in %s", job.id, file_id, state_path)
 
-    job = poll_job(client, state["job_id"], recipe, sleep)
+    job = _poll_recorded(client, state["job_id"], recipe, sleep, state_path)
     if job.status != "succeeded" or not job.fine_tuned_model:
         detail = _job_error(job, client)
         if job.status in ("failed", "cancelled"):  # so a re-run says so, not "--resume"
