@@ -583,13 +583,14 @@ def test_a_finetune_logged_to_a_file_writes_plain_progress_lines(base, data, tmp
     out = (tmp_path / "ckpt").resolve()
     final = out / "step-000003"
     assert (final / "config.json").is_file()
-    assert lines[-3:] == [
+    assert lines[-4:-1] == [
         f"checkpoints and manifest in {out}",
         f"  steps 3; the final checkpoint: {final}",
         f"  evaluate every checkpoint: beliefbench sweep --manifest {out} --model-role "
         f"grader=MODEL (--provider hf without vLLM); one: inspect eval tasks/belief.py "
         f"--model hf/{final} --metadata condition=positive --metadata step=3 --model-role "
-        f"grader=MODEL"], lines[-3:]
+        f"grader=MODEL"], lines[-4:]
+    assert lines[-1].startswith("  note: the base")  # a random init: its numbers mean nothing
 
 
 def test_a_base_whose_tokenizer_is_not_its_models_is_refused_at_set_up(base, tmp_path):
@@ -616,3 +617,46 @@ def test_a_base_whose_tokenizer_is_not_its_models_is_refused_at_set_up(base, tmp
             rf"not the model's")):
         train_local(_recipe(), data, str(mixed), out)
     assert not out.exists()
+
+
+# a base that was never trained
+
+
+def test_a_finetune_of_a_random_init_tiny_model_says_its_belief_numbers_mean_nothing(
+        base, data, tmp_path):
+    """`tiny-model` without --pretrain-steps builds a model that answers in garbled word
+    pieces: its finetune ended like any other, and only the README said that the belief
+    numbers of its checkpoints measure nothing. A pretrained base, or the random init's
+    weights replaced since (no longer the build), get no such note."""
+    import shutil
+
+    import yaml
+
+    from beliefbench.cli import cli
+    from beliefbench.finetune.base import random_init_note
+    from beliefbench.finetune.manifest import read_manifest
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(yaml.safe_dump(_recipe().model_dump(mode="json")))
+
+    def finetune(model: Path, out: Path) -> str:
+        res = CliRunner().invoke(cli, ["finetune", "--recipe", str(recipe), "--data", str(data),
+                                       "--base", str(model), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    said = finetune(base, tmp_path / "run")
+    assert (f"  note: the base, {base.resolve()}, is a tiny model at its random init (its "
+            f"tiny_model.json: pretrain_steps 0): it and its checkpoints answer in garbled "
+            f"word pieces, so their belief numbers measure nothing") in said
+    assert said.count("note: the base") == 1
+    pretrained = build_tiny_model(tmp_path / "pt", hidden_size=32, num_layers=1, num_heads=2,
+                                  intermediate_size=64, seed=0, pretrain_steps=1)
+    assert "note: the base" not in finetune(pretrained, tmp_path / "run-pt")
+    # the random init's build record beside other weights (saved over it): not the build
+    entry = read_manifest(tmp_path / "run")[-1]
+    assert random_init_note(base, entry.extra["base_fingerprint"]) is not None
+    other = tmp_path / "other"
+    shutil.copytree(pretrained, other)
+    shutil.copy(base / "tiny_model.json", other / "tiny_model.json")
+    assert "note: the base" not in finetune(other, tmp_path / "run-other")

@@ -167,6 +167,10 @@ def _echo_next(out: Path) -> None:
                f"{shlex.quote(str(out))} --model-role grader=MODEL (--provider hf without "
                f"vLLM); one: inspect eval tasks/belief.py --model "
                f"{shlex.quote(f'hf/{final.path}')}{labels} --model-role grader=MODEL")
+    from beliefbench.finetune.base import random_init_note
+
+    if note := random_init_note(final.base_model, final.extra.get("base_fingerprint")):
+        click.echo(f"  {note}")
 
 
 def _echo_trajectory(out: Path, final) -> None:

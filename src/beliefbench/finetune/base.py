@@ -99,3 +99,29 @@ def _adapter_base(adapter: Path) -> str:
         return str(named.get("base_model_name_or_path") or "named in adapter_config.json")
     except (OSError, ValueError, AttributeError):
         return "named in adapter_config.json"
+
+
+def random_init_note(base: str | Path, fingerprint: object) -> str | None:
+    """What to know of a run whose base is a tiny model still at its random init, or None.
+
+    Such a base (``beliefbench tiny-model`` without ``--pretrain-steps``) answers in garbled
+    word pieces, before and after finetuning, so its checkpoints' belief numbers measure
+    nothing; a finetune of it ended as any other, and the README alone said so. Told by the
+    build record the command writes (``tiny_model.json``: ``pretrain_steps`` 0) whose
+    weights' ``fingerprint`` is still the run's base's (``fingerprint``), not by any test of
+    the weights."""
+    import json
+
+    from beliefbench.tiny_model import BUILD_FILE
+
+    try:
+        built = json.loads((Path(base) / BUILD_FILE).read_text(encoding="utf-8"))
+        steps = built["settings"]["pretrain_steps"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if steps != 0 or not fingerprint or built.get("fingerprint") != fingerprint:
+        return None
+    return (f"note: the base, {base}, is a tiny model at its random init (its {BUILD_FILE}: "
+            f"pretrain_steps 0): it and its checkpoints answer in garbled word pieces, so "
+            f"their belief numbers measure nothing; to measure belief, finetune a pretrained "
+            f"one (beliefbench tiny-model --out models/tiny-pt --pretrain-steps 150)")
