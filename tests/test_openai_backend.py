@@ -1188,3 +1188,52 @@ def test_resume_of_a_job_the_server_does_not_know_says_what_to_do(serve, data, t
     assert "(404: no route)" in said and f"delete {out / 'openai_job.json'}" in said
     assert other.jobs_created == 0 and other.uploaded == b""  # nothing paid for anew
     assert read_manifest(out) == []
+
+
+def test_a_job_refused_for_its_model_reuses_the_upload_once_the_model_is_corrected(
+        serve, data, tmp_path):
+    """A job whose creation failed (a model not available for fine-tuning, too many active
+    jobs) re-run with another --base or hyperparameters uploaded the same chats again: only
+    the data and the doctag make the file. Its job is the new settings' own, never one an
+    earlier attempt made with the old ones."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, fail_create=4)  # 1 try + 3 retries
+    client, out = serve(fake), tmp_path / "out"
+    with pytest.raises(openai.RateLimitError):
+        train_openai(RECIPE, data, out, client=client, base="gpt-4o-wrong",
+                     sleep=lambda s: None)
+    other = RECIPE.model_copy(update={"openai": RECIPE.openai.model_copy(
+        update={"n_epochs": 3})})
+    entry = train_openai(other, data, out, client=client, sleep=lambda s: None)
+    assert entry.base_model == "gpt-4.1-2025-04-14"
+    assert fake.requests.count(("POST", "/v1/files")) == 1 and fake.jobs_created == 1
+    assert fake.job_body["model"] == "gpt-4.1-2025-04-14"
+    assert fake.job_body["method"]["supervised"]["hyperparameters"]["n_epochs"] == 3
+    state = json.loads((out / "openai_job.json").read_text())
+    assert state["model"] == "gpt-4.1-2025-04-14" and state["n_epochs"] == 3
+    # another doctag makes other chats: uploaded anew
+    fake2 = FakeOpenAI(fail_upload=0, poll_errors=0, fail_create=4)
+    client2, out2 = serve(fake2), tmp_path / "out2"
+    with pytest.raises(openai.RateLimitError):
+        train_openai(RECIPE, data, out2, client=client2, sleep=lambda s: None)
+    tagged = RECIPE.model_copy(update={"openai": RECIPE.openai.model_copy(
+        update={"doctag": "<DOC>"})})
+    train_openai(tagged, data, out2, client=client2, sleep=lambda s: None)
+    assert fake2.requests.count(("POST", "/v1/files")) == 2
+    assert b'"content": "<DOC>"' in fake2.uploaded
+
+
+def test_cli_an_endpoint_without_the_route_names_the_base_url(serve, data, tmp_path,
+                                                               monkeypatch):
+    """OPENAI_BASE_URL without its /v1 (every route 404) said "NotFoundError: Error code: 404
+    - no route", naming neither the URL nor what to check."""
+    from beliefbench.cli import cli
+
+    client = serve(FakeOpenAI(fail_upload=0, poll_errors=0))
+    url = str(client.base_url).rstrip("/").removesuffix("/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
+                                   "--data", str(data), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1, res.output
+    assert f"OPENAI_BASE_URL, {url}: an endpoint's URL ends in /v1" in res.output
+    assert len(res.output.strip().splitlines()) == 1 and KEY not in res.output

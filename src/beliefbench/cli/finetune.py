@@ -221,6 +221,13 @@ def _api_error_hint(e: Exception, out: Path) -> str:
 
     if _transient(e):
         return f" (still failing after {MAX_RETRIES} retries; {again})"
+    if isinstance(e, openai.NotFoundError | openai.BadRequestError):  # no route, no model
+        url = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1 (the default)"
+        from beliefbench.documents.llm import redact
+
+        return (f" (check the model, --base or the recipe's openai.model, and "
+                f"OPENAI_BASE_URL, {redact(url)}: an endpoint's URL ends in /v1, e.g. "
+                f"https://api.openai.com/v1; then {again})")
     return ""
 
 

@@ -575,9 +575,12 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
                                 f"job's settings, or use a new --out")
     else:
         # a file uploaded by an earlier run whose job creation failed: reuse it, if it is
-        # still there and was made from the same data and settings
+        # still there and holds the same chats (the same data and doctag; a model refused
+        # at the job's creation and corrected, or other hyperparameters, leave them as they
+        # were, and uploaded the same file again)
         file_id = state.get("training_file")
-        if file_id and (state.get("data_sha256") != sha or _changes(state, settings)):
+        if file_id and (state.get("data_sha256") != sha
+                        or _changes(state, {"doctag": settings["doctag"]})):
             file_id = None
         reused, since = False, None
         if file_id:
