@@ -73,7 +73,8 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
 
     Many GPUs: run the same command under `accelerate launch --config_file
     finetune/accelerate/<ddp|fsdp|deepspeed_zero2|deepspeed_zero3>.yaml`.
-    Exit codes: 2 bad input or set-up (nothing written), 1 a run that started and failed,
+    Exit codes: 2 bad input or set-up (nothing written; or an API key the OpenAI server
+    refused, a job it does not know), 1 a run that started and failed,
     130 interrupted (the first Ctrl-C saves the training state after the current step; run
     the same command with --resume to continue).
     """
