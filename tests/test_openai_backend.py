@@ -49,7 +49,8 @@ class FakeOpenAI:
                  hang_poll: float = 0.0, error_param: str | None = None,
                  checkpoint_steps: tuple[int, ...] | None = (), page_size: int = 2,
                  checkpoint_errors: int = 0, checkpoint_error_page: int = 1,
-                 key: str | None = None) -> None:
+                 key: str | None = None, hang_checkpoints: float = 0.0) -> None:
+        self.hang_checkpoints = hang_checkpoints  # seconds each checkpoint page waits
         self.key = key  # the only key accepted (401 for any other, quoting it), or any
         # the steps of the job's checkpoints; None: no such route (404), as an older server
         self.checkpoint_steps = checkpoint_steps
@@ -191,6 +192,7 @@ class FakeOpenAI:
                         for i in reversed(fake.jobs)]})
                 route, _, query = self.path.partition("?")
                 if route.startswith("/v1/fine_tuning/jobs/") and route.endswith("/checkpoints"):
+                    time.sleep(fake.hang_checkpoints)
                     return self._send(*fake.checkpoints_page(route.split("/")[-2], query))
                 job_id = self.path.rpartition("/")[2]
                 if self.path.startswith("/v1/fine_tuning/jobs/") and job_id in fake.jobs:
@@ -1237,3 +1239,44 @@ def test_cli_an_endpoint_without_the_route_names_the_base_url(serve, data, tmp_p
     assert res.exit_code == 1, res.output
     assert f"OPENAI_BASE_URL, {url}: an endpoint's URL ends in /v1" in res.output
     assert len(res.output.strip().splitlines()) == 1 and KEY not in res.output
+
+
+def test_cli_ctrl_c_after_the_job_succeeded_says_only_the_manifest_is_missing(serve, data,
+                                                                              tmp_path):
+    """Ctrl-C while the run listed a succeeded job's checkpoints said the job "keeps
+    training on the server ... and it is billed", and told how to cancel a finished job; a
+    re-run without --resume said "pass --resume to keep polling it"."""
+    import os
+    import signal
+
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("succeeded",),
+                      checkpoint_steps=(10, 20), hang_checkpoints=30.0)
+    client = serve(fake)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("openai: {poll_interval: 0.05, max_poll_interval: 0.05}\n")
+    env = {**os.environ, "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": str(client.base_url)}
+    args = [sys.executable, "-c", "from beliefbench.cli import main; main()", "finetune",
+            "--backend", "openai", "--recipe", str(recipe), "--data", str(data),
+            "--out", str(tmp_path / "o")]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    deadline = time.monotonic() + 60
+    while not any(path.partition("?")[0].endswith("/checkpoints") for _, path in fake.requests):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert ("stopped writing the manifest; job ftjob-1 succeeded (its model is trained, and "
+            "nothing more is billed): run the same command with --resume") in err, err
+    assert "keeps training" not in err and "cancel" not in err
+    assert read_manifest(tmp_path / "o") == []
+    fake.hang_checkpoints = 0.0
+    again = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert again.returncode == 2 and "job ftjob-1 succeeded; run the same command with " \
+        "--resume to write its manifest" in again.stderr, again.stderr
+    res = subprocess.run([*args, "--resume"], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert fake.jobs_created == 1 and fake.requests.count(("POST", "/v1/files")) == 1
+    assert [e.step for e in read_manifest(tmp_path / "o")] == [10, 20]

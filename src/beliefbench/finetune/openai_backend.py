@@ -476,10 +476,15 @@ def recorded_job(out: Path) -> str | None:
 
 def interrupted_note(out: Path) -> str | None:
     """What Ctrl-C left of a run whose job was created, or None: stopping the client stops
-    only the polling, while the job trains on (and is billed) on the server."""
+    only the polling, while the job trains on (and is billed) on the server; a job that had
+    succeeded (the run listing its checkpoints) is done, and only its manifest is missing."""
     job_id = recorded_job(out)
     if not job_id:
         return None
+    if _read_state(out / JOB_STATE).get("ended") == "succeeded":
+        return (f"stopped writing the manifest; job {job_id} succeeded (its model is trained, "
+                f"and nothing more is billed): run the same command with --resume to write "
+                f"the manifest")
     return (f"stopped polling; job {job_id} keeps training on the server (Ctrl-C does not "
             f"cancel it, and it is billed): run the same command with --resume to poll it "
             f"again and write the manifest (a run into another --out would pay for a second "
@@ -534,6 +539,10 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
     state = _read_state(state_path)
     if "job_id" in state and not resume:
         ended = state.get("ended")
+        if ended == "succeeded":  # stopped (or run) after it: only the manifest to write
+            raise FinetuneError(f"{out}: its OpenAI job {state['job_id']} succeeded; run the "
+                                f"same command with --resume to write its manifest (again), "
+                                f"nothing trained or billed anew, or choose a new --out")
         if ended:  # --resume would only poll that ended job again
             said = f": {state['error']}" if state.get("error") else ""
             raise FinetuneError(f"{out}: its OpenAI job {state['job_id']} ended {ended}{said}; "
@@ -616,6 +625,9 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
             atomic_write_text(state_path, json.dumps(state, indent=2) + "\n")
         raise TrainingFailed(f"openai: job {state['job_id']} ended {job.status}{detail}; "
                              f"{_train_anew(out, state_path)}")
+    if state.get("ended") != "succeeded":  # a Ctrl-C from here on leaves no job training
+        state = {**state, "ended": "succeeded", "error": None}
+        atomic_write_text(state_path, json.dumps(state, indent=2) + "\n")
     extra = {"job_id": state["job_id"], "training_file": state["training_file"],
              # what "auto" became: the server picks per dataset, so two conditions' jobs
              # may differ in epochs though one recipe made both
