@@ -251,7 +251,7 @@ def test_a_misspelt_device_is_a_clear_error(tiny, tmp_path):
     r = CliRunner().invoke(cli, ["internals", "margins", "--model", str(tiny), "--device",
                                  "cpuu", "--claims", "ed_sheeran", "--out", str(tmp_path)])
     assert r.exit_code == 2, r.output
-    assert r.output == "Error: device: 'cpuu' is not a device (cpu, cuda, cuda:1, ...)\n"
+    assert r.output == "Error: --device: 'cpuu' is not a device (cpu, cuda, cuda:1, ...)\n"
 
 
 def test_hidden_states_batched_equal_one_by_one(tiny):

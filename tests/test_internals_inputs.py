@@ -87,7 +87,7 @@ def test_layers_out_of_range_name_only_what_is_out_of_range():
     message = str(err.value)
     assert "includes [3, 4, 5, 6, 7], out of range" in message
     assert "gives [" not in message and "0..2" in message
-    with pytest.raises(InterventionError, match=r"^layers: '5-2': '5-2' gives no index \(a "
+    with pytest.raises(InterventionError, match=r"^layers: '5-2' gives no index \(a "
                                                  r"range runs low to high: 2-5\); valid "
                                                  r"residual indices are 0\.\.2$"):
         parse_layers("5-2", 3)
@@ -395,7 +395,7 @@ def test_a_probe_layer_without_the_probe_part_is_refused_not_ignored(tiny, claim
                                    "--claims", str(claim_file), "--parts", "margins",
                                    "--probe-layer", "50", "--out", str(tmp_path / "out")])
     assert res.exit_code == 2, res.output
-    assert res.output == ("Error: probe_layer / --probe-layer: the layer of the probe's "
+    assert res.output == ("Error: --probe-layer: the layer of the probe's "
                           "P(true), but parts ['margins'] run no probe; add probe to "
                           "--parts\n")
     assert not (tmp_path / "out").exists()
@@ -503,6 +503,73 @@ def test_an_unknown_claim_is_refused_before_the_model_loads(tiny, tmp_path, monk
     res = CliRunner().invoke(cli, ["internals", command, "--model", str(tiny), "--claims",
                                    "dentistt", "--out", str(tmp_path / "out")])
     assert res.exit_code == 2, res.output
-    assert res.output.startswith("Error: claims: 'dentistt' is neither a claim file"), \
+    assert res.output.startswith("Error: --claims: 'dentistt' is neither a claim file"), \
         res.output
     assert "did you mean 'dentist'?" in res.output and not (tmp_path / "out").exists()
+
+
+@pytest.fixture(scope="module")
+def direction_file(tiny, tmp_path_factory) -> Path:
+    """A directions file of the tiny model's shape (3 residual indices of 32)."""
+    import numpy as np
+
+    from beliefbench.internals.directions import save_directions
+    from beliefbench.internals.model import describe, lineage
+
+    dirs = np.random.default_rng(0).normal(size=(3, 32)).astype(np.float32)
+    return save_directions(tmp_path_factory.mktemp("direction") / "directions.safetensors",
+                           dirs, {"best_layer": 1, **describe(tiny), **lineage(tiny)})
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["margins", "--kinds", "main,bogus"], "--kinds: unknown ['bogus']"),
+    (["lens", "--dtype", "float8"], "--dtype: unknown 'float8'"),
+    (["probe", "--folds", "1000"], "--folds: 1000 is more than the 226 statement pairs"),
+    (["probe", "--layer", "9"], "--layer: must be between 0 and 2, got 9"),
+    (["binary", "--device", "gpu"], "--device: 'gpu' is not a device"),
+    (["trajectory", "--parts", "bogus"], "--parts: unknown ['bogus']"),
+    (["trajectory", "--device", "gpu"], "--device: 'gpu' is not a device"),
+    (["trajectory", "--probe-layer", "9"], "--probe-layer: must be between 0 and 2"),
+    (["patch", "--layers", "0-9"], "--layers: '0-9' includes [3, 4, 5, 6, 7, 8, 9], out of "
+                                   "range; valid residual indices are 0..2"),
+    (["patch", "--layers", "5-2"], "--layers: '5-2' gives no index (a range runs low to high: "
+                                   "2-5)"),
+    (["ablate", "--layers", "0-9"], "--layers: '0-9' includes [3, 4, 5, 6, 7, 8, 9], out of "
+                                    "range; valid residual indices are 0..2"),
+    (["ablate", "--layers", "x"], "--layers: 'x' is not an index or a range"),
+    (["steer", "--coef", "1e30"], "--coef: 1e+30 is too large"),
+])
+def test_every_usage_error_names_the_option_as_typed(tiny, claim_file, direction_file, tmp_path,
+                                                     args, said):
+    """``patch --layers 0-9`` said ``Error: layers: '0-9' includes ...`` (and ``claims:``,
+    ``kinds:``, ``device:``, ``folds / --folds:`` ...): the library's argument names, not the
+    option the user typed. Each is one line naming the option, exit 2, before any result."""
+    command, *rest = args
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(json.dumps({"backend": "local", "format": "full", "path": str(tiny),
+                                    "step": 1, "base_model": str(tiny), "data": "d.jsonl",
+                                    "data_sha256": "0" * 64, "recipe": {}}) + "\n")
+    model = {"trajectory": ["--manifest", str(manifest)],
+             "patch": ["--source", str(tiny), "--target", str(tiny)],
+             "ablate": ["--model", str(tiny), "--direction", str(direction_file)],
+             "steer": ["--model", str(tiny), "--direction", str(direction_file)]}.get(
+                 command, ["--model", str(tiny)])
+    res = CliRunner().invoke(cli, ["internals", command, *model, "--claims", str(claim_file),
+                                   *rest, "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith(f"Error: {said}"), res.output
+    # one line: no progress bar started before it, no traceback
+    assert res.output.count("\n") == 1 and not (tmp_path / "out").exists(), res.output
+
+
+def test_a_claims_error_of_the_task_names_its_task_argument(tiny, direction_file, tmp_path):
+    """``steer --task belief -T claims=nosuch`` reads the claims from -T, not --claims: the
+    error names the -T argument, not an option the command refuses for that task."""
+    res = CliRunner().invoke(cli, ["internals", "steer", "--model", str(tiny), "--direction",
+                                   str(direction_file), "--task", "belief", "-T",
+                                   "claims=nosuch", "-M", "do_sample=false", "--log-dir",
+                                   str(tmp_path / "logs")])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith("Error: -T claims: 'nosuch' is neither a claim file"), \
+        res.output
+    assert not (tmp_path / "logs").exists()

@@ -266,7 +266,8 @@ def test_steer_refuses_bad_values_and_directions_of_another_model(tiny, planted,
         in steer(direction=nan)
     # the planted file holds zeros except at its last index: steering there did nothing
     assert "residual index 1 is the zero vector" in steer("--layer", "1")
-    assert "layers: '-1' is not an index or a range" in steer("--layers=-1", command="ablate")
+    assert "Error: --layers: '-1' is not an index or a range" in steer("--layers=-1",
+                                                                        command="ablate")
     assert "Invalid value for '--seed'" in steer("--seed", "-3")
 
 
@@ -1251,11 +1252,12 @@ def test_patch_refuses_a_layers_or_claims_typo_before_any_checkpoint_loads(tiny,
 
     monkeypatch.setattr(model_module, "load_model", forbidden)
     monkeypatch.setattr(model_module, "describe", forbidden)
-    for args, said in ((["--layers", "5"], "layers: '5' includes [5], out of range; valid "
+    for args, said in ((["--layers", "5"], "Error: --layers: '5' includes [5], out of range; valid "
                                            "residual indices are 0..2"),
-                       (["--layers", "x"], "layers: 'x' is not an index or a range"),
+                       (["--layers", "x"], "Error: --layers: 'x' is not an index or a range"),
                        (["--layers", "2-1"], "(a range runs low to high: 1-2)"),
-                       (["--claims", "nosuch"], "claims: 'nosuch' is neither a claim file")):
+                       (["--claims", "nosuch"],
+                        "Error: --claims: 'nosuch' is neither a claim file")):
         res = CliRunner().invoke(cli, ["internals", "patch", "--source", str(tiny), "--target",
                                        str(tiny), "--claims", str(CLAIM), *args, "--out",
                                        str(tmp_path / "out")])

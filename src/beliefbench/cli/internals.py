@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from beliefbench.cli.errors import BadInput
 from beliefbench.cli.paths import UserPath
@@ -23,8 +24,28 @@ MODEL_HELP = "Checkpoint directory: full, merged, or a LoRA adapter (its base is
 CLAIMS_HELP = "Claim ids, files or directories (comma-separated), or all."
 
 
+def as_typed(message: str) -> str:
+    """A library message's leading field (``claims: ...``, ``device: ...``, ``folds / --folds:
+    ...``) as the option the user typed (``--claims: ...``), where the running command has
+    that option and it was given on the command line: the library names its arguments,
+    and ``patch --layers 0-9`` said ``layers: ...``, an option no one had typed. A field the
+    command took from elsewhere (``-T claims=...``) keeps the library's name."""
+    head, sep, rest = message.partition(": ")
+    ctx = click.get_current_context(silent=True)
+    if not sep or ctx is None:
+        return message
+    field = head.split(" / ", 1)[0]
+    for param in ctx.command.params:
+        if (isinstance(param, click.Option) and param.name == field
+                and ctx.get_parameter_source(field) in (ParameterSource.COMMANDLINE,
+                                                        ParameterSource.ENVIRONMENT)):
+            return f"{max(param.opts, key=len)}: {rest}"
+    return message
+
+
 def bad_input(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the package's input errors into one-line messages with exit code 2."""
+    """Turn the package's input errors into one-line messages with exit code 2, naming the
+    option at fault as typed (:func:`as_typed`)."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -35,8 +56,8 @@ def bad_input(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except (ClaimSpecError, ModelLoadError, ScoringError, ValueError) as e:
-            raise BadInput(str(e).splitlines()[0] if isinstance(e, ModelLoadError)
-                           else str(e)) from None
+            raise BadInput(as_typed(str(e).splitlines()[0] if isinstance(e, ModelLoadError)
+                                    else str(e))) from None
 
     return wrapper
 

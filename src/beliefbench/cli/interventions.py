@@ -9,6 +9,7 @@ input exits 2 with a one-line message; heavy imports happen inside the commands.
 
 from __future__ import annotations
 
+import functools
 import math
 import shlex
 from pathlib import Path
@@ -70,11 +71,30 @@ def _numbers(option: str, value: str, *, positive: bool = False,
     return values
 
 
+OPTIONS = {"layer": "--layer", "layers": "--layers", "coef": "--coef"}
+"""The planner's fields (:class:`beliefbench.internals.steering.InterventionError`) as these
+commands' options: ``ablate --layers 0-9`` said ``layers: '0-9' includes ...``, naming no
+option the user had typed. Named also where the value came from a default (the file's
+best_layer, ``--layers all``): the option is how to change it."""
+
+
 def _guard(fn):
-    """Input errors as exit-2 one-liners: the internals group's own handling."""
+    """Input errors as exit-2 one-liners: the internals group's own handling, with the
+    planner's errors naming the command's option at fault (:data:`OPTIONS`)."""
     from beliefbench.cli.internals import bad_input
 
-    return bad_input(fn)
+    @functools.wraps(fn)
+    def named(*args, **kwargs):
+        from beliefbench.internals.steering import InterventionError
+
+        try:
+            return fn(*args, **kwargs)
+        except InterventionError as e:
+            has = {p.name for p in click.get_current_context().command.params}
+            raise BadInput(e.naming({k: v for k, v in OPTIONS.items() if k in has})) \
+                from None
+
+    return bad_input(named)
 
 
 def _roles(pairs: tuple[str, ...]) -> dict:
@@ -350,12 +370,17 @@ def _intervention_command(mode: str):
             with hold(out_dir, f"internals {'steer' if mode == 'add' else 'ablate'}"):
                 _margins(model_path, spec, claims, out_dir, device, allow_other_model)
             return
-        logs = run_evals(task_name, model_path, spec, log_dir=log_dir,
-                         task_args=_key_values(task_args, "-T"),
-                         model_args=_key_values(model_args, "-M"),
-                         model_roles=_roles(model_roles),
-                         baseline=baseline, allow_other_model=allow_other_model,
-                         notes=lambda note: click.echo(f"warning: {note}", err=True))
+        from beliefbench.claims import ClaimSpecError
+
+        try:
+            logs = run_evals(task_name, model_path, spec, log_dir=log_dir,
+                             task_args=_key_values(task_args, "-T"),
+                             model_args=_key_values(model_args, "-M"),
+                             model_roles=_roles(model_roles),
+                             baseline=baseline, allow_other_model=allow_other_model,
+                             notes=lambda note: click.echo(f"warning: {note}", err=True))
+        except ClaimSpecError as e:  # the task's claims are -T claims=..., not --claims
+            raise BadInput(f"-T {e}" if str(e).startswith("claims:") else str(e)) from None
         for log in logs:
             label = (log.eval.metadata or {}).get("condition")
             click.echo(f"{label}: {log.status}  {log.location}")

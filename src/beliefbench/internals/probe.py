@@ -26,6 +26,7 @@ from beliefbench.claims import Claim, NonEmpty
 from beliefbench.internals.activations import LAYER_INDEX, Reduce, hidden_states
 from beliefbench.internals.lens import model_label
 from beliefbench.internals.margins import as_claims, check_seed, resolve_model
+from beliefbench.internals.model import checkpoint_text_config
 from beliefbench.internals.results import (
     records,
     remove_stale,
@@ -341,6 +342,14 @@ def probe_summary(scores: pd.DataFrame, layer: int,
     return pd.DataFrame(rows)
 
 
+def _check_layer(layer: int | None, config: Any) -> None:
+    """``layer`` within the residual indices of a model of ``config`` (unknown: unchecked)."""
+    n_hidden = getattr(config, "num_hidden_layers", None)
+    if layer is not None and isinstance(n_hidden, int) and layer > n_hidden:
+        raise ValueError(f"layer / --layer: must be between 0 and {n_hidden}, got {layer} (0 = "
+                         f"embeddings; the model has {n_hidden} layers)")
+
+
 def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all", *,
                 statements: str | Path | None = None, reduce: Reduce = "last",
                 layer: int | None = None, folds: int = 5, batch_size: int = 16,
@@ -363,12 +372,11 @@ def truth_probe(model: Any, claims: str | Sequence[str] | Sequence[Claim] = "all
     if layer is not None and (isinstance(layer, bool) or not isinstance(layer, int)
                               or layer < 0):
         raise ValueError(f"layer / --layer: expected a layer index of at least 0, got {layer!r}")
+    if layer is not None and isinstance(model, str | Path):  # before the weights load
+        _check_layer(layer, checkpoint_text_config(model))
     loaded, tokenizer, info = resolve_model(model, device=device, dtype=dtype)
-    n_hidden = getattr(getattr(loaded, "config", None), "num_hidden_layers", None)
-    if layer is not None and isinstance(n_hidden, int) and layer > n_hidden:
-        # before the activations of every statement are computed, not after
-        raise ValueError(f"layer / --layer: must be between 0 and {n_hidden}, got {layer} (0 = "
-                         f"embeddings; the model has {n_hidden} layers)")
+    # before the activations of every statement are computed, not after
+    _check_layer(layer, getattr(loaded, "config", None))
     texts, labels, groups = [], [], []
     for i, pair in enumerate(data.statements):
         texts += [pair.truth.strip(), pair.falsehood.strip()]  # as claim_items reads them

@@ -88,10 +88,8 @@ def _planned(directions: Any, meta: dict[str, Any], steer: dict[str, Any]) -> li
                     ablate_layers=_layers_arg(steer.get("ablate_layers", "all")),
                     control=str(steer.get("control", "none")),
                     seed=_number(int, "seed", steer.get("seed", 0)))
-    except InterventionError as e:
-        what = str(e)
-        if what.startswith("layers:"):  # the planner's name for -M ablate_layers
-            what = "ablate_layers:" + what.removeprefix("layers:")
+    except InterventionError as e:  # the planner's names, as -M arguments
+        what = e.naming({"layers": "ablate_layers"})
         raise InterventionError(f"steer provider ({steer['direction']}): -M {what}") from None
 
 

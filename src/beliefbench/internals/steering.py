@@ -18,7 +18,7 @@ same norm (:func:`random_like`), so an effect can be told apart from "any push o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -40,7 +40,23 @@ every later layer sees zeros: uniform predictions, margins of exactly 0 that pas
 
 
 class InterventionError(ValueError):
-    """An intervention that does not fit the model (layer out of range, wrong hidden size)."""
+    """An intervention that does not fit the model (layer out of range, wrong hidden size).
+
+    ``field``: the planner's name of the knob at fault (``layer``, ``layers``, ``coef``), so
+    a caller can name it as its user typed it (:meth:`naming`): the command line's
+    ``--layers``, the steer provider's ``-M ablate_layers``; ``layers: ...`` named neither."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.detail = message
+
+    def naming(self, options: Mapping[str, str]) -> str:
+        """The message with its field as ``options`` name it (``{"layers": "--layers"}``);
+        as it is where the field is not among them."""
+        if self.field is None or self.field not in options:
+            return str(self)
+        return f"{options[self.field]}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -83,8 +99,8 @@ def residual_module(model, index: int):
     """The decoder layer that reads residual index ``index`` (0) or writes it (``>= 1``)."""
     n = n_residual(model)
     if not 0 <= index < n:
-        raise InterventionError(f"layer: {index} is out of range; this model has residual "
-                                f"indices 0..{n - 1} (0 = embeddings)")
+        raise InterventionError(f"{index} is out of range; this model has residual "
+                                f"indices 0..{n - 1} (0 = embeddings)", field="layer")
     return decoder_layers(model)[max(0, index - 1)]
 
 
@@ -235,23 +251,25 @@ def parse_layers(spec: str | int | Sequence[int], n: int) -> list[int]:
                         out.append(int(part))
                 except ValueError:
                     raise InterventionError(
-                        f"layers: {part!r}" + (f" in {spec!r}" if part != spec else "")
+                        f"{part!r}" + (f" in {spec!r}" if part != spec else "")
                         + f" is not an index or a range (all, 3, 2-5, 2,4); valid residual "
-                        f"indices are 0..{n - 1}") from None
+                        f"indices are 0..{n - 1}", field="layers") from None
     else:
         out = [int(x) for x in spec]
     if reversed_ranges:  # "1,5-2" ablated index 1 alone, without a word about 5-2
         fixed = ", ".join("-".join(r.split("-", 1)[::-1]).replace(" ", "")
                           for r in reversed_ranges)
-        raise InterventionError(f"layers: {spec!r}: {', '.join(map(repr, reversed_ranges))} "
+        # '5-2' alone is named once: "'5-2': '5-2' gives no index" read as two mistakes
+        where = "" if reversed_ranges == [spec] else f"{spec!r}: "
+        raise InterventionError(f"{where}{', '.join(map(repr, reversed_ranges))} "
                                 f"gives no index (a range runs low to high: {fixed}); valid "
-                                f"residual indices are 0..{n - 1}")
+                                f"residual indices are 0..{n - 1}", field="layers")
     bad = [i for i in out if not 0 <= i < n]
     if bad or not out:
         # name only the indices out of range: "'1-7' gives [3, ..., 7]" read as if 1-7 meant 3-7
-        raise InterventionError(f"layers: {spec!r} " + (
+        raise InterventionError(f"{spec!r} " + (
             f"includes {bad}, out of range" if bad else "gives no index")
-            + f"; valid residual indices are 0..{n - 1}")
+            + f"; valid residual indices are 0..{n - 1}", field="layers")
     return sorted(set(out))
 
 
@@ -265,18 +283,20 @@ def plan(directions: np.ndarray, mode: Mode, layer: int, *, coef: float = 1.0,
     the direction for a seeded random one of the same norm.
     """
     if mode not in MODES:
-        raise InterventionError(f"mode: unknown {mode!r}; valid: {list(MODES)}")
+        raise InterventionError(f"unknown {mode!r}; valid: {list(MODES)}", field="mode")
     if control not in CONTROLS:
-        raise InterventionError(f"control: unknown {control!r}; valid: {list(CONTROLS)}")
+        raise InterventionError(f"unknown {control!r}; valid: {list(CONTROLS)}",
+                                field="control")
     n = directions.shape[0]
     if not 0 <= layer < n:
-        raise InterventionError(f"layer: {layer} is out of range 0..{n - 1}")
+        raise InterventionError(f"{layer} is out of range 0..{n - 1}", field="layer")
     if not np.isfinite(coef):
-        raise InterventionError(f"coef: must be a finite number, got {coef}")
+        raise InterventionError(f"must be a finite number, got {coef}", field="coef")
     vector = np.asarray(directions[layer], dtype=np.float32)
     if not np.any(vector):
-        raise InterventionError(f"layer: the direction at residual index {layer} is the zero "
-                                f"vector (nothing to {mode}); choose another layer")
+        raise InterventionError(f"the direction at residual index {layer} is the zero "
+                                f"vector (nothing to {mode}); choose another layer",
+                                field="layer")
     if control == "random":
         vector = random_like(vector, seed)
     if mode == "add":
@@ -285,10 +305,10 @@ def plan(directions: np.ndarray, mode: Mode, layer: int, *, coef: float = 1.0,
         size = float(np.linalg.norm(added))
         if not size <= NORM_LIMIT:
             raise InterventionError(
-                f"coef: {coef:g} is too large for the direction at residual index {layer}: "
+                f"{coef:g} is too large for the direction at residual index {layer}: "
                 f"the added vector's norm {size:.3g} exceeds {NORM_LIMIT:.3g}, where a norm "
                 f"layer's float32 sum of squares overflows and every prediction turns uniform "
-                f"(margins of 0); use a smaller --coef")
+                f"(margins of 0); use a smaller coef", field="coef")
         return [Intervention("add", added.astype(np.float32), layer, coef=float(coef))]
     return [Intervention("ablate", vector, i) for i in parse_layers(ablate_layers, n)]
 

@@ -44,6 +44,7 @@ from beliefbench.internals.margins import (
 )
 from beliefbench.internals.model import (
     as_torch_dtype,
+    check_device,
     check_loadable,
     checkpoint_problem,
     checkpoint_text_config,
@@ -507,6 +508,8 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
         raise ValueError(f"parts: {what}; valid: {list(PARTS)}")
     check_seed(seed)  # before any checkpoint is measured
     n_bootstrap = check_resamples(n_bootstrap)
+    if device is not None:  # a typo was told under a started progress bar
+        check_device(device)
     if probe_layer is not None and (isinstance(probe_layer, bool)
                                     or not isinstance(probe_layer, int) or probe_layer < 0):
         raise ValueError(f"probe_layer / --probe-layer: expected a layer index of at least 0, "
