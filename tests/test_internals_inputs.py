@@ -573,3 +573,26 @@ def test_a_claims_error_of_the_task_names_its_task_argument(tiny, direction_file
     assert res.output.startswith("Error: -T claims: 'nosuch' is neither a claim file"), \
         res.output
     assert not (tmp_path / "logs").exists()
+
+
+def test_a_folder_above_the_models_or_runs_names_what_to_pass(tiny, tmp_path):
+    """``--model models`` (the folder of ``models/tiny``) or ``--model ckpts`` (the folder of
+    the runs ``ckpts/<condition>/``) said only "neither config.json nor adapter_config.json
+    found", leaving the folder to pass to be guessed."""
+    res = CliRunner().invoke(cli, ["internals", "margins", "--model", str(tiny.parent),
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert f"({tiny.parent} holds model folders: pass one of {tiny})" in res.output
+    run = tmp_path / "ckpts" / "positive"
+    (run / "step-000003").mkdir(parents=True)
+    (run / "manifest.jsonl").write_text(json.dumps({
+        "backend": "local", "format": "full", "path": "step-000003", "step": 3,
+        "base_model": str(tiny), "data": "d.jsonl", "data_sha256": "0" * 64, "recipe": {},
+        "final": True}) + "\n")
+    res = CliRunner().invoke(cli, ["internals", "lens", "--model", str(run.parent),
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert (f"({run.parent} holds finetune runs: pass a checkpoint folder of one of {run}, "
+            f"e.g. {run / 'step-000003'}, a final checkpoint, or the run to `internals "
+            f"trajectory --manifest`)") in " ".join(res.output.split()), res.output
+    assert "Traceback" not in res.output and not (tmp_path / "out").exists()

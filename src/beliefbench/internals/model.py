@@ -75,8 +75,31 @@ def _as_dir(path: str | Path) -> Path:
         raise ModelLoadError(why)
     if not (p / "config.json").is_file() and not (p / ADAPTER_CONFIG).is_file():
         raise ModelLoadError(f"{p}: neither config.json nor {ADAPTER_CONFIG} found; "
-                             f"not a transformers checkpoint or a LoRA adapter")
+                             f"not a transformers checkpoint or a LoRA adapter"
+                             f"{_models_below(p)}")
     return p.resolve()
+
+
+def _models_below(p: Path) -> str:
+    """`` (<p> holds ...: pass one of ...)`` for a folder above the models (``models/`` of
+    ``models/tiny``, ``ckpts/`` of the runs ``ckpts/<condition>/``), else ``""``: "neither
+    config.json nor adapter_config.json found" alone left the folder to pass to be guessed."""
+    try:
+        children = sorted(c for c in p.iterdir() if c.is_dir())
+    except OSError:
+        return ""
+    models = [str(c) for c in children
+              if (c / "config.json").is_file() or (c / ADAPTER_CONFIG).is_file()]
+    if models:
+        return f" ({p} holds model folders: pass one of {first_few(models, 6)})"
+    runs = [c for c in children if (c / "manifest.jsonl").is_file()]
+    if not runs:
+        return ""
+    finals = [str(c / final) for c in runs if (final := _final_checkpoint(c))]
+    example = f", e.g. {finals[0]}, a final checkpoint" if finals else ""
+    return (f" ({p} holds finetune runs: pass a checkpoint folder of one of "
+            f"{first_few([str(c) for c in runs], 4)}{example}, or the run to `internals "
+            f"trajectory --manifest`)")
 
 
 def run_folder(path: str | Path, instead: str = "", provider: str = "") -> str | None:
