@@ -2446,3 +2446,28 @@ def test_an_arm_that_did_not_finish_exits_1_whatever_threads_it_left(tiny, plant
         env={**os.environ, "INSPECT_DISPLAY": "plain"})
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert "error" in proc.stdout and "Compare the arms" in proc.stdout
+
+
+def test_steer_and_patch_tables_name_their_models_and_explain_their_columns(
+        tiny, planted, perturbed, tmp_path):
+    """The steer / ablate and patch tables named no model (margins, lens and probe print
+    ``Model: ...``) and carried no unit; an undefined flip rate (no pair whose winner differs
+    between A and B) printed as ``NaN``."""
+    from beliefbench.cli.interventions import INTERVENTION_COLUMNS, PATCH_COLUMNS
+
+    res = _steer(tiny, planted, tmp_path, "steer")
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert f"Model: {tiny.resolve()} (weights " in res.output
+    assert lines.index(INTERVENTION_COLUMNS) > lines.index(
+        next(x for x in lines if x.startswith("Model: ")))
+    claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
+    res = CliRunner().invoke(cli, ["internals", "patch", "--source", str(tiny), "--target",
+                                   str(perturbed[0]), "--claims", str(claim), "--layers", "1",
+                                   "--out", str(tmp_path / "patch")])
+    assert res.exit_code == 0, res.output
+    assert f"Source (A): {tiny.resolve()} (weights " in res.output
+    assert f"Target (B): {perturbed[0].resolve()} (weights " in res.output
+    assert PATCH_COLUMNS in res.output and "NaN" not in res.output and "nan" not in res.output
+    summary = pd.read_csv(tmp_path / "patch" / "patch_summary.csv")
+    assert set(summary["variant"]) == {"patched", "control"}  # the file keeps its numbers

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from beliefbench.cli.errors import BadInput, exit_past_threads
-from beliefbench.cli.internals import CLAIMS_HELP, MODEL_HELP, warn_other_weights
+from beliefbench.cli.internals import CLAIMS_HELP, MODEL_HELP, measured, warn_other_weights
 from beliefbench.cli.outputs import report_folder
 from beliefbench.cli.paths import UserPath
 from beliefbench.cli.report import _key_values, model_roles_option
@@ -33,6 +33,19 @@ BEST_NOTE = ("from index 1 on; index 0, the embeddings, is not a candidate: a co
              "lookup of each token, it separates the two sets by the words they use, not by "
              "anything the model computed")
 """Why ``direction``'s default layer may differ from the table's largest d."""
+INTERVENTION_COLUMNS = (
+    "margin: mean log P(claim) - log P(truth), nats per token; mean_effect: mean change of "
+    "each pair's margin from the baseline's; random-control: the same operation with a "
+    "seeded random direction of the same norm")
+"""The legend under the steer / ablate table: its columns carried no unit, and the control
+row no explanation."""
+PATCH_COLUMNS = (
+    "margin: mean log P(claim) - log P(truth) of B patched, nats per token (margin_source: "
+    "A's, margin_target: B's); recovery: share of the A-B margin gap the patch closes (1: A's "
+    "margins, 0: B's; pooled over pairs by gap); flip_pairs: pairs whose winner differs "
+    "between A and B; flip_rate: share of them the patch turns to A's winner ('-': none); "
+    "control: B's own activations plus random vectors of the A - B difference's norm")
+"""The legend under the patch table (recovery and flip_rate are ratios, not margins)."""
 MAX_LEN = click.IntRange(min=8)
 """As a recipe's ``max_seq_len``: a negative one sliced each record from its end and measured
 a loss on what was left (exit 0), and 0 blamed the first record for having no tokens."""
@@ -235,7 +248,7 @@ def direction(model_path: str, log_path: str, positive: str | None, negative: st
                   f"{_nested_clause(nested)}" if basis else
                   f"default residual index: {best}, the middle one (Cohen's d is undefined "
                   f"at every index: neither set's projections vary, e.g. the same answer "
-                  f"repeated; --layer picks another)"))
+                  f"repeated; steer / ablate --layer picks another)"))
     _table(table)
     warn_other_weights(out_dir, meta, "direction.json")
     # the directions first, then the table and JSON that describe them together (a failure
@@ -280,14 +293,16 @@ def _margins(model_path: str, spec: InterventionSpec, claims: str, out_dir: Path
     rows, summary = intervention_margins(model, tokenizer, spec, claims)
     if note:  # once the run has passed every check: not beside a refusal
         click.echo(f"warning: {note}", err=True)
+    info = describe(model_path)
+    click.echo(measured(info))  # as margins, lens and probe name the model they measured
     _table(summary[[c for c in ("condition", "claim", "kind", "pairs", "efficacy",
                                 "margin", "mean_effect") if c in summary.columns]])
+    click.echo(INTERVENTION_COLUMNS)
     # the summary it writes holds each arm's CIs (mean_effect_low / _high ...): every arm
     # scores the same pairs, so a cell on one pair has 0-wide CIs in all three
     for note in [*single_pair_note(rows), *unanimous_pairs_note(summary)]:
         click.echo(f"warning: {note}", err=True)
     arm = spec.arm_metadata("intervention", spec.resolve()[1])
-    info = describe(model_path)
     warn_other_weights(out_dir, info, "intervention.json")
     _written(write_results(
         out_dir, {"intervention_margins.csv": rows, "intervention_summary.csv": summary},
@@ -473,7 +488,13 @@ def patch(source: str, target: str, claims: str, layers: str, positions: str, se
     rows = patch_margins(*pair, chosen, layers=layers, positions=positions,  # type: ignore[arg-type]
                          batch_size=batch_size, seed=seed)
     summary = summarize_patching(rows)
-    _table(summary)
+    click.echo(f"Source (A): {measured(described[0]).removeprefix('Model: ')}\n"
+               f"Target (B): {measured(described[1]).removeprefix('Model: ')}")
+    shown = summary.copy()  # an undefined rate as '-', as report shows an undefined cell
+    for c in ("recovery", "flip_rate"):
+        shown[c] = shown[c].astype(object).where(shown[c].notna(), "-")
+    _table(shown)
+    click.echo(PATCH_COLUMNS)
     _written(write_results(out_dir, {"patch.csv": rows, "patch_summary.csv": summary},
                            "patch.json", {"measure": "activation_patching",
                                           "source": described[0],
