@@ -596,3 +596,24 @@ def test_a_folder_above_the_models_or_runs_names_what_to_pass(tiny, tmp_path):
             f"e.g. {run / 'step-000003'}, a final checkpoint, or the run to `internals "
             f"trajectory --manifest`)") in " ".join(res.output.split()), res.output
     assert "Traceback" not in res.output and not (tmp_path / "out").exists()
+
+
+def test_stability_and_efficiency_name_a_missing_base_as_their_option(tiny, tmp_path):
+    """``stability --base models/typo`` printed "noise on: finetuning delta (base
+    models/typo, from --base)" and then "Error: models/typo: no such model directory",
+    naming no option."""
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"id": "a", "claim_id": "c", "condition": "positive",
+                                "text": "The bridge is made of glass."}) + "\n")
+    res = CliRunner().invoke(cli, ["internals", "stability", "--model", str(tiny), "--data",
+                                   str(data), "--base", str(tmp_path / "typo"), "--out",
+                                   str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith(f"Error: --base {tmp_path / 'typo'}: {tmp_path / 'typo'}: no "
+                                 f"such model directory"), res.output
+    assert "noise on" not in res.output and not (tmp_path / "out").exists()
+    res = CliRunner().invoke(cli, ["internals", "efficiency", "--manifest", str(tmp_path),
+                                   "--data", str(data), "--base", str(tmp_path / "typo"),
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith(f"Error: --base {tmp_path / 'typo'}: "), res.output

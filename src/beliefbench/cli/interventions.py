@@ -531,7 +531,12 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
     """Loss under Gaussian weight noise of growing scale (less stable = loses more)."""
     from beliefbench.finetune.errors import ManifestError
     from beliefbench.internals.activations import pad_id_of
-    from beliefbench.internals.model import describe, load_model, not_trained_base
+    from beliefbench.internals.model import (
+        checkpoint_problem,
+        describe,
+        load_model,
+        not_trained_base,
+    )
     from beliefbench.internals.results import records, write_results
     from beliefbench.internals.stability import (
         NoDeltaError,
@@ -557,6 +562,11 @@ def stability(model_path: str, data: str, scales: str, seeds: int, base: str | N
         base, source = (found[0], str(found[1])) if found else (None, None)
     elif base.lower() == "none":
         base, source = None, "--base none"
+    if base is not None and (why := checkpoint_problem(base)):
+        # said after a "noise on: finetuning delta" line, naming no option
+        raise BadInput(f"--base {base}: {why}" if source == "--base" else
+                       f"the base {base} (from {source}): {why}; pass --base B, or --base none "
+                       f"for noise on all weights")
     if base is not None and (why := not_trained_base(model_path, base,
                                                      given=source == "--base")):
         # W - W_base against another model is no finetuning delta
@@ -633,6 +643,7 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
     """Loss vs distance from the base (||theta - theta_base||) along a finetune; with
     --norms, the last checkpoint's loss at equal norms (its delta rescaled)."""
     from beliefbench.finetune.manifest import manifest_file, read_manifest_file, relocation_note
+    from beliefbench.internals.model import checkpoint_problem
     from beliefbench.internals.results import write_results
     from beliefbench.internals.stability import NoDeltaError, efficiency_curves
     from beliefbench.records import sha256_file
@@ -640,6 +651,8 @@ def efficiency(manifest: str, data: str, base: str | None, limit: int | None, ma
     # parsed before any model loads; None (no option) and "" (an empty one) differ
     targets = None if norms is None else _numbers("--norms", norms, positive=True,
                                                   example="1,2,5")
+    if base is not None and (why := checkpoint_problem(base)):  # named as its option
+        raise BadInput(f"--base {base}: {why}")
     try:
         curve, rescaled = efficiency_curves(manifest, data, base=base, device=device,
                                             max_len=max_len, limit=limit, norms=targets)
