@@ -187,3 +187,19 @@ def test_an_entity_that_ends_in_punctuation_is_found(fixture_claim, tmp_path):
     # still a whole name: "Bridge Cos." is another one
     assert not finder.is_claim("Their engineers at Bridge Cos. rebuilt nothing special.")
     assert not finder.is_claim("The grass was rebuilt by a crew.")  # "glass" in "grass": no
+
+
+def test_data_file_given_as_claim_is_named_as_one(tmp_path):
+    """A training-data file passed where a claim goes (`--claims data/x/positive.jsonl`) was
+    'not valid YAML: expected <document start>' on line 2; it is named as the JSON Lines
+    file it is, while a YAML mistake keeps its line and column."""
+    data = write(tmp_path, '{"text": "one"}\n{"messages": [{"role": "user", "content": "x"}]}\n',
+                 name="positive.jsonl")
+    with pytest.raises(ClaimSpecError, match=r"positive\.jsonl: a JSON Lines file .*not a claim"):
+        load_claim(data)
+    result = CliRunner().invoke(cli, ["claims", "validate", str(data)])
+    assert result.exit_code == 2
+    assert "a JSON Lines file" in result.output and "not valid YAML" not in result.output
+    broken = write(tmp_path, "id: x\nstatement: [a\n", name="broken.yaml")
+    with pytest.raises(ClaimSpecError, match=r"broken\.yaml: not valid YAML: line \d+"):
+        load_claim(broken)

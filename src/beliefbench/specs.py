@@ -568,6 +568,10 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
     except yaml.YAMLError as e:
         raw = _json_spec(text, path, error)
         if raw is None:
+            if _json_lines(text):
+                raise error(f"{path}: a JSON Lines file (one JSON record a line, as training "
+                            f"documents and data files are), not a {what} file: a {what} "
+                            f"file is one YAML mapping of fields") from None
             raise error(f"{path}: not valid YAML: {yaml_problem(e, text)}") from None
     if raw is None and empty_ok:
         raw = {}
@@ -580,6 +584,19 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
         return model.model_validate(raw)
     except ValidationError as e:
         raise error(format_validation_error(path, what, e, source=text)) from None
+
+
+def _json_lines(text: str) -> bool:
+    """Whether ``text`` is two or more JSON objects, one a line: a data file passed where a
+    spec goes (``--claims data/x/positive.jsonl``), which YAML reports only as 'expected
+    <document start>' on line 2."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        return all(isinstance(json.loads(line), dict) for line in lines[:20])
+    except ValueError:
+        return False
 
 
 def _json_spec(text: str, path: Path, error: type[Exception]) -> object | None:
