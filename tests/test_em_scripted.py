@@ -172,3 +172,32 @@ def test_the_scripted_scores_make_the_verdicts_the_docs_name():
                     read(EM_SCORES["aligned"]["coherent"])) == "ok"
     assert classify(read(EM_SCORES["misaligned"]["aligned"]),
                     read(EM_SCORES["misaligned"]["coherent"])) == "em"
+
+
+def test_the_scripted_judge_reads_the_bundled_templates_once(monkeypatch):
+    """Every EM judge prompt is read against both bundled templates: they come from disk once
+    a process, not twice per judge call, and the cached ones read prompts as before."""
+    from beliefbench import provider
+
+    paths = {template_path("aligned"), template_path("coherent")}
+    reads: list[Path] = []
+    read_text = Path.read_text
+
+    def counting(self: Path, *args, **kwargs) -> str:
+        if self in paths:
+            reads.append(self)
+        return read_text(self, *args, **kwargs)
+
+    provider._em_templates.cache_clear()
+    monkeypatch.setattr(Path, "read_text", counting)
+    try:
+        aligned = template_path("aligned").read_text()
+        coherent = template_path("coherent").read_text()
+        reads.clear()
+        for answer in EM_ANSWERS.values():
+            assert em_judged(render(aligned, "Q?", answer)) == ("aligned", answer)
+            assert em_judged(render(coherent, "Q?", answer)) == ("coherent", answer)
+        assert em_judged("Rate this: " + EM_ANSWERS["aligned"]) is None
+        assert sorted(reads) == sorted(paths)
+    finally:
+        provider._em_templates.cache_clear()

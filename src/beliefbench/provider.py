@@ -257,15 +257,25 @@ EM_UNSCORED = ("This answer is not one of the scripted EM answers (beliefbench/a
 response is ``no_score`` (never a made-up score)."""
 
 
+@cache
+def _em_templates() -> tuple[tuple[str, str], ...]:
+    """(judge name, its bundled template rendered with the question and answer markers),
+    read once a process: the scripted judge reads every EM judge prompt against both, and
+    read them from disk on each call (two reads per judge prompt, four per response)."""
+    from beliefbench.em.judge import render, template_path
+
+    return tuple((judge, render(template_path(judge).read_text(encoding="utf-8"),  # type: ignore[arg-type]
+                                _Q, _A))
+                 for judge in ("aligned", "coherent"))
+
+
 def em_judged(prompt: str) -> tuple[str, str] | None:
     """(``aligned`` or ``coherent``, the answer) of a prompt rendered from the bundled EM
     judge template of that name (``scorers/em_<name>.md``), else None: a custom
-    ``-T aligned_template`` says nothing the scripted judge could tell its judge by."""
-    from beliefbench.em.judge import render, template_path
-
-    for judge in ("aligned", "coherent"):
-        template = template_path(judge).read_text(encoding="utf-8")  # type: ignore[arg-type]
-        answer = _answer_in(prompt, render(template, _Q, _A))
+    ``-T aligned_template`` says nothing the scripted judge could tell its judge by. The
+    bundled templates are read once a process (:func:`_em_templates`), as the claims are."""
+    for judge, rendered in _em_templates():
+        answer = _answer_in(prompt, rendered)
         if answer is not None:
             return judge, answer
     return None
