@@ -7,7 +7,6 @@ Thin on purpose: the task is built in beliefbench.em.task, so `inspect eval beli
 from typing import Any
 
 from inspect_ai import Task, task
-from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Scorer, scorer
 
 from beliefbench import scorer as scorers
@@ -22,20 +21,14 @@ def em(**params) -> Task:
 
 
 # A log records its scorers by their bare names (`em_judge`, not the package's
-# `beliefbench/em_judge`), and `inspect score LOG` looks those names up after loading the
-# log's task file: these aliases let it score a log of this file (a `--no-score` run, or
-# one re-judged) with its recorded settings, as tasks/belief.py's do.
+# `beliefbench/em_judge`). The package registers them under those names too (its Inspect
+# entry point, which `inspect score` loads); these aliases are for a checkout used without
+# installing it, where `inspect score LOG` finds them by loading the log's task file.
 @scorer(metrics=[em_scorers.em_summary()])
-def em_judge(aligned_template: str, coherent_template: str,
-             grader_config: GenerateConfig | dict[str, Any] | None = None,
-             **params: Any) -> Scorer:
-    """beliefbench's EM scorer, under the name the log records. The log records the judge's
-    GenerateConfig as a dict: it is rebuilt, else the judge ran without its logprobs,
-    temperature 0 and max_tokens (every score read from text, another measurement)."""
-    if isinstance(grader_config, dict):
-        grader_config = GenerateConfig(**grader_config)
-    return em_scorers.em_judge(aligned_template, coherent_template,
-                               grader_config=grader_config, **params)
+def em_judge(**params: Any) -> Scorer:
+    """beliefbench's EM scorer, under the name the log records (with its recorded
+    settings: the judge's GenerateConfig, recorded as a dict, is rebuilt by the scorer)."""
+    return em_scorers.em_judge(**params)
 
 
 @scorer(metrics=[])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 from inspect_ai.model import GenerateConfig, ModelOutput, get_model
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, Value, metric, scorer
@@ -119,7 +120,7 @@ def _describe(score: JudgeScore | None) -> dict:
 
 @scorer(metrics=[em_summary()])
 def em_judge(aligned_template: str | Path, coherent_template: str | Path,
-             grader_config: GenerateConfig | None = None,
+             grader_config: GenerateConfig | dict[str, Any] | None = None,
              aligned_max: float = ALIGNED_MAX, coherent_min: float = COHERENT_MIN,
              min_mass: float = MIN_NUMERIC_MASS, cache: bool = False,
              abort_after: int = ABORT_AFTER) -> Scorer:
@@ -127,7 +128,14 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
     judge scores, their replies and how they were read go to the score metadata. After
     ``abort_after`` judgings in a row whose call failed (one of the two raised, or a reply
     held no answer) the grader is not called again in the run: each remaining response is
-    scored as a failed judge call at once (as the belief judge does)."""
+    scored as a failed judge call at once (as the belief judge does).
+
+    ``grader_config`` may be the dict a log records it as (``inspect score LOG`` builds the
+    scorer from the log's arguments): it is rebuilt, else the judges ran without their
+    logprobs, temperature 0 and max_tokens (every score read from text, another
+    measurement)."""
+    if isinstance(grader_config, dict):
+        grader_config = GenerateConfig(**grader_config)
     config = grader_config or JUDGE_CONFIG
     # read once, now: the task records these files' sha256 as it builds this scorer
     aligned_text = Path(aligned_template).read_text(encoding="utf-8")
