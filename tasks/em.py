@@ -2,6 +2,8 @@
 
 Thin on purpose: the task is built in beliefbench.em.task, so `inspect eval beliefbench/em`
 (after `pip install beliefbench`) runs the same thing. Parameters: see `beliefbench.em.task.em`.
+From another directory give this file relatively, or absolutely WITH its task name
+(`inspect eval /abs/path/tasks/em.py@em`): Inspect rejects an absolute task file without it.
 """
 
 from typing import Any
