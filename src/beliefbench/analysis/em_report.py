@@ -677,8 +677,7 @@ def load_em_logs(sources: Source | Sequence[Source] | ReadLogs) -> EMLogs:
         if info["responses"] == info["unscored"] and not info["partial"]:
             raise LogError(f"{path}: a successful EM log with no scored responses "
                            "(`inspect eval --no-score` leaves a log so): score it first, "
-                           f"`inspect score {shlex.quote(path)} --output-file <new .eval>` "
-                           "from the directory the eval of tasks/em.py ran in")
+                           f"`inspect score {shlex.quote(path)} --output-file <new .eval>`")
         methods = set(df.loc[in_log, "judge_method"].dropna())
         info["text_read"] = int((in_log & (df["judge_method"] == "text")).sum())
         info["served"] = sorted(set(df.loc[in_log, "judge_served"].dropna()))
