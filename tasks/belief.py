@@ -2,6 +2,8 @@
 
 Thin on purpose: the task is built in beliefbench.task, so `inspect eval beliefbench/belief`
 (after `pip install beliefbench`) runs the same thing. Parameters: see `beliefbench.task.belief`.
+From another directory give this file relatively, or absolutely WITH its task name
+(`inspect eval /abs/path/tasks/belief.py@belief`): Inspect rejects an absolute task file without it.
 """
 
 from typing import Any
@@ -20,8 +22,9 @@ def belief(**params) -> Task:
 
 
 # A log records its scorers by their bare names (`belief_judge`, not the package's
-# `beliefbench/belief_judge`), and `inspect score LOG` looks those names up after loading the
-# log's task file: these aliases let it re-score a log of this file with its recorded settings.
+# `beliefbench/belief_judge`). The package registers them under those names too (its Inspect
+# entry point, which `inspect score` loads); these aliases are for a checkout used without
+# installing it, where `inspect score LOG` finds them by loading the log's task file.
 @scorer(metrics=[scorers.belief_summary()])
 def belief_judge(**params: Any) -> Scorer:
     """beliefbench's belief scorer, under the name the log records."""
