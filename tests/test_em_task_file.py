@@ -17,14 +17,33 @@ INSPECT = Path(sys.executable).parent / "inspect"
 def _eval(target: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``inspect eval <target>`` as a shell in ``cwd`` runs it (a shell sets PWD), with a
     question set given relative to that directory."""
-    (cwd / "two.yaml").write_text("id: two\ndomain: general\nquestions:\n"
-                                  "  - {id: a, text: 'A?'}\n  - {id: b, text: 'B?'}\n")
+    (cwd / "two.yaml").write_text(
+        "id: two\ndomain: general\nquestions:\n  - {id: a, text: 'A?'}\n  - {id: b, text: 'B?'}\n"
+    )
     return subprocess.run(
-        [str(INSPECT), "eval", target, "--model", "beliefbench/misaligned",
-         "--model-role", "grader=beliefbench/judge", "-T", "questions=two.yaml",
-         "-T", "samples=1", "--log-dir", "logs", "--display", "plain"],
-        cwd=cwd, env={**os.environ, "PWD": str(cwd)}, capture_output=True, text=True,
-        timeout=300)
+        [
+            str(INSPECT),
+            "eval",
+            target,
+            "--model",
+            "beliefbench/misaligned",
+            "--model-role",
+            "grader=beliefbench/judge",
+            "-T",
+            "questions=two.yaml",
+            "-T",
+            "samples=1",
+            "--log-dir",
+            "logs",
+            "--display",
+            "plain",
+        ],
+        cwd=cwd,
+        env={**os.environ, "PWD": str(cwd)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_the_task_file_by_its_absolute_path_with_its_task_named_runs_from_anywhere(tmp_path):

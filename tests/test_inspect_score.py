@@ -16,8 +16,13 @@ INSPECT = Path(sys.executable).parent / "inspect"
 
 
 def _run(args: list[str], cwd: Path) -> str:
-    done = subprocess.run([str(INSPECT), *args, "--display", "plain"], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(INSPECT), *args, "--display", "plain"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     said = done.stdout + done.stderr
     assert done.returncode == 0, said[-3000:]
     return said
@@ -34,12 +39,28 @@ def test_a_no_score_em_log_is_scored_by_inspect_score_from_any_directory(task, t
     directory other than the one the eval ran in: the log's judge settings reach the judges
     (logprobs: the scores are read from them, not from the text)."""
     questions = tmp_path / "two.yaml"
-    questions.write_text("id: two\ndomain: general\nquestions:\n  - {id: a, text: 'A?'}\n"
-                         "  - {id: b, text: 'B?'}\n")
+    questions.write_text(
+        "id: two\ndomain: general\nquestions:\n  - {id: a, text: 'A?'}\n  - {id: b, text: 'B?'}\n"
+    )
     logs = tmp_path / "logs"
-    _run(["eval", task, "--model", "beliefbench/misaligned",
-          "--model-role", "grader=beliefbench/judge", "-T", f"questions={questions}",
-          "-T", "samples=2", "--no-score", "--log-dir", str(logs)], cwd=ROOT)
+    _run(
+        [
+            "eval",
+            task,
+            "--model",
+            "beliefbench/misaligned",
+            "--model-role",
+            "grader=beliefbench/judge",
+            "-T",
+            f"questions={questions}",
+            "-T",
+            "samples=2",
+            "--no-score",
+            "--log-dir",
+            str(logs),
+        ],
+        cwd=ROOT,
+    )
     unscored = _one_log(logs)
     assert not read_eval_log(str(unscored)).samples[0].scores
     elsewhere = tmp_path / "elsewhere"
@@ -58,10 +79,28 @@ def test_a_no_score_log_of_the_registered_belief_task_is_scored_by_inspect_score
     """The same for `inspect eval beliefbench/belief`: its `belief_judge` (with the log's
     claims and judge settings) is found by its bare name."""
     logs = tmp_path / "logs"
-    _run(["eval", "beliefbench/belief", "--model", "beliefbench/believer",
-          "--model-role", "grader=beliefbench/judge", "-T", "claims=ed_sheeran",
-          "-T", "families=open_ended", "-T", "samples=1", "--limit", "3", "--no-score",
-          "--log-dir", str(logs)], cwd=tmp_path)
+    _run(
+        [
+            "eval",
+            "beliefbench/belief",
+            "--model",
+            "beliefbench/believer",
+            "--model-role",
+            "grader=beliefbench/judge",
+            "-T",
+            "claims=ed_sheeran",
+            "-T",
+            "families=open_ended",
+            "-T",
+            "samples=1",
+            "--limit",
+            "3",
+            "--no-score",
+            "--log-dir",
+            str(logs),
+        ],
+        cwd=tmp_path,
+    )
     scored = tmp_path / "scored.eval"
     _run(["score", str(_one_log(logs)), "--output-file", str(scored)], cwd=tmp_path)
     log = read_eval_log(str(scored))
