@@ -106,3 +106,16 @@ def test_a_no_score_log_of_the_registered_belief_task_is_scored_by_inspect_score
     log = read_eval_log(str(scored))
     assert [s.scores["belief_judge"].answer for s in log.samples] == ["yes"] * 3
     assert log.results.scores[0].metrics["belief"].value == 1.0
+
+
+def test_a_no_score_log_of_the_registered_logprob_task_is_scored_by_inspect_score(tmp_path):
+    """`belief_logprob`'s `logprob_scorer` by its bare name too. mockllm gives no logprobs:
+    each item is scored as read nothing (an error, counted), so the log gains scores."""
+    logs = tmp_path / "logs"
+    _run(["eval", "beliefbench/belief_logprob", "--model", "mockllm/model", "--limit", "2",
+          "--no-score", "--log-dir", str(logs)], cwd=tmp_path)
+    scored = tmp_path / "scored.eval"
+    said = _run(["score", str(_one_log(logs)), "--output-file", str(scored)], cwd=tmp_path)
+    assert "couldn't be loaded" not in said
+    log = read_eval_log(str(scored))
+    assert [set(s.scores) for s in log.samples] == [{"logprob_scorer"}] * 2
