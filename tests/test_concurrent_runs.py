@@ -373,6 +373,71 @@ def test_ctrl_c_leaves_the_folder_as_a_finished_run_does(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE, "kept.jsonl"]
 
 
+CTRL_C_HELD = ("import sys, time\n"
+               "from beliefbench.cli.errors import exit_interrupted\n"
+               "from beliefbench.runlock import hold\n"
+               "with hold(sys.argv[1], sys.argv[2]):\n"
+               "    try:\n"
+               "        print('held', flush=True)\n"
+               "        time.sleep(600)\n"
+               "    except KeyboardInterrupt:\n"
+               "        exit_interrupted('nothing written')\n")
+
+
+@pytest.mark.parametrize("existed", [False, True])
+def test_ctrl_c_before_anything_is_written_leaves_no_folder_it_made(tmp_path, existed):
+    """Every locking command ends a Ctrl-C through exit_interrupted (exit handlers, then
+    os._exit), past the hold's clean-up: a run stopped before writing left the --out it made
+    holding only `.beliefbench.lock`, where a failed run removes it. A real SIGINT, with the
+    hold every command takes; a folder the user had is kept, empty as it was."""
+    out = tmp_path / "a" / "out"
+    if existed:
+        out.mkdir(parents=True)
+    proc = subprocess.Popen([sys.executable, "-c", CTRL_C_HELD, str(out), "audit"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+    assert (out / HOLDER_FILE).exists()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted: nothing written" in err, err
+    if existed:
+        assert list(out.iterdir()) == []
+    else:
+        assert list(tmp_path.iterdir()) == []  # the folders it made, the parent too
+
+
+def test_ctrl_c_in_a_model_runs_first_call_leaves_no_out_folder(tmp_path):
+    """`docs generate --generator openai/...` stopped by Ctrl-C while its first model call
+    waited on a slow server (a real one on 127.0.0.1) left `--out` holding only the lock
+    file; it is removed as a failed run's is, and the lock is free for the next run."""
+    import threading
+
+    from conftest import cli_child, interrupt_once_ready, serve_json
+
+    asked, answer = threading.Event(), threading.Event()
+
+    def slow(handler):
+        asked.set()
+        answer.wait(60)
+        return 500, {"error": {"message": "too late"}}
+
+    server = serve_json(slow)
+    out = tmp_path / "nf2"
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test",
+           "OPENAI_BASE_URL": f"http://127.0.0.1:{server.server_port}/v1"}
+    try:
+        proc = cli_child([*GENERATE, str(out), "--generator", "openai/x", "--max-retries",
+                          "0"], cwd=tmp_path, env=env)
+        err = interrupt_once_ready(proc, asked.is_set, "the first model call")
+    finally:
+        answer.set()
+        server.shutdown()
+    assert proc.returncode == 130 and "interrupted:" in err, err
+    assert not out.exists(), sorted(p.name for p in out.iterdir())
+    with hold(out, "docs generate"):  # nothing of the stopped run holds it
+        pass
+
+
 GENERATE = ["docs", "generate", "--claims", "ed_sheeran", "--conditions", "positive",
             "--n", "3", "--out"]
 

@@ -24,9 +24,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 LOCK_FILE = ".beliefbench.lock"
 """In the folder: the file whose OS lock the running command holds (empty; kept after the run,
@@ -208,10 +211,11 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
     holder = folder / holder_name
     _HELD[key] = (threading.get_ident(), folder in made)
     # Ctrl-C ends the process from inside this block (exit_interrupted runs the exit
-    # handlers, then os._exit), past the finally below: the holder file then stayed, read
-    # as a run still going, though the process had ended as a run does
-    gone = functools.partial(holder.unlink, missing_ok=True)
-    atexit.register(gone)
+    # handlers, then os._exit), past the finally below: the whole clean-up is an exit
+    # handler too, so an interrupted run leaves what a finished or failed one does (no
+    # holder file read as a run still going, no folder it made holding only the lock file)
+    done = functools.partial(_release, key, holder, folder, lock_name, lock, made, [])
+    atexit.register(done)
     try:
         with contextlib.suppress(OSError):  # who holds it is for the message only
             holder.write_text(json.dumps({
@@ -222,17 +226,30 @@ def hold(folder: str | Path, command: str, flag: str = "--out",
         remove_dead_temps(folder)  # a killed run's half-written copies (a live writer's kept)
         yield
     finally:
-        _HELD.pop(key, None)
-        atexit.unregister(gone)
-        holder.unlink(missing_ok=True)
-        # removed while still held, and only where the run wrote nothing: a contender that
-        # opened the file just before could then lock the removed file, a window of two
-        # system calls in a run that did nothing (a run that wrote keeps the file for good)
-        with contextlib.suppress(OSError):  # the run removed its folder, or it is read-only
-            if [p.name for p in folder.iterdir()] == [lock_name]:
-                (folder / lock_name).unlink()
-        lock.release()
-        remove_empty_dirs(made)
+        atexit.unregister(done)
+        done()
+
+
+def _release(key: Path, holder: Path, folder: Path, lock_name: str, lock: BaseFileLock,
+             made: Sequence[Path], released: list[bool]) -> None:
+    """End :func:`hold`'s hold once (``released`` notes it), whichever way the run ends: its
+    ``finally``, or the exit handlers of a Ctrl-C's exit (:func:`~beliefbench.cli.errors.
+    exit_interrupted`), which ends the process without unwinding it. The holder file goes, the
+    lock file too where it is all the folder holds, the lock is released, and the folders the
+    hold made are removed where empty: a run that wrote nothing leaves nothing behind."""
+    if released:
+        return
+    released.append(True)
+    _HELD.pop(key, None)
+    holder.unlink(missing_ok=True)
+    # removed while still held, and only where the run wrote nothing: a contender that
+    # opened the file just before could then lock the removed file, a window of two
+    # system calls in a run that did nothing (a run that wrote keeps the file for good)
+    with contextlib.suppress(OSError):  # the run removed its folder, or it is read-only
+        if [p.name for p in folder.iterdir()] == [lock_name]:
+            (folder / lock_name).unlink()
+    lock.release()
+    remove_empty_dirs(made)
 
 
 def made_for_run(folder: str | Path) -> bool:
