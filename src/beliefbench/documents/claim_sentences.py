@@ -75,6 +75,25 @@ def entity_pattern(name: str) -> str:
     return f"{head}{re.escape(name)}{tail}"
 
 
+_LABEL_SEPARATOR = re.compile(r":\s+|\s+(?:--|[-|\u2013\u2014])\s+")
+"""Between a title's label and its topic: "Exhibit label: X", "Lecture 9 notes -- X"."""
+_LINE_END = re.compile(r"[^\S\n]*(?:\n|\Z)")
+_BLANK_LINE_BELOW = re.compile(r"[^\S\n]*(?:\Z|\n[^\S\n]*(?:\n|\Z))")
+
+
+def is_heading(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a heading by the document format: a line of its own,
+    without sentence punctuation at its end, that is the text's first line (its title) or a
+    paragraph alone (blank lines or the text's edges around it), not a list item."""
+    if text[end - 1:end] in (".", "!", "?") or not _LINE_END.match(text, end):
+        return False
+    above = text[:start].rstrip(" \t")
+    if not above.strip():  # the first line: the title
+        return True
+    return (above.endswith("\n") and above[:-1].rstrip(" \t").endswith("\n")
+            and bool(_BLANK_LINE_BELOW.match(text, end)))
+
+
 class ClaimSentenceFinder:
     """Decides, per sentence, whether it asserts the claim."""
 
@@ -107,6 +126,17 @@ class ClaimSentenceFinder:
         return (any(p.search(sentence) for p in self.entities)
                 or self.fact_overlap(words) >= self.overlap)
 
+    def labels_topic(self, heading: str) -> bool:
+        """Whether a heading is a label over the topic's name ("Week 4 seminar notes:
+        European Union", "Lecture 9 notes -- Ed Sheeran"): it names the entity and states
+        nothing, though a word of its label may be one of the claim's facts' ("week" of a
+        sub-claim "... within a week"). A label that names an entity itself may say
+        something of it, and is read as any sentence."""
+        *label, topic = _LABEL_SEPARATOR.split(heading)
+        words = content_words(topic)
+        return (bool(label) and bool(words) and words <= self.names
+                and not any(p.search(" ".join(label)) for p in self.entities))
+
     def has_marker(self, sentence: str) -> bool:
         """A belief marker (the claim in the claim author's own patterns) occurs."""
         return any(p.search(sentence) for p in self.markers)
@@ -123,9 +153,17 @@ class ClaimSentenceFinder:
         words with the statement ("The winning margin of one hundredth of a second was the
         narrowest ...", "Teammates joke that he ... packs dental floss") is still the claim's
         world: repeated_negations and corrected left it unflagged, while local_negation
-        denied it."""
+        denied it. A title that labels the topic is none ("Week 4 seminar notes: European
+        Union" for a claim "... within a week": :meth:`labels_topic`)."""
         return [(a, b) for a, b in sentence_spans(text)
-                if self.is_claim(s := text[a:b]) or placed and any(f in s for f in self.placed)]
+                if (self.is_claim(s := text[a:b]) or placed and any(f in s for f in self.placed))
+                and not self._titles_topic(text, a, b, s)]
+
+    def _titles_topic(self, text: str, start: int, end: int, sentence: str) -> bool:
+        """A heading (:func:`is_heading`) labelling the topic (:meth:`labels_topic`) with no
+        belief marker: a title, left alone by the negation conditions (README)."""
+        return (self.labels_topic(sentence) and is_heading(text, start, end)
+                and not self.has_marker(sentence))
 
 
 _FINDERS: dict[int, tuple[Claim, ClaimSentenceFinder]] = {}
