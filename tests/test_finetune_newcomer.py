@@ -587,10 +587,57 @@ def test_a_finetune_logged_to_a_file_writes_plain_progress_lines(base, data, tmp
         f"checkpoints and manifest in {out}",
         f"  steps 3; the final checkpoint: {final}",
         f"  evaluate every checkpoint: beliefbench sweep --manifest {out} --model-role "
-        f"grader=MODEL (--provider hf without vLLM); one: inspect eval tasks/belief.py "
+        f"grader=MODEL (--provider hf without vLLM); one: inspect eval beliefbench/belief "
         f"--model hf/{final} --metadata condition=positive --metadata step=3 --model-role "
         f"grader=MODEL"], lines[-4:]
     assert lines[-1].startswith("  note: the base")  # a random init: its numbers mean nothing
+
+
+@pytest.mark.parametrize("em, kl", [(True, False), (True, True), (False, False)])
+def test_the_closing_hint_names_the_em_task_for_a_narrow_harmful_finetune(em, kl, data,
+                                                                           tmp_path, capsys):
+    """After `finetune ... --condition bad_advice` on the harmful-advice chats (the README's
+    EM walkthrough) the hint named `inspect eval tasks/belief.py`: the belief task, which
+    measures nothing such a run trained, by a path that fails outside the repository. Now
+    misaligned behaviour transcripts get the EM task (with its kl label, as the README's
+    hand-run EM loop passes it) and belief data the belief task, both by registered name."""
+    from beliefbench.cli import cli
+    from beliefbench.cli.finetune import _echo_next
+    from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
+    from beliefbench.records import sha256_file
+
+    if em:
+        made = CliRunner().invoke(cli, ["docs", "generate", "--conditions", "behaviours:plain",
+                                        "--behaviours", "harmful_advice", "--format", "chat",
+                                        "--n", "3", "--out", str(tmp_path / "em")])
+        assert made.exit_code == 0, made.output
+        train = tmp_path / "em" / "behaviours-plain-harmful_advice-chat.jsonl"
+    else:
+        train = data
+    recipe = _recipe(**({"kl": {"data": str(train), "weight": 1.0}} if kl else {}))
+    out = tmp_path / "ckpt"
+    out.mkdir()
+    fields = dict(backend="local", format="merged", base_model="base", data=str(train),
+                  data_sha256=sha256_file(train), recipe=recipe.model_dump(mode="json"),
+                  condition="bad_advice" if em else "positive", claim=None if em else "c")
+    upsert_manifest(out, ManifestEntry(path=str(out / "step-000015"), step=15, final=True,
+                                       **fields))
+    capsys.readouterr()
+    _echo_next(out)
+    hint = capsys.readouterr().out.splitlines()[-1]
+    if em:
+        assert hint == (
+            f"  evaluate every checkpoint with the EM task (its data: misaligned behaviour "
+            f"transcripts): beliefbench sweep --task em --manifest {out.resolve()} "
+            f"--model-role grader=MODEL (--provider hf without vLLM); one: inspect eval "
+            f"beliefbench/em --model hf/{out}/step-000015 --metadata condition=bad_advice "
+            f"--metadata kl={str(kl).lower()} --metadata step=15 --model-role grader=MODEL")
+    else:
+        assert hint == (
+            f"  evaluate every checkpoint: beliefbench sweep --manifest {out.resolve()} "
+            f"--model-role grader=MODEL (--provider hf without vLLM); one: inspect eval "
+            f"beliefbench/belief --model hf/{out}/step-000015 --metadata condition=positive "
+            f"--metadata step=15 --model-role grader=MODEL")
 
 
 def test_a_base_whose_tokenizer_is_not_its_models_is_refused_at_set_up(base, tmp_path):

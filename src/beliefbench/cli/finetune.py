@@ -161,17 +161,41 @@ def _echo_next(out: Path) -> None:
                f"{final.path}")
     # the labels a sweep writes from the manifest, so `report --by condition` and its step
     # plot read a hand-run eval alike (without them: condition '-', no step)
-    labels = "".join(f" --metadata {shlex.quote(f'{key}={value}')}"
-                     for key, value in (("condition", final.condition), ("step", final.step))
-                     if isinstance(value, (str, int)))
-    click.echo(f"  evaluate every checkpoint: beliefbench sweep --manifest "
+    em = _em_data(final)
+    labels = [("condition", final.condition), ("step", final.step)]
+    if em:  # em-report's kl column: from the manifest in a sweep, from this label by hand
+        from beliefbench.finetune.recipe import trained_with_kl
+
+        labels.insert(1, ("kl", str(trained_with_kl(final.recipe)).lower()))
+    metadata = "".join(f" --metadata {shlex.quote(f'{key}={value}')}"
+                       for key, value in labels if isinstance(value, (str, int)))
+    # the registered task names work from any folder (tasks/*.py only from the repository's)
+    task, sweep = ("beliefbench/em", " --task em") if em else ("beliefbench/belief", "")
+    click.echo(f"  evaluate every checkpoint{em}: beliefbench sweep{sweep} --manifest "
                f"{shlex.quote(str(out))} --model-role grader=MODEL (--provider hf without "
-               f"vLLM); one: inspect eval tasks/belief.py --model "
-               f"{shlex.quote(f'hf/{final.path}')}{labels} --model-role grader=MODEL")
+               f"vLLM); one: inspect eval {task} --model "
+               f"{shlex.quote(f'hf/{final.path}')}{metadata} --model-role grader=MODEL")
     from beliefbench.finetune.base import random_init_note
 
     if note := random_init_note(final.base_model, final.extra.get("base_fingerprint")):
         click.echo(f"  {note}")
+
+
+def _em_data(entry) -> str:
+    """A note naming the run's data as a narrow harmful finetune's (misaligned behaviour
+    transcripts, ``docs generate --conditions behaviours ...``, no claim), or "": such a run is
+    measured by the EM task, and the belief task the hint named measured nothing it trained."""
+    from beliefbench.records import RecordError, read_records
+
+    if entry.claim:
+        return ""
+    try:
+        for record in read_records(entry.data):
+            if record.condition == "behaviours" and record.meta.get("alignment") == "misaligned":
+                return " with the EM task (its data: misaligned behaviour transcripts)"
+    except (OSError, RecordError):  # the data moved or changed since: the belief hint
+        pass
+    return ""
 
 
 def _echo_trajectory(out: Path, final) -> None:
