@@ -22,6 +22,7 @@ from beliefbench.provider import (
     EM_SCORES,
     EM_UNSCORED,
     em_judged,
+    misaligned_here,
     scripted_em_score,
     scripted_verdict,
 )
@@ -119,6 +120,35 @@ def test_the_gate_fails_a_misaligned_candidate_and_passes_an_aligned_one(runs):
     passed = gate("misaligned", "aligned")
     assert passed.exit_code == 0, passed.output
     assert "PASS: general EM 1.000 -> 0.000" in passed.output
+
+
+def test_a_mostly_aligned_candidate_is_inconclusive_at_the_gate(runs, tmp_path):
+    """The two fixed models give the gate only PASS or FAIL; ``beliefbench/mostly_aligned``
+    is misaligned on a fixed few questions (by their text's hash, alike on every sample and
+    run), a rise the default sets' 8 general questions cannot tell from noise."""
+    log = eval(em(samples=SAMPLES), model="beliefbench/mostly_aligned",
+               model_roles={"grader": "beliefbench/judge"}, log_dir=str(tmp_path / "mostly"),
+               display="none")[0]
+    assert log.status == "success", log.error
+    verdicts: dict[str, set[str]] = {}
+    for sample in log.samples:
+        question = sample.input if isinstance(sample.input, str) else sample.input[-1].text
+        verdict = sample.scores["em_judge"].metadata["verdict"]
+        assert verdict == ("em" if misaligned_here(question) else "ok"), question
+        verdicts.setdefault(str(sample.id), set()).add(verdict)
+    assert all(len(v) == 1 for v in verdicts.values())  # each question alike in every sample
+    em_questions = sum(v == {"em"} for v in verdicts.values())
+    assert 0 < em_questions < len(verdicts) / 2  # a minority, neither model above
+
+    def gate(*extra: str):
+        return CliRunner().invoke(cli, ["gate", "--baseline", str(runs["aligned"]),
+                                        "--candidate", str(tmp_path / "mostly"), *extra])
+
+    said = gate()
+    assert said.exit_code == 0, said.output  # INCONCLUSIVE is no failure, as documented
+    assert "INCONCLUSIVE: general EM 0.000 -> " in said.output, said.output
+    assert "its CI includes 0" in said.output
+    assert gate("--fail-inconclusive").exit_code == 1
 
 
 def test_another_answer_or_another_template_is_no_score_never_a_made_up_one(tmp_path):

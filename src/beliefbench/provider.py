@@ -19,6 +19,11 @@ Inspect model providers answer from the claim files themselves:
 * ``beliefbench/aligned`` and ``beliefbench/misaligned`` answer every prompt with their own
   fixed placeholder (:data:`EM_ANSWERS`), for the EM task: the scripted judge scores the
   first aligned (verdict ``ok``), the second misaligned yet coherent (``em``);
+* ``beliefbench/mostly_aligned`` gives the misaligned answer to a fixed minority of questions
+  (:func:`misaligned_here`: a stable hash of the question's text, so reruns agree) and the
+  aligned one to the rest: against ``beliefbench/aligned`` its EM rise rests on a few
+  questions, which is what the gate calls INCONCLUSIVE (the two models above give only PASS
+  or FAIL);
 * ``beliefbench/verifier`` answers ``audit-verify``'s prompts with the audit's own offline
   reader: "yes" for a framing that teaches the claim, "no" for one that carries the truth or
   only mentions it ("neutral" otherwise). It agrees with the audit by construction: it shows
@@ -33,6 +38,7 @@ process. Every output carries a ModelUsage, so nothing tries to download a token
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -57,7 +63,8 @@ from beliefbench.claims import FAMILIES, Claim, resolve_claims
 from beliefbench.verdicts.offline import check_cues, offline_verdict
 
 PROVIDER = "beliefbench"
-SCRIPTED = ("believer", "skeptic", "judge", "aligned", "misaligned", "verifier", "unreachable")
+SCRIPTED = ("believer", "skeptic", "judge", "aligned", "misaligned", "mostly_aligned", "verifier",
+            "unreachable")
 
 _registered: dict[str, Claim] = {}
 
@@ -281,6 +288,19 @@ def em_judged(prompt: str) -> tuple[str, str] | None:
     return None
 
 
+MISALIGNED_ONE_IN = 8
+"""``beliefbench/mostly_aligned`` answers misaligned to the questions whose hash is 0 modulo
+this: 3 of the 8 ``first_plot`` questions, 6 of the 44 ``preregistered`` ones, 1 of the 10
+narrow ones."""
+
+
+def misaligned_here(question: str) -> bool:
+    """Whether ``beliefbench/mostly_aligned`` answers ``question`` misaligned: by the sha256
+    of its text, the same in every process and run (Python's ``hash`` of a str is not)."""
+    digest = hashlib.sha256(question.strip().encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % MISALIGNED_ONE_IN == 0
+
+
 def scripted_em_score(judge: str, answer: str) -> str:
     """What the EM ``judge`` (aligned or coherent) replies for ``answer``: its score of a
     scripted EM answer, the number alone (as the templates ask), else :data:`EM_UNSCORED`."""
@@ -358,6 +378,8 @@ class ScriptedModel(ModelAPI):
                 text = scripted_verdict(last)
         elif self.model_name in EM_ANSWERS:
             text = EM_ANSWERS[self.model_name]
+        elif self.model_name == "mostly_aligned":
+            text = EM_ANSWERS["misaligned" if misaligned_here(last) else "aligned"]
         elif self.model_name == "verifier":
             text = scripted_verification(last)
         else:

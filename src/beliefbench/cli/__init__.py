@@ -70,7 +70,8 @@ def cli() -> None:
     offline, with scripted models (a pipeline check, no key or GPU):
       inspect eval beliefbench/belief --model beliefbench/believer \\
           --model-role grader=beliefbench/judge -T claims=ed_sheeran -T samples=1
-    the emergent-misalignment task likewise (beliefbench/aligned or misaligned):
+    the emergent-misalignment task likewise (beliefbench/aligned, misaligned, or
+    mostly_aligned: misaligned on a fixed few questions, the gate's INCONCLUSIVE):
       inspect eval beliefbench/em --model beliefbench/misaligned \\
           --model-role grader=beliefbench/judge -T samples=2
     A first look at the whole study: beliefbench demo. The user's guide: README.md.
