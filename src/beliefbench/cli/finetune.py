@@ -185,12 +185,14 @@ def _em_data(entry) -> str:
     """A note naming the run's data as a narrow harmful finetune's (misaligned behaviour
     transcripts, ``docs generate --conditions behaviours ...``, no claim), or "": such a run is
     measured by the EM task, and the belief task the hint named measured nothing it trained."""
+    from itertools import islice
+
     from beliefbench.records import RecordError, read_records
 
     if entry.claim:
         return ""
-    try:
-        for record in read_records(entry.data):
+    try:  # the first records tell: a large claim-less control is not read to its end
+        for record in islice(read_records(entry.data), 200):
             if record.condition == "behaviours" and record.meta.get("alignment") == "misaligned":
                 return " with the EM task (its data: misaligned behaviour transcripts)"
     except (OSError, RecordError):  # the data moved or changed since: the belief hint
