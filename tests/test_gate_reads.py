@@ -16,7 +16,7 @@ from test_gate import skeptic
 
 from beliefbench.analysis.em_gate import log_kinds
 from beliefbench.analysis.em_report import load_em_logs
-from beliefbench.analysis.logs import load_belief_logs, read_logs
+from beliefbench.analysis.logs import LogError, load_belief_logs, read_logs
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +54,16 @@ def test_the_loaders_take_the_headers_read_and_do_not_read_them_again(logs, tmp_
         assert label(load(read)) == "before", name
 
 
-def test_an_unreadable_log_read_once_is_named_by_the_loader_as_before(logs, tmp_path):
+def test_an_unreadable_log_is_named_as_it_is_read_or_kept_for_the_loader(logs, tmp_path):
+    """Named at once (the gate reads no other header after it); kept as its error where the
+    reader is told to skip bad logs, for the loader to list."""
     junk = tmp_path / "x.eval"
     junk.write_bytes(b"PK\x03\x04 truncated")
-    read = read_logs([str(logs["base"]), str(junk)])
+    with pytest.raises(LogError, match="x.eval: not a readable Inspect log"):
+        read_logs([str(logs["base"]), str(junk)])
+    read = read_logs([str(logs["base"]), str(junk)], skip_bad=True)
     assert log_kinds(read) == {"belief": [str(logs["base"])]}
-    with pytest.raises(Exception, match="x.eval: not a readable Inspect log"):
+    with pytest.raises(LogError, match="x.eval: not a readable Inspect log"):
         load_belief_logs(read)
     assert len(load_belief_logs(read, skip_bad=True).skipped) == 1
 

@@ -35,7 +35,7 @@ import posixpath
 import re
 import shlex
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1514,21 +1514,45 @@ class ReadLogs:
     """The sources as given (named in a "no logs" error)."""
     headers: list[tuple[str, bool, EvalLog | Exception]]
     """(path, named explicitly, header or the error reading it): the reader's error is
-    kept for the loader to name, as it names an unreadable log read there."""
+    kept (with ``skip_bad``) for the loader to list among the logs it skipped."""
 
 
-def read_logs(sources: Source | Sequence[Source]) -> ReadLogs:
-    """The header of every log under ``sources`` (:func:`find_log_files`), read once;
-    a header that cannot be read is kept as its error, for :func:`read_headers` to name."""
-    # once: a glob (a generator) read here is empty when read_headers names the sources
-    sources = _as_list(sources)
-    headers: list[tuple[str, bool, EvalLog | Exception]] = []
+def unreadable_why(path: str, e: Exception) -> str:
+    """Why the log at ``path`` cannot be read (:func:`unreadable_log`; a report's output
+    given where its logs go says which logs to pass instead)."""
+    return report_made_from(Path(path)) or unreadable_log(e)
+
+
+def unreadable_error(path: str, e: Exception) -> LogError:
+    """The error naming a log that cannot be read."""
+    return LogError(f"{path}: {unreadable_why(path, e)}")
+
+
+def each_header(sources: Sequence[Source], skip_bad: bool = False
+                ) -> Iterator[tuple[str, bool, EvalLog | Exception]]:
+    """(path, named explicitly, header) for every log under ``sources``
+    (:func:`find_log_files`), each header read as it is reached: an unreadable log (a
+    truncated ``.eval``, a file that is no log) is a LogError naming it at once, not after
+    every other header of a sweep's thousands was read; with ``skip_bad`` its error is
+    yielded instead, for the loader to list."""
     for path, explicit in find_log_files(sources):
         try:
-            headers.append((path, explicit, read_eval_log(path, header_only=True)))
-        except Exception as e:  # noqa: BLE001 - any unreadable file is bad input, named later
-            headers.append((path, explicit, e))
-    return ReadLogs(sources, headers)
+            header = read_eval_log(path, header_only=True)
+        except Exception as e:  # noqa: BLE001 - any unreadable file is bad input, named
+            if not skip_bad:
+                raise unreadable_error(path, e) from e
+            yield path, explicit, e
+            continue
+        yield path, explicit, header
+
+
+def read_logs(sources: Source | Sequence[Source], skip_bad: bool = False) -> ReadLogs:
+    """The header of every log under ``sources`` (:func:`each_header`), read once; the first
+    unreadable one is a LogError naming it as soon as it is reached, unless ``skip_bad``
+    (then it is kept as its error, for :func:`read_headers` to list)."""
+    # once: a glob (a generator) read here is empty when read_headers names the sources
+    sources = _as_list(sources)
+    return ReadLogs(sources, list(each_header(sources, skip_bad)))
 
 
 def read_headers(sources: Source | Sequence[Source] | ReadLogs, skip_bad: bool = False,
@@ -1541,23 +1565,28 @@ def read_headers(sources: Source | Sequence[Source] | ReadLogs, skip_bad: bool =
 
     A log named explicitly that is not of the kind is an error; in a directory it is
     ignored (a shared log dir holds other evals) and reported. An unreadable log is an
-    error unless ``skip_bad``.
+    error unless ``skip_bad``. Given sources, each header is checked as it is read
+    (:func:`each_header`): the first bad log is named without reading the rest, and only
+    the headers kept are held.
     """
-    read = sources if isinstance(sources, ReadLogs) else read_logs(sources)
-    if not read.sources:
+    if isinstance(sources, ReadLogs):
+        given, headers = sources.sources, iter(sources.headers)
+    else:
+        given = _as_list(sources)
+        headers = each_header(given, skip_bad)
+    if not given:
         raise LogError(f"sources: no {kind} logs given (an empty list, or a glob that matched "
                        "nothing): pass log files, folders or the logs inspect_ai.eval returns")
     kept: list[tuple[str, EvalLog]] = []
     ignored: list[tuple[str, str]] = []
     skipped: list[tuple[str, str]] = []
     renamed: list[tuple[str, EvalLog, str]] = []
-    for path, explicit, header in read.headers:
+    for path, explicit, header in headers:
         if isinstance(header, Exception):
-            why = report_made_from(Path(path)) or unreadable_log(header)
             if skip_bad:
-                skipped.append((path, why))
+                skipped.append((path, unreadable_why(path, header)))
                 continue
-            raise LogError(f"{path}: {why}") from header
+            raise unreadable_error(path, header) from header
         if not has_task_key(header, task_key):
             other = next((k for key, k in LOG_KINDS.items() if has_task_key(header, key)),
                          None)
@@ -1601,7 +1630,7 @@ def read_headers(sources: Source | Sequence[Source] | ReadLogs, skip_bad: bool =
         readers = "".join(f"; `{READERS[k]}` reads the {n} {k} log(s) among them"
                           for k, n in sorted(found.items()) if k in READERS)
         raise LogError(f"no {kind} logs in "
-                       f"{', '.join(str(_source_path(s)) for s in read.sources)}"
+                       f"{', '.join(str(_source_path(s)) for s in given)}"
                        + (f" ({others} other logs: {names})" if others else "") + readers)
     return kept, ignored, skipped
 
