@@ -86,3 +86,14 @@ def test_commands_name_the_file_exit_2_no_traceback(made, tmp_path, command):
     assert "cut short" in res.output and "Traceback" not in res.output
     if command[0] == "gate":
         assert "--candidate: " in res.output
+
+
+def test_a_file_of_another_kind_named_says_which_files_are_logs(tmp_path):
+    """"No recorder for location" was all it said of a file that is no log by its name."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a log\n")
+    res = CliRunner().invoke(cli, ["report", str(notes), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert f"{notes}: not a readable Inspect log (ValueError: No recorder for location" \
+        in res.output
+    assert "Inspect reads logs named `.eval` or `.json` only" in " ".join(res.output.split())

@@ -1501,6 +1501,9 @@ def unreadable_log(e: Exception) -> str:
         why += (": the .eval file is cut short (a copy, upload or download that stopped, or "
                 "a disk that filled as it was written): copy it again from where it was made, "
                 "or run the eval again")
+    elif "No recorder for location" in str(e):
+        why += (": Inspect reads logs named `.eval` or `.json` only; pass the logs of an "
+                "`inspect eval` run, or the folder holding them")
     return why
 
 
