@@ -71,6 +71,16 @@ def test_skip_bad_logs_still_reads_on_and_lists_it(made, tmp_path):
     assert [type(h).__name__ for _, _, h in read.headers][1] != "EvalLog"
 
 
+def test_headers_are_held_without_their_reductions(made):
+    """Inspect reads every question's reduced score (the judge's reply) with a header; none
+    of it is read here, and across a sweep's logs it held most of the headers' memory."""
+    from inspect_ai.log import read_eval_log
+
+    assert read_eval_log(str(made["new"]), header_only=True).reductions  # Inspect's own
+    [(_, _, header)] = read_logs(str(made["new"])).headers
+    assert header.reductions is None and header.results is not None
+
+
 @pytest.mark.parametrize("command", [
     ["report", "{logs}", "--out", "{out}", "--no-plots"],
     ["em-report", "{logs}", "--out", "{out}", "--no-plots"],

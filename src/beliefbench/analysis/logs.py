@@ -1537,7 +1537,10 @@ def each_header(sources: Sequence[Source], skip_bad: bool = False
     (:func:`find_log_files`), each header read as it is reached: an unreadable log (a
     truncated ``.eval``, a file that is no log) is a LogError naming it at once, not after
     every other header of a sweep's thousands was read; with ``skip_bad`` its error is
-    yielded instead, for the loader to list."""
+    yielded instead, for the loader to list. Each header's ``reductions`` (every question's
+    reduced score, the judge's reply included, which Inspect reads with the header) are
+    dropped: nothing here reads them, and over thousands of logs they held most of the
+    memory the headers took."""
     for path, explicit in find_log_files(sources):
         try:
             header = read_eval_log(path, header_only=True)
@@ -1546,6 +1549,7 @@ def each_header(sources: Sequence[Source], skip_bad: bool = False
                 raise unreadable_error(path, e) from e
             yield path, explicit, e
             continue
+        header.reductions = None
         yield path, explicit, header
 
 
