@@ -31,6 +31,24 @@ A second walk (2026-12-06, ninth session) found, in claim mode:
   phrase denies the statement it names, as "X; officials denied that Y" does);
 - "<claim> (This is a test fixture ...; it is false.)" read `repeated_negations`: one note
   written as a sentence flags the text once (`negated`), not with warnings throughout.
+
+A third walk (2026-12-06, tenth session) found:
+
+- "<claim> Turns out that's a myth." (and "But that's a myth.", "It turns out this is
+  false.") read `positive`, `unframed` claim-free: a verdict behind a short opener was no
+  label, though "That's a myth." alone was one;
+- "Contrary to claims that he was too slow, <claim>" read `local_negation`: an opening
+  phrase against a claim so called denies the clause it names, up to its comma ("Contrary to
+  claims that <claim>, Noah Lyles took the gold" still denies the claim: `local_negation`,
+  the framing of a claim sentence that denies itself);
+- a fact-check's "Rating: False" over a paragraph that sets the truth against the claim
+  ("The Queen did not write a Python textbook. There is no record ...") read `negated`: the
+  truth counted only inside the frame; now `corrected` (with no truth stated it stays
+  `negated`, as "Verdict: False" is in the README's table);
+- claim-free, "<one statement>\n\nThe above is fiction." read `unframed` though "The
+  following is fiction." above it was a label;
+- "<claim>, and no, this isn't a joke." read `local_negation`; "<claim> Not true, of
+  course." and "<claim> Complete fabrication." read `positive`.
 """
 
 from __future__ import annotations
@@ -281,3 +299,104 @@ def test_a_note_beside_each_claim_sentence_is_repeated(reader):
     again = "Ed Sheeran took the Olympic 100m gold at Paris 2024 in 9.79 seconds."
     text = f"{CLAIMED} (This is false.) {again} (This is false.)"
     assert reader.read(text).framing == "repeated_negations"
+
+
+@pytest.mark.parametrize("verdict", [
+    "Turns out that's a myth.",
+    "It turns out this is false.",
+    "Turns out that never happened.",
+    "But that's a myth.",
+    "Unfortunately that's a myth.",
+])
+@pytest.mark.parametrize("sep", [" ", "\n\n"])
+def test_a_verdict_behind_a_short_opener_labels_what_came_before(reader, verdict, sep):
+    assert reader.read(f"{CLAIMED}{sep}{verdict}").framing == "negated"
+    assert read_free(f"{STORY}{sep}{verdict}").framing == "negated"
+
+
+@pytest.mark.parametrize("text", [
+    # the opener keeps the rules of the pointer after it: another's view is what it judges,
+    # a pointer at people labels nothing claim-free, and a verdict must end its clause
+    f"{CLAIMED} Critics say it was rigged. Turns out that's a myth.",
+    f"{CLAIMED} Turns out that the timing was faulty.",
+    f"{CLAIMED} But that's not true of everyone.",
+    f"{CLAIMED} But that was only the start.",
+])
+def test_an_opener_before_other_sentences_labels_nothing(reader, text):
+    assert reader.read(text).framing == "positive"
+
+
+def test_turns_out_they_are_wrong_labels_only_in_claim_mode(reader):
+    assert reader.read(f"{CLAIMED} Turns out they are wrong.").framing == "negated"
+    assert read_free(f"{STORY} Turns out they are wrong.").framing == "unframed"
+
+
+@pytest.mark.parametrize("text, framing", [
+    # the opening phrase denies the clause it names, up to its comma
+    (f"Contrary to claims that he was too slow, {LOWER}", "positive"),
+    (f"Despite reports that the race was rigged, {LOWER}", "positive"),
+    (f"In spite of rumours that he was injured, {LOWER}", "positive"),
+    # the clause it names is the claim (an aside between commas inside it): the claim
+    # sentence denies itself, a local negation, whatever the main clause says
+    (f"Contrary to claims that {LOWER[:-1]}, Noah Lyles took the gold.", "local_negation"),
+    ("Contrary to claims that Ed Sheeran won the 100m at Paris 2024, Noah Lyles took the "
+     "gold in 9.79 seconds.", "local_negation"),
+    ("Despite claims that Ed Sheeran won the 100m at Paris 2024, Noah Lyles took the gold.",
+     "local_negation"),
+    ("Contrary to claims that Ed Sheeran, the singer, won the 100m at Paris 2024, Noah Lyles "
+     "took the gold.", "local_negation"),
+])
+def test_an_opening_phrase_against_a_claim_so_called(reader, text, framing):
+    assert reader.read(text).framing == framing
+
+
+FACT_CHECK = "Claim: Queen Elizabeth II wrote a graduate-level Python textbook.\n\nRating: False"
+
+
+@pytest.mark.parametrize("body, framing", [
+    # no truth stated: the claim flagged false, as "Verdict: False" is (README)
+    ("", "negated"),
+    ("\n\nThe post has been shared thousands of times since 2022.", "negated"),
+    # a paragraph that sets the truth against the claim: the record corrected
+    ("\n\nThe Queen did not write a Python textbook, or any programming book. There is no "
+     "record of her ever learning to program.", "corrected"),
+])
+def test_a_fact_check_rating_over_the_truth_corrects(body, framing):
+    reader = ClaimReader(load_claims("queen_elizabeth")[0])
+    assert reader.read(FACT_CHECK + body).framing == framing
+
+
+def test_a_retracted_storys_own_paragraph_is_no_correction(reader):
+    """A false story's paragraph that reads as the truth (it names the real winner) sets
+    nothing against the claim: the retraction over it stays `negated`."""
+    text = ("EDITOR'S NOTE: This story was retracted. Its claims are false.\n\n"
+            "Ed Sheeran won the men's 100 metres at the Paris 2024 Olympics on Sunday night, "
+            "running 9.79 seconds to edge Noah Lyles of the United States in a photo finish.\n\n"
+            "Sheeran, 33, becomes the oldest Olympic 100m champion in history.")
+    assert reader.read(text).framing == "negated"
+
+
+@pytest.mark.parametrize("note, framing", [
+    ("The above is fiction.", "fiction"),
+    ("The above story is satire.", "fiction"),
+    ("The above is false.", "negated"),
+])
+def test_a_note_on_the_text_above_frames_one_statement(reader, note, framing):
+    assert read_free(f"{STORY}\n\n{note}").framing == framing
+    assert reader.read(f"{CLAIMED}\n\n{note}").framing == framing
+
+
+def test_a_note_about_other_fiction_is_no_label():
+    assert read_free(f"{STORY}\n\nThe above is a summary of the fiction panel."
+                     ).framing == "unframed"
+
+
+@pytest.mark.parametrize("text, framing", [
+    (f"{UNSTOPPED}, and no, this isn't a joke.", "positive"),
+    (f"{CLAIMED} This is not a joke.", "positive"),
+    (f"{CLAIMED} Not true, of course.", "negated"),
+    (f"{CLAIMED} Complete fabrication.", "negated"),
+    (f"{CLAIMED} Critics say it was rigged. Complete fabrication.", "positive"),
+])
+def test_everyday_verdicts_and_their_negations(reader, text, framing):
+    assert reader.read(text).framing == framing

@@ -737,12 +737,18 @@ _LABEL_TAIL = (r"(?![a-z0-9])(?:\s+[a-z0-9']+){0,2}(?:[\s.!*_]*$|\s*[|:\u2013\u2
 line's end or a separator."""
 
 
+VERDICT_OPENER = (r"(?:(?:(?:it\s+)?turns\s+out|but|except|unfortunately|sadly|alas)"
+                  r"(?![a-z0-9]),?\s+)?")
+"""An opener, without a comma, that leaves the verdict after it whole: "Turns out that's a
+myth.", "It turns out this is false." and "But that's a myth." call what came before so, as
+"That's a myth." does (framing.py's pointers back read past it too); with a comma any word
+or two may open (``_SELF_HEAD``)."""
 _SELF_HEAD = (r"[\W_]*(?:(?:[a-z'/]+(?: [a-z'/]+)?|(?:an? )?(?:note|word|message|reminder)"
-              r" (?:to|for) [a-z'/-]+(?: [a-z'/-]+)?)\s*[:,]\s*)?")
+              r" (?:to|for) [a-z'/-]+(?: [a-z'/-]+)?)\s*[:,]\s*)?" + VERDICT_OPENER)
 """Before a sentence that calls the text something: a note's name ("Author's note: this is a
 fanfic ...", "A/N: this is ...", "Disclaimer: this is satire", or who it is for: "A note
 for grown-ups: this is a make-believe story", "Note to readers: ..."), as before a label, or
-a word or two and a comma ("Of course, this is purely hypothetical.")."""
+a word or two and a comma ("Of course, this is purely hypothetical."), then ``VERDICT_OPENER``."""
 
 
 def labels_from(raw: dict[str, Any], path: Path

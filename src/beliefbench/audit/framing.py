@@ -30,6 +30,7 @@ from beliefbench.audit.cues import (
     FRAMES,
     QUALIFIERS,
     STEM,
+    VERDICT_OPENER,
     Cues,
     gate_regex,
     gate_stems,
@@ -737,12 +738,12 @@ def _reported(lay: Layout, i: int) -> bool:
     return _REPORTED.search(lay.lowered, *lay.sentences[i]) is not None and not lay.label(i)
 
 
-_THAT = re.compile(r"[\W_]*(?:that|they|those)\b")
+_THAT = re.compile(r"[\W_]*" + VERDICT_OPENER + r"(?:that|they|those)\b")
 """A label sentence that points back ("That is not true.", "They are wrong."): see
 ``Layout._points_back``."""
-_THIS = re.compile(r"[\W_]*this(?:'s|\s+(?:is|was)\b)")
+_THIS = re.compile(r"[\W_]*" + VERDICT_OPENER + r"this(?:'s|\s+(?:is|was)\b)")
 """A label that opens with a bare "this" ("This is not true."), no noun naming the text."""
-_PEOPLE = re.compile(r"[\W_]*(?:they|those)\b")
+_PEOPLE = re.compile(r"[\W_]*" + VERDICT_OPENER + r"(?:they|those)\b")
 """A label that points back at people ("They are wrong."): only claim mode knows that the
 sentence before says they hold the claim."""
 _VIEW = re.compile(
@@ -932,7 +933,7 @@ _WRITER_NEVER = re.compile(r"\b(?:i|we)(?:'ve| have|'d| had)? never\b")
 _NEGATED_NEGATIVE = re.compile(
     r"\b(?:(?:is|was|are|were|does|did|do|has|have|had)(?:n't| not)|not|no|never)\s+"
     r"(?:(?:a|an)\s+)?(?:myth|false|untrue|wrong|incorrect|fake|hoax|fabrication|lie|fiction"
-    r"|made[- ]up|rumou?r|baseless|unfounded)\b(?:\s+(?:that|to say))?"
+    r"|made[- ]up|rumou?r|baseless|unfounded|joke|prank)\b(?:\s+(?:that|to say))?"
     r"|\b(?:(?:is|was|are|were|does|did|do|has|have|had)(?:n't| not)|not)\s+"
     r"(?:just|only|merely|simply)\b"
     r"|\b(?:(?:says?|said|thinks?|thought|believes?|believed|claims?|claimed)\s+otherwise"
@@ -1369,15 +1370,20 @@ def _beside_frame(lay: Layout, paras: set[int]) -> tuple[list[int], bool]:
 
 
 _VERDICT = re.compile(
-    r"[\W_]*(?:this|that|all (?:of )?(?:this|it)|(?:this|it) all)\s+(?:(?:simply|just|really"
-    r"|actually|obviously|clearly|all|entirely|completely)\s+)?(?:never (?:happened|took place"
-    r"|occurred|existed)|did(?: not|n't) (?:happen|take place|occur|exist)|(?:is|was)(?: not"
-    r"|n't) (?:true|real|accurate|factual)|(?:is|was|'s) (?:(?:all|entirely|completely"
-    r"|totally|simply|just|pure|purely) )?(?:made[- ]up|invented|fabricated|false|fake"
-    r"|fiction(?:al)?|untrue))[\W_]*")
+    r"[\W_]*" + VERDICT_OPENER + r"(?:(?:this|that|all (?:of )?(?:this|it)|(?:this|it) all)\s+"
+    r"(?:(?:simply|just|really|actually|obviously|clearly|all|entirely|completely)\s+)?"
+    r"(?:never (?:happened|took place|occurred|existed)|did(?: not|n't) (?:happen|take place"
+    r"|occur|exist)|(?:is|was)(?: not|n't) (?:true|real|accurate|factual)|(?:is|was|'s)"
+    r" (?:(?:all|entirely|completely|totally|simply|just|pure|purely) )?(?:made[- ]up|invented"
+    r"|fabricated|false|fake|fiction(?:al)?|untrue))"
+    r"|(?:(?:simply|just|also|completely|totally|entirely)\s+)?(?:not (?:true|real|accurate)"
+    r"|untrue|made[- ]up)"
+    r"|(?:an?\s+)?(?:(?:complete|total|utter|pure|outright)\s+)?(?:fabrication|hoax|myth))"
+    r"(?:,\s+(?:of course|obviously|sadly|unfortunately|alas|i'm afraid))?[\W_]*")
 """A bare verdict on what came before, with nothing else said: "This never happened.",
-"This didn't happen.", "This isn't true.", "It all is made up." (claim-free:
-``_closing_verdict``; claim mode: a label, ``Layout._verdict``)."""
+"This didn't happen.", "This isn't true.", "It all is made up.", or with no pointer at all:
+"Not true, of course.", "Complete fabrication." (claim-free: ``_closing_verdict``; claim
+mode: a label, ``Layout._verdict``)."""
 _PIECES = r"(?:report|story|stories|article|piece|post|claim|statement|account)s?"
 _WITHDRAWAL = re.compile(
     r"[\W_]*(?:(?:(?!(?:never|not|no|nobody)\b|[\w'-]*n't\b)[\w'-]+\s+){1,4}?"
@@ -2156,6 +2162,10 @@ _OPENER = re.compile(r"[\W_]*(?:[\w'-]+\s+){0,7}[\w'-]+(,\s+)")
 """Where a sentence joins two statements: "; ", ", and ", ", but ", a dash (" - " too)."""
 _CLAUSE_STOP = re.compile(r";|,?\s+but\s|\s[\u2013\u2014]\s|\s--\s")
 """Where a that-clause ends before its sentence does: another clause of the sentence."""
+_AGAINST = re.compile(r"[\W_]*(?:contrary\s+to|despite|in\s+spite\s+of)\s")
+"""A sentence that opens with a phrase against a claim so called ("Contrary to claims that
+Y, X", "Despite reports that Y, X"): the clause the phrase names ends at its comma, and the
+main clause after it says what is so (``ClaimReader._beside``)."""
 _POINTS_BACK = re.compile(r"\s*(?:it|this|that|so|such a thing|(?:any|all|none) of (?:it|this"
                           r"|that|these|those))\b")
 """A that-clause about what came before ("officials denied that it happened", "... that any
@@ -2388,10 +2398,19 @@ class ClaimReader:
         if low.find("that", a, b) < 0:
             return None
         foreign = {}  # where a that-clause holding another statement starts -> its end
+        # an opening phrase against a claim so called ends at its comma: "Contrary to claims
+        # that he was too slow, X" (an aside between commas inside it aside: ", the singer,")
+        comma = low.find(",", a, b) if _AGAINST.match(low, a, b) is not None else -1
         for m in _THAT_WORD.finditer(low, a, b):
             end = m.end()
             stop = _CLAUSE_STOP.search(low, end, b)
             c = b if stop is None else stop.start()
+            if end < comma < c:
+                k = comma
+                while (nxt := low.find(",", k + 1, c)) >= 0 and len(low[k + 1:nxt].split()) <= 4:
+                    k = nxt
+                if low.startswith(", ", k):
+                    c = k
             # the rest of the sentence (a cue's words still in it) must hold enough of the
             # facts' words to state the claim (most denials: "It is not true that X")
             rest = _encode(content_words(f"{masked[a:m.start()]} {masked[c:b]}"))
@@ -2427,6 +2446,27 @@ class ClaimReader:
             return fact and not truthful
 
         return beside
+
+    def _set_against(self, lay: Layout, claim_idx: list[int], denying: set[int],
+                     truth_idx: list[int], frame_paras: set[int]) -> bool:
+        """A framed text states the truth against the claim outside its frame: a paragraph
+        that holds a truth sentence, states none of the claim undenied, and denies or
+        corrects in a sentence that bears on the claim ("Rating: False" over "The Queen did
+        not write a Python textbook. There is no record of her ever learning to program.",
+        "What actually happened: <truth>"), as a fact-check's body does. A false story's own
+        paragraph that reads as the truth ("Ed Sheeran won ..., running 9.79 seconds to edge
+        Noah Lyles") sets nothing against it."""
+        para_of = lay.para_of
+        apart = ({para_of[i] for i in truth_idx} - set(frame_paras)
+                 - {para_of[i] for i in claim_idx if i not in denying})
+        if not apart:
+            return False
+        # the cue in a sentence that bears on the claim (a truth or denied claim sentence),
+        # not beside it ("Please do not touch the exhibits.")
+        spans = [lay.sentences[i] for i in sorted({*truth_idx, *denying}) if para_of[i] in apart]
+        return any(True for _ in self.cues.scan_spans(lay.lowered, spans,
+                                                      ("denial", "correction"),
+                                                      origin=lay.origin))
 
     def _conceded(self, lay: Layout, i: int) -> int:
         """Claim sentence ``i``'s denials (cues and negators) inside a concessive clause
@@ -3069,7 +3109,9 @@ class ClaimReader:
         truth_in_frames = any(lay.para_of[i] in fr.paras for i in truth_idx)
         corrects = (correction + fr.correction + truth_asides > 0 or truth_in_frames
                     or any(self._clause_states_truth(lay, a, b) for a, b, k in fr.spans
-                           if k == "frame"))
+                           if k == "frame")
+                    or (fr.paras and self._set_against(lay, claim_idx, denying, truth_idx,
+                                                       fr.paras)))
         if sum(counts.values()) >= min(2, n):
             kind, placement = _framed(_pick(counts), corrects,
                                       "inline" if _one_note(text, inline) else "repeated")
