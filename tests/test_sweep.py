@@ -1297,6 +1297,20 @@ def test_an_option_the_targets_do_not_use_is_refused_not_ignored(tmp_path, args,
     assert not (tmp_path / "logs").exists()
 
 
+def test_a_report_folder_given_as_log_dir_is_refused(tmp_path):
+    """`--log-dir reports/dry` (a report's folder, not its logs') took the sweep's logs
+    beside the report's tables, then hinted `report ... --out reports/reports/dry`."""
+    reports = tmp_path / "reports" / "dry"
+    reports.mkdir(parents=True)
+    (reports / "report.json").write_text('{"inputs": ["logs/dry"]}')
+    before = sorted(p.name for p in reports.iterdir())
+    r = CliRunner().invoke(cli, ["sweep", "--model", "beliefbench/believer", "--claims",
+                                 str(FIXTURE_CLAIM), "--log-dir", str(reports)])
+    assert r.exit_code == 2, r.output
+    assert "--log-dir" in r.output and "beliefbench report" in r.output
+    assert sorted(p.name for p in reports.iterdir()) == before
+
+
 def test_a_configured_grader_role_is_taken_as_internals_steer_takes_it(tmp_path):
     """``--model-role grader={model: ..., model_args: {...}}`` (how an hf grader is bound:
     ``do_sample: false``) was refused: "expected role=provider/model"."""

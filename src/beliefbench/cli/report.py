@@ -721,7 +721,12 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
     still run), or the manifest has no final checkpoint (an unfinished finetune; unless
     --allow-unfinished), 2 on bad input (before any eval), 130 on Ctrl-C.
     """
-    from beliefbench.analysis.logs import grouped_notes, share_log, too_few_answers
+    from beliefbench.analysis.logs import (
+        grouped_notes,
+        report_made_from,
+        share_log,
+        too_few_answers,
+    )
     from beliefbench.analysis.sweep import (
         SweepError,
         run_sweep,
@@ -743,6 +748,12 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
             "provider") != click.core.ParameterSource.DEFAULT:
         raise BadInput("--provider serves a manifest's checkpoints; a --model names its "
                        "own provider (hf/<path>, vllm/<path>)")
+    # a report's folder took the logs without a word, then its report was hinted into
+    # reports/reports/...: logs and the report made of them are kept apart
+    if log_dir.is_dir() and (made := report_made_from(log_dir)):
+        raise BadInput(f"--log-dir {log_dir}: holds {made.split(', not an Inspect log')[0]}; "
+                       f"a sweep's logs go in a folder of logs (the default logs/sweep, "
+                       f"or e.g. logs/<name>)")
     try:
         with warnings_to_stderr("beliefbench.analysis.sweep"):
             targets = (targets_from_manifest(manifest, provider) if manifest
