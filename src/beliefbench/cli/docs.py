@@ -236,10 +236,13 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
     except KeyboardInterrupt:
         from beliefbench.documents.llm import kept_note
 
-        kept = ", ".join(p.name for p in written) or "none"
+        kept = ", ".join(p.name for p in written)
         # a model run's documents are kept too, before any condition is finished
         steps = None if generator == "offline" else kept_note(out / ".work")
-        exit_interrupted(f"finished conditions kept in {out}: {kept}; "
+        if not kept and not steps:  # the run lock's clean-up removes a folder it made
+            exit_interrupted("stopped before any document was written (nothing kept); run "
+                             "the same command again to start")
+        exit_interrupted(f"finished conditions kept in {out}: {kept or 'none'}; "
                          + (f"{steps}; " if steps else "")
                          + "run the same command again to make the rest")
 
