@@ -723,13 +723,12 @@ def test_manifest_records_the_hyperparameters_the_job_ran_with(serve, data, tmp_
                                           "learning_rate_multiplier": 2.0}
 
 
-def test_cli_ctrl_c_while_polling_says_the_job_keeps_running(serve, data, tmp_path):
-    """Ctrl-C stops the client, not the job: the message names the job left training (and
-    billed) and --resume, and --resume then finishes that job without a second upload."""
+def _interrupted_cli_run(serve, fake, data, tmp_path, ready):
+    """`finetune --backend openai` in a child process against ``fake`` (a real server),
+    sent SIGINT once ``ready()``: (its arguments, its environment, the process)."""
     import os
     import signal
 
-    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("running",))
     client = serve(fake)
     recipe = tmp_path / "r.yaml"
     recipe.write_text("openai: {poll_interval: 0.05, max_poll_interval: 0.05}\n")
@@ -740,10 +739,21 @@ def test_cli_ctrl_c_while_polling_says_the_job_keeps_running(serve, data, tmp_pa
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
     deadline = time.monotonic() + 60
-    while ("GET", "/v1/fine_tuning/jobs/ftjob-1") not in fake.requests:
+    while not ready():
         assert proc.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
+    return args, env, proc
+
+
+def test_cli_ctrl_c_while_polling_says_the_job_keeps_running(serve, data, tmp_path):
+    """Ctrl-C stops the client, not the job: the message names the job left training (and
+    billed) and --resume, and --resume then finishes that job without a second upload."""
+
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("running",))
+    args, env, proc = _interrupted_cli_run(
+        serve, fake, data, tmp_path,
+        lambda: ("GET", "/v1/fine_tuning/jobs/ftjob-1") in fake.requests)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "job ftjob-1 keeps training" in err and "--resume" in err and KEY not in err
@@ -1246,25 +1256,12 @@ def test_cli_ctrl_c_after_the_job_succeeded_says_only_the_manifest_is_missing(se
     """Ctrl-C while the run listed a succeeded job's checkpoints said the job "keeps
     training on the server ... and it is billed", and told how to cancel a finished job; a
     re-run without --resume said "pass --resume to keep polling it"."""
-    import os
-    import signal
 
     fake = FakeOpenAI(fail_upload=0, poll_errors=0, job_statuses=("succeeded",),
                       checkpoint_steps=(10, 20), hang_checkpoints=30.0)
-    client = serve(fake)
-    recipe = tmp_path / "r.yaml"
-    recipe.write_text("openai: {poll_interval: 0.05, max_poll_interval: 0.05}\n")
-    env = {**os.environ, "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": str(client.base_url)}
-    args = [sys.executable, "-c", "from beliefbench.cli import main; main()", "finetune",
-            "--backend", "openai", "--recipe", str(recipe), "--data", str(data),
-            "--out", str(tmp_path / "o")]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
-    deadline = time.monotonic() + 60
-    while not any(path.partition("?")[0].endswith("/checkpoints") for _, path in fake.requests):
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    args, env, proc = _interrupted_cli_run(
+        serve, fake, data, tmp_path,
+        lambda: any(path.partition("?")[0].endswith("/checkpoints") for _, path in fake.requests))
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert ("stopped writing the manifest; job ftjob-1 succeeded (its model is trained, and "
