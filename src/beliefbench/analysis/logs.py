@@ -212,6 +212,9 @@ class LogInfo:
     reducer: str | None = None
     """Inspect's ``--epochs-reducer`` where it is not ``mean`` and there are epochs to
     reduce: the header's metrics then differ from the report's count of every response."""
+    metadata: dict[str, Any] = field(default_factory=dict, repr=False)
+    """The eval's metadata as the log records it (a sweep's manifest and fingerprint among
+    it): read once with the header, so the notes on a sweep's logs need not read it again."""
     limits: dict[str, int] = field(default_factory=dict)
     """Responses ``failed`` because a sample limit set for the eval (``--token-limit``,
     ``--message-limit``, ...) ran out before an answer, by the limit's type (``token``):
@@ -1117,7 +1120,8 @@ def log_info(log: EvalLog, path: str) -> LogInfo:
                    self_judged=self_judged, reducer=_reducer(log, epochs),
                    invalidated=is_invalidated(log), limit_values=limit_values(log),
                    relative_path=relative_model_path(log), final=final_of(md),
-                   eval_set=made_by_eval_set(log), weights=weights, moved=moved)
+                   eval_set=made_by_eval_set(log), weights=weights, moved=moved,
+                   metadata=dict(md))
 
 
 @dataclass

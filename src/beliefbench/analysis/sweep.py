@@ -75,7 +75,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -915,23 +915,30 @@ def check_targets(targets: Sequence[SweepTarget],
             raise SweepError(f"{option} {value}: {why}")
 
 
-def manifest_notes(paths: Sequence[str]) -> list[str]:
+def manifest_notes(paths: Sequence[str | tuple[str, Mapping[str, Any]]]) -> list[str]:
     """``NOT IN MANIFEST`` warnings, one per sweep log whose manifest entry (by its
     ``checkpoint_fingerprint``) is no longer in the manifest it was swept from: the
     manifest was edited since (a step or condition corrected, a checkpoint retrained or
     dropped), yet the old log stays in ``--log-dir`` beside the new sweep's and the
     report would show the checkpoint under both labels. A manifest that is gone or
     unreadable says nothing either way (no warning). A hosted model the manifest still holds,
-    relabelled, gets its own wording (:func:`_relabelled_hosted_note`)."""
+    relabelled, gets its own wording (:func:`_relabelled_hosted_note`). Each of ``paths`` is
+    a log's path, its header read here, or (path, its eval metadata) where the caller read
+    the header already (``report``: a second read of thousands of logs' headers took about
+    as long as building the tables)."""
     from inspect_ai.log import read_eval_log
 
     current: dict[str, dict[str, ManifestEntry] | None] = {}
     notes = []
-    for path in paths:
-        try:
-            md = read_eval_log(path, header_only=True).eval.metadata or {}
-        except Exception:  # noqa: BLE001 - the log reader has judged it already
-            continue
+    for item in paths:
+        if isinstance(item, tuple):
+            path, md = item
+        else:
+            path = item
+            try:
+                md = read_eval_log(path, header_only=True).eval.metadata or {}
+            except Exception:  # noqa: BLE001 - the log reader has judged it already
+                continue
         manifest, fingerprint = md.get("manifest"), md.get(FINGERPRINT_KEY)
         if not isinstance(manifest, str) or not fingerprint:
             continue  # not a manifest sweep's log, or one from before fingerprints
