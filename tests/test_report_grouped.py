@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from beliefbench.analysis.report import question_frame, rates
-from beliefbench.metrics import RUN_COLUMNS, VERDICTS, question_table, rate_table
+from beliefbench.analysis.report import per_run_questions, per_run_rates, question_frame, rates
+from beliefbench.metrics import RUN_COLUMNS, VERDICTS
 
 QUESTION = ["claim", "family", "question"]
 
@@ -38,33 +38,6 @@ def responses(seed: int = 3) -> pd.DataFrame:
     df = pd.DataFrame(rows).sample(frac=1, random_state=seed).reset_index(drop=True)
     df["step"] = df["step"].astype("Int64")
     return df
-
-
-def per_run_questions(resp: pd.DataFrame) -> pd.DataFrame:
-    """The question table as a question_table per run built it."""
-    parts = []
-    for key, sub in resp.groupby(list(RUN_COLUMNS), dropna=False, sort=True):
-        q = question_table(sub[[*QUESTION, "verdict"]])
-        for col, value in zip(RUN_COLUMNS, key, strict=True):
-            q[col] = value
-        kinds = sub.drop_duplicates(QUESTION).set_index(QUESTION)["kind"]
-        q["kind"] = pd.MultiIndex.from_frame(q[QUESTION]).map(kinds)
-        parts.append(q)
-    out = pd.concat(parts, ignore_index=True)
-    out["step"] = out["step"].astype("Int64")
-    return out
-
-
-def per_run_rates(questions: pd.DataFrame, dims: list[str], n_bootstrap: int
-                  ) -> pd.DataFrame:
-    """rates' rows as a rate_table per run made them (before rates' own ordering)."""
-    parts = []
-    for key, sub in questions.groupby(list(RUN_COLUMNS), dropna=False, sort=True):
-        t = rate_table(sub, by=dims, n_bootstrap=n_bootstrap)
-        for col, value in zip(RUN_COLUMNS, key, strict=True):
-            t.insert(list(RUN_COLUMNS).index(col), col, value)
-        parts.append(t)
-    return pd.concat(parts, ignore_index=True)
 
 
 def test_question_frame_is_the_per_run_question_tables():
