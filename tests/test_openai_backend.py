@@ -49,7 +49,10 @@ class FakeOpenAI:
                  hang_poll: float = 0.0, error_param: str | None = None,
                  checkpoint_steps: tuple[int, ...] | None = (), page_size: int = 2,
                  checkpoint_errors: int = 0, checkpoint_error_page: int = 1,
-                 key: str | None = None, hang_checkpoints: float = 0.0) -> None:
+                 key: str | None = None, hang_checkpoints: float = 0.0,
+                 poll_error_status: int | None = 503) -> None:
+        # what each of the poll_errors answers; None: the connection is closed unanswered
+        self.poll_error_status = poll_error_status
         self.hang_checkpoints = hang_checkpoints  # seconds each checkpoint page waits
         self.key = key  # the only key accepted (401 for any other, quoting it), or any
         # the steps of the job's checkpoints; None: no such route (404), as an older server
@@ -201,7 +204,11 @@ class FakeOpenAI:
                     time.sleep(fake.hang_poll)
                     if fake.poll_errors > 0:
                         fake.poll_errors -= 1
-                        return self._send(503, {"error": {"message": "busy"}})
+                        if fake.poll_error_status is None:  # dropped: no status line at all
+                            self.close_connection = True
+                            return None
+                        return self._send(fake.poll_error_status,
+                                          {"error": {"message": "busy"}})
                     status = fake.statuses.pop(0) if len(fake.statuses) > 1 else fake.statuses[0]
                     return self._send(200, fake.job(status, job_id))
                 if self.path == "/v1/files/file-1" and fake.uploaded and not fake.file_deleted:
@@ -711,6 +718,48 @@ def test_a_transient_status_while_polling_is_ridden_out(serve, data, tmp_path, s
     fake.handler = patched
     entry = train_openai(RECIPE, data, tmp_path / "out", client=serve(fake), sleep=lambda s: None)
     assert entry.path == f"openai/{FT_MODEL}" and fake.jobs_created == 1
+
+
+@pytest.mark.parametrize(("status", "said"), [
+    (503, "HTTP 503 Service Unavailable"), (429, "HTTP 429 Too Many Requests"),
+    (None, "APIConnectionError")])
+def test_each_retried_poll_says_its_status_and_count(serve, data, tmp_path, caplog, status,
+                                                     said):
+    """A job polled through failures logged "polling ftjob-1 failed (InternalServerError);
+    retrying" for a 503 (and for every 5xx alike), with no status and no count: a user
+    watching a 48 h poll could not tell a rate limit from an outage, or one blip from an
+    hour of them."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=3, poll_error_status=status)
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        entry = train_openai(RECIPE, data, tmp_path / "out", client=serve(fake),
+                             sleep=lambda s: None)
+    assert entry.path == f"openai/{FT_MODEL}"
+    lines = [r.getMessage() for r in caplog.records if "polling ftjob-1" in r.getMessage()]
+    assert [re.sub(r" for up to .*", "", x) for x in lines] == [
+        f"openai: polling ftjob-1: {said}; retry {n}, polling on" for n in (1, 2, 3)], lines
+    assert all(x.endswith(" h (openai.timeout_hours)") for x in lines)
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_a_status_no_retry_passes_stops_the_poll_at_once(serve, data, tmp_path, caplog,
+                                                         monkeypatch, status):
+    """401, 403 and 404 while polling are not retried (no wait makes a key valid or a job
+    exist): the run stops at the first, saying what to set, never polling on to the
+    deadline."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=100, poll_error_status=status)
+    client = serve(fake)
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        res = _cli_finetune(client, monkeypatch, tmp_path, data, tmp_path / "o",
+                            "openai: {poll_interval: 0.01, max_poll_interval: 0.02}\n")
+    polls = [p for m, p in fake.requests if m == "GET" and p == "/v1/fine_tuning/jobs/ftjob-1"]
+    assert len(polls) == 1 and "retry" not in caplog.text, fake.requests
+    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1, res.output
+    expected = {401: "(the server refused the key: set OPENAI_API_KEY to a key of the account "
+                     "that made job ftjob-1 and run the same command with --resume",
+                403: "(the server refused this key access to fine-tuning or to the model: set "
+                     "OPENAI_API_KEY to a key of the account that made job ftjob-1",
+                404: "job ftjob-1 is not found at http://"}[status]
+    assert expected in res.output and KEY not in res.output
 
 
 def test_manifest_records_the_hyperparameters_the_job_ran_with(serve, data, tmp_path):

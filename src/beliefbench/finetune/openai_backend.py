@@ -151,19 +151,23 @@ def poll_job(client, job_id: str, recipe: Recipe,
     o = recipe.openai
     interval = o.poll_interval
     deadline = time.monotonic() + o.timeout_hours * 3600
+    failures = 0  # in a row: a poll answered starts the count again
     while True:
         wait = min(POLL_TIMEOUT, max(deadline - time.monotonic(), 0.1))
         try:
             job = client.with_options(timeout=wait, max_retries=0).fine_tuning.jobs.retrieve(
                 job_id)
-        except openai.APITimeoutError:
-            log.warning("openai: polling %s: no answer within %.3g s (the server may be stuck "
-                        "or overloaded); retrying", job_id, wait)
         except openai.APIError as e:
-            if not _transient(e):
+            if not _transient(e):  # 401, 403, 404, 400: no retry makes them pass
                 raise
-            log.warning("openai: polling %s failed (%s); retrying", job_id, type(e).__name__)
+            failures += 1
+            left = max(deadline - time.monotonic(), 0.0) / 3600
+            why = (f"no answer within {wait:.3g} s (the server may be stuck or overloaded)"
+                   if isinstance(e, openai.APITimeoutError) else _failure(e))
+            log.warning("openai: polling %s: %s; retry %d, polling on for up to %.2g h "
+                        "(openai.timeout_hours)", job_id, why, failures, left)
         else:
+            failures = 0
             log.info("openai: job %s is %s", job_id, job.status)
             if job.status in TERMINAL:
                 return job
@@ -249,6 +253,21 @@ def _find_job(client, file_id: str, since: int | None, key: str, model: str,
                     "the first: cancel the others to stop paying for them", len(found),
                     file_id, ", ".join(j.id for j in found), found[0].id)
     return found[0]
+
+
+def _failure(e: Exception) -> str:
+    """A failed request in a few words: ``HTTP 503 Service Unavailable``, or the exception's
+    class for one that got no answer (``APIConnectionError``): the class alone said
+    "InternalServerError" for a 503 and named no status."""
+    import http
+
+    status = getattr(e, "status_code", None)
+    if not isinstance(status, int):
+        return type(e).__name__
+    try:
+        return f"HTTP {status} {http.HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
 
 
 def _transient(e: Exception) -> bool:
