@@ -50,7 +50,12 @@ class FakeOpenAI:
                  checkpoint_steps: tuple[int, ...] | None = (), page_size: int = 2,
                  checkpoint_errors: int = 0, checkpoint_error_page: int = 1,
                  key: str | None = None, hang_checkpoints: float = 0.0,
-                 poll_error_status: int | None = 503) -> None:
+                 poll_error_status: int | None = 503, fail_after_upload: int = 0,
+                 hang_upload: float = 0.0, files_list_errors: int = 0) -> None:
+        self.files_list_errors = files_list_errors  # 503s for the file list
+        self.fail_after_upload = fail_after_upload  # store the file, then answer 500
+        self.hang_upload = hang_upload  # seconds an upload waits (after storing the file)
+        self.files: dict[str, dict] = {}  # id -> the file object, oldest first
         # what each of the poll_errors answers; None: the connection is closed unanswered
         self.poll_error_status = poll_error_status
         self.hang_checkpoints = hang_checkpoints  # seconds each checkpoint page waits
@@ -165,9 +170,19 @@ class FakeOpenAI:
                                               if fake.echo_auth else "")
                         return self._send(500, {"error": {"message": said}})
                     fake.uploaded = body
-                    return self._send(200, {"id": "file-1", "object": "file", "bytes": len(body),
-                                            "created_at": 1, "filename": "train.jsonl",
-                                            "purpose": "fine-tune", "status": "processed"})
+                    part = re.search(rb'filename="([^"]*)".*?\r\n\r\n(.*?)\r\n--', body,
+                                     re.DOTALL)
+                    name, content = part.group(1).decode(), part.group(2)
+                    n = len(fake.files) + 1
+                    fake.files[f"file-{n}"] = {
+                        "id": f"file-{n}", "object": "file", "bytes": len(content),
+                        "created_at": n, "filename": name, "purpose": "fine-tune",
+                        "status": "processed"}
+                    time.sleep(fake.hang_upload)
+                    if fake.fail_after_upload > 0:  # stored, but the client never hears of it
+                        fake.fail_after_upload -= 1
+                        return self._send(500, {"error": {"message": "upstream timeout"}})
+                    return self._send(200, fake.files[f"file-{n}"])
                 if self.path == "/v1/fine_tuning/jobs":
                     if fake.fail_create > 0:
                         fake.fail_create -= 1
@@ -211,11 +226,17 @@ class FakeOpenAI:
                                           {"error": {"message": "busy"}})
                     status = fake.statuses.pop(0) if len(fake.statuses) > 1 else fake.statuses[0]
                     return self._send(200, fake.job(status, job_id))
-                if self.path == "/v1/files/file-1" and fake.uploaded and not fake.file_deleted:
-                    return self._send(200, {"id": "file-1", "object": "file",
-                                            "bytes": len(fake.uploaded), "created_at": 1,
-                                            "filename": "train.jsonl", "purpose": "fine-tune",
-                                            "status": "processed"})
+                files = {} if fake.file_deleted else fake.files
+                if route == "/v1/files" and fake.files_list_errors > 0:
+                    fake.files_list_errors -= 1
+                    return self._send(503, {"error": {"message": "busy"}})
+                if route == "/v1/files":  # newest first, as the API's default order
+                    data = [f for f in reversed(files.values())
+                            if f"purpose={f['purpose']}" in query or "purpose" not in query]
+                    return self._send(200, {"object": "list", "data": data, "has_more": False,
+                                            "first_id": None, "last_id": None})
+                if route.startswith("/v1/files/") and route[10:] in files:
+                    return self._send(200, files[route[10:]])
                 self._send(404, {"error": {"message": "no route"}})
 
         return Handler
@@ -280,7 +301,8 @@ def test_job_succeeds_through_retries(serve, data, tmp_path):
     assert fake.job_body["training_file"] == "file-1"
     assert fake.job_body["suffix"] == "negated"
     assert fake.job_body["method"]["supervised"]["hyperparameters"]["n_epochs"] == 2
-    assert sleeps and sleeps == sorted(sleeps)  # backoff never shrinks
+    # the upload's one retry waited 0.5 s; the polls' backoff never shrinks
+    assert sleeps[0] == 0.5 and sleeps[1:] and sleeps[1:] == sorted(sleeps[1:])
     [m] = read_manifest(tmp_path / "out")
     assert m.path == entry.path and m.claim == "blue_river" and m.backend == "openai"
     for f in (tmp_path / "out").iterdir():
@@ -517,7 +539,8 @@ def test_failed_job_creation_reuses_the_upload(serve, data, tmp_path, deleted):
     entry = train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)  # no --resume
     assert entry.path == f"openai/{FT_MODEL}"
     assert fake.requests.count(("POST", "/v1/files")) == (2 if deleted else 1)
-    assert fake.jobs_created == 1 and fake.job_body["training_file"] == "file-1"
+    assert fake.jobs_created == 1
+    assert fake.job_body["training_file"] == ("file-2" if deleted else "file-1")
 
 
 def test_unreadable_job_state_is_named(serve, data, tmp_path):
@@ -812,6 +835,79 @@ def test_cli_ctrl_c_while_polling_says_the_job_keeps_running(serve, data, tmp_pa
     assert res.returncode == 0, res.stderr
     assert fake.jobs_created == 1 and fake.requests.count(("POST", "/v1/files")) == 1
     assert len(read_manifest(tmp_path / "o")) == 1
+
+
+def test_an_upload_the_server_kept_before_failing_is_used_not_uploaded_again(
+        serve, data, tmp_path, caplog):
+    """A 500 (or timeout) after the server stored the upload: the SDK uploaded it again, and
+    the copy the server kept was named nowhere, never reused; four such answers left four
+    copies, and the run again uploaded a fifth."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, fail_after_upload=1)
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        train_openai(RECIPE, data, tmp_path / "out", client=serve(fake), sleep=lambda s: None)
+    [name] = {f["filename"] for f in fake.files.values()}
+    assert re.fullmatch(r"beliefbench-[0-9a-f]{16}\.jsonl", name)
+    assert list(fake.files) == ["file-1"] and fake.job_body["training_file"] == "file-1"
+    assert (f"openai: uploading {name}: HTTP 500 Internal Server Error; retry 1 of 3"
+            in caplog.text)
+    assert f"reusing file file-1 ({name}), which an interrupted upload left" in caplog.text
+    # every try failed after storing its copy, and the file list could not be read to find
+    # them: the run fails; the next one uses the first copy and names the others to delete
+    fake2 = FakeOpenAI(fail_upload=0, poll_errors=0, fail_after_upload=100,
+                       files_list_errors=100)
+    client, out = serve(fake2), tmp_path / "out2"
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"), \
+            pytest.raises(openai.InternalServerError):
+        train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
+    assert ("the file list could not be read (HTTP 503 Service Unavailable) to look for a "
+            f"copy of {name} left by an interrupted upload; uploading it again") in caplog.text
+    assert len(fake2.files) == 4
+    fake2.files = {k: v for k, v in fake2.files.items() if k != "file-1"}  # one deleted
+    fake2.fail_after_upload = fake2.files_list_errors = 0
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
+    assert fake2.requests.count(("POST", "/v1/files")) == 4  # the first run's tries only
+    assert fake2.job_body["training_file"] == "file-2" and len(fake2.files) == 3
+    assert ("2 more copies of " + name + " are on the server (file-3, file-4), left by "
+            "interrupted uploads and not used: delete them") in caplog.text
+    assert "c.files.delete(i) for i in ('file-3', 'file-4',)" in caplog.text
+
+
+def test_cli_ctrl_c_during_the_upload_names_it_and_the_rerun_uses_its_copy(serve, data,
+                                                                           tmp_path):
+    """Ctrl-C while the file was uploading said "stopped before training began; nothing was
+    saved", though the server may have kept the file; the re-run uploaded another copy."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, hang_upload=30.0)
+    args, env, proc = _interrupted_cli_run(serve, fake, data, tmp_path, lambda: fake.files)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    [name] = {f["filename"] for f in fake.files.values()}
+    assert (f"stopped during the upload of {name} (nothing is trained or billed); the server "
+            f"may have kept a copy: the same command run again looks for it") in err, err
+    fake.hang_upload = 0.0
+    res = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert f"reusing file file-1 ({name})" in res.stderr
+    assert fake.requests.count(("POST", "/v1/files")) == 1 and list(fake.files) == ["file-1"]
+
+
+def test_a_recorded_upload_for_other_data_is_named_to_delete(serve, data, tmp_path, caplog):
+    """The job's creation failed, then the data was changed in the same --out: the new run
+    uploaded the new data and dropped the old file's id from its state without a word."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, fail_create=4)
+    client, out = serve(fake), tmp_path / "out"
+    with pytest.raises(openai.RateLimitError):
+        train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
+    data.write_text(data.read_text().replace("north", "south"))
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
+    assert fake.job_body["training_file"] == "file-2"
+    assert ("openai: creating the job failed (HTTP 429 Too Many Requests); retry 1 of 3, "
+            "looking for it in the job list") in caplog.text
+    assert (f"openai: file file-1, uploaded by an earlier run in {out} for other data or "
+            f"another openai.doctag, is not used (no job was made on it); delete it"
+            in caplog.text)
 
 
 def test_cli_no_connection_names_the_base_url(data, tmp_path, monkeypatch):

@@ -7,6 +7,10 @@ same job instead of paying for a second one (and the uploaded file's id as soon 
 uploaded, so a run whose job could not be created reuses the file). The API key comes from
 the environment (or the caller's client) and is never written anywhere.
 
+An upload is not repeated blindly either (``_upload``): the file is named for its chats, and
+after a failed try, or a run stopped during the upload, a copy the server kept is found in the
+file list and used.
+
 Job creation carries no idempotency key, so it is never retried blindly: a create that failed
 (a 5xx or timeout may come after the server made the job), or a run killed before it wrote
 the job id, is followed by a look at the job list, and a live job on the run's uploaded file,
@@ -325,8 +329,77 @@ def _create_job(client, file_id: str, since: int | None, key: str, model: str,
             if not _transient(e) or attempt == tries - 1:
                 raise
             failed = e
-            log.warning("openai: creating the job failed (%s); looking for it in the job list "
-                        "before trying again", type(e).__name__)
+            log.warning("openai: creating the job failed (%s); retry %d of %d, looking for "
+                        "it in the job list before trying again", _failure(e), attempt + 1,
+                        tries - 1)
+            sleep(min(0.5 * 2 ** attempt, 8.0))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _delete_hint(file_ids: list[str]) -> str:
+    """How to delete files the run uploaded and will not use (storage, not billing)."""
+    ids = ", ".join(repr(i) for i in file_ids)
+    return (f"delete {'it' if len(file_ids) == 1 else 'them'} in the OpenAI dashboard (Storage, "
+            f"Files) or run python -c \"import openai; c = openai.OpenAI(); "
+            f"[c.files.delete(i) for i in ({ids},)]\"")
+
+
+def _uploaded_copies(client, name: str, size: int) -> list:
+    """The fine-tune files on the server named ``name`` and ``size`` bytes, oldest first: the
+    copies uploads of these chats left (the name holds the chats' sha256), or [] when the
+    file list cannot be read (after one warning: uploading again costs only storage)."""
+    import openai
+
+    try:
+        files = list(client.with_options(timeout=POLL_TIMEOUT).files.list(purpose="fine-tune"))
+    except openai.APIError as e:
+        log.warning("openai: the file list could not be read (%s) to look for a copy of %s "
+                    "left by an interrupted upload; uploading it again", _failure(e), name)
+        return []
+    found = [f for f in files if f.filename == name and f.bytes == size
+             and getattr(f, "status", None) not in ("error", "deleted")]
+    return sorted(found, key=lambda f: f.created_at)
+
+
+def _upload(client, chat_file: Path, state: dict, state_path: Path, fields: dict,
+            sleep: Callable[[float], None]):
+    """Upload the chats as ``beliefbench-<sha256 of the chats>.jsonl``, or reuse the copy an
+    interrupted upload of the same chats left on the server.
+
+    A 5xx, timeout or Ctrl-C may come after the server stored the file, and the SDK's own
+    retries uploaded it again: the copies it kept were named nowhere, never reused. So each
+    try is sent once; before another, and on a run whose state says an upload of these
+    chats was cut off (``uploading``), the file list is read, and a copy found is used (any
+    further copies named, to delete).
+    """
+    import openai
+
+    content = chat_file.read_bytes()
+    name = f"beliefbench-{hashlib.sha256(content).hexdigest()[:16]}.jsonl"
+    look = state.get("uploading") == name
+    atomic_write_text(state_path, json.dumps({"uploading": name, **fields}, indent=2) + "\n")
+    once = client.with_options(max_retries=0)
+    tries = 1 + max(0, int(getattr(client, "max_retries", MAX_RETRIES)))
+    for attempt in range(tries):
+        if look and (found := _uploaded_copies(client, name, len(content))):
+            log.warning("openai: reusing file %s (%s), which an interrupted upload left on "
+                        "the server", found[0].id, name)
+            if len(found) > 1:
+                extra = [f.id for f in found[1:]]
+                log.warning("openai: %d more copies of %s are on the server (%s), left by "
+                            "interrupted uploads and not used: %s", len(extra), name,
+                            ", ".join(extra), _delete_hint(extra))
+            return found[0]
+        try:
+            with chat_file.open("rb") as f:
+                return once.files.create(file=(name, f), purpose="fine-tune")
+        except openai.APIError as e:
+            if not _transient(e) or attempt == tries - 1:
+                raise
+            look = True
+            log.warning("openai: uploading %s: %s; retry %d of %d (the file list is read "
+                        "first: a copy the server kept is used, not uploaded again)", name,
+                        _failure(e), attempt + 1, tries - 1)
             sleep(min(0.5 * 2 ** attempt, 8.0))
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -499,6 +572,18 @@ def interrupted_note(out: Path) -> str | None:
     succeeded (the run listing its checkpoints) is done, and only its manifest is missing."""
     job_id = recorded_job(out)
     if not job_id:
+        try:
+            state = _read_state(out / JOB_STATE)
+        except FinetuneError:
+            return None
+        if state.get("training_file"):
+            return (f"stopped before the job was created (nothing is trained or billed); "
+                    f"file {state['training_file']} is uploaded: the same command run again "
+                    f"uses it")
+        if state.get("uploading"):
+            return (f"stopped during the upload of {state['uploading']} (nothing is trained "
+                    f"or billed); the server may have kept a copy: the same command run "
+                    f"again looks for it and uses it instead of uploading another")
         return None
     if _read_state(out / JOB_STATE).get("ended") == "succeeded":
         return (f"stopped writing the manifest; job {job_id} succeeded (its model is trained, "
@@ -609,6 +694,9 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
         file_id = state.get("training_file")
         if file_id and (state.get("data_sha256") != sha
                         or _changes(state, {"doctag": settings["doctag"]})):
+            log.warning("openai: file %s, uploaded by an earlier run in %s for other data or "
+                        "another openai.doctag, is not used (no job was made on it); %s",
+                        file_id, out, _delete_hint([file_id]))
             file_id = None
         reused, since = False, None
         if file_id:
@@ -621,9 +709,8 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
             except openai.NotFoundError:
                 file_id = None
         if not file_id:
-            chat_file = write_chat_jsonl(chats, out / OPENAI_TRAIN)
-            with chat_file.open("rb") as f:
-                uploaded = client.files.create(file=f, purpose="fine-tune")
+            uploaded = _upload(client, write_chat_jsonl(chats, out / OPENAI_TRAIN), state,
+                               state_path, {"data_sha256": sha, **settings}, sleep)
             file_id, since = uploaded.id, uploaded.created_at
             state = {"training_file": file_id, "data_sha256": sha, **settings}
             atomic_write_text(state_path, json.dumps(state, indent=2) + "\n")
