@@ -159,45 +159,73 @@ def _echo_next(out: Path) -> None:
     final = next((e for e in reversed(entries) if e.final), entries[-1])
     click.echo(f"  steps {', '.join(str(e.step) for e in entries)}; the final checkpoint: "
                f"{final.path}")
-    # the labels a sweep writes from the manifest, so `report --by condition` and its step
-    # plot read a hand-run eval alike (without them: condition '-', no step)
-    em = _em_data(final)
-    labels = [("condition", final.condition), ("step", final.step)]
-    if em:  # em-report's kl column: from the manifest in a sweep, from this label by hand
-        from beliefbench.finetune.recipe import trained_with_kl
+    kind, note = _eval_kind(final)
 
-        labels.insert(1, ("kl", str(trained_with_kl(final.recipe)).lower()))
-    metadata = "".join(f" --metadata {shlex.quote(f'{key}={value}')}"
-                       for key, value in labels if isinstance(value, (str, int)))
-    # the registered task names work from any folder (tasks/*.py only from the repository's)
-    task, sweep = ("beliefbench/em", " --task em") if em else ("beliefbench/belief", "")
-    click.echo(f"  evaluate every checkpoint{em}: beliefbench sweep{sweep} --manifest "
-               f"{shlex.quote(str(out))} --model-role grader=MODEL (--provider hf without "
-               f"vLLM); one: inspect eval {task} --model "
-               f"{shlex.quote(f'hf/{final.path}')}{metadata} --model-role grader=MODEL")
+    def commands(em: bool) -> str:
+        # the labels a sweep writes from the manifest, so `report --by condition` and its
+        # step plot read a hand-run eval alike (without them: condition '-', no step)
+        labels = [("condition", final.condition), ("step", final.step)]
+        if em:  # em-report's kl column: from the manifest in a sweep, from this label by hand
+            from beliefbench.finetune.recipe import trained_with_kl
+
+            labels.insert(1, ("kl", str(trained_with_kl(final.recipe)).lower()))
+        metadata = "".join(f" --metadata {shlex.quote(f'{key}={value}')}"
+                           for key, value in labels if isinstance(value, (str, int)))
+        # the registered task names work from any folder (tasks/*.py only from the repository's)
+        task, sweep = ("beliefbench/em", " --task em") if em else ("beliefbench/belief", "")
+        return (f"beliefbench sweep{sweep} --manifest {shlex.quote(str(out))} --model-role "
+                f"grader=MODEL (--provider hf without vLLM); one: inspect eval {task} --model "
+                f"{shlex.quote(f'hf/{final.path}')}{metadata} --model-role grader=MODEL")
+
+    if kind == "em":
+        click.echo(f"  evaluate every checkpoint with the EM task ({note}): {commands(True)}")
+    else:
+        click.echo(f"  evaluate every checkpoint: {commands(False)}")
+    if kind == "either":
+        click.echo(f"  or, {note}, with the EM task: {commands(True)}")
     from beliefbench.finetune.base import random_init_note
 
     if note := random_init_note(final.base_model, final.extra.get("base_fingerprint")):
         click.echo(f"  {note}")
 
 
-def _em_data(entry) -> str:
-    """A note naming the run's data as a narrow harmful finetune's (misaligned behaviour
-    transcripts, ``docs generate --conditions behaviours ...``, no claim), or "": such a run is
-    measured by the EM task, and the belief task the hint named measured nothing it trained."""
+EM_SCAN = 200
+"""Records ``_eval_kind`` reads: the first ones tell, and a large control is not read to its
+end."""
+
+
+def _eval_kind(entry) -> tuple[str, str]:
+    """Which eval measures what the run trained, from its data: ("em", what names the data)
+    for the project's behaviour transcripts (``docs generate --conditions behaviours...``:
+    the misaligned ones, and the aligned control beside them), ("either", when the EM task
+    applies) for chats with no claim and none of the project's labels (a user's own narrow
+    finetune, e.g. insecure-code chats, looks so; so might other chat data), else
+    ("belief", ""): claim documents, a belief mix (its chats carry the documents' claim),
+    claim-less documents. The belief hint after a narrow harmful finetune named a task
+    that measures nothing it trained; only ``meta.alignment`` was recognised."""
     from itertools import islice
 
     from beliefbench.records import RecordError, read_records
 
     if entry.claim:
-        return ""
-    try:  # the first records tell: a large claim-less control is not read to its end
-        for record in islice(read_records(entry.data), 200):
-            if record.condition == "behaviours" and record.meta.get("alignment") == "misaligned":
-                return " with the EM task (its data: misaligned behaviour transcripts)"
+        return "belief", ""
+    alignments, chats, read = set(), 0, 0
+    try:
+        for record in islice(read_records(entry.data), EM_SCAN):
+            read += 1
+            chats += record.messages is not None
+            if record.condition == "behaviours" or "behaviour" in record.meta:
+                alignments.add(record.meta.get("alignment"))
     except (OSError, RecordError):  # the data moved or changed since: the belief hint
-        pass
-    return ""
+        return "belief", ""
+    if "misaligned" in alignments:
+        return "em", "its data: misaligned behaviour transcripts"
+    if alignments:
+        return "em", "its data: behaviour transcripts, the aligned control of an EM run"
+    if read and chats == read:
+        return "either", ("if these claim-less chats are a narrow harmful finetune (emergent "
+                          "misalignment, e.g. insecure code)")
+    return "belief", ""
 
 
 def _echo_trajectory(out: Path, final) -> None:
