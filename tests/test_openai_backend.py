@@ -51,7 +51,9 @@ class FakeOpenAI:
                  checkpoint_errors: int = 0, checkpoint_error_page: int = 1,
                  key: str | None = None, hang_checkpoints: float = 0.0,
                  poll_error_status: int | None = 503, fail_after_upload: int = 0,
-                 hang_upload: float = 0.0, files_list_errors: int = 0) -> None:
+                 hang_upload: float = 0.0, files_list_errors: int = 0,
+                 hang_create: float = 0.0) -> None:
+        self.hang_create = hang_create  # seconds a create waits (after making the job)
         self.files_list_errors = files_list_errors  # 503s for the file list
         self.fail_after_upload = fail_after_upload  # store the file, then answer 500
         self.hang_upload = hang_upload  # seconds an upload waits (after storing the file)
@@ -191,6 +193,7 @@ class FakeOpenAI:
                     fake.job_body = json.loads(body)
                     job_id = f"ftjob-{fake.jobs_created}"
                     fake.jobs[job_id] = fake.job_body
+                    time.sleep(fake.hang_create)
                     if fake.fail_after_create > 0:  # made, but the client never hears of it
                         fake.fail_after_create -= 1
                         return self._send(500, {"error": {"message": "upstream timeout"}})
@@ -890,6 +893,23 @@ def test_cli_ctrl_c_during_the_upload_names_it_and_the_rerun_uses_its_copy(serve
     assert res.returncode == 0, res.stderr
     assert f"reusing file file-1 ({name})" in res.stderr
     assert fake.requests.count(("POST", "/v1/files")) == 1 and list(fake.files) == ["file-1"]
+
+
+def test_cli_ctrl_c_while_the_job_is_created_says_the_rerun_adopts_it(serve, data, tmp_path):
+    """Ctrl-C while the job's creation was under way said "stopped at once; <out> keeps what
+    was saved before", naming neither the uploaded file nor a job the server may have made."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, hang_create=30.0)
+    args, env, proc = _interrupted_cli_run(serve, fake, data, tmp_path,
+                                           lambda: fake.jobs_created)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert ("stopped before a job was recorded; file file-1 is uploaded: the same command run "
+            "again uses it, and adopts a job the server may have made on it") in err, err
+    fake.hang_create = 0.0
+    res = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "adopting job ftjob-1 created by an earlier run" in res.stderr
+    assert fake.jobs_created == 1 and fake.requests.count(("POST", "/v1/files")) == 1
 
 
 def test_a_recorded_upload_for_other_data_is_named_to_delete(serve, data, tmp_path, caplog):

@@ -577,9 +577,9 @@ def interrupted_note(out: Path) -> str | None:
         except FinetuneError:
             return None
         if state.get("training_file"):
-            return (f"stopped before the job was created (nothing is trained or billed); "
-                    f"file {state['training_file']} is uploaded: the same command run again "
-                    f"uses it")
+            return (f"stopped before a job was recorded; file {state['training_file']} is "
+                    f"uploaded: the same command run again uses it, and adopts a job the "
+                    f"server may have made on it instead of paying for a second")
         if state.get("uploading"):
             return (f"stopped during the upload of {state['uploading']} (nothing is trained "
                     f"or billed); the server may have kept a copy: the same command run "
