@@ -110,6 +110,7 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
                       f"{_unreachable_hint(e) or _api_error_hint(e, out)}", 2 if refused else 1)
             click.echo(f"fine-tuned model: {entry.path}")
             _echo_trajectory(out, entry)
+            _echo_eval_hint(out.resolve(), entry)
             return
         if not base:
             raise click.UsageError("--base is required for the local backend")
@@ -159,7 +160,21 @@ def _echo_next(out: Path) -> None:
     final = next((e for e in reversed(entries) if e.final), entries[-1])
     click.echo(f"  steps {', '.join(str(e.step) for e in entries)}; the final checkpoint: "
                f"{final.path}")
+    _echo_eval_hint(out, final)
+    from beliefbench.finetune.base import random_init_note
+
+    if note := random_init_note(final.base_model, final.extra.get("base_fingerprint")):
+        click.echo(f"  {note}")
+
+
+def _echo_eval_hint(out: Path, final) -> None:
+    """How to evaluate the run's checkpoints (``final``: its final model's manifest entry),
+    with the task its data calls for (``_eval_kind``); a hosted job's models by their API
+    name, a local run's by ``hf/<folder>``."""
     kind, note = _eval_kind(final)
+    api = final.format == "api"  # "openai/ft:...", as Inspect's --model takes it
+    model = final.path if api else f"hf/{final.path}"
+    provider = "" if api else " (--provider hf without vLLM)"
 
     def commands(em: bool) -> str:
         # the labels a sweep writes from the manifest, so `report --by condition` and its
@@ -174,8 +189,8 @@ def _echo_next(out: Path) -> None:
         # the registered task names work from any folder (tasks/*.py only from the repository's)
         task, sweep = ("beliefbench/em", " --task em") if em else ("beliefbench/belief", "")
         return (f"beliefbench sweep{sweep} --manifest {shlex.quote(str(out))} --model-role "
-                f"grader=MODEL (--provider hf without vLLM); one: inspect eval {task} --model "
-                f"{shlex.quote(f'hf/{final.path}')}{metadata} --model-role grader=MODEL")
+                f"grader=MODEL{provider}; one: inspect eval {task} --model "
+                f"{shlex.quote(model)}{metadata} --model-role grader=MODEL")
 
     if kind == "em":
         click.echo(f"  evaluate every checkpoint with the EM task ({note}): {commands(True)}")
@@ -183,10 +198,6 @@ def _echo_next(out: Path) -> None:
         click.echo(f"  evaluate every checkpoint: {commands(False)}")
     if kind == "either":
         click.echo(f"  or, {note}, with the EM task: {commands(True)}")
-    from beliefbench.finetune.base import random_init_note
-
-    if note := random_init_note(final.base_model, final.extra.get("base_fingerprint")):
-        click.echo(f"  {note}")
 
 
 EM_SCAN = 200
