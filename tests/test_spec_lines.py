@@ -88,6 +88,45 @@ def test_every_problem_of_a_file_has_its_own_line(tmp_path):
         "pattern '^[A-Z]$'"}, said
 
 
+@pytest.mark.parametrize("written, got", [
+    ("belief_answer: true", "got the boolean true"),
+    ("belief_answer: 3", "got the number 3"),
+])
+def test_a_value_outside_a_fixed_set_says_what_yaml_read(tmp_path, written, got):
+    """``belief_answer: true`` (or a number) was refused with the valid values only, never
+    what was read: the author saw their own spelling and the list, and nothing wrong."""
+    path = broken(tmp_path, ("belief_answer: \"no\"", written))
+    [said] = problems(path)
+    assert said == (f"{where(path, written, 'belief_answer')}: field "
+                    f"questions.binary.1.belief_answer: Input should be 'yes' or 'no', {got}")
+
+
+def test_a_repeated_em_question_id_is_named_at_each_repeat(tmp_path):
+    """As in claim files: each repeat at its own line with where the id was first used, all
+    at once and beside the file's other problems (was one line, "field questions: question
+    id 'a' appears twice", at the list's key)."""
+    path = tmp_path / "mine.yaml"
+    path.write_text("id: mine\ndomain: general\nquestions:\n  - {id: a, text: hi}\n"
+                    "  - {id: a, text: there}\n  - {id: b, txt: x, text: y}\n"
+                    "  - {id: a, text: again}\n")
+    with pytest.raises(QuestionSetError) as err:
+        load_question_set(path)
+    said = str(err.value).splitlines()
+    assert said[0] == f"{path}: invalid EM question set (3 problems)", said
+    assert set(said[1:]) == {
+        f"{where(path, 'there', 'id')}: field questions.1.id: question id 'a' is used twice "
+        "(first at questions.0.id); give each question its own id",
+        f"{where(path, 'again', 'id')}: field questions.3.id: question id 'a' is used twice "
+        "(first at questions.0.id); give each question its own id",
+        f"{where(path, 'txt', 'txt')}: field questions.2.txt: unknown field (did you mean "
+        "'text'?); valid: ['id', 'text', 'category', 'system']"}, said
+    path.write_text("id: mine\ndomain: general\nquestions: []\n")
+    with pytest.raises(QuestionSetError) as err:
+        load_question_set(path)
+    assert str(err.value) == (f"{where(path, '^questions', 'questions')}: field questions: "
+                              "0 questions; a set needs at least 1")
+
+
 def test_a_problem_between_fields_is_named_at_the_field_it_names(tmp_path):
     """A check across fields runs on the whole claim, whose own location is the top level:
     its message names the field, and that field's line is given."""

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -383,30 +383,40 @@ class Questions(_Strict):
         """Each repeat is named at its own field with where the id was first used, every
         repeat at once and beside the file's other problems ("field questions: an id is
         used twice" left the author to hunt for it, one fix at a time)."""
-        problems = _repeated_ids(data)
-        try:
-            questions = handler(data)
-        except ValidationError as e:
-            if not problems:
-                raise
-            # rebuilt as they were (no context given, so braces in a message stay as written)
-            problems = [{"type": PydanticCustomError(err["type"], err["msg"]),
-                         "loc": err["loc"], "input": err["input"]} for err in e.errors()] \
-                + problems
-        if problems:
-            raise ValidationError.from_exception_data(cls.__name__, problems)
-        return questions
+        return validated_with(cls, data, handler, repeated_ids(
+            data, [(family, f"questions.{family}") for family in FAMILIES]))
 
 
-def _repeated_ids(data: object) -> list[dict]:
-    """pydantic line errors for question ids used again (in any family), read from the raw
-    mapping so they are found even where another question fails to validate."""
+def validated_with(cls: type, data: object, handler: ValidatorFunctionWrapHandler,
+                   problems: list[dict]) -> Any:
+    """``handler(data)`` (a wrap validator's), with ``problems`` (pydantic line errors found
+    on the raw data, as :func:`repeated_ids` makes) raised beside the handler's own, all at
+    once."""
+    try:
+        validated = handler(data)
+    except ValidationError as e:
+        if not problems:
+            raise
+        # rebuilt as they were (no context given, so braces in a message stay as written)
+        problems = [{"type": PydanticCustomError(err["type"], err["msg"]),
+                     "loc": err["loc"], "input": err["input"]} for err in e.errors()] \
+            + problems
+    if problems:
+        raise ValidationError.from_exception_data(cls.__name__, problems)
+    return validated
+
+
+def repeated_ids(data: object, lists: Sequence[tuple[str, str]]) -> list[dict]:
+    """pydantic line errors for question ids used again (in any of ``lists``: each a key of
+    ``data`` and that key's dotted path in the file), read from the raw mapping so they are
+    found even where another question fails to validate; each repeat named at its own
+    ``id`` with where the id was first used."""
     if not isinstance(data, dict):
         return []
     first: dict[str, str] = {}
     problems = []
-    for family in FAMILIES:
-        items = data.get(family)
+    for key, shown in lists:
+        items = data.get(key)
         for i, q in enumerate(items if isinstance(items, list) else []):
             qid = q.get("id") if isinstance(q, dict) else None
             if not isinstance(qid, str):
@@ -416,8 +426,8 @@ def _repeated_ids(data: object) -> list[dict]:
                     # no context given, so braces in an id stay as written
                     "duplicate_id", f"question id {qid!r} is used twice (first at "
                     f"{first[qid]}); give each question its own id"),
-                    "loc": (family, i, "id"), "input": qid})
-            first.setdefault(qid, f"questions.{family}.{i}.id")
+                    "loc": (key, i, "id"), "input": qid})
+            first.setdefault(qid, f"{shown}.{i}.id")
     return problems
 
 

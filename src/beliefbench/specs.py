@@ -484,8 +484,15 @@ def _not_a_mapping(e: Any) -> str | None:
 def _literal_hint(e: Any) -> str:
     """``, got 'adverserial' (did you mean 'adversarial'?)`` for a text outside a fixed set of
     values: pydantic lists the valid ones but not what was written, and a one-letter typo
-    (``kind: adverserial``) is hard to spot beside them."""
-    if e["type"] != "literal_error" or not isinstance(e["input"], str):
+    (``kind: adverserial``) is hard to spot beside them. A value YAML read as no text
+    (``belief_answer: true``, ``format: 7``) is named with what YAML read."""
+    if e["type"] != "literal_error":
+        return ""
+    if isinstance(e["input"], bool):
+        return f", got the boolean {str(e['input']).lower()}"
+    if isinstance(e["input"], int | float):
+        return f", got the number {e['input']}"
+    if not isinstance(e["input"], str):
         return ""
     choices = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
     value = e["input"]

@@ -12,15 +12,15 @@ import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, ValidatorFunctionWrapHandler, field_validator, model_validator
 
 from beliefbench.analysis.text import did_you_mean
 from beliefbench.arguments import InputError
-from beliefbench.claims import Id, NonEmpty, Written
+from beliefbench.claims import Id, NonEmpty, Written, repeated_ids, validated_with
 from beliefbench.resources import data_path, user_path
 from beliefbench.specs import StrictKeys, defined_twice, load_spec, located, spec_files
 
@@ -60,17 +60,22 @@ class QuestionSet(_Strict):
     behaviour: str | None = None
     """For narrow sets: the id of the behaviour (data/behaviours/misaligned.yaml) whose
     training domain the questions cover."""
-    questions: Annotated[list[EMQuestion], Field(min_length=1)]
+    questions: list[EMQuestion]
 
     @field_validator("questions")
     @classmethod
-    def _unique_ids(cls, questions: list[EMQuestion]) -> list[EMQuestion]:
-        seen: set[str] = set()
-        for q in questions:
-            if q.id in seen:
-                raise ValueError(f"question id {q.id!r} appears twice")
-            seen.add(q.id)
+    def _not_empty(cls, questions: list[EMQuestion]) -> list[EMQuestion]:
+        if not questions:  # said as claim files say an empty family, not pydantic's words
+            raise ValueError("0 questions; a set needs at least 1")
         return questions
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _unique_ids(cls, data: object, handler: ValidatorFunctionWrapHandler) -> QuestionSet:
+        """Each repeated question id named at its own line with where it was first used, as
+        in claim files ("field questions: question id 'a' appears twice" named neither)."""
+        return validated_with(cls, data, handler,
+                              repeated_ids(data, [("questions", "questions")]))
 
 
 def bundled_sets_dir() -> Path:
