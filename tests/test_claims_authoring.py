@@ -112,6 +112,12 @@ def test_a_key_indented_too_little_is_named_as_a_key(tmp_path):
     ("      text: Which landmarks", "        text: Which landmarks",
      "indented further than the line above it"),
     ("      kind: indirect", "\tkind: indirect", "replace the tab with spaces"),
+    # a tab after text (pasted from a spreadsheet, or after the colon): no indentation
+    # there, so "YAML indents with spaces only" named a cause the author could not find
+    ("      text: Which landmarks", "      text: Which\tlandmarks",
+     "(a tab after text on this line: outside quotes PyYAML reads no tab, in a value or "
+     "after a key's colon or a '-' alike; replace it with a space, or quote the value)"),
+    ("      kind: indirect", "      kind:\tindirect", "replace it with a space, or quote"),
 ])
 def test_a_misindented_key_or_a_tab_is_named_as_the_cause(tmp_path, old, new, hint):
     """PyYAML said only "found '<block mapping start>'", "mapping values are not allowed

@@ -711,6 +711,12 @@ def _yaml_hint(said: str, mark: yaml.Mark) -> str:
                 "YAML then reads as more of that line's value? Or does an unquoted value "
                 "hold ': '? Quote it)")
     if "found character '\\t'" in said:
+        if line is not None and line[:mark.column].strip():
+            # after text on its line: in an unquoted value ("text: What\tis"), after a
+            # key's colon, a '-' or a comma, where PyYAML reads no tab either
+            return (" (a tab after text on this line: outside quotes PyYAML reads no tab, "
+                    "in a value or after a key's colon or a '-' alike; replace it with a "
+                    "space, or quote the value)")
         return " (YAML indents with spaces only: replace the tab with spaces)"
     return ""
 
