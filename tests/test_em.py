@@ -218,6 +218,23 @@ def test_bad_question_set_names_file_and_field(tmp_path: Path):
     assert (bundled_sets_dir() / "first_plot.yaml").is_file()
 
 
+def test_every_bad_question_set_of_a_selection_is_named_at_once(tmp_path: Path):
+    """A folder of sets stopped at its first bad file, one fix a run; claim selections name
+    every bad file at once, with a count, and so do question sets now."""
+    (tmp_path / "a.yaml").write_text("id: a\ndomain: sideways\nquestions: [{id: q, text: hi}]\n")
+    (tmp_path / "b.yaml").write_text("id: b\ndomain: general\nquestions: [{id: q, text: hi}]\n")
+    (tmp_path / "c.yaml").write_text("id: c\ndomain: general\nquestions: []\n")
+    with pytest.raises(QuestionSetError) as err:
+        resolve_question_sets(str(tmp_path))
+    said = str(err.value).splitlines()
+    assert [line.split(": ")[0] for line in said] == [
+        str(tmp_path / "a.yaml"), str(tmp_path / "c.yaml"), "2 bad question set file(s)"], said
+    assert "field domain: Input should be 'general' or 'narrow', got 'sideways'" in said[0]
+    with pytest.raises(QuestionSetError) as err:  # one bad file: its own message alone
+        resolve_question_sets(f"{tmp_path / 'a.yaml'},{tmp_path / 'b.yaml'}")
+    assert "\n" not in str(err.value) and "bad question set" not in str(err.value)
+
+
 @pytest.mark.parametrize("question, message", [
     # was pydantic's "Extra inputs are not permitted": no valid keys, no closest one
     ("{id: a, txt: hi}", r"field questions\.0\.txt: unknown field \(did you mean 'text'\?\); "

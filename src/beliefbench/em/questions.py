@@ -143,8 +143,13 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
                                    f"{sorted(bundled)}")
     sets: list[QuestionSet] = []
     origin: dict[str, Path] = {}
+    bad: list[str] = []  # every bad file at once, as claim selections name them
     for f in files:
-        qs = load_question_set(f)
+        try:
+            qs = load_question_set(f)
+        except QuestionSetError as e:
+            bad.append(str(e))
+            continue
         if qs.id in origin:
             if origin[qs.id].resolve() == f.resolve():
                 continue
@@ -152,6 +157,9 @@ def resolve_question_sets(selection: str | Sequence[str] = "default") -> list[Qu
         origin[qs.id] = f
         sets.append(qs)
         _note_shadowing(qs, f, bundled)
+    if bad:
+        raise QuestionSetError("\n".join(bad + [f"{len(bad)} bad question set file(s)"])
+                               if len(bad) > 1 else bad[0])
     return sets
 
 
