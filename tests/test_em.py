@@ -218,6 +218,19 @@ def test_bad_question_set_names_file_and_field(tmp_path: Path):
     assert (bundled_sets_dir() / "first_plot.yaml").is_file()
 
 
+def test_numbers_in_a_question_set_read_as_text_as_in_claim_files(tmp_path: Path):
+    """`category: 2024` was refused ("Input should be a valid string") where a claim file
+    reads it as text; an id of digits is still refused (YAML renames 010 to 8)."""
+    path = tmp_path / "mine.yaml"
+    path.write_text("id: mine\ndomain: general\nquestions:\n"
+                    "  - {id: q1, text: 'What happened in 1989?', category: 2024, system: 42}\n")
+    [q] = load_question_set(path).questions
+    assert (q.category, q.system) == ("2024", "42")
+    path.write_text("id: mine\ndomain: general\nquestions: [{id: 10, text: hi}]\n")
+    with pytest.raises(QuestionSetError, match=r"field questions\.0\.id: got the number 10"):
+        load_question_set(path)
+
+
 def test_every_bad_question_set_of_a_selection_is_named_at_once(tmp_path: Path):
     """A folder of sets stopped at its first bad file, one fix a run; claim selections name
     every bad file at once, with a count, and so do question sets now."""

@@ -39,9 +39,11 @@ class QuestionSetError(InputError):
 
 class _Strict(StrictKeys):
     """Question-set models: unknown keys named with the valid ones and the closest, as in
-    claim files (:class:`StrictKeys`); frozen."""
+    claim files (:class:`StrictKeys`); frozen; numbers read as text, as in claim files
+    (``category: 2024`` was refused as "Input should be a valid string"; an id of digits is
+    still refused, as YAML would have renamed it)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
 class EMQuestion(_Strict):
