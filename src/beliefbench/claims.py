@@ -418,7 +418,7 @@ def repeated_ids(data: object, lists: Sequence[tuple[str, str]]) -> list[dict]:
     for key, shown in lists:
         items = data.get(key)
         for i, q in enumerate(items if isinstance(items, list) else []):
-            qid = q.get("id") if isinstance(q, dict) else None
+            qid = q.get("id") if isinstance(q, dict) else getattr(q, "id", None)  # or built
             if not isinstance(qid, str):
                 continue
             if qid in first:
