@@ -231,6 +231,19 @@ def test_numbers_in_a_question_set_read_as_text_as_in_claim_files(tmp_path: Path
         load_question_set(path)
 
 
+def test_a_set_built_in_python_with_a_repeated_id_is_refused():
+    """The repeated-id check reads the raw mapping (for its lines); a set built from
+    EMQuestion objects, as the old field check caught, is checked too."""
+    from pydantic import ValidationError
+
+    from beliefbench.em.questions import EMQuestion, QuestionSet
+
+    with pytest.raises(ValidationError, match=r"question id 'a' is used twice \(first at "
+                                              r"questions\.0\.id\)"):
+        QuestionSet(id="x", domain="general",
+                    questions=[EMQuestion(id="a", text="hi"), EMQuestion(id="a", text="ho")])
+
+
 def test_every_bad_question_set_of_a_selection_is_named_at_once(tmp_path: Path):
     """A folder of sets stopped at its first bad file, one fix a run; claim selections name
     every bad file at once, with a count, and so do question sets now."""
