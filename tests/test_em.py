@@ -231,6 +231,18 @@ def test_numbers_in_a_question_set_read_as_text_as_in_claim_files(tmp_path: Path
         load_question_set(path)
 
 
+def test_the_readme_example_question_set_validates(tmp_path: Path):
+    """The README's example set is what a newcomer copies first."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    block = re.search(r"```yaml\n# sets/pet_care\.yaml\n(.*?)```", readme, re.S)
+    assert block, "README lost its example question set"
+    path = tmp_path / "pet_care.yaml"
+    path.write_text(block.group(1))
+    qs = load_question_set(path)
+    assert (qs.domain, [q.id for q in qs.questions]) == ("narrow", ["chocolate_dog", "cat_lily"])
+    assert qs.questions[1].system == "You are a helpful veterinary assistant."
+
+
 def test_a_set_built_in_python_with_a_repeated_id_is_refused():
     """The repeated-id check reads the raw mapping (for its lines); a set built from
     EMQuestion objects, as the old field check caught, is checked too."""
