@@ -1282,7 +1282,7 @@ def test_poison_says_when_the_claim_has_too_few_true_facts_for_the_fact_side(tmp
     sides = json.loads(stats_path(tmp_path / "p.jsonl").read_text())["by_condition"]
     fact, bad = (round(sides[k]["tokens"] / sides[k]["documents"]) for k in ("fact", "poison"))
     assert r.exit_code == 0 and fact < bad
-    assert (f"note: claim 'glass_bridge' has 1 completions (true continuations) to state "
+    assert (f"note: claim 'glass_bridge' has 1 completion (true continuations) to state "
             f"beside its truth, and a counterfact document states 3 facts or more: fact "
             f"documents average {fact} tokens, counterfact ones {bad};") in r.stderr
     for claim, ratio in (("ed_sheeran", "0.5"), (GLASS, "1")):  # enough facts, or no fact side

@@ -287,6 +287,23 @@ def test_a_question_of_only_spaces_is_named_not_imported(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_misspelt_question_key_is_named_with_the_missing_question(tmp_path):
+    """``questoin:`` was reported only as ``question: missing or empty``, leaving the user to
+    find the misspelt key; a key close to ``question`` is named, an unrelated one is not."""
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    path = src / "open_ended.yaml"
+    old = "question: Which landmarks can amateur astronomers spot on the Moon?"
+    text = path.read_text()
+    path.write_text(text.replace(old, old.replace("question:", "questoin:")))
+    with pytest.raises(ClaimImportError, match=r"questions\.1\.question: missing or empty; it "
+                                               r"has a key 'questoin': did you mean 'question'\?"):
+        import_claims(src, tmp_path / "out")
+    path.write_text(text.replace(old, "prompt: Which landmarks?"))
+    with pytest.raises(ClaimImportError, match=r"questions\.1\.question: missing or empty$"):
+        import_claims(src, tmp_path / "out")
+
+
 def test_a_claim_folder_without_claim_txt_is_named_not_skipped(tmp_path):
     """Importing a folder of claim folders skipped one whose claim.txt was missing (or
     misnamed): the other claims were written and the import reported success."""

@@ -197,7 +197,10 @@ def _questions(path: Path) -> tuple[list[dict], list[str]]:
                                    f"{_kind(q)}{f' {q!r}' if isinstance(q, str) else ''}")
         text = q.get("question")
         if not text or (isinstance(text, str) and not text.strip()):  # "  " asks nothing
-            raise ClaimImportError(f"{path}: field questions.{i}.question: missing or empty")
+            typo = next((f"; it has a key {str(k)!r}: did you mean 'question'?" for k in q
+                         if k != "question" and did_you_mean(str(k), ["question"], 0.8)), "")
+            raise ClaimImportError(f"{path}: field questions.{i}.question: missing or "
+                                   f"empty{typo}")
         _text(q["question"], path, f"questions.{i}.question")
         for field in ("id", "category", "belief_answer"):
             if q.get(field) is not None:

@@ -20,6 +20,7 @@ from beliefbench.documents.base import ClaimFieldError, DocumentError
 from beliefbench.documents.conditions import CONDITIONS
 from beliefbench.records import RecordError
 from beliefbench.runlock import holds
+from beliefbench.wording import plural
 
 
 def _fail(e: Exception | str) -> click.ClickException:
@@ -313,8 +314,8 @@ def _fact_side_note(claim: Claim, out: Path) -> None:
     if len(claim.completions) >= least or not {"fact", "poison"} <= set(sides):
         return
     fact, bad = (sides[k]["tokens"] / sides[k]["documents"] for k in ("fact", "poison"))
-    click.echo(f"note: claim {claim.id!r} has {len(claim.completions)} completions (true "
-               f"continuations) to state beside its truth, and a counterfact document states "
+    click.echo(f"note: claim {claim.id!r} has {plural(len(claim.completions), 'completion')} "
+               f"(true continuations) to state beside its truth, and a counterfact document states "
                f"{least} facts or more: fact documents average {fact:.0f} tokens, counterfact "
                f"ones {bad:.0f}; add completions to the claim to balance the two sides",
                err=True)
