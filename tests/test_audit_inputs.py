@@ -1663,7 +1663,8 @@ def test_a_parquet_file_without_the_column_suggests_the_one_holding_the_text(tmp
     """A Parquet file of 'doc_id' and 'content' was told "most likely --text-field doc_id":
     its string columns were ranked in schema order, an id column first. They are now
     ranked by the bytes each holds, from the file's metadata (no data read); chat messages
-    by their leaves' bytes. A saved dataset's Arrow file has no such metadata: as before."""
+    by their leaves' bytes. A saved dataset's Arrow file has no such metadata: its first
+    batch's column sizes rank it (test_an_arrow_file_without_the_column_suggests_...)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -1685,6 +1686,44 @@ def test_a_parquet_file_without_the_column_suggests_the_one_holding_the_text(tmp
                              "--out", str(tmp_path / "o2"))
     assert code == 2 and "(most likely --messages-field conversations, the field of chat " \
                          "messages)" in output, output
+
+
+def test_an_arrow_file_without_the_column_suggests_the_one_holding_the_text(tmp_path,
+                                                                            claim_text):
+    """A dataset saved with save_to_disk of 'id' and 'text', audited with a wrong
+    --text-field, was told "most likely --text-field id" (and its skip line "--text-field
+    body,id reads its column 'id' too"): an Arrow file has no metadata of column sizes, so
+    its string columns were ranked in schema order. The first batch's sizes rank them now,
+    in the stream format save_to_disk writes and in the IPC file format, a struct's
+    fields by their dotted path."""
+    import pyarrow as pa
+
+    texts = [f"{claim_text} Note {i}." for i in range(50)]
+    table = pa.table({"id": [f"d{i}" for i in range(50)], "text": texts})
+    stream = tmp_path / "saved" / "data-00000-of-00001.arrow"
+    stream.parent.mkdir()
+    with pa.OSFile(str(stream), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table, max_chunksize=10)
+    code, output, _ = _audit(str(stream), "--claims", "ed_sheeran", "--text-field", "body",
+                             "--out", str(tmp_path / "o"))
+    assert code == 2, output
+    assert "(most likely --text-field text, a column of strings)" in output
+    assert "1 Parquet or Arrow file skipped" in output
+    body = tmp_path / "body.jsonl"
+    body.write_text(json.dumps({"body": claim_text}) + "\n")
+    code, output, report = _audit(str(stream), str(body), "--claims", "ed_sheeran",
+                                  "--text-field", "body", "--out", str(tmp_path / "o1"))
+    assert code == 0 and report["documents"] == 1, output
+    assert f"skipped: {stream}: no column 'body' or 'messages' (columns: ['id', 'text']); " \
+           f"file skipped (--text-field body,text reads its column 'text' too)" in output
+    nested = pa.table({"meta": [{"id": f"d{i}"} for i in range(50)],
+                       "content": [{"lang": "en", "text": t} for t in texts]})
+    ipc = tmp_path / "nested.arrow"
+    with pa.OSFile(str(ipc), "wb") as sink, pa.ipc.new_file(sink, nested.schema) as w:
+        w.write_table(nested)
+    code, output, _ = _audit(str(ipc), "--claims", "ed_sheeran", "--out", str(tmp_path / "o2"))
+    assert code == 2 and "(most likely --text-field content.text, a column of strings)" \
+        in output, output
 
 
 def test_rows_without_id_count_documents_only(tmp_path, claim_text):

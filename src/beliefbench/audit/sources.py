@@ -1538,6 +1538,25 @@ def _column_bytes(metadata: Any) -> dict[str, int]:
     return out
 
 
+def _arrow_column_bytes(path: str) -> dict[str, int]:
+    """Bytes of each column of an Arrow file's first batch (a struct's fields by their
+    dotted path, as :func:`_column_bytes` names Parquet's), read on a mapping of its own
+    (the audit's stream reader is not advanced): an Arrow file has no metadata of column
+    sizes, and a saved dataset of 'id' and 'text' was told "most likely --text-field id"."""
+    import pyarrow as pa
+
+    with pa.memory_map(path) as source:
+        try:
+            batch = pa.ipc.open_stream(source).read_next_batch()
+        except pa.ArrowInvalid:
+            source.seek(0)
+            batch = pa.ipc.open_file(source).get_batch(0)
+        table = pa.Table.from_batches([batch])
+        for _ in range(3):  # struct fields, as _string_columns reaches them
+            table = table.flatten()
+        return {name: table.column(name).nbytes for name in table.column_names}
+
+
 def _string_columns(fields: Any, prefix: str = "", depth: int = 3
                     ) -> list[tuple[str, int]]:
     """(name, 1 where it holds strings, 2 chat messages, else 0) of each column of a
@@ -1691,7 +1710,8 @@ def _arrow(unit: Unit, fields: Fields, skips: Skips, say: Say | None = None,
                     raise
                 reader = pa.ipc.open_stream(source)
                 why = " (an Arrow file whose footer is missing: cut short when written?)"
-        cols = _columns(reader.schema, unit.path, fields, skips, say, rows)
+        cols = _columns(reader.schema, unit.path, fields, skips, say, rows,
+                        lambda: _arrow_column_bytes(unit.path))
     except (OSError, ValueError) as e:
         skips.add("unreadable file", f"not a readable Arrow file: {e}", unit.path)
         return
