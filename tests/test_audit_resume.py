@@ -149,7 +149,7 @@ def test_a_refused_resume_names_the_files_that_changed(tmp_path, corpus):
     after = grown.stat().st_size
     assert (f"its corpus ({grown} is {after:,} bytes now, {before:,} then; new: "
             f"{shards / 'part99.jsonl'}; no longer in it: {shards / 'part05.jsonl'} (a shard "
-            f"still being written, or replaced, since it began?)) differ from this run's") in \
+            f"still being written, or replaced, since it began?)) differs from this run's") in \
         res.output
     assert (out / WORK / "plan.json").is_file()  # nothing of the interrupted audit lost
 
@@ -165,6 +165,10 @@ def test_a_changed_corpus_is_told_file_by_file_the_first_five_of_each_kind():
     assert said.startswith("/c/00.jsonl is 120 bytes now, 100 then; /c/01.jsonl is 120 ")
     assert "/c/05.jsonl" not in said
     assert "; 3 more changed; new: /c/new.jsonl (a shard still being written" in said
+    # a corpus path added (a shard named beside the others), no file changed: no writer's
+    assert _corpus_change(before, {**before, "/c/new.jsonl": [5, 1]}) == \
+        "new: /c/new.jsonl (other corpus paths given, or shards added or removed since it " \
+        "began?)"
     assert _corpus_change(before, dict(before)) == \
         "the same files, cut into other units (another --chunk-mb)"
 

@@ -356,8 +356,12 @@ def _corpus_change(before: dict[str, Any], now: dict[str, list[int] | None],
         said.append(f"new: {listed(added)}")
     if gone := [p for p in before if p not in now]:
         said.append(f"no longer in it: {listed(gone)}")
-    return ("; ".join(said) + " (a shard still being written, or replaced, since it began?)"
-            if said else "the same files, cut into other units (another --chunk-mb)")
+    if not said:
+        return "the same files, cut into other units (another --chunk-mb)"
+    # a file changed is a writer's; files only added or gone, another list of paths
+    why = ("a shard still being written, or replaced, since it began?" if changed else
+           "other corpus paths given, or shards added or removed since it began?")
+    return f"{'; '.join(said)} ({why})"
 
 
 def _files_digest(units: list[Unit]) -> str:
@@ -438,7 +442,8 @@ def _open_work(work: Path, plan: dict[str, Any], resume: bool) -> dict[int, Tall
                          "interrupted audit started: its units were read by other rules)"}
         if "corpus" in differ and isinstance(old.get("stats"), dict):  # (older plans: none)
             names["corpus"] = f"corpus ({_corpus_change(old['stats'], plan['stats'])})"
-        raise ValueError(f"{where}, but its {', '.join(names[k] for k in differ)} differ "
+        verb = "differ" if len(differ) > 1 or differ == ["claims"] else "differs"
+        raise ValueError(f"{where}, but its {', '.join(names[k] for k in differ)} {verb} "
                          f"from this run's: --resume continues only the same audit; delete "
                          f"{work} to start again")
     return done
