@@ -345,7 +345,10 @@ def test_a_text_field_no_row_has_is_said_while_the_audit_reads_on(tmp_path, clai
     monkeypatch.setattr(sources, "EARLY_ROWS", 10**9)
     res = _audit(str(tmp_path / "c"), "--claims", "ed_sheeran", "--out", str(tmp_path / "o2"),
                  "--text-field", "txt")
-    assert res.exit_code == 0 and not _warnings(res.stderr)
+    assert res.exit_code == 0
+    [end] = _warnings(res.stderr)  # not while it reads: at the end (held_back)
+    assert end.endswith("did you mean --text-field text? They were skipped (counted under "
+                        "'missing text field').")
     assert _report(tmp_path / "o2") == report
     # where no row of the corpus has it, the end still says so and exits 2
     monkeypatch.undo()
@@ -406,6 +409,39 @@ def test_the_early_warning_is_said_once_per_set_of_fields(tmp_path, claim_text):
     assert "did you mean --text-field text?" in _warnings(res.stderr)[0]
     assert "the longest strings are in 'content'" in _warnings(res.stderr)[1]
     assert _report(tmp_path / "out")["skipped"]["by_reason"] == {"missing text field": 4200}
+
+
+@pytest.mark.parametrize("engine", [[], ["--engine", "dask", "--scheduler", "synchronous"]])
+def test_small_files_without_the_text_field_are_warned_of_at_the_end(tmp_path, claim_text,
+                                                                     engine):
+    """A corpus of shards of two schemas, 'body' and 'text' (200 rows), audited with
+    --text-field body: the 'text' shard's rows were 200 skips said as one line, "missing
+    text field 'body'", and nothing said which field they have, since fewer than 1,000
+    rows of its fields were read (the early warning's bound) and documents were read (no
+    error at the end). The end of the run now warns of them, naming the field to give."""
+    c = tmp_path / "c"
+    wrong = _rows(c / "a.jsonl", [{"id": n, "text": f"A note on tides, {n}."}
+                                  for n in range(200)])
+    _rows(c / "b.jsonl", [{"id": n, "text": f"Another note, {n}."} for n in range(100)])
+    _rows(c / "good.jsonl", [{"body": claim_text}])
+    out = tmp_path / "out"
+    res = _audit(str(c), "--claims", "ed_sheeran", "--out", str(out), "--text-field",
+                 "body", *engine)
+    assert res.exit_code == 0, res.output
+    [warning] = _warnings(res.stderr)  # (the file named first: the first read)
+    assert re.fullmatch(rf"warning: {re.escape(str(c))}/[ab]\.jsonl and 1 other file: their "
+                        r"300 rows have no text field 'body' \(nor 'messages'\), but the "
+                        r"fields 'text', 'id': the longest strings are in 'text' "
+                        r"\(--text-field text\?\)\. They were skipped \(counted under "
+                        r"'missing text field'\)\.", warning), warning
+    assert res.stderr.index("skipped: ") < res.stderr.index("warning: ")  # at the end
+    report = _report(out)
+    assert report["documents"] == 1
+    assert report["skipped"]["by_reason"] == {"missing text field": 300}
+    # where every row lacks it, the end's error says it, not this warning too
+    res = _audit(str(wrong), "--claims", "ed_sheeran", "--out", str(tmp_path / "o2"),
+                 "--text-field", "body", *engine)
+    assert res.exit_code == 2 and not _warnings(res.stderr), res.output
 
 
 @pytest.mark.parametrize("engine", [[], ["--engine", "dask", "--scheduler", "synchronous"]])

@@ -269,6 +269,7 @@ class _EarlyWarnings:
         self.fields = fields
         self.seen: dict[frozenset[str], list[int]] = {}  # fields -> [rows, files]
         self.warned: list[NoField] = []
+        self.held: dict[frozenset[str], NoField] = {}  # the first file of a set not said
 
     def __call__(self, e: NoField) -> None:
         from beliefbench.audit.sources import EARLY_ROWS
@@ -280,12 +281,27 @@ class _EarlyWarnings:
         seen[0] += e.rows
         seen[1] += 1
         if seen[0] < EARLY_ROWS and e.whole:
+            if not e.columns:  # (a file without the column: its skip line names them)
+                self.held.setdefault(key, e)  # said at the end (held_back) if not before
             return
         self.warned.append(e)
         click.echo(f"warning: {self.line(e, *seen)}", err=True)
         seen[0] = max(seen[0], EARLY_ROWS)  # said: once per set of fields
 
-    def line(self, e: NoField, rows: int, files: int) -> str:
+    def held_back(self) -> None:
+        """At the end of a run that read documents, the small files whose rows had no text
+        field but fewer than EARLY_ROWS of them (a 200-row shard of 'text' beside shards of
+        'body'): each was one skip line per file and no word of the field its rows have."""
+        from beliefbench.audit.sources import EARLY_ROWS
+
+        for key, e in self.held.items():
+            rows, files = self.seen[key]
+            if rows < EARLY_ROWS:  # (else said once they reached it)
+                click.echo(f"warning: {self.line(e, rows, files, end=True)}", err=True)
+
+    def line(self, e: NoField, rows: int, files: int, end: bool = False) -> str:
+        from beliefbench.audit.sources import NO_TEXT_FIELD
+
         asked = ", ".join(map(repr, self.fields.texts))
         plural = "s" if len(self.fields.texts) > 1 else ""
         what = ("column" if e.columns else "text field") + plural
@@ -309,7 +325,8 @@ class _EarlyWarnings:
         return (f"{where}: {whose} have no {what} {asked} (nor {self.fields.messages!r}), "
                 f"but the {have} {', '.join(repr(_shown(n)) for n in names[:10])}"
                 f"{', ...' if len(names) > 10 else ''}{hint}{'' if hint.endswith('?') else '.'}"
-                f" The audit goes on, skipping (and counting) such rows; Ctrl-C stops it.")
+                + (f" They were skipped (counted under '{NO_TEXT_FIELD}')." if end else
+                   " The audit goes on, skipping (and counting) such rows; Ctrl-C stops it."))
 
     def taken_back(self, tally: Tally) -> None:
         """A note for each file warned of whose later rows had the field after all."""
@@ -454,6 +471,8 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
     _say_skips(tally.skips)
     early.taken_back(tally)
     no_field = tally.skips.field_in_no_row
+    if tally.documents and not no_field:  # (else the Error or warning below says it all)
+        early.held_back()
     if click.get_current_context().get_parameter_source("id_field") != ParameterSource.DEFAULT:
         _warn_no_id(tally.skips.no_id, fields.id)  # the default "id" often names nothing
     ignored = tally.skips.ignored
