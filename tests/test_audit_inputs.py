@@ -299,8 +299,10 @@ def test_a_binary_text_column_is_read_as_utf8(tmp_path, claim_text):
     assert code == 0, output
     assert report["documents"] == 3 and report["flagged"] == 2
     assert report["skipped"]["total"] == 1
+    # the word the byte makes in Windows-1252, as a JSONL line's is named (was only the byte)
     assert (f"{corpus / 'b.parquet'}#1: field 'text' is bytes, not UTF-8 text (byte 0xe9 at "
-            f"offset 3 of its value)") in output
+            f"offset 3 of its value: 'café' in Windows-1252, Latin-1's superset; if the "
+            f"column is in that encoding, write it as UTF-8 strings); row skipped") in output
 
 
 def test_empty_texts_are_counted_apart_not_as_documents(tmp_path, claim_text):

@@ -972,9 +972,13 @@ def _row_text(row: dict[str, Any], fields: Fields) -> tuple[str | None, str | No
         if isinstance(value, bytes):  # a Parquet or Arrow binary column: text without its
             try:  # UTF-8 annotation, as Hive, Impala and older Spark write strings
                 values[k] = name, value.decode("utf-8")
-            except UnicodeDecodeError as e:
+            except UnicodeDecodeError as e:  # (a Latin-1 export: its word, as a line's)
+                word = _legacy_word(value, e.start)
                 return None, (f"field {name!r} is bytes, not UTF-8 text (byte "
-                             f"0x{value[e.start]:02x} at offset {e.start} of its value)")
+                             f"0x{value[e.start]:02x} at offset {e.start} of its value"
+                             + (f": {word!r} in Windows-1252, Latin-1's superset; if the "
+                                f"column is in that encoding, write it as UTF-8 strings"
+                                if word else "") + ")")
         elif value is not None and value is not MISSING and not isinstance(value, str):
             return None, _not_a_string(name, value)
     present = [value for _, value in values if value is not None and value is not MISSING]
