@@ -227,6 +227,32 @@ def test_records_that_broke_the_reader_are_skipped_or_read(tmp_path, claim_text)
     assert [f["id"] for f in flagged] == ["\ud800", "parts"]  # read back as written
 
 
+def test_a_json_array_on_one_line_of_a_jsonl_file_is_said_so(tmp_path, claim_text):
+    """json.dump(rows, f) into a .jsonl writes the whole array on one line: its documents
+    were one skip, "a list, not an object", that said neither that the line held them all
+    nor how to convert it (a .json file's array is told the jq command already). Lines of
+    other lists keep the old message, and all of them count as one problem."""
+    rows = [{"text": claim_text}, {"text": "A note on tides."}, {"text": "Rain in Leeds."}]
+    path = tmp_path / "dumped.jsonl"
+    path.write_text(json.dumps(rows) + "\n[1, 2]\n")
+    good = _jsonl(tmp_path / "good.jsonl", [claim_text])
+    code, output, report = _audit(str(path), str(good), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o"))
+    assert code == 0 and report["documents"] == 1, output
+    assert (f"skipped: {path}:1: a list, not an object (a JSON array of 3 objects on one "
+            f"line: jq -c '.[]' {path} > {tmp_path / 'dumped.lines.jsonl'} writes them one "
+            f"a line); line skipped") in output
+    assert f"skipped: ... and 1 more like it (not an object): {path}:2" in output
+    assert report["skipped"]["by_reason"] == {"not an object": 1 + 1}
+    converted = tmp_path / "dumped.lines.jsonl"  # the command given, run: each is read
+    converted.write_text(subprocess.run(["jq", "-c", ".[]", str(path)], capture_output=True,
+                                        text=True).stdout if shutil.which("jq") else
+                         "".join(json.dumps(r) + "\n" for r in rows))
+    code, output, report = _audit(str(converted), "--claims", "ed_sheeran", "--out",
+                                  str(tmp_path / "o2"))
+    assert code == 0 and report["documents"] == 3, output
+
+
 def test_command_line_mistakes_are_one_line_errors(tmp_path, claim_text):
     corpus = _jsonl(tmp_path / "a.jsonl", [claim_text])
     # an unset $CLAIMS in CI: before, claim-free mode, and a --max-flagged 0 gate passed

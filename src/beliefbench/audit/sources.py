@@ -1333,8 +1333,15 @@ def _jsonl_line(raw: bytes, where: str, path: str, fields: Fields, skips: Skips,
         skips.add("not JSON", f"not valid JSON ({why}); line skipped", where, repeats=True)
         return
     if not isinstance(row, dict):
-        skips.add("not an object", f"{json_type(row)}, not an object; line skipped", where,
-                  repeats=True)
+        # json.dump(rows, f) into a .jsonl: the whole array on one line, its documents unread
+        array = ""
+        if isinstance(row, list) and row and all(isinstance(x, dict) for x in row):
+            fix = (f": jq -c '.[]' {shlex.quote(path)} > "
+                   f"{shlex.quote(path.removesuffix('.jsonl') + '.lines.jsonl')} writes them "
+                   f"one a line" if path.endswith(".jsonl") else "")
+            array = f" (a JSON array of {len(row):,} objects on one line{fix})"
+        skips.add("not an object", f"{json_type(row)}, not an object{array}; line skipped",
+                  where, repeats=True, like=f"{json_type(row)}, not an object; line skipped")
         return
     if _text_row(row, fields, skips, first):
         skips.add(NO_TEXT_FIELD, f"missing {_field_names(fields)}; line skipped", where,
