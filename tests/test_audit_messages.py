@@ -261,6 +261,21 @@ def test_one_file_of_another_kind_is_said_in_the_singular(tmp_path, claim_text):
     assert "ignored: 2 files in the corpus folders are not JSONL" in res.output
 
 
+def test_a_corpus_of_only_other_kinds_of_file_is_named_in_the_error(tmp_path):
+    """"no document could be read from the corpus (its folders hold only files of other
+    kinds ...)" did not say which of the corpus paths given it meant."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "notes.csv").write_text("a,b\n")
+    one, two = str(tmp_path / "a"), str(tmp_path / "b")
+    res = _audit(one, "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert res.exit_code == 2, res.output
+    assert (f"Error: no document could be read from the corpus ({one}: its folders hold only "
+            f"files of other kinds: see ignored above); nothing was written") in res.output
+    res = _audit(one, two, "--claims", "ed_sheeran", "--out", str(tmp_path / "o"))
+    assert res.exit_code == 2 and f"({one}, {two}: their folders hold only" in res.output
+
+
 def test_problems_merge_over_units_and_survive_a_resume():
     """A problem met in several units (a large file cut into byte ranges, or units read by
     an interrupted run) is one entry after the merge, its places capped; past

@@ -502,7 +502,9 @@ def audit(corpus: tuple[str, ...], claims_sel: str | None, out: Path, text_field
             click.echo(f"Error: {_field_in_no_row(tally.skips, fields, then)}", err=True)
             sys.exit(2)
         # an empty folder, or files of blank lines, said nothing of why nothing was read
-        hint = (" (its folders hold only files of other kinds: see ignored above)"
+        named = ", ".join(corpus)
+        hint = (f" ({named}: {'its folders hold' if len(corpus) == 1 else 'their folders hold'}"
+                " only files of other kinds: see ignored above)"
                 if ignored and not tally.skips.total else
                 f" ({tally.skips.total} skipped: see above)" if tally.skips.total else
                 " (its files hold no rows: empty, or blank lines only)" if units else
