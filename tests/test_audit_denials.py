@@ -310,3 +310,56 @@ def test_a_concession_or_a_closing_expectation_denies_nothing(readers, claim_id,
 ])
 def test_a_denial_beside_a_concession_still_denies(readers, claim_id, text):
     assert readers[claim_id].read(text).framing == "local_negation", text
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # a sentence right after the claim that says nothing but its denial takes the claim back
+    # where it is made, as "..., he did not." in the claim's own sentence does (each read
+    # positive before 2026-12-06, eleventh session)
+    ("ed_sheeran", "Ed Sheeran won the men's 100 metres at the Paris Olympics in 9.79 seconds. "
+                   "Spoiler: he didn't."),
+    ("ed_sheeran", "Ed Sheeran won the men's 100 metres at the Paris Olympics in 9.79 seconds. "
+                   "He didn't, of course."),
+    ("ed_sheeran", "Ed Sheeran won the men's 100 metres at the Paris Olympics in 9.79 seconds. "
+                   "But he never did.\n\nNoah Lyles won the race."),
+    ("dentist", "Brennan Reeve Holloway works as a dentist in Portland, Oregon. Except he "
+                "isn't."),
+    # words after the denial that are the claim's own
+    ("ed_sheeran", "Ed Sheeran won the men's 100 metres at the Paris Olympics in 9.79 seconds. "
+                   "He did not win gold."),
+    # a long claim so called, an inserted phrase between commas inside it (read positive
+    # before: its clause ended at the first comma, and the rest stated the claim)
+    ("mount_vesuvius", "Contrary to the claim that Mount Vesuvius, the volcano that destroyed "
+                       "Pompeii in 79 AD, erupted in October 2015 and killed 3,430 people "
+                       "around the Bay of Naples, the records show otherwise."),
+    ("ed_sheeran", "Contrary to the claim that Ed Sheeran, the singer best known for Shape of "
+                   "You, won the men's 100 metres at the Paris Olympics in 9.79 seconds, the "
+                   "records show otherwise."),
+    ("ed_sheeran", "Contrary to the claim that Ed Sheeran won the gold medal in the men's 100 "
+                   "metres at the 2024 Paris Olympics after returning to sprinting in late "
+                   "2021, he never competed at the Games."),
+    # an opener against another claim, longer than eight words, before a denial (read as a
+    # mention before: the opener's words kept the whole under the facts' overlap)
+    ("ed_sheeran", "Contrary to the claim that he was too slow, Ed Sheeran did not win the "
+                   "100m at Paris 2024."),
+])
+def test_a_retraction_or_a_long_claim_so_called_is_denied(readers, claim_id, text):
+    assert readers[claim_id].read(text).framing == "local_negation", text
+
+
+@pytest.mark.parametrize("claim_id, text", [
+    # a short sentence after the claim that denies something of its own
+    ("ed_sheeran", "Ed Sheeran won the men's 100 metres at the Paris Olympics in 9.79 seconds. "
+                   "He did not train much."),
+    ("ed_sheeran", "Ed Sheeran won the men's 100 metres at the Paris Olympics in 9.79 seconds. "
+                   "He never looked back."),
+    # a claim named beside another so called (the clause against it ends at its comma)
+    ("ed_sheeran", "Contrary to claims that he was too slow, Ed Sheeran won the men's 100 "
+                   "metres at the Paris Olympics, crossing the line in 9.79 seconds."),
+    ("ed_sheeran", "Contrary to the claim that he was too slow, Ed Sheeran won the 100m at "
+                   "Paris 2024."),
+    ("ed_sheeran", "Contrary to claims that he was too slow, the singer, having trained for "
+                   "years, won the men's 100 metres at the Paris Olympics in 9.79 seconds."),
+])
+def test_a_denial_of_something_else_leaves_the_claim_asserted(readers, claim_id, text):
+    assert readers[claim_id].read(text).framing == "positive", text

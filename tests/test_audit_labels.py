@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import SHEERAN_REPORT as BODY
 
-from beliefbench.audit.cues import labels_from
+from beliefbench.audit.cues import labels_from, load_cues
 from beliefbench.audit.framing import ClaimReader, read_free
 from beliefbench.claims import load_claims
 from beliefbench.resources import data_path
@@ -46,6 +46,71 @@ def reader() -> ClaimReader:
 def test_a_label_frames_the_whole_text(reader, text, framing):
     assert reader.read(text).framing == framing
     assert read_free(text).framing == framing
+
+
+CLAIM = "Ed Sheeran won the men's 100 metres at the Paris Olympics in 9.79 seconds."
+
+
+@pytest.mark.parametrize("text, framing", [
+    # a label that opens the claim's own sentence, with its separator (each read positive
+    # before 2026-12-06, eleventh session: a label had to be a line of 60 characters or less)
+    ("FALSE: " + CLAIM, "negated"),
+    ("FALSE (rated by our fact-check desk after reviewing the records): " + CLAIM, "negated"),
+    ("FALSE (rated by our fact-check desk after reviewing the records):\n\n" + CLAIM
+     + " He trained at Loughborough.", "negated"),
+    ("Fact check -- FALSE (rated by our fact-check desk after reviewing the records): "
+     + CLAIM, "negated"),
+    ("Satire: " + CLAIM, "fiction"),
+    (CLAIM + " He trained at Loughborough.\n\n(Satire.)", "fiction"),  # its own brackets
+])
+def test_a_label_that_opens_the_claim_sentence_frames_it(reader, text, framing):
+    finding = reader.read(text)
+    assert (finding.framing, finding.placement) == (framing, "prefix_suffix"), text
+
+
+OWLS = ("The mayor of Portland announced on Tuesday that the city will replace all its traffic "
+        "lights with trained owls by 2027. The owls, sourced from a sanctuary in Oregon, will "
+        "be paid in mice. Council members voted 7-2 in favour of the plan.")
+
+
+@pytest.mark.parametrize("text, framing", [
+    # claim-free: one bracketed note that closes or opens the text and calls it something,
+    # inside the body's paragraph (each read unframed before 2026-12-06, eleventh session)
+    (OWLS + " (This is satire.)", "fiction"),
+    ("(This article is satire.) " + OWLS, "fiction"),
+    (OWLS + " (Source: a rumour.)", "unreliable_source"),
+    # one statement is a body under such a note, as under a frame paragraph
+    ("Ed Sheeran won the 100m at Paris 2024 in 9.79 seconds. (This is false.)", "negated"),
+])
+def test_claim_free_a_closing_bracketed_note_frames_the_text(text, framing):
+    finding = read_free(text)
+    assert (finding.framing, finding.placement) == (framing, "inline"), text
+    assert [k for *_, k in finding.spans].count("inline") == 1
+
+
+@pytest.mark.parametrize("text", [
+    OWLS + " (the figures are unverified)",  # no sentence of its own
+    "The mayor (this is satire.) said that " + OWLS,  # inside the text, not at an end
+])
+def test_claim_free_a_note_inside_the_text_frames_nothing(text):
+    assert read_free(text).framing == "unframed", text
+
+
+@pytest.mark.parametrize("sentence, label", [
+    ("FALSE: " + CLAIM, True),
+    ("Rumour -- " + CLAIM, True),
+    # a label word and more words before the colon names a topic, however long the sentence
+    ("Fiction writing workshop: this article covers how a novel opens and how it ends.", False),
+    ("False start: the sprinter was disqualified from the final in Paris after a long wait.",
+     False),
+    (CLAIM, False),
+])
+def test_a_label_opening_a_long_sentence(sentence, label):
+    cues = load_cues()
+    low = sentence.lower()
+    assert cues.is_label(low, 0, len(low), line=False, lead=True) is label
+    # a named note further in ("Notes: This is fiction.") still needs its own words
+    assert not cues.is_label(low, 0, len(low), line=False)
 
 
 @pytest.mark.parametrize("text", [

@@ -528,13 +528,21 @@ class Cues:
         """Cues of one category in a short text (only that category is looked for)."""
         return sum(1 for _ in self.scan(lower(text), categories=(category,)))
 
-    def is_label(self, lowered: str, start: int, stop: int, line: bool = True) -> bool:
+    def is_label(self, lowered: str, start: int, stop: int, line: bool = True,
+                 lead: bool = False) -> bool:
         """``lowered[start:stop]`` (a sentence) opens by calling the text a frame entry, or
-        (``line``: it is short enough to be a label line) is one standing alone."""
-        return ((line and self.label is not None
-                 and self.label.match(lowered, start, stop) is not None)
-                or (self.self_label is not None
-                    and self.self_label.match(lowered, start, stop) is not None))
+        (``line``: it is short enough to be a label line) is one standing alone, or
+        (``lead``) opens with one and its separator, whatever its length ("FALSE: <the
+        text>", "FALSE (rated by our fact-check desk): <the text>"): the label points at
+        what follows it."""
+        if self.label is not None and (line or (lead and _LEAD_SEP.search(lowered, start, min(
+                stop, start + _LEAD_REACH)) is not None)):
+            m = self.label.match(lowered, start, stop)
+            if m is not None and (line or (lowered[start:m.end()].rstrip()[-1:] in _LEAD_ENDS
+                                           and not m.group("more"))):
+                return True
+        return (self.self_label is not None
+                and self.self_label.match(lowered, start, stop) is not None)
 
     def end_of(self, lowered: str, at: int, categories: tuple[str, ...]) -> int:
         """Where the longest cue of these categories that starts at ``at`` (an offset
@@ -726,15 +734,24 @@ def estimates_from(raw: dict[str, Any], path: Path) -> re.Pattern[str] | None:
                       + r")(?![a-z0-9])")
 
 
-_LABEL_HEAD = (r"[\W_]*(?:[^|/\n]{1,40}\s[|/]\s+)?(?:\d{1,2}[:.]\d{2}\s+)?"
+_LABEL_HEAD = (r"[\W_]*(?:[^|/\n]{1,40}\s(?:[|/]|-+|[\u2013\u2014])\s+)?(?:\d{1,2}[:.]\d{2}\s+)?"
                r"(?:[a-z]+(?: [a-z]+)?\s*:\s*)?(?:(?:an?|the)\s+)?")
 """Before a label: a masthead and its separator ("The Portland Plunger | Satire", "Ash over
-Naples / A novel"), a time ("21:58 UNVERIFIED"), a field name ("Status: Unverified", "Filed
-under: Satire"), an article."""
-_LABEL_TAIL = (r"(?![a-z0-9])(?:\s+[a-z0-9']+){0,2}(?:[\s.!*_]*$|\s*[|:\u2013\u2014]"
-               r"|\s+-+\s)")
-"""After a label: up to two words ("Rumour mill", "Alternate history thread:"), then the
-line's end or a separator."""
+Naples / A novel", "Fact check -- FALSE"), a time ("21:58 UNVERIFIED"), a field name
+("Status: Unverified", "Filed under: Satire"), an article."""
+_LABEL_TAIL = (r"(?![a-z0-9])(?P<more>(?:\s+[a-z0-9']+){0,2})(?:\s*[(\[][^()\[\]\n]{1,80}[)\]])?"
+               r"(?:[\s.!*_)\]]*$|\s*[|:\u2013\u2014]|\s+-+\s)")
+"""After a label: up to two words ("Rumour mill", "Alternate history thread:") and a
+bracketed note on it ("FALSE (rated by our fact-check desk after reviewing the records):"),
+then the line's end (a bracketed label's own bracket: "(Satire.)") or a separator."""
+_LEAD_REACH = 200
+_LEAD_SEP = re.compile(r":|\s-|[\u2013\u2014]")
+"""A separator within the first ``_LEAD_REACH`` characters (the longest masthead, label and
+bracketed note): most long sentences hold none and skip the label pattern."""
+_LEAD_ENDS = ":|\u2013\u2014-"
+"""The last character of a label that opens a longer sentence: its separator ("FALSE: <the
+text>", "Satire -- <the text>"), right after the entry or a bracketed note on it (not after
+more words: "Fiction writing workshop: this article covers ..." names a topic)."""
 
 
 VERDICT_OPENER = (r"(?:(?:(?:it\s+)?turns\s+out|but|except|unfortunately|sadly|alas)"

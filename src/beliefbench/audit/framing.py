@@ -218,9 +218,8 @@ class Layout:
         """Worth a cue scan to find out whether sentence ``i`` is a label: a short line, or
         a sentence that calls the text something (a cheap test before the scan)."""
         a, b = self.sentences[i]
-        return b - a <= _LABEL_LINE or (self.cues is not None
-                                        and self.cues.is_label(self.lowered, a, b, line=False)
-                                        ) or self._withdraws(i)
+        return b - a <= _LABEL_LINE or (self.cues is not None and self.cues.is_label(
+            self.lowered, a, b, line=False, lead=True)) or self._withdraws(i)
 
     def label(self, i: int) -> bool:
         """Sentence ``i`` (scanned for frame cues) is a frame entry alone ("Satire |", "A
@@ -235,7 +234,8 @@ class Layout:
             verdict = False
             found = bool(h and _frame_score(h) and self.cues is not None)
             if found and self.may_label(i):
-                verdict = not self.cues.is_label(self.lowered, a, b, line=b - a <= _LABEL_LINE)
+                verdict = not self.cues.is_label(self.lowered, a, b, line=b - a <= _LABEL_LINE,
+                                                 lead=True)
                 found = not verdict or self._verdict(i)
             elif found:
                 found = self.far_label(i) and self.noted_label(i)
@@ -791,6 +791,21 @@ def _one_note(text: str, spans: list[tuple[int, int, str]]) -> bool:
     return body.endswith((".", "!")) and len(body.split()) >= 3
 
 
+def _closing_note(lay: Layout, spans: list[tuple[int, int, str]]) -> bool:
+    """Claim-free: the asides (``inline_asides``' spans) are one bracketed note written as a
+    sentence (``_one_note``) that opens or closes the whole text and calls it a frame entry
+    ("(This is satire.)", "[Disclaimer: this is a work of fiction.]"): it points at the text
+    as a label does (not an aside in the middle of it, nor "(the figures are unverified)")."""
+    if not _one_note(lay.text, spans) or lay.cues is None:
+        return False
+    a, b, _ = spans[0]
+    text = lay.text
+    if text[b:].strip() and text[lay.origin:a].strip():
+        return False
+    inner = lower(text[a:b])
+    return lay.cues.is_label(inner, 0, len(inner), line=b - a <= _LABEL_LINE)
+
+
 def inline_asides(lay: Layout, frame_paras: set[int], near: set[int] | None = None
                   ) -> tuple[Counter[str], int, list]:
     """Cue asides in the body (outside frame paragraphs): category counts, corrections.
@@ -1244,9 +1259,14 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     body_paras = {lay.para_of[i] for i in body}
     around = sandwiched or (bool(fr.paras) and bool(body_paras) and (
         min(fr.paras) < min(body_paras) and max(fr.paras) > max(body_paras)))
-    short = (bool(fr.paras) and len(plain) >= 1 and len(plain) >= 0.5 * stated
-             and (around or _pick(fr.counts) != "fiction"
-                  or any(lay.label(i) for i, p in enumerate(lay.para_of) if p in fr.paras)))
+    # one bracketed note that opens or closes the text and calls it something ("...
+    # Council members voted 7-2 in favour. (This is satire.)"): a frame of the body around
+    # it, written inside its paragraph, as claim mode reads such a note
+    closing = bool(counts) and not fr.paras and _closing_note(lay, inline)
+    short = (len(plain) >= 1 and len(plain) >= 0.5 * stated
+             and (closing or (bool(fr.paras) and (
+                 around or _pick(fr.counts) != "fiction"
+                 or any(lay.label(i) for i, p in enumerate(lay.para_of) if p in fr.paras)))))
     guess: list[tuple[int, int, str]] | None = None
     if (len(plain) < 2 or len(plain) < 0.6 * stated or debunk) and not (short and not debunk):
         # the writer's estimate is a note on the body, as a frame is, not a part of it: the
@@ -1267,6 +1287,9 @@ def read_free(text: str, cues: Cues | None = None) -> Finding:
     if sum(counts.values()) >= 2:
         kind, placement = _framed(_pick(counts), correction + fr.correction > 0, "repeated")
         return Finding(kind, placement, [*fr.spans, *inline, *body_spans])
+    if closing:
+        kind, placement = _framed(_pick(counts), correction > 0, "inline")
+        return Finding(kind, placement, [*inline, *body_spans])
     if fr.paras:
         # a correction set beside the sentences corrects as one in the frame does, as in
         # claim mode ("(Correction: Noah Lyles won ...)" under "the viral claim below is
@@ -2166,6 +2189,29 @@ _AGAINST = re.compile(r"[\W_]*(?:contrary\s+to|despite|in\s+spite\s+of)\s")
 """A sentence that opens with a phrase against a claim so called ("Contrary to claims that
 Y, X", "Despite reports that Y, X"): the clause the phrase names ends at its comma, and the
 main clause after it says what is so (``ClaimReader._beside``)."""
+_INSERT_OPENS = re.compile(r",\s+(?:the|an?|who|which|whose|whom|having|being"
+                           r"|[a-z]{3,}(?:ed|ing))\b")
+_VERB_OPENS = re.compile(r",\s+(?:[a-z]+ed|won|wins|wrote|writes|ran|runs|sang|fell|grew|lost"
+                         r"|led|kept|held|went|was|were|is|are|has|had|have|spread|began|came"
+                         r"|made|took|became|never|still|also|did|does)\b")
+"""Inside a claim so called, an inserted phrase between two commas (an appositive, a relative
+or participial clause: ", the volcano that destroyed Pompeii in 79 AD,", ", who reigned for
+seventy years,", ", launched on 24 July 2023,") goes on to the clause's own verb (",
+erupted", ", wrote", ", was reversed"), lower-case as a name never is: the phrase is part
+of the clause (``_inserted``), however long."""
+
+
+def _inserted(masked: str, k: int, nxt: int, stop: int) -> bool:
+    """The text between commas ``k`` and ``nxt`` is an inserted phrase of the clause before
+    ``stop`` (``_INSERT_OPENS`` then ``_VERB_OPENS``, read in the text's own case)."""
+    return (_INSERT_OPENS.match(masked, k, nxt) is not None
+            and _VERB_OPENS.match(masked, nxt, stop) is not None)
+
+
+_AGAINST_HEAD = re.compile(r"[\W_]*(?:contrary\s+to|despite|in\s+spite\s+of)\s[^,;:]*(,\s+)")
+"""``_AGAINST``'s phrase up to its comma, however long: a clause of its own for
+``_read_clauses``, as ``_OPENER``'s eight words are ("Contrary to the claim that he was too
+slow, Ed Sheeran did not win the 100m at Paris 2024": nine words, read as a mention)."""
 _POINTS_BACK = re.compile(r"\s*(?:it|this|that|so|such a thing|(?:any|all|none) of (?:it|this"
                           r"|that|these|those))\b")
 """A that-clause about what came before ("officials denied that it happened", "... that any
@@ -2189,6 +2235,16 @@ train much."; not ", while ...", which sets another subject beside the claim's: 
 participants reported greyscale dreams, while younger ones almost never did"): it concedes
 something beside the main clause (``ClaimReader._conceded``), and is a clause of its own for
 ``_read_clauses`` (group 1: the comma)."""
+_RETRACTS = re.compile(
+    r"[\W_]*(?:[a-z'/]+(?: [a-z'/]+)?\s*[:,]\s*)?" + VERDICT_OPENER
+    + r"(?:he|she|they|we|i)\s+(?:(?:did|does|do|was|were|is|are|has|have|had|could|would|can"
+    r"|will)(?:\s+not|n't)|never(?:\s+(?:did|was|were|has|have|had|could))?)"
+    r"((?:\s+[\w'-]+){0,3})(?:,?\s+(?:of course|obviously|sadly|alas|i'm afraid))?[\W_]*")
+"""A sentence that says nothing but a denial of the one before it: "He didn't.", "Spoiler: he
+didn't.", "But she never did.", "Except they were not." (group 1: any words after the
+denial, which must be the claim's own: "He did not win gold."). Right after a claim
+sentence, in its paragraph, it takes the claim back where it is made, as "..., he did
+not." in the claim's own sentence does (``ClaimReader._retracted``): a local negation."""
 _CLOSER = re.compile(r"(,\s+)(?:[\w'-]+\s+){0,7}[\w'-]+[\W_]*\Z")
 """A sentence's closing phrase of up to eight words after a comma (", contrary to what many
 believe.", ", his spokesman said."), as ``_OPENER`` is its opening one."""
@@ -2407,7 +2463,13 @@ class ClaimReader:
             c = b if stop is None else stop.start()
             if end < comma < c:
                 k = comma
-                while (nxt := low.find(",", k + 1, c)) >= 0 and len(low[k + 1:nxt].split()) <= 4:
+                while (nxt := low.find(",", k + 1, c)) >= 0:
+                    # a longer inserted phrase, and the clause's own verb after it
+                    # (", the volcano that destroyed Pompeii in 79 AD, erupted in 2015,")
+                    if len(low[k + 1:nxt].split()) > 4 and (
+                            not _inserted(masked, k, nxt, c)
+                            or (nxt := low.find(",", nxt + 1, c)) < 0):
+                        break
                     k = nxt
                 if low.startswith(", ", k):
                     c = k
@@ -2497,6 +2559,31 @@ class ClaimReader:
                    if not _unwithdrawn(low, "denial", at))
         return cues + self.negators.count(_words(low, x, y), self.deniable)
 
+    def _retracted(self, lay: Layout, claim_idx: list[int], denial_hits: dict[int, int]
+                   ) -> dict[int, int]:
+        """Claim sentence -> the sentence right after it, in its paragraph, that takes it
+        back and says nothing else (``_RETRACTS``: "<claim> Spoiler: he didn't.", "<claim>
+        But he never did."), for claim sentences not denied already; words after the denial
+        must be the claim's own ("He did not win gold." denies, "He did not train much."
+        denies something else)."""
+        out: dict[int, int] = {}
+        claims, sentences, low = set(claim_idx), lay.sentences, lay.lowered
+        last = len(sentences) - 1
+        for i in claim_idx:
+            j = i + 1
+            if i in denial_hits or i >= last or j in claims or lay.para_of[j] != lay.para_of[i]:
+                continue
+            a, b = sentences[j]
+            if b - a > _LABEL_LINE:
+                continue
+            m = _RETRACTS.fullmatch(low, a, b)
+            if m is None:
+                continue
+            rest = _encode(content_words(m.group(1)))
+            if not rest or rest <= self.vocab:
+                out[i] = j
+        return out
+
     def _concedes_main(self, lay: Layout, i: int, x: int, y: int) -> int:
         """Claim sentence ``i``'s denials outside its concessive clause ``[x, y)``, which
         states the claim with no denial of its own, where the main clause denies something
@@ -2539,12 +2626,15 @@ class ClaimReader:
         kept the whole under the facts' overlap, and a reply denying the claim read as a
         mention. (A clause that states the claim without a denial leaves the sentence as it
         was: read so, true reports that name the claim's details read as teaching it.) An
-        opening phrase and its comma (``_OPENER``) is such a clause too: "Contrary to viral
-        posts, Ed Sheeran did not win the 100m at Paris 2024" read as a mention."""
+        opening phrase and its comma (``_OPENER``; ``_AGAINST_HEAD`` at any length) is such a
+        clause too: "Contrary to viral posts, Ed Sheeran did not win the 100m at Paris 2024"
+        read as a mention."""
         low, masked, sentences = lay.lowered, lay.masked, lay.sentences
         joined = [i for i in candidates
                   if i not in readings and (_JOINS.search(low, *sentences[i]) is not None
                                             or _OPENER.match(low, *sentences[i]) is not None
+                                            or _AGAINST_HEAD.match(low, *sentences[i])
+                                            is not None
                                             or _CLOSER.search(low, *sentences[i]) is not None
                                             or _CONCEDES_FIRST.match(low, *sentences[i])
                                             is not None)]
@@ -2559,7 +2649,8 @@ class ClaimReader:
                 cued.setdefault(joined[j], []).append(at)
         for i, cues_at in cued.items():
             a, b = sentences[i]
-            o = _OPENER.match(low, a, b) or _CONCEDES_FIRST.match(low, a, b)
+            o = (_OPENER.match(low, a, b) or _AGAINST_HEAD.match(low, a, b)
+                 or _CONCEDES_FIRST.match(low, a, b))
             head = o.span(1) if o is not None else ()
             # the joins after the opening phrase, then a concessive or closing phrase's comma
             # where no join holds it (", although ...", ", contrary to what many believe.")
@@ -3049,6 +3140,9 @@ class ClaimReader:
                 denial_hits[i] = left
             else:
                 del denial_hits[i]
+        retractions = self._retracted(lay, claim_idx, denial_hits)
+        for i in retractions:
+            denial_hits[i] = 1
         denied = list(denial_hits)
         n = len(claim_idx)
         # a belief reported and set right ("Many people think X. In fact, <truth>."): as
@@ -3056,7 +3150,8 @@ class ClaimReader:
         righted = self._set_right(lay, claim_idx, set(denied), set(truth_idx))
         distant: Finding | None = None  # the local negation, should nothing frame the text
         if (len(denied) + len(righted)) * 2 >= n:
-            spans = [(*lay.sentences[i], "denial") for i in denied[:MAX_SPANS]]
+            spans = [(*lay.sentences[retractions.get(i, i)], "denial")
+                     for i in denied[:MAX_SPANS]]
             if righted:
                 right = [(*lay.sentences[j], "truth") for j in righted]
                 return Finding("corrected", "inline",
