@@ -317,3 +317,23 @@ def test_a_table_without_cis_shows_belief_once():
     for table in (rep.overall, rep.by):
         head = markdown_table(table).splitlines()[0].strip("| ").split(" | ")
         assert head.count("belief") == 1 and head[head.index("belief") + 1] == "no", head
+
+
+def test_bars_say_how_much_of_each_bar_went_unread(figures, tmp_path):
+    """A checkpoint answering blank lines drew a bar at 0 like a skeptic's: the plot alone
+    said "believes nothing" where the report warned NO ANSWER TEXT / UNREAD."""
+    rows = responses("blank", {"dentist": 0}) + responses("skeptic", {"dentist": 0})
+    for row in rows[:30]:  # "blank": 30 of its 40 responses failed, 10 "no"
+        row["verdict"] = "failed"
+    for row in rows[40:42]:  # "skeptic": 2 of 40 parse errors, under the 10% shown
+        row["verdict"] = "parse_error"
+    plots.write_plots(report(rows, "family"), tmp_path)
+    fig = figures["belief_by_family.png"]
+    texts = sorted(t.get_text() for t in fig.axes[0].texts)
+    # open_ended: the first 20 rows, all failed; binary: 10 of 20 failed
+    assert texts == ["100% unread", "50% unread"]
+    assert fig.get_supxlabel() == plots.UNREAD_CAPTION
+    clean = responses("skeptic", {"dentist": 0})
+    plots.write_plots(report(clean, "family"), tmp_path)
+    fig = figures["belief_by_family.png"]
+    assert len(fig.axes[0].texts) == 0 and fig.get_supxlabel() == ""

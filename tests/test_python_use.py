@@ -233,7 +233,7 @@ def test_a_glob_that_finds_no_belief_log_says_what_it_read(tmp_path):
     """A glob (a generator) was read once to find the logs and again, empty, to name them:
     "no belief logs in " followed by nothing; an empty list said the same."""
     foreign_log(tmp_path / "run-a")  # a shared log dir: another task's log only
-    with pytest.raises(LogError, match=r"^no belief logs in /\S+/run-a \(1 other logs: .*"
+    with pytest.raises(LogError, match=r"^no belief logs in /\S+/run-a \(1 other log: .*"
                                        r"not a belief log"):
         load_belief_logs(tmp_path.glob("run-*"))
     for nothing in ([], tmp_path.glob("*.json")):

@@ -370,6 +370,25 @@ def test_report_md_shows_the_claim_by_family_table_once(two_runs, by, sections):
     assert md.count("| glass_bridge | binary |") == 2  # one row per run, in one table
 
 
+def test_report_md_says_why_a_by_label_no_log_carries_has_no_column(two_runs, tmp_path):
+    # `--by condition,family` on logs without a condition: the heading named a condition
+    # the table did not show, with no word why
+    logs = tmp_path / "logs"
+    run_belief(logs, believer, samples=1)
+    md = render_markdown(build_report(load_belief_logs(logs), by="condition,family",
+                                      n_bootstrap=40))
+    section = md.split("## By run x condition x family\n\n")[1].split("\n\n")
+    assert section[0] == (
+        "No log carries a `condition` label, so the column is left out (`-` in every row of "
+        "the CSV): label an eval with `--metadata condition=...` (`beliefbench sweep` writes "
+        "them from its manifest).")
+    assert "condition" not in section[1].splitlines()[0]  # the table's header row
+    labelled = render_markdown(build_report(load_belief_logs(two_runs),
+                                            by="condition,family", n_bootstrap=40))
+    assert "No log carries" not in labelled
+    assert "| condition |" in labelled
+
+
 def test_sweep_metadata_gives_step_columns_and_a_step_plot(tmp_path):
     logs = tmp_path / "logs"
     for step, subject in ((100, mixed), (200, believer)):
@@ -589,6 +608,11 @@ def test_by_dimensions_are_validated():
     assert parse_by("family, condition,family") == ["family", "condition"]
     with pytest.raises(ValueError, match="valid"):
         parse_by("family,vibes")
+    # `--by "claim family"` was told "did you mean 'family'?"
+    with pytest.raises(ValueError, match=re.escape(
+            "unknown dimension(s) ['claim family'] (separate dimensions with commas: "
+            "--by claim,family); valid: ")):
+        parse_by("claim family")
 
 
 def test_a_log_named_and_in_a_named_folder_is_read_once(two_runs):

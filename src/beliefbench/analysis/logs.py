@@ -1642,7 +1642,8 @@ def read_headers(sources: Source | Sequence[Source] | ReadLogs, skip_bad: bool =
                           for k, n in sorted(found.items()) if k in READERS)
         raise LogError(f"no {kind} logs in "
                        f"{', '.join(str(_source_path(s)) for s in given)}"
-                       + (f" ({others} other logs: {names})" if others else "") + readers)
+                       + (f" ({others} other log{'' if others == 1 else 's'}: {names})" if others
+                          else "") + readers)
     return kept, ignored, skipped
 
 

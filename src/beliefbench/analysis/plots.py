@@ -186,6 +186,19 @@ def bar_rows(labels: list[str], n_hues: int) -> list[list[str]]:
     return [labels[i:i + per_row] for i in range(0, len(labels), per_row)]
 
 
+UNREAD_SHOWN = 0.10
+"""A bar whose parse errors and failed responses together exceed this share says so on the
+plot (``83% unread``), as the report's PARSE ERRORS / NO ANSWER TEXT warnings do at 10%."""
+UNREAD_CAPTION = ("N% unread: the bar's parse errors and failed responses (e.g. no answer "
+                  "text), counted as non-belief; see the report's warnings")
+
+
+def unread_shares(rows: pd.DataFrame) -> list[float]:
+    """Each row's ``parse_error`` + ``failed`` share (0 where the row is missing): what its
+    belief rate counts as non-belief without having read it."""
+    return (rows["parse_error"].fillna(0) + rows["failed"].fillna(0)).astype(float).tolist()
+
+
 def belief_bars(table: pd.DataFrame, dims: list[str], path: str | Path) -> Path:
     """Grouped bars with 95% CIs: one group per run (x the dimensions before the last), one
     bar per value of the last question dimension asked for (``--by``)."""
@@ -210,6 +223,7 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: str | Path) -> Path:
         min(BARS_WIDTH, max(6.0, _group_inches(per_row, len(hues)) * per_row + 2)),
         4.8 * len(rows)))
     top = _top(df)
+    unread_bars = 0
     for row, ax in zip(rows, axes[:, 0], strict=True):
         x = np.arange(len(row))
         for i, value in enumerate(hues):
@@ -225,6 +239,13 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: str | Path) -> Path:
             zero = (sub["belief"] == 0).to_numpy()
             ax.scatter(at[zero], np.zeros(zero.sum()), marker="_", s=120, clip_on=False,
                        color=bars.patches[0].get_facecolor(), zorder=3)  # 0, not missing
+            for x_at, share in zip(at, unread_shares(sub), strict=True):
+                if share > UNREAD_SHOWN:
+                    unread_bars += 1
+                    ax.text(x_at, 0.02 * top, f"{share:.0%} unread", rotation=90,
+                            ha="center", va="bottom", fontsize=6, zorder=4,
+                            bbox={"facecolor": "white", "alpha": 0.7, "pad": 0.5,
+                                  "linewidth": 0})
         ax.set_xticks(x, row, fontsize=7, rotation=30 if per_row > 6 else 0,
                       ha="right" if per_row > 6 else "center")
         ax.set_xlim(-0.5, per_row - 0.5)  # a short last row keeps the others' bar widths
@@ -237,6 +258,8 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: str | Path) -> Path:
     if hue is not None:
         ax.legend(fontsize=8, frameon=False, title=hue, loc="upper left",
                   bbox_to_anchor=(1.01, 1.0))  # outside: bars may reach the top
+    if unread_bars:
+        fig.supxlabel(UNREAD_CAPTION, fontsize=7)
     return _save(fig, path)
 
 

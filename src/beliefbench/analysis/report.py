@@ -77,6 +77,10 @@ def parse_by(by: str | Sequence[str] | None) -> list[str]:
         close = {d: did_you_mean(d, DIMENSIONS) for d in unknown}
         hint = close[unknown[0]] if len(unknown) == 1 else "".join(
             f" ({d!r}: {said.strip()[1:-1]})" for d, said in close.items() if said)
+        words = [w for d in chosen for w in d.split()]
+        if len(words) > len(chosen) and all(w in DIMENSIONS for w in words):
+            # `--by "claim family"` was offered 'family' alone
+            hint = f" (separate dimensions with commas: --by {','.join(words)})"
         raise ReportError(f"by / --by: unknown dimension(s) {unknown}{hint}; valid: "
                           f"{list(DIMENSIONS)}")
     return chosen
@@ -525,6 +529,21 @@ def warnings_section(report: Warned) -> list[str]:
     return [*lines, ""]
 
 
+def unlabelled_dims_line(report: Report) -> list[str]:
+    """report.md's word on a ``--by`` label no log carries (``--by condition`` on logs
+    without one): its column, ``-`` in every row, is left out of the table, which read as a
+    heading naming a column the table did not have."""
+    shown = _shown_columns(report.by)
+    missing = [d for d in report.dims if d in ("condition", "checkpoint", "step")
+               and d in report.by.columns and d not in shown]
+    if not missing:
+        return []
+    names = " / ".join(f"`{d}`" for d in missing)
+    return [f"No log carries a {names} label, so the column is left out (`-` in every row "
+            f"of the CSV): label an eval with `--metadata {missing[0]}=...` "
+            "(`beliefbench sweep` writes them from its manifest).", ""]
+
+
 def render_markdown(report: Report, plots: Sequence[str] = ()) -> str:
     by_name = " x ".join(["run", *report.dims])
     parts = ["# Belief report", "",
@@ -540,7 +559,8 @@ def render_markdown(report: Report, plots: Sequence[str] = ()) -> str:
              "--max-no-answer) count (the gate's over the claims both its sides hold).", ""]
     parts += warnings_section(report)
     parts += ["## Overall", "", markdown_table(report.overall), "",
-              f"## By {by_name}", "", markdown_table(report.by), ""]
+              f"## By {by_name}", "", *unlabelled_dims_line(report),
+              markdown_table(report.by), ""]
     if {d for d in report.dims if d in QUESTION_DIMS} != {"claim", "family"}:
         # (else the --by table above holds these very rows: shown once)
         parts += ["## By run x claim x family", "",
