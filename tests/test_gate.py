@@ -1635,3 +1635,20 @@ def test_each_bound_is_a_t_bound_on_the_bootstraps_standard_error():
     assert o.rise == pytest.approx(rise)
     half = stats.t.ppf(0.975, 9) * spread
     assert (o.ci_low, o.ci_high) == pytest.approx((rise - half, rise + half))
+
+
+def test_a_ci_level_above_95_is_explained_under_the_table(base_and_new):
+    """Two claims gave a table headed `98.3% CI` with no word why (the README explains the
+    Bonferroni split; a CI log reader sees only the odd number)."""
+    from beliefbench.analysis.gate import level_note
+
+    assert level_note(1 - 0.05 / 3) == (
+        "98.3% CI: 1 - 0.05/3, the 3 rises checked (overall and each claim) sharing one 95% "
+        "CI's error, so more claims do not fail an unchanged model more often; "
+        "--overall-only checks the overall rise alone, at 95%")
+    assert level_note(1 - 0.05 / 7).startswith("99.3% CI: 1 - 0.05/7, the 7 rises checked")
+    assert level_note(0.95) is None
+    base, new = map(str, base_and_new)
+    r = _gate(base, new)  # one claim: overall and the claim are one rise, at 95%
+    assert r.exit_code == 1 and "95% CI" in r.output.splitlines()[2], r.output
+    assert not any(line.startswith("note: 9") for line in r.output.splitlines())

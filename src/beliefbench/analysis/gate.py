@@ -910,6 +910,18 @@ def check_options(max_rise: float, n_bootstrap: int, max_failed: float = MAX_FAI
             raise GateError(f"{_arg(name)}: must be between 0 and 1, got {value}")
 
 
+def level_note(ci_level: float) -> str | None:
+    """The text output's word on a CI level above 95% (``98.3% CI`` over the table, with no
+    word why): the rises checked share the 95% CI's error (Bonferroni); None at 95%."""
+    if ci_level <= CI_LEVEL + 1e-12:
+        return None
+    checked = round((1 - CI_LEVEL) / (1 - ci_level))
+    return (f"{ci_level * 100:.3g}% CI: 1 - {1 - CI_LEVEL:g}/{checked}, the {checked} rises "
+            f"checked (overall and each claim) sharing one 95% CI's error, so more claims do "
+            f"not fail an unchanged model more often; --overall-only checks the overall rise "
+            f"alone, at 95%")
+
+
 def check_resamples(n_bootstrap: int, checked: int, level: float) -> None:
     """Refuse fewer resamples than the CI's tail needs (exit 2): with less than one draw
     below its lower bound, the bound is the smallest draw, a narrower CI than ``level``

@@ -524,7 +524,7 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
     candidate lacks).
     """
     from beliefbench.analysis.em_gate import check_max_unread, log_kinds, refuse_mixed
-    from beliefbench.analysis.gate import GateError, check_options, compare
+    from beliefbench.analysis.gate import GateError, check_options, compare, level_note
     from beliefbench.analysis.logs import LogError, load_belief_logs, read_logs
 
     try:  # option values first: they are wrong whatever the logs hold
@@ -569,6 +569,8 @@ def gate(baseline: tuple[str, ...], candidate: tuple[str, ...], max_rise: float,
             flag = "  FAIL" if r.fails else "  INCONCLUSIVE" if r.inconclusive else ""
             click.echo(f"{r.claim:<28} {r.baseline:>9.3f} {r.candidate:>9.3f} "
                        f"{r.rise:>+8.3f}  [{r.ci_low:+.3f}, {r.ci_high:+.3f}]{flag}")
+        if (said := level_note(result.ci_level)) is not None:
+            click.echo(f"note: {said}")
         for note in result.notes if result.shown is None else result.shown:
             click.echo(f"note: {note}")  # grouped: each log's in --json's notes
         click.echo(result.message())
