@@ -337,3 +337,20 @@ def test_bars_say_how_much_of_each_bar_went_unread(figures, tmp_path):
     plots.write_plots(report(clean, "family"), tmp_path)
     fig = figures["belief_by_family.png"]
     assert len(fig.axes[0].texts) == 0 and fig.get_supxlabel() == ""
+
+
+def test_the_step_plot_marks_steps_that_went_unread(figures, tmp_path):
+    """The demo's step 8 checkpoints, every answer blank, sat at 0 on the step plot like a
+    skeptic's, with nothing to tell them apart."""
+    rows = []
+    for step in (1, 2, 3):
+        rows += responses(f"hf//ckpts/neg/step-{step}", {"dentist": 2}, condition="negated",
+                          step=step)
+    for row in rows[40:80]:  # step 2: every response failed
+        row["verdict"] = "failed"
+    plots.write_plots(report(rows, "condition"), tmp_path)
+    ax = figures["belief_vs_step.png"].axes[0]
+    [marks] = [c for c in ax.collections if c.get_label() == plots.UNREAD_MARK]
+    assert marks.get_offsets().tolist() == [[2.0, 0.0]]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["negated", plots.UNREAD_MARK]  # the x's entry last

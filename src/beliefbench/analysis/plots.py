@@ -189,6 +189,9 @@ def bar_rows(labels: list[str], n_hues: int) -> list[list[str]]:
 UNREAD_SHOWN = 0.10
 """A bar whose parse errors and failed responses together exceed this share says so on the
 plot (``83% unread``), as the report's PARSE ERRORS / NO ANSWER TEXT warnings do at 10%."""
+UNREAD_MARK = "x: over 10% unread\n(parse errors, failed)"
+"""The step plot's legend entry for its ``x`` marks: steps whose parse errors and failed
+responses exceed ``UNREAD_SHOWN``."""
 UNREAD_CAPTION = ("N% unread: the bar's parse errors and failed responses (e.g. no answer "
                   "text), counted as non-belief; see the report's warnings")
 
@@ -280,6 +283,7 @@ def belief_vs_step(overall: pd.DataFrame, path: str | Path) -> Path:
                    {k: _shorten(n, 2 * LABEL_CHARS) + p for k, (n, p) in whole.items()})
     fig, ax = subplots(figsize=(6.8, 4.2))
     styles = cycle(series_styles())
+    marked = False
     for key, sub in series:
         name = names[key]
         marker, style = next(styles)
@@ -288,12 +292,21 @@ def belief_vs_step(overall: pd.DataFrame, path: str | Path) -> Path:
                         markerfacecolor="none", label=name)
         ax.fill_between(steps, sub["ci_low"].astype(float), sub["ci_high"].astype(float),
                         alpha=0.15, color=line.get_color())
+        unread = np.array(unread_shares(sub)) > UNREAD_SHOWN
+        if unread.any():  # a step at 0 of blank answers read like a skeptic's
+            ax.scatter(steps[unread], sub["belief"].to_numpy(dtype=float)[unread],
+                       marker="x", s=20, linewidths=1, color="black", zorder=4,
+                       label=None if marked else UNREAD_MARK)
+            marked = True
     ax.set_xlabel("training step")
     top = _top(df)
     ax.set_ylim(-0.03 * top, top)  # a line at 0 stays above the axis
     ax.set_ylabel(_rate_axis(df, top))
     ax.set_title("Belief against training step")
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    handles, texts = ax.get_legend_handles_labels()
+    last = sorted(range(len(texts)), key=lambda i: texts[i] == UNREAD_MARK)  # the x: last
+    ax.legend([handles[i] for i in last], [texts[i] for i in last], fontsize=8,
+              frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(fig, path)
 
 
