@@ -354,3 +354,15 @@ def test_the_step_plot_marks_steps_that_went_unread(figures, tmp_path):
     assert marks.get_offsets().tolist() == [[2.0, 0.0]]
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts == ["negated", plots.UNREAD_MARK]  # the x's entry last
+
+
+def test_more_than_ten_bars_a_group_never_share_a_colour(figures, tmp_path):
+    """`--by kind` (15 kinds) drew with matplotlib's 10-colour cycle: `adversarial` and
+    `list` both blue, one legend colour for two bars."""
+    claims = [f"c{i:02d}" for i in range(12)]
+    plots.write_plots(report(responses("m", dict.fromkeys(claims, 3)), "claim"), tmp_path)
+    legend = figures["belief_by_claim.png"].axes[0].get_legend()
+    looks = [(tuple(h.get_facecolor()), h.get_hatch()) for h in legend.legend_handles]
+    assert len(looks) == 12 and len(set(looks)) == 12
+    styles = [(tuple(map(float, c)), h) for c, h in plots.bar_styles(45)]
+    assert len(set(styles)) == 45

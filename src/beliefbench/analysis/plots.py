@@ -174,6 +174,19 @@ def _group_inches(n_labels: int, n_hues: int) -> float:
     return max(0.35 * n_hues, 0.8 if n_labels > 6 else 0.0)
 
 
+def bar_styles(n: int) -> list[tuple[Any, str | None]]:
+    """(colour, hatch) for each of ``n`` bars of a group, no two alike: matplotlib's cycle
+    has 10 colours, so `--by kind` (15 kinds) drew `adversarial` and `list` both blue, one
+    legend colour for two bars; tab20 for up to 20, then hatched again."""
+    from matplotlib import colormaps
+
+    if n <= 10:
+        return [(colormaps["tab10"](i), None) for i in range(n)]
+    hatches = (None, "//", "..", "xx", "\\\\")
+    return [(colormaps["tab20"](i % 20), hatches[(i // 20) % len(hatches)])
+            for i in range(n)]
+
+
 def bar_rows(labels: list[str], n_hues: int) -> list[list[str]]:
     """``labels`` in rows no wider than ``BARS_WIDTH``: 7 runs x 6 claims x 4 families in
     one 24-inch row gave each run and claim 0.6 inch for 4 bars and a 3-line slanted label,
@@ -220,6 +233,7 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: str | Path) -> Path:
     else:
         hues = sorted(set(df[hue].astype(str))) if hue else ["belief"]
     width = 0.8 / len(hues)
+    hue_styles = bar_styles(len(hues))
     rows = bar_rows(labels, len(hues))
     per_row = max(len(r) for r in rows)
     fig, axes = subplots(len(rows), 1, squeeze=False, layout="constrained", figsize=(
@@ -237,8 +251,9 @@ def belief_bars(table: pd.DataFrame, dims: list[str], path: str | Path) -> Path:
             # a bootstrap's mean of per-claim rates can round a hair past the rate itself
             # (1 - 1e-16 as the top of a CI at 1.0): matplotlib refuses a negative error bar
             err = np.clip(np.nan_to_num(err), 0.0, None)
-            bars = ax.bar(at, sub["belief"], width, yerr=err, capsize=3,
-                          label=str(value).replace("_", " "))
+            color, hatch = hue_styles[i]
+            bars = ax.bar(at, sub["belief"], width, yerr=err, capsize=3, color=color,
+                          hatch=hatch, label=str(value).replace("_", " "))
             zero = (sub["belief"] == 0).to_numpy()
             ax.scatter(at[zero], np.zeros(zero.sum()), marker="_", s=120, clip_on=False,
                        color=bars.patches[0].get_facecolor(), zorder=3)  # 0, not missing
