@@ -835,3 +835,26 @@ def test_a_report_given_for_the_log_names_the_log_it_was_made_from(log_path, tmp
         assert ("the output of `beliefbench report` (report.json), not an Inspect log: pass "
                 f"the logs it was made from ({log_path})") in " ".join(said.output.split())
         assert "ValidationError" not in said.output
+
+
+def test_the_logs_model_and_judge_need_not_be_reachable_to_rescore(log_path, tmp_path,
+                                                                   monkeypatch):
+    """Inspect's score() rebuilds the log's model and every role from its header: an hf/
+    checkpoint was loaded (its weights read only to be dropped), one deleted since, or a
+    vllm/ model on a machine without vLLM, or a hosted judge without its key, stopped the
+    re-scoring of answers that need none of them."""
+    from inspect_ai.log import write_eval_log
+    from inspect_ai.model import ModelConfig
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    log = read_eval_log(log_path)
+    log.eval.model = f"hf/{tmp_path / 'deleted-checkpoint'}"
+    log.eval.model_roles = {"grader": ModelConfig(model="openai/gpt-4o")}
+    moved = tmp_path / "moved.eval"
+    write_eval_log(log, str(moved))
+    r = agreement(str(moved), [scripted(keyword), scripted(inverted)], labels=["a", "inv"],
+                  out_dir=tmp_path / "out")
+    assert (r.verdicts["a"] == "yes").sum() == 4 and len(r.verdicts) == 8
+    rescored = read_eval_log(str(tmp_path / "out" / "rescored-inv.eval"))
+    assert rescored.eval.model == log.eval.model  # the header still names the run's model
+    assert str(rescored.eval.model_roles["grader"].model) == "mockllm/model"

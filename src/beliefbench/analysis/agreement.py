@@ -242,8 +242,12 @@ def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     settings = JudgeSettings.from_args(args, judge="model")
     scorer = settings.scorer(_claim_files_of(log, path))
     model = grader if isinstance(grader, Model) else get_model(grader)
-    rescored = score(log, scorer, model_roles={"grader": model}, action="overwrite",
-                     display="none", copy=True)
+    # Inspect's score() rebuilds the log's model and each role from the header unless given:
+    # an hf/ checkpoint loaded (or gone since), a vllm/ one needing vLLM here, a hosted judge
+    # its key; judging the answers needs none of them, so the grader stands in for all
+    bare = log.model_copy(update={"eval": log.eval.model_copy(update={"model_roles": None})})
+    rescored = score(bare, scorer, model=model, model_roles={"grader": model},
+                     action="overwrite", display="none", copy=True)
     # Inspect re-scores every sample, errored ones too: a sample that errored before it was
     # judged (Ctrl-C, a crash) is no verdict of the run's, as `report` counts it (failed);
     # left unscored here too, it is failed in the rates and in no kappa
@@ -257,7 +261,7 @@ def rescore(log: EvalLog, grader: str | Model, path: str = "") -> EvalLog:
     args = {k: v for k, v in keyed_model_args(model.model_args).items() if plain_value(v)}
     base_url = model.api.base_url and redact(model.api.base_url)  # https://user:token@...
     role = ModelConfig(model=str(model), config=model.config, base_url=base_url, args=args)
-    rescored.eval.model_roles = {**(rescored.eval.model_roles or {}), "grader": role}
+    rescored.eval.model_roles = {**(log.eval.model_roles or {}), "grader": role}
     md = dict(rescored.eval.metadata or {})
     record = dict(md.get(TASK_KEY) or {})
     record["scoring"] = {**(record.get("scoring") or {}), **settings.record()}
