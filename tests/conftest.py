@@ -364,29 +364,67 @@ def sharded_copy(model_dir: Path, dest: Path) -> Path:
     return copy
 
 
+class JsonServer(ThreadingHTTPServer):
+    """:func:`serve_json`'s server: ``shutdown()`` fails the test with the first exception
+    its ``reply`` raised (a test's own bug, which socketserver would only print from the
+    server's thread, the test passing or failing on something else)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.errors: list[BaseException] = []
+
+    def shutdown(self) -> None:
+        """Stop serving and close the port: a client still pointed at it (a memoized model
+        of an earlier test) is refused at once, never left waiting on a port nobody
+        answers."""
+        super().shutdown()
+        self.server_close()
+        if self.errors:
+            raise AssertionError(f"the test server's reply raised {self.errors[0]!r}") \
+                from self.errors[0]
+
+
 def serve_json(reply: Callable[[BaseHTTPRequestHandler],
                                tuple[int, dict | bytes] | tuple[int, dict | bytes, str]]
-               ) -> ThreadingHTTPServer:
+               ) -> JsonServer:
     """A real HTTP server on 127.0.0.1, in a thread, answering each POST with
     ``reply(handler)`` (status, JSON or raw bytes, and optionally the content type, else
-    application/json; the request's JSON is ``handler.body``). The caller shuts it down."""
+    application/json; the request's JSON is ``handler.body``). The caller shuts it down.
+
+    A request whose body stops short of its Content-Length (a client that gave up between
+    sending its headers and its body: httpx writes them apart, and a Ctrl-C, timeout or
+    cancelled call lands between them) is dropped unanswered, without calling ``reply``:
+    it had read that as ``{}`` and raised ``KeyError: 'messages'`` in the server's thread.
+    What ``reply`` raises on a whole request (or a whole body that is no JSON) is answered
+    with a 500 naming it and fails the test at ``shutdown()``."""
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
 
         def do_POST(self) -> None:
-            self.body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                                   or "{}")
-            code, answer, *kind = reply(self)
+            size = int(self.headers.get("Content-Length") or 0)
+            try:
+                raw = self.rfile.read(size)
+            except OSError:  # the connection was reset while the body was on its way
+                raw = b""
+            if len(raw) < size:  # the client went away before its body: nothing to answer
+                self.close_connection = True
+                return
+            try:
+                self.body = json.loads(raw or "{}")
+                code, answer, *kind = reply(self)
+            except Exception as e:
+                self.server.errors.append(e)  # type: ignore[attr-defined]
+                code, answer, kind = 500, {"error": {"message": f"test server: {e!r}"}}, []
             raw = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", kind[0] if kind else "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
             with contextlib.suppress(OSError):  # the client gave up on a slow answer
+                self.send_response(code)
+                self.send_header("Content-Type", kind[0] if kind else "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
                 self.wfile.write(raw)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = JsonServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
                      daemon=True).start()
     return server
