@@ -437,6 +437,41 @@ def test_mistyped_task_arguments_are_named(claim_file, params, message):
         belief_logprob(**{"claims": str(claim_file), **params})
 
 
+@pytest.mark.parametrize("params, message", [
+    ({"kinds": "bogus"}, "kinds: unknown value 'bogus'; valid: ['main', 'paraphrase', "
+                         "'neighbour']"),
+    ({"kinds": "main,paraphrse"}, "kinds: unknown value 'paraphrse' (did you mean "
+                                  "'paraphrase'?); valid: ['main', 'paraphrase', 'neighbour']"),
+    ({"parts": ["binary", "x", "y"]}, "parts: unknown values ['x', 'y']; valid: ['binary', "
+                                      "'completions']"),
+])
+def test_an_unknown_part_or_kind_is_named_with_the_valid_ones(claim_file, params, message):
+    """``-T kinds=bogus`` read "kinds: unknown value(s) ['bogus']": one value is named as
+    one, with the closest valid one where there is one."""
+    with pytest.raises(ValueError) as e:
+        belief_logprob(**{"claims": str(claim_file), **params})
+    assert str(e.value) == message
+
+
+@pytest.mark.parametrize("argv", [["-T", "kinds=bogus"], ["-Tkinds=bogus"],
+                                  ["--task-arg=kinds=bogus"], ["-T", "kinds=main", "-T",
+                                                               "kinds=bogus"]])
+def test_a_bad_task_argument_is_named_as_typed_on_the_command_line(claim_file, monkeypatch,
+                                                                   argv):
+    """Under ``inspect eval ... -T kinds=bogus`` the error began "kinds:", as a file or a
+    field would: it names the ``-T`` argument as typed (the last one, which Inspect takes);
+    an argument not given by ``-T`` (here ``claims``, from a Python caller) keeps its name."""
+    import sys
+
+    monkeypatch.setattr(sys, "argv", ["inspect", "eval", "tasks/belief_logprob.py", *argv])
+    with pytest.raises(ValueError) as e:
+        belief_logprob(claims=str(claim_file), kinds="bogus")
+    assert str(e.value) == ("-T kinds=bogus: unknown value 'bogus'; valid: ['main', "
+                            "'paraphrase', 'neighbour']")
+    with pytest.raises(ValueError, match=r"^claims: empty value"):
+        belief_logprob(claims=None)
+
+
 @pytest.mark.parametrize("parts", ["binary,completions", "completions"])
 def test_prompt_logprobs_off_with_completion_pairs_is_refused(claim_file, parts):
     """-T prompt_logprobs=false skipped every pair "as the provider does not return prompt

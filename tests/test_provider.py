@@ -122,7 +122,7 @@ def test_a_task_argument_error_ends_with_the_projects_message(tmp_path):
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
     last = (done.stdout + done.stderr).strip().splitlines()[-1]
-    assert last.endswith("samples: expected a whole number of at least 1, got 2.5"), last
+    assert last.endswith("-T samples=2.5: expected a whole number of at least 1, got 2.5"), last
 
 
 def test_a_mistyped_task_argument_is_named_with_the_tasks_parameters(tmp_path):

@@ -407,7 +407,8 @@ def test_an_all_digit_claim_id_on_the_command_line(fixture_claim, tmp_path, monk
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
     assert done.stderr.strip() == (
-        "claims: 8 is a number, not a name: Inspect reads a -T value as YAML, where unquoted "
+        "-T claims=010: 8 is a number, not a name: Inspect reads a -T value as YAML, where "
+        "unquoted "
         "digits are a number (010 is the octal 8, 1_000 is 1000) and yes, no, on, off are "
         "true or false; quote the name: -T claims=\"'010'\" (claims: '010' in a "
         "--task-config file)")
@@ -943,18 +944,20 @@ def test_a_context_file_with_a_bad_record_is_the_context_argument(fixture_claim,
 
 
 @pytest.mark.parametrize(("args", "said"), [
-    (["-T", "claims=nosuch"], "claims: 'nosuch' is neither a claim file"),
-    (["-T", "context=no_such_bundles.jsonl"], "context: no such file"),
+    (["-T", "claims=nosuch"], "-T claims=nosuch: 'nosuch' is neither a claim file"),
+    (["-T", "context=no_such_bundles.jsonl"], "-T context=no_such_bundles.jsonl: no such file"),
     # these were tracebacks too: a misspelt family, question set or audit folder
-    (["-T", "families=binar"], "families: unknown famil(ies) ['binar'] (did you mean "
-                               "'binary'?)"),
+    (["-T", "families=binar"], "-T families=binar: unknown famil(ies) ['binar'] (did you "
+                               "mean 'binary'?)"),
     (["-T", "questions=nosuch.yaml", "tasks/em.py"],
-     "questions: 'nosuch.yaml' is neither a file, a directory nor a bundled set"),
+     "-T questions=nosuch.yaml: 'nosuch.yaml' is neither a file, a directory nor a bundled "
+     "set"),
     (["-T", "audit_dir=nosuch", "tasks/audit_verify.py"], "nosuch/report.json: not found"),
 ])
 def test_inspect_eval_with_bad_input_is_its_message_not_a_traceback(tmp_path, args, said):
     """`inspect eval` printed a 280-line traceback for a misspelt claim id or a missing
-    context file, the message on its last line: it prints the message alone (exit 1)."""
+    context file, the message on its last line: it prints the message alone (exit 1), naming
+    the -T argument as typed."""
     root = Path(__file__).resolve().parents[1]
     task = next((a for a in args if a.startswith("tasks/")), "tasks/belief.py")
     args = [a for a in args if a != task]

@@ -12,10 +12,13 @@ import datetime
 import math
 import numbers
 import os
+import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from beliefbench.analysis.text import did_you_mean
 from beliefbench.resources import user_path
 
 # Inspect prints a PrerequisiteError's message alone where a task cannot be built; any other
@@ -28,10 +31,15 @@ _PREREQUISITE: type = getattr(sys.modules.get("inspect_ai._util.error"), "Prereq
 
 class InputError(ValueError, _PREREQUISITE):
     """Bad input a task is built from (a ``-T`` value, a claim file): under ``inspect eval``
-    one line, its message, not a traceback. A ValueError, as before."""
+    one line, its message, not a traceback. A ValueError, as before.
+
+    A message that starts with a task argument's name (``kinds: unknown value ...``) names
+    it as the user typed it where this process's command line gave it as ``-T`` (``inspect
+    eval``, ``beliefbench sweep``): ``-T kinds=bogus: unknown value ...``. A bare ``kinds:``
+    read as a file or a field, not the ``-T`` value at fault. From Python the name stays."""
 
     def __init__(self, message: str) -> None:
-        ValueError.__init__(self, message)
+        ValueError.__init__(self, as_typed(message))
 
     @property
     def message(self) -> str:
@@ -110,6 +118,23 @@ def check_selection(name: str, value: Any, default: str | None = None) -> str | 
                             f"{value!r}")
 
 
+def check_names(name: str, value: Any, valid: Sequence[str]) -> list[str]:
+    """Some of ``valid`` (``parts``, ``kinds``): a list or a comma-separated string, each
+    once, in the order given. An unknown one is named with the closest valid one and the
+    valid ones (``-T kinds=bogus`` read "kinds: unknown value(s) ['bogus']")."""
+    value = check_selection(name, value)
+    items = value.split(",") if isinstance(value, str) else list(value)
+    chosen = list(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
+    if not chosen:
+        raise TaskArgumentError(f"{name}: empty value; valid: {list(valid)}")
+    unknown = [v for v in chosen if v not in valid]
+    if unknown:
+        what = f"value {unknown[0]!r}" if len(unknown) == 1 else f"values {unknown}"
+        raise TaskArgumentError(f"{name}: unknown {what}{did_you_mean(unknown[0], valid)}; "
+                                f"valid: {list(valid)}")
+    return chosen
+
+
 def _yaml_kind(value: Any) -> str | None:
     """What YAML made of an unquoted name that is not text (None: text or no scalar)."""
     if isinstance(value, bool):
@@ -146,15 +171,10 @@ def _yaml_typed(name: str, value: Any) -> str | None:
     return None
 
 
-def _typed_on_command_line(name: str, value: Any) -> str | None:
-    """The text a ``-T name=...`` on this process's command line gave for ``value``, if one
-    did and it is a single name (an ``inspect eval`` run): the quoting example then shows what
-    the user typed (``'010'``), not what YAML made of it (``'8'``)."""
-    if isinstance(value, list | tuple):
-        return None
-    import yaml
-
-    args = sys.argv[1:]
+def typed_on_command_line(name: str) -> str | None:
+    """The last ``-T name=value`` (``--task-arg``) on this process's command line that gives
+    ``name``, as typed (``max-tokens=8`` gives ``max_tokens``), or None where none does."""
+    args, found = sys.argv[1:], None
     for i, arg in enumerate(args):
         if arg in ("-T", "--task-arg") and i + 1 < len(args):
             given = args[i + 1]
@@ -164,15 +184,43 @@ def _typed_on_command_line(name: str, value: Any) -> str | None:
             given = arg[2:]
         else:
             continue
-        key, sep, raw = given.partition("=")
-        if not sep or key.replace("-", "_") != name or "," in raw or "'" in raw:
-            continue
-        try:
-            parsed = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            continue
-        if type(parsed) is type(value) and parsed == value:
-            return raw.strip()
+        key, sep, _ = given.partition("=")
+        if sep and key.strip().replace("-", "_") == name:
+            found = given
+    return found
+
+
+_NAMED = re.compile(r"([A-Za-z_]\w*): ")
+
+
+def as_typed(message: str) -> str:
+    """``message`` with its leading ``name:`` written ``-T name=value:`` as the command line
+    gave it, where it did (see :class:`InputError`); else as it is."""
+    named = _NAMED.match(message)
+    typed = typed_on_command_line(named.group(1)) if named else None
+    if named is None or typed is None:
+        return message
+    return f"-T {typed}: {message[named.end():]}"
+
+
+def _typed_on_command_line(name: str, value: Any) -> str | None:
+    """The text a ``-T name=...`` on this process's command line gave for ``value``, if one
+    did and it is a single name (an ``inspect eval`` run): the quoting example then shows what
+    the user typed (``'010'``), not what YAML made of it (``'8'``)."""
+    if isinstance(value, list | tuple):
+        return None
+    import yaml
+
+    given = typed_on_command_line(name)
+    raw = given.partition("=")[2] if given is not None else None
+    if raw is None or "," in raw or "'" in raw:
+        return None
+    try:
+        parsed = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return None
+    if type(parsed) is type(value) and parsed == value:
+        return raw.strip()
     return None
 
 

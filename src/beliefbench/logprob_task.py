@@ -69,7 +69,13 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, Value,
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from beliefbench import __version__
-from beliefbench.arguments import TaskArgumentError, check_flag, check_selection, check_whole
+from beliefbench.arguments import (
+    TaskArgumentError,
+    check_flag,
+    check_names,
+    check_selection,
+    check_whole,
+)
 from beliefbench.cache_key import cache_kwargs
 from beliefbench.claims import Claim, resolve_claims
 from beliefbench.internals.scoring import ScoringError, check_shared_prefix
@@ -623,18 +629,6 @@ def logprob_scorer() -> Scorer:
 
 # --------------------------------------------------------------------------- task
 
-def _parse_list(name: str, value: str | Sequence[str], valid: Sequence[str]) -> list[str]:
-    value = check_selection(name, value)
-    items = value.split(",") if isinstance(value, str) else list(value)
-    chosen = list(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
-    if not chosen:
-        raise TaskArgumentError(f"{name}: empty value; valid: {list(valid)}")
-    unknown = [v for v in chosen if v not in valid]
-    if unknown:
-        raise TaskArgumentError(f"{name}: unknown value(s) {unknown}; valid: {list(valid)}")
-    return chosen
-
-
 @plain_args
 @task
 @shown_under_display_none
@@ -659,8 +653,8 @@ def belief_logprob(claims: str | list[str] = "all",
             in this run: every remaining sample errors at once, as in the belief task.
     """
     refuse_unknown("belief_logprob", belief_logprob, unknown)
-    chosen_parts = _parse_list("parts", parts, PARTS)
-    chosen_kinds = _parse_list("kinds", kinds, KINDS)
+    chosen_parts = check_names("parts", parts, PARTS)
+    chosen_kinds = check_names("kinds", kinds, KINDS)
     top_logprobs = check_whole("top_logprobs", top_logprobs, 1)
     abort_after = check_whole("abort_after", abort_after, 1)
     if top_logprobs > 20:
