@@ -1538,3 +1538,67 @@ def test_an_out_under_home_is_written_there(tmp_path, monkeypatch):
                                  "--no-plot", "--no-progress"])
     assert r.exit_code == 0, r.output
     assert (home / "audit" / "report.json").is_file() and "skipped 0" in r.output
+
+
+_LATE_SIGNAL = """\
+import atexit, os, sys
+from beliefbench.cli import cli
+sig = int(sys.argv.pop(1))
+atexit.register(lambda: sys.stderr.write("the other exit handlers ran\\n"))  # after the kill
+atexit.register(lambda: os.kill(os.getpid(), sig))  # a Ctrl-C as the finished run ends
+cli()
+"""
+
+_TEARDOWN_SIGNAL = """\
+import builtins, os, signal, time
+class Late:  # a Ctrl-C during Python's own teardown, after every exit handler
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.5)
+builtins.late = Late()
+from beliefbench.cli import cli
+cli()
+"""
+
+
+@pytest.mark.parametrize("sig, code, by", [(2, 130, ""), (15, 143, " by SIGTERM")])
+def test_ctrl_c_after_a_finished_run_says_what_it_kept(tmp_path, sig, code, by):
+    """A Ctrl-C (or SIGTERM) that landed once `docs generate` had written everything, while
+    its process ended, was a traceback of an exit handler (exit 0) or, for SIGTERM and
+    during Python's teardown, no word at all (exit 130 or 143, as if cut short). It says
+    that the command had finished and what it kept, with the exit of an interrupt; the
+    exit handlers (Inspect's: its servers) still run."""
+    import sys
+
+    args = ["docs", "generate", "--claims", "ed_sheeran", "--conditions", "positive", "--n",
+            "3", "--out", "o"]
+    done = subprocess.run([sys.executable, "-c", _LATE_SIGNAL, str(sig), *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == code, done.stderr
+    assert done.stderr.endswith(f"\ninterrupted{by}: the command had already finished; o is "
+                                "complete and kept (nothing to run again)\nthe other exit "
+                                "handlers ran\n"), done.stderr
+    assert "Traceback" not in done.stderr and done.stdout.startswith("wrote o/positive.jsonl")
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        lock_names()[0], "positive.jsonl", "positive.jsonl.stats.json"]
+
+
+def test_a_finished_run_ends_before_pythons_teardown(tmp_path):
+    """Python's teardown (a second or more once torch is loaded) puts the default Ctrl-C
+    handler back: a Ctrl-C there ended a finished run by the signal, exit 130 with no word.
+    A finished command's process ends before it (exit 0), and one run in a test's CliRunner
+    leaves the process's own Ctrl-C handler as it was."""
+    import signal
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _TEARDOWN_SIGNAL, "docs", "generate",
+                           "--claims", "ed_sheeran", "--conditions", "positive", "--n", "3",
+                           "--out", "o"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and "interrupted" not in done.stderr, done.stderr
+    assert (tmp_path / "o" / "positive.jsonl").is_file()
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", "ed_sheeran", "--conditions",
+                                 "positive", "--n", "3", "--out", str(tmp_path / "again")])
+    assert r.exit_code == 0, r.output
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before

@@ -13,7 +13,9 @@ a second one included (it stops at once, as a second Ctrl-C does). The exit is t
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -67,3 +69,35 @@ def terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+_late: list[int] = []
+"""The exit of a signal :func:`say_when_stopped` answered (at most one)."""
+
+
+def say_when_stopped(note: str) -> None:
+    """From now until the process ends, Ctrl-C (or SIGTERM) writes ``interrupted: <note>``
+    (``interrupted by SIGTERM: ...``) and makes the exit 130 (143) (:func:`late_exit`), the
+    exit handlers still running; a second one exits at once. For a command that has finished
+    its work, whose process is ending: a Ctrl-C there ended the process by the signal
+    itself during Python's teardown, exit 130 with no word, as if the run had been cut
+    short. Main thread only (elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    _late.clear()
+
+    def say(signum: int, frame: FrameType | None) -> None:
+        if _late:  # the second: at once
+            os._exit(_late[0])
+        _late.append(128 + signum)
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say
+            sys.stderr.write(f"\ninterrupted{by(signum)}: {note}\n")
+            sys.stderr.flush()
+
+    signal.signal(signal.SIGINT, say)
+    signal.signal(signal.SIGTERM, say)
+
+
+def late_exit(code: int) -> int:
+    """``code``, or 130 (143) where :func:`say_when_stopped` answered a signal."""
+    return _late[0] if _late else code

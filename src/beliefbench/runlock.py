@@ -48,6 +48,12 @@ and a folder the hold made did not exist when the run began. Only the holding th
 in again: another thread of the process (two sweeps in one notebook) is another run."""
 
 
+FINISHED: list[Path] = []
+"""The outputs (folders, or files with ``file=``) of the commands that finished holding them in
+this process, in the order they finished: what a Ctrl-C after the command names as kept
+(:func:`beliefbench.interrupts.say_when_stopped`)."""
+
+
 class FolderBusy(click.ClickException):
     """Another run holds the folder: nothing was written (exit 2, like other refused input)."""
 
@@ -110,7 +116,9 @@ def holds(command: str, param: str = "out", flag: str = "--out", file: bool = Fa
                 return fn(*args, **kwargs)
             where = (Path(path).parent, Path(path).name) if file else (path, None)
             with hold(where[0], command, flag, file=where[1]):
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
+            FINISHED.append(Path(path))
+            return result
         return run
     return wrap
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 try:  # the commands' modules take a second or more (numpy, pydantic, ...): a Ctrl-C then
     # was a traceback of import machinery, not a word on what was kept (nothing)
@@ -14,7 +15,12 @@ try:  # the commands' modules take a second or more (numpy, pydantic, ...): a Ct
     from beliefbench.cli.demo import demo
     from beliefbench.cli.docs import docs
     from beliefbench.cli.em import em_report
-    from beliefbench.cli.errors import exit_interrupted
+    from beliefbench.cli.errors import (
+        exit_finished,
+        exit_interrupted,
+        own_stdio,
+        say_finished,
+    )
     from beliefbench.cli.finetune import finetune
     from beliefbench.cli.internals import internals
     from beliefbench.cli.interventions import add_intervention_commands
@@ -34,9 +40,32 @@ class _Group(click.Group):
     themselves; every other command writes its files whole or not at all. SIGTERM (a
     cluster's preemption) acts as the first Ctrl-C in every command, and exits 143."""
 
+    _ending = False
+    """Whether this run's command returned (its work done) in a process that ends with it."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """After a command that finished, in a process of its own, the process ends at
+        once, a Ctrl-C saying so (:func:`~beliefbench.cli.errors.exit_finished`)."""
+        self._ending, self._standalone = False, standalone_mode
+        try:
+            return super().main(*args, standalone_mode=standalone_mode, **kwargs)
+        except SystemExit as e:
+            if self._ending and e.code in (0, None):
+                exit_finished()
+            raise
+
     def invoke(self, ctx: click.Context) -> object:
+        from beliefbench.runlock import FINISHED
+
+        FINISHED.clear()
         with terminate_as_interrupt():
-            return self._invoke(ctx)
+            result = self._invoke(ctx)
+        # only where the process ends with the command (not a test's CliRunner, nor a
+        # script's cli(..., standalone_mode=False), whose Ctrl-C stays its own)
+        self._ending = getattr(self, "_standalone", False) and own_stdio()
+        if self._ending:
+            say_finished()
+        return result
 
     def _invoke(self, ctx: click.Context) -> object:
         try:

@@ -37,6 +37,42 @@ def exit_interrupted(kept: str, *, message: str | None = None) -> NoReturn:
     exit_past_threads(interrupts.exit_code())
 
 
+def say_finished() -> None:
+    """A command has finished its work, in a process that ends with it: a Ctrl-C (or SIGTERM)
+    from here on says so, with what it kept (the output it held, :data:`~beliefbench.
+    runlock.FINISHED`), and the exit is 130 (143): ``interrupted: the command had already
+    finished; out is complete and kept (nothing to run again)``; the exit handlers still
+    run (a second Ctrl-C exits at once)."""
+    from beliefbench import interrupts
+    from beliefbench.runlock import FINISHED
+
+    outputs = list(dict.fromkeys(str(p) for p in FINISHED))
+    kept = (f"{' and '.join(outputs)} {'is' if len(outputs) == 1 else 'are'} complete and kept"
+            if outputs else "its output is complete")
+    interrupts.say_when_stopped(f"the command had already finished; {kept} (nothing to run "
+                                f"again)")
+
+
+def exit_finished() -> NoReturn:
+    """Exit 0 after :func:`say_finished`, without Python's own teardown (a second or more once
+    torch is loaded), which puts the default signal handlers back: a Ctrl-C there ended the
+    process by the signal, exit 130 with no word, as if the run had been cut short. The
+    threads Python would wait for (not daemons) are waited for first, the exit handlers run
+    and stdio is flushed (:func:`exit_past_threads`); exit 130 (143) where a signal came
+    after :func:`say_finished`."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    exit_past_threads(0)
+
+
+def own_stdio() -> bool:
+    """Whether stdout and stderr are the process's own (not a test's CliRunner's)."""
+    return sys.stderr is sys.__stderr__ and sys.stdout is sys.__stdout__
+
+
 def exit_past_threads(code: int) -> NoReturn:
     """Exit ``code`` whatever threads the run left: an eval that failed mid-generation (a
     full disk under the log, a server gone) leaves the hf provider's batch thread inside
@@ -45,13 +81,15 @@ def exit_past_threads(code: int) -> NoReturn:
     exit 1. The exit handlers run (Inspect's: vLLM servers, trace logs), stdio is flushed,
     then ``os._exit``; inside a test's CliRunner (stdio not the process's own) it exits the
     ordinary way."""
-    if sys.stderr is not sys.__stderr__ or sys.stdout is not sys.__stdout__:
+    if not own_stdio():
         sys.exit(code)
+    from beliefbench import interrupts
+
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
             stream.flush()
-    os._exit(code)
+    os._exit(interrupts.late_exit(code))  # 130 after a Ctrl-C once a command had finished
 
 
 def crash_is_no_result(fn: Callable[..., Any]) -> Callable[..., Any]:
