@@ -66,7 +66,9 @@ def test_the_abort_line_says_what_the_budget_makes_of_the_run(
     with caplog.at_level(logging.ERROR, logger="beliefbench.solver"):
         [log] = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, abort_after=2,
                             max_failed=max_failed),
-                     model="openai-api/local/dead-budget",
+                     # a name per case: Inspect reuses a model of the same name, and the
+                     # second case's would call the first case's server, gone by then
+                     model=f"openai-api/local/dead-budget-{status}",
                      model_roles={"grader": "mockllm/model"}, max_retries=0, max_samples=1,
                      log_dir=str(tmp_path), display="none")
     assert log.status == status
