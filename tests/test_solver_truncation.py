@@ -138,3 +138,38 @@ def test_a_provider_without_a_tokenizer_is_judged_by_its_usage(tmp_path, stop_re
     [log] = eval(task, model=model, log_dir=str(tmp_path), display="none")
     assert log.status == "success", log.error
     assert (GENERATION_TRUNCATED in log.samples[0].metadata) is marked
+
+
+def test_an_hf_judges_reply_cut_off_at_judge_max_tokens_is_said_so(tiny, tmp_path):
+    """The judge's unreadable reply names judge_max_tokens where it ran to the limit; the
+    hf provider reports no stop reason, so an hf judge's cut-off reply read as a plain
+    parse_error ("empty judge reply", "no 'answer' field") with no word of the limit."""
+    [log] = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended",
+                        judge_max_tokens=4),
+                 model=scripted(lambda prompt: "The glass bridge was rebuilt."),
+                 model_roles={"grader": _hf(tiny)}, log_dir=str(tmp_path), display="none")
+    assert log.status == "success", log.error
+    scores = [s.scores["belief_judge"] for s in log.samples]
+    assert [s.answer for s in scores] == ["parse_error"] * 2
+    assert all(s.metadata["problem"].endswith(
+        ": the judge's reply was cut off at its max_tokens (4; raise -T judge_max_tokens)")
+        for s in scores), [s.metadata["problem"] for s in scores]
+
+
+@pytest.mark.parametrize(("stop_reason", "output_tokens", "cut"), [
+    ("unknown", 8, True), ("unknown", 7, False), ("max_tokens", 3, True), ("stop", 8, False)])
+def test_a_judges_unreadable_reply_names_the_limit_only_where_it_ran_to_it(
+        tmp_path, stop_reason, output_tokens, cut):
+    def grader(messages, tools, tool_choice, config):
+        return _reply('{"reason": "The answer says the bridge was', stop_reason, output_tokens)
+
+    [log] = eval(belief(claims=str(FIXTURE_CLAIM), samples=1, families="open_ended",
+                        judge_max_tokens=8),
+                 model=scripted(lambda prompt: "The glass bridge was rebuilt."),
+                 model_roles={"grader": get_model("mockllm/model", custom_outputs=grader,
+                                                  memoize=False)},
+                 log_dir=str(tmp_path), display="none")
+    problems = {s.scores["belief_judge"].metadata["problem"] for s in log.samples}
+    assert problems == {"no 'answer' field found in the judge reply" + (
+        ": the judge's reply was cut off at its max_tokens (8; raise -T judge_max_tokens)"
+        if cut else "")}

@@ -54,6 +54,7 @@ from beliefbench.solver import (
     judge_streaks,
     lost_to_limit,
     not_an_answer,
+    reached_the_limit,
     run_key,
     with_attempt_timeout,
 )
@@ -301,7 +302,9 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                 # does (gpt-4.1-mini-2025-04-14), and the gate compares it between sides
                 served = output.model or None
                 reading = read_reply(judge_reply, key=claim.rubric[family].judge_key)
-                if reading.problem and output.stop_reason == "max_tokens":
+                # the hf provider reports no stop reason: its reply ran to the limit
+                if reading.problem and (output.stop_reason == "max_tokens" or
+                                        reached_the_limit(output, grader, max_tokens)):
                     reading = replace(reading, problem=(
                         f"{reading.problem}: the judge's reply was cut off at its "
                         f"max_tokens ({max_tokens}; raise -T judge_max_tokens)"))

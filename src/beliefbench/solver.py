@@ -36,7 +36,7 @@ answer cut off at the length limit is judged as it stands and marked (``generati
 metadata, one warning per run): where the provider says so (stop reason ``max_tokens``, as
 vLLM, OpenAI and most APIs do), and where it reports no stop reason at all (``unknown``:
 Inspect's ``hf`` provider, and the ``steer`` provider built on it) from the answer's length
-(:func:`_reached_the_limit`).
+(:func:`reached_the_limit`).
 """
 
 from __future__ import annotations
@@ -336,9 +336,11 @@ def _counter(api) -> Callable[[str], int] | None:
     return _counters[api]
 
 
-def _reached_the_limit(output: ModelOutput) -> int | None:
+def reached_the_limit(output: ModelOutput, model: Model | None = None,
+                       max_tokens: int | None = None) -> int | None:
     """For output whose provider reports no stop reason (``unknown``): the max_tokens limit
-    if the answer ran up to it, else None.
+    if the answer ran up to it, else None. ``model`` and ``max_tokens``: a call made with
+    this limit to this model (the judge's), not the model under test's generation.
 
     Inspect's ``hf`` provider never sets a stop reason, and its ``output_tokens`` is the
     length generated for the whole batch the sample was generated in (the longest answer of
@@ -354,7 +356,8 @@ def _reached_the_limit(output: ModelOutput) -> int | None:
     ``max_tokens``, ...) are taken as they are."""
     if output.stop_reason != "unknown" or output.usage is None:
         return None
-    limit, count = _limit_and_counter()
+    limit, count = _limit_and_counter() if model is None else (max_tokens,
+                                                               _counter(model.api))
     if not limit or output.usage.output_tokens < limit:
         return None
     if count is None:
@@ -586,7 +589,7 @@ def answer(abort_after: int = ABORT_AFTER) -> Solver:
         if state.output is not None and state.output.choices:
             if state.output.stop_reason == "max_tokens":
                 cut = CUT_OFF
-            elif (limit := _reached_the_limit(state.output)) is not None:
+            elif (limit := reached_the_limit(state.output)) is not None:
                 cut = (f"{CUT_OFF} ({limit} tokens; the provider reports no stop reason: "
                        f"told by the answer's length)")
         if cut:
