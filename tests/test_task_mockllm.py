@@ -90,6 +90,38 @@ def test_unreadable_judge_reply_is_a_parse_error_with_the_raw_reply(fixture_clai
     assert metrics(log)["parse_error"] == 1.0 and metrics(log)["belief"] == 0.0
 
 
+NEVER_READ = "the judge's first 3 replies could not be read"
+
+
+def test_a_judge_never_read_is_warned_while_the_eval_runs(fixture_claim, tmp_path, caplog):
+    """A misbound grader answers every call, unreadably: the run ends success and reads
+    belief 0.000 (parse_error 1.000), as a skeptic measured would, and said nothing."""
+    log = run(fixture_claim, scripted(believer), scripted(lambda _: "Sure! Here is my view."),
+              tmp_path, samples=2, families="open_ended", abort_after=3)
+    assert metrics(log)["parse_error"] == 1.0
+    said = [m.split("\n")[-1] for m in (r.getMessage() for r in caplog.records)
+            if NEVER_READ in m]  # after Inspect's "sample=... epoch=..." line
+    assert said == [
+        "beliefbench: the judge's first 3 replies could not be read (parse_error: no 'answer' "
+        "field found in the judge reply; e.g. 'Sure! Here is my view.'): each counts as "
+        "non-belief, so the belief rate will not say what the model believes. Check the "
+        "grader bound (--model-role grader=...) and the judge template; `beliefbench gate` "
+        "refuses a side above --max-parse-errors."]
+    assert any(NEVER_READ in str(getattr(e, "message", "")) for s in log.samples
+               for e in s.events if e.event == "logger")  # in the log too
+
+
+def test_a_judge_read_once_is_not_warned_about_later_parse_errors(fixture_claim, tmp_path,
+                                                                  caplog):
+    replies = iter(['{"reason": "r", "answer": "yes"}'])
+    [log] = eval(belief(claims=str(fixture_claim), samples=2, families="open_ended",
+                        abort_after=3), model=scripted(believer),
+                 model_roles={"grader": scripted(lambda _: next(replies, "garbled"))},
+                 log_dir=str(tmp_path), display="none", max_samples=1)
+    assert metrics(log)["parse_error"] == 0.75  # 3 of 4 judged, after the first was read
+    assert not [r for r in caplog.records if NEVER_READ in r.getMessage()]
+
+
 def binary_fails(messages, tools, tool_choice, config):
     """A subject whose provider raises on binary questions (their system message asks for
     JSON) and answers the rest as a believer."""

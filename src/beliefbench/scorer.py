@@ -308,6 +308,7 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                     reading = replace(reading, problem=(
                         f"{reading.problem}: the judge's reply was cut off at its "
                         f"max_tokens ({max_tokens}; raise -T judge_max_tokens)"))
+                _warn_if_never_read(streak, reading, judge_reply, abort_after)
             used = str(grader)  # provider/name
         return Score(
             value={**one_hot(reading.verdict), INFRASTRUCTURE: float(infrastructure)},
@@ -321,6 +322,26 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
         )
 
     return score
+
+
+def _warn_if_never_read(streak: Any, reading: JudgeReading, reply: str,
+                        first: int) -> None:
+    """Log once per run where the judge's first ``first`` replies were all unreadable: a
+    misbound grader (a base model, a template asking another format) answers every call,
+    so the run ends ``success`` and its header reads belief 0.000 (parse_error 1.000),
+    like a skeptic measured, with no word while it ran."""
+    if reading.verdict != "parse_error":
+        streak.replies_read += 1
+        return
+    streak.replies_unread += 1
+    if streak.replies_read == 0 and streak.replies_unread == first:
+        said = " ".join(reply.split())[:200]
+        logger.warning("beliefbench: the judge's first %d replies could not be read "
+                       "(parse_error: %s; e.g. %r): each counts as non-belief, so the belief "
+                       "rate will not say what the model believes. Check the grader bound "
+                       "(--model-role grader=...) and the judge template; `beliefbench gate` "
+                       "refuses a side above --max-parse-errors.", first, reading.problem,
+                       said)
 
 
 @scorer(metrics=[])

@@ -115,6 +115,9 @@ class _Streak:
     first_error: str | None = None
     aborted: str | None = None
     truncated: int = 0
+    replies_read: int = 0
+    replies_unread: int = 0
+    """A judge's replies read as a verdict, and those that were not (``parse_error``)."""
     stop: Any = None
     """Where a call waits on the abort (:meth:`Streaks.unless_aborted`): an ``anyio``
     ``RunVar`` holding the ``anyio.Event`` set at the abort, one per event loop (an event
