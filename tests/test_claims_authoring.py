@@ -300,6 +300,12 @@ def test_a_near_miss_of_a_claim_path_is_offered(tmp_path, monkeypatch):
             resolve_claims(typed)
         assert str(err.value) == (f"claims: no such claim file or directory {typed!r}; did "
                                   f"you mean {meant}?"), str(err.value)
+    (tmp_path / "mnies").mkdir()  # closer, but no claim files in it: never offered
+    for typed in ("mnie", "mnie/", "./mnie"):  # a folder of claims, misspelt
+        with pytest.raises(ClaimSpecError) as err:
+            resolve_claims(typed)
+        assert "did you mean 'mine'?" in str(err.value) or (
+            "did you mean './mine'?" in str(err.value)), str(err.value)
     with pytest.raises(ClaimSpecError) as err:  # nothing close: no guess
         resolve_claims("mine/nothing.yaml")
     assert str(err.value) == "claims: no such claim file or directory 'mine/nothing.yaml'"

@@ -6,6 +6,7 @@ probes) reads the validated :class:`Claim` so that adding a claim means adding o
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import errno
 import os
@@ -1175,6 +1176,14 @@ def _near_miss(item: str, by_id: dict[str, Path]) -> str:
         close = difflib.get_close_matches(Path(name).stem, list(files), n=1, cutoff=0.7)
         if close:
             return f"; did you mean {os.path.join(head, files[close[0]])!r}?"
+    if Path(name).suffix.lower() not in (".yaml", ".yml") and user_path(head or ".").is_dir():
+        # a folder of claim files, misspelt (``tests/fixtures/claim/``)
+        with contextlib.suppress(OSError):  # only a hint: a folder we cannot list has none
+            folder = user_path(head or ".")
+            names = [d.name for d in folder.iterdir() if d.is_dir()]
+            for close in difflib.get_close_matches(name, names, n=3, cutoff=0.7):
+                if spec_files(folder / close):  # a folder of claims, not any folder
+                    return f"; did you mean {os.path.join(head, close)!r}?"
     stem = Path(name).stem
     if not head and Path(name).suffix.lower() in (".yaml", ".yml") and stem in by_id:
         return f"; did you mean the claim id {stem!r} (it names {by_id[stem]})?"
