@@ -336,11 +336,12 @@ def _warn_if_never_read(streak: Any, reading: JudgeReading, reply: str,
     streak.replies_unread += 1
     if streak.replies_read == 0 and streak.replies_unread == first:
         said = " ".join(reply.split())[:200]
-        logger.warning("beliefbench: the judge's first %d replies could not be read "
+        replies = "reply" if first == 1 else f"{first} replies"
+        logger.warning("beliefbench: the judge's first %s could not be read "
                        "(parse_error: %s; e.g. %r): each counts as non-belief, so the belief "
                        "rate will not say what the model believes. Check the grader bound "
                        "(--model-role grader=...) and the judge template; `beliefbench gate` "
-                       "refuses a side above --max-parse-errors.", first, reading.problem,
+                       "refuses a side above --max-parse-errors.", replies, reading.problem,
                        said)
 
 
