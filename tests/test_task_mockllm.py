@@ -361,6 +361,8 @@ def test_every_sample_carries_the_metadata_reports_read(fixture_claim):
     ({"families": "binnary"}, r"^families: unknown famil\(ies\) \['binnary'\] \(did you mean "
                               r"'binary'\?\); valid: \["),
     ({"judge": "oracle"}, r"^judge: unknown value 'oracle'; valid: \['model', 'markers'\]$"),
+    ({"judge": "marker"}, r"^judge: unknown value 'marker' \(did you mean 'markers'\?\); "
+                          r"valid: \['model', 'markers'\]$"),
     ({"samples": 0}, r"^samples: expected a whole number of at least 1, got 0$"),
     ({"samples": "abc"}, r"^samples: expected a whole number of at least 1, got 'abc'$"),
     ({"samples": 2.5}, r"^samples: expected a whole number of at least 1, got 2.5$"),

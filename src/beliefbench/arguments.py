@@ -81,7 +81,8 @@ def check_number(name: str, value: Any, low: float, high: float | None = None,
 
 def check_choice(name: str, value: Any, valid: tuple[str, ...]) -> str:
     if value not in valid:
-        raise TaskArgumentError(f"{name}: unknown value {value!r}; valid: {list(valid)}")
+        close = did_you_mean(value, valid) if isinstance(value, str) else ""
+        raise TaskArgumentError(f"{name}: unknown value {value!r}{close}; valid: {list(valid)}")
     return value
 
 
