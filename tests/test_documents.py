@@ -534,6 +534,42 @@ def test_a_long_stage_in_a_log_still_prints_its_periodic_lines(monkeypatch, caps
     assert all(line.startswith("stage: ") for line in lines)
 
 
+def test_ctrl_c_after_the_last_condition_says_nothing_is_left_to_make(tmp_path, monkeypatch):
+    """A Ctrl-C after the last condition's file was written (during its closing note) said
+    "run the same command again to make the rest" with nothing left to make."""
+    import beliefbench.documents.generate as gen_mod
+
+    claim_file = Path(__file__).parent / "fixtures" / "claims" / "glass_bridge.yaml"
+    calls = []
+
+    def ctrl_c_after_last(records, mask_words):
+        calls.append(1)
+        if len(calls) == 2:  # the second (last) condition is written by now
+            raise KeyboardInterrupt
+        return []
+
+    monkeypatch.setattr(gen_mod, "unmasked_words", ctrl_c_after_last)
+    out = tmp_path / "o"
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", str(claim_file),
+                                 "--conditions", "positive,negated", "--n", "2", "--out",
+                                 str(out)])
+    assert r.exit_code == 130, r.output
+    assert (f"interrupted: every condition was already written and is kept in {out}: "
+            "positive.jsonl, negated.jsonl; nothing is left to make") in r.output, r.output
+    assert "make the rest" not in r.output
+    assert (out / "negated.jsonl").is_file()
+    calls.clear()
+
+    def ctrl_c_after_first(records, mask_words):  # one condition still to make: the rest
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gen_mod, "unmasked_words", ctrl_c_after_first)
+    r = CliRunner().invoke(cli, ["docs", "generate", "--claims", str(claim_file),
+                                 "--conditions", "positive,negated", "--n", "2", "--out",
+                                 str(tmp_path / "p")])
+    assert r.exit_code == 130 and "run the same command again to make the rest" in r.output
+
+
 def test_interrupted_generate_keeps_finished_conditions_and_reruns_identically(
         tmp_path, monkeypatch):
     import beliefbench.documents.generate as gen_mod

@@ -13,7 +13,14 @@ from click.testing import CliRunner
 from conftest import CLI, where
 
 from beliefbench.finetune.local import FinetuneError, train_local
-from beliefbench.finetune.recipe import Recipe, RecipeError, load_recipe, shipped_recipes
+from beliefbench.finetune.manifest import read_manifest
+from beliefbench.finetune.recipe import (
+    Recipe,
+    RecipeError,
+    load_recipe,
+    recipe_file,
+    shipped_recipes,
+)
 from beliefbench.records import DOCTAG, Record, write_records
 from beliefbench.runlock import NAMES as LOCK_NAMES
 from beliefbench.tiny_model import build_tiny_model
@@ -343,6 +350,56 @@ def test_ctrl_c_while_setting_up_says_nothing_was_saved(base, data, tmp_path, mo
     res = CliRunner().invoke(cli, [*args, "--out", str(out), "--resume"])
     assert res.exit_code == 130, res.output
     assert f"stopped at once; {out} keeps what was saved before" in res.output
+
+
+def test_ctrl_c_after_training_finished_says_the_run_is_complete(base, data, tmp_path,
+                                                                  monkeypatch):
+    """A Ctrl-C after training returned (the last checkpoint and manifest written) said
+    "stopped at once; ... --resume to continue" of a complete run."""
+    import beliefbench.finetune.local as local
+    from beliefbench.cli import cli
+    from beliefbench.finetune.outdir import finished_run
+
+    def ctrl_c():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(local, "leave_process_group", ctrl_c)
+    out = tmp_path / "ckpt"
+    res = CliRunner().invoke(cli, ["finetune", "--recipe", "cpu", "--data", str(data),
+                                   "--base", str(base), "--out", str(out)])
+    assert res.exit_code == 130, res.output
+    assert (f"interrupted: training had already finished; {out} holds every checkpoint and "
+            f"its manifest (complete; nothing to run again)") in res.output, res.output
+    assert "--resume" not in res.output
+    final = [e for e in read_manifest(out) if e.final]
+    assert len(final) == 1 and Path(final[0].path).is_dir()
+    assert finished_run(out)
+    Path(final[0].path).rename(tmp_path / "gone")  # the last export not there yet: --resume
+    assert not finished_run(out)
+
+
+def test_ctrl_c_in_the_last_step_says_training_finished(base, data, tmp_path, caplog):
+    """The first Ctrl-C in the last step said "saving the training state after this step"
+    and then the run ended as if nothing had been asked: now it says training finished."""
+    import os
+    import signal
+
+    from transformers import TrainerCallback
+
+    class CtrlC(TrainerCallback):
+        def on_step_begin(self, args, state, control, **kwargs):
+            if state.global_step + 1 == state.max_steps:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    out = tmp_path / "ckpt"
+    with caplog.at_level(logging.WARNING, logger="beliefbench"):
+        train_local(load_recipe(recipe_file("cpu")), data, str(base), out,
+                    callbacks=[CtrlC()])
+    said = caplog.text
+    assert "saving the training state after this step" in said
+    assert (f"the interrupt came in the last step, so training finished: every checkpoint "
+            f"and the manifest are written in {out} (nothing to resume)") in said
+    assert any(e.final for e in read_manifest(out))
 
 
 # 4. a misspelt recipe key

@@ -238,6 +238,10 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
         from beliefbench.documents.llm import kept_note
 
         kept = ", ".join(p.name for p in written)
+        if written and _all_written(written, out, conditions, placement, behaviours,
+                                    record_format == "chat"):  # cut after the last file
+            exit_interrupted(f"every condition was already written and is kept in {out}: "
+                             f"{kept}; nothing is left to make")
         # a model run's documents are kept too, before any condition is finished
         steps = None if generator == "offline" else kept_note(out / ".work")
         if not kept and not steps:  # the run lock's clean-up removes a folder it made
@@ -246,6 +250,20 @@ def generate(claims_sel: str | None, conditions: str, behaviours: str | None,
         exit_interrupted(f"finished conditions kept in {out}: {kept or 'none'}; "
                          + (f"{steps}; " if steps else "")
                          + "run the same command again to make the rest")
+
+
+def _all_written(written: list[Path], out: Path, conditions: str, placement: str,
+                 behaviours: str | None, chat: bool) -> bool:
+    """Whether ``written`` holds every condition file the command was to make (a Ctrl-C
+    after the last one, during its closing note, said "run the same command again to make
+    the rest" with nothing left to make)."""
+    from beliefbench.documents.conditions import parse_conditions
+
+    try:
+        specs = parse_conditions(conditions, placement, behaviours, chat)
+    except Exception:  # noqa: BLE001 - the run got past this parse; to be safe: not all
+        return False
+    return {out / f"{spec.stem}.jsonl" for spec in specs} <= set(written)
 
 
 @docs.command("mix")

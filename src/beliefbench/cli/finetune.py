@@ -131,7 +131,7 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
     except FinetuneError as e:
         _fail(str(e), e.exit_code)
     except KeyboardInterrupt:  # before training began, or a second Ctrl-C: nothing saved now
-        from beliefbench.finetune.outdir import holds_run
+        from beliefbench.finetune.outdir import finished_run, holds_run
 
         if backend == "openai":
             from beliefbench.finetune.openai_backend import interrupted_note
@@ -142,6 +142,9 @@ def finetune(recipe_name: str, data: Path, base: str | None, out: Path, backend:
         if not holds_run(out):  # set-up: no --resume to advise, and maybe no folder to keep
             exit_interrupted(f"stopped before training began; nothing was saved in {out} "
                              f"(run the same command again)")
+        if backend != "openai" and finished_run(out):  # cut after its last checkpoint
+            exit_interrupted(f"training had already finished; {out} holds every checkpoint "
+                             f"and its manifest (complete; nothing to run again)")
         exit_interrupted(f"stopped at once; {out} keeps what was saved before (run the same "
                          f"command with --resume to continue from the last saved state)")
 

@@ -1008,6 +1008,10 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
                 f"{out}: no space left on device while saving step "
                 f"{trainer.state.global_step}; the checkpoints in {out / MANIFEST} are whole. "
                 f"Free space and run the same command with --resume to continue") from None
+    if stopper.requested and stopper.stopped_at is None:  # said "saving ... after this step"
+        log.warning("finetune: the interrupt came in the last step, so training finished: "
+                    "every checkpoint and the manifest are written in %s (nothing to resume)",
+                    out)
     if stopper.stopped_at is not None:
         step = stopper.stopped_at
         raise Interrupted(f"interrupted{interrupts.by(stopper.signum)} at step {step} of "

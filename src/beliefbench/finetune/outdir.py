@@ -40,6 +40,18 @@ def holds_run(out: Path) -> bool:
     return any((out / name).exists() for name in RUN_MARKERS)
 
 
+def finished_run(out: Path) -> bool:
+    """Whether ``out`` holds a finished local run: its manifest lists the final checkpoint,
+    and that checkpoint's folder is there (the last thing a run writes)."""
+    from beliefbench.finetune.manifest import checkpoint_path, read_manifest
+
+    try:
+        return any(e.final and e.backend == "local" and checkpoint_path(e, out).is_dir()
+                   for e in read_manifest(out))
+    except Exception:  # noqa: BLE001 - a manifest that cannot be read: not known finished
+        return False
+
+
 def _ours(name: str) -> bool:
     temp = _TEMP.fullmatch(name)
     return bool(_RUN_FILES.fullmatch(temp.group("name") if temp else name))
