@@ -374,8 +374,17 @@ def test_ctrl_c_after_training_finished_says_the_run_is_complete(base, data, tmp
     final = [e for e in read_manifest(out) if e.final]
     assert len(final) == 1 and Path(final[0].path).is_dir()
     assert finished_run(out)
+    monkeypatch.undo()
+    args = ["finetune", "--recipe", "cpu", "--data", str(data), "--base", str(base), "--out",
+            str(out)]
+    res = CliRunner().invoke(cli, args)  # again without --resume: nothing to continue
+    assert res.exit_code == 2
+    assert (f"Error: {out}: already holds a finished run (its final checkpoint and manifest); "
+            f"choose a new --out to train anew") in res.output, res.output
     Path(final[0].path).rename(tmp_path / "gone")  # the last export not there yet: --resume
     assert not finished_run(out)
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2 and "already holds a run; pass --resume to continue it" in res.output
 
 
 def test_ctrl_c_in_the_last_step_says_training_finished(base, data, tmp_path, caplog):

@@ -58,6 +58,7 @@ from beliefbench.finetune.outdir import (
     RUN_FILE,
     TRAINER_DIR,
     check_out,
+    finished_run,
     holds_run,
 )
 from beliefbench.finetune.recipe import Recipe
@@ -829,6 +830,9 @@ def _train(recipe: Recipe, data: str | Path, base: str, out: str | Path, *, resu
         _warn_nothing_to_resume(out)
     if not resume and (_states(trainer_dir) or (out / MANIFEST).exists()
                        or (out / RUN_FILE).exists()):
+        if finished_run(out):  # "--resume to continue it" of a run with nothing to continue
+            raise FinetuneError(f"{out}: already holds a finished run (its final checkpoint "
+                                f"and manifest); choose a new --out to train anew")
         raise FinetuneError(f"{out}: already holds a run; pass --resume to continue it, "
                             f"or choose a new --out")
     from transformers.training_args import OptimizerNames
