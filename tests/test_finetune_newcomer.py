@@ -841,3 +841,17 @@ def test_a_finetune_of_a_random_init_tiny_model_says_its_belief_numbers_mean_not
     shutil.copytree(pretrained, other)
     shutil.copy(base / "tiny_model.json", other / "tiny_model.json")
     assert "note: the base" not in finetune(other, tmp_path / "run-other")
+
+
+def test_local_resume_ignores_the_openai_block_of_the_recipe(tmp_path):
+    """A local run never reads the recipe's openai block: a change there (openai.n_epochs)
+    refused its --resume; any other recipe change still does."""
+    from beliefbench.finetune.local import resume_changes
+
+    recipe = load_recipe(recipe_file("cpu")).model_dump(mode="json")
+    earlier = {"data": "d.jsonl", "data_sha256": "a" * 64, "recipe": recipe, "base_model": "b"}
+    other = {**recipe, "openai": {**recipe["openai"], "n_epochs": 2}}
+    same = {"data": Path("d.jsonl"), "data_sha256": "a" * 64, "base": "b"}
+    assert resume_changes(earlier, recipe=other, **same) == []
+    assert resume_changes(earlier, recipe={**other, "learning_rate": 0.5}, **same) == [
+        "recipe learning_rate 0.001 -> 0.5"]

@@ -1269,8 +1269,12 @@ def resume_changes(earlier: ManifestEntry | dict, *, data: Path, data_sha256: st
         old_sha = str(earlier.get("data_sha256"))[:12]
         changed.append(f"data {earlier.get('data')} (sha256 {old_sha}…) -> {data} "
                        f"(sha256 {data_sha256[:12]}…)")
+    # the openai block is the hosted backend's alone: a local run never reads it (a recipe's
+    # openai.n_epochs changed since refused a local --resume)
     changed += [f"recipe {field} {old!r} -> {new!r}"
-                for field, old, new in _dict_changes(earlier.get("recipe") or {}, recipe)]
+                for field, old, new in _dict_changes(
+                    {k: v for k, v in (earlier.get("recipe") or {}).items() if k != "openai"},
+                    {k: v for k, v in recipe.items() if k != "openai"})]
     if earlier.get("base_model") != base:
         changed.append(f"base {earlier.get('base_model')} -> {base}")
     if check_labels:
