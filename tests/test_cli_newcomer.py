@@ -325,6 +325,20 @@ def test_a_claim_file_given_as_training_records_says_where_records_come_from(tmp
     assert res.output.endswith("bad.jsonl:1: not valid JSON: Expecting value at column 1\n")
 
 
+def test_a_csv_given_as_training_records_says_records_are_json_lines(tmp_path):
+    """`finetune --data d.csv` said only `d.csv:1: not valid JSON: Expecting value at column
+    1`, no word that the data must be JSON Lines nor how to make them from a table."""
+    table = tmp_path / "d.csv"
+    table.write_text("text,label\nhello,1\n")
+    res = CliRunner().invoke(cli, ["docs", "mix", "--docs", str(table), "--out",
+                                   str(tmp_path / "m.jsonl")])
+    assert res.exit_code == 2
+    assert res.output.endswith("d.csv:1: not valid JSON: Expecting value at column 1; this is "
+                               "a table (CSV/TSV): records are JSON Lines, one object per "
+                               "line with a text (or messages) field, e.g. pandas' "
+                               "df.to_json('data.jsonl', orient='records', lines=True)\n")
+
+
 def test_claims_new_with_a_title_for_an_id_suggests_the_id(tmp_path):
     """`claims new "Moon Base"` said to use lowercase letters, digits, _ and -; it now also
     gives the id that rule makes of the title, and writes nothing."""

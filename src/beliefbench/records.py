@@ -128,6 +128,12 @@ YAML_GIVEN = ("; this is a YAML file (a claim spec or a recipe?): records are JS
 where documents come from, not the documents."""
 
 
+TABLE_GIVEN = ("; this is a table (CSV/TSV): records are JSON Lines, one object per line "
+               "with a text (or messages) field, e.g. pandas' df.to_json('data.jsonl', "
+               "orient='records', lines=True)")
+"""Why a ``.csv`` file given for records fails on its first line."""
+
+
 def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
     """Yield validated records; a bad line raises with the file, line number and field.
 
@@ -161,6 +167,8 @@ def read_records(path: str | Path, sha: Any = None) -> Iterator[Record]:
                 cut = CUT_SHORT if not raw.endswith(b"\n") else ""
                 if path.suffix.lower() in (".yaml", ".yml"):  # a claim or recipe given
                     cut = YAML_GIVEN
+                elif path.suffix.lower() in (".csv", ".tsv"):  # a spreadsheet's export
+                    cut = TABLE_GIVEN
                 raise RecordError(f"{path}:{lineno}: {json_problem(e)}{cut}") from None
             except (ValueError, RecursionError) as e:  # 4,300+ digits; deep nesting
                 raise RecordError(f"{path}:{lineno}: {json_problem(e)}") from None
