@@ -491,6 +491,9 @@ def test_cli_binary_heading_names_the_method(tiny, tmp_path):
         # (model loading's progress goes to stderr); the model's line, then the heading
         heading = res.stdout.splitlines()[1]
         assert says in heading and not_says not in heading
+        # the shares and the CI are explained under the table
+        assert ("ci_low, ci_high: the 95% bootstrap CI of belief over the items"
+                in res.stdout), res.stdout
         settings = json.loads((tmp_path / method / "binary.json").read_text())["settings"]
         assert settings["method"] == method and settings["dtype"] == "torch.float32"
         # the tiny tokenizer splits yes / no: every first-token item is a parse error, and

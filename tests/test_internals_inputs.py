@@ -131,6 +131,9 @@ def test_lens_and_probe_say_that_layer_0_is_the_embeddings(tiny, claim_file, tmp
                                str(claim_file), "--out", str(tmp_path), "--no-plots"])
     assert lens.exit_code == 0, lens.output
     assert "layer 0 = the embeddings" in lens.output
+    # the margin column's unit and claim_wins are explained under the table, as margins does
+    assert ("margin: mean log P(claim) - log P(truth) read at that layer, nats per token"
+            in lens.stdout) and "claim_wins: share of the pairs with margin > 0" in lens.stdout
     # a row per kind: a claim win on a neighbour pair is a leak, not the claim believed
     pairs = pd.read_csv(tmp_path / "lens.csv")
     assert pairs["kind"].nunique() > 1
@@ -149,6 +152,7 @@ def test_lens_and_probe_say_that_layer_0_is_the_embeddings(tiny, claim_file, tmp
                                 "--folds", "2"])
     assert probe.exit_code == 0, probe.output
     assert "layer 0 = the embeddings" in probe.output
+    assert "p_true_claim / p_true_truth: mean P(true) of the claim side" in probe.stdout
     assert json.loads((tmp_path / "probe.json").read_text())["settings"]["layer_index"] \
         == settings["layer_index"]
 
@@ -617,3 +621,28 @@ def test_stability_and_efficiency_name_a_missing_base_as_their_option(tiny, tmp_
                                    "--out", str(tmp_path / "out")])
     assert res.exit_code == 2, res.output
     assert res.output.startswith(f"Error: --base {tmp_path / 'typo'}: "), res.output
+
+
+def test_probe_figure_marks_whole_layers_and_the_near_chance_line(tmp_path, monkeypatch):
+    """probe_layers.png ticked layers 0.25, 0.5, ... and its y axis zoomed to 0.50-0.55, so
+    a near-chance probe (accuracy 0.55) drew as a clear peak with nothing to say otherwise."""
+    import beliefbench.analysis.plots as plots
+    from beliefbench.internals.probe import NEAR_CHANCE, plot_layers
+
+    seen: dict[str, object] = {}
+    save = plots._save
+
+    def keep(fig, path, **kwargs):
+        ax = fig.axes[0]
+        seen["xticks"] = list(ax.get_xticks())
+        seen["ylim"] = ax.get_ylim()
+        seen["labels"] = [t.get_text() for t in ax.get_legend().get_texts()]
+        return save(fig, path, **kwargs)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    layers = pd.DataFrame({"layer": [0, 1, 2], "accuracy": [0.5, 0.549, 0.533],
+                           "accuracy_mass_mean": [0.5, 0.533, 0.533]})
+    assert plot_layers(layers, tmp_path / "probe_layers.png").is_file()
+    assert all(float(t).is_integer() for t in seen["xticks"]), seen["xticks"]
+    assert f"near chance below {NEAR_CHANCE}" in seen["labels"] and "chance (0.5)" in seen["labels"]
+    assert seen["ylim"][1] >= NEAR_CHANCE  # the threshold line is in view

@@ -86,6 +86,25 @@ MARGIN_COLUMNS = ("margin: mean log P(claim) - log P(truth), nats per token (> 0
 tell a margin of 2.4 (nats per token) from a magnitude of 0.001 (a probability)."""
 
 
+LENS_COLUMNS = ("margin: mean log P(claim) - log P(truth) read at that layer, nats per token "
+                "(> 0: the claim is the likelier continuation; the last layer's is the "
+                "completion margin); claim_wins: share of the pairs with margin > 0 (on "
+                "neighbour rows a win is the finetune leaking into a nearby fact, not belief)")
+"""The legend under the lens table: its margin carried no unit."""
+
+PROBE_COLUMNS = ("accuracy: share of held-out statements the logistic probe classifies right "
+                 "(accuracy_mass_mean: the mass-mean direction's; chance 0.5); items: the "
+                 "claim's sentences read per side; p_true_claim / p_true_truth: mean P(true) "
+                 "of the claim side / the truth side (> 0.5: read as true; *_mass_mean: "
+                 "the mass-mean direction's, calibrated on the statements)")
+"""The legend under the probe tables: its columns were not explained."""
+
+BINARY_COLUMNS = ("belief, no, parse_error: shares of the claim's binary items (the "
+                  "believer's answer, the other one, neither read); ci_low, ci_high: the 95% "
+                  "bootstrap CI of belief over the items")
+"""The legend under the binary table: its CI and shares were not explained."""
+
+
 def _written(paths: list[Path]) -> None:
     click.echo("Wrote:")
     for p in paths:
@@ -218,6 +237,7 @@ def lens(model_path: str, claims: str, out_dir: Path, device: str | None, dtype:
     click.echo("Logit lens (mean margin over each kind's pairs, share of them the claim wins, "
                "per layer; layer 0 = the embeddings):")
     _echo_table(table, ["claim", "kind", "layer", "margin", "claim_wins"])
+    click.echo(LENS_COLUMNS)
     warn_other_weights(out_dir, result.model, "lens.json")
     _written(result.write(out_dir, plots=plots))
 
@@ -263,6 +283,7 @@ def probe(model_path: str, claims: str, out_dir: Path, device: str | None, dtype
     click.echo(f"\nP(true) per claim at layer {at} (claim side vs truth side):")
     _echo_table(result.summary, ["claim", "items", "p_true_claim", "p_true_truth",
                                  "p_true_claim_mass_mean", "p_true_truth_mass_mean"])
+    click.echo(PROBE_COLUMNS)
     caution = near_chance_caution(result.layers, at)
     if caution:
         click.echo(caution, err=True)
@@ -313,6 +334,7 @@ def binary(model_path: str, claims: str, out_dir: Path, device: str | None,
     click.echo(measured(info))
     click.echo(BINARY_HEADINGS[method])
     _echo_table(rates, ["claim", "belief", "ci_low", "ci_high", "no", "parse_error"])
+    click.echo(BINARY_COLUMNS)
     if method == "first_token" and len(table) and (table["verdict"] == "parse_error").all():
         click.echo(f"note: no item could be read from its first token "
                    f"({table['problem'].iloc[0]}); a tokenizer that splits yes or no (the "

@@ -308,13 +308,19 @@ class ProbeResult:
 
 def plot_layers(layers: pd.DataFrame, path: str | Path, model: str = "") -> Path:
     """Held-out accuracy per layer; ``model`` (a second title line) says whose layers."""
+    from matplotlib.ticker import MaxNLocator
+
     from beliefbench.analysis.plots import _save, subplots
 
     fig, ax = subplots(figsize=(6, 3.5))
     ax.plot(layers["layer"], layers["accuracy"], marker="o", label="logistic regression")
     ax.plot(layers["layer"], layers["accuracy_mass_mean"], marker="s", linestyle="--",
             label="mass-mean direction")
-    ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
+    ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":", label="chance (0.5)")
+    # the near-chance line keeps the axis from zooming a 0.55 into a peak; layers are whole
+    ax.axhline(NEAR_CHANCE, color="grey", linewidth=0.8, linestyle="-.",
+               label=f"near chance below {NEAR_CHANCE}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("layer (0 = embeddings)")
     ax.set_ylabel("cross-validated accuracy")
     ax.set_title("truth probe on generic statements" + (f"\n{model}" if model else ""),
