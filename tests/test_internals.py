@@ -1773,6 +1773,12 @@ def test_trajectory_plot_legend_covers_no_axis_label():
             assert not box.overlaps(label.get_window_extent(renderer)), label.get_text()
     texts = [t.get_text() for t in legends[0].get_texts()]
     assert any("near chance" in t for t in texts) and "margin (main)" in texts
+    # the shaded band says what it is; without CIs (--bootstrap 0) there is no band to name
+    assert "95% CI of the margin (bootstrap over pairs)" in texts
+    assert ax.get_xlabel() == "step (log scale)"
+    bare = trajectory_figure(table.assign(margin_low=float("nan"), margin_high=float("nan")))
+    assert not any("95% CI" in t.get_text() for a in bare.axes if a.get_legend()
+                   for t in a.get_legend().get_texts())
 
 
 def test_trajectory_plot_of_every_shipped_claim_wraps_into_rows():

@@ -613,11 +613,13 @@ def trajectory_figure(table: pd.DataFrame) -> Figure:
         x = sub["step"].to_numpy()
         if "margin" in sub:
             ax.plot(x, sub["margin"], marker="o", color="tab:red", label="margin (main)")
+            # the band was in no legend: a reader could not tell it from a spread of pairs
             ax.fill_between(x, sub["margin_low"], sub["margin_high"], color="tab:red",
-                            alpha=0.15)
+                            alpha=0.15, label="95% CI of the margin (bootstrap over pairs)"
+                            if sub["margin_low"].notna().any() else None)
             ax.axhline(0, color="grey", linewidth=0.8, linestyle=":")
         ax.set_xscale("symlog", linthresh=1)
-        ax.set_xlabel("step")
+        ax.set_xlabel("step (log scale)")  # the 10^0, 10^1 ticks read as an odd step axis
         ax.set_ylabel("margin, nats/token (>0: claim wins)")
         ax.set_title(claim, fontsize=9)
         panes = [ax]
