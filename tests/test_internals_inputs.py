@@ -527,11 +527,16 @@ def direction_file(tiny, tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize(("args", "said"), [
     (["margins", "--kinds", "main,bogus"], "--kinds: unknown ['bogus']"),
+    # the US spelling is a likely typo: the message names the one meant
+    (["lens", "--kinds", "main,neighbor"], "--kinds: unknown ['neighbor'] (did you mean "
+                                           "'neighbour'?); valid:"),
     (["lens", "--dtype", "float8"], "--dtype: unknown 'float8'"),
     (["probe", "--folds", "1000"], "--folds: 1000 is more than the 226 statement pairs"),
     (["probe", "--layer", "9"], "--layer: must be between 0 and 2, got 9"),
     (["binary", "--device", "gpu"], "--device: 'gpu' is not a device"),
     (["trajectory", "--parts", "bogus"], "--parts: unknown ['bogus']"),
+    (["trajectory", "--parts", "margins,prob"], "--parts: unknown ['prob'] (did you mean "
+                                                "'probe'?)"),
     (["trajectory", "--device", "gpu"], "--device: 'gpu' is not a device"),
     (["trajectory", "--probe-layer", "9"], "--probe-layer: must be between 0 and 2"),
     (["patch", "--layers", "0-9"], "--layers: '0-9' includes [3, 4, 5, 6, 7, 8, 9], out of "

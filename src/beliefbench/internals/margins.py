@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from beliefbench.analysis.text import first_few
+from beliefbench.analysis.text import did_you_mean, first_few
 from beliefbench.arguments import check_whole
 from beliefbench.claims import Claim, load_claims
 from beliefbench.internals.model import describe, load_model, source_path
@@ -91,7 +91,9 @@ def pair_refs(claims: Sequence[Claim], kinds: Sequence[str] | None = None) -> li
     chosen = list(KINDS if kinds is None else kinds)
     unknown = [k for k in chosen if k not in KINDS]
     if unknown or not chosen:
-        raise ValueError(f"kinds: unknown {unknown}; valid: {list(KINDS)}" if unknown else
+        raise ValueError(f"kinds: unknown {unknown}"
+                         f"{did_you_mean(unknown[0], KINDS) if len(unknown) == 1 else ''}; "
+                         f"valid: {list(KINDS)}" if unknown else
                          f"kinds: none given; valid: {list(KINDS)}")
     refs = []
     for claim in claims:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from beliefbench.analysis.text import did_you_mean
 from beliefbench.claims import Claim
 from beliefbench.finetune.errors import ManifestError
 from beliefbench.finetune.manifest import (
@@ -504,7 +505,9 @@ def trajectory(manifest: str | Path, claims: str | Sequence[str] | Sequence[Clai
     """
     unknown = [p for p in parts if p not in PARTS]
     if unknown or not parts:
-        what = f"unknown {unknown}" if unknown else "none given"
+        what = (f"unknown {unknown}"
+                f"{did_you_mean(unknown[0], PARTS) if len(unknown) == 1 else ''}"
+                if unknown else "none given")
         raise ValueError(f"parts: {what}; valid: {list(PARTS)}")
     check_seed(seed)  # before any checkpoint is measured
     n_bootstrap = check_resamples(n_bootstrap)
