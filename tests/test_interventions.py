@@ -659,6 +659,13 @@ def test_answers_invalidated_after_the_run_are_in_neither_set(tiny, tmp_path):
     assert res.exit_code == 2 and f"--log {folder}: a folder of 2 .eval logs; pass one of " \
         f"them (newest first: {folder / 'again.eval'}, " in res.output, res.output
     assert not (tmp_path / "two").exists()
+    # a --log-dir the eval never wrote (a typo, or the eval not run yet) says so, not
+    # "not a readable Inspect log (ValueError: No recorder for location ...)"
+    res = CliRunner().invoke(cli, ["internals", "direction", "--model", str(tiny), "--log",
+                                   str(tmp_path / "tiny-belief"), "--out", str(tmp_path / "x")])
+    assert res.exit_code == 2, res.output
+    assert f"--log {tmp_path / 'tiny-belief'}: no such log file or folder" in res.output
+    assert "No recorder" not in res.output
 
 
 def test_direction_names_the_aligned_threshold_that_left_too_few(tiny, tmp_path):

@@ -131,6 +131,8 @@ def _one_log(path: str) -> str:
     """``--log logs/tiny-belief`` (the eval's --log-dir) was refused by click as "is a
     directory": its one ``.eval`` log is read; several are named, newest first, to pick one."""
     folder = Path(path)
+    if not folder.exists():  # was "not a readable Inspect log (ValueError: No recorder ...)"
+        raise BadInput(f"--log {path}: no such log file or folder")
     if not folder.is_dir():
         return path
     logs = sorted(folder.glob("*.eval"), key=lambda p: p.stat().st_mtime, reverse=True)
