@@ -2468,6 +2468,9 @@ def test_steer_and_patch_tables_name_their_models_and_explain_their_columns(
     assert f"Model: {tiny.resolve()} (weights " in res.output
     assert lines.index(INTERVENTION_COLUMNS) > lines.index(
         next(x for x in lines if x.startswith("Model: ")))
+    # the ALL PAIRS AGREE warning speaks of CIs the table does not print: it says where they are
+    assert "efficacy: share of pairs the claim wins" in INTERVENTION_COLUMNS
+    assert "(their 95% CIs: intervention_summary.csv)" in INTERVENTION_COLUMNS
     claim = write_claim(claim_of_every_kind(), tmp_path / "glass_bridge.yaml")
     res = CliRunner().invoke(cli, ["internals", "patch", "--source", str(tiny), "--target",
                                    str(perturbed[0]), "--claims", str(claim), "--layers", "1",

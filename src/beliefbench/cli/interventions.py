@@ -34,8 +34,9 @@ BEST_NOTE = ("from index 1 on; index 0, the embeddings, is not a candidate: a co
              "anything the model computed")
 """Why ``direction``'s default layer may differ from the table's largest d."""
 INTERVENTION_COLUMNS = (
-    "margin: mean log P(claim) - log P(truth), nats per token; mean_effect: mean change of "
-    "each pair's margin from the baseline's; random-control: the same operation with a "
+    "efficacy: share of pairs the claim wins; margin: mean log P(claim) - log P(truth), "
+    "nats per token; mean_effect: mean change of each pair's margin from the baseline's "
+    "(their 95% CIs: intervention_summary.csv); random-control: the same operation with a "
     "seeded random direction of the same norm")
 """The legend under the steer / ablate table: its columns carried no unit, and the control
 row no explanation."""
