@@ -1222,6 +1222,28 @@ def test_em_figures_at_sweep_scale_stay_readable(monkeypatch, tmp_path):
     assert ax.get_legend().get_bbox_to_anchor().x0 > ax.get_window_extent().x1  # outside
 
 
+def test_em_vs_step_past_twenty_runs_tells_every_line_apart(monkeypatch, tmp_path):
+    """em_vs_step.png coloured its lines with a tab10 / tab20 copy of its own: past 20 runs
+    the colours come round again, so each run's line must differ by its marker too, and the
+    colours are the belief report's bar colours (plots.bar_styles), not a second rule."""
+    from beliefbench.analysis import plots
+    from beliefbench.analysis.em_report import EMReport, _plots
+
+    kept = {}
+    monkeypatch.setattr(plots, "_save", lambda fig, path: kept.setdefault(path.name, fig))
+    conditions = [f"cond{i:02d}" for i in range(13)]  # x 2 KL labels: 26 runs
+    _plots(EMReport(pd.DataFrame(), _side(conditions, 3), pd.DataFrame(), []), tmp_path)
+    ax = kept["em_vs_step.png"].axes[0]
+    drawn = [(matplotlib.colors.to_hex(line.get_color()), line.get_marker())
+             for line in ax.get_lines() if line.get_xdata().size]
+    runs = drawn[0::2]  # general and narrow of a run share colour and marker
+    assert drawn[1::2] == runs and len(runs) == 26
+    assert len(set(runs)) == 26  # no two runs alike
+    assert len({c for c, _ in runs}) == 20  # the colours repeat past 20, the markers do not
+    assert [c for c, _ in runs] == [matplotlib.colors.to_hex(c)
+                                    for c, _ in plots.bar_styles(26)]
+
+
 def _logprob_grader(served: str):
     """The keyword grader, its replies with first-token logprobs (the studies' reading),
     answered by ``served`` (the dated snapshot an alias names)."""

@@ -1023,12 +1023,14 @@ def final_rows(side: pd.DataFrame, lines: list[tuple[str, pd.DataFrame]]) -> pd.
 
 
 def line_colors(n: int) -> list[Any]:
-    """One colour per line, none repeated up to 20 (tab10, then tab20): a run's general
-    and narrow curves share it, so the pair reads as one run."""
-    import matplotlib
+    """One colour per line, none repeated up to 20: the belief report's bar colours
+    (:func:`beliefbench.analysis.plots.bar_styles`: tab10, then tab20); a run's general and
+    narrow curves share it, so the pair reads as one run. Past 20 the colours come round
+    again, and the marker (:func:`~beliefbench.analysis.plots.series_styles`, 8 kinds) tells
+    the lines apart: no colour and marker alike for 40 lines."""
+    from beliefbench.analysis.plots import bar_styles
 
-    cmap = matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
-    return [cmap(i % cmap.N) for i in range(n)]
+    return [color for color, _ in bar_styles(n)]
 
 
 def _has_steps(lines: list[tuple[str, pd.DataFrame]]) -> bool:
