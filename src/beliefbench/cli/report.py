@@ -664,6 +664,28 @@ def _sweep_display() -> str | None:
     return None if sys.stdout.isatty() or os.environ.get("INSPECT_DISPLAY") else "none"
 
 
+def _task_mismatch(targets, task_name: str, manifest: Path) -> str | None:
+    """Why ``--task`` measures nothing the manifest's finetune trained, said before any eval
+    runs (the task its data calls for, as ``finetune``'s closing hint names it); None where
+    it fits or cannot be told. A sweep of a harmful-advice finetune without ``--task em``
+    ran the belief task on every checkpoint without a word."""
+    from beliefbench.cli.finetune import _eval_kind
+
+    entries = [t.entry for t in targets if t.entry is not None]
+    if not entries:
+        return None
+    entry = next((e for e in entries if e.final), entries[-1])
+    if task_name == "belief" and (kind := _eval_kind(entry))[0] == "em":
+        return (f"{manifest}: its finetune trained no claim ({kind[1]}): the belief task "
+                f"measures nothing it trained; for emergent misalignment sweep it with "
+                f"--task em (beliefbench sweep --task em --manifest {manifest} ...)")
+    if task_name == "em" and entry.claim:
+        return (f"{manifest}: its finetune trained claim {entry.claim!r} (belief documents): "
+                f"the em task measures emergent misalignment, not that claim; for belief "
+                f"leave --task out (beliefbench sweep --manifest {manifest} ...)")
+    return None
+
+
 @click.command()
 @click.option("--manifest", type=UserPath(path_type=Path),
               help="A checkpoint manifest.jsonl (or the directory holding it).")
@@ -762,6 +784,8 @@ def sweep(manifest: Path | None, models: tuple[str, ...], task_name: str, claims
                        else targets_from_models(list(models), condition))
     except SweepError as e:
         raise BadInput(str(e)) from None
+    if manifest and (said := _task_mismatch(targets, task_name, manifest)):
+        click.echo(f"warning: {said}", err=True)
     given = {"max_connections": max_connections, "retry_attempts": retry_attempts,
              "max_retries": max_retries, "timeout": timeout, "attempt_timeout": attempt_timeout}
     options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
