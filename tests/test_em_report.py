@@ -1834,7 +1834,7 @@ def test_bars_of_a_run_whose_answers_went_unread_say_so(em_logs, tmp_path, monke
     write_em_report(rep, tmp_path / "rep")
     bars = labels["em_narrow_vs_general.png"]
     assert [b for b in bars if b.startswith("unjudged")] == [
-        "unjudged | no-kl | model | unread: general 100%, narrow 100%"]
+        "unjudged | no-kl | model\nunread: general 100%, narrow 100%"]
     assert not [b for b in bars if "unread" in b and not b.startswith("unjudged")]
 
 

@@ -1070,7 +1070,9 @@ def _plots(rep: EMReport, out: Path,
                                                       if not pd.isna(r.step) else "",
                                                       models[str(r.model)], r.run)
                                           if x and x != NO_LABEL) for r in side.itertuples()])
-    labels = [" | ".join(x for x in (label, mark) if x)
+    # the unread mark on a line of its own: after the label on one slanted line it pushed
+    # the axes into the figure's right half (two bars, 5 inches: a 2-inch plot)
+    labels = ["\n".join(x for x in (label, mark) if x)
               for label, mark in zip(labels, unread_marks(side), strict=True)]
     x = np.arange(len(side))
     fig, ax = subplots(figsize=(min(BARS_WIDTH, max(5, 1.2 * len(side) + 2)), 4))
