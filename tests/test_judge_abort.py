@@ -6,6 +6,7 @@ that counts the requests it receives; the model under test is mockllm."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from inspect_ai import eval
 
 from beliefbench.analysis.sweep import unfinished_cause
 from beliefbench.em.task import em
-from beliefbench.solver import judge_streaks
+from beliefbench.solver import Runs, judge_streaks
 from beliefbench.task import belief
 
 LOGIN_PAGE = (b"<html><body><form>Sign in</form></body></html>", "text/html")
@@ -162,3 +163,19 @@ def test_a_call_waiting_at_the_abort_ends_in_any_event_loop():
     assert anyio.run(aborted_while_waiting) == [None]
     assert streak.aborted and streak.aborted.startswith("aborted: 2 judge failures in a row")
     assert anyio.run(judges.unless_aborted, streak, answer()) is None  # not called again
+
+
+def test_the_judge_abort_says_a_retry_keeps_the_grader(caplog):
+    """The abort's advice was `inspect eval-retry <log>` alone, which calls the log's grader
+    again (it takes no --model-role): a misspelt or unusable grader then failed again. The
+    judge's line says how to re-judge with another; the model's line is unchanged."""
+    for streaks, named in ((judge_streaks(2), True), (Runs(2), False)):
+        caplog.clear()
+        streak, _ = streaks.current()
+        with caplog.at_level(logging.ERROR, logger="beliefbench.solver"):
+            streaks.failed(streak, "NotFoundError")
+            streaks.failed(streak, "NotFoundError")
+        [line] = [r.getMessage() for r in caplog.records]
+        assert "inspect eval-retry <log> --log-dir <its folder>" in line
+        assert ("eval-retry takes no --model-role" in line) is named, line
+        assert ("beliefbench agreement <log> --grader <the right one>" in line) is named

@@ -386,10 +386,12 @@ class Streaks:
 
     def __init__(self, abort_after: int, failures: str = "infrastructure failures",
                  not_called: str = "the model provider raised or sent no answer; the model "
-                                   "was not called for the remaining samples") -> None:
+                                   "was not called for the remaining samples",
+                 retry_note: str = "") -> None:
         self.abort_after = abort_after
         self.failures = failures
         self.not_called = not_called
+        self.retry_note = retry_note
         self._streaks: dict[str | None, _Streak] = {}
 
     def current(self) -> tuple[_Streak, bool]:
@@ -417,7 +419,8 @@ class Streaks:
                          "with status 'error' where they reach it, status 'success' where it "
                          "allows them all (-T max_failed=1). Either way fix the cause, then "
                          "run `inspect eval-retry <log> --log-dir <its folder>` (without "
-                         "--log-dir the retry goes to ./logs).", streak.aborted)
+                         "--log-dir the retry goes to ./logs).%s", streak.aborted,
+                         self.retry_note)
 
     @staticmethod
     def reset(streak: _Streak) -> None:
@@ -478,7 +481,12 @@ def judge_streaks(abort_after: int) -> Streaks:
     retries, or a reply holding no answer at all)."""
     return Streaks(abort_after, "judge failures",
                    "the judge's provider raised or sent no answer; the judge was not called "
-                   "for the remaining samples, each scored as a failed judge call")
+                   "for the remaining samples, each scored as a failed judge call",
+                   retry_note=" The retry calls the log's grader again (eval-retry takes no "
+                   "--model-role): where the grader itself was wrong (a misspelt name, a "
+                   "model that cannot judge), re-judge the answers kept in the log with "
+                   "`beliefbench agreement <log> --grader <the right one> --out <folder>` "
+                   "(a belief log), or run the eval again with the right --model-role.")
 
 
 class Runs(Streaks):
