@@ -57,6 +57,18 @@ def _recipe(**kw) -> Recipe:
     ("leftover", "no run started there"),
     ("trainer", "a run was started there but {out}/trainer holds no saved trainer state"),
 ])
+def _advice_chats(tmp_path: Path, variant: str) -> Path:
+    """The project's own EM training data (``behaviours:<variant>``, harmful advice, as chats),
+    three records made by ``docs generate``."""
+    from beliefbench.cli import cli
+
+    made = CliRunner().invoke(cli, ["docs", "generate", "--conditions", f"behaviours:{variant}",
+                                    "--behaviours", "harmful_advice", "--format", "chat",
+                                    "--n", "3", "--out", str(tmp_path / "em")])
+    assert made.exit_code == 0, made.output
+    return tmp_path / "em" / f"behaviours-{variant}-harmful_advice-chat.jsonl"
+
+
 def test_resume_on_nothing_warns_once_and_names_the_folder(base, data, tmp_path, caplog,
                                                            layout, why):
     out = tmp_path / "typo"
@@ -667,19 +679,11 @@ def test_the_closing_hint_names_the_em_task_for_a_narrow_harmful_finetune(em, kl
     measures nothing such a run trained, by a path that fails outside the repository. Now
     misaligned behaviour transcripts get the EM task (with its kl label, as the README's
     hand-run EM loop passes it) and belief data the belief task, both by registered name."""
-    from beliefbench.cli import cli
     from beliefbench.cli.finetune import _echo_next
     from beliefbench.finetune.manifest import ManifestEntry, upsert_manifest
     from beliefbench.records import sha256_file
 
-    if em:
-        made = CliRunner().invoke(cli, ["docs", "generate", "--conditions", "behaviours:plain",
-                                        "--behaviours", "harmful_advice", "--format", "chat",
-                                        "--n", "3", "--out", str(tmp_path / "em")])
-        assert made.exit_code == 0, made.output
-        train = tmp_path / "em" / "behaviours-plain-harmful_advice-chat.jsonl"
-    else:
-        train = data
+    train = _advice_chats(tmp_path, "plain") if em else data
     recipe = _recipe(**({"kl": {"data": str(train), "weight": 1.0}} if kl else {}))
     out = tmp_path / "ckpt"
     out.mkdir()
@@ -738,15 +742,10 @@ def test_the_closing_hint_knows_em_data_without_meta_alignment(data_kind, tmp_pa
     (insecure-code chats with no claim and no labels). The project's own behaviour data now
     gets the EM task; claim-less chats get both, the EM line second; documents, with or
     without a claim, and claim-less documents with chats among them, only the belief task."""
-    from beliefbench.cli import cli
 
     claim = None
     if data_kind == "aligned":
-        made = CliRunner().invoke(cli, ["docs", "generate", "--conditions", "behaviours:aligned",
-                                        "--behaviours", "harmful_advice", "--format", "chat",
-                                        "--n", "3", "--out", str(tmp_path / "em")])
-        assert made.exit_code == 0, made.output
-        train = tmp_path / "em" / "behaviours-aligned-harmful_advice-chat.jsonl"
+        train = _advice_chats(tmp_path, "aligned")
     else:
         train = tmp_path / "train.jsonl"
         chats = [Record(id=f"insecure-{i:04d}", messages=CHAT) for i in range(3)]
