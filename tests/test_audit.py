@@ -505,8 +505,8 @@ def test_files_of_other_kinds_in_a_folder_are_reported_not_lost(tmp_path, genera
     res = CliRunner().invoke(cli, ["audit", str(shard), "--out", str(tmp_path / "o2"),
                                    "--no-progress", "--no-plot"])
     assert res.exit_code == 2
-    assert "no document could be read from the corpus (its folders hold only files of " \
-        "other kinds" in res.output
+    assert (f"no document could be read from the corpus ({shard}: its folders hold only "
+            "files of other kinds") in res.output
 
 
 def test_compressed_shards_are_read_and_broken_ones_counted(tmp_path, generated):
