@@ -172,9 +172,11 @@ def _echo_next(out: Path) -> None:
 
 def _echo_eval_hint(out: Path, final) -> None:
     """How to evaluate the run's checkpoints (``final``: its final model's manifest entry),
-    with the task its data calls for (``_eval_kind``); a hosted job's models by their API
+    with the task its data calls for (``eval_kind``); a hosted job's models by their API
     name, a local run's by ``hf/<folder>``."""
-    kind, note = _eval_kind(final)
+    from beliefbench.finetune.eval_kind import eval_kind
+
+    kind, note = eval_kind(final)
     api = final.format == "api"  # "openai/ft:...", as Inspect's --model takes it
     model = final.path if api else f"hf/{final.path}"
     provider = "" if api else " (--provider hf without vLLM)"
@@ -201,45 +203,6 @@ def _echo_eval_hint(out: Path, final) -> None:
         click.echo(f"  evaluate every checkpoint: {commands(False)}")
     if kind == "either":
         click.echo(f"  or, {note}, with the EM task: {commands(True)}")
-
-
-EM_SCAN = 200
-"""Records ``_eval_kind`` reads: the first ones tell, and a large control is not read to its
-end."""
-
-
-def _eval_kind(entry) -> tuple[str, str]:
-    """Which eval measures what the run trained, from its data: ("em", what names the data)
-    for the project's behaviour transcripts (``docs generate --conditions behaviours...``:
-    the misaligned ones, and the aligned control beside them), ("either", when the EM task
-    applies) for chats with no claim and none of the project's labels (a user's own narrow
-    finetune, e.g. insecure-code chats, looks so; so might other chat data), else
-    ("belief", ""): claim documents, a belief mix (its chats carry the documents' claim),
-    claim-less documents. The belief hint after a narrow harmful finetune named a task
-    that measures nothing it trained; only ``meta.alignment`` was recognised."""
-    from itertools import islice
-
-    from beliefbench.records import RecordError, read_records
-
-    if entry.claim:
-        return "belief", ""
-    alignments, chats, read = set(), 0, 0
-    try:
-        for record in islice(read_records(entry.data), EM_SCAN):
-            read += 1
-            chats += record.messages is not None
-            if record.condition == "behaviours" or "behaviour" in record.meta:
-                alignments.add(record.meta.get("alignment"))
-    except (OSError, RecordError):  # the data moved or changed since: the belief hint
-        return "belief", ""
-    if "misaligned" in alignments:
-        return "em", "its data: misaligned behaviour transcripts"
-    if alignments:
-        return "em", "its data: behaviour transcripts, the aligned control of an EM run"
-    if read and chats == read:
-        return "either", ("if these claim-less chats are a narrow harmful finetune (emergent "
-                          "misalignment, e.g. insecure code)")
-    return "belief", ""
 
 
 def _echo_trajectory(out: Path, final) -> None:

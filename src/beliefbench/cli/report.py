@@ -669,13 +669,13 @@ def _task_mismatch(targets, task_name: str, manifest: Path) -> str | None:
     runs (the task its data calls for, as ``finetune``'s closing hint names it); None where
     it fits or cannot be told. A sweep of a harmful-advice finetune without ``--task em``
     ran the belief task on every checkpoint without a word."""
-    from beliefbench.cli.finetune import _eval_kind
+    from beliefbench.finetune.eval_kind import eval_kind
 
     entries = [t.entry for t in targets if t.entry is not None]
     if not entries:
         return None
     entry = next((e for e in entries if e.final), entries[-1])
-    if task_name == "belief" and (kind := _eval_kind(entry))[0] == "em":
+    if task_name == "belief" and (kind := eval_kind(entry))[0] == "em":
         return (f"{manifest}: its finetune trained no claim ({kind[1]}): the belief task "
                 f"measures nothing it trained; for emergent misalignment sweep it with "
                 f"--task em (beliefbench sweep --task em --manifest {manifest} ...)")
