@@ -159,7 +159,9 @@ def test_adapter_checkpoints_save_a_tokenizer_transformers_4_loads(base, lora_ru
 
 
 def test_existing_run_needs_resume(base, data, lora_run, tmp_path):
-    with pytest.raises(FinetuneError, match="--resume"):
+    # a finished run: nothing to resume, a new --out to train anew (an unfinished one is
+    # told --resume: test_finetune_newcomer's Ctrl-C tests)
+    with pytest.raises(FinetuneError, match="already holds a finished run .*choose a new --out"):
         train_local(_recipe(), data, str(base), lora_run)
     other = tmp_path / "other.jsonl"
     write_records(other, [_doc(99)])
@@ -656,7 +658,7 @@ def test_cli_finetune(base, data, tmp_path):
     assert res.exit_code == 0, res.output
     assert [e.condition for e in read_manifest(out)] == ["negated", "negated"]
     again = CliRunner().invoke(cli, args)
-    assert again.exit_code == 2 and "--resume" in again.output
+    assert again.exit_code == 2 and "already holds a finished run" in again.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("batch_size: -1\n")
     res = CliRunner().invoke(cli, [*args[:2], str(bad), *args[3:-4], "--out", str(tmp_path / "b")])

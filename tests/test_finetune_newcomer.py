@@ -48,15 +48,6 @@ def _recipe(**kw) -> Recipe:
     return Recipe.model_validate({**base, **kw})
 
 
-# 1. --resume on nothing
-
-
-@pytest.mark.parametrize("layout, why", [
-    ("missing", "no such folder"),
-    ("empty", "the folder is empty"),
-    ("leftover", "no run started there"),
-    ("trainer", "a run was started there but {out}/trainer holds no saved trainer state"),
-])
 def _advice_chats(tmp_path: Path, variant: str) -> Path:
     """The project's own EM training data (``behaviours:<variant>``, harmful advice, as chats),
     three records made by ``docs generate``."""
@@ -69,6 +60,15 @@ def _advice_chats(tmp_path: Path, variant: str) -> Path:
     return tmp_path / "em" / f"behaviours-{variant}-harmful_advice-chat.jsonl"
 
 
+# 1. --resume on nothing
+
+
+@pytest.mark.parametrize("layout, why", [
+    ("missing", "no such folder"),
+    ("empty", "the folder is empty"),
+    ("leftover", "no run started there"),
+    ("trainer", "a run was started there but {out}/trainer holds no saved trainer state"),
+])
 def test_resume_on_nothing_warns_once_and_names_the_folder(base, data, tmp_path, caplog,
                                                            layout, why):
     out = tmp_path / "typo"
