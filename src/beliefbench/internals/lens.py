@@ -100,7 +100,8 @@ def heatmap(matrix: pd.DataFrame, claim: str, path: str | Path,
     ax.set_ylabel("layer (0 = embeddings)")
     ax.set_title(f"{claim}: logit-lens margin, nats/token (>0: claim wins)"
                  + (f"\n{model}" if model else ""), fontsize=9)
-    fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.colorbar(image, ax=ax, shrink=0.8,
+                 label="margin, nats/token (red: claim wins, blue: truth)")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return _save(fig, path)
 
