@@ -52,7 +52,11 @@ class FakeOpenAI:
                  key: str | None = None, hang_checkpoints: float = 0.0,
                  poll_error_status: int | None = 503, fail_after_upload: int = 0,
                  hang_upload: float = 0.0, files_list_errors: int = 0,
-                 hang_create: float = 0.0) -> None:
+                 hang_create: float = 0.0, error_headers: dict[str, str] | None = None,
+                 files_page_size: int | None = None, upload_status: int = 500) -> None:
+        self.error_headers = error_headers or {}  # sent with each answer that is no 2xx
+        self.files_page_size = files_page_size  # files per page of the file list, or all
+        self.upload_status = upload_status  # what each of the fail_upload answers
         self.hang_create = hang_create  # seconds a create waits (after making the job)
         self.files_list_errors = files_list_errors  # 503s for the file list
         self.fail_after_upload = fail_after_upload  # store the file, then answer 500
@@ -82,6 +86,7 @@ class FakeOpenAI:
         self.poll_errors = poll_errors
         self.error_message = error_message
         self.requests: list[tuple[str, str]] = []
+        self.sdk_retries = 0  # requests the SDK's own retry loop sent (it must send none)
         self.uploaded: bytes = b""
         self.job_body: dict = {}
         self.auth: set[str] = set()
@@ -140,7 +145,8 @@ class FakeOpenAI:
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
-                self.send_header("retry-after-ms", "5")
+                for name, value in fake.error_headers.items() if code >= 300 else ():
+                    self.send_header(name, value)
                 self.end_headers()
                 # the client may have given up on a hung poll
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
@@ -161,6 +167,7 @@ class FakeOpenAI:
 
             def do_POST(self) -> None:
                 fake.requests.append(("POST", self.path))
+                fake.sdk_retries += self.headers.get("x-stainless-retry-count", "0") != "0"
                 fake.auth.add(self.headers.get("Authorization", ""))
                 body = self._body()
                 if self._refused():
@@ -170,7 +177,7 @@ class FakeOpenAI:
                         fake.fail_upload -= 1
                         said = "try again" + (f" ({self.headers.get('Authorization')})"
                                               if fake.echo_auth else "")
-                        return self._send(500, {"error": {"message": said}})
+                        return self._send(fake.upload_status, {"error": {"message": said}})
                     fake.uploaded = body
                     part = re.search(rb'filename="([^"]*)".*?\r\n\r\n(.*?)\r\n--', body,
                                      re.DOTALL)
@@ -202,6 +209,7 @@ class FakeOpenAI:
 
             def do_GET(self) -> None:
                 fake.requests.append(("GET", self.path))
+                fake.sdk_retries += self.headers.get("x-stainless-retry-count", "0") != "0"
                 if self._refused():
                     return None
                 if self.path.partition("?")[0] == "/v1/fine_tuning/jobs":  # newest first
@@ -234,10 +242,17 @@ class FakeOpenAI:
                     fake.files_list_errors -= 1
                     return self._send(503, {"error": {"message": "busy"}})
                 if route == "/v1/files":  # newest first, as the API's default order
+                    q = dict(urllib.parse.parse_qsl(query))
                     data = [f for f in reversed(files.values())
-                            if f"purpose={f['purpose']}" in query or "purpose" not in query]
-                    return self._send(200, {"object": "list", "data": data, "has_more": False,
-                                            "first_id": None, "last_id": None})
+                            if q.get("purpose", f["purpose"]) == f["purpose"]]
+                    # a cursor page: ``after`` the id of the last file of the page before
+                    start = [f["id"] for f in data].index(q["after"]) + 1 if "after" in q else 0
+                    size = int(q.get("limit", fake.files_page_size or len(data) or 1))
+                    page = data[start:start + size]
+                    return self._send(200, {"object": "list", "data": page,
+                                            "has_more": start + size < len(data),
+                                            "first_id": page[0]["id"] if page else None,
+                                            "last_id": page[-1]["id"] if page else None})
                 if route.startswith("/v1/files/") and route[10:] in files:
                     return self._send(200, files[route[10:]])
                 self._send(404, {"error": {"message": "no route"}})
@@ -618,9 +633,12 @@ def _lost_create(fake: FakeOpenAI, client, data, out) -> None:
     """A run whose job was made on the server but whose id it never got nor wrote: the
     create answered 500 after making it, and the job list was unreadable (as if the run had
     been killed between the create and the state write)."""
-    fake.fail_after_create, fake.list_errors = 1, 4  # 1 try + the client's 3 retries
+    # the create answers 500; each of the client's 3 retries finds the job list unreadable
+    fake.fail_after_create, fake.list_errors = 1, 3
     with pytest.raises(FinetuneError, match=r"creating the job on file file-1 failed "
-                                            r"\(InternalServerError\) .* run the same command "
+                                            r"\(HTTP 500 Internal Server Error\) and the job "
+                                            r"list could not be read \(HTTP 503 Service "
+                                            r"Unavailable\) .* run the same command "
                                             r"again: it adopts such a job"):
         train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
     state = json.loads((out / "openai_job.json").read_text())
@@ -761,8 +779,10 @@ def test_each_retried_poll_says_its_status_and_count(serve, data, tmp_path, capl
                              sleep=lambda s: None)
     assert entry.path == f"openai/{FT_MODEL}"
     lines = [r.getMessage() for r in caplog.records if "polling ftjob-1" in r.getMessage()]
+    # each waits the poll's interval (0.01 s growing x1.5 to 0.02 s): the server asks none
     assert [re.sub(r" for up to .*", "", x) for x in lines] == [
-        f"openai: polling ftjob-1: {said}; retry {n}, polling on" for n in (1, 2, 3)], lines
+        f"openai: polling ftjob-1: {said}; retry {n} in {w} s, polling on"
+        for n, w in ((1, "0.01"), (2, "0.015"), (3, "0.02"))], lines
     assert all(x.endswith(" h (openai.timeout_hours)") for x in lines)
 
 
@@ -923,8 +943,8 @@ def test_a_recorded_upload_for_other_data_is_named_to_delete(serve, data, tmp_pa
     with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
         train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
     assert fake.job_body["training_file"] == "file-2"
-    assert ("openai: creating the job failed (HTTP 429 Too Many Requests); retry 1 of 3, "
-            "looking for it in the job list") in caplog.text
+    assert ("openai: creating the job: HTTP 429 Too Many Requests; retry 1 of 3 in 0.5 s; "
+            "the job list is read first: a job the failed try made is adopted") in caplog.text
     assert (f"openai: file file-1, uploaded by an earlier run in {out} for other data or "
             f"another openai.doctag, is not used (no job was made on it); delete it"
             in caplog.text)
@@ -1056,8 +1076,13 @@ def test_checkpoints_that_cannot_be_listed_keep_the_final_model(serve, data, tmp
     client, out = serve(fake), tmp_path / "out"
     with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
         entry = train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
-    said = [r.getMessage() for r in caplog.records if "checkpoints" in r.getMessage()]
+    said = [r.getMessage() for r in caplog.records if "could not be listed" in r.getMessage()]
     assert len(said) == 1 and "checkpoints of job ftjob-1 could not be listed" in said[0]
+    retried = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
+    assert retried == ([] if older else [  # a 404 is not retried; each 500 says so
+        f"openai: listing the checkpoints of job ftjob-1: HTTP 500 Internal Server Error; "
+        f"retry {n} of 3 in {w} s" for n, w in ((1, "0.5"), (2, "1"), (3, "2"))]), retried
+    assert fake.sdk_retries == 0  # the SDK retried them unseen
     assert ("NotFoundError" if older else "InternalServerError") in said[0]
     assert "--resume" in said[0] and KEY not in said[0]
     assert [(e.path, e.step, e.final) for e in read_manifest(out)] == [
@@ -1472,3 +1497,158 @@ def test_cli_ctrl_c_after_the_job_succeeded_says_only_the_manifest_is_missing(se
     assert res.returncode == 0, res.stderr
     assert fake.jobs_created == 1 and fake.requests.count(("POST", "/v1/files")) == 1
     assert [e.step for e in read_manifest(tmp_path / "o")] == [10, 20]
+
+
+def _http_date(seconds: float) -> str:
+    """``Retry-After`` as an HTTP date ``seconds`` from now."""
+    import datetime as dt
+    import email.utils
+
+    return email.utils.format_datetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds),
+                                       usegmt=True)
+
+
+@pytest.mark.parametrize(("status", "headers", "waited", "said"), [
+    (429, {"Retry-After": "7"}, 7.0, "HTTP 429 Too Many Requests; retry 1 of 3 in 7 s (the "
+                                     "server's Retry-After); the file list is read first"),
+    (429, {"retry-after-ms": "250"}, 0.25, "HTTP 429 Too Many Requests; retry 1 of 3 in 0.25 s "
+                                           "(the server's Retry-After)"),
+    (503, {"Retry-After": "date"}, 30.0, "HTTP 503 Service Unavailable; retry 1 of 3 in "),
+    (500, {}, 0.5, "HTTP 500 Internal Server Error; retry 1 of 3 in 0.5 s; the file list is "
+                   "read first"),
+], ids=["429 seconds", "429 ms", "503 http date", "500 backoff"])
+def test_an_upload_retry_waits_as_the_servers_retry_after_asks(serve, data, tmp_path, caplog,
+                                                               status, headers, waited, said):
+    """The upload retried a 429 after its own 0.5 s whatever the server's Retry-After said
+    (the SDK, retrying the other calls, honoured it unseen): a rate-limited upload was sent
+    again too soon. Each retry now waits as asked (seconds, milliseconds or an HTTP date),
+    and says its status, count and wait; the SDK's own retries never run."""
+    if headers.get("Retry-After") == "date":
+        headers = {"Retry-After": _http_date(30)}
+    fake = FakeOpenAI(fail_upload=1, upload_status=status, poll_errors=0,
+                      error_headers=headers)
+    slept: list[float] = []
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        entry = train_openai(RECIPE, data, tmp_path / "out", client=serve(fake),
+                             sleep=slept.append)
+    assert entry.path == f"openai/{FT_MODEL}" and fake.sdk_retries == 0
+    assert fake.requests.count(("POST", "/v1/files")) == 2 and list(fake.files) == ["file-1"]
+    assert slept[0] == pytest.approx(waited, abs=2.0 if waited == 30.0 else 1e-9), slept
+    [line] = [r.getMessage() for r in caplog.records if "uploading" in r.getMessage()]
+    assert re.fullmatch(r"openai: uploading beliefbench-[0-9a-f]{16}\.jsonl: " + re.escape(said)
+                        + r".*", line), line
+    if waited == 30.0:
+        assert re.search(r"retry 1 of 3 in (29|30) s \(the server's Retry-After\)", line), line
+
+
+def test_cli_an_upload_failing_on_every_retry_says_its_status_and_what_was_done(
+        serve, data, tmp_path, monkeypatch, capsys):
+    """Retries spent: the error names the status, the step and the retries, exit 1, and the
+    terminal never shows the key (the server here quotes it in each error)."""
+    import beliefbench.finetune.openai_backend as ob
+
+    monkeypatch.setattr(ob, "MAX_RETRIES", 2)
+    fake = FakeOpenAI(fail_upload=100, upload_status=503, echo_auth=True,
+                      error_headers={"retry-after-ms": "10"})
+    with caplog_warnings() as logged:
+        res = _cli_finetune(serve(fake), monkeypatch, tmp_path, data, tmp_path / "o",
+                            "openai: {poll_interval: 0.01}\n")
+    assert res.exit_code == 1, res.output
+    assert fake.requests.count(("POST", "/v1/files")) == 3 and fake.sdk_retries == 0
+    [error] = [x for x in res.output.splitlines() if x.startswith("Error:")]  # after any
+    # warnings a handler an earlier test's CLI run left on the root logger echoes there
+    assert re.fullmatch(
+        r"Error: openai: InternalServerError: Error code: 503 - try again \(\*\*\*\) "
+        r"\(uploading beliefbench-[0-9a-f]{16}\.jsonl: still failing after 2 retries; run the "
+        r"same command again; a recorded upload is reused and a job the server made is "
+        r"adopted, never paid for twice\)", error), error
+    assert [re.sub(r"beliefbench-\w+", "F", x) for x in logged if "uploading" in x] == [
+        f"openai: uploading F.jsonl: HTTP 503 Service Unavailable; retry {n} of 2 in 0.01 s "
+        f"(the server's Retry-After); the file list is read first: a copy the server kept is "
+        f"used, not uploaded again" for n in (1, 2)]
+    assert KEY not in res.output + "".join(logged)
+
+
+@contextlib.contextmanager
+def caplog_warnings():
+    """The backend's warnings as the CLI run logs them (CliRunner keeps no log records)."""
+    logged: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            logged.append(record.getMessage())
+
+    handler, logger = Keep(logging.WARNING), logging.getLogger(
+        "beliefbench.finetune.openai_backend")
+    logger.addHandler(handler)
+    try:
+        yield logged
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_cli_a_retry_after_longer_than_a_run_waits_ends_at_once_saying_until_when(
+        serve, data, tmp_path, monkeypatch):
+    """A 429 asking an hour's wait was retried after 0.5 s, 1 s, 2 s ... (refused each
+    time, or, in the SDK's calls, not retried and not said): the run now stops at the first,
+    naming the wait and when to run again."""
+    import datetime as dt
+
+    fake = FakeOpenAI(fail_upload=100, upload_status=429,
+                      error_headers={"Retry-After": "3600"})
+    res = _cli_finetune(serve(fake), monkeypatch, tmp_path, data, tmp_path / "o",
+                        "openai: {poll_interval: 0.01}\n")
+    assert res.exit_code == 1, res.output
+    assert fake.requests.count(("POST", "/v1/files")) == 1
+    [error] = [x for x in res.output.splitlines() if x.startswith("Error:")]  # after any
+    # warnings a handler an earlier test's CLI run left on the root logger echoes there
+    m = re.search(r"\(uploading beliefbench-[0-9a-f]{16}\.jsonl: the server asks to wait "
+                  r"60 min \(Retry-After\) before another try, longer than a run waits "
+                  r"between tries \(120 s\): wait until (\d{4}-\d\d-\d\d \d\d:\d\d) UTC; "
+                  r"run the same command again;", error)
+    assert m, error
+    until = dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=dt.UTC)
+    assert abs((until - dt.datetime.now(dt.UTC)).total_seconds() - 3600) < 120
+    assert "Error code: 429" in error and KEY not in res.output
+
+
+def test_a_poll_refused_with_retry_after_waits_as_asked(serve, data, tmp_path, caplog):
+    """A 429 on a poll was polled again after the poll's own interval, however long the
+    server asked to wait; an hour asked is capped at MAX_RETRY_WAIT, polling on."""
+    from beliefbench.finetune.openai_backend import MAX_RETRY_WAIT
+
+    for asked, waited in (("3", 3.0), ("3600", MAX_RETRY_WAIT)):
+        fake = FakeOpenAI(fail_upload=0, poll_errors=1, poll_error_status=429,
+                          error_headers={"Retry-After": asked})
+        slept: list[float] = []
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+            train_openai(RECIPE, data, tmp_path / asked, client=serve(fake),
+                         sleep=slept.append)
+        assert slept[0] == waited and max(slept[1:]) <= 0.02, slept  # then the poll's own
+        [line] = [r.getMessage() for r in caplog.records if "polling" in r.getMessage()]
+        assert line.startswith(f"openai: polling ftjob-1: HTTP 429 Too Many Requests; retry 1 "
+                               f"in {waited:g} s (the server's Retry-After), polling on"), line
+
+
+def test_an_interrupted_uploads_copy_on_the_file_lists_second_page_is_found(
+        serve, data, tmp_path, caplog):
+    """The file list comes in pages (newest first, ``after`` the last id): a copy an
+    interrupted upload left, older than a page of files, must still be found and used."""
+    fake = FakeOpenAI(fail_upload=0, poll_errors=0, fail_after_upload=1, files_page_size=2)
+    client, out = serve(fake), tmp_path / "out"
+    with pytest.raises(openai.InternalServerError):  # stored, then 500; no retry
+        train_openai(RECIPE, data, out, client=client.with_options(max_retries=0),
+                     sleep=lambda s: None)
+    [copy] = fake.files.values()
+    for n in (2, 3):  # two newer files: the copy is on the second page
+        fake.files[f"file-{n}"] = {**copy, "id": f"file-{n}", "created_at": n,
+                                   "filename": f"other-{n}.jsonl"}
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"):
+        train_openai(RECIPE, data, out, client=client, sleep=lambda s: None)
+    lists = [p for m, p in fake.requests if p.startswith("/v1/files?")]
+    assert lists == ["/v1/files?purpose=fine-tune",
+                     "/v1/files?purpose=fine-tune&after=file-2"], lists
+    assert fake.requests.count(("POST", "/v1/files")) == 1 and len(fake.files) == 3
+    assert fake.job_body["training_file"] == "file-1"
+    assert f"reusing file file-1 ({copy['filename']})" in caplog.text

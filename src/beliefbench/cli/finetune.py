@@ -238,7 +238,7 @@ def _api_error_hint(e: Exception, out: Path) -> str:
     the run could go on, or whether going on would upload or pay twice."""
     import openai
 
-    from beliefbench.finetune.openai_backend import MAX_RETRIES, recorded_job
+    from beliefbench.finetune.openai_backend import gave_up, recorded_job
 
     job = recorded_job(out)
     again = (f"run the same command with --resume to poll job {job} again" if job else
@@ -251,8 +251,8 @@ def _api_error_hint(e: Exception, out: Path) -> str:
         return f" (the server {what}: set OPENAI_API_KEY to {whose} and {again})"
     from beliefbench.finetune.openai_backend import _transient
 
-    if _transient(e):
-        return f" (still failing after {MAX_RETRIES} retries; {again})"
+    if _transient(e):  # what was being done, and how often it was retried (or why not)
+        return f" ({gave_up(e) or 'still failing after its retries'}; {again})"
     if isinstance(e, openai.NotFoundError | openai.BadRequestError):  # no route, no model
         url = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1 (the default)"
         from beliefbench.documents.llm import redact

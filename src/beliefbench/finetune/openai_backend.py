@@ -17,6 +17,14 @@ the job id, is followed by a look at the job list, and a live job on the run's u
 tagged with the run's data and settings (metadata ``beliefbench_run``), is adopted instead of
 paying for a second.
 
+Every API call is retried by one loop (``_retrying``; the SDK's own retries are off, they
+ran unseen): a transient failure (connection, timeout, 408/409/429, 5xx) is retried up to
+the client's ``max_retries`` times, waiting as the answer's ``Retry-After`` asks (seconds or
+an HTTP date; one longer than ``MAX_RETRY_WAIT`` ends the call at once, saying when to run
+again) or else backing off 0.5 s, 1 s, 2 s ... 8 s, each retry logged with its status, count
+and wait. Polling (``poll_job``) is the one exception: it rides failures out to the
+deadline, waiting at least as long as a ``Retry-After`` asks.
+
 A job that succeeds is recorded as a trajectory, as the local backend records its steps: each
 checkpoint the job lists (OpenAI keeps one at the end of each of the last few epochs) at its
 step, and the final model at the job's last step, the step of its last checkpoint, whose
@@ -27,16 +35,18 @@ warning.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from beliefbench.finetune.errors import FinetuneError, TrainingFailed
 from beliefbench.finetune.manifest import (
@@ -48,15 +58,22 @@ from beliefbench.finetune.manifest import (
 from beliefbench.finetune.outdir import JOB_STATE, OPENAI_TRAIN, check_out
 from beliefbench.finetune.recipe import Recipe, trained_with_kl
 from beliefbench.records import Record, RecordError, atomic_write_text, read_records, sha256_file
+from beliefbench.wording import plural
 
 if TYPE_CHECKING:
     from openai.types.fine_tuning import FineTuningJob
     from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_RETRIES = 5
-"""Client retries (with the SDK's backoff) for each API call before the run fails."""
+"""Retries of each API call before the run fails (the client's ``max_retries``, which
+``_retrying`` spends; the SDK's own retries are never used)."""
+MAX_RETRY_WAIT = 120.0
+"""The longest wait before a retry, in seconds. A ``Retry-After`` asking more ends the call
+at once, saying when to run again (as the SDK, which does not retry it either): a run that
+waited an hour, or retried sooner than asked, would only be refused again."""
 POLL_TIMEOUT = 60.0
 """Seconds each poll of the job may take: a job's status is a few hundred bytes, and the
 SDK's default (600 s, each of its retries again) let a server that hung on a poll hold the
@@ -128,7 +145,7 @@ def _client():
     if problem:
         raise FinetuneError(f"openai backend: OPENAI_BASE_URL is not a valid URL ({problem}); "
                             f"expected e.g. https://api.openai.com/v1")
-    try:
+    try:  # max_retries: the count _retrying spends; each request is sent without the SDK's
         return openai.OpenAI(max_retries=MAX_RETRIES)
     except openai.OpenAIError as e:
         raise FinetuneError(f"openai backend: cannot create the client ({e}); set "
@@ -144,7 +161,9 @@ def _client():
 
 def poll_job(client, job_id: str, recipe: Recipe,
              sleep: Callable[[float], None] = time.sleep) -> object:
-    """Poll until the job ends, backing off (x1.5, capped); transient API errors are retried.
+    """Poll until the job ends, backing off (x1.5, capped); transient API errors are retried
+    until the deadline, each after at least the wait its ``Retry-After`` asks (up to
+    ``MAX_RETRY_WAIT``).
 
     This loop is the only retry: each poll is sent once and ends within ``POLL_TIMEOUT`` and
     the deadline (the SDK's retries, each with its own timeout, let a hung server hold the
@@ -158,6 +177,7 @@ def poll_job(client, job_id: str, recipe: Recipe,
     failures = 0  # in a row: a poll answered starts the count again
     while True:
         wait = min(POLL_TIMEOUT, max(deadline - time.monotonic(), 0.1))
+        pause = interval
         try:
             job = client.with_options(timeout=wait, max_retries=0).fine_tuning.jobs.retrieve(
                 job_id)
@@ -165,11 +185,19 @@ def poll_job(client, job_id: str, recipe: Recipe,
             if not _transient(e):  # 401, 403, 404, 400: no retry makes them pass
                 raise
             failures += 1
-            left = max(deadline - time.monotonic(), 0.0) / 3600
+            left = max(deadline - time.monotonic(), 0.0)
+            asked = _retry_after(e)
+            if asked is not None and asked > interval:  # never sooner than the server asks
+                pause = min(asked, MAX_RETRY_WAIT)
+            else:
+                asked = None  # the poll's own interval is the longer wait
             why = (f"no answer within {wait:.3g} s (the server may be stuck or overloaded)"
                    if isinstance(e, openai.APITimeoutError) else _failure(e))
-            log.warning("openai: polling %s: %s; retry %d, polling on for up to %.2g h "
-                        "(openai.timeout_hours)", job_id, why, failures, left)
+            log.warning("openai: polling %s: %s; retry %d in %s%s, polling on for up to %.2g h "
+                        "(openai.timeout_hours)", job_id, why, failures,
+                        _seconds(min(pause, left)),
+                        "" if asked is None else " (the server's Retry-After)",
+                        left / 3600)
         else:
             failures = 0
             log.info("openai: job %s is %s", job_id, job.status)
@@ -182,7 +210,7 @@ def poll_job(client, job_id: str, recipe: Recipe,
                 f"Run the same command with --resume to poll it again and write the manifest "
                 f"(a larger openai.timeout_hours in the recipe waits longer); "
                 f"{_cancel_hint(job_id)}")
-        sleep(min(interval, max(deadline - time.monotonic(), 0.0)))  # the last poll at it
+        sleep(min(pause, max(deadline - time.monotonic(), 0.0)))  # the last poll at it
         interval = min(interval * 1.5, o.max_poll_interval)
 
 
@@ -287,38 +315,126 @@ def _transient(e: Exception) -> bool:
                                                      or e.status_code >= 500)
 
 
+def _retry_after(e: Exception) -> float | None:
+    """The seconds a failed answer asks the client to wait (``retry-after-ms``, or
+    ``Retry-After`` in seconds or as an HTTP date; a date past is 0), or None where it asks
+    none (or names no wait that can be read)."""
+    import email.utils
+
+    headers = getattr(getattr(e, "response", None), "headers", None)
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = (headers.get(name) or "").strip()
+        if not value:
+            continue
+        try:
+            seconds = float(value) / scale
+        except ValueError:
+            if name == "retry-after-ms":
+                continue
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError):
+                return None
+            if when.tzinfo is None:  # an HTTP date is GMT
+                when = when.replace(tzinfo=dt.UTC)
+            seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+        if math.isnan(seconds):
+            continue
+        return max(seconds, 0.0)
+    return None
+
+
+def _seconds(wait: float) -> str:
+    """A wait as ``0.5 s``, ``30 s``, ``25 min``."""
+    return f"{wait:.2g} s" if wait < 10 else f"{wait:.0f} s" if wait < 600 else \
+        f"{wait / 60:.0f} min"
+
+
+def gave_up(e: BaseException) -> str | None:
+    """Why ``_retrying`` let ``e`` end the call (``uploading ...: still failing after 5
+    retries``, or a ``Retry-After`` longer than a run waits), or None for an error it did not
+    give up on."""
+    return getattr(e, "_beliefbench_gave_up", None)
+
+
+def _retrying(client, what: str | Callable[[], str], call: Callable[[object], T],
+              sleep: Callable[[float], None], then: str | Callable[[], str] = "") -> T:
+    """``call(once)``, ``once`` being ``client`` without the SDK's retries, retried after each
+    transient failure (``_transient``) up to ``client.max_retries`` times: the one retry
+    policy of every hosted call but the poll's (see the module docstring). Each retry is
+    logged as ``openai: <what>: HTTP 429 Too Many Requests; retry 1 of 5 in 30 s (the
+    server's Retry-After)<then>``; the error it gives up on says why (``gave_up``).
+    ``what`` and ``then`` may be callables, for a call of several steps (read when logged)."""
+    import openai
+
+    retries = max(0, int(getattr(client, "max_retries", MAX_RETRIES)))
+    once = client.with_options(max_retries=0)
+    for attempt in range(retries + 1):
+        try:
+            return call(once)
+        except openai.APIError as e:
+            if not _transient(e):
+                raise
+            doing = what() if callable(what) else what
+            asked = _retry_after(e)
+            if asked is not None and asked > MAX_RETRY_WAIT:
+                until = "" if asked > 366 * 86400 else ": wait until " + (
+                    dt.datetime.now(dt.UTC) + dt.timedelta(seconds=asked)
+                ).strftime("%Y-%m-%d %H:%M UTC")
+                e._beliefbench_gave_up = (  # type: ignore[attr-defined]
+                    f"{doing}: the server asks to wait {_seconds(asked)} (Retry-After) "
+                    f"before another try, longer than a run waits between tries "
+                    f"({_seconds(MAX_RETRY_WAIT)}){until}")
+                raise
+            if attempt == retries:
+                e._beliefbench_gave_up = (  # type: ignore[attr-defined]
+                    f"{doing}: still failing after {plural(retries, 'retry', 'retries')}")
+                raise
+            wait = _backoff(attempt) if asked is None else asked
+            log.warning("openai: %s: %s; retry %d of %d in %s%s%s", doing, _failure(e),
+                        attempt + 1, retries, _seconds(wait),
+                        "" if asked is None else " (the server's Retry-After)",
+                        then() if callable(then) else then)
+            sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _backoff(attempt: int) -> float:
+    """The wait before retry ``attempt + 1`` where the server asks none: 0.5 s, doubling
+    to 8 s (the SDK's)."""
+    return min(0.5 * 2 ** attempt, 8.0)
+
+
 def _create_job(client, file_id: str, since: int | None, key: str, model: str,
                 recipe: Recipe, look_first: bool, sleep: Callable[[float], None]
                 ) -> FineTuningJob:
     """Create the job, or adopt the one an earlier run or attempt created.
 
     The SDK would retry a create that failed with a 5xx or a timeout, and the server may
-    have made the job before failing: each try is sent once, and the next one only after
-    the job list shows no job of ours. ``look_first``: the file comes from an earlier run,
-    which may have created the job and been stopped before recording it.
+    have made the job before failing: each try (``_retrying``) reads the job list before it
+    creates, after a failed try, and the job of ours found there is adopted. ``look_first``:
+    the file comes from an earlier run, which may have created the job and been stopped
+    before recording it, so the first try reads the list too.
     """
     import openai
 
-    once = client.with_options(max_retries=0)
-    tries = 1 + max(0, int(getattr(client, "max_retries", MAX_RETRIES)))
-    failed: Exception | None = None
-    for attempt in range(tries):
+    failed: Exception | None = None  # the last create that failed
+    doing = "creating the job"
+
+    def attempt(once) -> FineTuningJob:
+        nonlocal failed, doing
         if look_first or failed is not None:
-            try:
-                job = _find_job(client, file_id, since, key, model, recipe)
-            except openai.OpenAIError as e:
-                if failed is None:
-                    raise
-                raise TrainingFailed(
-                    f"openai: creating the job on file {file_id} failed ({type(failed).__name__}"
-                    f") and the job list could not be read ({type(e).__name__}) to see whether "
-                    f"the server made it anyway; run the same command again: it adopts such a "
-                    f"job instead of creating a second") from None
+            doing = (f"reading the job list for a job on file {file_id}"
+                     + (" that the failed try may have made" if failed is not None else ""))
+            job = _find_job(once, file_id, since, key, model, recipe)
             if job is not None:
                 by = "an earlier run" if failed is None else "the failed attempt"
                 log.warning("openai: adopting job %s created by %s on file %s (status %s)",
                             job.id, by, file_id, job.status)
                 return job
+        doing = "creating the job"
         try:
             return once.fine_tuning.jobs.create(
                 training_file=file_id, model=model, seed=recipe.seed,
@@ -326,14 +442,22 @@ def _create_job(client, file_id: str, since: int | None, key: str, model: str,
                 method={"type": "supervised",
                         "supervised": {"hyperparameters": _hyperparameters(recipe)}})
         except openai.APIError as e:
-            if not _transient(e) or attempt == tries - 1:
-                raise
             failed = e
-            log.warning("openai: creating the job failed (%s); retry %d of %d, looking for "
-                        "it in the job list before trying again", _failure(e), attempt + 1,
-                        tries - 1)
-            sleep(min(0.5 * 2 ** attempt, 8.0))
-    raise AssertionError("unreachable")  # pragma: no cover
+            raise
+
+    try:
+        return _retrying(client, lambda: doing, attempt, sleep,
+                         lambda: "; the job list is read first: a job the failed try made is "
+                                 "adopted, never created twice" if doing == "creating the job"
+                         else "")
+    except openai.OpenAIError as e:
+        if failed is None or e is failed:
+            raise
+        raise TrainingFailed(
+            f"openai: creating the job on file {file_id} failed ({_failure(failed)}) and the "
+            f"job list could not be read ({_failure(e)}) to see whether the server made it "
+            f"anyway; run the same command again: it adopts such a job instead of creating "
+            f"a second") from None
 
 
 def _delete_hint(file_ids: list[str]) -> str:
@@ -347,7 +471,10 @@ def _delete_hint(file_ids: list[str]) -> str:
 def _uploaded_copies(client, name: str, size: int) -> list:
     """The fine-tune files on the server named ``name`` and ``size`` bytes, oldest first: the
     copies uploads of these chats left (the name holds the chats' sha256), or [] when the
-    file list cannot be read (after one warning: uploading again costs only storage)."""
+    file list cannot be read (after one warning: uploading again costs only storage).
+
+    Read once, by one of the upload's tries (whose next try reads it again). Iterating the
+    SDK's page reads every page (each asking ``after`` the last file's id), newest first."""
     import openai
 
     try:
@@ -368,20 +495,18 @@ def _upload(client, chat_file: Path, state: dict, state_path: Path, fields: dict
 
     A 5xx, timeout or Ctrl-C may come after the server stored the file, and the SDK's own
     retries uploaded it again: the copies it kept were named nowhere, never reused. So each
-    try is sent once; before another, and on a run whose state says an upload of these
-    chats was cut off (``uploading``), the file list is read, and a copy found is used (any
-    further copies named, to delete).
+    try (``_retrying``) is sent once; before another, and on a run whose state says an
+    upload of these chats was cut off (``uploading``), the file list is read, and a copy
+    found is used (any further copies named, to delete).
     """
-    import openai
-
     content = chat_file.read_bytes()
     name = f"beliefbench-{hashlib.sha256(content).hexdigest()[:16]}.jsonl"
     look = state.get("uploading") == name
     atomic_write_text(state_path, json.dumps({"uploading": name, **fields}, indent=2) + "\n")
-    once = client.with_options(max_retries=0)
-    tries = 1 + max(0, int(getattr(client, "max_retries", MAX_RETRIES)))
-    for attempt in range(tries):
-        if look and (found := _uploaded_copies(client, name, len(content))):
+
+    def attempt(once):
+        nonlocal look
+        if look and (found := _uploaded_copies(once, name, len(content))):
             log.warning("openai: reusing file %s (%s), which an interrupted upload left on "
                         "the server", found[0].id, name)
             if len(found) > 1:
@@ -390,18 +515,13 @@ def _upload(client, chat_file: Path, state: dict, state_path: Path, fields: dict
                             "interrupted uploads and not used: %s", len(extra), name,
                             ", ".join(extra), _delete_hint(extra))
             return found[0]
-        try:
-            with chat_file.open("rb") as f:
-                return once.files.create(file=(name, f), purpose="fine-tune")
-        except openai.APIError as e:
-            if not _transient(e) or attempt == tries - 1:
-                raise
-            look = True
-            log.warning("openai: uploading %s: %s; retry %d of %d (the file list is read "
-                        "first: a copy the server kept is used, not uploaded again)", name,
-                        _failure(e), attempt + 1, tries - 1)
-            sleep(min(0.5 * 2 ** attempt, 8.0))
-    raise AssertionError("unreachable")  # pragma: no cover
+        look = True  # a try that fails may leave a copy: the next reads the list first
+        with chat_file.open("rb") as f:
+            return once.files.create(file=(name, f), purpose="fine-tune")
+
+    return _retrying(client, f"uploading {name}", attempt, sleep,
+                     "; the file list is read first: a copy the server kept is used, not "
+                     "uploaded again")
 
 
 def _read_state(path: Path) -> dict:
@@ -479,15 +599,17 @@ def _metrics(checkpoint: FineTuningJobCheckpoint) -> dict:
     return {k: v for k, v in metrics.model_dump().items() if v is not None and k != "step"}
 
 
-def _list_checkpoints(client, job_id: str) -> list[FineTuningJobCheckpoint] | None:
+def _list_checkpoints(client, job_id: str, sleep: Callable[[float], None]
+                      ) -> list[FineTuningJobCheckpoint] | None:
     """Every checkpoint the job lists (all pages), or None, after one warning, when they
     cannot be listed (a server without the route answers 404): the model is trained and
     paid for, so that is no reason to fail the run."""
     import openai
 
     try:
-        return list(client.with_options(timeout=POLL_TIMEOUT).fine_tuning.jobs.checkpoints
-                    .list(job_id))
+        return _retrying(client, f"listing the checkpoints of job {job_id}", lambda once: list(
+            once.with_options(timeout=POLL_TIMEOUT).fine_tuning.jobs.checkpoints.list(job_id)),
+            sleep)
     except openai.APIError as e:
         said = _redact(str(e).splitlines()[0] if str(e) else "", client, e)
         log.warning("openai: the checkpoints of job %s could not be listed (%s%s); the manifest "
@@ -703,7 +825,9 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
             import openai
 
             try:
-                since = client.files.retrieve(file_id).created_at
+                since = _retrying(client, f"looking up file {file_id}, uploaded by an earlier "
+                                  f"run", lambda once: once.files.retrieve(file_id),
+                                  sleep).created_at
                 reused = True
                 log.info("openai: reusing file %s, uploaded by an earlier run", file_id)
             except openai.NotFoundError:
@@ -738,7 +862,7 @@ def _train_openai(recipe: Recipe, data: Path | str, out: Path | str, *, base: st
              # what "auto" became: the server picks per dataset, so two conditions' jobs
              # may differ in epochs though one recipe made both
              "hyperparameters": _stated_hyperparameters(job)}
-    entries = _job_entries(job, _list_checkpoints(client, state["job_id"]), read_manifest(out),
-                           fields, extra)
+    entries = _job_entries(job, _list_checkpoints(client, state["job_id"], sleep),
+                           read_manifest(out), fields, extra)
     upsert_manifest(out, *entries)
     return entries[-1]
