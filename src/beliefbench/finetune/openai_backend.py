@@ -317,8 +317,9 @@ def _transient(e: Exception) -> bool:
 
 def _retry_after(e: Exception) -> float | None:
     """The seconds a failed answer asks the client to wait (``retry-after-ms``, or
-    ``Retry-After`` in seconds or as an HTTP date; a date past is 0), or None where it asks
-    none (or names no wait that can be read)."""
+    ``Retry-After`` in seconds or as an HTTP date), or None where it asks none, or no wait
+    (0, a date past: the backoff applies, as the SDK's, never five tries in a row at once),
+    or none that can be read."""
     import email.utils
 
     headers = getattr(getattr(e, "response", None), "headers", None)
@@ -342,7 +343,7 @@ def _retry_after(e: Exception) -> float | None:
             seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
         if math.isnan(seconds):
             continue
-        return max(seconds, 0.0)
+        return seconds if seconds > 0 else None
     return None
 
 
