@@ -416,6 +416,17 @@ def test_cli_without_key_fails_before_writing(data, tmp_path, monkeypatch):
     assert "OPENAI_API_KEY" in res.output and "Traceback" not in res.output
     assert len(res.output.strip().splitlines()) == 1
     assert not out.exists()
+    # it quoted the SDK: "Missing credentials. Please pass an `api_key`, `workload_identity`,
+    # `admin_api_key`, or set the `OPENAI_API_KEY` or `OPENAI_ADMIN_KEY` environment variable"
+    assert ("openai backend: OPENAI_API_KEY is not set (nothing was uploaded): export "
+            "OPENAI_API_KEY=<an API key of the account to train and bill> and run the same "
+            "command again") in res.output, res.output
+    assert "workload_identity" not in res.output
+    monkeypatch.setenv("OPENAI_API_KEY", "")
+    res = CliRunner().invoke(cli, ["finetune", "--backend", "openai", "--recipe", "lora",
+                                   "--data", str(data), "--out", str(out)])
+    assert res.exit_code == 2 and "OPENAI_API_KEY is empty (nothing was uploaded)" in res.output
+    assert not out.exists()
 
 
 def test_cli_api_failure_is_one_line_exit_1(serve, data, tmp_path, monkeypatch):
@@ -766,7 +777,7 @@ def test_a_transient_status_while_polling_is_ridden_out(serve, data, tmp_path, s
 
 @pytest.mark.parametrize(("status", "said"), [
     (503, "HTTP 503 Service Unavailable"), (429, "HTTP 429 Too Many Requests"),
-    (None, "APIConnectionError")])
+    (None, "APIConnectionError (Server disconnected without sending a response.)")])
 def test_each_retried_poll_says_its_status_and_count(serve, data, tmp_path, caplog, status,
                                                      said):
     """A job polled through failures logged "polling ftjob-1 failed (InternalServerError);
@@ -1652,3 +1663,28 @@ def test_an_interrupted_uploads_copy_on_the_file_lists_second_page_is_found(
     assert fake.requests.count(("POST", "/v1/files")) == 1 and len(fake.files) == 3
     assert fake.job_body["training_file"] == "file-1"
     assert f"reusing file file-1 ({copy['filename']})" in caplog.text
+
+
+def test_a_server_that_cannot_be_reached_is_named_once_a_retry(data, tmp_path, caplog):
+    """Nothing listening: each retry logged "APIConnectionError" (not whether the host was
+    unknown or refused the connection), and a second warning that the file list could not
+    be read: two lines a retry saying one thing."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = openai.OpenAI(api_key=KEY, base_url=f"http://127.0.0.1:{port}/v1", max_retries=3)
+    with caplog.at_level(logging.WARNING, "beliefbench.finetune.openai_backend"), \
+            pytest.raises(openai.APIConnectionError):
+        train_openai(RECIPE, data, tmp_path / "o", client=client, sleep=lambda s: None)
+    lines = [r.getMessage() for r in caplog.records]
+    said = [re.sub(r"beliefbench-\w+", "F", re.sub(r"Errno \d+", "Errno N", x)).partition(";")[0]
+            for x in lines]
+    assert said == [
+        "openai: uploading F.jsonl: APIConnectionError ([Errno N] Connection refused)",
+        "openai: the file list could not be read (APIConnectionError ([Errno N] Connection "
+        "refused)) to look for a copy of F.jsonl left by an interrupted upload",
+        *["openai: uploading F.jsonl: APIConnectionError ([Errno N] Connection refused)"] * 2,
+    ], lines
+    assert KEY not in caplog.text

@@ -148,6 +148,13 @@ def _client():
     try:  # max_retries: the count _retrying spends; each request is sent without the SDK's
         return openai.OpenAI(max_retries=MAX_RETRIES)
     except openai.OpenAIError as e:
+        if not os.environ.get("OPENAI_API_KEY"):  # the SDK's words list keys no job takes
+            said = "is empty" if "OPENAI_API_KEY" in os.environ else "is not set"
+            raise FinetuneError(f"openai backend: OPENAI_API_KEY {said} (nothing was uploaded):"
+                                f" export OPENAI_API_KEY=<an API key of the account to train "
+                                f"and bill> and run the same command again (OPENAI_BASE_URL "
+                                f"names another endpoint than https://api.openai.com/v1)"
+                                ) from None
         raise FinetuneError(f"openai backend: cannot create the client ({e}); set "
                             f"OPENAI_API_KEY (and OPENAI_BASE_URL for another endpoint)") from None
     except Exception as e:  # the HTTP client's InvalidURL; the URL may hold user:password
@@ -289,13 +296,19 @@ def _find_job(client, file_id: str, since: int | None, key: str, model: str,
 
 def _failure(e: Exception) -> str:
     """A failed request in a few words: ``HTTP 503 Service Unavailable``, or the exception's
-    class for one that got no answer (``APIConnectionError``): the class alone said
-    "InternalServerError" for a 503 and named no status."""
+    class and its cause for one that got no answer (``APIConnectionError ([Errno -2] Name or
+    service not known)``): the class alone said "InternalServerError" for a 503 and named no
+    status, and "APIConnectionError" alone not whether the host was unknown, refused the
+    connection or hung up."""
     import http
+
+    from beliefbench.documents.llm import redact, sent_secrets
 
     status = getattr(e, "status_code", None)
     if not isinstance(status, int):
-        return type(e).__name__
+        cause = str(e.__cause__ or "").strip().partition("\n")[0]
+        return f"{type(e).__name__} ({redact(cause, sent_secrets(e))})" if cause else \
+            type(e).__name__
     try:
         return f"HTTP {status} {http.HTTPStatus(status).phrase}"
     except ValueError:
@@ -469,20 +482,24 @@ def _delete_hint(file_ids: list[str]) -> str:
             f"[c.files.delete(i) for i in ({ids},)]\"")
 
 
-def _uploaded_copies(client, name: str, size: int) -> list:
+def _uploaded_copies(client, name: str, size: int, warned: list) -> list:
     """The fine-tune files on the server named ``name`` and ``size`` bytes, oldest first: the
     copies uploads of these chats left (the name holds the chats' sha256), or [] when the
     file list cannot be read (after one warning: uploading again costs only storage).
 
-    Read once, by one of the upload's tries (whose next try reads it again). Iterating the
-    SDK's page reads every page (each asking ``after`` the last file's id), newest first."""
+    Read once, by one of the upload's tries (whose next try reads it again), and warned of
+    once (``warned``, a run's: a server that cannot be reached failed each retry's upload and
+    list alike, and said so twice a retry). Iterating the SDK's page reads every page (each
+    asking ``after`` the last file's id), newest first."""
     import openai
 
     try:
         files = list(client.with_options(timeout=POLL_TIMEOUT).files.list(purpose="fine-tune"))
     except openai.APIError as e:
-        log.warning("openai: the file list could not be read (%s) to look for a copy of %s "
-                    "left by an interrupted upload; uploading it again", _failure(e), name)
+        if not warned:
+            log.warning("openai: the file list could not be read (%s) to look for a copy of %s "
+                        "left by an interrupted upload; uploading it again", _failure(e), name)
+            warned.append(e)
         return []
     found = [f for f in files if f.filename == name and f.bytes == size
              and getattr(f, "status", None) not in ("error", "deleted")]
@@ -505,9 +522,11 @@ def _upload(client, chat_file: Path, state: dict, state_path: Path, fields: dict
     look = state.get("uploading") == name
     atomic_write_text(state_path, json.dumps({"uploading": name, **fields}, indent=2) + "\n")
 
+    warned: list = []  # the file list's failure, once warned of
+
     def attempt(once):
         nonlocal look
-        if look and (found := _uploaded_copies(once, name, len(content))):
+        if look and (found := _uploaded_copies(once, name, len(content), warned)):
             log.warning("openai: reusing file %s (%s), which an interrupted upload left on "
                         "the server", found[0].id, name)
             if len(found) > 1:
