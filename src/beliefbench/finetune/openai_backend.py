@@ -207,7 +207,7 @@ def poll_job(client, job_id: str, recipe: Recipe,
                         left / 3600)
         else:
             failures = 0
-            log.info("openai: job %s is %s", job_id, job.status)
+            log.info("openai: job %s: %s", job_id, job.status)
             if job.status in TERMINAL:
                 return job
         if time.monotonic() > deadline:
