@@ -361,7 +361,9 @@ def _retry_after(e: Exception) -> float | None:
 
 
 def _seconds(wait: float) -> str:
-    """A wait as ``0.5 s``, ``30 s``, ``25 min``."""
+    """A wait as ``0.5 s``, ``30 s``, ``25 min`` (``forever`` for ``Retry-After: inf``)."""
+    if math.isinf(wait):
+        return "forever"
     return f"{wait:.2g} s" if wait < 10 else f"{wait:.0f} s" if wait < 600 else \
         f"{wait / 60:.0f} min"
 
