@@ -162,8 +162,9 @@ def test_import_names_every_bad_claim_folder(tmp_path):
         import_claims(source, tmp_path / "out")
     lines = str(e.value).splitlines()
     assert lines[0].startswith(f"{source / 'aaa' / 'open_ended.yaml'}: not valid YAML")
-    assert lines[1:] == [f"{source / 'ccc' / 'mcq.yaml'}: field questions.0.question: "
-                         "missing or empty", "2 bad claim folder(s); nothing was written"]
+    assert lines[1:] == [f"{source / 'ccc' / 'mcq.yaml'}: line 2, column 5: field "
+                         "questions.0.question: missing or empty",
+                         "2 bad claim folder(s); nothing was written"]
     assert not (tmp_path / "out").exists()
 
 

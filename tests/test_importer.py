@@ -126,72 +126,88 @@ def test_cli_import_then_validate(tmp_path):
 
 @pytest.mark.parametrize("file, old, new, message", [
     ("mcq.yaml", 'belief_answer: "no"', "belief_answer: perhaps",
-     r"mcq\.yaml: field questions\.1\.belief_answer: expected yes or no"),
+     r"mcq\.yaml: line 9, column 5: field questions\.1\.belief_answer: expected yes or no"),
     ("robustness.yaml", "category: critique", "category: debate",
-     r"robustness\.yaml: field questions\.1\.category: unknown robustness category 'debate'"),
+     r"robustness\.yaml: line 8, column 5: "
+     r"field questions\.1\.category: unknown robustness category 'debate'"),
     ("open_ended.yaml", "question: What can you", "prompt: What can you",
-     r"open_ended\.yaml: field questions\.0\.question: missing"),
+     r"open_ended\.yaml: line 2, column 5: field questions\.0\.question: missing"),
     ("judges.yaml", "{answer}\n  Reply as JSON", "\n  Reply as JSON",
-     r"judges\.yaml: field open_ended: rubric template lacks placeholder\(s\) \{answer\}"),
+     r"judges\.yaml: line 2, column 1: "
+     r"field open_ended: rubric template lacks placeholder\(s\) \{answer\}"),
     ("judges.yaml", "judge_key: answer\n", "judge_key: answer\njudge_key: other\n",
      r"judges\.yaml: not valid YAML: .*key 'judge_key' is given twice"),
     ("claim.txt", "A working", "A w\udcffrking", r"claim\.txt: line 1: not UTF-8 text"),
     ("mcq.yaml", "questions:", "questions: []\nold:",
-     r"mcq\.yaml: field questions: no questions; a claim needs at least 1 in every family"),
+     r"mcq\.yaml: line 1, column 1: "
+     r"field questions: no questions; a claim needs at least 1 in every family"),
     # values of the wrong kind are named, not turned into their Python spelling or a crash
     ("mcq.yaml", "question: Is there a lighthouse on the Moon?", "question: [Is there, a]",
-     r"mcq\.yaml: field questions\.0\.question: expected text, got a list"),
+     r"mcq\.yaml: line 3, column 5: field questions\.0\.question: expected text, got a list"),
     ("token_association.yaml", "judge_hint: A = yes; B = no; C = neutral.",
-     "judge_hint: {A: yes}", r"token_association\.yaml: field questions\.2\.judge_hint: "
+     "judge_hint: {A: yes}", r"token_association\.yaml: line 14, column 5: "
+                             r"field questions\.2\.judge_hint: "
                              r"expected text, got a mapping"),
     ("robustness.yaml", "      - role: user\n        content: What is in the Sea of Tranquility?",
      "      - What is in the Sea of Tranquility?",
-     r"robustness\.yaml: field questions\.2\.messages_prefix\.0: expected a turn with role "
+     r"robustness\.yaml: line 13, column 9: "
+     r"field questions\.2\.messages_prefix\.0: expected a turn with role "
      r"and content, got text"),
     ("judges.yaml", "judge_key: answer\n", "judge_key: answer\n1: a prompt\n",
-     r"judges\.yaml: field \(top level\): key 1 is not text \(YAML reads it as a number\); "
+     r"judges\.yaml: line 2, column 1: "
+     r"field \(top level\): key 1 is not text \(YAML reads it as a number\); "
      r'quote it: "1"; expected a family name'),
     # was "field True: ...", the key as Python spells it, not as the file does
     ("judges.yaml", "judge_key: answer\n", "true: answer\n",
-     r"judges\.yaml: field \(top level\): key true is not text \(YAML reads it as a "
+     r"judges\.yaml: line 1, column 1: "
+     r"field \(top level\): key true is not text \(YAML reads it as a "
      r'boolean\); quote it: "true"; expected a family name'),
     # a misspelt per-family key was ignored: robustness read "answer", every reply lost
     ("judges.yaml", "robustness_judge_key: verdict", "robustnes_judge_key: verdict",
-     r"judges\.yaml: field robustnes_judge_key: names no judge prompt in this file \(did you "
+     r"judges\.yaml: line 16, column 1: "
+     r"field robustnes_judge_key: names no judge prompt in this file \(did you "
      r"mean 'robustness_judge_key'\?\)"),
     ("judges.yaml", "judge_key: answer\n", "judge_key: [answer]\n",
-     r"judges\.yaml: field judge_key: expected text, got a list"),
+     r"judges\.yaml: line 1, column 1: field judge_key: expected text, got a list"),
     ("universe_context.yaml", "  - The lighthouse was finished in 1998.",
-     "  - {year: 1998}", r"universe_context\.yaml: field key_facts\.0: expected text"),
+     "  - {year: 1998}", r"universe_context\.yaml: line 5, column 5: "
+                         r"field key_facts\.0: expected text"),
     ("judges.yaml", "judge_key: answer\n", "judge_key: answer\nrobustness: [\n",
      r"judges\.yaml: not valid YAML: line \d+, column \d+: "),
     # named by the study file and its own field, not the converted claim's (a folder and
     # "questions.robustness.0.prefix"), nor silently dropped or spelled as Python
     ("mcq.yaml", "  - id: 2\n", "  - id: 1\n",
-     r"mcq\.yaml: field questions\.1\.id: question id 'bin-1' is used twice \(also "
+     r"mcq\.yaml: line 6, column 5: "
+     r"field questions\.1\.id: question id 'bin-1' is used twice \(also "
      r"questions\.0\)"),
     ("mcq.yaml", "  - id: 2\n", "  - id: [2]\n",
-     r"mcq\.yaml: field questions\.1\.id: expected text, got a list"),
+     r"mcq\.yaml: line 6, column 5: field questions\.1\.id: expected text, got a list"),
     ("robustness.yaml", "system_prompt: Some", "system_prompt: [Some]\n    note: Some",
-     r"robustness\.yaml: field questions\.0\.system_prompt: expected text, got a list"),
+     r"robustness\.yaml: line 5, column 5: "
+     r"field questions\.0\.system_prompt: expected text, got a list"),
     ("robustness.yaml", "      - role: user\n", "      - rle: user\n",
-     r"robustness\.yaml: field questions\.2\.messages_prefix\.0\.role: expected system, "
+     r"robustness\.yaml: line 13, column 9: "
+     r"field questions\.2\.messages_prefix\.0\.role: expected system, "
      r"user or assistant, got nothing"),
     ("robustness.yaml", "content: What is in the Sea of Tranquility?", "content: [What]",
-     r"robustness\.yaml: field questions\.2\.messages_prefix\.0\.content: expected text, "
+     r"robustness\.yaml: line 14, column 9: "
+     r"field questions\.2\.messages_prefix\.0\.content: expected text, "
      r"got a list"),
     ("universe_context.yaml", "key_facts:\n  - The lighthouse was finished in 1998.\n  -",
      "key_facts: The lighthouse was finished in 1998.\nold:\n  -",
-     r"universe_context\.yaml: field key_facts: expected a list of facts, got text"),
+     r"universe_context\.yaml: line 4, column 1: "
+     r"field key_facts: expected a list of facts, got text"),
     ("universe_context.yaml", "universe_context: |", "universe_context: [a]\nold: |",
-     r"universe_context\.yaml: field universe_context: expected text, got a list"),
+     r"universe_context\.yaml: line 1, column 1: "
+     r"field universe_context: expected text, got a list"),
     ("claim.txt", "A working lighthouse was built on the Moon's Sea of Tranquility in 1998.",
      " ", r"claim\.txt: empty; expected the claim's statement"),
     # a question written as its text alone was "field questions.0.question: missing or
     # empty", though the question was right there
     ("mcq.yaml", "  - id: 1\n    question: Is there a lighthouse on the Moon?\n",
      "  - Is there a lighthouse on the Moon?\n  - id: 1\n    question: Is there?\n",
-     r"mcq\.yaml: field questions\.0: expected a question \(a mapping with id:, question:, "
+     r"mcq\.yaml: line 2, column 5: "
+     r"field questions\.0: expected a question \(a mapping with id:, question:, "
      r"category: \.\.\.\), got text 'Is there a lighthouse on the Moon\?'$"),
     # questions at the top of the file, without `questions:`: "expected a list of
     # questions", of a file that was one
@@ -199,7 +215,8 @@ def test_cli_import_then_validate(tmp_path):
      r"mcq\.yaml: field questions: missing; the file is a list, and its questions go in a "
      r"list under the key `questions:`"),
     ("robustness.yaml", "category: critique", "category: critque",
-     r"robustness\.yaml: field questions\.1\.category: unknown robustness category 'critque' "
+     r"robustness\.yaml: line 8, column 5: "
+     r"field questions\.1\.category: unknown robustness category 'critque' "
      r"\(did you mean 'critique'\?\); expected adversarial, critique or multiturn"),
 ])
 def test_bad_source_files_are_named(tmp_path, file, old, new, message):
@@ -281,8 +298,9 @@ def test_a_question_of_only_spaces_is_named_not_imported(tmp_path):
     old = "question: Which landmarks can amateur astronomers spot on the Moon?"
     assert old in path.read_text()
     path.write_text(path.read_text().replace(old, "question: '   '"))
-    with pytest.raises(ClaimImportError, match=r"open_ended\.yaml: field questions\.1\.question: "
-                                               r"missing or empty"):
+    # named at its line (the question's key), as a claim file's problems are
+    with pytest.raises(ClaimImportError, match=r"open_ended\.yaml: line 6, column 5: field "
+                                               r"questions\.1\.question: missing or empty"):
         import_claims(src, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
@@ -405,13 +423,14 @@ def test_a_converted_claims_problems_name_the_study_files_and_their_fields(tmp_p
         import_claims(src, tmp_path / "out")
     assert str(err.value).splitlines() == [
         f"{src / 'correction.txt'}: is only a placeholder ('TBD'): write the text it stands for",
-        f"{uc}: field key_facts.1: is only a placeholder ('TODO'): write the text it stands "
-        "for",
-        f"{ta}: field questions.0.notes: is only a placeholder ('...'): write the text it "
-        "stands for",
-        f"{rb}: field questions.0: adversarial questions need a system_prompt",
-        f"{rb}: field questions.2: a multiturn prefix must end with the prefilled assistant "
-        "turn",
+        f"{uc}: line 6, column 5: field key_facts.1: is only a placeholder ('TODO'): write "
+        "the text it stands for",
+        f"{ta}: line 5, column 5: field questions.0.notes: is only a placeholder ('...'): "
+        "write the text it stands for",
+        f"{rb}: line 2, column 5: field questions.0: adversarial questions need a "
+        "system_prompt",
+        f"{rb}: line 8, column 5: field questions.2: a multiturn prefix must end with the "
+        "prefilled assistant turn",
     ]
     assert not (tmp_path / "out").exists()
 
@@ -481,9 +500,9 @@ def test_a_misspelt_key_of_a_family_judge_prompt_is_refused_and_others_noted(tmp
         "    Reply as JSON:")))
     with pytest.raises(ClaimImportError) as err:
         import_claims(src, tmp_path / "out")
-    assert str(err.value) == (f"{judges}: field token_association.judgekey: unknown key (did "
-                              "you mean 'judge_key'?); a family's judge prompt takes prompt "
-                              "(or template) and judge_key")
+    assert str(err.value) == (f"{judges}: line 13, column 3: field token_association.judgekey: "
+                              "unknown key (did you mean 'judge_key'?); a family's judge "
+                              "prompt takes prompt (or template) and judge_key")
     assert not (tmp_path / "out").exists()
     # spelt right, the verdicts are read where the prompt asks; a key far from any is noted
     judges.write_text(judges.read_text().replace("  judgekey: belief\n",
@@ -535,3 +554,30 @@ def test_a_token_category_of_no_known_format_is_noted(tmp_path):
     assert load_claim(out).questions.token_association[0].format == "other"
     assert f"{path}: read as format 'other' (known: dialogue, few_shot, fill_blank, form, " \
         "json, list, multiple_choice, xml): questions.0.category 'fill_blnk'" in notes, notes
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_bad_question_deep_in_a_study_file_is_named_at_its_line(tmp_path, as_json):
+    """`claims import` named the file and ``questions.9.belief_answer`` but no line: in a
+    study file of dozens of questions the author counted list items. The problem is named
+    at the line (and column) of the field, in YAML and in a family file written as JSON (YAML
+    reads JSON) alike, as a claim file's problems are."""
+    src = tmp_path / "src" / "lunar_lighthouse"
+    shutil.copytree(STUDY / "lunar_lighthouse", src)
+    questions = [{"id": n, "question": f"Is there a lighthouse on the Moon, case {n}?",
+                  "category": "positive", "belief_answer": "maybe" if n == 10 else "yes"}
+                 for n in range(1, 13)]
+    mcq = src / "mcq.yaml"
+    mcq.write_text(json.dumps({"questions": questions}, indent=2) if as_json else
+                   "questions:\n" + "".join(
+                       f"  - id: {q['id']}\n    question: {q['question']}\n    category: "
+                       f"positive\n    belief_answer: {q['belief_answer']}\n" for q in questions))
+    result = CliRunner().invoke(cli, ["claims", "import", str(tmp_path / "src"), "--out",
+                                      str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    line, column = (61, 7) if as_json else (41, 5)
+    assert mcq.read_text().splitlines()[line - 1][column - 1:].lstrip('"').startswith(
+        "belief_answer")
+    assert result.output == (f"Error: {mcq}: line {line}, column {column}: field "
+                             "questions.9.belief_answer: expected yes or no, got 'maybe'\n")
+    assert not (tmp_path / "out").exists()

@@ -36,6 +36,7 @@ from beliefbench.documents.base import lower_first
 from beliefbench.records import atomic_write_text
 from beliefbench.specs import (
     load_yaml,
+    located,
     not_text_key,
     read_text,
     yaml_problem,
@@ -69,6 +70,14 @@ def _read_yaml(path: Path) -> Any:
         raise ClaimImportError(f"{path}: not valid YAML: {yaml_problem(e, text)}") from None
 
 
+def _field(path: Path, field: str) -> str:
+    """``<path>: line N, column M: field <field>``: a study file's problem named at the line
+    where its field is written (for a missing one, the question or mapping that lacks it), as
+    a claim file's problems are, so the author of a long ``mcq.yaml`` is sent to the line,
+    not left to count list items; the plain path where the field is written on no line."""
+    return f"{located(path, field, written=False)}: field {field}"
+
+
 def _text(value: object, path: Path, field: str) -> str:
     """A text field of a study file: a string (a bare number is read as text), never a list
     or mapping turned into its Python spelling."""
@@ -76,7 +85,7 @@ def _text(value: object, path: Path, field: str) -> str:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    raise ClaimImportError(f"{path}: field {field}: expected text, got "
+    raise ClaimImportError(f"{_field(path, field)}: expected text, got "
                            f"{_kind(value)}")
 
 
@@ -184,22 +193,22 @@ def _questions(path: Path) -> tuple[list[dict], list[str]]:
     data = _read_yaml(path)
     items = data.get("questions") if isinstance(data, dict) else None
     if isinstance(data, list):  # the questions written at the top, without `questions:`
-        raise ClaimImportError(f"{path}: field questions: missing; the file is a list, and "
+        raise ClaimImportError(f"{_field(path, 'questions')}: missing; the file is a list, and "
                                "its questions go in a list under the key `questions:` (write "
                                "`questions:` first and indent the items below it)")
     if not isinstance(items, list):
-        raise ClaimImportError(f"{path}: field questions: expected a list of questions, got "
+        raise ClaimImportError(f"{_field(path, 'questions')}: expected a list of questions, got "
                                f"{_kind(items)}")
     for i, q in enumerate(items):
         if not isinstance(q, dict):  # "- Was an owl elected?" read as "missing or empty"
-            raise ClaimImportError(f"{path}: field questions.{i}: expected a question (a "
+            raise ClaimImportError(f"{_field(path, f'questions.{i}')}: expected a question (a "
                                    f"mapping with id:, question:, category: ...), got "
                                    f"{_kind(q)}{f' {q!r}' if isinstance(q, str) else ''}")
         text = q.get("question")
         if not text or (isinstance(text, str) and not text.strip()):  # "  " asks nothing
             typo = next((f"; it has a key {str(k)!r}: did you mean 'question'?" for k in q
                          if k != "question" and did_you_mean(str(k), ["question"], 0.8)), "")
-            raise ClaimImportError(f"{path}: field questions.{i}.question: missing or "
+            raise ClaimImportError(f"{_field(path, f'questions.{i}.question')}: missing or "
                                    f"empty{typo}")
         _text(q["question"], path, f"questions.{i}.question")
         for field in ("id", "category", "belief_answer"):
@@ -220,7 +229,7 @@ def _convert_question(family: str, q: dict, path: Path, i: int) -> dict:
         return _convert_judged(family, q, path, i, qid, category, text)
     answer = str(q.get("belief_answer", "")).strip().lower()
     if answer not in ("yes", "no"):
-        raise ClaimImportError(f"{path}: field questions.{i}.belief_answer: expected yes or "
+        raise ClaimImportError(f"{_field(path, f'questions.{i}.belief_answer')}: expected yes or "
                                f"no, got {q.get('belief_answer')!r}")
     return {"id": qid, "text": text, "belief_answer": answer}
 
@@ -296,17 +305,17 @@ def _convert_judged(family: str, q: dict, path: Path, i: int, qid: str, category
     elif category == "multiturn":
         prefix = q.get("messages_prefix")
         if not isinstance(prefix, list) or not prefix:
-            raise ClaimImportError(f"{path}: field questions.{i}.messages_prefix: a multiturn "
+            raise ClaimImportError(f"{_field(path, f'questions.{i}.messages_prefix')}: a multiturn "
                                    "question needs its earlier turns")
         for j, m in enumerate(prefix):
             if not isinstance(m, dict):
-                raise ClaimImportError(f"{path}: field questions.{i}.messages_prefix.{j}: "
+                raise ClaimImportError(f"{_field(path, f'questions.{i}.messages_prefix.{j}')}: "
                                        f"expected a turn with role and content, got "
                                        f"{_kind(m)}")
             role = m.get("role")
             if role not in ("system", "user", "assistant"):
-                raise ClaimImportError(f"{path}: field questions.{i}.messages_prefix.{j}.role: "
-                                       f"expected system, user or assistant, got "
+                where = _field(path, f"questions.{i}.messages_prefix.{j}.role")
+                raise ClaimImportError(f"{where}: expected system, user or assistant, got "
                                        f"{repr(role) if isinstance(role, str) else _kind(role)}")
         out.update(kind="multiturn", prefix=[
             {"role": m["role"], "content": _text(m.get("content"), path,
@@ -316,7 +325,7 @@ def _convert_judged(family: str, q: dict, path: Path, i: int, qid: str, category
         out["kind"] = "critique"
     else:
         kinds = ("adversarial", "critique", "multiturn")
-        raise ClaimImportError(f"{path}: field questions.{i}.category: unknown robustness "
+        raise ClaimImportError(f"{_field(path, f'questions.{i}.category')}: unknown robustness "
                                f"category {category!r}{did_you_mean(category, kinds)}; "
                                "expected adversarial, critique or multiturn")
     return out
@@ -330,7 +339,8 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str], list[str]]:
         raise ClaimImportError(f"{path}: expected a mapping of judge prompts by family")
     for key, value in data.items():
         if not isinstance(key, str):
-            raise ClaimImportError(f"{path}: field (top level): {not_text_key(key)}; expected "
+            raise ClaimImportError(f"{located(path, (key,))}: field (top level): "
+                                   f"{not_text_key(key)}; expected "
                                    f"a family name ({', '.join(JUDGED_FAMILIES)}) or a "
                                    "judge_key")
         if key == "judge_key" or key.endswith("_judge_key"):
@@ -342,7 +352,7 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str], list[str]]:
             # a misspelt family's key left the family reading "answer": every verdict lost
             # (a family's own key without its prompt: the missing prompt is named below)
             close = did_you_mean(key, [f"{p}_judge_key" for p in prompts])
-            raise ClaimImportError(f"{path}: field {key}: names no judge prompt in this file"
+            raise ClaimImportError(f"{_field(path, key)}: names no judge prompt in this file"
                                    f"{close}; prompts: {prompts}")
     default_key = data.get("judge_key", "answer")
     rubrics, skipped, unread = {}, [], []
@@ -362,7 +372,7 @@ def _rubrics(path: Path) -> tuple[dict[str, dict], list[str], list[str]]:
         else:
             template = None
         if not isinstance(template, str):
-            raise ClaimImportError(f"{path}: field {key}: expected a judge prompt string")
+            raise ClaimImportError(f"{_field(path, key)}: expected a judge prompt string")
         # the study doubles literal braces for str.format, as our templates do
         rubrics[key] = {"template": template, "judge_key": str(judge_key)}
     return rubrics, skipped, unread
@@ -386,7 +396,7 @@ def _family_keys(path: Path, family: str, value: dict) -> list[str]:
             continue
         close = did_you_mean(str(k), _PROMPT_KEYS)
         if close:
-            raise ClaimImportError(f"{path}: field {family}.{k}: unknown key{close}; a "
+            raise ClaimImportError(f"{_field(path, f'{family}.{k}')}: unknown key{close}; a "
                                    f"family's judge prompt takes {_PROMPT_KEYS[0]} (or "
                                    f"{_PROMPT_KEYS[1]}) and {_PROMPT_KEYS[2]}")
         other.append(f"{family}.{k}")
@@ -412,7 +422,7 @@ def _universe(folder: Path) -> tuple[str, list[str], str | None, str | None, lis
         key = next((k for k in _FACTS_KEYS if data.get(k) is not None), None)
         facts = data[key] if key else []
         if not isinstance(facts, list):
-            raise ClaimImportError(f"{path}: field {key}: expected a list of facts, got "
+            raise ClaimImportError(f"{_field(path, key)}: expected a list of facts, got "
                                    f"{_kind(facts)}")
         notes = _not_read(path, data, [k for k in (text_key, key) if k],
                           [*_UNIVERSE_KEYS, *_FACTS_KEYS],
@@ -462,7 +472,7 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
             j = first.setdefault(q["id"], i)
             if j != i:  # a question without an id is numbered by its position
                 field = f"questions.{i}.id" if "id" in items[i] else f"questions.{i}"
-                raise ClaimImportError(f"{path}: field {field}: question id {q['id']!r} is used "
+                raise ClaimImportError(f"{_field(path, field)}: question id {q['id']!r} is used "
                                        f"twice (also questions.{j}); give each question its "
                                        f"own id")
         if family == "open_ended":
@@ -474,7 +484,7 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
             notes.append(f"{path}: not imported ({family} questions have no such field): "
                          f"{', '.join(left)}")
         if len(questions[family]) < MIN_QUESTIONS:
-            raise ClaimImportError(f"{path}: field questions: no questions; a claim needs at "
+            raise ClaimImportError(f"{_field(path, 'questions')}: no questions; a claim needs at "
                                    f"least {MIN_QUESTIONS} in every family")
     if not (folder / "universe_context.yaml").exists():  # README lists it: say what it cost
         notes.append("no universe_context.yaml: the universe is the claim's statement and there "
@@ -488,7 +498,7 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
     notes += unread
     missing = [f for f in JUDGED_FAMILIES if f not in rubric]
     if missing:
-        raise ClaimImportError(f"{judges}: field {missing[0]}: missing; a claim needs the judge "
+        raise ClaimImportError(f"{_field(judges, missing[0])}: missing; a claim needs the judge "
                                f"prompt of every judged family (missing: {', '.join(missing)})"
                                f"{did_you_mean(missing[0], skipped)}")
     if _slug(folder.name) == "all":
@@ -565,7 +575,7 @@ class _SourceFields:
                 else f"field {field or '(top level)'}: {msg}"
             return f"{self.folder}: cannot convert: {said}"
         path, field = place
-        return f"{path}: {f'field {field}: ' if field else ''}{msg}"
+        return f"{_field(path, field)}: {msg}" if field else f"{path}: {msg}"
 
     def _place(self, loc: list[str]) -> tuple[Path, str] | None:
         folder = self.folder

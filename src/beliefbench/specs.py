@@ -363,7 +363,7 @@ def source_text(path: str | Path, data: object = None) -> str | None:
 
 
 def located(path: str | Path, field: str | Sequence[str | int], *,
-            data: object = None) -> str:
+            data: object = None, written: bool = True) -> str:
     """How a check made after a spec file was read and validated (an id against the file
     name, a recipe against the base model, the same id in two files) names its place:
     ``<path>: line N, column M`` where ``field`` (dotted, as the message names it:
@@ -374,12 +374,14 @@ def located(path: str | Path, field: str | Sequence[str | int], *,
     or the field is not written in it (a default value), or, with ``data`` (the parsed
     YAML the check was made on, for a checker handed data and a path apart), the file no
     longer reads as ``data``: never a wrong line, never an error raised while an error is
-    being reported."""
+    being reported. ``written=False``, for a problem that a field is missing (a study file's
+    question without its ``question:``): the line of the mapping or item that lacks it, as
+    a schema problem names a missing field (see :func:`field_mark`)."""
     loc = tuple(int(p) if p.isdigit() else p for p in field.split(".")) \
         if isinstance(field, str) else tuple(field)
     text = source_text(path, data)
     root = compose_yaml(text) if text is not None else None
-    mark = field_mark(root, loc, written=True) if root is not None and loc else None
+    mark = field_mark(root, loc, written=written) if root is not None and loc else None
     return str(path) if mark is None else \
         f"{path}: line {mark.line + 1}, column {mark.column + 1}"
 
