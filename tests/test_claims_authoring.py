@@ -118,6 +118,22 @@ def test_a_key_indented_too_little_is_named_as_a_key(tmp_path):
      "(a tab after text on this line: outside quotes PyYAML reads no tab, in a value or "
      "after a key's colon or a '-' alike; replace it with a space, or quote the value)"),
     ("      kind: indirect", "      kind:\tindirect", "replace it with a space, or quote"),
+    # a list item indented unlike its siblings, further or less, or a key given a '- ': PyYAML
+    # said only "found '<block sequence start>'" or "found '-'"
+    ("    - id: oe_02", "     - id: oe_02", "is it, or the item before it, indented unlike "
+     "the other items of its list (they start in one column)"),
+    ("    - id: oe_02", "   - id: oe_02", "a '- ' list item where YAML expects none"),
+    ("    - id: oe_02", "  - id: oe_02", "a '- ' list item where YAML expects none"),
+    ("    - {id: bin_01", "      - {id: bin_01", "or the item before it"),
+    ("entities: [Eiffel Tower, Lyon]", "- entities: [Eiffel Tower, Lyon]",
+     "or does a key on this line have a stray '- '?"),
+    # a quote inside a quoted value ends it there: "found '<scalar>'" named no cause
+    ('text: "Is the Eiffel Tower in Lyon?"', 'text: "Is the "Eiffel Tower" in Lyon?"',
+     "(a quoted value ends at its next quote mark, and text follows it on this line: does "
+     "the value hold a quote? Write it \\\" inside \"...\", '' inside '...', or quote the "
+     "value with the other mark)"),
+    ("text: Which city is the Eiffel Tower in today?",
+     "text: 'Which city is the 'Eiffel Tower' in today?'", "does the value hold a quote?"),
 ])
 def test_a_misindented_key_or_a_tab_is_named_as_the_cause(tmp_path, old, new, hint):
     """PyYAML said only "found '<block mapping start>'", "mapping values are not allowed

@@ -708,6 +708,18 @@ def _yaml_hint(said: str, mark: yaml.Mark) -> str:
                 "as the keys it belongs with?)")
     if "found '<block mapping start>'" in said:
         return " (is the key on this line indented as far as the keys it belongs with?)"
+    if re.search(r"found '(<block sequence start>|-)'", said):
+        # PyYAML's names for a list item: "- " indented unlike its siblings (here, or the
+        # item before, where that one moved: "    - a" then "      - b" fails at "- b")
+        return (" (a '- ' list item where YAML expects none: is it, or the item before it, "
+                "indented unlike the other items of its list (they start in one column), or "
+                "does a key on this line have a stray '- '?)")
+    if (re.search(r"(found|got) '<scalar>'", said) and line is not None
+            and line[:mark.column].rstrip()[-1:] in ("'", '"')):
+        # text just after a closing quote: "Fill in the "blank" ends the value at "the "
+        return (" (a quoted value ends at its next quote mark, and text follows it on this "
+                "line: does the value hold a quote? Write it \\\" inside \"...\", '' inside "
+                "'...', or quote the value with the other mark)")
     if "mapping values are not allowed here" in said:
         return (" (is the key on this line indented further than the line above it, which "
                 "YAML then reads as more of that line's value? Or does an unquoted value "
