@@ -261,11 +261,38 @@ def test_yes_and_no_need_no_quotes(fixture_claim, tmp_path):
     assert load_claim(path).questions.binary[0].belief_answer == "yes"
 
 
+def test_a_claim_passed_through_yaml_1_1_names_yes_for_its_true(fixture_claim, tmp_path):
+    """A claim read by a script's yaml.safe_load (YAML 1.1: bare yes / no are booleans) and
+    written back as JSON had ``"true"`` keys for its rubrics' ``yes``: refused as ``unknown
+    field; valid: ['yes', 'no', ...]``, which named neither cause nor fix."""
+    import json
+
+    import yaml
+
+    data = yaml.safe_load(fixture_claim.read_text())
+    assert True in data["rubric"]["open_ended"], "the fixture's yes: is bare"
+    path = write(tmp_path, json.dumps(data, indent=2))
+    with pytest.raises(ClaimSpecError) as err:
+        load_claim(path)
+    said = unlocated(str(err.value))
+    assert f"{path}: field rubric.open_ended.true: unknown field (did you mean 'yes'? a YAML " \
+        "1.1 tool, such as a script's yaml.safe_load and safe_dump, turns a bare yes / no " \
+        "into true / false); valid: ['yes', 'no', 'neutral', 'template', 'judge_key']" \
+        in said.splitlines(), said
+    assert "field rubric.open_ended.false: unknown field (did you mean 'no'? " in said, said
+
+
 @pytest.mark.parametrize("old, new, message", [
     # pydantic said "field 1: Keys should be strings": the key lost, and no fix offered
+    # a rubric's yes: that a YAML 1.1 tool (yaml.safe_load, then safe_dump) wrote as true:
     ("    neutral: The answer does not", "    true: The answer does not",
      r'field rubric\.open_ended: key true is not text \(YAML reads it as a boolean\); '
+     r'write "yes" where it stood for yes \(a YAML 1\.1 tool, such as a script\'s '
+     r'yaml\.safe_load and safe_dump, turns a bare yes / no into true / false\), else '
      r'quote it: "true"$'),
+    ("    neutral: The answer does not", "    false: The answer does not",
+     r'key false is not text \(YAML reads it as a boolean\); write "no" where it stood for '
+     r'no '),
     ("statement: The Golden", "5: x\nstatement: The Golden",
      r'field \(top level\): key 5 is not text \(YAML reads it as a number\); quote it: "5"$'),
 ])

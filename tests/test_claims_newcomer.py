@@ -304,6 +304,13 @@ def test_the_readme_example_claim_validates_as_written(tmp_path):
     claim = load_claim(path)
     assert all(claim.questions.of(f) for f in FAMILIES)
     assert claim.background and claim.entities and claim.completions
+    # and reads alike in a YAML 1.1 reader (a script's yaml.safe_load), as the template does:
+    # its bare yes / no read there as true / false, and written back the file no longer loaded
+    import yaml
+
+    from beliefbench.claims import Claim
+
+    assert Claim.model_validate(yaml.safe_load(example)) == claim
 
 
 def test_a_world_text_left_ending_in_an_ellipsis_is_warned(fixture_claim, tmp_path):

@@ -89,7 +89,9 @@ def test_every_problem_of_a_file_has_its_own_line(tmp_path):
 
 
 @pytest.mark.parametrize("written, got", [
-    ("belief_answer: true", "got the boolean true"),
+    # with the fix: a claim loaded and dumped again by a YAML 1.1 tool wrote yes as true
+    ("belief_answer: true", 'got the boolean true; write "yes" (a YAML 1.1 tool, such as a '
+     "script's yaml.safe_load and safe_dump, turns a bare yes / no into true / false)"),
     ("belief_answer: 3", "got the number 3"),
 ])
 def test_a_value_outside_a_fixed_set_says_what_yaml_read(tmp_path, written, got):

@@ -31,6 +31,13 @@ from beliefbench.analysis.text import did_you_mean
 M = TypeVar("M", bound=BaseModel)
 
 
+YAML_11_BOOLEANS = ("a YAML 1.1 tool, such as a script's yaml.safe_load and safe_dump, turns a "
+                    "bare yes / no into true / false")
+"""Why a claim's ``yes`` / ``no`` (a rubric's keys, an answer key's, ``belief_answer``) comes
+back ``true`` / ``false``: a claim file loaded and dumped again by PyYAML (or converted to
+JSON) through YAML 1.1, where beliefbench reads YAML 1.2."""
+
+
 class StrictKeys(BaseModel):
     """Base of every model read from a spec file (claims, recipes, demo settings, ...): an
     unknown key is an error, so a misspelt field never silently falls back to its default,
@@ -61,6 +68,9 @@ class StrictKeys(BaseModel):
                 if _unknown_here(err):
                     key = str(err["loc"][0])
                     guess = did_you_mean(key, valid, cutoff=0.7)
+                    if key in ("true", "false") and {"yes", "no"} <= set(valid):
+                        meant = "yes" if key == "true" else "no"
+                        guess = f" (did you mean {meant!r}? {YAML_11_BOOLEANS})"
                     hidden = invisible_characters(key)
                     if hidden:  # "unknown field 'universe' (did you mean 'universe'?)"
                         guess = (f" (it holds {hidden}, pasted from a web page or word "
@@ -447,7 +457,12 @@ def _not_text_key(e: Any) -> tuple[str, str] | None:
         loc = loc[:-2]
     else:
         return None
-    return ".".join(str(p) for p in loc), not_text_key(e["input"])
+    said = not_text_key(e["input"])
+    if isinstance(e["input"], bool):  # a rubric's or answer key's yes:, through YAML 1.1
+        meant = "yes" if e["input"] else "no"
+        said = said.replace("; quote it:", f'; write "{meant}" where it stood for {meant} '
+                            f"({YAML_11_BOOLEANS}), else quote it:")
+    return ".".join(str(p) for p in loc), said
 
 
 def _not_a_mapping(e: Any) -> str | None:
@@ -491,7 +506,11 @@ def _literal_hint(e: Any) -> str:
     if e["type"] != "literal_error":
         return ""
     if isinstance(e["input"], bool):
-        return f", got the boolean {str(e['input']).lower()}"
+        said = f", got the boolean {str(e['input']).lower()}"
+        choices = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
+        if {"yes", "no"} <= set(choices):  # belief_answer: yes, through a YAML 1.1 tool
+            said += f'; write "{"yes" if e["input"] else "no"}" ({YAML_11_BOOLEANS})'
+        return said
     if isinstance(e["input"], int | float):
         return f", got the number {e['input']}"
     if not isinstance(e["input"], str):
