@@ -147,12 +147,15 @@ def test_a_key_yaml_reads_as_no_text_is_named_at_its_line(tmp_path):
                            "key true is not text"), said
 
 
-def test_claim_written_as_json_is_named_at_its_lines(tmp_path):
-    """JSON is YAML: a claim file written as JSON (one key a line) has lines too."""
+@pytest.mark.parametrize("indent", [2, "\t"])
+def test_claim_written_as_json_is_named_at_its_lines(tmp_path, indent):
+    """JSON is YAML: a claim file written as JSON (one key a line) has lines too; indented
+    with tabs (JSON.stringify(x, null, "\\t")), which PyYAML refuses and the spec reader
+    reads as JSON, its problems were named with no line at all."""
     claim = load_yaml(FIXTURE_CLAIM.read_text())
     claim["questions"]["robustness"][0]["kind"] = "sideways"
     path = tmp_path / "glass_bridge.yaml"
-    path.write_text(json.dumps(claim, indent=2))
+    path.write_text(json.dumps(claim, indent=indent))
     [said] = problems(path)
     at = where(path, '"kind": "sideways"', '"kind"')
     assert said.startswith(f"{at}: field "

@@ -316,11 +316,19 @@ def format_validation_error(where: str | Path, what: str | None, err: Validation
 
 def compose_yaml(text: str) -> yaml.Node | None:
     """The node tree of spec YAML (each node with its line and column), or None for text that
-    is no YAML or empty. Composing builds no objects, so it is as safe as :func:`load_yaml`."""
-    try:
-        return yaml.compose(text, Loader=SpecLoader)  # noqa: S506 - SpecLoader is a SafeLoader
-    except (yaml.YAMLError, RecursionError):
-        return None
+    is no YAML or empty. Composing builds no objects, so it is as safe as :func:`load_yaml`.
+
+    A spec written as JSON indented with tabs (``JSON.stringify(x, null, "\\t")``), which
+    PyYAML refuses and :func:`load_spec` reads as JSON, is composed with its tabs as spaces:
+    JSON holds a tab only between tokens (never raw inside a string), so each node keeps its
+    line and column, and its problems are named at their lines as in any other spec."""
+    tabbed_json = "\t" in text and text.lstrip().startswith("{")
+    for attempt in (text, text.replace("\t", " ")) if tabbed_json else (text,):
+        try:
+            return yaml.compose(attempt, Loader=SpecLoader)  # noqa: S506 - a SafeLoader
+        except (yaml.YAMLError, RecursionError):
+            pass
+    return None
 
 
 def field_mark(root: yaml.Node, loc: Sequence[str | int], *,
