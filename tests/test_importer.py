@@ -514,8 +514,10 @@ def test_a_misspelt_key_of_a_family_judge_prompt_is_refused_and_others_noted(tmp
     # a prompt that never asks for its judge_key: said at the import, not only by validate
     judges.write_text(judges.read_text().replace("  judge_key: belief\n  model: gpt-4\n", ""))
     [(_, notes)] = import_claims(src, tmp_path / "again", force=True)
-    assert any(n.startswith(f"{judges}: field token_association.template: never names its "
-                            "judge_key 'answer'") for n in notes), notes
+    # named at the family's prompt (its key's line), as the import's errors are
+    assert judges.read_text().splitlines()[11] == "token_association:"
+    assert any(n.startswith(f"{judges}: line 12, column 1: field token_association.template: "
+                            "never names its judge_key 'answer'") for n in notes), notes
 
 
 def test_a_folder_name_that_makes_no_claim_id_is_refused(tmp_path):

@@ -37,6 +37,7 @@ from beliefbench.records import atomic_write_text
 from beliefbench.specs import (
     load_yaml,
     located,
+    named_field,
     not_text_key,
     read_text,
     yaml_problem,
@@ -544,8 +545,9 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
                  "(it refuses a claim it cannot find in its own statement)")
     # a study prompt is kept verbatim: one that never asks for its judge_key reads every
     # reply as parse_error, which `claims validate` warns of; said here too
-    notes += [f"{judges}: {w.replace('field rubric.', 'field ', 1)}"
-              for w in stray_judge_keys(claim)]
+    for w in stray_judge_keys(claim):  # at the family's prompt, where the mismatch is
+        said = w.replace("field rubric.", "field ", 1)
+        notes.append(f"{located(judges, named_field(said), written=False)}: {said}")
     return claim, notes + duplicate_questions(claim)
 
 
