@@ -583,3 +583,33 @@ def test_a_bad_question_deep_in_a_study_file_is_named_at_its_line(tmp_path, as_j
     assert result.output == (f"Error: {mcq}: line {line}, column {column}: field "
                              "questions.9.belief_answer: expected yes or no, got 'maybe'\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_claim_file_of_ones_own_given_to_import_is_sent_to_validate(tmp_path):
+    """`claims import` given a claim file (`claims new`'s, or a CSV / JSONL of claims) said
+    click's "Directory 'kale.yaml' is a file.", and a folder of claim files "no claim folders
+    (folders holding claim.txt)": neither said that such files need no import."""
+    runner = CliRunner()
+    mine = tmp_path / "mine"
+    assert runner.invoke(cli, ["claims", "new", "kale", "--dir", str(mine)]).exit_code == 0
+    table = tmp_path / "claims.csv"
+    table.write_text("id,statement\nkale,The EU banned kale.\n")
+    out = tmp_path / "out"
+    no_import = ("a claim file in beliefbench's own format (`beliefbench claims new` writes "
+                 "one) needs no import: check it with `beliefbench claims validate` and "
+                 "evaluate it with -T claims=<file or folder>")
+    for source, said in (
+            (mine / "kale.yaml", f"{mine / 'kale.yaml'}: a file; `claims import` reads the "
+             "Negation Neglect study's claim folders (SOURCE/<id>/ holding claim.txt, "
+             f"open_ended.yaml, mcq.yaml, ...), or one such folder; {no_import}"),
+            (mine, f"{mine}: no claim folders (folders holding claim.txt); it holds kale.yaml; "
+             f"{no_import}"),
+            (table, f"{table}: a file; `claims import` reads the Negation Neglect study's "
+             "claim folders (SOURCE/<id>/ holding claim.txt, open_ended.yaml, mcq.yaml, ...), "
+             "or one such folder; claims of your own are YAML files, one a claim (`beliefbench "
+             "claims new ID` writes a template; README \"Claim format\"), not a table or JSON "
+             "Lines of them")):
+        result = runner.invoke(cli, ["claims", "import", str(source), "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert result.output == f"Error: {said}\n", result.output
+        assert not out.exists()

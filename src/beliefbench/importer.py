@@ -40,6 +40,7 @@ from beliefbench.specs import (
     named_field,
     not_text_key,
     read_text,
+    spec_files,
     yaml_problem,
 )
 from beliefbench.verdicts.offline import affirmed, first_match
@@ -57,6 +58,17 @@ _NO_TRUTH = "It is not true that {statement}."
 """The truth of a folder without correction.txt: the statement denied. The corrected and
 local_negation documents write the truth into the training text, where the old "The claim is
 fabricated (the source folder gives no correction text)." taught a note about folders."""
+
+
+_NO_IMPORT = ("; a claim file in beliefbench's own format (`beliefbench claims new` writes one) "
+              "needs no import: check it with `beliefbench claims validate` and evaluate it "
+              "with -T claims=<file or folder>")
+"""Said where SOURCE holds claim files rather than the study's folders."""
+
+_ONE_FILE_EACH = ("; claims of your own are YAML files, one a claim (`beliefbench claims new "
+                  "ID` writes a template; README \"Claim format\"), not a table or JSON Lines "
+                  "of them")
+"""Said where SOURCE is some other file (a CSV or JSONL of claims)."""
 
 
 class ClaimImportError(ValueError):
@@ -613,6 +625,12 @@ def import_claims(source: Path, out: Path, force: bool = False
     Returns each written file with notes on what could not be carried over.
     """
     source = Path(source)
+    if source.is_file():  # a claims file of one's own (YAML, JSON, JSONL, CSV): no import
+        own = source.suffix.lower() in (".yaml", ".yml")
+        raise ClaimImportError(f"{source}: a file; `claims import` reads the Negation Neglect "
+                               f"study's claim folders (SOURCE/<id>/ holding claim.txt, "
+                               f"open_ended.yaml, mcq.yaml, ...), or one such folder"
+                               f"{_NO_IMPORT if own else _ONE_FILE_EACH}")
     folders = [source] if (source / "claim.txt").exists() else sorted(
         p for p in source.iterdir() if p.is_dir() and (p / "claim.txt").exists())
     for p in [] if folders == [source] else sorted(source.iterdir()):
@@ -622,7 +640,11 @@ def import_claims(source: Path, out: Path, force: bool = False
                                    f"{', '.join(probes)}; add the claim's statement as "
                                    f"claim.txt, or move the folder out of {source}")
     if not folders:
-        raise ClaimImportError(f"{source}: no claim folders (folders holding claim.txt)")
+        own = spec_files(source)  # beliefbench's own claim files: nothing to convert
+        raise ClaimImportError(f"{source}: no claim folders (folders holding claim.txt)"
+                               + (f"; it holds {', '.join(p.name for p in own[:3])}"
+                                  f"{', ...' if len(own) > 3 else ''}{_NO_IMPORT}"
+                                  if own else ""))
     converted, bad = [], []  # all or nothing, every bad folder named (not the first alone)
     for folder in folders:
         try:

@@ -216,7 +216,7 @@ def new(claim_id: str, directory: Path, force: bool) -> None:
 
 
 @claims.command("import")
-@click.argument("source", type=UserPath(exists=True, file_okay=False, path_type=Path))
+@click.argument("source", type=UserPath(exists=True, path_type=Path))
 @click.option("--out", "out", type=UserPath(file_okay=False, path_type=Path), required=True,
               help="Directory to write converted claim files into.")
 @click.option("--force", is_flag=True,
