@@ -343,3 +343,25 @@ def test_claims_help_shows_no_rst_markup(args):
     result = invoke(*args)
     assert result.exit_code == 0
     assert "``" not in result.output
+
+
+def test_a_file_that_is_no_mapping_says_what_it_holds_in_words(tmp_path):
+    """Several claims written in one file as a list, a CSV of claims, or one sentence, were
+    refused as "expected a mapping, got list" / "got str": Python's type names, and no word
+    of one claim a file."""
+    many = tmp_path / "many.yaml"
+    many.write_text("- id: a\n  statement: x\n- id: b\n  statement: y\n")
+    table = tmp_path / "claims.csv"
+    table.write_text("id,statement\nkale,The EU banned kale.\n")
+    sentence = tmp_path / "kale.yaml"
+    sentence.write_text("The EU banned kale.\n")
+    result = invoke("validate", str(many), str(table), str(sentence))
+    assert result.exit_code == 2, result.output
+    one = "a claim spec file is one mapping of fields (key: value lines)"
+    assert result.stderr.splitlines() == [
+        f"{many}: field (top level): expected a mapping, got a list of 2 item(s); {one}; "
+        "several in one file? give each a file of its own",
+        f"{table}: field (top level): expected a mapping, got a table (CSV/TSV), which YAML "
+        f"reads as one text; {one}",
+        f"{sentence}: field (top level): expected a mapping, got text; {one}",
+        "3 bad claim file(s)"], result.stderr

@@ -615,11 +615,29 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
         raise error(f"{path}: field (top level): the file is empty (or only comments); "
                     f"expected a mapping of fields")
     if not isinstance(raw, dict):
-        raise error(f"{path}: field (top level): expected a mapping, got {type(raw).__name__}")
+        several = "; several in one file? give each a file of its own" \
+            if isinstance(raw, list) else ""
+        raise error(f"{path}: field (top level): expected a mapping, got {_top_level(raw, path)}"
+                    f"; a {what} file is one mapping of fields (key: value lines){several}")
     try:
         return model.model_validate(raw)
     except ValidationError as e:
         raise error(format_validation_error(path, what, e, source=text)) from None
+
+
+def _top_level(raw: object, path: Path) -> str:
+    """What a spec file holds where a mapping belongs, in the author's words: ``a list`` (of
+    several specs in one file, ``- id: a ... - id: b``), ``text``, or, for a ``.csv`` /
+    ``.tsv`` file (one line of text to YAML), a table; it said ``got list`` / ``got str``."""
+    if path.suffix.lower() in (".csv", ".tsv"):
+        return "a table (CSV/TSV), which YAML reads as one text"
+    if isinstance(raw, list):
+        return f"a list of {len(raw)} item(s)"
+    if isinstance(raw, bool):
+        return f"the boolean {str(raw).lower()}"
+    if isinstance(raw, int | float):
+        return f"the number {raw}"
+    return "text" if isinstance(raw, str) else type(raw).__name__
 
 
 def _json_lines(text: str) -> bool:
