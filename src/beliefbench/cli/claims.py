@@ -222,10 +222,14 @@ def new(claim_id: str, directory: Path, force: bool) -> None:
 @click.option("--force", is_flag=True,
               help="Overwrite claim files in --out that differ from the import (edited since).")
 def import_(source: Path, out: Path, force: bool) -> None:
-    """Convert the study's released claim folders (SOURCE/<id>/, or one folder) to claim files.
+    """Convert the Negation Neglect study's claim folders (SOURCE/<id>/, or one) to claim files.
 
-    Refuses, writing nothing, to overwrite a claim file that differs from what the import
-    makes (one edited since an earlier import) unless --force.
+    A claim folder holds claim.txt, open_ended.yaml, mcq.yaml, token_association.yaml,
+    robustness.yaml, judges.yaml and universe_context.yaml (README, "Command line"). A claim
+    file of your own (`claims new`) needs no import. A bad study file is named at its line
+    and field; nothing is written unless every folder converts. Refuses, writing nothing, to
+    overwrite a claim file that differs from what the import makes (one edited since an
+    earlier import) unless --force.
     """
     from beliefbench.importer import ClaimImportError, import_claims
 
