@@ -628,7 +628,8 @@ def load_spec(path: str | Path, model: type[M], what: str, error: type[Exception
 def _top_level(raw: object, path: Path) -> str:
     """What a spec file holds where a mapping belongs, in the author's words: ``a list`` (of
     several specs in one file, ``- id: a ... - id: b``), ``text``, or, for a ``.csv`` /
-    ``.tsv`` file (one line of text to YAML), a table; it said ``got list`` / ``got str``."""
+    ``.tsv`` file (its rows folded into one text by YAML), a table; it said ``got list`` /
+    ``got str``."""
     if path.suffix.lower() in (".csv", ".tsv"):
         return "a table (CSV/TSV), which YAML reads as one text"
     if isinstance(raw, list):
