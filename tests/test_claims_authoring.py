@@ -134,6 +134,10 @@ def test_a_key_indented_too_little_is_named_as_a_key(tmp_path):
      "value with the other mark)"),
     ("text: Which city is the Eiffel Tower in today?",
      "text: 'Which city is the 'Eiffel Tower' in today?'", "does the value hold a quote?"),
+    # a ':' in an unquoted value inside { }: "expected ',' or '}', but got ':'" alone
+    ('text: "Is the Eiffel Tower in Lyon?"', "text: Note: is the Eiffel Tower in Lyon?",
+     "(an unquoted value inside { } or [ ] holds a ':', which YAML reads as a key's colon: "
+     'quote the value, text: "Note: ...")'),
 ])
 def test_a_misindented_key_or_a_tab_is_named_as_the_cause(tmp_path, old, new, hint):
     """PyYAML said only "found '<block mapping start>'", "mapping values are not allowed

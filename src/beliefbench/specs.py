@@ -754,6 +754,10 @@ def _yaml_hint(said: str, mark: yaml.Mark) -> str:
                 "as the keys it belongs with?)")
     if "found '<block mapping start>'" in said:
         return " (is the key on this line indented as far as the keys it belongs with?)"
+    if "while parsing a flow" in said and "got ':'" in said:
+        # {role: assistant, content: Because: the EU ...}: a second colon in an unquoted value
+        return (" (an unquoted value inside { } or [ ] holds a ':', which YAML reads as a "
+                "key's colon: quote the value, text: \"Note: ...\")")
     if re.search(r"found '(<block sequence start>|-)'", said):
         # PyYAML's names for a list item: "- " indented unlike its siblings (here, or the
         # item before, where that one moved: "    - a" then "      - b" fails at "- b")
