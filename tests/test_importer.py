@@ -446,10 +446,12 @@ def test_question_fields_the_import_does_not_carry_are_noted(tmp_path):
     oe.write_text(oe.read_text().replace("    category: indirect\n",
                                          "    category: indirect\n    judge_hint: x = yes\n"))
     [(_, notes)] = import_claims(src, tmp_path / "out")
+    # each with its line, as the import's errors are (a misspelt key in a long file)
+    assert rb.read_text().splitlines()[8] == "    sytem_prompt: Be exact."
     assert f"{rb}: not imported (robustness questions have no such field): " \
-        "questions.1.sytem_prompt" in notes, notes
+        "questions.1.sytem_prompt (line 9)" in notes, notes
     assert f"{oe}: not imported (open_ended questions have no such field): " \
-        "questions.1.judge_hint" in notes, notes
+        "questions.1.judge_hint (line 8)" in notes, notes
     [(_, plain)] = import_claims(STUDY, tmp_path / "plain")
     assert not any("questions have no such field" in n for n in plain), plain
 
@@ -477,7 +479,7 @@ def test_study_file_keys_the_import_does_not_read_are_noted(tmp_path):
     assert f"{mcq}: not imported (a family file's questions are read from its questions " \
         "list): version" in notes, notes
     assert f"{oe}: not a kind of open-ended question (direct or indirect): " \
-        "questions.1.category 'indriect' (read as direct)" in notes, notes
+        "questions.1.category (line 7) 'indriect' (read as direct)" in notes, notes
     [(_, plain)] = import_claims(STUDY, tmp_path / "plain")
     assert not any("not imported (" in n or "not a kind" in n for n in plain), plain
 
@@ -555,7 +557,8 @@ def test_a_token_category_of_no_known_format_is_noted(tmp_path):
     [(out, notes)] = import_claims(src, tmp_path / "out")
     assert load_claim(out).questions.token_association[0].format == "other"
     assert f"{path}: read as format 'other' (known: dialogue, few_shot, fill_blank, form, " \
-        "json, list, multiple_choice, xml): questions.0.category 'fill_blnk'" in notes, notes
+        "json, list, multiple_choice, xml): questions.0.category (line 4) 'fill_blnk'" \
+        in notes, notes
 
 
 @pytest.mark.parametrize("as_json", [False, True])

@@ -91,6 +91,15 @@ def _field(path: Path, field: str) -> str:
     return f"{located(path, field, written=False)}: field {field}"
 
 
+def _on_line(path: Path, field: str) -> str:
+    """``questions.0.sytem_prompt (line 5)``: a field a note names, with the line it is
+    written on (:func:`located`'s), so a misspelt key in a long study file is found; the
+    field alone where it has no line."""
+    where = located(path, field)
+    line = where.removeprefix(f"{path}: ").split(",")[0] if where != str(path) else ""
+    return f"{field} ({line})" if line else field
+
+
 def _text(value: object, path: Path, field: str) -> str:
     """A text field of a study file: a string (a bare number is read as text), never a list
     or mapping turned into its Python spelling."""
@@ -259,7 +268,7 @@ def _token_format(category: str) -> str:
 def _other_formats(path: Path, items: list[dict], converted: list[dict]) -> list[str]:
     """A note on token-association categories read as no known format (``other``), so a
     misspelt ``fill_blnk`` is not counted with the unclassified items unsaid."""
-    odd = [f"questions.{i}.category {q['category']!r}"
+    odd = [f"{_on_line(path, f'questions.{i}.category')} {q['category']!r}"
            for i, (q, c) in enumerate(zip(items, converted, strict=True))
            if q.get("category") is not None and c["format"] == "other"
            and str(q["category"]).strip().lower() != "other"]
@@ -271,7 +280,8 @@ def _odd_kinds(path: Path, items: list[dict], converted: list[dict]) -> list[str
     """A note on open-ended categories that are neither ``direct`` nor ``indirect`` (a typo,
     ``indriect``), with the kind each was read as: they became ``direct`` without a word, and
     a report by kind then counted indirect questions as direct."""
-    odd = [f"questions.{i}.category {q['category']!r} (read as {c['kind']})"
+    odd = [f"{_on_line(path, f'questions.{i}.category')} {q['category']!r} (read as "
+           f"{c['kind']})"
            for i, (q, c) in enumerate(zip(items, converted, strict=True))
            if q.get("category") is not None
            and str(q["category"]).strip().lower() not in ("direct", "indirect")]
@@ -495,7 +505,7 @@ def convert_folder(folder: Path) -> tuple[Claim, list[str]]:
         left = _left_out(family, items)
         if left:
             notes.append(f"{path}: not imported ({family} questions have no such field): "
-                         f"{', '.join(left)}")
+                         f"{', '.join(_on_line(path, f) for f in left)}")
         if len(questions[family]) < MIN_QUESTIONS:
             raise ClaimImportError(f"{_field(path, 'questions')}: no questions; a claim needs at "
                                    f"least {MIN_QUESTIONS} in every family")
