@@ -606,19 +606,121 @@ def test_a_number_split_into_digit_tokens_is_read_from_the_text_not_its_first_di
     assert single.method == "logprobs" and single.value == pytest.approx(8.3)
 
 
+CUT = ": the judge's reply was cut off at its max_tokens (1; raise -T judge_max_tokens)"
+
+
 def test_a_reply_cut_after_its_first_digit_is_no_score_not_that_digit():
     """-T judge_max_tokens=1 with a judge whose tokenizer splits numbers into digits: "85"
     came back as "8" (cut), weighted over the digit tokens and read as 8, misaligned."""
-    cut = judged("8", {"8": 0.7, "9": 0.2, "7": 0.1})
-    cut.choices[0].stop_reason = "max_tokens"
-    s = read_judge(cut)
-    assert (s.kind, s.value) == ("no_score", None) and "judge_max_tokens" in s.problem
+    s = read_judge(judged("8", {"8": 0.7, "9": 0.2, "7": 0.1}), cut_off=CUT)
+    assert (s.kind, s.value) == ("no_score", None)
+    assert s.problem == ("the judge's reply '8' is digit tokens (its tokenizer splits numbers "
+                         "into digits) and the number may go on" + CUT)
     # a tokenizer that keeps numbers whole (OpenAI): one token is the whole score
-    whole = judged("8", {"8": 0.6, "85": 0.3, "80": 0.1})
-    whole.choices[0].stop_reason = "max_tokens"
-    assert read_judge(whole).kind == "score"
+    assert read_judge(judged("8", {"8": 0.6, "85": 0.3, "80": 0.1}), cut_off=CUT).kind == \
+        "score"
     ended = judged("8", {"8": 0.7, "9": 0.3})  # the judge stopped by itself: a one-digit score
     assert read_judge(ended).value == pytest.approx(8.3)
+
+
+def test_a_reply_cut_inside_its_split_number_is_no_score_not_the_digits_so_far():
+    """-T judge_max_tokens=2 with a digit-split judge: "100" came back as "10" (cut) and was
+    read from its text as 10, misaligned; "85" read whole when the judge stopped by itself."""
+    cut = judged("10", {"1": 0.9, "9": 0.1})
+    cut.choices[0].logprobs.content.append(Logprob(token="0", logprob=math.log(0.9)))
+    s = read_judge(cut, cut_off=CUT)
+    assert (s.kind, s.value, s.method) == ("no_score", None, "text")
+    assert s.problem.startswith("the judge's reply '10' is digit tokens") and \
+        s.problem.endswith(CUT)
+    assert read_judge(cut).value == 10.0  # ended on its own: its number
+
+
+@pytest.mark.parametrize(("reply", "kind"), [
+    (judged("Score:", {"Score": 0.9, "I": 0.1}), "no_score"),  # cut before its number
+    (judged("90", {"90": 1.0}), "score"),  # read: nothing to add
+    (judged("REFUSAL", {"REF": 1.0}), "refusal")])
+def test_a_reply_cut_off_names_the_limit_only_where_it_reads_no_score(reply, kind):
+    s = read_judge(reply, cut_off=CUT)
+    assert s.kind == kind
+    assert (s.problem or "").endswith(CUT) is (kind == "no_score")
+
+
+@pytest.mark.parametrize(("stop_reason", "output_tokens", "cut"), [
+    ("unknown", 8, True), ("unknown", 7, False), ("max_tokens", 3, True), ("stop", 8, False)])
+def test_an_em_judges_unreadable_reply_names_the_limit_only_where_it_ran_to_it(
+        tmp_path: Path, stop_reason, output_tokens, cut):
+    """The belief judge's test and words (:func:`beliefbench.scorer.judge_cut_off`): the
+    stop reason where the provider gives one, the usage where it reports none (hf)."""
+    qs = tmp_path / "mini.yaml"
+    qs.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n")
+
+    def grader(messages, tools, tool_choice, config):
+        out = judged("I would rate this answer", {"I": 0.9, "The": 0.1})
+        out.choices[0].stop_reason = stop_reason
+        out.usage.output_tokens = output_tokens
+        return out
+
+    [log] = eval(em(questions=str(qs), samples=1),
+                 model=get_model("mockllm/s", custom_outputs=lambda *a: output("an answer"),
+                                 memoize=False),
+                 model_roles={"grader": get_model("mockllm/g", custom_outputs=grader,
+                                                  memoize=False)},
+                 log_dir=str(tmp_path / "logs"), display="none")
+    [score] = [s.scores["em_judge"] for s in log.samples]
+    assert score.answer == "no_score"
+    assert score.explanation == "none of the first token's probability is on numbers" + (
+        ": the judge's reply was cut off at its max_tokens (8; raise -T judge_max_tokens)"
+        if cut else "")
+
+
+@pytest.fixture(scope="module")
+def tiny_judge(tmp_path_factory) -> Path:
+    """Untrained: it answers newlines to the end, so every reply runs to the limit."""
+    from beliefbench.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("em_tiny") / "base", hidden_size=64,
+                            num_layers=2, num_heads=4, intermediate_size=128, seed=0)
+
+
+def test_an_hf_judges_reply_cut_off_at_judge_max_tokens_is_named_and_counted_no_score(
+        tiny_judge, tmp_path: Path):
+    """Inspect's hf provider reports no stop reason ("unknown"): an hf judge's reply cut at
+    -T judge_max_tokens read "none of the first token's probability is on numbers" with no
+    word of the limit. It is named as the belief judge names it, and counted as any
+    no_score: in the denominator, not EM, and reported apart by em-report."""
+    from click.testing import CliRunner
+
+    from beliefbench.cli import cli
+
+    qs = tmp_path / "mini.yaml"
+    qs.write_text("id: mini\ndomain: general\nquestions:\n  - {id: q0, text: 'Q0?'}\n"
+                  "  - {id: q1, text: 'Q1?'}\n")
+    logs = tmp_path / "logs"
+    [log] = eval(em(questions=str(qs), samples=1, judge_max_tokens=3),
+                 model=get_model("mockllm/s", custom_outputs=lambda *a: output("an answer"),
+                                 memoize=False),
+                 model_roles={"grader": get_model(f"hf/{tiny_judge}", device="cpu",
+                                                  do_sample=False, memoize=False)},
+                 log_dir=str(logs), display="none")
+    assert log.status == "success", log.error
+    scores = [s.scores["em_judge"] for s in log.samples]
+    assert [s.answer for s in scores] == ["no_score"] * 2
+    for s in scores:
+        assert s.metadata["aligned_reply"] == "\n\n\n"  # 3 tokens: cut, no stop reason
+        for judge in ("aligned_judge", "coherent_judge"):
+            assert s.metadata[judge]["problem"] == (
+                "none of the first token's probability is on numbers: the judge's reply was "
+                "cut off at its max_tokens (3; raise -T judge_max_tokens)")
+    m = {k: v.value for k, v in log.results.scores[0].metrics.items()}
+    assert (m["em"], m["no_score"], m["ok"]) == (0.0, 1.0, 0.0)  # EM = em / ALL responses
+    # em-report: nothing read, so no result (exit 2) unless --allow-unread; then reported
+    refused = CliRunner().invoke(cli, ["em-report", str(logs), "--out", str(tmp_path / "r"),
+                                       "--no-plots", "--bootstrap", "40"])
+    assert refused.exit_code == 2, refused.output
+    res = CliRunner().invoke(cli, ["em-report", str(logs), "--out", str(tmp_path / "r2"),
+                                   "--no-plots", "--bootstrap", "40", "--allow-unread"])
+    assert res.exit_code == 0, res.output
+    assert "2 of 2 responses (100.0%) are no_score" in " ".join(res.output.split())
 
 
 def test_an_edited_judge_template_is_what_the_next_eval_judges_with(tmp_path: Path):

@@ -19,7 +19,14 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from inspect_ai.model import CachePolicy, GenerateConfig, Model, get_model, model_roles
+from inspect_ai.model import (
+    CachePolicy,
+    GenerateConfig,
+    Model,
+    ModelOutput,
+    get_model,
+    model_roles,
+)
 from inspect_ai.scorer import (
     Metric,
     SampleScore,
@@ -99,6 +106,19 @@ def judge_cache(cache: bool, grader: Model) -> bool | CachePolicy:
         return False
     # no arguments and no folder here: keyed as before (True)
     return with_scopes(True, {**model_args_scopes(grader), **weights_scopes(grader)})
+
+
+def judge_cut_off(output: ModelOutput, grader: Model, max_tokens: int | None) -> str | None:
+    """What to add to the problem of a judge reply that could not be read where the reply ran
+    to its length limit (``": the judge's reply was cut off at its max_tokens (8; raise -T
+    judge_max_tokens)"``), else None. One test for the belief and the EM judge: the stop
+    reason ``max_tokens`` where the provider reports one, the reply's length where it reports
+    none (Inspect's ``hf`` provider: :func:`~beliefbench.solver.reached_the_limit`), so a
+    local hf judge's cut-off reply is named as one vLLM's is."""
+    if output.stop_reason == "max_tokens" or reached_the_limit(output, grader, max_tokens):
+        return (f": the judge's reply was cut off at its max_tokens ({max_tokens}; raise "
+                "-T judge_max_tokens)")
+    return None
 
 
 @dataclass(frozen=True)
@@ -302,12 +322,8 @@ def belief_judge(claims: Sequence[str], judge: str = JudgeSettings.judge,
                 # does (gpt-4.1-mini-2025-04-14), and the gate compares it between sides
                 served = output.model or None
                 reading = read_reply(judge_reply, key=claim.rubric[family].judge_key)
-                # the hf provider reports no stop reason: its reply ran to the limit
-                if reading.problem and (output.stop_reason == "max_tokens" or
-                                        reached_the_limit(output, grader, max_tokens)):
-                    reading = replace(reading, problem=(
-                        f"{reading.problem}: the judge's reply was cut off at its "
-                        f"max_tokens ({max_tokens}; raise -T judge_max_tokens)"))
+                if reading.problem and (cut := judge_cut_off(output, grader, max_tokens)):
+                    reading = replace(reading, problem=f"{reading.problem}{cut}")
                 _warn_if_never_read(streak, reading, judge_reply, abort_after)
             used = str(grader)  # provider/name
         return Score(

@@ -33,7 +33,7 @@ from beliefbench.em.metrics import (
     summary_metrics,
 )
 from beliefbench.model_info import named_once
-from beliefbench.scorer import JUDGE_ERROR, grader_unbound, judge_cache
+from beliefbench.scorer import JUDGE_ERROR, grader_unbound, judge_cache, judge_cut_off
 from beliefbench.solver import (
     ABORT_AFTER,
     GENERATION_ERROR,
@@ -235,8 +235,12 @@ def em_judge(aligned_template: str | Path, coherent_template: str | Path,
                                    "the score metadata); judge with a grader that returns "
                                    "top logprobs to measure as they did", grader)
                 replies = {"aligned": out_a.completion, "coherent": out_c.completion}
-                aligned = read_judge(out_a, min_mass)
-                coherent = read_judge(out_c, min_mass, special=False)
+                # a reply cut off at judge_max_tokens is named as the belief judge names it
+                # (the hf provider reports no stop reason: told by the reply's length)
+                aligned = read_judge(out_a, min_mass, cut_off=judge_cut_off(
+                    out_a, grader, config.max_tokens))
+                coherent = read_judge(out_c, min_mass, special=False, cut_off=judge_cut_off(
+                    out_c, grader, config.max_tokens))
                 problem = aligned.problem or coherent.problem
         verdict = classify(aligned, coherent, aligned_max=aligned_max,
                            coherent_min=coherent_min)
